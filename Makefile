@@ -1,0 +1,82 @@
+# svtoolkit: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SVT := $(BIN)/svtoolkit
+PORT ?= 8000
+STATIC_BUILD := build/static
+VENDOR := $(STATIC_BUILD)/vendor
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run dev test test-sqlite test-postgres lint assets install install-dev worker clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(STATIC_BUILD)/.built: node_modules/.package-lock.json assets/app.scss assets/app.js assets/img/favicon.svg
+	npm run -s build:css
+	mkdir -p $(VENDOR)/govuk $(VENDOR)/moj $(VENDOR)/htmx $(VENDOR)/chartjs $(VENDOR)/leaflet $(STATIC_BUILD)/js $(STATIC_BUILD)/img
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
+	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/
+	cp -r node_modules/@ministryofjustice/frontend/moj/assets/images/. $(VENDOR)/govuk/assets/images/
+	cp node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js $(VENDOR)/moj/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chartjs/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp assets/app.js $(STATIC_BUILD)/js/app.js
+	cp assets/img/favicon.svg $(STATIC_BUILD)/img/
+	touch $@
+
+assets: $(STATIC_BUILD)/.built
+
+run: install assets
+	SVTOOLKIT_ENV=demo $(SVT) migrate --noinput
+	SVTOOLKIT_ENV=demo $(SVT) collectstatic --noinput --verbosity 0
+	SVTOOLKIT_ENV=demo $(SVT) seed_demo --if-empty
+	SVTOOLKIT_ENV=demo PORT=$(PORT) bin/serve
+
+dev: install-dev assets
+	SVTOOLKIT_ENV=dev $(SVT) migrate --noinput
+	SVTOOLKIT_ENV=dev $(SVT) seed_demo --if-empty
+	SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(SVT) db_worker
+
+# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
+test: install-dev assets
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run was skipped."; fi
+
+test-sqlite:
+	@echo "== Test suite on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup
+
+test-postgres:
+	@echo "== Test suite on PostgreSQL ($$TEST_DATABASE_URL) =="
+	DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean:
+	rm -rf build node_modules $(VENV)

@@ -1,0 +1,130 @@
+"""Who may see or do what: every rule of svtoolkit in one place, denying by default.
+
+Rules are named predicates taking the user and the partnership (or, later, the object) they act on.
+Views declare their rule with ``@requires(rule)``, ``@signed_in`` or ``@public``; the
+``AccessPolicyMiddleware`` refuses any view that declares none, so a forgotten check fails closed.
+The API, exports and PDFs call the same predicates.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from svtoolkit.accounts.models import Membership, Role
+
+Rule = Callable[..., bool]
+
+# URL namespaces whose views enforce their own rules (Django admin: active superusers with two-factor).
+SELF_GUARDED_NAMESPACES = {"admin"}
+
+
+def memberships_of(user) -> dict[int, Membership]:
+    """The user's memberships keyed by partnership id, read once per request and kept on the user."""
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_svt_memberships", None)
+    if cached is None:
+        cached = {
+            m.partnership_id: m
+            for m in Membership.objects.filter(user=user, partnership__is_active=True).select_related(
+                "partnership", "organisation"
+            )
+        }
+        user._svt_memberships = cached
+    return cached
+
+
+def role_in(user, partnership) -> Role | None:
+    if partnership is None:
+        return None
+    membership = memberships_of(user).get(partnership.pk)
+    return Role(membership.role) if membership else None
+
+
+# --- Rules -------------------------------------------------------------------------------------------
+
+
+def is_member(user, partnership) -> bool:
+    """Any role in the partnership: sees its shared pages (directory, home)."""
+    return role_in(user, partnership) is not None
+
+
+def can_manage_members(user, partnership) -> bool:
+    """Inviting people, changing roles and removing members is the coordinator's job."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_view_audit_log(user, partnership) -> bool:
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_manage_partnership_settings(user, partnership) -> bool:
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_use_admin(user) -> bool:
+    """Django admin: active superusers who have passed two-factor verification."""
+    return user.is_active and user.is_superuser and user.is_verified()
+
+
+# --- Declaring a view's rule -------------------------------------------------------------------------
+
+
+def public(view):
+    """Open to everyone, signed in or not (sign-in, password reset, statements)."""
+    view.access_rule = public
+    return view
+
+
+def signed_in(view):
+    """Any signed-in person, whether or not they belong to a partnership (their own account pages)."""
+    return _guard(view, rule=None)
+
+
+def requires(rule: Rule):
+    """The signed-in user must satisfy ``rule(user, request.partnership)`` for the current partnership."""
+
+    def decorator(view):
+        return _guard(view, rule=rule)
+
+    return decorator
+
+
+def _guard(view, *, rule: Rule | None):
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if rule is not None and not rule(request.user, request.partnership):
+            deny(request, reason=rule.__name__)
+        return view(request, *args, **kwargs)
+
+    guarded.access_rule = rule or signed_in
+    return guarded
+
+
+def deny(request, *, reason: str):
+    """Record the refusal in the audit log and answer 403."""
+    from svtoolkit.audit.services import record_permission_denied
+
+    record_permission_denied(request=request, reason=reason)
+    raise PermissionDenied(reason)
+
+
+class AccessPolicyMiddleware:
+    """Deny by default: a view that has not declared its access rule is refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "access_rule", None) is not None:
+            return None
+        if request.resolver_match and request.resolver_match.namespace in SELF_GUARDED_NAMESPACES:
+            return None
+        deny(request, reason="view declares no access rule")

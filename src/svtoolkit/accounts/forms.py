@@ -1,0 +1,140 @@
+"""What people type about themselves and their colleagues, with messages a person understands."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={"required": "Enter your email address", "invalid": "Enter an email address like name@example.org"},
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+    error_messages = {
+        "invalid_login": "The email address or password is not right. Check them and try again.",
+        "inactive": "This account has been switched off. Ask your partnership's coordinator for help.",
+    }
+
+    def clean_username(self):
+        return normalise_email(self.cleaned_data["username"])
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label="Code from your authenticator app",
+        regex=r"^\s*\d{6}\s*$",
+        help_text="The 6-digit code shown in the app, for example 123456.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={"required": "Enter the 6-digit code", "invalid": "The code must be 6 digits, like 123456"},
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()
+
+
+def role_choices():
+    return [(role.value, f"{role.label}: {ROLE_DESCRIPTIONS[role]}") for role in Role]
+
+
+class MembershipForm(forms.Form):
+    """Role and organisation; used for an invitation and for changing a member."""
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=role_choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a role"},
+    )
+    organisation = forms.ModelChoiceField(
+        label="Organisation they represent",
+        queryset=None,
+        required=False,
+        empty_label="None",
+        help_text="Required for partners: they see the incidents their organisation takes part in.",
+        error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == Role.PARTNER and not cleaned.get("organisation"):
+            self.add_error("organisation", "Choose the organisation this partner represents")
+        return cleaned
+
+
+class InvitationForm(MembershipForm):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, error_messages={"required": "Enter the person's full name"}
+    )
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"spellcheck": "false"}),
+        error_messages={"required": "Enter their email address", "invalid": "Enter an email address like name@example.org"},
+    )
+    field_order = ["full_name", "email", "role", "organisation"]
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter your full name"})
+    password1 = forms.CharField(
+        label="Create a password",
+        strip=False,
+        help_text="At least 12 characters. A few unrelated words make a strong password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Create a password"},
+    )
+    password2 = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again"},
+    )
+
+    def __init__(self, *args, email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The passwords do not match")
+        elif password1:
+            from svtoolkit.accounts.models import User
+
+            candidate = User(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SwitchPartnershipForm(forms.Form):
+    partnership = forms.TypedChoiceField(
+        label="Partnership", coerce=int, error_messages={"invalid_choice": "Choose one of your partnerships"}
+    )
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].choices = [(m.partnership_id, m.partnership.name) for m in memberships]
+
+
+class PartnershipSecurityForm(forms.Form):
+    require_two_factor = forms.BooleanField(
+        label="Members must use an authenticator app to sign in",
+        required=False,
+        help_text="Members without one are asked to set it up the next time they sign in.",
+    )

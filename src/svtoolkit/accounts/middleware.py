@@ -1,0 +1,64 @@
+"""Per-request context: the partnership the user is working in, and the two-factor gate."""
+
+from django.shortcuts import redirect
+
+from svtoolkit import access
+
+PARTNERSHIP_SESSION_KEY = "svt_partnership_id"
+
+# Pages a signed-in person can reach before passing two-factor verification.
+TWO_FACTOR_EXEMPT_URL_NAMES = {
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+    "accounts:logout",
+    "core:accessibility",
+    "core:privacy",
+    "core:cookies",
+    "core:healthz",
+}
+
+
+class CurrentPartnershipMiddleware:
+    """Sets ``request.membership`` and ``request.partnership`` from the session (default: the first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        memberships = access.memberships_of(request.user)
+        chosen = request.session.get(PARTNERSHIP_SESSION_KEY) if memberships else None
+        membership = memberships.get(chosen) or next(iter(memberships.values()), None)
+        request.membership = membership
+        request.partnership = membership.partnership if membership else None
+        request.memberships = list(memberships.values())
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """A person with an authenticator must use it; a partnership that requires one makes its members set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if request.resolver_match.view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
+            return None
+        from svtoolkit.accounts.selectors import has_confirmed_authenticator, two_factor_required_for
+
+        if has_confirmed_authenticator(user):
+            return redirect(f"{_url('accounts:two_factor_verify')}?next={request.get_full_path()}")
+        if two_factor_required_for(user):
+            return redirect(_url("accounts:two_factor_setup"))
+        return None
+
+
+def _url(name):
+    from django.urls import reverse
+
+    return reverse(name)

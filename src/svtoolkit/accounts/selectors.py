@@ -1,0 +1,78 @@
+"""Reading people, memberships and invitations."""
+
+from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit.accounts.models import Invitation, Membership
+
+
+def has_confirmed_authenticator(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def two_factor_required_for(user) -> bool:
+    """True when any partnership the person belongs to requires two-factor sign-in."""
+    return Membership.objects.filter(user=user, partnership__require_two_factor=True).exists()
+
+
+def members_of(partnership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(partnership=partnership)
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def membership_in(partnership, membership_id) -> Membership:
+    """One membership of this partnership; another partnership's id is not found (404)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(members_of(partnership), pk=membership_id)
+
+
+def pending_invitations(partnership) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        partnership=partnership, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("organisation", "invited_by")
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.filter(token_hash=Invitation.hash_token(token))
+        .select_related("partnership", "organisation")
+        .first()
+    )
+
+
+def pending_invitation_in(partnership, invitation_id) -> Invitation:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(pending_invitations(partnership), pk=invitation_id)
+
+
+def account_exists(email: str) -> bool:
+    from svtoolkit.accounts.models import User
+
+    return User.objects.filter(email=email).exists()
+
+
+def members_without_authenticator(partnership) -> QuerySet[Membership]:
+    """Members who have not yet set up two-factor sign-in (they will be asked to at their next sign-in)."""
+    confirmed = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    return members_of(partnership).exclude(user_id__in=confirmed)
+
+
+def coordinator_home_section(*, user, partnership) -> dict | None:
+    """Home-page section for coordinators: invitations not yet accepted, members still without two-factor."""
+    from svtoolkit import access
+
+    if not access.can_manage_members(user, partnership):
+        return None
+    return {
+        "pending_invitations": list(pending_invitations(partnership)),
+        "members_without_two_factor": (
+            list(members_without_authenticator(partnership)) if partnership.require_two_factor else []
+        ),
+    }

@@ -1,0 +1,182 @@
+"""Changing people, memberships, invitations and authenticators. Each change is audited."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+
+
+class AccountsError(Exception):
+    """A rule about people or memberships was broken; the message is shown to the user."""
+
+
+@transaction.atomic
+def invite_member(*, partnership, email, full_name, role, organisation, invited_by, request=None) -> str:
+    """Create an invitation and queue its email. Returns the secret token (only ever sent by email)."""
+    email = normalise_email(email)
+    if Membership.objects.filter(partnership=partnership, user__email=email).exists():
+        raise AccountsError(f"{email} is already a member of {partnership}.")
+    if role == Role.PARTNER and organisation is None:
+        raise AccountsError("Choose the organisation a partner represents.")
+    # A newer invitation replaces any still-pending one for the same address.
+    for old in Invitation.objects.filter(
+        partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ):
+        old.revoked_at = timezone.now()
+        old.save(update_fields=["revoked_at"])
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        partnership=partnership,
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        organisation=organisation,
+        invited_by=invited_by,
+        token_hash=Invitation.hash_token(token),
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    record(
+        action=AuditAction.CREATE,
+        actor=invited_by,
+        partnership=partnership,
+        target=invitation,
+        detail={"role": role, "email": email},
+        request=request,
+    )
+    from svtoolkit.accounts.tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id=invitation.pk, token=token))
+    return token
+
+
+@transaction.atomic
+def accept_invitation(*, invitation, full_name="", password=None, existing_user=None, request=None) -> User:
+    """Turn a pending invitation into a membership, creating the account if the person is new."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise AccountsError("This invitation has expired or has already been used. Ask your coordinator for a new one.")
+    if existing_user is not None:
+        if existing_user.email != invitation.email:
+            raise AccountsError(f"This invitation is for {invitation.email}. Sign out and open the link again.")
+        user = existing_user
+    else:
+        if User.objects.filter(email=invitation.email).exists():
+            raise AccountsError("An account with this email address already exists. Sign in to accept.")
+        user = User.objects.create_user(invitation.email, password, full_name=full_name.strip() or invitation.full_name)
+        record(action=AuditAction.CREATE, actor=user, partnership=invitation.partnership, target=user, request=request)
+    membership, _ = Membership.objects.get_or_create(
+        user=user,
+        partnership=invitation.partnership,
+        defaults={"role": invitation.role, "organisation": invitation.organisation},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    record(
+        action=AuditAction.CREATE,
+        actor=user,
+        partnership=invitation.partnership,
+        target=membership,
+        detail={"role": membership.role, "via": "invitation"},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation, by, request=None) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record(action=AuditAction.DELETE, actor=by, partnership=invitation.partnership, target=invitation, request=request)
+
+
+def _remaining_coordinators(membership) -> int:
+    return (
+        Membership.objects.filter(partnership=membership.partnership, role=Role.COORDINATOR)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def change_membership(*, membership, role, organisation, by, request=None) -> Membership:
+    """Change a member's role or organisation; a partnership always keeps at least one coordinator."""
+    if membership.role == Role.COORDINATOR and role != Role.COORDINATOR and _remaining_coordinators(membership) == 0:
+        raise AccountsError("A partnership needs at least one coordinator. Make someone else coordinator first.")
+    if role == Role.PARTNER and organisation is None:
+        raise AccountsError("Choose the organisation a partner represents.")
+    before = {"role": membership.role, "organisation": membership.organisation_id}
+    membership.role = role
+    membership.organisation = organisation
+    membership.save(update_fields=["role", "organisation"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=membership.partnership,
+        target=membership,
+        detail={"before": before, "after": {"role": role, "organisation": getattr(organisation, "pk", None)}},
+        request=request,
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership, by, request=None) -> None:
+    if membership.role == Role.COORDINATOR and _remaining_coordinators(membership) == 0:
+        raise AccountsError("A partnership needs at least one coordinator. Make someone else coordinator first.")
+    record(
+        action=AuditAction.DELETE,
+        actor=by,
+        partnership=membership.partnership,
+        target=membership,
+        detail={"email": membership.user.email, "role": membership.role},
+        request=request,
+    )
+    membership.delete()
+
+
+def start_authenticator_setup(*, user) -> TOTPDevice:
+    """An unconfirmed authenticator for the person to scan; it counts only once a code from it is confirmed."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def confirm_authenticator(*, device, token, request=None) -> bool:
+    if not device.verify_token(token):
+        return False
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    record(action=AuditAction.CREATE, actor=device.user, target=device, detail={"what": "authenticator"}, request=request)
+    return True
+
+
+@transaction.atomic
+def remove_authenticator(*, user, request=None) -> None:
+    from svtoolkit.accounts.selectors import two_factor_required_for
+
+    if two_factor_required_for(user):
+        raise AccountsError("Your partnership requires two-factor sign-in, so your authenticator cannot be removed.")
+    TOTPDevice.objects.filter(user=user).delete()
+    record(action=AuditAction.DELETE, actor=user, detail={"what": "authenticator"}, request=request)
+
+
+@transaction.atomic
+def update_partnership_security(*, partnership, require_two_factor: bool, by, request=None):
+    partnership.require_two_factor = require_two_factor
+    partnership.save(update_fields=["require_two_factor"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=partnership,
+        detail={"require_two_factor": require_two_factor},
+        request=request,
+    )

@@ -1,0 +1,290 @@
+"""Sign-in, two-factor, account, members and invitations. Thin: rules live in services and access."""
+
+import base64
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit import access
+from svtoolkit.accounts import selectors, services
+from svtoolkit.accounts.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    MembershipForm,
+    PartnershipSecurityForm,
+    SignInForm,
+    SwitchPartnershipForm,
+    TokenForm,
+)
+from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+
+# --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
+
+login = access.public(
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html", authentication_form=SignInForm, extra_context={"button": "Sign in"}
+    )
+)
+password_reset = access.public(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+        extra_context={"button": "Send reset link"},
+    )
+)
+password_reset_done = access.public(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+password_reset_confirm = access.public(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password_reset_complete")
+    )
+)
+password_reset_complete = access.public(
+    auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html")
+)
+password_change = access.signed_in(
+    auth_views.PasswordChangeView.as_view(
+        template_name="accounts/password_change.html",
+        success_url=reverse_lazy("accounts:password_change_done"),
+        extra_context={"button": "Change password"},
+    )
+)
+password_change_done = access.signed_in(
+    auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
+)
+
+
+@access.signed_in
+@require_POST
+def logout(request):
+    return auth_views.LogoutView.as_view()(request)
+
+
+# --- Two-factor -------------------------------------------------------------------------------------------
+
+
+def _safe_next(request, default="core:home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse(default)
+
+
+@access.signed_in
+def two_factor_setup(request):
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = services.start_authenticator_setup(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_authenticator(device=device, token=form.cleaned_data["token"], request=request):
+            otp_login(request, device)
+            messages.success(request, "Two-factor sign-in is set up. You will be asked for a code each time you sign in.")
+            return redirect("accounts:account")
+        form.add_error("token", "That code is not right. Check the time on your phone and enter the newest code.")
+    qr_svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
+
+
+@access.signed_in
+def two_factor_verify(request):
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        record(action=AuditAction.SIGN_IN_FAILED, actor=request.user, detail={"step": "two-factor"}, request=request)
+        form.add_error("token", "That code is not right. Enter the newest code from your authenticator app.")
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@access.signed_in
+@require_POST
+def two_factor_remove(request):
+    try:
+        services.remove_authenticator(user=request.user, request=request)
+    except services.AccountsError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your authenticator has been removed.")
+    return redirect("accounts:account")
+
+
+# --- The person's own account ---------------------------------------------------------------------------
+
+
+@access.signed_in
+def account(request):
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "has_authenticator": selectors.has_confirmed_authenticator(request.user),
+            "two_factor_required": selectors.two_factor_required_for(request.user),
+        },
+    )
+
+
+@access.signed_in
+@require_POST
+def switch_partnership(request):
+    form = SwitchPartnershipForm(request.POST, memberships=request.memberships)
+    if form.is_valid():
+        request.session[PARTNERSHIP_SESSION_KEY] = form.cleaned_data["partnership"]
+        messages.success(request, "You switched partnership.")
+        return redirect("core:home")
+    messages.error(request, "Choose one of your partnerships.")
+    return redirect(_safe_next(request))
+
+
+# --- Members and invitations (coordinators) -------------------------------------------------------------
+
+
+@access.requires(access.can_manage_members)
+def members(request):
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "members": selectors.members_of(request.partnership),
+            "invitations": selectors.pending_invitations(request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_manage_members)
+def invite(request):
+    form = InvitationForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_member(
+                partnership=request.partnership,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                organisation=form.cleaned_data["organisation"],
+                invited_by=request.user,
+                request=request,
+            )
+        except services.AccountsError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("accounts:members")
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@access.requires(access.can_manage_members)
+@require_POST
+def revoke_invitation(request, invitation_id):
+    invitation = selectors.pending_invitation_in(request.partnership, invitation_id)
+    services.revoke_invitation(invitation=invitation, by=request.user, request=request)
+    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    return redirect("accounts:members")
+
+
+@access.requires(access.can_manage_members)
+def member_edit(request, membership_id):
+    membership = selectors.membership_in(request.partnership, membership_id)
+    initial = {"role": membership.role, "organisation": membership.organisation}
+    form = MembershipForm(request.POST or None, initial=initial, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_membership(
+                membership=membership,
+                role=form.cleaned_data["role"],
+                organisation=form.cleaned_data["organisation"],
+                by=request.user,
+                request=request,
+            )
+        except services.AccountsError as error:
+            form.add_error("role", str(error))
+        else:
+            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+            return redirect("accounts:members")
+    return render(request, "accounts/member_edit.html", {"form": form, "membership": membership})
+
+
+@access.requires(access.can_manage_members)
+def member_remove(request, membership_id):
+    membership = selectors.membership_in(request.partnership, membership_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.remove_member(membership=membership, by=request.user, request=request)
+        except services.AccountsError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"{membership.user} was removed from {request.partnership}.")
+            return redirect("accounts:members")
+    return render(request, "accounts/member_remove.html", {"membership": membership, "error": error})
+
+
+@access.requires(access.can_manage_partnership_settings)
+def partnership_security(request):
+    partnership = request.partnership
+    form = PartnershipSecurityForm(request.POST or None, initial={"require_two_factor": partnership.require_two_factor})
+    if request.method == "POST" and form.is_valid():
+        services.update_partnership_security(
+            partnership=partnership,
+            require_two_factor=form.cleaned_data["require_two_factor"],
+            by=request.user,
+            request=request,
+        )
+        messages.success(request, "Sign-in settings saved.")
+        return redirect("accounts:partnership_security")
+    return render(request, "accounts/partnership_security.html", {"form": form})
+
+
+@access.public
+def accept_invitation(request, token):
+    invitation = selectors.invitation_by_token(token)
+    if invitation is None or not invitation.is_pending:
+        return render(request, "accounts/invitation_invalid.html", status=404 if invitation is None else 410)
+    user = request.user if request.user.is_authenticated else None
+    account_exists = user is None and selectors.account_exists(invitation.email)
+    form = None if (user or account_exists) else AcceptInvitationForm(
+        request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
+    )
+    error = None
+    if request.method == "POST" and not account_exists and (form is None or form.is_valid()):
+        try:
+            joined = services.accept_invitation(
+                invitation=invitation,
+                existing_user=user,
+                full_name=form.cleaned_data["full_name"] if form else "",
+                password=form.cleaned_data["password1"] if form else None,
+                request=request,
+            )
+        except services.AccountsError as exc:
+            error = str(exc)
+        else:
+            if user is None:
+                auth_login(request, joined, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[PARTNERSHIP_SESSION_KEY] = invitation.partnership_id
+            messages.success(request, f"Welcome to {invitation.partnership}.")
+            return redirect("core:home")
+    return render(
+        request,
+        "accounts/accept_invitation.html",
+        {"invitation": invitation, "form": form, "account_exists": account_exists, "error": error},
+    )

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from svtoolkit.audit.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is never edited, even by superusers."""
+
+    list_display = ["at", "actor_label", "action", "target_type", "target_label", "partnership"]
+    list_filter = ["action", "partnership"]
+    search_fields = ["actor_label", "target_label"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

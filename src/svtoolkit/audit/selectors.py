@@ -1,0 +1,36 @@
+"""Reading the audit log."""
+
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Membership
+from svtoolkit.audit.models import AuditEntry
+
+
+def audit_entries_for_partnership(
+    partnership,
+    *,
+    action: str = "",
+    actor: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEntry]:
+    """A partnership's entries, newest first, narrowed by the filters that are given.
+
+    Sign-in events belong to no partnership; they are shown to each partnership the person belongs to.
+    """
+    member_emails = Membership.objects.filter(partnership=partnership).values("user__email")
+    entries = AuditEntry.objects.filter(
+        Q(partnership=partnership) | Q(partnership__isnull=True, actor_label__in=member_emails)
+    )
+    if action:
+        entries = entries.filter(action=action)
+    if actor:
+        entries = entries.filter(actor_label__icontains=actor.strip())
+    if date_from:
+        entries = entries.filter(at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
+    if date_to:
+        entries = entries.filter(at__lte=timezone.make_aware(datetime.combine(date_to, time.max)))
+    return entries

@@ -1,0 +1,34 @@
+"""Sign-in, sign-out, failed sign-in and lockout go to the audit log as they happen."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+
+
+@receiver(user_logged_in)
+def record_sign_in(sender, request, user, **kwargs):
+    record(action=AuditAction.SIGN_IN, actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def record_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(action=AuditAction.SIGN_OUT, actor=user, request=request)
+
+
+@receiver(user_login_failed)
+def record_failed_sign_in(sender, credentials, request=None, **kwargs):
+    # The password is never stored; only the address that was tried.
+    record(
+        action=AuditAction.SIGN_IN_FAILED,
+        actor_label=str(credentials.get("username", ""))[:254],
+        request=request,
+    )
+
+
+@receiver(user_locked_out)
+def record_lockout(sender, request, username=None, ip_address=None, **kwargs):
+    record(action=AuditAction.LOCKED_OUT, actor_label=str(username or "")[:254], request=request)

@@ -1,0 +1,19 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from svtoolkit import access
+from svtoolkit.audit.forms import AuditFilterForm
+from svtoolkit.audit.selectors import audit_entries_for_partnership
+
+PAGE_SIZE = 50
+
+
+@access.requires(access.can_view_audit_log)
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    entries = audit_entries_for_partnership(request.partnership, **filters)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/log.html", {"form": form, "page": page, "query": query.urlencode()})

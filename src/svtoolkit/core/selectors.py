@@ -1,0 +1,37 @@
+"""What a signed-in person's home page shows: what needs their attention in their current partnership.
+
+Core knows nothing of the domains above it, so each app registers its own home-page section here
+(in its AppConfig.ready); a section is a template and a function giving its context, or None to hide it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    template_name: str
+    context: Callable[..., dict | None]
+    order: int
+
+
+_home_sections: list[HomeSection] = []
+
+
+def register_home_section(*, template_name: str, context: Callable[..., dict | None], order: int) -> None:
+    if any(section.template_name == template_name for section in _home_sections):
+        return
+    _home_sections.append(HomeSection(template_name, context, order))
+    _home_sections.sort(key=lambda section: section.order)
+
+
+def home_sections(*, user, partnership) -> list[tuple[str, dict]]:
+    """The sections this person should see now, in order, each with its context."""
+    if partnership is None:
+        return []
+    shown = []
+    for section in _home_sections:
+        context = section.context(user=user, partnership=partnership)
+        if context is not None:
+            shown.append((section.template_name, context))
+    return shown

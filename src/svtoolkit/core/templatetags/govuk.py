@@ -1,0 +1,48 @@
+"""Template helpers that render Django form fields with GOV.UK Frontend's classes and ARIA wiring."""
+
+from django import template
+
+register = template.Library()
+
+_INPUT_CLASS = {
+    "select": "govuk-select",
+    "textarea": "govuk-textarea",
+    "clearablefile": "govuk-file-upload",
+    "file": "govuk-file-upload",
+}
+
+
+def described_by(field) -> str:
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.simple_tag
+def govuk_widget(field, extra_class=""):
+    """The field's own widget with GOV.UK classes, its error state and aria-describedby."""
+    css = _INPUT_CLASS.get(field.widget_type, "govuk-input")
+    if field.errors:
+        css += f" {css}--error"
+    if extra_class:
+        css += f" {extra_class}"
+    attrs = {"class": css}
+    if described := described_by(field):
+        attrs["aria-describedby"] = described
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def describedby(field) -> str:
+    return described_by(field)
+
+
+@register.filter
+def error_anchor(field) -> str:
+    """The id the error summary links to: the first option of a radio group, otherwise the input."""
+    if field.widget_type in {"radioselect", "checkboxselectmultiple"}:
+        return f"{field.auto_id}_0"
+    return field.auto_id

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("svtoolkit.core.urls")),
+    path("", include("svtoolkit.accounts.urls")),
+    path("", include("svtoolkit.partnerships.urls")),
+    path("", include("svtoolkit.audit.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "svtoolkit.core.views.bad_request"
+handler403 = "svtoolkit.core.views.permission_denied"
+handler404 = "svtoolkit.core.views.page_not_found"
+handler500 = "svtoolkit.core.views.server_error"
