@@ -133,7 +133,9 @@ else:
 TASKS = {
     "default": {
         "BACKEND": (
-            "django_tasks.backends.immediate.ImmediateBackend" if MODE == "test" else "django_tasks_db.DatabaseBackend"
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if MODE == "test"
+            else "django_tasks_db.DatabaseBackend"
         ),
         "QUEUES": ["default"],
     }
@@ -173,6 +175,7 @@ AXES_COOLOFF_TIME = env.int("SVTOOLKIT_LOCKOUT_MINUTES", default=15) / 60
 # address would lock out a whole organisation during an incident.
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "svtoolkit.accounts.lockout.attempted_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

@@ -18,7 +18,9 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "full_name", "password"]}),
         ("Status", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})
+    ]
     filter_horizontal = []
     list_filter = ["is_active", "is_superuser"]
     inlines = [MembershipInline]

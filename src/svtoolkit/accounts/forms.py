@@ -11,7 +11,10 @@ class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={"required": "Enter your email address", "invalid": "Enter an email address like name@example.org"},
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address like name@example.org",
+        },
     )
     password = forms.CharField(
         label="Password",
@@ -33,8 +36,13 @@ class TokenForm(forms.Form):
         label="Code from your authenticator app",
         regex=r"^\s*\d{6}\s*$",
         help_text="The 6-digit code shown in the app, for example 123456.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
-        error_messages={"required": "Enter the 6-digit code", "invalid": "The code must be 6 digits, like 123456"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={
+            "required": "Enter the 6-digit code",
+            "invalid": "The code must be 6 digits, like 123456",
+        },
     )
 
     def clean_token(self):
@@ -81,13 +89,18 @@ class InvitationForm(MembershipForm):
     email = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"spellcheck": "false"}),
-        error_messages={"required": "Enter their email address", "invalid": "Enter an email address like name@example.org"},
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": "Enter an email address like name@example.org",
+        },
     )
     field_order = ["full_name", "email", "role", "organisation"]
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150, error_messages={"required": "Enter your full name"})
+    full_name = forms.CharField(
+        label="Full name", max_length=150, error_messages={"required": "Enter your full name"}
+    )
     password1 = forms.CharField(
         label="Create a password",
         strip=False,

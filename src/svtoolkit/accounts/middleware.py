@@ -35,7 +35,7 @@ class CurrentPartnershipMiddleware:
 
 
 class TwoFactorMiddleware:
-    """A person with an authenticator must use it; a partnership that requires one makes its members set it up."""
+    """Whoever has an authenticator must use it; a partnership requiring one makes its members set it up."""
 
     def __init__(self, get_response):
         self.get_response = get_response

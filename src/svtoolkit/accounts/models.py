@@ -40,7 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin (superusers only).")
+    is_staff = models.BooleanField(
+        default=False, help_text="May sign in to the Django admin (superusers only)."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -81,16 +83,24 @@ class Membership(models.Model):
     """A person's role in one partnership, and the organisation they represent there."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="memberships")
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="memberships"
+    )
     organisation = models.ForeignKey(
-        "partnerships.Organisation", on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+        "partnerships.Organisation",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        null=True,
+        blank=True,
     )
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["partnership__name"]
-        constraints = [models.UniqueConstraint(fields=["user", "partnership"], name="one_membership_per_partnership")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partnership"], name="one_membership_per_partnership")
+        ]
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} in {self.partnership}"
@@ -99,11 +109,15 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An emailed invitation to join a partnership; the link carries a secret whose hash is kept here."""
 
-    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="invitations")
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField()
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=16, choices=Role.choices)
-    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True)
+    organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True
+    )
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

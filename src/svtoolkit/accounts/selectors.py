@@ -34,7 +34,10 @@ def pending_invitations(partnership) -> QuerySet[Invitation]:
     from django.utils import timezone
 
     return Invitation.objects.filter(
-        partnership=partnership, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        partnership=partnership,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).select_related("organisation", "invited_by")
 
 

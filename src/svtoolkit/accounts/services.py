@@ -61,16 +61,28 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
     """Turn a pending invitation into a membership, creating the account if the person is new."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise AccountsError("This invitation has expired or has already been used. Ask your coordinator for a new one.")
+        raise AccountsError(
+            "This invitation has expired or has already been used. Ask your coordinator for a new one."
+        )
     if existing_user is not None:
         if existing_user.email != invitation.email:
-            raise AccountsError(f"This invitation is for {invitation.email}. Sign out and open the link again.")
+            raise AccountsError(
+                f"This invitation is for {invitation.email}. Sign out and open the link again."
+            )
         user = existing_user
     else:
         if User.objects.filter(email=invitation.email).exists():
             raise AccountsError("An account with this email address already exists. Sign in to accept.")
-        user = User.objects.create_user(invitation.email, password, full_name=full_name.strip() or invitation.full_name)
-        record(action=AuditAction.CREATE, actor=user, partnership=invitation.partnership, target=user, request=request)
+        user = User.objects.create_user(
+            invitation.email, password, full_name=full_name.strip() or invitation.full_name
+        )
+        record(
+            action=AuditAction.CREATE,
+            actor=user,
+            partnership=invitation.partnership,
+            target=user,
+            request=request,
+        )
     membership, _ = Membership.objects.get_or_create(
         user=user,
         partnership=invitation.partnership,
@@ -93,7 +105,13 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
 def revoke_invitation(*, invitation, by, request=None) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record(action=AuditAction.DELETE, actor=by, partnership=invitation.partnership, target=invitation, request=request)
+    record(
+        action=AuditAction.DELETE,
+        actor=by,
+        partnership=invitation.partnership,
+        target=invitation,
+        request=request,
+    )
 
 
 def _remaining_coordinators(membership) -> int:
@@ -107,8 +125,14 @@ def _remaining_coordinators(membership) -> int:
 @transaction.atomic
 def change_membership(*, membership, role, organisation, by, request=None) -> Membership:
     """Change a member's role or organisation; a partnership always keeps at least one coordinator."""
-    if membership.role == Role.COORDINATOR and role != Role.COORDINATOR and _remaining_coordinators(membership) == 0:
-        raise AccountsError("A partnership needs at least one coordinator. Make someone else coordinator first.")
+    if (
+        membership.role == Role.COORDINATOR
+        and role != Role.COORDINATOR
+        and _remaining_coordinators(membership) == 0
+    ):
+        raise AccountsError(
+            "A partnership needs at least one coordinator. Make someone else coordinator first."
+        )
     if role == Role.PARTNER and organisation is None:
         raise AccountsError("Choose the organisation a partner represents.")
     before = {"role": membership.role, "organisation": membership.organisation_id}
@@ -129,7 +153,9 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
 @transaction.atomic
 def remove_member(*, membership, by, request=None) -> None:
     if membership.role == Role.COORDINATOR and _remaining_coordinators(membership) == 0:
-        raise AccountsError("A partnership needs at least one coordinator. Make someone else coordinator first.")
+        raise AccountsError(
+            "A partnership needs at least one coordinator. Make someone else coordinator first."
+        )
     record(
         action=AuditAction.DELETE,
         actor=by,
@@ -142,7 +168,7 @@ def remove_member(*, membership, by, request=None) -> None:
 
 
 def start_authenticator_setup(*, user) -> TOTPDevice:
-    """An unconfirmed authenticator for the person to scan; it counts only once a code from it is confirmed."""
+    """An unconfirmed authenticator for the person to scan; it counts once a code from it is confirmed."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
@@ -154,7 +180,13 @@ def confirm_authenticator(*, device, token, request=None) -> bool:
     TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    record(action=AuditAction.CREATE, actor=device.user, target=device, detail={"what": "authenticator"}, request=request)
+    record(
+        action=AuditAction.CREATE,
+        actor=device.user,
+        target=device,
+        detail={"what": "authenticator"},
+        request=request,
+    )
     return True
 
 
@@ -163,7 +195,9 @@ def remove_authenticator(*, user, request=None) -> None:
     from svtoolkit.accounts.selectors import two_factor_required_for
 
     if two_factor_required_for(user):
-        raise AccountsError("Your partnership requires two-factor sign-in, so your authenticator cannot be removed.")
+        raise AccountsError(
+            "Your partnership requires two-factor sign-in, so your authenticator cannot be removed."
+        )
     TOTPDevice.objects.filter(user=user).delete()
     record(action=AuditAction.DELETE, actor=user, detail={"what": "authenticator"}, request=request)
 

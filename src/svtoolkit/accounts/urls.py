@@ -21,7 +21,9 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
-    path("members/invitations/<int:invitation_id>/withdraw/", views.revoke_invitation, name="revoke_invitation"),
+    path(
+        "members/invitations/<int:invitation_id>/withdraw/", views.revoke_invitation, name="revoke_invitation"
+    ),
     path("members/<int:membership_id>/", views.member_edit, name="member_edit"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("settings/sign-in/", views.partnership_security, name="partnership_security"),

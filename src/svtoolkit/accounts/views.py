@@ -34,7 +34,9 @@ from svtoolkit.audit.services import record
 
 login = access.public(
     auth_views.LoginView.as_view(
-        template_name="accounts/login.html", authentication_form=SignInForm, extra_context={"button": "Sign in"}
+        template_name="accounts/login.html",
+        authentication_form=SignInForm,
+        extra_context={"button": "Sign in"},
     )
 )
 password_reset = access.public(
@@ -51,7 +53,8 @@ password_reset_done = access.public(
 )
 password_reset_confirm = access.public(
     auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("accounts:password_reset_complete")
+        template_name="accounts/password_reset_confirm.html",
+        success_url=reverse_lazy("accounts:password_reset_complete"),
     )
 )
 password_reset_complete = access.public(
@@ -94,12 +97,21 @@ def two_factor_setup(request):
     if request.method == "POST" and form.is_valid():
         if services.confirm_authenticator(device=device, token=form.cleaned_data["token"], request=request):
             otp_login(request, device)
-            messages.success(request, "Two-factor sign-in is set up. You will be asked for a code each time you sign in.")
+            messages.success(
+                request, "Two-factor sign-in is set up. You will be asked for a code each time you sign in."
+            )
             return redirect("accounts:account")
-        form.add_error("token", "That code is not right. Check the time on your phone and enter the newest code.")
-    qr_svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+        form.add_error(
+            "token",
+            "That code is not right. Enter the newest code; after a wrong code, wait a few seconds first.",
+        )
+    qr_svg = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).to_string(
+        encoding="unicode"
+    )
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr_svg": qr_svg, "secret": secret})
+    return render(
+        request, "accounts/two_factor_setup.html", {"form": form, "qr_svg": qr_svg, "secret": secret}
+    )
 
 
 @access.signed_in
@@ -112,8 +124,16 @@ def two_factor_verify(request):
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
-        record(action=AuditAction.SIGN_IN_FAILED, actor=request.user, detail={"step": "two-factor"}, request=request)
-        form.add_error("token", "That code is not right. Enter the newest code from your authenticator app.")
+        record(
+            action=AuditAction.SIGN_IN_FAILED,
+            actor=request.user,
+            detail={"step": "two-factor"},
+            request=request,
+        )
+        form.add_error(
+            "token",
+            "That code is not right. Enter the newest code; after a wrong code, wait a few seconds first.",
+        )
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -242,7 +262,9 @@ def member_remove(request, membership_id):
 @access.requires(access.can_manage_partnership_settings)
 def partnership_security(request):
     partnership = request.partnership
-    form = PartnershipSecurityForm(request.POST or None, initial={"require_two_factor": partnership.require_two_factor})
+    form = PartnershipSecurityForm(
+        request.POST or None, initial={"require_two_factor": partnership.require_two_factor}
+    )
     if request.method == "POST" and form.is_valid():
         services.update_partnership_security(
             partnership=partnership,
@@ -262,8 +284,12 @@ def accept_invitation(request, token):
         return render(request, "accounts/invitation_invalid.html", status=404 if invitation is None else 410)
     user = request.user if request.user.is_authenticated else None
     account_exists = user is None and selectors.account_exists(invitation.email)
-    form = None if (user or account_exists) else AcceptInvitationForm(
-        request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
+    form = (
+        None
+        if (user or account_exists)
+        else AcceptInvitationForm(
+            request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
+        )
     )
     error = None
     if request.method == "POST" and not account_exists and (form is None or form.is_valid()):

@@ -4,7 +4,9 @@ from svtoolkit.audit.models import AuditAction
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label="What happened", choices=[("", "Anything")] + AuditAction.choices, required=False)
+    action = forms.ChoiceField(
+        label="What happened", choices=[("", "Anything")] + AuditAction.choices, required=False
+    )
     actor = forms.CharField(label="Person (email contains)", required=False, max_length=254)
     date_from = forms.DateField(
         label="From",

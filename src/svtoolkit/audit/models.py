@@ -30,7 +30,9 @@ class AuditEntry(models.Model):
     """Who did what, when, to which object. Append-only."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     # Kept as text too, so the entry still names the person if their account is later removed.
     actor_label = models.CharField(max_length=254, blank=True)
     partnership = models.ForeignKey(

@@ -22,5 +22,7 @@ def service(request):
         "current_membership": getattr(request, "membership", None),
         "my_memberships": getattr(request, "memberships", []),
         "navigation": navigation,
-        "current_url_name": request.resolver_match.view_name if getattr(request, "resolver_match", None) else "",
+        "current_url_name": request.resolver_match.view_name
+        if getattr(request, "resolver_match", None)
+        else "",
     }

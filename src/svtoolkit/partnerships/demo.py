@@ -45,9 +45,21 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("coordinator@example.org", "Chris Okafor", Role.COORDINATOR, "Northbridge Council Community Safety Team"),
-    DemoUser("responder@example.org", "Rosa Delgado", Role.RESPONDER, "Northbridge Council Community Safety Team"),
-    DemoUser("police@example.org", "Pat Hughes", Role.PARTNER, "Metropolitan Police, Northbridge Basic Command Unit"),
+    DemoUser(
+        "coordinator@example.org",
+        "Chris Okafor",
+        Role.COORDINATOR,
+        "Northbridge Council Community Safety Team",
+    ),
+    DemoUser(
+        "responder@example.org", "Rosa Delgado", Role.RESPONDER, "Northbridge Council Community Safety Team"
+    ),
+    DemoUser(
+        "police@example.org",
+        "Pat Hughes",
+        Role.PARTNER,
+        "Metropolitan Police, Northbridge Basic Command Unit",
+    ),
     DemoUser("health@example.org", "Hana Sato", Role.PARTNER, "Northbridge University Hospital"),
     DemoUser("viewer@example.org", "Val Mensah", Role.VIEWER, "Northbridge Council Community Safety Team"),
 ]
@@ -74,7 +86,9 @@ def demo_password(explicit: str | None) -> str:
 @transaction.atomic
 def seed_demo_partnership(*, password: str) -> Partnership:
     """Create what is missing of the demo partnership; what exists already is left as it is."""
-    partnership, _ = Partnership.objects.get_or_create(slug=DEMO_PARTNERSHIP["slug"], defaults=DEMO_PARTNERSHIP)
+    partnership, _ = Partnership.objects.get_or_create(
+        slug=DEMO_PARTNERSHIP["slug"], defaults=DEMO_PARTNERSHIP
+    )
     organisations = {}
     for name, kind in DEMO_ORGANISATIONS:
         organisations[name], _ = Organisation.objects.get_or_create(

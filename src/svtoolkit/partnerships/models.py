@@ -54,7 +54,9 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["partnership", "name"], name="organisation_name_unique_in_partnership")
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
+            )
         ]
 
     def __str__(self):

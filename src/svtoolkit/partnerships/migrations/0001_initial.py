@@ -5,41 +5,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Partnership',
+            name="Partnership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('area', models.CharField(help_text='The borough or area the partnership covers.', max_length=200)),
-                ('reference_prefix', models.CharField(help_text="Short code that starts the partnership's incident references.", max_length=8, unique=True)),
-                ('require_two_factor', models.BooleanField(default=False, help_text='Members must set up and use an authenticator app to sign in.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "area",
+                    models.CharField(help_text="The borough or area the partnership covers.", max_length=200),
+                ),
+                (
+                    "reference_prefix",
+                    models.CharField(
+                        help_text="Short code that starts the partnership's incident references.",
+                        max_length=8,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "require_two_factor",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Members must set up and use an authenticator app to sign in.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('police', 'Police'), ('btp', 'British Transport Police'), ('fire', 'Fire and rescue'), ('ambulance', 'Ambulance service'), ('council', 'Council'), ('childrens_social_care', "Children's social care"), ('adults_social_care', "Adults' social care"), ('health_hospital', 'Health: hospital'), ('health_gp', 'Health: GP'), ('health_public', 'Health: public health'), ('probation', 'Probation'), ('youth_justice', 'Youth justice'), ('education', 'Education'), ('housing', 'Housing'), ('voluntary', 'Voluntary or community'), ('faith', 'Faith group'), ('other', 'Other')], max_length=32)),
-                ('is_active', models.BooleanField(default=True)),
-                ('partnership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organisations', to='partnerships.partnership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("btp", "British Transport Police"),
+                            ("fire", "Fire and rescue"),
+                            ("ambulance", "Ambulance service"),
+                            ("council", "Council"),
+                            ("childrens_social_care", "Children's social care"),
+                            ("adults_social_care", "Adults' social care"),
+                            ("health_hospital", "Health: hospital"),
+                            ("health_gp", "Health: GP"),
+                            ("health_public", "Health: public health"),
+                            ("probation", "Probation"),
+                            ("youth_justice", "Youth justice"),
+                            ("education", "Education"),
+                            ("housing", "Housing"),
+                            ("voluntary", "Voluntary or community"),
+                            ("faith", "Faith group"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "partnership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organisations",
+                        to="partnerships.partnership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('partnership', 'name'), name='organisation_name_unique_in_partnership')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("partnership", "name"), name="organisation_name_unique_in_partnership"
+                    )
+                ],
             },
         ),
     ]

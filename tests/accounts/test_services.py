@@ -1,0 +1,129 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from svtoolkit.accounts import services
+from svtoolkit.accounts.models import Invitation, Membership, Role
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from tests.factories import MembershipFactory, OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(demo, by, **overrides):
+    arguments = {
+        "partnership": demo,
+        "email": "New.Person@Example.org ",
+        "full_name": "New Person",
+        "role": Role.RESPONDER,
+        "organisation": None,
+        "invited_by": by,
+    }
+    arguments.update(overrides)
+    return services.invite_member(**arguments)
+
+
+def test_invitation_email_carries_a_working_single_use_link(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        token = invite(demo, demo_users["coordinator"])
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new.person@example.org"]
+    assert f"/invitations/{token}/" in message.body
+    invitation = Invitation.objects.get()
+    assert invitation.token_hash != token  # only the hash is stored
+
+    user = services.accept_invitation(
+        invitation=invitation, full_name="New Person", password="a long passphrase"
+    )
+    assert Membership.objects.get(user=user, partnership=demo).role == Role.RESPONDER
+    assert user.check_password("a long passphrase")
+    with pytest.raises(services.AccountsError, match="expired or has already been used"):
+        services.accept_invitation(invitation=invitation, full_name="Someone", password="another passphrase")
+
+
+def test_expired_invitation_cannot_be_accepted(demo, demo_users):
+    invite(demo, demo_users["coordinator"])
+    invitation = Invitation.objects.get()
+    invitation.expires_at = timezone.now() - timedelta(seconds=1)
+    invitation.save()
+    with pytest.raises(services.AccountsError):
+        services.accept_invitation(invitation=invitation, full_name="X", password="a long passphrase")
+    assert not Membership.objects.filter(user__email="new.person@example.org").exists()
+
+
+def test_existing_member_cannot_be_invited_again(demo, demo_users):
+    with pytest.raises(services.AccountsError, match="already a member"):
+        invite(demo, demo_users["coordinator"], email="POLICE@example.org")
+    assert not Invitation.objects.exists()
+
+
+def test_partner_invitation_needs_an_organisation(demo, demo_users):
+    with pytest.raises(services.AccountsError, match="organisation"):
+        invite(demo, demo_users["coordinator"], role=Role.PARTNER)
+
+
+def test_new_invitation_replaces_a_pending_one(demo, demo_users):
+    invite(demo, demo_users["coordinator"])
+    invite(demo, demo_users["coordinator"])
+    assert [i.is_pending for i in Invitation.objects.order_by("created_at", "pk")] == [False, True]
+
+
+def test_existing_user_accepts_invitation_to_a_second_partnership(demo, demo_users, other_partnership):
+    partnership, coordinator = other_partnership
+    services.invite_member(
+        partnership=partnership,
+        email="police@example.org",
+        full_name="Pat Hughes",
+        role=Role.PARTNER,
+        organisation=OrganisationFactory(partnership=partnership),
+        invited_by=coordinator.user,
+    )
+    invitation = Invitation.objects.get(partnership=partnership)
+    services.accept_invitation(invitation=invitation, existing_user=demo_users["police"])
+    assert set(demo_users["police"].memberships.values_list("partnership__slug", flat=True)) == {
+        "northbridge",
+        "southmoor",
+    }
+
+
+def test_invitation_for_someone_else_is_refused(demo, demo_users):
+    invite(demo, demo_users["coordinator"])
+    with pytest.raises(services.AccountsError, match="This invitation is for new.person@example.org"):
+        services.accept_invitation(invitation=Invitation.objects.get(), existing_user=demo_users["viewer"])
+
+
+def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
+    membership = Membership.objects.get(user=demo_users["coordinator"])
+    with pytest.raises(services.AccountsError, match="at least one coordinator"):
+        services.change_membership(
+            membership=membership, role=Role.VIEWER, organisation=None, by=membership.user
+        )
+    with pytest.raises(services.AccountsError, match="at least one coordinator"):
+        services.remove_member(membership=membership, by=membership.user)
+    membership.refresh_from_db()
+    assert membership.role == Role.COORDINATOR
+
+
+def test_coordinator_can_step_down_once_another_exists(demo, demo_users):
+    MembershipFactory(partnership=demo, role=Role.COORDINATOR)
+    membership = Membership.objects.get(user=demo_users["coordinator"])
+    services.change_membership(membership=membership, role=Role.VIEWER, organisation=None, by=membership.user)
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, target_id=str(membership.pk))
+    assert entry.detail["before"]["role"] == "coordinator"
+    assert entry.detail["after"]["role"] == "viewer"
+
+
+def test_authenticator_cannot_be_removed_when_the_partnership_requires_it(demo, demo_users):
+    demo.require_two_factor = True
+    demo.save()
+    device = services.start_authenticator_setup(user=demo_users["responder"])
+    device.confirmed = True
+    device.save()
+    with pytest.raises(services.AccountsError):
+        services.remove_authenticator(user=demo_users["responder"])
+    assert demo_users["responder"].totpdevice_set.filter(confirmed=True).exists()

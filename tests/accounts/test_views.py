@@ -1,0 +1,254 @@
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from tests.factories import TEST_PASSWORD, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, email, password=TEST_PASSWORD):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def current_code(device, steps_ahead=0):
+    """The code the person's app shows now (or after `steps_ahead` 30-second steps: a code is used once)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():06d}"
+
+
+def test_each_demo_user_signs_in_with_email_in_any_case(client, demo_users):
+    for user in demo_users.values():
+        response = sign_in(client, user.email.upper())
+        assert response.status_code == 302 and response["Location"] == reverse("core:home")
+        assert client.get(reverse("core:home")).context["user"] == user
+        client.post(reverse("accounts:logout"))
+    assert AuditEntry.objects.filter(action=AuditAction.SIGN_IN).count() == 5
+    assert AuditEntry.objects.filter(action=AuditAction.SIGN_OUT).count() == 5
+
+
+def test_wrong_password_gets_a_clear_message_and_is_audited(client, demo_users):
+    response = sign_in(client, "coordinator@example.org", "not the password")
+    assert response.status_code == 200
+    assert "The email address or password is not right" in response.content.decode()
+    assert "govuk-error-summary" in response.content.decode()
+    assert response.context["form"]["username"].value() == "coordinator@example.org"  # nothing typed is lost
+    assert AuditEntry.objects.filter(
+        action=AuditAction.SIGN_IN_FAILED, actor_label="coordinator@example.org"
+    ).exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_malformed_sign_in_is_explained(client, demo):
+    response = client.post(reverse("accounts:login"), {"username": "not-an-email", "password": ""})
+    content = response.content.decode()
+    assert "Enter an email address like name@example.org" in content
+    assert "Enter your password" in content
+
+
+def test_account_locks_after_repeated_failures(client, demo_users):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "responder@example.org", "wrong password")
+    response = sign_in(client, "responder@example.org")  # even the right password is refused now
+    assert response.status_code == 429
+    assert "locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action=AuditAction.LOCKED_OUT).exists()
+
+
+def test_password_reset_by_email(client, demo_users):
+    client.post(reverse("accounts:password_reset"), {"email": "viewer@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"http://\S+/password/reset/\S+/", mail.outbox[0].body).group(0)
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"]
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
+    demo_users["viewer"].refresh_from_db()
+    assert demo_users["viewer"].check_password("a brand new passphrase")
+
+
+def test_password_reset_for_unknown_address_reveals_nothing(client, demo):
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_coordinator_invites_and_invitee_joins(client, demo, demo_users, django_capture_on_commit_callbacks):
+    client.force_login(demo_users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    police_org = demo.organisations.get(kind="police")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:invite"),
+            {
+                "full_name": "Sam Lee",
+                "email": "sam.lee@example.org",
+                "role": Role.PARTNER,
+                "organisation": police_org.pk,
+            },
+        )
+    assert response.status_code == 302
+    link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[0].body).group(0)
+    client.post(reverse("accounts:logout"))
+
+    path = link.split("8000", 1)[1] if "8000" in link else link
+    page = client.get(path)
+    assert "Create account and join" in page.content.decode()
+    mismatch = client.post(
+        path, {"full_name": "Sam Lee", "password1": "first passphrase here", "password2": "other"}
+    )
+    assert "The passwords do not match" in mismatch.content.decode()
+    assert mismatch.context["form"]["full_name"].value() == "Sam Lee"
+    assert not User.objects.filter(email="sam.lee@example.org").exists()
+
+    joined = client.post(
+        path,
+        {
+            "full_name": "Sam Lee",
+            "password1": "a good long passphrase",
+            "password2": "a good long passphrase",
+        },
+    )
+    assert joined["Location"] == reverse("core:home")
+    membership = Membership.objects.get(user__email="sam.lee@example.org")
+    assert (membership.partnership, membership.role, membership.organisation) == (
+        demo,
+        Role.PARTNER,
+        police_org,
+    )
+    assert client.get(path).status_code == 410  # used once
+
+
+def test_invalid_invitation_form_changes_nothing(client_for, demo):
+    client = client_for("coordinator")
+    response = client.post(reverse("accounts:invite"), {"full_name": "", "email": "nope", "role": "boss"})
+    content = response.content.decode()
+    for message in [
+        "Enter the person&#x27;s full name",
+        "Enter an email address like name@example.org",
+        "Select a valid choice",
+    ]:
+        assert message in content
+    assert not Invitation.objects.exists()
+
+
+def test_expired_invitation_link_explains_itself(client, demo):
+    token = "expired-token"
+    Invitation.objects.create(
+        partnership=demo,
+        email="late@example.org",
+        full_name="Late",
+        role=Role.VIEWER,
+        token_hash=Invitation.hash_token(token),
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    response = client.get(reverse("accounts:accept_invitation", args=[token]))
+    assert response.status_code == 410
+    assert "This invitation cannot be used" in response.content.decode()
+    assert client.get(reverse("accounts:accept_invitation", args=["made-up"])).status_code == 404
+
+
+def test_another_partnerships_membership_is_not_found(client_for, other_partnership):
+    _, foreign = other_partnership
+    client = client_for("coordinator")
+    assert client.get(reverse("accounts:member_edit", args=[foreign.pk])).status_code == 404
+    assert client.post(reverse("accounts:member_remove", args=[foreign.pk])).status_code == 404
+    assert Membership.objects.filter(pk=foreign.pk).exists()
+
+
+def test_coordinator_changes_a_role(client_for, demo_users):
+    membership = Membership.objects.get(user=demo_users["viewer"])
+    response = client_for("coordinator").post(
+        reverse("accounts:member_edit", args=[membership.pk]), {"role": Role.RESPONDER, "organisation": ""}
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Role.RESPONDER
+
+
+def test_member_removal(client_for, demo_users):
+    membership = Membership.objects.get(user=demo_users["health"])
+    client_for("coordinator").post(reverse("accounts:member_remove", args=[membership.pk]))
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, target_type="accounts.Membership").exists()
+
+
+def test_two_factor_setup_then_required_at_next_sign_in(client, demo_users):
+    sign_in(client, "responder@example.org")
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=demo_users["responder"])
+    wrong = client.post(
+        reverse("accounts:two_factor_setup"),
+        {"token": "000000" if current_code(device) != "000000" else "111111"},
+    )
+    assert "That code is not right" in wrong.content.decode()
+    # django-otp throttles after a wrong code; move its clock past the pause rather than sleeping.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=5)
+    )
+    client.post(reverse("accounts:two_factor_setup"), {"token": current_code(device)})
+    device.refresh_from_db()
+    assert device.confirmed
+    client.post(reverse("accounts:logout"))
+
+    sign_in(client, "responder@example.org")
+    gate = client.get(reverse("accounts:members"))
+    assert gate.status_code == 302 and gate["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert client.get(reverse("core:home"))["Location"].startswith(reverse("accounts:two_factor_verify"))
+    device.refresh_from_db()
+    verified = client.post(
+        reverse("accounts:two_factor_verify") + "?next=/organisations/",
+        {"token": current_code(device, steps_ahead=1), "next": "/organisations/"},
+    )
+    assert verified["Location"] == "/organisations/"
+    assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_partnership_can_require_two_factor(client_for, client, demo, demo_users):
+    client_for("coordinator").post(reverse("accounts:partnership_security"), {"require_two_factor": "on"})
+    demo.refresh_from_db()
+    assert demo.require_two_factor
+    client.post(reverse("accounts:logout"))
+    sign_in(client, "viewer@example.org")
+    response = client.get(reverse("core:home"))
+    assert response["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_switching_partnership(client, demo_users, other_partnership):
+    partnership, _ = other_partnership
+    MembershipFactory(user=demo_users["police"], partnership=partnership, role=Role.VIEWER)
+    client.force_login(demo_users["police"], backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("core:home")).context["current_partnership"].slug == "northbridge"
+    client.post(reverse("accounts:switch_partnership"), {"partnership": partnership.pk})
+    assert client.get(reverse("core:home")).context["current_partnership"] == partnership
+
+
+def test_cannot_switch_to_a_partnership_one_does_not_belong_to(client_for, other_partnership):
+    partnership, _ = other_partnership
+    client = client_for("police")
+    client.post(reverse("accounts:switch_partnership"), {"partnership": partnership.pk})
+    assert client.get(reverse("core:home")).context["current_partnership"].slug == "northbridge"
+
+
+def test_session_expires_after_inactivity(client_for):
+    client = client_for("viewer")
+    client.get(reverse("core:home"))
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
+    session = client.session
+    session.set_expiry(-1)  # as if the idle time had passed
+    session.save()
+    assert client.get(reverse("core:home")).status_code == 302

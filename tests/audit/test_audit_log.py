@@ -1,0 +1,71 @@
+import pytest
+from django.urls import reverse
+
+from svtoolkit.audit.models import AppendOnlyError, AuditAction, AuditEntry
+from svtoolkit.audit.services import record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entries_cannot_be_changed_or_deleted(demo_users):
+    entry = record(action=AuditAction.CREATE, actor=demo_users["coordinator"])
+    entry.target_label = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).update(target_label="rewritten")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+    assert AuditEntry.objects.get(pk=entry.pk).target_label == ""
+
+
+def test_coordinator_sees_own_partnership_entries_and_members_sign_ins(
+    client_for, demo, demo_users, other_partnership
+):
+    foreign_partnership, foreign_coordinator = other_partnership
+    record(action=AuditAction.UPDATE, actor=foreign_coordinator.user, partnership=foreign_partnership)
+    record(action=AuditAction.SIGN_IN, actor=foreign_coordinator.user)
+    record(action=AuditAction.SIGN_IN, actor=demo_users["police"])
+    record(action=AuditAction.UPDATE, actor=demo_users["coordinator"], partnership=demo, target=demo)
+
+    page = client_for("coordinator").get(reverse("audit:log"))
+    shown = list(page.context["page"])
+    assert {(e.actor_label, e.action) for e in shown} == {
+        ("coordinator@example.org", AuditAction.SIGN_IN),  # their own sign-in to look
+        ("police@example.org", AuditAction.SIGN_IN),
+        ("coordinator@example.org", AuditAction.UPDATE),
+    }
+
+
+def test_filters_narrow_the_log(client_for, demo, demo_users):
+    record(action=AuditAction.SIGN_IN, actor=demo_users["police"])
+    record(action=AuditAction.SIGN_IN, actor=demo_users["health"])
+    record(action=AuditAction.UPDATE, actor=demo_users["health"], partnership=demo, target=demo)
+    client = client_for("coordinator")
+    page = client.get(reverse("audit:log"), {"action": "sign_in", "actor": "HEALTH"})
+    assert [(e.actor_label, e.action) for e in page.context["page"]] == [("health@example.org", "sign_in")]
+
+
+def test_bad_filter_dates_are_explained_and_show_everything(client_for, demo, demo_users):
+    record(action=AuditAction.UPDATE, actor=demo_users["coordinator"], partnership=demo, target=demo)
+    page = client_for("coordinator").get(
+        reverse("audit:log"), {"date_from": "2026-02-30", "date_to": "2025-01-01"}
+    )
+    content = page.content.decode()
+    assert "Enter the &#x27;from&#x27; date as a real date" in content
+    assert page.context["page"].paginator.count == 2  # the update and the coordinator's own sign-in
+    assert page.context["form"]["date_from"].value() == "2026-02-30"
+
+
+def test_audit_log_is_paginated_without_a_query_per_row(
+    client_for, demo, demo_users, django_assert_max_num_queries
+):
+    for _ in range(60):
+        record(action=AuditAction.UPDATE, actor=demo_users["coordinator"], partnership=demo, target=demo)
+    client = client_for("coordinator")
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("audit:log"))
+    assert len(page.context["page"]) == 50
+    assert page.context["page"].has_next()

@@ -1,0 +1,92 @@
+"""Playwright driving Debian's Chromium against the live server, with axe-core on every page."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the Django test database is used from it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+CHROMIUM = Path(os.environ.get("SVTOOLKIT_CHROMIUM", "/usr/bin/chromium"))
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Never skipped: a missing browser is a failure, so CI cannot pass without running these tests.
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is needed at {CHROMIUM} for the browser tests: apt-get install chromium")
+    if not AXE_SOURCE.exists():
+        pytest.fail("axe-core is missing: run `make assets` (npm ci) first")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class BrowserErrors(list):
+    """Console errors and uncaught exceptions seen by a page (a CSP violation shows up here)."""
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    contexts, errors = [], BrowserErrors()
+
+    def make(*, javascript=True):
+        context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    make.errors = errors
+    yield make
+    for context in contexts:
+        context.close()
+    assert list(errors) == [], "The browser reported errors"
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def assert_accessible(page):
+    """axe-core finds no WCAG 2.2 A/AA or best-practice violations on the page as it stands."""
+    page.evaluate(AXE_SOURCE.read_text())
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert problems == [], f"axe-core violations on {page.url}:\n" + "\n".join(problems)
+
+
+def sign_in(page, email, password):
+    page.goto("/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,37 @@
+"""Every page each demo role can open, opened in Chromium and checked with axe-core."""
+
+import pytest
+from django.urls import reverse
+
+from tests.access_expectations import EXPECTED, ROLES
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.conftest import DEMO_ROLES
+from tests.factories import TEST_PASSWORD
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_can_open_passes_axe(role, page, demo, url_args, transactional_db):
+    if role != "anonymous":
+        sign_in(page, DEMO_ROLES[role], TEST_PASSWORD)
+        assert page.url.endswith("/"), "sign-in should land on the home page"
+
+    for url_name, statuses in sorted(EXPECTED.items()):
+        if statuses[role] != 200 or url_name == "core:healthz":
+            continue
+        path = reverse(url_name, kwargs=url_args.get(url_name))
+        response = page.goto(path)
+        assert response.status == 200, f"{path} as {role}"
+        assert_accessible(page)
+
+
+def test_error_pages_pass_axe(new_page, demo, transactional_db):
+    page = new_page()
+    sign_in(page, DEMO_ROLES["viewer"], TEST_PASSWORD)
+    assert page.goto("/audit/").status == 403
+    assert page.get_by_role("heading", name="You do not have access to this page").is_visible()
+    assert_accessible(page)
+    assert page.goto("/no-such-page/").status == 404
+    assert_accessible(page)
+    # The browser logs the 403 and 404 themselves; nothing else may have gone wrong.
+    assert all("status of 40" in error for error in new_page.errors)
+    new_page.errors.clear()

@@ -1,0 +1,67 @@
+"""Whole journeys through the real pages."""
+
+import re
+
+from django.core import mail
+
+from svtoolkit.accounts.models import Membership
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import TEST_PASSWORD
+
+
+def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
+    page.goto("/sign-in/")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert "Enter your email address" in summary.inner_text()
+    assert_accessible(page)
+    page.get_by_label("Email address").fill("coordinator@example.org")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "The email address or password is not right" in summary.inner_text()
+    assert page.get_by_label("Email address").input_value() == "coordinator@example.org"
+    summary.get_by_role("link").first.click()
+    assert_accessible(page)
+
+
+def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_db, settings, live_server):
+    settings.SITE_URL = live_server.url  # so the emailed link points at this server
+    coordinator = new_page()
+    sign_in(coordinator, "coordinator@example.org", TEST_PASSWORD)
+    coordinator.get_by_role("link", name="Members").click()
+    coordinator.get_by_role("button", name="Invite someone").click()
+    coordinator.get_by_label("Full name").fill("Sam Lee")
+    coordinator.get_by_label("Email address").fill("sam.lee@example.org")
+    coordinator.get_by_label(re.compile("^Partner:")).check()
+    coordinator.get_by_label("Organisation they represent").select_option(label="Northbridge Youth Trust")
+    coordinator.get_by_role("button", name="Continue").click()
+    assert (
+        "Invitation sent to sam.lee@example.org"
+        in coordinator.locator(".govuk-notification-banner").inner_text()
+    )
+    assert coordinator.get_by_role("cell", name="sam.lee@example.org", exact=True).is_visible()
+    assert_accessible(coordinator)
+
+    link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
+    invitee = new_page()
+    invitee.goto(link)
+    invitee.get_by_label("Create a password").fill("a good long passphrase")
+    invitee.get_by_label("Confirm password").fill("a good long passphrase")
+    invitee.get_by_role("button", name="Create account and join").click()
+    assert invitee.get_by_role("heading", name="What needs your attention").is_visible()
+    assert "Welcome to Northbridge Community Safety Partnership" in invitee.content()
+    membership = Membership.objects.get(user__email="sam.lee@example.org")
+    assert membership.organisation.name == "Northbridge Youth Trust"
+
+
+def test_works_without_javascript(new_page, demo, transactional_db):
+    page = new_page(javascript=False)
+    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    page.get_by_role("link", name="Members").click()
+    page.get_by_role("link", name="Change Val Mensah").click()
+    page.get_by_label(re.compile("^Responder:")).check()
+    page.get_by_role("button", name="Continue").click()
+    assert "Val Mensah is now responder" in page.content()
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", name="Sign in").is_visible()

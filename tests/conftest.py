@@ -1,0 +1,68 @@
+import pytest
+
+from svtoolkit.accounts.models import Invitation, Membership, User
+from svtoolkit.partnerships.demo import DEMO_USERS, seed_demo_partnership
+from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+DEMO_ROLES = {
+    "coordinator": "coordinator@example.org",
+    "responder": "responder@example.org",
+    "police": "police@example.org",
+    "health": "health@example.org",
+    "viewer": "viewer@example.org",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+
+
+@pytest.fixture
+def demo(db):
+    """The seeded Northbridge partnership; every demo account's password is TEST_PASSWORD."""
+    return seed_demo_partnership(password=TEST_PASSWORD)
+
+
+@pytest.fixture
+def demo_users(demo):
+    return {role: User.objects.get(email=email) for role, email in DEMO_ROLES.items()}
+
+
+@pytest.fixture
+def other_partnership(db):
+    """A second partnership with its own coordinator: its objects must stay out of Northbridge's reach."""
+    partnership = PartnershipFactory(name="Southmoor Community Safety Partnership", slug="southmoor")
+    coordinator = MembershipFactory(partnership=partnership, role="coordinator")
+    return partnership, coordinator
+
+
+@pytest.fixture
+def client_for(client, demo_users):
+    """A test client signed in as the named demo role (or anonymous)."""
+
+    def sign_in(role):
+        if role != "anonymous":
+            client.force_login(demo_users[role], backend=MODEL_BACKEND)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def url_args(demo, demo_users):
+    """Arguments for the URLs that need an object: objects of the demo partnership."""
+    police = Membership.objects.get(user=demo_users["police"])
+    invitation = InvitationFactory(partnership=demo, token_hash=Invitation.hash_token("matrix-token"))
+    return {
+        "accounts:member_edit": {"membership_id": police.pk},
+        "accounts:member_remove": {"membership_id": police.pk},
+        "accounts:revoke_invitation": {"invitation_id": invitation.pk},
+        "accounts:accept_invitation": {"token": "matrix-token"},
+        "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+    }
+
+
+assert {person.email for person in DEMO_USERS} == set(DEMO_ROLES.values())

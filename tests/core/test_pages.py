@@ -1,0 +1,91 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_carry_a_strict_content_security_policy(client_for):
+    response = client_for("coordinator").get(reverse("core:home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.content.decode()  # no inline scripts
+
+
+def test_home_shows_the_partnership_and_its_protective_marking(client_for):
+    content = client_for("police").get(reverse("core:home")).content.decode()
+    assert "Northbridge Community Safety Partnership" in content
+    assert "OFFICIAL-SENSITIVE" in content
+    assert "Members" not in content.split("<main", 1)[0]  # partners are not offered coordinator pages
+
+
+def test_home_for_someone_in_no_partnership(client, db):
+    user = UserFactory()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert "You are not a member of any partnership yet" in client.get(reverse("core:home")).content.decode()
+
+
+def test_unknown_page_is_a_govuk_404(client_for):
+    response = client_for("viewer").get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_statements_name_this_service(client):
+    assert (
+        "Web Content Accessibility Guidelines version 2.2"
+        in client.get(reverse("core:accessibility")).content.decode()
+    )
+    assert "need-to-know" in client.get(reverse("core:privacy")).content.decode()
+    assert "sessionid" in client.get(reverse("core:cookies")).content.decode()
+
+
+def test_admin_opens_only_for_a_verified_superuser(client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/").status_code == 403  # not yet through two-factor
+    device = TOTPDevice.objects.create(user=admin, confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get("/admin/").status_code == 200
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    # The browser tests' switch for Playwright's event loop is not part of a deployment.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {
+        **inherited,
+        "SVTOOLKIT_ENV": "production",
+        "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check",
+        "ALLOWED_HOSTS": "svtoolkit.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "svtoolkit.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "svtoolkit.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    environment.update(SVTOOLKIT_ENV="production", DJANGO_SETTINGS_MODULE="svtoolkit.settings")
+    result = subprocess.run(
+        [sys.executable, "-m", "svtoolkit.cli", "check"], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -1,0 +1,67 @@
+"""One factory per model."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.partnerships.models import Organisation, OrganisationKind, Partnership
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+
+    name = factory.Sequence(lambda n: f"Borough {n} Community Safety Partnership")
+    slug = factory.Sequence(lambda n: f"borough-{n}")
+    area = factory.Sequence(lambda n: f"London Borough {n}")
+    reference_prefix = factory.Sequence(lambda n: f"B{n}")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = OrganisationKind.COUNCIL
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partnership = factory.SubFactory(PartnershipFactory)
+    organisation = factory.SubFactory(OrganisationFactory, partnership=factory.SelfAttribute("..partnership"))
+    role = Role.RESPONDER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    full_name = "Invited Person"
+    role = Role.RESPONDER
+    token_hash = factory.Sequence(lambda n: Invitation.hash_token(f"token-{n}"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

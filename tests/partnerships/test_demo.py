@@ -1,0 +1,45 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from svtoolkit.accounts.models import Membership, User
+from svtoolkit.partnerships.models import Organisation, Partnership
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        list(Partnership.objects.values_list("slug", flat=True)),
+        list(Organisation.objects.order_by("pk").values_list("name", "kind")),
+        list(User.objects.order_by("pk").values_list("email", "password")),
+        list(Membership.objects.order_by("pk").values_list("user__email", "role", "organisation__name")),
+    )
+
+
+def test_seeding_twice_changes_nothing(monkeypatch, capsys):
+    monkeypatch.setenv("SVTOOLKIT_DEMO_PASSWORD", "demo passphrase 2026")
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    assert len(first[2]) == 5
+    assert User.objects.get(email="police@example.org").check_password("demo passphrase 2026")
+    assert "demo passphrase 2026" in capsys.readouterr().out
+
+
+def test_generated_password_is_printed_and_kept(monkeypatch, capsys, settings, client):
+    monkeypatch.delenv("SVTOOLKIT_DEMO_PASSWORD", raising=False)
+    call_command("seed_demo", "--if-empty")
+    password = (settings.VAR_DIR / "demo-password").read_text().strip()
+    assert f"password: {password}" in capsys.readouterr().out
+    response = client.post(
+        reverse("accounts:login"), {"username": "viewer@example.org", "password": password}
+    )
+    assert response.status_code == 302
+
+
+def test_if_empty_leaves_an_existing_database_alone(monkeypatch, capsys):
+    User.objects.create_user("someone@example.org", "a long passphrase", full_name="Someone")
+    call_command("seed_demo", "--if-empty")
+    assert not Partnership.objects.exists()
