@@ -58,7 +58,7 @@ dev: install-dev assets
 	SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(SVT) db_worker
+	SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
 test: install-dev assets

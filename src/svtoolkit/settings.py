@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "svtoolkit.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -179,9 +180,15 @@ AXES_USERNAME_CALLABLE = "svtoolkit.accounts.lockout.attempted_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a load balancer or proxy, set SVTOOLKIT_PROXY_COUNT to the number of proxies that add to
+# X-Forwarded-For, so lockouts and the audit log record the client's address, not the proxy's.
 AXES_IPWARE_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 OTP_TOTP_ISSUER = "svtoolkit"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Security headers. Production serves over HTTPS only; demo/dev/test run on plain http://127.0.0.1.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -217,8 +224,11 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODU
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in emails (invitations, password resets sent by the worker) are built from this address.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails sent by the task worker (invitations) are built from this address; it has no
+# request to take the host from. Password-reset emails use the host of the request that asked.
+SITE_URL = (
+    env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
+).rstrip("/")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

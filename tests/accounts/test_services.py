@@ -1,8 +1,12 @@
+import json
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from svtoolkit.accounts import services
 from svtoolkit.accounts.models import Invitation, Membership, Role
@@ -29,13 +33,13 @@ def test_invitation_email_carries_a_working_single_use_link(
     demo, demo_users, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        token = invite(demo, demo_users["coordinator"])
+        invitation = invite(demo, demo_users["coordinator"])
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["new.person@example.org"]
-    assert f"/invitations/{token}/" in message.body
-    invitation = Invitation.objects.get()
-    assert invitation.token_hash != token  # only the hash is stored
+    token = re.search(r"/invitations/(\S+)/", message.body).group(1)
+    invitation.refresh_from_db()
+    assert invitation.token_hash == Invitation.hash_token(token)  # only the hash is stored
 
     user = services.accept_invitation(
         invitation=invitation, full_name="New Person", password="a long passphrase"
@@ -44,6 +48,21 @@ def test_invitation_email_carries_a_working_single_use_link(
     assert user.check_password("a long passphrase")
     with pytest.raises(services.AccountsError, match="expired or has already been used"):
         services.accept_invitation(invitation=invitation, full_name="Someone", password="another passphrase")
+
+
+def test_invitation_secret_is_never_stored_in_the_task_queue(
+    demo, demo_users, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(demo, demo_users["coordinator"])
+    queued = DBTaskResult.objects.get()
+    assert mail.outbox == []  # waiting for the worker
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    token = re.search(r"/invitations/(\S+)/", mail.outbox[0].body).group(1)
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL"
+    assert token not in json.dumps(queued.args_kwargs)
 
 
 def test_expired_invitation_cannot_be_accepted(demo, demo_users):

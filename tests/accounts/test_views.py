@@ -252,3 +252,47 @@ def test_session_expires_after_inactivity(client_for):
     session.set_expiry(-1)  # as if the idle time had passed
     session.save()
     assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_password_alone_cannot_replace_an_existing_authenticator(client, demo_users):
+    user = demo_users["responder"]
+    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    sign_in(client, user.email)
+    for response in (
+        client.get(reverse("accounts:two_factor_setup")),
+        client.post(reverse("accounts:two_factor_setup"), {"token": "123456"}),
+        client.post(reverse("accounts:two_factor_remove")),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert list(TOTPDevice.objects.filter(user=user)) == [device]
+    assert not client.get(reverse("accounts:two_factor_verify")).context["user"].is_verified()
+
+
+def test_password_changes_are_audited(client_for, demo_users):
+    client = client_for("health")
+    client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "fresh long passphrase",
+            "new_password2": "fresh long passphrase",
+        },
+    )
+    demo_users["health"].refresh_from_db()
+    assert demo_users["health"].check_password("fresh long passphrase")
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, actor=demo_users["health"])
+    assert entry.detail == {"what": "password"}
+
+
+def test_signed_in_pages_are_not_cached(client_for):
+    response = client_for("viewer").get(reverse("core:home"))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_lockout_page_states_the_configured_time(client, demo_users, settings):
+    settings.AXES_COOLOFF_TIME = 1.5  # hours
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "viewer@example.org", "wrong password")
+    content = sign_in(client, "viewer@example.org").content.decode()
+    assert "blocked for 1 hour 30 minutes" in content

@@ -69,6 +69,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "SVTOOLKIT_ENV": "production",
         "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check",
         "ALLOWED_HOSTS": "svtoolkit.example.org",
+        "SITE_URL": "https://svtoolkit.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "svtoolkit.settings",
     }
@@ -89,3 +90,29 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_admin_changes_join_the_audit_log(client, demo):
+    from svtoolkit.audit.models import AuditEntry
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    device = TOTPDevice.objects.create(user=admin, confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    response = client.post(
+        f"/admin/partnerships/partnership/{demo.pk}/change/",
+        {
+            "name": demo.name,
+            "slug": demo.slug,
+            "area": "Northbridge and Eastgate",
+            "reference_prefix": demo.reference_prefix,
+            "is_active": "on",
+            "organisations-TOTAL_FORMS": "0",
+            "organisations-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(detail__via="admin")
+    assert (entry.actor, entry.action, entry.target_label) == (admin, "update", demo.name)

@@ -1,14 +1,16 @@
 """Per-request context: the partnership the user is working in, and the two-factor gate."""
 
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 
 from svtoolkit import access
 
 PARTNERSHIP_SESSION_KEY = "svt_partnership_id"
 
-# Pages a signed-in person can reach before passing two-factor verification.
+# Pages a signed-in person can reach before passing two-factor verification. Setting up an
+# authenticator is among them only for someone who has none yet (see TwoFactorMiddleware).
 TWO_FACTOR_EXEMPT_URL_NAMES = {
-    "accounts:two_factor_setup",
     "accounts:two_factor_verify",
     "accounts:logout",
     "core:accessibility",
@@ -47,12 +49,17 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if request.resolver_match.view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
+        view_name = request.resolver_match.view_name
+        if view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
             return None
         from svtoolkit.accounts.selectors import has_confirmed_authenticator, two_factor_required_for
 
+        # With only a password, nobody may replace the authenticator that guards the account.
         if has_confirmed_authenticator(user):
-            return redirect(f"{_url('accounts:two_factor_verify')}?next={request.get_full_path()}")
+            next_page = urlencode({"next": request.get_full_path()})
+            return redirect(f"{_url('accounts:two_factor_verify')}?{next_page}")
+        if view_name == "accounts:two_factor_setup":
+            return None
         if two_factor_required_for(user):
             return redirect(_url("accounts:two_factor_setup"))
         return None

@@ -18,8 +18,10 @@ class AccountsError(Exception):
 
 
 @transaction.atomic
-def invite_member(*, partnership, email, full_name, role, organisation, invited_by, request=None) -> str:
-    """Create an invitation and queue its email. Returns the secret token (only ever sent by email)."""
+def invite_member(
+    *, partnership, email, full_name, role, organisation, invited_by, request=None
+) -> Invitation:
+    """Create an invitation and queue its email; the link's secret is made when the email is sent."""
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise AccountsError(f"{email} is already a member of {partnership}.")
@@ -31,7 +33,6 @@ def invite_member(*, partnership, email, full_name, role, organisation, invited_
     ):
         old.revoked_at = timezone.now()
         old.save(update_fields=["revoked_at"])
-    token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         partnership=partnership,
         email=email,
@@ -39,7 +40,7 @@ def invite_member(*, partnership, email, full_name, role, organisation, invited_
         role=role,
         organisation=organisation,
         invited_by=invited_by,
-        token_hash=Invitation.hash_token(token),
+        token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),  # replaced when the email is sent
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     record(
@@ -52,7 +53,15 @@ def invite_member(*, partnership, email, full_name, role, organisation, invited_
     )
     from svtoolkit.accounts.tasks import send_invitation_email
 
-    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id=invitation.pk, token=token))
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id=invitation.pk))
+    return invitation
+
+
+def issue_invitation_token(*, invitation) -> str:
+    """A fresh secret for the invitation link. Only its hash is kept, so it exists only in the email."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = Invitation.hash_token(token)
+    invitation.save(update_fields=["token_hash"])
     return token
 
 

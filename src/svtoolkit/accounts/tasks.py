@@ -10,10 +10,14 @@ from svtoolkit.accounts.models import Invitation
 
 
 @task()
-def send_invitation_email(*, invitation_id: int, token: str) -> None:
+def send_invitation_email(*, invitation_id: int) -> None:
+    # The secret is made here, not passed in: task arguments are stored in the task queue's table.
+    from svtoolkit.accounts.services import issue_invitation_token
+
     invitation = Invitation.objects.select_related("partnership", "invited_by").get(pk=invitation_id)
     if not invitation.is_pending:
         return
+    token = issue_invitation_token(invitation=invitation)
     context = {
         "invitation": invitation,
         "link": settings.SITE_URL + reverse("accounts:accept_invitation", args=[token]),

@@ -51,8 +51,25 @@ password_reset = access.public(
 password_reset_done = access.public(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
+
+
+class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        detail = {"what": "password reset"}
+        record(action=AuditAction.UPDATE, actor=form.user, detail=detail, request=self.request)
+        return response
+
+
+class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(action=AuditAction.UPDATE, actor=form.user, detail={"what": "password"}, request=self.request)
+        return response
+
+
 password_reset_confirm = access.public(
-    auth_views.PasswordResetConfirmView.as_view(
+    AuditedPasswordResetConfirmView.as_view(
         template_name="accounts/password_reset_confirm.html",
         success_url=reverse_lazy("accounts:password_reset_complete"),
     )
@@ -61,7 +78,7 @@ password_reset_complete = access.public(
     auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html")
 )
 password_change = access.signed_in(
-    auth_views.PasswordChangeView.as_view(
+    AuditedPasswordChangeView.as_view(
         template_name="accounts/password_change.html",
         success_url=reverse_lazy("accounts:password_change_done"),
         extra_context={"button": "Change password"},

@@ -1,10 +1,12 @@
-"""Sign-in, sign-out, failed sign-in and lockout go to the audit log as they happen."""
+"""Sign-in, sign-out, failed sign-in, lockout and Django admin changes go to the audit log as they happen."""
 
 from axes.signals import user_locked_out
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.audit.services import record
 
 
@@ -32,3 +34,23 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def record_lockout(sender, request, username=None, ip_address=None, **kwargs):
     record(action=AuditAction.LOCKED_OUT, actor_label=str(username or "")[:254], request=request)
+
+
+ADMIN_ACTIONS = {ADDITION: AuditAction.CREATE, CHANGE: AuditAction.UPDATE, DELETION: AuditAction.DELETE}
+
+
+@receiver(post_save, sender=LogEntry)
+def record_admin_change(sender, instance, created, **kwargs):
+    """Changes made through the Django admin join the audit log too."""
+    if not created:
+        return
+    action = ADMIN_ACTIONS[instance.action_flag]
+    AuditEntry.objects.create(
+        action=action,
+        actor=instance.user,
+        actor_label=instance.user.email,
+        target_type=instance.content_type.model_class()._meta.label if instance.content_type_id else "",
+        target_id=instance.object_id or "",
+        target_label=instance.object_repr[:255],
+        detail={"via": "admin", "change": instance.get_change_message()},
+    )

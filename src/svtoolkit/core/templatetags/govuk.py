@@ -46,3 +46,16 @@ def error_anchor(field) -> str:
     if field.widget_type in {"radioselect", "checkboxselectmultiple"}:
         return f"{field.auto_id}_0"
     return field.auto_id
+
+
+@register.filter
+def duration_in_words(value) -> str:
+    """A timedelta as a person would say it: '15 minutes', '1 hour', '1 hour 30 minutes'."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
