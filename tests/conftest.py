@@ -1,8 +1,8 @@
 import pytest
 
-from svtoolkit.accounts.models import Invitation, Membership, User
+from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_USERS, seed_demo_partnership
-from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
+from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -53,16 +53,15 @@ def client_for(client, demo_users):
 
 @pytest.fixture
 def url_args(demo, demo_users):
-    """Arguments for the URLs that need an object: objects of the demo partnership."""
-    police = Membership.objects.get(user=demo_users["police"])
-    invitation = InvitationFactory(partnership=demo, token_hash=Invitation.hash_token("matrix-token"))
-    return {
-        "accounts:member_edit": {"membership_id": police.pk},
-        "accounts:member_remove": {"membership_id": police.pk},
-        "accounts:revoke_invitation": {"invitation_id": invitation.pk},
-        "accounts:accept_invitation": {"token": "matrix-token"},
-        "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
-    }
+    """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
+    from tests.accounts.access import url_kwargs as accounts_kwargs
+    from tests.partnerships.access import url_kwargs as directory_kwargs
+    from tests.playbooks.access import url_kwargs as playbook_kwargs
+
+    arguments = {}
+    for url_kwargs in (accounts_kwargs, directory_kwargs, playbook_kwargs):
+        arguments.update(url_kwargs(demo, demo_users))
+    return arguments
 
 
 assert {person.email for person in DEMO_USERS} == set(DEMO_ROLES.values())

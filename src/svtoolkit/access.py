@@ -56,6 +56,21 @@ def can_manage_members(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+def can_edit_directory(user, partnership) -> bool:
+    """Organisations, contacts and support services are kept by coordinators; every member reads them."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_edit_playbook(user, partnership) -> bool:
+    """Adapting and publishing the partnership's checklist is a coordinator's job."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_assess_readiness(user, partnership) -> bool:
+    """Readiness assessments and exercises are run by coordinators and responders."""
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
 def can_view_audit_log(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "svtoolkit.accounts",
     "svtoolkit.audit",
     "svtoolkit.partnerships",
+    "svtoolkit.playbooks",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

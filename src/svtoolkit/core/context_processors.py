@@ -10,7 +10,7 @@ def service(request):
     navigation = []
     if user is not None and user.is_authenticated and partnership is not None:
         navigation.append(("core:home", "Home"))
-        navigation.append(("partnerships:organisations", "Organisations"))
+        navigation.append(("partnerships:organisations", "Directory"))
         if access.can_manage_members(user, partnership):
             navigation.append(("accounts:members", "Members"))
         if access.can_view_audit_log(user, partnership):

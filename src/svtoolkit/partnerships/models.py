@@ -1,4 +1,8 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Partnership(models.Model):
@@ -23,6 +27,30 @@ class Partnership(models.Model):
         return self.name
 
 
+def a_year_from_today():
+    return timezone.localdate() + timedelta(days=365)
+
+
+class ReviewedEntry(models.Model):
+    """A directory entry someone owns and checks by a date, so the directory does not go stale.
+
+    ``version`` goes up with every save; an edit form carries the version it started from, so two
+    people editing the same entry never silently overwrite each other.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_due = models.DateField(
+        default=a_year_from_today, help_text="When the owner should next check this entry is still right."
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 class OrganisationKind(models.TextChoices):
     POLICE = "police", "Police"
     BRITISH_TRANSPORT_POLICE = "btp", "British Transport Police"
@@ -43,7 +71,7 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Organisation(models.Model):
+class Organisation(ReviewedEntry):
     """A partner agency as it takes part in one partnership."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="organisations")
@@ -56,6 +84,75 @@ class Organisation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IncidentRole(models.TextChoices):
+    SINGLE_POINT_OF_CONTACT = "spoc", "Single point of contact"
+    DEPUTY = "deputy", "Deputy"
+    NONE = "none", "Other contact"
+
+
+class Contact(ReviewedEntry):
+    """A person at a partner organisation whom the partnership calls on in an incident."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    other_phone = models.CharField(max_length=40, blank=True)
+    out_of_hours = models.TextField(
+        blank=True, help_text="How to reach them, or their cover, outside office hours."
+    )
+    incident_role = models.CharField(max_length=8, choices=IncidentRole.choices, default=IncidentRole.NONE)
+    escalation_order = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 is called first when the organisation must be reached."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation__name", models.F("escalation_order").asc(nulls_last=True), "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+
+class SupportServiceKind(models.TextChoices):
+    VICTIM_SUPPORT = "victim_support", "Victim support"
+    BEREAVEMENT = "bereavement", "Bereavement support"
+    TRAUMA = "trauma", "Trauma and therapeutic support"
+    DETACHED_YOUTH_WORK = "detached_youth_work", "Detached youth work"
+    MEDIATION = "mediation", "Mediation"
+    CCTV = "cctv", "CCTV control room"
+    HOSPITAL_VIOLENCE_REDUCTION = "hospital_vrt", "Hospital violence-reduction team"
+    SCHOOLS_CRITICAL_INCIDENT = "schools_critical_incident", "Schools' critical-incident support"
+    OTHER = "other", "Other"
+
+
+class SupportService(ReviewedEntry):
+    """A service partners can refer people to, or call on, after an incident."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="support_services")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=SupportServiceKind.choices)
+    provider = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="support_services"
+    )
+    how_to_refer = models.TextField()
+    availability = models.TextField(blank=True, help_text="Hours, and how to reach it out of hours.")
+    capacity_notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="support_service_name_unique_in_partnership"
             )
         ]
 
