@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("svtoolkit.core.urls")),
     path("", include("svtoolkit.accounts.urls")),
     path("", include("svtoolkit.partnerships.urls")),
+    path("", include("svtoolkit.playbooks.urls")),
     path("", include("svtoolkit.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,8 @@ def service(request):
     if user is not None and user.is_authenticated and partnership is not None:
         navigation.append(("core:home", "Home"))
         navigation.append(("partnerships:organisations", "Directory"))
+        navigation.append(("playbooks:playbook", "Checklist"))
+        navigation.append(("playbooks:readiness", "Readiness"))
         if access.can_manage_members(user, partnership):
             navigation.append(("accounts:members", "Members"))
         if access.can_view_audit_log(user, partnership):

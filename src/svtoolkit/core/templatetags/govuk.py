@@ -59,3 +59,9 @@ def duration_in_words(value) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def get_item(mapping, key):
+    """A dictionary value by a key held in a variable (vocabulary labels, for instance)."""
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

@@ -1,0 +1,163 @@
+"""What coordinators type when adapting the checklist, rating readiness and planning exercises."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from svtoolkit.partnerships.models import Contact, OrganisationKind
+from svtoolkit.playbooks.models import ReadinessStatus
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {"invalid": "Enter a real date, like 2027-03-31"}
+
+
+def _vocabulary_choices(version, name):
+    vocabulary = version.vocabularies[name]
+    if name == "timings":
+        return [(code, entry["label"]) for code, entry in vocabulary.items()]
+    return list(vocabulary.items())
+
+
+class ItemForm(forms.Form):
+    action = forms.CharField(
+        label="Action",
+        max_length=200,
+        help_text="A short instruction, starting with a verb.",
+        error_messages={
+            "required": "Enter the action",
+            "max_length": "The action must be 200 characters or fewer",
+        },
+    )
+    guidance = forms.CharField(label="Guidance", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    owner_kind = forms.ChoiceField(
+        label="Kind of organisation that usually owns it",
+        choices=OrganisationKind.choices,
+        error_messages={"required": "Choose the kind of organisation that usually owns it"},
+    )
+    default_organisation = forms.ModelChoiceField(
+        label="Default owning organisation in this partnership",
+        queryset=None,
+        required=False,
+        empty_label="None chosen",
+        error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )
+    default_contact = forms.ModelChoiceField(
+        label="Default contact",
+        queryset=None,
+        required=False,
+        empty_label="None chosen",
+        error_messages={"invalid_choice": "Choose a contact from the list"},
+    )
+    timing = forms.ChoiceField(label="When it is due", error_messages={"required": "Choose when it is due"})
+    incident_types = forms.MultipleChoiceField(
+        label="Incident types it applies to",
+        help_text="Leave all unticked if it applies to every type.",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    categories = forms.MultipleChoiceField(
+        label="Only when the incident is categorised as",
+        help_text="Leave all unticked if it applies whatever the categorisation.",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    essential = forms.BooleanField(label="Essential: a response must never miss this", required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, version, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timing"].choices = _vocabulary_choices(version, "timings")
+        self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
+        self.fields["categories"].choices = _vocabulary_choices(version, "categories")
+        self.fields["default_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["default_contact"].queryset = Contact.objects.filter(
+            organisation__partnership=partnership, is_active=True
+        ).select_related("organisation")
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, contact = cleaned.get("default_organisation"), cleaned.get("default_contact")
+        if contact and organisation and contact.organisation_id != organisation.pk:
+            self.add_error("default_contact", "Choose a contact who works for the default organisation")
+        return cleaned
+
+
+class PublishForm(forms.Form):
+    change_note = forms.CharField(
+        label="What changed in this version",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Partners see this note beside the version.",
+        error_messages={"required": "Say briefly what changed, so partners know"},
+    )
+
+
+class RatingForm(forms.Form):
+    status = forms.ChoiceField(
+        label="How ready is this?",
+        choices=ReadinessStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how ready this is"},
+    )
+    evidence = forms.CharField(
+        label="Evidence",
+        help_text="What shows it is in place: an agreed process, a named owner, the resource.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    next_step = forms.CharField(label="Next step", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=None,
+        required=False,
+        empty_label="Nobody yet",
+        error_messages={"invalid_choice": "Choose a member of the partnership"},
+    )
+    target_date = forms.DateField(
+        label="Target date", required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(memberships__partnership=partnership)
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("status") != ReadinessStatus.READY
+            and cleaned.get("status")
+            and not cleaned.get("next_step")
+        ):
+            self.add_error("next_step", "Say what the next step is, as this is not ready yet")
+        return cleaned
+
+
+class ExerciseForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
+    scenario = forms.CharField(
+        label="Scenario",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What happens in the exercise. Use made-up names only.",
+        error_messages={"required": "Describe the scenario"},
+    )
+    incident_types = forms.MultipleChoiceField(
+        label="Incident types",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one incident type"},
+    )
+    categories = forms.MultipleChoiceField(
+        label="Categorisation to rehearse", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    planned_for = forms.DateField(
+        label="Date of the exercise",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Enter the date of the exercise", **DATE_ERRORS},
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label="Organisations taking part", queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args, version, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
+        self.fields["categories"].choices = _vocabulary_choices(version, "categories")
+        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)

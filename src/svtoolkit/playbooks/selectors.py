@@ -1,0 +1,261 @@
+"""Reading checklists, their versions and differences, readiness scores and exercises."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from svtoolkit.playbooks.models import (
+    Area,
+    Exercise,
+    Item,
+    Playbook,
+    PlaybookVersion,
+    ReadinessAssessment,
+    ReadinessRating,
+    ReadinessStatus,
+    VersionStatus,
+)
+
+COMPARED_FIELDS = {
+    "action": "Action",
+    "guidance": "Guidance",
+    "owner_kind": "Usual owner",
+    "default_organisation_id": "Default organisation",
+    "default_contact_id": "Default contact",
+    "timing": "Timing",
+    "incident_types": "Incident types",
+    "categories": "Categories",
+    "essential": "Essential",
+    "retired": "Retired",
+}
+
+
+def playbook_of(partnership) -> Playbook | None:
+    return Playbook.objects.filter(partnership=partnership).first()
+
+
+def published_version(partnership) -> PlaybookVersion | None:
+    """The newest published version: what new incidents, assessments and exercises use."""
+    return (
+        PlaybookVersion.objects.filter(playbook__partnership=partnership, status=VersionStatus.PUBLISHED)
+        .select_related("playbook", "published_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def draft_version(partnership) -> PlaybookVersion | None:
+    return PlaybookVersion.objects.filter(
+        playbook__partnership=partnership, status=VersionStatus.DRAFT
+    ).first()
+
+
+def versions_of(partnership) -> QuerySet[PlaybookVersion]:
+    return PlaybookVersion.objects.filter(playbook__partnership=partnership).select_related(
+        "created_by", "published_by"
+    )
+
+
+def version_by_number(partnership, number) -> PlaybookVersion:
+    return get_object_or_404(versions_of(partnership).select_related("playbook"), number=number)
+
+
+def areas_with_items(version) -> list[Area]:
+    """The version's areas in order, each with its items and their default organisation and contact."""
+    items = Item.objects.select_related("default_organisation", "default_contact").order_by("position")
+    return list(version.areas.prefetch_related(Prefetch("items", queryset=items)))
+
+
+def draft_item(partnership, item_id) -> Item:
+    return get_object_or_404(
+        Item.objects.select_related("version__playbook", "area"),
+        pk=item_id,
+        version__playbook__partnership=partnership,
+        version__status=VersionStatus.DRAFT,
+    )
+
+
+def draft_area(partnership, area_id) -> Area:
+    return get_object_or_404(
+        Area.objects.select_related("version__playbook"),
+        pk=area_id,
+        version__playbook__partnership=partnership,
+        version__status=VersionStatus.DRAFT,
+    )
+
+
+@dataclass
+class ItemDifference:
+    kind: str  # added, removed or changed
+    key: str
+    area: str
+    action: str
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+
+def version_differences(older: PlaybookVersion, newer: PlaybookVersion) -> list[ItemDifference]:
+    """What changed between two versions, item by item (matched by their stable keys), in checklist order."""
+    old_items = {i.key: i for i in older.items.select_related("area")}
+    differences = []
+    for item in newer.items.select_related("area").order_by("area__position", "position"):
+        before = old_items.pop(item.key, None)
+        if before is None:
+            differences.append(ItemDifference("added", item.key, item.area.title, item.action))
+            continue
+        changes = [
+            (label, getattr(before, name), getattr(item, name))
+            for name, label in COMPARED_FIELDS.items()
+            if getattr(before, name) != getattr(item, name)
+        ]
+        if changes:
+            differences.append(ItemDifference("changed", item.key, item.area.title, item.action, changes))
+    for item in old_items.values():
+        differences.append(ItemDifference("removed", item.key, item.area.title, item.action))
+    return differences
+
+
+# --- Readiness -------------------------------------------------------------------------------------------
+
+
+def assessments_of(partnership) -> QuerySet[ReadinessAssessment]:
+    return ReadinessAssessment.objects.filter(partnership=partnership).select_related("version", "started_by")
+
+
+def latest_assessment(partnership) -> ReadinessAssessment | None:
+    return assessments_of(partnership).first()
+
+
+def assessment_in(partnership, assessment_id) -> ReadinessAssessment:
+    return get_object_or_404(assessments_of(partnership), pk=assessment_id)
+
+
+def rating_in(assessment, rating_id) -> ReadinessRating:
+    return get_object_or_404(
+        ReadinessRating.objects.select_related("item__area", "owner", "assessment__version"),
+        pk=rating_id,
+        assessment=assessment,
+    )
+
+
+def readiness_score(statuses: list[str]) -> int | None:
+    """Per cent ready, an item in progress counting as half ready; None when there is nothing to score."""
+    if not statuses:
+        return None
+    points = sum(
+        1.0 if s == ReadinessStatus.READY else 0.5 if s == ReadinessStatus.IN_PROGRESS else 0
+        for s in statuses
+    )
+    return round(100 * points / len(statuses))
+
+
+@dataclass
+class AreaReadiness:
+    area: Area
+    ratings: list[ReadinessRating]
+    score: int | None
+    previous_score: int | None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.score is None or self.previous_score is None else self.score - self.previous_score
+
+    def _count(self, status) -> int:
+        return sum(1 for rating in self.ratings if rating.status == status)
+
+    @property
+    def ready(self) -> int:
+        return self._count(ReadinessStatus.READY)
+
+    @property
+    def in_progress(self) -> int:
+        return self._count(ReadinessStatus.IN_PROGRESS)
+
+    @property
+    def not_started(self) -> int:
+        return self._count(ReadinessStatus.NOT_STARTED)
+
+
+@dataclass
+class ReadinessSummary:
+    assessment: ReadinessAssessment
+    previous: ReadinessAssessment | None
+    areas: list[AreaReadiness]
+    score: int | None
+    previous_score: int | None
+    gaps: list[ReadinessRating]
+
+    @property
+    def change(self) -> int | None:
+        return None if self.score is None or self.previous_score is None else self.score - self.previous_score
+
+
+def _ratings(assessment) -> list[ReadinessRating]:
+    return list(
+        assessment.ratings.select_related("item__area", "owner").order_by(
+            "item__area__position", "item__position"
+        )
+    )
+
+
+def readiness_summary(assessment: ReadinessAssessment) -> ReadinessSummary:
+    """Scores by area and overall, the change since the one before, and the gaps, most essential first."""
+    ratings = _ratings(assessment)
+    previous = (
+        ReadinessAssessment.objects.filter(partnership_id=assessment.partnership_id)
+        .filter(assessed_on__lte=assessment.assessed_on)
+        .exclude(pk=assessment.pk)
+        .exclude(assessed_on=assessment.assessed_on, pk__gt=assessment.pk)
+        .order_by("-assessed_on", "-pk")
+        .first()
+    )
+    previous_ratings = _ratings(previous) if previous else []
+    previous_by_area: dict[str, list[str]] = {}
+    for rating in previous_ratings:
+        previous_by_area.setdefault(rating.item.area.key, []).append(rating.status)
+    by_area: dict[int, AreaReadiness] = {}
+    for rating in ratings:
+        area = rating.item.area
+        if area.pk not in by_area:
+            previous_statuses = previous_by_area.get(area.key, [])
+            by_area[area.pk] = AreaReadiness(area, [], None, readiness_score(previous_statuses))
+        by_area[area.pk].ratings.append(rating)
+    for area_readiness in by_area.values():
+        area_readiness.score = readiness_score([r.status for r in area_readiness.ratings])
+    status_order = {ReadinessStatus.NOT_STARTED: 0, ReadinessStatus.IN_PROGRESS: 1}
+    gaps = sorted(
+        (r for r in ratings if r.status != ReadinessStatus.READY),
+        key=lambda r: (not r.item.essential, status_order[r.status], r.item.area.position, r.item.position),
+    )
+    return ReadinessSummary(
+        assessment=assessment,
+        previous=previous,
+        areas=list(by_area.values()),
+        score=readiness_score([r.status for r in ratings]),
+        previous_score=readiness_score([r.status for r in previous_ratings]) if previous else None,
+        gaps=gaps,
+    )
+
+
+# --- Exercises -------------------------------------------------------------------------------------------
+
+
+def exercises_of(partnership) -> QuerySet[Exercise]:
+    return Exercise.objects.filter(partnership=partnership).select_related("version", "created_by")
+
+
+def exercise_in(partnership, exercise_id) -> Exercise:
+    return get_object_or_404(exercises_of(partnership).prefetch_related("organisations"), pk=exercise_id)
+
+
+def exercise_run_sheet(exercise) -> list[tuple[Area, list[Item]]]:
+    """The checklist items that would go into the plan of the exercise's incident, area by area."""
+    types, categories = set(exercise.incident_types), set(exercise.categories)
+    sheet = []
+    for area in areas_with_items(exercise.version):
+        if area.phase == "before":
+            continue
+        items = [i for i in area.items.all() if i.applies_to(incident_types=types, categories=categories)]
+        if items:
+            sheet.append((area, items))
+    return sheet

@@ -1,0 +1,334 @@
+"""Changing checklists, readiness assessments and exercises. Each change is audited."""
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.playbooks import selectors
+from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
+from svtoolkit.playbooks.models import (
+    Area,
+    Exercise,
+    Item,
+    Playbook,
+    PlaybookVersion,
+    ReadinessAssessment,
+    ReadinessRating,
+    VersionStatus,
+)
+
+ITEM_FIELDS = [
+    "action",
+    "guidance",
+    "owner_kind",
+    "default_organisation",
+    "default_contact",
+    "timing",
+    "incident_types",
+    "categories",
+    "essential",
+]
+
+
+class PlaybookError(Exception):
+    """A checklist rule was broken; the message is shown to the user."""
+
+
+class EditConflict(PlaybookError):
+    """Someone else saved the same record since this edit began."""
+
+
+# --- The checklist ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
+    """Copy svtoolkit's default checklist into a first draft that the partnership adapts, then publishes."""
+    if Playbook.objects.filter(partnership=partnership).exists():
+        raise PlaybookError("This partnership already has a checklist.")
+    data = load_playbook_data()
+    playbook = Playbook.objects.create(
+        partnership=partnership, name=f"{partnership.name} incident checklist", source_edition=data["edition"]
+    )
+    version = PlaybookVersion.objects.create(
+        playbook=playbook, number=1, vocabularies=vocabularies_of(data), created_by=by
+    )
+    for area_position, area_data in enumerate(data["areas"], start=1):
+        area = Area.objects.create(
+            version=version,
+            key=area_data["key"],
+            phase=area_data["phase"],
+            position=area_position,
+            title=area_data["title"],
+            summary=area_data.get("summary", ""),
+        )
+        Item.objects.bulk_create(
+            Item(
+                version=version,
+                area=area,
+                key=item["key"],
+                position=position,
+                action=item["action"],
+                guidance=item.get("guidance", "").strip(),
+                owner_kind=item["owner_kind"],
+                timing=item["timing"],
+                incident_types=item.get("incident_types", []),
+                categories=item.get("categories", []),
+                essential=item["essential"],
+            )
+            for position, item in enumerate(area_data["items"], start=1)
+        )
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=partnership,
+        target=playbook,
+        detail={"from": data["edition"]},
+        request=request,
+    )
+    return version
+
+
+@transaction.atomic
+def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
+    """A new draft copied from the newest published version (or the existing draft, if there is one)."""
+    existing = playbook.versions.filter(status=VersionStatus.DRAFT).first()
+    if existing:
+        return existing
+    source = selectors.published_version(playbook.partnership)
+    number = (playbook.versions.aggregate(Max("number"))["number__max"] or 0) + 1
+    draft = PlaybookVersion.objects.create(
+        playbook=playbook, number=number, vocabularies=source.vocabularies, created_by=by
+    )
+    for area in source.areas.prefetch_related("items"):
+        copied_area = Area.objects.create(
+            version=draft,
+            key=area.key,
+            phase=area.phase,
+            position=area.position,
+            title=area.title,
+            summary=area.summary,
+        )
+        Item.objects.bulk_create(
+            Item(
+                version=draft,
+                area=copied_area,
+                key=item.key,
+                position=item.position,
+                retired=item.retired,
+                **{field: getattr(item, field) for field in ITEM_FIELDS},
+            )
+            for item in area.items.all()
+        )
+    record(
+        action=AuditAction.CREATE, actor=by, partnership=playbook.partnership, target=draft, request=request
+    )
+    return draft
+
+
+def _require_draft(version):
+    if not version.is_draft:
+        raise PlaybookError("A published version cannot be changed. Start a new draft to make changes.")
+
+
+@transaction.atomic
+def update_item(*, item, by, expected_revision: int, request=None, **changes) -> Item:
+    """Reword or re-assign an item of a draft; refused if someone else saved it since the form was opened."""
+    _require_draft(item.version)
+    updated = Item.objects.filter(pk=item.pk, revision=expected_revision).update(
+        revision=F("revision") + 1, **{field: changes[field] for field in ITEM_FIELDS}
+    )
+    if not updated:
+        raise EditConflict("Someone else changed this item while you were editing it.")
+    before = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
+    item.refresh_from_db()
+    after = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=item.version.playbook.partnership,
+        target=item,
+        detail={
+            field: [before[field], after[field]] for field in ITEM_FIELDS if before[field] != after[field]
+        },
+        request=request,
+    )
+    return item
+
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+@transaction.atomic
+def add_item(*, area, by, request=None, **fields) -> Item:
+    _require_draft(area.version)
+    base_key = f"{area.key}-{slugify(fields['action'])[:40]}".strip("-")
+    key, suffix = base_key, 1
+    while Item.objects.filter(version=area.version, key=key).exists():
+        suffix += 1
+        key = f"{base_key}-{suffix}"
+    position = (area.items.aggregate(Max("position"))["position__max"] or 0) + 1
+    item = Item.objects.create(
+        version=area.version, area=area, key=key, position=position, **{f: fields[f] for f in ITEM_FIELDS}
+    )
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=area.version.playbook.partnership,
+        target=item,
+        request=request,
+    )
+    return item
+
+
+@transaction.atomic
+def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
+    """Retire an item (it stays in the record, out of new plans) or bring it back."""
+    _require_draft(item.version)
+    item.retired = retired
+    item.revision += 1
+    item.save(update_fields=["retired", "revision"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=item.version.playbook.partnership,
+        target=item,
+        detail={"retired": retired},
+        request=request,
+    )
+    return item
+
+
+@transaction.atomic
+def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVersion:
+    """Make the draft the version new incidents and assessments use. From now on it never changes."""
+    _require_draft(version)
+    if not version.items.filter(retired=False).exists():
+        raise PlaybookError("A checklist needs at least one item that is not retired.")
+    version.status = VersionStatus.PUBLISHED
+    version.published_by = by
+    version.published_at = timezone.now()
+    version.change_note = change_note.strip()
+    version.save(update_fields=["status", "published_by", "published_at", "change_note"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=version.playbook.partnership,
+        target=version,
+        detail={"published": version.number},
+        request=request,
+    )
+    return version
+
+
+@transaction.atomic
+def discard_draft(*, version, by, request=None) -> None:
+    _require_draft(version)
+    if version.number == 1:
+        raise PlaybookError("The first version cannot be discarded; publish it when it is ready.")
+    record(
+        action=AuditAction.DELETE,
+        actor=by,
+        partnership=version.playbook.partnership,
+        target=version,
+        request=request,
+    )
+    version.delete()
+
+
+# --- Readiness -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_assessment(*, partnership, by, assessed_on=None, request=None) -> ReadinessAssessment:
+    """A new dated assessment of the current checklist, starting from the last one's answers."""
+    version = selectors.published_version(partnership)
+    if version is None:
+        raise PlaybookError("Publish the partnership's checklist before assessing readiness against it.")
+    previous = selectors.latest_assessment(partnership)
+    earlier = {r.item.key: r for r in previous.ratings.select_related("item")} if previous else {}
+    assessment = ReadinessAssessment.objects.create(
+        partnership=partnership,
+        version=version,
+        assessed_on=assessed_on or timezone.localdate(),
+        started_by=by,
+    )
+    ratings = []
+    for item in version.items.filter(retired=False):
+        carried = earlier.get(item.key)
+        ratings.append(
+            ReadinessRating(
+                assessment=assessment,
+                item=item,
+                **(
+                    {
+                        "status": carried.status,
+                        "evidence": carried.evidence,
+                        "next_step": carried.next_step,
+                        "owner_id": carried.owner_id,
+                        "target_date": carried.target_date,
+                    }
+                    if carried
+                    else {}
+                ),
+            )
+        )
+    ReadinessRating.objects.bulk_create(ratings)
+    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=assessment, request=request)
+    return assessment
+
+
+@transaction.atomic
+def rate_item(
+    *, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request=None
+) -> ReadinessRating:
+    updated = ReadinessRating.objects.filter(pk=rating.pk, revision=expected_revision).update(
+        revision=F("revision") + 1,
+        status=status,
+        evidence=evidence,
+        next_step=next_step,
+        owner=owner,
+        target_date=target_date,
+    )
+    if not updated:
+        raise EditConflict("Someone else changed this rating while you were editing it.")
+    rating.refresh_from_db()
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=rating.assessment.partnership,
+        target=rating,
+        detail={"status": status},
+        request=request,
+    )
+    return rating
+
+
+# --- Exercises -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_exercise(
+    *, partnership, by, title, scenario, incident_types, categories, planned_for, organisations, request=None
+) -> Exercise:
+    """Plan a rehearsal of the response against the current published checklist."""
+    version = selectors.published_version(partnership)
+    if version is None:
+        raise PlaybookError("Publish the partnership's checklist before planning an exercise from it.")
+    exercise = Exercise.objects.create(
+        partnership=partnership,
+        version=version,
+        title=title.strip(),
+        scenario=scenario.strip(),
+        incident_types=list(incident_types),
+        categories=list(categories),
+        planned_for=planned_for,
+        created_by=by,
+    )
+    exercise.organisations.set(organisations)
+    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=exercise, request=request)
+    return exercise

@@ -1,0 +1,348 @@
+"""The checklist, its versions and drafts, readiness assessments and exercises. Thin: rules live elsewhere."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.playbooks import selectors, services
+from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
+
+# --- The checklist ---------------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def playbook(request):
+    version = selectors.published_version(request.partnership)
+    return render(
+        request,
+        "playbooks/playbook.html",
+        {
+            "playbook": selectors.playbook_of(request.partnership),
+            "version": version,
+            "areas": selectors.areas_with_items(version) if version else [],
+            "draft": selectors.draft_version(request.partnership),
+            "can_edit": access.can_edit_playbook(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_edit_playbook)
+@require_POST
+def adopt(request):
+    try:
+        services.adopt_default_playbook(partnership=request.partnership, by=request.user, request=request)
+    except services.PlaybookError as error:
+        messages.error(request, str(error))
+        return redirect("playbooks:playbook")
+    messages.success(request, "The default checklist was copied into a draft. Adapt it, then publish it.")
+    return redirect("playbooks:draft")
+
+
+@access.requires(access.is_member)
+def versions(request):
+    return render(
+        request, "playbooks/versions.html", {"versions": selectors.versions_of(request.partnership)}
+    )
+
+
+@access.requires(access.is_member)
+def version(request, number):
+    shown = selectors.version_by_number(request.partnership, number)
+    return render(
+        request, "playbooks/version.html", {"version": shown, "areas": selectors.areas_with_items(shown)}
+    )
+
+
+@access.requires(access.is_member)
+def compare(request, older, newer):
+    older_version = selectors.version_by_number(request.partnership, older)
+    newer_version = selectors.version_by_number(request.partnership, newer)
+    return render(
+        request,
+        "playbooks/compare.html",
+        {
+            "older": older_version,
+            "newer": newer_version,
+            "differences": selectors.version_differences(older_version, newer_version),
+        },
+    )
+
+
+# --- Adapting a draft ------------------------------------------------------------------------------------
+
+
+@access.requires(access.can_edit_playbook)
+def draft(request):
+    version = selectors.draft_version(request.partnership)
+    if version is None:
+        return redirect("playbooks:playbook")
+    published = selectors.published_version(request.partnership)
+    return render(
+        request,
+        "playbooks/draft.html",
+        {
+            "version": version,
+            "areas": selectors.areas_with_items(version),
+            "differences": selectors.version_differences(published, version) if published else None,
+        },
+    )
+
+
+@access.requires(access.can_edit_playbook)
+@require_POST
+def start_draft(request):
+    playbook = selectors.playbook_of(request.partnership)
+    if playbook is None:
+        return redirect("playbooks:playbook")
+    services.start_draft(playbook=playbook, by=request.user, request=request)
+    return redirect("playbooks:draft")
+
+
+def _item_changes(form):
+    return {name: form.cleaned_data[name] for name in services.ITEM_FIELDS}
+
+
+@access.requires(access.can_edit_playbook)
+def item_edit(request, item_id):
+    item = selectors.draft_item(request.partnership, item_id)
+    initial = {name: getattr(item, name) for name in services.ITEM_FIELDS} | {"revision": item.revision}
+    form = ItemForm(
+        request.POST or None, initial=initial, version=item.version, partnership=request.partnership
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_item(
+                item=item,
+                by=request.user,
+                expected_revision=form.cleaned_data["revision"] or 0,
+                request=request,
+                **_item_changes(form),
+            )
+        except services.EditConflict:
+            item.refresh_from_db()
+            form.add_error(
+                None,
+                "Someone else changed this item while you were editing it. Your changes are below and were "
+                "not saved; their version is shown underneath. Check both, then save again.",
+            )
+            form.data = form.data.copy()
+            form.data["revision"] = item.revision
+            return render(request, "playbooks/item_form.html", {"form": form, "item": item, "conflict": item})
+        messages.success(request, "The item was saved in the draft.")
+        return redirect(f"{_draft_url()}#area-{item.area.key}")
+    return render(request, "playbooks/item_form.html", {"form": form, "item": item})
+
+
+def _draft_url():
+    return reverse("playbooks:draft")
+
+
+@access.requires(access.can_edit_playbook)
+def item_add(request, area_id):
+    area = selectors.draft_area(request.partnership, area_id)
+    form = ItemForm(request.POST or None, version=area.version, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_item(area=area, by=request.user, request=request, **_item_changes(form))
+        messages.success(request, f"The item was added to {area.title}.")
+        return redirect(f"{_draft_url()}#area-{area.key}")
+    return render(request, "playbooks/item_form.html", {"form": form, "area": area})
+
+
+@access.requires(access.can_edit_playbook)
+@require_POST
+def item_retire(request, item_id):
+    item = selectors.draft_item(request.partnership, item_id)
+    retire = request.POST.get("retire") == "yes"
+    services.set_item_retired(item=item, retired=retire, by=request.user, request=request)
+    messages.success(request, f"“{item.action}” was {'retired' if retire else 'brought back'}.")
+    return redirect(f"{_draft_url()}#area-{item.area.key}")
+
+
+@access.requires(access.can_edit_playbook)
+def publish(request):
+    version = selectors.draft_version(request.partnership)
+    if version is None:
+        return redirect("playbooks:playbook")
+    published = selectors.published_version(request.partnership)
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publish_draft(
+                version=version,
+                by=request.user,
+                change_note=form.cleaned_data["change_note"],
+                request=request,
+            )
+        except services.PlaybookError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Version {version.number} is published.")
+            return redirect("playbooks:playbook")
+    differences = selectors.version_differences(published, version) if published else None
+    return render(
+        request,
+        "playbooks/publish.html",
+        {"form": form, "version": version, "differences": differences, "button": "Publish this version"},
+    )
+
+
+@access.requires(access.can_edit_playbook)
+@require_POST
+def discard_draft(request):
+    version = selectors.draft_version(request.partnership)
+    if version is not None:
+        try:
+            services.discard_draft(version=version, by=request.user, request=request)
+        except services.PlaybookError as error:
+            messages.error(request, str(error))
+            return redirect("playbooks:draft")
+        messages.success(request, "The draft was discarded.")
+    return redirect("playbooks:playbook")
+
+
+# --- Readiness -------------------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def readiness(request):
+    latest = selectors.latest_assessment(request.partnership)
+    return render(
+        request,
+        "playbooks/readiness.html",
+        {
+            "summary": selectors.readiness_summary(latest) if latest else None,
+            "assessments": selectors.assessments_of(request.partnership),
+            "has_checklist": selectors.published_version(request.partnership) is not None,
+            "can_assess": access.can_assess_readiness(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_assess_readiness)
+@require_POST
+def assessment_start(request):
+    try:
+        assessment = services.start_assessment(
+            partnership=request.partnership, by=request.user, request=request
+        )
+    except services.PlaybookError as error:
+        messages.error(request, str(error))
+        return redirect("playbooks:readiness")
+    messages.success(request, "A new assessment has started from the last one's answers. Update each item.")
+    return redirect("playbooks:assessment", assessment_id=assessment.pk)
+
+
+@access.requires(access.is_member)
+def assessment(request, assessment_id):
+    shown = selectors.assessment_in(request.partnership, assessment_id)
+    return render(
+        request,
+        "playbooks/assessment.html",
+        {
+            "summary": selectors.readiness_summary(shown),
+            "can_assess": access.can_assess_readiness(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.is_member)
+def assessment_report(request, assessment_id):
+    shown = selectors.assessment_in(request.partnership, assessment_id)
+    return render(
+        request, "playbooks/assessment_report.html", {"summary": selectors.readiness_summary(shown)}
+    )
+
+
+@access.requires(access.can_assess_readiness)
+def rating_edit(request, assessment_id, rating_id):
+    shown = selectors.assessment_in(request.partnership, assessment_id)
+    rating = selectors.rating_in(shown, rating_id)
+    initial = {
+        "status": rating.status,
+        "evidence": rating.evidence,
+        "next_step": rating.next_step,
+        "owner": rating.owner,
+        "target_date": rating.target_date,
+        "revision": rating.revision,
+    }
+    form = RatingForm(request.POST or None, initial=initial, partnership=request.partnership)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        fields = {
+            name: form.cleaned_data[name]
+            for name in ["status", "evidence", "next_step", "owner", "target_date"]
+        }
+        try:
+            services.rate_item(
+                rating=rating,
+                by=request.user,
+                expected_revision=form.cleaned_data["revision"],
+                request=request,
+                **fields,
+            )
+        except services.EditConflict:
+            rating.refresh_from_db()
+            conflict = rating
+            form.add_error(
+                None,
+                "Someone else changed this rating while you were editing it. Your answers are below and were "
+                "not saved; theirs are shown underneath. Check both, then save again.",
+            )
+            form.data = form.data.copy()
+            form.data["revision"] = rating.revision
+        else:
+            messages.success(request, "Saved.")
+            return redirect(f"{_assessment_url(shown)}#rating-{rating.pk}")
+    return render(
+        request,
+        "playbooks/rating_form.html",
+        {"form": form, "rating": rating, "assessment": shown, "conflict": conflict},
+    )
+
+
+def _assessment_url(assessment):
+    return reverse("playbooks:assessment", kwargs={"assessment_id": assessment.pk})
+
+
+# --- Exercises -------------------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def exercises(request):
+    return render(
+        request,
+        "playbooks/exercises.html",
+        {
+            "exercises": selectors.exercises_of(request.partnership),
+            "can_start": access.can_assess_readiness(request.user, request.partnership),
+            "has_checklist": selectors.published_version(request.partnership) is not None,
+        },
+    )
+
+
+@access.requires(access.can_assess_readiness)
+def exercise_start(request):
+    version = selectors.published_version(request.partnership)
+    if version is None:
+        messages.error(request, "Publish the partnership's checklist before planning an exercise from it.")
+        return redirect("playbooks:exercises")
+    form = ExerciseForm(request.POST or None, version=version, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        exercise = services.start_exercise(
+            partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(request, "The exercise is planned. Its run sheet is below.")
+        return redirect("playbooks:exercise", exercise_id=exercise.pk)
+    return render(request, "playbooks/exercise_form.html", {"form": form})
+
+
+@access.requires(access.is_member)
+def exercise(request, exercise_id):
+    shown = selectors.exercise_in(request.partnership, exercise_id)
+    return render(
+        request,
+        "playbooks/exercise.html",
+        {"exercise": shown, "run_sheet": selectors.exercise_run_sheet(shown)},
+    )

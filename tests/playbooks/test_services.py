@@ -1,0 +1,187 @@
+from datetime import date, timedelta
+
+import pytest
+
+from svtoolkit.partnerships.models import Contact
+from svtoolkit.playbooks import selectors, services
+from svtoolkit.playbooks.models import Item, ReadinessStatus, VersionStatus
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator(demo_users):
+    return demo_users["coordinator"]
+
+
+@pytest.fixture
+def published(demo, coordinator):
+    version = services.adopt_default_playbook(partnership=demo, by=coordinator)
+    return services.publish_draft(version=version, by=coordinator, change_note="First version")
+
+
+def item_fields(item, **changes):
+    fields = {name: getattr(item, name) for name in services.ITEM_FIELDS}
+    fields.update(changes)
+    return fields
+
+
+def test_adopting_copies_every_area_and_item_of_the_default(demo, coordinator):
+    version = services.adopt_default_playbook(partnership=demo, by=coordinator)
+    assert version.status == VersionStatus.DRAFT
+    assert version.areas.count() == 15
+    assert version.items.count() == 80
+    with pytest.raises(services.PlaybookError, match="already has a checklist"):
+        services.adopt_default_playbook(partnership=demo, by=coordinator)
+
+
+def test_a_published_version_never_changes(published, coordinator):
+    item = published.items.first()
+    with pytest.raises(services.PlaybookError, match="cannot be changed"):
+        services.update_item(
+            item=item, by=coordinator, expected_revision=item.revision, **item_fields(item, action="X")
+        )
+    with pytest.raises(services.PlaybookError):
+        services.set_item_retired(item=item, retired=True, by=coordinator)
+    with pytest.raises(services.PlaybookError):
+        services.add_item(area=item.area, by=coordinator, **item_fields(item))
+    assert Item.objects.get(pk=item.pk).action == item.action
+
+
+def test_editing_makes_a_new_draft_and_the_differences_show(published, coordinator, demo):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    assert (draft.number, draft.items.count()) == (2, 80)
+    assert services.start_draft(playbook=published.playbook, by=coordinator) == draft  # only one draft
+
+    reworded, retired = draft.items.order_by("pk")[:2]
+    services.update_item(
+        item=reworded,
+        by=coordinator,
+        expected_revision=reworded.revision,
+        **item_fields(reworded, action="Log who told us, how and when"),
+    )
+    services.set_item_retired(item=retired, retired=True, by=coordinator)
+    added = services.add_item(
+        area=reworded.area,
+        by=coordinator,
+        **item_fields(reworded, action="Check the council out-of-hours log"),
+    )
+    services.publish_draft(version=draft, by=coordinator, change_note="Adapted for Northbridge")
+
+    differences = {d.key: d for d in selectors.version_differences(published, draft)}
+    assert set(differences) == {reworded.key, retired.key, added.key}
+    assert differences[added.key].kind == "added"
+    assert differences[reworded.key].changes == [
+        ("Action", published.items.get(key=reworded.key).action, "Log who told us, how and when")
+    ]
+    assert differences[retired.key].changes == [("Retired", False, True)]
+    assert selectors.published_version(demo) == draft
+    assert published.items.get(key=reworded.key).action != "Log who told us, how and when"
+
+
+def test_two_people_editing_one_item_do_not_overwrite_each_other(published, coordinator, demo_users):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    item = draft.items.first()
+    opened_at = item.revision
+    services.update_item(
+        item=item, by=coordinator, expected_revision=opened_at, **item_fields(item, action="First")
+    )
+    with pytest.raises(services.EditConflict):
+        services.update_item(
+            item=item, by=coordinator, expected_revision=opened_at, **item_fields(item, action="Second")
+        )
+    assert Item.objects.get(pk=item.pk).action == "First"
+
+
+def test_default_organisation_and_contact_for_an_item(published, coordinator, demo):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    organisation = OrganisationFactory(partnership=demo)
+    contact = Contact.objects.create(organisation=organisation, name="Jo Bloggs")
+    item = draft.items.first()
+    services.update_item(
+        item=item,
+        by=coordinator,
+        expected_revision=item.revision,
+        **item_fields(item, default_organisation=organisation, default_contact=contact),
+    )
+    item.refresh_from_db()
+    assert (item.default_organisation, item.default_contact) == (organisation, contact)
+
+
+def test_items_apply_by_type_and_category(published):
+    items = {i.key: i for i in published.items.all()}
+    corrosive_only = next(i for i in items.values() if i.incident_types == ["corrosive"])
+    assert corrosive_only.applies_to(incident_types={"corrosive", "knife"}, categories=set())
+    assert not corrosive_only.applies_to(incident_types={"knife"}, categories=set())
+    meeting_only = next(i for i in items.values() if i.categories == ["critical_meeting"])
+    assert not meeting_only.applies_to(incident_types={"knife"}, categories=set())
+    assert meeting_only.applies_to(incident_types={"knife"}, categories={"critical_meeting"})
+
+
+def test_readiness_scores_gaps_and_change_since_last_time(published, coordinator, demo):
+    first = services.start_assessment(partnership=demo, by=coordinator, assessed_on=date(2026, 6, 1))
+    ratings = list(first.ratings.select_related("item").order_by("item__area__position", "item__position"))
+    preparation = [r for r in ratings if r.item.area.key == "preparation"]
+    for rating in preparation[:4]:
+        services.rate_item(
+            rating=rating,
+            by=coordinator,
+            expected_revision=rating.revision,
+            status=ReadinessStatus.READY,
+            evidence="Agreed at the board",
+            next_step="",
+            owner=coordinator,
+            target_date=None,
+        )
+    summary = selectors.readiness_summary(first)
+    preparation_score = next(a for a in summary.areas if a.area.key == "preparation")
+    assert preparation_score.score == round(100 * 4 / len(preparation))
+    assert summary.score == round(100 * 4 / 80)
+    assert summary.previous is None and summary.change is None
+    assert [r.item.essential for r in summary.gaps] == sorted(
+        (r.item.essential for r in summary.gaps), reverse=True
+    )
+
+    second = services.start_assessment(partnership=demo, by=coordinator, assessed_on=date(2026, 9, 1))
+    carried = second.ratings.filter(status=ReadinessStatus.READY)
+    assert carried.count() == 4 and carried.first().evidence == "Agreed at the board"
+    rating = second.ratings.exclude(status=ReadinessStatus.READY).first()
+    services.rate_item(
+        rating=rating,
+        by=coordinator,
+        expected_revision=rating.revision,
+        status=ReadinessStatus.IN_PROGRESS,
+        evidence="",
+        next_step="Agree at the next board",
+        owner=None,
+        target_date=date(2026, 12, 1),
+    )
+    summary = selectors.readiness_summary(second)
+    assert summary.previous == first
+    assert summary.score == round(100 * 4.5 / 80)
+    assert summary.change == summary.score - round(100 * 4 / 80)
+    assert selectors.readiness_summary(first).previous is None  # history is kept as it was
+
+
+def test_assessment_needs_a_published_checklist(demo, coordinator):
+    with pytest.raises(services.PlaybookError, match="Publish"):
+        services.start_assessment(partnership=demo, by=coordinator)
+
+
+def test_exercise_run_sheet_lists_what_the_incident_would_call_for(published, coordinator, demo):
+    exercise = services.start_exercise(
+        partnership=demo,
+        by=coordinator,
+        title="Operation Lantern",
+        scenario="A corrosive substance thrown at a bus stop.",
+        incident_types=["corrosive"],
+        categories=[],
+        planned_for=date.today() + timedelta(days=30),
+        organisations=demo.organisations.all()[:3],
+    )
+    sheet_items = [item for _, items in selectors.exercise_run_sheet(exercise) for item in items]
+    assert any(item.incident_types == ["corrosive"] for item in sheet_items)
+    assert not any(item.categories for item in sheet_items)  # no categorisation chosen
+    assert not any(item.area.phase == "before" for item in sheet_items)
+    assert exercise.organisations.count() == 3

@@ -1,0 +1,167 @@
+import pytest
+from django.urls import reverse
+
+from svtoolkit.playbooks import selectors, services
+from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(demo, demo_users):
+    version = services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    return version
+
+
+@pytest.fixture
+def published(draft, demo_users):
+    return services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="First")
+
+
+def item_post(item, **changes):
+    data = {
+        "action": item.action,
+        "guidance": item.guidance,
+        "owner_kind": item.owner_kind,
+        "timing": item.timing,
+        "incident_types": item.incident_types,
+        "categories": item.categories,
+        "revision": item.revision,
+    }
+    if item.essential:
+        data["essential"] = "on"
+    data.update(changes)
+    return data
+
+
+def test_coordinator_adopts_the_default_checklist(client_for, demo):
+    client = client_for("coordinator")
+    assert "Copy the default checklist" in client.get(reverse("playbooks:playbook")).content.decode()
+    response = client.post(reverse("playbooks:adopt"))
+    assert response["Location"] == reverse("playbooks:draft")
+    assert PlaybookVersion.objects.get(playbook__partnership=demo).is_draft
+
+
+def test_bad_item_input_is_explained_and_changes_nothing(client_for, draft):
+    item = draft.items.first()
+    response = client_for("coordinator").post(
+        reverse("playbooks:item_edit", args=[item.pk]),
+        item_post(
+            item, action="", timing="someday", incident_types=["spoons"], default_organisation="999999"
+        ),
+    )
+    content = response.content.decode()
+    assert "govuk-error-summary" in content
+    assert "Enter the action" in content
+    assert "Select a valid choice. someday is not one of the available choices." in content
+    assert "Choose an organisation from the list" in content
+    assert Item.objects.get(pk=item.pk).action == item.action
+
+
+def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, draft):
+    item = draft.items.first()
+    client = client_for("coordinator")
+    opened = item_post(item)
+    client.post(reverse("playbooks:item_edit", args=[item.pk]), {**opened, "action": "Saved first"})
+    response = client.post(
+        reverse("playbooks:item_edit", args=[item.pk]), {**opened, "action": "Typed second"}
+    )
+    content = response.content.decode()
+    assert "Someone else changed this item while you were editing it" in content
+    assert 'value="Typed second"' in content  # what this person typed is still in the form
+    assert "Saved first" in content  # and the other person's version is shown
+    assert Item.objects.get(pk=item.pk).action == "Saved first"
+    retry = client.post(
+        reverse("playbooks:item_edit", args=[item.pk]),
+        {**opened, "action": "Typed second", "revision": response.context["form"].data["revision"]},
+    )
+    assert retry.status_code == 302
+    assert Item.objects.get(pk=item.pk).action == "Typed second"
+
+
+def test_publishing_needs_a_change_note(client_for, published, demo):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    response = client.post(reverse("playbooks:publish"), {"change_note": ""})
+    assert "Say briefly what changed" in response.content.decode()
+    assert selectors.published_version(demo).number == 1
+    client.post(reverse("playbooks:publish"), {"change_note": "Nothing much"})
+    assert selectors.published_version(demo).number == 2
+
+
+def test_partners_and_viewers_read_but_cannot_change_the_checklist(client_for, published):
+    draft = services.start_draft(playbook=published.playbook, by=published.published_by)
+    item = draft.items.first()
+    for role in ("police", "viewer"):
+        client = client_for(role)
+        page = client.get(reverse("playbooks:playbook")).content.decode()
+        assert published.items.first().action in page
+        assert "Change the checklist" not in page
+        assert (
+            client.post(
+                reverse("playbooks:item_edit", args=[item.pk]), item_post(item, action="X")
+            ).status_code
+            == 403
+        )
+        assert client.post(reverse("playbooks:publish"), {"change_note": "x"}).status_code == 403
+        client.logout()
+    assert Item.objects.get(pk=item.pk).action == item.action
+    assert draft.is_draft
+
+
+def test_another_partnerships_checklist_is_not_found(client_for, other_partnership):
+    partnership, foreign_coordinator = other_partnership
+    foreign = services.adopt_default_playbook(partnership=partnership, by=foreign_coordinator.user)
+    client = client_for("coordinator")
+    item = foreign.items.first()
+    assert client.get(reverse("playbooks:item_edit", args=[item.pk])).status_code == 404
+    assert client.post(reverse("playbooks:item_retire", args=[item.pk]), {"retire": "yes"}).status_code == 404
+    assert client.get(reverse("playbooks:version", args=[1])).status_code == 404
+    assert not Item.objects.get(pk=item.pk).retired
+
+
+def test_checklist_page_queries_stay_flat(client_for, published, django_assert_max_num_queries):
+    client = client_for("viewer")
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("playbooks:playbook"))
+    assert response.content.decode().count("svt-item ") + response.content.decode().count('svt-item"') >= 80
+
+
+def test_rating_not_ready_needs_a_next_step(client_for, published, demo):
+    client = client_for("responder")
+    client.post(reverse("playbooks:assessment_start"))
+    rating = ReadinessRating.objects.first()
+    url = reverse("playbooks:rating_edit", args=[rating.assessment_id, rating.pk])
+    response = client.post(
+        url, {"status": "in_progress", "target_date": "2027-02-30", "revision": rating.revision}
+    )
+    content = response.content.decode()
+    assert "Say what the next step is" in content
+    assert "Enter a real date, like 2027-03-31" in content
+    assert ReadinessRating.objects.get(pk=rating.pk).status == "not_started"
+    client.post(url, {"status": "ready", "evidence": "Signed protocol", "revision": rating.revision})
+    assert ReadinessRating.objects.get(pk=rating.pk).status == "ready"
+
+
+def test_assessment_pages_queries_stay_flat(client_for, published, demo, django_assert_max_num_queries):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:assessment_start"))
+    assessment = selectors.latest_assessment(demo)
+    for name in ("playbooks:readiness",):
+        with django_assert_max_num_queries(15):
+            client.get(reverse(name))
+    for name in ("playbooks:assessment", "playbooks:assessment_report"):
+        with django_assert_max_num_queries(15):
+            client.get(reverse(name, args=[assessment.pk]))
+
+
+def test_exercise_form_explains_missing_answers(client_for, published):
+    response = client_for("coordinator").post(reverse("playbooks:exercise_start"), {"title": "Lantern"})
+    content = response.content.decode()
+    for message in [
+        "Describe the scenario",
+        "Choose at least one incident type",
+        "Enter the date of the exercise",
+    ]:
+        assert message in content
+    assert 'value="Lantern"' in content
