@@ -165,3 +165,12 @@ def test_exercise_form_explains_missing_answers(client_for, published):
     ]:
         assert message in content
     assert 'value="Lantern"' in content
+
+
+def test_home_page_shows_readiness_to_those_who_plan(client_for, published, demo):
+    client = client_for("responder")
+    client.post(reverse("playbooks:assessment_start"))
+    home = client.get(reverse("core:home")).content.decode()
+    assert "% ready, with" in home
+    client.logout()
+    assert "Readiness</h2>" not in client_for("police").get(reverse("core:home")).content.decode()

@@ -5,3 +5,9 @@ class PlaybooksConfig(AppConfig):
     name = "svtoolkit.playbooks"
     label = "playbooks"
     verbose_name = "Checklist and readiness"
+
+    def ready(self):
+        from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.playbooks.selectors import readiness_home_section
+
+        register_home_section(template_name="playbooks/home_section.html", context=readiness_home_section, order=50)

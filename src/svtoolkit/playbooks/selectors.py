@@ -259,3 +259,19 @@ def exercise_run_sheet(exercise) -> list[tuple[Area, list[Item]]]:
         if items:
             sheet.append((area, items))
     return sheet
+
+
+def readiness_home_section(*, user, partnership) -> dict | None:
+    """Home-page section for those who plan: the checklist's state, the latest score and essential gaps."""
+    from svtoolkit import access
+
+    if not access.can_assess_readiness(user, partnership):
+        return None
+    latest = latest_assessment(partnership)
+    summary = readiness_summary(latest) if latest else None
+    return {
+        "published": published_version(partnership),
+        "draft": draft_version(partnership),
+        "summary": summary,
+        "essential_gaps": [gap for gap in summary.gaps if gap.item.essential] if summary else [],
+    }
