@@ -10,4 +10,6 @@ class PlaybooksConfig(AppConfig):
         from svtoolkit.core.selectors import register_home_section
         from svtoolkit.playbooks.selectors import readiness_home_section
 
-        register_home_section(template_name="playbooks/home_section.html", context=readiness_home_section, order=50)
+        register_home_section(
+            template_name="playbooks/home_section.html", context=readiness_home_section, order=50
+        )
