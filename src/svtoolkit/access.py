@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from svtoolkit.accounts.models import Membership, Role
 
@@ -69,6 +70,59 @@ def can_edit_playbook(user, partnership) -> bool:
 def can_assess_readiness(user, partnership) -> bool:
     """Readiness assessments and exercises are run by coordinators and responders."""
     return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
+# --- Incidents ---------------------------------------------------------------------------------------
+# Who sees an incident: coordinators, responders and viewers of its lead partnership or of a partnership
+# it is shared with; partners only when their organisation takes part. Views find incidents only through
+# visible_incidents, so an incident someone may not see is simply not found (404).
+
+
+def visible_incidents(user, partnership):
+    from svtoolkit.incidents.models import Incident, IncidentShare
+
+    role = role_in(user, partnership)
+    if role is None:
+        return Incident.objects.none()
+    shared = IncidentShare.objects.filter(partnership=partnership).values("incident_id")
+    incidents = Incident.objects.filter(Q(partnership=partnership) | Q(pk__in=shared))
+    if role == Role.PARTNER:
+        organisation_id = memberships_of(user)[partnership.pk].organisation_id
+        incidents = incidents.filter(participations__organisation_id=organisation_id)
+    return incidents
+
+
+def can_record_incident(user, partnership) -> bool:
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
+def can_manage_incident(user, partnership) -> bool:
+    """Categorise, lead, inform partners, plan, decide: coordinators and responders."""
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
+def can_work_incident(user, partnership) -> bool:
+    """Add updates and work actions: anyone but a viewer (a partner only sees incidents they take part in)."""
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER, Role.PARTNER}
+
+
+def can_update_action(user, partnership, action) -> bool:
+    """Responders update any action; a partner updates the actions their organisation owns."""
+    if can_manage_incident(user, partnership):
+        return True
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return (
+        membership is not None
+        and membership.role == Role.PARTNER
+        and action.owner_organisation_id is not None
+        and action.owner_organisation_id == membership.organisation_id
+    )
+
+
+def partner_organisation_id(user, partnership) -> int | None:
+    """The organisation a partner represents in this partnership (their own view of an incident)."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return membership.organisation_id if membership and membership.role == Role.PARTNER else None
 
 
 def can_view_audit_log(user, partnership) -> bool:

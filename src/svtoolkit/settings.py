@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "svtoolkit.audit",
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
+    "svtoolkit.incidents",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils import timezone
 
 from svtoolkit import access
 
@@ -10,6 +11,7 @@ def service(request):
     navigation = []
     if user is not None and user.is_authenticated and partnership is not None:
         navigation.append(("core:home", "Home"))
+        navigation.append(("incidents:list", "Incidents"))
         navigation.append(("partnerships:organisations", "Directory"))
         navigation.append(("playbooks:playbook", "Checklist"))
         navigation.append(("playbooks:readiness", "Readiness"))
@@ -24,6 +26,7 @@ def service(request):
         "current_membership": getattr(request, "membership", None),
         "my_memberships": getattr(request, "memberships", []),
         "navigation": navigation,
+        "now": timezone.now(),
         "current_url_name": request.resolver_match.view_name
         if getattr(request, "resolver_match", None)
         else "",

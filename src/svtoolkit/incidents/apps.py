@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "svtoolkit.incidents"
+    label = "incidents"
+    verbose_name = "Incidents"
+
+    def ready(self):
+        from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.incidents.selectors import incidents_home_section
+
+        register_home_section(
+            template_name="incidents/home_section.html", context=incidents_home_section, order=10
+        )

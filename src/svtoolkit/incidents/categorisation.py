@@ -1,0 +1,39 @@
+"""The suggestion behind a categorisation, from the factors in data/categorisation.toml."""
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_PATH = Path(__file__).resolve().parent / "data" / "categorisation.toml"
+
+
+@cache
+def rules() -> dict:
+    with RULES_PATH.open("rb") as rules_file:
+        return tomllib.load(rules_file)
+
+
+def factor_choices() -> list[tuple[str, str, str]]:
+    """(code, label, hint) for each impact factor, in the order the data file gives them."""
+    return [(code, factor["label"], factor.get("hint", "")) for code, factor in rules()["factors"].items()]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    serious_violence: bool
+    meeting: bool
+    cross_borough: bool
+    score: int
+
+
+def suggest(present: set[str]) -> Suggestion:
+    """What the factors present suggest. Unknown codes are ignored."""
+    factors = rules()["factors"]
+    score = sum(factors[code]["weight"] for code in present if code in factors)
+    return Suggestion(
+        serious_violence=score >= rules()["serious_violence_at"],
+        meeting=score >= rules()["meeting_at"],
+        cross_borough=any(factors[code].get("suggests_cross_borough") for code in present if code in factors),
+        score=score,
+    )

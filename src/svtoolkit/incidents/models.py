@@ -1,0 +1,306 @@
+from django.conf import settings
+from django.db import models
+
+
+class IncidentStatus(models.TextChoices):
+    REPORTED = "reported", "Reported"
+    ASSESSING = "assessing", "Assessing"
+    RESPONDING = "responding", "Responding"
+    RECOVERY = "recovery", "Recovery"
+    CLOSED = "closed", "Closed"
+
+
+class NotificationSource(models.TextChoices):
+    POLICE = "police", "Police"
+    BRITISH_TRANSPORT_POLICE = "btp", "British Transport Police"
+    FIRE = "fire", "Fire and rescue"
+    AMBULANCE = "ambulance", "Ambulance service"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    ADULTS_SOCIAL_CARE = "adults_social_care", "Adults' social care"
+    HEALTH = "health", "Health or GP"
+    SCHOOL = "school", "School"
+    VOLUNTARY = "voluntary", "Voluntary or community group"
+    CCTV = "cctv", "CCTV"
+    OTHER = "other", "Other"
+
+
+class Incident(models.Model):
+    """An incident of serious violence (or an exercise), recorded by the partnership that leads on it."""
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="incidents"
+    )
+    reference = models.CharField(max_length=32, unique=True)
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    incident_types = models.JSONField(default=list)
+    occurred_at = models.DateTimeField()
+    notified_at = models.DateTimeField()
+    notification_source = models.CharField(max_length=32, choices=NotificationSource.choices)
+    notified_by = models.CharField(max_length=200, blank=True)
+    summary = models.TextField()
+    status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED)
+    is_exercise = models.BooleanField(default=False)
+    exercise = models.ForeignKey(
+        "playbooks.Exercise", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
+    # The checklist version the plan was drawn from; it never changes once set.
+    playbook_version = models.ForeignKey(
+        "playbooks.PlaybookVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "year", "sequence"], name="incident_number_unique")
+        ]
+        indexes = [models.Index(fields=["partnership", "status", "-occurred_at"], name="incident_list")]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+
+class Scene(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="scenes")
+    description = models.CharField(max_length=300)
+    area = models.CharField(max_length=120, blank=True, help_text="Ward, estate or neighbourhood.")
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "id"]
+
+    def __str__(self):
+        return self.description
+
+
+class Categorisation(models.Model):
+    """One assessment of the incident's likely impact and the decision taken on it. The latest is current."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="categorisations")
+    factors = models.JSONField(default=dict, help_text="Impact factor code: present or not.")
+    other_factors = models.TextField(blank=True)
+    suggested_serious_violence = models.BooleanField()
+    suggested_meeting = models.BooleanField()
+    suggested_cross_borough = models.BooleanField()
+    serious_violence = models.BooleanField()
+    meeting_needed = models.BooleanField()
+    cross_borough = models.BooleanField()
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "-decided_at", "-id"]
+        get_latest_by = ["decided_at", "id"]
+
+    def __str__(self):
+        return f"Categorisation of {self.incident.reference} at {self.decided_at:%d %b %Y %H:%M}"
+
+    @property
+    def categories(self) -> set[str]:
+        """The checklist categories this decision puts the incident in (they choose the plan's items)."""
+        chosen = set()
+        if self.serious_violence:
+            chosen.add("serious_violence")
+        if self.meeting_needed:
+            chosen.add("critical_meeting")
+        if self.cross_borough:
+            chosen.add("cross_borough")
+        if self.factors.get("young_person"):
+            chosen.add("young_person")
+        return chosen
+
+
+class LeadAssignment(models.Model):
+    """Who led the response from when: the newest assignment is the current lead."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="leads")
+    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    handover_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["incident", "-starts_at", "-id"]
+
+    def __str__(self):
+        return f"{self.officer} ({self.organisation})"
+
+
+class Participation(models.Model):
+    """An organisation taking part in the response. It decides which incidents a partner can see."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participations")
+    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        "partnerships.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    informed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=254, blank=True)
+    acknowledgement_token_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["incident", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "organisation"], name="one_participation_per_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} in {self.incident.reference}"
+
+
+class ActionStatus(models.TextChoices):
+    TO_DO = "to_do", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_NEEDED = "not_needed", "Not needed"
+
+
+OPEN_ACTION_STATUSES = [ActionStatus.TO_DO, ActionStatus.IN_PROGRESS]
+
+
+class PlanAction(models.Model):
+    """One action of the response plan: from a checklist item, or added by a responder."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    item = models.ForeignKey(
+        "playbooks.Item", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    area_title = models.CharField(max_length=120)
+    area_position = models.PositiveSmallIntegerField(default=999)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    essential = models.BooleanField(default=False)
+    owner_organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.TO_DO)
+    not_needed_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["incident", "area_position", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "item"],
+                condition=models.Q(item__isnull=False),
+                name="one_action_per_item",
+            )
+        ]
+        indexes = [models.Index(fields=["incident", "status", "due_at"], name="action_due")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ACTION_STATUSES
+
+
+class TimelineKind(models.TextChoices):
+    CHANGE = "change", "Change"
+    UPDATE = "update", "Update"
+    DECISION = "decision", "Decision"
+
+
+class TimelineEntry(models.Model):
+    """What happened on the incident, in order. Changes are written automatically; people add updates."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=TimelineKind.choices)
+    text = models.TextField()
+    action = models.ForeignKey(
+        PlanAction, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline_entries"
+    )
+
+    class Meta:
+        ordering = ["incident", "-at", "-id"]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Decision(models.Model):
+    """A decision on the response: what, why, by whom, when. Never edited; a later decision supersedes it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
+    what = models.TextField()
+    why = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+
+    class Meta:
+        ordering = ["incident", "-decided_at", "-id"]
+
+    def __str__(self):
+        return self.what[:80]
+
+
+class IncidentShare(models.Model):
+    """A cross-borough incident shared by its lead partnership with another (where the victim lives, say)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="shares")
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "partnership"], name="share_once")]
+
+    def __str__(self):
+        return f"{self.incident.reference} shared with {self.partnership}"
+
+
+class PlanReview(models.Model):
+    """A recorded review of the response plan: who reviewed it, when, and what changed."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="plan_reviews")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    changes = models.TextField()
+
+    class Meta:
+        ordering = ["incident", "-reviewed_at"]
+
+    def __str__(self):
+        return f"Plan review of {self.incident.reference}"

@@ -1,0 +1,184 @@
+"""Reading incidents, always through the access rules: what a person may not see is not found."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.incidents.models import (
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    Categorisation,
+    Decision,
+    Incident,
+    LeadAssignment,
+    Participation,
+    PlanAction,
+    TimelineEntry,
+)
+
+DUE_SOON = timedelta(hours=24)
+
+
+def incidents_for(user, partnership, *, status: str = "") -> QuerySet[Incident]:
+    """The incidents this person may see in their current partnership, with their open and overdue counts."""
+    now = timezone.now()
+    open_actions = Q(actions__status__in=OPEN_ACTION_STATUSES)
+    incidents = (
+        access.visible_incidents(user, partnership)
+        .select_related("partnership")
+        .annotate(
+            open_actions=Count("actions", filter=open_actions, distinct=True),
+            overdue_actions=Count("actions", filter=open_actions & Q(actions__due_at__lt=now), distinct=True),
+        )
+    )
+    return incidents.filter(status=status) if status else incidents
+
+
+def incident_for(user, partnership, incident_id) -> Incident:
+    return get_object_or_404(
+        access.visible_incidents(user, partnership).select_related(
+            "partnership", "playbook_version", "exercise"
+        ),
+        pk=incident_id,
+    )
+
+
+def current_categorisation(incident) -> Categorisation | None:
+    return incident.categorisations.select_related("decided_by").order_by("-decided_at", "-id").first()
+
+
+@dataclass
+class AreaProgress:
+    title: str
+    total: int
+    done: int
+    overdue: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def plan_progress(incident) -> list[AreaProgress]:
+    """Actions done (or not needed) out of all, per checklist area, in checklist order: one query."""
+    now = timezone.now()
+    rows = (
+        incident.actions.values("area_title", "area_position")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status__in=[ActionStatus.DONE, ActionStatus.NOT_NEEDED])),
+            overdue=Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now)),
+        )
+        .order_by("area_position", "area_title")
+    )
+    return [AreaProgress(r["area_title"], r["total"], r["done"], r["overdue"]) for r in rows]
+
+
+def _actions(incident) -> QuerySet[PlanAction]:
+    return incident.actions.select_related("owner_organisation", "owner")
+
+
+def incident_page(incident, *, user, partnership) -> dict:
+    """Everything the live incident page shows, in a fixed number of queries whatever the incident's size."""
+    now = timezone.now()
+    open_actions = _actions(incident).filter(status__in=OPEN_ACTION_STATUSES)
+    partner_organisation = access.partner_organisation_id(user, partnership)
+    return {
+        "incident": incident,
+        "scenes": list(incident.scenes.all()),
+        "categorisation": current_categorisation(incident),
+        "leads": list(
+            LeadAssignment.objects.filter(incident=incident)
+            .select_related("organisation", "officer")
+            .order_by("-starts_at", "-id")
+        ),
+        "participations": list(
+            Participation.objects.filter(incident=incident).select_related("organisation", "contact")
+        ),
+        "progress": plan_progress(incident),
+        "overdue": list(open_actions.filter(due_at__lt=now).order_by("due_at")[:20]),
+        "due_soon": list(
+            open_actions.filter(due_at__gte=now, due_at__lt=now + DUE_SOON).order_by("due_at")[:20]
+        ),
+        "my_actions": (
+            list(_actions(incident).filter(owner_organisation_id=partner_organisation).order_by("due_at"))
+            if partner_organisation
+            else None
+        ),
+        "timeline": list(incident.timeline.select_related("by").order_by("-at", "-id")[:10]),
+        "decisions": list(
+            Decision.objects.filter(incident=incident, superseded_by__isnull=True)
+            .select_related("decided_by")
+            .order_by("-decided_at")[:5]
+        ),
+        "can_manage": access.can_manage_incident(user, partnership),
+        "can_work": access.can_work_incident(user, partnership),
+    }
+
+
+def plan(incident, *, organisation_id=None) -> list[tuple[str, list[PlanAction]]]:
+    """The plan (or one organisation's part of it), grouped by area in checklist order."""
+    actions = _actions(incident).order_by("area_position", "due_at", "id")
+    if organisation_id is not None:
+        actions = actions.filter(owner_organisation_id=organisation_id)
+    grouped: dict[str, list[PlanAction]] = {}
+    for action in actions:
+        grouped.setdefault(action.area_title, []).append(action)
+    return list(grouped.items())
+
+
+def action_in(incident, action_id) -> PlanAction:
+    return get_object_or_404(
+        PlanAction.objects.select_related("owner_organisation", "owner", "incident__partnership"),
+        pk=action_id,
+        incident=incident,
+    )
+
+
+def timeline(incident, *, kind: str = "") -> QuerySet[TimelineEntry]:
+    entries = incident.timeline.select_related("by", "action").order_by("-at", "-id")
+    return entries.filter(kind=kind) if kind else entries
+
+
+def decisions(incident) -> QuerySet[Decision]:
+    return incident.decisions.select_related("decided_by", "superseded_by").order_by("-decided_at", "-id")
+
+
+def decision_in(incident, decision_id) -> Decision:
+    return get_object_or_404(decisions(incident), pk=decision_id)
+
+
+def participation_by_token(token: str) -> Participation | None:
+    from svtoolkit.accounts.models import Invitation
+
+    if not token:
+        return None
+    return (
+        Participation.objects.filter(acknowledgement_token_hash=Invitation.hash_token(token))
+        .select_related("incident", "organisation")
+        .first()
+    )
+
+
+def participation_of(incident, organisation_id) -> Participation | None:
+    return (
+        incident.participations.filter(organisation_id=organisation_id).select_related("organisation").first()
+    )
+
+
+def incidents_home_section(*, user, partnership) -> dict | None:
+    """Home page: open incidents this person may see, and the open actions they or their organisation own."""
+    visible = incidents_for(user, partnership).exclude(status="closed")
+    organisation = access.partner_organisation_id(user, partnership)
+    mine = PlanAction.objects.filter(
+        incident__in=access.visible_incidents(user, partnership), status__in=OPEN_ACTION_STATUSES
+    ).filter(Q(owner=user) | (Q(owner_organisation_id=organisation) if organisation else Q(pk__in=[])))
+    return {
+        "open_incidents": list(visible.order_by("-occurred_at")[:10]),
+        "my_actions": list(mine.select_related("incident").order_by("due_at")[:10]),
+        "now": timezone.now(),
+    }

@@ -1,0 +1,459 @@
+"""Changing incidents: recording, categorising, leading, informing partners, planning, acting, deciding.
+
+Every function writes the incident's timeline and the audit log, in one transaction.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.incidents.categorisation import suggest
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Categorisation,
+    Decision,
+    Incident,
+    IncidentShare,
+    IncidentStatus,
+    LeadAssignment,
+    Participation,
+    PlanAction,
+    PlanReview,
+    Scene,
+    TimelineEntry,
+    TimelineKind,
+)
+from svtoolkit.partnerships.models import Partnership
+from svtoolkit.playbooks.selectors import published_version
+
+
+class IncidentError(Exception):
+    """A rule about incidents was broken; the message is shown to the user."""
+
+
+class EditConflict(IncidentError):
+    """Someone else saved the same record since this edit began."""
+
+
+def _log(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> TimelineEntry:
+    return TimelineEntry.objects.create(incident=incident, by=by, kind=kind, text=text, action=action)
+
+
+def _audit(incident, by, action, target, request, **detail):
+    record(
+        action=action,
+        actor=by,
+        partnership=incident.partnership,
+        target=target,
+        detail=detail,
+        request=request,
+    )
+
+
+@transaction.atomic
+def record_incident(
+    *,
+    partnership,
+    by,
+    title,
+    incident_types,
+    occurred_at,
+    notified_at,
+    notification_source,
+    notified_by,
+    summary,
+    scenes,
+    is_exercise=False,
+    exercise=None,
+    request=None,
+) -> Incident:
+    """Record a new incident with its scenes; it gets the next reference of its partnership and year."""
+    if notified_at < occurred_at:
+        raise IncidentError("The partnership cannot have been told before the incident happened.")
+    # Lock the partnership row so two incidents recorded at once never get the same number.
+    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    year = timezone.localtime(occurred_at).year
+    sequence = (
+        Incident.objects.filter(partnership=partnership, year=year).aggregate(Max("sequence"))[
+            "sequence__max"
+        ]
+        or 0
+    ) + 1
+    incident = Incident.objects.create(
+        partnership=partnership,
+        reference=f"{partnership.reference_prefix}-{year}-{sequence:04d}",
+        year=year,
+        sequence=sequence,
+        title=title.strip(),
+        incident_types=sorted(incident_types),
+        occurred_at=occurred_at,
+        notified_at=notified_at,
+        notification_source=notification_source,
+        notified_by=notified_by.strip(),
+        summary=summary.strip(),
+        is_exercise=is_exercise or exercise is not None,
+        exercise=exercise,
+        created_by=by,
+    )
+    Scene.objects.bulk_create(Scene(incident=incident, **scene) for scene in scenes)
+    _log(incident, by, f"Incident recorded: {incident.title}.")
+    _audit(incident, by, AuditAction.CREATE, incident, request)
+    return incident
+
+
+def _bump(incident):
+    Incident.objects.filter(pk=incident.pk).update(revision=F("revision") + 1)
+
+
+@transaction.atomic
+def categorise(
+    *,
+    incident,
+    by,
+    factors,
+    other_factors,
+    serious_violence,
+    meeting_needed,
+    cross_borough,
+    rationale,
+    request=None,
+) -> Categorisation:
+    """Record an assessment and the decision on it; the plan gains any items that now apply."""
+    suggestion = suggest(set(factors))
+    categorisation = Categorisation.objects.create(
+        incident=incident,
+        factors={code: True for code in factors},
+        other_factors=other_factors.strip(),
+        suggested_serious_violence=suggestion.serious_violence,
+        suggested_meeting=suggestion.meeting,
+        suggested_cross_borough=suggestion.cross_borough,
+        serious_violence=serious_violence,
+        meeting_needed=meeting_needed,
+        cross_borough=cross_borough,
+        rationale=rationale.strip(),
+        decided_by=by,
+    )
+    if incident.status == IncidentStatus.REPORTED:
+        incident.status = IncidentStatus.ASSESSING
+        incident.save(update_fields=["status"])
+    verdict = "a serious violence incident" if serious_violence else "not a serious violence incident"
+    extras = [
+        text
+        for flag, text in [(meeting_needed, "a meeting is needed"), (cross_borough, "cross-borough")]
+        if flag
+    ]
+    _log(
+        incident,
+        by,
+        f"Categorised as {verdict}"
+        + (f" ({', '.join(extras)})" if extras else "")
+        + f". {categorisation.rationale}",
+    )
+    _audit(incident, by, AuditAction.CREATE, categorisation, request, serious_violence=serious_violence)
+    if incident.playbook_version_id:
+        _add_applicable_actions(
+            incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
+        )
+    _bump(incident)
+    return categorisation
+
+
+@transaction.atomic
+def assign_lead(*, incident, organisation, officer, by, handover_note="", request=None) -> LeadAssignment:
+    """Name the lead organisation and officer; a later assignment is a handover and keeps the history."""
+    lead = LeadAssignment.objects.create(
+        incident=incident,
+        organisation=organisation,
+        officer=officer,
+        assigned_by=by,
+        handover_note=handover_note.strip(),
+    )
+    Participation.objects.get_or_create(
+        incident=incident, organisation=organisation, defaults={"added_by": by}
+    )
+    _log(
+        incident,
+        by,
+        f"Lead: {officer} ({organisation})."
+        + (f" Handover: {lead.handover_note}" if lead.handover_note else ""),
+    )
+    _audit(incident, by, AuditAction.CREATE, lead, request)
+    _bump(incident)
+    return lead
+
+
+@transaction.atomic
+def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
+    if contact is not None and contact.organisation_id != organisation.pk:
+        raise IncidentError("The contact must work for the organisation taking part.")
+    participation, created = Participation.objects.get_or_create(
+        incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
+    )
+    if not created and contact is not None and participation.contact_id != contact.pk:
+        participation.contact = contact
+        participation.save(update_fields=["contact"])
+    _log(incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else "."))
+    _audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
+    _bump(incident)
+    return participation
+
+
+@transaction.atomic
+def inform_partners(*, incident, by, request=None) -> list[Participation]:
+    """Email each partner taking part who has not been told yet (by the worker), with a link to acknowledge.
+
+    Partners whose contact has no email address cannot be told this way; the caller lists them.
+    """
+    from svtoolkit.incidents.tasks import send_partner_notice
+
+    to_inform = list(
+        incident.participations.filter(informed_at__isnull=True, contact__email__gt="").select_related(
+            "organisation"
+        )
+    )
+    now = timezone.now()
+    for participation in to_inform:
+        participation.informed_at = now
+        participation.save(update_fields=["informed_at"])
+        transaction.on_commit(lambda pk=participation.pk: send_partner_notice.enqueue(participation_id=pk))
+    if to_inform:
+        names = ", ".join(str(p.organisation) for p in to_inform)
+        _log(incident, by, f"Partners informed: {names}.")
+        _audit(
+            incident,
+            by,
+            AuditAction.UPDATE,
+            incident,
+            request,
+            informed=[p.organisation_id for p in to_inform],
+        )
+        _bump(incident)
+    return to_inform
+
+
+def issue_acknowledgement_token(*, participation) -> str:
+    """A fresh secret for the acknowledgement link; only its hash is kept, so it exists only in the email."""
+    from svtoolkit.accounts.models import Invitation
+
+    token = secrets.token_urlsafe(24)
+    participation.acknowledgement_token_hash = Invitation.hash_token(token)
+    participation.save(update_fields=["acknowledgement_token_hash"])
+    return token
+
+
+@transaction.atomic
+def acknowledge(*, participation, by_label: str, by=None, request=None) -> Participation:
+    if participation.acknowledged_at:
+        return participation
+    participation.acknowledged_at = timezone.now()
+    participation.acknowledged_by = by_label
+    participation.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    _log(participation.incident, by, f"{participation.organisation} acknowledged ({by_label}).")
+    _audit(participation.incident, by, AuditAction.UPDATE, participation, request, acknowledged=True)
+    _bump(participation.incident)
+    return participation
+
+
+def _current_categories(incident) -> set[str]:
+    latest = incident.categorisations.order_by("-decided_at", "-id").first()
+    return latest.categories if latest else set()
+
+
+def _add_applicable_actions(*, incident, by, categories, reason) -> int:
+    """Add an action for each item of the incident's checklist version that applies and is not planned yet."""
+    version = incident.playbook_version
+    timings = version.vocabularies["timings"]
+    planned = set(incident.actions.exclude(item=None).values_list("item_id", flat=True))
+    participating = {
+        p.organisation.kind: p.organisation
+        for p in incident.participations.select_related("organisation").order_by("-added_at")
+    }
+    new_actions = [
+        PlanAction(
+            incident=incident,
+            item=item,
+            area_title=item.area.title,
+            area_position=item.area.position,
+            title=item.action,
+            guidance=item.guidance,
+            essential=item.essential,
+            owner_organisation=item.default_organisation or participating.get(item.owner_kind),
+            owner=None,
+            due_at=incident.occurred_at + timedelta(hours=timings[item.timing]["hours"]),
+            created_by=by,
+        )
+        for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before")
+        if item.pk not in planned
+        and item.applies_to(incident_types=set(incident.incident_types), categories=categories)
+    ]
+    PlanAction.objects.bulk_create(new_actions)
+    if new_actions:
+        _log(
+            incident,
+            by,
+            f"{len(new_actions)} action{pluralize(len(new_actions))} added to the plan after {reason}.",
+        )
+    return len(new_actions)
+
+
+@transaction.atomic
+def draw_plan(*, incident, by, request=None) -> int:
+    """Draw the response plan from the partnership's published checklist; later calls add what now applies."""
+    if incident.playbook_version_id is None:
+        version = published_version(incident.partnership)
+        if version is None:
+            raise IncidentError("Publish the partnership's checklist before drawing a plan from it.")
+        incident.playbook_version = version
+        incident.save(update_fields=["playbook_version"])
+    added = _add_applicable_actions(
+        incident=incident, by=by, categories=_current_categories(incident), reason="drawing the plan"
+    )
+    if incident.status in {IncidentStatus.REPORTED, IncidentStatus.ASSESSING}:
+        incident.status = IncidentStatus.RESPONDING
+        incident.save(update_fields=["status"])
+    _audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
+    _bump(incident)
+    return added
+
+
+@transaction.atomic
+def add_action(
+    *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
+) -> PlanAction:
+    action = PlanAction.objects.create(
+        incident=incident,
+        area_title="Added by the response team",
+        title=title.strip(),
+        guidance=guidance.strip(),
+        owner_organisation=owner_organisation,
+        owner=owner,
+        due_at=due_at,
+        created_by=by,
+    )
+    _log(incident, by, f"Action added: {action.title}.", action=action)
+    _audit(incident, by, AuditAction.CREATE, action, request)
+    _bump(incident)
+    return action
+
+
+@transaction.atomic
+def update_action(
+    *, action, by, expected_revision, status, owner_organisation, owner, not_needed_reason, note, request=None
+) -> PlanAction:
+    """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
+    if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
+        raise IncidentError("Say why the action is not needed.")
+    before = (action.status, action.owner_organisation_id, action.owner_id)
+    updated = PlanAction.objects.filter(pk=action.pk, revision=expected_revision).update(
+        revision=F("revision") + 1,
+        status=status,
+        owner_organisation=owner_organisation,
+        owner=owner,
+        not_needed_reason=not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
+        completed_at=timezone.now() if status == ActionStatus.DONE else None,
+    )
+    if not updated:
+        raise EditConflict("Someone else changed this action while you were editing it.")
+    action.refresh_from_db()
+    changes = []
+    if before[0] != action.status:
+        changes.append(f"now {action.get_status_display().lower()}")
+    if before[1:] != (action.owner_organisation_id, action.owner_id):
+        owner_text = action.owner or action.owner_organisation or "nobody"
+        changes.append(f"owner {owner_text}")
+    text = f"“{action.title}”: {', '.join(changes) or 'note added'}."
+    if action.status == ActionStatus.NOT_NEEDED and "now not needed" in changes:
+        text += f" Reason: {action.not_needed_reason}"
+    if note.strip():
+        text += f" {note.strip()}"
+    _log(
+        action.incident,
+        by,
+        text,
+        kind=TimelineKind.UPDATE if note.strip() else TimelineKind.CHANGE,
+        action=action,
+    )
+    _audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
+    _bump(action.incident)
+    return action
+
+
+@transaction.atomic
+def add_update(*, incident, by, text, request=None) -> TimelineEntry:
+    entry = _log(incident, by, text.strip(), kind=TimelineKind.UPDATE)
+    _audit(incident, by, AuditAction.CREATE, entry, request)
+    _bump(incident)
+    return entry
+
+
+@transaction.atomic
+def record_decision(*, incident, by, what, why, supersedes=None, request=None) -> Decision:
+    """Log a decision. Decisions are never edited: a changed mind is a new decision superseding the old."""
+    if supersedes is not None and (
+        supersedes.incident_id != incident.pk or hasattr(supersedes, "superseded_by")
+    ):
+        raise IncidentError("Only a current decision of this incident can be superseded.")
+    decision = Decision.objects.create(
+        incident=incident, what=what.strip(), why=why.strip(), decided_by=by, supersedes=supersedes
+    )
+    text = f"Decision: {decision.what} Why: {decision.why}"
+    if supersedes:
+        text += f" (supersedes the decision of {timezone.localtime(supersedes.decided_at):%d %b %Y %H:%M})"
+    _log(incident, by, text, kind=TimelineKind.DECISION)
+    _audit(incident, by, AuditAction.CREATE, decision, request)
+    _bump(incident)
+    return decision
+
+
+@transaction.atomic
+def review_plan(*, incident, by, changes, request=None) -> PlanReview:
+    review = PlanReview.objects.create(incident=incident, reviewed_by=by, changes=changes.strip())
+    _log(incident, by, f"Plan reviewed. {review.changes}")
+    _audit(incident, by, AuditAction.CREATE, review, request)
+    _bump(incident)
+    return review
+
+
+ALLOWED_STATUS_CHANGES = {
+    IncidentStatus.REPORTED: {IncidentStatus.ASSESSING, IncidentStatus.RESPONDING},
+    IncidentStatus.ASSESSING: {IncidentStatus.RESPONDING},
+    IncidentStatus.RESPONDING: {IncidentStatus.RECOVERY},
+    IncidentStatus.RECOVERY: {IncidentStatus.RESPONDING},
+}
+
+
+@transaction.atomic
+def change_status(*, incident, by, status, request=None) -> Incident:
+    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work)."""
+    if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
+        raise IncidentError(
+            f"An incident that is {incident.get_status_display().lower()} "
+            f"cannot move to {IncidentStatus(status).label.lower()}."
+        )
+    before = incident.get_status_display()
+    incident.status = status
+    incident.save(update_fields=["status"])
+    _log(incident, by, f"Status: {before} → {incident.get_status_display()}.")
+    _audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
+    _bump(incident)
+    return incident
+
+
+@transaction.atomic
+def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
+    """Share a cross-borough incident with another partnership, so its coordinators and responders see it."""
+    if partnership.pk == incident.partnership_id:
+        raise IncidentError("The incident already belongs to this partnership.")
+    share, _ = IncidentShare.objects.get_or_create(
+        incident=incident, partnership=partnership, defaults={"shared_by": by}
+    )
+    _log(incident, by, f"Shared with {partnership}.")
+    _audit(incident, by, AuditAction.CREATE, share, request)
+    _bump(incident)
+    return share

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from svtoolkit.incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("incidents/", views.incidents, name="list"),
+    path("incidents/new/", views.record, name="record"),
+    path("incidents/acknowledge/<str:token>/", views.acknowledge, name="acknowledge"),
+    path("incidents/<int:incident_id>/", views.incident, name="incident"),
+    path("incidents/<int:incident_id>/categorise/", views.categorise, name="categorise"),
+    path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
+    path("incidents/<int:incident_id>/partners/", views.partners, name="partners"),
+    path("incidents/<int:incident_id>/partners/inform/", views.inform, name="inform"),
+    path("incidents/<int:incident_id>/acknowledge/", views.acknowledge_here, name="acknowledge_here"),
+    path("incidents/<int:incident_id>/plan/", views.plan, name="plan"),
+    path("incidents/<int:incident_id>/plan/draw/", views.draw_plan, name="draw_plan"),
+    path("incidents/<int:incident_id>/plan/add/", views.action_add, name="action_add"),
+    path("incidents/<int:incident_id>/plan/review/", views.plan_review, name="plan_review"),
+    path("incidents/<int:incident_id>/plan/<int:action_id>/", views.action, name="action"),
+    path("incidents/<int:incident_id>/timeline/", views.timeline, name="timeline"),
+    path("incidents/<int:incident_id>/timeline/add/", views.update, name="update"),
+    path("incidents/<int:incident_id>/decisions/", views.decisions, name="decisions"),
+    path("incidents/<int:incident_id>/decisions/add/", views.decision_add, name="decision_add"),
+    path("incidents/<int:incident_id>/status/", views.status, name="status"),
+    path("incidents/<int:incident_id>/share/", views.share, name="share"),
+]

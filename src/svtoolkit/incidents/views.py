@@ -1,0 +1,435 @@
+"""Incident pages. Thin: incidents are found through the access rules; every change goes through services."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.incidents import selectors, services
+from svtoolkit.incidents.categorisation import factor_choices, suggest
+from svtoolkit.incidents.forms import (
+    ActionUpdateForm,
+    CategorisationForm,
+    DecisionForm,
+    IncidentForm,
+    LeadForm,
+    NewActionForm,
+    ParticipantForm,
+    PlanReviewForm,
+    ShareForm,
+    StatusForm,
+    UpdateForm,
+)
+from svtoolkit.incidents.models import IncidentStatus, TimelineKind
+from svtoolkit.playbooks.default import load_playbook_data
+from svtoolkit.playbooks.selectors import published_version
+
+
+def _incident_types(partnership) -> dict:
+    version = published_version(partnership)
+    return version.vocabularies["incident_types"] if version else load_playbook_data()["incident_types"]
+
+
+def _to_incident(incident, anchor=""):
+    return redirect(reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _incident(request, incident_id):
+    return selectors.incident_for(request.user, request.partnership, incident_id)
+
+
+@access.requires(access.is_member)
+def incidents(request):
+    status = request.GET.get("status", "")
+    if status not in IncidentStatus.values:
+        status = ""
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "incidents": selectors.incidents_for(request.user, request.partnership, status=status),
+            "status": status,
+            "statuses": IncidentStatus.choices,
+            "can_record": access.can_record_incident(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_record_incident)
+def record(request):
+    form = IncidentForm(request.POST or None, incident_types=_incident_types(request.partnership))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident = services.record_incident(
+            partnership=request.partnership,
+            by=request.user,
+            title=data["title"],
+            incident_types=data["incident_types"],
+            occurred_at=data["occurred_at"],
+            notified_at=data["notified_at"],
+            notification_source=data["notification_source"],
+            notified_by=data["notified_by"],
+            summary=data["summary"],
+            scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
+            is_exercise=data["is_exercise"],
+            request=request,
+        )
+        messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
+        return _to_incident(incident)
+    return render(request, "incidents/record.html", {"form": form})
+
+
+@access.requires(access.is_member)
+def incident(request, incident_id):
+    shown = _incident(request, incident_id)
+    context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
+    template = "incidents/_live.html" if request.htmx else "incidents/incident.html"
+    return render(request, template, context)
+
+
+@access.requires(access.can_manage_incident)
+def categorise(request, incident_id):
+    shown = _incident(request, incident_id)
+    deciding = request.POST.get("step") == "decide"
+    current = selectors.current_categorisation(shown)
+    initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
+    form = CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
+    suggestion = None
+    if request.method == "POST" and form.is_valid():
+        suggestion = suggest(set(form.cleaned_data["factors"]))
+        if deciding:
+            data = form.cleaned_data
+            services.categorise(
+                incident=shown,
+                by=request.user,
+                factors=data["factors"],
+                other_factors=data["other_factors"],
+                serious_violence=data["serious_violence"] == "yes",
+                meeting_needed=data["meeting_needed"] == "yes",
+                cross_borough=data["cross_borough"] == "yes",
+                rationale=data["rationale"],
+                request=request,
+            )
+            messages.success(request, "The categorisation was recorded.")
+            return _to_incident(shown, "categorisation")
+    elif request.method == "POST":
+        suggestion = suggest(set(request.POST.getlist("factors")))
+    return render(
+        request,
+        "incidents/categorise.html",
+        {
+            "incident": shown,
+            "form": form,
+            "suggestion": suggestion,
+            "factor_hints": {code: hint for code, _, hint in factor_choices()},
+            "history": shown.categorisations.select_related("decided_by"),
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def lead(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = LeadForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.assign_lead(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The lead was recorded.")
+        return _to_incident(shown, "lead")
+    history = shown.leads.select_related("organisation", "officer", "assigned_by")
+    return render(request, "incidents/lead.html", {"incident": shown, "form": form, "history": history})
+
+
+@access.requires(access.can_manage_incident)
+def partners(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = ParticipantForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_participant(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, f"{form.cleaned_data['organisation']} is now taking part.")
+        return redirect("incidents:partners", incident_id=shown.pk)
+    participations = shown.participations.select_related("organisation", "contact")
+    return render(
+        request,
+        "incidents/partners.html",
+        {"incident": shown, "form": form, "participations": participations},
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def inform(request, incident_id):
+    shown = _incident(request, incident_id)
+    informed = services.inform_partners(incident=shown, by=request.user, request=request)
+    waiting = shown.participations.filter(informed_at__isnull=True).select_related("organisation")
+    if informed:
+        messages.success(
+            request, f"Emails are on their way to {len(informed)} partner{'s' if len(informed) != 1 else ''}."
+        )
+    for participation in waiting:
+        messages.error(
+            request,
+            f"{participation.organisation} has no contact with an email address: choose one to inform them.",
+        )
+    return redirect("incidents:partners", incident_id=shown.pk)
+
+
+@access.public
+def acknowledge(request, token):
+    participation = selectors.participation_by_token(token)
+    if participation is None:
+        return render(request, "incidents/acknowledge_invalid.html", status=404)
+    if request.method == "POST":
+        label = (
+            request.user.email
+            if request.user.is_authenticated
+            else (participation.contact.email if participation.contact else "email link")
+        )
+        services.acknowledge(
+            participation=participation,
+            by_label=label,
+            by=request.user if request.user.is_authenticated else None,
+            request=request,
+        )
+    return render(request, "incidents/acknowledge.html", {"participation": participation})
+
+
+@access.requires(access.can_work_incident)
+@require_POST
+def acknowledge_here(request, incident_id):
+    shown = _incident(request, incident_id)
+    organisation_id = access.partner_organisation_id(request.user, request.partnership)
+    participation = selectors.participation_of(shown, organisation_id) if organisation_id else None
+    if participation is None:
+        access.deny(request, reason="acknowledge: not a partner taking part")
+    services.acknowledge(
+        participation=participation, by_label=request.user.email, by=request.user, request=request
+    )
+    messages.success(request, f"You acknowledged for {participation.organisation}.")
+    return _to_incident(shown)
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def draw_plan(request, incident_id):
+    shown = _incident(request, incident_id)
+    try:
+        added = services.draw_plan(incident=shown, by=request.user, request=request)
+    except services.IncidentError as error:
+        messages.error(request, str(error))
+        return _to_incident(shown)
+    messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
+    return redirect("incidents:plan", incident_id=shown.pk)
+
+
+@access.requires(access.is_member)
+def plan(request, incident_id):
+    shown = _incident(request, incident_id)
+    organisation_id = access.partner_organisation_id(request.user, request.partnership)
+    mine_only = request.GET.get("mine") == "1" and organisation_id is not None
+    grouped = selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
+    return render(
+        request,
+        "incidents/plan.html",
+        {
+            "incident": shown,
+            "plan": grouped,
+            "mine_only": mine_only,
+            "is_partner": organisation_id is not None,
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
+        },
+    )
+
+
+@access.requires(access.can_work_incident)
+def action(request, incident_id, action_id):
+    shown = _incident(request, incident_id)
+    planned = selectors.action_in(shown, action_id)
+    if not access.can_update_action(request.user, request.partnership, planned):
+        access.deny(request, reason="can_update_action")
+    initial = {
+        "status": planned.status,
+        "owner_organisation": planned.owner_organisation,
+        "owner": planned.owner,
+        "not_needed_reason": planned.not_needed_reason,
+        "revision": planned.revision,
+    }
+    form = ActionUpdateForm(request.POST or None, initial=initial, partnership=request.partnership)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_action(
+                action=planned,
+                by=request.user,
+                expected_revision=data["revision"],
+                status=data["status"],
+                owner_organisation=data["owner_organisation"],
+                owner=data["owner"],
+                not_needed_reason=data["not_needed_reason"],
+                note=data["note"],
+                request=request,
+            )
+        except services.EditConflict:
+            planned.refresh_from_db()
+            conflict = planned
+            form.add_error(
+                None,
+                "Someone else changed this action while you were editing it. Your changes are below and were "
+                "not saved; theirs are shown underneath. Check both, then save again.",
+            )
+            form.data = form.data.copy()
+            form.data["revision"] = planned.revision
+        else:
+            messages.success(request, "The action was updated.")
+            return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
+    entries = planned.timeline_entries.select_related("by").order_by("-at")
+    return render(
+        request,
+        "incidents/action.html",
+        {"incident": shown, "action": planned, "form": form, "conflict": conflict, "entries": entries},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def action_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = NewActionForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_action(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The action was added to the plan.")
+        return redirect("incidents:plan", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Add an action", "button": "Add to the plan"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def plan_review(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = PlanReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.review_plan(
+            incident=shown, by=request.user, changes=form.cleaned_data["changes"], request=request
+        )
+        messages.success(request, "The plan review was recorded.")
+        return redirect("incidents:plan", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Record a plan review", "button": "Record the review"},
+    )
+
+
+@access.requires(access.is_member)
+def timeline(request, incident_id):
+    shown = _incident(request, incident_id)
+    kind = request.GET.get("kind", "")
+    if kind not in TimelineKind.values:
+        kind = ""
+    return render(
+        request,
+        "incidents/timeline.html",
+        {
+            "incident": shown,
+            "entries": selectors.timeline(shown, kind=kind)[:500],
+            "kind": kind,
+            "kinds": TimelineKind.choices,
+        },
+    )
+
+
+@access.requires(access.can_work_incident)
+def update(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = UpdateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_update(incident=shown, by=request.user, text=form.cleaned_data["text"], request=request)
+        messages.success(request, "Your update was added to the timeline.")
+        return _to_incident(shown, "timeline")
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Add an update", "button": "Add the update"},
+    )
+
+
+@access.requires(access.is_member)
+def decisions(request, incident_id):
+    shown = _incident(request, incident_id)
+    return render(
+        request,
+        "incidents/decisions.html",
+        {
+            "incident": shown,
+            "decisions": selectors.decisions(shown),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def decision_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    superseded = None
+    if request.GET.get("supersedes") or request.POST.get("supersedes"):
+        superseded = selectors.decision_in(
+            shown, request.GET.get("supersedes") or request.POST.get("supersedes")
+        )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_decision(
+                incident=shown, by=request.user, supersedes=superseded, request=request, **form.cleaned_data
+            )
+        except services.IncidentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The decision was logged.")
+            return redirect("incidents:decisions", incident_id=shown.pk)
+    return render(
+        request, "incidents/decision_form.html", {"incident": shown, "form": form, "superseded": superseded}
+    )
+
+
+@access.requires(access.can_manage_incident)
+def status(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = StatusForm(request.POST or None, initial={"status": shown.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(
+                incident=shown, by=request.user, status=form.cleaned_data["status"], request=request
+            )
+        except services.IncidentError as error:
+            form.add_error("status", str(error))
+        else:
+            messages.success(request, "The status was changed.")
+            return _to_incident(shown)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Change the status", "button": "Change status"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def share(request, incident_id):
+    shown = _incident(request, incident_id)
+    if shown.partnership_id != request.partnership.pk:
+        access.deny(request, reason="only the lead partnership shares an incident")
+    form = ShareForm(request.POST or None, exclude=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.share_incident(
+            incident=shown, partnership=form.cleaned_data["partnership"], by=request.user, request=request
+        )
+        messages.success(request, f"The incident is shared with {form.cleaned_data['partnership']}.")
+        return _to_incident(shown)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Share with another partnership", "button": "Share"},
+    )

@@ -1,0 +1,107 @@
+"""Who may GET each incident page, and the objects their URLs name.
+
+The demo incident has the police taking part, not health: so the police partner sees it and the
+health partner does not (404, as if it did not exist).
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from svtoolkit.incidents import services
+from tests.access_expectations_base import ROLES
+
+MANAGERS = {"coordinator", "responder"}
+
+
+def status_map(*, allowed, allowed_status=200, hidden=("health",)):
+    """Anonymous people are sent to sign in; a role the page is not for gets 403; a role it is for, but
+    who cannot see this incident, gets 404 (a POST-only page answers a GET with 405 before looking)."""
+    statuses = {"anonymous": 302}
+    for role in ROLES[1:]:
+        if role not in allowed:
+            statuses[role] = 403
+        elif role in hidden and allowed_status == 200:
+            statuses[role] = 404
+        else:
+            statuses[role] = allowed_status
+    return statuses
+
+
+READ = status_map(allowed={"coordinator", "responder", "police", "health", "viewer"})
+MANAGE = status_map(allowed=MANAGERS)
+MANAGE_POST = status_map(allowed=MANAGERS, allowed_status=405)
+WORK = status_map(allowed=MANAGERS | {"police", "health"})
+ACKNOWLEDGE_POST = status_map(allowed=MANAGERS | {"police", "health"}, allowed_status=405)
+
+EXPECTED = {
+    "incidents:list": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
+    "incidents:record": {
+        "anonymous": 302,
+        "coordinator": 200,
+        "responder": 200,
+        **dict.fromkeys(["police", "health", "viewer"], 403),
+    },
+    "incidents:acknowledge": dict.fromkeys(ROLES, 200),
+    "incidents:incident": READ,
+    "incidents:categorise": MANAGE,
+    "incidents:lead": MANAGE,
+    "incidents:partners": MANAGE,
+    "incidents:inform": MANAGE_POST,
+    "incidents:acknowledge_here": ACKNOWLEDGE_POST,
+    "incidents:plan": READ,
+    "incidents:draw_plan": MANAGE_POST,
+    "incidents:action_add": MANAGE,
+    "incidents:plan_review": MANAGE,
+    "incidents:action": WORK,
+    "incidents:timeline": READ,
+    "incidents:update": WORK,
+    "incidents:decisions": READ,
+    "incidents:decision_add": MANAGE,
+    "incidents:status": MANAGE,
+    "incidents:share": MANAGE,
+}
+
+
+def demo_incident(demo, demo_users):
+    """A recorded, categorised incident with the police taking part and an action owned by the police."""
+    responder = demo_users["responder"]
+    incident = services.record_incident(
+        partnership=demo,
+        by=responder,
+        title="Stabbing near Northbridge Academy",
+        incident_types=["knife"],
+        occurred_at=timezone.now() - timedelta(hours=3),
+        notified_at=timezone.now() - timedelta(hours=2),
+        notification_source="police",
+        notified_by="Duty inspector",
+        summary="A 16-year-old was stabbed at the bus stop outside the school at home time.",
+        scenes=[{"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central"}],
+    )
+    police = demo.organisations.get(kind="police")
+    services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
+    action = services.add_action(
+        incident=incident,
+        by=responder,
+        title="Review CCTV of the bus stop",
+        guidance="",
+        owner_organisation=police,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=4),
+    )
+    return incident, action
+
+
+def url_kwargs(demo, demo_users):
+    incident, action = demo_incident(demo, demo_users)
+    participation = incident.participations.get()
+    token = services.issue_acknowledgement_token(participation=participation)
+    by_incident = {"incident_id": incident.pk}
+    arguments = {
+        name: by_incident
+        for name in EXPECTED
+        if name not in {"incidents:list", "incidents:record", "incidents:acknowledge"}
+    }
+    arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
+    arguments["incidents:acknowledge"] = {"token": token}
+    return arguments
