@@ -190,10 +190,13 @@ class ActionUpdateForm(forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, partnership, **kwargs):
+    def __init__(self, *args, partnership, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
         self.fields["owner"].queryset = members_of(partnership)
+        # Partners report progress on their own actions; reassigning work is for the response team.
+        for name in ("owner_organisation", "owner"):
+            self.fields[name].disabled = not can_reassign
 
     def clean(self):
         cleaned = super().clean()

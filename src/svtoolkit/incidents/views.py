@@ -255,7 +255,12 @@ def action(request, incident_id, action_id):
         "not_needed_reason": planned.not_needed_reason,
         "revision": planned.revision,
     }
-    form = ActionUpdateForm(request.POST or None, initial=initial, partnership=request.partnership)
+    form = ActionUpdateForm(
+        request.POST or None,
+        initial=initial,
+        partnership=request.partnership,
+        can_reassign=access.can_manage_incident(request.user, request.partnership),
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,0 +1,247 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.incidents import selectors, services
+from svtoolkit.incidents.categorisation import suggest
+from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKind
+from svtoolkit.partnerships.models import Contact
+from svtoolkit.playbooks import services as playbook_services
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def checklist(demo, demo_users):
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+def categorise(incident, by, *, factors=(), serious_violence=True, meeting=False, cross_borough=False):
+    return services.categorise(
+        incident=incident,
+        by=by,
+        factors=list(factors),
+        other_factors="",
+        serious_violence=serious_violence,
+        meeting_needed=meeting,
+        cross_borough=cross_borough,
+        rationale="Judged on the likely impact on the community.",
+    )
+
+
+def test_references_count_up_within_partnership_and_year(demo, demo_users, incident):
+    second, _ = demo_incident(demo, demo_users)
+    year = timezone.localtime(incident.occurred_at).year
+    assert incident.reference == f"NB-{year}-0001"
+    assert second.reference == f"NB-{year}-0002"
+
+
+def test_told_before_it_happened_is_refused(demo, demo_users):
+    with pytest.raises(services.IncidentError):
+        services.record_incident(
+            partnership=demo,
+            by=demo_users["responder"],
+            title="X",
+            incident_types=["knife"],
+            occurred_at=timezone.now(),
+            notified_at=timezone.now() - timedelta(hours=1),
+            notification_source="police",
+            notified_by="",
+            summary="X",
+            scenes=[],
+        )
+
+
+def test_suggestion_follows_the_factors():
+    assert suggest(set()) == suggest({"unknown"})
+    assert not suggest({"media_attention"}).serious_violence
+    assert suggest({"young_person"}).serious_violence and not suggest({"young_person"}).meeting
+    death = suggest({"death_or_life_changing"})
+    assert death.serious_violence and death.meeting and not death.cross_borough
+    assert suggest({"other_borough"}).cross_borough
+
+
+def test_every_categorisation_is_kept_and_the_latest_is_current(incident, demo_users):
+    first = categorise(incident, demo_users["responder"], serious_violence=False)
+    second = categorise(incident, demo_users["coordinator"], factors=["death_or_life_changing"])
+    assert selectors.current_categorisation(incident) == second
+    assert incident.categorisations.count() == 2
+    assert second.suggested_serious_violence and not first.suggested_serious_violence
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.ASSESSING
+
+
+def test_plan_draws_applicable_items_and_recategorising_only_adds(incident, checklist, demo_users):
+    responder = demo_users["responder"]
+    categorise(incident, responder, factors=[])
+    drawn = services.draw_plan(incident=incident, by=responder)
+    items = {a.item.key: a for a in incident.actions.exclude(item=None).select_related("item")}
+    assert drawn == len(items) > 20
+    assert all(not a.item.incident_types or "knife" in a.item.incident_types for a in items.values())
+    assert not any("young_person" in a.item.categories for a in items.values())
+    some = next(iter(items.values()))
+    hours = checklist.vocabularies["timings"][some.item.timing]["hours"]
+    assert some.due_at == incident.occurred_at + timedelta(hours=hours)
+
+    done = incident.actions.first()
+    services.update_action(
+        action=done,
+        by=responder,
+        expected_revision=done.revision,
+        status=ActionStatus.DONE,
+        owner_organisation=None,
+        owner=None,
+        not_needed_reason="",
+        note="",
+    )
+    categorise(incident, responder, factors=["young_person"], meeting=True)
+    after = set(incident.actions.exclude(item=None).values_list("item__key", flat=True))
+    assert set(items) < after
+    assert any(
+        "young_person" in c
+        for c in incident.actions.exclude(item=None).values_list("item__categories", flat=True)
+    )
+    done.refresh_from_db()
+    assert done.status == ActionStatus.DONE  # nothing dropped or reset
+    assert incident.timeline.filter(text__contains="after re-categorisation").exists()
+    incident.refresh_from_db()
+    assert incident.playbook_version == checklist
+
+
+def test_plan_needs_a_published_checklist(incident, demo_users):
+    with pytest.raises(services.IncidentError, match="Publish"):
+        services.draw_plan(incident=incident, by=demo_users["responder"])
+
+
+def test_informing_partners_emails_a_single_use_acknowledgement(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    police = incident.participations.get()
+    contact = Contact.objects.create(
+        organisation=police.organisation, name="Insp. Ray", email="ray@police.example.org"
+    )
+    services.add_participant(
+        incident=incident, organisation=police.organisation, contact=contact, by=demo_users["responder"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        informed = services.inform_partners(incident=incident, by=demo_users["responder"])
+    assert [p.organisation for p in informed] == [police.organisation]
+    assert mail.outbox[0].to == ["ray@police.example.org"]
+    assert "16-year-old" not in mail.outbox[0].body  # no personal details in email
+    token = re.search(r"/incidents/acknowledge/(\S+)/", mail.outbox[0].body).group(1)
+    participation = selectors.participation_by_token(token)
+    services.acknowledge(participation=participation, by_label="ray@police.example.org")
+    participation.refresh_from_db()
+    assert participation.acknowledged_at is not None
+    assert services.inform_partners(incident=incident, by=demo_users["responder"]) == []  # told once
+
+
+def test_not_needed_needs_a_reason_and_edits_never_collide(incident, demo_users):
+    action = incident.actions.get()
+    with pytest.raises(services.IncidentError, match="why"):
+        services.update_action(
+            action=action,
+            by=demo_users["police"],
+            expected_revision=action.revision,
+            status=ActionStatus.NOT_NEEDED,
+            owner_organisation=None,
+            owner=None,
+            not_needed_reason=" ",
+            note="",
+        )
+    opened = action.revision
+    services.update_action(
+        action=action,
+        by=demo_users["police"],
+        expected_revision=opened,
+        status=ActionStatus.IN_PROGRESS,
+        owner_organisation=action.owner_organisation,
+        owner=None,
+        not_needed_reason="",
+        note="Footage requested",
+    )
+    with pytest.raises(services.EditConflict):
+        services.update_action(
+            action=action,
+            by=demo_users["responder"],
+            expected_revision=opened,
+            status=ActionStatus.DONE,
+            owner_organisation=action.owner_organisation,
+            owner=None,
+            not_needed_reason="",
+            note="",
+        )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.IN_PROGRESS
+    assert (
+        action.timeline_entries.filter(kind=TimelineKind.UPDATE, text__contains="Footage requested").count()
+        == 1
+    )
+
+
+def test_decisions_are_superseded_never_edited(incident, demo_users):
+    first = services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Hold a gold group at 18:00", why="Tension"
+    )
+    second = services.record_decision(
+        incident=incident,
+        by=demo_users["responder"],
+        what="Move it to 17:00",
+        why="Vigil planned",
+        supersedes=first,
+    )
+    with pytest.raises(services.IncidentError):
+        services.record_decision(
+            incident=incident, by=demo_users["responder"], what="X", why="Y", supersedes=first
+        )
+    first.refresh_from_db()
+    assert first.what == "Hold a gold group at 18:00" and first.superseded_by == second
+    assert incident.timeline.filter(kind=TimelineKind.DECISION).count() == 2
+
+
+def test_lead_handover_keeps_history(incident, demo, demo_users):
+    council = demo.organisations.get(kind="council")
+    police = demo.organisations.get(kind="police")
+    services.assign_lead(
+        incident=incident, organisation=council, officer=demo_users["responder"], by=demo_users["responder"]
+    )
+    services.assign_lead(
+        incident=incident,
+        organisation=police,
+        officer=demo_users["police"],
+        by=demo_users["coordinator"],
+        handover_note="Police lead while the investigation is live",
+    )
+    assert [lead.organisation for lead in incident.leads.all()] == [police, council]
+
+
+def test_partner_sees_only_incidents_their_organisation_takes_part_in(incident, demo, demo_users):
+    assert list(access.visible_incidents(demo_users["police"], demo)) == [incident]
+    assert list(access.visible_incidents(demo_users["health"], demo)) == []
+    assert list(access.visible_incidents(demo_users["viewer"], demo)) == [incident]
+
+
+def test_sharing_across_boroughs(incident, demo_users, other_partnership):
+    partnership, foreign_coordinator = other_partnership
+    assert list(access.visible_incidents(foreign_coordinator.user, partnership)) == []
+    services.share_incident(incident=incident, partnership=partnership, by=demo_users["coordinator"])
+    assert list(access.visible_incidents(foreign_coordinator.user, partnership)) == [incident]
+
+
+def test_status_moves_along_the_lifecycle(incident, demo_users):
+    with pytest.raises(services.IncidentError):
+        services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
+    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
+    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
+    assert incident.status == IncidentStatus.RECOVERY

@@ -1,0 +1,190 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident_and_action(demo, demo_users):
+    return demo_incident(demo, demo_users)
+
+
+def test_recording_an_incident(client_for, demo):
+    client = client_for("responder")
+    response = client.post(
+        reverse("incidents:record"),
+        {
+            "title": "Shooting on the Eastgate estate",
+            "incident_types": ["firearm"],
+            "occurred_at": "2026-11-24T21:10",
+            "notified_at": "2026-11-24T21:40",
+            "notification_source": "police",
+            "summary": "Shots fired; one man injured.",
+            "scene_description": "Car park behind Eastgate House",
+            "scene_area": "Eastgate",
+        },
+    )
+    incident = Incident.objects.get()
+    assert response["Location"] == reverse("incidents:incident", args=[incident.pk])
+    assert incident.reference == "NB-2026-0001" and incident.scenes.get().area == "Eastgate"
+
+
+def test_bad_incident_input_is_explained_and_kept(client_for, demo):
+    response = client_for("responder").post(
+        reverse("incidents:record"),
+        {
+            "title": "Stabbing",
+            "occurred_at": "2026-11-24T21:10",
+            "notified_at": "2026-11-24T20:00",
+            "summary": "",
+        },
+    )
+    content = response.content.decode()
+    for message in [
+        "Choose at least one type of incident",
+        "The partnership cannot have been told before the incident happened",
+        "Enter a factual summary",
+        "Choose who told the partnership",
+    ]:
+        assert message in content
+    assert 'value="Stabbing"' in content
+    assert not Incident.objects.exists()
+
+
+def test_categorisation_suggests_then_decides(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:categorise", args=[incident.pk])
+    suggested = client.post(url, {"step": "suggest", "factors": ["death_or_life_changing"]})
+    assert "This looks like a serious violence incident" in suggested.content.decode()
+    assert not incident.categorisations.exists()
+    missing = client.post(url, {"step": "decide", "factors": ["death_or_life_changing"]})
+    assert "Give the reason for the decision" in missing.content.decode()
+    client.post(
+        url,
+        {
+            "step": "decide",
+            "factors": ["death_or_life_changing"],
+            "serious_violence": "yes",
+            "meeting_needed": "yes",
+            "cross_borough": "no",
+            "rationale": "A death near a school",
+        },
+    )
+    assert incident.categorisations.get().meeting_needed
+
+
+def test_partner_not_taking_part_sees_nothing(client_for, incident_and_action):
+    incident, action = incident_and_action
+    client = client_for("health")
+    assert incident.title not in client.get(reverse("incidents:list")).content.decode()
+    for url in [
+        reverse("incidents:incident", args=[incident.pk]),
+        reverse("incidents:plan", args=[incident.pk]),
+        reverse("incidents:timeline", args=[incident.pk]),
+        reverse("incidents:action", args=[incident.pk, action.pk]),
+    ]:
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("incidents:update", args=[incident.pk]), {"text": "x"}).status_code == 404
+
+
+def test_viewer_cannot_change_the_incident(client_for, incident_and_action):
+    incident, action = incident_and_action
+    client = client_for("viewer")
+    assert client.get(reverse("incidents:incident", args=[incident.pk])).status_code == 200
+    assert client.post(reverse("incidents:update", args=[incident.pk]), {"text": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("incidents:action", args=[incident.pk, action.pk]),
+            {"status": "done", "revision": action.revision},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("incidents:decision_add", args=[incident.pk]), {"what": "x", "why": "y"}
+        ).status_code
+        == 403
+    )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.TO_DO
+
+
+def test_partner_updates_only_their_organisations_actions(client_for, incident_and_action, demo_users):
+    incident, police_action = incident_and_action
+    other = services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Open a rest centre",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=2),
+    )
+    client = client_for("police")
+    done = client.post(
+        reverse("incidents:action", args=[incident.pk, police_action.pk]),
+        {"status": "done", "revision": police_action.revision, "note": "Footage secured"},
+    )
+    assert done.status_code == 302
+    assert client.get(reverse("incidents:action", args=[incident.pk, other.pk])).status_code == 403
+    mine = client.get(reverse("incidents:incident", args=[incident.pk])).context["my_actions"]
+    assert [a.pk for a in mine] == [police_action.pk]
+
+
+def test_conflicting_action_edits_show_both_versions(client_for, incident_and_action):
+    incident, action = incident_and_action
+    url = reverse("incidents:action", args=[incident.pk, action.pk])
+    client = client_for("responder")
+    client.post(url, {"status": "in_progress", "revision": action.revision})
+    response = client.post(
+        url, {"status": "not_needed", "not_needed_reason": "Covered by BTP", "revision": action.revision}
+    )
+    content = response.content.decode()
+    assert "Someone else changed this action while you were editing it" in content
+    assert "Covered by BTP" in content
+    assert PlanAction.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
+
+
+def test_incident_page_queries_do_not_grow_with_the_incident(client_for, incident_and_action, demo_users):
+    incident, _ = incident_and_action
+    client = client_for("police")
+    url = reverse("incidents:incident", args=[incident.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for number in range(60):
+        services.add_action(
+            incident=incident,
+            by=demo_users["responder"],
+            title=f"Action {number}",
+            guidance="",
+            owner_organisation=incident.participations.get().organisation,
+            owner=demo_users["police"],
+            due_at=timezone.now() - timedelta(hours=1) if number % 2 else timezone.now() + timedelta(hours=1),
+        )
+        services.add_update(incident=incident, by=demo_users["police"], text=f"Update {number}")
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert len(large) == len(small)
+    assert len(large) <= 30
+    assert len(response.context["overdue"]) == 20
+
+
+def test_live_refresh_returns_only_the_live_part(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    response = client_for("responder").get(
+        reverse("incidents:incident", args=[incident.pk]), HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="incident-live"')
+    assert "<html" not in content
