@@ -1,0 +1,116 @@
+"""A whole first day of an incident, through the real pages, as the people who would do each step."""
+
+import re
+
+from django.core import mail
+
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.partnerships.models import Contact
+from svtoolkit.playbooks import services as playbook_services
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import TEST_PASSWORD
+
+
+def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, settings, live_server):
+    settings.SITE_URL = live_server.url
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    police = demo.organisations.get(kind="police")
+    hospital = demo.organisations.get(kind="health_hospital")
+    Contact.objects.create(organisation=police, name="Insp. Ray Cole", email="ray.cole@police.example.org")
+    Contact.objects.create(organisation=hospital, name="Dr Ana Sousa", email="vrt@hospital.example.org")
+
+    responder = new_page()
+    sign_in(responder, "responder@example.org", TEST_PASSWORD)
+    responder.get_by_role("link", name="Incidents").click()
+    responder.get_by_role("button", name="Record an incident").click()
+    responder.get_by_label("Short title").fill("Stabbing near Northbridge Academy")
+    responder.get_by_label("Knife crime").check()
+    responder.get_by_label("When it happened").fill("2026-11-25T15:40")
+    responder.get_by_label("When the partnership was told").fill("2026-11-25T16:05")
+    responder.get_by_label("Who told the partnership").select_option(label="Police")
+    responder.get_by_label("Factual summary").fill(
+        "A teenager was stabbed at the bus stop outside the school."
+    )
+    responder.get_by_label("Scene", exact=True).fill("Bus stop, Northbridge Academy")
+    responder.get_by_role("button", name="Continue").click()
+    assert "recorded" in responder.locator(".govuk-notification-banner").inner_text()
+    assert_accessible(responder)
+    incident_url = responder.url
+
+    responder.get_by_role("link", name="Categorise the incident").click()
+    responder.get_by_label("A child or young person involved").check()
+    responder.get_by_label("Community tension").check()
+    responder.get_by_role("button", name="Show the suggestion").click()
+    assert "This looks like a serious violence incident" in responder.locator("#suggestion").inner_text()
+    responder.get_by_role("group", name="Is this a serious violence incident?").get_by_label("Yes").check()
+    responder.get_by_role("group", name="Is an incident management meeting needed?").get_by_label(
+        "Yes"
+    ).check()
+    responder.get_by_role("group", name="Must the response cross borough boundaries?").get_by_label(
+        "No"
+    ).check()
+    responder.get_by_label("Why").fill("A young victim outside a school, with tension rising online.")
+    responder.get_by_role("button", name="Record the decision").click()
+    assert responder.get_by_text("Serious violence incident", exact=True).is_visible()
+
+    responder.get_by_role("link", name="Name the lead").click()
+    responder.get_by_label("Lead organisation").select_option(
+        label="Northbridge Council Community Safety Team"
+    )
+    responder.get_by_label("Lead officer").select_option(label="Rosa Delgado")
+    responder.get_by_role("button", name="Continue").click()
+
+    responder.get_by_role("link", name="Partners and informing them").click()
+    for organisation, contact in [(police, "Insp. Ray Cole"), (hospital, "Dr Ana Sousa")]:
+        responder.get_by_label("Organisation", exact=True).select_option(label=organisation.name)
+        responder.get_by_label("Their contact for this incident").select_option(
+            label=f"{contact} ({organisation.name})"
+        )
+        responder.get_by_role("button", name="Continue").click()
+    responder.get_by_role("button", name="Inform partners not yet told").click()
+    assert "Emails are on their way to 2 partners" in responder.content()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ray.cole@police.example.org",
+        "vrt@hospital.example.org",
+    ]
+
+    police_page = new_page()
+    sign_in(police_page, "police@example.org", TEST_PASSWORD)
+    police_page.goto(incident_url)
+    police_page.get_by_role("button", name="Acknowledge for my organisation").click()
+    assert "You acknowledged for" in police_page.content()
+
+    responder.goto(incident_url)
+    responder.get_by_role("button", name="Draw the response plan").click()
+    assert re.search(r"\d+ actions added to the plan", responder.content())
+    assert_accessible(responder)
+    # Give one action to the police and complete another as the responder.
+    responder.get_by_role("link", name=re.compile("^Update")).first.click()
+    responder.get_by_label("Owning organisation").select_option(label=police.name)
+    responder.get_by_role("button", name="Save").click()
+    responder.get_by_role("link", name=re.compile("^Update")).nth(1).click()
+    responder.get_by_label("Done").check()
+    responder.get_by_label("Note for the timeline").fill("Done at 16:30")
+    responder.get_by_role("button", name="Save").click()
+    assert "The action was updated" in responder.content()
+
+    police_page.goto(incident_url)
+    mine = police_page.locator(
+        "table", has=police_page.get_by_text("My organisation's actions on this incident")
+    )
+    mine.get_by_role("link", name=re.compile("^Update")).first.click()
+    police_page.get_by_label("Done").check()
+    police_page.get_by_role("button", name="Save").click()
+    assert "The action was updated" in police_page.content()
+
+    responder.goto(incident_url)
+    responder.get_by_role("link", name="Log a decision").click()
+    responder.get_by_label("What was decided").fill("Hold a critical-incident meeting at 18:00 today")
+    responder.get_by_label("Why").fill("Tension is rising on social media")
+    responder.get_by_role("button", name="Continue").click()
+    assert responder.get_by_text("Hold a critical-incident meeting at 18:00 today").first.is_visible()
+    responder.get_by_role("link", name="Timeline").click()
+    assert responder.get_by_text(re.compile("acknowledged")).first.is_visible()
+    assert_accessible(responder)
+    assert AuditEntry.objects.filter(actor_label="police@example.org", action="update").exists()
