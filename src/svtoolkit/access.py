@@ -119,6 +119,18 @@ def can_update_action(user, partnership, action) -> bool:
     )
 
 
+def can_read_people(user, incident) -> bool:
+    """People-affected records: only those on the incident's need-to-know list, whatever their role."""
+    from svtoolkit.incidents.models import NeedToKnow
+
+    return user.is_authenticated and NeedToKnow.objects.filter(incident=incident, user=user).exists()
+
+
+def can_manage_need_to_know(user, partnership, incident) -> bool:
+    """Adding people and deciding who needs to know: the response team, and only those already on the list."""
+    return can_manage_incident(user, partnership) and can_read_people(user, incident)
+
+
 def partner_organisation_id(user, partnership) -> int | None:
     """The organisation a partner represents in this partnership (their own view of an incident)."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))

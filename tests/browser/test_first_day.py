@@ -114,3 +114,27 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     assert responder.get_by_text(re.compile("acknowledged")).first.is_visible()
     assert_accessible(responder)
     assert AuditEntry.objects.filter(actor_label="police@example.org", action="update").exists()
+
+    # The victim, on the need-to-know list, and the audit entry for reading the record.
+    responder.get_by_role("link", name="People affected").click()
+    responder.get_by_role("button", name="Record a person affected").click()
+    responder.get_by_label("Name or initials").fill("J. S.")
+    responder.get_by_label("Age").select_option(label="16 or 17")
+    responder.get_by_label("Victim").check()
+    responder.get_by_label("Safeguarding").check()
+    responder.get_by_label("Information-sharing agreement relied on").fill("Northbridge CSP agreement 2025")
+    responder.get_by_role("button", name="Record").click()
+    responder.get_by_role("link", name=re.compile("^Open the record")).click()
+    responder.get_by_label("Why do you need to open this record?").fill("Arranging support at school")
+    responder.get_by_role("button", name="Continue").click()
+    assert responder.get_by_role("heading", name="J. S.").is_visible()
+    assert_accessible(responder)
+
+    coordinator = new_page()
+    sign_in(coordinator, "coordinator@example.org", TEST_PASSWORD)
+    coordinator.get_by_role("link", name="Audit log").click()
+    coordinator.get_by_label("What happened").select_option(label="Viewed sensitive data")
+    coordinator.get_by_role("button", name="Apply filters").click()
+    row = coordinator.locator("tbody tr").first
+    assert "responder@example.org" in row.inner_text()
+    assert "Arranging support at school" in row.inner_text()

@@ -60,6 +60,12 @@ EXPECTED = {
     "incidents:decision_add": MANAGE,
     "incidents:status": MANAGE,
     "incidents:share": MANAGE,
+    "incidents:people": READ,
+    # The demo responder recorded the person, so is the only one on the need-to-know list.
+    "incidents:person_add": {**MANAGE, "coordinator": 403},
+    "incidents:person": {**READ, "coordinator": 403, "police": 403, "viewer": 403},
+    "incidents:need_to_know": {**MANAGE, "coordinator": 403},
+    "incidents:need_to_know_remove": MANAGE_POST,
 }
 
 
@@ -94,6 +100,21 @@ def demo_incident(demo, demo_users):
 
 def url_kwargs(demo, demo_users):
     incident, action = demo_incident(demo, demo_users)
+    person = services.add_person_affected(
+        incident=incident,
+        by=demo_users["responder"],
+        name="J. S.",
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="",
+        consent="not_asked",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
+    )
     participation = incident.participations.get()
     token = services.issue_acknowledgement_token(participation=participation)
     by_incident = {"incident_id": incident.pk}
@@ -104,4 +125,6 @@ def url_kwargs(demo, demo_users):
     }
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}
+    arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
+    arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from svtoolkit.incidents.categorisation import factor_choices
-from svtoolkit.incidents.models import ActionStatus, IncidentStatus, NotificationSource
+from svtoolkit.incidents.models import ActionStatus, IncidentStatus, NotificationSource, PersonAffected
 from svtoolkit.partnerships.models import Contact, Partnership
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -271,3 +271,69 @@ class ShareForm(forms.Form):
         self.fields["partnership"].queryset = Partnership.objects.filter(is_active=True).exclude(
             pk=exclude.pk
         )
+
+
+class PersonAffectedForm(forms.ModelForm):
+    class Meta:
+        model = PersonAffected
+        fields = [
+            "name",
+            "age_band",
+            "role",
+            "relation",
+            "support_needs",
+            "consent",
+            "consent_scope",
+            "referrals",
+            "single_point_of_contact",
+            "lawful_basis",
+            "sharing_agreement",
+        ]
+        labels = {
+            "name": "Name or initials",
+            "age_band": "Age",
+            "role": "How they are affected",
+            "relation": "Relation to the incident",
+            "consent": "Consent to share",
+            "single_point_of_contact": "Their single point of contact",
+            "lawful_basis": "Lawful basis for holding and sharing this record",
+            "sharing_agreement": "Information-sharing agreement relied on",
+        }
+        widgets = {
+            "support_needs": forms.Textarea(attrs={"rows": 3}),
+            "consent_scope": forms.Textarea(attrs={"rows": 2}),
+            "referrals": forms.Textarea(attrs={"rows": 2}),
+            "role": forms.RadioSelect,
+            "lawful_basis": forms.RadioSelect,
+        }
+        error_messages = {
+            "name": {"required": "Enter a name or initials"},
+            "age_band": {"required": "Choose an age band, or 'Not known'"},
+            "role": {"required": "Choose how they are affected"},
+            "lawful_basis": {"required": "Choose the lawful basis"},
+            "sharing_agreement": {"required": "Name the information-sharing agreement relied on"},
+        }
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["single_point_of_contact"].queryset = members_of(partnership)
+        self.fields["single_point_of_contact"].empty_label = "Nobody yet"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to open this record?",
+        max_length=300,
+        help_text="Your reason is written to the audit log with your name.",
+        error_messages={"required": "Give a reason for opening the record"},
+    )
+
+
+class NeedToKnowForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Person who needs to know", queryset=None, error_messages={"required": "Choose a person"}
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members_of(partnership)

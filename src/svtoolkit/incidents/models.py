@@ -304,3 +304,87 @@ class PlanReview(models.Model):
 
     def __str__(self):
         return f"Plan review of {self.incident.reference}"
+
+
+class PersonRole(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    FAMILY = "family", "Family member"
+    WITNESS = "witness", "Witness"
+    ASSOCIATE = "associate", "Associate at risk"
+    OTHER = "other", "Other"
+
+
+class AgeBand(models.TextChoices):
+    UNDER_10 = "under_10", "Under 10"
+    TEN_TO_15 = "10_15", "10 to 15"
+    SIXTEEN_17 = "16_17", "16 or 17"
+    EIGHTEEN_24 = "18_24", "18 to 24"
+    TWENTY_FIVE_39 = "25_39", "25 to 39"
+    FORTY_64 = "40_64", "40 to 64"
+    SIXTY_FIVE_PLUS = "65_plus", "65 or over"
+    UNKNOWN = "unknown", "Not known"
+
+
+class Consent(models.TextChoices):
+    GIVEN = "given", "Given"
+    REFUSED = "refused", "Refused"
+    NOT_ASKED = "not_asked", "Not asked yet"
+
+
+class LawfulBasis(models.TextChoices):
+    CONSENT = "consent", "Consent"
+    CRIME_AND_DISORDER = "s115", "Crime and Disorder Act 1998, section 115"
+    SERIOUS_VIOLENCE_DUTY = "sv_duty", "Serious Violence Duty"
+    SAFEGUARDING = "safeguarding", "Safeguarding"
+    VITAL_INTERESTS = "vital_interests", "Vital interests"
+
+
+class PersonAffected(models.Model):
+    """Someone affected by the incident, with the minimum partners need. Only the need-to-know list reads it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(max_length=150, help_text="Name or initials: the least that will do.")
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices)
+    role = models.CharField(max_length=10, choices=PersonRole.choices)
+    relation = models.CharField(max_length=200, blank=True, help_text="Their relation to the incident.")
+    support_needs = models.TextField(blank=True)
+    consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
+    consent_scope = models.TextField(blank=True, help_text="What they agreed may be shared, and with whom.")
+    referrals = models.TextField(
+        blank=True, help_text="Referrals made, for example to the MASH, and their outcome."
+    )
+    single_point_of_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lawful_basis = models.CharField(max_length=16, choices=LawfulBasis.choices)
+    sharing_agreement = models.CharField(
+        max_length=200, help_text="The information-sharing agreement relied on."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "role", "id"]
+        verbose_name_plural = "people affected"
+
+    def __str__(self):
+        return f"{self.get_role_display()} on {self.incident.reference}"
+
+
+class NeedToKnow(models.Model):
+    """A person allowed to read the people-affected records of one incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="need_to_know")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "user"], name="need_to_know_once")]
+
+    def __str__(self):
+        return f"{self.user} may read people on {self.incident.reference}"

@@ -182,3 +182,48 @@ def incidents_home_section(*, user, partnership) -> dict | None:
         "my_actions": list(mine.select_related("incident").order_by("due_at")[:10]),
         "now": timezone.now(),
     }
+
+
+# --- People affected (sensitive) ---------------------------------------------------------------------------
+
+
+def people_summary(incident) -> list[dict]:
+    """How many people of each role are recorded: what those off the need-to-know list may see."""
+    return list(incident.people.values("role").annotate(count=Count("id")).order_by("role"))
+
+
+def people_for(user, incident) -> QuerySet | None:
+    """Names and roles of the people affected for someone on the need-to-know list; None for anyone else."""
+    if not access.can_read_people(user, incident):
+        return None
+    return incident.people.only("id", "name", "role", "age_band", "incident_id")
+
+
+def read_person(*, user, incident, person_id, reason: str, request=None):
+    """Open one person's record. The only way to read it: refused off the list, and always audited."""
+    from svtoolkit.audit.models import AuditAction
+    from svtoolkit.audit.services import record
+    from svtoolkit.incidents.models import PersonAffected
+
+    if not access.can_read_people(user, incident):
+        access.deny(request, reason="can_read_people")
+    person = get_object_or_404(
+        PersonAffected.objects.select_related("single_point_of_contact"), pk=person_id, incident=incident
+    )
+    record(
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=user,
+        partnership=incident.partnership,
+        target=person,
+        detail={"reason": reason, "incident": incident.reference},
+        request=request,
+    )
+    return person
+
+
+def need_to_know_list(incident) -> QuerySet:
+    return incident.need_to_know.select_related("user", "added_by").order_by("user__full_name")
+
+
+def need_to_know_entry(incident, entry_id):
+    return get_object_or_404(incident.need_to_know.select_related("user", "incident"), pk=entry_id)

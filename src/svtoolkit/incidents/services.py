@@ -22,7 +22,9 @@ from svtoolkit.incidents.models import (
     IncidentShare,
     IncidentStatus,
     LeadAssignment,
+    NeedToKnow,
     Participation,
+    PersonAffected,
     PlanAction,
     PlanReview,
     Scene,
@@ -457,3 +459,34 @@ def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
     _audit(incident, by, AuditAction.CREATE, share, request)
     _bump(incident)
     return share
+
+
+# --- People affected (sensitive) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffected:
+    """Record someone affected. Whoever records them is on the need-to-know list from then on."""
+    person = PersonAffected.objects.create(incident=incident, created_by=by, **fields)
+    NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
+    _log(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
+    _audit(incident, by, AuditAction.CREATE, person, request)
+    _bump(incident)
+    return person
+
+
+@transaction.atomic
+def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
+    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
+    _log(incident, by, f"{user} was added to the need-to-know list.")
+    _audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
+    return entry
+
+
+@transaction.atomic
+def remove_from_need_to_know(*, entry, by, request=None) -> None:
+    if entry.incident.need_to_know.count() == 1:
+        raise IncidentError("Someone must stay on the need-to-know list.")
+    _log(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
+    _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
+    entry.delete()

@@ -24,5 +24,14 @@ urlpatterns = [
     path("incidents/<int:incident_id>/decisions/", views.decisions, name="decisions"),
     path("incidents/<int:incident_id>/decisions/add/", views.decision_add, name="decision_add"),
     path("incidents/<int:incident_id>/status/", views.status, name="status"),
+    path("incidents/<int:incident_id>/people/", views.people, name="people"),
+    path("incidents/<int:incident_id>/people/add/", views.person_add, name="person_add"),
+    path("incidents/<int:incident_id>/people/<int:person_id>/", views.person, name="person"),
+    path("incidents/<int:incident_id>/need-to-know/", views.need_to_know, name="need_to_know"),
+    path(
+        "incidents/<int:incident_id>/need-to-know/<int:entry_id>/remove/",
+        views.need_to_know_remove,
+        name="need_to_know_remove",
+    ),
     path("incidents/<int:incident_id>/share/", views.share, name="share"),
 ]

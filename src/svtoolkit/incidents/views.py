@@ -14,9 +14,12 @@ from svtoolkit.incidents.forms import (
     DecisionForm,
     IncidentForm,
     LeadForm,
+    NeedToKnowForm,
     NewActionForm,
     ParticipantForm,
+    PersonAffectedForm,
     PlanReviewForm,
+    ReasonForm,
     ShareForm,
     StatusForm,
     UpdateForm,
@@ -438,3 +441,98 @@ def share(request, incident_id):
         "incidents/simple_form.html",
         {"incident": shown, "form": form, "heading": "Share with another partnership", "button": "Share"},
     )
+
+
+# --- People affected (sensitive) ---------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def people(request, incident_id):
+    shown = _incident(request, incident_id)
+    summary = selectors.people_summary(shown)
+    readable = selectors.people_for(request.user, shown)
+    return render(
+        request,
+        "incidents/people.html",
+        {
+            "incident": shown,
+            "summary": summary,
+            "people": readable,
+            "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
+            # Once records exist, only those on the list may add to them (they would see them after).
+            "can_add": access.can_manage_incident(request.user, request.partnership)
+            and (readable is not None or not summary),
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def person_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    if shown.people.exists() and not access.can_read_people(request.user, shown):
+        access.deny(request, reason="can_read_people")
+    form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(
+            request, "The person was recorded. You are on the need-to-know list for this incident."
+        )
+        return redirect("incidents:people", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Record a person affected", "button": "Record"},
+    )
+
+
+@access.requires(access.is_member)
+def person(request, incident_id, person_id):
+    shown = _incident(request, incident_id)
+    if not access.can_read_people(request.user, shown):
+        access.deny(request, reason="can_read_people")
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        opened = selectors.read_person(
+            user=request.user,
+            incident=shown,
+            person_id=person_id,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        return render(request, "incidents/person.html", {"incident": shown, "person": opened})
+    return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
+
+
+@access.requires(access.can_manage_incident)
+def need_to_know(request, incident_id):
+    shown = _incident(request, incident_id)
+    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
+        access.deny(request, reason="can_manage_need_to_know")
+    form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_to_need_to_know(
+            incident=shown, user=form.cleaned_data["user"], by=request.user, request=request
+        )
+        messages.success(request, f"{form.cleaned_data['user']} is on the need-to-know list.")
+        return redirect("incidents:need_to_know", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/need_to_know.html",
+        {"incident": shown, "form": form, "entries": selectors.need_to_know_list(shown)},
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def need_to_know_remove(request, incident_id, entry_id):
+    shown = _incident(request, incident_id)
+    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
+        access.deny(request, reason="can_manage_need_to_know")
+    entry = selectors.need_to_know_entry(shown, entry_id)
+    try:
+        services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
+    except services.IncidentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{entry.user} was taken off the need-to-know list.")
+    return redirect("incidents:need_to_know", incident_id=shown.pk)

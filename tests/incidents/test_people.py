@@ -1,0 +1,103 @@
+"""People affected: only the need-to-know list reads them, every reading is audited with its reason."""
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import NeedToKnow, PersonAffected
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+PERSON = {
+    "name": "Jay Smith",
+    "age_band": "16_17",
+    "role": "victim",
+    "relation": "Stabbed at the bus stop",
+    "support_needs": "Trauma support; family wants a single contact",
+    "consent": "given",
+    "consent_scope": "Share with school and youth service",
+    "referrals": "MASH referral made 25 Nov",
+    "lawful_basis": "safeguarding",
+    "sharing_agreement": "Northbridge CSP information-sharing agreement 2025",
+}
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+@pytest.fixture
+def person(incident, demo_users):
+    return services.add_person_affected(
+        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
+    )
+
+
+def test_recording_a_person_puts_the_recorder_on_the_list(client_for, incident, demo_users):
+    response = client_for("responder").post(reverse("incidents:person_add", args=[incident.pk]), PERSON)
+    assert response.status_code == 302
+    assert PersonAffected.objects.get().name == "Jay Smith"
+    assert list(NeedToKnow.objects.values_list("user__email", flat=True)) == ["responder@example.org"]
+
+
+def test_bad_person_input_is_explained(client_for, incident):
+    response = client_for("responder").post(reverse("incidents:person_add", args=[incident.pk]), {"name": ""})
+    content = response.content.decode()
+    for message in ["Enter a name or initials", "Choose how they are affected", "Choose the lawful basis"]:
+        assert message in content
+    assert not PersonAffected.objects.exists()
+
+
+def test_those_off_the_list_see_that_records_exist_but_not_who(client_for, incident, person):
+    client = client_for("coordinator")
+    page = client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    assert "1 victim" in page
+    assert "Jay Smith" not in page
+    response = client.post(reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "curious"})
+    assert response.status_code == 403
+    assert "Jay Smith" not in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, detail__reason="can_read_people"
+    ).exists()
+
+
+def test_opening_a_record_asks_for_a_reason_and_is_audited(client_for, incident, person, demo_users):
+    client = client_for("responder")
+    url = reverse("incidents:person", args=[incident.pk, person.pk])
+    asked = client.get(url).content.decode()
+    assert "Why do you need to open this record?" in asked and "Trauma support" not in asked
+    assert "Give a reason for opening the record" in client.post(url, {"reason": ""}).content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
+    opened = client.post(url, {"reason": "Arranging the school's support"}).content.decode()
+    assert "Trauma support" in opened
+    entry = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE)
+    assert (entry.actor, entry.target_id, entry.detail["reason"]) == (
+        demo_users["responder"],
+        str(person.pk),
+        "Arranging the school's support",
+    )
+
+
+def test_need_to_know_list_is_kept_by_those_on_it(client_for, incident, person, demo_users):
+    client = client_for("responder")
+    client.post(reverse("incidents:need_to_know", args=[incident.pk]), {"user": demo_users["coordinator"].pk})
+    assert NeedToKnow.objects.filter(user=demo_users["coordinator"]).exists()
+    responder_entry = NeedToKnow.objects.get(user=demo_users["responder"])
+    coordinator_entry = NeedToKnow.objects.get(user=demo_users["coordinator"])
+    client.post(reverse("incidents:need_to_know_remove", args=[incident.pk, coordinator_entry.pk]))
+    assert not NeedToKnow.objects.filter(pk=coordinator_entry.pk).exists()
+    client.post(reverse("incidents:need_to_know_remove", args=[incident.pk, responder_entry.pk]))
+    assert NeedToKnow.objects.filter(pk=responder_entry.pk).exists()  # the last one stays
+
+
+def test_people_records_never_reach_the_incident_page_or_timeline(client_for, incident, person):
+    client = client_for("viewer")
+    for url in [
+        reverse("incidents:incident", args=[incident.pk]),
+        reverse("incidents:timeline", args=[incident.pk]),
+    ]:
+        assert "Jay Smith" not in client.get(url).content.decode()
