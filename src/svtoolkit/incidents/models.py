@@ -340,7 +340,7 @@ class LawfulBasis(models.TextChoices):
 
 
 class PersonAffected(models.Model):
-    """Someone affected by the incident, with the minimum partners need. Only the need-to-know list reads it."""
+    """Someone affected by the incident, with the least partners need; read by the need-to-know list only."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
     name = models.CharField(max_length=150, help_text="Name or initials: the least that will do.")
