@@ -245,3 +245,43 @@ def test_status_moves_along_the_lifecycle(incident, demo_users):
     services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
     services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
     assert incident.status == IncidentStatus.RECOVERY
+
+
+def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_users):
+    from svtoolkit.incidents.tasks import send_overdue_reminders
+    from svtoolkit.partnerships.models import Contact, IncidentRole
+
+    police = incident.participations.get().organisation
+    Contact.objects.create(
+        organisation=police,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    overdue_for_spoc = incident.actions.get()
+    overdue_for_spoc.due_at = timezone.now() - timedelta(hours=1)
+    overdue_for_spoc.save()
+    services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Door-knock Eastgate Road",
+        guidance="",
+        owner_organisation=None,
+        owner=demo_users["responder"],
+        due_at=timezone.now() - timedelta(minutes=5),
+    )
+    services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Not due yet",
+        guidance="",
+        owner_organisation=None,
+        owner=demo_users["responder"],
+        due_at=timezone.now() + timedelta(hours=5),
+    )
+    assert send_overdue_reminders.enqueue().return_value == 2
+    sent = {message.to[0]: message.body for message in mail.outbox}
+    assert "Review CCTV of the bus stop" in sent["ray@police.example.org"]
+    assert "Door-knock Eastgate Road" in sent["responder@example.org"]
+    assert "Not due yet" not in sent["responder@example.org"]
+    assert send_overdue_reminders.enqueue().return_value == 0  # not again within the day

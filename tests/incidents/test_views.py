@@ -188,3 +188,26 @@ def test_live_refresh_returns_only_the_live_part(client_for, incident_and_action
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="incident-live"')
     assert "<html" not in content
+
+
+def test_exercises_are_marked_on_every_incident_page(client_for, incident_and_action):
+    incident, action = incident_and_action
+    incident.is_exercise = True
+    incident.save()
+    client = client_for("responder")
+    pages = [
+        "incident",
+        "categorise",
+        "lead",
+        "partners",
+        "plan",
+        "action_add",
+        "plan_review",
+        "timeline",
+        "update",
+    ]
+    pages += ["decisions", "decision_add", "status", "share", "people", "person_add"]
+    urls = [reverse(f"incidents:{name}", args=[incident.pk]) for name in pages]
+    urls.append(reverse("incidents:action", args=[incident.pk, action.pk]))
+    for url in urls:
+        assert "Exercise: this is not a real incident" in client.get(url).content.decode(), url

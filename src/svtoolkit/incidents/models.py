@@ -200,6 +200,7 @@ class PlanAction(models.Model):
     status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.TO_DO)
     not_needed_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -344,5 +344,5 @@ def exercise(request, exercise_id):
     return render(
         request,
         "playbooks/exercise.html",
-        {"exercise": shown, "run_sheet": selectors.exercise_run_sheet(shown)},
+        {"exercise": shown, "run_sheet": selectors.exercise_run_sheet(shown), "show_exercise_banner": True},
     )

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from svtoolkit.incidents.tasks import send_overdue_reminders
+
+
+class Command(BaseCommand):
+    help = "Queue the emails reminding owners of overdue actions (run it from cron, say hourly)."
+
+    def handle(self, *args, **options):
+        result = send_overdue_reminders.enqueue()
+        self.stdout.write(f"Queued the overdue-action reminders (task {result.id}).")
