@@ -7,9 +7,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self):
+        from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.incidents.demo import seed_demo_incidents
         from svtoolkit.incidents.selectors import incidents_home_section
 
         register_home_section(
             template_name="incidents/home_section.html", context=incidents_home_section, order=10
         )
+        register_demo_seeder(order=30, name="incidents", seed=seed_demo_incidents)

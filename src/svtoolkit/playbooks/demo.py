@@ -14,10 +14,11 @@ PROGRESSING_AREAS = {"critical-incident-meeting", "health", "education"}
 
 
 @transaction.atomic
-def seed_demo_checklist(*, partnership, coordinator) -> None:
+def seed_demo_checklist(*, partnership, users) -> None:
     """Adopt and publish the default checklist, assess it twice and plan an exercise; skipped if set up."""
     if Playbook.objects.filter(partnership=partnership).exists():
         return
+    coordinator = users["coordinator"]
     first = services.adopt_default_playbook(partnership=partnership, by=coordinator)
     services.publish_draft(
         version=first, by=coordinator, change_note="Adopted from svtoolkit's default checklist."

@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from svtoolkit.accounts.models import User
+from svtoolkit.core.demo import run_demo_seeders
 from svtoolkit.partnerships.demo import DEMO_PARTNERSHIP, DEMO_USERS, demo_password, seed_demo_partnership
 
 
@@ -19,7 +20,12 @@ class Command(BaseCommand):
         if if_empty and User.objects.exists():
             self.stdout.write("The database already holds accounts; the demo partnership was not seeded.")
         else:
-            seed_demo_partnership(password=demo_password(explicit))
+            partnership = seed_demo_partnership(password=demo_password(explicit))
+            users = {
+                person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS
+            }
+            # Then what each app adds (the checklist, incidents, ...), registered in its AppConfig.
+            run_demo_seeders(partnership=partnership, users=users)
             self.stdout.write(self.style.SUCCESS(f"Seeded {DEMO_PARTNERSHIP['name']}."))
         if not User.objects.filter(email=DEMO_USERS[0].email).exists():
             return

@@ -1,0 +1,116 @@
+"""Demo incidents for Northbridge: one in its first days, one in recovery, and an exercise."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import ActionStatus, Incident
+
+
+@transaction.atomic
+def seed_demo_incidents(*, partnership, users) -> None:
+    """Skipped when the partnership already has incidents, so seeding twice changes nothing."""
+    if Incident.objects.filter(partnership=partnership).exists():
+        return
+    responder, coordinator = users["responder"], users["coordinator"]
+    organisations = {org.kind: org for org in partnership.organisations.all()}
+    now = timezone.now()
+
+    stabbing = services.record_incident(
+        partnership=partnership,
+        by=responder,
+        title="Stabbing near Northbridge Academy",
+        incident_types=["knife"],
+        occurred_at=now - timedelta(hours=26),
+        notified_at=now - timedelta(hours=25, minutes=30),
+        notification_source="police",
+        notified_by="Duty inspector, Northbridge BCU",
+        summary=(
+            "A 16-year-old was stabbed at the bus stop outside the school at home time. Injuries are "
+            "serious but not life-threatening. Footage is circulating on social media."
+        ),
+        scenes=[
+            {"description": "Bus stop, Northbridge Academy, Station Road", "area": "Northbridge Central"}
+        ],
+    )
+    services.categorise(
+        incident=stabbing,
+        by=responder,
+        factors=["young_person", "community_tension", "media_attention", "sensitive_location"],
+        other_factors="",
+        serious_violence=True,
+        meeting_needed=True,
+        cross_borough=False,
+        rationale="A young victim outside a school, footage online and rumours of retaliation.",
+    )
+    services.assign_lead(
+        incident=stabbing, organisation=organisations["council"], officer=responder, by=responder
+    )
+    for kind in ("police", "health_hospital", "education", "voluntary"):
+        services.add_participant(
+            incident=stabbing, organisation=organisations[kind], contact=None, by=responder
+        )
+    services.acknowledge(
+        participation=stabbing.participations.get(organisation=organisations["police"]),
+        by_label="police@example.org",
+        by=users["police"],
+    )
+    services.draw_plan(incident=stabbing, by=responder)
+    for position, action in enumerate(stabbing.actions.order_by("due_at")[:12]):
+        services.update_action(
+            action=action,
+            by=responder,
+            expected_revision=action.revision,
+            status=ActionStatus.DONE if position % 3 else ActionStatus.IN_PROGRESS,
+            owner_organisation=action.owner_organisation,
+            owner=None,
+            not_needed_reason="",
+            note="",
+        )
+    services.record_decision(
+        incident=stabbing,
+        by=coordinator,
+        what="Hold a critical-incident meeting at 09:00 tomorrow, chaired by the council.",
+        why="Tension is rising online and the school reopens in the morning.",
+    )
+
+    shooting = services.record_incident(
+        partnership=partnership,
+        by=responder,
+        title="Shots fired on the Eastgate estate",
+        incident_types=["firearm"],
+        occurred_at=now - timedelta(days=40),
+        notified_at=now - timedelta(days=40) + timedelta(minutes=45),
+        notification_source="police",
+        notified_by="",
+        summary="Shots fired in the car park behind Eastgate House; one man injured. Arrests made.",
+        scenes=[{"description": "Car park behind Eastgate House", "area": "Eastgate"}],
+    )
+    services.categorise(
+        incident=shooting,
+        by=responder,
+        factors=["retaliation_risk", "community_tension"],
+        other_factors="",
+        serious_violence=True,
+        meeting_needed=False,
+        cross_borough=False,
+        rationale="Risk of retaliation between two groups on the estate.",
+    )
+    services.draw_plan(incident=shooting, by=responder)
+    services.change_status(incident=shooting, by=responder, status="recovery")
+
+    services.record_incident(
+        partnership=partnership,
+        by=coordinator,
+        title="Operation Lantern tabletop: acid attack at a bus station",
+        incident_types=["corrosive"],
+        occurred_at=now - timedelta(days=3),
+        notified_at=now - timedelta(days=3),
+        notification_source="btp",
+        notified_by="Exercise control",
+        summary="Exercise scenario: a corrosive substance thrown at a passenger at Northbridge bus station.",
+        scenes=[{"description": "Northbridge bus station", "area": "Northbridge Central"}],
+        is_exercise=True,
+    )
