@@ -45,6 +45,8 @@ EXPECTED = {
     "incidents:acknowledge": dict.fromkeys(ROLES, 200),
     "incidents:incident": READ,
     "incidents:categorise": MANAGE,
+    "incidents:edit_record": MANAGE,
+    "incidents:scene_add": MANAGE,
     "incidents:lead": MANAGE,
     "incidents:partners": MANAGE,
     "incidents:inform": MANAGE_POST,

@@ -211,3 +211,37 @@ def test_exercises_are_marked_on_every_incident_page(client_for, incident_and_ac
     urls.append(reverse("incidents:action", args=[incident.pk, action.pk]))
     for url in urls:
         assert "Exercise: this is not a real incident" in client.get(url).content.decode(), url
+
+
+def test_correcting_the_record_never_overwrites_a_concurrent_change(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    url = reverse("incidents:edit_record", args=[incident.pk])
+    client = client_for("responder")
+    opened = client.get(url).context["form"].initial
+    fields = {
+        "title": incident.title,
+        "incident_types": incident.incident_types,
+        "occurred_at": timezone.localtime(incident.occurred_at).strftime("%Y-%m-%dT%H:%M"),
+        "notified_at": timezone.localtime(incident.notified_at).strftime("%Y-%m-%dT%H:%M"),
+        "summary": "First correction",
+        "revision": opened["revision"],
+    }
+    assert client.post(url, fields).status_code == 302
+    response = client.post(url, {**fields, "summary": "Second correction"})
+    content = response.content.decode()
+    assert "Someone else changed this incident while you were editing it" in content
+    assert "Second correction" in content and "First correction" in content
+    incident.refresh_from_db()
+    assert incident.summary == "First correction"
+
+
+def test_adding_a_scene_checks_coordinates(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:scene_add", args=[incident.pk])
+    bad = client.post(url, {"description": "Alley off Station Road", "latitude": "51.5", "longitude": ""})
+    assert "Give both the latitude and the longitude, or neither" in bad.content.decode()
+    client.post(
+        url, {"description": "Alley off Station Road", "latitude": "51.51234", "longitude": "-0.10101"}
+    )
+    assert incident.scenes.count() == 2

@@ -70,13 +70,14 @@ class IncidentForm(forms.Form):
         self.fields["incident_types"].choices = list(incident_types.items())
 
     def clean(self):
-        cleaned = super().clean()
-        occurred, notified = cleaned.get("occurred_at"), cleaned.get("notified_at")
-        if occurred and notified and notified < occurred:
-            self.add_error(
-                "notified_at", "The partnership cannot have been told before the incident happened"
-            )
-        return cleaned
+        return check_told_after_it_happened(self, super().clean())
+
+
+def check_told_after_it_happened(form, cleaned):
+    occurred, notified = cleaned.get("occurred_at"), cleaned.get("notified_at")
+    if occurred and notified and notified < occurred:
+        form.add_error("notified_at", "The partnership cannot have been told before the incident happened")
+    return cleaned
 
 
 class CategorisationForm(forms.Form):
@@ -337,3 +338,48 @@ class NeedToKnowForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = members_of(partnership)
+
+
+class EditRecordForm(forms.Form):
+    title = IncidentForm.base_fields["title"]
+    incident_types = IncidentForm.base_fields["incident_types"]
+    occurred_at = IncidentForm.base_fields["occurred_at"]
+    notified_at = IncidentForm.base_fields["notified_at"]
+    summary = IncidentForm.base_fields["summary"]
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, incident_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident_types"].choices = list(incident_types.items())
+
+    def clean(self):
+        return check_told_after_it_happened(self, super().clean())
+
+
+class SceneForm(forms.Form):
+    description = forms.CharField(
+        label="Scene", max_length=300, error_messages={"required": "Describe the scene"}
+    )
+    area = forms.CharField(label="Ward or area", max_length=120, required=False)
+    latitude = forms.DecimalField(
+        label="Latitude (optional)",
+        required=False,
+        min_value=-90,
+        max_value=90,
+        decimal_places=5,
+        error_messages={"invalid": "Enter the latitude as a number, like 51.50740"},
+    )
+    longitude = forms.DecimalField(
+        label="Longitude (optional)",
+        required=False,
+        min_value=-180,
+        max_value=180,
+        decimal_places=5,
+        error_messages={"invalid": "Enter the longitude as a number, like -0.12780"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            self.add_error("longitude", "Give both the latitude and the longitude, or neither")
+        return cleaned

@@ -53,6 +53,7 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Goes up when the record itself is corrected, so two corrections at once cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -109,10 +109,6 @@ def record_incident(
     return incident
 
 
-def _bump(incident):
-    Incident.objects.filter(pk=incident.pk).update(revision=F("revision") + 1)
-
-
 @transaction.atomic
 def categorise(
     *,
@@ -162,7 +158,6 @@ def categorise(
         _add_applicable_actions(
             incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
         )
-    _bump(incident)
     return categorisation
 
 
@@ -186,7 +181,6 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
         + (f" Handover: {lead.handover_note}" if lead.handover_note else ""),
     )
     _audit(incident, by, AuditAction.CREATE, lead, request)
-    _bump(incident)
     return lead
 
 
@@ -202,7 +196,6 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         participation.save(update_fields=["contact"])
     _log(incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else "."))
     _audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
-    _bump(incident)
     return participation
 
 
@@ -258,7 +251,6 @@ def acknowledge(*, participation, by_label: str, by=None, request=None) -> Parti
     participation.save(update_fields=["acknowledged_at", "acknowledged_by"])
     _log(participation.incident, by, f"{participation.organisation} acknowledged ({by_label}).")
     _audit(participation.incident, by, AuditAction.UPDATE, participation, request, acknowledged=True)
-    _bump(participation.incident)
     return participation
 
 
@@ -320,7 +312,6 @@ def draw_plan(*, incident, by, request=None) -> int:
         incident.status = IncidentStatus.RESPONDING
         incident.save(update_fields=["status"])
     _audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
-    _bump(incident)
     return added
 
 
@@ -340,7 +331,6 @@ def add_action(
     )
     _log(incident, by, f"Action added: {action.title}.", action=action)
     _audit(incident, by, AuditAction.CREATE, action, request)
-    _bump(incident)
     return action
 
 
@@ -382,7 +372,6 @@ def update_action(
         action=action,
     )
     _audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
-    _bump(action.incident)
     return action
 
 
@@ -390,7 +379,6 @@ def update_action(
 def add_update(*, incident, by, text, request=None) -> TimelineEntry:
     entry = _log(incident, by, text.strip(), kind=TimelineKind.UPDATE)
     _audit(incident, by, AuditAction.CREATE, entry, request)
-    _bump(incident)
     return entry
 
 
@@ -409,7 +397,6 @@ def record_decision(*, incident, by, what, why, supersedes=None, request=None) -
         text += f" (supersedes the decision of {timezone.localtime(supersedes.decided_at):%d %b %Y %H:%M})"
     _log(incident, by, text, kind=TimelineKind.DECISION)
     _audit(incident, by, AuditAction.CREATE, decision, request)
-    _bump(incident)
     return decision
 
 
@@ -418,7 +405,6 @@ def review_plan(*, incident, by, changes, request=None) -> PlanReview:
     review = PlanReview.objects.create(incident=incident, reviewed_by=by, changes=changes.strip())
     _log(incident, by, f"Plan reviewed. {review.changes}")
     _audit(incident, by, AuditAction.CREATE, review, request)
-    _bump(incident)
     return review
 
 
@@ -443,7 +429,6 @@ def change_status(*, incident, by, status, request=None) -> Incident:
     incident.save(update_fields=["status"])
     _log(incident, by, f"Status: {before} → {incident.get_status_display()}.")
     _audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
-    _bump(incident)
     return incident
 
 
@@ -457,7 +442,6 @@ def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
     )
     _log(incident, by, f"Shared with {partnership}.")
     _audit(incident, by, AuditAction.CREATE, share, request)
-    _bump(incident)
     return share
 
 
@@ -471,7 +455,6 @@ def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffect
     NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
     _log(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
     _audit(incident, by, AuditAction.CREATE, person, request)
-    _bump(incident)
     return person
 
 
@@ -490,3 +473,40 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
     _log(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
     entry.delete()
+
+
+@transaction.atomic
+def edit_record(
+    *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
+) -> Incident:
+    """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
+    if notified_at < occurred_at:
+        raise IncidentError("The partnership cannot have been told before the incident happened.")
+    updated = Incident.objects.filter(pk=incident.pk, revision=expected_revision).update(
+        revision=F("revision") + 1,
+        title=title.strip(),
+        incident_types=sorted(incident_types),
+        occurred_at=occurred_at,
+        notified_at=notified_at,
+        summary=summary.strip(),
+    )
+    if not updated:
+        raise EditConflict("Someone else changed this incident while you were editing it.")
+    incident.refresh_from_db()
+    _log(incident, by, "The incident's record was corrected.")
+    _audit(incident, by, AuditAction.UPDATE, incident, request)
+    return incident
+
+
+@transaction.atomic
+def add_scene(*, incident, by, description, area, latitude, longitude, request=None) -> Scene:
+    scene = Scene.objects.create(
+        incident=incident,
+        description=description.strip(),
+        area=area.strip(),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    _log(incident, by, f"Scene added: {scene.description}.")
+    _audit(incident, by, AuditAction.CREATE, scene, request)
+    return scene

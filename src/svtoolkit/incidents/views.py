@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
@@ -12,6 +13,7 @@ from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
     DecisionForm,
+    EditRecordForm,
     IncidentForm,
     LeadForm,
     NeedToKnowForm,
@@ -20,6 +22,7 @@ from svtoolkit.incidents.forms import (
     PersonAffectedForm,
     PlanReviewForm,
     ReasonForm,
+    SceneForm,
     ShareForm,
     StatusForm,
     UpdateForm,
@@ -536,3 +539,60 @@ def need_to_know_remove(request, incident_id, entry_id):
     else:
         messages.success(request, f"{entry.user} was taken off the need-to-know list.")
     return redirect("incidents:need_to_know", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+def edit_record(request, incident_id):
+    shown = _incident(request, incident_id)
+    initial = {
+        "title": shown.title,
+        "incident_types": shown.incident_types,
+        "occurred_at": timezone.localtime(shown.occurred_at),
+        "notified_at": timezone.localtime(shown.notified_at),
+        "summary": shown.summary,
+        "revision": shown.revision,
+    }
+    form = EditRecordForm(
+        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership)
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_record(
+                incident=shown,
+                by=request.user,
+                expected_revision=form.cleaned_data.pop("revision"),
+                request=request,
+                **form.cleaned_data,
+            )
+        except services.EditConflict:
+            shown.refresh_from_db()
+            conflict = shown
+            form.add_error(
+                None,
+                "Someone else changed this incident while you were editing it. Your changes are below and "
+                "were not saved; the current record is shown underneath. Check both, then save again.",
+            )
+            form.data = form.data.copy()
+            form.data["revision"] = shown.revision
+        else:
+            messages.success(request, "The record was corrected.")
+            return _to_incident(shown)
+    return render(
+        request, "incidents/edit_record.html", {"incident": shown, "form": form, "conflict": conflict}
+    )
+
+
+@access.requires(access.can_manage_incident)
+def scene_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = SceneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The scene was added.")
+        return _to_incident(shown)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Add a scene", "button": "Add the scene"},
+    )
