@@ -228,7 +228,6 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             request,
             informed=[p.organisation_id for p in to_inform],
         )
-        _bump(incident)
     return to_inform
 
 
