@@ -6,7 +6,15 @@ import factory
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
-from svtoolkit.partnerships.models import Organisation, OrganisationKind, Partnership
+from svtoolkit.partnerships.models import (
+    Contact,
+    IncidentRole,
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    SupportService,
+    SupportServiceKind,
+)
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -65,3 +73,25 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Role.RESPONDER
     token_hash = factory.Sequence(lambda n: Invitation.hash_token(f"token-{n}"))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    job_title = "Duty manager"
+    email = factory.Sequence(lambda n: f"contact{n}@example.org")
+    phone = "020 7946 0000"
+    incident_role = IncidentRole.NONE
+
+
+class SupportServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportService
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Support service {n}")
+    kind = SupportServiceKind.VICTIM_SUPPORT
+    how_to_refer = "Phone the duty worker."

@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium against the live server, with axe-core on every page."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the Django test database is used from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("SVTOOLKIT_CHROMIUM", "/usr/bin/chromium"))
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -90,3 +91,4 @@ def sign_in(page, email, password):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/sign-in/"))

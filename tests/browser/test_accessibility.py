@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.access_expectations import EXPECTED, ROLES
 from tests.browser.conftest import assert_accessible, sign_in
@@ -28,7 +29,7 @@ def test_error_pages_pass_axe(new_page, demo, transactional_db):
     page = new_page()
     sign_in(page, DEMO_ROLES["viewer"], TEST_PASSWORD)
     assert page.goto("/audit/").status == 403
-    assert page.get_by_role("heading", name="You do not have access to this page").is_visible()
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
     assert_accessible(page)
     assert page.goto("/no-such-page/").status == 404
     assert_accessible(page)

@@ -2,15 +2,17 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
 
 
 def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db):
     sign_in(page, "coordinator@example.org", TEST_PASSWORD)
-    page.get_by_role("link", name="Checklist").click()
+    page.get_by_role("link", name="Checklist", exact=True).click()
     page.get_by_role("button", name="Copy the default checklist").click()
-    assert page.get_by_role("heading", name="Draft checklist, version 1").is_visible()
+    expect(page.get_by_role("heading", name="Draft checklist, version 1")).to_be_visible()
     assert_accessible(page)
 
     # Reword the first item of incident reporting.
@@ -19,7 +21,7 @@ def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db)
     reporting.get_by_role("link", name=re.compile("^Change")).first.click()
     page.get_by_label("Action").fill("Log who told us, how and when, in the incident record")
     page.get_by_role("button", name="Save in the draft").click()
-    assert "The item was saved in the draft" in page.content()
+    expect(page.locator("body")).to_contain_text("The item was saved in the draft")
 
     # Add one to communications.
     page.locator("#area-communications").get_by_role("link", name=re.compile("^Add an item")).click()
@@ -28,11 +30,8 @@ def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db)
     page.get_by_label("When it is due").select_option(label="Within 24 hours")
     page.get_by_label("Essential: a response must never miss this").check()
     page.get_by_role("button", name="Save in the draft").click()
-    assert (
-        page.locator("#area-communications")
-        .get_by_text("Send the partner briefing to the Northbridge Youth Trust", exact=True)
-        .is_visible()
-    )
+    briefing = "Send the partner briefing to the Northbridge Youth Trust"
+    expect(page.locator("#area-communications").get_by_text(briefing, exact=True)).to_be_visible()
 
     # Retire one from additional resources.
     resources = page.locator("#area-additional-resources")
@@ -41,23 +40,25 @@ def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db)
 
     page.get_by_role("button", name="Review and publish").click()
     page.get_by_role("button", name="Publish this version").click()
-    assert "Say briefly what changed" in page.locator(".govuk-error-summary").inner_text()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Say briefly what changed")
     page.get_by_label("What changed in this version").fill("Adapted for Northbridge")
     page.get_by_role("button", name="Publish this version").click()
-    assert "Version 1 is published" in page.content()
-    assert page.get_by_text("Log who told us, how and when, in the incident record", exact=True).is_visible()
-    assert not page.get_by_text(first_action, exact=True).is_visible()
+    expect(page.locator("body")).to_contain_text("Version 1 is published")
+    expect(
+        page.get_by_text("Log who told us, how and when, in the incident record", exact=True)
+    ).to_be_visible()
+    expect(page.get_by_text(first_action, exact=True)).not_to_be_visible()
 
     # A second version, to see the differences.
     page.get_by_role("button", name="Change the checklist").click()
     page.locator("#area-health").get_by_role("button", name=re.compile("^Retire")).first.click()
     page.get_by_role("button", name="Review and publish").click()
-    assert page.get_by_role("cell", name="Health", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Health", exact=True)).to_be_visible()
     page.get_by_label("What changed in this version").fill("Retired a health item")
     page.get_by_role("button", name="Publish this version").click()
     page.get_by_role("link", name="All versions").click()
     page.get_by_role("link", name="Compare with version 1").click()
-    assert page.get_by_role("heading", name="Changes from version 1 to version 2").is_visible()
+    expect(page.get_by_role("heading", name="Changes from version 1 to version 2")).to_be_visible()
     assert_accessible(page)
 
     # Readiness.
@@ -67,11 +68,11 @@ def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db)
     page.get_by_label("Ready", exact=True).check()
     page.get_by_label("Evidence").fill("Protocol agreed by the partnership board in March")
     page.get_by_role("button", name="Save").click()
-    assert "Saved." in page.content()
+    expect(page.locator("body")).to_contain_text("Saved.")
     page.get_by_role("link", name="Back to readiness").click()
-    assert page.get_by_text(re.compile(r"Overall \d+% ready")).is_visible()
-    assert page.get_by_role("heading", name=re.compile("^Gaps, most essential first")).is_visible()
+    expect(page.get_by_text(re.compile(r"Overall \d+% ready"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Gaps, most essential first"))).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Printable report").click()
-    assert page.get_by_role("heading", name=re.compile("^Readiness report")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Readiness report"))).to_be_visible()
     assert_accessible(page)

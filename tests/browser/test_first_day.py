@@ -3,6 +3,7 @@
 import re
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.partnerships.models import Contact
@@ -34,7 +35,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     )
     responder.get_by_label("Scene", exact=True).fill("Bus stop, Northbridge Academy")
     responder.get_by_role("button", name="Continue").click()
-    assert "recorded" in responder.locator(".govuk-notification-banner").inner_text()
+    expect(responder.locator(".govuk-notification-banner")).to_contain_text("recorded")
     assert_accessible(responder)
     incident_url = responder.url
 
@@ -42,7 +43,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder.get_by_label("A child or young person involved").check()
     responder.get_by_label("Community tension").check()
     responder.get_by_role("button", name="Show the suggestion").click()
-    assert "This looks like a serious violence incident" in responder.locator("#suggestion").inner_text()
+    expect(responder.locator("#suggestion")).to_contain_text("This looks like a serious violence incident")
     responder.get_by_role("group", name="Is this a serious violence incident?").get_by_label("Yes").check()
     responder.get_by_role("group", name="Is an incident management meeting needed?").get_by_label(
         "Yes"
@@ -52,7 +53,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     ).check()
     responder.get_by_label("Why").fill("A young victim outside a school, with tension rising online.")
     responder.get_by_role("button", name="Record the decision").click()
-    assert responder.get_by_text("Serious violence incident", exact=True).is_visible()
+    expect(responder.get_by_text("Serious violence incident", exact=True)).to_be_visible()
 
     responder.get_by_role("link", name="Name the lead").click()
     responder.get_by_label("Lead organisation").select_option(
@@ -69,7 +70,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
         )
         responder.get_by_role("button", name="Continue").click()
     responder.get_by_role("button", name="Inform partners not yet told").click()
-    assert "Emails are on their way to 2 partners" in responder.content()
+    expect(responder.locator("body")).to_contain_text("Emails are on their way to 2 partners")
     assert sorted(message.to[0] for message in mail.outbox) == [
         "ray.cole@police.example.org",
         "vrt@hospital.example.org",
@@ -79,11 +80,12 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     sign_in(police_page, "police@example.org", TEST_PASSWORD)
     police_page.goto(incident_url)
     police_page.get_by_role("button", name="Acknowledge for my organisation").click()
-    assert "You acknowledged for" in police_page.content()
+    expect(police_page.locator("body")).to_contain_text("You acknowledged for")
 
     responder.goto(incident_url)
     responder.get_by_role("button", name="Draw the response plan").click()
-    assert re.search(r"\d+ actions added to the plan", responder.content())
+    banner = responder.locator(".govuk-notification-banner")
+    expect(banner).to_contain_text(re.compile(r"\d+ actions added to the plan"))
     assert_accessible(responder)
     # Give one action to the police and complete another as the responder.
     responder.get_by_role("link", name=re.compile("^Update")).first.click()
@@ -93,7 +95,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder.get_by_label("Done").check()
     responder.get_by_label("Note for the timeline").fill("Done at 16:30")
     responder.get_by_role("button", name="Save").click()
-    assert "The action was updated" in responder.content()
+    expect(responder.locator("body")).to_contain_text("The action was updated")
 
     police_page.goto(incident_url)
     mine = police_page.locator(
@@ -102,16 +104,16 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     mine.get_by_role("link", name=re.compile("^Update")).first.click()
     police_page.get_by_label("Done").check()
     police_page.get_by_role("button", name="Save").click()
-    assert "The action was updated" in police_page.content()
+    expect(police_page.locator("body")).to_contain_text("The action was updated")
 
     responder.goto(incident_url)
     responder.get_by_role("link", name="Log a decision").click()
     responder.get_by_label("What was decided").fill("Hold a critical-incident meeting at 18:00 today")
     responder.get_by_label("Why").fill("Tension is rising on social media")
     responder.get_by_role("button", name="Continue").click()
-    assert responder.get_by_text("Hold a critical-incident meeting at 18:00 today").first.is_visible()
+    expect(responder.get_by_text("Hold a critical-incident meeting at 18:00 today").first).to_be_visible()
     responder.get_by_role("link", name="Timeline").click()
-    assert responder.get_by_text(re.compile("acknowledged")).first.is_visible()
+    expect(responder.get_by_text(re.compile("acknowledged")).first).to_be_visible()
     assert_accessible(responder)
     assert AuditEntry.objects.filter(actor_label="police@example.org", action="update").exists()
 
@@ -127,7 +129,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder.get_by_role("link", name=re.compile("^Open the record")).click()
     responder.get_by_label("Why do you need to open this record?").fill("Arranging support at school")
     responder.get_by_role("button", name="Continue").click()
-    assert responder.get_by_role("heading", name="J. S.").is_visible()
+    expect(responder.get_by_role("heading", name="J. S.")).to_be_visible()
     assert_accessible(responder)
 
     coordinator = new_page()
@@ -136,5 +138,5 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     coordinator.get_by_label("What happened").select_option(label="Viewed sensitive data")
     coordinator.get_by_role("button", name="Apply filters").click()
     row = coordinator.locator("tbody tr").first
-    assert "responder@example.org" in row.inner_text()
-    assert "Arranging support at school" in row.inner_text()
+    expect(row).to_contain_text("responder@example.org")
+    expect(row).to_contain_text("Arranging support at school")

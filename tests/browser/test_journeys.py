@@ -3,6 +3,7 @@
 import re
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from svtoolkit.accounts.models import Membership
 from tests.browser.conftest import assert_accessible, sign_in
@@ -13,13 +14,13 @@ def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
     page.goto("/sign-in/")
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
-    assert "Enter your email address" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Enter your email address")
     assert_accessible(page)
     page.get_by_label("Email address").fill("coordinator@example.org")
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Sign in").click()
-    assert "The email address or password is not right" in summary.inner_text()
+    expect(summary).to_contain_text("The email address or password is not right")
     assert page.get_by_label("Email address").input_value() == "coordinator@example.org"
     summary.get_by_role("link").first.click()
     assert_accessible(page)
@@ -36,11 +37,9 @@ def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_d
     coordinator.get_by_label(re.compile("^Partner:")).check()
     coordinator.get_by_label("Organisation they represent").select_option(label="Northbridge Youth Trust")
     coordinator.get_by_role("button", name="Continue").click()
-    assert (
-        "Invitation sent to sam.lee@example.org"
-        in coordinator.locator(".govuk-notification-banner").inner_text()
-    )
-    assert coordinator.get_by_role("cell", name="sam.lee@example.org", exact=True).is_visible()
+    banner = coordinator.locator(".govuk-notification-banner")
+    expect(banner).to_contain_text("Invitation sent to sam.lee@example.org")
+    expect(coordinator.get_by_role("cell", name="sam.lee@example.org", exact=True)).to_be_visible()
     assert_accessible(coordinator)
 
     link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
@@ -49,8 +48,8 @@ def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_d
     invitee.get_by_label("Create a password").fill("a good long passphrase")
     invitee.get_by_label("Confirm password").fill("a good long passphrase")
     invitee.get_by_role("button", name="Create account and join").click()
-    assert invitee.get_by_role("heading", name="What needs your attention").is_visible()
-    assert "Welcome to Northbridge Community Safety Partnership" in invitee.content()
+    expect(invitee.get_by_role("heading", name="What needs your attention")).to_be_visible()
+    expect(invitee.locator("body")).to_contain_text("Welcome to Northbridge Community Safety Partnership")
     membership = Membership.objects.get(user__email="sam.lee@example.org")
     assert membership.organisation.name == "Northbridge Youth Trust"
 
@@ -62,6 +61,6 @@ def test_works_without_javascript(new_page, demo, transactional_db):
     page.get_by_role("link", name="Change Val Mensah").click()
     page.get_by_label(re.compile("^Responder:")).check()
     page.get_by_role("button", name="Continue").click()
-    assert "Val Mensah is now responder" in page.content()
+    expect(page.locator("body")).to_contain_text("Val Mensah is now responder")
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

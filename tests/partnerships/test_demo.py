@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
-from svtoolkit.partnerships.models import Organisation, Partnership
+from svtoolkit.partnerships.models import Contact, IncidentRole, Organisation, Partnership, SupportService
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +14,24 @@ def snapshot():
         list(Organisation.objects.order_by("pk").values_list("name", "kind")),
         list(User.objects.order_by("pk").values_list("email", "password")),
         list(Membership.objects.order_by("pk").values_list("user__email", "role", "organisation__name")),
+        list(
+            Contact.objects.order_by("pk").values_list(
+                "organisation__name",
+                "name",
+                "email",
+                "phone",
+                "incident_role",
+                "escalation_order",
+                "owner__email",
+                "review_due",
+                "version",
+            )
+        ),
+        list(
+            SupportService.objects.order_by("pk").values_list(
+                "name", "kind", "provider__name", "how_to_refer", "owner__email", "review_due", "version"
+            )
+        ),
     )
 
 
@@ -24,8 +42,21 @@ def test_seeding_twice_changes_nothing(monkeypatch, capsys):
     call_command("seed_demo")
     assert snapshot() == first
     assert len(first[2]) == 5
+    assert len(first[4]) >= 8 and 6 <= len(first[5]) <= 8
     assert User.objects.get(email="police@example.org").check_password("demo passphrase 2026")
     assert "demo passphrase 2026" in capsys.readouterr().out
+
+
+def test_several_organisations_have_a_single_point_of_contact_and_a_deputy(demo):
+    roles = Contact.objects.filter(organisation__partnership=demo).values_list(
+        "organisation__name", "incident_role"
+    )
+    with_both = {name for name, role in roles if role == IncidentRole.SINGLE_POINT_OF_CONTACT} & {
+        name for name, role in roles if role == IncidentRole.DEPUTY
+    }
+    assert len(with_both) >= 3
+    assert not Contact.objects.filter(owner__isnull=True).exists()
+    assert not SupportService.objects.filter(owner__isnull=True).exists()
 
 
 def test_generated_password_is_printed_and_kept(monkeypatch, capsys, settings, client):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core.forms import show_edit_conflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
@@ -285,13 +286,7 @@ def action(request, incident_id, action_id):
         except services.EditConflict:
             planned.refresh_from_db()
             conflict = planned
-            form.add_error(
-                None,
-                "Someone else changed this action while you were editing it. Your changes are below and were "
-                "not saved; theirs are shown underneath. Check both, then save again.",
-            )
-            form.data = form.data.copy()
-            form.data["revision"] = planned.revision
+            show_edit_conflict(form, thing="action", current_revision=planned.revision)
         else:
             messages.success(request, "The action was updated.")
             return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
@@ -568,13 +563,7 @@ def edit_record(request, incident_id):
         except services.EditConflict:
             shown.refresh_from_db()
             conflict = shown
-            form.add_error(
-                None,
-                "Someone else changed this incident while you were editing it. Your changes are below and "
-                "were not saved; the current record is shown underneath. Check both, then save again.",
-            )
-            form.data = form.data.copy()
-            form.data["revision"] = shown.revision
+            show_edit_conflict(form, thing="incident", current_revision=shown.revision)
         else:
             messages.success(request, "The record was corrected.")
             return _to_incident(shown)

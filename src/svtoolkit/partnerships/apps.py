@@ -5,3 +5,11 @@ class PartnershipsConfig(AppConfig):
     name = "svtoolkit.partnerships"
     label = "partnerships"
     verbose_name = "Partnerships and organisations"
+
+    def ready(self):
+        from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.partnerships.selectors import review_home_section
+
+        register_home_section(
+            template_name="partnerships/home_section.html", context=review_home_section, order=50
+        )

@@ -2,12 +2,23 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, Role, User
-from svtoolkit.partnerships.models import Organisation, OrganisationKind, Partnership
+from svtoolkit.partnerships.models import (
+    Contact,
+    IncidentRole,
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    SupportService,
+    SupportServiceKind,
+    a_year_from_today,
+)
 
 DEMO_PARTNERSHIP = {
     "name": "Northbridge Community Safety Partnership",
@@ -65,6 +76,239 @@ DEMO_USERS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoContact:
+    organisation: str
+    name: str
+    job_title: str
+    role: IncidentRole
+    order: int
+    phone: str
+    other_phone: str
+    out_of_hours: str
+    owner: str
+    overdue_days: int = 0  # above 0: the review date passed that many days before seeding
+
+    @property
+    def email(self) -> str:
+        first, last = self.name.split()[-2:]
+        return f"{first.lower()}.{last.lower()}@example.org"
+
+
+SPOC, DEPUTY = IncidentRole.SINGLE_POINT_OF_CONTACT, IncidentRole.DEPUTY
+COUNCIL = "Northbridge Council Community Safety Team"
+POLICE = "Metropolitan Police, Northbridge Basic Command Unit"
+HOSPITAL = "Northbridge University Hospital"
+SCHOOLS = "Northbridge Education and Schools"
+CHILDREN = "Northbridge Children's Social Care"
+YOUTH_TRUST = "Northbridge Youth Trust"
+
+# Phone numbers are from Ofcom's ranges kept for drama (020 7946 0xxx, 07700 900xxx): they reach nobody.
+DEMO_CONTACTS = [
+    DemoContact(
+        COUNCIL,
+        "Amira Haddad",
+        "Community Safety Manager",
+        SPOC,
+        1,
+        "020 7946 0101",
+        "07700 900101",
+        "Council out-of-hours duty officer on 020 7946 0199.",
+        "coordinator@example.org",
+    ),
+    DemoContact(
+        COUNCIL,
+        "Tom Whitfield",
+        "Community Safety Officer",
+        DEPUTY,
+        2,
+        "020 7946 0102",
+        "07700 900102",
+        "Via the council duty officer.",
+        "coordinator@example.org",
+    ),
+    DemoContact(
+        POLICE,
+        "Detective Inspector Ruth Adeyemi",
+        "Partnership Inspector",
+        SPOC,
+        1,
+        "020 7946 0201",
+        "07700 900201",
+        "Duty Inspector through the control room, 020 7946 0299.",
+        "police@example.org",
+    ),
+    DemoContact(
+        POLICE,
+        "Sergeant Lewis Grant",
+        "Neighbourhood Sergeant",
+        DEPUTY,
+        2,
+        "020 7946 0202",
+        "07700 900202",
+        "Duty Inspector through the control room.",
+        "police@example.org",
+        overdue_days=20,
+    ),
+    DemoContact(
+        HOSPITAL,
+        "Dr Priya Raman",
+        "Emergency Department Consultant",
+        SPOC,
+        1,
+        "020 7946 0301",
+        "",
+        "Site manager through switchboard, 020 7946 0300.",
+        "health@example.org",
+    ),
+    DemoContact(
+        HOSPITAL,
+        "Mark Ellison",
+        "Violence Reduction Lead",
+        DEPUTY,
+        2,
+        "020 7946 0302",
+        "07700 900302",
+        "Site manager through switchboard.",
+        "health@example.org",
+    ),
+    DemoContact(
+        SCHOOLS,
+        "Grace Osei",
+        "Head of Inclusion",
+        SPOC,
+        1,
+        "020 7946 0401",
+        "07700 900401",
+        "Not available; use the council duty officer.",
+        "coordinator@example.org",
+    ),
+    DemoContact(
+        SCHOOLS,
+        "Daniel Byrne",
+        "Education Safeguarding Lead",
+        DEPUTY,
+        2,
+        "020 7946 0402",
+        "",
+        "Not available; use the council duty officer.",
+        "coordinator@example.org",
+    ),
+    DemoContact(
+        CHILDREN,
+        "Fatima Noor",
+        "Head of Service, Children in Need",
+        SPOC,
+        1,
+        "020 7946 0501",
+        "",
+        "Emergency duty team, 020 7946 0599.",
+        "responder@example.org",
+    ),
+    DemoContact(
+        YOUTH_TRUST,
+        "Kwame Asante",
+        "Detached Youth Work Manager",
+        SPOC,
+        1,
+        "020 7946 0601",
+        "07700 900601",
+        "Evenings until 22:00 on the mobile.",
+        "responder@example.org",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoService:
+    name: str
+    kind: SupportServiceKind
+    provider: str | None
+    how_to_refer: str
+    availability: str
+    capacity_notes: str
+    owner: str
+    overdue_days: int = 0
+
+
+DEMO_SUPPORT_SERVICES = [
+    DemoService(
+        "Northbridge Victim and Witness Support",
+        SupportServiceKind.VICTIM_SUPPORT,
+        None,
+        "Police and partners refer by phone (020 7946 0701) or the secure email victims@example.org; "
+        "people can also refer themselves.",
+        "Monday to Friday 09:00 to 17:00; national line out of hours.",
+        "Can add an enhanced caseworker for a major incident within 48 hours.",
+        "coordinator@example.org",
+    ),
+    DemoService(
+        "Bereavement support after sudden death",
+        SupportServiceKind.BEREAVEMENT,
+        None,
+        "Referral form from the council community safety team; consent of the family needed.",
+        "Weekdays; home visits in the evening by arrangement.",
+        "Waiting list of about two weeks; urgent cases seen within three days.",
+        "coordinator@example.org",
+        overdue_days=45,
+    ),
+    DemoService(
+        "Trauma-informed therapy for young people",
+        SupportServiceKind.TRAUMA,
+        CHILDREN,
+        "Through the children's social care front door, 020 7946 0500.",
+        "Weekdays 09:00 to 17:00.",
+        "Group sessions can be set up in a school within a week of an incident.",
+        "responder@example.org",
+    ),
+    DemoService(
+        "Detached youth work team",
+        SupportServiceKind.DETACHED_YOUTH_WORK,
+        YOUTH_TRUST,
+        "Call the team manager; give the area and times you need workers.",
+        "Tuesday to Saturday, 16:00 to 22:00.",
+        "Two teams of two; extra evenings need 48 hours' notice.",
+        "responder@example.org",
+    ),
+    DemoService(
+        "Community mediation service",
+        SupportServiceKind.MEDIATION,
+        COUNCIL,
+        "Email mediation@example.org with the parties and what has happened.",
+        "Weekdays; evening sessions possible.",
+        "",
+        "coordinator@example.org",
+    ),
+    DemoService(
+        "Council CCTV control room",
+        SupportServiceKind.CCTV,
+        COUNCIL,
+        "Police request footage through the control room supervisor, 020 7946 0801.",
+        "Staffed 24 hours a day, every day.",
+        "Footage is kept for 31 days.",
+        "police@example.org",
+    ),
+    DemoService(
+        "Hospital violence-reduction team",
+        SupportServiceKind.HOSPITAL_VIOLENCE_REDUCTION,
+        HOSPITAL,
+        "Emergency department staff refer patients aged 11 to 25 hurt by violence.",
+        "Youth workers in the emergency department 12:00 to 00:00 daily.",
+        "",
+        "health@example.org",
+    ),
+    DemoService(
+        "Schools' critical-incident support",
+        SupportServiceKind.SCHOOLS_CRITICAL_INCIDENT,
+        SCHOOLS,
+        "Head teachers call the Head of Inclusion; the team sends educational psychologists.",
+        "School days; the Head of Inclusion's mobile at weekends.",
+        "Can support up to three schools at once.",
+        "coordinator@example.org",
+    ),
+]
+
+
 def demo_password_file():
     return settings.VAR_DIR / "demo-password"
 
@@ -83,24 +327,63 @@ def demo_password(explicit: str | None) -> str:
     return password
 
 
+def _review_due(overdue_days: int):
+    if overdue_days:
+        return timezone.localdate() - timedelta(days=overdue_days)
+    return a_year_from_today()
+
+
 @transaction.atomic
 def seed_demo_partnership(*, password: str) -> Partnership:
     """Create what is missing of the demo partnership; what exists already is left as it is."""
     partnership, _ = Partnership.objects.get_or_create(
         slug=DEMO_PARTNERSHIP["slug"], defaults=DEMO_PARTNERSHIP
     )
+    users = {}
+    for person in DEMO_USERS:
+        users[person.email] = User.objects.filter(email=person.email).first()
+        if users[person.email] is None:
+            users[person.email] = User.objects.create_user(person.email, password, full_name=person.full_name)
+    coordinator = users[DEMO_USERS[0].email]
     organisations = {}
     for name, kind in DEMO_ORGANISATIONS:
         organisations[name], _ = Organisation.objects.get_or_create(
-            partnership=partnership, name=name, defaults={"kind": kind}
+            partnership=partnership, name=name, defaults={"kind": kind, "owner": coordinator}
         )
     for person in DEMO_USERS:
-        user = User.objects.filter(email=person.email).first()
-        if user is None:
-            user = User.objects.create_user(person.email, password, full_name=person.full_name)
         Membership.objects.get_or_create(
-            user=user,
+            user=users[person.email],
             partnership=partnership,
             defaults={"role": person.role, "organisation": organisations[person.organisation]},
+        )
+    for contact in DEMO_CONTACTS:
+        Contact.objects.get_or_create(
+            organisation=organisations[contact.organisation],
+            name=contact.name,
+            defaults={
+                "job_title": contact.job_title,
+                "email": contact.email,
+                "phone": contact.phone,
+                "other_phone": contact.other_phone,
+                "out_of_hours": contact.out_of_hours,
+                "incident_role": contact.role,
+                "escalation_order": contact.order,
+                "owner": users[contact.owner],
+                "review_due": _review_due(contact.overdue_days),
+            },
+        )
+    for service in DEMO_SUPPORT_SERVICES:
+        SupportService.objects.get_or_create(
+            partnership=partnership,
+            name=service.name,
+            defaults={
+                "kind": service.kind,
+                "provider": organisations[service.provider] if service.provider else None,
+                "how_to_refer": service.how_to_refer,
+                "availability": service.availability,
+                "capacity_notes": service.capacity_notes,
+                "owner": users[service.owner],
+                "review_due": _review_due(service.overdue_days),
+            },
         )
     return partnership

@@ -1,11 +1,140 @@
-"""Reading partnerships and their organisations."""
+"""Reading the partner directory: organisations, contacts, support services and what is due for review.
+
+Every object named in a URL is looked up through the current partnership, so another partnership's id is
+a 404 rather than a leak.
+"""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 
-from svtoolkit.partnerships.models import Organisation
+from svtoolkit.accounts.models import User
+from svtoolkit.partnerships.models import Contact, Organisation, SupportService
+
+
+def active_organisations(partnership) -> QuerySet[Organisation]:
+    return partnership.organisations.filter(is_active=True)
 
 
 def organisations_of(partnership) -> QuerySet[Organisation]:
-    return partnership.organisations.filter(is_active=True).annotate(
-        member_count=Count("memberships", filter=Q(memberships__partnership=partnership))
+    """Active organisations with their owner and number of active contacts, in one query."""
+    return (
+        active_organisations(partnership)
+        .select_related("owner")
+        .annotate(contact_count=Count("contacts", filter=Q(contacts__is_active=True)))
     )
+
+
+def organisation_in(partnership, organisation_id) -> Organisation:
+    return get_object_or_404(active_organisations(partnership).select_related("owner"), pk=organisation_id)
+
+
+def organisation_page(organisation) -> dict:
+    """An organisation's contacts in escalation order and the support services it provides."""
+    return {
+        "contacts": list(organisation.contacts.filter(is_active=True).select_related("owner")),
+        "support_services": list(organisation.support_services.filter(is_active=True)),
+    }
+
+
+def contacts_of(partnership) -> QuerySet[Contact]:
+    """Active contacts of the partnership's active organisations, ordered by organisation and escalation."""
+    return Contact.objects.filter(
+        organisation__partnership=partnership, organisation__is_active=True, is_active=True
+    ).select_related("organisation", "owner")
+
+
+def contact_in(partnership, contact_id) -> Contact:
+    return get_object_or_404(contacts_of(partnership), pk=contact_id)
+
+
+def support_services_of(partnership) -> QuerySet[SupportService]:
+    return partnership.support_services.filter(is_active=True).select_related("provider", "owner")
+
+
+def support_service_in(partnership, service_id) -> SupportService:
+    return get_object_or_404(support_services_of(partnership), pk=service_id)
+
+
+def members_of(partnership) -> QuerySet[User]:
+    """The people who may own directory entries: members of the partnership."""
+    return User.objects.filter(memberships__partnership=partnership, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+# --- Review reminders --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueEntry:
+    """One directory entry past its review date, as the home page and the reminder email list it."""
+
+    kind: str
+    name: str
+    path: str
+    review_due: date
+    owner: User | None
+
+
+def overdue_entries(partnership, *, owner=None, today: date | None = None) -> list[OverdueEntry]:
+    """Entries whose review date has passed, oldest first; only ``owner``'s when one is given."""
+    today = today or timezone.localdate()
+    due = Q(review_due__lt=today)
+    if owner is not None:
+        due &= Q(owner=owner)
+    entries = [
+        OverdueEntry(
+            "Organisation",
+            organisation.name,
+            reverse("partnerships:organisation", args=[organisation.pk]),
+            organisation.review_due,
+            organisation.owner,
+        )
+        for organisation in active_organisations(partnership).filter(due).select_related("owner")
+    ]
+    entries += [
+        OverdueEntry(
+            "Contact",
+            f"{contact.name}, {contact.organisation.name}",
+            reverse("partnerships:organisation", args=[contact.organisation_id]),
+            contact.review_due,
+            contact.owner,
+        )
+        for contact in contacts_of(partnership).filter(due)
+    ]
+    entries += [
+        OverdueEntry(
+            "Support service",
+            service.name,
+            reverse("partnerships:support_service", args=[service.pk]),
+            service.review_due,
+            service.owner,
+        )
+        for service in support_services_of(partnership).filter(due)
+    ]
+    return sorted(entries, key=lambda entry: (entry.review_due, entry.kind, entry.name))
+
+
+def overdue_entries_by_owner(partnership, *, today: date | None = None) -> dict[User, list[OverdueEntry]]:
+    """Overdue entries grouped by their owner, for owners who are still active members."""
+    members = set(members_of(partnership))
+    grouped: dict[User, list[OverdueEntry]] = {}
+    for entry in overdue_entries(partnership, today=today):
+        if entry.owner in members:
+            grouped.setdefault(entry.owner, []).append(entry)
+    return grouped
+
+
+def review_home_section(*, user, partnership) -> dict | None:
+    """Home-page section: the coordinator sees every overdue entry; any other owner sees only their own."""
+    from svtoolkit import access
+
+    if access.can_edit_directory(user, partnership):
+        return {"entries": overdue_entries(partnership), "everyone": True}
+    entries = overdue_entries(partnership, owner=user)
+    return {"entries": entries, "everyone": False} if entries else None

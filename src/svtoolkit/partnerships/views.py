@@ -1,7 +1,61 @@
-from django.shortcuts import render
+"""The partner directory: organisations, their contacts, support services, and the contacts CSV.
+
+Thin: every member reads (``is_member``), coordinators change (``can_edit_directory``); objects are looked up
+through the current partnership, and every change goes through one service.
+"""
+
+import io
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.partnerships import selectors
+from svtoolkit.partnerships import contacts_csv, selectors, services
+from svtoolkit.partnerships.forms import (
+    ContactForm,
+    ContactImportForm,
+    OrganisationForm,
+    SupportServiceForm,
+)
+
+
+def _entry_form_page(request, *, form, save, template, context, success_message, success_url):
+    """Validate ``form`` and call ``save(form)``; on a stale version, keep what was typed and show theirs.
+
+    ``save`` returns the saved entry; a ``DirectoryError`` becomes an error on the form.
+    """
+    theirs = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = save(form)
+        except services.StaleEntryError as error:
+            theirs = form.summary_of(error.current)
+            form = form.restarted_from(error.current, str(error))
+        except services.DirectoryError as error:
+            form.add_error("name" if "name" in form.fields else None, str(error))
+        else:
+            messages.success(request, success_message(entry))
+            return redirect(success_url(entry))
+    return render(
+        request,
+        template,
+        {**context, "form": form, "theirs": theirs, "form_anchor": theirs and "their-version"},
+    )
+
+
+def _form_kwargs(request, entry=None):
+    return {
+        "partnership": request.partnership,
+        "members": selectors.members_of(request.partnership),
+        "entry": entry,
+    }
+
+
+# --- Organisations -----------------------------------------------------------------------------------
 
 
 @access.requires(access.is_member)
@@ -9,5 +63,265 @@ def organisations(request):
     return render(
         request,
         "partnerships/organisations.html",
-        {"organisations": selectors.organisations_of(request.partnership)},
+        {
+            "organisations": selectors.organisations_of(request.partnership),
+            "can_edit": access.can_edit_directory(request.user, request.partnership),
+            "today": timezone.localdate(),
+        },
     )
+
+
+@access.requires(access.is_member)
+def organisation(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return render(
+        request,
+        "partnerships/organisation.html",
+        {
+            "organisation": found,
+            **selectors.organisation_page(found),
+            "can_edit": access.can_edit_directory(request.user, request.partnership),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@access.requires(access.can_edit_directory)
+def organisation_add(request):
+    return _entry_form_page(
+        request,
+        form=OrganisationForm(request.POST or None, **_form_kwargs(request)),
+        save=lambda form: services.create_organisation(
+            partnership=request.partnership, details=form.details(), by=request.user, request=request
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": "Add an organisation",
+            "back": reverse("partnerships:organisations"),
+            "button": "Add organisation",
+        },
+        success_message=lambda entry: f"{entry.name} was added to the directory.",
+        success_url=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def organisation_edit(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return _entry_form_page(
+        request,
+        form=OrganisationForm(request.POST or None, **_form_kwargs(request, found)),
+        save=lambda form: services.update_organisation(
+            organisation=found,
+            expected_version=form.cleaned_data["version"],
+            details=form.details(),
+            by=request.user,
+            request=request,
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": f"Change {found.name}",
+            "back": reverse("partnerships:organisation", args=[found.pk]),
+            "button": "Save changes",
+        },
+        success_message=lambda entry: f"{entry.name} was saved.",
+        success_url=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
+    )
+
+
+# --- Contacts ----------------------------------------------------------------------------------------
+
+
+@access.requires(access.can_edit_directory)
+def contact_add(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return _entry_form_page(
+        request,
+        form=ContactForm(request.POST or None, **_form_kwargs(request)),
+        save=lambda form: services.create_contact(
+            organisation=found, details=form.details(), by=request.user, request=request
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": f"Add a contact at {found.name}",
+            "back": reverse("partnerships:organisation", args=[found.pk]),
+            "button": "Add contact",
+        },
+        success_message=lambda entry: f"{entry.name} was added to {found.name}.",
+        success_url=lambda entry: reverse("partnerships:organisation", args=[found.pk]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def contact_edit(request, contact_id):
+    found = selectors.contact_in(request.partnership, contact_id)
+    return _entry_form_page(
+        request,
+        form=ContactForm(request.POST or None, **_form_kwargs(request, found)),
+        save=lambda form: services.update_contact(
+            contact=found,
+            expected_version=form.cleaned_data["version"],
+            details=form.details(),
+            by=request.user,
+            request=request,
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": f"Change {found.name}",
+            "caption": found.organisation.name,
+            "back": reverse("partnerships:organisation", args=[found.organisation_id]),
+            "button": "Save changes",
+            "remove_url": reverse("partnerships:contact_deactivate", args=[found.pk]),
+            "remove_label": "Remove this contact",
+        },
+        success_message=lambda entry: f"{entry.name} was saved.",
+        success_url=lambda entry: reverse("partnerships:organisation", args=[found.organisation_id]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def contact_deactivate(request, contact_id):
+    found = selectors.contact_in(request.partnership, contact_id)
+    back = reverse("partnerships:organisation", args=[found.organisation_id])
+    if request.method == "POST":
+        services.deactivate_contact(contact=found, by=request.user, request=request)
+        messages.success(request, f"{found.name} was removed from {found.organisation.name}.")
+        return redirect(back)
+    return render(
+        request,
+        "partnerships/deactivate.html",
+        {
+            "heading": f"Remove {found.name} from {found.organisation.name}?",
+            "explanation": "They will no longer be listed as a contact. The audit log keeps the record.",
+            "cancel": back,
+        },
+    )
+
+
+# --- Support services --------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def support_services(request):
+    return render(
+        request,
+        "partnerships/support_services.html",
+        {
+            "services": selectors.support_services_of(request.partnership),
+            "can_edit": access.can_edit_directory(request.user, request.partnership),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@access.requires(access.is_member)
+def support_service(request, service_id):
+    return render(
+        request,
+        "partnerships/support_service.html",
+        {
+            "service": selectors.support_service_in(request.partnership, service_id),
+            "can_edit": access.can_edit_directory(request.user, request.partnership),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_add(request):
+    return _entry_form_page(
+        request,
+        form=SupportServiceForm(request.POST or None, **_form_kwargs(request)),
+        save=lambda form: services.create_support_service(
+            partnership=request.partnership, details=form.details(), by=request.user, request=request
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": "Add a support service",
+            "back": reverse("partnerships:support_services"),
+            "button": "Add service",
+        },
+        success_message=lambda entry: f"{entry.name} was added to the register.",
+        success_url=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_edit(request, service_id):
+    found = selectors.support_service_in(request.partnership, service_id)
+    return _entry_form_page(
+        request,
+        form=SupportServiceForm(request.POST or None, **_form_kwargs(request, found)),
+        save=lambda form: services.update_support_service(
+            service=found,
+            expected_version=form.cleaned_data["version"],
+            details=form.details(),
+            by=request.user,
+            request=request,
+        ),
+        template="partnerships/entry_form.html",
+        context={
+            "heading": f"Change {found.name}",
+            "back": reverse("partnerships:support_service", args=[found.pk]),
+            "button": "Save changes",
+            "remove_url": reverse("partnerships:support_service_deactivate", args=[found.pk]),
+            "remove_label": "Remove this service",
+        },
+        success_message=lambda entry: f"{entry.name} was saved.",
+        success_url=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_deactivate(request, service_id):
+    found = selectors.support_service_in(request.partnership, service_id)
+    if request.method == "POST":
+        services.deactivate_support_service(service=found, by=request.user, request=request)
+        messages.success(request, f"{found.name} was removed from the register.")
+        return redirect("partnerships:support_services")
+    return render(
+        request,
+        "partnerships/deactivate.html",
+        {
+            "heading": f"Remove {found.name} from the register?",
+            "explanation": "It will no longer be listed in the register. The audit log keeps the record.",
+            "cancel": reverse("partnerships:support_service", args=[found.pk]),
+        },
+    )
+
+
+# --- Contacts CSV ------------------------------------------------------------------------------------
+
+
+@access.requires(access.can_edit_directory)
+def contacts_import(request):
+    form = ContactImportForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=selectors.active_organisations(request.partnership),
+        members=selectors.members_of(request.partnership),
+    )
+    if request.method == "POST" and form.is_valid():
+        count = services.import_contacts(
+            partnership=request.partnership, rows=form.contacts, by=request.user, request=request
+        )
+        messages.success(request, f"{count} contact{'s' if count != 1 else ''} imported.")
+        return redirect("partnerships:organisations")
+    return render(
+        request, "partnerships/contacts_import.html", {"form": form, "columns": contacts_csv.COLUMNS}
+    )
+
+
+@access.requires(access.can_edit_directory)
+@require_POST
+def contacts_export(request):
+    """The active contacts as a CSV download. A POST, so an export is a deliberate, audited act."""
+    stream = io.StringIO()
+    count = contacts_csv.write_contacts(selectors.contacts_of(request.partnership), stream)
+    services.record_contacts_export(
+        partnership=request.partnership, count=count, by=request.user, request=request
+    )
+    response = HttpResponse(stream.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"{request.partnership.slug}-contacts-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

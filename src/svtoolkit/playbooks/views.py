@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core.forms import show_edit_conflict
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
 
@@ -122,13 +123,7 @@ def item_edit(request, item_id):
             )
         except services.EditConflict:
             item.refresh_from_db()
-            form.add_error(
-                None,
-                "Someone else changed this item while you were editing it. Your changes are below and were "
-                "not saved; their version is shown underneath. Check both, then save again.",
-            )
-            form.data = form.data.copy()
-            form.data["revision"] = item.revision
+            show_edit_conflict(form, thing="item", current_revision=item.revision)
             return render(request, "playbooks/item_form.html", {"form": form, "item": item, "conflict": item})
         messages.success(request, "The item was saved in the draft.")
         return redirect(f"{_draft_url()}#area-{item.area.key}")
@@ -285,13 +280,7 @@ def rating_edit(request, assessment_id, rating_id):
         except services.EditConflict:
             rating.refresh_from_db()
             conflict = rating
-            form.add_error(
-                None,
-                "Someone else changed this rating while you were editing it. Your answers are below and were "
-                "not saved; theirs are shown underneath. Check both, then save again.",
-            )
-            form.data = form.data.copy()
-            form.data["revision"] = rating.revision
+            show_edit_conflict(form, thing="rating", current_revision=rating.revision)
         else:
             messages.success(request, "Saved.")
             return redirect(f"{_assessment_url(shown)}#rating-{rating.pk}")

@@ -1,0 +1,135 @@
+"""The contacts CSV file: its columns, writing it for export, and reading an upload into rows.
+
+Cells that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) are written with a leading apostrophe, so opening an export in Excel cannot run anything; reading
+takes that apostrophe off again, so an export imports back unchanged.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+
+COLUMNS = [
+    "organisation",
+    "name",
+    "job_title",
+    "email",
+    "phone",
+    "other_phone",
+    "out_of_hours",
+    "incident_role",
+    "escalation_order",
+    "owner_email",
+    "review_due",
+]
+MAX_BYTES = 2 * 1024 * 1024
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPE = "'"
+
+
+def _needs_escape(value: str) -> bool:
+    # An apostrophe before a formula character (or another apostrophe) is escaped too, so that
+    # _restore can always tell an escape it added from an apostrophe the person typed.
+    return value.startswith(_FORMULA_STARTS) or (
+        value.startswith(_ESCAPE) and value[1:].startswith((*_FORMULA_STARTS, _ESCAPE))
+    )
+
+
+def _neutralise(value: str) -> str:
+    return _ESCAPE + value if _needs_escape(value) else value
+
+
+def _restore(value: str) -> str:
+    return value[1:] if value.startswith(_ESCAPE) and _needs_escape(value[1:]) else value
+
+
+def contact_row(contact) -> list[str]:
+    """One contact as the export's cells, in ``COLUMNS`` order."""
+    values = [
+        contact.organisation.name,
+        contact.name,
+        contact.job_title,
+        contact.email,
+        contact.phone,
+        contact.other_phone,
+        contact.out_of_hours,
+        contact.incident_role,
+        "" if contact.escalation_order is None else str(contact.escalation_order),
+        contact.owner.email if contact.owner else "",
+        contact.review_due.isoformat(),
+    ]
+    return [_neutralise(value) for value in values]
+
+
+def write_contacts(contacts: Iterable, stream) -> int:
+    """Write the header and one row per contact to ``stream``; return the number of contacts written."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    count = 0
+    for contact in contacts:
+        writer.writerow(contact_row(contact))
+        count += 1
+    return count
+
+
+class Row(NamedTuple):
+    """A data row: the file line it starts on, its values by column, or why its cells cannot be read."""
+
+    line: int
+    values: dict[str, str]
+    problem: str
+
+
+def read_rows(content: bytes) -> list[Row]:
+    """Every data row that is not blank (line 1 is the header).
+
+    Raises ``ValidationError`` with a message for the person when the file as a whole cannot be used:
+    not UTF-8, empty, no rows, or columns missing, unknown or repeated.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "The file is not saved as UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”"
+        ) from None
+    if not text.strip():
+        raise ValidationError(
+            "The file is empty. Choose a CSV file with a header row and at least one contact"
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column.strip().casefold() for column in next(reader)]
+        missing = [column for column in COLUMNS if column not in header]
+        unknown = [column or "(blank)" for column in header if column not in COLUMNS]
+        repeated = sorted({column for column in header if column in COLUMNS and header.count(column) > 1})
+        if missing or unknown or repeated:
+            problems = []
+            for what, columns in (("missing", missing), ("unknown", unknown), ("repeated", repeated)):
+                if columns:
+                    problems.append(f"{what} columns: {', '.join(columns)}")
+            raise ValidationError(
+                f"The header row (line 1) is not right ({'; '.join(problems)}). "
+                f"The columns must be: {', '.join(COLUMNS)}"
+            )
+        rows = []
+        line = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(_row(line, header, cells))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise ValidationError(
+            f"The file could not be read as CSV near line {reader.line_num}: {error}"
+        ) from None
+    if not rows:
+        raise ValidationError("The file has a header row but no contacts. Add a row for each contact")
+    return rows
+
+
+def _row(line: int, header: list[str], cells: list[str]) -> Row:
+    if len(cells) != len(header):
+        return Row(line, {}, f"it has {len(cells)} values but the header row has {len(header)} columns")
+    return Row(line, {column: _restore(cell) for column, cell in zip(header, cells, strict=True)}, "")

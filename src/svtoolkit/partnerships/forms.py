@@ -1,0 +1,368 @@
+"""What coordinators type into the directory and the rows of a contacts CSV, in plain messages."""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateformat import format as date_format
+
+from svtoolkit.accounts.models import normalise_email
+from svtoolkit.partnerships import contacts_csv
+from svtoolkit.partnerships.models import (
+    IncidentRole,
+    OrganisationKind,
+    SupportServiceKind,
+    a_year_from_today,
+)
+from svtoolkit.partnerships.selectors import active_organisations
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
+
+
+class EntryForm(forms.Form):
+    """A directory entry's form: owner and review date, and the ``version`` the edit started from.
+
+    Iterating the form gives only the fields a person fills in, so the shared form page and error summary
+    never render a label for the hidden version; the template puts ``hidden_fields`` in the form itself.
+    """
+
+    owner = OwnerChoiceField(
+        label="Owner",
+        queryset=None,
+        empty_label="Choose a member",
+        help_text="The member who keeps this entry right. They are reminded when it is due for review.",
+        error_messages={
+            "required": "Choose who owns this entry",
+            "invalid_choice": "Choose a member of the partnership from the list",
+        },
+    )
+    review_due = forms.DateField(
+        label="Review by",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10"}),
+        help_text="For example, 31/03/2027. After this date the entry is marked as overdue for review.",
+        error_messages={
+            "required": "Enter the date the entry should be reviewed by",
+            "invalid": "Enter the review date as day/month/year, for example 31/03/2027",
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, partnership, members, entry=None, **kwargs):
+        if entry is not None:
+            kwargs.setdefault("initial", self.initial_from(entry))
+        else:
+            kwargs.setdefault("initial", {"review_due": a_year_from_today()})
+        super().__init__(*args, **kwargs)
+        self.partnership = partnership
+        self.fields["owner"].queryset = members
+        self.is_edit = entry is not None
+
+    def __iter__(self):
+        return (self[name] for name in self.fields if not self[name].is_hidden)
+
+    def hidden_fields(self):
+        return [self[name] for name in self.fields if self[name].is_hidden]
+
+    def initial_from(self, entry) -> dict:
+        initial = {name: getattr(entry, name) for name in self.base_fields if name != "version"}
+        initial["version"] = entry.version
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_edit and not cleaned.get("version"):
+            self.errors.pop("version", None)
+            raise ValidationError("This page is out of date. Open the entry again and make your changes.")
+        return cleaned
+
+    def details(self) -> dict:
+        """What the services save: every field except the version, which they check separately."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+    def restarted_from(self, current, message: str) -> "EntryForm":
+        """The same typed values, now based on ``current`` (someone else's save), with ``message`` shown."""
+        data = self.data.copy()
+        data["version"] = current.version
+        form = type(self)(
+            data, partnership=self.partnership, members=self.fields["owner"].queryset, entry=current
+        )
+        form.add_error(None, message)
+        return form
+
+    def summary_of(self, entry) -> list[tuple[str, str]]:
+        """Each field's label and ``entry``'s value as a person reads it, to show someone else's version."""
+        rows = []
+        for field in self.visible_fields():
+            display = getattr(entry, f"get_{field.name}_display", None)
+            value = display() if display else getattr(entry, field.name)
+            if isinstance(value, date):
+                value = date_format(value, "j F Y")
+            rows.append((field.label, "" if value is None else str(value)))
+        return rows
+
+
+class OrganisationForm(EntryForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the organisation's name",
+            "max_length": "The name must be 200 characters or fewer",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Kind of organisation",
+        choices=[("", "Choose a kind"), *OrganisationKind.choices],
+        error_messages={"required": "Choose the kind of organisation"},
+    )
+    field_order = ["name", "kind", "owner", "review_due"]
+
+
+class ContactDetailsFields(forms.Form):
+    """The fields a contact has in the page form and in a CSV row alike."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=150,
+        error_messages={
+            "required": "Enter the contact's name",
+            "max_length": "The name must be 150 characters or fewer",
+        },
+    )
+    job_title = forms.CharField(
+        label="Job title",
+        max_length=150,
+        required=False,
+        error_messages={"max_length": "The job title must be 150 characters or fewer"},
+    )
+    email = forms.EmailField(
+        label="Email address",
+        required=False,
+        widget=forms.EmailInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter an email address like name@example.org"},
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "class": "govuk-input--width-20"}),
+        error_messages={"max_length": "The phone number must be 40 characters or fewer"},
+    )
+    other_phone = forms.CharField(
+        label="Other phone",
+        max_length=40,
+        required=False,
+        help_text="A mobile or a second number.",
+        widget=forms.TextInput(attrs={"type": "tel", "class": "govuk-input--width-20"}),
+        error_messages={"max_length": "The other phone number must be 40 characters or fewer"},
+    )
+    out_of_hours = forms.CharField(
+        label="Out of hours",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="How to reach them, or who covers for them, outside office hours.",
+    )
+    escalation_order = forms.IntegerField(
+        label="Escalation order",
+        required=False,
+        min_value=1,
+        max_value=99,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        help_text="1 is called first when the organisation must be reached. Leave blank if not in the order.",
+        error_messages={
+            "invalid": "Enter the escalation order as a whole number, like 1",
+            "min_value": "Enter an escalation order from 1 to 99",
+            "max_value": "Enter an escalation order from 1 to 99",
+        },
+    )
+
+
+class ContactForm(EntryForm, ContactDetailsFields):
+    incident_role = forms.ChoiceField(
+        label="Role in incident work",
+        choices=IncidentRole.choices,
+        initial=IncidentRole.NONE,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the contact's role in incident work"},
+    )
+    field_order = [
+        "name",
+        "job_title",
+        "incident_role",
+        "escalation_order",
+        "phone",
+        "other_phone",
+        "email",
+        "out_of_hours",
+        "owner",
+        "review_due",
+    ]
+
+
+class SupportServiceForm(EntryForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the service's name",
+            "max_length": "The name must be 200 characters or fewer",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Kind of service",
+        choices=[("", "Choose a kind"), *SupportServiceKind.choices],
+        error_messages={"required": "Choose the kind of service"},
+    )
+    provider = forms.ModelChoiceField(
+        label="Provided by",
+        queryset=None,
+        required=False,
+        empty_label="Not a partner organisation",
+        error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )
+    how_to_refer = forms.CharField(
+        label="How to refer",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who can refer, how (phone, email, form) and what the service needs to know.",
+        error_messages={"required": "Enter how to refer someone to the service"},
+    )
+    availability = forms.CharField(
+        label="Availability",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Hours, and how to reach it out of hours.",
+    )
+    capacity_notes = forms.CharField(
+        label="Capacity notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, waiting times or how many people it can take after an incident.",
+    )
+    field_order = [
+        "name",
+        "kind",
+        "provider",
+        "how_to_refer",
+        "availability",
+        "capacity_notes",
+        "owner",
+        "review_due",
+    ]
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, partnership=partnership, **kwargs)
+        self.fields["provider"].queryset = active_organisations(partnership)
+
+
+# --- Contacts CSV ------------------------------------------------------------------------------------
+
+
+class ContactRowForm(ContactDetailsFields):
+    """One row of a contacts CSV: organisation by name, role by code or label, owner by email address."""
+
+    organisation = forms.CharField(error_messages={"required": "Enter the organisation's name"})
+    incident_role = forms.CharField(required=False)
+    owner_email = forms.CharField(required=False)
+    review_due = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": "Enter the review date as YYYY-MM-DD or DD/MM/YYYY, or leave it blank"},
+    )
+
+    def __init__(self, *args, organisations: dict, members: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = organisations
+        self.members = members
+
+    def clean_organisation(self):
+        name = self.cleaned_data["organisation"]
+        organisation = self.organisations.get(name.casefold())
+        if organisation is None:
+            raise ValidationError(
+                f"There is no organisation called “{name}” in the directory. "
+                "Add it first or check the spelling"
+            )
+        return organisation
+
+    def clean_incident_role(self):
+        given = self.cleaned_data["incident_role"].casefold()
+        if not given:
+            return IncidentRole.NONE
+        for role in IncidentRole:
+            if given in {role.value, role.label.casefold()}:
+                return role.value
+        allowed = ", ".join(f"{role.value} ({role.label})" for role in IncidentRole)
+        raise ValidationError(f"Use one of {allowed}")
+
+    def clean_owner_email(self):
+        email = self.cleaned_data["owner_email"]
+        if not email:
+            return None
+        owner = self.members.get(normalise_email(email))
+        if owner is None:
+            raise ValidationError(
+                f"{email} is not a member of the partnership. Use a member's email or leave it blank"
+            )
+        return owner
+
+    def clean_review_due(self):
+        return self.cleaned_data["review_due"] or a_year_from_today()
+
+    def contact(self) -> dict:
+        """The row as the import service takes it."""
+        row = dict(self.cleaned_data)
+        row["owner"] = row.pop("owner_email")
+        return row
+
+    def problems(self) -> list[str]:
+        """Each problem as "column: message", in the file's column order."""
+        columns = sorted(self.errors, key=lambda column: contacts_csv.COLUMNS.index(column))
+        return [f"{column}: {message}" for column in columns for message in self.errors[column]]
+
+
+class ContactImportForm(forms.Form):
+    """The uploaded CSV: the whole file is checked, then every row, before anything is imported."""
+
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="Saved as CSV UTF-8, smaller than 2 MB, with a header row naming the columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={
+            "required": "Choose a CSV file to upload",
+            "empty": "The file is empty. Choose a CSV file with a header row and at least one contact",
+        },
+    )
+
+    def __init__(self, *args, organisations, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {organisation.name.casefold(): organisation for organisation in organisations}
+        self.members = {member.email: member for member in members}
+        self.contacts: list[dict] = []
+        self.row_problems: list[tuple[int, list[str]]] = []
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > contacts_csv.MAX_BYTES:
+            raise ValidationError("The file must be smaller than 2 MB. Split it into smaller files")
+        for line, values, problem in contacts_csv.read_rows(upload.read()):
+            if problem:
+                self.row_problems.append((line, [problem]))
+                continue
+            row = ContactRowForm(values, organisations=self.organisations, members=self.members)
+            if row.is_valid():
+                self.contacts.append(row.contact())
+            else:
+                self.row_problems.append((line, row.problems()))
+        if self.row_problems:
+            count = len(self.row_problems)
+            raise ValidationError(
+                f"{count} row{'s' if count != 1 else ''} of the file {'have' if count != 1 else 'has'} "
+                "problems, listed below. Nothing was imported. Correct the file and upload it again"
+            )
+        return upload

@@ -1,0 +1,306 @@
+"""Changing the partner directory. Each change runs in one transaction and is audited.
+
+Edits are optimistic: the caller passes the ``version`` its form started from, and the save is refused
+(``StaleEntryError``) when someone else has saved the entry since, so nobody silently overwrites a colleague.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.partnerships.models import Contact, Organisation, SupportService
+
+ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due")
+CONTACT_FIELDS = (
+    "name",
+    "job_title",
+    "email",
+    "phone",
+    "other_phone",
+    "out_of_hours",
+    "incident_role",
+    "escalation_order",
+    "owner",
+    "review_due",
+)
+SUPPORT_SERVICE_FIELDS = (
+    "name",
+    "kind",
+    "provider",
+    "how_to_refer",
+    "availability",
+    "capacity_notes",
+    "owner",
+    "review_due",
+)
+
+
+class DirectoryError(Exception):
+    """A rule of the directory was broken; the message is shown to the user."""
+
+
+class StaleEntryError(DirectoryError):
+    """Someone else saved the entry after the editor opened it; ``current`` is what is stored now."""
+
+    def __init__(self, message, *, current):
+        super().__init__(message)
+        self.current = current
+
+
+# --- Shared rules ------------------------------------------------------------------------------------
+
+
+def _check_details(details: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(details) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+
+
+def _check_owner(partnership, owner) -> None:
+    if owner is not None and not owner.memberships.filter(partnership=partnership).exists():
+        raise DirectoryError(f"{owner} is not a member of {partnership}, so cannot own this entry.")
+
+
+def _audit_value(value):
+    """A value as it can be kept in the audit log's JSON detail."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _changes(entry, details: dict) -> dict:
+    changed = {}
+    for field, new in details.items():
+        old = getattr(entry, field)
+        if old != new:
+            changed[field] = {"before": _audit_value(old), "after": _audit_value(new)}
+    return changed
+
+
+def _save_if_unchanged(entry, *, expected_version: int, details: dict, stale_message: str):
+    """Write ``details`` only if the stored version is still ``expected_version`` (compare and set)."""
+    model = type(entry)
+    updated = model.objects.filter(pk=entry.pk, version=expected_version).update(
+        **details, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StaleEntryError(stale_message, current=model.objects.get(pk=entry.pk))
+    entry.refresh_from_db()
+    return entry
+
+
+def _create(model, *, partnership, details, by, request, **links):
+    _check_owner(partnership, details.get("owner"))
+    entry = model.objects.create(**links, **details)
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=partnership,
+        target=entry,
+        detail={field: _audit_value(value) for field, value in details.items()},
+        request=request,
+    )
+    return entry
+
+
+def _update(entry, *, partnership, expected_version, details, by, request, stale_message):
+    _check_owner(partnership, details.get("owner"))
+    before = type(entry).objects.get(pk=entry.pk)
+    entry = _save_if_unchanged(
+        entry, expected_version=expected_version, details=details, stale_message=stale_message
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=entry,
+        detail={"changes": _changes(before, details), "version": entry.version},
+        request=request,
+    )
+    return entry
+
+
+def _deactivate(entry, *, partnership, by, request):
+    type(entry).objects.filter(pk=entry.pk).update(
+        is_active=False, version=F("version") + 1, updated_at=timezone.now()
+    )
+    entry.refresh_from_db()
+    record(
+        action=AuditAction.DELETE,
+        actor=by,
+        partnership=partnership,
+        target=entry,
+        detail={"deactivated": True},
+        request=request,
+    )
+
+
+def _check_name_free(queryset, name, *, what: str) -> None:
+    if queryset.filter(name__iexact=name).exists():
+        raise DirectoryError(f"There is already {what} called {name} in the directory.")
+
+
+# --- Organisations -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organisation(*, partnership, details: dict, by, request=None) -> Organisation:
+    _check_details(details, ORGANISATION_FIELDS)
+    _check_name_free(partnership.organisations.all(), details["name"], what="an organisation")
+    return _create(
+        Organisation,
+        partnership=partnership,
+        details=details,
+        by=by,
+        request=request,
+        partnership_id=partnership.pk,
+    )
+
+
+@transaction.atomic
+def update_organisation(
+    *, organisation, expected_version: int, details: dict, by, request=None
+) -> Organisation:
+    _check_details(details, ORGANISATION_FIELDS)
+    _check_name_free(
+        organisation.partnership.organisations.exclude(pk=organisation.pk),
+        details["name"],
+        what="an organisation",
+    )
+    return _update(
+        organisation,
+        partnership=organisation.partnership,
+        expected_version=expected_version,
+        details=details,
+        by=by,
+        request=request,
+        stale_message=(
+            "Someone else changed this organisation while you were editing it. Their version is shown "
+            "below; make your changes again."
+        ),
+    )
+
+
+# --- Contacts ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_contact(*, organisation, details: dict, by, request=None) -> Contact:
+    _check_details(details, CONTACT_FIELDS)
+    return _create(
+        Contact,
+        partnership=organisation.partnership,
+        details=details,
+        by=by,
+        request=request,
+        organisation=organisation,
+    )
+
+
+@transaction.atomic
+def update_contact(*, contact, expected_version: int, details: dict, by, request=None) -> Contact:
+    _check_details(details, CONTACT_FIELDS)
+    return _update(
+        contact,
+        partnership=contact.organisation.partnership,
+        expected_version=expected_version,
+        details=details,
+        by=by,
+        request=request,
+        stale_message=(
+            "Someone else changed this contact while you were editing it. Their version is shown below; "
+            "make your changes again."
+        ),
+    )
+
+
+@transaction.atomic
+def deactivate_contact(*, contact, by, request=None) -> None:
+    """Take a contact out of the directory; the row stays so the audit log still names it."""
+    _deactivate(contact, partnership=contact.organisation.partnership, by=by, request=request)
+
+
+@transaction.atomic
+def import_contacts(*, partnership, rows: list[dict], by, request=None) -> int:
+    """Create every contact of an already validated import, or none of them."""
+    for row in rows:
+        if row["organisation"].partnership_id != partnership.pk:
+            raise DirectoryError(f"{row['organisation']} is not an organisation of {partnership}.")
+        details = {field: row[field] for field in CONTACT_FIELDS}
+        details["owner"] = details["owner"] or by
+        _create(
+            Contact,
+            partnership=partnership,
+            details=details,
+            by=by,
+            request=request,
+            organisation=row["organisation"],
+        )
+    return len(rows)
+
+
+# --- Support services --------------------------------------------------------------------------------
+
+
+def _check_provider(partnership, provider) -> None:
+    if provider is not None and provider.partnership_id != partnership.pk:
+        raise DirectoryError("Choose an organisation of this partnership as the provider.")
+
+
+@transaction.atomic
+def create_support_service(*, partnership, details: dict, by, request=None) -> SupportService:
+    _check_details(details, SUPPORT_SERVICE_FIELDS)
+    _check_provider(partnership, details.get("provider"))
+    _check_name_free(partnership.support_services.all(), details["name"], what="a support service")
+    return _create(
+        SupportService,
+        partnership=partnership,
+        details=details,
+        by=by,
+        request=request,
+        partnership_id=partnership.pk,
+    )
+
+
+@transaction.atomic
+def update_support_service(
+    *, service, expected_version: int, details: dict, by, request=None
+) -> SupportService:
+    _check_details(details, SUPPORT_SERVICE_FIELDS)
+    _check_provider(service.partnership, details.get("provider"))
+    _check_name_free(
+        service.partnership.support_services.exclude(pk=service.pk), details["name"], what="a support service"
+    )
+    return _update(
+        service,
+        partnership=service.partnership,
+        expected_version=expected_version,
+        details=details,
+        by=by,
+        request=request,
+        stale_message=(
+            "Someone else changed this support service while you were editing it. Their version is shown "
+            "below; make your changes again."
+        ),
+    )
+
+
+@transaction.atomic
+def deactivate_support_service(*, service, by, request=None) -> None:
+    """Take a service out of the register; the row stays so the audit log still names it."""
+    _deactivate(service, partnership=service.partnership, by=by, request=request)
+
+
+def record_contacts_export(*, partnership, count: int, by, request=None) -> None:
+    """Exporting contacts takes personal data out of svtoolkit, so it is written to the audit log."""
+    record(
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=by,
+        partnership=partnership,
+        detail={"what": "contacts export", "rows": count},
+        request=request,
+    )

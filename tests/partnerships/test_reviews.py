@@ -1,0 +1,136 @@
+"""Entries past their review date: the selector, the home-page section, the reminder task and command."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.partnerships import selectors
+from svtoolkit.partnerships.models import Contact, Organisation, SupportService
+from svtoolkit.partnerships.tasks import send_review_reminders
+from tests.factories import ContactFactory, OrganisationFactory, PartnershipFactory, SupportServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clean_slate(demo):
+    """The demo partnership with none of its seeded entries overdue, so each test sets up its own."""
+    later = timezone.localdate() + timedelta(days=100)
+    Organisation.objects.update(review_due=later)
+    Contact.objects.update(review_due=later)
+    SupportService.objects.update(review_due=later)
+    return demo
+
+
+def yesterday():
+    return timezone.localdate() - timedelta(days=1)
+
+
+def test_overdue_entries_lists_each_kind_oldest_first_and_only_this_partnerships(
+    clean_slate, demo_users, other_partnership
+):
+    demo, police = clean_slate, demo_users["police"]
+    organisation = OrganisationFactory(
+        partnership=demo, review_due=yesterday() - timedelta(days=5), owner=police
+    )
+    ContactFactory(organisation=organisation, name="Overdue contact", review_due=yesterday())
+    SupportServiceFactory(
+        partnership=demo, name="Overdue service", review_due=yesterday() - timedelta(days=2)
+    )
+    ContactFactory(organisation=organisation, name="Retired contact", review_due=yesterday(), is_active=False)
+    ContactFactory(organisation=organisation, name="Due today", review_due=timezone.localdate())
+    SupportServiceFactory(partnership=other_partnership[0], review_due=yesterday())
+
+    entries = selectors.overdue_entries(demo)
+    assert [(entry.kind, entry.name.split(",")[0]) for entry in entries] == [
+        ("Organisation", organisation.name),
+        ("Support service", "Overdue service"),
+        ("Contact", "Overdue contact"),
+    ]
+    assert entries[0].path == reverse("partnerships:organisation", args=[organisation.pk])
+    assert [entry.kind for entry in selectors.overdue_entries(demo, owner=police)] == ["Organisation"]
+
+
+def test_the_coordinator_sees_every_overdue_entry_and_an_owner_only_theirs(
+    clean_slate, demo_users, client_for
+):
+    SupportServiceFactory(
+        partnership=clean_slate,
+        name="Police-owned service",
+        review_due=yesterday(),
+        owner=demo_users["police"],
+    )
+    SupportServiceFactory(
+        partnership=clean_slate,
+        name="Coordinator-owned service",
+        review_due=yesterday(),
+        owner=demo_users["coordinator"],
+    )
+
+    page = client_for("coordinator").get(reverse("core:home")).content.decode()
+    assert "Directory entries due for review" in page
+    assert "Police-owned service" in page and "Coordinator-owned service" in page
+
+    page = client_for("police").get(reverse("core:home")).content.decode()
+    assert "Police-owned service" in page and "Coordinator-owned service" not in page
+
+    page = client_for("viewer").get(reverse("core:home")).content.decode()
+    assert "Directory entries due for review" not in page
+
+
+def test_the_coordinator_is_told_when_nothing_is_overdue(clean_slate, client_for):
+    page = client_for("coordinator").get(reverse("core:home")).content.decode()
+    assert "No directory entries are past their review date." in page
+
+
+def test_the_seeded_demo_has_entries_past_review(demo):
+    assert len(selectors.overdue_entries(demo)) >= 2
+
+
+def test_each_owner_gets_one_email_listing_all_their_overdue_entries(clean_slate, demo_users, settings):
+    settings.SITE_URL = "https://svt.example.org"
+    police, health = demo_users["police"], demo_users["health"]
+    for n in range(2):
+        SupportServiceFactory(
+            partnership=clean_slate, name=f"Police service {n}", review_due=yesterday(), owner=police
+        )
+    SupportServiceFactory(
+        partnership=clean_slate, name="Health service", review_due=yesterday(), owner=health
+    )
+    SupportServiceFactory(
+        partnership=clean_slate, name="Ownerless service", review_due=yesterday(), owner=None
+    )
+
+    result = send_review_reminders.enqueue(partnership_id=clean_slate.pk)
+
+    assert result.return_value == 2
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert set(by_recipient) == {"police@example.org", "health@example.org"}
+    police_mail = by_recipient["police@example.org"]
+    assert police_mail.subject == f"2 directory entries to review in {clean_slate}"
+    assert "Police service 0" in police_mail.body and "Police service 1" in police_mail.body
+    assert "Health service" not in police_mail.body
+    assert "https://svt.example.org/support-services/" in police_mail.body
+
+
+def test_an_owner_who_left_the_partnership_is_not_emailed(clean_slate, demo_users):
+    police = demo_users["police"]
+    SupportServiceFactory(partnership=clean_slate, review_due=yesterday(), owner=police)
+    police.memberships.all().delete()
+    assert send_review_reminders.enqueue(partnership_id=clean_slate.pk).return_value == 0
+    assert mail.outbox == []
+
+
+def test_the_command_queues_reminders_for_every_active_partnership(
+    clean_slate, demo_users, capsys, django_capture_on_commit_callbacks
+):
+    SupportServiceFactory(partnership=clean_slate, review_due=yesterday(), owner=demo_users["health"])
+    PartnershipFactory(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_review_reminders")
+    assert "Queued review reminders for 1 partnership(s)." in capsys.readouterr().out
+    assert [message.to for message in mail.outbox] == [["health@example.org"]]

@@ -1,0 +1,178 @@
+"""The directory's services: rules, audit entries and optimistic concurrency."""
+
+from datetime import date
+
+import pytest
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.partnerships import selectors, services
+from svtoolkit.partnerships.models import Contact, IncidentRole, Organisation, OrganisationKind
+from tests.factories import ContactFactory, OrganisationFactory, SupportServiceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def contact_details(owner, **changes):
+    details = {
+        "name": "Amira Haddad",
+        "job_title": "Community Safety Manager",
+        "email": "amira.haddad@example.org",
+        "phone": "020 7946 0101",
+        "other_phone": "",
+        "out_of_hours": "Council duty officer.",
+        "incident_role": IncidentRole.SINGLE_POINT_OF_CONTACT,
+        "escalation_order": 1,
+        "owner": owner,
+        "review_due": date(2030, 1, 31),
+    }
+    return {**details, **changes}
+
+
+def test_creating_an_organisation_is_audited(demo, demo_users):
+    coordinator = demo_users["coordinator"]
+    organisation = services.create_organisation(
+        partnership=demo,
+        details={
+            "name": "Northbridge Mosque",
+            "kind": OrganisationKind.FAITH,
+            "owner": coordinator,
+            "review_due": date(2030, 1, 1),
+        },
+        by=coordinator,
+    )
+    entry = AuditEntry.objects.get(action=AuditAction.CREATE, target_id=str(organisation.pk))
+    assert entry.partnership == demo and entry.actor == coordinator
+    assert entry.detail["name"] == "Northbridge Mosque" and entry.detail["review_due"] == "2030-01-01"
+
+
+def test_organisation_names_are_unique_in_a_partnership_whatever_the_case(demo, demo_users):
+    with pytest.raises(services.DirectoryError, match="already an organisation called"):
+        services.create_organisation(
+            partnership=demo,
+            details={
+                "name": "northbridge youth trust",
+                "kind": OrganisationKind.VOLUNTARY,
+                "owner": None,
+                "review_due": date(2030, 1, 1),
+            },
+            by=demo_users["coordinator"],
+        )
+
+
+def test_an_owner_must_be_a_member_of_the_partnership(demo, demo_users, other_partnership):
+    organisation = Organisation.objects.get(partnership=demo, name="Northbridge Youth Trust")
+    outsider = other_partnership[1].user
+    with pytest.raises(services.DirectoryError, match="not a member"):
+        services.create_contact(
+            organisation=organisation, details=contact_details(outsider), by=demo_users["coordinator"]
+        )
+    assert not organisation.contacts.filter(name="Amira Haddad").exists()
+
+
+def test_update_raises_the_version_and_audits_what_changed(demo, demo_users):
+    contact = ContactFactory(organisation__partnership=demo, owner=demo_users["police"])
+    old_name = contact.name
+    updated = services.update_contact(
+        contact=contact,
+        expected_version=1,
+        details=contact_details(demo_users["police"], name="Ruth Adeyemi"),
+        by=demo_users["coordinator"],
+    )
+    assert updated.version == 2 and updated.name == "Ruth Adeyemi"
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, target_id=str(contact.pk))
+    assert entry.detail["changes"]["name"] == {"before": old_name, "after": "Ruth Adeyemi"}
+    assert "owner" not in entry.detail["changes"]
+
+
+def test_a_save_from_a_stale_version_is_refused_and_changes_nothing(demo, demo_users):
+    contact = ContactFactory(organisation__partnership=demo, owner=demo_users["police"])
+    coordinator = demo_users["coordinator"]
+    services.update_contact(
+        contact=contact, expected_version=1, details=contact_details(None, name="First edit"), by=coordinator
+    )
+    with pytest.raises(services.StaleEntryError) as raised:
+        services.update_contact(
+            contact=contact,
+            expected_version=1,
+            details=contact_details(None, name="Second edit"),
+            by=coordinator,
+        )
+    assert "Someone else changed this contact" in str(raised.value)
+    assert raised.value.current.name == "First edit" and raised.value.current.version == 2
+    contact.refresh_from_db()
+    assert contact.name == "First edit"
+    assert AuditEntry.objects.filter(action=AuditAction.UPDATE).count() == 1
+
+
+def test_deactivating_a_contact_hides_it_and_is_audited(demo, demo_users):
+    contact = ContactFactory(organisation__partnership=demo)
+    services.deactivate_contact(contact=contact, by=demo_users["coordinator"])
+    assert contact not in selectors.contacts_of(demo)
+    assert Contact.objects.filter(pk=contact.pk, is_active=False).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, target_id=str(contact.pk)).exists()
+
+
+def test_a_support_service_provider_must_belong_to_the_partnership(demo, demo_users, other_partnership):
+    elsewhere = OrganisationFactory(partnership=other_partnership[0])
+    with pytest.raises(services.DirectoryError, match="organisation of this partnership"):
+        services.create_support_service(
+            partnership=demo,
+            details={
+                "name": "Street pastors",
+                "kind": "other",
+                "provider": elsewhere,
+                "how_to_refer": "Call.",
+                "availability": "",
+                "capacity_notes": "",
+                "owner": None,
+                "review_due": date(2030, 1, 1),
+            },
+            by=demo_users["coordinator"],
+        )
+
+
+def test_deactivating_a_support_service_takes_it_out_of_the_register(demo, demo_users):
+    service = SupportServiceFactory(partnership=demo)
+    services.deactivate_support_service(service=service, by=demo_users["coordinator"])
+    assert service not in selectors.support_services_of(demo)
+
+
+def test_import_creates_every_contact_owned_by_the_importer_when_no_owner_is_given(demo, demo_users):
+    organisation = Organisation.objects.get(partnership=demo, name="Northbridge Youth Trust")
+    rows = [
+        {**contact_details(None, name=f"Youth worker {n}"), "organisation": organisation} for n in range(3)
+    ]
+    assert services.import_contacts(partnership=demo, rows=rows, by=demo_users["coordinator"]) == 3
+    imported = organisation.contacts.filter(name__startswith="Youth worker")
+    assert set(imported.values_list("owner__email", flat=True)) == {"coordinator@example.org"}
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.CREATE, target_type="partnerships.Contact").count() == 3
+    )
+
+
+def test_import_refuses_an_organisation_of_another_partnership_and_creates_nothing(
+    demo, demo_users, other_partnership
+):
+    ours = Organisation.objects.get(partnership=demo, name="Northbridge Youth Trust")
+    theirs = OrganisationFactory(partnership=other_partnership[0])
+    rows = [
+        {**contact_details(None, name="Fine"), "organisation": ours},
+        {**contact_details(None, name="Not ours"), "organisation": theirs},
+    ]
+    before = Contact.objects.count()
+    with pytest.raises(services.DirectoryError):
+        services.import_contacts(partnership=demo, rows=rows, by=demo_users["coordinator"])
+    assert Contact.objects.count() == before
+
+
+def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_users):
+    contact = ContactFactory(organisation__partnership=demo)
+    with pytest.raises(services.DirectoryError):
+        services.update_contact(
+            contact=contact,
+            expected_version=1,
+            details=contact_details(UserFactory()),
+            by=demo_users["coordinator"],
+        )
+    contact.refresh_from_db()
+    assert contact.version == 1
