@@ -245,3 +245,44 @@ def test_adding_a_scene_checks_coordinates(client_for, incident_and_action):
         url, {"description": "Alley off Station Road", "latitude": "51.51234", "longitude": "-0.10101"}
     )
     assert incident.scenes.count() == 2
+
+
+def test_an_exercise_incident_is_recorded_from_the_exercise(client_for, demo, demo_users):
+    from datetime import date
+
+    from svtoolkit.playbooks import services as playbook_services
+
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    exercise = playbook_services.start_exercise(
+        partnership=demo,
+        by=demo_users["coordinator"],
+        title="Operation Lantern",
+        scenario="Tabletop",
+        incident_types=["corrosive"],
+        categories=[],
+        planned_for=date(2027, 1, 20),
+        organisations=[],
+    )
+    client = client_for("responder")
+    form = client.get(reverse("incidents:record"), {"exercise": exercise.pk}).context["form"]
+    assert form.initial == {
+        "title": "Operation Lantern",
+        "incident_types": ["corrosive"],
+        "is_exercise": True,
+    }
+    client.post(
+        reverse("incidents:record"),
+        {
+            "exercise": exercise.pk,
+            "title": "Operation Lantern",
+            "incident_types": ["corrosive"],
+            "occurred_at": "2027-01-20T10:00",
+            "notified_at": "2027-01-20T10:05",
+            "notification_source": "btp",
+            "summary": "Exercise inject 1",
+            "scene_description": "Bus station",
+        },
+    )
+    incident = Incident.objects.get()
+    assert incident.exercise == exercise and incident.is_exercise

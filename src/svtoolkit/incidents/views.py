@@ -30,7 +30,7 @@ from svtoolkit.incidents.forms import (
 )
 from svtoolkit.incidents.models import IncidentStatus, TimelineKind
 from svtoolkit.playbooks.default import load_playbook_data
-from svtoolkit.playbooks.selectors import published_version
+from svtoolkit.playbooks.selectors import exercise_in, published_version
 
 
 def _incident_types(partnership) -> dict:
@@ -65,7 +65,16 @@ def incidents(request):
 
 @access.requires(access.can_record_incident)
 def record(request):
-    form = IncidentForm(request.POST or None, incident_types=_incident_types(request.partnership))
+    exercise_id = request.POST.get("exercise") or request.GET.get("exercise")
+    exercise = exercise_in(request.partnership, exercise_id) if exercise_id else None
+    initial = (
+        {"title": exercise.title, "incident_types": exercise.incident_types, "is_exercise": True}
+        if exercise
+        else {}
+    )
+    form = IncidentForm(
+        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         incident = services.record_incident(
@@ -80,11 +89,12 @@ def record(request):
             summary=data["summary"],
             scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
             is_exercise=data["is_exercise"],
+            exercise=exercise,
             request=request,
         )
         messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
         return _to_incident(incident)
-    return render(request, "incidents/record.html", {"form": form})
+    return render(request, "incidents/record.html", {"form": form, "exercise": exercise})
 
 
 @access.requires(access.is_member)
