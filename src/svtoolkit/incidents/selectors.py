@@ -19,6 +19,7 @@ from svtoolkit.incidents.models import (
     PlanAction,
     TimelineEntry,
 )
+from svtoolkit.playbooks.default import default_vocabularies
 
 DUE_SOON = timedelta(hours=24)
 
@@ -87,8 +88,11 @@ def incident_page(incident, *, user, partnership) -> dict:
     now = timezone.now()
     open_actions = _actions(incident).filter(status__in=OPEN_ACTION_STATUSES)
     partner_organisation = access.partner_organisation_id(user, partnership)
+    version = incident.playbook_version
+    vocabularies = version.vocabularies if version else default_vocabularies()
     return {
         "incident": incident,
+        "type_labels": [vocabularies["incident_types"].get(code, code) for code in incident.incident_types],
         "scenes": list(incident.scenes.all()),
         "categorisation": current_categorisation(incident),
         "leads": list(

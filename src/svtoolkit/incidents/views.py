@@ -29,13 +29,13 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import IncidentStatus, TimelineKind
-from svtoolkit.playbooks.default import load_playbook_data
+from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import exercise_in, published_version
 
 
 def _incident_types(partnership) -> dict:
     version = published_version(partnership)
-    return version.vocabularies["incident_types"] if version else load_playbook_data()["incident_types"]
+    return (version.vocabularies if version else default_vocabularies())["incident_types"]
 
 
 def _to_incident(incident, anchor=""):

@@ -1,6 +1,7 @@
 """svtoolkit's default incident checklist: a data file written in our own words, checked as it loads."""
 
 import tomllib
+from functools import cache
 from pathlib import Path
 
 from svtoolkit.partnerships.models import OrganisationKind
@@ -26,6 +27,12 @@ def load_playbook_data(path: Path = DEFAULT_PLAYBOOK_PATH) -> dict:
 
 def vocabularies_of(data: dict) -> dict:
     return {key: data[key] for key in ("incident_types", "categories", "timings")}
+
+
+@cache
+def default_vocabularies() -> dict:
+    """The shipped vocabularies, for a partnership that has not published its own checklist yet."""
+    return vocabularies_of(load_playbook_data())
 
 
 def playbook_data_problems(data: dict) -> list[str]:
