@@ -42,9 +42,11 @@ EXPECTED = {
 
 # Each app's pages are listed in its own module, beside its tests.
 from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
+from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
+EXPECTED.update(MEETING_EXPECTED)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
     "svtoolkit.incidents",
+    "svtoolkit.meetings",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -238,7 +239,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+# Test and dev serve straight from the build through the finders, so there is nothing to collect.
+STATIC_ROOT = (
+    None if MODE in {"test", "dev"} else Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+)
 STATICFILES_DIRS = [PROJECT_DIR / "build" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

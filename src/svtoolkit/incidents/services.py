@@ -374,6 +374,11 @@ def update_action(
     return action
 
 
+def log_change(*, incident, by, text) -> TimelineEntry:
+    """A timeline entry for a change made in another app (a meeting scheduled, say)."""
+    return _log(incident, by, text)
+
+
 @transaction.atomic
 def add_update(*, incident, by, text, request=None) -> TimelineEntry:
     entry = _log(incident, by, text.strip(), kind=TimelineKind.UPDATE)

@@ -1,0 +1,29 @@
+"""Meetings as iCalendar (.ics) events, for invitations and calendar downloads."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+
+def meeting_calendar(meeting) -> bytes:
+    """A calendar with the one meeting, as a request, naming the incident only by its reference."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    event = Event()
+    event.add("uid", f"{meeting.uid}@svtoolkit")
+    event.add("dtstamp", meeting.created_at)
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.duration_minutes))
+    event.add("summary", f"{meeting.get_kind_display()}: {meeting.incident.reference}")
+    if meeting.place or meeting.online_link:
+        event.add("location", meeting.place or meeting.online_link)
+    link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
+    event.add("description", f"{meeting.agenda}\n\nDetails: {link}")
+    event.add("url", link)
+    event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()

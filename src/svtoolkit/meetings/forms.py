@@ -1,0 +1,128 @@
+"""What people type when scheduling a meeting and recording its outcome."""
+
+from django import forms
+
+from svtoolkit.incidents.forms import datetime_field, members_of
+from svtoolkit.meetings.models import MeetingKind
+
+
+class ScheduleForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
+    starts_at = datetime_field("Starts", "Enter when the meeting starts")
+    duration_minutes = forms.IntegerField(
+        label="Length in minutes",
+        min_value=15,
+        max_value=480,
+        initial=60,
+        error_messages={
+            "required": "Enter how long the meeting is",
+            "invalid": "Enter the length as a whole number of minutes, like 60",
+            "min_value": "A meeting is at least 15 minutes",
+            "max_value": "A meeting is at most 480 minutes",
+        },
+    )
+    place = forms.CharField(label="Place", max_length=200, required=False)
+    online_link = forms.URLField(
+        label="Online link",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter the full link, starting https://"},
+    )
+    chair = forms.ModelChoiceField(
+        label="Chair", queryset=None, error_messages={"required": "Choose the chair"}
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label="Organisations invited",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Invite at least one organisation"},
+    )
+    agenda = forms.CharField(
+        label="Agenda",
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Drafted from where the response stands. Change it as you need.",
+        error_messages={"required": "Enter the agenda"},
+    )
+    daily_for = forms.IntegerField(
+        label="Meet daily for this many days",
+        min_value=1,
+        max_value=14,
+        initial=1,
+        error_messages={
+            "required": "Enter 1 for a single meeting",
+            "min_value": "Enter 1 for a single meeting",
+        },
+    )
+    then_weekly_for = forms.IntegerField(
+        label="Then weekly for this many weeks",
+        min_value=0,
+        max_value=26,
+        initial=0,
+        required=False,
+        help_text="A series can step down from daily to weekly. Leave 0 for none.",
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = members_of(partnership)
+        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("place") and not cleaned.get("online_link") and "online_link" not in self.errors:
+            self.add_error("place", "Give a place or an online link")
+        cleaned["then_weekly_for"] = cleaned.get("then_weekly_for") or 0
+        return cleaned
+
+
+class OutcomeForm(forms.Form):
+    attended = forms.ModelMultipleChoiceField(
+        label="Organisations that attended",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    minutes = forms.CharField(
+        label="Minutes",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter the minutes"},
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].queryset = meeting.invited_organisations.all()
+
+
+class DecisionRowForm(forms.Form):
+    what = forms.CharField(label="Decision", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    why = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("what") and not cleaned.get("why"):
+            self.add_error("why", "Say why it was decided")
+        if cleaned.get("why") and not cleaned.get("what"):
+            self.add_error("what", "Say what was decided")
+        return cleaned
+
+
+class ActionRowForm(forms.Form):
+    title = forms.CharField(label="Action", max_length=200, required=False)
+    owner_organisation = forms.ModelChoiceField(
+        label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
+    )
+    due_at = datetime_field("Due", "Enter when it is due", required=False)
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("title") and not cleaned.get("due_at") and "due_at" not in self.errors:
+            self.add_error("due_at", "Enter when the action is due")
+        return cleaned
+
+
+DecisionRows = forms.formset_factory(DecisionRowForm, extra=2)
+ActionRows = forms.formset_factory(ActionRowForm, extra=3)

@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+
+
+class MeetingKind(models.TextChoices):
+    CRITICAL_INCIDENT = "critical_incident", "Critical-incident meeting"
+    KEY_PARTNERS = "key_partners", "Key partners meeting"
+    REVIEW = "review", "Review meeting"
+    RECOVERY = "recovery", "Recovery meeting"
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Meeting(models.Model):
+    """Partners round the table about one incident; the agenda is drafted from the incident's state."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(max_length=20, choices=MeetingKind.choices)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    place = models.CharField(max_length=200, blank=True)
+    online_link = models.URLField(blank=True)
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_organisations = models.ManyToManyField("partnerships.Organisation", related_name="+")
+    agenda = models.TextField()
+    minutes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
+    # Meetings scheduled together as a series that steps down (daily, then weekly) share a series number.
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    uid = models.UUIDField(unique=True, help_text="The calendar identity of the meeting (.ics UID).")
+
+    class Meta:
+        ordering = ["incident", "starts_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}, {self.starts_at:%d %b %Y %H:%M}"
+
+
+class Attendance(models.Model):
+    """Who came from an organisation (or that nobody did)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    attended = models.BooleanField()
+
+    class Meta:
+        ordering = ["meeting", "organisation__name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "organisation"], name="attendance_once")]
+
+    def __str__(self):
+        return f"{self.organisation}: {'attended' if self.attended else 'absent'}"

@@ -1,0 +1,75 @@
+"""Reading meetings, and drafting an agenda from the incident's state."""
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
+from svtoolkit.incidents.selectors import current_categorisation
+from svtoolkit.meetings.models import Meeting
+
+
+def meetings_of(incident) -> QuerySet[Meeting]:
+    return incident.meetings.select_related("chair").order_by("starts_at")
+
+
+def meeting_in(incident, meeting_id) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.select_related("chair", "incident__partnership").prefetch_related(
+            "invited_organisations"
+        ),
+        pk=meeting_id,
+        incident=incident,
+    )
+
+
+def draft_agenda(incident) -> str:
+    """An agenda from where the response stands: open areas, overdue actions and what needs deciding."""
+    now = timezone.now()
+    open_areas = (
+        incident.actions.filter(status__in=OPEN_ACTION_STATUSES)
+        .values("area_title", "area_position")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("area_position", "area_title")
+    )
+    overdue = list(
+        incident.actions.filter(status__in=OPEN_ACTION_STATUSES, due_at__lt=now)
+        .select_related("owner_organisation")
+        .order_by("due_at")[:10]
+    )
+    to_decide = []
+    categorisation = current_categorisation(incident)
+    if categorisation is None:
+        to_decide.append("Is this a serious violence incident? Is the response cross-borough?")
+    if not incident.leads.exists():
+        to_decide.append("Who leads the response?")
+    if incident.participations.filter(informed_at__isnull=True).exists():
+        to_decide.append("Which partners still need to be told?")
+    if incident.playbook_version_id is None:
+        to_decide.append("Draw up the response plan from the checklist.")
+    lines = [
+        f"1. Introductions, apologies and information-sharing reminder ({incident.reference})",
+        "2. The incident: what is known, categorisation and lead",
+    ]
+    if open_areas:
+        lines.append("3. Checklist areas still open:")
+        lines += [
+            f"   - {row['area_title']}: {row['open']} open"
+            + (f", {row['overdue']} overdue" if row["overdue"] else "")
+            for row in open_areas
+        ]
+    else:
+        lines.append("3. Checklist areas still open: none")
+    if overdue:
+        lines.append("4. Overdue actions:")
+        lines += [f"   - {action.title} ({action.owner_organisation or 'no owner'})" for action in overdue]
+    else:
+        lines.append("4. Overdue actions: none")
+    lines.append("5. Community tension and communications")
+    if to_decide:
+        lines.append("6. Decisions needed:")
+        lines += [f"   - {question}" for question in to_decide]
+    else:
+        lines.append("6. Decisions needed")
+    lines += ["7. Actions, owners and deadlines", "8. Date of the next meeting"]
+    return "\n".join(lines)

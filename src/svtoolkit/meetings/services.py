@@ -1,0 +1,109 @@
+"""Scheduling meetings, inviting partners, and recording what a meeting decided and asked for."""
+
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
+
+
+class MeetingError(Exception):
+    """A rule about meetings was broken; the message is shown to the user."""
+
+
+@transaction.atomic
+def schedule_meetings(
+    *,
+    incident,
+    by,
+    kind,
+    starts_at,
+    duration_minutes,
+    place,
+    online_link,
+    chair,
+    organisations,
+    agenda,
+    daily_for=1,
+    then_weekly_for=0,
+    request=None,
+) -> list[Meeting]:
+    """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
+    from svtoolkit.meetings.tasks import send_meeting_invitation
+
+    if not place.strip() and not online_link.strip():
+        raise MeetingError("Give a place or an online link.")
+    starts = [starts_at + timedelta(days=day) for day in range(daily_for)]
+    last = starts[-1]
+    starts += [last + timedelta(weeks=week) for week in range(1, then_weekly_for + 1)]
+    series = uuid.uuid4() if len(starts) > 1 else None
+    meetings = []
+    for start in starts:
+        meeting = Meeting.objects.create(
+            incident=incident,
+            kind=kind,
+            starts_at=start,
+            duration_minutes=duration_minutes,
+            place=place.strip(),
+            online_link=online_link.strip(),
+            chair=chair,
+            agenda=agenda.strip(),
+            series=series,
+            created_by=by,
+            uid=uuid.uuid4(),
+        )
+        meeting.invited_organisations.set(organisations)
+        meetings.append(meeting)
+        transaction.on_commit(lambda pk=meeting.pk: send_meeting_invitation.enqueue(meeting_id=pk))
+    first = meetings[0]
+    text = f"{first.get_kind_display()} scheduled for {timezone.localtime(first.starts_at):%d %b %Y %H:%M}"
+    if len(meetings) > 1:
+        text += f", then {len(meetings) - 1} more in the series"
+    incident_services.log_change(incident=incident, by=by, text=text + ".")
+    record(
+        action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=first, request=request
+    )
+    return meetings
+
+
+@transaction.atomic
+def record_outcome(*, meeting, by, attended, minutes, decisions, actions, request=None) -> Meeting:
+    """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("A cancelled meeting has no outcome to record.")
+    Attendance.objects.filter(meeting=meeting).delete()
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, organisation=organisation, attended=organisation in attended)
+        for organisation in meeting.invited_organisations.all()
+    )
+    meeting.minutes = minutes.strip()
+    meeting.status = MeetingStatus.HELD
+    meeting.save(update_fields=["minutes", "status"])
+    label = f"{meeting.get_kind_display()} of {timezone.localtime(meeting.starts_at):%d %b %H:%M}"
+    for decision in decisions:
+        incident_services.record_decision(
+            incident=meeting.incident, by=by, what=decision["what"], why=f"{decision['why']} ({label})"
+        )
+    for action in actions:
+        incident_services.add_action(
+            incident=meeting.incident, by=by, guidance=f"Agreed at the {label}.", **action
+        )
+    incident_services.log_change(
+        incident=meeting.incident,
+        by=by,
+        text=f"Outcome of the {label} recorded: {len(decisions)} decision(s), {len(actions)} action(s).",
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=meeting.incident.partnership,
+        target=meeting,
+        detail={"held": True, "decisions": len(decisions), "actions": len(actions)},
+        request=request,
+    )
+    return meeting

@@ -1,0 +1,150 @@
+"""Meeting pages. Thin: incidents are found through the access rules; changes go through services."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.incidents.selectors import incident_for, incident_page
+from svtoolkit.meetings import selectors, services
+from svtoolkit.meetings.calendar import meeting_calendar
+from svtoolkit.meetings.forms import ActionRows, DecisionRows, OutcomeForm, ScheduleForm
+
+
+def _incident(request, incident_id):
+    return incident_for(request.user, request.partnership, incident_id)
+
+
+@access.requires(access.is_member)
+def meetings(request, incident_id):
+    shown = _incident(request, incident_id)
+    return render(
+        request,
+        "meetings/list.html",
+        {
+            "incident": shown,
+            "meetings": selectors.meetings_of(shown),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def schedule(request, incident_id):
+    shown = _incident(request, incident_id)
+    initial = {
+        "kind": "critical_incident",
+        "starts_at": (timezone.localtime() + timezone.timedelta(hours=2)).replace(
+            minute=0, second=0, microsecond=0
+        ),
+        "chair": request.user,
+        "organisations": [p.organisation_id for p in shown.participations.all()],
+        "agenda": selectors.draft_agenda(shown),
+    }
+    form = ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        scheduled = services.schedule_meetings(
+            incident=shown, by=request.user, request=request, **form.cleaned_data
+        )
+        count = len(scheduled)
+        messages.success(
+            request,
+            "The meeting is scheduled and invitations are on their way."
+            if count == 1
+            else f"{count} meetings are scheduled and invitations are on their way.",
+        )
+        return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=scheduled[0].pk)
+    return render(request, "meetings/schedule.html", {"incident": shown, "form": form})
+
+
+@access.requires(access.is_member)
+def meeting(request, incident_id, meeting_id):
+    shown = _incident(request, incident_id)
+    found = selectors.meeting_in(shown, meeting_id)
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "incident": shown,
+            "meeting": found,
+            "attendance": found.attendance.select_related("organisation"),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.is_member)
+def calendar_file(request, incident_id, meeting_id):
+    found = selectors.meeting_in(_incident(request, incident_id), meeting_id)
+    response = HttpResponse(meeting_calendar(found), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.incident.reference}-meeting.ics"'
+    return response
+
+
+@access.requires(access.is_member)
+def pack(request, incident_id, meeting_id):
+    shown = _incident(request, incident_id)
+    found = selectors.meeting_in(shown, meeting_id)
+    context = incident_page(shown, user=request.user, partnership=request.partnership)
+    return render(request, "meetings/pack.html", {**context, "meeting": found})
+
+
+def _errors(*forms):
+    """(anchor, message) for every error of the forms, for one error summary above them all."""
+    found = []
+    for form in forms:
+        found += [("main-content", error) for error in form.non_field_errors()]
+        for field in form:
+            found += [(field.auto_id, error) for error in field.errors]
+    return found
+
+
+@access.requires(access.can_manage_incident)
+def outcome(request, incident_id, meeting_id):
+    shown = _incident(request, incident_id)
+    found = selectors.meeting_in(shown, meeting_id)
+    data = request.POST or None
+    form = OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
+    decisions = DecisionRows(data, prefix="decision")
+    actions = ActionRows(data, prefix="action", form_kwargs={"partnership": request.partnership})
+    if request.method == "POST" and all([form.is_valid(), decisions.is_valid(), actions.is_valid()]):
+        try:
+            services.record_outcome(
+                meeting=found,
+                by=request.user,
+                attended=list(form.cleaned_data["attended"]),
+                minutes=form.cleaned_data["minutes"],
+                decisions=[d for d in decisions.cleaned_data if d.get("what")],
+                actions=[
+                    {
+                        "title": a["title"],
+                        "owner_organisation": a["owner_organisation"],
+                        "owner": None,
+                        "due_at": a["due_at"],
+                    }
+                    for a in actions.cleaned_data
+                    if a.get("title")
+                ],
+                request=request,
+            )
+        except services.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, "The outcome was recorded: decisions are in the log and actions in the plan."
+            )
+            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
+    row_forms = list(decisions) + list(actions)
+    return render(
+        request,
+        "meetings/outcome.html",
+        {
+            "incident": shown,
+            "meeting": found,
+            "form": form,
+            "decisions": decisions,
+            "actions": actions,
+            "errors": _errors(form, *row_forms) if request.method == "POST" else [],
+        },
+    )

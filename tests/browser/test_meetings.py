@@ -1,0 +1,57 @@
+"""Getting partners round the table: a critical-incident meeting from scheduling to its outcome."""
+
+import re
+
+from django.core import mail
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from svtoolkit.partnerships.models import Contact, IncidentRole
+from tests.browser.conftest import assert_accessible, sign_in
+from tests.factories import TEST_PASSWORD
+from tests.incidents.access import demo_incident
+
+
+def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
+    incident, _ = demo_incident(demo, demo_users)
+    police = incident.participations.get().organisation
+    Contact.objects.create(
+        organisation=police,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    page.goto(f"/incidents/{incident.pk}/")
+    page.get_by_role("link", name="Meetings").click()
+    page.get_by_role("button", name="Schedule a meeting").click()
+    expect(page.get_by_label("Agenda")).to_have_value(re.compile("Who leads the response?"))
+    assert_accessible(page)
+    page.get_by_label("Place").fill("Committee room 2, Northbridge Town Hall")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("invitations are on their way")
+
+    invitation = mail.outbox[-1]
+    assert invitation.to == ["ray@police.example.org"]
+    event = Calendar.from_ical(invitation.attachments[0][1]).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"Critical-incident meeting: {incident.reference}"
+
+    page.get_by_role("button", name="Record attendance and outcome").click()
+    page.get_by_label(police.name).check()
+    page.get_by_label("Minutes").fill("Police gave an update. The school reopens tomorrow with extra staff.")
+    page.locator("#id_decision-0-what").fill("Extra patrols at home time for a week")
+    page.locator("#id_decision-0-why").fill("Reassurance for pupils and parents")
+    page.locator("#id_action-0-title").fill("Brief the head teacher")
+    page.locator("#id_action-0-due_at").fill("2026-12-01T09:00")
+    page.locator("#id_action-1-title").fill("Arrange patrols at the bus stop")
+    page.locator("#id_action-1-owner_organisation").select_option(label=police.name)
+    page.locator("#id_action-1-due_at").fill("2026-11-30T15:00")
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the outcome").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("decisions are in the log")
+
+    page.goto(f"/incidents/{incident.pk}/decisions/")
+    expect(page.get_by_text("Extra patrols at home time for a week")).to_be_visible()
+    page.get_by_role("link", name="Response plan").click()
+    expect(page.get_by_role("cell", name="Brief the head teacher", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Arrange patrols at the bus stop", exact=True)).to_be_visible()

@@ -1,0 +1,192 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.meetings import selectors, services
+from svtoolkit.meetings.models import Meeting, MeetingStatus
+from svtoolkit.partnerships.models import Contact, IncidentRole
+from tests.incidents.access import demo_incident
+from tests.meetings.access import demo_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+def test_agenda_is_drafted_from_the_incident(incident, demo_users):
+    action = incident.actions.get()
+    action.due_at = timezone.now() - timedelta(hours=1)
+    action.save()
+    agenda = selectors.draft_agenda(incident)
+    assert "Added by the response team: 1 open, 1 overdue" in agenda
+    assert "Review CCTV of the bus stop" in agenda
+    assert "Is this a serious violence incident?" in agenda
+    assert "Who leads the response?" in agenda
+
+
+def test_invitation_carries_a_valid_calendar_file(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    police = incident.participations.get().organisation
+    Contact.objects.create(
+        organisation=police,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = demo_meeting(demo, demo_users, incident)
+    message = mail.outbox[0]
+    assert message.to == ["ray@police.example.org"]
+    name, content, mimetype = message.attachments[0]
+    assert name == "invite.ics" and mimetype.startswith("text/calendar")
+    event = Calendar.from_ical(content).walk("VEVENT")[0]
+    assert str(event["UID"]) == f"{meeting.uid}@svtoolkit"
+    assert event.decoded("DTSTART") == meeting.starts_at.replace(microsecond=0)  # iCalendar keeps seconds
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=60)
+    assert str(event["SUMMARY"]) == f"Critical-incident meeting: {incident.reference}"
+    assert "stabbed" not in str(content).lower()  # no details of people in the invitation
+
+
+def test_a_series_steps_down_from_daily_to_weekly(incident, demo_users):
+    start = timezone.now() + timedelta(hours=2)
+    meetings = services.schedule_meetings(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="key_partners",
+        starts_at=start,
+        duration_minutes=30,
+        place="",
+        online_link="https://meet.example.org/nb",
+        chair=demo_users["responder"],
+        organisations=[],
+        agenda="Update",
+        daily_for=3,
+        then_weekly_for=2,
+    )
+    assert [m.starts_at - start for m in meetings] == [
+        timedelta(days=0),
+        timedelta(days=1),
+        timedelta(days=2),
+        timedelta(days=9),
+        timedelta(days=16),
+    ]
+    assert len({m.series for m in meetings}) == 1 and meetings[0].series is not None
+
+
+def test_a_meeting_needs_a_place_or_a_link(incident, demo_users):
+    with pytest.raises(services.MeetingError):
+        services.schedule_meetings(
+            incident=incident,
+            by=demo_users["responder"],
+            kind="review",
+            starts_at=timezone.now(),
+            duration_minutes=60,
+            place=" ",
+            online_link="",
+            chair=None,
+            organisations=[],
+            agenda="x",
+        )
+
+
+def test_outcome_feeds_the_decision_log_and_the_plan(incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    police = incident.participations.get().organisation
+    services.record_outcome(
+        meeting=meeting,
+        by=demo_users["responder"],
+        attended=[police],
+        minutes="Police update given; school reopens tomorrow.",
+        decisions=[{"what": "Extra patrols at home time for a week", "why": "Reassurance"}],
+        actions=[
+            {
+                "title": "Brief the head teacher",
+                "owner_organisation": None,
+                "owner": None,
+                "due_at": timezone.now() + timedelta(hours=12),
+            },
+            {
+                "title": "Arrange patrols",
+                "owner_organisation": police,
+                "owner": None,
+                "due_at": timezone.now() + timedelta(hours=6),
+            },
+        ],
+    )
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD
+    assert meeting.attendance.get().attended
+    decision = incident.decisions.get()
+    assert (
+        decision.what == "Extra patrols at home time for a week"
+        and "Critical-incident meeting" in decision.why
+    )
+    assert set(incident.actions.values_list("title", flat=True)) >= {
+        "Brief the head teacher",
+        "Arrange patrols",
+    }
+
+
+def test_scheduling_from_the_incident_page(client_for, incident):
+    client = client_for("responder")
+    page = client.get(reverse("meetings:schedule", args=[incident.pk]))
+    assert "Who leads the response?" in page.context["form"].initial["agenda"]
+    bad = client.post(reverse("meetings:schedule", args=[incident.pk]), {"kind": "review", "agenda": "x"})
+    content = bad.content.decode()
+    for message in [
+        "Enter when the meeting starts",
+        "Give a place or an online link",
+        "Invite at least one organisation",
+    ]:
+        assert message in content
+    assert not Meeting.objects.exists()
+
+
+def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    data = {
+        "minutes": "Met.",
+        "decision-TOTAL_FORMS": "2",
+        "decision-INITIAL_FORMS": "0",
+        "decision-0-what": "Hold a vigil meeting",
+        "decision-0-why": "",
+        "action-TOTAL_FORMS": "3",
+        "action-INITIAL_FORMS": "0",
+        "action-0-title": "Call the family liaison officer",
+        "action-0-due_at": "",
+    }
+    response = client_for("responder").post(reverse("meetings:outcome", args=[incident.pk, meeting.pk]), data)
+    content = response.content.decode()
+    assert "Say why it was decided" in content and "Enter when the action is due" in content
+    assert 'href="#id_decision-0-why"' in content
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED and not incident.decisions.exists()
+
+
+def test_partner_not_taking_part_cannot_see_meetings(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    client = client_for("health")
+    assert client.get(reverse("meetings:meeting", args=[incident.pk, meeting.pk])).status_code == 404
+    assert client.get(reverse("meetings:calendar", args=[incident.pk, meeting.pk])).status_code == 404
+
+
+def test_meeting_pack_prints_the_agenda_and_the_plan(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    incident_services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Open a rest centre", why="x"
+    )
+    content = (
+        client_for("police").get(reverse("meetings:pack", args=[incident.pk, meeting.pk])).content.decode()
+    )
+    assert (
+        "1. Introductions" in content and "Open a rest centre" in content and "OFFICIAL-SENSITIVE" in content
+    )
