@@ -41,6 +41,7 @@ EXPECTED = {
 }
 
 # Each app's pages are listed in its own module, beside its tests.
+from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
 from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
@@ -50,3 +51,4 @@ EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
+EXPECTED.update(COMMUNICATIONS_EXPECTED)

@@ -55,13 +55,22 @@ def client_for(client, demo_users):
 def url_args(demo, demo_users):
     """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
     from tests.accounts.access import url_kwargs as accounts_kwargs
+    from tests.communications.access import url_kwargs as communications_kwargs
     from tests.incidents.access import url_kwargs as incident_kwargs
     from tests.meetings.access import url_kwargs as meeting_kwargs
     from tests.partnerships.access import url_kwargs as directory_kwargs
     from tests.playbooks.access import url_kwargs as playbook_kwargs
 
     arguments = {}
-    for url_kwargs in (accounts_kwargs, directory_kwargs, playbook_kwargs, incident_kwargs, meeting_kwargs):
+    every_app = (
+        accounts_kwargs,
+        directory_kwargs,
+        playbook_kwargs,
+        incident_kwargs,
+        meeting_kwargs,
+        communications_kwargs,
+    )
+    for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))
     return arguments
 

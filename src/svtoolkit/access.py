@@ -131,6 +131,16 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
     return can_manage_incident(user, partnership) and can_read_people(user, incident)
 
 
+def can_sign_off(user, partnership, sign_off) -> bool:
+    """A message is signed off for an approver organisation by someone who represents it."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return (
+        membership is not None
+        and membership.role != Role.VIEWER
+        and membership.organisation_id == sign_off.organisation_id
+    )
+
+
 def partner_organisation_id(user, partnership) -> int | None:
     """The organisation a partner represents in this partnership (their own view of an incident)."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))

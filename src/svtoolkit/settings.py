@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "svtoolkit.playbooks",
     "svtoolkit.incidents",
     "svtoolkit.meetings",
+    "svtoolkit.communications",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

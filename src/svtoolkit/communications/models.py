@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+
+
+class CommunicationsPlan(models.Model):
+    """How partners speak with one voice on an incident: who leads, the channel, the rhythm of updates."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="communications"
+    )
+    lead_organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    main_channel = models.CharField(max_length=200, blank=True)
+    update_every_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A phased plan: how often partners and the community get an update."
+    )
+    next_update_due = models.DateTimeField(null=True, blank=True)
+    updates_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Communications plan for {self.incident.reference}"
+
+
+class MessageKind(models.TextChoices):
+    HOLDING = "holding", "Holding statement"
+    PRESS = "press", "Press statement"
+    SOCIAL = "social", "Social-media post"
+    PARTNER_BRIEFING = "partner_briefing", "Partner briefing"
+    COMMUNITY_LETTER = "community_letter", "Community letter"
+    SCHOOLS_LETTER = "schools_letter", "Letter to schools"
+    FAMILY_UPDATE = "family_update", "Update to the family"
+
+
+class MessageStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING_SIGNOFF = "awaiting_signoff", "Awaiting sign-off"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Message(models.Model):
+    """One message of the plan. It is published only once every named approver has signed it off."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    audience = models.CharField(max_length=200)
+    channel = models.CharField(max_length=200)
+    planned_for = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=MessageStatus.choices, default=MessageStatus.DRAFT)
+    names_or_images = models.BooleanField(
+        default=False, help_text="The message names, or shows images of, someone affected."
+    )
+    family_agreed_at = models.DateTimeField(null=True, blank=True)
+    family_agreement_note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["incident", "planned_for", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class SignOff(models.Model):
+    """An approver organisation's sign-off of a message: pending until someone from it signs."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="sign_offs")
+    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["message", "organisation__name"]
+        constraints = [models.UniqueConstraint(fields=["message", "organisation"], name="sign_off_once")]
+
+    def __str__(self):
+        return f"{self.organisation} on {self.message}"
+
+
+class MonitoringNote(models.Model):
+    """Something seen in social-media monitoring, or a rumour to counter, and what was done about it."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="monitoring_notes"
+    )
+    noted_at = models.DateTimeField(auto_now_add=True)
+    noted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    source = models.CharField(max_length=200)
+    summary = models.TextField()
+    is_rumour = models.BooleanField(default=False)
+    response = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["incident", "-noted_at"]
+
+    def __str__(self):
+        return self.summary[:80]

@@ -1,0 +1,41 @@
+"""Reading an incident's communications."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from svtoolkit.communications.models import CommunicationsPlan, Message, SignOff
+
+
+def plan_of(incident) -> CommunicationsPlan | None:
+    return (
+        CommunicationsPlan.objects.filter(incident=incident)
+        .select_related("lead_organisation", "updates_owner")
+        .first()
+    )
+
+
+def messages_of(incident) -> QuerySet[Message]:
+    return incident.messages.annotate(
+        pending_sign_offs=Count("sign_offs", filter=Q(sign_offs__signed_at__isnull=True))
+    ).order_by("planned_for", "id")
+
+
+def message_in(incident, message_id) -> Message:
+    sign_offs = SignOff.objects.select_related("organisation", "signed_by")
+    return get_object_or_404(
+        Message.objects.select_related("created_by", "published_by").prefetch_related(
+            Prefetch("sign_offs", queryset=sign_offs)
+        ),
+        pk=message_id,
+        incident=incident,
+    )
+
+
+def sign_off_in(message, sign_off_id) -> SignOff:
+    return get_object_or_404(
+        message.sign_offs.select_related("organisation", "message__incident"), pk=sign_off_id
+    )
+
+
+def monitoring_notes(incident):
+    return incident.monitoring_notes.select_related("noted_by")

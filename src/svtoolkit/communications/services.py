@@ -1,0 +1,189 @@
+"""Speaking with one voice: the communications plan, messages and their sign-off, monitoring notes.
+
+A message moves draft → awaiting sign-off → approved → published (or is withdrawn). Nothing is published
+until every approver organisation has signed it off, nor, when it names or shows someone, before the family
+has agreed.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.communications.models import (
+    CommunicationsPlan,
+    Message,
+    MessageStatus,
+    MonitoringNote,
+    SignOff,
+)
+from svtoolkit.incidents import services as incident_services
+
+
+class CommunicationsError(Exception):
+    """A rule of the communications plan was broken; the message is shown to the user."""
+
+
+def _trail(message, by, text, request, **detail):
+    incident_services.log_change(incident=message.incident, by=by, text=f"“{message.title}”: {text}")
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=message.incident.partnership,
+        target=message,
+        detail={"status": message.status, **detail},
+        request=request,
+    )
+
+
+@transaction.atomic
+def set_plan(
+    *, incident, by, lead_organisation, main_channel, update_every_days, updates_owner, request=None
+):
+    plan, _ = CommunicationsPlan.objects.update_or_create(
+        incident=incident,
+        defaults={
+            "lead_organisation": lead_organisation,
+            "main_channel": main_channel.strip(),
+            "update_every_days": update_every_days,
+            "updates_owner": updates_owner,
+            "next_update_due": timezone.now() + timedelta(days=update_every_days)
+            if update_every_days
+            else None,
+        },
+    )
+    incident_services.log_change(incident=incident, by=by, text=f"Communications led by {lead_organisation}.")
+    record(
+        action=AuditAction.UPDATE, actor=by, partnership=incident.partnership, target=plan, request=request
+    )
+    return plan
+
+
+@transaction.atomic
+def draft_message(
+    *,
+    incident,
+    by,
+    kind,
+    title,
+    body,
+    audience,
+    channel,
+    planned_for,
+    names_or_images,
+    approvers,
+    request=None,
+) -> Message:
+    message = Message.objects.create(
+        incident=incident,
+        kind=kind,
+        title=title.strip(),
+        body=body.strip(),
+        audience=audience.strip(),
+        channel=channel.strip(),
+        planned_for=planned_for,
+        names_or_images=names_or_images,
+        created_by=by,
+    )
+    SignOff.objects.bulk_create(
+        SignOff(message=message, organisation=organisation) for organisation in approvers
+    )
+    _trail(message, by, f"{message.get_kind_display()} drafted.", request)
+    return message
+
+
+@transaction.atomic
+def submit_for_sign_off(*, message, by, request=None) -> Message:
+    if message.status != MessageStatus.DRAFT:
+        raise CommunicationsError("Only a draft can be sent for sign-off.")
+    if not message.sign_offs.exists():
+        raise CommunicationsError("Name at least one approver before sending it for sign-off.")
+    message.status = MessageStatus.AWAITING_SIGNOFF
+    message.save(update_fields=["status"])
+    _trail(message, by, "sent for sign-off.", request)
+    return message
+
+
+@transaction.atomic
+def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
+    """One approver organisation signs; when the last has signed, the message is approved."""
+    message = Message.objects.select_for_update().get(pk=sign_off.message_id)
+    if message.status != MessageStatus.AWAITING_SIGNOFF:
+        raise CommunicationsError("This message is not awaiting sign-off.")
+    if sign_off.signed_at:
+        raise CommunicationsError(f"{sign_off.organisation} has already signed this off.")
+    sign_off.signed_by = by
+    sign_off.signed_at = timezone.now()
+    sign_off.comment = comment.strip()
+    sign_off.save(update_fields=["signed_by", "signed_at", "comment"])
+    if not message.sign_offs.filter(signed_at__isnull=True).exists():
+        message.status = MessageStatus.APPROVED
+        message.save(update_fields=["status"])
+    _trail(message, by, f"signed off for {sign_off.organisation}.", request)
+    return sign_off
+
+
+@transaction.atomic
+def record_family_agreement(*, message, by, note, request=None) -> Message:
+    message.family_agreed_at = timezone.now()
+    message.family_agreement_note = note.strip()
+    message.save(update_fields=["family_agreed_at", "family_agreement_note"])
+    _trail(message, by, "the family's agreement was recorded.", request)
+    return message
+
+
+@transaction.atomic
+def publish(*, message, by, request=None) -> Message:
+    """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
+    if message.status != MessageStatus.APPROVED:
+        pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
+        raise CommunicationsError(
+            "It cannot be published until every approver has signed it off"
+            + (f" (still waiting for: {pending})." if pending else ".")
+        )
+    if message.names_or_images and message.family_agreed_at is None:
+        raise CommunicationsError(
+            "It names or shows someone: record the family's agreement before publishing."
+        )
+    message.status = MessageStatus.PUBLISHED
+    message.published_at = timezone.now()
+    message.published_by = by
+    message.save(update_fields=["status", "published_at", "published_by"])
+    plan = CommunicationsPlan.objects.filter(incident=message.incident).first()
+    if plan and plan.update_every_days:
+        plan.next_update_due = message.published_at + timedelta(days=plan.update_every_days)
+        plan.save(update_fields=["next_update_due"])
+    _trail(message, by, "published.", request)
+    return message
+
+
+@transaction.atomic
+def withdraw(*, message, by, request=None) -> Message:
+    if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
+        raise CommunicationsError("A published or withdrawn message cannot be withdrawn.")
+    message.status = MessageStatus.WITHDRAWN
+    message.save(update_fields=["status"])
+    _trail(message, by, "withdrawn.", request)
+    return message
+
+
+@transaction.atomic
+def add_monitoring_note(
+    *, incident, by, source, summary, is_rumour, response, request=None
+) -> MonitoringNote:
+    note = MonitoringNote.objects.create(
+        incident=incident,
+        noted_by=by,
+        source=source.strip(),
+        summary=summary.strip(),
+        is_rumour=is_rumour,
+        response=response.strip(),
+    )
+    kind = "Rumour to counter" if is_rumour else "Monitoring note"
+    incident_services.log_change(incident=incident, by=by, text=f"{kind} ({note.source}): {note.summary}")
+    record(
+        action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=note, request=request
+    )
+    return note

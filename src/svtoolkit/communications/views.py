@@ -1,0 +1,208 @@
+"""Communications pages. Thin: incidents are found through the access rules; changes go through services."""
+
+from django.contrib import messages as flash
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.communications import selectors, services
+from svtoolkit.communications.forms import (
+    FamilyAgreementForm,
+    MessageForm,
+    MonitoringNoteForm,
+    PlanForm,
+    SignOffForm,
+)
+from svtoolkit.incidents.selectors import incident_for
+
+
+def _incident(request, incident_id):
+    return incident_for(request.user, request.partnership, incident_id)
+
+
+@access.requires(access.is_member)
+def communications(request, incident_id):
+    shown = _incident(request, incident_id)
+    return render(
+        request,
+        "communications/overview.html",
+        {
+            "incident": shown,
+            "plan": selectors.plan_of(shown),
+            "messages_planned": selectors.messages_of(shown),
+            "notes": selectors.monitoring_notes(shown),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_work": access.can_work_incident(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def plan(request, incident_id):
+    shown = _incident(request, incident_id)
+    current = selectors.plan_of(shown)
+    initial = (
+        {
+            "lead_organisation": current.lead_organisation,
+            "main_channel": current.main_channel,
+            "update_every_days": current.update_every_days,
+            "updates_owner": current.updates_owner,
+        }
+        if current
+        else {}
+    )
+    form = PlanForm(request.POST or None, initial=initial, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.set_plan(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        flash.success(request, "The communications plan was saved.")
+        return redirect("communications:overview", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Communications plan", "button": "Save the plan"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def message_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = MessageForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        drafted = services.draft_message(
+            incident=shown, by=request.user, request=request, **form.cleaned_data
+        )
+        flash.success(request, "The message was drafted. Send it for sign-off when it is ready.")
+        return redirect("communications:message", incident_id=shown.pk, message_id=drafted.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Draft a message", "button": "Save the draft"},
+    )
+
+
+@access.requires(access.is_member)
+def message(request, incident_id, message_id):
+    shown = _incident(request, incident_id)
+    found = selectors.message_in(shown, message_id)
+    signable = [
+        s
+        for s in found.sign_offs.all()
+        if not s.signed_at and access.can_sign_off(request.user, request.partnership, s)
+    ]
+    return render(
+        request,
+        "communications/message.html",
+        {
+            "incident": shown,
+            "message": found,
+            "signable": signable if found.status == "awaiting_signoff" else [],
+            "sign_off_form": SignOffForm(),
+            "family_form": FamilyAgreementForm(),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+        },
+    )
+
+
+def _message_action(request, incident_id, message_id, act, success):
+    shown = _incident(request, incident_id)
+    found = selectors.message_in(shown, message_id)
+    try:
+        act(found)
+    except services.CommunicationsError as error:
+        flash.error(request, str(error))
+    else:
+        flash.success(request, success)
+    return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def submit(request, incident_id, message_id):
+    return _message_action(
+        request,
+        incident_id,
+        message_id,
+        lambda found: services.submit_for_sign_off(message=found, by=request.user, request=request),
+        "The message was sent for sign-off.",
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def publish(request, incident_id, message_id):
+    return _message_action(
+        request,
+        incident_id,
+        message_id,
+        lambda found: services.publish(message=found, by=request.user, request=request),
+        "The message is marked as published.",
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def withdraw(request, incident_id, message_id):
+    return _message_action(
+        request,
+        incident_id,
+        message_id,
+        lambda found: services.withdraw(message=found, by=request.user, request=request),
+        "The message was withdrawn.",
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def family_agreement(request, incident_id, message_id):
+    form = FamilyAgreementForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, "Say how the family agreed.")
+        return redirect("communications:message", incident_id=incident_id, message_id=message_id)
+    return _message_action(
+        request,
+        incident_id,
+        message_id,
+        lambda found: services.record_family_agreement(
+            message=found, by=request.user, note=form.cleaned_data["note"], request=request
+        ),
+        "The family's agreement was recorded.",
+    )
+
+
+@access.requires(access.can_work_incident)
+@require_POST
+def sign(request, incident_id, message_id, sign_off_id):
+    shown = _incident(request, incident_id)
+    found = selectors.message_in(shown, message_id)
+    pending = selectors.sign_off_in(found, sign_off_id)
+    if not access.can_sign_off(request.user, request.partnership, pending):
+        access.deny(request, reason="can_sign_off")
+    form = SignOffForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.sign_off(sign_off=pending, by=request.user, comment=comment, request=request)
+    except services.CommunicationsError as error:
+        flash.error(request, str(error))
+    else:
+        flash.success(request, f"You signed it off for {pending.organisation}.")
+    return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+
+
+@access.requires(access.can_work_incident)
+def note_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = MonitoringNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_monitoring_note(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        flash.success(request, "The note was added.")
+        return redirect("communications:overview", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Add a monitoring note or rumour",
+            "button": "Add the note",
+        },
+    )

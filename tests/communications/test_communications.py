@@ -1,0 +1,133 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.communications import services
+from svtoolkit.communications.models import Message, MessageStatus
+from tests.communications.access import demo_message
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+@pytest.fixture
+def press_statement(demo, demo_users, incident):
+    approvers = [demo.organisations.get(kind="police"), demo.organisations.get(kind="council")]
+    return demo_message(demo, demo_users, incident, approvers=approvers)
+
+
+def test_a_press_statement_cannot_be_published_before_every_approver_signs(press_statement, demo_users):
+    responder = demo_users["responder"]
+    with pytest.raises(services.CommunicationsError, match="every approver"):
+        services.publish(message=press_statement, by=responder)
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    council = press_statement.sign_offs.get(organisation__kind="council")
+    services.sign_off(sign_off=police, by=demo_users["police"], comment="Fine to go")
+    with pytest.raises(services.CommunicationsError, match="still waiting for: Northbridge Council"):
+        services.publish(message=press_statement, by=responder)
+    services.sign_off(sign_off=council, by=responder)
+    press_statement.refresh_from_db()
+    assert press_statement.status == MessageStatus.APPROVED
+    services.publish(message=press_statement, by=responder)
+    press_statement.refresh_from_db()
+    assert press_statement.status == MessageStatus.PUBLISHED
+    trail = list(
+        press_statement.incident.timeline.filter(text__contains=press_statement.title).values_list(
+            "text", flat=True
+        )
+    )
+    assert any("signed off for Metropolitan Police" in text for text in trail)
+
+
+def test_naming_someone_needs_the_family_to_agree(incident, demo, demo_users):
+    message = demo_message(demo, demo_users, incident)
+    Message.objects.filter(pk=message.pk).update(names_or_images=True)
+    message.refresh_from_db()
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
+    message.refresh_from_db()
+    with pytest.raises(services.CommunicationsError, match="family"):
+        services.publish(message=message, by=demo_users["responder"])
+    services.record_family_agreement(
+        message=message, by=demo_users["responder"], note="Agreed with the mother via the FLO"
+    )
+    services.publish(message=message, by=demo_users["responder"])
+
+
+def test_only_the_approver_organisation_signs_and_only_once(client_for, press_statement, demo_users):
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    council = press_statement.sign_offs.get(organisation__kind="council")
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    url = reverse("communications:sign", args=[press_statement.incident_id, press_statement.pk, council.pk])
+    assert client_for("police").post(url).status_code == 403
+    council.refresh_from_db()
+    assert council.signed_at is None
+    client = client_for("police")
+    police_url = reverse(
+        "communications:sign", args=[press_statement.incident_id, press_statement.pk, police.pk]
+    )
+    assert client.post(police_url, {"comment": "OK"}).status_code == 302
+    with pytest.raises(services.CommunicationsError, match="already signed"):
+        police.refresh_from_db()
+        services.sign_off(sign_off=police, by=demo_users["police"])
+
+
+def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
+    services.set_plan(
+        incident=incident,
+        by=demo_users["responder"],
+        lead_organisation=demo.organisations.get(kind="council"),
+        main_channel="Council website",
+        update_every_days=7,
+        updates_owner=demo_users["responder"],
+    )
+    message = demo_message(demo, demo_users, incident)
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
+    message.refresh_from_db()
+    services.publish(message=message, by=demo_users["responder"])
+    plan = incident.communications
+    plan.refresh_from_db()
+    assert plan.next_update_due == message.published_at + timedelta(days=7)
+
+
+def test_publish_button_refusal_is_explained_on_the_page(client_for, press_statement):
+    client = client_for("responder")
+    url = reverse("communications:publish", args=[press_statement.incident_id, press_statement.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert "It cannot be published until every approver has signed it off" in page
+    press_statement.refresh_from_db()
+    assert press_statement.status == MessageStatus.DRAFT
+
+
+def test_drafting_needs_approvers_and_keeps_what_was_typed(client_for, incident):
+    response = client_for("responder").post(
+        reverse("communications:message_add", args=[incident.pk]),
+        {"kind": "holding", "title": "Holding line", "body": "", "planned_for": "2026-11-25T18:00"},
+    )
+    content = response.content.decode()
+    assert "Choose at least one organisation to sign it off" in content and "Enter the text" in content
+    assert 'value="Holding line"' in content
+    assert not Message.objects.exists()
+
+
+def test_rumours_are_noted_with_what_was_done(client_for, incident):
+    client_for("police").post(
+        reverse("communications:note_add", args=[incident.pk]),
+        {
+            "source": "Neighbourhood group chat",
+            "summary": "Claim the attacker was released",
+            "is_rumour": "on",
+            "response": "Police statement corrects it",
+        },
+    )
+    note = incident.monitoring_notes.get()
+    assert note.is_rumour and note.response == "Police statement corrects it"
+    assert incident.timeline.filter(text__startswith="Rumour to counter").exists()
