@@ -131,3 +131,25 @@ def test_rumours_are_noted_with_what_was_done(client_for, incident):
     note = incident.monitoring_notes.get()
     assert note.is_rumour and note.response == "Police statement corrects it"
     assert incident.timeline.filter(text__startswith="Rumour to counter").exists()
+
+
+def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_users):
+    from django.core import mail
+    from django.utils import timezone
+
+    from svtoolkit.communications.models import CommunicationsPlan
+    from svtoolkit.communications.tasks import send_update_reminders
+
+    services.set_plan(
+        incident=incident,
+        by=demo_users["responder"],
+        lead_organisation=demo.organisations.get(kind="council"),
+        main_channel="",
+        update_every_days=7,
+        updates_owner=demo_users["responder"],
+    )
+    assert send_update_reminders.enqueue().return_value == 0  # not due yet
+    CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
+    assert send_update_reminders.enqueue().return_value == 1
+    assert mail.outbox[-1].to == ["responder@example.org"]
+    assert send_update_reminders.enqueue().return_value == 0  # once a day
