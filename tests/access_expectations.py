@@ -52,3 +52,6 @@ EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
+
+# Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
+NOT_PAGES = {"core:healthz", "meetings:calendar"}

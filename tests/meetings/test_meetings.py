@@ -190,3 +190,12 @@ def test_meeting_pack_prints_the_agenda_and_the_plan(client_for, incident, demo,
     assert (
         "1. Introductions" in content and "Open a rest centre" in content and "OFFICIAL-SENSITIVE" in content
     )
+
+
+def test_calendar_download_is_a_valid_ics(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    response = client_for("viewer").get(reverse("meetings:calendar", args=[incident.pk, meeting.pk]))
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "attachment" in response["Content-Disposition"]
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "Committee room 2, Northbridge Town Hall"
