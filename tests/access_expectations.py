@@ -46,12 +46,14 @@ from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
+from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
+EXPECTED.update(TENSION_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
 NOT_PAGES = {"core:healthz", "meetings:calendar"}

@@ -60,6 +60,7 @@ def url_args(demo, demo_users):
     from tests.meetings.access import url_kwargs as meeting_kwargs
     from tests.partnerships.access import url_kwargs as directory_kwargs
     from tests.playbooks.access import url_kwargs as playbook_kwargs
+    from tests.tension.access import url_kwargs as tension_kwargs
 
     arguments = {}
     every_app = (
@@ -69,6 +70,7 @@ def url_args(demo, demo_users):
         incident_kwargs,
         meeting_kwargs,
         communications_kwargs,
+        tension_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "svtoolkit.incidents",
     "svtoolkit.meetings",
     "svtoolkit.communications",
+    "svtoolkit.tension",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

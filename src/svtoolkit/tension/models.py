@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+
+
+class AreaKind(models.TextChoices):
+    WARD = "ward", "Ward"
+    ESTATE = "estate", "Estate"
+    SCHOOL = "school", "School"
+    TRANSPORT_HUB = "transport_hub", "Transport hub"
+    OTHER = "other", "Other"
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class TensionReading(models.Model):
+    """How tense one area is, at one time, on the scale in data/scale.toml, and what shows it."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="tension_readings"
+    )
+    area = models.CharField(max_length=120)
+    area_kind = models.CharField(max_length=16, choices=AreaKind.choices)
+    level = models.PositiveSmallIntegerField()
+    indicators = models.JSONField(default=list)
+    source = models.CharField(max_length=200)
+    confidence = models.CharField(max_length=8, choices=Confidence.choices)
+    notes = models.TextField(blank=True)
+    observed_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["incident", "area", "observed_at", "id"]
+        indexes = [models.Index(fields=["incident", "area", "observed_at"], name="tension_by_area")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="tension_level_1_to_5"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.area}: {self.level} at {self.observed_at:%d %b %H:%M}"

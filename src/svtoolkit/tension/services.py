@@ -1,0 +1,79 @@
+"""Recording community tension, and raising the alarm when it crosses the alert level."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.tension.models import TensionReading
+from svtoolkit.tension.scale import level_label, scale
+
+
+class TensionError(Exception):
+    """A rule about tension readings was broken; the message is shown to the user."""
+
+
+@transaction.atomic
+def record_reading(
+    *, incident, by, area, area_kind, level, indicators, source, confidence, notes, observed_at, request=None
+) -> tuple[TensionReading, bool]:
+    """Record a reading; returns it and whether it crossed the alert level (which alerts the lead)."""
+    from svtoolkit.tension.tasks import alert_lead
+
+    if level not in scale()["levels"]:
+        raise TensionError("Choose a level on the scale.")
+    area = area.strip()
+    previous = (
+        TensionReading.objects.filter(incident=incident, area__iexact=area, observed_at__lte=observed_at)
+        .order_by("-observed_at", "-id")
+        .first()
+    )
+    reading = TensionReading.objects.create(
+        incident=incident,
+        area=area,
+        area_kind=area_kind,
+        level=level,
+        indicators=list(indicators),
+        source=source.strip(),
+        confidence=confidence,
+        notes=notes.strip(),
+        observed_at=observed_at,
+        recorded_by=by,
+    )
+    alert_at = scale()["alert_at"]
+    crossed = level >= alert_at and (previous is None or previous.level < alert_at)
+    text = f"Tension in {area}: {level} ({level_label(level)})"
+    if crossed:
+        text += f", past the alert level of {alert_at}. The lead has been told."
+        transaction.on_commit(lambda: alert_lead.enqueue(reading_id=reading.pk))
+    incident_services.log_change(incident=incident, by=by, text=text + ("" if crossed else "."))
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=incident.partnership,
+        target=reading,
+        detail={"level": level, "crossed_alert_level": crossed},
+        request=request,
+    )
+    return reading, crossed
+
+
+def add_suggested_action(*, incident, by, index: int, request=None):
+    """Put one of the scale's suggested actions into the response plan."""
+    suggestions = scale()["suggested_actions"]
+    if not 0 <= index < len(suggestions):
+        raise TensionError("That suggestion does not exist.")
+    suggestion = suggestions[index]
+    return incident_services.add_action(
+        incident=incident,
+        by=by,
+        title=suggestion["title"],
+        guidance="Suggested because community tension rose past the alert level.",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=suggestion["hours"]),
+        request=request,
+    )

@@ -1,0 +1,81 @@
+"""Community tension pages. Thin: incidents are found through the access rules; changes through services."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.incidents.selectors import incident_for
+from svtoolkit.tension import selectors, services
+from svtoolkit.tension.forms import ReadingForm
+from svtoolkit.tension.scale import scale
+
+
+def _incident(request, incident_id):
+    return incident_for(request.user, request.partnership, incident_id)
+
+
+@access.requires(access.is_member)
+def overview(request, incident_id):
+    shown = _incident(request, incident_id)
+    trends = selectors.trends(shown)
+    return render(
+        request,
+        "tension/overview.html",
+        {
+            "incident": shown,
+            "trends": trends,
+            "labels": selectors.level_labels(),
+            "scale": scale(),
+            "suggestions": list(enumerate(scale()["suggested_actions"]))
+            if any(t.above_alert for t in trends)
+            else [],
+            "can_work": access.can_work_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "uses_charts": bool(trends),
+        },
+    )
+
+
+@access.requires(access.can_work_incident)
+def record_reading(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = ReadingForm(
+        request.POST or None, initial={"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST" and form.is_valid():
+        _, crossed = services.record_reading(
+            incident=shown, by=request.user, request=request, **form.cleaned_data
+        )
+        if crossed:
+            messages.success(
+                request,
+                "Recorded. Tension is past the alert level; the lead has been told. See the actions below.",
+            )
+        else:
+            messages.success(request, "The reading was recorded.")
+        return redirect("tension:overview", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Record a tension reading",
+            "button": "Record the reading",
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def add_suggested_action(request, incident_id, index):
+    shown = _incident(request, incident_id)
+    try:
+        action = services.add_suggested_action(incident=shown, by=request.user, index=index, request=request)
+    except services.TensionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"“{action.title}” was added to the plan.")
+    return redirect("tension:overview", incident_id=shown.pk)

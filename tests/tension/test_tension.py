@@ -1,0 +1,89 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.tension import selectors, services
+from svtoolkit.tension.scale import scale
+from tests.incidents.access import demo_incident
+from tests.tension.access import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    incident_services.assign_lead(
+        incident=incident,
+        organisation=demo.organisations.get(kind="council"),
+        officer=demo_users["responder"],
+        by=demo_users["responder"],
+    )
+    return incident
+
+
+def test_rising_past_the_alert_level_tells_the_lead_once(
+    incident, demo_users, django_capture_on_commit_callbacks
+):
+    police = demo_users["police"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert record(incident, police, 2, hours_ago=48)[1] is False
+        assert record(incident, police, 3, hours_ago=24)[1] is False
+        assert record(incident, police, 4, hours_ago=2)[1] is True
+        assert record(incident, police, 5, hours_ago=1)[1] is False  # already past it
+    assert [message.to for message in mail.outbox] == [["responder@example.org"]]
+    assert "tension in Northbridge Central is now 4" in mail.outbox[0].subject
+    assert incident.timeline.filter(text__contains="past the alert level of 4").count() == 1
+
+
+def test_each_area_has_its_own_trend(incident, demo_users):
+    record(incident, demo_users["police"], 2, hours_ago=5, area="Eastgate estate")
+    record(incident, demo_users["police"], 4, hours_ago=4)
+    record(incident, demo_users["police"], 3, hours_ago=1, area="eastgate estate")
+    trends = selectors.trends(incident)
+    assert [t.area for t in trends] == ["Northbridge Central", "Eastgate estate"]  # alerts first
+    assert trends[1].chart_data()["values"] == [2, 3]
+    assert trends[0].chart_data()["alert"] == scale()["alert_at"]
+
+
+def test_suggested_actions_go_into_the_plan(client_for, incident, demo_users):
+    record(incident, demo_users["police"], 4)
+    client = client_for("responder")
+    page = client.get(reverse("tension:overview", args=[incident.pk])).content.decode()
+    first = scale()["suggested_actions"][0]["title"]
+    assert first in page
+    client.post(reverse("tension:add_action", args=[incident.pk, 0]))
+    assert incident.actions.filter(title=first).exists()
+    client.post(reverse("tension:add_action", args=[incident.pk, 99]))
+    assert incident.actions.count() == 2
+
+
+def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_users):
+    record(incident, demo_users["police"], 2, hours_ago=3)
+    record(incident, demo_users["police"], 3, hours_ago=1)
+    content = client_for("viewer").get(reverse("tension:overview", args=[incident.pk])).content.decode()
+    assert 'data-chart-source="trend-data-northbridge-central"' in content
+    assert 'id="trend-data-northbridge-central" type="application/json"' in content
+    assert content.count('govuk-table__cell--numeric">2 (Unsettled)') == 1
+    assert "3 (Raised)" in content
+
+
+def test_bad_readings_are_explained(client_for, incident):
+    response = client_for("police").post(
+        reverse("tension:record", args=[incident.pk]),
+        {"area": "Eastgate", "level": "9", "observed_at": "2099-01-01T10:00"},
+    )
+    content = response.content.decode()
+    assert "Select a valid choice" in content and "A reading cannot be in the future" in content
+    assert "Enter the source" in content
+    assert not incident.tension_readings.exists()
+
+
+def test_viewers_cannot_record_readings(client_for, incident):
+    assert client_for("viewer").post(reverse("tension:record", args=[incident.pk]), {}).status_code == 403
+
+
+def test_levels_outside_the_scale_are_refused(incident, demo_users):
+    with pytest.raises(services.TensionError):
+        record(incident, demo_users["police"], 7)
