@@ -5,3 +5,9 @@ class CommunicationsConfig(AppConfig):
     name = "svtoolkit.communications"
     label = "communications"
     verbose_name = "Communications"
+
+    def ready(self):
+        from svtoolkit.communications.demo import seed_demo_communications
+        from svtoolkit.core.demo import register_demo_seeder
+
+        register_demo_seeder(order=41, name="communications", seed=seed_demo_communications)
