@@ -153,3 +153,17 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
     assert send_update_reminders.enqueue().return_value == 1
     assert mail.outbox[-1].to == ["responder@example.org"]
     assert send_update_reminders.enqueue().return_value == 0  # once a day
+
+
+def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    services.sign_off(sign_off=police, by=demo_users["police"], comment="Agreed with the SIO")
+    page = (
+        client_for("viewer")
+        .get(reverse("communications:message", args=[press_statement.incident_id, press_statement.pk]))
+        .content.decode()
+    )
+    assert "by Pat Hughes: Agreed with the SIO" in page
+    assert 'Northbridge Council Community Safety Team</td><td class="govuk-table__cell">Not yet' in page
+    assert "Sign off for" not in page  # a viewer signs nothing
