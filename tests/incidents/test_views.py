@@ -286,3 +286,13 @@ def test_an_exercise_incident_is_recorded_from_the_exercise(client_for, demo, de
     )
     incident = Incident.objects.get()
     assert incident.exercise == exercise and incident.is_exercise
+
+
+def test_malformed_ids_in_query_strings_are_not_found(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    assert (
+        client.get(reverse("incidents:decision_add", args=[incident.pk]), {"supersedes": "abc"}).status_code
+        == 404
+    )
+    assert client.get(reverse("incidents:record"), {"exercise": "1 OR 1=1"}).status_code == 404

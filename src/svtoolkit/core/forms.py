@@ -13,3 +13,13 @@ def show_edit_conflict(form, *, thing: str, current_revision: int) -> None:
     )
     form.data = form.data.copy()
     form.data["revision"] = current_revision
+
+
+def id_from(value) -> int:
+    """An object id from a query string or hidden field; anything else is a page not found, not an error."""
+    from django.http import Http404
+
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such object") from None

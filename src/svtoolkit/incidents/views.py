@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.core.forms import id_from, show_edit_conflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
@@ -66,7 +66,7 @@ def incidents(request):
 @access.requires(access.can_record_incident)
 def record(request):
     exercise_id = request.POST.get("exercise") or request.GET.get("exercise")
-    exercise = exercise_in(request.partnership, exercise_id) if exercise_id else None
+    exercise = exercise_in(request.partnership, id_from(exercise_id)) if exercise_id else None
     initial = (
         {"title": exercise.title, "incident_types": exercise.incident_types, "is_exercise": True}
         if exercise
@@ -390,11 +390,8 @@ def decisions(request, incident_id):
 @access.requires(access.can_manage_incident)
 def decision_add(request, incident_id):
     shown = _incident(request, incident_id)
-    superseded = None
-    if request.GET.get("supersedes") or request.POST.get("supersedes"):
-        superseded = selectors.decision_in(
-            shown, request.GET.get("supersedes") or request.POST.get("supersedes")
-        )
+    superseded_id = request.POST.get("supersedes") or request.GET.get("supersedes")
+    superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
