@@ -141,6 +141,18 @@ def can_sign_off(user, partnership, sign_off) -> bool:
     )
 
 
+def can_read_message(user, partnership, message) -> bool:
+    """A message naming or showing someone affected is read, until published, only by the need-to-know list
+    and those who sign it off; everyone else who sees the incident sees that it exists."""
+    if (
+        not message.names_or_images
+        or message.status == "published"
+        or can_read_people(user, message.incident)
+    ):
+        return True
+    return any(can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all())
+
+
 def partner_organisation_id(user, partnership) -> int | None:
     """The organisation a partner represents in this partnership (their own view of an incident)."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))

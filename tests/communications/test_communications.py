@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from svtoolkit.communications import services
 from svtoolkit.communications.models import Message, MessageStatus
+from svtoolkit.incidents import services as incident_services
 from tests.communications.access import demo_message
 from tests.incidents.access import demo_incident
 
@@ -18,7 +19,11 @@ def incident(demo, demo_users):
 
 @pytest.fixture
 def press_statement(demo, demo_users, incident):
-    approvers = [demo.organisations.get(kind="police"), demo.organisations.get(kind="council")]
+    council = demo.organisations.get(kind="council")
+    incident_services.add_participant(
+        incident=incident, organisation=council, contact=None, by=demo_users["responder"]
+    )
+    approvers = [demo.organisations.get(kind="police"), council]
     return demo_message(demo, demo_users, incident, approvers=approvers)
 
 
@@ -167,3 +172,25 @@ def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):
     assert "by Pat Hughes: Agreed with the SIO" in page
     assert 'Northbridge Council Community Safety Team</td><td class="govuk-table__cell">Not yet' in page
     assert "Sign off for" not in page  # a viewer signs nothing
+
+
+def test_approvers_must_take_part_in_the_incident(incident, demo, demo_users):
+    with pytest.raises(
+        services.CommunicationsError, match="add Northbridge University Hospital as a partner"
+    ):
+        demo_message(demo, demo_users, incident, approvers=[demo.organisations.get(kind="health_hospital")])
+    assert not Message.objects.exists()
+
+
+def test_a_message_naming_someone_is_hidden_from_those_who_need_not_read_it(
+    client_for, incident, demo, demo_users
+):
+    message = demo_message(demo, demo_users, incident)
+    Message.objects.filter(pk=message.pk).update(
+        names_or_images=True, body="Jay Smith's family thanks everyone"
+    )
+    url = reverse("communications:message", args=[incident.pk, message.pk])
+    assert "Jay Smith" not in client_for("viewer").get(url).content.decode()
+    client_for("viewer").logout()
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    assert "Jay Smith" in client_for("police").get(url).content.decode()  # signing it off for the police

@@ -67,6 +67,8 @@ def test_those_off_the_list_see_that_records_exist_but_not_who(client_for, incid
 
 def test_opening_a_record_asks_for_a_reason_and_is_audited(client_for, incident, person, demo_users):
     client = client_for("responder")
+    listing = client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    assert "Jay Smith" not in listing and "Victim" in listing  # names only once a record is opened
     url = reverse("incidents:person", args=[incident.pk, person.pk])
     asked = client.get(url).content.decode()
     assert "Why do you need to open this record?" in asked and "Trauma support" not in asked

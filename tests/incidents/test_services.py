@@ -285,3 +285,35 @@ def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_
     assert "Door-knock Eastgate Road" in sent["responder@example.org"]
     assert "Not due yet" not in sent["responder@example.org"]
     assert send_overdue_reminders.enqueue().return_value == 0  # not again within the day
+
+
+def test_done_keeps_the_time_it_was_first_done(incident, demo_users):
+    action = incident.actions.get()
+    fields = {"owner_organisation": action.owner_organisation, "owner": None, "not_needed_reason": ""}
+    services.update_action(
+        action=action,
+        by=demo_users["police"],
+        expected_revision=action.revision,
+        status=ActionStatus.DONE,
+        note="",
+        **fields,
+    )
+    first_done = action.completed_at
+    services.update_action(
+        action=action,
+        by=demo_users["police"],
+        expected_revision=action.revision,
+        status=ActionStatus.DONE,
+        note="Footage handed to the investigation team",
+        **fields,
+    )
+    assert action.completed_at == first_done
+    services.update_action(
+        action=action,
+        by=demo_users["police"],
+        expected_revision=action.revision,
+        status=ActionStatus.IN_PROGRESS,
+        note="",
+        **fields,
+    )
+    assert action.completed_at is None

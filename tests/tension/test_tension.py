@@ -63,8 +63,8 @@ def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_
     record(incident, demo_users["police"], 2, hours_ago=3)
     record(incident, demo_users["police"], 3, hours_ago=1)
     content = client_for("viewer").get(reverse("tension:overview", args=[incident.pk])).content.decode()
-    assert 'data-chart-source="trend-data-northbridge-central"' in content
-    assert 'id="trend-data-northbridge-central" type="application/json"' in content
+    assert 'data-chart-source="trend-data-1"' in content
+    assert 'id="trend-data-1" type="application/json"' in content
     assert content.count('govuk-table__cell--numeric">2 (Unsettled)') == 1
     assert "3 (Raised)" in content
 

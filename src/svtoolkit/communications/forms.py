@@ -4,6 +4,7 @@ from django import forms
 
 from svtoolkit.communications.models import MessageKind
 from svtoolkit.incidents.forms import datetime_field, members_of
+from svtoolkit.partnerships.models import Organisation
 
 
 class PlanForm(forms.Form):
@@ -72,9 +73,12 @@ class MessageForm(forms.Form):
         error_messages={"required": "Choose at least one organisation to sign it off"},
     )
 
-    def __init__(self, *args, partnership, **kwargs):
+    def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approvers"].queryset = partnership.organisations.filter(is_active=True)
+        # Only organisations taking part can see the incident to sign the message off.
+        self.fields["approvers"].queryset = Organisation.objects.filter(
+            pk__in=incident.participations.values("organisation_id")
+        )
 
 
 class SignOffForm(forms.Form):

@@ -39,3 +39,17 @@ def sign_off_in(message, sign_off_id) -> SignOff:
 
 def monitoring_notes(incident):
     return incident.monitoring_notes.select_related("noted_by")
+
+
+def signable_by(message, user, partnership) -> list[SignOff]:
+    """The sign-offs this person can give now: pending ones for an organisation they represent."""
+    from svtoolkit import access
+    from svtoolkit.communications.models import MessageStatus
+
+    if message.status != MessageStatus.AWAITING_SIGNOFF:
+        return []
+    return [
+        pending
+        for pending in message.sign_offs.all()
+        if not pending.signed_at and access.can_sign_off(user, partnership, pending)
+    ]

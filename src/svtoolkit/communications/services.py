@@ -76,6 +76,12 @@ def draft_message(
     approvers,
     request=None,
 ) -> Message:
+    taking_part = set(incident.participations.values_list("organisation_id", flat=True))
+    outsiders = [str(organisation) for organisation in approvers if organisation.pk not in taking_part]
+    if outsiders:
+        raise CommunicationsError(
+            f"Approvers must take part in the incident: add {', '.join(outsiders)} as a partner first."
+        )
     message = Message.objects.create(
         incident=incident,
         kind=kind,

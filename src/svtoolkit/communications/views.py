@@ -66,7 +66,7 @@ def plan(request, incident_id):
 @access.requires(access.can_manage_incident)
 def message_add(request, incident_id):
     shown = _incident(request, incident_id)
-    form = MessageForm(request.POST or None, partnership=request.partnership)
+    form = MessageForm(request.POST or None, incident=shown)
     if request.method == "POST" and form.is_valid():
         drafted = services.draft_message(
             incident=shown, by=request.user, request=request, **form.cleaned_data
@@ -84,18 +84,15 @@ def message_add(request, incident_id):
 def message(request, incident_id, message_id):
     shown = _incident(request, incident_id)
     found = selectors.message_in(shown, message_id)
-    signable = [
-        s
-        for s in found.sign_offs.all()
-        if not s.signed_at and access.can_sign_off(request.user, request.partnership, s)
-    ]
+    signable = selectors.signable_by(found, request.user, request.partnership)
     return render(
         request,
         "communications/message.html",
         {
             "incident": shown,
             "message": found,
-            "signable": signable if found.status == "awaiting_signoff" else [],
+            "signable": signable,
+            "can_read": access.can_read_message(request.user, request.partnership, found),
             "sign_off_form": SignOffForm(),
             "family_form": FamilyAgreementForm(),
             "can_manage": access.can_manage_incident(request.user, request.partnership),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class IncidentStatus(models.TextChoices):
@@ -104,7 +105,8 @@ class Categorisation(models.Model):
         get_latest_by = ["decided_at", "id"]
 
     def __str__(self):
-        return f"Categorisation of {self.incident.reference} at {self.decided_at:%d %b %Y %H:%M}"
+        decided = timezone.localtime(self.decided_at)
+        return f"Categorisation of {self.incident.reference} at {decided:%d %b %Y %H:%M}"
 
     @property
     def categories(self) -> set[str]:
@@ -379,7 +381,8 @@ class NeedToKnow(models.Model):
     """A person allowed to read the people-affected records of one incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="need_to_know")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Protected: deleting the account must not silently empty the list (accounts are switched off instead).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

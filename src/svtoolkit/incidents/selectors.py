@@ -16,6 +16,7 @@ from svtoolkit.incidents.models import (
     Incident,
     LeadAssignment,
     Participation,
+    PersonRole,
     PlanAction,
     TimelineEntry,
 )
@@ -58,10 +59,6 @@ class AreaProgress:
     total: int
     done: int
     overdue: int
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
 
 
 def plan_progress(incident) -> list[AreaProgress]:
@@ -193,14 +190,18 @@ def incidents_home_section(*, user, partnership) -> dict | None:
 
 def people_summary(incident) -> list[dict]:
     """How many people of each role are recorded: what those off the need-to-know list may see."""
-    return list(incident.people.values("role").annotate(count=Count("id")).order_by("role"))
+    rows = incident.people.values("role").annotate(count=Count("id")).order_by("role")
+    return [{"label": PersonRole(row["role"]).label.lower(), "count": row["count"]} for row in rows]
 
 
 def people_for(user, incident) -> QuerySet | None:
-    """Names and roles of the people affected for someone on the need-to-know list; None for anyone else."""
+    """The records, by role and age band only, for someone on the need-to-know list; None for anyone else.
+
+    Names appear only when a record is opened with a reason (read_person), which is audited.
+    """
     if not access.can_read_people(user, incident):
         return None
-    return incident.people.only("id", "name", "role", "age_band", "incident_id")
+    return incident.people.only("id", "role", "age_band", "incident_id")
 
 
 def read_person(*, user, incident, person_id, reason: str, request=None):

@@ -260,6 +260,8 @@ def _current_categories(incident) -> set[str]:
 
 def _add_applicable_actions(*, incident, by, categories, reason) -> int:
     """Add an action for each item of the incident's checklist version that applies and is not planned yet."""
+    # One drawing at a time per incident, so a double submission cannot plan the same item twice.
+    Incident.objects.select_for_update().get(pk=incident.pk)
     version = incident.playbook_version
     timings = version.vocabularies["timings"]
     planned = set(incident.actions.exclude(item=None).values_list("item_id", flat=True))
@@ -347,7 +349,8 @@ def update_action(
         owner_organisation=owner_organisation,
         owner=owner,
         not_needed_reason=not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
-        completed_at=timezone.now() if status == ActionStatus.DONE else None,
+        # Done keeps the time it was first done; leaving done clears it.
+        completed_at=(action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
     )
     if not updated:
         raise EditConflict("Someone else changed this action while you were editing it.")
@@ -389,6 +392,9 @@ def add_update(*, incident, by, text, request=None) -> TimelineEntry:
 @transaction.atomic
 def record_decision(*, incident, by, what, why, supersedes=None, request=None) -> Decision:
     """Log a decision. Decisions are never edited: a changed mind is a new decision superseding the old."""
+    if supersedes is not None:
+        # Locked, so two people superseding the same decision at once cannot both succeed.
+        supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
     if supersedes is not None and (
         supersedes.incident_id != incident.pk or hasattr(supersedes, "superseded_by")
     ):
@@ -472,6 +478,8 @@ def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
 
 @transaction.atomic
 def remove_from_need_to_know(*, entry, by, request=None) -> None:
+    # Locked, so two people taking each other off at once cannot empty the list.
+    Incident.objects.select_for_update().get(pk=entry.incident_id)
     if entry.incident.need_to_know.count() == 1:
         raise IncidentError("Someone must stay on the need-to-know list.")
     _log(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")

@@ -33,8 +33,11 @@ from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import exercise_in, published_version
 
 
-def _incident_types(partnership) -> dict:
-    version = published_version(partnership)
+def _incident_types(partnership, incident=None) -> dict:
+    """The incident's own types vocabulary (its checklist version, else its partnership's), or a new one's."""
+    version = (incident.playbook_version if incident else None) or published_version(
+        incident.partnership if incident else partnership
+    )
     return (version.vocabularies if version else default_vocabularies())["incident_types"]
 
 
@@ -555,7 +558,7 @@ def edit_record(request, incident_id):
         "revision": shown.revision,
     }
     form = EditRecordForm(
-        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership)
+        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership, shown)
     )
     conflict = None
     if request.method == "POST" and form.is_valid():

@@ -24,6 +24,6 @@ def meeting_calendar(meeting) -> bytes:
     link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
     event.add("description", f"{meeting.agenda}\n\nDetails: {link}")
     event.add("url", link)
-    event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
+    event.add("status", "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()

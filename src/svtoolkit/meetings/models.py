@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class MeetingKind(models.TextChoices):
@@ -12,7 +13,6 @@ class MeetingKind(models.TextChoices):
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 class Meeting(models.Model):
@@ -43,7 +43,7 @@ class Meeting(models.Model):
         ordering = ["incident", "starts_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()}, {self.starts_at:%d %b %Y %H:%M}"
+        return f"{self.get_kind_display()}, {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
 
 class Attendance(models.Model):

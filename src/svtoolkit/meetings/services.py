@@ -74,8 +74,9 @@ def schedule_meetings(
 @transaction.atomic
 def record_outcome(*, meeting, by, attended, minutes, decisions, actions, request=None) -> Meeting:
     """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise MeetingError("A cancelled meeting has no outcome to record.")
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError("The outcome of this meeting has already been recorded.")
     Attendance.objects.filter(meeting=meeting).delete()
     Attendance.objects.bulk_create(
         Attendance(meeting=meeting, organisation=organisation, attended=organisation in attended)

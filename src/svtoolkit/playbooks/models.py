@@ -65,9 +65,6 @@ class PlaybookVersion(models.Model):
     def is_draft(self) -> bool:
         return self.status == VersionStatus.DRAFT
 
-    def timing_label(self, code: str) -> str:
-        return self.vocabularies["timings"].get(code, {}).get("label", code)
-
 
 class Area(models.Model):
     """An area of the checklist (incident reporting, communications, ...) within one version."""

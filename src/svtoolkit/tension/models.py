@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AreaKind(models.TextChoices):
@@ -44,4 +45,4 @@ class TensionReading(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.area}: {self.level} at {self.observed_at:%d %b %H:%M}"
+        return f"{self.area}: {self.level} at {timezone.localtime(self.observed_at):%d %b %H:%M}"

@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.utils.text import slugify
-
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
 
@@ -12,10 +10,7 @@ from svtoolkit.tension.scale import level_label, scale
 class AreaTrend:
     area: str
     readings: list[TensionReading]
-
-    @property
-    def key(self) -> str:
-        return slugify(self.area)
+    position: str = ""  # names the chart's data on the page; areas may share a slug, never a position
 
     @property
     def latest(self) -> TensionReading:
@@ -40,7 +35,10 @@ def trends(incident) -> list[AreaTrend]:
     by_area: dict[str, AreaTrend] = {}
     for reading in incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id"):
         by_area.setdefault(reading.area.lower(), AreaTrend(reading.area, [])).readings.append(reading)
-    return sorted(by_area.values(), key=lambda trend: (not trend.above_alert, trend.area.lower()))
+    ordered = sorted(by_area.values(), key=lambda trend: (not trend.above_alert, trend.area.lower()))
+    for position, trend in enumerate(ordered, start=1):
+        trend.position = str(position)
+    return ordered
 
 
 def level_labels() -> dict[int, str]:
