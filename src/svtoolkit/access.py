@@ -126,6 +126,20 @@ def can_read_people(user, incident) -> bool:
     return user.is_authenticated and NeedToKnow.objects.filter(incident=incident, user=user).exists()
 
 
+def can_add_person(user, partnership, incident) -> bool:
+    """The response team records people affected; once records exist, only those on the list add to them."""
+    if not can_manage_incident(user, partnership):
+        return False
+    return can_read_people(user, incident) or not incident.people.exists()
+
+
+def can_share_incident(user, partnership, incident) -> bool:
+    """Only the lead partnership's response team shares an incident with another partnership."""
+    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
+        partnership, "pk", None
+    )
+
+
 def can_manage_need_to_know(user, partnership, incident) -> bool:
     """Adding people and deciding who needs to know: the response team, and only those already on the list."""
     return can_manage_incident(user, partnership) and can_read_people(user, incident)

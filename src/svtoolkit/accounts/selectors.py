@@ -79,3 +79,12 @@ def coordinator_home_section(*, user, partnership) -> dict | None:
             list(members_without_authenticator(partnership)) if partnership.require_two_factor else []
         ),
     }
+
+
+def member_users(partnership) -> QuerySet:
+    """The active people of a partnership, for choosing an owner, chair, lead officer or contact."""
+    from svtoolkit.accounts.models import User
+
+    return User.objects.filter(memberships__partnership=partnership, is_active=True).order_by(
+        "full_name", "email"
+    )

@@ -2,8 +2,9 @@
 
 from django import forms
 
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
-from svtoolkit.incidents.forms import datetime_field, members_of
+from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.partnerships.models import Organisation
 
 
@@ -34,7 +35,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["updates_owner"].queryset = members_of(partnership)
+        self.fields["updates_owner"].queryset = member_users(partnership)
 
     def clean(self):
         cleaned = super().clean()

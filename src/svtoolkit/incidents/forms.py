@@ -1,8 +1,8 @@
 """What responders and partners type about an incident, with messages a person understands."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus, NotificationSource, PersonAffected
 from svtoolkit.partnerships.models import Contact, Partnership
@@ -22,10 +22,6 @@ def datetime_field(label, required_message, **kwargs):
         },
         **kwargs,
     )
-
-
-def members_of(partnership):
-    return get_user_model().objects.filter(memberships__partnership=partnership).order_by("full_name")
 
 
 class IncidentForm(forms.Form):
@@ -143,7 +139,7 @@ class LeadForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["officer"].queryset = members_of(partnership)
+        self.fields["officer"].queryset = member_users(partnership)
 
 
 class ParticipantForm(forms.Form):
@@ -194,7 +190,7 @@ class ActionUpdateForm(forms.Form):
     def __init__(self, *args, partnership, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["owner"].queryset = members_of(partnership)
+        self.fields["owner"].queryset = member_users(partnership)
         # Partners report progress on their own actions; reassigning work is for the response team.
         for name in ("owner_organisation", "owner"):
             self.fields[name].disabled = not can_reassign
@@ -223,7 +219,7 @@ class NewActionForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["owner"].queryset = members_of(partnership)
+        self.fields["owner"].queryset = member_users(partnership)
 
 
 class UpdateForm(forms.Form):
@@ -317,7 +313,7 @@ class PersonAffectedForm(forms.ModelForm):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["single_point_of_contact"].queryset = members_of(partnership)
+        self.fields["single_point_of_contact"].queryset = member_users(partnership)
         self.fields["single_point_of_contact"].empty_label = "Nobody yet"
 
 
@@ -337,7 +333,7 @@ class NeedToKnowForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = members_of(partnership)
+        self.fields["user"].queryset = member_users(partnership)
 
 
 class EditRecordForm(forms.Form):

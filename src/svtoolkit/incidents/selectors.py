@@ -118,6 +118,7 @@ def incident_page(incident, *, user, partnership) -> dict:
         ),
         "can_manage": access.can_manage_incident(user, partnership),
         "can_work": access.can_work_incident(user, partnership),
+        "can_share": access.can_share_incident(user, partnership, incident),
     }
 
 

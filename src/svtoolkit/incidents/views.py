@@ -435,8 +435,8 @@ def status(request, incident_id):
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
     shown = _incident(request, incident_id)
-    if shown.partnership_id != request.partnership.pk:
-        access.deny(request, reason="only the lead partnership shares an incident")
+    if not access.can_share_incident(request.user, request.partnership, shown):
+        access.deny(request, reason="can_share_incident")
     form = ShareForm(request.POST or None, exclude=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.share_incident(
@@ -457,19 +457,15 @@ def share(request, incident_id):
 @access.requires(access.is_member)
 def people(request, incident_id):
     shown = _incident(request, incident_id)
-    summary = selectors.people_summary(shown)
-    readable = selectors.people_for(request.user, shown)
     return render(
         request,
         "incidents/people.html",
         {
             "incident": shown,
-            "summary": summary,
-            "people": readable,
+            "summary": selectors.people_summary(shown),
+            "people": selectors.people_for(request.user, shown),
             "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
-            # Once records exist, only those on the list may add to them (they would see them after).
-            "can_add": access.can_manage_incident(request.user, request.partnership)
-            and (readable is not None or not summary),
+            "can_add": access.can_add_person(request.user, request.partnership, shown),
         },
     )
 
@@ -477,8 +473,8 @@ def people(request, incident_id):
 @access.requires(access.can_manage_incident)
 def person_add(request, incident_id):
     shown = _incident(request, incident_id)
-    if shown.people.exists() and not access.can_read_people(request.user, shown):
-        access.deny(request, reason="can_read_people")
+    if not access.can_add_person(request.user, request.partnership, shown):
+        access.deny(request, reason="can_add_person")
     form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from svtoolkit.incidents.forms import datetime_field, members_of
+from svtoolkit.accounts.selectors import member_users
+from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.meetings.models import MeetingKind
 
 
@@ -64,7 +65,7 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = members_of(partnership)
+        self.fields["chair"].queryset = member_users(partnership)
         self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
 
     def clean(self):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import User
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.partnerships.models import Contact, Organisation, SupportService
 
 
@@ -58,13 +59,6 @@ def support_services_of(partnership) -> QuerySet[SupportService]:
 
 def support_service_in(partnership, service_id) -> SupportService:
     return get_object_or_404(support_services_of(partnership), pk=service_id)
-
-
-def members_of(partnership) -> QuerySet[User]:
-    """The people who may own directory entries: members of the partnership."""
-    return User.objects.filter(memberships__partnership=partnership, is_active=True).order_by(
-        "full_name", "email"
-    )
 
 
 # --- Review reminders --------------------------------------------------------------------------------
@@ -122,7 +116,7 @@ def overdue_entries(partnership, *, owner=None, today: date | None = None) -> li
 
 def overdue_entries_by_owner(partnership, *, today: date | None = None) -> dict[User, list[OverdueEntry]]:
     """Overdue entries grouped by their owner, for owners who are still active members."""
-    members = set(members_of(partnership))
+    members = set(member_users(partnership))
     grouped: dict[User, list[OverdueEntry]] = {}
     for entry in overdue_entries(partnership, today=today):
         if entry.owner in members:

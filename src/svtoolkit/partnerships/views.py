@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.partnerships import contacts_csv, selectors, services
 from svtoolkit.partnerships.forms import (
     ContactForm,
@@ -50,7 +51,7 @@ def _entry_form_page(request, *, form, save, template, context, success_message,
 def _form_kwargs(request, entry=None):
     return {
         "partnership": request.partnership,
-        "members": selectors.members_of(request.partnership),
+        "members": member_users(request.partnership),
         "entry": entry,
     }
 
@@ -299,7 +300,7 @@ def contacts_import(request):
         request.POST or None,
         request.FILES or None,
         organisations=selectors.active_organisations(request.partnership),
-        members=selectors.members_of(request.partnership),
+        members=member_users(request.partnership),
     )
     if request.method == "POST" and form.is_valid():
         count = services.import_contacts(

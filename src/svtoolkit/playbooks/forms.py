@@ -1,8 +1,8 @@
 """What coordinators type when adapting the checklist, rating readiness and planning exercises."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
 
@@ -118,7 +118,7 @@ class RatingForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.filter(memberships__partnership=partnership)
+        self.fields["owner"].queryset = member_users(partnership)
 
     def clean(self):
         cleaned = super().clean()
