@@ -46,6 +46,7 @@ from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
+from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
 from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
@@ -54,6 +55,7 @@ EXPECTED.update(INCIDENT_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)
+EXPECTED.update(RECOVERY_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar"}
+NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed"}

@@ -60,6 +60,7 @@ def url_args(demo, demo_users):
     from tests.meetings.access import url_kwargs as meeting_kwargs
     from tests.partnerships.access import url_kwargs as directory_kwargs
     from tests.playbooks.access import url_kwargs as playbook_kwargs
+    from tests.recovery.access import url_kwargs as recovery_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
 
     arguments = {}
@@ -71,6 +72,7 @@ def url_args(demo, demo_users):
         meeting_kwargs,
         communications_kwargs,
         tension_kwargs,
+        recovery_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "svtoolkit.meetings",
     "svtoolkit.communications",
     "svtoolkit.tension",
+    "svtoolkit.recovery",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("svtoolkit.meetings.urls")),
     path("", include("svtoolkit.communications.urls")),
     path("", include("svtoolkit.tension.urls")),
+    path("", include("svtoolkit.recovery.urls")),
     path("", include("svtoolkit.audit.urls")),
     path("admin/", admin.site.urls),
 ]

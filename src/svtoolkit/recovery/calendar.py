@@ -1,0 +1,24 @@
+"""Milestones as an iCalendar feed: all-day events naming each incident by its reference only."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+
+def milestones_calendar(milestones) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "svtoolkit recovery calendar")
+    for milestone in milestones:
+        event = Event()
+        event.add("uid", f"milestone-{milestone.pk}@svtoolkit")
+        event.add("dtstamp", milestone.created_at)
+        event.add("dtstart", milestone.date)
+        event.add("dtend", milestone.date + timedelta(days=1))
+        event.add("summary", f"{milestone.incident.reference}: {milestone.title}")
+        event.add("url", settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id]))
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,94 @@
+"""The recovery calendar: anniversaries the lead confirms, court dates, reviews and events; personal feeds."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.recovery.models import CalendarFeed, Milestone, MilestoneKind
+
+ANNIVERSARIES = [
+    ("One month on", relativedelta(months=1)),
+    ("Six months on", relativedelta(months=6)),
+    ("One year on", relativedelta(years=1)),
+]
+
+
+class RecoveryError(Exception):
+    """A rule of the recovery calendar was broken; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ProposedAnniversary:
+    title: str
+    date: date
+
+
+def proposed_anniversaries(incident) -> list[ProposedAnniversary]:
+    """One month, six months and one year after the incident, less those already confirmed."""
+    happened = timezone.localtime(incident.occurred_at).date()
+    confirmed = set(incident.milestones.filter(kind=MilestoneKind.ANNIVERSARY).values_list("date", flat=True))
+    proposals = [ProposedAnniversary(title, happened + step) for title, step in ANNIVERSARIES]
+    return [proposal for proposal in proposals if proposal.date not in confirmed]
+
+
+@transaction.atomic
+def add_milestone(*, incident, by, kind, title, date, notes="", request=None) -> Milestone:
+    milestone = Milestone.objects.create(
+        incident=incident, kind=kind, title=title.strip(), date=date, notes=notes.strip(), created_by=by
+    )
+    incident_services.log_change(
+        incident=incident,
+        by=by,
+        text=f"On the recovery calendar: {milestone.title}, {milestone.date:%d %B %Y}.",
+    )
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=incident.partnership,
+        target=milestone,
+        request=request,
+    )
+    return milestone
+
+
+def confirm_anniversary(*, incident, by, index: int, request=None) -> Milestone:
+    """The lead confirms one of the proposed anniversaries (by its place in today's proposals)."""
+    proposals = proposed_anniversaries(incident)
+    if not 0 <= index < len(proposals):
+        raise RecoveryError("That anniversary is no longer proposed: it may have been confirmed already.")
+    proposal = proposals[index]
+    return add_milestone(
+        incident=incident,
+        by=by,
+        kind=MilestoneKind.ANNIVERSARY,
+        title=proposal.title,
+        date=proposal.date,
+        request=request,
+    )
+
+
+@transaction.atomic
+def issue_feed(*, user, request=None) -> str:
+    """A new secret feed link for the person (any earlier one stops working); the secret is shown once."""
+    CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed.objects.create(user=user, token_hash=CalendarFeed.hash_token(token))
+    record(action=AuditAction.CREATE, actor=user, target=feed, request=request)
+    return token
+
+
+@transaction.atomic
+def revoke_feeds(*, user, request=None) -> int:
+    revoked = CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        record(action=AuditAction.DELETE, actor=user, detail={"what": "calendar feed"}, request=request)
+    return revoked

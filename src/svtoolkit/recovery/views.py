@@ -1,0 +1,101 @@
+"""The recovery calendar: per incident, across the partnership, and as a personal feed."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.incidents.selectors import incident_for
+from svtoolkit.recovery import selectors, services
+from svtoolkit.recovery.calendar import milestones_calendar
+from svtoolkit.recovery.forms import MilestoneForm
+
+
+def _incident(request, incident_id):
+    return incident_for(request.user, request.partnership, incident_id)
+
+
+@access.requires(access.is_member)
+def incident_calendar(request, incident_id):
+    shown = _incident(request, incident_id)
+    can_manage = access.can_manage_incident(request.user, request.partnership)
+    return render(
+        request,
+        "recovery/incident.html",
+        {
+            "incident": shown,
+            "milestones": selectors.milestones_of(shown),
+            "proposals": list(enumerate(services.proposed_anniversaries(shown))) if can_manage else [],
+            "can_manage": can_manage,
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def confirm_anniversary(request, incident_id, index):
+    shown = _incident(request, incident_id)
+    try:
+        milestone = services.confirm_anniversary(
+            incident=shown, by=request.user, index=index, request=request
+        )
+    except services.RecoveryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{milestone.title} ({milestone.date:%d %B %Y}) is on the calendar.")
+    return redirect("recovery:incident", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+def milestone_add(request, incident_id):
+    shown = _incident(request, incident_id)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.add_milestone(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The date is on the recovery calendar.")
+        return redirect("recovery:incident", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Add a date to the recovery calendar", "button": "Add"},
+    )
+
+
+@access.requires(access.is_member)
+def calendar(request):
+    return render(
+        request,
+        "recovery/calendar.html",
+        {
+            "milestones": selectors.upcoming_for(request.user, request.partnership),
+            "has_feed": selectors.has_live_feed(request.user),
+        },
+    )
+
+
+@access.signed_in
+@require_POST
+def feed_issue(request):
+    token = services.issue_feed(user=request.user, request=request)
+    link = request.build_absolute_uri(reverse("recovery:feed", args=[token]))
+    return render(request, "recovery/feed_issued.html", {"link": link})
+
+
+@access.signed_in
+@require_POST
+def feed_revoke(request):
+    services.revoke_feeds(user=request.user, request=request)
+    messages.success(request, "Your calendar link no longer works.")
+    return redirect("recovery:calendar")
+
+
+@access.public
+def feed(request, token):
+    owner = selectors.feed_owner(token)
+    if owner is None:
+        return HttpResponse("This calendar link is not valid.", status=404, content_type="text/plain")
+    return HttpResponse(
+        milestones_calendar(selectors.feed_milestones(owner)), content_type="text/calendar; charset=utf-8"
+    )

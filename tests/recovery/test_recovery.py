@@ -1,0 +1,108 @@
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from svtoolkit.recovery import selectors, services
+from svtoolkit.recovery.models import CalendarFeed, Milestone
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    incident.occurred_at = timezone.make_aware(datetime(2026, 1, 31, 15, 40))
+    incident.save()
+    return incident
+
+
+def test_anniversaries_are_proposed_and_the_lead_confirms(incident, demo_users):
+    proposals = services.proposed_anniversaries(incident)
+    assert [(p.title, p.date) for p in proposals] == [
+        ("One month on", date(2026, 2, 28)),
+        ("Six months on", date(2026, 7, 31)),
+        ("One year on", date(2027, 1, 31)),
+    ]
+    services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=2)
+    assert [p.title for p in services.proposed_anniversaries(incident)] == ["One month on", "Six months on"]
+    assert incident.timeline.filter(text__contains="One year on, 31 January 2027").exists()
+    with pytest.raises(services.RecoveryError):
+        services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=5)
+
+
+def test_a_trial_date_goes_on_the_calendar(client_for, incident):
+    client = client_for("responder")
+    url = reverse("recovery:milestone_add", args=[incident.pk])
+    bad = client.post(url, {"kind": "trial", "title": "", "date": "2027-02-30"})
+    assert "Enter a title" in bad.content.decode() and "Enter a real date" in bad.content.decode()
+    client.post(url, {"kind": "trial", "title": "Trial begins", "date": "2027-05-10"})
+    assert Milestone.objects.get().title == "Trial begins"
+
+
+def test_the_feed_carries_only_what_its_owner_may_see(incident, demo, demo_users, other_partnership):
+    services.add_milestone(
+        incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)
+    )
+    hidden, _ = demo_incident(demo, demo_users)
+    hidden.participations.all().delete()  # the police take no part in this one
+    services.add_milestone(
+        incident=hidden, by=demo_users["responder"], kind="inquest", title="Inquest", date=date(2027, 6, 1)
+    )
+
+    token = services.issue_feed(user=demo_users["police"])
+    calendar = Calendar.from_ical(_fetch(token))
+    summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+    assert summaries == [f"{incident.reference}: Trial"]
+    coordinator_view = [m.title for m in selectors.feed_milestones(demo_users["coordinator"])]
+    assert coordinator_view == ["Trial", "Inquest"]
+    assert [m.title for m in selectors.feed_milestones(other_partnership[1].user)] == []
+
+
+def _fetch(token):
+    from django.test import Client
+
+    response = Client().get(reverse("recovery:feed", args=[token]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    return response.content
+
+
+def test_a_new_link_replaces_the_old_and_revoking_stops_it(client_for, demo_users):
+    first = services.issue_feed(user=demo_users["viewer"])
+    second = services.issue_feed(user=demo_users["viewer"])
+    assert selectors.feed_owner(first) is None
+    assert selectors.feed_owner(second) == demo_users["viewer"]
+    assert CalendarFeed.objects.get(revoked_at__isnull=True).token_hash != second  # only the hash is kept
+    client_for("viewer").post(reverse("recovery:feed_revoke"))
+    assert selectors.feed_owner(second) is None
+    from django.test import Client
+
+    assert Client().get(reverse("recovery:feed", args=[second])).status_code == 404
+
+
+def test_issuing_a_link_shows_it_once(client_for):
+    response = client_for("viewer").post(reverse("recovery:feed_issue"))
+    assert "/calendar/feed/" in response.content.decode()
+
+
+def test_partnership_calendar_lists_coming_dates(client_for, incident, demo_users):
+    services.add_milestone(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="memorial",
+        title="Memorial walk",
+        date=timezone.localdate() + timedelta(days=10),
+    )
+    services.add_milestone(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="court",
+        title="First hearing",
+        date=timezone.localdate() - timedelta(days=10),
+    )
+    content = client_for("viewer").get(reverse("recovery:calendar")).content.decode()
+    assert "Memorial walk" in content and "First hearing" not in content
+    assert "Memorial walk" not in client_for("health").get(reverse("recovery:calendar")).content.decode()
