@@ -17,3 +17,31 @@ document.querySelectorAll("canvas[data-chart-source]").forEach((canvas) => {
     options: { animation: false, scales: { y: { min: 1, max: 5, ticks: { stepSize: 1 } } } },
   });
 });
+
+// The reports dashboard: bar and line charts described by the JSON beside each canvas (see
+// reports/selectors.py). Again, the table under each chart gives the same figures.
+document.querySelectorAll("canvas[data-report-chart]").forEach((canvas) => {
+  const data = JSON.parse(document.getElementById(canvas.dataset.reportChart).textContent);
+  const horizontal = Boolean(data.horizontal);
+  const valueAxis = { beginAtZero: true, stacked: Boolean(data.stacked), ...(data.max ? { max: data.max } : {}) };
+  const labelAxis = { stacked: Boolean(data.stacked) };
+  new window.Chart(canvas, {
+    type: data.kind,
+    data: {
+      labels: data.labels,
+      datasets: data.datasets.map((set) => ({
+        label: set.label,
+        data: set.values,
+        borderColor: set.colour,
+        backgroundColor: set.colour,
+        spanGaps: true,
+      })),
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      indexAxis: horizontal ? "y" : "x",
+      scales: horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis },
+    },
+  });
+});

@@ -173,6 +173,23 @@ def partner_organisation_id(user, partnership) -> int | None:
     return membership.organisation_id if membership and membership.role == Role.PARTNER else None
 
 
+# --- Reports ------------------------------------------------------------------------------------------
+# Every member sees the dashboard, the map and the exports of their partnership, but each figure, point and
+# row counts only the incidents that member may see (visible_incidents): a partner's dashboard is the
+# dashboard of the incidents their organisation takes part in. PDFs of an incident follow the incident's
+# own rules; people affected go into a situation report only for the need-to-know list, on request.
+
+
+def can_view_reports(user, partnership) -> bool:
+    """Dashboards, the map and exports: any member, over the incidents they may see."""
+    return is_member(user, partnership)
+
+
+def sees_exact_scenes(user, partnership) -> bool:
+    """Coordinators and responders see where a scene is; everyone else sees only its ward on the map."""
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
 def can_view_audit_log(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 

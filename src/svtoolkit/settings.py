@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "svtoolkit.communications",
     "svtoolkit.tension",
     "svtoolkit.recovery",
+    "svtoolkit.reports",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -282,5 +283,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs each step of every PDF at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("svtoolkit.communications.urls")),
     path("", include("svtoolkit.tension.urls")),
     path("", include("svtoolkit.recovery.urls")),
+    path("", include("svtoolkit.reports.urls")),
     path("", include("svtoolkit.audit.urls")),
     path("admin/", admin.site.urls),
 ]

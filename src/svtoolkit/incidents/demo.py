@@ -32,7 +32,13 @@ def seed_demo_incidents(*, partnership, users) -> None:
             "serious but not life-threatening. Footage is circulating on social media."
         ),
         scenes=[
-            {"description": "Bus stop, Northbridge Academy, Station Road", "area": "Northbridge Central"}
+            {
+                "description": "Bus stop, Northbridge Academy, Station Road",
+                "area": "Northbridge Central",
+                # Inside the fictional wards that reports/data/boundaries/northbridge.geojson draws.
+                "latitude": 51.57150,
+                "longitude": -0.07200,
+            }
         ],
     )
     services.categorise(
@@ -86,7 +92,14 @@ def seed_demo_incidents(*, partnership, users) -> None:
         notification_source="police",
         notified_by="",
         summary="Shots fired in the car park behind Eastgate House; one man injured. Arrests made.",
-        scenes=[{"description": "Car park behind Eastgate House", "area": "Eastgate"}],
+        scenes=[
+            {
+                "description": "Car park behind Eastgate House",
+                "area": "Eastgate",
+                "latitude": 51.57210,
+                "longitude": -0.04710,
+            }
+        ],
     )
     services.categorise(
         incident=shooting,
@@ -111,6 +124,13 @@ def seed_demo_incidents(*, partnership, users) -> None:
         notification_source="btp",
         notified_by="Exercise control",
         summary="Exercise scenario: a corrosive substance thrown at a passenger at Northbridge bus station.",
-        scenes=[{"description": "Northbridge bus station", "area": "Northbridge Central"}],
+        scenes=[
+            {
+                "description": "Northbridge bus station",
+                "area": "Northbridge Central",
+                "latitude": 51.57400,
+                "longitude": -0.06900,
+            }
+        ],
         is_exercise=True,
     )

@@ -38,7 +38,8 @@ def _needs_escape(value: str) -> bool:
     )
 
 
-def _neutralise(value: str) -> str:
+def neutralise_formula(value: str) -> str:
+    """The cell as typed, or with a leading apostrophe if a spreadsheet would run it (every export)."""
     return _ESCAPE + value if _needs_escape(value) else value
 
 
@@ -61,7 +62,7 @@ def contact_row(contact) -> list[str]:
         contact.owner.email if contact.owner else "",
         contact.review_due.isoformat(),
     ]
-    return [_neutralise(value) for value in values]
+    return [neutralise_formula(value) for value in values]
 
 
 def write_contacts(contacts: Iterable, stream) -> int:

@@ -140,13 +140,18 @@ def rating_in(assessment, rating_id) -> ReadinessRating:
 
 def readiness_score(statuses: list[str]) -> int | None:
     """Per cent ready, an item in progress counting as half ready; None when there is nothing to score."""
-    if not statuses:
-        return None
-    points = sum(
-        1.0 if s == ReadinessStatus.READY else 0.5 if s == ReadinessStatus.IN_PROGRESS else 0
-        for s in statuses
+    return score_from_counts(
+        ready=statuses.count(ReadinessStatus.READY),
+        in_progress=statuses.count(ReadinessStatus.IN_PROGRESS),
+        total=len(statuses),
     )
-    return round(100 * points / len(statuses))
+
+
+def score_from_counts(*, ready: int, in_progress: int, total: int) -> int | None:
+    """The same score from counts, for figures counted in the database (the reports' trend)."""
+    if not total:
+        return None
+    return round(100 * (ready + 0.5 * in_progress) / total)
 
 
 @dataclass

@@ -1,0 +1,121 @@
+"""The wards of a partnership's area, shipped as GeoJSON in data/boundaries/<partnership slug>.geojson.
+
+The map draws them as a plain outline (no map tiles are fetched from anywhere), and the server uses them to
+put a scene in its ward and, for those who may not see exact locations, to show the ward's centre instead.
+Polygons are small and few, so the geometry is plain Python: no GIS library is needed.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+BOUNDARIES = Path(__file__).resolve().parent / "data" / "boundaries"
+
+Ring = list[tuple[float, float]]  # (longitude, latitude) points, as GeoJSON orders them
+
+
+@dataclass(frozen=True)
+class Ward:
+    name: str
+    polygons: tuple[tuple[Ring, ...], ...]  # each polygon: its outer ring, then any holes
+
+    def contains(self, longitude: float, latitude: float) -> bool:
+        return any(
+            _inside(polygon[0], longitude, latitude)
+            and not any(_inside(hole, longitude, latitude) for hole in polygon[1:])
+            for polygon in self.polygons
+        )
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(latitude, longitude) of the centroid of the ward's largest polygon, rounded to 5 places."""
+        ring = max((polygon[0] for polygon in self.polygons), key=lambda ring: abs(_area(ring)))
+        area = _area(ring)
+        x = y = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+            cross = x0 * y1 - x1 * y0
+            x += (x0 + x1) * cross
+            y += (y0 + y1) * cross
+        return round(y / (6 * area), 5), round(x / (6 * area), 5)
+
+
+@dataclass(frozen=True)
+class Boundary:
+    name: str
+    wards: tuple[Ward, ...]
+    geojson: dict
+
+    def ward_at(self, latitude: float, longitude: float) -> Ward | None:
+        return next((ward for ward in self.wards if ward.contains(longitude, latitude)), None)
+
+
+class BoundaryError(ValueError):
+    """The GeoJSON is not a set of named ward polygons."""
+
+
+def _area(ring: Ring) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
+
+
+def _inside(ring: Ring, x: float, y: float) -> bool:
+    """Ray casting: whether (x, y) is inside the ring."""
+    inside = False
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def _ring(points) -> Ring:
+    ring = []
+    for point in points:
+        if not (
+            isinstance(point, list) and len(point) >= 2 and all(isinstance(v, int | float) for v in point[:2])
+        ):
+            raise BoundaryError("Each point must be a longitude and a latitude")
+        longitude, latitude = float(point[0]), float(point[1])
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise BoundaryError("A point is outside the range of longitudes and latitudes")
+        ring.append((longitude, latitude))
+    if len(ring) < 4:
+        raise BoundaryError("Each ward's outline needs at least three corners")
+    return ring[:-1] if ring[0] == ring[-1] else ring
+
+
+def parse(data: dict) -> Boundary:
+    """Read a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with a ``name``."""
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise BoundaryError("The file must be a GeoJSON FeatureCollection")
+    wards = []
+    for feature in data.get("features") or []:
+        geometry = (feature or {}).get("geometry") or {}
+        name = str(((feature or {}).get("properties") or {}).get("name") or "").strip()
+        if not name:
+            raise BoundaryError("Every ward needs a name (a 'name' property)")
+        if geometry.get("type") == "Polygon":
+            polygons = [geometry.get("coordinates")]
+        elif geometry.get("type") == "MultiPolygon":
+            polygons = geometry.get("coordinates")
+        else:
+            raise BoundaryError(f"{name}: each ward must be a Polygon or a MultiPolygon")
+        if not isinstance(polygons, list) or not all(isinstance(p, list) and p for p in polygons):
+            raise BoundaryError(f"{name}: the outline has no coordinates")
+        wards.append(Ward(name, tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)))
+    if not wards:
+        raise BoundaryError("The file holds no wards")
+    return Boundary(name=str(data.get("name") or ""), wards=tuple(wards), geojson=data)
+
+
+@cache
+def _shipped(slug: str) -> Boundary | None:
+    path = BOUNDARIES / f"{slug}.geojson"
+    if not path.is_file():
+        return None
+    return parse(json.loads(path.read_text(encoding="utf-8")))
+
+
+def boundary_of(partnership) -> Boundary | None:
+    """The partnership's wards, or None when none have been set up for it."""
+    # Slugs are letters, digits and hyphens, so the file name cannot leave the boundaries folder.
+    return _shipped(partnership.slug) if partnership.slug.replace("-", "").isalnum() else None

@@ -1,0 +1,66 @@
+from django import forms
+from django.utils import timezone
+
+from svtoolkit.reports.selectors import Filters
+
+PERIODS = [
+    ("3", "The last 3 months"),
+    ("6", "The last 6 months"),
+    ("12", "The last 12 months"),
+    ("18", "The last 18 months"),
+    ("24", "The last 2 years"),
+    ("all", "All time"),
+]
+DEFAULT_PERIOD = "12"
+
+
+class ReportFilterForm(forms.Form):
+    """Which incidents the dashboard and the map cover. A GET form: a bad value is explained, never a 500."""
+
+    period = forms.ChoiceField(
+        label="Period",
+        choices=PERIODS,
+        required=False,
+        error_messages={"invalid_choice": "Choose a period from the list"},
+    )
+    incident_type = forms.ChoiceField(
+        label="Type of incident",
+        required=False,
+        error_messages={"invalid_choice": "Choose a type of incident from the list"},
+    )
+
+    def __init__(self, data, *, types: dict[str, str]):
+        super().__init__(data or None, initial={"period": DEFAULT_PERIOD})
+        self.fields["incident_type"].choices = [("", "All types"), *types.items()]
+
+    def filters(self, *, now=None) -> Filters:
+        """The filters chosen, or the defaults for any that are missing or not valid."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        period = cleaned.get("period") or DEFAULT_PERIOD
+        since = None
+        if period != "all":
+            today = timezone.localtime(now or timezone.now())
+            # Whole months, this one included: from the first of the month, so no month is counted in part.
+            year, month = divmod(today.year * 12 + today.month - 1 - (int(period) - 1), 12)
+            since = today.replace(
+                year=year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+            )
+        return Filters(since=since, incident_type=cleaned.get("incident_type", ""))
+
+    def errors_for_summary(self) -> list[tuple[str, str]]:
+        return [(self[name].auto_id, error) for name, errors in self.errors.items() for error in errors]
+
+
+class SitrepPeopleForm(forms.Form):
+    """Asking for the records of people affected in a situation report: deliberate, with a reason."""
+
+    include_people = forms.BooleanField(
+        label="Include the records of people affected",
+        error_messages={"required": "Tick the box to include the records of people affected"},
+    )
+    reason = forms.CharField(
+        label="Why does this report need them?",
+        max_length=300,
+        help_text="Your reason is written to the audit log with your name, once for each record.",
+        error_messages={"required": "Give a reason for including the records"},
+    )

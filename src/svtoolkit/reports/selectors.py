@@ -1,0 +1,539 @@
+"""Reading the partnership's figures: each one counted by the database in one query, over the incidents the
+viewer may see (access.visible_incidents), exercises left out.
+
+No figure loops over incidents in Python, so the dashboard costs the same handful of queries whatever the
+number of incidents; Python only lays out the grouped rows (months, statuses, organisations).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.incidents.models import (
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    Incident,
+    IncidentStatus,
+    Participation,
+    PlanAction,
+)
+from svtoolkit.incidents.selectors import DUE_SOON
+from svtoolkit.meetings.models import Meeting, MeetingKind
+from svtoolkit.playbooks.default import default_vocabularies
+from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
+from svtoolkit.playbooks.selectors import published_version, score_from_counts
+
+OPEN_STATUSES = [status for status in IncidentStatus if status != IncidentStatus.CLOSED]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which incidents the figures cover: those that occurred since ``since`` (None: all), of one type."""
+
+    since: datetime | None = None
+    incident_type: str = ""
+
+
+def incident_types(partnership) -> dict[str, str]:
+    """The partnership's incident types (its published checklist's vocabulary), code to label."""
+    version = published_version(partnership)
+    return (version.vocabularies if version else default_vocabularies())["incident_types"]
+
+
+def of_type(code: str) -> Q:
+    """Incidents whose list of types holds ``code``: JSON containment where the database has it (and can
+    index it), otherwise the quoted code in the list's text, which cannot match part of another code."""
+    if connection.features.supports_json_field_contains:
+        return Q(incident_types__contains=[code])
+    return Q(incident_types__icontains=f'"{code}"')
+
+
+def reportable_incidents(user, partnership, filters: Filters) -> QuerySet[Incident]:
+    """The incidents the figures count: visible to this person, not exercises, within the filters."""
+    incidents = access.visible_incidents(user, partnership).filter(is_exercise=False)
+    if filters.since is not None:
+        incidents = incidents.filter(occurred_at__gte=filters.since)
+    if filters.incident_type:
+        incidents = incidents.filter(of_type(filters.incident_type))
+    # No ordering: the figures group rows, and the model's default ordering would split the groups.
+    return incidents.order_by()
+
+
+def _month(value) -> date:
+    """The local first day of the month a database month truncation stands for."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _hours(duration: timedelta | None) -> float | None:
+    return None if duration is None else round(duration.total_seconds() / 3600, 1)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+# --- The figures -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StatusRow:
+    status: str
+    label: str
+    total: int
+    by_type: list[int]
+
+
+def open_by_status_and_type(incidents, types: dict[str, str]) -> list[StatusRow]:
+    """Open incidents by status, and by type within each (an incident of two types counts under both)."""
+    per_type = {f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)}
+    rows = {
+        row["status"]: row
+        for row in incidents.filter(status__in=OPEN_STATUSES)
+        .values("status")
+        .annotate(total=Count("id"), **per_type)
+    }
+    return [
+        StatusRow(
+            status=status.value,
+            label=status.label,
+            total=rows.get(status, {}).get("total", 0),
+            by_type=[rows.get(status, {}).get(f"type_{i}", 0) for i in range(len(types))],
+        )
+        for status in OPEN_STATUSES
+    ]
+
+
+@dataclass
+class OrganisationActions:
+    organisation: str
+    overdue: int
+    due_soon: int
+
+
+def actions_by_organisation(incidents, *, now: datetime) -> list[OrganisationActions]:
+    """Open actions overdue or due within a day, by the organisation that owns them, most overdue first."""
+    rows = (
+        PlanAction.objects.filter(
+            incident__in=incidents, status__in=OPEN_ACTION_STATUSES, due_at__lt=now + DUE_SOON
+        )
+        .values("owner_organisation__name")
+        .annotate(
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            due_soon=Count("id", filter=Q(due_at__gte=now)),
+        )
+        .order_by("-overdue", "-due_soon", "owner_organisation__name")
+    )
+    return [
+        OrganisationActions(
+            row["owner_organisation__name"] or "No owner yet", row["overdue"], row["due_soon"]
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class MonthRow:
+    month: date
+    total: int = 0
+    by_type: list[int] = field(default_factory=list)
+
+
+def incidents_per_month(incidents, types: dict[str, str], months: list[date]) -> list[MonthRow]:
+    """Incidents by the month they occurred in (local time), and by type within each month."""
+    per_type = {f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)}
+    found = {
+        _month(row["month"]): row
+        for row in incidents.annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(total=Count("id"), **per_type)
+    }
+    return [
+        MonthRow(
+            month=month,
+            total=found.get(month, {}).get("total", 0),
+            by_type=[found.get(month, {}).get(f"type_{i}", 0) for i in range(len(types))],
+        )
+        for month in months
+    ]
+
+
+@dataclass
+class ResponseTimes:
+    month: date | None  # None: the whole period
+    incidents: int = 0
+    with_meeting: int = 0
+    hours_to_meeting: float | None = None
+    with_partners_informed: int = 0
+    hours_to_partners_informed: float | None = None
+
+
+def _since_notified(moment: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(moment) - F("notified_at"), output_field=DurationField())
+
+
+def response_times(incidents, months: list[date]) -> tuple[list[ResponseTimes], ResponseTimes]:
+    """Average hours from notification to the first critical-incident meeting and to the first partner
+    informed, by the month the partnership was notified, and over the whole period."""
+    timed = incidents.annotate(
+        first_meeting=Subquery(
+            Meeting.objects.filter(incident=OuterRef("pk"), kind=MeetingKind.CRITICAL_INCIDENT)
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        ),
+        first_informed=Subquery(
+            Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
+            .order_by("informed_at")
+            .values("informed_at")[:1]
+        ),
+    )
+    figures = {
+        "incidents": Count("id"),
+        "with_meeting": Count("first_meeting"),
+        "to_meeting": Avg(_since_notified("first_meeting")),
+        "with_partners_informed": Count("first_informed"),
+        "to_informed": Avg(_since_notified("first_informed")),
+    }
+    rows = {
+        _month(row["month"]): row
+        for row in timed.annotate(month=TruncMonth("notified_at")).values("month").annotate(**figures)
+    }
+    overall = timed.aggregate(**figures)
+
+    def times(month, row) -> ResponseTimes:
+        if not row:
+            return ResponseTimes(month)
+        return ResponseTimes(
+            month=month,
+            incidents=row["incidents"],
+            with_meeting=row["with_meeting"],
+            hours_to_meeting=_hours(row["to_meeting"]),
+            with_partners_informed=row["with_partners_informed"],
+            hours_to_partners_informed=_hours(row["to_informed"]),
+        )
+
+    return [times(month, rows.get(month)) for month in months], times(None, overall)
+
+
+@dataclass
+class OnTime:
+    month: date | None  # None: the whole period
+    on_time: int = 0
+    late: int = 0
+    still_open: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.still_open
+
+    @property
+    def percent_on_time(self) -> int | None:
+        return _percent(self.on_time, self.due)
+
+
+def actions_on_time(incidents, months: list[date], *, now: datetime) -> tuple[list[OnTime], OnTime]:
+    """Of the actions already due (those not needed left out): done on time, done late, or still open; by
+    the month they were due, and over the whole period."""
+    due = PlanAction.objects.filter(incident__in=incidents, due_at__lt=now).exclude(
+        status=ActionStatus.NOT_NEEDED
+    )
+    figures = {
+        "on_time": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__lte=F("due_at"))),
+        "late": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__gt=F("due_at"))),
+        "still_open": Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES)),
+    }
+    rows = {
+        _month(row["month"]): row
+        for row in due.annotate(month=TruncMonth("due_at")).values("month").annotate(**figures).order_by()
+    }
+    overall = due.aggregate(**figures)
+    by_month = [
+        OnTime(month, **{k: rows[month][k] for k in figures}) if month in rows else OnTime(month)
+        for month in months
+    ]
+    return by_month, OnTime(None, **overall)
+
+
+@dataclass
+class ReadinessPoint:
+    assessed_on: date
+    score: int | None
+
+
+def readiness_over_time(partnership, *, since: datetime | None) -> list[ReadinessPoint]:
+    """The partnership's readiness score at each assessment, oldest first, scored as the readiness pages do."""
+    assessments = ReadinessAssessment.objects.filter(partnership=partnership)
+    if since is not None:
+        assessments = assessments.filter(assessed_on__gte=timezone.localtime(since).date())
+    rows = (
+        assessments.values("id", "assessed_on")
+        .annotate(
+            total=Count("ratings"),
+            ready=Count("ratings", filter=Q(ratings__status=ReadinessStatus.READY)),
+            in_progress=Count("ratings", filter=Q(ratings__status=ReadinessStatus.IN_PROGRESS)),
+        )
+        .order_by("assessed_on", "id")
+    )
+    return [
+        ReadinessPoint(
+            row["assessed_on"],
+            score_from_counts(ready=row["ready"], in_progress=row["in_progress"], total=row["total"]),
+        )
+        for row in rows
+    ]
+
+
+# --- The dashboard -----------------------------------------------------------------------------------------
+
+
+def _colour(position: int) -> str:
+    """GOV.UK colours that stay apart for most kinds of colour blindness, in a fixed order."""
+    palette = ["#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f", "#28a197", "#912b88"]
+    return palette[position % len(palette)]
+
+
+def _chart(kind: str, title: str, labels: list[str], series: list[tuple[str, list]], **options) -> dict:
+    """What assets/charts.js draws; the table beside each chart holds the same figures."""
+    return {
+        "kind": kind,
+        "title": title,
+        "labels": labels,
+        "datasets": [
+            {"label": label, "values": values, "colour": _colour(position)}
+            for position, (label, values) in enumerate(series)
+        ],
+        **options,
+    }
+
+
+def dashboard(user, partnership, filters: Filters, *, now: datetime | None = None) -> dict:
+    """Every figure of the dashboard, in a fixed number of queries whatever the number of incidents."""
+    now = now or timezone.now()
+    types = incident_types(partnership)
+    incidents = reportable_incidents(user, partnership, filters)
+    if filters.since is not None:
+        first_month = timezone.localtime(filters.since).date()
+    else:
+        oldest = incidents.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+        first_month = timezone.localtime(oldest or now).date()
+    months = months_between(first_month, timezone.localtime(now).date())
+    month_labels = [f"{month:%b %Y}" for month in months]
+
+    by_status = open_by_status_and_type(incidents, types)
+    by_organisation = actions_by_organisation(incidents, now=now)
+    per_month = incidents_per_month(incidents, types, months)
+    times_by_month, times_overall = response_times(incidents, months)
+    on_time_by_month, on_time_overall = actions_on_time(incidents, months, now=now)
+    readiness = readiness_over_time(partnership, since=filters.since)
+    type_labels = list(types.values())
+    return {
+        "types": type_labels,
+        "months": months,
+        "open_by_status": by_status,
+        "open_total": sum(row.total for row in by_status),
+        "actions_by_organisation": by_organisation,
+        "overdue_total": sum(row.overdue for row in by_organisation),
+        "due_soon_total": sum(row.due_soon for row in by_organisation),
+        "per_month": per_month,
+        "incidents_total": sum(row.total for row in per_month),
+        "response_times": times_by_month,
+        "response_times_overall": times_overall,
+        "on_time": on_time_by_month,
+        "on_time_overall": on_time_overall,
+        "readiness": readiness,
+        "charts": {
+            "open": _chart(
+                "bar",
+                "Open incidents by status and type",
+                [row.label for row in by_status],
+                [(label, [row.by_type[i] for row in by_status]) for i, label in enumerate(type_labels)],
+                stacked=True,
+            ),
+            "actions": _chart(
+                "bar",
+                "Open actions overdue and due within a day, by organisation",
+                [row.organisation for row in by_organisation],
+                [
+                    ("Overdue", [row.overdue for row in by_organisation]),
+                    ("Due within a day", [row.due_soon for row in by_organisation]),
+                ],
+                horizontal=True,
+            ),
+            "per_month": _chart(
+                "bar",
+                "Incidents per month by type",
+                month_labels,
+                [(label, [row.by_type[i] for row in per_month]) for i, label in enumerate(type_labels)],
+                stacked=True,
+            ),
+            "response_times": _chart(
+                "line",
+                "Average hours from notification",
+                month_labels,
+                [
+                    (
+                        "To the first critical-incident meeting",
+                        [row.hours_to_meeting for row in times_by_month],
+                    ),
+                    (
+                        "To the first partner informed",
+                        [row.hours_to_partners_informed for row in times_by_month],
+                    ),
+                ],
+            ),
+            "on_time": _chart(
+                "bar",
+                "Actions due each month: done on time, done late, still open",
+                month_labels,
+                [
+                    ("Done on time", [row.on_time for row in on_time_by_month]),
+                    ("Done late", [row.late for row in on_time_by_month]),
+                    ("Still open", [row.still_open for row in on_time_by_month]),
+                ],
+                stacked=True,
+            ),
+            "readiness": _chart(
+                "line",
+                "Readiness score at each assessment (per cent)",
+                [f"{point.assessed_on:%d %b %Y}" for point in readiness],
+                [("Readiness score", [point.score for point in readiness])],
+                max=100,
+            ),
+        },
+    }
+
+
+# --- The situation report ----------------------------------------------------------------------------------
+
+
+def situation_report(incident, *, user, partnership, people=None) -> dict:
+    """What a sitrep shows: the incident page's figures, tension by area and communications. People
+    affected appear only as counts by role, unless ``people`` holds records read (and audited) on request."""
+    from svtoolkit.communications.models import Message
+    from svtoolkit.communications.selectors import plan_of
+    from svtoolkit.incidents.selectors import incident_page, people_summary
+    from svtoolkit.tension.selectors import level_labels, trends
+
+    context = incident_page(incident, user=user, partnership=partnership)
+    messages = list(
+        Message.objects.filter(incident=incident).prefetch_related("sign_offs").order_by("planned_for", "id")
+    )
+    labels = level_labels()
+    return {
+        **context,
+        "tension": [
+            {
+                "area": trend.area,
+                "latest": trend.latest,
+                "label": labels.get(trend.latest.level, ""),
+                "above_alert": trend.above_alert,
+            }
+            for trend in trends(incident)
+        ],
+        "communications_plan": plan_of(incident),
+        "incident_messages": [
+            (message, access.can_read_message(user, partnership, message)) for message in messages
+        ],
+        "people_summary": people_summary(incident),
+        "people": people,
+    }
+
+
+# --- The map -----------------------------------------------------------------------------------------------
+
+MAP_LIMIT = 1000
+
+
+@dataclass
+class MapPoint:
+    """One scene as the viewer may see it: exact for the response team, its ward's centre for the rest."""
+
+    incident_id: int
+    reference: str
+    title: str
+    status: str
+    occurred_at: datetime
+    scene: str
+    ward: str  # the ward the scene is in, or "" when outside every ward or without a location
+    latitude: float | None  # None: not shown on the map
+    longitude: float | None
+    exact: bool
+
+    def as_json(self) -> dict:
+        return {
+            "reference": self.reference,
+            "title": self.title,
+            "status": self.status,
+            "ward": self.ward,
+            "lat": self.latitude,
+            "lng": self.longitude,
+            "exact": self.exact,
+        }
+
+
+def map_points(user, partnership, filters: Filters, boundary) -> tuple[list[MapPoint], bool]:
+    """The scenes of the incidents this person may see, newest first, at most MAP_LIMIT; and whether more
+    were left off. Partners and viewers never receive a scene's own coordinates: only its ward's centre."""
+    from svtoolkit.incidents.models import Scene
+
+    exact = access.sees_exact_scenes(user, partnership)
+    scenes = list(
+        Scene.objects.filter(incident__in=reportable_incidents(user, partnership, filters))
+        .select_related("incident")
+        .only(
+            "description",
+            "area",
+            "latitude",
+            "longitude",
+            "incident__reference",
+            "incident__title",
+            "incident__status",
+            "incident__occurred_at",
+        )
+        .order_by("-incident__occurred_at", "-incident_id", "id")[: MAP_LIMIT + 1]
+    )
+    points = []
+    for scene in scenes[:MAP_LIMIT]:
+        located = scene.latitude is not None and scene.longitude is not None
+        ward = (
+            boundary.ward_at(float(scene.latitude), float(scene.longitude)) if located and boundary else None
+        )
+        if not located:
+            latitude = longitude = None
+        elif exact:
+            latitude, longitude = float(scene.latitude), float(scene.longitude)
+        elif ward is not None:
+            latitude, longitude = ward.centre
+        else:
+            latitude = longitude = None
+        points.append(
+            MapPoint(
+                incident_id=scene.incident_id,
+                reference=scene.incident.reference,
+                title=scene.incident.title,
+                status=scene.incident.get_status_display(),
+                occurred_at=scene.incident.occurred_at,
+                # Those who see only wards get the scene's area as recorded, not its description.
+                scene=scene.description if exact else scene.area,
+                ward=ward.name if ward else "",
+                latitude=latitude,
+                longitude=longitude,
+                exact=exact,
+            )
+        )
+    return points, len(scenes) > MAP_LIMIT

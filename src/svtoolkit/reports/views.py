@@ -1,0 +1,159 @@
+"""Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from svtoolkit import access
+from svtoolkit.incidents.selectors import incident_for, incident_page, read_people
+from svtoolkit.meetings.selectors import meeting_in
+from svtoolkit.playbooks.selectors import assessment_in, readiness_summary
+from svtoolkit.reports import exports, selectors, services
+from svtoolkit.reports.boundaries import boundary_of
+from svtoolkit.reports.forms import ReportFilterForm, SitrepPeopleForm
+from svtoolkit.reports.pdf import pdf_response
+
+
+def _filters(request):
+    types = selectors.incident_types(request.partnership)
+    form = ReportFilterForm(request.GET, types=types)
+    return form, form.filters(), types
+
+
+@access.requires(access.can_view_reports)
+def dashboard(request):
+    form, filters, _ = _filters(request)
+    figures = selectors.dashboard(request.user, request.partnership, filters)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {**figures, "form": form, "query": request.GET.urlencode(), "uses_charts": True},
+    )
+
+
+@access.requires(access.can_view_reports)
+def incident_map(request):
+    form, filters, _ = _filters(request)
+    boundary = boundary_of(request.partnership)
+    points, more = selectors.map_points(request.user, request.partnership, filters, boundary)
+    map_data = {
+        "boundary": boundary.geojson if boundary else None,
+        "points": [
+            {**point.as_json(), "url": reverse("incidents:incident", args=[point.incident_id])}
+            for point in points
+            if point.latitude is not None
+        ],
+    }
+    return render(
+        request,
+        "reports/map.html",
+        {
+            "form": form,
+            "points": points,
+            "more": more,
+            "limit": selectors.MAP_LIMIT,
+            "map_data": map_data,
+            "boundary": boundary,
+            "exact": access.sees_exact_scenes(request.user, request.partnership),
+        },
+    )
+
+
+@access.requires(access.can_view_reports)
+def export(request, dataset, file_format):
+    if dataset not in exports.DATASETS or file_format not in exports.FORMATS:
+        raise Http404("No such export")
+    _, filters, types = _filters(request)
+    incidents = selectors.reportable_incidents(request.user, request.partnership, filters)
+    if dataset == "incidents":
+        columns, rows = exports.INCIDENT_COLUMNS, exports.incident_rows(incidents, types, now=timezone.now())
+    else:
+        columns, rows = exports.ACTION_COLUMNS, exports.action_rows(incidents)
+    content, count = exports.write(file_format, columns, rows, title=dataset.capitalize())
+    services.record_export(
+        partnership=request.partnership,
+        by=request.user,
+        dataset=dataset,
+        file_format=file_format,
+        rows=count,
+        request=request,
+    )
+    response = HttpResponse(content, content_type=exports.FORMATS[file_format])
+    filename = f"{request.partnership.slug}-{dataset}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@access.requires(access.is_member)
+def incident_reports(request, incident_id):
+    shown = incident_for(request.user, request.partnership, incident_id)
+    return render(
+        request,
+        "reports/incident_reports.html",
+        {
+            "incident": shown,
+            "form": SitrepPeopleForm(),
+            "can_read_people": access.can_read_people(request.user, shown),
+        },
+    )
+
+
+@access.requires(access.is_member)
+@require_http_methods(["GET", "POST"])
+def incident_sitrep(request, incident_id):
+    """The situation report as a PDF. People affected only by a POST from the need-to-know list, with a
+    reason; each record then read is audited, as when it is opened on its page."""
+    shown = incident_for(request.user, request.partnership, incident_id)
+    people = None
+    if request.method == "POST":
+        if not access.can_read_people(request.user, shown):
+            access.deny(request, reason="can_read_people")
+        form = SitrepPeopleForm(request.POST)
+        if not form.is_valid():
+            return render(
+                request,
+                "reports/incident_reports.html",
+                {"incident": shown, "form": form, "can_read_people": True},
+            )
+        people = read_people(
+            user=request.user,
+            incident=shown,
+            reason=form.cleaned_data["reason"],
+            purpose="situation report",
+            request=request,
+        )
+    context = selectors.situation_report(
+        shown, user=request.user, partnership=request.partnership, people=people
+    )
+    return pdf_response(
+        request,
+        "reports/pdf/sitrep.html",
+        context,
+        filename=f"{shown.reference}-sitrep-{timezone.localtime():%Y-%m-%d-%H%M}.pdf",
+    )
+
+
+@access.requires(access.is_member)
+def readiness_pdf(request, assessment_id):
+    shown = assessment_in(request.partnership, assessment_id)
+    return pdf_response(
+        request,
+        "reports/pdf/readiness.html",
+        {"summary": readiness_summary(shown)},
+        filename=f"{request.partnership.slug}-readiness-{shown.assessed_on:%Y-%m-%d}.pdf",
+    )
+
+
+@access.requires(access.is_member)
+def meeting_pack_pdf(request, incident_id, meeting_id):
+    shown = incident_for(request.user, request.partnership, incident_id)
+    found = meeting_in(shown, meeting_id)
+    context = incident_page(shown, user=request.user, partnership=request.partnership)
+    return pdf_response(
+        request,
+        "reports/pdf/meeting_pack.html",
+        {**context, "meeting": found},
+        filename=f"{shown.reference}-meeting-pack-{found.starts_at:%Y-%m-%d}.pdf",
+    )
