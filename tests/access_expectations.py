@@ -47,6 +47,8 @@ from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
 from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
+from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
+from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
@@ -56,6 +58,7 @@ EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)
 EXPECTED.update(RECOVERY_EXPECTED)
+EXPECTED.update(REPORTS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed"}
+NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES}

@@ -61,6 +61,7 @@ def url_args(demo, demo_users):
     from tests.partnerships.access import url_kwargs as directory_kwargs
     from tests.playbooks.access import url_kwargs as playbook_kwargs
     from tests.recovery.access import url_kwargs as recovery_kwargs
+    from tests.reports.access import url_kwargs as reports_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
 
     arguments = {}
@@ -73,6 +74,7 @@ def url_args(demo, demo_users):
         communications_kwargs,
         tension_kwargs,
         recovery_kwargs,
+        reports_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

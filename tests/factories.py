@@ -1,5 +1,6 @@
 """One factory per model."""
 
+import uuid
 from datetime import timedelta
 
 import factory
@@ -95,3 +96,65 @@ class SupportServiceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Support service {n}")
     kind = SupportServiceKind.VICTIM_SUPPORT
     how_to_refer = "Phone the duty worker."
+
+
+# --- Incidents and what the reports count (services build whole incidents; these build exact figures) --------
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Incident"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    year = 2026
+    sequence = factory.Sequence(lambda n: n + 1)
+    reference = factory.LazyAttribute(lambda o: f"{o.partnership.reference_prefix}-{o.year}-{o.sequence:04d}")
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    incident_types = factory.LazyFunction(lambda: ["knife"])
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+    notified_at = factory.LazyAttribute(lambda o: o.occurred_at + timedelta(minutes=30))
+    notification_source = "police"
+    summary = "What happened."
+    status = "responding"
+
+
+class SceneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Scene"
+
+    incident = factory.SubFactory(IncidentFactory)
+    description = factory.Sequence(lambda n: f"Scene {n}")
+    area = ""
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Participation"
+
+    incident = factory.SubFactory(IncidentFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
+    )
+
+
+class PlanActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PlanAction"
+
+    incident = factory.SubFactory(IncidentFactory)
+    area_title = "Leading the response"
+    title = factory.Sequence(lambda n: f"Action {n}")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    status = "to_do"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Meeting"
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "critical_incident"
+    starts_at = factory.LazyAttribute(lambda o: o.incident.notified_at + timedelta(hours=4))
+    place = "Town hall"
+    agenda = "1. Introductions"
+    uid = factory.LazyFunction(uuid.uuid4)

@@ -276,7 +276,7 @@ class ReadinessPoint:
 
 
 def readiness_over_time(partnership, *, since: datetime | None) -> list[ReadinessPoint]:
-    """The partnership's readiness score at each assessment, oldest first, scored as the readiness pages do."""
+    """The partnership's readiness score at each assessment, oldest first, scored as on its own pages."""
     assessments = ReadinessAssessment.objects.filter(partnership=partnership)
     if since is not None:
         assessments = assessments.filter(assessed_on__gte=timezone.localtime(since).date())

@@ -1,0 +1,45 @@
+"""Who may GET each report page and document, and the objects their URLs name.
+
+Every member sees the dashboard, the map and the exports (of the incidents they may see); an incident's
+documents follow the incident's own rules, so the health partner, whose organisation does not take part in
+the demo incident, is told it does not exist (404).
+"""
+
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.playbooks.selectors import published_version
+from tests.access_expectations_base import SIGNED_IN_200
+from tests.incidents.access import READ
+from tests.meetings.access import demo_meeting
+
+EXPECTED = {
+    "reports:dashboard": SIGNED_IN_200,
+    "reports:map": SIGNED_IN_200,
+    "reports:export": SIGNED_IN_200,
+    "reports:readiness_pdf": SIGNED_IN_200,
+    "reports:incident_reports": READ,
+    "reports:incident_sitrep": READ,
+    "reports:meeting_pack_pdf": READ,
+}
+
+# Files to download, not pages: the accessibility walk skips them.
+NOT_PAGES = {"reports:export", "reports:readiness_pdf", "reports:incident_sitrep", "reports:meeting_pack_pdf"}
+
+
+def an_assessment(demo, coordinator):
+    """A readiness assessment against the demo partnership's published checklist (published if need be)."""
+    if published_version(demo) is None:
+        version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
+        playbook_services.publish_draft(version=version, by=coordinator, change_note="First version")
+    return playbook_services.start_assessment(partnership=demo, by=coordinator)
+
+
+def url_kwargs(demo, demo_users):
+    meeting = demo_meeting(demo, demo_users)
+    by_incident = {"incident_id": meeting.incident_id}
+    return {
+        "reports:export": {"dataset": "incidents", "file_format": "csv"},
+        "reports:readiness_pdf": {"assessment_id": an_assessment(demo, demo_users["coordinator"]).pk},
+        "reports:incident_reports": by_incident,
+        "reports:incident_sitrep": by_incident,
+        "reports:meeting_pack_pdf": {**by_incident, "meeting_id": meeting.pk},
+    }
