@@ -97,8 +97,9 @@ class SupportServiceFactory(factory.django.DjangoModelFactory):
     kind = SupportServiceKind.VICTIM_SUPPORT
     how_to_refer = "Phone the duty worker."
 
-
-# --- Incidents and what the reports count (services build whole incidents; these build exact figures) --------
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
+    )
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):

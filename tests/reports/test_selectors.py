@@ -25,8 +25,8 @@ LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=LONDON)
 
 
-def figures(user, partnership, filters=Filters(), now=NOW):
-    return selectors.dashboard(user, partnership, filters, now=now)
+def figures(user, partnership, filters=None, now=NOW):
+    return selectors.dashboard(user, partnership, filters or Filters(), now=now)
 
 
 def test_open_incidents_by_status_and_type_leave_out_closed_ones_exercises_and_other_partnerships(
