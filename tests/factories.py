@@ -97,9 +97,8 @@ class SupportServiceFactory(factory.django.DjangoModelFactory):
     kind = SupportServiceKind.VICTIM_SUPPORT
     how_to_refer = "Phone the duty worker."
 
-    organisation = factory.SubFactory(
-        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
-    )
+
+# --- Incidents and what reports count: services build whole incidents, these build exact figures -------
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):
