@@ -1,0 +1,290 @@
+"""Report pages and documents: the map's blurring, the exports' rows, the PDFs' text and who gets what."""
+
+import csv
+import io
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.incidents import services
+from svtoolkit.reports.boundaries import _shipped
+from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
+from tests.incidents.access import demo_incident
+from tests.meetings.access import demo_meeting
+from tests.reports.access import an_assessment
+
+pytestmark = pytest.mark.django_db
+
+# A point in the fictional Eastgate ward of data/boundaries/northbridge.geojson, and one outside every ward.
+IN_EASTGATE = (Decimal("51.57210"), Decimal("-0.04710"))
+OUTSIDE = (Decimal("51.50000"), Decimal("-0.30000"))
+
+
+def pdf_pages(response) -> list[str]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    # Lines wrap where the layout puts them: compare text with its white space made single spaces.
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages]
+
+
+# --- Dashboard ------------------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_each_figure_as_a_chart_and_a_table(client_for, demo, demo_users):
+    incident = IncidentFactory(partnership=demo, title="Knife attack on the High Street")
+    PlanActionFactory(incident=incident, due_at=incident.occurred_at)
+    an_assessment(demo, demo_users["coordinator"])
+    response = client_for("viewer").get(reverse("reports:dashboard"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("data-report-chart=") == 6
+    assert content.count('<table class="govuk-table">') >= 5
+    assert "Knife attack on the High Street" not in content  # figures only, never an incident's details
+
+
+def test_a_filter_value_not_in_the_list_is_explained_and_the_defaults_are_shown(client_for, demo):
+    response = client_for("coordinator").get(
+        reverse("reports:dashboard"), {"period": "forever", "incident_type": "x"}
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose a period from the list" in content
+    assert "Choose a type of incident from the list" in content
+    assert "Open incidents by status and type" in content
+
+
+# --- Map ------------------------------------------------------------------------------------------------------
+
+
+def _scene_for_police(demo, position, description="Car park behind Eastgate House"):
+    incident = IncidentFactory(partnership=demo)
+    ParticipationFactory(incident=incident, organisation=demo.organisations.get(kind="police"))
+    return SceneFactory(
+        incident=incident,
+        description=description,
+        area="Eastgate",
+        latitude=position[0],
+        longitude=position[1],
+    )
+
+
+def test_the_response_team_sees_where_each_scene_is(client_for, demo):
+    _scene_for_police(demo, IN_EASTGATE)
+    response = client_for("responder").get(reverse("reports:map"))
+    content = response.content.decode()
+    assert '"lat": 51.5721, "lng": -0.0471' in content
+    assert "Car park behind Eastgate House" in content
+
+
+@pytest.mark.parametrize("role", ["police", "viewer"])
+def test_partners_and_viewers_get_only_the_centre_of_the_ward_never_the_scene(client_for, demo, role):
+    _scene_for_police(demo, IN_EASTGATE)
+    _scene_for_police(demo, OUTSIDE, description="Lay-by on the ring road")
+    centre = _shipped("northbridge").ward_at(*map(float, IN_EASTGATE)).centre
+
+    response = client_for(role).get(reverse("reports:map"))
+    content = response.content.decode()
+
+    assert response.context["map_data"]["points"] == [
+        {**response.context["map_data"]["points"][0], "lat": centre[0], "lng": centre[1], "ward": "Eastgate"}
+    ]
+    for precise in ("51.5721", "0.0471", '"lat": 51.5,', '"lng": -0.3', "Car park behind", "Lay-by"):
+        assert precise not in content
+    assert "Not on the map" in content  # the scene outside every ward is listed, not placed
+
+
+def test_the_map_shows_only_incidents_the_viewer_may_see(client_for, demo):
+    _scene_for_police(demo, IN_EASTGATE)
+    response = client_for("health").get(reverse("reports:map"))
+    assert response.context["points"] == []
+    assert response.context["map_data"]["points"] == []
+
+
+# --- Exports --------------------------------------------------------------------------------------------------
+
+
+def test_the_incidents_csv_holds_what_the_person_may_see_with_formulas_disarmed(client_for, demo):
+    police = demo.organisations.get(kind="police")
+    theirs = IncidentFactory(partnership=demo, title='=HYPERLINK("http://evil.example")')
+    ParticipationFactory(incident=theirs, organisation=police)
+    PlanActionFactory(incident=theirs, owner_organisation=police, title="+call the school")
+    IncidentFactory(partnership=demo, title="Shots fired on the Eastgate estate")
+    IncidentFactory(partnership=demo, title="Operation Lantern", is_exercise=True)
+
+    response = client_for("police").get(reverse("reports:export", args=["incidents", "csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Reference", "Title"]
+    assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://evil.example")']
+    assert rows[1][-2:] == ["1", "0"]  # one open action, none overdue
+
+    actions = client_for("police").get(reverse("reports:export", args=["actions", "csv"]))
+    action_rows = list(csv.reader(io.StringIO(actions.content.decode("utf-8-sig"))))
+    assert [row[3] for row in action_rows[1:]] == ["'+call the school"]
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).latest("id")
+    assert entry.detail == {"what": "actions export", "format": "csv", "rows": 1}
+
+
+def test_the_excel_export_has_the_same_rows_as_text_and_dates(client_for, demo):
+    IncidentFactory(partnership=demo, title="@SUM(1+1)")
+    IncidentFactory(partnership=demo, title="Knife attack", incident_types=["knife", "exploitation"])
+    response = client_for("viewer").get(reverse("reports:export", args=["incidents", "xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Reference"
+    assert [row[1] for row in rows[1:]] == ["'@SUM(1+1)", "Knife attack"]
+    assert rows[2][2] == "Knife crime, Exploitation"
+    assert rows[1][4].year >= 2026
+    assert sheet.cell(row=2, column=2).data_type == "s"
+
+
+def test_an_export_of_something_else_is_not_found(client_for, demo):
+    assert client_for("coordinator").get(reverse("reports:export", args=["people", "csv"])).status_code == 404
+    assert (
+        client_for("coordinator").get(reverse("reports:export", args=["incidents", "pdf"])).status_code == 404
+    )
+
+
+# --- Situation report -----------------------------------------------------------------------------------------
+
+
+def _incident_with_a_person(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    services.add_person_affected(
+        incident=incident,
+        by=demo_users["responder"],
+        name="Jordan Sample",
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="Trauma counselling",
+        consent="given",
+        consent_scope="",
+        referrals="Referred to the MASH",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
+    )
+    services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Extra patrols at home time", why="Reassurance"
+    )
+    return incident
+
+
+def test_the_sitrep_pdf_has_every_section_the_marking_on_each_page_and_no_personal_data(
+    client_for, demo, demo_users, settings
+):
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    incident = _incident_with_a_person(demo, demo_users)
+
+    started = time.monotonic()
+    response = client_for("responder").get(reverse("reports:incident_sitrep", args=[incident.pk]))
+    assert time.monotonic() - started < 2
+
+    pages = pdf_pages(response)
+    text = " ".join(pages)
+    for section in (
+        "Situation report",
+        incident.reference,
+        "Stabbing near Northbridge Academy",
+        "Categorisation",
+        "Lead and partners",
+        "Metropolitan Police, Northbridge Basic Command Unit",
+        "Plan progress by area",
+        "Overdue actions",
+        "Extra patrols at home time",
+        "Community tension",
+        "Communications",
+        "1 victim",
+    ):
+        assert section in text
+    assert all(page.count("OFFICIAL-SENSITIVE: PARTNERS ONLY") >= 2 for page in pages)
+    assert "Jordan Sample" not in text and "Trauma counselling" not in text
+    assert 'filename="' in response["Content-Disposition"]
+
+
+def test_someone_on_the_need_to_know_list_gets_the_records_by_asking_with_a_reason(
+    client_for, demo, demo_users
+):
+    incident = _incident_with_a_person(demo, demo_users)
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]),
+        {"include_people": "on", "reason": "Briefing the gold group"},
+    )
+    text = " ".join(pdf_pages(response))
+    assert "Jordan Sample" in text and "Trauma counselling" in text and "Referred to the MASH" in text
+    entry = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE, target_type="incidents.PersonAffected")
+    assert entry.actor == demo_users["responder"]
+    assert entry.detail == {
+        "reason": "Briefing the gold group",
+        "incident": incident.reference,
+        "purpose": "situation report",
+    }
+
+
+def test_asking_for_the_records_without_a_reason_explains_and_reads_nothing(client_for, demo, demo_users):
+    incident = _incident_with_a_person(demo, demo_users)
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), {"reason": ""}
+    )
+    content = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "Tick the box to include the records of people affected" in content
+    assert "Give a reason for including the records" in content
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "police", "viewer"])
+def test_anyone_off_the_need_to_know_list_is_refused_the_records(client_for, demo, demo_users, role):
+    incident = _incident_with_a_person(demo, demo_users)
+    response = client_for(role).post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), {"include_people": "on", "reason": "Curious"}
+    )
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
+    page = client_for(role).get(reverse("reports:incident_reports", args=[incident.pk])).content.decode()
+    assert "Include the records of people affected" not in page
+
+
+def test_the_sitrep_costs_the_same_queries_for_a_bigger_incident(client_for, demo, demo_users):
+    incident = _incident_with_a_person(demo, demo_users)
+    client = client_for("responder")
+    url = reverse("reports:incident_sitrep", args=[incident.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(15):
+        PlanActionFactory(incident=incident)
+        services.record_decision(incident=incident, by=demo_users["responder"], what="More", why="Because")
+    with CaptureQueriesContext(connection) as more:
+        client.get(url)
+    assert len(more) == len(few)
+
+
+# --- Readiness report and meeting pack -------------------------------------------------------------------------
+
+
+def test_the_readiness_report_pdf(client_for, demo, demo_users):
+    assessment = an_assessment(demo, demo_users["coordinator"])
+    pages = pdf_pages(client_for("viewer").get(reverse("reports:readiness_pdf", args=[assessment.pk])))
+    text = " ".join(pages)
+    assert "Readiness report: Northbridge Community Safety Partnership" in text
+    assert "Readiness by area" in text
+    assert all("OFFICIAL-SENSITIVE" in page for page in pages)
+
+
+def test_the_meeting_pack_pdf_and_its_link_on_the_printable_pack(client_for, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users)
+    client = client_for("police")
+    pack = client.get(reverse("meetings:pack", args=[meeting.incident_id, meeting.pk])).content.decode()
+    url = reverse("reports:meeting_pack_pdf", args=[meeting.incident_id, meeting.pk])
+    assert url in pack
+    pages = pdf_pages(client.get(url))
+    assert "Critical-incident meeting" in pages[0] and "Agenda" in pages[0]
+    assert all("OFFICIAL-SENSITIVE" in page for page in pages)
