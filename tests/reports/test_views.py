@@ -34,7 +34,7 @@ def pdf_pages(response) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages]
 
 
-# --- Dashboard ------------------------------------------------------------------------------------------------
+# --- Dashboard ---------------------------------------------------------------------------------------------
 
 
 def test_the_dashboard_shows_each_figure_as_a_chart_and_a_table(client_for, demo, demo_users):
@@ -60,7 +60,7 @@ def test_a_filter_value_not_in_the_list_is_explained_and_the_defaults_are_shown(
     assert "Open incidents by status and type" in content
 
 
-# --- Map ------------------------------------------------------------------------------------------------------
+# --- Map ---------------------------------------------------------------------------------------------------
 
 
 def _scene_for_police(demo, position, description="Car park behind Eastgate House"):
@@ -107,7 +107,7 @@ def test_the_map_shows_only_incidents_the_viewer_may_see(client_for, demo):
     assert response.context["map_data"]["points"] == []
 
 
-# --- Exports --------------------------------------------------------------------------------------------------
+# --- Exports -----------------------------------------------------------------------------------------------
 
 
 def test_the_incidents_csv_holds_what_the_person_may_see_with_formulas_disarmed(client_for, demo):
@@ -151,7 +151,7 @@ def test_an_export_of_something_else_is_not_found(client_for, demo):
     )
 
 
-# --- Situation report -----------------------------------------------------------------------------------------
+# --- Situation report --------------------------------------------------------------------------------------
 
 
 def _incident_with_a_person(demo, demo_users):
@@ -267,7 +267,7 @@ def test_the_sitrep_costs_the_same_queries_for_a_bigger_incident(client_for, dem
     assert len(more) == len(few)
 
 
-# --- Readiness report and meeting pack -------------------------------------------------------------------------
+# --- Readiness report and meeting pack ---------------------------------------------------------------------
 
 
 def test_the_readiness_report_pdf(client_for, demo, demo_users):
