@@ -1,4 +1,4 @@
-"""The demo's eighteen months of past incidents: enough, and varied enough, for the figures to mean something."""
+"""The demo's eighteen months of past incidents: enough, and varied enough, for the figures to mean much."""
 
 from datetime import timedelta
 
