@@ -107,6 +107,20 @@ def test_the_map_shows_only_incidents_the_viewer_may_see(client_for, demo):
     assert response.context["map_data"]["points"] == []
 
 
+def test_the_map_costs_the_same_queries_for_more_scenes(client_for, demo):
+    client = client_for("police")
+    _scene_for_police(demo, IN_EASTGATE)
+    client.get(reverse("reports:map"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("reports:map"))
+    for _ in range(10):
+        _scene_for_police(demo, IN_EASTGATE)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(reverse("reports:map"))
+    assert len(response.context["points"]) == 11
+    assert len(more) == len(few)
+
+
 # --- Exports -----------------------------------------------------------------------------------------------
 
 
