@@ -185,6 +185,11 @@ def can_view_reports(user, partnership) -> bool:
     return is_member(user, partnership)
 
 
+def can_manage_boundary(user, partnership) -> bool:
+    """Uploading the partnership's ward outlines for the map is a coordinator's job."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
 def sees_exact_scenes(user, partnership) -> bool:
     """Coordinators and responders see where a scene is; everyone else sees only its ward on the map."""
     return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}

@@ -7,13 +7,14 @@ the demo incident, is told it does not exist (404).
 
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.selectors import published_version
-from tests.access_expectations_base import SIGNED_IN_200
+from tests.access_expectations_base import COORDINATOR_ONLY, SIGNED_IN_200
 from tests.incidents.access import READ
 from tests.meetings.access import demo_meeting
 
 EXPECTED = {
     "reports:dashboard": SIGNED_IN_200,
     "reports:map": SIGNED_IN_200,
+    "reports:boundary": COORDINATOR_ONLY,
     "reports:export": SIGNED_IN_200,
     "reports:readiness_pdf": SIGNED_IN_200,
     "reports:incident_reports": READ,

@@ -302,3 +302,84 @@ def test_the_meeting_pack_pdf_and_its_link_on_the_printable_pack(client_for, dem
     pages = pdf_pages(client.get(url))
     assert "Critical-incident meeting" in pages[0] and "Agenda" in pages[0]
     assert all("OFFICIAL-SENSITIVE" in page for page in pages)
+
+
+# --- Ward outlines ---------------------------------------------------------------------------------------
+
+SQUARE_WARD = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "Harbour"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[-1, 50], [-0.9, 50], [-0.9, 50.1], [-1, 50.1], [-1, 50]]],
+            },
+        }
+    ],
+}
+
+
+def _upload(client, content: bytes, name="wards.geojson"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(reverse("reports:boundary"), {"file": SimpleUploadedFile(name, content)})
+
+
+def test_a_coordinator_uploads_ward_outlines_that_the_map_then_uses(client_for, demo):
+    import json
+
+    incident = IncidentFactory(partnership=demo)
+    ParticipationFactory(incident=incident, organisation=demo.organisations.get(kind="police"))
+    SceneFactory(incident=incident, latitude=Decimal("50.02"), longitude=Decimal("-0.95"))
+
+    response = _upload(client_for("coordinator"), json.dumps(SQUARE_WARD).encode())
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.filter(target_type="reports.WardBoundary").get()
+    assert entry.detail == {"wards": ["Harbour"], "file": "wards.geojson"}
+    shown = client_for("police").get(reverse("reports:map")).context["map_data"]
+    assert shown["boundary"] == SQUARE_WARD
+    assert [(point["ward"], point["lat"], point["lng"]) for point in shown["points"]] == [
+        ("Harbour", 50.05, -0.95)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not json at all", "The file is not GeoJSON"),
+        (b'{"type": "Feature"}', "The file must be a GeoJSON FeatureCollection"),
+        (b'{"type": "FeatureCollection", "features": []}', "The file holds no wards"),
+        (
+            b'{"type": "FeatureCollection", "features": [{"properties": {}, '
+            b'"geometry": {"type": "Polygon"}}]}',
+            "Every ward needs a name",
+        ),
+        (
+            b'{"type": "FeatureCollection", "features": [{"properties": {"name": "A"}, '
+            b'"geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}}]}',
+            "Each ward&#x27;s outline needs at least three corners",
+        ),
+        (
+            b'{"type": "FeatureCollection", "features": [{"properties": {"name": "A"}, '
+            b'"geometry": {"type": "Point", "coordinates": [0, 0]}}]}',
+            "A: each ward must be a Polygon or a MultiPolygon",
+        ),
+        (b" " * (2 * 1024 * 1024 + 1), "The file must be smaller than 2 MB"),
+    ],
+)
+def test_a_file_that_is_not_ward_outlines_is_explained_and_changes_nothing(
+    client_for, demo, content, message
+):
+    response = _upload(client_for("coordinator"), content)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
+    assert (
+        client_for("coordinator")
+        .get(reverse("reports:map"))
+        .context["boundary"]
+        .name.startswith("London Borough of Northbridge")
+    )

@@ -1,4 +1,5 @@
-"""The wards of a partnership's area, shipped as GeoJSON in data/boundaries/<partnership slug>.geojson.
+"""The wards of a partnership's area: uploaded by a coordinator (WardBoundary), or else shipped as GeoJSON in
+data/boundaries/<partnership slug>.geojson.
 
 The map draws them as a plain outline (no map tiles are fetched from anywhere), and the server uses them to
 put a scene in its ward and, for those who may not see exact locations, to show the ward's centre instead.
@@ -88,9 +89,13 @@ def parse(data: dict) -> Boundary:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise BoundaryError("The file must be a GeoJSON FeatureCollection")
     wards = []
-    for feature in data.get("features") or []:
-        geometry = (feature or {}).get("geometry") or {}
-        name = str(((feature or {}).get("properties") or {}).get("name") or "").strip()
+    features = data.get("features")
+    if not isinstance(features, list) or not all(isinstance(feature, dict) for feature in features):
+        raise BoundaryError("The file's features must be a list of wards")
+    for feature in features:
+        geometry = feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {}
+        properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        name = str(properties.get("name") or "").strip()[:120]
         if not name:
             raise BoundaryError("Every ward needs a name (a 'name' property)")
         if geometry.get("type") == "Polygon":
@@ -99,7 +104,9 @@ def parse(data: dict) -> Boundary:
             polygons = geometry.get("coordinates")
         else:
             raise BoundaryError(f"{name}: each ward must be a Polygon or a MultiPolygon")
-        if not isinstance(polygons, list) or not all(isinstance(p, list) and p for p in polygons):
+        if not isinstance(polygons, list) or not all(
+            isinstance(p, list) and p and all(isinstance(ring, list) for ring in p) for p in polygons
+        ):
             raise BoundaryError(f"{name}: the outline has no coordinates")
         wards.append(Ward(name, tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)))
     if not wards:
@@ -115,7 +122,32 @@ def _shipped(slug: str) -> Boundary | None:
     return parse(json.loads(path.read_text(encoding="utf-8")))
 
 
+MAX_BYTES = 2 * 1024 * 1024
+MAX_POINTS = 50_000
+
+
 def boundary_of(partnership) -> Boundary | None:
-    """The partnership's wards, or None when none have been set up for it."""
+    """The partnership's wards (its upload, else the shipped file), or None when none have been set up."""
+    from svtoolkit.reports.models import WardBoundary
+
+    uploaded = WardBoundary.objects.filter(partnership=partnership).values_list("geojson", flat=True).first()
+    if uploaded is not None:
+        return parse(uploaded)
     # Slugs are letters, digits and hyphens, so the file name cannot leave the boundaries folder.
     return _shipped(partnership.slug) if partnership.slug.replace("-", "").isalnum() else None
+
+
+def read_upload(content: bytes) -> Boundary:
+    """An uploaded file's wards, or a BoundaryError saying, in words a person understands, what is wrong.
+    (The form refuses files over MAX_BYTES before reading them.)"""
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BoundaryError(
+            "The file is not GeoJSON: save the wards as a .geojson file and upload it again"
+        ) from error
+    boundary = parse(data)
+    points = sum(len(ring) for ward in boundary.wards for polygon in ward.polygons for ring in polygon)
+    if points > MAX_POINTS:
+        raise BoundaryError("The outlines have too many points. Simplify them and upload the file again")
+    return boundary

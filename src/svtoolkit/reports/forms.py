@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from svtoolkit.reports.boundaries import MAX_BYTES as MAX_UPLOAD_BYTES
 from svtoolkit.reports.selectors import Filters
 
 PERIODS = [
@@ -64,3 +65,29 @@ class SitrepPeopleForm(forms.Form):
         help_text="Your reason is written to the audit log with your name, once for each record.",
         error_messages={"required": "Give a reason for including the records"},
     )
+
+
+class BoundaryForm(forms.Form):
+    """An uploaded GeoJSON file of the partnership's wards, checked whole before it is kept."""
+
+    file = forms.FileField(
+        label="Upload a GeoJSON file",
+        help_text="A FeatureCollection of Polygon or MultiPolygon wards in longitude and latitude "
+        "(WGS 84), each with a 'name' property, smaller than 2 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json"}),
+        error_messages={"required": "Choose a GeoJSON file to upload", "empty": "The file is empty"},
+    )
+
+    def clean_file(self):
+        from svtoolkit.reports.boundaries import BoundaryError, read_upload
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                "The file must be smaller than 2 MB. Simplify the outlines and upload it again"
+            )
+        try:
+            self.boundary = read_upload(upload.read())
+        except BoundaryError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload

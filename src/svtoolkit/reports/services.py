@@ -13,3 +13,22 @@ def record_export(*, partnership, by, dataset: str, file_format: str, rows: int,
         detail={"what": f"{dataset} export", "format": file_format, "rows": rows},
         request=request,
     )
+
+
+def set_boundary(*, partnership, by, boundary, file_name: str, request=None):
+    """Keep the partnership's uploaded ward outlines, replacing any before; the map uses them from now on."""
+    from svtoolkit.reports.models import WardBoundary
+
+    saved, created = WardBoundary.objects.update_or_create(
+        partnership=partnership,
+        defaults={"geojson": boundary.geojson, "file_name": file_name[:200], "uploaded_by": by},
+    )
+    record(
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=saved,
+        detail={"wards": [ward.name for ward in boundary.wards], "file": saved.file_name},
+        request=request,
+    )
+    return saved

@@ -1,7 +1,8 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -12,7 +13,7 @@ from svtoolkit.meetings.selectors import meeting_in
 from svtoolkit.playbooks.selectors import assessment_in, readiness_summary
 from svtoolkit.reports import exports, selectors, services
 from svtoolkit.reports.boundaries import boundary_of
-from svtoolkit.reports.forms import ReportFilterForm, SitrepPeopleForm
+from svtoolkit.reports.forms import BoundaryForm, ReportFilterForm, SitrepPeopleForm
 from svtoolkit.reports.pdf import pdf_response
 
 
@@ -57,7 +58,26 @@ def incident_map(request):
             "map_data": map_data,
             "boundary": boundary,
             "exact": access.sees_exact_scenes(request.user, request.partnership),
+            "can_manage_boundary": access.can_manage_boundary(request.user, request.partnership),
         },
+    )
+
+
+@access.requires(access.can_manage_boundary)
+def boundary(request):
+    form = BoundaryForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.set_boundary(
+            partnership=request.partnership,
+            by=request.user,
+            boundary=form.boundary,
+            file_name=form.cleaned_data["file"].name,
+            request=request,
+        )
+        messages.success(request, f"The map now shows {len(form.boundary.wards)} wards from your file.")
+        return redirect("reports:map")
+    return render(
+        request, "reports/boundary.html", {"form": form, "current": boundary_of(request.partnership)}
     )
 
 

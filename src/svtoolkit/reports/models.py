@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.db import models
+
+
+class WardBoundary(models.Model):
+    """A partnership's own ward outlines, uploaded by a coordinator: used instead of a shipped file."""
+
+    partnership = models.OneToOneField(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="ward_boundary"
+    )
+    geojson = models.JSONField(help_text="A FeatureCollection of named Polygon or MultiPolygon wards.")
+    file_name = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Ward boundaries of {self.partnership}"
