@@ -34,3 +34,10 @@ def audit_entries_for_partnership(
     if date_to:
         entries = entries.filter(at__lte=timezone.make_aware(datetime.combine(date_to, time.max)))
     return entries
+
+
+def entries_about(target) -> QuerySet[AuditEntry]:
+    """Every entry naming this object, oldest first: its history, and who has looked at it."""
+    return AuditEntry.objects.filter(target_type=target._meta.label, target_id=str(target.pk)).order_by(
+        "at", "id"
+    )

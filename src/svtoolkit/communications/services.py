@@ -193,3 +193,14 @@ def add_monitoring_note(
         action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=note, request=request
     )
     return note
+
+
+ERASED = "[Erased under the partnership's retention period]"
+
+
+def erase_names_and_images(*, incident) -> int:
+    """Blank the messages that named or showed someone affected, and the family's agreement notes.
+
+    Called by the retention job inside its transaction; the job writes the audit entries.
+    """
+    return incident.messages.filter(names_or_images=True).update(body=ERASED, family_agreement_note="")

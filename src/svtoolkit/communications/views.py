@@ -13,16 +13,12 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.incidents.selectors import incident_for
-
-
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
+from svtoolkit.incidents.selectors import incident_for_request
 
 
 @access.requires(access.is_member)
 def communications(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     return render(
         request,
         "communications/overview.html",
@@ -39,7 +35,7 @@ def communications(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def plan(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     current = selectors.plan_of(shown)
     initial = (
         {
@@ -65,7 +61,7 @@ def plan(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def message_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = MessageForm(request.POST or None, incident=shown)
     if request.method == "POST" and form.is_valid():
         drafted = services.draft_message(
@@ -82,7 +78,7 @@ def message_add(request, incident_id):
 
 @access.requires(access.is_member)
 def message(request, incident_id, message_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     signable = selectors.signable_by(found, request.user, request.partnership)
     return render(
@@ -101,7 +97,7 @@ def message(request, incident_id, message_id):
 
 
 def _message_action(request, incident_id, message_id, act, success):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     try:
         act(found)
@@ -169,7 +165,7 @@ def family_agreement(request, incident_id, message_id):
 @access.requires(access.can_work_incident)
 @require_POST
 def sign(request, incident_id, message_id, sign_off_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     pending = selectors.sign_off_in(found, sign_off_id)
     if not access.can_sign_off(request.user, request.partnership, pending):
@@ -187,7 +183,7 @@ def sign(request, incident_id, message_id, sign_off_id):
 
 @access.requires(access.can_work_incident)
 def note_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = MonitoringNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_monitoring_note(incident=shown, by=request.user, request=request, **form.cleaned_data)

@@ -49,6 +49,13 @@ def incident_for(user, partnership, incident_id) -> Incident:
     )
 
 
+def incident_for_request(request, incident_id) -> Incident:
+    """The incident a request acts on: not found unless visible, and refused for changes once it is closed."""
+    incident = incident_for(request.user, request.partnership, incident_id)
+    access.refuse_changes_to_closed(request, incident)
+    return incident
+
+
 def current_categorisation(incident) -> Categorisation | None:
     return incident.categorisations.select_related("decided_by").order_by("-decided_at", "-id").first()
 

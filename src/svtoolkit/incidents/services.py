@@ -15,6 +15,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
+    OPEN_ACTION_STATUSES,
     ActionStatus,
     Categorisation,
     Decision,
@@ -342,6 +343,8 @@ def update_action(
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
         raise IncidentError("Say why the action is not needed.")
+    if status == ActionStatus.HANDED_OVER and not note.strip():
+        raise IncidentError("Say who the action was handed over to.")
     before = (action.status, action.owner_organisation_id, action.owner_id)
     updated = PlanAction.objects.filter(pk=action.pk, revision=expected_revision).update(
         revision=F("revision") + 1,
@@ -440,6 +443,71 @@ def change_status(*, incident, by, status, request=None) -> Incident:
     _log(incident, by, f"Status: {before} → {incident.get_status_display()}.")
     _audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
     return incident
+
+
+@transaction.atomic
+def close(*, incident, by, request=None) -> Incident:
+    """Close an incident in recovery whose actions are all done, handed over or not needed.
+
+    The review comes first too; the recovery app checks it before calling this.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.RECOVERY:
+        raise IncidentError("Only an incident in recovery can be closed.")
+    still_open = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
+    if still_open:
+        raise IncidentError(
+            f"{still_open} action{pluralize(still_open)} still open: complete, hand over or mark "
+            "each one not needed first."
+        )
+    incident.status = IncidentStatus.CLOSED
+    incident.closed_at = timezone.now()
+    incident.save(update_fields=["status", "closed_at"])
+    _log(incident, by, "The incident was closed.")
+    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
+    return incident
+
+
+@transaction.atomic
+def reopen(*, incident, by, reason: str, request=None) -> Incident:
+    """Re-open a closed incident into recovery; the reason goes on the timeline."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.CLOSED:
+        raise IncidentError("Only a closed incident can be re-opened.")
+    if not reason.strip():
+        raise IncidentError("Say why the incident is being re-opened.")
+    if incident.personal_data_erased_at:
+        raise IncidentError(
+            "The people-affected details of this incident were erased: it cannot be re-opened."
+        )
+    incident.status = IncidentStatus.RECOVERY
+    incident.closed_at = None
+    incident.save(update_fields=["status", "closed_at"])
+    _log(incident, by, f"The incident was re-opened. Reason: {reason.strip()}")
+    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status, reason=reason.strip())
+    return incident
+
+
+ERASED_NAME = "Erased"
+
+
+def erase_people_details(*, incident) -> list[PersonAffected]:
+    """Remove what identifies each person affected, keeping role and age band for anonymised statistics.
+
+    Called by the retention job inside its transaction; the job writes the audit entries.
+    """
+    people = list(incident.people.all())
+    incident.people.update(
+        name=ERASED_NAME,
+        relation="",
+        support_needs="",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+    )
+    incident.personal_data_erased_at = timezone.now()
+    incident.save(update_fields=["personal_data_erased_at"])
+    return people
 
 
 @transaction.atomic

@@ -6,19 +6,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.incidents.selectors import incident_for, incident_page
+from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
 from svtoolkit.meetings.forms import ActionRows, DecisionRows, OutcomeForm, ScheduleForm
 
 
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
-
-
 @access.requires(access.is_member)
 def meetings(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     return render(
         request,
         "meetings/list.html",
@@ -32,7 +28,7 @@ def meetings(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def schedule(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     initial = {
         "kind": "critical_incident",
         "starts_at": (timezone.localtime() + timezone.timedelta(hours=2)).replace(
@@ -60,7 +56,7 @@ def schedule(request, incident_id):
 
 @access.requires(access.is_member)
 def meeting(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     return render(
         request,
@@ -76,7 +72,7 @@ def meeting(request, incident_id, meeting_id):
 
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
-    found = selectors.meeting_in(_incident(request, incident_id), meeting_id)
+    found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)
     response = HttpResponse(meeting_calendar(found), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.incident.reference}-meeting.ics"'
     return response
@@ -84,7 +80,7 @@ def calendar_file(request, incident_id, meeting_id):
 
 @access.requires(access.is_member)
 def pack(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     context = incident_page(shown, user=request.user, partnership=request.partnership)
     return render(request, "meetings/pack.html", {**context, "meeting": found})
@@ -102,7 +98,7 @@ def _errors(*forms):
 
 @access.requires(access.can_manage_incident)
 def outcome(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     data = request.POST or None
     form = OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
