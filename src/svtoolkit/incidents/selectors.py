@@ -123,9 +123,11 @@ def incident_page(incident, *, user, partnership) -> dict:
             .select_related("decided_by")
             .order_by("-decided_at")[:5]
         ),
-        "can_manage": access.can_manage_incident(user, partnership),
-        "can_work": access.can_work_incident(user, partnership),
-        "can_share": access.can_share_incident(user, partnership, incident),
+        # A closed incident offers no changes: it is re-opened first.
+        "can_manage": access.can_manage_incident(user, partnership) and not access.is_read_only(incident),
+        "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
+        "can_share": access.can_share_incident(user, partnership, incident)
+        and not access.is_read_only(incident),
     }
 
 

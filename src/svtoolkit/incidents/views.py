@@ -252,7 +252,8 @@ def plan(request, incident_id):
             "plan": grouped,
             "mine_only": mine_only,
             "is_partner": organisation_id is not None,
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
             "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
         },
     )
@@ -381,7 +382,8 @@ def decisions(request, incident_id):
         {
             "incident": shown,
             "decisions": selectors.decisions(shown),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
         },
     )
 
