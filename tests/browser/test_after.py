@@ -58,7 +58,9 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     police.goto(f"/incidents/{incident.pk}/review/")
     police.get_by_role("button", name="Add your organisation's part").click()
     expect(police.get_by_label("Organisation").locator("option")).to_have_count(2)  # a blank and their own
-    police.get_by_label("Organisation").select_option(label="Metropolitan Police, Northbridge Basic Command Unit")
+    police.get_by_label("Organisation").select_option(
+        label="Metropolitan Police, Northbridge Basic Command Unit"
+    )
     police.get_by_label("What went well").fill("The scene was secured fast.")
     police.get_by_label("What did not go well").fill("CCTV took two days to reach us.")
     police.get_by_label("What to change next time").fill("Agree CCTV requests in advance.")

@@ -173,6 +173,13 @@ def test_two_people_updating_one_support_record_do_not_overwrite_each_other(inci
     assert SupportOffer.objects.get().response == "taken_up"
 
 
+def test_opening_a_support_record_to_update_it_is_audited(client_for, incident, person, demo_users):
+    support = offer(person, demo_users["responder"])
+    client_for("responder").get(reverse("recovery:support_update", args=[incident.pk, support.pk]))
+    entry = AuditEntry.objects.get(action="view_sensitive")
+    assert (entry.actor, entry.target_id) == (demo_users["responder"], str(support.pk))
+
+
 def test_partner_off_the_list_cannot_record_support(client_for, incident, person):
     url = reverse("recovery:support_add", args=[incident.pk, person.pk])
     assert client_for("police").post(url, {"kind": "offer"}).status_code == 403

@@ -115,12 +115,25 @@ def offers_for(person) -> QuerySet[SupportOffer]:
     return person.support_offers.select_related("support_service", "offered_by")
 
 
-def offer_on(incident, offer_id) -> SupportOffer:
-    return get_object_or_404(
+def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
+    """One support record, opened to update it: for the need-to-know list only, and audited."""
+    if not access.can_read_people(user, incident):
+        access.deny(request, reason="can_read_people")
+    offer = get_object_or_404(
         SupportOffer.objects.select_related("person__incident", "support_service", "offered_by"),
         pk=offer_id,
         person__incident=incident,
     )
+    if request is None or request.method == "GET":
+        record(
+            action=AuditAction.VIEW_SENSITIVE,
+            actor=user,
+            partnership=incident.partnership,
+            target=offer,
+            detail={"what": "support record, opened to update it"},
+            request=request,
+        )
+    return offer
 
 
 # --- Review, lessons, closure --------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def support_add(request, incident_id, person_id):
 def support_update(request, incident_id, offer_id):
     shown = incident_for_request(request, incident_id)
     _require_support_recorder(request, shown)
-    offer = selectors.offer_on(shown, offer_id)
+    offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
     form = SupportResponseForm(
         request.POST or None,
         initial={
