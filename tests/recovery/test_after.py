@@ -327,6 +327,26 @@ def test_an_action_handed_over_no_longer_blocks_closing_but_must_say_to_whom(inc
     assert incident.status == IncidentStatus.CLOSED and incident.closed_at is not None
 
 
+def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for, incident, demo_users):
+    responder = demo_users["responder"]
+    to_recovery(incident, responder)
+    completed_review(incident, responder)
+    url = reverse("recovery:close", args=[incident.pk])
+    client = client_for("responder")
+    refused = client.post(url, {"step": "set_aside", "status": "not_needed", "reason": ""})
+    assert "Say why, or who the actions were handed over to" in refused.content.decode()
+    assert incident.actions.get().status == ActionStatus.TO_DO
+
+    client.post(url, {"step": "set_aside", "status": "not_needed", "reason": "Superseded by the estate plan"})
+    assert incident.actions.get().not_needed_reason == "Superseded by the estate plan"
+    assert incident.timeline.filter(
+        text="1 open action marked not needed: Superseded by the estate plan"
+    ).exists()
+    client.post(url)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED
+
+
 def test_a_closed_incident_is_read_only_but_its_calendar_and_follow_ups_go_on(
     client_for, incident, demo_users
 ):

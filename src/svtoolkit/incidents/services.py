@@ -446,6 +446,33 @@ def change_status(*, incident, by, status, request=None) -> Incident:
 
 
 @transaction.atomic
+def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -> int:
+    """Mark every action still open not needed, or handed over, for one reason: the last step before closing.
+
+    Returns how many actions were set aside.
+    """
+    if status not in {ActionStatus.NOT_NEEDED, ActionStatus.HANDED_OVER}:
+        raise IncidentError("Open actions can be marked not needed or handed over.")
+    if not reason.strip():
+        raise IncidentError(
+            "Say who the actions were handed over to."
+            if status == ActionStatus.HANDED_OVER
+            else "Say why the actions are not needed."
+        )
+    open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
+    count = open_actions.update(
+        status=status,
+        not_needed_reason=reason.strip() if status == ActionStatus.NOT_NEEDED else "",
+        revision=F("revision") + 1,
+    )
+    if count:
+        label = ActionStatus(status).label.lower()
+        _log(incident, by, f"{count} open action{pluralize(count)} marked {label}: {reason.strip()}")
+        _audit(incident, by, AuditAction.UPDATE, incident, request, actions_set_aside=count, status=status)
+    return count
+
+
+@transaction.atomic
 def close(*, incident, by, request=None) -> Incident:
     """Close an incident in recovery whose actions are all done, handed over or not needed.
 

@@ -180,6 +180,20 @@ class LessonDecisionForm(forms.Form):
         return cleaned
 
 
+class SetAsideActionsForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Mark every open action",
+        choices=[("not_needed", "Not needed"), ("handed_over", "Handed over")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose not needed or handed over"},
+    )
+    reason = forms.CharField(
+        label="Why, or who they were handed over to",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why, or who the actions were handed over to"},
+    )
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(
         label="Why re-open the incident?",

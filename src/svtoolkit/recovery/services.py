@@ -368,6 +368,15 @@ def close_incident(*, incident, by, request=None):
         raise RecoveryError(str(error)) from error
 
 
+def set_aside_open_actions(*, incident, by, status, reason, request=None) -> int:
+    try:
+        return incident_services.set_aside_open_actions(
+            incident=incident, by=by, status=status, reason=reason, request=request
+        )
+    except incident_services.IncidentError as error:
+        raise RecoveryError(str(error)) from error
+
+
 def reopen_incident(*, incident, by, reason, request=None):
     try:
         return incident_services.reopen(incident=incident, by=by, reason=reason, request=request)

@@ -6,6 +6,7 @@ import json
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,7 @@ from svtoolkit.recovery.forms import (
     MilestoneForm,
     ReopenForm,
     RetentionForm,
+    SetAsideActionsForm,
     SupportOfferForm,
     SupportResponseForm,
 )
@@ -403,8 +405,15 @@ def close(request, incident_id):
     shown = incident_for_request(request, incident_id)
     if not access.can_close_incident(request.user, request.partnership, shown):
         access.deny(request, reason="can_close_incident")
-    blockers = selectors.closure_blockers(shown)
-    if request.method == "POST":
+    setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
+    form = SetAsideActionsForm(request.POST if setting_aside else None)
+    if setting_aside and form.is_valid():
+        count = services.set_aside_open_actions(
+            incident=shown, by=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(request, f"{count} open action{pluralize(count)} set aside.")
+        return redirect("recovery:close", incident_id=shown.pk)
+    if request.method == "POST" and not setting_aside:
         try:
             services.close_incident(incident=shown, by=request.user, request=request)
         except services.RecoveryError as error:
@@ -417,7 +426,12 @@ def close(request, incident_id):
     return render(
         request,
         "recovery/close.html",
-        {"incident": shown, "blockers": blockers, "open_actions": selectors.open_actions_of(shown)},
+        {
+            "incident": shown,
+            "blockers": selectors.closure_blockers(shown),
+            "open_actions": selectors.open_actions_of(shown),
+            "form": form,
+        },
     )
 
 
