@@ -145,6 +145,20 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
     return can_manage_incident(user, partnership) and can_read_people(user, incident)
 
 
+def can_recover_need_to_know(user, partnership, incident) -> bool:
+    """When no one still active in the partnership is on the list (they left, or their accounts were switched
+    off), a coordinator may put themselves on it, giving a reason that is audited; otherwise nobody could."""
+    from svtoolkit.incidents.models import NeedToKnow
+
+    if role_in(user, partnership) != Role.COORDINATOR or incident.partnership_id != partnership.pk:
+        return False
+    return not NeedToKnow.objects.filter(
+        incident=incident,
+        user__is_active=True,
+        user__memberships__partnership=partnership,
+    ).exists()
+
+
 def can_sign_off(user, partnership, sign_off) -> bool:
     """A message is signed off for an approver organisation by someone who represents it."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))

@@ -572,6 +572,19 @@ def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
 
 
 @transaction.atomic
+def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
+    """A coordinator puts themselves on a list no active member is left on; the reason is kept."""
+    if not reason.strip():
+        raise IncidentError("Give the reason you need to be on the list.")
+    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
+    _log(incident, by, f"{by} joined the need-to-know list, as no active member was left on it.")
+    _audit(
+        incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
+    )
+    return entry
+
+
+@transaction.atomic
 def remove_from_need_to_know(*, entry, by, request=None) -> None:
     # Locked, so two people taking each other off at once cannot empty the list.
     Incident.objects.select_for_update().get(pk=entry.incident_id)

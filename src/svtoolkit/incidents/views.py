@@ -464,7 +464,28 @@ def people(request, incident_id):
             "people": selectors.people_for(request.user, shown),
             "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
             "can_add": access.can_add_person(request.user, request.partnership, shown),
+            "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
         },
+    )
+
+
+@access.requires(access.can_manage_members)
+def need_to_know_recover(request, incident_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    if not access.can_recover_need_to_know(request.user, request.partnership, shown):
+        access.deny(request, reason="can_recover_need_to_know")
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
+    if request.method == "POST" and form.is_valid():
+        services.recover_need_to_know(
+            incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+        messages.success(request, "You are on the need-to-know list. Add the people who should be on it.")
+        return redirect("incidents:need_to_know", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Join the need-to-know list", "button": "Join the list"},
     )
 
 
