@@ -9,7 +9,7 @@ from svtoolkit import access
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
-from svtoolkit.meetings.forms import ActionRows, DecisionRows, OutcomeForm, ScheduleForm
+from svtoolkit.meetings.forms import ActionRows, CancelForm, DecisionRows, OutcomeForm, ScheduleForm
 
 
 @access.requires(access.is_member)
@@ -65,7 +65,8 @@ def meeting(request, incident_id, meeting_id):
             "incident": shown,
             "meeting": found,
             "attendance": found.attendance.select_related("organisation"),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
         },
     )
 
@@ -143,4 +144,26 @@ def outcome(request, incident_id, meeting_id):
             "actions": actions,
             "errors": _errors(form, *row_forms) if request.method == "POST" else [],
         },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def cancel(request, incident_id, meeting_id):
+    shown = incident_for_request(request, incident_id)
+    found = selectors.meeting_in(shown, meeting_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_meeting(
+                meeting=found, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The meeting is cancelled and those invited are being told.")
+            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": f"Cancel the {found}", "button": "Cancel the meeting"},
     )
