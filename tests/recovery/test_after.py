@@ -180,6 +180,20 @@ def test_opening_a_support_record_to_update_it_is_audited(client_for, incident, 
     assert (entry.actor, entry.target_id) == (demo_users["responder"], str(support.pk))
 
 
+def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
+    client_for, incident, person, demo_users
+):
+    support = offer(person, demo_users["responder"])
+    url = reverse("recovery:support_update", args=[incident.pk, support.pk])
+    client = client_for("responder")
+    client.post(url, {"response": "taken_up", "outcome": "First session booked", "revision": 1})
+    stale = client.post(url, {"response": "declined", "outcome": "Did not want it", "revision": 1})
+    page = stale.content.decode()
+    assert "Someone else changed this support record" in page
+    assert "First session booked" in page and "Did not want it" in page
+    assert SupportOffer.objects.get().response == "taken_up"
+
+
 def test_partner_off_the_list_cannot_record_support(client_for, incident, person):
     url = reverse("recovery:support_add", args=[incident.pk, person.pk])
     assert client_for("police").post(url, {"kind": "offer"}).status_code == 403
@@ -219,6 +233,28 @@ def test_a_contribution_saved_meanwhile_is_not_overwritten(incident, demo, demo_
         services.contribute_to_review(
             debrief=debrief, organisation=police, by=demo_users["police"], expected_revision=1, **texts
         )
+
+
+def test_a_stale_contribution_shows_their_version_on_the_page(client_for, incident, demo, demo_users):
+    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["police"],
+        went_well="Fast arrests", went_badly="Radio gaps", to_change="Radio plan",
+    )  # fmt: skip
+    response = client_for("responder").post(
+        reverse("recovery:review_contribute", args=[incident.pk]),
+        {
+            "organisation": police.pk,
+            "went_well": "Mine",
+            "went_badly": "Mine",
+            "to_change": "Mine",
+            "revision": "",
+        },
+    )
+    page = response.content.decode()
+    assert "Someone else changed this contribution" in page and "Fast arrests" in page
+    assert DebriefContribution.objects.get().went_well == "Fast arrests"
 
 
 def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_users):

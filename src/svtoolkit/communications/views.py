@@ -2,17 +2,20 @@
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.communications import selectors, services
 from svtoolkit.communications.forms import (
+    DraftForm,
     FamilyAgreementForm,
     MessageForm,
     MonitoringNoteForm,
     PlanForm,
     SignOffForm,
 )
+from svtoolkit.core.forms import show_edit_conflict
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -73,6 +76,57 @@ def message_add(request, incident_id):
         request,
         "incidents/simple_form.html",
         {"incident": shown, "form": form, "heading": "Draft a message", "button": "Save the draft"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def message_edit(request, incident_id, message_id):
+    shown = incident_for_request(request, incident_id)
+    found = selectors.message_in(shown, message_id)
+    if not access.can_read_message(request.user, request.partnership, found):
+        access.deny(request, reason="can_read_message")
+    initial = {
+        "kind": found.kind,
+        "title": found.title,
+        "body": found.body,
+        "audience": found.audience,
+        "channel": found.channel,
+        "planned_for": timezone.localtime(found.planned_for),
+        "names_or_images": found.names_or_images,
+        "approvers": [sign_off.organisation_id for sign_off in found.sign_offs.all()],
+        "revision": found.revision,
+    }
+    form = DraftForm(request.POST or None, incident=shown, initial=initial)
+    theirs = None
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            services.revise_draft(
+                message=found,
+                by=request.user,
+                expected_revision=fields.pop("revision"),
+                request=request,
+                **fields,
+            )
+        except services.EditConflict:
+            found.refresh_from_db()
+            show_edit_conflict(form, thing="draft", current_revision=found.revision)
+            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
+        except services.CommunicationsError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, "The draft was changed.")
+            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Change the draft",
+            "button": "Save the draft",
+            "theirs": theirs,
+        },
     )
 
 

@@ -174,6 +174,7 @@ def support_update(request, incident_id, offer_id):
     shown = incident_for_request(request, incident_id)
     _require_support_recorder(request, shown)
     offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
+    theirs = None
     form = SupportResponseForm(
         request.POST or None,
         initial={
@@ -194,18 +195,19 @@ def support_update(request, incident_id, offer_id):
                 follow_up_on=form.cleaned_data["follow_up_on"],
                 request=request,
             )
-        except EditConflict as conflict:
+        except EditConflict:
             offer.refresh_from_db()
-            show_edit_conflict(form, conflict, offer.revision)
+            show_edit_conflict(form, thing="support record", current_revision=offer.revision)
+            theirs = [
+                ("Answer or outcome", offer.get_response_display()),
+                ("What happened", offer.outcome),
+                ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
+            ]
         else:
             messages.success(request, "The support record was updated.")
             return redirect("recovery:support", incident_id=shown.pk)
     return _simple_form(
-        request,
-        shown,
-        form,
-        f"{offer.get_kind_display()}: {offer.description}",
-        "Save",
+        request, shown, form, f"{offer.get_kind_display()}: {offer.description}", "Save", theirs=theirs
     )
 
 
@@ -266,6 +268,7 @@ def review_contribute(request, incident_id):
         else {"organisation": chosen}
     )
     form = ContributionForm(request.POST or None, organisations=organisations, initial=initial)
+    theirs = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -279,15 +282,23 @@ def review_contribute(request, incident_id):
                 expected_revision=data["revision"],
                 request=request,
             )
-        except EditConflict as conflict:
+        except EditConflict:
             current = debrief.contributions.filter(organisation=data["organisation"]).first()
-            show_edit_conflict(form, conflict, current.revision if current else None)
+            show_edit_conflict(
+                form, thing="contribution", current_revision=current.revision if current else ""
+            )
+            if current:
+                theirs = [
+                    ("What went well", current.went_well),
+                    ("What did not go well", current.went_badly),
+                    ("What to change next time", current.to_change),
+                ]
         except services.RecoveryError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{data['organisation']}'s part of the review was saved.")
             return redirect("recovery:review", incident_id=shown.pk)
-    return _simple_form(request, shown, form, "Your organisation's part of the review", "Save")
+    return _simple_form(request, shown, form, "Your organisation's part of the review", "Save", theirs=theirs)
 
 
 @access.requires(access.can_manage_incident)

@@ -4,25 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0001_initial'),
+        ("meetings", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='meeting',
-            name='cancelled_reason',
+            model_name="meeting",
+            name="cancelled_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='sequence',
+            model_name="meeting",
+            name="sequence",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='meeting',
-            name='status',
-            field=models.CharField(choices=[('planned', 'Planned'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='planned', max_length=10),
+            model_name="meeting",
+            name="status",
+            field=models.CharField(
+                choices=[("planned", "Planned"), ("held", "Held"), ("cancelled", "Cancelled")],
+                default="planned",
+                max_length=10,
+            ),
         ),
     ]
