@@ -235,6 +235,13 @@ def can_close_incident(user, partnership, incident) -> bool:
     )
 
 
+def can_record_lesson(user, partnership, incident) -> bool:
+    """Lessons belong to the lead partnership (it owns the checklist they would change)."""
+    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
+        partnership, "pk", None
+    )
+
+
 def can_decide_lessons(user, partnership) -> bool:
     """A lesson changes the checklist, so coordinators (who keep the checklist) accept or decline it."""
     return can_edit_playbook(user, partnership)

@@ -194,6 +194,16 @@ def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
     assert SupportOffer.objects.get().response == "taken_up"
 
 
+def test_a_rejected_support_update_still_records_the_view(client_for, incident, person, demo_users):
+    support = offer(person, demo_users["responder"], description="Counselling with Dr Ahmed")
+    response = client_for("responder").post(
+        reverse("recovery:support_update", args=[incident.pk, support.pk]), {"response": "", "revision": 1}
+    )
+    assert "Choose the answer or outcome" in response.content.decode()
+    assert "<title>Error: Update support offered for a victim" in response.content.decode()
+    assert AuditEntry.objects.filter(action="view_sensitive", target_id=str(support.pk)).exists()
+
+
 def test_partner_off_the_list_cannot_record_support(client_for, incident, person):
     url = reverse("recovery:support_add", args=[incident.pk, person.pk])
     assert client_for("police").post(url, {"kind": "offer"}).status_code == 403
@@ -318,6 +328,53 @@ def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, pub
     assert Lesson.objects.get().status == "proposed"
 
 
+def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident, demo, demo_users, published):
+    item = published.items.first()
+    lesson = services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
+        proposed_action="New wording",
+    )  # fmt: skip
+    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    playbook_services.discard_draft(
+        version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
+    )
+    lesson.refresh_from_db()
+    assert selectors.awaiting_decision(lesson)
+    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    assert playbook_selectors.draft_version(demo).items.get(key=item.key).action == "New wording"
+
+
+def test_two_lessons_changing_one_item_are_both_named(incident, demo, demo_users, published):
+    item = published.items.first()
+    first, second = (
+        services.record_lesson(
+            incident=incident,
+            by=demo_users["responder"],
+            title=title,
+            detail="d",
+            item_key=item.key,
+            proposed_action=title,
+        )  # fmt: skip
+        for title in ("First wording", "Second wording")
+    )
+    services.accept_lesson(lesson=first, by=demo_users["coordinator"])
+    services.accept_lesson(lesson=second, by=demo_users["coordinator"])
+    changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
+    assert changed.action == "Second wording"
+    assert "Lesson 1" in changed.lesson_reference and "then Lesson 2" in changed.lesson_reference
+
+
+def test_only_the_lead_partnership_records_lessons(client, incident, other_partnership, demo_users):
+    from tests.conftest import MODEL_BACKEND
+
+    southmoor, coordinator = other_partnership
+    incident_services.share_incident(incident=incident, partnership=southmoor, by=demo_users["responder"])
+    client.force_login(coordinator.user, backend=MODEL_BACKEND)
+    url = reverse("recovery:lesson_add", args=[incident.pk])
+    assert client.post(url, {"title": "t", "detail": "d"}).status_code == 403
+    assert not Lesson.objects.exists()
+
+
 def test_lessons_of_incidents_a_partner_cannot_see_are_not_listed(client_for, incident, demo, demo_users):
     hidden, _ = demo_incident(demo, demo_users)
     hidden.participations.all().delete()
@@ -383,6 +440,13 @@ def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for
     assert incident.status == IncidentStatus.CLOSED
 
 
+def test_actions_are_set_aside_together_only_in_recovery(client_for, incident):
+    url = reverse("recovery:close", args=[incident.pk])
+    response = client_for("responder").post(url, {"step": "set_aside", "status": "not_needed", "reason": "x"})
+    assert "only when the incident is in recovery" in response.content.decode()
+    assert incident.actions.get().status == ActionStatus.TO_DO
+
+
 def test_a_closed_incident_is_read_only_but_its_calendar_and_follow_ups_go_on(
     client_for, incident, demo_users
 ):
@@ -415,6 +479,27 @@ def test_reopening_needs_a_reason_and_writes_it_to_the_timeline(client_for, inci
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RECOVERY and incident.closed_at is None
     assert incident.timeline.filter(text__contains="Reason: A linked stabbing on the same estate").exists()
+
+
+def test_a_coordinator_recovers_the_list_of_a_closed_incident(client_for, incident, person, demo_users):
+    closed(incident, demo_users["responder"])
+    demo_users["responder"].is_active = False
+    demo_users["responder"].save()
+    client = client_for("coordinator")
+    response = client.post(
+        reverse("incidents:need_to_know_recover", args=[incident.pk]), {"reason": "Subject-access request"}
+    )
+    assert response.status_code == 302
+    assert incident.need_to_know.filter(user=demo_users["coordinator"]).exists()
+
+
+def test_a_closed_incident_takes_no_more_acknowledgements(client, incident, demo_users):
+    participation = incident.participations.get()
+    token = incident_services.issue_acknowledgement_token(participation=participation)
+    closed(incident, demo_users["responder"])
+    assert client.post(reverse("incidents:acknowledge", args=[token])).status_code == 404
+    participation.refresh_from_db()
+    assert participation.acknowledged_at is None
 
 
 def test_partners_and_viewers_cannot_close(client_for, incident, demo_users):

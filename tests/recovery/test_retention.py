@@ -36,9 +36,9 @@ def closed_incident(demo, demo_users, time_machine):
         incident=incident,
         by=demo_users["responder"],
         kind="press",
-        title="Tribute",
+        title="Tribute to Jordan Smith",
         body="Jordan Smith's family pay tribute.",
-        audience="Public",
+        audience="Friends of Jordan Smith",
         channel="Website",
         planned_for=timezone.now(),
         names_or_images=True,
@@ -69,8 +69,9 @@ def test_the_retention_job_erases_people_and_keeps_the_anonymised_record(closed_
     assert (person.role, person.age_band) == ("victim", "16_17")  # kept for statistics
     support = SupportOffer.objects.get()
     assert (support.description, support.kind, support.response) == ("Erased", "offer", "awaiting")
-    assert "Jordan" not in closed_incident.messages.get().body
-    erasure = AuditEntry.objects.get(action="erase")
+    message = closed_incident.messages.get()
+    assert "Jordan" not in f"{message.title} {message.body} {message.audience}"
+    erasure = AuditEntry.objects.get(action="erase", target_type="incidents.PersonAffected")
     assert erasure.target_id == str(person.pk)
     assert erasure.detail == {
         "incident": closed_incident.reference,
@@ -157,3 +158,83 @@ def test_no_one_else_may_export_a_person(client_for, closed_incident):
     for role in ("coordinator", "responder", "police", "viewer"):
         assert client_for(role).post(url, {"reason": "Curious"}).status_code == 403
     assert not AuditEntry.objects.filter(action="export_sensitive").exists()
+
+
+def test_messages_naming_someone_are_erased_even_with_no_one_recorded(demo, demo_users, time_machine):
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    communications_services.draft_message(
+        incident=incident, by=demo_users["responder"], kind="press", title="Vigil for Sam Lee",
+        body="A vigil for Sam Lee.", audience="Public", channel="Website", planned_for=timezone.now(),
+        names_or_images=True, approvers=[],
+    )  # fmt: skip
+    closed(incident, demo_users["responder"])
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    assert "Sam Lee" not in incident.messages.get().title
+    incident.refresh_from_db()
+    assert incident.personal_data_erased_at is not None
+    assert AuditEntry.objects.get(action="erase").detail == {"messages naming someone": 1}
+
+
+def test_each_partnership_keeps_people_for_its_own_period(
+    closed_incident, other_partnership, demo_users, time_machine
+):
+    southmoor, membership = other_partnership
+    services.set_retention_period(partnership=southmoor, years=1, by=membership.user)
+    assert selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
+    services.set_retention_period(
+        partnership=closed_incident.partnership, years=1, by=demo_users["coordinator"]
+    )
+    assert selectors.incidents_due_for_erasure(date(2027, 11, 30)) == []
+    assert selectors.incidents_due_for_erasure(date(2027, 12, 1)) == [closed_incident]
+
+
+def test_the_closing_day_recorded_with_an_erasure_is_the_local_one(demo, demo_users, time_machine):
+    # 00:30 on 1 July in London is 23:30 on 30 June in UTC.
+    time_machine.move_to(datetime(2026, 7, 1, 0, 30, tzinfo=timezone.get_default_timezone()), tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    record_person(incident, demo_users["responder"])
+    closed(incident, demo_users["responder"])
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    assert AuditEntry.objects.get(action="erase").detail["closed"] == "2026-07-01"
+
+
+def test_a_shorter_period_that_erases_at_once_is_confirmed_first(
+    client_for, closed_incident, demo, time_machine
+):
+    time_machine.move_to(datetime(2029, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    client = client_for("coordinator")
+    url = reverse("recovery:retention")
+    warning = client.post(url, {"years": "2"}).content.decode()
+    assert f"on 1 closed incident ({closed_incident.reference}) will be erased tonight" in warning
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+    client.post(url, {"years": "2", "confirmed": "3"})  # confirmed a different number: warned again
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+    client.post(url, {"years": "2", "confirmed": "2"})
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 2
+
+
+def test_the_export_includes_who_opened_their_support(client_for, closed_incident, demo_users):
+    from svtoolkit.incidents import services as incident_services
+
+    person = PersonAffected.objects.get()
+    support = SupportOffer.objects.get()
+    client_for("responder").get(reverse("recovery:support_update", args=[closed_incident.pk, support.pk]))
+    incident_services.add_to_need_to_know(
+        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
+    )
+    response = client_for("coordinator").post(
+        reverse("recovery:subject_access", args=[closed_incident.pk, person.pk]), {"reason": "SAR 4 Dec"}
+    )
+    history = json.loads(response.content)["record_history"]
+    opened = [e for e in history if e["detail"].get("what") == "support record, opened to update it"]
+    assert [e["by"] for e in opened] == [demo_users["responder"].email]
+    assert (
+        json.loads(response.content)["messages_naming_someone_affected"][0]["title"]
+        == "Tribute to Jordan Smith"
+    )

@@ -256,8 +256,13 @@ ERASED = "[Erased under the partnership's retention period]"
 
 
 def erase_names_and_images(*, incident) -> int:
-    """Blank the messages that named or showed someone affected, and the family's agreement notes.
+    """Blank what could name someone in the messages that named or showed them: title, text, audience, the
+    family's agreement note and approvers' comments. Returns how many messages were erased.
 
     Called by the retention job inside its transaction; the job writes the audit entries.
     """
-    return incident.messages.filter(names_or_images=True).update(body=ERASED, family_agreement_note="")
+    naming = incident.messages.filter(names_or_images=True)
+    SignOff.objects.filter(message__in=naming).update(comment="")
+    return naming.update(
+        title="Message naming someone affected (erased)", body=ERASED, audience="", family_agreement_note=""
+    )

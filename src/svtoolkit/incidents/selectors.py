@@ -170,6 +170,7 @@ def participation_by_token(token: str) -> Participation | None:
         return None
     return (
         Participation.objects.filter(acknowledgement_token_hash=Invitation.hash_token(token))
+        .exclude(incident__status="closed")  # a closed incident takes no more acknowledgements
         .select_related("incident", "organisation")
         .first()
     )

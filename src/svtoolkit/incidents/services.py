@@ -451,6 +451,8 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
 
     Returns how many actions were set aside.
     """
+    if incident.status != IncidentStatus.RECOVERY:
+        raise IncidentError("Actions are set aside together only when the incident is in recovery.")
     if status not in {ActionStatus.NOT_NEEDED, ActionStatus.HANDED_OVER}:
         raise IncidentError("Open actions can be marked not needed or handed over.")
     if not reason.strip():

@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.selectors import entries_about
+from svtoolkit.audit.selectors import entries_about, sensitive_views_of
 from svtoolkit.audit.services import record
+from svtoolkit.communications.selectors import messages_naming_someone
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, PersonAffected
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.recovery.models import (
@@ -19,6 +20,7 @@ from svtoolkit.recovery.models import (
     Debrief,
     FollowUpAction,
     Lesson,
+    LessonStatus,
     Milestone,
     SupportKind,
     SupportOffer,
@@ -124,15 +126,14 @@ def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
         pk=offer_id,
         person__incident=incident,
     )
-    if request is None or request.method == "GET":
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=user,
-            partnership=incident.partnership,
-            target=offer,
-            detail={"what": "support record, opened to update it"},
-            request=request,
-        )
+    record(
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=user,
+        partnership=incident.partnership,
+        target=offer,
+        detail={"what": "support record, opened to update it"},
+        request=request,
+    )
     return offer
 
 
@@ -172,6 +173,13 @@ def lessons_of(incident) -> QuerySet[Lesson]:
 
 def lesson_for(user, partnership, lesson_id) -> Lesson:
     return get_object_or_404(lessons_visible_to(user, partnership), pk=lesson_id)
+
+
+def awaiting_decision(lesson) -> bool:
+    """Proposed and not yet decided, or accepted into a draft that was later discarded (so decide again)."""
+    return lesson.status == LessonStatus.PROPOSED or (
+        lesson.status == LessonStatus.ACCEPTED and lesson.accepted_into_id is None
+    )
 
 
 def lesson_item(lesson):
@@ -220,12 +228,23 @@ def open_actions_of(incident):
 # --- Retention -----------------------------------------------------------------------------------------
 
 
-def erase_on(incident) -> date | None:
-    """The day the people-affected details of a closed incident fall due for erasure."""
+def erase_on(incident, *, years: int | None = None) -> date | None:
+    """The day the people-affected details of a closed incident fall due for erasure (under the partnership's
+    retention period, or the one given)."""
     if incident.status != IncidentStatus.CLOSED or incident.closed_at is None:
         return None
     closed = timezone.localtime(incident.closed_at).date()
-    return closed + relativedelta(years=incident.partnership.personal_data_retention_years)
+    return closed + relativedelta(years=years or incident.partnership.personal_data_retention_years)
+
+
+def due_at_once_under(partnership, years: int) -> list["DueForErasure"]:
+    """What a new retention period would have erased by the next nightly run: shown before it is saved."""
+    today = timezone.localdate()
+    return [
+        DueForErasure(row.incident, row.people, erase_on(row.incident, years=years))
+        for row in due_for_erasure(partnership, limit=None)
+        if erase_on(row.incident, years=years) <= today
+    ]
 
 
 @dataclass(frozen=True)
@@ -236,13 +255,17 @@ class DueForErasure:
 
 
 def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasure]:
-    """Closed incidents of the partnership still holding people's details, soonest erasure first."""
+    """Closed incidents of the partnership still holding people's details (records, or messages naming
+    them), soonest erasure first."""
     incidents = (
         Incident.objects.filter(
             partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
         )
-        .annotate(people_count=Count("people"))
-        .filter(people_count__gt=0)
+        .annotate(
+            people_count=Count("people", distinct=True),
+            naming_messages=Exists(messages_naming_someone().filter(incident=OuterRef("pk"))),
+        )
+        .filter(Q(people_count__gt=0) | Q(naming_messages=True))
         .select_related("partnership")
         .order_by("closed_at", "id")
     )
@@ -252,11 +275,11 @@ def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasur
 
 
 def incidents_due_for_erasure(today: date) -> list[Incident]:
-    """Every incident, in every partnership, whose people's details are due to be erased by today."""
+    """Every incident, in every partnership, whose people's details (records, or messages naming them) are
+    due to be erased by today."""
     candidates = (
-        Incident.objects.filter(
-            status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True, people__isnull=False
-        )
+        Incident.objects.filter(status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True)
+        .filter(Q(people__isnull=False) | Q(messages__names_or_images=True))
         .select_related("partnership")
         .distinct()
     )
@@ -280,9 +303,20 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
         detail={"reason": reason, "incident": incident.reference, "what": "subject-access export"},
         request=request,
     )
-    accesses = entries_about(person)
+    offers = list(offers_for(person))
+    history = sorted(
+        [*entries_about(person), *sensitive_views_of(incident)]
+        + [entry for offer in offers for entry in entries_about(offer)],
+        key=lambda entry: (entry.at, entry.pk),
+    )
     return {
-        "about": "Everything svtoolkit holds about one person affected by an incident.",
+        "about": (
+            "Everything svtoolkit holds about one person affected by an incident: their record, the support "
+            "offered, messages of the incident that named or showed someone affected (check whether they "
+            "are about this person), who may read the record, and its history, including every time it, "
+            "their support or the incident's support summary was opened, by whom and why. Free text typed "
+            "elsewhere (timeline updates, decisions, minutes) is not searched: check it by hand."
+        ),
         "exported_at": timezone.now().isoformat(),
         "exported_by": user.email,
         "partnership": incident.partnership.name,
@@ -319,7 +353,19 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
                 "outcome": offer.outcome,
                 "follow_up_on": offer.follow_up_on.isoformat() if offer.follow_up_on else None,
             }
-            for offer in offers_for(person)
+            for offer in offers
+        ],
+        "messages_naming_someone_affected": [
+            {
+                "title": message.title,
+                "text": message.body,
+                "audience": message.audience,
+                "status": message.get_status_display(),
+                "family_agreed_at": message.family_agreed_at.isoformat()
+                if message.family_agreed_at
+                else None,
+            }
+            for message in messages_naming_someone().filter(incident=incident)
         ],
         "who_may_read_the_record": [
             entry.user.email for entry in incident.need_to_know.select_related("user")
@@ -331,6 +377,6 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
                 "action": entry.get_action_display(),
                 "detail": entry.detail,
             }
-            for entry in accesses
+            for entry in history
         ],
     }

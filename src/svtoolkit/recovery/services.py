@@ -15,6 +15,7 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.recovery import selectors
 from svtoolkit.recovery.models import (
     CalendarFeed,
     Debrief,
@@ -295,7 +296,7 @@ def record_lesson(
 def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
     """Put the lesson's wording into the next checklist draft (started if need be), marked with it."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
-    if lesson.status != LessonStatus.PROPOSED:
+    if not selectors.awaiting_decision(lesson):
         raise RecoveryError("Only a lesson that proposes a checklist change can be accepted, and only once.")
     playbook = playbook_selectors.playbook_of(lesson.partnership)
     if playbook is None:
@@ -307,13 +308,20 @@ def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
     changes = {field: getattr(item, field) for field in playbook_services.ITEM_FIELDS}
     changes["action"] = lesson.proposed_action or item.action
     changes["guidance"] = lesson.proposed_guidance or item.guidance
-    playbook_services.update_item(
-        item=item, by=by, expected_revision=item.revision, request=request, **changes
-    )
+    try:
+        playbook_services.update_item(
+            item=item, by=by, expected_revision=item.revision, request=request, **changes
+        )
+    except playbook_services.PlaybookError as error:
+        raise RecoveryError(f"The checklist draft could not take the change: {error}") from error
     reference = f"Lesson {lesson.number}"
     if lesson.incident_id:
         reference += f" from {lesson.incident.reference}"
-    playbook_services.mark_item_changed_by_lesson(item=item, reference=f"{reference}: {lesson.title}")
+    reference += f": {lesson.title}"
+    if item.lesson_reference:
+        # An item changed by two lessons in one draft names both; the later wording is the one kept.
+        reference = f"{item.lesson_reference}; then {reference}"
+    playbook_services.mark_item_changed_by_lesson(item=item, reference=reference)
     lesson.status = LessonStatus.ACCEPTED
     lesson.accepted_into = draft
     lesson.decided_by = by
@@ -410,15 +418,13 @@ def erase_personal_data(*, incident, today=None) -> int:
     The anonymised record (roles, age bands, kinds of support and their answers) is kept for statistics;
     each erasure is written to the audit log. Returns the number of people whose details were erased.
     """
-    from svtoolkit.recovery.selectors import erase_on
-
     incident = type(incident).objects.select_for_update().select_related("partnership").get(pk=incident.pk)
-    due = erase_on(incident)
+    due = selectors.erase_on(incident)
     if incident.personal_data_erased_at or due is None or due > (today or timezone.localdate()):
         return 0
     people = incident_services.erase_people_details(incident=incident)
     SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
-    communications_services.erase_names_and_images(incident=incident)
+    messages = communications_services.erase_names_and_images(incident=incident)
     for person in people:
         record(
             action=AuditAction.ERASE,
@@ -427,14 +433,23 @@ def erase_personal_data(*, incident, today=None) -> int:
             target=person,
             detail={
                 "incident": incident.reference,
-                "closed": incident.closed_at.date().isoformat(),
+                "closed": timezone.localtime(incident.closed_at).date().isoformat(),
                 "retention_years": incident.partnership.personal_data_retention_years,
             },
+        )
+    if messages:
+        record(
+            action=AuditAction.ERASE,
+            actor_label="Retention job",
+            partnership=incident.partnership,
+            target=incident,
+            detail={"messages naming someone": messages},
         )
     incident_services.log_change(
         incident=incident,
         by=None,
-        text=f"The details of {len(people)} {'person' if len(people) == 1 else 'people'} affected were "
-        "erased under the retention period.",
+        text=f"The details of {len(people)} {'person' if len(people) == 1 else 'people'} affected, and "
+        f"{messages} message{'' if messages == 1 else 's'} naming someone, were erased under the retention "
+        "period.",
     )
     return len(people)

@@ -1,5 +1,6 @@
 """Background work after an incident: reminders of recovery dates and follow-ups, and the retention job."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.incidents.models import LeadAssignment
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.models import Milestone, SupportOffer, SupportResponse
+
+logger = logging.getLogger(__name__)
 
 # How long before a recovery date the lead is reminded: time to plan support and patrols around it.
 MILESTONE_NOTICE = timedelta(days=7)
@@ -29,6 +32,22 @@ def _lead_or_coordinators(incident) -> list[str]:
     )
 
 
+def _claim(unclaimed, **mark) -> bool:
+    """Mark a reminder as sent before sending it, so two overlapping runs cannot both send it."""
+    return unclaimed.update(**mark) == 1
+
+
+def _send_or_release(*, claimed, release: dict, subject: str, message: str, recipients: list[str]) -> int:
+    """Send one reminder; if the mail server refuses it, release the claim so the next run tries again."""
+    try:
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=recipients)
+    except OSError:
+        logger.exception("A recovery reminder could not be sent; the next run will try again")
+        claimed.update(**release)
+        return 0
+    return 1
+
+
 @task()
 def send_recovery_reminders() -> int:
     """Remind the lead a week before each recovery date, and the single point of contact of each support
@@ -40,22 +59,17 @@ def send_recovery_reminders() -> int:
     ).select_related("incident__partnership")
     for milestone in coming:
         recipients = _lead_or_coordinators(milestone.incident)
-        if recipients:
-            send_mail(
-                subject=f"{milestone.incident.reference}: {milestone.title} on {milestone.date:%d %B %Y}",
-                message=render_to_string(
-                    "recovery/email/milestone.txt",
-                    {
-                        "milestone": milestone,
-                        "link": settings.SITE_URL
-                        + reverse("recovery:incident", args=[milestone.incident_id]),
-                    },
-                ),
-                from_email=None,
-                recipient_list=recipients,
-            )
-            sent += 1
-        Milestone.objects.filter(pk=milestone.pk).update(reminded_on=today)
+        unclaimed = Milestone.objects.filter(pk=milestone.pk, reminded_on__isnull=True)
+        if not recipients or not _claim(unclaimed, reminded_on=today):
+            continue
+        link = settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id])
+        sent += _send_or_release(
+            claimed=Milestone.objects.filter(pk=milestone.pk),
+            release={"reminded_on": None},
+            subject=f"{milestone.incident.reference}: {milestone.title} on {milestone.date:%d %B %Y}",
+            message=render_to_string("recovery/email/milestone.txt", {"milestone": milestone, "link": link}),
+            recipients=recipients,
+        )
     due = SupportOffer.objects.filter(
         follow_up_on__lte=today,
         follow_up_reminded_on__isnull=True,
@@ -64,22 +78,17 @@ def send_recovery_reminders() -> int:
     ).select_related("person__incident", "person__single_point_of_contact", "created_by")
     for offer in due:
         contact = offer.person.single_point_of_contact or offer.created_by
-        if contact and contact.is_active:
-            send_mail(
-                subject=f"{offer.person.incident.reference}: a support follow-up is due",
-                message=render_to_string(
-                    "recovery/email/follow_up.txt",
-                    {
-                        "offer": offer,
-                        "link": settings.SITE_URL
-                        + reverse("recovery:support", args=[offer.person.incident_id]),
-                    },
-                ),
-                from_email=None,
-                recipient_list=[contact.email],
-            )
-            sent += 1
-        SupportOffer.objects.filter(pk=offer.pk).update(follow_up_reminded_on=today)
+        unclaimed = SupportOffer.objects.filter(pk=offer.pk, follow_up_reminded_on__isnull=True)
+        if not (contact and contact.is_active) or not _claim(unclaimed, follow_up_reminded_on=today):
+            continue
+        link = settings.SITE_URL + reverse("recovery:support", args=[offer.person.incident_id])
+        sent += _send_or_release(
+            claimed=SupportOffer.objects.filter(pk=offer.pk),
+            release={"follow_up_reminded_on": None},
+            subject=f"{offer.person.incident.reference}: a support follow-up is due",
+            message=render_to_string("recovery/email/follow_up.txt", {"offer": offer, "link": link}),
+            recipients=[contact.email],
+        )
     return sent
 
 

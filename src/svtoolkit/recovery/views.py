@@ -207,7 +207,13 @@ def support_update(request, incident_id, offer_id):
             messages.success(request, "The support record was updated.")
             return redirect("recovery:support", incident_id=shown.pk)
     return _simple_form(
-        request, shown, form, f"{offer.get_kind_display()}: {offer.description}", "Save", theirs=theirs
+        request,
+        shown,
+        form,
+        f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
+        "Save",
+        theirs=theirs,
+        intro=f"{offer.description}, offered {offer.offered_on:%d %B %Y}.",
     )
 
 
@@ -227,6 +233,8 @@ def review(request, incident_id):
             "debrief": selectors.debrief_of(shown),
             "follow_ups": selectors.follow_ups_of(shown),
             "lessons": selectors.lessons_of(shown),
+            "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
+            and not access.is_read_only(shown),
             "can_manage": can_manage and not access.is_read_only(shown),
             "can_follow_up": can_manage,
             "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
@@ -350,6 +358,8 @@ def follow_up_done(request, incident_id, follow_up_id):
 @access.requires(access.can_manage_incident)
 def lesson_add(request, incident_id):
     shown = incident_for_request(request, incident_id)
+    if not access.can_record_lesson(request.user, request.partnership, shown):
+        access.deny(request, reason="can_record_lesson")
     version = published_version(request.partnership)
     items = version.items.filter(retired=False).select_related("area") if version else []
     form = LessonForm(request.POST or None, items=items)
@@ -378,11 +388,15 @@ def lessons(request):
 @access.requires(access.is_member)
 def lesson(request, lesson_id):
     shown = selectors.lesson_for(request.user, request.partnership, lesson_id)
-    can_decide = access.can_decide_lessons(request.user, request.partnership) and shown.status == "proposed"
-    form = LessonDecisionForm(request.POST or None) if can_decide else None
+    may_decide = access.can_decide_lessons(request.user, request.partnership)
+    if request.method == "POST" and not may_decide:
+        access.deny(request, reason="can_decide_lessons")
+    open_to_decide = may_decide and selectors.awaiting_decision(shown)
+    form = LessonDecisionForm(request.POST or None) if open_to_decide else None
+    if request.method == "POST" and not open_to_decide:
+        messages.error(request, "This lesson has been decided already.")
+        return redirect("recovery:lesson", lesson_id=shown.pk)
     if request.method == "POST":
-        if not can_decide:
-            access.deny(request, reason="can_decide_lessons")
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "accept":
@@ -419,11 +433,15 @@ def close(request, incident_id):
     setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
     form = SetAsideActionsForm(request.POST if setting_aside else None)
     if setting_aside and form.is_valid():
-        count = services.set_aside_open_actions(
-            incident=shown, by=request.user, request=request, **form.cleaned_data
-        )
-        messages.success(request, f"{count} open action{pluralize(count)} set aside.")
-        return redirect("recovery:close", incident_id=shown.pk)
+        try:
+            count = services.set_aside_open_actions(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{count} open action{pluralize(count)} set aside.")
+            return redirect("recovery:close", incident_id=shown.pk)
     if request.method == "POST" and not setting_aside:
         try:
             services.close_incident(incident=shown, by=request.user, request=request)
@@ -473,16 +491,21 @@ def reopen(request, incident_id):
 def retention(request):
     partnership = request.partnership
     form = RetentionForm(request.POST or None, initial={"years": partnership.personal_data_retention_years})
+    at_once = []
     if request.method == "POST" and form.is_valid():
-        services.set_retention_period(
-            partnership=partnership, years=form.cleaned_data["years"], by=request.user, request=request
-        )
-        messages.success(request, "The retention period was saved.")
-        return redirect("recovery:retention")
+        years = form.cleaned_data["years"]
+        # Erasure cannot be undone: a shorter period that makes records due at once is confirmed first.
+        at_once = selectors.due_at_once_under(partnership, years)
+        if not at_once or request.POST.get("confirmed") == str(years):
+            services.set_retention_period(
+                partnership=partnership, years=years, by=request.user, request=request
+            )
+            messages.success(request, "The retention period was saved.")
+            return redirect("recovery:retention")
     return render(
         request,
         "recovery/retention.html",
-        {"form": form, "due": selectors.due_for_erasure(partnership)},
+        {"form": form, "due": selectors.due_for_erasure(partnership), "at_once": at_once},
     )
 
 
