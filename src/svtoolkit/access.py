@@ -145,6 +145,20 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
     return can_manage_incident(user, partnership) and can_read_people(user, incident)
 
 
+def can_recover_need_to_know(user, partnership, incident) -> bool:
+    """When no one still active in the partnership is on the list (they left, or their accounts were switched
+    off), a coordinator may put themselves on it, giving a reason that is audited; otherwise nobody could."""
+    from svtoolkit.incidents.models import NeedToKnow
+
+    if role_in(user, partnership) != Role.COORDINATOR or incident.partnership_id != partnership.pk:
+        return False
+    return not NeedToKnow.objects.filter(
+        incident=incident,
+        user__is_active=True,
+        user__memberships__partnership=partnership,
+    ).exists()
+
+
 def can_sign_off(user, partnership, sign_off) -> bool:
     """A message is signed off for an approver organisation by someone who represents it."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))
@@ -165,6 +179,82 @@ def can_read_message(user, partnership, message) -> bool:
     ):
         return True
     return any(can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all())
+
+
+def is_read_only(incident) -> bool:
+    """A closed incident is kept as it was closed: it is re-opened (with a reason) to change it."""
+    return incident.status == "closed"
+
+
+def allowed_when_closed(view):
+    """Marks the few changes a closed incident still takes: re-opening, its calendar and follow-up actions."""
+    view.allowed_when_closed = True
+    return view
+
+
+def refuse_changes_to_closed(request, incident) -> None:
+    """Refuse (403, audited) any change to a closed incident through a view not marked allowed_when_closed."""
+    if request.method in {"GET", "HEAD", "OPTIONS"} or not is_read_only(incident):
+        return
+    view = request.resolver_match.func if request.resolver_match else None
+    if not getattr(view, "allowed_when_closed", False):
+        deny(
+            request,
+            reason="incident is closed",
+            message=f"{incident.reference} is closed, so it cannot be changed. Re-open it first.",
+        )
+
+
+def can_contribute_to_review(user, partnership) -> bool:
+    """Each partner organisation writes its own part of the review; viewers only read it."""
+    return can_work_incident(user, partnership)
+
+
+def can_record_support(user, partnership, incident) -> bool:
+    """Support is recorded by those working the incident who are on its need-to-know list."""
+    return can_work_incident(user, partnership) and can_read_people(user, incident)
+
+
+def organisations_spoken_for(user, partnership):
+    """The organisations whose part of a review this person may write: the response team writes for any
+    (taking notes in the debrief meeting), a partner only for their own organisation."""
+    from svtoolkit.partnerships.models import Organisation
+
+    organisations = Organisation.objects.filter(partnership=partnership, is_active=True)
+    if can_manage_incident(user, partnership):
+        return organisations
+    if not can_contribute_to_review(user, partnership):
+        return organisations.none()
+    return organisations.filter(pk=memberships_of(user)[partnership.pk].organisation_id)
+
+
+def can_close_incident(user, partnership, incident) -> bool:
+    """Closing and re-opening is for the lead partnership's response team."""
+    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
+        partnership, "pk", None
+    )
+
+
+def can_record_lesson(user, partnership, incident) -> bool:
+    """Lessons belong to the lead partnership (it owns the checklist they would change)."""
+    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
+        partnership, "pk", None
+    )
+
+
+def can_decide_lessons(user, partnership) -> bool:
+    """A lesson changes the checklist, so coordinators (who keep the checklist) accept or decline it."""
+    return can_edit_playbook(user, partnership)
+
+
+def can_manage_retention(user, partnership) -> bool:
+    """How long personal data is kept, and what is due for erasure: the partnership's coordinators."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_export_person(user, partnership, incident) -> bool:
+    """A subject-access export holds all of one person's data: a coordinator on the need-to-know list."""
+    return can_manage_retention(user, partnership) and can_read_people(user, incident)
 
 
 def partner_organisation_id(user, partnership) -> int | None:
@@ -244,12 +334,20 @@ def _guard(view, *, rule: Rule | None):
     return guarded
 
 
-def deny(request, *, reason: str):
+class Refused(PermissionDenied):
+    """A refusal with a message for the person (the 403 page shows it)."""
+
+    def __init__(self, reason: str, message: str = ""):
+        super().__init__(reason)
+        self.message = message
+
+
+def deny(request, *, reason: str, message: str = ""):
     """Record the refusal in the audit log and answer 403."""
     from svtoolkit.audit.services import record_permission_denied
 
     record_permission_denied(request=request, reason=reason)
-    raise PermissionDenied(reason)
+    raise Refused(reason, message)
 
 
 class AccessPolicyMiddleware:

@@ -13,6 +13,7 @@ EXPECTED = {
     "communications:message_add": MANAGE,
     "communications:note_add": WORK,
     "communications:message": READ,
+    "communications:message_edit": MANAGE,
     "communications:submit": MANAGE_POST,
     "communications:publish": MANAGE_POST,
     "communications:withdraw": MANAGE_POST,

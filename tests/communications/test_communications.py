@@ -194,3 +194,42 @@ def test_a_message_naming_someone_is_hidden_from_those_who_need_not_read_it(
     client_for("viewer").logout()
     services.submit_for_sign_off(message=message, by=demo_users["responder"])
     assert "Jay Smith" in client_for("police").get(url).content.decode()  # signing it off for the police
+
+
+def _draft_fields(message, **changes):
+    return {
+        "kind": message.kind,
+        "title": message.title,
+        "body": message.body,
+        "audience": message.audience,
+        "channel": message.channel,
+        "planned_for": "2026-12-01T10:00",
+        "approvers": [s.organisation_id for s in message.sign_offs.all()],
+        "revision": message.revision,
+        **changes,
+    }
+
+
+def test_a_draft_is_changed_before_sign_off_and_two_edits_do_not_overwrite(client_for, press_statement):
+    url = reverse("communications:message_edit", args=[press_statement.incident_id, press_statement.pk])
+    client = client_for("responder")
+    opened = _draft_fields(press_statement)
+    client.post(url, {**opened, "title": "Statement from Northbridge partners"})
+    press_statement.refresh_from_db()
+    assert (press_statement.title, press_statement.revision) == ("Statement from Northbridge partners", 2)
+
+    stale = client.post(url, {**opened, "title": "An older edit"})
+    page = stale.content.decode()
+    assert "Someone else changed this draft while you were editing it" in page
+    assert "Their version, saved now" in page and 'value="An older edit"' in page
+    press_statement.refresh_from_db()
+    assert press_statement.title == "Statement from Northbridge partners"
+
+
+def test_a_message_sent_for_sign_off_can_no_longer_be_changed(client_for, press_statement, demo_users):
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    url = reverse("communications:message_edit", args=[press_statement.incident_id, press_statement.pk])
+    response = client_for("responder").post(url, {**_draft_fields(press_statement), "title": "Too late"})
+    assert "Only a draft can be changed" in response.content.decode()
+    press_statement.refresh_from_db()
+    assert press_statement.title != "Too late"

@@ -108,6 +108,7 @@ def test_admin_changes_join_the_audit_log(client, demo):
             "slug": demo.slug,
             "area": "Northbridge and Eastgate",
             "reference_prefix": demo.reference_prefix,
+            "personal_data_retention_years": "6",
             "is_active": "on",
             "organisations-TOTAL_FORMS": "0",
             "organisations-INITIAL_FORMS": "0",

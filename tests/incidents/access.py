@@ -68,6 +68,8 @@ EXPECTED = {
     "incidents:person": {**READ, "coordinator": 403, "police": 403, "viewer": 403},
     "incidents:need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know_remove": MANAGE_POST,
+    # Only while no active member is left on the list: here the responder still is.
+    "incidents:need_to_know_recover": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
 }
 
 

@@ -103,3 +103,33 @@ def test_people_records_never_reach_the_incident_page_or_timeline(client_for, in
         reverse("incidents:timeline", args=[incident.pk]),
     ]:
         assert "Jay Smith" not in client.get(url).content.decode()
+
+
+def test_a_coordinator_recovers_a_list_no_active_member_is_left_on(client_for, incident, person, demo_users):
+    url = reverse("incidents:need_to_know_recover", args=[incident.pk])
+    client = client_for("coordinator")
+    assert (
+        client.post(url, {"reason": "Trial preparation"}).status_code == 403
+    )  # the responder is still active
+    people_page = reverse("incidents:people", args=[incident.pk])
+    assert "join the list" not in client.get(people_page).content.decode()
+
+    demo_users["responder"].is_active = False
+    demo_users["responder"].save()
+    assert "join the list" in client.get(people_page).content.decode()
+    assert "Give a reason" in client.post(url, {"reason": ""}).content.decode()
+    client.post(url, {"reason": "The lead left; the inquest needs the victim's contact"})
+    entry = AuditEntry.objects.get(
+        action=AuditAction.CREATE, target_type="incidents.NeedToKnow", detail__recovered=True
+    )
+    assert entry.detail["reason"] == "The lead left; the inquest needs the victim's contact"
+    assert NeedToKnow.objects.filter(incident=incident, user=demo_users["coordinator"]).exists()
+
+
+def test_only_a_coordinator_may_recover_a_list(client_for, incident, person, demo_users):
+    demo_users["responder"].is_active = False
+    demo_users["responder"].save()
+    url = reverse("incidents:need_to_know_recover", args=[incident.pk])
+    for role in ("police", "viewer"):
+        assert client_for(role).post(url, {"reason": "Curious"}).status_code == 403
+    assert list(NeedToKnow.objects.values_list("user", flat=True)) == [demo_users["responder"].pk]

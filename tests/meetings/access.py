@@ -14,6 +14,7 @@ EXPECTED = {
     "meetings:outcome": MANAGE,
     "meetings:pack": READ,
     "meetings:calendar": READ,
+    "meetings:cancel": MANAGE,
 }
 
 
@@ -44,4 +45,5 @@ def url_kwargs(demo, demo_users):
         "meetings:outcome": by_meeting,
         "meetings:pack": by_meeting,
         "meetings:calendar": by_meeting,
+        "meetings:cancel": by_meeting,
     }

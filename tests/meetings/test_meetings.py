@@ -199,3 +199,44 @@ def test_calendar_download_is_a_valid_ics(client_for, incident, demo, demo_users
     assert "attachment" in response["Content-Disposition"]
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     assert str(event["LOCATION"]) == "Committee room 2, Northbridge Town Hall"
+
+
+def test_cancelling_a_meeting_tells_those_invited_with_a_calendar_cancellation(
+    client_for, incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    Contact.objects.create(
+        organisation=incident.participations.get().organisation,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    meeting = demo_meeting(demo, demo_users, incident)
+    url = reverse("meetings:cancel", args=[incident.pk, meeting.pk])
+    client = client_for("responder")
+    assert "Say why the meeting is cancelled" in client.post(url, {"reason": ""}).content.decode()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"reason": "Superseded by the gold group at 10:00"})
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.sequence) == (MeetingStatus.CANCELLED, 1)
+    message = mail.outbox[0]
+    assert message.to == ["ray@police.example.org"] and message.subject.startswith("Cancelled:")
+    calendar = Calendar.from_ical(message.attachments[0][1])
+    event = calendar.walk("VEVENT")[0]
+    assert (str(calendar["METHOD"]), str(event["STATUS"]), event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 1)
+    assert str(event["UID"]) == f"{meeting.uid}@svtoolkit"
+    assert incident.timeline.filter(text__endswith="Reason: Superseded by the gold group at 10:00").exists()
+    with pytest.raises(services.MeetingError, match="cancelled"):
+        services.record_outcome(
+            meeting=meeting, by=demo_users["responder"], attended=[], minutes="", decisions=[], actions=[]
+        )
+
+
+def test_partners_cannot_cancel_a_meeting(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    response = client_for("police").post(
+        reverse("meetings:cancel", args=[incident.pk, meeting.pk]), {"reason": "Not needed"}
+    )
+    assert response.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED

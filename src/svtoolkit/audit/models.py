@@ -12,6 +12,8 @@ class AuditAction(models.TextChoices):
     LOCKED_OUT = "locked_out", "Locked out"
     PERMISSION_DENIED = "permission_denied", "Permission denied"
     VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive data"
+    EXPORT_SENSITIVE = "export_sensitive", "Exported sensitive data"
+    ERASE = "erase", "Erased personal data"
 
 
 class AppendOnlyError(Exception):

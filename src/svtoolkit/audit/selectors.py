@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership
-from svtoolkit.audit.models import AuditEntry
+from svtoolkit.audit.models import AuditAction, AuditEntry
 
 
 def audit_entries_for_partnership(
@@ -34,3 +34,15 @@ def audit_entries_for_partnership(
     if date_to:
         entries = entries.filter(at__lte=timezone.make_aware(datetime.combine(date_to, time.max)))
     return entries
+
+
+def entries_about(target) -> QuerySet[AuditEntry]:
+    """Every entry naming this object, oldest first: its history, and who has looked at it."""
+    return AuditEntry.objects.filter(target_type=target._meta.label, target_id=str(target.pk)).order_by(
+        "at", "id"
+    )
+
+
+def sensitive_views_of(target) -> QuerySet[AuditEntry]:
+    """The views of sensitive data recorded against this object (an incident's support summary, say)."""
+    return entries_about(target).filter(action=AuditAction.VIEW_SENSITIVE)

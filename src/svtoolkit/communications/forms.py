@@ -82,6 +82,10 @@ class MessageForm(forms.Form):
         )
 
 
+class DraftForm(MessageForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class SignOffForm(forms.Form):
     comment = forms.CharField(label="Comment (optional)", max_length=300, required=False)
 

@@ -59,6 +59,8 @@ class Message(models.Model):
     )
     family_agreed_at = models.DateTimeField(null=True, blank=True)
     family_agreement_note = models.CharField(max_length=300, blank=True)
+    # Goes up with every change to the draft, so two people revising it cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -53,3 +53,8 @@ def signable_by(message, user, partnership) -> list[SignOff]:
         for pending in message.sign_offs.all()
         if not pending.signed_at and access.can_sign_off(user, partnership, pending)
     ]
+
+
+def messages_naming_someone() -> QuerySet[Message]:
+    """Messages that name, or show images of, someone affected: what the retention job erases."""
+    return Message.objects.filter(names_or_images=True)

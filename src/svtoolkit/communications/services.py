@@ -8,6 +8,7 @@ has agreed.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
@@ -24,6 +25,10 @@ from svtoolkit.incidents import services as incident_services
 
 class CommunicationsError(Exception):
     """A rule of the communications plan was broken; the message is shown to the user."""
+
+
+class EditConflict(CommunicationsError):
+    """Someone else saved the same draft since this edit began."""
 
 
 def _trail(message, by, text, request, **detail):
@@ -61,6 +66,15 @@ def set_plan(
     return plan
 
 
+def _require_approvers_taking_part(incident, approvers):
+    taking_part = set(incident.participations.values_list("organisation_id", flat=True))
+    outsiders = [str(organisation) for organisation in approvers if organisation.pk not in taking_part]
+    if outsiders:
+        raise CommunicationsError(
+            f"Approvers must take part in the incident: add {', '.join(outsiders)} as a partner first."
+        )
+
+
 @transaction.atomic
 def draft_message(
     *,
@@ -76,12 +90,7 @@ def draft_message(
     approvers,
     request=None,
 ) -> Message:
-    taking_part = set(incident.participations.values_list("organisation_id", flat=True))
-    outsiders = [str(organisation) for organisation in approvers if organisation.pk not in taking_part]
-    if outsiders:
-        raise CommunicationsError(
-            f"Approvers must take part in the incident: add {', '.join(outsiders)} as a partner first."
-        )
+    _require_approvers_taking_part(incident, approvers)
     message = Message.objects.create(
         incident=incident,
         kind=kind,
@@ -97,6 +106,54 @@ def draft_message(
         SignOff(message=message, organisation=organisation) for organisation in approvers
     )
     _trail(message, by, f"{message.get_kind_display()} drafted.", request)
+    return message
+
+
+@transaction.atomic
+def revise_draft(
+    *,
+    message,
+    by,
+    expected_revision: int,
+    kind,
+    title,
+    body,
+    audience,
+    channel,
+    planned_for,
+    names_or_images,
+    approvers,
+    request=None,
+) -> Message:
+    """Change a draft before it goes for sign-off; refused if someone changed it since the form opened."""
+    _require_approvers_taking_part(message.incident, approvers)
+    updated = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.DRAFT, revision=expected_revision
+    ).update(
+        revision=F("revision") + 1,
+        kind=kind,
+        title=title.strip(),
+        body=body.strip(),
+        audience=audience.strip(),
+        channel=channel.strip(),
+        planned_for=planned_for,
+        names_or_images=names_or_images,
+    )
+    if not updated:
+        message.refresh_from_db()
+        if message.status != MessageStatus.DRAFT:
+            raise CommunicationsError("Only a draft can be changed: this one has been sent for sign-off.")
+        raise EditConflict("Someone else changed this draft while you were editing it.")
+    # Nobody signs a draft, so the approvers are simply the ones now named.
+    message.sign_offs.exclude(organisation__in=approvers).delete()
+    named = set(message.sign_offs.values_list("organisation_id", flat=True))
+    SignOff.objects.bulk_create(
+        SignOff(message=message, organisation=organisation)
+        for organisation in approvers
+        if organisation.pk not in named
+    )
+    message.refresh_from_db()
+    _trail(message, by, "draft changed.", request)
     return message
 
 
@@ -193,3 +250,19 @@ def add_monitoring_note(
         action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=note, request=request
     )
     return note
+
+
+ERASED = "[Erased under the partnership's retention period]"
+
+
+def erase_names_and_images(*, incident) -> int:
+    """Blank what could name someone in the messages that named or showed them: title, text, audience, the
+    family's agreement note and approvers' comments. Returns how many messages were erased.
+
+    Called by the retention job inside its transaction; the job writes the audit entries.
+    """
+    naming = incident.messages.filter(names_or_images=True)
+    SignOff.objects.filter(message__in=naming).update(comment="")
+    return naming.update(
+        title="Message naming someone affected (erased)", body=ERASED, audience="", family_agreement_note=""
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path(base + "messages/new/", views.message_add, name="message_add"),
     path(base + "notes/new/", views.note_add, name="note_add"),
     path(message, views.message, name="message"),
+    path(message + "edit/", views.message_edit, name="message_edit"),
     path(message + "submit/", views.submit, name="submit"),
     path(message + "publish/", views.publish, name="publish"),
     path(message + "withdraw/", views.withdraw, name="withdraw"),

@@ -2,27 +2,26 @@
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.communications import selectors, services
 from svtoolkit.communications.forms import (
+    DraftForm,
     FamilyAgreementForm,
     MessageForm,
     MonitoringNoteForm,
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.incidents.selectors import incident_for
-
-
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
+from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.incidents.selectors import incident_for_request
 
 
 @access.requires(access.is_member)
 def communications(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     return render(
         request,
         "communications/overview.html",
@@ -39,7 +38,7 @@ def communications(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def plan(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     current = selectors.plan_of(shown)
     initial = (
         {
@@ -65,7 +64,7 @@ def plan(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def message_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = MessageForm(request.POST or None, incident=shown)
     if request.method == "POST" and form.is_valid():
         drafted = services.draft_message(
@@ -80,9 +79,60 @@ def message_add(request, incident_id):
     )
 
 
+@access.requires(access.can_manage_incident)
+def message_edit(request, incident_id, message_id):
+    shown = incident_for_request(request, incident_id)
+    found = selectors.message_in(shown, message_id)
+    if not access.can_read_message(request.user, request.partnership, found):
+        access.deny(request, reason="can_read_message")
+    initial = {
+        "kind": found.kind,
+        "title": found.title,
+        "body": found.body,
+        "audience": found.audience,
+        "channel": found.channel,
+        "planned_for": timezone.localtime(found.planned_for),
+        "names_or_images": found.names_or_images,
+        "approvers": [sign_off.organisation_id for sign_off in found.sign_offs.all()],
+        "revision": found.revision,
+    }
+    form = DraftForm(request.POST or None, incident=shown, initial=initial)
+    theirs = None
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            services.revise_draft(
+                message=found,
+                by=request.user,
+                expected_revision=fields.pop("revision"),
+                request=request,
+                **fields,
+            )
+        except services.EditConflict:
+            found.refresh_from_db()
+            show_edit_conflict(form, thing="draft", current_revision=found.revision)
+            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
+        except services.CommunicationsError as error:
+            form.add_error(None, str(error))
+        else:
+            flash.success(request, "The draft was changed.")
+            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Change the draft",
+            "button": "Save the draft",
+            "theirs": theirs,
+        },
+    )
+
+
 @access.requires(access.is_member)
 def message(request, incident_id, message_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     signable = selectors.signable_by(found, request.user, request.partnership)
     return render(
@@ -101,7 +151,7 @@ def message(request, incident_id, message_id):
 
 
 def _message_action(request, incident_id, message_id, act, success):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     try:
         act(found)
@@ -169,7 +219,7 @@ def family_agreement(request, incident_id, message_id):
 @access.requires(access.can_work_incident)
 @require_POST
 def sign(request, incident_id, message_id, sign_off_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     pending = selectors.sign_off_in(found, sign_off_id)
     if not access.can_sign_off(request.user, request.partnership, pending):
@@ -187,7 +237,7 @@ def sign(request, incident_id, message_id, sign_off_id):
 
 @access.requires(access.can_work_incident)
 def note_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = MonitoringNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_monitoring_note(incident=shown, by=request.user, request=request, **form.cleaned_data)

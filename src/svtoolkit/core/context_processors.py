@@ -16,6 +16,7 @@ def service(request):
         navigation.append(("partnerships:organisations", "Directory"))
         navigation.append(("playbooks:playbook", "Checklist"))
         navigation.append(("playbooks:readiness", "Readiness"))
+        navigation.append(("recovery:lessons", "Lessons"))
         if access.can_view_reports(user, partnership):
             navigation.append(("reports:dashboard", "Reports"))
         if access.can_manage_members(user, partnership):

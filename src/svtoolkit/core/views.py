@@ -42,7 +42,8 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    # A refusal may carry a message for the person (a closed incident, say); plain refusals show the default.
+    return render(request, "403.html", {"message": getattr(exception, "message", "")}, status=403)
 
 
 def page_not_found(request, exception=None):

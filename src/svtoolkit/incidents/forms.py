@@ -183,7 +183,10 @@ class ActionUpdateForm(forms.Form):
         label="Person responsible", queryset=None, required=False, empty_label="Nobody yet"
     )
     note = forms.CharField(
-        label="Note for the timeline", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Note for the timeline",
+        help_text="If handed over, say to whom: for example, the youth offending service's case worker.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -202,6 +205,8 @@ class ActionUpdateForm(forms.Form):
             and not cleaned.get("not_needed_reason", "").strip()
         ):
             self.add_error("not_needed_reason", "Say why the action is not needed")
+        if cleaned.get("status") == ActionStatus.HANDED_OVER and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say in the note who the action was handed over to")
         return cleaned
 
 

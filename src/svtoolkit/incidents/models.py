@@ -54,6 +54,9 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # When the people-affected details were erased under the partnership's retention period.
+    personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     # Goes up when the record itself is corrected, so two corrections at once cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
 
@@ -175,6 +178,7 @@ class ActionStatus(models.TextChoices):
     TO_DO = "to_do", "To do"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+    HANDED_OVER = "handed_over", "Handed over"
     NOT_NEEDED = "not_needed", "Not needed"
 
 

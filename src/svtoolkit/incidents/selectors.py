@@ -49,6 +49,13 @@ def incident_for(user, partnership, incident_id) -> Incident:
     )
 
 
+def incident_for_request(request, incident_id) -> Incident:
+    """The incident a request acts on: not found unless visible, and refused for changes once it is closed."""
+    incident = incident_for(request.user, request.partnership, incident_id)
+    access.refuse_changes_to_closed(request, incident)
+    return incident
+
+
 def current_categorisation(incident) -> Categorisation | None:
     return incident.categorisations.select_related("decided_by").order_by("-decided_at", "-id").first()
 
@@ -116,9 +123,11 @@ def incident_page(incident, *, user, partnership) -> dict:
             .select_related("decided_by")
             .order_by("-decided_at")[:5]
         ),
-        "can_manage": access.can_manage_incident(user, partnership),
-        "can_work": access.can_work_incident(user, partnership),
-        "can_share": access.can_share_incident(user, partnership, incident),
+        # A closed incident offers no changes: it is re-opened first.
+        "can_manage": access.can_manage_incident(user, partnership) and not access.is_read_only(incident),
+        "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
+        "can_share": access.can_share_incident(user, partnership, incident)
+        and not access.is_read_only(incident),
     }
 
 
@@ -161,6 +170,7 @@ def participation_by_token(token: str) -> Participation | None:
         return None
     return (
         Participation.objects.filter(acknowledgement_token_hash=Invitation.hash_token(token))
+        .exclude(incident__status="closed")  # a closed incident takes no more acknowledgements
         .select_related("incident", "organisation")
         .first()
     )

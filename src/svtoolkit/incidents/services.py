@@ -15,6 +15,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
+    OPEN_ACTION_STATUSES,
     ActionStatus,
     Categorisation,
     Decision,
@@ -342,6 +343,8 @@ def update_action(
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
         raise IncidentError("Say why the action is not needed.")
+    if status == ActionStatus.HANDED_OVER and not note.strip():
+        raise IncidentError("Say who the action was handed over to.")
     before = (action.status, action.owner_organisation_id, action.owner_id)
     updated = PlanAction.objects.filter(pk=action.pk, revision=expected_revision).update(
         revision=F("revision") + 1,
@@ -443,6 +446,100 @@ def change_status(*, incident, by, status, request=None) -> Incident:
 
 
 @transaction.atomic
+def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -> int:
+    """Mark every action still open not needed, or handed over, for one reason: the last step before closing.
+
+    Returns how many actions were set aside.
+    """
+    if incident.status != IncidentStatus.RECOVERY:
+        raise IncidentError("Actions are set aside together only when the incident is in recovery.")
+    if status not in {ActionStatus.NOT_NEEDED, ActionStatus.HANDED_OVER}:
+        raise IncidentError("Open actions can be marked not needed or handed over.")
+    if not reason.strip():
+        raise IncidentError(
+            "Say who the actions were handed over to."
+            if status == ActionStatus.HANDED_OVER
+            else "Say why the actions are not needed."
+        )
+    open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
+    count = open_actions.update(
+        status=status,
+        not_needed_reason=reason.strip() if status == ActionStatus.NOT_NEEDED else "",
+        revision=F("revision") + 1,
+    )
+    if count:
+        label = ActionStatus(status).label.lower()
+        _log(incident, by, f"{count} open action{pluralize(count)} marked {label}: {reason.strip()}")
+        _audit(incident, by, AuditAction.UPDATE, incident, request, actions_set_aside=count, status=status)
+    return count
+
+
+@transaction.atomic
+def close(*, incident, by, request=None) -> Incident:
+    """Close an incident in recovery whose actions are all done, handed over or not needed.
+
+    The review comes first too; the recovery app checks it before calling this.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.RECOVERY:
+        raise IncidentError("Only an incident in recovery can be closed.")
+    still_open = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
+    if still_open:
+        raise IncidentError(
+            f"{still_open} action{pluralize(still_open)} still open: complete, hand over or mark "
+            "each one not needed first."
+        )
+    incident.status = IncidentStatus.CLOSED
+    incident.closed_at = timezone.now()
+    incident.save(update_fields=["status", "closed_at"])
+    _log(incident, by, "The incident was closed.")
+    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
+    return incident
+
+
+@transaction.atomic
+def reopen(*, incident, by, reason: str, request=None) -> Incident:
+    """Re-open a closed incident into recovery; the reason goes on the timeline."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != IncidentStatus.CLOSED:
+        raise IncidentError("Only a closed incident can be re-opened.")
+    if not reason.strip():
+        raise IncidentError("Say why the incident is being re-opened.")
+    if incident.personal_data_erased_at:
+        raise IncidentError(
+            "The people-affected details of this incident were erased: it cannot be re-opened."
+        )
+    incident.status = IncidentStatus.RECOVERY
+    incident.closed_at = None
+    incident.save(update_fields=["status", "closed_at"])
+    _log(incident, by, f"The incident was re-opened. Reason: {reason.strip()}")
+    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status, reason=reason.strip())
+    return incident
+
+
+ERASED_NAME = "Erased"
+
+
+def erase_people_details(*, incident) -> list[PersonAffected]:
+    """Remove what identifies each person affected, keeping role and age band for anonymised statistics.
+
+    Called by the retention job inside its transaction; the job writes the audit entries.
+    """
+    people = list(incident.people.all())
+    incident.people.update(
+        name=ERASED_NAME,
+        relation="",
+        support_needs="",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+    )
+    incident.personal_data_erased_at = timezone.now()
+    incident.save(update_fields=["personal_data_erased_at"])
+    return people
+
+
+@transaction.atomic
 def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
     """Share a cross-borough incident with another partnership, so its coordinators and responders see it."""
     if partnership.pk == incident.partnership_id:
@@ -473,6 +570,19 @@ def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
     entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
     _log(incident, by, f"{user} was added to the need-to-know list.")
     _audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
+    return entry
+
+
+@transaction.atomic
+def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
+    """A coordinator puts themselves on a list no active member is left on; the reason is kept."""
+    if not reason.strip():
+        raise IncidentError("Give the reason you need to be on the list.")
+    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
+    _log(incident, by, f"{by} joined the need-to-know list, as no active member was left on it.")
+    _audit(
+        incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
+    )
     return entry
 
 

@@ -31,6 +31,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/people/<int:person_id>/", views.person, name="person"),
     path("incidents/<int:incident_id>/need-to-know/", views.need_to_know, name="need_to_know"),
     path(
+        "incidents/<int:incident_id>/need-to-know/recover/",
+        views.need_to_know_recover,
+        name="need_to_know_recover",
+    ),
+    path(
         "incidents/<int:incident_id>/need-to-know/<int:entry_id>/remove/",
         views.need_to_know_remove,
         name="need_to_know_remove",

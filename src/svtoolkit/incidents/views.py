@@ -45,10 +45,6 @@ def _to_incident(incident, anchor=""):
     return redirect(reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else ""))
 
 
-def _incident(request, incident_id):
-    return selectors.incident_for(request.user, request.partnership, incident_id)
-
-
 @access.requires(access.is_member)
 def incidents(request):
     status = request.GET.get("status", "")
@@ -102,7 +98,7 @@ def record(request):
 
 @access.requires(access.is_member)
 def incident(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
     template = "incidents/_live.html" if request.htmx else "incidents/incident.html"
     return render(request, template, context)
@@ -110,7 +106,7 @@ def incident(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def categorise(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     deciding = request.POST.get("step") == "decide"
     current = selectors.current_categorisation(shown)
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
@@ -150,7 +146,7 @@ def categorise(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def lead(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = LeadForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.assign_lead(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -162,7 +158,7 @@ def lead(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def partners(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = ParticipantForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_participant(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -179,7 +175,7 @@ def partners(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def inform(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     informed = services.inform_partners(incident=shown, by=request.user, request=request)
     waiting = shown.participations.filter(informed_at__isnull=True).select_related("organisation")
     if informed:
@@ -217,7 +213,7 @@ def acknowledge(request, token):
 @access.requires(access.can_work_incident)
 @require_POST
 def acknowledge_here(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     organisation_id = access.partner_organisation_id(request.user, request.partnership)
     participation = selectors.participation_of(shown, organisation_id) if organisation_id else None
     if participation is None:
@@ -232,7 +228,7 @@ def acknowledge_here(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def draw_plan(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     try:
         added = services.draw_plan(incident=shown, by=request.user, request=request)
     except services.IncidentError as error:
@@ -244,7 +240,7 @@ def draw_plan(request, incident_id):
 
 @access.requires(access.is_member)
 def plan(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     organisation_id = access.partner_organisation_id(request.user, request.partnership)
     mine_only = request.GET.get("mine") == "1" and organisation_id is not None
     grouped = selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
@@ -256,7 +252,8 @@ def plan(request, incident_id):
             "plan": grouped,
             "mine_only": mine_only,
             "is_partner": organisation_id is not None,
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
             "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
         },
     )
@@ -264,7 +261,7 @@ def plan(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def action(request, incident_id, action_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     planned = selectors.action_in(shown, action_id)
     if not access.can_update_action(request.user, request.partnership, planned):
         access.deny(request, reason="can_update_action")
@@ -313,7 +310,7 @@ def action(request, incident_id, action_id):
 
 @access.requires(access.can_manage_incident)
 def action_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = NewActionForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_action(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -328,7 +325,7 @@ def action_add(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def plan_review(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = PlanReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.review_plan(
@@ -345,7 +342,7 @@ def plan_review(request, incident_id):
 
 @access.requires(access.is_member)
 def timeline(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     kind = request.GET.get("kind", "")
     if kind not in TimelineKind.values:
         kind = ""
@@ -363,7 +360,7 @@ def timeline(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def update(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = UpdateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_update(incident=shown, by=request.user, text=form.cleaned_data["text"], request=request)
@@ -378,21 +375,22 @@ def update(request, incident_id):
 
 @access.requires(access.is_member)
 def decisions(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     return render(
         request,
         "incidents/decisions.html",
         {
             "incident": shown,
             "decisions": selectors.decisions(shown),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
         },
     )
 
 
 @access.requires(access.can_manage_incident)
 def decision_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     superseded_id = request.POST.get("supersedes") or request.GET.get("supersedes")
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     form = DecisionForm(request.POST or None)
@@ -413,7 +411,7 @@ def decision_add(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def status(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = StatusForm(request.POST or None, initial={"status": shown.status})
     if request.method == "POST" and form.is_valid():
         try:
@@ -434,7 +432,7 @@ def status(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     if not access.can_share_incident(request.user, request.partnership, shown):
         access.deny(request, reason="can_share_incident")
     form = ShareForm(request.POST or None, exclude=request.partnership)
@@ -456,7 +454,7 @@ def share(request, incident_id):
 
 @access.requires(access.is_member)
 def people(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     return render(
         request,
         "incidents/people.html",
@@ -466,13 +464,35 @@ def people(request, incident_id):
             "people": selectors.people_for(request.user, shown),
             "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
             "can_add": access.can_add_person(request.user, request.partnership, shown),
+            "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
         },
+    )
+
+
+@access.requires(access.can_manage_members)
+@access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
+def need_to_know_recover(request, incident_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    if not access.can_recover_need_to_know(request.user, request.partnership, shown):
+        access.deny(request, reason="can_recover_need_to_know")
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
+    if request.method == "POST" and form.is_valid():
+        services.recover_need_to_know(
+            incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+        messages.success(request, "You are on the need-to-know list. Add the people who should be on it.")
+        return redirect("incidents:need_to_know", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Join the need-to-know list", "button": "Join the list"},
     )
 
 
 @access.requires(access.can_manage_incident)
 def person_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     if not access.can_add_person(request.user, request.partnership, shown):
         access.deny(request, reason="can_add_person")
     form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
@@ -490,8 +510,9 @@ def person_add(request, incident_id):
 
 
 @access.requires(access.is_member)
+@access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
 def person(request, incident_id, person_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     if not access.can_read_people(request.user, shown):
         access.deny(request, reason="can_read_people")
     form = ReasonForm(request.POST or None)
@@ -503,13 +524,21 @@ def person(request, incident_id, person_id):
             reason=form.cleaned_data["reason"],
             request=request,
         )
-        return render(request, "incidents/person.html", {"incident": shown, "person": opened})
+        return render(
+            request,
+            "incidents/person.html",
+            {
+                "incident": shown,
+                "person": opened,
+                "can_export": access.can_export_person(request.user, request.partnership, shown),
+            },
+        )
     return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
 
 
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     if not access.can_manage_need_to_know(request.user, request.partnership, shown):
         access.deny(request, reason="can_manage_need_to_know")
     form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
@@ -529,7 +558,7 @@ def need_to_know(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def need_to_know_remove(request, incident_id, entry_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     if not access.can_manage_need_to_know(request.user, request.partnership, shown):
         access.deny(request, reason="can_manage_need_to_know")
     entry = selectors.need_to_know_entry(shown, entry_id)
@@ -544,7 +573,7 @@ def need_to_know_remove(request, incident_id, entry_id):
 
 @access.requires(access.can_manage_incident)
 def edit_record(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     initial = {
         "title": shown.title,
         "incident_types": shown.incident_types,
@@ -580,7 +609,7 @@ def edit_record(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def scene_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = selectors.incident_for_request(request, incident_id)
     form = SceneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)

@@ -8,14 +8,17 @@ from icalendar import Calendar, Event
 
 
 def meeting_calendar(meeting) -> bytes:
-    """A calendar with the one meeting, as a request, naming the incident only by its reference."""
+    """A calendar with the one meeting, naming the incident only by its reference: a request, or once the
+    meeting is cancelled, a cancellation that removes it from calendars."""
+    cancelled = meeting.status == "cancelled"
     calendar = Calendar()
     calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     event.add("uid", f"{meeting.uid}@svtoolkit")
     event.add("dtstamp", meeting.created_at)
+    event.add("sequence", meeting.sequence)
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.duration_minutes))
     event.add("summary", f"{meeting.get_kind_display()}: {meeting.incident.reference}")
@@ -24,6 +27,6 @@ def meeting_calendar(meeting) -> bytes:
     link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
     event.add("description", f"{meeting.agenda}\n\nDetails: {link}")
     event.add("url", link)
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical()

@@ -127,3 +127,12 @@ class ActionRowForm(forms.Form):
 
 DecisionRows = forms.formset_factory(DecisionRowForm, extra=2)
 ActionRows = forms.formset_factory(ActionRowForm, extra=3)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the meeting cancelled?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Those invited are told, with the reason.",
+        error_messages={"required": "Say why the meeting is cancelled"},
+    )

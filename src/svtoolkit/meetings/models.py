@@ -13,6 +13,7 @@ class MeetingKind(models.TextChoices):
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Meeting(models.Model):
@@ -30,6 +31,9 @@ class Meeting(models.Model):
     invited_organisations = models.ManyToManyField("partnerships.Organisation", related_name="+")
     agenda = models.TextField()
     minutes = models.TextField(blank=True)
+    cancelled_reason = models.TextField(blank=True)
+    # Goes up when the meeting is cancelled, so calendar apps take the later .ics over the invitation.
+    sequence = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
     # Meetings scheduled together as a series that steps down (daily, then weekly) share a series number.
     series = models.UUIDField(null=True, blank=True, db_index=True)

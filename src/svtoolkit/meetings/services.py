@@ -75,6 +75,8 @@ def schedule_meetings(
 def record_outcome(*, meeting, by, attended, minutes, decisions, actions, request=None) -> Meeting:
     """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise MeetingError("This meeting was cancelled: there is no outcome to record.")
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("The outcome of this meeting has already been recorded.")
     Attendance.objects.filter(meeting=meeting).delete()
@@ -107,4 +109,33 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
         detail={"held": True, "decisions": len(decisions), "actions": len(actions)},
         request=request,
     )
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
+    """Call off a planned meeting; those invited are sent a calendar cancellation."""
+    from svtoolkit.meetings.tasks import send_meeting_cancellation
+
+    meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise MeetingError("Only a planned meeting can be cancelled.")
+    if not reason.strip():
+        raise MeetingError("Say why the meeting is cancelled.")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_reason = reason.strip()
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
+    incident_services.log_change(
+        incident=meeting.incident, by=by, text=f"{meeting} cancelled. Reason: {meeting.cancelled_reason}"
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=meeting.incident.partnership,
+        target=meeting,
+        detail={"status": meeting.status, "reason": meeting.cancelled_reason},
+        request=request,
+    )
+    transaction.on_commit(lambda: send_meeting_cancellation.enqueue(meeting_id=meeting.pk))
     return meeting

@@ -51,3 +51,20 @@ def send_meeting_invitation(*, meeting_id: int) -> int:
     message.attach("invite.ics", meeting_calendar(meeting), "text/calendar; method=REQUEST")
     message.send()
     return len(recipients)
+
+
+@task()
+def send_meeting_cancellation(*, meeting_id: int) -> int:
+    """Email those invited that the meeting is off, with an .ics cancellation; returns how many."""
+    meeting = Meeting.objects.select_related("incident__partnership", "chair").get(pk=meeting_id)
+    recipients = invitation_recipients(meeting)
+    if not recipients:
+        return 0
+    message = EmailMessage(
+        subject=f"Cancelled: {meeting.get_kind_display()}: {meeting.incident.reference}",
+        body=render_to_string("meetings/email/cancellation.txt", {"meeting": meeting}),
+        to=recipients,
+    )
+    message.attach("cancel.ics", meeting_calendar(meeting), "text/calendar; method=CANCEL")
+    message.send()
+    return len(recipients)

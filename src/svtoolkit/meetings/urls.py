@@ -10,6 +10,7 @@ urlpatterns = [
     path("incidents/<int:incident_id>/meetings/<int:meeting_id>/", views.meeting, name="meeting"),
     path("incidents/<int:incident_id>/meetings/<int:meeting_id>/outcome/", views.outcome, name="outcome"),
     path("incidents/<int:incident_id>/meetings/<int:meeting_id>/pack/", views.pack, name="pack"),
+    path("incidents/<int:incident_id>/meetings/<int:meeting_id>/cancel/", views.cancel, name="cancel"),
     path(
         "incidents/<int:incident_id>/meetings/<int:meeting_id>/invite.ics",
         views.calendar_file,

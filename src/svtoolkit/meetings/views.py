@@ -6,19 +6,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.incidents.selectors import incident_for, incident_page
+from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
-from svtoolkit.meetings.forms import ActionRows, DecisionRows, OutcomeForm, ScheduleForm
-
-
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
+from svtoolkit.meetings.forms import ActionRows, CancelForm, DecisionRows, OutcomeForm, ScheduleForm
 
 
 @access.requires(access.is_member)
 def meetings(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     return render(
         request,
         "meetings/list.html",
@@ -32,7 +28,7 @@ def meetings(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def schedule(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     initial = {
         "kind": "critical_incident",
         "starts_at": (timezone.localtime() + timezone.timedelta(hours=2)).replace(
@@ -60,7 +56,7 @@ def schedule(request, incident_id):
 
 @access.requires(access.is_member)
 def meeting(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     return render(
         request,
@@ -69,14 +65,15 @@ def meeting(request, incident_id, meeting_id):
             "incident": shown,
             "meeting": found,
             "attendance": found.attendance.select_related("organisation"),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
         },
     )
 
 
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
-    found = selectors.meeting_in(_incident(request, incident_id), meeting_id)
+    found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)
     response = HttpResponse(meeting_calendar(found), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{found.incident.reference}-meeting.ics"'
     return response
@@ -84,7 +81,7 @@ def calendar_file(request, incident_id, meeting_id):
 
 @access.requires(access.is_member)
 def pack(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     context = incident_page(shown, user=request.user, partnership=request.partnership)
     return render(request, "meetings/pack.html", {**context, "meeting": found})
@@ -102,7 +99,7 @@ def _errors(*forms):
 
 @access.requires(access.can_manage_incident)
 def outcome(request, incident_id, meeting_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
     data = request.POST or None
     form = OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
@@ -147,4 +144,26 @@ def outcome(request, incident_id, meeting_id):
             "actions": actions,
             "errors": _errors(form, *row_forms) if request.method == "POST" else [],
         },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def cancel(request, incident_id, meeting_id):
+    shown = incident_for_request(request, incident_id)
+    found = selectors.meeting_in(shown, meeting_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_meeting(
+                meeting=found, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The meeting is cancelled and those invited are being told.")
+            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": f"Cancel the {found}", "button": "Cancel the meeting"},
     )

@@ -17,6 +17,10 @@ class Partnership(models.Model):
     require_two_factor = models.BooleanField(
         default=False, help_text="Members must set up and use an authenticator app to sign in."
     )
+    personal_data_retention_years = models.PositiveSmallIntegerField(
+        default=6,
+        help_text="How many years after an incident is closed its people-affected details are kept.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -105,6 +105,8 @@ class Item(models.Model):
     categories = models.JSONField(default=list, blank=True, help_text="Empty: whatever the categorisation.")
     essential = models.BooleanField(default=False)
     retired = models.BooleanField(default=False)
+    # Which lesson from an incident led to this wording, kept across versions so readiness shows why.
+    lesson_reference = models.CharField(max_length=300, blank=True)
     # Goes up with every edit, so two coordinators editing one draft item cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
 

@@ -119,6 +119,7 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
                 key=item.key,
                 position=item.position,
                 retired=item.retired,
+                lesson_reference=item.lesson_reference,
                 **{field: getattr(item, field) for field in ITEM_FIELDS},
             )
             for item in area.items.all()
@@ -156,6 +157,14 @@ def update_item(*, item, by, expected_revision: int, request=None, **changes) ->
         },
         request=request,
     )
+    return item
+
+
+def mark_item_changed_by_lesson(*, item, reference: str) -> Item:
+    """Note on a draft item the lesson that changed it; the note stays with the item in later versions."""
+    _require_draft(item.version)
+    item.lesson_reference = reference[:300]
+    item.save(update_fields=["lesson_reference"])
     return item
 
 

@@ -5,3 +5,9 @@ class RecoveryConfig(AppConfig):
     name = "svtoolkit.recovery"
     label = "recovery"
     verbose_name = "Recovery"
+
+    def ready(self):
+        from svtoolkit.core.demo import register_demo_seeder
+        from svtoolkit.recovery.demo import seed_demo_recovery
+
+        register_demo_seeder(order=43, name="recovery", seed=seed_demo_recovery)

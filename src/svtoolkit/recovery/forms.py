@@ -1,6 +1,20 @@
 from django import forms
 
-from svtoolkit.recovery.models import MilestoneKind
+from svtoolkit.partnerships.selectors import active_organisations, support_services_of
+from svtoolkit.recovery.models import MilestoneKind, SupportKind, SupportResponse
+
+
+def _date_field(label, *, required=True, help_text=""):
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": f"Enter the {label.lower()}",
+            "invalid": "Enter a real date, like 2027-03-31",
+        },
+    )
 
 
 class MilestoneForm(forms.Form):
@@ -13,9 +27,192 @@ class MilestoneForm(forms.Form):
         help_text="For example: Trial begins at the Old Bailey.",
         error_messages={"required": "Enter a title"},
     )
-    date = forms.DateField(
-        label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Enter the date", "invalid": "Enter a real date, like 2027-03-31"},
-    )
+    date = _date_field("Date")
     notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class SupportOfferForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What is it",
+        choices=SupportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose support offered or referral"},
+    )
+    support_service = forms.ModelChoiceField(
+        label="Service from the directory", queryset=None, required=False, empty_label="Not in the directory"
+    )
+    description = forms.CharField(
+        label="What was offered, or who the referral was to",
+        max_length=200,
+        help_text="For example: weekly bereavement counselling; referral to the MASH.",
+        error_messages={"required": "Say what was offered or who the referral was to"},
+    )
+    offered_by = forms.ModelChoiceField(
+        label="Organisation that offered it", queryset=None, required=False, empty_label="Not known"
+    )
+    offered_on = _date_field("Date offered")
+    follow_up_on = _date_field("Follow-up date", required=False, help_text="When to check how it is going.")
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["support_service"].queryset = support_services_of(partnership)
+        self.fields["offered_by"].queryset = active_organisations(partnership)
+
+    def clean(self):
+        cleaned = super().clean()
+        offered_on, follow_up_on = cleaned.get("offered_on"), cleaned.get("follow_up_on")
+        if offered_on and follow_up_on and follow_up_on < offered_on:
+            self.add_error("follow_up_on", "The follow-up date must be on or after the date offered")
+        return cleaned
+
+
+class SupportResponseForm(forms.Form):
+    response = forms.ChoiceField(
+        label="Answer or outcome",
+        choices=SupportResponse.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the answer or outcome"},
+    )
+    outcome = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    follow_up_on = _date_field("Next follow-up date", required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ContributionForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=None, error_messages={"required": "Choose the organisation"}
+    )
+    went_well = forms.CharField(
+        label="What went well",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what went well"},
+    )
+    went_badly = forms.CharField(
+        label="What did not go well",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what did not go well"},
+    )
+    to_change = forms.CharField(
+        label="What to change next time",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what to change next time"},
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class CompleteReviewForm(forms.Form):
+    held_on = _date_field("Date the review was held")
+    summary = forms.CharField(
+        label="What the review concluded",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Summarise what the review concluded"},
+    )
+
+
+class FollowUpForm(forms.Form):
+    title = forms.CharField(
+        label="Follow-up action", max_length=200, error_messages={"required": "Enter the follow-up action"}
+    )
+    owner_organisation = forms.ModelChoiceField(
+        label="Organisation responsible",
+        queryset=None,
+        error_messages={"required": "Choose the organisation responsible"},
+    )
+    due_on = _date_field("Due date")
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
+
+
+class LessonForm(forms.Form):
+    title = forms.CharField(
+        label="The lesson", max_length=200, error_messages={"required": "Enter the lesson in a sentence"}
+    )
+    detail = forms.CharField(
+        label="What happened, and why it matters",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what happened and why it matters"},
+    )
+    item_key = forms.ChoiceField(label="Checklist item it would change", required=False)
+    proposed_action = forms.CharField(label="New wording of the item", max_length=200, required=False)
+    proposed_guidance = forms.CharField(
+        label="New guidance for the item", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_key"].choices = [("", "No change to the checklist")] + [
+            (item.key, f"{item.area.title}: {item.action}") for item in items
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("item_key") and not (
+            cleaned.get("proposed_action", "").strip() or cleaned.get("proposed_guidance", "").strip()
+        ):
+            self.add_error("proposed_action", "Give the new wording or guidance for the checklist item")
+        return cleaned
+
+
+class LessonDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("accept", "Accept it into the next checklist draft"), ("decline", "Decline the change")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose to accept or decline the change"},
+    )
+    note = forms.CharField(
+        label="Note",
+        help_text="Needed if you decline.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "decline" and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say why the change is declined")
+        return cleaned
+
+
+class SetAsideActionsForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Mark every open action",
+        choices=[("not_needed", "Not needed"), ("handed_over", "Handed over")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose not needed or handed over"},
+    )
+    reason = forms.CharField(
+        label="Why, or who they were handed over to",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why, or who the actions were handed over to"},
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why re-open the incident?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: a second incident linked to this one. The reason goes on the timeline.",
+        error_messages={"required": "Say why the incident is being re-opened"},
+    )
+
+
+class RetentionForm(forms.Form):
+    years = forms.IntegerField(
+        label="Years to keep people's details after an incident is closed",
+        min_value=1,
+        max_value=25,
+        error_messages={
+            "required": "Enter the number of years",
+            "invalid": "Enter a whole number of years, like 6",
+            "min_value": "Keep the details for at least 1 year",
+            "max_value": "Keep the details for at most 25 years",
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )

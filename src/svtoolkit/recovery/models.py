@@ -26,6 +26,7 @@ class Milestone(models.Model):
     title = models.CharField(max_length=200)
     date = models.DateField()
     notes = models.TextField(blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -58,3 +59,176 @@ class CalendarFeed(models.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Support for those affected (need-to-know) -----------------------------------------------------------
+
+
+class SupportKind(models.TextChoices):
+    OFFER = "offer", "Support offered"
+    REFERRAL = "referral", "Referral"
+
+
+class SupportResponse(models.TextChoices):
+    AWAITING = "awaiting", "Waiting for an answer"
+    TAKEN_UP = "taken_up", "Taken up"
+    DECLINED = "declined", "Declined"
+    ENDED = "ended", "Ended"
+
+
+class SupportOffer(models.Model):
+    """Support offered to someone affected, or a referral made for them, and what came of it."""
+
+    person = models.ForeignKey(
+        "incidents.PersonAffected", on_delete=models.CASCADE, related_name="support_offers"
+    )
+    kind = models.CharField(max_length=10, choices=SupportKind.choices)
+    support_service = models.ForeignKey(
+        "partnerships.SupportService", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(max_length=200)
+    offered_by = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    offered_on = models.DateField()
+    response = models.CharField(
+        max_length=10, choices=SupportResponse.choices, default=SupportResponse.AWAITING
+    )
+    outcome = models.TextField(blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    follow_up_reminded_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["person", "offered_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.person}"
+
+
+# --- Review and lessons --------------------------------------------------------------------------------
+
+
+class Debrief(models.Model):
+    """The structured review after the response. Closing the incident waits for it to be completed."""
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="debrief")
+    held_on = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Review of {self.incident.reference}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class DebriefContribution(models.Model):
+    """One partner organisation's view of the response: what went well, what did not, what to change."""
+
+    debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="contributions")
+    organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    went_well = models.TextField()
+    went_badly = models.TextField()
+    to_change = models.TextField()
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    # Goes up with every save, so two people of one organisation cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["debrief", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debrief", "organisation"], name="one_contribution_per_organisation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} on {self.debrief}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class FollowUpAction(models.Model):
+    """Something the review asked for, tracked after the incident is closed."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="follow_ups")
+    title = models.CharField(max_length=200)
+    owner_organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    status = models.CharField(max_length=8, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    done_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "status", "due_on", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class LessonStatus(models.TextChoices):
+    NOTED = "noted", "Noted"
+    PROPOSED = "proposed", "Change proposed"
+    ACCEPTED = "accepted", "Accepted into the checklist"
+    DECLINED = "declined", "Change declined"
+
+
+class Lesson(models.Model):
+    """Something learned from an incident; it may propose new wording for one checklist item."""
+
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="lessons"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    detail = models.TextField()
+    # The checklist item (by its key, which stays the same across versions) the lesson would change.
+    item_key = models.SlugField(max_length=80, blank=True)
+    proposed_action = models.CharField(max_length=200, blank=True)
+    proposed_guidance = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=LessonStatus.choices, default=LessonStatus.NOTED)
+    accepted_into = models.ForeignKey(
+        "playbooks.PlaybookVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "number"], name="lesson_number_unique")]
+
+    def __str__(self):
+        return f"Lesson {self.number}: {self.title}"

@@ -6,12 +6,28 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.recovery.models import CalendarFeed, Milestone, MilestoneKind
+from svtoolkit.playbooks import selectors as playbook_selectors
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.recovery import selectors
+from svtoolkit.recovery.models import (
+    CalendarFeed,
+    Debrief,
+    DebriefContribution,
+    FollowUpAction,
+    FollowUpStatus,
+    Lesson,
+    LessonStatus,
+    Milestone,
+    MilestoneKind,
+    SupportOffer,
+)
 
 ANNIVERSARIES = [
     ("One month on", relativedelta(months=1)),
@@ -92,3 +108,348 @@ def revoke_feeds(*, user, request=None) -> int:
     if revoked:
         record(action=AuditAction.DELETE, actor=user, detail={"what": "calendar feed"}, request=request)
     return revoked
+
+
+def _audit(incident, by, action, target, request, **detail):
+    record(
+        action=action,
+        actor=by,
+        partnership=incident.partnership,
+        target=target,
+        detail=detail,
+        request=request,
+    )
+
+
+# --- Support for those affected ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_support(
+    *, person, by, kind, support_service, description, offered_by, offered_on, follow_up_on, request=None
+) -> SupportOffer:
+    """Record support offered to someone affected, or a referral; the timeline says so without naming them."""
+    offer = SupportOffer.objects.create(
+        person=person,
+        kind=kind,
+        support_service=support_service,
+        description=description.strip(),
+        offered_by=offered_by,
+        offered_on=offered_on,
+        follow_up_on=follow_up_on,
+        created_by=by,
+    )
+    incident_services.log_change(
+        incident=person.incident,
+        by=by,
+        text=f"{offer.get_kind_display()} recorded for a {person.get_role_display().lower()}.",
+    )
+    _audit(person.incident, by, AuditAction.CREATE, offer, request)
+    return offer
+
+
+@transaction.atomic
+def record_support_response(
+    *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
+) -> SupportOffer:
+    """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
+    updated = SupportOffer.objects.filter(pk=offer.pk, revision=expected_revision).update(
+        revision=F("revision") + 1,
+        response=response,
+        outcome=outcome.strip(),
+        follow_up_on=follow_up_on,
+        follow_up_reminded_on=None if follow_up_on != offer.follow_up_on else offer.follow_up_reminded_on,
+    )
+    if not updated:
+        raise incident_services.EditConflict("Someone else updated this support while you were editing it.")
+    offer.refresh_from_db()
+    _audit(offer.person.incident, by, AuditAction.UPDATE, offer, request, response=offer.response)
+    return offer
+
+
+# --- Review and lessons --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_review(*, incident, by, request=None) -> Debrief:
+    debrief, created = Debrief.objects.get_or_create(incident=incident, defaults={"started_by": by})
+    if created:
+        incident_services.log_change(incident=incident, by=by, text="The review of the response began.")
+        _audit(incident, by, AuditAction.CREATE, debrief, request)
+    return debrief
+
+
+@transaction.atomic
+def contribute_to_review(
+    *, debrief, organisation, by, went_well, went_badly, to_change, expected_revision=None, request=None
+) -> DebriefContribution:
+    """Write or rewrite one organisation's part of the review; refused if someone saved it meanwhile."""
+    if debrief.is_complete:
+        raise RecoveryError("The review is complete: it no longer takes contributions.")
+    texts = {"went_well": went_well.strip(), "went_badly": went_badly.strip(), "to_change": to_change.strip()}
+    existing = DebriefContribution.objects.filter(debrief=debrief, organisation=organisation).first()
+    if existing is None:
+        if expected_revision is not None:
+            raise incident_services.EditConflict("This contribution was removed while you were editing it.")
+        contribution = DebriefContribution.objects.create(
+            debrief=debrief, organisation=organisation, written_by=by, **texts
+        )
+        incident_services.log_change(
+            incident=debrief.incident, by=by, text=f"{organisation} contributed to the review."
+        )
+        _audit(debrief.incident, by, AuditAction.CREATE, contribution, request)
+        return contribution
+    if expected_revision is None or expected_revision != existing.revision:
+        raise incident_services.EditConflict(
+            f"Someone else saved {organisation}'s contribution while you were writing yours."
+        )
+    DebriefContribution.objects.filter(pk=existing.pk, revision=expected_revision).update(
+        revision=F("revision") + 1, written_by=by, updated_at=timezone.now(), **texts
+    )
+    existing.refresh_from_db()
+    _audit(debrief.incident, by, AuditAction.UPDATE, existing, request)
+    return existing
+
+
+@transaction.atomic
+def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
+    """The lead records when the review was held and what it concluded; closing can follow."""
+    if debrief.is_complete:
+        raise RecoveryError("The review is already complete.")
+    if not debrief.contributions.exists():
+        raise RecoveryError("No organisation has contributed yet: a review needs at least one contribution.")
+    if not summary.strip():
+        raise RecoveryError("Summarise what the review concluded.")
+    debrief.held_on = held_on
+    debrief.summary = summary.strip()
+    debrief.completed_by = by
+    debrief.completed_at = timezone.now()
+    debrief.save(update_fields=["held_on", "summary", "completed_by", "completed_at"])
+    incident_services.log_change(
+        incident=debrief.incident, by=by, text="The review of the response is complete."
+    )
+    _audit(debrief.incident, by, AuditAction.UPDATE, debrief, request, completed=True)
+    return debrief
+
+
+@transaction.atomic
+def add_follow_up(*, incident, by, title, owner_organisation, due_on, request=None) -> FollowUpAction:
+    follow_up = FollowUpAction.objects.create(
+        incident=incident,
+        title=title.strip(),
+        owner_organisation=owner_organisation,
+        due_on=due_on,
+        created_by=by,
+    )
+    incident_services.log_change(
+        incident=incident, by=by, text=f"Follow-up action after the review: {follow_up}."
+    )
+    _audit(incident, by, AuditAction.CREATE, follow_up, request)
+    return follow_up
+
+
+@transaction.atomic
+def complete_follow_up(*, follow_up, by, request=None) -> FollowUpAction:
+    if follow_up.status == FollowUpStatus.DONE:
+        raise RecoveryError("That follow-up action is already done.")
+    follow_up.status = FollowUpStatus.DONE
+    follow_up.done_on = timezone.localdate()
+    follow_up.save(update_fields=["status", "done_on"])
+    incident_services.log_change(
+        incident=follow_up.incident, by=by, text=f"Follow-up action done: {follow_up}."
+    )
+    _audit(follow_up.incident, by, AuditAction.UPDATE, follow_up, request, status=follow_up.status)
+    return follow_up
+
+
+@transaction.atomic
+def record_lesson(
+    *, incident, by, title, detail, item_key="", proposed_action="", proposed_guidance="", request=None
+) -> Lesson:
+    """Note a lesson from an incident. With a checklist item and new wording, it proposes a change."""
+    if item_key and not (proposed_action.strip() or proposed_guidance.strip()):
+        raise RecoveryError("Give the new wording or guidance the lesson proposes for the checklist item.")
+    partnership = incident.partnership
+    # Locked so two lessons recorded at once cannot take the same number.
+    type(partnership).objects.select_for_update().get(pk=partnership.pk)
+    number = (Lesson.objects.filter(partnership=partnership).aggregate(Max("number"))["number__max"] or 0) + 1
+    lesson = Lesson.objects.create(
+        partnership=partnership,
+        incident=incident,
+        number=number,
+        title=title.strip(),
+        detail=detail.strip(),
+        item_key=item_key,
+        proposed_action=proposed_action.strip() if item_key else "",
+        proposed_guidance=proposed_guidance.strip() if item_key else "",
+        status=LessonStatus.PROPOSED if item_key else LessonStatus.NOTED,
+        created_by=by,
+    )
+    incident_services.log_change(
+        incident=incident, by=by, text=f"Lesson {lesson.number} recorded: {lesson.title}."
+    )
+    _audit(incident, by, AuditAction.CREATE, lesson, request)
+    return lesson
+
+
+@transaction.atomic
+def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
+    """Put the lesson's wording into the next checklist draft (started if need be), marked with it."""
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if not selectors.awaiting_decision(lesson):
+        raise RecoveryError("Only a lesson that proposes a checklist change can be accepted, and only once.")
+    playbook = playbook_selectors.playbook_of(lesson.partnership)
+    if playbook is None:
+        raise RecoveryError("The partnership has no checklist to change.")
+    draft = playbook_services.start_draft(playbook=playbook, by=by, request=request)
+    item = draft.items.filter(key=lesson.item_key).first()
+    if item is None:
+        raise RecoveryError("The checklist item this lesson would change is no longer in the checklist.")
+    changes = {field: getattr(item, field) for field in playbook_services.ITEM_FIELDS}
+    changes["action"] = lesson.proposed_action or item.action
+    changes["guidance"] = lesson.proposed_guidance or item.guidance
+    try:
+        playbook_services.update_item(
+            item=item, by=by, expected_revision=item.revision, request=request, **changes
+        )
+    except playbook_services.PlaybookError as error:
+        raise RecoveryError(f"The checklist draft could not take the change: {error}") from error
+    reference = f"Lesson {lesson.number}"
+    if lesson.incident_id:
+        reference += f" from {lesson.incident.reference}"
+    reference += f": {lesson.title}"
+    if item.lesson_reference:
+        # An item changed by two lessons in one draft names both; the later wording is the one kept.
+        reference = f"{item.lesson_reference}; then {reference}"
+    playbook_services.mark_item_changed_by_lesson(item=item, reference=reference)
+    lesson.status = LessonStatus.ACCEPTED
+    lesson.accepted_into = draft
+    lesson.decided_by = by
+    lesson.decided_at = timezone.now()
+    lesson.decision_note = note.strip()
+    lesson.save(update_fields=["status", "accepted_into", "decided_by", "decided_at", "decision_note"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=lesson.partnership,
+        target=lesson,
+        detail={"status": lesson.status, "draft": draft.number},
+        request=request,
+    )
+    return lesson
+
+
+@transaction.atomic
+def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if lesson.status != LessonStatus.PROPOSED:
+        raise RecoveryError("Only a proposed change can be declined, and only once.")
+    if not note.strip():
+        raise RecoveryError("Say why the change is declined.")
+    lesson.status = LessonStatus.DECLINED
+    lesson.decided_by = by
+    lesson.decided_at = timezone.now()
+    lesson.decision_note = note.strip()
+    lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=lesson.partnership,
+        target=lesson,
+        detail={"status": lesson.status},
+        request=request,
+    )
+    return lesson
+
+
+# --- Closing and re-opening ------------------------------------------------------------------------------
+
+
+def close_incident(*, incident, by, request=None):
+    """Close once the review is complete and no action is left open (the incidents service checks actions)."""
+    debrief = Debrief.objects.filter(incident=incident).first()
+    if debrief is None or not debrief.is_complete:
+        raise RecoveryError("Complete the review of the response before closing the incident.")
+    try:
+        return incident_services.close(incident=incident, by=by, request=request)
+    except incident_services.IncidentError as error:
+        raise RecoveryError(str(error)) from error
+
+
+def set_aside_open_actions(*, incident, by, status, reason, request=None) -> int:
+    try:
+        return incident_services.set_aside_open_actions(
+            incident=incident, by=by, status=status, reason=reason, request=request
+        )
+    except incident_services.IncidentError as error:
+        raise RecoveryError(str(error)) from error
+
+
+def reopen_incident(*, incident, by, reason, request=None):
+    try:
+        return incident_services.reopen(incident=incident, by=by, reason=reason, request=request)
+    except incident_services.IncidentError as error:
+        raise RecoveryError(str(error)) from error
+
+
+# --- Retention ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_retention_period(*, partnership, years: int, by, request=None):
+    before = partnership.personal_data_retention_years
+    partnership.personal_data_retention_years = years
+    partnership.save(update_fields=["personal_data_retention_years"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=partnership,
+        detail={"personal_data_retention_years": [before, years]},
+        request=request,
+    )
+    return partnership
+
+
+@transaction.atomic
+def erase_personal_data(*, incident, today=None) -> int:
+    """Erase who the people affected were, once the retention period after closing has passed.
+
+    The anonymised record (roles, age bands, kinds of support and their answers) is kept for statistics;
+    each erasure is written to the audit log. Returns the number of people whose details were erased.
+    """
+    incident = type(incident).objects.select_for_update().select_related("partnership").get(pk=incident.pk)
+    due = selectors.erase_on(incident)
+    if incident.personal_data_erased_at or due is None or due > (today or timezone.localdate()):
+        return 0
+    people = incident_services.erase_people_details(incident=incident)
+    SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
+    messages = communications_services.erase_names_and_images(incident=incident)
+    for person in people:
+        record(
+            action=AuditAction.ERASE,
+            actor_label="Retention job",
+            partnership=incident.partnership,
+            target=person,
+            detail={
+                "incident": incident.reference,
+                "closed": timezone.localtime(incident.closed_at).date().isoformat(),
+                "retention_years": incident.partnership.personal_data_retention_years,
+            },
+        )
+    if messages:
+        record(
+            action=AuditAction.ERASE,
+            actor_label="Retention job",
+            partnership=incident.partnership,
+            target=incident,
+            detail={"messages naming someone": messages},
+        )
+    incident_services.log_change(
+        incident=incident,
+        by=None,
+        text=f"The details of {len(people)} {'person' if len(people) == 1 else 'people'} affected, and "
+        f"{messages} message{'' if messages == 1 else 's'} naming someone, were erased under the retention "
+        "period.",
+    )
+    return len(people)

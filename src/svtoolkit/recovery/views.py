@@ -1,25 +1,41 @@
-"""The recovery calendar: per incident, across the partnership, and as a personal feed."""
+"""After an incident: the recovery calendar, support for those affected, the review and lessons, closing,
+and how long personal data is kept."""
+
+import json
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.incidents.selectors import incident_for
+from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.incidents.forms import ReasonForm
+from svtoolkit.incidents.selectors import incident_for, incident_for_request
+from svtoolkit.incidents.services import EditConflict
+from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
-from svtoolkit.recovery.forms import MilestoneForm
-
-
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
+from svtoolkit.recovery.forms import (
+    CompleteReviewForm,
+    ContributionForm,
+    FollowUpForm,
+    LessonDecisionForm,
+    LessonForm,
+    MilestoneForm,
+    ReopenForm,
+    RetentionForm,
+    SetAsideActionsForm,
+    SupportOfferForm,
+    SupportResponseForm,
+)
 
 
 @access.requires(access.is_member)
 def incident_calendar(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     can_manage = access.can_manage_incident(request.user, request.partnership)
     return render(
         request,
@@ -34,9 +50,10 @@ def incident_calendar(request, incident_id):
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed
 @require_POST
 def confirm_anniversary(request, incident_id, index):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     try:
         milestone = services.confirm_anniversary(
             incident=shown, by=request.user, index=index, request=request
@@ -49,8 +66,9 @@ def confirm_anniversary(request, incident_id, index):
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed
 def milestone_add(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = MilestoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.add_milestone(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -99,3 +117,419 @@ def feed(request, token):
     return HttpResponse(
         milestones_calendar(selectors.feed_milestones(owner)), content_type="text/calendar; charset=utf-8"
     )
+
+
+def _simple_form(request, incident, form, heading, button, **extra):
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": incident, "form": form, "heading": heading, "button": button, **extra},
+    )
+
+
+# --- Support for those affected ------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def support(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    return render(
+        request,
+        "recovery/support.html",
+        {
+            "incident": shown,
+            "counts": selectors.support_counts(shown),
+            "people": selectors.support_summary(user=request.user, incident=shown, request=request),
+            "can_record": access.can_record_support(request.user, request.partnership, shown),
+        },
+    )
+
+
+def _require_support_recorder(request, incident):
+    if not access.can_record_support(request.user, request.partnership, incident):
+        access.deny(request, reason="can_record_support")
+
+
+@access.requires(access.can_work_incident)
+def support_add(request, incident_id, person_id):
+    shown = incident_for_request(request, incident_id)
+    _require_support_recorder(request, shown)
+    person = selectors.person_in(shown, person_id)
+    form = SupportOfferForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.offer_support(person=person, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The support was recorded.")
+        return redirect("recovery:support", incident_id=shown.pk)
+    return _simple_form(
+        request,
+        shown,
+        form,
+        f"Record support or a referral for a {person.get_role_display().lower()}",
+        "Record",
+    )
+
+
+@access.requires(access.can_work_incident)
+def support_update(request, incident_id, offer_id):
+    shown = incident_for_request(request, incident_id)
+    _require_support_recorder(request, shown)
+    offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
+    theirs = None
+    form = SupportResponseForm(
+        request.POST or None,
+        initial={
+            "response": offer.response,
+            "outcome": offer.outcome,
+            "follow_up_on": offer.follow_up_on,
+            "revision": offer.revision,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_support_response(
+                offer=offer,
+                by=request.user,
+                expected_revision=form.cleaned_data["revision"],
+                response=form.cleaned_data["response"],
+                outcome=form.cleaned_data["outcome"],
+                follow_up_on=form.cleaned_data["follow_up_on"],
+                request=request,
+            )
+        except EditConflict:
+            offer.refresh_from_db()
+            show_edit_conflict(form, thing="support record", current_revision=offer.revision)
+            theirs = [
+                ("Answer or outcome", offer.get_response_display()),
+                ("What happened", offer.outcome),
+                ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
+            ]
+        else:
+            messages.success(request, "The support record was updated.")
+            return redirect("recovery:support", incident_id=shown.pk)
+    return _simple_form(
+        request,
+        shown,
+        form,
+        f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
+        "Save",
+        theirs=theirs,
+        intro=f"{offer.description}, offered {offer.offered_on:%d %B %Y}.",
+    )
+
+
+# --- Review, lessons and closing -----------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def review(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    can_manage = access.can_manage_incident(request.user, request.partnership)
+    can_close = access.can_close_incident(request.user, request.partnership, shown)
+    return render(
+        request,
+        "recovery/review.html",
+        {
+            "incident": shown,
+            "debrief": selectors.debrief_of(shown),
+            "follow_ups": selectors.follow_ups_of(shown),
+            "lessons": selectors.lessons_of(shown),
+            "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
+            and not access.is_read_only(shown),
+            "can_manage": can_manage and not access.is_read_only(shown),
+            "can_follow_up": can_manage,
+            "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
+            and not access.is_read_only(shown),
+            "can_close": can_close,
+            "blockers": selectors.closure_blockers(shown) if can_close else [],
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def review_start(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    services.start_review(incident=shown, by=request.user, request=request)
+    messages.success(request, "The review has started: each organisation can now add its part.")
+    return redirect("recovery:review", incident_id=shown.pk)
+
+
+@access.requires(access.can_contribute_to_review)
+def review_contribute(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    debrief = selectors.debrief_of(shown)
+    if debrief is None:
+        messages.error(request, "The review has not started yet.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    organisations = access.organisations_spoken_for(request.user, request.partnership)
+    chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
+    initial = (
+        {
+            "organisation": existing.organisation_id,
+            "went_well": existing.went_well,
+            "went_badly": existing.went_badly,
+            "to_change": existing.to_change,
+            "revision": existing.revision,
+        }
+        if existing and request.method == "GET"
+        else {"organisation": chosen}
+    )
+    form = ContributionForm(request.POST or None, organisations=organisations, initial=initial)
+    theirs = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.contribute_to_review(
+                debrief=debrief,
+                organisation=data["organisation"],
+                by=request.user,
+                went_well=data["went_well"],
+                went_badly=data["went_badly"],
+                to_change=data["to_change"],
+                expected_revision=data["revision"],
+                request=request,
+            )
+        except EditConflict:
+            current = debrief.contributions.filter(organisation=data["organisation"]).first()
+            show_edit_conflict(
+                form, thing="contribution", current_revision=current.revision if current else ""
+            )
+            if current:
+                theirs = [
+                    ("What went well", current.went_well),
+                    ("What did not go well", current.went_badly),
+                    ("What to change next time", current.to_change),
+                ]
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{data['organisation']}'s part of the review was saved.")
+            return redirect("recovery:review", incident_id=shown.pk)
+    return _simple_form(request, shown, form, "Your organisation's part of the review", "Save", theirs=theirs)
+
+
+@access.requires(access.can_manage_incident)
+def review_complete(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    debrief = selectors.debrief_of(shown)
+    if debrief is None:
+        messages.error(request, "The review has not started yet.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    form = CompleteReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_review(debrief=debrief, by=request.user, request=request, **form.cleaned_data)
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "The review is complete.")
+            return redirect("recovery:review", incident_id=shown.pk)
+    return _simple_form(request, shown, form, "Complete the review", "Complete the review")
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def follow_up_add(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    form = FollowUpForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_follow_up(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The follow-up action was added.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    return _simple_form(request, shown, form, "Add a follow-up action", "Add")
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+@require_POST
+def follow_up_done(request, incident_id, follow_up_id):
+    shown = incident_for_request(request, incident_id)
+    follow_up = selectors.follow_up_on(shown, follow_up_id)
+    try:
+        services.complete_follow_up(follow_up=follow_up, by=request.user, request=request)
+    except services.RecoveryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Done: {follow_up}.")
+    return redirect("recovery:review", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+def lesson_add(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    if not access.can_record_lesson(request.user, request.partnership, shown):
+        access.deny(request, reason="can_record_lesson")
+    version = published_version(request.partnership)
+    items = version.items.filter(retired=False).select_related("area") if version else []
+    form = LessonForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson = services.record_lesson(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Lesson {lesson.number} was recorded.")
+            return redirect("recovery:review", incident_id=shown.pk)
+    return _simple_form(request, shown, form, "Record a lesson", "Record the lesson")
+
+
+@access.requires(access.is_member)
+def lessons(request):
+    return render(
+        request,
+        "recovery/lessons.html",
+        {"lessons": selectors.lessons_visible_to(request.user, request.partnership)},
+    )
+
+
+@access.requires(access.is_member)
+def lesson(request, lesson_id):
+    shown = selectors.lesson_for(request.user, request.partnership, lesson_id)
+    may_decide = access.can_decide_lessons(request.user, request.partnership)
+    if request.method == "POST" and not may_decide:
+        access.deny(request, reason="can_decide_lessons")
+    open_to_decide = may_decide and selectors.awaiting_decision(shown)
+    form = LessonDecisionForm(request.POST or None) if open_to_decide else None
+    if request.method == "POST" and not open_to_decide:
+        messages.error(request, "This lesson has been decided already.")
+        return redirect("recovery:lesson", lesson_id=shown.pk)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "accept":
+                    services.accept_lesson(
+                        lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
+                    )
+                    messages.success(request, "The change is in the checklist's draft, ready to publish.")
+                else:
+                    services.decline_lesson(
+                        lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
+                    )
+                    messages.success(request, "The change was declined.")
+            except services.RecoveryError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("recovery:lesson", lesson_id=shown.pk)
+    return render(
+        request,
+        "recovery/lesson.html",
+        {
+            "lesson": shown,
+            "item": selectors.lesson_item(shown),
+            "readiness": selectors.lesson_readiness(shown),
+            "form": form,
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def close(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    if not access.can_close_incident(request.user, request.partnership, shown):
+        access.deny(request, reason="can_close_incident")
+    setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
+    form = SetAsideActionsForm(request.POST if setting_aside else None)
+    if setting_aside and form.is_valid():
+        try:
+            count = services.set_aside_open_actions(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{count} open action{pluralize(count)} set aside.")
+            return redirect("recovery:close", incident_id=shown.pk)
+    if request.method == "POST" and not setting_aside:
+        try:
+            services.close_incident(incident=shown, by=request.user, request=request)
+        except services.RecoveryError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"{shown.reference} is closed. Its follow-up actions stay open to track."
+            )
+            return redirect("incidents:incident", incident_id=shown.pk)
+    return render(
+        request,
+        "recovery/close.html",
+        {
+            "incident": shown,
+            "blockers": selectors.closure_blockers(shown),
+            "open_actions": selectors.open_actions_of(shown),
+            "form": form,
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def reopen(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    if not access.can_close_incident(request.user, request.partnership, shown):
+        access.deny(request, reason="can_close_incident")
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_incident(
+                incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.RecoveryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{shown.reference} is open again, in recovery.")
+            return redirect("incidents:incident", incident_id=shown.pk)
+    return _simple_form(request, shown, form, "Re-open the incident", "Re-open")
+
+
+# --- Retention and subject access ----------------------------------------------------------------------
+
+
+@access.requires(access.can_manage_retention)
+def retention(request):
+    partnership = request.partnership
+    form = RetentionForm(request.POST or None, initial={"years": partnership.personal_data_retention_years})
+    at_once = []
+    if request.method == "POST" and form.is_valid():
+        years = form.cleaned_data["years"]
+        # Erasure cannot be undone: a shorter period that makes records due at once is confirmed first.
+        at_once = selectors.due_at_once_under(partnership, years)
+        if not at_once or request.POST.get("confirmed") == str(years):
+            services.set_retention_period(
+                partnership=partnership, years=years, by=request.user, request=request
+            )
+            messages.success(request, "The retention period was saved.")
+            return redirect("recovery:retention")
+    return render(
+        request,
+        "recovery/retention.html",
+        {"form": form, "due": selectors.due_for_erasure(partnership), "at_once": at_once},
+    )
+
+
+@access.requires(access.can_manage_retention)
+def subject_access(request, incident_id, person_id):
+    shown = incident_for(request.user, request.partnership, incident_id)
+    if not access.can_export_person(request.user, request.partnership, shown):
+        access.deny(request, reason="can_export_person")
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why are you exporting this person's data?"
+    form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."
+    if request.method == "POST" and form.is_valid():
+        export = selectors.subject_access_export(
+            user=request.user,
+            incident=shown,
+            person_id=person_id,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        response = HttpResponse(
+            json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="subject-access-{shown.reference}-{person_id}.json"'
+        )
+        return response
+    return _simple_form(request, shown, form, "Export everything held about this person", "Download")

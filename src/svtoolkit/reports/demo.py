@@ -34,11 +34,12 @@ from svtoolkit.tension.models import TensionReading
 HISTORY_SIZE = 48
 DAYS = 540  # eighteen months
 
-# (types, how the title reads, notification source, weight)
+# (types, how the title reads, notification source, weight). No title starts as the live demo incidents' do
+# ("Stabbing", "Shots fired"): the other apps' seeders find those by their titles.
 KINDS = [
     (["knife"], "Knife attack {where}", "police", 14),
     (["knife", "exploitation"], "Teenager stabbed {where}", "ambulance", 6),
-    (["firearm"], "Shots fired {where}", "police", 4),
+    (["firearm"], "Firearm discharged {where}", "police", 4),
     (["homicide", "knife"], "Fatal stabbing {where}", "police", 3),
     (["homicide"], "Man found with fatal injuries {where}", "police", 2),
     (["corrosive"], "Corrosive substance thrown {where}", "btp", 3),
@@ -199,11 +200,22 @@ def _respond(incident, *, rng, now, organisations, responder, chair) -> None:
         if age > timedelta(days=60) or rng.random() < 0.5
         else IncidentStatus.RESPONDING
     )
-    Incident.objects.filter(pk=incident.pk).update(status=status)
+    closed_at = (
+        incident.occurred_at + timedelta(days=rng.randint(45, 120))
+        if status == IncidentStatus.CLOSED
+        else None
+    )
+    Incident.objects.filter(pk=incident.pk).update(status=status, closed_at=closed_at)
     # How the plan went: most actions done on time, some late, a few still open on incidents not closed.
     actions = list(PlanAction.objects.filter(incident=incident))
     for action in actions:
         action.created_at = first_hour
+        if action.due_at > now and status == IncidentStatus.CLOSED:
+            action.status, action.not_needed_reason = (
+                ActionStatus.NOT_NEEDED,
+                "Set aside when the incident closed.",
+            )
+            continue
         if action.due_at > now:
             action.status = rng.choice([ActionStatus.TO_DO, ActionStatus.IN_PROGRESS])
             continue

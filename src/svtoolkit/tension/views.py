@@ -6,19 +6,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.incidents.selectors import incident_for
+from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.forms import ReadingForm
 from svtoolkit.tension.scale import scale
 
 
-def _incident(request, incident_id):
-    return incident_for(request.user, request.partnership, incident_id)
-
-
 @access.requires(access.is_member)
 def overview(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     trends = selectors.trends(shown)
     return render(
         request,
@@ -40,7 +36,7 @@ def overview(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def record_reading(request, incident_id):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     form = ReadingForm(
         request.POST or None, initial={"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
@@ -71,7 +67,7 @@ def record_reading(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def add_suggested_action(request, incident_id, index):
-    shown = _incident(request, incident_id)
+    shown = incident_for_request(request, incident_id)
     try:
         action = services.add_suggested_action(incident=shown, by=request.user, index=index, request=request)
     except services.TensionError as error:

@@ -1,0 +1,553 @@
+"""After the response: support for those affected, the review and lessons, closing and re-opening."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import ActionStatus, IncidentStatus
+from svtoolkit.playbooks import selectors as playbook_selectors
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.recovery import selectors, services, tasks
+from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def record_person(incident, by, name="Jordan Smith"):
+    return incident_services.add_person_affected(
+        incident=incident,
+        by=by,
+        name=name,
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="Counselling; help getting back to school",
+        consent="given",
+        consent_scope="Victim support and the school",
+        referrals="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
+    )
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    return incident
+
+
+@pytest.fixture
+def published(demo, demo_users):
+    draft = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    return playbook_services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="First")
+
+
+@pytest.fixture
+def person(incident, demo_users):
+    return record_person(incident, demo_users["responder"])
+
+
+def offer(person, by, **overrides):
+    fields = {
+        "kind": "offer",
+        "support_service": None,
+        "description": "Weekly trauma counselling",
+        "offered_by": None,
+        "offered_on": date(2026, 11, 2),
+        "follow_up_on": date(2026, 11, 16),
+    }
+    return services.offer_support(person=person, by=by, **(fields | overrides))
+
+
+def to_recovery(incident, by):
+    incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
+    incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
+    incident.refresh_from_db()
+
+
+def finish_actions(incident, by):
+    for action in incident.actions.all():
+        incident_services.update_action(
+            action=action,
+            by=by,
+            expected_revision=action.revision,
+            status=ActionStatus.DONE,
+            owner_organisation=action.owner_organisation,
+            owner=action.owner,
+            not_needed_reason="",
+            note="",
+        )
+
+
+def completed_review(incident, by):
+    debrief = services.start_review(incident=incident, by=by)
+    services.contribute_to_review(
+        debrief=debrief,
+        organisation=incident.participations.first().organisation,
+        by=by,
+        went_well="Quick information sharing",
+        went_badly="The school heard late",
+        to_change="Tell schools within the hour",
+    )
+    return services.complete_review(
+        debrief=debrief, by=by, held_on=date(2026, 11, 20), summary="Mostly well."
+    )
+
+
+def closed(incident, by):
+    to_recovery(incident, by)
+    finish_actions(incident, by)
+    completed_review(incident, by)
+    return services.close_incident(incident=incident, by=by)
+
+
+# --- Support for those affected ------------------------------------------------------------------------
+
+
+def test_support_is_summarised_without_details_for_those_off_the_list(
+    client_for, incident, person, demo_users
+):
+    offer(person, demo_users["responder"])
+    offer(person, demo_users["responder"], kind="referral", description="Referral to the MASH")
+    page = client_for("viewer").get(reverse("recovery:support", args=[incident.pk])).content.decode()
+    assert "Who was offered what is shown only to the incident's need-to-know list" in page
+    assert "counselling" not in page and "MASH" not in page
+    assert not AuditEntry.objects.filter(action="view_sensitive").exists()
+
+
+def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(
+    client_for, incident, person, demo_users
+):
+    offer(person, demo_users["responder"])
+    page = client_for("responder").get(reverse("recovery:support", args=[incident.pk])).content.decode()
+    assert "Weekly trauma counselling" in page and "Person 1: victim" in page
+    assert "Jordan Smith" not in page  # names only when a record is opened with a reason
+    entry = AuditEntry.objects.get(action="view_sensitive")
+    assert (entry.actor, entry.detail["what"]) == (demo_users["responder"], "support summary")
+
+
+def test_recording_support_says_so_on_the_timeline_without_naming_anyone(incident, person, demo_users):
+    offer(person, demo_users["responder"])
+    entry = incident.timeline.first()
+    assert entry.text == "Support offered recorded for a victim."
+    assert "Jordan" not in entry.text
+
+
+def test_support_form_rejects_a_follow_up_before_the_offer_and_records_nothing(client_for, incident, person):
+    response = client_for("responder").post(
+        reverse("recovery:support_add", args=[incident.pk, person.pk]),
+        {
+            "kind": "offer",
+            "description": "Counselling",
+            "offered_on": "2026-11-10",
+            "follow_up_on": "2026-11-01",
+        },
+    )
+    assert "The follow-up date must be on or after the date offered" in response.content.decode()
+    assert 'value="Counselling"' in response.content.decode()
+    assert not SupportOffer.objects.exists()
+
+
+def test_two_people_updating_one_support_record_do_not_overwrite_each_other(incident, person, demo_users):
+    first = offer(person, demo_users["responder"])
+    services.record_support_response(
+        offer=first,
+        by=demo_users["responder"],
+        expected_revision=1,
+        response="taken_up",
+        outcome="",
+        follow_up_on=None,
+    )
+    with pytest.raises(incident_services.EditConflict):
+        services.record_support_response(
+            offer=SupportOffer.objects.get(), by=demo_users["responder"], expected_revision=1,
+            response="declined", outcome="", follow_up_on=None,
+        )  # fmt: skip
+    assert SupportOffer.objects.get().response == "taken_up"
+
+
+def test_opening_a_support_record_to_update_it_is_audited(client_for, incident, person, demo_users):
+    support = offer(person, demo_users["responder"])
+    client_for("responder").get(reverse("recovery:support_update", args=[incident.pk, support.pk]))
+    entry = AuditEntry.objects.get(action="view_sensitive")
+    assert (entry.actor, entry.target_id) == (demo_users["responder"], str(support.pk))
+
+
+def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
+    client_for, incident, person, demo_users
+):
+    support = offer(person, demo_users["responder"])
+    url = reverse("recovery:support_update", args=[incident.pk, support.pk])
+    client = client_for("responder")
+    client.post(url, {"response": "taken_up", "outcome": "First session booked", "revision": 1})
+    stale = client.post(url, {"response": "declined", "outcome": "Did not want it", "revision": 1})
+    page = stale.content.decode()
+    assert "Someone else changed this support record" in page
+    assert "First session booked" in page and "Did not want it" in page
+    assert SupportOffer.objects.get().response == "taken_up"
+
+
+def test_a_rejected_support_update_still_records_the_view(client_for, incident, person, demo_users):
+    support = offer(person, demo_users["responder"], description="Counselling with Dr Ahmed")
+    response = client_for("responder").post(
+        reverse("recovery:support_update", args=[incident.pk, support.pk]), {"response": "", "revision": 1}
+    )
+    assert "Choose the answer or outcome" in response.content.decode()
+    assert "<title>Error: Update support offered for a victim" in response.content.decode()
+    assert AuditEntry.objects.filter(action="view_sensitive", target_id=str(support.pk)).exists()
+
+
+def test_partner_off_the_list_cannot_record_support(client_for, incident, person):
+    url = reverse("recovery:support_add", args=[incident.pk, person.pk])
+    assert client_for("police").post(url, {"kind": "offer"}).status_code == 403
+
+
+# --- Review and lessons --------------------------------------------------------------------------------
+
+
+def test_each_organisation_writes_its_own_part_of_the_review(client_for, incident, demo, demo_users):
+    services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    council = demo.organisations.exclude(kind="police").first()
+    client = client_for("police")
+    url = reverse("recovery:review_contribute", args=[incident.pk])
+    texts = {"went_well": "Scene secured fast", "went_badly": "Radio gaps", "to_change": "Share radio plan"}
+    refused = client.post(url, {"organisation": council.pk, **texts})
+    assert "Select a valid choice" in refused.content.decode()
+    client.post(url, {"organisation": police.pk, **texts})
+    contribution = DebriefContribution.objects.get()
+    assert (contribution.organisation, contribution.written_by) == (police, demo_users["police"])
+
+
+def test_a_contribution_saved_meanwhile_is_not_overwritten(incident, demo, demo_users):
+    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    texts = {"went_well": "a", "went_badly": "b", "to_change": "c"}
+    services.contribute_to_review(debrief=debrief, organisation=police, by=demo_users["police"], **texts)
+    # Two people open the form while it has no contribution; the second save would overwrite the first.
+    with pytest.raises(incident_services.EditConflict):
+        services.contribute_to_review(
+            debrief=debrief, organisation=police, by=demo_users["responder"], **texts
+        )
+    services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["responder"], expected_revision=1, **texts
+    )
+    with pytest.raises(incident_services.EditConflict):
+        services.contribute_to_review(
+            debrief=debrief, organisation=police, by=demo_users["police"], expected_revision=1, **texts
+        )
+
+
+def test_a_stale_contribution_shows_their_version_on_the_page(client_for, incident, demo, demo_users):
+    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["police"],
+        went_well="Fast arrests", went_badly="Radio gaps", to_change="Radio plan",
+    )  # fmt: skip
+    response = client_for("responder").post(
+        reverse("recovery:review_contribute", args=[incident.pk]),
+        {
+            "organisation": police.pk,
+            "went_well": "Mine",
+            "went_badly": "Mine",
+            "to_change": "Mine",
+            "revision": "",
+        },
+    )
+    page = response.content.decode()
+    assert "Someone else changed this contribution" in page and "Fast arrests" in page
+    assert DebriefContribution.objects.get().went_well == "Fast arrests"
+
+
+def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_users):
+    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    with pytest.raises(services.RecoveryError, match="No organisation has contributed"):
+        services.complete_review(debrief=debrief, by=demo_users["responder"], held_on=None, summary="Done")
+
+
+def test_a_lesson_proposing_a_change_needs_the_new_wording(incident, demo_users, published):
+    item = published.items.first()
+    with pytest.raises(services.RecoveryError):
+        services.record_lesson(
+            incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key
+        )
+
+
+def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readiness(
+    client_for, incident, demo, demo_users, published
+):
+    item = published.items.filter(retired=False).first()
+    assessment = playbook_services.start_assessment(partnership=demo, by=demo_users["coordinator"])
+    lesson = services.record_lesson(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Tell schools within the hour",
+        detail="The school heard from parents first.",
+        item_key=item.key,
+        proposed_action="Tell the schools of those involved within the hour",
+    )
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    assert client_for("responder").post(url, {"decision": "accept"}).status_code == 403
+
+    lesson_page = client_for("coordinator").get(url).content.decode()
+    assert f"assessment of {assessment.assessed_on:%-d %B %Y}" in lesson_page
+    client_for("coordinator").post(url, {"decision": "accept", "note": "Agreed at the board"})
+
+    lesson.refresh_from_db()
+    draft = playbook_selectors.draft_version(demo)
+    changed = draft.items.get(key=item.key)
+    assert (lesson.status, lesson.accepted_into) == ("accepted", draft)
+    assert changed.action == "Tell the schools of those involved within the hour"
+    assert changed.lesson_reference.startswith(f"Lesson {lesson.number} from {incident.reference}")
+    assert published.items.get(key=item.key).action == item.action  # the published version is untouched
+
+    playbook_services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="Lesson 1")
+    next_assessment = playbook_services.start_assessment(partnership=demo, by=demo_users["coordinator"])
+    readiness = client_for("coordinator").get(reverse("playbooks:assessment", args=[next_assessment.pk]))
+    assert f"Changed after Lesson {lesson.number} from {incident.reference}" in readiness.content.decode()
+
+
+def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, published):
+    item = published.items.first()
+    lesson = services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
+        proposed_action="New wording",
+    )  # fmt: skip
+    response = client_for("coordinator").post(
+        reverse("recovery:lesson", args=[lesson.pk]), {"decision": "decline"}
+    )
+    assert "Say why the change is declined" in response.content.decode()
+    assert Lesson.objects.get().status == "proposed"
+
+
+def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident, demo, demo_users, published):
+    item = published.items.first()
+    lesson = services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
+        proposed_action="New wording",
+    )  # fmt: skip
+    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    playbook_services.discard_draft(
+        version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
+    )
+    lesson.refresh_from_db()
+    assert selectors.awaiting_decision(lesson)
+    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    assert playbook_selectors.draft_version(demo).items.get(key=item.key).action == "New wording"
+
+
+def test_two_lessons_changing_one_item_are_both_named(incident, demo, demo_users, published):
+    item = published.items.first()
+    first, second = (
+        services.record_lesson(
+            incident=incident,
+            by=demo_users["responder"],
+            title=title,
+            detail="d",
+            item_key=item.key,
+            proposed_action=title,
+        )  # fmt: skip
+        for title in ("First wording", "Second wording")
+    )
+    services.accept_lesson(lesson=first, by=demo_users["coordinator"])
+    services.accept_lesson(lesson=second, by=demo_users["coordinator"])
+    changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
+    assert changed.action == "Second wording"
+    assert "Lesson 1" in changed.lesson_reference and "then Lesson 2" in changed.lesson_reference
+
+
+def test_only_the_lead_partnership_records_lessons(client, incident, other_partnership, demo_users):
+    from tests.conftest import MODEL_BACKEND
+
+    southmoor, coordinator = other_partnership
+    incident_services.share_incident(incident=incident, partnership=southmoor, by=demo_users["responder"])
+    client.force_login(coordinator.user, backend=MODEL_BACKEND)
+    url = reverse("recovery:lesson_add", args=[incident.pk])
+    assert client.post(url, {"title": "t", "detail": "d"}).status_code == 403
+    assert not Lesson.objects.exists()
+
+
+def test_lessons_of_incidents_a_partner_cannot_see_are_not_listed(client_for, incident, demo, demo_users):
+    hidden, _ = demo_incident(demo, demo_users)
+    hidden.participations.all().delete()
+    services.record_lesson(incident=incident, by=demo_users["responder"], title="Seen lesson", detail="d")
+    services.record_lesson(incident=hidden, by=demo_users["responder"], title="Hidden lesson", detail="d")
+    page = client_for("police").get(reverse("recovery:lessons")).content.decode()
+    assert "Seen lesson" in page and "Hidden lesson" not in page
+
+
+# --- Closing and re-opening ----------------------------------------------------------------------------
+
+
+def test_closing_lists_what_blocks_it(incident, demo_users):
+    responder = demo_users["responder"]
+    assert selectors.closure_blockers(incident) == [
+        "The incident must be in recovery: move it there when the response is over.",
+        "The review of the response has not started.",
+        "1 action is still open: complete, hand over or mark each one not needed.",
+    ]
+    to_recovery(incident, responder)
+    with pytest.raises(services.RecoveryError, match="Complete the review"):
+        services.close_incident(incident=incident, by=responder)
+    completed_review(incident, responder)
+    with pytest.raises(services.RecoveryError, match="1 action still open"):
+        services.close_incident(incident=incident, by=responder)
+    assert incident.status == IncidentStatus.RECOVERY
+
+
+def test_an_action_handed_over_no_longer_blocks_closing_but_must_say_to_whom(incident, demo_users):
+    responder = demo_users["responder"]
+    to_recovery(incident, responder)
+    completed_review(incident, responder)
+    action = incident.actions.get()
+    handover = {
+        "action": action, "by": responder, "expected_revision": action.revision, "status": "handed_over",
+        "owner_organisation": action.owner_organisation, "owner": None, "not_needed_reason": "",
+    }  # fmt: skip
+    with pytest.raises(incident_services.IncidentError, match="handed over to"):
+        incident_services.update_action(**handover, note="")
+    incident_services.update_action(**handover, note="Handed to the youth justice service")
+    services.close_incident(incident=incident, by=responder)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED and incident.closed_at is not None
+
+
+def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for, incident, demo_users):
+    responder = demo_users["responder"]
+    to_recovery(incident, responder)
+    completed_review(incident, responder)
+    url = reverse("recovery:close", args=[incident.pk])
+    client = client_for("responder")
+    refused = client.post(url, {"step": "set_aside", "status": "not_needed", "reason": ""})
+    assert "Say why, or who the actions were handed over to" in refused.content.decode()
+    assert incident.actions.get().status == ActionStatus.TO_DO
+
+    client.post(url, {"step": "set_aside", "status": "not_needed", "reason": "Superseded by the estate plan"})
+    assert incident.actions.get().not_needed_reason == "Superseded by the estate plan"
+    assert incident.timeline.filter(
+        text="1 open action marked not needed: Superseded by the estate plan"
+    ).exists()
+    client.post(url)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED
+
+
+def test_actions_are_set_aside_together_only_in_recovery(client_for, incident):
+    url = reverse("recovery:close", args=[incident.pk])
+    response = client_for("responder").post(url, {"step": "set_aside", "status": "not_needed", "reason": "x"})
+    assert "only when the incident is in recovery" in response.content.decode()
+    assert incident.actions.get().status == ActionStatus.TO_DO
+
+
+def test_a_closed_incident_is_read_only_but_its_calendar_and_follow_ups_go_on(
+    client_for, incident, demo_users
+):
+    closed(incident, demo_users["responder"])
+    client = client_for("responder")
+    refused = client.post(reverse("incidents:update", args=[incident.pk]), {"text": "Late update"})
+    assert refused.status_code == 403
+    assert "is closed, so it cannot be changed" in refused.content.decode()
+    assert not incident.timeline.filter(text="Late update").exists()
+
+    milestone = client.post(
+        reverse("recovery:milestone_add", args=[incident.pk]),
+        {"kind": "trial", "title": "Trial begins", "date": "2027-05-10"},
+    )
+    assert milestone.status_code == 302 and incident.milestones.filter(title="Trial begins").exists()
+    organisation = incident.participations.first().organisation
+    client.post(
+        reverse("recovery:follow_up_add", args=[incident.pk]),
+        {"title": "Check the CCTV upgrade", "owner_organisation": organisation.pk, "due_on": "2027-02-01"},
+    )
+    assert incident.follow_ups.filter(title="Check the CCTV upgrade").exists()
+
+
+def test_reopening_needs_a_reason_and_writes_it_to_the_timeline(client_for, incident, demo_users):
+    closed(incident, demo_users["responder"])
+    url = reverse("recovery:reopen", args=[incident.pk])
+    client = client_for("responder")
+    assert "Say why the incident is being re-opened" in client.post(url, {"reason": " "}).content.decode()
+    client.post(url, {"reason": "A linked stabbing on the same estate"})
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RECOVERY and incident.closed_at is None
+    assert incident.timeline.filter(text__contains="Reason: A linked stabbing on the same estate").exists()
+
+
+def test_a_coordinator_recovers_the_list_of_a_closed_incident(client_for, incident, person, demo_users):
+    closed(incident, demo_users["responder"])
+    demo_users["responder"].is_active = False
+    demo_users["responder"].save()
+    client = client_for("coordinator")
+    response = client.post(
+        reverse("incidents:need_to_know_recover", args=[incident.pk]), {"reason": "Subject-access request"}
+    )
+    assert response.status_code == 302
+    assert incident.need_to_know.filter(user=demo_users["coordinator"]).exists()
+
+
+def test_a_closed_incident_takes_no_more_acknowledgements(client, incident, demo_users):
+    participation = incident.participations.get()
+    token = incident_services.issue_acknowledgement_token(participation=participation)
+    closed(incident, demo_users["responder"])
+    assert client.post(reverse("incidents:acknowledge", args=[token])).status_code == 404
+    participation.refresh_from_db()
+    assert participation.acknowledged_at is None
+
+
+def test_partners_and_viewers_cannot_close(client_for, incident, demo_users):
+    to_recovery(incident, demo_users["responder"])
+    for role in ("police", "viewer"):
+        assert client_for(role).post(reverse("recovery:close", args=[incident.pk])).status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RECOVERY
+
+
+# --- Reminders -----------------------------------------------------------------------------------------
+
+
+def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo, demo_users):
+    responder = demo_users["responder"]
+    incident_services.assign_lead(
+        incident=incident, organisation=demo.organisations.first(), officer=responder, by=responder
+    )
+    soon = services.add_milestone(
+        incident=incident,
+        by=responder,
+        kind="trial",
+        title="Trial begins",
+        date=timezone.localdate() + timedelta(days=6),
+    )
+    services.add_milestone(
+        incident=incident,
+        by=responder,
+        kind="inquest",
+        title="Inquest",
+        date=timezone.localdate() + timedelta(days=30),
+    )
+    mail.outbox.clear()
+    tasks.send_recovery_reminders.call()
+    tasks.send_recovery_reminders.call()
+    assert [m.to for m in mail.outbox] == [[responder.email]]
+    assert "Trial begins" in mail.outbox[0].subject
+    soon.refresh_from_db()
+    assert soon.reminded_on == timezone.localdate()
+
+
+def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyone(
+    incident, person, demo_users
+):
+    person.single_point_of_contact = demo_users["coordinator"]
+    person.save()
+    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
+    mail.outbox.clear()
+    tasks.send_recovery_reminders.call()
+    assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
+    assert "Jordan" not in mail.outbox[0].body and "Jordan" not in mail.outbox[0].subject

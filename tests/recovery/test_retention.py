@@ -1,0 +1,240 @@
+"""How long people's details are kept after closing, the retention job, and subject-access exports."""
+
+import json
+from datetime import date, datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.communications import services as communications_services
+from svtoolkit.incidents.models import PersonAffected
+from svtoolkit.recovery import selectors, services, tasks
+from svtoolkit.recovery.models import SupportOffer
+from tests.incidents.access import demo_incident
+from tests.recovery.test_after import closed, offer, record_person
+
+pytestmark = pytest.mark.django_db
+
+CLOSING_DAY = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.get_default_timezone())
+
+
+@pytest.fixture
+def closed_incident(demo, demo_users, time_machine):
+    """An incident with one victim and their support, closed on 1 December 2026 under a 6-year retention."""
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    person = record_person(incident, demo_users["responder"])
+    offer(
+        person,
+        demo_users["responder"],
+        description="Counselling with Dr Ahmed",
+        offered_on=date(2026, 11, 28),
+    )
+    communications_services.draft_message(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="press",
+        title="Tribute to Jordan Smith",
+        body="Jordan Smith's family pay tribute.",
+        audience="Friends of Jordan Smith",
+        channel="Website",
+        planned_for=timezone.now(),
+        names_or_images=True,
+        approvers=[],
+    )
+    closed(incident, demo_users["responder"])
+    incident.refresh_from_db()
+    return incident
+
+
+def test_nothing_is_erased_before_the_retention_period_ends(closed_incident, time_machine):
+    time_machine.move_to(datetime(2032, 11, 30, 23, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 0
+    assert PersonAffected.objects.get().name == "Jordan Smith"
+
+
+def test_the_retention_job_erases_people_and_keeps_the_anonymised_record(closed_incident, time_machine):
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
+
+    person = PersonAffected.objects.get()
+    assert (person.name, person.relation, person.support_needs, person.consent_scope) == (
+        "Erased",
+        "",
+        "",
+        "",
+    )
+    assert (person.role, person.age_band) == ("victim", "16_17")  # kept for statistics
+    support = SupportOffer.objects.get()
+    assert (support.description, support.kind, support.response) == ("Erased", "offer", "awaiting")
+    message = closed_incident.messages.get()
+    assert "Jordan" not in f"{message.title} {message.body} {message.audience}"
+    erasure = AuditEntry.objects.get(action="erase", target_type="incidents.PersonAffected")
+    assert erasure.target_id == str(person.pk)
+    assert erasure.detail == {
+        "incident": closed_incident.reference,
+        "closed": "2026-12-01",
+        "retention_years": 6,
+    }
+    closed_incident.refresh_from_db()
+    assert closed_incident.personal_data_erased_at is not None
+    assert tasks.erase_expired_personal_data.call() == 0  # once only
+
+
+def test_a_shorter_retention_period_brings_erasure_forward(closed_incident, demo, demo_users, time_machine):
+    services.set_retention_period(partnership=demo, years=2, by=demo_users["coordinator"])
+    closed_incident.refresh_from_db()
+    assert selectors.erase_on(closed_incident) == date(2028, 12, 1)
+    time_machine.move_to(datetime(2028, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
+
+
+def test_an_erased_incident_cannot_be_reopened(closed_incident, demo_users, time_machine):
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    closed_incident.refresh_from_db()
+    with pytest.raises(services.RecoveryError, match="erased"):
+        services.reopen_incident(incident=closed_incident, by=demo_users["responder"], reason="Linked case")
+
+
+def test_the_coordinator_sees_what_is_due_for_erasure_next(client_for, closed_incident, demo, demo_users):
+    later, _ = demo_incident(demo, demo_users)
+    record_person(later, demo_users["responder"], name="Sam Lee")
+    page = client_for("coordinator").get(reverse("recovery:retention")).content.decode()
+    assert closed_incident.reference in page and "1 Dec 2032" in page
+    assert later.reference not in page  # still open: its people are not due
+    assert "Jordan" not in page
+
+
+def test_the_retention_period_must_be_a_sensible_number_of_years(client_for, demo):
+    response = client_for("coordinator").post(reverse("recovery:retention"), {"years": "0"})
+    assert "Keep the details for at least 1 year" in response.content.decode()
+    response = client_for("coordinator").post(reverse("recovery:retention"), {"years": "six"})
+    assert "Enter a whole number of years" in response.content.decode()
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+    client_for("coordinator").post(reverse("recovery:retention"), {"years": "7"})
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 7
+    assert AuditEntry.objects.filter(detail__personal_data_retention_years=[6, 7]).exists()
+
+
+# --- Subject-access export -----------------------------------------------------------------------------
+
+
+def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
+    client_for, closed_incident, demo_users
+):
+    from svtoolkit.incidents import services as incident_services
+
+    person = PersonAffected.objects.get()
+    incident_services.add_to_need_to_know(
+        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
+    )
+    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
+    client = client_for("coordinator")
+    assert "Give a reason" in client.post(url, {"reason": ""}).content.decode()
+    assert not AuditEntry.objects.filter(action="export_sensitive").exists()
+
+    response = client.post(url, {"reason": "Subject-access request of 2 December"})
+    assert response["Content-Disposition"].startswith("attachment;")
+    export = json.loads(response.content)
+    assert export["person"]["name"] == "Jordan Smith"
+    assert export["person"]["support_needs"] == "Counselling; help getting back to school"
+    assert [s["description"] for s in export["support"]] == ["Counselling with Dr Ahmed"]
+    assert demo_users["coordinator"].email in export["who_may_read_the_record"]
+    assert export["record_history"][0]["action"] == "Created"
+    assert export["record_history"][-1]["detail"]["reason"] == "Subject-access request of 2 December"
+    entry = AuditEntry.objects.get(action="export_sensitive")
+    assert entry.actor == demo_users["coordinator"]
+
+
+def test_no_one_else_may_export_a_person(client_for, closed_incident):
+    person = PersonAffected.objects.get()
+    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
+    # The coordinator is not on this incident's list; the responder is, but is not a coordinator.
+    for role in ("coordinator", "responder", "police", "viewer"):
+        assert client_for(role).post(url, {"reason": "Curious"}).status_code == 403
+    assert not AuditEntry.objects.filter(action="export_sensitive").exists()
+
+
+def test_messages_naming_someone_are_erased_even_with_no_one_recorded(demo, demo_users, time_machine):
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    communications_services.draft_message(
+        incident=incident, by=demo_users["responder"], kind="press", title="Vigil for Sam Lee",
+        body="A vigil for Sam Lee.", audience="Public", channel="Website", planned_for=timezone.now(),
+        names_or_images=True, approvers=[],
+    )  # fmt: skip
+    closed(incident, demo_users["responder"])
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    assert "Sam Lee" not in incident.messages.get().title
+    incident.refresh_from_db()
+    assert incident.personal_data_erased_at is not None
+    assert AuditEntry.objects.get(action="erase").detail == {"messages naming someone": 1}
+
+
+def test_each_partnership_keeps_people_for_its_own_period(
+    closed_incident, other_partnership, demo_users, time_machine
+):
+    southmoor, membership = other_partnership
+    services.set_retention_period(partnership=southmoor, years=1, by=membership.user)
+    assert selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
+    services.set_retention_period(
+        partnership=closed_incident.partnership, years=1, by=demo_users["coordinator"]
+    )
+    assert selectors.incidents_due_for_erasure(date(2027, 11, 30)) == []
+    assert selectors.incidents_due_for_erasure(date(2027, 12, 1)) == [closed_incident]
+
+
+def test_the_closing_day_recorded_with_an_erasure_is_the_local_one(demo, demo_users, time_machine):
+    # 00:30 on 1 July in London is 23:30 on 30 June in UTC.
+    time_machine.move_to(datetime(2026, 7, 1, 0, 30, tzinfo=timezone.get_default_timezone()), tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    record_person(incident, demo_users["responder"])
+    closed(incident, demo_users["responder"])
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    assert AuditEntry.objects.get(action="erase").detail["closed"] == "2026-07-01"
+
+
+def test_a_shorter_period_that_erases_at_once_is_confirmed_first(
+    client_for, closed_incident, demo, time_machine
+):
+    time_machine.move_to(datetime(2029, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    client = client_for("coordinator")
+    url = reverse("recovery:retention")
+    warning = client.post(url, {"years": "2"}).content.decode()
+    assert f"on 1 closed incident ({closed_incident.reference}) will be erased tonight" in warning
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+    client.post(url, {"years": "2", "confirmed": "3"})  # confirmed a different number: warned again
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+    client.post(url, {"years": "2", "confirmed": "2"})
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 2
+
+
+def test_the_export_includes_who_opened_their_support(client_for, closed_incident, demo_users):
+    from svtoolkit.incidents import services as incident_services
+
+    person = PersonAffected.objects.get()
+    support = SupportOffer.objects.get()
+    client_for("responder").get(reverse("recovery:support_update", args=[closed_incident.pk, support.pk]))
+    incident_services.add_to_need_to_know(
+        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
+    )
+    response = client_for("coordinator").post(
+        reverse("recovery:subject_access", args=[closed_incident.pk, person.pk]), {"reason": "SAR 4 Dec"}
+    )
+    history = json.loads(response.content)["record_history"]
+    opened = [e for e in history if e["detail"].get("what") == "support record, opened to update it"]
+    assert [e["by"] for e in opened] == [demo_users["responder"].email]
+    assert (
+        json.loads(response.content)["messages_naming_someone_affected"][0]["title"]
+        == "Tribute to Jordan Smith"
+    )
