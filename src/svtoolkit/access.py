@@ -167,6 +167,11 @@ def can_read_message(user, partnership, message) -> bool:
     return any(can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all())
 
 
+def can_reassign_action(user, partnership) -> bool:
+    """Partners report progress on their own actions; moving work to someone else is the response team's."""
+    return can_manage_incident(user, partnership)
+
+
 def partner_organisation_id(user, partnership) -> int | None:
     """The organisation a partner represents in this partnership (their own view of an incident)."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))
@@ -207,6 +212,13 @@ def requires(rule: Rule):
         return _guard(view, rule=rule)
 
     return decorator
+
+
+def checked_by_api(view):
+    """A REST API view: svtoolkit.api authenticates it (token or session) and its permission class calls the
+    rules in this module before the view runs; anyone not signed in is answered 401, not redirected."""
+    view.access_rule = checked_by_api
+    return view
 
 
 def _guard(view, *, rule: Rule | None):
