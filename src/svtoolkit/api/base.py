@@ -17,6 +17,11 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
+    def __init__(self, message: str, **current: int):
+        super().__init__(message)
+        # The stored revision or version stays a number (DRF would make it text), for the client's retry.
+        self.detail = {"detail": self.detail, **current}
+
 
 class FollowsAccessRules(BasePermission):
     """The view's rule from ``svtoolkit.access`` for the current partnership; a refusal is audited (403)."""

@@ -54,10 +54,6 @@ from svtoolkit.tension import services as tension_services
 from svtoolkit.tension.models import TensionReading
 
 
-def _conflict(message: str, current_revision: int) -> Conflict:
-    return Conflict({"detail": message, "current_revision": current_revision})
-
-
 def _invalid(field: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({field: [message]})
 
@@ -143,7 +139,7 @@ class IncidentViewSet(ApiViewSet):
             )
         except incident_services.EditConflict as error:
             shown.refresh_from_db()
-            raise _conflict(str(error), shown.revision) from None
+            raise Conflict(str(error), current_revision=shown.revision) from None
         except incident_services.IncidentError as error:
             raise _invalid("notified_at", str(error)) from None
         return Response(self._shown(shown.pk))
@@ -275,7 +271,7 @@ class ActionViewSet(IncidentPartViewSet):
             )
         except incident_services.EditConflict as error:
             planned.refresh_from_db()
-            raise _conflict(str(error), planned.revision) from None
+            raise Conflict(str(error), current_revision=planned.revision) from None
         except incident_services.IncidentError as error:
             raise _invalid("not_needed_reason", str(error)) from None
         return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
@@ -418,7 +414,7 @@ class DirectoryViewSet(ApiViewSet):
         try:
             saved = self.save_changes(found, given)
         except directory_services.StaleEntryError as error:
-            raise _conflict(str(error), error.current.version) from None
+            raise Conflict(str(error), current_version=error.current.version) from None
         except directory_services.DirectoryError as error:
             raise _invalid("name", str(error)) from None
         return Response(self.get_serializer(self.entry(saved.pk)).data)
