@@ -118,7 +118,9 @@ def test_a_token_stops_working_when_its_owner_leaves_the_partnership(demo, demo_
     demo_users["viewer"].memberships.filter(partnership=demo).delete()
     response = bearer(secret).get(INCIDENTS)
     assert response.status_code == 403
-    assert AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor=demo_users["viewer"]).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, actor=demo_users["viewer"]
+    ).exists()
 
 
 def test_a_token_works_in_its_own_partnership_only(demo, demo_users, other_partnership):

@@ -1,0 +1,39 @@
+"""The browsable API and the docs work with a signed-in session; changes then need the CSRF token."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from tests.conftest import MODEL_BACKEND
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_session_reads_the_api_and_the_browsable_pages(client_for):
+    client = client_for("viewer")
+    assert client.get("/api/v1/incidents/").status_code == 200
+    page = client.get("/api/v1/incidents/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and b"Incident" in page.content
+    # Deciding not to show a viewer the form to record an incident is not a refusal of anything they did.
+    assert not AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
+
+
+def test_a_session_change_without_the_csrf_token_is_refused(demo_users):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo_users["responder"], backend=MODEL_BACKEND)
+    response = client.post("/api/v1/incidents/", {}, content_type="application/json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_the_schema_is_openapi_3_and_the_docs_use_our_own_files(client_for):
+    client = client_for("viewer")
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    assert "/api/v1/incidents/" in schema.json()["paths"]
+    assert not [path for path in schema.json()["paths"] if "people" in path]
+    docs = client.get(reverse("api:docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in docs
+    assert "<script>" not in docs and "<style" not in docs and "http" not in docs.split("<body>")[1]
