@@ -91,11 +91,23 @@ def test_the_list_filters_by_status_type_and_exercise(api_as, incident_and_actio
     assert api.get(INCIDENTS, {"is_exercise": "true"}).json()["count"] == 0
 
 
-@pytest.mark.parametrize("query", [{"status": "sleeping"}, {"occurred_after": "last tuesday"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "sleeping"},
+        {"occurred_after": "last tuesday"},
+        {"occurred_before": "0367-05-11T01:49:23+17:50"},
+    ],
+)
 def test_a_filter_that_makes_no_sense_is_a_400_naming_it(api_as, demo, query):
     response = api_as("viewer").get(INCIDENTS, query)
     assert response.status_code == 400
     assert set(response.json()) == set(query)
+
+
+def test_a_date_with_an_offset_the_database_refuses_is_read_in_utc(api_as, incident_and_action):
+    response = api_as("viewer").get(INCIDENTS, {"occurred_after": "2020-05-11T01:49:23+17:50"})
+    assert response.status_code == 200 and response.json()["count"] == 1
 
 
 def test_pages_have_a_maximum_size(api_as, incident_and_action):

@@ -1,8 +1,12 @@
 """The filters of the API's lists. A value that makes no sense is a 400 naming the filter, never ignored."""
 
+from datetime import UTC, datetime
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -24,12 +28,28 @@ def id_filter(field_name, label):
     )
 
 
+class ThisCenturyField(IsoDateTimeField):
+    """An ISO 8601 date and time in the years 2000 to 2099, in UTC (a database may refuse an odd offset)."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        if not datetime(2000, 1, 1, tzinfo=UTC) <= moment < datetime(2100, 1, 1, tzinfo=UTC):
+            raise forms.ValidationError("Enter a date and time between the years 2000 and 2099.")
+        return moment.astimezone(UTC)
+
+
+class ThisCenturyFilter(django_filters.IsoDateTimeFilter):
+    field_class = ThisCenturyField
+
+
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
     type = django_filters.CharFilter(method="filter_type", max_length=64, label="Type of incident (a code)")
     is_exercise = django_filters.BooleanFilter()
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = ThisCenturyFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = ThisCenturyFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Incident
