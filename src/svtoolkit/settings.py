@@ -292,6 +292,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped (tagged) by the resource after /api/v1/: incidents, organisations, contacts.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "svtoolkit.incidents.models.IncidentStatus",
         "ActionStatusEnum": "svtoolkit.incidents.models.ActionStatus",

@@ -7,8 +7,21 @@
   window.SwaggerUIBundle({
     url: root.getAttribute("data-schema-url"),
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // Deep links would put a link inside each operation's button, which screen readers cannot use.
+    deepLinking: false,
     presets: [window.SwaggerUIBundle.presets.apis],
+    defaultModelsExpandDepth: -1,
+    onComplete: function () {
+      // Swagger UI leaves its title outside any landmark and skips a heading level under it.
+      var info = root.querySelector(".information-container");
+      if (info) {
+        info.setAttribute("role", "region");
+        info.setAttribute("aria-label", "About the API");
+      }
+      root.querySelectorAll("h3.opblock-tag").forEach(function (heading) {
+        heading.setAttribute("aria-level", "2");
+      });
+    },
     requestInterceptor: function (request) {
       request.headers["X-CSRFToken"] = csrfToken;
       return request;
