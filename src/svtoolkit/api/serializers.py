@@ -366,17 +366,19 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _readable(self, message) -> bool:
+    def to_representation(self, message):
         from svtoolkit import access
 
         request = self.context["request"]
-        return access.can_read_message(request.user, request.partnership, message)
+        # Decided once per message: the rule may ask the database whether the reader is on the list.
+        self._readable = access.can_read_message(request.user, request.partnership, message)
+        return super().to_representation(message)
 
     def get_restricted(self, message) -> bool:
-        return not self._readable(message)
+        return not self._readable
 
     def get_body(self, message) -> str | None:
-        return message.body if self._readable(message) else None
+        return message.body if self._readable else None
 
     def get_pending_sign_offs(self, message) -> int:
         return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)
