@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from svtoolkit.incidents import services
+from svtoolkit.partnerships.models import Contact
 from tests.communications.access import demo_message
 from tests.meetings.access import demo_meeting
 
@@ -39,6 +40,7 @@ def real_ids(demo, demo_users, incident_and_action):
         "meeting_id": demo_meeting(demo, demo_users, incident).pk,
         "message_id": demo_message(demo, demo_users, incident).pk,
         "entry_id": demo.organisations.get(kind="police").pk,
+        "contact_entry_id": Contact.objects.filter(organisation__partnership=demo).first().pk,
     }
 
 
@@ -61,7 +63,8 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, token_for, real_ids)
             def no_server_error(case):
                 for name in case.path_parameters or {}:
                     if name in real_ids:
-                        case.path_parameters[name] = real_ids[name]
+                        contact = name == "entry_id" and case.path.startswith("/api/v1/contacts/")
+                        case.path_parameters[name] = real_ids["contact_entry_id" if contact else name]
                 case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
             no_server_error()

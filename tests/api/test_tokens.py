@@ -130,3 +130,13 @@ def test_a_token_works_in_its_own_partnership_only(demo, demo_users, other_partn
     # A viewer in Northbridge, though a coordinator in Southmoor: the token cannot record incidents.
     response = bearer(secret).post(INCIDENTS, {}, format="json")
     assert response.status_code == 403
+
+
+def test_someone_in_no_partnership_cannot_make_a_token(client, db):
+    from tests.conftest import MODEL_BACKEND
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(), backend=MODEL_BACKEND)
+    response = client.post(reverse("api:tokens"), {"name": "Script"})
+    assert "You need to belong to a partnership to use the API." in response.content.decode()
+    assert not ApiToken.objects.exists()
