@@ -76,6 +76,11 @@ class ApiView:
 class ApiViewSet(ApiView, GenericViewSet):
     pagination_class = Pages
 
+    def list(self, request, **kwargs):
+        """The view's records, filtered and a page at a time."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
 
 def exception_handler(exc, context):
     """DRF's answers, plus: a Django validation error from a model or service is a 400 with its messages."""

@@ -20,6 +20,7 @@ from svtoolkit.incidents.models import (
     Scene,
     TimelineEntry,
 )
+from svtoolkit.incidents.selectors import incident_types
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import (
     Contact,
@@ -137,8 +138,6 @@ class IncidentTypesField(serializers.MultipleChoiceField):
 
 class TypesMixin:
     def incident_types(self) -> dict:
-        from svtoolkit.incidents.selectors import incident_types
-
         return incident_types(self.context["request"].partnership, self.context.get("incident"))
 
     def validate(self, data):

@@ -85,10 +85,6 @@ class IncidentViewSet(ApiViewSet):
             raise Http404
         return IncidentSerializer(found, context=self.get_serializer_context()).data
 
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
     def retrieve(self, request, incident_id):
         return Response(self._shown(incident_id))
 
@@ -172,14 +168,8 @@ class IncidentPartViewSet(ApiViewSet):
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "incident": self.incident if self.kwargs else None}
 
-    def list(self, request, incident_id):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def _created(self, instance, serializer_class=None):
-        serializer_class = serializer_class or self.get_serializer_class()
-        data = serializer_class(instance, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+    def _created(self, instance):
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
 
 
 class SceneViewSet(IncidentPartViewSet):
@@ -393,10 +383,6 @@ class DirectoryViewSet(ApiViewSet):
 
     def retrieve(self, request, entry_id):
         return Response(self.get_serializer(self.entry(entry_id)).data)
-
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request):
         given = self.get_serializer(data=request.data)
