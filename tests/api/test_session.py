@@ -1,4 +1,4 @@
-"""The browsable API and the docs work with a signed-in session; changes then need the CSRF token."""
+"""The API and its docs page work with a signed-in session; changes then need the CSRF token."""
 
 import pytest
 from django.test import Client
@@ -10,13 +10,16 @@ from tests.conftest import MODEL_BACKEND
 pytestmark = pytest.mark.django_db
 
 
-def test_a_session_reads_the_api_and_the_browsable_pages(client_for):
+def test_a_session_reads_the_api_as_json_even_from_a_browser(client_for):
     client = client_for("viewer")
     assert client.get("/api/v1/incidents/").status_code == 200
-    page = client.get("/api/v1/incidents/", HTTP_ACCEPT="text/html")
-    assert page.status_code == 200 and b"Incident" in page.content
-    # Deciding not to show a viewer the form to record an incident is not a refusal of anything they did.
+    page = client.get("/api/v1/incidents/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert page.status_code == 200 and page["Content-Type"] == "application/json"
     assert not AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
+
+
+def test_options_is_not_answered_the_schema_describes_the_operations(api_as, demo):
+    assert api_as("viewer").options("/api/v1/incidents/").status_code == 405
 
 
 def test_a_session_change_without_the_csrf_token_is_refused(demo_users):
