@@ -280,8 +280,6 @@ REST_FRAMEWORK = {
     # JSON only: DRF's own browsable pages use inline styles the Content-Security-Policy forbids. People
     # browse and try the API on /api/docs/ (Swagger UI from our own files) with their session instead.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # No OPTIONS answers: the schema describes every operation, for every role alike.
-    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
     "EXCEPTION_HANDLER": "svtoolkit.api.base.exception_handler",

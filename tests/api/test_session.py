@@ -19,7 +19,9 @@ def test_a_session_reads_the_api_as_json_even_from_a_browser(client_for):
 
 
 def test_options_is_not_answered_the_schema_describes_the_operations(api_as, demo):
-    assert api_as("viewer").options("/api/v1/incidents/").status_code == 405
+    response = api_as("viewer").options("/api/v1/incidents/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST, HEAD"
 
 
 def test_a_session_change_without_the_csrf_token_is_refused(demo_users):
