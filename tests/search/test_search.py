@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from svtoolkit.incidents import services
 from svtoolkit.search.selectors import search_for
@@ -148,3 +150,21 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
 def test_the_header_has_a_search_box_for_members(demo, client_for):
     page = client_for("viewer").get(reverse("core:home")).content.decode()
     assert 'role="search"' in page and 'name="q"' in page and 'for="header-search"' in page
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(query=st.text(max_size=60) | st.sampled_from(["bus", "stop", "Jordan", "NB-", '"bus stop"', "-bus"]))
+def test_whatever_is_typed_nothing_unseen_is_found(northbridge, demo, demo_users, query):
+    results = search_for(demo_users["health"], query, partnership=demo)
+    if results is not None:
+        assert results.incidents.results == results.actions.results == results.decisions.results == []
+    for role in ("coordinator", "police"):
+        found_by_role = search_for(demo_users[role], query, partnership=demo)
+        assert found_by_role is None or "Blackwood" not in str(
+            [[str(item) for item in group.results] for group in found_by_role.groups]
+        )
