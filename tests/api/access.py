@@ -36,6 +36,7 @@ EXPECTED = {
     "api:schema": API_ALL,
     "api:incidents": API_ALL,
     "api:incident_status": API_POST_ONLY,
+    "api:all_actions": API_ALL,
     **dict.fromkeys(INCIDENT_ENDPOINTS, API_INCIDENT),
     "api:organisations": API_ALL,
     "api:organisation": API_ALL,

@@ -155,6 +155,35 @@ def test_actions_filter_by_status_organisation_and_overdue(api_as, incident, act
     assert api.get(url(incident, "actions"), {"owner_organisation": "police"}).status_code == 400
 
 
+@pytest.mark.parametrize("role, sees", [("police", 1), ("health", 0), ("viewer", 1)])
+def test_the_actions_of_every_incident_one_may_see(api_as, incident, action, other_partnership, role, sees):
+    southmoor, coordinator = other_partnership
+    theirs = services.record_incident(
+        partnership=southmoor,
+        by=coordinator.user,
+        title="Southmoor robbery",
+        incident_types=["knife"],
+        occurred_at=timezone.now() - timedelta(hours=2),
+        notified_at=timezone.now() - timedelta(hours=1),
+        notification_source="police",
+        notified_by="",
+        summary="A robbery.",
+        scenes=[],
+    )
+    services.add_action(
+        incident=theirs,
+        by=coordinator.user,
+        title="Southmoor action",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now(),
+    )
+    listed = api_as(role).get("/api/v1/actions/", {"status": "to_do"}).json()
+    assert [row["id"] for row in listed["results"]] == [action.pk][:sees]
+    assert api_as(role).get("/api/v1/actions/", {"incident": incident.pk}).json()["count"] == sees
+
+
 # --- Timeline, decisions, scenes ---------------------------------------------------------------------
 
 

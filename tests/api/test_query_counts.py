@@ -71,8 +71,8 @@ def test_an_incidents_lists_do_not_grow_in_queries(api_as, incident_and_action, 
     assert len(many) == len(few)
 
 
-@pytest.mark.parametrize("address", ["/api/v1/organisations/", "/api/v1/contacts/"])
-def test_the_directorys_lists_do_not_grow_in_queries(api_as, incident_and_action, demo, demo_users, address):
+@pytest.mark.parametrize("address", ["/api/v1/organisations/", "/api/v1/contacts/", "/api/v1/actions/"])
+def test_the_other_lists_do_not_grow_in_queries(api_as, incident_and_action, demo, demo_users, address):
     api = api_as("viewer")
     api.get(address)
     with CaptureQueriesContext(connection) as few:

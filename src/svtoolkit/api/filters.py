@@ -64,10 +64,11 @@ class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
     owner_organisation = id_filter("owner_organisation_id", "The id of the owning organisation")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open and past its due time")
+    incident = id_filter("incident_id", "The id of the incident")
 
     class Meta:
         model = PlanAction
-        fields = ["status", "owner_organisation", "overdue"]
+        fields = ["status", "owner_organisation", "overdue", "incident"]
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=timezone.now())

@@ -37,6 +37,7 @@ urlpatterns = [
     path(f"{INCIDENT}/messages/", views.MessageViewSet.as_view({"get": "list"}), name="messages"),
     path(f"{INCIDENT}/messages/<int:message_id>/", views.MessageViewSet.as_view(READ), name="message"),
     path(f"{INCIDENT}/tension-readings/", views.TensionReadingViewSet.as_view(LIST), name="tension_readings"),
+    path("api/v1/actions/", views.AllActionsViewSet.as_view({"get": "list"}), name="all_actions"),
     path("api/v1/organisations/", views.OrganisationViewSet.as_view(LIST), name="organisations"),
     path(
         "api/v1/organisations/<int:entry_id>/", views.OrganisationViewSet.as_view(DETAIL), name="organisation"

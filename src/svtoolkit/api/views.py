@@ -267,6 +267,17 @@ class ActionViewSet(IncidentPartViewSet):
         return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
 
 
+class AllActionsViewSet(ApiViewSet):
+    """The actions of every incident the person may see: a partner's own work across incidents, say."""
+
+    queryset = PlanAction.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+
+    def get_queryset(self):
+        return incidents.actions_visible_to(self.request.user, self.request.partnership)
+
+
 class TimelineViewSet(IncidentPartViewSet):
     """The incident's timeline, newest first. Adding to it adds an update, as on the web."""
 

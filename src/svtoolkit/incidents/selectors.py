@@ -136,6 +136,15 @@ def actions_of(incident) -> QuerySet[PlanAction]:
     return _actions(incident).order_by("area_position", "due_at", "id")
 
 
+def actions_visible_to(user, partnership) -> QuerySet[PlanAction]:
+    """Every action of every incident this person may see, soonest due first, with their owners."""
+    return (
+        PlanAction.objects.filter(incident__in=access.visible_incidents(user, partnership).values("pk"))
+        .select_related("owner_organisation", "owner")
+        .order_by("due_at", "id")
+    )
+
+
 def plan(incident, *, organisation_id=None) -> list[tuple[str, list[PlanAction]]]:
     """The plan (or one organisation's part of it), grouped by area in checklist order."""
     actions = actions_of(incident)
