@@ -1,9 +1,7 @@
 """What every API view shares: the rules of ``svtoolkit.access``, the partnership, paging and errors."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.viewsets import GenericViewSet
 
 from svtoolkit import access
@@ -79,12 +77,3 @@ class ApiViewSet(ApiView, GenericViewSet):
         """The view's records, filtered and a page at a time."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-
-def exception_handler(exc, context):
-    """DRF's answers, plus: a Django validation error from a model or service is a 400 with its messages."""
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        )
-    return drf_exception_handler(exc, context)

@@ -67,7 +67,6 @@ class IncidentViewSet(ApiViewSet):
     queryset = Incident.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
-    lookup_url_kwarg = "incident_id"
     rules = {
         "create": access.can_record_incident,
         "partial_update": access.can_manage_incident,
@@ -390,7 +389,6 @@ class DirectoryViewSet(ApiViewSet):
     read: if someone saved the entry since, the answer is 409 and nothing changes."""
 
     write_rule = staticmethod(access.can_edit_directory)
-    lookup_url_kwarg = "entry_id"
 
     def retrieve(self, request, entry_id):
         return Response(self.get_serializer(self.entry(entry_id)).data)
