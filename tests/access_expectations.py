@@ -41,6 +41,8 @@ EXPECTED = {
 }
 
 # Each app's pages are listed in its own module, beside its tests.
+from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
+from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
 from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
@@ -49,6 +51,7 @@ from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
 from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
 from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
+from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
 from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
@@ -59,6 +62,8 @@ EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)
 EXPECTED.update(RECOVERY_EXPECTED)
 EXPECTED.update(REPORTS_EXPECTED)
+EXPECTED.update(SEARCH_EXPECTED)
+EXPECTED.update(API_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES}
+NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES

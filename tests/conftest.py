@@ -55,6 +55,7 @@ def client_for(client, demo_users):
 def url_args(demo, demo_users):
     """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
     from tests.accounts.access import url_kwargs as accounts_kwargs
+    from tests.api.access import url_kwargs as api_kwargs
     from tests.communications.access import url_kwargs as communications_kwargs
     from tests.incidents.access import url_kwargs as incident_kwargs
     from tests.meetings.access import url_kwargs as meeting_kwargs
@@ -75,6 +76,7 @@ def url_args(demo, demo_users):
         tension_kwargs,
         recovery_kwargs,
         reports_kwargs,
+        api_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

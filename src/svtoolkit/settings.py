@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "svtoolkit.tension",
     "svtoolkit.recovery",
     "svtoolkit.reports",
+    "svtoolkit.search",
+    "svtoolkit.api",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -71,7 +73,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -268,14 +272,36 @@ SERVICE_NAME = "Serious Violence Incident Toolkit"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A personal token (Authorization: Bearer) for programs; the session, with CSRF, for the docs page.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "svtoolkit.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: DRF's own browsable pages use inline styles the Content-Security-Policy forbids. People
+    # browse and try the API on /api/docs/ (Swagger UI from our own files) with their session instead.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "svtoolkit API",
-    "DESCRIPTION": "The Serious Violence Incident Toolkit's REST API.",
+    "DESCRIPTION": (
+        "The Serious Violence Incident Toolkit's REST API: incidents and their scenes, plan actions, "
+        "timeline, decisions, meetings, messages and tension readings, and the partner directory. It follows "
+        "the same access rules as the web pages. People affected are not in the API. See docs/api.md."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are grouped (tagged) by the resource after /api/v1/: incidents, organisations, contacts.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "svtoolkit.incidents.models.IncidentStatus",
+        "ActionStatusEnum": "svtoolkit.incidents.models.ActionStatus",
+        "MeetingStatusEnum": "svtoolkit.meetings.models.MeetingStatus",
+        "MessageStatusEnum": "svtoolkit.communications.models.MessageStatus",
+    },
 }
 
 LOGGING = {

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("svtoolkit.recovery.urls")),
     path("", include("svtoolkit.reports.urls")),
     path("", include("svtoolkit.audit.urls")),
+    path("", include("svtoolkit.search.urls")),
+    path("", include("svtoolkit.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

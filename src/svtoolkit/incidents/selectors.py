@@ -21,6 +21,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
 )
 from svtoolkit.playbooks.default import default_vocabularies
+from svtoolkit.playbooks.selectors import published_version
 
 DUE_SOON = timedelta(hours=24)
 
@@ -54,6 +55,14 @@ def incident_for_request(request, incident_id) -> Incident:
     incident = incident_for(request.user, request.partnership, incident_id)
     access.refuse_changes_to_closed(request, incident)
     return incident
+
+
+def incident_types(partnership, incident=None) -> dict:
+    """The incident's own types vocabulary (its checklist version, else its partnership's), or a new one's."""
+    version = (incident.playbook_version if incident else None) or published_version(
+        incident.partnership if incident else partnership
+    )
+    return (version.vocabularies if version else default_vocabularies())["incident_types"]
 
 
 def current_categorisation(incident) -> Categorisation | None:
@@ -131,9 +140,23 @@ def incident_page(incident, *, user, partnership) -> dict:
     }
 
 
+def actions_of(incident) -> QuerySet[PlanAction]:
+    """Every action of the plan, in checklist order, with their owners."""
+    return _actions(incident).order_by("area_position", "due_at", "id")
+
+
+def actions_visible_to(user, partnership) -> QuerySet[PlanAction]:
+    """Every action of every incident this person may see, soonest due first, with their owners."""
+    return (
+        PlanAction.objects.filter(incident__in=access.visible_incidents(user, partnership).values("pk"))
+        .select_related("owner_organisation", "owner")
+        .order_by("due_at", "id")
+    )
+
+
 def plan(incident, *, organisation_id=None) -> list[tuple[str, list[PlanAction]]]:
     """The plan (or one organisation's part of it), grouped by area in checklist order."""
-    actions = _actions(incident).order_by("area_position", "due_at", "id")
+    actions = actions_of(incident)
     if organisation_id is not None:
         actions = actions.filter(owner_organisation_id=organisation_id)
     grouped: dict[str, list[PlanAction]] = {}

@@ -29,16 +29,7 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import IncidentStatus, TimelineKind
-from svtoolkit.playbooks.default import default_vocabularies
-from svtoolkit.playbooks.selectors import exercise_in, published_version
-
-
-def _incident_types(partnership, incident=None) -> dict:
-    """The incident's own types vocabulary (its checklist version, else its partnership's), or a new one's."""
-    version = (incident.playbook_version if incident else None) or published_version(
-        incident.partnership if incident else partnership
-    )
-    return (version.vocabularies if version else default_vocabularies())["incident_types"]
+from svtoolkit.playbooks.selectors import exercise_in
 
 
 def _to_incident(incident, anchor=""):
@@ -72,7 +63,7 @@ def record(request):
         else {}
     )
     form = IncidentForm(
-        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership)
+        request.POST or None, initial=initial, incident_types=selectors.incident_types(request.partnership)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -276,7 +267,7 @@ def action(request, incident_id, action_id):
         request.POST or None,
         initial=initial,
         partnership=request.partnership,
-        can_reassign=access.can_manage_incident(request.user, request.partnership),
+        can_reassign=access.can_reassign_action(request.user, request.partnership),
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -583,7 +574,9 @@ def edit_record(request, incident_id):
         "revision": shown.revision,
     }
     form = EditRecordForm(
-        request.POST or None, initial=initial, incident_types=_incident_types(request.partnership, shown)
+        request.POST or None,
+        initial=initial,
+        incident_types=selectors.incident_types(request.partnership, shown),
     )
     conflict = None
     if request.method == "POST" and form.is_valid():

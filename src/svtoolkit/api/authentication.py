@@ -1,0 +1,33 @@
+"""``Authorization: Bearer <token>`` (or ``Token <token>``) for the REST API."""
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from svtoolkit.api import selectors, services
+
+KEYWORDS = {b"bearer", b"token"}
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    """A personal API token; the request then works in the partnership the token was made for."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in KEYWORDS:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed("Give the token after the word Bearer, with nothing else after it.")
+        try:
+            secret = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("This token is not valid.") from None
+        token = selectors.active_token(secret)
+        if token is None:
+            raise AuthenticationFailed(
+                "This token is not valid: it may have been revoked. Create a new one on your account page."
+            )
+        services.note_use(token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="svtoolkit"'

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API, working in one partnership as its owner.
+
+    Only a hash of the secret is kept: the owner sees the secret once, when it is created.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="What the token is for, so its owner recognises it.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the secret, shown in the list so the owner can tell tokens apart.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"API token “{self.name}” of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

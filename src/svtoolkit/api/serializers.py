@@ -1,0 +1,522 @@
+"""What the API reads and writes. Input is checked here with messages a person understands; the rules that
+span records (a stale revision, a decision already superseded) stay in the apps' services."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from svtoolkit.accounts.selectors import member_users
+from svtoolkit.communications.models import Message
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Decision,
+    Incident,
+    IncidentStatus,
+    NotificationSource,
+    PlanAction,
+    Scene,
+    TimelineEntry,
+)
+from svtoolkit.incidents.selectors import incident_types
+from svtoolkit.meetings.models import Meeting
+from svtoolkit.partnerships.models import (
+    Contact,
+    IncidentRole,
+    Organisation,
+    OrganisationKind,
+    a_year_from_today,
+)
+from svtoolkit.partnerships.selectors import active_organisations
+from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
+from svtoolkit.tension.scale import scale
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+
+class When(serializers.DateTimeField):
+    """An ISO 8601 date and time, this century: anything else is a mistake, not an incident."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not EARLIEST <= moment < LATEST:
+            raise serializers.ValidationError("Enter a date and time between the years 2000 and 2099.")
+        return moment
+
+
+def text(max_length=None, *, required=True, message="This field is required."):
+    return serializers.CharField(
+        max_length=max_length,
+        required=required,
+        allow_blank=not required,
+        default="" if not required else serializers.empty,
+        error_messages={"required": message, "blank": message},
+    )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """An active member of the current partnership, by id."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose a member of the partnership: there is none with id {pk_value}.",
+        "incorrect_type": "Give the member's id as a whole number.",
+    }
+
+    def get_queryset(self):
+        return member_users(self.context["request"].partnership)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class OrganisationField(serializers.PrimaryKeyRelatedField):
+    """An active organisation of the current partnership, by id."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose an organisation of the partnership: there is none with id {pk_value}.",
+        "incorrect_type": "Give the organisation's id as a whole number.",
+    }
+
+    def get_queryset(self):
+        return active_organisations(self.context["request"].partnership)
+
+
+# --- Incidents ---------------------------------------------------------------------------------------
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    lead_partnership = serializers.CharField(source="partnership.name", read_only=True)
+    open_actions = serializers.IntegerField(read_only=True)
+    overdue_actions = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "incident_types",
+            "occurred_at",
+            "notified_at",
+            "notification_source",
+            "notified_by",
+            "summary",
+            "status",
+            "is_exercise",
+            "lead_partnership",
+            "open_actions",
+            "overdue_actions",
+            "created_at",
+            "revision",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "minItems": 1})
+class IncidentTypesField(serializers.MultipleChoiceField):
+    """Codes from the incident types of the partnership's checklist (or the incident's own version)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[], **kwargs)
+
+    def to_internal_value(self, data):
+        vocabulary = self.parent.incident_types()
+        self.choices = vocabulary
+        if isinstance(data, str) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        unknown = sorted(str(code) for code in data if str(code) not in vocabulary)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown type of incident: {', '.join(unknown)}. Choose from {', '.join(vocabulary)}."
+            )
+        return sorted({str(code) for code in data})
+
+
+class TypesMixin:
+    def incident_types(self) -> dict:
+        return incident_types(self.context["request"].partnership, self.context.get("incident"))
+
+    def validate(self, data):
+        occurred = data.get("occurred_at", getattr(self.context.get("incident"), "occurred_at", None))
+        notified = data.get("notified_at", getattr(self.context.get("incident"), "notified_at", None))
+        if occurred and notified and notified < occurred:
+            raise serializers.ValidationError(
+                {"notified_at": ["The partnership cannot have been told before the incident happened."]}
+            )
+        return data
+
+
+class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
+    title = text(200, message="Enter a short title.")
+    incident_types = IncidentTypesField(
+        error_messages={
+            "empty": "Choose at least one type of incident.",
+            "required": "Choose at least one type.",
+        }
+    )
+    occurred_at = When()
+    notified_at = When()
+    notification_source = serializers.ChoiceField(choices=NotificationSource.choices)
+    notified_by = text(200, required=False)
+    summary = text(message="Enter a factual summary.")
+    scene_description = text(300, message="Describe the scene.")
+    scene_area = text(120, required=False)
+    is_exercise = serializers.BooleanField(default=False)
+
+
+class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
+    """A correction of the record. ``revision`` is the one the client read: a stale one is refused (409)."""
+
+    title = text(200, message="Enter a short title.")
+    incident_types = IncidentTypesField(error_messages={"empty": "Choose at least one type of incident."})
+    occurred_at = When()
+    notified_at = When()
+    summary = text(message="Enter a factual summary.")
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[choice for choice in IncidentStatus.choices if choice[0] != IncidentStatus.CLOSED]
+    )
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    description = text(300, message="Describe the scene.")
+    area = text(120, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, min_value=-180, max_value=180, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Scene
+        fields = ["id", "description", "area", "latitude", "longitude"]
+
+    def validate(self, data):
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise serializers.ValidationError(
+                {"longitude": ["Give both the latitude and the longitude, or neither."]}
+            )
+        return data
+
+
+# --- Plan actions ------------------------------------------------------------------------------------
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    owner_organisation_name = serializers.CharField(
+        source="owner_organisation.name", read_only=True, default=None
+    )
+    owner_name = serializers.CharField(source="owner.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "id",
+            "incident",
+            "area_title",
+            "title",
+            "guidance",
+            "essential",
+            "owner_organisation",
+            "owner_organisation_name",
+            "owner",
+            "owner_name",
+            "due_at",
+            "status",
+            "not_needed_reason",
+            "completed_at",
+            "revision",
+        ]
+        read_only_fields = fields
+
+
+class ActionCreateSerializer(serializers.Serializer):
+    title = text(200, message="Enter the action.")
+    guidance = text(required=False)
+    owner_organisation = OrganisationField(required=False, allow_null=True, default=None)
+    owner = MemberField(required=False, allow_null=True, default=None)
+    due_at = When()
+
+
+class ActionUpdateSerializer(serializers.Serializer):
+    """A change of status or owner, with a note; ``revision`` is the one the client read (409 if stale)."""
+
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    owner_organisation = OrganisationField(required=False, allow_null=True)
+    owner = MemberField(required=False, allow_null=True)
+    not_needed_reason = text(required=False)
+    note = text(required=False)
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+    def validate(self, data):
+        action = self.context["action"]
+        if not self.context["can_reassign"]:
+            for field in ("owner_organisation", "owner"):
+                if field in data and data[field] != getattr(action, field):
+                    raise serializers.ValidationError(
+                        {field: ["Only the response team can give an action to someone else."]}
+                    )
+        status = data.get("status", action.status)
+        reason = data.get("not_needed_reason", action.not_needed_reason)
+        if status == ActionStatus.NOT_NEEDED and not reason.strip():
+            raise serializers.ValidationError({"not_needed_reason": ["Say why the action is not needed."]})
+        return data
+
+
+# --- Timeline and decisions --------------------------------------------------------------------------
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    by_name = serializers.CharField(source="by.full_name", read_only=True, default=None)
+    text = text(message="Enter the update.")
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "by", "by_name", "kind", "text", "action"]
+        read_only_fields = ["id", "at", "by", "by_name", "kind", "action"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    what = text(message="Enter what was decided.")
+    why = text(message="Enter why it was decided.")
+    decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    supersedes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        source="supersedes_id",
+        help_text="The id of a current decision of this incident that this one replaces.",
+    )
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "what",
+            "why",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "supersedes",
+            "superseded_by",
+        ]
+        read_only_fields = ["id", "decided_by", "decided_by_name", "decided_at", "superseded_by"]
+
+
+# --- Meetings and messages (read only) ---------------------------------------------------------------
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    chair_name = serializers.CharField(source="chair.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "kind",
+            "starts_at",
+            "duration_minutes",
+            "place",
+            "online_link",
+            "chair",
+            "chair_name",
+            "invited_organisations",
+            "agenda",
+            "minutes",
+            "status",
+            "series",
+        ]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message of the communications plan. One naming someone affected is, until published, readable only
+    by the need-to-know list and its signers: for anyone else ``restricted`` is true and the body is null."""
+
+    restricted = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    pending_sign_offs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "audience",
+            "channel",
+            "planned_for",
+            "status",
+            "names_or_images",
+            "restricted",
+            "body",
+            "pending_sign_offs",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, message):
+        from svtoolkit import access
+
+        request = self.context["request"]
+        # Decided once per message: the rule may ask the database whether the reader is on the list.
+        self._readable = access.can_read_message(request.user, request.partnership, message)
+        return super().to_representation(message)
+
+    def get_restricted(self, message) -> bool:
+        return not self._readable
+
+    def get_body(self, message) -> str | None:
+        return message.body if self._readable else None
+
+    def get_pending_sign_offs(self, message) -> int:
+        return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)
+
+
+# --- Tension -----------------------------------------------------------------------------------------
+
+
+class TensionReadingSerializer(serializers.ModelSerializer):
+    area = text(120, message="Enter the area.")
+    area_kind = serializers.ChoiceField(choices=AreaKind.choices)
+    level = serializers.ChoiceField(choices=[])
+    indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
+    source = text(200, message="Enter the source.")
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    notes = text(required=False)
+    observed_at = When()
+    recorded_by_name = serializers.CharField(source="recorded_by.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = TensionReading
+        fields = [
+            "id",
+            "area",
+            "area_kind",
+            "level",
+            "indicators",
+            "source",
+            "confidence",
+            "notes",
+            "observed_at",
+            "recorded_by",
+            "recorded_by_name",
+        ]
+        read_only_fields = ["id", "recorded_by", "recorded_by_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = sorted(scale()["levels"])
+        self.fields["indicators"].choices = list(scale()["indicators"])
+
+    def validate_observed_at(self, observed):
+        if observed > timezone.now():
+            raise serializers.ValidationError("A reading cannot be in the future.")
+        return observed
+
+    def validate_indicators(self, indicators):
+        return sorted(indicators)
+
+
+# --- The partner directory ---------------------------------------------------------------------------
+
+
+class DirectoryEntrySerializer(serializers.ModelSerializer):
+    """Owner and review date as every directory entry has them, and the ``version`` an update starts from."""
+
+    owner = MemberField(error_messages={"required": "Choose who owns this entry."})
+    review_due = serializers.DateField(
+        default=a_year_from_today,
+        help_text="When the owner should next check the entry (a year ahead if not given).",
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        help_text="Needed to update: the version you read. A stale one is refused (409).",
+    )
+
+    def validate(self, data):
+        if self.instance is not None and "version" not in data:
+            raise serializers.ValidationError({"version": ["Give the version of the entry you read."]})
+        return data
+
+    def details(self) -> dict:
+        """What the services save: every field but the version, which they check themselves."""
+        merged = (
+            {field: getattr(self.instance, field) for field in self.Meta.details} if self.instance else {}
+        )
+        merged.update({k: v for k, v in self.validated_data.items() if k in self.Meta.details})
+        return merged
+
+
+class OrganisationSerializer(DirectoryEntrySerializer):
+    name = text(200, message="Enter the organisation's name.")
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "owner", "review_due", "version", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        details = ("name", "kind", "owner", "review_due")
+
+
+class ContactSerializer(DirectoryEntrySerializer):
+    organisation = OrganisationField(error_messages={"required": "Choose the contact's organisation."})
+    name = text(150, message="Enter the contact's name.")
+    job_title = text(150, required=False)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = text(40, required=False)
+    other_phone = text(40, required=False)
+    out_of_hours = text(required=False)
+    incident_role = serializers.ChoiceField(choices=IncidentRole.choices, default=IncidentRole.NONE)
+    escalation_order = serializers.IntegerField(min_value=1, max_value=99, required=False, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            # A contact stays with their organisation; someone who moves is a new contact.
+            fields["organisation"].read_only = True
+        return fields
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "job_title",
+            "email",
+            "phone",
+            "other_phone",
+            "out_of_hours",
+            "incident_role",
+            "escalation_order",
+            "owner",
+            "review_due",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+        details = (
+            "name",
+            "job_title",
+            "email",
+            "phone",
+            "other_phone",
+            "out_of_hours",
+            "incident_role",
+            "escalation_order",
+            "owner",
+            "review_due",
+        )

@@ -1,0 +1,70 @@
+"""Creating, using and revoking API tokens. Creating and revoking are audited."""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Invitation
+from svtoolkit.api.models import ApiToken
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+
+SECRET_PREFIX = "svt_"
+# How stale "last used" may be: writing it on every request would add a write to every read.
+LAST_USED_PRECISION = timedelta(minutes=5)
+
+
+class TokenError(Exception):
+    """A rule about API tokens was broken; the message is shown to the user."""
+
+
+@transaction.atomic
+def create_token(*, user, partnership, name, request=None) -> tuple[ApiToken, str]:
+    """A new token for ``user`` in ``partnership``; returns it and its secret, which is never stored."""
+    if partnership is None:
+        raise TokenError("You need to belong to a partnership to use the API.")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        partnership=partnership,
+        name=name.strip(),
+        token_hash=Invitation.hash_token(secret),
+        prefix=secret[: len(SECRET_PREFIX) + 4],
+    )
+    record(
+        action=AuditAction.CREATE,
+        actor=user,
+        partnership=partnership,
+        target=token,
+        detail={"name": token.name},
+        request=request,
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_token(*, token, by, request=None) -> ApiToken:
+    """Stop a token working at once. Revoking twice changes nothing."""
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record(
+        action=AuditAction.DELETE,
+        actor=by,
+        partnership=token.partnership,
+        target=token,
+        detail={"revoked": True, "name": token.name},
+        request=request,
+    )
+    return token
+
+
+def note_use(token) -> None:
+    """Remember when the token was last used, to within a few minutes."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

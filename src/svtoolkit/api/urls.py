@@ -1,0 +1,47 @@
+"""The REST API under /api/v1/, its schema and documentation, and the token pages of the account area.
+
+Paths name ids with ``<int:...>``, so an id that is not a number is simply not found.
+"""
+
+from django.urls import path
+
+from svtoolkit.api import views
+
+app_name = "api"
+
+LIST = {"get": "list", "post": "create"}
+DETAIL = {"get": "retrieve", "patch": "partial_update"}
+READ = {"get": "retrieve"}
+INCIDENT = "api/v1/incidents/<int:incident_id>"
+
+urlpatterns = [
+    path("account/api-tokens/", views.tokens, name="tokens"),
+    path("account/api-tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("api/schema/", views.SchemaView.as_view(), name="schema"),
+    path("api/docs/", views.docs, name="docs"),
+    path("api/v1/incidents/", views.IncidentViewSet.as_view(LIST), name="incidents"),
+    path(f"{INCIDENT}/", views.IncidentViewSet.as_view(DETAIL), name="incident"),
+    path(
+        f"{INCIDENT}/status/",
+        views.IncidentViewSet.as_view({"post": "change_status"}),
+        name="incident_status",
+    ),
+    path(f"{INCIDENT}/scenes/", views.SceneViewSet.as_view(LIST), name="scenes"),
+    path(f"{INCIDENT}/actions/", views.ActionViewSet.as_view(LIST), name="actions"),
+    path(f"{INCIDENT}/actions/<int:action_id>/", views.ActionViewSet.as_view(DETAIL), name="action"),
+    path(f"{INCIDENT}/timeline/", views.TimelineViewSet.as_view(LIST), name="timeline"),
+    path(f"{INCIDENT}/decisions/", views.DecisionViewSet.as_view(LIST), name="decisions"),
+    path(f"{INCIDENT}/decisions/<int:decision_id>/", views.DecisionViewSet.as_view(READ), name="decision"),
+    path(f"{INCIDENT}/meetings/", views.MeetingViewSet.as_view({"get": "list"}), name="meetings"),
+    path(f"{INCIDENT}/meetings/<int:meeting_id>/", views.MeetingViewSet.as_view(READ), name="meeting"),
+    path(f"{INCIDENT}/messages/", views.MessageViewSet.as_view({"get": "list"}), name="messages"),
+    path(f"{INCIDENT}/messages/<int:message_id>/", views.MessageViewSet.as_view(READ), name="message"),
+    path(f"{INCIDENT}/tension-readings/", views.TensionReadingViewSet.as_view(LIST), name="tension_readings"),
+    path("api/v1/actions/", views.AllActionsViewSet.as_view({"get": "list"}), name="all_actions"),
+    path("api/v1/organisations/", views.OrganisationViewSet.as_view(LIST), name="organisations"),
+    path(
+        "api/v1/organisations/<int:entry_id>/", views.OrganisationViewSet.as_view(DETAIL), name="organisation"
+    ),
+    path("api/v1/contacts/", views.ContactViewSet.as_view(LIST), name="contacts"),
+    path("api/v1/contacts/<int:entry_id>/", views.ContactViewSet.as_view(DETAIL), name="contact"),
+]

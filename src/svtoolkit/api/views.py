@@ -1,0 +1,519 @@
+"""The REST API (``/api/v1/``) and the pages where people manage their API tokens.
+
+Thin, like the web's views: records are found through the same selectors (so what someone may not see is not
+found, 404), every rule is a predicate of ``svtoolkit.access``, and every change goes through the same service
+as the web's form, so the timeline and audit entries are the same whichever way a change was made.
+People affected are not in the API: their records are read only on the web, with a reason, and audited.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers, status
+from rest_framework.decorators import action as route
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api import selectors as token_selectors
+from svtoolkit.api import services as token_services
+from svtoolkit.api.base import ApiView, ApiViewSet, Conflict
+from svtoolkit.api.filters import ActionFilter, ContactFilter, IncidentFilter, TimelineFilter
+from svtoolkit.api.forms import TokenForm
+from svtoolkit.api.serializers import (
+    ActionCreateSerializer,
+    ActionSerializer,
+    ActionUpdateSerializer,
+    ContactSerializer,
+    DecisionSerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    MeetingSerializer,
+    MessageSerializer,
+    OrganisationSerializer,
+    SceneSerializer,
+    StatusSerializer,
+    TensionReadingSerializer,
+    TimelineEntrySerializer,
+)
+from svtoolkit.communications import selectors as communications
+from svtoolkit.communications.models import Message
+from svtoolkit.incidents import selectors as incidents
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, TimelineEntry
+from svtoolkit.meetings import selectors as meetings
+from svtoolkit.meetings.models import Meeting
+from svtoolkit.partnerships import selectors as directory
+from svtoolkit.partnerships import services as directory_services
+from svtoolkit.partnerships.models import Contact, Organisation
+from svtoolkit.tension import services as tension_services
+from svtoolkit.tension.models import TensionReading
+
+
+def _invalid(field: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({field: [message]})
+
+
+# --- Incidents ---------------------------------------------------------------------------------------
+
+
+class IncidentViewSet(ApiViewSet):
+    """Incidents the person may see in the token's partnership (a partner: those they take part in)."""
+
+    queryset = Incident.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    rules = {
+        "create": access.can_record_incident,
+        "partial_update": access.can_manage_incident,
+        "change_status": access.can_manage_incident,
+    }
+
+    def get_queryset(self):
+        return incidents.incidents_for(self.request.user, self.request.partnership).order_by(
+            "-occurred_at", "-id"
+        )
+
+    def _shown(self, incident_id) -> dict:
+        found = self.get_queryset().filter(pk=incident_id).first()
+        if found is None:
+            raise Http404
+        return IncidentSerializer(found, context=self.get_serializer_context()).data
+
+    def retrieve(self, request, incident_id):
+        return Response(self._shown(incident_id))
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request):
+        given = IncidentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        recorded = incident_services.record_incident(
+            partnership=request.partnership,
+            by=request.user,
+            title=data["title"],
+            incident_types=data["incident_types"],
+            occurred_at=data["occurred_at"],
+            notified_at=data["notified_at"],
+            notification_source=data["notification_source"],
+            notified_by=data["notified_by"],
+            summary=data["summary"],
+            scenes=[{"description": data["scene_description"].strip(), "area": data["scene_area"].strip()}],
+            is_exercise=data["is_exercise"],
+            request=request._request,
+        )
+        return Response(self._shown(recorded.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer},
+        description="Correct the record. Give the `revision` you read; if someone changed the incident "
+        "since, the answer is 409 with the `current_revision`.",
+    )
+    def partial_update(self, request, incident_id):
+        shown = incidents.incident_for_request(request._request, incident_id)
+        given = IncidentUpdateSerializer(
+            data=request.data, partial=True, context={**self.get_serializer_context(), "incident": shown}
+        )
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        if "revision" not in data:
+            raise _invalid("revision", "Give the revision of the incident you read.")
+        fields = ("title", "incident_types", "occurred_at", "notified_at", "summary")
+        try:
+            incident_services.edit_record(
+                incident=shown,
+                by=request.user,
+                expected_revision=data["revision"],
+                request=request._request,
+                **{field: data.get(field, getattr(shown, field)) for field in fields},
+            )
+        except incident_services.EditConflict as error:
+            shown.refresh_from_db()
+            raise Conflict(str(error), current_revision=shown.revision) from None
+        except incident_services.IncidentError as error:
+            raise _invalid("notified_at", str(error)) from None
+        return Response(self._shown(shown.pk))
+
+    @extend_schema(request=StatusSerializer, responses={200: IncidentSerializer})
+    @route(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, incident_id):
+        shown = incidents.incident_for_request(request._request, incident_id)
+        given = StatusSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            incident_services.change_status(
+                incident=shown,
+                by=request.user,
+                status=given.validated_data["status"],
+                request=request._request,
+            )
+        except incident_services.IncidentError as error:
+            raise _invalid("status", str(error)) from None
+        return Response(self._shown(shown.pk))
+
+
+class IncidentPartViewSet(ApiViewSet):
+    """Something of one incident: the incident is found through the access rules first (404 if not seen)."""
+
+    @cached_property
+    def incident(self):
+        # Found as the web pages find it: not found unless visible, and a closed incident refuses changes.
+        return incidents.incident_for_request(self.request._request, self.kwargs["incident_id"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "incident": self.incident if self.kwargs else None}
+
+    def _created(self, instance):
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+
+class SceneViewSet(IncidentPartViewSet):
+    queryset = Scene.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = SceneSerializer
+    rules = {"create": access.can_manage_incident}
+
+    def get_queryset(self):
+        return self.incident.scenes.order_by("id")
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        scene = incident_services.add_scene(
+            incident=self.incident,
+            by=request.user,
+            description=data["description"],
+            area=data["area"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            request=request._request,
+        )
+        return self._created(scene)
+
+
+class ActionViewSet(IncidentPartViewSet):
+    """The response plan's actions. Responders change any; a partner changes those their organisation owns."""
+
+    queryset = PlanAction.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+    rules = {"create": access.can_manage_incident, "partial_update": access.can_work_incident}
+
+    def get_queryset(self):
+        return incidents.actions_of(self.incident)
+
+    def retrieve(self, request, incident_id, action_id):
+        return Response(self.get_serializer(incidents.action_in(self.incident, action_id)).data)
+
+    @extend_schema(request=ActionCreateSerializer, responses={201: ActionSerializer})
+    def create(self, request, incident_id):
+        given = ActionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        added = incident_services.add_action(
+            incident=self.incident,
+            by=request.user,
+            title=data["title"],
+            guidance=data["guidance"],
+            owner_organisation=data["owner_organisation"],
+            owner=data["owner"],
+            due_at=data["due_at"],
+            request=request._request,
+        )
+        return self._created(incidents.action_in(self.incident, added.pk))
+
+    @extend_schema(
+        request=ActionUpdateSerializer,
+        responses={200: ActionSerializer},
+        description="Change the status or owner and add a note for the timeline. Give the `revision` you "
+        "read; if someone changed the action since, the answer is 409 with the `current_revision`.",
+    )
+    def partial_update(self, request, incident_id, action_id):
+        planned = incidents.action_in(self.incident, action_id)
+        if not access.can_update_action(request.user, request.partnership, planned):
+            self.deny("can_update_action")
+        given = ActionUpdateSerializer(
+            data=request.data,
+            context={
+                **self.get_serializer_context(),
+                "action": planned,
+                "can_reassign": access.can_reassign_action(request.user, request.partnership),
+            },
+        )
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        try:
+            incident_services.update_action(
+                action=planned,
+                by=request.user,
+                expected_revision=data["revision"],
+                status=data.get("status", planned.status),
+                owner_organisation=data.get("owner_organisation", planned.owner_organisation),
+                owner=data.get("owner", planned.owner),
+                not_needed_reason=data.get("not_needed_reason", planned.not_needed_reason),
+                note=data.get("note", ""),
+                request=request._request,
+            )
+        except incident_services.EditConflict as error:
+            planned.refresh_from_db()
+            raise Conflict(str(error), current_revision=planned.revision) from None
+        except incident_services.IncidentError as error:
+            raise _invalid("not_needed_reason", str(error)) from None
+        return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
+
+
+class AllActionsViewSet(ApiViewSet):
+    """The actions of every incident the person may see: a partner's own work across incidents, say."""
+
+    queryset = PlanAction.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+
+    def get_queryset(self):
+        return incidents.actions_visible_to(self.request.user, self.request.partnership)
+
+
+class TimelineViewSet(IncidentPartViewSet):
+    """The incident's timeline, newest first. Adding to it adds an update, as on the web."""
+
+    queryset = TimelineEntry.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = TimelineEntrySerializer
+    filterset_class = TimelineFilter
+    rules = {"create": access.can_work_incident}
+
+    def get_queryset(self):
+        return incidents.timeline(self.incident)
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        entry = incident_services.add_update(
+            incident=self.incident,
+            by=request.user,
+            text=given.validated_data["text"],
+            request=request._request,
+        )
+        return self._created(entry)
+
+
+class DecisionViewSet(IncidentPartViewSet):
+    """The decision log. Decisions are never changed: a new decision may supersede a current one."""
+
+    queryset = Decision.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = DecisionSerializer
+    rules = {"create": access.can_manage_incident}
+
+    def get_queryset(self):
+        return incidents.decisions(self.incident)
+
+    def retrieve(self, request, incident_id, decision_id):
+        return Response(self.get_serializer(incidents.decision_in(self.incident, decision_id)).data)
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        superseded = None
+        if data.get("supersedes_id"):
+            try:
+                superseded = incidents.decision_in(self.incident, data["supersedes_id"])
+            except Http404:
+                raise _invalid("supersedes", "This incident has no decision with that id.") from None
+        try:
+            decision = incident_services.record_decision(
+                incident=self.incident,
+                by=request.user,
+                what=data["what"],
+                why=data["why"],
+                supersedes=superseded,
+                request=request._request,
+            )
+        except incident_services.IncidentError as error:
+            raise _invalid("supersedes", str(error)) from None
+        return self._created(incidents.decision_in(self.incident, decision.pk))
+
+
+class MeetingViewSet(IncidentPartViewSet):
+    queryset = Meeting.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = MeetingSerializer
+
+    def get_queryset(self):
+        return meetings.meetings_of(self.incident).prefetch_related("invited_organisations")
+
+    def retrieve(self, request, incident_id, meeting_id):
+        return Response(self.get_serializer(meetings.meeting_in(self.incident, meeting_id)).data)
+
+
+class MessageViewSet(IncidentPartViewSet):
+    queryset = Message.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = MessageSerializer
+
+    def get_queryset(self):
+        return (
+            communications.messages_of(self.incident).select_related("incident").prefetch_related("sign_offs")
+        )
+
+    def retrieve(self, request, incident_id, message_id):
+        return Response(self.get_serializer(communications.message_in(self.incident, message_id)).data)
+
+
+class TensionReadingViewSet(IncidentPartViewSet):
+    queryset = TensionReading.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = TensionReadingSerializer
+    rules = {"create": access.can_work_incident}
+
+    def get_queryset(self):
+        return self.incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id")
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            reading, _ = tension_services.record_reading(
+                incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            )
+        except tension_services.TensionError as error:
+            raise _invalid("level", str(error)) from None
+        return self._created(reading)
+
+
+# --- The partner directory ---------------------------------------------------------------------------
+
+
+class DirectoryViewSet(ApiViewSet):
+    """Directory entries are read by every member and kept by coordinators. Updates carry the ``version``
+    read: if someone saved the entry since, the answer is 409 and nothing changes."""
+
+    write_rule = staticmethod(access.can_edit_directory)
+
+    def retrieve(self, request, entry_id):
+        return Response(self.get_serializer(self.entry(entry_id)).data)
+
+    def create(self, request):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            saved = self.save_new(given)
+        except directory_services.DirectoryError as error:
+            raise _invalid("name", str(error)) from None
+        return Response(self.get_serializer(self.entry(saved.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, entry_id):
+        found = self.entry(entry_id)
+        given = self.get_serializer(found, data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        try:
+            saved = self.save_changes(found, given)
+        except directory_services.StaleEntryError as error:
+            raise Conflict(str(error), current_version=error.current.version) from None
+        except directory_services.DirectoryError as error:
+            raise _invalid("name", str(error)) from None
+        return Response(self.get_serializer(self.entry(saved.pk)).data)
+
+
+class OrganisationViewSet(DirectoryViewSet):
+    queryset = Organisation.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self):
+        return directory.active_organisations(self.request.partnership).select_related("owner")
+
+    def entry(self, entry_id):
+        return directory.organisation_in(self.request.partnership, entry_id)
+
+    def save_new(self, given):
+        return directory_services.create_organisation(
+            partnership=self.request.partnership,
+            details=given.details(),
+            by=self.request.user,
+            request=self.request._request,
+        )
+
+    def save_changes(self, found, given):
+        return directory_services.update_organisation(
+            organisation=found,
+            expected_version=given.validated_data["version"],
+            details=given.details(),
+            by=self.request.user,
+            request=self.request._request,
+        )
+
+
+class ContactViewSet(DirectoryViewSet):
+    queryset = Contact.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+
+    def get_queryset(self):
+        return directory.contacts_of(self.request.partnership)
+
+    def entry(self, entry_id):
+        return directory.contact_in(self.request.partnership, entry_id)
+
+    def save_new(self, given):
+        return directory_services.create_contact(
+            organisation=given.validated_data["organisation"],
+            details=given.details(),
+            by=self.request.user,
+            request=self.request._request,
+        )
+
+    def save_changes(self, found, given):
+        return directory_services.update_contact(
+            contact=found,
+            expected_version=given.validated_data["version"],
+            details=given.details(),
+            by=self.request.user,
+            request=self.request._request,
+        )
+
+
+# --- The schema and its documentation ----------------------------------------------------------------
+
+
+class SchemaView(ApiView, SpectacularAPIView):
+    """The OpenAPI 3 schema of the API, for members of a partnership."""
+
+
+@access.signed_in
+def docs(request):
+    """The API's documentation (Swagger UI), served from svtoolkit's own static files."""
+    return render(request, "api/docs.html")
+
+
+# --- Tokens (pages of the account area) --------------------------------------------------------------
+
+
+@access.signed_in
+def tokens(request):
+    """The person's own tokens; creating one shows its secret on this one answer only."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = token_services.create_token(
+                user=request.user,
+                partnership=request.partnership,
+                name=form.cleaned_data["name"],
+                request=request,
+            )
+        except token_services.TokenError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(request, "api/token_created.html", {"token": token, "secret": secret})
+    return render(
+        request, "api/tokens.html", {"form": form, "tokens": token_selectors.tokens_of(request.user)}
+    )
+
+
+@access.signed_in
+@require_POST
+def token_revoke(request, token_id):
+    token = token_selectors.token_of(request.user, token_id)
+    token_services.revoke_token(token=token, by=request.user, request=request)
+    messages.success(request, f"The token “{token.name}” was revoked. It no longer works.")
+    return redirect("api:tokens")

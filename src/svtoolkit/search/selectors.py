@@ -1,0 +1,121 @@
+"""One search over what a person may see: incidents, plan actions, decisions and directory contacts.
+
+Incidents come only through ``access.visible_incidents`` and actions and decisions only of those incidents;
+contacts only of the current partnership's directory. People affected, and messages, are never searched:
+their words could reveal someone to a person who is not on the need-to-know list.
+
+PostgreSQL ranks matches with full text search (``websearch`` syntax: words, "a phrase", -not); other
+databases (SQLite in development) find records containing every word.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+from svtoolkit import access
+from svtoolkit.incidents.models import Decision, PlanAction
+from svtoolkit.partnerships.selectors import contacts_of
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 10
+PER_GROUP = 20
+
+
+@dataclass
+class Group:
+    name: str
+    results: list = field(default_factory=list)
+    more: bool = False  # there were more matches than PER_GROUP
+
+
+@dataclass
+class SearchResults:
+    query: str
+    incidents: Group
+    actions: Group
+    decisions: Group
+    contacts: Group
+
+    @property
+    def groups(self) -> list[Group]:
+        return [self.incidents, self.actions, self.decisions, self.contacts]
+
+    @property
+    def total(self) -> int:
+        return sum(len(group.results) for group in self.groups)
+
+
+def _matching(
+    queryset: QuerySet, fields: list[str], text: str, *, config: str, order: list[str], also: Q | None = None
+) -> QuerySet:
+    """``queryset`` narrowed to what matches ``text`` in ``fields`` (or matches ``also``), best first."""
+    also = also or Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=config)
+        return (
+            queryset.annotate(document=SearchVector(*fields, config=config))
+            .filter(Q(document=query) | also)
+            .annotate(rank=SearchRank(F("document"), query))
+            .order_by("-rank", *order)
+        )
+    every_word = Q()
+    for word in text.split()[:MAX_WORDS]:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        every_word &= any_field
+    return queryset.filter(every_word | also).order_by(*order)
+
+
+def _group(name: str, queryset: QuerySet) -> Group:
+    found = list(queryset[: PER_GROUP + 1])
+    return Group(name, found[:PER_GROUP], more=len(found) > PER_GROUP)
+
+
+def search_for(user, query: str, *, partnership) -> SearchResults | None:
+    """What matches ``query`` among the records ``user`` may see in ``partnership``; None for no query."""
+    # A NUL character cannot reach PostgreSQL; it is never part of a word anyway.
+    text = " ".join(query.replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
+    if not text:
+        return None
+    visible = access.visible_incidents(user, partnership)
+    # A reference is one word to a person but several to the text search, so it is matched as it is typed.
+    incidents = _matching(
+        visible.select_related("partnership"),
+        ["title", "summary"],
+        text,
+        config="english",
+        order=["-occurred_at"],
+        also=Q(reference__icontains=text),
+    )
+    visible_ids = visible.values("pk")
+    actions = _matching(
+        PlanAction.objects.filter(incident__in=visible_ids).select_related("incident", "owner_organisation"),
+        ["title", "guidance"],
+        text,
+        config="english",
+        order=["due_at"],
+    )
+    decisions = _matching(
+        Decision.objects.filter(incident__in=visible_ids).select_related("incident"),
+        ["what", "why"],
+        text,
+        config="english",
+        order=["-decided_at"],
+    )
+    contacts = _matching(
+        contacts_of(partnership),
+        ["name", "job_title", "email", "organisation__name"],
+        text,
+        config="simple",
+        order=["organisation__name", "name"],
+    )
+    return SearchResults(
+        query=text,
+        incidents=_group("Incidents", incidents),
+        actions=_group("Actions", actions),
+        decisions=_group("Decisions", decisions),
+        contacts=_group("Contacts", contacts),
+    )

@@ -1,0 +1,333 @@
+"""An incident's actions, timeline, decisions, scenes, tension, meetings and messages through the API."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.communications import services as communications
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import Decision, PlanAction, Scene, TimelineEntry, TimelineKind
+from svtoolkit.tension.models import TensionReading
+from tests.meetings.access import demo_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(incident_and_action):
+    return incident_and_action[0]
+
+
+@pytest.fixture
+def action(incident_and_action):
+    return incident_and_action[1]
+
+
+def url(incident, part, item=None):
+    return f"/api/v1/incidents/{incident.pk}/{part}/" + (f"{item.pk}/" if item else "")
+
+
+# --- Actions -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("coordinator", 201), ("responder", 201), ("police", 403), ("viewer", 403), ("health", 403)],
+)
+def test_who_may_add_an_action(api_as, incident, role, status):
+    due = (timezone.now() + timedelta(hours=6)).isoformat()
+    response = api_as(role).post(
+        url(incident, "actions"), {"title": "Visit the school", "due_at": due}, format="json"
+    )
+    assert response.status_code == status
+    assert PlanAction.objects.filter(title="Visit the school").exists() == (status == 201)
+
+
+def test_an_action_is_given_only_to_an_organisation_of_the_partnership(api_as, incident, other_partnership):
+    southmoor, _ = other_partnership
+    theirs = southmoor.organisations.create(name="Southmoor Police", kind="police")
+    due = (timezone.now() + timedelta(hours=6)).isoformat()
+    response = api_as("responder").post(
+        url(incident, "actions"),
+        {"title": "Visit", "due_at": due, "owner_organisation": theirs.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "owner_organisation" in response.json()
+
+
+@pytest.mark.parametrize(
+    "role, status", [("responder", 200), ("police", 200), ("viewer", 403), ("health", 404)]
+)
+def test_who_may_update_the_police_action(api_as, incident, action, role, status):
+    response = api_as(role).patch(
+        url(incident, "actions", action), {"status": "in_progress", "revision": 1}, format="json"
+    )
+    assert response.status_code == status
+    action.refresh_from_db()
+    assert (action.status == "in_progress") == (status == 200)
+
+
+def test_a_partner_cannot_update_another_organisations_action(api_as, incident, demo, demo_users):
+    councils = services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Tell the ward councillors",
+        guidance="",
+        owner_organisation=demo.organisations.get(kind="council"),
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=2),
+    )
+    response = api_as("police").patch(
+        url(incident, "actions", councils), {"status": "done", "revision": 1}, format="json"
+    )
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, detail__reason="can_update_action"
+    ).exists()
+
+
+def test_updating_an_action_writes_the_timeline_like_the_web(api_as, incident, action, demo_users):
+    response = api_as("police").patch(
+        url(incident, "actions", action),
+        {"status": "done", "note": "Footage collected.", "revision": 1},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "done" and response.json()["revision"] == 2
+    entry = action.timeline_entries.order_by("-at", "-id").first()
+    assert entry.text == "“Review CCTV of the bus stop”: now done. Footage collected."
+    assert entry.by == demo_users["police"] and entry.kind == TimelineKind.UPDATE
+
+
+def test_a_partner_cannot_give_their_action_to_someone_else(api_as, incident, action, demo):
+    council = demo.organisations.get(kind="council")
+    response = api_as("police").patch(
+        url(incident, "actions", action), {"owner_organisation": council.pk, "revision": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert "owner_organisation" in response.json()
+    action.refresh_from_db()
+    assert action.owner_organisation.kind == "police"
+
+
+def test_not_needed_needs_a_reason(api_as, incident, action):
+    response = api_as("responder").patch(
+        url(incident, "actions", action), {"status": "not_needed", "revision": 1}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"not_needed_reason": ["Say why the action is not needed."]}
+
+
+def test_a_stale_action_update_is_a_409(api_as, incident, action):
+    api_as("police").patch(
+        url(incident, "actions", action), {"status": "in_progress", "revision": 1}, format="json"
+    )
+    response = api_as("responder").patch(
+        url(incident, "actions", action), {"status": "done", "revision": 1}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["current_revision"] == 2
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+
+
+def test_actions_filter_by_status_organisation_and_overdue(api_as, incident, action, demo, demo_users):
+    late = services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Late one",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    api = api_as("viewer")
+    listed = api.get(url(incident, "actions"), {"overdue": "true"}).json()["results"]
+    assert [row["id"] for row in listed] == [late.pk]
+    police = demo.organisations.get(kind="police")
+    listed = api.get(url(incident, "actions"), {"owner_organisation": police.pk}).json()["results"]
+    assert [row["id"] for row in listed] == [action.pk]
+    assert api.get(url(incident, "actions"), {"status": "done"}).json()["count"] == 0
+    assert api.get(url(incident, "actions"), {"status": "later"}).status_code == 400
+    assert api.get(url(incident, "actions"), {"owner_organisation": "police"}).status_code == 400
+
+
+@pytest.mark.parametrize("role, sees", [("police", 1), ("health", 0), ("viewer", 1)])
+def test_the_actions_of_every_incident_one_may_see(api_as, incident, action, other_partnership, role, sees):
+    southmoor, coordinator = other_partnership
+    theirs = services.record_incident(
+        partnership=southmoor,
+        by=coordinator.user,
+        title="Southmoor robbery",
+        incident_types=["knife"],
+        occurred_at=timezone.now() - timedelta(hours=2),
+        notified_at=timezone.now() - timedelta(hours=1),
+        notification_source="police",
+        notified_by="",
+        summary="A robbery.",
+        scenes=[],
+    )
+    services.add_action(
+        incident=theirs,
+        by=coordinator.user,
+        title="Southmoor action",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now(),
+    )
+    listed = api_as(role).get("/api/v1/actions/", {"status": "to_do"}).json()
+    assert [row["id"] for row in listed["results"]] == [action.pk][:sees]
+    assert api_as(role).get("/api/v1/actions/", {"incident": incident.pk}).json()["count"] == sees
+
+
+# --- Timeline, decisions, scenes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "role, status", [("responder", 201), ("police", 201), ("viewer", 403), ("health", 404)]
+)
+def test_who_may_add_an_update_to_the_timeline(api_as, incident, role, status):
+    response = api_as(role).post(url(incident, "timeline"), {"text": "School reopened."}, format="json")
+    assert response.status_code == status
+    assert TimelineEntry.objects.filter(text="School reopened.", kind="update").exists() == (status == 201)
+
+
+def test_an_empty_update_is_a_400(api_as, incident):
+    response = api_as("police").post(url(incident, "timeline"), {"text": "  "}, format="json")
+    assert response.status_code == 400 and "text" in response.json()
+
+
+def test_the_timeline_filters_by_kind(api_as, incident):
+    api = api_as("viewer")
+    assert {
+        row["kind"] for row in api.get(url(incident, "timeline"), {"kind": "change"}).json()["results"]
+    } == {"change"}
+
+
+@pytest.mark.parametrize("role, status", [("responder", 201), ("police", 403), ("viewer", 403)])
+def test_who_may_log_a_decision(api_as, incident, role, status):
+    response = api_as(role).post(
+        url(incident, "decisions"),
+        {"what": "Open a reception centre", "why": "Many witnesses"},
+        format="json",
+    )
+    assert response.status_code == status
+
+
+def test_a_decision_supersedes_only_a_current_decision_of_the_same_incident(api_as, incident, demo_users):
+    first = services.record_decision(incident=incident, by=demo_users["responder"], what="A", why="B")
+    api = api_as("responder")
+    body = {"what": "C", "why": "D", "supersedes": first.pk}
+    assert api.post(url(incident, "decisions"), body, format="json").status_code == 201
+    again = api.post(url(incident, "decisions"), body, format="json")
+    assert again.status_code == 400 and "supersedes" in again.json()
+    unknown = api.post(url(incident, "decisions"), {**body, "supersedes": 999_999}, format="json")
+    assert unknown.status_code == 400 and "supersedes" in unknown.json()
+    assert Decision.objects.count() == 2
+
+
+@pytest.mark.parametrize("role, status", [("coordinator", 201), ("police", 403)])
+def test_who_may_add_a_scene(api_as, incident, role, status):
+    response = api_as(role).post(
+        url(incident, "scenes"),
+        {"description": "Alley", "latitude": "51.5", "longitude": "-0.1"},
+        format="json",
+    )
+    assert response.status_code == status
+
+
+def test_a_scene_needs_both_coordinates_or_neither(api_as, incident):
+    response = api_as("responder").post(
+        url(incident, "scenes"), {"description": "Alley", "latitude": "51.5"}, format="json"
+    )
+    assert response.status_code == 400 and "longitude" in response.json()
+    assert Scene.objects.filter(description="Alley").count() == 0
+
+
+# --- Tension, meetings, messages ---------------------------------------------------------------------
+
+
+def reading(**changes):
+    body = {
+        "area": "Eastfield",
+        "area_kind": "estate",
+        "level": 4,
+        "indicators": ["rumours"],
+        "source": "Youth workers",
+        "confidence": "medium",
+        "observed_at": (timezone.now() - timedelta(minutes=5)).isoformat(),
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize("role, status", [("police", 201), ("responder", 201), ("viewer", 403)])
+def test_who_may_record_tension(api_as, incident, role, status):
+    response = api_as(role).post(url(incident, "tension-readings"), reading(), format="json")
+    assert response.status_code == status
+    assert TensionReading.objects.exists() == (status == 201)
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"level": 9}, "level"),
+        ({"indicators": ["aliens"]}, "indicators"),
+        ({"observed_at": (timezone.now() + timedelta(days=1)).isoformat()}, "observed_at"),
+    ],
+)
+def test_a_bad_tension_reading_is_a_400(api_as, incident, changes, field):
+    response = api_as("police").post(url(incident, "tension-readings"), reading(**changes), format="json")
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_meetings_are_listed_for_those_who_see_the_incident(api_as, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    assert [row["id"] for row in api_as("viewer").get(url(incident, "meetings")).json()["results"]] == [
+        meeting.pk
+    ]
+    assert api_as("health").get(url(incident, "meetings", meeting)).status_code == 404
+
+
+def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
+    api_as, incident, demo, demo_users
+):
+    message = communications.draft_message(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="family_update",
+        title="Update to the family",
+        body="J. S. is recovering in hospital.",
+        audience="Family",
+        channel="Family liaison officer",
+        planned_for=timezone.now() + timedelta(hours=1),
+        names_or_images=True,
+        approvers=[],
+    )
+    services.add_to_need_to_know(incident=incident, user=demo_users["responder"], by=demo_users["responder"])
+    hidden = api_as("viewer").get(url(incident, "messages", message)).json()
+    assert hidden["restricted"] is True and hidden["body"] is None
+    assert hidden["title"] == "Update to the family"
+    listed = api_as("viewer").get(url(incident, "messages")).json()["results"]
+    assert "J. S." not in str(listed)
+    shown = api_as("responder").get(url(incident, "messages", message)).json()
+    assert shown["restricted"] is False and shown["body"] == "J. S. is recovering in hospital."
+
+
+def test_people_affected_are_not_in_the_api(api_as, incident):
+    assert api_as("responder").get(url(incident, "people")).status_code == 404
+
+
+def test_a_closed_incident_refuses_changes_through_the_api_too(api_as, incident, action, demo_users):
+    from tests.recovery.test_after import closed
+
+    closed(incident, demo_users["responder"])
+    responder = api_as("responder")
+    refused = responder.post(url(incident, "timeline"), {"text": "Late update"}, format="json")
+    assert refused.status_code == 403
+    assert not incident.timeline.filter(text="Late update").exists()
+    assert responder.get(url(incident, "timeline")).status_code == 200

@@ -1,0 +1,170 @@
+"""Search finds only what the person may see: never another partnership's records, an incident their
+organisation does not take part in, or a person affected (whoever they are)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from svtoolkit.incidents import services
+from svtoolkit.search.selectors import search_for
+from tests.factories import ContactFactory, OrganisationFactory
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def record(partnership, by, title, summary="Fight outside the takeaway.", **extra):
+    now = timezone.now()
+    return services.record_incident(
+        partnership=partnership,
+        by=by,
+        title=title,
+        incident_types=["knife"],
+        occurred_at=now - timedelta(hours=3),
+        notified_at=now - timedelta(hours=2),
+        notification_source="police",
+        notified_by="",
+        summary=summary,
+        scenes=[{"description": "Street", "area": ""}],
+        **extra,
+    )
+
+
+def found(user, partnership, query):
+    results = search_for(user, query, partnership=partnership)
+    return {group.name: [str(item) for item in group.results] for group in results.groups}
+
+
+@pytest.fixture
+def northbridge(demo, demo_users):
+    incident, action = demo_incident(demo, demo_users)
+    services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Close the bus stop", why="Retaliation risk"
+    )
+    services.add_person_affected(
+        incident=incident,
+        by=demo_users["responder"],
+        name="Jordan Blackwood",
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="",
+        consent="not_asked",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge ISA",
+    )
+    return incident
+
+
+def test_finds_incidents_actions_decisions_and_contacts(northbridge, demo, demo_users):
+    contact = ContactFactory(organisation=demo.organisations.get(kind="police"), name="Bus Liaison Officer")
+    results = found(demo_users["coordinator"], demo, "bus stop")
+    assert results["Incidents"] == [str(northbridge)]
+    assert results["Actions"] == ["Review CCTV of the bus stop"]
+    assert results["Decisions"] == ["Close the bus stop"]
+    assert found(demo_users["coordinator"], demo, "liaison")["Contacts"] == [str(contact)]
+
+
+def test_finds_an_incident_by_its_reference(northbridge, demo, demo_users):
+    assert found(demo_users["viewer"], demo, northbridge.reference)["Incidents"] == [str(northbridge)]
+
+
+def test_another_partnerships_records_are_never_found(northbridge, demo, demo_users, other_partnership):
+    southmoor, southmoor_coordinator = other_partnership
+    theirs = record(southmoor, southmoor_coordinator.user, "Bus stop robbery in Southmoor")
+    services.record_decision(
+        incident=theirs, by=southmoor_coordinator.user, what="Bus stop patrols", why="Why"
+    )
+    ContactFactory(organisation=OrganisationFactory(partnership=southmoor), name="Bus Stop Warden")
+    mine = found(demo_users["coordinator"], demo, "bus stop")
+    assert str(theirs) not in mine["Incidents"]
+    assert "Bus stop patrols" not in mine["Decisions"]
+    assert not any(
+        "Warden" in contact for contact in found(demo_users["coordinator"], demo, "warden")["Contacts"]
+    )
+    theirs_found = found(southmoor_coordinator.user, southmoor, "bus stop")
+    assert theirs_found["Incidents"] == [str(theirs)] and theirs_found["Decisions"] == ["Bus stop patrols"]
+
+
+def test_a_partner_not_taking_part_finds_nothing_of_the_incident(northbridge, demo, demo_users):
+    results = found(demo_users["health"], demo, "bus stop")
+    assert results["Incidents"] == results["Actions"] == results["Decisions"] == []
+    police = found(demo_users["police"], demo, "bus stop")
+    assert police["Incidents"] == [str(northbridge)] and police["Actions"] == ["Review CCTV of the bus stop"]
+
+
+@pytest.mark.parametrize("role", ["coordinator", "responder", "police", "health", "viewer"])
+def test_people_affected_are_never_found_even_on_the_need_to_know_list(northbridge, demo, demo_users, role):
+    results = found(demo_users[role], demo, "Jordan Blackwood")
+    assert sum(len(items) for items in results.values()) == 0
+
+
+def test_exercises_are_found_and_marked(demo, demo_users, client_for):
+    record(demo, demo_users["responder"], "Exercise Lantern: stabbing at the market", is_exercise=True)
+    page = client_for("viewer").get(reverse("search:results"), {"q": "lantern"}).content.decode()
+    assert "Exercise Lantern" in page and 'govuk-tag--purple">Exercise<' in page
+
+
+def test_an_empty_query_searches_nothing(demo, client_for):
+    response = client_for("viewer").get(reverse("search:results"), {"q": "   "})
+    assert response.status_code == 200
+    assert response.context["results"] is None
+
+
+@pytest.mark.parametrize("query", ["\x00", "a" * 5000, "'; drop table", '"unbalanced', "-", "!!! & | :*"])
+def test_odd_queries_are_answered_not_errors(demo, client_for, query):
+    assert client_for("viewer").get(reverse("search:results"), {"q": query}).status_code == 200
+
+
+def test_the_search_page_is_for_members_only(demo, client_for):
+    response = client_for("anonymous").get(reverse("search:results"), {"q": "bus"})
+    assert response.status_code == 302
+
+
+def test_the_number_of_queries_does_not_grow_with_the_results(
+    demo, demo_users, client_for, django_assert_max_num_queries
+):
+    client = client_for("coordinator")
+    record(demo, demo_users["responder"], "Market stabbing")
+    with django_assert_max_num_queries(14):
+        few = client.get(reverse("search:results"), {"q": "market"})
+    for number in range(12):
+        incident = record(demo, demo_users["responder"], f"Market fight {number}")
+        services.record_decision(
+            incident=incident, by=demo_users["responder"], what="Market closed", why="Safety"
+        )
+    with django_assert_max_num_queries(14):
+        many = client.get(reverse("search:results"), {"q": "market"})
+    assert len(few.context["results"].incidents.results) == 1
+    assert len(many.context["results"].incidents.results) == 13
+    assert len(many.context["results"].decisions.results) == 12
+
+
+def test_the_header_has_a_search_box_for_members(demo, client_for):
+    page = client_for("viewer").get(reverse("core:home")).content.decode()
+    assert 'role="search"' in page and 'name="q"' in page and 'for="header-search"' in page
+
+
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(query=st.text(max_size=60) | st.sampled_from(["bus", "stop", "Jordan", "NB-", '"bus stop"', "-bus"]))
+def test_whatever_is_typed_nothing_unseen_is_found(northbridge, demo, demo_users, query):
+    results = search_for(demo_users["health"], query, partnership=demo)
+    if results is not None:
+        assert results.incidents.results == results.actions.results == results.decisions.results == []
+    for role in ("coordinator", "police"):
+        found_by_role = search_for(demo_users[role], query, partnership=demo)
+        assert found_by_role is None or "Blackwood" not in str(
+            [[str(item) for item in group.results] for group in found_by_role.groups]
+        )
