@@ -347,10 +347,12 @@ def _guard(view, *, rule: Rule | None):
 
 
 class Refused(PermissionDenied):
-    """A refusal with a message for the person (the 403 page shows it)."""
+    """A refusal, with a message for the person when there is more to say (the 403 page and the API's body
+    show it); the rule that refused goes to the audit log, not to the person."""
 
     def __init__(self, reason: str, message: str = ""):
-        super().__init__(reason)
+        super().__init__(message or "You do not have permission to perform this action.")
+        self.reason = reason
         self.message = message
 
 

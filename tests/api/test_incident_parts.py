@@ -329,5 +329,16 @@ def test_a_closed_incident_refuses_changes_through_the_api_too(api_as, incident,
     responder = api_as("responder")
     refused = responder.post(url(incident, "timeline"), {"text": "Late update"}, format="json")
     assert refused.status_code == 403
+    assert refused.json() == {
+        "detail": f"{incident.reference} is closed, so it cannot be changed. Re-open it first."
+    }
     assert not incident.timeline.filter(text="Late update").exists()
     assert responder.get(url(incident, "timeline")).status_code == 200
+
+
+def test_a_refusal_says_so_plainly_and_keeps_the_rule_for_the_audit_log(api_as, incident):
+    refused = api_as("viewer").post(url(incident, "timeline"), {"text": "x"}, format="json")
+    assert refused.json() == {"detail": "You do not have permission to perform this action."}
+    assert AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED).detail == {
+        "reason": "can_work_incident"
+    }
