@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "svtoolkit.communications",
     "svtoolkit.tension",
     "svtoolkit.recovery",
+    "svtoolkit.bench",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
