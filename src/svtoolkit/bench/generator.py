@@ -461,10 +461,6 @@ class LoadGenerator:
                 timeline.append(
                     (completed_at, owner or responder, TimelineKind.CHANGE, f"Done: {text}.", action)
                 )
-        updates = 500 - len(timeline) if large else r.randint(2, 8)
-        for _ in range(max(updates, 0)):
-            at = min(self.now, decided_at + timedelta(minutes=r.randint(30, 60 * 24 * 20)))
-            timeline.append((at, r.choice(p.responders), TimelineKind.UPDATE, r.choice(UPDATES), None))
         decision_at = drawn_at + timedelta(hours=1)
         t["decision"].add(
             incident,
@@ -477,6 +473,10 @@ class LoadGenerator:
             None,
         )
         timeline.append((decision_at, responder, TimelineKind.DECISION, "Decision logged.", None))
+        updates = 500 - len(timeline) if large else r.randint(2, 8)
+        for _ in range(max(updates, 0)):
+            at = min(self.now, decided_at + timedelta(minutes=r.randint(30, 60 * 24 * 20)))
+            timeline.append((at, r.choice(p.responders), TimelineKind.UPDATE, r.choice(UPDATES), None))
         self._timeline(incident, timeline)
         if suggestion.meeting:
             self._meetings(p, incident, decided_at, taking_part)
