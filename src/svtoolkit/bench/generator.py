@@ -511,7 +511,7 @@ class LoadGenerator:
             self.tables["timeline"].add(incident, at, by, kind, text, action)
 
     def _meetings(self, p: _Partnership, incident: int, decided_at, taking_part: list[int]) -> None:
-        r, series = self.random, uuid.UUID(int=self.random.getrandbits(128))
+        r, series = self.random, uuid.uuid4()
         for n in range(r.randint(1, 3)):
             starts_at = decided_at + timedelta(days=n * 2, hours=3)
             meeting = self.tables["meeting"].add(
@@ -528,7 +528,7 @@ class LoadGenerator:
                 series,
                 p.coordinator,
                 decided_at,
-                uuid.UUID(int=r.getrandbits(128)),
+                uuid.uuid4(),  # unique across runs, whatever the seed
             )
             for organisation in taking_part:
                 self.tables["invited"].add(meeting, organisation)
