@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from svtoolkit.bench.views import bare
+from svtoolkit.bench.views import bare, layout
 from svtoolkit.urls import handler400, handler403, handler404, handler500
 from svtoolkit.urls import urlpatterns as project_urls
 
-urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *project_urls]
+urlpatterns = [
+    path("bench/bare/", bare, name="bench_bare"),
+    path("bench/layout/", layout, name="bench_layout"),
+    *project_urls,
+]
 
 __all__ = ["urlpatterns", "handler400", "handler403", "handler404", "handler500"]

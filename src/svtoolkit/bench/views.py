@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.shortcuts import render
 
 from svtoolkit import access
 
@@ -7,3 +8,9 @@ from svtoolkit import access
 def bare(request):
     """The cheapest page the same server can give: the yardstick the benchmark compares real pages with."""
     return HttpResponse("<!doctype html><title>Bare</title><p>Bare Django page.</p>")
+
+
+@access.public
+def layout(request):
+    """The site's layout around nothing: how much of a page's time the layout itself takes."""
+    return render(request, "bench/layout.html")
