@@ -62,7 +62,9 @@ dev: install-dev assets
 	SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
 worker: install
-	SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker
+	@if [ "$${SVTOOLKIT_TASK_QUEUE:-database}" = redis ]; then \
+	  SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) rqworker default --job-class django_tasks_rq.Job; \
+	else SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker; fi
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
 test: install-dev assets

@@ -177,7 +177,13 @@ def test_incident_page_queries_do_not_grow_with_the_incident(client_for, inciden
         response = client.get(url)
     assert len(large) == len(small)
     assert len(large) <= 20
-    assert len(response.context["overdue"]) == 20
+    overdue, due_soon = response.context["overdue"], response.context["due_soon"]
+    assert len(overdue) == 20 and all(action.due_at < timezone.now() for action in overdue)
+    # The first 20 of the 30 due in an hour: the action due in four hours is not among them.
+    assert len(due_soon) == 20 and all(action.due_at >= timezone.now() for action in due_soon)
+    assert [a.due_at for a in overdue] == sorted(a.due_at for a in overdue)
+    assert [a.due_at for a in due_soon] == sorted(a.due_at for a in due_soon)
+    assert "Review CCTV of the bus stop" not in [a.title for a in due_soon]
 
 
 def test_live_refresh_returns_only_the_live_part(client_for, incident_and_action):

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -98,6 +99,22 @@ def _actions(incident) -> QuerySet[PlanAction]:
     return incident.actions.select_related("owner_organisation", "owner")
 
 
+def _overdue_and_due_soon(open_actions, now, shown=20) -> dict:
+    """The first overdue open actions and the first due in the next day, earliest first, in one query."""
+    is_overdue = ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField())
+    rows = (
+        open_actions.filter(due_at__lt=now + DUE_SOON)
+        .annotate(place=Window(RowNumber(), partition_by=[is_overdue], order_by=[F("due_at"), F("id")]))
+        .filter(place__lte=shown)
+        .order_by("due_at", "id")
+    )
+    actions = list(rows)
+    return {
+        "overdue": [action for action in actions if action.due_at < now],
+        "due_soon": [action for action in actions if action.due_at >= now],
+    }
+
+
 def incident_page(incident, *, user, partnership) -> dict:
     """Everything the live incident page shows, in a fixed number of queries whatever the incident's size."""
     now = timezone.now()
@@ -119,10 +136,7 @@ def incident_page(incident, *, user, partnership) -> dict:
             Participation.objects.filter(incident=incident).select_related("organisation", "contact")
         ),
         "progress": plan_progress(incident),
-        "overdue": list(open_actions.filter(due_at__lt=now).order_by("due_at")[:20]),
-        "due_soon": list(
-            open_actions.filter(due_at__gte=now, due_at__lt=now + DUE_SOON).order_by("due_at")[:20]
-        ),
+        **_overdue_and_due_soon(open_actions, now),
         "my_actions": (
             list(_actions(incident).filter(owner_organisation_id=partner_organisation).order_by("due_at"))
             if partner_organisation
