@@ -93,9 +93,11 @@ def load_targets() -> dict:
         accounts += [
             f"{name}.{index}@load.example.org" for name in ("coordinator", "responder1", "responder2")
         ]
-        for incident in Incident.objects.filter(
-            partnership=partnership, status=IncidentStatus.RESPONDING
-        ).order_by("-occurred_at")[:20]:
+        # Incidents being responded to, or, in a database too small to have any, the most recent.
+        responding = Incident.objects.filter(partnership=partnership).exclude(playbook_version=None)
+        if responding.filter(status=IncidentStatus.RESPONDING).exists():
+            responding = responding.filter(status=IncidentStatus.RESPONDING)
+        for incident in responding.order_by("-occurred_at")[:20]:
             actions = list(
                 PlanAction.objects.filter(incident=incident, status__in=OPEN_ACTION_STATUSES)
                 .order_by("id")
