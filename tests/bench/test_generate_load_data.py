@@ -1,4 +1,5 @@
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
@@ -69,3 +70,10 @@ def test_a_second_run_adds_partnerships(db):
     _generate(incidents=4, partnerships=1)
     assert Partnership.objects.filter(slug__startswith="load-").count() == 2
     assert Incident.objects.count() == 8
+
+
+def test_the_generator_refuses_a_production_database(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        _generate(incidents=1, partnerships=1)
+    assert not Partnership.objects.filter(slug__startswith="load-").exists()

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -33,6 +34,11 @@ class Command(BaseCommand):
     def handle(
         self, *args, incidents, partnerships, years, large_incidents, password, seed, quiet, **options
     ):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "generate_load_data refuses to run in production mode: it fills the database with made-up "
+                "partnerships and people. Use SVTOOLKIT_ENV=demo or dev, on a database of its own."
+            )
         if incidents < 1:
             raise CommandError("--incidents must be at least 1.")
         started = time.monotonic()
