@@ -89,6 +89,7 @@ class _Partnership:
     organisations: dict[str, int]
     coordinator: int
     responders: list[int]
+    timings: dict  # the checklist's timings: when an action falls due after the plan is drawn
     partners: dict[int, int] = field(default_factory=dict)  # organisation id: the partner representing it
     items: list[Item] = field(default_factory=list)
 
@@ -190,6 +191,7 @@ class LoadGenerator:
         return _Partnership(
             partnership=partnership,
             version_id=version.pk,
+            timings=version.vocabularies["timings"],
             organisations=organisations,
             coordinator=coordinator.pk,
             responders=[user.pk for user in users[1:4]],
@@ -293,11 +295,7 @@ class LoadGenerator:
         }
 
     def _table(self, model, columns: str) -> _Table:
-        return _Table(model, [self._attname(model, name) for name in columns.split()], _next_id(model))
-
-    @staticmethod
-    def _attname(model, name: str) -> str:
-        return model._meta.get_field(name).name
+        return _Table(model, columns.split(), _next_id(model))
 
     def _incident(self, p: _Partnership, occurred_at, year: int, sequence: int, *, large: bool) -> None:
         r, t = self.random, self.tables
@@ -414,7 +412,7 @@ class LoadGenerator:
                 item.guidance,
                 item.essential,
                 owners.get(item.owner_kind),
-                drawn_at + timedelta(hours=self._hours(p, item)),
+                drawn_at + timedelta(hours=p.timings[item.timing]["hours"]),
             )
             for item in items
         ]
@@ -494,9 +492,6 @@ class LoadGenerator:
                     decided_at + timedelta(days=n),
                     responder,
                 )
-
-    def _hours(self, p: _Partnership, item: Item) -> int:
-        return {"immediately": 2, "within_24_hours": 24, "within_1_week": 168}.get(item.timing, 672)
 
     def _action_status(self, status, due_at):
         r = self.random
