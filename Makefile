@@ -9,7 +9,7 @@ STATIC_BUILD := build/static
 VENDOR := $(STATIC_BUILD)/vendor
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run dev test test-sqlite test-postgres lint assets install install-dev worker clean
+.PHONY: run dev test test-sqlite test-postgres bench lint assets install install-dev worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -22,6 +22,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -58,7 +62,9 @@ dev: install-dev assets
 	SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
 worker: install
-	SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker
+	@if [ "$${SVTOOLKIT_TASK_QUEUE:-database}" = redis ]; then \
+	  SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) rqworker default --job-class django_tasks_rq.Job; \
+	else SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker; fi
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
 test: install-dev assets
@@ -73,6 +79,11 @@ test-sqlite:
 test-postgres:
 	@echo "== Test suite on PostgreSQL ($$TEST_DATABASE_URL) =="
 	DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup
+
+# Benchmarks: never part of `make test`. SQLite under var/bench/ unless DATABASE_URL is set; bigger runs with
+# BENCH_INCIDENTS=1000000 and the other BENCH_ variables in docs/performance.md.
+bench: $(VENV)/.installed-bench assets
+	$(BIN)/python bench/run.py
 
 lint: install-dev
 	$(BIN)/ruff check src tests

@@ -84,7 +84,8 @@ def visible_incidents(user, partnership):
     role = role_in(user, partnership)
     if role is None:
         return Incident.objects.none()
-    shared = IncidentShare.objects.filter(partnership=partnership).values("incident_id")
+    # Read the few shared ids first: an OR with a subquery would stop the database using its indexes.
+    shared = list(IncidentShare.objects.filter(partnership=partnership).values_list("incident_id", flat=True))
     incidents = Incident.objects.filter(Q(partnership=partnership) | Q(pk__in=shared))
     if role == Role.PARTNER:
         organisation_id = memberships_of(user)[partnership.pk].organisation_id

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "svtoolkit.reports",
     "svtoolkit.search",
     "svtoolkit.api",
+    "svtoolkit.bench",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -142,16 +143,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS = {
-    "default": {
-        "BACKEND": (
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if MODE == "test"
-            else "django_tasks_db.DatabaseBackend"
-        ),
-        "QUEUES": ["default"],
-    }
-}
+# Background tasks: rows in the database run by `svtoolkit db_worker` (one machine), or, for more than one
+# machine, an RQ queue in Redis run by `svtoolkit rqworker` on as many machines as needed.
+TASK_QUEUE = env.str("SVTOOLKIT_TASK_QUEUE", default="database")
+if TASK_QUEUE not in {"database", "redis"}:
+    raise environ.ImproperlyConfigured(f"SVTOOLKIT_TASK_QUEUE must be database or redis, not {TASK_QUEUE!r}")
+if TASK_QUEUE == "redis" and not REDIS_URL:
+    raise environ.ImproperlyConfigured("SVTOOLKIT_TASK_QUEUE=redis needs REDIS_URL.")
+if MODE == "test" and TASK_QUEUE == "database":
+    TASK_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+elif TASK_QUEUE == "redis":
+    TASK_BACKEND = "django_tasks_rq.RQBackend"
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+else:
+    TASK_BACKEND = "django_tasks_db.DatabaseBackend"
+TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -176,8 +176,14 @@ def test_incident_page_queries_do_not_grow_with_the_incident(client_for, inciden
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert len(large) == len(small)
-    assert len(large) <= 30
-    assert len(response.context["overdue"]) == 20
+    assert len(large) <= 20
+    overdue, due_soon = response.context["overdue"], response.context["due_soon"]
+    assert len(overdue) == 20 and all(action.due_at < timezone.now() for action in overdue)
+    # The first 20 of the 30 due in an hour: the action due in four hours is not among them.
+    assert len(due_soon) == 20 and all(action.due_at >= timezone.now() for action in due_soon)
+    assert [a.due_at for a in overdue] == sorted(a.due_at for a in overdue)
+    assert [a.due_at for a in due_soon] == sorted(a.due_at for a in due_soon)
+    assert "Review CCTV of the bus stop" not in [a.title for a in due_soon]
 
 
 def test_live_refresh_returns_only_the_live_part(client_for, incident_and_action):
@@ -296,3 +302,80 @@ def test_malformed_ids_in_query_strings_are_not_found(client_for, incident_and_a
         == 404
     )
     assert client.get(reverse("incidents:record"), {"exercise": "1 OR 1=1"}).status_code == 404
+
+
+def test_incident_list_pages_newest_first_and_back(
+    client_for, demo, demo_users, django_assert_max_num_queries
+):
+    started = timezone.now() - timedelta(days=200)
+    Incident.objects.bulk_create(
+        Incident(
+            partnership=demo,
+            reference=f"NB-2026-{number:04d}",
+            year=2026,
+            sequence=number,
+            title=f"Incident number {number}",
+            # Pairs share a time, so the id must break the tie for no incident to be skipped or repeated.
+            occurred_at=started + timedelta(hours=number // 2),
+            notified_at=started + timedelta(hours=number // 2),
+            notification_source="police",
+            summary="Generated for the list.",
+            status="closed" if number % 3 else "responding",
+        )
+        for number in range(1, 121)
+    )
+    client = client_for("viewer")
+    seen, url, pages = [], reverse("incidents:list"), 0
+    while url:
+        with django_assert_max_num_queries(12):
+            response = client.get(url)
+        page = response.context["page"]
+        seen += [incident.title for incident in page.items]
+        pages += 1
+        url = f"{reverse('incidents:list')}?older_than={page.older}" if page.older else None
+    expected = [i.title for i in Incident.objects.filter(partnership=demo).order_by("-occurred_at", "-id")]
+    assert seen == expected and pages == 3
+    newer = client.get(f"{reverse('incidents:list')}?newer_than={page.newer}").context["page"]
+    assert [i.title for i in newer.items] == expected[50:100]
+    assert (
+        'href="?newer_than='
+        in client.get(f"{reverse('incidents:list')}?older_than={page.newer}").content.decode()
+    )
+
+
+def test_incident_list_filter_is_kept_across_pages_and_a_bad_cursor_gives_the_first_page(client_for, demo):
+    for number in range(1, 56):
+        Incident.objects.create(
+            partnership=demo,
+            reference=f"NB-2026-{number:04d}",
+            year=2026,
+            sequence=number,
+            title=f"Incident number {number}",
+            occurred_at=timezone.now() - timedelta(days=number),
+            notified_at=timezone.now() - timedelta(days=number),
+            notification_source="police",
+            summary="Generated for the list.",
+            status="responding",
+        )
+    client = client_for("responder")
+    content = client.get(reverse("incidents:list"), {"status": "responding"}).content.decode()
+    assert "?status=responding&amp;older_than=" in content
+    for bad in ["x", "1-2-3", "99999999999999999999999999-1", ""]:
+        response = client.get(reverse("incidents:list"), {"older_than": bad, "newer_than": bad})
+        assert response.status_code == 200
+        assert response.context["page"].items[0].title == "Incident number 1"
+
+
+def test_incident_list_counts_open_and_overdue_actions(client_for, incident_and_action, demo_users):
+    incident, action = incident_and_action
+    services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Overdue one",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    listed = client_for("responder").get(reverse("incidents:list")).context["page"].items
+    assert [(i.open_actions, i.overdue_actions) for i in listed] == [(2, 1)]

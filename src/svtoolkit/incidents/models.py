@@ -65,7 +65,11 @@ class Incident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["partnership", "year", "sequence"], name="incident_number_unique")
         ]
-        indexes = [models.Index(fields=["partnership", "status", "-occurred_at"], name="incident_list")]
+        indexes = [
+            models.Index(fields=["partnership", "status", "-occurred_at"], name="incident_list"),
+            # The incident list, a page at a time, newest first (keyset pagination).
+            models.Index(fields=["partnership", "-occurred_at", "-id"], name="incident_newest"),
+        ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
@@ -254,6 +258,7 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["incident", "-at", "-id"]
         verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["incident", "-at", "-id"], name="timeline_newest")]
 
     def __str__(self):
         return self.text[:80]

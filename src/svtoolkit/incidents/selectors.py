@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.core.pagination import newest_first_page
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -26,19 +28,36 @@ from svtoolkit.playbooks.selectors import published_version
 DUE_SOON = timedelta(hours=24)
 
 
-def incidents_for(user, partnership, *, status: str = "") -> QuerySet[Incident]:
-    """The incidents this person may see in their current partnership, with their open and overdue counts."""
+INCIDENTS_PER_PAGE = 50
+
+
+def count_actions(incidents: list[Incident]) -> list[Incident]:
+    """Give each incident its open and overdue action counts, in one query for the whole list."""
     now = timezone.now()
-    open_actions = Q(actions__status__in=OPEN_ACTION_STATUSES)
-    incidents = (
-        access.visible_incidents(user, partnership)
-        .select_related("partnership")
-        .annotate(
-            open_actions=Count("actions", filter=open_actions, distinct=True),
-            overdue_actions=Count("actions", filter=open_actions & Q(actions__due_at__lt=now), distinct=True),
-        )
+    rows = (
+        PlanAction.objects.filter(incident__in=incidents, status__in=OPEN_ACTION_STATUSES)
+        .values("incident_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by()
     )
-    return incidents.filter(status=status) if status else incidents
+    counts = {row["incident_id"]: row for row in rows}
+    for incident in incidents:
+        found = counts.get(incident.pk, {})
+        incident.open_actions = found.get("open", 0)
+        incident.overdue_actions = found.get("overdue", 0)
+    return incidents
+
+
+def incident_list(user, partnership, *, status: str = "", older_than: str = "", newer_than: str = ""):
+    """One page of the incidents this person may see, newest first, with their open and overdue counts."""
+    incidents = access.visible_incidents(user, partnership)
+    if status:
+        incidents = incidents.filter(status=status)
+    page = newest_first_page(
+        incidents, field="occurred_at", size=INCIDENTS_PER_PAGE, older_than=older_than, newer_than=newer_than
+    )
+    count_actions(page.items)
+    return page
 
 
 def incident_for(user, partnership, incident_id) -> Incident:
@@ -96,6 +115,22 @@ def _actions(incident) -> QuerySet[PlanAction]:
     return incident.actions.select_related("owner_organisation", "owner")
 
 
+def _overdue_and_due_soon(open_actions, now, shown=20) -> dict:
+    """The first overdue open actions and the first due in the next day, earliest first, in one query."""
+    is_overdue = ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField())
+    rows = (
+        open_actions.filter(due_at__lt=now + DUE_SOON)
+        .annotate(place=Window(RowNumber(), partition_by=[is_overdue], order_by=[F("due_at"), F("id")]))
+        .filter(place__lte=shown)
+        .order_by("due_at", "id")
+    )
+    actions = list(rows)
+    return {
+        "overdue": [action for action in actions if action.due_at < now],
+        "due_soon": [action for action in actions if action.due_at >= now],
+    }
+
+
 def incident_page(incident, *, user, partnership) -> dict:
     """Everything the live incident page shows, in a fixed number of queries whatever the incident's size."""
     now = timezone.now()
@@ -117,10 +152,7 @@ def incident_page(incident, *, user, partnership) -> dict:
             Participation.objects.filter(incident=incident).select_related("organisation", "contact")
         ),
         "progress": plan_progress(incident),
-        "overdue": list(open_actions.filter(due_at__lt=now).order_by("due_at")[:20]),
-        "due_soon": list(
-            open_actions.filter(due_at__gte=now, due_at__lt=now + DUE_SOON).order_by("due_at")[:20]
-        ),
+        **_overdue_and_due_soon(open_actions, now),
         "my_actions": (
             list(_actions(incident).filter(owner_organisation_id=partner_organisation).order_by("due_at"))
             if partner_organisation
@@ -207,13 +239,13 @@ def participation_of(incident, organisation_id) -> Participation | None:
 
 def incidents_home_section(*, user, partnership) -> dict | None:
     """Home page: open incidents this person may see, and the open actions they or their organisation own."""
-    visible = incidents_for(user, partnership).exclude(status="closed")
+    visible = access.visible_incidents(user, partnership).exclude(status="closed")
     organisation = access.partner_organisation_id(user, partnership)
     mine = PlanAction.objects.filter(
         incident__in=access.visible_incidents(user, partnership), status__in=OPEN_ACTION_STATUSES
     ).filter(Q(owner=user) | (Q(owner_organisation_id=organisation) if organisation else Q(pk__in=[])))
     return {
-        "open_incidents": list(visible.order_by("-occurred_at")[:10]),
+        "open_incidents": count_actions(list(visible.order_by("-occurred_at", "-id")[:10])),
         "my_actions": list(mine.select_related("incident").order_by("due_at")[:10]),
         "now": timezone.now(),
     }

@@ -1,5 +1,7 @@
 """Incident pages. Thin: incidents are found through the access rules; every change goes through services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -45,7 +47,14 @@ def incidents(request):
         request,
         "incidents/list.html",
         {
-            "incidents": selectors.incidents_for(request.user, request.partnership, status=status),
+            "page": selectors.incident_list(
+                request.user,
+                request.partnership,
+                status=status,
+                older_than=request.GET.get("older_than", ""),
+                newer_than=request.GET.get("newer_than", ""),
+            ),
+            "query": urlencode({"status": status}) if status else "",
             "status": status,
             "statuses": IncidentStatus.choices,
             "can_record": access.can_record_incident(request.user, request.partnership),

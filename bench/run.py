@@ -1,0 +1,401 @@
+"""`make bench`: build a database of generated data, serve it with gunicorn and print a table of figures.
+
+Settings come from the environment (see docs/performance.md):
+  DATABASE_URL       the database (default: SQLite at var/bench/svtoolkit.sqlite3)
+  REDIS_URL          cache and sessions in Redis, as in a scale-out deployment (default: none)
+  BENCH_INCIDENTS    incidents the database should hold (default 2000; generated if fewer)
+  BENCH_REQUESTS     requests per page scenario (default 40)
+  BENCH_USERS, BENCH_SPAWN_RATE, BENCH_DURATION   the mixed load (default 100 users, 20/s, 30s); BENCH_USERS=0
+                     skips it
+  BENCH_WORKERS, BENCH_THREADS   gunicorn's processes and threads each (default 3 and 4)
+  BENCH_PORT         the server's port (default: any free one)
+Every page figure is measured twice: by the server (a middleware in svtoolkit.bench.settings reports its time
+and query count in headers) and by this client. Nothing passes or fails: the figures are for people to read.
+"""
+
+import csv
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+os.environ.setdefault("SVTOOLKIT_ENV", "demo")
+os.environ.setdefault("SVTOOLKIT_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "svtoolkit.bench.settings"
+# A load run lasts longer than the default half hour of idleness allows no harm, but keep sessions alive.
+os.environ.setdefault("SVTOOLKIT_SESSION_IDLE_SECONDS", "7200")
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+
+from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator  # noqa: E402
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, PlanAction  # noqa: E402
+from svtoolkit.partnerships.models import Partnership  # noqa: E402
+
+INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "2000"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+USERS = int(os.environ.get("BENCH_USERS", "100"))
+SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
+DURATION = os.environ.get("BENCH_DURATION", "30s")
+WORKERS = os.environ.get("BENCH_WORKERS", "3")
+THREADS = os.environ.get("BENCH_THREADS", "4")
+PASSWORD = LoadGenerator.DEFAULT_PASSWORD
+NOT_BUILT = "not available (not built)"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# --- The database ---------------------------------------------------------------------------------------
+
+
+def prepare_database() -> float | None:
+    """Migrate and top the generated data up to BENCH_INCIDENTS; the seconds generation took, if it ran."""
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    have = Incident.objects.filter(partnership__slug__startswith="load-").count()
+    if have >= INCIDENTS:
+        log(f"The database already holds {have:,} generated incidents.")
+        return None
+    log(f"Generating {INCIDENTS - have:,} incidents ({connection.vendor})...")
+    started = time.monotonic()
+    call_command("generate_load_data", incidents=INCIDENTS - have, large_incidents=0 if have else 1)
+    return time.monotonic() - started
+
+
+def load_targets() -> dict:
+    """Whom the load signs in as, and which incidents and actions it reads and changes."""
+    partnerships = list(Partnership.objects.filter(slug__startswith="load-").order_by("pk")[:10])
+    accounts, incidents = [], []
+    for partnership in partnerships:
+        index = partnership.slug.removeprefix("load-")
+        accounts += [
+            f"{name}.{index}@load.example.org" for name in ("coordinator", "responder1", "responder2")
+        ]
+        # Incidents being responded to, or, in a database too small to have any, the most recent.
+        responding = Incident.objects.filter(partnership=partnership).exclude(playbook_version=None)
+        if responding.filter(status=IncidentStatus.RESPONDING).exists():
+            responding = responding.filter(status=IncidentStatus.RESPONDING)
+        for incident in responding.order_by("-occurred_at")[:20]:
+            actions = list(
+                PlanAction.objects.filter(incident=incident, status__in=OPEN_ACTION_STATUSES)
+                .order_by("id")
+                .values("id", "owner_organisation_id")[:10]
+            )
+            if actions:
+                incidents.append({"id": incident.pk, "partnership": partnership.slug, "actions": actions})
+    return {"accounts": accounts, "password": PASSWORD, "incidents": incidents}
+
+
+# --- The server -----------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    command = [
+        str(BIN / "gunicorn"),
+        "svtoolkit.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={WORKERS}",
+        "--worker-class=gthread",
+        f"--threads={THREADS}",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(
+        command, env=os.environ.copy(), stdout=log_path.open("w"), stderr=subprocess.STDOUT
+    )
+    for _ in range(200):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz/", timeout=1).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"gunicorn did not start; see {log_path}")
+
+
+def sign_in(base: str, email: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(base + reverse("accounts:login"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        base + reverse("accounts:login"),
+        {"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD},
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"Could not sign in as {email} ({response.status_code}).")
+    return session
+
+
+def csrf_token(session: requests.Session) -> str:
+    return session.cookies["csrftoken"]
+
+
+# --- Page scenarios -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    name: str
+    budget: str = ""
+    client_ms: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    errors: int = 0
+    note: str = ""
+
+    def add(self, responses: list[requests.Response], elapsed_ms: float) -> None:
+        self.client_ms.append(elapsed_ms)
+        self.server_ms.append(sum(float(r.headers["Server-Timing"].split("dur=")[1]) for r in responses))
+        self.queries.append(sum(int(r.headers["X-Query-Count"]) for r in responses))
+        self.errors += sum(r.status_code >= 400 for r in responses)
+
+    def row(self, bare: "Figures | None") -> dict:
+        if self.note:
+            return {"scenario": self.name, "note": self.note, "budget": self.budget}
+        server_p95 = percentile(self.server_ms, 0.95)
+        return {
+            "scenario": self.name,
+            "requests": len(self.server_ms),
+            "server_p50_ms": round(percentile(self.server_ms, 0.5), 1),
+            "server_p95_ms": round(server_p95, 1),
+            "client_p50_ms": round(percentile(self.client_ms, 0.5), 1),
+            "client_p95_ms": round(percentile(self.client_ms, 0.95), 1),
+            "queries": max(self.queries),
+            "x_bare_p95": round(server_p95 / percentile(bare.server_ms, 0.95), 1) if bare else None,
+            "errors": self.errors,
+            "budget": self.budget,
+        }
+
+
+def url_or_none(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def measure_pages(session, base, pages: list[tuple[str, str | None, str]]) -> list[Figures]:
+    """Request each page in turn, round after round, so a busy moment on the machine falls on all alike."""
+    figures = []
+    for name, url, budget in pages:
+        figures.append(Figures(name, budget, note="" if url else NOT_BUILT))
+        if url:
+            session.get(base + url)  # warm the caches a real server would have warm
+    for _ in range(REQUESTS):
+        for (_, url, _), figure in zip(pages, figures, strict=True):
+            if url:
+                started = time.perf_counter()
+                response = session.get(base + url)
+                figure.add([response], (time.perf_counter() - started) * 1000)
+    return figures
+
+
+def measure_recording(session, base) -> Figures:
+    """Record an incident through its form, then draw its plan: what a responder does first."""
+    figures = Figures("Record an incident and draw its plan", "≤ 100 ms")
+    for n in range(REQUESTS):
+        started = time.perf_counter()
+        recorded = session.post(
+            base + reverse("incidents:record"),
+            {
+                "csrfmiddlewaretoken": csrf_token(session),
+                "title": f"Benchmark stabbing {n}",
+                "incident_types": ["knife"],
+                "occurred_at": "2026-11-24T21:10",
+                "notified_at": "2026-11-24T21:40",
+                "notification_source": "police",
+                "summary": "One man stabbed outside the station.",
+                "scene_description": "Station forecourt",
+                "scene_area": "Central",
+            },
+            allow_redirects=False,
+        )
+        incident_id = int(recorded.headers["Location"].rstrip("/").split("/")[-1])
+        drawn = session.post(
+            base + reverse("incidents:draw_plan", args=[incident_id]),
+            {"csrfmiddlewaretoken": csrf_token(session)},
+            allow_redirects=False,
+        )
+        figures.add([recorded, drawn], (time.perf_counter() - started) * 1000)
+    return figures
+
+
+# --- The mixed load -------------------------------------------------------------------------------------
+
+
+def mixed_load(base: str, targets: dict, workdir: Path) -> dict:
+    targets_file = workdir / "targets.json"
+    targets_file.write_text(json.dumps(targets))
+    prefix = workdir / "locust"
+    command = [
+        str(BIN / "locust"),
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        base,
+        "-u",
+        str(USERS),
+        "-r",
+        SPAWN_RATE,
+        "-t",
+        DURATION,
+        "--reset-stats",
+        "--only-summary",
+        "--csv",
+        str(prefix),
+        "--loglevel",
+        "WARNING",
+    ]
+    log(f"Mixed load: {USERS} users for {DURATION}...")
+    with (workdir / "locust.log").open("w") as output:
+        subprocess.run(
+            command,
+            env={**os.environ, "BENCH_TARGETS": str(targets_file)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
+    total = rows["Aggregated"]
+    writes = [row for name, row in rows.items() if name.startswith("write:")]
+    return {
+        "users": USERS,
+        "duration": DURATION,
+        "requests": int(total["Request Count"]),
+        "writes": sum(int(row["Request Count"]) for row in writes),
+        "rps": round(float(total["Requests/s"]), 1),
+        "p50_ms": float(total["50%"]),
+        "p95_ms": float(total["95%"]),
+        "p99_ms": float(total["99%"]),
+        "errors": int(total["Failure Count"]),
+    }
+
+
+# --- The table ------------------------------------------------------------------------------------------
+
+
+def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
+    print()
+    print(
+        f"svtoolkit benchmarks: {context['incidents']:,} incidents on {context['database']}, "
+        f"{'Redis' if context['redis'] else 'no Redis'}, gunicorn {WORKERS} workers x {THREADS} threads, "
+        f"{os.cpu_count()} CPUs"
+    )
+    if context["generation_s"] is not None:
+        print(f"Data generated in {context['generation_s']:.0f} s")
+    header = (
+        f"{'Scenario':<48} {'n':>4} {'srv p50':>8} {'srv p95':>8} {'cli p50':>8} {'cli p95':>8} "
+        f"{'queries':>7} {'x bare':>7} {'errors':>6}  budget"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        if "note" in row:
+            print(f"{row['scenario']:<48} {row['note']:<70}  {row['budget']}")
+            continue
+        ratio = "" if row["x_bare_p95"] is None else f"{row['x_bare_p95']:.1f}"
+        print(
+            f"{row['scenario']:<48} {row['requests']:>4} "
+            f"{row['server_p50_ms']:>8.1f} {row['server_p95_ms']:>8.1f} "
+            f"{row['client_p50_ms']:>8.1f} {row['client_p95_ms']:>8.1f} {row['queries']:>7} {ratio:>7} "
+            f"{row['errors']:>6}  {row['budget']}"
+        )
+    print(
+        "Times in milliseconds; srv = measured in the server, cli = by the client; queries = the most seen."
+    )
+    if load:
+        print()
+        print(
+            f"Mixed load (80 % reads, 20 % writes), {load['users']} users for {load['duration']}: "
+            f"{load['rps']} requests/s, p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, "
+            f"p99 {load['p99_ms']:.0f} ms, {load['errors']} errors "
+            f"({load['requests']:,} requests, {load['writes']:,} writes)   "
+            "budget: ≥ 250 requests/s, p95 ≤ 250 ms, no errors"
+        )
+
+
+def main() -> None:
+    generation_s = prepare_database()
+    large = Incident.objects.filter(title__startswith=LARGE_TITLE).order_by("pk").first()
+    first = Partnership.objects.filter(slug__startswith="load-").order_by("pk").first()
+    targets = load_targets()
+    incidents = Incident.objects.count()
+    workdir = Path(tempfile.mkdtemp(prefix="svtoolkit-bench-"))
+    port = int(os.environ.get("BENCH_PORT") or free_port())
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(port, workdir / "gunicorn.log")
+    try:
+        session = sign_in(base, f"coordinator.{first.slug.removeprefix('load-')}@load.example.org")
+        log("Measuring pages...")
+        sitrep = url_or_none("reports:incident_sitrep", incident_id=large.pk)
+        search = url_or_none("search:results")
+        figures = measure_pages(
+            session,
+            base,
+            [
+                ("Bare Django page (the yardstick)", reverse("bench_bare"), ""),
+                ("Empty page in the site's layout", reverse("bench_layout"), ""),
+                (
+                    f"Incident page ({large.actions.count()} actions, {large.timeline.count()} entries)",
+                    reverse("incidents:incident", args=[large.pk]),
+                    "p95 ≤ 3 x bare, ≤ 20 queries",
+                ),
+                ("Incident list (first page)", reverse("incidents:list"), ""),
+                ("Dashboard", url_or_none("reports:dashboard"), "p95 ≤ 300 ms at 1 M"),
+                ("Search (knife)", search and search + "?q=knife", "p95 ≤ 300 ms at 1 M"),
+                ("Sitrep PDF", sitrep, "≤ 2 s"),
+            ],
+        )
+        figures.insert(-1, measure_recording(session, base))
+        bare = figures[0]
+        rows = [f.row(bare if f is not bare and not f.note else None) for f in figures]
+        load = mixed_load(base, targets, workdir) if USERS else None
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    context = {
+        "incidents": incidents,
+        "database": connection.vendor,
+        "redis": bool(settings.REDIS_URL),
+        "generation_s": generation_s,
+        "workers": WORKERS,
+        "threads": THREADS,
+        "cpus": os.cpu_count(),
+    }
+    print_table(rows, load, context)
+    results = Path(settings.VAR_DIR) / "bench-results.json"
+    results.write_text(json.dumps({"context": context, "pages": rows, "mixed_load": load}, indent=2))
+    log(f"Figures also written to {results}")
+
+
+if __name__ == "__main__":
+    main()

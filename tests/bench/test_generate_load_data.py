@@ -1,0 +1,79 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from svtoolkit.accounts.models import Membership, User
+from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
+from svtoolkit.partnerships.models import Partnership
+from tests.conftest import MODEL_BACKEND
+
+
+def _generate(incidents=40, partnerships=2):
+    call_command("generate_load_data", incidents=incidents, partnerships=partnerships, quiet=True)
+
+
+def test_generated_incidents_are_spread_and_consistent(db):
+    _generate()
+    partnerships = Partnership.objects.filter(slug__startswith="load-")
+    assert partnerships.count() == 2
+    assert all(p.incidents.count() == 20 for p in partnerships)
+    assert Incident.objects.values("year").distinct().count() > 1
+    for incident in Incident.objects.exclude(playbook_version=None):
+        actions = PlanAction.objects.filter(incident=incident)
+        assert actions.exists()
+        # Drawn from the incident's own partnership's published checklist, each item once.
+        assert not actions.exclude(item=None).exclude(item__version=incident.playbook_version).exists()
+        assert (
+            actions.exclude(item=None).values("item").distinct().count() == actions.exclude(item=None).count()
+        )
+        assert (
+            not actions.exclude(owner_organisation=None)
+            .exclude(owner_organisation__partnership=incident.partnership)
+            .exists()
+        )
+        assert incident.reference.startswith(incident.partnership.reference_prefix)
+    large = Incident.objects.get(title__startswith=LARGE_TITLE)
+    assert large.actions.count() == 100 and large.timeline.count() == 500
+
+
+def test_generated_incident_page_is_seen_only_by_its_partnerships_members(db, client):
+    _generate()
+    first, second = Partnership.objects.filter(slug__startswith="load-").order_by("pk")
+    incident = first.incidents.exclude(playbook_version=None).first()
+    url = reverse("incidents:incident", args=[incident.pk])
+    member = Membership.objects.get(partnership=first, role="viewer").user
+    client.force_login(member, backend=MODEL_BACKEND)
+    response = client.get(url)
+    assert response.status_code == 200 and incident.title in response.content.decode()
+    outsider = Membership.objects.get(partnership=second, role="coordinator").user
+    client.force_login(outsider, backend=MODEL_BACKEND)
+    assert client.get(url).status_code == 404
+
+
+def test_generated_members_sign_in_with_the_bench_password_and_work_on(db, client):
+    _generate(incidents=5, partnerships=1)
+    coordinator = User.objects.get(email__startswith="coordinator.")
+    response = client.post(
+        reverse("accounts:login"), {"username": coordinator.email, "password": LoadGenerator.DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302 and client.get(reverse("incidents:list")).status_code == 200
+    # Ids continue after the generated rows: new work is saved as usual.
+    incident = Incident.objects.exclude(playbook_version=None).first()
+    entry = services.add_update(incident=incident, by=coordinator, text="After the generator.")
+    assert entry.pk > TimelineEntry.objects.exclude(pk=entry.pk).order_by("-pk").first().pk
+
+
+def test_a_second_run_adds_partnerships(db):
+    _generate(incidents=4, partnerships=1)
+    _generate(incidents=4, partnerships=1)
+    assert Partnership.objects.filter(slug__startswith="load-").count() == 2
+    assert Incident.objects.count() == 8
+
+
+def test_the_generator_refuses_a_production_database(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        _generate(incidents=1, partnerships=1)
+    assert not Partnership.objects.filter(slug__startswith="load-").exists()
