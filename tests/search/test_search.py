@@ -4,6 +4,7 @@ organisation does not take part in, or a person affected (whoever they are)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -133,14 +134,16 @@ def test_the_number_of_queries_does_not_grow_with_the_results(
 ):
     client = client_for("coordinator")
     record(demo, demo_users["responder"], "Market stabbing")
-    with django_assert_max_num_queries(14):
+    # On PostgreSQL each of the four groups runs under its own time limit (savepoint, SET, release).
+    limit = 14 + (4 * 3 if connection.vendor == "postgresql" else 0)
+    with django_assert_max_num_queries(limit):
         few = client.get(reverse("search:results"), {"q": "market"})
     for number in range(12):
         incident = record(demo, demo_users["responder"], f"Market fight {number}")
         services.record_decision(
             incident=incident, by=demo_users["responder"], what="Market closed", why="Safety"
         )
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(limit):
         many = client.get(reverse("search:results"), {"q": "market"})
     assert len(few.context["results"].incidents.results) == 1
     assert len(many.context["results"].incidents.results) == 13

@@ -11,7 +11,7 @@ databases (SQLite in development) find records containing every word.
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from svtoolkit import access
@@ -28,6 +28,7 @@ class Group:
     name: str
     results: list = field(default_factory=list)
     more: bool = False  # there were more matches than PER_GROUP
+    too_broad: bool = False  # so many matched that ranking them took too long: more words are needed
 
 
 @dataclass
@@ -69,8 +70,22 @@ def _matching(
     return queryset.filter(every_word | also).order_by(*order)
 
 
+# A word found in hundreds of thousands of records (one in a checklist item's title, say) would keep a server
+# thread ranking them for a minute; PostgreSQL stops such a search and the person is asked to add a word.
+GROUP_TIME_LIMIT_MS = 1500
+
+
 def _group(name: str, queryset: QuerySet) -> Group:
-    found = list(queryset[: PER_GROUP + 1])
+    if connection.vendor != "postgresql":
+        found = list(queryset[: PER_GROUP + 1])
+        return Group(name, found[:PER_GROUP], more=len(found) > PER_GROUP)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {GROUP_TIME_LIMIT_MS}")
+            found = list(queryset[: PER_GROUP + 1])
+    except OperationalError:
+        return Group(name, too_broad=True)
     return Group(name, found[:PER_GROUP], more=len(found) > PER_GROUP)
 
 
