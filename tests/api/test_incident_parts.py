@@ -342,3 +342,90 @@ def test_a_refusal_says_so_plainly_and_keeps_the_rule_for_the_audit_log(api_as, 
     assert AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED).detail == {
         "reason": "can_work_incident"
     }
+
+
+def meeting_request(incident, demo_users, **changes):
+    return {
+        "kind": "critical_incident",
+        "starts_at": (timezone.now() + timedelta(hours=2)).isoformat(),
+        "duration_minutes": 60,
+        "place": "Committee room 2",
+        "chair": demo_users["responder"].pk,
+        "organisations": [p.organisation_id for p in incident.participations.all()],
+        "agenda": "1. What we know",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("coordinator", 201), ("responder", 201), ("police", 403), ("viewer", 403), ("health", 403)],
+)
+def test_who_may_schedule_a_meeting(api_as, incident, demo_users, role, status):
+    response = api_as(role).post(
+        url(incident, "meetings"), meeting_request(incident, demo_users), format="json"
+    )
+    assert response.status_code == status
+    assert incident.meetings.exists() == (status == 201)
+    if status == 201:
+        assert response.json()["agenda"] == "1. What we know"
+        assert incident.timeline.filter(text__startswith="Critical-incident meeting scheduled").exists()
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"place": "", "online_link": ""}, "place"),
+        ({"duration_minutes": 5}, "duration_minutes"),
+        ({"organisations": []}, "organisations"),
+        ({"organisations": [999999]}, "organisations"),
+        ({"chair": 999999}, "chair"),
+    ],
+)
+def test_a_bad_meeting_is_a_400_and_schedules_nothing(api_as, incident, demo_users, changes, field):
+    response = api_as("responder").post(
+        url(incident, "meetings"), meeting_request(incident, demo_users, **changes), format="json"
+    )
+    assert response.status_code == 400 and field in response.json()
+    assert not incident.meetings.exists()
+
+
+def message_request(incident, **changes):
+    return {
+        "kind": "press",
+        "title": "Statement on the stabbing",
+        "body": "Partners are supporting the school community.",
+        "audience": "Press and public",
+        "channel": "Council website",
+        "planned_for": (timezone.now() + timedelta(hours=1)).isoformat(),
+        "approvers": [p.organisation_id for p in incident.participations.all()],
+        **changes,
+    }
+
+
+def test_the_response_team_drafts_a_message_and_partners_may_not(api_as, incident):
+    assert (
+        api_as("police").post(url(incident, "messages"), message_request(incident), format="json").status_code
+        == 403
+    )
+    response = api_as("responder").post(url(incident, "messages"), message_request(incident), format="json")
+    assert response.status_code == 201 and response.json()["status"] == "draft"
+    assert incident.messages.get().sign_offs.count() == 1
+
+
+def test_a_message_approver_must_take_part(api_as, incident, demo):
+    outsider = demo.organisations.get(kind="health_hospital")
+    response = api_as("responder").post(
+        url(incident, "messages"), message_request(incident, approvers=[outsider.pk]), format="json"
+    )
+    assert response.status_code == 400 and "must take part" in response.json()["approvers"][0]
+    assert not incident.messages.exists()
+
+
+def test_handing_over_an_action_through_the_api_needs_a_note(api_as, incident, action):
+    response = api_as("responder").patch(
+        url(incident, "actions", action),
+        {"status": "handed_over", "revision": action.revision},
+        format="json",
+    )
+    assert response.status_code == 400 and "note" in response.json()

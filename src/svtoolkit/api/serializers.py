@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.communications.models import Message
+from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.incidents.models import (
     ActionStatus,
     Decision,
@@ -21,7 +21,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
 )
 from svtoolkit.incidents.selectors import incident_types
-from svtoolkit.meetings.models import Meeting
+from svtoolkit.meetings.models import Meeting, MeetingKind
 from svtoolkit.partnerships.models import (
     Contact,
     IncidentRole,
@@ -268,6 +268,8 @@ class ActionUpdateSerializer(serializers.Serializer):
         reason = data.get("not_needed_reason", action.not_needed_reason)
         if status == ActionStatus.NOT_NEEDED and not reason.strip():
             raise serializers.ValidationError({"not_needed_reason": ["Say why the action is not needed."]})
+        if status == ActionStatus.HANDED_OVER and not data.get("note", "").strip():
+            raise serializers.ValidationError({"note": ["Say who the action was handed over to."]})
         return data
 
 
@@ -337,6 +339,37 @@ class MeetingSerializer(serializers.ModelSerializer):
             "series",
         ]
         read_only_fields = fields
+
+
+class MeetingScheduleSerializer(serializers.Serializer):
+    """A meeting to schedule: the invitations go to the organisations named, as from the web page."""
+
+    kind = serializers.ChoiceField(choices=MeetingKind.choices)
+    starts_at = When()
+    duration_minutes = serializers.IntegerField(min_value=15, max_value=480, default=60)
+    place = text(200, required=False)
+    online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
+    chair = MemberField()
+    organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
+    agenda = text(message="Enter the agenda.")
+
+    def validate(self, data):
+        if not data["place"].strip() and not data["online_link"].strip():
+            raise serializers.ValidationError({"place": ["Give a place or an online link."]})
+        return data
+
+
+class MessageDraftSerializer(serializers.Serializer):
+    """A message to draft; the approvers must be organisations taking part in the incident."""
+
+    kind = serializers.ChoiceField(choices=MessageKind.choices)
+    title = text(200, message="Enter a title.")
+    body = text(message="Enter the text.")
+    audience = text(200, message="Enter the audience.")
+    channel = text(200, message="Enter the channel.")
+    planned_for = When()
+    names_or_images = serializers.BooleanField(default=False)
+    approvers = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
 
 
 class MessageSerializer(serializers.ModelSerializer):

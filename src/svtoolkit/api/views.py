@@ -32,7 +32,9 @@ from svtoolkit.api.serializers import (
     IncidentCreateSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
+    MeetingScheduleSerializer,
     MeetingSerializer,
+    MessageDraftSerializer,
     MessageSerializer,
     OrganisationSerializer,
     SceneSerializer,
@@ -41,11 +43,13 @@ from svtoolkit.api.serializers import (
     TimelineEntrySerializer,
 )
 from svtoolkit.communications import selectors as communications
+from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.models import Message
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, TimelineEntry
 from svtoolkit.meetings import selectors as meetings
+from svtoolkit.meetings import services as meeting_services
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships import selectors as directory
 from svtoolkit.partnerships import services as directory_services
@@ -341,6 +345,7 @@ class DecisionViewSet(IncidentPartViewSet):
 class MeetingViewSet(IncidentPartViewSet):
     queryset = Meeting.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = MeetingSerializer
+    rules = {"create": access.can_manage_incident}
 
     def get_queryset(self):
         return meetings.meetings_of(self.incident).prefetch_related("invited_organisations")
@@ -348,10 +353,24 @@ class MeetingViewSet(IncidentPartViewSet):
     def retrieve(self, request, incident_id, meeting_id):
         return Response(self.get_serializer(meetings.meeting_in(self.incident, meeting_id)).data)
 
+    @extend_schema(request=MeetingScheduleSerializer, responses={201: MeetingSerializer})
+    def create(self, request, incident_id):
+        """Schedule one meeting; the invitations (with an .ics file) are sent as from the web page."""
+        given = MeetingScheduleSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        try:
+            scheduled = meeting_services.schedule_meetings(
+                incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            )
+        except meeting_services.MeetingError as error:
+            raise _invalid("place", str(error)) from None
+        return self._created(scheduled[0])
+
 
 class MessageViewSet(IncidentPartViewSet):
     queryset = Message.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = MessageSerializer
+    rules = {"create": access.can_manage_incident}
 
     def get_queryset(self):
         return (
@@ -360,6 +379,19 @@ class MessageViewSet(IncidentPartViewSet):
 
     def retrieve(self, request, incident_id, message_id):
         return Response(self.get_serializer(communications.message_in(self.incident, message_id)).data)
+
+    @extend_schema(request=MessageDraftSerializer, responses={201: MessageSerializer})
+    def create(self, request, incident_id):
+        """Draft a message; it goes for sign-off from the web page."""
+        given = MessageDraftSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        try:
+            drafted = communications_services.draft_message(
+                incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            )
+        except communications_services.CommunicationsError as error:
+            raise _invalid("approvers", str(error)) from None
+        return self._created(drafted)
 
 
 class TensionReadingViewSet(IncidentPartViewSet):

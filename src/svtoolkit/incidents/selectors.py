@@ -60,6 +60,22 @@ def incident_list(user, partnership, *, status: str = "", older_than: str = "", 
     return page
 
 
+def incidents_for(user, partnership, *, status: str = "") -> QuerySet[Incident]:
+    """The incidents this person may see in their current partnership, with their open and overdue counts
+    (the API's list, which pages it; the web's list pages by keyset through incident_list)."""
+    now = timezone.now()
+    open_actions = Q(actions__status__in=OPEN_ACTION_STATUSES)
+    incidents = (
+        access.visible_incidents(user, partnership)
+        .select_related("partnership")
+        .annotate(
+            open_actions=Count("actions", filter=open_actions, distinct=True),
+            overdue_actions=Count("actions", filter=open_actions & Q(actions__due_at__lt=now), distinct=True),
+        )
+    )
+    return incidents.filter(status=status) if status else incidents
+
+
 def incident_for(user, partnership, incident_id) -> Incident:
     return get_object_or_404(
         access.visible_incidents(user, partnership).select_related(
