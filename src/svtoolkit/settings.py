@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "svtoolkit.incidents.models.ActionStatus",
         "MeetingStatusEnum": "svtoolkit.meetings.models.MeetingStatus",
         "MessageStatusEnum": "svtoolkit.communications.models.MessageStatus",
+        "MeetingKindEnum": "svtoolkit.meetings.models.MeetingKind",
+        "MessageKindEnum": "svtoolkit.communications.models.MessageKind",
     },
 }
 
