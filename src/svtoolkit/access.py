@@ -134,11 +134,16 @@ def can_add_person(user, partnership, incident) -> bool:
     return can_read_people(user, incident) or not incident.people.exists()
 
 
-def can_share_incident(user, partnership, incident) -> bool:
-    """Only the lead partnership's response team shares an incident with another partnership."""
+def _in_lead_response_team(user, partnership, incident) -> bool:
+    """A coordinator or responder of the partnership that leads the incident (not one it is shared with)."""
     return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
         partnership, "pk", None
     )
+
+
+def can_share_incident(user, partnership, incident) -> bool:
+    """Only the lead partnership's response team shares an incident with another partnership."""
+    return _in_lead_response_team(user, partnership, incident)
 
 
 def can_manage_need_to_know(user, partnership, incident) -> bool:
@@ -231,16 +236,12 @@ def organisations_spoken_for(user, partnership):
 
 def can_close_incident(user, partnership, incident) -> bool:
     """Closing and re-opening is for the lead partnership's response team."""
-    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
-        partnership, "pk", None
-    )
+    return _in_lead_response_team(user, partnership, incident)
 
 
 def can_record_lesson(user, partnership, incident) -> bool:
     """Lessons belong to the lead partnership (it owns the checklist they would change)."""
-    return can_manage_incident(user, partnership) and incident.partnership_id == getattr(
-        partnership, "pk", None
-    )
+    return _in_lead_response_team(user, partnership, incident)
 
 
 def can_decide_lessons(user, partnership) -> bool:
