@@ -18,15 +18,15 @@ from tests.incidents.access import demo_incident
 pytestmark = pytest.mark.django_db
 
 
-def record(partnership, by, title, summary="Fight outside the takeaway.", **extra):
+def record(partnership, by, title, summary="Fight outside the takeaway.", hours_ago=3, **extra):
     now = timezone.now()
     return services.record_incident(
         partnership=partnership,
         by=by,
         title=title,
         incident_types=["knife"],
-        occurred_at=now - timedelta(hours=3),
-        notified_at=now - timedelta(hours=2),
+        occurred_at=now - timedelta(hours=hours_ago),
+        notified_at=now - timedelta(hours=hours_ago - 1),
         notification_source="police",
         notified_by="",
         summary=summary,
@@ -71,6 +71,28 @@ def test_finds_incidents_actions_decisions_and_contacts(northbridge, demo, demo_
     assert results["Actions"] == ["Review CCTV of the bus stop"]
     assert results["Decisions"] == ["Close the bus stop"]
     assert found(demo_users["coordinator"], demo, "liaison")["Contacts"] == [str(contact)]
+
+
+def test_actions_and_decisions_come_from_the_newest_incident_first(demo, demo_users):
+    responder = demo_users["responder"]
+    older = record(demo, responder, "Older fight", hours_ago=30)
+    newer = record(demo, responder, "Newer fight", hours_ago=2)
+    for incident in (older, newer):
+        services.record_decision(
+            incident=incident, by=responder, what=f"Close the market ({incident.title})", why="Disorder"
+        )
+        services.add_action(
+            incident=incident,
+            by=responder,
+            title=f"Patrol the market ({incident.title})",
+            guidance="",
+            owner_organisation=None,
+            owner=None,
+            due_at=timezone.now() + timedelta(days=1),
+        )
+    results = found(demo_users["coordinator"], demo, "market")
+    assert results["Decisions"] == ["Close the market (Newer fight)", "Close the market (Older fight)"]
+    assert results["Actions"] == ["Patrol the market (Newer fight)", "Patrol the market (Older fight)"]
 
 
 def test_finds_an_incident_by_its_reference(northbridge, demo, demo_users):

@@ -4,8 +4,11 @@ Incidents come only through ``access.visible_incidents`` and actions and decisio
 contacts only of the current partnership's directory. People affected, and messages, are never searched:
 their words could reveal someone to a person who is not on the need-to-know list.
 
-PostgreSQL ranks matches with full text search (``websearch`` syntax: words, "a phrase", -not); other
-databases (SQLite in development) find records containing every word.
+PostgreSQL matches with full text search (``websearch`` syntax: words, "a phrase", -not); other databases
+(SQLite in development) find records containing every word. Incidents are ranked by how well they match.
+Actions and decisions come newest incident first instead: a word from a checklist item's title is in that
+action of nearly every incident, and ranking hundreds of thousands of equal matches would take seconds, while
+walking the partnership's incidents newest first stops as soon as a page of results is found.
 """
 
 from dataclasses import dataclass, field
@@ -49,18 +52,26 @@ class SearchResults:
 
 
 def _matching(
-    queryset: QuerySet, fields: list[str], text: str, *, config: str, order: list[str], also: Q | None = None
+    queryset: QuerySet,
+    fields: list[str],
+    text: str,
+    *,
+    config: str,
+    order: list[str],
+    also: Q | None = None,
+    ranked: bool = True,
 ) -> QuerySet:
-    """``queryset`` narrowed to what matches ``text`` in ``fields`` (or matches ``also``), best first."""
+    """``queryset`` narrowed to what matches ``text`` in ``fields`` (or matches ``also``): best first if
+    ``ranked``, then in ``order``."""
     also = also or Q(pk__in=[])
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=config)
-        return (
-            queryset.annotate(document=SearchVector(*fields, config=config))
-            .filter(Q(document=query) | also)
-            .annotate(rank=SearchRank(F("document"), query))
-            .order_by("-rank", *order)
+        found = queryset.annotate(document=SearchVector(*fields, config=config)).filter(
+            Q(document=query) | also
         )
+        if not ranked:
+            return found.order_by(*order)
+        return found.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", *order)
     every_word = Q()
     for word in text.split()[:MAX_WORDS]:
         any_field = Q()
@@ -105,20 +116,23 @@ def search_for(user, query: str, *, partnership) -> SearchResults | None:
         order=["-occurred_at"],
         also=Q(reference__icontains=text),
     )
-    visible_ids = visible.values("pk")
+    of_visible_incident = access.visible_incident_condition(user, partnership, through="incident__")
+    newest_incident_first = ["-incident__occurred_at", "-incident_id"]
     actions = _matching(
-        PlanAction.objects.filter(incident__in=visible_ids).select_related("incident", "owner_organisation"),
+        PlanAction.objects.filter(of_visible_incident).select_related("incident", "owner_organisation"),
         ["title", "guidance"],
         text,
         config="english",
-        order=["due_at"],
+        order=[*newest_incident_first, "due_at", "id"],
+        ranked=False,
     )
     decisions = _matching(
-        Decision.objects.filter(incident__in=visible_ids).select_related("incident"),
+        Decision.objects.filter(of_visible_incident).select_related("incident"),
         ["what", "why"],
         text,
         config="english",
-        order=["-decided_at"],
+        order=[*newest_incident_first, "-decided_at", "-id"],
+        ranked=False,
     )
     contacts = _matching(
         contacts_of(partnership),
