@@ -2,7 +2,6 @@
 
 import csv
 import io
-import time
 from decimal import Decimal
 
 import pytest
@@ -197,9 +196,7 @@ def test_the_sitrep_pdf_has_every_section_the_marking_on_each_page_and_no_person
     settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
     incident = _incident_with_a_person(demo, demo_users)
 
-    started = time.monotonic()
     response = client_for("responder").get(reverse("reports:incident_sitrep", args=[incident.pk]))
-    assert time.monotonic() - started < 2
 
     pages = pdf_pages(response)
     text = " ".join(pages)
