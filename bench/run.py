@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import psutil  # noqa: E402
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -238,7 +240,19 @@ def measure_recording(session, base) -> Figures:
 # --- The mixed load -------------------------------------------------------------------------------------
 
 
-def mixed_load(base: str, targets: dict, workdir: Path) -> dict:
+def _cpu_seconds(process: psutil.Process) -> float:
+    """CPU time used so far by a process and its living children (gunicorn's workers)."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen) -> dict:
     targets_file = workdir / "targets.json"
     targets_file.write_text(json.dumps(targets))
     prefix = workdir / "locust"
@@ -263,6 +277,13 @@ def mixed_load(base: str, targets: dict, workdir: Path) -> dict:
         "WARNING",
     ]
     log(f"Mixed load: {USERS} users for {DURATION}...")
+    # Where the two cores went: to the server, to the load tool (a waited-for child), or to the rest
+    # (the database, Redis, anything else on the machine).
+    gunicorn = psutil.Process(server.pid)
+    server_before = _cpu_seconds(gunicorn)
+    load_tool_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_before = psutil.cpu_times()
+    started = time.monotonic()
     with (workdir / "locust.log").open("w") as output:
         subprocess.run(
             command,
@@ -271,6 +292,17 @@ def mixed_load(base: str, targets: dict, workdir: Path) -> dict:
             stderr=subprocess.STDOUT,
             check=False,
         )
+    elapsed = time.monotonic() - started
+    server_cpu = _cpu_seconds(gunicorn) - server_before
+    load_tool_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_tool_cpu = (load_tool_after.ru_utime - load_tool_before.ru_utime) + (
+        load_tool_after.ru_stime - load_tool_before.ru_stime
+    )
+    machine_after = psutil.cpu_times()
+    machine_cpu = sum(
+        getattr(machine_after, name) - getattr(machine_before, name)
+        for name in ("user", "system", "nice", "irq", "softirq")
+    )
     rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
     total = rows["Aggregated"]
     writes = [row for name, row in rows.items() if name.startswith("write:")]
@@ -284,6 +316,12 @@ def mixed_load(base: str, targets: dict, workdir: Path) -> dict:
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
         "errors": int(total["Failure Count"]),
+        # Cores busy on average over the whole run, and the server's CPU per counted request: a slight
+        # overestimate, as the users' sign-ins while they start use CPU but are not counted.
+        "server_cores": round(server_cpu / elapsed, 2),
+        "load_tool_cores": round(load_tool_cpu / elapsed, 2),
+        "other_cores": round(max(0.0, machine_cpu - server_cpu - load_tool_cpu) / elapsed, 2),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, int(total["Request Count"])), 1),
     }
 
 
@@ -325,6 +363,11 @@ def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
             f"({load['requests']:,} requests, {load['writes']:,} writes)   "
             "budget: ≥ 250 requests/s, p95 ≤ 250 ms, no errors"
         )
+        print(
+            f"CPU during the run, in cores busy: server {load['server_cores']}, load tool "
+            f"{load['load_tool_cores']}, database and the rest {load['other_cores']} (of {os.cpu_count()}); "
+            f"server CPU per request {load['server_cpu_ms_per_request']} ms"
+        )
 
 
 def main() -> None:
@@ -362,7 +405,7 @@ def main() -> None:
         figures.insert(-1, measure_recording(session, base))
         bare = figures[0]
         rows = [f.row(bare if f is not bare else None) for f in figures]
-        load = mixed_load(base, targets, workdir) if USERS else None
+        load = mixed_load(base, targets, workdir, server) if USERS else None
     finally:
         server.terminate()
         server.wait(timeout=30)
