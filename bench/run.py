@@ -17,7 +17,6 @@ import csv
 import json
 import os
 import re
-import resource
 import socket
 import subprocess
 import sys
@@ -252,6 +251,36 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
+def _cpu_while_measured(server: subprocess.Popen, locust: subprocess.Popen) -> dict:
+    """Where the cores went while Locust counted (from once every user has started until it stops): to the
+    server, to the load tool, or to the rest (the database, Redis, anything else on the machine). Sampled
+    every half second until Locust exits; returns average cores busy."""
+    processes = {"server": psutil.Process(server.pid), "load_tool": psutil.Process(locust.pid)}
+    samples = []
+    counting_from = time.monotonic() + USERS / float(SPAWN_RATE) + 1
+    while locust.poll() is None:
+        try:
+            used = {name: _cpu_seconds(process) for name, process in processes.items()}
+        except psutil.NoSuchProcess:
+            break
+        if time.monotonic() >= counting_from:
+            machine = psutil.cpu_times()
+            used["machine"] = sum(
+                getattr(machine, name) for name in ("user", "system", "nice", "irq", "softirq")
+            )
+            samples.append((time.monotonic(), used))
+        time.sleep(0.5)
+    if len(samples) < 2:
+        return {"server_cores": 0.0, "load_tool_cores": 0.0, "other_cores": 0.0}
+    (first_at, first), (last_at, last) = samples[0], samples[-1]
+    cores = {name: (last[name] - first[name]) / (last_at - first_at) for name in first}
+    return {
+        "server_cores": round(cores["server"], 2),
+        "load_tool_cores": round(cores["load_tool"], 2),
+        "other_cores": round(max(0.0, cores["machine"] - cores["server"] - cores["load_tool"]), 2),
+    }
+
+
 def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen) -> dict:
     targets_file = workdir / "targets.json"
     targets_file.write_text(json.dumps(targets))
@@ -277,32 +306,14 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         "WARNING",
     ]
     log(f"Mixed load: {USERS} users for {DURATION}...")
-    # Where the two cores went: to the server, to the load tool (a waited-for child), or to the rest
-    # (the database, Redis, anything else on the machine).
-    gunicorn = psutil.Process(server.pid)
-    server_before = _cpu_seconds(gunicorn)
-    load_tool_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    machine_before = psutil.cpu_times()
-    started = time.monotonic()
     with (workdir / "locust.log").open("w") as output:
-        subprocess.run(
+        locust = subprocess.Popen(
             command,
             env={**os.environ, "BENCH_TARGETS": str(targets_file)},
             stdout=output,
             stderr=subprocess.STDOUT,
-            check=False,
         )
-    elapsed = time.monotonic() - started
-    server_cpu = _cpu_seconds(gunicorn) - server_before
-    load_tool_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load_tool_cpu = (load_tool_after.ru_utime - load_tool_before.ru_utime) + (
-        load_tool_after.ru_stime - load_tool_before.ru_stime
-    )
-    machine_after = psutil.cpu_times()
-    machine_cpu = sum(
-        getattr(machine_after, name) - getattr(machine_before, name)
-        for name in ("user", "system", "nice", "irq", "softirq")
-    )
+        cpu = _cpu_while_measured(server, locust)
     rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
     total = rows["Aggregated"]
     writes = [row for name, row in rows.items() if name.startswith("write:")]
@@ -316,12 +327,10 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
         "errors": int(total["Failure Count"]),
-        # Cores busy on average over the whole run, and the server's CPU per counted request: a slight
-        # overestimate, as the users' sign-ins while they start use CPU but are not counted.
-        "server_cores": round(server_cpu / elapsed, 2),
-        "load_tool_cores": round(load_tool_cpu / elapsed, 2),
-        "other_cores": round(max(0.0, machine_cpu - server_cpu - load_tool_cpu) / elapsed, 2),
-        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, int(total["Request Count"])), 1),
+        **cpu,
+        "server_cpu_ms_per_request": round(
+            1000 * cpu["server_cores"] / max(0.1, float(total["Requests/s"])), 1
+        ),
     }
 
 
@@ -364,7 +373,7 @@ def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
             "budget: ≥ 250 requests/s, p95 ≤ 250 ms, no errors"
         )
         print(
-            f"CPU during the run, in cores busy: server {load['server_cores']}, load tool "
+            f"CPU while Locust counted, in cores busy: server {load['server_cores']}, load tool "
             f"{load['load_tool_cores']}, database and the rest {load['other_cores']} (of {os.cpu_count()}); "
             f"server CPU per request {load['server_cpu_ms_per_request']} ms"
         )
