@@ -1,13 +1,9 @@
-from io import StringIO
-
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
-from svtoolkit.bench.generator import FULL_TEXT_INDEXES, LARGE_TITLE, LoadGenerator
-from svtoolkit.bench.management.commands import generate_load_data
+from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Partnership
@@ -81,24 +77,3 @@ def test_the_generator_refuses_a_production_database(db, settings):
     with pytest.raises(CommandError, match="refuses to run in production"):
         _generate(incidents=1, partnerships=1)
     assert not Partnership.objects.filter(slug__startswith="load-").exists()
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="The full-text indexes exist on PostgreSQL only."
-)
-def test_a_large_batch_builds_the_full_text_indexes_again_afterwards(transactional_db, monkeypatch):
-    def definitions():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s) ORDER BY indexname",
-                [FULL_TEXT_INDEXES],
-            )
-            return cursor.fetchall()
-
-    before = definitions()
-    assert len(before) == 3
-    monkeypatch.setattr(generate_load_data, "BUILD_INDEXES_AFTER", 1)
-    output = StringIO()
-    call_command("generate_load_data", incidents=3, partnerships=1, quiet=True, stdout=output)
-    assert "Built the 3 full-text indexes again" in output.getvalue()
-    assert definitions() == before

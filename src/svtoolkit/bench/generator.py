@@ -8,10 +8,8 @@ fills the database. Run it only on a database nothing else is writing to.
 
 import json
 import random
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -140,42 +138,6 @@ class _Table:
 
 def _next_id(model) -> int:
     return (model.objects.aggregate(highest=models.Max("id"))["highest"] or 0) + 1
-
-
-# The full-text indexes of migration incidents/0007 (PostgreSQL only).
-FULL_TEXT_INDEXES = ["incident_search", "action_search", "decision_search"]
-
-
-@contextmanager
-def full_text_indexes_built_afterwards(report: Callable[[str], None]) -> Iterator[None]:
-    """On PostgreSQL, drop the full-text indexes while rows are copied in and build them again at the end,
-    from their own definitions and with more working memory: for a large batch that takes about half the
-    time of updating them row by row. Elsewhere, nothing."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND indexname = ANY(%s)",
-            [FULL_TEXT_INDEXES],
-        )
-        definitions = cursor.fetchall()
-        for name, _ in definitions:
-            cursor.execute(f'DROP INDEX "{name}"')
-    try:
-        yield
-    finally:
-        started = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
-            for _, definition in definitions:
-                cursor.execute(definition)
-            cursor.execute("RESET maintenance_work_mem")
-        if definitions:
-            report(
-                f"Built the {len(definitions)} full-text indexes again in {time.monotonic() - started:.0f} s."
-            )
 
 
 class LoadGenerator:

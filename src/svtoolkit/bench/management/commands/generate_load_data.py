@@ -1,15 +1,10 @@
 import time
-from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from svtoolkit.bench.generator import LoadGenerator, full_text_indexes_built_afterwards
-from svtoolkit.incidents.models import Incident
-
-# Smaller batches go straight into the indexes.
-BUILD_INDEXES_AFTER = 10_000
+from svtoolkit.bench.generator import LoadGenerator
 
 
 class Command(BaseCommand):
@@ -55,11 +50,7 @@ class Command(BaseCommand):
             password=password,
             seed=seed,
         )
-        # Rebuilding an index costs time in proportion to the whole table, so only when the tables at least
-        # double is it quicker than keeping the indexes up to date as rows arrive.
-        rebuilding = incidents >= max(BUILD_INDEXES_AFTER, Incident.objects.count())
-        deferred = full_text_indexes_built_afterwards(self.stdout.write) if rebuilding else nullcontext()
-        with deferred, tqdm(total=incidents, unit="incident", disable=quiet, file=self.stderr) as bar:
+        with tqdm(total=incidents, unit="incident", disable=quiet, file=self.stderr) as bar:
             summary = generator.run(progress=bar.update)
         seconds = time.monotonic() - started
         self.stdout.write(
