@@ -134,6 +134,24 @@ def test_hours_from_notification_to_the_first_meeting_and_the_first_partner_info
     assert shown["response_times"][1].hours_to_meeting is None
 
 
+def test_the_whole_periods_response_times_weigh_each_month_by_its_incidents(demo, demo_users):
+    may = datetime(2026, 5, 4, 10, 0, tzinfo=LONDON)
+    june = datetime(2026, 6, 8, 10, 0, tzinfo=LONDON)
+    for notified, hours in [(may, 2), (may, 4), (june, 9)]:
+        incident = IncidentFactory(partnership=demo, occurred_at=notified, notified_at=notified)
+        MeetingFactory(incident=incident, starts_at=notified + timedelta(hours=hours))
+        ParticipationFactory(incident=incident, informed_at=notified + timedelta(hours=hours))
+    IncidentFactory(partnership=demo, occurred_at=june, notified_at=june)  # neither yet
+
+    shown = figures(demo_users["coordinator"], demo, Filters(since=datetime(2026, 5, 1, tzinfo=LONDON)))
+
+    assert [row.hours_to_meeting for row in shown["response_times"][:2]] == [3.0, 9.0]
+    overall = shown["response_times_overall"]
+    # (2 + 4 + 9) / 3, not the average of the months' averages (6.0).
+    assert (overall.incidents, overall.with_meeting, overall.hours_to_meeting) == (4, 3, 5.0)
+    assert (overall.with_partners_informed, overall.hours_to_partners_informed) == (3, 5.0)
+
+
 def test_share_of_actions_done_on_time(demo, demo_users):
     incident = IncidentFactory(partnership=demo, occurred_at=NOW - timedelta(days=60))
     due = datetime(2026, 5, 20, 12, 0, tzinfo=LONDON)
