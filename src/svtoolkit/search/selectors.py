@@ -11,6 +11,7 @@ action of nearly every incident, and ranking hundreds of thousands of equal matc
 walking the partnership's incidents newest first stops as soon as a page of results is found.
 """
 
+import json
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -100,6 +101,31 @@ def _group(name: str, queryset: QuerySet) -> Group:
     return Group(name, found[:PER_GROUP], more=len(found) > PER_GROUP)
 
 
+# Walking newest first suits a word found in many plans, but a rare word (or none at all) would make it read
+# every action of the partnership. So for a word PostgreSQL's statistics say is rare, the full-text index is
+# asked first for the ids of every action, in any partnership, holding the words: if there are only a few and
+# they come quickly, the search is narrowed to them; otherwise the walk stops early.
+RARE_ESTIMATE = 200_000  # PostgreSQL estimates a word missing from its statistics at 0.1 % of the rows
+RARE_MATCHES = 2000
+RARE_LOOKUP_TIME_LIMIT_MS = 200
+
+
+def _rare_matches(queryset: QuerySet) -> list[int] | None:
+    """The ids of all that ``queryset`` matches, if the planner expects few and fewer than RARE_MATCHES are
+    found within the time limit; None when the words are common."""
+    plan = json.loads(queryset.values("pk").explain(format="json"))[0]["Plan"]
+    if plan["Plan Rows"] >= RARE_ESTIMATE:
+        return None
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {RARE_LOOKUP_TIME_LIMIT_MS}")
+            ids = list(queryset.values_list("pk", flat=True)[:RARE_MATCHES])
+    except OperationalError:
+        return None
+    return ids if len(ids) < RARE_MATCHES else None
+
+
 def search_for(user, query: str, *, partnership) -> SearchResults | None:
     """What matches ``query`` among the records ``user`` may see in ``partnership``; None for no query."""
     # A NUL character cannot reach PostgreSQL; it is never part of a word anyway.
@@ -126,6 +152,19 @@ def search_for(user, query: str, *, partnership) -> SearchResults | None:
         order=[*newest_incident_first, "due_at", "id"],
         ranked=False,
     )
+    if connection.vendor == "postgresql":
+        rare = _rare_matches(
+            _matching(
+                PlanAction.objects.all(),
+                ["title", "guidance"],
+                text,
+                config="english",
+                order=[],
+                ranked=False,
+            )
+        )
+        if rare is not None:
+            actions = actions.filter(pk__in=rare)
     decisions = _matching(
         Decision.objects.filter(of_visible_incident).select_related("incident"),
         ["what", "why"],
