@@ -5,12 +5,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from svtoolkit.incidents import services
+from svtoolkit.incidents.models import Incident
+from svtoolkit.search import selectors as search_selectors
 from svtoolkit.search.selectors import search_for
 from tests.factories import ContactFactory, OrganisationFactory
 from tests.incidents.access import demo_incident
@@ -222,3 +225,15 @@ def test_whatever_is_typed_nothing_unseen_is_found(northbridge, demo, demo_users
         assert found_by_role is None or "Blackwood" not in str(
             [[str(item) for item in group.results] for group in found_by_role.groups]
         )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The time limit is PostgreSQL's.")
+def test_a_group_that_takes_too_long_is_stopped_and_the_search_still_answers(demo, demo_users, monkeypatch):
+    record(demo, demo_users["responder"], "Market stabbing")
+    monkeypatch.setattr(search_selectors, "GROUP_TIME_LIMIT_MS", 20)
+    slow = Incident.objects.annotate(nap=RawSQL("pg_sleep(0.2)", []))
+    assert search_selectors._group("Incidents", slow).too_broad
+    monkeypatch.undo()
+    assert found(demo_users["coordinator"], demo, "market")["Incidents"] == [
+        str(Incident.objects.get(title="Market stabbing"))
+    ]

@@ -12,6 +12,8 @@ walking the partnership's incidents newest first stops as soon as a page of resu
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -87,14 +89,21 @@ def _matching(
 GROUP_TIME_LIMIT_MS = 1500
 
 
+@contextmanager
+def _time_limit(milliseconds: int) -> Iterator[None]:
+    """PostgreSQL cancels a query in the block that runs longer (OperationalError), and nothing else."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {milliseconds}")
+        yield
+
+
 def _group(name: str, queryset: QuerySet) -> Group:
     if connection.vendor != "postgresql":
         found = list(queryset[: PER_GROUP + 1])
         return Group(name, found[:PER_GROUP], more=len(found) > PER_GROUP)
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {GROUP_TIME_LIMIT_MS}")
+        with _time_limit(GROUP_TIME_LIMIT_MS):
             found = list(queryset[: PER_GROUP + 1])
     except OperationalError:
         return Group(name, too_broad=True)
@@ -117,9 +126,7 @@ def _rare_matches(queryset: QuerySet) -> list[int] | None:
     if plan["Plan Rows"] >= RARE_ESTIMATE:
         return None
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {RARE_LOOKUP_TIME_LIMIT_MS}")
+        with _time_limit(RARE_LOOKUP_TIME_LIMIT_MS):
             ids = list(queryset.values_list("pk", flat=True)[:RARE_MATCHES])
     except OperationalError:
         return None
