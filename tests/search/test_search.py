@@ -38,6 +38,18 @@ def record(partnership, by, title, summary="Fight outside the takeaway.", hours_
     )
 
 
+def add_action(incident, by, title):
+    return services.add_action(
+        incident=incident,
+        by=by,
+        title=title,
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() + timedelta(days=1),
+    )
+
+
 def found(user, partnership, query):
     results = search_for(user, query, partnership=partnership)
     return {group.name: [str(item) for item in group.results] for group in results.groups}
@@ -84,15 +96,7 @@ def test_actions_and_decisions_come_from_the_newest_incident_first(demo, demo_us
         services.record_decision(
             incident=incident, by=responder, what=f"Close the market ({incident.title})", why="Disorder"
         )
-        services.add_action(
-            incident=incident,
-            by=responder,
-            title=f"Patrol the market ({incident.title})",
-            guidance="",
-            owner_organisation=None,
-            owner=None,
-            due_at=timezone.now() + timedelta(days=1),
-        )
+        add_action(incident, responder, f"Patrol the market ({incident.title})")
     results = found(demo_users["coordinator"], demo, "market")
     assert results["Decisions"] == ["Close the market (Newer fight)", "Close the market (Older fight)"]
     assert results["Actions"] == ["Patrol the market (Newer fight)", "Patrol the market (Older fight)"]
@@ -103,24 +107,8 @@ def test_an_action_with_a_rare_word_is_found_among_many_with_common_words(demo, 
     incidents = [record(demo, responder, f"Fight {number}", hours_ago=2 + number) for number in range(3)]
     for incident in incidents:
         for number in range(5):
-            services.add_action(
-                incident=incident,
-                by=responder,
-                title=f"Visit the school ({incident.title}, {number})",
-                guidance="",
-                owner_organisation=None,
-                owner=None,
-                due_at=timezone.now() + timedelta(days=1),
-            )
-    services.add_action(
-        incident=incidents[-1],
-        by=responder,
-        title="Check the allotment sheds",
-        guidance="",
-        owner_organisation=None,
-        owner=None,
-        due_at=timezone.now() + timedelta(days=1),
-    )
+            add_action(incident, responder, f"Visit the school ({incident.title}, {number})")
+    add_action(incidents[-1], responder, "Check the allotment sheds")
     assert found(demo_users["coordinator"], demo, "allotment")["Actions"] == ["Check the allotment sheds"]
     assert len(found(demo_users["coordinator"], demo, "school")["Actions"]) == 15
     assert found(demo_users["health"], demo, "allotment")["Actions"] == []

@@ -27,6 +27,7 @@ from svtoolkit.partnerships.selectors import contacts_of
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
 PER_GROUP = 20
+ACTION_FIELDS = ["title", "guidance"]  # as in the action_search index (migration incidents/0007)
 
 
 @dataclass
@@ -153,7 +154,7 @@ def search_for(user, query: str, *, partnership) -> SearchResults | None:
     newest_incident_first = ["-incident__occurred_at", "-incident_id"]
     actions = _matching(
         PlanAction.objects.filter(of_visible_incident).select_related("incident", "owner_organisation"),
-        ["title", "guidance"],
+        ACTION_FIELDS,
         text,
         config="english",
         order=[*newest_incident_first, "due_at", "id"],
@@ -163,7 +164,7 @@ def search_for(user, query: str, *, partnership) -> SearchResults | None:
         rare = _rare_matches(
             _matching(
                 PlanAction.objects.all(),
-                ["title", "guidance"],
+                ACTION_FIELDS,
                 text,
                 config="english",
                 order=[],
