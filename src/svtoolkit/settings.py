@@ -48,6 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     "svtoolkit.core",
     "svtoolkit.accounts",
+    "svtoolkit.messaging",
     "svtoolkit.audit",
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
@@ -241,6 +242,26 @@ CONTENT_SECURITY_POLICY = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
 vars().update(EMAIL_CONFIG)
+# The delivery layer (svtoolkit.messaging): every email and text message goes through it. Email goes by SMTP
+# (EMAIL_URL) or GOV.UK Notify; text messages by Notify. "outbox" keeps messages on the outbox page instead of
+# sending them (the demo); an empty SMS provider switches text messages off.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
+NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
+SVTOOLKIT_EMAIL_PROVIDER = env.str(
+    "SVTOOLKIT_EMAIL_PROVIDER", default="outbox" if MODE in {"demo", "dev"} else "smtp"
+)
+SVTOOLKIT_SMS_PROVIDER = env.str(
+    "SVTOOLKIT_SMS_PROVIDER", default="notify" if NOTIFY_API_KEY else ("" if PRODUCTION else "outbox")
+)
+for _provider_setting in ("SVTOOLKIT_EMAIL_PROVIDER", "SVTOOLKIT_SMS_PROVIDER"):
+    if vars()[_provider_setting] not in {"smtp", "notify", "outbox", ""}:
+        raise environ.ImproperlyConfigured(f"{_provider_setting} must be smtp, notify, outbox or empty.")
+# Seconds a mail server or Notify has to answer one send; a delivery is retried this many times.
+SVTOOLKIT_SEND_TIMEOUT = env.int("SVTOOLKIT_SEND_TIMEOUT", default=20)
+EMAIL_TIMEOUT = SVTOOLKIT_SEND_TIMEOUT
+SVTOOLKIT_DELIVERY_ATTEMPTS = env.int("SVTOOLKIT_DELIVERY_ATTEMPTS", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in emails sent by the task worker (invitations) are built from this address; it has no

@@ -44,6 +44,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="May sign in to the Django admin (superusers only)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # How the person is reached (svtoolkit.messaging): alerts go by text and email at any hour; anything
+    # else by the channels they chose, held until their quiet hours end.
+    mobile_number = models.CharField(max_length=20, blank=True)
+    receive_email = models.BooleanField(default=True)
+    receive_sms = models.BooleanField(default=False)
+    quiet_from = models.TimeField(null=True, blank=True)
+    quiet_until = models.TimeField(null=True, blank=True)
 
     objects = UserManager()
 

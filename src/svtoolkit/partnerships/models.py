@@ -125,6 +125,15 @@ class Contact(ReviewedEntry):
     def __str__(self):
         return f"{self.name} ({self.organisation})"
 
+    @property
+    def mobile_number(self) -> str:
+        """The first of the contact's numbers that can take a text message (a UK mobile), or ""."""
+        for number in (self.phone, self.other_phone):
+            digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+            if digits.startswith(("07", "+447", "447")):
+                return digits
+        return ""
+
 
 class SupportServiceKind(models.TextChoices):
     VICTIM_SUPPORT = "victim_support", "Victim support"

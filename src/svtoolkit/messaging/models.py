@@ -1,0 +1,99 @@
+"""Every message svtoolkit sends (email, SMS), and one delivery record per recipient and channel.
+
+The rows are written in the same transaction as the change that calls for the message, so a message is never
+lost between the change and the worker (a transactional outbox); the worker claims each delivery before
+sending it, so it is sent once however many workers, clicks or scheduled runs there are.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Urgency(models.TextChoices):
+    # An alert goes on every channel the person can be reached on, at any hour.
+    ALERT = "alert", "Alert"
+    # Anything else goes on the channels the person chose, and waits for the end of their quiet hours.
+    NORMAL = "normal", "Normal"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """What is said: the same words go to every recipient of the message."""
+
+    kind = models.CharField(max_length=40, help_text="What sort of message, such as partner_notice.")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    # A text message is short: what happened and the link, not the whole email.
+    sms_text = models.CharField(max_length=480, blank=True)
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    attachments = models.JSONField(default=list, blank=True, help_text="filename, content and mimetype.")
+    # A message that must exist once only (a notice to one partner, a reminder for one day) is created under
+    # this key; a second attempt to create it finds the first.
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # A secret the body holds (the token of an acknowledgement or invitation link): it is taken out of the
+    # stored body once every delivery has gone, so it is kept no longer than it is needed to send.
+    secret = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.subject
+
+
+class Delivery(models.Model):
+    """One message to one address on one channel, and what became of it."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    address = models.CharField(max_length=254, help_text="Email address or mobile number.")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recipient_label = models.CharField(max_length=250, blank=True, help_text="Who, for the delivery log.")
+    provider = models.CharField(max_length=10, blank=True, help_text="smtp, notify or outbox.")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # While a worker sends, the delivery is its own until this time; after it, another worker may take it
+    # (the first was killed, or lost its database).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return (
+            f"{self.notification} to {self.recipient_label or self.address} by {self.get_channel_display()}"
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}

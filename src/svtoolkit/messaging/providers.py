@@ -1,0 +1,125 @@
+"""The ways a delivery leaves svtoolkit: SMTP (Django's email backend), GOV.UK Notify, or the outbox page.
+
+Each send either returns the provider's reference, or raises ``PermanentFailure`` (trying again cannot help:
+a refused address) or ``TemporaryFailure`` (the server is down, busy or slow: try again later).
+"""
+
+import smtplib
+import socket
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from svtoolkit.messaging.models import Channel
+
+SMTP = "smtp"
+NOTIFY = "notify"
+OUTBOX = "outbox"
+
+
+class PermanentFailure(Exception):
+    """The provider refused the message for good."""
+
+
+class TemporaryFailure(Exception):
+    """The provider could not take the message now; a later attempt may succeed."""
+
+
+def provider_for(channel: str) -> str:
+    """The configured provider of a channel, or "" when the channel is switched off (no SMS provider)."""
+    return settings.SVTOOLKIT_EMAIL_PROVIDER if channel == Channel.EMAIL else settings.SVTOOLKIT_SMS_PROVIDER
+
+
+def send(delivery) -> str:
+    """Hand one delivery to its provider; returns the provider's reference ("" when it has none)."""
+    if delivery.provider == OUTBOX:
+        return ""
+    if delivery.provider == SMTP:
+        return _send_by_smtp(delivery)
+    if delivery.provider == NOTIFY:
+        return _send_by_notify(delivery)
+    raise PermanentFailure(f"No provider is set up for {delivery.get_channel_display().lower()}s.")
+
+
+def email_message_id(delivery) -> str:
+    """The same Message-ID on every attempt of a delivery, so a mail client can tell a repeat for what it is."""
+    return f"<delivery-{delivery.pk}.{delivery.notification_id}@svtoolkit>"
+
+
+def _send_by_smtp(delivery) -> str:
+    message = delivery.notification
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[delivery.address],
+        headers={"Message-ID": email_message_id(delivery)},
+        connection=get_connection(timeout=settings.SVTOOLKIT_SEND_TIMEOUT),
+    )
+    for attachment in message.attachments:
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    try:
+        email.send()
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
+        raise PermanentFailure(f"The mail server refused the address: {error}") from error
+    except smtplib.SMTPResponseException as error:
+        if 500 <= error.smtp_code < 600:
+            raise PermanentFailure(f"The mail server refused the message: {error.smtp_code}") from error
+        raise TemporaryFailure(f"The mail server asked to try later: {error.smtp_code}") from error
+    except (TimeoutError, socket.timeout) as error:
+        raise TemporaryFailure("The mail server did not answer in time.") from error
+    except (OSError, smtplib.SMTPException) as error:
+        if "timed out" in str(error):  # smtplib reports a read timeout as a lost connection
+            raise TemporaryFailure("The mail server did not answer in time.") from error
+        raise TemporaryFailure(f"The mail server could not be reached: {error}") from error
+    return email_message_id(delivery)
+
+
+def notify_client() -> NotificationsAPIClient:
+    return NotificationsAPIClient(
+        settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=settings.SVTOOLKIT_SEND_TIMEOUT
+    )
+
+
+def _send_by_notify(delivery) -> str:
+    message = delivery.notification
+    reference = f"delivery-{delivery.pk}"
+    try:
+        if delivery.channel == Channel.SMS:
+            answer = notify_client().send_sms_notification(
+                phone_number=delivery.address,
+                template_id=settings.NOTIFY_SMS_TEMPLATE_ID,
+                personalisation={"body": message.sms_text or message.subject},
+                reference=reference,
+            )
+        else:
+            answer = notify_client().send_email_notification(
+                email_address=delivery.address,
+                template_id=settings.NOTIFY_EMAIL_TEMPLATE_ID,
+                personalisation={"subject": message.subject, "body": message.body},
+                reference=reference,
+            )
+    except APIError as error:
+        if error.status_code == 429 or error.status_code >= 500:
+            raise TemporaryFailure(f"GOV.UK Notify could not take it now: {error}") from error
+        raise PermanentFailure(f"GOV.UK Notify refused it: {error}") from error
+    return answer["id"]
+
+
+# Notify's final statuses: https://docs.notifications.service.gov.uk/python.html#get-the-status-of-one-message
+NOTIFY_DELIVERED = {"delivered", "sent"}
+NOTIFY_FAILED = {
+    "permanent-failure": "The address or number does not exist or cannot take messages.",
+    "temporary-failure": "The phone or inbox was unavailable until Notify gave up.",
+    "technical-failure": "GOV.UK Notify had a technical failure.",
+    "validation-failed": "GOV.UK Notify could not accept the message.",
+}
+
+
+def notify_status(reference: str) -> str:
+    """Notify's status of one notification, or "" when Notify cannot be asked now."""
+    try:
+        return notify_client().get_notification_by_id(reference)["status"]
+    except APIError:
+        return ""

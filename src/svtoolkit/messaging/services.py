@@ -1,0 +1,173 @@
+"""Sending a message: the one way svtoolkit emails or texts anyone.
+
+``send`` writes the message and one delivery per recipient and channel in the caller's transaction, and asks
+the task worker to send them once it commits; the worker's sweep sends anything still due, so a message is
+never lost between the two. The message names the incident it concerns, so the incident page can show who
+was told what, and how it went.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.messaging import providers
+from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to reach: a person with an account (their own choices apply), or a directory contact."""
+
+    label: str
+    email: str = ""
+    mobile: str = ""
+    user: object = None
+
+
+def recipient_for_user(user) -> Recipient:
+    return Recipient(
+        label=user.full_name or user.email, email=user.email, mobile=user.mobile_number, user=user
+    )
+
+
+def recipient_for_contact(contact) -> Recipient:
+    return Recipient(
+        label=f"{contact.name} ({contact.organisation})", email=contact.email, mobile=contact.mobile_number
+    )
+
+
+def _channels(recipient: Recipient, urgency: str) -> list[tuple[str, str]]:
+    """The channels and addresses a message goes to: an alert to every one the person can be reached on,
+    anything else to those the person chose (email unless they chose text messages only)."""
+    sms_on = bool(providers.provider_for(Channel.SMS)) and bool(recipient.mobile)
+    user = recipient.user
+    if urgency == Urgency.ALERT or user is None:
+        wanted_email, wanted_sms = True, urgency == Urgency.ALERT
+    else:
+        wanted_sms = user.receive_sms and sms_on
+        wanted_email = user.receive_email or not wanted_sms
+    channels = []
+    if wanted_email and recipient.email:
+        channels.append((Channel.EMAIL, recipient.email))
+    if wanted_sms and sms_on:
+        channels.append((Channel.SMS, recipient.mobile))
+    return channels
+
+
+def _not_before(recipient: Recipient, urgency: str, now: datetime) -> datetime:
+    """Now, or the end of the person's quiet hours for a message that can wait."""
+    user = recipient.user
+    if urgency == Urgency.ALERT or user is None or not (user.quiet_from and user.quiet_until):
+        return now
+    local = timezone.localtime(now)
+    start, end = user.quiet_from, user.quiet_until
+    clock = local.time()
+    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not quiet:
+        return now
+    ends = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return ends
+
+
+def send(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    recipients,
+    urgency: str = Urgency.NORMAL,
+    sms_text: str = "",
+    partnership=None,
+    incident=None,
+    attachments=(),
+    dedupe_key: str | None = None,
+    secret: str = "",
+) -> Notification | None:
+    """Queue a message to each recipient; returns it, or None if a message with ``dedupe_key`` exists already
+    (a double click, a second worker, an overlapping run) or no recipient can be reached."""
+    now = timezone.now()
+    planned = []
+    for recipient in recipients:
+        for channel, address in _channels(recipient, urgency):
+            if (channel, address) not in {(d.channel, d.address) for d in planned}:
+                planned.append(
+                    Delivery(
+                        channel=channel,
+                        address=address,
+                        recipient=recipient.user,
+                        recipient_label=recipient.label[:250],
+                        provider=providers.provider_for(channel),
+                        next_attempt_at=_not_before(recipient, urgency, now),
+                        created_at=now,
+                    )
+                )
+    if not planned:
+        return None
+    try:
+        with transaction.atomic():
+            message = Notification.objects.create(
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                sms_text=sms_text[:480],
+                urgency=urgency,
+                partnership=partnership or getattr(incident, "partnership", None),
+                incident=incident,
+                attachments=list(attachments),
+                dedupe_key=dedupe_key,
+                secret=secret,
+                created_at=now,
+            )
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    for delivery in planned:
+        delivery.notification = message
+    Delivery.objects.bulk_create(planned)
+    transaction.on_commit(lambda: _enqueue(message.pk))
+    return message
+
+
+def _enqueue(notification_id: int) -> None:
+    from svtoolkit.messaging.tasks import deliver_message
+
+    deliver_message.enqueue(notification_id=notification_id)
+
+
+@transaction.atomic
+def resend(*, delivery, by, request=None) -> Delivery:
+    """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back)."""
+    if delivery.status != DeliveryStatus.FAILED:
+        raise DomainError("Only a message that failed can be sent again.")
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_until=None
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=delivery.notification.partnership,
+        target=delivery,
+        detail={"resent": True},
+        request=request,
+    )
+    transaction.on_commit(lambda: _enqueue(delivery.notification_id))
+    delivery.refresh_from_db()
+    return delivery
+
+
+def settings_summary() -> dict:
+    """What the delivery layer is set up to use, for the operator's and the outbox pages."""
+    return {
+        "email": providers.provider_for(Channel.EMAIL),
+        "sms": providers.provider_for(Channel.SMS),
+        "attempts": settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
+    }

@@ -1,0 +1,55 @@
+"""Real servers the delivery tests send to: an SMTP server (aiosmtpd) that can refuse or hang on demand, and
+GOV.UK Notify's HTTP API answered locally (pytest-httpserver), so Notify's own client is used unchanged."""
+
+import asyncio
+import socket
+import threading
+from email import message_from_bytes
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ControlledSMTP:
+    """An SMTP server on 127.0.0.1. ``mode``: accept, hang (never answers the message), defer (451) or
+    reject (550). ``received`` holds what it accepted, as email messages."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.mode = "accept"
+        self.received = []
+        self.hang_seconds = 5.0
+        self.accept_delay = 0.0
+        self.data_started = threading.Event()
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.data_started.set()
+        if self.mode == "hang":
+            await asyncio.sleep(self.hang_seconds)
+            return "451 Still thinking"
+        if self.mode == "defer":
+            return "451 Try again later"
+        if self.mode == "reject":
+            return "550 No such mailbox"
+        if self.accept_delay:
+            await asyncio.sleep(self.accept_delay)
+        self.received.append(message_from_bytes(envelope.content))
+        return "250 Accepted"
+
+    def start(self):
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def received_ids(self) -> list[str]:
+        return [message["Message-ID"] for message in self.received]

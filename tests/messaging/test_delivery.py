@@ -1,0 +1,224 @@
+"""The delivery layer against a real SMTP server: every message arrives exactly once, whatever fails."""
+
+import os
+import signal
+import threading
+import time
+from datetime import time as clock
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.utils import timezone
+
+from svtoolkit.messaging import delivery, services
+from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
+from svtoolkit.messaging.services import Recipient
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(to=("duty@example.org",), **extra):
+    fields = {"kind": "test", "subject": "SB-2026-0001: test", "body": "Body text", **extra}
+    return services.send(recipients=[Recipient(label=address, email=address) for address in to], **fields)
+
+
+def test_a_message_reaches_each_recipient_once(smtp_server):
+    notification = _send(to=("a@example.org", "b@example.org"))
+    assert delivery.deliver_due() == 2
+    assert delivery.deliver_due() == 0
+    assert sorted(m["To"] for m in smtp_server.received) == ["a@example.org", "b@example.org"]
+    assert set(notification.deliveries.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(smtp_server):
+    smtp_server.stop()
+    _send()
+    assert delivery.deliver_due() == 0
+    queued = Delivery.objects.get()
+    assert queued.status == DeliveryStatus.QUEUED
+    assert "could not be reached" in queued.last_error
+    smtp_server.start()
+    assert delivery.deliver_due() == 0, "not before its retry time"
+    with time_machine.travel(queued.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(smtp_server.received) == 1
+    assert Delivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_hung_mail_server_times_out_and_the_message_is_tried_again(smtp_server):
+    smtp_server.mode = "hang"
+    smtp_server.hang_seconds = 3
+    _send()
+    started = time.monotonic()
+    delivery.deliver_due()
+    assert time.monotonic() - started < 2.5, "the send timeout (1 s) cut the wait"
+    hung = Delivery.objects.get()
+    assert (hung.status, hung.attempts) == (DeliveryStatus.QUEUED, 1)
+    assert "in time" in hung.last_error
+    smtp_server.mode = "accept"
+    with time_machine.travel(hung.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(smtp_server.received) == 1
+
+
+def test_a_refused_address_fails_at_once_is_shown_and_can_be_sent_again(smtp_server):
+    smtp_server.mode = "reject"
+    _send()
+    delivery.deliver_due()
+    failed = Delivery.objects.get()
+    assert failed.status == DeliveryStatus.FAILED
+    assert "550" in failed.last_error
+    smtp_server.mode = "accept"
+    coordinator = UserFactory()
+    services.resend(delivery=failed, by=coordinator)
+    assert delivery.deliver_due() == 1
+    assert len(smtp_server.received) == 1
+
+
+def test_retries_stop_after_the_set_number_of_tries(smtp_server, settings):
+    settings.SVTOOLKIT_DELIVERY_ATTEMPTS = 3
+    smtp_server.mode = "defer"
+    _send()
+    for hours in range(1, 6):
+        with time_machine.travel(timezone.now() + timedelta(hours=hours)):
+            delivery.deliver_due()
+    gave_up = Delivery.objects.get()
+    assert (gave_up.status, gave_up.attempts) == (DeliveryStatus.FAILED, 3)
+    assert "Gave up after 3 tries" in gave_up.last_error
+
+
+def test_a_delivery_left_sending_by_a_stopped_worker_is_sent_once_its_claim_runs_out(smtp_server):
+    _send()
+    # What a worker killed mid-send leaves behind: its claim, and no message at the server.
+    Delivery.objects.update(
+        status=DeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=2)
+    )
+    assert delivery.deliver_due() == 0, "another worker may still be sending it"
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert delivery.deliver_due() == 1
+        assert delivery.deliver_due() == 0
+    assert len(smtp_server.received) == 1
+
+
+def test_the_same_message_is_created_once_under_one_key(smtp_server):
+    first = _send(dedupe_key="partner-notice:1")
+    second = _send(dedupe_key="partner-notice:1")
+    assert first is not None and second is None
+    delivery.deliver_due()
+    assert len(smtp_server.received) == 1
+
+
+def test_each_attempt_carries_the_same_message_id(smtp_server):
+    smtp_server.mode = "defer"
+    _send()
+    delivery.deliver_due()
+    smtp_server.mode = "accept"
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        delivery.deliver_due()
+    sent = Delivery.objects.get()
+    assert smtp_server.received_ids() == [sent.provider_reference]
+
+
+def test_a_secret_link_is_removed_from_the_stored_message_once_sent(smtp_server):
+    notification = _send(body="Acknowledge: http://x/ack/SECRET123/", secret="SECRET123")
+    delivery.deliver_due()
+    assert "SECRET123" in smtp_server.received[0].get_payload()
+    notification.refresh_from_db()
+    assert "SECRET123" not in notification.body and notification.secret == ""
+
+
+def test_a_message_that_can_wait_is_held_until_the_persons_quiet_hours_end(smtp_server):
+    person = UserFactory(quiet_from=clock(22, 0), quiet_until=clock(7, 0))
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 28, 23, 30)), tick=False):
+        services.send(
+            kind="reminder", subject="Reminder", body="b", recipients=[services.recipient_for_user(person)]
+        )
+        services.send(
+            kind="alert",
+            subject="Alert",
+            body="b",
+            urgency=Urgency.ALERT,
+            recipients=[services.recipient_for_user(person)],
+        )
+        assert delivery.deliver_due() == 1
+        assert [m["Subject"] for m in smtp_server.received] == ["Alert"]
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 29, 7, 1)), tick=False):
+        assert delivery.deliver_due() == 1
+    assert [m["Subject"] for m in smtp_server.received] == ["Alert", "Reminder"]
+
+
+def test_an_alert_goes_by_text_and_email_and_a_reminder_by_the_channels_chosen(settings):
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    person = UserFactory(mobile_number="07700900123", receive_email=False, receive_sms=True)
+    reminder = services.send(
+        kind="r", subject="r", body="b", recipients=[services.recipient_for_user(person)]
+    )
+    alert = services.send(
+        kind="a",
+        subject="a",
+        body="b",
+        urgency=Urgency.ALERT,
+        recipients=[services.recipient_for_user(person)],
+    )
+    assert list(reminder.deliveries.values_list("channel", flat=True)) == ["sms"]
+    assert sorted(alert.deliveries.values_list("channel", flat=True)) == ["email", "sms"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_send_each_message_once(smtp_server):
+    smtp_server.mode = "defer"
+    for n in range(6):
+        _send(to=(f"person{n}@example.org",))
+    smtp_server.mode = "accept"
+    smtp_server.accept_delay = 0.05
+    later = timezone.now() + timedelta(minutes=5)
+    sent = []
+
+    def worker():
+        with time_machine.travel(later):
+            sent.append(delivery.deliver_due())
+        connection.close()
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert sum(sent) == 6
+    assert sorted(m["To"] for m in smtp_server.received) == sorted(f"person{n}@example.org" for n in range(6))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_leaves_the_message_to_be_sent_once(smtp_server):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "A killed worker process shares its database only on PostgreSQL (SQLite here is in memory)."
+        )
+    smtp_server.mode = "hang"
+    smtp_server.hang_seconds = 30
+    _send()  # its first try, straight after the commit, times out: it waits for its retry
+    smtp_server.data_started.clear()
+    retry_time = Delivery.objects.get().next_attempt_at + timedelta(seconds=1)
+    connections.close_all()
+    child = os.fork()
+    if child == 0:  # the worker: it hangs in the middle of the send until it is killed
+        try:
+            with time_machine.travel(retry_time):
+                delivery.deliver_due()
+        finally:
+            os._exit(0)
+    assert smtp_server.data_started.wait(10), "the worker reached the middle of the send"
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    left = Delivery.objects.get()
+    assert left.status == DeliveryStatus.SENDING and not smtp_server.received
+    smtp_server.mode = "accept"
+    assert delivery.deliver_due() == 0, "its claim has not run out yet"
+    with time_machine.travel(left.claimed_until + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+        assert delivery.deliver_due() == 0
+    assert len(smtp_server.received) == 1
+    assert Notification.objects.count() == 1
