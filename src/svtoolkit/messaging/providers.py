@@ -5,7 +5,6 @@ a refused address) or ``TemporaryFailure`` (the server is down, busy or slow: tr
 """
 
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -44,7 +43,7 @@ def send(delivery) -> str:
 
 
 def email_message_id(delivery) -> str:
-    """The same Message-ID on every attempt of a delivery, so a mail client can tell a repeat for what it is."""
+    """The same Message-ID on every attempt of a delivery, so a mail client can tell a repeat."""
     return f"<delivery-{delivery.pk}.{delivery.notification_id}@svtoolkit>"
 
 
@@ -67,7 +66,7 @@ def _send_by_smtp(delivery) -> str:
         if 500 <= error.smtp_code < 600:
             raise PermanentFailure(f"The mail server refused the message: {error.smtp_code}") from error
         raise TemporaryFailure(f"The mail server asked to try later: {error.smtp_code}") from error
-    except (TimeoutError, socket.timeout) as error:
+    except TimeoutError as error:
         raise TemporaryFailure("The mail server did not answer in time.") from error
     except (OSError, smtplib.SMTPException) as error:
         if "timed out" in str(error):  # smtplib reports a read timeout as a lost connection
