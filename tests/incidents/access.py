@@ -50,6 +50,7 @@ EXPECTED = {
     "incidents:lead": MANAGE,
     "incidents:partners": MANAGE,
     "incidents:inform": MANAGE_POST,
+    "incidents:send_notice_again": MANAGE_POST,
     "incidents:acknowledge_here": ACKNOWLEDGE_POST,
     "incidents:plan": READ,
     "incidents:draw_plan": MANAGE_POST,
@@ -129,6 +130,7 @@ def url_kwargs(demo, demo_users):
     }
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}
+    arguments["incidents:send_notice_again"] = {**by_incident, "participation_id": participation.pk}
     arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

@@ -9,6 +9,7 @@ from svtoolkit import access
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKind
+from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.incidents.access import demo_incident
@@ -280,6 +281,7 @@ def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_
         due_at=timezone.now() + timedelta(hours=5),
     )
     assert send_overdue_reminders.enqueue().return_value == 2
+    deliver_due()
     sent = {message.to[0]: message.body for message in mail.outbox}
     assert "Review CCTV of the bus stop" in sent["ray@police.example.org"]
     assert "Door-knock Eastgate Road" in sent["responder@example.org"]

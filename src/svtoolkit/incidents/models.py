@@ -165,6 +165,11 @@ class Participation(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=254, blank=True)
     acknowledgement_token_hash = models.CharField(max_length=64, blank=True)
+    # The latest notice sent to the partner: its deliveries say whether it reached them, and a notice that
+    # reached no one is sent again.
+    notice = models.ForeignKey(
+        "messaging.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["incident", "organisation__name"]

@@ -247,6 +247,35 @@ def participation_by_token(token: str) -> Participation | None:
     )
 
 
+@dataclass
+class PartnerNotice:
+    """A partner taking part, and how its latest notice went: one delivery per address it was sent to."""
+
+    participation: Participation
+    deliveries: list
+
+    @property
+    def failed(self) -> bool:
+        return any(delivery.status == "failed" for delivery in self.deliveries)
+
+
+def partners_and_notices(incident) -> list[PartnerNotice]:
+    partners = incident.participations.select_related("organisation", "contact", "notice").prefetch_related(
+        "notice__deliveries"
+    )
+    return [
+        PartnerNotice(participation=p, deliveries=list(p.notice.deliveries.all()) if p.notice else [])
+        for p in partners
+    ]
+
+
+def participation_in(incident, participation_id) -> Participation:
+    return get_object_or_404(
+        incident.participations.select_related("organisation", "notice", "incident__partnership"),
+        pk=participation_id,
+    )
+
+
 def participation_of(incident, organisation_id) -> Participation | None:
     return (
         incident.participations.filter(organisation_id=organisation_id).select_related("organisation").first()

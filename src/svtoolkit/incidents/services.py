@@ -6,13 +6,17 @@ Every function writes the incident's timeline and the audit log, in one transact
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -202,34 +206,114 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
 
 @transaction.atomic
 def inform_partners(*, incident, by, request=None) -> list[Participation]:
-    """Email each partner taking part who has not been told yet (by the worker), with a link to acknowledge.
+    """Send each partner taking part who has not been told yet a notice with a link to acknowledge, and send
+    again each notice that reached no one (every delivery failed). Returns the partners told.
 
-    Partners whose contact has no email address cannot be told this way; the caller lists them.
+    The notice is queued in this transaction, so it is never lost between the click and the worker. Each
+    partner is claimed first with a conditional update, so a double click or two people at once tell each
+    partner once. Partners whose contact has no email address cannot be told this way; the caller lists them.
     """
-    from svtoolkit.incidents.tasks import send_partner_notice
-
-    to_inform = list(
-        incident.participations.filter(informed_at__isnull=True, contact__email__gt="").select_related(
-            "organisation"
-        )
+    candidates = list(
+        incident.participations.filter(contact__email__gt="")
+        .filter(Q(informed_at__isnull=True) | Q(notice__in=undelivered_notices()))
+        .select_related("organisation", "contact", "incident__partnership")
     )
-    now = timezone.now()
-    for participation in to_inform:
-        participation.informed_at = now
-        participation.save(update_fields=["informed_at"])
-        transaction.on_commit(lambda pk=participation.pk: send_partner_notice.enqueue(participation_id=pk))
-    if to_inform:
-        names = ", ".join(str(p.organisation) for p in to_inform)
-        _log(incident, by, f"Partners informed: {names}.")
+    told, told_again = [], []
+    for participation in candidates:
+        earlier_notice_id = participation.notice_id
+        if earlier_notice_id is None and participation.informed_at is not None:
+            continue
+        if not _claim_for_notice(participation):
+            continue  # another request has just told this partner
+        _send_partner_notice(participation, round_key=earlier_notice_id or "first")
+        (told_again if earlier_notice_id else told).append(participation)
+    if told:
+        _log(incident, by, f"Partners informed: {', '.join(str(p.organisation) for p in told)}.")
+    if told_again:
+        names = ", ".join(str(p.organisation) for p in told_again)
+        _log(incident, by, f"Notice sent again (the last one reached no one): {names}.")
+    if told or told_again:
         _audit(
             incident,
             by,
             AuditAction.UPDATE,
             incident,
             request,
-            informed=[p.organisation_id for p in to_inform],
+            informed=[p.organisation_id for p in told],
+            informed_again=[p.organisation_id for p in told_again],
         )
-    return to_inform
+    return told + told_again
+
+
+def undelivered_notices():
+    """Notices none of whose deliveries went: each one failed for good."""
+    from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
+
+    not_failed = Delivery.objects.filter(notification=OuterRef("pk")).exclude(status=DeliveryStatus.FAILED)
+    return Notification.objects.filter(kind=PARTNER_NOTICE).exclude(Exists(not_failed))
+
+
+def _claim_for_notice(participation) -> bool:
+    """Mark the partner as told before the notice is written: of two requests at once, only the first
+    update matches (the second finds it told, or its failed notice already replaced)."""
+    unclaimed = Participation.objects.filter(pk=participation.pk)
+    if participation.notice_id is None:
+        unclaimed = unclaimed.filter(informed_at__isnull=True, notice__isnull=True)
+    else:
+        unclaimed = unclaimed.filter(notice_id=participation.notice_id)
+    now = timezone.now()
+    if unclaimed.update(informed_at=now, notice=None) != 1:
+        return False
+    participation.informed_at, participation.notice = now, None
+    return True
+
+
+PARTNER_NOTICE = "partner_notice"
+
+
+def _send_partner_notice(participation, *, round_key) -> None:
+    """Queue the notice: the reference and a link to acknowledge, nothing about the people affected. The
+    link's secret is kept in the message only until it has gone; the partner's record keeps its hash."""
+    from svtoolkit.messaging import services as messaging
+
+    incident = participation.incident
+    token = issue_acknowledgement_token(participation=participation)
+    context = {
+        "participation": participation,
+        "incident": incident,
+        "acknowledge_link": settings.SITE_URL + reverse("incidents:acknowledge", args=[token]),
+        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
+    }
+    participation.notice = messaging.send(
+        kind=PARTNER_NOTICE,
+        subject=f"{incident.reference}: {incident.partnership} asks for help",
+        body=render_to_string("incidents/email/partner_notice.txt", context),
+        recipients=[messaging.recipient_for_contact(participation.contact)],
+        incident=incident,
+        dedupe_key=f"partner-notice:{participation.pk}:{round_key}",
+        secret=token,
+    )
+    participation.save(update_fields=["notice"])
+
+
+@transaction.atomic
+def send_notice_again(*, participation, by, request=None) -> int:
+    """Queue again each delivery of the partner's notice that failed (the address is fixed, or the mail
+    server is back); returns how many."""
+    from svtoolkit.messaging import services as messaging
+    from svtoolkit.messaging.models import DeliveryStatus
+
+    if participation.notice is None:
+        raise DomainError(f"{participation.organisation} has not been sent a notice yet.")
+    failed = list(participation.notice.deliveries.filter(status=DeliveryStatus.FAILED))
+    if not failed:
+        raise DomainError(
+            f"The notice to {participation.organisation} has not failed, so there is nothing to send again."
+        )
+    for delivery in failed:
+        messaging.resend(delivery=delivery, by=by, request=request)
+    _log(participation.incident, by, f"Notice to {participation.organisation} sent again.")
+    return len(failed)
 
 
 def issue_acknowledgement_token(*, participation) -> str:

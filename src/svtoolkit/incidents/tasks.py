@@ -3,82 +3,90 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation, PlanAction
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PlanAction
+from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
+# An action is reminded at most once in this time.
+REMINDER_GAP = timedelta(hours=23)
 
-@task()
-def send_partner_notice(*, participation_id: int) -> None:
-    """Tell a partner organisation's contact about the incident, with a link to acknowledge.
 
-    The email holds the reference and a link only: nothing about the people affected.
-    """
-    from svtoolkit.incidents.services import issue_acknowledgement_token
-
-    participation = Participation.objects.select_related(
-        "incident__partnership", "organisation", "contact"
-    ).get(pk=participation_id)
-    if participation.contact is None or not participation.contact.email:
-        return
-    token = issue_acknowledgement_token(participation=participation)
-    context = {
-        "participation": participation,
-        "incident": participation.incident,
-        "acknowledge_link": settings.SITE_URL + reverse("incidents:acknowledge", args=[token]),
-        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[participation.incident_id]),
-    }
-    send_mail(
-        subject=f"{participation.incident.reference}: {participation.incident.partnership} asks for help",
-        message=render_to_string("incidents/email/partner_notice.txt", context),
-        from_email=None,
-        recipient_list=[participation.contact.email],
+def _due_for_reminder(now) -> Q:
+    return Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now) & (
+        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - REMINDER_GAP)
     )
 
 
 @task()
 def send_overdue_reminders() -> int:
-    """Email each owner of overdue open actions a list of them, at most once a day per action.
+    """Remind each owner of overdue open actions with one list of them, at most once a day per action.
 
     The owner is the person named on the action, or else the single point of contact of its organisation.
-    Returns the number of emails sent.
+    Each action is claimed (its reminder time set by a conditional update) in the transaction that queues the
+    reminder, so two overlapping runs remind once. Returns the number of reminders queued.
     """
     now = timezone.now()
     overdue = (
-        PlanAction.objects.filter(status__in=OPEN_ACTION_STATUSES, due_at__lt=now)
+        PlanAction.objects.filter(_due_for_reminder(now))
         .exclude(incident__status="closed")
-        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - timedelta(hours=23)))
-        .select_related("incident", "owner", "owner_organisation")
+        .select_related("incident__partnership", "owner", "owner_organisation")
     )
-    spoc_email = dict(
-        Contact.objects.filter(incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT, is_active=True)
-        .exclude(email="")
-        .values_list("organisation_id", "email")
-    )
-    by_recipient: dict[str, list] = {}
-    for action in overdue:
-        email = action.owner.email if action.owner else spoc_email.get(action.owner_organisation_id)
-        if email:
-            by_recipient.setdefault(email, []).append(action)
-    for email, actions in by_recipient.items():
-        context = {
-            "actions": actions,
-            "links": {
-                a.pk: settings.SITE_URL + reverse("incidents:action", args=[a.incident_id, a.pk])
-                for a in actions
-            },
-        }
-        send_mail(
-            subject=f"{len(actions)} overdue action{'s' if len(actions) != 1 else ''} on svtoolkit",
-            message=render_to_string("incidents/email/overdue.txt", context),
-            from_email=None,
-            recipient_list=[email],
+    single_points_of_contact = {
+        contact.organisation_id: contact
+        for contact in Contact.objects.filter(
+            incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT, is_active=True
         )
-        PlanAction.objects.filter(pk__in=[a.pk for a in actions]).update(last_reminded_at=now)
-    return len(by_recipient)
+        .exclude(email="")
+        .select_related("organisation")
+    }
+    by_recipient: dict[tuple, tuple[messaging.Recipient, list]] = {}
+    for action in overdue:
+        if action.owner:
+            key, recipient = ("user", action.owner_id), messaging.recipient_for_user(action.owner)
+        elif contact := single_points_of_contact.get(action.owner_organisation_id):
+            key, recipient = ("contact", contact.pk), messaging.recipient_for_contact(contact)
+        else:
+            continue
+        by_recipient.setdefault(key, (recipient, []))[1].append(action)
+    return sum(_remind(recipient, actions, now=now) for recipient, actions in by_recipient.values())
+
+
+@transaction.atomic
+def _remind(recipient, actions, *, now) -> int:
+    claimed = [
+        action
+        for action in actions
+        if PlanAction.objects.filter(pk=action.pk).filter(_due_for_reminder(now)).update(last_reminded_at=now)
+    ]
+    if not claimed:
+        return 0  # an overlapping run has just reminded them
+    count = len(claimed)
+    incidents = {action.incident for action in claimed}
+    partnerships = {incident.partnership for incident in incidents}
+    context = {
+        "actions": claimed,
+        "links": {
+            a.pk: settings.SITE_URL + reverse("incidents:action", args=[a.incident_id, a.pk]) for a in claimed
+        },
+    }
+    subject = f"{count} overdue action{'s' if count != 1 else ''} on svtoolkit"
+    sent = messaging.send(
+        kind="overdue_reminder",
+        subject=subject,
+        body=render_to_string("incidents/email/overdue.txt", context),
+        sms_text=f"{subject}: {settings.SITE_URL}/",
+        recipients=[recipient],
+        incident=incidents.pop() if len(incidents) == 1 else None,
+        partnership=partnerships.pop() if len(partnerships) == 1 else None,
+    )
+    if sent is None:
+        transaction.set_rollback(True)  # no one to send it to: leave the actions for the next run
+        return 0
+    return 1

@@ -15,6 +15,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
     path("incidents/<int:incident_id>/partners/", views.partners, name="partners"),
     path("incidents/<int:incident_id>/partners/inform/", views.inform, name="inform"),
+    path(
+        "incidents/<int:incident_id>/partners/<int:participation_id>/send-again/",
+        views.send_notice_again,
+        name="send_notice_again",
+    ),
     path("incidents/<int:incident_id>/acknowledge/", views.acknowledge_here, name="acknowledge_here"),
     path("incidents/<int:incident_id>/plan/", views.plan, name="plan"),
     path("incidents/<int:incident_id>/plan/draw/", views.draw_plan, name="draw_plan"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.forms import id_from, show_edit_conflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
@@ -164,11 +165,10 @@ def partners(request, incident_id):
         services.add_participant(incident=shown, by=request.user, request=request, **form.cleaned_data)
         messages.success(request, f"{form.cleaned_data['organisation']} is now taking part.")
         return redirect("incidents:partners", incident_id=shown.pk)
-    participations = shown.participations.select_related("organisation", "contact")
     return render(
         request,
         "incidents/partners.html",
-        {"incident": shown, "form": form, "participations": participations},
+        {"incident": shown, "form": form, "partners": selectors.partners_and_notices(shown)},
     )
 
 
@@ -187,6 +187,20 @@ def inform(request, incident_id):
             request,
             f"{participation.organisation} has no contact with an email address: choose one to inform them.",
         )
+    return redirect("incidents:partners", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def send_notice_again(request, incident_id, participation_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    participation = selectors.participation_in(shown, participation_id)
+    try:
+        services.send_notice_again(participation=participation, by=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The notice to {participation.organisation} is on its way again.")
     return redirect("incidents:partners", incident_id=shown.pk)
 
 

@@ -1,0 +1,210 @@
+"""Partner notices and overdue reminders through the delivery layer: a notice that fails is shown and sent
+again, and a double click or two overlapping runs send each message once."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import requests
+from django.core import mail
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.incidents import selectors, services
+from svtoolkit.incidents.models import Participation, PlanAction
+from svtoolkit.incidents.tasks import send_overdue_reminders
+from svtoolkit.messaging.delivery import deliver_due
+from svtoolkit.messaging.models import DeliveryStatus
+from svtoolkit.partnerships.models import Contact, IncidentRole
+from tests.concurrency import held_until_both_wait
+from tests.conftest import MODEL_BACKEND
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+# Why the overlap tests run on PostgreSQL only (CI runs the suite on both).
+SHARED_CACHE = (
+    "The SQLite test database is in memory with a shared cache: a second writer is refused at once "
+    "(table is locked) instead of waiting its turn as it would on a real SQLite file or PostgreSQL."
+)
+
+
+def with_contacts(demo, demo_users):
+    """The demo incident with two partners whose contacts have email addresses."""
+    incident, _ = demo_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    for kind, name, email in [
+        ("police", "Insp. Ray Cole", "ray@police.example.org"),
+        ("health_hospital", "Dr Ana Sousa", "vrt@hospital.example.org"),
+    ]:
+        organisation = demo.organisations.get(kind=kind)
+        contact = Contact.objects.create(organisation=organisation, name=name, email=email)
+        services.add_participant(incident=incident, organisation=organisation, contact=contact, by=responder)
+    return incident
+
+
+def acknowledgement_token(message) -> str:
+    body = message.get_payload(decode=True).decode()
+    return re.search(r"/incidents/acknowledge/(\S+)/", body).group(1)
+
+
+def test_a_refused_notice_shows_as_failed_and_informing_partners_sends_it_again(
+    smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks
+):
+    incident = with_contacts(demo, demo_users)
+    client = client_for("responder")
+    partners_page = reverse("incidents:partners", args=[incident.pk])
+    smtp_server.mode = "reject"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("incidents:inform", args=[incident.pk]))
+    page = client.get(partners_page).content.decode()
+    assert page.count("Failed") == 2
+    assert "Not sent: The mail server refused the message: 550" in page
+    assert page.count("Send again<") == 2
+
+    smtp_server.mode = "accept"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("incidents:inform", args=[incident.pk]))
+    assert sorted(message["To"] for message in smtp_server.received) == [
+        "ray@police.example.org",
+        "vrt@hospital.example.org",
+    ]
+    page = client.get(partners_page).content.decode()
+    assert page.count(">Sent<") == 2 and "Failed" not in page and "Send again<" not in page
+    assert incident.timeline.filter(text__startswith="Notice sent again").exists()
+
+    # The link in the notice sent again works; the stored notice no longer holds its secret.
+    token = acknowledgement_token(smtp_server.received[0])
+    participation = selectors.participation_by_token(token)
+    assert participation is not None
+    assert token not in participation.notice.body and participation.notice.secret == ""
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("incidents:inform", args=[incident.pk]))
+    assert len(smtp_server.received) == 2, "a notice that went is not sent again"
+
+
+@pytest.mark.parametrize("role", ["coordinator", "responder"])
+def test_a_failed_notice_can_be_sent_again_to_its_partner(
+    role, smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks
+):
+    incident = with_contacts(demo, demo_users)
+    smtp_server.mode = "reject"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=demo_users["responder"])
+    police = incident.participations.get(organisation__kind="police")
+    assert police.notice.deliveries.get().status == DeliveryStatus.FAILED
+
+    smtp_server.mode = "accept"
+    client = client_for(role)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("incidents:send_notice_again", args=[incident.pk, police.pk]), follow=True
+        )
+    assert f"The notice to {police.organisation} is on its way again." in response.content.decode()
+    assert [message["To"] for message in smtp_server.received] == ["ray@police.example.org"]
+    assert police.notice.deliveries.get().status == DeliveryStatus.SENT
+    token = acknowledgement_token(smtp_server.received[0])
+    assert selectors.participation_by_token(token) == police
+
+    again = client.post(reverse("incidents:send_notice_again", args=[incident.pk, police.pk]), follow=True)
+    assert "has not failed, so there is nothing to send again" in again.content.decode()
+    assert len(smtp_server.received) == 1
+
+
+def test_partners_cannot_send_notices_again(client_for, demo, demo_users):
+    incident = with_contacts(demo, demo_users)
+    services.inform_partners(incident=incident, by=demo_users["responder"])
+    police = incident.participations.get(organisation__kind="police")
+    url = reverse("incidents:send_notice_again", args=[incident.pk, police.pk])
+    assert client_for("police").post(url).status_code == 403
+    assert client_for("viewer").post(url).status_code == 403
+
+
+def signed_in_session(client, live_server, user, path) -> tuple[dict, str]:
+    """The cookies and form token of ``user`` signed in, for requests to the live server."""
+    client.force_login(user, backend=MODEL_BACKEND)
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    page = requests.get(live_server.url + path, cookies=cookies, timeout=10)
+    cookies["csrftoken"] = page.cookies["csrftoken"]
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return cookies, form_token
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_inform_partners_emails_each_partner_once(client, live_server, demo, demo_users):
+    if connection.vendor != "postgresql":
+        pytest.skip("The live server shares the test's one SQLite connection, so requests cannot overlap.")
+    incident = with_contacts(demo, demo_users)
+    cookies, form_token = signed_in_session(
+        client, live_server, demo_users["responder"], reverse("incidents:partners", args=[incident.pk])
+    )
+    inform = live_server.url + reverse("incidents:inform", args=[incident.pk])
+    answers = []
+
+    def click():
+        answer = requests.post(
+            inform,
+            data={"csrfmiddlewaretoken": form_token},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=30,
+        )
+        answers.append(answer.status_code)
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    with held_until_both_wait(Participation.objects.filter(incident=incident)):
+        for thread in clicks:
+            thread.start()
+    for thread in clicks:
+        thread.join()
+    deliver_due()
+    assert answers == [302, 302]
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ray@police.example.org",
+        "vrt@hospital.example.org",
+    ]
+    assert incident.timeline.filter(text__startswith="Partners informed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_overdue_reminder_runs_remind_each_owner_once(demo, demo_users):
+    if connection.vendor != "postgresql":
+        pytest.skip(SHARED_CACHE)
+    incident, overdue_for_spoc = demo_incident(demo, demo_users)
+    Contact.objects.create(
+        organisation=overdue_for_spoc.owner_organisation,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    services.add_action(
+        incident=incident,
+        by=demo_users["responder"],
+        title="Door-knock Eastgate Road",
+        guidance="",
+        owner_organisation=None,
+        owner=demo_users["responder"],
+        due_at=timezone.now() - timedelta(minutes=5),
+    )
+    PlanAction.objects.filter(pk=overdue_for_spoc.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    runs = []
+
+    def run():
+        runs.append(send_overdue_reminders.call())
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    with held_until_both_wait(PlanAction.objects.filter(incident=incident)):
+        for thread in threads:
+            thread.start()
+    for thread in threads:
+        thread.join()
+    deliver_due()
+    assert sum(runs) == 2
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ray@police.example.org",
+        "responder@example.org",
+    ]
