@@ -9,8 +9,9 @@ from django_tasks_db.models import DBTaskResult
 
 from svtoolkit.accounts import services
 from svtoolkit.accounts.models import Invitation, Membership, Role
-from svtoolkit.accounts.tasks import send_invitation_email
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.messaging.models import Notification
+from svtoolkit.messaging.tasks import deliver_message
 from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,11 +59,14 @@ def test_invitation_secret_is_never_stored_in_the_task_queue(
         invite(demo, demo_users["coordinator"])
     queued = DBTaskResult.objects.get()
     assert mail.outbox == []  # waiting for the worker
-    assert queued.args_kwargs == {"args": [], "kwargs": {"invitation_id": Invitation.objects.get().pk}}
+    notification = Notification.objects.get(kind="invitation")
+    assert queued.args_kwargs == {"args": [], "kwargs": {"notification_id": notification.pk}}
     # Run it as the worker would (the worker itself closes database connections, so not inside a test).
-    send_invitation_email.call(**queued.args_kwargs["kwargs"])
+    deliver_message.call(**queued.args_kwargs["kwargs"])
     token = re.search(r"/invitations/(\S+)/", mail.outbox[0].body).group(1)
     assert token not in json.dumps(queued.args_kwargs)
+    notification.refresh_from_db()
+    assert token not in notification.body  # kept only until the email had gone
 
 
 def test_expired_invitation_cannot_be_accepted(demo, demo_users):

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.factories import TEST_PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,10 +68,15 @@ def test_account_locks_after_repeated_failures(client, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.LOCKED_OUT).exists()
 
 
-def test_password_reset_by_email(client, demo_users):
-    client.post(reverse("accounts:password_reset"), {"email": "viewer@example.org"})
+def test_password_reset_by_email(client, demo_users, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "viewer@example.org"})
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/password/reset/\S+/", mail.outbox[0].body).group(0)
+    # Sent through the delivery layer, which keeps the link's token only until the email has gone.
+    sent = Delivery.objects.get(notification__kind="password_reset")
+    assert (sent.address, sent.status) == ("viewer@example.org", DeliveryStatus.SENT)
+    assert link.rstrip("/").rsplit("/", 1)[1] not in sent.notification.body
     form_page = client.get(link, follow=True)
     assert form_page.context["validlink"]
     client.post(

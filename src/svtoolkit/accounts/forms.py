@@ -2,7 +2,8 @@
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
 
 from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
 
@@ -29,6 +30,22 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_email(self.cleaned_data["username"])
+
+
+class PasswordResetByMessageForm(PasswordResetForm):
+    """Django's password reset, its email sent through svtoolkit's delivery layer (retried, and shown if it
+    fails) rather than straight from the web process."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **_):
+        from svtoolkit.accounts.services import send_password_reset
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        send_password_reset(
+            user=context["user"],
+            subject=subject,
+            body=loader.render_to_string(email_template_name, context),
+            token=context["token"],
+        )
 
 
 class TokenForm(forms.Form):

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,7 +23,7 @@ class AccountsError(Exception):
 def invite_member(
     *, partnership, email, full_name, role, organisation, invited_by, request=None
 ) -> Invitation:
-    """Create an invitation and queue its email; the link's secret is made when the email is sent."""
+    """Create an invitation and queue its email with a link to join, in one transaction."""
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise AccountsError(f"{email} is already a member of {partnership}.")
@@ -33,6 +35,9 @@ def invite_member(
     ):
         old.revoked_at = timezone.now()
         old.save(update_fields=["revoked_at"])
+    # The link's secret exists only in the email: the invitation keeps its hash, and the stored message drops
+    # it once sent.
+    token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         partnership=partnership,
         email=email,
@@ -40,7 +45,7 @@ def invite_member(
         role=role,
         organisation=organisation,
         invited_by=invited_by,
-        token_hash=Invitation.hash_token(secrets.token_urlsafe(32)),  # replaced when the email is sent
+        token_hash=Invitation.hash_token(token),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     record(
@@ -51,18 +56,43 @@ def invite_member(
         detail={"role": role, "email": email},
         request=request,
     )
-    from svtoolkit.accounts.tasks import send_invitation_email
-
-    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id=invitation.pk))
+    _send_invitation(invitation, token=token)
     return invitation
 
 
-def issue_invitation_token(*, invitation) -> str:
-    """A fresh secret for the invitation link. Only its hash is kept, so it exists only in the email."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = Invitation.hash_token(token)
-    invitation.save(update_fields=["token_hash"])
-    return token
+def _send_invitation(invitation, *, token) -> None:
+    from svtoolkit.messaging import services as messaging
+
+    context = {
+        "invitation": invitation,
+        "link": settings.SITE_URL + reverse("accounts:accept_invitation", args=[token]),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    messaging.send(
+        kind="invitation",
+        subject=f"You are invited to join {invitation.partnership} on svtoolkit",
+        body=render_to_string("accounts/email/invitation.txt", context),
+        # By email whatever the person's choices: the address is who the invitation is for.
+        recipients=[messaging.Recipient(label=invitation.email, email=invitation.email)],
+        partnership=invitation.partnership,
+        dedupe_key=f"invitation:{invitation.pk}",
+        secret=token,
+    )
+
+
+@transaction.atomic
+def send_password_reset(*, user, subject, body, token) -> None:
+    """Queue a password-reset link. It goes by email whatever the person's choices (the address is how the
+    account is proven), and its token is dropped from the stored message once sent."""
+    from svtoolkit.messaging import services as messaging
+
+    messaging.send(
+        kind="password_reset",
+        subject=subject,
+        body=body,
+        recipients=[messaging.Recipient(label=user.full_name or user.email, email=user.email)],
+        secret=token,
+    )
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from svtoolkit.accounts.forms import (
     InvitationForm,
     MembershipForm,
     PartnershipSecurityForm,
+    PasswordResetByMessageForm,
     SignInForm,
     SwitchPartnershipForm,
     TokenForm,
@@ -42,6 +43,7 @@ login = access.public(
 password_reset = access.public(
     auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
+        form_class=PasswordResetByMessageForm,
         email_template_name="accounts/email/password_reset.txt",
         subject_template_name="accounts/email/password_reset_subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done"),
