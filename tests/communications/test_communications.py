@@ -144,6 +144,7 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
 
     from svtoolkit.communications.models import CommunicationsPlan
     from svtoolkit.communications.tasks import send_update_reminders
+    from svtoolkit.messaging.delivery import deliver_due
 
     services.set_plan(
         incident=incident,
@@ -156,6 +157,7 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
     assert send_update_reminders.enqueue().return_value == 0  # not due yet
     CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
     assert send_update_reminders.enqueue().return_value == 1
+    deliver_due()
     assert mail.outbox[-1].to == ["responder@example.org"]
     assert send_update_reminders.enqueue().return_value == 0  # once a day
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships import selectors
 from svtoolkit.partnerships.models import Contact, Organisation, SupportService
 from svtoolkit.partnerships.tasks import send_review_reminders
@@ -108,6 +109,7 @@ def test_each_owner_gets_one_email_listing_all_their_overdue_entries(clean_slate
     result = send_review_reminders.enqueue(partnership_id=clean_slate.pk)
 
     assert result.return_value == 2
+    deliver_due()
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert set(by_recipient) == {"police@example.org", "health@example.org"}
     police_mail = by_recipient["police@example.org"]

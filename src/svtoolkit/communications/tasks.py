@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -11,28 +11,52 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.messaging import services as messaging
+
+# A plan's owner is reminded at most once in this time.
+REMINDER_GAP = timedelta(hours=23)
+
+
+def _due_for_reminder(now) -> Q:
+    return Q(next_update_due__lte=now, updates_owner__isnull=False) & (
+        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - REMINDER_GAP)
+    )
 
 
 @task()
 def send_update_reminders() -> int:
-    """Remind the owner of each phased plan whose next update is due, once a day at most; returns how many."""
+    """Remind the owner of each phased plan whose next update is due, once a day at most; returns how many.
+
+    Each plan is claimed (its reminder time set by a conditional update) in the transaction that queues the
+    reminder, so two overlapping runs remind once."""
     now = timezone.now()
     due = (
-        CommunicationsPlan.objects.filter(next_update_due__lte=now, updates_owner__isnull=False)
+        CommunicationsPlan.objects.filter(_due_for_reminder(now))
         .exclude(incident__status="closed")
-        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - timedelta(hours=23)))
-        .select_related("incident", "updates_owner")
+        .select_related("incident__partnership", "updates_owner")
     )
-    sent = 0
-    for plan in due:
-        link = settings.SITE_URL + reverse("communications:overview", args=[plan.incident_id])
-        send_mail(
-            subject=f"{plan.incident.reference}: the next update is due",
-            message=render_to_string("communications/email/update_due.txt", {"plan": plan, "link": link}),
-            from_email=None,
-            recipient_list=[plan.updates_owner.email],
-        )
-        plan.last_reminded_at = now
-        plan.save(update_fields=["last_reminded_at"])
-        sent += 1
-    return sent
+    return sum(_remind(plan, now=now) for plan in due)
+
+
+@transaction.atomic
+def _remind(plan, *, now) -> int:
+    if (
+        not CommunicationsPlan.objects.filter(pk=plan.pk)
+        .filter(_due_for_reminder(now))
+        .update(last_reminded_at=now)
+    ):
+        return 0  # an overlapping run has just reminded them
+    link = settings.SITE_URL + reverse("communications:overview", args=[plan.incident_id])
+    subject = f"{plan.incident.reference}: the next update is due"
+    sent = messaging.send(
+        kind="communications_reminder",
+        subject=subject,
+        body=render_to_string("communications/email/update_due.txt", {"plan": plan, "link": link}),
+        sms_text=f"{subject}: {link}",
+        recipients=[messaging.recipient_for_user(plan.updates_owner)],
+        incident=plan.incident,
+    )
+    if sent is None:
+        transaction.set_rollback(True)
+        return 0
+    return 1

@@ -7,6 +7,7 @@ from django.utils import timezone
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
 from svtoolkit.incidents.selectors import current_categorisation
 from svtoolkit.meetings.models import Meeting
+from svtoolkit.partnerships.models import Contact, IncidentRole
 
 
 def meetings_of(incident) -> QuerySet[Meeting]:
@@ -73,3 +74,30 @@ def draft_agenda(incident) -> str:
         lines.append("6. Decisions needed")
     lines += ["7. Actions, owners and deadlines", "8. Date of the next meeting"]
     return "\n".join(lines)
+
+
+def invited_contacts(meeting) -> list[Contact]:
+    """For each invited organisation: its contact on the incident, or else its single point of contact; only
+    those with an email address, each once."""
+    on_incident = {
+        p.organisation_id: p.contact
+        for p in meeting.incident.participations.select_related("contact__organisation")
+        if p.contact and p.contact.email
+    }
+    single_points_of_contact = {
+        contact.organisation_id: contact
+        for contact in Contact.objects.filter(
+            organisation__in=meeting.invited_organisations.all(),
+            incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+            is_active=True,
+        )
+        .exclude(email="")
+        .select_related("organisation")
+    }
+    contacts, emails = [], set()
+    for organisation in meeting.invited_organisations.all():
+        contact = on_incident.get(organisation.pk) or single_points_of_contact.get(organisation.pk)
+        if contact and contact.email.lower() not in emails:
+            contacts.append(contact)
+            emails.add(contact.email.lower())
+    return contacts

@@ -3,13 +3,19 @@
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.meetings import selectors
+from svtoolkit.meetings.calendar import meeting_calendar
 from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
+from svtoolkit.messaging import services as messaging
 
 
 class MeetingError(Exception):
@@ -34,8 +40,6 @@ def schedule_meetings(
     request=None,
 ) -> list[Meeting]:
     """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
-    from svtoolkit.meetings.tasks import send_meeting_invitation
-
     if not place.strip() and not online_link.strip():
         raise MeetingError("Give a place or an online link.")
     starts = [starts_at + timedelta(days=day) for day in range(daily_for)]
@@ -59,7 +63,7 @@ def schedule_meetings(
         )
         meeting.invited_organisations.set(organisations)
         meetings.append(meeting)
-        transaction.on_commit(lambda pk=meeting.pk: send_meeting_invitation.enqueue(meeting_id=pk))
+        _send_invitation(meeting)
     first = meetings[0]
     text = f"{first.get_kind_display()} scheduled for {timezone.localtime(first.starts_at):%d %b %Y %H:%M}"
     if len(meetings) > 1:
@@ -69,6 +73,45 @@ def schedule_meetings(
         action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=first, request=request
     )
     return meetings
+
+
+def _send_invitation(meeting) -> None:
+    """Email the invitation, with an .ics file that adds the meeting to a calendar."""
+    link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
+    messaging.send(
+        kind="meeting_invitation",
+        subject=f"{meeting.get_kind_display()}: {meeting.incident.reference}",
+        body=render_to_string("meetings/email/invitation.txt", {"meeting": meeting, "link": link}),
+        recipients=_invited(meeting),
+        incident=meeting.incident,
+        attachments=[_calendar_file("invite.ics", meeting, method="REQUEST")],
+        dedupe_key=f"meeting-invitation:{meeting.pk}",
+    )
+
+
+def _send_cancellation(meeting) -> None:
+    """Email those invited that the meeting is off, with an .ics file that removes it from their calendar."""
+    messaging.send(
+        kind="meeting_cancellation",
+        subject=f"Cancelled: {meeting.get_kind_display()}: {meeting.incident.reference}",
+        body=render_to_string("meetings/email/cancellation.txt", {"meeting": meeting}),
+        recipients=_invited(meeting),
+        incident=meeting.incident,
+        attachments=[_calendar_file("cancel.ics", meeting, method="CANCEL")],
+        dedupe_key=f"meeting-cancellation:{meeting.pk}",
+    )
+
+
+def _invited(meeting) -> list:
+    return [messaging.recipient_for_contact(contact) for contact in selectors.invited_contacts(meeting)]
+
+
+def _calendar_file(filename, meeting, *, method) -> dict:
+    return {
+        "filename": filename,
+        "content": meeting_calendar(meeting).decode(),
+        "mimetype": f"text/calendar; method={method}",
+    }
 
 
 @transaction.atomic
@@ -115,8 +158,6 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
 @transaction.atomic
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     """Call off a planned meeting; those invited are sent a calendar cancellation."""
-    from svtoolkit.meetings.tasks import send_meeting_cancellation
-
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Only a planned meeting can be cancelled.")
@@ -137,5 +178,5 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
         detail={"status": meeting.status, "reason": meeting.cancelled_reason},
         request=request,
     )
-    transaction.on_commit(lambda: send_meeting_cancellation.enqueue(meeting_id=meeting.pk))
+    _send_cancellation(meeting)
     return meeting

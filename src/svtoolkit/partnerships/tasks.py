@@ -1,21 +1,27 @@
 """Background work for the partner directory, run by the task worker."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Partnership
 
 
 @task()
 def send_review_reminders(*, partnership_id: int) -> int:
-    """Email each owner one list of their entries past review; returns how many emails were sent."""
+    """Email each owner one list of their entries past review, once a day; returns how many were queued.
+
+    Each reminder is created under a key naming the owner and the day, so two runs on the same day (an
+    overlapping run, or the command run twice) remind once."""
     from svtoolkit.partnerships.selectors import overdue_entries_by_owner
 
     partnership = Partnership.objects.get(pk=partnership_id)
+    today = timezone.localdate()
     sent = 0
-    for owner, entries in overdue_entries_by_owner(partnership).items():
+    for owner, entries in overdue_entries_by_owner(partnership, today=today).items():
         context = {
             "owner": owner,
             "entries": entries,
@@ -23,11 +29,16 @@ def send_review_reminders(*, partnership_id: int) -> int:
             "site_url": settings.SITE_URL,
         }
         count = len(entries)
-        send_mail(
-            subject=f"{count} directory entr{'y' if count == 1 else 'ies'} to review in {partnership}",
-            message=render_to_string("partnerships/email/review_reminder.txt", context),
-            from_email=None,
-            recipient_list=[owner.email],
-        )
-        sent += 1
+        subject = f"{count} directory entr{'y' if count == 1 else 'ies'} to review in {partnership}"
+        with transaction.atomic():
+            reminder = messaging.send(
+                kind="review_reminder",
+                subject=subject,
+                body=render_to_string("partnerships/email/review_reminder.txt", context),
+                sms_text=f"{subject}: {settings.SITE_URL}/",
+                recipients=[messaging.recipient_for_user(owner)],
+                partnership=partnership,
+                dedupe_key=f"review-reminder:{partnership.pk}:{owner.pk}:{today.isoformat()}",
+            )
+        sent += reminder is not None
     return sent

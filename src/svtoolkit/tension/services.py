@@ -2,12 +2,16 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
 
@@ -21,8 +25,6 @@ def record_reading(
     *, incident, by, area, area_kind, level, indicators, source, confidence, notes, observed_at, request=None
 ) -> tuple[TensionReading, bool]:
     """Record a reading; returns it and whether it crossed the alert level (which alerts the lead)."""
-    from svtoolkit.tension.tasks import alert_lead
-
     if level not in scale()["levels"]:
         raise TensionError("Choose a level on the scale.")
     area = area.strip()
@@ -47,8 +49,10 @@ def record_reading(
     crossed = level >= alert_at and (previous is None or previous.level < alert_at)
     text = f"Tension in {area}: {level} ({level_label(level)})"
     if crossed:
-        text += f", past the alert level of {alert_at}. The lead has been told."
-        transaction.on_commit(lambda: alert_lead.enqueue(reading_id=reading.pk))
+        told = _alert_lead(reading)
+        text += f", past the alert level of {alert_at}. " + (
+            "The lead has been told." if told else "No lead officer is named to tell."
+        )
     incident_services.log_change(incident=incident, by=by, text=text + ("" if crossed else "."))
     record(
         action=AuditAction.CREATE,
@@ -59,6 +63,29 @@ def record_reading(
         request=request,
     )
     return reading, crossed
+
+
+def _alert_lead(reading) -> bool:
+    """Alert the incident's lead officer, at any hour and by text too where they can get one; False if the
+    incident has no lead to tell."""
+    incident = reading.incident
+    lead = incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
+    if lead is None or not lead.officer.is_active:
+        return False
+    link = settings.SITE_URL + reverse("tension:overview", args=[incident.pk])
+    subject = f"{incident.reference}: tension in {reading.area} is now {reading.level}"
+    alert = messaging.send(
+        kind="tension_alert",
+        subject=subject,
+        body=render_to_string(
+            "tension/email/alert.txt", {"reading": reading, "label": level_label(reading.level), "link": link}
+        ),
+        sms_text=f"{subject} ({level_label(reading.level)}): {link}",
+        urgency=messaging.Urgency.ALERT,
+        recipients=[messaging.recipient_for_user(lead.officer)],
+        incident=incident,
+    )
+    return alert is not None
 
 
 def add_suggested_action(*, incident, by, index: int, request=None):
