@@ -6,10 +6,12 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from svtoolkit.audit.models import AuditEntry
+from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.factories import TEST_PASSWORD
+from tests.incidents.access import demo_incident
 
 
 def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, settings, live_server):
@@ -140,3 +142,37 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     row = coordinator.locator("tbody tr").first
     expect(row).to_contain_text("responder@example.org")
     expect(row).to_contain_text("Arranging support at school")
+
+
+def test_a_notice_that_could_not_be_sent_is_shown_and_sent_again(
+    new_page, demo, demo_users, transactional_db, settings, live_server, smtp_server
+):
+    settings.SITE_URL = live_server.url
+    incident, _ = demo_incident(demo, demo_users)
+    police = incident.participations.get().organisation
+    contact = Contact.objects.create(
+        organisation=police, name="Insp. Ray Cole", email="ray@police.example.org"
+    )
+    services.add_participant(
+        incident=incident, organisation=police, contact=contact, by=demo_users["responder"]
+    )
+
+    smtp_server.mode = "reject"
+    responder = new_page()
+    responder.set_viewport_size({"width": 320, "height": 800})
+    sign_in(responder, "responder@example.org", TEST_PASSWORD)
+    responder.goto(f"/incidents/{incident.pk}/partners/")
+    responder.get_by_role("button", name="Inform partners not yet told").click()
+    row = responder.locator(".govuk-summary-card", has=responder.get_by_text("Insp. Ray Cole"))
+    expect(row).to_contain_text("Failed")
+    expect(row).to_contain_text("Not sent: The mail server refused the message: 550")
+    assert_accessible(responder)
+    assert responder.evaluate("document.documentElement.scrollWidth") <= 320, "fits a 320 px wide screen"
+
+    smtp_server.mode = "accept"
+    row.get_by_role("button", name=f"Send again to {police}").click()
+    expect(responder.locator(".govuk-notification-banner")).to_contain_text("is on its way again")
+    expect(
+        responder.locator(".govuk-summary-card", has=responder.get_by_text("Insp. Ray Cole"))
+    ).to_contain_text("Sent")
+    assert [message["To"] for message in smtp_server.received] == ["ray@police.example.org"]

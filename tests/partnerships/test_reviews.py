@@ -119,6 +119,14 @@ def test_each_owner_gets_one_email_listing_all_their_overdue_entries(clean_slate
     assert "https://svt.example.org/support-services/" in police_mail.body
 
 
+def test_a_second_run_on_the_same_day_reminds_no_one_again(clean_slate, demo_users):
+    SupportServiceFactory(partnership=clean_slate, review_due=yesterday(), owner=demo_users["health"])
+    assert send_review_reminders.enqueue(partnership_id=clean_slate.pk).return_value == 1
+    assert send_review_reminders.enqueue(partnership_id=clean_slate.pk).return_value == 0
+    deliver_due()
+    assert [message.to for message in mail.outbox] == [["health@example.org"]]
+
+
 def test_an_owner_who_left_the_partnership_is_not_emailed(clean_slate, demo_users):
     police = demo_users["police"]
     SupportServiceFactory(partnership=clean_slate, review_due=yesterday(), owner=police)

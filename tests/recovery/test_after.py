@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -541,6 +542,26 @@ def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo,
     assert "Trial begins" in mail.outbox[0].subject
     soon.refresh_from_db()
     assert soon.reminded_on == timezone.localdate()
+
+
+def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(
+    smtp_server, incident, demo, demo_users
+):
+    responder = demo_users["responder"]
+    incident_services.assign_lead(
+        incident=incident, organisation=demo.organisations.first(), officer=responder, by=responder
+    )
+    services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=timezone.localdate()
+    )
+    smtp_server.stop()
+    assert tasks.send_recovery_reminders.call() == 1
+    deliver_due()
+    assert tasks.send_recovery_reminders.call() == 0, "reminded once: the delivery layer tries again"
+    smtp_server.start()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert deliver_due() == 1
+    assert [message["To"] for message in smtp_server.received] == [responder.email]
 
 
 def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyone(

@@ -1,8 +1,11 @@
+from datetime import time
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.scale import scale
 from tests.incidents.access import demo_incident
@@ -35,6 +38,30 @@ def test_rising_past_the_alert_level_tells_the_lead_once(
     assert [message.to for message in mail.outbox] == [["responder@example.org"]]
     assert "tension in Northbridge Central is now 4" in mail.outbox[0].subject
     assert incident.timeline.filter(text__contains="past the alert level of 4").count() == 1
+
+
+def test_the_lead_is_alerted_by_text_as_well_at_any_hour(
+    incident, demo_users, settings, django_capture_on_commit_callbacks
+):
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    lead = demo_users["responder"]
+    lead.mobile_number, lead.quiet_from, lead.quiet_until = "07700900123", time(0, 0), time(23, 59)
+    lead.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        record(incident, demo_users["police"], 4, hours_ago=1)
+    alert = incident.notifications.get(kind="tension_alert")
+    assert sorted(alert.deliveries.values_list("channel", "status")) == [
+        ("email", DeliveryStatus.SENT),
+        ("sms", DeliveryStatus.DELIVERED),
+    ]
+    assert "is now 4" in alert.sms_text and "/tension/" in alert.sms_text
+
+
+def test_with_no_lead_the_timeline_says_no_one_was_alerted(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    record(incident, demo_users["police"], 4, hours_ago=1)
+    assert incident.timeline.filter(text__endswith="No lead officer is named to tell.").exists()
+    assert not incident.notifications.exists()
 
 
 def test_each_area_has_its_own_trend(incident, demo_users):
