@@ -72,6 +72,8 @@ def deployment(shared_database, tmp_path):
         "REDIS_URL": REDIS_URL,
         "SVTOOLKIT_TASK_QUEUE": "redis",
         "EMAIL_URL": f"filemail:///{mail}",  # three slashes and an absolute path
+        # Demo mode keeps messages in the outbox; here they go through Django's email backend (the files).
+        "SVTOOLKIT_EMAIL_PROVIDER": "smtp",
         "SVTOOLKIT_DEMO_PASSWORD": PASSWORD,
         "SVTOOLKIT_VAR_DIR": str(tmp_path / "var"),
     }
