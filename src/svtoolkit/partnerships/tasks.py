@@ -42,3 +42,10 @@ def send_review_reminders(*, partnership_id: int) -> int:
             )
         sent += reminder is not None
     return sent
+
+
+@task()
+def send_review_reminders_everywhere() -> int:
+    """The daily run: review reminders for every active partnership; returns how many were queued."""
+    partnerships = Partnership.objects.filter(is_active=True).values_list("pk", flat=True)
+    return sum(send_review_reminders.call(partnership_id=pk) for pk in list(partnerships))
