@@ -97,7 +97,7 @@ def contact_preferences(request):
         field: getattr(user, field)
         for field in ("mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until")
     }
-    form = ContactPreferencesForm(request.POST or None, initial=initial)
+    form = ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.set_contact_preferences(user=user, request=request, **form.cleaned_data)
         messages.success(request, "How we contact you is saved.")
