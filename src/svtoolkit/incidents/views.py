@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import id_from, show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
@@ -229,13 +229,11 @@ def acknowledge_here(request, incident_id):
 @require_POST
 def draw_plan(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    try:
+    with errors_as_message(request):
         added = services.draw_plan(incident=shown, by=request.user, request=request)
-    except services.IncidentError as error:
-        messages.error(request, str(error))
-        return _to_incident(shown)
-    messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
-    return redirect("incidents:plan", incident_id=shown.pk)
+        messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
+        return redirect("incidents:plan", incident_id=shown.pk)
+    return _to_incident(shown)
 
 
 @access.requires(access.is_member)
@@ -281,7 +279,7 @@ def action(request, incident_id, action_id):
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_shown_on(form, thing="action") as refused:
             services.update_action(
                 action=planned,
                 by=request.user,
@@ -293,13 +291,11 @@ def action(request, incident_id, action_id):
                 note=data["note"],
                 request=request,
             )
-        except services.EditConflict:
-            planned.refresh_from_db()
-            conflict = planned
-            show_edit_conflict(form, thing="action", current_revision=planned.revision)
-        else:
             messages.success(request, "The action was updated.")
             return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
+        if refused.conflict:
+            planned.refresh_from_db()
+            conflict = planned
     entries = planned.timeline_entries.select_related("by").order_by("-at")
     return render(
         request,
@@ -395,13 +391,10 @@ def decision_add(request, incident_id):
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.record_decision(
                 incident=shown, by=request.user, supersedes=superseded, request=request, **form.cleaned_data
             )
-        except services.IncidentError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, "The decision was logged.")
             return redirect("incidents:decisions", incident_id=shown.pk)
     return render(
@@ -414,13 +407,10 @@ def status(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = StatusForm(request.POST or None, initial={"status": shown.status})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.change_status(
                 incident=shown, by=request.user, status=form.cleaned_data["status"], request=request
             )
-        except services.IncidentError as error:
-            form.add_error("status", str(error))
-        else:
             messages.success(request, "The status was changed.")
             return _to_incident(shown)
     return render(
@@ -562,11 +552,8 @@ def need_to_know_remove(request, incident_id, entry_id):
     if not access.can_manage_need_to_know(request.user, request.partnership, shown):
         access.deny(request, reason="can_manage_need_to_know")
     entry = selectors.need_to_know_entry(shown, entry_id)
-    try:
+    with errors_as_message(request):
         services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
-    except services.IncidentError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"{entry.user} was taken off the need-to-know list.")
     return redirect("incidents:need_to_know", incident_id=shown.pk)
 
@@ -589,7 +576,7 @@ def edit_record(request, incident_id):
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form, thing="incident") as refused:
             services.edit_record(
                 incident=shown,
                 by=request.user,
@@ -597,13 +584,11 @@ def edit_record(request, incident_id):
                 request=request,
                 **form.cleaned_data,
             )
-        except services.EditConflict:
-            shown.refresh_from_db()
-            conflict = shown
-            show_edit_conflict(form, thing="incident", current_revision=shown.revision)
-        else:
             messages.success(request, "The record was corrected.")
             return _to_incident(shown)
+        if refused.conflict:
+            shown.refresh_from_db()
+            conflict = shown
     return render(
         request, "incidents/edit_record.html", {"incident": shown, "form": form, "conflict": conflict}
     )
