@@ -227,9 +227,9 @@ class ActionViewSet(IncidentPartViewSet):
         "read; if someone changed the action since, the answer is 409 with the `current_revision`.",
     )
     def partial_update(self, request, incident_id, action_id):
-        planned = incidents.action_in(self.incident, action_id)
-        if not access.can_update_action(request.user, request.partnership, planned):
-            self.deny("can_update_action")
+        planned = access.get_for(
+            request._request, incidents.actions_in(self.incident), action_id, rule=access.can_update_action
+        )
         given = ActionUpdateSerializer(
             data=request.data,
             context={

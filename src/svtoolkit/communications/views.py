@@ -16,6 +16,7 @@ from svtoolkit.communications.forms import (
     SignOffForm,
 )
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -81,10 +82,8 @@ def message_add(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def message_edit(request, incident_id, message_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.message_in(shown, message_id)
-    if not access.can_read_message(request.user, request.partnership, found):
-        access.deny(request, reason="can_read_message")
+    shown = access.get_for(request, Incident, incident_id)
+    found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
     initial = {
         "kind": found.kind,
         "title": found.title,
@@ -212,11 +211,9 @@ def family_agreement(request, incident_id, message_id):
 @access.requires(access.can_work_incident)
 @require_POST
 def sign(request, incident_id, message_id, sign_off_id):
-    shown = incident_for_request(request, incident_id)
+    shown = access.get_for(request, Incident, incident_id)
     found = selectors.message_in(shown, message_id)
-    pending = selectors.sign_off_in(found, sign_off_id)
-    if not access.can_sign_off(request.user, request.partnership, pending):
-        access.deny(request, reason="can_sign_off")
+    pending = access.get_for(request, selectors.sign_offs_of(found), sign_off_id, rule=access.can_sign_off)
     form = SignOffForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     with errors_as_message(request):

@@ -30,7 +30,7 @@ from svtoolkit.incidents.forms import (
     StatusForm,
     UpdateForm,
 )
-from svtoolkit.incidents.models import IncidentStatus, TimelineKind
+from svtoolkit.incidents.models import Incident, IncidentStatus, TimelineKind
 from svtoolkit.playbooks.selectors import exercise_in
 
 
@@ -259,10 +259,8 @@ def plan(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def action(request, incident_id, action_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    planned = selectors.action_in(shown, action_id)
-    if not access.can_update_action(request.user, request.partnership, planned):
-        access.deny(request, reason="can_update_action")
+    shown = access.get_for(request, Incident, incident_id)
+    planned = access.get_for(request, selectors.actions_in(shown), action_id, rule=access.can_update_action)
     initial = {
         "status": planned.status,
         "owner_organisation": planned.owner_organisation,
@@ -422,9 +420,7 @@ def status(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_share_incident(request.user, request.partnership, shown):
-        access.deny(request, reason="can_share_incident")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     form = ShareForm(request.POST or None, exclude=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.share_incident(
@@ -462,9 +458,7 @@ def people(request, incident_id):
 @access.requires(access.can_manage_members)
 @access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
 def need_to_know_recover(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_recover_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_recover_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
     if request.method == "POST" and form.is_valid():
@@ -482,9 +476,7 @@ def need_to_know_recover(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def person_add(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_add_person(request.user, request.partnership, shown):
-        access.deny(request, reason="can_add_person")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_add_person)
     form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -502,9 +494,7 @@ def person_add(request, incident_id):
 @access.requires(access.is_member)
 @access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
 def person(request, incident_id, person_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_read_people(request.user, shown):
-        access.deny(request, reason="can_read_people")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_read_people)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         opened = selectors.read_person(
@@ -528,9 +518,7 @@ def person(request, incident_id, person_id):
 
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_manage_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_to_need_to_know(
@@ -548,9 +536,7 @@ def need_to_know(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def need_to_know_remove(request, incident_id, entry_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_manage_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     entry = selectors.need_to_know_entry(shown, entry_id)
     with errors_as_message(request):
         services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
