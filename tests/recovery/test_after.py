@@ -10,6 +10,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents import tokens
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
@@ -496,7 +497,7 @@ def test_a_coordinator_recovers_the_list_of_a_closed_incident(client_for, incide
 
 def test_a_closed_incident_takes_no_more_acknowledgements(client, incident, demo_users):
     participation = incident.participations.get()
-    token = incident_services.issue_acknowledgement_token(participation=participation)
+    token = tokens.issue_acknowledgement_token(participation=participation)
     closed(incident, demo_users["responder"])
     assert client.post(reverse("incidents:acknowledge", args=[token])).status_code == 404
     participation.refresh_from_db()

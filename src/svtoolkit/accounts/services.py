@@ -54,14 +54,6 @@ def invite_member(
     return invitation
 
 
-def issue_invitation_token(*, invitation) -> str:
-    """A fresh secret for the invitation link. Only its hash is kept, so it exists only in the email."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = Invitation.hash_token(token)
-    invitation.save(update_fields=["token_hash"])
-    return token
-
-
 @transaction.atomic
 def accept_invitation(*, invitation, full_name="", password=None, existing_user=None, request=None) -> User:
     """Turn a pending invitation into a membership, creating the account if the person is new."""

@@ -3,7 +3,6 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -226,16 +225,6 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             informed=[p.organisation_id for p in to_inform],
         )
     return to_inform
-
-
-def issue_acknowledgement_token(*, participation) -> str:
-    """A fresh secret for the acknowledgement link; only its hash is kept, so it exists only in the email."""
-    from svtoolkit.accounts.models import Invitation
-
-    token = secrets.token_urlsafe(24)
-    participation.acknowledgement_token_hash = Invitation.hash_token(token)
-    participation.save(update_fields=["acknowledgement_token_hash"])
-    return token
 
 
 @transaction.atomic
