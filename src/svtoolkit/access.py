@@ -11,7 +11,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from svtoolkit.accounts.models import Membership, Role
 
@@ -406,9 +407,6 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None):
         shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
         planned = access.get_for(request, shown.actions.all(), action_id, rule=access.can_update_action)
     """
-    from django.db.models import Model, QuerySet
-    from django.shortcuts import get_object_or_404
-
     from svtoolkit.incidents.models import Incident
 
     if isinstance(found_in, QuerySet):
