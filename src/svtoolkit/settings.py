@@ -313,6 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
+    # A service's DomainError is 400 and its EditConflict 409, translated here for every view.
+    "EXCEPTION_HANDLER": "svtoolkit.api.base.handle_exception",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "svtoolkit API",
