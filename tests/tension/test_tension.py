@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging.models import DeliveryStatus
-from svtoolkit.tension import selectors, services
+from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
 from tests.incidents.access import demo_incident
 from tests.tension.access import record
@@ -112,5 +113,5 @@ def test_viewers_cannot_record_readings(client_for, incident):
 
 
 def test_levels_outside_the_scale_are_refused(incident, demo_users):
-    with pytest.raises(services.TensionError):
+    with pytest.raises(DomainError):
         record(incident, demo_users["police"], 7)

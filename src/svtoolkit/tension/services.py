@@ -10,14 +10,11 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
-
-
-class TensionError(Exception):
-    """A rule about tension readings was broken; the message is shown to the user."""
 
 
 @transaction.atomic
@@ -26,7 +23,7 @@ def record_reading(
 ) -> tuple[TensionReading, bool]:
     """Record a reading; returns it and whether it crossed the alert level (which alerts the lead)."""
     if level not in scale()["levels"]:
-        raise TensionError("Choose a level on the scale.")
+        raise DomainError("Choose a level on the scale.", field="level")
     area = area.strip()
     previous = (
         TensionReading.objects.filter(incident=incident, area__iexact=area, observed_at__lte=observed_at)
@@ -92,7 +89,7 @@ def add_suggested_action(*, incident, by, index: int, request=None):
     """Put one of the scale's suggested actions into the response plan."""
     suggestions = scale()["suggested_actions"]
     if not 0 <= index < len(suggestions):
-        raise TensionError("That suggestion does not exist.")
+        raise DomainError("That suggestion does not exist.")
     suggestion = suggestions[index]
     return incident_services.add_action(
         incident=incident,
