@@ -276,6 +276,17 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+# Scheduled jobs (reminders, the retention job) are run by the task worker (`svtoolkit worker`); see
+# "Scheduled work" in docs/operations.md. Their times are in SCHEDULE_TIMEZONE. SVTOOLKIT_SCHEDULE moves a job
+# or switches it off: "recovery.send_recovery_reminders=0 6 * * *; recovery.erase_expired_personal_data=off".
+SCHEDULE_TIMEZONE = env.str("SVTOOLKIT_SCHEDULE_TIMEZONE", default=TIME_ZONE)
+_schedule_entries = env.str("SVTOOLKIT_SCHEDULE", default="").split(";")
+SCHEDULE_OVERRIDES = {
+    name.strip(): when.strip()
+    for name, _, when in (entry.partition("=") for entry in _schedule_entries)
+    if name.strip()
+}
+
 STATIC_URL = "/static/"
 # Test and dev serve straight from the build through the finders, so there is nothing to collect.
 STATIC_ROOT = (
@@ -343,6 +354,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every PDF at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    # WeasyPrint logs each step of every PDF at INFO; APScheduler each of the scheduler's ticks.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+    },
 }

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation, PlanAction
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.partnerships.models import Contact, IncidentRole
@@ -41,6 +42,9 @@ def send_partner_notice(*, participation_id: int) -> None:
     )
 
 
+# Every quarter of an hour: each action is reminded of once a day at most, so an action that falls overdue is
+# reminded of within 15 minutes, not the next day.
+@scheduled(every=timedelta(minutes=15))
 @task()
 def send_overdue_reminders() -> int:
     """Email each owner of overdue open actions a list of them, at most once a day per action.

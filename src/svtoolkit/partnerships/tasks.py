@@ -5,7 +5,19 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django_tasks import task
 
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.partnerships.models import Partnership
+
+
+@scheduled(cron="0 7 * * *")
+@task()
+def queue_review_reminders() -> int:
+    """Queue the review reminders of every active partnership, one task each, so that one partnership's
+    failure does not hold up the others' emails. Returns how many partnerships."""
+    partnerships = list(Partnership.objects.filter(is_active=True).values_list("pk", flat=True))
+    for partnership_id in partnerships:
+        send_review_reminders.enqueue(partnership_id=partnership_id)
+    return len(partnerships)
 
 
 @task()
