@@ -145,8 +145,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background tasks: rows in the database run by `svtoolkit db_worker` (one machine), or, for more than one
-# machine, an RQ queue in Redis run by `svtoolkit rqworker` on as many machines as needed.
+# Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
+# Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).
 TASK_QUEUE = env.str("SVTOOLKIT_TASK_QUEUE", default="database")
 if TASK_QUEUE not in {"database", "redis"}:
     raise environ.ImproperlyConfigured(f"SVTOOLKIT_TASK_QUEUE must be database or redis, not {TASK_QUEUE!r}")
