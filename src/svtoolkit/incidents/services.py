@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -159,6 +160,7 @@ def categorise(
         _add_applicable_actions(
             incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
         )
+    events.publish_categorised(categorisation=categorisation)
     return categorisation
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation, PlanAction
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
@@ -82,3 +83,9 @@ def send_overdue_reminders() -> int:
         )
         PlanAction.objects.filter(pk__in=[a.pk for a in actions]).update(last_reminded_at=now)
     return len(by_recipient)
+
+
+@task()
+def escalate_overdue_actions() -> int:
+    """Take the escalation steps of overdue actions that have come due (run it every minute)."""
+    return escalation.escalate_overdue_actions()
