@@ -23,7 +23,9 @@ def url_kwargs(demo, demo_users):
         by=demo_users["coordinator"],
     )
     event = WebhookEvent.objects.create(
-        partnership=demo, event_type="incident.categorised", payload={"incident": {"reference": "NB-2026-0001"}}
+        partnership=demo,
+        event_type="incident.categorised",
+        payload={"incident": {"reference": "NB-2026-0001"}},
     )
     failed = WebhookDelivery.objects.create(
         endpoint=endpoint,

@@ -8,13 +8,13 @@ from svtoolkit.core.events import EVENT_TYPES
 class EndpointForm(forms.Form):
     url = forms.URLField(
         label="Address (URL) of the endpoint",
-        help_text="Where svtoolkit sends each event, such as https://automation.example.gov.uk/svtoolkit. "
+        help_text="Where svtoolkit sends each event, given by whoever runs the receiving system. "
         "It must start with https://.",
         max_length=500,
         assume_scheme="https",
         error_messages={
             "required": "Enter the address of the endpoint",
-            "invalid": "Enter a web address, like https://automation.example.gov.uk/svtoolkit",
+            "invalid": "Enter a web address that starts with https://",
             "max_length": "The address must be 500 characters or fewer",
         },
     )
