@@ -133,6 +133,8 @@ def test_a_delivery_left_sending_by_a_stopped_worker_is_sent_once_its_claim_runs
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_once_send_each_event_once(demo, endpoint, receiver):
+    # Run it on PostgreSQL too (make test-postgres): there it caught a claim that joined the endpoint's table,
+    # which PostgreSQL does not check again after waiting for the other worker's lock.
     receiver.answers = [
         500
     ] * 6  # each first try, straight after its commit, fails: all six wait to be retried
@@ -224,3 +226,25 @@ def test_a_secret_follows_the_standard_webhooks_format():
     secret = services.new_secret()
     assert secret.startswith("whsec_") and len(secret) > 40
     assert services.new_secret() != secret
+
+
+def test_an_endpoint_switched_off_keeps_its_waiting_events_until_it_is_on_again(
+    demo, demo_users, endpoint, receiver
+):
+    receiver.answers = [500]
+    publish(demo)
+    delivery.deliver_due()
+    fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}
+    services.change_endpoint(endpoint=endpoint, is_active=False, by=demo_users["coordinator"], **fields)
+    retry_time = the_delivery().next_attempt_at + timedelta(seconds=1)
+    with time_machine.travel(retry_time):
+        assert delivery.deliver_due() == 0
+        assert delivery.deliver(the_delivery().pk) is False, (
+            "a worker that picked it before it was switched off"
+        )
+    waiting = the_delivery()
+    assert (waiting.status, waiting.attempts) == (WebhookDeliveryStatus.QUEUED, 1)
+    services.change_endpoint(endpoint=endpoint, is_active=True, by=demo_users["coordinator"], **fields)
+    with time_machine.travel(retry_time):
+        assert delivery.deliver_due() == 1
+    assert len(receiver.accepted) == 1

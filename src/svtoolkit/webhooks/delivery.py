@@ -59,9 +59,11 @@ def retry_wait(attempts: int) -> timedelta:
 
 
 def due_condition(now) -> Q:
-    return Q(endpoint__is_active=True) & (
-        Q(status=WebhookDeliveryStatus.QUEUED, next_attempt_at__lte=now)
-        | Q(status=WebhookDeliveryStatus.SENDING, claimed_until__lt=now)
+    """Due on the delivery's own row. The claim must test no other table: PostgreSQL turns a join in an UPDATE
+    into a subquery that it does not check again after waiting for another worker's lock, so two workers
+    would both claim the delivery."""
+    return Q(status=WebhookDeliveryStatus.QUEUED, next_attempt_at__lte=now) | Q(
+        status=WebhookDeliveryStatus.SENDING, claimed_until__lt=now
     )
 
 
@@ -147,6 +149,9 @@ def deliver(delivery_id: int) -> bool:
     if not claimed:
         return False
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    if not delivery.endpoint.is_active:  # switched off since it was picked: it waits, its try not counted
+        _record(delivery, status=WebhookDeliveryStatus.QUEUED, attempts=delivery.attempts - 1)
+        return False
     try:
         code = post(delivery)
     except PermanentFailure as error:
@@ -200,11 +205,15 @@ def _record(delivery, **outcome) -> None:
 
 def deliver_due(*, limit: int = 500) -> int:
     """Send every delivery that is due (new, retrying, or left by a worker that stopped); returns how many."""
-    due = WebhookDelivery.objects.filter(due_condition(timezone.now())).order_by("next_attempt_at", "id")
+    due = WebhookDelivery.objects.filter(due_condition(timezone.now()), endpoint__is_active=True).order_by(
+        "next_attempt_at", "id"
+    )
     return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
 
 
 def deliver_event(event_id: int) -> int:
     """Send one new event to its endpoints straight after it was committed."""
-    due = WebhookDelivery.objects.filter(event_id=event_id).filter(due_condition(timezone.now()))
+    due = WebhookDelivery.objects.filter(event_id=event_id, endpoint__is_active=True).filter(
+        due_condition(timezone.now())
+    )
     return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)))
