@@ -223,8 +223,9 @@ class PlanAction(models.Model):
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     # The furthest escalation step taken since the action went overdue, and when. A run claims a step by
     # moving this forward with a conditional update before anyone is told, so it is taken once.
+    # A database default too, so rows loaded in bulk without it (the benchmark's generator) start at none.
     escalation_step = models.PositiveSmallIntegerField(
-        choices=EscalationStep.choices, default=EscalationStep.NONE
+        choices=EscalationStep.choices, default=EscalationStep.NONE, db_default=EscalationStep.NONE
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
