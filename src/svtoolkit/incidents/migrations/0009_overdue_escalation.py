@@ -6,37 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0008_action_statistics'),
-        ('partnerships', '0003_partnership_personal_data_retention_years'),
+        ("incidents", "0008_action_statistics"),
+        ("partnerships", "0003_partnership_personal_data_retention_years"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='planaction',
-            name='escalated_at',
+            model_name="planaction",
+            name="escalated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='planaction',
-            name='escalation_step',
-            field=models.PositiveSmallIntegerField(choices=[(0, 'Not escalated'), (1, 'Owner reminded'), (2, 'Escalated to single point of contact'), (3, 'Escalated to lead')], db_default=0, default=0),
+            model_name="planaction",
+            name="escalation_step",
+            field=models.PositiveSmallIntegerField(
+                choices=[
+                    (0, "Not escalated"),
+                    (1, "Owner reminded"),
+                    (2, "Escalated to single point of contact"),
+                    (3, "Escalated to lead"),
+                ],
+                db_default=0,
+                default=0,
+            ),
         ),
         migrations.CreateModel(
-            name='EscalationTimetable',
+            name="EscalationTimetable",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('owner_after_hours', models.PositiveSmallIntegerField(default=0)),
-                ('spoc_after_hours', models.PositiveSmallIntegerField(default=4)),
-                ('lead_after_hours', models.PositiveSmallIntegerField(default=24)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('partnership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='escalation_timetable', to='partnerships.partnership')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("owner_after_hours", models.PositiveSmallIntegerField(default=0)),
+                ("spoc_after_hours", models.PositiveSmallIntegerField(default=4)),
+                ("lead_after_hours", models.PositiveSmallIntegerField(default=24)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "partnership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalation_timetable",
+                        to="partnerships.partnership",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('owner_after_hours__lte', models.F('spoc_after_hours')), ('spoc_after_hours__lte', models.F('lead_after_hours'))), name='escalation_steps_in_order')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("owner_after_hours__lte", models.F("spoc_after_hours")),
+                            ("spoc_after_hours__lte", models.F("lead_after_hours")),
+                        ),
+                        name="escalation_steps_in_order",
+                    )
+                ],
             },
         ),
     ]
