@@ -9,7 +9,7 @@ STATIC_BUILD := build/static
 VENDOR := $(STATIC_BUILD)/vendor
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run dev test test-sqlite test-postgres bench lint assets install install-dev worker clean
+.PHONY: run dev test checks test-sqlite test-postgres bench lint assets install install-dev worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -66,8 +66,17 @@ worker: install
 	  SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) rqworker default --job-class django_tasks_rq.Job; \
 	else SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker; fi
 
-# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
-test: install-dev assets
+# The house's shape and hygiene, before any test runs: the import contracts in pyproject.toml (layers, no
+# circles), ruff's lint and format, and no model change without its migration. PYTHONPATH=src makes a git
+# worktree check its own code even when the virtualenv was installed from another checkout.
+checks: install-dev
+	PYTHONPATH=src $(BIN)/lint-imports
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	SVTOOLKIT_ENV=test PYTHONPATH=src $(SVT) makemigrations --check --dry-run
+
+# The checks, then the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
+test: checks assets
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run was skipped."; fi

@@ -11,7 +11,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from svtoolkit.accounts.models import Membership, Role
 
@@ -129,8 +130,11 @@ def can_update_action(user, partnership, action) -> bool:
     )
 
 
-def can_read_people(user, incident) -> bool:
-    """People-affected records: only those on the incident's need-to-know list, whatever their role."""
+def can_read_people(user, partnership, incident) -> bool:
+    """People-affected records: only those on the incident's need-to-know list, whatever their role.
+
+    The list is the incident's own, whichever partnership the person acts in: ``partnership`` is taken only
+    so this rule has the shape of every object rule (``get_for``); callers without one pass ``None``."""
     from svtoolkit.incidents.models import NeedToKnow
 
     return user.is_authenticated and NeedToKnow.objects.filter(incident=incident, user=user).exists()
@@ -140,7 +144,7 @@ def can_add_person(user, partnership, incident) -> bool:
     """The response team records people affected; once records exist, only those on the list add to them."""
     if not can_manage_incident(user, partnership):
         return False
-    return can_read_people(user, incident) or not incident.people.exists()
+    return can_read_people(user, partnership, incident) or not incident.people.exists()
 
 
 def _in_lead_response_team(user, partnership, incident) -> bool:
@@ -157,7 +161,7 @@ def can_share_incident(user, partnership, incident) -> bool:
 
 def can_manage_need_to_know(user, partnership, incident) -> bool:
     """Adding people and deciding who needs to know: the response team, and only those already on the list."""
-    return can_manage_incident(user, partnership) and can_read_people(user, incident)
+    return can_manage_incident(user, partnership) and can_read_people(user, partnership, incident)
 
 
 def can_recover_need_to_know(user, partnership, incident) -> bool:
@@ -190,7 +194,7 @@ def can_read_message(user, partnership, message) -> bool:
     if (
         not message.names_or_images
         or message.status == "published"
-        or can_read_people(user, message.incident)
+        or can_read_people(user, partnership, message.incident)
     ):
         return True
     return any(can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all())
@@ -227,7 +231,7 @@ def can_contribute_to_review(user, partnership) -> bool:
 
 def can_record_support(user, partnership, incident) -> bool:
     """Support is recorded by those working the incident who are on its need-to-know list."""
-    return can_work_incident(user, partnership) and can_read_people(user, incident)
+    return can_work_incident(user, partnership) and can_read_people(user, partnership, incident)
 
 
 def organisations_spoken_for(user, partnership):
@@ -265,7 +269,7 @@ def can_manage_retention(user, partnership) -> bool:
 
 def can_export_person(user, partnership, incident) -> bool:
     """A subject-access export holds all of one person's data: a coordinator on the need-to-know list."""
-    return can_manage_retention(user, partnership) and can_read_people(user, incident)
+    return can_manage_retention(user, partnership) and can_read_people(user, partnership, incident)
 
 
 def can_reassign_action(user, partnership) -> bool:
@@ -299,6 +303,20 @@ def can_manage_boundary(user, partnership) -> bool:
 def sees_exact_scenes(user, partnership) -> bool:
     """Coordinators and responders see where a scene is; everyone else sees only its ward on the map."""
     return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
+def can_view_delivery_log(user, partnership) -> bool:
+    """Every message sent for the partnership, and its failures: the coordinators, who can send again."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_resend_messages(user, partnership) -> bool:
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_view_incident_messages(user, partnership, incident) -> bool:
+    """Who was told what about an incident, and how it went: its lead partnership's response team."""
+    return _in_lead_response_team(user, partnership, incident)
 
 
 def can_view_audit_log(user, partnership) -> bool:
@@ -379,6 +397,52 @@ def deny(request, *, reason: str, message: str = ""):
 
     record_permission_denied(request=request, reason=reason)
     raise Refused(reason, message)
+
+
+# --- Fetch and check in one call ------------------------------------------------------------------------
+
+
+def _visible_part(user, partnership, queryset):
+    """``queryset`` narrowed by the visibility rule of its model. Incidents are narrowed by
+    ``visible_incidents``' rule; any other model must come as a queryset the caller has already narrowed
+    (the actions of an incident found through ``get_for``, say), so a bare model with no rule is refused."""
+    from svtoolkit.incidents.models import Incident
+
+    if queryset.model is Incident:
+        return queryset.filter(visible_incident_condition(user, partnership))
+    return queryset
+
+
+def get_for(request, found_in, pk, *, rule: Rule | None = None):
+    """The object ``pk`` of ``found_in`` if this person may see it (else 404), checked against ``rule``
+    (else 403 through ``deny``, audited with the rule's name).
+
+    ``found_in`` is the model ``Incident`` or a queryset of incidents (with the ``select_related`` its page
+    needs), narrowed here by ``visible_incidents``' rule, or a queryset of parts of something already found
+    (``incident.actions.all()``, ``message.sign_offs.all()``). ``rule`` is an object rule
+    ``rule(user, partnership, obj)`` such as ``can_update_action``; the view's ``@requires`` rule has already
+    run. A found incident is also refused for changes once closed (``refuse_changes_to_closed``), unless the
+    view is marked ``@allowed_when_closed``::
+
+        shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
+        planned = access.get_for(request, shown.actions.all(), action_id, rule=access.can_update_action)
+    """
+    from svtoolkit.incidents.models import Incident
+
+    if isinstance(found_in, QuerySet):
+        queryset = found_in
+    elif isinstance(found_in, type) and issubclass(found_in, Incident):
+        queryset = Incident.objects.select_related("partnership", "playbook_version", "exercise")
+    elif isinstance(found_in, type) and issubclass(found_in, Model):
+        raise TypeError(f"{found_in.__name__} has no visibility rule here: pass a queryset already narrowed")
+    else:
+        raise TypeError("found_in must be Incident or a queryset")
+    found = get_object_or_404(_visible_part(request.user, request.partnership, queryset), pk=pk)
+    if isinstance(found, Incident):
+        refuse_changes_to_closed(request, found)
+    if rule is not None and not rule(request.user, request.partnership, found):
+        deny(request, reason=rule.__name__)
+    return found
 
 
 class AccessPolicyMiddleware:

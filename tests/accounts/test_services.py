@@ -11,6 +11,7 @@ from svtoolkit.accounts import services
 from svtoolkit.accounts.models import Invitation, Membership, Role
 from svtoolkit.accounts.tasks import send_invitation_email
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError
 from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_invitation_email_carries_a_working_single_use_link(
     )
     assert Membership.objects.get(user=user, partnership=demo).role == Role.RESPONDER
     assert user.check_password("a long passphrase")
-    with pytest.raises(services.AccountsError, match="expired or has already been used"):
+    with pytest.raises(DomainError, match="expired or has already been used"):
         services.accept_invitation(invitation=invitation, full_name="Someone", password="another passphrase")
 
 
@@ -70,19 +71,19 @@ def test_expired_invitation_cannot_be_accepted(demo, demo_users):
     invitation = Invitation.objects.get()
     invitation.expires_at = timezone.now() - timedelta(seconds=1)
     invitation.save()
-    with pytest.raises(services.AccountsError):
+    with pytest.raises(DomainError):
         services.accept_invitation(invitation=invitation, full_name="X", password="a long passphrase")
     assert not Membership.objects.filter(user__email="new.person@example.org").exists()
 
 
 def test_existing_member_cannot_be_invited_again(demo, demo_users):
-    with pytest.raises(services.AccountsError, match="already a member"):
+    with pytest.raises(DomainError, match="already a member"):
         invite(demo, demo_users["coordinator"], email="POLICE@example.org")
     assert not Invitation.objects.exists()
 
 
 def test_partner_invitation_needs_an_organisation(demo, demo_users):
-    with pytest.raises(services.AccountsError, match="organisation"):
+    with pytest.raises(DomainError, match="organisation"):
         invite(demo, demo_users["coordinator"], role=Role.PARTNER)
 
 
@@ -112,17 +113,17 @@ def test_existing_user_accepts_invitation_to_a_second_partnership(demo, demo_use
 
 def test_invitation_for_someone_else_is_refused(demo, demo_users):
     invite(demo, demo_users["coordinator"])
-    with pytest.raises(services.AccountsError, match="This invitation is for new.person@example.org"):
+    with pytest.raises(DomainError, match="This invitation is for new.person@example.org"):
         services.accept_invitation(invitation=Invitation.objects.get(), existing_user=demo_users["viewer"])
 
 
 def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
     membership = Membership.objects.get(user=demo_users["coordinator"])
-    with pytest.raises(services.AccountsError, match="at least one coordinator"):
+    with pytest.raises(DomainError, match="at least one coordinator"):
         services.change_membership(
             membership=membership, role=Role.VIEWER, organisation=None, by=membership.user
         )
-    with pytest.raises(services.AccountsError, match="at least one coordinator"):
+    with pytest.raises(DomainError, match="at least one coordinator"):
         services.remove_member(membership=membership, by=membership.user)
     membership.refresh_from_db()
     assert membership.role == Role.COORDINATOR
@@ -143,6 +144,6 @@ def test_authenticator_cannot_be_removed_when_the_partnership_requires_it(demo, 
     device = services.start_authenticator_setup(user=demo_users["responder"])
     device.confirmed = True
     device.save()
-    with pytest.raises(services.AccountsError):
+    with pytest.raises(DomainError):
         services.remove_authenticator(user=demo_users["responder"])
     assert demo_users["responder"].totpdevice_set.filter(confirmed=True).exists()

@@ -83,15 +83,15 @@ def test_an_organisation_name_is_used_once(api_as, demo, demo_users):
     assert response.status_code == 400 and "name" in response.json()
 
 
-def test_an_update_needs_the_version_and_a_stale_one_is_a_409(api_as, demo):
+def test_an_update_needs_the_revision_and_a_stale_one_is_a_409(api_as, demo):
     contact = Contact.objects.filter(organisation__partnership=demo).first()
     api = api_as("coordinator")
     address = f"{CONTACTS}{contact.pk}/"
     assert api.patch(address, {"job_title": "Inspector"}, format="json").status_code == 400
-    saved = api.patch(address, {"job_title": "Inspector", "version": contact.version}, format="json")
-    assert saved.status_code == 200 and saved.json()["version"] == contact.version + 1
-    stale = api.patch(address, {"job_title": "Sergeant", "version": contact.version}, format="json")
-    assert stale.status_code == 409 and stale.json()["current_version"] == contact.version + 1
+    saved = api.patch(address, {"job_title": "Inspector", "revision": contact.revision}, format="json")
+    assert saved.status_code == 200 and saved.json()["revision"] == contact.revision + 1
+    stale = api.patch(address, {"job_title": "Sergeant", "revision": contact.revision}, format="json")
+    assert stale.status_code == 409 and stale.json()["current_revision"] == contact.revision + 1
     contact.refresh_from_db()
     assert contact.job_title == "Inspector"
 
@@ -100,7 +100,7 @@ def test_a_contact_stays_with_their_organisation(api_as, demo):
     contact = Contact.objects.filter(organisation__partnership=demo).first()
     other = demo.organisations.exclude(pk=contact.organisation_id).first()
     api_as("coordinator").patch(
-        f"{CONTACTS}{contact.pk}/", {"organisation": other.pk, "version": contact.version}, format="json"
+        f"{CONTACTS}{contact.pk}/", {"organisation": other.pk, "revision": contact.revision}, format="json"
     )
     contact.refresh_from_db()
     assert contact.organisation_id != other.pk

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from svtoolkit.communications import services
 from svtoolkit.communications.models import Message, MessageStatus
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from tests.communications.access import demo_message
 from tests.incidents.access import demo_incident
@@ -29,13 +30,13 @@ def press_statement(demo, demo_users, incident):
 
 def test_a_press_statement_cannot_be_published_before_every_approver_signs(press_statement, demo_users):
     responder = demo_users["responder"]
-    with pytest.raises(services.CommunicationsError, match="every approver"):
+    with pytest.raises(DomainError, match="every approver"):
         services.publish(message=press_statement, by=responder)
     services.submit_for_sign_off(message=press_statement, by=responder)
     police = press_statement.sign_offs.get(organisation__kind="police")
     council = press_statement.sign_offs.get(organisation__kind="council")
     services.sign_off(sign_off=police, by=demo_users["police"], comment="Fine to go")
-    with pytest.raises(services.CommunicationsError, match="still waiting for: Northbridge Council"):
+    with pytest.raises(DomainError, match="still waiting for: Northbridge Council"):
         services.publish(message=press_statement, by=responder)
     services.sign_off(sign_off=council, by=responder)
     press_statement.refresh_from_db()
@@ -58,7 +59,7 @@ def test_naming_someone_needs_the_family_to_agree(incident, demo, demo_users):
     services.submit_for_sign_off(message=message, by=demo_users["responder"])
     services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
     message.refresh_from_db()
-    with pytest.raises(services.CommunicationsError, match="family"):
+    with pytest.raises(DomainError, match="family"):
         services.publish(message=message, by=demo_users["responder"])
     services.record_family_agreement(
         message=message, by=demo_users["responder"], note="Agreed with the mother via the FLO"
@@ -79,7 +80,7 @@ def test_only_the_approver_organisation_signs_and_only_once(client_for, press_st
         "communications:sign", args=[press_statement.incident_id, press_statement.pk, police.pk]
     )
     assert client.post(police_url, {"comment": "OK"}).status_code == 302
-    with pytest.raises(services.CommunicationsError, match="already signed"):
+    with pytest.raises(DomainError, match="already signed"):
         police.refresh_from_db()
         services.sign_off(sign_off=police, by=demo_users["police"])
 
@@ -175,9 +176,7 @@ def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):
 
 
 def test_approvers_must_take_part_in_the_incident(incident, demo, demo_users):
-    with pytest.raises(
-        services.CommunicationsError, match="add Northbridge University Hospital as a partner"
-    ):
+    with pytest.raises(DomainError, match="add Northbridge University Hospital as a partner"):
         demo_message(demo, demo_users, incident, approvers=[demo.organisations.get(kind="health_hospital")])
     assert not Message.objects.exists()
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from svtoolkit.incidents import services
+from svtoolkit.incidents import services, tokens
 from tests.access_expectations_base import COORDINATOR_ONLY, ROLES
 
 MANAGERS = {"coordinator", "responder"}
@@ -62,6 +62,7 @@ EXPECTED = {
     "incidents:decision_add": MANAGE,
     "incidents:status": MANAGE,
     "incidents:share": MANAGE,
+    "incidents:messages": MANAGE,
     "incidents:people": READ,
     # The demo responder recorded the person, so is the only one on the need-to-know list.
     "incidents:person_add": {**MANAGE, "coordinator": 403},
@@ -121,7 +122,7 @@ def url_kwargs(demo, demo_users):
         sharing_agreement="Northbridge CSP information-sharing agreement 2025",
     )
     participation = incident.participations.get()
-    token = services.issue_acknowledgement_token(participation=participation)
+    token = tokens.issue_acknowledgement_token(participation=participation)
     by_incident = {"incident_id": incident.pk}
     arguments = {
         name: by_incident

@@ -6,6 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKind
@@ -48,7 +49,7 @@ def test_references_count_up_within_partnership_and_year(demo, demo_users, incid
 
 
 def test_told_before_it_happened_is_refused(demo, demo_users):
-    with pytest.raises(services.IncidentError):
+    with pytest.raises(DomainError):
         services.record_incident(
             partnership=demo,
             by=demo_users["responder"],
@@ -120,7 +121,7 @@ def test_plan_draws_applicable_items_and_recategorising_only_adds(incident, chec
 
 
 def test_plan_needs_a_published_checklist(incident, demo_users):
-    with pytest.raises(services.IncidentError, match="Publish"):
+    with pytest.raises(DomainError, match="Publish"):
         services.draw_plan(incident=incident, by=demo_users["responder"])
 
 
@@ -149,7 +150,7 @@ def test_informing_partners_emails_a_single_use_acknowledgement(
 
 def test_not_needed_needs_a_reason_and_edits_never_collide(incident, demo_users):
     action = incident.actions.get()
-    with pytest.raises(services.IncidentError, match="why"):
+    with pytest.raises(DomainError, match="why"):
         services.update_action(
             action=action,
             by=demo_users["police"],
@@ -171,7 +172,7 @@ def test_not_needed_needs_a_reason_and_edits_never_collide(incident, demo_users)
         not_needed_reason="",
         note="Footage requested",
     )
-    with pytest.raises(services.EditConflict):
+    with pytest.raises(EditConflict):
         services.update_action(
             action=action,
             by=demo_users["responder"],
@@ -201,7 +202,7 @@ def test_decisions_are_superseded_never_edited(incident, demo_users):
         why="Vigil planned",
         supersedes=first,
     )
-    with pytest.raises(services.IncidentError):
+    with pytest.raises(DomainError):
         services.record_decision(
             incident=incident, by=demo_users["responder"], what="X", why="Y", supersedes=first
         )
@@ -240,7 +241,7 @@ def test_sharing_across_boroughs(incident, demo_users, other_partnership):
 
 
 def test_status_moves_along_the_lifecycle(incident, demo_users):
-    with pytest.raises(services.IncidentError):
+    with pytest.raises(DomainError):
         services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
     services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
     services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)

@@ -24,12 +24,12 @@ def snapshot():
                 "escalation_order",
                 "owner__email",
                 "review_due",
-                "version",
+                "revision",
             )
         ),
         list(
             SupportService.objects.order_by("pk").values_list(
-                "name", "kind", "provider__name", "how_to_refer", "owner__email", "review_due", "version"
+                "name", "kind", "provider__name", "how_to_refer", "owner__email", "review_due", "revision"
             )
         ),
     )

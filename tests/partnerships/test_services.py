@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.partnerships import selectors, services
 from svtoolkit.partnerships.models import Contact, IncidentRole, Organisation, OrganisationKind
 from tests.factories import ContactFactory, OrganisationFactory, SupportServiceFactory, UserFactory
@@ -46,7 +47,7 @@ def test_creating_an_organisation_is_audited(demo, demo_users):
 
 
 def test_organisation_names_are_unique_in_a_partnership_whatever_the_case(demo, demo_users):
-    with pytest.raises(services.DirectoryError, match="already an organisation called"):
+    with pytest.raises(DomainError, match="already an organisation called"):
         services.create_organisation(
             partnership=demo,
             details={
@@ -62,43 +63,43 @@ def test_organisation_names_are_unique_in_a_partnership_whatever_the_case(demo, 
 def test_an_owner_must_be_a_member_of_the_partnership(demo, demo_users, other_partnership):
     organisation = Organisation.objects.get(partnership=demo, name="Northbridge Youth Trust")
     outsider = other_partnership[1].user
-    with pytest.raises(services.DirectoryError, match="not a member"):
+    with pytest.raises(DomainError, match="not a member"):
         services.create_contact(
             organisation=organisation, details=contact_details(outsider), by=demo_users["coordinator"]
         )
     assert not organisation.contacts.filter(name="Amira Haddad").exists()
 
 
-def test_update_raises_the_version_and_audits_what_changed(demo, demo_users):
+def test_update_raises_the_revision_and_audits_what_changed(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo, owner=demo_users["police"])
     old_name = contact.name
     updated = services.update_contact(
         contact=contact,
-        expected_version=1,
+        expected_revision=1,
         details=contact_details(demo_users["police"], name="Ruth Adeyemi"),
         by=demo_users["coordinator"],
     )
-    assert updated.version == 2 and updated.name == "Ruth Adeyemi"
+    assert updated.revision == 2 and updated.name == "Ruth Adeyemi"
     entry = AuditEntry.objects.get(action=AuditAction.UPDATE, target_id=str(contact.pk))
     assert entry.detail["changes"]["name"] == {"before": old_name, "after": "Ruth Adeyemi"}
     assert "owner" not in entry.detail["changes"]
 
 
-def test_a_save_from_a_stale_version_is_refused_and_changes_nothing(demo, demo_users):
+def test_a_save_from_a_stale_revision_is_refused_and_changes_nothing(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo, owner=demo_users["police"])
     coordinator = demo_users["coordinator"]
     services.update_contact(
-        contact=contact, expected_version=1, details=contact_details(None, name="First edit"), by=coordinator
+        contact=contact, expected_revision=1, details=contact_details(None, name="First edit"), by=coordinator
     )
-    with pytest.raises(services.StaleEntryError) as raised:
+    with pytest.raises(EditConflict) as raised:
         services.update_contact(
             contact=contact,
-            expected_version=1,
+            expected_revision=1,
             details=contact_details(None, name="Second edit"),
             by=coordinator,
         )
     assert "Someone else changed this contact" in str(raised.value)
-    assert raised.value.current.name == "First edit" and raised.value.current.version == 2
+    assert raised.value.current_revision == 2
     contact.refresh_from_db()
     assert contact.name == "First edit"
     assert AuditEntry.objects.filter(action=AuditAction.UPDATE).count() == 1
@@ -114,7 +115,7 @@ def test_deactivating_a_contact_hides_it_and_is_audited(demo, demo_users):
 
 def test_a_support_service_provider_must_belong_to_the_partnership(demo, demo_users, other_partnership):
     elsewhere = OrganisationFactory(partnership=other_partnership[0])
-    with pytest.raises(services.DirectoryError, match="organisation of this partnership"):
+    with pytest.raises(DomainError, match="organisation of this partnership"):
         services.create_support_service(
             partnership=demo,
             details={
@@ -160,19 +161,19 @@ def test_import_refuses_an_organisation_of_another_partnership_and_creates_nothi
         {**contact_details(None, name="Not ours"), "organisation": theirs},
     ]
     before = Contact.objects.count()
-    with pytest.raises(services.DirectoryError):
+    with pytest.raises(DomainError):
         services.import_contacts(partnership=demo, rows=rows, by=demo_users["coordinator"])
     assert Contact.objects.count() == before
 
 
 def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo)
-    with pytest.raises(services.DirectoryError):
+    with pytest.raises(DomainError):
         services.update_contact(
             contact=contact,
-            expected_version=1,
+            expected_revision=1,
             details=contact_details(UserFactory()),
             by=demo_users["coordinator"],
         )
     contact.refresh_from_db()
-    assert contact.version == 1
+    assert contact.revision == 1

@@ -14,7 +14,7 @@ from tests.factories import ContactFactory, OrganisationFactory, SupportServiceF
 pytestmark = pytest.mark.django_db
 
 
-def contact_form(owner, version=None, **changes):
+def contact_form(owner, revision=None, **changes):
     data = {
         "name": "Sam Lee",
         "job_title": "Duty manager",
@@ -27,8 +27,8 @@ def contact_form(owner, version=None, **changes):
         "owner": str(owner.pk),
         "review_due": "31/03/2030",
     }
-    if version is not None:
-        data["version"] = str(version)
+    if revision is not None:
+        data["revision"] = str(revision)
     return {**data, **changes}
 
 
@@ -161,7 +161,7 @@ def test_only_coordinators_change_the_directory(role, client_for, trust, demo, d
         (
             "partnerships:organisation_edit",
             {"organisation_id": trust.pk},
-            {"name": "Renamed", "kind": "other", "version": 1},
+            {"name": "Renamed", "kind": "other", "revision": 1},
         ),
         ("partnerships:contact_add", {"organisation_id": trust.pk}, contact_form(demo_users["coordinator"])),
         ("partnerships:contact_edit", {"contact_id": contact.pk}, contact_form(demo_users["coordinator"], 1)),
@@ -171,7 +171,7 @@ def test_only_coordinators_change_the_directory(role, client_for, trust, demo, d
             {},
             {"name": "New service", "kind": "other", "how_to_refer": "Call"},
         ),
-        ("partnerships:support_service_edit", {"service_id": service.pk}, {"name": "Renamed", "version": 1}),
+        ("partnerships:support_service_edit", {"service_id": service.pk}, {"name": "Renamed", "revision": 1}),
         ("partnerships:support_service_deactivate", {"service_id": service.pk}, {}),
         ("partnerships:contacts_import", {}, {}),
         ("partnerships:contacts_export", {}, {}),
@@ -180,7 +180,7 @@ def test_only_coordinators_change_the_directory(role, client_for, trust, demo, d
         assert client.post(reverse(name, kwargs=kwargs), data).status_code == 403, name
     assert (Organisation.objects.count(), Contact.objects.count(), SupportService.objects.count()) == counts
     trust.refresh_from_db(), contact.refresh_from_db(), service.refresh_from_db()
-    assert (trust.name, trust.version, contact.name, contact.is_active) == (
+    assert (trust.name, trust.revision, contact.name, contact.is_active) == (
         "Northbridge Youth Trust",
         1,
         "Kwame Asante",
@@ -259,14 +259,14 @@ def test_coordinator_adds_and_edits_a_contact(client_for, trust, demo_users):
     assert contact.owner == demo_users["police"] and contact.incident_role == "spoc"
 
     form_page = client.get(reverse("partnerships:contact_edit", args=[contact.pk])).content.decode()
-    assert '<input type="hidden" name="version" value="1"' in form_page
+    assert '<input type="hidden" name="revision" value="1"' in form_page
     assert 'value="Sam Lee"' in form_page
     client.post(
         reverse("partnerships:contact_edit", args=[contact.pk]),
         contact_form(demo_users["police"], 1, name="Samira Lee"),
     )
     contact.refresh_from_db()
-    assert (contact.name, contact.version) == ("Samira Lee", 2)
+    assert (contact.name, contact.revision) == ("Samira Lee", 2)
 
 
 def test_an_edit_started_before_someone_elses_save_is_refused_without_losing_the_typing(
@@ -274,10 +274,10 @@ def test_an_edit_started_before_someone_elses_save_is_refused_without_losing_the
 ):
     contact = trust.contacts.get(name="Kwame Asante")
     client = client_for("coordinator")
-    client.get(reverse("partnerships:contact_edit", args=[contact.pk]))  # the form is opened at version 1
+    client.get(reverse("partnerships:contact_edit", args=[contact.pk]))  # the form is opened at revision 1
     services.update_contact(  # a colleague saves first
         contact=contact,
-        expected_version=1,
+        expected_revision=1,
         details={
             "name": "Kwame Asante",
             "job_title": "Head of Youth Work",
@@ -302,19 +302,19 @@ def test_an_edit_started_before_someone_elses_save_is_refused_without_losing_the
     assert 'href="#their-version"' in page and 'id="their-version"' in page
     assert "Head of Youth Work" in page  # their version is shown
     assert 'value="07700 900999"' in page  # what this person typed is kept
-    assert '<input type="hidden" name="version" value="2"' in page  # and now based on their version
+    assert '<input type="hidden" name="revision" value="2"' in page  # and now based on their version
     contact.refresh_from_db()
-    assert (contact.phone, contact.version) == ("020 7946 0611", 2)
+    assert (contact.phone, contact.revision) == ("020 7946 0611", 2)
 
     client.post(
         reverse("partnerships:contact_edit", args=[contact.pk]),
         contact_form(demo_users["responder"], 2, name="Kwame Asante", phone="07700 900999"),
     )
     contact.refresh_from_db()
-    assert (contact.phone, contact.version) == ("07700 900999", 3)
+    assert (contact.phone, contact.revision) == ("07700 900999", 3)
 
 
-def test_an_edit_without_its_version_is_refused(client_for, trust, demo_users):
+def test_an_edit_without_its_revision_is_refused(client_for, trust, demo_users):
     contact = trust.contacts.get(name="Kwame Asante")
     response = client_for("coordinator").post(
         reverse("partnerships:contact_edit", args=[contact.pk]),
@@ -355,12 +355,12 @@ def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, 
     assert service.provider == trust
     client.post(
         reverse("partnerships:support_service_edit", args=[service.pk]),
-        {**data, "capacity_notes": "Two sessions a month.", "version": 1},
+        {**data, "capacity_notes": "Two sessions a month.", "revision": 1},
     )
     service.refresh_from_db()
-    assert (service.capacity_notes, service.version) == ("Two sessions a month.", 2)
+    assert (service.capacity_notes, service.revision) == ("Two sessions a month.", 2)
     stale = client.post(
-        reverse("partnerships:support_service_edit", args=[service.pk]), {**data, "version": 1}
+        reverse("partnerships:support_service_edit", args=[service.pk]), {**data, "revision": 1}
     )
     assert "Someone else changed this support service" in stale.content.decode()
     client.post(reverse("partnerships:support_service_deactivate", args=[service.pk]))

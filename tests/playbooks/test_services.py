@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, ReadinessStatus, VersionStatus
@@ -32,19 +33,19 @@ def test_adopting_copies_every_area_and_item_of_the_default(demo, coordinator):
     assert version.status == VersionStatus.DRAFT
     assert version.areas.count() == 15
     assert version.items.count() == 80
-    with pytest.raises(services.PlaybookError, match="already has a checklist"):
+    with pytest.raises(DomainError, match="already has a checklist"):
         services.adopt_default_playbook(partnership=demo, by=coordinator)
 
 
 def test_a_published_version_never_changes(published, coordinator):
     item = published.items.first()
-    with pytest.raises(services.PlaybookError, match="cannot be changed"):
+    with pytest.raises(DomainError, match="cannot be changed"):
         services.update_item(
             item=item, by=coordinator, expected_revision=item.revision, **item_fields(item, action="X")
         )
-    with pytest.raises(services.PlaybookError):
+    with pytest.raises(DomainError):
         services.set_item_retired(item=item, retired=True, by=coordinator)
-    with pytest.raises(services.PlaybookError):
+    with pytest.raises(DomainError):
         services.add_item(area=item.area, by=coordinator, **item_fields(item))
     assert Item.objects.get(pk=item.pk).action == item.action
 
@@ -87,7 +88,7 @@ def test_two_people_editing_one_item_do_not_overwrite_each_other(published, coor
     services.update_item(
         item=item, by=coordinator, expected_revision=opened_at, **item_fields(item, action="First")
     )
-    with pytest.raises(services.EditConflict):
+    with pytest.raises(EditConflict):
         services.update_item(
             item=item, by=coordinator, expected_revision=opened_at, **item_fields(item, action="Second")
         )
@@ -165,7 +166,7 @@ def test_readiness_scores_gaps_and_change_since_last_time(published, coordinator
 
 
 def test_assessment_needs_a_published_checklist(demo, coordinator):
-    with pytest.raises(services.PlaybookError, match="Publish"):
+    with pytest.raises(DomainError, match="Publish"):
         services.start_assessment(partnership=demo, by=coordinator)
 
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from svtoolkit.core.errors import DomainError
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.models import CalendarFeed, Milestone
 from tests.incidents.access import demo_incident
@@ -30,7 +31,7 @@ def test_anniversaries_are_proposed_and_the_lead_confirms(incident, demo_users):
     services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=2)
     assert [p.title for p in services.proposed_anniversaries(incident)] == ["One month on", "Six months on"]
     assert incident.timeline.filter(text__contains="One year on, 31 January 2027").exists()
-    with pytest.raises(services.RecoveryError):
+    with pytest.raises(DomainError):
         services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=5)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.models import PersonAffected
 from svtoolkit.recovery import selectors, services, tasks
 from svtoolkit.recovery.models import SupportOffer
@@ -95,7 +96,7 @@ def test_an_erased_incident_cannot_be_reopened(closed_incident, demo_users, time
     time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
     tasks.erase_expired_personal_data.call()
     closed_incident.refresh_from_db()
-    with pytest.raises(services.RecoveryError, match="erased"):
+    with pytest.raises(DomainError, match="erased"):
         services.reopen_incident(incident=closed_incident, by=demo_users["responder"], reason="Linked case")
 
 

@@ -2,8 +2,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.tension import selectors, services
+from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
 from tests.incidents.access import demo_incident
 from tests.tension.access import record
@@ -85,5 +86,5 @@ def test_viewers_cannot_record_readings(client_for, incident):
 
 
 def test_levels_outside_the_scale_are_refused(incident, demo_users):
-    with pytest.raises(services.TensionError):
+    with pytest.raises(DomainError):
         record(incident, demo_users["police"], 7)

@@ -11,10 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-
-
-class AccountsError(Exception):
-    """A rule about people or memberships was broken; the message is shown to the user."""
+from svtoolkit.core.errors import DomainError
 
 
 @transaction.atomic
@@ -24,9 +21,9 @@ def invite_member(
     """Create an invitation and queue its email; the link's secret is made when the email is sent."""
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
-        raise AccountsError(f"{email} is already a member of {partnership}.")
+        raise DomainError(f"{email} is already a member of {partnership}.", field="email")
     if role == Role.PARTNER and organisation is None:
-        raise AccountsError("Choose the organisation a partner represents.")
+        raise DomainError("Choose the organisation a partner represents.", field="organisation")
     # A newer invitation replaces any still-pending one for the same address.
     for old in Invitation.objects.filter(
         partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -57,31 +54,21 @@ def invite_member(
     return invitation
 
 
-def issue_invitation_token(*, invitation) -> str:
-    """A fresh secret for the invitation link. Only its hash is kept, so it exists only in the email."""
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = Invitation.hash_token(token)
-    invitation.save(update_fields=["token_hash"])
-    return token
-
-
 @transaction.atomic
 def accept_invitation(*, invitation, full_name="", password=None, existing_user=None, request=None) -> User:
     """Turn a pending invitation into a membership, creating the account if the person is new."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise AccountsError(
+        raise DomainError(
             "This invitation has expired or has already been used. Ask your coordinator for a new one."
         )
     if existing_user is not None:
         if existing_user.email != invitation.email:
-            raise AccountsError(
-                f"This invitation is for {invitation.email}. Sign out and open the link again."
-            )
+            raise DomainError(f"This invitation is for {invitation.email}. Sign out and open the link again.")
         user = existing_user
     else:
         if User.objects.filter(email=invitation.email).exists():
-            raise AccountsError("An account with this email address already exists. Sign in to accept.")
+            raise DomainError("An account with this email address already exists. Sign in to accept.")
         user = User.objects.create_user(
             invitation.email, password, full_name=full_name.strip() or invitation.full_name
         )
@@ -139,11 +126,11 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
         and role != Role.COORDINATOR
         and _remaining_coordinators(membership) == 0
     ):
-        raise AccountsError(
-            "A partnership needs at least one coordinator. Make someone else coordinator first."
+        raise DomainError(
+            "A partnership needs at least one coordinator. Make someone else coordinator first.", field="role"
         )
     if role == Role.PARTNER and organisation is None:
-        raise AccountsError("Choose the organisation a partner represents.")
+        raise DomainError("Choose the organisation a partner represents.", field="organisation")
     before = {"role": membership.role, "organisation": membership.organisation_id}
     membership.role = role
     membership.organisation = organisation
@@ -162,7 +149,7 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
 @transaction.atomic
 def remove_member(*, membership, by, request=None) -> None:
     if membership.role == Role.COORDINATOR and _remaining_coordinators(membership) == 0:
-        raise AccountsError(
+        raise DomainError(
             "A partnership needs at least one coordinator. Make someone else coordinator first."
         )
     record(
@@ -204,7 +191,7 @@ def remove_authenticator(*, user, request=None) -> None:
     from svtoolkit.accounts.selectors import two_factor_required_for
 
     if two_factor_required_for(user):
-        raise AccountsError(
+        raise DomainError(
             "Your partnership requires two-factor sign-in, so your authenticator cannot be removed."
         )
     TOTPDevice.objects.filter(user=user).delete()
@@ -221,5 +208,25 @@ def update_partnership_security(*, partnership, require_two_factor: bool, by, re
         partnership=partnership,
         target=partnership,
         detail={"require_two_factor": require_two_factor},
+        request=request,
+    )
+
+
+@transaction.atomic
+def set_contact_preferences(
+    *, user, mobile_number, receive_email, receive_sms, quiet_from, quiet_until, request=None
+) -> None:
+    """Record how the person wants to be reached (svtoolkit.messaging reads these on every message)."""
+    user.mobile_number = mobile_number
+    user.receive_email = receive_email
+    user.receive_sms = receive_sms
+    user.quiet_from = quiet_from
+    user.quiet_until = quiet_until
+    user.save(update_fields=["mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=user,
+        target=user,
+        detail={"contact_preferences": True},
         request=request,
     )

@@ -7,13 +7,12 @@ from django.urls import reverse
 from django_tasks import task
 
 from svtoolkit.accounts.models import Invitation
+from svtoolkit.accounts.tokens import issue_invitation_token
 
 
 @task()
 def send_invitation_email(*, invitation_id: int) -> None:
     # The secret is made here, not passed in: task arguments are stored in the task queue's table.
-    from svtoolkit.accounts.services import issue_invitation_token
-
     invitation = Invitation.objects.select_related("partnership", "invited_by").get(pk=invitation_id)
     if not invitation.is_pending:
         return

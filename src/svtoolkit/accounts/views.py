@@ -19,6 +19,7 @@ from svtoolkit import access
 from svtoolkit.accounts import selectors, services
 from svtoolkit.accounts.forms import (
     AcceptInvitationForm,
+    ContactPreferencesForm,
     InvitationForm,
     MembershipForm,
     PartnershipSecurityForm,
@@ -29,6 +30,8 @@ from svtoolkit.accounts.forms import (
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
 
@@ -87,6 +90,25 @@ password_change = access.signed_in(
 password_change_done = access.signed_in(
     auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
 )
+
+
+@access.signed_in
+def contact_preferences(request):
+    user = request.user
+    initial = {
+        field: getattr(user, field)
+        for field in ("mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until")
+    }
+    form = ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_contact_preferences(user=user, request=request, **form.cleaned_data)
+        messages.success(request, "How we contact you is saved.")
+        return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/contact_preferences.html",
+        {"form": form, "heading": "How we contact you", "button": "Save"},
+    )
 
 
 @access.signed_in
@@ -157,11 +179,8 @@ def two_factor_verify(request):
 @access.signed_in
 @require_POST
 def two_factor_remove(request):
-    try:
+    with errors_as_message(request):
         services.remove_authenticator(user=request.user, request=request)
-    except services.AccountsError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, "Your authenticator has been removed.")
     return redirect("accounts:account")
 
@@ -212,7 +231,7 @@ def members(request):
 def invite(request):
     form = InvitationForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.invite_member(
                 partnership=request.partnership,
                 email=form.cleaned_data["email"],
@@ -222,9 +241,6 @@ def invite(request):
                 invited_by=request.user,
                 request=request,
             )
-        except services.AccountsError as error:
-            form.add_error("email", str(error))
-        else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("accounts:members")
     return render(request, "accounts/invite.html", {"form": form})
@@ -245,7 +261,7 @@ def member_edit(request, membership_id):
     initial = {"role": membership.role, "organisation": membership.organisation}
     form = MembershipForm(request.POST or None, initial=initial, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.change_membership(
                 membership=membership,
                 role=form.cleaned_data["role"],
@@ -253,9 +269,6 @@ def member_edit(request, membership_id):
                 by=request.user,
                 request=request,
             )
-        except services.AccountsError as error:
-            form.add_error("role", str(error))
-        else:
             messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
             return redirect("accounts:members")
     return render(request, "accounts/member_edit.html", {"form": form, "membership": membership})
@@ -268,7 +281,7 @@ def member_remove(request, membership_id):
     if request.method == "POST":
         try:
             services.remove_member(membership=membership, by=request.user, request=request)
-        except services.AccountsError as exc:
+        except DomainError as exc:
             error = str(exc)
         else:
             messages.success(request, f"{membership.user} was removed from {request.partnership}.")
@@ -318,7 +331,7 @@ def accept_invitation(request, token):
                 password=form.cleaned_data["password1"] if form else None,
                 request=request,
             )
-        except services.AccountsError as exc:
+        except DomainError as exc:
             error = str(exc)
         else:
             if user is None:

@@ -1,24 +1,32 @@
 """What every API view shares: the rules of ``svtoolkit.access``, the partnership, paging and errors."""
 
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
 from rest_framework.viewsets import GenericViewSet
 
 from svtoolkit import access
 from svtoolkit.api.models import ApiToken
 from svtoolkit.api.pagination import Pages
+from svtoolkit.core.errors import DomainError, EditConflict
 
 
-class Conflict(exceptions.APIException):
-    """Someone else saved the record since the client read it (optimistic concurrency)."""
+def handle_exception(exc, context):
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: a service's refusal as the API answers it, in one place.
 
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-    def __init__(self, message: str, **current: int):
-        super().__init__(message)
-        # The stored revision or version stays a number (DRF would make it text), for the client's retry.
-        self.detail = {"detail": self.detail, **current}
+    ``EditConflict`` is 409 with ``{"detail": ..., "current_revision": n}`` (the stored revision, a number,
+    for the client's retry); any other ``DomainError`` is 400, ``{"<field>": [message]}`` when the error names
+    the field it concerns, else ``{"detail": message}``. Everything else is DRF's own answer.
+    """
+    if isinstance(exc, EditConflict):
+        return Response(
+            {"detail": exc.message, "current_revision": exc.current_revision}, status=status.HTTP_409_CONFLICT
+        )
+    if isinstance(exc, DomainError):
+        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return exception_handler(exc, context)
 
 
 class FollowsAccessRules(BasePermission):

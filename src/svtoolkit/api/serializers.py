@@ -465,27 +465,27 @@ class TensionReadingSerializer(serializers.ModelSerializer):
 
 
 class DirectoryEntrySerializer(serializers.ModelSerializer):
-    """Owner and review date as every directory entry has them, and the ``version`` an update starts from."""
+    """Owner and review date as every directory entry has them, and the ``revision`` an update starts from."""
 
     owner = MemberField(error_messages={"required": "Choose who owns this entry."})
     review_due = serializers.DateField(
         default=a_year_from_today,
         help_text="When the owner should next check the entry (a year ahead if not given).",
     )
-    version = serializers.IntegerField(
+    revision = serializers.IntegerField(
         min_value=1,
         max_value=2**31 - 1,
         required=False,
-        help_text="Needed to update: the version you read. A stale one is refused (409).",
+        help_text="Needed to update: the revision you read. A stale one is refused (409).",
     )
 
     def validate(self, data):
-        if self.instance is not None and "version" not in data:
-            raise serializers.ValidationError({"version": ["Give the version of the entry you read."]})
+        if self.instance is not None and "revision" not in data:
+            raise serializers.ValidationError({"revision": ["Give the revision of the entry you read."]})
         return data
 
     def details(self) -> dict:
-        """What the services save: every field but the version, which they check themselves."""
+        """What the services save: every field but the revision, which they check themselves."""
         merged = (
             {field: getattr(self.instance, field) for field in self.Meta.details} if self.instance else {}
         )
@@ -499,7 +499,7 @@ class OrganisationSerializer(DirectoryEntrySerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "owner", "review_due", "version", "updated_at"]
+        fields = ["id", "name", "kind", "owner", "review_due", "revision", "updated_at"]
         read_only_fields = ["id", "updated_at"]
         details = ("name", "kind", "owner", "review_due")
 
@@ -537,7 +537,7 @@ class ContactSerializer(DirectoryEntrySerializer):
             "escalation_order",
             "owner",
             "review_due",
-            "version",
+            "revision",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]

@@ -10,21 +10,18 @@ from svtoolkit.accounts.models import Invitation
 from svtoolkit.api.models import ApiToken
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 
 SECRET_PREFIX = "svt_"
 # How stale "last used" may be: writing it on every request would add a write to every read.
 LAST_USED_PRECISION = timedelta(minutes=5)
 
 
-class TokenError(Exception):
-    """A rule about API tokens was broken; the message is shown to the user."""
-
-
 @transaction.atomic
 def create_token(*, user, partnership, name, request=None) -> tuple[ApiToken, str]:
     """A new token for ``user`` in ``partnership``; returns it and its secret, which is never stored."""
     if partnership is None:
-        raise TokenError("You need to belong to a partnership to use the API.")
+        raise DomainError("You need to belong to a partnership to use the API.")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from svtoolkit import access
 from svtoolkit.api import selectors as token_selectors
 from svtoolkit.api import services as token_services
-from svtoolkit.api.base import ApiView, ApiViewSet, Conflict
+from svtoolkit.api.base import ApiView, ApiViewSet
 from svtoolkit.api.filters import ActionFilter, ContactFilter, IncidentFilter, TimelineFilter
 from svtoolkit.api.forms import TokenForm
 from svtoolkit.api.serializers import (
@@ -45,6 +45,7 @@ from svtoolkit.api.serializers import (
 from svtoolkit.communications import selectors as communications
 from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.models import Message
+from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, TimelineEntry
@@ -128,19 +129,13 @@ class IncidentViewSet(ApiViewSet):
         if "revision" not in data:
             raise _invalid("revision", "Give the revision of the incident you read.")
         fields = ("title", "incident_types", "occurred_at", "notified_at", "summary")
-        try:
-            incident_services.edit_record(
-                incident=shown,
-                by=request.user,
-                expected_revision=data["revision"],
-                request=request._request,
-                **{field: data.get(field, getattr(shown, field)) for field in fields},
-            )
-        except incident_services.EditConflict as error:
-            shown.refresh_from_db()
-            raise Conflict(str(error), current_revision=shown.revision) from None
-        except incident_services.IncidentError as error:
-            raise _invalid("notified_at", str(error)) from None
+        incident_services.edit_record(
+            incident=shown,
+            by=request.user,
+            expected_revision=data["revision"],
+            request=request._request,
+            **{field: data.get(field, getattr(shown, field)) for field in fields},
+        )
         return Response(self._shown(shown.pk))
 
     @extend_schema(request=StatusSerializer, responses={200: IncidentSerializer})
@@ -149,15 +144,9 @@ class IncidentViewSet(ApiViewSet):
         shown = incidents.incident_for_request(request._request, incident_id)
         given = StatusSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            incident_services.change_status(
-                incident=shown,
-                by=request.user,
-                status=given.validated_data["status"],
-                request=request._request,
-            )
-        except incident_services.IncidentError as error:
-            raise _invalid("status", str(error)) from None
+        incident_services.change_status(
+            incident=shown, by=request.user, status=given.validated_data["status"], request=request._request
+        )
         return Response(self._shown(shown.pk))
 
 
@@ -238,9 +227,9 @@ class ActionViewSet(IncidentPartViewSet):
         "read; if someone changed the action since, the answer is 409 with the `current_revision`.",
     )
     def partial_update(self, request, incident_id, action_id):
-        planned = incidents.action_in(self.incident, action_id)
-        if not access.can_update_action(request.user, request.partnership, planned):
-            self.deny("can_update_action")
+        planned = access.get_for(
+            request._request, incidents.actions_in(self.incident), action_id, rule=access.can_update_action
+        )
         given = ActionUpdateSerializer(
             data=request.data,
             context={
@@ -251,23 +240,17 @@ class ActionViewSet(IncidentPartViewSet):
         )
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        try:
-            incident_services.update_action(
-                action=planned,
-                by=request.user,
-                expected_revision=data["revision"],
-                status=data.get("status", planned.status),
-                owner_organisation=data.get("owner_organisation", planned.owner_organisation),
-                owner=data.get("owner", planned.owner),
-                not_needed_reason=data.get("not_needed_reason", planned.not_needed_reason),
-                note=data.get("note", ""),
-                request=request._request,
-            )
-        except incident_services.EditConflict as error:
-            planned.refresh_from_db()
-            raise Conflict(str(error), current_revision=planned.revision) from None
-        except incident_services.IncidentError as error:
-            raise _invalid("not_needed_reason", str(error)) from None
+        incident_services.update_action(
+            action=planned,
+            by=request.user,
+            expected_revision=data["revision"],
+            status=data.get("status", planned.status),
+            owner_organisation=data.get("owner_organisation", planned.owner_organisation),
+            owner=data.get("owner", planned.owner),
+            not_needed_reason=data.get("not_needed_reason", planned.not_needed_reason),
+            note=data.get("note", ""),
+            request=request._request,
+        )
         return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
 
 
@@ -328,17 +311,14 @@ class DecisionViewSet(IncidentPartViewSet):
                 superseded = incidents.decision_in(self.incident, data["supersedes_id"])
             except Http404:
                 raise _invalid("supersedes", "This incident has no decision with that id.") from None
-        try:
-            decision = incident_services.record_decision(
-                incident=self.incident,
-                by=request.user,
-                what=data["what"],
-                why=data["why"],
-                supersedes=superseded,
-                request=request._request,
-            )
-        except incident_services.IncidentError as error:
-            raise _invalid("supersedes", str(error)) from None
+        decision = incident_services.record_decision(
+            incident=self.incident,
+            by=request.user,
+            what=data["what"],
+            why=data["why"],
+            supersedes=superseded,
+            request=request._request,
+        )
         return self._created(incidents.decision_in(self.incident, decision.pk))
 
 
@@ -358,12 +338,9 @@ class MeetingViewSet(IncidentPartViewSet):
         """Schedule one meeting; the invitations (with an .ics file) are sent as from the web page."""
         given = MeetingScheduleSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
-        try:
-            scheduled = meeting_services.schedule_meetings(
-                incident=self.incident, by=request.user, request=request._request, **given.validated_data
-            )
-        except meeting_services.MeetingError as error:
-            raise _invalid("place", str(error)) from None
+        scheduled = meeting_services.schedule_meetings(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
         return self._created(scheduled[0])
 
 
@@ -385,12 +362,9 @@ class MessageViewSet(IncidentPartViewSet):
         """Draft a message; it goes for sign-off from the web page."""
         given = MessageDraftSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
-        try:
-            drafted = communications_services.draft_message(
-                incident=self.incident, by=request.user, request=request._request, **given.validated_data
-            )
-        except communications_services.CommunicationsError as error:
-            raise _invalid("approvers", str(error)) from None
+        drafted = communications_services.draft_message(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
         return self._created(drafted)
 
 
@@ -405,12 +379,9 @@ class TensionReadingViewSet(IncidentPartViewSet):
     def create(self, request, incident_id):
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            reading, _ = tension_services.record_reading(
-                incident=self.incident, by=request.user, request=request._request, **given.validated_data
-            )
-        except tension_services.TensionError as error:
-            raise _invalid("level", str(error)) from None
+        reading, _ = tension_services.record_reading(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
         return self._created(reading)
 
 
@@ -418,7 +389,7 @@ class TensionReadingViewSet(IncidentPartViewSet):
 
 
 class DirectoryViewSet(ApiViewSet):
-    """Directory entries are read by every member and kept by coordinators. Updates carry the ``version``
+    """Directory entries are read by every member and kept by coordinators. Updates carry the ``revision``
     read: if someone saved the entry since, the answer is 409 and nothing changes."""
 
     write_rule = staticmethod(access.can_edit_directory)
@@ -429,22 +400,14 @@ class DirectoryViewSet(ApiViewSet):
     def create(self, request):
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
-        try:
-            saved = self.save_new(given)
-        except directory_services.DirectoryError as error:
-            raise _invalid("name", str(error)) from None
+        saved = self.save_new(given)
         return Response(self.get_serializer(self.entry(saved.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, entry_id):
         found = self.entry(entry_id)
         given = self.get_serializer(found, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        try:
-            saved = self.save_changes(found, given)
-        except directory_services.StaleEntryError as error:
-            raise Conflict(str(error), current_version=error.current.version) from None
-        except directory_services.DirectoryError as error:
-            raise _invalid("name", str(error)) from None
+        saved = self.save_changes(found, given)
         return Response(self.get_serializer(self.entry(saved.pk)).data)
 
 
@@ -469,7 +432,7 @@ class OrganisationViewSet(DirectoryViewSet):
     def save_changes(self, found, given):
         return directory_services.update_organisation(
             organisation=found,
-            expected_version=given.validated_data["version"],
+            expected_revision=given.validated_data["revision"],
             details=given.details(),
             by=self.request.user,
             request=self.request._request,
@@ -498,7 +461,7 @@ class ContactViewSet(DirectoryViewSet):
     def save_changes(self, found, given):
         return directory_services.update_contact(
             contact=found,
-            expected_version=given.validated_data["version"],
+            expected_revision=given.validated_data["revision"],
             details=given.details(),
             by=self.request.user,
             request=self.request._request,
@@ -526,16 +489,13 @@ def tokens(request):
     """The person's own tokens; creating one shows its secret on this one answer only."""
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             token, secret = token_services.create_token(
                 user=request.user,
                 partnership=request.partnership,
                 name=form.cleaned_data["name"],
                 request=request,
             )
-        except token_services.TokenError as error:
-            form.add_error(None, str(error))
-        else:
             return render(request, "api/token_created.html", {"token": token, "secret": secret})
     return render(
         request, "api/tokens.html", {"form": form, "tokens": token_selectors.tokens_of(request.user)}

@@ -20,21 +20,26 @@ def messages_of(incident) -> QuerySet[Message]:
     ).order_by("planned_for", "id")
 
 
-def message_in(incident, message_id) -> Message:
+def messages_in(incident) -> QuerySet[Message]:
+    """The incident's messages with their authors and sign-offs, as a message's page shows them."""
     sign_offs = SignOff.objects.select_related("organisation", "signed_by")
-    return get_object_or_404(
-        Message.objects.select_related("created_by", "published_by").prefetch_related(
-            Prefetch("sign_offs", queryset=sign_offs)
-        ),
-        pk=message_id,
-        incident=incident,
+    return (
+        Message.objects.select_related("created_by", "published_by")
+        .prefetch_related(Prefetch("sign_offs", queryset=sign_offs))
+        .filter(incident=incident)
     )
+
+
+def message_in(incident, message_id) -> Message:
+    return get_object_or_404(messages_in(incident), pk=message_id)
+
+
+def sign_offs_of(message) -> QuerySet[SignOff]:
+    return message.sign_offs.select_related("organisation", "message__incident")
 
 
 def sign_off_in(message, sign_off_id) -> SignOff:
-    return get_object_or_404(
-        message.sign_offs.select_related("organisation", "message__incident"), pk=sign_off_id
-    )
+    return get_object_or_404(sign_offs_of(message), pk=sign_off_id)
 
 
 def monitoring_notes(incident):

@@ -8,7 +8,6 @@ has agreed.
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
@@ -20,15 +19,9 @@ from svtoolkit.communications.models import (
     MonitoringNote,
     SignOff,
 )
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import services as incident_services
-
-
-class CommunicationsError(Exception):
-    """A rule of the communications plan was broken; the message is shown to the user."""
-
-
-class EditConflict(CommunicationsError):
-    """Someone else saved the same draft since this edit began."""
 
 
 def _trail(message, by, text, request, **detail):
@@ -70,8 +63,9 @@ def _require_approvers_taking_part(incident, approvers):
     taking_part = set(incident.participations.values_list("organisation_id", flat=True))
     outsiders = [str(organisation) for organisation in approvers if organisation.pk not in taking_part]
     if outsiders:
-        raise CommunicationsError(
-            f"Approvers must take part in the incident: add {', '.join(outsiders)} as a partner first."
+        raise DomainError(
+            f"Approvers must take part in the incident: add {', '.join(outsiders)} as a partner first.",
+            field="approvers",
         )
 
 
@@ -127,23 +121,25 @@ def revise_draft(
 ) -> Message:
     """Change a draft before it goes for sign-off; refused if someone changed it since the form opened."""
     _require_approvers_taking_part(message.incident, approvers)
-    updated = Message.objects.filter(
-        pk=message.pk, status=MessageStatus.DRAFT, revision=expected_revision
-    ).update(
-        revision=F("revision") + 1,
-        kind=kind,
-        title=title.strip(),
-        body=body.strip(),
-        audience=audience.strip(),
-        channel=channel.strip(),
-        planned_for=planned_for,
-        names_or_images=names_or_images,
-    )
-    if not updated:
+    try:
+        save_if_unchanged(
+            Message.objects.filter(status=MessageStatus.DRAFT),
+            message.pk,
+            expected_revision=expected_revision,
+            conflict_message="Someone else changed this draft while you were editing it.",
+            kind=kind,
+            title=title.strip(),
+            body=body.strip(),
+            audience=audience.strip(),
+            channel=channel.strip(),
+            planned_for=planned_for,
+            names_or_images=names_or_images,
+        )
+    except EditConflict:
         message.refresh_from_db()
         if message.status != MessageStatus.DRAFT:
-            raise CommunicationsError("Only a draft can be changed: this one has been sent for sign-off.")
-        raise EditConflict("Someone else changed this draft while you were editing it.")
+            raise DomainError("Only a draft can be changed: this one has been sent for sign-off.") from None
+        raise
     # Nobody signs a draft, so the approvers are simply the ones now named.
     message.sign_offs.exclude(organisation__in=approvers).delete()
     named = set(message.sign_offs.values_list("organisation_id", flat=True))
@@ -160,9 +156,9 @@ def revise_draft(
 @transaction.atomic
 def submit_for_sign_off(*, message, by, request=None) -> Message:
     if message.status != MessageStatus.DRAFT:
-        raise CommunicationsError("Only a draft can be sent for sign-off.")
+        raise DomainError("Only a draft can be sent for sign-off.")
     if not message.sign_offs.exists():
-        raise CommunicationsError("Name at least one approver before sending it for sign-off.")
+        raise DomainError("Name at least one approver before sending it for sign-off.", field="approvers")
     message.status = MessageStatus.AWAITING_SIGNOFF
     message.save(update_fields=["status"])
     _trail(message, by, "sent for sign-off.", request)
@@ -174,9 +170,9 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
     """One approver organisation signs; when the last has signed, the message is approved."""
     message = Message.objects.select_for_update().get(pk=sign_off.message_id)
     if message.status != MessageStatus.AWAITING_SIGNOFF:
-        raise CommunicationsError("This message is not awaiting sign-off.")
+        raise DomainError("This message is not awaiting sign-off.")
     if sign_off.signed_at:
-        raise CommunicationsError(f"{sign_off.organisation} has already signed this off.")
+        raise DomainError(f"{sign_off.organisation} has already signed this off.")
     sign_off.signed_by = by
     sign_off.signed_at = timezone.now()
     sign_off.comment = comment.strip()
@@ -202,14 +198,12 @@ def publish(*, message, by, request=None) -> Message:
     """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
     if message.status != MessageStatus.APPROVED:
         pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
-        raise CommunicationsError(
+        raise DomainError(
             "It cannot be published until every approver has signed it off"
             + (f" (still waiting for: {pending})." if pending else ".")
         )
     if message.names_or_images and message.family_agreed_at is None:
-        raise CommunicationsError(
-            "It names or shows someone: record the family's agreement before publishing."
-        )
+        raise DomainError("It names or shows someone: record the family's agreement before publishing.")
     message.status = MessageStatus.PUBLISHED
     message.published_at = timezone.now()
     message.published_by = by
@@ -225,7 +219,7 @@ def publish(*, message, by, request=None) -> Message:
 @transaction.atomic
 def withdraw(*, message, by, request=None) -> Message:
     if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
-        raise CommunicationsError("A published or withdrawn message cannot be withdrawn.")
+        raise DomainError("A published or withdrawn message cannot be withdrawn.")
     message.status = MessageStatus.WITHDRAWN
     message.save(update_fields=["status"])
     _trail(message, by, "withdrawn.", request)

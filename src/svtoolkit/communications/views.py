@@ -15,7 +15,8 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -81,10 +82,8 @@ def message_add(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def message_edit(request, incident_id, message_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.message_in(shown, message_id)
-    if not access.can_read_message(request.user, request.partnership, found):
-        access.deny(request, reason="can_read_message")
+    shown = access.get_for(request, Incident, incident_id)
+    found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
     initial = {
         "kind": found.kind,
         "title": found.title,
@@ -100,7 +99,7 @@ def message_edit(request, incident_id, message_id):
     theirs = None
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
-        try:
+        with errors_shown_on(form, thing="draft") as refused:
             services.revise_draft(
                 message=found,
                 by=request.user,
@@ -108,15 +107,11 @@ def message_edit(request, incident_id, message_id):
                 request=request,
                 **fields,
             )
-        except services.EditConflict:
-            found.refresh_from_db()
-            show_edit_conflict(form, thing="draft", current_revision=found.revision)
-            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
-        except services.CommunicationsError as error:
-            form.add_error(None, str(error))
-        else:
             flash.success(request, "The draft was changed.")
             return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+        if refused.conflict:
+            found.refresh_from_db()
+            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
     return render(
         request,
         "incidents/simple_form.html",
@@ -153,11 +148,8 @@ def message(request, incident_id, message_id):
 def _message_action(request, incident_id, message_id, act, success):
     shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
-    try:
+    with errors_as_message(request):
         act(found)
-    except services.CommunicationsError as error:
-        flash.error(request, str(error))
-    else:
         flash.success(request, success)
     return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
 
@@ -219,18 +211,13 @@ def family_agreement(request, incident_id, message_id):
 @access.requires(access.can_work_incident)
 @require_POST
 def sign(request, incident_id, message_id, sign_off_id):
-    shown = incident_for_request(request, incident_id)
+    shown = access.get_for(request, Incident, incident_id)
     found = selectors.message_in(shown, message_id)
-    pending = selectors.sign_off_in(found, sign_off_id)
-    if not access.can_sign_off(request.user, request.partnership, pending):
-        access.deny(request, reason="can_sign_off")
+    pending = access.get_for(request, selectors.sign_offs_of(found), sign_off_id, rule=access.can_sign_off)
     form = SignOffForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
+    with errors_as_message(request):
         services.sign_off(sign_off=pending, by=request.user, comment=comment, request=request)
-    except services.CommunicationsError as error:
-        flash.error(request, str(error))
-    else:
         flash.success(request, f"You signed it off for {pending.organisation}.")
     return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
 

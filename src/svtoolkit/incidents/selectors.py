@@ -213,12 +213,15 @@ def plan(incident, *, organisation_id=None) -> list[tuple[str, list[PlanAction]]
     return list(grouped.items())
 
 
-def action_in(incident, action_id) -> PlanAction:
-    return get_object_or_404(
-        PlanAction.objects.select_related("owner_organisation", "owner", "incident__partnership"),
-        pk=action_id,
-        incident=incident,
+def actions_in(incident) -> QuerySet[PlanAction]:
+    """The incident's actions with what an action's page shows (for ``access.get_for``)."""
+    return PlanAction.objects.select_related("owner_organisation", "owner", "incident__partnership").filter(
+        incident=incident
     )
+
+
+def action_in(incident, action_id) -> PlanAction:
+    return get_object_or_404(actions_in(incident), pk=action_id)
 
 
 def timeline(incident, *, kind: str = "") -> QuerySet[TimelineEntry]:
@@ -281,7 +284,7 @@ def people_for(user, incident) -> QuerySet | None:
 
     Names appear only when a record is opened with a reason (read_person), which is audited.
     """
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         return None
     return incident.people.only("id", "role", "age_band", "incident_id")
 
@@ -292,7 +295,7 @@ def read_person(*, user, incident, person_id, reason: str, request=None):
     from svtoolkit.audit.services import record
     from svtoolkit.incidents.models import PersonAffected
 
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         access.deny(request, reason="can_read_people")
     person = get_object_or_404(
         PersonAffected.objects.select_related("single_point_of_contact"), pk=person_id, incident=incident
@@ -314,7 +317,7 @@ def read_people(*, user, incident, reason: str, purpose: str, request=None) -> l
     from svtoolkit.audit.models import AuditAction
     from svtoolkit.audit.services import record
 
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         access.deny(request, reason="can_read_people")
     people = list(incident.people.select_related("single_point_of_contact").order_by("role", "id"))
     for person in people:

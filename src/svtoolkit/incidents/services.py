@@ -3,7 +3,6 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -13,6 +12,8 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
@@ -35,14 +36,6 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.selectors import published_version
-
-
-class IncidentError(Exception):
-    """A rule about incidents was broken; the message is shown to the user."""
-
-
-class EditConflict(IncidentError):
-    """Someone else saved the same record since this edit began."""
 
 
 def _log(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> TimelineEntry:
@@ -79,7 +72,9 @@ def record_incident(
 ) -> Incident:
     """Record a new incident with its scenes; it gets the next reference of its partnership and year."""
     if notified_at < occurred_at:
-        raise IncidentError("The partnership cannot have been told before the incident happened.")
+        raise DomainError(
+            "The partnership cannot have been told before the incident happened.", field="notified_at"
+        )
     # Lock the partnership row so two incidents recorded at once never get the same number.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
     year = timezone.localtime(occurred_at).year
@@ -190,7 +185,7 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
 @transaction.atomic
 def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
     if contact is not None and contact.organisation_id != organisation.pk:
-        raise IncidentError("The contact must work for the organisation taking part.")
+        raise DomainError("The contact must work for the organisation taking part.", field="contact")
     participation, created = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
@@ -232,16 +227,6 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             informed=[p.organisation_id for p in to_inform],
         )
     return to_inform
-
-
-def issue_acknowledgement_token(*, participation) -> str:
-    """A fresh secret for the acknowledgement link; only its hash is kept, so it exists only in the email."""
-    from svtoolkit.accounts.models import Invitation
-
-    token = secrets.token_urlsafe(24)
-    participation.acknowledgement_token_hash = Invitation.hash_token(token)
-    participation.save(update_fields=["acknowledgement_token_hash"])
-    return token
 
 
 @transaction.atomic
@@ -306,7 +291,7 @@ def draw_plan(*, incident, by, request=None) -> int:
     if incident.playbook_version_id is None:
         version = published_version(incident.partnership)
         if version is None:
-            raise IncidentError("Publish the partnership's checklist before drawing a plan from it.")
+            raise DomainError("Publish the partnership's checklist before drawing a plan from it.")
         incident.playbook_version = version
         incident.save(update_fields=["playbook_version"])
     added = _add_applicable_actions(
@@ -344,12 +329,15 @@ def update_action(
 ) -> PlanAction:
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
-        raise IncidentError("Say why the action is not needed.")
+        raise DomainError("Say why the action is not needed.", field="not_needed_reason")
     if status == ActionStatus.HANDED_OVER and not note.strip():
-        raise IncidentError("Say who the action was handed over to.")
+        raise DomainError("Say who the action was handed over to.", field="note")
     before = (action.status, action.owner_organisation_id, action.owner_id)
-    updated = PlanAction.objects.filter(pk=action.pk, revision=expected_revision).update(
-        revision=F("revision") + 1,
+    save_if_unchanged(
+        PlanAction,
+        action.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this action while you were editing it.",
         status=status,
         owner_organisation=owner_organisation,
         owner=owner,
@@ -357,8 +345,6 @@ def update_action(
         # Done keeps the time it was first done; leaving done clears it.
         completed_at=(action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
     )
-    if not updated:
-        raise EditConflict("Someone else changed this action while you were editing it.")
     action.refresh_from_db()
     changes = []
     if before[0] != action.status:
@@ -403,7 +389,7 @@ def record_decision(*, incident, by, what, why, supersedes=None, request=None) -
     if supersedes is not None and (
         supersedes.incident_id != incident.pk or hasattr(supersedes, "superseded_by")
     ):
-        raise IncidentError("Only a current decision of this incident can be superseded.")
+        raise DomainError("Only a current decision of this incident can be superseded.", field="supersedes")
     decision = Decision.objects.create(
         incident=incident, what=what.strip(), why=why.strip(), decided_by=by, supersedes=supersedes
     )
@@ -435,9 +421,10 @@ ALLOWED_STATUS_CHANGES = {
 def change_status(*, incident, by, status, request=None) -> Incident:
     """Move the incident along its lifecycle (closing comes with the review, in the 'after' work)."""
     if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
-        raise IncidentError(
+        raise DomainError(
             f"An incident that is {incident.get_status_display().lower()} "
-            f"cannot move to {IncidentStatus(status).label.lower()}."
+            f"cannot move to {IncidentStatus(status).label.lower()}.",
+            field="status",
         )
     before = incident.get_status_display()
     incident.status = status
@@ -454,14 +441,15 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
     Returns how many actions were set aside.
     """
     if incident.status != IncidentStatus.RECOVERY:
-        raise IncidentError("Actions are set aside together only when the incident is in recovery.")
+        raise DomainError("Actions are set aside together only when the incident is in recovery.")
     if status not in {ActionStatus.NOT_NEEDED, ActionStatus.HANDED_OVER}:
-        raise IncidentError("Open actions can be marked not needed or handed over.")
+        raise DomainError("Open actions can be marked not needed or handed over.", field="status")
     if not reason.strip():
-        raise IncidentError(
+        raise DomainError(
             "Say who the actions were handed over to."
             if status == ActionStatus.HANDED_OVER
-            else "Say why the actions are not needed."
+            else "Say why the actions are not needed.",
+            field="reason",
         )
     open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
     count = open_actions.update(
@@ -484,10 +472,10 @@ def close(*, incident, by, request=None) -> Incident:
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != IncidentStatus.RECOVERY:
-        raise IncidentError("Only an incident in recovery can be closed.")
+        raise DomainError("Only an incident in recovery can be closed.")
     still_open = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
     if still_open:
-        raise IncidentError(
+        raise DomainError(
             f"{still_open} action{pluralize(still_open)} still open: complete, hand over or mark "
             "each one not needed first."
         )
@@ -504,13 +492,11 @@ def reopen(*, incident, by, reason: str, request=None) -> Incident:
     """Re-open a closed incident into recovery; the reason goes on the timeline."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != IncidentStatus.CLOSED:
-        raise IncidentError("Only a closed incident can be re-opened.")
+        raise DomainError("Only a closed incident can be re-opened.")
     if not reason.strip():
-        raise IncidentError("Say why the incident is being re-opened.")
+        raise DomainError("Say why the incident is being re-opened.", field="reason")
     if incident.personal_data_erased_at:
-        raise IncidentError(
-            "The people-affected details of this incident were erased: it cannot be re-opened."
-        )
+        raise DomainError("The people-affected details of this incident were erased: it cannot be re-opened.")
     incident.status = IncidentStatus.RECOVERY
     incident.closed_at = None
     incident.save(update_fields=["status", "closed_at"])
@@ -545,7 +531,7 @@ def erase_people_details(*, incident) -> list[PersonAffected]:
 def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
     """Share a cross-borough incident with another partnership, so its coordinators and responders see it."""
     if partnership.pk == incident.partnership_id:
-        raise IncidentError("The incident already belongs to this partnership.")
+        raise DomainError("The incident already belongs to this partnership.", field="partnership")
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
@@ -579,7 +565,7 @@ def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
 def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
     """A coordinator puts themselves on a list no active member is left on; the reason is kept."""
     if not reason.strip():
-        raise IncidentError("Give the reason you need to be on the list.")
+        raise DomainError("Give the reason you need to be on the list.", field="reason")
     entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
     _log(incident, by, f"{by} joined the need-to-know list, as no active member was left on it.")
     _audit(
@@ -593,7 +579,7 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
     # Locked, so two people taking each other off at once cannot empty the list.
     Incident.objects.select_for_update().get(pk=entry.incident_id)
     if entry.incident.need_to_know.count() == 1:
-        raise IncidentError("Someone must stay on the need-to-know list.")
+        raise DomainError("Someone must stay on the need-to-know list.")
     _log(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
     entry.delete()
@@ -605,17 +591,20 @@ def edit_record(
 ) -> Incident:
     """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
     if notified_at < occurred_at:
-        raise IncidentError("The partnership cannot have been told before the incident happened.")
-    updated = Incident.objects.filter(pk=incident.pk, revision=expected_revision).update(
-        revision=F("revision") + 1,
+        raise DomainError(
+            "The partnership cannot have been told before the incident happened.", field="notified_at"
+        )
+    save_if_unchanged(
+        Incident,
+        incident.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this incident while you were editing it.",
         title=title.strip(),
         incident_types=sorted(incident_types),
         occurred_at=occurred_at,
         notified_at=notified_at,
         summary=summary.strip(),
     )
-    if not updated:
-        raise EditConflict("Someone else changed this incident while you were editing it.")
     incident.refresh_from_db()
     _log(incident, by, "The incident's record was corrected.")
     _audit(incident, by, AuditAction.UPDATE, incident, request)

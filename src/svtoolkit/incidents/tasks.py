@@ -12,6 +12,7 @@ from django_tasks import task
 
 from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation, PlanAction
+from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
 
@@ -21,8 +22,6 @@ def send_partner_notice(*, participation_id: int) -> None:
 
     The email holds the reference and a link only: nothing about the people affected.
     """
-    from svtoolkit.incidents.services import issue_acknowledgement_token
-
     participation = Participation.objects.select_related(
         "incident__partnership", "organisation", "contact"
     ).get(pk=participation_id)

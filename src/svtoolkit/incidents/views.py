@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.errors import DomainError
-from svtoolkit.core.forms import id_from, show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
 from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
@@ -32,7 +31,8 @@ from svtoolkit.incidents.forms import (
     StatusForm,
     UpdateForm,
 )
-from svtoolkit.incidents.models import IncidentStatus, TimelineKind
+from svtoolkit.incidents.models import Incident, IncidentStatus, TimelineKind
+from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
 
@@ -102,8 +102,21 @@ def record(request):
 def incident(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
+    if access.can_view_incident_messages(request.user, request.partnership, shown):
+        context["failed_messages"] = messaging_selectors.failed_count(shown)
     template = "incidents/_live.html" if request.htmx else "incidents/incident.html"
     return render(request, template, context)
+
+
+@access.requires(access.can_manage_incident)
+def incident_messages(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_view_incident_messages)
+    context = {
+        "incident": shown,
+        "deliveries": messaging_selectors.incident_deliveries(shown),
+        "can_resend": access.can_resend_messages(request.user, request.partnership),
+    }
+    return render(request, "incidents/messages.html", context)
 
 
 @access.requires(access.can_manage_incident)
@@ -231,13 +244,11 @@ def acknowledge_here(request, incident_id):
 @require_POST
 def draw_plan(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    try:
+    with errors_as_message(request):
         added = services.draw_plan(incident=shown, by=request.user, request=request)
-    except services.IncidentError as error:
-        messages.error(request, str(error))
-        return _to_incident(shown)
-    messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
-    return redirect("incidents:plan", incident_id=shown.pk)
+        messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
+        return redirect("incidents:plan", incident_id=shown.pk)
+    return _to_incident(shown)
 
 
 @access.requires(access.is_member)
@@ -263,10 +274,8 @@ def plan(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def action(request, incident_id, action_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    planned = selectors.action_in(shown, action_id)
-    if not access.can_update_action(request.user, request.partnership, planned):
-        access.deny(request, reason="can_update_action")
+    shown = access.get_for(request, Incident, incident_id)
+    planned = access.get_for(request, selectors.actions_in(shown), action_id, rule=access.can_update_action)
     initial = {
         "status": planned.status,
         "owner_organisation": planned.owner_organisation,
@@ -283,7 +292,7 @@ def action(request, incident_id, action_id):
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_shown_on(form, thing="action") as refused:
             services.update_action(
                 action=planned,
                 by=request.user,
@@ -295,13 +304,11 @@ def action(request, incident_id, action_id):
                 note=data["note"],
                 request=request,
             )
-        except services.EditConflict:
-            planned.refresh_from_db()
-            conflict = planned
-            show_edit_conflict(form, thing="action", current_revision=planned.revision)
-        else:
             messages.success(request, "The action was updated.")
             return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
+        if refused.conflict:
+            planned.refresh_from_db()
+            conflict = planned
     entries = planned.timeline_entries.select_related("by").order_by("-at")
     return render(
         request,
@@ -397,13 +404,10 @@ def decision_add(request, incident_id):
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.record_decision(
                 incident=shown, by=request.user, supersedes=superseded, request=request, **form.cleaned_data
             )
-        except services.IncidentError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, "The decision was logged.")
             return redirect("incidents:decisions", incident_id=shown.pk)
     return render(
@@ -416,13 +420,10 @@ def status(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = StatusForm(request.POST or None, initial={"status": shown.status})
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.change_status(
                 incident=shown, by=request.user, status=form.cleaned_data["status"], request=request
             )
-        except services.IncidentError as error:
-            form.add_error("status", str(error))
-        else:
             messages.success(request, "The status was changed.")
             return _to_incident(shown)
     return render(
@@ -434,9 +435,7 @@ def status(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_share_incident(request.user, request.partnership, shown):
-        access.deny(request, reason="can_share_incident")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     form = ShareForm(request.POST or None, exclude=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.share_incident(
@@ -474,9 +473,7 @@ def people(request, incident_id):
 @access.requires(access.can_manage_members)
 @access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
 def need_to_know_recover(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_recover_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_recover_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
     if request.method == "POST" and form.is_valid():
@@ -494,9 +491,7 @@ def need_to_know_recover(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def person_add(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_add_person(request.user, request.partnership, shown):
-        access.deny(request, reason="can_add_person")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_add_person)
     form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
@@ -514,9 +509,7 @@ def person_add(request, incident_id):
 @access.requires(access.is_member)
 @access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
 def person(request, incident_id, person_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_read_people(request.user, shown):
-        access.deny(request, reason="can_read_people")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_read_people)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         opened = selectors.read_person(
@@ -540,9 +533,7 @@ def person(request, incident_id, person_id):
 
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_manage_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         services.add_to_need_to_know(
@@ -560,15 +551,10 @@ def need_to_know(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def need_to_know_remove(request, incident_id, entry_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    if not access.can_manage_need_to_know(request.user, request.partnership, shown):
-        access.deny(request, reason="can_manage_need_to_know")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     entry = selectors.need_to_know_entry(shown, entry_id)
-    try:
+    with errors_as_message(request):
         services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
-    except services.IncidentError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"{entry.user} was taken off the need-to-know list.")
     return redirect("incidents:need_to_know", incident_id=shown.pk)
 
@@ -591,7 +577,7 @@ def edit_record(request, incident_id):
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form, thing="incident") as refused:
             services.edit_record(
                 incident=shown,
                 by=request.user,
@@ -599,13 +585,11 @@ def edit_record(request, incident_id):
                 request=request,
                 **form.cleaned_data,
             )
-        except services.EditConflict:
-            shown.refresh_from_db()
-            conflict = shown
-            show_edit_conflict(form, thing="incident", current_revision=shown.revision)
-        else:
             messages.success(request, "The record was corrected.")
             return _to_incident(shown)
+        if refused.conflict:
+            shown.refresh_from_db()
+            conflict = shown
     return render(
         request, "incidents/edit_record.html", {"incident": shown, "form": form, "conflict": conflict}
     )
@@ -638,13 +622,10 @@ def escalation_settings(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             escalation.set_timetable(
                 partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
             )
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
             messages.success(request, "The escalation timetable was saved.")
             return redirect("incidents:escalation_settings")
     return render(request, "incidents/escalation_settings.html", {"form": form, "button": "Save timetable"})

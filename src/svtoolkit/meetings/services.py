@@ -8,12 +8,9 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
-
-
-class MeetingError(Exception):
-    """A rule about meetings was broken; the message is shown to the user."""
 
 
 @transaction.atomic
@@ -37,7 +34,7 @@ def schedule_meetings(
     from svtoolkit.meetings.tasks import send_meeting_invitation
 
     if not place.strip() and not online_link.strip():
-        raise MeetingError("Give a place or an online link.")
+        raise DomainError("Give a place or an online link.", field="place")
     starts = [starts_at + timedelta(days=day) for day in range(daily_for)]
     last = starts[-1]
     starts += [last + timedelta(weeks=week) for week in range(1, then_weekly_for + 1)]
@@ -76,9 +73,9 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
     """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == MeetingStatus.CANCELLED:
-        raise MeetingError("This meeting was cancelled: there is no outcome to record.")
+        raise DomainError("This meeting was cancelled: there is no outcome to record.")
     if meeting.status != MeetingStatus.PLANNED:
-        raise MeetingError("The outcome of this meeting has already been recorded.")
+        raise DomainError("The outcome of this meeting has already been recorded.")
     Attendance.objects.filter(meeting=meeting).delete()
     Attendance.objects.bulk_create(
         Attendance(meeting=meeting, organisation=organisation, attended=organisation in attended)
@@ -119,9 +116,9 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
 
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
-        raise MeetingError("Only a planned meeting can be cancelled.")
+        raise DomainError("Only a planned meeting can be cancelled.")
     if not reason.strip():
-        raise MeetingError("Say why the meeting is cancelled.")
+        raise DomainError("Say why the meeting is cancelled.", field="reason")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_reason = reason.strip()
     meeting.sequence += 1

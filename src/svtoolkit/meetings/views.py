@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
@@ -106,7 +107,7 @@ def outcome(request, incident_id, meeting_id):
     decisions = DecisionRows(data, prefix="decision")
     actions = ActionRows(data, prefix="action", form_kwargs={"partnership": request.partnership})
     if request.method == "POST" and all([form.is_valid(), decisions.is_valid(), actions.is_valid()]):
-        try:
+        with errors_shown_on(form):
             services.record_outcome(
                 meeting=found,
                 by=request.user,
@@ -125,9 +126,6 @@ def outcome(request, incident_id, meeting_id):
                 ],
                 request=request,
             )
-        except services.MeetingError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(
                 request, "The outcome was recorded: decisions are in the log and actions in the plan."
             )
@@ -153,13 +151,10 @@ def cancel(request, incident_id, meeting_id):
     found = selectors.meeting_in(shown, meeting_id)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.cancel_meeting(
                 meeting=found, by=request.user, reason=form.cleaned_data["reason"], request=request
             )
-        except services.MeetingError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, "The meeting is cancelled and those invited are being told.")
             return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
     return render(

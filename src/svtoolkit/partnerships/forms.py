@@ -25,10 +25,10 @@ class OwnerChoiceField(forms.ModelChoiceField):
 
 
 class EntryForm(forms.Form):
-    """A directory entry's form: owner and review date, and the ``version`` the edit started from.
+    """A directory entry's form: owner and review date, and the ``revision`` the edit started from.
 
     Iterating the form gives only the fields a person fills in, so the shared form page and error summary
-    never render a label for the hidden version; the template puts ``hidden_fields`` in the form itself.
+    never render a label for the hidden revision; the template puts ``hidden_fields`` in the form itself.
     """
 
     owner = OwnerChoiceField(
@@ -51,7 +51,7 @@ class EntryForm(forms.Form):
             "invalid": "Enter the review date as day/month/year, for example 31/03/2027",
         },
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, partnership, members, entry=None, **kwargs):
         if entry is not None:
@@ -61,6 +61,7 @@ class EntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.partnership = partnership
         self.fields["owner"].queryset = members
+        self.entry = entry
         self.is_edit = entry is not None
 
     def __iter__(self):
@@ -70,25 +71,29 @@ class EntryForm(forms.Form):
         return [self[name] for name in self.fields if self[name].is_hidden]
 
     def initial_from(self, entry) -> dict:
-        initial = {name: getattr(entry, name) for name in self.base_fields if name != "version"}
-        initial["version"] = entry.version
+        initial = {name: getattr(entry, name) for name in self.base_fields if name != "revision"}
+        initial["revision"] = entry.revision
         return initial
 
     def clean(self):
         cleaned = super().clean()
-        if self.is_edit and not cleaned.get("version"):
-            self.errors.pop("version", None)
+        if self.is_edit and not cleaned.get("revision"):
+            self.errors.pop("revision", None)
             raise ValidationError("This page is out of date. Open the entry again and make your changes.")
         return cleaned
 
     def details(self) -> dict:
-        """What the services save: every field except the version, which they check separately."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        """What the services save: every field except the revision, which they check separately."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "revision"}
+
+    def stored_entry(self):
+        """The entry being edited as it is stored now: someone else's save, after an edit conflict."""
+        return type(self.entry).objects.get(pk=self.entry.pk)
 
     def restarted_from(self, current, message: str) -> "EntryForm":
         """The same typed values, now based on ``current`` (someone else's save), with ``message`` shown."""
         data = self.data.copy()
-        data["version"] = current.version
+        data["revision"] = current.revision
         form = type(self)(
             data, partnership=self.partnership, members=self.fields["owner"].queryset, entry=current
         )

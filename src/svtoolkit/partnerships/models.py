@@ -38,8 +38,8 @@ def a_year_from_today():
 class ReviewedEntry(models.Model):
     """A directory entry someone owns and checks by a date, so the directory does not go stale.
 
-    ``version`` goes up with every save; an edit form carries the version it started from, so two
-    people editing the same entry never silently overwrite each other.
+    ``revision`` goes up with every save; an edit form carries the revision it started from, so two
+    people editing the same entry never silently overwrite each other (``core.locking``).
     """
 
     owner = models.ForeignKey(
@@ -48,7 +48,7 @@ class ReviewedEntry(models.Model):
     review_due = models.DateField(
         default=a_year_from_today, help_text="When the owner should next check this entry is still right."
     )
-    version = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Changing the partner directory. Each change runs in one transaction and is audited.
 
-Edits are optimistic: the caller passes the ``version`` its form started from, and the save is refused
-(``StaleEntryError``) when someone else has saved the entry since, so nobody silently overwrites a colleague.
+Edits are optimistic: the caller passes the ``revision`` its form started from, and the save is refused
+(``EditConflict``, from ``core.locking``) when someone else has saved the entry since, so nobody silently
+overwrites a colleague.
 """
 
 from django.db import transaction
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships.models import Contact, Organisation, SupportService
 
 ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due")
@@ -37,18 +40,6 @@ SUPPORT_SERVICE_FIELDS = (
 )
 
 
-class DirectoryError(Exception):
-    """A rule of the directory was broken; the message is shown to the user."""
-
-
-class StaleEntryError(DirectoryError):
-    """Someone else saved the entry after the editor opened it; ``current`` is what is stored now."""
-
-    def __init__(self, message, *, current):
-        super().__init__(message)
-        self.current = current
-
-
 # --- Shared rules ------------------------------------------------------------------------------------
 
 
@@ -60,7 +51,9 @@ def _check_details(details: dict, allowed: tuple[str, ...]) -> None:
 
 def _check_owner(partnership, owner) -> None:
     if owner is not None and not owner.memberships.filter(partnership=partnership).exists():
-        raise DirectoryError(f"{owner} is not a member of {partnership}, so cannot own this entry.")
+        raise DomainError(
+            f"{owner} is not a member of {partnership}, so cannot own this entry.", field="owner"
+        )
 
 
 def _audit_value(value):
@@ -81,18 +74,6 @@ def _changes(entry, details: dict) -> dict:
     return changed
 
 
-def _save_if_unchanged(entry, *, expected_version: int, details: dict, stale_message: str):
-    """Write ``details`` only if the stored version is still ``expected_version`` (compare and set)."""
-    model = type(entry)
-    updated = model.objects.filter(pk=entry.pk, version=expected_version).update(
-        **details, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise StaleEntryError(stale_message, current=model.objects.get(pk=entry.pk))
-    entry.refresh_from_db()
-    return entry
-
-
 def _create(model, *, partnership, details, by, request, **links):
     _check_owner(partnership, details.get("owner"))
     entry = model.objects.create(**links, **details)
@@ -107,18 +88,24 @@ def _create(model, *, partnership, details, by, request, **links):
     return entry
 
 
-def _update(entry, *, partnership, expected_version, details, by, request, stale_message):
+def _update(entry, *, partnership, expected_revision, details, by, request, stale_message):
     _check_owner(partnership, details.get("owner"))
     before = type(entry).objects.get(pk=entry.pk)
-    entry = _save_if_unchanged(
-        entry, expected_version=expected_version, details=details, stale_message=stale_message
+    save_if_unchanged(
+        type(entry),
+        entry.pk,
+        expected_revision=expected_revision,
+        conflict_message=stale_message,
+        updated_at=timezone.now(),
+        **details,
     )
+    entry.refresh_from_db()
     record(
         action=AuditAction.UPDATE,
         actor=by,
         partnership=partnership,
         target=entry,
-        detail={"changes": _changes(before, details), "version": entry.version},
+        detail={"changes": _changes(before, details), "revision": entry.revision},
         request=request,
     )
     return entry
@@ -126,7 +113,7 @@ def _update(entry, *, partnership, expected_version, details, by, request, stale
 
 def _deactivate(entry, *, partnership, by, request):
     type(entry).objects.filter(pk=entry.pk).update(
-        is_active=False, version=F("version") + 1, updated_at=timezone.now()
+        is_active=False, revision=F("revision") + 1, updated_at=timezone.now()
     )
     entry.refresh_from_db()
     record(
@@ -141,7 +128,7 @@ def _deactivate(entry, *, partnership, by, request):
 
 def _check_name_free(queryset, name, *, what: str) -> None:
     if queryset.filter(name__iexact=name).exists():
-        raise DirectoryError(f"There is already {what} called {name} in the directory.")
+        raise DomainError(f"There is already {what} called {name} in the directory.", field="name")
 
 
 # --- Organisations -----------------------------------------------------------------------------------
@@ -163,7 +150,7 @@ def create_organisation(*, partnership, details: dict, by, request=None) -> Orga
 
 @transaction.atomic
 def update_organisation(
-    *, organisation, expected_version: int, details: dict, by, request=None
+    *, organisation, expected_revision: int, details: dict, by, request=None
 ) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
     _check_name_free(
@@ -174,7 +161,7 @@ def update_organisation(
     return _update(
         organisation,
         partnership=organisation.partnership,
-        expected_version=expected_version,
+        expected_revision=expected_revision,
         details=details,
         by=by,
         request=request,
@@ -202,12 +189,12 @@ def create_contact(*, organisation, details: dict, by, request=None) -> Contact:
 
 
 @transaction.atomic
-def update_contact(*, contact, expected_version: int, details: dict, by, request=None) -> Contact:
+def update_contact(*, contact, expected_revision: int, details: dict, by, request=None) -> Contact:
     _check_details(details, CONTACT_FIELDS)
     return _update(
         contact,
         partnership=contact.organisation.partnership,
-        expected_version=expected_version,
+        expected_revision=expected_revision,
         details=details,
         by=by,
         request=request,
@@ -229,7 +216,7 @@ def import_contacts(*, partnership, rows: list[dict], by, request=None) -> int:
     """Create every contact of an already validated import, or none of them."""
     for row in rows:
         if row["organisation"].partnership_id != partnership.pk:
-            raise DirectoryError(f"{row['organisation']} is not an organisation of {partnership}.")
+            raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
         details = {field: row[field] for field in CONTACT_FIELDS}
         details["owner"] = details["owner"] or by
         _create(
@@ -248,7 +235,7 @@ def import_contacts(*, partnership, rows: list[dict], by, request=None) -> int:
 
 def _check_provider(partnership, provider) -> None:
     if provider is not None and provider.partnership_id != partnership.pk:
-        raise DirectoryError("Choose an organisation of this partnership as the provider.")
+        raise DomainError("Choose an organisation of this partnership as the provider.", field="provider")
 
 
 @transaction.atomic
@@ -268,7 +255,7 @@ def create_support_service(*, partnership, details: dict, by, request=None) -> S
 
 @transaction.atomic
 def update_support_service(
-    *, service, expected_version: int, details: dict, by, request=None
+    *, service, expected_revision: int, details: dict, by, request=None
 ) -> SupportService:
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(service.partnership, details.get("provider"))
@@ -278,7 +265,7 @@ def update_support_service(
     return _update(
         service,
         partnership=service.partnership,
-        expected_version=expected_version,
+        expected_revision=expected_revision,
         details=details,
         by=by,
         request=request,

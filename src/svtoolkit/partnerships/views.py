@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.forms import add_domain_error
 from svtoolkit.partnerships import contacts_csv, selectors, services
 from svtoolkit.partnerships.forms import (
     ContactForm,
@@ -25,19 +27,21 @@ from svtoolkit.partnerships.forms import (
 
 
 def _entry_form_page(request, *, form, save, template, context, success_message, success_url):
-    """Validate ``form`` and call ``save(form)``; on a stale version, keep what was typed and show theirs.
+    """Validate ``form`` and call ``save(form)``; on a stale revision, keep what was typed and show theirs.
 
-    ``save`` returns the saved entry; a ``DirectoryError`` becomes an error on the form.
+    ``save`` returns the saved entry; a ``DomainError`` becomes an error on the form.
     """
     theirs = None
     if request.method == "POST" and form.is_valid():
         try:
             entry = save(form)
-        except services.StaleEntryError as error:
-            theirs = form.summary_of(error.current)
-            form = form.restarted_from(error.current, str(error))
-        except services.DirectoryError as error:
-            form.add_error("name" if "name" in form.fields else None, str(error))
+        except EditConflict as conflict:
+            # The directory restarts the form from their entry, so "theirs" sits beside what was typed.
+            current = form.stored_entry()
+            theirs = form.summary_of(current)
+            form = form.restarted_from(current, conflict.message)
+        except DomainError as error:
+            add_domain_error(form, error)
         else:
             messages.success(request, success_message(entry))
             return redirect(success_url(entry))
@@ -114,7 +118,7 @@ def organisation_edit(request, organisation_id):
         form=OrganisationForm(request.POST or None, **_form_kwargs(request, found)),
         save=lambda form: services.update_organisation(
             organisation=found,
-            expected_version=form.cleaned_data["version"],
+            expected_revision=form.cleaned_data["revision"],
             details=form.details(),
             by=request.user,
             request=request,
@@ -161,7 +165,7 @@ def contact_edit(request, contact_id):
         form=ContactForm(request.POST or None, **_form_kwargs(request, found)),
         save=lambda form: services.update_contact(
             contact=found,
-            expected_version=form.cleaned_data["version"],
+            expected_revision=form.cleaned_data["revision"],
             details=form.details(),
             by=request.user,
             request=request,
@@ -255,7 +259,7 @@ def support_service_edit(request, service_id):
         form=SupportServiceForm(request.POST or None, **_form_kwargs(request, found)),
         save=lambda form: services.update_support_service(
             service=found,
-            expected_version=form.cleaned_data["version"],
+            expected_revision=form.cleaned_data["revision"],
             details=form.details(),
             by=request.user,
             request=request,

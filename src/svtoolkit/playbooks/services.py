@@ -1,12 +1,14 @@
 """Changing checklists, readiness assessments and exercises. Each change is audited."""
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
@@ -33,14 +35,6 @@ ITEM_FIELDS = [
 ]
 
 
-class PlaybookError(Exception):
-    """A checklist rule was broken; the message is shown to the user."""
-
-
-class EditConflict(PlaybookError):
-    """Someone else saved the same record since this edit began."""
-
-
 # --- The checklist ---------------------------------------------------------------------------------------
 
 
@@ -48,7 +42,7 @@ class EditConflict(PlaybookError):
 def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
     """Copy svtoolkit's default checklist into a first draft that the partnership adapts, then publishes."""
     if Playbook.objects.filter(partnership=partnership).exists():
-        raise PlaybookError("This partnership already has a checklist.")
+        raise DomainError("This partnership already has a checklist.")
     data = load_playbook_data()
     playbook = Playbook.objects.create(
         partnership=partnership, name=f"{partnership.name} incident checklist", source_edition=data["edition"]
@@ -132,18 +126,20 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
 
 def _require_draft(version):
     if not version.is_draft:
-        raise PlaybookError("A published version cannot be changed. Start a new draft to make changes.")
+        raise DomainError("A published version cannot be changed. Start a new draft to make changes.")
 
 
 @transaction.atomic
 def update_item(*, item, by, expected_revision: int, request=None, **changes) -> Item:
     """Reword or re-assign an item of a draft; refused if someone else saved it since the form was opened."""
     _require_draft(item.version)
-    updated = Item.objects.filter(pk=item.pk, revision=expected_revision).update(
-        revision=F("revision") + 1, **{field: changes[field] for field in ITEM_FIELDS}
+    save_if_unchanged(
+        Item,
+        item.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this item while you were editing it.",
+        **{field: changes[field] for field in ITEM_FIELDS},
     )
-    if not updated:
-        raise EditConflict("Someone else changed this item while you were editing it.")
     before = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
     item.refresh_from_db()
     after = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
@@ -217,7 +213,7 @@ def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVer
     """Make the draft the version new incidents and assessments use. From now on it never changes."""
     _require_draft(version)
     if not version.items.filter(retired=False).exists():
-        raise PlaybookError("A checklist needs at least one item that is not retired.")
+        raise DomainError("A checklist needs at least one item that is not retired.")
     version.status = VersionStatus.PUBLISHED
     version.published_by = by
     version.published_at = timezone.now()
@@ -238,7 +234,7 @@ def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVer
 def discard_draft(*, version, by, request=None) -> None:
     _require_draft(version)
     if version.number == 1:
-        raise PlaybookError("The first version cannot be discarded; publish it when it is ready.")
+        raise DomainError("The first version cannot be discarded; publish it when it is ready.")
     record(
         action=AuditAction.DELETE,
         actor=by,
@@ -257,7 +253,7 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
     """A new dated assessment of the current checklist, starting from the last one's answers."""
     version = selectors.published_version(partnership)
     if version is None:
-        raise PlaybookError("Publish the partnership's checklist before assessing readiness against it.")
+        raise DomainError("Publish the partnership's checklist before assessing readiness against it.")
     previous = selectors.latest_assessment(partnership)
     earlier = {r.item.key: r for r in previous.ratings.select_related("item")} if previous else {}
     assessment = ReadinessAssessment.objects.create(
@@ -295,16 +291,17 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
 def rate_item(
     *, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request=None
 ) -> ReadinessRating:
-    updated = ReadinessRating.objects.filter(pk=rating.pk, revision=expected_revision).update(
-        revision=F("revision") + 1,
+    save_if_unchanged(
+        ReadinessRating,
+        rating.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this rating while you were editing it.",
         status=status,
         evidence=evidence,
         next_step=next_step,
         owner=owner,
         target_date=target_date,
     )
-    if not updated:
-        raise EditConflict("Someone else changed this rating while you were editing it.")
     rating.refresh_from_db()
     record(
         action=AuditAction.UPDATE,
@@ -327,7 +324,7 @@ def start_exercise(
     """Plan a rehearsal of the response against the current published checklist."""
     version = selectors.published_version(partnership)
     if version is None:
-        raise PlaybookError("Publish the partnership's checklist before planning an exercise from it.")
+        raise DomainError("Publish the partnership's checklist before planning an exercise from it.")
     exercise = Exercise.objects.create(
         partnership=partnership,
         version=version,

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
 
@@ -32,13 +32,11 @@ def playbook(request):
 @access.requires(access.can_edit_playbook)
 @require_POST
 def adopt(request):
-    try:
+    with errors_as_message(request):
         services.adopt_default_playbook(partnership=request.partnership, by=request.user, request=request)
-    except services.PlaybookError as error:
-        messages.error(request, str(error))
-        return redirect("playbooks:playbook")
-    messages.success(request, "The default checklist was copied into a draft. Adapt it, then publish it.")
-    return redirect("playbooks:draft")
+        messages.success(request, "The default checklist was copied into a draft. Adapt it, then publish it.")
+        return redirect("playbooks:draft")
+    return redirect("playbooks:playbook")
 
 
 @access.requires(access.is_member)
@@ -113,7 +111,7 @@ def item_edit(request, item_id):
         request.POST or None, initial=initial, version=item.version, partnership=request.partnership
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form, thing="item") as refused:
             services.update_item(
                 item=item,
                 by=request.user,
@@ -121,12 +119,11 @@ def item_edit(request, item_id):
                 request=request,
                 **_item_changes(form),
             )
-        except services.EditConflict:
+            messages.success(request, "The item was saved in the draft.")
+            return redirect(f"{_draft_url()}#area-{item.area.key}")
+        if refused.conflict:
             item.refresh_from_db()
-            show_edit_conflict(form, thing="item", current_revision=item.revision)
             return render(request, "playbooks/item_form.html", {"form": form, "item": item, "conflict": item})
-        messages.success(request, "The item was saved in the draft.")
-        return redirect(f"{_draft_url()}#area-{item.area.key}")
     return render(request, "playbooks/item_form.html", {"form": form, "item": item})
 
 
@@ -163,16 +160,13 @@ def publish(request):
     published = selectors.published_version(request.partnership)
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.publish_draft(
                 version=version,
                 by=request.user,
                 change_note=form.cleaned_data["change_note"],
                 request=request,
             )
-        except services.PlaybookError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"Version {version.number} is published.")
             return redirect("playbooks:playbook")
     differences = selectors.version_differences(published, version) if published else None
@@ -188,12 +182,11 @@ def publish(request):
 def discard_draft(request):
     version = selectors.draft_version(request.partnership)
     if version is not None:
-        try:
+        with errors_as_message(request) as refused:
             services.discard_draft(version=version, by=request.user, request=request)
-        except services.PlaybookError as error:
-            messages.error(request, str(error))
+            messages.success(request, "The draft was discarded.")
+        if refused.error:
             return redirect("playbooks:draft")
-        messages.success(request, "The draft was discarded.")
     return redirect("playbooks:playbook")
 
 
@@ -218,15 +211,15 @@ def readiness(request):
 @access.requires(access.can_assess_readiness)
 @require_POST
 def assessment_start(request):
-    try:
+    with errors_as_message(request):
         assessment = services.start_assessment(
             partnership=request.partnership, by=request.user, request=request
         )
-    except services.PlaybookError as error:
-        messages.error(request, str(error))
-        return redirect("playbooks:readiness")
-    messages.success(request, "A new assessment has started from the last one's answers. Update each item.")
-    return redirect("playbooks:assessment", assessment_id=assessment.pk)
+        messages.success(
+            request, "A new assessment has started from the last one's answers. Update each item."
+        )
+        return redirect("playbooks:assessment", assessment_id=assessment.pk)
+    return redirect("playbooks:readiness")
 
 
 @access.requires(access.is_member)
@@ -269,7 +262,7 @@ def rating_edit(request, assessment_id, rating_id):
             name: form.cleaned_data[name]
             for name in ["status", "evidence", "next_step", "owner", "target_date"]
         }
-        try:
+        with errors_shown_on(form, thing="rating") as refused:
             services.rate_item(
                 rating=rating,
                 by=request.user,
@@ -277,13 +270,11 @@ def rating_edit(request, assessment_id, rating_id):
                 request=request,
                 **fields,
             )
-        except services.EditConflict:
-            rating.refresh_from_db()
-            conflict = rating
-            show_edit_conflict(form, thing="rating", current_revision=rating.revision)
-        else:
             messages.success(request, "Saved.")
             return redirect(f"{_assessment_url(shown)}#rating-{rating.pk}")
+        if refused.conflict:
+            rating.refresh_from_db()
+            conflict = rating
     return render(
         request,
         "playbooks/rating_form.html",

@@ -90,7 +90,7 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
 
     None for anyone off the list: they see support_counts only.
     """
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         return None
     people = list(
         incident.people.only("id", "role", "age_band", "incident_id").prefetch_related(
@@ -119,7 +119,7 @@ def offers_for(person) -> QuerySet[SupportOffer]:
 
 def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
     """One support record, opened to update it: for the need-to-know list only, and audited."""
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         access.deny(request, reason="can_read_people")
     offer = get_object_or_404(
         SupportOffer.objects.select_related("person__incident", "support_service", "offered_by"),
@@ -288,7 +288,7 @@ def incidents_due_for_erasure(today: date) -> list[Incident]:
 
 def subject_access_export(*, user, incident, person_id, reason: str, request=None) -> dict:
     """Everything held about one person affected, for a subject-access request; always audited."""
-    if not access.can_read_people(user, incident):
+    if not access.can_read_people(user, None, incident):
         access.deny(request, reason="can_read_people")
     person = get_object_or_404(
         PersonAffected.objects.select_related("single_point_of_contact", "incident__partnership"),

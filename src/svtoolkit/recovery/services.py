@@ -6,12 +6,14 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.communications import services as communications_services
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
@@ -34,10 +36,6 @@ ANNIVERSARIES = [
     ("Six months on", relativedelta(months=6)),
     ("One year on", relativedelta(years=1)),
 ]
-
-
-class RecoveryError(Exception):
-    """A rule of the recovery calendar was broken; the message is shown to the user."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def confirm_anniversary(*, incident, by, index: int, request=None) -> Milestone:
     """The lead confirms one of the proposed anniversaries (by its place in today's proposals)."""
     proposals = proposed_anniversaries(incident)
     if not 0 <= index < len(proposals):
-        raise RecoveryError("That anniversary is no longer proposed: it may have been confirmed already.")
+        raise DomainError("That anniversary is no longer proposed: it may have been confirmed already.")
     proposal = proposals[index]
     return add_milestone(
         incident=incident,
@@ -153,15 +151,16 @@ def record_support_response(
     *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
 ) -> SupportOffer:
     """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
-    updated = SupportOffer.objects.filter(pk=offer.pk, revision=expected_revision).update(
-        revision=F("revision") + 1,
+    save_if_unchanged(
+        SupportOffer,
+        offer.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else updated this support while you were editing it.",
         response=response,
         outcome=outcome.strip(),
         follow_up_on=follow_up_on,
         follow_up_reminded_on=None if follow_up_on != offer.follow_up_on else offer.follow_up_reminded_on,
     )
-    if not updated:
-        raise incident_services.EditConflict("Someone else updated this support while you were editing it.")
     offer.refresh_from_db()
     _audit(offer.person.incident, by, AuditAction.UPDATE, offer, request, response=offer.response)
     return offer
@@ -185,12 +184,12 @@ def contribute_to_review(
 ) -> DebriefContribution:
     """Write or rewrite one organisation's part of the review; refused if someone saved it meanwhile."""
     if debrief.is_complete:
-        raise RecoveryError("The review is complete: it no longer takes contributions.")
+        raise DomainError("The review is complete: it no longer takes contributions.")
     texts = {"went_well": went_well.strip(), "went_badly": went_badly.strip(), "to_change": to_change.strip()}
     existing = DebriefContribution.objects.filter(debrief=debrief, organisation=organisation).first()
     if existing is None:
         if expected_revision is not None:
-            raise incident_services.EditConflict("This contribution was removed while you were editing it.")
+            raise EditConflict("This contribution was removed while you were editing it.")
         contribution = DebriefContribution.objects.create(
             debrief=debrief, organisation=organisation, written_by=by, **texts
         )
@@ -199,12 +198,14 @@ def contribute_to_review(
         )
         _audit(debrief.incident, by, AuditAction.CREATE, contribution, request)
         return contribution
-    if expected_revision is None or expected_revision != existing.revision:
-        raise incident_services.EditConflict(
-            f"Someone else saved {organisation}'s contribution while you were writing yours."
-        )
-    DebriefContribution.objects.filter(pk=existing.pk, revision=expected_revision).update(
-        revision=F("revision") + 1, written_by=by, updated_at=timezone.now(), **texts
+    save_if_unchanged(
+        DebriefContribution,
+        existing.pk,
+        expected_revision=expected_revision,
+        conflict_message=f"Someone else saved {organisation}'s contribution while you were writing yours.",
+        written_by=by,
+        updated_at=timezone.now(),
+        **texts,
     )
     existing.refresh_from_db()
     _audit(debrief.incident, by, AuditAction.UPDATE, existing, request)
@@ -215,11 +216,11 @@ def contribute_to_review(
 def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
     """The lead records when the review was held and what it concluded; closing can follow."""
     if debrief.is_complete:
-        raise RecoveryError("The review is already complete.")
+        raise DomainError("The review is already complete.")
     if not debrief.contributions.exists():
-        raise RecoveryError("No organisation has contributed yet: a review needs at least one contribution.")
+        raise DomainError("No organisation has contributed yet: a review needs at least one contribution.")
     if not summary.strip():
-        raise RecoveryError("Summarise what the review concluded.")
+        raise DomainError("Summarise what the review concluded.", field="summary")
     debrief.held_on = held_on
     debrief.summary = summary.strip()
     debrief.completed_by = by
@@ -251,7 +252,7 @@ def add_follow_up(*, incident, by, title, owner_organisation, due_on, request=No
 @transaction.atomic
 def complete_follow_up(*, follow_up, by, request=None) -> FollowUpAction:
     if follow_up.status == FollowUpStatus.DONE:
-        raise RecoveryError("That follow-up action is already done.")
+        raise DomainError("That follow-up action is already done.")
     follow_up.status = FollowUpStatus.DONE
     follow_up.done_on = timezone.localdate()
     follow_up.save(update_fields=["status", "done_on"])
@@ -268,7 +269,10 @@ def record_lesson(
 ) -> Lesson:
     """Note a lesson from an incident. With a checklist item and new wording, it proposes a change."""
     if item_key and not (proposed_action.strip() or proposed_guidance.strip()):
-        raise RecoveryError("Give the new wording or guidance the lesson proposes for the checklist item.")
+        raise DomainError(
+            "Give the new wording or guidance the lesson proposes for the checklist item.",
+            field="proposed_action",
+        )
     partnership = incident.partnership
     # Locked so two lessons recorded at once cannot take the same number.
     type(partnership).objects.select_for_update().get(pk=partnership.pk)
@@ -297,14 +301,14 @@ def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
     """Put the lesson's wording into the next checklist draft (started if need be), marked with it."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if not selectors.awaiting_decision(lesson):
-        raise RecoveryError("Only a lesson that proposes a checklist change can be accepted, and only once.")
+        raise DomainError("Only a lesson that proposes a checklist change can be accepted, and only once.")
     playbook = playbook_selectors.playbook_of(lesson.partnership)
     if playbook is None:
-        raise RecoveryError("The partnership has no checklist to change.")
+        raise DomainError("The partnership has no checklist to change.")
     draft = playbook_services.start_draft(playbook=playbook, by=by, request=request)
     item = draft.items.filter(key=lesson.item_key).first()
     if item is None:
-        raise RecoveryError("The checklist item this lesson would change is no longer in the checklist.")
+        raise DomainError("The checklist item this lesson would change is no longer in the checklist.")
     changes = {field: getattr(item, field) for field in playbook_services.ITEM_FIELDS}
     changes["action"] = lesson.proposed_action or item.action
     changes["guidance"] = lesson.proposed_guidance or item.guidance
@@ -312,8 +316,8 @@ def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
         playbook_services.update_item(
             item=item, by=by, expected_revision=item.revision, request=request, **changes
         )
-    except playbook_services.PlaybookError as error:
-        raise RecoveryError(f"The checklist draft could not take the change: {error}") from error
+    except DomainError as error:
+        raise DomainError(f"The checklist draft could not take the change: {error.message}") from error
     reference = f"Lesson {lesson.number}"
     if lesson.incident_id:
         reference += f" from {lesson.incident.reference}"
@@ -343,9 +347,9 @@ def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
 def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if lesson.status != LessonStatus.PROPOSED:
-        raise RecoveryError("Only a proposed change can be declined, and only once.")
+        raise DomainError("Only a proposed change can be declined, and only once.")
     if not note.strip():
-        raise RecoveryError("Say why the change is declined.")
+        raise DomainError("Say why the change is declined.", field="note")
     lesson.status = LessonStatus.DECLINED
     lesson.decided_by = by
     lesson.decided_at = timezone.now()
@@ -369,27 +373,18 @@ def close_incident(*, incident, by, request=None):
     """Close once the review is complete and no action is left open (the incidents service checks actions)."""
     debrief = Debrief.objects.filter(incident=incident).first()
     if debrief is None or not debrief.is_complete:
-        raise RecoveryError("Complete the review of the response before closing the incident.")
-    try:
-        return incident_services.close(incident=incident, by=by, request=request)
-    except incident_services.IncidentError as error:
-        raise RecoveryError(str(error)) from error
+        raise DomainError("Complete the review of the response before closing the incident.")
+    return incident_services.close(incident=incident, by=by, request=request)
 
 
 def set_aside_open_actions(*, incident, by, status, reason, request=None) -> int:
-    try:
-        return incident_services.set_aside_open_actions(
-            incident=incident, by=by, status=status, reason=reason, request=request
-        )
-    except incident_services.IncidentError as error:
-        raise RecoveryError(str(error)) from error
+    return incident_services.set_aside_open_actions(
+        incident=incident, by=by, status=status, reason=reason, request=request
+    )
 
 
 def reopen_incident(*, incident, by, reason, request=None):
-    try:
-        return incident_services.reopen(incident=incident, by=by, reason=reason, request=request)
-    except incident_services.IncidentError as error:
-        raise RecoveryError(str(error)) from error
+    return incident_services.reopen(incident=incident, by=by, reason=reason, request=request)
 
 
 # --- Retention ----------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents.forms import ReasonForm
-from svtoolkit.incidents.selectors import incident_for, incident_for_request
-from svtoolkit.incidents.services import EditConflict
+from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
@@ -54,13 +54,10 @@ def incident_calendar(request, incident_id):
 @require_POST
 def confirm_anniversary(request, incident_id, index):
     shown = incident_for_request(request, incident_id)
-    try:
+    with errors_as_message(request):
         milestone = services.confirm_anniversary(
             incident=shown, by=request.user, index=index, request=request
         )
-    except services.RecoveryError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"{milestone.title} ({milestone.date:%d %B %Y}) is on the calendar.")
     return redirect("recovery:incident", incident_id=shown.pk)
 
@@ -145,15 +142,9 @@ def support(request, incident_id):
     )
 
 
-def _require_support_recorder(request, incident):
-    if not access.can_record_support(request.user, request.partnership, incident):
-        access.deny(request, reason="can_record_support")
-
-
 @access.requires(access.can_work_incident)
 def support_add(request, incident_id, person_id):
-    shown = incident_for_request(request, incident_id)
-    _require_support_recorder(request, shown)
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     person = selectors.person_in(shown, person_id)
     form = SupportOfferForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
@@ -171,8 +162,7 @@ def support_add(request, incident_id, person_id):
 
 @access.requires(access.can_work_incident)
 def support_update(request, incident_id, offer_id):
-    shown = incident_for_request(request, incident_id)
-    _require_support_recorder(request, shown)
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
     theirs = None
     form = SupportResponseForm(
@@ -185,7 +175,7 @@ def support_update(request, incident_id, offer_id):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form, thing="support record") as refused:
             services.record_support_response(
                 offer=offer,
                 by=request.user,
@@ -195,17 +185,15 @@ def support_update(request, incident_id, offer_id):
                 follow_up_on=form.cleaned_data["follow_up_on"],
                 request=request,
             )
-        except EditConflict:
+            messages.success(request, "The support record was updated.")
+            return redirect("recovery:support", incident_id=shown.pk)
+        if refused.conflict:
             offer.refresh_from_db()
-            show_edit_conflict(form, thing="support record", current_revision=offer.revision)
             theirs = [
                 ("Answer or outcome", offer.get_response_display()),
                 ("What happened", offer.outcome),
                 ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
             ]
-        else:
-            messages.success(request, "The support record was updated.")
-            return redirect("recovery:support", incident_id=shown.pk)
     return _simple_form(
         request,
         shown,
@@ -279,7 +267,7 @@ def review_contribute(request, incident_id):
     theirs = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_shown_on(form, thing="contribution") as refused:
             services.contribute_to_review(
                 debrief=debrief,
                 organisation=data["organisation"],
@@ -290,22 +278,15 @@ def review_contribute(request, incident_id):
                 expected_revision=data["revision"],
                 request=request,
             )
-        except EditConflict:
-            current = debrief.contributions.filter(organisation=data["organisation"]).first()
-            show_edit_conflict(
-                form, thing="contribution", current_revision=current.revision if current else ""
-            )
-            if current:
-                theirs = [
-                    ("What went well", current.went_well),
-                    ("What did not go well", current.went_badly),
-                    ("What to change next time", current.to_change),
-                ]
-        except services.RecoveryError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"{data['organisation']}'s part of the review was saved.")
             return redirect("recovery:review", incident_id=shown.pk)
+        current = refused.conflict and debrief.contributions.filter(organisation=data["organisation"]).first()
+        if current:
+            theirs = [
+                ("What went well", current.went_well),
+                ("What did not go well", current.went_badly),
+                ("What to change next time", current.to_change),
+            ]
     return _simple_form(request, shown, form, "Your organisation's part of the review", "Save", theirs=theirs)
 
 
@@ -318,11 +299,8 @@ def review_complete(request, incident_id):
         return redirect("recovery:review", incident_id=shown.pk)
     form = CompleteReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.complete_review(debrief=debrief, by=request.user, request=request, **form.cleaned_data)
-        except services.RecoveryError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, "The review is complete.")
             return redirect("recovery:review", incident_id=shown.pk)
     return _simple_form(request, shown, form, "Complete the review", "Complete the review")
@@ -346,31 +324,23 @@ def follow_up_add(request, incident_id):
 def follow_up_done(request, incident_id, follow_up_id):
     shown = incident_for_request(request, incident_id)
     follow_up = selectors.follow_up_on(shown, follow_up_id)
-    try:
+    with errors_as_message(request):
         services.complete_follow_up(follow_up=follow_up, by=request.user, request=request)
-    except services.RecoveryError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"Done: {follow_up}.")
     return redirect("recovery:review", incident_id=shown.pk)
 
 
 @access.requires(access.can_manage_incident)
 def lesson_add(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    if not access.can_record_lesson(request.user, request.partnership, shown):
-        access.deny(request, reason="can_record_lesson")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_lesson)
     version = published_version(request.partnership)
     items = version.items.filter(retired=False).select_related("area") if version else []
     form = LessonForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             lesson = services.record_lesson(
                 incident=shown, by=request.user, request=request, **form.cleaned_data
             )
-        except services.RecoveryError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"Lesson {lesson.number} was recorded.")
             return redirect("recovery:review", incident_id=shown.pk)
     return _simple_form(request, shown, form, "Record a lesson", "Record the lesson")
@@ -398,7 +368,7 @@ def lesson(request, lesson_id):
         return redirect("recovery:lesson", lesson_id=shown.pk)
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with errors_shown_on(form):
                 if form.cleaned_data["decision"] == "accept":
                     services.accept_lesson(
                         lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
@@ -409,9 +379,6 @@ def lesson(request, lesson_id):
                         lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
                     )
                     messages.success(request, "The change was declined.")
-            except services.RecoveryError as error:
-                form.add_error(None, str(error))
-            else:
                 return redirect("recovery:lesson", lesson_id=shown.pk)
     return render(
         request,
@@ -427,27 +394,19 @@ def lesson(request, lesson_id):
 
 @access.requires(access.can_manage_incident)
 def close(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    if not access.can_close_incident(request.user, request.partnership, shown):
-        access.deny(request, reason="can_close_incident")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
     setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
     form = SetAsideActionsForm(request.POST if setting_aside else None)
     if setting_aside and form.is_valid():
-        try:
+        with errors_shown_on(form):
             count = services.set_aside_open_actions(
                 incident=shown, by=request.user, request=request, **form.cleaned_data
             )
-        except services.RecoveryError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"{count} open action{pluralize(count)} set aside.")
             return redirect("recovery:close", incident_id=shown.pk)
     if request.method == "POST" and not setting_aside:
-        try:
+        with errors_as_message(request):
             services.close_incident(incident=shown, by=request.user, request=request)
-        except services.RecoveryError as error:
-            messages.error(request, str(error))
-        else:
             messages.success(
                 request, f"{shown.reference} is closed. Its follow-up actions stay open to track."
             )
@@ -467,18 +426,13 @@ def close(request, incident_id):
 @access.requires(access.can_manage_incident)
 @access.allowed_when_closed
 def reopen(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    if not access.can_close_incident(request.user, request.partnership, shown):
-        access.deny(request, reason="can_close_incident")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.reopen_incident(
                 incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
             )
-        except services.RecoveryError as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"{shown.reference} is open again, in recovery.")
             return redirect("incidents:incident", incident_id=shown.pk)
     return _simple_form(request, shown, form, "Re-open the incident", "Re-open")
@@ -510,10 +464,9 @@ def retention(request):
 
 
 @access.requires(access.can_manage_retention)
+@access.allowed_when_closed  # subject-access requests arrive long after closing; an export changes nothing
 def subject_access(request, incident_id, person_id):
-    shown = incident_for(request.user, request.partnership, incident_id)
-    if not access.can_export_person(request.user, request.partnership, shown):
-        access.deny(request, reason="can_export_person")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_export_person)
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why are you exporting this person's data?"
     form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."

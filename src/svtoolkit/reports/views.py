@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from svtoolkit import access
+from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for, incident_page, read_people
 from svtoolkit.meetings.selectors import meeting_in
 from svtoolkit.playbooks.selectors import assessment_in, readiness_summary
@@ -115,21 +116,23 @@ def incident_reports(request, incident_id):
         {
             "incident": shown,
             "form": SitrepPeopleForm(),
-            "can_read_people": access.can_read_people(request.user, shown),
+            "can_read_people": access.can_read_people(request.user, request.partnership, shown),
         },
     )
 
 
 @access.requires(access.is_member)
+@access.allowed_when_closed  # asking for the people in it reads them; it changes nothing
 @require_http_methods(["GET", "POST"])
 def incident_sitrep(request, incident_id):
     """The situation report as a PDF. People affected only by a POST from the need-to-know list, with a
     reason; each record then read is audited, as when it is opened on its page."""
-    shown = incident_for(request.user, request.partnership, incident_id)
+    asks_for_people = request.method == "POST"
+    shown = access.get_for(
+        request, Incident, incident_id, rule=access.can_read_people if asks_for_people else None
+    )
     people = None
-    if request.method == "POST":
-        if not access.can_read_people(request.user, shown):
-            access.deny(request, reason="can_read_people")
+    if asks_for_people:
         form = SitrepPeopleForm(request.POST)
         if not form.is_valid():
             return render(

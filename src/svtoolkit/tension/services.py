@@ -7,13 +7,10 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
-
-
-class TensionError(Exception):
-    """A rule about tension readings was broken; the message is shown to the user."""
 
 
 @transaction.atomic
@@ -24,7 +21,7 @@ def record_reading(
     from svtoolkit.tension.tasks import alert_lead
 
     if level not in scale()["levels"]:
-        raise TensionError("Choose a level on the scale.")
+        raise DomainError("Choose a level on the scale.", field="level")
     area = area.strip()
     previous = (
         TensionReading.objects.filter(incident=incident, area__iexact=area, observed_at__lte=observed_at)
@@ -65,7 +62,7 @@ def add_suggested_action(*, incident, by, index: int, request=None):
     """Put one of the scale's suggested actions into the response plan."""
     suggestions = scale()["suggested_actions"]
     if not 0 <= index < len(suggestions):
-        raise TensionError("That suggestion does not exist.")
+        raise DomainError("That suggestion does not exist.")
     suggestion = suggestions[index]
     return incident_services.add_action(
         incident=incident,

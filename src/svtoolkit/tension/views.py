@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.forms import ReadingForm
@@ -68,10 +69,7 @@ def record_reading(request, incident_id):
 @require_POST
 def add_suggested_action(request, incident_id, index):
     shown = incident_for_request(request, incident_id)
-    try:
+    with errors_as_message(request):
         action = services.add_suggested_action(incident=shown, by=request.user, index=index, request=request)
-    except services.TensionError as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"“{action.title}” was added to the plan.")
     return redirect("tension:overview", incident_id=shown.pk)

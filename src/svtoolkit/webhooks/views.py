@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.webhooks import selectors, services
 from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
 
@@ -35,13 +35,10 @@ def endpoints(request):
 def endpoint_add(request):
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             endpoint, secret = services.add_endpoint(
                 partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
             )
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
             _show_secret_once(request, endpoint, secret)
             messages.success(request, "The endpoint was set up.")
             return redirect("webhooks:endpoint", endpoint_id=endpoint.pk)
@@ -61,11 +58,8 @@ def endpoint(request, endpoint_id):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.change_endpoint(endpoint=shown, by=request.user, request=request, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(error.field, error.message)
-        else:
             messages.success(request, "The endpoint was saved.")
             return redirect("webhooks:endpoint", endpoint_id=shown.pk)
     return render(
@@ -96,10 +90,7 @@ def deliveries(request, endpoint_id):
 @require_POST
 def delivery_send_again(request, delivery_id):
     delivery = selectors.delivery_in(request.partnership, delivery_id)
-    try:
+    with errors_as_message(request):
         services.send_again(delivery=delivery, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, f"The {delivery.event.event_type} event will be sent again.")
     return redirect("webhooks:deliveries", endpoint_id=delivery.endpoint_id)

@@ -1,0 +1,36 @@
+"""One way to change a shared record safely: compare and set on its ``revision``.
+
+Every model edited through a form has ``revision = PositiveIntegerField(default=1)`` and every edit form
+carries the revision it started from. ``save_if_unchanged`` writes the changes only if the stored revision is
+still that one, and moves it on by one; otherwise nothing is written and ``EditConflict`` is raised, so nobody
+silently overwrites a colleague.
+"""
+
+from django.db.models import F, Model, QuerySet
+
+from svtoolkit.core.errors import EditConflict
+
+DEFAULT_CONFLICT_MESSAGE = "Someone else changed this while you were editing it."
+
+
+def save_if_unchanged(
+    model_or_queryset: type[Model] | QuerySet,
+    pk,
+    *,
+    expected_revision: int | None,
+    conflict_message: str = DEFAULT_CONFLICT_MESSAGE,
+    **changes,
+) -> None:
+    """``UPDATE ... SET revision = revision + 1, <changes> WHERE pk = <pk> AND revision = <expected>``.
+
+    ``model_or_queryset`` may narrow the rows further (``Message.objects.filter(status="draft")``): a row
+    outside it counts as changed. Raises ``EditConflict(conflict_message, current_revision=...)`` when no row
+    was updated. The caller refreshes its instance if it needs the stored values.
+    """
+    queryset = (
+        model_or_queryset if isinstance(model_or_queryset, QuerySet) else model_or_queryset._default_manager
+    )
+    updated = queryset.filter(pk=pk, revision=expected_revision).update(revision=F("revision") + 1, **changes)
+    if not updated:
+        current = queryset.model._default_manager.filter(pk=pk).values_list("revision", flat=True).first()
+        raise EditConflict(conflict_message, current_revision=current)

@@ -1,0 +1,215 @@
+"""Each object-level rule of svtoolkit.access, who may and who may not; and access.get_for, which fetches an
+object the person may see (404 otherwise) and refuses it (403, audited) when the object's rule says no."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.test import RequestFactory
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.communications import services as communications_services
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
+from tests.factories import IncidentFactory
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+PERSON = {
+    "name": "J. S.",
+    "age_band": "16_17",
+    "role": "victim",
+    "relation": "Stabbed at the bus stop",
+    "support_needs": "",
+    "consent": "not_asked",
+    "consent_scope": "",
+    "referrals": "",
+    "lawful_basis": "safeguarding",
+    "sharing_agreement": "",
+}
+
+
+@pytest.fixture
+def incident_and_action(demo, demo_users):
+    return demo_incident(demo, demo_users)
+
+
+@pytest.fixture
+def incident(incident_and_action):
+    return incident_and_action[0]
+
+
+@pytest.fixture
+def with_person(incident, demo_users):
+    """The incident with one person affected, recorded by the responder (who is then on the list)."""
+    services.add_person_affected(
+        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
+    )
+    return incident
+
+
+def who_may(rule, demo, demo_users, obj) -> set[str]:
+    return {role for role, user in demo_users.items() if rule(user, demo, obj)}
+
+
+# --- Incidents and their actions ---------------------------------------------------------------------
+
+
+def test_the_response_team_and_the_owning_partner_may_update_an_action(demo, demo_users, incident_and_action):
+    _, action = incident_and_action
+    assert who_may(access.can_update_action, demo, demo_users, action) == {
+        "coordinator",
+        "responder",
+        "police",
+    }
+
+
+def test_only_the_lead_partnerships_response_team_shares_closes_and_records_lessons(
+    demo, demo_users, incident, other_partnership
+):
+    for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
+        assert who_may(rule, demo, demo_users, incident) == {"coordinator", "responder"}
+    southmoor, southmoor_coordinator = other_partnership
+    services.share_incident(incident=incident, partnership=southmoor, by=demo_users["responder"])
+    for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
+        assert not rule(southmoor_coordinator.user, southmoor, incident)
+
+
+# --- People affected -------------------------------------------------------------------------------------
+
+
+def test_only_the_need_to_know_list_reads_people(demo, demo_users, with_person):
+    assert who_may(access.can_read_people, demo, demo_users, with_person) == {"responder"}
+
+
+def test_the_response_team_adds_the_first_person_then_only_the_list_adds(demo, demo_users, incident):
+    assert who_may(access.can_add_person, demo, demo_users, incident) == {"coordinator", "responder"}
+    services.add_person_affected(
+        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
+    )
+    assert who_may(access.can_add_person, demo, demo_users, incident) == {"responder"}
+
+
+def test_the_list_is_managed_by_the_response_team_on_it(demo, demo_users, with_person):
+    services.add_to_need_to_know(incident=with_person, user=demo_users["police"], by=demo_users["responder"])
+    # The police partner is on the list but is not in the response team.
+    assert who_may(access.can_manage_need_to_know, demo, demo_users, with_person) == {"responder"}
+
+
+def test_a_coordinator_recovers_the_list_only_when_no_active_member_is_on_it(demo, demo_users, with_person):
+    assert who_may(access.can_recover_need_to_know, demo, demo_users, with_person) == set()
+    responder = demo_users["responder"]
+    responder.is_active = False
+    responder.save(update_fields=["is_active"])
+    assert who_may(access.can_recover_need_to_know, demo, demo_users, with_person) == {"coordinator"}
+
+
+def test_support_is_recorded_by_those_working_the_incident_on_the_list(demo, demo_users, with_person):
+    for role in ("police", "viewer"):
+        services.add_to_need_to_know(incident=with_person, user=demo_users[role], by=demo_users["responder"])
+    assert who_may(access.can_record_support, demo, demo_users, with_person) == {"responder", "police"}
+
+
+def test_a_subject_access_export_is_for_a_coordinator_on_the_list(demo, demo_users, with_person):
+    assert who_may(access.can_export_person, demo, demo_users, with_person) == set()
+    services.add_to_need_to_know(
+        incident=with_person, user=demo_users["coordinator"], by=demo_users["responder"]
+    )
+    assert who_may(access.can_export_person, demo, demo_users, with_person) == {"coordinator"}
+
+
+# --- Messages and their sign-off ----------------------------------------------------------------------
+
+
+def _message(incident, demo, demo_users, *, names_or_images):
+    return communications_services.draft_message(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="holding",
+        title="Statement about the stabbing",
+        body="Police are investigating.",
+        audience="Public",
+        channel="Website",
+        planned_for=timezone.now(),
+        names_or_images=names_or_images,
+        approvers=[demo.organisations.get(kind="police")],
+    )
+
+
+def test_a_sign_off_is_given_by_someone_who_represents_the_approver(demo, demo_users, incident):
+    message = _message(incident, demo, demo_users, names_or_images=False)
+    sign_off = message.sign_offs.get()
+    assert who_may(access.can_sign_off, demo, demo_users, sign_off) == {"police"}
+
+
+def test_a_message_naming_someone_is_read_only_by_the_list_and_its_approvers(demo, demo_users, with_person):
+    plain = _message(with_person, demo, demo_users, names_or_images=False)
+    assert who_may(access.can_read_message, demo, demo_users, plain) == set(demo_users)
+    naming = _message(with_person, demo, demo_users, names_or_images=True)
+    assert who_may(access.can_read_message, demo, demo_users, naming) == {"responder", "police"}
+
+
+# --- get_for: fetch and check in one call ----------------------------------------------------------------
+
+
+def request_as(user, partnership, method="get"):
+    request = getattr(RequestFactory(), method)("/")
+    request.user = user
+    request.partnership = partnership
+    request.resolver_match = None
+    return request
+
+
+def test_get_for_finds_an_incident_the_person_may_see(demo, demo_users, incident):
+    assert access.get_for(request_as(demo_users["viewer"], demo), Incident, incident.pk) == incident
+
+
+def test_get_for_does_not_find_an_incident_the_person_may_not_see(demo, demo_users, other_partnership):
+    southmoor, _ = other_partnership
+    elsewhere = IncidentFactory(partnership=southmoor)
+    with pytest.raises(Http404):
+        access.get_for(request_as(demo_users["coordinator"], demo), Incident, elsewhere.pk)
+    # Nor does a partner find one their organisation takes no part in.
+    unshared = IncidentFactory(partnership=demo)
+    with pytest.raises(Http404):
+        access.get_for(request_as(demo_users["police"], demo), Incident.objects.all(), unshared.pk)
+
+
+def test_get_for_refuses_with_the_rule_and_audits_it(demo, demo_users, incident_and_action):
+    incident, action = incident_and_action
+    with pytest.raises(Http404):  # the hospital takes no part in it, so its partner does not find it
+        access.get_for(request_as(demo_users["health"], demo), Incident, incident.pk)
+    with pytest.raises(PermissionDenied):
+        access.get_for(
+            request_as(demo_users["viewer"], demo),
+            incident.actions.all(),
+            action.pk,
+            rule=access.can_update_action,
+        )
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, detail__reason="can_update_action"
+    ).exists()
+    police_may = access.get_for(
+        request_as(demo_users["police"], demo),
+        incident.actions.all(),
+        action.pk,
+        rule=access.can_update_action,
+    )
+    assert police_may == action
+
+
+def test_get_for_refuses_changes_to_a_closed_incident_but_lets_it_be_read(demo, demo_users, incident):
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)
+    responder = demo_users["responder"]
+    assert access.get_for(request_as(responder, demo), Incident, incident.pk).pk == incident.pk
+    with pytest.raises(PermissionDenied):
+        access.get_for(request_as(responder, demo, "post"), Incident, incident.pk)
+
+
+def test_get_for_needs_a_visibility_rule_or_an_already_narrowed_queryset(
+    demo, demo_users, incident_and_action
+):
+    with pytest.raises(TypeError):
+        access.get_for(request_as(demo_users["coordinator"], demo), PlanAction, incident_and_action[1].pk)
