@@ -57,6 +57,7 @@ from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
 from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
+from tests.webhooks.access import EXPECTED as WEBHOOKS_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
@@ -68,6 +69,7 @@ EXPECTED.update(RECOVERY_EXPECTED)
 EXPECTED.update(REPORTS_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
+EXPECTED.update(WEBHOOKS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
 NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES

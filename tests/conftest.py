@@ -64,6 +64,7 @@ def url_args(demo, demo_users):
     from tests.recovery.access import url_kwargs as recovery_kwargs
     from tests.reports.access import url_kwargs as reports_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
+    from tests.webhooks.access import url_kwargs as webhooks_kwargs
 
     arguments = {}
     every_app = (
@@ -77,6 +78,7 @@ def url_args(demo, demo_users):
         recovery_kwargs,
         reports_kwargs,
         api_kwargs,
+        webhooks_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

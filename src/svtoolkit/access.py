@@ -327,6 +327,12 @@ def can_manage_partnership_settings(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+def can_manage_webhooks(user, partnership) -> bool:
+    """Setting up the endpoints other systems hear of events through, and reading their delivery logs:
+    coordinators only (an endpoint sends the partnership's events outside svtoolkit)."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
 def can_use_admin(user) -> bool:
     """Django admin: active superusers who have passed two-factor verification."""
     return user.is_active and user.is_superuser and user.is_verified()

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "svtoolkit.reports",
     "svtoolkit.search",
     "svtoolkit.api",
+    "svtoolkit.webhooks",
     "svtoolkit.bench",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
@@ -263,6 +264,14 @@ for _provider_setting in ("SVTOOLKIT_EMAIL_PROVIDER", "SVTOOLKIT_SMS_PROVIDER"):
 SVTOOLKIT_SEND_TIMEOUT = env.int("SVTOOLKIT_SEND_TIMEOUT", default=20)
 EMAIL_TIMEOUT = SVTOOLKIT_SEND_TIMEOUT
 SVTOOLKIT_DELIVERY_ATTEMPTS = env.int("SVTOOLKIT_DELIVERY_ATTEMPTS", default=10)
+# Outbound webhooks (svtoolkit.webhooks): seconds an endpoint has to answer, and how many tries it gets.
+# Outside production an endpoint may be on plain http and on a private network (a test server, a local tool).
+SVTOOLKIT_WEBHOOK_TIMEOUT = env.int("SVTOOLKIT_WEBHOOK_TIMEOUT", default=10)
+SVTOOLKIT_WEBHOOK_ATTEMPTS = env.int("SVTOOLKIT_WEBHOOK_ATTEMPTS", default=8)
+SVTOOLKIT_WEBHOOK_ALLOW_HTTP = env.bool("SVTOOLKIT_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
+SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=not PRODUCTION
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in emails sent by the task worker (invitations) are built from this address; it has no

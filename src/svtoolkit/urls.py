@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("svtoolkit.audit.urls")),
     path("", include("svtoolkit.search.urls")),
     path("", include("svtoolkit.api.urls")),
+    path("", include("svtoolkit.webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
 

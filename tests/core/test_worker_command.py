@@ -17,10 +17,13 @@ APP_JOBS = {
     "core.clear_expired_sessions",
     "core.prune_scheduled_runs",
     "core.prune_task_results",
+    "incidents.escalate_overdue_actions",
     "incidents.send_overdue_reminders",
+    "messaging.deliver_due_messages",
     "partnerships.queue_review_reminders",
     "recovery.erase_expired_personal_data",
     "recovery.send_recovery_reminders",
+    "webhooks.deliver_due_webhooks",
 }
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from svtoolkit.incidents import services, tokens
-from tests.access_expectations_base import ROLES
+from tests.access_expectations_base import COORDINATOR_ONLY, ROLES
 
 MANAGERS = {"coordinator", "responder"}
 
@@ -71,6 +71,7 @@ EXPECTED = {
     "incidents:need_to_know_remove": MANAGE_POST,
     # Only while no active member is left on the list: here the responder still is.
     "incidents:need_to_know_recover": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
+    "incidents:escalation_settings": COORDINATOR_ONLY,
 }
 
 
@@ -126,7 +127,13 @@ def url_kwargs(demo, demo_users):
     arguments = {
         name: by_incident
         for name in EXPECTED
-        if name not in {"incidents:list", "incidents:record", "incidents:acknowledge"}
+        if name
+        not in {
+            "incidents:list",
+            "incidents:record",
+            "incidents:acknowledge",
+            "incidents:escalation_settings",
+        }
     }
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}

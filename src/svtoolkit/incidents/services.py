@@ -14,6 +14,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -154,6 +155,7 @@ def categorise(
         _add_applicable_actions(
             incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
         )
+    events.publish_categorised(categorisation=categorisation)
     return categorisation
 
 

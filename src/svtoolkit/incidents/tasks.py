@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.core.scheduling import scheduled
+from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation, PlanAction
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.partnerships.models import Contact, IncidentRole
@@ -85,3 +86,11 @@ def send_overdue_reminders() -> int:
         )
         PlanAction.objects.filter(pk__in=[a.pk for a in actions]).update(last_reminded_at=now)
     return len(by_recipient)
+
+
+# Every minute, so a step is taken within a minute of its time; a dead run is waited for 5 minutes at most.
+@scheduled(every=timedelta(minutes=1), previous_run_limit=timedelta(minutes=5))
+@task()
+def escalate_overdue_actions() -> int:
+    """Take the escalation steps of overdue actions that have come due."""
+    return escalation.escalate_overdue_actions()
