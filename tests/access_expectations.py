@@ -41,6 +41,7 @@ EXPECTED = {
 }
 
 # Each app's pages are listed in its own module, beside its tests.
+from tests.alerts.access import EXPECTED as ALERTS_EXPECTED  # noqa: E402
 from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
 from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
@@ -57,6 +58,7 @@ from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
+EXPECTED.update(ALERTS_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)

@@ -181,7 +181,11 @@ class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
 
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=[choice for choice in IncidentStatus.choices if choice[0] != IncidentStatus.CLOSED]
+        choices=[
+            choice
+            for choice in IncidentStatus.choices
+            if choice[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
+        ]
     )
 
 

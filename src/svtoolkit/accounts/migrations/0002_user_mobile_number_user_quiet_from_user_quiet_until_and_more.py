@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='mobile_number',
+            model_name="user",
+            name="mobile_number",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='user',
-            name='quiet_from',
+            model_name="user",
+            name="quiet_from",
             field=models.TimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='quiet_until',
+            model_name="user",
+            name="quiet_until",
             field=models.TimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='receive_email',
+            model_name="user",
+            name="receive_email",
             field=models.BooleanField(default=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='receive_sms',
+            model_name="user",
+            name="receive_sms",
             field=models.BooleanField(default=False),
         ),
     ]
