@@ -5,11 +5,14 @@ go through svtoolkit.messaging in the same transaction, so an alert is never los
 worker that sends it.
 """
 
+import logging
+import random
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +41,8 @@ from svtoolkit.incidents.models import IncidentStatus, NotificationSource
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
 from svtoolkit.partnerships.models import OrganisationKind, Partnership
+
+logger = logging.getLogger(__name__)
 
 # Who told the partnership, by the kind of the reporter's organisation.
 SOURCE_BY_KIND = {
@@ -253,12 +258,25 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
         return 0
 
 
-def escalate_alerts(*, now: datetime | None = None) -> int:
+def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
     """Take every escalation step that is due for alerts no one has acknowledged; returns how many were taken.
 
-    Safe to run at any time and as often as wanted, by several workers at once: each step is taken once.
+    Safe to run at any time and as often as wanted, by several workers at once: each step is taken once. A run
+    that finds the database busy (another run holding it, SQLite's lock, a PostgreSQL deadlock) tries again
+    shortly, which alerts no one twice, as every step already taken is claimed.
     """
-    now = now or timezone.now()
+    for attempt in range(1, attempts + 1):
+        try:
+            return _escalate(now or timezone.now())
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            logger.warning("The database was busy during an escalation run; trying again (%s)", attempt)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    return 0
+
+
+def _escalate(now: datetime) -> int:
     waiting = (
         Alert.objects.filter(acknowledged_at__isnull=True, raised_at__gt=now - ESCALATION_WINDOW)
         .exclude(incident__status="closed")
@@ -321,7 +339,7 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
 def accept_lead(*, alert, by, organisation, request=None):
     """``by`` leads the response for ``organisation``: the alert is acknowledged (if it was not), the lead is
     recorded, and the incident moves on to assessing, ready for categorisation."""
-    alert = Alert.objects.select_for_update().select_related("incident", "lead_accepted_by").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
     if alert.lead_accepted_at is not None:
         raise DomainError(f"{alert.lead_accepted_by} has already taken the lead.")
     if organisation is None:
