@@ -56,7 +56,7 @@ def raise_alert(request):
                 "further up the duty rota until someone acknowledges it.",
             )
             return redirect("incidents:incident", incident_id=alert.incident_id)
-    return render(request, "alerts/raise.html", {"form": form})
+    return render(request, "alerts/raise.html", {"form": form, "button": "Raise the alert"})
 
 
 @access.public
