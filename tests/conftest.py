@@ -82,6 +82,7 @@ def url_args(demo, demo_users):
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))
+    arguments["messaging:resend"] = {"delivery_id": 1}
     return arguments
 
 

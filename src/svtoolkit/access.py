@@ -361,6 +361,20 @@ def sees_exact_scenes(user, partnership) -> bool:
     return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
 
 
+def can_view_delivery_log(user, partnership) -> bool:
+    """Every message sent for the partnership, and its failures: the coordinators, who can send again."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_resend_messages(user, partnership) -> bool:
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_view_incident_messages(user, partnership, incident) -> bool:
+    """Who was told what about an incident, and how it went: its lead partnership's response team."""
+    return _in_lead_response_team(user, partnership, incident)
+
+
 def can_view_audit_log(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 

@@ -251,7 +251,8 @@ NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.
 NOTIFY_EMAIL_TEMPLATE_ID = env.str("NOTIFY_EMAIL_TEMPLATE_ID", default="")
 NOTIFY_SMS_TEMPLATE_ID = env.str("NOTIFY_SMS_TEMPLATE_ID", default="")
 SVTOOLKIT_EMAIL_PROVIDER = env.str(
-    "SVTOOLKIT_EMAIL_PROVIDER", default="outbox" if MODE in {"demo", "dev"} else "smtp"
+    "SVTOOLKIT_EMAIL_PROVIDER",
+    default="outbox" if MODE in {"demo", "dev"} and "EMAIL_URL" not in env.ENVIRON else "smtp",
 )
 SVTOOLKIT_SMS_PROVIDER = env.str(
     "SVTOOLKIT_SMS_PROVIDER", default="notify" if NOTIFY_API_KEY else ("" if PRODUCTION else "outbox")

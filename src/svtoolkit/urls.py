@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("svtoolkit.core.urls")),
     path("", include("svtoolkit.accounts.urls")),
+    path("", include("svtoolkit.messaging.urls")),
     path("", include("svtoolkit.partnerships.urls")),
     path("", include("svtoolkit.playbooks.urls")),
     path("", include("svtoolkit.incidents.urls")),

@@ -64,6 +64,7 @@ EXPECTED = {
     "incidents:decision_add": MANAGE,
     "incidents:status": MANAGE,
     "incidents:share": MANAGE,
+    "incidents:messages": MANAGE,
     "incidents:people": READ,
     # The demo responder recorded the person, so is the only one on the need-to-know list.
     "incidents:person_add": {**MANAGE, "coordinator": 403},

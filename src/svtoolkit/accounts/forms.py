@@ -1,5 +1,7 @@
 """What people type about themselves and their colleagues, with messages a person understands."""
 
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
@@ -151,3 +153,50 @@ class PartnershipSecurityForm(forms.Form):
         required=False,
         help_text="Members without one are asked to set it up the next time they sign in.",
     )
+
+
+UK_MOBILE = re.compile(r"^(?:\+44|0)7\d{9}$")
+
+
+class ContactPreferencesForm(forms.Form):
+    """How a person is reached: their mobile for text messages, the channels and the quiet hours."""
+
+    mobile_number = forms.CharField(
+        label="Mobile number",
+        required=False,
+        max_length=20,
+        help_text="For text messages: alerts of a new incident go to it at any hour. Like 07700 900123.",
+    )
+    receive_email = forms.BooleanField(label="Email me", required=False)
+    receive_sms = forms.BooleanField(label="Text me", required=False)
+    quiet_from = forms.TimeField(
+        label="Quiet hours start",
+        required=False,
+        input_formats=["%H:%M"],
+        help_text="Reminders and other messages that can wait are held until your quiet hours end; alerts "
+        "are not. Use the 24-hour clock, for example 22:00.",
+    )
+    quiet_until = forms.TimeField(
+        label="Quiet hours end",
+        required=False,
+        input_formats=["%H:%M"],
+        help_text="For example, 07:00.",
+    )
+
+    def clean_mobile_number(self):
+        number = re.sub(r"[\s()-]", "", self.cleaned_data["mobile_number"])
+        if number and not UK_MOBILE.match(number):
+            raise forms.ValidationError("Enter a UK mobile number, like 07700 900123 or +44 7700 900123")
+        return number
+
+    def clean(self):
+        data = super().clean()
+        if data.get("receive_sms") and not data.get("mobile_number") and "mobile_number" not in self.errors:
+            self.add_error("mobile_number", "Enter a mobile number to be sent text messages")
+        if not data.get("receive_email") and not data.get("receive_sms"):
+            self.add_error("receive_email", "Choose at least one way to be reached: email, text or both")
+        if bool(data.get("quiet_from")) != bool(data.get("quiet_until")):
+            missing = "quiet_until" if data.get("quiet_from") else "quiet_from"
+            if missing not in self.errors:
+                self.add_error(missing, "Enter both the start and the end of your quiet hours, or neither")
+        return data

@@ -223,3 +223,23 @@ def update_partnership_security(*, partnership, require_two_factor: bool, by, re
         detail={"require_two_factor": require_two_factor},
         request=request,
     )
+
+
+@transaction.atomic
+def set_contact_preferences(
+    *, user, mobile_number, receive_email, receive_sms, quiet_from, quiet_until, request=None
+) -> None:
+    """Record how the person wants to be reached (svtoolkit.messaging reads these on every message)."""
+    user.mobile_number = mobile_number
+    user.receive_email = receive_email
+    user.receive_sms = receive_sms
+    user.quiet_from = quiet_from
+    user.quiet_until = quiet_until
+    user.save(update_fields=["mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=user,
+        target=user,
+        detail={"contact_preferences": True},
+        request=request,
+    )

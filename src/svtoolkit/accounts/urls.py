@@ -12,6 +12,7 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("password/reset/complete/", views.password_reset_complete, name="password_reset_complete"),
     path("account/", views.account, name="account"),
+    path("account/contact/", views.contact_preferences, name="contact_preferences"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/password/changed/", views.password_change_done, name="password_change_done"),
     path("account/two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),

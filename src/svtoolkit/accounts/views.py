@@ -19,6 +19,7 @@ from svtoolkit import access
 from svtoolkit.accounts import selectors, services
 from svtoolkit.accounts.forms import (
     AcceptInvitationForm,
+    ContactPreferencesForm,
     InvitationForm,
     MembershipForm,
     PartnershipSecurityForm,
@@ -87,6 +88,25 @@ password_change = access.signed_in(
 password_change_done = access.signed_in(
     auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html")
 )
+
+
+@access.signed_in
+def contact_preferences(request):
+    user = request.user
+    initial = {
+        field: getattr(user, field)
+        for field in ("mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until")
+    }
+    form = ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.set_contact_preferences(user=user, request=request, **form.cleaned_data)
+        messages.success(request, "How we contact you is saved.")
+        return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/contact_preferences.html",
+        {"form": form, "heading": "How we contact you", "button": "Save"},
+    )
 
 
 @access.signed_in

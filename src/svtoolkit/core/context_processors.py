@@ -22,6 +22,7 @@ def service(request):
             navigation.append(("reports:dashboard", "Reports"))
         if access.can_manage_members(user, partnership):
             navigation.append(("accounts:members", "Members"))
+        navigation.append(("messaging:mine", "Messages"))
         if access.can_view_audit_log(user, partnership):
             navigation.append(("audit:log", "Audit log"))
     return {

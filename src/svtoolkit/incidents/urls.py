@@ -26,6 +26,7 @@ urlpatterns = [
     path("incidents/<int:incident_id>/decisions/", views.decisions, name="decisions"),
     path("incidents/<int:incident_id>/decisions/add/", views.decision_add, name="decision_add"),
     path("incidents/<int:incident_id>/status/", views.status, name="status"),
+    path("incidents/<int:incident_id>/messages/", views.incident_messages, name="messages"),
     path("incidents/<int:incident_id>/people/", views.people, name="people"),
     path("incidents/<int:incident_id>/people/add/", views.person_add, name="person_add"),
     path("incidents/<int:incident_id>/people/<int:person_id>/", views.person, name="person"),

@@ -31,6 +31,7 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import IncidentStatus, TimelineKind
+from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
 
@@ -104,8 +105,23 @@ def record(request):
 def incident(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
+    if access.can_view_incident_messages(request.user, request.partnership, shown):
+        context["failed_messages"] = messaging_selectors.failed_count(shown)
     template = "incidents/_live.html" if request.htmx else "incidents/incident.html"
     return render(request, template, context)
+
+
+@access.requires(access.can_manage_incident)
+def incident_messages(request, incident_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    if not access.can_view_incident_messages(request.user, request.partnership, shown):
+        access.deny(request, reason="can_view_incident_messages")
+    context = {
+        "incident": shown,
+        "deliveries": messaging_selectors.incident_deliveries(shown),
+        "can_resend": access.can_resend_messages(request.user, request.partnership),
+    }
+    return render(request, "incidents/messages.html", context)
 
 
 @access.requires(access.can_manage_incident)

@@ -1,0 +1,62 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.errors import DomainError
+from svtoolkit.messaging import selectors, services
+from svtoolkit.messaging.models import DeliveryStatus
+
+PAGE_SIZE = 50
+
+
+@access.requires(access.is_member)
+def my_messages(request):
+    return render(
+        request,
+        "messaging/my_messages.html",
+        {"deliveries": selectors.deliveries_to(request.user), "providers": services.settings_summary()},
+    )
+
+
+@access.requires(access.can_view_delivery_log)
+def delivery_log(request):
+    status = request.GET.get("status", "")
+    if status not in DeliveryStatus.values:
+        status = ""
+    deliveries = selectors.delivery_log(request.partnership, status=status)
+    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "messaging/log.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": DeliveryStatus.choices,
+            "query": f"status={status}" if status else "",
+            "providers": services.settings_summary(),
+        },
+    )
+
+
+@access.requires(access.can_resend_messages)
+@require_POST
+def resend(request, delivery_id):
+    delivery = selectors.delivery_in(request.partnership, delivery_id)
+    if delivery is None:
+        raise Http404
+    try:
+        services.resend(delivery=delivery, by=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"The message to {delivery.recipient_label or delivery.address} is queued again."
+        )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("messaging:log")

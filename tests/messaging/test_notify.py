@@ -1,0 +1,138 @@
+"""Text messages and emails through GOV.UK Notify: its own Python client, its HTTP API answered locally."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
+from werkzeug import Response
+
+from svtoolkit.messaging import delivery, services
+from svtoolkit.messaging.models import Delivery, DeliveryStatus, Urgency
+from svtoolkit.messaging.services import Recipient
+
+pytestmark = pytest.mark.django_db
+
+SERVICE_ID = str(uuid.uuid4())
+SECRET = str(uuid.uuid4())
+SMS_TEMPLATE = str(uuid.uuid4())
+EMAIL_TEMPLATE = str(uuid.uuid4())
+
+
+@pytest.fixture
+def notify(httpserver, settings):
+    """svtoolkit set up to send both channels through a local stand-in for Notify's API."""
+    settings.NOTIFY_API_KEY = f"svtoolkit_test-{SERVICE_ID}-{SECRET}"
+    settings.NOTIFY_BASE_URL = httpserver.url_for("/")
+    settings.NOTIFY_SMS_TEMPLATE_ID = SMS_TEMPLATE
+    settings.NOTIFY_EMAIL_TEMPLATE_ID = EMAIL_TEMPLATE
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "notify"
+    settings.SVTOOLKIT_SMS_PROVIDER = "notify"
+    settings.SVTOOLKIT_SEND_TIMEOUT = 1
+    return httpserver
+
+
+def _authorised(request) -> bool:
+    """Notify's own check: a JWT signed with the key's secret, issued by the service."""
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return get_token_issuer(token) == SERVICE_ID and decode_jwt_token(token, SECRET)
+
+
+def _accept(received):
+    def handler(request):
+        assert _authorised(request)
+        received.append(json.loads(request.data))
+        return Response(
+            json.dumps({"id": str(uuid.uuid4()), "reference": received[-1].get("reference")}), 201
+        )
+
+    return handler
+
+
+def _alert():
+    return services.send(
+        kind="alert",
+        subject="SB-2026-0007: stabbing reported",
+        body="A stabbing was reported near Market Street. Acknowledge: http://x/a/1/",
+        sms_text="SB-2026-0007 stabbing reported. Acknowledge: http://x/a/1/",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Duty officer", email="duty@example.org", mobile="07700900123")],
+    )
+
+
+def test_an_alert_goes_by_text_and_email_through_notify(notify):
+    texts, emails = [], []
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(_accept(emails))
+    _alert()
+    assert delivery.deliver_due() == 2
+    assert texts[0]["phone_number"] == "07700900123"
+    assert texts[0]["template_id"] == SMS_TEMPLATE
+    assert texts[0]["personalisation"]["body"].startswith("SB-2026-0007 stabbing reported")
+    assert emails[0]["personalisation"]["subject"] == "SB-2026-0007: stabbing reported"
+    sms = Delivery.objects.get(channel="sms")
+    assert sms.status == DeliveryStatus.SENT and texts[0]["reference"] == f"delivery-{sms.pk}"
+
+
+def test_notify_busy_then_back_sends_the_text_once(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    notify.expect_oneshot_request("/v2/notifications/sms", method="POST").respond_with_json(
+        {"errors": [{"error": "Internal", "message": "Internal server error"}], "status_code": 500},
+        status=500,
+    )
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    _alert()
+    delivery.deliver_due()
+    retrying = Delivery.objects.get(channel="sms")
+    assert retrying.status == DeliveryStatus.QUEUED and "500" in retrying.last_error
+    with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(texts) == 1
+
+
+def test_a_number_notify_refuses_fails_at_once(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(
+        {
+            "errors": [{"error": "ValidationError", "message": "phone_number Not a UK mobile number"}],
+            "status_code": 400,
+        },
+        status=400,
+    )
+    _alert()
+    delivery.deliver_due()
+    failed = Delivery.objects.get(channel="sms")
+    assert failed.status == DeliveryStatus.FAILED and "Not a UK mobile number" in failed.last_error
+
+
+def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    ids = iter(["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"])
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        lambda request: Response(json.dumps({"id": next(ids)}), 201)
+    )
+    notify.expect_request("/v2/notifications/11111111-1111-1111-1111-111111111111").respond_with_json(
+        {"id": "1", "status": "delivered"}
+    )
+    notify.expect_request("/v2/notifications/22222222-2222-2222-2222-222222222222").respond_with_json(
+        {"id": "2", "status": "permanent-failure"}
+    )
+    _alert()
+    services.send(
+        kind="alert",
+        subject="s",
+        body="b",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Deputy", mobile="07700900456")],
+    )
+    delivery.deliver_due()
+    assert delivery.check_notify_statuses() == 2
+    statuses = dict(Delivery.objects.filter(channel="sms").values_list("address", "status"))
+    assert statuses == {"07700900123": DeliveryStatus.DELIVERED, "07700900456": DeliveryStatus.FAILED}
+    assert "does not exist" in Delivery.objects.get(address="07700900456").last_error
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert delivery.check_notify_statuses() == 0

@@ -1,0 +1,153 @@
+"""The messages pages: a person's own messages, the coordinators' delivery log and 'send again', an incident's
+messages, and how each person chooses to be reached."""
+
+from datetime import time
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.messaging import delivery, services
+from svtoolkit.messaging.models import Delivery, DeliveryStatus
+from svtoolkit.messaging.services import Recipient
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def _failed_notice(incident, address="nobody@example.org"):
+    notification = services.send(
+        kind="partner_notice",
+        subject=f"{incident.reference}: asks for help",
+        body="Please acknowledge",
+        recipients=[Recipient(label="Police contact", email=address)],
+        incident=incident,
+    )
+    notification.deliveries.update(
+        status=DeliveryStatus.FAILED, attempts=10, last_error="550 No such mailbox"
+    )
+    return notification.deliveries.get()
+
+
+def test_a_person_sees_the_messages_sent_to_them_and_no_one_elses(client_for, demo, demo_users):
+    services.send(
+        kind="test",
+        subject="For the responder",
+        body="Only yours",
+        recipients=[services.recipient_for_user(demo_users["responder"])],
+        partnership=demo,
+    )
+    services.send(
+        kind="test",
+        subject="For the viewer",
+        body="Not yours",
+        recipients=[services.recipient_for_user(demo_users["viewer"])],
+    )
+    page = client_for("responder").get(reverse("messaging:mine")).content.decode()
+    assert "For the responder" in page and "Only yours" in page
+    assert "For the viewer" not in page
+
+
+def test_coordinators_see_failures_on_the_incident_and_send_again(client_for, demo, demo_users, mailoutbox):
+    incident, _ = demo_incident(demo, demo_users)
+    failed = _failed_notice(incident)
+    coordinator = client_for("coordinator")
+    overview = coordinator.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert "1 message about this incident could not be sent" in overview
+    listing = coordinator.get(reverse("incidents:messages", args=[incident.pk])).content.decode()
+    assert "550 No such mailbox" in listing and "Send again" in listing
+    response = coordinator.post(
+        reverse("messaging:resend", args=[failed.pk]),
+        {"next": reverse("incidents:messages", args=[incident.pk])},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "incidents:messages", args=[incident.pk]
+    )
+    assert Delivery.objects.get(pk=failed.pk).status == DeliveryStatus.QUEUED
+    assert AuditEntry.objects.filter(target_type="messaging.Delivery", target_id=str(failed.pk)).exists()
+    delivery.deliver_due()
+    assert [m.to for m in mailoutbox] == [["nobody@example.org"]]
+
+
+def test_a_responder_sees_the_failure_but_cannot_send_again(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    failed = _failed_notice(incident)
+    responder = client_for("responder")
+    listing = responder.get(reverse("incidents:messages", args=[incident.pk])).content.decode()
+    assert "550 No such mailbox" in listing and "Send again" not in listing
+    assert responder.post(reverse("messaging:resend", args=[failed.pk])).status_code == 403
+    assert Delivery.objects.get(pk=failed.pk).status == DeliveryStatus.FAILED
+
+
+def test_another_partnerships_message_cannot_be_sent_again(client_for, demo, other_partnership):
+    partnership, _ = other_partnership
+    notification = services.send(
+        kind="t",
+        subject="s",
+        body="b",
+        recipients=[Recipient(label="x", email="x@example.org")],
+        partnership=partnership,
+    )
+    notification.deliveries.update(status=DeliveryStatus.FAILED)
+    response = client_for("coordinator").post(
+        reverse("messaging:resend", args=[notification.deliveries.get().pk])
+    )
+    assert response.status_code == 404
+    assert notification.deliveries.get().status == DeliveryStatus.FAILED
+
+
+def test_the_delivery_log_filters_by_status(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    _failed_notice(incident, "failed@example.org")
+    services.send(
+        kind="t",
+        subject="Still queued",
+        body="b",
+        recipients=[Recipient(label="q", email="q@example.org")],
+        partnership=demo,
+    )
+    page = client_for("coordinator").get(reverse("messaging:log"), {"status": "failed"}).content.decode()
+    assert "failed@example.org" in page and "q@example.org" not in page
+
+
+def test_a_person_chooses_text_messages_and_quiet_hours(client_for, demo_users):
+    response = client_for("police").post(
+        reverse("accounts:contact_preferences"),
+        {
+            "mobile_number": "07700 900 321",
+            "receive_sms": "on",
+            "quiet_from": "22:00",
+            "quiet_until": "07:00",
+        },
+    )
+    assert response.status_code == 302
+    police = demo_users["police"]
+    police.refresh_from_db()
+    assert (police.mobile_number, police.receive_email, police.receive_sms) == ("07700900321", False, True)
+    assert (police.quiet_from, police.quiet_until) == (time(22, 0), time(7, 0))
+
+
+@pytest.mark.parametrize(
+    "posted, field, message",
+    [
+        ({"mobile_number": "12345", "receive_email": "on"}, "mobile_number", "Enter a UK mobile number"),
+        ({"receive_sms": "on"}, "mobile_number", "Enter a mobile number to be sent text messages"),
+        ({}, "receive_email", "Choose at least one way to be reached"),
+        ({"receive_email": "on", "quiet_from": "22:00"}, "quiet_until", "Enter both the start and the end"),
+        (
+            {"receive_email": "on", "quiet_from": "10pm", "quiet_until": "07:00"},
+            "quiet_from",
+            "Enter a valid time",
+        ),
+    ],
+)
+def test_contact_preferences_explain_bad_input_and_change_nothing(
+    client_for, demo_users, posted, field, message
+):
+    response = client_for("police").post(reverse("accounts:contact_preferences"), posted)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert "govuk-error-summary" in response.content.decode()
+    police = demo_users["police"]
+    police.refresh_from_db()
+    assert (police.mobile_number, police.receive_email, police.receive_sms) == ("", True, False)
