@@ -55,6 +55,12 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
         Delivery.objects.filter(recipient=demo_users["responder"]).values_list("channel", "status")
     ) == {("email", "sent"), ("sms", "delivered")}
     assert [m.to for m in mail.outbox] == [["responder@example.org"]]
+    duty_officer = new_page()
+    sign_in(duty_officer, "responder@example.org", TEST_PASSWORD)
+    duty_officer.goto("/messages/")
+    expect(duty_officer.locator("body")).to_contain_text(f"ALERT {alert.incident.reference}")
+    duty_officer.goto("/")
+    expect(duty_officer.locator(".govuk-notification-banner")).to_contain_text("Alerts waiting for you")
 
     with time_machine.travel(alert.raised_at + timedelta(minutes=9), tick=False):
         assert services.escalate_alerts() == 0
@@ -62,25 +68,27 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
         assert services.escalate_alerts() == 1
     deputy = AlertRecipient.objects.get(alert=alert, user=demo_users["coordinator"])
     assert deputy.reason == "Deputy duty officer"
-    link = link_in_message_to("coordinator@example.org")
+    assert link_in_message_to("coordinator@example.org").endswith("/")
 
-    # The deputy taps the link on their phone: no sign-in, one button.
+    # The deputy taps the link in the text message on their phone (the outbox shows it as it was sent): one
+    # button acknowledges.
     phone = new_page()
     phone.set_viewport_size(PHONE)
-    phone.goto(link)
+    sign_in(phone, "coordinator@example.org", TEST_PASSWORD)
+    phone.goto("/messages/")
+    phone.locator('a[href*="/alerts/acknowledge/"]').first.click()
     expect(phone.get_by_role("heading", name=f"Alert {alert.incident.reference}")).to_be_visible()
     assert_accessible(phone)
     assert_fits(phone)
     phone.get_by_role("button", name="Acknowledge the alert").click()
     expect(phone.locator(".govuk-panel")).to_contain_text("Acknowledged")
     assert_accessible(phone)
+    assert_fits(phone)
     with time_machine.travel(alert.raised_at + timedelta(minutes=30), tick=False):
         assert services.escalate_alerts() == 0, "escalation stopped: no one else is alerted"
     assert AlertRecipient.objects.filter(alert=alert).count() == 2
 
-    # Signed in, the deputy takes the lead from the same link and is asked to categorise.
-    sign_in(phone, "coordinator@example.org", TEST_PASSWORD)
-    phone.goto(link)
+    # The deputy takes the lead there and is asked to categorise.
     phone.get_by_role("button", name="I will lead the response").click()
     expect(phone.get_by_role("heading", name="Categorise the incident")).to_be_visible()
     phone.get_by_label("A child or young person involved").check()
