@@ -184,9 +184,7 @@ def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
         alerted.append(recipient)
     if alerted:
         names = ", ".join(f"{r.user} ({r.reason.lower()})" for r in alerted)
-        incident_services.log_change(
-            incident=alert.incident, by=None, text=f"Alerted by text and email: {names}."
-        )
+        incident_services.log_change(incident=alert.incident, by=None, text=f"Alerted: {names}.")
     return alerted
 
 

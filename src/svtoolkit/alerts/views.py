@@ -88,11 +88,11 @@ def acknowledge_here(request, incident_id):
     incident, alert = selectors.alert_for_request(request, incident_id)
     if not access.can_acknowledge_alert(request.user, request.partnership, alert):
         access.deny(request, reason="can_acknowledge_alert")
-    first = services.acknowledge(alert=alert, by=request.user, request=request)
-    messages.success(
-        request,
-        "You acknowledged the alert: escalation has stopped." if first else "You acknowledged the alert.",
-    )
+    if services.acknowledge(alert=alert, by=request.user, request=request):
+        messages.success(request, "You acknowledged the alert: escalation has stopped.")
+    else:
+        alert.refresh_from_db()
+        messages.success(request, f"{alert.acknowledged_by} had acknowledged the alert already.")
     return redirect("incidents:incident", incident_id=incident.pk)
 
 
