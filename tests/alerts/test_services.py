@@ -466,3 +466,16 @@ def test_the_escalation_command_takes_the_steps_due(demo, demo_users, capsys):
         call_command("escalate_alerts")
         call_command("escalate_alerts")
     assert capsys.readouterr().out.splitlines() == ["1 escalation step taken.", "0 escalation steps taken."]
+
+
+def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, demo_users):
+    rota(demo, demo_users)
+    incident = raise_police_alert(demo, demo_users).incident
+    responder = demo_users["responder"]
+    incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.REPORTED)
+    with pytest.raises(incident_services.IncidentError):
+        incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.ALERTED)
+    other = raise_police_alert(demo, demo_users).incident
+    categorise(other, responder)
+    other.refresh_from_db()
+    assert other.status == IncidentStatus.ASSESSING
