@@ -45,6 +45,7 @@ EXPECTED = {
 }
 
 # Each app's pages are listed in its own module, beside its tests.
+from tests.alerts.access import EXPECTED as ALERTS_EXPECTED  # noqa: E402
 from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
 from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
@@ -62,6 +63,7 @@ from tests.webhooks.access import EXPECTED as WEBHOOKS_EXPECTED  # noqa: E402
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
+EXPECTED.update(ALERTS_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)

@@ -55,6 +55,7 @@ def client_for(client, demo_users):
 def url_args(demo, demo_users):
     """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
     from tests.accounts.access import url_kwargs as accounts_kwargs
+    from tests.alerts.access import url_kwargs as alerts_kwargs
     from tests.api.access import url_kwargs as api_kwargs
     from tests.communications.access import url_kwargs as communications_kwargs
     from tests.incidents.access import url_kwargs as incident_kwargs
@@ -72,6 +73,7 @@ def url_args(demo, demo_users):
         directory_kwargs,
         playbook_kwargs,
         incident_kwargs,
+        alerts_kwargs,
         meeting_kwargs,
         communications_kwargs,
         tension_kwargs,

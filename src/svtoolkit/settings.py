@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
     "svtoolkit.incidents",
+    "svtoolkit.alerts",
     "svtoolkit.meetings",
     "svtoolkit.communications",
     "svtoolkit.tension",

@@ -64,6 +64,7 @@ def in_threads(*functions):
 
 def test_the_app_jobs_are_scheduled_as_the_operations_guide_says():
     assert {job.name: job.when for job in scheduled_jobs()} == {
+        "alerts.escalate_alerts": "every 1 minute",
         "communications.send_update_reminders": "every 15 minutes",
         "core.clear_expired_sessions": "0 3 * * *",
         "core.prune_scheduled_runs": "45 2 * * *",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 APP_JOBS = {
+    "alerts.escalate_alerts",
     "communications.send_update_reminders",
     "core.clear_expired_sessions",
     "core.prune_scheduled_runs",

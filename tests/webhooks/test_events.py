@@ -83,3 +83,28 @@ def test_an_escalation_tells_the_endpoints_which_step_was_taken(demo, demo_users
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         escalation.escalate_overdue_actions()
     assert WebhookEvent.objects.filter(event_type="action.escalated").count() == 2
+
+
+def test_raising_and_acknowledging_an_alert_tell_the_endpoints_without_what_was_typed(demo, demo_users):
+    from svtoolkit.alerts import services as alerts
+    from tests.alerts.builders import raise_police_alert, rota
+
+    webhooks.add_endpoint(
+        partnership=demo,
+        url="http://127.0.0.1:9/hook",
+        description="",
+        event_types=["alert.raised", "alert.acknowledged"],
+        by=demo_users["coordinator"],
+    )
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    alerts.acknowledge(alert=alert, by=demo_users["responder"])
+    alerts.acknowledge(alert=alert, by=demo_users["coordinator"])  # a second acknowledgement: no new event
+    raised, acknowledged = WebhookEvent.objects.order_by("id")
+    assert (raised.event_type, acknowledged.event_type) == ("alert.raised", "alert.acknowledged")
+    assert raised.payload["incident"]["reference"] == alert.incident.reference
+    assert raised.payload["alert"]["acknowledged_at"] is None
+    assert acknowledged.payload["alert"]["acknowledged_at"] is not None
+    sent = json.dumps([raised.payload, acknowledged.payload])
+    for typed in (alert.how_they_know, alert.callback_number, alert.incident.title, alert.incident.summary):
+        assert typed not in sent

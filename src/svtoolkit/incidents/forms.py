@@ -259,7 +259,10 @@ class PlanReviewForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label="Move the incident to",
-        choices=[c for c in IncidentStatus.choices if c[0] != IncidentStatus.CLOSED],
+        # Closing comes with the review; "alerted" is only where an incident alert starts.
+        choices=[
+            c for c in IncidentStatus.choices if c[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
+        ],
     )
 
 

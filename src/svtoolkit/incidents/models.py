@@ -4,6 +4,8 @@ from django.utils import timezone
 
 
 class IncidentStatus(models.TextChoices):
+    # Raised as an incident alert (svtoolkit.alerts): the duty officer is being alerted, nobody leads yet.
+    ALERTED = "alerted", "Alerted"
     REPORTED = "reported", "Reported"
     ASSESSING = "assessing", "Assessing"
     RESPONDING = "responding", "Responding"

@@ -60,12 +60,16 @@ def incidents(request):
             "status": status,
             "statuses": IncidentStatus.choices,
             "can_record": access.can_record_incident(request.user, request.partnership),
+            "can_raise_alert": access.can_raise_alert(request.user, request.partnership),
         },
     )
 
 
-@access.requires(access.can_record_incident)
+@access.requires(access.can_report_incident)
 def record(request):
+    if not access.can_record_incident(request.user, request.partnership):
+        # A partner who may report (the police) raises an incident alert, the short form for the duty officer.
+        return redirect("alerts:raise")
     exercise_id = request.POST.get("exercise") or request.GET.get("exercise")
     exercise = exercise_in(request.partnership, id_from(exercise_id)) if exercise_id else None
     initial = (
