@@ -59,12 +59,13 @@ run: install assets
 dev: install-dev assets
 	SVTOOLKIT_ENV=dev $(SVT) migrate --noinput
 	SVTOOLKIT_ENV=dev $(SVT) seed_demo --if-empty
-	SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
+	@# The worker (restarting on code changes, like runserver) in a process group of its own, all stopped with it.
+	SVTOOLKIT_ENV=dev setsid $(SVT) worker & worker=$$!; trap 'kill -- -$$worker 2>/dev/null || true' EXIT INT TERM; \
+	  SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
+# The task worker (the RQ worker when SVTOOLKIT_TASK_QUEUE=redis) with the scheduler of the scheduled jobs.
 worker: install
-	@if [ "$${SVTOOLKIT_TASK_QUEUE:-database}" = redis ]; then \
-	  SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) rqworker default --job-class django_tasks_rq.Job; \
-	else SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) db_worker; fi
+	SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) worker
 
 # The house's shape and hygiene, before any test runs: the import contracts in pyproject.toml (layers, no
 # circles), ruff's lint and format, and no model change without its migration. PYTHONPATH=src makes a git

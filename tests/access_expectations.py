@@ -45,6 +45,7 @@ EXPECTED = {
 }
 
 # Each app's pages are listed in its own module, beside its tests.
+from tests.alerts.access import EXPECTED as ALERTS_EXPECTED  # noqa: E402
 from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
 from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
@@ -57,10 +58,12 @@ from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
 from tests.tension.access import EXPECTED as TENSION_EXPECTED  # noqa: E402
+from tests.webhooks.access import EXPECTED as WEBHOOKS_EXPECTED  # noqa: E402
 
 EXPECTED.update(DIRECTORY_EXPECTED)
 EXPECTED.update(PLAYBOOK_EXPECTED)
 EXPECTED.update(INCIDENT_EXPECTED)
+EXPECTED.update(ALERTS_EXPECTED)
 EXPECTED.update(MEETING_EXPECTED)
 EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)
@@ -68,6 +71,7 @@ EXPECTED.update(RECOVERY_EXPECTED)
 EXPECTED.update(REPORTS_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
+EXPECTED.update(WEBHOOKS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
 NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES

@@ -55,6 +55,7 @@ def client_for(client, demo_users):
 def url_args(demo, demo_users):
     """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
     from tests.accounts.access import url_kwargs as accounts_kwargs
+    from tests.alerts.access import url_kwargs as alerts_kwargs
     from tests.api.access import url_kwargs as api_kwargs
     from tests.communications.access import url_kwargs as communications_kwargs
     from tests.incidents.access import url_kwargs as incident_kwargs
@@ -64,6 +65,7 @@ def url_args(demo, demo_users):
     from tests.recovery.access import url_kwargs as recovery_kwargs
     from tests.reports.access import url_kwargs as reports_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
+    from tests.webhooks.access import url_kwargs as webhooks_kwargs
 
     arguments = {}
     every_app = (
@@ -71,12 +73,14 @@ def url_args(demo, demo_users):
         directory_kwargs,
         playbook_kwargs,
         incident_kwargs,
+        alerts_kwargs,
         meeting_kwargs,
         communications_kwargs,
         tension_kwargs,
         recovery_kwargs,
         reports_kwargs,
         api_kwargs,
+        webhooks_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

@@ -283,6 +283,66 @@ def partner_organisation_id(user, partnership) -> int | None:
     return membership.organisation_id if membership and membership.role == Role.PARTNER else None
 
 
+# --- Alerts (svtoolkit.alerts) --------------------------------------------------------------------------
+# An incident alert is raised by those the partnership trusts to report (the police by default, set per
+# organisation) and by coordinators; it reaches the duty rota, which only the response team (coordinators and
+# responders, who see every incident) can be on. Every member sees who is on duty.
+
+
+def can_raise_alert(user, partnership) -> bool:
+    """Coordinators, and members (partners included, viewers not) whose organisation may report incidents."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    if membership is None or membership.role == Role.VIEWER:
+        return False
+    if membership.role == Role.COORDINATOR:
+        return True
+    return membership.organisation is not None and membership.organisation.may_report_incidents
+
+
+def can_report_incident(user, partnership) -> bool:
+    """Record an incident in full (the response team), or raise an alert about one (those who may report)."""
+    return can_record_incident(user, partnership) or can_raise_alert(user, partnership)
+
+
+def can_view_rota(user, partnership) -> bool:
+    """Who is on duty now and next: every member, so anyone knows whom to call."""
+    return is_member(user, partnership)
+
+
+def can_manage_alerting(user, partnership) -> bool:
+    """The duty rota, the alert list, the escalation policy and the launch protocol: coordinators."""
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def may_be_on_duty(user, partnership) -> bool:
+    """The rota and the alert list hold the response team only: they see and may lead every incident."""
+    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+
+
+def can_acknowledge_alert(user, partnership, alert) -> bool:
+    """Those the alert went to acknowledge it; so may the response team of the partnership it belongs to."""
+    if alert.recipients.filter(user_id=user.pk).exists():
+        return True
+    return can_manage_incident(user, partnership) and alert.partnership_id == getattr(partnership, "pk", None)
+
+
+def can_accept_lead(user, partnership, alert) -> bool:
+    """Taking the lead from an alert: a coordinator or responder of its partnership, for their employer."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return (
+        membership is not None
+        and membership.role in {Role.COORDINATOR, Role.RESPONDER}
+        and membership.organisation_id is not None
+        and alert.partnership_id == partnership.pk
+    )
+
+
+def lead_organisation_of(user, partnership):
+    """The organisation someone leads for: the one their membership names."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return membership.organisation if membership else None
+
+
 # --- Reports ------------------------------------------------------------------------------------------
 # Every member sees the dashboard, the map and the exports of their partnership, but each figure, point and
 # row counts only the incidents that member may see (visible_incidents): a partner's dashboard is the
@@ -324,6 +384,12 @@ def can_view_audit_log(user, partnership) -> bool:
 
 
 def can_manage_partnership_settings(user, partnership) -> bool:
+    return role_in(user, partnership) == Role.COORDINATOR
+
+
+def can_manage_webhooks(user, partnership) -> bool:
+    """Setting up the endpoints other systems hear of events through, and reading their delivery logs:
+    coordinators only (an endpoint sends the partnership's events outside svtoolkit)."""
     return role_in(user, partnership) == Role.COORDINATOR
 
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
     "svtoolkit.incidents",
+    "svtoolkit.alerts",
     "svtoolkit.meetings",
     "svtoolkit.communications",
     "svtoolkit.tension",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "svtoolkit.reports",
     "svtoolkit.search",
     "svtoolkit.api",
+    "svtoolkit.webhooks",
     "svtoolkit.bench",
     "svtoolkit.core.apps.AdminConfig",
     "django.contrib.auth",
@@ -145,8 +147,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background tasks: rows in the database run by `svtoolkit db_worker` (one machine), or, for more than one
-# machine, an RQ queue in Redis run by `svtoolkit rqworker` on as many machines as needed.
+# Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
+# Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).
 TASK_QUEUE = env.str("SVTOOLKIT_TASK_QUEUE", default="database")
 if TASK_QUEUE not in {"database", "redis"}:
     raise environ.ImproperlyConfigured(f"SVTOOLKIT_TASK_QUEUE must be database or redis, not {TASK_QUEUE!r}")
@@ -263,6 +265,14 @@ for _provider_setting in ("SVTOOLKIT_EMAIL_PROVIDER", "SVTOOLKIT_SMS_PROVIDER"):
 SVTOOLKIT_SEND_TIMEOUT = env.int("SVTOOLKIT_SEND_TIMEOUT", default=20)
 EMAIL_TIMEOUT = SVTOOLKIT_SEND_TIMEOUT
 SVTOOLKIT_DELIVERY_ATTEMPTS = env.int("SVTOOLKIT_DELIVERY_ATTEMPTS", default=10)
+# Outbound webhooks (svtoolkit.webhooks): seconds an endpoint has to answer, and how many tries it gets.
+# Outside production an endpoint may be on plain http and on a private network (a test server, a local tool).
+SVTOOLKIT_WEBHOOK_TIMEOUT = env.int("SVTOOLKIT_WEBHOOK_TIMEOUT", default=10)
+SVTOOLKIT_WEBHOOK_ATTEMPTS = env.int("SVTOOLKIT_WEBHOOK_ATTEMPTS", default=8)
+SVTOOLKIT_WEBHOOK_ALLOW_HTTP = env.bool("SVTOOLKIT_WEBHOOK_ALLOW_HTTP", default=not PRODUCTION)
+SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=not PRODUCTION
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in emails sent by the task worker (invitations) are built from this address; it has no
@@ -275,6 +285,17 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+
+# Scheduled jobs (reminders, the retention job) are run by the task worker (`svtoolkit worker`); see
+# "Scheduled work" in docs/operations.md. Their times are in SCHEDULE_TIMEZONE. SVTOOLKIT_SCHEDULE moves a job
+# or switches it off: "recovery.send_recovery_reminders=0 6 * * *; recovery.erase_expired_personal_data=off".
+SCHEDULE_TIMEZONE = env.str("SVTOOLKIT_SCHEDULE_TIMEZONE", default=TIME_ZONE)
+_schedule_entries = env.str("SVTOOLKIT_SCHEDULE", default="").split(";")
+SCHEDULE_OVERRIDES = {
+    name.strip(): when.strip()
+    for name, _, when in (entry.partition("=") for entry in _schedule_entries)
+    if name.strip()
+}
 
 STATIC_URL = "/static/"
 # Test and dev serve straight from the build through the finders, so there is nothing to collect.
@@ -343,6 +364,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every PDF at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    # WeasyPrint logs each step of every PDF at INFO; APScheduler each of the scheduler's ticks.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "apscheduler": {"level": "WARNING"},
+    },
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("svtoolkit.partnerships.urls")),
     path("", include("svtoolkit.playbooks.urls")),
     path("", include("svtoolkit.incidents.urls")),
+    path("", include("svtoolkit.alerts.urls")),
     path("", include("svtoolkit.meetings.urls")),
     path("", include("svtoolkit.communications.urls")),
     path("", include("svtoolkit.tension.urls")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("svtoolkit.audit.urls")),
     path("", include("svtoolkit.search.urls")),
     path("", include("svtoolkit.api.urls")),
+    path("", include("svtoolkit.webhooks.urls")),
     path("admin/", admin.site.urls),
 ]
 

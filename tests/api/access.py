@@ -35,6 +35,7 @@ EXPECTED = {
     "api:docs": SIGNED_IN_200,
     "api:schema": API_ALL,
     "api:incidents": API_ALL,
+    "api:alerts": API_POST_ONLY,
     "api:incident_status": API_POST_ONLY,
     "api:all_actions": API_ALL,
     **dict.fromkeys(INCIDENT_ENDPOINTS, API_INCIDENT),

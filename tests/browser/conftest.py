@@ -86,6 +86,30 @@ def assert_accessible(page):
     assert problems == [], f"axe-core violations on {page.url}:\n" + "\n".join(problems)
 
 
+def assert_fits(page, width=320, *, within=None):
+    """The page (or the part of it that ``within`` selects) needs no sideways scrolling on a screen ``width``
+    pixels wide (WCAG 2.2 reflow)."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 800})
+    if within is None:
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    else:
+        overflow = page.evaluate(
+            """(selector) => {
+                const part = document.querySelector(selector);
+                const widest = Math.max(...[part, ...part.querySelectorAll('*')].map(
+                    (element) => element.getBoundingClientRect().right));
+                return Math.ceil(widest - document.documentElement.clientWidth);
+            }""",
+            within,
+        )
+    if before:
+        page.set_viewport_size(before)
+    assert overflow <= 0, f"{within or 'The page'} at {page.url} is {overflow} px too wide for {width} px"
+
+
 def sign_in(page, email, password):
     page.goto("/sign-in/")
     page.get_by_label("Email address").fill(email)

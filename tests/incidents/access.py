@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from svtoolkit.incidents import services, tokens
-from tests.access_expectations_base import ROLES
+from tests.access_expectations_base import COORDINATOR_ONLY, ROLES
 
 MANAGERS = {"coordinator", "responder"}
 
@@ -36,11 +36,13 @@ ACKNOWLEDGE_POST = status_map(allowed=MANAGERS | {"police", "health"}, allowed_s
 
 EXPECTED = {
     "incidents:list": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
+    # The police partner may report: "Record an incident" takes them to the incident alert form.
     "incidents:record": {
         "anonymous": 302,
         "coordinator": 200,
         "responder": 200,
-        **dict.fromkeys(["police", "health", "viewer"], 403),
+        "police": 302,
+        **dict.fromkeys(["health", "viewer"], 403),
     },
     "incidents:acknowledge": dict.fromkeys(ROLES, 200),
     "incidents:incident": READ,
@@ -72,6 +74,7 @@ EXPECTED = {
     "incidents:need_to_know_remove": MANAGE_POST,
     # Only while no active member is left on the list: here the responder still is.
     "incidents:need_to_know_recover": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
+    "incidents:escalation_settings": COORDINATOR_ONLY,
 }
 
 
@@ -127,7 +130,13 @@ def url_kwargs(demo, demo_users):
     arguments = {
         name: by_incident
         for name in EXPECTED
-        if name not in {"incidents:list", "incidents:record", "incidents:acknowledge"}
+        if name
+        not in {
+            "incidents:list",
+            "incidents:record",
+            "incidents:acknowledge",
+            "incidents:escalation_settings",
+        }
     }
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}

@@ -123,11 +123,15 @@ def test_each_attempt_carries_the_same_message_id(smtp_server):
 
 
 def test_a_secret_link_is_removed_from_the_stored_message_once_sent(smtp_server):
-    notification = _send(body="Acknowledge: http://x/ack/SECRET123/", secret="SECRET123")
+    notification = _send(
+        body="Acknowledge: http://x/ack/SECRET123/",
+        sms_text="Tap http://x/ack/SECRET123/",
+        secret="SECRET123",
+    )
     delivery.deliver_due()
     assert "SECRET123" in smtp_server.received[0].get_payload()
     notification.refresh_from_db()
-    assert "SECRET123" not in notification.body and notification.secret == ""
+    assert "SECRET123" not in notification.body + notification.sms_text and notification.secret == ""
 
 
 def test_a_message_that_can_wait_is_held_until_the_persons_quiet_hours_end(smtp_server):

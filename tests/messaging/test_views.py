@@ -144,10 +144,12 @@ def test_a_person_chooses_text_messages_and_quiet_hours(client_for, demo_users):
 def test_contact_preferences_explain_bad_input_and_change_nothing(
     client_for, demo_users, posted, field, message
 ):
+    police = demo_users["police"]
+    before = (police.mobile_number, police.receive_email, police.receive_sms)
     response = client_for("police").post(reverse("accounts:contact_preferences"), posted)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert "govuk-error-summary" in response.content.decode()
-    police = demo_users["police"]
     police.refresh_from_db()
-    assert (police.mobile_number, police.receive_email, police.receive_sms) == ("", True, False)
+    # The demo account's own mobile number (07700 900013) and choices are as they were.
+    assert (police.mobile_number, police.receive_email, police.receive_sms) == before

@@ -168,6 +168,70 @@ class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
     is_exercise = serializers.BooleanField(default=False)
 
 
+# --- Incident alerts -------------------------------------------------------------------------------
+
+
+class OptionalIncidentTypesField(IncidentTypesField):
+    """Incident types where none may be known yet (an alert): an empty list is allowed."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list | tuple) and not data:
+            return []
+        return super().to_internal_value(data)
+
+
+class AlertCreateSerializer(TypesMixin, serializers.Serializer):
+    """An incident alert, as a police system or a phone would push it: the same fields as the web's form."""
+
+    what = text(200, message="Say what happened.")
+    where = text(300, message="Say where it happened.")
+    occurred_at = When(required=False, help_text="When it happened; now if left out.")
+    how_they_know = text(500, message="Say how you know.")
+    callback_number = serializers.RegexField(
+        r"^\+?[0-9 ()-]{10,20}$",
+        max_length=40,
+        error_messages={
+            "invalid": "Enter a phone number, like 07700 900123.",
+            "required": "Give a number to call back on.",
+            "blank": "Give a number to call back on.",
+        },
+    )
+    details = text(2000, required=False)
+    incident_types = OptionalIncidentTypesField(required=False, default=list)
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    is_exercise = serializers.BooleanField(default=False)
+
+
+class AlertRecipientSerializer(serializers.Serializer):
+    name = serializers.CharField(source="user.full_name")
+    reason = serializers.CharField()
+    notified_at = serializers.DateTimeField()
+
+
+class AlertSerializer(serializers.Serializer):
+    """The incident the alert started, and who was alerted at once."""
+
+    incident = IncidentSerializer()
+    alerted = AlertRecipientSerializer(many=True)
+
+
 class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
     """A correction of the record. ``revision`` is the one the client read: a stale one is refused (409)."""
 
@@ -181,7 +245,11 @@ class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
 
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=[choice for choice in IncidentStatus.choices if choice[0] != IncidentStatus.CLOSED]
+        choices=[
+            choice
+            for choice in IncidentStatus.choices
+            if choice[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
+        ]
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/api-tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
     path("api/docs/", views.docs, name="docs"),
+    path("api/v1/alerts/", views.AlertViewSet.as_view({"post": "create"}), name="alerts"),
     path("api/v1/incidents/", views.IncidentViewSet.as_view(LIST), name="incidents"),
     path(f"{INCIDENT}/", views.IncidentViewSet.as_view(DETAIL), name="incident"),
     path(

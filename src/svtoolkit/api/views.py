@@ -9,6 +9,7 @@ People affected are not in the API: their records are read only on the web, with
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
@@ -18,6 +19,7 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from svtoolkit import access
+from svtoolkit.alerts import services as alert_services
 from svtoolkit.api import selectors as token_selectors
 from svtoolkit.api import services as token_services
 from svtoolkit.api.base import ApiView, ApiViewSet
@@ -27,6 +29,8 @@ from svtoolkit.api.serializers import (
     ActionCreateSerializer,
     ActionSerializer,
     ActionUpdateSerializer,
+    AlertCreateSerializer,
+    AlertSerializer,
     ContactSerializer,
     DecisionSerializer,
     IncidentCreateSerializer,
@@ -148,6 +152,33 @@ class IncidentViewSet(ApiViewSet):
             incident=shown, by=request.user, status=given.validated_data["status"], request=request._request
         )
         return Response(self._shown(shown.pk))
+
+
+class AlertViewSet(ApiViewSet):
+    """Raising an incident alert: what a police system pushes. The same service as the web's form, so the
+    duty officer and the alert list are alerted at once, by text message and email."""
+
+    serializer_class = AlertSerializer
+    rules = {"create": access.can_raise_alert}
+
+    def get_queryset(self):
+        return Incident.objects.none()
+
+    @extend_schema(request=AlertCreateSerializer, responses={201: AlertSerializer})
+    def create(self, request):
+        given = AlertCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        data["occurred_at"] = data.get("occurred_at") or timezone.now()
+        alert = alert_services.raise_alert(
+            partnership=request.partnership, by=request.user, request=request._request, **data
+        )
+        incident = incidents.incidents_for(request.user, request.partnership).get(pk=alert.incident_id)
+        recipients = alert.recipients.select_related("user").order_by("notified_at", "id")
+        body = AlertSerializer(
+            {"incident": incident, "alerted": recipients}, context=self.get_serializer_context()
+        )
+        return Response(body.data, status=status.HTTP_201_CREATED)
 
 
 class IncidentPartViewSet(ApiViewSet):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.messaging import services as messaging
 
 # A plan's owner is reminded at most once in this time.
@@ -23,6 +24,8 @@ def _due_for_reminder(now) -> Q:
     )
 
 
+# Every quarter of an hour; each plan is reminded of once a day at most.
+@scheduled(every=timedelta(minutes=15))
 @task()
 def send_update_reminders() -> int:
     """Remind the owner of each phased plan whose next update is due, once a day at most; returns how many.

@@ -12,6 +12,7 @@ def service(request):
     if user is not None and user.is_authenticated and partnership is not None:
         navigation.append(("core:home", "Home"))
         navigation.append(("incidents:list", "Incidents"))
+        navigation.append(("alerts:rota", "Duty rota"))
         navigation.append(("recovery:calendar", "Calendar"))
         navigation.append(("partnerships:organisations", "Directory"))
         navigation.append(("playbooks:playbook", "Checklist"))

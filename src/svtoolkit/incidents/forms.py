@@ -259,7 +259,10 @@ class PlanReviewForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label="Move the incident to",
-        choices=[c for c in IncidentStatus.choices if c[0] != IncidentStatus.CLOSED],
+        # Closing comes with the review; "alerted" is only where an incident alert starts.
+        choices=[
+            c for c in IncidentStatus.choices if c[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
+        ],
     )
 
 
@@ -384,3 +387,34 @@ class SceneForm(forms.Form):
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             self.add_error("longitude", "Give both the latitude and the longitude, or neither")
         return cleaned
+
+
+def _hours_field(label, help_text):
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        min_value=0,
+        max_value=744,
+        error_messages={
+            "required": "Enter a number of hours",
+            "invalid": "Enter a whole number of hours, like 4",
+            "min_value": "Enter 0 hours or more",
+            "max_value": "Enter 744 hours (31 days) or fewer",
+        },
+        widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
+    )
+
+
+class EscalationTimetableForm(forms.Form):
+    owner_after_hours = _hours_field(
+        "Remind the owner, hours after the action was due",
+        "0 reminds the person named on the action as soon as it is overdue.",
+    )
+    spoc_after_hours = _hours_field(
+        "Tell the organisation's single point of contact, hours after the action was due",
+        "When the action names no person, the single point of contact is told at the owner's time.",
+    )
+    lead_after_hours = _hours_field(
+        "Tell the incident lead, hours after the action was due",
+        "Actions that nobody owns go to the lead as soon as they are overdue.",
+    )

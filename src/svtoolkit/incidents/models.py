@@ -4,6 +4,8 @@ from django.utils import timezone
 
 
 class IncidentStatus(models.TextChoices):
+    # Raised as an incident alert (svtoolkit.alerts): the duty officer is being alerted, nobody leads yet.
+    ALERTED = "alerted", "Alerted"
     REPORTED = "reported", "Reported"
     ASSESSING = "assessing", "Assessing"
     RESPONDING = "responding", "Responding"
@@ -194,6 +196,15 @@ class ActionStatus(models.TextChoices):
 OPEN_ACTION_STATUSES = [ActionStatus.TO_DO, ActionStatus.IN_PROGRESS]
 
 
+class EscalationStep(models.IntegerChoices):
+    """How far an overdue action has been escalated; each step is taken once, in this order."""
+
+    NONE = 0, "Not escalated"
+    OWNER = 1, "Owner reminded"
+    SPOC = 2, "Escalated to single point of contact"
+    LEAD = 3, "Escalated to lead"
+
+
 class PlanAction(models.Model):
     """One action of the response plan: from a checklist item, or added by a responder."""
 
@@ -217,6 +228,13 @@ class PlanAction(models.Model):
     not_needed_reason = models.TextField(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The furthest escalation step taken since the action went overdue, and when. A run claims a step by
+    # moving this forward with a conditional update before anyone is told, so it is taken once.
+    # A database default too, so rows loaded in bulk without it (the benchmark's generator) start at none.
+    escalation_step = models.PositiveSmallIntegerField(
+        choices=EscalationStep.choices, default=EscalationStep.NONE, db_default=EscalationStep.NONE
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -240,6 +258,49 @@ class PlanAction(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ACTION_STATUSES
+
+    @property
+    def escalation_badge(self) -> str:
+        """The short label of the step reached, for the plan and the action page ("" before any)."""
+        return self.get_escalation_step_display() if self.escalation_step else ""
+
+
+class EscalationTimetable(models.Model):
+    """When a partnership's overdue actions step up, in hours after the action fell due.
+
+    A partnership without one uses the defaults: the owner at once, the single point of contact after 4
+    hours, the incident lead after 24.
+    """
+
+    partnership = models.OneToOneField(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="escalation_timetable"
+    )
+    owner_after_hours = models.PositiveSmallIntegerField(default=0)
+    spoc_after_hours = models.PositiveSmallIntegerField(default=4)
+    lead_after_hours = models.PositiveSmallIntegerField(default=24)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner_after_hours__lte=models.F("spoc_after_hours"))
+                & models.Q(spoc_after_hours__lte=models.F("lead_after_hours")),
+                name="escalation_steps_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"Escalation of overdue actions in {self.partnership}"
+
+    def hours_for(self, step: int) -> int:
+        return {
+            EscalationStep.OWNER: self.owner_after_hours,
+            EscalationStep.SPOC: self.spoc_after_hours,
+            EscalationStep.LEAD: self.lead_after_hours,
+        }[step]
 
 
 class TimelineKind(models.TextChoices):

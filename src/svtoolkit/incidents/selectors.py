@@ -1,5 +1,6 @@
 """Reading incidents, always through the access rules: what a person may not see is not found."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,6 +27,38 @@ from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import published_version
 
 DUE_SOON = timedelta(hours=24)
+
+
+# --- Panels of the incident page that apps above incidents add ------------------------------------------
+# Incidents knows nothing of those apps (the alerts app's alert panel, say): each registers its panel in its
+# AppConfig.ready, as a template and a function giving its context, or None to leave the panel out.
+
+
+@dataclass(frozen=True)
+class IncidentPanel:
+    template_name: str
+    context: Callable[..., dict | None]
+    order: int
+
+
+_incident_panels: list[IncidentPanel] = []
+
+
+def register_incident_panel(*, template_name: str, context: Callable[..., dict | None], order: int) -> None:
+    if any(panel.template_name == template_name for panel in _incident_panels):
+        return
+    _incident_panels.append(IncidentPanel(template_name, context, order))
+    _incident_panels.sort(key=lambda panel: panel.order)
+
+
+def incident_panels(incident, *, user, partnership) -> list[tuple[str, dict]]:
+    """The registered panels this person should see on the incident page, in order, each with its context."""
+    shown = []
+    for panel in _incident_panels:
+        context = panel.context(incident=incident, user=user, partnership=partnership)
+        if context is not None:
+            shown.append((panel.template_name, context))
+    return shown
 
 
 INCIDENTS_PER_PAGE = 50
@@ -185,6 +218,7 @@ def incident_page(incident, *, user, partnership) -> dict:
         "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
         "can_share": access.can_share_incident(user, partnership, incident)
         and not access.is_read_only(incident),
+        "panels": incident_panels(incident, user=user, partnership=partnership),
     }
 
 

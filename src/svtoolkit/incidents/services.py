@@ -17,6 +17,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -36,6 +37,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
@@ -73,9 +75,15 @@ def record_incident(
     scenes,
     is_exercise=False,
     exercise=None,
+    status=IncidentStatus.REPORTED,
     request=None,
 ) -> Incident:
-    """Record a new incident with its scenes; it gets the next reference of its partnership and year."""
+    """Record a new incident with its scenes; it gets the next reference of its partnership and year.
+
+    An incident alert (svtoolkit.alerts) starts as ``alerted``; anything else as ``reported``.
+    """
+    if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
+        raise DomainError("A new incident is either reported or alerted.")
     if notified_at < occurred_at:
         raise DomainError(
             "The partnership cannot have been told before the incident happened.", field="notified_at"
@@ -103,6 +111,7 @@ def record_incident(
         summary=summary.strip(),
         is_exercise=is_exercise or exercise is not None,
         exercise=exercise,
+        status=status,
         created_by=by,
     )
     Scene.objects.bulk_create(Scene(incident=incident, **scene) for scene in scenes)
@@ -139,7 +148,7 @@ def categorise(
         rationale=rationale.strip(),
         decided_by=by,
     )
-    if incident.status == IncidentStatus.REPORTED:
+    if incident.status in {IncidentStatus.ALERTED, IncidentStatus.REPORTED}:
         incident.status = IncidentStatus.ASSESSING
         incident.save(update_fields=["status"])
     verdict = "a serious violence incident" if serious_violence else "not a serious violence incident"
@@ -160,6 +169,11 @@ def categorise(
         _add_applicable_actions(
             incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
         )
+    events.publish_categorised(categorisation=categorisation)
+    # Apps above this one act on a categorisation (the alerts app's launch protocol), in this transaction.
+    incident_categorised.send(
+        sender=Categorisation, incident=incident, categorisation=categorisation, by=by, request=request
+    )
     return categorisation
 
 
@@ -371,7 +385,7 @@ def draw_plan(*, incident, by, request=None) -> int:
     added = _add_applicable_actions(
         incident=incident, by=by, categories=_current_categories(incident), reason="drawing the plan"
     )
-    if incident.status in {IncidentStatus.REPORTED, IncidentStatus.ASSESSING}:
+    if incident.status in {IncidentStatus.ALERTED, IncidentStatus.REPORTED, IncidentStatus.ASSESSING}:
         incident.status = IncidentStatus.RESPONDING
         incident.save(update_fields=["status"])
     _audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
@@ -484,6 +498,7 @@ def review_plan(*, incident, by, changes, request=None) -> PlanReview:
 
 
 ALLOWED_STATUS_CHANGES = {
+    IncidentStatus.ALERTED: {IncidentStatus.REPORTED, IncidentStatus.ASSESSING, IncidentStatus.RESPONDING},
     IncidentStatus.REPORTED: {IncidentStatus.ASSESSING, IncidentStatus.RESPONDING},
     IncidentStatus.ASSESSING: {IncidentStatus.RESPONDING},
     IncidentStatus.RESPONDING: {IncidentStatus.RECOVERY},

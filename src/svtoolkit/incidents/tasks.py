@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit.core.scheduling import scheduled
+from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PlanAction
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Contact, IncidentRole
@@ -24,6 +26,9 @@ def _due_for_reminder(now) -> Q:
     )
 
 
+# Every quarter of an hour: each action is reminded of once a day at most, so an action that falls overdue is
+# reminded of within 15 minutes, not the next day.
+@scheduled(every=timedelta(minutes=15))
 @task()
 def send_overdue_reminders() -> int:
     """Remind each owner of overdue open actions with one list of them, at most once a day per action.
@@ -90,3 +95,11 @@ def _remind(recipient, actions, *, now) -> int:
         transaction.set_rollback(True)  # no one to send it to: leave the actions for the next run
         return 0
     return 1
+
+
+# Every minute, so a step is taken within a minute of its time; a dead run is waited for 5 minutes at most.
+@scheduled(every=timedelta(minutes=1), previous_run_limit=timedelta(minutes=5))
+@task()
+def escalate_overdue_actions() -> int:
+    """Take the escalation steps of overdue actions that have come due."""
+    return escalation.escalate_overdue_actions()

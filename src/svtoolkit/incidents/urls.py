@@ -47,4 +47,5 @@ urlpatterns = [
         name="need_to_know_remove",
     ),
     path("incidents/<int:incident_id>/share/", views.share, name="share"),
+    path("settings/overdue-actions/", views.escalation_settings, name="escalation_settings"),
 ]

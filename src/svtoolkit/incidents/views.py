@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
-from svtoolkit.incidents import selectors, services
+from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
     DecisionForm,
     EditRecordForm,
+    EscalationTimetableForm,
     IncidentForm,
     LeadForm,
     NeedToKnowForm,
@@ -59,12 +60,16 @@ def incidents(request):
             "status": status,
             "statuses": IncidentStatus.choices,
             "can_record": access.can_record_incident(request.user, request.partnership),
+            "can_raise_alert": access.can_raise_alert(request.user, request.partnership),
         },
     )
 
 
-@access.requires(access.can_record_incident)
+@access.requires(access.can_report_incident)
 def record(request):
+    if not access.can_record_incident(request.user, request.partnership):
+        # A partner who may report (the police) raises an incident alert, the short form for the duty officer.
+        return redirect("alerts:raise")
     exercise_id = request.POST.get("exercise") or request.GET.get("exercise")
     exercise = exercise_in(request.partnership, id_from(exercise_id)) if exercise_id else None
     initial = (
@@ -617,3 +622,24 @@ def scene_add(request, incident_id):
         "incidents/simple_form.html",
         {"incident": shown, "form": form, "heading": "Add a scene", "button": "Add the scene"},
     )
+
+
+@access.requires(access.can_manage_partnership_settings)
+def escalation_settings(request):
+    timetable = escalation.timetable_for(request.partnership)
+    form = EscalationTimetableForm(
+        request.POST or None,
+        initial={
+            "owner_after_hours": timetable.owner_after_hours,
+            "spoc_after_hours": timetable.spoc_after_hours,
+            "lead_after_hours": timetable.lead_after_hours,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            escalation.set_timetable(
+                partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, "The escalation timetable was saved.")
+            return redirect("incidents:escalation_settings")
+    return render(request, "incidents/escalation_settings.html", {"form": form, "button": "Save timetable"})

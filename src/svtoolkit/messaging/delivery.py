@@ -117,7 +117,9 @@ def _remove_secret_once_sent(message: Notification) -> None:
     if outstanding.exists() or message.deliveries.filter(provider=providers.OUTBOX).exists():
         return
     Notification.objects.filter(pk=message.pk).update(
-        body=message.body.replace(message.secret, SECRET_REMOVED), secret=""
+        body=message.body.replace(message.secret, SECRET_REMOVED),
+        sms_text=message.sms_text.replace(message.secret, SECRET_REMOVED),
+        secret="",
     )
 
 

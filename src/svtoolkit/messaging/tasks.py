@@ -1,7 +1,10 @@
 """The task worker's side of the delivery layer."""
 
+from datetime import timedelta
+
 from django_tasks import task
 
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.messaging import delivery
 
 
@@ -11,6 +14,9 @@ def deliver_message(*, notification_id: int) -> int:
     return delivery.deliver_message(notification_id)
 
 
+# Every minute, so a retry or a message held for quiet hours goes within a minute of its time; a sweep that
+# died with its worker is waited for five minutes at most (its claims run out by then too).
+@scheduled(every=timedelta(minutes=1), previous_run_limit=timedelta(minutes=5))
 @task()
 def deliver_due_messages() -> int:
     """The sweep: send what is due again (retries, quiet hours over, a worker that stopped mid-send), and ask

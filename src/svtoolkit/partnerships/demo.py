@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, Role, User
 from svtoolkit.partnerships.models import (
+    REPORTING_KINDS,
     Contact,
     IncidentRole,
     Organisation,
@@ -53,6 +54,8 @@ class DemoUser:
     full_name: str
     role: Role
     organisation: str
+    # From Ofcom's range kept for drama (07700 900xxx): a text to it reaches nobody.
+    mobile: str = ""
 
 
 DEMO_USERS = [
@@ -61,18 +64,32 @@ DEMO_USERS = [
         "Chris Okafor",
         Role.COORDINATOR,
         "Northbridge Council Community Safety Team",
+        "07700 900011",
     ),
     DemoUser(
-        "responder@example.org", "Rosa Delgado", Role.RESPONDER, "Northbridge Council Community Safety Team"
+        "responder@example.org",
+        "Rosa Delgado",
+        Role.RESPONDER,
+        "Northbridge Council Community Safety Team",
+        "07700 900012",
     ),
     DemoUser(
         "police@example.org",
         "Pat Hughes",
         Role.PARTNER,
         "Metropolitan Police, Northbridge Basic Command Unit",
+        "07700 900013",
     ),
-    DemoUser("health@example.org", "Hana Sato", Role.PARTNER, "Northbridge University Hospital"),
-    DemoUser("viewer@example.org", "Val Mensah", Role.VIEWER, "Northbridge Council Community Safety Team"),
+    DemoUser(
+        "health@example.org", "Hana Sato", Role.PARTNER, "Northbridge University Hospital", "07700 900014"
+    ),
+    DemoUser(
+        "viewer@example.org",
+        "Val Mensah",
+        Role.VIEWER,
+        "Northbridge Council Community Safety Team",
+        "07700 900015",
+    ),
 ]
 
 
@@ -343,12 +360,19 @@ def seed_demo_partnership(*, password: str) -> Partnership:
     for person in DEMO_USERS:
         users[person.email] = User.objects.filter(email=person.email).first()
         if users[person.email] is None:
-            users[person.email] = User.objects.create_user(person.email, password, full_name=person.full_name)
+            users[person.email] = User.objects.create_user(
+                person.email, password, full_name=person.full_name, mobile_number=person.mobile
+            )
+        elif not users[person.email].mobile_number:
+            # Demo accounts made before they had numbers get one, so alerts reach them by text too.
+            User.objects.filter(pk=users[person.email].pk).update(mobile_number=person.mobile)
     coordinator = users[DEMO_USERS[0].email]
     organisations = {}
     for name, kind in DEMO_ORGANISATIONS:
         organisations[name], _ = Organisation.objects.get_or_create(
-            partnership=partnership, name=name, defaults={"kind": kind, "owner": coordinator}
+            partnership=partnership,
+            name=name,
+            defaults={"kind": kind, "owner": coordinator, "may_report_incidents": kind in REPORTING_KINDS},
         )
     for person in DEMO_USERS:
         Membership.objects.get_or_create(

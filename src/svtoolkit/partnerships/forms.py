@@ -126,7 +126,19 @@ class OrganisationForm(EntryForm):
         choices=[("", "Choose a kind"), *OrganisationKind.choices],
         error_messages={"required": "Choose the kind of organisation"},
     )
-    field_order = ["name", "kind", "owner", "review_due"]
+    may_report_incidents = forms.BooleanField(
+        label="Its members may raise incident alerts",
+        required=False,
+        help_text="An alert records a new incident and alerts the partnership's duty officer at once.",
+    )
+    field_order = ["name", "kind", "may_report_incidents", "owner", "review_due"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_edit:
+            # A new organisation takes the usual setting for its kind (police forces may report); it is
+            # changed on the organisation's edit page.
+            del self.fields["may_report_incidents"]
 
 
 class ContactDetailsFields(forms.Form):

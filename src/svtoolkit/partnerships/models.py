@@ -75,12 +75,20 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The kinds of organisation whose members may raise incident alerts unless a coordinator says otherwise.
+REPORTING_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRANSPORT_POLICE})
+
+
 class Organisation(ReviewedEntry):
     """A partner agency as it takes part in one partnership."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="organisations")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
+    # Its members may raise an incident alert (svtoolkit.alerts): the police by default, set by coordinators.
+    may_report_incidents = models.BooleanField(
+        default=False, help_text="Its members may raise incident alerts."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

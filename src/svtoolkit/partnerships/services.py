@@ -13,9 +13,9 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
-from svtoolkit.partnerships.models import Contact, Organisation, SupportService
+from svtoolkit.partnerships.models import REPORTING_KINDS, Contact, Organisation, SupportService
 
-ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due")
+ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents")
 CONTACT_FIELDS = (
     "name",
     "job_title",
@@ -138,6 +138,8 @@ def _check_name_free(queryset, name, *, what: str) -> None:
 def create_organisation(*, partnership, details: dict, by, request=None) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
     _check_name_free(partnership.organisations.all(), details["name"], what="an organisation")
+    # Police forces report incidents unless a coordinator says otherwise; others only when allowed.
+    details = {"may_report_incidents": details.get("kind") in REPORTING_KINDS, **details}
     return _create(
         Organisation,
         partnership=partnership,

@@ -6,8 +6,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Partnership
+
+
+@scheduled(cron="0 7 * * *")
+@task()
+def queue_review_reminders() -> int:
+    """Queue the review reminders of every active partnership, one task each, so that one partnership's
+    failure does not hold up the others' emails. Returns how many partnerships."""
+    partnerships = list(Partnership.objects.filter(is_active=True).values_list("pk", flat=True))
+    for partnership_id in partnerships:
+        send_review_reminders.enqueue(partnership_id=partnership_id)
+    return len(partnerships)
 
 
 @task()
@@ -42,10 +54,3 @@ def send_review_reminders(*, partnership_id: int) -> int:
             )
         sent += reminder is not None
     return sent
-
-
-@task()
-def send_review_reminders_everywhere() -> int:
-    """The daily run: review reminders for every active partnership; returns how many were queued."""
-    partnerships = Partnership.objects.filter(is_active=True).values_list("pk", flat=True)
-    return sum(send_review_reminders.call(partnership_id=pk) for pk in list(partnerships))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.accounts.models import Membership, Role
+from svtoolkit.core.scheduling import scheduled
 from svtoolkit.incidents.models import LeadAssignment
 from svtoolkit.messaging import services as messaging
 from svtoolkit.recovery import selectors, services
@@ -51,6 +52,7 @@ def _claim_and_remind(unclaimed, *, mark: dict, incident, subject: str, body: st
     return 1
 
 
+@scheduled(cron="0 7 * * *")
 @task()
 def send_recovery_reminders() -> int:
     """Remind the lead a week before each recovery date, and the single point of contact of each support
@@ -98,6 +100,8 @@ def send_recovery_reminders() -> int:
     return sent
 
 
+# At night, when nobody is reading the records it erases from.
+@scheduled(cron="30 2 * * *")
 @task()
 def erase_expired_personal_data() -> int:
     """The retention job: erase the people-affected details of incidents closed longer ago than their

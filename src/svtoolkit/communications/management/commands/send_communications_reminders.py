@@ -4,7 +4,10 @@ from svtoolkit.communications.tasks import send_update_reminders
 
 
 class Command(BaseCommand):
-    help = "Queue reminders for phased communications updates that are due (run it from cron, say hourly)."
+    help = (
+        "Queue, now, the reminders for phased communications updates that are due (the task worker also does "
+        "this by itself every 15 minutes)."
+    )
 
     def handle(self, *args, **options):
         result = send_update_reminders.enqueue()

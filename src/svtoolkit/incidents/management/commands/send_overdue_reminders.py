@@ -4,7 +4,10 @@ from svtoolkit.incidents.tasks import send_overdue_reminders
 
 
 class Command(BaseCommand):
-    help = "Queue the emails reminding owners of overdue actions (run it from cron, say hourly)."
+    help = (
+        "Queue, now, the emails reminding owners of overdue actions (the task worker also does this by "
+        "itself every 15 minutes)."
+    )
 
     def handle(self, *args, **options):
         result = send_overdue_reminders.enqueue()

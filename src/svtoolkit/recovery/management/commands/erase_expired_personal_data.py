@@ -4,7 +4,10 @@ from svtoolkit.recovery.tasks import erase_expired_personal_data
 
 
 class Command(BaseCommand):
-    help = "Queue the retention job that erases people's details past the retention period (run it daily)."
+    help = (
+        "Queue, now, the retention job that erases people's details past the retention period (the task "
+        "worker also runs it by itself every night)."
+    )
 
     def handle(self, *args, **options):
         result = erase_expired_personal_data.enqueue()

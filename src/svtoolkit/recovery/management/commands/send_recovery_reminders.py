@@ -4,7 +4,10 @@ from svtoolkit.recovery.tasks import send_recovery_reminders
 
 
 class Command(BaseCommand):
-    help = "Queue the reminders of coming recovery dates and due support follow-ups (run it daily from cron)."
+    help = (
+        "Queue, now, the reminders of coming recovery dates and due support follow-ups (the task worker also "
+        "does this by itself every morning)."
+    )
 
     def handle(self, *args, **options):
         result = send_recovery_reminders.enqueue()

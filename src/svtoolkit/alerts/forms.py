@@ -1,0 +1,252 @@
+"""What people type to raise an alert and keep the rota, with messages a person understands."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from svtoolkit.alerts import selectors
+from svtoolkit.alerts.models import DutyRole
+from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.partnerships.models import OrganisationKind
+
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name or obj.email
+
+
+def phone_field(label, *, required, help_text=""):
+    return forms.CharField(
+        label=label,
+        max_length=40,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
+        ),
+        error_messages={"required": "Enter a number to call you back on"},
+    )
+
+
+def clean_phone(value: str, message: str) -> str:
+    value = value.strip()
+    if value and not PHONE.match(value):
+        raise forms.ValidationError(message)
+    return value
+
+
+class RaiseAlertForm(forms.Form):
+    """The incident alert: short enough to fill in on a phone in under a minute."""
+
+    what = forms.CharField(
+        label="What happened",
+        max_length=200,
+        help_text="A few words, no names. For example: stabbing outside Northbridge Academy.",
+        error_messages={"required": "Say what happened", "max_length": "Keep it to 200 characters or fewer"},
+    )
+    where = forms.CharField(
+        label="Where",
+        max_length=300,
+        help_text="Street, landmark or postcode.",
+        error_messages={
+            "required": "Say where it happened",
+            "max_length": "Keep it to 300 characters or fewer",
+        },
+    )
+    occurred_at = datetime_field("When it happened", "Enter when it happened")
+    how_they_know = forms.CharField(
+        label="How do you know?",
+        max_length=500,
+        help_text="For example: called by the control room; I am at the scene.",
+        error_messages={"required": "Say how you know", "max_length": "Keep it to 500 characters or fewer"},
+    )
+    callback_number = phone_field("Number to call you back on", required=True)
+    details = forms.CharField(
+        label="Anything else known now (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="Injuries, whether anyone is held, what is being done. Keep names out.",
+    )
+    incident_types = forms.MultipleChoiceField(
+        label="Type of incident, if known", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    latitude = forms.DecimalField(
+        label="Latitude (optional)",
+        required=False,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+        max_digits=8,
+        decimal_places=5,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}),
+        error_messages={"invalid": "Enter the latitude as a number, like 51.50740"},
+    )
+    longitude = forms.DecimalField(
+        label="Longitude (optional)",
+        required=False,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+        max_digits=8,
+        decimal_places=5,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}),
+        error_messages={"invalid": "Enter the longitude as a number, like -0.12780"},
+    )
+    is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
+
+    def __init__(self, *args, incident_types: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident_types"].choices = list(incident_types.items())
+
+    def clean_callback_number(self):
+        return clean_phone(self.cleaned_data["callback_number"], "Enter a phone number, like 07700 900123")
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
+            and not self.errors.get("latitude")
+            and not self.errors.get("longitude")
+        ):
+            self.add_error("latitude", "Give both the latitude and the longitude, or neither")
+        return cleaned
+
+
+class ShiftForm(forms.Form):
+    person = PersonChoiceField(
+        label="Who",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={"required": "Choose who is on duty"},
+    )
+    role = forms.ChoiceField(
+        label="Duty role",
+        choices=DutyRole.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the duty role"},
+    )
+    starts_at = datetime_field("Starts", "Enter when the shift starts")
+    ends_at = datetime_field(
+        "Ends", "Enter when the shift ends", help_text="An overnight shift ends the next day."
+    )
+    out_of_hours_number = phone_field("Out-of-hours number", required=False)
+    note = forms.CharField(label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = selectors.response_team(partnership)
+
+    def clean_out_of_hours_number(self):
+        return clean_phone(
+            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
+        )
+
+
+class HandoverForm(forms.Form):
+    to = PersonChoiceField(
+        label="Who takes over",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={"required": "Choose who takes over"},
+    )
+    out_of_hours_number = phone_field("Their out-of-hours number", required=False)
+    note = forms.CharField(
+        label="Handover note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What the person taking over needs to know.",
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = selectors.response_team(partnership)
+
+    def clean_out_of_hours_number(self):
+        return clean_phone(
+            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
+        )
+
+
+class CoverForm(forms.Form):
+    person = PersonChoiceField(
+        label="Who covers",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={"required": "Choose who covers"},
+    )
+    starts_at = datetime_field("Cover starts", "Enter when the cover starts")
+    ends_at = datetime_field("Cover ends", "Enter when the cover ends")
+    out_of_hours_number = phone_field("Their out-of-hours number", required=False)
+    note = forms.CharField(
+        label="Why cover is needed (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = selectors.response_team(partnership)
+
+    def clean_out_of_hours_number(self):
+        return clean_phone(
+            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
+        )
+
+
+class AlertListForm(forms.Form):
+    user = PersonChoiceField(
+        label="Add to the alert list",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={"required": "Choose who to add"},
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = selectors.response_team(partnership)
+
+
+class EscalationForm(forms.Form):
+    """Minutes after the alert for each duty role; blank for a role that is never alerted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for role in DutyRole:
+            self.fields[role.value] = forms.IntegerField(
+                label=f"{role.label}: alerted after how many minutes?",
+                required=False,
+                min_value=0,
+                max_value=240,
+                help_text="0 is at once. Leave empty if this role is never alerted.",
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+                error_messages={
+                    "invalid": "Enter a whole number of minutes, like 10",
+                    "min_value": "Enter 0 minutes or more",
+                    "max_value": "Enter 240 minutes or fewer",
+                },
+            )
+
+
+class LaunchRuleForm(forms.Form):
+    category = forms.ChoiceField(
+        label="When the incident is categorised as", error_messages={"required": "Choose a category"}
+    )
+    organisation_kind = forms.ChoiceField(label="Inform every organisation of this kind", required=False)
+    organisation = forms.ModelChoiceField(
+        label="Or inform this organisation",
+        queryset=None,
+        required=False,
+        empty_label="Choose an organisation",
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Choose a category"), *selectors.category_labels().items()]
+        self.fields["organisation_kind"].choices = [("", "Choose a kind"), *OrganisationKind.choices]
+        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("organisation_kind")) == bool(cleaned.get("organisation")):
+            self.add_error("organisation_kind", "Choose a kind of organisation or one organisation, not both")
+        return cleaned

@@ -1,0 +1,229 @@
+"""The duty rota, incident alerts with acknowledgement and escalation, and the launch protocol.
+
+An alert is raised with a new incident; it goes at once to the duty officer on shift and the partnership's
+alert list, and further up the escalation policy (deputy, then senior manager) until someone acknowledges it.
+Each escalation step is claimed by a row of its own (one per alert and duty role), so two runs of the
+escalation at once alert each step once.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class DutyRole(models.TextChoices):
+    DUTY_OFFICER = "duty_officer", "Duty officer"
+    DEPUTY = "deputy", "Deputy duty officer"
+    SENIOR_MANAGER = "senior_manager", "Senior manager (gold)"
+
+
+class DutyShift(models.Model):
+    """Someone on duty in one role from one time to another (overnight shifts simply span midnight).
+
+    A cover stands in for part of another shift (``covers``); while it runs, its person is on duty instead.
+    A handover ends a shift early and starts a new one for the person taking over (``handed_over_from``).
+    """
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="duty_shifts"
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_shifts")
+    role = models.CharField(max_length=16, choices=DutyRole.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    out_of_hours_number = models.CharField(max_length=40, blank=True)
+    note = models.TextField(
+        blank=True, help_text="Why this cover or handover, or what the next person needs."
+    )
+    covers = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="covered_by"
+    )
+    handed_over_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="handed_over_to"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "role", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_it_starts")
+        ]
+        indexes = [models.Index(fields=["partnership", "role", "ends_at"], name="shift_by_end")]
+
+    def __str__(self):
+        start, end = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.person} as {self.get_role_display().lower()}, {start:%d %b %H:%M} to {end:%d %b %H:%M}"
+
+    @property
+    def is_cover(self) -> bool:
+        return self.covers_id is not None
+
+
+class AlertListMember(models.Model):
+    """Someone who gets every alert of the partnership, whoever is on duty."""
+
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "user"], name="on_alert_list_once")]
+
+    def __str__(self):
+        return f"{self.user} on the alert list of {self.partnership}"
+
+
+class EscalationPolicy(models.Model):
+    """A partnership's own escalation policy; a partnership without one uses the shipped default."""
+
+    partnership = models.OneToOneField(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="escalation_policy"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "escalation policies"
+
+    def __str__(self):
+        return f"Escalation policy of {self.partnership}"
+
+
+class EscalationStep(models.Model):
+    """Who in the rota is alerted how many minutes after an alert that no one has acknowledged."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    duty_role = models.CharField(max_length=16, choices=DutyRole.choices)
+    after_minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["after_minutes", "duty_role"]
+        constraints = [models.UniqueConstraint(fields=["policy", "duty_role"], name="one_step_per_duty_role")]
+
+    def __str__(self):
+        return f"{self.get_duty_role_display()} after {self.after_minutes} minutes"
+
+
+class LaunchProtocol(models.Model):
+    """A partnership's own launch protocol; a partnership without one uses the shipped default."""
+
+    partnership = models.OneToOneField(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="launch_protocol"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Launch protocol of {self.partnership}"
+
+
+class LaunchRule(models.Model):
+    """When an incident is categorised into ``category`` ("any": whatever the category), inform the
+    organisations of one kind, or one organisation."""
+
+    protocol = models.ForeignKey(LaunchProtocol, on_delete=models.CASCADE, related_name="rules")
+    category = models.CharField(max_length=32)
+    organisation_kind = models.CharField(max_length=32, blank=True)
+    organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["category", "organisation_kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation_kind="") & Q(organisation__isnull=False))
+                | (~Q(organisation_kind="") & Q(organisation__isnull=True)),
+                name="launch_rule_names_a_kind_or_an_organisation",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.category}: {self.organisation or self.organisation_kind}"
+
+
+class Alert(models.Model):
+    """An incident alert: the short report that started an incident, and who has taken it up."""
+
+    incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="alert")
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    reporter_organisation = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    how_they_know = models.TextField()
+    callback_number = models.CharField(max_length=40)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lead_accepted_at = models.DateTimeField(null=True, blank=True)
+    lead_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        # The escalation run reads the alerts still waiting for someone, newest first.
+        indexes = [models.Index(fields=["acknowledged_at", "raised_at"], name="alert_waiting")]
+
+    def __str__(self):
+        return f"Alert for {self.incident.reference}"
+
+
+class AlertStep(models.Model):
+    """One step of the escalation policy, taken for one alert. Unique per alert and duty role: the row is the
+    claim, so a step is taken once however many escalation runs overlap."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="steps")
+    duty_role = models.CharField(max_length=16, choices=DutyRole.choices)
+    after_minutes = models.PositiveSmallIntegerField()
+    taken_at = models.DateTimeField(default=timezone.now)
+    # What happened when nobody could be alerted at this step (no one on the rota, say).
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["alert", "after_minutes", "id"]
+        constraints = [models.UniqueConstraint(fields=["alert", "duty_role"], name="alert_step_once")]
+
+    def __str__(self):
+        return f"{self.alert}: {self.get_duty_role_display()} after {self.after_minutes} minutes"
+
+
+class AlertRecipient(models.Model):
+    """Someone an alert went to, with their own acknowledgement link (only its hash is kept)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
+    step = models.ForeignKey(AlertStep, on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(
+        max_length=80, help_text="Why they were alerted: their duty role, the alert list."
+    )
+    notified_at = models.DateTimeField(default=timezone.now)
+    notification = models.ForeignKey(
+        "messaging.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["alert", "notified_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alerted_once_per_alert")]
+
+    def __str__(self):
+        return f"{self.user} alerted for {self.alert.incident.reference}"

@@ -1,0 +1,340 @@
+"""Reading the rota, the alerting set-up and the alerts, always for one partnership."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.alerts.defaults import ANY_CATEGORY, Rule, Step, default_escalation, default_launch_rules
+from svtoolkit.alerts.models import (
+    Alert,
+    AlertListMember,
+    AlertRecipient,
+    AlertStep,
+    DutyRole,
+    DutyShift,
+    EscalationPolicy,
+    LaunchProtocol,
+)
+from svtoolkit.messaging.models import Delivery
+from svtoolkit.partnerships.models import Organisation, OrganisationKind
+from svtoolkit.playbooks.default import default_vocabularies
+
+# --- The rota ------------------------------------------------------------------------------------------
+
+
+def _effective(shifts: list[DutyShift]) -> DutyShift | None:
+    """Of the shifts running at one moment in one role, the one whose person is on duty: a cover stands in for
+    the shift it covers; otherwise the one that started last (a handover's new shift)."""
+    if not shifts:
+        return None
+    return sorted(shifts, key=lambda shift: (shift.is_cover, shift.starts_at, shift.pk))[-1]
+
+
+def on_duty(partnership, role: str, at: datetime) -> DutyShift | None:
+    """The shift of whoever is on duty in ``role`` at ``at``, or None when the rota has a gap."""
+    running = DutyShift.objects.filter(
+        partnership=partnership, role=role, starts_at__lte=at, ends_at__gt=at
+    ).select_related("person")
+    return _effective(list(running))
+
+
+def next_on_duty(partnership, role: str, current: DutyShift | None, at: datetime) -> DutyShift | None:
+    """Who comes on after the current shift ends (or, in a gap, the next shift to start)."""
+    if current is not None:
+        following = on_duty(partnership, role, current.ends_at)
+        if following is not None:
+            return following
+        after = current.ends_at
+    else:
+        after = at
+    first = (
+        DutyShift.objects.filter(partnership=partnership, role=role, starts_at__gt=after)
+        .select_related("person")
+        .order_by("starts_at", "id")
+        .first()
+    )
+    return on_duty(partnership, role, first.starts_at) if first else None
+
+
+@dataclass
+class DutyPosition:
+    role: str
+    label: str
+    now: DutyShift | None
+    next: DutyShift | None
+
+
+def rota_now_and_next(partnership, *, at: datetime | None = None) -> list[DutyPosition]:
+    """For each duty role: who is on duty now and who is next."""
+    at = at or timezone.now()
+    positions = []
+    for role in DutyRole:
+        current = on_duty(partnership, role, at)
+        positions.append(
+            DutyPosition(role, role.label, current, next_on_duty(partnership, role, current, at))
+        )
+    return positions
+
+
+def shifts_ahead(partnership, *, at: datetime | None = None, days: int = 14) -> list[DutyShift]:
+    """Shifts running now or starting in the next ``days`` days, in order (the rota page's table)."""
+    at = at or timezone.now()
+    return list(
+        DutyShift.objects.filter(
+            partnership=partnership, ends_at__gt=at, starts_at__lt=at + timedelta(days=days)
+        )
+        .select_related("person", "covers__person")
+        .order_by("starts_at", "role", "id")
+    )
+
+
+def shift_in(partnership, shift_id) -> DutyShift:
+    return get_object_or_404(DutyShift.objects.select_related("person"), pk=shift_id, partnership=partnership)
+
+
+def response_team(partnership):
+    """The members who may be on the rota and the alert list: coordinators and responders."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__partnership=partnership,
+            memberships__role__in=[Role.COORDINATOR, Role.RESPONDER],
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+def coordinators_of(partnership) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__partnership=partnership, memberships__role=Role.COORDINATOR
+        ).order_by("full_name")
+    )
+
+
+# --- Alert list, escalation policy, launch protocol ----------------------------------------------------
+
+
+def alert_list(partnership) -> list[AlertListMember]:
+    return list(
+        AlertListMember.objects.filter(partnership=partnership, user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def alert_list_entry(partnership, entry_id) -> AlertListMember:
+    return get_object_or_404(
+        AlertListMember.objects.select_related("user"), pk=entry_id, partnership=partnership
+    )
+
+
+def escalation_steps(partnership) -> list[Step]:
+    """The partnership's escalation policy, earliest step first (the shipped one until it sets its own)."""
+    policy = EscalationPolicy.objects.filter(partnership=partnership).first()
+    if policy is None:
+        steps = default_escalation()
+    else:
+        steps = [Step(step.duty_role, step.after_minutes) for step in policy.steps.all()]
+    return sorted(steps, key=lambda step: (step.after_minutes, list(DutyRole.values).index(step.duty_role)))
+
+
+def has_own_escalation_policy(partnership) -> bool:
+    return EscalationPolicy.objects.filter(partnership=partnership).exists()
+
+
+def launch_rules(partnership) -> list[Rule]:
+    """The partnership's launch protocol (the shipped one until it sets its own)."""
+    protocol = LaunchProtocol.objects.filter(partnership=partnership).first()
+    if protocol is None:
+        return default_launch_rules()
+    return [
+        Rule(
+            category=rule.category,
+            organisation_kind=rule.organisation_kind,
+            organisation_id=rule.organisation_id,
+        )
+        for rule in protocol.rules.all()
+    ]
+
+
+def launch_protocol_rows(partnership) -> list:
+    """The stored rules, with their organisations, for the protocol page (empty while the default applies)."""
+    protocol = LaunchProtocol.objects.filter(partnership=partnership).first()
+    return list(protocol.rules.select_related("organisation")) if protocol else []
+
+
+def category_labels() -> dict[str, str]:
+    return {ANY_CATEGORY: "Every categorisation", **default_vocabularies()["categories"]}
+
+
+def describe_rule(rule: Rule, organisations: dict[int, Organisation]) -> str:
+    if rule.organisation_id:
+        found = organisations.get(rule.organisation_id)
+        return str(found) if found else "An organisation no longer in the directory"
+    return f"Every {OrganisationKind(rule.organisation_kind).label.lower()} organisation"
+
+
+def protocol_table(partnership) -> list[dict]:
+    """The protocol as a person reads it: each category and whom it informs."""
+    labels = category_labels()
+    organisations = {o.pk: o for o in Organisation.objects.filter(partnership=partnership)}
+    rows = []
+    for rule in launch_rules(partnership):
+        rows.append(
+            {
+                "category": labels.get(rule.category, rule.category),
+                "informs": describe_rule(rule, organisations),
+                "why": rule.why,
+            }
+        )
+    return rows
+
+
+def organisations_called_for(partnership, categories: set[str]) -> list[Organisation]:
+    """The active organisations the launch protocol calls for when an incident is in ``categories``."""
+    applying = [rule for rule in launch_rules(partnership) if rule.category in categories | {ANY_CATEGORY}]
+    kinds = {rule.organisation_kind for rule in applying if rule.organisation_kind}
+    ids = {rule.organisation_id for rule in applying if rule.organisation_id}
+    if not kinds and not ids:
+        return []
+    return list(
+        Organisation.objects.filter(partnership=partnership, is_active=True)
+        .filter(Q(kind__in=kinds) | Q(pk__in=ids))
+        .order_by("name")
+    )
+
+
+def contact_to_inform(organisation):
+    """The contact an organisation is told through: its single point of contact with an email address first,
+    then whoever comes first in its escalation order."""
+    contacts = [c for c in organisation.contacts.filter(is_active=True).exclude(email="")]
+    if not contacts:
+        return None
+    return sorted(
+        contacts,
+        key=lambda c: (
+            c.incident_role != "spoc",
+            c.escalation_order is None,
+            c.escalation_order or 0,
+            c.name,
+        ),
+    )[0]
+
+
+# --- Alerts --------------------------------------------------------------------------------------------
+
+
+def recipient_by_token(token: str) -> AlertRecipient | None:
+    if not token:
+        return None
+    return (
+        AlertRecipient.objects.filter(token_hash=Invitation.hash_token(token))
+        .exclude(alert__incident__status="closed")
+        .select_related("alert__incident__partnership", "user", "alert__acknowledged_by")
+        .first()
+    )
+
+
+def alert_of(incident) -> Alert | None:
+    return (
+        Alert.objects.filter(incident=incident).select_related("acknowledged_by", "lead_accepted_by").first()
+    )
+
+
+def alert_for_request(request, incident_id):
+    """The incident a request acts on (through the incidents' own access rules) and its alert, or 404."""
+    from django.http import Http404
+
+    from svtoolkit.incidents.selectors import incident_for_request
+
+    incident = incident_for_request(request, incident_id)
+    alert = alert_of(incident)
+    if alert is None:
+        raise Http404("This incident was not raised as an alert.")
+    return incident, alert
+
+
+def alert_panel(*, incident, user, partnership) -> dict | None:
+    """The incident page's alert panel: who was alerted, when, at which step, how, whether it arrived, and who
+    acknowledged. None for an incident that was not raised as an alert."""
+    alert = alert_of(incident)
+    if alert is None:
+        return None
+    steps = list(
+        AlertStep.objects.filter(alert=alert)
+        .prefetch_related(
+            Prefetch(
+                "recipients",
+                queryset=AlertRecipient.objects.select_related("user", "notification").prefetch_related(
+                    Prefetch("notification__deliveries", queryset=Delivery.objects.order_by("channel"))
+                ),
+            )
+        )
+        .order_by("after_minutes", "id")
+    )
+    taken = {step.duty_role for step in steps}
+    waiting = [
+        {
+            "label": DutyRole(step.duty_role).label,
+            "at": alert.raised_at + timedelta(minutes=step.after_minutes),
+        }
+        for step in escalation_steps(alert.partnership)
+        if step.duty_role not in taken
+    ]
+    me = next((r for step in steps for r in step.recipients.all() if r.user_id == user.pk), None)
+    open_incident = not access.is_read_only(incident)
+    return {
+        "alert": alert,
+        "steps": steps,
+        "waiting": [] if alert.acknowledged_at else waiting,
+        "my_recipient": me,
+        "can_acknowledge": open_incident
+        and (me is None or me.acknowledged_at is None)
+        and access.can_acknowledge_alert(user, partnership, alert)
+        and (me is not None or alert.acknowledged_at is None),
+        "can_accept_lead": open_incident
+        and alert.lead_accepted_at is None
+        and access.can_accept_lead(user, partnership, alert),
+    }
+
+
+def alerts_home_section(*, user, partnership) -> dict | None:
+    """Home page: alerts this person was sent and has not acknowledged, and whether they may raise one."""
+    waiting = list(
+        AlertRecipient.objects.filter(
+            user=user,
+            acknowledged_at__isnull=True,
+            alert__acknowledged_at__isnull=True,
+            alert__partnership=partnership,
+        )
+        .exclude(alert__incident__status="closed")
+        .select_related("alert__incident")
+        .order_by("-notified_at")[:5]
+    )
+    may_raise = access.can_raise_alert(user, partnership)
+    if not waiting and not may_raise:
+        return None
+    return {"waiting_alerts": waiting, "may_raise": may_raise}
+
+
+def membership_organisation(user, partnership):
+    membership = Membership.objects.filter(user=user, partnership=partnership).select_related("organisation")
+    found = membership.first()
+    return found.organisation if found else None
+
+
+def launch_rule_in(partnership, rule_id):
+    from svtoolkit.alerts.models import LaunchRule
+
+    return get_object_or_404(
+        LaunchRule.objects.select_related("protocol__partnership", "organisation"),
+        pk=rule_id,
+        protocol__partnership=partnership,
+    )

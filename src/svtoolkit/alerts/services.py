@@ -1,0 +1,624 @@
+"""Changing the rota and the alerting set-up, raising and escalating alerts, and launching the response.
+
+Each function runs in one transaction and writes the audit log (and, for an incident, its timeline). Messages
+go through svtoolkit.messaging in the same transaction, so an alert is never lost between the change and the
+worker that sends it.
+"""
+
+import logging
+import random
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.accounts.models import Invitation
+from svtoolkit.alerts import events, selectors
+from svtoolkit.alerts.defaults import ANY_CATEGORY, Step, default_launch_rules
+from svtoolkit.alerts.models import (
+    Alert,
+    AlertListMember,
+    AlertRecipient,
+    AlertStep,
+    DutyRole,
+    DutyShift,
+    EscalationPolicy,
+    EscalationStep,
+    LaunchProtocol,
+    LaunchRule,
+)
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import IncidentStatus, NotificationSource
+from svtoolkit.messaging import services as messaging
+from svtoolkit.messaging.models import Urgency
+from svtoolkit.partnerships.models import OrganisationKind, Partnership
+
+logger = logging.getLogger(__name__)
+
+# Who told the partnership, by the kind of the reporter's organisation.
+SOURCE_BY_KIND = {
+    OrganisationKind.POLICE: NotificationSource.POLICE,
+    OrganisationKind.BRITISH_TRANSPORT_POLICE: NotificationSource.BRITISH_TRANSPORT_POLICE,
+    OrganisationKind.FIRE: NotificationSource.FIRE,
+    OrganisationKind.AMBULANCE: NotificationSource.AMBULANCE,
+    OrganisationKind.CHILDRENS_SOCIAL_CARE: NotificationSource.CHILDRENS_SOCIAL_CARE,
+    OrganisationKind.ADULTS_SOCIAL_CARE: NotificationSource.ADULTS_SOCIAL_CARE,
+    OrganisationKind.HEALTH_HOSPITAL: NotificationSource.HEALTH,
+    OrganisationKind.HEALTH_GP: NotificationSource.HEALTH,
+    OrganisationKind.HEALTH_PUBLIC: NotificationSource.HEALTH,
+    OrganisationKind.EDUCATION: NotificationSource.SCHOOL,
+    OrganisationKind.VOLUNTARY: NotificationSource.VOLUNTARY,
+    OrganisationKind.FAITH: NotificationSource.VOLUNTARY,
+}
+# An alert can say it happened a little ahead of the server's clock (a phone's clock runs fast).
+CLOCK_SLACK = timedelta(minutes=5)
+# Escalation looks at alerts raised in the last day: every step of any policy has run by then.
+ESCALATION_WINDOW = timedelta(days=1)
+MAX_SHIFT = timedelta(days=7)
+MAX_ESCALATION_MINUTES = 240
+ALERT_LIST_REASON = "Alert list"
+FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
+
+
+def _audit(*, action, by, partnership, target, request=None, **detail):
+    record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+
+
+# --- Raising an alert ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_alert(
+    *,
+    partnership,
+    by,
+    what: str,
+    details: str,
+    where: str,
+    latitude=None,
+    longitude=None,
+    occurred_at: datetime,
+    how_they_know: str,
+    callback_number: str,
+    incident_types=(),
+    is_exercise: bool = False,
+    request=None,
+) -> Alert:
+    """Record a new incident as an alert and alert the first step of the escalation policy and the alert list
+    at once, by text message and email. The reporter's organisation takes part, so its members see it."""
+    if not access.can_raise_alert(by, partnership):
+        raise DomainError("You cannot raise an incident alert in this partnership.")
+    now = timezone.now()
+    if occurred_at > now + CLOCK_SLACK:
+        raise DomainError("The time it happened cannot be in the future.", field="occurred_at")
+    if (latitude is None) != (longitude is None):
+        raise DomainError("Give both the latitude and the longitude, or neither.", field="latitude")
+    organisation = access.lead_organisation_of(by, partnership)
+    source = SOURCE_BY_KIND.get(organisation.kind, NotificationSource.OTHER) if organisation else "other"
+    incident = incident_services.record_incident(
+        partnership=partnership,
+        by=by,
+        title=what,
+        incident_types=list(incident_types),
+        occurred_at=min(occurred_at, now),
+        notified_at=now,
+        notification_source=source,
+        notified_by=f"{by.full_name or by.email}" + (f", {organisation}" if organisation else ""),
+        summary=details.strip() or what,
+        scenes=[{"description": where.strip(), "area": "", "latitude": latitude, "longitude": longitude}],
+        is_exercise=is_exercise,
+        status=IncidentStatus.ALERTED,
+        request=request,
+    )
+    if organisation is not None:
+        incident_services.add_participant(
+            incident=incident, organisation=organisation, contact=None, by=by, request=request
+        )
+    alert = Alert.objects.create(
+        incident=incident,
+        partnership=partnership,
+        raised_by=by,
+        raised_at=now,
+        reporter_organisation=organisation,
+        how_they_know=how_they_know.strip(),
+        callback_number=callback_number.strip(),
+    )
+    incident_services.log_change(
+        incident=incident,
+        by=by,
+        text=f"Incident alert raised by {by}"
+        + (f" ({organisation})" if organisation else "")
+        + f". How they know: {alert.how_they_know} Call back on {alert.callback_number}.",
+    )
+    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=alert, request=request)
+    events.publish_raised(alert=alert)
+    steps = selectors.escalation_steps(partnership)
+    for step in steps:
+        if step.after_minutes == 0:
+            _take_step(alert_id=alert.pk, step=step, now=now, with_alert_list=step == steps[0])
+    if not alert.recipients.exists():
+        # Nobody is on the rota and the alert list is empty: an alert must still reach someone.
+        fallback = AlertStep.objects.get_or_create(
+            alert=alert, duty_role=steps[0].duty_role, defaults={"after_minutes": 0, "taken_at": now}
+        )[0]
+        _alert_people(
+            alert,
+            fallback,
+            [(person, FALLBACK_REASON) for person in selectors.coordinators_of(partnership)],
+            now,
+        )
+    return alert
+
+
+def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
+    """Alert each person not alerted yet for this alert, each with a link of their own to acknowledge."""
+    already = set(alert.recipients.values_list("user_id", flat=True))
+    alerted = []
+    for person, reason in people:
+        if person.pk in already or not person.is_active:
+            continue
+        already.add(person.pk)
+        token = secrets.token_urlsafe(24)
+        recipient = AlertRecipient.objects.create(
+            alert=alert,
+            step=step,
+            user=person,
+            reason=reason,
+            notified_at=now,
+            token_hash=Invitation.hash_token(token),
+        )
+        recipient.notification = _send_alert(alert, recipient, token)
+        recipient.save(update_fields=["notification"])
+        alerted.append(recipient)
+    if alerted:
+        names = ", ".join(f"{r.user} ({r.reason.lower()})" for r in alerted)
+        incident_services.log_change(incident=alert.incident, by=None, text=f"Alerted: {names}.")
+    return alerted
+
+
+def _send_alert(alert, recipient, token):
+    incident = alert.incident
+    scene = incident.scenes.first()
+    context = {
+        "alert": alert,
+        "incident": incident,
+        "scene": scene,
+        "recipient": recipient,
+        "acknowledge_link": settings.SITE_URL + reverse("alerts:acknowledge", args=[token]),
+        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
+    }
+    prefix = "EXERCISE " if incident.is_exercise else ""
+    return messaging.send(
+        kind="incident_alert",
+        subject=f"{prefix}ALERT {incident.reference}: {incident.title}",
+        body=render_to_string("alerts/email/alert.txt", context),
+        sms_text=render_to_string("alerts/email/alert_sms.txt", context).strip(),
+        recipients=[messaging.recipient_for_user(recipient.user)],
+        urgency=Urgency.ALERT,
+        partnership=alert.partnership,
+        incident=incident,
+        dedupe_key=f"alert:{alert.pk}:user:{recipient.user_id}",
+        secret=token,
+    )
+
+
+# --- Escalation ----------------------------------------------------------------------------------------
+
+
+def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: bool = False) -> int:
+    """Take one step of the policy for one alert, once: the step's row is the claim, written in the same
+    transaction as the messages, so a second run at the same moment finds it and alerts no one."""
+    try:
+        with transaction.atomic():
+            alert = (
+                Alert.objects.select_for_update().select_related("incident", "partnership").get(pk=alert_id)
+            )
+            if alert.acknowledged_at is not None:
+                return 0
+            taken = AlertStep.objects.create(
+                alert=alert, duty_role=step.duty_role, after_minutes=step.after_minutes, taken_at=now
+            )
+            role = DutyRole(step.duty_role)
+            shift = selectors.on_duty(alert.partnership, role, now)
+            people = [(shift.person, role.label)] if shift else []
+            if with_alert_list:
+                people += [
+                    (entry.user, ALERT_LIST_REASON) for entry in selectors.alert_list(alert.partnership)
+                ]
+            alerted = _alert_people(alert, taken, people, now)
+            if shift is None:
+                taken.note = f"No one is on the rota as {role.label.lower()} now."
+            elif not any(r.user_id == shift.person_id for r in alerted):
+                taken.note = f"{shift.person} ({role.label.lower()}) had been alerted already."
+            if taken.note:
+                taken.save(update_fields=["note"])
+            if step.after_minutes:
+                incident_services.log_change(
+                    incident=alert.incident,
+                    by=None,
+                    text=f"No acknowledgement {step.after_minutes} minutes after the alert: escalated to the "
+                    f"{role.label.lower()}." + (f" {taken.note}" if taken.note else ""),
+                )
+            return 1
+    except IntegrityError:
+        return 0
+
+
+def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
+    """Take every escalation step that is due for alerts no one has acknowledged; returns how many were taken.
+
+    Safe to run at any time and as often as wanted, by several workers at once: each step is taken once. A run
+    that finds the database busy (another run holding it, SQLite's lock, a PostgreSQL deadlock) tries again
+    shortly, which alerts no one twice, as every step already taken is claimed.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return _escalate(now or timezone.now())
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            logger.warning("The database was busy during an escalation run; trying again (%s)", attempt)
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    return 0
+
+
+def _escalate(now: datetime) -> int:
+    waiting = (
+        Alert.objects.filter(acknowledged_at__isnull=True, raised_at__gt=now - ESCALATION_WINDOW)
+        .exclude(incident__status="closed")
+        .select_related("partnership")
+        .order_by("raised_at")
+    )
+    taken = 0
+    policies: dict[int, list[Step]] = {}
+    for alert in waiting:
+        if alert.partnership_id not in policies:
+            policies[alert.partnership_id] = selectors.escalation_steps(alert.partnership)
+        done = set(AlertStep.objects.filter(alert=alert).values_list("duty_role", flat=True))
+        for step in policies[alert.partnership_id]:
+            if step.duty_role not in done and alert.raised_at + timedelta(minutes=step.after_minutes) <= now:
+                taken += _take_step(alert_id=alert.pk, step=step, now=now)
+    return taken
+
+
+# --- Acknowledging, leading, launching -----------------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -> bool:
+    """Record that ``by`` has the alert in hand: escalation stops. Returns whether this was the first
+    acknowledgement (a later one is kept on the person's own line only)."""
+    alert = Alert.objects.select_for_update().select_related("incident", "partnership").get(pk=alert.pk)
+    now = timezone.now()
+    if recipient is None:
+        recipient = AlertRecipient.objects.filter(alert=alert, user=by).first()
+    if recipient is not None:
+        AlertRecipient.objects.filter(pk=recipient.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now
+        )
+    if alert.acknowledged_at is not None:
+        return False
+    alert.acknowledged_at = now
+    alert.acknowledged_by = by
+    alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    incident_services.log_change(
+        incident=alert.incident,
+        by=by,
+        text=f"Alert acknowledged by {by}"
+        + (" through the link in the alert" if via == "link" else "")
+        + f", {int((now - alert.raised_at).total_seconds() // 60)} minutes after it was raised. "
+        "Escalation stopped.",
+    )
+    _audit(
+        action=AuditAction.UPDATE,
+        by=by,
+        partnership=alert.partnership,
+        target=alert,
+        request=request,
+        acknowledged=True,
+        via=via,
+    )
+    events.publish_acknowledged(alert=alert)
+    return True
+
+
+@transaction.atomic
+def accept_lead(*, alert, by, organisation, request=None):
+    """``by`` leads the response for ``organisation``: the alert is acknowledged (if it was not), the lead is
+    recorded, and the incident moves on to assessing, ready for categorisation."""
+    alert = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+    if alert.lead_accepted_at is not None:
+        raise DomainError(f"{alert.lead_accepted_by} has already taken the lead.")
+    if organisation is None:
+        raise DomainError("You need an organisation in this partnership to lead a response.")
+    acknowledge(alert=alert, by=by, request=request)
+    lead = incident_services.assign_lead(
+        incident=alert.incident, organisation=organisation, officer=by, by=by, request=request
+    )
+    Alert.objects.filter(pk=alert.pk).update(lead_accepted_at=timezone.now(), lead_accepted_by=by)
+    if alert.incident.status == IncidentStatus.ALERTED:
+        incident_services.change_status(
+            incident=alert.incident, by=by, status=IncidentStatus.ASSESSING, request=request
+        )
+    return lead
+
+
+def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
+    """On the categorisation of an incident whose lead was taken from an alert: ask the organisations that the
+    category calls for to take part (through their contact with an email address) and tell every partner not
+    told yet. Runs inside the categorisation's transaction; returns the participations told."""
+    alert = Alert.objects.filter(incident=incident, lead_accepted_at__isnull=False).first()
+    if alert is None:
+        return []
+    called_for = selectors.organisations_called_for(incident.partnership, categorisation.categories)
+    if not called_for:
+        return []
+    taking_part = {p.organisation_id: p for p in incident.participations.all()}
+    for organisation in called_for:
+        participation = taking_part.get(organisation.pk)
+        if participation is not None and participation.contact_id is not None:
+            continue
+        contact = selectors.contact_to_inform(organisation)
+        if participation is not None and contact is None:
+            continue
+        incident_services.add_participant(
+            incident=incident, organisation=organisation, contact=contact, by=by, request=request
+        )
+    informed = incident_services.inform_partners(incident=incident, by=by, request=request)
+    unreachable = [
+        p.organisation.name
+        for p in incident.participations.filter(informed_at__isnull=True).select_related("organisation")
+        if p.organisation in called_for
+    ]
+    incident_services.log_change(
+        incident=incident,
+        by=by,
+        text="Launch protocol: the categorisation calls for "
+        + ", ".join(o.name for o in called_for)
+        + "."
+        + (f" No contact with an email address for: {', '.join(unreachable)}." if unreachable else ""),
+    )
+    return informed
+
+
+# --- The rota ------------------------------------------------------------------------------------------
+
+
+def _check_on_team(partnership, person, field="person") -> None:
+    if person is None or not access.may_be_on_duty(person, partnership) or not person.is_active:
+        raise DomainError(
+            "Only coordinators and responders of the partnership can be on the rota: they see and may lead "
+            "every incident.",
+            field=field,
+        )
+
+
+def _check_times(starts_at, ends_at) -> None:
+    if ends_at <= starts_at:
+        raise DomainError("The shift must end after it starts.", field="ends_at")
+    if ends_at - starts_at > MAX_SHIFT:
+        raise DomainError("A shift can be at most 7 days long: add the next one separately.", field="ends_at")
+
+
+@transaction.atomic
+def add_shift(
+    *, partnership, person, role, starts_at, ends_at, out_of_hours_number="", note="", by, request=None
+) -> DutyShift:
+    """Put someone on the rota. Two ordinary shifts of one role cannot overlap (hand over or cover instead),
+    so there is never doubt about who is on duty."""
+    _check_on_team(partnership, person)
+    _check_times(starts_at, ends_at)
+    # One change to the rota at a time, so two overlapping shifts cannot be added at once.
+    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    clash = (
+        DutyShift.objects.filter(
+            partnership=partnership,
+            role=role,
+            covers__isnull=True,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .select_related("person")
+        .first()
+    )
+    if clash is not None:
+        raise DomainError(
+            f"{clash.person} is on duty as {DutyRole(role).label.lower()} from {_when(clash.starts_at)} to "
+            f"{_when(clash.ends_at)}: hand over or cover that shift instead.",
+            field="starts_at",
+        )
+    shift = DutyShift.objects.create(
+        partnership=partnership,
+        person=person,
+        role=role,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        out_of_hours_number=out_of_hours_number.strip(),
+        note=note.strip(),
+        created_by=by,
+    )
+    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=shift, request=request)
+    return shift
+
+
+@transaction.atomic
+def hand_over_shift(*, shift, to, out_of_hours_number="", note="", by, at=None, request=None) -> DutyShift:
+    """``to`` takes over the rest of ``shift`` from now (or all of it, if it has not started)."""
+    now = at or timezone.now()
+    shift = DutyShift.objects.select_for_update().select_related("person").get(pk=shift.pk)
+    if shift.ends_at <= now:
+        raise DomainError("This shift has ended already.")
+    if to is not None and to.pk == shift.person_id:
+        raise DomainError(f"{to} is already on this shift: choose who takes over.", field="to")
+    _check_on_team(shift.partnership, to, field="to")
+    number = out_of_hours_number.strip() or ""
+    if shift.starts_at >= now:
+        before = shift.person
+        shift.person, shift.out_of_hours_number, shift.note = to, number, note.strip()
+        shift.save(update_fields=["person", "out_of_hours_number", "note"])
+        taking_over = shift
+    else:
+        taking_over = DutyShift.objects.create(
+            partnership=shift.partnership,
+            person=to,
+            role=shift.role,
+            starts_at=now,
+            ends_at=shift.ends_at,
+            out_of_hours_number=number,
+            note=note.strip(),
+            covers=shift.covers,
+            handed_over_from=shift,
+            created_by=by,
+        )
+        before = shift.person
+        shift.ends_at = now
+        shift.save(update_fields=["ends_at"])
+    _audit(
+        action=AuditAction.UPDATE,
+        by=by,
+        partnership=shift.partnership,
+        target=taking_over,
+        request=request,
+        handed_over_from=before.email,
+        to=to.email,
+    )
+    return taking_over
+
+
+@transaction.atomic
+def cover_shift(
+    *, shift, person, starts_at, ends_at, out_of_hours_number="", note="", by, request=None
+) -> DutyShift:
+    """``person`` stands in for part of ``shift`` (an appointment, an evening off)."""
+    _check_on_team(shift.partnership, person)
+    _check_times(starts_at, ends_at)
+    if person.pk == shift.person_id:
+        raise DomainError(f"{person} is on this shift already: choose who covers it.", field="person")
+    if starts_at < shift.starts_at or ends_at > shift.ends_at:
+        raise DomainError(
+            f"A cover must fall within the shift it covers, {_when(shift.starts_at)} to "
+            f"{_when(shift.ends_at)}.",
+            field="starts_at",
+        )
+    cover = DutyShift.objects.create(
+        partnership=shift.partnership,
+        person=person,
+        role=shift.role,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        out_of_hours_number=out_of_hours_number.strip(),
+        note=note.strip(),
+        covers=shift,
+        created_by=by,
+    )
+    _audit(action=AuditAction.CREATE, by=by, partnership=shift.partnership, target=cover, request=request)
+    return cover
+
+
+# --- Alert list, escalation policy, launch protocol ----------------------------------------------------
+
+
+@transaction.atomic
+def add_to_alert_list(*, partnership, user, by, request=None) -> AlertListMember:
+    _check_on_team(partnership, user, field="user")
+    entry, created = AlertListMember.objects.get_or_create(
+        partnership=partnership, user=user, defaults={"added_by": by}
+    )
+    if not created:
+        raise DomainError(f"{user} is on the alert list already.", field="user")
+    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=entry, request=request)
+    return entry
+
+
+@transaction.atomic
+def remove_from_alert_list(*, entry, by, request=None) -> None:
+    _audit(action=AuditAction.DELETE, by=by, partnership=entry.partnership, target=entry, request=request)
+    entry.delete()
+
+
+@transaction.atomic
+def set_escalation_policy(*, partnership, after_minutes: dict, by, request=None) -> EscalationPolicy:
+    """Replace the partnership's policy: minutes after the alert for each duty role (None: never alerted)."""
+    chosen = {DutyRole(role): minutes for role, minutes in after_minutes.items() if minutes is not None}
+    for role, minutes in chosen.items():
+        if not 0 <= minutes <= MAX_ESCALATION_MINUTES:
+            raise DomainError(
+                f"Give a number of minutes from 0 to {MAX_ESCALATION_MINUTES}.", field=role.value
+            )
+    if 0 not in chosen.values():
+        raise DomainError(
+            "Someone must be alerted at once: give 0 minutes for at least one role (usually the duty "
+            "officer).",
+            field=DutyRole.DUTY_OFFICER.value,
+        )
+    policy, _ = EscalationPolicy.objects.update_or_create(
+        partnership=partnership, defaults={"updated_by": by}
+    )
+    policy.steps.all().delete()
+    EscalationStep.objects.bulk_create(
+        EscalationStep(policy=policy, duty_role=role, after_minutes=minutes)
+        for role, minutes in chosen.items()
+    )
+    _audit(
+        action=AuditAction.UPDATE,
+        by=by,
+        partnership=partnership,
+        target=policy,
+        request=request,
+        steps={role.value: minutes for role, minutes in chosen.items()},
+    )
+    return policy
+
+
+def adopt_shipped_protocol(partnership, by) -> LaunchProtocol:
+    """The partnership's stored protocol; the first change starts it from the shipped one."""
+    protocol, created = LaunchProtocol.objects.get_or_create(
+        partnership=partnership, defaults={"updated_by": by}
+    )
+    if created:
+        LaunchRule.objects.bulk_create(
+            LaunchRule(protocol=protocol, category=rule.category, organisation_kind=rule.organisation_kind)
+            for rule in default_launch_rules()
+        )
+    return protocol
+
+
+@transaction.atomic
+def add_launch_rule(*, partnership, category, organisation_kind="", organisation=None, by, request=None):
+    if bool(organisation_kind) == (organisation is not None):
+        raise DomainError(
+            "Choose a kind of organisation or one organisation, not both.", field="organisation_kind"
+        )
+    if category != ANY_CATEGORY and category not in selectors.category_labels():
+        raise DomainError("Choose a category from the list.", field="category")
+    if organisation is not None and organisation.partnership_id != partnership.pk:
+        raise DomainError("Choose an organisation of this partnership.", field="organisation")
+    protocol = adopt_shipped_protocol(partnership, by)
+    rule, created = LaunchRule.objects.get_or_create(
+        protocol=protocol, category=category, organisation_kind=organisation_kind, organisation=organisation
+    )
+    if not created:
+        raise DomainError("The protocol has this rule already.", field="category")
+    LaunchProtocol.objects.filter(pk=protocol.pk).update(updated_by=by, updated_at=timezone.now())
+    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=rule, request=request)
+    return rule
+
+
+@transaction.atomic
+def remove_launch_rule(*, rule, by, request=None) -> None:
+    partnership = rule.protocol.partnership
+    _audit(action=AuditAction.DELETE, by=by, partnership=partnership, target=rule, request=request)
+    rule.delete()

@@ -1,0 +1,308 @@
+"""Alert and rota pages. Thin: every rule is in svtoolkit.access, every change in services."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.alerts import selectors, services
+from svtoolkit.alerts.forms import (
+    AlertListForm,
+    CoverForm,
+    EscalationForm,
+    HandoverForm,
+    LaunchRuleForm,
+    RaiseAlertForm,
+    ShiftForm,
+)
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import selectors as incident_selectors
+
+
+def _show_error(form, error: DomainError) -> None:
+    """A broken rule goes on the field it concerns (or the whole form), in the error summary."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _on_the_minute():
+    return timezone.now().replace(second=0, microsecond=0)
+
+
+# --- Raising and acknowledging -------------------------------------------------------------------------
+
+
+@access.requires(access.can_raise_alert)
+def raise_alert(request):
+    form = RaiseAlertForm(
+        request.POST or None,
+        initial={"occurred_at": _on_the_minute(), "callback_number": request.user.mobile_number},
+        incident_types=incident_selectors.incident_types(request.partnership),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            alert = services.raise_alert(
+                partnership=request.partnership, by=request.user, request=request, **data
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            alerted = alert.recipients.count()
+            messages.success(
+                request,
+                f"Alert raised as {alert.incident.reference}: {alerted} "
+                f"{'person' if alerted == 1 else 'people'} alerted by text message and email. It goes "
+                "further up the duty rota until someone acknowledges it.",
+            )
+            return redirect("incidents:incident", incident_id=alert.incident_id)
+    return render(request, "alerts/raise.html", {"form": form, "button": "Raise the alert"})
+
+
+@access.public
+def acknowledge(request, token):
+    """The page the link in an alert opens: one button, no sign-in needed (the link is the person's own)."""
+    recipient = selectors.recipient_by_token(token)
+    if recipient is None:
+        return render(request, "alerts/acknowledge_invalid.html", status=404)
+    alert = recipient.alert
+    if request.method == "POST":
+        services.acknowledge(alert=alert, by=recipient.user, recipient=recipient, via="link", request=request)
+        recipient.refresh_from_db()
+        alert.refresh_from_db()
+    may_lead = (
+        request.user.is_authenticated
+        and request.user.pk == recipient.user_id
+        and alert.lead_accepted_at is None
+        and access.can_accept_lead(request.user, alert.partnership, alert)
+        and getattr(request, "partnership", None) == alert.partnership
+    )
+    return render(
+        request, "alerts/acknowledge.html", {"recipient": recipient, "alert": alert, "may_lead": may_lead}
+    )
+
+
+@access.requires(access.is_member)
+@require_POST
+def acknowledge_here(request, incident_id):
+    incident, alert = selectors.alert_for_request(request, incident_id)
+    if not access.can_acknowledge_alert(request.user, request.partnership, alert):
+        access.deny(request, reason="can_acknowledge_alert")
+    if services.acknowledge(alert=alert, by=request.user, request=request):
+        messages.success(request, "You acknowledged the alert: escalation has stopped.")
+    else:
+        alert.refresh_from_db()
+        messages.success(request, f"{alert.acknowledged_by} had acknowledged the alert already.")
+    return redirect("incidents:incident", incident_id=incident.pk)
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def accept_lead(request, incident_id):
+    incident, alert = selectors.alert_for_request(request, incident_id)
+    if not access.can_accept_lead(request.user, request.partnership, alert):
+        access.deny(request, reason="can_accept_lead")
+    try:
+        services.accept_lead(
+            alert=alert,
+            by=request.user,
+            organisation=access.lead_organisation_of(request.user, request.partnership),
+            request=request,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("incidents:incident", incident_id=incident.pk)
+    messages.success(
+        request,
+        f"You lead the response to {incident.reference}. Categorise the incident now: the launch protocol "
+        "then asks the partners its category calls for to take part, and tells them.",
+    )
+    return redirect("incidents:categorise", incident_id=incident.pk)
+
+
+# --- The rota ------------------------------------------------------------------------------------------
+
+
+@access.requires(access.can_view_rota)
+def rota(request):
+    partnership = request.partnership
+    return render(
+        request,
+        "alerts/rota.html",
+        {
+            "positions": selectors.rota_now_and_next(partnership),
+            "shifts": selectors.shifts_ahead(partnership),
+            "alert_list": selectors.alert_list(partnership),
+            "steps": [
+                {"label": step.duty_role, "after_minutes": step.after_minutes}
+                for step in selectors.escalation_steps(partnership)
+            ],
+            "role_labels": dict(services.DutyRole.choices),
+            "can_manage": access.can_manage_alerting(request.user, partnership),
+        },
+    )
+
+
+def _rota_form_page(request, form, *, heading, button, save, intro="", shift=None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "The rota was changed.")
+            return redirect("alerts:rota")
+    return render(
+        request,
+        "alerts/form.html",
+        {"form": form, "heading": heading, "button": button, "intro": intro, "shift": shift},
+    )
+
+
+@access.requires(access.can_manage_alerting)
+def shift_add(request):
+    return _rota_form_page(
+        request,
+        ShiftForm(request.POST or None, partnership=request.partnership),
+        heading="Add a shift",
+        button="Add the shift",
+        save=lambda data: services.add_shift(
+            partnership=request.partnership, by=request.user, request=request, **data
+        ),
+    )
+
+
+@access.requires(access.can_manage_alerting)
+def shift_handover(request, shift_id):
+    shift = selectors.shift_in(request.partnership, shift_id)
+    return _rota_form_page(
+        request,
+        HandoverForm(request.POST or None, partnership=request.partnership),
+        heading="Hand over a shift",
+        button="Hand over",
+        intro="The person taking over is on duty from now until the shift ends (or for all of it, if it has "
+        "not started).",
+        shift=shift,
+        save=lambda data: services.hand_over_shift(shift=shift, by=request.user, request=request, **data),
+    )
+
+
+@access.requires(access.can_manage_alerting)
+def shift_cover(request, shift_id):
+    shift = selectors.shift_in(request.partnership, shift_id)
+    return _rota_form_page(
+        request,
+        CoverForm(
+            request.POST or None,
+            partnership=request.partnership,
+            initial={"starts_at": max(shift.starts_at, _on_the_minute()), "ends_at": shift.ends_at},
+        ),
+        heading="Cover part of a shift",
+        button="Add the cover",
+        intro="While the cover runs, the person covering is on duty instead.",
+        shift=shift,
+        save=lambda data: services.cover_shift(shift=shift, by=request.user, request=request, **data),
+    )
+
+
+# --- Alert list, escalation policy, launch protocol ----------------------------------------------------
+
+
+@access.requires(access.can_manage_alerting)
+def alert_list(request):
+    form = AlertListForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.add_to_alert_list(
+                partnership=request.partnership,
+                user=form.cleaned_data["user"],
+                by=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, f"{entry.user} now gets every alert.")
+            return redirect("alerts:alert_list")
+    return render(
+        request,
+        "alerts/alert_list.html",
+        {"form": form, "entries": selectors.alert_list(request.partnership)},
+    )
+
+
+@access.requires(access.can_manage_alerting)
+@require_POST
+def alert_list_remove(request, entry_id):
+    entry = selectors.alert_list_entry(request.partnership, entry_id)
+    services.remove_from_alert_list(entry=entry, by=request.user, request=request)
+    messages.success(request, f"{entry.user} was taken off the alert list.")
+    return redirect("alerts:alert_list")
+
+
+@access.requires(access.can_manage_alerting)
+def escalation(request):
+    current = {step.duty_role: step.after_minutes for step in selectors.escalation_steps(request.partnership)}
+    form = EscalationForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_escalation_policy(
+                partnership=request.partnership,
+                after_minutes=form.cleaned_data,
+                by=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "The escalation policy was saved.")
+            return redirect("alerts:rota")
+    return render(
+        request,
+        "alerts/form.html",
+        {
+            "form": form,
+            "heading": "Escalation policy",
+            "button": "Save the policy",
+            "intro": "Until someone acknowledges an alert, it goes to each duty role on the rota this many "
+            "minutes after it was raised. The alert list is alerted at once.",
+        },
+    )
+
+
+@access.requires(access.can_view_rota)
+def protocol(request):
+    can_manage = access.can_manage_alerting(request.user, request.partnership)
+    if request.method == "POST" and not can_manage:
+        access.deny(request, reason="can_manage_alerting")
+    form = LaunchRuleForm(request.POST or None, partnership=request.partnership) if can_manage else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.add_launch_rule(
+                partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, "The rule was added to the launch protocol.")
+            return redirect("alerts:protocol")
+    return render(
+        request,
+        "alerts/protocol.html",
+        {
+            "form": form,
+            "table": selectors.protocol_table(request.partnership),
+            "rows": selectors.launch_protocol_rows(request.partnership),
+            "category_labels": selectors.category_labels(),
+            "can_manage": can_manage,
+        },
+    )
+
+
+@access.requires(access.can_manage_alerting)
+@require_POST
+def protocol_remove(request, rule_id):
+    rule = selectors.launch_rule_in(request.partnership, rule_id)
+    services.remove_launch_rule(rule=rule, by=request.user, request=request)
+    messages.success(request, "The rule was taken out of the launch protocol.")
+    return redirect("alerts:protocol")

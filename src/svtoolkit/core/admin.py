@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from svtoolkit.core.models import ScheduledRun
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    """Read-only: which worker queued each scheduled job for which due time; only the scheduler writes."""
+
+    list_display = ["job", "slot", "claimed_at", "claimed_by", "task_result_id"]
+    list_filter = ["job"]
+    date_hierarchy = "slot"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

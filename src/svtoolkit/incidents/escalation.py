@@ -1,0 +1,205 @@
+"""Escalation of overdue actions: the owner, then their organisation's single point of contact, then the lead.
+
+Each partnership sets when each step is taken, in hours after an action fell due (the default: the owner at
+once, the single point of contact after 4 hours, the incident lead after 24). A step with nobody to tell (no
+person named on the action, no single point of contact, no lead) is passed over and the next one taken at
+once, so an action that nobody owns goes straight to the lead. A run that finds several steps due (the worker
+was stopped for a day) takes only the furthest: one message, not three at once.
+
+Each step is claimed before anyone is told: a conditional update moves the action's step forward, in the same
+transaction as the message (svtoolkit.messaging), the timeline entry and the event for other systems; a second
+run at the same moment finds the step taken and tells nobody. A done, handed-over or not-needed action, or a
+closed incident, is no longer escalated.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Membership, Role
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import events
+from svtoolkit.incidents.models import (
+    OPEN_ACTION_STATUSES,
+    EscalationStep,
+    EscalationTimetable,
+    IncidentStatus,
+    PlanAction,
+    TimelineEntry,
+    TimelineKind,
+)
+from svtoolkit.messaging import services as messaging
+from svtoolkit.partnerships.models import Contact, IncidentRole
+
+MESSAGE_KIND = "overdue_escalation"
+STEPS = (EscalationStep.OWNER, EscalationStep.SPOC, EscalationStep.LEAD)
+# More than a month: a longer wait is not an escalation.
+LONGEST_WAIT_HOURS = 24 * 31
+
+
+def timetable_for(partnership) -> EscalationTimetable:
+    """The partnership's timetable, or the default one (not saved) when it has not set its own."""
+    return EscalationTimetable.objects.filter(partnership=partnership).first() or EscalationTimetable(
+        partnership=partnership
+    )
+
+
+@transaction.atomic
+def set_timetable(
+    *, partnership, owner_after_hours: int, spoc_after_hours: int, lead_after_hours: int, by, request=None
+) -> EscalationTimetable:
+    """Change when the partnership's overdue actions step up; each step no sooner than the one before."""
+    hours = {
+        "owner_after_hours": owner_after_hours,
+        "spoc_after_hours": spoc_after_hours,
+        "lead_after_hours": lead_after_hours,
+    }
+    for field, value in hours.items():
+        if not 0 <= value <= LONGEST_WAIT_HOURS:
+            raise DomainError(f"Enter a number of hours from 0 to {LONGEST_WAIT_HOURS}.", field=field)
+    if spoc_after_hours < owner_after_hours:
+        raise DomainError(
+            "The single point of contact cannot be told before the owner is reminded.",
+            field="spoc_after_hours",
+        )
+    if lead_after_hours < spoc_after_hours:
+        raise DomainError(
+            "The lead cannot be told before the single point of contact.", field="lead_after_hours"
+        )
+    timetable, _ = EscalationTimetable.objects.update_or_create(
+        partnership=partnership, defaults={**hours, "updated_by": by}
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=timetable,
+        detail=hours,
+        request=request,
+    )
+    return timetable
+
+
+def escalate_overdue_actions(*, now: datetime | None = None) -> int:
+    """Take every escalation step that has come due; returns how many steps this run took."""
+    now = now or timezone.now()
+    return sum(
+        take_step(action=action, step=step, recipients=recipients, now=now)
+        for action, step, recipients in due_escalations(now=now)
+    )
+
+
+def due_escalations(*, now: datetime) -> list[tuple[PlanAction, int, list]]:
+    """The steps due now, as this run sees them: each action with the step to take and whom it tells.
+    Another run may take a step first; ``take_step`` then finds it taken."""
+    timetables = {t.partnership_id: t for t in EscalationTimetable.objects.all()}
+    candidates = (
+        PlanAction.objects.filter(
+            status__in=OPEN_ACTION_STATUSES, due_at__lt=now, escalation_step__lt=EscalationStep.LEAD
+        )
+        .exclude(incident__status=IncidentStatus.CLOSED)
+        .select_related("incident__partnership", "owner", "owner_organisation")
+        .order_by("due_at", "pk")
+    )
+    due_now = []
+    # Read in full before taking any step: no cursor is left open on the table the steps update.
+    for action in list(candidates):
+        timetable = timetables.get(action.incident.partnership_id) or EscalationTimetable()
+        due = [step for step in STEPS if now - action.due_at >= timedelta(hours=timetable.hours_for(step))]
+        if not due or due[-1] <= action.escalation_step:
+            continue
+        step, recipients = _first_step_with_someone(action, due[-1])
+        if step > action.escalation_step:
+            due_now.append((action, step, recipients))
+    return due_now
+
+
+def _first_step_with_someone(action, step) -> tuple[int, list]:
+    """The step to take: the one due, or the next that has somebody to tell (the lead in the end)."""
+    while True:
+        recipients = recipients_for(action, step)
+        if recipients or step == EscalationStep.LEAD:
+            return step, recipients
+        step = EscalationStep(step + 1)
+
+
+def recipients_for(action, step) -> list:
+    """Who a step tells: the person named on the action; the active single points of contact of the owning
+    organisation; the incident's current lead officer, or, while it has none, the coordinators."""
+    if step == EscalationStep.OWNER:
+        owner = action.owner
+        return [messaging.recipient_for_user(owner)] if owner and owner.is_active else []
+    if step == EscalationStep.SPOC:
+        if action.owner_organisation_id is None:
+            return []
+        contacts = Contact.objects.filter(
+            organisation_id=action.owner_organisation_id,
+            incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+            is_active=True,
+        ).select_related("organisation")
+        return [
+            messaging.recipient_for_contact(contact)
+            for contact in contacts
+            if contact.email or contact.mobile_number
+        ]
+    lead = action.incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
+    if lead is not None and lead.officer.is_active:
+        return [messaging.recipient_for_user(lead.officer)]
+    coordinators = Membership.objects.filter(
+        partnership_id=action.incident.partnership_id, role=Role.COORDINATOR, user__is_active=True
+    ).select_related("user")
+    return [messaging.recipient_for_user(membership.user) for membership in coordinators]
+
+
+WHO = {
+    EscalationStep.OWNER: "the owner",
+    EscalationStep.SPOC: "the single point of contact",
+    EscalationStep.LEAD: "the incident lead",
+}
+
+
+def take_step(*, action, step, recipients, now) -> int:
+    """Claim the step, then tell its people, note it on the timeline and announce it, all in one transaction;
+    returns 1, or 0 when another run took the step (or the action was done) first."""
+    with transaction.atomic():
+        claimed = PlanAction.objects.filter(
+            pk=action.pk, escalation_step__lt=step, status__in=OPEN_ACTION_STATUSES
+        ).update(escalation_step=step, escalated_at=now)
+        if not claimed:
+            return 0
+        action.escalation_step, action.escalated_at = step, now
+        incident = action.incident
+        names = ", ".join(recipient.label for recipient in recipients)
+        context = {
+            "action": action,
+            "incident": incident,
+            "step": step,
+            "steps": EscalationStep,
+            "overdue_hours": int((now - action.due_at).total_seconds() // 3600),
+            "link": settings.SITE_URL + reverse("incidents:action", args=[incident.pk, action.pk]),
+        }
+        messaging.send(
+            kind=MESSAGE_KIND,
+            subject=f"{incident.reference}: overdue action “{action.title}”"[:200],
+            body=render_to_string("incidents/email/overdue_escalation.txt", context),
+            sms_text=f"{incident.reference}: action overdue. {context['link']}",
+            recipients=recipients,
+            incident=incident,
+            dedupe_key=f"overdue:{action.pk}:{int(step)}",
+        )
+        TimelineEntry.objects.create(
+            incident=incident,
+            by=None,
+            kind=TimelineKind.CHANGE,
+            action=action,
+            text=f"Overdue action “{action.title}” escalated to {WHO[step]}"
+            + (f": {names}." if names else ", but nobody could be reached."),
+        )
+        events.publish_escalated(action=action, step=step)
+    return 1

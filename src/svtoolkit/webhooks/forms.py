@@ -1,0 +1,41 @@
+"""What coordinators type to set up an endpoint, with messages a person understands."""
+
+from django import forms
+
+from svtoolkit.core.events import EVENT_TYPES
+
+
+class EndpointForm(forms.Form):
+    url = forms.URLField(
+        label="Address (URL) of the endpoint",
+        help_text="Where svtoolkit sends each event, given by whoever runs the receiving system. "
+        "It must start with https://.",
+        max_length=500,
+        assume_scheme="https",
+        error_messages={
+            "required": "Enter the address of the endpoint",
+            "invalid": "Enter a web address that starts with https://",
+            "max_length": "The address must be 500 characters or fewer",
+        },
+    )
+    description = forms.CharField(
+        label="What it is for",
+        help_text="So other coordinators know, for example: Council Teams channel through Power Automate.",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Describe it in 200 characters or fewer"},
+    )
+    event_types = forms.MultipleChoiceField(
+        label="Events it hears of",
+        choices=list(EVENT_TYPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event the endpoint should hear of"},
+    )
+
+
+class EndpointChangeForm(EndpointForm):
+    is_active = forms.BooleanField(
+        label="Send events to this endpoint",
+        required=False,
+        help_text="While it is off, new events are not sent to it; those waiting are sent once it is on.",
+    )

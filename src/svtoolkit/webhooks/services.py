@@ -1,0 +1,168 @@
+"""Outbound webhooks: endpoints set up by coordinators, and events published to them.
+
+``publish`` is what svtoolkit.core.events calls for every event any app announces (incidents, alerts): it
+writes the event and a delivery per endpoint that hears of it in the caller's transaction, and asks the task
+worker to send them once it commits; the sweep (``tasks.deliver_due_webhooks``) sends anything still due.
+"""
+
+import base64
+import json
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.events import EVENT_TYPES
+from svtoolkit.webhooks import delivery
+from svtoolkit.webhooks.models import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+
+def new_secret() -> str:
+    """A signing secret as Standard Webhooks writes it: whsec_ and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def publish(event_type: str, *, partnership, payload: dict) -> WebhookEvent | None:
+    """Queue an event to every active endpoint of the partnership that hears of it; call it inside the
+    transaction of the change it reports. Returns the event, or None when no endpoint hears of it."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"Unknown event type {event_type!r}")
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(partnership=partnership, is_active=True)
+        if event_type in endpoint.event_types
+    ]
+    if not endpoints:
+        return None
+    now = timezone.now()
+    # Round-tripped through JSON now, so a payload that cannot be sent fails the change, not the worker.
+    event = WebhookEvent.objects.create(
+        partnership=partnership,
+        event_type=event_type,
+        payload=json.loads(json.dumps(payload)),
+        created_at=now,
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now, created_at=now)
+        for endpoint in endpoints
+    )
+    transaction.on_commit(lambda: _enqueue(event.pk))
+    return event
+
+
+def _enqueue(event_id: int) -> None:
+    from svtoolkit.webhooks.tasks import deliver_webhook_event
+
+    deliver_webhook_event.enqueue(event_id=event_id)
+
+
+def _check(*, url: str, event_types) -> None:
+    try:
+        delivery.check_destination(url)
+    except delivery.PermanentFailure as error:
+        raise DomainError(str(error), field="url") from error
+    except delivery.TemporaryFailure as error:
+        raise DomainError(str(error), field="url") from error
+    unknown = set(event_types) - set(EVENT_TYPES)
+    if unknown or not event_types:
+        raise DomainError("Choose at least one event the endpoint should hear of.", field="event_types")
+
+
+@transaction.atomic
+def add_endpoint(
+    *, partnership, url: str, description: str, event_types, by, request=None
+) -> tuple[WebhookEndpoint, str]:
+    """Set up an endpoint; returns it and its signing secret, to be shown once."""
+    _check(url=url, event_types=event_types)
+    secret = new_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        partnership=partnership,
+        url=url,
+        description=description.strip(),
+        event_types=sorted(event_types),
+        secret=secret,
+        created_by=by,
+    )
+    record(
+        action=AuditAction.CREATE,
+        actor=by,
+        partnership=partnership,
+        target=endpoint,
+        detail={"url": url, "event_types": endpoint.event_types},
+        request=request,
+    )
+    return endpoint, secret
+
+
+@transaction.atomic
+def change_endpoint(
+    *, endpoint, url: str, description: str, event_types, is_active: bool, by, request=None
+) -> WebhookEndpoint:
+    _check(url=url, event_types=event_types)
+    endpoint.url = url
+    endpoint.description = description.strip()
+    endpoint.event_types = sorted(event_types)
+    endpoint.is_active = is_active
+    endpoint.save(update_fields=["url", "description", "event_types", "is_active"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=endpoint.partnership,
+        target=endpoint,
+        detail={"url": url, "event_types": endpoint.event_types, "is_active": is_active},
+        request=request,
+    )
+    return endpoint
+
+
+@transaction.atomic
+def make_new_secret(*, endpoint, by, request=None) -> str:
+    """Replace the endpoint's signing secret (it was lost or leaked); returns the new one, to be shown once.
+    Deliveries from now on, retries included, are signed with it."""
+    secret = new_secret()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret, secret_made_at=timezone.now())
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=endpoint.partnership,
+        target=endpoint,
+        detail={"new_secret": True},
+        request=request,
+    )
+    return secret
+
+
+@transaction.atomic
+def send_again(*, delivery, by, request=None) -> WebhookDelivery:
+    """Send a delivered or failed event to its endpoint again, from the first try (the receiver was fixed, or
+    lost what it got); it carries the same webhook-id, so the receiver can tell it has seen it."""
+    updated = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status__in=[WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
+    ).update(
+        status=WebhookDeliveryStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claimed_until=None,
+        last_error="",
+    )
+    if not updated:
+        raise DomainError("This event is still being sent: it cannot be sent again yet.")
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=delivery.endpoint.partnership,
+        target=delivery,
+        detail={"sent_again": True},
+        request=request,
+    )
+    transaction.on_commit(lambda: _enqueue(delivery.event_id))
+    delivery.refresh_from_db()
+    return delivery

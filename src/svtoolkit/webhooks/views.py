@@ -1,0 +1,96 @@
+"""Webhook pages for coordinators: endpoints, their signing secrets (shown once) and delivery logs."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.webhooks import selectors, services
+from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
+
+PAGE_SIZE = 50
+# The secret is handed from the POST that made it to the page that shows it, then forgotten.
+SECRET_SESSION_KEY = "webhook_secret_to_show"
+
+
+def _show_secret_once(request, endpoint, secret):
+    request.session[SECRET_SESSION_KEY] = {"endpoint_id": endpoint.pk, "secret": secret}
+
+
+def _secret_to_show(request, endpoint) -> str:
+    shown = request.session.pop(SECRET_SESSION_KEY, None)
+    return shown["secret"] if shown and shown["endpoint_id"] == endpoint.pk else ""
+
+
+@access.requires(access.can_manage_webhooks)
+def endpoints(request):
+    return render(
+        request, "webhooks/endpoints.html", {"endpoints": selectors.endpoints_of(request.partnership)}
+    )
+
+
+@access.requires(access.can_manage_webhooks)
+def endpoint_add(request):
+    form = EndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            endpoint, secret = services.add_endpoint(
+                partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
+            )
+            _show_secret_once(request, endpoint, secret)
+            messages.success(request, "The endpoint was set up.")
+            return redirect("webhooks:endpoint", endpoint_id=endpoint.pk)
+    return render(request, "webhooks/endpoint_add.html", {"form": form})
+
+
+@access.requires(access.can_manage_webhooks)
+def endpoint(request, endpoint_id):
+    shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    form = EndpointChangeForm(
+        request.POST or None,
+        initial={
+            "url": shown.url,
+            "description": shown.description,
+            "event_types": shown.event_types,
+            "is_active": shown.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            services.change_endpoint(endpoint=shown, by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "The endpoint was saved.")
+            return redirect("webhooks:endpoint", endpoint_id=shown.pk)
+    return render(
+        request,
+        "webhooks/endpoint.html",
+        {"endpoint": shown, "form": form, "secret": _secret_to_show(request, shown)},
+    )
+
+
+@access.requires(access.can_manage_webhooks)
+@require_POST
+def endpoint_secret(request, endpoint_id):
+    shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    secret = services.make_new_secret(endpoint=shown, by=request.user, request=request)
+    _show_secret_once(request, shown, secret)
+    messages.success(request, "The endpoint has a new signing secret: the old one no longer works.")
+    return redirect("webhooks:endpoint", endpoint_id=shown.pk)
+
+
+@access.requires(access.can_manage_webhooks)
+def deliveries(request, endpoint_id):
+    shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    page = Paginator(selectors.delivery_log(shown), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "webhooks/deliveries.html", {"endpoint": shown, "page": page})
+
+
+@access.requires(access.can_manage_webhooks)
+@require_POST
+def delivery_send_again(request, delivery_id):
+    delivery = selectors.delivery_in(request.partnership, delivery_id)
+    with errors_as_message(request):
+        services.send_again(delivery=delivery, by=request.user, request=request)
+        messages.success(request, f"The {delivery.event.event_type} event will be sent again.")
+    return redirect("webhooks:deliveries", endpoint_id=delivery.endpoint_id)

@@ -1,0 +1,481 @@
+"""Alerts through their services: raising, the rota, escalation, acknowledgement and the launch protocol."""
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.alerts import selectors, services
+from svtoolkit.alerts.models import AlertRecipient, AlertStep, DutyRole
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.messaging import delivery
+from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.partnerships import services as directory
+from tests.alerts.builders import raise_police_alert, rota
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def alerted(alert) -> dict[str, str]:
+    return {r.user.email: r.reason for r in AlertRecipient.objects.filter(alert=alert).select_related("user")}
+
+
+# --- Raising -------------------------------------------------------------------------------------------
+
+
+def test_a_police_partner_raises_an_alert_that_becomes_an_incident_they_can_see(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    incident = alert.incident
+    assert incident.status == IncidentStatus.ALERTED
+    assert incident.partnership == demo
+    assert incident.notification_source == "police"
+    assert incident.scenes.get().description == "Station Road bus stop"
+    assert [p.organisation.kind for p in incident.participations.select_related("organisation")] == ["police"]
+    police = demo_users["police"]
+    assert incident in access.visible_incidents(police, demo)
+    assert not access.visible_incidents(demo_users["health"], demo).filter(pk=incident.pk).exists()
+    assert "Call back on 07700 900013" in incident.timeline.first().text or any(
+        "07700 900013" in entry.text for entry in incident.timeline.all()
+    )
+
+
+def test_an_alert_goes_at_once_to_the_duty_officer_and_the_alert_list_by_text_and_email(
+    demo, demo_users, mailoutbox
+):
+    rota(demo, demo_users)
+    gold = demo_users["coordinator"]
+    services.add_to_alert_list(partnership=demo, user=gold, by=gold)
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {
+        "responder@example.org": "Duty officer",
+        "coordinator@example.org": "Alert list",
+    }
+    responder_deliveries = Delivery.objects.filter(recipient=demo_users["responder"])
+    assert sorted(responder_deliveries.values_list("channel", "address")) == [
+        ("email", "responder@example.org"),
+        ("sms", "07700 900012"),
+    ]
+    assert set(Notification.objects.values_list("urgency", flat=True)) == {"alert"}
+    delivery.deliver_due()
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "coordinator@example.org",
+        "responder@example.org",
+    ]
+    email = next(m for m in mailoutbox if m.to == ["responder@example.org"])
+    assert email.subject.startswith(f"ALERT {alert.incident.reference}")
+    assert "Station Road bus stop" in email.body and "07700 900013" in email.body
+    assert "/alerts/acknowledge/" in email.body
+    # Only the hash of each person's token is kept with the alert.
+    assert all(len(r.token_hash) == 64 for r in alert.recipients.all())
+
+
+def test_an_alert_with_no_one_on_the_rota_still_reaches_the_coordinators(demo, demo_users):
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {"coordinator@example.org": services.FALLBACK_REASON}
+    assert alert.steps.get().note == "No one is on the rota as duty officer now."
+
+
+@pytest.mark.parametrize("role", ["viewer", "health", "responder"])
+def test_members_whose_organisation_may_not_report_cannot_raise_an_alert(demo, demo_users, role):
+    with pytest.raises(DomainError):
+        services.raise_alert(
+            partnership=demo,
+            by=demo_users[role],
+            what="x",
+            details="",
+            where="y",
+            occurred_at=timezone.now(),
+            how_they_know="z",
+            callback_number="07700 900000",
+        )
+
+
+def test_a_coordinator_allows_an_organisation_to_report(demo, demo_users):
+    hospital = demo.organisations.get(kind="health_hospital")
+    assert not access.can_raise_alert(demo_users["health"], demo)
+    directory.update_organisation(
+        organisation=hospital,
+        expected_version=hospital.version,
+        details={
+            "name": hospital.name,
+            "kind": hospital.kind,
+            "owner": hospital.owner,
+            "review_due": hospital.review_due,
+            "may_report_incidents": True,
+        },
+        by=demo_users["coordinator"],
+    )
+    demo_users["health"]._svt_memberships = None
+    assert access.can_raise_alert(demo_users["health"], demo)
+
+
+def test_new_police_organisations_may_report_and_others_may_not(demo, demo_users):
+    made = {
+        kind: directory.create_organisation(
+            partnership=demo,
+            details={"name": f"New {kind}", "kind": kind, "owner": None, "review_due": timezone.localdate()},
+            by=demo_users["coordinator"],
+        )
+        for kind in ("police", "btp", "council")
+    }
+    assert {kind: o.may_report_incidents for kind, o in made.items()} == {
+        "police": True,
+        "btp": True,
+        "council": False,
+    }
+
+
+def test_an_alert_cannot_say_it_happened_in_the_future(demo, demo_users):
+    with pytest.raises(DomainError) as error:
+        raise_police_alert(demo, demo_users, occurred_at=timezone.now() + timedelta(hours=1))
+    assert error.value.field == "occurred_at"
+
+
+# --- The rota ------------------------------------------------------------------------------------------
+
+
+def at(day, hour, minute=0):
+    return datetime(2026, 11, day, hour, minute, tzinfo=LONDON)
+
+
+def test_an_overnight_shift_is_on_duty_until_the_morning_and_the_next_is_shown(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    for person, starts in ((responder, at(20, 22)), (coordinator, at(21, 8))):
+        services.add_shift(
+            partnership=demo,
+            person=person,
+            role=DutyRole.DUTY_OFFICER,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=10),
+            by=coordinator,
+        )
+    for moment in (at(20, 23, 30), at(21, 3), at(21, 7, 59)):
+        assert selectors.rota_now_and_next(demo, at=moment)[0].now.person == responder, moment
+    position = selectors.rota_now_and_next(demo, at=at(21, 2))[0]
+    assert (position.now.person, position.next.person) == (responder, coordinator)
+    assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, at(21, 8)).person == coordinator
+    gap = selectors.rota_now_and_next(demo, at=at(20, 12))[0]
+    assert gap.now is None and gap.next.person == responder
+
+
+def test_a_handover_puts_the_new_person_on_duty_from_then(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    shift = services.add_shift(
+        partnership=demo,
+        person=responder,
+        role=DutyRole.DUTY_OFFICER,
+        starts_at=at(20, 22),
+        ends_at=at(21, 8),
+        by=coordinator,
+    )
+    taking_over = services.hand_over_shift(
+        shift=shift, to=coordinator, note="Quiet so far.", by=coordinator, at=at(21, 1)
+    )
+    assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, at(21, 0, 59)).person == responder
+    assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, at(21, 1)).person == coordinator
+    assert (taking_over.ends_at, taking_over.handed_over_from) == (at(21, 8), shift)
+    shift.refresh_from_db()
+    assert shift.ends_at == at(21, 1)
+
+
+def test_a_cover_stands_in_for_part_of_a_shift_and_the_shift_resumes_after(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    shift = services.add_shift(
+        partnership=demo,
+        person=responder,
+        role=DutyRole.DEPUTY,
+        starts_at=at(20, 8),
+        ends_at=at(21, 8),
+        by=coordinator,
+    )
+    services.cover_shift(
+        shift=shift,
+        person=coordinator,
+        starts_at=at(20, 12),
+        ends_at=at(20, 14),
+        note="Dentist",
+        by=coordinator,
+    )
+    during = selectors.rota_now_and_next(demo, at=at(20, 13))[1]
+    assert (during.now.person, during.next.person) == (coordinator, responder)
+    assert selectors.on_duty(demo, DutyRole.DEPUTY, at(20, 14)).person == responder
+    with pytest.raises(DomainError):
+        services.cover_shift(
+            shift=shift, person=coordinator, starts_at=at(21, 7), ends_at=at(21, 9), by=coordinator
+        )
+
+
+def test_two_ordinary_shifts_of_one_role_cannot_overlap(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    services.add_shift(
+        partnership=demo,
+        person=responder,
+        role="deputy",
+        starts_at=at(20, 8),
+        ends_at=at(21, 8),
+        by=coordinator,
+    )
+    with pytest.raises(DomainError) as error:
+        services.add_shift(
+            partnership=demo,
+            person=coordinator,
+            role="deputy",
+            starts_at=at(21, 7),
+            ends_at=at(21, 20),
+            by=coordinator,
+        )
+    assert "hand over or cover" in error.value.message
+    # Another role at the same time is fine.
+    services.add_shift(
+        partnership=demo,
+        person=coordinator,
+        role="duty_officer",
+        starts_at=at(21, 7),
+        ends_at=at(21, 20),
+        by=coordinator,
+    )
+
+
+def test_only_the_response_team_can_be_on_the_rota(demo, demo_users):
+    with pytest.raises(DomainError) as error:
+        services.add_shift(
+            partnership=demo,
+            person=demo_users["police"],
+            role="duty_officer",
+            starts_at=at(20, 8),
+            ends_at=at(21, 8),
+            by=demo_users["coordinator"],
+        )
+    assert error.value.field == "person"
+
+
+# --- Escalation and acknowledgement --------------------------------------------------------------------
+
+
+def test_escalation_follows_the_policy_minute_by_minute_until_someone_acknowledges(demo, demo_users):
+    senior = demo_users["viewer"]
+    senior_membership = senior.memberships.get(partnership=demo)
+    senior_membership.role = "responder"
+    senior_membership.save()
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users, senior=senior)
+        alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {"responder@example.org": "Duty officer"}
+    with time_machine.travel(raised + timedelta(minutes=9, seconds=59), tick=False):
+        assert services.escalate_alerts() == 0
+    with time_machine.travel(raised + timedelta(minutes=10), tick=False):
+        assert services.escalate_alerts() == 1
+        assert services.escalate_alerts() == 0
+    assert alerted(alert)["coordinator@example.org"] == "Deputy duty officer"
+    with time_machine.travel(raised + timedelta(minutes=15), tick=False):
+        assert services.acknowledge(alert=alert, by=demo_users["coordinator"]) is True
+    with time_machine.travel(raised + timedelta(minutes=25), tick=False):
+        assert services.escalate_alerts() == 0
+    assert "viewer@example.org" not in alerted(alert)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == demo_users["coordinator"]
+    assert alert.recipients.get(user=demo_users["coordinator"]).acknowledged_at is not None
+    assert any("Escalation stopped" in entry.text for entry in alert.incident.timeline.all())
+    assert AuditEntry.objects.filter(target_type="alerts.Alert", detail__acknowledged=True).count() == 1
+
+
+def test_without_acknowledgement_the_senior_manager_is_alerted_after_twenty_minutes(demo, demo_users):
+    senior = demo_users["viewer"]
+    senior.memberships.filter(partnership=demo).update(role="responder")
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users, senior=senior)
+        alert = raise_police_alert(demo, demo_users)
+    with time_machine.travel(raised + timedelta(minutes=30), tick=False):
+        # A run that was late takes every step now due, each once.
+        assert services.escalate_alerts() == 2
+        assert services.escalate_alerts() == 0
+    assert alerted(alert) == {
+        "responder@example.org": "Duty officer",
+        "coordinator@example.org": "Deputy duty officer",
+        "viewer@example.org": "Senior manager (gold)",
+    }
+
+
+def test_a_second_acknowledgement_is_kept_but_the_first_stands(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    assert services.acknowledge(alert=alert, by=demo_users["responder"]) is True
+    assert services.acknowledge(alert=alert, by=demo_users["coordinator"]) is False
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == demo_users["responder"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_escalation_runs_at_once_alert_each_step_once(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    later = raised + timedelta(minutes=11)
+    taken, errors = [], []
+    start = threading.Barrier(2)
+
+    def run():
+        try:
+            start.wait()
+            with time_machine.travel(later, tick=False):
+                taken.append(services.escalate_alerts())
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for thread in runs:
+        thread.start()
+    for thread in runs:
+        thread.join()
+    assert errors == []
+    assert sorted(taken) == [0, 1]
+    assert AlertStep.objects.filter(alert=alert, duty_role="deputy").count() == 1
+    assert AlertRecipient.objects.filter(alert=alert, user=demo_users["coordinator"]).count() == 1
+    assert Notification.objects.filter(dedupe_key__startswith=f"alert:{alert.pk}:").count() == 2
+
+
+# --- Leading and the launch protocol -------------------------------------------------------------------
+
+
+def test_accepting_the_lead_acknowledges_names_the_lead_and_moves_to_assessing(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    lead = services.accept_lead(
+        alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+    )
+    alert.refresh_from_db()
+    assert (lead.officer, lead.organisation.kind) == (responder, "council")
+    assert alert.acknowledged_by == responder and alert.lead_accepted_by == responder
+    assert alert.incident.status == IncidentStatus.ASSESSING
+    with pytest.raises(DomainError):
+        services.accept_lead(alert=alert, by=demo_users["coordinator"], organisation=lead.organisation)
+
+
+def categorise(incident, by, *, young_person=True, serious_violence=True):
+    return incident_services.categorise(
+        incident=incident,
+        by=by,
+        factors=["young_person"] if young_person else [],
+        other_factors="",
+        serious_violence=serious_violence,
+        meeting_needed=False,
+        cross_borough=False,
+        rationale="A young victim, seriously hurt.",
+    )
+
+
+def test_categorising_after_the_lead_is_taken_informs_the_partners_the_category_calls_for(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    services.accept_lead(alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo))
+    categorise(alert.incident, responder)
+    participations = {
+        p.organisation.kind: p
+        for p in alert.incident.participations.select_related("organisation", "contact")
+    }
+    # The shipped protocol: the police always; hospital and youth groups for serious violence; schools,
+    # children's social care and youth justice for a young person. The council leads.
+    assert set(participations) == {
+        "council",
+        "police",
+        "health_hospital",
+        "voluntary",
+        "education",
+        "childrens_social_care",
+        "youth_justice",
+    }
+    informed = {kind for kind, p in participations.items() if p.informed_at}
+    assert informed == {"police", "health_hospital", "voluntary", "education", "childrens_social_care"}
+    assert participations["police"].contact.name == "Detective Inspector Ruth Adeyemi"
+    assert any(
+        "No contact with an email address for: Northbridge Youth Justice Service" in entry.text
+        for entry in alert.incident.timeline.all()
+    )
+    # Categorised as not serious violence, a second time: nothing more is called for.
+    categorise(alert.incident, responder, young_person=False, serious_violence=False)
+    assert alert.incident.participations.count() == 7
+
+
+def test_the_launch_protocol_waits_for_a_lead_taken_from_the_alert(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    categorise(alert.incident, demo_users["responder"])
+    assert [p.organisation.kind for p in alert.incident.participations.select_related("organisation")] == [
+        "police"
+    ]
+
+
+def test_a_partnerships_own_protocol_starts_from_the_shipped_one(demo, demo_users):
+    coordinator = demo_users["coordinator"]
+    youth_justice = demo.organisations.get(kind="youth_justice")
+    rule = services.add_launch_rule(
+        partnership=demo, category="serious_violence", organisation=youth_justice, by=coordinator
+    )
+    stored = selectors.launch_rules(demo)
+    assert len(stored) == 1 + len(services.default_launch_rules())
+    services.remove_launch_rule(rule=rule, by=coordinator)
+    names = {o.name for o in selectors.organisations_called_for(demo, {"serious_violence"})}
+    assert "Northbridge Youth Justice Service" not in names
+    with pytest.raises(DomainError):
+        services.add_launch_rule(partnership=demo, category="serious_violence", by=coordinator)
+
+
+def test_an_escalation_policy_must_alert_someone_at_once(demo, demo_users):
+    coordinator = demo_users["coordinator"]
+    with pytest.raises(DomainError) as error:
+        services.set_escalation_policy(
+            partnership=demo, after_minutes={"duty_officer": 5, "deputy": 15}, by=coordinator
+        )
+    assert error.value.field == "duty_officer"
+    services.set_escalation_policy(
+        partnership=demo,
+        after_minutes={"duty_officer": 0, "deputy": 5, "senior_manager": None},
+        by=coordinator,
+    )
+    assert [(s.duty_role, s.after_minutes) for s in selectors.escalation_steps(demo)] == [
+        ("duty_officer", 0),
+        ("deputy", 5),
+    ]
+
+
+def test_the_escalation_command_takes_the_steps_due(demo, demo_users, capsys):
+    from django.core.management import call_command
+
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        raise_police_alert(demo, demo_users)
+    with time_machine.travel(raised + timedelta(minutes=12), tick=False):
+        call_command("escalate_alerts")
+        call_command("escalate_alerts")
+    assert capsys.readouterr().out.splitlines() == ["1 escalation step taken.", "0 escalation steps taken."]
+
+
+def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, demo_users):
+    rota(demo, demo_users)
+    incident = raise_police_alert(demo, demo_users).incident
+    responder = demo_users["responder"]
+    incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.REPORTED)
+    with pytest.raises(incident_services.IncidentError):
+        incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.ALERTED)
+    other = raise_police_alert(demo, demo_users).incident
+    categorise(other, responder)
+    other.refresh_from_db()
+    assert other.status == IncidentStatus.ASSESSING

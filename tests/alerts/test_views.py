@@ -1,0 +1,294 @@
+"""The alert and rota pages: who may use them, what they change, and bad input shown and refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.alerts.models import Alert, AlertListMember, DutyShift, EscalationPolicy, LaunchProtocol
+from svtoolkit.incidents.models import Incident, IncidentStatus
+from tests.alerts.builders import raise_police_alert, rota, token_of
+
+pytestmark = pytest.mark.django_db
+
+
+def local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def alert_form(**changes):
+    form = {
+        "what": "Stabbing outside Northbridge Academy",
+        "where": "Station Road bus stop",
+        "occurred_at": local(timezone.now() - timedelta(minutes=5)),
+        "how_they_know": "I am at the scene.",
+        "callback_number": "07700 900013",
+    }
+    form.update(changes)
+    return form
+
+
+# --- Raising -------------------------------------------------------------------------------------------
+
+
+def test_a_police_partner_asking_to_record_an_incident_is_given_the_alert_form(client_for, demo):
+    """The defect: a police partner was refused (403) "Record an incident" and could not report at all."""
+    client = client_for("police")
+    response = client.get(reverse("incidents:record"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("alerts:raise")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "Raise an incident alert" in page.content.decode()
+    assert "Raise an incident alert" in client.get(reverse("incidents:list")).content.decode()
+
+
+def test_a_police_partner_raises_an_alert_from_the_form_and_sees_the_incident(client_for, demo, demo_users):
+    rota(demo, demo_users)
+    client = client_for("police")
+    response = client.post(reverse("alerts:raise"), alert_form())
+    alert = Alert.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("incidents:incident", args=[alert.incident_id])
+    page = client.get(response["Location"]).content.decode()
+    assert "Not acknowledged yet" in page
+    assert "Rosa Delgado" in page and "Duty officer" in page
+    assert "Text message" in page and "Email" in page
+    assert alert.incident.status == IncidentStatus.ALERTED
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"what": ""}, "Say what happened"),
+        ({"where": ""}, "Say where it happened"),
+        ({"occurred_at": "yesterday"}, "Enter a real date and time"),
+        ({"callback_number": "ring me"}, "Enter a phone number, like 07700 900123"),
+        ({"latitude": "51.5"}, "Give both the latitude and the longitude, or neither"),
+        ({"occurred_at": local(timezone.now() + timedelta(hours=2))}, "cannot be in the future"),
+    ],
+)
+def test_bad_input_on_the_alert_form_is_shown_and_changes_nothing(client_for, demo, change, message):
+    response = client_for("police").post(reverse("alerts:raise"), alert_form(**change))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page and message in page
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["responder", "health", "viewer"])
+def test_members_whose_organisation_may_not_report_are_refused_the_alert_form(client_for, demo, role):
+    assert client_for(role).post(reverse("alerts:raise"), alert_form()).status_code == 403
+    assert not Incident.objects.exists()
+
+
+def test_a_coordinator_lets_an_organisation_raise_alerts_on_its_edit_page(client_for, demo, demo_users):
+    hospital = demo.organisations.get(kind="health_hospital")
+    client = client_for("coordinator")
+    form = client.get(reverse("partnerships:organisation_edit", args=[hospital.pk])).content.decode()
+    assert "Its members may raise incident alerts" in form
+    response = client.post(
+        reverse("partnerships:organisation_edit", args=[hospital.pk]),
+        {
+            "name": hospital.name,
+            "kind": hospital.kind,
+            "may_report_incidents": "on",
+            "owner": demo_users["coordinator"].pk,
+            "review_due": "1/1/2030",
+            "version": hospital.version,
+        },
+    )
+    assert response.status_code == 302
+    hospital.refresh_from_db()
+    assert hospital.may_report_incidents
+    assert client_for("health").get(reverse("alerts:raise")).status_code == 200
+
+
+# --- Acknowledging and leading -------------------------------------------------------------------------
+
+
+def test_the_link_in_the_alert_acknowledges_with_one_button_and_no_sign_in(client, demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    url = reverse("alerts:acknowledge", args=[token_of(alert.recipients.get())])
+    page = client.get(url).content.decode()
+    assert "Acknowledge the alert" in page
+    assert Alert.objects.get().acknowledged_at is None, "opening the link acknowledges nothing"
+    done = client.post(url).content.decode()
+    assert "Acknowledged" in done
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == demo_users["responder"]
+    assert client.get(reverse("alerts:acknowledge", args=["not-a-token"])).status_code == 404
+
+
+def test_the_duty_officer_acknowledges_on_the_incident_page_then_takes_the_lead(client_for, demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    client = client_for("responder")
+    page = client.get(reverse("incidents:incident", args=[alert.incident_id])).content.decode()
+    assert "Acknowledge the alert" in page and "I will lead the response" in page
+    client.post(reverse("alerts:acknowledge_here", args=[alert.incident_id]))
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == demo_users["responder"]
+    response = client.post(reverse("alerts:accept_lead", args=[alert.incident_id]))
+    assert response["Location"] == reverse("incidents:categorise", args=[alert.incident_id])
+    alert.refresh_from_db()
+    assert alert.lead_accepted_by == demo_users["responder"]
+    assert alert.incident.leads.get().officer == demo_users["responder"]
+
+
+def test_who_may_acknowledge_and_lead_on_the_incident_page(client_for, demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    incident_id = alert.incident_id
+    # The police partner who raised it sees it, but neither acknowledges nor leads for the council.
+    assert (
+        client_for("police").post(reverse("alerts:acknowledge_here", args=[incident_id])).status_code == 403
+    )
+    assert client_for("police").post(reverse("alerts:accept_lead", args=[incident_id])).status_code == 403
+    # The health partner does not see the incident at all.
+    assert (
+        client_for("health").post(reverse("alerts:acknowledge_here", args=[incident_id])).status_code == 404
+    )
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None and alert.lead_accepted_at is None
+
+
+# --- The rota and the alerting set-up ------------------------------------------------------------------
+
+
+def test_every_member_sees_who_is_on_duty_now_and_next(client_for, demo, demo_users):
+    rota(demo, demo_users)
+    page = client_for("police").get(reverse("alerts:rota")).content.decode()
+    assert "Rosa Delgado" in page and "07700 900999" in page
+    assert "Add a shift" not in page
+
+
+def test_a_coordinator_adds_a_shift(client_for, demo, demo_users):
+    starts = timezone.now() + timedelta(days=1)
+    response = client_for("coordinator").post(
+        reverse("alerts:shift_add"),
+        {
+            "person": demo_users["responder"].pk,
+            "role": "duty_officer",
+            "starts_at": local(starts),
+            "ends_at": local(starts + timedelta(hours=12)),
+            "out_of_hours_number": "020 7946 0199",
+        },
+    )
+    assert response.status_code == 302
+    assert DutyShift.objects.get().person == demo_users["responder"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"person": ""}, "Choose who is on duty"),
+        ({"role": ""}, "Choose the duty role"),
+        ({"ends_at": local(timezone.now())}, "The shift must end after it starts"),
+        ({"out_of_hours_number": "none"}, "Enter a phone number"),
+    ],
+)
+def test_a_shift_with_bad_input_is_refused_and_changes_nothing(client_for, demo, demo_users, change, message):
+    starts = timezone.now() + timedelta(days=1)
+    form = {
+        "person": demo_users["responder"].pk,
+        "role": "duty_officer",
+        "starts_at": local(starts),
+        "ends_at": local(starts + timedelta(hours=12)),
+        **change,
+    }
+    response = client_for("coordinator").post(reverse("alerts:shift_add"), form)
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page and message in page
+    assert not DutyShift.objects.exists()
+
+
+def test_a_partner_cannot_be_put_on_the_rota(client_for, demo, demo_users):
+    starts = timezone.now()
+    response = client_for("coordinator").post(
+        reverse("alerts:shift_add"),
+        {
+            "person": demo_users["police"].pk,
+            "role": "duty_officer",
+            "starts_at": local(starts),
+            "ends_at": local(starts + timedelta(hours=8)),
+        },
+    )
+    assert "There is a problem" in response.content.decode()
+    assert not DutyShift.objects.exists()
+
+
+def test_a_coordinator_hands_over_and_covers_shifts(client_for, demo, demo_users):
+    shifts = rota(demo, demo_users)
+    client = client_for("coordinator")
+    duty = shifts["duty_officer"]
+    response = client.post(
+        reverse("alerts:shift_handover", args=[duty.pk]),
+        {"to": demo_users["coordinator"].pk, "note": "Going off sick."},
+    )
+    assert response.status_code == 302
+    assert DutyShift.objects.filter(handed_over_from=duty, person=demo_users["coordinator"]).exists()
+    deputy = shifts["deputy"]
+    response = client.post(
+        reverse("alerts:shift_cover", args=[deputy.pk]),
+        {
+            "person": demo_users["responder"].pk,
+            "starts_at": local(timezone.now() + timedelta(hours=2)),
+            "ends_at": local(timezone.now() + timedelta(hours=3)),
+        },
+    )
+    assert response.status_code == 302
+    assert DutyShift.objects.filter(covers=deputy).count() == 1
+
+
+def test_the_responder_cannot_change_the_rota(client_for, demo, demo_users):
+    shifts = rota(demo, demo_users)
+    client = client_for("responder")
+    assert client.post(reverse("alerts:shift_add"), {}).status_code == 403
+    assert client.post(reverse("alerts:shift_handover", args=[shifts["deputy"].pk]), {}).status_code == 403
+    assert client.post(reverse("alerts:escalation"), {"duty_officer": "0"}).status_code == 403
+    assert client.post(reverse("alerts:protocol"), {"category": "any"}).status_code == 403
+    assert DutyShift.objects.count() == 2 and not EscalationPolicy.objects.exists()
+
+
+def test_a_coordinator_keeps_the_alert_list(client_for, demo, demo_users):
+    client = client_for("coordinator")
+    client.post(reverse("alerts:alert_list"), {"user": demo_users["responder"].pk})
+    entry = AlertListMember.objects.get()
+    again = client.post(reverse("alerts:alert_list"), {"user": demo_users["responder"].pk}).content.decode()
+    assert "is on the alert list already" in again
+    refused = client.post(reverse("alerts:alert_list"), {"user": demo_users["viewer"].pk}).content.decode()
+    assert "There is a problem" in refused
+    client.post(reverse("alerts:alert_list_remove", args=[entry.pk]))
+    assert not AlertListMember.objects.exists()
+
+
+def test_a_coordinator_sets_the_escalation_policy_and_must_alert_someone_at_once(client_for, demo):
+    client = client_for("coordinator")
+    page = client.post(reverse("alerts:escalation"), {"duty_officer": "5", "deputy": "10"}).content.decode()
+    assert "There is a problem" in page and "give 0 minutes for at least one role" in page
+    assert not EscalationPolicy.objects.exists()
+    client.post(reverse("alerts:escalation"), {"duty_officer": "0", "deputy": "5", "senior_manager": ""})
+    assert sorted(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes")) == [
+        ("deputy", 5),
+        ("duty_officer", 0),
+    ]
+
+
+def test_the_launch_protocol_is_shown_to_members_and_kept_by_coordinators(client_for, demo):
+    assert (
+        "Every police organisation" in client_for("viewer").get(reverse("alerts:protocol")).content.decode()
+    )
+    client = client_for("coordinator")
+    refused = client.post(
+        reverse("alerts:protocol"), {"category": "cross_borough", "organisation_kind": "", "organisation": ""}
+    ).content.decode()
+    assert "Choose a kind of organisation or one organisation" in refused
+    assert not LaunchProtocol.objects.exists()
+    client.post(reverse("alerts:protocol"), {"category": "cross_borough", "organisation_kind": "housing"})
+    rules = LaunchProtocol.objects.get().rules
+    assert rules.filter(category="cross_borough", organisation_kind="housing").exists()
+    client.post(reverse("alerts:protocol_remove", args=[rules.get(category="cross_borough").pk]))
+    assert not rules.filter(category="cross_borough").exists()

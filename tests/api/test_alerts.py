@@ -1,0 +1,69 @@
+"""Raising an incident alert through the API (a police system pushing alerts): as on the web."""
+
+import pytest
+
+from svtoolkit.alerts.models import Alert
+from svtoolkit.incidents.models import Incident
+from svtoolkit.messaging.models import Delivery
+from tests.alerts.builders import rota
+
+pytestmark = pytest.mark.django_db
+
+ALERTS = "/api/v1/alerts/"
+ALERT = {
+    "what": "Shots fired on the Eastfield estate",
+    "where": "Car park behind Eastfield shops",
+    "how_they_know": "Reported to the control room by a resident.",
+    "callback_number": "020 7946 0299",
+    "incident_types": ["firearm"],
+    "latitude": "51.56000",
+    "longitude": "-0.08000",
+}
+
+
+def test_the_police_partner_raises_an_alert_and_the_duty_officer_is_alerted(api_as, demo, demo_users):
+    rota(demo, demo_users)
+    response = api_as("police").post(ALERTS, ALERT, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["incident"]["status"] == "alerted"
+    assert body["incident"]["notification_source"] == "police"
+    assert body["alerted"][0]["name"] == "Rosa Delgado" and body["alerted"][0]["reason"] == "Duty officer"
+    incident = Incident.objects.get(pk=body["incident"]["id"])
+    assert incident.incident_types == ["firearm"]
+    assert (float(incident.scenes.get().latitude), float(incident.scenes.get().longitude)) == (51.56, -0.08)
+    assert set(
+        Delivery.objects.filter(recipient=demo_users["responder"]).values_list("channel", flat=True)
+    ) == {
+        "email",
+        "sms",
+    }
+    # The police partner sees the incident its alert started.
+    assert api_as("police").get(f"/api/v1/incidents/{incident.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["responder", "health", "viewer"])
+def test_those_whose_organisation_may_not_report_are_refused(api_as, demo, role):
+    assert api_as(role).post(ALERTS, ALERT, format="json").status_code == 403
+    assert not Alert.objects.exists()
+
+
+def test_no_token_no_alert(api_as, demo):
+    assert api_as("anonymous").post(ALERTS, ALERT, format="json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"what": ""}, "what"),
+        ({"callback_number": "call me"}, "callback_number"),
+        ({"incident_types": ["dragon"]}, "incident_types"),
+        ({"occurred_at": "2099-12-31T23:00:00Z"}, "occurred_at"),
+        ({"latitude": None}, "latitude"),
+    ],
+)
+def test_bad_input_is_refused_with_the_field_it_concerns_and_changes_nothing(api_as, demo, change, field):
+    response = api_as("police").post(ALERTS, {**ALERT, **change}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Incident.objects.exists()

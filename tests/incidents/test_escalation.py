@@ -1,0 +1,274 @@
+"""Escalation of overdue actions: the owner, the single point of contact, then the lead, each once."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import escalation, services
+from svtoolkit.incidents.models import ActionStatus, EscalationStep, Incident, PlanAction
+from svtoolkit.incidents.tasks import escalate_overdue_actions
+from svtoolkit.messaging import delivery
+from svtoolkit.messaging.models import Notification
+from svtoolkit.partnerships.models import Contact, IncidentRole
+from tests.incidents.access import demo_incident
+
+pytestmark = pytest.mark.django_db
+
+DUE = timezone.make_aware(timezone.datetime(2026, 12, 5, 18, 0))
+
+
+def at(hours: float):
+    """The clock stopped this many hours after the action fell due."""
+    return time_machine.travel(DUE + timedelta(hours=hours), tick=False)
+
+
+def overdue_action(demo, demo_users, *, owner="responder", organisation=True, lead="coordinator"):
+    """An action of the demo incident due at DUE, owned as asked; its police owner has a single point of
+    contact in the demo directory."""
+    with time_machine.travel(DUE - timedelta(hours=6), tick=False):
+        incident, action = demo_incident(demo, demo_users)
+        if lead:
+            services.assign_lead(
+                incident=incident,
+                organisation=demo.organisations.get(kind="council"),
+                officer=demo_users[lead],
+                by=demo_users["responder"],
+            )
+    PlanAction.objects.filter(pk=action.pk).update(
+        due_at=DUE,
+        owner=demo_users[owner] if owner else None,
+        owner_organisation=action.owner_organisation if organisation else None,
+    )
+    action.refresh_from_db()
+    return action
+
+
+def police_spoc(demo):
+    return Contact.objects.get(
+        organisation__partnership=demo,
+        organisation__kind="police",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+
+
+def told(action) -> list[list[str]]:
+    """The addresses each escalation message of the action went to, oldest first."""
+    messages = Notification.objects.filter(kind="overdue_escalation", incident=action.incident).order_by("pk")
+    return [sorted(m.deliveries.values_list("address", flat=True)) for m in messages]
+
+
+def test_each_step_is_taken_at_its_time_and_once(demo, demo_users, mailoutbox):
+    action = overdue_action(demo, demo_users)
+    spoc = police_spoc(demo)
+    with at(-0.1):
+        assert escalation.escalate_overdue_actions() == 0, "not overdue yet"
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+        assert escalation.escalate_overdue_actions() == 0
+    assert told(action) == [["responder@example.org"]]
+    with at(3.9):
+        assert escalation.escalate_overdue_actions() == 0
+    with at(4.01):
+        assert escalation.escalate_overdue_actions() == 1
+        assert escalation.escalate_overdue_actions() == 0
+    assert told(action)[1] == [spoc.email]
+    with at(23.9):
+        assert escalation.escalate_overdue_actions() == 0
+    with at(24.01):
+        assert escalation.escalate_overdue_actions() == 1
+    with at(72):
+        assert escalation.escalate_overdue_actions() == 0
+    assert told(action) == [["responder@example.org"], [spoc.email], ["coordinator@example.org"]]
+    action.refresh_from_db()
+    assert action.escalation_step == EscalationStep.LEAD
+    assert action.escalated_at == DUE + timedelta(hours=24.01)
+    entries = list(
+        action.timeline_entries.filter(text__contains="escalated")
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+    assert len(entries) == 3 and "escalated to the incident lead: Chris Okafor" in entries[-1]
+    with at(72):
+        delivery.deliver_due()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        ["responder@example.org", spoc.email, "coordinator@example.org"]
+    )
+    lead_email = next(m for m in mailoutbox if m.to == ["coordinator@example.org"])
+    assert "the incident you lead, is overdue" in lead_email.body
+    assert f"/plan/{action.pk}/" in lead_email.body
+
+
+def test_an_action_nobody_owns_goes_to_the_lead_as_soon_as_it_is_overdue(demo, demo_users):
+    action = overdue_action(demo, demo_users, owner=None, organisation=False)
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [["coordinator@example.org"]]
+    action.refresh_from_db()
+    assert action.escalation_step == EscalationStep.LEAD
+    with at(30):
+        assert escalation.escalate_overdue_actions() == 0
+
+
+def test_an_organisation_without_a_named_person_hears_through_its_single_point_of_contact_at_once(
+    demo, demo_users
+):
+    action = overdue_action(demo, demo_users, owner=None)
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [[police_spoc(demo).email]]
+    with at(4.01):
+        assert escalation.escalate_overdue_actions() == 0, "the single point of contact was told already"
+
+
+def test_without_a_lead_the_partnerships_coordinators_are_told(demo, demo_users):
+    action = overdue_action(demo, demo_users, owner=None, organisation=False, lead=None)
+    with at(0.02):
+        escalation.escalate_overdue_actions()
+    assert told(action) == [["coordinator@example.org"]]
+    assert "nobody owns it" in Notification.objects.get().body
+
+
+def test_the_partnerships_timetable_decides_when_each_step_is_taken(demo, demo_users):
+    action = overdue_action(demo, demo_users)
+    escalation.set_timetable(
+        partnership=demo,
+        owner_after_hours=1,
+        spoc_after_hours=2,
+        lead_after_hours=3,
+        by=demo_users["coordinator"],
+    )
+    with at(0.5):
+        assert escalation.escalate_overdue_actions() == 0
+    for hours in (1.01, 2.01, 3.01):
+        with at(hours):
+            assert escalation.escalate_overdue_actions() == 1
+    assert len(told(action)) == 3
+
+
+def test_a_run_that_finds_several_steps_due_takes_only_the_furthest(demo, demo_users):
+    action = overdue_action(demo, demo_users)
+    with at(30):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [["coordinator@example.org"]]
+
+
+def test_a_done_action_is_no_longer_escalated(demo, demo_users):
+    action = overdue_action(demo, demo_users)
+    with at(0.02):
+        escalation.escalate_overdue_actions()
+    with at(1):
+        services.update_action(
+            action=action,
+            by=demo_users["responder"],
+            expected_revision=action.revision,
+            status=ActionStatus.DONE,
+            owner_organisation=action.owner_organisation,
+            owner=action.owner,
+            not_needed_reason="",
+            note="",
+        )
+    for hours in (4.01, 24.01):
+        with at(hours):
+            assert escalation.escalate_overdue_actions() == 0
+    assert len(told(action)) == 1
+
+
+def test_actions_of_a_closed_incident_are_not_escalated(demo, demo_users):
+    action = overdue_action(demo, demo_users)
+    Incident.objects.filter(pk=action.incident_id).update(status="closed")
+    with at(30):
+        assert escalation.escalate_overdue_actions() == 0
+    assert told(action) == []
+
+
+def test_two_runs_that_both_saw_a_step_due_take_it_once(demo, demo_users):
+    action = overdue_action(demo, demo_users)
+    now = DUE + timedelta(hours=4.01)
+    with at(4.01):
+        first_run, second_run = escalation.due_escalations(now=now), escalation.due_escalations(now=now)
+        assert [step for _, step, _ in first_run] == [EscalationStep.SPOC] == [s for _, s, _ in second_run]
+        assert (
+            sum(escalation.take_step(action=a, step=s, recipients=r, now=now) for a, s, r in second_run) == 1
+        )
+        assert (
+            sum(escalation.take_step(action=a, step=s, recipients=r, now=now) for a, s, r in first_run) == 0
+        )
+    assert len(told(action)) == 1
+    assert action.timeline_entries.filter(text__contains="escalated").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_task_at_once_take_each_step_once(demo, demo_users, mailoutbox):
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "The in-memory SQLite test database refuses a second writer at once (table is locked) instead of "
+            "waiting, as a SQLite file in WAL mode does; this runs on PostgreSQL (make test-postgres)."
+        )
+    action = overdue_action(demo, demo_users)
+    start = threading.Barrier(2)
+    for hours in (0.02, 4.01, 24.01):
+        taken = []
+
+        def run(hours=hours, taken=taken):
+            with at(hours):
+                start.wait()
+                taken.append(escalate_overdue_actions.enqueue().return_value)
+            connection.close()
+
+        runs = [threading.Thread(target=run) for _ in range(2)]
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+        assert sorted(taken) == [0, 1], f"one run took the step {hours} hours after"
+    assert len(told(action)) == 3
+    assert action.timeline_entries.filter(text__contains="escalated").count() == 3
+    # Sent straight after each commit by the (immediate) task worker: one email per step.
+    assert len(mailoutbox) == 3
+
+
+def test_the_timetable_keeps_its_steps_in_order(demo, demo_users):
+    with pytest.raises(DomainError) as refused:
+        escalation.set_timetable(
+            partnership=demo,
+            owner_after_hours=0,
+            spoc_after_hours=8,
+            lead_after_hours=4,
+            by=demo_users["coordinator"],
+        )
+    assert refused.value.field == "lead_after_hours"
+    assert escalation.timetable_for(demo).lead_after_hours == 24
+
+
+def test_a_coordinator_sets_the_timetable_and_a_mistake_is_explained(client_for, demo):
+    client = client_for("coordinator")
+    url = reverse("incidents:escalation_settings")
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="24"' in page.content.decode()
+    wrong = client.post(url, {"owner_after_hours": "2", "spoc_after_hours": "1", "lead_after_hours": "5"})
+    assert wrong.status_code == 200
+    assert "cannot be told before the owner is reminded" in wrong.content.decode()
+    assert escalation.timetable_for(demo).pk is None, "nothing was saved"
+    typed = client.post(url, {"owner_after_hours": "0", "spoc_after_hours": "x", "lead_after_hours": "5"})
+    assert "Enter a whole number of hours" in typed.content.decode()
+    saved = client.post(url, {"owner_after_hours": "0", "spoc_after_hours": "2", "lead_after_hours": "8"})
+    assert saved.status_code == 302
+    timetable = escalation.timetable_for(demo)
+    assert (timetable.owner_after_hours, timetable.spoc_after_hours, timetable.lead_after_hours) == (0, 2, 8)
+
+
+def test_the_plan_and_the_action_page_show_the_step_reached(demo, demo_users, client_for):
+    action = overdue_action(demo, demo_users, owner=None, organisation=False)
+    with at(0.02):
+        escalation.escalate_overdue_actions()
+    client = client_for("responder")
+    plan = client.get(reverse("incidents:plan", args=[action.incident_id])).content.decode()
+    assert "Escalated to lead" in plan
+    page = client.get(reverse("incidents:action", args=[action.incident_id, action.pk])).content.decode()
+    assert "Escalated to lead" in page

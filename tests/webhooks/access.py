@@ -1,0 +1,44 @@
+"""Who may GET each webhook page (coordinators only), and the objects their URLs name."""
+
+from svtoolkit.webhooks import services
+from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from tests.access_expectations_base import COORDINATOR_ONLY, COORDINATOR_ONLY_POST
+
+EXPECTED = {
+    "webhooks:endpoints": COORDINATOR_ONLY,
+    "webhooks:endpoint_add": COORDINATOR_ONLY,
+    "webhooks:endpoint": COORDINATOR_ONLY,
+    "webhooks:endpoint_secret": COORDINATOR_ONLY_POST,
+    "webhooks:deliveries": COORDINATOR_ONLY,
+    "webhooks:delivery_send_again": COORDINATOR_ONLY_POST,
+}
+
+
+def url_kwargs(demo, demo_users):
+    endpoint, _ = services.add_endpoint(
+        partnership=demo,
+        url="https://automation.example.org/svtoolkit",
+        description="Council Teams channel",
+        event_types=["incident.categorised", "action.escalated"],
+        by=demo_users["coordinator"],
+    )
+    event = WebhookEvent.objects.create(
+        partnership=demo,
+        event_type="incident.categorised",
+        payload={"incident": {"reference": "NB-2026-0001"}},
+    )
+    failed = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        status=WebhookDeliveryStatus.FAILED,
+        attempts=8,
+        last_response_code=503,
+        last_error="Gave up after 8 tries: The endpoint answered 503.",
+    )
+    by_endpoint = {"endpoint_id": endpoint.pk}
+    return {
+        "webhooks:endpoint": by_endpoint,
+        "webhooks:endpoint_secret": by_endpoint,
+        "webhooks:deliveries": by_endpoint,
+        "webhooks:delivery_send_again": {"delivery_id": failed.pk},
+    }

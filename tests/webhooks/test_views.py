@@ -1,0 +1,85 @@
+"""The webhook pages: setting up an endpoint, its secret shown once, the delivery log and sending again."""
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.webhooks import services
+from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+ADD = {
+    "url": "https://automation.example.org/svtoolkit",
+    "description": "Council Teams channel",
+    "event_types": ["incident.categorised", "action.escalated"],
+}
+
+
+def test_a_coordinator_sets_up_an_endpoint_and_sees_its_secret_once(client_for, demo):
+    client = client_for("coordinator")
+    answer = client.post(reverse("webhooks:endpoint_add"), ADD)
+    endpoint = WebhookEndpoint.objects.get()
+    assert answer["Location"] == reverse("webhooks:endpoint", args=[endpoint.pk])
+    assert endpoint.partnership == demo and endpoint.event_types == sorted(ADD["event_types"])
+    first = client.get(answer["Location"]).content.decode()
+    assert endpoint.secret in first and "You will not be able to see it again" in first
+    assert endpoint.secret not in client.get(answer["Location"]).content.decode()
+    assert endpoint.secret not in client.get(reverse("webhooks:endpoints")).content.decode()
+
+
+def test_a_mistake_in_the_endpoint_is_explained_and_nothing_is_saved(client_for, demo, settings):
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP = False
+    client = client_for("coordinator")
+    page = client.post(
+        reverse("webhooks:endpoint_add"), {**ADD, "url": "http://x.example.org/", "event_types": []}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "There is a problem" in text
+    assert "Choose at least one event" in text
+    page = client.post(reverse("webhooks:endpoint_add"), {**ADD, "url": "http://x.example.org/"})
+    assert "must start with https://" in page.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_delivery_log_shows_what_failed_and_sends_it_again(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    event = WebhookEvent.objects.create(partnership=demo, event_type="incident.categorised", payload={})
+    failed = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event=event,
+        status=WebhookDeliveryStatus.FAILED,
+        attempts=8,
+        last_response_code=503,
+        last_error="Gave up after 8 tries: The endpoint answered 503.",
+    )
+    client = client_for("coordinator")
+    log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
+    assert "HTTP 503" in log and "Gave up after 8 tries" in log and "Send again" in log
+    assert "1 failed" in client.get(reverse("webhooks:endpoints")).content.decode()
+    client.post(reverse("webhooks:delivery_send_again", args=[failed.pk]))
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (WebhookDeliveryStatus.QUEUED, 0)
+
+
+def test_a_new_secret_is_shown_once_and_replaces_the_old(client_for, demo, demo_users):
+    endpoint, old = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    answer = client.post(reverse("webhooks:endpoint_secret", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old
+    assert endpoint.secret in client.get(answer["Location"]).content.decode()
+
+
+def test_a_coordinator_switches_an_endpoint_off(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client_for("coordinator").post(reverse("webhooks:endpoint", args=[endpoint.pk]), {**ADD, "is_active": ""})
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False
+
+
+def test_another_partnerships_endpoint_is_not_found(client_for, demo, other_partnership):
+    partnership, membership = other_partnership
+    theirs, _ = services.add_endpoint(partnership=partnership, by=membership.user, **ADD)
+    client = client_for("coordinator")
+    assert client.get(reverse("webhooks:endpoint", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("webhooks:deliveries", args=[theirs.pk])).status_code == 404
