@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0008_action_statistics"),
+        ("incidents", "0010_merge_20261128_1510"),
         ("messaging", "0001_initial"),
     ]
 
