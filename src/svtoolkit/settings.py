@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "svtoolkit.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,6 +104,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "svtoolkit.urls"
+
+# Sent on every response (docs/security.md): no page uses the camera, microphone, location, payments or USB.
+# Location is off too: scenes are described or picked by ward, never from the device; a map point picker that
+# asks for the device's position would change geolocation to (self).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 WSGI_APPLICATION = "svtoolkit.wsgi.application"
 
 TEMPLATES = [
