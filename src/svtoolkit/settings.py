@@ -338,6 +338,12 @@ REST_FRAMEWORK = {
     # JSON only: DRF's own browsable pages use inline styles the Content-Security-Policy forbids. People
     # browse and try the API on /api/docs/ (Swagger UI from our own files) with their session instead.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON nested deeper than a body needs is refused with a 400 (svtoolkit.api.parsers), not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "svtoolkit.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
     # A service's DomainError is 400 and its EditConflict 409, translated here for every view.
