@@ -208,12 +208,11 @@ AXES_USERNAME_CALLABLE = "svtoolkit.accounts.lockout.attempted_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-# Behind a load balancer or proxy, set SVTOOLKIT_PROXY_COUNT to the number of proxies that add to
-# X-Forwarded-For, so lockouts and the audit log record the client's address, not the proxy's.
-AXES_IPWARE_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# Behind a load balancer or proxy, set SVTOOLKIT_PROXY_COUNT to the number of trusted proxies that append to
+# X-Forwarded-For: lockouts and the audit log then record the client's address (the Nth from the right), not
+# the proxy's, and ignore what the client wrote into the header itself (svtoolkit.audit.services.client_ip).
+SVTOOLKIT_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "svtoolkit.audit.services.client_ip"
 
 OTP_TOTP_ISSUER = "svtoolkit"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
