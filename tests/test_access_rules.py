@@ -213,3 +213,21 @@ def test_get_for_needs_a_visibility_rule_or_an_already_narrowed_queryset(
 ):
     with pytest.raises(TypeError):
         access.get_for(request_as(demo_users["coordinator"], demo), PlanAction, incident_and_action[1].pk)
+
+
+def test_a_need_to_know_entry_opens_nothing_without_membership(
+    demo, demo_users, with_person, other_partnership
+):
+    """An entry left over from a membership that ended (here made directly) is refused until the person is a
+    member of the incident's partnership or of one it is shared with."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.incidents.models import NeedToKnow
+
+    southmoor, southmoor_coordinator = other_partnership
+    NeedToKnow.objects.create(incident=with_person, user=southmoor_coordinator.user)
+    outsider = User.objects.get(pk=southmoor_coordinator.user_id)
+    assert not access.can_read_people(outsider, southmoor, with_person)
+    assert not access.can_read_people(outsider, None, with_person)
+
+    services.share_incident(incident=with_person, partnership=southmoor, by=demo_users["responder"])
+    assert access.can_read_people(User.objects.get(pk=outsider.pk), southmoor, with_person)

@@ -131,13 +131,20 @@ def can_update_action(user, partnership, action) -> bool:
 
 
 def can_read_people(user, partnership, incident) -> bool:
-    """People-affected records: only those on the incident's need-to-know list, whatever their role.
+    """People-affected records: only those on the incident's need-to-know list, whatever their role, and
+    only while they are a member of the incident's lead partnership or of one it is shared with (an entry
+    left over from a membership that ended opens nothing, even if the person is invited back).
 
     The list is the incident's own, whichever partnership the person acts in: ``partnership`` is taken only
     so this rule has the shape of every object rule (``get_for``); callers without one pass ``None``."""
-    from svtoolkit.incidents.models import NeedToKnow
+    from svtoolkit.incidents.models import IncidentShare, NeedToKnow
 
-    return user.is_authenticated and NeedToKnow.objects.filter(incident=incident, user=user).exists()
+    if not user.is_authenticated or not NeedToKnow.objects.filter(incident=incident, user=user).exists():
+        return False
+    member_of = memberships_of(user).keys()
+    if incident.partnership_id in member_of:
+        return True
+    return IncidentShare.objects.filter(incident=incident, partnership_id__in=member_of).exists()
 
 
 def can_add_person(user, partnership, incident) -> bool:

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "svtoolkit.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,6 +104,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "svtoolkit.urls"
+
+# Sent on every response (docs/security.md): no page uses the camera, microphone, location, payments or USB.
+# Location is off too: scenes are described or picked by ward, never from the device; a map point picker that
+# asks for the device's position would change geolocation to (self).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 WSGI_APPLICATION = "svtoolkit.wsgi.application"
 
 TEMPLATES = [
@@ -202,12 +208,11 @@ AXES_USERNAME_CALLABLE = "svtoolkit.accounts.lockout.attempted_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-# Behind a load balancer or proxy, set SVTOOLKIT_PROXY_COUNT to the number of proxies that add to
-# X-Forwarded-For, so lockouts and the audit log record the client's address, not the proxy's.
-AXES_IPWARE_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# Behind a load balancer or proxy, set SVTOOLKIT_PROXY_COUNT to the number of trusted proxies that append to
+# X-Forwarded-For: lockouts and the audit log then record the client's address (the Nth from the right), not
+# the proxy's, and ignore what the client wrote into the header itself (svtoolkit.audit.services.client_ip).
+SVTOOLKIT_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "svtoolkit.audit.services.client_ip"
 
 OTP_TOTP_ISSUER = "svtoolkit"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -332,6 +337,12 @@ REST_FRAMEWORK = {
     # JSON only: DRF's own browsable pages use inline styles the Content-Security-Policy forbids. People
     # browse and try the API on /api/docs/ (Swagger UI from our own files) with their session instead.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON nested deeper than a body needs is refused with a 400 (svtoolkit.api.parsers), not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "svtoolkit.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
     # A service's DomainError is 400 and its EditConflict 409, translated here for every view.

@@ -151,3 +151,72 @@ def test_authenticator_cannot_be_removed_when_the_partnership_requires_it(demo, 
     with pytest.raises(DomainError):
         services.remove_authenticator(user=demo_users["responder"])
     assert demo_users["responder"].totpdevice_set.filter(confirmed=True).exists()
+
+
+# --- Need-to-know follows membership (security review, issue 14) ----------------------------------------
+
+
+@pytest.fixture
+def incident_with_person(demo, demo_users):
+    from svtoolkit.incidents import services as incident_services
+    from tests.incidents.access import demo_incident
+    from tests.test_access_rules import PERSON
+
+    incident, _ = demo_incident(demo, demo_users)
+    incident_services.add_person_affected(
+        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
+    )
+    incident_services.add_to_need_to_know(
+        incident=incident, user=demo_users["police"], by=demo_users["responder"]
+    )
+    return incident
+
+
+def test_a_removed_member_invited_back_cannot_open_people_affected(
+    demo, demo_users, incident_with_person, client
+):
+    from django.urls import reverse
+
+    from svtoolkit.accounts.models import User
+    from svtoolkit.incidents.models import NeedToKnow
+    from tests.conftest import MODEL_BACKEND
+
+    coordinator, police = demo_users["coordinator"], demo_users["police"]
+    membership = Membership.objects.get(user=police, partnership=demo)
+    police_organisation = membership.organisation
+    services.remove_member(membership=membership, by=coordinator)
+
+    assert not NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()
+    entry = AuditEntry.objects.get(action=AuditAction.DELETE, target_type="incidents.NeedToKnow")
+    assert entry.detail == {"user": "police@example.org", "reason": "left the partnership"}
+    assert entry.actor == coordinator
+    assert incident_with_person.timeline.filter(text__contains="taken off the need-to-know list").exists()
+
+    invite(demo, coordinator, email=police.email, role=Role.PARTNER, organisation=police_organisation)
+    services.accept_invitation(invitation=Invitation.objects.get(email=police.email), existing_user=police)
+    client.force_login(User.objects.get(pk=police.pk), backend=MODEL_BACKEND)
+    person = incident_with_person.people.get()
+    answer = client.post(
+        reverse("incidents:person", kwargs={"incident_id": incident_with_person.pk, "person_id": person.pk}),
+        {"reason": "Checking the referral"},
+    )
+    assert answer.status_code == 403
+    assert "J. S." not in answer.content.decode()
+
+
+def test_removing_a_member_keeps_entries_another_membership_still_gives(
+    demo, demo_users, incident_with_person, other_partnership
+):
+    from svtoolkit.incidents import services as incident_services
+    from svtoolkit.incidents.models import NeedToKnow
+
+    southmoor, southmoor_coordinator = other_partnership
+    incident_services.share_incident(
+        incident=incident_with_person, partnership=southmoor, by=demo_users["responder"]
+    )
+    police = demo_users["police"]
+    MembershipFactory(partnership=southmoor, user=police, role=Role.RESPONDER)
+    services.remove_member(
+        membership=Membership.objects.get(user=police, partnership=demo), by=demo_users["coordinator"]
+    )
+    assert NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()

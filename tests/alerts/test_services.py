@@ -105,7 +105,7 @@ def test_a_coordinator_allows_an_organisation_to_report(demo, demo_users):
     assert not access.can_raise_alert(demo_users["health"], demo)
     directory.update_organisation(
         organisation=hospital,
-        expected_version=hospital.version,
+        expected_revision=hospital.revision,
         details={
             "name": hospital.name,
             "kind": hospital.kind,
@@ -473,7 +473,7 @@ def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, de
     incident = raise_police_alert(demo, demo_users).incident
     responder = demo_users["responder"]
     incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.REPORTED)
-    with pytest.raises(incident_services.IncidentError):
+    with pytest.raises(DomainError):
         incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.ALERTED)
     other = raise_police_alert(demo, demo_users).incident
     categorise(other, responder)

@@ -96,7 +96,7 @@ def test_a_coordinator_lets_an_organisation_raise_alerts_on_its_edit_page(client
             "may_report_incidents": "on",
             "owner": demo_users["coordinator"].pk,
             "review_due": "1/1/2030",
-            "version": hospital.version,
+            "revision": hospital.revision,
         },
     )
     assert response.status_code == 302

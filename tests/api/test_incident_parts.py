@@ -311,11 +311,12 @@ def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
     services.add_to_need_to_know(incident=incident, user=demo_users["responder"], by=demo_users["responder"])
     hidden = api_as("viewer").get(url(incident, "messages", message)).json()
     assert hidden["restricted"] is True and hidden["body"] is None
-    assert hidden["title"] == "Update to the family"
+    assert hidden["title"] == "A message naming someone affected (restricted)"  # a title can name someone too
     listed = api_as("viewer").get(url(incident, "messages")).json()["results"]
     assert "J. S." not in str(listed)
     shown = api_as("responder").get(url(incident, "messages", message)).json()
     assert shown["restricted"] is False and shown["body"] == "J. S. is recovering in hospital."
+    assert shown["title"] == "Update to the family"
 
 
 def test_people_affected_are_not_in_the_api(api_as, incident):

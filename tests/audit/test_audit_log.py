@@ -69,3 +69,48 @@ def test_audit_log_is_paginated_without_a_query_per_row(
         page = client.get(reverse("audit:log"))
     assert len(page.context["page"]) == 50
     assert page.context["page"].has_next()
+
+
+# --- Client addresses behind proxies (security review, issue 14) -----------------------------------------
+
+
+def _failed_sign_in_address(client, **headers) -> str | None:
+    """Sign in with a wrong password, as a client reached through the given connection and headers, and read
+    the address the audit log recorded for it."""
+    client.post(
+        reverse("accounts:login"),
+        {"username": "nobody@example.org", "password": "wrong"},
+        **headers,
+    )
+    return AuditEntry.objects.filter(action=AuditAction.SIGN_IN_FAILED).latest("pk").ip_address
+
+
+def test_without_a_proxy_the_connections_address_is_recorded_whatever_the_client_says(client, settings, db):
+    settings.SVTOOLKIT_PROXY_COUNT = 0
+    recorded = _failed_sign_in_address(client, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert recorded == "203.0.113.7"
+
+
+def test_behind_one_proxy_the_address_the_proxy_added_is_recorded(client, settings, db):
+    settings.SVTOOLKIT_PROXY_COUNT = 1
+    # The load balancer (10.0.0.2) appends the address it was reached from.
+    assert _failed_sign_in_address(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7") == (
+        "203.0.113.7"
+    )
+    # Addresses the client put in the header itself, on the left, are not believed.
+    spoofed = "198.51.100.1, 192.0.2.9, 203.0.113.7"
+    assert _failed_sign_in_address(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=spoofed) == (
+        "203.0.113.7"
+    )
+
+
+def test_behind_two_proxies_the_address_the_outer_proxy_added_is_recorded(client, settings, db):
+    settings.SVTOOLKIT_PROXY_COUNT = 2
+    # The client writes 198.51.100.1; the CDN appends the client (203.0.113.7); the load balancer, the CDN.
+    forwarded = "198.51.100.1, 203.0.113.7, 10.0.0.1"
+    recorded = _failed_sign_in_address(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert recorded == "203.0.113.7"
+    # A request that did not come through both proxies falls back to the connection's address.
+    assert _failed_sign_in_address(client, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7") == (
+        "10.0.0.2"
+    )

@@ -234,3 +234,87 @@ def test_a_message_sent_for_sign_off_can_no_longer_be_changed(client_for, press_
     assert "Only a draft can be changed" in response.content.decode()
     press_statement.refresh_from_db()
     assert press_statement.title != "Too late"
+
+
+# --- Restricted messages (security review, issue 14) ----------------------------------------------------
+
+
+def _restricted_message(demo, demo_users, incident):
+    """A draft naming someone affected, by the responder on the need-to-know list; the police approve it."""
+    responder = demo_users["responder"]
+    incident_services.add_to_need_to_know(incident=incident, user=responder, by=responder)
+    return services.draft_message(
+        incident=incident,
+        by=responder,
+        kind="press",
+        title="Jay Smith's family thanks the school",
+        body="Jay Smith's family thanks everyone.",
+        audience="Press and public",
+        channel="Council website",
+        planned_for=incident.occurred_at + timedelta(days=1),
+        names_or_images=True,
+        approvers=[demo.organisations.get(kind="police")],
+    )
+
+
+def test_only_those_who_may_read_a_restricted_message_move_it_on(client, demo, demo_users, incident):
+    from svtoolkit.accounts.models import Role
+    from tests.conftest import MODEL_BACKEND
+    from tests.factories import MembershipFactory
+
+    message = _restricted_message(demo, demo_users, incident)
+    # A responder of the partnership, so allowed to manage the incident, but not on its need-to-know list.
+    outsider = MembershipFactory(partnership=demo, role=Role.RESPONDER).user
+    client.force_login(outsider, backend=MODEL_BACKEND)
+    page = reverse("communications:message", args=[incident.pk, message.pk])
+
+    def move_on(name, **data):
+        return client.post(reverse(f"communications:{name}", args=[incident.pk, message.pk]), data)
+
+    assert "Send for sign-off" not in client.get(page).content.decode()
+    assert move_on("submit").status_code == 403
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DRAFT
+
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
+    assert move_on("family_agreement", note="Agreed on the phone").status_code == 403
+    assert move_on("publish").status_code == 403
+    assert move_on("withdraw").status_code == 403
+    message.refresh_from_db()
+    assert (message.status, message.family_agreed_at) == (MessageStatus.APPROVED, None)
+
+
+def test_a_restricted_messages_title_is_hidden_everywhere_until_published(
+    client_for, demo, demo_users, incident
+):
+    from svtoolkit.reports.selectors import situation_report
+
+    message = _restricted_message(demo, demo_users, incident)
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    viewer = client_for("viewer")
+
+    def seen_by_viewer():
+        pages = [
+            reverse("communications:overview", args=[incident.pk]),
+            reverse("communications:message", args=[incident.pk, message.pk]),
+            reverse("incidents:timeline", args=[incident.pk]),
+            reverse("api:messages", kwargs={"incident_id": incident.pk}),
+            reverse("api:message", kwargs={"incident_id": incident.pk, "message_id": message.pk}),
+            reverse("api:timeline", kwargs={"incident_id": incident.pk}),
+        ]
+        texts = [viewer.get(url).content.decode() for url in pages]
+        report = situation_report(incident, user=demo_users["viewer"], partnership=demo, people=None)
+        texts.append(str([title for _, title in report["incident_messages"]]))
+        return texts
+
+    for text in seen_by_viewer():
+        assert "Jay Smith" not in text
+        assert "A message naming someone affected (restricted)" in text
+
+    services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
+    message.refresh_from_db()
+    services.record_family_agreement(message=message, by=demo_users["responder"], note="Agreed via the FLO")
+    services.publish(message=message, by=demo_users["responder"])
+    for text in seen_by_viewer():
+        assert "Jay Smith" in text

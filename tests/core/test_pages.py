@@ -117,3 +117,35 @@ def test_admin_changes_join_the_audit_log(client, demo):
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(detail__via="admin")
     assert (entry.actor, entry.action, entry.target_label) == (admin, "update", demo.name)
+
+
+# --- Headers (security review, issue 14) ------------------------------------------------------------------
+
+
+def test_every_response_carries_a_permissions_policy(client, client_for):
+    expected = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+    assert client.get(reverse("accounts:login"))["Permissions-Policy"] == expected
+    assert client.get("/no-such-page/")["Permissions-Policy"] == expected
+    assert client.get(reverse("api:incidents"))["Permissions-Policy"] == expected
+    assert client_for("coordinator").get(reverse("core:home"))["Permissions-Policy"] == expected
+
+
+def _never_stored(response):
+    assert response.status_code == 200, response
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_personal_calendar_feeds_and_every_download_are_never_stored(client, client_for, url_args):
+    # The personal feed is read by a calendar app with its secret link, not signed in.
+    _never_stored(client.get(reverse("recovery:feed", kwargs=url_args["recovery:feed"])))
+
+    coordinator = client_for("coordinator")
+    _never_stored(coordinator.get(reverse("meetings:calendar", kwargs=url_args["meetings:calendar"])))
+    for file_format in ("csv", "xlsx"):
+        export = reverse("reports:export", kwargs={"dataset": "incidents", "file_format": file_format})
+        _never_stored(coordinator.get(export))
+    for name in ("reports:readiness_pdf", "reports:incident_sitrep", "reports:meeting_pack_pdf"):
+        _never_stored(coordinator.get(reverse(name, kwargs=url_args[name])))
+    _never_stored(coordinator.post(reverse("partnerships:contacts_export")))
+    subject_access = reverse("recovery:subject_access", kwargs=url_args["recovery:subject_access"])
+    _never_stored(coordinator.post(subject_access, {"reason": "Subject-access request received 3 March"}))

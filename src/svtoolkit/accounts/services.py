@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
+from svtoolkit.accounts.signals import member_removed
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
@@ -186,6 +187,8 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
 
 @transaction.atomic
 def remove_member(*, membership, by, request=None) -> None:
+    """Take someone out of the partnership; they also leave the need-to-know lists its membership gave them
+    (the incidents app does that on ``member_removed``), so being invited back does not reopen them."""
     if membership.role == Role.COORDINATOR and _remaining_coordinators(membership) == 0:
         raise DomainError(
             "A partnership needs at least one coordinator. Make someone else coordinator first."
@@ -198,6 +201,7 @@ def remove_member(*, membership, by, request=None) -> None:
         detail={"email": membership.user.email, "role": membership.role},
         request=request,
     )
+    member_removed.send(sender=Membership, membership=membership, by=by, request=request)
     membership.delete()
 
 

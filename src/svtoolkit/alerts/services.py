@@ -164,54 +164,70 @@ def raise_alert(
 
 
 def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
-    """Alert each person not alerted yet for this alert, each with a link of their own to acknowledge."""
+    """Alert each person not alerted yet for this alert, each with a link of their own to acknowledge: the
+    recipients and their messages are written together, a few inserts whatever the number of people."""
     already = set(alert.recipients.values_list("user_id", flat=True))
-    alerted = []
+    chosen, tokens = [], []
     for person, reason in people:
         if person.pk in already or not person.is_active:
             continue
         already.add(person.pk)
         token = secrets.token_urlsafe(24)
-        recipient = AlertRecipient.objects.create(
-            alert=alert,
-            step=step,
-            user=person,
-            reason=reason,
-            notified_at=now,
-            token_hash=Invitation.hash_token(token),
+        tokens.append(token)
+        chosen.append(
+            AlertRecipient(
+                alert=alert,
+                step=step,
+                user=person,
+                reason=reason,
+                notified_at=now,
+                token_hash=Invitation.hash_token(token),
+            )
         )
-        recipient.notification = _send_alert(alert, recipient, token)
-        recipient.save(update_fields=["notification"])
-        alerted.append(recipient)
-    if alerted:
-        names = ", ".join(f"{r.user} ({r.reason.lower()})" for r in alerted)
-        incident_services.log_change(incident=alert.incident, by=None, text=f"Alerted: {names}.")
+    if not chosen:
+        return []
+    alerted = AlertRecipient.objects.bulk_create(chosen)
+    notifications = _send_alerts(alert, alerted, tokens)
+    for recipient, notification in zip(alerted, notifications, strict=True):
+        recipient.notification = notification
+    AlertRecipient.objects.bulk_update(alerted, ["notification"])
+    names = ", ".join(f"{r.user} ({r.reason.lower()})" for r in alerted)
+    incident_services.log_change(incident=alert.incident, by=None, text=f"Alerted: {names}.")
     return alerted
 
 
-def _send_alert(alert, recipient, token):
+def _send_alerts(alert, recipients, tokens):
     incident = alert.incident
-    scene = incident.scenes.first()
     context = {
         "alert": alert,
         "incident": incident,
-        "scene": scene,
-        "recipient": recipient,
-        "acknowledge_link": settings.SITE_URL + reverse("alerts:acknowledge", args=[token]),
+        "scene": incident.scenes.first(),
         "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
     }
+    messages = []
+    for recipient, token in zip(recipients, tokens, strict=True):
+        personal = {
+            **context,
+            "recipient": recipient,
+            "acknowledge_link": settings.SITE_URL + reverse("alerts:acknowledge", args=[token]),
+        }
+        messages.append(
+            messaging.Personal(
+                recipient=messaging.recipient_for_user(recipient.user),
+                body=render_to_string("alerts/email/alert.txt", personal),
+                sms_text=render_to_string("alerts/email/alert_sms.txt", personal).strip(),
+                secret=token,
+                dedupe_key=f"alert:{alert.pk}:user:{recipient.user_id}",
+            )
+        )
     prefix = "EXERCISE " if incident.is_exercise else ""
-    return messaging.send(
+    return messaging.send_personal(
         kind="incident_alert",
         subject=f"{prefix}ALERT {incident.reference}: {incident.title}",
-        body=render_to_string("alerts/email/alert.txt", context),
-        sms_text=render_to_string("alerts/email/alert_sms.txt", context).strip(),
-        recipients=[messaging.recipient_for_user(recipient.user)],
+        messages=messages,
         urgency=Urgency.ALERT,
         partnership=alert.partnership,
         incident=incident,
-        dedupe_key=f"alert:{alert.pk}:user:{recipient.user_id}",
-        secret=token,
     )
 
 

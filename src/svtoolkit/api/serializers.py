@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import Message, MessageKind
+from svtoolkit.communications.selectors import title_shown
 from svtoolkit.incidents.models import (
     ActionStatus,
     Decision,
@@ -442,8 +443,10 @@ class MessageDraftSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     """A message of the communications plan. One naming someone affected is, until published, readable only
-    by the need-to-know list and its signers: for anyone else ``restricted`` is true and the body is null."""
+    by the need-to-know list and its signers: for anyone else ``restricted`` is true, the body is null and the
+    title is a placeholder that names no one."""
 
+    title = serializers.SerializerMethodField()
     restricted = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     pending_sign_offs = serializers.SerializerMethodField()
@@ -473,6 +476,9 @@ class MessageSerializer(serializers.ModelSerializer):
         # Decided once per message: the rule may ask the database whether the reader is on the list.
         self._readable = access.can_read_message(request.user, request.partnership, message)
         return super().to_representation(message)
+
+    def get_title(self, message) -> str:
+        return title_shown(message, readable=self._readable)
 
     def get_restricted(self, message) -> bool:
         return not self._readable

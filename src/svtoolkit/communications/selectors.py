@@ -20,6 +20,33 @@ def messages_of(incident) -> QuerySet[Message]:
     ).order_by("planned_for", "id")
 
 
+# What stands for the title of a message naming or showing someone affected, until it is published, for anyone
+# who may not read it: the title may name them as much as the text does.
+RESTRICTED_TITLE = "A message naming someone affected (restricted)"
+
+
+def title_shown(message, *, readable: bool) -> str:
+    """The title to show of ``message``: its own when the reader may read it (``access.can_read_message``), or
+    when it names no one or is published; otherwise RESTRICTED_TITLE. The one place pages, the timeline, the
+    API and the situation report get a message's title from; the timeline, read by everyone who sees the
+    incident, passes ``readable=False``."""
+    from svtoolkit.communications.models import MessageStatus
+
+    if readable or not message.names_or_images or message.status == MessageStatus.PUBLISHED:
+        return message.title
+    return RESTRICTED_TITLE
+
+
+def messages_with_titles(incident, user, partnership) -> list[tuple[Message, str]]:
+    """The incident's messages in planned order, each with the title this person may see."""
+    from svtoolkit import access
+
+    return [
+        (message, title_shown(message, readable=access.can_read_message(user, partnership, message)))
+        for message in messages_of(incident).prefetch_related("sign_offs")
+    ]
+
+
 def messages_in(incident) -> QuerySet[Message]:
     """The incident's messages with their authors and sign-offs, as a message's page shows them."""
     sign_offs = SignOff.objects.select_related("organisation", "signed_by")

@@ -19,13 +19,16 @@ from svtoolkit.communications.models import (
     MonitoringNote,
     SignOff,
 )
+from svtoolkit.communications.selectors import title_shown
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import services as incident_services
 
 
 def _trail(message, by, text, request, **detail):
-    incident_services.log_change(incident=message.incident, by=by, text=f"“{message.title}”: {text}")
+    # The timeline is read by everyone who sees the incident: a restricted title stays hidden until published.
+    title = title_shown(message, readable=False)
+    incident_services.log_change(incident=message.incident, by=by, text=f"“{title}”: {text}")
     record(
         action=AuditAction.UPDATE,
         actor=by,

@@ -29,7 +29,7 @@ def communications(request, incident_id):
         {
             "incident": shown,
             "plan": selectors.plan_of(shown),
-            "messages_planned": selectors.messages_of(shown),
+            "messages_planned": selectors.messages_with_titles(shown, request.user, request.partnership),
             "notes": selectors.monitoring_notes(shown),
             "can_manage": access.can_manage_incident(request.user, request.partnership),
             "can_work": access.can_work_incident(request.user, request.partnership),
@@ -130,14 +130,16 @@ def message(request, incident_id, message_id):
     shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     signable = selectors.signable_by(found, request.user, request.partnership)
+    can_read = access.can_read_message(request.user, request.partnership, found)
     return render(
         request,
         "communications/message.html",
         {
             "incident": shown,
             "message": found,
+            "title": selectors.title_shown(found, readable=can_read),
             "signable": signable,
-            "can_read": access.can_read_message(request.user, request.partnership, found),
+            "can_read": can_read,
             "sign_off_form": SignOffForm(),
             "family_form": FamilyAgreementForm(),
             "can_manage": access.can_manage_incident(request.user, request.partnership),
@@ -146,8 +148,10 @@ def message(request, incident_id, message_id):
 
 
 def _message_action(request, incident_id, message_id, act, success):
+    """Move a message on (submit, publish, withdraw, record the family's agreement): only someone who may read
+    it, so no one sends on, or publishes, a message naming someone that they have not been allowed to see."""
     shown = incident_for_request(request, incident_id)
-    found = selectors.message_in(shown, message_id)
+    found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
     with errors_as_message(request):
         act(found)
         flash.success(request, success)

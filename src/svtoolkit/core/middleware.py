@@ -13,3 +13,19 @@ class NoStoreForSignedInMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """Every response tells the browser which powerful features no page of svtoolkit uses (camera, microphone,
+    location, payment, USB), so injected or third-party code could not turn them on either."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.policy = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.policy)
+        return response

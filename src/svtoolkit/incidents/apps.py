@@ -9,6 +9,7 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.incidents import receivers  # noqa: F401  (need-to-know follows membership)
         from svtoolkit.incidents.demo import seed_demo_incidents
         from svtoolkit.incidents.selectors import incidents_home_section
 

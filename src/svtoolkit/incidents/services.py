@@ -675,6 +675,33 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
 
 
 @transaction.atomic
+def remove_former_member_from_need_to_know(*, user, partnership, by, request=None) -> list[str]:
+    """Take someone leaving ``partnership`` off the need-to-know list of every incident they would no longer
+    see through another membership (the incident's lead partnership or one it is shared with). Each entry
+    removed is audited and noted on the incident's timeline; the references are returned. A list left
+    empty is recovered by a coordinator (``recover_need_to_know``)."""
+    other_partnerships = list(
+        user.memberships.exclude(partnership=partnership).values_list("partnership_id", flat=True)
+    )
+    entries = (
+        NeedToKnow.objects.filter(user=user)
+        .filter(Q(incident__partnership=partnership) | Q(incident__shares__partnership=partnership))
+        .exclude(incident__partnership__in=other_partnerships)
+        .exclude(incident__shares__partnership__in=other_partnerships)
+        .select_related("incident__partnership")
+        .distinct()
+    )
+    removed = []
+    for entry in entries:
+        _log(entry.incident, by, f"{user} was taken off the need-to-know list on leaving {partnership}.")
+        reason = "left the partnership"
+        _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
+        removed.append(entry.incident.reference)
+        entry.delete()
+    return removed
+
+
+@transaction.atomic
 def edit_record(
     *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
 ) -> Incident:

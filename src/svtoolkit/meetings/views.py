@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_shown_on
@@ -72,6 +73,7 @@ def meeting(request, incident_id, meeting_id):
     )
 
 
+@never_cache
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
     found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)

@@ -129,9 +129,9 @@ def deliver_due(*, limit: int = 500) -> int:
     return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
 
 
-def deliver_message(notification_id: int) -> int:
-    """Send the deliveries of one message that are due now (those held for quiet hours wait)."""
-    ids = Delivery.objects.filter(notification_id=notification_id).filter(due_condition(timezone.now()))
+def deliver_notifications(notification_ids: list[int]) -> int:
+    """Send the deliveries of these messages that are due now (those held for quiet hours wait)."""
+    ids = Delivery.objects.filter(notification_id__in=notification_ids).filter(due_condition(timezone.now()))
     return sum(deliver(pk) for pk in list(ids.values_list("pk", flat=True)))
 
 

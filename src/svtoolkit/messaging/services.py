@@ -77,6 +77,17 @@ def _not_before(recipient: Recipient, urgency: str, now: datetime) -> datetime:
     return ends
 
 
+@dataclass(frozen=True)
+class Personal:
+    """A message of one person's own (a link only they should have), for ``send_personal``."""
+
+    recipient: Recipient
+    body: str
+    sms_text: str = ""
+    secret: str = ""
+    dedupe_key: str | None = None
+
+
 def send(
     *,
     kind: str,
@@ -93,7 +104,65 @@ def send(
 ) -> Notification | None:
     """Queue a message to each recipient; returns it, or None if a message with ``dedupe_key`` exists already
     (a double click, a second worker, an overlapping run) or no recipient can be reached."""
-    now = timezone.now()
+    draft = _draft(
+        kind=kind,
+        subject=subject,
+        body=body,
+        sms_text=sms_text,
+        urgency=urgency,
+        partnership=partnership,
+        incident=incident,
+        attachments=attachments,
+        dedupe_key=dedupe_key,
+        secret=secret,
+    )
+    [notification] = _queue([(draft, list(recipients))], urgency)
+    return notification
+
+
+def send_personal(
+    *, kind: str, subject: str, messages: list[Personal], urgency: str, partnership=None, incident=None
+) -> list[Notification | None]:
+    """Queue one message of their own to each person, all at once (an alert to fifty people is one insert
+    of messages and one of deliveries, not fifty of each); returns them in order, None as ``send`` would."""
+    drafts = [
+        (
+            _draft(
+                kind=kind,
+                subject=subject,
+                body=message.body,
+                sms_text=message.sms_text,
+                urgency=urgency,
+                partnership=partnership,
+                incident=incident,
+                dedupe_key=message.dedupe_key,
+                secret=message.secret,
+            ),
+            [message.recipient],
+        )
+        for message in messages
+    ]
+    return _queue(drafts, urgency)
+
+
+def _draft(
+    *, kind, subject, body, sms_text, urgency, partnership, incident, dedupe_key, secret, attachments=()
+):
+    return Notification(
+        kind=kind,
+        subject=subject[:200],
+        body=body,
+        sms_text=sms_text[:480],
+        urgency=urgency,
+        partnership=partnership or getattr(incident, "partnership", None),
+        incident=incident,
+        attachments=list(attachments),
+        dedupe_key=dedupe_key,
+        secret=secret,
+    )
+
+
+def _planned_deliveries(recipients, urgency: str, now) -> list[Delivery]:
     planned = []
     for recipient in recipients:
         for channel, address in _channels(recipient, urgency):
@@ -109,38 +178,54 @@ def send(
                         created_at=now,
                     )
                 )
-    if not planned:
-        return None
+    return planned
+
+
+def _queue(drafts, urgency: str) -> list[Notification | None]:
+    """Write the drafts that are new and reach someone, with their deliveries, and have the worker send them
+    once the transaction commits. A draft whose dedupe key exists already is left out (None)."""
+    now = timezone.now()
+    keys = [draft.dedupe_key for draft, _ in drafts if draft.dedupe_key]
+    existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    results: list[Notification | None] = []
+    writing = []
+    for draft, recipients in drafts:
+        planned = _planned_deliveries(recipients, urgency, now)
+        if not planned or (draft.dedupe_key and draft.dedupe_key in existing):
+            results.append(None)
+            continue
+        draft.created_at = now
+        writing.append((draft, planned))
+        results.append(draft)
+    if not writing:
+        return results
     try:
         with transaction.atomic():
-            message = Notification.objects.create(
-                kind=kind,
-                subject=subject[:200],
-                body=body,
-                sms_text=sms_text[:480],
-                urgency=urgency,
-                partnership=partnership or getattr(incident, "partnership", None),
-                incident=incident,
-                attachments=list(attachments),
-                dedupe_key=dedupe_key,
-                secret=secret,
-                created_at=now,
-            )
+            Notification.objects.bulk_create([draft for draft, _ in writing])
     except IntegrityError:
-        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-            return None
-        raise
-    for delivery in planned:
-        delivery.notification = message
-    Delivery.objects.bulk_create(planned)
-    transaction.on_commit(lambda: _enqueue(message.pk))
-    return message
+        # Another worker created one of these keys since we looked: take the drafts one at a time.
+        if len(writing) == 1:
+            if Notification.objects.filter(dedupe_key=writing[0][0].dedupe_key).exists():
+                return [None]
+            raise
+        for draft, _ in writing:
+            draft.pk = None
+        return [_queue([one], urgency)[0] for one in drafts]
+    deliveries = []
+    for draft, planned in writing:
+        for delivery in planned:
+            delivery.notification = draft
+        deliveries += planned
+    Delivery.objects.bulk_create(deliveries)
+    ids = [draft.pk for draft, _ in writing]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return results
 
 
-def _enqueue(notification_id: int) -> None:
-    from svtoolkit.messaging.tasks import deliver_message
+def _enqueue(notification_ids: list[int]) -> None:
+    from svtoolkit.messaging.tasks import deliver_notifications
 
-    deliver_message.enqueue(notification_id=notification_id)
+    deliver_notifications.enqueue(notification_ids=notification_ids)
 
 
 @transaction.atomic
@@ -159,7 +244,7 @@ def resend(*, delivery, by, request=None) -> Delivery:
         detail={"resent": True},
         request=request,
     )
-    transaction.on_commit(lambda: _enqueue(delivery.notification_id))
+    transaction.on_commit(lambda: _enqueue([delivery.notification_id]))
     delivery.refresh_from_db()
     return delivery
 

@@ -9,9 +9,9 @@ from svtoolkit.messaging import delivery
 
 
 @task()
-def deliver_message(*, notification_id: int) -> int:
-    """Send a new message's deliveries at once; returns how many went."""
-    return delivery.deliver_message(notification_id)
+def deliver_notifications(*, notification_ids: list[int]) -> int:
+    """Send new messages' deliveries at once; returns how many went."""
+    return delivery.deliver_notifications(notification_ids)
 
 
 # Every minute, so a retry or a message held for quiet hours goes within a minute of its time; a sweep that

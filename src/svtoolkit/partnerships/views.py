@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
@@ -317,6 +318,7 @@ def contacts_import(request):
     )
 
 
+@never_cache
 @access.requires(access.can_edit_directory)
 @require_POST
 def contacts_export(request):

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
@@ -106,6 +107,7 @@ def feed_revoke(request):
     return redirect("recovery:calendar")
 
 
+@never_cache
 @access.public
 def feed(request, token):
     owner = selectors.feed_owner(token)
@@ -463,6 +465,7 @@ def retention(request):
     )
 
 
+@never_cache
 @access.requires(access.can_manage_retention)
 @access.allowed_when_closed  # subject-access requests arrive long after closing; an export changes nothing
 def subject_access(request, incident_id, person_id):

@@ -440,7 +440,7 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
     """What a sitrep shows: the incident page's figures, tension by area and communications. People
     affected appear only as counts by role, unless ``people`` holds records read (and audited) on request."""
     from svtoolkit.communications.models import Message
-    from svtoolkit.communications.selectors import plan_of
+    from svtoolkit.communications.selectors import plan_of, title_shown
     from svtoolkit.incidents.selectors import incident_page, people_summary
     from svtoolkit.tension.selectors import level_labels, trends
 
@@ -462,7 +462,8 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
         ],
         "communications_plan": plan_of(incident),
         "incident_messages": [
-            (message, access.can_read_message(user, partnership, message)) for message in messages
+            (message, title_shown(message, readable=access.can_read_message(user, partnership, message)))
+            for message in messages
         ],
         "people_summary": people_summary(incident),
         "people": people,

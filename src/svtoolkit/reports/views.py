@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from svtoolkit import access
@@ -82,6 +83,7 @@ def boundary(request):
     )
 
 
+@never_cache
 @access.requires(access.can_view_reports)
 def export(request, dataset, file_format):
     if dataset not in exports.DATASETS or file_format not in exports.FORMATS:
@@ -121,6 +123,7 @@ def incident_reports(request, incident_id):
     )
 
 
+@never_cache
 @access.requires(access.is_member)
 @access.allowed_when_closed  # asking for the people in it reads them; it changes nothing
 @require_http_methods(["GET", "POST"])
@@ -158,6 +161,7 @@ def incident_sitrep(request, incident_id):
     )
 
 
+@never_cache
 @access.requires(access.is_member)
 def readiness_pdf(request, assessment_id):
     shown = assessment_in(request.partnership, assessment_id)
@@ -169,6 +173,7 @@ def readiness_pdf(request, assessment_id):
     )
 
 
+@never_cache
 @access.requires(access.is_member)
 def meeting_pack_pdf(request, incident_id, meeting_id):
     shown = incident_for(request.user, request.partnership, incident_id)

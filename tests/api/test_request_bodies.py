@@ -1,0 +1,40 @@
+"""What the API answers to bodies it cannot take (security review, issue 14)."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deeply_nested_json_is_refused_with_a_clear_400(api_as, incident_and_action):
+    incident, _ = incident_and_action
+    deep = "[" * 5000 + "]" * 5000
+    for url, method in (
+        (reverse("api:incidents"), "post"),
+        (reverse("api:incident", kwargs={"incident_id": incident.pk}), "patch"),
+        (reverse("api:actions", kwargs={"incident_id": incident.pk}), "post"),
+    ):
+        answer = getattr(api_as("responder"), method)(url, deep, content_type="application/json")
+        assert answer.status_code == 400, (url, answer)
+        assert "nested too deeply" in answer.json()["detail"]
+
+
+def test_a_body_nested_deeper_than_any_request_needs_is_refused_before_it_is_read(api_as):
+    # 100 levels do not exhaust Python's decoder, but no request of this API needs more than a few.
+    nested = {"title": "Stabbing"}
+    for _ in range(100):
+        nested = {"scenes": [nested]}
+    answer = api_as("responder").post(reverse("api:incidents"), nested, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "detail": "The JSON body is nested too deeply: at most 32 levels of lists and objects."
+    }
+
+
+def test_nesting_within_the_limit_is_still_read(api_as):
+    # A body nested a little (a list of scenes, each an object) is read as before: errors are about fields.
+    answer = api_as("responder").post(
+        reverse("api:incidents"), {"title": "", "scenes": [{"description": "Bus stop"}]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "title" in answer.json()
