@@ -12,7 +12,7 @@ from svtoolkit.accounts.models import Invitation, Membership, Role
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.messaging.models import Notification
-from svtoolkit.messaging.tasks import deliver_message
+from svtoolkit.messaging.tasks import deliver_notifications
 from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +61,9 @@ def test_invitation_secret_is_never_stored_in_the_task_queue(
     queued = DBTaskResult.objects.get()
     assert mail.outbox == []  # waiting for the worker
     notification = Notification.objects.get(kind="invitation")
-    assert queued.args_kwargs == {"args": [], "kwargs": {"notification_id": notification.pk}}
+    assert queued.args_kwargs == {"args": [], "kwargs": {"notification_ids": [notification.pk]}}
     # Run it as the worker would (the worker itself closes database connections, so not inside a test).
-    deliver_message.call(**queued.args_kwargs["kwargs"])
+    deliver_notifications.call(**queued.args_kwargs["kwargs"])
     token = re.search(r"/invitations/(\S+)/", mail.outbox[0].body).group(1)
     assert token not in json.dumps(queued.args_kwargs)
     notification.refresh_from_db()
