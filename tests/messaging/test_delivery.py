@@ -174,7 +174,9 @@ def test_an_alert_goes_by_text_and_email_and_a_reminder_by_the_channels_chosen(s
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_once_send_each_message_once(smtp_server):
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite's in-memory test database refuses a second writer at once instead of waiting for it.")
+        pytest.skip(
+            "SQLite's in-memory test database refuses a second writer at once instead of waiting for it."
+        )
     smtp_server.mode = "defer"
     for n in range(6):
         _send(to=(f"person{n}@example.org",))
