@@ -130,6 +130,25 @@ def can_update_action(user, partnership, action) -> bool:
     )
 
 
+def can_record_scene_measures(user, partnership, incident) -> bool:
+    """Cordons, rendezvous points, s.35 and s.60 authorisations and road closures are the police's to decide:
+    they are added and lifted by the response team and by partners of a police organisation taking part in
+    the incident. Everyone who sees the incident sees them (coordinates only as sees_exact_scenes allows)."""
+    from svtoolkit.partnerships.models import POLICE_KINDS
+
+    if can_manage_incident(user, partnership):
+        return True
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return (
+        membership is not None
+        and membership.role == Role.PARTNER
+        and membership.organisation is not None
+        and membership.organisation.kind in POLICE_KINDS
+        # All of them (a handful), so a page that has read them already asks the database nothing more.
+        and any(p.organisation_id == membership.organisation_id for p in incident.participations.all())
+    )
+
+
 def can_read_people(user, partnership, incident) -> bool:
     """People-affected records: only those on the incident's need-to-know list, whatever their role, and
     only while they are a member of the incident's lead partnership or of one it is shared with (an entry

@@ -5,6 +5,7 @@ health partner does not (404, as if it did not exist).
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -33,6 +34,10 @@ MANAGE = status_map(allowed=MANAGERS)
 MANAGE_POST = status_map(allowed=MANAGERS, allowed_status=405)
 WORK = status_map(allowed=MANAGERS | {"police", "health"})
 ACKNOWLEDGE_POST = status_map(allowed=MANAGERS | {"police", "health"}, allowed_status=405)
+# Police measures: the response team and partners of a police organisation taking part (checked once the
+# incident is found, so the health partner, who cannot see it, gets 404; a POST-only page answers 405 first).
+POLICE_MEASURES = WORK
+POLICE_MEASURES_POST = ACKNOWLEDGE_POST
 
 EXPECTED = {
     "incidents:list": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
@@ -49,6 +54,8 @@ EXPECTED = {
     "incidents:categorise": MANAGE,
     "incidents:edit_record": MANAGE,
     "incidents:scene_add": MANAGE,
+    "incidents:measure_add": POLICE_MEASURES,
+    "incidents:measure_lift": POLICE_MEASURES_POST,
     "incidents:lead": MANAGE,
     "incidents:partners": MANAGE,
     "incidents:inform": MANAGE_POST,
@@ -107,6 +114,23 @@ def demo_incident(demo, demo_users):
     return incident, action
 
 
+def demo_measure(incident, demo_users):
+    """A section 60 authorisation in force at the incident's scene, placed on the map, added by the police."""
+    now = timezone.now()
+    return services.add_measure(
+        scene=incident.scenes.get(),
+        by=demo_users["police"],
+        kind="stop_and_search",
+        description="Stop and search in the streets around Northbridge Academy",
+        area="Northbridge Central",
+        latitude=Decimal("51.57150"),
+        longitude=Decimal("-0.07200"),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=10),
+        authorised_by="Supt A. Khan",
+    )
+
+
 def url_kwargs(demo, demo_users):
     incident, action = demo_incident(demo, demo_users)
     person = services.add_person_affected(
@@ -124,6 +148,7 @@ def url_kwargs(demo, demo_users):
         lawful_basis="safeguarding",
         sharing_agreement="Northbridge CSP information-sharing agreement 2025",
     )
+    measure = demo_measure(incident, demo_users)
     participation = incident.participations.get()
     token = tokens.issue_acknowledgement_token(participation=participation)
     by_incident = {"incident_id": incident.pk}
@@ -141,6 +166,7 @@ def url_kwargs(demo, demo_users):
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}
     arguments["incidents:send_notice_again"] = {**by_incident, "participation_id": participation.pk}
+    arguments["incidents:measure_lift"] = {**by_incident, "measure_id": measure.pk}
     arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

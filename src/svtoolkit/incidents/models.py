@@ -91,6 +91,66 @@ class Scene(models.Model):
         return self.description
 
 
+class MeasureKind(models.TextChoices):
+    CORDON = "cordon", "Cordon"
+    RENDEZVOUS_POINT = "rendezvous_point", "Rendezvous point"
+    DISPERSAL_ORDER = "dispersal_order", "Dispersal order (section 35)"
+    STOP_AND_SEARCH = "stop_and_search", "Stop and search authorisation (section 60)"
+    ROAD_CLOSURE = "road_closure", "Road closure"
+
+
+class MeasureState(models.TextChoices):
+    STARTS_LATER = "starts_later", "Starts later"
+    IN_FORCE = "in_force", "In force"
+    LIFTED = "lifted", "Lifted"
+    EXPIRED = "expired", "Expired"
+
+
+class SceneMeasure(models.Model):
+    """A police measure at a scene that partners must work around: a cordon, a rendezvous point, a dispersal
+    (s.35) or stop and search (s.60) authorisation, a road closure. Never edited: it is lifted, or it ends."""
+
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(max_length=20, choices=MeasureKind.choices)
+    description = models.CharField(max_length=500, help_text="What it is and exactly where.")
+    area = models.CharField(max_length=120, blank=True, help_text="Ward, estate or neighbourhood.")
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    starts_at = models.DateTimeField()
+    # Empty: in place until lifted (a cordon, say). The legal authorisations always end.
+    ends_at = models.DateTimeField(null=True, blank=True)
+    authorised_by = models.CharField(max_length=200, blank=True, help_text="For example: Supt A. Khan.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["scene", "starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                name="measure_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.description[:60]}"
+
+    def state_at(self, moment) -> MeasureState:
+        if self.lifted_at is not None:
+            return MeasureState.LIFTED
+        if self.ends_at is not None and self.ends_at <= moment:
+            return MeasureState.EXPIRED
+        if self.starts_at > moment:
+            return MeasureState.STARTS_LATER
+        return MeasureState.IN_FORCE
+
+
 class Categorisation(models.Model):
     """One assessment of the incident's likely impact and the decision taken on it. The latest is current."""
 

@@ -2,9 +2,19 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,9 +28,12 @@ from svtoolkit.incidents.models import (
     Decision,
     Incident,
     LeadAssignment,
+    MeasureState,
     Participation,
     PersonRole,
     PlanAction,
+    Scene,
+    SceneMeasure,
     TimelineEntry,
 )
 from svtoolkit.playbooks.default import default_vocabularies
@@ -187,19 +200,30 @@ def incident_page(incident, *, user, partnership) -> dict:
     partner_organisation = access.partner_organisation_id(user, partnership)
     version = incident.playbook_version
     vocabularies = version.vocabularies if version else default_vocabularies()
+    # Read once, for the page and for the rule on police measures (which looks at who takes part).
+    prefetch_related_objects(
+        [incident],
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.select_related("organisation", "contact").order_by(
+                "organisation__name"
+            ),
+        ),
+    )
     return {
         "incident": incident,
         "type_labels": [vocabularies["incident_types"].get(code, code) for code in incident.incident_types],
-        "scenes": list(incident.scenes.all()),
+        "scenes": scenes_with_measures(incident, now=now),
+        "sees_exact_scenes": access.sees_exact_scenes(user, partnership),
+        "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
+        and not access.is_read_only(incident),
         "categorisation": current_categorisation(incident),
         "leads": list(
             LeadAssignment.objects.filter(incident=incident)
             .select_related("organisation", "officer")
             .order_by("-starts_at", "-id")
         ),
-        "participations": list(
-            Participation.objects.filter(incident=incident).select_related("organisation", "contact")
-        ),
+        "participations": list(incident.participations.all()),
         "progress": plan_progress(incident),
         **_overdue_and_due_soon(open_actions, now),
         "my_actions": (
@@ -401,3 +425,90 @@ def need_to_know_list(incident) -> QuerySet:
 
 def need_to_know_entry(incident, entry_id):
     return get_object_or_404(incident.need_to_know.select_related("user", "incident"), pk=entry_id)
+
+
+# --- Police measures at a scene ----------------------------------------------------------------------------
+
+
+CURRENT_MEASURE_STATES = {MeasureState.IN_FORCE, MeasureState.STARTS_LATER}
+
+
+def clock_time(moment: datetime, *, relative_to: datetime) -> str:
+    """A time as people say it on the day: "02:00", or "02:00 on 26 Nov" when it is another day."""
+    local, day = timezone.localtime(moment), timezone.localtime(relative_to).date()
+    return f"{local:%H:%M}" if local.date() == day else f"{local:%H:%M} on {local.day} {local:%b}"
+
+
+def measure_status(measure: SceneMeasure, *, now: datetime) -> str:
+    """The measure's state in words: "In force until 02:00", "Starts at 18:00", "Lifted at 23:40"..."""
+    state = measure.state_at(now)
+    if state == MeasureState.LIFTED:
+        return f"Lifted at {clock_time(measure.lifted_at, relative_to=now)}"
+    if state == MeasureState.EXPIRED:
+        return f"Expired at {clock_time(measure.ends_at, relative_to=now)}"
+    until = f"until {clock_time(measure.ends_at, relative_to=now)}" if measure.ends_at else "until lifted"
+    if state == MeasureState.STARTS_LATER:
+        return f"Starts at {clock_time(measure.starts_at, relative_to=now)}, {until}"
+    return f"In force {until}"
+
+
+def scenes_with_measures(incident, *, now: datetime) -> list[Scene]:
+    """The incident's scenes, each with its measures (current ones first) in ``shown_measures``, each measure
+    with its ``state`` and ``status`` in words: two queries whatever their number."""
+    scenes = list(
+        incident.scenes.prefetch_related(
+            Prefetch("measures", queryset=SceneMeasure.objects.order_by("starts_at", "id"))
+        )
+    )
+    for scene in scenes:
+        for measure in scene.measures.all():
+            measure.state = measure.state_at(now)
+            measure.is_current = measure.state in CURRENT_MEASURE_STATES
+            measure.status = measure_status(measure, now=now)
+        scene.shown_measures = sorted(scene.measures.all(), key=lambda measure: not measure.is_current)
+    return scenes
+
+
+def current_measures(incident, *, now: datetime) -> list[SceneMeasure]:
+    """The measures of the incident's scenes not lifted and not ended: in force, or authorised to start."""
+    measures = (
+        SceneMeasure.objects.filter(scene__incident=incident, lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("scene")
+        .order_by("starts_at", "id")
+    )
+    return list(measures)
+
+
+def measures_summary(incident, *, now: datetime | None = None) -> str:
+    """One line of plain text per measure still current, for an alert update by text message or email
+    ("" when there is none). It holds no coordinates, so it may go to anyone who sees the incident."""
+    now = now or timezone.now()
+    lines = []
+    for measure in current_measures(incident, now=now):
+        line = f"{measure.get_kind_display()}: {measure.description}"
+        if measure.area:
+            line += f" ({measure.area})"
+        line += f". {measure_status(measure, now=now)}"
+        if measure.authorised_by:
+            line += f"; authorised by {measure.authorised_by}"
+        lines.append(line + ".")
+    return "\n".join(lines)
+
+
+def measures_of(incident) -> QuerySet[SceneMeasure]:
+    """Every measure at the incident's scenes, lifted and ended ones too, scene by scene, earliest first."""
+    return (
+        SceneMeasure.objects.filter(scene__incident=incident)
+        .select_related("added_by")
+        .order_by("scene_id", "starts_at", "id")
+    )
+
+
+def measures_in(incident) -> QuerySet[SceneMeasure]:
+    """The measures at the incident's scenes, with their scene (for ``access.get_for``)."""
+    return SceneMeasure.objects.select_related("scene__incident").filter(scene__incident=incident)
+
+
+def measure_in(incident, measure_id) -> SceneMeasure:
+    return get_object_or_404(measures_in(incident), pk=measure_id)

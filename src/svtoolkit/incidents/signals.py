@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # Sent inside the transaction of a categorisation, with incident, categorisation, by and request: the alerts
 # app runs the partnership's launch protocol on it (the partners that the category calls for are informed).
 incident_categorised = Signal()
+
+# Sent once the transaction that added or lifted a police measure at a scene has committed, with
+# ``incident``, ``measure`` (a SceneMeasure), ``change`` ("added" or "lifted") and ``by``: the alerts app
+# tells the incident's alert recipients (selectors.measures_summary: the measures still current, one a line).
+measure_changed = Signal()

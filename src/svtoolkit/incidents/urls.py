@@ -11,6 +11,10 @@ urlpatterns = [
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("incidents/<int:incident_id>/record/", views.edit_record, name="edit_record"),
     path("incidents/<int:incident_id>/scenes/add/", views.scene_add, name="scene_add"),
+    path("incidents/<int:incident_id>/measures/add/", views.measure_add, name="measure_add"),
+    path(
+        "incidents/<int:incident_id>/measures/<int:measure_id>/lift/", views.measure_lift, name="measure_lift"
+    ),
     path("incidents/<int:incident_id>/categorise/", views.categorise, name="categorise"),
     path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
     path("incidents/<int:incident_id>/partners/", views.partners, name="partners"),

@@ -78,6 +78,9 @@ class OrganisationKind(models.TextChoices):
 # The kinds of organisation whose members may raise incident alerts unless a coordinator says otherwise.
 REPORTING_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRANSPORT_POLICE})
 
+# The organisations that decide police measures at a scene (cordons, s.35 and s.60 authorisations...).
+POLICE_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRANSPORT_POLICE})
+
 
 class Organisation(ReviewedEntry):
     """A partner agency as it takes part in one partnership."""
