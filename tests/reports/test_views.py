@@ -2,12 +2,14 @@
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.django_db
 # A point in the fictional Eastgate ward of data/boundaries/northbridge.geojson, and one outside every ward.
 IN_EASTGATE = (Decimal("51.57210"), Decimal("-0.04710"))
 OUTSIDE = (Decimal("51.50000"), Decimal("-0.30000"))
+IN_EASTGATE_NORTH = (Decimal("51.57350"), Decimal("-0.04490"))  # another point of Eastgate
 
 
 def pdf_pages(response) -> list[str]:
@@ -117,6 +120,89 @@ def test_the_map_costs_the_same_queries_for_more_scenes(client_for, demo):
     with CaptureQueriesContext(connection) as more:
         response = client.get(reverse("reports:map"))
     assert len(response.context["points"]) == 11
+    assert len(more) == len(few)
+
+
+def _measure_for_police(
+    demo, position, *, description="Inner cordon: bus stop to the school gates", **changes
+):
+    scene = _scene_for_police(demo, IN_EASTGATE)
+    fields = {
+        "kind": "cordon",
+        "description": description,
+        "area": "Eastgate estate",
+        "latitude": position[0] if position else None,
+        "longitude": position[1] if position else None,
+        "starts_at": timezone.now() - timedelta(hours=1),
+        "ends_at": None,
+        "authorised_by": "",
+    }
+    return services.add_measure(scene=scene, by=None, **{**fields, **changes})
+
+
+def test_the_response_team_sees_each_current_police_measure_where_it_is(client_for, demo):
+    _measure_for_police(demo, IN_EASTGATE_NORTH)
+    lifted = _measure_for_police(demo, IN_EASTGATE_NORTH, description="Outer cordon, lifted")
+    services.lift_measure(measure=lifted, by=None)
+    _measure_for_police(
+        demo,
+        IN_EASTGATE_NORTH,
+        description="Road closure, ended",
+        kind="road_closure",
+        starts_at=timezone.now() - timedelta(hours=5),
+        ends_at=timezone.now() - timedelta(hours=1),
+    )
+    _measure_for_police(demo, None, description="RVP somewhere not on the map", kind="rendezvous_point")
+
+    response = client_for("responder").get(reverse("reports:map"))
+    content = response.content.decode()
+
+    [shown] = response.context["map_data"]["measures"]
+    assert (shown["lat"], shown["lng"]) == tuple(map(float, IN_EASTGATE_NORTH))
+    assert shown["kind"] == "Cordon" and shown["status"] == "In force until lifted"
+    assert shown["what"] == "Inner cordon: bus stop to the school gates" and shown["exact"] is True
+    assert shown["url"].startswith("/incidents/")
+    assert [measure.what for measure in response.context["measures"]] == [
+        "Inner cordon: bus stop to the school gates",
+        "RVP somewhere not on the map",  # listed in the table, not placed
+    ]
+    assert "Outer cordon, lifted" not in content and "Road closure, ended" not in content
+
+
+@pytest.mark.parametrize("role", ["police", "viewer"])
+def test_partners_and_viewers_see_a_police_measure_only_at_its_wards_centre(client_for, demo, role):
+    _measure_for_police(demo, IN_EASTGATE_NORTH)
+    _measure_for_police(demo, OUTSIDE, description="Lay-by on the ring road closed", kind="road_closure")
+    centre = _shipped("northbridge").ward_at(*map(float, IN_EASTGATE)).centre
+
+    response = client_for(role).get(reverse("reports:map"))
+    content = response.content.decode()
+
+    [shown] = response.context["map_data"]["measures"]
+    assert (shown["lat"], shown["lng"], shown["ward"], shown["exact"]) == (*centre, "Eastgate", False)
+    assert shown["what"] == "Eastgate estate"  # the area recorded, not the description
+    for precise in ("51.5735", "0.0449", "Inner cordon", "Lay-by", '"lat": 51.5,'):
+        assert precise not in content
+    assert content.count("Not on the map") == 1  # the closure outside every ward is listed, not placed
+
+
+def test_the_map_shows_no_measure_of_an_incident_the_viewer_may_not_see(client_for, demo):
+    _measure_for_police(demo, IN_EASTGATE_NORTH)
+    response = client_for("health").get(reverse("reports:map"))
+    assert response.context["measures"] == [] and response.context["map_data"]["measures"] == []
+
+
+def test_the_map_costs_the_same_queries_for_more_measures(client_for, demo):
+    client = client_for("police")
+    _measure_for_police(demo, IN_EASTGATE_NORTH)
+    client.get(reverse("reports:map"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("reports:map"))
+    for _ in range(10):
+        _measure_for_police(demo, IN_EASTGATE_NORTH)
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(reverse("reports:map"))
+    assert len(response.context["measures"]) == 11
     assert len(more) == len(few)
 
 

@@ -502,6 +502,32 @@ class MapPoint:
         }
 
 
+@dataclass(frozen=True)
+class Placed:
+    """Where a point may be shown to one viewer: its own coordinates for the response team; for everyone else
+    its ward's centre, or nowhere when it lies outside every ward. ``ward`` is "" outside every ward."""
+
+    latitude: float | None
+    longitude: float | None
+    ward: str
+    exact: bool
+
+
+def place(latitude, longitude, *, boundary, exact: bool) -> Placed:
+    """The map's one rule for showing a scene's or a police measure's location; ``exact`` is
+    access.sees_exact_scenes for the viewer (the API gives those who may not see it no coordinates at all)."""
+    located = latitude is not None and longitude is not None
+    ward = boundary.ward_at(float(latitude), float(longitude)) if located and boundary else None
+    ward_name = ward.name if ward else ""
+    if not located:
+        return Placed(None, None, ward_name, exact)
+    if exact:
+        return Placed(float(latitude), float(longitude), ward_name, exact)
+    if ward is not None:
+        return Placed(*ward.centre, ward_name, exact)
+    return Placed(None, None, ward_name, exact)
+
+
 def map_points(user, partnership, filters: Filters, boundary) -> tuple[list[MapPoint], bool]:
     """The scenes of the incidents this person may see, newest first, at most MAP_LIMIT; and whether more
     were left off. Partners and viewers never receive a scene's own coordinates: only its ward's centre."""
@@ -525,18 +551,7 @@ def map_points(user, partnership, filters: Filters, boundary) -> tuple[list[MapP
     )
     points = []
     for scene in scenes[:MAP_LIMIT]:
-        located = scene.latitude is not None and scene.longitude is not None
-        ward = (
-            boundary.ward_at(float(scene.latitude), float(scene.longitude)) if located and boundary else None
-        )
-        if not located:
-            latitude = longitude = None
-        elif exact:
-            latitude, longitude = float(scene.latitude), float(scene.longitude)
-        elif ward is not None:
-            latitude, longitude = ward.centre
-        else:
-            latitude = longitude = None
+        where = place(scene.latitude, scene.longitude, boundary=boundary, exact=exact)
         points.append(
             MapPoint(
                 incident_id=scene.incident_id,
@@ -546,10 +561,73 @@ def map_points(user, partnership, filters: Filters, boundary) -> tuple[list[MapP
                 occurred_at=scene.incident.occurred_at,
                 # Those who see only wards get the scene's area as recorded, not its description.
                 scene=scene.description if exact else scene.area,
-                ward=ward.name if ward else "",
-                latitude=latitude,
-                longitude=longitude,
+                ward=where.ward,
+                latitude=where.latitude,
+                longitude=where.longitude,
                 exact=exact,
             )
         )
     return points, len(scenes) > MAP_LIMIT
+
+
+@dataclass
+class MapMeasure:
+    """A police measure still current (in force, or authorised to start), placed by the scenes' rule: those
+    who see only wards get the area recorded, not its description."""
+
+    incident_id: int
+    reference: str
+    kind: str
+    status: str
+    what: str
+    ward: str
+    latitude: float | None
+    longitude: float | None
+    exact: bool
+
+    def as_json(self) -> dict:
+        return {
+            "reference": self.reference,
+            "kind": self.kind,
+            "status": self.status,
+            "what": self.what,
+            "ward": self.ward,
+            "lat": self.latitude,
+            "lng": self.longitude,
+            "exact": self.exact,
+        }
+
+
+def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasure]:
+    """The current police measures at the scenes of the incidents this person may see (the map's filters
+    applied to their incidents), soonest started first, at most MAP_LIMIT: one query."""
+    from svtoolkit.incidents.models import SceneMeasure
+    from svtoolkit.incidents.selectors import measure_status
+
+    now = timezone.now()
+    exact = access.sees_exact_scenes(user, partnership)
+    measures = (
+        SceneMeasure.objects.filter(
+            scene__incident__in=reportable_incidents(user, partnership, filters), lifted_at__isnull=True
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("scene__incident")
+        .order_by("starts_at", "id")[:MAP_LIMIT]
+    )
+    shown = []
+    for measure in measures:
+        where = place(measure.latitude, measure.longitude, boundary=boundary, exact=exact)
+        shown.append(
+            MapMeasure(
+                incident_id=measure.scene.incident_id,
+                reference=measure.scene.incident.reference,
+                kind=measure.get_kind_display(),
+                status=measure_status(measure, now=now),
+                what=measure.description if exact else measure.area,
+                ward=where.ward,
+                latitude=where.latitude,
+                longitude=where.longitude,
+                exact=exact,
+            )
+        )
+    return shown

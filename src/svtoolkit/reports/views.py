@@ -41,12 +41,18 @@ def incident_map(request):
     form, filters, _ = _filters(request)
     boundary = boundary_of(request.partnership)
     points, more = selectors.map_points(request.user, request.partnership, filters, boundary)
+    measures = selectors.map_measures(request.user, request.partnership, filters, boundary)
     map_data = {
         "boundary": boundary.geojson if boundary else None,
         "points": [
             {**point.as_json(), "url": reverse("incidents:incident", args=[point.incident_id])}
             for point in points
             if point.latitude is not None
+        ],
+        "measures": [
+            {**measure.as_json(), "url": reverse("incidents:incident", args=[measure.incident_id])}
+            for measure in measures
+            if measure.latitude is not None
         ],
     }
     return render(
@@ -55,6 +61,7 @@ def incident_map(request):
         {
             "form": form,
             "points": points,
+            "measures": measures,
             "more": more,
             "limit": selectors.MAP_LIMIT,
             "map_data": map_data,
