@@ -7,7 +7,7 @@ web, the demo incident has the police taking part and not health, so the health 
 from svtoolkit.incidents import services
 from tests.access_expectations_base import POST_ONLY_SIGNED_IN, ROLES, SIGNED_IN, SIGNED_IN_200
 from tests.communications.access import demo_message
-from tests.incidents.access import demo_incident
+from tests.incidents.access import demo_incident, demo_measure
 from tests.meetings.access import demo_meeting
 
 API_ALL = {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)}
@@ -17,6 +17,7 @@ API_POST_ONLY = {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 405)}
 INCIDENT_ENDPOINTS = [
     "api:incident",
     "api:scenes",
+    "api:measures",
     "api:actions",
     "api:action",
     "api:timeline",
@@ -37,6 +38,7 @@ EXPECTED = {
     "api:incidents": API_ALL,
     "api:alerts": API_POST_ONLY,
     "api:incident_status": API_POST_ONLY,
+    "api:measure_lift": API_POST_ONLY,
     "api:all_actions": API_ALL,
     **dict.fromkeys(INCIDENT_ENDPOINTS, API_INCIDENT),
     "api:organisations": API_ALL,
@@ -57,6 +59,7 @@ def url_kwargs(demo, demo_users):
     from tests.factories import ContactFactory
 
     incident, action = demo_incident(demo, demo_users)
+    measure = demo_measure(incident, demo_users)
     meeting = demo_meeting(demo, demo_users, incident)
     message = demo_message(demo, demo_users, incident)
     decision = services.record_decision(
@@ -67,6 +70,7 @@ def url_kwargs(demo, demo_users):
     contact = ContactFactory(organisation=organisation, owner=demo_users["coordinator"])
     by_incident = {"incident_id": incident.pk}
     arguments = dict.fromkeys(INCIDENT_ENDPOINTS + ["api:incident_status"], by_incident)
+    arguments["api:measure_lift"] = {**by_incident, "measure_id": measure.pk}
     arguments.update(
         {
             "api:action": {**by_incident, "action_id": action.pk},

@@ -1,15 +1,20 @@
 """An incident's actions, timeline, decisions, scenes, tension, meetings and messages through the API."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import Decision, PlanAction, Scene, TimelineEntry, TimelineKind
+from svtoolkit.incidents.models import Decision, PlanAction, Scene, SceneMeasure, TimelineEntry, TimelineKind
 from svtoolkit.tension.models import TensionReading
+from tests.factories import ParticipationFactory
+from tests.incidents.access import demo_incident, demo_measure
 from tests.meetings.access import demo_meeting
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +251,113 @@ def test_a_scene_needs_both_coordinates_or_neither(api_as, incident):
     )
     assert response.status_code == 400 and "longitude" in response.json()
     assert Scene.objects.filter(description="Alley").count() == 0
+
+
+# --- Where scenes and police measures are ------------------------------------------------------------
+
+
+def place_scene(incident):
+    scene = incident.scenes.get()
+    scene.latitude, scene.longitude = Decimal("51.57210"), Decimal("-0.04710")  # in Eastgate
+    scene.save()
+    return scene
+
+
+@pytest.mark.parametrize(
+    "role, exact", [("coordinator", True), ("responder", True), ("police", False), ("viewer", False)]
+)
+def test_a_scenes_coordinates_go_only_to_the_response_team(api_as, incident, role, exact):
+    place_scene(incident)
+    [scene] = api_as(role).get(url(incident, "scenes")).json()["results"]
+    assert scene["exact"] is exact
+    assert (scene["latitude"], scene["longitude"]) == (("51.57210", "-0.04710") if exact else (None, None))
+
+
+def measure_body(incident, **changes):
+    now = timezone.now()
+    return {
+        "scene": incident.scenes.get().pk,
+        "kind": "stop_and_search",
+        "description": "Stop and search around Northbridge Academy",
+        "area": "Northbridge Central",
+        "latitude": "51.57210",
+        "longitude": "-0.04710",
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(hours=4)).isoformat(),
+        "authorised_by": "Supt A. Khan",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [("coordinator", 201), ("responder", 201), ("police", 201), ("viewer", 403), ("health", 404)],
+)
+def test_who_may_add_a_police_measure(api_as, incident, role, status):
+    response = api_as(role).post(url(incident, "measures"), measure_body(incident), format="json")
+    assert response.status_code == status
+    assert SceneMeasure.objects.exists() == (status == 201)
+    if status == 201:
+        assert response.json()["status"].startswith("In force until")
+
+
+def test_a_partner_of_another_kind_taking_part_may_not_add_a_measure(api_as, incident, demo_users):
+    ParticipationFactory(incident=incident, organisation=demo_users["health"].memberships.get().organisation)
+    response = api_as("health").post(url(incident, "measures"), measure_body(incident), format="json")
+    assert response.status_code == 403
+    assert not SceneMeasure.objects.exists()
+
+
+def test_a_section_60_beyond_24_hours_is_a_400_on_its_end(api_as, incident):
+    late = (timezone.now() + timedelta(hours=25)).isoformat()
+    response = api_as("police").post(
+        url(incident, "measures"), measure_body(incident, ends_at=late), format="json"
+    )
+    assert response.status_code == 400
+    assert "at most 24 hours" in response.json()["ends_at"][0]
+    assert not SceneMeasure.objects.exists()
+
+
+def test_a_measure_goes_only_at_a_scene_of_the_incident(api_as, incident, demo, demo_users):
+    other, _ = demo_incident(demo, demo_users)
+    body = measure_body(incident, scene=other.scenes.get().pk)
+    response = api_as("responder").post(url(incident, "measures"), body, format="json")
+    assert response.status_code == 400 and "scene" in response.json()
+
+
+@pytest.mark.parametrize("role, exact", [("responder", True), ("police", False), ("viewer", False)])
+def test_measures_are_read_by_all_who_see_the_incident_with_coordinates_for_the_response_team(
+    api_as, incident, demo_users, role, exact
+):
+    demo_measure(incident, demo_users)
+    [measure] = api_as(role).get(url(incident, "measures")).json()["results"]
+    assert measure["kind"] == "stop_and_search" and measure["state"] == "in_force"
+    assert measure["authorised_by"] == "Supt A. Khan" and measure["area"] == "Northbridge Central"
+    assert (measure["latitude"] is not None) is exact and measure["exact"] is exact
+
+
+def test_the_police_lift_a_measure_once(api_as, incident, demo_users):
+    measure = demo_measure(incident, demo_users)
+    api = api_as("police")
+    lift = f"{url(incident, 'measures')}{measure.pk}/lift/"
+    response = api.post(lift)
+    assert response.status_code == 200 and response.json()["state"] == "lifted"
+    again = api.post(lift)
+    assert again.status_code == 400 and "already lifted" in again.json()["detail"]
+    assert api_as("viewer").post(lift).status_code == 403
+
+
+def test_the_measures_list_does_not_grow_in_queries(api_as, incident, demo_users):
+    api = api_as("police")
+    demo_measure(incident, demo_users)
+    api.get(url(incident, "measures"))
+    with CaptureQueriesContext(connection) as few:
+        api.get(url(incident, "measures"))
+    for _ in range(5):
+        demo_measure(incident, demo_users)
+    with CaptureQueriesContext(connection) as many:
+        assert api.get(url(incident, "measures")).json()["count"] == 6
+    assert len(many) == len(few)
 
 
 # --- Tension, meetings, messages ---------------------------------------------------------------------

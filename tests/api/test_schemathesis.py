@@ -16,6 +16,7 @@ from schemathesis.generation import GenerationMode
 from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from tests.communications.access import demo_message
+from tests.incidents.access import demo_measure
 from tests.meetings.access import demo_meeting
 
 
@@ -37,6 +38,7 @@ def real_ids(demo, demo_users, incident_and_action):
         "incident_id": incident.pk,
         "action_id": action.pk,
         "decision_id": decision.pk,
+        "measure_id": demo_measure(incident, demo_users).pk,
         "meeting_id": demo_meeting(demo, demo_users, incident).pk,
         "message_id": demo_message(demo, demo_users, incident).pk,
         "entry_id": demo.organisations.get(kind="police").pk,

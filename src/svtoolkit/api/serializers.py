@@ -16,12 +16,14 @@ from svtoolkit.incidents.models import (
     Decision,
     Incident,
     IncidentStatus,
+    MeasureKind,
     NotificationSource,
     PlanAction,
     Scene,
+    SceneMeasure,
     TimelineEntry,
 )
-from svtoolkit.incidents.selectors import incident_types
+from svtoolkit.incidents.selectors import incident_types, measure_status
 from svtoolkit.meetings.models import Meeting, MeetingKind
 from svtoolkit.partnerships.models import (
     Contact,
@@ -254,19 +256,45 @@ class StatusSerializer(serializers.Serializer):
     )
 
 
-class SceneSerializer(serializers.ModelSerializer):
+class LocatedSerializer(serializers.ModelSerializer):
+    """Something with a location, shown by the map's rule: its own coordinates only for those who see exact
+    locations (coordinators and responders, access.sees_exact_scenes); for everyone else they are null."""
+
+    exact = serializers.SerializerMethodField(
+        help_text="Whether you see exact locations: if not, latitude and longitude are always null."
+    )
+
+    def get_exact(self, instance) -> bool:
+        return bool(self.context.get("exact"))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("exact"):
+            data["latitude"] = data["longitude"] = None
+        return data
+
+
+def coordinate(limit):
+    return serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-limit,
+        max_value=limit,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
+class SceneSerializer(LocatedSerializer):
     description = text(300, message="Describe the scene.")
     area = text(120, required=False)
-    latitude = serializers.DecimalField(
-        max_digits=8, decimal_places=5, min_value=-90, max_value=90, required=False, allow_null=True
-    )
-    longitude = serializers.DecimalField(
-        max_digits=8, decimal_places=5, min_value=-180, max_value=180, required=False, allow_null=True
-    )
+    latitude = coordinate(90)
+    longitude = coordinate(180)
 
     class Meta:
         model = Scene
-        fields = ["id", "description", "area", "latitude", "longitude"]
+        fields = ["id", "description", "area", "latitude", "longitude", "exact"]
 
     def validate(self, data):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
@@ -274,6 +302,72 @@ class SceneSerializer(serializers.ModelSerializer):
                 {"longitude": ["Give both the latitude and the longitude, or neither."]}
             )
         return data
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SceneField(serializers.PrimaryKeyRelatedField):
+    """A scene of the incident in the path, by id."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose a scene of this incident: it has none with id {pk_value}.",
+        "incorrect_type": "Give the scene's id as a whole number.",
+    }
+
+    def get_queryset(self):
+        return self.context["incident"].scenes.all()
+
+
+class MeasureSerializer(LocatedSerializer):
+    """A police measure at a scene, as read. ``state`` and ``status`` are as of the moment of the answer."""
+
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state = serializers.SerializerMethodField(help_text="starts_later, in_force, lifted or expired.")
+    status = serializers.SerializerMethodField(help_text='In words, like "In force until 02:00".')
+    added_by_name = serializers.CharField(source="added_by.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = SceneMeasure
+        fields = [
+            "id",
+            "scene",
+            "kind",
+            "kind_label",
+            "description",
+            "area",
+            "latitude",
+            "longitude",
+            "exact",
+            "starts_at",
+            "ends_at",
+            "authorised_by",
+            "state",
+            "status",
+            "added_by_name",
+            "added_at",
+            "lifted_at",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, measure) -> str:
+        return str(measure.state_at(self.context["now"]))
+
+    def get_status(self, measure) -> str:
+        return measure_status(measure, now=self.context["now"])
+
+
+class MeasureCreateSerializer(serializers.Serializer):
+    """A new police measure. The legal limits (48 hours for a s.35 dispersal order, 24 hours for a s.60
+    authorisation, who authorised it) are the service's rules: a breach is a 400 on the field concerned."""
+
+    scene = SceneField()
+    kind = serializers.ChoiceField(choices=MeasureKind.choices)
+    description = text(500, message="Describe the measure and exactly where it is.")
+    area = text(120, required=False)
+    latitude = coordinate(90)
+    longitude = coordinate(180)
+    starts_at = When()
+    ends_at = When(required=False, allow_null=True, default=None)
+    authorised_by = text(200, required=False)
 
 
 # --- Plan actions ------------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ urlpatterns = [
         name="incident_status",
     ),
     path(f"{INCIDENT}/scenes/", views.SceneViewSet.as_view(LIST), name="scenes"),
+    path(f"{INCIDENT}/measures/", views.MeasureViewSet.as_view(LIST), name="measures"),
+    path(
+        f"{INCIDENT}/measures/<int:measure_id>/lift/",
+        views.MeasureViewSet.as_view({"post": "lift"}),
+        name="measure_lift",
+    ),
     path(f"{INCIDENT}/actions/", views.ActionViewSet.as_view(LIST), name="actions"),
     path(f"{INCIDENT}/actions/<int:action_id>/", views.ActionViewSet.as_view(DETAIL), name="action"),
     path(f"{INCIDENT}/timeline/", views.TimelineViewSet.as_view(LIST), name="timeline"),

@@ -36,6 +36,8 @@ from svtoolkit.api.serializers import (
     IncidentCreateSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
+    MeasureCreateSerializer,
+    MeasureSerializer,
     MeetingScheduleSerializer,
     MeetingSerializer,
     MessageDraftSerializer,
@@ -52,7 +54,7 @@ from svtoolkit.communications.models import Message
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, TimelineEntry
+from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, SceneMeasure, TimelineEntry
 from svtoolkit.meetings import selectors as meetings
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.meetings.models import Meeting
@@ -190,7 +192,13 @@ class IncidentPartViewSet(ApiViewSet):
         return incidents.incident_for_request(self.request._request, self.kwargs["incident_id"])
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "incident": self.incident if self.kwargs else None}
+        return {
+            **super().get_serializer_context(),
+            "incident": self.incident if self.kwargs else None,
+            # The map's rule for a scene's or measure's location: exact only for the response team.
+            "exact": self.kwargs and access.sees_exact_scenes(self.request.user, self.request.partnership),
+            "now": timezone.now(),
+        }
 
     def _created(self, instance):
         return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
@@ -218,6 +226,42 @@ class SceneViewSet(IncidentPartViewSet):
             request=request._request,
         )
         return self._created(scene)
+
+
+class MeasureViewSet(IncidentPartViewSet):
+    """Police measures at the incident's scenes: cordons, rendezvous points, s.35 dispersal orders, s.60 stop
+    and search authorisations, road closures. Everyone who sees the incident reads them (coordinates only for
+    coordinators and responders); the response team and partners of a police organisation taking part add
+    and lift them."""
+
+    queryset = SceneMeasure.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = MeasureSerializer
+    rules = {"create": access.can_work_incident, "lift": access.can_work_incident}
+
+    def get_queryset(self):
+        return incidents.measures_of(self.incident)
+
+    def _may_record(self):
+        if not access.can_record_scene_measures(self.request.user, self.request.partnership, self.incident):
+            self.deny("can_record_scene_measures")
+
+    @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureSerializer})
+    def create(self, request, incident_id):
+        self._may_record()
+        given = MeasureCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        measure = incident_services.add_measure(by=request.user, request=request._request, **data)
+        return self._created(incidents.measure_in(self.incident, measure.pk))
+
+    @extend_schema(request=None, responses={200: MeasureSerializer})
+    @route(detail=True, methods=["post"])
+    def lift(self, request, incident_id, measure_id):
+        """End the measure now, before its time (the cordon comes down, the authorisation is withdrawn)."""
+        self._may_record()
+        measure = incidents.measure_in(self.incident, measure_id)
+        incident_services.lift_measure(measure=measure, by=request.user, request=request._request)
+        return Response(self.get_serializer(incidents.measure_in(self.incident, measure_id)).data)
 
 
 class ActionViewSet(IncidentPartViewSet):
