@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from svtoolkit.communications.models import Message
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
+from svtoolkit.incidents.selectors import measures_summary
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.playbooks.models import PlaybookVersion, ReadinessAssessment
 from svtoolkit.reports.demo import HISTORY_SIZE, READINESS_HISTORY
@@ -41,6 +42,11 @@ def test_demo_partnership_has_a_checklist_readiness_history_incidents_and_their_
         5,
         2,
         20,
+    ]
+    # The police's rendezvous point and dispersal order are still in force; the inner cordon came down.
+    assert [line.split(":")[0] for line in measures_summary(live).splitlines()] == [
+        "Rendezvous point",
+        "Dispersal order (section 35)",
     ]
     call_command("seed_demo")
     assert counts() == first

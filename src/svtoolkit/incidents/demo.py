@@ -1,12 +1,14 @@
-"""Demo incidents for Northbridge: one in its first days, one in recovery, and an exercise."""
+"""Demo incidents for Northbridge: one in its first days (with police measures at its scene), one in
+recovery, and an exercise."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus, Incident
+from svtoolkit.incidents.models import ActionStatus, Incident, MeasureKind
 
 
 @transaction.atomic
@@ -75,6 +77,46 @@ def seed_demo_incidents(*, partnership, users) -> None:
             not_needed_reason="",
             note="",
         )
+    # What the police put in place at the scene: the inner cordon has come down; the dispersal order and the
+    # partners' rendezvous point remain.
+    scene = stabbing.scenes.get()
+    cordon = services.add_measure(
+        scene=scene,
+        by=users["police"],
+        kind=MeasureKind.CORDON,
+        description="Inner cordon: the bus stop to the Academy's gates",
+        area="Northbridge Central",
+        latitude=Decimal("51.57120"),
+        longitude=Decimal("-0.07280"),
+        starts_at=now - timedelta(hours=25, minutes=50),
+        ends_at=None,
+        authorised_by="",
+    )
+    services.lift_measure(measure=cordon, by=users["police"])
+    services.add_measure(
+        scene=scene,
+        by=users["police"],
+        kind=MeasureKind.RENDEZVOUS_POINT,
+        description="Rendezvous point for partners: Northbridge Library car park, Station Road",
+        area="Northbridge Central",
+        latitude=Decimal("51.57220"),
+        longitude=Decimal("-0.07050"),
+        starts_at=now - timedelta(hours=25, minutes=40),
+        ends_at=None,
+        authorised_by="",
+    )
+    services.add_measure(
+        scene=scene,
+        by=users["police"],
+        kind=MeasureKind.DISPERSAL_ORDER,
+        description="Dispersal zone: Station Road, the Academy's grounds and Northbridge Park",
+        area="Northbridge Central",
+        latitude=Decimal("51.57300"),
+        longitude=Decimal("-0.07000"),
+        starts_at=now - timedelta(hours=24),
+        ends_at=now + timedelta(hours=24),
+        authorised_by="Insp. R. Patel",
+    )
     services.record_decision(
         incident=stabbing,
         by=coordinator,
