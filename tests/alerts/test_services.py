@@ -479,3 +479,59 @@ def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, de
     categorise(other, responder)
     other.refresh_from_db()
     assert other.status == IncidentStatus.ASSESSING
+
+
+# --- Updates ---------------------------------------------------------------------------------------------
+
+
+def test_those_alerted_hear_of_police_measures_added_and_lifted(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    scene = alert.incident.scenes.get()
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        cordon = incident_services.add_measure(
+            scene=scene,
+            by=demo_users["police"],
+            kind="cordon",
+            description="Inner cordon, Station Road from the bus stop to the school gates",
+            area="Northbridge Central",
+            latitude=None,
+            longitude=None,
+            starts_at=now,
+            ends_at=None,
+            authorised_by="Insp B. Osei",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_services.lift_measure(measure=cordon, by=demo_users["police"])
+    added, lifted = Notification.objects.filter(kind="alert_update").order_by("id")
+    assert added.subject.startswith(f"UPDATE {alert.incident.reference}: Cordon in place")
+    assert "Inner cordon, Station Road" in added.body and "Insp B. Osei" in added.body
+    assert "Cordon lifted" in lifted.subject and "No police measures are in place now" in lifted.body
+    alerted = set(AlertRecipient.objects.filter(alert=alert).values_list("user__email", flat=True))
+    assert set(added.deliveries.values_list("address", flat=True)) >= alerted
+    assert set(added.deliveries.values_list("channel", flat=True)) == {"email", "sms"}
+
+
+def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    from tests.incidents.access import demo_incident
+
+    incident, _ = demo_incident(demo, demo_users)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_services.add_measure(
+            scene=incident.scenes.get(),
+            by=demo_users["responder"],
+            kind="road_closure",
+            description="Station Road closed",
+            area="",
+            latitude=None,
+            longitude=None,
+            starts_at=timezone.now(),
+            ends_at=None,
+            authorised_by="",
+        )
+    assert not Notification.objects.filter(kind="alert_update").exists()

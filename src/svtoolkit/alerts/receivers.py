@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from svtoolkit.incidents.signals import incident_categorised
+from svtoolkit.incidents.signals import incident_categorised, measure_changed
 
 
 @receiver(incident_categorised, dispatch_uid="alerts-launch-protocol")
@@ -10,3 +10,10 @@ def launch_protocol_on_categorisation(sender, *, incident, categorisation, by, r
     from svtoolkit.alerts.services import run_launch_protocol
 
     run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
+
+
+@receiver(measure_changed, dispatch_uid="alerts-measure-update")
+def update_those_alerted_on_a_measure(sender, *, incident, measure, change, **kwargs):
+    from svtoolkit.alerts.services import send_measure_update
+
+    send_measure_update(incident=incident, measure=measure, change=change)

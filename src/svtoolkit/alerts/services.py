@@ -231,6 +231,42 @@ def _send_alerts(alert, recipients, tokens):
     )
 
 
+@transaction.atomic
+def send_measure_update(*, incident, measure, change: str) -> object | None:
+    """Tell everyone alerted about the incident that a police measure was added or lifted, with every measure
+    still current (no coordinates: the summary is for anyone who sees the incident). Once per measure and
+    change; nothing when the incident was not raised as an alert."""
+    from svtoolkit.incidents import selectors as incident_selectors
+
+    alert = Alert.objects.filter(incident=incident).select_related("partnership").first()
+    if alert is None:
+        return None
+    people = [
+        recipient.user
+        for recipient in alert.recipients.select_related("user").order_by("notified_at", "id")
+        if recipient.user.is_active
+    ]
+    state = "lifted" if change == "lifted" else "in place"
+    what = f"{measure.get_kind_display()} {state}: {measure.description}"
+    context = {
+        "incident": incident,
+        "what": what,
+        "summary": incident_selectors.measures_summary(incident),
+        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
+    }
+    return messaging.send(
+        kind="alert_update",
+        subject=f"UPDATE {incident.reference}: {what}"[:200],
+        body=render_to_string("alerts/email/measure_update.txt", context),
+        sms_text=f"UPDATE {incident.reference}: {what}"[:400] + f" {context['incident_link']}",
+        recipients=[messaging.recipient_for_user(person) for person in people],
+        urgency=Urgency.ALERT,
+        partnership=alert.partnership,
+        incident=incident,
+        dedupe_key=f"alert-update:measure:{measure.pk}:{change}",
+    )
+
+
 # --- Escalation ----------------------------------------------------------------------------------------
 
 
