@@ -367,6 +367,7 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "svtoolkit.communications.models.MessageStatus",
         "MeetingKindEnum": "svtoolkit.meetings.models.MeetingKind",
         "MessageKindEnum": "svtoolkit.communications.models.MessageKind",
+        "MeasureKindEnum": "svtoolkit.incidents.models.MeasureKind",
     },
 }
 
