@@ -114,7 +114,22 @@ class RaiseAlertForm(forms.Form):
         return cleaned
 
 
-class ShiftForm(forms.Form):
+class RotaForm(forms.Form):
+    """A change to the rota: someone from the response team (the field ``person_field``) and their number."""
+
+    person_field = "person"
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.person_field].queryset = selectors.response_team(partnership)
+
+    def clean_out_of_hours_number(self):
+        return clean_phone(
+            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
+        )
+
+
+class ShiftForm(RotaForm):
     person = PersonChoiceField(
         label="Who",
         queryset=None,
@@ -134,17 +149,9 @@ class ShiftForm(forms.Form):
     out_of_hours_number = phone_field("Out-of-hours number", required=False)
     note = forms.CharField(label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = selectors.response_team(partnership)
 
-    def clean_out_of_hours_number(self):
-        return clean_phone(
-            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
-        )
-
-
-class HandoverForm(forms.Form):
+class HandoverForm(RotaForm):
+    person_field = "to"
     to = PersonChoiceField(
         label="Who takes over",
         queryset=None,
@@ -159,17 +166,8 @@ class HandoverForm(forms.Form):
         help_text="What the person taking over needs to know.",
     )
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = selectors.response_team(partnership)
 
-    def clean_out_of_hours_number(self):
-        return clean_phone(
-            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
-        )
-
-
-class CoverForm(forms.Form):
+class CoverForm(RotaForm):
     person = PersonChoiceField(
         label="Who covers",
         queryset=None,
@@ -182,15 +180,6 @@ class CoverForm(forms.Form):
     note = forms.CharField(
         label="Why cover is needed (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = selectors.response_team(partnership)
-
-    def clean_out_of_hours_number(self):
-        return clean_phone(
-            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
-        )
 
 
 class AlertListForm(forms.Form):
