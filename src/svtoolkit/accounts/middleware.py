@@ -46,13 +46,18 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        from svtoolkit.accounts.selectors import (
+            has_confirmed_authenticator,
+            second_factor_passed,
+            two_factor_required_for,
+        )
+
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or second_factor_passed(request):
             return None
         view_name = request.resolver_match.view_name
         if view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
             return None
-        from svtoolkit.accounts.selectors import has_confirmed_authenticator, two_factor_required_for
 
         # With only a password, nobody may replace the authenticator that guards the account.
         if has_confirmed_authenticator(user):

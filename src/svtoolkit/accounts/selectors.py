@@ -6,6 +6,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from svtoolkit.accounts.models import Invitation, Membership
 
 
+# Set at single sign-on when the identity provider reports multi-factor authentication and the partnership
+# accepts it in place of svtoolkit's own second factor.
+IDENTITY_PROVIDER_MFA_SESSION_KEY = "svt_idp_mfa"
+
+
+def second_factor_passed(request) -> bool:
+    """This sign-in passed a second factor: svtoolkit's own, or the identity provider's where accepted."""
+    return request.user.is_verified() or bool(request.session.get(IDENTITY_PROVIDER_MFA_SESSION_KEY))
+
+
 def has_confirmed_authenticator(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

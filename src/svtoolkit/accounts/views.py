@@ -157,7 +157,7 @@ def two_factor_setup(request):
 
 @access.signed_in
 def two_factor_verify(request):
-    if request.user.is_verified():
+    if selectors.second_factor_passed(request):
         return redirect(_safe_next(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
