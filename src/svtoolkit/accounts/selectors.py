@@ -5,7 +5,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership
 
-
 # Set at single sign-on when the identity provider reports multi-factor authentication and the partnership
 # accepts it in place of svtoolkit's own second factor.
 IDENTITY_PROVIDER_MFA_SESSION_KEY = "svt_idp_mfa"
