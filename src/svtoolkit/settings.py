@@ -174,6 +174,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: answers only the callback of a sign-in started with one of SSO_PROVIDERS.
+    "svtoolkit.accounts.sso.SingleSignOnBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -213,6 +215,42 @@ AXES_VERBOSE = False
 # the proxy's, and ignore what the client wrote into the header itself (svtoolkit.audit.services.client_ip).
 SVTOOLKIT_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "svtoolkit.audit.services.client_ip"
+
+# Single sign-on with OpenID Connect (docs/single-sign-on.md). SVTOOLKIT_SSO_PROVIDERS names the identity
+# providers, for example "entra,police"; each is configured by SVTOOLKIT_SSO_<NAME>_... variables (the name
+# in capitals, "-" as "_"). Endpoints not given are read from the issuer's discovery document. Partnerships
+# then say which of these providers, and which email domains, may sign in to them.
+SSO_PROVIDERS = {}
+for _slug in env.list("SVTOOLKIT_SSO_PROVIDERS", default=[]):
+    _slug = _slug.strip().lower()
+    if not _slug.replace("-", "").isalnum() or len(_slug) > 30:
+        raise environ.ImproperlyConfigured(
+            f"SVTOOLKIT_SSO_PROVIDERS: {_slug!r} is not a short name like entra."
+        )
+    _prefix = f"SVTOOLKIT_SSO_{_slug.upper().replace('-', '_')}_"
+    SSO_PROVIDERS[_slug] = {
+        "name": env.str(_prefix + "DISPLAY_NAME", default=_slug),
+        "issuer": env.str(_prefix + "ISSUER").rstrip("/"),
+        "client_id": env.str(_prefix + "CLIENT_ID"),
+        "client_secret": env.str(_prefix + "CLIENT_SECRET"),
+        "scopes": env.str(_prefix + "SCOPES", default="openid email profile"),
+        "sign_algorithm": env.str(_prefix + "SIGN_ALGORITHM", default="RS256"),
+        # The claim that says the provider checked the email address (Entra ID: xms_edov).
+        "email_verified_claim": env.str(_prefix + "EMAIL_VERIFIED_CLAIM", default="email_verified"),
+        # A sign-in counts as multi-factor when `amr` holds one of these, or `acr` is one of those.
+        "mfa_amr_values": env.list(_prefix + "MFA_AMR_VALUES", default=["mfa"]),
+        "mfa_acr_values": env.list(_prefix + "MFA_ACR_VALUES", default=[]),
+        "authorization_endpoint": env.str(_prefix + "AUTHORIZATION_ENDPOINT", default=""),
+        "token_endpoint": env.str(_prefix + "TOKEN_ENDPOINT", default=""),
+        "userinfo_endpoint": env.str(_prefix + "USERINFO_ENDPOINT", default=""),
+        "jwks_uri": env.str(_prefix + "JWKS_URI", default=""),
+    }
+# mozilla-django-oidc, which does the OpenID Connect flow: one callback address for every provider (the state
+# says which provider a sign-in was started with), PKCE and a nonce on every sign-in.
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.int("SVTOOLKIT_SSO_TIMEOUT", default=10)
 
 OTP_TOTP_ISSUER = "svtoolkit"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
