@@ -8,13 +8,13 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from svtoolkit.accounts import services, sso
-from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
+from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY, SSO_PARTNERSHIPS_SESSION_KEY
 from svtoolkit.accounts.models import Membership, Role, SignInDomain, User
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
-from tests.factories import InvitationFactory, MembershipFactory, PartnershipFactory
+from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
 
 COUNCIL = sso.Provider(slug="council", **IdentityProvider("http://idp.invalid").settings_for())
 
@@ -382,3 +382,25 @@ def test_bad_settings_show_an_error_summary_and_change_nothing(
     assert "There is a problem" in page
     assert message in page
     assert not demo.sign_in_domains.exists()
+
+
+def test_password_sign_in_after_single_sign_on_keeps_nothing_it_decided(
+    client, identity_provider, northbridge_allows_council
+):
+    _allow(northbridge_allows_council, "example.org", accept_mfa=True)
+    identity_provider.person("police@example.org", mfa=True)
+    sign_in_through(client, identity_provider, "police@example.org")
+    assert client.session[IDENTITY_PROVIDER_MFA_SESSION_KEY] is True
+    client.post(reverse("accounts:login"), {"username": "police@example.org", "password": TEST_PASSWORD})
+    assert IDENTITY_PROVIDER_MFA_SESSION_KEY not in client.session
+    assert SSO_PARTNERSHIPS_SESSION_KEY not in client.session
+
+
+def test_provider_that_cannot_be_reached_is_explained(client, db, settings):
+    settings.SSO_PROVIDERS = {"council": IdentityProvider("http://127.0.0.1:9").settings_for()}
+    response = client.get(reverse("accounts:sso_start", args=["council"]))
+    assert response["Location"] == reverse("accounts:sso_refused")
+    assert "We could not check your sign-in" in client.get(response["Location"]).content.decode()
+    assert (
+        AuditEntry.objects.get(action=AuditAction.SIGN_IN_FAILED).detail["reason"] == "provider_unreachable"
+    )

@@ -107,7 +107,13 @@ class StartView(OIDCAuthenticationRequestView):
         chosen = provider_named(provider)
         if chosen is None:
             raise Http404("No such identity provider")
-        self.OIDC_OP_AUTH_ENDPOINT = chosen.endpoints()["authorization_endpoint"]
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = chosen.endpoints()["authorization_endpoint"]
+        except requests.RequestException:
+            services.record_refused_sign_in(
+                provider=chosen, reason="provider_unreachable", email="", request=request
+            )
+            return _refused(request, "provider_unreachable")
         self.OIDC_RP_CLIENT_ID = chosen.client_id
         self.provider = chosen
         response = super().get(request)
@@ -162,6 +168,12 @@ class CallbackView(OIDCAuthenticationCallbackView):
         session[PARTNERSHIP_SESSION_KEY] = signed_in.partnership_ids[0]
         session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = signed_in.mfa_accepted
         return response
+
+
+def forget_single_sign_on(session) -> None:
+    """A sign-in with a password starts afresh: nothing a single sign-on decided carries over into it."""
+    for key in (SSO_PARTNERSHIPS_SESSION_KEY, IDENTITY_PROVIDER_MFA_SESSION_KEY):
+        session.pop(key, None)
 
 
 def _refused(request, reason):

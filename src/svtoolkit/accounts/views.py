@@ -44,6 +44,10 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "sso_providers": sso.providers()}
 
+    def form_valid(self, form):
+        sso.forget_single_sign_on(self.request.session)
+        return super().form_valid(form)
+
 
 login = access.public(
     SignInView.as_view(
