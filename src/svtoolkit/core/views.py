@@ -1,11 +1,19 @@
 """The home page, the service's statements and error pages."""
 
-from django.db import connection
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
 
 from svtoolkit import access
-from svtoolkit.core import selectors
+from svtoolkit.core import csrf, health, selectors
+from svtoolkit.core.cache import OUTAGE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 @access.signed_in
@@ -31,10 +39,12 @@ def cookies(request):
 
 @access.public
 def healthz(request):
-    """For load balancers: the app is up and its database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers: 200 when the database, cache and task queue all answer, else 503, naming each."""
+    checks = health.dependencies()
+    healthy = health.DOWN not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def bad_request(request, exception=None):
@@ -50,5 +60,33 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A form refused by the security check: say why in plain words and give back what was typed (see
+    core.csrf), with a fresh token so that sending it again works."""
+    returned = csrf.what_was_typed(request) if csrf.sent_from_this_site(request, reason) else None
+    return render(
+        request,
+        "core/form_expired.html",
+        {"returned": returned, "action": request.get_full_path()},
+        status=403,
+    )
+
+
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """The page for an unexpected error, or for an outage of the database or Redis (503, "nothing was saved").
+
+    Rendered with no request context: no context processor, session, database or cache is touched, so the page
+    still shows when those are what failed. Django calls this inside its ``except`` block, so the error that
+    brought us here is the one being handled.
+    """
+    failure = sys.exc_info()[1]
+    if isinstance(failure, (OperationalError, InterfaceError, *OUTAGE_ERRORS)):
+        logger.error("A dependency is down: %s", failure)
+        return _standalone_page("503.html", status=503, headers={"Retry-After": "30"})
+    return _standalone_page("500.html", status=500)
+
+
+def _standalone_page(template_name: str, *, status: int, headers=None) -> HttpResponse:
+    response = HttpResponse(loader.render_to_string(template_name), status=status, headers=headers)
+    add_never_cache_headers(response)  # never kept, and decided without asking who is signed in
+    return response
