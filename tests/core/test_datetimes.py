@@ -5,12 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from svtoolkit.core.datetimes import FIRST, SECOND, LocalDateTimeField, clock_change_at
-from svtoolkit.incidents.models import Incident
 
 LONDON = ZoneInfo("Europe/London")
 # 2026: the clocks go forward at 1am GMT on 29 March and back at 2am BST on 25 October.
@@ -134,41 +132,3 @@ def test_any_stored_moment_shown_in_the_form_and_saved_again_is_unchanged(moment
 
     assert valid
     assert form.cleaned_data["at"] == moment
-
-
-# --- Through a real form --------------------------------------------------------------------------------
-
-
-def incident_typed(**changes):
-    return {
-        "title": "Stabbing outside the Crown",
-        "incident_types": ["knife"],
-        "occurred_at": "2026-10-25T01:30",
-        "notified_at": "2026-10-25T01:50",
-        "notification_source": "police",
-        "summary": "One man injured.",
-        "scene_description": "Outside the Crown",
-        "scene_area": "Eastgate",
-        **changes,
-    }
-
-
-@pytest.mark.django_db
-def test_an_incident_in_the_repeated_hour_asks_which_then_saves_it(client_for, demo):
-    client = client_for("responder")
-
-    asked = client.post(reverse("incidents:record"), incident_typed())
-
-    page = asked.content.decode()
-    assert asked.status_code == 200 and not Incident.objects.exists()
-    assert "so 1:30am happened twice" in page and 'name="occurred_at_clock"' in page
-    assert 'value="Stabbing outside the Crown"' in page
-
-    saved = client.post(
-        reverse("incidents:record"), incident_typed(occurred_at_clock=SECOND, notified_at_clock=SECOND)
-    )
-
-    assert saved.status_code == 302
-    incident = Incident.objects.get()
-    assert incident.occurred_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
-    assert incident.notified_at == datetime(2026, 10, 25, 1, 50, tzinfo=UTC)

@@ -15,7 +15,6 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from svtoolkit.core.cache import RedisUnavailable
 from svtoolkit.incidents.models import Incident
 from tests.core.outages import hung_redis, in_thread_with_database_down, nobody_listening, redis_url
 from tests.factories import TEST_PASSWORD
@@ -200,6 +199,8 @@ def test_healthz_answers_503_when_the_database_is_down(client, tmp_path):
 
 
 def test_a_hung_redis_costs_one_timeout_then_fails_at_once(settings):
+    from svtoolkit.core.cache import RedisUnavailable
+
     with hung_redis() as hung:
         use_redis(settings, redis_url(hung.port))
         cache = caches.create_connection("default")
