@@ -1,9 +1,10 @@
-"""What a person typed into a form whose security check failed, so the failure page can give it back.
+"""Giving back what a person typed into a form that could not be taken, so that nothing they typed is lost.
 
 A form is refused by the cross-site request forgery check when its token no longer matches: the person signed
-out and in again in another tab, or their browser lost its cookie. What they typed is shown again and can be
-sent again with a fresh token, but only for a form sent from svtoolkit's own pages (a forged form from another
-site is refused with nothing shown), and never a password or other secret.
+out and in again in another tab, or their browser lost its cookie. A form sent after the session ended (30
+minutes without a request) finds nobody signed in. Either way the page says nothing was saved, shows what was
+typed and offers to send it again with a fresh token, but only for a form sent from svtoolkit's own pages (a
+forged form from another site is refused with nothing shown), and never a password or other secret.
 """
 
 import re
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING, REASON_NO_CSRF_COOKIE
+from django.shortcuts import render
 
 # Never echoed back into a page: passwords, one-time codes, secrets and the old token itself.
 _SECRET_NAME = re.compile(r"password|passwd|secret|token|otp|^code$|^csrfmiddlewaretoken$", re.IGNORECASE)
@@ -35,15 +37,25 @@ class Returned:
     files_left_out: bool
 
 
-def sent_from_this_site(request, reason: str) -> bool:
-    """The form came from one of our own pages (the browser said so) and only its token was stale or missing,
-    so giving its values back cannot help another site make someone send a form they did not write."""
-    stale = reason in {REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING} or reason.startswith("CSRF token")
-    if not stale:
-        return False
+def only_the_token_was_stale(reason: str) -> bool:
+    """The security check refused the form for its token alone (not for coming from another site)."""
+    return reason in {REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING} or reason.startswith("CSRF token")
+
+
+def sent_from_this_site(request) -> bool:
+    """The browser said the form came from one of our own pages, so giving its values back cannot help another
+    site make someone send a form they did not write."""
     source = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER") or ""
     parts = urlsplit(source)
     return bool(parts.netloc) and parts.netloc == request.get_host()
+
+
+def form_not_sent(request, *, signed_out: bool, give_back: bool):
+    """The page for a form that was not taken: why, that nothing was saved, and (``give_back``) what was
+    typed with a button that sends it again."""
+    returned = what_was_typed(request) if give_back and sent_from_this_site(request) else None
+    context = {"returned": returned, "action": request.get_full_path(), "signed_out": signed_out}
+    return render(request, "core/form_expired.html", context, status=403)
 
 
 def what_was_typed(request) -> Returned:

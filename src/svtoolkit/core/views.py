@@ -63,13 +63,7 @@ def page_not_found(request, exception=None):
 def csrf_failure(request, reason=""):
     """A form refused by the security check: say why in plain words and give back what was typed (see
     core.csrf), with a fresh token so that sending it again works."""
-    returned = csrf.what_was_typed(request) if csrf.sent_from_this_site(request, reason) else None
-    return render(
-        request,
-        "core/form_expired.html",
-        {"returned": returned, "action": request.get_full_path()},
-        status=403,
-    )
+    return csrf.form_not_sent(request, signed_out=False, give_back=csrf.only_the_token_was_stale(reason))
 
 
 def server_error(request):
