@@ -74,13 +74,18 @@ def server_error(request):
     brought us here is the one being handled.
     """
     failure = sys.exc_info()[1]
-    if isinstance(failure, (OperationalError, InterfaceError, *OUTAGE_ERRORS)):
+    outage = isinstance(failure, (OperationalError, InterfaceError, *OUTAGE_ERRORS))
+    if outage:
         logger.error("A dependency is down: %s", failure)
-        return _standalone_page("503.html", status=503, headers={"Retry-After": "30"})
-    return _standalone_page("500.html", status=500)
-
-
-def _standalone_page(template_name: str, *, status: int, headers=None) -> HttpResponse:
-    response = HttpResponse(loader.render_to_string(template_name), status=status, headers=headers)
+    status, headers = (503, {"Retry-After": "30"}) if outage else (500, {})
+    if request.path.startswith("/api/"):
+        detail = API_OUTAGE if outage else "Sorry, there is a problem with the service. Try again later."
+        response = JsonResponse({"detail": detail}, status=status, headers=headers)
+    else:
+        page = loader.render_to_string("503.html" if outage else "500.html")
+        response = HttpResponse(page, status=status, headers=headers)
     add_never_cache_headers(response)  # never kept, and decided without asking who is signed in
     return response
+
+
+API_OUTAGE = "The service is unavailable: nothing you sent was saved. Try again in a few minutes."

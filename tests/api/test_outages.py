@@ -1,15 +1,17 @@
-"""A meeting saved through the API while the task queue's Redis is down (issue 15, defect 8).
+"""The API in an outage (issue 15, defects 7 and 8): a meeting saved while the task queue's Redis is down,
+and any request while the database is down.
 
 The meeting and its invitations are committed together; queueing the sending fails after the commit. The
 request must still answer 201, and the delivery sweep sends the invitations from the database.
 """
 
 import pytest
+from rest_framework.test import APIClient
 
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.api.test_incident_parts import meeting_request, url
-from tests.core.outages import hung_redis, nobody_listening, redis_url
+from tests.core.outages import hung_redis, in_thread_with_database_down, nobody_listening, redis_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,3 +48,15 @@ def test_a_meeting_saved_while_the_queue_is_down_is_201_and_its_invitations_go_b
     assert sent == len(invited)
     assert not Delivery.objects.filter(status=DeliveryStatus.QUEUED).exists()
     assert {message["To"] for message in smtp_server.received} == invited
+
+
+def test_an_api_request_while_the_database_is_down_is_a_503_in_json(token_for, tmp_path):
+    api = APIClient(raise_request_exception=False)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for('responder')}")
+
+    response = in_thread_with_database_down(lambda: api.get("/api/v1/incidents/"), tmp_path=tmp_path)
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The service is unavailable: nothing you sent was saved. Try again in a few minutes."
+    }
