@@ -8,6 +8,7 @@ real Redis at 127.0.0.1:6379.
 import os
 import re
 import time
+from datetime import timedelta
 
 import pytest
 import redis
@@ -15,7 +16,10 @@ from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
+from django_tasks import task
 
+from svtoolkit.core.models import ScheduledRun
+from svtoolkit.core.scheduling import Scheduler, job_for
 from svtoolkit.incidents.models import Incident
 from tests.core.outages import hung_redis, in_thread_with_database_down, nobody_listening, redis_url
 from tests.factories import TEST_PASSWORD
@@ -271,3 +275,22 @@ def test_signing_in_works_and_lasts_while_redis_is_down(settings, demo_users):
 
     assert signed_in.status_code == 302
     assert client.get(reverse("incidents:list")).status_code == 200
+
+
+@task()
+def housekeeping() -> str:
+    return "done"
+
+
+def test_a_scheduled_job_due_while_the_queue_is_down_is_queued_by_a_later_tick(settings):
+    job = job_for(housekeeping, every=timedelta(minutes=1))
+    default_tasks = settings.TASKS
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    use_redis(settings, redis_url(nobody_listening()))
+
+    assert Scheduler([job]).tick() == []
+    assert not ScheduledRun.objects.exists()  # the claim went back with the queueing that failed
+
+    settings.TASKS = default_tasks  # the queue is back
+    [run] = Scheduler([job]).tick()
+    assert run.job == job.name
