@@ -147,11 +147,24 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds Redis has to accept a connection and to answer one command. A hung Redis then costs a request this
+# long, not minutes; after a failure the cache stops asking Redis for SVTOOLKIT_REDIS_RETRY_SECONDS (each
+# process), so other requests fail at once and get the "service unavailable" page (core.views.server_error).
+REDIS_TIMEOUT = env.float("SVTOOLKIT_REDIS_TIMEOUT", default=1.0)
+REDIS_RETRY_SECONDS = env.float("SVTOOLKIT_REDIS_RETRY_SECONDS", default=5.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {
+            "BACKEND": "svtoolkit.core.cache.FailFastRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are kept in the database whether or not Redis is set: every request writes its session anyway (it
+# renews the idle timeout), and a Redis outage must not sign everyone out or make signing in fail.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
 # Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).
@@ -165,7 +178,10 @@ if MODE == "test" and TASK_QUEUE == "database":
 elif TASK_QUEUE == "redis":
     TASK_BACKEND = "django_tasks_rq.RQBackend"
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # The same timeouts for the queue (redis-py reads them from the address); RQ's worker raises its own read
+    # timeout above the time it blocks waiting for a job.
+    _timeouts = f"socket_connect_timeout={REDIS_TIMEOUT}&socket_timeout={REDIS_TIMEOUT}"
+    RQ_QUEUES = {"default": {"URL": f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}{_timeouts}"}}
 else:
     TASK_BACKEND = "django_tasks_db.DatabaseBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": ["default"]}}
@@ -198,6 +214,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A form whose security token is stale gets a page that explains and gives back what was typed.
+CSRF_FAILURE_VIEW = "svtoolkit.core.views.csrf_failure"
 
 # Sign-in lockout (django-axes): five failures for one account lock it for fifteen minutes.
 AXES_FAILURE_LIMIT = env.int("SVTOOLKIT_LOCKOUT_FAILURES", default=5)
