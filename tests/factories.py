@@ -16,6 +16,7 @@ from svtoolkit.partnerships.models import (
     SupportService,
     SupportServiceKind,
 )
+from svtoolkit.playbooks.default import default_vocabularies
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -158,3 +159,482 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     place = "Town hall"
     agenda = "1. Introductions"
     uid = factory.LazyFunction(uuid.uuid4)
+
+
+# --- The rest of the models: one each, so a test can make exactly the row it needs ------------------------
+
+
+class ScheduledRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.ScheduledRun"
+
+    job = factory.Sequence(lambda n: f"tests.job_{n}")
+    slot = factory.LazyFunction(lambda: timezone.now().replace(second=0, microsecond=0))
+    claimed_by = "test-worker"
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Notification"
+
+    kind = "test_message"
+    subject = factory.Sequence(lambda n: f"Message {n}")
+    body = "Something you should know."
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.Delivery"
+
+    notification = factory.SubFactory(NotificationFactory)
+    channel = "email"
+    address = factory.Sequence(lambda n: f"recipient{n}@example.org")
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "audit.AuditEntry"
+
+    action = "update"
+    partnership = factory.SubFactory(PartnershipFactory)
+    target_type = "incident"
+    target_label = factory.Sequence(lambda n: f"Target {n}")
+
+
+class PlaybookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.Playbook"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = "Incident checklist"
+    source_edition = "test"
+
+
+class PlaybookVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.PlaybookVersion"
+
+    playbook = factory.SubFactory(PlaybookFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    vocabularies = factory.LazyFunction(default_vocabularies)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.Area"
+
+    version = factory.SubFactory(PlaybookVersionFactory)
+    key = factory.Sequence(lambda n: f"area-{n}")
+    phase = "during"
+    position = factory.Sequence(lambda n: n % 1000)
+    title = factory.Sequence(lambda n: f"Area {n}")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.Item"
+
+    version = factory.SubFactory(PlaybookVersionFactory)
+    area = factory.SubFactory(AreaFactory, version=factory.SelfAttribute("..version"))
+    key = factory.Sequence(lambda n: f"item-{n}")
+    position = factory.Sequence(lambda n: n % 1000)
+    action = factory.Sequence(lambda n: f"Do thing {n}")
+    owner_kind = "police"
+    timing = "Within the hour"
+
+
+class ReadinessAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.ReadinessAssessment"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    version = factory.SubFactory(
+        PlaybookVersionFactory, playbook__partnership=factory.SelfAttribute("...partnership")
+    )
+    assessed_on = factory.LazyFunction(lambda: timezone.localdate())
+
+
+class ReadinessRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.ReadinessRating"
+
+    assessment = factory.SubFactory(ReadinessAssessmentFactory)
+    item = factory.SubFactory(ItemFactory, version=factory.SelfAttribute("..assessment.version"))
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "playbooks.Exercise"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    version = factory.SubFactory(
+        PlaybookVersionFactory, playbook__partnership=factory.SelfAttribute("...partnership")
+    )
+    title = factory.Sequence(lambda n: f"Operation {n}")
+    scenario = "A stabbing outside a school at home time."
+    incident_types = factory.LazyFunction(lambda: ["knife"])
+    planned_for = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+
+
+class SceneMeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.SceneMeasure"
+
+    scene = factory.SubFactory(SceneFactory)
+    kind = "cordon"
+    description = factory.Sequence(lambda n: f"Cordon {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+
+class CategorisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Categorisation"
+
+    incident = factory.SubFactory(IncidentFactory)
+    suggested_serious_violence = True
+    suggested_meeting = False
+    suggested_cross_borough = False
+    serious_violence = True
+    meeting_needed = False
+    cross_borough = False
+    rationale = "A knife was used."
+    factors = factory.LazyFunction(lambda: {"young_person": True})
+
+
+class LeadAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.LeadAssignment"
+
+    incident = factory.SubFactory(IncidentFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
+    )
+    officer = factory.SubFactory(UserFactory)
+
+
+class EscalationTimetableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.EscalationTimetable"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.TimelineEntry"
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "update"
+    text = factory.Sequence(lambda n: f"Update {n}")
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Decision"
+
+    incident = factory.SubFactory(IncidentFactory)
+    what = factory.Sequence(lambda n: f"Decision {n}")
+    why = "Because it was needed."
+
+
+class IncidentShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.IncidentShare"
+
+    incident = factory.SubFactory(IncidentFactory)
+    partnership = factory.SubFactory(PartnershipFactory)
+
+
+class PlanReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PlanReview"
+
+    incident = factory.SubFactory(IncidentFactory)
+    changes = "Nothing to change."
+
+
+class PersonAffectedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PersonAffected"
+
+    incident = factory.SubFactory(IncidentFactory)
+    name = factory.Sequence(lambda n: f"P. {n}.")
+    age_band = "16_17"
+    role = "victim"
+    lawful_basis = "safeguarding"
+    sharing_agreement = "Information-sharing agreement 2025"
+
+
+class NeedToKnowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.NeedToKnow"
+
+    incident = factory.SubFactory(IncidentFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class DutyShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.DutyShift"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    person = factory.SubFactory(UserFactory)
+    role = "duty_officer"
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=24))
+
+
+class AlertListMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertListMember"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class EscalationPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.EscalationPolicy"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+
+
+class EscalationStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.EscalationStep"
+
+    policy = factory.SubFactory(EscalationPolicyFactory)
+    duty_role = "duty_officer"
+    after_minutes = 0
+
+
+class LaunchProtocolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.LaunchProtocol"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+
+
+class LaunchRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.LaunchRule"
+
+    protocol = factory.SubFactory(LaunchProtocolFactory)
+    category = "serious_violence"
+    organisation_kind = "police"
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.Alert"
+
+    incident = factory.SubFactory(IncidentFactory, status="alerted")
+    partnership = factory.SelfAttribute("incident.partnership")
+    how_they_know = "Called by the control room."
+    callback_number = "07700 900013"
+
+
+class AlertStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertStep"
+
+    alert = factory.SubFactory(AlertFactory)
+    duty_role = "duty_officer"
+    after_minutes = 0
+
+
+class AlertRecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "alerts.AlertRecipient"
+
+    step = factory.SubFactory(AlertStepFactory)
+    alert = factory.SelfAttribute("step.alert")
+    user = factory.SubFactory(UserFactory)
+    reason = "On duty"
+    token_hash = factory.Sequence(lambda n: f"{n:064d}")
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Attendance"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..meeting.incident.partnership")
+    )
+    attended = True
+
+
+class CommunicationsPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communications.CommunicationsPlan"
+
+    incident = factory.SubFactory(IncidentFactory)
+    lead_organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
+    )
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communications.Message"
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "press"
+    title = factory.Sequence(lambda n: f"Statement {n}")
+    body = "Partners are working together."
+    audience = "Press and public"
+    channel = "Council website"
+    planned_for = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+class SignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communications.SignOff"
+
+    message = factory.SubFactory(MessageFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..message.incident.partnership")
+    )
+
+
+class MonitoringNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "communications.MonitoringNote"
+
+    incident = factory.SubFactory(IncidentFactory)
+    source = "Social media"
+    summary = "Posts naming the school."
+
+
+class TensionReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tension.TensionReading"
+
+    incident = factory.SubFactory(IncidentFactory)
+    area = "Northbridge Central"
+    area_kind = "ward"
+    level = 2
+    source = "Neighbourhood policing team"
+    confidence = "medium"
+    indicators = factory.LazyFunction(lambda: ["social_media"])
+    observed_at = factory.LazyFunction(timezone.now)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.Milestone"
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = "trial"
+    title = factory.Sequence(lambda n: f"Trial {n}")
+    date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.CalendarFeed"
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"feed{n:060d}")
+
+
+class SupportOfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.SupportOffer"
+
+    person = factory.SubFactory(PersonAffectedFactory)
+    kind = "offer"
+    description = "Trauma counselling"
+    offered_on = factory.LazyFunction(timezone.localdate)
+
+
+class DebriefFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.Debrief"
+
+    incident = factory.SubFactory(IncidentFactory)
+
+
+class DebriefContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.DebriefContribution"
+
+    debrief = factory.SubFactory(DebriefFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..debrief.incident.partnership")
+    )
+    went_well = "Partners were told quickly."
+    went_badly = "The school heard late."
+    to_change = "Tell schools sooner."
+
+
+class FollowUpActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.FollowUpAction"
+
+    incident = factory.SubFactory(IncidentFactory)
+    title = factory.Sequence(lambda n: f"Follow-up {n}")
+    owner_organisation = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership")
+    )
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recovery.Lesson"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    detail = "What we learned."
+
+
+class WardBoundaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.WardBoundary"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    geojson = factory.LazyFunction(lambda: {"type": "FeatureCollection", "features": []})
+    file_name = "wards.geojson"
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "api.ApiToken"
+
+    user = factory.SubFactory(UserFactory)
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    token_hash = factory.Sequence(lambda n: f"api{n:061d}")
+    prefix = factory.Sequence(lambda n: f"p{n:07d}")
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookEndpoint"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    url = factory.Sequence(lambda n: f"https://automation.example.org/hook-{n}")
+    secret = factory.Sequence(lambda n: f"whsec_test{n}")
+    event_types = factory.LazyFunction(lambda: ["incident.categorised"])
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookEvent"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    event_type = "incident.categorised"
+    payload = factory.LazyFunction(lambda: {"incident": {"reference": "NB-2026-0001"}})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookDelivery"
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = factory.SubFactory(
+        WebhookEventFactory, partnership=factory.SelfAttribute("..endpoint.partnership")
+    )

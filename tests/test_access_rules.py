@@ -12,23 +12,10 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
-from tests.factories import IncidentFactory
-from tests.incidents.access import demo_incident
+from tests.factories import IncidentFactory, NeedToKnowFactory
+from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
-
-PERSON = {
-    "name": "J. S.",
-    "age_band": "16_17",
-    "role": "victim",
-    "relation": "Stabbed at the bus stop",
-    "support_needs": "",
-    "consent": "not_asked",
-    "consent_scope": "",
-    "referrals": "",
-    "lawful_basis": "safeguarding",
-    "sharing_agreement": "",
-}
 
 
 @pytest.fixture
@@ -44,9 +31,7 @@ def incident(incident_and_action):
 @pytest.fixture
 def with_person(incident, demo_users):
     """The incident with one person affected, recorded by the responder (who is then on the list)."""
-    services.add_person_affected(
-        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
-    )
+    demo_person(incident, demo_users["responder"])
     return incident
 
 
@@ -105,9 +90,7 @@ def test_only_the_need_to_know_list_reads_people(demo, demo_users, with_person):
 
 def test_the_response_team_adds_the_first_person_then_only_the_list_adds(demo, demo_users, incident):
     assert who_may(access.can_add_person, demo, demo_users, incident) == {"coordinator", "responder"}
-    services.add_person_affected(
-        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
-    )
+    demo_person(incident, demo_users["responder"])
     assert who_may(access.can_add_person, demo, demo_users, incident) == {"responder"}
 
 
@@ -240,10 +223,9 @@ def test_a_need_to_know_entry_opens_nothing_without_membership(
     """An entry left over from a membership that ended (here made directly) is refused until the person is a
     member of the incident's partnership or of one it is shared with."""
     from svtoolkit.accounts.models import User
-    from svtoolkit.incidents.models import NeedToKnow
 
     southmoor, southmoor_coordinator = other_partnership
-    NeedToKnow.objects.create(incident=with_person, user=southmoor_coordinator.user)
+    NeedToKnowFactory(incident=with_person, user=southmoor_coordinator.user)
     outsider = User.objects.get(pk=southmoor_coordinator.user_id)
     assert not access.can_read_people(outsider, southmoor, with_person)
     assert not access.can_read_people(outsider, None, with_person)

@@ -159,13 +159,10 @@ def test_authenticator_cannot_be_removed_when_the_partnership_requires_it(demo, 
 @pytest.fixture
 def incident_with_person(demo, demo_users):
     from svtoolkit.incidents import services as incident_services
-    from tests.incidents.access import demo_incident
-    from tests.test_access_rules import PERSON
+    from tests.incidents.builders import demo_incident, demo_person
 
     incident, _ = demo_incident(demo, demo_users)
-    incident_services.add_person_affected(
-        incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
-    )
+    demo_person(incident, demo_users["responder"])
     incident_services.add_to_need_to_know(
         incident=incident, user=demo_users["police"], by=demo_users["responder"]
     )

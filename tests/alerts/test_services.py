@@ -518,7 +518,7 @@ def test_those_alerted_hear_of_police_measures_added_and_lifted(
 def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
     demo, demo_users, django_capture_on_commit_callbacks
 ):
-    from tests.incidents.access import demo_incident
+    from tests.incidents.builders import demo_incident
 
     incident, _ = demo_incident(demo, demo_users)
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,9 +6,9 @@ web, the demo incident has the police taking part and not health, so the health 
 
 from svtoolkit.incidents import services
 from tests.access_expectations_base import POST_ONLY_SIGNED_IN, ROLES, SIGNED_IN, SIGNED_IN_200
-from tests.communications.access import demo_message
-from tests.incidents.access import demo_incident, demo_measure
-from tests.meetings.access import demo_meeting
+from tests.communications.builders import demo_message
+from tests.incidents.builders import demo_incident, demo_measure
+from tests.meetings.builders import demo_meeting
 
 API_ALL = {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)}
 API_INCIDENT = {**API_ALL, "health": 404}

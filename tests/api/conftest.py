@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from svtoolkit.api.services import create_token
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Decision, PlanAction, Scene, SceneMeasure, TimelineEntry, TimelineKind
 from svtoolkit.tension.models import TensionReading
 from tests.factories import ParticipationFactory
-from tests.incidents.access import demo_incident, demo_measure
-from tests.meetings.access import demo_meeting
+from tests.incidents.builders import demo_incident, demo_measure
+from tests.meetings.builders import demo_meeting
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
 from tests.factories import ContactFactory
-from tests.meetings.access import demo_meeting
-from tests.tension.access import record as record_reading
+from tests.meetings.builders import demo_meeting
+from tests.tension.builders import record as record_reading
 
 pytestmark = pytest.mark.django_db
 

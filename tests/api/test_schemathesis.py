@@ -15,9 +15,9 @@ from schemathesis.generation import GenerationMode
 
 from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
-from tests.communications.access import demo_message
-from tests.incidents.access import demo_measure
-from tests.meetings.access import demo_meeting
+from tests.communications.builders import demo_message
+from tests.incidents.builders import demo_measure
+from tests.meetings.builders import demo_meeting
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Playwright driving Debian's Chromium against the live server, with axe-core on every page."""
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,7 @@ import pytest
 # Playwright's sync API runs an event loop in this thread; the Django test database is used from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("SVTOOLKIT_CHROMIUM", "/usr/bin/chromium"))
 AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -111,8 +110,7 @@ def assert_fits(page, width=320, *, within=None):
 
 
 def sign_in(page, email, password):
-    page.goto("/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).not_to_have_url(re.compile(r"/sign-in/"))
+    """Kept for tests written before the page objects: new tests use ``tests.browser.pages``."""
+    from tests.browser.pages import SignInPage
+
+    SignInPage(page).sign_in(email, password)

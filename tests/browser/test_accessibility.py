@@ -5,15 +5,14 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.access_expectations import EXPECTED, NOT_PAGES, ROLES
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.conftest import DEMO_ROLES
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_a_role_can_open_passes_axe(role, page, demo, url_args, transactional_db):
     if role != "anonymous":
-        sign_in(page, DEMO_ROLES[role], TEST_PASSWORD)
+        SignInPage(page).sign_in_as(role)
         assert page.url.endswith("/"), "sign-in should land on the home page"
 
     for url_name, statuses in sorted(EXPECTED.items()):
@@ -30,7 +29,7 @@ def test_every_page_a_role_can_open_passes_axe(role, page, demo, url_args, trans
 
 def test_error_pages_pass_axe(new_page, demo, transactional_db):
     page = new_page()
-    sign_in(page, DEMO_ROLES["viewer"], TEST_PASSWORD)
+    SignInPage(page).sign_in_as("viewer")
     assert page.goto("/audit/").status == 403
     expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
     assert_accessible(page)

@@ -4,9 +4,9 @@ from playwright.sync_api import expect
 
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import ActionPage, ReviewContributionPage, signed_in
+from tests.incidents.builders import demo_incident
 
 
 def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
@@ -15,8 +15,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     incident, action = demo_incident(demo, demo_users)
     item = version.items.filter(retired=False).first()
 
-    responder = new_page()
-    sign_in(responder, "responder@example.org", TEST_PASSWORD)
+    responder = signed_in(new_page, "responder")
     responder.goto(f"/incidents/{incident.pk}/")
 
     # Move the incident to recovery.
@@ -45,26 +44,24 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
         responder.get_by_role("listitem").filter(has_text="The review of the response has not started")
     ).to_be_visible()
     responder.get_by_role("button", name="Start the review").click()
-    responder.get_by_role("button", name="Add your organisation's part").click()
-    responder.get_by_label("Organisation").select_option(label="Northbridge Council Community Safety Team")
-    responder.get_by_label("What went well").fill("Partners were told within the hour.")
-    responder.get_by_label("What did not go well").fill("The school heard from parents first.")
-    responder.get_by_label("What to change next time").fill("Tell schools directly.")
-    responder.get_by_role("button", name="Save").click()
+    ReviewContributionPage(responder).open_from_review().save(
+        organisation="Northbridge Council Community Safety Team",
+        went_well="Partners were told within the hour.",
+        went_badly="The school heard from parents first.",
+        to_change="Tell schools directly.",
+    )
     assert_accessible(responder)
 
-    police = new_page()
-    sign_in(police, "police@example.org", TEST_PASSWORD)
+    police = signed_in(new_page, "police")
     police.goto(f"/incidents/{incident.pk}/review/")
-    police.get_by_role("button", name="Add your organisation's part").click()
+    contribution = ReviewContributionPage(police).open_from_review()
     expect(police.get_by_label("Organisation").locator("option")).to_have_count(2)  # a blank and their own
-    police.get_by_label("Organisation").select_option(
-        label="Metropolitan Police, Northbridge Basic Command Unit"
+    contribution.save(
+        organisation="Metropolitan Police, Northbridge Basic Command Unit",
+        went_well="The scene was secured fast.",
+        went_badly="CCTV took two days to reach us.",
+        to_change="Agree CCTV requests in advance.",
     )
-    police.get_by_label("What went well").fill("The scene was secured fast.")
-    police.get_by_label("What did not go well").fill("CCTV took two days to reach us.")
-    police.get_by_label("What to change next time").fill("Agree CCTV requests in advance.")
-    police.get_by_role("button", name="Save").click()
     expect(police.get_by_role("heading", name="Contributions (2)")).to_be_visible()
 
     # A lesson proposes new wording for a checklist item; the coordinator accepts it into the next draft.
@@ -79,8 +76,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     responder.get_by_role("button", name="Record the lesson").click()
     expect(responder.get_by_role("link", name="Lesson 1: Schools must hear from us first")).to_be_visible()
 
-    coordinator = new_page()
-    sign_in(coordinator, "coordinator@example.org", TEST_PASSWORD)
+    coordinator = signed_in(new_page, "coordinator")
     coordinator.get_by_role("link", name="Lessons").click()
     coordinator.get_by_role("link", name="1. Schools must hear from us first").click()
     assert_accessible(coordinator)
@@ -95,8 +91,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     expect(responder.get_by_role("table")).to_contain_text(action.title)
     assert_accessible(responder)
     responder.get_by_role("link", name=action.title).click()
-    responder.get_by_label("Done").check()
-    responder.get_by_role("button", name="Save").click()
+    ActionPage(responder).save(status="Done")
     responder.goto(f"/incidents/{incident.pk}/review/")
     responder.get_by_role("button", name="Complete the review").click()
     responder.get_by_label("Date the review was held").fill("2026-12-02")

@@ -14,8 +14,8 @@ from svtoolkit.alerts import services
 from svtoolkit.alerts.models import Alert, AlertRecipient
 from svtoolkit.messaging.models import Delivery
 from tests.alerts.builders import rota
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import signed_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -31,9 +31,7 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
     settings.SITE_URL = live_server.url
     rota(demo, demo_users)  # the responder is duty officer, the coordinator deputy
 
-    police = new_page()
-    police.set_viewport_size(PHONE)
-    sign_in(police, "police@example.org", TEST_PASSWORD)
+    police = signed_in(new_page, "police", viewport=PHONE)
     police.get_by_role("button", name="Raise an incident alert").click()
     expect(police.get_by_role("heading", name="Raise an incident alert")).to_be_visible()
     assert_accessible(police)
@@ -55,8 +53,7 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
         Delivery.objects.filter(recipient=demo_users["responder"]).values_list("channel", "status")
     ) == {("email", "sent"), ("sms", "delivered")}
     assert [m.to for m in mail.outbox] == [["responder@example.org"]]
-    duty_officer = new_page()
-    sign_in(duty_officer, "responder@example.org", TEST_PASSWORD)
+    duty_officer = signed_in(new_page, "responder")
     duty_officer.goto("/messages/")
     expect(duty_officer.locator("body")).to_contain_text(f"ALERT {alert.incident.reference}")
     duty_officer.goto("/")
@@ -72,9 +69,7 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
 
     # The deputy taps the link in the text message on their phone (the outbox shows it as it was sent): one
     # button acknowledges.
-    phone = new_page()
-    phone.set_viewport_size(PHONE)
-    sign_in(phone, "coordinator@example.org", TEST_PASSWORD)
+    phone = signed_in(new_page, "coordinator", viewport=PHONE)
     phone.goto("/messages/")
     phone.locator('a[href*="/alerts/acknowledge/"]').first.click()
     expect(phone.get_by_role("heading", name=f"Alert {alert.incident.reference}")).to_be_visible()

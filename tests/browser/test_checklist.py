@@ -4,12 +4,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
 
 
 def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db):
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("coordinator")
     page.get_by_role("link", name="Checklist", exact=True).click()
     page.get_by_role("button", name="Copy the default checklist").click()
     expect(page.get_by_role("heading", name="Draft checklist, version 1")).to_be_visible()

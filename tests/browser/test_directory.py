@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from svtoolkit.partnerships.contacts_csv import COLUMNS
 from svtoolkit.partnerships.models import Contact, Organisation
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
 
 
 def write_csv(path, rows):
@@ -47,7 +47,7 @@ def add_contact(page, *, name, role, phone, order):
 
 
 def test_coordinator_adds_an_organisation_contacts_and_imports_a_csv(page, demo, transactional_db, tmp_path):
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("coordinator")
     page.get_by_role("link", name="Directory", exact=True).click()
     assert_accessible(page)
 
@@ -105,7 +105,7 @@ def test_coordinator_adds_an_organisation_contacts_and_imports_a_csv(page, demo,
 
 def test_the_directory_works_without_javascript_and_partners_only_read_it(new_page, demo, transactional_db):
     page = new_page(javascript=False)
-    sign_in(page, "police@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("police")
     page.get_by_role("link", name="Directory", exact=True).click()
     assert page.get_by_role("button", name="Add an organisation").count() == 0
     page.get_by_role("link", name="Metropolitan Police, Northbridge Basic Command Unit").click()

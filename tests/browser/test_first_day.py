@@ -9,9 +9,9 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import ActionPage, signed_in
+from tests.incidents.builders import demo_incident
 
 
 def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, settings, live_server):
@@ -23,8 +23,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     Contact.objects.create(organisation=police, name="Insp. Ray Cole", email="ray.cole@police.example.org")
     Contact.objects.create(organisation=hospital, name="Dr Ana Sousa", email="vrt@hospital.example.org")
 
-    responder = new_page()
-    sign_in(responder, "responder@example.org", TEST_PASSWORD)
+    responder = signed_in(new_page, "responder")
     responder.get_by_role("link", name="Incidents").click()
     responder.get_by_role("button", name="Record an incident").click()
     responder.get_by_label("Short title").fill("Stabbing near Northbridge Academy")
@@ -78,8 +77,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
         "vrt@hospital.example.org",
     ]
 
-    police_page = new_page()
-    sign_in(police_page, "police@example.org", TEST_PASSWORD)
+    police_page = signed_in(new_page, "police")
     police_page.goto(incident_url)
     police_page.get_by_role("button", name="Acknowledge for my organisation").click()
     expect(police_page.locator("body")).to_contain_text("You acknowledged for")
@@ -91,12 +89,9 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     assert_accessible(responder)
     # Give one action to the police and complete another as the responder.
     responder.get_by_role("link", name=re.compile("^Update")).first.click()
-    responder.get_by_label("Owning organisation").select_option(label=police.name)
-    responder.get_by_role("button", name="Save").click()
+    ActionPage(responder).save(owner_organisation=police.name)
     responder.get_by_role("link", name=re.compile("^Update")).nth(1).click()
-    responder.get_by_label("Done").check()
-    responder.get_by_label("Note for the timeline").fill("Done at 16:30")
-    responder.get_by_role("button", name="Save").click()
+    ActionPage(responder).save(status="Done", note="Done at 16:30")
     expect(responder.locator("body")).to_contain_text("The action was updated")
 
     police_page.goto(incident_url)
@@ -104,8 +99,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
         "table", has=police_page.get_by_text("My organisation's actions on this incident")
     )
     mine.get_by_role("link", name=re.compile("^Update")).first.click()
-    police_page.get_by_label("Done").check()
-    police_page.get_by_role("button", name="Save").click()
+    ActionPage(police_page).save(status="Done")
     expect(police_page.locator("body")).to_contain_text("The action was updated")
 
     responder.goto(incident_url)
@@ -134,8 +128,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     expect(responder.get_by_role("heading", name="J. S.")).to_be_visible()
     assert_accessible(responder)
 
-    coordinator = new_page()
-    sign_in(coordinator, "coordinator@example.org", TEST_PASSWORD)
+    coordinator = signed_in(new_page, "coordinator")
     coordinator.get_by_role("link", name="Audit log").click()
     coordinator.get_by_label("What happened").select_option(label="Viewed sensitive data")
     coordinator.get_by_role("button", name="Apply filters").click()
@@ -158,9 +151,7 @@ def test_a_notice_that_could_not_be_sent_is_shown_and_sent_again(
     )
 
     smtp_server.mode = "reject"
-    responder = new_page()
-    responder.set_viewport_size({"width": 320, "height": 800})
-    sign_in(responder, "responder@example.org", TEST_PASSWORD)
+    responder = signed_in(new_page, "responder", viewport={"width": 320, "height": 800})
     responder.goto(f"/incidents/{incident.pk}/partners/")
     responder.get_by_role("button", name="Inform partners not yet told").click()
     row = responder.locator(".govuk-summary-card", has=responder.get_by_text("Insp. Ray Cole"))

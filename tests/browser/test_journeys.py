@@ -6,20 +6,17 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from svtoolkit.accounts.models import Membership
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage, signed_in
 
 
 def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
-    page.goto("/sign-in/")
-    page.get_by_role("button", name="Sign in").click()
-    summary = page.locator(".govuk-error-summary")
+    sign_in_page = SignInPage(page).open().submit()
+    summary = sign_in_page.error_summary
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("Enter your email address")
     assert_accessible(page)
-    page.get_by_label("Email address").fill("coordinator@example.org")
-    page.get_by_label("Password").fill("wrong password")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_page.submit("coordinator@example.org", "wrong password")
     expect(summary).to_contain_text("The email address or password is not right")
     assert page.get_by_label("Email address").input_value() == "coordinator@example.org"
     summary.get_by_role("link").first.click()
@@ -28,8 +25,7 @@ def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
 
 def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_db, settings, live_server):
     settings.SITE_URL = live_server.url  # so the emailed link points at this server
-    coordinator = new_page()
-    sign_in(coordinator, "coordinator@example.org", TEST_PASSWORD)
+    coordinator = signed_in(new_page, "coordinator")
     coordinator.get_by_role("link", name="Members").click()
     coordinator.get_by_role("button", name="Invite someone").click()
     coordinator.get_by_label("Full name").fill("Sam Lee")
@@ -56,7 +52,7 @@ def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_d
 
 def test_works_without_javascript(new_page, demo, transactional_db):
     page = new_page(javascript=False)
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("coordinator")
     page.get_by_role("link", name="Members").click()
     page.get_by_role("link", name="Change Val Mensah").click()
     page.get_by_label(re.compile("^Responder:")).check()

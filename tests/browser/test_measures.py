@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from svtoolkit.reports import services as report_services
 from svtoolkit.reports.boundaries import _shipped, parse
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import signed_in
+from tests.incidents.builders import demo_incident
 from tests.reports.test_views import IN_EASTGATE
 
 PHONE = {"width": 320, "height": 640}
@@ -46,9 +46,7 @@ def test_a_police_partner_records_a_section_60_on_a_phone_and_it_is_on_the_map(
     )
     now = timezone.now()
 
-    phone = new_page()
-    phone.set_viewport_size(PHONE)
-    sign_in(phone, "police@example.org", TEST_PASSWORD)
+    phone = signed_in(new_page, "police", viewport=PHONE)
     phone.goto(f"/incidents/{incident.pk}/")
     expect(phone.get_by_role("heading", name="Scenes and police measures")).to_be_visible()
     assert_fits(phone, PHONE["width"])
@@ -80,8 +78,7 @@ def test_a_police_partner_records_a_section_60_on_a_phone_and_it_is_on_the_map(
     assert_fits(phone, PHONE["width"])
     assert_accessible(phone)
 
-    desk = new_page()
-    sign_in(desk, "responder@example.org", TEST_PASSWORD)
+    desk = signed_in(new_page, "responder")
     desk.goto("/reports/map/")
     expect(desk.get_by_role("cell", name="51.57350, -0.04490")).to_be_visible()
     marker = desk.locator("#incident-map .svt-map-measure")

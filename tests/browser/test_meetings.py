@@ -7,9 +7,9 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from svtoolkit.partnerships.models import Contact, IncidentRole
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
+from tests.incidents.builders import demo_incident
 
 
 def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
@@ -21,7 +21,7 @@ def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
         email="ray@police.example.org",
         incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
     )
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("responder")
     page.goto(f"/incidents/{incident.pk}/")
     page.get_by_role("link", name="Meetings").click()
     page.get_by_role("button", name="Schedule a meeting").click()

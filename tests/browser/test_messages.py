@@ -6,9 +6,9 @@ from playwright.sync_api import expect
 from svtoolkit.messaging import services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from svtoolkit.messaging.services import Recipient
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import SignInPage
+from tests.incidents.builders import demo_incident
 
 
 def test_a_coordinator_reads_messages_and_sends_a_failed_one_again_on_a_phone(
@@ -33,7 +33,7 @@ def test_a_coordinator_reads_messages_and_sends_a_failed_one_again_on_a_phone(
         partnership=demo,
     )
     page.set_viewport_size({"width": 320, "height": 700})
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("coordinator")
 
     page.goto("/messages/")
     expect(page.get_by_role("heading", name="A reminder for you")).to_be_visible()

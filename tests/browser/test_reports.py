@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from svtoolkit.incidents import services
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage, signed_in
+from tests.incidents.builders import demo_incident
 from tests.reports.test_views import IN_EASTGATE
 
 
@@ -22,8 +22,7 @@ def test_dashboard_map_and_sitrep(new_page, demo, demo_users, transactional_db):
         incident=incident, by=demo_users["responder"], what="Extra patrols at home time", why="Reassurance"
     )
 
-    page = new_page()
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    page = signed_in(new_page, "responder")
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     page.wait_for_function(
@@ -71,7 +70,7 @@ def test_a_partner_sees_the_map_without_javascript_as_a_table_of_wards(
     scene.save()
 
     page = new_page(javascript=False)
-    sign_in(page, "police@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("police")
     page.goto("/reports/map/")
     expect(page.locator("#incident-map")).to_be_hidden()
     row = page.get_by_role("row", name=incident.reference)

@@ -6,10 +6,10 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from svtoolkit.incidents import services as incident_services
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
-from tests.tension.access import record
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
+from tests.incidents.builders import demo_incident
+from tests.tension.builders import record
 
 
 def test_tension_trend_and_alert(page, demo, demo_users, transactional_db):
@@ -23,7 +23,7 @@ def test_tension_trend_and_alert(page, demo, demo_users, transactional_db):
     for day, level in enumerate([2, 2, 3, 3, 2, 2, 3, 3, 3, 2, 2, 3, 3, 2]):
         record(incident, demo_users["police"], level, hours_ago=24 * (14 - day))
 
-    sign_in(page, "police@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("police")
     page.goto(f"/incidents/{incident.pk}/tension/")
     canvas = page.locator("canvas[data-chart-source]")
     expect(canvas).to_have_count(1)

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import PlanAction
 from svtoolkit.webhooks.models import WebhookEndpoint
-from tests.browser.conftest import assert_accessible, sign_in
-from tests.factories import TEST_PASSWORD
-from tests.incidents.access import demo_incident
+from tests.browser.conftest import assert_accessible
+from tests.browser.pages import SignInPage
+from tests.incidents.builders import demo_incident
 
 NARROW = {"width": 320, "height": 640}
 
@@ -41,7 +41,7 @@ def test_a_coordinator_sets_up_escalation_and_a_webhook_on_a_narrow_screen(
     incident, action = demo_incident(demo, demo_users)
     PlanAction.objects.filter(pk=action.pk).update(due_at=timezone.now() - timedelta(hours=1))
     page.set_viewport_size(NARROW)
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in_as("coordinator")
 
     page.goto("/members/")
     page.get_by_role("link", name="Escalation of overdue actions").click()

@@ -1,11 +1,7 @@
 """Who may GET each communications page, and the objects their URLs name (on the demo incident)."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
-from svtoolkit.communications import services
-from tests.incidents.access import MANAGE, MANAGE_POST, READ, WORK, demo_incident, status_map
+from tests.communications.builders import demo_message
+from tests.incidents.access import MANAGE, MANAGE_POST, READ, WORK, status_map
 
 EXPECTED = {
     "communications:overview": READ,
@@ -22,22 +18,6 @@ EXPECTED = {
         allowed={"coordinator", "responder", "police", "health"}, allowed_status=405
     ),
 }
-
-
-def demo_message(demo, demo_users, incident=None, *, approvers=None):
-    incident = incident or demo_incident(demo, demo_users)[0]
-    return services.draft_message(
-        incident=incident,
-        by=demo_users["responder"],
-        kind="press",
-        title="Statement on the stabbing near Northbridge Academy",
-        body="Partners are working together to support the school community.",
-        audience="Press and public",
-        channel="Council website",
-        planned_for=timezone.now() + timedelta(hours=1),
-        names_or_images=False,
-        approvers=approvers if approvers is not None else [demo.organisations.get(kind="police")],
-    )
 
 
 def url_kwargs(demo, demo_users):

@@ -7,8 +7,8 @@ from svtoolkit.communications import services
 from svtoolkit.communications.models import Message, MessageStatus
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
-from tests.communications.access import demo_message
-from tests.incidents.access import demo_incident
+from tests.communications.builders import demo_message
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents.models import PlanAction
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from svtoolkit.incidents.tasks import escalate_overdue_actions
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

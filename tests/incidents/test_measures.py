@@ -14,8 +14,8 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import MeasureState, SceneMeasure, TimelineEntry
 from svtoolkit.incidents.signals import measure_changed
-from tests.factories import ParticipationFactory
-from tests.incidents.access import demo_incident
+from tests.factories import ParticipationFactory, SceneMeasureFactory
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -149,9 +149,7 @@ def test_a_measure_must_end_after_it_starts(scene, demo_users):
 
 def test_the_database_refuses_a_measure_ending_before_it_starts(scene):
     with pytest.raises(IntegrityError):
-        SceneMeasure.objects.create(
-            scene=scene, kind="cordon", description="X", starts_at=NIGHT, ends_at=NIGHT - timedelta(hours=1)
-        )
+        SceneMeasureFactory(scene=scene, starts_at=NIGHT, ends_at=NIGHT - timedelta(hours=1))
 
 
 def test_a_location_needs_both_coordinates(scene, demo_users):

@@ -20,7 +20,7 @@ from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.concurrency import held_until_both_wait
 from tests.conftest import MODEL_BACKEND
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

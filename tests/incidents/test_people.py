@@ -6,7 +6,7 @@ from django.urls import reverse
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import NeedToKnow, PersonAffected
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKin
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
-from tests.incidents.access import demo_incident
+from tests.factories import IncidentFactory
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -346,17 +347,13 @@ def test_incident_list_pages_newest_first_and_back(
 
 def test_incident_list_filter_is_kept_across_pages_and_a_bad_cursor_gives_the_first_page(client_for, demo):
     for number in range(1, 56):
-        Incident.objects.create(
+        IncidentFactory(
             partnership=demo,
             reference=f"NB-2026-{number:04d}",
-            year=2026,
             sequence=number,
             title=f"Incident number {number}",
             occurred_at=timezone.now() - timedelta(days=number),
             notified_at=timezone.now() - timedelta(days=number),
-            notification_source="police",
-            summary="Generated for the list.",
-            status="responding",
         )
     client = client_for("responder")
     content = client.get(reverse("incidents:list"), {"status": "responding"}).content.decode()

@@ -11,8 +11,8 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.models import Meeting, MeetingStatus
 from svtoolkit.partnerships.models import Contact, IncidentRole
-from tests.incidents.access import demo_incident
-from tests.meetings.access import demo_meeting
+from tests.incidents.builders import demo_incident
+from tests.meetings.builders import demo_meeting
 
 pytestmark = pytest.mark.django_db
 

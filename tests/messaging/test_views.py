@@ -10,7 +10,7 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from svtoolkit.messaging.services import Recipient
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

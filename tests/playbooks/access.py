@@ -1,14 +1,12 @@
 """Who may GET each page of the checklist, readiness and exercises, and the objects their URLs name."""
 
-from datetime import date
-
-from svtoolkit.playbooks import services
 from tests.access_expectations_base import (
     COORDINATOR_AND_RESPONDER,
     COORDINATOR_ONLY,
     COORDINATOR_ONLY_POST,
     SIGNED_IN_200,
 )
+from tests.playbooks.builders import demo_checklist
 
 COORDINATOR_AND_RESPONDER_POST = {**COORDINATOR_AND_RESPONDER, "coordinator": 405, "responder": 405}
 
@@ -38,22 +36,8 @@ EXPECTED = {
 
 def url_kwargs(demo, demo_users):
     """A published version 1, a draft version 2, an assessment and an exercise for the demo partnership."""
-    coordinator = demo_users["coordinator"]
-    first = services.adopt_default_playbook(partnership=demo, by=coordinator)
-    services.publish_draft(version=first, by=coordinator, change_note="First version")
-    draft = services.start_draft(playbook=first.playbook, by=coordinator)
-    item = draft.items.first()
-    assessment = services.start_assessment(partnership=demo, by=coordinator)
-    exercise = services.start_exercise(
-        partnership=demo,
-        by=coordinator,
-        title="Operation Lantern",
-        scenario="A stabbing outside a secondary school at home time.",
-        incident_types=["knife"],
-        categories=["young_person"],
-        planned_for=date(2027, 2, 4),
-        organisations=[],
-    )
+    made = demo_checklist(demo, demo_users["coordinator"])
+    item, assessment, exercise = made.draft.items.first(), made.assessment, made.exercise
     return {
         "playbooks:version": {"number": 1},
         "playbooks:compare": {"older": 1, "newer": 2},

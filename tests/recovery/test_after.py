@@ -18,26 +18,19 @@ from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.recovery import selectors, services, tasks
 from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
 
 
 def record_person(incident, by, name="Jordan Smith"):
-    return incident_services.add_person_affected(
-        incident=incident,
-        by=by,
+    return demo_person(
+        incident,
+        by,
         name=name,
-        age_band="16_17",
-        role="victim",
-        relation="Stabbed at the bus stop",
         support_needs="Counselling; help getting back to school",
         consent="given",
         consent_scope="Victim support and the school",
-        referrals="",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
     )
 
 

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from svtoolkit.core.errors import DomainError
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.models import CalendarFeed, Milestone
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
 

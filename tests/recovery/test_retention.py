@@ -13,7 +13,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.models import PersonAffected
 from svtoolkit.recovery import selectors, services, tasks
 from svtoolkit.recovery.models import SupportOffer
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident
 from tests.recovery.test_after import closed, offer, record_person
 
 pytestmark = pytest.mark.django_db

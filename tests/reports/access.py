@@ -5,11 +5,10 @@ documents follow the incident's own rules, so the health partner, whose organisa
 the demo incident, is told it does not exist (404).
 """
 
-from svtoolkit.playbooks import services as playbook_services
-from svtoolkit.playbooks.selectors import published_version
 from tests.access_expectations_base import COORDINATOR_ONLY, SIGNED_IN_200
 from tests.incidents.access import READ
-from tests.meetings.access import demo_meeting
+from tests.meetings.builders import demo_meeting
+from tests.reports.builders import an_assessment
 
 EXPECTED = {
     "reports:dashboard": SIGNED_IN_200,
@@ -24,14 +23,6 @@ EXPECTED = {
 
 # Files to download, not pages: the accessibility walk skips them.
 NOT_PAGES = {"reports:export", "reports:readiness_pdf", "reports:incident_sitrep", "reports:meeting_pack_pdf"}
-
-
-def an_assessment(demo, coordinator):
-    """A readiness assessment against the demo partnership's published checklist (published if need be)."""
-    if published_version(demo) is None:
-        version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-        playbook_services.publish_draft(version=version, by=coordinator, change_note="First version")
-    return playbook_services.start_assessment(partnership=demo, by=coordinator)
 
 
 def url_kwargs(demo, demo_users):

@@ -17,7 +17,7 @@ from tests.factories import (
     ParticipationFactory,
     PlanActionFactory,
 )
-from tests.reports.access import an_assessment
+from tests.reports.builders import an_assessment
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.reports.boundaries import _shipped
 from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
-from tests.incidents.access import demo_incident
-from tests.meetings.access import demo_meeting
-from tests.reports.access import an_assessment
+from tests.incidents.builders import demo_incident, demo_person
+from tests.meetings.builders import demo_meeting
+from tests.reports.builders import an_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -255,20 +255,13 @@ def test_an_export_of_something_else_is_not_found(client_for, demo):
 
 def _incident_with_a_person(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
-    services.add_person_affected(
-        incident=incident,
-        by=demo_users["responder"],
+    demo_person(
+        incident,
+        demo_users["responder"],
         name="Jordan Sample",
-        age_band="16_17",
-        role="victim",
-        relation="Stabbed at the bus stop",
         support_needs="Trauma counselling",
         consent="given",
-        consent_scope="",
         referrals="Referred to the MASH",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
     )
     services.record_decision(
         incident=incident, by=demo_users["responder"], what="Extra patrols at home time", why="Reassurance"

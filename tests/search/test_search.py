@@ -16,7 +16,7 @@ from svtoolkit.incidents.models import Incident
 from svtoolkit.search import selectors as search_selectors
 from svtoolkit.search.selectors import search_for
 from tests.factories import ContactFactory, OrganisationFactory
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
 
@@ -61,20 +61,8 @@ def northbridge(demo, demo_users):
     services.record_decision(
         incident=incident, by=demo_users["responder"], what="Close the bus stop", why="Retaliation risk"
     )
-    services.add_person_affected(
-        incident=incident,
-        by=demo_users["responder"],
-        name="Jordan Blackwood",
-        age_band="16_17",
-        role="victim",
-        relation="Stabbed at the bus stop",
-        support_needs="",
-        consent="not_asked",
-        consent_scope="",
-        referrals="",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="Northbridge ISA",
+    demo_person(
+        incident, demo_users["responder"], name="Jordan Blackwood", sharing_agreement="Northbridge ISA"
     )
     return incident
 

@@ -1,32 +1,14 @@
 """Who may GET each tension page, and the objects their URLs name (on the demo incident)."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
-from svtoolkit.tension import services
-from tests.incidents.access import MANAGE_POST, READ, WORK, demo_incident
+from tests.incidents.access import MANAGE_POST, READ, WORK
+from tests.incidents.builders import demo_incident
+from tests.tension.builders import record
 
 EXPECTED = {
     "tension:overview": READ,
     "tension:record": WORK,
     "tension:add_action": MANAGE_POST,
 }
-
-
-def record(incident, by, level, *, hours_ago=0, area="Northbridge Central"):
-    return services.record_reading(
-        incident=incident,
-        by=by,
-        area=area,
-        area_kind="ward",
-        level=level,
-        indicators=["social_media"],
-        source="Neighbourhood policing team",
-        confidence="medium",
-        notes="",
-        observed_at=timezone.now() - timedelta(hours=hours_ago),
-    )
 
 
 def url_kwargs(demo, demo_users):

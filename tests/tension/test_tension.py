@@ -9,8 +9,8 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
-from tests.incidents.access import demo_incident
-from tests.tension.access import record
+from tests.incidents.builders import demo_incident
+from tests.tension.builders import record
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 """Who may GET each webhook page (coordinators only), and the objects their URLs name."""
 
 from svtoolkit.webhooks import services
-from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.access_expectations_base import COORDINATOR_ONLY, COORDINATOR_ONLY_POST
+from tests.webhooks.builders import failed_delivery
 
 EXPECTED = {
     "webhooks:endpoints": COORDINATOR_ONLY,
@@ -22,19 +22,7 @@ def url_kwargs(demo, demo_users):
         event_types=["incident.categorised", "action.escalated"],
         by=demo_users["coordinator"],
     )
-    event = WebhookEvent.objects.create(
-        partnership=demo,
-        event_type="incident.categorised",
-        payload={"incident": {"reference": "NB-2026-0001"}},
-    )
-    failed = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event=event,
-        status=WebhookDeliveryStatus.FAILED,
-        attempts=8,
-        last_response_code=503,
-        last_error="Gave up after 8 tries: The endpoint answered 503.",
-    )
+    failed = failed_delivery(endpoint)
     by_endpoint = {"endpoint_id": endpoint.pk}
     return {
         "webhooks:endpoint": by_endpoint,

@@ -11,7 +11,7 @@ from svtoolkit.incidents import escalation, services
 from svtoolkit.incidents.models import PlanAction
 from svtoolkit.webhooks import services as webhooks
 from svtoolkit.webhooks.models import WebhookEvent
-from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
 
@@ -32,21 +32,7 @@ def listening(demo, demo_users):
 
 def test_categorising_an_incident_tells_the_endpoints_without_its_free_text(demo, demo_users, listening):
     incident, _ = demo_incident(demo, demo_users)
-    services.add_person_affected(
-        incident=incident,
-        by=demo_users["responder"],
-        name="J. S.",
-        age_band="16_17",
-        role="victim",
-        relation="",
-        support_needs="",
-        consent="not_asked",
-        consent_scope="",
-        referrals="",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="ISA 2025",
-    )
+    demo_person(incident, demo_users["responder"], relation="", sharing_agreement="ISA 2025")
     services.categorise(
         incident=incident,
         by=demo_users["responder"],

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.webhooks import services
-from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
+from svtoolkit.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
+from tests.webhooks.builders import failed_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +44,7 @@ def test_a_mistake_in_the_endpoint_is_explained_and_nothing_is_saved(client_for,
 
 def test_the_delivery_log_shows_what_failed_and_sends_it_again(client_for, demo, demo_users):
     endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
-    event = WebhookEvent.objects.create(partnership=demo, event_type="incident.categorised", payload={})
-    failed = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event=event,
-        status=WebhookDeliveryStatus.FAILED,
-        attempts=8,
-        last_response_code=503,
-        last_error="Gave up after 8 tries: The endpoint answered 503.",
-    )
+    failed = failed_delivery(endpoint, payload={})
     client = client_for("coordinator")
     log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
     assert "HTTP 503" in log and "Gave up after 8 tries" in log and "Send again" in log

@@ -1,0 +1,98 @@
+"""Page objects for the browser tests: the steps many journeys repeat, written once.
+
+A page object wraps a Playwright ``Page`` on one of svtoolkit's pages and offers what a person does there in
+the page's own words (labels, buttons, links), so a change of wording is fixed here, not in every test. Tests
+keep their own assertions about what the page shows; these classes only drive it.
+"""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.conftest import DEMO_ROLES
+from tests.factories import TEST_PASSWORD
+
+
+class GovukPage:
+    """What every page of svtoolkit has: the notification banner and the error summary."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    @property
+    def banner(self):
+        """The GOV.UK notification banner (the success message after a change)."""
+        return self.page.locator(".govuk-notification-banner")
+
+    @property
+    def error_summary(self):
+        return self.page.locator(".govuk-error-summary")
+
+
+class SignInPage(GovukPage):
+    """/sign-in/: the email address and password form."""
+
+    path = "/sign-in/"
+
+    def open(self):
+        self.page.goto(self.path)
+        return self
+
+    def submit(self, email: str = "", password: str = ""):
+        """Fill in what is given and press Sign in (no check of where it leads: errors stay on this page)."""
+        if email:
+            self.page.get_by_label("Email address").fill(email)
+        if password:
+            self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
+        return self
+
+    def sign_in(self, email: str, password: str = TEST_PASSWORD) -> Page:
+        """Sign in and wait until the sign-in page is left behind; returns the Playwright page."""
+        self.open().submit(email, password)
+        expect(self.page).not_to_have_url(re.compile(r"/sign-in/"))
+        return self.page
+
+    def sign_in_as(self, role: str) -> Page:
+        """Sign in as one of the demo partnership's people: coordinator, responder, police, health, viewer."""
+        return self.sign_in(DEMO_ROLES[role])
+
+
+def signed_in(new_page, role: str, *, viewport: dict | None = None) -> Page:
+    """A new browser page (from the ``new_page`` fixture) signed in as the demo ``role``, optionally on a
+    screen of the ``viewport`` size (``{"width": 320, "height": 800}``, a phone)."""
+    page = new_page()
+    if viewport:
+        page.set_viewport_size(viewport)
+    return SignInPage(page).sign_in_as(role)
+
+
+class ActionPage(GovukPage):
+    """An action of the response plan (/incidents/<id>/plan/<id>/): its status, owner and a note."""
+
+    def save(self, *, status: str = "", owner_organisation: str = "", note: str = ""):
+        """Change what is given and press Save. ``status`` is the radio's label ("Done", "In progress")."""
+        if status:
+            self.page.get_by_label(status).check()
+        if owner_organisation:
+            self.page.get_by_label("Owning organisation").select_option(label=owner_organisation)
+        if note:
+            self.page.get_by_label("Note for the timeline").fill(note)
+        self.page.get_by_role("button", name="Save").click()
+        return self
+
+
+class ReviewContributionPage(GovukPage):
+    """An organisation's part of the review of the response (/incidents/<id>/review/contribute/)."""
+
+    def open_from_review(self):
+        self.page.get_by_role("button", name="Add your organisation's part").click()
+        return self
+
+    def save(self, *, organisation: str, went_well: str, went_badly: str, to_change: str):
+        self.page.get_by_label("Organisation").select_option(label=organisation)
+        self.page.get_by_label("What went well").fill(went_well)
+        self.page.get_by_label("What did not go well").fill(went_badly)
+        self.page.get_by_label("What to change next time").fill(to_change)
+        self.page.get_by_role("button", name="Save").click()
+        return self

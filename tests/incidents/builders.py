@@ -1,0 +1,74 @@
+"""Test data for incidents: the demo incident (police taking part, an action they own), a police measure at
+its scene and a person affected."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from svtoolkit.incidents import services
+
+
+def demo_incident(demo, demo_users):
+    """A recorded, categorised incident with the police taking part and an action owned by the police."""
+    responder = demo_users["responder"]
+    incident = services.record_incident(
+        partnership=demo,
+        by=responder,
+        title="Stabbing near Northbridge Academy",
+        incident_types=["knife"],
+        occurred_at=timezone.now() - timedelta(hours=3),
+        notified_at=timezone.now() - timedelta(hours=2),
+        notification_source="police",
+        notified_by="Duty inspector",
+        summary="A 16-year-old was stabbed at the bus stop outside the school at home time.",
+        scenes=[{"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central"}],
+    )
+    police = demo.organisations.get(kind="police")
+    services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
+    action = services.add_action(
+        incident=incident,
+        by=responder,
+        title="Review CCTV of the bus stop",
+        guidance="",
+        owner_organisation=police,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=4),
+    )
+    return incident, action
+
+
+def demo_measure(incident, demo_users):
+    """A section 60 authorisation in force at the incident's scene, placed on the map, added by the police."""
+    now = timezone.now()
+    return services.add_measure(
+        scene=incident.scenes.get(),
+        by=demo_users["police"],
+        kind="stop_and_search",
+        description="Stop and search in the streets around Northbridge Academy",
+        area="Northbridge Central",
+        latitude=Decimal("51.57150"),
+        longitude=Decimal("-0.07200"),
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=10),
+        authorised_by="Supt A. Khan",
+    )
+
+
+def demo_person(incident, by, **changes):
+    """A victim recorded by ``by``, who is then the one person on the incident's need-to-know list."""
+    fields = {
+        "name": "J. S.",
+        "age_band": "16_17",
+        "role": "victim",
+        "relation": "Stabbed at the bus stop",
+        "support_needs": "",
+        "consent": "not_asked",
+        "consent_scope": "",
+        "referrals": "",
+        "single_point_of_contact": None,
+        "lawful_basis": "safeguarding",
+        "sharing_agreement": "Northbridge CSP information-sharing agreement 2025",
+    }
+    fields.update(changes)
+    return services.add_person_affected(incident=incident, by=by, **fields)

@@ -1,0 +1,25 @@
+"""Test data for meetings: a critical-incident meeting on the demo incident."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from svtoolkit.meetings import services
+from tests.incidents.builders import demo_incident
+
+
+def demo_meeting(demo, demo_users, incident=None):
+    """A critical-incident meeting in three hours, chaired by the responder, every partner invited."""
+    incident = incident or demo_incident(demo, demo_users)[0]
+    return services.schedule_meetings(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="critical_incident",
+        starts_at=timezone.now() + timedelta(hours=3),
+        duration_minutes=60,
+        place="Committee room 2, Northbridge Town Hall",
+        online_link="",
+        chair=demo_users["responder"],
+        organisations=[p.organisation for p in incident.participations.all()],
+        agenda="1. Introductions",
+    )[0]

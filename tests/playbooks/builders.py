@@ -1,0 +1,33 @@
+"""Test data for the checklist: a published first version with a draft of the second, an assessment and an
+exercise."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from svtoolkit.playbooks import services
+
+
+@dataclass
+class Checklist:
+    draft: object
+    assessment: object
+    exercise: object
+
+
+def demo_checklist(demo, coordinator) -> Checklist:
+    """Version 1 published, version 2 drafted, an assessment started and Operation Lantern planned."""
+    first = services.adopt_default_playbook(partnership=demo, by=coordinator)
+    services.publish_draft(version=first, by=coordinator, change_note="First version")
+    draft = services.start_draft(playbook=first.playbook, by=coordinator)
+    assessment = services.start_assessment(partnership=demo, by=coordinator)
+    exercise = services.start_exercise(
+        partnership=demo,
+        by=coordinator,
+        title="Operation Lantern",
+        scenario="A stabbing outside a secondary school at home time.",
+        incident_types=["knife"],
+        categories=["young_person"],
+        planned_for=date(2027, 2, 4),
+        organisations=[],
+    )
+    return Checklist(draft, assessment, exercise)

@@ -1,0 +1,59 @@
+"""Test data for recovery: the demo incident with every part of the after-the-response work started."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.recovery import services
+from tests.incidents.builders import demo_incident, demo_person
+
+
+@dataclass
+class Recovery:
+    incident: object
+    feed_token: str
+    person: object
+    offer: object
+    follow_up: object
+    lesson: object
+
+
+def demo_recovery(demo, demo_users) -> Recovery:
+    """The demo incident with a trial date, a victim (the responder and coordinator on the need-to-know list)
+    offered counselling, the review started with a follow-up action, and a lesson; the viewer has a feed."""
+    incident, _ = demo_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=date(2027, 5, 10)
+    )
+    feed_token = services.issue_feed(user=demo_users["viewer"])
+    person = demo_person(
+        incident,
+        responder,
+        name="A. B.",
+        age_band="18_24",
+        relation="",
+        consent="given",
+        lawful_basis="consent",
+    )
+    incident_services.add_to_need_to_know(incident=incident, user=demo_users["coordinator"], by=responder)
+    offer = services.offer_support(
+        person=person,
+        by=responder,
+        kind="offer",
+        support_service=None,
+        description="Trauma counselling",
+        offered_by=None,
+        offered_on=date(2026, 11, 1),
+        follow_up_on=None,
+    )
+    services.start_review(incident=incident, by=responder)
+    follow_up = services.add_follow_up(
+        incident=incident,
+        by=responder,
+        title="Add the school to the bus-stop CCTV plan",
+        owner_organisation=demo.organisations.first(),
+        due_on=date(2027, 1, 31),
+    )
+    lesson = services.record_lesson(incident=incident, by=responder, title="Tell schools sooner", detail="…")
+    return Recovery(incident, feed_token, person, offer, follow_up, lesson)
