@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -177,7 +178,7 @@ class ParticipantForm(forms.Form):
         return cleaned
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(label="Status", choices=ActionStatus.choices, widget=forms.RadioSelect)
     not_needed_reason = forms.CharField(
         label="If not needed, why", widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -350,7 +351,7 @@ class NeedToKnowForm(forms.Form):
         self.fields["user"].queryset = member_users(partnership)
 
 
-class EditRecordForm(forms.Form):
+class EditRecordForm(RevisionChecked, forms.Form):
     title = IncidentForm.base_fields["title"]
     incident_types = IncidentForm.base_fields["incident_types"]
     occurred_at = IncidentForm.base_fields["occurred_at"]
