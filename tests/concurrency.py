@@ -11,7 +11,6 @@ import time
 from contextlib import contextmanager
 
 import requests
-
 from django.db import connection, transaction
 
 LOCK_WAIT_LIMIT = 20  # seconds

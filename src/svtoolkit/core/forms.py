@@ -134,19 +134,20 @@ def shown_value(field, value) -> str:
     return str(value)
 
 
-def show_edit_conflict(form, *, thing: str, current_revision: int | None) -> None:
+def show_edit_conflict(form, *, thing: str, current_revision: int | None, message: str = "") -> None:
     """Tell the person their save lost a race and let their next save write only what they changed.
 
     A ``RevisionChecked`` form moves onto the stored record: what the other person changed comes in, what
     this person changed stays, and a field both changed shows both values for the person to choose. Any
-    other form keeps what was typed and takes the stored revision.
+    other form keeps what was typed and takes the stored revision. ``message`` replaces the first sentence.
     """
+    opening = message or f"Someone else changed this {thing} while you were editing it."
     clashes = form.rebase_after_conflict() if isinstance(form, RevisionChecked) else None
     if clashes is None:
         form.add_error(
             None,
-            f"Someone else changed this {thing} while you were editing it. What you entered is below and was "
-            "not saved; their version is shown underneath. Check both, then save again.",
+            f"{opening} What you entered is below and was not saved; their version is shown underneath. "
+            "Check both, then save again.",
         )
         form.data = form.data.copy()
         form.data["revision"] = "" if current_revision is None else current_revision
@@ -154,14 +155,14 @@ def show_edit_conflict(form, *, thing: str, current_revision: int | None) -> Non
     if not clashes:
         form.add_error(
             None,
-            f"Someone else changed this {thing} while you were editing it. Nothing was saved yet: the form "
-            "now holds their changes and yours together. Check it, then save again.",
+            f"{opening} Nothing was saved yet: the form now holds their changes and yours together. "
+            "Check it, then save again.",
         )
         return
     form.add_error(
         None,
-        f"Someone else changed this {thing} while you were editing it, including something you changed too. "
-        "Nothing was saved yet: choose which version to keep where shown, then save again.",
+        f"{opening} They changed something you changed too. Nothing was saved yet: choose which version to "
+        "keep where shown, then save again.",
     )
     for name, theirs in clashes:
         form.add_error(

@@ -332,6 +332,18 @@ class PersonAffectedForm(forms.ModelForm):
         self.fields["single_point_of_contact"].empty_label = "Nobody yet"
 
 
+class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
+    """Every field of a person-affected record, as stored, to correct; the revision it started from."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_from(person) -> dict:
+        return {name: getattr(person, name) for name in PersonAffectedForm.Meta.fields} | {
+            "revision": person.revision
+        }
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Why do you need to open this record?",

@@ -38,7 +38,9 @@ def _entry_form_page(request, *, form, save, template, context, success_message,
             entry = save(form)
         except EditConflict as conflict:
             theirs = form.summary_of(form.stored_entry())
-            show_edit_conflict(form, thing="entry", current_revision=conflict.current_revision)
+            show_edit_conflict(
+                form, thing="entry", current_revision=conflict.current_revision, message=conflict.message
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
