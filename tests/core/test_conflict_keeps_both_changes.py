@@ -11,6 +11,8 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Organisation
+from svtoolkit.recovery import services as recovery_services
+from svtoolkit.recovery.models import DebriefContribution
 from tests.incidents.access import demo_incident
 from tests.page_forms import form_on
 
@@ -94,3 +96,26 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_directory_change(clien
     assert again.status_code == 302
     stored = Organisation.objects.get(pk=organisation.pk)
     assert stored.owner == new_owner and stored.name.endswith("(North)")
+
+
+def test_saving_again_after_a_conflict_keeps_a_colleagues_part_of_the_review(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    debrief = recovery_services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    texts = {"went_well": "Fast arrests", "went_badly": "Radio gaps", "to_change": "Radio plan"}
+    ours = recovery_services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["police"], **texts
+    )
+    url = reverse("recovery:review_contribute", args=[incident.pk])
+    client = client_for("police")
+    typed = form_on(client.get(url, {"organisation": police.pk}), having="revision")
+    recovery_services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["responder"], expected_revision=ours.revision,
+        **(texts | {"went_badly": "Radio gaps; no interpreter for two hours"}),
+    )  # fmt: skip
+    conflict = client.post(url, typed | {"went_well": "Fast arrests and a calm cordon"})
+    assert "Someone else changed this contribution" in conflict.content.decode()
+    client.post(url, form_on(conflict, having="revision"))
+    stored = DebriefContribution.objects.get(pk=ours.pk)
+    assert stored.went_well == "Fast arrests and a calm cordon"
+    assert stored.went_badly == "Radio gaps; no interpreter for two hours"
