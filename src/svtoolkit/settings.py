@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "svtoolkit.accounts.middleware.CurrentPartnershipMiddleware",
     "svtoolkit.accounts.middleware.TwoFactorMiddleware",
     "svtoolkit.access.AccessPolicyMiddleware",
-    # After the access checks, so a refusal is never taken for a form's result.
+    # After the access checks (its process_view runs after theirs), so a refusal is never a form's result.
     "svtoolkit.core.submissions.OneSubmissionMiddleware",
     # Axes must come last: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",

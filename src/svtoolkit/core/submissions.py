@@ -22,28 +22,38 @@ KEPT_FOR = timedelta(days=2)
 
 
 class OneSubmissionMiddleware:
-    """Answers a second sending of one form with the first sending's result (see the module's note)."""
+    """Answers a second sending of one form with the first sending's result (see the module's note).
+
+    The key is claimed in ``process_view``, so only once the middleware before it (sign-in, two-factor, the
+    access policy) have let the request through: a refusal is never taken for the form's result.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        key = _key_of(request)
-        if key is None:
+        if _key_of(request) is None:
             return self.get_response(request)
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    claim = Submission.objects.create(user=request.user, key=key)
-            except IntegrityError:
-                earlier = Submission.objects.filter(user=request.user, key=key).first()
-                if earlier is not None:
-                    return _answer_again(earlier)
-                claim = None
             response = self.get_response(request)
+            claim = getattr(request, "_submission_claim", None)
             if claim is not None:
                 _keep_or_give_back(claim, response)
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        key = _key_of(request)
+        if key is None:
+            return None
+        try:
+            with transaction.atomic():
+                request._submission_claim = Submission.objects.create(user=request.user, key=key)
+        except IntegrityError:
+            # The same form is being sent, or was sent: the insert waited for that sending to finish.
+            earlier = Submission.objects.filter(user=request.user, key=key).first()
+            if earlier is not None:
+                return _answer_again(earlier)
+        return None
 
 
 def _key_of(request) -> str | None:
