@@ -109,3 +109,16 @@ def smtp_server(settings):
 
 
 assert {person.email for person in DEMO_USERS} == set(DEMO_ROLES.values())
+
+
+@pytest.fixture
+def identity_provider(settings):
+    """A real OpenID Connect provider run for the test, set up in svtoolkit's settings as "council"."""
+    from oidc_provider_mock import run_server_in_thread
+
+    from tests.accounts.identity_provider import IdentityProvider
+
+    with run_server_in_thread() as server:
+        provider = IdentityProvider(f"http://localhost:{server.server_port}")
+        settings.SSO_PROVIDERS = {"council": provider.settings_for()}
+        yield provider
