@@ -581,7 +581,7 @@ def person_edit(request, incident_id, person_id):
             "incident": shown,
             "form": form,
             "heading": "Correct the record of a person affected",
-            "button": "Save",
+            "button": "Save the correction",
         },
     )
 
