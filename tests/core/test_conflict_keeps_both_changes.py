@@ -7,12 +7,14 @@ held with one change, and then submits the conflict page as shown."""
 import pytest
 from django.urls import reverse
 
+from svtoolkit.communications import services as communication_services
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Organisation
 from svtoolkit.recovery import services as recovery_services
 from svtoolkit.recovery.models import DebriefContribution
+from tests.communications.access import demo_message
 from tests.incidents.access import demo_incident
 from tests.page_forms import form_on
 
@@ -119,3 +121,25 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_part_of_the_review(cli
     stored = DebriefContribution.objects.get(pk=ours.pk)
     assert stored.went_well == "Fast arrests and a calm cordon"
     assert stored.went_badly == "Radio gaps; no interpreter for two hours"
+
+
+def test_saving_again_after_a_conflict_keeps_a_colleagues_change_to_a_draft_message(
+    client_for, demo, demo_users
+):
+    message = demo_message(demo, demo_users)
+    url = reverse("communications:message_edit", args=[message.incident_id, message.pk])
+    client = client_for("responder")
+    typed = form_on(client.get(url), having="revision")
+    communication_services.revise_draft(
+        message=message, by=demo_users["coordinator"], expected_revision=message.revision, kind=message.kind,
+        title=message.title, body="Partners are supporting the school; a vigil is planned for Friday.",
+        audience=message.audience, channel=message.channel, planned_for=message.planned_for,
+        names_or_images=message.names_or_images,
+        approvers=[sign_off.organisation for sign_off in message.sign_offs.all()],
+    )  # fmt: skip
+    conflict = client.post(url, typed | {"audience": "Parents at Northbridge Academy"})
+    assert "Someone else changed this draft" in conflict.content.decode()
+    client.post(url, form_on(conflict, having="revision"))
+    message.refresh_from_db()
+    assert message.audience == "Parents at Northbridge Academy"
+    assert message.body == "Partners are supporting the school; a vigil is planned for Friday."
