@@ -5,3 +5,38 @@ import { initAll as initMoj } from "../vendor/moj/moj-frontend.min.js";
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initGovUk();
 initMoj();
+
+// A form is sent once. While its answer is on the way the submit button is shown disabled and a second
+// click sends nothing (the server also answers a repeated sending with the first one's result: every
+// posting form carries a one-time key). The button is disabled only after the browser has taken the form's
+// values, so the button's own name and value still go with it.
+const SUBMIT_BUTTONS = "button:not([type]), button[type='submit'], input[type='submit']";
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.method !== "post") {
+    return;
+  }
+  if (form.dataset.sending === "true") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "true";
+  const buttons = form.querySelectorAll(SUBMIT_BUTTONS);
+  buttons.forEach((button) => button.setAttribute("aria-disabled", "true"));
+  window.setTimeout(() => buttons.forEach((button) => { button.disabled = true; }), 0);
+});
+
+// A page brought back with the browser's Back button can be sent again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) {
+    return;
+  }
+  document.querySelectorAll("form[data-sending='true']").forEach((form) => {
+    delete form.dataset.sending;
+    form.querySelectorAll(SUBMIT_BUTTONS).forEach((button) => {
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    });
+  });
+});

@@ -6,9 +6,11 @@ has then read what it reads before writing, and is let go at once, as in the wor
 writer at a time, so there the threads simply run together.
 """
 
+import threading
 import time
 from contextlib import contextmanager
 
+import requests
 from django.db import connection, transaction
 
 LOCK_WAIT_LIMIT = 20  # seconds
@@ -41,3 +43,54 @@ def _wait_for_lock_waiters(count: int) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{count} connections never both waited for the held rows")
             time.sleep(0.02)
+
+
+class _LetGo(Exception):
+    """Ends ``held_by_a_row_being_written`` by undoing its row."""
+
+
+@contextmanager
+def held_by_a_row_being_written(model, *, waiters: int = 2, **fields):
+    """Insert a ``model`` row with ``fields`` and keep it uncommitted until ``waiters`` other connections are
+    blocked on a lock, then undo it (PostgreSQL only). Two requests that insert the same unique row both get
+    past their reads and wait here, as two first saves at the same moment would."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    try:
+        with transaction.atomic():
+            model._default_manager.create(**fields)
+            yield
+            _wait_for_lock_waiters(waiters)
+            raise _LetGo
+    except _LetGo:
+        pass
+
+
+def posts_started(urls_and_data, *, cookies: dict, form_token: str, timeout: int = 30):
+    """POST each (url, data) from its own thread, all at once, signed in with ``cookies``. Returns a function
+    that waits for them and gives their answers in the order given."""
+    answers = [None] * len(urls_and_data)
+
+    def send(index, url, data):
+        answers[index] = requests.post(
+            url,
+            data={"csrfmiddlewaretoken": form_token, **data},
+            cookies=cookies,
+            allow_redirects=False,
+            timeout=timeout,
+        )
+
+    threads = [
+        threading.Thread(target=send, args=(index, url, data))
+        for index, (url, data) in enumerate(urls_and_data)
+    ]
+    for thread in threads:
+        thread.start()
+
+    def finished() -> list:
+        for thread in threads:
+            thread.join()
+        return answers
+
+    return finished

@@ -173,6 +173,11 @@ def can_add_person(user, partnership, incident) -> bool:
     return can_read_people(user, partnership, incident) or not incident.people.exists()
 
 
+def can_correct_person(user, partnership, incident) -> bool:
+    """Correcting a person-affected record: the response team, and only those on the need-to-know list."""
+    return can_manage_incident(user, partnership) and can_read_people(user, partnership, incident)
+
+
 def _in_lead_response_team(user, partnership, incident) -> bool:
     """A coordinator or responder of the partnership that leads the incident (not one it is shared with)."""
     return can_manage_incident(user, partnership) and incident.partnership_id == getattr(

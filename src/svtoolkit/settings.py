@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "svtoolkit.accounts.middleware.CurrentPartnershipMiddleware",
     "svtoolkit.accounts.middleware.TwoFactorMiddleware",
     "svtoolkit.access.AccessPolicyMiddleware",
+    # After the access checks (its process_view runs after theirs), so a refusal is never a form's result.
+    "svtoolkit.core.submissions.OneSubmissionMiddleware",
     # Axes must come last: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "svtoolkit.core.context_processors.service",
             ],
+            # Every posting form carries {% submission_key %} (core.submissions).
+            "builtins": ["svtoolkit.core.templatetags.submissions"],
         },
     },
 ]

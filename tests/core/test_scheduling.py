@@ -69,6 +69,7 @@ def test_the_app_jobs_are_scheduled_as_the_operations_guide_says():
         "core.clear_expired_sessions": "0 3 * * *",
         "core.prune_scheduled_runs": "45 2 * * *",
         "core.prune_task_results": "15 3 * * *",
+        "core.prune_submission_keys": "30 3 * * *",
         "incidents.escalate_overdue_actions": "every 1 minute",
         "incidents.send_overdue_reminders": "every 15 minutes",
         "messaging.deliver_due_messages": "every 1 minute",

@@ -18,6 +18,7 @@ APP_JOBS = {
     "core.clear_expired_sessions",
     "core.prune_scheduled_runs",
     "core.prune_task_results",
+    "core.prune_submission_keys",
     "incidents.escalate_overdue_actions",
     "incidents.send_overdue_reminders",
     "messaging.deliver_due_messages",

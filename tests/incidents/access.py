@@ -73,6 +73,8 @@ EXPECTED = {
     # The demo responder recorded the person, so is the only one on the need-to-know list.
     "incidents:person_add": {**MANAGE, "coordinator": 403},
     "incidents:person": {**READ, "coordinator": 403, "police": 403, "viewer": 403},
+    # Correcting a record: the response team, and of them only those on the need-to-know list.
+    "incidents:person_edit": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know_remove": MANAGE_POST,
     # Only while no active member is left on the list: here the responder still is.
@@ -104,5 +106,6 @@ def url_kwargs(demo, demo_users):
     arguments["incidents:send_notice_again"] = {**by_incident, "participation_id": participation.pk}
     arguments["incidents:measure_lift"] = {**by_incident, "measure_id": measure.pk}
     arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
+    arguments["incidents:person_edit"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, dr
     assert Item.objects.get(pk=item.pk).action == "Saved first"
     retry = client.post(
         reverse("playbooks:item_edit", args=[item.pk]),
-        {**opened, "action": "Typed second", "revision": response.context["form"].data["revision"]},
+        form_on(response, having="revision"),
     )
     assert retry.status_code == 302
     assert Item.objects.get(pk=item.pk).action == "Typed second"

@@ -4,6 +4,7 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.partnerships.models import Organisation
 
@@ -82,7 +83,7 @@ class MessageForm(forms.Form):
         )
 
 
-class DraftForm(MessageForm):
+class DraftForm(RevisionChecked, MessageForm):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 

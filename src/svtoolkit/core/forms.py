@@ -1,25 +1,175 @@
 """Form helpers shared by every app, and the one place a domain error becomes what a person sees."""
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
+from django.db.models import Model
+from django.forms.utils import ErrorDict
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from svtoolkit.core.errors import DomainError, EditConflict
 
+ORIGINALS = "originals"
+NOT_EDITED = {"revision", ORIGINALS}
 
-def show_edit_conflict(form, *, thing: str, current_revision: int | None) -> None:
-    """Tell the person their save lost a race, keep what they typed, and let their next save win knowingly.
 
-    The form's revision moves to the stored one, so saving again (after checking both versions) goes through.
+class RevisionChecked:
+    """Mixin for a form that edits a revision-checked record (``revision`` is its hidden field).
+
+    The page carries, beside the revision it was based on, the values it showed (a hidden ``originals``
+    field), so after an edit conflict the server can tell which fields this person changed: only those keep
+    what they typed; every other field takes the value stored now (see ``show_edit_conflict``). The view
+    builds the form with ``initial`` read from the record as stored when the request arrived.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[ORIGINALS] = forms.CharField(widget=forms.HiddenInput, required=False)
+        if not self.is_bound:
+            self.initial[ORIGINALS] = json.dumps(self._comparable_values(self._initial_values()))
+
+    def clean(self):
+        cleaned = super().clean()
+        # What the page showed is for telling changes apart, never something a service saves.
+        self.cleaned_data.pop(ORIGINALS, None)
+        return cleaned
+
+    def _edited_names(self) -> list[str]:
+        return [name for name in self.fields if name not in NOT_EDITED]
+
+    def _initial_values(self) -> dict:
+        return {name: self.get_initial_for_field(self.fields[name], name) for name in self._edited_names()}
+
+    def _comparable_values(self, values: dict) -> dict:
+        return {name: comparable(value) for name, value in values.items()}
+
+    def originals(self) -> dict | None:
+        """The values the page showed when this edit began, as ``comparable`` gives them (None if unknown)."""
+        try:
+            shown = json.loads(self.data.get(ORIGINALS) or "null")
+        except ValueError:
+            return None
+        return shown if isinstance(shown, dict) else None
+
+    def rebase_after_conflict(self) -> list[tuple[str, str]] | None:
+        """Move the form onto the record as stored now; return (field, their value) where both changed it.
+
+        Fields this person did not change take the stored values, fields they changed keep what they typed,
+        and the revision and originals become those of the stored record, so a second save writes only this
+        person's changes over the other's. None (and nothing moved) when the view gave no stored record.
+        """
+        if self.initial.get("revision") in (None, ""):
+            return None
+        originals = self.originals()
+        stored = self._initial_values()
+        if originals is None:  # a page opened before the originals were carried: what differs is theirs
+            originals = self._comparable_values(stored) | {name: None for name in self.changed_data}
+        merged, clashes = {}, []
+        for name in self._edited_names():
+            stored_value = comparable(stored[name])
+            before = originals.get(name, stored_value)
+            typed = self.cleaned_data.get(name)
+            if comparable(typed) == before:
+                merged[name] = stored[name]
+                continue
+            merged[name] = typed
+            if stored_value != before and stored_value != comparable(typed):
+                clashes.append((name, shown_value(self.fields[name], stored[name])))
+        merged["revision"] = self.initial.get("revision")
+        merged[ORIGINALS] = json.dumps(self._comparable_values(stored))
+        # The form is shown again from these values, as a page that starts from them would be.
+        self.is_bound = False
+        self.data, self.files = {}, {}
+        self.initial = merged
+        self._bound_fields_cache = {}
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        return clashes
+
+
+def comparable(value):
+    """``value`` (typed, or as stored) in a form two values can be compared in, and written as JSON."""
+    if isinstance(value, Model):
+        return str(value.pk)
+    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "model"):
+        return sorted(str(comparable(item)) for item in value)
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.replace(second=0, microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if value is None or value is False:
+        return ""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return str(value)
+
+
+def shown_value(field, value) -> str:
+    """``value`` of ``field`` as a person reads it, to name someone else's version beside theirs."""
+    if value in (None, "", [], ()):
+        return "nothing"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "j F Y H:i")
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    choices = dict(getattr(field, "choices", None) or [])
+    if hasattr(field, "queryset"):
+        wanted = comparable(value)
+        wanted = wanted if isinstance(wanted, list) else [wanted]
+        return ", ".join(str(item) for item in field.queryset.filter(pk__in=wanted)) or "nothing"
+    if choices:
+        keys = value if isinstance(value, (list, tuple)) else [value]
+        return ", ".join(str(choices.get(key, key)) for key in keys)
+    if value is True:
+        return "yes"
+    return str(value)
+
+
+def show_edit_conflict(form, *, thing: str, current_revision: int | None, message: str = "") -> None:
+    """Tell the person their save lost a race and let their next save write only what they changed.
+
+    A ``RevisionChecked`` form moves onto the stored record: what the other person changed comes in, what
+    this person changed stays, and a field both changed shows both values for the person to choose. Any
+    other form keeps what was typed and takes the stored revision. ``message`` replaces the first sentence.
+    """
+    opening = message or f"Someone else changed this {thing} while you were editing it."
+    clashes = form.rebase_after_conflict() if isinstance(form, RevisionChecked) else None
+    if clashes is None:
+        form.add_error(
+            None,
+            f"{opening} What you entered is below and was not saved; their version is shown underneath. "
+            "Check both, then save again.",
+        )
+        form.data = form.data.copy()
+        form.data["revision"] = "" if current_revision is None else current_revision
+        return
+    if not clashes:
+        form.add_error(
+            None,
+            f"{opening} Nothing was saved yet: the form now holds their changes and yours together. "
+            "Check it, then save again.",
+        )
+        return
     form.add_error(
         None,
-        f"Someone else changed this {thing} while you were editing it. What you entered is below and was not "
-        "saved; their version is shown underneath. Check both, then save again.",
+        f"{opening} They changed something you changed too. Nothing was saved yet: choose which version to "
+        "keep where shown, then save again.",
     )
-    form.data = form.data.copy()
-    form.data["revision"] = "" if current_revision is None else current_revision
+    for name, theirs in clashes:
+        form.add_error(
+            name,
+            f"Someone else saved “{theirs}” here while you were editing. What you entered is kept: keep it, "
+            "or change it to theirs.",
+        )
 
 
 def add_domain_error(form, error: DomainError) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -23,3 +24,23 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} at {self.slot:%Y-%m-%d %H:%M %Z}"
+
+
+class Submission(models.Model):
+    """A form sent once: its one-time key (from ``{% submission_key %}``) and where its first sending led.
+
+    The unique (user, key) pair is what makes a double submit harmless: the second sending of the same form
+    waits for the first and is answered with the first's result instead of doing the work again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=32)
+    location = models.CharField(max_length=2000, help_text="Where the first sending led (its redirect).")
+    by_htmx = models.BooleanField(default=False, help_text="The first sending was answered with HX-Redirect.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="submission_sent_once")]
+
+    def __str__(self):
+        return f"Form {self.key} sent by {self.user_id}"

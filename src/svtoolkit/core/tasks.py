@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django_tasks import task
 
 from svtoolkit.core.scheduling import forget_old_runs, scheduled
+from svtoolkit.core.submissions import forget_old_submissions
 
 
 @scheduled(cron="45 2 * * *")
@@ -27,3 +28,10 @@ def prune_task_results() -> None:
     """Remove finished task results older than 14 days: queued invitation tasks hold the invitation link."""
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
         call_command("prune_db_task_results", "--min-age-days", "14", verbosity=0)
+
+
+@scheduled(cron="30 3 * * *")
+@task()
+def prune_submission_keys() -> int:
+    """Forget one-time form keys older than two days; returns how many went."""
+    return forget_old_submissions()

@@ -4,6 +4,7 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.datetimes import LocalDateTimeField
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -176,7 +177,7 @@ class ParticipantForm(forms.Form):
         return cleaned
 
 
-class ActionUpdateForm(forms.Form):
+class ActionUpdateForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(label="Status", choices=ActionStatus.choices, widget=forms.RadioSelect)
     not_needed_reason = forms.CharField(
         label="If not needed, why", widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -330,6 +331,18 @@ class PersonAffectedForm(forms.ModelForm):
         self.fields["single_point_of_contact"].empty_label = "Nobody yet"
 
 
+class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
+    """Every field of a person-affected record, as stored, to correct; the revision it started from."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_from(person) -> dict:
+        return {name: getattr(person, name) for name in PersonAffectedForm.Meta.fields} | {
+            "revision": person.revision
+        }
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Why do you need to open this record?",
@@ -349,7 +362,7 @@ class NeedToKnowForm(forms.Form):
         self.fields["user"].queryset = member_users(partnership)
 
 
-class EditRecordForm(forms.Form):
+class EditRecordForm(RevisionChecked, forms.Form):
     title = IncidentForm.base_fields["title"]
     incident_types = IncidentForm.base_fields["incident_types"]
     occurred_at = IncidentForm.base_fields["occurred_at"]

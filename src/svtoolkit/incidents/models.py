@@ -503,6 +503,8 @@ class PersonAffected(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Goes up with every correction, so two people correcting the record at once cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["incident", "role", "id"]
@@ -510,6 +512,23 @@ class PersonAffected(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} on {self.incident.reference}"
+
+
+class PersonAffectedCorrection(models.Model):
+    """One correction of a person-affected record: what each changed field said before and says after, as a
+    person reads it. Kept with the record and shown only to those who may read it (the need-to-know list)."""
+
+    person = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="corrections")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    # [{"field": label, "before": text, "after": text}, ...] in the form's order.
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["person", "-at", "-id"]
+
+    def __str__(self):
+        return f"Correction of {self.person} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class NeedToKnow(models.Model):

@@ -380,12 +380,16 @@ def read_person(*, user, incident, person_id, reason: str, request=None):
     """Open one person's record. The only way to read it: refused off the list, and always audited."""
     from svtoolkit.audit.models import AuditAction
     from svtoolkit.audit.services import record
-    from svtoolkit.incidents.models import PersonAffected
+    from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 
     if not access.can_read_people(user, None, incident):
         access.deny(request, reason="can_read_people")
     person = get_object_or_404(
-        PersonAffected.objects.select_related("single_point_of_contact"), pk=person_id, incident=incident
+        PersonAffected.objects.select_related("single_point_of_contact").prefetch_related(
+            Prefetch("corrections", queryset=PersonAffectedCorrection.objects.select_related("by"))
+        ),
+        pk=person_id,
+        incident=incident,
     )
     record(
         action=AuditAction.VIEW_SENSITIVE,

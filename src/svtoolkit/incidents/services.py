@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
@@ -33,6 +33,7 @@ from svtoolkit.incidents.models import (
     NeedToKnow,
     Participation,
     PersonAffected,
+    PersonAffectedCorrection,
     PlanAction,
     PlanReview,
     Scene,
@@ -512,7 +513,15 @@ ALLOWED_STATUS_CHANGES = {
 
 @transaction.atomic
 def change_status(*, incident, by, status, request=None) -> Incident:
-    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work)."""
+    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work).
+
+    Locked and read again first: of two identical changes at once the second finds it done and writes nothing.
+    """
+    incident.status = (
+        Incident.objects.select_for_update().values_list("status", flat=True).get(pk=incident.pk)
+    )
+    if incident.status == status:
+        return incident
     if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
         raise DomainError(
             f"An incident that is {incident.get_status_display().lower()} "
@@ -644,6 +653,70 @@ def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffect
     _log(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
     _audit(incident, by, AuditAction.CREATE, person, request)
     return person
+
+
+PERSON_FIELDS = (
+    "name",
+    "age_band",
+    "role",
+    "relation",
+    "support_needs",
+    "consent",
+    "consent_scope",
+    "referrals",
+    "single_point_of_contact",
+    "lawful_basis",
+    "sharing_agreement",
+)
+
+
+@transaction.atomic
+def correct_person_affected(*, person, by, expected_revision, request=None, **fields) -> PersonAffected:
+    """Correct someone's record (any field, consent and lawful basis too); refused if someone else corrected
+    it meanwhile. What each changed field said before is kept in the record's corrections; the audit log
+    names the fields, never their contents."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
+    if stored.revision != expected_revision:
+        raise EditConflict(
+            "Someone else corrected this record while you were editing it.", current_revision=stored.revision
+        )
+    changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    if not changed:
+        return stored
+    before = {name: _person_value_shown(stored, name) for name in changed}
+    save_if_unchanged(PersonAffected, stored.pk, expected_revision=expected_revision, **fields)
+    stored.refresh_from_db()
+    PersonAffectedCorrection.objects.create(
+        person=stored,
+        by=by,
+        changes=[
+            {
+                "field": str(PersonAffected._meta.get_field(name).verbose_name).capitalize(),
+                "before": before[name],
+                "after": _person_value_shown(stored, name),
+            }
+            for name in changed
+        ],
+    )
+    _log(
+        stored.incident,
+        by,
+        f"A person affected's record was corrected ({stored.get_role_display().lower()}).",
+    )
+    _audit(stored.incident, by, AuditAction.UPDATE, stored, request, fields=changed)
+    return stored
+
+
+def _person_value_shown(person, name) -> str:
+    display = getattr(person, f"get_{name}_display", None)
+    value = display() if display else getattr(person, name)
+    if name == "single_point_of_contact":
+        return value.full_name if value else "Nobody"
+    return str(value or "")
 
 
 @transaction.atomic

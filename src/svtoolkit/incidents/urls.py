@@ -39,6 +39,9 @@ urlpatterns = [
     path("incidents/<int:incident_id>/people/", views.people, name="people"),
     path("incidents/<int:incident_id>/people/add/", views.person_add, name="person_add"),
     path("incidents/<int:incident_id>/people/<int:person_id>/", views.person, name="person"),
+    path(
+        "incidents/<int:incident_id>/people/<int:person_id>/correct/", views.person_edit, name="person_edit"
+    ),
     path("incidents/<int:incident_id>/need-to-know/", views.need_to_know, name="need_to_know"),
     path(
         "incidents/<int:incident_id>/need-to-know/recover/",

@@ -15,6 +15,7 @@ from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
+    CorrectPersonForm,
     DecisionForm,
     EditRecordForm,
     EscalationTimetableForm,
@@ -541,9 +542,48 @@ def person(request, incident_id, person_id):
                 "incident": shown,
                 "person": opened,
                 "can_export": access.can_export_person(request.user, request.partnership, shown),
+                "can_correct": access.can_correct_person(request.user, request.partnership, shown),
             },
         )
     return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # a person may ask for their record to be put right long after closing
+def person_edit(request, incident_id, person_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_correct_person)
+    person = selectors.read_person(
+        user=request.user,
+        incident=shown,
+        person_id=person_id,
+        reason="Opened to correct the record",
+        request=request,
+    )
+    form = CorrectPersonForm(
+        request.POST or None, partnership=request.partnership, initial=CorrectPersonForm.initial_from(person)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        with errors_shown_on(form, thing="record"):
+            services.correct_person_affected(
+                person=person,
+                by=request.user,
+                expected_revision=fields.pop("revision"),
+                request=request,
+                **fields,
+            )
+            messages.success(request, "The record was corrected. What it said before is kept with it.")
+            return redirect("incidents:people", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Correct the record of a person affected",
+            "button": "Save the correction",
+        },
+    )
 
 
 @access.requires(access.can_manage_incident)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateformat import format as date_format
 
 from svtoolkit.accounts.models import normalise_email
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
     IncidentRole,
@@ -24,7 +25,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 
 
-class EntryForm(forms.Form):
+class EntryForm(RevisionChecked, forms.Form):
     """A directory entry's form: owner and review date, and the ``revision`` the edit started from.
 
     Iterating the form gives only the fields a person fills in, so the shared form page and error summary
@@ -89,16 +90,6 @@ class EntryForm(forms.Form):
     def stored_entry(self):
         """The entry being edited as it is stored now: someone else's save, after an edit conflict."""
         return type(self.entry).objects.get(pk=self.entry.pk)
-
-    def restarted_from(self, current, message: str) -> "EntryForm":
-        """The same typed values, now based on ``current`` (someone else's save), with ``message`` shown."""
-        data = self.data.copy()
-        data["revision"] = current.revision
-        form = type(self)(
-            data, partnership=self.partnership, members=self.fields["owner"].queryset, entry=current
-        )
-        form.add_error(None, message)
-        return form
 
     def summary_of(self, entry) -> list[tuple[str, str]]:
         """Each field's label and ``entry``'s value as a person reads it, to show someone else's version."""

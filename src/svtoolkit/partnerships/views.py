@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.forms import add_domain_error
+from svtoolkit.core.forms import add_domain_error, show_edit_conflict
 from svtoolkit.partnerships import contacts_csv, selectors, services
 from svtoolkit.partnerships.forms import (
     ContactForm,
@@ -37,10 +37,10 @@ def _entry_form_page(request, *, form, save, template, context, success_message,
         try:
             entry = save(form)
         except EditConflict as conflict:
-            # The directory restarts the form from their entry, so "theirs" sits beside what was typed.
-            current = form.stored_entry()
-            theirs = form.summary_of(current)
-            form = form.restarted_from(current, conflict.message)
+            theirs = form.summary_of(form.stored_entry())
+            show_edit_conflict(
+                form, thing="entry", current_revision=conflict.current_revision, message=conflict.message
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:

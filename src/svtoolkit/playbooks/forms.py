@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
 
@@ -17,7 +18,7 @@ def _vocabulary_choices(version, name):
     return list(vocabulary.items())
 
 
-class ItemForm(forms.Form):
+class ItemForm(RevisionChecked, forms.Form):
     action = forms.CharField(
         label="Action",
         max_length=200,
@@ -90,7 +91,7 @@ class PublishForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(
         label="How ready is this?",
         choices=ReadinessStatus.choices,

@@ -1,5 +1,6 @@
 from django import forms
 
+from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
 from svtoolkit.recovery.models import MilestoneKind, SupportKind, SupportResponse
 
@@ -66,7 +67,7 @@ class SupportOfferForm(forms.Form):
         return cleaned
 
 
-class SupportResponseForm(forms.Form):
+class SupportResponseForm(RevisionChecked, forms.Form):
     response = forms.ChoiceField(
         label="Answer or outcome",
         choices=SupportResponse.choices,
@@ -78,7 +79,7 @@ class SupportResponseForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(RevisionChecked, forms.Form):
     organisation = forms.ModelChoiceField(
         label="Organisation", queryset=None, error_messages={"required": "Choose the organisation"}
     )

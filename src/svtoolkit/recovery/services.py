@@ -182,7 +182,12 @@ def start_review(*, incident, by, request=None) -> Debrief:
 def contribute_to_review(
     *, debrief, organisation, by, went_well, went_badly, to_change, expected_revision=None, request=None
 ) -> DebriefContribution:
-    """Write or rewrite one organisation's part of the review; refused if someone saved it meanwhile."""
+    """Write or rewrite one organisation's part of the review; refused if someone saved it meanwhile.
+
+    The review is locked first, so two first saves for one organisation at once write one and refuse the
+    other as an edit conflict, and nothing is added to a review completed meanwhile.
+    """
+    debrief = _locked(debrief)
     if debrief.is_complete:
         raise DomainError("The review is complete: it no longer takes contributions.")
     texts = {"went_well": went_well.strip(), "went_badly": went_badly.strip(), "to_change": to_change.strip()}
@@ -214,9 +219,16 @@ def contribute_to_review(
 
 @transaction.atomic
 def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
-    """The lead records when the review was held and what it concluded; closing can follow."""
+    """The lead records when the review was held and what it concluded; closing can follow.
+
+    Locked, so of two completions at once the first is kept and the second is refused.
+    """
+    debrief = _locked(debrief)
     if debrief.is_complete:
-        raise DomainError("The review is already complete.")
+        raise DomainError(
+            f"The review was already completed by {debrief.completed_by or 'someone else'}: "
+            "its summary was kept and yours was not saved."
+        )
     if not debrief.contributions.exists():
         raise DomainError("No organisation has contributed yet: a review needs at least one contribution.")
     if not summary.strip():
@@ -231,6 +243,15 @@ def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
     )
     _audit(debrief.incident, by, AuditAction.UPDATE, debrief, request, completed=True)
     return debrief
+
+
+def _locked(debrief) -> Debrief:
+    """The review as stored now, locked until the transaction ends."""
+    return (
+        Debrief.objects.select_for_update(of=("self",))
+        .select_related("incident", "completed_by")
+        .get(pk=debrief.pk)
+    )
 
 
 @transaction.atomic

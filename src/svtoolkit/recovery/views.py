@@ -262,7 +262,7 @@ def review_contribute(request, incident_id):
             "to_change": existing.to_change,
             "revision": existing.revision,
         }
-        if existing and request.method == "GET"
+        if existing
         else {"organisation": chosen}
     )
     form = ContributionForm(request.POST or None, organisations=organisations, initial=initial)

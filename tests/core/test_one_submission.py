@@ -1,0 +1,124 @@
+"""A form sent twice does its work once: every posting form carries a one-time key, and a second sending is
+answered with the first's result (issue 15, defect 4). Also: two identical status changes at once write one
+timeline line."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from svtoolkit.incidents.models import Decision, Incident, IncidentStatus
+from svtoolkit.partnerships.models import Partnership
+from tests.concurrency import held_until_both_wait, posts_started
+from tests.incidents.access import demo_incident
+from tests.incidents.test_messages import signed_in_session
+from tests.page_forms import form_on
+
+pytestmark = pytest.mark.django_db
+
+ONLY_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="requests overlap only on PostgreSQL (one SQLite connection)"
+)
+
+NEW_INCIDENT = {
+    "title": "Shooting on the Eastgate estate",
+    "incident_types": "firearm",
+    "occurred_at": "2026-11-24T21:10",
+    "notified_at": "2026-11-24T21:40",
+    "notification_source": "police",
+    "summary": "Shots fired; one man injured.",
+    "scene_description": "Car park behind Eastgate House",
+    "scene_area": "Eastgate",
+}
+
+
+def _sent_twice(client, url, answers):
+    """Open ``url``, fill its form with ``answers`` and send the same form twice; both answers."""
+    sent = form_on(client.get(url), having="submission_key") | answers
+    return client.post(url, sent), client.post(url, sent)
+
+
+def test_every_posting_form_carries_a_one_time_key(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    for url in [reverse("incidents:record"), reverse("incidents:update", args=[incident.pk])]:
+        first = form_on(client.get(url), having="submission_key")["submission_key"]
+        assert len(first) == 32
+        assert form_on(client.get(url), having="submission_key")["submission_key"] != first
+
+
+def test_an_incident_form_sent_twice_records_one_incident(client_for, demo):
+    first, second = _sent_twice(client_for("responder"), reverse("incidents:record"), NEW_INCIDENT)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Incident.objects.count() == 1
+
+
+def test_an_update_sent_twice_adds_one_timeline_entry(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    url = reverse("incidents:update", args=[incident.pk])
+    first, second = _sent_twice(client_for("responder"), url, {"text": "Cordon lifted at 22:00"})
+    assert second["Location"] == first["Location"]
+    assert incident.timeline.filter(text__contains="Cordon lifted at 22:00").count() == 1
+
+
+def test_a_decision_sent_twice_is_logged_once(client_for, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    url = reverse("incidents:decision_add", args=[incident.pk])
+    answers = {"what": "Open a rest centre", "why": "Families cannot go home", "made_by": "Gold"}
+    first, second = _sent_twice(client_for("responder"), url, answers)
+    assert first.status_code == 302, first.content.decode()[:2000]
+    assert second["Location"] == first["Location"]
+    assert Decision.objects.filter(incident=incident).count() == 1
+
+
+def test_a_form_with_errors_can_be_corrected_and_sent_with_the_same_key(client_for, demo):
+    client = client_for("responder")
+    url = reverse("incidents:record")
+    sent = form_on(client.get(url), having="submission_key") | NEW_INCIDENT
+    assert client.post(url, sent | {"title": ""}).status_code == 200
+    assert client.post(url, sent).status_code == 302
+    assert Incident.objects.count() == 1
+
+
+def test_another_persons_key_is_not_their_result(client_for, demo):
+    client = client_for("responder")
+    url = reverse("incidents:record")
+    sent = form_on(client.get(url), having="submission_key") | NEW_INCIDENT
+    client.post(url, sent)
+    client_for("coordinator").post(url, sent | {"title": "Another incident"})
+    assert Incident.objects.count() == 2
+
+
+@ONLY_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_record_incident_records_one_incident(client, live_server, demo, demo_users):
+    url = reverse("incidents:record")
+    cookies, token = signed_in_session(client, live_server, demo_users["responder"], url)
+    page = client.get(url)
+    sent = form_on(page, having="submission_key") | NEW_INCIDENT
+    sent.pop("csrfmiddlewaretoken", None)
+    with held_until_both_wait(Partnership.objects.filter(pk=demo.pk)):
+        finished = posts_started([(live_server.url + url, sent)] * 2, cookies=cookies, form_token=token)
+    answers = finished()
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert Incident.objects.count() == 1
+
+
+@ONLY_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_two_status_changes_at_once_write_one_timeline_line(client, live_server, demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    url = reverse("incidents:status", args=[incident.pk])
+    cookies, token = signed_in_session(client, live_server, demo_users["responder"], url)
+    target = (
+        IncidentStatus.RECOVERY if incident.status == IncidentStatus.RESPONDING else IncidentStatus.RESPONDING
+    )
+    with held_until_both_wait(Incident.objects.filter(pk=incident.pk)):
+        finished = posts_started(
+            [(live_server.url + url, {"status": target})] * 2, cookies=cookies, form_token=token
+        )
+    answers = finished()
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert Incident.objects.get(pk=incident.pk).status == target
+    assert incident.timeline.filter(text__startswith="Status:").count() == 1
