@@ -1,5 +1,6 @@
 from django import forms
 
+from svtoolkit.core import limits
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
 from svtoolkit.recovery.models import MilestoneKind, SupportKind, SupportResponse
 
@@ -10,6 +11,7 @@ def _date_field(label, *, required=True, help_text=""):
         required=required,
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[limits.within_supported_years],
         error_messages={
             "required": f"Enter the {label.lower()}",
             "invalid": "Enter a real date, like 2027-03-31",
@@ -28,7 +30,9 @@ class MilestoneForm(forms.Form):
         error_messages={"required": "Enter a title"},
     )
     date = _date_field("Date")
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        max_length=limits.SUMMARY, label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class SupportOfferForm(forms.Form):
@@ -73,7 +77,12 @@ class SupportResponseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the answer or outcome"},
     )
-    outcome = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    outcome = forms.CharField(
+        max_length=limits.SUMMARY,
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     follow_up_on = _date_field("Next follow-up date", required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -83,16 +92,19 @@ class ContributionForm(forms.Form):
         label="Organisation", queryset=None, error_messages={"required": "Choose the organisation"}
     )
     went_well = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What went well",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what went well"},
     )
     went_badly = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What did not go well",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what did not go well"},
     )
     to_change = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What to change next time",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what to change next time"},
@@ -107,6 +119,7 @@ class ContributionForm(forms.Form):
 class CompleteReviewForm(forms.Form):
     held_on = _date_field("Date the review was held")
     summary = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What the review concluded",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Summarise what the review concluded"},
@@ -134,6 +147,7 @@ class LessonForm(forms.Form):
         label="The lesson", max_length=200, error_messages={"required": "Enter the lesson in a sentence"}
     )
     detail = forms.CharField(
+        max_length=limits.SUMMARY,
         label="What happened, and why it matters",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what happened and why it matters"},
@@ -141,7 +155,10 @@ class LessonForm(forms.Form):
     item_key = forms.ChoiceField(label="Checklist item it would change", required=False)
     proposed_action = forms.CharField(label="New wording of the item", max_length=200, required=False)
     proposed_guidance = forms.CharField(
-        label="New guidance for the item", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        max_length=limits.SUMMARY,
+        label="New guidance for the item",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args, items, **kwargs):
@@ -167,6 +184,7 @@ class LessonDecisionForm(forms.Form):
         error_messages={"required": "Choose to accept or decline the change"},
     )
     note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Note",
         help_text="Needed if you decline.",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -188,6 +206,7 @@ class SetAsideActionsForm(forms.Form):
         error_messages={"required": "Choose not needed or handed over"},
     )
     reason = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Why, or who they were handed over to",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why, or who the actions were handed over to"},
@@ -196,6 +215,7 @@ class SetAsideActionsForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Why re-open the incident?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: a second incident linked to this one. The reason goes on the timeline.",
