@@ -1,4 +1,4 @@
-"""Text people typed, as a PDF shows it within its time budget."""
+"""Text people typed, as a page or PDF shows it within its time budget."""
 
 import re
 
