@@ -7,6 +7,7 @@ from django import forms
 
 from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
+from svtoolkit.core import limits
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.partnerships.models import OrganisationKind
 
@@ -147,7 +148,12 @@ class ShiftForm(RotaForm):
         "Ends", "Enter when the shift ends", help_text="An overnight shift ends the next day."
     )
     out_of_hours_number = phone_field("Out-of-hours number", required=False)
-    note = forms.CharField(label="Note (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
+        label="Note (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
 
 class HandoverForm(RotaForm):
@@ -160,6 +166,7 @@ class HandoverForm(RotaForm):
     )
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
     note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Handover note",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
@@ -178,7 +185,10 @@ class CoverForm(RotaForm):
     ends_at = datetime_field("Cover ends", "Enter when the cover ends")
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
     note = forms.CharField(
-        label="Why cover is needed (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        max_length=limits.SHORT_TEXT,
+        label="Why cover is needed (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from svtoolkit.core import limits
+
 
 class DutyRole(models.TextChoices):
     DUTY_OFFICER = "duty_officer", "Duty officer"
@@ -34,7 +36,9 @@ class DutyShift(models.Model):
     ends_at = models.DateTimeField()
     out_of_hours_number = models.CharField(max_length=40, blank=True)
     note = models.TextField(
-        blank=True, help_text="Why this cover or handover, or what the next person needs."
+        max_length=limits.SHORT_TEXT,
+        blank=True,
+        help_text="Why this cover or handover, or what the next person needs.",
     )
     covers = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="covered_by"
@@ -166,7 +170,7 @@ class Alert(models.Model):
     reporter_organisation = models.ForeignKey(
         "partnerships.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    how_they_know = models.TextField()
+    how_they_know = models.TextField(max_length=limits.SHORT_TEXT)
     callback_number = models.CharField(max_length=40)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

@@ -1,13 +1,13 @@
 """The filters of the API's lists. A value that makes no sense is a 400 naming the filter, never ignored."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
+from svtoolkit.core import limits
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -35,9 +35,9 @@ class ThisCenturyField(IsoDateTimeField):
         moment = super().clean(value)
         if moment is None:
             return None
-        if not datetime(2000, 1, 1, tzinfo=UTC) <= moment < datetime(2100, 1, 1, tzinfo=UTC):
-            raise forms.ValidationError("Enter a date and time between the years 2000 and 2099.")
-        return moment.astimezone(UTC)
+        moment = moment.astimezone(UTC)
+        limits.within_supported_years(moment)
+        return moment
 
 
 class ThisCenturyFilter(django_filters.IsoDateTimeFilter):

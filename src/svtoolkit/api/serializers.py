@@ -1,8 +1,6 @@
 """What the API reads and writes. Input is checked here with messages a person understands; the rules that
 span records (a stale revision, a decision already superseded) stay in the apps' services."""
 
-from datetime import datetime
-
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +9,7 @@ from rest_framework import serializers
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.communications.selectors import title_shown
+from svtoolkit.core import limits
 from svtoolkit.incidents.models import (
     ActionStatus,
     Decision,
@@ -36,27 +35,22 @@ from svtoolkit.partnerships.selectors import active_organisations
 from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
 from svtoolkit.tension.scale import scale
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
-
 
 class When(serializers.DateTimeField):
-    """An ISO 8601 date and time, this century: anything else is a mistake, not an incident."""
+    """An ISO 8601 date and time, this century (the web's rule too): anything else is a mistake."""
 
-    def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        if not EARLIEST <= moment < LATEST:
-            raise serializers.ValidationError("Enter a date and time between the years 2000 and 2099.")
-        return moment
+    def __init__(self, **kwargs):
+        super().__init__(validators=[limits.within_supported_years], **kwargs)
 
 
-def text(max_length=None, *, required=True, message="This field is required."):
+def text(max_length: int, *, required=True, message="This field is required."):
+    """Free text up to ``max_length`` characters (a size from ``core.limits``, like the form's)."""
     return serializers.CharField(
         max_length=max_length,
         required=required,
         allow_blank=not required,
         default="" if not required else serializers.empty,
-        error_messages={"required": message, "blank": message},
+        error_messages={"required": message, "blank": message, "max_length": limits.TOO_LONG_API},
     )
 
 
@@ -165,7 +159,7 @@ class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
     notified_at = When()
     notification_source = serializers.ChoiceField(choices=NotificationSource.choices)
     notified_by = text(200, required=False)
-    summary = text(message="Enter a factual summary.")
+    summary = text(limits.SUMMARY, message="Enter a factual summary.")
     scene_description = text(300, message="Describe the scene.")
     scene_area = text(120, required=False)
     is_exercise = serializers.BooleanField(default=False)
@@ -223,9 +217,9 @@ class AlertCreateSerializer(TypesMixin, serializers.Serializer):
 
 
 class AlertRecipientSerializer(serializers.Serializer):
-    name = serializers.CharField(source="user.full_name")
-    reason = serializers.CharField()
-    notified_at = serializers.DateTimeField()
+    name = serializers.CharField(source="user.full_name", read_only=True)
+    reason = serializers.CharField(read_only=True)
+    notified_at = serializers.DateTimeField(read_only=True)
 
 
 class AlertSerializer(serializers.Serializer):
@@ -242,7 +236,7 @@ class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
     incident_types = IncidentTypesField(error_messages={"empty": "Choose at least one type of incident."})
     occurred_at = When()
     notified_at = When()
-    summary = text(message="Enter a factual summary.")
+    summary = text(limits.SUMMARY, message="Enter a factual summary.")
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
@@ -403,7 +397,7 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class ActionCreateSerializer(serializers.Serializer):
     title = text(200, message="Enter the action.")
-    guidance = text(required=False)
+    guidance = text(limits.SUMMARY, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True, default=None)
     owner = MemberField(required=False, allow_null=True, default=None)
     due_at = When()
@@ -415,8 +409,8 @@ class ActionUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True)
     owner = MemberField(required=False, allow_null=True)
-    not_needed_reason = text(required=False)
-    note = text(required=False)
+    not_needed_reason = text(limits.SHORT_TEXT, required=False)
+    note = text(limits.SUMMARY, required=False)
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
     def validate(self, data):
@@ -441,7 +435,7 @@ class ActionUpdateSerializer(serializers.Serializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     by_name = serializers.CharField(source="by.full_name", read_only=True, default=None)
-    text = text(message="Enter the update.")
+    text = text(limits.SUMMARY, message="Enter the update.")
 
     class Meta:
         model = TimelineEntry
@@ -450,8 +444,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    what = text(message="Enter what was decided.")
-    why = text(message="Enter why it was decided.")
+    what = text(limits.SUMMARY, message="Enter what was decided.")
+    why = text(limits.SUMMARY, message="Enter why it was decided.")
     decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
     supersedes = serializers.IntegerField(
@@ -514,7 +508,7 @@ class MeetingScheduleSerializer(serializers.Serializer):
     online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
     chair = MemberField()
     organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
-    agenda = text(message="Enter the agenda.")
+    agenda = text(limits.LONG_TEXT, message="Enter the agenda.")
 
     def validate(self, data):
         if not data["place"].strip() and not data["online_link"].strip():
@@ -527,7 +521,7 @@ class MessageDraftSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=MessageKind.choices)
     title = text(200, message="Enter a title.")
-    body = text(message="Enter the text.")
+    body = text(limits.SUMMARY, message="Enter the text.")
     audience = text(200, message="Enter the audience.")
     channel = text(200, message="Enter the channel.")
     planned_for = When()
@@ -594,7 +588,7 @@ class TensionReadingSerializer(serializers.ModelSerializer):
     indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
     source = text(200, message="Enter the source.")
     confidence = serializers.ChoiceField(choices=Confidence.choices)
-    notes = text(required=False)
+    notes = text(limits.SUMMARY, required=False)
     observed_at = When()
     recorded_by_name = serializers.CharField(source="recorded_by.full_name", read_only=True, default=None)
 
@@ -638,6 +632,7 @@ class DirectoryEntrySerializer(serializers.ModelSerializer):
     owner = MemberField(error_messages={"required": "Choose who owns this entry."})
     review_due = serializers.DateField(
         default=a_year_from_today,
+        validators=[limits.within_supported_years],
         help_text="When the owner should next check the entry (a year ahead if not given).",
     )
     revision = serializers.IntegerField(
@@ -676,10 +671,10 @@ class ContactSerializer(DirectoryEntrySerializer):
     organisation = OrganisationField(error_messages={"required": "Choose the contact's organisation."})
     name = text(150, message="Enter the contact's name.")
     job_title = text(150, required=False)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = text(40, required=False)
     other_phone = text(40, required=False)
-    out_of_hours = text(required=False)
+    out_of_hours = text(limits.SHORT_TEXT, required=False)
     incident_role = serializers.ChoiceField(choices=IncidentRole.choices, default=IncidentRole.NONE)
     escalation_order = serializers.IntegerField(min_value=1, max_value=99, required=False, allow_null=True)
 

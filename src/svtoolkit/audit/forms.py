@@ -1,6 +1,7 @@
 from django import forms
 
 from svtoolkit.audit.models import AuditAction
+from svtoolkit.core import limits
 
 
 class AuditFilterForm(forms.Form):
@@ -9,12 +10,14 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label="Person (email contains)", required=False, max_length=254)
     date_from = forms.DateField(
+        validators=[limits.within_supported_years],
         label="From",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the 'from' date as a real date, like 2026-03-27"},
     )
     date_to = forms.DateField(
+        validators=[limits.within_supported_years],
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -4,6 +4,7 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
+from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.partnerships.models import Organisation
@@ -54,7 +55,10 @@ class MessageForm(forms.Form):
     )
     title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
     body = forms.CharField(
-        label="Text", widget=forms.Textarea(attrs={"rows": 8}), error_messages={"required": "Enter the text"}
+        max_length=limits.SUMMARY,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter the text"},
     )
     audience = forms.CharField(
         label="Audience", max_length=200, error_messages={"required": "Enter the audience"}
@@ -105,11 +109,15 @@ class MonitoringNoteForm(forms.Form):
         label="Where it was seen", max_length=200, error_messages={"required": "Say where it was seen"}
     )
     summary = forms.CharField(
+        max_length=limits.SUMMARY,
         label="What was seen",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what was seen"},
     )
     is_rumour = forms.BooleanField(label="It is a rumour or misinformation to counter", required=False)
     response = forms.CharField(
-        label="What was done about it", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        max_length=limits.SUMMARY,
+        label="What was done about it",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from svtoolkit.core import limits
+
 
 class CommunicationsPlan(models.Model):
     """How partners speak with one voice on an incident: who leads, the channel, the rhythm of updates."""
@@ -49,7 +51,7 @@ class Message(models.Model):
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=MessageKind.choices)
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=limits.SUMMARY)
     audience = models.CharField(max_length=200)
     channel = models.CharField(max_length=200)
     planned_for = models.DateTimeField()
@@ -107,9 +109,9 @@ class MonitoringNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     source = models.CharField(max_length=200)
-    summary = models.TextField()
+    summary = models.TextField(max_length=limits.SUMMARY)
     is_rumour = models.BooleanField(default=False)
-    response = models.TextField(blank=True)
+    response = models.TextField(max_length=limits.SUMMARY, blank=True)
 
     class Meta:
         ordering = ["incident", "-noted_at"]

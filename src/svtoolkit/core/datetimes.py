@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from svtoolkit.core.limits import within_supported_years
+
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
 FIRST, SECOND = "first", "second"  # the two times a wall-clock time happens when the clocks go back
@@ -178,6 +180,7 @@ class LocalDateTimeField(forms.DateTimeField):
     """A date and time in the partnership's time zone, typed as on a clock (see the module's docstring)."""
 
     widget = LocalDateTimeInput
+    default_validators = [within_supported_years]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", INPUT_FORMATS)

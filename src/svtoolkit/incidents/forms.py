@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core import limits
 from svtoolkit.core.datetimes import LocalDateTimeField
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.categorisation import factor_choices
@@ -53,6 +54,7 @@ class IncidentForm(forms.Form):
         label="Name or role of the person who told us", max_length=200, required=False
     )
     summary = forms.CharField(
+        max_length=limits.SUMMARY,
         label="Factual summary",
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is known so far. Keep personal details for the people-affected records.",
@@ -90,7 +92,10 @@ class CategorisationForm(forms.Form):
         required=False,
     )
     other_factors = forms.CharField(
-        label="Anything else", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        max_length=limits.SUMMARY,
+        label="Anything else",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
     serious_violence = forms.ChoiceField(
         label="Is this a serious violence incident?", choices=YES_NO, widget=forms.RadioSelect, required=False
@@ -107,7 +112,9 @@ class CategorisationForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    rationale = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    rationale = forms.CharField(
+        max_length=limits.SUMMARY, label="Why", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, deciding: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +143,7 @@ class LeadForm(forms.Form):
         label="Lead officer", queryset=None, error_messages={"required": "Choose the lead officer"}
     )
     handover_note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Handover note",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -180,7 +188,10 @@ class ParticipantForm(forms.Form):
 class ActionUpdateForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(label="Status", choices=ActionStatus.choices, widget=forms.RadioSelect)
     not_needed_reason = forms.CharField(
-        label="If not needed, why", widget=forms.Textarea(attrs={"rows": 2}), required=False
+        max_length=limits.SHORT_TEXT,
+        label="If not needed, why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
     owner_organisation = forms.ModelChoiceField(
         label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
@@ -189,6 +200,7 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
         label="Person responsible", queryset=None, required=False, empty_label="Nobody yet"
     )
     note = forms.CharField(
+        max_length=limits.SUMMARY,
         label="Note for the timeline",
         help_text="If handed over, say to whom: for example, the youth offending service's case worker.",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -218,7 +230,9 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
 
 class NewActionForm(forms.Form):
     title = forms.CharField(label="Action", max_length=200, error_messages={"required": "Enter the action"})
-    guidance = forms.CharField(label="Details", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    guidance = forms.CharField(
+        max_length=limits.SUMMARY, label="Details", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     owner_organisation = forms.ModelChoiceField(
         label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
     )
@@ -235,6 +249,7 @@ class NewActionForm(forms.Form):
 
 class UpdateForm(forms.Form):
     text = forms.CharField(
+        max_length=limits.SUMMARY,
         label="Update",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the update"},
@@ -243,11 +258,13 @@ class UpdateForm(forms.Form):
 
 class DecisionForm(forms.Form):
     what = forms.CharField(
+        max_length=limits.SUMMARY,
         label="What was decided",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Enter what was decided"},
     )
     why = forms.CharField(
+        max_length=limits.SUMMARY,
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why it was decided"},
@@ -256,6 +273,7 @@ class DecisionForm(forms.Form):
 
 class PlanReviewForm(forms.Form):
     changes = forms.CharField(
+        max_length=limits.SUMMARY,
         label="What changed in the plan, and why",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what the review changed, or that nothing needed to change"},

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core import limits
+
 
 class IncidentStatus(models.TextChoices):
     # Raised as an incident alert (svtoolkit.alerts): the duty officer is being alerted, nobody leads yet.
@@ -42,7 +44,7 @@ class Incident(models.Model):
     notified_at = models.DateTimeField()
     notification_source = models.CharField(max_length=32, choices=NotificationSource.choices)
     notified_by = models.CharField(max_length=200, blank=True)
-    summary = models.TextField()
+    summary = models.TextField(max_length=limits.SUMMARY)
     status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED)
     is_exercise = models.BooleanField(default=False)
     exercise = models.ForeignKey(
@@ -156,14 +158,14 @@ class Categorisation(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="categorisations")
     factors = models.JSONField(default=dict, help_text="Impact factor code: present or not.")
-    other_factors = models.TextField(blank=True)
+    other_factors = models.TextField(max_length=limits.SUMMARY, blank=True)
     suggested_serious_violence = models.BooleanField()
     suggested_meeting = models.BooleanField()
     suggested_cross_borough = models.BooleanField()
     serious_violence = models.BooleanField()
     meeting_needed = models.BooleanField()
     cross_borough = models.BooleanField()
-    rationale = models.TextField()
+    rationale = models.TextField(max_length=limits.SUMMARY)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -202,7 +204,7 @@ class LeadAssignment(models.Model):
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    handover_note = models.TextField(blank=True)
+    handover_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
 
     class Meta:
         ordering = ["incident", "-starts_at", "-id"]
@@ -275,7 +277,7 @@ class PlanAction(models.Model):
     area_title = models.CharField(max_length=120)
     area_position = models.PositiveSmallIntegerField(default=999)
     title = models.CharField(max_length=200)
-    guidance = models.TextField(blank=True)
+    guidance = models.TextField(max_length=limits.SUMMARY, blank=True)
     essential = models.BooleanField(default=False)
     owner_organisation = models.ForeignKey(
         "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -285,7 +287,7 @@ class PlanAction(models.Model):
     )
     due_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.TO_DO)
-    not_needed_reason = models.TextField(blank=True)
+    not_needed_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     # The furthest escalation step taken since the action went overdue, and when. A run claims a step by
@@ -376,7 +378,7 @@ class TimelineEntry(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=10, choices=TimelineKind.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=limits.SUMMARY)
     action = models.ForeignKey(
         PlanAction, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline_entries"
     )
@@ -394,8 +396,8 @@ class Decision(models.Model):
     """A decision on the response: what, why, by whom, when. Never edited; a later decision supersedes it."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
-    what = models.TextField()
-    why = models.TextField()
+    what = models.TextField(max_length=limits.SUMMARY)
+    why = models.TextField(max_length=limits.SUMMARY)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -436,7 +438,7 @@ class PlanReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(auto_now_add=True)
-    changes = models.TextField()
+    changes = models.TextField(max_length=limits.SUMMARY)
 
     class Meta:
         ordering = ["incident", "-reviewed_at"]
@@ -486,11 +488,15 @@ class PersonAffected(models.Model):
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
     role = models.CharField(max_length=10, choices=PersonRole.choices)
     relation = models.CharField(max_length=200, blank=True, help_text="Their relation to the incident.")
-    support_needs = models.TextField(blank=True)
+    support_needs = models.TextField(max_length=limits.SUMMARY, blank=True)
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
-    consent_scope = models.TextField(blank=True, help_text="What they agreed may be shared, and with whom.")
+    consent_scope = models.TextField(
+        max_length=limits.SHORT_TEXT, blank=True, help_text="What they agreed may be shared, and with whom."
+    )
     referrals = models.TextField(
-        blank=True, help_text="Referrals made, for example to the MASH, and their outcome."
+        max_length=limits.SUMMARY,
+        blank=True,
+        help_text="Referrals made, for example to the MASH, and their outcome.",
     )
     single_point_of_contact = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

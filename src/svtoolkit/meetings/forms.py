@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core import limits
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.meetings.models import MeetingKind
 
@@ -39,6 +40,7 @@ class ScheduleForm(forms.Form):
         error_messages={"required": "Invite at least one organisation"},
     )
     agenda = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="Agenda",
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text="Drafted from where the response stands. Change it as you need.",
@@ -84,6 +86,7 @@ class OutcomeForm(forms.Form):
         required=False,
     )
     minutes = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="Minutes",
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Enter the minutes"},
@@ -95,8 +98,12 @@ class OutcomeForm(forms.Form):
 
 
 class DecisionRowForm(forms.Form):
-    what = forms.CharField(label="Decision", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    why = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    what = forms.CharField(
+        max_length=limits.SUMMARY, label="Decision", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    why = forms.CharField(
+        max_length=limits.SUMMARY, label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -131,6 +138,7 @@ ActionRows = forms.formset_factory(ActionRowForm, extra=3)
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Why is the meeting cancelled?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Those invited are told, with the reason.",

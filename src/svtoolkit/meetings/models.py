@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core import limits
+
 
 class MeetingKind(models.TextChoices):
     CRITICAL_INCIDENT = "critical_incident", "Critical-incident meeting"
@@ -29,9 +31,9 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     invited_organisations = models.ManyToManyField("partnerships.Organisation", related_name="+")
-    agenda = models.TextField()
-    minutes = models.TextField(blank=True)
-    cancelled_reason = models.TextField(blank=True)
+    agenda = models.TextField(max_length=limits.LONG_TEXT)
+    minutes = models.TextField(max_length=limits.LONG_TEXT, blank=True)
+    cancelled_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     # Goes up when the meeting is cancelled, so calendar apps take the later .ics over the invitation.
     sequence = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)

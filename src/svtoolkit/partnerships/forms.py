@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.dateformat import format as date_format
 
 from svtoolkit.accounts.models import normalise_email
+from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
@@ -43,6 +44,7 @@ class EntryForm(RevisionChecked, forms.Form):
         },
     )
     review_due = forms.DateField(
+        validators=[limits.within_supported_years],
         label="Review by",
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10"}),
@@ -171,6 +173,7 @@ class ContactDetailsFields(forms.Form):
         error_messages={"max_length": "The other phone number must be 40 characters or fewer"},
     )
     out_of_hours = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Out of hours",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -235,18 +238,21 @@ class SupportServiceForm(EntryForm):
         error_messages={"invalid_choice": "Choose an organisation from the list"},
     )
     how_to_refer = forms.CharField(
+        max_length=limits.SUMMARY,
         label="How to refer",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Who can refer, how (phone, email, form) and what the service needs to know.",
         error_messages={"required": "Enter how to refer someone to the service"},
     )
     availability = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Availability",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Hours, and how to reach it out of hours.",
     )
     capacity_notes = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Capacity notes",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -274,10 +280,13 @@ class SupportServiceForm(EntryForm):
 class ContactRowForm(ContactDetailsFields):
     """One row of a contacts CSV: organisation by name, role by code or label, owner by email address."""
 
-    organisation = forms.CharField(error_messages={"required": "Enter the organisation's name"})
-    incident_role = forms.CharField(required=False)
-    owner_email = forms.CharField(required=False)
+    organisation = forms.CharField(
+        max_length=200, error_messages={"required": "Enter the organisation's name"}
+    )
+    incident_role = forms.CharField(max_length=200, required=False)
+    owner_email = forms.CharField(max_length=254, required=False)
     review_due = forms.DateField(
+        validators=[limits.within_supported_years],
         required=False,
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         error_messages={"invalid": "Enter the review date as YYYY-MM-DD or DD/MM/YYYY, or leave it blank"},

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core import limits
+
 
 class Partnership(models.Model):
     """A Community Safety Partnership: the tenant. Everything partners record belongs to one."""
@@ -130,7 +132,9 @@ class Contact(ReviewedEntry):
     phone = models.CharField(max_length=40, blank=True)
     other_phone = models.CharField(max_length=40, blank=True)
     out_of_hours = models.TextField(
-        blank=True, help_text="How to reach them, or their cover, outside office hours."
+        max_length=limits.SHORT_TEXT,
+        blank=True,
+        help_text="How to reach them, or their cover, outside office hours.",
     )
     incident_role = models.CharField(max_length=8, choices=IncidentRole.choices, default=IncidentRole.NONE)
     escalation_order = models.PositiveSmallIntegerField(
@@ -175,9 +179,11 @@ class SupportService(ReviewedEntry):
     provider = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="support_services"
     )
-    how_to_refer = models.TextField()
-    availability = models.TextField(blank=True, help_text="Hours, and how to reach it out of hours.")
-    capacity_notes = models.TextField(blank=True)
+    how_to_refer = models.TextField(max_length=limits.SUMMARY)
+    availability = models.TextField(
+        max_length=limits.SHORT_TEXT, blank=True, help_text="Hours, and how to reach it out of hours."
+    )
+    capacity_notes = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     is_active = models.BooleanField(default=True)
 
     class Meta:

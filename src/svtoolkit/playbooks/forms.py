@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
@@ -28,7 +29,9 @@ class ItemForm(RevisionChecked, forms.Form):
             "max_length": "The action must be 200 characters or fewer",
         },
     )
-    guidance = forms.CharField(label="Guidance", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    guidance = forms.CharField(
+        max_length=limits.SUMMARY, label="Guidance", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
     owner_kind = forms.ChoiceField(
         label="Kind of organisation that usually owns it",
         choices=OrganisationKind.choices,
@@ -84,6 +87,7 @@ class ItemForm(RevisionChecked, forms.Form):
 
 class PublishForm(forms.Form):
     change_note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="What changed in this version",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Partners see this note beside the version.",
@@ -99,12 +103,15 @@ class RatingForm(RevisionChecked, forms.Form):
         error_messages={"required": "Choose how ready this is"},
     )
     evidence = forms.CharField(
+        max_length=limits.SUMMARY,
         label="Evidence",
         help_text="What shows it is in place: an agreed process, a named owner, the resource.",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    next_step = forms.CharField(label="Next step", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    next_step = forms.CharField(
+        max_length=limits.SUMMARY, label="Next step", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     owner = forms.ModelChoiceField(
         label="Owner",
         queryset=None,
@@ -113,7 +120,11 @@ class RatingForm(RevisionChecked, forms.Form):
         error_messages={"invalid_choice": "Choose a member of the partnership"},
     )
     target_date = forms.DateField(
-        label="Target date", required=False, widget=DATE_WIDGET, error_messages=DATE_ERRORS
+        validators=[limits.within_supported_years],
+        label="Target date",
+        required=False,
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -135,6 +146,7 @@ class RatingForm(RevisionChecked, forms.Form):
 class ExerciseForm(forms.Form):
     title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
     scenario = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="Scenario",
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What happens in the exercise. Use made-up names only.",
@@ -149,6 +161,7 @@ class ExerciseForm(forms.Form):
         label="Categorisation to rehearse", widget=forms.CheckboxSelectMultiple, required=False
     )
     planned_for = forms.DateField(
+        validators=[limits.within_supported_years],
         label="Date of the exercise",
         widget=DATE_WIDGET,
         error_messages={"required": "Enter the date of the exercise", **DATE_ERRORS},

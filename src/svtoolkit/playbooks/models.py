@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from svtoolkit.core import limits
 from svtoolkit.partnerships.models import OrganisationKind
 
 
@@ -39,7 +40,7 @@ class PlaybookVersion(models.Model):
     status = models.CharField(max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     # The vocabularies (incident types, categories, timings) this version's items use.
     vocabularies = models.JSONField()
-    change_note = models.TextField(blank=True)
+    change_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -74,7 +75,7 @@ class Area(models.Model):
     phase = models.CharField(max_length=8, choices=Phase.choices)
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=120)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(max_length=limits.SUMMARY, blank=True)
 
     class Meta:
         ordering = ["version", "position"]
@@ -92,7 +93,7 @@ class Item(models.Model):
     key = models.SlugField(max_length=80)
     position = models.PositiveSmallIntegerField()
     action = models.CharField(max_length=200)
-    guidance = models.TextField(blank=True)
+    guidance = models.TextField(max_length=limits.SUMMARY, blank=True)
     owner_kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
     default_organisation = models.ForeignKey(
         "partnerships.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -160,8 +161,8 @@ class ReadinessRating(models.Model):
     status = models.CharField(
         max_length=12, choices=ReadinessStatus.choices, default=ReadinessStatus.NOT_STARTED
     )
-    evidence = models.TextField(blank=True)
-    next_step = models.TextField(blank=True)
+    evidence = models.TextField(max_length=limits.SUMMARY, blank=True)
+    next_step = models.TextField(max_length=limits.SUMMARY, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -193,7 +194,7 @@ class Exercise(models.Model):
     )
     version = models.ForeignKey(PlaybookVersion, on_delete=models.PROTECT, related_name="exercises")
     title = models.CharField(max_length=200)
-    scenario = models.TextField()
+    scenario = models.TextField(max_length=limits.LONG_TEXT)
     incident_types = models.JSONField(default=list)
     categories = models.JSONField(default=list, blank=True)
     planned_for = models.DateField()

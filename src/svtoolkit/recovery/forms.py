@@ -1,5 +1,6 @@
 from django import forms
 
+from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
 from svtoolkit.recovery.models import MilestoneKind, SupportKind, SupportResponse
@@ -11,6 +12,7 @@ def _date_field(label, *, required=True, help_text=""):
         required=required,
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[limits.within_supported_years],
         error_messages={
             "required": f"Enter the {label.lower()}",
             "invalid": "Enter a real date, like 2027-03-31",
@@ -29,7 +31,9 @@ class MilestoneForm(forms.Form):
         error_messages={"required": "Enter a title"},
     )
     date = _date_field("Date")
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        max_length=limits.SUMMARY, label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class SupportOfferForm(forms.Form):
@@ -74,7 +78,12 @@ class SupportResponseForm(RevisionChecked, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the answer or outcome"},
     )
-    outcome = forms.CharField(label="What happened", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    outcome = forms.CharField(
+        max_length=limits.SUMMARY,
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
     follow_up_on = _date_field("Next follow-up date", required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -84,16 +93,19 @@ class ContributionForm(RevisionChecked, forms.Form):
         label="Organisation", queryset=None, error_messages={"required": "Choose the organisation"}
     )
     went_well = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What went well",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what went well"},
     )
     went_badly = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What did not go well",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what did not go well"},
     )
     to_change = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What to change next time",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what to change next time"},
@@ -108,6 +120,7 @@ class ContributionForm(RevisionChecked, forms.Form):
 class CompleteReviewForm(forms.Form):
     held_on = _date_field("Date the review was held")
     summary = forms.CharField(
+        max_length=limits.LONG_TEXT,
         label="What the review concluded",
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": "Summarise what the review concluded"},
@@ -135,6 +148,7 @@ class LessonForm(forms.Form):
         label="The lesson", max_length=200, error_messages={"required": "Enter the lesson in a sentence"}
     )
     detail = forms.CharField(
+        max_length=limits.SUMMARY,
         label="What happened, and why it matters",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what happened and why it matters"},
@@ -142,7 +156,10 @@ class LessonForm(forms.Form):
     item_key = forms.ChoiceField(label="Checklist item it would change", required=False)
     proposed_action = forms.CharField(label="New wording of the item", max_length=200, required=False)
     proposed_guidance = forms.CharField(
-        label="New guidance for the item", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        max_length=limits.SUMMARY,
+        label="New guidance for the item",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args, items, **kwargs):
@@ -168,6 +185,7 @@ class LessonDecisionForm(forms.Form):
         error_messages={"required": "Choose to accept or decline the change"},
     )
     note = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Note",
         help_text="Needed if you decline.",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -189,6 +207,7 @@ class SetAsideActionsForm(forms.Form):
         error_messages={"required": "Choose not needed or handed over"},
     )
     reason = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Why, or who they were handed over to",
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why, or who the actions were handed over to"},
@@ -197,6 +216,7 @@ class SetAsideActionsForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
+        max_length=limits.SHORT_TEXT,
         label="Why re-open the incident?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: a second incident linked to this one. The reason goes on the timeline.",

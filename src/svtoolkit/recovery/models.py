@@ -3,6 +3,8 @@ import hashlib
 from django.conf import settings
 from django.db import models
 
+from svtoolkit.core import limits
+
 
 class MilestoneKind(models.TextChoices):
     ANNIVERSARY = "anniversary", "Anniversary"
@@ -25,7 +27,7 @@ class Milestone(models.Model):
     kind = models.CharField(max_length=24, choices=MilestoneKind.choices)
     title = models.CharField(max_length=200)
     date = models.DateField()
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=limits.SUMMARY, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -94,7 +96,7 @@ class SupportOffer(models.Model):
     response = models.CharField(
         max_length=10, choices=SupportResponse.choices, default=SupportResponse.AWAITING
     )
-    outcome = models.TextField(blank=True)
+    outcome = models.TextField(max_length=limits.SUMMARY, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     follow_up_reminded_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -118,7 +120,7 @@ class Debrief(models.Model):
 
     incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="debrief")
     held_on = models.DateField(null=True, blank=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(max_length=limits.LONG_TEXT, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -141,9 +143,9 @@ class DebriefContribution(models.Model):
 
     debrief = models.ForeignKey(Debrief, on_delete=models.CASCADE, related_name="contributions")
     organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
-    went_well = models.TextField()
-    went_badly = models.TextField()
-    to_change = models.TextField()
+    went_well = models.TextField(max_length=limits.LONG_TEXT)
+    went_badly = models.TextField(max_length=limits.LONG_TEXT)
+    to_change = models.TextField(max_length=limits.LONG_TEXT)
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -207,11 +209,11 @@ class Lesson(models.Model):
     )
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    detail = models.TextField()
+    detail = models.TextField(max_length=limits.SUMMARY)
     # The checklist item (by its key, which stays the same across versions) the lesson would change.
     item_key = models.SlugField(max_length=80, blank=True)
     proposed_action = models.CharField(max_length=200, blank=True)
-    proposed_guidance = models.TextField(blank=True)
+    proposed_guidance = models.TextField(max_length=limits.SUMMARY, blank=True)
     status = models.CharField(max_length=10, choices=LessonStatus.choices, default=LessonStatus.NOTED)
     accepted_into = models.ForeignKey(
         "playbooks.PlaybookVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -220,7 +222,7 @@ class Lesson(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

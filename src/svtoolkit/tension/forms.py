@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from svtoolkit.core import limits
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.tension.models import AreaKind, Confidence
 from svtoolkit.tension.scale import level_choices, scale
@@ -35,7 +36,9 @@ class ReadingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how confident you are"},
     )
-    notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        max_length=limits.SUMMARY, label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     observed_at = datetime_field("Observed at", "Enter when it was observed")
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core import limits
+
 
 class AreaKind(models.TextChoices):
     WARD = "ward", "Ward"
@@ -29,7 +31,7 @@ class TensionReading(models.Model):
     indicators = models.JSONField(default=list)
     source = models.CharField(max_length=200)
     confidence = models.CharField(max_length=8, choices=Confidence.choices)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=limits.SUMMARY, blank=True)
     observed_at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

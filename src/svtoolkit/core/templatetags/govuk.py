@@ -12,8 +12,17 @@ _INPUT_CLASS = {
 }
 
 
+def counted_characters(field) -> int | None:
+    """The limit a text area's character count shows (GOV.UK's character count), if it has one."""
+    if field.widget_type == "textarea":
+        return getattr(field.field, "max_length", None)
+    return None
+
+
 def described_by(field) -> str:
     ids = []
+    if counted_characters(field):
+        ids.append(f"{field.auto_id}-info")
     if field.help_text:
         ids.append(f"{field.auto_id}-hint")
     if field.errors:
@@ -30,6 +39,9 @@ def govuk_widget(field, extra_class=""):
     if extra_class:
         css += f" {extra_class}"
     attrs = {"class": css}
+    if counted_characters(field):
+        # The count says how far over the limit the text is; the browser's maxlength would cut it silently.
+        attrs.update({"class": f"{css} govuk-js-character-count", "maxlength": False})
     if described := described_by(field):
         attrs["aria-describedby"] = described
     return field.as_widget(attrs=attrs)
@@ -38,6 +50,11 @@ def govuk_widget(field, extra_class=""):
 @register.filter
 def describedby(field) -> str:
     return described_by(field)
+
+
+@register.filter
+def character_limit(field) -> int | None:
+    return counted_characters(field)
 
 
 @register.filter
