@@ -279,6 +279,8 @@ def generate_backup_codes(*, user, request=None) -> list[str]:
 def verify_second_factor(*, user, code, request=None):
     """The device that accepts ``code`` (the authenticator app, or the backup codes, whose code is then used
     up), or None. Wrong codes and every use of a backup code are audited."""
+    # Two requests racing with one backup code: the second waits here, then no longer finds the code.
+    list(StaticDevice.objects.select_for_update().filter(user=user))
     device = match_token(user, code)
     if device is None:
         record(action=AuditAction.SIGN_IN_FAILED, actor=user, detail={"step": "two-factor"}, request=request)
