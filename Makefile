@@ -9,24 +9,38 @@ STATIC_BUILD := build/static
 VENDOR := $(STATIC_BUILD)/vendor
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run dev test checks test-sqlite test-postgres bench lint assets install install-dev worker clean
+.PHONY: run dev test checks lock test-sqlite test-postgres bench lint assets install install-dev worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Exactly the versions that were tested: requirements/*.txt pin every package with its hashes (`make lock`
+# writes them from pyproject.toml's ranges); svtoolkit itself is then installed without resolving again.
+define install_locked
+	$(BIN)/pip install --quiet --require-hashes -r requirements/$(1).txt
+	$(BIN)/pip install --quiet --no-deps -e .
+endef
+
+$(VENV)/.installed: pyproject.toml requirements/base.txt | $(BIN)/python
+	$(call install_locked,base)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(call install_locked,dev)
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/python
+	$(call install_locked,bench)
 	touch $@ $(VENV)/.installed
+
+# After changing a dependency in pyproject.toml: pin the newest versions its ranges allow, with their hashes.
+lock: install-dev
+	for extra in base dev bench; do \
+	  $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url \
+	    --no-emit-find-links $$([ $$extra = base ] || echo --extra $$extra) -o requirements/$$extra.txt pyproject.toml; \
+	done
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -28,6 +28,10 @@ def demo(db):
 
 @pytest.fixture
 def demo_users(demo):
+    return demo_users_by_role()
+
+
+def demo_users_by_role():
     return {role: User.objects.get(email=email) for role, email in DEMO_ROLES.items()}
 
 
@@ -53,6 +57,10 @@ def client_for(client, demo_users):
 
 @pytest.fixture
 def url_args(demo, demo_users):
+    return url_arguments(demo, demo_users)
+
+
+def url_arguments(demo, demo_users):
     """Arguments for the URLs that need an object: objects of the demo partnership, from each app's module."""
     from tests.accounts.access import url_kwargs as accounts_kwargs
     from tests.alerts.access import url_kwargs as alerts_kwargs
@@ -109,3 +117,16 @@ def smtp_server(settings):
 
 
 assert {person.email for person in DEMO_USERS} == set(DEMO_ROLES.values())
+
+
+@pytest.fixture
+def identity_provider(settings):
+    """A real OpenID Connect provider run for the test, set up in svtoolkit's settings as "council"."""
+    from oidc_provider_mock import run_server_in_thread
+
+    from tests.accounts.identity_provider import IdentityProvider
+
+    with run_server_in_thread() as server:
+        provider = IdentityProvider(f"http://localhost:{server.server_port}")
+        settings.SSO_PROVIDERS = {"council": provider.settings_for()}
+        yield provider

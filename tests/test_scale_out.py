@@ -1,7 +1,7 @@
 """More than one machine: two app servers and two task workers sharing one PostgreSQL database and one Redis.
 
 Runs the real processes (gunicorn and `svtoolkit rqworker`) as docs/operations.md describes them, on this
-machine: someone signs in through one server and carries on through the other (the session is in Redis),
+machine: someone signs in through one server and carries on through the other (the session is in PostgreSQL),
 what they change through one is seen through the other, and each background job runs exactly once.
 """
 
@@ -153,7 +153,7 @@ def test_two_servers_share_sessions_and_data_and_two_workers_run_each_job_once(d
     )
     assert signed_in.status_code == 302
 
-    # Signed in through A, recognised by B: the session is in Redis, not in either server.
+    # Signed in through A, recognised by B: the session is in the shared database, not in either server.
     assert browser.get(f"{server_b}/members/", allow_redirects=False).status_code == 200
 
     # Invitations made through either server: each is seen through the other, and each emails once.

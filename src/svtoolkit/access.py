@@ -458,6 +458,12 @@ def _guard(view, *, rule: Rule | None):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if not request.user.is_authenticated:
+            if request.method == "POST":
+                # Signed out (the session ended) while filling in a form: the sign-in page would drop what
+                # was typed, so it is given back to send again after signing in.
+                from svtoolkit.core.csrf import form_not_sent
+
+                return form_not_sent(request, signed_out=True, give_back=True)
             return redirect_to_login(request.get_full_path())
         if rule is not None and not rule(request.user, request.partnership):
             deny(request, reason=rule.__name__)

@@ -149,11 +149,24 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds Redis has to accept a connection and to answer one command. A hung Redis then costs a request this
+# long, not minutes; after a failure the cache stops asking Redis for SVTOOLKIT_REDIS_RETRY_SECONDS (each
+# process), so other requests fail at once and get the "service unavailable" page (core.views.server_error).
+REDIS_TIMEOUT = env.float("SVTOOLKIT_REDIS_TIMEOUT", default=1.0)
+REDIS_RETRY_SECONDS = env.float("SVTOOLKIT_REDIS_RETRY_SECONDS", default=5.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {
+            "BACKEND": "svtoolkit.core.cache.FailFastRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are kept in the database whether or not Redis is set: every request writes its session anyway (it
+# renews the idle timeout), and a Redis outage must not sign everyone out or make signing in fail.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
 # Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).
@@ -167,7 +180,10 @@ if MODE == "test" and TASK_QUEUE == "database":
 elif TASK_QUEUE == "redis":
     TASK_BACKEND = "django_tasks_rq.RQBackend"
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    # The same timeouts for the queue (redis-py reads them from the address); RQ's worker raises its own read
+    # timeout above the time it blocks waiting for a job.
+    _timeouts = f"socket_connect_timeout={REDIS_TIMEOUT}&socket_timeout={REDIS_TIMEOUT}"
+    RQ_QUEUES = {"default": {"URL": f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}{_timeouts}"}}
 else:
     TASK_BACKEND = "django_tasks_db.DatabaseBackend"
 TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": ["default"]}}
@@ -176,6 +192,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: answers only the callback of a sign-in started with one of SSO_PROVIDERS.
+    "svtoolkit.accounts.sso.SingleSignOnBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -201,6 +219,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A form whose security token is stale gets a page that explains and gives back what was typed.
+CSRF_FAILURE_VIEW = "svtoolkit.core.views.csrf_failure"
 
 # Sign-in lockout (django-axes): five failures for one account lock it for fifteen minutes.
 AXES_FAILURE_LIMIT = env.int("SVTOOLKIT_LOCKOUT_FAILURES", default=5)
@@ -218,6 +238,42 @@ AXES_VERBOSE = False
 # the proxy's, and ignore what the client wrote into the header itself (svtoolkit.audit.services.client_ip).
 SVTOOLKIT_PROXY_COUNT = env.int("SVTOOLKIT_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "svtoolkit.audit.services.client_ip"
+
+# Single sign-on with OpenID Connect (docs/single-sign-on.md). SVTOOLKIT_SSO_PROVIDERS names the identity
+# providers, for example "entra,police"; each is configured by SVTOOLKIT_SSO_<NAME>_... variables (the name
+# in capitals, "-" as "_"). Endpoints not given are read from the issuer's discovery document. Partnerships
+# then say which of these providers, and which email domains, may sign in to them.
+SSO_PROVIDERS = {}
+for _slug in env.list("SVTOOLKIT_SSO_PROVIDERS", default=[]):
+    _slug = _slug.strip().lower()
+    if not _slug.replace("-", "").isalnum() or len(_slug) > 30:
+        raise environ.ImproperlyConfigured(
+            f"SVTOOLKIT_SSO_PROVIDERS: {_slug!r} is not a short name like entra."
+        )
+    _prefix = f"SVTOOLKIT_SSO_{_slug.upper().replace('-', '_')}_"
+    SSO_PROVIDERS[_slug] = {
+        "name": env.str(_prefix + "DISPLAY_NAME", default=_slug),
+        "issuer": env.str(_prefix + "ISSUER").rstrip("/"),
+        "client_id": env.str(_prefix + "CLIENT_ID"),
+        "client_secret": env.str(_prefix + "CLIENT_SECRET"),
+        "scopes": env.str(_prefix + "SCOPES", default="openid email profile"),
+        "sign_algorithm": env.str(_prefix + "SIGN_ALGORITHM", default="RS256"),
+        # The claim that says the provider checked the email address (Entra ID: xms_edov).
+        "email_verified_claim": env.str(_prefix + "EMAIL_VERIFIED_CLAIM", default="email_verified"),
+        # A sign-in counts as multi-factor when `amr` holds one of these, or `acr` is one of those.
+        "mfa_amr_values": env.list(_prefix + "MFA_AMR_VALUES", default=["mfa"]),
+        "mfa_acr_values": env.list(_prefix + "MFA_ACR_VALUES", default=[]),
+        "authorization_endpoint": env.str(_prefix + "AUTHORIZATION_ENDPOINT", default=""),
+        "token_endpoint": env.str(_prefix + "TOKEN_ENDPOINT", default=""),
+        "userinfo_endpoint": env.str(_prefix + "USERINFO_ENDPOINT", default=""),
+        "jwks_uri": env.str(_prefix + "JWKS_URI", default=""),
+    }
+# mozilla-django-oidc, which does the OpenID Connect flow: one callback address for every provider (the state
+# says which provider a sign-in was started with), PKCE and a nonce on every sign-in.
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.int("SVTOOLKIT_SSO_TIMEOUT", default=10)
 
 OTP_TOTP_ISSUER = "svtoolkit"
 # Personal API tokens last this many days unless their owner chooses otherwise when making one.

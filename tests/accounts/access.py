@@ -13,4 +13,5 @@ def url_kwargs(demo, demo_users):
         "accounts:revoke_invitation": {"invitation_id": invitation.pk},
         "accounts:accept_invitation": {"token": "matrix-token"},
         "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        "accounts:sso_start": {"provider": "council"},
     }

@@ -238,3 +238,60 @@ class ContactPreferencesForm(forms.Form):
             if missing not in self.errors:
                 self.add_error(missing, "Enter both the start and the end of your quiet hours, or neither")
         return data
+
+
+EMAIL_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class DomainListField(forms.CharField):
+    """Email domains, one a line (an address's part after the @, like northbridge.gov.uk)."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=5000, **kwargs)
+
+    def clean(self, value):
+        domains = []
+        for line in super().clean(value).splitlines():
+            domain = line.strip().lower().lstrip("@")
+            if not domain:
+                continue
+            if not EMAIL_DOMAIN.match(domain):
+                raise forms.ValidationError(
+                    f"“{line.strip()[:60]}” is not an email domain. "
+                    "Enter domains like northbridge.gov.uk, one a line."
+                )
+            if domain not in domains:
+                domains.append(domain)
+        return domains
+
+
+class SingleSignOnForm(forms.Form):
+    providers = forms.MultipleChoiceField(
+        label="Identity providers whose people may sign in",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    domains = DomainListField(
+        label="Email domains that may sign in",
+        help_text="One a line, like northbridge.gov.uk. Only people whose provider has verified their email "
+        "address in one of these domains can sign in, and only to an account you invited.",
+    )
+    self_registration_domains = DomainListField(
+        label="Email domains whose people may join without an invitation",
+        help_text="One a line; each must also be in the list above. They join as viewers, and you choose "
+        "their role and organisation afterwards. Leave empty to allow invited people only.",
+    )
+    accept_identity_provider_mfa = forms.BooleanField(
+        label="Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
+        required=False,
+        help_text="Only when the provider says the sign-in used more than a password.",
+    )
+
+    def __init__(self, *args, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        if providers:
+            self.fields["providers"].choices = [(provider.slug, provider.name) for provider in providers]
+        else:
+            del self.fields["providers"]

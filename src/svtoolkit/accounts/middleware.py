@@ -18,6 +18,9 @@ LAST_ACTIVE_AT_SESSION_KEY = "svt_last_active_at"
 # Sent by requests the page makes on its own (the incident page's live panel polling every 30 seconds): they
 # do not count as the person being active, so a page left open does not keep its session alive.
 BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
+# Set by single sign-on: the partnerships that allow the provider and email domain it used; the person's other
+# partnerships are not offered in this session (a password sign-in still reaches them).
+SSO_PARTNERSHIPS_SESSION_KEY = "svt_sso_partnerships"
 
 # Pages a signed-in person can reach before passing two-factor verification. Setting up an
 # authenticator is among them only for someone who has none yet (see TwoFactorMiddleware).
@@ -94,6 +97,9 @@ class CurrentPartnershipMiddleware:
 
     def __call__(self, request):
         memberships = access.memberships_of(request.user)
+        if (opened := request.session.get(SSO_PARTNERSHIPS_SESSION_KEY)) is not None:
+            memberships = {pk: m for pk, m in memberships.items() if pk in opened}
+            request.user._svt_memberships = memberships  # so every access rule sees only these
         chosen = request.session.get(PARTNERSHIP_SESSION_KEY) if memberships else None
         membership = memberships.get(chosen) or next(iter(memberships.values()), None)
         request.membership = membership

@@ -145,3 +145,25 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SignInDomain(models.Model):
+    """An email domain whose people may sign in to a partnership with single sign-on; with self-registration,
+    someone from it who was not invited joins as a viewer."""
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="sign_in_domains"
+    )
+    domain = models.CharField(max_length=253)
+    self_registration = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "domain"], name="one_sign_in_domain_per_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.domain

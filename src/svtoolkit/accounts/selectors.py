@@ -111,3 +111,22 @@ def member_users(partnership) -> QuerySet:
     return User.objects.filter(memberships__partnership=partnership, is_active=True).order_by(
         "full_name", "email"
     )
+
+
+def sign_in_domains_open_to(*, provider: str, domain: str) -> list:
+    """The partnerships' rules that let people of this email domain sign in with this identity provider."""
+    from svtoolkit.accounts.models import SignInDomain
+
+    return [
+        rule
+        for rule in SignInDomain.objects.filter(domain=domain, partnership__is_active=True).select_related(
+            "partnership"
+        )
+        if provider in rule.partnership.sso_providers
+    ]
+
+
+def sign_in_domains_of(partnership) -> QuerySet:
+    from svtoolkit.accounts.models import SignInDomain
+
+    return SignInDomain.objects.filter(partnership=partnership)

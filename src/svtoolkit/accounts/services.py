@@ -1,6 +1,7 @@
 """Changing people, memberships, invitations and authenticators. Each change is audited."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -334,5 +335,156 @@ def set_contact_preferences(
         actor=user,
         target=user,
         detail={"contact_preferences": True},
+        request=request,
+    )
+
+
+# --- Single sign-on (the protocol is in accounts/sso.py) ------------------------------------------------
+
+
+class SignInRefused(DomainError):
+    """A single sign-on the partnerships' rules do not allow; ``reason`` names the rule for the audit log and
+    the refusal page."""
+
+    def __init__(self, message, *, reason):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IdentityProviderSignIn:
+    user: User
+    partnership_ids: list
+    mfa_accepted: bool
+
+
+def sign_in_with_identity_provider(*, provider, claims, request=None) -> IdentityProviderSignIn:
+    """Map a provider's verified email address onto an invited account: a member, a pending invitation,
+    or (where a coordinator allows it for the domain) a new viewer. Anything else is refused; both are
+    audited."""
+    email = normalise_email(str(claims.get("email") or ""))
+    try:
+        return _sign_in_with_identity_provider(provider=provider, email=email, claims=claims, request=request)
+    except SignInRefused as refusal:
+        record_refused_sign_in(provider=provider, reason=refusal.reason, email=email, request=request)
+        raise
+
+
+@transaction.atomic
+def _sign_in_with_identity_provider(*, provider, email, claims, request) -> IdentityProviderSignIn:
+    from svtoolkit.accounts.selectors import sign_in_domains_open_to
+
+    if "@" not in email:
+        raise SignInRefused("The identity provider did not give an email address.", reason="no_email")
+    if not provider.email_verified(claims):
+        raise SignInRefused("The identity provider has not verified this email address.", reason="unverified")
+    rules = sign_in_domains_open_to(provider=provider.slug, domain=email.rpartition("@")[2])
+    if not rules:
+        raise SignInRefused(
+            "No partnership lets this email domain sign in here.", reason="domain_not_allowed"
+        )
+    open_to = [rule.partnership for rule in rules]
+    user = User.objects.filter(email=email).first()
+    if user is not None and not user.is_active:
+        raise SignInRefused("This account has been switched off.", reason="account_switched_off")
+
+    joined = set(
+        Membership.objects.filter(user=user, partnership__in=open_to).values_list("partnership", flat=True)
+    )
+    if not joined:
+        for invitation in Invitation.objects.filter(email=email, partnership__in=open_to).order_by(
+            "-created_at"
+        ):
+            if invitation.is_pending and invitation.partnership_id not in joined:
+                user = accept_invitation(
+                    invitation=invitation,
+                    full_name=str(claims.get("name") or ""),
+                    existing_user=user,
+                    request=request,
+                )
+                joined.add(invitation.partnership_id)
+    if not joined:
+        for rule in rules:
+            if rule.self_registration:
+                user = user or User.objects.create_user(email, None, full_name=str(claims.get("name") or ""))
+                _join_by_self_registration(user=user, rule=rule, provider=provider, request=request)
+                joined.add(rule.partnership_id)
+    if not joined:
+        raise SignInRefused("This email address has not been invited.", reason="not_invited")
+
+    partnerships = [p for p in open_to if p.pk in joined]
+    accepted = provider.reports_mfa(claims) and all(p.accept_identity_provider_mfa for p in partnerships)
+    return IdentityProviderSignIn(user=user, partnership_ids=sorted(joined), mfa_accepted=accepted)
+
+
+def _join_by_self_registration(*, user, rule, provider, request) -> None:
+    # The lowest-privilege role: a coordinator gives more once they know who this is.
+    membership = Membership.objects.create(user=user, partnership=rule.partnership, role=Role.VIEWER)
+    record(
+        action=AuditAction.CREATE,
+        actor=user,
+        partnership=rule.partnership,
+        target=membership,
+        detail={
+            "role": Role.VIEWER,
+            "via": "self-registration",
+            "provider": provider.slug,
+            "domain": rule.domain,
+        },
+        request=request,
+    )
+
+
+def record_refused_sign_in(*, provider, reason, email, request=None) -> None:
+    """Audit a single sign-on that did not sign anyone in, and why."""
+    record(
+        action=AuditAction.SIGN_IN_FAILED,
+        actor_label=email[:254],
+        detail={"via": "single sign-on", "provider": getattr(provider, "slug", ""), "reason": reason},
+        request=request,
+    )
+
+
+@transaction.atomic
+def update_single_sign_on(
+    *,
+    partnership,
+    providers,
+    domains,
+    self_registration_domains,
+    accept_identity_provider_mfa,
+    by,
+    request=None,
+) -> None:
+    """Say which identity providers and email domains may sign in, which domains may join without an
+    invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor."""
+    from svtoolkit.accounts.models import SignInDomain
+
+    if not set(self_registration_domains) <= set(domains):
+        raise DomainError(
+            "A domain whose people may join without an invitation must also be a domain that may sign in.",
+            field="self_registration_domains",
+        )
+    partnership.sso_providers = sorted(providers)
+    partnership.accept_identity_provider_mfa = accept_identity_provider_mfa
+    partnership.save(update_fields=["sso_providers", "accept_identity_provider_mfa"])
+    SignInDomain.objects.filter(partnership=partnership).exclude(domain__in=domains).delete()
+    for domain in domains:
+        SignInDomain.objects.update_or_create(
+            partnership=partnership,
+            domain=domain,
+            defaults={"self_registration": domain in self_registration_domains},
+        )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=partnership,
+        detail={
+            "sso_providers": partnership.sso_providers,
+            "sign_in_domains": sorted(domains),
+            "self_registration_domains": sorted(self_registration_domains),
+            "accept_identity_provider_mfa": accept_identity_provider_mfa,
+        },
         request=request,
     )

@@ -7,6 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.login, name="login"),
     path("sign-out/", views.logout, name="logout"),
+    path("sign-in/with/<slug:provider>/", views.sso_start, name="sso_start"),
+    path("sign-in/callback/", views.sso_callback, name="sso_callback"),
+    path("sign-in/refused/", views.sso_refused, name="sso_refused"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
@@ -29,4 +32,5 @@ urlpatterns = [
     path("members/<int:membership_id>/", views.member_edit, name="member_edit"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("settings/sign-in/", views.partnership_security, name="partnership_security"),
+    path("settings/sign-in/single-sign-on/", views.partnership_sso, name="partnership_sso"),
 ]

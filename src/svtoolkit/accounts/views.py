@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
-from svtoolkit.accounts import selectors, services
+from svtoolkit.accounts import selectors, services, sso
 from svtoolkit.accounts.forms import (
     AcceptInvitationForm,
     ContactPreferencesForm,
@@ -26,6 +26,7 @@ from svtoolkit.accounts.forms import (
     PasswordResetByMessageForm,
     SecondFactorForm,
     SignInForm,
+    SingleSignOnForm,
     SwitchPartnershipForm,
     TokenForm,
 )
@@ -37,8 +38,20 @@ from svtoolkit.core.forms import errors_as_message, errors_shown_on
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
 
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in with a password, and a button for each single sign-on provider set up."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso_providers": sso.providers()}
+
+    def form_valid(self, form):
+        sso.forget_single_sign_on(self.request.session)
+        return super().form_valid(form)
+
+
 login = access.public(
-    auth_views.LoginView.as_view(
+    SignInView.as_view(
         template_name="accounts/login.html",
         authentication_form=SignInForm,
         extra_context={"button": "Sign in"},
@@ -389,4 +402,46 @@ def accept_invitation(request, token):
         request,
         "accounts/accept_invitation.html",
         {"invitation": invitation, "form": form, "account_exists": account_exists, "error": error},
+    )
+
+
+# --- Single sign-on (the protocol in sso.py, the rules in services.sign_in_with_identity_provider) ----------
+
+sso_start = access.public(sso.StartView.as_view())
+sso_callback = access.public(sso.CallbackView.as_view())
+
+
+@access.public
+def sso_refused(request):
+    reason = request.session.pop(sso.SSO_REFUSAL_SESSION_KEY, "")
+    return render(request, "accounts/sso_refused.html", {"reason": reason}, status=403 if reason else 200)
+
+
+@access.requires(access.can_manage_partnership_settings)
+def partnership_sso(request):
+    partnership = request.partnership
+    domains = list(selectors.sign_in_domains_of(partnership))
+    initial = {
+        "providers": partnership.sso_providers,
+        "domains": "\n".join(rule.domain for rule in domains),
+        "self_registration_domains": "\n".join(rule.domain for rule in domains if rule.self_registration),
+        "accept_identity_provider_mfa": partnership.accept_identity_provider_mfa,
+    }
+    providers = sso.providers()
+    form = SingleSignOnForm(request.POST or None, initial=initial, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            services.update_single_sign_on(
+                partnership=partnership,
+                providers=form.cleaned_data.get("providers", []),
+                domains=form.cleaned_data["domains"],
+                self_registration_domains=form.cleaned_data["self_registration_domains"],
+                accept_identity_provider_mfa=form.cleaned_data["accept_identity_provider_mfa"],
+                by=request.user,
+                request=request,
+            )
+            messages.success(request, "Single sign-on settings saved.")
+            return redirect("accounts:partnership_sso")
+    return render(
+        request, "accounts/partnership_sso.html", {"form": form, "providers": providers, "button": "Save"}
     )

@@ -12,7 +12,9 @@ from svtoolkit.audit.services import record
 
 @receiver(user_logged_in)
 def record_sign_in(sender, request, user, **kwargs):
-    record(action=AuditAction.SIGN_IN, actor=user, request=request)
+    # How the person signed in, where it was not a password (single sign-on sets it on the request).
+    detail = getattr(request, "sign_in_detail", None)
+    record(action=AuditAction.SIGN_IN, actor=user, detail=detail, request=request)
 
 
 @receiver(user_logged_out)

@@ -9,7 +9,9 @@ class NoStoreForSignedInMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.user.is_authenticated:
+        # An error page is never kept either, and is decided without asking who is signed in: during an
+        # outage that question needs the database or Redis, which is what failed.
+        if response.status_code >= 500 or request.user.is_authenticated:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response

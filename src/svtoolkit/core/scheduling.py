@@ -59,6 +59,7 @@ from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from svtoolkit.core.cache import OUTAGE_ERRORS
 from svtoolkit.core.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -250,8 +251,9 @@ class Scheduler:
                 continue
             try:
                 run = self._claim(job, slot)
-            except DatabaseError:
-                # A locked or lost database: the slot stays unclaimed and the next tick tries again.
+            except (DatabaseError, *OUTAGE_ERRORS):
+                # A locked or lost database, or a task queue (Redis) that is down: the claim is rolled back
+                # with the failed queueing, so the slot stays unclaimed and the next tick tries again.
                 logger.exception("Could not claim %s at %s; trying again shortly", job.name, slot)
                 continue
             if run is not None:

@@ -17,7 +17,7 @@ def prune_scheduled_runs() -> int:
 @scheduled(cron="0 3 * * *")
 @task()
 def clear_expired_sessions() -> None:
-    """Remove expired sessions from the database (sessions kept in Redis expire by themselves)."""
+    """Remove expired sessions from the database, where they are kept with or without Redis."""
     call_command("clearsessions")
 
 

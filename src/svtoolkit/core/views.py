@@ -1,11 +1,19 @@
 """The home page, the service's statements and error pages."""
 
-from django.db import connection
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
 
 from svtoolkit import access
-from svtoolkit.core import selectors
+from svtoolkit.core import csrf, health, selectors
+from svtoolkit.core.cache import OUTAGE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 
 @access.signed_in
@@ -31,10 +39,12 @@ def cookies(request):
 
 @access.public
 def healthz(request):
-    """For load balancers: the app is up and its database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers: 200 when the database, cache and task queue all answer, else 503, naming each."""
+    checks = health.dependencies()
+    healthy = health.DOWN not in checks.values()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def bad_request(request, exception=None):
@@ -50,5 +60,32 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A form refused by the security check: say why in plain words and give back what was typed (see
+    core.csrf), with a fresh token so that sending it again works."""
+    return csrf.form_not_sent(request, signed_out=False, give_back=csrf.only_the_token_was_stale(reason))
+
+
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """The page for an unexpected error, or for an outage of the database or Redis (503, "nothing was saved").
+
+    Rendered with no request context: no context processor, session, database or cache is touched, so the page
+    still shows when those are what failed. Django calls this inside its ``except`` block, so the error that
+    brought us here is the one being handled.
+    """
+    failure = sys.exc_info()[1]
+    outage = isinstance(failure, (OperationalError, InterfaceError, *OUTAGE_ERRORS))
+    if outage:
+        logger.error("A dependency is down: %s", failure)
+    status, headers = (503, {"Retry-After": "30"}) if outage else (500, {})
+    if request.path.startswith("/api/"):
+        detail = API_OUTAGE if outage else "Sorry, there is a problem with the service. Try again later."
+        response = JsonResponse({"detail": detail}, status=status, headers=headers)
+    else:
+        page = loader.render_to_string("503.html" if outage else "500.html")
+        response = HttpResponse(page, status=status, headers=headers)
+    add_never_cache_headers(response)  # never kept, and decided without asking who is signed in
+    return response
+
+
+API_OUTAGE = "The service is unavailable: nothing you sent was saved. Try again in a few minutes."

@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core.datetimes import LocalDateTimeField
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -13,15 +14,13 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.partnerships.models import Contact, Partnership
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
 def datetime_field(label, required_message, **kwargs):
-    return forms.DateTimeField(
+    """A date and time as typed on a clock; on the nights the clocks change, see core.datetimes."""
+    return LocalDateTimeField(
         label=label,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         error_messages={
             "required": required_message,
             "invalid": "Enter a real date and time, like 2026-11-25 14:30",

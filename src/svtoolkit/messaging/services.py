@@ -16,6 +16,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.queueing import enqueue_after_commit
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
 
@@ -218,14 +219,17 @@ def _queue(drafts, urgency: str) -> list[Notification | None]:
         deliveries += planned
     Delivery.objects.bulk_create(deliveries)
     ids = [draft.pk for draft, _ in writing]
-    transaction.on_commit(lambda: _enqueue(ids))
+    _enqueue(ids)
     return results
 
 
 def _enqueue(notification_ids: list[int]) -> None:
+    """Send these messages straight after the commit; if the queue is down, the sweep sends them."""
     from svtoolkit.messaging.tasks import deliver_notifications
 
-    deliver_notifications.enqueue(notification_ids=notification_ids)
+    enqueue_after_commit(
+        deliver_notifications, swept_by="the delivery sweep", notification_ids=notification_ids
+    )
 
 
 @transaction.atomic
@@ -244,7 +248,7 @@ def resend(*, delivery, by, request=None) -> Delivery:
         detail={"resent": True},
         request=request,
     )
-    transaction.on_commit(lambda: _enqueue([delivery.notification_id]))
+    _enqueue([delivery.notification_id])
     delivery.refresh_from_db()
     return delivery
 

@@ -17,6 +17,14 @@ class Partnership(models.Model):
     require_two_factor = models.BooleanField(
         default=False, help_text="Members must set up and use an authenticator app to sign in."
     )
+    # Single sign-on (docs/single-sign-on.md): the identity providers (names in settings.SSO_PROVIDERS)
+    # whose people may sign in here; the email domains are accounts.SignInDomain.
+    sso_providers = models.JSONField(default=list, blank=True)
+    accept_identity_provider_mfa = models.BooleanField(
+        default=False,
+        help_text="A single sign-on that the identity provider says used multi-factor authentication "
+        "counts as svtoolkit's two-factor sign-in.",
+    )
     personal_data_retention_years = models.PositiveSmallIntegerField(
         default=6,
         help_text="How many years after an incident is closed its people-affected details are kept.",

@@ -16,6 +16,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
+from svtoolkit.core.queueing import enqueue_after_commit
 from svtoolkit.webhooks import delivery
 from svtoolkit.webhooks.models import (
     WebhookDelivery,
@@ -54,14 +55,15 @@ def publish(event_type: str, *, partnership, payload: dict) -> WebhookEvent | No
         WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now, created_at=now)
         for endpoint in endpoints
     )
-    transaction.on_commit(lambda: _enqueue(event.pk))
+    _enqueue(event.pk)
     return event
 
 
 def _enqueue(event_id: int) -> None:
+    """Send this event straight after the commit; if the queue is down, the webhook sweep sends it."""
     from svtoolkit.webhooks.tasks import deliver_webhook_event
 
-    deliver_webhook_event.enqueue(event_id=event_id)
+    enqueue_after_commit(deliver_webhook_event, swept_by="the webhook sweep", event_id=event_id)
 
 
 def _check(*, url: str, event_types) -> None:
@@ -163,6 +165,6 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
         detail={"sent_again": True},
         request=request,
     )
-    transaction.on_commit(lambda: _enqueue(delivery.event_id))
+    _enqueue(delivery.event_id)
     delivery.refresh_from_db()
     return delivery
