@@ -164,3 +164,23 @@ def test_once_required_a_coordinator_without_an_authenticator_is_sent_to_set_one
     client = client_for("coordinator")
     for name in ("accounts:partnership_security", "accounts:members", "api:tokens"):
         assert client.get(reverse(name))["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_a_coordinator_with_only_a_password_cannot_let_the_providers_mfa_stand_in(client_for, demo):
+    client = client_for("coordinator")
+    assert (
+        "You signed in with a password only"
+        in client.get(reverse("accounts:partnership_sso")).content.decode()
+    )
+    response = client.post(
+        reverse("accounts:partnership_sso"),
+        {
+            "domains": "example.org",
+            "self_registration_domains": "example.org",
+            "accept_identity_provider_mfa": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "Use two-factor sign-in yourself" in response.content.decode()
+    demo.refresh_from_db()
+    assert not demo.accept_identity_provider_mfa and not demo.sign_in_domains.exists()

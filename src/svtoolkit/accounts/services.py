@@ -296,17 +296,22 @@ def verify_second_factor(*, user, code, request=None):
     return device
 
 
+def _refuse_without_second_factor(second_factor_passed: bool, *, field=None) -> None:
+    """A password alone must not be able to weaken, or set, the rules that guard everyone's sign-in."""
+    if not second_factor_passed:
+        raise DomainError(
+            "Use two-factor sign-in yourself before you change how your partnership's members sign in.",
+            field=field,
+        )
+
+
 @transaction.atomic
 def update_partnership_security(
     *, partnership, require_two_factor: bool, by, second_factor_passed: bool, request=None
 ):
     """Change how the partnership's members sign in. Only a coordinator who has passed a second factor in
     this sign-in may: a password alone must not be able to weaken, or set, the rule that guards everyone."""
-    if not second_factor_passed:
-        raise DomainError(
-            "Use two-factor sign-in yourself before you change how your partnership's members sign in.",
-            field="require_two_factor",
-        )
+    _refuse_without_second_factor(second_factor_passed, field="require_two_factor")
     partnership.require_two_factor = require_two_factor
     partnership.save(update_fields=["require_two_factor"])
     record(
@@ -454,11 +459,15 @@ def update_single_sign_on(
     self_registration_domains,
     accept_identity_provider_mfa,
     by,
+    second_factor_passed: bool,
     request=None,
 ) -> None:
     """Say which identity providers and email domains may sign in, which domains may join without an
-    invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor."""
+    invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor.
+    Only a coordinator who has passed a second factor in this sign-in may."""
     from svtoolkit.accounts.models import SignInDomain
+
+    _refuse_without_second_factor(second_factor_passed)
 
     if not set(self_registration_domains) <= set(domains):
         raise DomainError(

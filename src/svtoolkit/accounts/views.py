@@ -438,10 +438,18 @@ def partnership_sso(request):
                 self_registration_domains=form.cleaned_data["self_registration_domains"],
                 accept_identity_provider_mfa=form.cleaned_data["accept_identity_provider_mfa"],
                 by=request.user,
+                second_factor_passed=selectors.second_factor_passed(request),
                 request=request,
             )
             messages.success(request, "Single sign-on settings saved.")
             return redirect("accounts:partnership_sso")
     return render(
-        request, "accounts/partnership_sso.html", {"form": form, "providers": providers, "button": "Save"}
+        request,
+        "accounts/partnership_sso.html",
+        {
+            "form": form,
+            "providers": providers,
+            "button": "Save",
+            "second_factor_passed": selectors.second_factor_passed(request),
+        },
     )
