@@ -33,6 +33,7 @@ EXPECTED = {
     "accounts:two_factor_setup": SIGNED_IN_200,
     "accounts:two_factor_verify": SIGNED_IN_200,
     "accounts:two_factor_remove": POST_ONLY_SIGNED_IN,
+    "accounts:backup_codes": SIGNED_IN_200,
     "accounts:switch_partnership": POST_ONLY_SIGNED_IN,
     "accounts:accept_invitation": EVERYONE_200,
     "accounts:members": COORDINATOR_ONLY,

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "django_htmx",
@@ -96,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "svtoolkit.accounts.middleware.SessionLifetimeMiddleware",
     "svtoolkit.accounts.middleware.CurrentPartnershipMiddleware",
     "svtoolkit.accounts.middleware.TwoFactorMiddleware",
     "svtoolkit.access.AccessPolicyMiddleware",
@@ -211,9 +213,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 INVITATION_VALID_DAYS = env.int("SVTOOLKIT_INVITATION_VALID_DAYS", default=7)
 
-# Sessions end after this many seconds without a request (each request renews the cookie).
+# Sessions end after this many seconds without a request the person made (SessionLifetimeMiddleware renews
+# the session on each one; background polling, such as the incident page's live panel, does not renew it), and
+# in any case this many hours after signing in.
 SESSION_COOKIE_AGE = env.int("SVTOOLKIT_SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env.int("SVTOOLKIT_SESSION_ABSOLUTE_HOURS", default=12) * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -275,6 +280,8 @@ OIDC_USE_NONCE = True
 OIDC_TIMEOUT = env.int("SVTOOLKIT_SSO_TIMEOUT", default=10)
 
 OTP_TOTP_ISSUER = "svtoolkit"
+# Personal API tokens last this many days unless their owner chooses otherwise when making one.
+API_TOKEN_DEFAULT_DAYS = env.int("SVTOOLKIT_API_TOKEN_DAYS", default=90)
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Security headers. Production serves over HTTPS only; demo/dev/test run on plain http://127.0.0.1.

@@ -13,6 +13,7 @@ from svtoolkit.accounts.models import Membership, Role, SignInDomain, User
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
+from tests.accounts.builders import pass_second_factor
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
 from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
 
@@ -27,6 +28,7 @@ def _allow(partnership, *domains, providers=("council",), self_registration=(), 
         self_registration_domains=list(self_registration),
         accept_identity_provider_mfa=accept_mfa,
         by=None,
+        second_factor_passed=True,
     )
 
 
@@ -341,8 +343,10 @@ def test_sign_in_page_without_providers_is_password_only(client, db):
     assert "/sign-in/with/" not in client.get(reverse("accounts:login")).content.decode()
 
 
-def test_coordinator_sets_providers_and_domains(client_for, demo, identity_provider):
-    response = client_for("coordinator").post(
+def test_coordinator_sets_providers_and_domains(client_for, demo, demo_users, identity_provider):
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    response = client.post(
         reverse("accounts:partnership_sso"),
         {
             "providers": ["council"],
@@ -371,9 +375,11 @@ def test_coordinator_sets_providers_and_domains(client_for, demo, identity_provi
     ],
 )
 def test_bad_settings_show_an_error_summary_and_change_nothing(
-    client_for, demo, domains, self_registration, message
+    client_for, demo, demo_users, domains, self_registration, message
 ):
-    response = client_for("coordinator").post(
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    response = client.post(
         reverse("accounts:partnership_sso"),
         {"domains": domains, "self_registration_domains": self_registration},
     )

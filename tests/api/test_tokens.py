@@ -1,5 +1,7 @@
 """Personal API tokens: created and revoked by their owner, shown once, kept only as a hash, audited."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -8,11 +10,13 @@ from svtoolkit.accounts.models import Invitation
 from svtoolkit.api.models import ApiToken
 from svtoolkit.api.services import create_token, revoke_token
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 INCIDENTS = "/api/v1/incidents/"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def bearer(secret, keyword="Bearer"):
@@ -140,3 +144,93 @@ def test_someone_in_no_partnership_cannot_make_a_token(client, db):
     response = client.post(reverse("api:tokens"), {"name": "Script"})
     assert "You need to belong to a partnership to use the API." in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+# --- Expiry ---------------------------------------------------------------------------------------------
+
+
+def test_a_token_lasts_90_days_unless_its_owner_chooses(client_for, demo_users, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    client = client_for("viewer")
+    page = client.get(reverse("api:tokens")).content.decode()
+    assert "90 days unless you choose otherwise" in page
+    client.post(reverse("api:tokens"), {"name": "Default"})
+    client.post(reverse("api:tokens"), {"name": "Short", "valid_days": "7"})
+    lifetimes = {token.name: token.expires_at - NOW for token in ApiToken.objects.all()}
+    assert lifetimes == {"Default": timedelta(days=90), "Short": timedelta(days=7)}
+    assert AuditEntry.objects.filter(action=AuditAction.CREATE, detail__valid_days=7).exists()
+
+
+def test_a_lifetime_not_offered_is_refused_and_changes_nothing(client_for, demo, demo_users):
+    response = client_for("viewer").post(reverse("api:tokens"), {"name": "Forever", "valid_days": "100000"})
+    assert "Choose how long the token should work" in response.content.decode()
+    assert not ApiToken.objects.exists()
+    with pytest.raises(DomainError):
+        create_token(user=demo_users["viewer"], partnership=demo, name="Forever", valid_days=366)
+
+
+def test_an_expired_token_is_refused(demo, demo_users, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    _, secret = create_token(user=demo_users["viewer"], partnership=demo, name="Week", valid_days=7)
+    time_machine.move_to(NOW + timedelta(days=7) - timedelta(seconds=1), tick=False)
+    assert bearer(secret).get(INCIDENTS).status_code == 200
+    time_machine.move_to(NOW + timedelta(days=7), tick=False)
+    response = bearer(secret).get(INCIDENTS)
+    assert response.status_code == 401
+    assert (
+        response.json()["detail"]
+        == "This token expired on 9 March 2026. Create a new one on your account page."
+    )
+
+
+def test_the_token_page_shows_when_each_token_expires(client_for, demo, demo_users, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    create_token(user=demo_users["viewer"], partnership=demo, name="Week", valid_days=7)
+    time_machine.move_to(NOW + timedelta(days=8), tick=False)
+    page = client_for("viewer").get(reverse("api:tokens")).content.decode()
+    assert "9 Mar 2026" in page and "Expired" in page and "Revoke token Week" not in page
+
+
+# --- Two-factor -----------------------------------------------------------------------------------------
+
+
+def test_a_token_stops_working_while_its_owner_lacks_the_required_second_factor(demo, demo_users):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _, secret = create_token(user=demo_users["viewer"], partnership=demo, name="Script")
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+    response = bearer(secret).get(INCIDENTS)
+    assert response.status_code == 401
+    assert "requires two-factor sign-in" in response.json()["detail"]
+    TOTPDevice.objects.create(user=demo_users["viewer"], name="Phone", confirmed=True)
+    assert bearer(secret).get(INCIDENTS).status_code == 200
+
+
+def test_a_token_stops_when_any_partnership_of_its_owner_requires_two_factor(
+    demo, demo_users, other_partnership
+):
+    southmoor, _ = other_partnership
+    southmoor.require_two_factor = True
+    southmoor.save(update_fields=["require_two_factor"])
+    MembershipFactory(user=demo_users["viewer"], partnership=southmoor, role="viewer")
+    _, secret = create_token(user=demo_users["viewer"], partnership=demo, name="Northbridge")
+    assert bearer(secret).get(INCIDENTS).status_code == 401
+
+
+def test_the_token_page_says_tokens_need_two_factor_when_required(client_for, demo, demo_users):
+    from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
+
+    client = client_for("viewer")
+    assert (
+        "your tokens work only if you have an authenticator app"
+        in client.get(reverse("api:tokens")).content.decode()
+    )
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+    # Signed in with an identity provider's MFA, the web lets them in; their tokens still need svtoolkit's.
+    session = client.session
+    session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = True
+    session.save()
+    page = client.get(reverse("api:tokens")).content.decode()
+    assert "Your tokens do not work now" in page and "Yours requires it." in page

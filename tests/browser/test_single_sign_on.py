@@ -22,6 +22,7 @@ def northbridge_allows_council(demo, identity_provider):
         self_registration_domains=[],
         accept_identity_provider_mfa=False,
         by=None,
+        second_factor_passed=True,
     )
     return demo
 
@@ -79,9 +80,17 @@ def test_the_provider_account_is_refused_with_a_reason(
     new_page.errors.clear()
 
 
-def test_coordinator_sets_up_single_sign_on(new_page, identity_provider, demo, transactional_db):
+def test_coordinator_sets_up_single_sign_on(new_page, identity_provider, demo, demo_users, transactional_db):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.builders import current_code
+
+    # Changing how members sign in needs the coordinator's own second factor.
+    device = TOTPDevice.objects.create(user=demo_users["coordinator"], name="Phone", confirmed=True)
     page = new_page()
     sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    page.get_by_label("Code from your authenticator app, or a backup code").fill(current_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.goto("/settings/sign-in/")
     page.get_by_role("link", name="Single sign-on: identity providers and email domains").click()
     page.get_by_label("Northbridge Council").check()

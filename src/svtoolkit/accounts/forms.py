@@ -68,6 +68,27 @@ class TokenForm(forms.Form):
         return self.cleaned_data["token"].strip()
 
 
+class SecondFactorForm(forms.Form):
+    """The code asked for at sign-in: from the authenticator app, or one of the backup codes."""
+
+    token = forms.RegexField(
+        label="Code from your authenticator app, or a backup code",
+        # Six digits, or a backup code: eight letters a to z and digits 2 to 7, as printed or typed in parts.
+        regex=r"^\s*(?:\d{6}|(?:[a-zA-Z2-7][\s-]*){8})\s*$",
+        help_text="The 6-digit code shown in the app, like 123456. If you cannot use the app, enter one of "
+        "your backup codes instead, like abcd2345.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the 6-digit code from your app, or a backup code",
+            "invalid": "Enter the 6 digits from your app, like 123456, or a backup code of 8 letters and "
+            "digits, like abcd2345",
+        },
+    )
+
+    def clean_token(self):
+        return re.sub(r"[\s-]", "", self.cleaned_data["token"]).lower()
+
+
 def role_choices():
     return [(role.value, f"{role.label}: {ROLE_DESCRIPTIONS[role]}") for role in Role]
 

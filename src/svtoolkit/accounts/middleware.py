@@ -1,12 +1,23 @@
-"""Per-request context: the partnership the user is working in, and the two-factor gate."""
+"""Per-request context: how long the session lasts, the partnership the user is working in, and the
+two-factor gate."""
 
+import time
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django_htmx.http import HttpResponseClientRedirect
 
 from svtoolkit import access
 
 PARTNERSHIP_SESSION_KEY = "svt_partnership_id"
+SIGNED_IN_AT_SESSION_KEY = "svt_signed_in_at"
+LAST_ACTIVE_AT_SESSION_KEY = "svt_last_active_at"
+# Sent by requests the page makes on its own (the incident page's live panel polling every 30 seconds): they
+# do not count as the person being active, so a page left open does not keep its session alive.
+BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
 # Set by single sign-on: the partnerships that allow the provider and email domain it used; the person's other
 # partnerships are not offered in this session (a password sign-in still reaches them).
 SSO_PARTNERSHIPS_SESSION_KEY = "svt_sso_partnerships"
@@ -21,6 +32,61 @@ TWO_FACTOR_EXEMPT_URL_NAMES = {
     "core:cookies",
     "core:healthz",
 }
+
+
+def start_session_clock(request) -> None:
+    """Called at every sign-in (``user_logged_in``): the absolute lifetime counts from here."""
+    now = time.time()
+    request.session[SIGNED_IN_AT_SESSION_KEY] = now
+    request.session[LAST_ACTIVE_AT_SESSION_KEY] = now
+
+
+def is_background_request(request) -> bool:
+    return request.headers.get(BACKGROUND_REQUEST_HEADER) == "true"
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session idle for ``SESSION_COOKIE_AGE`` seconds, or older than ``SESSION_ABSOLUTE_SECONDS``.
+
+    Only requests the person makes renew the session (and save it, which renews its expiry in the session
+    store): background polling neither counts as activity nor saves the session. A page's htmx request that
+    finds its session ended is sent to the sign-in page as a whole page, not swapped into a part of it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            self._check(request)
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") and response.status_code == 302:
+            from django.urls import reverse
+
+            if response["Location"].startswith(reverse(settings.LOGIN_URL)):
+                return HttpResponseClientRedirect(response["Location"])
+        return response
+
+    def _check(self, request):
+        session, now = request.session, time.time()
+        signed_in_at = session.get(SIGNED_IN_AT_SESSION_KEY)
+        last_active_at = session.get(LAST_ACTIVE_AT_SESSION_KEY)
+        if signed_in_at is None:  # a session from before this rule: its clock starts now
+            start_session_clock(request)
+            return
+        if now - signed_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+            hours = settings.SESSION_ABSOLUTE_SECONDS // 3600
+            self._end(request, f"You were signed out because you signed in more than {hours} hours ago.")
+        elif last_active_at is not None and now - last_active_at > settings.SESSION_COOKIE_AGE:
+            minutes = settings.SESSION_COOKIE_AGE // 60
+            self._end(request, f"You were signed out after {minutes} minutes without using svtoolkit.")
+        elif not is_background_request(request):
+            session[LAST_ACTIVE_AT_SESSION_KEY] = now
+
+    @staticmethod
+    def _end(request, message):
+        logout(request)
+        messages.info(request, f"{message} Sign in again to carry on.")
 
 
 class CurrentPartnershipMiddleware:

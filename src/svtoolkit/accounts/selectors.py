@@ -1,6 +1,7 @@
 """Reading people, memberships and invitations."""
 
 from django.db.models import QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership
@@ -22,6 +23,19 @@ def has_confirmed_authenticator(user) -> bool:
 def two_factor_required_for(user) -> bool:
     """True when any partnership the person belongs to requires two-factor sign-in."""
     return Membership.objects.filter(user=user, partnership__require_two_factor=True).exists()
+
+
+def lacks_required_second_factor(user) -> bool:
+    """A partnership of theirs requires two-factor sign-in and they have no authenticator of svtoolkit's own.
+
+    What a personal API token asks of its owner: a token carries no sign-in, so an identity provider's
+    multi-factor authentication, which counts for one sign-in only, cannot stand in for it.
+    """
+    return two_factor_required_for(user) and not has_confirmed_authenticator(user)
+
+
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def members_of(partnership) -> QuerySet[Membership]:

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
@@ -231,6 +233,7 @@ def confirm_authenticator(*, device, token, request=None) -> bool:
 
 @transaction.atomic
 def remove_authenticator(*, user, request=None) -> None:
+    """Turn two-factor sign-in off: the authenticator goes, and the backup codes with it."""
     from svtoolkit.accounts.selectors import two_factor_required_for
 
     if two_factor_required_for(user):
@@ -238,11 +241,77 @@ def remove_authenticator(*, user, request=None) -> None:
             "Your partnership requires two-factor sign-in, so your authenticator cannot be removed."
         )
     TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
     record(action=AuditAction.DELETE, actor=user, detail={"what": "authenticator"}, request=request)
 
 
+BACKUP_CODE_COUNT = 10
+
+
 @transaction.atomic
-def update_partnership_security(*, partnership, require_two_factor: bool, by, request=None):
+def generate_backup_codes(*, user, request=None) -> list[str]:
+    """Ten new single-use backup codes, replacing any the person had; returned once, to be shown once.
+
+    They stand in for the authenticator app when it is lost, so only someone who has one can make them.
+    """
+    from svtoolkit.accounts.selectors import has_confirmed_authenticator
+
+    if not has_confirmed_authenticator(user):
+        raise DomainError("Set up an authenticator app first: backup codes stand in for it when it is lost.")
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = []
+    while len(codes) < BACKUP_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    record(
+        action=AuditAction.CREATE,
+        actor=user,
+        target=device,
+        detail={"what": "backup codes", "count": len(codes)},
+        request=request,
+    )
+    return codes
+
+
+@transaction.atomic
+def verify_second_factor(*, user, code, request=None):
+    """The device that accepts ``code`` (the authenticator app, or the backup codes, whose code is then used
+    up), or None. Wrong codes and every use of a backup code are audited."""
+    # Two requests racing with one backup code: the second waits here, then no longer finds the code.
+    list(StaticDevice.objects.select_for_update().filter(user=user))
+    device = match_token(user, code)
+    if device is None:
+        record(action=AuditAction.SIGN_IN_FAILED, actor=user, detail={"step": "two-factor"}, request=request)
+    elif isinstance(device, StaticDevice):
+        record(
+            action=AuditAction.SIGN_IN,
+            actor=user,
+            target=device,
+            detail={"step": "two-factor", "with": "backup code", "codes_left": device.token_set.count()},
+            request=request,
+        )
+    return device
+
+
+def _refuse_without_second_factor(second_factor_passed: bool, *, field=None) -> None:
+    """A password alone must not be able to weaken, or set, the rules that guard everyone's sign-in."""
+    if not second_factor_passed:
+        raise DomainError(
+            "Use two-factor sign-in yourself before you change how your partnership's members sign in.",
+            field=field,
+        )
+
+
+@transaction.atomic
+def update_partnership_security(
+    *, partnership, require_two_factor: bool, by, second_factor_passed: bool, request=None
+):
+    """Change how the partnership's members sign in. Only a coordinator who has passed a second factor in
+    this sign-in may: a password alone must not be able to weaken, or set, the rule that guards everyone."""
+    _refuse_without_second_factor(second_factor_passed, field="require_two_factor")
     partnership.require_two_factor = require_two_factor
     partnership.save(update_fields=["require_two_factor"])
     record(
@@ -390,11 +459,15 @@ def update_single_sign_on(
     self_registration_domains,
     accept_identity_provider_mfa,
     by,
+    second_factor_passed: bool,
     request=None,
 ) -> None:
     """Say which identity providers and email domains may sign in, which domains may join without an
-    invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor."""
+    invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor.
+    Only a coordinator who has passed a second factor in this sign-in may."""
     from svtoolkit.accounts.models import SignInDomain
+
+    _refuse_without_second_factor(second_factor_passed)
 
     if not set(self_registration_domains) <= set(domains):
         raise DomainError(

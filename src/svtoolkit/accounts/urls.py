@@ -21,6 +21,7 @@ urlpatterns = [
     path("account/two-factor/set-up/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("account/two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
+    path("account/two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
     path("account/partnership/", views.switch_partnership, name="switch_partnership"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("members/", views.members, name="members"),

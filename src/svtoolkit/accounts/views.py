@@ -12,7 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
@@ -24,6 +24,7 @@ from svtoolkit.accounts.forms import (
     MembershipForm,
     PartnershipSecurityForm,
     PasswordResetByMessageForm,
+    SecondFactorForm,
     SignInForm,
     SingleSignOnForm,
     SwitchPartnershipForm,
@@ -150,11 +151,13 @@ def two_factor_setup(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_authenticator(device=device, token=form.cleaned_data["token"], request=request):
-            otp_login(request, device)
+            _second_factor_entered(request, device)
             messages.success(
-                request, "Two-factor sign-in is set up. You will be asked for a code each time you sign in."
+                request,
+                "Two-factor sign-in is set up. You will be asked for a code each time you sign in. "
+                "Now create backup codes, for when you cannot use your phone.",
             )
-            return redirect("accounts:account")
+            return redirect("accounts:backup_codes")
         form.add_error(
             "token",
             "That code is not right. Enter the newest code; after a wrong code, wait a few seconds first.",
@@ -168,27 +171,60 @@ def two_factor_setup(request):
     )
 
 
+def _second_factor_entered(request, device) -> None:
+    """The session passes two-factor from now on, under a new session key: a key seen before this moment
+    (by someone who watched the password-only session) does not carry the verified session."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 @access.signed_in
 def two_factor_verify(request):
     if selectors.second_factor_passed(request):
         return redirect(_safe_next(request))
-    form = TokenForm(request.POST or None)
+    form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
-        if device is not None:
-            otp_login(request, device)
-            return redirect(_safe_next(request))
-        record(
-            action=AuditAction.SIGN_IN_FAILED,
-            actor=request.user,
-            detail={"step": "two-factor"},
-            request=request,
+        device = services.verify_second_factor(
+            user=request.user, code=form.cleaned_data["token"], request=request
         )
+        if device is not None:
+            _second_factor_entered(request, device)
+            if isinstance(device, StaticDevice):
+                left = selectors.backup_codes_left(request.user)
+                messages.warning(
+                    request,
+                    f"You used a backup code. You have {left} left; each works once. "
+                    "Create new ones from your account page if you are running out.",
+                )
+            return redirect(_safe_next(request))
         form.add_error(
             "token",
-            "That code is not right. Enter the newest code; after a wrong code, wait a few seconds first.",
+            "That code is not right. Enter the newest code from your app, or an unused backup code; "
+            "after a wrong code, wait a few seconds first.",
         )
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@access.signed_in
+def backup_codes(request):
+    """How many backup codes are left; making new ones shows them on this one answer only."""
+    error = None
+    if request.method == "POST":
+        try:
+            codes = services.generate_backup_codes(user=request.user, request=request)
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            return render(request, "accounts/backup_codes_created.html", {"codes": codes})
+    return render(
+        request,
+        "accounts/backup_codes.html",
+        {
+            "has_authenticator": selectors.has_confirmed_authenticator(request.user),
+            "codes_left": selectors.backup_codes_left(request.user),
+            "error": error,
+        },
+    )
 
 
 @access.signed_in
@@ -211,6 +247,7 @@ def account(request):
         {
             "has_authenticator": selectors.has_confirmed_authenticator(request.user),
             "two_factor_required": selectors.two_factor_required_for(request.user),
+            "backup_codes_left": selectors.backup_codes_left(request.user),
         },
     )
 
@@ -310,16 +347,23 @@ def partnership_security(request):
     form = PartnershipSecurityForm(
         request.POST or None, initial={"require_two_factor": partnership.require_two_factor}
     )
+    second_factor_passed = selectors.second_factor_passed(request)
     if request.method == "POST" and form.is_valid():
-        services.update_partnership_security(
-            partnership=partnership,
-            require_two_factor=form.cleaned_data["require_two_factor"],
-            by=request.user,
-            request=request,
-        )
-        messages.success(request, "Sign-in settings saved.")
-        return redirect("accounts:partnership_security")
-    return render(request, "accounts/partnership_security.html", {"form": form})
+        with errors_shown_on(form):
+            services.update_partnership_security(
+                partnership=partnership,
+                require_two_factor=form.cleaned_data["require_two_factor"],
+                by=request.user,
+                second_factor_passed=second_factor_passed,
+                request=request,
+            )
+            messages.success(request, "Sign-in settings saved.")
+            return redirect("accounts:partnership_security")
+    return render(
+        request,
+        "accounts/partnership_security.html",
+        {"form": form, "second_factor_passed": second_factor_passed},
+    )
 
 
 @access.public
@@ -394,10 +438,18 @@ def partnership_sso(request):
                 self_registration_domains=form.cleaned_data["self_registration_domains"],
                 accept_identity_provider_mfa=form.cleaned_data["accept_identity_provider_mfa"],
                 by=request.user,
+                second_factor_passed=selectors.second_factor_passed(request),
                 request=request,
             )
             messages.success(request, "Single sign-on settings saved.")
             return redirect("accounts:partnership_sso")
     return render(
-        request, "accounts/partnership_sso.html", {"form": form, "providers": providers, "button": "Save"}
+        request,
+        "accounts/partnership_sso.html",
+        {
+            "form": form,
+            "providers": providers,
+            "button": "Save",
+            "second_factor_passed": selectors.second_factor_passed(request),
+        },
     )

@@ -21,11 +21,10 @@ class BearerTokenAuthentication(BaseAuthentication):
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise AuthenticationFailed("This token is not valid.") from None
-        token = selectors.active_token(secret)
-        if token is None:
-            raise AuthenticationFailed(
-                "This token is not valid: it may have been revoked. Create a new one on your account page."
-            )
+        token = selectors.token_by_secret(secret)
+        problem = selectors.refusal(token)
+        if problem is not None:
+            raise AuthenticationFailed(problem)
         services.note_use(token)
         return token.user, token
 

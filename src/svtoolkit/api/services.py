@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,11 +18,19 @@ SECRET_PREFIX = "svt_"
 LAST_USED_PRECISION = timedelta(minutes=5)
 
 
+# The longest a token may be made to last: a forgotten token should not work for ever.
+MAX_TOKEN_DAYS = 365
+
+
 @transaction.atomic
-def create_token(*, user, partnership, name, request=None) -> tuple[ApiToken, str]:
-    """A new token for ``user`` in ``partnership``; returns it and its secret, which is never stored."""
+def create_token(*, user, partnership, name, valid_days=None, request=None) -> tuple[ApiToken, str]:
+    """A new token for ``user`` in ``partnership``, working for ``valid_days`` (``API_TOKEN_DEFAULT_DAYS``
+    unless given, at most a year); returns it and its secret, which is never stored."""
     if partnership is None:
         raise DomainError("You need to belong to a partnership to use the API.")
+    valid_days = settings.API_TOKEN_DEFAULT_DAYS if valid_days is None else valid_days
+    if not 1 <= valid_days <= MAX_TOKEN_DAYS:
+        raise DomainError(f"A token lasts from 1 to {MAX_TOKEN_DAYS} days.", field="valid_days")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -29,13 +38,14 @@ def create_token(*, user, partnership, name, request=None) -> tuple[ApiToken, st
         name=name.strip(),
         token_hash=Invitation.hash_token(secret),
         prefix=secret[: len(SECRET_PREFIX) + 4],
+        expires_at=timezone.now() + timedelta(days=valid_days),
     )
     record(
         action=AuditAction.CREATE,
         actor=user,
         partnership=partnership,
         target=token,
-        detail={"name": token.name},
+        detail={"name": token.name, "valid_days": valid_days},
         request=request,
     )
     return token, secret

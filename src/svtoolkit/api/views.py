@@ -19,6 +19,7 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from svtoolkit import access
+from svtoolkit.accounts import selectors as accounts
 from svtoolkit.alerts import services as alert_services
 from svtoolkit.api import selectors as token_selectors
 from svtoolkit.api import services as token_services
@@ -569,11 +570,19 @@ def tokens(request):
                 user=request.user,
                 partnership=request.partnership,
                 name=form.cleaned_data["name"],
+                valid_days=form.cleaned_data["valid_days"],
                 request=request,
             )
             return render(request, "api/token_created.html", {"token": token, "secret": secret})
     return render(
-        request, "api/tokens.html", {"form": form, "tokens": token_selectors.tokens_of(request.user)}
+        request,
+        "api/tokens.html",
+        {
+            "form": form,
+            "tokens": token_selectors.tokens_of(request.user),
+            "two_factor_required": accounts.two_factor_required_for(request.user),
+            "tokens_refused_for_two_factor": accounts.lacks_required_second_factor(request.user),
+        },
     )
 
 

@@ -1,0 +1,24 @@
+"""Test data for sign-in: an authenticator, and a session that has passed it."""
+
+import time
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def current_code(device, steps_ahead=0):
+    """The code the person's app shows now (or after `steps_ahead` 30-second steps: a code is used once)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():06d}"
+
+
+def pass_second_factor(client, user) -> TOTPDevice:
+    """Give ``user`` a confirmed authenticator and mark the client's session as having entered its code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Phone", confirmed=True
+    )
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return device
