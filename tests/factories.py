@@ -173,6 +173,32 @@ class ScheduledRunFactory(factory.django.DjangoModelFactory):
     claimed_by = "test-worker"
 
 
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.Submission"
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"{n:032x}")
+    location = "/incidents/"
+
+
+class SignInDomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.SignInDomain"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    domain = factory.Sequence(lambda n: f"council{n}.gov.uk")
+
+
+class PersonAffectedCorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PersonAffectedCorrection"
+
+    person = factory.SubFactory("tests.factories.PersonAffectedFactory")
+    by = factory.SubFactory(UserFactory)
+    changes = factory.LazyFunction(lambda: [{"field": "Age band", "before": "16 or 17", "after": "18 to 24"}])
+
+
 class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "messaging.Notification"
@@ -609,6 +635,7 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Token {n}")
     token_hash = factory.Sequence(lambda n: f"api{n:061d}")
     prefix = factory.Sequence(lambda n: f"p{n:07d}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=90))
 
 
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
