@@ -7,8 +7,8 @@ An archive, ``svtoolkit-backup-<UTC time>.tar``, holds:
 - the native dump: ``database.sqlite3`` (SQLite's online backup API, so writes going on meanwhile are wholly
   in it or not at all; a plain file copy during writes loses rows) or ``database.pgdump`` (``pg_dump``'s
   custom format);
-- ``data.json``: every table's rows in Django's portable JSON (``dumpdata --all``), read from the same
-  snapshot as the native dump, so that the archive restores into either kind of database;
+- ``data.json``: every table's rows in Django's portable JSON (as ``dumpdata --all``, times exact), read
+  from the same snapshot as the native dump, so that the archive restores into either kind of database;
 - ``media/...``: the files under MEDIA_ROOT.
 
 A restore goes only into an empty database (no tables): natively when it is of the archive's kind (unless
@@ -26,13 +26,15 @@ import tarfile
 import tempfile
 from collections import Counter
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
+from django.core import serializers
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections, router, transaction
 from django.db.migrations.loader import MigrationLoader
 
 FORMAT = 1
@@ -97,8 +99,30 @@ def _file_sha256(path: Path) -> str:
 # --- Making a backup ---------------------------------------------------------------------------------
 
 
-def _dump_portable(alias: str, path: Path) -> None:
-    call_command("dumpdata", all=True, database=alias, output=str(path), verbosity=0)
+class _ExactJSONEncoder(DjangoJSONEncoder):
+    """Times to the microsecond: Django's own encoder cuts them to milliseconds, and a restore kept that."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def dump_rows(alias: str, path: Path) -> None:
+    """Every row of every model, as ``dumpdata --all`` writes them but with exact times (``loaddata``
+    reads it)."""
+    models = [
+        model
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy and router.allow_migrate_model(alias, model)
+    ]
+    rows = (
+        row
+        for model in models
+        for row in model._base_manager.using(alias).order_by(model._meta.pk.name).iterator()
+    )
+    with path.open("w", encoding="utf-8") as stream:
+        serializers.get_serializer("json")().serialize(rows, stream=stream, cls=_ExactJSONEncoder)
 
 
 @contextmanager
@@ -134,7 +158,7 @@ def _snapshot_sqlite(using: str, native: Path, data: Path) -> tuple[dict, list]:
         copy.close()
         source.close()
     with _database_at(using, native) as alias:
-        _dump_portable(alias, data)
+        dump_rows(alias, data)
     return counts, migrations
 
 
@@ -177,7 +201,7 @@ def _snapshot_postgresql(using: str, native: Path, data: Path) -> tuple[dict, li
         present = set(connection.introspection.table_names(cursor))
         counts = _count_rows(cursor, connection.ops.quote_name, present)
         migrations = _applied_migrations(cursor)
-        _dump_portable(using, data)
+        dump_rows(using, data)
     return counts, migrations
 
 
