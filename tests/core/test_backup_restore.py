@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 
 import svtoolkit
 from svtoolkit.core import backup
+from svtoolkit.core.tasks import back_up_nightly
 
 SOURCE_ROOT = Path(svtoolkit.__file__).resolve().parents[1]
 WRITER = """
@@ -282,3 +283,23 @@ def test_the_nightly_backup_runs_when_turned_on_and_keeps_n_days(source, tmp_pat
     [made] = tmp_path.glob(f"{backup.PREFIX}*{backup.SUFFIX}")
     assert made != stale
     backup.check_archive(made)
+
+
+def test_the_nightly_backup_does_nothing_until_it_is_turned_on(settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path
+    assert not settings.BACKUP_NIGHTLY
+    assert back_up_nightly.call() == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pruning_keeps_the_newest_archive_whatever_its_age(tmp_path):
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    names = [
+        f"{backup.PREFIX}{now - timedelta(days=days):{backup.STAMP}}{backup.SUFFIX}" for days in (40, 20, 9)
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not an archive")
+    deleted = backup.prune_backups(tmp_path, keep_days=5, now=now)
+    assert sorted(path.name for path in deleted) == sorted(names[:2])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([names[2], "notes.txt"])
