@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
+from svtoolkit.partnerships.tasks import run_contact_import
 from tests.factories import ContactImportFactory
 from tests.partnerships.test_contacts_csv import a_row, csv_bytes, upload
 
@@ -54,6 +55,9 @@ def test_a_5000_row_import_answers_at_once_and_completes_through_the_task(
     assert Contact.objects.count() == before + 5000
     page = client.get(response["Location"]).content.decode()
     assert "5000 contacts imported" in page
+    # A task run again (a worker that retried it) imports nothing more.
+    run_contact_import.call(import_id=job.pk)
+    assert Contact.objects.count() == before + 5000
 
 
 @pytest.mark.parametrize("bad_lines", [(2,), (2502,), (5001,), (10, 4000)])

@@ -65,9 +65,11 @@ def run(import_id: int) -> ContactImport:
     """Check and import a queued file: every row is checked (progress saved as it goes), then all the
     contacts are created in one transaction; a bad row anywhere, or a failure while saving, imports none."""
     job = ContactImport.objects.select_related("partnership", "uploaded_by").get(pk=import_id)
-    if job.status != ContactImportStatus.QUEUED:
+    # Claimed by a conditional update, so a task run twice (a retried worker) imports the file once.
+    if not ContactImport.objects.filter(pk=job.pk, status=ContactImportStatus.QUEUED).update(
+        status=ContactImportStatus.CHECKING
+    ):
         return job
-    _set(job.pk, status=ContactImportStatus.CHECKING)
     partnership = job.partnership
     try:
         rows = contacts_csv.read_rows(job.content.encode("utf-8"))
