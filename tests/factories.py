@@ -9,6 +9,7 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
 from svtoolkit.partnerships.models import (
     Contact,
+    ContactImport,
     IncidentRole,
     Organisation,
     OrganisationKind,
@@ -87,6 +88,15 @@ class ContactFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"contact{n}@example.org")
     phone = "020 7946 0000"
     incident_role = IncidentRole.NONE
+
+
+class ContactImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactImport
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    file_name = "contacts.csv"
+    total_rows = 600
 
 
 class SupportServiceFactory(factory.django.DjangoModelFactory):

@@ -369,6 +369,15 @@ SCHEDULE_OVERRIDES = {
     if name.strip()
 }
 
+# Uploaded files (none are kept outside the database today; `svtoolkit backup` includes whatever is here).
+MEDIA_ROOT = Path(env.str("SVTOOLKIT_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# `svtoolkit backup` writes one .tar archive here (see "Backup and restore" in docs/operations.md). The
+# nightly backup (core.back_up_nightly, 00:15) runs only when SVTOOLKIT_BACKUP_NIGHTLY is on, and then
+# deletes the archives here older than SVTOOLKIT_BACKUP_KEEP_DAYS.
+BACKUP_DIR = Path(env.str("SVTOOLKIT_BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_NIGHTLY = env.bool("SVTOOLKIT_BACKUP_NIGHTLY", default=False)
+BACKUP_KEEP_DAYS = env.int("SVTOOLKIT_BACKUP_KEEP_DAYS", default=14)
+
 STATIC_URL = "/static/"
 # Test and dev serve straight from the build through the finders, so there is nothing to collect.
 STATIC_ROOT = (

@@ -2,12 +2,14 @@
 
 import csv
 
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from svtoolkit.partnerships.contacts_csv import COLUMNS
-from svtoolkit.partnerships.models import Contact, Organisation
-from tests.browser.conftest import assert_accessible
+from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus, Organisation
+from tests.browser.conftest import assert_accessible, assert_fits, sign_in
 from tests.browser.pages import SignInPage
+from tests.factories import TEST_PASSWORD, ContactImportFactory
 
 
 def write_csv(path, rows):
@@ -117,3 +119,39 @@ def test_the_directory_works_without_javascript_and_partners_only_read_it(new_pa
     page.get_by_role("link", name="Support services").click()
     page.get_by_role("link", name="Council CCTV control room").click()
     expect(page.locator("body")).to_contain_text("Staffed 24 hours a day")
+
+
+def test_a_large_import_shows_its_progress_then_its_result(new_page, demo, demo_users, transactional_db):
+    """Issue 15, defect 9: the progress page updates by itself with JavaScript and on request without it."""
+    job = ContactImportFactory(
+        partnership=demo,
+        uploaded_by=demo_users["coordinator"],
+        status=ContactImportStatus.CHECKING,
+        total_rows=5000,
+        rows_checked=1200,
+    )
+    path = reverse("partnerships:contact_import", args=[job.pk])
+    plain = new_page(javascript=False)
+    sign_in(plain, "coordinator@example.org", TEST_PASSWORD)
+    plain.goto(path)
+    expect(plain.locator("#contact-import-progress")).to_contain_text("Checked 1200 of 5000 rows.")
+    ContactImport.objects.filter(pk=job.pk).update(rows_checked=3000)
+    plain.get_by_role("link", name="Check progress again").click()
+    expect(plain.locator("#contact-import-progress")).to_contain_text("Checked 3000 of 5000 rows.")
+
+    page = new_page()
+    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    page.goto(path)
+    expect(page.locator("#contact-import-progress")).to_contain_text("Checked 3000 of 5000 rows.")
+    assert_accessible(page)
+    assert_fits(page)
+    ContactImport.objects.filter(pk=job.pk).update(rows_checked=4500)
+    expect(page.locator("#contact-import-progress")).to_contain_text("Checked 4500 of 5000 rows.")
+    ContactImport.objects.filter(pk=job.pk).update(
+        status=ContactImportStatus.REFUSED, rows_checked=5000, problems=[[4001, ["name: Enter a name"]]]
+    )
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Line 4001: name: Enter a name")
+    expect(page.locator("body")).to_contain_text("1 row has problems. Nothing was imported.")
+    assert_accessible(page)
+    assert_fits(page)

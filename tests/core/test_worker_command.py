@@ -15,6 +15,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 APP_JOBS = {
     "alerts.escalate_alerts",
     "communications.send_update_reminders",
+    "core.back_up_nightly",
     "core.clear_expired_sessions",
     "core.prune_scheduled_runs",
     "core.prune_task_results",

@@ -1,7 +1,12 @@
 """Who may GET each page of the partner directory, and the demo objects their URLs name."""
 
 from tests.access_expectations_base import COORDINATOR_ONLY, COORDINATOR_ONLY_POST, SIGNED_IN_200
-from tests.factories import ContactFactory, OrganisationFactory, SupportServiceFactory
+from tests.factories import (
+    ContactFactory,
+    ContactImportFactory,
+    OrganisationFactory,
+    SupportServiceFactory,
+)
 
 EXPECTED = {
     "partnerships:organisations": SIGNED_IN_200,
@@ -12,6 +17,7 @@ EXPECTED = {
     "partnerships:contact_edit": COORDINATOR_ONLY,
     "partnerships:contact_deactivate": COORDINATOR_ONLY,
     "partnerships:contacts_import": COORDINATOR_ONLY,
+    "partnerships:contact_import": COORDINATOR_ONLY,
     "partnerships:contacts_export": COORDINATOR_ONLY_POST,
     "partnerships:support_services": SIGNED_IN_200,
     "partnerships:support_service": SIGNED_IN_200,
@@ -28,7 +34,9 @@ def url_kwargs(demo, demo_users):
     )
     contact = ContactFactory(organisation=organisation, owner=demo_users["police"])
     service = SupportServiceFactory(partnership=demo, provider=organisation, owner=demo_users["coordinator"])
+    contact_import = ContactImportFactory(partnership=demo, uploaded_by=demo_users["coordinator"])
     return {
+        "partnerships:contact_import": {"import_id": contact_import.pk},
         "partnerships:organisation": {"organisation_id": organisation.pk},
         "partnerships:organisation_edit": {"organisation_id": organisation.pk},
         "partnerships:contact_add": {"organisation_id": organisation.pk},

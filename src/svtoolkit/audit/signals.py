@@ -43,8 +43,8 @@ ADMIN_ACTIONS = {ADDITION: AuditAction.CREATE, CHANGE: AuditAction.UPDATE, DELET
 
 @receiver(post_save, sender=LogEntry)
 def record_admin_change(sender, instance, created, **kwargs):
-    """Changes made through the Django admin join the audit log too."""
-    if not created:
+    """Changes made through the Django admin join the audit log too (not a restore loading old ones)."""
+    if not created or kwargs.get("raw"):
         return
     action = ADMIN_ACTIONS[instance.action_flag]
     AuditEntry.objects.create(

@@ -1,9 +1,13 @@
-"""Background housekeeping: the scheduler's own records, expired sessions and finished task results."""
+"""Background housekeeping: the scheduler's own records, expired sessions, finished task results, and the
+nightly backup when it is turned on."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
 from django_tasks import task
 
+from svtoolkit.core import backup
 from svtoolkit.core.scheduling import forget_old_runs, scheduled
 from svtoolkit.core.submissions import forget_old_submissions
 
@@ -35,3 +39,17 @@ def prune_task_results() -> None:
 def prune_submission_keys() -> int:
     """Forget one-time form keys older than two days; returns how many went."""
     return forget_old_submissions()
+
+
+# Just after midnight, clear of the clock changes (01:00-02:00) and of the housekeeping from 02:45.
+@scheduled(cron="15 0 * * *", previous_run_limit=timedelta(hours=6))
+@task()
+def back_up_nightly() -> str:
+    """When SVTOOLKIT_BACKUP_NIGHTLY is on: back up into BACKUP_DIR, check the archive, and delete archives
+    older than BACKUP_KEEP_DAYS (the newest is always kept). Returns the new archive's path."""
+    if not settings.BACKUP_NIGHTLY:
+        return ""
+    path = backup.create_backup(settings.BACKUP_DIR)
+    backup.check_archive(path)
+    backup.prune_backups(settings.BACKUP_DIR, keep_days=settings.BACKUP_KEEP_DAYS)
+    return str(path)

@@ -26,6 +26,10 @@ COLUMNS = [
     "review_due",
 ]
 MAX_BYTES = 2 * 1024 * 1024
+# Files of more rows than this are checked and imported by the task worker, with their progress on a page;
+# smaller ones are done while the person waits (about a second), so they see the result at once.
+IN_REQUEST_ROWS = 500
+PROGRESS_EVERY = 100
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPE = "'"
 

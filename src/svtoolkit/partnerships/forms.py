@@ -343,8 +343,44 @@ class ContactRowForm(ContactDetailsFields):
         return [f"{column}: {message}" for column in columns for message in self.errors[column]]
 
 
+def check_rows(rows, *, organisations: dict, members: dict, progress=None):
+    """Check every row read from a contacts CSV; return the contacts as the import takes them and the
+    problems as (line, [problem, ...]). ``progress(rows_checked)`` is called now and then, if given."""
+    contacts, row_problems = [], []
+    for checked, (line, values, problem) in enumerate(rows, start=1):
+        if problem:
+            row_problems.append((line, [problem]))
+        else:
+            row = ContactRowForm(values, organisations=organisations, members=members)
+            if row.is_valid():
+                contacts.append(row.contact())
+            else:
+                row_problems.append((line, row.problems()))
+        if progress is not None and checked % contacts_csv.PROGRESS_EVERY == 0:
+            progress(checked)
+    return contacts, row_problems
+
+
+def rows_problem_message(count: int) -> str:
+    return (
+        f"{count} row{'s' if count != 1 else ''} of the file {'have' if count != 1 else 'has'} "
+        "problems, listed below. Nothing was imported. Correct the file and upload it again"
+    )
+
+
+def import_lookups(organisations, members) -> dict:
+    """The organisations by name and the members by email address, as ``check_rows`` takes them."""
+    return {
+        "organisations": {organisation.name.casefold(): organisation for organisation in organisations},
+        "members": {member.email: member for member in members},
+    }
+
+
 class ContactImportForm(forms.Form):
-    """The uploaded CSV: the whole file is checked, then every row, before anything is imported."""
+    """The uploaded CSV: the whole file is checked, then every row, before anything is imported.
+
+    A file of more than ``contacts_csv.IN_REQUEST_ROWS`` rows is only checked as a whole here: its rows are
+    checked and imported by the task worker (``background_text`` holds it), with its progress on a page."""
 
     file = forms.FileField(
         label="Upload a CSV file",
@@ -358,28 +394,23 @@ class ContactImportForm(forms.Form):
 
     def __init__(self, *args, organisations, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.organisations = {organisation.name.casefold(): organisation for organisation in organisations}
-        self.members = {member.email: member for member in members}
+        self.lookups = import_lookups(organisations, members)
         self.contacts: list[dict] = []
         self.row_problems: list[tuple[int, list[str]]] = []
+        self.background_text = ""
+        self.row_count = 0
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > contacts_csv.MAX_BYTES:
             raise ValidationError("The file must be smaller than 2 MB. Split it into smaller files")
-        for line, values, problem in contacts_csv.read_rows(upload.read()):
-            if problem:
-                self.row_problems.append((line, [problem]))
-                continue
-            row = ContactRowForm(values, organisations=self.organisations, members=self.members)
-            if row.is_valid():
-                self.contacts.append(row.contact())
-            else:
-                self.row_problems.append((line, row.problems()))
+        content = upload.read()
+        rows = contacts_csv.read_rows(content)
+        self.row_count = len(rows)
+        if self.row_count > contacts_csv.IN_REQUEST_ROWS:
+            self.background_text = content.decode("utf-8-sig")
+            return upload
+        self.contacts, self.row_problems = check_rows(rows, **self.lookups)
         if self.row_problems:
-            count = len(self.row_problems)
-            raise ValidationError(
-                f"{count} row{'s' if count != 1 else ''} of the file {'have' if count != 1 else 'has'} "
-                "problems, listed below. Nothing was imported. Correct the file and upload it again"
-            )
+            raise ValidationError(rows_problem_message(len(self.row_problems)))
         return upload

@@ -196,3 +196,60 @@ class SupportService(ReviewedEntry):
 
     def __str__(self):
         return self.name
+
+
+class ContactImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    CHECKING = "checking", "Checking the rows"
+    SAVING = "saving", "Saving the contacts"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Nothing imported: rows have problems"
+    FAILED = "failed", "Nothing imported: the import stopped"
+
+
+FINISHED_IMPORT = {ContactImportStatus.DONE, ContactImportStatus.REFUSED, ContactImportStatus.FAILED}
+
+
+class ContactImport(models.Model):
+    """A large contacts CSV file imported by the task worker: its progress and result, shown on a page.
+
+    The file's text is kept only until the import finishes; the problems found are kept so the page can list
+    them by line."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="contact_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=ContactImportStatus.choices, default=ContactImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField()
+    rows_checked = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(
+        default=list, blank=True, help_text="[line, [problem, ...]] for each bad row."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Import of {self.file_name} into {self.partnership}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {
+            ContactImportStatus.DONE,
+            ContactImportStatus.REFUSED,
+            ContactImportStatus.FAILED,
+        }
+
+    @property
+    def percent(self) -> int:
+        """How far it has gone: checking the rows is most of the work, saving them the rest."""
+        if self.status == ContactImportStatus.DONE:
+            return 100
+        if self.status == ContactImportStatus.SAVING:
+            return 90
+        return 90 * self.rows_checked // max(self.total_rows, 1)

@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.partnerships.models import Contact, Organisation, SupportService
+from svtoolkit.partnerships.models import Contact, ContactImport, Organisation, SupportService
+
+
+def contact_import_in(partnership, import_id) -> ContactImport:
+    """A background contacts import of this partnership (its file's text left out)."""
+    return get_object_or_404(partnership.contact_imports.defer("content"), pk=import_id)
 
 
 def active_organisations(partnership) -> QuerySet[Organisation]:

@@ -13,21 +13,17 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
-from svtoolkit.partnerships.models import REPORTING_KINDS, Contact, Organisation, SupportService
+from svtoolkit.partnerships import contact_import, tasks
+from svtoolkit.partnerships.contact_import import CONTACT_FIELDS
+from svtoolkit.partnerships.models import (
+    REPORTING_KINDS,
+    Contact,
+    ContactImport,
+    Organisation,
+    SupportService,
+)
 
 ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents")
-CONTACT_FIELDS = (
-    "name",
-    "job_title",
-    "email",
-    "phone",
-    "other_phone",
-    "out_of_hours",
-    "incident_role",
-    "escalation_order",
-    "owner",
-    "review_due",
-)
 SUPPORT_SERVICE_FIELDS = (
     "name",
     "kind",
@@ -213,23 +209,24 @@ def deactivate_contact(*, contact, by, request=None) -> None:
     _deactivate(contact, partnership=contact.organisation.partnership, by=by, request=request)
 
 
-@transaction.atomic
 def import_contacts(*, partnership, rows: list[dict], by, request=None) -> int:
-    """Create every contact of an already validated import, or none of them."""
-    for row in rows:
-        if row["organisation"].partnership_id != partnership.pk:
-            raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
-        details = {field: row[field] for field in CONTACT_FIELDS}
-        details["owner"] = details["owner"] or by
-        _create(
-            Contact,
-            partnership=partnership,
-            details=details,
-            by=by,
-            request=request,
-            organisation=row["organisation"],
-        )
-    return len(rows)
+    """Create every contact of an already checked import, or none of them."""
+    return contact_import.create_contacts(partnership=partnership, contacts=rows, by=by, request=request)
+
+
+@transaction.atomic
+def start_contact_import(*, partnership, text: str, file_name: str, row_count: int, by) -> ContactImport:
+    """Keep a large contacts file for the task worker, which checks and imports it all or nothing; the
+    returned import shows its progress."""
+    job = ContactImport.objects.create(
+        partnership=partnership,
+        uploaded_by=by,
+        file_name=file_name[:255],
+        content=text,
+        total_rows=row_count,
+    )
+    transaction.on_commit(lambda: tasks.run_contact_import.enqueue(import_id=job.pk))
+    return job
 
 
 # --- Support services --------------------------------------------------------------------------------

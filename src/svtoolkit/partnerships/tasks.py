@@ -8,6 +8,7 @@ from django_tasks import task
 
 from svtoolkit.core.scheduling import scheduled
 from svtoolkit.messaging import services as messaging
+from svtoolkit.partnerships import contact_import
 from svtoolkit.partnerships.models import Partnership
 
 
@@ -54,3 +55,9 @@ def send_review_reminders(*, partnership_id: int) -> int:
             )
         sent += reminder is not None
     return sent
+
+
+@task()
+def run_contact_import(*, import_id: int) -> int:
+    """Check and import a large contacts file, all or nothing; returns how many contacts were imported."""
+    return contact_import.run(import_id).imported

@@ -13,6 +13,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/change/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/remove/", views.contact_deactivate, name="contact_deactivate"),
     path("contacts/import/", views.contacts_import, name="contacts_import"),
+    path("contacts/import/<int:import_id>/", views.contact_import, name="contact_import"),
     path("contacts/export/", views.contacts_export, name="contacts_export"),
     path("support-services/", views.support_services, name="support_services"),
     path("support-services/add/", views.support_service_add, name="support_service_add"),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
@@ -308,6 +309,15 @@ def contacts_import(request):
         members=member_users(request.partnership),
     )
     if request.method == "POST" and form.is_valid():
+        if form.background_text:
+            job = services.start_contact_import(
+                partnership=request.partnership,
+                text=form.background_text,
+                file_name=form.cleaned_data["file"].name,
+                row_count=form.row_count,
+                by=request.user,
+            )
+            return redirect("partnerships:contact_import", import_id=job.pk)
         count = services.import_contacts(
             partnership=request.partnership, rows=form.contacts, by=request.user, request=request
         )
@@ -316,6 +326,19 @@ def contacts_import(request):
     return render(
         request, "partnerships/contacts_import.html", {"form": form, "columns": contacts_csv.COLUMNS}
     )
+
+
+@never_cache
+@access.requires(access.can_edit_directory)
+def contact_import(request, import_id):
+    """A large import's progress, then its result. htmx asks for the progress part every two seconds until
+    the import has finished; without JavaScript the person reloads the page with its button."""
+    job = selectors.contact_import_in(request.partnership, import_id)
+    if request.htmx:
+        if job.finished:
+            return HttpResponseClientRefresh()
+        return render(request, "partnerships/_contact_import_progress.html", {"job": job})
+    return render(request, "partnerships/contact_import.html", {"job": job})
 
 
 @never_cache

@@ -1,0 +1,112 @@
+"""Importing contacts from a CSV file, all or nothing: the rows are checked first, then every contact is
+created in one transaction, or none is.
+
+Small files are done in the request (``services.import_contacts``); a file of more than
+``contacts_csv.IN_REQUEST_ROWS`` rows becomes a ``ContactImport`` that the task worker runs here, keeping its
+progress on the row so the import's page can show it.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.accounts.selectors import member_users
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.partnerships import contacts_csv
+from svtoolkit.partnerships.forms import check_rows, import_lookups
+from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
+from svtoolkit.partnerships.selectors import active_organisations
+
+CONTACT_FIELDS = (
+    "name",
+    "job_title",
+    "email",
+    "phone",
+    "other_phone",
+    "out_of_hours",
+    "incident_role",
+    "escalation_order",
+    "owner",
+    "review_due",
+)
+
+
+def _as_audited(value):
+    return value.pk if hasattr(value, "pk") else value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@transaction.atomic
+def create_contacts(*, partnership, contacts: list[dict], by, request=None) -> int:
+    """Create every contact of an already checked import, each audited, or none of them."""
+    for row in contacts:
+        if row["organisation"].partnership_id != partnership.pk:
+            raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
+        details = {field: row[field] for field in CONTACT_FIELDS}
+        details["owner"] = details["owner"] or by
+        contact = Contact.objects.create(organisation=row["organisation"], **details)
+        record(
+            action=AuditAction.CREATE,
+            actor=by,
+            partnership=partnership,
+            target=contact,
+            detail={field: _as_audited(value) for field, value in details.items()},
+            request=request,
+        )
+    return len(contacts)
+
+
+def _set(import_id: int, **changes) -> None:
+    """Save progress at once (outside any transaction): the import's page sees it while the work goes on."""
+    ContactImport.objects.filter(pk=import_id).update(**changes)
+
+
+def run(import_id: int) -> ContactImport:
+    """Check and import a queued file: every row is checked (progress saved as it goes), then all the
+    contacts are created in one transaction; a bad row anywhere, or a failure while saving, imports none."""
+    job = ContactImport.objects.select_related("partnership", "uploaded_by").get(pk=import_id)
+    # Claimed by a conditional update, so a task run twice (a retried worker) imports the file once.
+    if not ContactImport.objects.filter(pk=job.pk, status=ContactImportStatus.QUEUED).update(
+        status=ContactImportStatus.CHECKING
+    ):
+        return job
+    partnership = job.partnership
+    try:
+        rows = contacts_csv.read_rows(job.content.encode("utf-8"))
+        contacts, problems = check_rows(
+            rows,
+            **import_lookups(active_organisations(partnership), member_users(partnership)),
+            progress=lambda checked: _set(job.pk, rows_checked=checked),
+        )
+        if problems:
+            _set(
+                job.pk,
+                status=ContactImportStatus.REFUSED,
+                rows_checked=len(rows),
+                problems=[[line, messages] for line, messages in problems],
+                content="",
+                finished_at=timezone.now(),
+            )
+        else:
+            _set(job.pk, status=ContactImportStatus.SAVING, rows_checked=len(rows))
+            with transaction.atomic():
+                imported = create_contacts(partnership=partnership, contacts=contacts, by=job.uploaded_by)
+                _set(
+                    job.pk,
+                    status=ContactImportStatus.DONE,
+                    imported=imported,
+                    content="",
+                    finished_at=timezone.now(),
+                )
+    except Exception as error:
+        said = str(error) if isinstance(error, DomainError) else "The import stopped unexpectedly"
+        _set(
+            job.pk,
+            status=ContactImportStatus.FAILED,
+            problems=[[0, [said]]],
+            content="",
+            finished_at=timezone.now(),
+        )
+        raise
+    job.refresh_from_db()
+    return job

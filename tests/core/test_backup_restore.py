@@ -1,0 +1,305 @@
+"""Issue 15, backup and restore: `svtoolkit backup` of a populated database while another process keeps
+writing, restored into new, empty databases (natively, and through the portable data into the other kind of
+database), holds every row committed before the backup began, unchanged; the archive is checked.
+
+Everything runs as an operator would: `svtoolkit` commands in their own processes, against databases made
+for the test (SQLite files, or PostgreSQL databases beside the test database when the suite runs on it).
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings as django_settings
+
+import svtoolkit
+from svtoolkit.core import backup
+from svtoolkit.core.tasks import back_up_nightly
+
+SOURCE_ROOT = Path(svtoolkit.__file__).resolve().parents[1]
+WRITER = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svtoolkit.settings")
+django.setup()
+from datetime import date
+from django.db import transaction
+from svtoolkit.partnerships.models import Organisation, Partnership
+progress, stop = sys.argv[1], sys.argv[2]
+n = 0
+while not os.path.exists(stop):
+    with transaction.atomic():
+        partnership = Partnership.objects.create(
+            name=f"Writer {n:06d}", slug=f"writer-{n}", area="Written", reference_prefix=f"W{n}"
+        )
+        Organisation.objects.create(
+            partnership=partnership, name=f"Writer organisation {n:06d}", kind="other",
+            review_due=date(2030, 1, 1),
+        )
+    n += 1
+    with open(progress + ".new", "w") as stream:
+        stream.write(str(n))
+    os.replace(progress + ".new", progress)
+"""
+WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation"}
+
+
+def _postgres_server():
+    """The PostgreSQL server the suite runs on, or the one TEST_DATABASE_URL names; None if neither."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        return {key: database[key] for key in ("HOST", "PORT", "USER", "PASSWORD")}
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import environ
+
+        parsed = environ.Env.db_url_config(url)
+        return {key: parsed.get(key, "") for key in ("HOST", "PORT", "USER", "PASSWORD")}
+    return None
+
+
+class Databases:
+    """New, empty databases for one test module; the PostgreSQL ones are dropped at the end."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.server = _postgres_server()
+        self.made = []
+
+    def _admin(self):
+        server = self.server
+        return psycopg.connect(
+            host=server["HOST"] or None,
+            port=server["PORT"] or None,
+            user=server["USER"] or None,
+            password=server["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
+
+    def new(self, kind: str, name: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{self.directory / f'{name}.sqlite3'}"
+        database = f"svtoolkit_backup_{name}_{os.getpid()}"
+        with self._admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
+            admin.execute(f'CREATE DATABASE "{database}"')
+        self.made.append(database)
+        server = self.server
+        password = f":{server['PASSWORD']}" if server["PASSWORD"] else ""
+        return f"postgres://{server['USER']}{password}@{server['HOST']}:{server['PORT']}/{database}"
+
+    def drop_all(self):
+        if self.made:
+            with self._admin() as admin:
+                for database in self.made:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def svtoolkit_env(database_url: str, media: Path, **more) -> dict:
+    return {
+        **os.environ,
+        "SVTOOLKIT_ENV": "test",
+        "PYTHONPATH": str(SOURCE_ROOT),
+        "DATABASE_URL": database_url,
+        "SVTOOLKIT_MEDIA_ROOT": str(media),
+        **more,
+    }
+
+
+def run_svtoolkit(*args, database_url: str, media: Path, **more) -> str:
+    finished = subprocess.run(
+        [sys.executable, "-m", "svtoolkit.cli", *args],
+        env=svtoolkit_env(database_url, media, **more),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished.stdout
+
+
+def rows_by_model(database_url: str, media: Path, output: Path) -> dict:
+    """Every row of every table (many-to-many rows inside their objects, times to the microsecond), by model
+    and primary key."""
+    run_svtoolkit(
+        "shell",
+        "-c",
+        "from pathlib import Path; from svtoolkit.core.backup import dump_rows; "
+        f"dump_rows('default', Path({str(output)!r}))",
+        database_url=database_url,
+        media=media,
+    )
+    rows = {}
+    for entry in json.loads(output.read_text()):
+        rows.setdefault(entry["model"], {})[entry["pk"]] = entry["fields"]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def databases(tmp_path_factory):
+    made = Databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture(scope="module")
+def source(databases, tmp_path_factory):
+    """A populated database of the kind the suite runs on (the demo partnership and its 18 months of
+    incidents), with an uploaded file under its MEDIA_ROOT."""
+    kind = "postgresql" if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "sqlite"
+    url = databases.new(kind, "source")
+    media = tmp_path_factory.mktemp("source-media")
+    (media / "boundaries").mkdir()
+    (media / "boundaries" / "wards.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    run_svtoolkit("migrate", "--noinput", "-v0", database_url=url, media=media)
+    run_svtoolkit("seed_demo", database_url=url, media=media)
+    return {"kind": kind, "url": url, "media": media}
+
+
+def test_backup_during_writes_restores_every_row_committed_before_it_began(source, databases, tmp_path):
+    before = rows_by_model(source["url"], source["media"], tmp_path / "before.json")
+    assert sum(len(rows) for rows in before.values()) > 1000
+
+    progress, stop = tmp_path / "written", tmp_path / "stop"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(progress), str(stop)],
+        env=svtoolkit_env(source["url"], source["media"]),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not progress.exists() or int(progress.read_text()) < 20:
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start writing"
+            time.sleep(0.05)
+        written_before_backup = int(progress.read_text())
+        run_svtoolkit(
+            "backup", "--directory", str(tmp_path), database_url=source["url"], media=source["media"]
+        )
+        written_after_backup = int(progress.read_text())
+    finally:
+        stop.touch()
+        writer.wait(timeout=60)
+    assert writer.returncode == 0
+    assert written_after_backup > written_before_backup, "no write was committed while the backup ran"
+    [archive] = tmp_path.glob("svtoolkit-backup-*.tar")
+
+    other_kind = {"sqlite": "postgresql", "postgresql": "sqlite"}[source["kind"]]
+    if other_kind == "postgresql" and databases.server is None:
+        other_kind = "sqlite"  # no PostgreSQL to hand: the portable path still runs, into SQLite
+    targets = [
+        (databases.new(source["kind"], "native"), []),
+        (databases.new(other_kind, "portable"), ["--portable"]),
+    ]
+    for number, (url, options) in enumerate(targets):
+        media = tmp_path / f"restored-media-{number}"
+        said = run_svtoolkit("restore", str(archive), *options, database_url=url, media=media)
+        assert "rows restored and checked" in said
+        assert (media / "boundaries" / "wards.geojson").read_text() == (
+            source["media"] / "boundaries" / "wards.geojson"
+        ).read_text()
+
+        restored = rows_by_model(url, media, tmp_path / f"restored-{number}.json")
+        for model in before.keys() | restored.keys():
+            committed, found = before.get(model, {}), restored.get(model, {})
+            assert {pk: found.get(pk) for pk in committed} == committed, f"{model} lost or changed rows"
+            if model not in WRITTEN_MODELS:
+                assert found.keys() == committed.keys(), f"{model} has rows that were never committed"
+        # The writer's rows in the restore are exactly its first k transactions, each whole: one moment.
+        partnerships = sorted(
+            fields["name"]
+            for pk, fields in restored["partnerships.partnership"].items()
+            if pk not in before["partnerships.partnership"]
+        )
+        organisations = sorted(
+            fields["name"]
+            for pk, fields in restored["partnerships.organisation"].items()
+            if pk not in before["partnerships.organisation"]
+        )
+        k = len(partnerships)
+        assert written_before_backup <= k <= written_after_backup
+        assert partnerships == [f"Writer {n:06d}" for n in range(k)]
+        assert organisations == [f"Writer organisation {n:06d}" for n in range(k)]
+
+        # The restored database takes new rows (its id sequences carry on past the restored rows).
+        run_svtoolkit(
+            "shell",
+            "-c",
+            "from svtoolkit.partnerships.models import Partnership; "
+            "Partnership.objects.create(name='After', slug='after', area='A', reference_prefix='AFT')",
+            database_url=url,
+            media=media,
+        )
+
+
+def test_a_damaged_archive_or_a_database_in_use_is_refused(source, databases, tmp_path):
+    run_svtoolkit("backup", "--directory", str(tmp_path), database_url=source["url"], media=source["media"])
+    [archive] = tmp_path.glob("svtoolkit-backup-*.tar")
+    manifest = backup.check_archive(archive)
+    assert manifest["engine"] == source["kind"]
+    assert manifest["tables"]["partnerships_partnership"] >= 1
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "svtoolkit.cli", "restore", str(archive)],
+        env=svtoolkit_env(source["url"], tmp_path / "media"),
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0
+    assert "Restore only into an empty database" in refused.stderr
+
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(archive) as original, tarfile.open(damaged, "w") as copy:
+        for member in original.getmembers():
+            content = original.extractfile(member).read()
+            if member.name == backup.DATA:
+                content = content.replace(b"Northbridge", b"Northbrid9e", 1)
+            member.size = len(content)
+            copy.addfile(member, io.BytesIO(content))
+    with pytest.raises(backup.BackupError, match="the checksum of data.json does not match"):
+        backup.check_archive(damaged)
+
+
+def test_the_nightly_backup_runs_when_turned_on_and_keeps_n_days(source, tmp_path):
+    old = datetime.now(UTC) - timedelta(days=30)
+    stale = tmp_path / f"{backup.PREFIX}{old:{backup.STAMP}}{backup.SUFFIX}"
+    stale.write_bytes(b"an old archive")
+    run_svtoolkit(
+        "shell",
+        "-c",
+        "from svtoolkit.core.tasks import back_up_nightly; print(back_up_nightly.call())",
+        database_url=source["url"],
+        media=source["media"],
+        SVTOOLKIT_BACKUP_NIGHTLY="true",
+        SVTOOLKIT_BACKUP_DIR=str(tmp_path),
+        SVTOOLKIT_BACKUP_KEEP_DAYS="7",
+    )
+    [made] = tmp_path.glob(f"{backup.PREFIX}*{backup.SUFFIX}")
+    assert made != stale
+    backup.check_archive(made)
+
+
+def test_the_nightly_backup_does_nothing_until_it_is_turned_on(settings, tmp_path):
+    settings.BACKUP_DIR = tmp_path
+    assert not settings.BACKUP_NIGHTLY
+    assert back_up_nightly.call() == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pruning_keeps_the_newest_archive_whatever_its_age(tmp_path):
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    names = [
+        f"{backup.PREFIX}{now - timedelta(days=days):{backup.STAMP}}{backup.SUFFIX}" for days in (40, 20, 9)
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not an archive")
+    deleted = backup.prune_backups(tmp_path, keep_days=5, now=now)
+    assert sorted(path.name for path in deleted) == sorted(names[:2])
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([names[2], "notes.txt"])

@@ -1,0 +1,110 @@
+"""Issue 15, defect 9: a large contacts file is imported by the task worker, all or nothing, with its progress
+on a page; the upload itself answers at once whatever the file's size (within 2 MB)."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.partnerships import contacts_csv
+from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
+from svtoolkit.partnerships.tasks import run_contact_import
+from tests.factories import ContactImportFactory
+from tests.partnerships.test_contacts_csv import a_row, csv_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def big_file(rows=5000, bad_lines=()):
+    """A contacts file of ``rows`` rows; the rows on the given file lines name an unknown organisation."""
+    return csv_bytes(
+        [
+            a_row(n, organisation="No such organisation") if n + 2 in bad_lines else a_row(n)
+            for n in range(rows)
+        ]
+    )
+
+
+def test_a_5000_row_import_answers_at_once_and_completes_through_the_task(
+    client_for, demo, django_capture_on_commit_callbacks
+):
+    content = big_file(5000)
+    assert len(content) < contacts_csv.MAX_BYTES
+    before = Contact.objects.count()
+    client = client_for("coordinator")
+    with django_capture_on_commit_callbacks() as queued:
+        started = time.monotonic()
+        response = upload(client, content)
+        answered_in = time.monotonic() - started
+    # The request only reads the file: no contact is made until the task runs.
+    assert response.status_code == 302
+    assert Contact.objects.count() == before
+    assert answered_in < 5
+    job = ContactImport.objects.get()
+    assert response["Location"] == reverse("partnerships:contact_import", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting to start: 5000 rows to check." in page
+    assert '<progress id="contact-import-bar" class="app-progress" max="100" value="0">' in page
+
+    for callback in queued:
+        callback()
+
+    job.refresh_from_db()
+    assert job.status == ContactImportStatus.DONE
+    assert (job.imported, job.rows_checked, job.content) == (5000, 5000, "")
+    assert Contact.objects.count() == before + 5000
+    page = client.get(response["Location"]).content.decode()
+    assert "5000 contacts imported" in page
+    # A task run again (a worker that retried it) imports nothing more.
+    run_contact_import.call(import_id=job.pk)
+    assert Contact.objects.count() == before + 5000
+
+
+@pytest.mark.parametrize("bad_lines", [(2,), (2502,), (5001,), (10, 4000)])
+def test_a_bad_row_anywhere_in_a_big_import_imports_nothing(
+    client_for, demo, django_capture_on_commit_callbacks, bad_lines
+):
+    before = Contact.objects.count()
+    client = client_for("coordinator")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, big_file(5000, bad_lines=bad_lines))
+    job = ContactImport.objects.get()
+    assert job.status == ContactImportStatus.REFUSED
+    assert [line for line, _ in job.problems] == list(bad_lines)
+    assert Contact.objects.count() == before
+    page = client.get(response["Location"]).content.decode()
+    assert "There is a problem" in page
+    assert "problems. Nothing was imported." in page
+    for line in bad_lines:
+        assert f'<a href="#line-{line}">Line {line}: organisation: There is no organisation called' in page
+
+
+def test_a_small_file_is_still_imported_while_the_person_waits(client_for, demo):
+    rows = contacts_csv.IN_REQUEST_ROWS
+    response = upload(client_for("coordinator"), big_file(rows))
+    assert response["Location"] == reverse("partnerships:organisations")
+    assert not ContactImport.objects.exists()
+
+
+def test_htmx_asks_for_the_progress_until_the_import_has_finished(client_for, demo, demo_users):
+    job = ContactImportFactory(
+        partnership=demo, status=ContactImportStatus.CHECKING, total_rows=1000, rows_checked=400
+    )
+    client = client_for("coordinator")
+    url = reverse("partnerships:contact_import", args=[job.pk])
+    part = client.get(url, headers={"HX-Request": "true"})
+    text = part.content.decode()
+    assert 'hx-trigger="every 2s"' in text
+    assert "Checked 400 of 1000 rows." in text
+    assert 'value="36"' in text
+    assert "<html" not in text
+
+    ContactImport.objects.filter(pk=job.pk).update(status=ContactImportStatus.DONE, imported=1000)
+    finished = client.get(url, headers={"HX-Request": "true"})
+    assert finished["HX-Refresh"] == "true"
+
+
+def test_another_partnerships_import_is_not_found(client_for, demo, other_partnership):
+    theirs = ContactImportFactory(partnership=other_partnership[0])
+    response = client_for("coordinator").get(reverse("partnerships:contact_import", args=[theirs.pk]))
+    assert response.status_code == 404
