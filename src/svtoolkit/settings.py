@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "svtoolkit.accounts.middleware.CurrentPartnershipMiddleware",
     "svtoolkit.accounts.middleware.TwoFactorMiddleware",
     "svtoolkit.access.AccessPolicyMiddleware",
+    # Audits someone trying incident ids that are not theirs to see (once per client per window, counted).
+    "svtoolkit.audit.middleware.IncidentNotFoundMiddleware",
     # Axes must come last: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -269,6 +271,10 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = env.int("SVTOOLKIT_SSO_TIMEOUT", default=10)
+
+# What comes in floods (API tokens refused, incident ids not found) is
+# audited once per client per this many minutes, with a count, not once per request.
+SVTOOLKIT_AUDIT_COUNT_MINUTES = env.int("SVTOOLKIT_AUDIT_COUNT_MINUTES", default=15)
 
 OTP_TOTP_ISSUER = "svtoolkit"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
