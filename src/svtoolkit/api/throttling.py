@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from svtoolkit.api.models import ApiToken
+from svtoolkit.core.cache import OUTAGE_ERRORS
 from svtoolkit.core.ratelimits import parse_rate
 
 PER_TOKEN = "SVTOOLKIT_RATE_API_PER_TOKEN"
@@ -22,6 +23,13 @@ class PerTokenThrottle(SimpleRateThrottle):
 
     def parse_rate(self, rate):
         return (None, None) if rate is None else parse_rate(rate)
+
+    def allow_request(self, request, view):
+        # While Redis is down requests are not counted, rather than every API request answering 503.
+        try:
+            return super().allow_request(request, view)
+        except OUTAGE_ERRORS:
+            return True
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.cache import OUTAGE_ERRORS
 
 
 def client_ip(request) -> str | None:
@@ -91,7 +92,10 @@ def record_counted(*, action: AuditAction, request, actor=None, partnership=None
         actor = None
     client = f"{action}|{client_ip(request)}|{actor.pk if actor is not None else ''}"
     waiting = "audit-counted:" + hashlib.sha256(client.encode()).hexdigest()
-    entry_id = cache.get(waiting)
+    try:
+        entry_id = cache.get(waiting)
+    except OUTAGE_ERRORS:  # Redis is down: each time gets its own entry until it is back
+        entry_id = None
     if entry_id is not None and AuditEntry.objects.filter(pk=entry_id).count_once_more(now):
         return
     window = timedelta(minutes=settings.SVTOOLKIT_AUDIT_COUNT_MINUTES)
@@ -103,4 +107,7 @@ def record_counted(*, action: AuditAction, request, actor=None, partnership=None
         request=request,
         counting_until=now + window,
     )
-    cache.set(waiting, entry.pk, timeout=window.total_seconds())
+    try:
+        cache.set(waiting, entry.pk, timeout=window.total_seconds())
+    except OUTAGE_ERRORS:
+        pass

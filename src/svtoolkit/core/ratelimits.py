@@ -18,6 +18,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
+from svtoolkit.core.cache import OUTAGE_ERRORS
+
 logger = logging.getLogger(__name__)
 
 RATE = re.compile(r"(\d+)/(\d*)([smhd])")
@@ -68,9 +70,8 @@ class Usage:
 
 def usage(request, *, limit: str, key: str, count: bool) -> Usage | None:
     """The use of the limit named by the setting ``limit`` by ``key`` (a client's address, an email address),
-    counting this request first when ``count``. None when the limit is off, or the cache cannot be reached:
-    the limits then stand aside rather than lock everyone out (the per-account lockout, in the database,
-    still holds)."""
+    counting this request first when ``count``. None when the limit is off, or Redis is down: the limits then
+    stand aside, so signing in still works in an outage (the per-account lockout, in the database, holds)."""
     try:
         found = get_usage(
             request,
@@ -79,7 +80,7 @@ def usage(request, *, limit: str, key: str, count: bool) -> Usage | None:
             rate=parse_rate(getattr(settings, limit)),
             increment=count,
         )
-    except Exception:  # the cache's own errors (Redis's, say) have no common class
+    except OUTAGE_ERRORS:
         logger.warning("Rate limit %s not counted: the cache cannot be reached", limit, exc_info=True)
         return None
     if found is None or found["time_left"] < 0:
