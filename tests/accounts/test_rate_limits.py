@@ -89,3 +89,30 @@ def test_reset_links_asked_for_by_one_client_are_limited_whatever_the_address(cl
 
     assert_told_when_to_try_again(ask_for_reset(client, "d@example.org"), within_seconds=60 * 60)
     assert ask_for_reset(client, "d@example.org", address="203.0.113.9").status_code == 302
+
+
+def test_while_redis_is_down_the_limits_stand_aside_and_signing_in_and_the_api_still_work(
+    client, demo, demo_users, settings
+):
+    from rest_framework.test import APIClient
+
+    from svtoolkit.api.services import create_token
+    from tests.core.outages import nobody_listening, redis_url
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "svtoolkit.core.cache.FailFastRedisCache",
+            "LOCATION": redis_url(nobody_listening()),
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
+    }
+    settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "1/15m"
+    settings.SVTOOLKIT_RATE_API_PER_TOKEN = "1/m"
+
+    assert sign_in(client, "responder@example.org", password="wrong password").status_code == 200
+    assert sign_in(client, "responder@example.org").status_code == 302
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {create_token(user=demo_users['police'], partnership=demo, name='x')[1]}"
+    )
+    assert [api.get(reverse("api:incidents")).status_code for _ in range(2)] == [200, 200]
