@@ -20,6 +20,14 @@ def _isolated_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with nothing counted against the rate limits (they count in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def demo(db):
     """The seeded Northbridge partnership; every demo account's password is TEST_PASSWORD."""

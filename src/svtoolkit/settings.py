@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "svtoolkit.access.AccessPolicyMiddleware",
     # After the access checks (its process_view runs after theirs), so a refusal is never a form's result.
     "svtoolkit.core.submissions.OneSubmissionMiddleware",
+    # Audits someone trying incident ids that are not theirs to see (once per client per window, counted).
+    "svtoolkit.audit.middleware.IncidentNotFoundMiddleware",
     # Axes must come last: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -279,6 +281,25 @@ OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = env.int("SVTOOLKIT_SSO_TIMEOUT", default=10)
 
+# Rate limits (docs/security.md), each "<count>/<period>" with the period in s, m, h or d and an optional
+# multiple ("30/15m"), or "off"; counted in the cache above: with REDIS_URL every server counts together,
+# without it each process counts alone. Past a limit the answer is 429 with Retry-After and when to try again.
+# Failed sign-ins from one client address (any accounts) before it must wait for the window to end.
+SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = env.str("SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT", default="30/15m")
+# Requests for a password-reset link: from one client address, and for one email address.
+SVTOOLKIT_RATE_PASSWORD_RESET_PER_CLIENT = env.str("SVTOOLKIT_RATE_PASSWORD_RESET_PER_CLIENT", default="20/h")
+SVTOOLKIT_RATE_PASSWORD_RESET_PER_ADDRESS = env.str(
+    "SVTOOLKIT_RATE_PASSWORD_RESET_PER_ADDRESS", default="5/h"
+)
+# API requests with one personal token (or one person's session, on the API docs page).
+SVTOOLKIT_RATE_API_PER_TOKEN = env.str("SVTOOLKIT_RATE_API_PER_TOKEN", default="1200/h")
+# What comes in floods (API tokens refused, incident ids not found, requests refused by these limits) is
+# audited once per client per this many minutes, with a count, not once per request.
+SVTOOLKIT_AUDIT_COUNT_MINUTES = env.int("SVTOOLKIT_AUDIT_COUNT_MINUTES", default=15)
+# If the cache cannot be reached, the limits stand aside rather than refuse everyone; the per-account
+# lockout (kept in the database) still holds.
+RATELIMIT_FAIL_OPEN = True
+
 OTP_TOTP_ISSUER = "svtoolkit"
 # Personal API tokens last this many days unless their owner chooses otherwise when making one.
 API_TOKEN_DEFAULT_DAYS = env.int("SVTOOLKIT_API_TOKEN_DAYS", default=90)
@@ -421,6 +442,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "svtoolkit.api.pagination.Pages",
+    # SVTOOLKIT_RATE_API_PER_TOKEN requests per token; past it 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["svtoolkit.api.throttling.PerTokenThrottle"],
     # A service's DomainError is 400 and its EditConflict 409, translated here for every view.
     "EXCEPTION_HANDLER": "svtoolkit.api.base.handle_exception",
 }

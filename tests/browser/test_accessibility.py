@@ -7,8 +7,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.access_expectations import EXPECTED, NOT_PAGES, ROLES
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.browser.pages import SignInPage
+from tests.conftest import DEMO_ROLES
 
 # Pages that keep fetching after they load: the API docs fetch the schema, an import's progress polls.
 # The walk waits for them to go quiet before the next page, since the test server's threads share one
@@ -54,4 +55,24 @@ def test_error_pages_pass_axe(new_page, demo, transactional_db):
     assert_accessible(page)
     # The browser logs the 403 and 404 themselves; nothing else may have gone wrong.
     assert all("status of 40" in error for error in new_page.errors)
+    new_page.errors.clear()
+
+
+def test_the_too_many_attempts_page_says_when_to_try_again_passes_axe_and_fits_a_phone(
+    new_page, demo, settings, transactional_db
+):
+    settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "1/15m"
+    page = new_page()
+    for _ in range(2):
+        page.goto("/sign-in/")
+        page.get_by_label("Email address").fill(DEMO_ROLES["viewer"])
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Too many attempts: try again later")).to_be_visible()
+    expect(page.get_by_text("Try again after")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page)
+    # The browser logs the 429 itself; nothing else may have gone wrong.
+    assert all("status of 429" in error for error in new_page.errors)
     new_page.errors.clear()

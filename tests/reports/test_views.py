@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.reports.boundaries import _shipped
+from svtoolkit.reports.models import WardBoundary
 from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
 from tests.incidents.builders import demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
@@ -459,3 +460,76 @@ def test_a_file_that_is_not_ward_outlines_is_explained_and_changes_nothing(
         .context["boundary"]
         .name.startswith("London Borough of Northbridge")
     )
+
+
+def _one_ward(name, rings) -> bytes:
+    import json
+
+    feature = {
+        "type": "Feature",
+        "properties": {"name": name},
+        "geometry": {"type": "Polygon", "coordinates": rings},
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
+
+
+# Its edges cross at (0.5, 0.5): a bow tie, whose two halves' areas cancel out.
+BOW_TIE = [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b'{"type": "FeatureCollection", "features": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+            "nested too deeply",
+        ),
+        (b'{"type": "FeatureCollection", "name": ' + b"[" * 100 + b"]" * 100 + b"}", "nested too deeply"),
+        (_one_ward("Crossways", BOW_TIE), "Crossways: the outline crosses itself"),
+        (
+            _one_ward("Holey", [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], [[2, 2], [3, 2], [3, 3], [2, 2]]]),
+            "Holey: the outline is not a valid shape",
+        ),
+    ],
+)
+def test_deeply_nested_or_self_intersecting_wards_are_refused_with_a_message_and_change_nothing(
+    client_for, demo, content, message
+):
+    response = _upload(client_for("coordinator"), content)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert message in page
+    assert not WardBoundary.objects.exists()
+    assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"properties": {"name": "Crossways"}, "geometry": {"type": "Polygon", "coordinates": BOW_TIE}}
+            ],
+        },
+        {"type": "FeatureCollection", "features": "not a list"},
+        {"type": "Feature"},
+    ],
+)
+@pytest.mark.parametrize("role", ["coordinator", "police"])
+def test_the_map_survives_bad_ward_outlines_stored_before_uploads_were_checked(
+    client_for, demo, stored, role
+):
+    incident = IncidentFactory(partnership=demo)
+    ParticipationFactory(incident=incident, organisation=demo.organisations.get(kind="police"))
+    SceneFactory(incident=incident, latitude=Decimal("0.5"), longitude=Decimal("0.5"))
+    WardBoundary.objects.create(partnership=demo, geojson=stored, file_name="old.geojson")
+
+    response = client_for(role).get(reverse("reports:map"))
+
+    assert response.status_code == 200
+    assert response.context["map_data"]["boundary"] is None
+    assert "cannot be drawn" in response.content.decode()
+    assert client_for("coordinator").get(reverse("reports:boundary")).status_code == 200

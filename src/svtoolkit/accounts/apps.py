@@ -7,10 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and sign-in"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from svtoolkit.accounts.limits import count_failed_sign_in
         from svtoolkit.accounts.selectors import coordinator_home_section
         from svtoolkit.core.selectors import register_home_section
+
+        user_login_failed.connect(count_failed_sign_in, dispatch_uid="svtoolkit.accounts.limits")
 
         register_home_section(
             template_name="accounts/home_section.html", context=coordinator_home_section, order=90

@@ -30,6 +30,7 @@ from svtoolkit.accounts.forms import (
     SwitchPartnershipForm,
     TokenForm,
 )
+from svtoolkit.accounts.limits import password_reset_limited, sign_in_limited
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
@@ -51,20 +52,24 @@ class SignInView(auth_views.LoginView):
 
 
 login = access.public(
-    SignInView.as_view(
-        template_name="accounts/login.html",
-        authentication_form=SignInForm,
-        extra_context={"button": "Sign in"},
+    sign_in_limited(
+        SignInView.as_view(
+            template_name="accounts/login.html",
+            authentication_form=SignInForm,
+            extra_context={"button": "Sign in"},
+        )
     )
 )
 password_reset = access.public(
-    auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
-        form_class=PasswordResetByMessageForm,
-        email_template_name="accounts/email/password_reset.txt",
-        subject_template_name="accounts/email/password_reset_subject.txt",
-        success_url=reverse_lazy("accounts:password_reset_done"),
-        extra_context={"button": "Send reset link"},
+    password_reset_limited(
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html",
+            form_class=PasswordResetByMessageForm,
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password_reset_done"),
+            extra_context={"button": "Send reset link"},
+        )
     )
 )
 password_reset_done = access.public(

@@ -4,6 +4,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from svtoolkit.api import selectors, services
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record_counted
 
 KEYWORDS = {b"bearer", b"token"}
 
@@ -16,17 +18,23 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() not in KEYWORDS:
             return None
         if len(parts) != 2:
-            raise AuthenticationFailed("Give the token after the word Bearer, with nothing else after it.")
+            raise _refused(request, "Give the token after the word Bearer, with nothing else after it.")
         try:
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("This token is not valid.") from None
+            raise _refused(request, "This token is not valid.") from None
         token = selectors.token_by_secret(secret)
         problem = selectors.refusal(token)
         if problem is not None:
-            raise AuthenticationFailed(problem)
+            raise _refused(request, problem)
         services.note_use(token)
         return token.user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="svtoolkit"'
+
+
+def _refused(request, message: str) -> AuthenticationFailed:
+    """A token that did not work, audited once per client per window with a count (never the token)."""
+    record_counted(action=AuditAction.TOKEN_REFUSED, request=request._request, detail={"reason": message})
+    return AuthenticationFailed(message)

@@ -1,6 +1,7 @@
 """What every API view shares: the rules of ``svtoolkit.access``, the partnership, paging and errors."""
 
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -9,6 +10,9 @@ from rest_framework.viewsets import GenericViewSet
 from svtoolkit import access
 from svtoolkit.api.models import ApiToken
 from svtoolkit.api.pagination import Pages
+from svtoolkit.api.throttling import PER_TOKEN
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record_counted
 from svtoolkit.core.errors import DomainError, EditConflict
 
 
@@ -73,6 +77,18 @@ class ApiView:
             membership = access.memberships_of(request.user).get(token.partnership_id)
             request._request.membership = membership
             request._request.partnership = membership.partnership if membership else None
+
+    def throttled(self, request, wait):
+        # Audited once per client per window, with a count; DRF adds "Expected available in N seconds." and
+        # the Retry-After header.
+        record_counted(
+            action=AuditAction.RATE_LIMITED,
+            request=request._request,
+            actor=request.user,
+            partnership=request._request.partnership,
+            detail={"limit": PER_TOKEN},
+        )
+        raise Throttled(wait, detail="Too many requests with this token in a short time.")
 
     def deny(self, reason: str):
         access.deny(self.request._request, reason=reason)

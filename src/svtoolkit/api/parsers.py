@@ -3,6 +3,8 @@
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from svtoolkit.core.json_limits import nested_deeper_than
+
 # No body of this API nests deeper than a few levels (an incident with its scenes is three); 32 leaves room
 # while refusing bodies built to exhaust the parser or the serializers that walk them.
 MAX_JSON_DEPTH = 32
@@ -19,23 +21,6 @@ class DepthLimitedJSONParser(JSONParser):
             data = super().parse(stream, media_type=media_type, parser_context=parser_context)
         except RecursionError:
             raise ParseError(TOO_DEEP) from None
-        if _depth_exceeds(data, MAX_JSON_DEPTH):
+        if nested_deeper_than(data, MAX_JSON_DEPTH):
             raise ParseError(TOO_DEEP)
         return data
-
-
-def _depth_exceeds(data, limit: int) -> bool:
-    """Whether lists and objects in ``data`` nest deeper than ``limit``; walked without recursion."""
-    waiting = [(data, 1)]
-    while waiting:
-        value, depth = waiting.pop()
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        if depth > limit:
-            return True
-        waiting.extend((child, depth + 1) for child in children)
-    return False

@@ -7,9 +7,19 @@ from svtoolkit.audit.models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is never edited, even by superusers."""
 
-    list_display = ["at", "actor_label", "action", "target_type", "target_label", "partnership"]
+    list_display = [
+        "at",
+        "actor_label",
+        "actor_name",
+        "action",
+        "count",
+        "ip_address",
+        "target_type",
+        "target_label",
+        "partnership",
+    ]
     list_filter = ["action", "partnership"]
-    search_fields = ["actor_label", "target_label"]
+    search_fields = ["actor_label", "actor_name", "target_label", "ip_address"]
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,7 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label="What happened", choices=[("", "Anything")] + AuditAction.choices, required=False
     )
-    actor = forms.CharField(label="Person (email contains)", required=False, max_length=254)
+    actor = forms.CharField(label="Person (name or email contains)", required=False, max_length=254)
     date_from = forms.DateField(
         validators=[limits.within_supported_years],
         label="From",

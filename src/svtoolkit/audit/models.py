@@ -14,6 +14,10 @@ class AuditAction(models.TextChoices):
     VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive data"
     EXPORT_SENSITIVE = "export_sensitive", "Exported sensitive data"
     ERASE = "erase", "Erased personal data"
+    # Counted: one entry per client per window, with how many times (see AuditEntry.count).
+    TOKEN_REFUSED = "token_refused", "API token refused"
+    NOT_FOUND = "not_found", "Asked for an incident not found"
+    RATE_LIMITED = "rate_limited", "Refused: too many attempts"
 
 
 class AppendOnlyError(Exception):
@@ -23,6 +27,12 @@ class AppendOnlyError(Exception):
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("The audit log cannot be changed.")
+
+    def count_once_more(self, now) -> int:
+        """Add one to the count of these counted entries whose window is still open at ``now``; how many were.
+        The one change the log allows: nothing else of any entry, and nothing of an entry whose window has
+        closed, can change."""
+        return models.QuerySet.update(self.filter(counting_until__gt=now), count=models.F("count") + 1)
 
     def delete(self):
         raise AppendOnlyError("The audit log cannot be deleted from.")
@@ -35,8 +45,10 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    # Kept as text too, so the entry still names the person if their account is later removed.
+    # Kept as text too, so the entry still names the person if their account is later removed (the actor
+    # then becomes empty): their email address (or the address tried, or the job's name) and their name.
     actor_label = models.CharField(max_length=254, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True)
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -47,6 +59,10 @@ class AuditEntry(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True)
+    # Counted entries (failed API tokens, incidents not found, rate-limit refusals) stand for every time the
+    # same thing happened from one client until ``counting_until``: one entry per window, not one per request.
+    count = models.PositiveIntegerField(default=1)
+    counting_until = models.DateTimeField(null=True, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -56,7 +72,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.get_action_display()} {self.target_label}"
+        what = self.get_action_display() + (f" ({self.count} times)" if self.count > 1 else "")
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {what} {self.target_label}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -28,7 +28,9 @@ def audit_entries_for_partnership(
     if action:
         entries = entries.filter(action=action)
     if actor:
-        entries = entries.filter(actor_label__icontains=actor.strip())
+        entries = entries.filter(
+            Q(actor_label__icontains=actor.strip()) | Q(actor_name__icontains=actor.strip())
+        )
     if date_from:
         entries = entries.filter(at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
     if date_to:

@@ -1,11 +1,16 @@
 """Writing to the audit log. Every entry is made here."""
 
+import hashlib
 import ipaddress
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.cache import OUTAGE_ERRORS
 
 
 def client_ip(request) -> str | None:
@@ -44,14 +49,18 @@ def record(
     detail: dict | None = None,
     request=None,
     actor_label: str = "",
+    counting_until=None,
 ) -> AuditEntry:
-    """Append one entry. ``target`` names the object acted on; ``detail`` holds what changed."""
+    """Append one entry. ``target`` names the object acted on; ``detail`` holds what changed. The actor's
+    address and name are copied into the entry, so it still names them once their account is deleted."""
     if actor is not None and not actor.is_authenticated:
         actor = None
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
         actor_label=actor.email if actor is not None else actor_label,
+        actor_name=actor.get_full_name() if actor is not None else "",
+        counting_until=counting_until,
         partnership=partnership,
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
@@ -70,3 +79,35 @@ def record_permission_denied(*, request, reason: str) -> AuditEntry:
         detail={"reason": reason},
         request=request,
     )
+
+
+def record_counted(*, action: AuditAction, request, actor=None, partnership=None, detail: dict | None = None):
+    """Record something that may come in floods (a failed API token, an incident id not found, a request
+    refused by a rate limit) once per client per window (SVTOOLKIT_AUDIT_COUNT_MINUTES): the first time
+    appends an entry, and each repeat from the same client (its address, and its account when signed in)
+    until the window closes adds one to that entry's count. The entry's id waits in the cache; without a
+    shared cache each server process keeps its own entry for the window."""
+    now = timezone.now()
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    client = f"{action}|{client_ip(request)}|{actor.pk if actor is not None else ''}"
+    waiting = "audit-counted:" + hashlib.sha256(client.encode()).hexdigest()
+    try:
+        entry_id = cache.get(waiting)
+    except OUTAGE_ERRORS:  # Redis is down: each time gets its own entry until it is back
+        entry_id = None
+    if entry_id is not None and AuditEntry.objects.filter(pk=entry_id).count_once_more(now):
+        return
+    window = timedelta(minutes=settings.SVTOOLKIT_AUDIT_COUNT_MINUTES)
+    entry = record(
+        action=action,
+        actor=actor,
+        partnership=partnership,
+        detail=detail,
+        request=request,
+        counting_until=now + window,
+    )
+    try:
+        cache.set(waiting, entry.pk, timeout=window.total_seconds())
+    except OUTAGE_ERRORS:
+        pass

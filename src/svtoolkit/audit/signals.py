@@ -51,6 +51,7 @@ def record_admin_change(sender, instance, created, **kwargs):
         action=action,
         actor=instance.user,
         actor_label=instance.user.email,
+        actor_name=instance.user.get_full_name(),
         target_type=instance.content_type.model_class()._meta.label if instance.content_type_id else "",
         target_id=instance.object_id or "",
         target_label=instance.object_repr[:255],

@@ -8,6 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
     default = True
 
+    def ready(self):
+        from django.core import checks
+
+        from svtoolkit.core.ratelimits import check_rate_settings
+
+        checks.register(check_rate_settings)
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """Django admin, served by svtoolkit's admin site (its own sign-in, superusers with two-factor)."""

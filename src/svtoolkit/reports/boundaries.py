@@ -3,13 +3,21 @@ data/boundaries/<partnership slug>.geojson.
 
 The map draws them as a plain outline (no map tiles are fetched from anywhere), and the server uses them to
 put a scene in its ward and, for those who may not see exact locations, to show the ward's centre instead.
-Polygons are small and few, so the geometry is plain Python: no GIS library is needed.
+Polygons are small and few, so placing points is plain Python; shapely checks each outline is a valid shape
+(no edge crossing another, holes inside their outline) before it is used.
 """
 
 import json
+import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import shapely
+
+from svtoolkit.core.json_limits import nested_deeper_than
+
+logger = logging.getLogger(__name__)
 
 BOUNDARIES = Path(__file__).resolve().parent / "data" / "boundaries"
 
@@ -45,7 +53,10 @@ class Ward:
 class Boundary:
     name: str
     wards: tuple[Ward, ...]
-    geojson: dict
+    geojson: dict | None
+    # Why stored outlines cannot be used (they were kept before uploads were checked): the map then draws
+    # no wards, and places no scene for those who see only wards, rather than fail.
+    problem: str = ""
 
     def ward_at(self, latitude: float, longitude: float) -> Ward | None:
         return next((ward for ward in self.wards if ward.contains(longitude, latitude)), None)
@@ -84,8 +95,38 @@ def _ring(points) -> Ring:
     return ring[:-1] if ring[0] == ring[-1] else ring
 
 
+def _check_shape(name: str, polygons: tuple[tuple[Ring, ...], ...]) -> None:
+    """Refuse an outline that is not a valid shape: its edges cross, a hole lies outside it, its parts
+    overlap. Such a ward has no sensible inside or centre."""
+    shape = shapely.MultiPolygon([shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons])
+    if shape.is_valid:
+        return
+    reason = shapely.is_valid_reason(shape)
+    what, _, where = reason.partition("[")
+    if "Self-intersection" in what:
+        longitude, _, latitude = where.rstrip("]").partition(" ")
+        raise BoundaryError(
+            f"{name}: the outline crosses itself near longitude {longitude}, latitude {latitude}. "
+            "Correct it in your mapping software and upload the file again"
+        )
+    raise BoundaryError(
+        f"{name}: the outline is not a valid shape ({reason}). "
+        "Correct it in your mapping software and upload the file again"
+    )
+
+
+# A ward's coordinates nest 8 deep in a FeatureCollection; the rest leaves room for properties.
+MAX_DEPTH = 20
+TOO_DEEP = (
+    f"The file is nested too deeply: GeoJSON wards need at most {MAX_DEPTH} levels of lists and objects"
+)
+
+
 def parse(data: dict) -> Boundary:
-    """Read a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with a ``name``."""
+    """Read a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with a ``name`` and a valid
+    outline, or raise a BoundaryError saying what is wrong."""
+    if nested_deeper_than(data, MAX_DEPTH):
+        raise BoundaryError(TOO_DEEP)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise BoundaryError("The file must be a GeoJSON FeatureCollection")
     wards = []
@@ -108,7 +149,9 @@ def parse(data: dict) -> Boundary:
             isinstance(p, list) and p and all(isinstance(ring, list) for ring in p) for p in polygons
         ):
             raise BoundaryError(f"{name}: the outline has no coordinates")
-        wards.append(Ward(name, tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)))
+        outline = tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)
+        _check_shape(name, outline)
+        wards.append(Ward(name, outline))
     if not wards:
         raise BoundaryError("The file holds no wards")
     return Boundary(name=str(data.get("name") or ""), wards=tuple(wards), geojson=data)
@@ -132,7 +175,11 @@ def boundary_of(partnership) -> Boundary | None:
 
     uploaded = WardBoundary.objects.filter(partnership=partnership).values_list("geojson", flat=True).first()
     if uploaded is not None:
-        return parse(uploaded)
+        try:
+            return parse(uploaded)
+        except BoundaryError as error:
+            logger.warning("The ward outlines of %s cannot be used: %s", partnership.slug, error)
+            return Boundary(name="", wards=(), geojson=None, problem=str(error))
     # Slugs are letters, digits and hyphens, so the file name cannot leave the boundaries folder.
     return _shipped(partnership.slug) if partnership.slug.replace("-", "").isalnum() else None
 
@@ -146,6 +193,9 @@ def read_upload(content: bytes) -> Boundary:
         raise BoundaryError(
             "The file is not GeoJSON: save the wards as a .geojson file and upload it again"
         ) from error
+    except RecursionError:
+        # Python's decoder gives up on about a thousand levels; parse() refuses far fewer, with these words.
+        raise BoundaryError(TOO_DEEP) from None
     boundary = parse(data)
     points = sum(len(ring) for ward in boundary.wards for polygon in ward.polygons for ring in polygon)
     if points > MAX_POINTS:
