@@ -25,6 +25,7 @@ from svtoolkit.incidents.models import (
 from svtoolkit.incidents.selectors import incident_types, measure_status
 from svtoolkit.meetings.models import Meeting, MeetingKind
 from svtoolkit.partnerships.models import (
+    CONTACT_FIELDS,
     Contact,
     IncidentRole,
     Organisation,
@@ -690,16 +691,7 @@ class ContactSerializer(DirectoryEntrySerializer):
         fields = [
             "id",
             "organisation",
-            "name",
-            "job_title",
-            "email",
-            "phone",
-            "other_phone",
-            "out_of_hours",
-            "incident_role",
-            "escalation_order",
-            "owner",
-            "review_due",
+            *CONTACT_FIELDS,
             "revision",
             "updated_at",
         ]

@@ -8,6 +8,7 @@ from svtoolkit.core.datetimes import LocalDateTimeField
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
+    PERSON_AFFECTED_FIELDS,
     ActionStatus,
     IncidentStatus,
     MeasureKind,
@@ -305,19 +306,7 @@ class ShareForm(forms.Form):
 class PersonAffectedForm(forms.ModelForm):
     class Meta:
         model = PersonAffected
-        fields = [
-            "name",
-            "age_band",
-            "role",
-            "relation",
-            "support_needs",
-            "consent",
-            "consent_scope",
-            "referrals",
-            "single_point_of_contact",
-            "lawful_basis",
-            "sharing_agreement",
-        ]
+        fields = PERSON_AFFECTED_FIELDS
         labels = {
             "name": "Name or initials",
             "age_band": "Age",

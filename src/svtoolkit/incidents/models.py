@@ -480,6 +480,22 @@ class LawfulBasis(models.TextChoices):
     VITAL_INTERESTS = "vital_interests", "Vital interests"
 
 
+# What is recorded about a person affected, in the form's order: recording and correcting take these.
+PERSON_AFFECTED_FIELDS = (
+    "name",
+    "age_band",
+    "role",
+    "relation",
+    "support_needs",
+    "consent",
+    "consent_scope",
+    "referrals",
+    "single_point_of_contact",
+    "lawful_basis",
+    "sharing_agreement",
+)
+
+
 class PersonAffected(models.Model):
     """Someone affected by the incident, with the least partners need; read by the need-to-know list only."""
 

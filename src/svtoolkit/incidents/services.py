@@ -21,6 +21,7 @@ from svtoolkit.incidents import events
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
+    PERSON_AFFECTED_FIELDS,
     ActionStatus,
     Categorisation,
     Decision,
@@ -655,27 +656,12 @@ def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffect
     return person
 
 
-PERSON_FIELDS = (
-    "name",
-    "age_band",
-    "role",
-    "relation",
-    "support_needs",
-    "consent",
-    "consent_scope",
-    "referrals",
-    "single_point_of_contact",
-    "lawful_basis",
-    "sharing_agreement",
-)
-
-
 @transaction.atomic
 def correct_person_affected(*, person, by, expected_revision, request=None, **fields) -> PersonAffected:
     """Correct someone's record (any field, consent and lawful basis too); refused if someone else corrected
     it meanwhile. What each changed field said before is kept in the record's corrections; the audit log
     names the fields, never their contents."""
-    unknown = set(fields) - set(PERSON_FIELDS)
+    unknown = set(fields) - set(PERSON_AFFECTED_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}

@@ -15,21 +15,8 @@ from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.forms import check_rows, import_lookups
-from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
+from svtoolkit.partnerships.models import CONTACT_FIELDS, Contact, ContactImport, ContactImportStatus
 from svtoolkit.partnerships.selectors import active_organisations
-
-CONTACT_FIELDS = (
-    "name",
-    "job_title",
-    "email",
-    "phone",
-    "other_phone",
-    "out_of_hours",
-    "incident_role",
-    "escalation_order",
-    "owner",
-    "review_due",
-)
 
 
 def _as_audited(value):

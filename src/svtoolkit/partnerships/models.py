@@ -122,6 +122,21 @@ class IncidentRole(models.TextChoices):
     NONE = "none", "Other contact"
 
 
+# What a person types about a contact (the directory's form, the API and the CSV import share it).
+CONTACT_FIELDS = (
+    "name",
+    "job_title",
+    "email",
+    "phone",
+    "other_phone",
+    "out_of_hours",
+    "incident_role",
+    "escalation_order",
+    "owner",
+    "review_due",
+)
+
+
 class Contact(ReviewedEntry):
     """A person at a partner organisation whom the partnership calls on in an incident."""
 

@@ -14,8 +14,8 @@ from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
-from svtoolkit.partnerships.contact_import import CONTACT_FIELDS
 from svtoolkit.partnerships.models import (
+    CONTACT_FIELDS,
     REPORTING_KINDS,
     Contact,
     ContactImport,
