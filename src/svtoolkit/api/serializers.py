@@ -696,15 +696,4 @@ class ContactSerializer(DirectoryEntrySerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]
-        details = (
-            "name",
-            "job_title",
-            "email",
-            "phone",
-            "other_phone",
-            "out_of_hours",
-            "incident_role",
-            "escalation_order",
-            "owner",
-            "review_due",
-        )
+        details = CONTACT_FIELDS
