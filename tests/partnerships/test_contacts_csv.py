@@ -305,7 +305,7 @@ contact_values = st.fixed_dictionaries(
         ).map(str.strip),
         "incident_role": st.sampled_from(IncidentRole.values),
         "escalation_order": st.none() | st.integers(min_value=1, max_value=99),
-        "review_due": st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+        "review_due": st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
     }
 )
 
