@@ -12,6 +12,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
+from svtoolkit.incidents.people import services as people_services
 from tests.factories import IncidentFactory, NeedToKnowFactory
 from tests.incidents.builders import demo_incident, demo_person
 
@@ -95,7 +96,9 @@ def test_the_response_team_adds_the_first_person_then_only_the_list_adds(demo, d
 
 
 def test_the_list_is_managed_by_the_response_team_on_it(demo, demo_users, with_person):
-    services.add_to_need_to_know(incident=with_person, user=demo_users["police"], by=demo_users["responder"])
+    people_services.add_to_need_to_know(
+        incident=with_person, user=demo_users["police"], by=demo_users["responder"]
+    )
     # The police partner is on the list but is not in the response team.
     assert who_may(access.can_manage_need_to_know, demo, demo_users, with_person) == {"responder"}
 
@@ -110,13 +113,15 @@ def test_a_coordinator_recovers_the_list_only_when_no_active_member_is_on_it(dem
 
 def test_support_is_recorded_by_those_working_the_incident_on_the_list(demo, demo_users, with_person):
     for role in ("police", "viewer"):
-        services.add_to_need_to_know(incident=with_person, user=demo_users[role], by=demo_users["responder"])
+        people_services.add_to_need_to_know(
+            incident=with_person, user=demo_users[role], by=demo_users["responder"]
+        )
     assert who_may(access.can_record_support, demo, demo_users, with_person) == {"responder", "police"}
 
 
 def test_a_subject_access_export_is_for_a_coordinator_on_the_list(demo, demo_users, with_person):
     assert who_may(access.can_export_person, demo, demo_users, with_person) == set()
-    services.add_to_need_to_know(
+    people_services.add_to_need_to_know(
         incident=with_person, user=demo_users["coordinator"], by=demo_users["responder"]
     )
     assert who_may(access.can_export_person, demo, demo_users, with_person) == {"coordinator"}

@@ -158,12 +158,12 @@ def test_authenticator_cannot_be_removed_when_the_partnership_requires_it(demo, 
 
 @pytest.fixture
 def incident_with_person(demo, demo_users):
-    from svtoolkit.incidents import services as incident_services
+    from svtoolkit.incidents.people import services as people_services
     from tests.incidents.builders import demo_incident, demo_person
 
     incident, _ = demo_incident(demo, demo_users)
     demo_person(incident, demo_users["responder"])
-    incident_services.add_to_need_to_know(
+    people_services.add_to_need_to_know(
         incident=incident, user=demo_users["police"], by=demo_users["responder"]
     )
     return incident

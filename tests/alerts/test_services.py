@@ -15,6 +15,7 @@ from svtoolkit.alerts.models import AlertRecipient, AlertStep, DutyRole
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, Notification
@@ -492,7 +493,7 @@ def test_those_alerted_hear_of_police_measures_added_and_lifted(
     scene = alert.incident.scenes.get()
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        cordon = incident_services.add_measure(
+        cordon = measures_services.add_measure(
             scene=scene,
             by=demo_users["police"],
             kind="cordon",
@@ -505,7 +506,7 @@ def test_those_alerted_hear_of_police_measures_added_and_lifted(
             authorised_by="Insp B. Osei",
         )
     with django_capture_on_commit_callbacks(execute=True):
-        incident_services.lift_measure(measure=cordon, by=demo_users["police"])
+        measures_services.lift_measure(measure=cordon, by=demo_users["police"])
     added, lifted = Notification.objects.filter(kind="alert_update").order_by("id")
     assert added.subject.startswith(f"UPDATE {alert.incident.reference}: Cordon in place")
     assert "Inner cordon, Station Road" in added.body and "Insp B. Osei" in added.body
@@ -522,7 +523,7 @@ def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
 
     incident, _ = demo_incident(demo, demo_users)
     with django_capture_on_commit_callbacks(execute=True):
-        incident_services.add_measure(
+        measures_services.add_measure(
             scene=incident.scenes.get(),
             by=demo_users["responder"],
             kind="road_closure",

@@ -12,6 +12,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Decision, PlanAction, Scene, SceneMeasure, TimelineEntry, TimelineKind
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.tension.models import TensionReading
 from tests.factories import ParticipationFactory
 from tests.incidents.builders import demo_incident, demo_measure
@@ -420,7 +421,9 @@ def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
         names_or_images=True,
         approvers=[],
     )
-    services.add_to_need_to_know(incident=incident, user=demo_users["responder"], by=demo_users["responder"])
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["responder"], by=demo_users["responder"]
+    )
     hidden = api_as("viewer").get(url(incident, "messages", message)).json()
     assert hidden["restricted"] is True and hidden["body"] is None
     assert hidden["title"] == "A message naming someone affected (restricted)"  # a title can name someone too

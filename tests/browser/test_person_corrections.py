@@ -6,7 +6,7 @@ import re
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from svtoolkit.incidents import services
+from svtoolkit.incidents.people import services as people_services
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
 from tests.factories import TEST_PASSWORD
 from tests.incidents.access import demo_incident
@@ -16,7 +16,7 @@ def test_a_responder_on_the_list_corrects_consent_and_sees_what_it_said_before(
     new_page, demo, demo_users, transactional_db, live_server
 ):
     incident, _ = demo_incident(demo, demo_users)
-    person = services.add_person_affected(
+    person = people_services.add_person_affected(
         incident=incident, by=demo_users["responder"], name="J. S.", age_band="16_17", role="victim",
         relation="", support_needs="", consent="not_asked", consent_scope="", referrals="",
         single_point_of_contact=None, lawful_basis="safeguarding", sharing_agreement="Northbridge CSP 2025",

@@ -7,6 +7,7 @@ from svtoolkit.communications import services
 from svtoolkit.communications.models import Message, MessageStatus
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.people import services as people_services
 from tests.communications.builders import demo_message
 from tests.incidents.builders import demo_incident
 
@@ -242,7 +243,7 @@ def test_a_message_sent_for_sign_off_can_no_longer_be_changed(client_for, press_
 def _restricted_message(demo, demo_users, incident):
     """A draft naming someone affected, by the responder on the need-to-know list; the police approve it."""
     responder = demo_users["responder"]
-    incident_services.add_to_need_to_know(incident=incident, user=responder, by=responder)
+    people_services.add_to_need_to_know(incident=incident, user=responder, by=responder)
     return services.draft_message(
         incident=incident,
         by=responder,

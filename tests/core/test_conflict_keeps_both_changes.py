@@ -12,8 +12,8 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Organisation
-from svtoolkit.recovery import services as recovery_services
 from svtoolkit.recovery.models import DebriefContribution
+from svtoolkit.recovery.review import services as review_recovery_services
 from tests.communications.access import demo_message
 from tests.incidents.access import demo_incident
 from tests.page_forms import form_on
@@ -102,16 +102,16 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_directory_change(clien
 
 def test_saving_again_after_a_conflict_keeps_a_colleagues_part_of_the_review(client_for, demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
-    debrief = recovery_services.start_review(incident=incident, by=demo_users["responder"])
+    debrief = review_recovery_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
     texts = {"went_well": "Fast arrests", "went_badly": "Radio gaps", "to_change": "Radio plan"}
-    ours = recovery_services.contribute_to_review(
+    ours = review_recovery_services.contribute_to_review(
         debrief=debrief, organisation=police, by=demo_users["police"], **texts
     )
     url = reverse("recovery:review_contribute", args=[incident.pk])
     client = client_for("police")
     typed = form_on(client.get(url, {"organisation": police.pk}), having="revision")
-    recovery_services.contribute_to_review(
+    review_recovery_services.contribute_to_review(
         debrief=debrief, organisation=police, by=demo_users["responder"], expected_revision=ours.revision,
         **(texts | {"went_badly": "Radio gaps; no interpreter for two hours"}),
     )  # fmt: skip

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from svtoolkit.incidents import services
+from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.incidents.people import services as people_services
 
 
 def demo_incident(demo, demo_users):
@@ -41,7 +43,7 @@ def demo_incident(demo, demo_users):
 def demo_measure(incident, demo_users):
     """A section 60 authorisation in force at the incident's scene, placed on the map, added by the police."""
     now = timezone.now()
-    return services.add_measure(
+    return measures_services.add_measure(
         scene=incident.scenes.get(),
         by=demo_users["police"],
         kind="stop_and_search",
@@ -71,4 +73,4 @@ def demo_person(incident, by, **changes):
         "sharing_agreement": "Northbridge CSP information-sharing agreement 2025",
     }
     fields.update(changes)
-    return services.add_person_affected(incident=incident, by=by, **fields)
+    return people_services.add_person_affected(incident=incident, by=by, **fields)

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from svtoolkit.communications.models import Message
+from svtoolkit.incidents.measures.selectors import measures_summary
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
-from svtoolkit.incidents.selectors import measures_summary
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.playbooks.models import PlaybookVersion, ReadinessAssessment
 from svtoolkit.reports.demo import HISTORY_SIZE, READINESS_HISTORY

@@ -11,7 +11,9 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
-from svtoolkit.incidents import selectors, services
+from svtoolkit.incidents import selectors
+from svtoolkit.incidents.measures import selectors as measures_selectors
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import MeasureState, SceneMeasure, TimelineEntry
 from svtoolkit.incidents.signals import measure_changed
 from tests.factories import ParticipationFactory, SceneMeasureFactory
@@ -50,7 +52,7 @@ def add(scene, by, **changes):
         "ends_at": NIGHT + timedelta(hours=4),
         "authorised_by": "Supt A. Khan",
     }
-    return services.add_measure(scene=scene, by=by, **{**fields, **changes})
+    return measures_services.add_measure(scene=scene, by=by, **{**fields, **changes})
 
 
 # --- Recording --------------------------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def test_a_dispersal_order_lasts_up_to_48_hours_and_no_longer(scene, demo_users)
 
 @pytest.mark.parametrize("kind", ["dispersal_order", "stop_and_search"])
 def test_an_authorisation_must_say_who_gave_it_and_when_it_ends(scene, demo_users, kind):
-    problems = services.measure_problems(
+    problems = measures_services.measure_problems(
         kind=kind,
         description="Around the school",
         latitude=None,
@@ -164,7 +166,7 @@ def test_a_location_needs_both_coordinates(scene, demo_users):
 def test_lifting_a_measure_ends_it_once(scene, demo_users, time_machine):
     measure = add(scene, demo_users["police"])
     time_machine.move_to(NIGHT + timedelta(hours=1, minutes=40), tick=False)
-    services.lift_measure(measure=measure, by=demo_users["responder"])
+    measures_services.lift_measure(measure=measure, by=demo_users["responder"])
     measure.refresh_from_db()
     assert measure.state_at(timezone.now()) == MeasureState.LIFTED
     assert measure.lifted_by == demo_users["responder"]
@@ -175,7 +177,7 @@ def test_lifting_a_measure_ends_it_once(scene, demo_users, time_machine):
     )
     assert AuditEntry.objects.filter(action=AuditAction.UPDATE, target_id=str(measure.pk)).count() == 1
     with pytest.raises(DomainError, match="already lifted at 23:40"):
-        services.lift_measure(measure=measure, by=demo_users["police"])
+        measures_services.lift_measure(measure=measure, by=demo_users["police"])
     assert AuditEntry.objects.filter(action=AuditAction.UPDATE, target_id=str(measure.pk)).count() == 1
 
 
@@ -185,7 +187,7 @@ def test_a_measure_past_its_end_has_expired_and_cannot_be_lifted(scene, demo_use
     assert measure.state_at(timezone.now()) == MeasureState.EXPIRED
     assert selectors.measure_status(measure, now=timezone.now()) == "Expired at 02:00"
     with pytest.raises(DomainError, match="This measure ended at 02:00: there is nothing to lift"):
-        services.lift_measure(measure=measure, by=demo_users["police"])
+        measures_services.lift_measure(measure=measure, by=demo_users["police"])
 
 
 # --- For the alert updates --------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ def test_the_summary_has_one_line_per_measure_still_current_and_no_coordinates(s
         authorised_by="",
     )
     lifted = add(scene, police, kind="cordon", description="Outer cordon", ends_at=None)
-    services.lift_measure(measure=lifted, by=police)
+    measures_services.lift_measure(measure=lifted, by=police)
     add(
         scene,
         police,
@@ -214,7 +216,7 @@ def test_the_summary_has_one_line_per_measure_still_current_and_no_coordinates(s
         starts_at=NIGHT - timedelta(hours=3),
         ends_at=NIGHT - timedelta(hours=1),
     )
-    summary = selectors.measures_summary(scene.incident)
+    summary = measures_selectors.measures_summary(scene.incident)
     assert summary.splitlines() == [
         "Stop and search authorisation (section 60): Stop and search in the streets around Northbridge "
         "Academy (Northbridge Central). In force until 02:00 on 26 Nov; authorised by Supt A. Khan.",
@@ -224,7 +226,7 @@ def test_the_summary_has_one_line_per_measure_still_current_and_no_coordinates(s
 
 
 def test_the_summary_is_empty_without_measures(incident):
-    assert selectors.measures_summary(incident) == ""
+    assert measures_selectors.measures_summary(incident) == ""
 
 
 def test_measure_changed_is_sent_after_commit_with_the_incident_and_the_measure(
@@ -243,7 +245,7 @@ def test_measure_changed_is_sent_after_commit_with_the_incident_and_the_measure(
         for callback in waiting:
             callback()
         with django_capture_on_commit_callbacks(execute=True):
-            services.lift_measure(measure=measure, by=demo_users["responder"])
+            measures_services.lift_measure(measure=measure, by=demo_users["responder"])
         with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
             add(scene, demo_users["police"], ends_at=NIGHT + timedelta(days=3))
     finally:

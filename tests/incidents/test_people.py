@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
-from svtoolkit.incidents import services
 from svtoolkit.incidents.models import NeedToKnow, PersonAffected
+from svtoolkit.incidents.people import services as people_services
 from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def incident(demo, demo_users):
 
 @pytest.fixture
 def person(incident, demo_users):
-    return services.add_person_affected(
+    return people_services.add_person_affected(
         incident=incident, by=demo_users["responder"], single_point_of_contact=None, **PERSON
     )
 

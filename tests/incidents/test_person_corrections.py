@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import EditConflict
-from svtoolkit.incidents import services
 from svtoolkit.incidents.models import PersonAffected
+from svtoolkit.incidents.people import services as people_services
 from tests.incidents.access import demo_incident
 from tests.page_forms import form_on
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def person(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
-    return services.add_person_affected(
+    return people_services.add_person_affected(
         incident=incident,
         by=demo_users["responder"],
         name="Jordan Smith",
@@ -66,9 +66,11 @@ def test_the_response_team_on_the_list_corrects_consent_contact_and_lawful_basis
 
 def test_a_correction_based_on_an_old_version_is_refused(person, demo_users):
     fields = {"name": "J. Smith"}
-    services.correct_person_affected(person=person, by=demo_users["responder"], expected_revision=1, **fields)
+    people_services.correct_person_affected(
+        person=person, by=demo_users["responder"], expected_revision=1, **fields
+    )
     with pytest.raises(EditConflict):
-        services.correct_person_affected(
+        people_services.correct_person_affected(
             person=person, by=demo_users["responder"], expected_revision=1, name="JS"
         )
     assert PersonAffected.objects.get(pk=person.pk).name == "J. Smith"

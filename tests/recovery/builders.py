@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.recovery import services
+from svtoolkit.recovery.review import services as review_services
+from svtoolkit.recovery.support import services as support_services
 from tests.incidents.builders import demo_incident, demo_person
 
 
@@ -36,8 +38,8 @@ def demo_recovery(demo, demo_users) -> Recovery:
         consent="given",
         lawful_basis="consent",
     )
-    incident_services.add_to_need_to_know(incident=incident, user=demo_users["coordinator"], by=responder)
-    offer = services.offer_support(
+    people_services.add_to_need_to_know(incident=incident, user=demo_users["coordinator"], by=responder)
+    offer = support_services.offer_support(
         person=person,
         by=responder,
         kind="offer",
@@ -47,13 +49,15 @@ def demo_recovery(demo, demo_users) -> Recovery:
         offered_on=date(2026, 11, 1),
         follow_up_on=None,
     )
-    services.start_review(incident=incident, by=responder)
-    follow_up = services.add_follow_up(
+    review_services.start_review(incident=incident, by=responder)
+    follow_up = review_services.add_follow_up(
         incident=incident,
         by=responder,
         title="Add the school to the bus-stop CCTV plan",
         owner_organisation=demo.organisations.first(),
         due_on=date(2027, 1, 31),
     )
-    lesson = services.record_lesson(incident=incident, by=responder, title="Tell schools sooner", detail="…")
+    lesson = review_services.record_lesson(
+        incident=incident, by=responder, title="Tell schools sooner", detail="…"
+    )
     return Recovery(incident, feed_token, person, offer, follow_up, lesson)

@@ -16,8 +16,11 @@ from svtoolkit.incidents.models import ActionStatus, IncidentStatus
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
-from svtoolkit.recovery import selectors, services, tasks
+from svtoolkit.recovery import services, tasks
 from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
+from svtoolkit.recovery.review import selectors as review_selectors
+from svtoolkit.recovery.review import services as review_services
+from svtoolkit.recovery.support import services as support_services
 from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +63,7 @@ def offer(person, by, **overrides):
         "offered_on": date(2026, 11, 2),
         "follow_up_on": date(2026, 11, 16),
     }
-    return services.offer_support(person=person, by=by, **(fields | overrides))
+    return support_services.offer_support(person=person, by=by, **(fields | overrides))
 
 
 def to_recovery(incident, by):
@@ -84,8 +87,8 @@ def finish_actions(incident, by):
 
 
 def completed_review(incident, by):
-    debrief = services.start_review(incident=incident, by=by)
-    services.contribute_to_review(
+    debrief = review_services.start_review(incident=incident, by=by)
+    review_services.contribute_to_review(
         debrief=debrief,
         organisation=incident.participations.first().organisation,
         by=by,
@@ -93,7 +96,7 @@ def completed_review(incident, by):
         went_badly="The school heard late",
         to_change="Tell schools within the hour",
     )
-    return services.complete_review(
+    return review_services.complete_review(
         debrief=debrief, by=by, held_on=date(2026, 11, 20), summary="Mostly well."
     )
 
@@ -102,7 +105,7 @@ def closed(incident, by):
     to_recovery(incident, by)
     finish_actions(incident, by)
     completed_review(incident, by)
-    return services.close_incident(incident=incident, by=by)
+    return review_services.close_incident(incident=incident, by=by)
 
 
 # --- Support for those affected ------------------------------------------------------------------------
@@ -154,7 +157,7 @@ def test_support_form_rejects_a_follow_up_before_the_offer_and_records_nothing(c
 
 def test_two_people_updating_one_support_record_do_not_overwrite_each_other(incident, person, demo_users):
     first = offer(person, demo_users["responder"])
-    services.record_support_response(
+    support_services.record_support_response(
         offer=first,
         by=demo_users["responder"],
         expected_revision=1,
@@ -163,7 +166,7 @@ def test_two_people_updating_one_support_record_do_not_overwrite_each_other(inci
         follow_up_on=None,
     )
     with pytest.raises(EditConflict):
-        services.record_support_response(
+        support_services.record_support_response(
             offer=SupportOffer.objects.get(), by=demo_users["responder"], expected_revision=1,
             response="declined", outcome="", follow_up_on=None,
         )  # fmt: skip
@@ -210,7 +213,7 @@ def test_partner_off_the_list_cannot_record_support(client_for, incident, person
 
 
 def test_each_organisation_writes_its_own_part_of_the_review(client_for, incident, demo, demo_users):
-    services.start_review(incident=incident, by=demo_users["responder"])
+    review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
     council = demo.organisations.exclude(kind="police").first()
     client = client_for("police")
@@ -224,28 +227,30 @@ def test_each_organisation_writes_its_own_part_of_the_review(client_for, inciden
 
 
 def test_a_contribution_saved_meanwhile_is_not_overwritten(incident, demo, demo_users):
-    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
     texts = {"went_well": "a", "went_badly": "b", "to_change": "c"}
-    services.contribute_to_review(debrief=debrief, organisation=police, by=demo_users["police"], **texts)
+    review_services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["police"], **texts
+    )
     # Two people open the form while it has no contribution; the second save would overwrite the first.
     with pytest.raises(EditConflict):
-        services.contribute_to_review(
+        review_services.contribute_to_review(
             debrief=debrief, organisation=police, by=demo_users["responder"], **texts
         )
-    services.contribute_to_review(
+    review_services.contribute_to_review(
         debrief=debrief, organisation=police, by=demo_users["responder"], expected_revision=1, **texts
     )
     with pytest.raises(EditConflict):
-        services.contribute_to_review(
+        review_services.contribute_to_review(
             debrief=debrief, organisation=police, by=demo_users["police"], expected_revision=1, **texts
         )
 
 
 def test_a_stale_contribution_shows_their_version_on_the_page(client_for, incident, demo, demo_users):
-    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
-    services.contribute_to_review(
+    review_services.contribute_to_review(
         debrief=debrief, organisation=police, by=demo_users["police"],
         went_well="Fast arrests", went_badly="Radio gaps", to_change="Radio plan",
     )  # fmt: skip
@@ -265,15 +270,17 @@ def test_a_stale_contribution_shows_their_version_on_the_page(client_for, incide
 
 
 def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_users):
-    debrief = services.start_review(incident=incident, by=demo_users["responder"])
+    debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     with pytest.raises(DomainError, match="No organisation has contributed"):
-        services.complete_review(debrief=debrief, by=demo_users["responder"], held_on=None, summary="Done")
+        review_services.complete_review(
+            debrief=debrief, by=demo_users["responder"], held_on=None, summary="Done"
+        )
 
 
 def test_a_lesson_proposing_a_change_needs_the_new_wording(incident, demo_users, published):
     item = published.items.first()
     with pytest.raises(DomainError):
-        services.record_lesson(
+        review_services.record_lesson(
             incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key
         )
 
@@ -283,7 +290,7 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
 ):
     item = published.items.filter(retired=False).first()
     assessment = playbook_services.start_assessment(partnership=demo, by=demo_users["coordinator"])
-    lesson = services.record_lesson(
+    lesson = review_services.record_lesson(
         incident=incident,
         by=demo_users["responder"],
         title="Tell schools within the hour",
@@ -314,7 +321,7 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
 
 def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, published):
     item = published.items.first()
-    lesson = services.record_lesson(
+    lesson = review_services.record_lesson(
         incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
         proposed_action="New wording",
     )  # fmt: skip
@@ -327,24 +334,24 @@ def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, pub
 
 def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident, demo, demo_users, published):
     item = published.items.first()
-    lesson = services.record_lesson(
+    lesson = review_services.record_lesson(
         incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
         proposed_action="New wording",
     )  # fmt: skip
-    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
     playbook_services.discard_draft(
         version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
     )
     lesson.refresh_from_db()
-    assert selectors.awaiting_decision(lesson)
-    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    assert review_selectors.awaiting_decision(lesson)
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
     assert playbook_selectors.draft_version(demo).items.get(key=item.key).action == "New wording"
 
 
 def test_two_lessons_changing_one_item_are_both_named(incident, demo, demo_users, published):
     item = published.items.first()
     first, second = (
-        services.record_lesson(
+        review_services.record_lesson(
             incident=incident,
             by=demo_users["responder"],
             title=title,
@@ -354,8 +361,8 @@ def test_two_lessons_changing_one_item_are_both_named(incident, demo, demo_users
         )  # fmt: skip
         for title in ("First wording", "Second wording")
     )
-    services.accept_lesson(lesson=first, by=demo_users["coordinator"])
-    services.accept_lesson(lesson=second, by=demo_users["coordinator"])
+    review_services.accept_lesson(lesson=first, by=demo_users["coordinator"])
+    review_services.accept_lesson(lesson=second, by=demo_users["coordinator"])
     changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
     assert changed.action == "Second wording"
     assert "Lesson 1" in changed.lesson_reference and "then Lesson 2" in changed.lesson_reference
@@ -375,8 +382,12 @@ def test_only_the_lead_partnership_records_lessons(client, incident, other_partn
 def test_lessons_of_incidents_a_partner_cannot_see_are_not_listed(client_for, incident, demo, demo_users):
     hidden, _ = demo_incident(demo, demo_users)
     hidden.participations.all().delete()
-    services.record_lesson(incident=incident, by=demo_users["responder"], title="Seen lesson", detail="d")
-    services.record_lesson(incident=hidden, by=demo_users["responder"], title="Hidden lesson", detail="d")
+    review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Seen lesson", detail="d"
+    )
+    review_services.record_lesson(
+        incident=hidden, by=demo_users["responder"], title="Hidden lesson", detail="d"
+    )
     page = client_for("police").get(reverse("recovery:lessons")).content.decode()
     assert "Seen lesson" in page and "Hidden lesson" not in page
 
@@ -386,17 +397,17 @@ def test_lessons_of_incidents_a_partner_cannot_see_are_not_listed(client_for, in
 
 def test_closing_lists_what_blocks_it(incident, demo_users):
     responder = demo_users["responder"]
-    assert selectors.closure_blockers(incident) == [
+    assert review_selectors.closure_blockers(incident) == [
         "The incident must be in recovery: move it there when the response is over.",
         "The review of the response has not started.",
         "1 action is still open: complete, hand over or mark each one not needed.",
     ]
     to_recovery(incident, responder)
     with pytest.raises(DomainError, match="Complete the review"):
-        services.close_incident(incident=incident, by=responder)
+        review_services.close_incident(incident=incident, by=responder)
     completed_review(incident, responder)
     with pytest.raises(DomainError, match="1 action still open"):
-        services.close_incident(incident=incident, by=responder)
+        review_services.close_incident(incident=incident, by=responder)
     assert incident.status == IncidentStatus.RECOVERY
 
 
@@ -412,7 +423,7 @@ def test_an_action_handed_over_no_longer_blocks_closing_but_must_say_to_whom(inc
     with pytest.raises(DomainError, match="handed over to"):
         incident_services.update_action(**handover, note="")
     incident_services.update_action(**handover, note="Handed to the youth justice service")
-    services.close_incident(incident=incident, by=responder)
+    review_services.close_incident(incident=incident, by=responder)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED and incident.closed_at is not None
 

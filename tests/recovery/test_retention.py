@@ -11,8 +11,11 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.models import PersonAffected
-from svtoolkit.recovery import selectors, services, tasks
+from svtoolkit.recovery import tasks
 from svtoolkit.recovery.models import SupportOffer
+from svtoolkit.recovery.retention import selectors as retention_selectors
+from svtoolkit.recovery.retention import services as retention_services
+from svtoolkit.recovery.review import services as review_services
 from tests.incidents.builders import demo_incident
 from tests.recovery.test_after import closed, offer, record_person
 
@@ -85,9 +88,9 @@ def test_the_retention_job_erases_people_and_keeps_the_anonymised_record(closed_
 
 
 def test_a_shorter_retention_period_brings_erasure_forward(closed_incident, demo, demo_users, time_machine):
-    services.set_retention_period(partnership=demo, years=2, by=demo_users["coordinator"])
+    retention_services.set_retention_period(partnership=demo, years=2, by=demo_users["coordinator"])
     closed_incident.refresh_from_db()
-    assert selectors.erase_on(closed_incident) == date(2028, 12, 1)
+    assert retention_selectors.erase_on(closed_incident) == date(2028, 12, 1)
     time_machine.move_to(datetime(2028, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
     assert tasks.erase_expired_personal_data.call() == 1
 
@@ -97,7 +100,9 @@ def test_an_erased_incident_cannot_be_reopened(closed_incident, demo_users, time
     tasks.erase_expired_personal_data.call()
     closed_incident.refresh_from_db()
     with pytest.raises(DomainError, match="erased"):
-        services.reopen_incident(incident=closed_incident, by=demo_users["responder"], reason="Linked case")
+        review_services.reopen_incident(
+            incident=closed_incident, by=demo_users["responder"], reason="Linked case"
+        )
 
 
 def test_the_coordinator_sees_what_is_due_for_erasure_next(client_for, closed_incident, demo, demo_users):
@@ -128,10 +133,10 @@ def test_the_retention_period_must_be_a_sensible_number_of_years(client_for, dem
 def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
     client_for, closed_incident, demo_users
 ):
-    from svtoolkit.incidents import services as incident_services
+    from svtoolkit.incidents.people import services as people_services
 
     person = PersonAffected.objects.get()
-    incident_services.add_to_need_to_know(
+    people_services.add_to_need_to_know(
         incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
     )
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
@@ -182,13 +187,13 @@ def test_each_partnership_keeps_people_for_its_own_period(
     closed_incident, other_partnership, demo_users, time_machine
 ):
     southmoor, membership = other_partnership
-    services.set_retention_period(partnership=southmoor, years=1, by=membership.user)
-    assert selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
-    services.set_retention_period(
+    retention_services.set_retention_period(partnership=southmoor, years=1, by=membership.user)
+    assert retention_selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
+    retention_services.set_retention_period(
         partnership=closed_incident.partnership, years=1, by=demo_users["coordinator"]
     )
-    assert selectors.incidents_due_for_erasure(date(2027, 11, 30)) == []
-    assert selectors.incidents_due_for_erasure(date(2027, 12, 1)) == [closed_incident]
+    assert retention_selectors.incidents_due_for_erasure(date(2027, 11, 30)) == []
+    assert retention_selectors.incidents_due_for_erasure(date(2027, 12, 1)) == [closed_incident]
 
 
 def test_the_closing_day_recorded_with_an_erasure_is_the_local_one(demo, demo_users, time_machine):
@@ -221,12 +226,12 @@ def test_a_shorter_period_that_erases_at_once_is_confirmed_first(
 
 
 def test_the_export_includes_who_opened_their_support(client_for, closed_incident, demo_users):
-    from svtoolkit.incidents import services as incident_services
+    from svtoolkit.incidents.people import services as people_services
 
     person = PersonAffected.objects.get()
     support = SupportOffer.objects.get()
     client_for("responder").get(reverse("recovery:support_update", args=[closed_incident.pk, support.pk]))
-    incident_services.add_to_need_to_know(
+    people_services.add_to_need_to_know(
         incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
     )
     response = client_for("coordinator").post(

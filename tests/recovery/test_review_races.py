@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from svtoolkit.recovery import services
 from svtoolkit.recovery.models import Debrief, DebriefContribution
+from svtoolkit.recovery.review import services as review_services
 from tests.concurrency import held_by_a_row_being_written, held_until_both_wait, posts_started
 from tests.incidents.access import demo_incident
 from tests.incidents.test_messages import signed_in_session
@@ -22,7 +22,7 @@ pytestmark = [
 @pytest.fixture
 def review(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
-    return services.start_review(incident=incident, by=demo_users["responder"])
+    return review_services.start_review(incident=incident, by=demo_users["responder"])
 
 
 def _texts(word):
@@ -52,7 +52,7 @@ def test_two_saves_of_one_contribution_at_once_keep_one_and_tell_the_other(
     client, live_server, demo, demo_users, review
 ):
     police = demo.organisations.get(kind="police")
-    first = services.contribute_to_review(
+    first = review_services.contribute_to_review(
         debrief=review, organisation=police, by=demo_users["police"], **_texts("First")
     )
     url = reverse("recovery:review_contribute", args=[review.incident_id])
@@ -73,7 +73,9 @@ def test_two_saves_of_one_contribution_at_once_keep_one_and_tell_the_other(
 
 def test_two_completions_at_once_complete_the_review_once(client, live_server, demo, demo_users, review):
     police = demo.organisations.get(kind="police")
-    services.contribute_to_review(debrief=review, organisation=police, by=demo_users["police"], **_texts("A"))
+    review_services.contribute_to_review(
+        debrief=review, organisation=police, by=demo_users["police"], **_texts("A")
+    )
     url = reverse("recovery:review_complete", args=[review.incident_id])
     cookies, token = signed_in_session(client, live_server, demo_users["responder"], url)
     saves = [(live_server.url + url, {"summary": f"Summary {n}", "held_on": "2026-11-20"}) for n in (1, 2)]

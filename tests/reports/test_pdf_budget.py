@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from svtoolkit.core import limits
 from svtoolkit.incidents import services
+from svtoolkit.incidents.people import services as people_services
 from tests.incidents.access import demo_incident
 from tests.meetings.access import demo_meeting
 from tests.reports.test_views import pdf_pages
@@ -44,7 +45,7 @@ def _incident_with_the_most_text(demo, demo_users):
             what=f"Decision {number} " + "word " * ((limits.SUMMARY - 20) // 5),
             why="w" * limits.SUMMARY,
         )
-    services.add_person_affected(
+    people_services.add_person_affected(
         incident=incident,
         by=responder,
         name="Jordan Sample",

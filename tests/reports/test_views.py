@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.reports.boundaries import _shipped
 from svtoolkit.reports.models import WardBoundary
 from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
@@ -138,13 +139,13 @@ def _measure_for_police(
         "ends_at": None,
         "authorised_by": "",
     }
-    return services.add_measure(scene=scene, by=None, **{**fields, **changes})
+    return measures_services.add_measure(scene=scene, by=None, **{**fields, **changes})
 
 
 def test_the_response_team_sees_each_current_police_measure_where_it_is(client_for, demo):
     _measure_for_police(demo, IN_EASTGATE_NORTH)
     lifted = _measure_for_police(demo, IN_EASTGATE_NORTH, description="Outer cordon, lifted")
-    services.lift_measure(measure=lifted, by=None)
+    measures_services.lift_measure(measure=lifted, by=None)
     _measure_for_police(
         demo,
         IN_EASTGATE_NORTH,

@@ -236,7 +236,7 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
     """Tell everyone alerted about the incident that a police measure was added or lifted, with every measure
     still current (no coordinates: the summary is for anyone who sees the incident). Once per measure and
     change; nothing when the incident was not raised as an alert."""
-    from svtoolkit.incidents import selectors as incident_selectors
+    from svtoolkit.incidents.measures import selectors as measures_selectors
 
     alert = Alert.objects.filter(incident=incident).select_related("partnership").first()
     if alert is None:
@@ -251,7 +251,7 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
     context = {
         "incident": incident,
         "what": what,
-        "summary": incident_selectors.measures_summary(incident),
+        "summary": measures_selectors.measures_summary(incident),
         "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
     }
     return messaging.send(

@@ -55,6 +55,8 @@ from svtoolkit.communications.models import Message
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.measures import selectors as measures_selectors
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Decision, Incident, PlanAction, Scene, SceneMeasure, TimelineEntry
 from svtoolkit.meetings import selectors as meetings
 from svtoolkit.meetings import services as meeting_services
@@ -240,7 +242,7 @@ class MeasureViewSet(IncidentPartViewSet):
     rules = {"create": access.can_work_incident, "lift": access.can_work_incident}
 
     def get_queryset(self):
-        return incidents.measures_of(self.incident)
+        return measures_selectors.measures_of(self.incident)
 
     def _may_record(self):
         if not access.can_record_scene_measures(self.request.user, self.request.partnership, self.incident):
@@ -252,17 +254,17 @@ class MeasureViewSet(IncidentPartViewSet):
         given = MeasureCreateSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        measure = incident_services.add_measure(by=request.user, request=request._request, **data)
-        return self._created(incidents.measure_in(self.incident, measure.pk))
+        measure = measures_services.add_measure(by=request.user, request=request._request, **data)
+        return self._created(measures_selectors.measure_in(self.incident, measure.pk))
 
     @extend_schema(request=None, responses={200: MeasureSerializer})
     @route(detail=True, methods=["post"])
     def lift(self, request, incident_id, measure_id):
         """End the measure now, before its time (the cordon comes down, the authorisation is withdrawn)."""
         self._may_record()
-        measure = incidents.measure_in(self.incident, measure_id)
-        incident_services.lift_measure(measure=measure, by=request.user, request=request._request)
-        return Response(self.get_serializer(incidents.measure_in(self.incident, measure_id)).data)
+        measure = measures_selectors.measure_in(self.incident, measure_id)
+        measures_services.lift_measure(measure=measure, by=request.user, request=request._request)
+        return Response(self.get_serializer(measures_selectors.measure_in(self.incident, measure_id)).data)
 
 
 class ActionViewSet(IncidentPartViewSet):

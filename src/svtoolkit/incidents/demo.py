@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.incidents import services
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import ActionStatus, Incident, MeasureKind
 
 
@@ -80,7 +81,7 @@ def seed_demo_incidents(*, partnership, users) -> None:
     # What the police put in place at the scene: the inner cordon has come down; the dispersal order and the
     # partners' rendezvous point remain.
     scene = stabbing.scenes.get()
-    cordon = services.add_measure(
+    cordon = measures_services.add_measure(
         scene=scene,
         by=users["police"],
         kind=MeasureKind.CORDON,
@@ -92,8 +93,8 @@ def seed_demo_incidents(*, partnership, users) -> None:
         ends_at=None,
         authorised_by="",
     )
-    services.lift_measure(measure=cordon, by=users["police"])
-    services.add_measure(
+    measures_services.lift_measure(measure=cordon, by=users["police"])
+    measures_services.add_measure(
         scene=scene,
         by=users["police"],
         kind=MeasureKind.RENDEZVOUS_POINT,
@@ -105,7 +106,7 @@ def seed_demo_incidents(*, partnership, users) -> None:
         ends_at=None,
         authorised_by="",
     )
-    services.add_measure(
+    measures_services.add_measure(
         scene=scene,
         by=users["police"],
         kind=MeasureKind.DISPERSAL_ORDER,

@@ -8,12 +8,9 @@ from svtoolkit.core.datetimes import LocalDateTimeField
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
-    PERSON_AFFECTED_FIELDS,
     ActionStatus,
     IncidentStatus,
-    MeasureKind,
     NotificationSource,
-    PersonAffected,
 )
 from svtoolkit.partnerships.models import Contact, Partnership
 
@@ -303,72 +300,6 @@ class ShareForm(forms.Form):
         )
 
 
-class PersonAffectedForm(forms.ModelForm):
-    class Meta:
-        model = PersonAffected
-        fields = PERSON_AFFECTED_FIELDS
-        labels = {
-            "name": "Name or initials",
-            "age_band": "Age",
-            "role": "How they are affected",
-            "relation": "Relation to the incident",
-            "consent": "Consent to share",
-            "single_point_of_contact": "Their single point of contact",
-            "lawful_basis": "Lawful basis for holding and sharing this record",
-            "sharing_agreement": "Information-sharing agreement relied on",
-        }
-        widgets = {
-            "support_needs": forms.Textarea(attrs={"rows": 3}),
-            "consent_scope": forms.Textarea(attrs={"rows": 2}),
-            "referrals": forms.Textarea(attrs={"rows": 2}),
-            "role": forms.RadioSelect,
-            "lawful_basis": forms.RadioSelect,
-        }
-        error_messages = {
-            "name": {"required": "Enter a name or initials"},
-            "age_band": {"required": "Choose an age band, or 'Not known'"},
-            "role": {"required": "Choose how they are affected"},
-            "lawful_basis": {"required": "Choose the lawful basis"},
-            "sharing_agreement": {"required": "Name the information-sharing agreement relied on"},
-        }
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["single_point_of_contact"].queryset = member_users(partnership)
-        self.fields["single_point_of_contact"].empty_label = "Nobody yet"
-
-
-class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
-    """Every field of a person-affected record, as stored, to correct; the revision it started from."""
-
-    revision = forms.IntegerField(widget=forms.HiddenInput)
-
-    @staticmethod
-    def initial_from(person) -> dict:
-        return {name: getattr(person, name) for name in PersonAffectedForm.Meta.fields} | {
-            "revision": person.revision
-        }
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Why do you need to open this record?",
-        max_length=300,
-        help_text="Your reason is written to the audit log with your name.",
-        error_messages={"required": "Give a reason for opening the record"},
-    )
-
-
-class NeedToKnowForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label="Person who needs to know", queryset=None, error_messages={"required": "Choose a person"}
-    )
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = member_users(partnership)
-
-
 class EditRecordForm(RevisionChecked, forms.Form):
     title = IncidentForm.base_fields["title"]
     incident_types = IncidentForm.base_fields["incident_types"]
@@ -443,75 +374,3 @@ class EscalationTimetableForm(forms.Form):
         "Tell the incident lead, hours after the action was due",
         "Actions that nobody owns go to the lead as soon as they are overdue.",
     )
-
-
-class SceneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, scene):
-        return f"{scene.description} ({scene.area})" if scene.area else scene.description
-
-
-class MeasureForm(forms.Form):
-    """A police measure at a scene; the legal limits are the service's rules, shown here all at once."""
-
-    scene = SceneChoiceField(
-        label="Which scene is it at?",
-        queryset=None,
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={"required": "Choose the scene", "invalid_choice": "Choose one of the scenes"},
-    )
-    kind = forms.ChoiceField(
-        label="What is it?",
-        choices=MeasureKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what kind of measure it is"},
-    )
-    description = forms.CharField(
-        label="What and exactly where",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example: inner cordon from the bus stop to the school gates; or the streets an "
-        "authorisation covers.",
-        error_messages={"required": "Describe the measure and exactly where it is"},
-    )
-    area = forms.CharField(label="Ward or area", max_length=120, required=False)
-    latitude = SceneForm.base_fields["latitude"]
-    longitude = SceneForm.base_fields["longitude"]
-    starts_at = datetime_field("Starts", "Enter when it starts")
-    ends_at = datetime_field(
-        "Ends (optional for a cordon, rendezvous point or road closure)",
-        "Enter when it ends",
-        required=False,
-        help_text="A dispersal order lasts at most 48 hours; a section 60 authorisation at most 24 hours.",
-    )
-    authorised_by = forms.CharField(
-        label="Authorised by",
-        max_length=200,
-        required=False,
-        help_text="Rank and name, for example Supt A. Khan. Needed for a section 35 or section 60 "
-        "authorisation (an inspector or above).",
-    )
-
-    def __init__(self, *args, scenes, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scene"].queryset = scenes
-
-    def clean(self):
-        from svtoolkit.incidents.services import measure_problems
-
-        cleaned = super().clean()
-        if any(name not in cleaned for name in ("kind", "description", "starts_at")):
-            return cleaned
-        for field, message in measure_problems(
-            kind=cleaned["kind"],
-            description=cleaned["description"],
-            latitude=cleaned.get("latitude"),
-            longitude=cleaned.get("longitude"),
-            starts_at=cleaned["starts_at"],
-            ends_at=cleaned.get("ends_at"),
-            authorised_by=cleaned.get("authorised_by", ""),
-        ):
-            # A field already explained (a time that is not a time, say) is not explained again.
-            if field not in self.errors and not (field == "longitude" and "latitude" in self.errors):
-                self.add_error(field, message.rstrip("."))
-        return cleaned

@@ -30,7 +30,6 @@ from svtoolkit.incidents.models import (
     LeadAssignment,
     MeasureState,
     Participation,
-    PersonRole,
     PlanAction,
     Scene,
     SceneMeasure,
@@ -357,82 +356,7 @@ def incidents_home_section(*, user, partnership) -> dict | None:
     }
 
 
-# --- People affected (sensitive) ---------------------------------------------------------------------------
-
-
-def people_summary(incident) -> list[dict]:
-    """How many people of each role are recorded: what those off the need-to-know list may see."""
-    rows = incident.people.values("role").annotate(count=Count("id")).order_by("role")
-    return [{"label": PersonRole(row["role"]).label.lower(), "count": row["count"]} for row in rows]
-
-
-def people_for(user, incident) -> QuerySet | None:
-    """The records, by role and age band only, for someone on the need-to-know list; None for anyone else.
-
-    Names appear only when a record is opened with a reason (read_person), which is audited.
-    """
-    if not access.can_read_people(user, None, incident):
-        return None
-    return incident.people.only("id", "role", "age_band", "incident_id")
-
-
-def read_person(*, user, incident, person_id, reason: str, request=None):
-    """Open one person's record. The only way to read it: refused off the list, and always audited."""
-    from svtoolkit.audit.models import AuditAction
-    from svtoolkit.audit.services import record
-    from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
-
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
-    person = get_object_or_404(
-        PersonAffected.objects.select_related("single_point_of_contact").prefetch_related(
-            Prefetch("corrections", queryset=PersonAffectedCorrection.objects.select_related("by"))
-        ),
-        pk=person_id,
-        incident=incident,
-    )
-    record(
-        action=AuditAction.VIEW_SENSITIVE,
-        actor=user,
-        partnership=incident.partnership,
-        target=person,
-        detail={"reason": reason, "incident": incident.reference},
-        request=request,
-    )
-    return person
-
-
-def read_people(*, user, incident, reason: str, purpose: str, request=None) -> list:
-    """Every person's record at once, for a document the need-to-know list asked for (a situation report):
-    refused off the list, and each record audited as if opened with read_person, with the same reason."""
-    from svtoolkit.audit.models import AuditAction
-    from svtoolkit.audit.services import record
-
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
-    people = list(incident.people.select_related("single_point_of_contact").order_by("role", "id"))
-    for person in people:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=user,
-            partnership=incident.partnership,
-            target=person,
-            detail={"reason": reason, "incident": incident.reference, "purpose": purpose},
-            request=request,
-        )
-    return people
-
-
-def need_to_know_list(incident) -> QuerySet:
-    return incident.need_to_know.select_related("user", "added_by").order_by("user__full_name")
-
-
-def need_to_know_entry(incident, entry_id):
-    return get_object_or_404(incident.need_to_know.select_related("user", "incident"), pk=entry_id)
-
-
-# --- Police measures at a scene ----------------------------------------------------------------------------
-
+# --- Scenes and their police measures, as the incident page shows them ------------------------------------
 
 CURRENT_MEASURE_STATES = {MeasureState.IN_FORCE, MeasureState.STARTS_LATER}
 
@@ -471,48 +395,3 @@ def scenes_with_measures(incident, *, now: datetime) -> list[Scene]:
             measure.status = measure_status(measure, now=now)
         scene.shown_measures = sorted(scene.measures.all(), key=lambda measure: not measure.is_current)
     return scenes
-
-
-def current_measures(incident, *, now: datetime) -> list[SceneMeasure]:
-    """The measures of the incident's scenes not lifted and not ended: in force, or authorised to start."""
-    measures = (
-        SceneMeasure.objects.filter(scene__incident=incident, lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .select_related("scene")
-        .order_by("starts_at", "id")
-    )
-    return list(measures)
-
-
-def measures_summary(incident, *, now: datetime | None = None) -> str:
-    """One line of plain text per measure still current, for an alert update by text message or email
-    ("" when there is none). It holds no coordinates, so it may go to anyone who sees the incident."""
-    now = now or timezone.now()
-    lines = []
-    for measure in current_measures(incident, now=now):
-        line = f"{measure.get_kind_display()}: {measure.description}"
-        if measure.area:
-            line += f" ({measure.area})"
-        line += f". {measure_status(measure, now=now)}"
-        if measure.authorised_by:
-            line += f"; authorised by {measure.authorised_by}"
-        lines.append(line + ".")
-    return "\n".join(lines)
-
-
-def measures_of(incident) -> QuerySet[SceneMeasure]:
-    """Every measure at the incident's scenes, lifted and ended ones too, scene by scene, earliest first."""
-    return (
-        SceneMeasure.objects.filter(scene__incident=incident)
-        .select_related("added_by")
-        .order_by("scene_id", "starts_at", "id")
-    )
-
-
-def measures_in(incident) -> QuerySet[SceneMeasure]:
-    """The measures at the incident's scenes, with their scene (for ``access.get_for``)."""
-    return SceneMeasure.objects.select_related("scene__incident").filter(scene__incident=incident)
-
-
-def measure_in(incident, measure_id) -> SceneMeasure:
-    return get_object_or_404(measures_in(incident), pk=measure_id)

@@ -3,7 +3,7 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,14 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
-from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
-from svtoolkit.incidents import events
+from svtoolkit.incidents import events, history
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
-    PERSON_AFFECTED_FIELDS,
     ActionStatus,
     Categorisation,
     Decision,
@@ -29,41 +27,19 @@ from svtoolkit.incidents.models import (
     IncidentShare,
     IncidentStatus,
     LeadAssignment,
-    MeasureKind,
-    MeasureState,
-    NeedToKnow,
     Participation,
-    PersonAffected,
-    PersonAffectedCorrection,
     PlanAction,
     PlanReview,
     Scene,
-    SceneMeasure,
     TimelineEntry,
     TimelineKind,
 )
-from svtoolkit.incidents.selectors import clock_time
-from svtoolkit.incidents.signals import incident_categorised, measure_changed
+from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.selectors import published_version
-
-
-def _log(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> TimelineEntry:
-    return TimelineEntry.objects.create(incident=incident, by=by, kind=kind, text=text, action=action)
-
-
-def _audit(incident, by, action, target, request, **detail):
-    record(
-        action=action,
-        actor=by,
-        partnership=incident.partnership,
-        target=target,
-        detail=detail,
-        request=request,
-    )
 
 
 @transaction.atomic
@@ -121,8 +97,8 @@ def record_incident(
         created_by=by,
     )
     Scene.objects.bulk_create(Scene(incident=incident, **scene) for scene in scenes)
-    _log(incident, by, f"Incident recorded: {incident.title}.")
-    _audit(incident, by, AuditAction.CREATE, incident, request)
+    history.note(incident, by, f"Incident recorded: {incident.title}.")
+    history.audit(incident, by, AuditAction.CREATE, incident, request)
     return incident
 
 
@@ -163,14 +139,16 @@ def categorise(
         for flag, text in [(meeting_needed, "a meeting is needed"), (cross_borough, "cross-borough")]
         if flag
     ]
-    _log(
+    history.note(
         incident,
         by,
         f"Categorised as {verdict}"
         + (f" ({', '.join(extras)})" if extras else "")
         + f". {categorisation.rationale}",
     )
-    _audit(incident, by, AuditAction.CREATE, categorisation, request, serious_violence=serious_violence)
+    history.audit(
+        incident, by, AuditAction.CREATE, categorisation, request, serious_violence=serious_violence
+    )
     if incident.playbook_version_id:
         _add_applicable_actions(
             incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
@@ -196,13 +174,13 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
     Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"added_by": by}
     )
-    _log(
+    history.note(
         incident,
         by,
         f"Lead: {officer} ({organisation})."
         + (f" Handover: {lead.handover_note}" if lead.handover_note else ""),
     )
-    _audit(incident, by, AuditAction.CREATE, lead, request)
+    history.audit(incident, by, AuditAction.CREATE, lead, request)
     return lead
 
 
@@ -216,8 +194,10 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     if not created and contact is not None and participation.contact_id != contact.pk:
         participation.contact = contact
         participation.save(update_fields=["contact"])
-    _log(incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else "."))
-    _audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
+    history.note(
+        incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
+    )
+    history.audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
     return participation
 
 
@@ -251,12 +231,12 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
         _send_partner_notice(participation, round_key=earlier_notice_id or "first")
         (told_again if earlier_notice_id else told).append(participation)
     if told:
-        _log(incident, by, f"Partners informed: {', '.join(str(p.organisation) for p in told)}.")
+        history.note(incident, by, f"Partners informed: {', '.join(str(p.organisation) for p in told)}.")
     if told_again:
         names = ", ".join(str(p.organisation) for p in told_again)
-        _log(incident, by, f"Notice sent again (the last one reached no one): {names}.")
+        history.note(incident, by, f"Notice sent again (the last one reached no one): {names}.")
     if told or told_again:
-        _audit(
+        history.audit(
             incident,
             by,
             AuditAction.UPDATE,
@@ -319,7 +299,7 @@ def send_notice_again(*, participation, by, request=None) -> int:
         )
     for delivery in failed:
         messaging.resend(delivery=delivery, by=by, request=request)
-    _log(participation.incident, by, f"Notice to {participation.organisation} sent again.")
+    history.note(participation.incident, by, f"Notice to {participation.organisation} sent again.")
     return len(failed)
 
 
@@ -330,8 +310,8 @@ def acknowledge(*, participation, by_label: str, by=None, request=None) -> Parti
     participation.acknowledged_at = timezone.now()
     participation.acknowledged_by = by_label
     participation.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    _log(participation.incident, by, f"{participation.organisation} acknowledged ({by_label}).")
-    _audit(participation.incident, by, AuditAction.UPDATE, participation, request, acknowledged=True)
+    history.note(participation.incident, by, f"{participation.organisation} acknowledged ({by_label}).")
+    history.audit(participation.incident, by, AuditAction.UPDATE, participation, request, acknowledged=True)
     return participation
 
 
@@ -371,7 +351,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
     ]
     PlanAction.objects.bulk_create(new_actions)
     if new_actions:
-        _log(
+        history.note(
             incident,
             by,
             f"{len(new_actions)} action{pluralize(len(new_actions))} added to the plan after {reason}.",
@@ -394,7 +374,7 @@ def draw_plan(*, incident, by, request=None) -> int:
     if incident.status in {IncidentStatus.ALERTED, IncidentStatus.REPORTED, IncidentStatus.ASSESSING}:
         incident.status = IncidentStatus.RESPONDING
         incident.save(update_fields=["status"])
-    _audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
+    history.audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
     return added
 
 
@@ -412,8 +392,8 @@ def add_action(
         due_at=due_at,
         created_by=by,
     )
-    _log(incident, by, f"Action added: {action.title}.", action=action)
-    _audit(incident, by, AuditAction.CREATE, action, request)
+    history.note(incident, by, f"Action added: {action.title}.", action=action)
+    history.audit(incident, by, AuditAction.CREATE, action, request)
     return action
 
 
@@ -451,26 +431,26 @@ def update_action(
         text += f" Reason: {action.not_needed_reason}"
     if note.strip():
         text += f" {note.strip()}"
-    _log(
+    history.note(
         action.incident,
         by,
         text,
         kind=TimelineKind.UPDATE if note.strip() else TimelineKind.CHANGE,
         action=action,
     )
-    _audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
+    history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
     return action
 
 
 def log_change(*, incident, by, text) -> TimelineEntry:
     """A timeline entry for a change made in another app (a meeting scheduled, say)."""
-    return _log(incident, by, text)
+    return history.note(incident, by, text)
 
 
 @transaction.atomic
 def add_update(*, incident, by, text, request=None) -> TimelineEntry:
-    entry = _log(incident, by, text.strip(), kind=TimelineKind.UPDATE)
-    _audit(incident, by, AuditAction.CREATE, entry, request)
+    entry = history.note(incident, by, text.strip(), kind=TimelineKind.UPDATE)
+    history.audit(incident, by, AuditAction.CREATE, entry, request)
     return entry
 
 
@@ -490,16 +470,16 @@ def record_decision(*, incident, by, what, why, supersedes=None, request=None) -
     text = f"Decision: {decision.what} Why: {decision.why}"
     if supersedes:
         text += f" (supersedes the decision of {timezone.localtime(supersedes.decided_at):%d %b %Y %H:%M})"
-    _log(incident, by, text, kind=TimelineKind.DECISION)
-    _audit(incident, by, AuditAction.CREATE, decision, request)
+    history.note(incident, by, text, kind=TimelineKind.DECISION)
+    history.audit(incident, by, AuditAction.CREATE, decision, request)
     return decision
 
 
 @transaction.atomic
 def review_plan(*, incident, by, changes, request=None) -> PlanReview:
     review = PlanReview.objects.create(incident=incident, reviewed_by=by, changes=changes.strip())
-    _log(incident, by, f"Plan reviewed. {review.changes}")
-    _audit(incident, by, AuditAction.CREATE, review, request)
+    history.note(incident, by, f"Plan reviewed. {review.changes}")
+    history.audit(incident, by, AuditAction.CREATE, review, request)
     return review
 
 
@@ -532,8 +512,8 @@ def change_status(*, incident, by, status, request=None) -> Incident:
     before = incident.get_status_display()
     incident.status = status
     incident.save(update_fields=["status"])
-    _log(incident, by, f"Status: {before} → {incident.get_status_display()}.")
-    _audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
+    history.note(incident, by, f"Status: {before} → {incident.get_status_display()}.")
+    history.audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
     return incident
 
 
@@ -562,8 +542,10 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
     )
     if count:
         label = ActionStatus(status).label.lower()
-        _log(incident, by, f"{count} open action{pluralize(count)} marked {label}: {reason.strip()}")
-        _audit(incident, by, AuditAction.UPDATE, incident, request, actions_set_aside=count, status=status)
+        history.note(incident, by, f"{count} open action{pluralize(count)} marked {label}: {reason.strip()}")
+        history.audit(
+            incident, by, AuditAction.UPDATE, incident, request, actions_set_aside=count, status=status
+        )
     return count
 
 
@@ -585,8 +567,8 @@ def close(*, incident, by, request=None) -> Incident:
     incident.status = IncidentStatus.CLOSED
     incident.closed_at = timezone.now()
     incident.save(update_fields=["status", "closed_at"])
-    _log(incident, by, "The incident was closed.")
-    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
+    history.note(incident, by, "The incident was closed.")
+    history.audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
     return incident
 
 
@@ -603,31 +585,11 @@ def reopen(*, incident, by, reason: str, request=None) -> Incident:
     incident.status = IncidentStatus.RECOVERY
     incident.closed_at = None
     incident.save(update_fields=["status", "closed_at"])
-    _log(incident, by, f"The incident was re-opened. Reason: {reason.strip()}")
-    _audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status, reason=reason.strip())
-    return incident
-
-
-ERASED_NAME = "Erased"
-
-
-def erase_people_details(*, incident) -> list[PersonAffected]:
-    """Remove what identifies each person affected, keeping role and age band for anonymised statistics.
-
-    Called by the retention job inside its transaction; the job writes the audit entries.
-    """
-    people = list(incident.people.all())
-    incident.people.update(
-        name=ERASED_NAME,
-        relation="",
-        support_needs="",
-        consent_scope="",
-        referrals="",
-        single_point_of_contact=None,
+    history.note(incident, by, f"The incident was re-opened. Reason: {reason.strip()}")
+    history.audit(
+        incident, by, AuditAction.UPDATE, incident, request, status=incident.status, reason=reason.strip()
     )
-    incident.personal_data_erased_at = timezone.now()
-    incident.save(update_fields=["personal_data_erased_at"])
-    return people
+    return incident
 
 
 @transaction.atomic
@@ -638,130 +600,9 @@ def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
-    _log(incident, by, f"Shared with {partnership}.")
-    _audit(incident, by, AuditAction.CREATE, share, request)
+    history.note(incident, by, f"Shared with {partnership}.")
+    history.audit(incident, by, AuditAction.CREATE, share, request)
     return share
-
-
-# --- People affected (sensitive) ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffected:
-    """Record someone affected. Whoever records them is on the need-to-know list from then on."""
-    person = PersonAffected.objects.create(incident=incident, created_by=by, **fields)
-    NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
-    _log(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
-    _audit(incident, by, AuditAction.CREATE, person, request)
-    return person
-
-
-@transaction.atomic
-def correct_person_affected(*, person, by, expected_revision, request=None, **fields) -> PersonAffected:
-    """Correct someone's record (any field, consent and lawful basis too); refused if someone else corrected
-    it meanwhile. What each changed field said before is kept in the record's corrections; the audit log
-    names the fields, never their contents."""
-    unknown = set(fields) - set(PERSON_AFFECTED_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
-    fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
-    stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
-    if stored.revision != expected_revision:
-        raise EditConflict(
-            "Someone else corrected this record while you were editing it.", current_revision=stored.revision
-        )
-    changed = [name for name, value in fields.items() if getattr(stored, name) != value]
-    if not changed:
-        return stored
-    before = {name: _person_value_shown(stored, name) for name in changed}
-    save_if_unchanged(PersonAffected, stored.pk, expected_revision=expected_revision, **fields)
-    stored.refresh_from_db()
-    PersonAffectedCorrection.objects.create(
-        person=stored,
-        by=by,
-        changes=[
-            {
-                "field": str(PersonAffected._meta.get_field(name).verbose_name).capitalize(),
-                "before": before[name],
-                "after": _person_value_shown(stored, name),
-            }
-            for name in changed
-        ],
-    )
-    _log(
-        stored.incident,
-        by,
-        f"A person affected's record was corrected ({stored.get_role_display().lower()}).",
-    )
-    _audit(stored.incident, by, AuditAction.UPDATE, stored, request, fields=changed)
-    return stored
-
-
-def _person_value_shown(person, name) -> str:
-    display = getattr(person, f"get_{name}_display", None)
-    value = display() if display else getattr(person, name)
-    if name == "single_point_of_contact":
-        return value.full_name if value else "Nobody"
-    return str(value or "")
-
-
-@transaction.atomic
-def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
-    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
-    _log(incident, by, f"{user} was added to the need-to-know list.")
-    _audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
-    return entry
-
-
-@transaction.atomic
-def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
-    """A coordinator puts themselves on a list no active member is left on; the reason is kept."""
-    if not reason.strip():
-        raise DomainError("Give the reason you need to be on the list.", field="reason")
-    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
-    _log(incident, by, f"{by} joined the need-to-know list, as no active member was left on it.")
-    _audit(
-        incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
-    )
-    return entry
-
-
-@transaction.atomic
-def remove_from_need_to_know(*, entry, by, request=None) -> None:
-    # Locked, so two people taking each other off at once cannot empty the list.
-    Incident.objects.select_for_update().get(pk=entry.incident_id)
-    if entry.incident.need_to_know.count() == 1:
-        raise DomainError("Someone must stay on the need-to-know list.")
-    _log(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
-    _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
-    entry.delete()
-
-
-@transaction.atomic
-def remove_former_member_from_need_to_know(*, user, partnership, by, request=None) -> list[str]:
-    """Take someone leaving ``partnership`` off the need-to-know list of every incident they would no longer
-    see through another membership (the incident's lead partnership or one it is shared with). Each entry
-    removed is audited and noted on the incident's timeline; the references are returned. A list left
-    empty is recovered by a coordinator (``recover_need_to_know``)."""
-    other_partnerships = list(
-        user.memberships.exclude(partnership=partnership).values_list("partnership_id", flat=True)
-    )
-    entries = (
-        NeedToKnow.objects.filter(user=user)
-        .filter(Q(incident__partnership=partnership) | Q(incident__shares__partnership=partnership))
-        .exclude(incident__partnership__in=other_partnerships)
-        .exclude(incident__shares__partnership__in=other_partnerships)
-        .select_related("incident__partnership")
-        .distinct()
-    )
-    removed = []
-    for entry in entries:
-        _log(entry.incident, by, f"{user} was taken off the need-to-know list on leaving {partnership}.")
-        reason = "left the partnership"
-        _audit(entry.incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
-        removed.append(entry.incident.reference)
-        entry.delete()
-    return removed
 
 
 @transaction.atomic
@@ -785,8 +626,8 @@ def edit_record(
         summary=summary.strip(),
     )
     incident.refresh_from_db()
-    _log(incident, by, "The incident's record was corrected.")
-    _audit(incident, by, AuditAction.UPDATE, incident, request)
+    history.note(incident, by, "The incident's record was corrected.")
+    history.audit(incident, by, AuditAction.UPDATE, incident, request)
     return incident
 
 
@@ -799,169 +640,6 @@ def add_scene(*, incident, by, description, area, latitude, longitude, request=N
         latitude=latitude,
         longitude=longitude,
     )
-    _log(incident, by, f"Scene added: {scene.description}.")
-    _audit(incident, by, AuditAction.CREATE, scene, request)
+    history.note(incident, by, f"Scene added: {scene.description}.")
+    history.audit(incident, by, AuditAction.CREATE, scene, request)
     return scene
-
-
-# --- Police measures at a scene ----------------------------------------------------------------------------
-
-# How long the law lets an authorisation last. Section 35's dispersal power is authorised for at most 48
-# hours (Anti-social Behaviour, Crime and Policing Act 2014, s.34(1)); a section 60 stop and search
-# authorisation for at most 24 hours at first (Criminal Justice and Public Order Act 1994, s.60(1)), which a
-# superintendent may extend by 24 hours more (s.60(3)): the extension is recorded as a further authorisation.
-LEGAL_MAXIMUM = {
-    MeasureKind.DISPERSAL_ORDER: timedelta(hours=48),
-    MeasureKind.STOP_AND_SEARCH: timedelta(hours=24),
-}
-_AUTHORISATION_NAMES = {
-    MeasureKind.DISPERSAL_ORDER: "A dispersal order (section 35)",
-    MeasureKind.STOP_AND_SEARCH: "A section 60 authorisation",
-}
-_ADDED = {
-    MeasureKind.CORDON: "Cordon in place",
-    MeasureKind.RENDEZVOUS_POINT: "Rendezvous point set up",
-    MeasureKind.DISPERSAL_ORDER: "Section 35 dispersal order authorised",
-    MeasureKind.STOP_AND_SEARCH: "Section 60 stop and search authorised",
-    MeasureKind.ROAD_CLOSURE: "Road closed",
-}
-_LIFTED = {
-    MeasureKind.CORDON: "Cordon lifted",
-    MeasureKind.RENDEZVOUS_POINT: "Rendezvous point stood down",
-    MeasureKind.DISPERSAL_ORDER: "Section 35 dispersal order withdrawn",
-    MeasureKind.STOP_AND_SEARCH: "Section 60 stop and search authorisation withdrawn",
-    MeasureKind.ROAD_CLOSURE: "Road reopened",
-}
-
-
-def measure_problems(
-    *, kind, description, latitude, longitude, starts_at, ends_at, authorised_by
-) -> list[tuple[str, str]]:
-    """What stops a measure being recorded as given, as (field, message) pairs: the form shows them all at
-    once, and ``add_measure`` refuses the first."""
-    problems = []
-    if kind not in MeasureKind.values:
-        problems.append(("kind", "Choose what kind of measure it is."))
-    if not description.strip():
-        problems.append(("description", "Describe the measure and exactly where it is."))
-    if (latitude is None) != (longitude is None):
-        problems.append(("longitude", "Give both the latitude and the longitude, or neither."))
-    if ends_at is not None and ends_at <= starts_at:
-        problems.append(("ends_at", "The end must be after the start."))
-    maximum = LEGAL_MAXIMUM.get(kind)
-    if maximum is None:
-        return problems
-    name, hours = _AUTHORISATION_NAMES[kind], int(maximum.total_seconds() // 3600)
-    lasts = f"{name} lasts at most {hours} hours"
-    if not authorised_by.strip():
-        problems.append(
-            ("authorised_by", "Say who gave the authorisation (an inspector or above), like Supt A. Khan.")
-        )
-    if ends_at is None:
-        problems.append(("ends_at", f"Say when the authorisation ends: {lasts[0].lower()}{lasts[1:]}."))
-    elif ends_at - starts_at > maximum:
-        latest = clock_time(starts_at + maximum, relative_to=starts_at)
-        extension = (
-            " An extension by a superintendent, of up to 24 hours more, is recorded as a new authorisation."
-            if kind == MeasureKind.STOP_AND_SEARCH
-            else ""
-        )
-        problems.append(("ends_at", f"{lasts}: make it end by {latest}.{extension}"))
-    return problems
-
-
-def _measure_changed_after_commit(*, incident, measure, change: str, by) -> None:
-    transaction.on_commit(
-        lambda: measure_changed.send(
-            sender=SceneMeasure, incident=incident, measure=measure, change=change, by=by
-        )
-    )
-
-
-@transaction.atomic
-def add_measure(
-    *,
-    scene,
-    by,
-    kind,
-    description,
-    area,
-    latitude,
-    longitude,
-    starts_at: datetime,
-    ends_at: datetime | None,
-    authorised_by,
-    request=None,
-) -> SceneMeasure:
-    """Record a police measure at a scene (a cordon, a rendezvous point, a s.35 or s.60 authorisation, a
-    road closure); refused beyond its legal maximum. Alert recipients hear of it by ``measure_changed``."""
-    problems = measure_problems(
-        kind=kind,
-        description=description,
-        latitude=latitude,
-        longitude=longitude,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        authorised_by=authorised_by,
-    )
-    if problems:
-        field, message = problems[0]
-        raise DomainError(message, field=field)
-    incident = scene.incident
-    measure = SceneMeasure.objects.create(
-        scene=scene,
-        kind=kind,
-        description=description.strip(),
-        area=area.strip(),
-        latitude=latitude,
-        longitude=longitude,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        authorised_by=authorised_by.strip(),
-        added_by=by,
-    )
-    now = timezone.now()
-    text = _ADDED[measure.kind]
-    if measure.starts_at > now:
-        text += f" from {clock_time(measure.starts_at, relative_to=now)}"
-    if measure.ends_at:
-        text += f" until {clock_time(measure.ends_at, relative_to=now)}"
-    if measure.area:
-        text += f" in {measure.area}"
-    if measure.authorised_by:
-        text += f" by {measure.authorised_by}"
-    _log(incident, by, f"{text}. {measure.description}")
-    _audit(incident, by, AuditAction.CREATE, measure, request, kind=measure.kind, scene=scene.pk)
-    _measure_changed_after_commit(incident=incident, measure=measure, change="added", by=by)
-    return measure
-
-
-@transaction.atomic
-def lift_measure(*, measure, by, request=None) -> SceneMeasure:
-    """End a measure before its time (the cordon comes down, the authorisation is withdrawn)."""
-    # Locked, so two people lifting it at once write one timeline entry between them.
-    measure = (
-        SceneMeasure.objects.select_for_update(of=("self",))
-        .select_related("scene__incident")
-        .get(pk=measure.pk)
-    )
-    now = timezone.now()
-    state = measure.state_at(now)
-    if state == MeasureState.LIFTED:
-        lifted = clock_time(measure.lifted_at, relative_to=now)
-        raise DomainError(f"This measure was already lifted at {lifted}.")
-    if state == MeasureState.EXPIRED:
-        raise DomainError(
-            f"This measure ended at {clock_time(measure.ends_at, relative_to=now)}: there is nothing to lift."
-        )
-    measure.lifted_at = now
-    measure.lifted_by = by
-    measure.save(update_fields=["lifted_at", "lifted_by"])
-    incident = measure.scene.incident
-    text = _LIFTED[measure.kind] + (f" in {measure.area}" if measure.area else "")
-    if measure.ends_at:
-        text += f" (it was to end at {clock_time(measure.ends_at, relative_to=now)})"
-    _log(incident, by, f"{text}. {measure.description}")
-    _audit(incident, by, AuditAction.UPDATE, measure, request, lifted=True)
-    _measure_changed_after_commit(incident=incident, measure=measure, change="lifted", by=by)
-    return measure

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from svtoolkit.incidents import views
+from svtoolkit.incidents.measures import views as measures_views
+from svtoolkit.incidents.people import views as people_views
 
 app_name = "incidents"
 
@@ -11,9 +13,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("incidents/<int:incident_id>/record/", views.edit_record, name="edit_record"),
     path("incidents/<int:incident_id>/scenes/add/", views.scene_add, name="scene_add"),
-    path("incidents/<int:incident_id>/measures/add/", views.measure_add, name="measure_add"),
+    path("incidents/<int:incident_id>/measures/add/", measures_views.measure_add, name="measure_add"),
     path(
-        "incidents/<int:incident_id>/measures/<int:measure_id>/lift/", views.measure_lift, name="measure_lift"
+        "incidents/<int:incident_id>/measures/<int:measure_id>/lift/",
+        measures_views.measure_lift,
+        name="measure_lift",
     ),
     path("incidents/<int:incident_id>/categorise/", views.categorise, name="categorise"),
     path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
@@ -36,21 +40,23 @@ urlpatterns = [
     path("incidents/<int:incident_id>/decisions/add/", views.decision_add, name="decision_add"),
     path("incidents/<int:incident_id>/status/", views.status, name="status"),
     path("incidents/<int:incident_id>/messages/", views.incident_messages, name="messages"),
-    path("incidents/<int:incident_id>/people/", views.people, name="people"),
-    path("incidents/<int:incident_id>/people/add/", views.person_add, name="person_add"),
-    path("incidents/<int:incident_id>/people/<int:person_id>/", views.person, name="person"),
+    path("incidents/<int:incident_id>/people/", people_views.people, name="people"),
+    path("incidents/<int:incident_id>/people/add/", people_views.person_add, name="person_add"),
+    path("incidents/<int:incident_id>/people/<int:person_id>/", people_views.person, name="person"),
     path(
-        "incidents/<int:incident_id>/people/<int:person_id>/correct/", views.person_edit, name="person_edit"
+        "incidents/<int:incident_id>/people/<int:person_id>/correct/",
+        people_views.person_edit,
+        name="person_edit",
     ),
-    path("incidents/<int:incident_id>/need-to-know/", views.need_to_know, name="need_to_know"),
+    path("incidents/<int:incident_id>/need-to-know/", people_views.need_to_know, name="need_to_know"),
     path(
         "incidents/<int:incident_id>/need-to-know/recover/",
-        views.need_to_know_recover,
+        people_views.need_to_know_recover,
         name="need_to_know_recover",
     ),
     path(
         "incidents/<int:incident_id>/need-to-know/<int:entry_id>/remove/",
-        views.need_to_know_remove,
+        people_views.need_to_know_remove,
         name="need_to_know_remove",
     ),
     path("incidents/<int:incident_id>/share/", views.share, name="share"),

@@ -15,19 +15,14 @@ from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
-    CorrectPersonForm,
     DecisionForm,
     EditRecordForm,
     EscalationTimetableForm,
     IncidentForm,
     LeadForm,
-    MeasureForm,
-    NeedToKnowForm,
     NewActionForm,
     ParticipantForm,
-    PersonAffectedForm,
     PlanReviewForm,
-    ReasonForm,
     SceneForm,
     ShareForm,
     StatusForm,
@@ -38,7 +33,7 @@ from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
 
-def _to_incident(incident, anchor=""):
+def to_incident(incident, anchor=""):
     return redirect(reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else ""))
 
 
@@ -100,7 +95,7 @@ def record(request):
             request=request,
         )
         messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
-        return _to_incident(incident)
+        return to_incident(incident)
     return render(request, "incidents/record.html", {"form": form, "exercise": exercise})
 
 
@@ -149,7 +144,7 @@ def categorise(request, incident_id):
                 request=request,
             )
             messages.success(request, "The categorisation was recorded.")
-            return _to_incident(shown, "categorisation")
+            return to_incident(shown, "categorisation")
     elif request.method == "POST":
         suggestion = suggest(set(request.POST.getlist("factors")))
     return render(
@@ -172,7 +167,7 @@ def lead(request, incident_id):
     if request.method == "POST" and form.is_valid():
         services.assign_lead(incident=shown, by=request.user, request=request, **form.cleaned_data)
         messages.success(request, "The lead was recorded.")
-        return _to_incident(shown, "lead")
+        return to_incident(shown, "lead")
     history = shown.leads.select_related("organisation", "officer", "assigned_by")
     return render(request, "incidents/lead.html", {"incident": shown, "form": form, "history": history})
 
@@ -253,7 +248,7 @@ def acknowledge_here(request, incident_id):
         participation=participation, by_label=request.user.email, by=request.user, request=request
     )
     messages.success(request, f"You acknowledged for {participation.organisation}.")
-    return _to_incident(shown)
+    return to_incident(shown)
 
 
 @access.requires(access.can_manage_incident)
@@ -264,7 +259,7 @@ def draw_plan(request, incident_id):
         added = services.draw_plan(incident=shown, by=request.user, request=request)
         messages.success(request, f"{added} action{'s' if added != 1 else ''} added to the plan.")
         return redirect("incidents:plan", incident_id=shown.pk)
-    return _to_incident(shown)
+    return to_incident(shown)
 
 
 @access.requires(access.is_member)
@@ -390,7 +385,7 @@ def update(request, incident_id):
     if request.method == "POST" and form.is_valid():
         services.add_update(incident=shown, by=request.user, text=form.cleaned_data["text"], request=request)
         messages.success(request, "Your update was added to the timeline.")
-        return _to_incident(shown, "timeline")
+        return to_incident(shown, "timeline")
     return render(
         request,
         "incidents/simple_form.html",
@@ -441,7 +436,7 @@ def status(request, incident_id):
                 incident=shown, by=request.user, status=form.cleaned_data["status"], request=request
             )
             messages.success(request, "The status was changed.")
-            return _to_incident(shown)
+            return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",
@@ -458,160 +453,12 @@ def share(request, incident_id):
             incident=shown, partnership=form.cleaned_data["partnership"], by=request.user, request=request
         )
         messages.success(request, f"The incident is shared with {form.cleaned_data['partnership']}.")
-        return _to_incident(shown)
+        return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",
         {"incident": shown, "form": form, "heading": "Share with another partnership", "button": "Share"},
     )
-
-
-# --- People affected (sensitive) ---------------------------------------------------------------------------
-
-
-@access.requires(access.is_member)
-def people(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    return render(
-        request,
-        "incidents/people.html",
-        {
-            "incident": shown,
-            "summary": selectors.people_summary(shown),
-            "people": selectors.people_for(request.user, shown),
-            "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
-            "can_add": access.can_add_person(request.user, request.partnership, shown),
-            "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
-        },
-    )
-
-
-@access.requires(access.can_manage_members)
-@access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
-def need_to_know_recover(request, incident_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
-    form = ReasonForm(request.POST or None)
-    form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
-    if request.method == "POST" and form.is_valid():
-        services.recover_need_to_know(
-            incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
-        )
-        messages.success(request, "You are on the need-to-know list. Add the people who should be on it.")
-        return redirect("incidents:need_to_know", incident_id=shown.pk)
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Join the need-to-know list", "button": "Join the list"},
-    )
-
-
-@access.requires(access.can_manage_incident)
-def person_add(request, incident_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_add_person)
-    form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(
-            request, "The person was recorded. You are on the need-to-know list for this incident."
-        )
-        return redirect("incidents:people", incident_id=shown.pk)
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Record a person affected", "button": "Record"},
-    )
-
-
-@access.requires(access.is_member)
-@access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
-def person(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_read_people)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        opened = selectors.read_person(
-            user=request.user,
-            incident=shown,
-            person_id=person_id,
-            reason=form.cleaned_data["reason"],
-            request=request,
-        )
-        return render(
-            request,
-            "incidents/person.html",
-            {
-                "incident": shown,
-                "person": opened,
-                "can_export": access.can_export_person(request.user, request.partnership, shown),
-                "can_correct": access.can_correct_person(request.user, request.partnership, shown),
-            },
-        )
-    return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
-
-
-@access.requires(access.can_manage_incident)
-@access.allowed_when_closed  # a person may ask for their record to be put right long after closing
-def person_edit(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_correct_person)
-    person = selectors.read_person(
-        user=request.user,
-        incident=shown,
-        person_id=person_id,
-        reason="Opened to correct the record",
-        request=request,
-    )
-    form = CorrectPersonForm(
-        request.POST or None, partnership=request.partnership, initial=CorrectPersonForm.initial_from(person)
-    )
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="record"):
-            services.correct_person_affected(
-                person=person,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            messages.success(request, "The record was corrected. What it said before is kept with it.")
-            return redirect("incidents:people", incident_id=shown.pk)
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Correct the record of a person affected",
-            "button": "Save the correction",
-        },
-    )
-
-
-@access.requires(access.can_manage_incident)
-def need_to_know(request, incident_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
-    form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.add_to_need_to_know(
-            incident=shown, user=form.cleaned_data["user"], by=request.user, request=request
-        )
-        messages.success(request, f"{form.cleaned_data['user']} is on the need-to-know list.")
-        return redirect("incidents:need_to_know", incident_id=shown.pk)
-    return render(
-        request,
-        "incidents/need_to_know.html",
-        {"incident": shown, "form": form, "entries": selectors.need_to_know_list(shown)},
-    )
-
-
-@access.requires(access.can_manage_incident)
-@require_POST
-def need_to_know_remove(request, incident_id, entry_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
-    entry = selectors.need_to_know_entry(shown, entry_id)
-    with errors_as_message(request):
-        services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
-        messages.success(request, f"{entry.user} was taken off the need-to-know list.")
-    return redirect("incidents:need_to_know", incident_id=shown.pk)
 
 
 @access.requires(access.can_manage_incident)
@@ -641,7 +488,7 @@ def edit_record(request, incident_id):
                 **form.cleaned_data,
             )
             messages.success(request, "The record was corrected.")
-            return _to_incident(shown)
+            return to_incident(shown)
         if refused.conflict:
             shown.refresh_from_db()
             conflict = shown
@@ -657,7 +504,7 @@ def scene_add(request, incident_id):
     if request.method == "POST" and form.is_valid():
         services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
         messages.success(request, "The scene was added.")
-        return _to_incident(shown)
+        return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",
@@ -684,47 +531,3 @@ def escalation_settings(request):
             messages.success(request, "The escalation timetable was saved.")
             return redirect("incidents:escalation_settings")
     return render(request, "incidents/escalation_settings.html", {"form": form, "button": "Save timetable"})
-
-
-# --- Police measures at a scene ----------------------------------------------------------------------------
-
-
-@access.requires(access.can_work_incident)
-def measure_add(request, incident_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_scene_measures)
-    scenes = shown.scenes.all()
-    chosen = request.GET.get("scene")
-    initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
-    if chosen and chosen.isdigit():
-        initial["scene"] = chosen
-    elif len(scenes) == 1:
-        initial["scene"] = scenes[0].pk
-    form = MeasureForm(request.POST or None, initial=initial, scenes=scenes)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            measure = services.add_measure(by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, f"{measure.get_kind_display()} added.")
-            return _to_incident(shown, "scenes")
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Add a police measure",
-            "intro": "A cordon, rendezvous point, dispersal order, stop and search authorisation or road "
-            "closure that partners must know about. Everyone who can see the incident sees it.",
-            "button": "Add the measure",
-        },
-    )
-
-
-@access.requires(access.can_work_incident)
-@require_POST
-def measure_lift(request, incident_id, measure_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_scene_measures)
-    measure = access.get_for(request, selectors.measures_in(shown), measure_id)
-    with errors_as_message(request):
-        services.lift_measure(measure=measure, by=request.user, request=request)
-        messages.success(request, f"{measure.get_kind_display()} lifted.")
-    return _to_incident(shown, "scenes")

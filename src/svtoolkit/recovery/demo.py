@@ -9,6 +9,7 @@ from svtoolkit.incidents.models import Incident
 from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.recovery import services
 from svtoolkit.recovery.models import Debrief
+from svtoolkit.recovery.review import services as review_services
 
 
 @transaction.atomic
@@ -27,8 +28,8 @@ def seed_demo_recovery(*, partnership, users) -> None:
         title="Plea hearing at Northbridge Crown Court",
         date=timezone.localdate() + timedelta(days=5),
     )
-    debrief = services.start_review(incident=incident, by=responder)
-    services.contribute_to_review(
+    debrief = review_services.start_review(incident=incident, by=responder)
+    review_services.contribute_to_review(
         debrief=debrief,
         organisation=organisations["council"],
         by=responder,
@@ -36,7 +37,7 @@ def seed_demo_recovery(*, partnership, users) -> None:
         went_badly="The housing team heard about the shooting from residents, not from us.",
         to_change="Add the housing provider to the first round of partners informed.",
     )
-    services.contribute_to_review(
+    review_services.contribute_to_review(
         debrief=debrief,
         organisation=organisations["police"],
         by=users["police"],
@@ -46,7 +47,7 @@ def seed_demo_recovery(*, partnership, users) -> None:
     )
     version = published_version(partnership)
     item = version.items.filter(retired=False, action__icontains="inform").first() if version else None
-    services.record_lesson(
+    review_services.record_lesson(
         incident=incident,
         by=responder,
         title="Tell the housing provider straight away",
@@ -58,7 +59,7 @@ def seed_demo_recovery(*, partnership, users) -> None:
             else ""
         ),
     )
-    services.add_follow_up(
+    review_services.add_follow_up(
         incident=incident,
         by=responder,
         title="Agree a youth-work briefing step for dispersal orders",

@@ -13,8 +13,9 @@ from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.core.scheduling import scheduled
 from svtoolkit.incidents.models import LeadAssignment
 from svtoolkit.messaging import services as messaging
-from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.models import Milestone, SupportOffer, SupportResponse
+from svtoolkit.recovery.retention import selectors as retention_selectors
+from svtoolkit.recovery.retention import services as retention_services
 
 # How long before a recovery date the lead is reminded: time to plan support and patrols around it.
 MILESTONE_NOTICE = timedelta(days=7)
@@ -108,6 +109,6 @@ def erase_expired_personal_data() -> int:
     partnership keeps them. Returns how many people's details were erased."""
     today = timezone.localdate()
     return sum(
-        services.erase_personal_data(incident=incident, today=today)
-        for incident in selectors.incidents_due_for_erasure(today)
+        retention_services.erase_personal_data(incident=incident, today=today)
+        for incident in retention_selectors.incidents_due_for_erasure(today)
     )

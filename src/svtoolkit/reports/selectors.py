@@ -22,7 +22,7 @@ from svtoolkit.incidents.models import (
     Participation,
     PlanAction,
 )
-from svtoolkit.incidents.selectors import DUE_SOON
+from svtoolkit.incidents.people.selectors import DUE_SOON
 from svtoolkit.meetings.models import Meeting, MeetingKind
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
@@ -441,7 +441,8 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
     affected appear only as counts by role, unless ``people`` holds records read (and audited) on request."""
     from svtoolkit.communications.models import Message
     from svtoolkit.communications.selectors import plan_of, title_shown
-    from svtoolkit.incidents.selectors import incident_page, people_summary
+    from svtoolkit.incidents.people.selectors import people_summary
+    from svtoolkit.incidents.selectors import incident_page
     from svtoolkit.tension.selectors import level_labels, trends
 
     context = incident_page(incident, user=user, partnership=partnership)

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from svtoolkit import access
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.selectors import incident_for, incident_page, read_people
+from svtoolkit.incidents.people.selectors import read_people
+from svtoolkit.incidents.selectors import incident_for, incident_page
 from svtoolkit.meetings.selectors import meeting_in
 from svtoolkit.playbooks.selectors import assessment_in, readiness_summary
 from svtoolkit.reports import exports, selectors, services

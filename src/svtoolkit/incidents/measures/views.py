@@ -1,0 +1,54 @@
+"""Pages for the police measures at a scene."""
+
+from django.contrib import messages
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.measures import selectors, services
+from svtoolkit.incidents.measures.forms import MeasureForm
+from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.views import to_incident
+
+
+@access.requires(access.can_work_incident)
+def measure_add(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_scene_measures)
+    scenes = shown.scenes.all()
+    chosen = request.GET.get("scene")
+    initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
+    if chosen and chosen.isdigit():
+        initial["scene"] = chosen
+    elif len(scenes) == 1:
+        initial["scene"] = scenes[0].pk
+    form = MeasureForm(request.POST or None, initial=initial, scenes=scenes)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            measure = services.add_measure(by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, f"{measure.get_kind_display()} added.")
+            return to_incident(shown, "scenes")
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Add a police measure",
+            "intro": "A cordon, rendezvous point, dispersal order, stop and search authorisation or road "
+            "closure that partners must know about. Everyone who can see the incident sees it.",
+            "button": "Add the measure",
+        },
+    )
+
+
+@access.requires(access.can_work_incident)
+@require_POST
+def measure_lift(request, incident_id, measure_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_scene_measures)
+    measure = access.get_for(request, selectors.measures_in(shown), measure_id)
+    with errors_as_message(request):
+        services.lift_measure(measure=measure, by=request.user, request=request)
+        messages.success(request, f"{measure.get_kind_display()} lifted.")
+    return to_incident(shown, "scenes")

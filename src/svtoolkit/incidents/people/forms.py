@@ -1,0 +1,78 @@
+"""Forms for people affected and the need-to-know list."""
+
+from django import forms
+
+from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.incidents.models import (
+    PERSON_AFFECTED_FIELDS,
+    PersonAffected,
+)
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class PersonAffectedForm(forms.ModelForm):
+    class Meta:
+        model = PersonAffected
+        fields = PERSON_AFFECTED_FIELDS
+        labels = {
+            "name": "Name or initials",
+            "age_band": "Age",
+            "role": "How they are affected",
+            "relation": "Relation to the incident",
+            "consent": "Consent to share",
+            "single_point_of_contact": "Their single point of contact",
+            "lawful_basis": "Lawful basis for holding and sharing this record",
+            "sharing_agreement": "Information-sharing agreement relied on",
+        }
+        widgets = {
+            "support_needs": forms.Textarea(attrs={"rows": 3}),
+            "consent_scope": forms.Textarea(attrs={"rows": 2}),
+            "referrals": forms.Textarea(attrs={"rows": 2}),
+            "role": forms.RadioSelect,
+            "lawful_basis": forms.RadioSelect,
+        }
+        error_messages = {
+            "name": {"required": "Enter a name or initials"},
+            "age_band": {"required": "Choose an age band, or 'Not known'"},
+            "role": {"required": "Choose how they are affected"},
+            "lawful_basis": {"required": "Choose the lawful basis"},
+            "sharing_agreement": {"required": "Name the information-sharing agreement relied on"},
+        }
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["single_point_of_contact"].queryset = member_users(partnership)
+        self.fields["single_point_of_contact"].empty_label = "Nobody yet"
+
+
+class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
+    """Every field of a person-affected record, as stored, to correct; the revision it started from."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    @staticmethod
+    def initial_from(person) -> dict:
+        return {name: getattr(person, name) for name in PersonAffectedForm.Meta.fields} | {
+            "revision": person.revision
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to open this record?",
+        max_length=300,
+        help_text="Your reason is written to the audit log with your name.",
+        error_messages={"required": "Give a reason for opening the record"},
+    )
+
+
+class NeedToKnowForm(forms.Form):
+    user = forms.ModelChoiceField(
+        label="Person who needs to know", queryset=None, error_messages={"required": "Choose a person"}
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = member_users(partnership)

@@ -1,0 +1,157 @@
+"""Pages for people affected and the need-to-know list."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.people import selectors, services
+from svtoolkit.incidents.people.forms import CorrectPersonForm, NeedToKnowForm, PersonAffectedForm, ReasonForm
+from svtoolkit.incidents.selectors import incident_for_request
+
+
+@access.requires(access.is_member)
+def people(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    return render(
+        request,
+        "incidents/people.html",
+        {
+            "incident": shown,
+            "summary": selectors.people_summary(shown),
+            "people": selectors.people_for(request.user, shown),
+            "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
+            "can_add": access.can_add_person(request.user, request.partnership, shown),
+            "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
+        },
+    )
+
+
+@access.requires(access.can_manage_members)
+@access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
+def need_to_know_recover(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
+    if request.method == "POST" and form.is_valid():
+        services.recover_need_to_know(
+            incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+        messages.success(request, "You are on the need-to-know list. Add the people who should be on it.")
+        return redirect("incidents:need_to_know", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Join the need-to-know list", "button": "Join the list"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+def person_add(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_add_person)
+    form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(
+            request, "The person was recorded. You are on the need-to-know list for this incident."
+        )
+        return redirect("incidents:people", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"incident": shown, "form": form, "heading": "Record a person affected", "button": "Record"},
+    )
+
+
+@access.requires(access.is_member)
+@access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
+def person(request, incident_id, person_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_read_people)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        opened = selectors.read_person(
+            user=request.user,
+            incident=shown,
+            person_id=person_id,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        return render(
+            request,
+            "incidents/person.html",
+            {
+                "incident": shown,
+                "person": opened,
+                "can_export": access.can_export_person(request.user, request.partnership, shown),
+                "can_correct": access.can_correct_person(request.user, request.partnership, shown),
+            },
+        )
+    return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # a person may ask for their record to be put right long after closing
+def person_edit(request, incident_id, person_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_correct_person)
+    person = selectors.read_person(
+        user=request.user,
+        incident=shown,
+        person_id=person_id,
+        reason="Opened to correct the record",
+        request=request,
+    )
+    form = CorrectPersonForm(
+        request.POST or None, partnership=request.partnership, initial=CorrectPersonForm.initial_from(person)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        with errors_shown_on(form, thing="record"):
+            services.correct_person_affected(
+                person=person,
+                by=request.user,
+                expected_revision=fields.pop("revision"),
+                request=request,
+                **fields,
+            )
+            messages.success(request, "The record was corrected. What it said before is kept with it.")
+            return redirect("incidents:people", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Correct the record of a person affected",
+            "button": "Save the correction",
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def need_to_know(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
+    form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_to_need_to_know(
+            incident=shown, user=form.cleaned_data["user"], by=request.user, request=request
+        )
+        messages.success(request, f"{form.cleaned_data['user']} is on the need-to-know list.")
+        return redirect("incidents:need_to_know", incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/need_to_know.html",
+        {"incident": shown, "form": form, "entries": selectors.need_to_know_list(shown)},
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def need_to_know_remove(request, incident_id, entry_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
+    entry = selectors.need_to_know_entry(shown, entry_id)
+    with errors_as_message(request):
+        services.remove_from_need_to_know(entry=entry, by=request.user, request=request)
+        messages.success(request, f"{entry.user} was taken off the need-to-know list.")
+    return redirect("incidents:need_to_know", incident_id=shown.pk)

@@ -1,0 +1,171 @@
+"""What is due for erasure, and a person's subject-access export."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.selectors import entries_about, sensitive_views_of
+from svtoolkit.audit.services import record
+from svtoolkit.communications.selectors import messages_naming_someone
+from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
+from svtoolkit.recovery.support.selectors import offers_for
+
+
+def erase_on(incident, *, years: int | None = None) -> date | None:
+    """The day the people-affected details of a closed incident fall due for erasure (under the partnership's
+    retention period, or the one given)."""
+    if incident.status != IncidentStatus.CLOSED or incident.closed_at is None:
+        return None
+    closed = timezone.localtime(incident.closed_at).date()
+    return closed + relativedelta(years=years or incident.partnership.personal_data_retention_years)
+
+
+def due_at_once_under(partnership, years: int) -> list["DueForErasure"]:
+    """What a new retention period would have erased by the next nightly run: shown before it is saved."""
+    today = timezone.localdate()
+    return [
+        DueForErasure(row.incident, row.people, erase_on(row.incident, years=years))
+        for row in due_for_erasure(partnership, limit=None)
+        if erase_on(row.incident, years=years) <= today
+    ]
+
+
+@dataclass(frozen=True)
+class DueForErasure:
+    incident: Incident
+    people: int
+    erase_on: date
+
+
+def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasure]:
+    """Closed incidents of the partnership still holding people's details (records, or messages naming
+    them), soonest erasure first."""
+    incidents = (
+        Incident.objects.filter(
+            partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
+        )
+        .annotate(
+            people_count=Count("people", distinct=True),
+            naming_messages=Exists(messages_naming_someone().filter(incident=OuterRef("pk"))),
+        )
+        .filter(Q(people_count__gt=0) | Q(naming_messages=True))
+        .select_related("partnership")
+        .order_by("closed_at", "id")
+    )
+    if limit:
+        incidents = incidents[:limit]
+    return [DueForErasure(incident, incident.people_count, erase_on(incident)) for incident in incidents]
+
+
+def incidents_due_for_erasure(today: date) -> list[Incident]:
+    """Every incident, in every partnership, whose people's details (records, or messages naming them) are
+    due to be erased by today."""
+    candidates = (
+        Incident.objects.filter(status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True)
+        .filter(Q(people__isnull=False) | Q(messages__names_or_images=True))
+        .select_related("partnership")
+        .distinct()
+    )
+    return [incident for incident in candidates if erase_on(incident) <= today]
+
+
+def subject_access_export(*, user, incident, person_id, reason: str, request=None) -> dict:
+    """Everything held about one person affected, for a subject-access request; always audited."""
+    if not access.can_read_people(user, None, incident):
+        access.deny(request, reason="can_read_people")
+    person = get_object_or_404(
+        PersonAffected.objects.select_related("single_point_of_contact", "incident__partnership"),
+        pk=person_id,
+        incident=incident,
+    )
+    record(
+        action=AuditAction.EXPORT_SENSITIVE,
+        actor=user,
+        partnership=incident.partnership,
+        target=person,
+        detail={"reason": reason, "incident": incident.reference, "what": "subject-access export"},
+        request=request,
+    )
+    offers = list(offers_for(person))
+    history = sorted(
+        [*entries_about(person), *sensitive_views_of(incident)]
+        + [entry for offer in offers for entry in entries_about(offer)],
+        key=lambda entry: (entry.at, entry.pk),
+    )
+    return {
+        "about": (
+            "Everything svtoolkit holds about one person affected by an incident: their record, the support "
+            "offered, messages of the incident that named or showed someone affected (check whether they "
+            "are about this person), who may read the record, and its history, including every time it, "
+            "their support or the incident's support summary was opened, by whom and why. Free text typed "
+            "elsewhere (timeline updates, decisions, minutes) is not searched: check it by hand."
+        ),
+        "exported_at": timezone.now().isoformat(),
+        "exported_by": user.email,
+        "partnership": incident.partnership.name,
+        "incident": {
+            "reference": incident.reference,
+            "title": incident.title,
+            "occurred_at": incident.occurred_at.isoformat(),
+            "status": incident.get_status_display(),
+        },
+        "person": {
+            "name": person.name,
+            "how_affected": person.get_role_display(),
+            "relation": person.relation,
+            "age_band": person.get_age_band_display(),
+            "support_needs": person.support_needs,
+            "consent_to_share": person.get_consent_display(),
+            "consent_scope": person.consent_scope,
+            "referrals": person.referrals,
+            "single_point_of_contact": (
+                person.single_point_of_contact.full_name if person.single_point_of_contact else None
+            ),
+            "lawful_basis": person.get_lawful_basis_display(),
+            "sharing_agreement": person.sharing_agreement,
+            "recorded_at": person.created_at.isoformat(),
+        },
+        "support": [
+            {
+                "kind": offer.get_kind_display(),
+                "service": offer.support_service.name if offer.support_service else None,
+                "description": offer.description,
+                "offered_by": str(offer.offered_by) if offer.offered_by else None,
+                "offered_on": offer.offered_on.isoformat(),
+                "response": offer.get_response_display(),
+                "outcome": offer.outcome,
+                "follow_up_on": offer.follow_up_on.isoformat() if offer.follow_up_on else None,
+            }
+            for offer in offers
+        ],
+        "messages_naming_someone_affected": [
+            {
+                "title": message.title,
+                "text": message.body,
+                "audience": message.audience,
+                "status": message.get_status_display(),
+                "family_agreed_at": message.family_agreed_at.isoformat()
+                if message.family_agreed_at
+                else None,
+            }
+            for message in messages_naming_someone().filter(incident=incident)
+        ],
+        "who_may_read_the_record": [
+            entry.user.email for entry in incident.need_to_know.select_related("user")
+        ],
+        "record_history": [
+            {
+                "at": entry.at.isoformat(),
+                "by": entry.actor_label,
+                "action": entry.get_action_display(),
+                "detail": entry.detail,
+            }
+            for entry in history
+        ],
+    }

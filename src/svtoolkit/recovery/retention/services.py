@@ -1,0 +1,81 @@
+"""Keeping personal data only as long as the partnership's retention period allows, then erasing it."""
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.communications import services as communications_services
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.people import services as people_services
+from svtoolkit.recovery.models import (
+    SupportOffer,
+)
+from svtoolkit.recovery.retention import selectors
+
+ANNIVERSARIES = [
+    ("One month on", relativedelta(months=1)),
+    ("Six months on", relativedelta(months=6)),
+    ("One year on", relativedelta(years=1)),
+]
+
+
+@transaction.atomic
+def set_retention_period(*, partnership, years: int, by, request=None):
+    before = partnership.personal_data_retention_years
+    partnership.personal_data_retention_years = years
+    partnership.save(update_fields=["personal_data_retention_years"])
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=partnership,
+        target=partnership,
+        detail={"personal_data_retention_years": [before, years]},
+        request=request,
+    )
+    return partnership
+
+
+@transaction.atomic
+def erase_personal_data(*, incident, today=None) -> int:
+    """Erase who the people affected were, once the retention period after closing has passed.
+
+    The anonymised record (roles, age bands, kinds of support and their answers) is kept for statistics;
+    each erasure is written to the audit log. Returns the number of people whose details were erased.
+    """
+    incident = type(incident).objects.select_for_update().select_related("partnership").get(pk=incident.pk)
+    due = selectors.erase_on(incident)
+    if incident.personal_data_erased_at or due is None or due > (today or timezone.localdate()):
+        return 0
+    people = people_services.erase_people_details(incident=incident)
+    SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
+    messages = communications_services.erase_names_and_images(incident=incident)
+    for person in people:
+        record(
+            action=AuditAction.ERASE,
+            actor_label="Retention job",
+            partnership=incident.partnership,
+            target=person,
+            detail={
+                "incident": incident.reference,
+                "closed": timezone.localtime(incident.closed_at).date().isoformat(),
+                "retention_years": incident.partnership.personal_data_retention_years,
+            },
+        )
+    if messages:
+        record(
+            action=AuditAction.ERASE,
+            actor_label="Retention job",
+            partnership=incident.partnership,
+            target=incident,
+            detail={"messages naming someone": messages},
+        )
+    incident_services.log_change(
+        incident=incident,
+        by=None,
+        text=f"The details of {len(people)} {'person' if len(people) == 1 else 'people'} affected, and "
+        f"{messages} message{'' if messages == 1 else 's'} naming someone, were erased under the retention "
+        "period.",
+    )
+    return len(people)

@@ -1,0 +1,63 @@
+"""Pages for the retention period and subject-access exports."""
+
+import json
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from svtoolkit import access
+from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.people.forms import ReasonForm
+from svtoolkit.recovery.retention import selectors, services
+from svtoolkit.recovery.retention.forms import RetentionForm
+from svtoolkit.recovery.views import simple_form
+
+
+@access.requires(access.can_manage_retention)
+def retention(request):
+    partnership = request.partnership
+    form = RetentionForm(request.POST or None, initial={"years": partnership.personal_data_retention_years})
+    at_once = []
+    if request.method == "POST" and form.is_valid():
+        years = form.cleaned_data["years"]
+        # Erasure cannot be undone: a shorter period that makes records due at once is confirmed first.
+        at_once = selectors.due_at_once_under(partnership, years)
+        if not at_once or request.POST.get("confirmed") == str(years):
+            services.set_retention_period(
+                partnership=partnership, years=years, by=request.user, request=request
+            )
+            messages.success(request, "The retention period was saved.")
+            return redirect("recovery:retention")
+    return render(
+        request,
+        "recovery/retention.html",
+        {"form": form, "due": selectors.due_for_erasure(partnership), "at_once": at_once},
+    )
+
+
+@never_cache
+@access.requires(access.can_manage_retention)
+@access.allowed_when_closed  # subject-access requests arrive long after closing; an export changes nothing
+def subject_access(request, incident_id, person_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_export_person)
+    form = ReasonForm(request.POST or None)
+    form.fields["reason"].label = "Why are you exporting this person's data?"
+    form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."
+    if request.method == "POST" and form.is_valid():
+        export = selectors.subject_access_export(
+            user=request.user,
+            incident=shown,
+            person_id=person_id,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        response = HttpResponse(
+            json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="subject-access-{shown.reference}-{person_id}.json"'
+        )
+        return response
+    return simple_form(request, shown, form, "Export everything held about this person", "Download")

@@ -1,0 +1,99 @@
+"""Reading the review, its follow-ups and lessons, and what stands in the way of closing."""
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from svtoolkit import access
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, IncidentStatus
+from svtoolkit.playbooks import selectors as playbook_selectors
+from svtoolkit.recovery.models import (
+    Debrief,
+    FollowUpAction,
+    Lesson,
+    LessonStatus,
+)
+
+
+def debrief_of(incident) -> Debrief | None:
+    return (
+        Debrief.objects.filter(incident=incident)
+        .select_related("completed_by")
+        .prefetch_related("contributions__organisation", "contributions__written_by")
+        .first()
+    )
+
+
+def follow_ups_of(incident) -> QuerySet[FollowUpAction]:
+    return incident.follow_ups.select_related("owner_organisation")
+
+
+def follow_up_on(incident, follow_up_id) -> FollowUpAction:
+    return get_object_or_404(FollowUpAction, pk=follow_up_id, incident=incident)
+
+
+def lessons_visible_to(user, partnership) -> QuerySet[Lesson]:
+    """The partnership's lessons from incidents this person may see (and those tied to no incident)."""
+    visible = access.visible_incidents(user, partnership).values("pk")
+    return (
+        Lesson.objects.filter(partnership=partnership)
+        .filter(Q(incident__isnull=True) | Q(incident__in=visible))
+        .select_related("incident", "accepted_into", "decided_by")
+    )
+
+
+def lessons_of(incident) -> QuerySet[Lesson]:
+    return incident.lessons.select_related("accepted_into")
+
+
+def lesson_for(user, partnership, lesson_id) -> Lesson:
+    return get_object_or_404(lessons_visible_to(user, partnership), pk=lesson_id)
+
+
+def awaiting_decision(lesson) -> bool:
+    """Proposed and not yet decided, or accepted into a draft that was later discarded (so decide again)."""
+    return lesson.status == LessonStatus.PROPOSED or (
+        lesson.status == LessonStatus.ACCEPTED and lesson.accepted_into_id is None
+    )
+
+
+def lesson_item(lesson):
+    """The checklist item the lesson is about: in the draft it was accepted into, else the published one."""
+    if not lesson.item_key:
+        return None
+    version = lesson.accepted_into or playbook_selectors.published_version(lesson.partnership)
+    if version is None:
+        return None
+    return version.items.filter(key=lesson.item_key).select_related("area").first()
+
+
+def lesson_readiness(lesson):
+    """How ready the partnership last said it was on the lesson's checklist item (the readiness link)."""
+    if not lesson.item_key:
+        return None
+    assessment = playbook_selectors.latest_assessment(lesson.partnership)
+    if assessment is None:
+        return None
+    return assessment.ratings.filter(item__key=lesson.item_key).select_related("assessment", "item").first()
+
+
+def closure_blockers(incident) -> list[str]:
+    """What stands between the incident and closing it, in words for the lead; empty when it may close."""
+    blockers = []
+    if incident.status != IncidentStatus.RECOVERY:
+        blockers.append("The incident must be in recovery: move it there when the response is over.")
+    debrief = Debrief.objects.filter(incident=incident).first()
+    if debrief is None:
+        blockers.append("The review of the response has not started.")
+    elif not debrief.is_complete:
+        blockers.append("The review of the response is not complete.")
+    still_open = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
+    if still_open:
+        blockers.append(
+            f"{still_open} action{'s are' if still_open != 1 else ' is'} still open: complete, hand over "
+            "or mark each one not needed."
+        )
+    return blockers
+
+
+def open_actions_of(incident):
+    return incident.actions.filter(status__in=OPEN_ACTION_STATUSES).select_related("owner_organisation")

@@ -1,0 +1,253 @@
+"""Pages for the review, follow-ups, lessons, closing and re-opening."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.selectors import incident_for_request
+from svtoolkit.playbooks.selectors import published_version
+from svtoolkit.recovery.review import selectors, services
+from svtoolkit.recovery.review.forms import (
+    CompleteReviewForm,
+    ContributionForm,
+    FollowUpForm,
+    LessonDecisionForm,
+    LessonForm,
+    ReopenForm,
+    SetAsideActionsForm,
+)
+from svtoolkit.recovery.views import simple_form
+
+
+@access.requires(access.is_member)
+def review(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    can_manage = access.can_manage_incident(request.user, request.partnership)
+    can_close = access.can_close_incident(request.user, request.partnership, shown)
+    return render(
+        request,
+        "recovery/review.html",
+        {
+            "incident": shown,
+            "debrief": selectors.debrief_of(shown),
+            "follow_ups": selectors.follow_ups_of(shown),
+            "lessons": selectors.lessons_of(shown),
+            "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
+            and not access.is_read_only(shown),
+            "can_manage": can_manage and not access.is_read_only(shown),
+            "can_follow_up": can_manage,
+            "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
+            and not access.is_read_only(shown),
+            "can_close": can_close,
+            "blockers": selectors.closure_blockers(shown) if can_close else [],
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def review_start(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    services.start_review(incident=shown, by=request.user, request=request)
+    messages.success(request, "The review has started: each organisation can now add its part.")
+    return redirect("recovery:review", incident_id=shown.pk)
+
+
+@access.requires(access.can_contribute_to_review)
+def review_contribute(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    debrief = selectors.debrief_of(shown)
+    if debrief is None:
+        messages.error(request, "The review has not started yet.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    organisations = access.organisations_spoken_for(request.user, request.partnership)
+    chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
+    initial = (
+        {
+            "organisation": existing.organisation_id,
+            "went_well": existing.went_well,
+            "went_badly": existing.went_badly,
+            "to_change": existing.to_change,
+            "revision": existing.revision,
+        }
+        if existing
+        else {"organisation": chosen}
+    )
+    form = ContributionForm(request.POST or None, organisations=organisations, initial=initial)
+    theirs = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with errors_shown_on(form, thing="contribution") as refused:
+            services.contribute_to_review(
+                debrief=debrief,
+                organisation=data["organisation"],
+                by=request.user,
+                went_well=data["went_well"],
+                went_badly=data["went_badly"],
+                to_change=data["to_change"],
+                expected_revision=data["revision"],
+                request=request,
+            )
+            messages.success(request, f"{data['organisation']}'s part of the review was saved.")
+            return redirect("recovery:review", incident_id=shown.pk)
+        current = refused.conflict and debrief.contributions.filter(organisation=data["organisation"]).first()
+        if current:
+            theirs = [
+                ("What went well", current.went_well),
+                ("What did not go well", current.went_badly),
+                ("What to change next time", current.to_change),
+            ]
+    return simple_form(request, shown, form, "Your organisation's part of the review", "Save", theirs=theirs)
+
+
+@access.requires(access.can_manage_incident)
+def review_complete(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    debrief = selectors.debrief_of(shown)
+    if debrief is None:
+        messages.error(request, "The review has not started yet.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    form = CompleteReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            services.complete_review(debrief=debrief, by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "The review is complete.")
+            return redirect("recovery:review", incident_id=shown.pk)
+    return simple_form(request, shown, form, "Complete the review", "Complete the review")
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def follow_up_add(request, incident_id):
+    shown = incident_for_request(request, incident_id)
+    form = FollowUpForm(request.POST or None, partnership=request.partnership)
+    if request.method == "POST" and form.is_valid():
+        services.add_follow_up(incident=shown, by=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "The follow-up action was added.")
+        return redirect("recovery:review", incident_id=shown.pk)
+    return simple_form(request, shown, form, "Add a follow-up action", "Add")
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+@require_POST
+def follow_up_done(request, incident_id, follow_up_id):
+    shown = incident_for_request(request, incident_id)
+    follow_up = selectors.follow_up_on(shown, follow_up_id)
+    with errors_as_message(request):
+        services.complete_follow_up(follow_up=follow_up, by=request.user, request=request)
+        messages.success(request, f"Done: {follow_up}.")
+    return redirect("recovery:review", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+def lesson_add(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_lesson)
+    version = published_version(request.partnership)
+    items = version.items.filter(retired=False).select_related("area") if version else []
+    form = LessonForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            lesson = services.record_lesson(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, f"Lesson {lesson.number} was recorded.")
+            return redirect("recovery:review", incident_id=shown.pk)
+    return simple_form(request, shown, form, "Record a lesson", "Record the lesson")
+
+
+@access.requires(access.is_member)
+def lessons(request):
+    return render(
+        request,
+        "recovery/lessons.html",
+        {"lessons": selectors.lessons_visible_to(request.user, request.partnership)},
+    )
+
+
+@access.requires(access.is_member)
+def lesson(request, lesson_id):
+    shown = selectors.lesson_for(request.user, request.partnership, lesson_id)
+    may_decide = access.can_decide_lessons(request.user, request.partnership)
+    if request.method == "POST" and not may_decide:
+        access.deny(request, reason="can_decide_lessons")
+    open_to_decide = may_decide and selectors.awaiting_decision(shown)
+    form = LessonDecisionForm(request.POST or None) if open_to_decide else None
+    if request.method == "POST" and not open_to_decide:
+        messages.error(request, "This lesson has been decided already.")
+        return redirect("recovery:lesson", lesson_id=shown.pk)
+    if request.method == "POST":
+        if form.is_valid():
+            with errors_shown_on(form):
+                if form.cleaned_data["decision"] == "accept":
+                    services.accept_lesson(
+                        lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
+                    )
+                    messages.success(request, "The change is in the checklist's draft, ready to publish.")
+                else:
+                    services.decline_lesson(
+                        lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
+                    )
+                    messages.success(request, "The change was declined.")
+                return redirect("recovery:lesson", lesson_id=shown.pk)
+    return render(
+        request,
+        "recovery/lesson.html",
+        {
+            "lesson": shown,
+            "item": selectors.lesson_item(shown),
+            "readiness": selectors.lesson_readiness(shown),
+            "form": form,
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+def close(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
+    setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
+    form = SetAsideActionsForm(request.POST if setting_aside else None)
+    if setting_aside and form.is_valid():
+        with errors_shown_on(form):
+            count = services.set_aside_open_actions(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, f"{count} open action{pluralize(count)} set aside.")
+            return redirect("recovery:close", incident_id=shown.pk)
+    if request.method == "POST" and not setting_aside:
+        with errors_as_message(request):
+            services.close_incident(incident=shown, by=request.user, request=request)
+            messages.success(
+                request, f"{shown.reference} is closed. Its follow-up actions stay open to track."
+            )
+            return redirect("incidents:incident", incident_id=shown.pk)
+    return render(
+        request,
+        "recovery/close.html",
+        {
+            "incident": shown,
+            "blockers": selectors.closure_blockers(shown),
+            "open_actions": selectors.open_actions_of(shown),
+            "form": form,
+        },
+    )
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def reopen(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            services.reopen_incident(
+                incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+            messages.success(request, f"{shown.reference} is open again, in recovery.")
+            return redirect("incidents:incident", incident_id=shown.pk)
+    return simple_form(request, shown, form, "Re-open the incident", "Re-open")

@@ -1,0 +1,61 @@
+"""Forms for support offered to those affected."""
+
+from django import forms
+
+from svtoolkit.core import limits
+from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.partnerships.selectors import active_organisations, support_services_of
+from svtoolkit.recovery.forms import date_field
+from svtoolkit.recovery.models import SupportKind, SupportResponse
+
+
+class SupportOfferForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What is it",
+        choices=SupportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose support offered or referral"},
+    )
+    support_service = forms.ModelChoiceField(
+        label="Service from the directory", queryset=None, required=False, empty_label="Not in the directory"
+    )
+    description = forms.CharField(
+        label="What was offered, or who the referral was to",
+        max_length=200,
+        help_text="For example: weekly bereavement counselling; referral to the MASH.",
+        error_messages={"required": "Say what was offered or who the referral was to"},
+    )
+    offered_by = forms.ModelChoiceField(
+        label="Organisation that offered it", queryset=None, required=False, empty_label="Not known"
+    )
+    offered_on = date_field("Date offered")
+    follow_up_on = date_field("Follow-up date", required=False, help_text="When to check how it is going.")
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["support_service"].queryset = support_services_of(partnership)
+        self.fields["offered_by"].queryset = active_organisations(partnership)
+
+    def clean(self):
+        cleaned = super().clean()
+        offered_on, follow_up_on = cleaned.get("offered_on"), cleaned.get("follow_up_on")
+        if offered_on and follow_up_on and follow_up_on < offered_on:
+            self.add_error("follow_up_on", "The follow-up date must be on or after the date offered")
+        return cleaned
+
+
+class SupportResponseForm(RevisionChecked, forms.Form):
+    response = forms.ChoiceField(
+        label="Answer or outcome",
+        choices=SupportResponse.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the answer or outcome"},
+    )
+    outcome = forms.CharField(
+        max_length=limits.SUMMARY,
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    follow_up_on = date_field("Next follow-up date", required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,62 @@
+"""Support offered to those affected and their response to it (need-to-know)."""
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import history
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.recovery.models import (
+    SupportOffer,
+)
+
+ANNIVERSARIES = [
+    ("One month on", relativedelta(months=1)),
+    ("Six months on", relativedelta(months=6)),
+    ("One year on", relativedelta(years=1)),
+]
+
+
+@transaction.atomic
+def offer_support(
+    *, person, by, kind, support_service, description, offered_by, offered_on, follow_up_on, request=None
+) -> SupportOffer:
+    """Record support offered to someone affected, or a referral; the timeline says so without naming them."""
+    offer = SupportOffer.objects.create(
+        person=person,
+        kind=kind,
+        support_service=support_service,
+        description=description.strip(),
+        offered_by=offered_by,
+        offered_on=offered_on,
+        follow_up_on=follow_up_on,
+        created_by=by,
+    )
+    incident_services.log_change(
+        incident=person.incident,
+        by=by,
+        text=f"{offer.get_kind_display()} recorded for a {person.get_role_display().lower()}.",
+    )
+    history.audit(person.incident, by, AuditAction.CREATE, offer, request)
+    return offer
+
+
+@transaction.atomic
+def record_support_response(
+    *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
+) -> SupportOffer:
+    """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
+    save_if_unchanged(
+        SupportOffer,
+        offer.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else updated this support while you were editing it.",
+        response=response,
+        outcome=outcome.strip(),
+        follow_up_on=follow_up_on,
+        follow_up_reminded_on=None if follow_up_on != offer.follow_up_on else offer.follow_up_reminded_on,
+    )
+    offer.refresh_from_db()
+    history.audit(offer.person.incident, by, AuditAction.UPDATE, offer, request, response=offer.response)
+    return offer
