@@ -1,12 +1,14 @@
 """The API keeps the same text limits and date range as the web (issue 14's text limits, issue 15's
 defect 5)."""
 
+import importlib
 import inspect
+import pkgutil
 
 import pytest
 from rest_framework import serializers as drf
 
-from svtoolkit.api import serializers
+import svtoolkit.api
 from svtoolkit.core import limits
 from svtoolkit.incidents.models import Incident
 from tests.api.test_incidents import INCIDENTS, new_incident
@@ -14,13 +16,19 @@ from tests.api.test_incidents import INCIDENTS, new_incident
 pytestmark = pytest.mark.django_db
 
 
+def _api_modules():
+    for module in pkgutil.iter_modules(svtoolkit.api.__path__):
+        yield importlib.import_module(f"svtoolkit.api.{module.name}")
+
+
 def test_every_text_the_api_takes_has_a_maximum():
     unlimited = [
         f"{cls.__name__}.{name}"
-        for cls in vars(serializers).values()
+        for module in _api_modules()
+        for cls in vars(module).values()
         if inspect.isclass(cls)
         and issubclass(cls, drf.Serializer)
-        and cls.__module__ == serializers.__name__
+        and cls.__module__ == module.__name__
         # A ModelSerializer without its own Meta is a base for others, checked through them.
         and (not issubclass(cls, drf.ModelSerializer) or "Meta" in vars(cls))
         for name, field in cls().get_fields().items()

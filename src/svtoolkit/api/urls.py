@@ -5,7 +5,18 @@ Paths name ids with ``<int:...>``, so an id that is not a number is simply not f
 
 from django.urls import path
 
-from svtoolkit.api import views
+from svtoolkit.api import (
+    actions,
+    alerts,
+    directory,
+    incidents,
+    meetings,
+    messages,
+    records,
+    scenes,
+    tension,
+    views,
+)
 
 app_name = "api"
 
@@ -19,36 +30,40 @@ urlpatterns = [
     path("account/api-tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("api/schema/", views.SchemaView.as_view(), name="schema"),
     path("api/docs/", views.docs, name="docs"),
-    path("api/v1/alerts/", views.AlertViewSet.as_view({"post": "create"}), name="alerts"),
-    path("api/v1/incidents/", views.IncidentViewSet.as_view(LIST), name="incidents"),
-    path(f"{INCIDENT}/", views.IncidentViewSet.as_view(DETAIL), name="incident"),
+    path("api/v1/alerts/", alerts.AlertViewSet.as_view({"post": "create"}), name="alerts"),
+    path("api/v1/incidents/", incidents.IncidentViewSet.as_view(LIST), name="incidents"),
+    path(f"{INCIDENT}/", incidents.IncidentViewSet.as_view(DETAIL), name="incident"),
     path(
         f"{INCIDENT}/status/",
-        views.IncidentViewSet.as_view({"post": "change_status"}),
+        incidents.IncidentViewSet.as_view({"post": "change_status"}),
         name="incident_status",
     ),
-    path(f"{INCIDENT}/scenes/", views.SceneViewSet.as_view(LIST), name="scenes"),
-    path(f"{INCIDENT}/measures/", views.MeasureViewSet.as_view(LIST), name="measures"),
+    path(f"{INCIDENT}/scenes/", scenes.SceneViewSet.as_view(LIST), name="scenes"),
+    path(f"{INCIDENT}/measures/", scenes.MeasureViewSet.as_view(LIST), name="measures"),
     path(
         f"{INCIDENT}/measures/<int:measure_id>/lift/",
-        views.MeasureViewSet.as_view({"post": "lift"}),
+        scenes.MeasureViewSet.as_view({"post": "lift"}),
         name="measure_lift",
     ),
-    path(f"{INCIDENT}/actions/", views.ActionViewSet.as_view(LIST), name="actions"),
-    path(f"{INCIDENT}/actions/<int:action_id>/", views.ActionViewSet.as_view(DETAIL), name="action"),
-    path(f"{INCIDENT}/timeline/", views.TimelineViewSet.as_view(LIST), name="timeline"),
-    path(f"{INCIDENT}/decisions/", views.DecisionViewSet.as_view(LIST), name="decisions"),
-    path(f"{INCIDENT}/decisions/<int:decision_id>/", views.DecisionViewSet.as_view(READ), name="decision"),
-    path(f"{INCIDENT}/meetings/", views.MeetingViewSet.as_view(LIST), name="meetings"),
-    path(f"{INCIDENT}/meetings/<int:meeting_id>/", views.MeetingViewSet.as_view(READ), name="meeting"),
-    path(f"{INCIDENT}/messages/", views.MessageViewSet.as_view(LIST), name="messages"),
-    path(f"{INCIDENT}/messages/<int:message_id>/", views.MessageViewSet.as_view(READ), name="message"),
-    path(f"{INCIDENT}/tension-readings/", views.TensionReadingViewSet.as_view(LIST), name="tension_readings"),
-    path("api/v1/actions/", views.AllActionsViewSet.as_view({"get": "list"}), name="all_actions"),
-    path("api/v1/organisations/", views.OrganisationViewSet.as_view(LIST), name="organisations"),
+    path(f"{INCIDENT}/actions/", actions.ActionViewSet.as_view(LIST), name="actions"),
+    path(f"{INCIDENT}/actions/<int:action_id>/", actions.ActionViewSet.as_view(DETAIL), name="action"),
+    path(f"{INCIDENT}/timeline/", records.TimelineViewSet.as_view(LIST), name="timeline"),
+    path(f"{INCIDENT}/decisions/", records.DecisionViewSet.as_view(LIST), name="decisions"),
+    path(f"{INCIDENT}/decisions/<int:decision_id>/", records.DecisionViewSet.as_view(READ), name="decision"),
+    path(f"{INCIDENT}/meetings/", meetings.MeetingViewSet.as_view(LIST), name="meetings"),
+    path(f"{INCIDENT}/meetings/<int:meeting_id>/", meetings.MeetingViewSet.as_view(READ), name="meeting"),
+    path(f"{INCIDENT}/messages/", messages.MessageViewSet.as_view(LIST), name="messages"),
+    path(f"{INCIDENT}/messages/<int:message_id>/", messages.MessageViewSet.as_view(READ), name="message"),
     path(
-        "api/v1/organisations/<int:entry_id>/", views.OrganisationViewSet.as_view(DETAIL), name="organisation"
+        f"{INCIDENT}/tension-readings/", tension.TensionReadingViewSet.as_view(LIST), name="tension_readings"
     ),
-    path("api/v1/contacts/", views.ContactViewSet.as_view(LIST), name="contacts"),
-    path("api/v1/contacts/<int:entry_id>/", views.ContactViewSet.as_view(DETAIL), name="contact"),
+    path("api/v1/actions/", actions.AllActionsViewSet.as_view({"get": "list"}), name="all_actions"),
+    path("api/v1/organisations/", directory.OrganisationViewSet.as_view(LIST), name="organisations"),
+    path(
+        "api/v1/organisations/<int:entry_id>/",
+        directory.OrganisationViewSet.as_view(DETAIL),
+        name="organisation",
+    ),
+    path("api/v1/contacts/", directory.ContactViewSet.as_view(LIST), name="contacts"),
+    path("api/v1/contacts/<int:entry_id>/", directory.ContactViewSet.as_view(DETAIL), name="contact"),
 ]

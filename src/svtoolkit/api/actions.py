@@ -1,0 +1,157 @@
+"""The API's plan actions: an incident's, and everyone's the caller may see."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api.base import ApiViewSet
+from svtoolkit.api.fields import MemberField, OrganisationField, When, text
+from svtoolkit.api.filters import ActionFilter
+from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.core import limits
+from svtoolkit.incidents import selectors as incidents
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    PlanAction,
+)
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    owner_organisation_name = serializers.CharField(
+        source="owner_organisation.name", read_only=True, default=None
+    )
+    owner_name = serializers.CharField(source="owner.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "id",
+            "incident",
+            "area_title",
+            "title",
+            "guidance",
+            "essential",
+            "owner_organisation",
+            "owner_organisation_name",
+            "owner",
+            "owner_name",
+            "due_at",
+            "status",
+            "not_needed_reason",
+            "completed_at",
+            "revision",
+        ]
+        read_only_fields = fields
+
+
+class ActionCreateSerializer(serializers.Serializer):
+    title = text(200, message="Enter the action.")
+    guidance = text(limits.SUMMARY, required=False)
+    owner_organisation = OrganisationField(required=False, allow_null=True, default=None)
+    owner = MemberField(required=False, allow_null=True, default=None)
+    due_at = When()
+
+
+class ActionUpdateSerializer(serializers.Serializer):
+    """A change of status or owner, with a note; ``revision`` is the one the client read (409 if stale)."""
+
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+    owner_organisation = OrganisationField(required=False, allow_null=True)
+    owner = MemberField(required=False, allow_null=True)
+    not_needed_reason = text(limits.SHORT_TEXT, required=False)
+    note = text(limits.SUMMARY, required=False)
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+    def validate(self, data):
+        action = self.context["action"]
+        if not self.context["can_reassign"]:
+            for field in ("owner_organisation", "owner"):
+                if field in data and data[field] != getattr(action, field):
+                    raise serializers.ValidationError(
+                        {field: ["Only the response team can give an action to someone else."]}
+                    )
+        status = data.get("status", action.status)
+        reason = data.get("not_needed_reason", action.not_needed_reason)
+        if status == ActionStatus.NOT_NEEDED and not reason.strip():
+            raise serializers.ValidationError({"not_needed_reason": ["Say why the action is not needed."]})
+        if status == ActionStatus.HANDED_OVER and not data.get("note", "").strip():
+            raise serializers.ValidationError({"note": ["Say who the action was handed over to."]})
+        return data
+
+
+class ActionViewSet(IncidentPartViewSet):
+    """The response plan's actions. Responders change any; a partner changes those their organisation owns."""
+
+    queryset = PlanAction.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+    rules = {"create": access.can_manage_incident, "partial_update": access.can_work_incident}
+
+    def get_queryset(self):
+        return incidents.actions_of(self.incident)
+
+    def retrieve(self, request, incident_id, action_id):
+        return Response(self.get_serializer(incidents.action_in(self.incident, action_id)).data)
+
+    @extend_schema(request=ActionCreateSerializer, responses={201: ActionSerializer})
+    def create(self, request, incident_id):
+        given = ActionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        added = incident_services.add_action(
+            incident=self.incident,
+            by=request.user,
+            title=data["title"],
+            guidance=data["guidance"],
+            owner_organisation=data["owner_organisation"],
+            owner=data["owner"],
+            due_at=data["due_at"],
+            request=request._request,
+        )
+        return self._created(incidents.action_in(self.incident, added.pk))
+
+    @extend_schema(
+        request=ActionUpdateSerializer,
+        responses={200: ActionSerializer},
+        description="Change the status or owner and add a note for the timeline. Give the `revision` you "
+        "read; if someone changed the action since, the answer is 409 with the `current_revision`.",
+    )
+    def partial_update(self, request, incident_id, action_id):
+        planned = access.get_for(
+            request._request, incidents.actions_in(self.incident), action_id, rule=access.can_update_action
+        )
+        given = ActionUpdateSerializer(
+            data=request.data,
+            context={
+                **self.get_serializer_context(),
+                "action": planned,
+                "can_reassign": access.can_reassign_action(request.user, request.partnership),
+            },
+        )
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        incident_services.update_action(
+            action=planned,
+            by=request.user,
+            expected_revision=data["revision"],
+            status=data.get("status", planned.status),
+            owner_organisation=data.get("owner_organisation", planned.owner_organisation),
+            owner=data.get("owner", planned.owner),
+            not_needed_reason=data.get("not_needed_reason", planned.not_needed_reason),
+            note=data.get("note", ""),
+            request=request._request,
+        )
+        return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
+
+
+class AllActionsViewSet(ApiViewSet):
+    """The actions of every incident the person may see: a partner's own work across incidents, say."""
+
+    queryset = PlanAction.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilter
+
+    def get_queryset(self):
+        return incidents.actions_visible_to(self.request.user, self.request.partnership)

@@ -1,0 +1,95 @@
+"""The API's incident alerts: raised by a reporting organisation, answered with who was told."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.alerts import services as alert_services
+from svtoolkit.api.base import ApiViewSet
+from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, text
+from svtoolkit.api.incidents import IncidentSerializer
+from svtoolkit.incidents import selectors as incidents
+from svtoolkit.incidents.models import (
+    Incident,
+)
+
+
+class AlertCreateSerializer(TypesMixin, serializers.Serializer):
+    """An incident alert, as a police system or a phone would push it: the same fields as the web's form."""
+
+    what = text(200, message="Say what happened.")
+    where = text(300, message="Say where it happened.")
+    occurred_at = When(required=False, help_text="When it happened; now if left out.")
+    how_they_know = text(500, message="Say how you know.")
+    callback_number = serializers.RegexField(
+        r"^\+?[0-9 ()-]{10,20}$",
+        max_length=40,
+        error_messages={
+            "invalid": "Enter a phone number, like 07700 900123.",
+            "required": "Give a number to call back on.",
+            "blank": "Give a number to call back on.",
+        },
+    )
+    details = text(2000, required=False)
+    incident_types = OptionalIncidentTypesField(required=False, default=list)
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-90,
+        max_value=90,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-180,
+        max_value=180,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    is_exercise = serializers.BooleanField(default=False)
+
+
+class AlertRecipientSerializer(serializers.Serializer):
+    name = serializers.CharField(source="user.full_name", read_only=True)
+    reason = serializers.CharField(read_only=True)
+    notified_at = serializers.DateTimeField(read_only=True)
+
+
+class AlertSerializer(serializers.Serializer):
+    """The incident the alert started, and who was alerted at once."""
+
+    incident = IncidentSerializer()
+    alerted = AlertRecipientSerializer(many=True)
+
+
+class AlertViewSet(ApiViewSet):
+    """Raising an incident alert: what a police system pushes. The same service as the web's form, so the
+    duty officer and the alert list are alerted at once, by text message and email."""
+
+    serializer_class = AlertSerializer
+    rules = {"create": access.can_raise_alert}
+
+    def get_queryset(self):
+        return Incident.objects.none()
+
+    @extend_schema(request=AlertCreateSerializer, responses={201: AlertSerializer})
+    def create(self, request):
+        given = AlertCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        data["occurred_at"] = data.get("occurred_at") or timezone.now()
+        alert = alert_services.raise_alert(
+            partnership=request.partnership, by=request.user, request=request._request, **data
+        )
+        incident = incidents.incidents_for(request.user, request.partnership).get(pk=alert.incident_id)
+        recipients = alert.recipients.select_related("user").order_by("notified_at", "id")
+        body = AlertSerializer(
+            {"incident": incident, "alerted": recipients}, context=self.get_serializer_context()
+        )
+        return Response(body.data, status=status.HTTP_201_CREATED)

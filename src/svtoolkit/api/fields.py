@@ -1,0 +1,133 @@
+"""Fields the API's resources share: times, bounded text, members, organisations, incident types, places."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core import limits
+from svtoolkit.incidents.selectors import incident_types
+from svtoolkit.partnerships.selectors import active_organisations
+
+
+def _invalid(field: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({field: [message]})
+
+
+class When(serializers.DateTimeField):
+    """An ISO 8601 date and time, this century (the web's rule too): anything else is a mistake."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[limits.within_supported_years], **kwargs)
+
+
+def text(max_length: int, *, required=True, message="This field is required."):
+    """Free text up to ``max_length`` characters (a size from ``core.limits``, like the form's)."""
+    return serializers.CharField(
+        max_length=max_length,
+        required=required,
+        allow_blank=not required,
+        default="" if not required else serializers.empty,
+        error_messages={"required": message, "blank": message, "max_length": limits.TOO_LONG_API},
+    )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """An active member of the current partnership, by id."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose a member of the partnership: there is none with id {pk_value}.",
+        "incorrect_type": "Give the member's id as a whole number.",
+    }
+
+    def get_queryset(self):
+        return member_users(self.context["request"].partnership)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class OrganisationField(serializers.PrimaryKeyRelatedField):
+    """An active organisation of the current partnership, by id."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose an organisation of the partnership: there is none with id {pk_value}.",
+        "incorrect_type": "Give the organisation's id as a whole number.",
+    }
+
+    def get_queryset(self):
+        return active_organisations(self.context["request"].partnership)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "minItems": 1})
+class IncidentTypesField(serializers.MultipleChoiceField):
+    """Codes from the incident types of the partnership's checklist (or the incident's own version)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=[], **kwargs)
+
+    def to_internal_value(self, data):
+        vocabulary = self.parent.incident_types()
+        self.choices = vocabulary
+        if isinstance(data, str) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        unknown = sorted(str(code) for code in data if str(code) not in vocabulary)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown type of incident: {', '.join(unknown)}. Choose from {', '.join(vocabulary)}."
+            )
+        return sorted({str(code) for code in data})
+
+
+class TypesMixin:
+    def incident_types(self) -> dict:
+        return incident_types(self.context["request"].partnership, self.context.get("incident"))
+
+    def validate(self, data):
+        occurred = data.get("occurred_at", getattr(self.context.get("incident"), "occurred_at", None))
+        notified = data.get("notified_at", getattr(self.context.get("incident"), "notified_at", None))
+        if occurred and notified and notified < occurred:
+            raise serializers.ValidationError(
+                {"notified_at": ["The partnership cannot have been told before the incident happened."]}
+            )
+        return data
+
+
+class OptionalIncidentTypesField(IncidentTypesField):
+    """Incident types where none may be known yet (an alert): an empty list is allowed."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list | tuple) and not data:
+            return []
+        return super().to_internal_value(data)
+
+
+class LocatedSerializer(serializers.ModelSerializer):
+    """Something with a location, shown by the map's rule: its own coordinates only for those who see exact
+    locations (coordinators and responders, access.sees_exact_scenes); for everyone else they are null."""
+
+    exact = serializers.SerializerMethodField(
+        help_text="Whether you see exact locations: if not, latitude and longitude are always null."
+    )
+
+    def get_exact(self, instance) -> bool:
+        return bool(self.context.get("exact"))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("exact"):
+            data["latitude"] = data["longitude"] = None
+        return data
+
+
+def coordinate(limit):
+    return serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=-limit,
+        max_value=limit,
+        required=False,
+        allow_null=True,
+        default=None,
+    )

@@ -1,0 +1,194 @@
+"""The API's incidents: list, record, read, correct and change status."""
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action as route
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api.base import ApiViewSet
+from svtoolkit.api.fields import IncidentTypesField, TypesMixin, When, _invalid, text
+from svtoolkit.api.filters import IncidentFilter
+from svtoolkit.core import limits
+from svtoolkit.incidents import selectors as incidents
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import (
+    Incident,
+    IncidentStatus,
+    NotificationSource,
+)
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    lead_partnership = serializers.CharField(source="partnership.name", read_only=True)
+    open_actions = serializers.IntegerField(read_only=True)
+    overdue_actions = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "incident_types",
+            "occurred_at",
+            "notified_at",
+            "notification_source",
+            "notified_by",
+            "summary",
+            "status",
+            "is_exercise",
+            "lead_partnership",
+            "open_actions",
+            "overdue_actions",
+            "created_at",
+            "revision",
+        ]
+        read_only_fields = fields
+
+
+class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
+    title = text(200, message="Enter a short title.")
+    incident_types = IncidentTypesField(
+        error_messages={
+            "empty": "Choose at least one type of incident.",
+            "required": "Choose at least one type.",
+        }
+    )
+    occurred_at = When()
+    notified_at = When()
+    notification_source = serializers.ChoiceField(choices=NotificationSource.choices)
+    notified_by = text(200, required=False)
+    summary = text(limits.SUMMARY, message="Enter a factual summary.")
+    scene_description = text(300, message="Describe the scene.")
+    scene_area = text(120, required=False)
+    is_exercise = serializers.BooleanField(default=False)
+
+
+class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
+    """A correction of the record. ``revision`` is the one the client read: a stale one is refused (409)."""
+
+    title = text(200, message="Enter a short title.")
+    incident_types = IncidentTypesField(error_messages={"empty": "Choose at least one type of incident."})
+    occurred_at = When()
+    notified_at = When()
+    summary = text(limits.SUMMARY, message="Enter a factual summary.")
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[
+            choice
+            for choice in IncidentStatus.choices
+            if choice[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
+        ]
+    )
+
+
+class IncidentViewSet(ApiViewSet):
+    """Incidents the person may see in the token's partnership (a partner: those they take part in)."""
+
+    queryset = Incident.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    rules = {
+        "create": access.can_record_incident,
+        "partial_update": access.can_manage_incident,
+        "change_status": access.can_manage_incident,
+    }
+
+    def get_queryset(self):
+        return incidents.incidents_for(self.request.user, self.request.partnership).order_by(
+            "-occurred_at", "-id"
+        )
+
+    def _shown(self, incident_id) -> dict:
+        found = self.get_queryset().filter(pk=incident_id).first()
+        if found is None:
+            raise Http404
+        return IncidentSerializer(found, context=self.get_serializer_context()).data
+
+    def retrieve(self, request, incident_id):
+        return Response(self._shown(incident_id))
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
+    def create(self, request):
+        given = IncidentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        recorded = incident_services.record_incident(
+            partnership=request.partnership,
+            by=request.user,
+            title=data["title"],
+            incident_types=data["incident_types"],
+            occurred_at=data["occurred_at"],
+            notified_at=data["notified_at"],
+            notification_source=data["notification_source"],
+            notified_by=data["notified_by"],
+            summary=data["summary"],
+            scenes=[{"description": data["scene_description"].strip(), "area": data["scene_area"].strip()}],
+            is_exercise=data["is_exercise"],
+            request=request._request,
+        )
+        return Response(self._shown(recorded.pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer},
+        description="Correct the record. Give the `revision` you read; if someone changed the incident "
+        "since, the answer is 409 with the `current_revision`.",
+    )
+    def partial_update(self, request, incident_id):
+        shown = incidents.incident_for_request(request._request, incident_id)
+        given = IncidentUpdateSerializer(
+            data=request.data, partial=True, context={**self.get_serializer_context(), "incident": shown}
+        )
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        if "revision" not in data:
+            raise _invalid("revision", "Give the revision of the incident you read.")
+        fields = ("title", "incident_types", "occurred_at", "notified_at", "summary")
+        incident_services.edit_record(
+            incident=shown,
+            by=request.user,
+            expected_revision=data["revision"],
+            request=request._request,
+            **{field: data.get(field, getattr(shown, field)) for field in fields},
+        )
+        return Response(self._shown(shown.pk))
+
+    @extend_schema(request=StatusSerializer, responses={200: IncidentSerializer})
+    @route(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, incident_id):
+        shown = incidents.incident_for_request(request._request, incident_id)
+        given = StatusSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        incident_services.change_status(
+            incident=shown, by=request.user, status=given.validated_data["status"], request=request._request
+        )
+        return Response(self._shown(shown.pk))
+
+
+class IncidentPartViewSet(ApiViewSet):
+    """Something of one incident: the incident is found through the access rules first (404 if not seen)."""
+
+    @cached_property
+    def incident(self):
+        # Found as the web pages find it: not found unless visible, and a closed incident refuses changes.
+        return incidents.incident_for_request(self.request._request, self.kwargs["incident_id"])
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "incident": self.incident if self.kwargs else None,
+            # The map's rule for a scene's or measure's location: exact only for the response team.
+            "exact": self.kwargs and access.sees_exact_scenes(self.request.user, self.request.partnership),
+            "now": timezone.now(),
+        }
+
+    def _created(self, instance):
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)

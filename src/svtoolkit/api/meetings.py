@@ -1,0 +1,76 @@
+"""The API's meetings of an incident: scheduled and read."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api.fields import MemberField, OrganisationField, When, text
+from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.core import limits
+from svtoolkit.meetings import selectors as meetings
+from svtoolkit.meetings import services as meeting_services
+from svtoolkit.meetings.models import Meeting, MeetingKind
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    chair_name = serializers.CharField(source="chair.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "kind",
+            "starts_at",
+            "duration_minutes",
+            "place",
+            "online_link",
+            "chair",
+            "chair_name",
+            "invited_organisations",
+            "agenda",
+            "minutes",
+            "status",
+            "series",
+        ]
+        read_only_fields = fields
+
+
+class MeetingScheduleSerializer(serializers.Serializer):
+    """A meeting to schedule: the invitations go to the organisations named, as from the web page."""
+
+    kind = serializers.ChoiceField(choices=MeetingKind.choices)
+    starts_at = When()
+    duration_minutes = serializers.IntegerField(min_value=15, max_value=480, default=60)
+    place = text(200, required=False)
+    online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
+    chair = MemberField()
+    organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
+    agenda = text(limits.LONG_TEXT, message="Enter the agenda.")
+
+    def validate(self, data):
+        if not data["place"].strip() and not data["online_link"].strip():
+            raise serializers.ValidationError({"place": ["Give a place or an online link."]})
+        return data
+
+
+class MeetingViewSet(IncidentPartViewSet):
+    queryset = Meeting.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = MeetingSerializer
+    rules = {"create": access.can_manage_incident}
+
+    def get_queryset(self):
+        return meetings.meetings_of(self.incident).prefetch_related("invited_organisations")
+
+    def retrieve(self, request, incident_id, meeting_id):
+        return Response(self.get_serializer(meetings.meeting_in(self.incident, meeting_id)).data)
+
+    @extend_schema(request=MeetingScheduleSerializer, responses={201: MeetingSerializer})
+    def create(self, request, incident_id):
+        """Schedule one meeting; the invitations (with an .ics file) are sent as from the web page."""
+        given = MeetingScheduleSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        scheduled = meeting_services.schedule_meetings(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
+        return self._created(scheduled[0])

@@ -1,0 +1,100 @@
+"""The API's messages of an incident: drafted and read (restricted ones only to those allowed)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api.fields import OrganisationField, When, text
+from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.communications import selectors as communications
+from svtoolkit.communications import services as communications_services
+from svtoolkit.communications.models import Message, MessageKind
+from svtoolkit.communications.selectors import title_shown
+from svtoolkit.core import limits
+
+
+class MessageDraftSerializer(serializers.Serializer):
+    """A message to draft; the approvers must be organisations taking part in the incident."""
+
+    kind = serializers.ChoiceField(choices=MessageKind.choices)
+    title = text(200, message="Enter a title.")
+    body = text(limits.SUMMARY, message="Enter the text.")
+    audience = text(200, message="Enter the audience.")
+    channel = text(200, message="Enter the channel.")
+    planned_for = When()
+    names_or_images = serializers.BooleanField(default=False)
+    approvers = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message of the communications plan. One naming someone affected is, until published, readable only
+    by the need-to-know list and its signers: for anyone else ``restricted`` is true, the body is null and the
+    title is a placeholder that names no one."""
+
+    title = serializers.SerializerMethodField()
+    restricted = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    pending_sign_offs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "audience",
+            "channel",
+            "planned_for",
+            "status",
+            "names_or_images",
+            "restricted",
+            "body",
+            "pending_sign_offs",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, message):
+        from svtoolkit import access
+
+        request = self.context["request"]
+        # Decided once per message: the rule may ask the database whether the reader is on the list.
+        self._readable = access.can_read_message(request.user, request.partnership, message)
+        return super().to_representation(message)
+
+    def get_title(self, message) -> str:
+        return title_shown(message, readable=self._readable)
+
+    def get_restricted(self, message) -> bool:
+        return not self._readable
+
+    def get_body(self, message) -> str | None:
+        return message.body if self._readable else None
+
+    def get_pending_sign_offs(self, message) -> int:
+        return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)
+
+
+class MessageViewSet(IncidentPartViewSet):
+    queryset = Message.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = MessageSerializer
+    rules = {"create": access.can_manage_incident}
+
+    def get_queryset(self):
+        return (
+            communications.messages_of(self.incident).select_related("incident").prefetch_related("sign_offs")
+        )
+
+    def retrieve(self, request, incident_id, message_id):
+        return Response(self.get_serializer(communications.message_in(self.incident, message_id)).data)
+
+    @extend_schema(request=MessageDraftSerializer, responses={201: MessageSerializer})
+    def create(self, request, incident_id):
+        """Draft a message; it goes for sign-off from the web page."""
+        given = MessageDraftSerializer(data=request.data, context=self.get_serializer_context())
+        given.is_valid(raise_exception=True)
+        drafted = communications_services.draft_message(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
+        return self._created(drafted)

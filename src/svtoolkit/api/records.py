@@ -1,0 +1,113 @@
+"""The API's timeline and decision log of an incident."""
+
+from django.http import Http404
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from svtoolkit import access
+from svtoolkit.api.fields import _invalid, text
+from svtoolkit.api.filters import TimelineFilter
+from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.core import limits
+from svtoolkit.incidents import selectors as incidents
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import (
+    Decision,
+    TimelineEntry,
+)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    by_name = serializers.CharField(source="by.full_name", read_only=True, default=None)
+    text = text(limits.SUMMARY, message="Enter the update.")
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "at", "by", "by_name", "kind", "text", "action"]
+        read_only_fields = ["id", "at", "by", "by_name", "kind", "action"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    what = text(limits.SUMMARY, message="Enter what was decided.")
+    why = text(limits.SUMMARY, message="Enter why it was decided.")
+    decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)
+    superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    supersedes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        source="supersedes_id",
+        help_text="The id of a current decision of this incident that this one replaces.",
+    )
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "what",
+            "why",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+            "supersedes",
+            "superseded_by",
+        ]
+        read_only_fields = ["id", "decided_by", "decided_by_name", "decided_at", "superseded_by"]
+
+
+class TimelineViewSet(IncidentPartViewSet):
+    """The incident's timeline, newest first. Adding to it adds an update, as on the web."""
+
+    queryset = TimelineEntry.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = TimelineEntrySerializer
+    filterset_class = TimelineFilter
+    rules = {"create": access.can_work_incident}
+
+    def get_queryset(self):
+        return incidents.timeline(self.incident)
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        entry = incident_services.add_update(
+            incident=self.incident,
+            by=request.user,
+            text=given.validated_data["text"],
+            request=request._request,
+        )
+        return self._created(entry)
+
+
+class DecisionViewSet(IncidentPartViewSet):
+    """The decision log. Decisions are never changed: a new decision may supersede a current one."""
+
+    queryset = Decision.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = DecisionSerializer
+    rules = {"create": access.can_manage_incident}
+
+    def get_queryset(self):
+        return incidents.decisions(self.incident)
+
+    def retrieve(self, request, incident_id, decision_id):
+        return Response(self.get_serializer(incidents.decision_in(self.incident, decision_id)).data)
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        superseded = None
+        if data.get("supersedes_id"):
+            try:
+                superseded = incidents.decision_in(self.incident, data["supersedes_id"])
+            except Http404:
+                raise _invalid("supersedes", "This incident has no decision with that id.") from None
+        decision = incident_services.record_decision(
+            incident=self.incident,
+            by=request.user,
+            what=data["what"],
+            why=data["why"],
+            supersedes=superseded,
+            request=request._request,
+        )
+        return self._created(incidents.decision_in(self.incident, decision.pk))

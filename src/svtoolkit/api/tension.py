@@ -1,0 +1,71 @@
+"""The API's community tension readings of an incident."""
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from svtoolkit import access
+from svtoolkit.api.fields import When, text
+from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.core import limits
+from svtoolkit.tension import services as tension_services
+from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
+from svtoolkit.tension.scale import scale
+
+
+class TensionReadingSerializer(serializers.ModelSerializer):
+    area = text(120, message="Enter the area.")
+    area_kind = serializers.ChoiceField(choices=AreaKind.choices)
+    level = serializers.ChoiceField(choices=[])
+    indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
+    source = text(200, message="Enter the source.")
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    notes = text(limits.SUMMARY, required=False)
+    observed_at = When()
+    recorded_by_name = serializers.CharField(source="recorded_by.full_name", read_only=True, default=None)
+
+    class Meta:
+        model = TensionReading
+        fields = [
+            "id",
+            "area",
+            "area_kind",
+            "level",
+            "indicators",
+            "source",
+            "confidence",
+            "notes",
+            "observed_at",
+            "recorded_by",
+            "recorded_by_name",
+        ]
+        read_only_fields = ["id", "recorded_by", "recorded_by_name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = sorted(scale()["levels"])
+        self.fields["indicators"].choices = list(scale()["indicators"])
+
+    def validate_observed_at(self, observed):
+        if observed > timezone.now():
+            raise serializers.ValidationError("A reading cannot be in the future.")
+        return observed
+
+    def validate_indicators(self, indicators):
+        return sorted(indicators)
+
+
+class TensionReadingViewSet(IncidentPartViewSet):
+    queryset = TensionReading.objects.none()  # for the schema; get_queryset applies the access rules
+    serializer_class = TensionReadingSerializer
+    rules = {"create": access.can_work_incident}
+
+    def get_queryset(self):
+        return self.incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id")
+
+    def create(self, request, incident_id):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        reading, _ = tension_services.record_reading(
+            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+        )
+        return self._created(reading)
