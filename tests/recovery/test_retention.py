@@ -10,7 +10,8 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
-from svtoolkit.incidents.models import PersonAffected
+from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.recovery import tasks
 from svtoolkit.recovery.models import SupportOffer
 from svtoolkit.recovery.retention import selectors as retention_selectors
@@ -244,3 +245,16 @@ def test_the_export_includes_who_opened_their_support(client_for, closed_inciden
         json.loads(response.content)["messages_naming_someone_affected"][0]["title"]
         == "Tribute to Jordan Smith"
     )
+
+
+def test_a_correction_keeps_no_earlier_name_once_the_person_is_erased(
+    closed_incident, demo_users, time_machine
+):
+    person = PersonAffected.objects.get()
+    people_services.correct_person_affected(
+        person=person, by=demo_users["responder"], expected_revision=person.revision, name="Jordan Smyth"
+    )
+    time_machine.move_to(datetime(2032, 12, 2, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
+    kept = json.dumps([correction.changes for correction in PersonAffectedCorrection.objects.all()])
+    assert "Jordan" not in kept

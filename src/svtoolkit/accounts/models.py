@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -36,6 +38,19 @@ def normalise_email(email: str) -> str:
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with their email address."""
+
+    personal_data = PersonalData(
+        about="People who use svtoolkit: partnership staff and partners.",
+        fields=("email", "full_name", "mobile_number"),
+        who_may_see=(
+            "The person; members of the partnerships they belong to see their name on the records they made."
+        ),
+        lawful_basis=PUBLIC_TASK,
+        retention=(
+            "While the account is in use; a deactivated account keeps the name on records it made, for "
+            "accountability."
+        ),
+    )
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
@@ -115,6 +130,14 @@ class Membership(models.Model):
 
 class Invitation(models.Model):
     """An emailed invitation to join a partnership; the link carries a secret whose hash is kept here."""
+
+    personal_data = PersonalData(
+        about="People invited to join a partnership.",
+        fields=("email", "full_name"),
+        who_may_see="The partnership's coordinators.",
+        lawful_basis=PUBLIC_TASK,
+        retention="Until the invitation is accepted or withdrawn.",
+    )
 
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="invitations"

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from svtoolkit.core.personal_data import LEGAL_OBLIGATION_SECURITY, PersonalData
+
 
 class AuditAction(models.TextChoices):
     CREATE = "create", "Created"
@@ -40,6 +42,20 @@ class AuditEntryQuerySet(models.QuerySet):
 
 class AuditEntry(models.Model):
     """Who did what, when, to which object. Append-only."""
+
+    personal_data = PersonalData(
+        about="People who used svtoolkit and what they did, read or exported.",
+        fields=("actor_name", "ip_address", "detail"),
+        who_may_see=(
+            "The partnership's coordinators (the audit log), and each person for their own subject-access "
+            "request."
+        ),
+        lawful_basis=LEGAL_OBLIGATION_SECURITY,
+        retention=(
+            "Kept: it is the record of who saw what. It never holds what a person-affected record says, only "
+            "that it was read."
+        ),
+    )
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.personal_data import PersonalData
 
 
 class CommunicationsPlan(models.Model):
@@ -47,6 +48,16 @@ class MessageStatus(models.TextChoices):
 
 class Message(models.Model):
     """One message of the plan. It is published only once every named approver has signed it off."""
+
+    personal_data = PersonalData(
+        about="People affected named or shown in a public message, and their family's agreement.",
+        fields=("body", "family_agreement_note"),
+        who_may_see=(
+            "Until published: the need-to-know list and the message's approvers. Once published: everyone."
+        ),
+        lawful_basis="Consent of the family, recorded before publishing (`family_agreed_at`).",
+        retention="The names and images are erased with the incident's people-affected details.",
+    )
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=MessageKind.choices)

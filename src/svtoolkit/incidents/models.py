@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 
 
 class IncidentStatus(models.TextChoices):
@@ -499,6 +500,31 @@ PERSON_AFFECTED_FIELDS = (
 class PersonAffected(models.Model):
     """Someone affected by the incident, with the least partners need; read by the need-to-know list only."""
 
+    personal_data = PersonalData(
+        about="People affected by an incident: victims, family, witnesses, young people and others.",
+        fields=(
+            "name",
+            "age_band",
+            "role",
+            "relation",
+            "support_needs",
+            "consent",
+            "consent_scope",
+            "referrals",
+        ),
+        special_category=(
+            "The support needs may reveal health (UK GDPR Article 9(2)(g) substantial public interest, Data "
+            "Protection Act 2018 Schedule 1 paragraph 18: safeguarding of children and of individuals at "
+            "risk)."
+        ),
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis=(
+            "Recorded on each record (`lawful_basis`): consent, Crime and Disorder Act 1998 section 115, the "
+            "Serious Violence Duty, safeguarding or vital interests."
+        ),
+        retention=ERASED_WITH_PEOPLE,
+    )
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
     name = models.CharField(max_length=150, help_text="Name or initials: the least that will do.")
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
@@ -539,6 +565,15 @@ class PersonAffected(models.Model):
 class PersonAffectedCorrection(models.Model):
     """One correction of a person-affected record: what each changed field said before and says after, as a
     person reads it. Kept with the record and shown only to those who may read it (the need-to-know list)."""
+
+    personal_data = PersonalData(
+        about="What a person-affected record said before each correction.",
+        fields=("changes",),
+        special_category="As the person-affected record it corrects.",
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis="As the person-affected record it corrects.",
+        retention="Erased with the person-affected record it corrects.",
+    )
 
     person = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="corrections")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
+
 
 class Urgency(models.TextChoices):
     # An alert goes on every channel the person can be reached on, at any hour.
@@ -63,6 +65,16 @@ class Notification(models.Model):
 
 class Delivery(models.Model):
     """One message to one address on one channel, and what became of it."""
+
+    personal_data = PersonalData(
+        about="People a message was sent to (staff and partners).",
+        fields=("address", "recipient_label"),
+        who_may_see="The recipient, and the partnership's coordinators in the messages log.",
+        lawful_basis=PUBLIC_TASK,
+        retention=(
+            "Kept with the message as the record that it was sent; secret links are removed once it is sent."
+        ),
+    )
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=8, choices=Channel.choices)

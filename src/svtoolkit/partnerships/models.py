@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
 
 
 class Partnership(models.Model):
@@ -139,6 +140,17 @@ CONTACT_FIELDS = (
 
 class Contact(ReviewedEntry):
     """A person at a partner organisation whom the partnership calls on in an incident."""
+
+    personal_data = PersonalData(
+        about="Professional contacts in partner organisations.",
+        fields=("name", "email", "phone", "other_phone"),
+        who_may_see="Members of the partnership.",
+        lawful_basis=PUBLIC_TASK,
+        retention=(
+            "While the contact is in the directory; each entry is reviewed on its review date and removed "
+            "when the person moves on."
+        ),
+    )
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=150)

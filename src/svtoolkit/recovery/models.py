@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 
 
 class MilestoneKind(models.TextChoices):
@@ -80,6 +81,15 @@ class SupportResponse(models.TextChoices):
 
 class SupportOffer(models.Model):
     """Support offered to someone affected, or a referral made for them, and what came of it."""
+
+    personal_data = PersonalData(
+        about="Support offered to a person affected, and referrals made for them.",
+        fields=("description", "outcome"),
+        special_category="May reveal health (as the person-affected record).",
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis="As the person-affected record it belongs to.",
+        retention=ERASED_WITH_PEOPLE,
+    )
 
     person = models.ForeignKey(
         "incidents.PersonAffected", on_delete=models.CASCADE, related_name="support_offers"

@@ -33,6 +33,8 @@ def erase_people_details(*, incident) -> list[PersonAffected]:
         referrals="",
         single_point_of_contact=None,
     )
+    # A correction keeps what a field said before: it would keep the very name the erasure removes.
+    PersonAffectedCorrection.objects.filter(person__incident=incident).delete()
     incident.personal_data_erased_at = timezone.now()
     incident.save(update_fields=["personal_data_erased_at"])
     return people
