@@ -381,6 +381,16 @@ class IncidentShareFactory(factory.django.DjangoModelFactory):
     partnership = factory.SubFactory(PartnershipFactory)
 
 
+class IncidentLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.IncidentLink"
+
+    incident = factory.SubFactory(IncidentFactory)
+    linked = factory.SubFactory(IncidentFactory)
+    kind = "retaliation"
+    reason = "The victim's friends were seen at the second scene."
+
+
 class PlanReviewFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.PlanReview"

@@ -68,6 +68,7 @@ EXPECTED = {
     "incidents:decision_add": MANAGE,
     "incidents:status": MANAGE,
     "incidents:share": MANAGE,
+    "incidents:link_add": MANAGE,
     "incidents:messages": MANAGE,
     "incidents:people": READ,
     # The demo responder recorded the person, so is the only one on the need-to-know list.

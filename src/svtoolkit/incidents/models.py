@@ -431,6 +431,41 @@ class IncidentShare(models.Model):
         return f"{self.incident.reference} shared with {self.partnership}"
 
 
+class LinkKind(models.TextChoices):
+    RETALIATION = "retaliation", "Possible retaliation"
+    SAME_PLACE = "same_place", "Same place"
+    PEER_GROUP = "peer_group", "Same peer group"
+    SAME_PEOPLE = "same_people", "Same people involved"
+
+
+class IncidentLink(models.Model):
+    """Two incidents that may be connected (retaliation, the same place, peer group or people), with why.
+
+    A link may join incidents of different partnerships. Someone who may not see the other incident sees only
+    that a link exists and whom to ask."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_made")
+    linked = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_received")
+    kind = models.CharField(max_length=20, choices=LinkKind.choices)
+    reason = models.TextField(max_length=limits.SUMMARY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "linked"], name="link_once"),
+            models.CheckConstraint(
+                condition=~models.Q(incident=models.F("linked")), name="link_not_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident.reference} linked to {self.linked.reference}"
+
+
 class PlanReview(models.Model):
     """A recorded review of the response plan: who reviewed it, when, and what changed."""
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from svtoolkit.incidents import views
+from svtoolkit.incidents.links import views as links_views
 from svtoolkit.incidents.measures import views as measures_views
 from svtoolkit.incidents.people import views as people_views
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("incidents/acknowledge/<str:token>/", views.acknowledge, name="acknowledge"),
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("incidents/<int:incident_id>/record/", views.edit_record, name="edit_record"),
+    path("incidents/<int:incident_id>/links/add/", links_views.link_add, name="link_add"),
     path("incidents/<int:incident_id>/scenes/add/", views.scene_add, name="scene_add"),
     path("incidents/<int:incident_id>/measures/add/", measures_views.measure_add, name="measure_add"),
     path(

@@ -1,0 +1,37 @@
+"""Linking incidents that may be connected: possible retaliation, the same place, peer group or people."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import history
+from svtoolkit.incidents.models import Incident, IncidentLink
+
+
+@transaction.atomic
+def link_incidents(*, incident, reference: str, kind, reason: str, by, request=None) -> IncidentLink:
+    """Link ``incident`` to the incident with ``reference``, of this partnership or another. The other
+    incident's timeline says only which partnership linked to it: its readers may not see this one."""
+    reference = reference.strip().upper()
+    linked = Incident.objects.select_related("partnership").filter(reference=reference).first()
+    if linked is None:
+        raise DomainError(
+            f"No incident has the reference {reference}. Check it with whoever gave it to you.",
+            field="reference",
+        )
+    if linked.pk == incident.pk:
+        raise DomainError(
+            "An incident cannot be linked to itself: enter the other incident's reference.", field="reference"
+        )
+    pair = Q(incident=incident, linked=linked) | Q(incident=linked, linked=incident)
+    if IncidentLink.objects.filter(pair).exists():
+        raise DomainError(f"This incident is already linked to {reference}.", field="reference")
+    link = IncidentLink.objects.create(
+        incident=incident, linked=linked, kind=kind, reason=reason.strip(), created_by=by
+    )
+    # The timelines say no more than the panel shows to someone who may not see the other incident.
+    history.note(incident, by, "This incident was linked to another one: see Linked incidents.")
+    history.note(linked, by, f"{incident.partnership} linked one of its incidents to this one.")
+    history.audit(incident, by, AuditAction.CREATE, link, request, linked=linked.reference, kind=kind)
+    return link
