@@ -68,8 +68,10 @@ def test_an_alert_goes_at_once_to_the_duty_officer_and_the_alert_list_by_text_an
     ]
     assert set(Notification.objects.values_list("urgency", flat=True)) == {"alert"}
     delivery.deliver_due()
+    # Beside the partnership's people, the region's duty contact hears of it (svtoolkit.regions).
     assert sorted(message.to[0] for message in mailoutbox) == [
         "coordinator@example.org",
+        "region@example.org",
         "responder@example.org",
     ]
     email = next(m for m in mailoutbox if m.to == ["responder@example.org"])

@@ -116,9 +116,15 @@ DEMO_REGION_USERS = [
         "Rhiannon Price",
         RegionRole.COORDINATOR,
         is_duty_contact=True,
-        mobile="07700 900016",
+        mobile="07700 900030",
     ),
-    DemoRegionalUser("region-viewer@example.org", "Ravi Shah", RegionRole.VIEWER, is_duty_contact=False),
+    DemoRegionalUser(
+        "region-viewer@example.org",
+        "Ravi Shah",
+        RegionRole.VIEWER,
+        is_duty_contact=False,
+        mobile="07700 900031",
+    ),
 ]
 
 

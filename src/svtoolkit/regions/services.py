@@ -224,5 +224,10 @@ def on_event(*, event_type: str, partnership, payload: dict) -> None:
         why, dedupe = "Categorised as serious violence", "serious-violence"
     else:
         return
-    incident = Incident.objects.select_related("partnership__region").get(pk=payload["incident"]["id"])
-    alert_region(incident=incident, why=why, dedupe=dedupe)
+    incident = (
+        Incident.objects.select_related("partnership__region")
+        .filter(pk=payload["incident"].get("id"))
+        .first()
+    )
+    if incident is not None:
+        alert_region(incident=incident, why=why, dedupe=dedupe)
