@@ -4,6 +4,7 @@ Settings come from the environment (see docs/performance.md):
   DATABASE_URL       the database (default: SQLite at var/bench/svtoolkit.sqlite3)
   REDIS_URL          cache and sessions in Redis, as in a scale-out deployment (default: none)
   BENCH_INCIDENTS    incidents the database should hold (default 2000; generated if fewer)
+  BENCH_PARTNERSHIPS partnerships to spread newly generated incidents over (default: one per 5,000)
   BENCH_REQUESTS     requests per page scenario (default 40)
   BENCH_USERS, BENCH_SPAWN_RATE, BENCH_DURATION   the mixed load (default 100 users, 20/s, 30s); BENCH_USERS=0
                      skips it
@@ -49,6 +50,8 @@ from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentS
 from svtoolkit.partnerships.models import Partnership  # noqa: E402
 
 INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "2000"))
+PARTNERSHIPS = int(os.environ.get("BENCH_PARTNERSHIPS", "0"))
+REGION_SLUG = "load-region"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
 USERS = int(os.environ.get("BENCH_USERS", "100"))
 SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
@@ -80,7 +83,12 @@ def prepare_database() -> float | None:
         return None
     log(f"Generating {INCIDENTS - have:,} incidents ({connection.vendor})...")
     started = time.monotonic()
-    call_command("generate_load_data", incidents=INCIDENTS - have, large_incidents=0 if have else 1)
+    call_command(
+        "generate_load_data",
+        incidents=INCIDENTS - have,
+        partnerships=PARTNERSHIPS,
+        large_incidents=0 if have else 1,
+    )
     return time.monotonic() - started
 
 
@@ -267,6 +275,24 @@ def prepare_alerting(partnership) -> str:
         Membership.objects.create(user=person, partnership=partnership, role=Role.RESPONDER)
         alerts.add_to_alert_list(partnership=partnership, user=person, by=coordinator)
     return officer_email
+
+
+def prepare_region() -> tuple[str, int]:
+    """Every generated partnership in one region, with a regional coordinator (their email address, and how
+    many partnerships the region holds): the regional board reads across all of them."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.partnerships.models import Region, RegionMembership, RegionRole
+
+    region, _ = Region.objects.get_or_create(slug=REGION_SLUG, defaults={"name": "Load test region"})
+    Partnership.objects.filter(slug__startswith="load-").update(region=region)
+    email = "regional.coordinator@load.example.org"
+    person = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, PASSWORD, full_name="Regional coordinator"
+    )
+    RegionMembership.objects.get_or_create(
+        region=region, user=person, defaults={"role": RegionRole.COORDINATOR, "is_duty_contact": True}
+    )
+    return email, region.partnerships.count()
 
 
 def measure_alerting(base: str, officer_email: str) -> tuple[Figures, dict]:
@@ -457,6 +483,7 @@ def main() -> None:
     first = Partnership.objects.filter(slug__startswith="load-").order_by("pk").first()
     targets = load_targets()
     officer_email = prepare_alerting(first)
+    regional_email, regional_partnerships = prepare_region()
     incidents = Incident.objects.count()
     workdir = Path(tempfile.mkdtemp(prefix="svtoolkit-bench-"))
     port = int(os.environ.get("BENCH_PORT") or free_port())
@@ -483,6 +510,17 @@ def main() -> None:
                 ("Search (knife: in incidents' titles)", search + "?q=knife", "p95 ≤ 300 ms at 1 M"),
                 ("Search (police: in every plan's actions)", search + "?q=police", "p95 ≤ 300 ms at 1 M"),
                 ("Sitrep PDF", reverse("reports:incident_sitrep", args=[large.pk]), "≤ 2 s"),
+            ],
+        )
+        figures[-1:-1] = measure_pages(
+            sign_in(base, regional_email),
+            base,
+            [
+                (
+                    f"Regional board ({regional_partnerships} partnerships)",
+                    reverse("regions:board", args=[REGION_SLUG]),
+                    "p95 ≤ 300 ms at 150,000 (PostgreSQL)",
+                ),
             ],
         )
         figures.insert(-1, measure_recording(session, base))

@@ -5,6 +5,7 @@ from tests.access_expectations_base import (  # noqa: F401  (ROLES and SIGNED_IN
     COORDINATOR_ONLY_POST,
     EVERYONE_200,
     POST_ONLY_SIGNED_IN,
+    REGIONAL_ROLES,
     ROLES,
     SIGNED_IN,
     SIGNED_IN_200,
@@ -61,6 +62,9 @@ from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
 from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
+from tests.regions.access import ELSEWHERE as REGIONAL_ELSEWHERE  # noqa: E402
+from tests.regions.access import ELSEWHERE_DEFAULT as REGIONAL_ELSEWHERE_DEFAULT  # noqa: E402
+from tests.regions.access import EXPECTED as REGIONS_EXPECTED  # noqa: E402
 from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
@@ -79,6 +83,13 @@ EXPECTED.update(REPORTS_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
 EXPECTED.update(WEBHOOKS_EXPECTED)
+
+# The regional roles hold no partnership membership: every page but the regional ones answers them as
+# tests/regions/access.py says (refused, but for what any signed-in person has).
+for _name, _statuses in list(EXPECTED.items()):
+    _elsewhere = REGIONAL_ELSEWHERE.get(_name, REGIONAL_ELSEWHERE_DEFAULT)
+    EXPECTED[_name] = {**_statuses, **dict.fromkeys(REGIONAL_ROLES, _elsewhere)}
+EXPECTED.update(REGIONS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
 NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES

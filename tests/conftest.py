@@ -1,7 +1,7 @@
 import pytest
 
 from svtoolkit.accounts.models import User
-from svtoolkit.partnerships.demo import DEMO_USERS, seed_demo_partnership
+from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -12,6 +12,8 @@ DEMO_ROLES = {
     "police": "police@example.org",
     "health": "health@example.org",
     "viewer": "viewer@example.org",
+    "regional_coordinator": "region@example.org",
+    "regional_viewer": "region-viewer@example.org",
 }
 
 
@@ -79,6 +81,7 @@ def url_arguments(demo, demo_users):
     from tests.partnerships.access import url_kwargs as directory_kwargs
     from tests.playbooks.access import url_kwargs as playbook_kwargs
     from tests.recovery.access import url_kwargs as recovery_kwargs
+    from tests.regions.access import url_kwargs as regions_kwargs
     from tests.reports.access import url_kwargs as reports_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
     from tests.webhooks.access import url_kwargs as webhooks_kwargs
@@ -97,6 +100,7 @@ def url_arguments(demo, demo_users):
         reports_kwargs,
         api_kwargs,
         webhooks_kwargs,
+        regions_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))
@@ -124,7 +128,7 @@ def smtp_server(settings):
     server.stop()
 
 
-assert {person.email for person in DEMO_USERS} == set(DEMO_ROLES.values())
+assert {person.email for person in [*DEMO_USERS, *DEMO_REGION_USERS]} == set(DEMO_ROLES.values())
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from svtoolkit.alerts import services
 from svtoolkit.alerts.models import DutyRole
+from svtoolkit.incidents import services as incident_services
 
 
 def rota(demo, demo_users, *, now=None, deputy=None, senior=None):
@@ -47,3 +48,17 @@ def raise_police_alert(demo, demo_users, **changes):
 def token_of(recipient) -> str:
     """The raw acknowledgement token, as it is in the person's message (kept there until it is sent)."""
     return recipient.notification.secret
+
+
+def categorise(incident, by, *, young_person=True, serious_violence=True):
+    """Categorise the incident (the launch protocol and the region's alerting run on it)."""
+    return incident_services.categorise(
+        incident=incident,
+        by=by,
+        factors=["young_person"] if young_person else [],
+        other_factors="",
+        serious_violence=serious_violence,
+        meeting_needed=False,
+        cross_borough=False,
+        rationale="A young victim, seriously hurt.",
+    )

@@ -20,7 +20,7 @@ from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as directory
-from tests.alerts.builders import raise_police_alert, rota
+from tests.alerts.builders import categorise, raise_police_alert, rota
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -68,8 +68,10 @@ def test_an_alert_goes_at_once_to_the_duty_officer_and_the_alert_list_by_text_an
     ]
     assert set(Notification.objects.values_list("urgency", flat=True)) == {"alert"}
     delivery.deliver_due()
+    # Beside the partnership's people, the region's duty contact hears of it (svtoolkit.regions).
     assert sorted(message.to[0] for message in mailoutbox) == [
         "coordinator@example.org",
+        "region@example.org",
         "responder@example.org",
     ]
     email = next(m for m in mailoutbox if m.to == ["responder@example.org"])
@@ -366,19 +368,6 @@ def test_accepting_the_lead_acknowledges_names_the_lead_and_moves_to_assessing(d
     assert alert.incident.status == IncidentStatus.ASSESSING
     with pytest.raises(DomainError):
         services.accept_lead(alert=alert, by=demo_users["coordinator"], organisation=lead.organisation)
-
-
-def categorise(incident, by, *, young_person=True, serious_violence=True):
-    return incident_services.categorise(
-        incident=incident,
-        by=by,
-        factors=["young_person"] if young_person else [],
-        other_factors="",
-        serious_violence=serious_violence,
-        meeting_needed=False,
-        cross_borough=False,
-        rationale="A young victim, seriously hurt.",
-    )
 
 
 def test_categorising_after_the_lead_is_taken_informs_the_partners_the_category_calls_for(demo, demo_users):

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
 from svtoolkit.alerts.demo import EXTRA_PEOPLE
+from svtoolkit.partnerships.demo import DEMO_REGION_USERS
 from svtoolkit.partnerships.models import Contact, IncidentRole, Organisation, Partnership, SupportService
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,10 @@ def test_seeding_twice_changes_nothing(monkeypatch, capsys):
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
-    # The five demo accounts, and the two council people the alerting demo alerts (svtoolkit.alerts.demo).
-    assert len(first[2]) == 5 + len(EXTRA_PEOPLE)
+    # The five demo accounts, the region's two, and the two council people the alerting demo alerts.
+    assert len(first[2]) == 5 + len(DEMO_REGION_USERS) + len(EXTRA_PEOPLE)
+    assert first[0] == ["eastmere", "northbridge", "westford"]
+    assert Partnership.objects.filter(region__slug="north-riverside").count() == 3
     assert len(first[4]) >= 8 and 6 <= len(first[5]) <= 8
     assert User.objects.get(email="police@example.org").check_password("demo passphrase 2026")
     assert "demo passphrase 2026" in capsys.readouterr().out

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     VIEW_SENSITIVE = "view_sensitive", "Viewed sensitive data"
     EXPORT_SENSITIVE = "export_sensitive", "Exported sensitive data"
     ERASE = "erase", "Erased personal data"
+    REGIONAL_VIEW = "regional_view", "Viewed by the region"
     # Counted: one entry per client per window, with how many times (see AuditEntry.count).
     TOKEN_REFUSED = "token_refused", "API token refused"
     NOT_FOUND = "not_found", "Asked for an incident not found"

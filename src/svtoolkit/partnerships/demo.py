@@ -16,6 +16,9 @@ from svtoolkit.partnerships.models import (
     Organisation,
     OrganisationKind,
     Partnership,
+    Region,
+    RegionMembership,
+    RegionRole,
     SupportService,
     SupportServiceKind,
     a_year_from_today,
@@ -89,6 +92,38 @@ DEMO_USERS = [
         Role.VIEWER,
         "Northbridge Council Community Safety Team",
         "07700 900015",
+    ),
+]
+
+
+# The demo region: the Violence Reduction Unit over Northbridge and its neighbours (regions/demo.py seeds the
+# neighbours and their incidents; the region and its staff are here, so every test's demo has them).
+DEMO_REGION = {"name": "North Riverside Violence Reduction Unit", "slug": "north-riverside"}
+
+
+@dataclass(frozen=True)
+class DemoRegionalUser:
+    email: str
+    full_name: str
+    role: RegionRole
+    is_duty_contact: bool
+    mobile: str = ""
+
+
+DEMO_REGION_USERS = [
+    DemoRegionalUser(
+        "region@example.org",
+        "Rhiannon Price",
+        RegionRole.COORDINATOR,
+        is_duty_contact=True,
+        mobile="07700 900030",
+    ),
+    DemoRegionalUser(
+        "region-viewer@example.org",
+        "Ravi Shah",
+        RegionRole.VIEWER,
+        is_duty_contact=False,
+        mobile="07700 900031",
     ),
 ]
 
@@ -357,13 +392,13 @@ def seed_demo_partnership(*, password: str) -> Partnership:
         slug=DEMO_PARTNERSHIP["slug"], defaults=DEMO_PARTNERSHIP
     )
     users = {}
-    for person in DEMO_USERS:
+    for person in [*DEMO_USERS, *DEMO_REGION_USERS]:
         users[person.email] = User.objects.filter(email=person.email).first()
         if users[person.email] is None:
             users[person.email] = User.objects.create_user(
                 person.email, password, full_name=person.full_name, mobile_number=person.mobile
             )
-        elif not users[person.email].mobile_number:
+        elif not users[person.email].mobile_number and person.mobile:
             # Demo accounts made before they had numbers get one, so alerts reach them by text too.
             User.objects.filter(pk=users[person.email].pk).update(mobile_number=person.mobile)
     coordinator = users[DEMO_USERS[0].email]
@@ -379,6 +414,16 @@ def seed_demo_partnership(*, password: str) -> Partnership:
             user=users[person.email],
             partnership=partnership,
             defaults={"role": person.role, "organisation": organisations[person.organisation]},
+        )
+    region, _ = Region.objects.get_or_create(slug=DEMO_REGION["slug"], defaults=DEMO_REGION)
+    if partnership.region_id is None:
+        Partnership.objects.filter(pk=partnership.pk).update(region=region)
+        partnership.region = region
+    for person in DEMO_REGION_USERS:
+        RegionMembership.objects.get_or_create(
+            region=region,
+            user=users[person.email],
+            defaults={"role": person.role, "is_duty_contact": person.is_duty_contact},
         )
     for contact in DEMO_CONTACTS:
         Contact.objects.get_or_create(

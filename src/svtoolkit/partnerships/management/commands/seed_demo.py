@@ -4,7 +4,13 @@ from django.core.management.base import BaseCommand
 
 from svtoolkit.accounts.models import User
 from svtoolkit.core.demo import run_demo_seeders
-from svtoolkit.partnerships.demo import DEMO_PARTNERSHIP, DEMO_USERS, demo_password, seed_demo_partnership
+from svtoolkit.partnerships.demo import (
+    DEMO_PARTNERSHIP,
+    DEMO_REGION_USERS,
+    DEMO_USERS,
+    demo_password,
+    seed_demo_partnership,
+)
 
 
 class Command(BaseCommand):
@@ -33,4 +39,6 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (sign in with email and password):")
         for person in DEMO_USERS:
             self.stdout.write(f"  {person.email:<26} {person.role.label}")
+        for person in DEMO_REGION_USERS:
+            self.stdout.write(f"  {person.email:<26} {person.role.label} (North Riverside region)")
         self.stdout.write(f"  password: {shown}")

@@ -1,0 +1,223 @@
+"""The demo region's neighbours: two partnerships beside Northbridge, with a few incidents each, so the
+regional board has something real to show. (The region and its staff are seeded with Northbridge, in
+partnerships/demo.py.)
+
+Their incidents are written straight to the rows, back-dated, like Northbridge's history (reports/demo.py):
+the services would stamp everything "now" and message partners about events long past.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Categorisation,
+    Incident,
+    IncidentStatus,
+    Participation,
+    PlanAction,
+    Scene,
+)
+from svtoolkit.partnerships.models import Organisation, OrganisationKind, Partnership
+
+
+@dataclass(frozen=True)
+class DemoIncident:
+    title: str
+    types: list
+    area: str
+    hours_ago: int
+    status: IncidentStatus
+    serious_violence: bool = True
+    informed_after_hours: int | None = None  # None: partners not informed yet
+    comms_lead: bool = False
+    actions_done: int = 0
+
+
+NEIGHBOURS = [
+    (
+        {
+            "name": "Eastmere Community Safety Partnership",
+            "slug": "eastmere",
+            "area": "London Borough of Eastmere",
+            "reference_prefix": "EM",
+        },
+        [
+            DemoIncident(
+                "Stabbing at Eastmere Broadway",
+                ["knife"],
+                "Broadway",
+                5,
+                IncidentStatus.RESPONDING,
+                informed_after_hours=1,
+            ),
+            DemoIncident(
+                "Teenager hurt near Marsh Lane park",
+                ["knife"],
+                "Marsh Lane",
+                30,
+                IncidentStatus.RESPONDING,
+                informed_after_hours=3,
+                comms_lead=True,
+                actions_done=4,
+            ),
+            DemoIncident(
+                "Shots fired on the Orchard estate",
+                ["firearm"],
+                "Orchard",
+                24 * 40,
+                IncidentStatus.CLOSED,
+                informed_after_hours=2,
+                comms_lead=True,
+                actions_done=8,
+            ),
+            DemoIncident(
+                "Serious assault outside Eastmere station",
+                ["other"],
+                "Station",
+                24 * 90,
+                IncidentStatus.CLOSED,
+                serious_violence=False,
+                informed_after_hours=6,
+                actions_done=5,
+            ),
+        ],
+    ),
+    (
+        {
+            "name": "Westford Community Safety Partnership",
+            "slug": "westford",
+            "area": "London Borough of Westford",
+            "reference_prefix": "WF",
+        },
+        [
+            DemoIncident(
+                "Corrosive substance thrown at Westford Cross",
+                ["corrosive"],
+                "Westford Cross",
+                50,
+                IncidentStatus.RECOVERY,
+                informed_after_hours=30,
+                actions_done=6,
+            ),
+            DemoIncident(
+                "Fatal stabbing by the canal towpath",
+                ["homicide", "knife"],
+                "Canalside",
+                24 * 20,
+                IncidentStatus.RECOVERY,
+                informed_after_hours=1,
+                comms_lead=True,
+                actions_done=10,
+            ),
+            DemoIncident(
+                "County lines exploitation uncovered",
+                ["exploitation"],
+                "Hillview",
+                24 * 120,
+                IncidentStatus.CLOSED,
+                serious_violence=False,
+                informed_after_hours=12,
+                actions_done=4,
+            ),
+        ],
+    ),
+]
+ACTIONS_PER_INCIDENT = 10
+
+
+@transaction.atomic
+def seed_demo_region(*, partnership, users) -> None:
+    """Northbridge's two neighbours in its region, each with a council and a police organisation and a few
+    incidents (open and past). A neighbour that exists already is skipped: seeding twice changes nothing."""
+    region = partnership.region
+    if region is None:
+        return
+    now = timezone.now()
+    for details, incidents in NEIGHBOURS:
+        neighbour, created = Partnership.objects.get_or_create(
+            slug=details["slug"], defaults={**details, "region": region}
+        )
+        if not created:
+            continue
+        council = Organisation.objects.create(
+            partnership=neighbour, name=f"{neighbour.area} Council", kind=OrganisationKind.COUNCIL
+        )
+        police = Organisation.objects.create(
+            partnership=neighbour,
+            name=f"Metropolitan Police, {details['area'].removeprefix('London Borough of ')} BCU",
+            kind=OrganisationKind.POLICE,
+            may_report_incidents=True,
+        )
+        for sequence, planned in enumerate(incidents, start=1):
+            _seed_incident(
+                neighbour,
+                sequence,
+                planned,
+                now=now,
+                organisations=(council, police),
+                by=users["coordinator"],
+            )
+
+
+def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisations, by) -> None:
+    council, police = organisations
+    notified = now - timedelta(hours=planned.hours_ago)
+    incident = Incident.objects.create(
+        partnership=neighbour,
+        reference=f"{neighbour.reference_prefix}-{notified.year}-{sequence:04d}",
+        year=notified.year,
+        sequence=sequence,
+        title=planned.title,
+        incident_types=planned.types,
+        occurred_at=notified - timedelta(minutes=40),
+        notified_at=notified,
+        notification_source="police",
+        summary=f"{planned.title}. Details are with {neighbour.name}.",
+        status=planned.status,
+        closed_at=notified + timedelta(days=21) if planned.status == IncidentStatus.CLOSED else None,
+    )
+    Scene.objects.create(incident=incident, description=planned.title, area=planned.area)
+    Categorisation.objects.create(
+        incident=incident,
+        factors={},
+        suggested_serious_violence=planned.serious_violence,
+        suggested_meeting=planned.serious_violence,
+        suggested_cross_borough=False,
+        serious_violence=planned.serious_violence,
+        meeting_needed=planned.serious_violence,
+        cross_borough=False,
+        rationale="Demo categorisation.",
+        decided_by=None,
+    )
+    informed = (
+        None
+        if planned.informed_after_hours is None
+        else notified + timedelta(hours=planned.informed_after_hours)
+    )
+    Participation.objects.bulk_create(
+        [
+            Participation(incident=incident, organisation=org, informed_at=informed)
+            for org in (council, police)
+        ]
+    )
+    if planned.comms_lead:
+        CommunicationsPlan.objects.create(incident=incident, lead_organisation=council)
+    PlanAction.objects.bulk_create(
+        [
+            PlanAction(
+                incident=incident,
+                area_title="First 24 hours",
+                title=f"Demo action {position + 1}",
+                owner_organisation=council,
+                due_at=notified + timedelta(hours=24),
+                status=ActionStatus.DONE if position < planned.actions_done else ActionStatus.TO_DO,
+                created_by=by,
+            )
+            for position in range(ACTIONS_PER_INCIDENT)
+        ]
+    )

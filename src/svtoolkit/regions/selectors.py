@@ -1,0 +1,338 @@
+"""Reading a region's view of its partnerships' incidents: only the fields each partnership lets the region
+see (access.regional_fields), never people affected, and every read written to the partnership's audit log.
+
+An incident reaches a regional page only as a ``RegionalIncident``, built with the fields the region may read
+and nothing else, so a template cannot show what the rules hide.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Categorisation,
+    Incident,
+    IncidentShare,
+    IncidentStatus,
+    Participation,
+    PlanAction,
+)
+from svtoolkit.meetings.models import Meeting, MeetingStatus
+from svtoolkit.partnerships.models import Partnership, RegionalSharing
+from svtoolkit.playbooks.default import default_vocabularies
+from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
+
+# The toolkit's first-day expectations: partners informed, the first meeting held and a communications lead
+# agreed, each within 24 hours of the partnership hearing of the incident.
+FIRST_DAY = timedelta(hours=24)
+# The board shows the newest open incidents first, this many at most (a region of 33 boroughs has a few
+# dozen open at once; the limit keeps a page readable and its cost flat).
+BOARD_SIZE = 100
+SETTLED_ACTIONS = [ActionStatus.DONE, ActionStatus.NOT_NEEDED]
+
+
+@dataclass(frozen=True)
+class FirstDayStep:
+    """One of the first day's expectations and how the incident stands against it."""
+
+    label: str
+    done: bool
+    done_at: datetime | None  # None when done but the time is not recorded
+    due_at: datetime
+    now: datetime
+
+    @property
+    def state(self) -> str:
+        if self.done:
+            if self.done_at is None:
+                return "Done"
+            return "Done in time" if self.done_at <= self.due_at else "Done late"
+        return "Overdue" if self.now > self.due_at else "Due"
+
+    @property
+    def colour(self) -> str:
+        colours = {"Done": "green", "Done in time": "green", "Done late": "yellow", "Overdue": "red"}
+        return colours.get(self.state, "blue")
+
+
+@dataclass
+class RegionalIncident:
+    """An incident as the region may see it: each attribute is None unless its field is in ``fields``."""
+
+    pk: int
+    reference: str
+    partnership: str
+    partnership_id: int
+    shared_with_region: bool
+    fields: frozenset
+    incident_types: list[str] | None = None
+    serious_violence: bool | None = None
+    status: str | None = None
+    is_open: bool | None = None
+    occurred_at: datetime | None = None
+    notified_at: datetime | None = None
+    closed_at: datetime | None = None
+    actions_settled: int | None = None
+    actions_total: int | None = None
+    first_day: list[FirstDayStep] | None = None
+    areas: list[str] | None = None
+    title: str | None = None
+    summary: str | None = None
+    scenes: list[str] | None = None
+    linked: list["RegionalIncident"] = field(default_factory=list)
+
+    def sees(self, name: str) -> bool:
+        return name in self.fields
+
+
+def type_labels(codes) -> list[str]:
+    labels = default_vocabularies()["incident_types"]
+    return [labels.get(code, code.replace("_", " ").capitalize()) for code in codes]
+
+
+def regional_view(incident, *, now: datetime) -> RegionalIncident:
+    """``incident`` (from ``region_incidents``, with its annotations) cut down to what the region may read."""
+    fields = access.regional_fields(
+        access.regional_categories_of(incident.partnership), shared_with_region=incident.is_shared_with_region
+    )
+    shown = RegionalIncident(
+        pk=incident.pk,
+        reference=incident.reference,
+        partnership=incident.partnership.area or incident.partnership.name,
+        partnership_id=incident.partnership_id,
+        shared_with_region=incident.is_shared_with_region,
+        fields=fields,
+    )
+    if "incident_types" in fields:
+        shown.incident_types = type_labels(incident.incident_types)
+    if "serious_violence" in fields:
+        shown.serious_violence = incident.latest_serious_violence
+    if "status" in fields:
+        shown.status = IncidentStatus(incident.status).label
+        shown.is_open = incident.status != IncidentStatus.CLOSED
+    if "occurred_at" in fields:
+        shown.occurred_at, shown.notified_at, shown.closed_at = (
+            incident.occurred_at,
+            incident.notified_at,
+            incident.closed_at,
+        )
+    if "progress" in fields:
+        shown.actions_settled, shown.actions_total = incident.actions_settled, incident.actions_total
+        due = incident.notified_at + FIRST_DAY
+        shown.first_day = [
+            FirstDayStep(
+                "Partners informed",
+                incident.first_informed_at is not None,
+                incident.first_informed_at,
+                due,
+                now,
+            ),
+            FirstDayStep(
+                "First meeting held",
+                incident.first_meeting_at is not None,
+                incident.first_meeting_at,
+                due,
+                now,
+            ),
+            # The communications plan records no time of agreeing: done, or not yet.
+            FirstDayStep("Communications lead agreed", incident.has_comms_lead, None, due, now),
+        ]
+    scenes = list(incident.scenes.all()) if {"areas", "scenes"} & fields else []
+    if "areas" in fields:
+        shown.areas = sorted({scene.area for scene in scenes if scene.area})
+    if "title" in fields:
+        shown.title, shown.summary = incident.title, incident.summary
+        shown.scenes = [scene.description for scene in scenes]
+    return shown
+
+
+def region_incidents(region) -> QuerySet[Incident]:
+    """The region's incidents with what the board needs, each figure a subquery (no row per action or
+    partner): the latest categorisation, plan progress and the first day's three steps."""
+    actions = PlanAction.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
+    return (
+        Incident.objects.filter(access.region_incident_condition(region))
+        .select_related("partnership__regional_sharing")
+        .prefetch_related("scenes")
+        .annotate(
+            is_shared_with_region=Exists(RegionalShare.objects.filter(incident=OuterRef("pk"))),
+            latest_serious_violence=Subquery(
+                Categorisation.objects.filter(incident=OuterRef("pk"))
+                .order_by("-decided_at", "-id")
+                .values("serious_violence")[:1]
+            ),
+            actions_total=Coalesce(
+                Subquery(actions.annotate(n=Count("pk")).values("n")), 0, output_field=IntegerField()
+            ),
+            actions_settled=Coalesce(
+                Subquery(
+                    actions.filter(status__in=SETTLED_ACTIONS).annotate(n=Count("pk")).values("n"),
+                ),
+                0,
+                output_field=IntegerField(),
+            ),
+            first_informed_at=Subquery(
+                Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
+                .order_by("informed_at")
+                .values("informed_at")[:1]
+            ),
+            first_meeting_at=Subquery(
+                Meeting.objects.filter(incident=OuterRef("pk"), status=MeetingStatus.HELD)
+                .order_by("starts_at")
+                .values("starts_at")[:1]
+            ),
+            has_comms_lead=Exists(CommunicationsPlan.objects.filter(incident=OuterRef("pk"))),
+        )
+    )
+
+
+def _audit_reads(*, region, by, shown: list[RegionalIncident], page: str, request=None) -> None:
+    """One entry in each partnership's audit log naming the incidents of it the region read on this page."""
+    by_partnership: dict[int, list[RegionalIncident]] = {}
+    partnership_of = {}
+    for incident in shown:
+        by_partnership.setdefault(incident.partnership_id, []).append(incident)
+    for partnership in Partnership.objects.filter(pk__in=list(by_partnership)):
+        partnership_of[partnership.pk] = partnership
+    for partnership_id, incidents in by_partnership.items():
+        record(
+            action=AuditAction.REGIONAL_VIEW,
+            actor=by,
+            partnership=partnership_of[partnership_id],
+            detail={
+                "region": region.name,
+                "page": page,
+                "incidents": [incident.reference for incident in incidents],
+            },
+            request=request,
+        )
+
+
+def board(region, *, user, request=None, now: datetime | None = None) -> dict:
+    """The live board: the region's open incidents, newest first, as the region may see them, and how each
+    stands against the first day's expectations. Audited in each partnership's log."""
+    now = now or timezone.now()
+    incidents = list(
+        region_incidents(region)
+        .exclude(status=IncidentStatus.CLOSED)
+        .order_by("-notified_at", "-id")[:BOARD_SIZE]
+    )
+    shown = [regional_view(incident, now=now) for incident in incidents]
+    _audit_reads(region=region, by=user, shown=shown, page="board", request=request)
+    return {
+        "incidents": shown,
+        "partnerships": list(region.partnerships.filter(is_active=True).order_by("name")),
+        "updated_at": now,
+        "limited": len(incidents) == BOARD_SIZE,
+    }
+
+
+def linked_incidents(incident) -> QuerySet[Incident]:
+    """Incidents linked across borough lines: those shared between two partnerships of the region (with the
+    same partnerships as this one), the nearest thing svtoolkit records to "the same peer group"."""
+    partnerships = {
+        incident.partnership_id,
+        *IncidentShare.objects.filter(incident=incident).values_list("partnership_id", flat=True),
+    }
+    shared_with_these = IncidentShare.objects.filter(partnership_id__in=partnerships).values("incident_id")
+    shared_from_these = IncidentShare.objects.filter(
+        incident__partnership_id__in=partnerships, partnership_id__in=partnerships
+    ).values("incident_id")
+    return Incident.objects.filter(
+        Q(pk__in=shared_with_these, partnership_id__in=partnerships) | Q(pk__in=shared_from_these)
+    ).exclude(pk=incident.pk)
+
+
+def regional_incident(region, incident_id: int, *, user, request=None, now: datetime | None = None):
+    """One incident of the region as it may see it, with its linked incidents and open proposals; 404 for an
+    incident not of the region. Audited in the partnership's log (and each linked incident's)."""
+    now = now or timezone.now()
+    incidents = region_incidents(region)
+    try:
+        incident = incidents.get(pk=incident_id)
+    except Incident.DoesNotExist as missing:
+        raise Http404("No such incident in this region.") from missing
+    shown = regional_view(incident, now=now)
+    linked = [
+        regional_view(other, now=now)
+        for other in incidents.filter(pk__in=linked_incidents(incident).values("pk")).order_by("-notified_at")
+    ]
+    shown.linked = linked
+    _audit_reads(
+        region=region, by=user, shown=[shown, *linked], page=f"incident {shown.reference}", request=request
+    )
+    return shown, incident
+
+
+def incident_of_region(region, incident_id: int) -> Incident:
+    """An incident of the region (for acting on it, not reading it), else 404."""
+    try:
+        return Incident.objects.select_related("partnership").get(
+            access.region_incident_condition(region), pk=incident_id
+        )
+    except Incident.DoesNotExist as missing:
+        raise Http404("No such incident in this region.") from missing
+
+
+def regional_sharing_of(partnership) -> RegionalSharing:
+    """The partnership's stored choice, or an unsaved one holding the defaults."""
+    return RegionalSharing.objects.filter(partnership=partnership).first() or RegionalSharing(
+        partnership=partnership
+    )
+
+
+def proposals_for(incident) -> QuerySet[ShareProposal]:
+    """Proposals to share the incident, newest first, with the partnerships they name."""
+    return ShareProposal.objects.filter(incident=incident).select_related("partnership", "proposed_by")
+
+
+def open_proposals(incident) -> QuerySet[ShareProposal]:
+    return proposals_for(incident).filter(status=ProposalStatus.PROPOSED)
+
+
+def other_partnerships(region, incident) -> QuerySet[Partnership]:
+    """The partnerships of the region an incident could be shared with (not its own, not already shared)."""
+    already = IncidentShare.objects.filter(incident=incident).values("partnership_id")
+    return (
+        region.partnerships.filter(is_active=True)
+        .exclude(pk=incident.partnership_id)
+        .exclude(pk__in=already)
+        .order_by("name")
+    )
+
+
+def regions_of(user) -> list:
+    """The regions this person holds a role in, with the role."""
+    return [
+        {"region": membership.region, "role": membership.get_role_display()}
+        for membership in access.regional_memberships_of(user).values()
+    ]
+
+
+def region_home_section(*, user, partnership) -> dict | None:
+    """Home page: regional staff get a way to their region's board."""
+    regions = regions_of(user)
+    return {"regions": regions} if regions else None
+
+
+def region_panel(*, incident, user, partnership) -> dict | None:
+    """The incident page's region panel, for a partnership in a region: whether the incident is shared with
+    the region, and proposals to share it with a neighbouring partnership waiting for a decision."""
+    if partnership is None or partnership.region_id is None or incident.partnership_id != partnership.pk:
+        return None
+    return {
+        "region": partnership.region,
+        "shared": RegionalShare.objects.filter(incident=incident).exists(),
+        "can_share": access.can_share_with_region(user, partnership, incident),
+        "proposals": list(open_proposals(incident)),
+        "can_decide": access.can_share_incident(user, partnership, incident),
+    }

@@ -1,0 +1,233 @@
+"""Changing what a region sees and does: a partnership's sharing choices, an incident shared with the region,
+proposals to share an incident with a neighbouring partnership, and alerting the region's duty contacts.
+
+Each function runs in one transaction and writes the partnership's audit log (and, for an incident, its
+timeline). Messages go through svtoolkit.messaging in the same transaction.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.alerts.selectors import coordinators_of
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core import events
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import Incident, IncidentShare
+from svtoolkit.messaging import services as messaging
+from svtoolkit.messaging.models import Urgency
+from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, RegionMembership
+from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
+from svtoolkit.regions.selectors import type_labels
+
+
+def _audit(*, action, by, partnership, target, request=None, **detail):
+    record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
+
+
+@transaction.atomic
+def choose_regional_sharing(*, partnership, categories, by, expected_revision: int | None, request=None):
+    """Set which categories of information the partnership's region sees of its incidents; refused if someone
+    else changed the choice meanwhile (compare and set on its revision)."""
+    if partnership.region_id is None:
+        raise DomainError("This partnership does not belong to a region.")
+    unknown = set(categories) - set(RegionalCategory.values)
+    if unknown:
+        raise DomainError("Choose from the categories listed.", field="categories")
+    chosen = [category for category in RegionalCategory.values if category in set(categories)]
+    sharing, created = RegionalSharing.objects.get_or_create(
+        partnership=partnership, defaults={"categories": chosen, "updated_by": by}
+    )
+    if not created:
+        save_if_unchanged(
+            RegionalSharing, sharing.pk, expected_revision=expected_revision, categories=chosen, updated_by=by
+        )
+        sharing.refresh_from_db()
+    _audit(
+        action=AuditAction.UPDATE,
+        by=by,
+        partnership=partnership,
+        target=sharing,
+        request=request,
+        categories=chosen,
+    )
+    return sharing
+
+
+@transaction.atomic
+def share_with_region(*, incident, by, request=None) -> RegionalShare:
+    """Share one incident with the partnership's region: the region reads its free text too (title, summary,
+    scenes), never its people affected."""
+    if incident.partnership.region_id is None:
+        raise DomainError("This partnership does not belong to a region.")
+    share, created = RegionalShare.objects.get_or_create(incident=incident, defaults={"shared_by": by})
+    if created:
+        incident_services.log_change(
+            incident=incident, by=by, text=f"Shared with the region ({incident.partnership.region})."
+        )
+        _audit(
+            action=AuditAction.CREATE, by=by, partnership=incident.partnership, target=share, request=request
+        )
+    return share
+
+
+@transaction.atomic
+def stop_sharing_with_region(*, incident, by, request=None) -> None:
+    """Take the incident's free text back from the region (it still sees what the categories allow)."""
+    share = RegionalShare.objects.filter(incident=incident).first()
+    if share is None:
+        return
+    _audit(action=AuditAction.DELETE, by=by, partnership=incident.partnership, target=share, request=request)
+    share.delete()
+    incident_services.log_change(incident=incident, by=by, text="No longer shared with the region.")
+
+
+@transaction.atomic
+def propose_share(*, region, incident, partnership, reason: str, by, request=None) -> ShareProposal:
+    """A regional coordinator proposes that the incident be shared with another partnership of the region;
+    the incident's partnership is told and decides. Recorded in its audit log and the incident's timeline."""
+    if not access.may_propose_share(by, region, incident, partnership):
+        raise DomainError("Choose another partnership of this region.", field="partnership")
+    if not reason.strip():
+        raise DomainError("Say why the incident should be shared.", field="reason")
+    if IncidentShare.objects.filter(incident=incident, partnership=partnership).exists():
+        raise DomainError(f"The incident is already shared with {partnership}.", field="partnership")
+    if ShareProposal.objects.filter(
+        incident=incident, partnership=partnership, status=ProposalStatus.PROPOSED
+    ):
+        raise DomainError(f"Sharing with {partnership} has been proposed already.", field="partnership")
+    proposal = ShareProposal.objects.create(
+        incident=incident, partnership=partnership, reason=reason.strip(), proposed_by=by
+    )
+    incident_services.log_change(
+        incident=incident,
+        by=by,
+        text=f"The region ({region}) proposed sharing this incident with {partnership}.",
+    )
+    _audit(
+        action=AuditAction.CREATE, by=by, partnership=incident.partnership, target=proposal, request=request
+    )
+    link = settings.SITE_URL + reverse("incidents:incident", args=[incident.pk])
+    messaging.send(
+        kind="region_share_proposal",
+        subject=f"{incident.reference}: the region proposes sharing it with {partnership}",
+        body=(
+            f"{by} of {region} proposes sharing {incident.reference} with {partnership}.\n\n"
+            f"Why: {proposal.reason}\n\nAccept or decline on the incident's page: {link}\n"
+        ),
+        recipients=[messaging.recipient_for_user(person) for person in coordinators_of(incident.partnership)],
+        partnership=incident.partnership,
+        incident=incident,
+        dedupe_key=f"region-share-proposal:{proposal.pk}",
+    )
+    return proposal
+
+
+@transaction.atomic
+def decide_proposal(*, proposal, accept: bool, by, reason: str = "", request=None) -> ShareProposal:
+    """The incident's partnership accepts (the incident is shared with the other partnership) or declines
+    (with a reason) a proposal; decided once, whoever clicks second is told."""
+    if not accept and not reason.strip():
+        raise DomainError("Say why you decline.", field="reason")
+    decided = ShareProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
+        status=ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED,
+        decided_by=by,
+        decided_at=timezone.now(),
+        decline_reason="" if accept else reason.strip(),
+    )
+    if not decided:
+        raise DomainError("Someone has already decided this proposal.")
+    proposal.refresh_from_db()
+    if accept:
+        incident_services.share_incident(
+            incident=proposal.incident, partnership=proposal.partnership, by=by, request=request
+        )
+    else:
+        incident_services.log_change(
+            incident=proposal.incident,
+            by=by,
+            text=f"Declined sharing with {proposal.partnership}: {proposal.decline_reason}",
+        )
+    _audit(
+        action=AuditAction.UPDATE,
+        by=by,
+        partnership=proposal.incident.partnership,
+        target=proposal,
+        request=request,
+        status=proposal.status,
+    )
+    return proposal
+
+
+# --- Regional alerting ------------------------------------------------------------------------------------
+
+
+def duty_contacts_of(region) -> list:
+    """Who the region alerts: its members marked as duty contacts, still active."""
+    return [
+        membership.user
+        for membership in RegionMembership.objects.filter(
+            region=region, is_duty_contact=True, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+def alert_region(*, incident, why: str, dedupe: str):
+    """Tell the region's duty contacts that a partnership of the region raised an alert or categorised an
+    incident as serious violence: only what the region may see (reference, borough, and the types and status
+    where shared), never the free text typed about it. Once per incident and reason; nothing for an exercise
+    or a partnership outside any region."""
+    partnership = incident.partnership
+    region = partnership.region
+    if region is None or incident.is_exercise:
+        return None
+    fields = access.regional_fields(
+        access.regional_categories_of(partnership),
+        shared_with_region=RegionalShare.objects.filter(incident=incident).exists(),
+    )
+    borough = partnership.area or partnership.name
+    lines = [f"{why}: {incident.reference}, {borough}."]
+    if "incident_types" in fields:
+        lines.append("Types: " + (", ".join(type_labels(incident.incident_types)) or "not given yet") + ".")
+    if "status" in fields:
+        lines.append(f"Status: {incident.get_status_display()}.")
+    if "title" in fields:
+        lines.append(f"What happened: {incident.title}")
+    link = settings.SITE_URL + reverse("regions:incident", args=[region.slug, incident.pk])
+    text = " ".join(lines)
+    return messaging.send(
+        kind="region_alert",
+        subject=f"REGION {incident.reference} ({borough}): {why.lower()}"[:200],
+        body=f"{text}\n\nThe region's board: {link}\n",
+        sms_text=f"{text} {link}"[:480],
+        recipients=[messaging.recipient_for_user(person) for person in duty_contacts_of(region)],
+        urgency=Urgency.ALERT,
+        partnership=partnership,
+        incident=incident,
+        dedupe_key=f"region-alert:{incident.pk}:{dedupe}",
+    )
+
+
+def on_event(*, event_type: str, partnership, payload: dict) -> None:
+    """core.events subscriber (inside the change's transaction): an alert raised, or an incident categorised
+    as serious violence, in a partnership of a region alerts the region."""
+    if partnership.region_id is None:
+        return
+    if event_type == events.ALERT_RAISED:
+        why, dedupe = "Incident alert raised", "raised"
+    elif event_type == events.INCIDENT_CATEGORISED and payload["categorisation"]["serious_violence"]:
+        why, dedupe = "Categorised as serious violence", "serious-violence"
+    else:
+        return
+    incident = (
+        Incident.objects.select_related("partnership__region")
+        .filter(pk=payload["incident"].get("id"))
+        .first()
+    )
+    if incident is not None:
+        alert_region(incident=incident, why=why, dedupe=dedupe)

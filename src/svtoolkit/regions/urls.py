@@ -1,0 +1,22 @@
+from django.urls import path
+
+from svtoolkit.regions import views
+
+app_name = "regions"
+
+urlpatterns = [
+    path("regions/<slug:region_slug>/", views.board, name="board"),
+    path("regions/<slug:region_slug>/incidents/<int:incident_id>/", views.incident, name="incident"),
+    path(
+        "regions/<slug:region_slug>/incidents/<int:incident_id>/propose/",
+        views.propose_share,
+        name="propose_share",
+    ),
+    path("partnership/region/", views.sharing, name="sharing"),
+    path("incidents/<int:incident_id>/region/share/", views.share_with_region, name="share_with_region"),
+    path(
+        "incidents/<int:incident_id>/region/proposals/<int:proposal_id>/",
+        views.decide_proposal,
+        name="decide_proposal",
+    ),
+]

@@ -1,0 +1,136 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.incidents.models import Incident
+from svtoolkit.regions import selectors, services
+from svtoolkit.regions.forms import DeclineProposalForm, ProposeShareForm, RegionalSharingForm
+
+# --- The region's pages (regional staff) ----------------------------------------------------------------
+
+
+@access.requires(access.is_regional_staff)
+def board(request, region_slug):
+    """The live board: without JavaScript a plain page with a refresh link; with htmx the board alone is
+    fetched again every 30 seconds."""
+    region = access.get_region_for(request, region_slug)
+    context = {
+        **selectors.board(region, user=request.user, request=request),
+        "region": region,
+        "can_coordinate": access.may_coordinate_region(request.user, region),
+    }
+    return render(request, "regions/_board.html" if request.htmx else "regions/board.html", context)
+
+
+@access.requires(access.is_regional_staff)
+def incident(request, region_slug, incident_id):
+    region = access.get_region_for(request, region_slug)
+    shown, found = selectors.regional_incident(region, incident_id, user=request.user, request=request)
+    return render(
+        request,
+        "regions/incident.html",
+        {
+            "region": region,
+            "incident": shown,
+            "proposals": selectors.proposals_for(found),
+            "can_propose": access.may_coordinate_region(request.user, region)
+            and selectors.other_partnerships(region, found).exists(),
+        },
+    )
+
+
+@access.requires(access.is_regional_staff)
+def propose_share(request, region_slug, incident_id):
+    region = access.get_region_for(request, region_slug, rule=access.may_coordinate_region)
+    found = selectors.incident_of_region(region, incident_id)
+    form = ProposeShareForm(request.POST or None, partnerships=selectors.other_partnerships(region, found))
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            proposal = services.propose_share(
+                region=region, incident=found, by=request.user, request=request, **form.cleaned_data
+            )
+            messages.success(request, f"You proposed sharing {found.reference} with {proposal.partnership}.")
+            return redirect("regions:incident", region_slug=region.slug, incident_id=found.pk)
+    return render(
+        request,
+        "regions/propose_share.html",
+        {
+            "region": region,
+            "incident_id": found.pk,
+            "form": form,
+            "heading": f"Propose sharing {found.reference}",
+            "button": "Propose",
+        },
+    )
+
+
+# --- The partnership's side ------------------------------------------------------------------------------
+
+
+@access.requires(access.can_choose_regional_sharing)
+def sharing(request):
+    partnership = request.partnership
+    stored = selectors.regional_sharing_of(partnership)
+    form = RegionalSharingForm(
+        request.POST or None,
+        initial={"categories": list(access.regional_categories_of(partnership)), "revision": stored.revision},
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing="choice"):
+            services.choose_regional_sharing(
+                partnership=partnership,
+                categories=form.cleaned_data["categories"],
+                expected_revision=form.cleaned_data["revision"],
+                by=request.user,
+                request=request,
+            )
+            messages.success(request, f"Saved what {partnership.region} sees.")
+            return redirect("regions:sharing")
+    return render(
+        request,
+        "regions/sharing.html",
+        {"form": form, "region": partnership.region, "heading": "What the region sees", "button": "Save"},
+    )
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def share_with_region(request, incident_id):
+    found = access.get_for(request, Incident, incident_id, rule=access.can_share_with_region)
+    if request.POST.get("share") == "no":
+        services.stop_sharing_with_region(incident=found, by=request.user, request=request)
+        messages.success(request, f"{found.reference} is no longer shared with the region.")
+    else:
+        with errors_as_message(request):
+            services.share_with_region(incident=found, by=request.user, request=request)
+            messages.success(request, f"{found.reference} is shared with the region.")
+    return redirect("incidents:incident", incident_id=found.pk)
+
+
+@access.requires(access.can_manage_incident)
+@require_POST
+def decide_proposal(request, incident_id, proposal_id):
+    found = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
+    proposal = access.get_for(
+        request, selectors.open_proposals(found), proposal_id, rule=access.can_decide_share_proposal
+    )
+    form = DeclineProposalForm(request.POST)
+    form.is_valid()
+    accept = request.POST.get("decision") == "accept"
+    with errors_as_message(request):
+        services.decide_proposal(
+            proposal=proposal,
+            accept=accept,
+            reason=form.cleaned_data.get("reason", ""),
+            by=request.user,
+            request=request,
+        )
+        messages.success(
+            request,
+            f"{found.reference} is shared with {proposal.partnership}."
+            if accept
+            else f"You declined sharing {found.reference} with {proposal.partnership}.",
+        )
+    return redirect("incidents:incident", incident_id=found.pk)

@@ -1,0 +1,193 @@
+"""The regional tier's rules: alerting the region, what the board shows and audits, the partnership's sharing
+choices, sharing an incident with the region, and proposals to share across borough lines."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import IncidentShare
+from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.partnerships.models import RegionalCategory
+from svtoolkit.regions import selectors, services
+from svtoolkit.regions.models import ProposalStatus
+from tests.alerts.builders import categorise, raise_police_alert
+from tests.factories import IncidentFactory, ParticipationFactory, PartnershipFactory
+from tests.incidents.builders import demo_incident
+from tests.regions.builders import neighbour, proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def region_alerts():
+    return Notification.objects.filter(kind="region_alert")
+
+
+# --- Regional alerting -----------------------------------------------------------------------------
+
+
+def test_an_alert_raised_in_the_region_reaches_its_duty_contacts_without_free_text(demo, demo_users):
+    alert = raise_police_alert(demo, demo_users)
+    [notification] = region_alerts()
+    assert notification.incident == alert.incident
+    deliveries = Delivery.objects.filter(notification=notification)
+    assert {d.address for d in deliveries} >= {"region@example.org"}
+    assert "region-viewer@example.org" not in {d.address for d in deliveries}  # not a duty contact
+    assert alert.incident.reference in notification.subject
+    for text in (notification.subject, notification.body, notification.sms_text):
+        assert "Stabbing outside Northbridge Academy" not in text
+        assert "Station Road" not in text
+
+
+def test_categorising_as_serious_violence_alerts_the_region_once(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    categorise(incident, demo_users["responder"], serious_violence=False)
+    assert not region_alerts().exists()
+    categorise(incident, demo_users["responder"], serious_violence=True)
+    categorise(incident, demo_users["responder"], serious_violence=True)
+    assert region_alerts().count() == 1
+
+
+def test_a_partnership_outside_any_region_alerts_no_region(demo, demo_users):
+    demo.region = None
+    demo.save(update_fields=["region"])
+    raise_police_alert(demo, demo_users)
+    assert not region_alerts().exists()
+
+
+def test_an_exercise_alerts_no_region(demo, demo_users):
+    raise_police_alert(demo, demo_users, is_exercise=True)
+    assert not region_alerts().exists()
+
+
+# --- The board ----------------------------------------------------------------------------------------
+
+
+def test_the_board_shows_the_first_day_against_the_toolkits_expectations(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    ParticipationFactory(
+        incident=incident,
+        organisation=demo.organisations.get(kind="council"),
+        informed_at=incident.notified_at + timedelta(hours=1),
+    )
+    late = timezone.now() + timedelta(hours=23)
+    [shown] = selectors.board(demo.region, user=demo_users["regional_viewer"], now=late)["incidents"]
+    assert [(step.label, step.state) for step in shown.first_day] == [
+        ("Partners informed", "Done in time"),
+        ("First meeting held", "Overdue"),
+        ("Communications lead agreed", "Overdue"),
+    ]
+    assert (shown.actions_settled, shown.actions_total) == (0, 1)
+    assert shown.title is None and shown.summary is None and shown.scenes is None
+
+
+def test_each_board_read_is_written_to_the_partnerships_audit_log(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    other = neighbour(demo)
+    selectors.board(demo.region, user=demo_users["regional_viewer"])
+    entry = AuditEntry.objects.get(action=AuditAction.REGIONAL_VIEW, partnership=demo)
+    assert entry.actor == demo_users["regional_viewer"]
+    assert entry.detail["incidents"] == [incident.reference]
+    assert entry.detail["region"] == demo.region.name
+    assert not AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW, partnership=other).exists()
+
+
+def test_closed_incidents_exercises_and_other_regions_stay_off_the_board(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    elsewhere = PartnershipFactory()
+    IncidentFactory(partnership=elsewhere)
+    IncidentFactory(partnership=demo, is_exercise=True, sequence=900)
+    IncidentFactory(partnership=demo, status="closed", sequence=901)
+    shown = selectors.board(demo.region, user=demo_users["regional_viewer"])["incidents"]
+    assert [each.reference for each in shown] == [incident.reference]
+
+
+# --- Sharing choices --------------------------------------------------------------------------------
+
+
+def test_the_partnership_chooses_what_the_region_sees(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    coordinator = demo_users["coordinator"]
+    sharing = services.choose_regional_sharing(
+        partnership=demo, categories=[RegionalCategory.STATUS], by=coordinator, expected_revision=None
+    )
+    demo.refresh_from_db()
+    [shown] = selectors.board(demo.region, user=demo_users["regional_viewer"])["incidents"]
+    assert shown.status == "Reported" and shown.incident_types is None and shown.first_day is None
+    with pytest.raises(EditConflict):
+        services.choose_regional_sharing(
+            partnership=demo, categories=[], by=coordinator, expected_revision=sharing.revision - 1
+        )
+    assert AuditEntry.objects.filter(action=AuditAction.UPDATE, target_id=str(sharing.pk)).exists()
+
+
+def test_sharing_an_incident_opens_its_free_text_to_the_region_and_never_its_people(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    shown, _ = selectors.regional_incident(demo.region, incident.pk, user=demo_users["regional_viewer"])
+    assert shown.title == incident.title and shown.scenes == ["Bus stop, Northbridge Academy"]
+    assert not hasattr(shown, "people")
+    services.stop_sharing_with_region(incident=incident, by=demo_users["responder"])
+    shown, _ = selectors.regional_incident(demo.region, incident.pk, user=demo_users["regional_viewer"])
+    assert shown.title is None
+
+
+def test_a_partnership_outside_any_region_cannot_share_with_one(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    demo.region = None
+    demo.save(update_fields=["region"])
+    with pytest.raises(DomainError):
+        services.share_with_region(incident=incident, by=demo_users["responder"])
+
+
+# --- Cross-borough proposals -------------------------------------------------------------------------
+
+
+def test_accepting_a_proposal_shares_the_incident_with_the_other_partnership(demo, demo_users):
+    proposed = proposal(demo, demo_users)
+    assert Notification.objects.filter(kind="region_share_proposal", incident=proposed.incident).exists()
+    services.decide_proposal(proposal=proposed, accept=True, by=demo_users["responder"])
+    assert IncidentShare.objects.filter(incident=proposed.incident, partnership=proposed.partnership).exists()
+    proposed.refresh_from_db()
+    assert proposed.status == ProposalStatus.ACCEPTED and proposed.decided_by == demo_users["responder"]
+    with pytest.raises(DomainError, match="already decided"):
+        services.decide_proposal(proposal=proposed, accept=False, reason="No", by=demo_users["coordinator"])
+
+
+def test_declining_a_proposal_needs_a_reason_and_shares_nothing(demo, demo_users):
+    proposed = proposal(demo, demo_users)
+    with pytest.raises(DomainError):
+        services.decide_proposal(proposal=proposed, accept=False, reason=" ", by=demo_users["responder"])
+    services.decide_proposal(
+        proposal=proposed, accept=False, reason="Not linked.", by=demo_users["responder"]
+    )
+    assert not IncidentShare.objects.filter(incident=proposed.incident).exists()
+
+
+def test_only_a_regional_coordinator_proposes_and_only_once(demo, demo_users):
+    proposed = proposal(demo, demo_users)
+    for by in (demo_users["regional_coordinator"], demo_users["regional_viewer"]):
+        with pytest.raises(DomainError):
+            services.propose_share(
+                region=demo.region,
+                incident=proposed.incident,
+                partnership=proposed.partnership,
+                reason="Again.",
+                by=by,
+            )
+
+
+def test_the_region_sees_incidents_linked_across_borough_lines(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    other = neighbour(demo)
+    incident_services.share_incident(incident=incident, partnership=other, by=demo_users["responder"])
+    retaliation = IncidentFactory(partnership=other)
+    IncidentShare.objects.create(incident=retaliation, partnership=demo)
+    shown, _ = selectors.regional_incident(demo.region, incident.pk, user=demo_users["regional_viewer"])
+    assert [linked.reference for linked in shown.linked] == [retaliation.reference]
+    assert shown.linked[0].title is None  # not shared with the region
+    logged = AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW).values_list("partnership", flat=True)
+    assert set(logged) == {demo.pk, other.pk}

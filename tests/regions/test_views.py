@@ -1,0 +1,94 @@
+"""The regional pages through the test client: the board (whole page and htmx partial), another region's
+pages not found, the partnership's sharing choices (errors change nothing), sharing an incident with the
+region and deciding a proposal from the incident page."""
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.partnerships.models import RegionalSharing, RegionRole
+from svtoolkit.regions.models import ProposalStatus, RegionalShare
+from tests.factories import RegionMembershipFactory
+from tests.incidents.builders import demo_incident
+from tests.regions.builders import proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_board_lists_the_regions_open_incidents_and_refreshes_itself(demo, demo_users, client_for):
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("regional_viewer")
+    page = client.get(reverse("regions:board", args=[demo.region.slug]))
+    assert incident.reference in page.content.decode()
+    assert 'hx-trigger="every 30s"' in page.content.decode()
+    assert "Refresh the board" in page.content.decode()  # without JavaScript
+    partial = client.get(reverse("regions:board", args=[demo.region.slug]), headers={"HX-Request": "true"})
+    assert partial.content.decode().startswith('<div id="region-board"')
+
+
+def test_the_home_page_leads_regional_staff_to_their_board(demo, client_for):
+    page = client_for("regional_coordinator").get(reverse("core:home")).content.decode()
+    assert reverse("regions:board", args=[demo.region.slug]) in page
+
+
+def test_another_regions_staff_find_nothing(demo, demo_users, client):
+    incident, _ = demo_incident(demo, demo_users)
+    stranger = RegionMembershipFactory(role=RegionRole.COORDINATOR).user
+    client.force_login(stranger)
+    assert client.get(reverse("regions:board", args=[demo.region.slug])).status_code == 404
+    assert client.get(reverse("regions:incident", args=[demo.region.slug, incident.pk])).status_code == 404
+    own = reverse("regions:incident", args=[stranger.region_memberships.get().region.slug, incident.pk])
+    assert client.get(own).status_code == 404
+
+
+def test_a_coordinator_chooses_what_the_region_sees(demo, client_for):
+    client = client_for("coordinator")
+    page = client.get(reverse("regions:sharing"))
+    assert page.status_code == 200
+    response = client.post(reverse("regions:sharing"), {"categories": ["status", "dates"], "revision": "1"})
+    assert response.status_code == 302
+    assert RegionalSharing.objects.get(partnership=demo).categories == ["status", "dates"]
+
+
+def test_an_unknown_category_is_an_error_and_changes_nothing(demo, client_for):
+    response = client_for("coordinator").post(reverse("regions:sharing"), {"categories": ["people"]})
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert not RegionalSharing.objects.filter(partnership=demo).exists()
+
+
+def test_the_response_team_shares_an_incident_with_the_region_from_its_page(demo, demo_users, client_for):
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    assert (
+        "Share this incident with the region"
+        in client.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    )
+    client.post(reverse("regions:share_with_region", args=[incident.pk]), {"share": "yes"})
+    assert RegionalShare.objects.filter(incident=incident).exists()
+    client.post(reverse("regions:share_with_region", args=[incident.pk]), {"share": "no"})
+    assert not RegionalShare.objects.filter(incident=incident).exists()
+
+
+def test_the_borough_accepts_the_regions_proposal_from_the_incident_page(demo, demo_users, client_for):
+    proposed = proposal(demo, demo_users)
+    client = client_for("coordinator")
+    page = client.get(reverse("incidents:incident", args=[proposed.incident_id])).content.decode()
+    assert f"Share with {proposed.partnership}" in page
+    client.post(
+        reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk]), {"decision": "accept"}
+    )
+    proposed.refresh_from_db()
+    assert proposed.status == ProposalStatus.ACCEPTED
+
+
+def test_the_regional_coordinator_proposes_a_share(demo, demo_users, client_for):
+    from tests.regions.builders import neighbour
+
+    incident, _ = demo_incident(demo, demo_users)
+    other = neighbour(demo)
+    client = client_for("regional_coordinator")
+    url = reverse("regions:propose_share", args=[demo.region.slug, incident.pk])
+    missing = client.post(url, {"partnership": other.pk, "reason": ""})
+    assert "govuk-error-summary" in missing.content.decode()
+    assert client.post(url, {"partnership": other.pk, "reason": "Victim lives there."}).status_code == 302
+    assert incident.share_proposals.get().partnership == other
