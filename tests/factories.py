@@ -14,6 +14,10 @@ from svtoolkit.partnerships.models import (
     Organisation,
     OrganisationKind,
     Partnership,
+    Region,
+    RegionalSharing,
+    RegionMembership,
+    RegionRole,
     SupportService,
     SupportServiceKind,
 )
@@ -30,6 +34,21 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"borough-{n}")
     area = factory.Sequence(lambda n: f"London Borough {n}")
     reference_prefix = factory.Sequence(lambda n: f"B{n}")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+
+    name = factory.Sequence(lambda n: f"Region {n} Violence Reduction Unit")
+    slug = factory.Sequence(lambda n: f"region-{n}")
+
+
+class RegionalSharingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegionalSharing
+
+    partnership = factory.SubFactory(PartnershipFactory, region=factory.SubFactory(RegionFactory))
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -64,6 +83,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     partnership = factory.SubFactory(PartnershipFactory)
     organisation = factory.SubFactory(OrganisationFactory, partnership=factory.SelfAttribute("..partnership"))
     role = Role.RESPONDER
+
+
+class RegionMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegionMembership
+
+    region = factory.SubFactory(RegionFactory)
+    user = factory.SubFactory(UserFactory)
+    role = RegionRole.COORDINATOR
+    is_duty_contact = True
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):
@@ -675,3 +704,27 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(
         WebhookEventFactory, partnership=factory.SelfAttribute("..endpoint.partnership")
     )
+
+
+class RegionalIncidentFactory(IncidentFactory):
+    """An incident of a partnership that belongs to a region."""
+
+    partnership = factory.SubFactory(PartnershipFactory, region=factory.SubFactory(RegionFactory))
+
+
+class RegionalShareFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.RegionalShare"
+
+    incident = factory.SubFactory(RegionalIncidentFactory)
+
+
+class ShareProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.ShareProposal"
+
+    incident = factory.SubFactory(RegionalIncidentFactory)
+    partnership = factory.SubFactory(
+        PartnershipFactory, region=factory.SelfAttribute("..incident.partnership.region")
+    )
+    reason = "The victim lives in this borough."

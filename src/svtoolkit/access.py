@@ -429,6 +429,116 @@ def can_use_admin(user) -> bool:
     return user.is_active and user.is_superuser and user.is_verified()
 
 
+# --- Regions (svtoolkit.regions) ------------------------------------------------------------------------
+# A region (a Violence Reduction Unit) groups partnerships; its staff hold a regional role, apart from any
+# partnership membership. The region sees its partnerships' incidents only through what each partnership chose
+# to share (partnerships.RegionalSharing, by category), free text only of incidents shared with the region
+# (regions.RegionalShare), and never people affected. Every regional read is audited in the partnership's log.
+
+
+def regional_memberships_of(user) -> dict:
+    """The user's region memberships keyed by region id, read once per request and kept on the user."""
+    from svtoolkit.partnerships.models import RegionMembership
+
+    if not user.is_authenticated:
+        return {}
+    cached = getattr(user, "_svt_region_memberships", None)
+    if cached is None:
+        cached = {m.region_id: m for m in RegionMembership.objects.filter(user=user).select_related("region")}
+        user._svt_region_memberships = cached
+    return cached
+
+
+def region_role_in(user, region):
+    """The user's regional role in ``region`` (a partnerships.RegionRole), or None."""
+    membership = regional_memberships_of(user).get(getattr(region, "pk", None))
+    return membership.role if membership else None
+
+
+def is_regional_staff(user, partnership) -> bool:
+    """Any regional role, in any region: opens the regional pages (each then checks its own region)."""
+    return bool(regional_memberships_of(user))
+
+
+def may_view_region(user, region) -> bool:
+    """The region's board and figures: its regional coordinators and viewers."""
+    return region_role_in(user, region) is not None
+
+
+def may_coordinate_region(user, region) -> bool:
+    """Proposing shared incidents and deciding for the region: its regional coordinators."""
+    from svtoolkit.partnerships.models import RegionRole
+
+    return region_role_in(user, region) == RegionRole.COORDINATOR
+
+
+def region_incident_condition(region, *, through: str = "") -> Q:
+    """The incidents whose existence the region may see: the real (not exercise) incidents of its
+    partnerships. What it may read of each is ``regional_fields``."""
+    return Q(**{f"{through}partnership__region": region, f"{through}is_exercise": False})
+
+
+def regional_categories_of(partnership) -> frozenset[str]:
+    """The categories a partnership lets its region see (the defaults when it has not chosen)."""
+    from svtoolkit.partnerships.models import RegionalSharing, default_regional_categories
+
+    try:
+        return frozenset(partnership.regional_sharing.categories)
+    except RegionalSharing.DoesNotExist:
+        return frozenset(default_regional_categories())
+
+
+def regional_fields(categories, *, shared_with_region: bool) -> frozenset[str]:
+    """The fields of an incident regional staff may read, given its partnership's chosen categories and
+    whether the incident is shared with the region: existence always, free text only when shared, people
+    affected never (no category names them)."""
+    from svtoolkit.partnerships.models import REGIONAL_CATEGORY_FIELDS, RegionalCategory
+
+    fields = set(REGIONAL_CATEGORY_FIELDS["existence"])
+    for category in categories:
+        if category in RegionalCategory.values:
+            fields |= REGIONAL_CATEGORY_FIELDS[category]
+    if shared_with_region:
+        fields |= REGIONAL_CATEGORY_FIELDS["free_text"]
+    return frozenset(fields)
+
+
+def can_choose_regional_sharing(user, partnership) -> bool:
+    """What the region sees of the partnership's incidents: its coordinators decide (once in a region)."""
+    return role_in(user, partnership) == Role.COORDINATOR and partnership.region_id is not None
+
+
+def can_share_with_region(user, partnership, incident) -> bool:
+    """Sharing one incident (its free text too) with the region: the lead partnership's response team."""
+    return _in_lead_response_team(user, partnership, incident) and partnership.region_id is not None
+
+
+def may_propose_share(user, region, incident, partnership) -> bool:
+    """A regional coordinator proposes sharing an incident of one of its partnerships with another."""
+    return (
+        may_coordinate_region(user, region)
+        and incident.partnership.region_id == region.pk
+        and partnership.region_id == region.pk
+        and partnership.pk != incident.partnership_id
+    )
+
+
+def can_decide_share_proposal(user, partnership, proposal) -> bool:
+    """The incident's own partnership (its response team) accepts or declines sharing it."""
+    return _in_lead_response_team(user, partnership, proposal.incident)
+
+
+def get_region_for(request, region_slug: str, *, rule: Rule = may_view_region):
+    """The region named ``region_slug`` if the person holds a role in it (else 404), checked against ``rule``
+    (else 403, audited): the regional pages' fetch and check in one call."""
+    from svtoolkit.partnerships.models import Region
+
+    region = get_object_or_404(Region, slug=region_slug, pk__in=list(regional_memberships_of(request.user)))
+    if not rule(request.user, region):
+        deny(request, reason=rule.__name__)
+    return region
+
+
 # --- Declaring a view's rule -------------------------------------------------------------------------
 
 

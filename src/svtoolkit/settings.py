@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "svtoolkit.tension",
     "svtoolkit.recovery",
     "svtoolkit.reports",
+    "svtoolkit.regions",
     "svtoolkit.search",
     "svtoolkit.api",
     "svtoolkit.webhooks",

@@ -33,12 +33,108 @@ class Partnership(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A partnership belongs to at most one region (docs/security.md, "What a region may see").
+    region = models.ForeignKey(
+        "partnerships.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="partnerships"
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+
+class Region(models.Model):
+    """A region (a Violence Reduction Unit's area) grouping partnerships, which keep their own records."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RegionRole(models.TextChoices):
+    COORDINATOR = "regional_coordinator", "Regional coordinator"
+    VIEWER = "regional_viewer", "Regional viewer"
+
+
+class RegionMembership(models.Model):
+    """Someone's role in a region (VRU staff): separate from any partnership membership they hold."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_memberships"
+    )
+    role = models.CharField(max_length=24, choices=RegionRole.choices)
+    is_duty_contact = models.BooleanField(
+        default=False, help_text="Alerted when a partnership in the region raises or categorises an incident."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region__name", "user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["region", "user"], name="one_membership_per_region")]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.region})"
+
+
+class RegionalCategory(models.TextChoices):
+    """What a partnership may let its region see of every incident, category by category. That an incident
+    exists (its reference and borough) is always seen; people affected never are; free text (title, summary,
+    scene descriptions) only for an incident the partnership shares with the region."""
+
+    TYPES = "types", "Incident types"
+    CATEGORISATION = "categorisation", "Categorisation (serious violence or not)"
+    STATUS = "status", "Status"
+    DATES = "dates", "Dates (occurred, notified, closed)"
+    PROGRESS = "progress", "Plan progress figures and the first 24 hours"
+    AREAS = "areas", "Wards or neighbourhoods of the scenes"
+
+
+# The incident's fields each category opens to the region (access.regional_fields uses these).
+REGIONAL_CATEGORY_FIELDS = {
+    "existence": frozenset({"reference", "partnership"}),
+    RegionalCategory.TYPES: frozenset({"incident_types"}),
+    RegionalCategory.CATEGORISATION: frozenset({"serious_violence"}),
+    RegionalCategory.STATUS: frozenset({"status"}),
+    RegionalCategory.DATES: frozenset({"occurred_at", "notified_at", "closed_at"}),
+    RegionalCategory.PROGRESS: frozenset({"progress", "first_day"}),
+    RegionalCategory.AREAS: frozenset({"areas"}),
+    "free_text": frozenset({"title", "summary", "scenes"}),
+}
+DEFAULT_REGIONAL_CATEGORIES = [
+    RegionalCategory.TYPES,
+    RegionalCategory.CATEGORISATION,
+    RegionalCategory.STATUS,
+    RegionalCategory.DATES,
+    RegionalCategory.PROGRESS,
+]
+
+
+def default_regional_categories():
+    return [str(category) for category in DEFAULT_REGIONAL_CATEGORIES]
+
+
+class RegionalSharing(models.Model):
+    """A partnership coordinator's choice of what its region sees (no row: the defaults)."""
+
+    partnership = models.OneToOneField(Partnership, on_delete=models.CASCADE, related_name="regional_sharing")
+    categories = models.JSONField(default=default_regional_categories, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    def __str__(self):
+        return f"What {self.partnership} shares with its region"
 
 
 def a_year_from_today():

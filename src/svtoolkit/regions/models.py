@@ -1,0 +1,60 @@
+from django.conf import settings
+from django.db import models
+
+from svtoolkit.core import limits
+
+
+class RegionalShare(models.Model):
+    """A partnership shares one incident with its region: the region then reads its free text too (title,
+    summary, scenes), never its people affected."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="regional_share"
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.incident} shared with its region"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class ShareProposal(models.Model):
+    """A regional coordinator proposes that an incident be shared with another partnership of the region
+    (it touches both boroughs); the incident's own partnership accepts (an IncidentShare) or declines."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="share_proposals"
+    )
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(max_length=limits.SHORT_TEXT)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "partnership"],
+                condition=models.Q(status="proposed"),
+                name="one_open_proposal_per_incident_and_partnership",
+            )
+        ]
+
+    def __str__(self):
+        return f"Share {self.incident} with {self.partnership}"
