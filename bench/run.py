@@ -5,6 +5,7 @@ Settings come from the environment (see docs/performance.md):
   REDIS_URL          cache and sessions in Redis, as in a scale-out deployment (default: none)
   BENCH_INCIDENTS    incidents the database should hold (default 2000; generated if fewer)
   BENCH_REQUESTS     requests per page scenario (default 40)
+  BENCH_PARTNERSHIPS partnerships for newly generated incidents (default one per 5,000); all in one region
   BENCH_USERS, BENCH_SPAWN_RATE, BENCH_DURATION   the mixed load (default 100 users, 20/s, 30s); BENCH_USERS=0
                      skips it
   BENCH_WORKERS, BENCH_THREADS   gunicorn's processes and threads each (default 3 and 4)
@@ -49,6 +50,8 @@ from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentS
 from svtoolkit.partnerships.models import Partnership  # noqa: E402
 
 INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "2000"))
+# Partnerships to spread newly generated incidents over (0: one per 5,000); the region holds them all.
+PARTNERSHIPS = int(os.environ.get("BENCH_PARTNERSHIPS", "0"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
 USERS = int(os.environ.get("BENCH_USERS", "100"))
 SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
@@ -80,7 +83,12 @@ def prepare_database() -> float | None:
         return None
     log(f"Generating {INCIDENTS - have:,} incidents ({connection.vendor})...")
     started = time.monotonic()
-    call_command("generate_load_data", incidents=INCIDENTS - have, large_incidents=0 if have else 1)
+    call_command(
+        "generate_load_data",
+        incidents=INCIDENTS - have,
+        partnerships=PARTNERSHIPS,
+        large_incidents=0 if have else 1,
+    )
     return time.monotonic() - started
 
 
@@ -267,6 +275,24 @@ def prepare_alerting(partnership) -> str:
         Membership.objects.create(user=person, partnership=partnership, role=Role.RESPONDER)
         alerts.add_to_alert_list(partnership=partnership, user=person, by=coordinator)
     return officer_email
+
+
+def prepare_region() -> tuple[str, str]:
+    """Every generated partnership in one region (a Violence Reduction Unit), with a regional coordinator:
+    made once and kept in the bench database. Returns the region's slug and the coordinator's address."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.partnerships.models import Region, RegionMembership, RegionRole
+
+    region, _ = Region.objects.get_or_create(slug="bench-region", defaults={"name": "Bench region VRU"})
+    Partnership.objects.filter(slug__startswith="load-").update(region=region)
+    email = "regional.coordinator@load.example.org"
+    person = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, PASSWORD, full_name="Regional coordinator"
+    )
+    RegionMembership.objects.get_or_create(
+        region=region, user=person, defaults={"role": RegionRole.COORDINATOR}
+    )
+    return region.slug, email
 
 
 def measure_alerting(base: str, officer_email: str) -> tuple[Figures, dict]:
@@ -486,6 +512,19 @@ def main() -> None:
             ],
         )
         figures.insert(-1, measure_recording(session, base))
+        region_slug, regional_email = prepare_region()
+        regional = Partnership.objects.filter(region__slug=region_slug).count()
+        figures[-1:-1] = measure_pages(
+            sign_in(base, regional_email),
+            base,
+            [
+                (
+                    f"Regional dashboard ({regional} partnerships, 12 months)",
+                    reverse("figures:dashboard", args=[region_slug]),
+                    "p95 ≤ 300 ms at 150 k",
+                )
+            ],
+        )
         alerting, alert_queue = measure_alerting(base, officer_email)
         figures.insert(-1, alerting)
         bare = figures[0]

@@ -61,6 +61,8 @@ from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
 from tests.partnerships.access import EXPECTED as DIRECTORY_EXPECTED  # noqa: E402
 from tests.playbooks.access import EXPECTED as PLAYBOOK_EXPECTED  # noqa: E402
 from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
+from tests.regions.fund_access import EXPECTED as FUND_EXPECTED  # noqa: E402
+from tests.regions.fund_access import NOT_PAGES as FUND_NOT_PAGES  # noqa: E402
 from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
@@ -76,9 +78,16 @@ EXPECTED.update(COMMUNICATIONS_EXPECTED)
 EXPECTED.update(TENSION_EXPECTED)
 EXPECTED.update(RECOVERY_EXPECTED)
 EXPECTED.update(REPORTS_EXPECTED)
+EXPECTED.update(FUND_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
 EXPECTED.update(WEBHOOKS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES
+NOT_PAGES = {
+    "core:healthz",
+    "meetings:calendar",
+    "recovery:feed",
+    *REPORTS_NOT_PAGES,
+    *FUND_NOT_PAGES,
+} | API_NOT_PAGES
