@@ -155,7 +155,7 @@ def test_the_regional_coordinator_sets_the_rules(world, as_user):
 
 
 @pytest.mark.parametrize("url_name", sorted(EXPECTED))
-def test_each_fund_page_answers_each_role_as_the_matrix_expects(world, client, url_name):
+def test_each_fund_and_figures_page_answers_each_role_as_the_matrix_expects(world, client, url_name):
     application = a_decided_application(world)
     waiting = an_application(world, amount_requested=100)
     arguments = {
@@ -163,6 +163,8 @@ def test_each_fund_page_answers_each_role_as_the_matrix_expects(world, client, u
         "fund:application": [waiting.pk],
         "fund:spend": [application.pk],
         "fund:decide": ["london", waiting.pk],
+        "figures:export": ["london", "csv"],
+        "figures:needs_assessment": ["london", 2026, "xlsx"],
     }.get(url_name, ["london"])
     users = {
         "coordinator": world.coordinator,
