@@ -524,6 +524,17 @@ def main() -> None:
             ],
         )
         figures.insert(-1, measure_recording(session, base))
+        figures[-1:-1] = measure_pages(
+            sign_in(base, regional_email),
+            base,
+            [
+                (
+                    f"Regional dashboard ({regional_partnerships} partnerships, 12 months)",
+                    reverse("figures:dashboard", args=[REGION_SLUG]),
+                    "p95 ≤ 300 ms at 150 k",
+                )
+            ],
+        )
         alerting, alert_queue = measure_alerting(base, officer_email)
         figures.insert(-1, alerting)
         bare = figures[0]

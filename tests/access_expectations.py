@@ -65,6 +65,8 @@ from tests.recovery.access import EXPECTED as RECOVERY_EXPECTED  # noqa: E402
 from tests.regions.access import ELSEWHERE as REGIONAL_ELSEWHERE  # noqa: E402
 from tests.regions.access import ELSEWHERE_DEFAULT as REGIONAL_ELSEWHERE_DEFAULT  # noqa: E402
 from tests.regions.access import EXPECTED as REGIONS_EXPECTED  # noqa: E402
+from tests.regions.fund_access import EXPECTED as FUND_EXPECTED  # noqa: E402
+from tests.regions.fund_access import NOT_PAGES as FUND_NOT_PAGES  # noqa: E402
 from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
@@ -90,6 +92,13 @@ for _name, _statuses in list(EXPECTED.items()):
     _elsewhere = REGIONAL_ELSEWHERE.get(_name, REGIONAL_ELSEWHERE_DEFAULT)
     EXPECTED[_name] = {**_statuses, **dict.fromkeys(REGIONAL_ROLES, _elsewhere)}
 EXPECTED.update(REGIONS_EXPECTED)
+EXPECTED.update(FUND_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES
+NOT_PAGES = {
+    "core:healthz",
+    "meetings:calendar",
+    "recovery:feed",
+    *REPORTS_NOT_PAGES,
+    *FUND_NOT_PAGES,
+} | API_NOT_PAGES

@@ -82,6 +82,7 @@ def url_arguments(demo, demo_users):
     from tests.playbooks.access import url_kwargs as playbook_kwargs
     from tests.recovery.access import url_kwargs as recovery_kwargs
     from tests.regions.access import url_kwargs as regions_kwargs
+    from tests.regions.fund_access import url_kwargs as fund_kwargs
     from tests.reports.access import url_kwargs as reports_kwargs
     from tests.tension.access import url_kwargs as tension_kwargs
     from tests.webhooks.access import url_kwargs as webhooks_kwargs
@@ -98,9 +99,10 @@ def url_arguments(demo, demo_users):
         tension_kwargs,
         recovery_kwargs,
         reports_kwargs,
+        regions_kwargs,
+        fund_kwargs,
         api_kwargs,
         webhooks_kwargs,
-        regions_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

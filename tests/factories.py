@@ -738,3 +738,24 @@ class ShareProposalFactory(factory.django.DjangoModelFactory):
         PartnershipFactory, region=factory.SelfAttribute("..incident.partnership.region")
     )
     reason = "The victim lives in this borough."
+
+
+class FundRulesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.FundRules"
+
+    region = factory.SubFactory(RegionFactory)
+    limit_per_incident = 5000
+
+
+class FundApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.FundApplication"
+
+    incident = factory.SubFactory(RegionalIncidentFactory)
+    partnership = factory.SelfAttribute("incident.partnership")
+    region = factory.SelfAttribute("incident.partnership.region")
+    amount_requested = 1200
+    purpose = "reassurance"
+    pays_for = "Youth workers on the estate for two weekends."
+    needed_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))

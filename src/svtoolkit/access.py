@@ -429,6 +429,28 @@ def can_use_admin(user) -> bool:
     return user.is_active and user.is_superuser and user.is_verified()
 
 
+# --- The regional critical-incident fund (svtoolkit.regions.fund_*) ---------------------------------------
+# A partnership's response team applies to its region's fund from an incident and records the spend after;
+# the region's coordinators decide (may_coordinate_region), its viewers read the queue (may_view_region).
+
+
+def can_apply_to_fund(user, partnership, incident) -> bool:
+    """Applying to the region's fund for an incident: the lead partnership's response team, once the
+    partnership is in a region, and never for an exercise."""
+    return (
+        _in_lead_response_team(user, partnership, incident)
+        and partnership.region_id is not None
+        and not incident.is_exercise
+    )
+
+
+def can_record_fund_spend(user, partnership, application) -> bool:
+    """Recording what was spent and what came of it: the applying partnership's response team."""
+    return can_manage_incident(user, partnership) and application.partnership_id == getattr(
+        partnership, "pk", None
+    )
+
+
 # --- Regions (svtoolkit.regions) ------------------------------------------------------------------------
 # A region (a Violence Reduction Unit) groups partnerships; its staff hold a regional role, apart from any
 # partnership membership. The region sees its partnerships' incidents only through what each partnership chose

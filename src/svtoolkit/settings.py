@@ -215,6 +215,9 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 INVITATION_VALID_DAYS = env.int("SVTOOLKIT_INVITATION_VALID_DAYS", default=7)
+# A region's critical-incident fund: the most it grants for one incident, in whole pounds, until the region
+# sets its own limit (docs/user-guide-region-fund.md).
+REGION_FUND_LIMIT_PER_INCIDENT = env.int("SVTOOLKIT_REGION_FUND_LIMIT_PER_INCIDENT", default=5000)
 
 # Sessions end after this many seconds without a request the person made (SessionLifetimeMiddleware renews
 # the session on each one; background polling, such as the incident page's live panel, does not renew it), and

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("svtoolkit.recovery.urls")),
     path("", include("svtoolkit.reports.urls")),
     path("", include("svtoolkit.regions.urls")),
+    path("", include("svtoolkit.regions.fund_urls")),
+    path("", include("svtoolkit.regions.figures_urls")),
     path("", include("svtoolkit.audit.urls")),
     path("", include("svtoolkit.search.urls")),
     path("", include("svtoolkit.api.urls")),

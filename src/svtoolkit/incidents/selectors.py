@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -395,3 +396,11 @@ def scenes_with_measures(incident, *, now: datetime) -> list[Scene]:
             measure.status = measure_status(measure, now=now)
         scene.shown_measures = sorted(scene.measures.all(), key=lambda measure: not measure.is_current)
     return scenes
+
+
+def of_type(code: str) -> Q:
+    """Incidents whose list of types holds ``code``: JSON containment where the database has it (and can
+    index it), otherwise the quoted code in the list's text, which cannot match part of another code."""
+    if connection.features.supports_json_field_contains:
+        return Q(incident_types__contains=[code])
+    return Q(incident_types__icontains=f'"{code}"')

@@ -12,6 +12,7 @@ class RegionsConfig(AppConfig):
         from svtoolkit.core.selectors import register_home_section
         from svtoolkit.incidents.selectors import register_incident_panel
         from svtoolkit.regions.demo import seed_demo_region
+        from svtoolkit.regions.fund_selectors import fund_panel
         from svtoolkit.regions.selectors import region_home_section, region_panel
         from svtoolkit.regions.services import on_event
 
@@ -24,3 +25,4 @@ class RegionsConfig(AppConfig):
             without_partnership=True,
         )
         register_demo_seeder(order=60, name="region", seed=seed_demo_region)
+        register_incident_panel(template_name="regions/fund/incident_panel.html", context=fund_panel, order=65)

@@ -58,3 +58,7 @@ class ShareProposal(models.Model):
 
     def __str__(self):
         return f"Share {self.incident} with {self.partnership}"
+
+
+# The critical-incident fund's tables live in their own module; imported here so Django finds them.
+from svtoolkit.regions.fund_models import FundApplication, FundRules  # noqa: E402, F401

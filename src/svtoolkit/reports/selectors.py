@@ -8,22 +8,26 @@ number of incidents; Python only lays out the grouped rows (months, statuses, or
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.core.charts import chart as _chart
+from svtoolkit.core.charts import hours as _hours
+from svtoolkit.core.charts import month_of as _month
+from svtoolkit.core.charts import months_between
+from svtoolkit.core.charts import percent as _percent
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
     Incident,
     IncidentStatus,
-    Participation,
     PlanAction,
 )
 from svtoolkit.incidents.people.selectors import DUE_SOON
-from svtoolkit.meetings.models import Meeting, MeetingKind
+from svtoolkit.incidents.selectors import of_type
+from svtoolkit.meetings.selectors import since_notified, with_first_response
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
 from svtoolkit.playbooks.selectors import published_version, score_from_counts
@@ -45,14 +49,6 @@ def incident_types(partnership) -> dict[str, str]:
     return (version.vocabularies if version else default_vocabularies())["incident_types"]
 
 
-def of_type(code: str) -> Q:
-    """Incidents whose list of types holds ``code``: JSON containment where the database has it (and can
-    index it), otherwise the quoted code in the list's text, which cannot match part of another code."""
-    if connection.features.supports_json_field_contains:
-        return Q(incident_types__contains=[code])
-    return Q(incident_types__icontains=f'"{code}"')
-
-
 def reportable_incidents(user, partnership, filters: Filters) -> QuerySet[Incident]:
     """The incidents the figures count: visible to this person, not exercises, within the filters."""
     incidents = access.visible_incidents(user, partnership).filter(is_exercise=False)
@@ -62,30 +58,6 @@ def reportable_incidents(user, partnership, filters: Filters) -> QuerySet[Incide
         incidents = incidents.filter(of_type(filters.incident_type))
     # No ordering: the figures group rows, and the model's default ordering would split the groups.
     return incidents.order_by()
-
-
-def _month(value) -> date:
-    """The local first day of the month a database month truncation stands for."""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.date().replace(day=1)
-    return value.replace(day=1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    months, month = [], first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
-def _hours(duration: timedelta | None) -> float | None:
-    return None if duration is None else round(duration.total_seconds() / 3600, 1)
-
-
-def _percent(part: int, whole: int) -> int | None:
-    return round(100 * part / whole) if whole else None
 
 
 # --- The figures -------------------------------------------------------------------------------------------
@@ -183,10 +155,6 @@ class ResponseTimes:
     hours_to_partners_informed: float | None = None
 
 
-def _since_notified(moment: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(moment) - F("notified_at"), output_field=DurationField())
-
-
 def _weighted_average(rows, average: str, count: str) -> timedelta | None:
     counted = sum(row[count] for row in rows if row[average] is not None)
     if not counted:
@@ -197,24 +165,13 @@ def _weighted_average(rows, average: str, count: str) -> timedelta | None:
 def response_times(incidents, months: list[date]) -> tuple[list[ResponseTimes], ResponseTimes]:
     """Average hours from notification to the first critical-incident meeting and to the first partner
     informed, by the month the partnership was notified, and over the whole period."""
-    timed = incidents.annotate(
-        first_meeting=Subquery(
-            Meeting.objects.filter(incident=OuterRef("pk"), kind=MeetingKind.CRITICAL_INCIDENT)
-            .order_by("starts_at")
-            .values("starts_at")[:1]
-        ),
-        first_informed=Subquery(
-            Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
-            .order_by("informed_at")
-            .values("informed_at")[:1]
-        ),
-    )
+    timed = with_first_response(incidents)
     figures = {
         "incidents": Count("id"),
         "with_meeting": Count("first_meeting"),
-        "to_meeting": Avg(_since_notified("first_meeting")),
+        "to_meeting": Avg(since_notified("first_meeting")),
         "with_partners_informed": Count("first_informed"),
-        "to_informed": Avg(_since_notified("first_informed")),
+        "to_informed": Avg(since_notified("first_informed")),
     }
     rows = {
         _month(row["month"]): row
@@ -314,26 +271,6 @@ def readiness_over_time(partnership, *, since: datetime | None) -> list[Readines
 
 
 # --- The dashboard -----------------------------------------------------------------------------------------
-
-
-def _colour(position: int) -> str:
-    """GOV.UK colours that stay apart for most kinds of colour blindness, in a fixed order."""
-    palette = ["#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#505a5f", "#28a197", "#912b88"]
-    return palette[position % len(palette)]
-
-
-def _chart(kind: str, title: str, labels: list[str], series: list[tuple[str, list]], **options) -> dict:
-    """What assets/charts.js draws; the table beside each chart holds the same figures."""
-    return {
-        "kind": kind,
-        "title": title,
-        "labels": labels,
-        "datasets": [
-            {"label": label, "values": values, "colour": _colour(position)}
-            for position, (label, values) in enumerate(series)
-        ],
-        **options,
-    }
 
 
 def dashboard(user, partnership, filters: Filters, *, now: datetime | None = None) -> dict:

@@ -1,0 +1,69 @@
+"""The region's figures: the dashboard, its download, and the strategic needs assessment extract. Thin: every
+figure comes from regions.figures, counted only from what each borough lets the region see; each read is
+written to every borough's own audit log."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from svtoolkit import access
+from svtoolkit.partnerships.tabular import FORMATS, write
+from svtoolkit.regions import figures
+
+
+def _period(request) -> int:
+    chosen = request.GET.get("period", "")
+    return int(chosen) if chosen.isdigit() and int(chosen) in figures.PERIODS else figures.DEFAULT_PERIOD
+
+
+def _download(content: bytes, file_format: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=FORMATS[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return response
+
+
+@access.requires(access.is_regional_staff)
+def dashboard(request, region_slug):
+    region = access.get_region_for(request, region_slug)
+    shown = figures.dashboard(region, period=_period(request))
+    figures.regional_read(
+        region=region, shares=shown["shares"], by=request.user, request=request, what="figures"
+    )
+    this_year = timezone.localdate().year
+    return render(
+        request,
+        "regions/figures/dashboard.html",
+        {**shown, "region": region, "periods": figures.PERIODS, "years": [this_year - 1, this_year]},
+    )
+
+
+@access.requires(access.is_regional_staff)
+def export(request, region_slug, file_format):
+    region = access.get_region_for(request, region_slug)
+    if file_format not in FORMATS:
+        raise Http404("No such format")
+    shown = figures.dashboard(region, period=_period(request))
+    figures.regional_read(
+        region=region, shares=shown["shares"], by=request.user, request=request, what="figures download"
+    )
+    content, _ = write(
+        file_format, figures.DASHBOARD_COLUMNS, figures.dashboard_rows(shown), title="Regional figures"
+    )
+    return _download(content, file_format, f"{region.slug}-figures-{timezone.localdate():%Y-%m-%d}")
+
+
+@access.requires(access.is_regional_staff)
+def needs_assessment(request, region_slug, year, file_format):
+    region = access.get_region_for(request, region_slug)
+    if file_format not in FORMATS or not 2000 <= year <= 2099:
+        raise Http404("No such extract")
+    rows = figures.needs_assessment(region, year=year)
+    figures.regional_read(
+        region=region,
+        shares=figures.shares_of(region),
+        by=request.user,
+        request=request,
+        what=f"needs assessment extract {year}",
+    )
+    content, _ = write(file_format, figures.NEEDS_ASSESSMENT_COLUMNS, rows, title=f"Needs assessment {year}")
+    return _download(content, file_format, f"{region.slug}-needs-assessment-{year}")

@@ -1,0 +1,112 @@
+"""What people type into the fund's pages: presence and format only; the fund's rules live in the service."""
+
+from django import forms
+
+from svtoolkit.core import limits
+from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
+
+POUNDS = {"class": "govuk-input--width-10", "inputmode": "numeric", "spellcheck": "false"}
+
+
+def _pounds(
+    label: str, *, required=True, hint="", missing="Enter the amount in pounds"
+) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=10_000_000,
+        required=required,
+        help_text=hint or "In whole pounds, for example 1500.",
+        widget=forms.TextInput(attrs=POUNDS),
+        error_messages={
+            "required": missing,
+            "invalid": "Enter the amount in whole pounds, using numbers only, for example 1500",
+            "min_value": "The amount cannot be less than £0",
+            "max_value": "Enter an amount of £10,000,000 or less",
+        },
+    )
+
+
+def _text(label: str, *, required=True, hint="", missing="", max_length=limits.SHORT_TEXT) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=hint,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": missing},
+    )
+
+
+class ApplicationForm(forms.Form):
+    amount_requested = _pounds("How much do you need?", missing="Enter how much you need, in pounds")
+    purpose = forms.ChoiceField(
+        label="What is it for?",
+        choices=FundPurpose.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the money is for"},
+    )
+    pays_for = _text(
+        "What will it pay for?",
+        hint="What you will buy or pay for, and how it helps the response. Do not name people affected.",
+        missing="Say what the money will pay for",
+    )
+    needed_by = forms.DateField(
+        validators=[limits.within_supported_years],
+        label="Needed by",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10"}),
+        help_text="For example, 31/03/2027.",
+        error_messages={
+            "required": "Enter the date you need the money by",
+            "invalid": "Enter the date as day/month/year, for example 31/03/2027",
+        },
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[
+            ("approve", "Approve in full"),
+            ("part_approve", "Part-approve: a smaller amount"),
+            ("decline", "Decline"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to approve, part-approve or decline"},
+    )
+    amount_approved = _pounds("Amount approved, if part-approving", required=False)
+    reasons = _text(
+        "Reasons",
+        required=False,
+        hint="Needed when you decline or part-approve: the borough's coordinators are sent them.",
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SpendForm(forms.Form):
+    amount_spent = _pounds("How much was spent?", missing="Enter how much was spent, in pounds")
+    outcome = forms.ChoiceField(
+        label="Did it achieve what it was for?",
+        choices=FundOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether it achieved what it was for"},
+    )
+    outcome_note = _text("What came of it", required=False, hint="Optional. Do not name people affected.")
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RulesForm(forms.Form):
+    limit_per_incident = _pounds(
+        "Limit per incident",
+        hint="The most the fund grants for one incident, across all its applications, in whole pounds.",
+        missing="Enter the limit per incident, in pounds",
+    )
+    is_open = forms.BooleanField(label="The fund is taking applications", required=False)
+    guidance = _text(
+        "Guidance for boroughs",
+        required=False,
+        hint="Optional: what the fund pays for.",
+        max_length=limits.SUMMARY,
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

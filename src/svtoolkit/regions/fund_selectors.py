@@ -1,0 +1,98 @@
+"""Reading the critical-incident fund: an incident's applications, a region's queue, and the fund's figures
+(counted by the database, by borough, purpose and outcome)."""
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+
+from svtoolkit import access
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.regions.fund_models import FundApplication, FundOutcome, FundPurpose, FundRules, FundStatus
+
+
+def rules_of(region) -> FundRules:
+    """The region's fund rules; an unsaved default (the settings' limit, open) when it has set none."""
+    try:
+        return region.fund_rules
+    except FundRules.DoesNotExist:
+        return FundRules(region=region, limit_per_incident=settings.REGION_FUND_LIMIT_PER_INCIDENT)
+
+
+def applications_of_partnership(partnership) -> QuerySet[FundApplication]:
+    return FundApplication.objects.filter(partnership=partnership).select_related("incident", "region")
+
+
+def applications_of_region(region, *, status: str = "") -> QuerySet[FundApplication]:
+    """The region's applications (its queue: those waiting first), with what their pages show."""
+    applications = FundApplication.objects.filter(region=region).select_related(
+        "incident", "partnership", "applied_by", "decided_by"
+    )
+    if status:
+        applications = applications.filter(status=status)
+    return applications
+
+
+def regional_read(*, application, by, request) -> FundApplication:
+    """The region opened a partnership's application: written to the partnership's own audit log."""
+    record(
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=by,
+        partnership=application.partnership,
+        target=application,
+        detail={"regional_read": "fund application", "region": application.region_id},
+        request=request,
+    )
+    return application
+
+
+def fund_panel(*, incident, user, partnership) -> dict | None:
+    """The incident page's fund panel: its applications and whether this person may apply; None when the
+    incident's partnership is in no region (there is no fund)."""
+    if incident.partnership.region_id is None or incident.is_exercise:
+        return None
+    region = incident.partnership.region
+    return {
+        "applications": list(FundApplication.objects.filter(incident=incident).order_by("applied_at")),
+        "can_apply": access.can_apply_to_fund(user, partnership, incident),
+        "can_record_spend": access.can_manage_incident(user, partnership)
+        and incident.partnership_id == getattr(partnership, "pk", None),
+        "region": region,
+        "rules": rules_of(region),
+    }
+
+
+def _figures():
+    return {
+        "applications": Count("id"),
+        "requested": Sum("amount_requested"),
+        "approved": Sum("amount_approved", filter=~Q(status=FundStatus.DECLINED)),
+        "spent": Sum("amount_spent"),
+        "declined": Count("id", filter=Q(status=FundStatus.DECLINED)),
+    }
+
+
+def _rows(applications, key: str, labels: dict) -> list[dict]:
+    found = {row[key]: row for row in applications.values(key).annotate(**_figures()).order_by()}
+    return [
+        {"label": label, **{name: found.get(value, {}).get(name) or 0 for name in _figures()}}
+        for value, label in labels.items()
+        if value in found
+    ]
+
+
+def fund_report(region, *, year: int | None = None) -> dict:
+    """The fund's applications and pounds requested, approved and spent by borough, by purpose and by
+    outcome: three grouped queries whatever the number of applications."""
+    applications = FundApplication.objects.filter(region=region)
+    if year:
+        applications = applications.filter(applied_at__year=year)
+    boroughs = dict(region.partnerships.values_list("pk", "name"))
+    outcomes = {"": "Spend not recorded yet", **dict(FundOutcome.choices)}
+    totals = applications.aggregate(**_figures())
+    return {
+        "by_borough": _rows(applications, "partnership", boroughs),
+        "by_purpose": _rows(applications, "purpose", dict(FundPurpose.choices)),
+        "by_outcome": _rows(applications.exclude(status=FundStatus.DECLINED), "outcome", outcomes),
+        "totals": {name: value or 0 for name, value in totals.items()},
+        "rules": rules_of(region),
+    }

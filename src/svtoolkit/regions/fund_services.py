@@ -1,0 +1,218 @@
+"""Changing the critical-incident fund: applying, deciding, recording the spend, and the region's rules.
+
+States: applied -> approved | part-approved | declined; approved or part-approved -> spend recorded. What a
+region grants for one incident, across all its applications, stays within the limit per incident.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Role
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.messaging import services as messaging
+from svtoolkit.regions.fund_models import FundApplication, FundRules, FundStatus
+from svtoolkit.regions.fund_selectors import rules_of
+
+GRANTED = (FundStatus.APPROVED, FundStatus.PART_APPROVED, FundStatus.SPENT)
+DECISIONS = {
+    "approve": FundStatus.APPROVED,
+    "part_approve": FundStatus.PART_APPROVED,
+    "decline": FundStatus.DECLINED,
+}
+
+
+def committed_for(incident, *, leaving_out=None) -> int:
+    """Pounds the region has granted for the incident, or that are asked for and not yet decided."""
+    applications = FundApplication.objects.filter(incident=incident).exclude(
+        pk=getattr(leaving_out, "pk", None)
+    )
+    granted = applications.filter(status__in=GRANTED).aggregate(total=Sum("amount_approved"))["total"] or 0
+    waiting = (
+        applications.filter(status=FundStatus.APPLIED).aggregate(total=Sum("amount_requested"))["total"] or 0
+    )
+    return granted + waiting
+
+
+def _within_limit(rules, incident, amount, *, field, leaving_out=None) -> None:
+    left = rules.limit_per_incident - committed_for(incident, leaving_out=leaving_out)
+    if amount > left:
+        raise DomainError(
+            f"The fund's limit is £{rules.limit_per_incident:,} for one incident and £{max(left, 0):,} of it "
+            "is left for this one: enter an amount no more than that",
+            field=field,
+        )
+
+
+@transaction.atomic
+def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, needed_by, request=None):
+    """A partnership asks its region's fund for money for an incident, within the region's rules."""
+    region = partnership.region
+    if region is None:
+        raise DomainError("Your partnership is not part of a region, so it has no fund to apply to")
+    rules = rules_of(region)
+    if not rules.is_open:
+        raise DomainError(f"{region}'s fund is not taking applications at the moment")
+    if amount_requested < 1:
+        raise DomainError("Enter an amount of at least £1", field="amount_requested")
+    if needed_by < timezone.localdate():
+        raise DomainError("The date it is needed by must be today or in the future", field="needed_by")
+    _within_limit(rules, incident, amount_requested, field="amount_requested")
+    application = FundApplication.objects.create(
+        region=region,
+        partnership=partnership,
+        incident=incident,
+        amount_requested=amount_requested,
+        purpose=purpose,
+        pays_for=pays_for.strip(),
+        needed_by=needed_by,
+        applied_by=by,
+    )
+    incident_services.log_change(
+        incident=incident, by=by, text=f"Applied to {region}'s fund for £{amount_requested:,}."
+    )
+    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=application, request=request)
+    return application
+
+
+@transaction.atomic
+def decide(*, application, by, decision, amount_approved=None, reasons="", expected_revision, request=None):
+    """The region approves, part-approves (a smaller amount, with why) or declines (with reasons) an
+    application; the applying partnership's coordinators are told through the delivery layer."""
+    if application.status != FundStatus.APPLIED:
+        raise DomainError("This application has been decided already")
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise DomainError("Choose whether to approve, part-approve or decline", field="decision")
+    reasons = reasons.strip()
+    if status == FundStatus.APPROVED:
+        amount_approved = application.amount_requested
+    elif status == FundStatus.DECLINED:
+        amount_approved = None
+        if not reasons:
+            raise DomainError("Give the reasons for declining the application", field="reasons")
+    else:
+        if not amount_approved or amount_approved < 1:
+            raise DomainError("Enter the amount approved", field="amount_approved")
+        if amount_approved >= application.amount_requested:
+            raise DomainError(
+                f"A part-approval is less than the £{application.amount_requested:,} asked for: "
+                "approve it in full instead",
+                field="amount_approved",
+            )
+        if not reasons:
+            raise DomainError("Say why less than the amount asked for is approved", field="reasons")
+    if amount_approved:
+        _within_limit(
+            rules_of(application.region),
+            application.incident,
+            amount_approved,
+            field="amount_approved" if status == FundStatus.PART_APPROVED else "decision",
+            leaving_out=application,
+        )
+    now = timezone.now()
+    save_if_unchanged(
+        FundApplication,
+        application.pk,
+        expected_revision=expected_revision,
+        status=status,
+        amount_approved=amount_approved,
+        decision_reasons=reasons,
+        decided_by=by,
+        decided_at=now,
+    )
+    application.refresh_from_db()
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=application.partnership,
+        target=application,
+        detail={"decision": status, "amount_approved": amount_approved},
+        request=request,
+    )
+    _tell_coordinators(application)
+    return application
+
+
+def _tell_coordinators(application) -> None:
+    from svtoolkit.accounts.models import User
+
+    coordinators = User.objects.filter(
+        memberships__partnership=application.partnership, memberships__role=Role.COORDINATOR, is_active=True
+    )
+    link = settings.SITE_URL + reverse("fund:application", args=[application.pk])
+    messaging.send(
+        kind="fund_decision",
+        subject=f"{application.get_status_display()}: your application to the fund for "
+        f"{application.incident.reference}",
+        body=render_to_string("regions/fund/email/decision.txt", {"application": application, "link": link}),
+        recipients=[messaging.recipient_for_user(user) for user in coordinators],
+        partnership=application.partnership,
+        incident=application.incident,
+        dedupe_key=f"fund-decision:{application.pk}",
+    )
+
+
+@transaction.atomic
+def record_spend(*, application, by, amount_spent, outcome, outcome_note="", expected_revision, request=None):
+    """After the money is spent: how much, and whether it achieved what it was for."""
+    if application.status not in (FundStatus.APPROVED, FundStatus.PART_APPROVED):
+        raise DomainError("Only an approved application's spending can be recorded, and only once")
+    if amount_spent > application.amount_approved:
+        raise DomainError(
+            f"The region approved £{application.amount_approved:,}: the amount spent cannot be more",
+            field="amount_spent",
+        )
+    save_if_unchanged(
+        FundApplication,
+        application.pk,
+        expected_revision=expected_revision,
+        status=FundStatus.SPENT,
+        amount_spent=amount_spent,
+        outcome=outcome,
+        outcome_note=outcome_note.strip(),
+        spend_recorded_by=by,
+        spend_recorded_at=timezone.now(),
+    )
+    application.refresh_from_db()
+    incident_services.log_change(
+        incident=application.incident, by=by, text=f"Recorded £{amount_spent:,} spent from the region's fund."
+    )
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        partnership=application.partnership,
+        target=application,
+        detail={"amount_spent": amount_spent, "outcome": outcome},
+        request=request,
+    )
+    return application
+
+
+@transaction.atomic
+def set_rules(*, region, by, limit_per_incident, is_open, guidance="", expected_revision=None, request=None):
+    """A regional coordinator sets the fund's limit per incident, whether it is open, and its guidance."""
+    if limit_per_incident < 1:
+        raise DomainError("Enter a limit of at least £1", field="limit_per_incident")
+    changes = {"limit_per_incident": limit_per_incident, "is_open": is_open, "guidance": guidance.strip()}
+    rules = rules_of(region)
+    if rules.pk is None:
+        rules = FundRules.objects.create(region=region, updated_by=by, **changes)
+    else:
+        save_if_unchanged(FundRules, rules.pk, expected_revision=expected_revision, updated_by=by, **changes)
+        rules.refresh_from_db()
+    record(
+        action=AuditAction.UPDATE,
+        actor=by,
+        target=rules,
+        detail={"limit_per_incident": limit_per_incident, "is_open": is_open},
+        request=request,
+    )
+    return rules

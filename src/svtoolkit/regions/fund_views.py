@@ -1,0 +1,157 @@
+"""The critical-incident fund's pages. Thin: the borough's pages find the incident or application through the
+access rules, the region's through get_region_for; every change goes through fund_services."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from svtoolkit import access
+from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.incidents.models import Incident
+from svtoolkit.regions import fund_selectors as selectors
+from svtoolkit.regions import fund_services as services
+from svtoolkit.regions.fund_forms import ApplicationForm, DecisionForm, RulesForm, SpendForm
+from svtoolkit.regions.fund_models import FundStatus
+
+# --- The borough's pages ----------------------------------------------------------------------------------
+
+
+@access.requires(access.can_manage_incident)
+def apply(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_apply_to_fund)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            application = services.apply(
+                incident=shown,
+                partnership=request.partnership,
+                by=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, f"Your application was sent to {application.region}.")
+            return redirect("fund:application", application_id=application.pk)
+    rules = services.rules_of(request.partnership.region)
+    return render(request, "regions/fund/apply.html", {"incident": shown, "form": form, "rules": rules})
+
+
+def _borough_application(request, application_id, *, rule=None):
+    return access.get_for(
+        request, selectors.applications_of_partnership(request.partnership), application_id, rule=rule
+    )
+
+
+@access.requires(access.can_manage_incident)
+def application(request, application_id):
+    shown = _borough_application(request, application_id)
+    can_record = shown.status in (
+        FundStatus.APPROVED,
+        FundStatus.PART_APPROVED,
+    ) and access.can_record_fund_spend(request.user, request.partnership, shown)
+    return render(
+        request, "regions/fund/application.html", {"application": shown, "can_record_spend": can_record}
+    )
+
+
+@access.requires(access.can_manage_incident)
+def spend(request, application_id):
+    shown = _borough_application(request, application_id, rule=access.can_record_fund_spend)
+    form = SpendForm(request.POST or None, initial={"revision": shown.revision})
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing="application"):
+            services.record_spend(
+                application=shown,
+                by=request.user,
+                expected_revision=form.cleaned_data.pop("revision"),
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, "The spending and what came of it were recorded.")
+            return redirect("fund:application", application_id=shown.pk)
+    return render(request, "regions/fund/spend.html", {"application": shown, "form": form})
+
+
+# --- The region's pages -----------------------------------------------------------------------------------
+
+
+@access.requires(access.is_regional_staff)
+def queue(request, region_slug):
+    region = access.get_region_for(request, region_slug)
+    status = request.GET.get("status", FundStatus.APPLIED)
+    if status not in FundStatus.values and status != "all":
+        status = FundStatus.APPLIED
+    applications = selectors.applications_of_region(region, status="" if status == "all" else status)
+    return render(
+        request,
+        "regions/fund/queue.html",
+        {
+            "region": region,
+            "applications": applications[:200],
+            "status": status,
+            "statuses": FundStatus.choices,
+            "rules": services.rules_of(region),
+            "can_coordinate": access.may_coordinate_region(request.user, region),
+        },
+    )
+
+
+@access.requires(access.is_regional_staff)
+def decide(request, region_slug, application_id):
+    deciding = request.method == "POST"
+    rule = access.may_coordinate_region if deciding else access.may_view_region
+    region = access.get_region_for(request, region_slug, rule=rule)
+    shown = access.get_for(request, selectors.applications_of_region(region), application_id)
+    can_decide = access.may_coordinate_region(request.user, region) and shown.status == FundStatus.APPLIED
+    form = DecisionForm(request.POST or None, initial={"revision": shown.revision})
+    if deciding and form.is_valid():
+        with errors_shown_on(form, thing="application"):
+            services.decide(
+                application=shown,
+                by=request.user,
+                expected_revision=form.cleaned_data.pop("revision"),
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, "Your decision was recorded and the borough's coordinators told.")
+            return redirect("fund:queue", region_slug=region.slug)
+    if not deciding:
+        selectors.regional_read(application=shown, by=request.user, request=request)
+    return render(
+        request,
+        "regions/fund/decide.html",
+        {"region": region, "application": shown, "form": form, "can_decide": can_decide},
+    )
+
+
+@access.requires(access.is_regional_staff)
+def rules(request, region_slug):
+    region = access.get_region_for(request, region_slug, rule=access.may_coordinate_region)
+    current = services.rules_of(region)
+    form = RulesForm(
+        request.POST or None,
+        initial={
+            "limit_per_incident": current.limit_per_incident,
+            "is_open": current.is_open,
+            "guidance": current.guidance,
+            "revision": current.revision if current.pk else None,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing="fund rules"):
+            services.set_rules(
+                region=region,
+                by=request.user,
+                expected_revision=form.cleaned_data.pop("revision"),
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, "The fund's rules were saved.")
+            return redirect("fund:queue", region_slug=region.slug)
+    return render(request, "regions/fund/rules.html", {"region": region, "form": form})
+
+
+@access.requires(access.is_regional_staff)
+def report(request, region_slug):
+    region = access.get_region_for(request, region_slug)
+    year = request.GET.get("year", "")
+    figures = selectors.fund_report(region, year=int(year) if year.isdigit() and len(year) == 4 else None)
+    return render(request, "regions/fund/report.html", {"region": region, "year": year, **figures})

@@ -1,0 +1,225 @@
+"""The region's figures: counted only from what each borough lets the region see, by the database in a fixed
+number of queries; small numbers suppressed in the needs assessment extract; the downloads parse back."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.partnerships.models import RegionalCategory, RegionRole
+from svtoolkit.regions import figures
+from tests.conftest import MODEL_BACKEND
+from tests.factories import (
+    CategorisationFactory,
+    IncidentFactory,
+    MeetingFactory,
+    MembershipFactory,
+    PartnershipFactory,
+    PersonAffectedFactory,
+    PlanActionFactory,
+    RegionalShareFactory,
+    RegionalSharingFactory,
+    RegionFactory,
+    RegionMembershipFactory,
+    TensionReadingFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def region():
+    """Two boroughs: Aldgate shares the defaults; Bow shares nothing (only that its incidents exist)."""
+    region = RegionFactory(slug="london")
+    aldgate = PartnershipFactory(name="Aldgate", region=region)
+    bow = PartnershipFactory(name="Bow", region=region)
+    RegionalSharingFactory(partnership=bow, categories=[])
+    now = timezone.now()
+    for borough in (aldgate, bow):
+        knife = IncidentFactory(
+            partnership=borough, incident_types=["knife"], occurred_at=now - timedelta(days=2)
+        )
+        CategorisationFactory(incident=knife, serious_violence=True)
+        MeetingFactory(incident=knife, starts_at=knife.notified_at + timedelta(hours=6))
+        PlanActionFactory(incident=knife, due_at=now - timedelta(hours=1), status="to_do")
+        TensionReadingFactory(incident=knife, level=4)
+        IncidentFactory(
+            partnership=borough,
+            incident_types=["firearm", "knife"],
+            status=IncidentStatus.CLOSED,
+            occurred_at=now - timedelta(days=3),
+        )
+        # Neither an exercise nor an incident of another region counts.
+        IncidentFactory(partnership=borough, is_exercise=True, occurred_at=now - timedelta(days=2))
+    IncidentFactory(
+        partnership=PartnershipFactory(region=RegionFactory()), occurred_at=now - timedelta(days=2)
+    )
+    # Bow's incident from long ago: Bow shares no dates, so it is counted over all time.
+    IncidentFactory(partnership=bow, occurred_at=now - timedelta(days=800))
+    return region
+
+
+def test_a_borough_that_shares_nothing_contributes_only_that_its_incidents_exist(region):
+    shown = figures.dashboard(region)
+    aldgate, bow = shown["by_borough"]
+    assert (
+        aldgate.name,
+        aldgate.incidents,
+        aldgate.all_time,
+        aldgate.still_open,
+        aldgate.serious_violence,
+    ) == (
+        "Aldgate",
+        2,
+        False,
+        1,
+        1,
+    )
+    assert (bow.name, bow.incidents, bow.all_time, bow.still_open, bow.serious_violence) == (
+        "Bow",
+        3,
+        True,
+        None,
+        None,
+    )
+    # Months, types, serious violence and progress: Aldgate's alone.
+    assert sum(row.incidents for row in shown["per_month"]) == 2
+    assert sum(row.serious_violence for row in shown["per_month"]) == 1
+    assert dict(shown["by_type"])["Knife crime"] == 2 and dict(shown["by_type"])["Firearm"] == 1
+    progress = {row.name: row for row in shown["progress"]}
+    assert not progress["Bow"].shared and progress["Bow"].incidents == 0
+    aldgate_progress = progress["Aldgate"]
+    assert aldgate_progress.with_meeting == 1 and aldgate_progress.hours_to_meeting == 6.0
+    assert aldgate_progress.still_open == 1 and aldgate_progress.tension_alerts == 1
+
+
+def test_sharing_more_opens_more(region):
+    bow = region.partnerships.get(name="Bow")
+    bow.regional_sharing.categories = [RegionalCategory.TYPES, RegionalCategory.DATES]
+    bow.regional_sharing.save()
+    shown = figures.dashboard(region)
+    assert dict(shown["by_type"])["Knife crime"] == 4
+    assert shown["by_borough"][1].incidents == 2 and shown["by_borough"][1].still_open is None
+
+
+def test_the_dashboard_asks_the_database_the_same_few_questions_whatever_the_number_of_incidents(
+    region, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        figures.dashboard(region)
+    IncidentFactory.create_batch(20, partnership=region.partnerships.get(name="Aldgate"))
+    with django_assert_max_num_queries(8):
+        figures.dashboard(region)
+
+
+# --- Small numbers -----------------------------------------------------------------------------------------
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=12))
+def test_small_counts_are_never_shown_and_a_lone_hidden_count_cannot_be_worked_out(counts):
+    shown = figures.suppress(counts)
+    hidden = [i for i, value in enumerate(shown) if value == figures.FEWER_THAN_5]
+    for count, value in zip(counts, shown, strict=True):
+        assert value == figures.FEWER_THAN_5 or (value == count and count >= 5)
+        if count < 5:
+            assert value == figures.FEWER_THAN_5
+    assert len(hidden) != 1 or len(counts) == 1
+
+
+def test_the_needs_assessment_extract_counts_by_borough_type_age_and_month_with_small_numbers_hidden():
+    region = RegionFactory()
+    aldgate = PartnershipFactory(name="Aldgate", region=region)
+    bow = PartnershipFactory(name="Bow", region=region)
+    RegionalSharingFactory(partnership=bow, categories=[])  # no dates: not in a year's extract
+    march = timezone.make_aware(datetime(2025, 3, 10, 12))
+    incidents = IncidentFactory.create_batch(
+        7, partnership=aldgate, occurred_at=march, incident_types=["knife"]
+    )
+    IncidentFactory.create_batch(
+        2, partnership=aldgate, occurred_at=march.replace(month=7), incident_types=["firearm"]
+    )
+    IncidentFactory.create_batch(9, partnership=bow, occurred_at=march)
+    IncidentFactory(partnership=aldgate, occurred_at=march.replace(year=2024))
+    for incident in incidents[:6]:
+        RegionalShareFactory(incident=incident)
+        PersonAffectedFactory(incident=incident, age_band="16_17")
+    PersonAffectedFactory(incident=incidents[6], age_band="16_17")  # not shared with the region: not counted
+    rows = {(row[0], row[1]): row[2] for row in figures.needs_assessment(region, year=2025)}
+    assert rows[("All incidents", "2025")] == 9
+    assert rows[("Borough", "Aldgate")] == 9 and ("Borough", "Bow") not in rows
+    assert rows[("Incident type", "Knife crime")] == 7
+    assert rows[("Incident type", "Firearm")] == figures.FEWER_THAN_5
+    assert rows[("Age band of people affected", "16 or 17")] == 6
+    assert rows[("Age band of people affected", "18 to 24")] == figures.FEWER_THAN_5
+    assert rows[("Month", "2025-03")] == 7
+    assert rows[("Month", "2025-07")] == figures.FEWER_THAN_5
+
+
+# --- The pages and the downloads ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def regional_viewer(region, client):
+    user = RegionMembershipFactory(region=region, role=RegionRole.VIEWER).user
+    client.force_login(user, backend=MODEL_BACKEND)
+    return client
+
+
+def test_the_dashboard_shows_charts_with_tables_and_each_borough_sees_the_read_in_its_log(
+    region, regional_viewer
+):
+    response = regional_viewer.get(reverse("figures:dashboard", args=["london"]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-report-chart="chart-data-boroughs"' in page and "not shared" in page
+    assert set(
+        AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).values_list(
+            "partnership__name", flat=True
+        )
+    ) == {"Aldgate", "Bow"}
+
+
+def test_borough_staff_and_other_regions_do_not_see_the_figures(region, client):
+    client.force_login(
+        MembershipFactory(partnership=region.partnerships.first(), role="coordinator").user,
+        backend=MODEL_BACKEND,
+    )
+    assert client.get(reverse("figures:dashboard", args=["london"])).status_code == 403
+    client.force_login(RegionMembershipFactory().user, backend=MODEL_BACKEND)
+    assert client.get(reverse("figures:dashboard", args=["london"])).status_code == 404
+
+
+def test_the_csv_download_parses_back_to_the_dashboards_figures(region, regional_viewer):
+    response = regional_viewer.get(reverse("figures:export", args=["london", "csv"]))
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == figures.DASHBOARD_COLUMNS
+    expected = [[str(cell) for cell in row] for row in figures.dashboard_rows(figures.dashboard(region))]
+    assert rows[1:] == expected
+    assert ["Incidents", "Bow", "all time", "3"] in rows and ["Still open", "Bow", "", "not shared"] in rows
+
+
+def test_the_excel_download_and_the_extract_parse_back(region, regional_viewer):
+    workbook = load_workbook(
+        io.BytesIO(regional_viewer.get(reverse("figures:export", args=["london", "xlsx"])).content)
+    )
+    rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    assert rows[0] == figures.DASHBOARD_COLUMNS
+    assert ["Incidents", "Aldgate", "in the period", 2] in rows
+    year = timezone.localdate().year
+    extract = regional_viewer.get(reverse("figures:needs_assessment", args=["london", year, "csv"]))
+    lines = list(csv.reader(io.StringIO(extract.content.decode("utf-8-sig"))))
+    assert lines[0] == figures.NEEDS_ASSESSMENT_COLUMNS
+    assert all(cell == "fewer than 5" or int(cell) >= 5 for *_, cell in lines[1:])
+    assert (
+        regional_viewer.get(reverse("figures:needs_assessment", args=["london", year, "pdf"])).status_code
+        == 404
+    )

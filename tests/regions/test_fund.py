@@ -1,0 +1,302 @@
+"""The critical-incident fund's rules: the limit per incident, the states (applied -> approved, part-approved
+or declined -> spend recorded), reasons for a decline, the spend, the audit and the coordinators told."""
+
+import pytest
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.incidents.models import TimelineEntry
+from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.regions import fund_selectors, fund_services
+from svtoolkit.regions.fund_models import FundApplication, FundStatus
+from tests.factories import FundRulesFactory, IncidentFactory, PartnershipFactory
+from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return fund_world()
+
+
+def _decide(application, by, **decision):
+    return fund_services.decide(
+        application=application, by=by, expected_revision=application.revision, **decision
+    )
+
+
+def _spend(application, by, **spend):
+    return fund_services.record_spend(
+        application=application, by=by, expected_revision=application.revision, **spend
+    )
+
+
+# --- Applying and the limit ------------------------------------------------------------------------------
+
+
+def test_a_borough_applies_and_the_incident_and_the_audit_log_show_it(world):
+    application = an_application(world)
+    assert application.status == FundStatus.APPLIED
+    assert application.region == world.region and application.partnership == world.borough
+    assert TimelineEntry.objects.filter(incident=world.incident, text__contains="£1,500").exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CREATE, partnership=world.borough, target_id=str(application.pk)
+    ).exists()
+
+
+def test_the_default_limit_per_incident_is_the_setting(world, settings):
+    settings.REGION_FUND_LIMIT_PER_INCIDENT = 1000
+    with pytest.raises(DomainError) as refused:
+        an_application(world, amount_requested=1001)
+    assert refused.value.field == "amount_requested"
+    assert "£1,000" in refused.value.message
+    assert not FundApplication.objects.exists()
+    assert an_application(world, amount_requested=1000).amount_requested == 1000
+
+
+def test_the_regions_own_limit_replaces_the_default(world, settings):
+    settings.REGION_FUND_LIMIT_PER_INCIDENT = 100
+    FundRulesFactory(region=world.region, limit_per_incident=3000)
+    assert an_application(world, amount_requested=3000).amount_requested == 3000
+
+
+def test_the_limit_counts_every_application_for_the_incident_not_declined(world):
+    first = an_application(world, amount_requested=3000)
+    with pytest.raises(DomainError, match="£2,000 of it is left"):
+        an_application(world, amount_requested=2500)
+    _decide(first, world.regional_coordinator, decision="decline", reasons="Not what the fund is for.")
+    assert an_application(world, amount_requested=5000).status == FundStatus.APPLIED
+    # Another incident has its own limit.
+    other = IncidentFactory(partnership=world.borough)
+    assert an_application(world, incident=other, amount_requested=5000).status == FundStatus.APPLIED
+
+
+def test_a_closed_fund_takes_no_applications(world):
+    FundRulesFactory(region=world.region, is_open=False)
+    with pytest.raises(DomainError, match="not taking applications"):
+        an_application(world)
+
+
+def test_money_cannot_be_needed_by_a_day_gone(world):
+    with pytest.raises(DomainError) as refused:
+        an_application(world, needed_by=timezone.localdate().replace(year=2020))
+    assert refused.value.field == "needed_by"
+
+
+def test_a_partnership_in_no_region_has_no_fund_to_apply_to(world):
+    alone = PartnershipFactory()
+    with pytest.raises(DomainError, match="not part of a region"):
+        fund_services.apply(
+            incident=IncidentFactory(partnership=alone),
+            partnership=alone,
+            by=world.responder,
+            **application_form(),
+        )
+
+
+# --- Deciding --------------------------------------------------------------------------------------------
+
+
+def test_approving_grants_the_amount_asked_for_and_tells_the_boroughs_coordinators(world):
+    application = _decide(an_application(world), world.regional_coordinator, decision="approve")
+    assert application.status == FundStatus.APPROVED
+    assert application.amount_approved == 1500
+    assert application.decided_by == world.regional_coordinator
+    notification = Notification.objects.get(kind="fund_decision")
+    assert notification.partnership == world.borough and notification.incident == world.incident
+    told = set(Delivery.objects.filter(notification=notification).values_list("recipient", flat=True))
+    assert told == {world.coordinator.pk}
+    entry = AuditEntry.objects.get(action=AuditAction.UPDATE, target_id=str(application.pk))
+    assert entry.partnership == world.borough and entry.detail["decision"] == "approved"
+
+
+def test_part_approving_grants_less_with_reasons(world):
+    application = a_decided_application(world, amount_approved=900)
+    assert application.status == FundStatus.PART_APPROVED
+    assert application.amount_approved == 900
+    assert application.decision_reasons == "The fund pays for one weekend."
+    assert "£900 approved" in Notification.objects.get(kind="fund_decision").body
+
+
+@pytest.mark.parametrize(
+    "decision, field",
+    [
+        ({"decision": "part_approve", "amount_approved": None, "reasons": "Less."}, "amount_approved"),
+        ({"decision": "part_approve", "amount_approved": 1500, "reasons": "All."}, "amount_approved"),
+        ({"decision": "part_approve", "amount_approved": 500, "reasons": " "}, "reasons"),
+        ({"decision": "decline", "reasons": "  "}, "reasons"),
+        ({"decision": "maybe"}, "decision"),
+    ],
+)
+def test_a_decision_that_breaks_a_rule_changes_nothing(world, decision, field):
+    application = an_application(world)
+    with pytest.raises(DomainError) as refused:
+        _decide(application, world.regional_coordinator, **decision)
+    assert refused.value.field == field
+    application.refresh_from_db()
+    assert application.status == FundStatus.APPLIED and application.decided_at is None
+    assert not Notification.objects.exists()
+
+
+def test_declining_keeps_the_reasons_and_grants_nothing(world):
+    application = _decide(
+        an_application(world),
+        world.regional_coordinator,
+        decision="decline",
+        reasons="Police funding covers it.",
+    )
+    assert application.status == FundStatus.DECLINED
+    assert application.amount_approved is None
+    assert "Police funding covers it." in Notification.objects.get().body
+
+
+def test_an_application_is_decided_once(world):
+    application = a_decided_application(world)
+    with pytest.raises(DomainError, match="decided already"):
+        _decide(application, world.regional_coordinator, decision="approve")
+
+
+def test_a_decision_on_a_stale_page_is_refused(world):
+    application = an_application(world)
+    stale = application.revision
+    _decide(FundApplication.objects.get(pk=application.pk), world.regional_coordinator, decision="approve")
+    application.status = FundStatus.APPLIED
+    with pytest.raises(EditConflict):
+        fund_services.decide(
+            application=application,
+            by=world.regional_coordinator,
+            decision="decline",
+            reasons="No.",
+            expected_revision=stale,
+        )
+
+
+def test_approving_cannot_go_over_the_limit_a_lowered_rule_sets(world):
+    application = an_application(world, amount_requested=4000)
+    FundRulesFactory(region=world.region, limit_per_incident=3000)
+    with pytest.raises(DomainError, match="£3,000"):
+        _decide(application, world.regional_coordinator, decision="approve")
+    assert (
+        _decide(
+            application,
+            world.regional_coordinator,
+            decision="part_approve",
+            amount_approved=3000,
+            reasons="The limit.",
+        ).amount_approved
+        == 3000
+    )
+
+
+# --- The spend -------------------------------------------------------------------------------------------
+
+
+def test_the_borough_records_the_spend_and_its_outcome(world):
+    application = _spend(
+        a_decided_application(world),
+        world.responder,
+        amount_spent=950,
+        outcome="achieved",
+        outcome_note="Calm.",
+    )
+    assert application.status == FundStatus.SPENT
+    assert (application.amount_spent, application.outcome, application.spend_recorded_by) == (
+        950,
+        "achieved",
+        world.responder,
+    )
+    assert TimelineEntry.objects.filter(incident=world.incident, text__contains="£950 spent").exists()
+
+
+def test_the_spend_cannot_be_more_than_approved(world):
+    application = a_decided_application(world, amount_approved=900)
+    with pytest.raises(DomainError) as refused:
+        _spend(application, world.responder, amount_spent=901, outcome="achieved")
+    assert refused.value.field == "amount_spent"
+
+
+@pytest.mark.parametrize("state", ["applied", "declined", "spent"])
+def test_the_spend_is_recorded_only_once_and_only_after_approval(world, state):
+    application = an_application(world)
+    if state == "declined":
+        application = _decide(application, world.regional_coordinator, decision="decline", reasons="No.")
+    if state == "spent":
+        application = _decide(application, world.regional_coordinator, decision="approve")
+        application = _spend(application, world.responder, amount_spent=100, outcome="partly")
+    with pytest.raises(DomainError, match="Only an approved application"):
+        _spend(application, world.responder, amount_spent=10, outcome="achieved")
+
+
+# --- The rules and the figures ---------------------------------------------------------------------------
+
+
+def test_a_regional_coordinator_sets_the_rules_and_a_stale_edit_is_refused(world, settings):
+    assert fund_selectors.rules_of(world.region).limit_per_incident == settings.REGION_FUND_LIMIT_PER_INCIDENT
+    fund_services.set_rules(
+        region=world.region, by=world.regional_coordinator, limit_per_incident=2500, is_open=True
+    )
+    assert fund_selectors.rules_of(world.region).limit_per_incident == 2500
+    fund_services.set_rules(
+        region=world.region,
+        by=world.regional_coordinator,
+        limit_per_incident=2000,
+        is_open=False,
+        expected_revision=1,
+    )
+    with pytest.raises(EditConflict):
+        fund_services.set_rules(
+            region=world.region,
+            by=world.regional_coordinator,
+            limit_per_incident=10,
+            is_open=True,
+            expected_revision=1,
+        )
+    with pytest.raises(DomainError):
+        fund_services.set_rules(
+            region=world.region,
+            by=world.regional_coordinator,
+            limit_per_incident=0,
+            is_open=True,
+            expected_revision=2,
+        )
+
+
+def test_the_fund_report_counts_by_borough_purpose_and_outcome(world):
+    spent = _spend(
+        a_decided_application(world, amount_approved=1000),
+        world.responder,
+        amount_spent=800,
+        outcome="achieved",
+    )
+    declined = an_application(world, incident=IncidentFactory(partnership=world.borough), purpose="safety")
+    _decide(declined, world.regional_coordinator, decision="decline", reasons="No.")
+    an_application(
+        world, incident=IncidentFactory(partnership=world.borough), purpose="safety", amount_requested=200
+    )
+    report = fund_selectors.fund_report(world.region)
+    assert report["totals"] == {
+        "applications": 3,
+        "requested": 3200,
+        "approved": 1000,
+        "spent": 800,
+        "declined": 1,
+    }
+    assert report["by_borough"] == [
+        {
+            "label": "Northbridge",
+            "applications": 3,
+            "requested": 3200,
+            "approved": 1000,
+            "spent": 800,
+            "declined": 1,
+        }
+    ]
+    by_purpose = {row["label"]: row for row in report["by_purpose"]}
+    assert by_purpose["Safety and security measures"]["applications"] == 2
+    assert by_purpose["Community reassurance and engagement"]["spent"] == 800
+    by_outcome = {row["label"]: row["applications"] for row in report["by_outcome"]}
+    assert by_outcome == {"Spend not recorded yet": 1, "Achieved what it was for": 1}
+    assert spent.status == FundStatus.SPENT
+    assert fund_selectors.fund_report(world.region, year=2001)["totals"]["applications"] == 0

@@ -1,0 +1,181 @@
+"""The fund's pages: the borough applies from the incident and records the spend, the region decides; bad
+input shows the GOV.UK error summary and changes nothing; each page answers each role as the access matrix
+expects, the regional roles included."""
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.partnerships.models import RegionRole
+from svtoolkit.regions.fund_models import FundApplication, FundStatus
+from tests.conftest import MODEL_BACKEND
+from tests.factories import RegionMembershipFactory
+from tests.regions.fund_access import EXPECTED
+from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return fund_world()
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(user):
+        client.logout()
+        client.force_login(user, backend=MODEL_BACKEND)
+        return client
+
+    return sign_in
+
+
+def _apply(client, world, **changes):
+    """Send the application form for the world's incident, as typed, with ``changes``."""
+    typed = {**application_form(), "needed_by": "31/12/2099", **changes}
+    return client.post(reverse("fund:apply", args=[world.incident.pk]), typed)
+
+
+def test_the_borough_applies_from_the_incident_page(world, as_user):
+    client = as_user(world.responder)
+    incident_page = client.get(reverse("incidents:incident", args=[world.incident.pk])).content.decode()
+    apply_url = reverse("fund:apply", args=[world.incident.pk])
+    assert apply_url in incident_page and "critical-incident fund" in incident_page
+    response = _apply(client, world, purpose="support")
+    application = FundApplication.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("fund:application", args=[application.pk])
+    assert application.purpose == "support" and application.applied_by == world.responder
+    assert "Applied" in client.get(response["Location"]).content.decode()
+
+
+def test_an_application_over_the_limit_shows_the_error_summary_and_keeps_what_was_typed(
+    world, as_user, settings
+):
+    settings.REGION_FUND_LIMIT_PER_INCIDENT = 1000
+    response = _apply(
+        as_user(world.coordinator),
+        world,
+        amount_requested="1200",
+        pays_for="Lighting on the footpath.",
+        needed_by="",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in page and "govuk-error-summary" in page
+    assert "Enter the date you need the money by" in page
+    assert "Lighting on the footpath." in page
+    assert not FundApplication.objects.exists()
+    response = _apply(as_user(world.coordinator), world, amount_requested="1200")
+    assert "£1,000 of it is left" in response.content.decode() and not FundApplication.objects.exists()
+
+
+def test_the_region_part_approves_from_its_queue(world, as_user):
+    application = an_application(world)
+    client = as_user(world.regional_coordinator)
+    queue = client.get(reverse("fund:queue", args=["london"])).content.decode()
+    decide_url = reverse("fund:decide", args=["london", application.pk])
+    assert decide_url in queue and "Northbridge" in queue
+    page = client.get(decide_url).content.decode()
+    assert "Detached youth workers" in page and world.incident.reference in page
+    assert world.incident.title not in page and world.incident.summary not in page
+    # The borough's log shows what the region looked at.
+    assert AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, partnership=world.borough, actor=world.regional_coordinator
+    ).exists()
+    refused = client.post(
+        decide_url, {"decision": "decline", "reasons": "", "revision": application.revision}
+    )
+    assert "Give the reasons for declining the application" in refused.content.decode()
+    assert "govuk-error-summary" in refused.content.decode()
+    response = client.post(
+        decide_url,
+        {
+            "decision": "part_approve",
+            "amount_approved": "1000",
+            "reasons": "One weekend.",
+            "revision": application.revision,
+        },
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.status, application.amount_approved) == (FundStatus.PART_APPROVED, 1000)
+
+
+def test_a_regional_viewer_reads_the_application_but_cannot_decide(world, as_user):
+    application = an_application(world)
+    client = as_user(world.regional_viewer)
+    decide_url = reverse("fund:decide", args=["london", application.pk])
+    page = client.get(decide_url).content.decode()
+    assert "Record the decision" not in page
+    assert (
+        client.post(decide_url, {"decision": "approve", "revision": application.revision}).status_code == 403
+    )
+    application.refresh_from_db()
+    assert application.status == FundStatus.APPLIED
+
+
+def test_another_regions_coordinator_is_told_the_region_does_not_exist(world, as_user):
+    application = an_application(world)
+    elsewhere = RegionMembershipFactory(role=RegionRole.COORDINATOR).user
+    client = as_user(elsewhere)
+    assert client.get(reverse("fund:queue", args=["london"])).status_code == 404
+    assert client.get(reverse("fund:decide", args=["london", application.pk])).status_code == 404
+
+
+def test_the_borough_records_the_spend(world, as_user):
+    application = a_decided_application(world)
+    client = as_user(world.coordinator)
+    page = client.get(reverse("fund:application", args=[application.pk])).content.decode()
+    spend_url = reverse("fund:spend", args=[application.pk])
+    assert spend_url in page
+    too_much = client.post(
+        spend_url, {"amount_spent": "5000", "outcome": "achieved", "revision": application.revision}
+    )
+    assert "the amount spent cannot be more" in too_much.content.decode()
+    response = client.post(
+        spend_url,
+        {"amount_spent": "990", "outcome": "partly", "outcome_note": "", "revision": application.revision},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.status, application.amount_spent) == (FundStatus.SPENT, 990)
+
+
+def test_the_regional_coordinator_sets_the_rules(world, as_user):
+    client = as_user(world.regional_coordinator)
+    response = client.post(
+        reverse("fund:rules", args=["london"]),
+        {"limit_per_incident": "2500", "is_open": "on", "guidance": "Be brief."},
+    )
+    assert response.status_code == 302
+    assert world.region.fund_rules.limit_per_incident == 2500
+    assert "Up to £2500" in client.get(reverse("fund:queue", args=["london"])).content.decode()
+
+
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
+def test_each_fund_and_figures_page_answers_each_role_as_the_matrix_expects(world, client, url_name):
+    application = a_decided_application(world)
+    waiting = an_application(world, amount_requested=100)
+    arguments = {
+        "fund:apply": [world.incident.pk],
+        "fund:application": [waiting.pk],
+        "fund:spend": [application.pk],
+        "fund:decide": ["london", waiting.pk],
+        "figures:export": ["london", "csv"],
+        "figures:needs_assessment": ["london", 2026, "xlsx"],
+    }.get(url_name, ["london"])
+    users = {
+        "coordinator": world.coordinator,
+        "responder": world.responder,
+        "viewer": world.viewer,
+        "regional_coordinator": world.regional_coordinator,
+        "regional_viewer": world.regional_viewer,
+    }
+    url = reverse(url_name, args=arguments)
+    for role, user in users.items():
+        client.force_login(user, backend=MODEL_BACKEND)
+        assert client.get(url).status_code == EXPECTED[url_name][role], f"GET {url} as {role}"
+        client.logout()
+    assert client.get(url).status_code == 302
