@@ -1,12 +1,12 @@
 """Meeting pages. Thin: incidents are found through the access rules; changes go through services."""
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
+from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
@@ -77,9 +77,12 @@ def meeting(request, incident_id, meeting_id):
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
     found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)
-    response = HttpResponse(meeting_calendar(found), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{found.incident.reference}-meeting.ics"'
-    return response
+    return downloads.download(
+        meeting_calendar(found),
+        filename=f"{found.incident.reference}-meeting.ics",
+        content_type="text/calendar; charset=utf-8",
+        marking=downloads.marking_for(personal_data=False),
+    )
 
 
 @access.requires(access.is_member)
