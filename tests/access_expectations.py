@@ -55,6 +55,8 @@ EXPECTED = {
 from tests.alerts.access import EXPECTED as ALERTS_EXPECTED  # noqa: E402
 from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
 from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
+from tests.attachments.access import EXPECTED as ATTACHMENTS_EXPECTED  # noqa: E402
+from tests.attachments.access import NOT_PAGES as ATTACHMENTS_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
 from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
@@ -79,6 +81,11 @@ EXPECTED.update(REPORTS_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
 EXPECTED.update(WEBHOOKS_EXPECTED)
+EXPECTED.update(ATTACHMENTS_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES} | API_NOT_PAGES
+NOT_PAGES = (
+    {"core:healthz", "meetings:calendar", "recovery:feed", *REPORTS_NOT_PAGES}
+    | API_NOT_PAGES
+    | ATTACHMENTS_NOT_PAGES
+)

@@ -1,5 +1,6 @@
 """One factory per model."""
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -675,3 +676,19 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(
         WebhookEventFactory, partnership=factory.SelfAttribute("..endpoint.partnership")
     )
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A text file attached to an incident, stored through the default storage (the test's MEDIA_ROOT)."""
+
+    class Meta:
+        model = "attachments.Attachment"
+
+    owner = factory.SubFactory(IncidentFactory)
+    partnership = factory.SelfAttribute("owner.partnership")
+    file = factory.django.FileField(filename="notes.txt", data=b"CCTV handed over at 14:05.\n")
+    name = "notes.txt"
+    media_type = "text/plain"
+    size = 27
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(b"CCTV handed over at 14:05.\n").hexdigest())
+    marking = "OFFICIAL-SENSITIVE"

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 OFFICIAL = "OFFICIAL"
 OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -56,8 +57,10 @@ def marked_filename(filename: str, marking: str) -> str:
 def download(content: bytes, *, filename: str, content_type: str, marking: str, inline: bool = False):
     """A response handing out a file already marked inside; the name and a header carry the marking too."""
     response = HttpResponse(content, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{marked_filename(filename, marking)}"'
+    # Django quotes the name, and gives a name beyond ASCII as filename* as well.
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, marked_filename(filename, marking)
+    )
     response[HEADER] = marking
     return response
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
+from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
@@ -69,6 +70,9 @@ def meeting(request, incident_id, meeting_id):
             "attendance": found.attendance.select_related("organisation"),
             "can_manage": access.can_manage_incident(request.user, request.partnership)
             and not access.is_read_only(shown),
+            "attachments_section": attachments_section(
+                found, user=request.user, partnership=request.partnership
+            ),
         },
     )
 
