@@ -30,15 +30,14 @@ def review(request, incident_id):
     can_manage = access.can_manage_incident(request.user, request.partnership)
     can_close = access.can_close_incident(request.user, request.partnership, shown)
     debrief = selectors.debrief_of(shown)
+    files = debrief and attachments_section(debrief, user=request.user, partnership=request.partnership)
     return render(
         request,
         "recovery/review.html",
         {
             "incident": shown,
             "debrief": debrief,
-            "attachments_section": attachments_section(debrief, user=request.user, partnership=request.partnership)
-            if debrief
-            else None,
+            "attachments_section": files,
             "follow_ups": selectors.follow_ups_of(shown),
             "lessons": selectors.lessons_of(shown),
             "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
