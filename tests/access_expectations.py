@@ -56,6 +56,8 @@ EXPECTED = {
 from tests.alerts.access import EXPECTED as ALERTS_EXPECTED  # noqa: E402
 from tests.api.access import EXPECTED as API_EXPECTED  # noqa: E402
 from tests.api.access import NOT_PAGES as API_NOT_PAGES  # noqa: E402
+from tests.attachments.access import EXPECTED as ATTACHMENTS_EXPECTED  # noqa: E402
+from tests.attachments.access import NOT_PAGES as ATTACHMENTS_NOT_PAGES  # noqa: E402
 from tests.communications.access import EXPECTED as COMMUNICATIONS_EXPECTED  # noqa: E402
 from tests.incidents.access import EXPECTED as INCIDENT_EXPECTED  # noqa: E402
 from tests.meetings.access import EXPECTED as MEETING_EXPECTED  # noqa: E402
@@ -85,6 +87,7 @@ EXPECTED.update(REPORTS_EXPECTED)
 EXPECTED.update(SEARCH_EXPECTED)
 EXPECTED.update(API_EXPECTED)
 EXPECTED.update(WEBHOOKS_EXPECTED)
+EXPECTED.update(ATTACHMENTS_EXPECTED)
 
 # The regional roles hold no partnership membership: every page but the regional ones answers them as
 # tests/regions/access.py says (refused, but for what any signed-in person has).
@@ -95,10 +98,14 @@ EXPECTED.update(REGIONS_EXPECTED)
 EXPECTED.update(FUND_EXPECTED)
 
 # Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
-NOT_PAGES = {
-    "core:healthz",
-    "meetings:calendar",
-    "recovery:feed",
-    *REPORTS_NOT_PAGES,
-    *FUND_NOT_PAGES,
-} | API_NOT_PAGES
+NOT_PAGES = (
+    {
+        "core:healthz",
+        "meetings:calendar",
+        "recovery:feed",
+        *REPORTS_NOT_PAGES,
+        *FUND_NOT_PAGES,
+    }
+    | API_NOT_PAGES
+    | ATTACHMENTS_NOT_PAGES
+)

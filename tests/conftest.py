@@ -17,6 +17,15 @@ DEMO_ROLES = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_media_root(tmp_path_factory):
+    """Uploaded files (attachments) go to a directory of the test session's, never the project's var/."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
@@ -75,6 +84,7 @@ def url_arguments(demo, demo_users):
     from tests.accounts.access import url_kwargs as accounts_kwargs
     from tests.alerts.access import url_kwargs as alerts_kwargs
     from tests.api.access import url_kwargs as api_kwargs
+    from tests.attachments.access import url_kwargs as attachments_kwargs
     from tests.communications.access import url_kwargs as communications_kwargs
     from tests.incidents.access import url_kwargs as incident_kwargs
     from tests.meetings.access import url_kwargs as meeting_kwargs
@@ -103,6 +113,7 @@ def url_arguments(demo, demo_users):
         fund_kwargs,
         api_kwargs,
         webhooks_kwargs,
+        attachments_kwargs,
     )
     for url_kwargs in every_app:
         arguments.update(url_kwargs(demo, demo_users))

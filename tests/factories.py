@@ -1,5 +1,6 @@
 """One factory per model."""
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -759,3 +760,19 @@ class FundApplicationFactory(factory.django.DjangoModelFactory):
     purpose = "reassurance"
     pays_for = "Youth workers on the estate for two weekends."
     needed_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A text file attached to an incident, stored through the default storage (the test's MEDIA_ROOT)."""
+
+    class Meta:
+        model = "attachments.Attachment"
+
+    owner = factory.SubFactory(IncidentFactory)
+    partnership = factory.SelfAttribute("owner.partnership")
+    file = factory.django.FileField(filename="notes.txt", data=b"CCTV handed over at 14:05.\n")
+    name = "notes.txt"
+    media_type = "text/plain"
+    size = 27
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(b"CCTV handed over at 14:05.\n").hexdigest())
+    marking = "OFFICIAL-SENSITIVE"

@@ -255,6 +255,12 @@ def refuse_changes_to_closed(request, incident) -> None:
         )
 
 
+def can_attach_files(user, partnership, incident) -> bool:
+    """Files on an incident, its meetings and its review: added by those working it, while it is open; seen by
+    everyone who may see the incident (each download audited)."""
+    return can_work_incident(user, partnership) and not is_read_only(incident)
+
+
 def can_contribute_to_review(user, partnership) -> bool:
     """Each partner organisation writes its own part of the review; viewers only read it."""
     return can_work_incident(user, partnership)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "svtoolkit.audit",
     "svtoolkit.partnerships",
     "svtoolkit.playbooks",
+    "svtoolkit.attachments",
     "svtoolkit.incidents",
     "svtoolkit.alerts",
     "svtoolkit.meetings",
@@ -394,7 +395,9 @@ SCHEDULE_OVERRIDES = {
     if name.strip()
 }
 
-# Uploaded files (none are kept outside the database today; `svtoolkit backup` includes whatever is here).
+# Uploaded files: attachments (`svtoolkit backup` includes whatever is here). With SVTOOLKIT_S3_BUCKET set
+# they are kept in S3-compatible object storage instead (django-storages, the optional `s3` extra): see
+# "Attachments" in docs/operations.md.
 MEDIA_ROOT = Path(env.str("SVTOOLKIT_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # `svtoolkit backup` writes one .tar archive here (see "Backup and restore" in docs/operations.md). The
 # nightly backup (core.back_up_nightly, 00:15) runs only when SVTOOLKIT_BACKUP_NIGHTLY is on, and then
@@ -420,6 +423,30 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = MODE in {"test", "dev"}
+S3_BUCKET = env.str("SVTOOLKIT_S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("SVTOOLKIT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("SVTOOLKIT_S3_REGION", default="") or None,
+            "access_key": env.str("SVTOOLKIT_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("SVTOOLKIT_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("SVTOOLKIT_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+# Attachments: the largest file taken, and ClamAV's clamd to scan each one before it is kept (a unix socket,
+# or a host and port). With neither set, files are not scanned (docs/security.md says what that means).
+ATTACHMENT_MAX_BYTES = env.int("SVTOOLKIT_ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
+CLAMAV_SOCKET = env.str("SVTOOLKIT_CLAMAV_SOCKET", default="")
+CLAMAV_HOST = env.str("SVTOOLKIT_CLAMAV_HOST", default="")
+CLAMAV_PORT = env.int("SVTOOLKIT_CLAMAV_PORT", default=3310)
+CLAMAV_TIMEOUT = env.float("SVTOOLKIT_CLAMAV_TIMEOUT", default=30.0)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

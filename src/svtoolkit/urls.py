@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("svtoolkit.messaging.urls")),
     path("", include("svtoolkit.partnerships.urls")),
     path("", include("svtoolkit.playbooks.urls")),
+    path("", include("svtoolkit.attachments.urls")),
     path("", include("svtoolkit.incidents.urls")),
     path("", include("svtoolkit.alerts.urls")),
     path("", include("svtoolkit.meetings.urls")),

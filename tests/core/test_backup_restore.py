@@ -159,6 +159,8 @@ def source(databases, tmp_path_factory):
     media = tmp_path_factory.mktemp("source-media")
     (media / "boundaries").mkdir()
     (media / "boundaries" / "wards.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    (media / "attachments" / "1").mkdir(parents=True)
+    (media / "attachments" / "1" / "minutes.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     run_svtoolkit("migrate", "--noinput", "-v0", database_url=url, media=media)
     run_svtoolkit("seed_demo", database_url=url, media=media)
     return {"kind": kind, "url": url, "media": media}
@@ -201,9 +203,8 @@ def test_backup_during_writes_restores_every_row_committed_before_it_began(sourc
         media = tmp_path / f"restored-media-{number}"
         said = run_svtoolkit("restore", str(archive), *options, database_url=url, media=media)
         assert "rows restored and checked" in said
-        assert (media / "boundaries" / "wards.geojson").read_text() == (
-            source["media"] / "boundaries" / "wards.geojson"
-        ).read_text()
+        for kept in ("boundaries/wards.geojson", "attachments/1/minutes.pdf"):
+            assert (media / kept).read_bytes() == (source["media"] / kept).read_bytes()
 
         restored = rows_by_model(url, media, tmp_path / f"restored-{number}.json")
         for model in before.keys() | restored.keys():

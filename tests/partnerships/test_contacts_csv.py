@@ -217,7 +217,9 @@ def test_export_lists_active_contacts_and_is_audited(client_for, demo, demo_user
     response = client_for("coordinator").post(reverse("partnerships:contacts_export"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'attachment; filename="northbridge-contacts-' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    lines = io.StringIO(response.content.decode("utf-8-sig"))
+    assert next(csv.reader(lines)) == ["OFFICIAL"]
+    rows = list(csv.DictReader(lines))
     assert rows[0] == {
         "organisation": "Aardvark Trust",
         "name": "Formula",
@@ -315,11 +317,10 @@ contact_values = st.fixed_dictionaries(
 def test_a_valid_contact_round_trips_through_export_and_import(demo, demo_users, values):
     organisation = demo.organisations.get(name=TRUST)
     contact = Contact(organisation=organisation, owner=demo_users["police"], **values)
-    stream = io.StringIO()
-    contacts_csv.write_contacts([contact], stream)
+    content, _ = contacts_csv.contacts_file([contact], marking="OFFICIAL")
     form = ContactImportForm(
         {},
-        {"file": SimpleUploadedFile("contacts.csv", stream.getvalue().encode("utf-8"))},
+        {"file": SimpleUploadedFile("contacts.csv", content)},
         organisations=[organisation],
         members=demo_users.values(),
     )

@@ -4,9 +4,12 @@ import json
 from datetime import date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.services import attach_file
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
@@ -18,6 +21,7 @@ from svtoolkit.recovery.retention import selectors as retention_selectors
 from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
 from tests.incidents.builders import demo_incident
+from tests.meetings.builders import demo_meeting
 from tests.recovery.test_after import closed, offer, record_person
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +262,36 @@ def test_a_correction_keeps_no_earlier_name_once_the_person_is_erased(
     assert tasks.erase_expired_personal_data.call() == 1
     kept = json.dumps([correction.changes for correction in PersonAffectedCorrection.objects.all()])
     assert "Jordan" not in kept
+
+
+def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_personal_data(
+    closed_incident, demo, demo_users, time_machine, django_capture_on_commit_callbacks
+):
+    meeting = demo_meeting(demo, demo_users, incident=closed_incident)
+    review = review_services.start_review(incident=closed_incident, by=demo_users["responder"])
+    other_incident, _ = demo_incident(demo, demo_users)
+    attached = [
+        attach_file(
+            owner=owner,
+            partnership=demo,
+            file=SimpleUploadedFile(name, b"Flowers and cards left for Jordan Smith at the bus stop.\n"),
+            by=demo_users["responder"],
+        )
+        for owner, name in (
+            (closed_incident, "tributes.txt"),
+            (meeting, "minutes.txt"),
+            (review, "review.txt"),
+            (other_incident, "kept.txt"),
+        )
+    ]
+    stored = [(attachment.file.storage, attachment.file.name) for attachment in attached]
+    assert all(storage.exists(name) for storage, name in stored)
+
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.erase_expired_personal_data.call() == 1
+
+    assert list(Attachment.objects.values_list("name", flat=True)) == ["kept.txt"]
+    assert [storage.exists(name) for storage, name in stored] == [False, False, False, True]
+    erasure = AuditEntry.objects.get(action="erase", target_type="incidents.Incident")
+    assert erasure.detail == {"messages naming someone": 1, "attached files": 3}

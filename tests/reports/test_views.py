@@ -220,13 +220,14 @@ def test_the_incidents_csv_holds_what_the_person_may_see_with_formulas_disarmed(
     IncidentFactory(partnership=demo, title="Operation Lantern", is_exercise=True)
 
     response = client_for("police").get(reverse("reports:export", args=["incidents", "csv"]))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    marking, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert marking == ["OFFICIAL-SENSITIVE"]
     assert rows[0][:2] == ["Reference", "Title"]
     assert [row[1] for row in rows[1:]] == ['\'=HYPERLINK("http://evil.example")']
     assert rows[1][-2:] == ["1", "0"]  # one open action, none overdue
 
     actions = client_for("police").get(reverse("reports:export", args=["actions", "csv"]))
-    action_rows = list(csv.reader(io.StringIO(actions.content.decode("utf-8-sig"))))
+    _, *action_rows = csv.reader(io.StringIO(actions.content.decode("utf-8-sig")))
     assert [row[3] for row in action_rows[1:]] == ["'+call the school"]
     entry = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).latest("id")
     assert entry.detail == {"what": "actions export", "format": "csv", "rows": 1}
@@ -237,12 +238,13 @@ def test_the_excel_export_has_the_same_rows_as_text_and_dates(client_for, demo):
     IncidentFactory(partnership=demo, title="Knife attack", incident_types=["knife", "exploitation"])
     response = client_for("viewer").get(reverse("reports:export", args=["incidents", "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    marking, *rows = sheet.iter_rows(values_only=True)
+    assert marking[0] == "OFFICIAL-SENSITIVE"
     assert rows[0][0] == "Reference"
     assert [row[1] for row in rows[1:]] == ["'@SUM(1+1)", "Knife attack"]
     assert rows[2][2] == "Knife crime, Exploitation"
     assert rows[1][4].year >= 2026
-    assert sheet.cell(row=2, column=2).data_type == "s"
+    assert sheet.cell(row=3, column=2).data_type == "s"
 
 
 def test_an_export_of_something_else_is_not_found(client_for, demo):

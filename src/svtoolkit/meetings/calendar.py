@@ -6,6 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar, Event
 
+from svtoolkit.core import downloads
+
 
 def meeting_calendar(meeting) -> bytes:
     """A calendar with the one meeting, naming the incident only by its reference: a request, or once the
@@ -29,4 +31,5 @@ def meeting_calendar(meeting) -> bytes:
     event.add("url", link)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
-    return calendar.to_ical()
+    # The agenda is the partnership's case detail: the calendar carries the case marking.
+    return downloads.calendar_bytes(calendar, marking=downloads.marking_for(personal_data=False))

@@ -1,12 +1,13 @@
 """Meeting pages. Thin: incidents are found through the access rules; changes go through services."""
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
+from svtoolkit.attachments.selectors import attachments_section
+from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
@@ -69,6 +70,9 @@ def meeting(request, incident_id, meeting_id):
             "attendance": found.attendance.select_related("organisation"),
             "can_manage": access.can_manage_incident(request.user, request.partnership)
             and not access.is_read_only(shown),
+            "attachments_section": attachments_section(
+                found, user=request.user, partnership=request.partnership
+            ),
         },
     )
 
@@ -77,9 +81,12 @@ def meeting(request, incident_id, meeting_id):
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
     found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)
-    response = HttpResponse(meeting_calendar(found), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{found.incident.reference}-meeting.ics"'
-    return response
+    return downloads.download(
+        meeting_calendar(found),
+        filename=f"{found.incident.reference}-meeting.ics",
+        content_type="text/calendar; charset=utf-8",
+        marking=downloads.marking_for(personal_data=False),
+    )
 
 
 @access.requires(access.is_member)

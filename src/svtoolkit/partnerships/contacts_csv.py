@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 
+from svtoolkit.core import downloads
+from svtoolkit.core.downloads import is_marking_line
+
 COLUMNS = [
     "organisation",
     "name",
@@ -69,15 +72,9 @@ def contact_row(contact) -> list[str]:
     return [neutralise_formula(value) for value in values]
 
 
-def write_contacts(contacts: Iterable, stream) -> int:
-    """Write the header and one row per contact to ``stream``; return the number of contacts written."""
-    writer = csv.writer(stream)
-    writer.writerow(COLUMNS)
-    count = 0
-    for contact in contacts:
-        writer.writerow(contact_row(contact))
-        count += 1
-    return count
+def contacts_file(contacts: Iterable, *, marking: str) -> tuple[bytes, int]:
+    """The export (marking line, header, a row per contact): its bytes and the number of contacts."""
+    return downloads.csv_bytes(COLUMNS, (contact_row(contact) for contact in contacts), marking=marking)
 
 
 class Row(NamedTuple):
@@ -89,7 +86,7 @@ class Row(NamedTuple):
 
 
 def read_rows(content: bytes) -> list[Row]:
-    """Every data row that is not blank (line 1 is the header).
+    """Every data row that is not blank (line 1 is the header, or line 2 after an export's marking line).
 
     Raises ``ValidationError`` with a message for the person when the file as a whole cannot be used:
     not UTF-8, empty, no rows, or columns missing, unknown or repeated.
@@ -106,7 +103,8 @@ def read_rows(content: bytes) -> list[Row]:
         )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [column.strip().casefold() for column in next(reader)]
+        first = next(reader)
+        header = [column.strip().casefold() for column in (next(reader) if is_marking_line(first) else first)]
         missing = [column for column in COLUMNS if column not in header]
         unknown = [column or "(blank)" for column in header if column not in COLUMNS]
         repeated = sorted({column for column in header if column in COLUMNS and header.count(column) > 1})
@@ -116,7 +114,7 @@ def read_rows(content: bytes) -> list[Row]:
                 if columns:
                     problems.append(f"{what} columns: {', '.join(columns)}")
             raise ValidationError(
-                f"The header row (line 1) is not right ({'; '.join(problems)}). "
+                f"The header row (line {reader.line_num}) is not right ({'; '.join(problems)}). "
                 f"The columns must be: {', '.join(COLUMNS)}"
             )
         rows = []

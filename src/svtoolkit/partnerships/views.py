@@ -4,10 +4,7 @@ Thin: every member reads (``is_member``), coordinators change (``can_edit_direct
 through the current partnership, and every change goes through one service.
 """
 
-import io
-
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
+from svtoolkit.core import downloads
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.forms import add_domain_error, show_edit_conflict
 from svtoolkit.partnerships import contacts_csv, selectors, services
@@ -346,12 +344,15 @@ def contact_import(request, import_id):
 @require_POST
 def contacts_export(request):
     """The active contacts as a CSV download. A POST, so an export is a deliberate, audited act."""
-    stream = io.StringIO()
-    count = contacts_csv.write_contacts(selectors.contacts_of(request.partnership), stream)
+    # A directory of professional contacts, nothing about any incident: OFFICIAL (see core.downloads).
+    marking = downloads.OFFICIAL
+    content, count = contacts_csv.contacts_file(selectors.contacts_of(request.partnership), marking=marking)
     services.record_contacts_export(
         partnership=request.partnership, count=count, by=request.user, request=request
     )
-    response = HttpResponse(stream.getvalue(), content_type="text/csv; charset=utf-8")
-    filename = f"{request.partnership.slug}-contacts-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return downloads.download(
+        content,
+        filename=f"{request.partnership.slug}-contacts-{timezone.localdate():%Y-%m-%d}.csv",
+        content_type="text/csv; charset=utf-8",
+        marking=marking,
+    )

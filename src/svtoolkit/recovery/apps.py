@@ -7,7 +7,10 @@ class RecoveryConfig(AppConfig):
     verbose_name = "Recovery"
 
     def ready(self):
+        from svtoolkit.attachments.owners import register_owner
         from svtoolkit.core.demo import register_demo_seeder
+        from svtoolkit.recovery.attachment_owner import REVIEW
         from svtoolkit.recovery.demo import seed_demo_recovery
 
         register_demo_seeder(order=43, name="recovery", seed=seed_demo_recovery)
+        register_owner(REVIEW)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar, Event
 
+from svtoolkit.core import downloads
+
 
 def milestones_calendar(milestones) -> bytes:
     calendar = Calendar()
@@ -21,4 +23,4 @@ def milestones_calendar(milestones) -> bytes:
         event.add("summary", f"{milestone.incident.reference}: {milestone.title}")
         event.add("url", settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id]))
         calendar.add_component(event)
-    return calendar.to_ical()
+    return downloads.calendar_bytes(calendar, marking=downloads.marking_for(personal_data=False))

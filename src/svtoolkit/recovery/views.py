@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
@@ -95,8 +96,13 @@ def feed(request, token):
     owner = selectors.feed_owner(token)
     if owner is None:
         return HttpResponse("This calendar link is not valid.", status=404, content_type="text/plain")
-    return HttpResponse(
-        milestones_calendar(selectors.feed_milestones(owner)), content_type="text/calendar; charset=utf-8"
+    # Served inline: calendar programs subscribe to the address rather than save a file.
+    return downloads.download(
+        milestones_calendar(selectors.feed_milestones(owner)),
+        filename="svtoolkit-recovery.ics",
+        content_type="text/calendar; charset=utf-8",
+        marking=downloads.marking_for(personal_data=False),
+        inline=True,
     )
 
 

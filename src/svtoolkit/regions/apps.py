@@ -25,4 +25,6 @@ class RegionsConfig(AppConfig):
             without_partnership=True,
         )
         register_demo_seeder(order=60, name="region", seed=seed_demo_region)
-        register_incident_panel(template_name="regions/fund/incident_panel.html", context=fund_panel, order=65)
+        register_incident_panel(
+            template_name="regions/fund/incident_panel.html", context=fund_panel, order=65
+        )

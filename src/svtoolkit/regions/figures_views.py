@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.core import downloads
 from svtoolkit.partnerships.tabular import FORMATS, write
 from svtoolkit.regions import figures
 
@@ -16,10 +17,14 @@ def _period(request) -> int:
     return int(chosen) if chosen.isdigit() and int(chosen) in figures.PERIODS else figures.DEFAULT_PERIOD
 
 
+# Figures and counts, with no one named in them: OFFICIAL.
+MARKING = downloads.marking_for(personal_data=False)
+
+
 def _download(content: bytes, file_format: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=FORMATS[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
-    return response
+    return downloads.download(
+        content, filename=f"{filename}.{file_format}", content_type=FORMATS[file_format], marking=MARKING
+    )
 
 
 @access.requires(access.is_regional_staff)
@@ -47,7 +52,11 @@ def export(request, region_slug, file_format):
         region=region, shares=shown["shares"], by=request.user, request=request, what="figures download"
     )
     content, _ = write(
-        file_format, figures.DASHBOARD_COLUMNS, figures.dashboard_rows(shown), title="Regional figures"
+        file_format,
+        figures.DASHBOARD_COLUMNS,
+        figures.dashboard_rows(shown),
+        title="Regional figures",
+        marking=MARKING,
     )
     return _download(content, file_format, f"{region.slug}-figures-{timezone.localdate():%Y-%m-%d}")
 
@@ -65,5 +74,7 @@ def needs_assessment(request, region_slug, year, file_format):
         request=request,
         what=f"needs assessment extract {year}",
     )
-    content, _ = write(file_format, figures.NEEDS_ASSESSMENT_COLUMNS, rows, title=f"Needs assessment {year}")
+    content, _ = write(
+        file_format, figures.NEEDS_ASSESSMENT_COLUMNS, rows, title=f"Needs assessment {year}", marking=MARKING
+    )
     return _download(content, file_format, f"{region.slug}-needs-assessment-{year}")

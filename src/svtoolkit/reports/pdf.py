@@ -10,6 +10,8 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from svtoolkit.core import downloads
+
 STYLESHEET = Path(__file__).resolve().parent / "data" / "print.css"
 
 
@@ -23,7 +25,7 @@ def pdf_bytes(request, template_name: str, context: dict) -> bytes:
     return HTML(string=html, url_fetcher=fetch_nothing).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
-def pdf_response(request, template_name: str, context: dict, *, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf_bytes(request, template_name, context), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def pdf_response(request, template_name: str, context: dict, *, filename: str, marking: str) -> HttpResponse:
+    """A PDF marked on every page and in its keywords with the marking of the most sensitive thing in it."""
+    content = pdf_bytes(request, template_name, {**context, "protective_marking": marking})
+    return downloads.download(content, filename=filename, content_type="application/pdf", marking=marking)

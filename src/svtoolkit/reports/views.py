@@ -1,7 +1,7 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from svtoolkit import access
+from svtoolkit.core import downloads
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people.selectors import read_people
 from svtoolkit.incidents.selectors import incident_for, incident_page
@@ -102,7 +103,9 @@ def export(request, dataset, file_format):
         columns, rows = exports.INCIDENT_COLUMNS, exports.incident_rows(incidents, types, now=timezone.now())
     else:
         columns, rows = exports.ACTION_COLUMNS, exports.action_rows(incidents)
-    content, count = exports.write(file_format, columns, rows, title=dataset.capitalize())
+    # Incidents and actions are the partnership's case details: no personal data about people affected.
+    marking = downloads.marking_for(personal_data=False)
+    content, count = exports.write(file_format, columns, rows, title=dataset.capitalize(), marking=marking)
     services.record_export(
         partnership=request.partnership,
         by=request.user,
@@ -111,10 +114,12 @@ def export(request, dataset, file_format):
         rows=count,
         request=request,
     )
-    response = HttpResponse(content, content_type=exports.FORMATS[file_format])
-    filename = f"{request.partnership.slug}-{dataset}-{timezone.localdate():%Y-%m-%d}.{file_format}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return downloads.download(
+        content,
+        filename=f"{request.partnership.slug}-{dataset}-{timezone.localdate():%Y-%m-%d}.{file_format}",
+        content_type=exports.FORMATS[file_format],
+        marking=marking,
+    )
 
 
 @access.requires(access.is_member)
@@ -166,6 +171,8 @@ def incident_sitrep(request, incident_id):
         "reports/pdf/sitrep.html",
         context,
         filename=f"{shown.reference}-sitrep-{timezone.localtime():%Y-%m-%d-%H%M}.pdf",
+        # With the people affected in it, the sitrep holds personal data: never less than OFFICIAL-SENSITIVE.
+        marking=downloads.marking_for(personal_data=people is not None),
     )
 
 
@@ -178,6 +185,7 @@ def readiness_pdf(request, assessment_id):
         "reports/pdf/readiness.html",
         {"summary": readiness_summary(shown)},
         filename=f"{request.partnership.slug}-readiness-{shown.assessed_on:%Y-%m-%d}.pdf",
+        marking=downloads.marking_for(personal_data=False),
     )
 
 
@@ -192,4 +200,5 @@ def meeting_pack_pdf(request, incident_id, meeting_id):
         "reports/pdf/meeting_pack.html",
         {**context, "meeting": found},
         filename=f"{shown.reference}-meeting-pack-{found.starts_at:%Y-%m-%d}.pdf",
+        marking=downloads.marking_for(personal_data=False),
     )

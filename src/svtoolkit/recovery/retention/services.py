@@ -4,14 +4,13 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from svtoolkit.attachments.services import erase_attached_to
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
-from svtoolkit.recovery.models import (
-    SupportOffer,
-)
+from svtoolkit.recovery.models import Debrief, SupportOffer
 from svtoolkit.recovery.retention import selectors
 
 ANNIVERSARIES = [
@@ -51,6 +50,10 @@ def erase_personal_data(*, incident, today=None) -> int:
     people = people_services.erase_people_details(incident=incident)
     SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
     messages = communications_services.erase_names_and_images(incident=incident)
+    # Files on the incident, its meetings and its review may show anyone (tributes, CCTV hand-overs, minutes).
+    files = erase_attached_to(
+        owners=[incident, *incident.meetings.all(), *Debrief.objects.filter(incident=incident)]
+    )
     for person in people:
         record(
             action=AuditAction.ERASE,
@@ -63,19 +66,19 @@ def erase_personal_data(*, incident, today=None) -> int:
                 "retention_years": incident.partnership.personal_data_retention_years,
             },
         )
-    if messages:
+    if messages or files:
         record(
             action=AuditAction.ERASE,
             actor_label="Retention job",
             partnership=incident.partnership,
             target=incident,
-            detail={"messages naming someone": messages},
+            detail={"messages naming someone": messages, **({"attached files": files} if files else {})},
         )
     incident_services.log_change(
         incident=incident,
         by=None,
         text=f"The details of {len(people)} {'person' if len(people) == 1 else 'people'} affected, and "
         f"{messages} message{'' if messages == 1 else 's'} naming someone, were erased under the retention "
-        "period.",
+        f"period.{f' {files} attached file(s) were erased with them.' if files else ''}",
     )
     return len(people)

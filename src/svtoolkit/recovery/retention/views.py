@@ -1,13 +1,11 @@
 """Pages for the retention period and subject-access exports."""
 
-import json
-
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
+from svtoolkit.core import downloads
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people.forms import ReasonForm
 from svtoolkit.recovery.retention import selectors, services
@@ -53,11 +51,12 @@ def subject_access(request, incident_id, person_id):
             reason=form.cleaned_data["reason"],
             request=request,
         )
-        response = HttpResponse(
-            json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        # Everything held about a person affected: personal data, never less than OFFICIAL-SENSITIVE.
+        marking = downloads.marking_for(personal_data=True)
+        return downloads.download(
+            downloads.json_bytes(export, marking=marking),
+            filename=f"subject-access-{shown.reference}-{person_id}.json",
+            content_type="application/json; charset=utf-8",
+            marking=marking,
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="subject-access-{shown.reference}-{person_id}.json"'
-        )
-        return response
     return simple_form(request, shown, form, "Export everything held about this person", "Download")

@@ -6,6 +6,7 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for_request
@@ -28,12 +29,15 @@ def review(request, incident_id):
     shown = incident_for_request(request, incident_id)
     can_manage = access.can_manage_incident(request.user, request.partnership)
     can_close = access.can_close_incident(request.user, request.partnership, shown)
+    debrief = selectors.debrief_of(shown)
+    files = debrief and attachments_section(debrief, user=request.user, partnership=request.partnership)
     return render(
         request,
         "recovery/review.html",
         {
             "incident": shown,
-            "debrief": selectors.debrief_of(shown),
+            "debrief": debrief,
+            "attachments_section": files,
             "follow_ups": selectors.follow_ups_of(shown),
             "lessons": selectors.lessons_of(shown),
             "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)

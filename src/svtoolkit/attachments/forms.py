@@ -1,0 +1,20 @@
+from django import forms
+
+from svtoolkit.attachments import checks
+
+
+class AttachmentForm(forms.Form):
+    """A file to attach, and a line saying what it is. The file itself is checked by the service."""
+
+    file = forms.FileField(
+        label="Upload a file",
+        help_text=f"It must be {checks.ALLOWED}.",
+        widget=forms.ClearableFileInput(),
+        error_messages={"required": "Select a file to upload", "empty": "The selected file is empty"},
+    )
+    description = forms.CharField(
+        label="What is it? (optional)",
+        help_text="For example: CCTV hand-over record, signed minutes.",
+        max_length=200,
+        required=False,
+    )

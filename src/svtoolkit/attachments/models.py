@@ -1,0 +1,46 @@
+"""Files attached to a record: an incident, a meeting, a review (and whatever registers as an owner)."""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+def stored_name(attachment, filename: str) -> str:
+    """Where the file is kept: under its partnership, by a random name (never the name it came with)."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"attachments/{attachment.partnership_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """One uploaded file, checked for its type and size and scanned before it was kept. Its owner is any
+    record (a generic relation), so a new kind of record can take files without changing this table."""
+
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.CASCADE, related_name="attachments"
+    )
+    owner_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    owner_id = models.PositiveBigIntegerField()
+    owner = GenericForeignKey("owner_type", "owner_id")
+    file = models.FileField(upload_to=stored_name, max_length=200)
+    name = models.CharField(max_length=200, help_text="The file's name as it was uploaded.")
+    description = models.CharField(max_length=200, blank=True)
+    media_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    marking = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner_type", "owner_id"], name="attachment_owner")]
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

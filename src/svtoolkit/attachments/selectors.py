@@ -1,0 +1,33 @@
+"""Reading attachments: a record's files, the section its page shows, one file for a download."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from svtoolkit.attachments import checks
+from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.owners import kind_of_model
+
+
+def attachments_of(owner):
+    return Attachment.objects.filter(
+        owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk
+    ).select_related("uploaded_by")
+
+
+def attachments_section(owner, *, user, partnership) -> dict:
+    """What the attachments section of ``owner``'s page shows this person (who may already see ``owner``)."""
+    kind = kind_of_model(type(owner))
+    return {
+        "attachments": attachments_of(owner),
+        "attach_url": reverse("attachments:add", args=[kind.name, owner.pk])
+        if kind.may_attach(user, partnership, owner)
+        else None,
+        "max_bytes": checks.max_bytes(),
+        "allowed": checks.ALLOWED,
+    }
+
+
+def attachment_for_download(attachment_id) -> Attachment:
+    """The file. Whether this person may have it is its owner's rule, which the view checks."""
+    return get_object_or_404(Attachment.objects.select_related("owner_type", "partnership"), pk=attachment_id)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from svtoolkit.attachments import views
+
+app_name = "attachments"
+
+urlpatterns = [
+    path("attachments/<str:kind>/<int:owner_id>/add/", views.add, name="add"),
+    path("attachments/<int:attachment_id>/", views.download, name="download"),
+]

@@ -1,0 +1,66 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.views.decorators.cache import never_cache
+
+from svtoolkit import access
+from svtoolkit.attachments import checks, scanning, selectors, services
+from svtoolkit.attachments.forms import AttachmentForm
+from svtoolkit.attachments.owners import kind_named, kind_of_model
+from svtoolkit.core import downloads
+from svtoolkit.core.forms import errors_shown_on
+
+
+def _owner(request, kind_name: str, owner_id: int):
+    kind = kind_named(kind_name)
+    if kind is None:
+        raise Http404("No such kind of record")
+    return kind, kind.fetch(request, owner_id)
+
+
+@access.requires(access.is_member)
+def add(request, kind, owner_id):
+    kind, owner = _owner(request, kind, owner_id)
+    if not kind.may_attach(request.user, request.partnership, owner):
+        access.deny(request, reason="may not attach files")
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing="file"):
+            attachment = services.attach_file(
+                owner=owner,
+                partnership=request.partnership,
+                by=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+            messages.success(request, f"“{attachment.name}” was attached.")
+            return redirect(f"{kind.page_url(owner)}#attachments")
+    return render(
+        request,
+        "attachments/add.html",
+        {
+            "form": form,
+            "owner_label": kind.label(owner),
+            "back_url": f"{kind.page_url(owner)}#attachments",
+            "max_size": filesizeformat(checks.max_bytes()),
+            "scanning": scanning.is_configured(),
+        },
+    )
+
+
+@never_cache
+@access.requires(access.is_member)
+def download(request, attachment_id):
+    attachment = selectors.attachment_for_download(attachment_id)
+    kind = kind_of_model(attachment.owner_type.model_class())
+    if kind is None:
+        raise Http404("No such file")
+    # Finding its owner checks this person may see it: 404 or 403 (audited) as the owner's rules say.
+    kind.fetch(request, attachment.owner_id)
+    services.record_download(attachment=attachment, by=request.user, request=request)
+    with attachment.file.open("rb") as stored:
+        content = stored.read()
+    return downloads.download(
+        content, filename=attachment.name, content_type=attachment.media_type, marking=attachment.marking
+    )

@@ -1,0 +1,122 @@
+"""Every file the service hands out goes through here, so every file carries its protective marking:
+inside the file (a first line, a sheet header and the workbook's properties, a calendar property, a JSON
+key, the PDF's pages and keywords), in the file's name and in an ``X-Protective-Marking`` response header.
+
+A document's marking follows the most sensitive thing in it: the partnership's case details carry the
+deployment's marking (SVTOOLKIT_PROTECTIVE_MARKING), personal data about people affected is never less than
+OFFICIAL-SENSITIVE, and a file of nothing more than references or a professional directory is OFFICIAL.
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
+OFFICIAL = "OFFICIAL"
+OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
+LEVELS = (OFFICIAL, OFFICIAL_SENSITIVE)
+HEADER = "X-Protective-Marking"
+
+
+def case_marking() -> str:
+    """The marking of the partnership's case details, as this deployment is set up."""
+    return settings.PROTECTIVE_MARKING
+
+
+def _rank(marking: str) -> int:
+    """How sensitive a marking is. A deployment's marking may add a descriptor (OFFICIAL-SENSITIVE: PARTNERS
+    ONLY) and ranks as the level it starts with; one that starts with no level known here ranks above them
+    all, so a document is never marked lower than the deployment asks."""
+    known = [rank for rank, level in enumerate(LEVELS) if marking.upper().startswith(level)]
+    return max(known) if known else len(LEVELS)
+
+
+def marking_of(*held: str) -> str:
+    """The marking of a document holding things with these markings: the most sensitive of them (the first
+    given of equally sensitive ones, so the deployment's own wording is kept when passed first)."""
+    return max((*held, OFFICIAL), key=_rank)
+
+
+def marking_for(*, personal_data: bool) -> str:
+    """The marking of a document of case details, holding personal data about people affected or not."""
+    return marking_of(case_marking(), OFFICIAL_SENSITIVE) if personal_data else case_marking()
+
+
+def marked_filename(filename: str, marking: str) -> str:
+    """``leeds-incidents.csv`` marked OFFICIAL is named ``leeds-incidents-OFFICIAL.csv``."""
+    path = PurePosixPath(filename)
+    return f"{path.stem}-{'-'.join(re.findall(r'[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*', marking))}{path.suffix}"
+
+
+def download(content: bytes, *, filename: str, content_type: str, marking: str, inline: bool = False):
+    """A response handing out a file already marked inside; the name and a header carry the marking too."""
+    response = HttpResponse(content, content_type=content_type)
+    # Django quotes the name, and gives a name beyond ASCII as filename* as well.
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, marked_filename(filename, marking)
+    )
+    response[HEADER] = marking
+    return response
+
+
+def csv_bytes(columns: list[str], rows: Iterable[list], *, marking: str) -> tuple[bytes, int]:
+    """A CSV file whose first line is the marking, then the header row: its bytes and the number of rows."""
+    stream = io.StringIO()
+    count = _write_rows(csv.writer(stream).writerow, columns, rows, marking=marking)
+    return stream.getvalue().encode("utf-8-sig"), count
+
+
+def _write_rows(write, columns: list[str], rows: Iterable[list], *, marking: str) -> int:
+    """The marking line, the header row, then the rows: the number of rows."""
+    write([marking])
+    write(columns)
+    count = 0
+    for row in rows:
+        write(row)
+        count += 1
+    return count
+
+
+def is_marking_line(cells: list[str]) -> bool:
+    """Whether a CSV line is the marking line ``csv_bytes`` writes first, so a re-imported export skips it."""
+    return len(cells) == 1 and cells[0].strip() in LEVELS
+
+
+def xlsx_bytes(columns: list[str], rows: Iterable[list], *, title: str, marking: str) -> tuple[bytes, int]:
+    """A workbook of one sheet: the marking in the first row, in the printed header and footer and in the
+    file's properties (title, keywords, category, subject); its bytes and the number of rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = f"{title} ({marking})"
+    workbook.properties.keywords = marking
+    workbook.properties.category = marking
+    workbook.properties.subject = f"Protective marking: {marking}"
+    workbook.properties.creator = settings.SERVICE_NAME
+    sheet = workbook.create_sheet(title[:31])
+    sheet.oddHeader.center.text = marking
+    sheet.oddFooter.center.text = marking
+    count = _write_rows(sheet.append, columns, rows, marking=marking)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue(), count
+
+
+def calendar_bytes(calendar, *, marking: str) -> bytes:
+    """An iCalendar file with the marking as the calendar's X-PROTECTIVE-MARKING property and in each event's
+    CATEGORIES, where calendar programs show it."""
+    calendar.add("x-protective-marking", marking)
+    for event in calendar.walk("VEVENT"):
+        event.add("categories", [marking])
+    return calendar.to_ical()
+
+
+def json_bytes(data: dict, *, marking: str) -> bytes:
+    """A JSON document with the marking as its first key, ``protective_marking``."""
+    return json.dumps({"protective_marking": marking, **data}, indent=2, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,162 @@
+"""Files on incidents, meetings and reviews: checked, scanned by a real clamd, kept through the storage
+API, listed on their pages, downloaded only by those who may see their record (each download audited and
+marked)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.attachments import checks
+from svtoolkit.attachments.models import Attachment
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.downloads import HEADER
+from svtoolkit.incidents.models import IncidentStatus
+from tests.attachments.builders import EICAR, PDF, a_workbook, attach, upload
+from tests.incidents.builders import demo_incident
+from tests.meetings.builders import demo_meeting
+from tests.recovery.builders import demo_recovery
+
+pytestmark = pytest.mark.django_db
+
+NOTES = b"CCTV from the bus stop handed over to DC Reid at 14:05.\n"
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+def _stored_files(media: Path) -> list[Path]:
+    return [path for path in (media / "attachments").rglob("*") if path.is_file()] if media.exists() else []
+
+
+def _error_summary(response) -> str:
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and "govuk-form-group--error" in page
+    return page
+
+
+def test_a_clean_file_is_scanned_kept_and_listed_on_the_incident_page(client_for, incident, scanning, _media):
+    client = client_for("responder")
+    response = attach(client, "incident", incident.pk, "cctv-handover.txt", NOTES, "CCTV hand-over record")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/incidents/{incident.pk}/#attachments")
+
+    attachment = Attachment.objects.get()
+    assert (attachment.owner, attachment.name, attachment.size) == (incident, "cctv-handover.txt", len(NOTES))
+    assert attachment.media_type == "text/plain" and attachment.marking == "OFFICIAL-SENSITIVE"
+    [stored] = _stored_files(_media)
+    assert stored.read_bytes() == NOTES and "cctv-handover" not in stored.name
+    assert AuditEntry.objects.filter(action=AuditAction.CREATE, target_type="attachments.Attachment").exists()
+
+    page = client.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert "cctv-handover.txt" in page and "CCTV hand-over record" in page
+    assert reverse("attachments:download", args=[attachment.pk]) in page
+
+
+def test_the_eicar_test_file_is_refused_by_the_real_clamd_and_nothing_is_kept(
+    client_for, incident, scanning, _media
+):
+    response = attach(client_for("responder"), "incident", incident.pk, "minutes.txt", EICAR)
+
+    page = _error_summary(response)
+    assert "The selected file contains a virus (Eicar-Test-Signature" in page
+    assert "so it was not kept" in page
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+    refusal = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
+    assert refusal.detail["reason"] == "attachment infected"
+
+
+def test_a_scanner_that_cannot_be_reached_refuses_the_file(client_for, incident, settings, tmp_path, _media):
+    settings.CLAMAV_SOCKET = str(tmp_path / "no-clamd-here.sock")
+    response = attach(client_for("responder"), "incident", incident.pk, "minutes.txt", NOTES)
+    assert "could not be checked for viruses" in _error_summary(response)
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("big.txt", b"x" * 2048, "The selected file must be smaller than 1.0\xa0KB"),
+        ("empty.txt", b"", "The selected file is empty"),
+        (
+            "tool.exe",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(range(256)),
+            "The selected file must be a PDF",
+        ),
+        (
+            "report.pdf",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(range(256)),
+            "The selected file must be a PDF",
+        ),
+        ("photo.jpg", PDF, "The selected file is a PDF, so its name must end .pdf"),
+        ("notes.txt", b"PK\x03\x04 not really a zip", "The selected file must be a PDF"),
+    ],
+)
+def test_a_file_too_big_empty_or_of_a_kind_not_allowed_is_refused_with_a_message(
+    client_for, incident, settings, _media, name, content, message
+):
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    response = attach(client_for("responder"), "incident", incident.pk, name, content)
+    page = _error_summary(response)
+    assert message in page.replace("&nbsp;", "\xa0")
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_each_allowed_kind_is_told_by_its_content():
+    assert checks.sniff(upload("a.pdf", PDF)) is checks.PDF
+    assert checks.sniff(upload("a.xlsx", a_workbook())) is checks.EXCEL
+    assert checks.sniff(upload("a.png", b"\x89PNG\r\n\x1a\n" + bytes(32))) is checks.PNG
+    assert checks.sniff(upload("a.csv", b"name,role\nSam,witness\n")) is checks.TEXT
+    assert checks.sniff(upload("a.txt", b"\x00\x01binary")) is None
+
+
+def test_a_download_is_marked_audited_and_only_for_those_who_may_see_the_incident(
+    client_for, incident, _media
+):
+    attach(client_for("responder"), "incident", incident.pk, "cctv handover.txt", NOTES)
+    attachment = Attachment.objects.get()
+    url = reverse("attachments:download", args=[attachment.pk])
+
+    response = client_for("police").get(url)
+    assert response.status_code == 200 and response.content == NOTES
+    assert response[HEADER] == "OFFICIAL-SENSITIVE"
+    assert re.search(r'filename="cctv handover-OFFICIAL-SENSITIVE\.txt"', response["Content-Disposition"])
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).latest("id")
+    assert (entry.actor_label, entry.target_id) == ("police@example.org", str(attachment.pk))
+
+    # The health partner's organisation does not take part: the file is not found, as the incident is not.
+    assert client_for("health").get(url).status_code == 404
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE, actor_label="health@example.org")
+
+
+def test_viewers_may_not_attach_nor_anyone_to_a_closed_incident(client_for, incident, _media):
+    assert attach(client_for("viewer"), "incident", incident.pk, "a.txt", NOTES).status_code == 403
+    incident.status = IncidentStatus.CLOSED
+    incident.save(update_fields=["status"])
+    assert attach(client_for("responder"), "incident", incident.pk, "a.txt", NOTES).status_code == 403
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_meetings_and_reviews_take_files_shown_on_their_pages(client_for, demo, demo_users, _media):
+    made = demo_recovery(demo, demo_users)
+    meeting = demo_meeting(demo, demo_users, incident=made.incident)
+    review = made.incident.debrief
+    client = client_for("police")
+    assert attach(client, "meeting", meeting.pk, "minutes.pdf", PDF).status_code == 302
+    assert attach(client, "review", review.pk, "lessons.xlsx", a_workbook()).status_code == 302
+
+    meeting_page = client.get(
+        reverse("meetings:meeting", args=[made.incident.pk, meeting.pk])
+    ).content.decode()
+    review_page = client.get(reverse("recovery:review", args=[made.incident.pk])).content.decode()
+    minutes, lessons = (
+        reverse("attachments:download", args=[Attachment.objects.get(name=name).pk])
+        for name in ("minutes.pdf", "lessons.xlsx")
+    )
+    assert minutes in meeting_page and lessons not in meeting_page
+    assert lessons in review_page and minutes not in review_page
+    assert client_for("viewer").get(minutes).content == PDF
