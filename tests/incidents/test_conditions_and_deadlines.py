@@ -319,3 +319,14 @@ def test_the_shipped_incident_types_match_the_serious_violence_duty_definitions(
 def test_probation_and_youth_justice_own_items_of_the_shipped_checklist():
     owners = {item["owner_kind"] for area in load_playbook_data()["areas"] for item in area["items"]}
     assert {"probation", "youth_justice"} <= owners
+
+
+def test_the_categorisation_suggestion_counts_what_the_police_declared(demo, demo_users, client_for):
+    responder = demo_users["responder"]
+    incident = record(demo, responder)
+    assert not categorise(incident, responder, serious_violence=False).suggested_serious_violence
+    declare(incident, demo_users["police"], tier=PoliceTier.GOLD_GROUP, critical=True)
+    page = client_for("responder").get(f"/incidents/{incident.pk}/categorise/").content.decode()
+    assert "The police have convened a gold group" in page
+    suggested = categorise(incident, responder, serious_violence=True)
+    assert suggested.suggested_serious_violence and suggested.suggested_meeting

@@ -47,12 +47,17 @@ def facts_of(incident) -> set[str]:
     if victim_ages & ADULT_AGE_BANDS:
         facts.add("adult_victim")
     facts |= {f"place:{place}" for place in incident.scenes.exclude(place="").values_list("place", flat=True)}
+    return facts | police_facts(incident)
+
+
+def police_facts(incident) -> set[str]:
+    """What the police's latest declaration says: ``police:<tier>`` and ``police:critical_incident`` if so."""
     declaration = incident.police_declarations.order_by("-declared_at", "-id").first()
-    if declaration is not None:
-        facts.add(f"police:{declaration.tier}")
-        if declaration.critical_incident:
-            facts.add("police:critical_incident")
-    return facts
+    if declaration is None:
+        return set()
+    return {f"police:{declaration.tier}"} | (
+        {"police:critical_incident"} if declaration.critical_incident else set()
+    )
 
 
 def met_for(incident) -> set[str]:

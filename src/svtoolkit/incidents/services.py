@@ -116,7 +116,7 @@ def categorise(
     request=None,
 ) -> Categorisation:
     """Record an assessment and the decision on it; the plan gains any items that now apply."""
-    suggestion = suggest(set(factors))
+    suggestion = suggest(set(factors), declared=conditions.police_facts(incident))
     categorisation = Categorisation.objects.create(
         incident=incident,
         factors={code: True for code in factors},

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
 from svtoolkit.incidents import escalation, selectors, services
-from svtoolkit.incidents.categorisation import factor_choices, suggest
+from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
+from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
@@ -135,8 +136,9 @@ def categorise(request, incident_id):
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
     form = CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
     suggestion = None
+    declared = police_facts(shown)
     if request.method == "POST" and form.is_valid():
-        suggestion = suggest(set(form.cleaned_data["factors"]))
+        suggestion = suggest(set(form.cleaned_data["factors"]), declared=declared)
         if deciding:
             data = form.cleaned_data
             services.categorise(
@@ -153,7 +155,7 @@ def categorise(request, incident_id):
             messages.success(request, "The categorisation was recorded.")
             return to_incident(shown, "categorisation")
     elif request.method == "POST":
-        suggestion = suggest(set(request.POST.getlist("factors")))
+        suggestion = suggest(set(request.POST.getlist("factors")), declared=declared)
     return render(
         request,
         "incidents/categorise.html",
@@ -162,6 +164,7 @@ def categorise(request, incident_id):
             "form": form,
             "suggestion": suggestion,
             "factor_hints": {code: hint for code, _, hint in factor_choices()},
+            "declared": declared_labels(declared),
             "history": shown.categorisations.select_related("decided_by"),
         },
     )
