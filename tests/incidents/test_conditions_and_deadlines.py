@@ -1,13 +1,16 @@
 """The plan follows the guidance: items depend on the facts recorded (categorisation, a child victim, the
 place, a death, the police tier), and statutory deadlines are worked out in working days with their source."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.working_days import is_working_day, working_days_between
 from svtoolkit.incidents import conditions, deadlines, services
 from svtoolkit.incidents.models import PoliceTier
 from svtoolkit.playbooks import services as playbook_services
@@ -330,3 +333,16 @@ def test_the_categorisation_suggestion_counts_what_the_police_declared(demo, dem
     assert "The police have convened a gold group" in page
     suggested = categorise(incident, responder, serious_violence=True)
     assert suggested.suggested_serious_violence and suggested.suggested_meeting
+
+
+@settings(deadline=None)  # the first example loads a year's bank holidays
+@given(
+    start=st.datetimes(
+        min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+    ),
+    days=st.sampled_from([5, 15]),
+)
+def test_an_item_timed_in_working_days_falls_due_at_the_end_of_a_working_day(start, days):
+    due = timezone.localtime(deadlines.due_after({"hours": 24 * days, "working_days": days}, start))
+    assert is_working_day(due.date()) and due.time() == deadlines.END_OF_WORKING_DAY
+    assert working_days_between(timezone.localtime(start).date(), due.date()) == days
