@@ -367,6 +367,18 @@ class CategorisationFactory(factory.django.DjangoModelFactory):
     factors = factory.LazyFunction(lambda: {"young_person": True})
 
 
+class PoliceDeclarationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PoliceDeclaration"
+
+    incident = factory.SubFactory(IncidentFactory)
+    critical_incident = True
+    tier = "gold_group"
+    declared_by = "Supt A. Khan"
+    declared_at = factory.LazyAttribute(lambda declaration: declaration.incident.occurred_at)
+    recorded_by = factory.SubFactory(UserFactory)
+
+
 class LeadAssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.LeadAssignment"

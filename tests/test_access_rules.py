@@ -64,11 +64,8 @@ def test_only_the_lead_partnerships_response_team_shares_closes_and_records_less
 
 
 def test_the_response_team_and_the_police_taking_part_record_police_measures(demo, demo_users, incident):
-    assert who_may(access.can_record_scene_measures, demo, demo_users, incident) == {
-        "coordinator",
-        "responder",
-        "police",
-    }
+    for rule in (access.can_record_scene_measures, access.can_record_police_declaration):
+        assert who_may(rule, demo, demo_users, incident) == {"coordinator", "responder", "police"}
     # Taking part is not enough for a partner of another kind: the measures are the police's to decide.
     services.add_participant(
         incident=incident,
@@ -80,6 +77,7 @@ def test_the_response_team_and_the_police_taking_part_record_police_measures(dem
     incident.participations.filter(organisation__kind="police").delete()
     incident = Incident.objects.get(pk=incident.pk)
     assert not access.can_record_scene_measures(demo_users["police"], demo, incident)
+    assert not access.can_record_police_declaration(demo_users["police"], demo, incident)
 
 
 # --- People affected -------------------------------------------------------------------------------------

@@ -149,6 +149,12 @@ def can_record_scene_measures(user, partnership, incident) -> bool:
     )
 
 
+def can_record_police_declaration(user, partnership, incident) -> bool:
+    """The police's declaration (a critical incident, gold group or below) is recorded by those who record the
+    police's measures: the response team, and partners of a police organisation taking part."""
+    return can_record_scene_measures(user, partnership, incident)
+
+
 def can_read_people(user, partnership, incident) -> bool:
     """People-affected records: only those on the incident's need-to-know list, whatever their role, and
     only while they are a member of the incident's lead partnership or of one it is shared with (an entry

@@ -20,7 +20,8 @@ from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as directory
-from tests.alerts.builders import categorise, raise_police_alert, rota
+from tests.alerts.builders import raise_police_alert, rota
+from tests.incidents.builders import categorise as categorise_incident
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -368,6 +369,11 @@ def test_accepting_the_lead_acknowledges_names_the_lead_and_moves_to_assessing(d
     assert alert.incident.status == IncidentStatus.ASSESSING
     with pytest.raises(DomainError):
         services.accept_lead(alert=alert, by=demo_users["coordinator"], organisation=lead.organisation)
+
+
+def categorise(incident, by, *, young_person=True, serious_violence=True):
+    factors = ["young_person"] if young_person else []
+    return categorise_incident(incident, by, factors=factors, serious_violence=serious_violence)
 
 
 def test_categorising_after_the_lead_is_taken_informs_the_partners_the_category_calls_for(demo, demo_users):

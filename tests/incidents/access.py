@@ -52,6 +52,8 @@ EXPECTED = {
     "incidents:scene_add": MANAGE,
     "incidents:measure_add": POLICE_MEASURES,
     "incidents:measure_lift": POLICE_MEASURES_POST,
+    # The police's declaration is recorded by those who record the police's measures.
+    "incidents:police_declaration": POLICE_MEASURES,
     "incidents:lead": MANAGE,
     "incidents:partners": MANAGE,
     "incidents:inform": MANAGE_POST,

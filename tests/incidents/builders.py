@@ -11,21 +11,42 @@ from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.people import services as people_services
 
 
-def demo_incident(demo, demo_users):
-    """A recorded, categorised incident with the police taking part and an action owned by the police."""
-    responder = demo_users["responder"]
-    incident = services.record_incident(
+def recorded_incident(demo, by, *, types=("knife",), occurred_at=None, notified_at=None, place=""):
+    """The stabbing near Northbridge Academy, recorded by ``by`` and told of an hour later unless said."""
+    occurred_at = occurred_at or timezone.now() - timedelta(hours=3)
+    return services.record_incident(
         partnership=demo,
-        by=responder,
+        by=by,
         title="Stabbing near Northbridge Academy",
-        incident_types=["knife"],
-        occurred_at=timezone.now() - timedelta(hours=3),
-        notified_at=timezone.now() - timedelta(hours=2),
+        incident_types=list(types),
+        occurred_at=occurred_at,
+        notified_at=notified_at or occurred_at + timedelta(hours=1),
         notification_source="police",
         notified_by="Duty inspector",
         summary="A 16-year-old was stabbed at the bus stop outside the school at home time.",
-        scenes=[{"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central"}],
+        scenes=[
+            {"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central", "place": place}
+        ],
     )
+
+
+def categorise(incident, by, *, factors=(), serious_violence=True, meeting=False, cross_borough=False):
+    return services.categorise(
+        incident=incident,
+        by=by,
+        factors=list(factors),
+        other_factors="",
+        serious_violence=serious_violence,
+        meeting_needed=meeting,
+        cross_borough=cross_borough,
+        rationale="Judged on the likely impact on the community.",
+    )
+
+
+def demo_incident(demo, demo_users):
+    """A recorded, categorised incident with the police taking part and an action owned by the police."""
+    responder = demo_users["responder"]
+    incident = recorded_incident(demo, responder)
     police = demo.organisations.get(kind="police")
     services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
     action = services.add_action(

@@ -13,7 +13,7 @@ from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKin
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import categorise, demo_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -27,19 +27,6 @@ def checklist(demo, demo_users):
 @pytest.fixture
 def incident(demo, demo_users):
     return demo_incident(demo, demo_users)[0]
-
-
-def categorise(incident, by, *, factors=(), serious_violence=True, meeting=False, cross_borough=False):
-    return services.categorise(
-        incident=incident,
-        by=by,
-        factors=list(factors),
-        other_factors="",
-        serious_violence=serious_violence,
-        meeting_needed=meeting,
-        cross_borough=cross_borough,
-        rationale="Judged on the likely impact on the community.",
-    )
 
 
 def test_references_count_up_within_partnership_and_year(demo, demo_users, incident):

@@ -37,6 +37,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.conditions import met_for
 from svtoolkit.incidents.models import IncidentStatus, NotificationSource
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
@@ -415,7 +416,8 @@ def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
     alert = Alert.objects.filter(incident=incident, lead_accepted_at__isnull=False).first()
     if alert is None:
         return []
-    called_for = selectors.organisations_called_for(incident.partnership, categorisation.categories)
+    # The category a launch rule names may be any condition the plan uses (a child harmed, a gold group...).
+    called_for = selectors.organisations_called_for(incident.partnership, met_for(incident))
     if not called_for:
         return []
     taking_part = {p.organisation_id: p for p in incident.participations.all()}

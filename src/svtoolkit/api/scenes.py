@@ -14,6 +14,7 @@ from svtoolkit.incidents.measures import selectors as measures_selectors
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import (
     MeasureKind,
+    PlaceKind,
     Scene,
     SceneMeasure,
 )
@@ -25,10 +26,11 @@ class SceneSerializer(LocatedSerializer):
     area = text(120, required=False)
     latitude = coordinate(90)
     longitude = coordinate(180)
+    place = serializers.ChoiceField(choices=PlaceKind.choices, required=False, allow_blank=True, default="")
 
     class Meta:
         model = Scene
-        fields = ["id", "description", "area", "latitude", "longitude", "exact"]
+        fields = ["id", "description", "area", "place", "latitude", "longitude", "exact"]
 
     def validate(self, data):
         if (data.get("latitude") is None) != (data.get("longitude") is None):
@@ -123,6 +125,7 @@ class SceneViewSet(IncidentPartViewSet):
             area=data["area"],
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
+            place=data["place"],
             request=request._request,
         )
         return self._created(scene)

@@ -27,10 +27,18 @@ class Suggestion:
     score: int
 
 
-def suggest(present: set[str]) -> Suggestion:
-    """What the factors present suggest. Unknown codes are ignored."""
+def declared_labels(declared: set[str]) -> list[str]:
+    """What the police declared that counts towards the suggestion, in words, in the data file's order."""
+    return [fact["label"] for code, fact in rules().get("declared", {}).items() if code in declared]
+
+
+def suggest(present: set[str], declared: set[str] = frozenset()) -> Suggestion:
+    """What the factors ticked, and what the police declared (``police:`` facts), suggest. Unknown codes are
+    ignored."""
     factors = rules()["factors"]
-    score = sum(factors[code]["weight"] for code in present if code in factors)
+    score = sum(factors[code]["weight"] for code in present if code in factors) + sum(
+        fact["weight"] for code, fact in rules().get("declared", {}).items() if code in declared
+    )
     return Suggestion(
         serious_violence=score >= rules()["serious_violence_at"],
         meeting=score >= rules()["meeting_at"],

@@ -38,6 +38,7 @@ def seed_demo_incidents(*, partnership, users) -> None:
             {
                 "description": "Bus stop, Northbridge Academy, Station Road",
                 "area": "Northbridge Central",
+                "place": "school",
                 # Inside the fictional wards that reports/data/boundaries/northbridge.geojson draws.
                 "latitude": 51.57150,
                 "longitude": -0.07200,

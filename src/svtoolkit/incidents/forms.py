@@ -11,10 +11,22 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     IncidentStatus,
     NotificationSource,
+    PlaceKind,
+    PoliceTier,
 )
 from svtoolkit.partnerships.models import Contact, Partnership
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def place_field(label):
+    """The kind of place a scene is: some items of the plan are for a school or a hospital."""
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", "None of these")] + PlaceKind.choices,
+        required=False,
+        help_text="A school or a hospital brings its own actions into the plan.",
+    )
 
 
 def datetime_field(label, required_message, **kwargs):
@@ -65,6 +77,7 @@ class IncidentForm(forms.Form):
         error_messages={"required": "Describe the scene"},
     )
     scene_area = forms.CharField(label="Ward or area of the scene", max_length=120, required=False)
+    scene_place = place_field("Kind of place")
     is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
 
     def __init__(self, *args, incident_types, **kwargs):
@@ -321,6 +334,7 @@ class SceneForm(forms.Form):
         label="Scene", max_length=300, error_messages={"required": "Describe the scene"}
     )
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
+    place = place_field("Kind of place")
     latitude = forms.DecimalField(
         label="Latitude (optional)",
         required=False,
@@ -374,3 +388,26 @@ class EscalationTimetableForm(forms.Form):
         "Tell the incident lead, hours after the action was due",
         "Actions that nobody owns go to the lead as soon as they are overdue.",
     )
+
+
+def radios(label, choices, required_message):
+    """A required choice shown as radios (a short list: GOV.UK radios rather than a select)."""
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, error_messages={"required": required_message}
+    )
+
+
+class PoliceDeclarationForm(forms.Form):
+    critical_incident = radios(
+        "Have the police declared a critical incident?",
+        YES_NO,
+        "Say whether the police have declared a critical incident",
+    )
+    tier = radios("The police response", PoliceTier.choices, "Choose the police response")
+    declared_by = forms.CharField(
+        label="Officer who declared it",
+        max_length=200,
+        help_text="Rank and name, for example: Supt A. Khan.",
+        error_messages={"required": "Enter the officer who declared it"},
+    )
+    declared_at = datetime_field("When the police declared it", "Enter when the police declared it")

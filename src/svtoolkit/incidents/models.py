@@ -80,9 +80,21 @@ class Incident(models.Model):
         return f"{self.reference} {self.title}"
 
 
+class PlaceKind(models.TextChoices):
+    """The kind of place a scene is, where the plan depends on it (a school's or a hospital's own actions)."""
+
+    SCHOOL = "school", "A school or college, or next to one"
+    HOSPITAL = "hospital", "A hospital, or the victim was followed there"
+    TRANSPORT = "transport", "A station, bus stop or other transport hub"
+    WORSHIP = "worship", "A place of worship"
+    ESTATE = "estate", "A housing estate"
+    OTHER = "other", "Somewhere else"
+
+
 class Scene(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="scenes")
     description = models.CharField(max_length=300)
+    place = models.CharField(max_length=12, choices=PlaceKind.choices, blank=True)
     area = models.CharField(max_length=120, blank=True, help_text="Ward, estate or neighbourhood.")
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
@@ -193,6 +205,36 @@ class Categorisation(models.Model):
         if self.factors.get("young_person"):
             chosen.add("young_person")
         return chosen
+
+
+class PoliceTier(models.TextChoices):
+    GOLD_GROUP = "gold_group", "Gold group convened"
+    BELOW_GOLD = "below_gold", "Below the gold threshold"
+
+
+class PoliceDeclaration(models.Model):
+    """What the police declared about the incident: a critical incident or not, and their response's tier.
+
+    Never edited: a later declaration (the police step up to a gold group, say) supersedes it; the latest is
+    current. The categorisation and the plan's conditions read it.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="police_declarations")
+    critical_incident = models.BooleanField()
+    tier = models.CharField(max_length=12, choices=PoliceTier.choices)
+    declared_by = models.CharField(max_length=200, help_text="The officer who declared it: Supt A. Khan.")
+    declared_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "-declared_at", "-id"]
+
+    def __str__(self):
+        critical = "Critical incident" if self.critical_incident else "Not a critical incident"
+        return f"{critical}, {self.get_tier_display().lower()}"
 
 
 class LeadAssignment(models.Model):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.core.pagination import newest_first_page
+from svtoolkit.incidents.deadlines import deadlines_for
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -146,6 +147,16 @@ def incident_types(partnership, incident=None) -> dict:
     return (version.vocabularies if version else default_vocabularies())["incident_types"]
 
 
+def current_police_declaration(incident):
+    """The police's latest declaration on the incident (critical incident or not, and tier), or None."""
+    return incident.police_declarations.select_related("recorded_by").order_by("-declared_at", "-id").first()
+
+
+def deadlines_of(incident):
+    """The incident's statutory and formal deadlines, and the dated ones other apps keep, soonest first."""
+    return deadlines_for(incident)
+
+
 def current_categorisation(incident) -> Categorisation | None:
     return incident.categorisations.select_related("decided_by").order_by("-decided_at", "-id").first()
 
@@ -218,6 +229,9 @@ def incident_page(incident, *, user, partnership) -> dict:
         "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
         and not access.is_read_only(incident),
         "categorisation": current_categorisation(incident),
+        "police_declaration": current_police_declaration(incident),
+        "can_record_police": access.can_record_police_declaration(user, partnership, incident)
+        and not access.is_read_only(incident),
         "leads": list(
             LeadAssignment.objects.filter(incident=incident)
             .select_related("organisation", "officer")

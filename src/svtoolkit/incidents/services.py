@@ -3,8 +3,6 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -16,8 +14,9 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
-from svtoolkit.incidents import events, history
+from svtoolkit.incidents import conditions, events, history
 from svtoolkit.incidents.categorisation import suggest
+from svtoolkit.incidents.deadlines import due_after
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -30,6 +29,7 @@ from svtoolkit.incidents.models import (
     Participation,
     PlanAction,
     PlanReview,
+    PoliceDeclaration,
     Scene,
     TimelineEntry,
     TimelineKind,
@@ -116,7 +116,7 @@ def categorise(
     request=None,
 ) -> Categorisation:
     """Record an assessment and the decision on it; the plan gains any items that now apply."""
-    suggestion = suggest(set(factors))
+    suggestion = suggest(set(factors), declared=conditions.police_facts(incident))
     categorisation = Categorisation.objects.create(
         incident=incident,
         factors={code: True for code in factors},
@@ -151,7 +151,7 @@ def categorise(
     )
     if incident.playbook_version_id:
         _add_applicable_actions(
-            incident=incident, by=by, categories=categorisation.categories, reason="re-categorisation"
+            incident=incident, by=by, categories=_current_categories(incident), reason="re-categorisation"
         )
     events.publish_categorised(categorisation=categorisation)
     # Apps above this one act on a categorisation (the alerts app's launch protocol), in this transaction.
@@ -316,8 +316,8 @@ def acknowledge(*, participation, by_label: str, by=None, request=None) -> Parti
 
 
 def _current_categories(incident) -> set[str]:
-    latest = incident.categorisations.order_by("-decided_at", "-id").first()
-    return latest.categories if latest else set()
+    """The conditions an item may name (data/conditions.toml) that hold for the incident today."""
+    return conditions.met_for(incident)
 
 
 def _add_applicable_actions(*, incident, by, categories, reason) -> int:
@@ -342,7 +342,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
             essential=item.essential,
             owner_organisation=item.default_organisation or participating.get(item.owner_kind),
             owner=None,
-            due_at=incident.occurred_at + timedelta(hours=timings[item.timing]["hours"]),
+            due_at=due_after(timings[item.timing], incident.occurred_at),
             created_by=by,
         )
         for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before")
@@ -357,6 +357,43 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
             f"{len(new_actions)} action{pluralize(len(new_actions))} added to the plan after {reason}.",
         )
     return len(new_actions)
+
+
+def redraw_plan(*, incident, by, reason) -> int:
+    """Add to a drawn plan the items a new fact (a victim's age, a scene, the police tier) makes apply."""
+    if incident.playbook_version_id is None:
+        return 0
+    return _add_applicable_actions(
+        incident=incident, by=by, categories=_current_categories(incident), reason=reason
+    )
+
+
+@transaction.atomic
+def record_police_declaration(
+    *, incident, by, critical_incident, tier, declared_by, declared_at, request=None
+) -> PoliceDeclaration:
+    """Record what the police declared (a critical incident or not, gold group or below); the plan gains any
+    items that now apply. A later declaration supersedes it."""
+    if declared_at > timezone.now():
+        raise DomainError("The time the police declared it cannot be in the future.", field="declared_at")
+    if declared_at < incident.occurred_at:
+        raise DomainError(
+            "The police cannot have declared it before the incident happened.", field="declared_at"
+        )
+    if not declared_by.strip():
+        raise DomainError("Enter the officer who declared it.", field="declared_by")
+    declaration = PoliceDeclaration.objects.create(
+        incident=incident,
+        critical_incident=critical_incident,
+        tier=tier,
+        declared_by=declared_by.strip(),
+        declared_at=declared_at,
+        recorded_by=by,
+    )
+    history.note(incident, by, f"Police: {declaration} (declared by {declaration.declared_by}).")
+    history.audit(incident, by, AuditAction.CREATE, declaration, request, tier=tier)
+    redraw_plan(incident=incident, by=by, reason="the police declaration")
+    return declaration
 
 
 @transaction.atomic
@@ -632,14 +669,16 @@ def edit_record(
 
 
 @transaction.atomic
-def add_scene(*, incident, by, description, area, latitude, longitude, request=None) -> Scene:
+def add_scene(*, incident, by, description, area, latitude, longitude, place="", request=None) -> Scene:
     scene = Scene.objects.create(
         incident=incident,
         description=description.strip(),
         area=area.strip(),
         latitude=latitude,
         longitude=longitude,
+        place=place,
     )
     history.note(incident, by, f"Scene added: {scene.description}.")
     history.audit(incident, by, AuditAction.CREATE, scene, request)
+    redraw_plan(incident=incident, by=by, reason="a scene was added")
     return scene

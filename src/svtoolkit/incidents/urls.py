@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("incidents/<int:incident_id>/categorise/", views.categorise, name="categorise"),
     path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
+    path("incidents/<int:incident_id>/police/", views.police_declaration, name="police_declaration"),
     path("incidents/<int:incident_id>/partners/", views.partners, name="partners"),
     path("incidents/<int:incident_id>/partners/inform/", views.inform, name="inform"),
     path(

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
 from svtoolkit.incidents import escalation, selectors, services
-from svtoolkit.incidents.categorisation import factor_choices, suggest
+from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
+from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
     CategorisationForm,
@@ -23,6 +24,7 @@ from svtoolkit.incidents.forms import (
     NewActionForm,
     ParticipantForm,
     PlanReviewForm,
+    PoliceDeclarationForm,
     SceneForm,
     ShareForm,
     StatusForm,
@@ -89,7 +91,13 @@ def record(request):
             notification_source=data["notification_source"],
             notified_by=data["notified_by"],
             summary=data["summary"],
-            scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
+            scenes=[
+                {
+                    "description": data["scene_description"],
+                    "area": data["scene_area"],
+                    "place": data["scene_place"],
+                }
+            ],
             is_exercise=data["is_exercise"],
             exercise=exercise,
             request=request,
@@ -128,8 +136,9 @@ def categorise(request, incident_id):
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
     form = CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
     suggestion = None
+    declared = police_facts(shown)
     if request.method == "POST" and form.is_valid():
-        suggestion = suggest(set(form.cleaned_data["factors"]))
+        suggestion = suggest(set(form.cleaned_data["factors"]), declared=declared)
         if deciding:
             data = form.cleaned_data
             services.categorise(
@@ -146,7 +155,7 @@ def categorise(request, incident_id):
             messages.success(request, "The categorisation was recorded.")
             return to_incident(shown, "categorisation")
     elif request.method == "POST":
-        suggestion = suggest(set(request.POST.getlist("factors")))
+        suggestion = suggest(set(request.POST.getlist("factors")), declared=declared)
     return render(
         request,
         "incidents/categorise.html",
@@ -155,6 +164,7 @@ def categorise(request, incident_id):
             "form": form,
             "suggestion": suggestion,
             "factor_hints": {code: hint for code, _, hint in factor_choices()},
+            "declared": declared_labels(declared),
             "history": shown.categorisations.select_related("decided_by"),
         },
     )
@@ -279,6 +289,7 @@ def plan(request, incident_id):
             "can_manage": access.can_manage_incident(request.user, request.partnership)
             and not access.is_read_only(shown),
             "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
+            "deadlines": selectors.deadlines_of(shown),
         },
     )
 
@@ -509,6 +520,37 @@ def scene_add(request, incident_id):
         request,
         "incidents/simple_form.html",
         {"incident": shown, "form": form, "heading": "Add a scene", "button": "Add the scene"},
+    )
+
+
+@access.requires(access.can_work_incident)
+def police_declaration(request, incident_id):
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_police_declaration)
+    form = PoliceDeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with errors_shown_on(form):
+            services.record_police_declaration(
+                incident=shown,
+                by=request.user,
+                critical_incident=data["critical_incident"] == "yes",
+                tier=data["tier"],
+                declared_by=data["declared_by"],
+                declared_at=data["declared_at"],
+                request=request,
+            )
+            messages.success(request, "The police declaration was recorded.")
+            return to_incident(shown)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Record the police declaration",
+            "intro": "What the police have declared about this incident. A later declaration replaces it.",
+            "button": "Record the declaration",
+        },
     )
 
 

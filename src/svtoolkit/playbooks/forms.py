@@ -59,8 +59,10 @@ class ItemForm(RevisionChecked, forms.Form):
         required=False,
     )
     categories = forms.MultipleChoiceField(
-        label="Only when the incident is categorised as",
-        help_text="Leave all unticked if it applies whatever the categorisation.",
+        label="Only when one of these holds",
+        help_text="The categorisation's decision, or what is recorded on the incident (a child victim, a "
+        "death, the kind of place, the police's declaration). Leave all unticked if it applies whatever they "
+        "are.",
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

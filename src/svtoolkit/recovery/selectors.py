@@ -4,14 +4,38 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.incidents.deadlines import Deadline
 from svtoolkit.recovery.models import (
     CalendarFeed,
     Milestone,
+    MilestoneKind,
 )
 
 
 def milestones_of(incident) -> QuerySet[Milestone]:
     return incident.milestones.select_related("created_by")
+
+
+# Dates set by a court or a coroner, as they become known: the plan shows them among the incident's deadlines.
+COURT_KINDS = {
+    MilestoneKind.INQUEST: "The coroner's inquest (Coroners and Justice Act 2009)",
+    MilestoneKind.TRIAL: "The court's listing of the trial",
+    MilestoneKind.COURT: "The court's listing",
+}
+
+
+def court_deadlines(incident) -> list[Deadline]:
+    """The inquest, trial and court dates on the incident's recovery calendar, as deadlines with a source."""
+    return [
+        Deadline(
+            key=f"milestone-{milestone.pk}",
+            title=milestone.title,
+            due_on=milestone.date,
+            source=COURT_KINDS[milestone.kind],
+            basis="",
+        )
+        for milestone in incident.milestones.filter(kind__in=COURT_KINDS)
+    ]
 
 
 def upcoming_for(user, partnership) -> QuerySet[Milestone]:

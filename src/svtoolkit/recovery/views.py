@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message
+from svtoolkit.incidents.deadlines import statutory_deadlines
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
@@ -27,6 +28,7 @@ def incident_calendar(request, incident_id):
         {
             "incident": shown,
             "milestones": selectors.milestones_of(shown),
+            "deadlines": statutory_deadlines(shown),
             "proposals": list(enumerate(services.proposed_anniversaries(shown))) if can_manage else [],
             "can_manage": can_manage,
         },

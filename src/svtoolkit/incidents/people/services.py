@@ -15,6 +15,7 @@ from svtoolkit.incidents.models import (
     PersonAffected,
     PersonAffectedCorrection,
 )
+from svtoolkit.incidents.services import redraw_plan
 
 ERASED_NAME = "Erased"
 
@@ -47,6 +48,8 @@ def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffect
     NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
     history.note(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
     history.audit(incident, by, AuditAction.CREATE, person, request)
+    # A victim's age can bring in items (a child victim's safeguarding notification, say).
+    redraw_plan(incident=incident, by=by, reason="a person affected was recorded")
     return person
 
 
@@ -88,6 +91,7 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
         f"A person affected's record was corrected ({stored.get_role_display().lower()}).",
     )
     history.audit(stored.incident, by, AuditAction.UPDATE, stored, request, fields=changed)
+    redraw_plan(incident=stored.incident, by=by, reason="a person affected's record was corrected")
     return stored
 
 

@@ -1,0 +1,65 @@
+"""What the plan's items and the statutory deadlines depend on, as data: the conditions of
+data/conditions.toml, checked against the facts known of an incident whenever the plan is drawn or redrawn."""
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from svtoolkit.incidents.models import AgeBand, PersonRole
+
+CONDITIONS_PATH = Path(__file__).resolve().parent / "data" / "conditions.toml"
+CHILD_AGE_BANDS = frozenset({AgeBand.UNDER_10, AgeBand.TEN_TO_15, AgeBand.SIXTEEN_17})
+ADULT_AGE_BANDS = frozenset(set(AgeBand.values) - CHILD_AGE_BANDS - {AgeBand.UNKNOWN})
+# The incident types that mean someone died.
+DEATH_TYPES = frozenset({"homicide"})
+
+
+@cache
+def conditions() -> dict[str, dict]:
+    with CONDITIONS_PATH.open("rb") as data_file:
+        return tomllib.load(data_file)["conditions"]
+
+
+def holds(condition: dict, facts: set[str]) -> bool:
+    """Every fact of ``all`` is known and, when ``any`` is given, at least one of it."""
+    if not set(condition.get("all", [])) <= facts:
+        return False
+    return "any" not in condition or bool(facts.intersection(condition["any"]))
+
+
+def met(facts: set[str]) -> set[str]:
+    """The facts and every condition of the data file they satisfy: what an item's codes are matched to."""
+    return facts | {code for code, condition in conditions().items() if holds(condition, facts)}
+
+
+def facts_of(incident) -> set[str]:
+    """What is known of the incident that the plan can depend on (the fact codes of data/conditions.toml)."""
+    facts = {f"type:{code}" for code in incident.incident_types}
+    if DEATH_TYPES.intersection(incident.incident_types):
+        facts.add("death")
+    categorisation = incident.categorisations.order_by("-decided_at", "-id").first()
+    if categorisation is not None:
+        facts |= categorisation.categories
+        facts |= {f"factor:{code}" for code, present in categorisation.factors.items() if present}
+    victim_ages = set(incident.people.filter(role=PersonRole.VICTIM).values_list("age_band", flat=True))
+    if victim_ages & CHILD_AGE_BANDS:
+        facts.add("child_victim")
+    if victim_ages & ADULT_AGE_BANDS:
+        facts.add("adult_victim")
+    facts |= {f"place:{place}" for place in incident.scenes.exclude(place="").values_list("place", flat=True)}
+    return facts | police_facts(incident)
+
+
+def police_facts(incident) -> set[str]:
+    """What the police's latest declaration says: ``police:<tier>`` and ``police:critical_incident`` if so."""
+    declaration = incident.police_declarations.order_by("-declared_at", "-id").first()
+    if declaration is None:
+        return set()
+    return {f"police:{declaration.tier}"} | (
+        {"police:critical_incident"} if declaration.critical_incident else set()
+    )
+
+
+def met_for(incident) -> set[str]:
+    """The codes an item of the incident's plan may name that hold for it today."""
+    return met(facts_of(incident))
