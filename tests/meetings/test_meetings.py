@@ -36,7 +36,7 @@ def test_agenda_is_drafted_from_the_incident(incident, demo_users):
 def test_invitation_carries_a_valid_calendar_file(
     incident, demo, demo_users, django_capture_on_commit_callbacks
 ):
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     Contact.objects.create(
         organisation=police,
         name="Insp. Ray Cole",
@@ -101,7 +101,7 @@ def test_a_meeting_needs_a_place_or_a_link(incident, demo_users):
 
 def test_outcome_feeds_the_decision_log_and_the_plan(incident, demo, demo_users):
     meeting = demo_meeting(demo, demo_users, incident)
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     services.record_outcome(
         meeting=meeting,
         by=demo_users["responder"],
@@ -206,7 +206,7 @@ def test_cancelling_a_meeting_tells_those_invited_with_a_calendar_cancellation(
     client_for, incident, demo, demo_users, django_capture_on_commit_callbacks
 ):
     Contact.objects.create(
-        organisation=incident.participations.get().organisation,
+        organisation=incident.participations.get(organisation__kind="police").organisation,
         name="Insp. Ray Cole",
         email="ray@police.example.org",
         incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,

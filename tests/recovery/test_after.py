@@ -502,7 +502,7 @@ def test_a_coordinator_recovers_the_list_of_a_closed_incident(client_for, incide
 
 
 def test_a_closed_incident_takes_no_more_acknowledgements(client, incident, demo_users):
-    participation = incident.participations.get()
+    participation = incident.participations.get(organisation__kind="police")
     token = tokens.issue_acknowledgement_token(participation=participation)
     closed(incident, demo_users["responder"])
     assert client.post(reverse("incidents:acknowledge", args=[token])).status_code == 404

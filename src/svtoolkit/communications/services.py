@@ -8,6 +8,7 @@ has agreed.
 from datetime import timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
@@ -56,6 +57,12 @@ def set_plan(
         },
     )
     incident_services.log_change(incident=incident, by=by, text=f"Communications led by {lead_organisation}.")
+    incident_services.record_event(
+        incident=incident,
+        event=incident_services.CompletingEvent.COMMUNICATIONS_LEAD_AGREED,
+        by=by,
+        link=reverse("communications:plan", args=[incident.pk]),
+    )
     record(
         action=AuditAction.UPDATE, actor=by, partnership=incident.partnership, target=plan, request=request
     )
