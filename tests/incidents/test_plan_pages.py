@@ -109,3 +109,15 @@ def test_a_bulk_reassignment_to_a_viewer_is_refused_on_the_owner_field(
     assert "Val takes these" in content  # nothing typed is lost
     council_action.refresh_from_db()
     assert council_action.owner is None
+
+
+def test_the_partners_tab_is_a_call_list_with_out_of_hours_numbers(
+    client_for, demo, incident_with_two_owners
+):
+    incident = incident_with_two_owners[0]
+    police_contacts = [c for c in demo.organisations.get(kind="police").contacts.all() if c.out_of_hours]
+    assert police_contacts
+    content = client_for("responder").get(reverse("incidents:partners", args=[incident.pk])).content.decode()
+    assert "Call list" in content
+    for contact in police_contacts:
+        assert contact.name in content and contact.out_of_hours in content

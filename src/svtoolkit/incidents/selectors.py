@@ -35,6 +35,7 @@ from svtoolkit.incidents.models import (
     SceneMeasure,
     TimelineEntry,
 )
+from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import published_version
 
@@ -353,10 +354,12 @@ def participation_by_token(token: str) -> Participation | None:
 
 @dataclass
 class PartnerNotice:
-    """A partner taking part, and how its latest notice went: one delivery per address it was sent to."""
+    """A partner taking part, how its latest notice went (one delivery per address it was sent to), and its
+    call list: the organisation's directory contacts in escalation order, with their out-of-hours details."""
 
     participation: Participation
     deliveries: list
+    contacts: list
 
     @property
     def failed(self) -> bool:
@@ -365,10 +368,17 @@ class PartnerNotice:
 
 def partners_and_notices(incident) -> list[PartnerNotice]:
     partners = incident.participations.select_related("organisation", "contact", "notice").prefetch_related(
-        "notice__deliveries"
+        "notice__deliveries",
+        Prefetch(
+            "organisation__contacts", queryset=Contact.objects.filter(is_active=True), to_attr="call_list"
+        ),
     )
     return [
-        PartnerNotice(participation=p, deliveries=list(p.notice.deliveries.all()) if p.notice else [])
+        PartnerNotice(
+            participation=p,
+            deliveries=list(p.notice.deliveries.all()) if p.notice else [],
+            contacts=p.organisation.call_list,
+        )
         for p in partners
     ]
 
