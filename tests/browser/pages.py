@@ -96,3 +96,43 @@ class ReviewContributionPage(GovukPage):
         self.page.get_by_label("What to change next time").fill(to_change)
         self.page.get_by_role("button", name="Save").click()
         return self
+
+
+class RecordIncidentPage(GovukPage):
+    """/incidents/new/: recording an incident in full (the response team's form)."""
+
+    path = "/incidents/new/"
+
+    def record(self, *, title: str, incident_type: str, occurred_at, notified_at, summary: str, scene: str):
+        """Fill in the form and press Continue; ``occurred_at`` and ``notified_at`` are aware datetimes."""
+        from django.utils import timezone
+
+        self.page.goto(self.path)
+        self.page.get_by_label("Short title").fill(title)
+        self.page.get_by_label(incident_type).check()
+        self.page.get_by_label("When it happened").fill(f"{timezone.localtime(occurred_at):%Y-%m-%dT%H:%M}")
+        self.page.get_by_label("When the partnership was told").fill(
+            f"{timezone.localtime(notified_at):%Y-%m-%dT%H:%M}"
+        )
+        self.page.get_by_label("Who told the partnership").select_option(label="Police")
+        self.page.get_by_label("Factual summary").fill(summary)
+        self.page.get_by_label("Scene", exact=True).fill(scene)
+        self.page.get_by_role("button", name="Continue").click()
+        return self
+
+
+class CategorisePage(GovukPage):
+    """/incidents/<id>/categorise/: the impact factors and the decision on them."""
+
+    def decide(self, *, factors: list[str], serious_violence: bool, meeting: bool, why: str):
+        for factor in factors:
+            self.page.get_by_label(factor).check()
+        for question, answer in [
+            ("Is this a serious violence incident?", serious_violence),
+            ("Is an incident management meeting needed?", meeting),
+            ("Must the response cross borough boundaries?", False),
+        ]:
+            self.page.get_by_role("group", name=question).get_by_label("Yes" if answer else "No").check()
+        self.page.get_by_label("Why").fill(why)
+        self.page.get_by_role("button", name="Record the decision").click()
+        return self

@@ -142,7 +142,7 @@ def test_a_notice_that_could_not_be_sent_is_shown_and_sent_again(
 ):
     settings.SITE_URL = live_server.url
     incident, _ = demo_incident(demo, demo_users)
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     contact = Contact.objects.create(
         organisation=police, name="Insp. Ray Cole", email="ray@police.example.org"
     )

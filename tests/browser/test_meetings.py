@@ -14,7 +14,7 @@ from tests.incidents.builders import demo_incident
 
 def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
     incident, _ = demo_incident(demo, demo_users)
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     Contact.objects.create(
         organisation=police,
         name="Insp. Ray Cole",

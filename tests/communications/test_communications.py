@@ -319,3 +319,17 @@ def test_a_restricted_messages_title_is_hidden_everywhere_until_published(
     services.publish(message=message, by=demo_users["responder"])
     for text in seen_by_viewer():
         assert "Jay Smith" in text
+
+
+def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for, press_statement, demo_users):
+    from svtoolkit.messaging.models import Notification
+
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    notice = Notification.objects.get(kind=services.SIGN_OFF_REQUEST)
+    told = {delivery.recipient_label for delivery in notice.deliveries.all()}
+    # Those acting for the police and the council; not the council's viewer.
+    assert {demo_users["police"].full_name, demo_users["coordinator"].full_name} <= told
+    assert demo_users["viewer"].full_name not in told
+    assert press_statement.body not in notice.body
+    home = client_for("police").get(reverse("core:home")).content.decode()
+    assert "Statements awaiting your sign-off" in home and press_statement.title in home

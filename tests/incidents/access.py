@@ -63,6 +63,9 @@ EXPECTED = {
     "incidents:draw_plan": MANAGE_POST,
     "incidents:action_add": MANAGE,
     "incidents:plan_review": MANAGE,
+    "incidents:first_hours": READ,
+    # The bulk update: the response team and partners taking part (they update their own actions).
+    "incidents:plan_update": WORK,
     "incidents:action": WORK,
     "incidents:timeline": READ,
     "incidents:update": WORK,
@@ -90,7 +93,7 @@ def url_kwargs(demo, demo_users):
     incident, action = demo_incident(demo, demo_users)
     person = demo_person(incident, demo_users["responder"])
     measure = demo_measure(incident, demo_users)
-    participation = incident.participations.get()
+    participation = incident.participations.get(organisation__kind="police")
     token = tokens.issue_acknowledgement_token(participation=participation)
     by_incident = {"incident_id": incident.pk}
     arguments = {

@@ -81,7 +81,7 @@ def test_plan_draws_applicable_items_and_recategorising_only_adds(incident, chec
     assert not any("young_person" in a.item.categories for a in items.values())
     some = next(iter(items.values()))
     hours = checklist.vocabularies["timings"][some.item.timing]["hours"]
-    assert some.due_at == incident.occurred_at + timedelta(hours=hours)
+    assert some.due_at == incident.notified_at + timedelta(hours=hours)
 
     done = incident.actions.first()
     services.update_action(
@@ -116,7 +116,7 @@ def test_plan_needs_a_published_checklist(incident, demo_users):
 def test_informing_partners_emails_a_single_use_acknowledgement(
     incident, demo, demo_users, django_capture_on_commit_callbacks
 ):
-    police = incident.participations.get()
+    police = incident.participations.get(organisation__kind="police")
     contact = Contact.objects.create(
         organisation=police.organisation, name="Insp. Ray", email="ray@police.example.org"
     )
@@ -240,7 +240,7 @@ def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_
     from svtoolkit.incidents.tasks import send_overdue_reminders
     from svtoolkit.partnerships.models import Contact, IncidentRole
 
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     Contact.objects.create(
         organisation=police,
         name="Insp. Ray Cole",

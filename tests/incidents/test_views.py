@@ -169,7 +169,7 @@ def test_incident_page_queries_do_not_grow_with_the_incident(client_for, inciden
             by=demo_users["responder"],
             title=f"Action {number}",
             guidance="",
-            owner_organisation=incident.participations.get().organisation,
+            owner_organisation=incident.participations.get(organisation__kind="police").organisation,
             owner=demo_users["police"],
             due_at=timezone.now() - timedelta(hours=1) if number % 2 else timezone.now() + timedelta(hours=1),
         )

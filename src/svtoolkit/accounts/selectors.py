@@ -113,6 +113,19 @@ def member_users(partnership) -> QuerySet:
     )
 
 
+def people_acting_for(partnership, organisation_ids) -> QuerySet:
+    """The active people who act for these organisations in the partnership (any role but viewer): those who
+    may sign off, say, for an approver organisation."""
+    from svtoolkit.accounts.models import Role, User
+
+    return User.objects.filter(
+        is_active=True,
+        memberships__in=Membership.objects.filter(
+            partnership=partnership, organisation_id__in=organisation_ids
+        ).exclude(role=Role.VIEWER),
+    ).order_by("full_name", "email")
+
+
 def sign_in_domains_open_to(*, provider: str, domain: str) -> list:
     """The partnerships' rules that let people of this email domain sign in with this identity provider."""
     from svtoolkit.accounts.models import SignInDomain

@@ -90,3 +90,34 @@ def signable_by(message, user, partnership) -> list[SignOff]:
 def messages_naming_someone() -> QuerySet[Message]:
     """Messages that name, or show images of, someone affected: what the retention job erases."""
     return Message.objects.filter(names_or_images=True)
+
+
+def sign_offs_home_section(*, user, partnership) -> dict | None:
+    """Home page: the statements awaiting this person's organisation's sign-off on incidents they may see."""
+    from svtoolkit import access
+    from svtoolkit.communications.models import MessageStatus
+
+    waiting = [
+        sign_off
+        for sign_off in SignOff.objects.filter(
+            signed_at__isnull=True,
+            message__status=MessageStatus.AWAITING_SIGNOFF,
+            message__incident__in=access.visible_incidents(user, partnership).values("pk"),
+        )
+        .select_related("message__incident", "organisation")
+        .order_by("message__planned_for", "id")[:20]
+        if access.can_sign_off(user, partnership, sign_off)
+    ]
+    if not waiting:
+        return None
+    return {
+        "sign_offs": [
+            (
+                sign_off,
+                title_shown(
+                    sign_off.message, readable=access.can_read_message(user, partnership, sign_off.message)
+                ),
+            )
+            for sign_off in waiting
+        ]
+    }

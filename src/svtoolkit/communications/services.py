@@ -7,9 +7,13 @@ has agreed.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.accounts.selectors import people_acting_for
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.communications.models import (
@@ -23,6 +27,7 @@ from svtoolkit.communications.selectors import title_shown
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.messaging import services as messaging
 
 
 def _trail(message, by, text, request, **detail):
@@ -56,6 +61,12 @@ def set_plan(
         },
     )
     incident_services.log_change(incident=incident, by=by, text=f"Communications led by {lead_organisation}.")
+    incident_services.record_event(
+        incident=incident,
+        event=incident_services.CompletingEvent.COMMUNICATIONS_LEAD_AGREED,
+        by=by,
+        link=reverse("communications:plan", args=[incident.pk]),
+    )
     record(
         action=AuditAction.UPDATE, actor=by, partnership=incident.partnership, target=plan, request=request
     )
@@ -165,7 +176,33 @@ def submit_for_sign_off(*, message, by, request=None) -> Message:
     message.status = MessageStatus.AWAITING_SIGNOFF
     message.save(update_fields=["status"])
     _trail(message, by, "sent for sign-off.", request)
+    _ask_approvers(message)
     return message
+
+
+# The kind of message asking approvers to sign off a statement, in the delivery layer.
+SIGN_OFF_REQUEST = "sign_off_request"
+
+
+def _ask_approvers(message) -> None:
+    """Tell the people who act for each approver organisation that the statement awaits their sign-off,
+    queued in the caller's transaction; the notice carries the link, never the statement itself."""
+    incident = message.incident
+    approvers = people_acting_for(incident.partnership, message.sign_offs.values("organisation_id"))
+    link = settings.SITE_URL + reverse("communications:message", args=[incident.pk, message.pk])
+    subject = f"{incident.reference}: a statement awaits your sign-off"
+    messaging.send(
+        kind=SIGN_OFF_REQUEST,
+        subject=subject,
+        body=render_to_string(
+            "communications/email/sign_off_request.txt", {"incident": incident, "link": link}
+        ),
+        sms_text=f"{subject}: {link}",
+        recipients=[messaging.recipient_for_user(person) for person in approvers],
+        partnership=incident.partnership,
+        incident=incident,
+        dedupe_key=f"sign-off-request:{message.pk}:{message.revision}",
+    )
 
 
 @transaction.atomic

@@ -196,6 +196,17 @@ class ParticipantForm(forms.Form):
         return cleaned
 
 
+def timeline_note_field(help_text="") -> forms.CharField:
+    """The optional note a change to actions leaves on the timeline."""
+    return forms.CharField(
+        max_length=limits.SUMMARY,
+        label="Note for the timeline",
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
 class ActionUpdateForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(label="Status", choices=ActionStatus.choices, widget=forms.RadioSelect)
     not_needed_reason = forms.CharField(
@@ -210,12 +221,8 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
     owner = forms.ModelChoiceField(
         label="Person responsible", queryset=None, required=False, empty_label="Nobody yet"
     )
-    note = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Note for the timeline",
-        help_text="If handed over, say to whom: for example, the youth offending service's case worker.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
+    note = timeline_note_field(
+        help_text="If handed over, say to whom: for example, the youth offending service's case worker."
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -237,6 +244,45 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
         if cleaned.get("status") == ActionStatus.HANDED_OVER and not cleaned.get("note", "").strip():
             self.add_error("note", "Say in the note who the action was handed over to")
         return cleaned
+
+
+class BulkActionForm(forms.Form):
+    """Several actions of the plan at once: complete them or give them to someone, with one note. Only
+    presence is checked here; the service decides what may be done (one rule, written once)."""
+
+    BULK_STATUSES = [
+        ("", "Keep their status"),
+        (ActionStatus.DONE, ActionStatus.DONE.label),
+        (ActionStatus.IN_PROGRESS, ActionStatus.IN_PROGRESS.label),
+        (ActionStatus.TO_DO, ActionStatus.TO_DO.label),
+    ]
+
+    actions = forms.ModelMultipleChoiceField(
+        label="Actions",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one action"},
+    )
+    status = forms.ChoiceField(
+        label="Mark them", choices=BULK_STATUSES, widget=forms.RadioSelect, required=False, initial=""
+    )
+    owner_organisation = forms.ModelChoiceField(
+        label="Give them to an organisation", queryset=None, required=False, empty_label="Keep their owners"
+    )
+    owner = forms.ModelChoiceField(
+        label="Person responsible", queryset=None, required=False, empty_label="Nobody"
+    )
+    note = timeline_note_field()
+
+    def __init__(self, *args, actions, partnership, can_reassign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actions"].queryset = actions
+        if can_reassign:
+            self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+            self.fields["owner"].queryset = member_users(partnership)
+        else:
+            # Partners report progress on their own actions; reassigning work is for the response team.
+            del self.fields["owner_organisation"], self.fields["owner"]
 
 
 class NewActionForm(forms.Form):

@@ -64,6 +64,9 @@ class Incident(models.Model):
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
     # Goes up when the record itself is corrected, so two corrections at once cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
+    # What the app has recorded that completes checklist items ({event: link to the record}), so a plan
+    # drawn later ticks off what was already done.
+    recorded_events = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -328,8 +331,13 @@ class PlanAction(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Why the owner is who it is when it is not the item's own organisation, in words shown on the plan
+    # ("Assigned to the incident lead because the police are not taking part").
+    owner_reason = models.CharField(max_length=300, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.TO_DO)
+    # The record whose saving completed the action by itself (a categorisation, a meeting...), as a link.
+    completed_record = models.CharField(max_length=300, blank=True)
     not_needed_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)

@@ -37,6 +37,7 @@ from svtoolkit.incidents.models import (
     SceneMeasure,
     TimelineEntry,
 )
+from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import published_version
 
@@ -239,9 +240,16 @@ def incident_page(incident, *, user, partnership) -> dict:
         ),
         "participations": list(incident.participations.all()),
         "progress": plan_progress(incident),
-        **_overdue_and_due_soon(open_actions, now),
+        **{
+            name: mark_updatable(actions, user, partnership)
+            for name, actions in _overdue_and_due_soon(open_actions, now).items()
+        },
         "my_actions": (
-            list(_actions(incident).filter(owner_organisation_id=partner_organisation).order_by("due_at"))
+            mark_updatable(
+                _actions(incident).filter(owner_organisation_id=partner_organisation).order_by("due_at"),
+                user,
+                partnership,
+            )
             if partner_organisation
             else None
         ),
@@ -285,6 +293,43 @@ def plan(incident, *, organisation_id=None) -> list[tuple[str, list[PlanAction]]
     return list(grouped.items())
 
 
+# How far ahead the plan's "first hours" view looks.
+FIRST_HOURS = timedelta(hours=6)
+
+
+@dataclass
+class OwnersActions:
+    """One owner's open actions due soon, for the first hours view."""
+
+    owner: str
+    actions: list[PlanAction]
+
+
+def first_hours(incident, *, now: datetime) -> list[OwnersActions]:
+    """The open actions overdue or due in the next few hours, by owner (the person, else the organisation),
+    soonest due first within each owner; owners in the order of their soonest action."""
+    due = (
+        _actions(incident)
+        .filter(status__in=OPEN_ACTION_STATUSES, due_at__lt=now + FIRST_HOURS)
+        .order_by("due_at", "id")
+    )
+    grouped: dict[str, list[PlanAction]] = {}
+    for action in due:
+        owner = action.owner.full_name if action.owner else str(action.owner_organisation or "No owner")
+        grouped.setdefault(owner, []).append(action)
+    return [OwnersActions(owner=owner, actions=actions) for owner, actions in grouped.items()]
+
+
+def mark_updatable(actions, user, partnership) -> list[PlanAction]:
+    """Each action with ``may_update``: whether this person may update it (Update is shown only then)."""
+    actions = list(actions)
+    for action in actions:
+        action.may_update = access.can_update_action(user, partnership, action) and not access.is_read_only(
+            action.incident
+        )
+    return actions
+
+
 def actions_in(incident) -> QuerySet[PlanAction]:
     """The incident's actions with what an action's page shows (for ``access.get_for``)."""
     return PlanAction.objects.select_related("owner_organisation", "owner", "incident__partnership").filter(
@@ -324,10 +369,12 @@ def participation_by_token(token: str) -> Participation | None:
 
 @dataclass
 class PartnerNotice:
-    """A partner taking part, and how its latest notice went: one delivery per address it was sent to."""
+    """A partner taking part, how its latest notice went (one delivery per address it was sent to), and its
+    call list: the organisation's directory contacts in escalation order, with their out-of-hours details."""
 
     participation: Participation
     deliveries: list
+    contacts: list
 
     @property
     def failed(self) -> bool:
@@ -336,10 +383,17 @@ class PartnerNotice:
 
 def partners_and_notices(incident) -> list[PartnerNotice]:
     partners = incident.participations.select_related("organisation", "contact", "notice").prefetch_related(
-        "notice__deliveries"
+        "notice__deliveries",
+        Prefetch(
+            "organisation__contacts", queryset=Contact.objects.filter(is_active=True), to_attr="call_list"
+        ),
     )
     return [
-        PartnerNotice(participation=p, deliveries=list(p.notice.deliveries.all()) if p.notice else [])
+        PartnerNotice(
+            participation=p,
+            deliveries=list(p.notice.deliveries.all()) if p.notice else [],
+            contacts=p.organisation.call_list,
+        )
         for p in partners
     ]
 
@@ -358,15 +412,30 @@ def participation_of(incident, organisation_id) -> Participation | None:
 
 
 def incidents_home_section(*, user, partnership) -> dict | None:
-    """Home page: open incidents this person may see, and the open actions they or their organisation own."""
-    visible = access.visible_incidents(user, partnership).exclude(status="closed")
-    organisation = access.partner_organisation_id(user, partnership)
-    mine = PlanAction.objects.filter(
-        incident__in=access.visible_incidents(user, partnership), status__in=OPEN_ACTION_STATUSES
-    ).filter(Q(owner=user) | (Q(owner_organisation_id=organisation) if organisation else Q(pk__in=[])))
+    """Home page: tonight's work first. The live incidents this person works on (they lead it, own an action
+    on it, or their organisation takes part), then the open actions on live incidents owned by them or their
+    organisation, soonest due first; then the other open incidents they may see."""
+    live = access.visible_incidents(user, partnership).exclude(status="closed")
+    membership = access.memberships_of(user).get(partnership.pk)
+    organisation = membership.organisation_id if membership else None
+    owned = Q(owner=user) | (Q(owner_organisation_id=organisation) if organisation else Q(pk__in=[]))
+    mine = PlanAction.objects.filter(incident__in=live.values("pk"), status__in=OPEN_ACTION_STATUSES).filter(
+        owned
+    )
+    works_on = Q(leads__officer=user) | Q(actions__owner=user)
+    if organisation:
+        works_on |= Q(participations__organisation_id=organisation)
+    working = list(
+        live.filter(pk__in=live.filter(works_on).values("pk")).order_by("-occurred_at", "-id")[:10]
+    )
+    others = live.exclude(pk__in=[incident.pk for incident in working]).order_by("-occurred_at", "-id")[:10]
+    mine_first = list(mine.select_related("incident", "owner_organisation").order_by("due_at", "id")[:15])
+    for action in mine_first:
+        action.is_yours = action.owner_id == user.pk
     return {
-        "open_incidents": count_actions(list(visible.order_by("-occurred_at", "-id")[:10])),
-        "my_actions": list(mine.select_related("incident").order_by("due_at")[:10]),
+        "working_incidents": count_actions(working),
+        "open_incidents": count_actions(list(others)),
+        "my_actions": mine_first,
         "now": timezone.now(),
     }
 

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
+from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
@@ -38,8 +40,12 @@ from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
-from svtoolkit.partnerships.models import Partnership
+from svtoolkit.partnerships import selectors as partnership_selectors
+from svtoolkit.partnerships.models import OrganisationKind, Partnership
+from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
+
+__all__ = ["CompletingEvent"]  # higher apps name the events they record through this module
 
 
 @transaction.atomic
@@ -98,7 +104,15 @@ def record_incident(
     )
     Scene.objects.bulk_create(Scene(incident=incident, **scene) for scene in scenes)
     history.note(incident, by, f"Incident recorded: {incident.title}.")
+    lead_organisation = partnership_selectors.lead_organisation(partnership)
+    if lead_organisation is not None:
+        # The partnership's own team takes part from the start, so its actions have an owner at once.
+        Participation.objects.create(incident=incident, organisation=lead_organisation, added_by=by)
+        history.note(
+            incident, by, f"{lead_organisation} is taking part (the partnership's lead organisation)."
+        )
     history.audit(incident, by, AuditAction.CREATE, incident, request)
+    _recorded(incident, by, CompletingEvent.INCIDENT_RECORDED, "incidents:edit_record")
     return incident
 
 
@@ -153,6 +167,7 @@ def categorise(
         _add_applicable_actions(
             incident=incident, by=by, categories=_current_categories(incident), reason="re-categorisation"
         )
+    _recorded(incident, by, CompletingEvent.CATEGORISED, "incidents:categorise")
     events.publish_categorised(categorisation=categorisation)
     # Apps above this one act on a categorisation (the alerts app's launch protocol), in this transaction.
     incident_categorised.send(
@@ -163,7 +178,18 @@ def categorise(
 
 @transaction.atomic
 def assign_lead(*, incident, organisation, officer, by, handover_note="", request=None) -> LeadAssignment:
-    """Name the lead organisation and officer; a later assignment is a handover and keeps the history."""
+    """Name the lead organisation and officer; a later assignment is a handover and keeps the history.
+
+    The officer must work for the lead organisation and may not be a viewer (who cannot act on it). The
+    actions given to the lead because their organisation is not taking part go to the new lead.
+    """
+    membership = access.memberships_of(officer).get(incident.partnership_id)
+    if membership is None or membership.organisation_id != organisation.pk:
+        raise DomainError(
+            f"{officer} does not work for {organisation}, so cannot lead for it.", field="officer"
+        )
+    if membership.role == Role.VIEWER:
+        raise DomainError(f"{officer} is a viewer, so cannot lead a response.", field="officer")
     lead = LeadAssignment.objects.create(
         incident=incident,
         organisation=organisation,
@@ -181,6 +207,21 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
         + (f" Handover: {lead.handover_note}" if lead.handover_note else ""),
     )
     history.audit(incident, by, AuditAction.CREATE, lead, request)
+    waiting = list(incident.actions.filter(status__in=OPEN_ACTION_STATUSES).exclude(owner_reason=""))
+    for action in waiting:
+        because = action.owner_reason.partition(" because ")[2].removesuffix(" and no lead is named")
+        PlanAction.objects.filter(pk=action.pk).update(
+            owner_organisation=organisation,
+            owner=officer,
+            owner_reason=f"Assigned to the incident lead because {because}",
+            revision=F("revision") + 1,
+        )
+    moved = len(waiting)
+    if moved:
+        history.note(
+            incident, by, f"{moved} action{pluralize(moved)} waiting for a partner now with {officer}."
+        )
+    _recorded(incident, by, CompletingEvent.LEAD_NAMED, "incidents:lead")
     return lead
 
 
@@ -198,6 +239,20 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
     )
     history.audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
+    # The actions given to the lead while no organisation of this kind took part are this one's now.
+    waiting = (
+        incident.actions.filter(status__in=OPEN_ACTION_STATUSES)
+        .exclude(owner_reason="")
+        .filter(
+            Q(item__default_organisation=organisation)
+            | Q(item__default_organisation=None, item__owner_kind=organisation.kind)
+        )
+    )
+    handed = PlanAction.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(
+        owner_organisation=organisation, owner=None, owner_reason="", revision=F("revision") + 1
+    )
+    if handed:
+        history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
     return participation
 
 
@@ -232,6 +287,7 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
         (told_again if earlier_notice_id else told).append(participation)
     if told:
         history.note(incident, by, f"Partners informed: {', '.join(str(p.organisation) for p in told)}.")
+        _recorded(incident, by, CompletingEvent.PARTNERS_INFORMED, "incidents:partners")
     if told_again:
         names = ", ".join(str(p.organisation) for p in told_again)
         history.note(incident, by, f"Notice sent again (the last one reached no one): {names}.")
@@ -320,35 +376,84 @@ def _current_categories(incident) -> set[str]:
     return conditions.met_for(incident)
 
 
+def _owner_for(item, *, taking_part, lead, fallback, of_kind) -> tuple:
+    """Who owns an item's action, and why when it is not the item's own organisation: the organisation the
+    item names, else the one of its kind, when it takes part; if it does not, the incident lead (or, before
+    a lead is named, the partnership's lead organisation), saying so; nobody, saying so, only when neither
+    exists. ``taking_part`` maps the organisations taking part by id and by kind."""
+    own = item.default_organisation or taking_part.get(item.owner_kind)
+    if own is not None and own.pk in taking_part:
+        return own, None, ""
+    missing = item.default_organisation or of_kind.get(item.owner_kind)
+    kind = OrganisationKind(item.owner_kind).label.lower()
+    because = (
+        f"because {missing} is not taking part" if missing else f"because no {kind} organisation takes part"
+    )
+    if lead is not None:
+        return lead.organisation, lead.officer, f"Assigned to the incident lead {because}"
+    if fallback is not None:
+        return (
+            fallback,
+            None,
+            f"Assigned to the partnership's lead organisation {because} and no lead is named",
+        )
+    return None, None, f"No owner {because} and no lead is named"
+
+
 def _add_applicable_actions(*, incident, by, categories, reason) -> int:
-    """Add an action for each item of the incident's checklist version that applies and is not planned yet."""
+    """Add an action for each item of the incident's checklist version that applies and is not planned yet.
+
+    Each is due counted from when the partnership was told (a late report does not start overdue), has an
+    owner (``_owner_for``), and is done already if the app has recorded what completes it.
+    """
     # One drawing at a time per incident, so a double submission cannot plan the same item twice.
-    Incident.objects.select_for_update().get(pk=incident.pk)
+    locked = Incident.objects.select_for_update().only("recorded_events").get(pk=incident.pk)
     version = incident.playbook_version
     timings = version.vocabularies["timings"]
     planned = set(incident.actions.exclude(item=None).values_list("item_id", flat=True))
-    participating = {
-        p.organisation.kind: p.organisation
-        for p in incident.participations.select_related("organisation").order_by("-added_at")
+    taking_part = {}
+    for participation in incident.participations.select_related("organisation").order_by("-added_at"):
+        taking_part[participation.organisation.kind] = participation.organisation
+        taking_part[participation.organisation_id] = participation.organisation
+    # The organisation of each kind the partnership lists, named when it is the one not taking part.
+    of_kind = {
+        organisation.kind: organisation
+        for organisation in partnership_selectors.active_organisations(incident.partnership).order_by("-name")
     }
-    new_actions = [
-        PlanAction(
-            incident=incident,
-            item=item,
-            area_title=item.area.title,
-            area_position=item.area.position,
-            title=item.action,
-            guidance=item.guidance,
-            essential=item.essential,
-            owner_organisation=item.default_organisation or participating.get(item.owner_kind),
-            owner=None,
-            due_at=due_after(timings[item.timing], incident.occurred_at),
-            created_by=by,
+    lead = incident.leads.select_related("organisation", "officer").first()
+    fallback = partnership_selectors.lead_organisation(incident.partnership)
+    if fallback is not None and fallback.pk not in taking_part:
+        fallback = None
+    now = timezone.now()
+    new_actions = []
+    for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before"):
+        if item.pk in planned or not item.applies_to(
+            incident_types=set(incident.incident_types), categories=categories
+        ):
+            continue
+        owner_organisation, owner, owner_reason = _owner_for(
+            item, taking_part=taking_part, lead=lead, fallback=fallback, of_kind=of_kind
         )
-        for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before")
-        if item.pk not in planned
-        and item.applies_to(incident_types=set(incident.incident_types), categories=categories)
-    ]
+        done_by = locked.recorded_events.get(item.completed_by) if item.completed_by else None
+        new_actions.append(
+            PlanAction(
+                incident=incident,
+                item=item,
+                area_title=item.area.title,
+                area_position=item.area.position,
+                title=item.action,
+                guidance=item.guidance,
+                essential=item.essential,
+                owner_organisation=owner_organisation,
+                owner=owner,
+                owner_reason=owner_reason,
+                due_at=due_after(timings[item.timing], incident.notified_at),
+                status=ActionStatus.DONE if done_by else ActionStatus.TO_DO,
+                completed_at=now if done_by else None,
+                completed_record=done_by or "",
+                created_by=by,
+            )
+        )
     PlanAction.objects.bulk_create(new_actions)
     if new_actions:
         history.note(
@@ -396,6 +501,38 @@ def record_police_declaration(
     return declaration
 
 
+def _recorded(incident, by, event, page) -> int:
+    """``record_event`` for an event recorded on one of the incident's own pages (the link)."""
+    return record_event(incident=incident, event=event, by=by, link=reverse(page, args=[incident.pk]))
+
+
+@transaction.atomic
+def record_event(*, incident, event, by, link) -> int:
+    """The app has recorded something that completes checklist items (the incident categorised, the lead
+    named...): each open action of such an item is done, with a link to the record, and a plan drawn later
+    starts with them done. Returns how many actions it completed."""
+    locked = Incident.objects.select_for_update().only("recorded_events").get(pk=incident.pk)
+    if event not in locked.recorded_events:
+        locked.recorded_events = {**locked.recorded_events, event: link}
+        Incident.objects.filter(pk=incident.pk).update(recorded_events=locked.recorded_events)
+        incident.recorded_events = locked.recorded_events
+    completed = list(
+        incident.actions.filter(item__completed_by=event, status__in=OPEN_ACTION_STATUSES).order_by("pk")
+    )
+    if not completed:
+        return 0
+    PlanAction.objects.filter(pk__in=[action.pk for action in completed]).update(
+        status=ActionStatus.DONE,
+        completed_at=timezone.now(),
+        completed_record=link,
+        revision=F("revision") + 1,
+    )
+    label = CompletingEvent(event).label.lower()
+    for action in completed:
+        history.note(incident, by, f"“{action.title}”: now done ({label}).", action=action)
+    return len(completed)
+
+
 @transaction.atomic
 def draw_plan(*, incident, by, request=None) -> int:
     """Draw the response plan from the partnership's published checklist; later calls add what now applies."""
@@ -412,6 +549,7 @@ def draw_plan(*, incident, by, request=None) -> int:
         incident.status = IncidentStatus.RESPONDING
         incident.save(update_fields=["status"])
     history.audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
+    _recorded(incident, by, CompletingEvent.PLAN_DRAWN, "incidents:plan")
     return added
 
 
@@ -419,6 +557,7 @@ def draw_plan(*, incident, by, request=None) -> int:
 def add_action(
     *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
 ) -> PlanAction:
+    check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     action = PlanAction.objects.create(
         incident=incident,
         area_title="Added by the response team",
@@ -439,6 +578,7 @@ def update_action(
     *, action, by, expected_revision, status, owner_organisation, owner, not_needed_reason, note, request=None
 ) -> PlanAction:
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
+    check_owner(incident=action.incident, owner_organisation=owner_organisation, owner=owner)
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
         raise DomainError("Say why the action is not needed.", field="not_needed_reason")
     if status == ActionStatus.HANDED_OVER and not note.strip():
@@ -452,6 +592,8 @@ def update_action(
         status=status,
         owner_organisation=owner_organisation,
         owner=owner,
+        # A new owner chosen by hand needs no explanation; the same one keeps it.
+        owner_reason=action.owner_reason if before[1:] == (_pk(owner_organisation), _pk(owner)) else "",
         not_needed_reason=not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
         # Done keeps the time it was first done; leaving done clears it.
         completed_at=(action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
@@ -477,6 +619,81 @@ def update_action(
     )
     history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
     return action
+
+
+def _pk(instance):
+    return instance.pk if instance is not None else None
+
+
+def check_owner(*, incident, owner_organisation, owner) -> None:
+    """An action's owner must be able to edit it: not a viewer, not someone outside the partnership, and a
+    partner only for their own organisation's actions."""
+    if owner is None:
+        return
+    candidate = PlanAction(incident=incident, owner_organisation=owner_organisation)
+    if not access.can_update_action(owner, incident.partnership, candidate):
+        where = f"{owner_organisation}'s actions" if owner_organisation else "actions without an organisation"
+        raise DomainError(f"{owner} cannot update {where}, so cannot own this action.", field="owner")
+
+
+@transaction.atomic
+def update_actions(
+    *, incident, actions, by, status="", owner_organisation=None, owner=None, note="", request=None
+) -> int:
+    """Complete or reassign several actions of one incident at once, with one note (the plan's bulk update).
+
+    ``status`` empty keeps each action's status; an owner organisation (with or without a person) given
+    reassigns them all. Returns how many actions changed.
+    """
+    if not status and owner_organisation is None and owner is None:
+        raise DomainError("Choose what to do with the selected actions.", field="status")
+    if status and status not in {ActionStatus.DONE, ActionStatus.IN_PROGRESS, ActionStatus.TO_DO}:
+        raise DomainError("Selected actions can be marked done, in progress or to do.", field="status")
+    if owner is not None and owner_organisation is None:
+        raise DomainError("Choose the organisation the new owner works for.", field="owner_organisation")
+    check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
+    chosen = list(
+        incident.actions.select_for_update()
+        .filter(pk__in=[action.pk for action in actions])
+        .select_related("owner_organisation", "owner")
+        .order_by("pk")
+    )
+    if not chosen:
+        raise DomainError("Select at least one action.", field="actions")
+    now = timezone.now()
+    for action in chosen:
+        changes = {"revision": F("revision") + 1}
+        if status:
+            changes |= {"status": status, "not_needed_reason": ""}
+            changes["completed_at"] = (action.completed_at or now) if status == ActionStatus.DONE else None
+        if owner_organisation is not None:
+            changes |= {"owner_organisation": owner_organisation, "owner": owner, "owner_reason": ""}
+        PlanAction.objects.filter(pk=action.pk).update(**changes)
+    said = []
+    if status:
+        said.append(f"now {ActionStatus(status).label.lower()}")
+    if owner_organisation is not None:
+        said.append(f"owner {owner or owner_organisation}")
+    titles = "; ".join(f"“{action.title}”" for action in chosen)
+    history.note(
+        incident,
+        by,
+        f"{len(chosen)} action{pluralize(len(chosen))} {', '.join(said)}: {titles}."
+        + (f" {note.strip()}" if note.strip() else ""),
+        kind=TimelineKind.UPDATE if note.strip() else TimelineKind.CHANGE,
+    )
+    history.audit(
+        incident,
+        by,
+        AuditAction.UPDATE,
+        incident,
+        request,
+        actions=[action.pk for action in chosen],
+        status=status,
+        owner_organisation=_pk(owner_organisation),
+        owner=_pk(owner),
+    )
+    return len(chosen)
 
 
 def log_change(*, incident, by, text) -> TimelineEntry:

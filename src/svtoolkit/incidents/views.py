@@ -15,6 +15,7 @@ from svtoolkit.incidents.categorisation import declared_labels, factor_choices, 
 from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.forms import (
     ActionUpdateForm,
+    BulkActionForm,
     CategorisationForm,
     DecisionForm,
     EditRecordForm,
@@ -30,7 +31,7 @@ from svtoolkit.incidents.forms import (
     StatusForm,
     UpdateForm,
 )
-from svtoolkit.incidents.models import Incident, IncidentStatus, TimelineKind
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -277,7 +278,11 @@ def plan(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     organisation_id = access.partner_organisation_id(request.user, request.partnership)
     mine_only = request.GET.get("mine") == "1" and organisation_id is not None
-    grouped = selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
+    grouped = [
+        (area, selectors.mark_updatable(actions, request.user, request.partnership))
+        for area, actions in selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
+    ]
+    may_work = access.can_work_incident(request.user, request.partnership) and not access.is_read_only(shown)
     return render(
         request,
         "incidents/plan.html",
@@ -288,8 +293,76 @@ def plan(request, incident_id):
             "is_partner": organisation_id is not None,
             "can_manage": access.can_manage_incident(request.user, request.partnership)
             and not access.is_read_only(shown),
+            "bulk_form": _bulk_form(request, shown) if may_work else None,
             "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
             "deadlines": selectors.deadlines_of(shown),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _bulk_form(request, incident, data=None) -> BulkActionForm:
+    """The bulk update over the open actions this person may update."""
+    open_actions = selectors.actions_of(incident).filter(status__in=OPEN_ACTION_STATUSES)
+    updatable = selectors.mark_updatable(open_actions, request.user, request.partnership)
+    return BulkActionForm(
+        data,
+        actions=open_actions.filter(pk__in=[action.pk for action in updatable if action.may_update]),
+        partnership=request.partnership,
+        can_reassign=access.can_reassign_action(request.user, request.partnership),
+    )
+
+
+@access.requires(access.is_member)
+def first_hours(request, incident_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    now = timezone.now()
+    owners = selectors.first_hours(shown, now=now)
+    for group in owners:
+        selectors.mark_updatable(group.actions, request.user, request.partnership)
+    return render(
+        request,
+        "incidents/first_hours.html",
+        {
+            "incident": shown,
+            "owners": owners,
+            "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
+            "now": now,
+            "may_work": access.can_work_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
+        },
+    )
+
+
+@access.requires(access.can_work_incident)
+def plan_update(request, incident_id):
+    """Complete or reassign several actions at once (also the first hours view's one-step completion)."""
+    shown = selectors.incident_for_request(request, incident_id)
+    back = "incidents:first_hours" if request.POST.get("from") == "first_hours" else "incidents:plan"
+    form = _bulk_form(request, shown, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with errors_shown_on(form):
+            count = services.update_actions(
+                incident=shown,
+                actions=data["actions"],
+                by=request.user,
+                status=data["status"],
+                owner_organisation=data.get("owner_organisation"),
+                owner=data.get("owner"),
+                note=data["note"],
+                request=request,
+            )
+            messages.success(request, f"{count} action{'s were' if count != 1 else ' was'} updated.")
+            return redirect(back, incident_id=shown.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Update several actions",
+            "button": "Update the actions",
         },
     )
 

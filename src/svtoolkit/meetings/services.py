@@ -141,6 +141,12 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
         by=by,
         text=f"Outcome of the {label} recorded: {len(decisions)} decision(s), {len(actions)} action(s).",
     )
+    incident_services.record_event(
+        incident=meeting.incident,
+        event=incident_services.CompletingEvent.MEETING_HELD,
+        by=by,
+        link=reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk]),
+    )
     record(
         action=AuditAction.UPDATE,
         actor=by,

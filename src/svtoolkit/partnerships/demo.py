@@ -409,6 +409,10 @@ def seed_demo_partnership(*, password: str) -> Partnership:
             name=name,
             defaults={"kind": kind, "owner": coordinator, "may_report_incidents": kind in REPORTING_KINDS},
         )
+    # The council's community safety team leads the partnership: it takes part in every incident.
+    Organisation.objects.filter(partnership=partnership, name=DEMO_ORGANISATIONS[0][0]).update(
+        leads_partnership=True
+    )
     for person in DEMO_USERS:
         Membership.objects.get_or_create(
             user=users[person.email],

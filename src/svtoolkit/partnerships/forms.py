@@ -124,14 +124,21 @@ class OrganisationForm(EntryForm):
         required=False,
         help_text="An alert records a new incident and alerts the partnership's duty officer at once.",
     )
-    field_order = ["name", "kind", "may_report_incidents", "owner", "review_due"]
+    leads_partnership = forms.BooleanField(
+        label="It is the partnership's lead organisation",
+        required=False,
+        help_text="Its community safety team takes part in every incident from the start and owns the "
+        "checklist's council actions. Only one organisation leads.",
+    )
+    field_order = ["name", "kind", "may_report_incidents", "leads_partnership", "owner", "review_due"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_edit:
-            # A new organisation takes the usual setting for its kind (police forces may report); it is
-            # changed on the organisation's edit page.
+            # A new organisation takes the usual setting for its kind (police forces may report) and does
+            # not lead; both are changed on the organisation's edit page.
             del self.fields["may_report_incidents"]
+            del self.fields["leads_partnership"]
 
 
 class ContactDetailsFields(forms.Form):

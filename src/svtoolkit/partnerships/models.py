@@ -199,6 +199,13 @@ class Organisation(ReviewedEntry):
     may_report_incidents = models.BooleanField(
         default=False, help_text="Its members may raise incident alerts."
     )
+    # The partnership's own lead organisation (its council community safety team, say): it takes part in
+    # every incident from the start, so the checklist's items for it have an owner at once. One at most.
+    leads_partnership = models.BooleanField(
+        default=False,
+        help_text="The partnership's own lead organisation (its community safety team): it takes part in "
+        "every incident from the start.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -206,7 +213,12 @@ class Organisation(ReviewedEntry):
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=models.Q(leads_partnership=True),
+                name="one_lead_organisation_per_partnership",
+            ),
         ]
 
     def __str__(self):

@@ -26,6 +26,11 @@ def active_organisations(partnership) -> QuerySet[Organisation]:
     return partnership.organisations.filter(is_active=True)
 
 
+def lead_organisation(partnership) -> Organisation | None:
+    """The partnership's own lead organisation (its community safety team), taking part in every incident."""
+    return active_organisations(partnership).filter(leads_partnership=True).first()
+
+
 def organisations_of(partnership) -> QuerySet[Organisation]:
     """Active organisations with their owner and number of active contacts, in one query."""
     return (

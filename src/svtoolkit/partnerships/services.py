@@ -23,7 +23,7 @@ from svtoolkit.partnerships.models import (
     SupportService,
 )
 
-ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents")
+ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents", "leads_partnership")
 SUPPORT_SERVICE_FIELDS = (
     "name",
     "kind",
@@ -156,6 +156,9 @@ def update_organisation(
         details["name"],
         what="an organisation",
     )
+    if details.get("leads_partnership"):
+        # One lead organisation per partnership: naming a new one stands the last one down.
+        organisation.partnership.organisations.exclude(pk=organisation.pk).update(leads_partnership=False)
     return _update(
         organisation,
         partnership=organisation.partnership,

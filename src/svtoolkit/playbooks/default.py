@@ -5,7 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from svtoolkit.partnerships.models import OrganisationKind
-from svtoolkit.playbooks.models import Phase
+from svtoolkit.playbooks.models import CompletingEvent, Phase
 
 DEFAULT_PLAYBOOK_PATH = Path(__file__).resolve().parent / "data" / "default_playbook.toml"
 SCHEMA = 1
@@ -84,6 +84,8 @@ def _item_problems(item, area, seen_keys, *, kinds, types, categories, timings) 
         problems.append(f"{where} names unknown incident types")
     if not set(item.get("categories", [])) <= categories:
         problems.append(f"{where} names unknown categories")
+    if item.get("completed_by", "") not in {"", *CompletingEvent.values}:
+        problems.append(f"{where} is completed by an unknown event {item.get('completed_by')!r}")
     if not isinstance(item.get("essential"), bool):
         problems.append(f"{where} must say whether it is essential")
     return problems

@@ -11,6 +11,19 @@ class Phase(models.TextChoices):
     AFTER = "after", "After an incident"
 
 
+class CompletingEvent(models.TextChoices):
+    """Things the app itself records that complete a checklist item (an item's ``completed_by``)."""
+
+    INCIDENT_RECORDED = "incident_recorded", "The incident is recorded"
+    PLAN_DRAWN = "plan_drawn", "The plan is drawn"
+    CATEGORISED = "categorised", "The incident is categorised"
+    LEAD_NAMED = "lead_named", "The lead is named"
+    PARTNERS_INFORMED = "partners_informed", "Partners are informed"
+    MEETING_HELD = "meeting_held", "A meeting's outcome is recorded"
+    COMMUNICATIONS_LEAD_AGREED = "communications_lead_agreed", "The communications lead is agreed"
+    TENSION_READING_TAKEN = "tension_reading_taken", "A tension reading is taken"
+
+
 class Playbook(models.Model):
     """A partnership's incident checklist, adapted from svtoolkit's default and kept in versions."""
 
@@ -105,6 +118,8 @@ class Item(models.Model):
     incident_types = models.JSONField(default=list, blank=True, help_text="Empty: every type.")
     categories = models.JSONField(default=list, blank=True, help_text="Empty: whatever the categorisation.")
     essential = models.BooleanField(default=False)
+    # What the app records that completes this item by itself (the plan's action ticks itself off).
+    completed_by = models.CharField(max_length=40, choices=CompletingEvent.choices, blank=True)
     retired = models.BooleanField(default=False)
     # Which lesson from an incident led to this wording, kept across versions so readiness shows why.
     lesson_reference = models.CharField(max_length=300, blank=True)

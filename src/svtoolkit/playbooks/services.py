@@ -72,6 +72,7 @@ def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
                 incident_types=item.get("incident_types", []),
                 categories=item.get("categories", []),
                 essential=item["essential"],
+                completed_by=item.get("completed_by", ""),
             )
             for position, item in enumerate(area_data["items"], start=1)
         )
@@ -114,6 +115,7 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
                 position=item.position,
                 retired=item.retired,
                 lesson_reference=item.lesson_reference,
+                completed_by=item.completed_by,
                 **{field: getattr(item, field) for field in ITEM_FIELDS},
             )
             for item in area.items.all()

@@ -142,12 +142,18 @@ def seed_demo_history(*, partnership, users) -> None:
             scenes=[scene],
         )
         _respond(
-            incident, rng=rng, now=now, organisations=organisations, responder=responder, chair=coordinator
+            incident,
+            rng=rng,
+            now=now,
+            organisations=organisations,
+            responder=responder,
+            chair=coordinator,
+            police_officer=users["police"],
         )
     _readiness_history(partnership, coordinator, now=now)
 
 
-def _respond(incident, *, rng, now, organisations, responder, chair) -> None:
+def _respond(incident, *, rng, now, organisations, responder, chair, police_officer) -> None:
     factors = rng.sample(FACTORS, rng.randint(1, 3))
     meeting_needed = (
         "death_or_life_changing" in factors or "community_tension" in factors or rng.random() < 0.3
@@ -162,8 +168,14 @@ def _respond(incident, *, rng, now, organisations, responder, chair) -> None:
         cross_borough=False,
         rationale="Assessed against the partnership's impact factors at the first call.",
     )
-    lead = organisations["police"] if "homicide" in incident.incident_types else organisations["council"]
-    incident_services.assign_lead(incident=incident, organisation=lead, officer=responder, by=responder)
+    # A homicide is led by the police, through one of its officers; anything else by the council's team.
+    police_leads = "homicide" in incident.incident_types
+    incident_services.assign_lead(
+        incident=incident,
+        organisation=organisations["police"] if police_leads else organisations["council"],
+        officer=police_officer if police_leads else responder,
+        by=responder,
+    )
     partners = ["police"] if rng.random() < 0.85 else []
     partners += rng.sample(PARTNER_KINDS, rng.randint(1, 3))
     for kind in partners:

@@ -51,6 +51,12 @@ def record_reading(
             "The lead has been told." if told else "No lead officer is named to tell."
         )
     incident_services.log_change(incident=incident, by=by, text=text + ("" if crossed else "."))
+    incident_services.record_event(
+        incident=incident,
+        event=incident_services.CompletingEvent.TENSION_READING_TAKEN,
+        by=by,
+        link=reverse("tension:overview", args=[incident.pk]),
+    )
     record(
         action=AuditAction.CREATE,
         actor=by,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0014_text_limits"),
+        ("incidents", "0015_incident_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

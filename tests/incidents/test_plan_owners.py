@@ -1,0 +1,197 @@
+"""The plan works the way a partnership works (issue 16): every action has an owner from the start, due times
+count from when the partnership was told, what the app records ticks actions off, and owners are checked."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.communications import services as communications_services
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import ActionStatus, Participation
+from svtoolkit.playbooks import services as playbook_services
+from tests.incidents.builders import demo_incident
+from tests.incidents.test_services import categorise
+
+pytestmark = pytest.mark.django_db
+
+COUNCIL = "Northbridge Council Community Safety Team"
+POLICE = "Metropolitan Police, Northbridge Basic Command Unit"
+
+
+@pytest.fixture
+def checklist(demo, demo_users):
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+
+
+def reported_late(demo, by, *, hours_late=4):
+    """An incident that happened hours before anyone told the partnership (told just now)."""
+    now = timezone.now()
+    return services.record_incident(
+        partnership=demo,
+        by=by,
+        title="Stabbing near Northbridge Academy",
+        incident_types=["knife"],
+        occurred_at=now - timedelta(hours=hours_late),
+        notified_at=now,
+        notification_source="police",
+        notified_by="Duty inspector",
+        summary="A 16-year-old was stabbed at the bus stop outside the school.",
+        scenes=[{"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central"}],
+    )
+
+
+def by_key(incident):
+    return {
+        action.item.key: action for action in incident.actions.select_related("item", "owner_organisation")
+    }
+
+
+def test_the_partnerships_lead_organisation_takes_part_in_every_new_incident(demo, demo_users):
+    incident = reported_late(demo, demo_users["responder"])
+    assert [str(p.organisation) for p in incident.participations.select_related("organisation")] == [COUNCIL]
+
+
+def test_no_action_of_a_new_plan_is_without_an_owner_and_the_reason_is_shown(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder)
+    services.draw_plan(incident=incident, by=responder)
+    actions = by_key(incident)
+    assert all(action.owner_organisation is not None for action in actions.values())
+    assert str(actions["lead-identify-lead"].owner_organisation) == COUNCIL
+    police_item = actions["reporting-immediate-response"]
+    assert str(police_item.owner_organisation) == COUNCIL
+    assert police_item.owner_reason == (
+        "Assigned to the partnership's lead organisation "
+        f"because {POLICE} is not taking part and no lead is named"
+    )
+
+
+def test_an_item_whose_organisation_is_not_taking_part_goes_to_the_incident_lead(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder)
+    council = demo.organisations.get(name=COUNCIL)
+    services.assign_lead(incident=incident, organisation=council, officer=responder, by=responder)
+    services.draw_plan(incident=incident, by=responder)
+    police_item = by_key(incident)["reporting-immediate-response"]
+    assert police_item.owner == responder
+    assert police_item.owner_reason == f"Assigned to the incident lead because {POLICE} is not taking part"
+    # Once the police take part, the actions waiting for them are theirs.
+    police = demo.organisations.get(name=POLICE)
+    services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
+    police_item.refresh_from_db()
+    assert (police_item.owner_organisation, police_item.owner, police_item.owner_reason) == (police, None, "")
+
+
+def test_a_late_report_does_not_start_with_its_first_day_actions_overdue(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder, hours_late=4)
+    services.draw_plan(incident=incident, by=responder)
+    now = timezone.now()
+    open_actions = incident.actions.filter(status__in=[ActionStatus.TO_DO])
+    assert open_actions.exists()
+    assert not open_actions.filter(due_at__lt=now).exists()
+    assert open_actions.order_by("due_at").first().due_at == incident.notified_at + timedelta(hours=2)
+
+
+def test_what_the_app_records_ticks_its_actions_off_with_a_link(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder)
+    # Categorised before the plan is drawn: the plan starts with those actions done.
+    categorise(incident, responder)
+    services.draw_plan(incident=incident, by=responder)
+    actions = by_key(incident)
+    categorised = actions["categorise-decide-category"]
+    assert categorised.status == ActionStatus.DONE
+    assert categorised.completed_record == reverse("incidents:categorise", args=[incident.pk])
+    assert actions["reporting-record-source"].status == ActionStatus.DONE
+    assert actions["plan-draft-assign"].status == ActionStatus.DONE
+    # Things recorded after the plan is drawn complete their open actions at once.
+    inform = actions["reporting-inform-stakeholders"]
+    assert inform.status == ActionStatus.TO_DO
+    police = demo.organisations.get(name=POLICE)
+    Participation.objects.create(incident=incident, organisation=police, contact=police.contacts.first())
+    services.inform_partners(incident=incident, by=responder)
+    inform.refresh_from_db()
+    assert (inform.status, inform.completed_record) == (
+        ActionStatus.DONE,
+        reverse("incidents:partners", args=[incident.pk]),
+    )
+    council = demo.organisations.get(name=COUNCIL)
+    services.assign_lead(incident=incident, organisation=council, officer=responder, by=responder)
+    assert incident.actions.get(item__key="lead-identify-lead").status == ActionStatus.DONE
+    communications_services.set_plan(
+        incident=incident,
+        by=responder,
+        lead_organisation=police,
+        main_channel="Police press office",
+        update_every_days=0,
+        updates_owner=None,
+    )
+    assert incident.actions.get(item__key="comms-lead-agency").status == ActionStatus.DONE
+
+
+def test_a_lead_officer_belongs_to_the_lead_organisation(demo, demo_users):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder)
+    police = demo.organisations.get(name=POLICE)
+    with pytest.raises(DomainError) as refused:
+        services.assign_lead(incident=incident, organisation=police, officer=responder, by=responder)
+    assert refused.value.field == "officer"
+    assert not incident.leads.exists()
+
+
+def reassign(action, by, owner_organisation, owner):
+    return services.update_action(
+        action=action,
+        by=by,
+        expected_revision=action.revision,
+        status=action.status,
+        owner_organisation=owner_organisation,
+        owner=owner,
+        not_needed_reason="",
+        note="",
+    )
+
+
+def test_an_actions_owner_can_edit_it(demo, demo_users):
+    responder = demo_users["responder"]
+    incident, action = demo_incident(demo, demo_users)
+    council = demo.organisations.get(name=COUNCIL)
+    police = demo.organisations.get(name=POLICE)
+    for owner_organisation, owner in [(council, demo_users["viewer"]), (council, demo_users["police"])]:
+        with pytest.raises(DomainError) as refused:
+            reassign(action, responder, owner_organisation, owner)
+        assert refused.value.field == "owner"
+    # The police partner may own the police's actions.
+    assert reassign(action, responder, police, demo_users["police"]).owner == demo_users["police"]
+
+
+def test_several_actions_are_completed_or_reassigned_at_once_with_one_note(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, responder)
+    services.draw_plan(incident=incident, by=responder)
+    police = demo.organisations.get(name=POLICE)
+    chosen = list(incident.actions.filter(status=ActionStatus.TO_DO).order_by("pk")[:3])
+    services.update_actions(
+        incident=incident, actions=chosen, by=responder, owner_organisation=police, note="Police lead these."
+    )
+    assert {a.owner_organisation for a in incident.actions.filter(pk__in=[a.pk for a in chosen])} == {police}
+    services.update_actions(incident=incident, actions=chosen[:2], by=responder, status=ActionStatus.DONE)
+    assert incident.actions.filter(pk__in=[a.pk for a in chosen], status=ActionStatus.DONE).count() == 2
+    with pytest.raises(DomainError) as refused:
+        services.update_actions(
+            incident=incident,
+            actions=chosen,
+            by=responder,
+            owner_organisation=police,
+            owner=demo_users["viewer"],
+        )
+    assert refused.value.field == "owner"
+    assert (
+        "Police lead these." in incident.timeline.first().text
+        or incident.timeline.filter(text__contains="Police lead these.").exists()
+    )
