@@ -68,10 +68,9 @@ def test_a_child_victim_adds_the_safeguarding_notification_due_in_five_working_d
     notification = planned(incident)["safeguarding-panel-notification"]
     # Good Friday and Easter Monday are bank holidays: Tue 7 to Mon 13 are the five working days (not Thu 9).
     assert timezone.localtime(notification.due_at).date() == date(2026, 4, 13)
-    assert (
-        notification.owner_organisation is None
-        or notification.owner_organisation.kind == "childrens_social_care"
-    )
+    # Children's social care owns it when it takes part; otherwise the lead, saying why (never nobody).
+    assert notification.owner_organisation is not None
+    assert notification.owner_organisation.kind == "childrens_social_care" or notification.owner_reason
     rapid_review = planned(incident)["safeguarding-rapid-review"]
     assert timezone.localtime(rapid_review.due_at).date() == date(2026, 4, 27)
 
