@@ -27,7 +27,7 @@ from svtoolkit.incidents.models import (
     PlanAction,
 )
 from svtoolkit.meetings.models import Meeting, MeetingStatus
-from svtoolkit.partnerships.models import Partnership, RegionalSharing
+from svtoolkit.partnerships.models import Partnership, Region, RegionalSharing
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 
@@ -325,14 +325,21 @@ def region_home_section(*, user, partnership) -> dict | None:
 
 
 def region_panel(*, incident, user, partnership) -> dict | None:
-    """The incident page's region panel, for a partnership in a region: whether the incident is shared with
-    the region, and proposals to share it with a neighbouring partnership waiting for a decision."""
-    if partnership is None or partnership.region_id is None or incident.partnership_id != partnership.pk:
+    """The incident page's region section, for the response team of an incident's own partnership when that
+    partnership is in a region: whether the incident is shared with the region, and the region's proposals
+    to share it with a neighbouring partnership, waiting for their decision. One query, two with proposals."""
+    if (
+        partnership is None
+        or partnership.region_id is None
+        or not access.can_share_incident(user, partnership, incident)
+    ):
         return None
+    region = Region.objects.annotate(
+        shared=Exists(RegionalShare.objects.filter(incident=incident)),
+        proposed=Exists(open_proposals(incident)),
+    ).get(pk=partnership.region_id)
     return {
-        "region": partnership.region,
-        "shared": RegionalShare.objects.filter(incident=incident).exists(),
-        "can_share": access.can_share_with_region(user, partnership, incident),
-        "proposals": list(open_proposals(incident)),
-        "can_decide": access.can_share_incident(user, partnership, incident),
+        "region": region,
+        "shared": region.shared,
+        "proposals": list(open_proposals(incident)) if region.proposed else [],
     }
