@@ -167,9 +167,9 @@ def test_a_scene_at_a_school_or_hospital_brings_their_own_items(demo, demo_users
         longitude=None,
         place="hospital",
     )
-    assert planned(at_school)["scene-hospital"].owner_organisation is None or (
-        planned(at_school)["scene-hospital"].owner_organisation.kind == "health_hospital"
-    )
+    hospital_security = planned(at_school)["scene-hospital"]
+    assert hospital_security.owner_organisation is not None
+    assert hospital_security.owner_organisation.kind == "health_hospital" or hospital_security.owner_reason
 
     elsewhere = record(demo, responder)
     services.draw_plan(incident=elsewhere, by=responder)

@@ -6,6 +6,7 @@ from svtoolkit.incidents.measures.selectors import measures_summary
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.playbooks.models import PlaybookVersion, ReadinessAssessment
+from svtoolkit.regions.demo import NEIGHBOURS
 from svtoolkit.reports.demo import HISTORY_SIZE, READINESS_HISTORY
 from svtoolkit.tension.models import TensionReading
 
@@ -33,10 +34,12 @@ def test_demo_partnership_has_a_checklist_readiness_history_incidents_and_their_
     call_command("seed_demo")
     first = counts()
     # The reports' demo adds past incidents and earlier assessments (tests/reports/test_demo.py).
-    assert first[0] == 1 and first[1] == 2 + len(READINESS_HISTORY) and first[2] == 3 + HISTORY_SIZE
+    neighbours = sum(len(incidents) for _, incidents in NEIGHBOURS)
+    assert first[0] == 1 and first[1] == 2 + len(READINESS_HISTORY)
+    assert first[2] == 3 + HISTORY_SIZE + neighbours
     assert first[3] > 20
     assert Incident.objects.filter(is_exercise=True).count() == 1
-    live = Incident.objects.filter(title__startswith="Stabbing").get()
+    live = Incident.objects.filter(title__startswith="Stabbing", partnership__slug="northbridge").get()
     # A daily-then-weekly meeting series, two messages, two areas' readings.
     assert [model.objects.filter(incident=live).count() for model in (Meeting, Message, TensionReading)] == [
         5,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core import downloads
 from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.partnerships.models import RegionalCategory, RegionRole
 from svtoolkit.regions import figures
@@ -200,7 +201,8 @@ def test_borough_staff_and_other_regions_do_not_see_the_figures(region, client):
 def test_the_csv_download_parses_back_to_the_dashboards_figures(region, regional_viewer):
     response = regional_viewer.get(reverse("figures:export", args=["london", "csv"]))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    marking, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert downloads.is_marking_line(marking)
     assert rows[0] == figures.DASHBOARD_COLUMNS
     expected = [[str(cell) for cell in row] for row in figures.dashboard_rows(figures.dashboard(region))]
     assert rows[1:] == expected
@@ -211,12 +213,14 @@ def test_the_excel_download_and_the_extract_parse_back(region, regional_viewer):
     workbook = load_workbook(
         io.BytesIO(regional_viewer.get(reverse("figures:export", args=["london", "xlsx"])).content)
     )
-    rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    marking, *rows = [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    assert marking[0] in downloads.LEVELS
     assert rows[0] == figures.DASHBOARD_COLUMNS
     assert ["Incidents", "Aldgate", "in the period", 2] in rows
     year = timezone.localdate().year
     extract = regional_viewer.get(reverse("figures:needs_assessment", args=["london", year, "csv"]))
-    lines = list(csv.reader(io.StringIO(extract.content.decode("utf-8-sig"))))
+    marking, *lines = list(csv.reader(io.StringIO(extract.content.decode("utf-8-sig"))))
+    assert downloads.is_marking_line(marking)
     assert lines[0] == figures.NEEDS_ASSESSMENT_COLUMNS
     assert all(cell == "fewer than 5" or int(cell) >= 5 for *_, cell in lines[1:])
     assert (
