@@ -135,4 +135,17 @@ class CategorisePage(GovukPage):
             self.page.get_by_role("group", name=question).get_by_label("Yes" if answer else "No").check()
         self.page.get_by_label("Why").fill(why)
         self.page.get_by_role("button", name="Record the decision").click()
+class AttachFilePage(GovukPage):
+    """Attaching a file to a record (/attachments/<kind>/<id>/add/), reached from its Attachments section."""
+
+    def open_from_section(self):
+        self.page.locator("#attachments").get_by_role("link", name="Attach a file").click()
+        return self
+
+    def attach(self, *, path=None, description: str = ""):
+        if path is not None:
+            self.page.get_by_label("Upload a file").set_input_files(path)
+        if description:
+            self.page.get_by_label("What is it? (optional)").fill(description)
+        self.page.get_by_role("button", name="Attach the file").click()
         return self
