@@ -88,3 +88,15 @@ def test_an_overlong_action_is_reported(value):
 def test_unknown_incident_types_are_reported(value):
     problems = playbook_data_problems(_with_first_item("incident_types", value))
     assert any("incident types" in problem for problem in problems)
+
+
+@given(st.one_of(st.integers(max_value=0), st.text(max_size=5), st.floats(allow_nan=False)))
+def test_a_timing_with_a_bad_number_of_working_days_is_reported(value):
+    broken = copy.deepcopy(BASE)
+    broken["timings"]["within_5_working_days"]["working_days"] = value
+    assert any("working_days" in problem for problem in playbook_data_problems(broken))
+
+
+def test_the_statutory_clocks_count_working_days(data):
+    assert data["timings"]["within_5_working_days"]["working_days"] == 5
+    assert data["timings"]["within_15_working_days"]["working_days"] == 15

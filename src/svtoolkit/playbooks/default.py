@@ -45,6 +45,8 @@ def playbook_data_problems(data: dict) -> list[str]:
             problems.append(f"missing '{section}'")
     if problems:
         return problems
+    for code, timing in data["timings"].items():
+        problems.extend(_timing_problems(code, timing))
     phases, kinds = set(Phase.values), set(OrganisationKind.values)
     types, categories, timings = set(data["incident_types"]), set(data["categories"]), set(data["timings"])
     area_keys, item_keys = set(), set()
@@ -64,6 +66,17 @@ def playbook_data_problems(data: dict) -> list[str]:
                 )
             )
             item_keys.add(item.get("key"))
+    return problems
+
+
+def _timing_problems(code, timing) -> list[str]:
+    """A timing is a label and a number of hours; a statutory clock adds a positive number of working days."""
+    problems = []
+    if not isinstance(timing.get("hours"), int) or timing["hours"] < 0:
+        problems.append(f"timing '{code}' needs a whole number of hours")
+    working_days = timing.get("working_days")
+    if working_days is not None and (not isinstance(working_days, int) or working_days < 1):
+        problems.append(f"timing '{code}' needs working_days of 1 or more, or none")
     return problems
 
 
