@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_in_each
 from svtoolkit.core.charts import chart, hours, month_of, months_between, percent
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -307,14 +307,13 @@ def incident_types() -> dict[str, str]:
 
 def regional_read(*, region, shares: Shares, by, request, what: str) -> None:
     """The region read figures counted from each borough's incidents: written to each borough's own log."""
-    for partnership in shares.partnerships:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=by,
-            partnership=partnership,
-            detail={"regional_read": what, "region": region.pk},
-            request=request,
-        )
+    record_in_each(
+        partnerships=shares.partnerships,
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=by,
+        detail={"regional_read": what, "region": region.pk},
+        request=request,
+    )
 
 
 def _borough_chart(title: str, rows: list[Progress], *series: tuple[str, str], **options) -> dict:
