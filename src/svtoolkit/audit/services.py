@@ -40,7 +40,9 @@ def _ip_or_none(text: str) -> str | None:
         return None
 
 
-def _entry(*, action, actor, partnership, target, detail, request, actor_label, counting_until) -> AuditEntry:
+def _entry(
+    *, action, actor, partnership, detail, request, target=None, actor_label="", counting_until=None
+) -> AuditEntry:
     if actor is not None and not actor.is_authenticated:
         actor = None
     return AuditEntry(
@@ -72,16 +74,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry. ``target`` names the object acted on; ``detail`` holds what changed. The actor's
     address and name are copied into the entry, so it still names them once their account is deleted."""
-    entry = _entry(
-        action=action,
-        actor=actor,
-        partnership=partnership,
-        target=target,
-        detail=detail,
-        request=request,
-        actor_label=actor_label,
-        counting_until=counting_until,
-    )
+    entry = _entry(**locals())  # the arguments, exactly as named: _entry takes the same
     entry.save()
     return entry
 
@@ -93,17 +86,8 @@ def record_in_each(
     figures counted from every borough's incidents writes to every borough's log)."""
     return AuditEntry.objects.bulk_create(
         [
-            _entry(
-                action=action,
-                actor=actor,
-                partnership=partnership,
-                target=None,
-                detail=detail,
-                request=request,
-                actor_label="",
-                counting_until=None,
-            )
-            for partnership in partnerships
+            _entry(action=action, actor=actor, partnership=each, detail=detail, request=request)
+            for each in partnerships
         ]
     )
 
