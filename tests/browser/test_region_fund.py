@@ -5,7 +5,7 @@ any of those pages."""
 from playwright.sync_api import expect
 
 from svtoolkit.partnerships.models import RegionRole
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.browser.pages import GovukPage, SignInPage, signed_in
 from tests.factories import RegionMembershipFactory, UserFactory
 from tests.incidents.builders import demo_incident
@@ -37,6 +37,7 @@ def test_a_borough_draws_on_the_regions_fund(new_page, demo, demo_users, transac
     assert_accessible(region_page)
     region_page.get_by_role("link", name=f"{demo.name}, {incident.reference}").click()
     expect(region_page.get_by_text("Detached youth workers")).to_be_visible()
+    assert_fits(region_page)
     region_page.get_by_label("Part-approve: a smaller amount").check()
     region_page.get_by_label("Amount approved, if part-approving").fill("800")
     region_page.get_by_role("button", name="Record the decision").click()
@@ -66,3 +67,4 @@ def test_a_borough_draws_on_the_regions_fund(new_page, demo, demo_users, transac
     )
     expect(region_page.get_by_role("row", name=demo.name).first).to_be_visible()
     assert_accessible(region_page)
+    assert_fits(region_page)

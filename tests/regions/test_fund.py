@@ -4,13 +4,14 @@ or declined -> spend recorded), reasons for a decline, the spend, the audit and 
 import pytest
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents.models import TimelineEntry
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.regions import fund_selectors, fund_services
 from svtoolkit.regions.fund_models import FundApplication, FundStatus
-from tests.factories import FundRulesFactory, IncidentFactory, PartnershipFactory
+from tests.factories import FundRulesFactory, IncidentFactory, MembershipFactory, PartnershipFactory
 from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +301,23 @@ def test_the_fund_report_counts_by_borough_purpose_and_outcome(world):
     assert by_outcome == {"Spend not recorded yet": 1, "Achieved what it was for": 1}
     assert spent.status == FundStatus.SPENT
     assert fund_selectors.fund_report(world.region, year=2001)["totals"]["applications"] == 0
+
+
+# --- The access rules ------------------------------------------------------------------------------------
+
+
+def test_only_the_lead_partnerships_response_team_applies_and_records_the_spend(world):
+    other = PartnershipFactory(region=world.region)
+    outsider = MembershipFactory(partnership=other, role="coordinator").user
+    exercise = IncidentFactory(partnership=world.borough, is_exercise=True)
+    may_apply = [
+        access.can_apply_to_fund(user, world.borough, world.incident)
+        for user in (world.coordinator, world.responder, world.viewer, world.regional_coordinator)
+    ]
+    assert may_apply == [True, True, False, False]
+    assert not access.can_apply_to_fund(world.responder, world.borough, exercise)
+    assert not access.can_apply_to_fund(outsider, other, world.incident)
+    application = an_application(world)
+    assert access.can_record_fund_spend(world.coordinator, world.borough, application)
+    assert not access.can_record_fund_spend(world.viewer, world.borough, application)
+    assert not access.can_record_fund_spend(outsider, other, application)

@@ -11,9 +11,12 @@ band and month, each count under 5 shown as "fewer than 5" (and one more hidden 
 could be worked out from the total).
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     BooleanField,
@@ -28,7 +31,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_in_each
 from svtoolkit.core.charts import chart, hours, month_of, months_between, percent
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -304,14 +307,13 @@ def incident_types() -> dict[str, str]:
 
 def regional_read(*, region, shares: Shares, by, request, what: str) -> None:
     """The region read figures counted from each borough's incidents: written to each borough's own log."""
-    for partnership in shares.partnerships:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=by,
-            partnership=partnership,
-            detail={"regional_read": what, "region": region.pk},
-            request=request,
-        )
+    record_in_each(
+        partnerships=shares.partnerships,
+        action=AuditAction.VIEW_SENSITIVE,
+        actor=by,
+        detail={"regional_read": what, "region": region.pk},
+        request=request,
+    )
 
 
 def _borough_chart(title: str, rows: list[Progress], *series: tuple[str, str], **options) -> dict:
@@ -328,14 +330,26 @@ def _borough_chart(title: str, rows: list[Progress], *series: tuple[str, str], *
 
 def dashboard(region, *, period: int = DEFAULT_PERIOD, now: datetime | None = None) -> dict:
     """Every figure of the region's dashboard, in a fixed number of queries whatever the number of
-    incidents."""
-    now = now or timezone.now()
+    incidents; kept for ``settings.REGION_FIGURES_CACHE_SECONDS`` under a key that holds every borough's
+    sharing choice, so a borough that shares less is counted so at once (``now`` given: never cached)."""
+    shares = shares_of(region)
+    if now is not None or not settings.REGION_FIGURES_CACHE_SECONDS:
+        return {**_counted(region, shares, period=period, now=now or timezone.now()), "shares": shares}
+    chosen = sorted((category, sorted(pks)) for category, pks in shares.by_category.items())
+    key = "region-figures:" + hashlib.sha256(repr((region.pk, period, chosen)).encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = _counted(region, shares, period=period, now=timezone.now())
+        cache.set(key, figures, settings.REGION_FIGURES_CACHE_SECONDS)
+    return {**figures, "shares": shares}
+
+
+def _counted(region, shares: Shares, *, period: int, now: datetime) -> dict:
     today = timezone.localtime(now).date()
     first_month = (today.replace(day=1) - timedelta(days=31 * (period - 1))).replace(day=1)
     since = timezone.make_aware(datetime.combine(first_month, datetime.min.time()))
     months = months_between(first_month, today)
     month_labels = [f"{month:%b %Y}" for month in months]
-    shares = shares_of(region)
     types = incident_types()
     incidents = region_incidents(region)
     boroughs = by_borough(incidents, shares, since)
@@ -344,7 +358,6 @@ def dashboard(region, *, period: int = DEFAULT_PERIOD, now: datetime | None = No
     progress = progress_by_borough(incidents, shares, since, now=now)
     shared_progress = [row for row in progress if row.shared]
     return {
-        "shares": shares,
         "since": first_month,
         "period": period,
         "types": list(types.values()),
