@@ -377,3 +377,22 @@ def test_incident_list_counts_open_and_overdue_actions(client_for, incident_and_
     )
     listed = client_for("responder").get(reverse("incidents:list")).context["page"].items
     assert [(i.open_actions, i.overdue_actions) for i in listed] == [(2, 1)]
+
+
+def test_a_decision_records_who_decided_starting_as_the_person_logging_it(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:decision_add", args=[incident.pk])
+    form = client.get(url).content.decode()
+    responder = client.get(url).context["request"].user.full_name
+    assert 'name="who_decided"' in form and f'value="{responder}"' in form
+
+    client.post(url, {"what": "Close the park", "why": "Retaliation risk", "who_decided": "Ch Supt Gold"})
+    decision = incident.decisions.get()
+    assert (decision.who_decided, decision.decided_by.full_name) == ("Ch Supt Gold", responder)
+    page = client.get(reverse("incidents:decisions", args=[incident.pk])).content.decode()
+    assert "Ch Supt Gold" in page and f"logged by {responder}" in page
+
+    response = client.post(url, {"what": "Open the hall", "why": "Needed", "who_decided": " "})
+    assert "Enter who decided" in response.content.decode()
+    assert incident.decisions.count() == 1

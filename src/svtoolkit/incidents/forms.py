@@ -267,6 +267,13 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why it was decided"},
     )
+    who_decided = forms.CharField(
+        max_length=200,
+        label="Who decided",
+        help_text="The person or group who made the decision, such as the police gold commander. It starts as"
+        " you: change it if someone else decided.",
+        error_messages={"required": "Enter who decided"},
+    )
 
 
 class PlanReviewForm(forms.Form):

@@ -398,6 +398,9 @@ class Decision(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
     what = models.TextField(max_length=limits.SUMMARY)
     why = models.TextField(max_length=limits.SUMMARY)
+    # Who made the decision (the gold commander, the partnership's chair...), as the log records it; the
+    # person who logged it is ``decided_by``, for decisions logged before this was asked.
+    who_decided = models.CharField(max_length=200, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -411,6 +414,15 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.what[:80]
+
+    @property
+    def decider(self) -> str:
+        """Who decided: as recorded, or else the person who logged the decision."""
+        return self.who_decided or (self.decided_by.full_name if self.decided_by else "")
+
+    @property
+    def logged_by_someone_else(self) -> bool:
+        return bool(self.decided_by and self.who_decided and self.who_decided != self.decided_by.full_name)
 
 
 class IncidentShare(models.Model):

@@ -455,8 +455,11 @@ def add_update(*, incident, by, text, request=None) -> TimelineEntry:
 
 
 @transaction.atomic
-def record_decision(*, incident, by, what, why, supersedes=None, request=None) -> Decision:
-    """Log a decision. Decisions are never edited: a changed mind is a new decision superseding the old."""
+def record_decision(
+    *, incident, by, what, why, who_decided: str = "", supersedes=None, request=None
+) -> Decision:
+    """Log a decision, made by ``who_decided`` (by default the person logging it). Decisions are never edited:
+    a changed mind is a new decision superseding the old."""
     if supersedes is not None:
         # Locked, so two people superseding the same decision at once cannot both succeed.
         supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
@@ -465,9 +468,14 @@ def record_decision(*, incident, by, what, why, supersedes=None, request=None) -
     ):
         raise DomainError("Only a current decision of this incident can be superseded.", field="supersedes")
     decision = Decision.objects.create(
-        incident=incident, what=what.strip(), why=why.strip(), decided_by=by, supersedes=supersedes
+        incident=incident,
+        what=what.strip(),
+        why=why.strip(),
+        who_decided=" ".join(who_decided.split()) or by.full_name,
+        decided_by=by,
+        supersedes=supersedes,
     )
-    text = f"Decision: {decision.what} Why: {decision.why}"
+    text = f"Decision: {decision.what} Why: {decision.why} Decided by: {decision.who_decided}."
     if supersedes:
         text += f" (supersedes the decision of {timezone.localtime(supersedes.decided_at):%d %b %Y %H:%M})"
     history.note(incident, by, text, kind=TimelineKind.DECISION)

@@ -413,7 +413,7 @@ def decision_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     superseded_id = request.POST.get("supersedes") or request.GET.get("supersedes")
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form):
             services.record_decision(
