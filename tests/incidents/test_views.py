@@ -120,17 +120,22 @@ def test_viewer_cannot_change_the_incident(client_for, incident_and_action):
     assert action.status == ActionStatus.TO_DO
 
 
-def test_partner_updates_only_their_organisations_actions(client_for, incident_and_action, demo_users):
-    incident, police_action = incident_and_action
-    other = services.add_action(
+def another_action(incident, demo_users, *, title, owner_organisation):
+    """An action added by the responder, owned by ``owner_organisation`` (or nobody), due in two hours."""
+    return services.add_action(
         incident=incident,
         by=demo_users["responder"],
-        title="Open a rest centre",
+        title=title,
         guidance="",
-        owner_organisation=None,
+        owner_organisation=owner_organisation,
         owner=None,
         due_at=timezone.now() + timedelta(hours=2),
     )
+
+
+def test_partner_updates_only_their_organisations_actions(client_for, incident_and_action, demo_users):
+    incident, police_action = incident_and_action
+    other = another_action(incident, demo_users, title="Open a rest centre", owner_organisation=None)
     client = client_for("police")
     done = client.post(
         reverse("incidents:action", args=[incident.pk, police_action.pk]),
@@ -396,3 +401,26 @@ def test_a_decision_records_who_decided_starting_as_the_person_logging_it(client
     response = client.post(url, {"what": "Open the hall", "why": "Needed", "who_decided": " "})
     assert "Enter who decided" in response.content.decode()
     assert incident.decisions.count() == 1
+
+
+def test_update_links_only_where_they_lead_somewhere(client_for, incident_and_action, demo_users):
+    incident, police_action = incident_and_action
+    council = demo_users["responder"].memberships.get().organisation
+    council_action = another_action(
+        incident, demo_users, title="Letter to parents", owner_organisation=council
+    )
+    plan = reverse("incidents:plan", args=[incident.pk])
+
+    def update_links(role):
+        page = client_for(role).get(plan).content.decode()
+        return {
+            action.pk
+            for action in (police_action, council_action)
+            if reverse("incidents:action", args=[incident.pk, action.pk]) in page
+        }
+
+    assert update_links("responder") == {police_action.pk, council_action.pk}
+    assert update_links("police") == {police_action.pk}
+    assert update_links("viewer") == set()
+    Incident.objects.filter(pk=incident.pk).update(status="closed")
+    assert update_links("responder") == set()

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0014_text_limits'),
+        ("incidents", "0014_text_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='who_decided',
+            model_name="decision",
+            name="who_decided",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]
