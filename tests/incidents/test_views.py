@@ -424,3 +424,31 @@ def test_update_links_only_where_they_lead_somewhere(client_for, incident_and_ac
     assert update_links("viewer") == set()
     Incident.objects.filter(pk=incident.pk).update(status="closed")
     assert update_links("responder") == set()
+
+
+def test_informing_with_no_partners_or_nobody_new_says_so(client_for, demo, demo_users):
+    client = client_for("responder")
+    incident = IncidentFactory(partnership=demo)
+    inform = reverse("incidents:inform", args=[incident.pk])
+    page = client.post(inform, follow=True).content.decode()
+    assert "No partner is taking part yet, so nobody was informed" in page
+
+    police = demo.organisations.get(kind="police")
+    contact = police.contacts.exclude(email="").first()
+    services.add_participant(
+        incident=incident, organisation=police, contact=contact, by=demo_users["responder"]
+    )
+    assert "on their way to 1 partner" in client.post(inform, follow=True).content.decode()
+    assert "already been informed: nobody new to tell" in client.post(inform, follow=True).content.decode()
+
+
+def test_adding_a_partner_already_taking_part_says_so_and_changes_nothing(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    police = incident.participations.get().organisation
+    entries = incident.timeline.count()
+    response = client_for("responder").post(
+        reverse("incidents:partners", args=[incident.pk]), {"organisation": police.pk, "contact": ""}
+    )
+    assert response.status_code == 200
+    assert f"{police} is already taking part" in response.content.decode()
+    assert incident.timeline.count() == entries

@@ -226,6 +226,14 @@ def test_each_organisation_writes_its_own_part_of_the_review(client_for, inciden
     assert (contribution.organisation, contribution.written_by) == (police, demo_users["police"])
 
 
+def test_a_partners_only_organisation_is_chosen_for_them(client_for, incident, demo, demo_users):
+    services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    form = client_for("police").get(reverse("recovery:review_contribute", args=[incident.pk])).context["form"]
+    assert form["organisation"].value() == str(police.pk)
+    assert [str(label) for _, label in form.fields["organisation"].choices] == [str(police)]
+
+
 def test_a_contribution_saved_meanwhile_is_not_overwritten(incident, demo, demo_users):
     debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")

@@ -191,7 +191,12 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     participation, created = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
-    if not created and contact is not None and participation.contact_id != contact.pk:
+    if not created and (contact is None or participation.contact_id == contact.pk):
+        raise DomainError(
+            f"{organisation} is already taking part. To change their contact, choose a different one.",
+            field="organisation",
+        )
+    if not created:
         participation.contact = contact
         participation.save(update_fields=["contact"])
     history.note(

@@ -177,9 +177,13 @@ def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = ParticipantForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        services.add_participant(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, f"{form.cleaned_data['organisation']} is now taking part.")
-        return redirect("incidents:partners", incident_id=shown.pk)
+        with errors_shown_on(form):
+            participation = services.add_participant(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+            through = f", through {participation.contact.name}" if participation.contact else ""
+            messages.success(request, f"{participation.organisation} is taking part{through}.")
+            return redirect("incidents:partners", incident_id=shown.pk)
     return render(
         request,
         "incidents/partners.html",
@@ -197,6 +201,10 @@ def inform(request, incident_id):
         messages.success(
             request, f"Emails are on their way to {len(informed)} partner{'s' if len(informed) != 1 else ''}."
         )
+    elif not shown.participations.exists():
+        messages.error(request, "No partner is taking part yet, so nobody was informed. Add a partner first.")
+    elif not waiting:
+        messages.info(request, "Every partner taking part has already been informed: nobody new to tell.")
     for participation in waiting:
         messages.error(
             request,

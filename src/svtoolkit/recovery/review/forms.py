@@ -35,6 +35,8 @@ class ContributionForm(RevisionChecked, forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        if len(organisations) == 1:  # a partner writes for their own organisation only: nothing to choose
+            self.fields["organisation"].empty_label = None
 
 
 class CompleteReviewForm(forms.Form):

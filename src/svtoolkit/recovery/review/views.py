@@ -66,6 +66,8 @@ def review_contribute(request, incident_id):
         return redirect("recovery:review", incident_id=shown.pk)
     organisations = access.organisations_spoken_for(request.user, request.partnership)
     chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    if not chosen and len(organisations) == 1:
+        chosen = str(organisations[0].pk)
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
     initial = (
         {
