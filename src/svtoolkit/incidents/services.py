@@ -42,6 +42,29 @@ from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.selectors import published_version
 
 
+# A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_incident_times(*, occurred_at, notified_at) -> None:
+    """An incident happened, and the partnership was told of it, in the past, and in that order."""
+    latest = timezone.now() + CLOCK_SKEW
+    if occurred_at > latest:
+        raise DomainError(
+            "When it happened must be in the past: check the date, and the time of day (24-hour clock).",
+            field="occurred_at",
+        )
+    if notified_at > latest:
+        raise DomainError(
+            "When the partnership was told must be in the past: check the date and the time.",
+            field="notified_at",
+        )
+    if notified_at < occurred_at:
+        raise DomainError(
+            "The partnership cannot have been told before the incident happened.", field="notified_at"
+        )
+
+
 @transaction.atomic
 def record_incident(
     *,
@@ -66,10 +89,7 @@ def record_incident(
     """
     if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
         raise DomainError("A new incident is either reported or alerted.")
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
     # Lock the partnership row so two incidents recorded at once never get the same number.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
     year = timezone.localtime(occurred_at).year
@@ -623,10 +643,7 @@ def edit_record(
     *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
 ) -> Incident:
     """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
     save_if_unchanged(
         Incident,
         incident.pk,
