@@ -65,6 +65,18 @@ def check_incident_times(*, occurred_at, notified_at) -> None:
         )
 
 
+RECORDED_FIELDS = (
+    "title incident_types occurred_at notified_at notification_source notified_by summary is_exercise"
+)
+
+
+def as_recorded(data: dict) -> dict:
+    """``record_incident``'s arguments from what was typed (the web form's or the API's fields), with the one
+    scene given as ``scene_description`` and ``scene_area``."""
+    scene = {"description": data["scene_description"].strip(), "area": data["scene_area"].strip()}
+    return {**{name: data[name] for name in RECORDED_FIELDS.split()}, "scenes": [scene]}
+
+
 @transaction.atomic
 def record_incident(
     *,

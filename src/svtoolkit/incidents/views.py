@@ -83,17 +83,9 @@ def record(request):
             incident = services.record_incident(
                 partnership=request.partnership,
                 by=request.user,
-                title=data["title"],
-                incident_types=data["incident_types"],
-                occurred_at=data["occurred_at"],
-                notified_at=data["notified_at"],
-                notification_source=data["notification_source"],
-                notified_by=data["notified_by"],
-                summary=data["summary"],
-                scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
-                is_exercise=data["is_exercise"],
                 exercise=exercise,
                 request=request,
+                **services.as_recorded(data),
             )
             messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
             return to_incident(incident)
