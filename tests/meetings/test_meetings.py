@@ -100,7 +100,7 @@ def test_a_meeting_needs_a_place_or_a_link(incident, demo_users):
 
 
 def test_outcome_feeds_the_decision_log_and_the_plan(incident, demo, demo_users):
-    meeting = demo_meeting(demo, demo_users, incident)
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
     police = incident.participations.get().organisation
     services.record_outcome(
         meeting=meeting,
@@ -152,8 +152,28 @@ def test_scheduling_from_the_incident_page(client_for, incident):
     assert not Meeting.objects.exists()
 
 
-def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo_users):
+def test_the_outcome_of_a_meeting_that_has_not_started_cannot_be_recorded(
+    client_for, incident, demo, demo_users
+):
     meeting = demo_meeting(demo, demo_users, incident)
+    with pytest.raises(DomainError, match="has not started yet"):
+        services.record_outcome(
+            meeting=meeting, by=demo_users["responder"], attended=[], minutes="Met.", decisions=[], actions=[]
+        )
+    client = client_for("responder")
+    outcome = reverse("meetings:outcome", args=[incident.pk, meeting.pk])
+    assert (
+        outcome
+        not in client.get(reverse("meetings:meeting", args=[incident.pk, meeting.pk])).content.decode()
+    )
+    page = client.get(outcome).content.decode()
+    assert "has not started yet" in page and "Record the outcome" not in page
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+
+
+def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
     data = {
         "minutes": "Met.",
         "decision-TOTAL_FORMS": "2",
