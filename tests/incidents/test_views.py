@@ -91,8 +91,12 @@ def test_categorisation_suggests_then_decides(client_for, incident_and_action):
     suggested = client.post(url, {"step": "suggest", "factors": ["death_or_life_changing"]})
     assert "This looks like a serious violence incident" in suggested.content.decode()
     assert not incident.categorisations.exists()
+    # The page comes back at the suggestion with the keyboard focus on it, not at the top of the page.
+    assert f'formaction="{url}#suggestion"' in client.get(url).content.decode()
+    assert 'id="suggestion" tabindex="-1" autofocus' in suggested.content.decode()
     missing = client.post(url, {"step": "decide", "factors": ["death_or_life_changing"]})
     assert "Give the reason for the decision" in missing.content.decode()
+    assert "autofocus" not in missing.content.decode()  # the error summary takes the focus instead
     client.post(
         url,
         {

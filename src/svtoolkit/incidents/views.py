@@ -147,6 +147,7 @@ def categorise(request, incident_id):
             "incident": shown,
             "form": form,
             "suggestion": suggestion,
+            "showing_suggestion": suggestion is not None and not deciding,
             "factor_hints": {code: hint for code, _, hint in factor_choices()},
             "history": shown.categorisations.select_related("decided_by"),
         },
