@@ -224,10 +224,7 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
     if not created and (contact is None or participation.contact_id == contact.pk):
-        raise DomainError(
-            f"{organisation} is already taking part. To change their contact, choose a different one.",
-            field="organisation",
-        )
+        return participation  # taking part already, through the same contact: nothing to log
     if not created:
         participation.contact = contact
         participation.save(update_fields=["contact"])

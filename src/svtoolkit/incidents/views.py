@@ -169,7 +169,7 @@ def lead(request, incident_id):
 @access.requires(access.can_manage_incident)
 def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = ParticipantForm(request.POST or None, partnership=request.partnership)
+    form = ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown)
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form):
             participation = services.add_participant(
