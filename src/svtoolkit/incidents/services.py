@@ -41,7 +41,6 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.selectors import published_version
 
-
 # A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
 CLOCK_SKEW = timedelta(minutes=5)
 
