@@ -463,6 +463,7 @@ class PersonRole(models.TextChoices):
     VICTIM = "victim", "Victim"
     FAMILY = "family", "Family member"
     WITNESS = "witness", "Witness"
+    SUSPECT = "suspect", "Suspect"
     ASSOCIATE = "associate", "Associate at risk"
     OTHER = "other", "Other"
 
@@ -497,6 +498,7 @@ PERSON_AFFECTED_FIELDS = (
     "name",
     "age_band",
     "role",
+    "deceased",
     "relation",
     "support_needs",
     "consent",
@@ -515,6 +517,7 @@ class PersonAffected(models.Model):
     name = models.CharField(max_length=150, help_text="Name or initials: the least that will do.")
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
     role = models.CharField(max_length=10, choices=PersonRole.choices)
+    deceased = models.BooleanField(default=False, help_text="They died (in the incident or since).")
     relation = models.CharField(max_length=200, blank=True, help_text="Their relation to the incident.")
     support_needs = models.TextField(max_length=limits.SUMMARY, blank=True)
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)
