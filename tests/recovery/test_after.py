@@ -227,7 +227,7 @@ def test_each_organisation_writes_its_own_part_of_the_review(client_for, inciden
 
 
 def test_a_partners_only_organisation_is_chosen_for_them(client_for, incident, demo, demo_users):
-    services.start_review(incident=incident, by=demo_users["responder"])
+    review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
     form = client_for("police").get(reverse("recovery:review_contribute", args=[incident.pk])).context["form"]
     assert form["organisation"].value() == str(police.pk)
@@ -331,7 +331,7 @@ def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_acce
     client_for, incident, demo, demo_users, published
 ):
     item = published.items.exclude(guidance="").first()
-    lesson = services.record_lesson(
+    lesson = review_services.record_lesson(
         incident=incident, by=demo_users["responder"], title="Schools", detail="d", item_key=item.key,
         proposed_guidance="Ask the school to tell parents the same afternoon.",
     )  # fmt: skip
@@ -350,11 +350,11 @@ def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_acce
 
 def test_accepting_a_lesson_as_proposed_adds_its_guidance_to_the_items(incident, demo, demo_users, published):
     item = published.items.exclude(guidance="").first()
-    lesson = services.record_lesson(
+    lesson = review_services.record_lesson(
         incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
         proposed_guidance="One more sentence.",
     )  # fmt: skip
-    services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
     changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
     assert changed.guidance == f"{item.guidance.rstrip()}\n\nOne more sentence."
 
