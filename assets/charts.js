@@ -2,19 +2,36 @@
 // figures, so nothing is lost without JavaScript or to a screen reader.
 document.querySelectorAll("canvas[data-chart-source]").forEach((canvas) => {
   const data = JSON.parse(document.getElementById(canvas.dataset.chartSource).textContent);
-  const labels = data.labels.map((iso) =>
-    new Date(iso).toLocaleString("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })
-  );
+  // A time axis to scale: each reading at its own moment (milliseconds on a linear axis, so no date adapter
+  // is needed), not one evenly spaced slot per reading.
+  const points = data.labels.map((iso, index) => ({ x: Date.parse(iso), y: data.values[index] }));
+  const first = points.length ? points[0].x : 0;
+  const last = points.length ? points[points.length - 1].x : 0;
+  const when = (ms) =>
+    new Date(ms).toLocaleString("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   new window.Chart(canvas, {
     type: "line",
     data: {
-      labels,
       datasets: [
-        { label: data.label, data: data.values, borderColor: "#1d70b8", backgroundColor: "#1d70b8", stepped: true },
-        { label: "Alert level", data: data.values.map(() => data.alert), borderColor: "#d4351c", borderDash: [6, 4], pointRadius: 0 },
+        { label: data.label, data: points, borderColor: "#1d70b8", backgroundColor: "#1d70b8", stepped: true },
+        {
+          label: "Alert level",
+          data: [{ x: first, y: data.alert }, { x: last, y: data.alert }],
+          borderColor: "#d4351c",
+          borderDash: [6, 4],
+          pointRadius: 0,
+        },
       ],
     },
-    options: { animation: false, scales: { y: { min: 1, max: 5, ticks: { stepSize: 1 } } } },
+    options: {
+      animation: false,
+      parsing: false,
+      scales: {
+        x: { type: "linear", min: first, max: last, ticks: { callback: when, maxTicksLimit: 6 } },
+        y: { min: 1, max: 5, ticks: { stepSize: 1 } },
+      },
+      plugins: { tooltip: { callbacks: { title: (items) => when(items[0].parsed.x) } } },
+    },
   });
 });
 

@@ -52,6 +52,23 @@ def test_the_response_team_and_the_owning_partner_may_update_an_action(demo, dem
     }
 
 
+def test_the_update_link_is_offered_only_to_who_may_update_and_never_on_a_closed_incident(
+    demo, demo_users, incident_and_action
+):
+    incident, action = incident_and_action
+
+    def offered():
+        return {
+            role
+            for role, user in demo_users.items()
+            if access.can_update_action_now(user, demo, incident, action)
+        }
+
+    assert offered() == {"coordinator", "responder", "police"}
+    incident.status = IncidentStatus.CLOSED
+    assert offered() == set()
+
+
 def test_only_the_lead_partnerships_response_team_shares_closes_and_records_lessons(
     demo, demo_users, incident, other_partnership
 ):

@@ -130,6 +130,12 @@ def can_update_action(user, partnership, action) -> bool:
     )
 
 
+def can_update_action_now(user, partnership, incident, action) -> bool:
+    """Whether to offer the action's Update link: the person may update it (``can_update_action``) and its
+    incident is not closed, so the link never leads to a refusal."""
+    return not is_read_only(incident) and can_update_action(user, partnership, action)
+
+
 def can_record_scene_measures(user, partnership, incident) -> bool:
     """Cordons, rendezvous points, s.35 and s.60 authorisations and road closures are the police's to decide:
     they are added and lifted by the response team and by partners of a police organisation taking part in

@@ -507,6 +507,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_on_one_line": {"()": "svtoolkit.core.logfilters.RefusalsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs each step of every PDF at INFO; APScheduler each of the scheduler's ticks.
@@ -514,5 +515,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},
+        # 403 and 404 as one line each, without the traceback Django attaches to them.
+        "django.request": {"filters": ["refusals_on_one_line"]},
     },
 }

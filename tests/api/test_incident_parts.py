@@ -224,6 +224,15 @@ def test_who_may_log_a_decision(api_as, incident, role, status):
     assert response.status_code == status
 
 
+def test_a_decision_says_who_decided_by_default_the_person_logging_it(api_as, incident, demo_users):
+    api = api_as("responder")
+    body = {"what": "A", "why": "B", "who_decided": "Gold"}
+    named = api.post(url(incident, "decisions"), body, format="json")
+    assert named.json()["who_decided"] == "Gold"
+    unnamed = api.post(url(incident, "decisions"), {"what": "C", "why": "D"}, format="json")
+    assert unnamed.json()["who_decided"] == demo_users["responder"].full_name
+
+
 def test_a_decision_supersedes_only_a_current_decision_of_the_same_incident(api_as, incident, demo_users):
     first = services.record_decision(incident=incident, by=demo_users["responder"], what="A", why="B")
     api = api_as("responder")

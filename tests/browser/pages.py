@@ -135,6 +135,8 @@ class CategorisePage(GovukPage):
             self.page.get_by_role("group", name=question).get_by_label("Yes" if answer else "No").check()
         self.page.get_by_label("Why").fill(why)
         self.page.get_by_role("button", name="Record the decision").click()
+
+
 class AttachFilePage(GovukPage):
     """Attaching a file to a record (/attachments/<kind>/<id>/add/), reached from its Attachments section."""
 

@@ -1,11 +1,14 @@
 """Getting partners round the table: a critical-incident meeting from scheduling to its outcome."""
 
 import re
+from datetime import timedelta
 
 from django.core import mail
+from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.browser.conftest import assert_accessible
 from tests.browser.pages import SignInPage
@@ -36,6 +39,9 @@ def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
     event = Calendar.from_ical(invitation.attachments[0][1]).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == f"Critical-incident meeting: {incident.reference}"
 
+    # The meeting begins: only then can its outcome be recorded.
+    Meeting.objects.filter(incident=incident).update(starts_at=timezone.now() - timedelta(minutes=5))
+    page.reload()
     page.get_by_role("button", name="Record attendance and outcome").click()
     page.get_by_label(police.name).check()
     page.get_by_label("Minutes").fill("Police gave an update. The school reopens tomorrow with extra staff.")

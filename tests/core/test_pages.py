@@ -149,3 +149,14 @@ def test_personal_calendar_feeds_and_every_download_are_never_stored(client, cli
     _never_stored(coordinator.post(reverse("partnerships:contacts_export")))
     subject_access = reverse("recovery:subject_access", kwargs=url_args["recovery:subject_access"])
     _never_stored(coordinator.post(subject_access, {"reason": "Subject-access request received 3 March"}))
+
+
+def test_refusals_and_pages_not_found_are_logged_as_one_line_without_a_traceback(client_for, caplog):
+    client = client_for("viewer")
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get(reverse("accounts:members")).status_code == 403
+        assert client.get("/no-such-page/").status_code == 404
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert [record.status_code for record in logged] == [403, 404]
+    assert all(record.exc_info is None for record in logged)
+    assert "Traceback" not in caplog.text

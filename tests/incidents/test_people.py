@@ -51,6 +51,23 @@ def test_bad_person_input_is_explained(client_for, incident):
     assert not PersonAffected.objects.exists()
 
 
+def test_the_person_form_has_no_preselected_blank_radio(client_for, incident):
+    page = client_for("responder").get(reverse("incidents:person_add", args=[incident.pk])).content.decode()
+    assert 'type="radio" value=""' not in page  # no "---------" radio, ticked before anyone chose
+    assert 'type="radio" value="suspect"' in page
+
+
+def test_a_suspect_who_has_died_is_recorded_and_shown_so(client_for, incident):
+    client = client_for("responder")
+    client.post(
+        reverse("incidents:person_add", args=[incident.pk]), {**PERSON, "role": "suspect", "deceased": "on"}
+    )
+    person = PersonAffected.objects.get()
+    assert (person.get_role_display(), person.deceased) == ("Suspect", True)
+    page = client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    assert "Suspect" in page and "Deceased" in page
+
+
 def test_those_off_the_list_see_that_records_exist_but_not_who(client_for, incident, person):
     client = client_for("coordinator")
     page = client.get(reverse("incidents:people", args=[incident.pk])).content.decode()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
-from svtoolkit.incidents.categorisation import suggest
+from svtoolkit.incidents.categorisation import factor_choices, suggest
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKind
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
@@ -59,6 +59,12 @@ def test_suggestion_follows_the_factors():
     death = suggest({"death_or_life_changing"})
     assert death.serious_violence and death.meeting and not death.cross_borough
     assert suggest({"other_borough"}).cross_borough
+
+
+def test_a_life_threatening_injury_is_a_factor_weighed_like_a_death():
+    assert "life_threatening_injury" in {code for code, _, _ in factor_choices()}
+    critical = suggest({"life_threatening_injury"})
+    assert critical.serious_violence and critical.meeting
 
 
 def test_every_categorisation_is_kept_and_the_latest_is_current(incident, demo_users):

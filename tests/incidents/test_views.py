@@ -39,6 +39,29 @@ def test_recording_an_incident(client_for, demo):
     assert incident.reference == "NB-2026-0001" and incident.scenes.get().area == "Eastgate"
 
 
+def test_an_incident_time_in_the_future_is_refused_with_a_little_tolerance_for_clock_skew(client_for, demo):
+    client = client_for("responder")
+    later = timezone.localtime() + timedelta(hours=2)
+    fields = {
+        "title": "Stabbing on the high street",
+        "incident_types": ["knife"],
+        "occurred_at": later.strftime("%Y-%m-%dT%H:%M"),
+        "notified_at": later.strftime("%Y-%m-%dT%H:%M"),
+        "notification_source": "police",
+        "summary": "One man stabbed.",
+        "scene_description": "High street",
+    }
+    response = client.post(reverse("incidents:record"), fields)
+    assert "When it happened must be in the past" in response.content.decode()
+    assert 'value="Stabbing on the high street"' in response.content.decode()
+    assert not Incident.objects.exists()
+
+    a_phone_two_minutes_fast = (timezone.localtime() + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    fields.update(occurred_at=a_phone_two_minutes_fast, notified_at=a_phone_two_minutes_fast)
+    assert client.post(reverse("incidents:record"), fields).status_code == 302
+    assert Incident.objects.count() == 1
+
+
 def test_bad_incident_input_is_explained_and_kept(client_for, demo):
     response = client_for("responder").post(
         reverse("incidents:record"),
@@ -68,8 +91,12 @@ def test_categorisation_suggests_then_decides(client_for, incident_and_action):
     suggested = client.post(url, {"step": "suggest", "factors": ["death_or_life_changing"]})
     assert "This looks like a serious violence incident" in suggested.content.decode()
     assert not incident.categorisations.exists()
+    # The page comes back at the suggestion with the keyboard focus on it, not at the top of the page.
+    assert f'formaction="{url}#suggestion"' in client.get(url).content.decode()
+    assert 'id="suggestion" tabindex="-1" autofocus' in suggested.content.decode()
     missing = client.post(url, {"step": "decide", "factors": ["death_or_life_changing"]})
     assert "Give the reason for the decision" in missing.content.decode()
+    assert "autofocus" not in missing.content.decode()  # the error summary takes the focus instead
     client.post(
         url,
         {
@@ -120,17 +147,22 @@ def test_viewer_cannot_change_the_incident(client_for, incident_and_action):
     assert action.status == ActionStatus.TO_DO
 
 
-def test_partner_updates_only_their_organisations_actions(client_for, incident_and_action, demo_users):
-    incident, police_action = incident_and_action
-    other = services.add_action(
+def another_action(incident, demo_users, *, title, owner_organisation):
+    """An action added by the responder, owned by ``owner_organisation`` (or nobody), due in two hours."""
+    return services.add_action(
         incident=incident,
         by=demo_users["responder"],
-        title="Open a rest centre",
+        title=title,
         guidance="",
-        owner_organisation=None,
+        owner_organisation=owner_organisation,
         owner=None,
         due_at=timezone.now() + timedelta(hours=2),
     )
+
+
+def test_partner_updates_only_their_organisations_actions(client_for, incident_and_action, demo_users):
+    incident, police_action = incident_and_action
+    other = another_action(incident, demo_users, title="Open a rest centre", owner_organisation=None)
     client = client_for("police")
     done = client.post(
         reverse("incidents:action", args=[incident.pk, police_action.pk]),
@@ -287,8 +319,8 @@ def test_an_exercise_incident_is_recorded_from_the_exercise(client_for, demo, de
             "exercise": exercise.pk,
             "title": "Operation Lantern",
             "incident_types": ["corrosive"],
-            "occurred_at": "2027-01-20T10:00",
-            "notified_at": "2027-01-20T10:05",
+            "occurred_at": "2026-11-20T10:00",
+            "notified_at": "2026-11-20T10:05",
             "notification_source": "btp",
             "summary": "Exercise inject 1",
             "scene_description": "Bus station",
@@ -379,3 +411,73 @@ def test_incident_list_counts_open_and_overdue_actions(client_for, incident_and_
     )
     listed = client_for("responder").get(reverse("incidents:list")).context["page"].items
     assert [(i.open_actions, i.overdue_actions) for i in listed] == [(2, 1)]
+
+
+def test_a_decision_records_who_decided_starting_as_the_person_logging_it(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:decision_add", args=[incident.pk])
+    form = client.get(url).content.decode()
+    responder = client.get(url).context["request"].user.full_name
+    assert 'name="who_decided"' in form and f'value="{responder}"' in form
+
+    client.post(url, {"what": "Close the park", "why": "Retaliation risk", "who_decided": "Ch Supt Gold"})
+    decision = incident.decisions.get()
+    assert (decision.who_decided, decision.decided_by.full_name) == ("Ch Supt Gold", responder)
+    page = client.get(reverse("incidents:decisions", args=[incident.pk])).content.decode()
+    assert "Ch Supt Gold" in page and f"logged by {responder}" in page
+
+    response = client.post(url, {"what": "Open the hall", "why": "Needed", "who_decided": " "})
+    assert "Enter who decided" in response.content.decode()
+    assert incident.decisions.count() == 1
+
+
+def test_update_links_only_where_they_lead_somewhere(client_for, incident_and_action, demo_users):
+    incident, police_action = incident_and_action
+    council = demo_users["responder"].memberships.get().organisation
+    council_action = another_action(
+        incident, demo_users, title="Letter to parents", owner_organisation=council
+    )
+    plan = reverse("incidents:plan", args=[incident.pk])
+
+    def update_links(role):
+        page = client_for(role).get(plan).content.decode()
+        return {
+            action.pk
+            for action in (police_action, council_action)
+            if reverse("incidents:action", args=[incident.pk, action.pk]) in page
+        }
+
+    assert update_links("responder") == {police_action.pk, council_action.pk}
+    assert update_links("police") == {police_action.pk}
+    assert update_links("viewer") == set()
+    Incident.objects.filter(pk=incident.pk).update(status="closed")
+    assert update_links("responder") == set()
+
+
+def test_informing_with_no_partners_or_nobody_new_says_so(client_for, demo, demo_users):
+    client = client_for("responder")
+    incident = IncidentFactory(partnership=demo)
+    inform = reverse("incidents:inform", args=[incident.pk])
+    page = client.post(inform, follow=True).content.decode()
+    assert "No partner is taking part yet, so nobody was informed" in page
+
+    police = demo.organisations.get(kind="police")
+    contact = police.contacts.exclude(email="").first()
+    services.add_participant(
+        incident=incident, organisation=police, contact=contact, by=demo_users["responder"]
+    )
+    assert "on their way to 1 partner" in client.post(inform, follow=True).content.decode()
+    assert "already been informed: nobody new to tell" in client.post(inform, follow=True).content.decode()
+
+
+def test_adding_a_partner_already_taking_part_says_so_and_changes_nothing(client_for, incident_and_action):
+    incident, _ = incident_and_action
+    police = incident.participations.get().organisation
+    entries = incident.timeline.count()
+    response = client_for("responder").post(
+        reverse("incidents:partners", args=[incident.pk]), {"organisation": police.pk, "contact": ""}
+    )
+    assert response.status_code == 200
+    assert f"{police} is already taking part" in response.content.decode()
+    assert incident.timeline.count() == entries

@@ -8,14 +8,15 @@ from svtoolkit.meetings import services
 from tests.incidents.builders import demo_incident
 
 
-def demo_meeting(demo, demo_users, incident=None):
-    """A critical-incident meeting in three hours, chaired by the responder, every partner invited."""
+def demo_meeting(demo, demo_users, incident=None, *, starts_in=timedelta(hours=3)):
+    """A critical-incident meeting in three hours (or ``starts_in``: negative for one that has begun),
+    chaired by the responder, every partner invited."""
     incident = incident or demo_incident(demo, demo_users)[0]
     return services.schedule_meetings(
         incident=incident,
         by=demo_users["responder"],
         kind="critical_incident",
-        starts_at=timezone.now() + timedelta(hours=3),
+        starts_at=timezone.now() + starts_in,
         duration_minutes=60,
         place="Committee room 2, Northbridge Town Hall",
         online_link="",

@@ -55,6 +55,29 @@ def test_invitation_carries_a_valid_calendar_file(
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=60)
     assert str(event["SUMMARY"]) == f"Critical-incident meeting: {incident.reference}"
     assert "stabbed" not in str(content).lower()  # no details of people in the invitation
+    # Outlook offers accept and decline: a request with an organiser (the chair) and attendees asked to reply.
+    assert str(Calendar.from_ical(content)["METHOD"]) == "REQUEST"
+    assert str(event["ORGANIZER"]) == f"mailto:{demo_users['responder'].email}"
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == "mailto:ray@police.example.org"
+    assert (attendee.params["PARTSTAT"], attendee.params["RSVP"], attendee.params["CN"]) == (
+        "NEEDS-ACTION",
+        "TRUE",
+        "Insp. Ray Cole",
+    )
+
+
+def test_the_calendar_file_carries_the_online_link(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident)
+    Meeting.objects.filter(pk=meeting.pk).update(online_link="https://teams.example.org/l/meetup/123")
+    response = client_for("police").get(reverse("meetings:calendar", args=[incident.pk, meeting.pk]))
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["URL"]) == "https://teams.example.org/l/meetup/123"
+    assert (
+        str(event["LOCATION"])
+        == "Committee room 2, Northbridge Town Hall / https://teams.example.org/l/meetup/123"
+    )
+    assert "Join online: https://teams.example.org/l/meetup/123" in str(event["DESCRIPTION"])
 
 
 def test_a_series_steps_down_from_daily_to_weekly(incident, demo_users):
@@ -100,7 +123,7 @@ def test_a_meeting_needs_a_place_or_a_link(incident, demo_users):
 
 
 def test_outcome_feeds_the_decision_log_and_the_plan(incident, demo, demo_users):
-    meeting = demo_meeting(demo, demo_users, incident)
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
     police = incident.participations.get(organisation__kind="police").organisation
     services.record_outcome(
         meeting=meeting,
@@ -152,8 +175,28 @@ def test_scheduling_from_the_incident_page(client_for, incident):
     assert not Meeting.objects.exists()
 
 
-def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo_users):
+def test_the_outcome_of_a_meeting_that_has_not_started_cannot_be_recorded(
+    client_for, incident, demo, demo_users
+):
     meeting = demo_meeting(demo, demo_users, incident)
+    with pytest.raises(DomainError, match="has not started yet"):
+        services.record_outcome(
+            meeting=meeting, by=demo_users["responder"], attended=[], minutes="Met.", decisions=[], actions=[]
+        )
+    client = client_for("responder")
+    outcome = reverse("meetings:outcome", args=[incident.pk, meeting.pk])
+    assert (
+        outcome
+        not in client.get(reverse("meetings:meeting", args=[incident.pk, meeting.pk])).content.decode()
+    )
+    page = client.get(outcome).content.decode()
+    assert "has not started yet" in page and "Record the outcome" not in page
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
+
+
+def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
     data = {
         "minutes": "Met.",
         "decision-TOTAL_FORMS": "2",

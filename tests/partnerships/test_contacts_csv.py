@@ -235,7 +235,7 @@ def test_export_lists_active_contacts_and_is_audited(client_for, demo, demo_user
     }
     assert "Left" not in [row["name"] for row in rows]
     assert len(rows) == Contact.objects.filter(organisation__partnership=demo, is_active=True).count()
-    entry = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE)
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT_SENSITIVE)
     assert entry.detail == {"what": "contacts export", "rows": len(rows)}
 
 

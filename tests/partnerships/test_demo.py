@@ -1,9 +1,11 @@
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
 from svtoolkit.alerts.demo import EXTRA_PEOPLE
+from svtoolkit.messaging.models import Delivery
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
 from svtoolkit.partnerships.models import Contact, IncidentRole, Organisation, Partnership, SupportService
 
@@ -49,7 +51,24 @@ def test_seeding_twice_changes_nothing(monkeypatch, capsys):
     assert Partnership.objects.filter(region__slug="north-riverside").count() == 3
     assert len(first[4]) >= 8 and 6 <= len(first[5]) <= 8
     assert User.objects.get(email="police@example.org").check_password("demo passphrase 2026")
-    assert "demo passphrase 2026" in capsys.readouterr().out
+    seeded = capsys.readouterr().out
+    # Seeding sends nothing: the demo's messages are in the outbox already, none left for the worker to send.
+    assert mail.outbox == []
+    assert Delivery.objects.exists()
+    assert not Delivery.objects.exclude(provider="outbox", status="delivered").exists()
+    assert "demo passphrase 2026" in seeded
+    # A line per stage as it goes, not minutes of silence.
+    for stage in ("partnership, directory and accounts...", "checklist: done in", "reports: done in"):
+        assert stage in seeded
+
+    # Restarted without the variable: the password printed is the one that signs in, not a new one.
+    monkeypatch.delenv("SVTOOLKIT_DEMO_PASSWORD")
+    call_command("seed_demo", "--if-empty")
+    assert "password: demo passphrase 2026" in capsys.readouterr().out
+    monkeypatch.setenv("SVTOOLKIT_DEMO_PASSWORD", "another passphrase")
+    call_command("seed_demo", "--if-empty")
+    restarted = capsys.readouterr().out
+    assert "password: demo passphrase 2026" in restarted and "does not change it" in restarted
 
 
 def test_several_organisations_have_a_single_point_of_contact_and_a_deputy(demo):

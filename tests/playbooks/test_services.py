@@ -80,9 +80,36 @@ def test_editing_makes_a_new_draft_and_the_differences_show(published, coordinat
     assert differences[reworded.key].changes == [
         ("Action", published.items.get(key=reworded.key).action, "Log who told us, how and when")
     ]
-    assert differences[retired.key].changes == [("Retired", False, True)]
+    assert differences[retired.key].changes == [("Retired", "No", "Yes")]
     assert selectors.published_version(demo) == draft
     assert published.items.get(key=reworded.key).action != "Log who told us, how and when"
+
+
+def test_differences_name_organisations_types_and_timings_rather_than_ids_and_codes(
+    published, coordinator, demo
+):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    item = draft.items.filter(default_organisation__isnull=True, incident_types=[]).first()
+    police = demo.organisations.get(name__startswith="Metropolitan Police")
+    timing = next(code for code in draft.vocabularies["timings"] if code != item.timing)
+    services.update_item(
+        item=item,
+        by=coordinator,
+        expected_revision=item.revision,
+        **item_fields(
+            item,
+            default_organisation=police,
+            incident_types=["knife"],
+            timing=timing,
+            essential=not item.essential,
+        ),
+    )
+    (difference,) = selectors.version_differences(published, draft)
+    changes = {label: (before, after) for label, before, after in difference.changes}
+    assert changes["Default organisation"] == (None, police.name)
+    assert changes["Incident types"] == ("Any", draft.vocabularies["incident_types"]["knife"])
+    assert changes["Timing"][1] == draft.vocabularies["timings"][timing]["label"]
+    assert set(changes["Essential"]) == {"Yes", "No"}
 
 
 def test_two_people_editing_one_item_do_not_overwrite_each_other(published, coordinator, demo_users):

@@ -226,6 +226,14 @@ def test_each_organisation_writes_its_own_part_of_the_review(client_for, inciden
     assert (contribution.organisation, contribution.written_by) == (police, demo_users["police"])
 
 
+def test_a_partners_only_organisation_is_chosen_for_them(client_for, incident, demo, demo_users):
+    review_services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    form = client_for("police").get(reverse("recovery:review_contribute", args=[incident.pk])).context["form"]
+    assert form["organisation"].value() == str(police.pk)
+    assert [str(label) for _, label in form.fields["organisation"].choices] == [str(police)]
+
+
 def test_a_contribution_saved_meanwhile_is_not_overwritten(incident, demo, demo_users):
     debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     police = demo.organisations.get(kind="police")
@@ -317,6 +325,38 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
     next_assessment = playbook_services.start_assessment(partnership=demo, by=demo_users["coordinator"])
     readiness = client_for("coordinator").get(reverse("playbooks:assessment", args=[next_assessment.pk]))
     assert f"Changed after Lesson {lesson.number} from {incident.reference}" in readiness.content.decode()
+
+
+def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_accepting(
+    client_for, incident, demo, demo_users, published
+):
+    item = published.items.exclude(guidance="").first()
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Schools", detail="d", item_key=item.key,
+        proposed_guidance="Ask the school to tell parents the same afternoon.",
+    )  # fmt: skip
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    page = client_for("coordinator").get(url)
+    assert page.context["form"].initial["guidance"].startswith(item.guidance.strip())
+    difference = page.content.decode().split('id="guidance-difference">', 1)[1].split("</div>", 1)[0]
+    assert '<span class="govuk-visually-hidden">added: </span>Ask the school to tell parents' in difference
+    assert "removed: " not in difference  # the item's guidance is kept: the lesson adds to it
+
+    edited = f"{item.guidance.strip()} Ask the school to tell parents before the end of the day."
+    client_for("coordinator").post(url, {"decision": "accept", "action": item.action, "guidance": edited})
+    changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
+    assert changed.guidance == edited
+
+
+def test_accepting_a_lesson_as_proposed_adds_its_guidance_to_the_items(incident, demo, demo_users, published):
+    item = published.items.exclude(guidance="").first()
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
+        proposed_guidance="One more sentence.",
+    )  # fmt: skip
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
+    assert changed.guidance == f"{item.guidance.rstrip()}\n\nOne more sentence."
 
 
 def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, published):

@@ -44,6 +44,14 @@ def test_a_trial_date_goes_on_the_calendar(client_for, incident):
     assert Milestone.objects.get().title == "Trial begins"
 
 
+def test_a_funeral_goes_on_the_calendar_as_a_funeral(client_for, incident):
+    client = client_for("responder")
+    url = reverse("recovery:milestone_add", args=[incident.pk])
+    assert "Funeral" in client.get(url).content.decode()
+    client.post(url, {"kind": "funeral", "title": "Funeral at St Mark's", "date": "2027-01-12"})
+    assert Milestone.objects.get().get_kind_display() == "Funeral"
+
+
 def test_the_feed_carries_only_what_its_owner_may_see(incident, demo, demo_users, other_partnership):
     services.add_milestone(
         incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)

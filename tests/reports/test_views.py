@@ -229,7 +229,7 @@ def test_the_incidents_csv_holds_what_the_person_may_see_with_formulas_disarmed(
     actions = client_for("police").get(reverse("reports:export", args=["actions", "csv"]))
     _, *action_rows = csv.reader(io.StringIO(actions.content.decode("utf-8-sig")))
     assert [row[3] for row in action_rows[1:]] == ["'+call the school"]
-    entry = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).latest("id")
+    entry = AuditEntry.objects.filter(action=AuditAction.EXPORT_SENSITIVE).latest("id")
     assert entry.detail == {"what": "actions export", "format": "csv", "rows": 1}
 
 

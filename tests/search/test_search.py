@@ -153,6 +153,20 @@ def test_odd_queries_are_answered_not_errors(demo, client_for, query):
     assert client_for("viewer").get(reverse("search:results"), {"q": query}).status_code == 200
 
 
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL understands phrases and -word")
+@pytest.mark.parametrize("query", ['"stabbing at the market"', "stabbing -market"])
+def test_phrases_and_left_out_words_are_said_plainly_to_need_postgresql(demo, client_for, query):
+    page = client_for("viewer").get(reverse("search:results"), {"q": query}).content.decode()
+    assert "Check the spelling" not in page
+    assert "does not understand quoted phrases or a minus sign" in page
+
+
+def test_plain_words_that_match_nothing_are_not_blamed_on_the_database(demo, client_for):
+    page = client_for("viewer").get(reverse("search:results"), {"q": "zzyzx"}).content.decode()
+    assert "Check the spelling" in page
+    assert "does not understand quoted phrases" not in page
+
+
 def test_the_search_page_is_for_members_only(demo, client_for):
     response = client_for("anonymous").get(reverse("search:results"), {"q": "bus"})
     assert response.status_code == 302

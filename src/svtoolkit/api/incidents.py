@@ -123,16 +123,8 @@ class IncidentViewSet(ApiViewSet):
         recorded = incident_services.record_incident(
             partnership=request.partnership,
             by=request.user,
-            title=data["title"],
-            incident_types=data["incident_types"],
-            occurred_at=data["occurred_at"],
-            notified_at=data["notified_at"],
-            notification_source=data["notification_source"],
-            notified_by=data["notified_by"],
-            summary=data["summary"],
-            scenes=[{"description": data["scene_description"].strip(), "area": data["scene_area"].strip()}],
-            is_exercise=data["is_exercise"],
             request=request._request,
+            **incident_services.as_recorded(data),
         )
         return Response(self._shown(recorded.pk), status=status.HTTP_201_CREATED)
 

@@ -31,6 +31,12 @@ class DecisionSerializer(serializers.ModelSerializer):
     what = text(limits.SUMMARY, message="Enter what was decided.")
     why = text(limits.SUMMARY, message="Enter why it was decided.")
     decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)
+    who_decided = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Who made the decision; by default the person logging it (decided_by).",
+    )
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
     supersedes = serializers.IntegerField(
         required=False,
@@ -47,6 +53,7 @@ class DecisionSerializer(serializers.ModelSerializer):
             "id",
             "what",
             "why",
+            "who_decided",
             "decided_by",
             "decided_by_name",
             "decided_at",
@@ -107,6 +114,7 @@ class DecisionViewSet(IncidentPartViewSet):
             by=request.user,
             what=data["what"],
             why=data["why"],
+            who_decided=data.get("who_decided", ""),
             supersedes=superseded,
             request=request._request,
         )

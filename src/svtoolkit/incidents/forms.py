@@ -181,8 +181,9 @@ class ParticipantForm(forms.Form):
         help_text="The person who is emailed when partners are informed.",
     )
 
-    def __init__(self, *args, partnership, **kwargs):
+    def __init__(self, *args, partnership, incident, **kwargs):
         super().__init__(*args, **kwargs)
+        self.incident = incident
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
         self.fields["contact"].queryset = Contact.objects.filter(
             organisation__partnership=partnership, is_active=True
@@ -193,6 +194,16 @@ class ParticipantForm(forms.Form):
         organisation, contact = cleaned.get("organisation"), cleaned.get("contact")
         if organisation and contact and contact.organisation_id != organisation.pk:
             self.add_error("contact", f"{contact.name} does not work for {organisation}")
+        taking_part = {p.organisation_id: p.contact_id for p in self.incident.participations.all()}
+        if (
+            organisation
+            and organisation.pk in taking_part
+            and (contact is None or taking_part[organisation.pk] == contact.pk)
+        ):
+            self.add_error(
+                "organisation",
+                f"{organisation} is already taking part. To change their contact, choose a different one",
+            )
         return cleaned
 
 
@@ -325,6 +336,13 @@ class DecisionForm(forms.Form):
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why it was decided"},
+    )
+    who_decided = forms.CharField(
+        max_length=200,
+        label="Who decided",
+        help_text="The person or group who made the decision, such as the police gold commander. It starts as"
+        " you: change it if someone else decided.",
+        error_messages={"required": "Enter who decided"},
     )
 
 

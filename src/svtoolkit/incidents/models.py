@@ -449,6 +449,9 @@ class Decision(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
     what = models.TextField(max_length=limits.SUMMARY)
     why = models.TextField(max_length=limits.SUMMARY)
+    # Who made the decision (the gold commander, the partnership's chair...), as the log records it; the
+    # person who logged it is ``decided_by``, for decisions logged before this was asked.
+    who_decided = models.CharField(max_length=200, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -462,6 +465,15 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.what[:80]
+
+    @property
+    def decider(self) -> str:
+        """Who decided: as recorded, or else the person who logged the decision."""
+        return self.who_decided or (self.decided_by.full_name if self.decided_by else "")
+
+    @property
+    def logged_by_someone_else(self) -> bool:
+        return bool(self.decided_by and self.who_decided and self.who_decided != self.decided_by.full_name)
 
 
 class IncidentShare(models.Model):
@@ -537,6 +549,7 @@ class PersonRole(models.TextChoices):
     VICTIM = "victim", "Victim"
     FAMILY = "family", "Family member"
     WITNESS = "witness", "Witness"
+    SUSPECT = "suspect", "Suspect"
     ASSOCIATE = "associate", "Associate at risk"
     OTHER = "other", "Other"
 
@@ -571,6 +584,7 @@ PERSON_AFFECTED_FIELDS = (
     "name",
     "age_band",
     "role",
+    "deceased",
     "relation",
     "support_needs",
     "consent",
@@ -614,6 +628,7 @@ class PersonAffected(models.Model):
     name = models.CharField(max_length=150, help_text="Name or initials: the least that will do.")
     age_band = models.CharField(max_length=10, choices=AgeBand.choices)
     role = models.CharField(max_length=10, choices=PersonRole.choices)
+    deceased = models.BooleanField(default=False, help_text="They died (in the incident or since).")
     relation = models.CharField(max_length=200, blank=True, help_text="Their relation to the incident.")
     support_needs = models.TextField(max_length=limits.SUMMARY, blank=True)
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.NOT_ASKED)

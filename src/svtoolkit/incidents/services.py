@@ -3,6 +3,8 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -46,6 +48,43 @@ from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
 
 __all__ = ["CompletingEvent"]  # higher apps name the events they record through this module
+# A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_incident_times(*, occurred_at, notified_at) -> None:
+    """An incident happened, and the partnership was told of it, in the past, and in that order."""
+    latest = timezone.now() + CLOCK_SKEW
+    if occurred_at > latest:
+        raise DomainError(
+            "When it happened must be in the past: check the date, and the time of day (24-hour clock).",
+            field="occurred_at",
+        )
+    if notified_at > latest:
+        raise DomainError(
+            "When the partnership was told must be in the past: check the date and the time.",
+            field="notified_at",
+        )
+    if notified_at < occurred_at:
+        raise DomainError(
+            "The partnership cannot have been told before the incident happened.", field="notified_at"
+        )
+
+
+RECORDED_FIELDS = (
+    "title incident_types occurred_at notified_at notification_source notified_by summary is_exercise"
+)
+
+
+def as_recorded(data: dict) -> dict:
+    """``record_incident``'s arguments from what was typed (the web form's or the API's fields), with the one
+    scene given as ``scene_description`` and ``scene_area``."""
+    scene = {
+        "description": data["scene_description"].strip(),
+        "area": data["scene_area"].strip(),
+        "place": data.get("scene_place") or "",
+    }
+    return {**{name: data[name] for name in RECORDED_FIELDS.split()}, "scenes": [scene]}
 
 
 @transaction.atomic
@@ -72,10 +111,7 @@ def record_incident(
     """
     if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
         raise DomainError("A new incident is either reported or alerted.")
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
     # Lock the partnership row so two incidents recorded at once never get the same number.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
     year = timezone.localtime(occurred_at).year
@@ -232,7 +268,9 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     participation, created = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
-    if not created and contact is not None and participation.contact_id != contact.pk:
+    if not created and (contact is None or participation.contact_id == contact.pk):
+        return participation  # taking part already, through the same contact: nothing to log
+    if not created:
         participation.contact = contact
         participation.save(update_fields=["contact"])
     history.note(
@@ -709,8 +747,11 @@ def add_update(*, incident, by, text, request=None) -> TimelineEntry:
 
 
 @transaction.atomic
-def record_decision(*, incident, by, what, why, supersedes=None, request=None) -> Decision:
-    """Log a decision. Decisions are never edited: a changed mind is a new decision superseding the old."""
+def record_decision(
+    *, incident, by, what, why, who_decided: str = "", supersedes=None, request=None
+) -> Decision:
+    """Log a decision, made by ``who_decided`` (by default the person logging it). Decisions are never edited:
+    a changed mind is a new decision superseding the old."""
     if supersedes is not None:
         # Locked, so two people superseding the same decision at once cannot both succeed.
         supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
@@ -719,9 +760,14 @@ def record_decision(*, incident, by, what, why, supersedes=None, request=None) -
     ):
         raise DomainError("Only a current decision of this incident can be superseded.", field="supersedes")
     decision = Decision.objects.create(
-        incident=incident, what=what.strip(), why=why.strip(), decided_by=by, supersedes=supersedes
+        incident=incident,
+        what=what.strip(),
+        why=why.strip(),
+        who_decided=" ".join(who_decided.split()) or by.full_name,
+        decided_by=by,
+        supersedes=supersedes,
     )
-    text = f"Decision: {decision.what} Why: {decision.why}"
+    text = f"Decision: {decision.what} Why: {decision.why} Decided by: {decision.who_decided}."
     if supersedes:
         text += f" (supersedes the decision of {timezone.localtime(supersedes.decided_at):%d %b %Y %H:%M})"
     history.note(incident, by, text, kind=TimelineKind.DECISION)
@@ -864,10 +910,7 @@ def edit_record(
     *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
 ) -> Incident:
     """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
     save_if_unchanged(
         Incident,
         incident.pk,

@@ -82,29 +82,16 @@ def record(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        incident = services.record_incident(
-            partnership=request.partnership,
-            by=request.user,
-            title=data["title"],
-            incident_types=data["incident_types"],
-            occurred_at=data["occurred_at"],
-            notified_at=data["notified_at"],
-            notification_source=data["notification_source"],
-            notified_by=data["notified_by"],
-            summary=data["summary"],
-            scenes=[
-                {
-                    "description": data["scene_description"],
-                    "area": data["scene_area"],
-                    "place": data["scene_place"],
-                }
-            ],
-            is_exercise=data["is_exercise"],
-            exercise=exercise,
-            request=request,
-        )
-        messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
-        return to_incident(incident)
+        with errors_shown_on(form):
+            incident = services.record_incident(
+                partnership=request.partnership,
+                by=request.user,
+                exercise=exercise,
+                request=request,
+                **services.as_recorded(data),
+            )
+            messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
+            return to_incident(incident)
     return render(request, "incidents/record.html", {"form": form, "exercise": exercise})
 
 
@@ -164,6 +151,7 @@ def categorise(request, incident_id):
             "incident": shown,
             "form": form,
             "suggestion": suggestion,
+            "showing_suggestion": suggestion is not None and not deciding,
             "factor_hints": {code: hint for code, _, hint in factor_choices()},
             "declared": declared_labels(declared),
             "history": shown.categorisations.select_related("decided_by"),
@@ -186,11 +174,15 @@ def lead(request, incident_id):
 @access.requires(access.can_manage_incident)
 def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = ParticipantForm(request.POST or None, partnership=request.partnership)
+    form = ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown)
     if request.method == "POST" and form.is_valid():
-        services.add_participant(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, f"{form.cleaned_data['organisation']} is now taking part.")
-        return redirect("incidents:partners", incident_id=shown.pk)
+        with errors_shown_on(form):
+            participation = services.add_participant(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+            through = f", through {participation.contact.name}" if participation.contact else ""
+            messages.success(request, f"{participation.organisation} is taking part{through}.")
+            return redirect("incidents:partners", incident_id=shown.pk)
     return render(
         request,
         "incidents/partners.html",
@@ -208,6 +200,10 @@ def inform(request, incident_id):
         messages.success(
             request, f"Emails are on their way to {len(informed)} partner{'s' if len(informed) != 1 else ''}."
         )
+    elif not shown.participations.exists():
+        messages.error(request, "No partner is taking part yet, so nobody was informed. Add a partner first.")
+    elif not waiting:
+        messages.info(request, "Every partner taking part has already been informed: nobody new to tell.")
     for participation in waiting:
         messages.error(
             request,
@@ -497,7 +493,7 @@ def decision_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     superseded_id = request.POST.get("supersedes") or request.GET.get("supersedes")
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form):
             services.record_decision(

@@ -1,12 +1,30 @@
 """Meetings as iCalendar (.ics) events, for invitations and calendar downloads."""
 
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from svtoolkit.core import downloads
+from svtoolkit.meetings.selectors import invited_contacts
+
+
+def _address(email: str, name: str, **params) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = vText(name or email)
+    address.params.update(params)
+    return address
+
+
+def _organiser(meeting) -> vCalAddress:
+    """The chair (else whoever scheduled it, else svtoolkit's own address): where calendar replies go."""
+    for person in (meeting.chair, meeting.created_by):
+        if person is not None and person.email:
+            return _address(person.email, person.full_name)
+    name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return _address(email, name)
 
 
 def meeting_calendar(meeting) -> bytes:
@@ -24,11 +42,23 @@ def meeting_calendar(meeting) -> bytes:
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.duration_minutes))
     event.add("summary", f"{meeting.get_kind_display()}: {meeting.incident.reference}")
-    if meeting.place or meeting.online_link:
-        event.add("location", meeting.place or meeting.online_link)
+    # Calendar apps (Outlook among them) offer accept and decline only with an organiser and attendees.
+    event.add("organizer", _organiser(meeting))
+    for contact in invited_contacts(meeting):
+        event.add(
+            "attendee",
+            _address(
+                contact.email, contact.name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"
+            ),
+            encode=0,
+        )
+    place = " / ".join(where for where in (meeting.place, meeting.online_link) if where)
+    if place:
+        event.add("location", place)
     link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
-    event.add("description", f"{meeting.agenda}\n\nDetails: {link}")
-    event.add("url", link)
+    joining = f"Join online: {meeting.online_link}\n\n" if meeting.online_link else ""
+    event.add("description", f"{joining}{meeting.agenda}\n\nDetails: {link}")
+    event.add("url", meeting.online_link or link)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)
     # The agenda is the partnership's case detail: the calendar carries the case marking.

@@ -51,6 +51,10 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}, {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
 
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
 
 class Attendance(models.Model):
     """Who came from an organisation (or that nobody did)."""

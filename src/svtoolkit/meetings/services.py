@@ -119,6 +119,12 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
         raise DomainError("This meeting was cancelled: there is no outcome to record.")
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("The outcome of this meeting has already been recorded.")
+    if not meeting.has_started:
+        starts = timezone.localtime(meeting.starts_at)
+        raise DomainError(
+            f"This meeting has not started yet: it starts at {starts:%H:%M on %d %B %Y}. Record its outcome"
+            " once it has begun."
+        )
     Attendance.objects.filter(meeting=meeting).delete()
     Attendance.objects.bulk_create(
         Attendance(meeting=meeting, organisation=organisation, attended=organisation in attended)
@@ -130,7 +136,11 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
     label = f"{meeting.get_kind_display()} of {timezone.localtime(meeting.starts_at):%d %b %H:%M}"
     for decision in decisions:
         incident_services.record_decision(
-            incident=meeting.incident, by=by, what=decision["what"], why=f"{decision['why']} ({label})"
+            incident=meeting.incident,
+            by=by,
+            what=decision["what"],
+            why=f"{decision['why']} ({label})",
+            who_decided=f"The {label}",
         )
     for action in actions:
         incident_services.add_action(

@@ -6,6 +6,9 @@ never lost between the two. The message names the incident it concerns, so the i
 was told what, and how it went.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +22,19 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.queueing import enqueue_after_commit
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
+
+_kept_in_the_outbox: ContextVar[bool] = ContextVar("kept_in_the_outbox", default=False)
+
+
+@contextmanager
+def kept_in_the_outbox() -> Iterator[None]:
+    """Within the block (seeding the demo), messages are written straight into the outbox as delivered:
+    nothing is queued for the worker and nothing leaves svtoolkit, whatever providers are set up."""
+    token = _kept_in_the_outbox.set(True)
+    try:
+        yield
+    finally:
+        _kept_in_the_outbox.reset(token)
 
 
 @dataclass(frozen=True)
@@ -164,6 +180,7 @@ def _draft(
 
 
 def _planned_deliveries(recipients, urgency: str, now) -> list[Delivery]:
+    outbox_only = _kept_in_the_outbox.get()
     planned = []
     for recipient in recipients:
         for channel, address in _channels(recipient, urgency):
@@ -174,9 +191,10 @@ def _planned_deliveries(recipients, urgency: str, now) -> list[Delivery]:
                         address=address,
                         recipient=recipient.user,
                         recipient_label=recipient.label[:250],
-                        provider=providers.provider_for(channel),
+                        provider=providers.OUTBOX if outbox_only else providers.provider_for(channel),
                         next_attempt_at=_not_before(recipient, urgency, now),
                         created_at=now,
+                        **({"status": DeliveryStatus.DELIVERED, "sent_at": now} if outbox_only else {}),
                     )
                 )
     return planned
@@ -218,8 +236,8 @@ def _queue(drafts, urgency: str) -> list[Notification | None]:
             delivery.notification = draft
         deliveries += planned
     Delivery.objects.bulk_create(deliveries)
-    ids = [draft.pk for draft, _ in writing]
-    _enqueue(ids)
+    if not _kept_in_the_outbox.get():
+        _enqueue([draft.pk for draft, _ in writing])
     return results
 
 

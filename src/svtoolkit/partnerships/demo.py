@@ -373,10 +373,28 @@ def demo_password(explicit: str | None) -> str:
     if path.exists():
         return path.read_text().strip()
     password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
+    keep_demo_password(password)
+    return password
+
+
+def keep_demo_password(password: str) -> None:
+    """Keep the password the demo accounts sign in with in var/ (owner-only), to print on every start."""
+    path = demo_password_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(password)
     path.chmod(0o600)
-    return password
+
+
+def working_demo_password(explicit: str | None) -> str | None:
+    """The password the demo accounts actually sign in with: SVTOOLKIT_DEMO_PASSWORD if it does, else the one
+    kept in var/ if it does; None when neither does (the accounts were made with a password not kept)."""
+    user = User.objects.filter(email=DEMO_USERS[0].email).first()
+    path = demo_password_file()
+    kept = path.read_text().strip() if path.exists() else ""
+    for candidate in (explicit, kept):
+        if candidate and user is not None and user.check_password(candidate):
+            return candidate
+    return None
 
 
 def _review_due(overdue_days: int):

@@ -287,7 +287,7 @@ def deactivate_support_service(*, service, by, request=None) -> None:
 def record_contacts_export(*, partnership, count: int, by, request=None) -> None:
     """Exporting contacts takes personal data out of svtoolkit, so it is written to the audit log."""
     record(
-        action=AuditAction.VIEW_SENSITIVE,
+        action=AuditAction.EXPORT_SENSITIVE,
         actor=by,
         partnership=partnership,
         detail={"what": "contacts export", "rows": count},

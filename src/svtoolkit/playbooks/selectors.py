@@ -21,14 +21,28 @@ COMPARED_FIELDS = {
     "action": "Action",
     "guidance": "Guidance",
     "owner_kind": "Usual owner",
-    "default_organisation_id": "Default organisation",
-    "default_contact_id": "Default contact",
+    "default_organisation": "Default organisation",
+    "default_contact": "Default contact",
     "timing": "Timing",
     "incident_types": "Incident types",
     "categories": "Categories",
     "essential": "Essential",
     "retired": "Retired",
 }
+
+
+def _shown(item: Item, name: str, vocabularies: dict) -> str | None:
+    """An item's field as a person reads it: names, not ids, codes or True/False."""
+    value = getattr(item, name)
+    if name == "owner_kind":
+        return item.get_owner_kind_display()
+    if name == "timing":
+        return vocabularies["timings"].get(value, {}).get("label", value)
+    if name in ("incident_types", "categories"):
+        return ", ".join(vocabularies[name].get(code, code) for code in value) or "Any"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return None if value is None else str(value)
 
 
 def playbook_of(partnership) -> Playbook | None:
@@ -96,15 +110,16 @@ class ItemDifference:
 
 def version_differences(older: PlaybookVersion, newer: PlaybookVersion) -> list[ItemDifference]:
     """What changed between two versions, item by item (matched by their stable keys), in checklist order."""
-    old_items = {i.key: i for i in older.items.select_related("area")}
+    related = ("area", "default_organisation", "default_contact")
+    old_items = {i.key: i for i in older.items.select_related(*related)}
     differences = []
-    for item in newer.items.select_related("area").order_by("area__position", "position"):
+    for item in newer.items.select_related(*related).order_by("area__position", "position"):
         before = old_items.pop(item.key, None)
         if before is None:
             differences.append(ItemDifference("added", item.key, item.area.title, item.action))
             continue
         changes = [
-            (label, getattr(before, name), getattr(item, name))
+            (label, _shown(before, name, older.vocabularies), _shown(item, name, newer.vocabularies))
             for name, label in COMPARED_FIELDS.items()
             if getattr(before, name) != getattr(item, name)
         ]

@@ -18,6 +18,7 @@ class MilestoneKind(models.TextChoices):
     SAFEGUARDING_ADULTS_REVIEW = "sar", "Publication of a safeguarding adults review"
     COMMUNITY_EVENT = "community_event", "Community event"
     MEMORIAL = "memorial", "Memorial"
+    FUNERAL = "funeral", "Funeral"
     OTHER = "other", "Other"
 
 

@@ -7,7 +7,7 @@ from svtoolkit.audit.services import record
 
 def record_export(*, partnership, by, dataset: str, file_format: str, rows: int, request=None) -> None:
     record(
-        action=AuditAction.VIEW_SENSITIVE,
+        action=AuditAction.EXPORT_SENSITIVE,
         actor=by,
         partnership=partnership,
         detail={"what": f"{dataset} export", "format": file_format, "rows": rows},

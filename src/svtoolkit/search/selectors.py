@@ -45,6 +45,8 @@ class SearchResults:
     actions: Group
     decisions: Group
     contacts: Group
+    # Quotes or a -word were typed, which only PostgreSQL understands: here every word is matched as typed.
+    syntax_not_supported: bool = False
 
     @property
     def groups(self) -> list[Group]:
@@ -134,6 +136,13 @@ def _rare_matches(queryset: QuerySet) -> list[int] | None:
     return ids if len(ids) < RARE_MATCHES else None
 
 
+def _uses_syntax_not_supported(text: str) -> bool:
+    """True when ``text`` has a "quoted phrase" or a -word and this database matches plain words only."""
+    if connection.vendor == "postgresql":
+        return False
+    return '"' in text or any(word.startswith("-") and len(word) > 1 for word in text.split())
+
+
 def search_for(user, query: str, *, partnership) -> SearchResults | None:
     """What matches ``query`` among the records ``user`` may see in ``partnership``; None for no query."""
     # A NUL character cannot reach PostgreSQL; it is never part of a word anyway.
@@ -194,4 +203,5 @@ def search_for(user, query: str, *, partnership) -> SearchResults | None:
         actions=_group("Actions", actions),
         decisions=_group("Decisions", decisions),
         contacts=_group("Contacts", contacts),
+        syntax_not_supported=_uses_syntax_not_supported(text),
     )

@@ -20,6 +20,7 @@ class PersonAffectedForm(forms.ModelForm):
             "name": "Name or initials",
             "age_band": "Age",
             "role": "How they are affected",
+            "deceased": "They have died",
             "relation": "Relation to the incident",
             "consent": "Consent to share",
             "single_point_of_contact": "Their single point of contact",
@@ -45,6 +46,10 @@ class PersonAffectedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["single_point_of_contact"].queryset = member_users(partnership)
         self.fields["single_point_of_contact"].empty_label = "Nobody yet"
+        # A radio list offers only real answers: Django's blank "---------" choice would show, ticked.
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                field.choices = [(value, label) for value, label in field.choices if value != ""]
 
 
 class CorrectPersonForm(RevisionChecked, PersonAffectedForm):

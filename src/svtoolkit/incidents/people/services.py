@@ -100,6 +100,8 @@ def _person_value_shown(person, name) -> str:
     value = display() if display else getattr(person, name)
     if name == "single_point_of_contact":
         return value.full_name if value else "Nobody"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     return str(value or "")
 
 

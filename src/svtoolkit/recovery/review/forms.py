@@ -35,6 +35,8 @@ class ContributionForm(RevisionChecked, forms.Form):
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        if len(organisations) == 1:  # a partner writes for their own organisation only: nothing to choose
+            self.fields["organisation"].empty_label = None
 
 
 class CompleteReviewForm(forms.Form):
@@ -111,6 +113,24 @@ class LessonDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+    action = forms.CharField(
+        label="The item's wording, if you accept",
+        max_length=200,
+        required=False,
+        help_text="As the lesson proposes it: change it as you need before accepting.",
+    )
+    guidance = forms.CharField(
+        label="The item's guidance, if you accept",
+        max_length=limits.SUMMARY,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text="The item's guidance with the lesson's proposal added: edit it into the guidance you want.",
+    )
+
+    def __init__(self, *args, proposes_change: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not proposes_change:
+            del self.fields["action"], self.fields["guidance"]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 """Reading the review, its follow-ups and lessons, and what stands in the way of closing."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -64,6 +66,33 @@ def lesson_item(lesson):
     if version is None:
         return None
     return version.items.filter(key=lesson.item_key).select_related("area").first()
+
+
+@dataclass
+class LessonProposal:
+    """What accepting a lesson would make of its checklist item, for the coordinator to edit first."""
+
+    item: object  # the item as it stands now: in the checklist's draft if there is one, else as published
+    action: str
+    guidance: str
+
+
+def lesson_proposal(lesson) -> LessonProposal | None:
+    """The item's wording and guidance as the lesson proposes them. A lesson's guidance is usually a sentence:
+    it is added to the item's guidance, not put in place of it."""
+    if not lesson.item_key:
+        return None
+    version = playbook_selectors.draft_version(lesson.partnership) or playbook_selectors.published_version(
+        lesson.partnership
+    )
+    item = version and version.items.filter(key=lesson.item_key).select_related("area").first()
+    if item is None:
+        return None
+    guidance = item.guidance
+    proposed = lesson.proposed_guidance.strip()
+    if proposed and proposed not in guidance:
+        guidance = f"{guidance.rstrip()}\n\n{proposed}" if guidance.strip() else proposed
+    return LessonProposal(item=item, action=lesson.proposed_action.strip() or item.action, guidance=guidance)
 
 
 def lesson_readiness(lesson):

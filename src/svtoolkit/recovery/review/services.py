@@ -179,8 +179,10 @@ def record_lesson(
 
 
 @transaction.atomic
-def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
-    """Put the lesson's wording into the next checklist draft (started if need be), marked with it."""
+def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=None) -> Lesson:
+    """Put the change into the next checklist draft (started if need be), marked with the lesson: the item's
+    ``action`` and ``guidance`` as the coordinator edited them, by default as ``lesson_proposal`` has them
+    (the lesson's guidance added to the item's, never in place of it)."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if not selectors.awaiting_decision(lesson):
         raise DomainError("Only a lesson that proposes a checklist change can be accepted, and only once.")
@@ -191,9 +193,12 @@ def accept_lesson(*, lesson, by, note="", request=None) -> Lesson:
     item = draft.items.filter(key=lesson.item_key).first()
     if item is None:
         raise DomainError("The checklist item this lesson would change is no longer in the checklist.")
+    proposal = selectors.lesson_proposal(lesson)
     changes = {field: getattr(item, field) for field in playbook_services.ITEM_FIELDS}
-    changes["action"] = lesson.proposed_action or item.action
-    changes["guidance"] = lesson.proposed_guidance or item.guidance
+    changes["action"] = (action if action is not None else proposal.action).strip()
+    changes["guidance"] = (guidance if guidance is not None else proposal.guidance).strip()
+    if not changes["action"]:
+        raise DomainError("Enter the item's wording.", field="action")
     try:
         playbook_services.update_item(
             item=item, by=by, expected_revision=item.revision, request=request, **changes

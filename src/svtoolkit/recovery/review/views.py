@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.textdiff import word_difference
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.playbooks.selectors import published_version
@@ -70,6 +71,8 @@ def review_contribute(request, incident_id):
         return redirect("recovery:review", incident_id=shown.pk)
     organisations = access.organisations_spoken_for(request.user, request.partnership)
     chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    if not chosen and len(organisations) == 1:
+        chosen = str(organisations[0].pk)
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
     initial = (
         {
@@ -174,6 +177,14 @@ def lessons(request):
     )
 
 
+def _guidance_difference(proposal, form):
+    """The guidance as it would be (as proposed, or as just typed) against the item's guidance now."""
+    if proposal is None:
+        return []
+    after = form.data.get("guidance", proposal.guidance) if form.is_bound else proposal.guidance
+    return word_difference(proposal.item.guidance, after)
+
+
 @access.requires(access.is_member)
 def lesson(request, lesson_id):
     shown = selectors.lesson_for(request.user, request.partnership, lesson_id)
@@ -181,7 +192,16 @@ def lesson(request, lesson_id):
     if request.method == "POST" and not may_decide:
         access.deny(request, reason="can_decide_lessons")
     open_to_decide = may_decide and selectors.awaiting_decision(shown)
-    form = LessonDecisionForm(request.POST or None) if open_to_decide else None
+    proposal = selectors.lesson_proposal(shown) if open_to_decide else None
+    form = (
+        LessonDecisionForm(
+            request.POST or None,
+            proposes_change=proposal is not None,
+            initial={"action": proposal.action, "guidance": proposal.guidance} if proposal else {},
+        )
+        if open_to_decide
+        else None
+    )
     if request.method == "POST" and not open_to_decide:
         messages.error(request, "This lesson has been decided already.")
         return redirect("recovery:lesson", lesson_id=shown.pk)
@@ -190,7 +210,13 @@ def lesson(request, lesson_id):
             with errors_shown_on(form):
                 if form.cleaned_data["decision"] == "accept":
                     services.accept_lesson(
-                        lesson=shown, by=request.user, note=form.cleaned_data["note"], request=request
+                        lesson=shown,
+                        by=request.user,
+                        note=form.cleaned_data["note"],
+                        # As edited; a field not sent means the change as the lesson proposes it.
+                        action=form.cleaned_data["action"] if "action" in request.POST else None,
+                        guidance=form.cleaned_data["guidance"] if "guidance" in request.POST else None,
+                        request=request,
                     )
                     messages.success(request, "The change is in the checklist's draft, ready to publish.")
                 else:
@@ -207,6 +233,8 @@ def lesson(request, lesson_id):
             "item": selectors.lesson_item(shown),
             "readiness": selectors.lesson_readiness(shown),
             "form": form,
+            "proposal": proposal,
+            "guidance_difference": _guidance_difference(proposal, form),
         },
     )
 

@@ -1,15 +1,20 @@
 import os
+import time
 
 from django.core.management.base import BaseCommand
 
 from svtoolkit.accounts.models import User
 from svtoolkit.core.demo import run_demo_seeders
+from svtoolkit.messaging.services import kept_in_the_outbox
 from svtoolkit.partnerships.demo import (
     DEMO_PARTNERSHIP,
     DEMO_REGION_USERS,
     DEMO_USERS,
     demo_password,
+    demo_password_file,
+    keep_demo_password,
     seed_demo_partnership,
+    working_demo_password,
 )
 
 
@@ -26,19 +31,45 @@ class Command(BaseCommand):
         if if_empty and User.objects.exists():
             self.stdout.write("The database already holds accounts; the demo partnership was not seeded.")
         else:
-            partnership = seed_demo_partnership(password=demo_password(explicit))
-            users = {
-                person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS
-            }
-            # Then what each app adds (the checklist, incidents, ...), registered in its AppConfig.
-            run_demo_seeders(partnership=partnership, users=users)
-            self.stdout.write(self.style.SUCCESS(f"Seeded {DEMO_PARTNERSHIP['name']}."))
-        if not User.objects.filter(email=DEMO_USERS[0].email).exists():
-            return
-        shown = demo_password(explicit)
+            # Seeding sends nothing: the demo's messages are in the outbox already, none left for the worker.
+            with kept_in_the_outbox():
+                self._seed(explicit)
+        if User.objects.filter(email=DEMO_USERS[0].email).exists():
+            self._show_accounts(explicit)
+
+    def _seed(self, explicit: str) -> None:
+        """Seed, a line per stage as it goes (the whole takes a minute or more), and keep the password."""
+        started = time.monotonic()
+        self.stdout.write(f"Seeding the demo: {DEMO_PARTNERSHIP['name']}, stage by stage.")
+        self.stdout.write("  partnership, directory and accounts...")
+        partnership = seed_demo_partnership(password=demo_password(explicit))
+        users = {person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS}
+        # Then what each app adds (the checklist, incidents, ...), registered in its AppConfig.
+        run_demo_seeders(partnership=partnership, users=users, progress=self.stdout.write)
+        working = working_demo_password(explicit)
+        if working:
+            keep_demo_password(working)
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded {DEMO_PARTNERSHIP['name']} in {time.monotonic() - started:.0f} s.")
+        )
+
+    def _show_accounts(self, explicit: str) -> None:
         self.stdout.write("Demo accounts (sign in with email and password):")
         for person in DEMO_USERS:
             self.stdout.write(f"  {person.email:<26} {person.role.label}")
         for person in DEMO_REGION_USERS:
             self.stdout.write(f"  {person.email:<26} {person.role.label} (North Riverside region)")
-        self.stdout.write(f"  password: {shown}")
+        working = working_demo_password(explicit)
+        if working:
+            self.stdout.write(f"  password: {working}")
+            if explicit and working != explicit:
+                self.stdout.write(
+                    "  (SVTOOLKIT_DEMO_PASSWORD does not change it: the password is set when the accounts are"
+                    " created)"
+                )
+            return
+        self.stdout.write(
+            "  password: unchanged since the accounts were created (the SVTOOLKIT_DEMO_PASSWORD of that"
+            f" time; it is not kept in {demo_password_file()}). To start again from nothing, stop the server"
+            " and delete var/."
+        )
