@@ -58,6 +58,17 @@ class SignInPage(GovukPage):
         return self.sign_in(DEMO_ROLES[role])
 
 
+def fill_date(page, label: str, when: str) -> None:
+    """Type ``when`` (2026-11-25, or 2026-11-25T15:40 with a time) into the GOV.UK date input whose legend
+    is ``label``: its Day, Month and Year boxes, and its Time box when there is one."""
+    group = page.get_by_role("group", name=label, exact=True)
+    day, _, time = when.partition("T")
+    year, month, day = day.split("-")
+    for box, value in (("Day", day), ("Month", month), ("Year", year), ("Time", time)):
+        if value:
+            group.get_by_label(box, exact=True).fill(value)
+
+
 def signed_in(new_page, role: str, *, viewport: dict | None = None) -> Page:
     """A new browser page (from the ``new_page`` fixture) signed in as the demo ``role``, optionally on a
     screen of the ``viewport`` size (``{"width": 320, "height": 800}``, a phone)."""
