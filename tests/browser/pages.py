@@ -58,10 +58,10 @@ class SignInPage(GovukPage):
         return self.sign_in(DEMO_ROLES[role])
 
 
-def fill_date(page, label: str, when: str) -> None:
+def fill_date(page, label, when: str) -> None:
     """Type ``when`` (2026-11-25, or 2026-11-25T15:40 with a time) into the GOV.UK date input whose legend
-    is ``label``: its Day, Month and Year boxes, and its Time box when there is one."""
-    group = page.get_by_role("group", name=label, exact=True)
+    is ``label`` (text, or a pattern): its Day, Month and Year boxes, and its Time box when there is one."""
+    group = page.get_by_role("group", name=label, **({"exact": True} if isinstance(label, str) else {}))
     day, _, time = when.partition("T")
     year, month, day = day.split("-")
     for box, value in (("Day", day), ("Month", month), ("Year", year), ("Time", time)):
