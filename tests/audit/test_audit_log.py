@@ -54,7 +54,7 @@ def test_bad_filter_dates_are_explained_and_show_everything(client_for, demo, de
         reverse("audit:log"), {"date_from": "2026-02-30", "date_to": "2025-01-01"}
     )
     content = page.content.decode()
-    assert "Enter the &#x27;from&#x27; date as a real date" in content
+    assert "The &#x27;from&#x27; date must be a real date" in content
     assert page.context["page"].paginator.count == 2  # the update and the coordinator's own sign-in
     assert page.context["form"]["date_from"].value() == "2026-02-30"
 

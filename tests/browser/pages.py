@@ -58,6 +58,17 @@ class SignInPage(GovukPage):
         return self.sign_in(DEMO_ROLES[role])
 
 
+def fill_date(page, label, when: str) -> None:
+    """Type ``when`` (2026-11-25, or 2026-11-25T15:40 with a time) into the GOV.UK date input whose legend
+    is ``label`` (text, or a pattern): its Day, Month and Year boxes, and its Time box when there is one."""
+    group = page.get_by_role("group", name=label, **({"exact": True} if isinstance(label, str) else {}))
+    day, _, time = when.partition("T")
+    year, month, day = day.split("-")
+    for box, value in (("Day", day), ("Month", month), ("Year", year), ("Time", time)):
+        if value:
+            group.get_by_label(box, exact=True).fill(value)
+
+
 def signed_in(new_page, role: str, *, viewport: dict | None = None) -> Page:
     """A new browser page (from the ``new_page`` fixture) signed in as the demo ``role``, optionally on a
     screen of the ``viewport`` size (``{"width": 320, "height": 800}``, a phone)."""
@@ -110,9 +121,9 @@ class RecordIncidentPage(GovukPage):
         self.page.goto(self.path)
         self.page.get_by_label("Short title").fill(title)
         self.page.get_by_label(incident_type).check()
-        self.page.get_by_label("When it happened").fill(f"{timezone.localtime(occurred_at):%Y-%m-%dT%H:%M}")
-        self.page.get_by_label("When the partnership was told").fill(
-            f"{timezone.localtime(notified_at):%Y-%m-%dT%H:%M}"
+        fill_date(self.page, "When it happened", f"{timezone.localtime(occurred_at):%Y-%m-%dT%H:%M}")
+        fill_date(
+            self.page, "When the partnership was told", f"{timezone.localtime(notified_at):%Y-%m-%dT%H:%M}"
         )
         self.page.get_by_label("Who told the partnership").select_option(label="Police")
         self.page.get_by_label("Factual summary").fill(summary)

@@ -17,6 +17,8 @@ from tests.conftest import DEMO_ROLES
 FETCH_AFTER_LOADING = {"api:docs", "partnerships:contact_import"}
 # Each role's pages are checked in parts of at most this many, so the parts spread over the test workers.
 PAGES_PER_PART = 35
+# Every page is opened as wide as a phone (WCAG 2.2 reflow: 320 CSS pixels) and must not scroll sideways.
+PHONE = {"width": 320, "height": 800}
 
 
 # The API documentation page fetches the schema of the person's partnership: regional staff, who hold no
@@ -42,11 +44,15 @@ WALKS = [
 
 
 @pytest.mark.parametrize(("role", "part"), WALKS, ids=[f"{role}-{part + 1}" for role, part in WALKS])
-def test_every_page_a_role_can_open_passes_axe(role, part, page, demo, url_args, transactional_db):
+def test_every_page_a_role_can_open_passes_axe_and_fits_a_phone(
+    role, part, page, demo, url_args, transactional_db
+):
+    page.set_viewport_size(PHONE)
     if role != "anonymous":
         SignInPage(page).sign_in_as(role)
         assert page.url.endswith("/"), "sign-in should land on the home page"
 
+    too_wide = []
     for url_name in _pages_of(role)[part * PAGES_PER_PART : (part + 1) * PAGES_PER_PART]:
         path = reverse(url_name, kwargs=url_args.get(url_name))
         response = page.goto(path)
@@ -54,6 +60,22 @@ def test_every_page_a_role_can_open_passes_axe(role, part, page, demo, url_args,
         if url_name in FETCH_AFTER_LOADING:
             page.wait_for_load_state("networkidle")
         assert_accessible(page)
+        too_wide.extend(overflow(page, path))
+    assert too_wide == [], f"Pages wider than {PHONE['width']} px as {role}:\n" + "\n".join(too_wide)
+
+
+def overflow(page, path) -> list[str]:
+    """How far the page at ``path`` pushes past the phone's width, and its widest element, if it does."""
+    widths = page.evaluate(
+        """() => {
+            const root = document.documentElement;
+            const widest = [...document.body.querySelectorAll('*')]
+                .filter((element) => element.getBoundingClientRect().right > root.clientWidth)
+                .map((element) => `${element.tagName.toLowerCase()}.${element.className}`);
+            return [root.scrollWidth - root.clientWidth, widest.slice(0, 3).join(', ')];
+        }"""
+    )
+    return [f"{path}: {widths[0]} px too wide ({widths[1]})"] if widths[0] > 0 else []
 
 
 def test_error_pages_pass_axe(new_page, demo, transactional_db):

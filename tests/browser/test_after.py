@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import ActionPage, ReviewContributionPage, signed_in
+from tests.browser.pages import ActionPage, ReviewContributionPage, fill_date, signed_in
 from tests.incidents.builders import demo_incident
 
 
@@ -34,7 +34,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     responder.get_by_role("button", name="Add a date").click()
     responder.get_by_label("Kind").select_option(label="Trial")
     responder.get_by_label("Title").fill("Trial begins at Northbridge Crown Court")
-    responder.get_by_label("Date").fill("2027-06-14")
+    fill_date(responder, "Date", "2027-06-14")
     responder.get_by_role("button", name="Add").click()
     expect(responder.get_by_role("table")).to_contain_text("Trial begins at Northbridge Crown Court")
 
@@ -94,7 +94,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     ActionPage(responder).save(status="Done")
     responder.goto(f"/incidents/{incident.pk}/review/")
     responder.get_by_role("button", name="Complete the review").click()
-    responder.get_by_label("Date the review was held").fill("2026-12-02")
+    fill_date(responder, "Date the review was held", "2026-12-02")
     responder.get_by_label("What the review concluded").fill("A fast response; schools must hear sooner.")
     responder.get_by_role("button", name="Complete the review").click()
     responder.get_by_role("button", name="Close the incident").click()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.incidents.models import Incident
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.pages import fill_date
 from tests.factories import TEST_PASSWORD
 
 
@@ -14,8 +15,8 @@ def fill_incident(page, *, title, occurred_at, notified_at):
     page.goto("/incidents/new/")
     page.get_by_label("Short title").fill(title)
     page.get_by_label("Knife crime").check()
-    page.get_by_label("When it happened").fill(occurred_at)
-    page.get_by_label("When the partnership was told").fill(notified_at)
+    fill_date(page, "When it happened", occurred_at)
+    fill_date(page, "When the partnership was told", notified_at)
     page.get_by_label("Who told the partnership").select_option(label="Police")
     page.get_by_label("Factual summary").fill("One man injured <b>outside</b> the Crown.")
     page.get_by_label("Scene", exact=True).fill("Outside the Crown")

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from svtoolkit.partnerships.contacts_csv import COLUMNS
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus, Organisation
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import SignInPage
+from tests.browser.pages import SignInPage, fill_date
 from tests.factories import TEST_PASSWORD, ContactImportFactory
 
 
@@ -61,7 +61,7 @@ def test_coordinator_adds_an_organisation_contacts_and_imports_a_csv(page, demo,
     page.get_by_label("Name").fill("Northbridge Street Pastors")
     page.get_by_label("Kind of organisation").select_option(label="Faith group")
     page.get_by_label("Owner").select_option(label="Chris Okafor (coordinator@example.org)")
-    page.get_by_label("Review by").fill("31/03/2030")
+    fill_date(page, "Review by", "2030-03-31")
     page.get_by_role("button", name="Add organisation").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Northbridge Street Pastors was added")
     assert_accessible(page)

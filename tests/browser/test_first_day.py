@@ -10,7 +10,7 @@ from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import ActionPage, signed_in
+from tests.browser.pages import ActionPage, fill_date, signed_in
 from tests.incidents.builders import demo_incident
 
 
@@ -28,8 +28,8 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder.get_by_role("button", name="Record an incident").click()
     responder.get_by_label("Short title").fill("Stabbing near Northbridge Academy")
     responder.get_by_label("Knife crime").check()
-    responder.get_by_label("When it happened").fill("2026-11-25T15:40")
-    responder.get_by_label("When the partnership was told").fill("2026-11-25T16:05")
+    fill_date(responder, "When it happened", "2026-11-25T15:40")
+    fill_date(responder, "When the partnership was told", "2026-11-25T16:05")
     responder.get_by_label("Who told the partnership").select_option(label="Police")
     responder.get_by_label("Factual summary").fill(
         "A teenager was stabbed at the bus stop outside the school."

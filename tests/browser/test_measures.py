@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from svtoolkit.reports import services as report_services
 from svtoolkit.reports.boundaries import _shipped, parse
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import signed_in
+from tests.browser.pages import fill_date, signed_in
 from tests.incidents.builders import demo_incident
 from tests.reports.test_views import IN_EASTGATE
 
@@ -59,7 +59,7 @@ def test_a_police_partner_records_a_section_60_on_a_phone_and_it_is_on_the_map(
     phone.get_by_label("Ward or area").fill("Eastgate")
     phone.get_by_label("Latitude (optional)").fill("51.57350")
     phone.get_by_label("Longitude (optional)").fill("-0.04490")
-    phone.get_by_label(re.compile("^Ends")).fill(local(now + timedelta(hours=30)))
+    fill_date(phone, re.compile("^Ends"), local(now + timedelta(hours=30)))
     phone.get_by_role("button", name="Add the measure").click()
     summary = phone.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Say who gave the authorisation")
@@ -67,7 +67,7 @@ def test_a_police_partner_records_a_section_60_on_a_phone_and_it_is_on_the_map(
     assert_fits(phone, PHONE["width"])
     assert_accessible(phone)
 
-    phone.get_by_label(re.compile("^Ends")).fill(local(now + timedelta(hours=4)))
+    fill_date(phone, re.compile("^Ends"), local(now + timedelta(hours=4)))
     phone.get_by_label("Authorised by").fill("Supt A. Khan")
     phone.get_by_role("button", name="Add the measure").click()
     measure = phone.locator(".govuk-summary-list__row", has_text="Stop and search authorisation (section 60)")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage
+from tests.browser.pages import SignInPage, fill_date
 from tests.incidents.builders import demo_incident
 
 
@@ -48,10 +48,10 @@ def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
     page.locator("#id_decision-0-what").fill("Extra patrols at home time for a week")
     page.locator("#id_decision-0-why").fill("Reassurance for pupils and parents")
     page.locator("#id_action-0-title").fill("Brief the head teacher")
-    page.locator("#id_action-0-due_at").fill("2026-12-01T09:00")
+    fill_date(page.get_by_role("group", name="Action 1", exact=True), "Due", "2026-12-01T09:00")
     page.locator("#id_action-1-title").fill("Arrange patrols at the bus stop")
     page.locator("#id_action-1-owner_organisation").select_option(label=police.name)
-    page.locator("#id_action-1-due_at").fill("2026-11-30T15:00")
+    fill_date(page.get_by_role("group", name="Action 2", exact=True), "Due", "2026-11-30T15:00")
     assert_accessible(page)
     page.get_by_role("button", name="Record the outcome").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("decisions are in the log")

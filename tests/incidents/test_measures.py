@@ -339,7 +339,7 @@ def test_bad_measure_input_is_explained_all_at_once_and_nothing_is_saved(client_
         "Give both the latitude and the longitude, or neither",
     ]:
         assert message in content
-    assert 'href="#id_ends_at"' in content  # the error summary links to the field
+    assert 'href="#id_ends_at_day"' in content  # the error summary links to the date input's first box
     assert not SceneMeasure.objects.exists()
 
 

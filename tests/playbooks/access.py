@@ -28,6 +28,7 @@ EXPECTED = {
     "playbooks:assessment": SIGNED_IN_200,
     "playbooks:assessment_report": SIGNED_IN_200,
     "playbooks:rating_edit": COORDINATOR_AND_RESPONDER,
+    "playbooks:assessment_area": COORDINATOR_AND_RESPONDER,
     "playbooks:exercises": SIGNED_IN_200,
     "playbooks:exercise_start": COORDINATOR_AND_RESPONDER,
     "playbooks:exercise": SIGNED_IN_200,
@@ -47,5 +48,9 @@ def url_kwargs(demo, demo_users):
         "playbooks:assessment": {"assessment_id": assessment.pk},
         "playbooks:assessment_report": {"assessment_id": assessment.pk},
         "playbooks:rating_edit": {"assessment_id": assessment.pk, "rating_id": assessment.ratings.first().pk},
+        "playbooks:assessment_area": {
+            "assessment_id": assessment.pk,
+            "area_id": assessment.ratings.first().item.area_id,
+        },
         "playbooks:exercise": {"exercise_id": exercise.pk},
     }

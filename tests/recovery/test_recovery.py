@@ -39,7 +39,7 @@ def test_a_trial_date_goes_on_the_calendar(client_for, incident):
     client = client_for("responder")
     url = reverse("recovery:milestone_add", args=[incident.pk])
     bad = client.post(url, {"kind": "trial", "title": "", "date": "2027-02-30"})
-    assert "Enter a title" in bad.content.decode() and "Enter a real date" in bad.content.decode()
+    assert "Enter a title" in bad.content.decode() and "The date must be a real date" in bad.content.decode()
     client.post(url, {"kind": "trial", "title": "Trial begins", "date": "2027-05-10"})
     assert Milestone.objects.get().title == "Trial begins"
 

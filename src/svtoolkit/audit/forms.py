@@ -1,7 +1,7 @@
 from django import forms
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.core import limits
+from svtoolkit.core.datetimes import DateField
 
 
 class AuditFilterForm(forms.Form):
@@ -9,20 +9,8 @@ class AuditFilterForm(forms.Form):
         label="What happened", choices=[("", "Anything")] + AuditAction.choices, required=False
     )
     actor = forms.CharField(label="Person (name or email contains)", required=False, max_length=254)
-    date_from = forms.DateField(
-        validators=[limits.within_supported_years],
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the 'from' date as a real date, like 2026-03-27"},
-    )
-    date_to = forms.DateField(
-        validators=[limits.within_supported_years],
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the 'to' date as a real date, like 2026-03-27"},
-    )
+    date_from = DateField(label="From", required=False, what="The 'from' date")
+    date_to = DateField(label="To", required=False, what="The 'to' date")
 
     def clean(self):
         cleaned = super().clean()

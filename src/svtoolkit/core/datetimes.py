@@ -1,4 +1,9 @@
-"""The date-and-time input every form uses, and what it does on the nights the clocks change.
+"""The date input and the date-and-time input every form uses, and what they do when the clocks change.
+
+Dates are typed as GOV.UK's date input asks for them: day, month and year in three boxes (a time in a fourth
+box after them), each part checked on its own so the error says which part is wrong and the error summary
+links to it. A value sent whole (``2026-03-27``, ``27/03/2026``, ``2026-03-27T14:30``), as API-like clients
+and older pages do, is still read.
 
 On the night the clocks go back (Europe/London: 2am BST becomes 1am GMT), every time from 1am to 1:59am
 happens twice. The input then asks, in plain words, which of the two was meant: a choice of "BST, the first
@@ -7,8 +12,9 @@ happens; the person is told so and asked for a time that did. A time that comes 
 the choice already made, so saving the form again keeps it.
 """
 
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -114,6 +120,7 @@ def local_time(wall: datetime, *, clock: str = "", zone: tzinfo | None = None) -
             f"The clocks went forward an hour at {gap_starts} on {day}, so there was no {time} that night. "
             f"Enter a time before {gap_starts} or from {gap_ends}.",
             code="clock_gap",
+            params={"parts": ["time"]},
         )
     if not clock:
         raise ValidationError(
@@ -121,6 +128,7 @@ def local_time(wall: datetime, *, clock: str = "", zone: tzinfo | None = None) -
             f"{zone_in_words(change.zone_before)}, then an hour later in {zone_in_words(change.zone_after)}. "
             f"Choose which {time} you mean.",
             code="clock_repeated",
+            params={"parts": ["time"]},
         )
     return wall.replace(tzinfo=zone, fold=1 if clock == SECOND else 0).astimezone(UTC)
 
@@ -130,6 +138,12 @@ def wall_clock_of(value) -> tuple[datetime, str] | None:
     with its fold) or from what was typed."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None), SECOND if value.fold else FIRST
+    if isinstance(value, TypedParts):
+        try:
+            wall = wall_clock_from_parts(value)
+        except ValidationError:
+            return None
+        return None if wall is None else (wall, value.clock)
     if not isinstance(value, str):
         return None
     for format_ in INPUT_FORMATS:
@@ -140,23 +154,188 @@ def wall_clock_of(value) -> tuple[datetime, str] | None:
     return None
 
 
-class LocalDateTimeInput(forms.DateTimeInput):
-    """A date and time box; on the night the clocks go back, with the question which of the two times."""
+DATE_PARTS = ("day", "month", "year")
+_PART_WIDTHS = {"day": 2, "month": 2, "year": 4, "time": 5}
+_TIME = re.compile(r"^(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>am|pm)?$")
 
-    template_name = "components/widgets/local_datetime.html"
-    input_type = "datetime-local"
+
+class TypedParts(list):
+    """What was typed into the boxes of a date (or date and time) input, in order, with the choice of which
+    of two repeated times was meant ("", first, second)."""
+
+    def __init__(self, parts, clock: str = ""):
+        super().__init__(parts)
+        self.clock = clock if clock in {FIRST, SECOND} else ""
+
+
+def parts_in_error(bound_field) -> list[str]:
+    """The boxes of a date input that its errors are about (all of them when an error names none)."""
+    names = list(getattr(bound_field.field.widget, "part_names", ()))
+    wrong = [
+        part
+        for error in bound_field.errors.as_data()
+        for part in ((error.params or {}).get("parts") or names)
+    ]
+    return [name for name in names if name in wrong]
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _part_error(message: str, parts: list[str], code: str) -> ValidationError:
+    return ValidationError(message, code=code, params={"parts": parts})
+
+
+def date_from_parts(day: str, month: str, year: str, *, what: str = "The date") -> date | None:
+    """The date three boxes name, None if all are empty; otherwise a ValidationError that names the boxes
+    that are missing or wrong, in GOV.UK's words ("The date must include a month", "must be a real date")."""
+    typed = {
+        "day": str(day or "").strip(),
+        "month": str(month or "").strip(),
+        "year": str(year or "").strip(),
+    }
+    if not any(typed.values()):
+        return None
+    missing = [part for part in DATE_PARTS if not typed[part]]
+    if missing:
+        raise _part_error(f"{what} must include a {_listed(missing)}", missing, "incomplete")
+    not_numbers = [part for part in DATE_PARTS if not typed[part].isdigit()]
+    if not_numbers:
+        raise _part_error(f"{what} must be a real date", not_numbers, "invalid")
+    if len(typed["year"]) != 4:
+        raise _part_error("The year must include 4 numbers", ["year"], "invalid")
+    day_, month_, year_ = (int(typed[part]) for part in DATE_PARTS)
+    if not 1 <= month_ <= 12:
+        raise _part_error(f"{what} must be a real date", ["month"], "invalid")
+    try:
+        return date(year_, month_, day_)
+    except ValueError:
+        raise _part_error(f"{what} must be a real date", ["day"], "invalid") from None
+
+
+def time_from_text(text: str, *, what: str = "The time") -> time:
+    """A time typed on the 24-hour clock (14:30, 14.30, 1430) or as 2:30pm; otherwise a ValidationError."""
+    typed = re.sub(r"\s+", "", str(text or "")).lower()
+    if re.fullmatch(r"\d{3,4}", typed):
+        typed = f"{typed[:-2]}:{typed[-2:]}"
+    match = _TIME.match(typed)
+    if match is None:
+        raise _part_error(f"{what} must be a real time, like 14:30", ["time"], "invalid")
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            raise _part_error(f"{what} must be a real time, like 2:30pm", ["time"], "invalid")
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise _part_error(f"{what} must be a real time, like 14:30", ["time"], "invalid")
+    return time(hour, minute)
+
+
+class PartsBoundField(forms.BoundField):
+    """A date input on a page: its boxes in error are marked, wherever the field is rendered."""
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False):
+        attrs = {**(attrs or {}), "parts_in_error": parts_in_error(self)}
+        return super().as_widget(widget, attrs, only_initial)
+
+
+class DatePartsInput(forms.MultiWidget):
+    """GOV.UK's date input: day, month and year boxes in one group (the field's label is its legend)."""
+
+    template_name = "components/widgets/date_parts.html"
+    part_names = DATE_PARTS
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"type": "datetime-local", **(attrs or {})}, format=DATETIME_FORMAT)
+        boxes = {
+            part: forms.TextInput(attrs={"inputmode": "numeric"} if part != "time" else {})
+            for part in self.part_names
+        }
+        super().__init__(boxes, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        if isinstance(value, str):  # a date sent whole, shown in its boxes when it reads as a date
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                return [value, "", ""]
+            return [value.day, value.month, value.year]
+        return [None] * len(self.part_names)
 
     def value_from_datadict(self, data, files, name):
-        text = data.get(name)
-        return None if text is None else TypedTime(text, data.get(f"{name}_clock", ""))
+        if name in data:  # sent whole, as a single box or a client that posts ISO dates does
+            return data.get(name)
+        return TypedParts(data.get(f"{name}_{part}", "") for part in self.part_names)
 
-    def format_value(self, value):
-        if isinstance(value, datetime):
-            return value.strftime(DATETIME_FORMAT)
-        return super().format_value(value)
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+    def get_context(self, name, value, attrs):
+        # The parts in error come from the bound field (it knows the errors).
+        attrs = dict(attrs or {})
+        wrong = set(attrs.pop("parts_in_error", ()))
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        for part, box in zip(self.part_names, widget["subwidgets"], strict=True):
+            box["attrs"]["id"] = f"{widget['attrs'].get('id', name)}_{part}"
+            box["part"] = part
+            box["label"] = part.capitalize()
+            box["width"] = _PART_WIDTHS[part]
+            box["error"] = part in wrong
+        widget["date_boxes"] = widget["subwidgets"][: len(DATE_PARTS)]
+        widget["time_box"] = next((box for box in widget["subwidgets"] if box["part"] == "time"), None)
+        return context
+
+
+class DateField(forms.DateField):
+    """A date typed into GOV.UK's date input (see the module's docstring), within the supported years.
+
+    ``what`` names the date in its error messages: "The review date must include a month"."""
+
+    widget = DatePartsInput
+    bound_field_class = PartsBoundField
+    default_validators = [within_supported_years]
+
+    def __init__(self, *, what: str = "The date", **kwargs):
+        self.what = what
+        kwargs["error_messages"] = {
+            "invalid": f"{what} must be a real date",
+            **kwargs.get("error_messages", {}),
+        }
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%d/%m/%Y"])
+        kwargs.setdefault("help_text", "For example, 27 3 2026")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, (list, tuple)):
+            return date_from_parts(*value[:3], what=self.what)
+        return super().to_python(value)
+
+
+class LocalDateTimeInput(DatePartsInput):
+    """A date input and a time box; on the night the clocks go back, with the question which of the two
+    times was meant."""
+
+    template_name = "components/widgets/local_datetime.html"
+    part_names = (*DATE_PARTS, "time")
+
+    def decompress(self, value):
+        shown = wall_clock_of(value)
+        if shown is None:
+            return [value, "", "", ""] if isinstance(value, str) and value else [None] * 4
+        wall = shown[0]
+        return [wall.day, wall.month, wall.year, wall.strftime("%H:%M")]
+
+    def value_from_datadict(self, data, files, name):
+        clock = data.get(f"{name}_clock", "")
+        if name in data:
+            text = data.get(name)
+            return None if text is None else TypedTime(text, clock)
+        return TypedParts((data.get(f"{name}_{part}", "") for part in self.part_names), clock)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -176,14 +355,39 @@ class LocalDateTimeInput(forms.DateTimeInput):
         return context
 
 
+def wall_clock_from_parts(parts, *, what: str = "The date and time") -> datetime | None:
+    """The wall-clock time four boxes name (day, month, year, time), None if all are empty."""
+    day, month, year, typed_time = (list(parts) + [""] * 4)[:4]
+    if not any(str(part or "").strip() for part in (day, month, year, typed_time)):
+        return None
+    try:
+        when = date_from_parts(day, month, year, what=what)
+    except ValidationError as error:
+        if not str(typed_time or "").strip():
+            if error.code == "incomplete":
+                missing = [*error.params["parts"], "time"]
+                raise _part_error(
+                    f"{what} must include a {_listed(missing)}", missing, "incomplete"
+                ) from None
+        raise
+    if when is None:
+        raise _part_error(f"{what} must include a date", list(DATE_PARTS), "incomplete")
+    if not str(typed_time or "").strip():
+        raise _part_error(f"{what} must include a time", ["time"], "incomplete")
+    return datetime.combine(when, time_from_text(typed_time, what=what))
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A date and time in the partnership's time zone, typed as on a clock (see the module's docstring)."""
 
     widget = LocalDateTimeInput
+    bound_field_class = PartsBoundField
     default_validators = [within_supported_years]
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, what: str = "The date and time", **kwargs):
+        self.what = what
         kwargs.setdefault("input_formats", INPUT_FORMATS)
+        kwargs.setdefault("help_text", "For example, 27 3 2026 and 14:30 (the 24-hour clock)")
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -191,6 +395,9 @@ class LocalDateTimeField(forms.DateTimeField):
             return None
         if isinstance(value, datetime):
             return value if timezone.is_aware(value) else local_time(value)
+        if isinstance(value, (list, tuple)):
+            wall = wall_clock_from_parts(value, what=self.what)
+            return None if wall is None else local_time(wall, clock=getattr(value, "clock", ""))
         text = str(value).strip()
         try:
             parsed = parse_datetime(text)

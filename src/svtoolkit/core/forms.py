@@ -40,6 +40,10 @@ class RevisionChecked:
         self.cleaned_data.pop(ORIGINALS, None)
         return cleaned
 
+    def has_edits(self) -> bool:
+        """Whether the person changed anything on the page (the revision and originals are not theirs)."""
+        return any(name not in NOT_EDITED for name in self.changed_data)
+
     def _edited_names(self) -> list[str]:
         return [name for name in self.fields if name not in NOT_EDITED]
 

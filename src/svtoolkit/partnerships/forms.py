@@ -8,6 +8,7 @@ from django.utils.dateformat import format as date_format
 
 from svtoolkit.accounts.models import normalise_email
 from svtoolkit.core import limits
+from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
@@ -43,12 +44,11 @@ class EntryForm(RevisionChecked, forms.Form):
             "invalid_choice": "Choose a member of the partnership from the list",
         },
     )
-    review_due = forms.DateField(
-        validators=[limits.within_supported_years],
+    review_due = DateField(
         label="Review by",
+        what="The review date",
         input_formats=DATE_FORMATS,
-        widget=forms.DateInput(format="%d/%m/%Y", attrs={"class": "govuk-input--width-10"}),
-        help_text="For example, 31/03/2027. After this date the entry is marked as overdue for review.",
+        help_text="For example, 31 3 2027. After this date the entry is marked as overdue for review.",
         error_messages={
             "required": "Enter the date the entry should be reviewed by",
             "invalid": "Enter the review date as day/month/year, for example 31/03/2027",

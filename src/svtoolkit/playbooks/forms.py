@@ -4,12 +4,10 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
+from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATE_ERRORS = {"invalid": "Enter a real date, like 2027-03-31"}
 
 
 def _vocabulary_choices(version, name):
@@ -121,13 +119,7 @@ class RatingForm(RevisionChecked, forms.Form):
         empty_label="Nobody yet",
         error_messages={"invalid_choice": "Choose a member of the partnership"},
     )
-    target_date = forms.DateField(
-        validators=[limits.within_supported_years],
-        label="Target date",
-        required=False,
-        widget=DATE_WIDGET,
-        error_messages=DATE_ERRORS,
-    )
+    target_date = DateField(label="Target date", required=False, what="The target date")
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, partnership, **kwargs):
@@ -162,11 +154,10 @@ class ExerciseForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label="Categorisation to rehearse", widget=forms.CheckboxSelectMultiple, required=False
     )
-    planned_for = forms.DateField(
-        validators=[limits.within_supported_years],
+    planned_for = DateField(
         label="Date of the exercise",
-        widget=DATE_WIDGET,
-        error_messages={"required": "Enter the date of the exercise", **DATE_ERRORS},
+        what="The date of the exercise",
+        error_messages={"required": "Enter the date of the exercise"},
     )
     organisations = forms.ModelMultipleChoiceField(
         label="Organisations taking part", queryset=None, widget=forms.CheckboxSelectMultiple, required=False

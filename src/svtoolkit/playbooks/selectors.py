@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from svtoolkit.playbooks.models import (
@@ -151,6 +152,21 @@ def rating_in(assessment, rating_id) -> ReadinessRating:
         pk=rating_id,
         assessment=assessment,
     )
+
+
+def area_ratings(assessment, area_id) -> tuple[Area, list[ReadinessRating], Area | None]:
+    """One area of an assessment's checklist, its ratings in order, and the area after it (None if last)."""
+    areas = list(Area.objects.filter(version_id=assessment.version_id).order_by("position"))
+    area = next((area for area in areas if area.pk == area_id), None)
+    if area is None:
+        raise Http404("No such area in this assessment")
+    ratings = list(
+        assessment.ratings.filter(item__area=area)
+        .select_related("item__area", "item__default_organisation", "item__default_contact", "owner")
+        .order_by("item__position")
+    )
+    later = [other for other in areas if other.position > area.position]
+    return area, ratings, (later[0] if later else None)
 
 
 def readiness_score(statuses: list[str]) -> int | None:

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
@@ -314,6 +314,30 @@ def rate_item(
         request=request,
     )
     return rating
+
+
+@transaction.atomic
+def rate_area(*, answers, by, request=None) -> list[ReadinessRating]:
+    """Save the answers given on one area's page together: all of them, or none if any broke a rule or was
+    changed by someone else meanwhile. ``answers`` is a list of (rating, revision the page showed, fields).
+
+    Someone else's change is a DomainError on that rating (``field`` is ``rating-<id>``), so the page can
+    show which answer it was."""
+    saved = []
+    for rating, expected_revision, fields in answers:
+        try:
+            saved.append(
+                rate_item(
+                    rating=rating, by=by, expected_revision=expected_revision, request=request, **fields
+                )
+            )
+        except EditConflict:
+            raise DomainError(
+                f"Someone else changed the answer to “{rating.item.action}” while you were editing this "
+                "area. Nothing in this area was saved yet: check that answer, then save again.",
+                field=f"rating-{rating.pk}",
+            ) from None
+    return saved
 
 
 # --- Exercises -------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("readiness/<int:assessment_id>/", views.assessment, name="assessment"),
     path("readiness/<int:assessment_id>/report/", views.assessment_report, name="assessment_report"),
     path("readiness/<int:assessment_id>/items/<int:rating_id>/", views.rating_edit, name="rating_edit"),
+    path("readiness/<int:assessment_id>/areas/<int:area_id>/", views.assessment_area, name="assessment_area"),
     path("exercises/", views.exercises, name="exercises"),
     path("exercises/new/", views.exercise_start, name="exercise_start"),
     path("exercises/<int:exercise_id>/", views.exercise, name="exercise"),

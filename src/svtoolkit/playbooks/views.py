@@ -1,12 +1,13 @@
 """The checklist, its versions and drafts, readiness assessments and exercises. Thin: rules live elsewhere."""
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, show_edit_conflict
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
 
@@ -243,25 +244,22 @@ def assessment_report(request, assessment_id):
     )
 
 
+RATING_FIELDS = ["status", "evidence", "next_step", "owner", "target_date"]
+
+
+def _rating_form(request, rating, *, prefix=None):
+    initial = {name: getattr(rating, name) for name in RATING_FIELDS} | {"revision": rating.revision}
+    return RatingForm(request.POST or None, initial=initial, partnership=request.partnership, prefix=prefix)
+
+
 @access.requires(access.can_assess_readiness)
 def rating_edit(request, assessment_id, rating_id):
     shown = selectors.assessment_in(request.partnership, assessment_id)
     rating = selectors.rating_in(shown, rating_id)
-    initial = {
-        "status": rating.status,
-        "evidence": rating.evidence,
-        "next_step": rating.next_step,
-        "owner": rating.owner,
-        "target_date": rating.target_date,
-        "revision": rating.revision,
-    }
-    form = RatingForm(request.POST or None, initial=initial, partnership=request.partnership)
+    form = _rating_form(request, rating)
     conflict = None
     if request.method == "POST" and form.is_valid():
-        fields = {
-            name: form.cleaned_data[name]
-            for name in ["status", "evidence", "next_step", "owner", "target_date"]
-        }
+        fields = {name: form.cleaned_data[name] for name in RATING_FIELDS}
         with errors_shown_on(form, thing="rating") as refused:
             services.rate_item(
                 rating=rating,
@@ -279,6 +277,45 @@ def rating_edit(request, assessment_id, rating_id):
         request,
         "playbooks/rating_form.html",
         {"form": form, "rating": rating, "assessment": shown, "conflict": conflict},
+    )
+
+
+@access.requires(access.can_assess_readiness)
+def assessment_area(request, assessment_id, area_id):
+    """All of one area's items answered on one page and saved together when the person continues."""
+    shown = selectors.assessment_in(request.partnership, assessment_id)
+    area, ratings, next_area = selectors.area_ratings(shown, area_id)
+    page = forms.Form(request.POST or None)  # the area's own errors: someone else's change to an answer
+    rated = [(rating, _rating_form(request, rating, prefix=f"rating-{rating.pk}")) for rating in ratings]
+    for rating, form in rated:
+        form.anchor = f"rating-{rating.pk}"
+    # Only the answers changed on this page are checked and saved: an item left as it was stays as it was.
+    changed = [(rating, form) for rating, form in rated if request.method == "POST" and form.has_edits()]
+    if request.method == "POST" and all([form.is_valid() for _, form in changed]):
+        answers = [
+            (rating, form.cleaned_data["revision"], {name: form.cleaned_data[name] for name in RATING_FIELDS})
+            for rating, form in changed
+        ]
+        with errors_shown_on(page, thing="area") as refused:
+            services.rate_area(answers=answers, by=request.user, request=request)
+            messages.success(request, f"Your answers on {area.title} were saved.")
+            if next_area is not None and "save_and_return" not in request.POST:
+                return redirect("playbooks:assessment_area", assessment_id=shown.pk, area_id=next_area.pk)
+            return redirect(f"{_assessment_url(shown)}#area-{area.key}")
+        for _, form in rated:
+            if refused.error and refused.error.field == form.anchor:
+                show_edit_conflict(form, thing="answer", current_revision=None)
+    return render(
+        request,
+        "playbooks/assessment_area.html",
+        {
+            "assessment": shown,
+            "area": area,
+            "rated": rated,
+            "next_area": next_area,
+            "page": page,
+            "forms": [page] + [form for _, form in rated],
+        },
     )
 
 

@@ -1,20 +1,17 @@
 from django import forms
 
 from svtoolkit.core import limits
+from svtoolkit.core.datetimes import DateField
 from svtoolkit.recovery.models import MilestoneKind
 
 
 def date_field(label, *, required=True, help_text=""):
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        validators=[limits.within_supported_years],
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": "Enter a real date, like 2027-03-31",
-        },
+        what=f"The {label.lower()}",
+        **({"help_text": help_text} if help_text else {}),
+        error_messages={"required": f"Enter the {label.lower()}"},
     )
 
 

@@ -1,6 +1,10 @@
 """Template helpers that render Django form fields with GOV.UK Frontend's classes and ARIA wiring."""
 
 from django import template
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from svtoolkit.core.datetimes import DatePartsInput, parts_in_error
 
 register = template.Library()
 
@@ -33,6 +37,8 @@ def described_by(field) -> str:
 @register.simple_tag
 def govuk_widget(field, extra_class=""):
     """The field's own widget with GOV.UK classes, its error state and aria-describedby."""
+    if in_parts(field):  # the group's fieldset is described; each box shows whether it is in error
+        return field.as_widget()
     css = _INPUT_CLASS.get(field.widget_type, "govuk-input")
     if field.errors:
         css += f" {css}--error"
@@ -58,8 +64,17 @@ def character_limit(field) -> int | None:
 
 
 @register.filter
+def in_parts(field) -> bool:
+    """Whether the field is typed into several boxes (a date input) under one legend."""
+    return isinstance(field.field.widget, DatePartsInput)
+
+
+@register.filter
 def error_anchor(field) -> str:
-    """The id the error summary links to: the first option of a radio group, otherwise the input."""
+    """The id the error summary links to: the first option of a radio group, the first box in error of a
+    date input, otherwise the input."""
+    if in_parts(field):
+        return f"{field.auto_id}_{(parts_in_error(field) or ['day'])[0]}"
     if field.widget_type in {"radioselect", "checkboxselectmultiple"}:
         return f"{field.auto_id}_0"
     return field.auto_id
@@ -82,3 +97,31 @@ def duration_in_words(value) -> str:
 def get_item(mapping, key):
     """A dictionary value by a key held in a variable (vocabulary labels, for instance)."""
     return mapping.get(key, key) if hasattr(mapping, "get") else key
+
+
+class _TableRegion(template.Node):
+    def __init__(self, label, nodelist):
+        self.label, self.nodelist = label, nodelist
+
+    def render(self, context):
+        return get_template("components/table_region.html").render(
+            {"label": self.label.resolve(context), "table": mark_safe(self.nodelist.render(context))}
+        )
+
+
+@register.tag
+def table_region(parser, token):
+    """``{% table_region "Label" %}<table>...</table>{% endtable_region %}``: a table that scrolls sideways
+    inside its own labelled region that takes focus, so a wide table never pushes a phone's page sideways."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("table_region takes one argument: the region's label")
+    nodelist = parser.parse(("endtable_region",))
+    parser.delete_first_token()
+    return _TableRegion(parser.compile_filter(bits[1]), nodelist)
+
+
+@register.simple_tag
+def forms_with_errors(form=None, forms=None) -> list:
+    """The forms of a page that have errors: ``form``, or those of ``forms`` when a page holds several."""
+    return [one for one in ([form] if form else list(forms or [])) if one and one.errors]

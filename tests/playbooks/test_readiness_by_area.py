@@ -1,0 +1,142 @@
+"""A readiness assessment answered one area per page, each area's answers saved together (issue 16, the
+pages, item 2: it took about 80 page loads, one per item)."""
+
+import pytest
+from django.urls import reverse
+
+from svtoolkit.audit.models import AuditEntry
+from svtoolkit.playbooks import services
+from svtoolkit.playbooks.models import ReadinessRating, ReadinessStatus
+from tests.page_forms import form_on
+from tests.playbooks.builders import demo_checklist
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assessment(demo, demo_users):
+    return demo_checklist(demo, demo_users["coordinator"]).assessment
+
+
+def area_url(assessment, area):
+    return reverse("playbooks:assessment_area", args=[assessment.pk, area.pk])
+
+
+def areas_of(assessment):
+    return list(assessment.version.areas.order_by("position"))
+
+
+def ratings_in(assessment, area):
+    return list(assessment.ratings.filter(item__area=area).order_by("item__position"))
+
+
+def answered(page, ratings, **per_rating):
+    """The area page's form as shown, with each rating's fields changed as ``per_rating`` says."""
+    data = form_on(page, having=f"rating-{ratings[0].pk}-status")
+    for rating in ratings:
+        for name, value in per_rating.items():
+            data[f"rating-{rating.pk}-{name}"] = value
+    return data
+
+
+def test_one_page_answers_every_item_of_an_area_and_continues_to_the_next(client_for, assessment):
+    first, second = areas_of(assessment)[:2]
+    ratings = ratings_in(assessment, first)
+    client = client_for("responder")
+    page = client.get(area_url(assessment, first))
+    content = page.content.decode()
+    assert all(rating.item.action in content for rating in ratings)
+    audited_before = AuditEntry.objects.count()
+
+    response = client.post(
+        area_url(assessment, first),
+        answered(page, ratings, status=ReadinessStatus.READY, evidence="Agreed at the board"),
+    )
+
+    assert response["Location"] == area_url(assessment, second)
+    assert {r.status for r in ratings_in(assessment, first)} == {ReadinessStatus.READY}
+    assert {r.evidence for r in ratings_in(assessment, first)} == {"Agreed at the board"}
+    assert AuditEntry.objects.count() == audited_before + len(ratings)
+
+
+def test_the_last_area_returns_to_the_assessment(client_for, assessment):
+    last = areas_of(assessment)[-1]
+    client = client_for("coordinator")
+    page = client.get(area_url(assessment, last))
+
+    response = client.post(area_url(assessment, last), answered(page, ratings_in(assessment, last)))
+
+    assert response["Location"] == reverse("playbooks:assessment", args=[assessment.pk]) + f"#area-{last.key}"
+
+
+def test_an_answer_in_error_saves_nothing_of_the_area_and_keeps_everything_typed(client_for, assessment):
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    data = answered(page, ratings, status=ReadinessStatus.READY, evidence="Agreed at the board")
+    # Not ready needs a next step: the last item has none.
+    data[f"rating-{ratings[-1].pk}-status"] = ReadinessStatus.IN_PROGRESS
+    data[f"rating-{ratings[-1].pk}-next_step"] = ""
+    before = {r.pk: (r.status, r.evidence, r.revision) for r in ratings}
+
+    response = client.post(area_url(assessment, area), data)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in content
+    assert f'href="#id_rating-{ratings[-1].pk}-next_step">Say what the next step is' in content
+    assert content.count("Agreed at the board") == len(ratings)
+    assert {r.pk: (r.status, r.evidence, r.revision) for r in ratings_in(assessment, area)} == before
+
+
+def test_someone_elses_change_to_one_answer_saves_nothing_and_names_that_answer(
+    client_for, assessment, demo_users
+):
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    theirs = ratings[1]
+    services.rate_item(
+        rating=theirs,
+        by=demo_users["coordinator"],
+        expected_revision=theirs.revision,
+        status=ReadinessStatus.READY,
+        evidence="Checked by the coordinator",
+        next_step="",
+        owner=None,
+        target_date=None,
+    )
+
+    response = client.post(
+        area_url(assessment, area), answered(page, ratings, status=ReadinessStatus.READY, evidence="Mine")
+    )
+
+    content = response.content.decode()
+    assert f"Someone else changed the answer to “{theirs.item.action}”" in content
+    assert "Nothing in this area was saved yet" in content
+    assert not ReadinessRating.objects.filter(pk__in=[r.pk for r in ratings], evidence="Mine").exists()
+    # Saved again from the page as now shown, everything goes in.
+    again = client.post(area_url(assessment, area), form_on(content, having=f"rating-{ratings[0].pk}-status"))
+    assert again.status_code == 302
+    mine = ReadinessRating.objects.filter(pk__in=[r.pk for r in ratings], evidence="Mine")
+    assert mine.count() == len(ratings)
+
+
+def test_the_assessment_is_a_task_list_of_areas_leading_to_their_pages(client_for, assessment):
+    content = client_for("responder").get(reverse("playbooks:assessment", args=[assessment.pk])).content
+    content = content.decode()
+
+    assert 'class="govuk-task-list"' in content
+    for area in areas_of(assessment):
+        assert area_url(assessment, area) in content
+    one_item = reverse("playbooks:rating_edit", args=[assessment.pk, assessment.ratings.first().pk])
+    assert one_item not in content
+
+
+def test_an_area_page_reads_in_few_queries(client_for, assessment, django_assert_max_num_queries):
+    client = client_for("responder")
+    for area in areas_of(assessment)[:3]:
+        with django_assert_max_num_queries(25):
+            client.get(area_url(assessment, area))
