@@ -115,12 +115,6 @@ class MembershipForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("role") == Role.PARTNER and not cleaned.get("organisation"):
-            self.add_error("organisation", "Choose the organisation this partner represents")
-        return cleaned
-
 
 class InvitationForm(MembershipForm):
     full_name = forms.CharField(

@@ -72,12 +72,6 @@ class ActionUpdateSerializer(serializers.Serializer):
                     raise serializers.ValidationError(
                         {field: ["Only the response team can give an action to someone else."]}
                     )
-        status = data.get("status", action.status)
-        reason = data.get("not_needed_reason", action.not_needed_reason)
-        if status == ActionStatus.NOT_NEEDED and not reason.strip():
-            raise serializers.ValidationError({"not_needed_reason": ["Say why the action is not needed."]})
-        if status == ActionStatus.HANDED_OVER and not data.get("note", "").strip():
-            raise serializers.ValidationError({"note": ["Say who the action was handed over to."]})
         return data
 
 

@@ -84,15 +84,6 @@ class TypesMixin:
     def incident_types(self) -> dict:
         return incident_types(self.context["request"].partnership, self.context.get("incident"))
 
-    def validate(self, data):
-        occurred = data.get("occurred_at", getattr(self.context.get("incident"), "occurred_at", None))
-        notified = data.get("notified_at", getattr(self.context.get("incident"), "notified_at", None))
-        if occurred and notified and notified < occurred:
-            raise serializers.ValidationError(
-                {"notified_at": ["The partnership cannot have been told before the incident happened."]}
-            )
-        return data
-
 
 class OptionalIncidentTypesField(IncidentTypesField):
     """Incident types where none may be known yet (an alert): an empty list is allowed."""

@@ -48,11 +48,6 @@ class MeetingScheduleSerializer(serializers.Serializer):
     organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
     agenda = text(limits.LONG_TEXT, message="Enter the agenda.")
 
-    def validate(self, data):
-        if not data["place"].strip() and not data["online_link"].strip():
-            raise serializers.ValidationError({"place": ["Give a place or an online link."]})
-        return data
-
 
 class MeetingViewSet(IncidentPartViewSet):
     queryset = Meeting.objects.none()  # for the schema; get_queryset applies the access rules

@@ -30,13 +30,6 @@ class SceneSerializer(LocatedSerializer):
         model = Scene
         fields = ["id", "description", "area", "latitude", "longitude", "exact"]
 
-    def validate(self, data):
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise serializers.ValidationError(
-                {"longitude": ["Give both the latitude and the longitude, or neither."]}
-            )
-        return data
-
 
 @extend_schema_field(OpenApiTypes.INT)
 class SceneField(serializers.PrimaryKeyRelatedField):

@@ -1,6 +1,5 @@
 """The API's community tension readings of an incident."""
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from svtoolkit import access
@@ -44,11 +43,6 @@ class TensionReadingSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = sorted(scale()["levels"])
         self.fields["indicators"].choices = list(scale()["indicators"])
-
-    def validate_observed_at(self, observed):
-        if observed > timezone.now():
-            raise serializers.ValidationError("A reading cannot be in the future.")
-        return observed
 
     def validate_indicators(self, indicators):
         return sorted(indicators)

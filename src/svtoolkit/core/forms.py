@@ -177,6 +177,18 @@ def add_domain_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def shown_by_service(form, check, **values) -> None:
+    """Run a service's check of some inputs (a function that raises DomainError) while the form is cleaned,
+    so the form shows that rule beside its own problems, at once and in the service's words; the service
+    runs the same check again when it is called. Values the form could not read are not checked."""
+    if any(value is None for value in values.values()):
+        return
+    try:
+        check(**values)
+    except DomainError as error:
+        add_domain_error(form, error)
+
+
 @dataclass
 class Refusal:
     """What ``errors_shown_on`` caught, for the view to read after the ``with`` block (both None: nothing)."""

@@ -5,7 +5,8 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import LocalDateTimeField
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import RevisionChecked, shown_by_service
+from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -25,6 +26,19 @@ def datetime_field(label, required_message, **kwargs):
             "required": required_message,
             "invalid": "Enter a real date and time, like 2026-11-25 14:30",
         },
+        **kwargs,
+    )
+
+
+def coordinate_field(name: str, limit: int, example: str, **kwargs):
+    """An optional latitude or longitude in degrees; that both or neither are given is the service's rule."""
+    return forms.DecimalField(
+        label=f"{name.capitalize()} (optional)",
+        required=False,
+        min_value=-limit,
+        max_value=limit,
+        decimal_places=5,
+        error_messages={"invalid": f"Enter the {name} as a number, like {example}"},
         **kwargs,
     )
 
@@ -72,14 +86,14 @@ class IncidentForm(forms.Form):
         self.fields["incident_types"].choices = list(incident_types.items())
 
     def clean(self):
-        return check_told_after_it_happened(self, super().clean())
-
-
-def check_told_after_it_happened(form, cleaned):
-    occurred, notified = cleaned.get("occurred_at"), cleaned.get("notified_at")
-    if occurred and notified and notified < occurred:
-        form.add_error("notified_at", "The partnership cannot have been told before the incident happened")
-    return cleaned
+        cleaned = super().clean()
+        shown_by_service(
+            self,
+            services.check_told_after_it_happened,
+            occurred_at=cleaned.get("occurred_at"),
+            notified_at=cleaned.get("notified_at"),
+        )
+        return cleaned
 
 
 class CategorisationForm(forms.Form):
@@ -214,17 +228,6 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
         for name in ("owner_organisation", "owner"):
             self.fields[name].disabled = not can_reassign
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("status") == ActionStatus.NOT_NEEDED
-            and not cleaned.get("not_needed_reason", "").strip()
-        ):
-            self.add_error("not_needed_reason", "Say why the action is not needed")
-        if cleaned.get("status") == ActionStatus.HANDED_OVER and not cleaned.get("note", "").strip():
-            self.add_error("note", "Say in the note who the action was handed over to")
-        return cleaned
-
 
 class NewActionForm(forms.Form):
     title = forms.CharField(label="Action", max_length=200, error_messages={"required": "Enter the action"})
@@ -313,7 +316,14 @@ class EditRecordForm(RevisionChecked, forms.Form):
         self.fields["incident_types"].choices = list(incident_types.items())
 
     def clean(self):
-        return check_told_after_it_happened(self, super().clean())
+        cleaned = super().clean()
+        shown_by_service(
+            self,
+            services.check_told_after_it_happened,
+            occurred_at=cleaned.get("occurred_at"),
+            notified_at=cleaned.get("notified_at"),
+        )
+        return cleaned
 
 
 class SceneForm(forms.Form):
@@ -321,28 +331,8 @@ class SceneForm(forms.Form):
         label="Scene", max_length=300, error_messages={"required": "Describe the scene"}
     )
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
-    latitude = forms.DecimalField(
-        label="Latitude (optional)",
-        required=False,
-        min_value=-90,
-        max_value=90,
-        decimal_places=5,
-        error_messages={"invalid": "Enter the latitude as a number, like 51.50740"},
-    )
-    longitude = forms.DecimalField(
-        label="Longitude (optional)",
-        required=False,
-        min_value=-180,
-        max_value=180,
-        decimal_places=5,
-        error_messages={"invalid": "Enter the longitude as a number, like -0.12780"},
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
-            self.add_error("longitude", "Give both the latitude and the longitude, or neither")
-        return cleaned
+    latitude = coordinate_field("latitude", 90, "51.50740")
+    longitude = coordinate_field("longitude", 180, "-0.12780")
 
 
 def _hours_field(label, help_text):

@@ -34,6 +34,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -66,10 +67,7 @@ def record_incident(
     """
     if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
         raise DomainError("A new incident is either reported or alerted.")
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_told_after_it_happened(occurred_at=occurred_at, notified_at=notified_at)
     # Lock the partnership row so two incidents recorded at once never get the same number.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
     year = timezone.localtime(occurred_at).year
@@ -100,6 +98,14 @@ def record_incident(
     history.note(incident, by, f"Incident recorded: {incident.title}.")
     history.audit(incident, by, AuditAction.CREATE, incident, request)
     return incident
+
+
+def check_told_after_it_happened(*, occurred_at, notified_at) -> None:
+    """The partnership hears of an incident after it happens: the one statement of that rule."""
+    if notified_at < occurred_at:
+        raise DomainError(
+            "The partnership cannot have been told before the incident happened.", field="notified_at"
+        )
 
 
 @transaction.atomic
@@ -610,10 +616,7 @@ def edit_record(
     *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
 ) -> Incident:
     """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_told_after_it_happened(occurred_at=occurred_at, notified_at=notified_at)
     save_if_unchanged(
         Incident,
         incident.pk,
@@ -633,6 +636,7 @@ def edit_record(
 
 @transaction.atomic
 def add_scene(*, incident, by, description, area, latitude, longitude, request=None) -> Scene:
+    check_coordinates(latitude=latitude, longitude=longitude)
     scene = Scene.objects.create(
         incident=incident,
         description=description.strip(),

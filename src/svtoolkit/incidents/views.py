@@ -79,23 +79,24 @@ def record(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        incident = services.record_incident(
-            partnership=request.partnership,
-            by=request.user,
-            title=data["title"],
-            incident_types=data["incident_types"],
-            occurred_at=data["occurred_at"],
-            notified_at=data["notified_at"],
-            notification_source=data["notification_source"],
-            notified_by=data["notified_by"],
-            summary=data["summary"],
-            scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
-            is_exercise=data["is_exercise"],
-            exercise=exercise,
-            request=request,
-        )
-        messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
-        return to_incident(incident)
+        with errors_shown_on(form):
+            incident = services.record_incident(
+                partnership=request.partnership,
+                by=request.user,
+                title=data["title"],
+                incident_types=data["incident_types"],
+                occurred_at=data["occurred_at"],
+                notified_at=data["notified_at"],
+                notification_source=data["notification_source"],
+                notified_by=data["notified_by"],
+                summary=data["summary"],
+                scenes=[{"description": data["scene_description"], "area": data["scene_area"]}],
+                is_exercise=data["is_exercise"],
+                exercise=exercise,
+                request=request,
+            )
+            messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
+            return to_incident(incident)
     return render(request, "incidents/record.html", {"form": form, "exercise": exercise})
 
 
@@ -502,9 +503,10 @@ def scene_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = SceneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The scene was added.")
-        return to_incident(shown)
+        with errors_shown_on(form):
+            services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "The scene was added.")
+            return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",

@@ -388,7 +388,7 @@ class ContactImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         error_messages={
             "required": "Choose a CSV file to upload",
-            "empty": "The file is empty. Choose a CSV file with a header row and at least one contact",
+            "empty": contacts_csv.EMPTY_FILE,
         },
     )
 
