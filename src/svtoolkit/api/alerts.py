@@ -7,8 +7,9 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.alerts import services as alert_services
+from svtoolkit.alerts.forms import RaiseAlertForm
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, text
+from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentSerializer
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents.models import (
@@ -19,10 +20,10 @@ from svtoolkit.incidents.models import (
 class AlertCreateSerializer(TypesMixin, serializers.Serializer):
     """An incident alert, as a police system or a phone would push it: the same fields as the web's form."""
 
-    what = text(200, message="Say what happened.")
-    where = text(300, message="Say where it happened.")
+    what = text_as_in(RaiseAlertForm, "what")
+    where = text_as_in(RaiseAlertForm, "where")
     occurred_at = When(required=False, help_text="When it happened; now if left out.")
-    how_they_know = text(500, message="Say how you know.")
+    how_they_know = text_as_in(RaiseAlertForm, "how_they_know")
     callback_number = serializers.RegexField(
         r"^\+?[0-9 ()-]{10,20}$",
         max_length=40,

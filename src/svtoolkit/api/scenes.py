@@ -7,11 +7,13 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import LocatedSerializer, When, coordinate, text
+from svtoolkit.api.fields import LocatedSerializer, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import IncidentForm
 from svtoolkit.incidents.measures import selectors as measures_selectors
 from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.incidents.measures.forms import MeasureForm
 from svtoolkit.incidents.models import (
     MeasureKind,
     Scene,
@@ -21,7 +23,7 @@ from svtoolkit.incidents.selectors import measure_status
 
 
 class SceneSerializer(LocatedSerializer):
-    description = text(300, message="Describe the scene.")
+    description = text_as_in(IncidentForm, "scene_description")
     area = text(120, required=False)
     latitude = coordinate(90)
     longitude = coordinate(180)
@@ -88,7 +90,7 @@ class MeasureCreateSerializer(serializers.Serializer):
 
     scene = SceneField()
     kind = serializers.ChoiceField(choices=MeasureKind.choices)
-    description = text(500, message="Describe the measure and exactly where it is.")
+    description = text_as_in(MeasureForm, "description")
     area = text(120, required=False)
     latitude = coordinate(90)
     longitude = coordinate(180)

@@ -3,20 +3,21 @@
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import When, text
+from svtoolkit.api.fields import When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.tension import services as tension_services
+from svtoolkit.tension.forms import ReadingForm
 from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
 from svtoolkit.tension.scale import scale
 
 
 class TensionReadingSerializer(serializers.ModelSerializer):
-    area = text(120, message="Enter the area.")
+    area = text_as_in(ReadingForm, "area")
     area_kind = serializers.ChoiceField(choices=AreaKind.choices)
     level = serializers.ChoiceField(choices=[])
     indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
-    source = text(200, message="Enter the source.")
+    source = text_as_in(ReadingForm, "source")
     confidence = serializers.ChoiceField(choices=Confidence.choices)
     notes = text(limits.SUMMARY, required=False)
     observed_at = When()

@@ -15,6 +15,12 @@ from django.utils.formats import date_format
 
 from svtoolkit.core.errors import DomainError, EditConflict
 
+# Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
+ENTER_AN_EMAIL = "Enter an email address like name@example.org"
+CHOOSE_A_LISTED_ORGANISATION = "Choose an organisation from the list"
+ENTER_A_TITLE = "Enter a title"
+ENTER_THE_ACTION = "Enter the action"
+
 ORIGINALS = "originals"
 NOT_EDITED = {"revision", ORIGINALS}
 

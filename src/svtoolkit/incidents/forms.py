@@ -5,7 +5,7 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import LocalDateTimeField
-from svtoolkit.core.forms import RevisionChecked, shown_by_service
+from svtoolkit.core.forms import ENTER_THE_ACTION, RevisionChecked, shown_by_service
 from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
@@ -230,7 +230,7 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
 
 
 class NewActionForm(forms.Form):
-    title = forms.CharField(label="Action", max_length=200, error_messages={"required": "Enter the action"})
+    title = forms.CharField(label="Action", max_length=200, error_messages={"required": ENTER_THE_ACTION})
     guidance = forms.CharField(
         max_length=limits.SUMMARY, label="Details", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -327,9 +327,7 @@ class EditRecordForm(RevisionChecked, forms.Form):
 
 
 class SceneForm(forms.Form):
-    description = forms.CharField(
-        label="Scene", max_length=300, error_messages={"required": "Describe the scene"}
-    )
+    description = IncidentForm.base_fields["scene_description"]
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
     latitude = coordinate_field("latitude", 90, "51.50740")
     longitude = coordinate_field("longitude", 180, "-0.12780")

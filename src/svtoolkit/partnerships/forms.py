@@ -8,7 +8,7 @@ from django.utils.dateformat import format as date_format
 
 from svtoolkit.accounts.models import normalise_email
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
     IncidentRole,
@@ -19,6 +19,10 @@ from svtoolkit.partnerships.models import (
 from svtoolkit.partnerships.selectors import active_organisations
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+NO_ORGANISATION_NAME = "Enter the organisation's name"
+NAME_TOO_LONG = "The name must be 200 characters or fewer"
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -110,8 +114,8 @@ class OrganisationForm(EntryForm):
         label="Name",
         max_length=200,
         error_messages={
-            "required": "Enter the organisation's name",
-            "max_length": "The name must be 200 characters or fewer",
+            "required": NO_ORGANISATION_NAME,
+            "max_length": NAME_TOO_LONG,
         },
     )
     kind = forms.ChoiceField(
@@ -155,7 +159,7 @@ class ContactDetailsFields(forms.Form):
         label="Email address",
         required=False,
         widget=forms.EmailInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-        error_messages={"invalid": "Enter an email address like name@example.org"},
+        error_messages={"invalid": ENTER_AN_EMAIL},
     )
     phone = forms.CharField(
         label="Phone",
@@ -222,7 +226,7 @@ class SupportServiceForm(EntryForm):
         max_length=200,
         error_messages={
             "required": "Enter the service's name",
-            "max_length": "The name must be 200 characters or fewer",
+            "max_length": NAME_TOO_LONG,
         },
     )
     kind = forms.ChoiceField(
@@ -235,7 +239,7 @@ class SupportServiceForm(EntryForm):
         queryset=None,
         required=False,
         empty_label="Not a partner organisation",
-        error_messages={"invalid_choice": "Choose an organisation from the list"},
+        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
     )
     how_to_refer = forms.CharField(
         max_length=limits.SUMMARY,
@@ -280,9 +284,7 @@ class SupportServiceForm(EntryForm):
 class ContactRowForm(ContactDetailsFields):
     """One row of a contacts CSV: organisation by name, role by code or label, owner by email address."""
 
-    organisation = forms.CharField(
-        max_length=200, error_messages={"required": "Enter the organisation's name"}
-    )
+    organisation = forms.CharField(max_length=200, error_messages={"required": NO_ORGANISATION_NAME})
     incident_role = forms.CharField(max_length=200, required=False)
     owner_email = forms.CharField(max_length=254, required=False)
     review_due = forms.DateField(
