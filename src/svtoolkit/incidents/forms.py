@@ -43,7 +43,26 @@ def coordinate_field(name: str, limit: int, example: str, **kwargs):
     )
 
 
-class IncidentForm(forms.Form):
+class IncidentRecordChecks:
+    """Mixed into the forms of an incident's record: the partnership's incident types to choose from, and
+    the service's rule that the partnership was told after the incident happened, shown with the rest."""
+
+    def __init__(self, *args, incident_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident_types"].choices = list(incident_types.items())
+
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(
+            self,
+            services.check_told_after_it_happened,
+            occurred_at=cleaned.get("occurred_at"),
+            notified_at=cleaned.get("notified_at"),
+        )
+        return cleaned
+
+
+class IncidentForm(IncidentRecordChecks, forms.Form):
     title = forms.CharField(
         label="Short title",
         max_length=200,
@@ -80,20 +99,6 @@ class IncidentForm(forms.Form):
     )
     scene_area = forms.CharField(label="Ward or area of the scene", max_length=120, required=False)
     is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
-
-    def __init__(self, *args, incident_types, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incident_types"].choices = list(incident_types.items())
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(
-            self,
-            services.check_told_after_it_happened,
-            occurred_at=cleaned.get("occurred_at"),
-            notified_at=cleaned.get("notified_at"),
-        )
-        return cleaned
 
 
 class CategorisationForm(forms.Form):
@@ -303,27 +308,13 @@ class ShareForm(forms.Form):
         )
 
 
-class EditRecordForm(RevisionChecked, forms.Form):
+class EditRecordForm(RevisionChecked, IncidentRecordChecks, forms.Form):
     title = IncidentForm.base_fields["title"]
     incident_types = IncidentForm.base_fields["incident_types"]
     occurred_at = IncidentForm.base_fields["occurred_at"]
     notified_at = IncidentForm.base_fields["notified_at"]
     summary = IncidentForm.base_fields["summary"]
     revision = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, incident_types, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incident_types"].choices = list(incident_types.items())
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(
-            self,
-            services.check_told_after_it_happened,
-            occurred_at=cleaned.get("occurred_at"),
-            notified_at=cleaned.get("notified_at"),
-        )
-        return cleaned
 
 
 class SceneForm(forms.Form):
