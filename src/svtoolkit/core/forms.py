@@ -207,10 +207,11 @@ class Refusal:
 
 
 @contextmanager
-def errors_shown_on(form, *, thing: str = "record"):
+def errors_shown_on(form, *, thing: str | None = "record"):
     """Run a service call and its success path; a DomainError raised inside ends the block and is shown on
     ``form`` (see ``add_domain_error``), an EditConflict as the conflict message (``show_edit_conflict``,
-    with ``thing`` naming the record). Yields a ``Refusal`` so the view can show "their version" afterwards::
+    with ``thing`` naming the record, or opening with the service's own conflict message when ``thing`` is
+    None). Yields a ``Refusal`` so the view can show "their version" afterwards::
 
         with errors_shown_on(form, thing="action") as refused:
             services.update_action(...)
@@ -223,7 +224,12 @@ def errors_shown_on(form, *, thing: str = "record"):
         yield refused
     except EditConflict as conflict:
         refused.error = conflict
-        show_edit_conflict(form, thing=thing, current_revision=conflict.current_revision)
+        show_edit_conflict(
+            form,
+            thing=thing or "record",
+            current_revision=conflict.current_revision,
+            message="" if thing else conflict.message,
+        )
     except DomainError as error:
         refused.error = error
         add_domain_error(form, error)
