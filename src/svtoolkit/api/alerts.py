@@ -9,7 +9,7 @@ from svtoolkit import access
 from svtoolkit.alerts import services as alert_services
 from svtoolkit.alerts.forms import RaiseAlertForm
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, text, text_as_in
+from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentSerializer
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents.models import (
@@ -35,24 +35,8 @@ class AlertCreateSerializer(TypesMixin, serializers.Serializer):
     )
     details = text(2000, required=False)
     incident_types = OptionalIncidentTypesField(required=False, default=list)
-    latitude = serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=-90,
-        max_value=90,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=-180,
-        max_value=180,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
+    latitude = coordinate(90)
+    longitude = coordinate(180)
     is_exercise = serializers.BooleanField(default=False)
 
 
