@@ -11,6 +11,7 @@ from svtoolkit.core import limits
 from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
+    SUPPORT_SERVICE_FIELDS,
     IncidentRole,
     OrganisationKind,
     SupportServiceKind,
@@ -262,16 +263,7 @@ class SupportServiceForm(EntryForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, waiting times or how many people it can take after an incident.",
     )
-    field_order = [
-        "name",
-        "kind",
-        "provider",
-        "how_to_refer",
-        "availability",
-        "capacity_notes",
-        "owner",
-        "review_due",
-    ]
+    field_order = list(SUPPORT_SERVICE_FIELDS)
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
