@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
+from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL
 
 
 class SignInForm(AuthenticationForm):
@@ -16,7 +17,7 @@ class SignInForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your email address",
-            "invalid": "Enter an email address like name@example.org",
+            "invalid": ENTER_AN_EMAIL,
         },
     )
     password = forms.CharField(
@@ -108,18 +109,12 @@ class MembershipForm(forms.Form):
         required=False,
         empty_label="None",
         help_text="Required for partners: they see the incidents their organisation takes part in.",
-        error_messages={"invalid_choice": "Choose an organisation from the list"},
+        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
     )
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("role") == Role.PARTNER and not cleaned.get("organisation"):
-            self.add_error("organisation", "Choose the organisation this partner represents")
-        return cleaned
 
 
 class InvitationForm(MembershipForm):
@@ -131,7 +126,7 @@ class InvitationForm(MembershipForm):
         widget=forms.EmailInput(attrs={"spellcheck": "false"}),
         error_messages={
             "required": "Enter their email address",
-            "invalid": "Enter an email address like name@example.org",
+            "invalid": ENTER_AN_EMAIL,
         },
     )
     field_order = ["full_name", "email", "role", "organisation"]

@@ -28,8 +28,7 @@ def invite_member(
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise DomainError(f"{email} is already a member of {partnership}.", field="email")
-    if role == Role.PARTNER and organisation is None:
-        raise DomainError("Choose the organisation a partner represents.", field="organisation")
+    _check_partner_has_organisation(role=role, organisation=organisation)
     # A newer invitation replaces any still-pending one for the same address.
     for old in Invitation.objects.filter(
         partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -152,27 +151,33 @@ def revoke_invitation(*, invitation, by, request=None) -> None:
     )
 
 
-def _remaining_coordinators(membership) -> int:
-    return (
+def _check_partner_has_organisation(*, role, organisation) -> None:
+    """A partner sees the incidents their organisation takes part in, so a partner always has one."""
+    if role == Role.PARTNER and organisation is None:
+        raise DomainError("Choose the organisation a partner represents.", field="organisation")
+
+
+def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
+    """Refuse to take the coordinator role from ``membership`` if it is the partnership's last one."""
+    if membership.role != Role.COORDINATOR:
+        return
+    others = (
         Membership.objects.filter(partnership=membership.partnership, role=Role.COORDINATOR)
         .exclude(pk=membership.pk)
-        .count()
+        .exists()
     )
+    if not others:
+        raise DomainError(
+            "A partnership needs at least one coordinator. Make someone else coordinator first.", field=field
+        )
 
 
 @transaction.atomic
 def change_membership(*, membership, role, organisation, by, request=None) -> Membership:
     """Change a member's role or organisation; a partnership always keeps at least one coordinator."""
-    if (
-        membership.role == Role.COORDINATOR
-        and role != Role.COORDINATOR
-        and _remaining_coordinators(membership) == 0
-    ):
-        raise DomainError(
-            "A partnership needs at least one coordinator. Make someone else coordinator first.", field="role"
-        )
-    if role == Role.PARTNER and organisation is None:
-        raise DomainError("Choose the organisation a partner represents.", field="organisation")
+    if role != Role.COORDINATOR:
+        _check_keeps_a_coordinator(membership, field="role")
+    _check_partner_has_organisation(role=role, organisation=organisation)
     before = {"role": membership.role, "organisation": membership.organisation_id}
     membership.role = role
     membership.organisation = organisation
@@ -192,10 +197,7 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
 def remove_member(*, membership, by, request=None) -> None:
     """Take someone out of the partnership; they also leave the need-to-know lists its membership gave them
     (the incidents app does that on ``member_removed``), so being invited back does not reopen them."""
-    if membership.role == Role.COORDINATOR and _remaining_coordinators(membership) == 0:
-        raise DomainError(
-            "A partnership needs at least one coordinator. Make someone else coordinator first."
-        )
+    _check_keeps_a_coordinator(membership)
     record(
         action=AuditAction.DELETE,
         actor=by,

@@ -1,17 +1,17 @@
 """What people type to raise an alert and keep the rota, with messages a person understands."""
 
 import re
-from decimal import Decimal
 
 from django import forms
 
 from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
-from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.incidents.forms import coordinate_field, datetime_field
 from svtoolkit.partnerships.models import OrganisationKind
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -75,26 +75,8 @@ class RaiseAlertForm(forms.Form):
     incident_types = forms.MultipleChoiceField(
         label="Type of incident, if known", widget=forms.CheckboxSelectMultiple, required=False
     )
-    latitude = forms.DecimalField(
-        label="Latitude (optional)",
-        required=False,
-        min_value=Decimal("-90"),
-        max_value=Decimal("90"),
-        max_digits=8,
-        decimal_places=5,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}),
-        error_messages={"invalid": "Enter the latitude as a number, like 51.50740"},
-    )
-    longitude = forms.DecimalField(
-        label="Longitude (optional)",
-        required=False,
-        min_value=Decimal("-180"),
-        max_value=Decimal("180"),
-        max_digits=8,
-        decimal_places=5,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}),
-        error_messages={"invalid": "Enter the longitude as a number, like -0.12780"},
-    )
+    latitude = coordinate_field("latitude", 90, "51.50740", max_digits=8, widget=COORDINATE_INPUT)
+    longitude = coordinate_field("longitude", 180, "-0.12780", max_digits=8, widget=COORDINATE_INPUT)
     is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
 
     def __init__(self, *args, incident_types: dict, **kwargs):
@@ -103,16 +85,6 @@ class RaiseAlertForm(forms.Form):
 
     def clean_callback_number(self):
         return clean_phone(self.cleaned_data["callback_number"], "Enter a phone number, like 07700 900123")
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
-            and not self.errors.get("latitude")
-            and not self.errors.get("longitude")
-        ):
-            self.add_error("latitude", "Give both the latitude and the longitude, or neither")
-        return cleaned
 
 
 class RotaForm(forms.Form):
@@ -243,9 +215,3 @@ class LaunchRuleForm(forms.Form):
         self.fields["category"].choices = [("", "Choose a category"), *selectors.category_labels().items()]
         self.fields["organisation_kind"].choices = [("", "Choose a kind"), *OrganisationKind.choices]
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
-
-    def clean(self):
-        cleaned = super().clean()
-        if bool(cleaned.get("organisation_kind")) == bool(cleaned.get("organisation")):
-            self.add_error("organisation_kind", "Choose a kind of organisation or one organisation, not both")
-        return cleaned

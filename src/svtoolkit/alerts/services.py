@@ -39,6 +39,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.conditions import met_for
 from svtoolkit.incidents.models import IncidentStatus, NotificationSource
+from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
 from svtoolkit.partnerships.models import OrganisationKind, Partnership
@@ -105,8 +106,7 @@ def raise_alert(
     now = timezone.now()
     if occurred_at > now + CLOCK_SLACK:
         raise DomainError("The time it happened cannot be in the future.", field="occurred_at")
-    if (latitude is None) != (longitude is None):
-        raise DomainError("Give both the latitude and the longitude, or neither.", field="latitude")
+    check_coordinates(latitude=latitude, longitude=longitude, field="latitude")
     organisation = access.lead_organisation_of(by, partnership)
     source = SOURCE_BY_KIND.get(organisation.kind, NotificationSource.OTHER) if organisation else "other"
     incident = incident_services.record_incident(

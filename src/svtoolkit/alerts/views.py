@@ -16,13 +16,8 @@ from svtoolkit.alerts.forms import (
     RaiseAlertForm,
     ShiftForm,
 )
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents import selectors as incident_selectors
-
-
-def _show_error(form, error: DomainError) -> None:
-    """A broken rule goes on the field it concerns (or the whole form), in the error summary."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _on_the_minute():
@@ -41,13 +36,10 @@ def raise_alert(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_shown_on(form):
             alert = services.raise_alert(
                 partnership=request.partnership, by=request.user, request=request, **data
             )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
             alerted = alert.recipients.count()
             messages.success(
                 request,
@@ -102,22 +94,20 @@ def accept_lead(request, incident_id):
     incident, alert = selectors.alert_for_request(request, incident_id)
     if not access.can_accept_lead(request.user, request.partnership, alert):
         access.deny(request, reason="can_accept_lead")
-    try:
+    with errors_as_message(request):
         services.accept_lead(
             alert=alert,
             by=request.user,
             organisation=access.lead_organisation_of(request.user, request.partnership),
             request=request,
         )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("incidents:incident", incident_id=incident.pk)
-    messages.success(
-        request,
-        f"You lead the response to {incident.reference}. Categorise the incident now: the launch protocol "
-        "then asks the partners its category calls for to take part, and tells them.",
-    )
-    return redirect("incidents:categorise", incident_id=incident.pk)
+        messages.success(
+            request,
+            f"You lead the response to {incident.reference}. Categorise the incident now: the launch "
+            "protocol then asks the partners its category calls for to take part, and tells them.",
+        )
+        return redirect("incidents:categorise", incident_id=incident.pk)
+    return redirect("incidents:incident", incident_id=incident.pk)
 
 
 # --- The rota ------------------------------------------------------------------------------------------
@@ -145,11 +135,8 @@ def rota(request):
 
 def _rota_form_page(request, form, *, heading, button, save, intro="", shift=None):
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             save(form.cleaned_data)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
             messages.success(request, "The rota was changed.")
             return redirect("alerts:rota")
     return render(
@@ -212,16 +199,13 @@ def shift_cover(request, shift_id):
 def alert_list(request):
     form = AlertListForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             entry = services.add_to_alert_list(
                 partnership=request.partnership,
                 user=form.cleaned_data["user"],
                 by=request.user,
                 request=request,
             )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
             messages.success(request, f"{entry.user} now gets every alert.")
             return redirect("alerts:alert_list")
     return render(
@@ -245,16 +229,13 @@ def escalation(request):
     current = {step.duty_role: step.after_minutes for step in selectors.escalation_steps(request.partnership)}
     form = EscalationForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.set_escalation_policy(
                 partnership=request.partnership,
                 after_minutes=form.cleaned_data,
                 by=request.user,
                 request=request,
             )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
             messages.success(request, "The escalation policy was saved.")
             return redirect("alerts:rota")
     return render(
@@ -277,13 +258,10 @@ def protocol(request):
         access.deny(request, reason="can_manage_alerting")
     form = LaunchRuleForm(request.POST or None, partnership=request.partnership) if can_manage else None
     if form is not None and request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form):
             services.add_launch_rule(
                 partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
             )
-        except DomainError as error:
-            _show_error(form, error)
-        else:
             messages.success(request, "The rule was added to the launch protocol.")
             return redirect("alerts:protocol")
     return render(

@@ -6,12 +6,13 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import MemberField, OrganisationField, When, text
+from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
 from svtoolkit.api.filters import ActionFilter
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import NewActionForm
 from svtoolkit.incidents.models import (
     ActionStatus,
     PlanAction,
@@ -47,7 +48,7 @@ class ActionSerializer(serializers.ModelSerializer):
 
 
 class ActionCreateSerializer(serializers.Serializer):
-    title = text(200, message="Enter the action.")
+    title = text_as_in(NewActionForm, "title")
     guidance = text(limits.SUMMARY, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True, default=None)
     owner = MemberField(required=False, allow_null=True, default=None)
@@ -72,12 +73,6 @@ class ActionUpdateSerializer(serializers.Serializer):
                     raise serializers.ValidationError(
                         {field: ["Only the response team can give an action to someone else."]}
                     )
-        status = data.get("status", action.status)
-        reason = data.get("not_needed_reason", action.not_needed_reason)
-        if status == ActionStatus.NOT_NEEDED and not reason.strip():
-            raise serializers.ValidationError({"not_needed_reason": ["Say why the action is not needed."]})
-        if status == ActionStatus.HANDED_OVER and not data.get("note", "").strip():
-            raise serializers.ValidationError({"note": ["Say who the action was handed over to."]})
         return data
 
 

@@ -7,8 +7,9 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.alerts import services as alert_services
+from svtoolkit.alerts.forms import RaiseAlertForm
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, text
+from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentSerializer
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents.models import (
@@ -19,10 +20,10 @@ from svtoolkit.incidents.models import (
 class AlertCreateSerializer(TypesMixin, serializers.Serializer):
     """An incident alert, as a police system or a phone would push it: the same fields as the web's form."""
 
-    what = text(200, message="Say what happened.")
-    where = text(300, message="Say where it happened.")
+    what = text_as_in(RaiseAlertForm, "what")
+    where = text_as_in(RaiseAlertForm, "where")
     occurred_at = When(required=False, help_text="When it happened; now if left out.")
-    how_they_know = text(500, message="Say how you know.")
+    how_they_know = text_as_in(RaiseAlertForm, "how_they_know")
     callback_number = serializers.RegexField(
         r"^\+?[0-9 ()-]{10,20}$",
         max_length=40,
@@ -34,24 +35,8 @@ class AlertCreateSerializer(TypesMixin, serializers.Serializer):
     )
     details = text(2000, required=False)
     incident_types = OptionalIncidentTypesField(required=False, default=list)
-    latitude = serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=-90,
-        max_value=90,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=-180,
-        max_value=180,
-        required=False,
-        allow_null=True,
-        default=None,
-    )
+    latitude = coordinate(90)
+    longitude = coordinate(180)
     is_exercise = serializers.BooleanField(default=False)
 
 

@@ -5,11 +5,12 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import MemberField, OrganisationField, text
+from svtoolkit.api.fields import MemberField, OrganisationField, required_message, text, text_as_in
 from svtoolkit.api.filters import ContactFilter
 from svtoolkit.core import limits
 from svtoolkit.partnerships import selectors as directory
 from svtoolkit.partnerships import services as directory_services
+from svtoolkit.partnerships.forms import ContactForm, OrganisationForm
 from svtoolkit.partnerships.models import (
     CONTACT_FIELDS,
     Contact,
@@ -23,7 +24,7 @@ from svtoolkit.partnerships.models import (
 class DirectoryEntrySerializer(serializers.ModelSerializer):
     """Owner and review date as every directory entry has them, and the ``revision`` an update starts from."""
 
-    owner = MemberField(error_messages={"required": "Choose who owns this entry."})
+    owner = MemberField(error_messages={"required": required_message(OrganisationForm, "owner")})
     review_due = serializers.DateField(
         default=a_year_from_today,
         validators=[limits.within_supported_years],
@@ -51,7 +52,7 @@ class DirectoryEntrySerializer(serializers.ModelSerializer):
 
 
 class OrganisationSerializer(DirectoryEntrySerializer):
-    name = text(200, message="Enter the organisation's name.")
+    name = text_as_in(OrganisationForm, "name")
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
 
     class Meta:
@@ -63,7 +64,7 @@ class OrganisationSerializer(DirectoryEntrySerializer):
 
 class ContactSerializer(DirectoryEntrySerializer):
     organisation = OrganisationField(error_messages={"required": "Choose the contact's organisation."})
-    name = text(150, message="Enter the contact's name.")
+    name = text_as_in(ContactForm, "name")
     job_title = text(150, required=False)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     phone = text(40, required=False)

@@ -10,11 +10,19 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import IncidentTypesField, TypesMixin, When, _invalid, text
+from svtoolkit.api.fields import (
+    IncidentTypesField,
+    TypesMixin,
+    When,
+    _invalid,
+    required_message,
+    text,
+    text_as_in,
+)
 from svtoolkit.api.filters import IncidentFilter
-from svtoolkit.core import limits
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import IncidentForm
 from svtoolkit.incidents.models import (
     Incident,
     IncidentStatus,
@@ -51,19 +59,19 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
-    title = text(200, message="Enter a short title.")
+    title = text_as_in(IncidentForm, "title")
     incident_types = IncidentTypesField(
         error_messages={
-            "empty": "Choose at least one type of incident.",
-            "required": "Choose at least one type.",
+            "empty": required_message(IncidentForm, "incident_types"),
+            "required": required_message(IncidentForm, "incident_types"),
         }
     )
     occurred_at = When()
     notified_at = When()
     notification_source = serializers.ChoiceField(choices=NotificationSource.choices)
     notified_by = text(200, required=False)
-    summary = text(limits.SUMMARY, message="Enter a factual summary.")
-    scene_description = text(300, message="Describe the scene.")
+    summary = text_as_in(IncidentForm, "summary")
+    scene_description = text_as_in(IncidentForm, "scene_description")
     scene_area = text(120, required=False)
     is_exercise = serializers.BooleanField(default=False)
 
@@ -71,11 +79,13 @@ class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
 class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
     """A correction of the record. ``revision`` is the one the client read: a stale one is refused (409)."""
 
-    title = text(200, message="Enter a short title.")
-    incident_types = IncidentTypesField(error_messages={"empty": "Choose at least one type of incident."})
+    title = text_as_in(IncidentForm, "title")
+    incident_types = IncidentTypesField(
+        error_messages={"empty": required_message(IncidentForm, "incident_types")}
+    )
     occurred_at = When()
     notified_at = When()
-    summary = text(limits.SUMMARY, message="Enter a factual summary.")
+    summary = text_as_in(IncidentForm, "summary")
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 

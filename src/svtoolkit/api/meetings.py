@@ -5,11 +5,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import MemberField, OrganisationField, When, text
+from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
-from svtoolkit.core import limits
 from svtoolkit.meetings import selectors as meetings
 from svtoolkit.meetings import services as meeting_services
+from svtoolkit.meetings.forms import ScheduleForm
 from svtoolkit.meetings.models import Meeting, MeetingKind
 
 
@@ -46,12 +46,7 @@ class MeetingScheduleSerializer(serializers.Serializer):
     online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
     chair = MemberField()
     organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
-    agenda = text(limits.LONG_TEXT, message="Enter the agenda.")
-
-    def validate(self, data):
-        if not data["place"].strip() and not data["online_link"].strip():
-            raise serializers.ValidationError({"place": ["Give a place or an online link."]})
-        return data
+    agenda = text_as_in(ScheduleForm, "agenda")
 
 
 class MeetingViewSet(IncidentPartViewSet):

@@ -5,23 +5,23 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import OrganisationField, When, text
+from svtoolkit.api.fields import OrganisationField, When, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.communications import selectors as communications
 from svtoolkit.communications import services as communications_services
+from svtoolkit.communications.forms import MessageForm
 from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.communications.selectors import title_shown
-from svtoolkit.core import limits
 
 
 class MessageDraftSerializer(serializers.Serializer):
     """A message to draft; the approvers must be organisations taking part in the incident."""
 
     kind = serializers.ChoiceField(choices=MessageKind.choices)
-    title = text(200, message="Enter a title.")
-    body = text(limits.SUMMARY, message="Enter the text.")
-    audience = text(200, message="Enter the audience.")
-    channel = text(200, message="Enter the channel.")
+    title = text_as_in(MessageForm, "title")
+    body = text_as_in(MessageForm, "body")
+    audience = text_as_in(MessageForm, "audience")
+    channel = text_as_in(MessageForm, "channel")
     planned_for = When()
     names_or_images = serializers.BooleanField(default=False)
     approvers = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)

@@ -5,12 +5,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import _invalid, text
+from svtoolkit.api.fields import _invalid, text_as_in
 from svtoolkit.api.filters import TimelineFilter
 from svtoolkit.api.incidents import IncidentPartViewSet
-from svtoolkit.core import limits
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import DecisionForm, UpdateForm
 from svtoolkit.incidents.models import (
     Decision,
     TimelineEntry,
@@ -19,7 +19,7 @@ from svtoolkit.incidents.models import (
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     by_name = serializers.CharField(source="by.full_name", read_only=True, default=None)
-    text = text(limits.SUMMARY, message="Enter the update.")
+    text = text_as_in(UpdateForm, "text")
 
     class Meta:
         model = TimelineEntry
@@ -28,8 +28,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    what = text(limits.SUMMARY, message="Enter what was decided.")
-    why = text(limits.SUMMARY, message="Enter why it was decided.")
+    what = text_as_in(DecisionForm, "what")
+    why = text_as_in(DecisionForm, "why")
     decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)
     who_decided = serializers.CharField(
         required=False,

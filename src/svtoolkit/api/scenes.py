@@ -7,11 +7,13 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import LocatedSerializer, When, coordinate, text
+from svtoolkit.api.fields import LocatedSerializer, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import IncidentForm
 from svtoolkit.incidents.measures import selectors as measures_selectors
 from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.incidents.measures.forms import MeasureForm
 from svtoolkit.incidents.models import (
     MeasureKind,
     PlaceKind,
@@ -22,7 +24,7 @@ from svtoolkit.incidents.selectors import measure_status
 
 
 class SceneSerializer(LocatedSerializer):
-    description = text(300, message="Describe the scene.")
+    description = text_as_in(IncidentForm, "scene_description")
     area = text(120, required=False)
     latitude = coordinate(90)
     longitude = coordinate(180)
@@ -31,13 +33,6 @@ class SceneSerializer(LocatedSerializer):
     class Meta:
         model = Scene
         fields = ["id", "description", "area", "place", "latitude", "longitude", "exact"]
-
-    def validate(self, data):
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            raise serializers.ValidationError(
-                {"longitude": ["Give both the latitude and the longitude, or neither."]}
-            )
-        return data
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -97,7 +92,7 @@ class MeasureCreateSerializer(serializers.Serializer):
 
     scene = SceneField()
     kind = serializers.ChoiceField(choices=MeasureKind.choices)
-    description = text(500, message="Describe the measure and exactly where it is.")
+    description = text_as_in(MeasureForm, "description")
     area = text(120, required=False)
     latitude = coordinate(90)
     longitude = coordinate(180)

@@ -1,23 +1,23 @@
 """The API's community tension readings of an incident."""
 
-from django.utils import timezone
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import When, text
+from svtoolkit.api.fields import When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.tension import services as tension_services
+from svtoolkit.tension.forms import ReadingForm
 from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
 from svtoolkit.tension.scale import scale
 
 
 class TensionReadingSerializer(serializers.ModelSerializer):
-    area = text(120, message="Enter the area.")
+    area = text_as_in(ReadingForm, "area")
     area_kind = serializers.ChoiceField(choices=AreaKind.choices)
     level = serializers.ChoiceField(choices=[])
     indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
-    source = text(200, message="Enter the source.")
+    source = text_as_in(ReadingForm, "source")
     confidence = serializers.ChoiceField(choices=Confidence.choices)
     notes = text(limits.SUMMARY, required=False)
     observed_at = When()
@@ -44,11 +44,6 @@ class TensionReadingSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = sorted(scale()["levels"])
         self.fields["indicators"].choices = list(scale()["indicators"])
-
-    def validate_observed_at(self, observed):
-        if observed > timezone.now():
-            raise serializers.ValidationError("A reading cannot be in the future.")
-        return observed
 
     def validate_indicators(self, indicators):
         return sorted(indicators)

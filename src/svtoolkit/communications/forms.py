@@ -5,7 +5,7 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import ENTER_A_TITLE, RevisionChecked
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.partnerships.models import Organisation
 
@@ -53,7 +53,7 @@ class MessageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the kind of message"},
     )
-    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": ENTER_A_TITLE})
     body = forms.CharField(
         max_length=limits.SUMMARY,
         label="Text",

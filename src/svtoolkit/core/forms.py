@@ -15,6 +15,12 @@ from django.utils.formats import date_format
 
 from svtoolkit.core.errors import DomainError, EditConflict
 
+# Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
+ENTER_AN_EMAIL = "Enter an email address like name@example.org"
+CHOOSE_A_LISTED_ORGANISATION = "Choose an organisation from the list"
+ENTER_A_TITLE = "Enter a title"
+ENTER_THE_ACTION = "Enter the action"
+
 ORIGINALS = "originals"
 NOT_EDITED = {"revision", ORIGINALS}
 
@@ -181,6 +187,18 @@ def add_domain_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+def shown_by_service(form, check, **values) -> None:
+    """Run a service's check of some inputs (a function that raises DomainError) while the form is cleaned,
+    so the form shows that rule beside its own problems, at once and in the service's words; the service
+    runs the same check again when it is called. Values the form could not read are not checked."""
+    if any(value is None for value in values.values()):
+        return
+    try:
+        check(**values)
+    except DomainError as error:
+        add_domain_error(form, error)
+
+
 @dataclass
 class Refusal:
     """What ``errors_shown_on`` caught, for the view to read after the ``with`` block (both None: nothing)."""
@@ -193,10 +211,11 @@ class Refusal:
 
 
 @contextmanager
-def errors_shown_on(form, *, thing: str = "record"):
+def errors_shown_on(form, *, thing: str | None = "record"):
     """Run a service call and its success path; a DomainError raised inside ends the block and is shown on
     ``form`` (see ``add_domain_error``), an EditConflict as the conflict message (``show_edit_conflict``,
-    with ``thing`` naming the record). Yields a ``Refusal`` so the view can show "their version" afterwards::
+    with ``thing`` naming the record, or opening with the service's own conflict message when ``thing`` is
+    None). Yields a ``Refusal`` so the view can show "their version" afterwards::
 
         with errors_shown_on(form, thing="action") as refused:
             services.update_action(...)
@@ -209,7 +228,12 @@ def errors_shown_on(form, *, thing: str = "record"):
         yield refused
     except EditConflict as conflict:
         refused.error = conflict
-        show_edit_conflict(form, thing=thing, current_revision=conflict.current_revision)
+        show_edit_conflict(
+            form,
+            thing=thing or "record",
+            current_revision=conflict.current_revision,
+            message="" if thing else conflict.message,
+        )
     except DomainError as error:
         refused.error = error
         add_domain_error(form, error)

@@ -5,7 +5,8 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import LocalDateTimeField
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import ENTER_THE_ACTION, RevisionChecked, shown_by_service
+from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -41,7 +42,39 @@ def datetime_field(label, required_message, **kwargs):
     )
 
 
-class IncidentForm(forms.Form):
+def coordinate_field(name: str, limit: int, example: str, **kwargs):
+    """An optional latitude or longitude in degrees; that both or neither are given is the service's rule."""
+    return forms.DecimalField(
+        label=f"{name.capitalize()} (optional)",
+        required=False,
+        min_value=-limit,
+        max_value=limit,
+        decimal_places=5,
+        error_messages={"invalid": f"Enter the {name} as a number, like {example}"},
+        **kwargs,
+    )
+
+
+class IncidentRecordChecks:
+    """Mixed into the forms of an incident's record: the partnership's incident types to choose from, and
+    the service's rule on its times (in the past, told after it happened), shown with the rest."""
+
+    def __init__(self, *args, incident_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident_types"].choices = list(incident_types.items())
+
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(
+            self,
+            services.check_incident_times,
+            occurred_at=cleaned.get("occurred_at"),
+            notified_at=cleaned.get("notified_at"),
+        )
+        return cleaned
+
+
+class IncidentForm(IncidentRecordChecks, forms.Form):
     title = forms.CharField(
         label="Short title",
         max_length=200,
@@ -79,20 +112,6 @@ class IncidentForm(forms.Form):
     scene_area = forms.CharField(label="Ward or area of the scene", max_length=120, required=False)
     scene_place = place_field("Kind of place")
     is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
-
-    def __init__(self, *args, incident_types, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incident_types"].choices = list(incident_types.items())
-
-    def clean(self):
-        return check_told_after_it_happened(self, super().clean())
-
-
-def check_told_after_it_happened(form, cleaned):
-    occurred, notified = cleaned.get("occurred_at"), cleaned.get("notified_at")
-    if occurred and notified and notified < occurred:
-        form.add_error("notified_at", "The partnership cannot have been told before the incident happened")
-    return cleaned
 
 
 class CategorisationForm(forms.Form):
@@ -245,17 +264,6 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
         for name in ("owner_organisation", "owner"):
             self.fields[name].disabled = not can_reassign
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("status") == ActionStatus.NOT_NEEDED
-            and not cleaned.get("not_needed_reason", "").strip()
-        ):
-            self.add_error("not_needed_reason", "Say why the action is not needed")
-        if cleaned.get("status") == ActionStatus.HANDED_OVER and not cleaned.get("note", "").strip():
-            self.add_error("note", "Say in the note who the action was handed over to")
-        return cleaned
-
 
 class BulkActionForm(forms.Form):
     """Several actions of the plan at once: complete them or give them to someone, with one note. Only
@@ -297,7 +305,7 @@ class BulkActionForm(forms.Form):
 
 
 class NewActionForm(forms.Form):
-    title = forms.CharField(label="Action", max_length=200, error_messages={"required": "Enter the action"})
+    title = forms.CharField(label="Action", max_length=200, error_messages={"required": ENTER_THE_ACTION})
     guidance = forms.CharField(
         max_length=limits.SUMMARY, label="Details", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -377,7 +385,7 @@ class ShareForm(forms.Form):
         )
 
 
-class EditRecordForm(RevisionChecked, forms.Form):
+class EditRecordForm(RevisionChecked, IncidentRecordChecks, forms.Form):
     title = IncidentForm.base_fields["title"]
     incident_types = IncidentForm.base_fields["incident_types"]
     occurred_at = IncidentForm.base_fields["occurred_at"]
@@ -385,42 +393,13 @@ class EditRecordForm(RevisionChecked, forms.Form):
     summary = IncidentForm.base_fields["summary"]
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, incident_types, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["incident_types"].choices = list(incident_types.items())
-
-    def clean(self):
-        return check_told_after_it_happened(self, super().clean())
-
 
 class SceneForm(forms.Form):
-    description = forms.CharField(
-        label="Scene", max_length=300, error_messages={"required": "Describe the scene"}
-    )
+    description = IncidentForm.base_fields["scene_description"]
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
     place = place_field("Kind of place")
-    latitude = forms.DecimalField(
-        label="Latitude (optional)",
-        required=False,
-        min_value=-90,
-        max_value=90,
-        decimal_places=5,
-        error_messages={"invalid": "Enter the latitude as a number, like 51.50740"},
-    )
-    longitude = forms.DecimalField(
-        label="Longitude (optional)",
-        required=False,
-        min_value=-180,
-        max_value=180,
-        decimal_places=5,
-        error_messages={"invalid": "Enter the longitude as a number, like -0.12780"},
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
-            self.add_error("longitude", "Give both the latitude and the longitude, or neither")
-        return cleaned
+    latitude = coordinate_field("latitude", 90, "51.50740")
+    longitude = coordinate_field("longitude", 180, "-0.12780")
 
 
 def _hours_field(label, help_text):

@@ -38,6 +38,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -930,6 +931,7 @@ def edit_record(
 
 @transaction.atomic
 def add_scene(*, incident, by, description, area, latitude, longitude, place="", request=None) -> Scene:
+    check_coordinates(latitude=latitude, longitude=longitude)
     scene = Scene.objects.create(
         incident=incident,
         description=description.strip(),

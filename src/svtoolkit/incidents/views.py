@@ -582,9 +582,10 @@ def scene_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = SceneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The scene was added.")
-        return to_incident(shown)
+        with errors_shown_on(form):
+            services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "The scene was added.")
+            return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",

@@ -4,7 +4,9 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
+from svtoolkit.core.forms import shown_by_service
 from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
 
 
@@ -72,8 +74,9 @@ class ScheduleForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("place") and not cleaned.get("online_link") and "online_link" not in self.errors:
-            self.add_error("place", "Give a place or an online link")
+        shown_by_service(
+            self, services.check_where, place=cleaned.get("place"), online_link=cleaned.get("online_link")
+        )
         cleaned["then_weekly_for"] = cleaned.get("then_weekly_for") or 0
         return cleaned
 
@@ -142,5 +145,5 @@ class CancelForm(forms.Form):
         label="Why is the meeting cancelled?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Those invited are told, with the reason.",
-        error_messages={"required": "Say why the meeting is cancelled"},
+        required=False,  # that a reason is given is the service's rule (services.cancel_meeting)
     )

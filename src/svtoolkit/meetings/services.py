@@ -19,6 +19,12 @@ from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
 from svtoolkit.messaging import services as messaging
 
 
+def check_where(*, place, online_link) -> None:
+    """A meeting is somewhere: a place, an online link or both."""
+    if not place.strip() and not online_link.strip():
+        raise DomainError("Give a place or an online link.", field="place")
+
+
 @transaction.atomic
 def schedule_meetings(
     *,
@@ -37,8 +43,7 @@ def schedule_meetings(
     request=None,
 ) -> list[Meeting]:
     """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
-    if not place.strip() and not online_link.strip():
-        raise DomainError("Give a place or an online link.", field="place")
+    check_where(place=place, online_link=online_link)
     starts = [starts_at + timedelta(days=day) for day in range(daily_for)]
     last = starts[-1]
     starts += [last + timedelta(weeks=week) for week in range(1, then_weekly_for + 1)]

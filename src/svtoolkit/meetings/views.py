@@ -43,17 +43,18 @@ def schedule(request, incident_id):
     }
     form = ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        scheduled = services.schedule_meetings(
-            incident=shown, by=request.user, request=request, **form.cleaned_data
-        )
-        count = len(scheduled)
-        messages.success(
-            request,
-            "The meeting is scheduled and invitations are on their way."
-            if count == 1
-            else f"{count} meetings are scheduled and invitations are on their way.",
-        )
-        return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=scheduled[0].pk)
+        with errors_shown_on(form):
+            scheduled = services.schedule_meetings(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
+            )
+            count = len(scheduled)
+            messages.success(
+                request,
+                "The meeting is scheduled and invitations are on their way."
+                if count == 1
+                else f"{count} meetings are scheduled and invitations are on their way.",
+            )
+            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=scheduled[0].pk)
     return render(request, "meetings/schedule.html", {"incident": shown, "form": form})
 
 

@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.forms import errors_as_message
 from svtoolkit.messaging import selectors, services
 from svtoolkit.messaging.models import DeliveryStatus
 
@@ -48,11 +48,8 @@ def resend(request, delivery_id):
     delivery = selectors.delivery_in(request.partnership, delivery_id)
     if delivery is None:
         raise Http404
-    try:
+    with errors_as_message(request):
         services.resend(delivery=delivery, by=request.user, request=request)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
         messages.success(
             request, f"The message to {delivery.recipient_label or delivery.address} is queued again."
         )

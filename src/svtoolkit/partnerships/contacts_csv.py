@@ -28,6 +28,7 @@ COLUMNS = [
     "owner_email",
     "review_due",
 ]
+EMPTY_FILE = "The file is empty. Choose a CSV file with a header row and at least one contact"
 MAX_BYTES = 2 * 1024 * 1024
 # Files of more rows than this are checked and imported by the task worker, with their progress on a page;
 # smaller ones are done while the person waits (about a second), so they see the result at once.
@@ -98,9 +99,7 @@ def read_rows(content: bytes) -> list[Row]:
             "The file is not saved as UTF-8. In Excel, save it as “CSV UTF-8 (Comma delimited)”"
         ) from None
     if not text.strip():
-        raise ValidationError(
-            "The file is empty. Choose a CSV file with a header row and at least one contact"
-        )
+        raise ValidationError(EMPTY_FILE)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         first = next(reader)

@@ -9,9 +9,10 @@ from django.utils.dateformat import format as date_format
 from svtoolkit.accounts.models import normalise_email
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import (
+    SUPPORT_SERVICE_FIELDS,
     IncidentRole,
     OrganisationKind,
     SupportServiceKind,
@@ -20,6 +21,10 @@ from svtoolkit.partnerships.models import (
 from svtoolkit.partnerships.selectors import active_organisations
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+NO_ORGANISATION_NAME = "Enter the organisation's name"
+NAME_TOO_LONG = "The name must be 200 characters or fewer"
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -110,8 +115,8 @@ class OrganisationForm(EntryForm):
         label="Name",
         max_length=200,
         error_messages={
-            "required": "Enter the organisation's name",
-            "max_length": "The name must be 200 characters or fewer",
+            "required": NO_ORGANISATION_NAME,
+            "max_length": NAME_TOO_LONG,
         },
     )
     kind = forms.ChoiceField(
@@ -162,7 +167,7 @@ class ContactDetailsFields(forms.Form):
         label="Email address",
         required=False,
         widget=forms.EmailInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-        error_messages={"invalid": "Enter an email address like name@example.org"},
+        error_messages={"invalid": ENTER_AN_EMAIL},
     )
     phone = forms.CharField(
         label="Phone",
@@ -229,7 +234,7 @@ class SupportServiceForm(EntryForm):
         max_length=200,
         error_messages={
             "required": "Enter the service's name",
-            "max_length": "The name must be 200 characters or fewer",
+            "max_length": NAME_TOO_LONG,
         },
     )
     kind = forms.ChoiceField(
@@ -242,7 +247,7 @@ class SupportServiceForm(EntryForm):
         queryset=None,
         required=False,
         empty_label="Not a partner organisation",
-        error_messages={"invalid_choice": "Choose an organisation from the list"},
+        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
     )
     how_to_refer = forms.CharField(
         max_length=limits.SUMMARY,
@@ -265,16 +270,7 @@ class SupportServiceForm(EntryForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, waiting times or how many people it can take after an incident.",
     )
-    field_order = [
-        "name",
-        "kind",
-        "provider",
-        "how_to_refer",
-        "availability",
-        "capacity_notes",
-        "owner",
-        "review_due",
-    ]
+    field_order = list(SUPPORT_SERVICE_FIELDS)
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
@@ -287,9 +283,7 @@ class SupportServiceForm(EntryForm):
 class ContactRowForm(ContactDetailsFields):
     """One row of a contacts CSV: organisation by name, role by code or label, owner by email address."""
 
-    organisation = forms.CharField(
-        max_length=200, error_messages={"required": "Enter the organisation's name"}
-    )
+    organisation = forms.CharField(max_length=200, error_messages={"required": NO_ORGANISATION_NAME})
     incident_role = forms.CharField(max_length=200, required=False)
     owner_email = forms.CharField(max_length=254, required=False)
     review_due = forms.DateField(
@@ -395,7 +389,7 @@ class ContactImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         error_messages={
             "required": "Choose a CSV file to upload",
-            "empty": "The file is empty. Choose a CSV file with a header row and at least one contact",
+            "empty": contacts_csv.EMPTY_FILE,
         },
     )
 

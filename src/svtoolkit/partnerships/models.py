@@ -232,6 +232,17 @@ class IncidentRole(models.TextChoices):
 
 
 # What a person types about a contact (the directory's form, the API and the CSV import share it).
+ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents", "leads_partnership")
+SUPPORT_SERVICE_FIELDS = (
+    "name",
+    "kind",
+    "provider",
+    "how_to_refer",
+    "availability",
+    "capacity_notes",
+    "owner",
+    "review_due",
+)
 CONTACT_FIELDS = (
     "name",
     "job_title",

@@ -16,25 +16,14 @@ from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.models import (
     CONTACT_FIELDS,
+    ORGANISATION_FIELDS,
     REPORTING_KINDS,
+    SUPPORT_SERVICE_FIELDS,
     Contact,
     ContactImport,
     Organisation,
     SupportService,
 )
-
-ORGANISATION_FIELDS = ("name", "kind", "owner", "review_due", "may_report_incidents", "leads_partnership")
-SUPPORT_SERVICE_FIELDS = (
-    "name",
-    "kind",
-    "provider",
-    "how_to_refer",
-    "availability",
-    "capacity_notes",
-    "owner",
-    "review_due",
-)
-
 
 # --- Shared rules ------------------------------------------------------------------------------------
 

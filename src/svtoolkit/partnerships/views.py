@@ -15,8 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import downloads
-from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.forms import add_domain_error, show_edit_conflict
+from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.partnerships import contacts_csv, selectors, services
 from svtoolkit.partnerships.forms import (
     ContactForm,
@@ -33,18 +32,12 @@ def _entry_form_page(request, *, form, save, template, context, success_message,
     """
     theirs = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_shown_on(form, thing=None) as refused:
             entry = save(form)
-        except EditConflict as conflict:
-            theirs = form.summary_of(form.stored_entry())
-            show_edit_conflict(
-                form, thing="entry", current_revision=conflict.current_revision, message=conflict.message
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
             messages.success(request, success_message(entry))
             return redirect(success_url(entry))
+        if refused.conflict:
+            theirs = form.summary_of(form.stored_entry())
     return render(
         request,
         template,

@@ -5,7 +5,12 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import (
+    CHOOSE_A_LISTED_ORGANISATION,
+    ENTER_A_TITLE,
+    ENTER_THE_ACTION,
+    RevisionChecked,
+)
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
 
@@ -23,7 +28,7 @@ class ItemForm(RevisionChecked, forms.Form):
         max_length=200,
         help_text="A short instruction, starting with a verb.",
         error_messages={
-            "required": "Enter the action",
+            "required": ENTER_THE_ACTION,
             "max_length": "The action must be 200 characters or fewer",
         },
     )
@@ -40,7 +45,7 @@ class ItemForm(RevisionChecked, forms.Form):
         queryset=None,
         required=False,
         empty_label="None chosen",
-        error_messages={"invalid_choice": "Choose an organisation from the list"},
+        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
     )
     default_contact = forms.ModelChoiceField(
         label="Default contact",
@@ -138,7 +143,7 @@ class RatingForm(RevisionChecked, forms.Form):
 
 
 class ExerciseForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200, error_messages={"required": "Enter a title"})
+    title = forms.CharField(label="Title", max_length=200, error_messages={"required": ENTER_A_TITLE})
     scenario = forms.CharField(
         max_length=limits.LONG_TEXT,
         label="Scenario",

@@ -2,6 +2,7 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
+from svtoolkit.core.forms import ENTER_A_TITLE
 from svtoolkit.recovery.models import MilestoneKind
 
 
@@ -23,7 +24,7 @@ class MilestoneForm(forms.Form):
         label="Title",
         max_length=200,
         help_text="For example: Trial begins at the Old Bailey.",
-        error_messages={"required": "Enter a title"},
+        error_messages={"required": ENTER_A_TITLE},
     )
     date = date_field("Date")
     notes = forms.CharField(

@@ -1,10 +1,11 @@
 """What people type when recording community tension."""
 
 from django import forms
-from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.forms import shown_by_service
 from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.tension import services
 from svtoolkit.tension.models import AreaKind, Confidence
 from svtoolkit.tension.scale import level_choices, scale
 
@@ -45,8 +46,7 @@ class ReadingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["indicators"].choices = list(scale()["indicators"].items())
 
-    def clean_observed_at(self):
-        observed = self.cleaned_data["observed_at"]
-        if observed > timezone.now():
-            raise forms.ValidationError("A reading cannot be in the future")
-        return observed
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(self, services.check_observed_at, observed_at=cleaned.get("observed_at"))
+        return cleaned

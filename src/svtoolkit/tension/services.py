@@ -17,6 +17,12 @@ from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
 
 
+def check_observed_at(*, observed_at) -> None:
+    """A reading is of what was seen: never of the future."""
+    if observed_at > timezone.now():
+        raise DomainError("A reading cannot be in the future.", field="observed_at")
+
+
 @transaction.atomic
 def record_reading(
     *, incident, by, area, area_kind, level, indicators, source, confidence, notes, observed_at, request=None
@@ -24,6 +30,7 @@ def record_reading(
     """Record a reading; returns it and whether it crossed the alert level (which alerts the lead)."""
     if level not in scale()["levels"]:
         raise DomainError("Choose a level on the scale.", field="level")
+    check_observed_at(observed_at=observed_at)
     area = area.strip()
     previous = (
         TensionReading.objects.filter(incident=incident, area__iexact=area, observed_at__lte=observed_at)

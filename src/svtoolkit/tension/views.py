@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.forms import ReadingForm
@@ -42,17 +42,19 @@ def record_reading(request, incident_id):
         request.POST or None, initial={"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
     if request.method == "POST" and form.is_valid():
-        _, crossed = services.record_reading(
-            incident=shown, by=request.user, request=request, **form.cleaned_data
-        )
-        if crossed:
-            messages.success(
-                request,
-                "Recorded. Tension is past the alert level; the lead has been told. See the actions below.",
+        with errors_shown_on(form):
+            _, crossed = services.record_reading(
+                incident=shown, by=request.user, request=request, **form.cleaned_data
             )
-        else:
-            messages.success(request, "The reading was recorded.")
-        return redirect("tension:overview", incident_id=shown.pk)
+            if crossed:
+                messages.success(
+                    request,
+                    "Recorded. Tension is past the alert level; the lead has been told. "
+                    "See the actions below.",
+                )
+            else:
+                messages.success(request, "The reading was recorded.")
+            return redirect("tension:overview", incident_id=shown.pk)
     return render(
         request,
         "incidents/simple_form.html",

@@ -3,6 +3,8 @@
 from django import forms
 
 from svtoolkit.core.events import EVENT_TYPES
+from svtoolkit.core.forms import shown_by_service
+from svtoolkit.webhooks import services
 
 
 class EndpointForm(forms.Form):
@@ -29,8 +31,13 @@ class EndpointForm(forms.Form):
         label="Events it hears of",
         choices=list(EVENT_TYPES.items()),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event the endpoint should hear of"},
+        required=False,  # that one is chosen is the service's rule, shown here with the form's own
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(self, services.check_event_types, event_types=cleaned.get("event_types"))
+        return cleaned
 
 
 class EndpointChangeForm(EndpointForm):

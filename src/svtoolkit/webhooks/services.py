@@ -73,6 +73,11 @@ def _check(*, url: str, event_types) -> None:
         raise DomainError(str(error), field="url") from error
     except delivery.TemporaryFailure as error:
         raise DomainError(str(error), field="url") from error
+    check_event_types(event_types=event_types)
+
+
+def check_event_types(*, event_types) -> None:
+    """An endpoint hears of at least one event, each of a type svtoolkit sends."""
     unknown = set(event_types) - set(EVENT_TYPES)
     if unknown or not event_types:
         raise DomainError("Choose at least one event the endpoint should hear of.", field="event_types")

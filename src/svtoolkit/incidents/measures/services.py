@@ -13,6 +13,7 @@ from svtoolkit.incidents.models import (
     MeasureState,
     SceneMeasure,
 )
+from svtoolkit.incidents.places import BOTH_OR_NEITHER, half_a_place
 from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.incidents.signals import measure_changed
 
@@ -56,8 +57,8 @@ def measure_problems(
         problems.append(("kind", "Choose what kind of measure it is."))
     if not description.strip():
         problems.append(("description", "Describe the measure and exactly where it is."))
-    if (latitude is None) != (longitude is None):
-        problems.append(("longitude", "Give both the latitude and the longitude, or neither."))
+    if half_a_place(latitude, longitude):
+        problems.append(("longitude", BOTH_OR_NEITHER))
     if ends_at is not None and ends_at <= starts_at:
         problems.append(("ends_at", "The end must be after the start."))
     maximum = LEGAL_MAXIMUM.get(kind)

@@ -45,7 +45,7 @@ class CompleteReviewForm(forms.Form):
         max_length=limits.LONG_TEXT,
         label="What the review concluded",
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Summarise what the review concluded"},
+        required=False,  # that there is a summary is the service's rule (services.complete_review)
     )
 
 
@@ -132,12 +132,6 @@ class LessonDecisionForm(forms.Form):
         if not proposes_change:
             del self.fields["action"], self.fields["guidance"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("decision") == "decline" and not cleaned.get("note", "").strip():
-            self.add_error("note", "Say why the change is declined")
-        return cleaned
-
 
 class SetAsideActionsForm(forms.Form):
     status = forms.ChoiceField(
@@ -160,5 +154,5 @@ class ReopenForm(forms.Form):
         label="Why re-open the incident?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: a second incident linked to this one. The reason goes on the timeline.",
-        error_messages={"required": "Say why the incident is being re-opened"},
+        required=False,  # that a reason is given is the service's rule (incidents.services.reopen)
     )
