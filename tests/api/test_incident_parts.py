@@ -535,7 +535,7 @@ def test_the_response_team_drafts_a_message_and_partners_may_not(api_as, inciden
     )
     response = api_as("responder").post(url(incident, "messages"), message_request(incident), format="json")
     assert response.status_code == 201 and response.json()["status"] == "draft"
-    assert incident.messages.get().sign_offs.count() == 1
+    assert incident.messages.get().sign_offs.count() == incident.participations.count()
 
 
 def test_a_message_approver_must_take_part(api_as, incident, demo):

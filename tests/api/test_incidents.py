@@ -134,7 +134,8 @@ def test_recording_writes_the_same_timeline_and_audit_as_the_web(api_as, demo, d
     assert incident.created_by == demo_users["responder"]
     assert incident.scenes.get().description == "Car park behind Eastfield shops"
     assert list(incident.timeline.values_list("text", flat=True)) == [
-        "Incident recorded: Shooting on the Eastfield estate."
+        "Northbridge Council Community Safety Team is taking part (the partnership's lead organisation).",
+        "Incident recorded: Shooting on the Eastfield estate.",
     ]
     entry = AuditEntry.objects.get(action=AuditAction.CREATE, target_type="incidents.Incident")
     assert entry.actor == demo_users["responder"] and entry.path == INCIDENTS

@@ -90,6 +90,8 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     # Give one action to the police and complete another as the responder.
     responder.get_by_role("link", name=re.compile("^Update")).first.click()
     ActionPage(responder).save(owner_organisation=police.name)
+    # Saving returns to the plan (a task list, each action's title its link); the live page lists Update.
+    responder.goto(incident_url)
     responder.get_by_role("link", name=re.compile("^Update")).nth(1).click()
     ActionPage(responder).save(status="Done", note="Done at 16:30")
     expect(responder.locator("body")).to_contain_text("The action was updated")

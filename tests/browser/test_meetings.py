@@ -59,5 +59,6 @@ def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
     page.goto(f"/incidents/{incident.pk}/decisions/")
     expect(page.get_by_text("Extra patrols at home time for a week")).to_be_visible()
     page.get_by_role("link", name="Response plan").click()
-    expect(page.get_by_role("cell", name="Brief the head teacher", exact=True)).to_be_visible()
-    expect(page.get_by_role("cell", name="Arrange patrols at the bus stop", exact=True)).to_be_visible()
+    # The plan is a task list: each action's title is the link to update it.
+    expect(page.get_by_role("link", name="Brief the head teacher", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Arrange patrols at the bus stop", exact=True)).to_be_visible()

@@ -10,8 +10,9 @@ from django.utils import timezone
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus, Participation
+from svtoolkit.incidents.models import ActionStatus, Incident, Participation
 from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.reports.selectors import actions_by_organisation
 from tests.incidents.builders import demo_incident
 from tests.incidents.test_services import categorise
 
@@ -68,6 +69,11 @@ def test_no_action_of_a_new_plan_is_without_an_owner_and_the_reason_is_shown(dem
         "Assigned to the partnership's lead organisation "
         f"because {POLICE} is not taking part and no lead is named"
     )
+    # A day and a half on with nothing done: no "No owner" group among the dashboard's overdue groups.
+    overdue = actions_by_organisation(
+        Incident.objects.filter(pk=incident.pk), now=timezone.now() + timedelta(hours=36)
+    )
+    assert overdue and all(group.organisation != "No owner yet" for group in overdue)
 
 
 def test_an_item_whose_organisation_is_not_taking_part_goes_to_the_incident_lead(demo, demo_users, checklist):

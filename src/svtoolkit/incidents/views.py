@@ -413,9 +413,10 @@ def action_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     form = NewActionForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        services.add_action(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The action was added to the plan.")
-        return redirect("incidents:plan", incident_id=shown.pk)
+        with errors_shown_on(form):
+            services.add_action(incident=shown, by=request.user, request=request, **form.cleaned_data)
+            messages.success(request, "The action was added to the plan.")
+            return redirect("incidents:plan", incident_id=shown.pk)
     return render(
         request,
         "incidents/simple_form.html",
