@@ -34,6 +34,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from svtoolkit.incidents.people.services import record_disclosure
 from svtoolkit.incidents.signals import incident_categorised
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -593,10 +594,37 @@ def reopen(*, incident, by, reason: str, request=None) -> Incident:
 
 
 @transaction.atomic
-def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
-    """Share a cross-borough incident with another partnership, so its coordinators and responders see it."""
+def share_incident(
+    *,
+    incident,
+    partnership,
+    by,
+    purpose: str,
+    article6_basis: str,
+    article9_condition: str = "",
+    gateway: str = "",
+    agreement=None,
+    request=None,
+) -> IncidentShare:
+    """Share a cross-borough incident with another partnership, so its coordinators and responders see it.
+
+    Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
+    UK GDPR Article 6 basis."""
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
+    record_disclosure(
+        incident=incident,
+        people=list(incident.people.all()),
+        what="The incident and its people affected, shared with another partnership",
+        recipient=str(partnership),
+        purpose=purpose,
+        article6_basis=article6_basis,
+        article9_condition=article9_condition,
+        gateway=gateway,
+        agreement=agreement,
+        by=by,
+        request=request,
+    )
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
