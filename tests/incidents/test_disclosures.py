@@ -13,16 +13,9 @@ from svtoolkit.incidents.models import Disclosure, IncidentShare
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import DisclosureFactory, SharingAgreementFactory
 from tests.incidents.builders import demo_incident, demo_person
+from tests.reports.builders import SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
-
-SITREP_WITH_PEOPLE = {
-    "include_people": "on",
-    "reason": "Briefing the gold group",
-    "recipient": "The gold group",
-    "article6_basis": "6_1_e",
-    "gateway": "cda_1998_s115",
-}
 
 
 @pytest.fixture
