@@ -19,6 +19,7 @@ from svtoolkit.partnerships.models import (
     RegionalSharing,
     RegionMembership,
     RegionRole,
+    SharingAgreement,
     SupportService,
     SupportServiceKind,
 )
@@ -137,6 +138,24 @@ class SupportServiceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Support service {n}")
     kind = SupportServiceKind.VICTIM_SUPPORT
     how_to_refer = "Phone the duty worker."
+
+
+class SharingAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SharingAgreement
+        skip_postgeneration_save = True
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Information-sharing agreement {n}")
+    purpose = "Reducing serious violence in the borough."
+    data_covered = "Names, ages and support needs of people affected by an incident."
+    article6_basis = "6_1_e"
+    gateway = "cda_1998_s115"
+
+    @factory.post_generation
+    def parties(self, create, extracted, **kwargs):
+        if create:
+            self.parties.set(extracted or [OrganisationFactory(partnership=self.partnership)])
 
 
 # --- Incidents and what reports count: services build whole incidents, these build exact figures -------
@@ -451,6 +470,23 @@ class PersonAffectedFactory(factory.django.DjangoModelFactory):
     role = "victim"
     lawful_basis = "safeguarding"
     sharing_agreement = "Information-sharing agreement 2025"
+
+
+class DisclosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.Disclosure"
+        skip_postgeneration_save = True
+
+    incident = factory.SubFactory(IncidentFactory)
+    what = "Situation report with the records of people affected"
+    recipient = "The gold group"
+    purpose = "Briefing the gold group"
+    article6_basis = "6_1_e"
+
+    @factory.post_generation
+    def people(self, create, extracted, **kwargs):
+        if create:
+            self.people.set(extracted or [PersonAffectedFactory(incident=self.incident)])
 
 
 class NeedToKnowFactory(factory.django.DjangoModelFactory):

@@ -14,7 +14,7 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import IncidentFactory, NeedToKnowFactory
-from tests.incidents.builders import demo_incident, demo_person
+from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,9 @@ def test_only_the_lead_partnerships_response_team_shares_closes_and_records_less
     for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
         assert who_may(rule, demo, demo_users, incident) == {"coordinator", "responder"}
     southmoor, southmoor_coordinator = other_partnership
-    services.share_incident(incident=incident, partnership=southmoor, by=demo_users["responder"])
+    services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
     for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
         assert not rule(southmoor_coordinator.user, southmoor, incident)
 
@@ -250,5 +252,7 @@ def test_a_need_to_know_entry_opens_nothing_without_membership(
     assert not access.can_read_people(outsider, southmoor, with_person)
     assert not access.can_read_people(outsider, None, with_person)
 
-    services.share_incident(incident=with_person, partnership=southmoor, by=demo_users["responder"])
+    services.share_incident(
+        incident=with_person, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
     assert access.can_read_people(User.objects.get(pk=outsider.pk), southmoor, with_person)

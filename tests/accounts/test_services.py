@@ -14,6 +14,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.messaging.models import Notification
 from svtoolkit.messaging.tasks import deliver_notifications
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.incidents.builders import SHARE_BASIS
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +210,7 @@ def test_removing_a_member_keeps_entries_another_membership_still_gives(
 
     southmoor, southmoor_coordinator = other_partnership
     incident_services.share_incident(
-        incident=incident_with_person, partnership=southmoor, by=demo_users["responder"]
+        incident=incident_with_person, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
     )
     police = demo_users["police"]
     MembershipFactory(partnership=southmoor, user=police, role=Role.RESPONDER)

@@ -9,6 +9,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.factories import MembershipFactory
+from tests.incidents.builders import SHARE_BASIS
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_another_partnerships_incidents_are_not_found(api_as, incident_and_actio
 def test_an_incident_shared_with_the_partnership_is_seen(api_as, demo, other_partnership):
     southmoor, southmoor_coordinator = other_partnership
     theirs = other_incident(southmoor, southmoor_coordinator.user)
-    services.share_incident(incident=theirs, partnership=demo, by=southmoor_coordinator.user)
+    services.share_incident(incident=theirs, partnership=demo, by=southmoor_coordinator.user, **SHARE_BASIS)
     assert api_as("responder").get(f"{INCIDENTS}{theirs.pk}/").json()["lead_partnership"] == southmoor.name
 
 

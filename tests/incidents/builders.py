@@ -10,6 +10,13 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.people import services as people_services
 
+# What sharing an incident with another partnership must say, since its people affected go with it.
+SHARE_BASIS = {
+    "purpose": "The victim lives in the other borough",
+    "article6_basis": "6_1_e",
+    "gateway": "cda_1998_s115",
+}
+
 
 def recorded_incident(demo, by, *, types=("knife",), occurred_at=None, notified_at=None, place=""):
     """The stabbing near Northbridge Academy, recorded by ``by`` and told of an hour later unless said."""

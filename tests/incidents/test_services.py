@@ -13,7 +13,7 @@ from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKin
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import categorise, demo_incident
+from tests.incidents.builders import SHARE_BASIS, categorise, demo_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,9 @@ def test_partner_sees_only_incidents_their_organisation_takes_part_in(incident, 
 def test_sharing_across_boroughs(incident, demo_users, other_partnership):
     partnership, foreign_coordinator = other_partnership
     assert list(access.visible_incidents(foreign_coordinator.user, partnership)) == []
-    services.share_incident(incident=incident, partnership=partnership, by=demo_users["coordinator"])
+    services.share_incident(
+        incident=incident, partnership=partnership, by=demo_users["coordinator"], **SHARE_BASIS
+    )
     assert list(access.visible_incidents(foreign_coordinator.user, partnership)) == [incident]
 
 

@@ -5,6 +5,7 @@ from tests.factories import (
     ContactFactory,
     ContactImportFactory,
     OrganisationFactory,
+    SharingAgreementFactory,
     SupportServiceFactory,
 )
 
@@ -24,6 +25,10 @@ EXPECTED = {
     "partnerships:support_service_add": COORDINATOR_ONLY,
     "partnerships:support_service_edit": COORDINATOR_ONLY,
     "partnerships:support_service_deactivate": COORDINATOR_ONLY,
+    "partnerships:sharing_agreements": SIGNED_IN_200,
+    "partnerships:sharing_agreement": SIGNED_IN_200,
+    "partnerships:sharing_agreement_add": COORDINATOR_ONLY,
+    "partnerships:sharing_agreement_edit": COORDINATOR_ONLY,
 }
 
 
@@ -34,6 +39,9 @@ def url_kwargs(demo, demo_users):
     )
     contact = ContactFactory(organisation=organisation, owner=demo_users["police"])
     service = SupportServiceFactory(partnership=demo, provider=organisation, owner=demo_users["coordinator"])
+    agreement = SharingAgreementFactory(
+        partnership=demo, parties=[organisation], owner=demo_users["coordinator"]
+    )
     contact_import = ContactImportFactory(partnership=demo, uploaded_by=demo_users["coordinator"])
     return {
         "partnerships:contact_import": {"import_id": contact_import.pk},
@@ -45,4 +53,6 @@ def url_kwargs(demo, demo_users):
         "partnerships:support_service": {"service_id": service.pk},
         "partnerships:support_service_edit": {"service_id": service.pk},
         "partnerships:support_service_deactivate": {"service_id": service.pk},
+        "partnerships:sharing_agreement": {"agreement_id": agreement.pk},
+        "partnerships:sharing_agreement_edit": {"agreement_id": agreement.pk},
     }

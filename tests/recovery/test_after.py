@@ -21,7 +21,7 @@ from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
 from svtoolkit.recovery.review import selectors as review_selectors
 from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
-from tests.incidents.builders import demo_incident, demo_person
+from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
 
@@ -412,7 +412,9 @@ def test_only_the_lead_partnership_records_lessons(client, incident, other_partn
     from tests.conftest import MODEL_BACKEND
 
     southmoor, coordinator = other_partnership
-    incident_services.share_incident(incident=incident, partnership=southmoor, by=demo_users["responder"])
+    incident_services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
     client.force_login(coordinator.user, backend=MODEL_BACKEND)
     url = reverse("recovery:lesson_add", args=[incident.pk])
     assert client.post(url, {"title": "t", "detail": "d"}).status_code == 403

@@ -3,6 +3,15 @@
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.selectors import published_version
 
+# Asking for a situation report with the records of people affected: a disclosure, so with its basis.
+SITREP_WITH_PEOPLE = {
+    "include_people": "on",
+    "reason": "Briefing the gold group",
+    "recipient": "The gold group",
+    "article6_basis": "6_1_e",
+    "gateway": "cda_1998_s115",
+}
+
 
 def an_assessment(demo, coordinator):
     """A readiness assessment against the demo partnership's published checklist (published if need be)."""

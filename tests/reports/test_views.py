@@ -21,7 +21,7 @@ from svtoolkit.reports.models import WardBoundary
 from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
 from tests.incidents.builders import demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
-from tests.reports.builders import an_assessment
+from tests.reports.builders import SITREP_WITH_PEOPLE, an_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -308,8 +308,7 @@ def test_someone_on_the_need_to_know_list_gets_the_records_by_asking_with_a_reas
 ):
     incident = _incident_with_a_person(demo, demo_users)
     response = client_for("responder").post(
-        reverse("reports:incident_sitrep", args=[incident.pk]),
-        {"include_people": "on", "reason": "Briefing the gold group"},
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
     )
     text = " ".join(pdf_pages(response))
     assert "Jordan Sample" in text and "Trauma counselling" in text and "Referred to the MASH" in text

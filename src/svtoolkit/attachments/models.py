@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core.personal_data import PersonalData
+
 
 def stored_name(attachment, filename: str) -> str:
     """Where the file is kept: under its partnership, by a random name (never the name it came with)."""
@@ -19,6 +21,14 @@ def stored_name(attachment, filename: str) -> str:
 class Attachment(models.Model):
     """One uploaded file, checked for its type and size and scanned before it was kept. Its owner is any
     record (a generic relation), so a new kind of record can take files without changing this table."""
+
+    personal_data = PersonalData(
+        about="Whatever the file holds: minutes, hand-over records, photographs of tributes may name people.",
+        fields=("file", "name", "description"),
+        who_may_see="Those who may see the record it is attached to; every download is audited.",
+        lawful_basis="As the record it is attached to.",
+        retention="Erased with its incident's people-affected details by the nightly retention job.",
+    )
 
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="attachments"

@@ -15,6 +15,7 @@ from svtoolkit.incidents.models import (
     PlaceKind,
     PoliceTier,
 )
+from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import Contact, Partnership
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -373,13 +374,16 @@ class StatusForm(forms.Form):
     )
 
 
-class ShareForm(forms.Form):
+class ShareForm(DisclosureBasisForm):
+    """Sharing an incident discloses its people affected to another partnership: the basis is asked too."""
+
     partnership = forms.ModelChoiceField(
         label="Partnership to share with", queryset=None, error_messages={"required": "Choose a partnership"}
     )
+    field_order = ["partnership", "purpose", "article6_basis", "article9_condition", "gateway", "agreement"]
 
     def __init__(self, *args, exclude, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, partnership=exclude, **kwargs)
         self.fields["partnership"].queryset = Partnership.objects.filter(is_active=True).exclude(
             pk=exclude.pk
         )

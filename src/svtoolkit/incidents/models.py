@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from svtoolkit.core import limits
 from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
+from svtoolkit.partnerships.models import LawfulBasisFields
 
 
 class IncidentStatus(models.TextChoices):
@@ -704,3 +705,38 @@ class NeedToKnow(models.Model):
 
     def __str__(self):
         return f"{self.user} may read people on {self.incident.reference}"
+
+
+class Disclosure(LawfulBasisFields):
+    """One time personal data of people affected left the need-to-know circle: what, to whom, why, and the
+    lawful basis relied on. Written only by ``disclosures.record_disclosure``; never changed."""
+
+    personal_data = PersonalData(
+        about="Which people affected had their details disclosed, to whom and why.",
+        fields=("what", "recipient", "purpose"),
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis="Recorded on each entry: the Article 6 basis, Article 9 condition and gateway.",
+        retention="Kept with the incident as the record of each disclosure; it holds no details disclosed.",
+    )
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="disclosures")
+    people = models.ManyToManyField(PersonAffected, related_name="disclosures")
+    what = models.CharField(max_length=200, help_text="What left: a situation report with people, say.")
+    recipient = models.CharField("To whom", max_length=200)
+    purpose = models.TextField("Why", max_length=limits.SHORT_TEXT)
+    agreement = models.ForeignKey(
+        "partnerships.SharingAgreement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name="Information-sharing agreement relied on",
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"Disclosure from {self.incident.reference} to {self.recipient}"

@@ -21,6 +21,7 @@ from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import conditions, events, history
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
+from svtoolkit.incidents.disclosures import record_disclosure
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -894,10 +895,37 @@ def reopen(*, incident, by, reason: str, request=None) -> Incident:
 
 
 @transaction.atomic
-def share_incident(*, incident, partnership, by, request=None) -> IncidentShare:
-    """Share a cross-borough incident with another partnership, so its coordinators and responders see it."""
+def share_incident(
+    *,
+    incident,
+    partnership,
+    by,
+    purpose: str,
+    article6_basis: str,
+    article9_condition: str = "",
+    gateway: str = "",
+    agreement=None,
+    request=None,
+) -> IncidentShare:
+    """Share a cross-borough incident with another partnership, so its coordinators and responders see it.
+
+    Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
+    UK GDPR Article 6 basis."""
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
+    record_disclosure(
+        incident=incident,
+        people=list(incident.people.all()),
+        what="The incident and its people affected, shared with another partnership",
+        recipient=str(partnership),
+        purpose=purpose,
+        article6_basis=article6_basis,
+        article9_condition=article9_condition,
+        gateway=gateway,
+        agreement=agreement,
+        by=by,
+        request=request,
+    )
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )

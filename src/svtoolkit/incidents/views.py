@@ -530,11 +530,16 @@ def share(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     form = ShareForm(request.POST or None, exclude=request.partnership)
     if request.method == "POST" and form.is_valid():
-        services.share_incident(
-            incident=shown, partnership=form.cleaned_data["partnership"], by=request.user, request=request
-        )
-        messages.success(request, f"The incident is shared with {form.cleaned_data['partnership']}.")
-        return to_incident(shown)
+        with errors_shown_on(form):
+            services.share_incident(
+                incident=shown,
+                partnership=form.cleaned_data["partnership"],
+                by=request.user,
+                request=request,
+                **form.basis(),
+            )
+            messages.success(request, f"The incident is shared with {form.cleaned_data['partnership']}.")
+            return to_incident(shown)
     return render(
         request,
         "incidents/simple_form.html",

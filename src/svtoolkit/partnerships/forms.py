@@ -10,7 +10,7 @@ from svtoolkit.accounts.models import normalise_email
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
-from svtoolkit.partnerships import contacts_csv
+from svtoolkit.partnerships import contacts_csv, lawful_bases
 from svtoolkit.partnerships.models import (
     SUPPORT_SERVICE_FIELDS,
     IncidentRole,
@@ -275,6 +275,89 @@ class SupportServiceForm(EntryForm):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
         self.fields["provider"].queryset = active_organisations(partnership)
+
+
+class LawfulBasisChoices(forms.Form):
+    """The three parts of a lawful basis, as separate choices read from data/lawful_bases.toml."""
+
+    article6_basis = forms.ChoiceField(
+        label="UK GDPR Article 6 basis",
+        error_messages={"required": "Choose the UK GDPR Article 6 basis"},
+    )
+    article9_condition = forms.ChoiceField(
+        label="Article 9 / Schedule 1 condition (special category data)",
+        required=False,
+        help_text="Only when special category data is covered: health, for example.",
+    )
+    gateway = forms.ChoiceField(
+        label="Gateway",
+        required=False,
+        help_text="The law that permits the sharing, for example the Crime and Disorder Act 1998 s.115.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["article6_basis"].choices = [("", "Choose a basis"), *lawful_bases.choices("article6")]
+        self.fields["article9_condition"].choices = [("", "None"), *lawful_bases.choices("article9")]
+        self.fields["gateway"].choices = [("", "None"), *lawful_bases.choices("gateway")]
+
+
+class SharingAgreementForm(LawfulBasisChoices, EntryForm):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        error_messages={
+            "required": "Enter the agreement's name",
+            "max_length": "The name must be 200 characters or fewer",
+        },
+    )
+    parties = forms.ModelMultipleChoiceField(
+        label="Parties",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The organisations of the directory that signed the agreement.",
+        error_messages={
+            "required": "Choose the organisations that are party to the agreement",
+            "invalid_choice": "Choose organisations from the list",
+        },
+    )
+    purpose = forms.CharField(
+        max_length=limits.SUMMARY,
+        label="Purpose",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the purpose of the sharing"},
+    )
+    data_covered = forms.CharField(
+        max_length=limits.SUMMARY,
+        label="Data covered",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The kinds of personal data the parties may share under it.",
+        error_messages={"required": "Enter the data the agreement covers"},
+    )
+    field_order = [
+        "name",
+        "parties",
+        "purpose",
+        "data_covered",
+        "article6_basis",
+        "article9_condition",
+        "gateway",
+        "owner",
+        "review_due",
+    ]
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, partnership=partnership, **kwargs)
+        self.fields["parties"].queryset = active_organisations(partnership)
+
+    def initial_from(self, entry) -> dict:
+        return {**super().initial_from(entry), "parties": list(entry.parties.all())}
+
+    def summary_of(self, entry) -> list[tuple[str, str]]:
+        return [
+            (label, ", ".join(str(party) for party in entry.parties.all()) if label == "Parties" else value)
+            for label, value in super().summary_of(entry)
+        ]
 
 
 # --- Contacts CSV ------------------------------------------------------------------------------------

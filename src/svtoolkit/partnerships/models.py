@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from svtoolkit.core import limits
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
+from svtoolkit.partnerships import lawful_bases
 
 
 class Partnership(models.Model):
@@ -342,6 +343,67 @@ class SupportService(ReviewedEntry):
 
     def __str__(self):
         return self.name
+
+
+class LawfulBasisFields(models.Model):
+    """The lawful basis relied on, as three separate fields whose choices come from data/lawful_bases.toml."""
+
+    article6_basis = models.CharField(
+        "UK GDPR Article 6 basis", max_length=32, choices=lawful_bases.article6_choices
+    )
+    article9_condition = models.CharField(
+        "Article 9 / Schedule 1 condition",
+        max_length=32,
+        blank=True,
+        choices=lawful_bases.article9_choices,
+        help_text="Needed when special category data (health, for example) is covered.",
+    )
+    gateway = models.CharField("Gateway", max_length=32, blank=True, choices=lawful_bases.gateway_choices)
+
+    class Meta:
+        abstract = True
+
+
+# What a coordinator types about an information-sharing agreement (its form and services share it).
+SHARING_AGREEMENT_FIELDS = (
+    "name",
+    "parties",
+    "purpose",
+    "data_covered",
+    "article6_basis",
+    "article9_condition",
+    "gateway",
+    "owner",
+    "review_due",
+)
+
+
+class SharingAgreement(ReviewedEntry, LawfulBasisFields):
+    """An information-sharing agreement of the partnership: who shares what, why and under which basis.
+
+    Reviewed by a date like every directory entry, so one past its review joins the review reminders."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="sharing_agreements")
+    name = models.CharField(max_length=200)
+    parties = models.ManyToManyField(Organisation, related_name="sharing_agreements")
+    purpose = models.TextField(max_length=limits.SUMMARY)
+    data_covered = models.TextField(max_length=limits.SUMMARY)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="sharing_agreement_name_unique_in_partnership"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def is_overdue(self, today=None) -> bool:
+        """Past its review date: a disclosure relying on it is flagged until it is reviewed."""
+        return self.review_due < (today or timezone.localdate())
 
 
 class ContactImportStatus(models.TextChoices):

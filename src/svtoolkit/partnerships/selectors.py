@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.partnerships.models import Contact, ContactImport, Organisation, SupportService
+from svtoolkit.partnerships.models import (
+    Contact,
+    ContactImport,
+    Organisation,
+    SharingAgreement,
+    SupportService,
+)
 
 
 def contact_import_in(partnership, import_id) -> ContactImport:
@@ -71,6 +77,19 @@ def support_service_in(partnership, service_id) -> SupportService:
     return get_object_or_404(support_services_of(partnership), pk=service_id)
 
 
+def sharing_agreements_of(partnership) -> QuerySet[SharingAgreement]:
+    """The partnership's active information-sharing agreements with their owner and parties."""
+    return (
+        partnership.sharing_agreements.filter(is_active=True)
+        .select_related("owner")
+        .prefetch_related("parties")
+    )
+
+
+def sharing_agreement_in(partnership, agreement_id) -> SharingAgreement:
+    return get_object_or_404(sharing_agreements_of(partnership), pk=agreement_id)
+
+
 # --- Review reminders --------------------------------------------------------------------------------
 
 
@@ -120,6 +139,16 @@ def overdue_entries(partnership, *, owner=None, today: date | None = None) -> li
             service.owner,
         )
         for service in support_services_of(partnership).filter(due)
+    ]
+    entries += [
+        OverdueEntry(
+            "Information-sharing agreement",
+            agreement.name,
+            reverse("partnerships:sharing_agreement", args=[agreement.pk]),
+            agreement.review_due,
+            agreement.owner,
+        )
+        for agreement in sharing_agreements_of(partnership).filter(due)
     ]
     return sorted(entries, key=lambda entry: (entry.review_due, entry.kind, entry.name))
 

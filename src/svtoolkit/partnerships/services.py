@@ -18,10 +18,12 @@ from svtoolkit.partnerships.models import (
     CONTACT_FIELDS,
     ORGANISATION_FIELDS,
     REPORTING_KINDS,
+    SHARING_AGREEMENT_FIELDS,
     SUPPORT_SERVICE_FIELDS,
     Contact,
     ContactImport,
     Organisation,
+    SharingAgreement,
     SupportService,
 )
 
@@ -282,3 +284,80 @@ def record_contacts_export(*, partnership, count: int, by, request=None) -> None
         detail={"what": "contacts export", "rows": count},
         request=request,
     )
+
+
+# --- Information-sharing agreements ------------------------------------------------------------------
+
+
+def _agreement_details(partnership, details: dict) -> tuple[dict, list]:
+    """The agreement's own fields and its parties, checked to be organisations of this partnership."""
+    _check_details(details, SHARING_AGREEMENT_FIELDS)
+    details = dict(details)
+    parties = list(details.pop("parties", []))
+    if not parties:
+        raise DomainError("Choose the organisations that are party to the agreement.", field="parties")
+    if any(party.partnership_id != partnership.pk for party in parties):
+        raise DomainError("Choose organisations of this partnership as the parties.", field="parties")
+    if not details.get("article6_basis"):
+        raise DomainError(
+            "Choose the UK GDPR Article 6 basis the agreement relies on.", field="article6_basis"
+        )
+    return details, parties
+
+
+def _set_parties(agreement, parties, *, by, request) -> None:
+    before = sorted(agreement.parties.values_list("pk", flat=True))
+    agreement.parties.set(parties)
+    after = sorted(party.pk for party in parties)
+    if before != after:
+        record(
+            action=AuditAction.UPDATE,
+            actor=by,
+            partnership=agreement.partnership,
+            target=agreement,
+            detail={"changes": {"parties": {"before": before, "after": after}}},
+            request=request,
+        )
+
+
+@transaction.atomic
+def create_sharing_agreement(*, partnership, details: dict, by, request=None) -> SharingAgreement:
+    """Add an information-sharing agreement to the register; it is reviewed by its date like any entry."""
+    details, parties = _agreement_details(partnership, details)
+    _check_name_free(partnership.sharing_agreements.all(), details["name"], what="an agreement")
+    agreement = _create(
+        SharingAgreement,
+        partnership=partnership,
+        details=details,
+        by=by,
+        request=request,
+        partnership_id=partnership.pk,
+    )
+    agreement.parties.set(parties)
+    return agreement
+
+
+@transaction.atomic
+def update_sharing_agreement(
+    *, agreement, expected_revision: int, details: dict, by, request=None
+) -> SharingAgreement:
+    details, parties = _agreement_details(agreement.partnership, details)
+    _check_name_free(
+        agreement.partnership.sharing_agreements.exclude(pk=agreement.pk),
+        details["name"],
+        what="an agreement",
+    )
+    agreement = _update(
+        agreement,
+        partnership=agreement.partnership,
+        expected_revision=expected_revision,
+        details=details,
+        by=by,
+        request=request,
+        stale_message=(
+            "Someone else changed this agreement while you were editing it. Their version is shown below; "
+            "make your changes again."
+        ),
+    )
+    _set_parties(agreement, parties, by=by, request=request)
+    return agreement

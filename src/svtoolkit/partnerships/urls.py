@@ -26,4 +26,12 @@ urlpatterns = [
         views.support_service_deactivate,
         name="support_service_deactivate",
     ),
+    path("sharing-agreements/", views.sharing_agreements, name="sharing_agreements"),
+    path("sharing-agreements/add/", views.sharing_agreement_add, name="sharing_agreement_add"),
+    path("sharing-agreements/<int:agreement_id>/", views.sharing_agreement, name="sharing_agreement"),
+    path(
+        "sharing-agreements/<int:agreement_id>/change/",
+        views.sharing_agreement_edit,
+        name="sharing_agreement_edit",
+    ),
 ]

@@ -21,6 +21,7 @@ from svtoolkit.partnerships.forms import (
     ContactForm,
     ContactImportForm,
     OrganisationForm,
+    SharingAgreementForm,
     SupportServiceForm,
 )
 
@@ -285,6 +286,85 @@ def support_service_deactivate(request, service_id):
             "explanation": "It will no longer be listed in the register. The audit log keeps the record.",
             "cancel": reverse("partnerships:support_service", args=[found.pk]),
         },
+    )
+
+
+# --- Information-sharing agreements ------------------------------------------------------------------
+
+
+def _directory_page(request, template, **context):
+    """A page of the directory every member reads, with what a coordinator may change and today's date."""
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "can_edit": access.can_edit_directory(request.user, request.partnership),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@access.requires(access.is_member)
+def sharing_agreements(request):
+    return _directory_page(
+        request,
+        "partnerships/sharing_agreements.html",
+        agreements=selectors.sharing_agreements_of(request.partnership),
+    )
+
+
+@access.requires(access.is_member)
+def sharing_agreement(request, agreement_id):
+    return _directory_page(
+        request,
+        "partnerships/sharing_agreement.html",
+        agreement=selectors.sharing_agreement_in(request.partnership, agreement_id),
+    )
+
+
+def _agreement_form_page(request, *, found, save, heading, back, button):
+    return _entry_form_page(
+        request,
+        form=SharingAgreementForm(request.POST or None, **_form_kwargs(request, found)),
+        save=save,
+        template="partnerships/entry_form.html",
+        context={"heading": heading, "back": back, "button": button},
+        success_message=lambda entry: f"{entry.name} was saved in the register.",
+        success_url=lambda entry: reverse("partnerships:sharing_agreement", args=[entry.pk]),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def sharing_agreement_add(request):
+    return _agreement_form_page(
+        request,
+        found=None,
+        save=lambda form: services.create_sharing_agreement(
+            partnership=request.partnership, details=form.details(), by=request.user, request=request
+        ),
+        heading="Add an information-sharing agreement",
+        back=reverse("partnerships:sharing_agreements"),
+        button="Add agreement",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def sharing_agreement_edit(request, agreement_id):
+    found = selectors.sharing_agreement_in(request.partnership, agreement_id)
+    return _agreement_form_page(
+        request,
+        found=found,
+        save=lambda form: services.update_sharing_agreement(
+            agreement=found,
+            expected_revision=form.cleaned_data["revision"],
+            details=form.details(),
+            by=request.user,
+            request=request,
+        ),
+        heading=f"Change {found.name}",
+        back=reverse("partnerships:sharing_agreement", args=[found.pk]),
+        button="Save changes",
     )
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.reports.boundaries import MAX_BYTES as MAX_UPLOAD_BYTES
 from svtoolkit.reports.selectors import Filters
 
@@ -52,8 +53,9 @@ class ReportFilterForm(forms.Form):
         return [(self[name].auto_id, error) for name, errors in self.errors.items() for error in errors]
 
 
-class SitrepPeopleForm(forms.Form):
-    """Asking for the records of people affected in a situation report: deliberate, with a reason."""
+class SitrepPeopleForm(DisclosureBasisForm):
+    """Asking for the records of people affected in a situation report: deliberate, with a reason, to named
+    recipients and under a lawful basis, since the report takes them out of the need-to-know circle."""
 
     include_people = forms.BooleanField(
         label="Include the records of people affected",
@@ -62,9 +64,29 @@ class SitrepPeopleForm(forms.Form):
     reason = forms.CharField(
         label="Why does this report need them?",
         max_length=300,
-        help_text="Your reason is written to the audit log with your name, once for each record.",
+        help_text="Your reason is written to the audit log with your name, once for each record, and to the "
+        "disclosure log.",
         error_messages={"required": "Give a reason for including the records"},
     )
+    recipient = forms.CharField(
+        label="Who will receive the report?",
+        max_length=200,
+        help_text="For example: the gold group, or the names of the partners at the meeting.",
+        error_messages={"required": "Say who will receive the report"},
+    )
+    purpose = None
+    field_order = [
+        "include_people",
+        "reason",
+        "recipient",
+        "article6_basis",
+        "article9_condition",
+        "gateway",
+        "agreement",
+    ]
+
+    # The reason doubles as the disclosure's purpose: one question, not two.
+    purpose_field = "reason"
 
 
 class BoundaryForm(forms.Form):

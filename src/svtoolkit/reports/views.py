@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from svtoolkit import access
 from svtoolkit.core import downloads
+from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.incidents.disclosures import record_disclosure
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people.selectors import read_people
 from svtoolkit.incidents.selectors import incident_for, incident_page
@@ -130,7 +132,7 @@ def incident_reports(request, incident_id):
         "reports/incident_reports.html",
         {
             "incident": shown,
-            "form": SitrepPeopleForm(),
+            "form": SitrepPeopleForm(partnership=request.partnership),
             "can_read_people": access.can_read_people(request.user, request.partnership, shown),
         },
     )
@@ -149,20 +151,31 @@ def incident_sitrep(request, incident_id):
     )
     people = None
     if asks_for_people:
-        form = SitrepPeopleForm(request.POST)
-        if not form.is_valid():
+        form = SitrepPeopleForm(request.POST, partnership=request.partnership)
+        with errors_shown_on(form) as refused:
+            if form.is_valid():
+                people = read_people(
+                    user=request.user,
+                    incident=shown,
+                    reason=form.cleaned_data["reason"],
+                    purpose="situation report",
+                    request=request,
+                )
+                record_disclosure(
+                    incident=shown,
+                    people=people,
+                    what="Situation report with the records of people affected",
+                    recipient=form.cleaned_data["recipient"],
+                    by=request.user,
+                    request=request,
+                    **form.basis(),
+                )
+        if people is None or refused.error:
             return render(
                 request,
                 "reports/incident_reports.html",
                 {"incident": shown, "form": form, "can_read_people": True},
             )
-        people = read_people(
-            user=request.user,
-            incident=shown,
-            reason=form.cleaned_data["reason"],
-            purpose="situation report",
-            request=request,
-        )
     context = selectors.situation_report(
         shown, user=request.user, partnership=request.partnership, people=people
     )

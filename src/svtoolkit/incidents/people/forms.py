@@ -8,6 +8,8 @@ from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     PersonAffected,
 )
+from svtoolkit.partnerships.forms import LawfulBasisChoices
+from svtoolkit.partnerships.selectors import sharing_agreements_of
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -81,3 +83,43 @@ class NeedToKnowForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = member_users(partnership)
+
+
+BASIS_FIELDS = ("article6_basis", "article9_condition", "gateway", "agreement")
+
+
+class AgreementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} (review overdue)" if obj.is_overdue() else obj.name
+
+
+class DisclosureBasisForm(LawfulBasisChoices):
+    """What a disclosure of people affected must say before it happens: why, and its lawful basis (the
+    UK GDPR Article 6 basis required), and the information-sharing agreement it relies on, if any."""
+
+    purpose = forms.CharField(
+        label="Why are you sharing it?",
+        max_length=300,
+        help_text="Written to the disclosure log and the audit log with your name.",
+        error_messages={"required": "Give the reason for sharing it"},
+    )
+    agreement = AgreementChoiceField(
+        label="Information-sharing agreement relied on",
+        queryset=None,
+        required=False,
+        empty_label="None",
+        help_text="From the partnership's register. One past its review date is marked as overdue.",
+        error_messages={"invalid_choice": "Choose an agreement from the list"},
+    )
+
+    # The field that says why; a form that already asks for a reason names it instead.
+    purpose_field = "purpose"
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = sharing_agreements_of(partnership)
+
+    def basis(self) -> dict:
+        """The keyword arguments ``record_disclosure`` takes about the why and the lawful basis."""
+        basis = {name: self.cleaned_data[name] for name in BASIS_FIELDS}
+        return {**basis, "purpose": self.cleaned_data[self.purpose_field]}

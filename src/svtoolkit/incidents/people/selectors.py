@@ -86,3 +86,9 @@ def need_to_know_list(incident) -> QuerySet:
 
 def need_to_know_entry(incident, entry_id):
     return get_object_or_404(incident.need_to_know.select_related("user", "incident"), pk=entry_id)
+
+
+def disclosures_of(person) -> QuerySet:
+    """The times this person's data left the need-to-know circle, newest first, with the agreement relied on
+    (its review date shown, so one past it is flagged). For those who may read the record only."""
+    return person.disclosures.select_related("agreement", "by")

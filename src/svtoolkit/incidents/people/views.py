@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
@@ -84,6 +85,8 @@ def person(request, incident_id, person_id):
             {
                 "incident": shown,
                 "person": opened,
+                "disclosures": selectors.disclosures_of(opened),
+                "today": timezone.localdate(),
                 "can_export": access.can_export_person(request.user, request.partnership, shown),
                 "can_correct": access.can_correct_person(request.user, request.partnership, shown),
             },

@@ -14,6 +14,7 @@ from svtoolkit.audit.selectors import entries_about, sensitive_views_of
 from svtoolkit.audit.services import record
 from svtoolkit.communications.selectors import messages_naming_someone
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
+from svtoolkit.incidents.people.selectors import disclosures_of
 from svtoolkit.recovery.support.selectors import offers_for
 
 
@@ -131,6 +132,19 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
             "sharing_agreement": person.sharing_agreement,
             "recorded_at": person.created_at.isoformat(),
         },
+        "disclosures": [
+            {
+                "at": disclosure.at.isoformat(),
+                "what": disclosure.what,
+                "to": disclosure.recipient,
+                "why": disclosure.purpose,
+                "article6_basis": disclosure.get_article6_basis_display(),
+                "article9_condition": disclosure.get_article9_condition_display(),
+                "gateway": disclosure.get_gateway_display(),
+                "agreement": disclosure.agreement.name if disclosure.agreement else None,
+            }
+            for disclosure in disclosures_of(person)
+        ],
         "support": [
             {
                 "kind": offer.get_kind_display(),

@@ -8,10 +8,35 @@ from svtoolkit.attachments.services import erase_attached_to
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.communications import services as communications_services
+from svtoolkit.incidents import disclosures
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.partnerships import lawful_bases
 from svtoolkit.recovery.models import Debrief, SupportOffer
 from svtoolkit.recovery.retention import selectors
+
+SUBJECT_ACCESS_RECIPIENT = "The person themselves, on their subject-access request"
+
+
+@transaction.atomic
+def export_subject_access(*, user, incident, person_id, reason: str, request=None) -> dict:
+    """Everything held about one person, for their subject-access request, logged as a disclosure. Its basis
+    is fixed (their right of access: Article 6(1)(c) legal obligation), so nobody is asked for it."""
+    export = selectors.subject_access_export(
+        user=user, incident=incident, person_id=person_id, reason=reason, request=request
+    )
+    disclosures.record_disclosure(
+        incident=incident,
+        people=[incident.people.get(pk=person_id)],
+        what="Subject-access export",
+        recipient=SUBJECT_ACCESS_RECIPIENT,
+        purpose=reason,
+        by=user,
+        request=request,
+        **lawful_bases.SUBJECT_ACCESS,
+    )
+    return export
+
 
 ANNIVERSARIES = [
     ("One month on", relativedelta(months=1)),

@@ -44,7 +44,7 @@ def subject_access(request, incident_id, person_id):
     form.fields["reason"].label = "Why are you exporting this person's data?"
     form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."
     if request.method == "POST" and form.is_valid():
-        export = selectors.subject_access_export(
+        export = services.export_subject_access(
             user=request.user,
             incident=shown,
             person_id=person_id,

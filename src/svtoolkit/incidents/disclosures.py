@@ -1,0 +1,76 @@
+"""The disclosure log: each time personal data leaves the need-to-know circle, what, to whom, why and on
+which lawful basis."""
+
+from django.db import transaction
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import history
+from svtoolkit.incidents.models import (
+    Disclosure,
+)
+from svtoolkit.partnerships import lawful_bases
+
+ERASED_NAME = "Erased"
+
+
+@transaction.atomic
+def record_disclosure(
+    *,
+    incident,
+    people,
+    what: str,
+    recipient: str,
+    purpose: str,
+    article6_basis: str,
+    article9_condition: str = "",
+    gateway: str = "",
+    agreement=None,
+    by,
+    request=None,
+) -> Disclosure:
+    """Log that the personal data of ``people`` left the need-to-know circle: what, to whom, why, and the
+    lawful basis. Refused without a UK GDPR Article 6 basis, or with a code not in data/lawful_bases.toml,
+    or with another partnership's agreement: a disclosure that cannot say why it is lawful must not happen."""
+    for field, kind, code in (
+        ("article6_basis", "article6", article6_basis),
+        ("article9_condition", "article9", article9_condition),
+        ("gateway", "gateway", gateway),
+    ):
+        if code and code not in dict(lawful_bases.choices(kind)):
+            raise DomainError("Choose a lawful basis from the list.", field=field)
+    if not article6_basis:
+        raise DomainError(
+            "Choose the UK GDPR Article 6 basis for this disclosure: without one it cannot be made.",
+            field="article6_basis",
+        )
+    if not purpose.strip():
+        raise DomainError("Give the reason for this disclosure.", field="purpose")
+    if agreement is not None and agreement.partnership_id != incident.partnership_id:
+        raise DomainError(
+            "Choose one of this partnership's information-sharing agreements.", field="agreement"
+        )
+    disclosure = Disclosure.objects.create(
+        incident=incident,
+        what=what,
+        recipient=recipient,
+        purpose=purpose.strip(),
+        article6_basis=article6_basis,
+        article9_condition=article9_condition,
+        gateway=gateway,
+        agreement=agreement,
+        by=by,
+    )
+    disclosure.people.set(people)
+    history.audit(
+        incident,
+        by,
+        AuditAction.CREATE,
+        disclosure,
+        request,
+        what=what,
+        recipient=recipient,
+        article6_basis=article6_basis,
+        people=[person.pk for person in people],
+    )
+    return disclosure

@@ -1,0 +1,200 @@
+"""The disclosure log: every time people affected's data leaves the need-to-know circle it records what, to
+whom, why and the lawful basis, and a disclosure without a UK GDPR Article 6 basis is refused."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import disclosures
+from svtoolkit.incidents.models import Disclosure, IncidentShare
+from svtoolkit.incidents.people import services as people_services
+from tests.factories import DisclosureFactory, SharingAgreementFactory
+from tests.incidents.builders import demo_incident, demo_person
+from tests.reports.builders import SITREP_WITH_PEOPLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+@pytest.fixture
+def person(incident, demo_users):
+    return demo_person(incident, demo_users["responder"], name="Jordan Sample")
+
+
+def _disclose(incident, person, by, **changes):
+    fields = {
+        "incident": incident,
+        "people": [person],
+        "what": "Situation report with the records of people affected",
+        "recipient": "The gold group",
+        "purpose": "Briefing the gold group",
+        "article6_basis": "6_1_e",
+        "by": by,
+    }
+    return disclosures.record_disclosure(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"article6_basis": ""}, "article6_basis"),
+        ({"article6_basis": "6_1_z"}, "article6_basis"),
+        ({"gateway": "made_up_act"}, "gateway"),
+        ({"purpose": "  "}, "purpose"),
+    ],
+)
+def test_a_disclosure_without_a_lawful_basis_or_reason_is_refused(
+    incident, person, demo_users, changes, field
+):
+    with pytest.raises(DomainError) as refused:
+        _disclose(incident, person, demo_users["responder"], **changes)
+    assert refused.value.field == field
+    assert not Disclosure.objects.exists()
+
+
+def test_a_disclosure_may_not_rely_on_another_partnerships_agreement(incident, person, demo_users):
+    with pytest.raises(DomainError) as refused:
+        _disclose(incident, person, demo_users["responder"], agreement=SharingAgreementFactory())
+    assert refused.value.field == "agreement"
+
+
+def test_a_disclosure_keeps_each_part_of_its_basis(incident, person, demo, demo_users):
+    agreement = SharingAgreementFactory(partnership=demo)
+    disclosure = _disclose(
+        incident,
+        person,
+        demo_users["responder"],
+        article9_condition="9_2_g_sch1_18",
+        gateway="cda_1998_s115",
+        agreement=agreement,
+    )
+    assert list(person.disclosures.all()) == [disclosure]
+    assert disclosure.get_article6_basis_display() == "Article 6(1)(e): public task"
+    assert disclosure.get_article9_condition_display().startswith("Article 9(2)(g), Schedule 1 paragraph 18")
+    assert disclosure.get_gateway_display() == "Crime and Disorder Act 1998, section 115"
+
+
+# --- Each path that discloses writes exactly one entry with its basis --------------------------------
+
+
+def test_the_sitrep_with_people_is_logged_once_with_its_basis(client_for, incident, person, demo_users):
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
+    )
+    assert response["Content-Type"] == "application/pdf"
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.recipient, disclosure.purpose, disclosure.article6_basis, disclosure.gateway) == (
+        "The gold group",
+        "Briefing the gold group",
+        "6_1_e",
+        "cda_1998_s115",
+    )
+    assert list(disclosure.people.all()) == [person]
+    assert disclosure.by == demo_users["responder"]
+
+
+def test_the_sitrep_with_people_is_refused_without_an_article_6_basis(client_for, incident, person):
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), {**SITREP_WITH_PEOPLE, "article6_basis": ""}
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert "Choose the UK GDPR Article 6 basis" in response.content.decode()
+    assert "Briefing the gold group" in response.content.decode()  # what was typed is kept
+    assert not Disclosure.objects.exists()
+
+
+def test_the_sitrep_without_people_is_no_disclosure(client_for, incident, person):
+    client_for("responder").get(reverse("reports:incident_sitrep", args=[incident.pk]))
+    assert not Disclosure.objects.exists()
+
+
+def test_a_subject_access_export_is_logged_once_under_the_right_of_access(
+    client_for, incident, person, demo_users
+):
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["coordinator"], by=demo_users["responder"]
+    )
+    response = client_for("coordinator").post(
+        reverse("recovery:subject_access", args=[incident.pk, person.pk]), {"reason": "SAR of 2 December"}
+    )
+    assert json.loads(response.content)["person"]["name"] == "Jordan Sample"
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.what, disclosure.article6_basis, disclosure.purpose) == (
+        "Subject-access export",
+        "6_1_c",
+        "SAR of 2 December",
+    )
+    assert list(disclosure.people.all()) == [person]
+
+
+def test_sharing_with_another_partnership_is_logged_once_with_its_agreement(
+    client_for, incident, person, demo, other_partnership
+):
+    southmoor, _ = other_partnership
+    agreement = SharingAgreementFactory(partnership=demo, name="Pan-London ISA")
+    url = reverse("incidents:share", args=[incident.pk])
+    form = client_for("coordinator").get(url).content.decode()
+    assert "Pan-London ISA" in form and "Article 6(1)(e): public task" in form
+    response = client_for("coordinator").post(
+        url,
+        {
+            "partnership": southmoor.pk,
+            "purpose": "The victim lives in Southmoor",
+            "article6_basis": "6_1_e",
+            "gateway": "cda_1998_s115",
+            "agreement": agreement.pk,
+        },
+    )
+    assert response.status_code == 302
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.recipient, disclosure.agreement) == (str(southmoor), agreement)
+    assert list(disclosure.people.all()) == [person]
+
+
+def test_sharing_without_an_article_6_basis_is_refused(client_for, incident, person, other_partnership):
+    southmoor, _ = other_partnership
+    response = client_for("coordinator").post(
+        reverse("incidents:share", args=[incident.pk]),
+        {"partnership": southmoor.pk, "purpose": "The victim lives in Southmoor"},
+    )
+    assert response.status_code == 200
+    assert "Choose the UK GDPR Article 6 basis" in response.content.decode()
+    assert not IncidentShare.objects.exists() and not Disclosure.objects.exists()
+
+
+# --- The person's record shows its disclosures; an agreement past its review is flagged ---------------
+
+
+def test_the_record_shows_its_disclosures_and_flags_an_agreement_overdue_for_review(
+    client_for, incident, person, demo
+):
+    overdue = SharingAgreementFactory(
+        partnership=demo, name="Old ISA", review_due=timezone.localdate() - timedelta(days=1)
+    )
+    DisclosureFactory(incident=incident, people=[person], recipient="Southmoor CSP", agreement=overdue)
+    page = (
+        client_for("responder")
+        .post(reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "Checking"})
+        .content.decode()
+    )
+    assert "Southmoor CSP" in page and "Old ISA" in page
+    assert "Agreement review overdue" in page
+
+
+def test_an_agreement_in_date_is_not_flagged(client_for, incident, person, demo):
+    current = SharingAgreementFactory(partnership=demo, name="Current ISA")
+    DisclosureFactory(incident=incident, people=[person], agreement=current)
+    page = (
+        client_for("responder")
+        .post(reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "Checking"})
+        .content.decode()
+    )
+    assert "Current ISA" in page and "Agreement review overdue" not in page
