@@ -87,6 +87,9 @@ FILES = {
     "recovery:feed": ("anonymous", "get", "feed", _ics, CASE),
     "recovery:subject_access": ("coordinator", "post", "person", _json, PERSONAL),
     "attachments:download": ("police", "get", "attachment", _as_uploaded, CASE),
+    # The region's figures: counts, no one named in them.
+    "figures:export:csv": ("regional_coordinator", "get", "figures_csv", _csv, CASE),
+    "figures:needs_assessment:xlsx": ("regional_coordinator", "get", "needs_assessment", _xlsx, CASE),
 }
 
 
@@ -106,6 +109,8 @@ def world(demo, demo_users, settings):
         "feed": {"token": made.feed_token},
         "person": {**by_incident, "person_id": made.person.pk},
         "attachment": {"attachment_id": AttachmentFactory(owner=made.incident, marking=CASE).pk},
+        "figures_csv": {"region_slug": demo.region.slug, "file_format": "csv"},
+        "needs_assessment": {"region_slug": demo.region.slug, "year": 2026, "file_format": "xlsx"},
     }
 
 
@@ -114,7 +119,12 @@ def test_every_file_carries_its_marking_inside_in_its_name_and_in_a_header(world
     for case, (role, method, needs, read, marking) in FILES.items():
         url = reverse(":".join(case.split(":")[:2]), kwargs=world[needs])
         client = Client() if role == "anonymous" else client_for(role)
-        data = {"reason": "Subject-access request of 2 December", "include_people": "on"}
+        data = {
+            "reason": "Subject-access request of 2 December",
+            "include_people": "on",
+            "recipient": "The gold group",
+            "article6_basis": "6_1_e",
+        }
         response = getattr(client, method)(url, data)
 
         assert response.status_code == 200, (case, response.content[:500])

@@ -99,7 +99,15 @@ class _Table:
 
     def __init__(self, model, columns: list[str], next_id: int):
         self.model = model
-        self.fields = [model._meta.get_field(name) for name in ["id", *columns]]
+        named = [model._meta.get_field(name) for name in ["id", *columns]]
+        # Columns the generator does not name take the model's default, so a new field with a default needs
+        # no change here (the rows are written straight to the table, where Django's defaults do not apply).
+        self.defaulted = [
+            field
+            for field in model._meta.concrete_fields
+            if field not in named and not field.null and (field.has_default() or field.empty_strings_allowed)
+        ]
+        self.fields = [*named, *self.defaulted]
         self.rows: list[tuple] = []
         self.next_id = next_id
         self.written = 0
@@ -107,7 +115,7 @@ class _Table:
     def add(self, *values) -> int:
         row_id = self.next_id
         self.next_id += 1
-        self.rows.append((row_id, *values))
+        self.rows.append((row_id, *values, *(field.get_default() for field in self.defaulted)))
         return row_id
 
     def flush(self) -> None:

@@ -17,13 +17,14 @@ def _period(request) -> int:
     return int(chosen) if chosen.isdigit() and int(chosen) in figures.PERIODS else figures.DEFAULT_PERIOD
 
 
-# Figures and counts, with no one named in them: OFFICIAL.
-MARKING = downloads.marking_for(personal_data=False)
+def _marking() -> str:
+    """Figures and counts, with no one named in them: the deployment's marking of case details."""
+    return downloads.marking_for(personal_data=False)
 
 
 def _download(content: bytes, file_format: str, filename: str) -> HttpResponse:
     return downloads.download(
-        content, filename=f"{filename}.{file_format}", content_type=FORMATS[file_format], marking=MARKING
+        content, filename=f"{filename}.{file_format}", content_type=FORMATS[file_format], marking=_marking()
     )
 
 
@@ -56,7 +57,7 @@ def export(request, region_slug, file_format):
         figures.DASHBOARD_COLUMNS,
         figures.dashboard_rows(shown),
         title="Regional figures",
-        marking=MARKING,
+        marking=_marking(),
     )
     return _download(content, file_format, f"{region.slug}-figures-{timezone.localdate():%Y-%m-%d}")
 
@@ -75,6 +76,10 @@ def needs_assessment(request, region_slug, year, file_format):
         what=f"needs assessment extract {year}",
     )
     content, _ = write(
-        file_format, figures.NEEDS_ASSESSMENT_COLUMNS, rows, title=f"Needs assessment {year}", marking=MARKING
+        file_format,
+        figures.NEEDS_ASSESSMENT_COLUMNS,
+        rows,
+        title=f"Needs assessment {year}",
+        marking=_marking(),
     )
     return _download(content, file_format, f"{region.slug}-needs-assessment-{year}")
