@@ -90,17 +90,19 @@ def _admin_kwargs(params):
 # Regional staff hold no partnership membership, so outside the regional pages the regional viewer is answered
 # exactly as the regional coordinator (test_regional_roles_are_answered_alike_outside_the_region checks the
 # table says so): requested as both on the regional pages, and as the coordinator everywhere else.
+# The regional pages (the board, the fund, the figures): the only ones where the regional roles differ.
+REGIONAL_NAMESPACES = ("regions:", "fund:", "figures:")
 CASES = [
     (url_name, role)
     for url_name in PROJECT_URLS
     for role in ROLES
-    if role != "regional_viewer" or url_name.startswith("regions:")
+    if role != "regional_viewer" or url_name.startswith(REGIONAL_NAMESPACES)
 ]
 
 
 def test_regional_roles_are_answered_alike_outside_the_region():
     for url_name in PROJECT_URLS:
-        if not url_name.startswith("regions:"):
+        if not url_name.startswith(REGIONAL_NAMESPACES):
             assert EXPECTED[url_name]["regional_viewer"] == EXPECTED[url_name]["regional_coordinator"], (
                 url_name
             )

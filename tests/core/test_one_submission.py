@@ -64,7 +64,7 @@ def test_an_update_sent_twice_adds_one_timeline_entry(client_for, demo, demo_use
 def test_a_decision_sent_twice_is_logged_once(client_for, demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     url = reverse("incidents:decision_add", args=[incident.pk])
-    answers = {"what": "Open a rest centre", "why": "Families cannot go home", "made_by": "Gold"}
+    answers = {"what": "Open a rest centre", "why": "Families cannot go home", "who_decided": "Gold"}
     first, second = _sent_twice(client_for("responder"), url, answers)
     assert first.status_code == 302, first.content.decode()[:2000]
     assert second["Location"] == first["Location"]

@@ -473,7 +473,7 @@ def test_informing_with_no_partners_or_nobody_new_says_so(client_for, demo, demo
 
 def test_adding_a_partner_already_taking_part_says_so_and_changes_nothing(client_for, incident_and_action):
     incident, _ = incident_and_action
-    police = incident.participations.get().organisation
+    police = incident.participations.get(organisation__kind="police").organisation
     entries = incident.timeline.count()
     response = client_for("responder").post(
         reverse("incidents:partners", args=[incident.pk]), {"organisation": police.pk, "contact": ""}

@@ -11,6 +11,8 @@ from django.template.defaultfilters import filesizeformat
 
 from svtoolkit.core.errors import DomainError
 
+EMPTY_FILE = "The selected file is empty"
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -80,7 +82,7 @@ def sniff(upload) -> Kind | None:
 def check(upload) -> Kind:
     """The file's kind, or a DomainError on the ``file`` field saying what is wrong with it."""
     if upload.size == 0:
-        raise DomainError("The selected file is empty", field="file")
+        raise DomainError(EMPTY_FILE, field="file")
     if upload.size > max_bytes():
         raise DomainError(
             f"The selected file must be smaller than {filesizeformat(max_bytes())}", field="file"

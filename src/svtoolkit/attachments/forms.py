@@ -10,7 +10,7 @@ class AttachmentForm(forms.Form):
         label="Upload a file",
         help_text=f"It must be {checks.ALLOWED}.",
         widget=forms.ClearableFileInput(),
-        error_messages={"required": "Select a file to upload", "empty": "The selected file is empty"},
+        error_messages={"required": "Select a file to upload", "empty": checks.EMPTY_FILE},
     )
     description = forms.CharField(
         label="What is it? (optional)",

@@ -281,7 +281,7 @@ class BulkActionForm(forms.Form):
         label="Actions",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select at least one action"},
+        error_messages={"required": services.NO_ACTIONS_SELECTED},
     )
     status = forms.ChoiceField(
         label="Mark them", choices=BULK_STATUSES, widget=forms.RadioSelect, required=False, initial=""
@@ -455,6 +455,6 @@ class PoliceDeclarationForm(forms.Form):
         label="Officer who declared it",
         max_length=200,
         help_text="Rank and name, for example: Supt A. Khan.",
-        error_messages={"required": "Enter the officer who declared it"},
+        error_messages={"required": services.NO_DECLARING_OFFICER},
     )
     declared_at = datetime_field("When the police declared it", "Enter when the police declared it")

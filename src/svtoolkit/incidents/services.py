@@ -53,6 +53,10 @@ __all__ = ["CompletingEvent"]  # higher apps name the events they record through
 # A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
 CLOCK_SKEW = timedelta(minutes=5)
 
+NO_DECLARING_OFFICER = "Enter the officer who declared it."
+
+NO_ACTIONS_SELECTED = "Select at least one action."
+
 
 def check_incident_times(*, occurred_at, notified_at) -> None:
     """An incident happened, and the partnership was told of it, in the past, and in that order."""
@@ -526,7 +530,7 @@ def record_police_declaration(
             "The police cannot have declared it before the incident happened.", field="declared_at"
         )
     if not declared_by.strip():
-        raise DomainError("Enter the officer who declared it.", field="declared_by")
+        raise DomainError(NO_DECLARING_OFFICER, field="declared_by")
     declaration = PoliceDeclaration.objects.create(
         incident=incident,
         critical_incident=critical_incident,
@@ -699,7 +703,7 @@ def update_actions(
         .order_by("pk")
     )
     if not chosen:
-        raise DomainError("Select at least one action.", field="actions")
+        raise DomainError(NO_ACTIONS_SELECTED, field="actions")
     now = timezone.now()
     for action in chosen:
         changes = {"revision": F("revision") + 1}

@@ -12,6 +12,7 @@ from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
 from svtoolkit.partnerships import contacts_csv, lawful_bases
 from svtoolkit.partnerships.models import (
+    NO_AGREEMENT_PARTIES,
     SUPPORT_SERVICE_FIELDS,
     IncidentRole,
     OrganisationKind,
@@ -317,7 +318,7 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="The organisations of the directory that signed the agreement.",
         error_messages={
-            "required": "Choose the organisations that are party to the agreement",
+            "required": NO_AGREEMENT_PARTIES,
             "invalid_choice": "Choose organisations from the list",
         },
     )

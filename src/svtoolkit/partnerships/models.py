@@ -378,6 +378,9 @@ SHARING_AGREEMENT_FIELDS = (
 )
 
 
+NO_AGREEMENT_PARTIES = "Choose the organisations that are party to the agreement."
+
+
 class SharingAgreement(ReviewedEntry, LawfulBasisFields):
     """An information-sharing agreement of the partnership: who shares what, why and under which basis.
 

@@ -16,6 +16,7 @@ from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.models import (
     CONTACT_FIELDS,
+    NO_AGREEMENT_PARTIES,
     ORGANISATION_FIELDS,
     REPORTING_KINDS,
     SHARING_AGREEMENT_FIELDS,
@@ -295,7 +296,7 @@ def _agreement_details(partnership, details: dict) -> tuple[dict, list]:
     details = dict(details)
     parties = list(details.pop("parties", []))
     if not parties:
-        raise DomainError("Choose the organisations that are party to the agreement.", field="parties")
+        raise DomainError(NO_AGREEMENT_PARTIES, field="parties")
     if any(party.partnership_id != partnership.pk for party in parties):
         raise DomainError("Choose organisations of this partnership as the parties.", field="parties")
     if not details.get("article6_basis"):

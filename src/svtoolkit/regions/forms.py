@@ -3,6 +3,7 @@ from django import forms
 from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.partnerships.models import RegionalCategory
+from svtoolkit.regions import services
 
 
 class RegionalSharingForm(RevisionChecked, forms.Form):
@@ -29,7 +30,7 @@ class ProposeShareForm(forms.Form):
         max_length=limits.SHORT_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: the victim lives there, or a school there is affected. Keep names out.",
-        error_messages={"required": "Say why the incident should be shared"},
+        error_messages={"required": services.NO_SHARE_REASON},
     )
 
     def __init__(self, *args, partnerships, **kwargs):

@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.core import limits
+from svtoolkit.regions import fund_services
 from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
 
 POUNDS = {"class": "govuk-input--width-10", "inputmode": "numeric", "spellcheck": "false"}
@@ -73,7 +74,7 @@ class DecisionForm(forms.Form):
             ("decline", "Decline"),
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether to approve, part-approve or decline"},
+        error_messages={"required": fund_services.NO_DECISION},
     )
     amount_approved = _pounds("Amount approved, if part-approving", required=False)
     reasons = _text(

@@ -28,6 +28,8 @@ DECISIONS = {
     "decline": FundStatus.DECLINED,
 }
 
+NO_DECISION = "Choose whether to approve, part-approve or decline."
+
 
 def committed_for(incident, *, leaving_out=None) -> int:
     """Pounds the region has granted for the incident, or that are asked for and not yet decided."""
@@ -90,7 +92,7 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
         raise DomainError("This application has been decided already")
     status = DECISIONS.get(decision)
     if status is None:
-        raise DomainError("Choose whether to approve, part-approve or decline", field="decision")
+        raise DomainError(NO_DECISION, field="decision")
     reasons = reasons.strip()
     if status == FundStatus.APPROVED:
         amount_approved = application.amount_requested

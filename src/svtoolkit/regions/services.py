@@ -25,6 +25,10 @@ from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, Reg
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 from svtoolkit.regions.selectors import type_labels
 
+NO_SHARE_REASON = "Say why the incident should be shared."
+
+NOT_IN_A_REGION = "This partnership does not belong to a region."
+
 
 def _audit(*, action, by, partnership, target, request=None, **detail):
     record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
@@ -35,7 +39,7 @@ def choose_regional_sharing(*, partnership, categories, by, expected_revision: i
     """Set which categories of information the partnership's region sees of its incidents; refused if someone
     else changed the choice meanwhile (compare and set on its revision)."""
     if partnership.region_id is None:
-        raise DomainError("This partnership does not belong to a region.")
+        raise DomainError(NOT_IN_A_REGION)
     unknown = set(categories) - set(RegionalCategory.values)
     if unknown:
         raise DomainError("Choose from the categories listed.", field="categories")
@@ -64,7 +68,7 @@ def share_with_region(*, incident, by, request=None) -> RegionalShare:
     """Share one incident with the partnership's region: the region reads its free text too (title, summary,
     scenes), never its people affected."""
     if incident.partnership.region_id is None:
-        raise DomainError("This partnership does not belong to a region.")
+        raise DomainError(NOT_IN_A_REGION)
     share, created = RegionalShare.objects.get_or_create(incident=incident, defaults={"shared_by": by})
     if created:
         incident_services.log_change(
@@ -94,7 +98,7 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
     if not access.may_propose_share(by, region, incident, partnership):
         raise DomainError("Choose another partnership of this region.", field="partnership")
     if not reason.strip():
-        raise DomainError("Say why the incident should be shared.", field="reason")
+        raise DomainError(NO_SHARE_REASON, field="reason")
     if IncidentShare.objects.filter(incident=incident, partnership=partnership).exists():
         raise DomainError(f"The incident is already shared with {partnership}.", field="partnership")
     if ShareProposal.objects.filter(
