@@ -19,7 +19,8 @@ EXPECTED = {
     "regions:propose_share": {**REGIONAL_STAFF, "regional_viewer": 403},
     "regions:sharing": {**COORDINATOR_ONLY, **dict.fromkeys(REGIONAL_ROLES, 403)},
     "regions:share_with_region": RESPONSE_TEAM_POST,
-    "regions:decide_proposal": RESPONSE_TEAM_POST,
+    # Accepting asks the lawful basis on a page of its own; declining is a POST from the incident page.
+    "regions:decide_proposal": {**RESPONSE_TEAM_POST, "coordinator": 200, "responder": 200},
 }
 
 # Regional staff on the rest of the project: refused (403), but for the pages any signed-in person has

@@ -16,7 +16,7 @@ from svtoolkit.regions import selectors, services
 from svtoolkit.regions.models import ProposalStatus
 from tests.alerts.builders import categorise, raise_police_alert
 from tests.factories import IncidentFactory, PartnershipFactory
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import SHARE_BASIS, demo_incident
 from tests.regions.builders import neighbour, proposal
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_a_partnership_outside_any_region_cannot_share_with_one(demo, demo_users
 def test_accepting_a_proposal_shares_the_incident_with_the_other_partnership(demo, demo_users):
     proposed = proposal(demo, demo_users)
     assert Notification.objects.filter(kind="region_share_proposal", incident=proposed.incident).exists()
-    services.decide_proposal(proposal=proposed, accept=True, by=demo_users["responder"])
+    services.decide_proposal(proposal=proposed, accept=True, basis=SHARE_BASIS, by=demo_users["responder"])
     assert IncidentShare.objects.filter(incident=proposed.incident, partnership=proposed.partnership).exists()
     proposed.refresh_from_db()
     assert proposed.status == ProposalStatus.ACCEPTED and proposed.decided_by == demo_users["responder"]
@@ -182,7 +182,9 @@ def test_only_a_regional_coordinator_proposes_and_only_once(demo, demo_users):
 def test_the_region_sees_incidents_linked_across_borough_lines(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     other = neighbour(demo)
-    incident_services.share_incident(incident=incident, partnership=other, by=demo_users["responder"])
+    incident_services.share_incident(
+        incident=incident, partnership=other, by=demo_users["responder"], **SHARE_BASIS
+    )
     retaliation = IncidentFactory(partnership=other)
     IncidentShare.objects.create(incident=retaliation, partnership=demo)
     shown, _ = selectors.regional_incident(demo.region, incident.pk, user=demo_users["regional_viewer"])

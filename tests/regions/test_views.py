@@ -74,11 +74,16 @@ def test_the_borough_accepts_the_regions_proposal_from_the_incident_page(demo, d
     client = client_for("coordinator")
     page = client.get(reverse("incidents:incident", args=[proposed.incident_id])).content.decode()
     assert f"Share with {proposed.partnership}" in page
-    client.post(
-        reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk]), {"decision": "accept"}
-    )
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+    # Sharing discloses its people affected: refused without a lawful basis, keeping what was typed.
+    refused = client.post(url, {"purpose": "Same peer group"}).content.decode()
+    assert "govuk-error-summary" in refused and "Same peer group" in refused
+    proposed.refresh_from_db()
+    assert proposed.status == ProposalStatus.PROPOSED
+    client.post(url, {"purpose": "Same peer group", "article6_basis": "6_1_e", "gateway": "cda_1998_s115"})
     proposed.refresh_from_db()
     assert proposed.status == ProposalStatus.ACCEPTED
+    assert proposed.incident.disclosures.get().article6_basis == "6_1_e"
 
 
 def test_the_regional_coordinator_proposes_a_share(demo, demo_users, client_for):

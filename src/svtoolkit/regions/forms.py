@@ -2,6 +2,7 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import services
 
@@ -36,6 +37,10 @@ class ProposeShareForm(forms.Form):
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partnership"].queryset = partnerships
+
+
+class AcceptProposalForm(DisclosureBasisForm):
+    """Accepting the region's proposal shares the incident with another partnership: why, on what basis."""
 
 
 class DeclineProposalForm(forms.Form):

@@ -133,9 +133,12 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
 
 
 @transaction.atomic
-def decide_proposal(*, proposal, accept: bool, by, reason: str = "", request=None) -> ShareProposal:
+def decide_proposal(
+    *, proposal, accept: bool, by, reason: str = "", basis: dict | None = None, request=None
+) -> ShareProposal:
     """The incident's partnership accepts (the incident is shared with the other partnership) or declines
-    (with a reason) a proposal; decided once, whoever clicks second is told."""
+    (with a reason) a proposal; decided once, whoever clicks second is told. Accepting is a disclosure, so it
+    takes the why and the lawful basis (``basis``: ``incidents.services.share_incident``'s arguments)."""
     if not accept and not reason.strip():
         raise DomainError("Say why you decline.", field="reason")
     decided = ShareProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
@@ -148,8 +151,9 @@ def decide_proposal(*, proposal, accept: bool, by, reason: str = "", request=Non
         raise DomainError("Someone has already decided this proposal.")
     proposal.refresh_from_db()
     if accept:
+        given = {"purpose": "", "article6_basis": "", **(basis or {})}
         incident_services.share_incident(
-            incident=proposal.incident, partnership=proposal.partnership, by=by, request=request
+            incident=proposal.incident, partnership=proposal.partnership, by=by, request=request, **given
         )
     else:
         incident_services.log_change(

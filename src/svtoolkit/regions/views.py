@@ -6,7 +6,12 @@ from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents.models import Incident
 from svtoolkit.regions import selectors, services
-from svtoolkit.regions.forms import DeclineProposalForm, ProposeShareForm, RegionalSharingForm
+from svtoolkit.regions.forms import (
+    AcceptProposalForm,
+    DeclineProposalForm,
+    ProposeShareForm,
+    RegionalSharingForm,
+)
 
 # --- The region's pages (regional staff) ----------------------------------------------------------------
 
@@ -110,12 +115,13 @@ def share_with_region(request, incident_id):
 
 
 @access.requires(access.can_manage_incident)
-@require_POST
 def decide_proposal(request, incident_id, proposal_id):
     found = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     proposal = access.get_for(
         request, selectors.open_proposals(found), proposal_id, rule=access.can_decide_share_proposal
     )
+    if request.POST.get("decision") != "decline":
+        return _accept_proposal(request, found, proposal)
     form = DeclineProposalForm(request.POST)
     form.is_valid()
     accept = request.POST.get("decision") == "accept"
@@ -134,3 +140,28 @@ def decide_proposal(request, incident_id, proposal_id):
             else f"You declined sharing {found.reference} with {proposal.partnership}.",
         )
     return redirect("incidents:incident", incident_id=found.pk)
+
+
+def _accept_proposal(request, incident, proposal):
+    """Accepting shares the incident, a disclosure of its people affected: the why and the lawful basis are
+    asked on a page of their own, which keeps what was typed when something is missing."""
+    form = AcceptProposalForm(
+        request.POST or None, partnership=incident.partnership, initial={"purpose": proposal.reason}
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form):
+            services.decide_proposal(
+                proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
+            )
+            messages.success(request, f"{incident.reference} is shared with {proposal.partnership}.")
+            return redirect("incidents:incident", incident_id=incident.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {
+            "incident": incident,
+            "form": form,
+            "heading": f"Share with {proposal.partnership}",
+            "button": "Share the incident",
+        },
+    )
