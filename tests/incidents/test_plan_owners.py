@@ -7,12 +7,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
+from svtoolkit.accounts.models import Role
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus, Incident, Participation
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Participation
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.reports.selectors import actions_by_organisation
+from tests.factories import MembershipFactory
 from tests.incidents.builders import demo_incident
 from tests.incidents.test_services import categorise
 
@@ -201,3 +204,25 @@ def test_several_actions_are_completed_or_reassigned_at_once_with_one_note(demo,
         "Police lead these." in incident.timeline.first().text
         or incident.timeline.filter(text__contains="Police lead these.").exists()
     )
+
+
+def test_an_organisation_of_a_partnership_it_is_shared_with_owns_actions_on_it(demo, demo_users):
+    """A cross-borough incident: the neighbouring borough's youth team owns an action and its worker updates
+    it, working in their own partnership."""
+    incident, action = demo_incident(demo, demo_users)
+    neighbour = MembershipFactory(role=Role.PARTNER)
+    other, worker = neighbour.partnership, neighbour.user
+    IncidentShare.objects.create(incident=incident, partnership=other)
+    services.update_action(
+        action=action,
+        by=demo_users["responder"],
+        expected_revision=action.revision,
+        status=ActionStatus.IN_PROGRESS,
+        owner_organisation=neighbour.organisation,
+        owner=worker,
+        not_needed_reason="",
+        note="Their youth team knows the family.",
+    )
+    action.refresh_from_db()
+    assert (action.owner_organisation, action.owner) == (neighbour.organisation, worker)
+    assert access.can_update_action(worker, other, action)

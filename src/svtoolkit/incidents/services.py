@@ -670,12 +670,15 @@ def _pk(instance):
 
 
 def check_owner(*, incident, owner_organisation, owner) -> None:
-    """An action's owner must be able to edit it: not a viewer, not someone outside the partnership, and a
-    partner only for their own organisation's actions."""
+    """An action's owner must be able to edit it: not a viewer, not someone outside the partnerships working
+    the incident (its own and those it is shared with), and a partner only for their own organisation's
+    actions."""
     if owner is None:
         return
     candidate = PlanAction(incident=incident, owner_organisation=owner_organisation)
-    if not access.can_update_action(owner, incident.partnership, candidate):
+    shared_with = Partnership.objects.filter(pk__in=incident.shares.values("partnership"))
+    working = [incident.partnership, *shared_with]
+    if not any(access.can_update_action(owner, partnership, candidate) for partnership in working):
         where = f"{owner_organisation}'s actions" if owner_organisation else "actions without an organisation"
         raise DomainError(f"{owner} cannot update {where}, so cannot own this action.", field="owner")
 
