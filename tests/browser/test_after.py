@@ -55,7 +55,8 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     police = signed_in(new_page, "police")
     police.goto(f"/incidents/{incident.pk}/review/")
     contribution = ReviewContributionPage(police).open_from_review()
-    expect(police.get_by_label("Organisation").locator("option")).to_have_count(2)  # a blank and their own
+    # Their own organisation, the only one they speak for, is chosen already.
+    expect(police.get_by_label("Organisation").locator("option")).to_have_count(1)
     contribution.save(
         organisation="Metropolitan Police, Northbridge Basic Command Unit",
         went_well="The scene was secured fast.",
