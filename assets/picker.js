@@ -49,8 +49,15 @@ function start() {
     longitude.value = chosen.lng.toFixed(5);
     show();
   });
-  latitude.addEventListener("change", show);
-  longitude.addEventListener("change", show);
+  // A point typed in the boxes is marked and brought into view.
+  const typed = () => {
+    const point = show();
+    if (point) {
+      map.panTo(point);
+    }
+  };
+  latitude.addEventListener("change", typed);
+  longitude.addEventListener("change", typed);
 }
 
 if (latitude && longitude && window.L) {
