@@ -48,7 +48,7 @@ install-dev: $(VENV)/.installed-dev
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-$(STATIC_BUILD)/.built: node_modules/.package-lock.json assets/app.scss assets/app.js assets/charts.js assets/map.js assets/img/favicon.svg
+$(STATIC_BUILD)/.built: node_modules/.package-lock.json assets/app.scss assets/app.js assets/charts.js assets/map.js assets/picker.js assets/img/favicon.svg
 	npm run -s build:css
 	mkdir -p $(VENDOR)/govuk $(VENDOR)/moj $(VENDOR)/htmx $(VENDOR)/chartjs $(VENDOR)/leaflet $(STATIC_BUILD)/js $(STATIC_BUILD)/img
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
@@ -58,7 +58,7 @@ $(STATIC_BUILD)/.built: node_modules/.package-lock.json assets/app.scss assets/a
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chartjs/
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
-	cp assets/app.js assets/charts.js assets/map.js $(STATIC_BUILD)/js/
+	cp assets/app.js assets/charts.js assets/map.js assets/picker.js $(STATIC_BUILD)/js/
 	cp assets/img/favicon.svg $(STATIC_BUILD)/img/
 	touch $@
 

@@ -114,8 +114,24 @@ class RecordIncidentPage(GovukPage):
 
     path = "/incidents/new/"
 
-    def record(self, *, title: str, incident_type: str, occurred_at, notified_at, summary: str, scene: str):
-        """Fill in the form and press Continue; ``occurred_at`` and ``notified_at`` are aware datetimes."""
+    def record(self, **fields):
+        """Fill in the form (see ``fill``) and press Continue."""
+        self.fill(**fields)
+        self.page.get_by_role("button", name="Continue").click()
+        return self
+
+    def fill(
+        self,
+        *,
+        occurred_at,
+        notified_at,
+        title: str = "Stabbing near Northbridge Academy",
+        incident_type: str = "Knife crime",
+        summary: str = "A young man was stabbed at the bus stop outside the school.",
+        scene: str = "Bus stop, Northbridge Academy",
+    ):
+        """Open the form and fill it in (a stabbing near a school unless told otherwise); ``occurred_at`` and
+        ``notified_at`` are aware datetimes."""
         from django.utils import timezone
 
         self.page.goto(self.path)
@@ -128,7 +144,6 @@ class RecordIncidentPage(GovukPage):
         self.page.get_by_label("Who told the partnership").select_option(label="Police")
         self.page.get_by_label("Factual summary").fill(summary)
         self.page.get_by_label("Scene", exact=True).fill(scene)
-        self.page.get_by_role("button", name="Continue").click()
         return self
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 import svtoolkit
 from svtoolkit.core import limits
 from svtoolkit.incidents.models import Incident
+from tests.incidents.builders import RECORD_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -61,17 +62,7 @@ def test_every_text_field_of_every_form_has_a_maximum():
 
 
 def _record(client, **changes):
-    data = {
-        "title": "Shooting on the Eastgate estate",
-        "incident_types": ["firearm"],
-        "occurred_at": "2026-11-24T21:10",
-        "notified_at": "2026-11-24T21:40",
-        "notification_source": "police",
-        "summary": "Shots fired; one man injured.",
-        "scene_description": "Car park behind Eastgate House",
-        "scene_area": "Eastgate",
-    } | changes
-    return client.post(reverse("incidents:record"), data)
+    return client.post(reverse("incidents:record"), RECORD_FORM | changes)
 
 
 def test_a_megabyte_of_text_is_refused_with_a_message_and_nothing_is_saved(client_for, demo):

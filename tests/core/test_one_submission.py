@@ -10,6 +10,7 @@ from svtoolkit.incidents.models import Decision, Incident, IncidentStatus
 from svtoolkit.partnerships.models import Partnership
 from tests.concurrency import held_until_both_wait, posts_started
 from tests.incidents.access import demo_incident
+from tests.incidents.builders import RECORD_FORM
 from tests.incidents.test_messages import signed_in_session
 from tests.page_forms import form_on
 
@@ -18,17 +19,6 @@ pytestmark = pytest.mark.django_db
 ONLY_POSTGRESQL = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="requests overlap only on PostgreSQL (one SQLite connection)"
 )
-
-NEW_INCIDENT = {
-    "title": "Shooting on the Eastgate estate",
-    "incident_types": "firearm",
-    "occurred_at": "2026-11-24T21:10",
-    "notified_at": "2026-11-24T21:40",
-    "notification_source": "police",
-    "summary": "Shots fired; one man injured.",
-    "scene_description": "Car park behind Eastgate House",
-    "scene_area": "Eastgate",
-}
 
 
 def _sent_twice(client, url, answers):
@@ -47,7 +37,7 @@ def test_every_posting_form_carries_a_one_time_key(client_for, demo, demo_users)
 
 
 def test_an_incident_form_sent_twice_records_one_incident(client_for, demo):
-    first, second = _sent_twice(client_for("responder"), reverse("incidents:record"), NEW_INCIDENT)
+    first, second = _sent_twice(client_for("responder"), reverse("incidents:record"), RECORD_FORM)
     assert first.status_code == second.status_code == 302
     assert second["Location"] == first["Location"]
     assert Incident.objects.count() == 1
@@ -74,7 +64,7 @@ def test_a_decision_sent_twice_is_logged_once(client_for, demo, demo_users):
 def test_a_form_with_errors_can_be_corrected_and_sent_with_the_same_key(client_for, demo):
     client = client_for("responder")
     url = reverse("incidents:record")
-    sent = form_on(client.get(url), having="submission_key") | NEW_INCIDENT
+    sent = form_on(client.get(url), having="submission_key") | RECORD_FORM
     assert client.post(url, sent | {"title": ""}).status_code == 200
     assert client.post(url, sent).status_code == 302
     assert Incident.objects.count() == 1
@@ -83,7 +73,7 @@ def test_a_form_with_errors_can_be_corrected_and_sent_with_the_same_key(client_f
 def test_another_persons_key_is_not_their_result(client_for, demo):
     client = client_for("responder")
     url = reverse("incidents:record")
-    sent = form_on(client.get(url), having="submission_key") | NEW_INCIDENT
+    sent = form_on(client.get(url), having="submission_key") | RECORD_FORM
     client.post(url, sent)
     client_for("coordinator").post(url, sent | {"title": "Another incident"})
     assert Incident.objects.count() == 2
@@ -95,7 +85,7 @@ def test_a_double_click_on_record_incident_records_one_incident(client, live_ser
     url = reverse("incidents:record")
     cookies, token = signed_in_session(client, live_server, demo_users["responder"], url)
     page = client.get(url)
-    sent = form_on(page, having="submission_key") | NEW_INCIDENT
+    sent = form_on(page, having="submission_key") | RECORD_FORM
     sent.pop("csrfmiddlewaretoken", None)
     with held_until_both_wait(Partnership.objects.filter(pk=demo.pk)):
         finished = posts_started([(live_server.url + url, sent)] * 2, cookies=cookies, form_token=token)

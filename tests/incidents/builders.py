@@ -10,6 +10,18 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.people import services as people_services
 
+# What a responder types into the record form (/incidents/new/) to record an incident.
+RECORD_FORM = {
+    "title": "Shooting on the Eastgate estate",
+    "incident_types": ["firearm"],
+    "occurred_at": "2026-11-24T21:10",
+    "notified_at": "2026-11-24T21:40",
+    "notification_source": "police",
+    "summary": "Shots fired; one man injured.",
+    "scene_description": "Car park behind Eastgate House",
+    "scene_area": "Eastgate",
+}
+
 # What sharing an incident with another partnership must say, since its people affected go with it.
 SHARE_BASIS = {
     "purpose": "The victim lives in the other borough",

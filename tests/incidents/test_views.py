@@ -9,7 +9,7 @@ from django.utils import timezone
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from tests.factories import IncidentFactory
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import RECORD_FORM, demo_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +21,27 @@ def incident_and_action(demo, demo_users):
 
 def test_recording_an_incident(client_for, demo):
     client = client_for("responder")
-    response = client.post(
-        reverse("incidents:record"),
-        {
-            "title": "Shooting on the Eastgate estate",
-            "incident_types": ["firearm"],
-            "occurred_at": "2026-11-24T21:10",
-            "notified_at": "2026-11-24T21:40",
-            "notification_source": "police",
-            "summary": "Shots fired; one man injured.",
-            "scene_description": "Car park behind Eastgate House",
-            "scene_area": "Eastgate",
-        },
-    )
+    response = client.post(reverse("incidents:record"), RECORD_FORM)
     incident = Incident.objects.get()
     assert response["Location"] == reverse("incidents:incident", args=[incident.pk])
     assert incident.reference == "NB-2026-0001" and incident.scenes.get().area == "Eastgate"
+
+
+def test_recording_an_incident_puts_its_scene_on_the_map_when_both_coordinates_are_given(client_for, demo):
+    client = client_for("responder")
+    fields = {**RECORD_FORM, "scene_latitude": "51.57150"}
+    half = client.post(reverse("incidents:record"), fields)
+    assert half.status_code == 200 and not Incident.objects.exists()
+    assert half.context["form"].errors["scene_longitude"] == [
+        "Give both the latitude and the longitude, or neither."
+    ]
+    assert 'value="51.57150"' in half.content.decode(), "what was typed is kept"
+
+    assert (
+        client.post(reverse("incidents:record"), {**fields, "scene_longitude": "-0.10880"}).status_code == 302
+    )
+    scene = Incident.objects.get().scenes.get()
+    assert (str(scene.latitude), str(scene.longitude)) == ("51.57150", "-0.10880")
 
 
 def test_an_incident_time_in_the_future_is_refused_with_a_little_tolerance_for_clock_skew(client_for, demo):

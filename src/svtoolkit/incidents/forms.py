@@ -112,6 +112,8 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
     )
     scene_area = forms.CharField(label="Ward or area of the scene", max_length=120, required=False)
     scene_place = place_field("Kind of place")
+    scene_latitude = coordinate_field("latitude", 90, "51.50740")
+    scene_longitude = coordinate_field("longitude", 180, "-0.12780")
     is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
 
 
@@ -402,8 +404,8 @@ class SceneForm(forms.Form):
     description = IncidentForm.base_fields["scene_description"]
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
     place = place_field("Kind of place")
-    latitude = coordinate_field("latitude", 90, "51.50740")
-    longitude = coordinate_field("longitude", 180, "-0.12780")
+    latitude = IncidentForm.base_fields["scene_latitude"]
+    longitude = IncidentForm.base_fields["scene_longitude"]
 
 
 def _hours_field(label, help_text):

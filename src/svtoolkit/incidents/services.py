@@ -84,11 +84,14 @@ RECORDED_FIELDS = (
 
 def as_recorded(data: dict) -> dict:
     """``record_incident``'s arguments from what was typed (the web form's or the API's fields), with the one
-    scene given as ``scene_description`` and ``scene_area``."""
+    scene given as ``scene_description``, ``scene_area`` and, if given, ``scene_latitude`` and
+    ``scene_longitude``."""
     scene = {
         "description": data["scene_description"].strip(),
         "area": data["scene_area"].strip(),
         "place": data.get("scene_place") or "",
+        "latitude": data.get("scene_latitude"),
+        "longitude": data.get("scene_longitude"),
     }
     return {**{name: data[name] for name in RECORDED_FIELDS.split()}, "scenes": [scene]}
 
@@ -118,6 +121,10 @@ def record_incident(
     if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
         raise DomainError("A new incident is either reported or alerted.")
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
+    for scene in scenes:
+        check_coordinates(
+            latitude=scene.get("latitude"), longitude=scene.get("longitude"), field="scene_longitude"
+        )
     # Lock the partnership row so two incidents recorded at once never get the same number.
     Partnership.objects.select_for_update().get(pk=partnership.pk)
     year = timezone.localtime(occurred_at).year

@@ -595,7 +595,13 @@ def scene_add(request, incident_id):
     return render(
         request,
         "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Add a scene", "button": "Add the scene"},
+        {
+            "incident": shown,
+            "form": form,
+            "heading": "Add a scene",
+            "button": "Add the scene",
+            "point_picker": True,
+        },
     )
 
 

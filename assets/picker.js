@@ -1,0 +1,65 @@
+// A small map under a form's latitude and longitude: a click or tap on it fills in both inputs and marks the
+// point. A supplementary way to choose, for people with a mouse or touch screen: the two inputs stay on the
+// page, labelled, and are what the form sends; without JavaScript only they are shown. No map tiles are
+// fetched, so the map is blank until a point is chosen; arrow keys pan it and + and - zoom.
+const script = document.currentScript;
+const latitude = document.getElementById(script.dataset.latitude);
+const longitude = document.getElementById(script.dataset.longitude);
+const START = { centre: [51.5074, -0.1278], zoom: 12 }; // Used when no point has been given yet.
+
+function typedPoint() {
+  const lat = Number.parseFloat(latitude.value);
+  const lng = Number.parseFloat(longitude.value);
+  return Number.isFinite(lat) && Number.isFinite(lng) ? [lat, lng] : null;
+}
+
+function start() {
+  const group = longitude.closest(".govuk-form-group");
+  const hint = document.createElement("p");
+  hint.className = "govuk-hint";
+  hint.textContent = "Or click or tap the point on the map below to fill in the latitude and longitude.";
+  const container = document.createElement("div");
+  container.className = "svt-map";
+  container.style.height = "300px";
+  container.setAttribute("role", "region");
+  container.setAttribute(
+    "aria-label",
+    "Map to choose the point (optional: the latitude and longitude can be typed instead)"
+  );
+  group.after(hint, container);
+
+  const map = window.L.map(container, { attributionControl: false });
+  const marker = window.L.circleMarker([0, 0], {
+    radius: 8, color: "#0b0c0c", weight: 2, fillColor: "#d4351c", fillOpacity: 0.85,
+  });
+  const show = () => {
+    const point = typedPoint();
+    if (point) {
+      marker.setLatLng(point).addTo(map);
+    } else {
+      marker.remove();
+    }
+    return point;
+  };
+  const point = show();
+  map.setView(point || START.centre, point ? 15 : START.zoom);
+  map.on("click", (event) => {
+    const chosen = event.latlng.wrap();
+    latitude.value = chosen.lat.toFixed(5);
+    longitude.value = chosen.lng.toFixed(5);
+    show();
+  });
+  // A point typed in the boxes is marked and brought into view.
+  const typed = () => {
+    const point = show();
+    if (point) {
+      map.panTo(point);
+    }
+  };
+  latitude.addEventListener("change", typed);
+  longitude.addEventListener("change", typed);
+}
+
+if (latitude && longitude && window.L) {
+  start();
+}
