@@ -1,10 +1,13 @@
 // svtoolkit's own script: progressive enhancement only. Every page works without it.
 import { initAll as initGovUk } from "../vendor/govuk/govuk-frontend.min.js";
-import { initAll as initMoj } from "../vendor/moj/moj-frontend.min.js";
+import { FilterToggleButton, initAll as initMoj } from "../vendor/moj/moj-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initGovUk();
 initMoj();
+// MOJ's initAll leaves out the filter's show/hide button. Without it a list's filter panel would cover the
+// whole screen of a phone (MOJ's layout fixes it over the page once the page has JavaScript).
+document.querySelectorAll('[data-module="moj-filter"]').forEach(($root) => new FilterToggleButton($root));
 
 // A form is sent once. While its answer is on the way the submit button is shown disabled and a second
 // click sends nothing (the server also answers a repeated sending with the first one's result: every

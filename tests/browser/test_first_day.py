@@ -9,7 +9,7 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.browser.pages import ActionPage, fill_date, signed_in
 from tests.incidents.builders import demo_incident
 
@@ -170,3 +170,13 @@ def test_a_notice_that_could_not_be_sent_is_shown_and_sent_again(
         responder.locator(".govuk-summary-card", has=responder.get_by_text("Insp. Ray Cole"))
     ).to_contain_text("Sent")
     assert [message["To"] for message in smtp_server.received] == ["ray@police.example.org"]
+
+    # On the same phone the incident list's filter panel waits behind "Show filter" (MOJ's script; without it
+    # the panel would cover the whole screen), and fits when shown.
+    responder.goto("/incidents/")
+    panel = responder.locator(".moj-filter-layout__filter")
+    expect(panel).to_be_hidden()
+    responder.get_by_role("button", name="Show filter").click()
+    expect(panel).to_be_visible()
+    assert_accessible(responder)
+    assert_fits(responder)

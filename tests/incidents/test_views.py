@@ -403,6 +403,27 @@ def test_incident_list_filter_is_kept_across_pages_and_a_bad_cursor_gives_the_fi
         assert response.context["page"].items[0].title == "Incident number 1"
 
 
+def test_incident_list_filter_panel_shows_a_tag_per_filter_that_removes_just_that_one(client_for, demo):
+    for number, status in enumerate(["responding", "closed", "recovery"], start=1):
+        IncidentFactory(partnership=demo, reference=f"NB-2026-{number:04d}", sequence=number, status=status)
+    client = client_for("responder")
+    response = client.get(reverse("incidents:list"), {"status": ["closed", "responding", "nonsense"]})
+    assert sorted(i.status for i in response.context["page"].items) == ["closed", "responding"]
+    content = response.content.decode()
+    assert 'class="moj-filter-layout"' in content and "Apply filters" in content
+    assert 'value="closed" checked' in content and 'value="recovery">' in content
+    # Each selected filter is a tag whose link keeps every other filter.
+    assert '<a class="moj-filter__tag" href="?status=closed">' in content
+    assert '<a class="moj-filter__tag" href="?status=responding">' in content
+    assert "nonsense" not in content
+    without_responding = client.get(reverse("incidents:list") + "?status=closed")
+    assert [i.status for i in without_responding.context["page"].items] == ["closed"]
+    assert '<a class="moj-filter__tag" href="?">' in without_responding.content.decode()
+    unfiltered = client.get(reverse("incidents:list") + "?")
+    assert len(unfiltered.context["page"].items) == 3
+    assert "Selected filters" not in unfiltered.content.decode()
+
+
 def test_incident_list_counts_open_and_overdue_actions(client_for, incident_and_action, demo_users):
     incident, action = incident_and_action
     services.add_action(

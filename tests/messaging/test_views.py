@@ -108,6 +108,11 @@ def test_the_delivery_log_filters_by_status(client_for, demo, demo_users):
     )
     page = client_for("coordinator").get(reverse("messaging:log"), {"status": "failed"}).content.decode()
     assert "failed@example.org" in page and "q@example.org" not in page
+    both = client_for("coordinator").get(reverse("messaging:log"), {"status": ["queued", "failed"]})
+    content = both.content.decode()
+    assert "failed@example.org" in content and "q@example.org" in content
+    assert '<a class="moj-filter__tag" href="?status=failed">' in content
+    assert '<a class="moj-filter__tag" href="?status=queued">' in content
 
 
 def test_a_person_chooses_text_messages_and_quiet_hours(client_for, demo_users):

@@ -96,11 +96,12 @@ def count_actions(incidents: list[Incident]) -> list[Incident]:
     return incidents
 
 
-def incident_list(user, partnership, *, status: str = "", older_than: str = "", newer_than: str = ""):
-    """One page of the incidents this person may see, newest first, with their open and overdue counts."""
+def incident_list(user, partnership, *, statuses=(), older_than: str = "", newer_than: str = ""):
+    """One page of the incidents this person may see, newest first, with their open and overdue counts; only
+    those in `statuses` when some are given."""
     incidents = access.visible_incidents(user, partnership)
-    if status:
-        incidents = incidents.filter(status=status)
+    if statuses:
+        incidents = incidents.filter(status__in=statuses)
     page = newest_first_page(
         incidents, field="occurred_at", size=INCIDENTS_PER_PAGE, older_than=older_than, newer_than=newer_than
     )

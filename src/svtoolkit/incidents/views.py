@@ -1,7 +1,5 @@
 """Incident pages. Thin: incidents are found through the access rules; every change goes through services."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
 from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
@@ -40,11 +39,12 @@ def to_incident(incident, anchor=""):
     return redirect(reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else ""))
 
 
+INCIDENT_STATUS_FILTER = filtering.Filter(name="status", heading="Status", choices=IncidentStatus.choices)
+
+
 @access.requires(access.is_member)
 def incidents(request):
-    status = request.GET.get("status", "")
-    if status not in IncidentStatus.values:
-        status = ""
+    shown = filtering.filtered(request, INCIDENT_STATUS_FILTER)
     return render(
         request,
         "incidents/list.html",
@@ -52,13 +52,13 @@ def incidents(request):
             "page": selectors.incident_list(
                 request.user,
                 request.partnership,
-                status=status,
+                statuses=shown.of("status"),
                 older_than=request.GET.get("older_than", ""),
                 newer_than=request.GET.get("newer_than", ""),
             ),
-            "query": urlencode({"status": status}) if status else "",
-            "status": status,
-            "statuses": IncidentStatus.choices,
+            "query": shown.query,
+            "filters": [INCIDENT_STATUS_FILTER],
+            "filtered": shown,
             "can_record": access.can_record_incident(request.user, request.partnership),
             "can_raise_alert": access.can_raise_alert(request.user, request.partnership),
         },

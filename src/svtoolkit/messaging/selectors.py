@@ -17,11 +17,12 @@ def deliveries_to(user):
     )
 
 
-def delivery_log(partnership, *, status: str = ""):
-    """Every delivery of the partnership's messages, newest first, optionally of one status."""
+def delivery_log(partnership, *, statuses=()):
+    """Every delivery of the partnership's messages, newest first; only those in `statuses` when some are
+    given."""
     deliveries = Delivery.objects.filter(notification__partnership=partnership)
-    if status:
-        deliveries = deliveries.filter(status=status)
+    if statuses:
+        deliveries = deliveries.filter(status__in=statuses)
     return deliveries.select_related("notification", "notification__incident").order_by("-created_at", "-id")
 
 

@@ -6,11 +6,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message
 from svtoolkit.messaging import selectors, services
 from svtoolkit.messaging.models import DeliveryStatus
 
 PAGE_SIZE = 50
+DELIVERY_STATUS_FILTER = filtering.Filter(name="status", heading="Status", choices=DeliveryStatus.choices)
 
 
 @access.requires(access.is_member)
@@ -24,19 +26,17 @@ def my_messages(request):
 
 @access.requires(access.can_view_delivery_log)
 def delivery_log(request):
-    status = request.GET.get("status", "")
-    if status not in DeliveryStatus.values:
-        status = ""
-    deliveries = selectors.delivery_log(request.partnership, status=status)
+    shown = filtering.filtered(request, DELIVERY_STATUS_FILTER)
+    deliveries = selectors.delivery_log(request.partnership, statuses=shown.of("status"))
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "messaging/log.html",
         {
             "page": page,
-            "status": status,
-            "statuses": DeliveryStatus.choices,
-            "query": f"status={status}" if status else "",
+            "filters": [DELIVERY_STATUS_FILTER],
+            "filtered": shown,
+            "query": shown.query,
             "providers": services.settings_summary(),
         },
     )
