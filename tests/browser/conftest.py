@@ -103,9 +103,18 @@ def assert_fits(page, width=320, *, within=None):
             }""",
             within,
         )
+    widest = page.evaluate(
+        """() => [...document.body.querySelectorAll('*')]
+            .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .slice(0, 3)
+            .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+            .join(', ')"""
+    )
     if before:
         page.set_viewport_size(before)
-    assert overflow <= 0, f"{within or 'The page'} at {page.url} is {overflow} px too wide for {width} px"
+    assert overflow <= 0, (
+        f"{within or 'The page'} at {page.url} is {overflow} px too wide for {width} px ({widest})"
+    )
 
 
 def sign_in(page, email, password):
