@@ -707,7 +707,8 @@ def update_actions(
         raise DomainError("Choose the organisation the new owner works for.", field="owner_organisation")
     check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     chosen = list(
-        incident.actions.select_for_update()
+        # Lock the actions only: PostgreSQL refuses FOR UPDATE on the nullable side of the owners' outer join.
+        incident.actions.select_for_update(of=("self",))
         .filter(pk__in=[action.pk for action in actions])
         .select_related("owner_organisation", "owner")
         .order_by("pk")
