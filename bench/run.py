@@ -10,6 +10,7 @@ Settings come from the environment (see docs/performance.md):
                      skips it
   BENCH_WORKERS, BENCH_THREADS   gunicorn's processes and threads each (default 3 and 4)
   BENCH_PORT         the server's port (default: any free one)
+  BENCH_PROFILE=1    sample the server with py-spy during the mixed load and print its CPU by layer
 Every page figure is measured twice: by the server (a middleware in svtoolkit.bench.settings reports its time
 and query count in headers) and by this client. Nothing passes or fails: the figures are for people to read.
 """
@@ -38,6 +39,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import cpu_profile  # noqa: E402  (bench/cpu_profile.py, beside this script)
 import psutil  # noqa: E402
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -58,6 +60,7 @@ SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
 DURATION = os.environ.get("BENCH_DURATION", "30s")
 WORKERS = os.environ.get("BENCH_WORKERS", "3")
 THREADS = os.environ.get("BENCH_THREADS", "4")
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 PASSWORD = LoadGenerator.DEFAULT_PASSWORD
 
 
@@ -404,6 +407,7 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         "WARNING",
     ]
     log(f"Mixed load: {USERS} users for {DURATION}...")
+    recorder = cpu_profile.start(server.pid, workdir / "profile.txt") if PROFILE else None
     with (workdir / "locust.log").open("w") as output:
         locust = subprocess.Popen(
             command,
@@ -412,6 +416,10 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
             stderr=subprocess.STDOUT,
         )
         cpu = _cpu_while_measured(server, locust)
+    if recorder:
+        cpu_profile.stop(recorder)
+        cpu["profile_by_layer"] = cpu_profile.by_layer(workdir / "profile.txt")
+        cpu["profile_file"] = str(workdir / "profile.txt")
     rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
     total = rows["Aggregated"]
     writes = [row for name, row in rows.items() if name.startswith("write:")]
@@ -475,6 +483,10 @@ def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
             f"{load['load_tool_cores']}, database and the rest {load['other_cores']} (of {os.cpu_count()}); "
             f"server CPU per request {load['server_cpu_ms_per_request']} ms"
         )
+        if "profile_by_layer" in load:
+            print(f"Where the server's CPU went (py-spy samples; stacks in {load['profile_file']}):")
+            for layer, share in load["profile_by_layer"].items():
+                print(f"  {share:6.1%}  {layer}")
 
 
 def main() -> None:

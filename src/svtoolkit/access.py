@@ -15,6 +15,7 @@ from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from svtoolkit.accounts.models import Membership, Role
+from svtoolkit.accounts.principal import principal_of
 
 Rule = Callable[..., bool]
 
@@ -23,19 +24,11 @@ SELF_GUARDED_NAMESPACES = {"admin"}
 
 
 def memberships_of(user) -> dict[int, Membership]:
-    """The user's memberships keyed by partnership id, read once per request and kept on the user."""
+    """The user's memberships keyed by partnership id (accounts.principal: from the cache while unchanged)."""
     if not user.is_authenticated:
         return {}
-    cached = getattr(user, "_svt_memberships", None)
-    if cached is None:
-        cached = {
-            m.partnership_id: m
-            for m in Membership.objects.filter(user=user, partnership__is_active=True).select_related(
-                "partnership", "organisation"
-            )
-        }
-        user._svt_memberships = cached
-    return cached
+    opened = getattr(user, "_svt_memberships", None)  # a single sign-on session opens only some of them
+    return opened if opened is not None else principal_of(user).memberships
 
 
 def role_in(user, partnership) -> Role | None:
@@ -477,16 +470,8 @@ def can_record_fund_spend(user, partnership, application) -> bool:
 
 
 def regional_memberships_of(user) -> dict:
-    """The user's region memberships keyed by region id, read once per request and kept on the user."""
-    from svtoolkit.partnerships.models import RegionMembership
-
-    if not user.is_authenticated:
-        return {}
-    cached = getattr(user, "_svt_region_memberships", None)
-    if cached is None:
-        cached = {m.region_id: m for m in RegionMembership.objects.filter(user=user).select_related("region")}
-        user._svt_region_memberships = cached
-    return cached
+    """The user's region memberships keyed by region id (accounts.principal: cached while unchanged)."""
+    return principal_of(user).region_memberships if user.is_authenticated else {}
 
 
 def region_role_in(user, region):

@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "svtoolkit.accounts.middleware.VerifiedDeviceMiddleware",
     "svtoolkit.core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,9 +172,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Sessions are kept in the database whether or not Redis is set: every request writes its session anyway (it
-# renews the idle timeout), and a Redis outage must not sign everyone out or make signing in fail.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are kept in the database; with Redis they are read from Redis too (accounts.sessions), so most
+# requests read no session row. A Redis outage neither signs anyone out nor makes signing in fail.
+SESSION_ENGINE = "svtoolkit.accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
 # Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).

@@ -44,8 +44,9 @@ def use_redis(settings, url: str, *, sessions_in_cache: bool = False) -> None:
     }
     settings.TASK_QUEUE = "redis"
     settings.RQ_QUEUES = {"default": {"URL": f"{url}?socket_connect_timeout=1&socket_timeout=1"}}
-    if sessions_in_cache:
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_ENGINE = (
+        "django.contrib.sessions.backends.cache" if sessions_in_cache else "svtoolkit.accounts.sessions"
+    )
 
 
 # --- Defect 7: error pages that work with nothing behind them -------------------------------------------

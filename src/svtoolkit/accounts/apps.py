@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
 
+        from svtoolkit.accounts import receivers  # noqa: F401  (a change of access is seen at once)
         from svtoolkit.accounts.limits import count_failed_sign_in
         from svtoolkit.accounts.selectors import coordinator_home_section
         from svtoolkit.core.selectors import register_home_section

@@ -9,12 +9,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 
 from svtoolkit import access
+from svtoolkit.accounts.principal import principal_of
 
 PARTNERSHIP_SESSION_KEY = "svt_partnership_id"
 SIGNED_IN_AT_SESSION_KEY = "svt_signed_in_at"
 LAST_ACTIVE_AT_SESSION_KEY = "svt_last_active_at"
+# Activity is written to the session at most once a minute, not on every request (a write each time): the
+# idle timeout is then counted from up to a minute before the last request.
+ACTIVITY_RESOLUTION_SECONDS = 60
 # Sent by requests the page makes on its own (the incident page's live panel polling every 30 seconds): they
 # do not count as the person being active, so a page left open does not keep its session alive.
 BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
@@ -80,7 +86,9 @@ class SessionLifetimeMiddleware:
         elif last_active_at is not None and now - last_active_at > settings.SESSION_COOKIE_AGE:
             minutes = settings.SESSION_COOKIE_AGE // 60
             self._end(request, f"You were signed out after {minutes} minutes without using svtoolkit.")
-        elif not is_background_request(request):
+        elif (
+            not is_background_request(request) and now - (last_active_at or 0) >= ACTIVITY_RESOLUTION_SECONDS
+        ):
             session[LAST_ACTIVE_AT_SESSION_KEY] = now
 
     @staticmethod
@@ -146,3 +154,15 @@ def _url(name):
     from django.urls import reverse
 
     return reverse(name)
+
+
+class VerifiedDeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware, finding the authenticator that verified this session among the person's
+    confirmed ones held by accounts.principal, instead of reading it from the database on every request."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated and (persistent_id := request.session.get(DEVICE_ID_SESSION_KEY)):
+            device = principal_of(user).devices.get(self._normalize_persistent_id(persistent_id))
+            user.otp_device = self._finalize_device(request, user, device)
+        return user

@@ -66,6 +66,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     receive_sms = models.BooleanField(default=False)
     quiet_from = models.TimeField(null=True, blank=True)
     quiet_until = models.TimeField(null=True, blank=True)
+    # Moved by accounts.principal.forget_access_of whenever the person's memberships, regional roles or
+    # authenticators change: it keys what every request knows of them in the cache.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -78,6 +81,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        # A user read before a change to their access must not write its older access version back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "access_version"
+            ]
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name

@@ -8,6 +8,7 @@ class PartnershipsConfig(AppConfig):
 
     def ready(self):
         from svtoolkit.core.selectors import register_home_section
+        from svtoolkit.partnerships import receivers  # noqa: F401  (a change of access is seen at once)
         from svtoolkit.partnerships.selectors import review_home_section
 
         register_home_section(

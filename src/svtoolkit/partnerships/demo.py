@@ -439,8 +439,8 @@ def seed_demo_partnership(*, password: str) -> Partnership:
         )
     region, _ = Region.objects.get_or_create(slug=DEMO_REGION["slug"], defaults=DEMO_REGION)
     if partnership.region_id is None:
-        Partnership.objects.filter(pk=partnership.pk).update(region=region)
         partnership.region = region
+        partnership.save(update_fields=["region"])
     for person in DEMO_REGION_USERS:
         RegionMembership.objects.get_or_create(
             region=region,

@@ -1,0 +1,76 @@
+"""What every request needs to know about the person signed in, read from the database once per change.
+
+Every page asks who the person is in each partnership and region, and which authenticator verified them. Those
+change rarely, so they are kept in the cache under the person's ``access_version``, which comes with the user
+row that every request reads anyway. Any change to them (a membership, a regional role, a partnership, region
+or organisation, an authenticator) moves the version in the same transaction, so the next request misses the
+cache and reads them afresh: a change is never seen late.
+"""
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import F
+from django_otp import devices_for_user
+
+from svtoolkit.accounts.models import Membership, User
+from svtoolkit.core.cache import OUTAGE_ERRORS
+
+# Long enough to serve a working day; the version in the key, not the timeout, keeps the entries right.
+CACHE_SECONDS = 12 * 60 * 60
+
+
+@dataclass(frozen=True)
+class Principal:
+    memberships: dict  # partnership id -> Membership, with its partnership and organisation
+    region_memberships: dict  # region id -> partnerships.RegionMembership, with its region
+    devices: dict  # persistent id -> confirmed django-otp device
+
+
+def principal_of(user) -> Principal:
+    """The person's memberships, regional roles and authenticators: once per request, and from the cache
+    while nothing about them has changed."""
+    principal = getattr(user, "_svt_principal", None)
+    if principal is None:
+        key = f"svt:principal:{user.pk}:{user.access_version}"
+        principal = _cached(key)
+        if principal is None:
+            principal = _load(user)
+            _keep(key, principal)
+        user._svt_principal = principal
+    return principal
+
+
+def _cached(key):
+    try:
+        return cache.get(key)
+    except OUTAGE_ERRORS:  # Redis is down: the database still answers
+        return None
+
+
+def _keep(key, principal):
+    with contextlib.suppress(*OUTAGE_ERRORS):
+        cache.set(key, principal, CACHE_SECONDS)
+
+
+def _load(user) -> Principal:
+    memberships = Membership.objects.filter(user=user, partnership__is_active=True).select_related(
+        "partnership", "organisation"
+    )
+    return Principal(
+        memberships={m.partnership_id: m for m in memberships},
+        region_memberships={m.region_id: m for m in user.region_memberships.select_related("region")},
+        devices={device.persistent_id: device for device in devices_for_user(user, confirmed=True)},
+    )
+
+
+def forget_access_of(user_ids: Iterable[int]) -> None:
+    """The people's memberships, roles or authenticators changed: their next request reads them afresh."""
+    User.objects.filter(pk__in=user_ids).update(access_version=F("access_version") + 1)
+
+
+def forget_access_of_members(**membership_filter) -> None:
+    """As ``forget_access_of``, for everyone with a membership matching the filter (``partnership=p``)."""
+    forget_access_of(Membership.objects.filter(**membership_filter).values_list("user_id", flat=True))

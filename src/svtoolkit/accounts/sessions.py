@@ -1,0 +1,37 @@
+"""Sessions read from Redis when it is configured, and kept in the database too (Django's cached_db).
+
+A session is then read without a database query on most requests, and a Redis outage neither signs anyone out
+nor stops anyone signing in: what cannot be read from Redis is read from the database. Signing out while Redis
+cannot be reached fails with the "service unavailable" page rather than leave a copy of the session in Redis.
+"""
+
+import contextlib
+
+from django.contrib.sessions.backends import cached_db
+
+from svtoolkit.core.cache import OUTAGE_ERRORS
+
+
+class SessionStore(cached_db.SessionStore):
+    def load(self):
+        try:
+            return super().load()
+        except OUTAGE_ERRORS:
+            session = self._get_session_from_db()
+            return self.decode(session.session_data) if session else {}
+
+    def exists(self, session_key):
+        try:
+            return super().exists(session_key)
+        except OUTAGE_ERRORS:
+            return cached_db.DBStore.exists(self, session_key)
+
+    def cycle_key(self):
+        data, old_key = self._session, self.session_key
+        self.create()
+        self._session_cache = data
+        if old_key:
+            cached_db.DBStore.delete(self, old_key)
+            # The key left behind at sign-in holds no more than the new one, and the database has dropped it.
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                self._cache.delete(self.cache_key_prefix + old_key)

@@ -1,0 +1,28 @@
+"""A change to a partnership, organisation, region or regional role moves the access version of those it
+concerns (accounts.principal), so their next request reads it afresh."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from svtoolkit.accounts.principal import forget_access_of, forget_access_of_members
+from svtoolkit.partnerships.models import Organisation, Partnership, Region, RegionMembership
+
+
+@receiver([post_save, post_delete], sender=Partnership, dispatch_uid="svtoolkit-access-partnership")
+def _forget_access_of_partnership_members(sender, instance, **kwargs):
+    forget_access_of_members(partnership=instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Organisation, dispatch_uid="svtoolkit-access-organisation")
+def _forget_access_of_organisation_members(sender, instance, **kwargs):
+    forget_access_of_members(organisation=instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Region, dispatch_uid="svtoolkit-access-region")
+def _forget_access_of_region_staff(sender, instance, **kwargs):
+    forget_access_of(RegionMembership.objects.filter(region=instance.pk).values("user_id"))
+
+
+@receiver([post_save, post_delete], sender=RegionMembership, dispatch_uid="svtoolkit-access-region-staff")
+def _forget_access_of_regional_member(sender, instance, **kwargs):
+    forget_access_of([instance.user_id])

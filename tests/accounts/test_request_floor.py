@@ -1,0 +1,154 @@
+"""What every request costs before it does anything: the session and the user, and nothing more while the
+person's memberships, roles and authenticators are unchanged. A change to them counts on the next request."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit import access
+from svtoolkit.accounts.models import Membership, Role, User
+from svtoolkit.partnerships.models import RegionMembership, RegionRole
+from tests.accounts.builders import pass_second_factor
+from tests.core.test_outages import HEALTHY_REDIS_URL, use_redis
+from tests.factories import RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+PLAIN_PAGE = "core:accessibility"
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_verified_persons_plain_page_reads_only_the_session_and_the_user(client, demo_users):
+    responder = demo_users["responder"]
+    client.force_login(responder)
+    pass_second_factor(client, responder)
+    client.get(reverse("core:home"))  # the first request reads the person's memberships and authenticator
+
+    queries = queries_for(client, reverse(PLAIN_PAGE))
+
+    assert len(queries) == 2, queries
+    assert "django_session" in queries[0] and "accounts_user" in queries[1]
+
+
+def test_with_redis_the_session_is_read_from_redis_and_only_the_user_from_the_database(
+    client, settings, demo_users
+):
+    use_redis(settings, HEALTHY_REDIS_URL)
+    responder = demo_users["responder"]
+    client.force_login(responder)
+    client.get(reverse("core:home"))
+
+    queries = queries_for(client, reverse(PLAIN_PAGE))
+
+    assert len(queries) == 1, queries
+    assert "accounts_user" in queries[0]
+
+
+def test_being_active_is_written_to_the_session_at_most_once_a_minute(client, demo_users, time_machine):
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    client.force_login(demo_users["responder"])
+    client.get(reverse(PLAIN_PAGE))
+
+    time_machine.move_to(start + timedelta(seconds=59), tick=False)
+    assert not any(sql.startswith("UPDATE") for sql in queries_for(client, reverse(PLAIN_PAGE)))
+    time_machine.move_to(start + timedelta(seconds=61), tick=False)
+    assert any(sql.startswith("UPDATE") for sql in queries_for(client, reverse(PLAIN_PAGE)))
+
+
+def test_a_role_changed_by_a_coordinator_counts_on_the_persons_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:record")).status_code == 200
+
+    membership = Membership.objects.get(user=demo_users["responder"], partnership=demo)
+    membership.role = Role.VIEWER
+    membership.save()
+
+    assert client.get(reverse("incidents:record")).status_code == 403
+
+
+def test_a_removed_membership_counts_on_the_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+    Membership.objects.get(user=demo_users["responder"], partnership=demo).delete()
+
+    assert client.get(reverse("incidents:list")).status_code == 403
+
+
+def test_a_partnership_closed_counts_on_the_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+    demo.is_active = False
+    demo.save()
+
+    assert client.get(reverse("incidents:list")).status_code == 403
+
+
+def test_an_organisation_renamed_shows_on_the_next_request(client, demo, demo_users):
+    client.force_login(demo_users["police"])
+    organisation = Membership.objects.get(user=demo_users["police"], partnership=demo).organisation
+    client.get(reverse("core:home"))
+
+    organisation.name = "Riverside Constabulary (renamed)"
+    organisation.save()
+
+    assert client.get(reverse("core:home")).wsgi_request.membership.organisation.name == organisation.name
+
+
+def test_a_regional_role_given_counts_on_the_next_request(client, demo, demo_users):
+    coordinator = demo_users["coordinator"]
+    client.force_login(coordinator)
+    region = RegionFactory()
+    assert not access.may_view_region(client.get(reverse("core:home")).wsgi_request.user, region)
+
+    RegionMembership.objects.create(region=region, user=coordinator, role=RegionRole.VIEWER)
+
+    assert access.may_view_region(client.get(reverse("core:home")).wsgi_request.user, region)
+
+
+def test_an_authenticator_removed_ends_the_sessions_verification_on_the_next_request(client, demo_users):
+    responder = demo_users["responder"]
+    client.force_login(responder)
+    device = pass_second_factor(client, responder)
+    assert client.get(reverse("core:home")).status_code == 200
+
+    TOTPDevice.objects.get(pk=device.pk).delete()
+
+    assert client.get(reverse("core:home")).wsgi_request.user.is_verified() is False
+
+
+def test_a_person_read_before_a_change_does_not_write_the_older_version_back(demo, demo_users):
+    stale = User.objects.get(pk=demo_users["responder"].pk)
+    Membership.objects.filter(user=stale, partnership=demo).get().delete()
+
+    stale.full_name = "Renamed Responder"
+    stale.save()
+
+    fresh = User.objects.get(pk=stale.pk)
+    assert fresh.full_name == "Renamed Responder"
+    assert fresh.access_version > stale.access_version
+
+
+def test_with_redis_a_session_signed_out_no_longer_opens_pages(client, settings, demo_users):
+    use_redis(settings, HEALTHY_REDIS_URL)
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:list")).status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    client.post(reverse("accounts:logout"))
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # the old cookie, kept by someone
+
+    assert client.get(reverse("incidents:list")).status_code == 302
