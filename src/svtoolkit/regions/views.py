@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.regions import selectors, services
 from svtoolkit.regions.forms import (
     AcceptProposalForm,
@@ -148,20 +149,14 @@ def _accept_proposal(request, incident, proposal):
     form = AcceptProposalForm(
         request.POST or None, partnership=incident.partnership, initial={"purpose": proposal.reason}
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.decide_proposal(
-                proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
-            )
-            messages.success(request, f"{incident.reference} is shared with {proposal.partnership}.")
-            return redirect("incidents:incident", incident_id=incident.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": incident,
-            "form": form,
-            "heading": f"Share with {proposal.partnership}",
-            "button": "Share the incident",
-        },
+        incident,
+        form,
+        heading=f"Share with {proposal.partnership}",
+        button="Share the incident",
+        save=lambda data: services.decide_proposal(
+            proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
+        ),
+        success=f"{incident.reference} is shared with {proposal.partnership}.",
     )

@@ -2,14 +2,15 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page, show_incident_form
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery.support import selectors, services
 from svtoolkit.recovery.support.forms import SupportOfferForm, SupportResponseForm
-from svtoolkit.recovery.views import simple_form
 
 
 @access.requires(access.is_member)
@@ -31,17 +32,15 @@ def support(request, incident_id):
 def support_add(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     person = selectors.person_in(shown, person_id)
-    form = SupportOfferForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.offer_support(person=person, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The support was recorded.")
-        return redirect("recovery:support", incident_id=shown.pk)
-    return simple_form(
+    return incident_form_page(
         request,
         shown,
-        form,
-        f"Record support or a referral for a {person.get_role_display().lower()}",
-        "Record",
+        SupportOfferForm(request.POST or None, partnership=request.partnership),
+        heading=f"Record support or a referral for a {person.get_role_display().lower()}",
+        button="Record",
+        save=lambda data: services.offer_support(person=person, by=request.user, request=request, **data),
+        success="The support was recorded.",
+        done=reverse("recovery:support", args=[shown.pk]),
     )
 
 
@@ -79,12 +78,12 @@ def support_update(request, incident_id, offer_id):
                 ("What happened", offer.outcome),
                 ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
             ]
-    return simple_form(
+    return show_incident_form(
         request,
         shown,
         form,
-        f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
-        "Save",
+        heading=f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
+        button="Save",
         theirs=theirs,
         intro=f"{offer.description}, offered {offer.offered_on:%d %B %Y}.",
     )
