@@ -22,6 +22,49 @@ ENTER_A_TITLE = "Enter a title"
 ENTER_THE_ACTION = "Enter the action"
 
 ORIGINALS = "originals"
+
+
+# The field shapes every form repeats, written once. ``missing`` is the message shown when a required field is
+# left empty (Django's own when not given); every other keyword goes to the Django field as it is.
+
+
+def text_field(label, *, rows: int | None = None, missing: str | None = None, **kwargs) -> forms.CharField:
+    """Free text: one line, or a text area of ``rows`` lines."""
+    if rows:
+        kwargs["widget"] = forms.Textarea(attrs={"rows": rows})
+    return forms.CharField(label=label, **_told_when_missing(missing, kwargs))
+
+
+def choice_field(
+    label, choices, *, missing: str | None = None, radios: bool = False, **kwargs
+) -> forms.ChoiceField:
+    """One of ``choices``: a select, or GOV.UK radios for a short list (``radios``)."""
+    if radios:
+        kwargs["widget"] = forms.RadioSelect
+    return forms.ChoiceField(label=label, choices=choices, **_told_when_missing(missing, kwargs))
+
+
+def model_choice_field(
+    label, *, missing: str | None = None, optional: str | None = None, not_listed: str | None = None, **kwargs
+) -> forms.ModelChoiceField:
+    """One record from a list the form's ``__init__`` gives (its ``queryset``: a partnership's own).
+
+    ``optional`` makes it optional, with that as the empty choice's words ("Nobody yet"); ``not_listed`` is
+    the message when what was sent is not in the list (a record removed while the page was open)."""
+    kwargs.setdefault("queryset", None)
+    if optional is not None:
+        kwargs.update(required=False, empty_label=optional)
+    if not_listed is not None:
+        kwargs["error_messages"] = {"invalid_choice": not_listed, **kwargs.get("error_messages", {})}
+    return forms.ModelChoiceField(label=label, **_told_when_missing(missing, kwargs))
+
+
+def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
+    if missing is not None:
+        kwargs["error_messages"] = {"required": missing, **kwargs.get("error_messages", {})}
+    return kwargs
+
+
 NOT_EDITED = {"revision", ORIGINALS}
 
 
