@@ -16,9 +16,10 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, revised
+from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page, show_incident_form
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -95,25 +96,24 @@ def message_edit(request, incident_id, message_id):
         "approvers": [sign_off.organisation_id for sign_off in found.sign_offs.all()],
         "revision": found.revision,
     }
-    form = DraftForm(request.POST or None, incident=shown, initial=initial)
-    theirs = None
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="draft") as refused:
-            services.revise_draft(
-                message=found,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            flash.success(request, "The draft was changed.")
-            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
-        if refused.conflict:
-            found.refresh_from_db()
-            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
-    return show_incident_form(
-        request, shown, form, heading="Change the draft", button="Save the draft", theirs=theirs
+    return incident_form_page(
+        request,
+        shown,
+        DraftForm(request.POST or None, incident=shown, initial=initial),
+        heading="Change the draft",
+        button="Save the draft",
+        save=lambda data: services.revise_draft(
+            message=found, by=request.user, request=request, **revised(data)
+        ),
+        success="The draft was changed.",
+        done=reverse("communications:message", args=[shown.pk, found.pk]),
+        thing="draft",
+        on_conflict=stored_again(
+            found,
+            lambda draft: {
+                "theirs": [("Title", draft.title), ("Text", draft.body), ("Audience", draft.audience)]
+            },
+        ),
     )
 
 

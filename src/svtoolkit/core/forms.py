@@ -146,6 +146,14 @@ class RevisionChecked:
         return clashes
 
 
+def revised(data: dict) -> dict:
+    """A revision-checked form's cleaned data as a service takes it: the revision the page was based on
+    becomes ``expected_revision`` (see ``core.locking.save_if_unchanged``), every other field as it is."""
+    fields = dict(data)
+    fields["expected_revision"] = fields.pop("revision")
+    return fields
+
+
 def comparable(value):
     """``value`` (typed, or as stored) in a form two values can be compared in, and written as JSON."""
     if isinstance(value, Model):

@@ -14,10 +14,22 @@ def incident_url(incident, anchor: str = "") -> str:
 
 
 def incident_form_page(
-    request, incident, form, *, heading, button, save, success, done=None, thing="record", **context
+    request,
+    incident,
+    form,
+    *,
+    heading,
+    button,
+    save,
+    success,
+    done=None,
+    thing="record",
+    on_conflict=None,
+    **context,
 ):
     """A page of one form about ``incident``, under its reference and title: ``core.pages.form_page`` with
-    ``heading`` and the ``button``'s label; ``done`` is the incident's page unless given. Any other keyword
+    ``heading`` and the ``button``'s label; ``done`` is the incident's page unless given; ``on_conflict``
+    gives their version after an edit conflict (``theirs``: label and value rows). Any other keyword
     (``intro``, ``point_picker``) goes to the template as it is."""
     return form_page(
         request,
@@ -28,6 +40,7 @@ def incident_form_page(
         template=SIMPLE_FORM,
         context={"incident": incident, "heading": heading, "button": button, **context},
         thing=thing,
+        on_conflict=on_conflict,
     )
 
 

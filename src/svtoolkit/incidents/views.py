@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
-from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
-from svtoolkit.core.pages import form_page
+from svtoolkit.core.forms import errors_as_message, id_from, revised
+from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
@@ -193,7 +193,7 @@ def partners(request, incident_id):
         ),
         done=reverse("incidents:partners", args=[shown.pk]),
         template="incidents/partners.html",
-        context={"incident": shown, "partners": selectors.partners_and_notices(shown)},
+        context=lambda: {"incident": shown, "partners": selectors.partners_and_notices(shown)},
     )
 
 
@@ -380,31 +380,30 @@ def action(request, incident_id, action_id):
         partnership=request.partnership,
         can_reassign=access.can_reassign_action(request.user, request.partnership),
     )
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form, thing="action") as refused:
-            services.update_action(
-                action=planned,
-                by=request.user,
-                expected_revision=data["revision"],
-                status=data["status"],
-                owner_organisation=data["owner_organisation"],
-                owner=data["owner"],
-                not_needed_reason=data["not_needed_reason"],
-                note=data["note"],
-                request=request,
-            )
-            messages.success(request, "The action was updated.")
-            return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
-        if refused.conflict:
-            planned.refresh_from_db()
-            conflict = planned
-    entries = planned.timeline_entries.select_related("by").order_by("-at")
-    return render(
+    return form_page(
         request,
-        "incidents/action.html",
-        {"incident": shown, "action": planned, "form": form, "conflict": conflict, "entries": entries},
+        form,
+        save=lambda data: services.update_action(
+            action=planned,
+            by=request.user,
+            expected_revision=data["revision"],
+            status=data["status"],
+            owner_organisation=data["owner_organisation"],
+            owner=data["owner"],
+            not_needed_reason=data["not_needed_reason"],
+            note=data["note"],
+            request=request,
+        ),
+        success="The action was updated.",
+        done=reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}",
+        template="incidents/action.html",
+        context=lambda: {
+            "incident": shown,
+            "action": planned,
+            "entries": planned.timeline_entries.select_related("by").order_by("-at"),
+        },
+        thing="action",
+        on_conflict=stored_again(planned),
     )
 
 
@@ -557,23 +556,18 @@ def edit_record(request, incident_id):
         initial=initial,
         incident_types=selectors.incident_types(request.partnership, shown),
     )
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="incident") as refused:
-            services.edit_record(
-                incident=shown,
-                by=request.user,
-                expected_revision=form.cleaned_data.pop("revision"),
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, "The record was corrected.")
-            return to_incident(shown)
-        if refused.conflict:
-            shown.refresh_from_db()
-            conflict = shown
-    return render(
-        request, "incidents/edit_record.html", {"incident": shown, "form": form, "conflict": conflict}
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.edit_record(
+            incident=shown, by=request.user, request=request, **revised(data)
+        ),
+        success="The record was corrected.",
+        done=incident_url(shown),
+        template="incidents/edit_record.html",
+        context={"incident": shown},
+        thing="incident",
+        on_conflict=stored_again(shown),
     )
 
 

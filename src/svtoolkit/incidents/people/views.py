@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
@@ -119,11 +119,7 @@ def person_edit(request, incident_id, person_id):
         heading="Correct the record of a person affected",
         button="Save the correction",
         save=lambda data: services.correct_person_affected(
-            person=person,
-            by=request.user,
-            expected_revision=data.pop("revision"),
-            request=request,
-            **data,
+            person=person, by=request.user, request=request, **revised(data)
         ),
         success="The record was corrected. What it said before is kept with it.",
         done=reverse("incidents:people", args=[shown.pk]),
