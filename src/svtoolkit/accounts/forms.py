@@ -14,6 +14,7 @@ from svtoolkit.core.forms import (
     choice_field,
     model_choice_field,
     text_field,
+    tick_box,
 )
 
 
@@ -176,9 +177,8 @@ class SwitchPartnershipForm(forms.Form):
 
 
 class PartnershipSecurityForm(forms.Form):
-    require_two_factor = forms.BooleanField(
-        label="Members must use an authenticator app to sign in",
-        required=False,
+    require_two_factor = tick_box(
+        "Members must use an authenticator app to sign in",
         help_text="Members without one are asked to set it up the next time they sign in.",
     )
 
@@ -195,8 +195,8 @@ class ContactPreferencesForm(forms.Form):
         max_length=20,
         help_text="For text messages: alerts of a new incident go to it at any hour. Like 07700 900123.",
     )
-    receive_email = forms.BooleanField(label="Email me", required=False)
-    receive_sms = forms.BooleanField(label="Text me", required=False)
+    receive_email = tick_box("Email me")
+    receive_sms = tick_box("Text me")
     quiet_from = forms.TimeField(
         label="Quiet hours start",
         required=False,
@@ -273,9 +273,8 @@ class SingleSignOnForm(forms.Form):
         help_text="One a line; each must also be in the list above. They join as viewers, and you choose "
         "their role and organisation afterwards. Leave empty to allow invited people only.",
     )
-    accept_identity_provider_mfa = forms.BooleanField(
-        label="Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
-        required=False,
+    accept_identity_provider_mfa = tick_box(
+        "Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
         help_text="Only when the provider says the sign-in used more than a password.",
     )
 

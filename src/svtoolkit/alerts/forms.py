@@ -8,7 +8,7 @@ from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, model_choice_field, text_field
+from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box
 from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
 
@@ -79,7 +79,7 @@ class RaiseAlertForm(forms.Form):
     )
     latitude = coordinate_field("latitude", 90, "51.50740", max_digits=8, widget=COORDINATE_INPUT)
     longitude = coordinate_field("longitude", 180, "-0.12780", max_digits=8, widget=COORDINATE_INPUT)
-    is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
+    is_exercise = tick_box("This is an exercise, not a real incident")
 
     def __init__(self, *args, incident_types: dict, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,14 @@ from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import ENTER_A_TITLE, RevisionChecked, choice_field, model_choice_field, text_field
+from svtoolkit.core.forms import (
+    ENTER_A_TITLE,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
+)
 from svtoolkit.partnerships.models import Organisation
 
 
@@ -51,9 +58,8 @@ class MessageForm(forms.Form):
     audience = text_field("Audience", missing="Enter the audience", max_length=200)
     channel = text_field("Channel", missing="Enter the channel", max_length=200)
     planned_for = datetime_field("Planned for", "Enter when it is planned for")
-    names_or_images = forms.BooleanField(
-        label="It names, or shows images of, someone affected",
-        required=False,
+    names_or_images = tick_box(
+        "It names, or shows images of, someone affected",
         help_text="The family must agree before it is published.",
     )
     approvers = forms.ModelMultipleChoiceField(
@@ -91,5 +97,5 @@ class FamilyAgreementForm(forms.Form):
 class MonitoringNoteForm(forms.Form):
     source = text_field("Where it was seen", missing="Say where it was seen", max_length=200)
     summary = text_field("What was seen", rows=3, missing="Say what was seen", max_length=limits.SUMMARY)
-    is_rumour = forms.BooleanField(label="It is a rumour or misinformation to counter", required=False)
+    is_rumour = tick_box("It is a rumour or misinformation to counter")
     response = text_field("What was done about it", rows=2, max_length=limits.SUMMARY, required=False)

@@ -16,7 +16,7 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.core.forms import errors_as_message, revised
+from svtoolkit.core.forms import errors_as_message, initial_from, revised
 from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
@@ -45,12 +45,7 @@ def plan(request, incident_id):
     shown = incident_for_request(request, incident_id)
     current = selectors.plan_of(shown)
     initial = (
-        {
-            "lead_organisation": current.lead_organisation,
-            "main_channel": current.main_channel,
-            "update_every_days": current.update_every_days,
-            "updates_owner": current.updates_owner,
-        }
+        initial_from(current, "lead_organisation", "main_channel", "update_every_days", "updates_owner")
         if current
         else {}
     )
@@ -85,17 +80,18 @@ def message_add(request, incident_id):
 def message_edit(request, incident_id, message_id):
     shown = access.get_for(request, Incident, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
-    initial = {
-        "kind": found.kind,
-        "title": found.title,
-        "body": found.body,
-        "audience": found.audience,
-        "channel": found.channel,
-        "planned_for": timezone.localtime(found.planned_for),
-        "names_or_images": found.names_or_images,
-        "approvers": [sign_off.organisation_id for sign_off in found.sign_offs.all()],
-        "revision": found.revision,
-    }
+    initial = initial_from(
+        found,
+        "kind",
+        "title",
+        "body",
+        "audience",
+        "channel",
+        "names_or_images",
+        "revision",
+        planned_for=timezone.localtime(found.planned_for),
+        approvers=[sign_off.organisation_id for sign_off in found.sign_offs.all()],
+    )
     return incident_form_page(
         request,
         shown,

@@ -59,6 +59,12 @@ def model_choice_field(
     return forms.ModelChoiceField(label=label, **_told_when_missing(missing, kwargs))
 
 
+def tick_box(label, **kwargs) -> forms.BooleanField:
+    """A GOV.UK checkbox that says yes when ticked: left unticked it means no, never that something is
+    missing."""
+    return forms.BooleanField(label=label, required=False, **kwargs)
+
+
 def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
     if missing is not None:
         kwargs["error_messages"] = {"required": missing, **kwargs.get("error_messages", {})}
@@ -144,6 +150,12 @@ class RevisionChecked:
         self._errors = ErrorDict()
         self.cleaned_data = {}
         return clashes
+
+
+def initial_from(record, *names, **values) -> dict:
+    """A form's ``initial`` for editing ``record``: each of ``names`` as the record holds it, and ``values``
+    for the fields a page shows otherwise (a time in local time, the ids of related records)."""
+    return {name: getattr(record, name) for name in names} | values
 
 
 def revised(data: dict) -> dict:

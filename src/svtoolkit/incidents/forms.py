@@ -12,6 +12,7 @@ from svtoolkit.core.forms import (
     model_choice_field,
     shown_by_service,
     text_field,
+    tick_box,
 )
 from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
@@ -106,7 +107,7 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
     scene_place = place_field("Kind of place")
     scene_latitude = coordinate_field("latitude", 90, "51.50740")
     scene_longitude = coordinate_field("longitude", 180, "-0.12780")
-    is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
+    is_exercise = tick_box("This is an exercise, not a real incident")
 
 
 class CategorisationForm(forms.Form):

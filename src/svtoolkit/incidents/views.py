@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
-from svtoolkit.core.forms import errors_as_message, id_from, revised
+from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
@@ -367,13 +367,7 @@ def plan_update(request, incident_id):
 def action(request, incident_id, action_id):
     shown = access.get_for(request, Incident, incident_id)
     planned = access.get_for(request, selectors.actions_in(shown), action_id, rule=access.can_update_action)
-    initial = {
-        "status": planned.status,
-        "owner_organisation": planned.owner_organisation,
-        "owner": planned.owner,
-        "not_needed_reason": planned.not_needed_reason,
-        "revision": planned.revision,
-    }
+    initial = initial_from(planned, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
     form = ActionUpdateForm(
         request.POST or None,
         initial=initial,
@@ -543,14 +537,15 @@ def share(request, incident_id):
 @access.requires(access.can_manage_incident)
 def edit_record(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    initial = {
-        "title": shown.title,
-        "incident_types": shown.incident_types,
-        "occurred_at": timezone.localtime(shown.occurred_at),
-        "notified_at": timezone.localtime(shown.notified_at),
-        "summary": shown.summary,
-        "revision": shown.revision,
-    }
+    initial = initial_from(
+        shown,
+        "title",
+        "incident_types",
+        "summary",
+        "revision",
+        occurred_at=timezone.localtime(shown.occurred_at),
+        notified_at=timezone.localtime(shown.notified_at),
+    )
     form = EditRecordForm(
         request.POST or None,
         initial=initial,
@@ -614,11 +609,7 @@ def escalation_settings(request):
     timetable = escalation.timetable_for(request.partnership)
     form = EscalationTimetableForm(
         request.POST or None,
-        initial={
-            "owner_after_hours": timetable.owner_after_hours,
-            "spoc_after_hours": timetable.spoc_after_hours,
-            "lead_after_hours": timetable.lead_after_hours,
-        },
+        initial=initial_from(timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours"),
     )
     return form_page(
         request,

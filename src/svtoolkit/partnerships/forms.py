@@ -16,6 +16,7 @@ from svtoolkit.core.forms import (
     choice_field,
     model_choice_field,
     text_field,
+    tick_box,
 )
 from svtoolkit.partnerships import contacts_csv, lawful_bases
 from svtoolkit.partnerships.models import (
@@ -127,14 +128,12 @@ class OrganisationForm(EntryForm):
         [("", "Choose a kind"), *OrganisationKind.choices],
         missing="Choose the kind of organisation",
     )
-    may_report_incidents = forms.BooleanField(
-        label="Its members may raise incident alerts",
-        required=False,
+    may_report_incidents = tick_box(
+        "Its members may raise incident alerts",
         help_text="An alert records a new incident and alerts the partnership's duty officer at once.",
     )
-    leads_partnership = forms.BooleanField(
-        label="It is the partnership's lead organisation",
-        required=False,
+    leads_partnership = tick_box(
+        "It is the partnership's lead organisation",
         help_text="Its community safety team takes part in every incident from the start and owns the "
         "checklist's council actions. Only one organisation leads.",
     )

@@ -13,6 +13,7 @@ from svtoolkit.core.forms import (
     choice_field,
     model_choice_field,
     text_field,
+    tick_box,
 )
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
@@ -62,7 +63,7 @@ class ItemForm(RevisionChecked, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    essential = forms.BooleanField(label="Essential: a response must never miss this", required=False)
+    essential = tick_box("Essential: a response must never miss this")
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, version, partnership, **kwargs):

@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import choice_field, text_field
+from svtoolkit.core.forms import choice_field, text_field, tick_box
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
 
@@ -96,7 +96,7 @@ class RulesForm(forms.Form):
         hint="The most the fund grants for one incident, across all its applications, in whole pounds.",
         missing="Enter the limit per incident, in pounds",
     )
-    is_open = forms.BooleanField(label="The fund is taking applications", required=False)
+    is_open = tick_box("The fund is taking applications")
     guidance = _text(
         "Guidance for boroughs",
         required=False,

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from svtoolkit import access
-from svtoolkit.core.forms import revised
+from svtoolkit.core.forms import initial_from, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.regions import fund_selectors as selectors
@@ -120,12 +120,13 @@ def rules(request, region_slug):
     current = services.rules_of(region)
     form = RulesForm(
         request.POST or None,
-        initial={
-            "limit_per_incident": current.limit_per_incident,
-            "is_open": current.is_open,
-            "guidance": current.guidance,
-            "revision": current.revision if current.pk else None,
-        },
+        initial=initial_from(
+            current,
+            "limit_per_incident",
+            "is_open",
+            "guidance",
+            revision=current.revision if current.pk else None,
+        ),
     )
     return form_page(
         request,

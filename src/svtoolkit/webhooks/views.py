@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, initial_from
 from svtoolkit.core.pages import form_page
 from svtoolkit.webhooks import selectors, services
 from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
@@ -57,12 +57,7 @@ def endpoint(request, endpoint_id):
     shown = selectors.endpoint_in(request.partnership, endpoint_id)
     form = EndpointChangeForm(
         request.POST or None,
-        initial={
-            "url": shown.url,
-            "description": shown.description,
-            "event_types": shown.event_types,
-            "is_active": shown.is_active,
-        },
+        initial=initial_from(shown, "url", "description", "event_types", "is_active"),
     )
     return form_page(
         request,

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.attachments.selectors import attachments_section
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from
 from svtoolkit.core.textdiff import word_difference
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page, show_incident_form
@@ -76,13 +76,14 @@ def review_contribute(request, incident_id):
         chosen = str(organisations[0].pk)
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
     initial = (
-        {
-            "organisation": existing.organisation_id,
-            "went_well": existing.went_well,
-            "went_badly": existing.went_badly,
-            "to_change": existing.to_change,
-            "revision": existing.revision,
-        }
+        initial_from(
+            existing,
+            "went_well",
+            "went_badly",
+            "to_change",
+            "revision",
+            organisation=existing.organisation_id,
+        )
         if existing
         else {"organisation": chosen}
     )

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from svtoolkit import access
-from svtoolkit.core.forms import revised
+from svtoolkit.core.forms import initial_from, revised
 from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
@@ -50,12 +50,7 @@ def support_update(request, incident_id, offer_id):
     offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
     form = SupportResponseForm(
         request.POST or None,
-        initial={
-            "response": offer.response,
-            "outcome": offer.outcome,
-            "follow_up_on": offer.follow_up_on,
-            "revision": offer.revision,
-        },
+        initial=initial_from(offer, "response", "outcome", "follow_up_on", "revision"),
     )
     return incident_form_page(
         request,
