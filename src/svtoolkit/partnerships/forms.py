@@ -21,6 +21,7 @@ from svtoolkit.core.forms import (
 from svtoolkit.partnerships import contacts_csv, lawful_bases
 from svtoolkit.partnerships.models import (
     NO_AGREEMENT_PARTIES,
+    SHARING_AGREEMENT_FIELDS,
     SUPPORT_SERVICE_FIELDS,
     IncidentRole,
     OrganisationKind,
@@ -323,17 +324,7 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
         max_length=limits.SUMMARY,
         help_text="The kinds of personal data the parties may share under it.",
     )
-    field_order = [
-        "name",
-        "parties",
-        "purpose",
-        "data_covered",
-        "article6_basis",
-        "article9_condition",
-        "gateway",
-        "owner",
-        "review_due",
-    ]
+    field_order = list(SHARING_AGREEMENT_FIELDS)
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
