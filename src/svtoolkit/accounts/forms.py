@@ -8,7 +8,14 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
-from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL
+from svtoolkit.core.forms import (
+    CHOOSE_A_LISTED_ORGANISATION,
+    ENTER_AN_EMAIL,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
+)
 
 
 class SignInForm(AuthenticationForm):
@@ -20,11 +27,11 @@ class SignInForm(AuthenticationForm):
             "invalid": ENTER_AN_EMAIL,
         },
     )
-    password = forms.CharField(
-        label="Password",
+    password = text_field(
+        "Password",
+        missing="Enter your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password"},
     )
     error_messages = {
         "invalid_login": "The email address or password is not right. Check them and try again.",
@@ -97,19 +104,12 @@ def role_choices():
 class MembershipForm(forms.Form):
     """Role and organisation; used for an invitation and for changing a member."""
 
-    role = forms.ChoiceField(
-        label="Role",
-        choices=role_choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose a role"},
-    )
-    organisation = forms.ModelChoiceField(
-        label="Organisation they represent",
-        queryset=None,
-        required=False,
-        empty_label="None",
+    role = choice_field("Role", role_choices, radios=True, missing="Choose a role")
+    organisation = model_choice_field(
+        "Organisation they represent",
+        optional="None",
+        not_listed=CHOOSE_A_LISTED_ORGANISATION,
         help_text="Required for partners: they see the incidents their organisation takes part in.",
-        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
     )
 
     def __init__(self, *args, partnership, **kwargs):
@@ -118,9 +118,7 @@ class MembershipForm(forms.Form):
 
 
 class InvitationForm(MembershipForm):
-    full_name = forms.CharField(
-        label="Full name", max_length=150, error_messages={"required": "Enter the person's full name"}
-    )
+    full_name = text_field("Full name", missing="Enter the person's full name", max_length=150)
     email = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"spellcheck": "false"}),
@@ -133,21 +131,19 @@ class InvitationForm(MembershipForm):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(
-        label="Full name", max_length=150, error_messages={"required": "Enter your full name"}
-    )
-    password1 = forms.CharField(
-        label="Create a password",
+    full_name = text_field("Full name", missing="Enter your full name", max_length=150)
+    password1 = text_field(
+        "Create a password",
+        missing="Create a password",
         strip=False,
         help_text="At least 12 characters. A few unrelated words make a strong password.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Create a password"},
     )
-    password2 = forms.CharField(
-        label="Confirm password",
+    password2 = text_field(
+        "Confirm password",
+        missing="Type the password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Type the password again"},
     )
 
     def __init__(self, *args, email, **kwargs):
@@ -181,9 +177,8 @@ class SwitchPartnershipForm(forms.Form):
 
 
 class PartnershipSecurityForm(forms.Form):
-    require_two_factor = forms.BooleanField(
-        label="Members must use an authenticator app to sign in",
-        required=False,
+    require_two_factor = tick_box(
+        "Members must use an authenticator app to sign in",
         help_text="Members without one are asked to set it up the next time they sign in.",
     )
 
@@ -200,8 +195,8 @@ class ContactPreferencesForm(forms.Form):
         max_length=20,
         help_text="For text messages: alerts of a new incident go to it at any hour. Like 07700 900123.",
     )
-    receive_email = forms.BooleanField(label="Email me", required=False)
-    receive_sms = forms.BooleanField(label="Text me", required=False)
+    receive_email = tick_box("Email me")
+    receive_sms = tick_box("Text me")
     quiet_from = forms.TimeField(
         label="Quiet hours start",
         required=False,
@@ -278,9 +273,8 @@ class SingleSignOnForm(forms.Form):
         help_text="One a line; each must also be in the list above. They join as viewers, and you choose "
         "their role and organisation afterwards. Leave empty to allow invited people only.",
     )
-    accept_identity_provider_mfa = forms.BooleanField(
-        label="Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
-        required=False,
+    accept_identity_provider_mfa = tick_box(
+        "Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
         help_text="Only when the provider says the sign-in used more than a password.",
     )
 

@@ -35,7 +35,8 @@ from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.pages import form_page
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
 
@@ -287,20 +288,22 @@ def members(request):
 @access.requires(access.can_manage_members)
 def invite(request):
     form = InvitationForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.invite_member(
-                partnership=request.partnership,
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                role=form.cleaned_data["role"],
-                organisation=form.cleaned_data["organisation"],
-                invited_by=request.user,
-                request=request,
-            )
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("accounts:members")
-    return render(request, "accounts/invite.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.invite_member(
+            partnership=request.partnership,
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            organisation=data["organisation"],
+            invited_by=request.user,
+            request=request,
+        ),
+        success=lambda _: f"Invitation sent to {form.cleaned_data['email']}.",
+        done=reverse("accounts:members"),
+        template="accounts/invite.html",
+    )
 
 
 @access.requires(access.can_manage_members)
@@ -316,19 +319,21 @@ def revoke_invitation(request, invitation_id):
 def member_edit(request, membership_id):
     membership = selectors.membership_in(request.partnership, membership_id)
     initial = {"role": membership.role, "organisation": membership.organisation}
-    form = MembershipForm(request.POST or None, initial=initial, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.change_membership(
-                membership=membership,
-                role=form.cleaned_data["role"],
-                organisation=form.cleaned_data["organisation"],
-                by=request.user,
-                request=request,
-            )
-            messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
-            return redirect("accounts:members")
-    return render(request, "accounts/member_edit.html", {"form": form, "membership": membership})
+    return form_page(
+        request,
+        MembershipForm(request.POST or None, initial=initial, partnership=request.partnership),
+        save=lambda data: services.change_membership(
+            membership=membership,
+            role=data["role"],
+            organisation=data["organisation"],
+            by=request.user,
+            request=request,
+        ),
+        success=lambda _: f"{membership.user} is now {membership.get_role_display().lower()}.",
+        done=reverse("accounts:members"),
+        template="accounts/member_edit.html",
+        context={"membership": membership},
+    )
 
 
 @access.requires(access.can_manage_members)
@@ -349,25 +354,23 @@ def member_remove(request, membership_id):
 @access.requires(access.can_manage_partnership_settings)
 def partnership_security(request):
     partnership = request.partnership
-    form = PartnershipSecurityForm(
-        request.POST or None, initial={"require_two_factor": partnership.require_two_factor}
-    )
     second_factor_passed = selectors.second_factor_passed(request)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.update_partnership_security(
-                partnership=partnership,
-                require_two_factor=form.cleaned_data["require_two_factor"],
-                by=request.user,
-                second_factor_passed=second_factor_passed,
-                request=request,
-            )
-            messages.success(request, "Sign-in settings saved.")
-            return redirect("accounts:partnership_security")
-    return render(
+    return form_page(
         request,
-        "accounts/partnership_security.html",
-        {"form": form, "second_factor_passed": second_factor_passed},
+        PartnershipSecurityForm(
+            request.POST or None, initial={"require_two_factor": partnership.require_two_factor}
+        ),
+        save=lambda data: services.update_partnership_security(
+            partnership=partnership,
+            require_two_factor=data["require_two_factor"],
+            by=request.user,
+            second_factor_passed=second_factor_passed,
+            request=request,
+        ),
+        success="Sign-in settings saved.",
+        done=reverse("accounts:partnership_security"),
+        template="accounts/partnership_security.html",
+        context={"second_factor_passed": second_factor_passed},
     )
 
 
@@ -433,28 +436,22 @@ def partnership_sso(request):
         "accept_identity_provider_mfa": partnership.accept_identity_provider_mfa,
     }
     providers = sso.providers()
-    form = SingleSignOnForm(request.POST or None, initial=initial, providers=providers)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.update_single_sign_on(
-                partnership=partnership,
-                providers=form.cleaned_data.get("providers", []),
-                domains=form.cleaned_data["domains"],
-                self_registration_domains=form.cleaned_data["self_registration_domains"],
-                accept_identity_provider_mfa=form.cleaned_data["accept_identity_provider_mfa"],
-                by=request.user,
-                second_factor_passed=selectors.second_factor_passed(request),
-                request=request,
-            )
-            messages.success(request, "Single sign-on settings saved.")
-            return redirect("accounts:partnership_sso")
-    return render(
+    second_factor_passed = selectors.second_factor_passed(request)
+    return form_page(
         request,
-        "accounts/partnership_sso.html",
-        {
-            "form": form,
-            "providers": providers,
-            "button": "Save",
-            "second_factor_passed": selectors.second_factor_passed(request),
-        },
+        SingleSignOnForm(request.POST or None, initial=initial, providers=providers),
+        save=lambda data: services.update_single_sign_on(
+            partnership=partnership,
+            providers=data.get("providers", []),
+            domains=data["domains"],
+            self_registration_domains=data["self_registration_domains"],
+            accept_identity_provider_mfa=data["accept_identity_provider_mfa"],
+            by=request.user,
+            second_factor_passed=second_factor_passed,
+            request=request,
+        ),
+        success="Single sign-on settings saved.",
+        done=reverse("accounts:partnership_sso"),
+        template="accounts/partnership_sso.html",
+        context={"providers": providers, "button": "Save", "second_factor_passed": second_factor_passed},
     )

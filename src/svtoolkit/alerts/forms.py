@@ -7,7 +7,9 @@ from django import forms
 from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
-from svtoolkit.incidents.forms import coordinate_field, datetime_field
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box
+from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
@@ -20,15 +22,15 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 def phone_field(label, *, required, help_text=""):
-    return forms.CharField(
-        label=label,
+    return text_field(
+        label,
+        missing="Enter a number to call you back on",
         max_length=40,
         required=required,
         help_text=help_text,
         widget=forms.TextInput(
             attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
         ),
-        error_messages={"required": "Enter a number to call you back on"},
     )
 
 
@@ -42,32 +44,32 @@ def clean_phone(value: str, message: str) -> str:
 class RaiseAlertForm(forms.Form):
     """The incident alert: short enough to fill in on a phone in under a minute."""
 
-    what = forms.CharField(
-        label="What happened",
+    what = text_field(
+        "What happened",
+        missing="Say what happened",
         max_length=200,
         help_text="A few words, no names. For example: stabbing outside Northbridge Academy.",
-        error_messages={"required": "Say what happened", "max_length": "Keep it to 200 characters or fewer"},
+        error_messages={"max_length": "Keep it to 200 characters or fewer"},
     )
-    where = forms.CharField(
-        label="Where",
+    where = text_field(
+        "Where",
+        missing="Say where it happened",
         max_length=300,
         help_text="Street, landmark or postcode.",
-        error_messages={
-            "required": "Say where it happened",
-            "max_length": "Keep it to 300 characters or fewer",
-        },
+        error_messages={"max_length": "Keep it to 300 characters or fewer"},
     )
     occurred_at = datetime_field("When it happened", "Enter when it happened")
-    how_they_know = forms.CharField(
-        label="How do you know?",
+    how_they_know = text_field(
+        "How do you know?",
+        missing="Say how you know",
         max_length=500,
         help_text="For example: called by the control room; I am at the scene.",
-        error_messages={"required": "Say how you know", "max_length": "Keep it to 500 characters or fewer"},
+        error_messages={"max_length": "Keep it to 500 characters or fewer"},
     )
     callback_number = phone_field("Number to call you back on", required=True)
-    details = forms.CharField(
-        label="Anything else known now (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
+    details = text_field(
+        "Anything else known now (optional)",
+        rows=3,
         max_length=2000,
         required=False,
         help_text="Injuries, whether anyone is held, what is being done. Keep names out.",
@@ -77,7 +79,7 @@ class RaiseAlertForm(forms.Form):
     )
     latitude = coordinate_field("latitude", 90, "51.50740", max_digits=8, widget=COORDINATE_INPUT)
     longitude = coordinate_field("longitude", 180, "-0.12780", max_digits=8, widget=COORDINATE_INPUT)
-    is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
+    is_exercise = tick_box("This is an exercise, not a real incident")
 
     def __init__(self, *args, incident_types: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,23 +111,13 @@ class ShiftForm(RotaForm):
         empty_label="Choose a person",
         error_messages={"required": "Choose who is on duty"},
     )
-    role = forms.ChoiceField(
-        label="Duty role",
-        choices=DutyRole.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the duty role"},
-    )
+    role = choice_field("Duty role", DutyRole.choices, radios=True, missing="Choose the duty role")
     starts_at = datetime_field("Starts", "Enter when the shift starts")
     ends_at = datetime_field(
         "Ends", "Enter when the shift ends", help_text="An overnight shift ends the next day."
     )
     out_of_hours_number = phone_field("Out-of-hours number", required=False)
-    note = forms.CharField(
-        max_length=limits.SHORT_TEXT,
-        label="Note (optional)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    note = text_field("Note (optional)", rows=2, max_length=limits.SHORT_TEXT, required=False)
 
 
 class HandoverForm(RotaForm):
@@ -137,10 +129,10 @@ class HandoverForm(RotaForm):
         error_messages={"required": "Choose who takes over"},
     )
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
-    note = forms.CharField(
+    note = text_field(
+        "Handover note",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Handover note",
-        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text="What the person taking over needs to know.",
     )
@@ -156,12 +148,7 @@ class CoverForm(RotaForm):
     starts_at = datetime_field("Cover starts", "Enter when the cover starts")
     ends_at = datetime_field("Cover ends", "Enter when the cover ends")
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
-    note = forms.CharField(
-        max_length=limits.SHORT_TEXT,
-        label="Why cover is needed (optional)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    note = text_field("Why cover is needed (optional)", rows=2, max_length=limits.SHORT_TEXT, required=False)
 
 
 class AlertListForm(forms.Form):
@@ -203,12 +190,7 @@ class LaunchRuleForm(forms.Form):
         label="When the incident is categorised as", error_messages={"required": "Choose a category"}
     )
     organisation_kind = forms.ChoiceField(label="Inform every organisation of this kind", required=False)
-    organisation = forms.ModelChoiceField(
-        label="Or inform this organisation",
-        queryset=None,
-        required=False,
-        empty_label="Choose an organisation",
-    )
+    organisation = model_choice_field("Or inform this organisation", optional="Choose an organisation")
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)

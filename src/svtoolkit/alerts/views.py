@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from svtoolkit.alerts.forms import (
     ShiftForm,
 )
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.pages import form_page
 from svtoolkit.incidents import selectors as incident_selectors
 
 
@@ -133,16 +135,20 @@ def rota(request):
     )
 
 
-def _rota_form_page(request, form, *, heading, button, save, intro="", shift=None):
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            save(form.cleaned_data)
-            messages.success(request, "The rota was changed.")
-            return redirect("alerts:rota")
-    return render(
+def _rota_form_page(request, form, **page):
+    return _alerting_form_page(
+        request, form, success="The rota was changed.", done=reverse("alerts:rota"), **page
+    )
+
+
+def _alerting_form_page(request, form, *, heading, button, intro="", shift=None, **page):
+    """A page of one form about the rota or the alerting (``alerts/form.html``): ``core.pages.form_page``."""
+    return form_page(
         request,
-        "alerts/form.html",
-        {"form": form, "heading": heading, "button": button, "intro": intro, "shift": shift},
+        form,
+        template="alerts/form.html",
+        context={"heading": heading, "button": button, "intro": intro, "shift": shift},
+        **page,
     )
 
 
@@ -197,21 +203,16 @@ def shift_cover(request, shift_id):
 
 @access.requires(access.can_manage_alerting)
 def alert_list(request):
-    form = AlertListForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            entry = services.add_to_alert_list(
-                partnership=request.partnership,
-                user=form.cleaned_data["user"],
-                by=request.user,
-                request=request,
-            )
-            messages.success(request, f"{entry.user} now gets every alert.")
-            return redirect("alerts:alert_list")
-    return render(
+    return form_page(
         request,
-        "alerts/alert_list.html",
-        {"form": form, "entries": selectors.alert_list(request.partnership)},
+        AlertListForm(request.POST or None, partnership=request.partnership),
+        save=lambda data: services.add_to_alert_list(
+            partnership=request.partnership, user=data["user"], by=request.user, request=request
+        ),
+        success=lambda entry: f"{entry.user} now gets every alert.",
+        done=reverse("alerts:alert_list"),
+        template="alerts/alert_list.html",
+        context=lambda: {"entries": selectors.alert_list(request.partnership)},
     )
 
 
@@ -227,27 +228,18 @@ def alert_list_remove(request, entry_id):
 @access.requires(access.can_manage_alerting)
 def escalation(request):
     current = {step.duty_role: step.after_minutes for step in selectors.escalation_steps(request.partnership)}
-    form = EscalationForm(request.POST or None, initial=current)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.set_escalation_policy(
-                partnership=request.partnership,
-                after_minutes=form.cleaned_data,
-                by=request.user,
-                request=request,
-            )
-            messages.success(request, "The escalation policy was saved.")
-            return redirect("alerts:rota")
-    return render(
+    return _alerting_form_page(
         request,
-        "alerts/form.html",
-        {
-            "form": form,
-            "heading": "Escalation policy",
-            "button": "Save the policy",
-            "intro": "Until someone acknowledges an alert, it goes to each duty role on the rota this many "
-            "minutes after it was raised. The alert list is alerted at once.",
-        },
+        EscalationForm(request.POST or None, initial=current),
+        heading="Escalation policy",
+        button="Save the policy",
+        intro="Until someone acknowledges an alert, it goes to each duty role on the rota this many "
+        "minutes after it was raised. The alert list is alerted at once.",
+        save=lambda data: services.set_escalation_policy(
+            partnership=request.partnership, after_minutes=data, by=request.user, request=request
+        ),
+        success="The escalation policy was saved.",
+        done=reverse("alerts:rota"),
     )
 
 

@@ -5,16 +5,21 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.communications.models import MessageKind
 from svtoolkit.core import limits
-from svtoolkit.core.forms import ENTER_A_TITLE, RevisionChecked
-from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import (
+    ENTER_A_TITLE,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
+)
 from svtoolkit.partnerships.models import Organisation
 
 
 class PlanForm(forms.Form):
-    lead_organisation = forms.ModelChoiceField(
-        label="Lead organisation for communications",
-        queryset=None,
-        error_messages={"required": "Choose the organisation that leads communications"},
+    lead_organisation = model_choice_field(
+        "Lead organisation for communications", missing="Choose the organisation that leads communications"
     )
     main_channel = forms.CharField(
         label="Main channel",
@@ -30,9 +35,7 @@ class PlanForm(forms.Form):
         help_text="A phased plan, for example 7 for weekly updates. Leave empty for none.",
         error_messages={"invalid": "Enter a whole number of days, like 7", "min_value": "Enter 1 or more"},
     )
-    updates_owner = forms.ModelChoiceField(
-        label="Who is reminded when an update is due", queryset=None, required=False, empty_label="Nobody"
-    )
+    updates_owner = model_choice_field("Who is reminded when an update is due", optional="Nobody")
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,29 +50,16 @@ class PlanForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="Kind of message",
-        choices=MessageKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of message"},
+    kind = choice_field(
+        "Kind of message", MessageKind.choices, radios=True, missing="Choose the kind of message"
     )
-    title = forms.CharField(label="Title", max_length=200, error_messages={"required": ENTER_A_TITLE})
-    body = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Text",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        error_messages={"required": "Enter the text"},
-    )
-    audience = forms.CharField(
-        label="Audience", max_length=200, error_messages={"required": "Enter the audience"}
-    )
-    channel = forms.CharField(
-        label="Channel", max_length=200, error_messages={"required": "Enter the channel"}
-    )
+    title = text_field("Title", missing=ENTER_A_TITLE, max_length=200)
+    body = text_field("Text", rows=8, missing="Enter the text", max_length=limits.SUMMARY)
+    audience = text_field("Audience", missing="Enter the audience", max_length=200)
+    channel = text_field("Channel", missing="Enter the channel", max_length=200)
     planned_for = datetime_field("Planned for", "Enter when it is planned for")
-    names_or_images = forms.BooleanField(
-        label="It names, or shows images of, someone affected",
-        required=False,
+    names_or_images = tick_box(
+        "It names, or shows images of, someone affected",
         help_text="The family must agree before it is published.",
     )
     approvers = forms.ModelMultipleChoiceField(
@@ -96,28 +86,16 @@ class SignOffForm(forms.Form):
 
 
 class FamilyAgreementForm(forms.Form):
-    note = forms.CharField(
-        label="How the family agreed",
+    note = text_field(
+        "How the family agreed",
+        missing="Say how the family agreed",
         max_length=300,
         help_text="For example: agreed with the mother by phone through the family liaison officer.",
-        error_messages={"required": "Say how the family agreed"},
     )
 
 
 class MonitoringNoteForm(forms.Form):
-    source = forms.CharField(
-        label="Where it was seen", max_length=200, error_messages={"required": "Say where it was seen"}
-    )
-    summary = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="What was seen",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what was seen"},
-    )
-    is_rumour = forms.BooleanField(label="It is a rumour or misinformation to counter", required=False)
-    response = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="What was done about it",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    source = text_field("Where it was seen", missing="Say where it was seen", max_length=200)
+    summary = text_field("What was seen", rows=3, missing="Say what was seen", max_length=limits.SUMMARY)
+    is_rumour = tick_box("It is a rumour or misinformation to counter")
+    response = text_field("What was done about it", rows=2, max_length=limits.SUMMARY, required=False)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,8 +16,10 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, initial_from, revised
+from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -42,41 +45,34 @@ def plan(request, incident_id):
     shown = incident_for_request(request, incident_id)
     current = selectors.plan_of(shown)
     initial = (
-        {
-            "lead_organisation": current.lead_organisation,
-            "main_channel": current.main_channel,
-            "update_every_days": current.update_every_days,
-            "updates_owner": current.updates_owner,
-        }
+        initial_from(current, "lead_organisation", "main_channel", "update_every_days", "updates_owner")
         if current
         else {}
     )
-    form = PlanForm(request.POST or None, initial=initial, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.set_plan(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        flash.success(request, "The communications plan was saved.")
-        return redirect("communications:overview", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Communications plan", "button": "Save the plan"},
+        shown,
+        PlanForm(request.POST or None, initial=initial, partnership=request.partnership),
+        heading="Communications plan",
+        button="Save the plan",
+        save=lambda data: services.set_plan(incident=shown, by=request.user, request=request, **data),
+        success="The communications plan was saved.",
+        done=_overview(shown),
     )
 
 
 @access.requires(access.can_manage_incident)
 def message_add(request, incident_id):
     shown = incident_for_request(request, incident_id)
-    form = MessageForm(request.POST or None, incident=shown)
-    if request.method == "POST" and form.is_valid():
-        drafted = services.draft_message(
-            incident=shown, by=request.user, request=request, **form.cleaned_data
-        )
-        flash.success(request, "The message was drafted. Send it for sign-off when it is ready.")
-        return redirect("communications:message", incident_id=shown.pk, message_id=drafted.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Draft a message", "button": "Save the draft"},
+        shown,
+        MessageForm(request.POST or None, incident=shown),
+        heading="Draft a message",
+        button="Save the draft",
+        save=lambda data: services.draft_message(incident=shown, by=request.user, request=request, **data),
+        success="The message was drafted. Send it for sign-off when it is ready.",
+        done=lambda drafted: reverse("communications:message", args=[shown.pk, drafted.pk]),
     )
 
 
@@ -84,44 +80,36 @@ def message_add(request, incident_id):
 def message_edit(request, incident_id, message_id):
     shown = access.get_for(request, Incident, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
-    initial = {
-        "kind": found.kind,
-        "title": found.title,
-        "body": found.body,
-        "audience": found.audience,
-        "channel": found.channel,
-        "planned_for": timezone.localtime(found.planned_for),
-        "names_or_images": found.names_or_images,
-        "approvers": [sign_off.organisation_id for sign_off in found.sign_offs.all()],
-        "revision": found.revision,
-    }
-    form = DraftForm(request.POST or None, incident=shown, initial=initial)
-    theirs = None
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="draft") as refused:
-            services.revise_draft(
-                message=found,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            flash.success(request, "The draft was changed.")
-            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
-        if refused.conflict:
-            found.refresh_from_db()
-            theirs = [("Title", found.title), ("Text", found.body), ("Audience", found.audience)]
-    return render(
+    initial = initial_from(
+        found,
+        "kind",
+        "title",
+        "body",
+        "audience",
+        "channel",
+        "names_or_images",
+        "revision",
+        planned_for=timezone.localtime(found.planned_for),
+        approvers=[sign_off.organisation_id for sign_off in found.sign_offs.all()],
+    )
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Change the draft",
-            "button": "Save the draft",
-            "theirs": theirs,
-        },
+        shown,
+        DraftForm(request.POST or None, incident=shown, initial=initial),
+        heading="Change the draft",
+        button="Save the draft",
+        save=lambda data: services.revise_draft(
+            message=found, by=request.user, request=request, **revised(data)
+        ),
+        success="The draft was changed.",
+        done=reverse("communications:message", args=[shown.pk, found.pk]),
+        thing="draft",
+        on_conflict=stored_again(
+            found,
+            lambda draft: {
+                "theirs": [("Title", draft.title), ("Text", draft.body), ("Audience", draft.audience)]
+            },
+        ),
     )
 
 
@@ -158,40 +146,26 @@ def _message_action(request, incident_id, message_id, act, success):
     return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
 
 
-@access.requires(access.can_manage_incident)
-@require_POST
-def submit(request, incident_id, message_id):
-    return _message_action(
-        request,
-        incident_id,
-        message_id,
-        lambda found: services.submit_for_sign_off(message=found, by=request.user, request=request),
-        "The message was sent for sign-off.",
-    )
+def _message_step(service, success):
+    """A button that moves a message on through one service: see ``_message_action``."""
+
+    @access.requires(access.can_manage_incident)
+    @require_POST
+    def step(request, incident_id, message_id):
+        return _message_action(
+            request,
+            incident_id,
+            message_id,
+            lambda found: service(message=found, by=request.user, request=request),
+            success,
+        )
+
+    return step
 
 
-@access.requires(access.can_manage_incident)
-@require_POST
-def publish(request, incident_id, message_id):
-    return _message_action(
-        request,
-        incident_id,
-        message_id,
-        lambda found: services.publish(message=found, by=request.user, request=request),
-        "The message is marked as published.",
-    )
-
-
-@access.requires(access.can_manage_incident)
-@require_POST
-def withdraw(request, incident_id, message_id):
-    return _message_action(
-        request,
-        incident_id,
-        message_id,
-        lambda found: services.withdraw(message=found, by=request.user, request=request),
-        "The message was withdrawn.",
-    )
+submit = _message_step(services.submit_for_sign_off, "The message was sent for sign-off.")
+publish = _message_step(services.publish, "The message is marked as published.")
+withdraw = _message_step(services.withdraw, "The message was withdrawn.")
 
 
 @access.requires(access.can_manage_incident)
@@ -229,18 +203,19 @@ def sign(request, incident_id, message_id, sign_off_id):
 @access.requires(access.can_work_incident)
 def note_add(request, incident_id):
     shown = incident_for_request(request, incident_id)
-    form = MonitoringNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.add_monitoring_note(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        flash.success(request, "The note was added.")
-        return redirect("communications:overview", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Add a monitoring note or rumour",
-            "button": "Add the note",
-        },
+        shown,
+        MonitoringNoteForm(request.POST or None),
+        heading="Add a monitoring note or rumour",
+        button="Add the note",
+        save=lambda data: services.add_monitoring_note(
+            incident=shown, by=request.user, request=request, **data
+        ),
+        success="The note was added.",
+        done=_overview(shown),
     )
+
+
+def _overview(incident):
+    return reverse("communications:overview", args=[incident.pk])

@@ -408,3 +408,27 @@ class LocalDateTimeField(forms.DateTimeField):
         if timezone.is_aware(parsed):
             return parsed  # it names its offset: nothing to ask
         return local_time(parsed, clock=getattr(value, "clock", ""))
+
+
+def date_field(label, *, required=True, help_text="") -> DateField:
+    """A date a form asks for, named in its messages by its label ("Enter the due date", "The due date must
+    be a real date")."""
+    return DateField(
+        label=label,
+        required=required,
+        what=f"The {label.lower()}",
+        **({"help_text": help_text} if help_text else {}),
+        error_messages={"required": f"Enter the {label.lower()}"},
+    )
+
+
+def datetime_field(label, required_message, **kwargs) -> LocalDateTimeField:
+    """A date and time a form asks for, as typed on a clock; on the nights the clocks change, see above."""
+    return LocalDateTimeField(
+        label=label,
+        error_messages={
+            "required": required_message,
+            "invalid": "Enter a real date and time, like 2026-11-25 14:30",
+        },
+        **kwargs,
+    )

@@ -22,6 +22,55 @@ ENTER_A_TITLE = "Enter a title"
 ENTER_THE_ACTION = "Enter the action"
 
 ORIGINALS = "originals"
+
+
+# The field shapes every form repeats, written once. ``missing`` is the message shown when a required field is
+# left empty (Django's own when not given); every other keyword goes to the Django field as it is.
+
+
+def text_field(label, *, rows: int | None = None, missing: str | None = None, **kwargs) -> forms.CharField:
+    """Free text: one line, or a text area of ``rows`` lines."""
+    if rows:
+        kwargs["widget"] = forms.Textarea(attrs={"rows": rows})
+    return forms.CharField(label=label, **_told_when_missing(missing, kwargs))
+
+
+def choice_field(
+    label, choices, *, missing: str | None = None, radios: bool = False, **kwargs
+) -> forms.ChoiceField:
+    """One of ``choices``: a select, or GOV.UK radios for a short list (``radios``)."""
+    if radios:
+        kwargs["widget"] = forms.RadioSelect
+    return forms.ChoiceField(label=label, choices=choices, **_told_when_missing(missing, kwargs))
+
+
+def model_choice_field(
+    label, *, missing: str | None = None, optional: str | None = None, not_listed: str | None = None, **kwargs
+) -> forms.ModelChoiceField:
+    """One record from a list the form's ``__init__`` gives (its ``queryset``: a partnership's own).
+
+    ``optional`` makes it optional, with that as the empty choice's words ("Nobody yet"); ``not_listed`` is
+    the message when what was sent is not in the list (a record removed while the page was open)."""
+    kwargs.setdefault("queryset", None)
+    if optional is not None:
+        kwargs.update(required=False, empty_label=optional)
+    if not_listed is not None:
+        kwargs["error_messages"] = {"invalid_choice": not_listed, **kwargs.get("error_messages", {})}
+    return forms.ModelChoiceField(label=label, **_told_when_missing(missing, kwargs))
+
+
+def tick_box(label, **kwargs) -> forms.BooleanField:
+    """A GOV.UK checkbox that says yes when ticked: left unticked it means no, never that something is
+    missing."""
+    return forms.BooleanField(label=label, required=False, **kwargs)
+
+
+def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
+    if missing is not None:
+        kwargs["error_messages"] = {"required": missing, **kwargs.get("error_messages", {})}
+    return kwargs
+
+
 NOT_EDITED = {"revision", ORIGINALS}
 
 
@@ -101,6 +150,20 @@ class RevisionChecked:
         self._errors = ErrorDict()
         self.cleaned_data = {}
         return clashes
+
+
+def initial_from(record, *names, **values) -> dict:
+    """A form's ``initial`` for editing ``record``: each of ``names`` as the record holds it, and ``values``
+    for the fields a page shows otherwise (a time in local time, the ids of related records)."""
+    return {name: getattr(record, name) for name in names} | values
+
+
+def revised(data: dict) -> dict:
+    """A revision-checked form's cleaned data as a service takes it: the revision the page was based on
+    becomes ``expected_revision`` (see ``core.locking.save_if_unchanged``), every other field as it is."""
+    fields = dict(data)
+    fields["expected_revision"] = fields.pop("revision")
+    return fields
 
 
 def comparable(value):

@@ -4,8 +4,16 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
-from svtoolkit.core.datetimes import LocalDateTimeField
-from svtoolkit.core.forms import ENTER_THE_ACTION, RevisionChecked, shown_by_service
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import (
+    ENTER_THE_ACTION,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    shown_by_service,
+    text_field,
+    tick_box,
+)
 from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
 from svtoolkit.incidents.models import (
@@ -28,18 +36,6 @@ def place_field(label):
         choices=[("", "None of these")] + PlaceKind.choices,
         required=False,
         help_text="A school or a hospital brings its own actions into the plan.",
-    )
-
-
-def datetime_field(label, required_message, **kwargs):
-    """A date and time as typed on a clock; on the nights the clocks change, see core.datetimes."""
-    return LocalDateTimeField(
-        label=label,
-        error_messages={
-            "required": required_message,
-            "invalid": "Enter a real date and time, like 2026-11-25 14:30",
-        },
-        **kwargs,
     )
 
 
@@ -76,11 +72,11 @@ class IncidentRecordChecks:
 
 
 class IncidentForm(IncidentRecordChecks, forms.Form):
-    title = forms.CharField(
-        label="Short title",
+    title = text_field(
+        "Short title",
+        missing="Enter a short title",
         max_length=200,
         help_text="No names of people. For example: Stabbing near Northbridge Academy.",
-        error_messages={"required": "Enter a short title"},
     )
     incident_types = forms.MultipleChoiceField(
         label="Type of incident",
@@ -89,32 +85,29 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
     )
     occurred_at = datetime_field("When it happened", "Enter when it happened")
     notified_at = datetime_field("When the partnership was told", "Enter when the partnership was told")
-    notification_source = forms.ChoiceField(
-        label="Who told the partnership",
-        choices=[("", "Choose")] + NotificationSource.choices,
-        error_messages={"required": "Choose who told the partnership"},
+    notification_source = choice_field(
+        "Who told the partnership",
+        [("", "Choose")] + NotificationSource.choices,
+        missing="Choose who told the partnership",
     )
     notified_by = forms.CharField(
         label="Name or role of the person who told us", max_length=200, required=False
     )
-    summary = forms.CharField(
+    summary = text_field(
+        "Factual summary",
+        rows=5,
+        missing="Enter a factual summary",
         max_length=limits.SUMMARY,
-        label="Factual summary",
-        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What is known so far. Keep personal details for the people-affected records.",
-        error_messages={"required": "Enter a factual summary"},
     )
-    scene_description = forms.CharField(
-        label="Scene",
-        max_length=300,
-        help_text="Where it happened.",
-        error_messages={"required": "Describe the scene"},
+    scene_description = text_field(
+        "Scene", missing="Describe the scene", max_length=300, help_text="Where it happened."
     )
     scene_area = forms.CharField(label="Ward or area of the scene", max_length=120, required=False)
     scene_place = place_field("Kind of place")
     scene_latitude = coordinate_field("latitude", 90, "51.50740")
     scene_longitude = coordinate_field("longitude", 180, "-0.12780")
-    is_exercise = forms.BooleanField(label="This is an exercise, not a real incident", required=False)
+    is_exercise = tick_box("This is an exercise, not a real incident")
 
 
 class CategorisationForm(forms.Form):
@@ -124,30 +117,17 @@ class CategorisationForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    other_factors = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Anything else",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
+    other_factors = text_field("Anything else", rows=2, max_length=limits.SUMMARY, required=False)
+    serious_violence = choice_field(
+        "Is this a serious violence incident?", YES_NO, radios=True, required=False
     )
-    serious_violence = forms.ChoiceField(
-        label="Is this a serious violence incident?", choices=YES_NO, widget=forms.RadioSelect, required=False
+    meeting_needed = choice_field(
+        "Is an incident management meeting needed?", YES_NO, radios=True, required=False
     )
-    meeting_needed = forms.ChoiceField(
-        label="Is an incident management meeting needed?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        required=False,
+    cross_borough = choice_field(
+        "Must the response cross borough boundaries?", YES_NO, radios=True, required=False
     )
-    cross_borough = forms.ChoiceField(
-        label="Must the response cross borough boundaries?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    rationale = forms.CharField(
-        max_length=limits.SUMMARY, label="Why", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    rationale = text_field("Why", rows=3, max_length=limits.SUMMARY, required=False)
 
     def __init__(self, *args, deciding: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,16 +149,12 @@ class CategorisationForm(forms.Form):
 
 
 class LeadForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="Lead organisation", queryset=None, error_messages={"required": "Choose the lead organisation"}
-    )
-    officer = forms.ModelChoiceField(
-        label="Lead officer", queryset=None, error_messages={"required": "Choose the lead officer"}
-    )
-    handover_note = forms.CharField(
+    organisation = model_choice_field("Lead organisation", missing="Choose the lead organisation")
+    officer = model_choice_field("Lead officer", missing="Choose the lead officer")
+    handover_note = text_field(
+        "Handover note",
+        rows=2,
         max_length=limits.SHORT_TEXT,
-        label="Handover note",
-        widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="When the lead changes: what the new lead needs to know.",
     )
@@ -190,16 +166,10 @@ class LeadForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="Organisation",
-        queryset=None,
-        error_messages={"required": "Choose the organisation taking part"},
-    )
-    contact = forms.ModelChoiceField(
-        label="Their contact for this incident",
-        queryset=None,
-        required=False,
-        empty_label="Choose later",
+    organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
+    contact = model_choice_field(
+        "Their contact for this incident",
+        optional="Choose later",
         help_text="The person who is emailed when partners are informed.",
     )
 
@@ -231,29 +201,16 @@ class ParticipantForm(forms.Form):
 
 def timeline_note_field(help_text="") -> forms.CharField:
     """The optional note a change to actions leaves on the timeline."""
-    return forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Note for the timeline",
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
+    return text_field(
+        "Note for the timeline", rows=2, max_length=limits.SUMMARY, help_text=help_text, required=False
     )
 
 
 class ActionUpdateForm(RevisionChecked, forms.Form):
-    status = forms.ChoiceField(label="Status", choices=ActionStatus.choices, widget=forms.RadioSelect)
-    not_needed_reason = forms.CharField(
-        max_length=limits.SHORT_TEXT,
-        label="If not needed, why",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
-    owner_organisation = forms.ModelChoiceField(
-        label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
-    )
-    owner = forms.ModelChoiceField(
-        label="Person responsible", queryset=None, required=False, empty_label="Nobody yet"
-    )
+    status = choice_field("Status", ActionStatus.choices, radios=True)
+    not_needed_reason = text_field("If not needed, why", rows=2, max_length=limits.SHORT_TEXT, required=False)
+    owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
+    owner = model_choice_field("Person responsible", optional="Nobody yet")
     note = timeline_note_field(
         help_text="If handed over, say to whom: for example, the youth offending service's case worker."
     )
@@ -285,15 +242,9 @@ class BulkActionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": services.NO_ACTIONS_SELECTED},
     )
-    status = forms.ChoiceField(
-        label="Mark them", choices=BULK_STATUSES, widget=forms.RadioSelect, required=False, initial=""
-    )
-    owner_organisation = forms.ModelChoiceField(
-        label="Give them to an organisation", queryset=None, required=False, empty_label="Keep their owners"
-    )
-    owner = forms.ModelChoiceField(
-        label="Person responsible", queryset=None, required=False, empty_label="Nobody"
-    )
+    status = choice_field("Mark them", BULK_STATUSES, radios=True, required=False, initial="")
+    owner_organisation = model_choice_field("Give them to an organisation", optional="Keep their owners")
+    owner = model_choice_field("Person responsible", optional="Nobody")
     note = timeline_note_field()
 
     def __init__(self, *args, actions, partnership, can_reassign, **kwargs):
@@ -308,16 +259,10 @@ class BulkActionForm(forms.Form):
 
 
 class NewActionForm(forms.Form):
-    title = forms.CharField(label="Action", max_length=200, error_messages={"required": ENTER_THE_ACTION})
-    guidance = forms.CharField(
-        max_length=limits.SUMMARY, label="Details", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    owner_organisation = forms.ModelChoiceField(
-        label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
-    )
-    owner = forms.ModelChoiceField(
-        label="Person responsible", queryset=None, required=False, empty_label="Nobody yet"
-    )
+    title = text_field("Action", missing=ENTER_THE_ACTION, max_length=200)
+    guidance = text_field("Details", rows=3, max_length=limits.SUMMARY, required=False)
+    owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
+    owner = model_choice_field("Person responsible", optional="Nobody yet")
     due_at = datetime_field("Due", "Enter when it is due")
 
     def __init__(self, *args, partnership, **kwargs):
@@ -327,42 +272,27 @@ class NewActionForm(forms.Form):
 
 
 class UpdateForm(forms.Form):
-    text = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Update",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the update"},
-    )
+    text = text_field("Update", rows=3, missing="Enter the update", max_length=limits.SUMMARY)
 
 
 class DecisionForm(forms.Form):
-    what = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="What was decided",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Enter what was decided"},
-    )
-    why = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Why",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter why it was decided"},
-    )
-    who_decided = forms.CharField(
+    what = text_field("What was decided", rows=2, missing="Enter what was decided", max_length=limits.SUMMARY)
+    why = text_field("Why", rows=3, missing="Enter why it was decided", max_length=limits.SUMMARY)
+    who_decided = text_field(
+        "Who decided",
+        missing="Enter who decided",
         max_length=200,
-        label="Who decided",
         help_text="The person or group who made the decision, such as the police gold commander. It starts as"
         " you: change it if someone else decided.",
-        error_messages={"required": "Enter who decided"},
     )
 
 
 class PlanReviewForm(forms.Form):
-    changes = forms.CharField(
+    changes = text_field(
+        "What changed in the plan, and why",
+        rows=4,
+        missing="Say what the review changed, or that nothing needed to change",
         max_length=limits.SUMMARY,
-        label="What changed in the plan, and why",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what the review changed, or that nothing needed to change"},
     )
 
 
@@ -379,9 +309,7 @@ class StatusForm(forms.Form):
 class ShareForm(DisclosureBasisForm):
     """Sharing an incident discloses its people affected to another partnership: the basis is asked too."""
 
-    partnership = forms.ModelChoiceField(
-        label="Partnership to share with", queryset=None, error_messages={"required": "Choose a partnership"}
-    )
+    partnership = model_choice_field("Partnership to share with", missing="Choose a partnership")
     field_order = ["partnership", "purpose", "article6_basis", "article9_condition", "gateway", "agreement"]
 
     def __init__(self, *args, exclude, **kwargs):
@@ -439,24 +367,20 @@ class EscalationTimetableForm(forms.Form):
     )
 
 
-def radios(label, choices, required_message):
-    """A required choice shown as radios (a short list: GOV.UK radios rather than a select)."""
-    return forms.ChoiceField(
-        label=label, choices=choices, widget=forms.RadioSelect, error_messages={"required": required_message}
-    )
-
-
 class PoliceDeclarationForm(forms.Form):
-    critical_incident = radios(
+    critical_incident = choice_field(
         "Have the police declared a critical incident?",
         YES_NO,
-        "Say whether the police have declared a critical incident",
+        radios=True,
+        missing="Say whether the police have declared a critical incident",
     )
-    tier = radios("The police response", PoliceTier.choices, "Choose the police response")
-    declared_by = forms.CharField(
-        label="Officer who declared it",
+    tier = choice_field(
+        "The police response", PoliceTier.choices, radios=True, missing="Choose the police response"
+    )
+    declared_by = text_field(
+        "Officer who declared it",
+        missing=services.NO_DECLARING_OFFICER,
         max_length=200,
         help_text="Rank and name, for example: Supt A. Khan.",
-        error_messages={"required": services.NO_DECLARING_OFFICER},
     )
     declared_at = datetime_field("When the police declared it", "Enter when the police declared it")

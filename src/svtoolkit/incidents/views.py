@@ -8,7 +8,8 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
-from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from
+from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
+from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
@@ -31,12 +32,13 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
+from svtoolkit.incidents.pages import incident_form_page, incident_url
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
 
 def to_incident(incident, anchor=""):
-    return redirect(reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(incident_url(incident, anchor))
 
 
 INCIDENT_STATUS_FILTER = filtering.Filter(name="status", heading="Status", choices=IncidentStatus.choices)
@@ -80,19 +82,21 @@ def record(request):
     form = IncidentForm(
         request.POST or None, initial=initial, incident_types=selectors.incident_types(request.partnership)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form):
-            incident = services.record_incident(
-                partnership=request.partnership,
-                by=request.user,
-                exercise=exercise,
-                request=request,
-                **services.as_recorded(data),
-            )
-            messages.success(request, f"Incident {incident.reference} recorded. Categorise it next.")
-            return to_incident(incident)
-    return render(request, "incidents/record.html", {"form": form, "exercise": exercise})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.record_incident(
+            partnership=request.partnership,
+            by=request.user,
+            exercise=exercise,
+            request=request,
+            **services.as_recorded(data),
+        ),
+        success=lambda incident: f"Incident {incident.reference} recorded. Categorise it next.",
+        done=incident_url,
+        template="incidents/record.html",
+        context={"exercise": exercise},
+    )
 
 
 @access.requires(access.is_member)
@@ -162,31 +166,34 @@ def categorise(request, incident_id):
 @access.requires(access.can_manage_incident)
 def lead(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = LeadForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.assign_lead(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The lead was recorded.")
-        return to_incident(shown, "lead")
-    history = shown.leads.select_related("organisation", "officer", "assigned_by")
-    return render(request, "incidents/lead.html", {"incident": shown, "form": form, "history": history})
+    return form_page(
+        request,
+        LeadForm(request.POST or None, partnership=request.partnership),
+        save=lambda data: services.assign_lead(incident=shown, by=request.user, request=request, **data),
+        success="The lead was recorded.",
+        done=incident_url(shown, "lead"),
+        template="incidents/lead.html",
+        context={
+            "incident": shown,
+            "history": shown.leads.select_related("organisation", "officer", "assigned_by"),
+        },
+    )
 
 
 @access.requires(access.can_manage_incident)
 def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            participation = services.add_participant(
-                incident=shown, by=request.user, request=request, **form.cleaned_data
-            )
-            through = f", through {participation.contact.name}" if participation.contact else ""
-            messages.success(request, f"{participation.organisation} is taking part{through}.")
-            return redirect("incidents:partners", incident_id=shown.pk)
-    return render(
+    return form_page(
         request,
-        "incidents/partners.html",
-        {"incident": shown, "form": form, "partners": selectors.partners_and_notices(shown)},
+        ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown),
+        save=lambda data: services.add_participant(incident=shown, by=request.user, request=request, **data),
+        success=lambda participation: (
+            f"{participation.organisation} is taking part"
+            + (f", through {participation.contact.name}." if participation.contact else ".")
+        ),
+        done=reverse("incidents:partners", args=[shown.pk]),
+        template="incidents/partners.html",
+        context=lambda: {"incident": shown, "partners": selectors.partners_and_notices(shown)},
     )
 
 
@@ -335,31 +342,24 @@ def plan_update(request, incident_id):
     """Complete or reassign several actions at once (also the first hours view's one-step completion)."""
     shown = selectors.incident_for_request(request, incident_id)
     back = "incidents:first_hours" if request.POST.get("from") == "first_hours" else "incidents:plan"
-    form = _bulk_form(request, shown, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form):
-            count = services.update_actions(
-                incident=shown,
-                actions=data["actions"],
-                by=request.user,
-                status=data["status"],
-                owner_organisation=data.get("owner_organisation"),
-                owner=data.get("owner"),
-                note=data["note"],
-                request=request,
-            )
-            messages.success(request, f"{count} action{'s were' if count != 1 else ' was'} updated.")
-            return redirect(back, incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Update several actions",
-            "button": "Update the actions",
-        },
+        shown,
+        _bulk_form(request, shown, request.POST or None),
+        heading="Update several actions",
+        button="Update the actions",
+        save=lambda data: services.update_actions(
+            incident=shown,
+            actions=data["actions"],
+            by=request.user,
+            status=data["status"],
+            owner_organisation=data.get("owner_organisation"),
+            owner=data.get("owner"),
+            note=data["note"],
+            request=request,
+        ),
+        success=lambda count: f"{count} action{'s were' if count != 1 else ' was'} updated.",
+        done=reverse(back, args=[shown.pk]),
     )
 
 
@@ -367,77 +367,69 @@ def plan_update(request, incident_id):
 def action(request, incident_id, action_id):
     shown = access.get_for(request, Incident, incident_id)
     planned = access.get_for(request, selectors.actions_in(shown), action_id, rule=access.can_update_action)
-    initial = {
-        "status": planned.status,
-        "owner_organisation": planned.owner_organisation,
-        "owner": planned.owner,
-        "not_needed_reason": planned.not_needed_reason,
-        "revision": planned.revision,
-    }
+    initial = initial_from(planned, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
     form = ActionUpdateForm(
         request.POST or None,
         initial=initial,
         partnership=request.partnership,
         can_reassign=access.can_reassign_action(request.user, request.partnership),
     )
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form, thing="action") as refused:
-            services.update_action(
-                action=planned,
-                by=request.user,
-                expected_revision=data["revision"],
-                status=data["status"],
-                owner_organisation=data["owner_organisation"],
-                owner=data["owner"],
-                not_needed_reason=data["not_needed_reason"],
-                note=data["note"],
-                request=request,
-            )
-            messages.success(request, "The action was updated.")
-            return redirect(reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}")
-        if refused.conflict:
-            planned.refresh_from_db()
-            conflict = planned
-    entries = planned.timeline_entries.select_related("by").order_by("-at")
-    return render(
+    return form_page(
         request,
-        "incidents/action.html",
-        {"incident": shown, "action": planned, "form": form, "conflict": conflict, "entries": entries},
+        form,
+        save=lambda data: services.update_action(
+            action=planned,
+            by=request.user,
+            expected_revision=data["revision"],
+            status=data["status"],
+            owner_organisation=data["owner_organisation"],
+            owner=data["owner"],
+            not_needed_reason=data["not_needed_reason"],
+            note=data["note"],
+            request=request,
+        ),
+        success="The action was updated.",
+        done=reverse("incidents:plan", args=[shown.pk]) + f"#action-{planned.pk}",
+        template="incidents/action.html",
+        context=lambda: {
+            "incident": shown,
+            "action": planned,
+            "entries": planned.timeline_entries.select_related("by").order_by("-at"),
+        },
+        thing="action",
+        on_conflict=stored_again(planned),
     )
 
 
 @access.requires(access.can_manage_incident)
 def action_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = NewActionForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.add_action(incident=shown, by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, "The action was added to the plan.")
-            return redirect("incidents:plan", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Add an action", "button": "Add to the plan"},
+        shown,
+        NewActionForm(request.POST or None, partnership=request.partnership),
+        heading="Add an action",
+        button="Add to the plan",
+        save=lambda data: services.add_action(incident=shown, by=request.user, request=request, **data),
+        success="The action was added to the plan.",
+        done=reverse("incidents:plan", args=[shown.pk]),
     )
 
 
 @access.requires(access.can_manage_incident)
 def plan_review(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = PlanReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.review_plan(
-            incident=shown, by=request.user, changes=form.cleaned_data["changes"], request=request
-        )
-        messages.success(request, "The plan review was recorded.")
-        return redirect("incidents:plan", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Record a plan review", "button": "Record the review"},
+        shown,
+        PlanReviewForm(request.POST or None),
+        heading="Record a plan review",
+        button="Record the review",
+        save=lambda data: services.review_plan(
+            incident=shown, by=request.user, changes=data["changes"], request=request
+        ),
+        success="The plan review was recorded.",
+        done=reverse("incidents:plan", args=[shown.pk]),
     )
 
 
@@ -462,15 +454,17 @@ def timeline(request, incident_id):
 @access.requires(access.can_work_incident)
 def update(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = UpdateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.add_update(incident=shown, by=request.user, text=form.cleaned_data["text"], request=request)
-        messages.success(request, "Your update was added to the timeline.")
-        return to_incident(shown, "timeline")
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Add an update", "button": "Add the update"},
+        shown,
+        UpdateForm(request.POST or None),
+        heading="Add an update",
+        button="Add the update",
+        save=lambda data: services.add_update(
+            incident=shown, by=request.user, text=data["text"], request=request
+        ),
+        success="Your update was added to the timeline.",
+        done=incident_url(shown, "timeline"),
     )
 
 
@@ -494,34 +488,32 @@ def decision_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     superseded_id = request.POST.get("supersedes") or request.GET.get("supersedes")
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
-    form = DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name})
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.record_decision(
-                incident=shown, by=request.user, supersedes=superseded, request=request, **form.cleaned_data
-            )
-            messages.success(request, "The decision was logged.")
-            return redirect("incidents:decisions", incident_id=shown.pk)
-    return render(
-        request, "incidents/decision_form.html", {"incident": shown, "form": form, "superseded": superseded}
+    return form_page(
+        request,
+        DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name}),
+        save=lambda data: services.record_decision(
+            incident=shown, by=request.user, supersedes=superseded, request=request, **data
+        ),
+        success="The decision was logged.",
+        done=reverse("incidents:decisions", args=[shown.pk]),
+        template="incidents/decision_form.html",
+        context={"incident": shown, "superseded": superseded},
     )
 
 
 @access.requires(access.can_manage_incident)
 def status(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = StatusForm(request.POST or None, initial={"status": shown.status})
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.change_status(
-                incident=shown, by=request.user, status=form.cleaned_data["status"], request=request
-            )
-            messages.success(request, "The status was changed.")
-            return to_incident(shown)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Change the status", "button": "Change status"},
+        shown,
+        StatusForm(request.POST or None, initial={"status": shown.status}),
+        heading="Change the status",
+        button="Change status",
+        save=lambda data: services.change_status(
+            incident=shown, by=request.user, status=data["status"], request=request
+        ),
+        success="The status was changed.",
     )
 
 
@@ -529,110 +521,86 @@ def status(request, incident_id):
 def share(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     form = ShareForm(request.POST or None, exclude=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.share_incident(
-                incident=shown,
-                partnership=form.cleaned_data["partnership"],
-                by=request.user,
-                request=request,
-                **form.basis(),
-            )
-            messages.success(request, f"The incident is shared with {form.cleaned_data['partnership']}.")
-            return to_incident(shown)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Share with another partnership", "button": "Share"},
+        shown,
+        form,
+        heading="Share with another partnership",
+        button="Share",
+        save=lambda data: services.share_incident(
+            incident=shown, partnership=data["partnership"], by=request.user, request=request, **form.basis()
+        ),
+        success=lambda _: f"The incident is shared with {form.cleaned_data['partnership']}.",
     )
 
 
 @access.requires(access.can_manage_incident)
 def edit_record(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    initial = {
-        "title": shown.title,
-        "incident_types": shown.incident_types,
-        "occurred_at": timezone.localtime(shown.occurred_at),
-        "notified_at": timezone.localtime(shown.notified_at),
-        "summary": shown.summary,
-        "revision": shown.revision,
-    }
+    initial = initial_from(
+        shown,
+        "title",
+        "incident_types",
+        "summary",
+        "revision",
+        occurred_at=timezone.localtime(shown.occurred_at),
+        notified_at=timezone.localtime(shown.notified_at),
+    )
     form = EditRecordForm(
         request.POST or None,
         initial=initial,
         incident_types=selectors.incident_types(request.partnership, shown),
     )
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="incident") as refused:
-            services.edit_record(
-                incident=shown,
-                by=request.user,
-                expected_revision=form.cleaned_data.pop("revision"),
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, "The record was corrected.")
-            return to_incident(shown)
-        if refused.conflict:
-            shown.refresh_from_db()
-            conflict = shown
-    return render(
-        request, "incidents/edit_record.html", {"incident": shown, "form": form, "conflict": conflict}
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.edit_record(
+            incident=shown, by=request.user, request=request, **revised(data)
+        ),
+        success="The record was corrected.",
+        done=incident_url(shown),
+        template="incidents/edit_record.html",
+        context={"incident": shown},
+        thing="incident",
+        on_conflict=stored_again(shown),
     )
 
 
 @access.requires(access.can_manage_incident)
 def scene_add(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    form = SceneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.add_scene(incident=shown, by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, "The scene was added.")
-            return to_incident(shown)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Add a scene",
-            "button": "Add the scene",
-            "point_picker": True,
-        },
+        shown,
+        SceneForm(request.POST or None),
+        heading="Add a scene",
+        button="Add the scene",
+        save=lambda data: services.add_scene(incident=shown, by=request.user, request=request, **data),
+        success="The scene was added.",
+        point_picker=True,
     )
 
 
 @access.requires(access.can_work_incident)
 def police_declaration(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_police_declaration)
-    form = PoliceDeclarationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form):
-            services.record_police_declaration(
-                incident=shown,
-                by=request.user,
-                critical_incident=data["critical_incident"] == "yes",
-                tier=data["tier"],
-                declared_by=data["declared_by"],
-                declared_at=data["declared_at"],
-                request=request,
-            )
-            messages.success(request, "The police declaration was recorded.")
-            return to_incident(shown)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Record the police declaration",
-            "intro": "What the police have declared about this incident. A later declaration replaces it.",
-            "button": "Record the declaration",
-        },
+        shown,
+        PoliceDeclarationForm(request.POST or None),
+        heading="Record the police declaration",
+        intro="What the police have declared about this incident. A later declaration replaces it.",
+        button="Record the declaration",
+        save=lambda data: services.record_police_declaration(
+            incident=shown,
+            by=request.user,
+            critical_incident=data["critical_incident"] == "yes",
+            tier=data["tier"],
+            declared_by=data["declared_by"],
+            declared_at=data["declared_at"],
+            request=request,
+        ),
+        success="The police declaration was recorded.",
     )
 
 
@@ -641,17 +609,16 @@ def escalation_settings(request):
     timetable = escalation.timetable_for(request.partnership)
     form = EscalationTimetableForm(
         request.POST or None,
-        initial={
-            "owner_after_hours": timetable.owner_after_hours,
-            "spoc_after_hours": timetable.spoc_after_hours,
-            "lead_after_hours": timetable.lead_after_hours,
-        },
+        initial=initial_from(timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours"),
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            escalation.set_timetable(
-                partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
-            )
-            messages.success(request, "The escalation timetable was saved.")
-            return redirect("incidents:escalation_settings")
-    return render(request, "incidents/escalation_settings.html", {"form": form, "button": "Save timetable"})
+    return form_page(
+        request,
+        form,
+        save=lambda data: escalation.set_timetable(
+            partnership=request.partnership, by=request.user, request=request, **data
+        ),
+        success="The escalation timetable was saved.",
+        done=reverse("incidents:escalation_settings"),
+        template="incidents/escalation_settings.html",
+        context={"button": "Save timetable"},
+    )

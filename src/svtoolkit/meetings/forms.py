@@ -4,14 +4,14 @@ from django import forms
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
-from svtoolkit.core.forms import shown_by_service
-from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import choice_field, model_choice_field, shown_by_service, text_field
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
 
 
 class ScheduleForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect)
+    kind = choice_field("Kind of meeting", MeetingKind.choices, radios=True)
     starts_at = datetime_field("Starts", "Enter when the meeting starts")
     duration_minutes = forms.IntegerField(
         label="Length in minutes",
@@ -32,21 +32,19 @@ class ScheduleForm(forms.Form):
         assume_scheme="https",
         error_messages={"invalid": "Enter the full link, starting https://"},
     )
-    chair = forms.ModelChoiceField(
-        label="Chair", queryset=None, error_messages={"required": "Choose the chair"}
-    )
+    chair = model_choice_field("Chair", missing="Choose the chair")
     organisations = forms.ModelMultipleChoiceField(
         label="Organisations invited",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Invite at least one organisation"},
     )
-    agenda = forms.CharField(
+    agenda = text_field(
+        "Agenda",
+        rows=14,
+        missing="Enter the agenda",
         max_length=limits.LONG_TEXT,
-        label="Agenda",
-        widget=forms.Textarea(attrs={"rows": 14}),
         help_text="Drafted from where the response stands. Change it as you need.",
-        error_messages={"required": "Enter the agenda"},
     )
     daily_for = forms.IntegerField(
         label="Meet daily for this many days",
@@ -88,12 +86,7 @@ class OutcomeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    minutes = forms.CharField(
-        max_length=limits.LONG_TEXT,
-        label="Minutes",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        error_messages={"required": "Enter the minutes"},
-    )
+    minutes = text_field("Minutes", rows=8, missing="Enter the minutes", max_length=limits.LONG_TEXT)
 
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,12 +94,8 @@ class OutcomeForm(forms.Form):
 
 
 class DecisionRowForm(forms.Form):
-    what = forms.CharField(
-        max_length=limits.SUMMARY, label="Decision", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    why = forms.CharField(
-        max_length=limits.SUMMARY, label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    what = text_field("Decision", rows=2, max_length=limits.SUMMARY, required=False)
+    why = text_field("Why", rows=2, max_length=limits.SUMMARY, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -119,9 +108,7 @@ class DecisionRowForm(forms.Form):
 
 class ActionRowForm(forms.Form):
     title = forms.CharField(label="Action", max_length=200, required=False)
-    owner_organisation = forms.ModelChoiceField(
-        label="Owning organisation", queryset=None, required=False, empty_label="Nobody yet"
-    )
+    owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
     due_at = datetime_field("Due", "Enter when it is due", required=False)
 
     def __init__(self, *args, partnership, **kwargs):
@@ -140,10 +127,10 @@ ActionRows = forms.formset_factory(ActionRowForm, extra=3)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    reason = text_field(
+        "Why is the meeting cancelled?",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Why is the meeting cancelled?",
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Those invited are told, with the reason.",
         required=False,  # that a reason is given is the service's rule (services.cancel_meeting)
     )

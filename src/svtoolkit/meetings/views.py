@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -9,6 +10,8 @@ from svtoolkit import access
 from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.pages import form_page
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
@@ -41,21 +44,21 @@ def schedule(request, incident_id):
         "organisations": [p.organisation_id for p in shown.participations.all()],
         "agenda": selectors.draft_agenda(shown),
     }
-    form = ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            scheduled = services.schedule_meetings(
-                incident=shown, by=request.user, request=request, **form.cleaned_data
-            )
-            count = len(scheduled)
-            messages.success(
-                request,
-                "The meeting is scheduled and invitations are on their way."
-                if count == 1
-                else f"{count} meetings are scheduled and invitations are on their way.",
-            )
-            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=scheduled[0].pk)
-    return render(request, "meetings/schedule.html", {"incident": shown, "form": form})
+    return form_page(
+        request,
+        ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership),
+        save=lambda data: services.schedule_meetings(
+            incident=shown, by=request.user, request=request, **data
+        ),
+        success=lambda scheduled: (
+            "The meeting is scheduled and invitations are on their way."
+            if len(scheduled) == 1
+            else f"{len(scheduled)} meetings are scheduled and invitations are on their way."
+        ),
+        done=lambda scheduled: reverse("meetings:meeting", args=[shown.pk, scheduled[0].pk]),
+        template="meetings/schedule.html",
+        context={"incident": shown},
+    )
 
 
 @access.requires(access.is_member)
@@ -159,16 +162,15 @@ def outcome(request, incident_id, meeting_id):
 def cancel(request, incident_id, meeting_id):
     shown = incident_for_request(request, incident_id)
     found = selectors.meeting_in(shown, meeting_id)
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.cancel_meeting(
-                meeting=found, by=request.user, reason=form.cleaned_data["reason"], request=request
-            )
-            messages.success(request, "The meeting is cancelled and those invited are being told.")
-            return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": f"Cancel the {found}", "button": "Cancel the meeting"},
+        shown,
+        CancelForm(request.POST or None),
+        heading=f"Cancel the {found}",
+        button="Cancel the meeting",
+        save=lambda data: services.cancel_meeting(
+            meeting=found, by=request.user, reason=data["reason"], request=request
+        ),
+        success="The meeting is cancelled and those invited are being told.",
+        done=reverse("meetings:meeting", args=[shown.pk, found.pk]),
     )

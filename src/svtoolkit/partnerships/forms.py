@@ -9,10 +9,19 @@ from django.utils.dateformat import format as date_format
 from svtoolkit.accounts.models import normalise_email
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
-from svtoolkit.core.forms import CHOOSE_A_LISTED_ORGANISATION, ENTER_AN_EMAIL, RevisionChecked
+from svtoolkit.core.forms import (
+    CHOOSE_A_LISTED_ORGANISATION,
+    ENTER_AN_EMAIL,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
+)
 from svtoolkit.partnerships import contacts_csv, lawful_bases
 from svtoolkit.partnerships.models import (
     NO_AGREEMENT_PARTIES,
+    SHARING_AGREEMENT_FIELDS,
     SUPPORT_SERVICE_FIELDS,
     IncidentRole,
     OrganisationKind,
@@ -112,27 +121,20 @@ class EntryForm(RevisionChecked, forms.Form):
 
 
 class OrganisationForm(EntryForm):
-    name = forms.CharField(
-        label="Name",
-        max_length=200,
-        error_messages={
-            "required": NO_ORGANISATION_NAME,
-            "max_length": NAME_TOO_LONG,
-        },
+    name = text_field(
+        "Name", missing=NO_ORGANISATION_NAME, max_length=200, error_messages={"max_length": NAME_TOO_LONG}
     )
-    kind = forms.ChoiceField(
-        label="Kind of organisation",
-        choices=[("", "Choose a kind"), *OrganisationKind.choices],
-        error_messages={"required": "Choose the kind of organisation"},
+    kind = choice_field(
+        "Kind of organisation",
+        [("", "Choose a kind"), *OrganisationKind.choices],
+        missing="Choose the kind of organisation",
     )
-    may_report_incidents = forms.BooleanField(
-        label="Its members may raise incident alerts",
-        required=False,
+    may_report_incidents = tick_box(
+        "Its members may raise incident alerts",
         help_text="An alert records a new incident and alerts the partnership's duty officer at once.",
     )
-    leads_partnership = forms.BooleanField(
-        label="It is the partnership's lead organisation",
-        required=False,
+    leads_partnership = tick_box(
+        "It is the partnership's lead organisation",
         help_text="Its community safety team takes part in every incident from the start and owns the "
         "checklist's council actions. Only one organisation leads.",
     )
@@ -150,13 +152,11 @@ class OrganisationForm(EntryForm):
 class ContactDetailsFields(forms.Form):
     """The fields a contact has in the page form and in a CSV row alike."""
 
-    name = forms.CharField(
-        label="Name",
+    name = text_field(
+        "Name",
+        missing="Enter the contact's name",
         max_length=150,
-        error_messages={
-            "required": "Enter the contact's name",
-            "max_length": "The name must be 150 characters or fewer",
-        },
+        error_messages={"max_length": "The name must be 150 characters or fewer"},
     )
     job_title = forms.CharField(
         label="Job title",
@@ -185,11 +185,11 @@ class ContactDetailsFields(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "class": "govuk-input--width-20"}),
         error_messages={"max_length": "The other phone number must be 40 characters or fewer"},
     )
-    out_of_hours = forms.CharField(
+    out_of_hours = text_field(
+        "Out of hours",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Out of hours",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="How to reach them, or who covers for them, outside office hours.",
     )
     escalation_order = forms.IntegerField(
@@ -208,12 +208,12 @@ class ContactDetailsFields(forms.Form):
 
 
 class ContactForm(EntryForm, ContactDetailsFields):
-    incident_role = forms.ChoiceField(
-        label="Role in incident work",
-        choices=IncidentRole.choices,
+    incident_role = choice_field(
+        "Role in incident work",
+        IncidentRole.choices,
+        radios=True,
+        missing="Choose the contact's role in incident work",
         initial=IncidentRole.NONE,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the contact's role in incident work"},
     )
     field_order = [
         "name",
@@ -230,45 +230,39 @@ class ContactForm(EntryForm, ContactDetailsFields):
 
 
 class SupportServiceForm(EntryForm):
-    name = forms.CharField(
-        label="Name",
+    name = text_field(
+        "Name",
+        missing="Enter the service's name",
         max_length=200,
-        error_messages={
-            "required": "Enter the service's name",
-            "max_length": NAME_TOO_LONG,
-        },
+        error_messages={"max_length": NAME_TOO_LONG},
     )
-    kind = forms.ChoiceField(
-        label="Kind of service",
-        choices=[("", "Choose a kind"), *SupportServiceKind.choices],
-        error_messages={"required": "Choose the kind of service"},
+    kind = choice_field(
+        "Kind of service",
+        [("", "Choose a kind"), *SupportServiceKind.choices],
+        missing="Choose the kind of service",
     )
-    provider = forms.ModelChoiceField(
-        label="Provided by",
-        queryset=None,
-        required=False,
-        empty_label="Not a partner organisation",
-        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
+    provider = model_choice_field(
+        "Provided by", optional="Not a partner organisation", not_listed=CHOOSE_A_LISTED_ORGANISATION
     )
-    how_to_refer = forms.CharField(
+    how_to_refer = text_field(
+        "How to refer",
+        rows=4,
+        missing="Enter how to refer someone to the service",
         max_length=limits.SUMMARY,
-        label="How to refer",
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Who can refer, how (phone, email, form) and what the service needs to know.",
-        error_messages={"required": "Enter how to refer someone to the service"},
     )
-    availability = forms.CharField(
+    availability = text_field(
+        "Availability",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Availability",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Hours, and how to reach it out of hours.",
     )
-    capacity_notes = forms.CharField(
+    capacity_notes = text_field(
+        "Capacity notes",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Capacity notes",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, waiting times or how many people it can take after an incident.",
     )
     field_order = list(SUPPORT_SERVICE_FIELDS)
@@ -304,13 +298,11 @@ class LawfulBasisChoices(forms.Form):
 
 
 class SharingAgreementForm(LawfulBasisChoices, EntryForm):
-    name = forms.CharField(
-        label="Name",
+    name = text_field(
+        "Name",
+        missing="Enter the agreement's name",
         max_length=200,
-        error_messages={
-            "required": "Enter the agreement's name",
-            "max_length": "The name must be 200 characters or fewer",
-        },
+        error_messages={"max_length": "The name must be 200 characters or fewer"},
     )
     parties = forms.ModelMultipleChoiceField(
         label="Parties",
@@ -322,30 +314,17 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
             "invalid_choice": "Choose organisations from the list",
         },
     )
-    purpose = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="Purpose",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Enter the purpose of the sharing"},
+    purpose = text_field(
+        "Purpose", rows=3, missing="Enter the purpose of the sharing", max_length=limits.SUMMARY
     )
-    data_covered = forms.CharField(
+    data_covered = text_field(
+        "Data covered",
+        rows=3,
+        missing="Enter the data the agreement covers",
         max_length=limits.SUMMARY,
-        label="Data covered",
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The kinds of personal data the parties may share under it.",
-        error_messages={"required": "Enter the data the agreement covers"},
     )
-    field_order = [
-        "name",
-        "parties",
-        "purpose",
-        "data_covered",
-        "article6_basis",
-        "article9_condition",
-        "gateway",
-        "owner",
-        "review_due",
-    ]
+    field_order = list(SHARING_AGREEMENT_FIELDS)
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import downloads
-from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.pages import form_page
 from svtoolkit.partnerships import contacts_csv, selectors, services
 from svtoolkit.partnerships.forms import (
     ContactForm,
@@ -26,24 +26,41 @@ from svtoolkit.partnerships.forms import (
 )
 
 
-def _entry_form_page(request, *, form, save, template, context, success_message, success_url):
-    """Validate ``form`` and call ``save(form)``; on a stale revision, keep what was typed and show theirs.
+def _entry_page(request, form_class, *, found=None, save, success, done, heading, back, button, **context):
+    """Add or change one entry of the directory on ``partnerships/entry_form.html`` (through
+    ``core.pages.form_page``): ``save(form)`` returns the saved entry; on a stale revision, what was typed
+    stays and their version is shown beside it."""
+    form = form_class(request.POST or None, **_form_kwargs(request, found))
 
-    ``save`` returns the saved entry; a ``DomainError`` becomes an error on the form.
-    """
-    theirs = None
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing=None) as refused:
-            entry = save(form)
-            messages.success(request, success_message(entry))
-            return redirect(success_url(entry))
-        if refused.conflict:
-            theirs = form.summary_of(form.stored_entry())
-    return render(
+    def their_version():
+        theirs = form.summary_of(form.stored_entry())
+        return {"theirs": theirs, "form_anchor": theirs and "their-version"}
+
+    return form_page(
         request,
-        template,
-        {**context, "form": form, "theirs": theirs, "form_anchor": theirs and "their-version"},
+        form,
+        save=lambda data: save(form),
+        success=success,
+        done=done,
+        template="partnerships/entry_form.html",
+        context={"heading": heading, "back": back, "button": button, **context},
+        thing=None,
+        on_conflict=their_version,
     )
+
+
+def _details(request, form, **edit) -> dict:
+    """What every directory service takes from its form: the details, and who changes them."""
+    return {"details": form.details(), "by": request.user, "request": request, **edit}
+
+
+def _edited(request, form) -> dict:
+    """The same for a change to an entry, with the revision the page was based on."""
+    return _details(request, form, expected_revision=form.cleaned_data["revision"])
+
+
+def _saved(entry) -> str:
+    return f"{entry.name} was saved."
 
 
 def _form_kwargs(request, entry=None):
@@ -52,244 +69,6 @@ def _form_kwargs(request, entry=None):
         "members": member_users(request.partnership),
         "entry": entry,
     }
-
-
-# --- Organisations -----------------------------------------------------------------------------------
-
-
-@access.requires(access.is_member)
-def organisations(request):
-    return render(
-        request,
-        "partnerships/organisations.html",
-        {
-            "organisations": selectors.organisations_of(request.partnership),
-            "can_edit": access.can_edit_directory(request.user, request.partnership),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@access.requires(access.is_member)
-def organisation(request, organisation_id):
-    found = selectors.organisation_in(request.partnership, organisation_id)
-    return render(
-        request,
-        "partnerships/organisation.html",
-        {
-            "organisation": found,
-            **selectors.organisation_page(found),
-            "can_edit": access.can_edit_directory(request.user, request.partnership),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@access.requires(access.can_edit_directory)
-def organisation_add(request):
-    return _entry_form_page(
-        request,
-        form=OrganisationForm(request.POST or None, **_form_kwargs(request)),
-        save=lambda form: services.create_organisation(
-            partnership=request.partnership, details=form.details(), by=request.user, request=request
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": "Add an organisation",
-            "back": reverse("partnerships:organisations"),
-            "button": "Add organisation",
-        },
-        success_message=lambda entry: f"{entry.name} was added to the directory.",
-        success_url=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
-    )
-
-
-@access.requires(access.can_edit_directory)
-def organisation_edit(request, organisation_id):
-    found = selectors.organisation_in(request.partnership, organisation_id)
-    return _entry_form_page(
-        request,
-        form=OrganisationForm(request.POST or None, **_form_kwargs(request, found)),
-        save=lambda form: services.update_organisation(
-            organisation=found,
-            expected_revision=form.cleaned_data["revision"],
-            details=form.details(),
-            by=request.user,
-            request=request,
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": f"Change {found.name}",
-            "back": reverse("partnerships:organisation", args=[found.pk]),
-            "button": "Save changes",
-        },
-        success_message=lambda entry: f"{entry.name} was saved.",
-        success_url=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
-    )
-
-
-# --- Contacts ----------------------------------------------------------------------------------------
-
-
-@access.requires(access.can_edit_directory)
-def contact_add(request, organisation_id):
-    found = selectors.organisation_in(request.partnership, organisation_id)
-    return _entry_form_page(
-        request,
-        form=ContactForm(request.POST or None, **_form_kwargs(request)),
-        save=lambda form: services.create_contact(
-            organisation=found, details=form.details(), by=request.user, request=request
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": f"Add a contact at {found.name}",
-            "back": reverse("partnerships:organisation", args=[found.pk]),
-            "button": "Add contact",
-        },
-        success_message=lambda entry: f"{entry.name} was added to {found.name}.",
-        success_url=lambda entry: reverse("partnerships:organisation", args=[found.pk]),
-    )
-
-
-@access.requires(access.can_edit_directory)
-def contact_edit(request, contact_id):
-    found = selectors.contact_in(request.partnership, contact_id)
-    return _entry_form_page(
-        request,
-        form=ContactForm(request.POST or None, **_form_kwargs(request, found)),
-        save=lambda form: services.update_contact(
-            contact=found,
-            expected_revision=form.cleaned_data["revision"],
-            details=form.details(),
-            by=request.user,
-            request=request,
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": f"Change {found.name}",
-            "caption": found.organisation.name,
-            "back": reverse("partnerships:organisation", args=[found.organisation_id]),
-            "button": "Save changes",
-            "remove_url": reverse("partnerships:contact_deactivate", args=[found.pk]),
-            "remove_label": "Remove this contact",
-        },
-        success_message=lambda entry: f"{entry.name} was saved.",
-        success_url=lambda entry: reverse("partnerships:organisation", args=[found.organisation_id]),
-    )
-
-
-@access.requires(access.can_edit_directory)
-def contact_deactivate(request, contact_id):
-    found = selectors.contact_in(request.partnership, contact_id)
-    back = reverse("partnerships:organisation", args=[found.organisation_id])
-    if request.method == "POST":
-        services.deactivate_contact(contact=found, by=request.user, request=request)
-        messages.success(request, f"{found.name} was removed from {found.organisation.name}.")
-        return redirect(back)
-    return render(
-        request,
-        "partnerships/deactivate.html",
-        {
-            "heading": f"Remove {found.name} from {found.organisation.name}?",
-            "explanation": "They will no longer be listed as a contact. The audit log keeps the record.",
-            "cancel": back,
-        },
-    )
-
-
-# --- Support services --------------------------------------------------------------------------------
-
-
-@access.requires(access.is_member)
-def support_services(request):
-    return render(
-        request,
-        "partnerships/support_services.html",
-        {
-            "services": selectors.support_services_of(request.partnership),
-            "can_edit": access.can_edit_directory(request.user, request.partnership),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@access.requires(access.is_member)
-def support_service(request, service_id):
-    return render(
-        request,
-        "partnerships/support_service.html",
-        {
-            "service": selectors.support_service_in(request.partnership, service_id),
-            "can_edit": access.can_edit_directory(request.user, request.partnership),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@access.requires(access.can_edit_directory)
-def support_service_add(request):
-    return _entry_form_page(
-        request,
-        form=SupportServiceForm(request.POST or None, **_form_kwargs(request)),
-        save=lambda form: services.create_support_service(
-            partnership=request.partnership, details=form.details(), by=request.user, request=request
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": "Add a support service",
-            "back": reverse("partnerships:support_services"),
-            "button": "Add service",
-        },
-        success_message=lambda entry: f"{entry.name} was added to the register.",
-        success_url=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
-    )
-
-
-@access.requires(access.can_edit_directory)
-def support_service_edit(request, service_id):
-    found = selectors.support_service_in(request.partnership, service_id)
-    return _entry_form_page(
-        request,
-        form=SupportServiceForm(request.POST or None, **_form_kwargs(request, found)),
-        save=lambda form: services.update_support_service(
-            service=found,
-            expected_revision=form.cleaned_data["revision"],
-            details=form.details(),
-            by=request.user,
-            request=request,
-        ),
-        template="partnerships/entry_form.html",
-        context={
-            "heading": f"Change {found.name}",
-            "back": reverse("partnerships:support_service", args=[found.pk]),
-            "button": "Save changes",
-            "remove_url": reverse("partnerships:support_service_deactivate", args=[found.pk]),
-            "remove_label": "Remove this service",
-        },
-        success_message=lambda entry: f"{entry.name} was saved.",
-        success_url=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
-    )
-
-
-@access.requires(access.can_edit_directory)
-def support_service_deactivate(request, service_id):
-    found = selectors.support_service_in(request.partnership, service_id)
-    if request.method == "POST":
-        services.deactivate_support_service(service=found, by=request.user, request=request)
-        messages.success(request, f"{found.name} was removed from the register.")
-        return redirect("partnerships:support_services")
-    return render(
-        request,
-        "partnerships/deactivate.html",
-        {
-            "heading": f"Remove {found.name} from the register?",
-            "explanation": "It will no longer be listed in the register. The audit log keeps the record.",
-            "cancel": reverse("partnerships:support_service", args=[found.pk]),
-        },
-    )
-
-
-# --- Information-sharing agreements ------------------------------------------------------------------
 
 
 def _directory_page(request, template, **context):
@@ -303,6 +82,192 @@ def _directory_page(request, template, **context):
             "today": timezone.localdate(),
         },
     )
+
+
+# --- Organisations -----------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def organisations(request):
+    return _directory_page(
+        request,
+        "partnerships/organisations.html",
+        organisations=selectors.organisations_of(request.partnership),
+    )
+
+
+@access.requires(access.is_member)
+def organisation(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return _directory_page(
+        request, "partnerships/organisation.html", organisation=found, **selectors.organisation_page(found)
+    )
+
+
+@access.requires(access.can_edit_directory)
+def organisation_add(request):
+    return _entry_page(
+        request,
+        OrganisationForm,
+        save=lambda form: services.create_organisation(
+            partnership=request.partnership, **_details(request, form)
+        ),
+        success=lambda entry: f"{entry.name} was added to the directory.",
+        done=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
+        heading="Add an organisation",
+        back=reverse("partnerships:organisations"),
+        button="Add organisation",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def organisation_edit(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return _entry_page(
+        request,
+        OrganisationForm,
+        found=found,
+        save=lambda form: services.update_organisation(organisation=found, **_edited(request, form)),
+        success=_saved,
+        done=reverse("partnerships:organisation", args=[found.pk]),
+        heading=f"Change {found.name}",
+        back=reverse("partnerships:organisation", args=[found.pk]),
+        button="Save changes",
+    )
+
+
+# --- Contacts ----------------------------------------------------------------------------------------
+
+
+@access.requires(access.can_edit_directory)
+def contact_add(request, organisation_id):
+    found = selectors.organisation_in(request.partnership, organisation_id)
+    return _entry_page(
+        request,
+        ContactForm,
+        save=lambda form: services.create_contact(organisation=found, **_details(request, form)),
+        success=lambda entry: f"{entry.name} was added to {found.name}.",
+        done=reverse("partnerships:organisation", args=[found.pk]),
+        heading=f"Add a contact at {found.name}",
+        back=reverse("partnerships:organisation", args=[found.pk]),
+        button="Add contact",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def contact_edit(request, contact_id):
+    found = selectors.contact_in(request.partnership, contact_id)
+    return _entry_page(
+        request,
+        ContactForm,
+        found=found,
+        save=lambda form: services.update_contact(contact=found, **_edited(request, form)),
+        success=_saved,
+        done=reverse("partnerships:organisation", args=[found.organisation_id]),
+        heading=f"Change {found.name}",
+        caption=found.organisation.name,
+        back=reverse("partnerships:organisation", args=[found.organisation_id]),
+        button="Save changes",
+        remove_url=reverse("partnerships:contact_deactivate", args=[found.pk]),
+        remove_label="Remove this contact",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def contact_deactivate(request, contact_id):
+    found = selectors.contact_in(request.partnership, contact_id)
+    back = reverse("partnerships:organisation", args=[found.organisation_id])
+    return _remove_page(
+        request,
+        remove=lambda: services.deactivate_contact(contact=found, by=request.user, request=request),
+        success=f"{found.name} was removed from {found.organisation.name}.",
+        done=back,
+        heading=f"Remove {found.name} from {found.organisation.name}?",
+        explanation="They will no longer be listed as a contact. The audit log keeps the record.",
+        cancel=back,
+    )
+
+
+def _remove_page(request, *, remove, success, done, **question):
+    """Ask before taking an entry off the directory (``partnerships/deactivate.html``: its ``heading``,
+    ``explanation`` and ``cancel`` link); the POST calls ``remove()`` and goes to ``done``."""
+    if request.method == "POST":
+        remove()
+        messages.success(request, success)
+        return redirect(done)
+    return render(request, "partnerships/deactivate.html", question)
+
+
+# --- Support services --------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def support_services(request):
+    return _directory_page(
+        request,
+        "partnerships/support_services.html",
+        services=selectors.support_services_of(request.partnership),
+    )
+
+
+@access.requires(access.is_member)
+def support_service(request, service_id):
+    return _directory_page(
+        request,
+        "partnerships/support_service.html",
+        service=selectors.support_service_in(request.partnership, service_id),
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_add(request):
+    return _entry_page(
+        request,
+        SupportServiceForm,
+        save=lambda form: services.create_support_service(
+            partnership=request.partnership, **_details(request, form)
+        ),
+        success=lambda entry: f"{entry.name} was added to the register.",
+        done=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
+        heading="Add a support service",
+        back=reverse("partnerships:support_services"),
+        button="Add service",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_edit(request, service_id):
+    found = selectors.support_service_in(request.partnership, service_id)
+    return _entry_page(
+        request,
+        SupportServiceForm,
+        found=found,
+        save=lambda form: services.update_support_service(service=found, **_edited(request, form)),
+        success=_saved,
+        done=reverse("partnerships:support_service", args=[found.pk]),
+        heading=f"Change {found.name}",
+        back=reverse("partnerships:support_service", args=[found.pk]),
+        button="Save changes",
+        remove_url=reverse("partnerships:support_service_deactivate", args=[found.pk]),
+        remove_label="Remove this service",
+    )
+
+
+@access.requires(access.can_edit_directory)
+def support_service_deactivate(request, service_id):
+    found = selectors.support_service_in(request.partnership, service_id)
+    return _remove_page(
+        request,
+        remove=lambda: services.deactivate_support_service(service=found, by=request.user, request=request),
+        success=f"{found.name} was removed from the register.",
+        done=reverse("partnerships:support_services"),
+        heading=f"Remove {found.name} from the register?",
+        explanation="It will no longer be listed in the register. The audit log keeps the record.",
+        cancel=reverse("partnerships:support_service", args=[found.pk]),
+    )
+
+
+# --- Information-sharing agreements ------------------------------------------------------------------
 
 
 @access.requires(access.is_member)
@@ -323,26 +288,16 @@ def sharing_agreement(request, agreement_id):
     )
 
 
-def _agreement_form_page(request, *, found, save, heading, back, button):
-    return _entry_form_page(
-        request,
-        form=SharingAgreementForm(request.POST or None, **_form_kwargs(request, found)),
-        save=save,
-        template="partnerships/entry_form.html",
-        context={"heading": heading, "back": back, "button": button},
-        success_message=lambda entry: f"{entry.name} was saved in the register.",
-        success_url=lambda entry: reverse("partnerships:sharing_agreement", args=[entry.pk]),
-    )
-
-
 @access.requires(access.can_edit_directory)
 def sharing_agreement_add(request):
-    return _agreement_form_page(
+    return _entry_page(
         request,
-        found=None,
+        SharingAgreementForm,
         save=lambda form: services.create_sharing_agreement(
-            partnership=request.partnership, details=form.details(), by=request.user, request=request
+            partnership=request.partnership, **_details(request, form)
         ),
+        success=lambda entry: f"{entry.name} was saved in the register.",
+        done=lambda entry: reverse("partnerships:sharing_agreement", args=[entry.pk]),
         heading="Add an information-sharing agreement",
         back=reverse("partnerships:sharing_agreements"),
         button="Add agreement",
@@ -352,16 +307,13 @@ def sharing_agreement_add(request):
 @access.requires(access.can_edit_directory)
 def sharing_agreement_edit(request, agreement_id):
     found = selectors.sharing_agreement_in(request.partnership, agreement_id)
-    return _agreement_form_page(
+    return _entry_page(
         request,
+        SharingAgreementForm,
         found=found,
-        save=lambda form: services.update_sharing_agreement(
-            agreement=found,
-            expected_revision=form.cleaned_data["revision"],
-            details=form.details(),
-            by=request.user,
-            request=request,
-        ),
+        save=lambda form: services.update_sharing_agreement(agreement=found, **_edited(request, form)),
+        success=lambda entry: f"{entry.name} was saved in the register.",
+        done=reverse("partnerships:sharing_agreement", args=[found.pk]),
         heading=f"Change {found.name}",
         back=reverse("partnerships:sharing_agreement", args=[found.pk]),
         button="Save changes",

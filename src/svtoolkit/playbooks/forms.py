@@ -10,6 +10,10 @@ from svtoolkit.core.forms import (
     ENTER_A_TITLE,
     ENTER_THE_ACTION,
     RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
 )
 from svtoolkit.partnerships.models import Contact, OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
@@ -23,36 +27,26 @@ def _vocabulary_choices(version, name):
 
 
 class ItemForm(RevisionChecked, forms.Form):
-    action = forms.CharField(
-        label="Action",
+    action = text_field(
+        "Action",
+        missing=ENTER_THE_ACTION,
         max_length=200,
         help_text="A short instruction, starting with a verb.",
-        error_messages={
-            "required": ENTER_THE_ACTION,
-            "max_length": "The action must be 200 characters or fewer",
-        },
+        error_messages={"max_length": "The action must be 200 characters or fewer"},
     )
-    guidance = forms.CharField(
-        max_length=limits.SUMMARY, label="Guidance", widget=forms.Textarea(attrs={"rows": 5}), required=False
+    guidance = text_field("Guidance", rows=5, max_length=limits.SUMMARY, required=False)
+    owner_kind = choice_field(
+        "Kind of organisation that usually owns it",
+        OrganisationKind.choices,
+        missing="Choose the kind of organisation that usually owns it",
     )
-    owner_kind = forms.ChoiceField(
-        label="Kind of organisation that usually owns it",
-        choices=OrganisationKind.choices,
-        error_messages={"required": "Choose the kind of organisation that usually owns it"},
+    default_organisation = model_choice_field(
+        "Default owning organisation in this partnership",
+        optional="None chosen",
+        not_listed=CHOOSE_A_LISTED_ORGANISATION,
     )
-    default_organisation = forms.ModelChoiceField(
-        label="Default owning organisation in this partnership",
-        queryset=None,
-        required=False,
-        empty_label="None chosen",
-        error_messages={"invalid_choice": CHOOSE_A_LISTED_ORGANISATION},
-    )
-    default_contact = forms.ModelChoiceField(
-        label="Default contact",
-        queryset=None,
-        required=False,
-        empty_label="None chosen",
-        error_messages={"invalid_choice": "Choose a contact from the list"},
+    default_contact = model_choice_field(
+        "Default contact", optional="None chosen", not_listed="Choose a contact from the list"
     )
     timing = forms.ChoiceField(label="When it is due", error_messages={"required": "Choose when it is due"})
     incident_types = forms.MultipleChoiceField(
@@ -69,7 +63,7 @@ class ItemForm(RevisionChecked, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    essential = forms.BooleanField(label="Essential: a response must never miss this", required=False)
+    essential = tick_box("Essential: a response must never miss this")
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, version, partnership, **kwargs):
@@ -91,38 +85,29 @@ class ItemForm(RevisionChecked, forms.Form):
 
 
 class PublishForm(forms.Form):
-    change_note = forms.CharField(
+    change_note = text_field(
+        "What changed in this version",
+        rows=3,
+        missing="Say briefly what changed, so partners know",
         max_length=limits.SHORT_TEXT,
-        label="What changed in this version",
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Partners see this note beside the version.",
-        error_messages={"required": "Say briefly what changed, so partners know"},
     )
 
 
 class RatingForm(RevisionChecked, forms.Form):
-    status = forms.ChoiceField(
-        label="How ready is this?",
-        choices=ReadinessStatus.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how ready this is"},
+    status = choice_field(
+        "How ready is this?", ReadinessStatus.choices, radios=True, missing="Choose how ready this is"
     )
-    evidence = forms.CharField(
+    evidence = text_field(
+        "Evidence",
+        rows=3,
         max_length=limits.SUMMARY,
-        label="Evidence",
         help_text="What shows it is in place: an agreed process, a named owner, the resource.",
-        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    next_step = forms.CharField(
-        max_length=limits.SUMMARY, label="Next step", widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        queryset=None,
-        required=False,
-        empty_label="Nobody yet",
-        error_messages={"invalid_choice": "Choose a member of the partnership"},
+    next_step = text_field("Next step", rows=2, max_length=limits.SUMMARY, required=False)
+    owner = model_choice_field(
+        "Owner", optional="Nobody yet", not_listed="Choose a member of the partnership"
     )
     target_date = DateField(label="Target date", required=False, what="The target date")
     revision = forms.IntegerField(widget=forms.HiddenInput)
@@ -143,13 +128,13 @@ class RatingForm(RevisionChecked, forms.Form):
 
 
 class ExerciseForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=200, error_messages={"required": ENTER_A_TITLE})
-    scenario = forms.CharField(
+    title = text_field("Title", missing=ENTER_A_TITLE, max_length=200)
+    scenario = text_field(
+        "Scenario",
+        rows=5,
+        missing="Describe the scenario",
         max_length=limits.LONG_TEXT,
-        label="Scenario",
-        widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What happens in the exercise. Use made-up names only.",
-        error_messages={"required": "Describe the scenario"},
     )
     incident_types = forms.MultipleChoiceField(
         label="Incident types",

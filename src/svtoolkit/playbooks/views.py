@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, show_edit_conflict
+from svtoolkit.core.pages import form_page
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
 
@@ -159,22 +160,20 @@ def publish(request):
     if version is None:
         return redirect("playbooks:playbook")
     published = selectors.published_version(request.partnership)
-    form = PublishForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.publish_draft(
-                version=version,
-                by=request.user,
-                change_note=form.cleaned_data["change_note"],
-                request=request,
-            )
-            messages.success(request, f"Version {version.number} is published.")
-            return redirect("playbooks:playbook")
-    differences = selectors.version_differences(published, version) if published else None
-    return render(
+    return form_page(
         request,
-        "playbooks/publish.html",
-        {"form": form, "version": version, "differences": differences, "button": "Publish this version"},
+        PublishForm(request.POST or None),
+        save=lambda data: services.publish_draft(
+            version=version, by=request.user, change_note=data["change_note"], request=request
+        ),
+        success=f"Version {version.number} is published.",
+        done=reverse("playbooks:playbook"),
+        template="playbooks/publish.html",
+        context=lambda: {
+            "version": version,
+            "differences": selectors.version_differences(published, version) if published else None,
+            "button": "Publish this version",
+        },
     )
 
 

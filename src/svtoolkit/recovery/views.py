@@ -12,6 +12,7 @@ from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message
 from svtoolkit.incidents.deadlines import statutory_deadlines
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
@@ -52,15 +53,15 @@ def confirm_anniversary(request, incident_id, index):
 @access.allowed_when_closed
 def milestone_add(request, incident_id):
     shown = incident_for_request(request, incident_id)
-    form = MilestoneForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.add_milestone(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The date is on the recovery calendar.")
-        return redirect("recovery:incident", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Add a date to the recovery calendar", "button": "Add"},
+        shown,
+        MilestoneForm(request.POST or None),
+        heading="Add a date to the recovery calendar",
+        button="Add",
+        save=lambda data: services.add_milestone(incident=shown, by=request.user, request=request, **data),
+        success="The date is on the recovery calendar.",
+        done=reverse("recovery:incident", args=[shown.pk]),
     )
 
 
@@ -105,12 +106,4 @@ def feed(request, token):
         content_type="text/calendar; charset=utf-8",
         marking=downloads.marking_for(personal_data=False),
         inline=True,
-    )
-
-
-def simple_form(request, incident, form, heading, button, **extra):
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"incident": incident, "form": form, "heading": heading, "button": button, **extra},
     )

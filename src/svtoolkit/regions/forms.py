@@ -1,7 +1,7 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import services
@@ -20,18 +20,17 @@ class RegionalSharingForm(RevisionChecked, forms.Form):
 
 
 class ProposeShareForm(forms.Form):
-    partnership = forms.ModelChoiceField(
-        label="Share it with",
-        queryset=None,
+    partnership = model_choice_field(
+        "Share it with",
+        missing="Choose the partnership to share the incident with",
         empty_label="Choose a partnership",
-        error_messages={"required": "Choose the partnership to share the incident with"},
     )
-    reason = forms.CharField(
-        label="Why it touches that borough",
+    reason = text_field(
+        "Why it touches that borough",
+        rows=3,
+        missing=services.NO_SHARE_REASON,
         max_length=limits.SHORT_TEXT,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: the victim lives there, or a school there is affected. Keep names out.",
-        error_messages={"required": services.NO_SHARE_REASON},
     )
 
     def __init__(self, *args, partnerships, **kwargs):
@@ -44,9 +43,4 @@ class AcceptProposalForm(DisclosureBasisForm):
 
 
 class DeclineProposalForm(forms.Form):
-    reason = forms.CharField(
-        label="Why you decline",
-        max_length=limits.SHORT_TEXT,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
+    reason = text_field("Why you decline", rows=2, max_length=limits.SHORT_TEXT, required=False)

@@ -3,6 +3,7 @@
 from django import forms
 
 from svtoolkit.core import limits
+from svtoolkit.core.forms import choice_field, text_field, tick_box
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
 
@@ -29,23 +30,15 @@ def _pounds(
 
 
 def _text(label: str, *, required=True, hint="", missing="", max_length=limits.SHORT_TEXT) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required,
-        help_text=hint,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": missing},
+    return text_field(
+        label, rows=3, missing=missing, max_length=max_length, required=required, help_text=hint
     )
 
 
 class ApplicationForm(forms.Form):
     amount_requested = _pounds("How much do you need?", missing="Enter how much you need, in pounds")
-    purpose = forms.ChoiceField(
-        label="What is it for?",
-        choices=FundPurpose.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what the money is for"},
+    purpose = choice_field(
+        "What is it for?", FundPurpose.choices, radios=True, missing="Choose what the money is for"
     )
     pays_for = _text(
         "What will it pay for?",
@@ -66,15 +59,15 @@ class ApplicationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label="Your decision",
-        choices=[
+    decision = choice_field(
+        "Your decision",
+        [
             ("approve", "Approve in full"),
             ("part_approve", "Part-approve: a smaller amount"),
             ("decline", "Decline"),
         ],
-        widget=forms.RadioSelect,
-        error_messages={"required": fund_services.NO_DECISION},
+        radios=True,
+        missing=fund_services.NO_DECISION,
     )
     amount_approved = _pounds("Amount approved, if part-approving", required=False)
     reasons = _text(
@@ -87,11 +80,11 @@ class DecisionForm(forms.Form):
 
 class SpendForm(forms.Form):
     amount_spent = _pounds("How much was spent?", missing="Enter how much was spent, in pounds")
-    outcome = forms.ChoiceField(
-        label="Did it achieve what it was for?",
-        choices=FundOutcome.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether it achieved what it was for"},
+    outcome = choice_field(
+        "Did it achieve what it was for?",
+        FundOutcome.choices,
+        radios=True,
+        missing="Choose whether it achieved what it was for",
     )
     outcome_note = _text("What came of it", required=False, hint="Optional. Do not name people affected.")
     revision = forms.IntegerField(widget=forms.HiddenInput)
@@ -103,7 +96,7 @@ class RulesForm(forms.Form):
         hint="The most the fund grants for one incident, across all its applications, in whole pounds.",
         missing="Enter the limit per incident, in pounds",
     )
-    is_open = forms.BooleanField(label="The fund is taking applications", required=False)
+    is_open = tick_box("The fund is taking applications")
     guidance = _text(
         "Guidance for boroughs",
         required=False,

@@ -1,11 +1,12 @@
 """The critical-incident fund's pages. Thin: the borough's pages find the incident or application through the
 access rules, the region's through get_region_for; every change goes through fund_services."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.forms import initial_from, revised
+from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.regions import fund_selectors as selectors
 from svtoolkit.regions import fund_services as services
@@ -18,20 +19,17 @@ from svtoolkit.regions.fund_models import FundStatus
 @access.requires(access.can_manage_incident)
 def apply(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_apply_to_fund)
-    form = ApplicationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            application = services.apply(
-                incident=shown,
-                partnership=request.partnership,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, f"Your application was sent to {application.region}.")
-            return redirect("fund:application", application_id=application.pk)
-    rules = services.rules_of(request.partnership.region)
-    return render(request, "regions/fund/apply.html", {"incident": shown, "form": form, "rules": rules})
+    return form_page(
+        request,
+        ApplicationForm(request.POST or None),
+        save=lambda data: services.apply(
+            incident=shown, partnership=request.partnership, by=request.user, request=request, **data
+        ),
+        success=lambda application: f"Your application was sent to {application.region}.",
+        done=lambda application: reverse("fund:application", args=[application.pk]),
+        template="regions/fund/apply.html",
+        context=lambda: {"incident": shown, "rules": services.rules_of(request.partnership.region)},
+    )
 
 
 def _borough_application(request, application_id, *, rule=None):
@@ -55,19 +53,18 @@ def application(request, application_id):
 @access.requires(access.can_manage_incident)
 def spend(request, application_id):
     shown = _borough_application(request, application_id, rule=access.can_record_fund_spend)
-    form = SpendForm(request.POST or None, initial={"revision": shown.revision})
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="application"):
-            services.record_spend(
-                application=shown,
-                by=request.user,
-                expected_revision=form.cleaned_data.pop("revision"),
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, "The spending and what came of it were recorded.")
-            return redirect("fund:application", application_id=shown.pk)
-    return render(request, "regions/fund/spend.html", {"application": shown, "form": form})
+    return form_page(
+        request,
+        SpendForm(request.POST or None, initial={"revision": shown.revision}),
+        save=lambda data: services.record_spend(
+            application=shown, by=request.user, request=request, **revised(data)
+        ),
+        success="The spending and what came of it were recorded.",
+        done=reverse("fund:application", args=[shown.pk]),
+        template="regions/fund/spend.html",
+        context={"application": shown},
+        thing="application",
+    )
 
 
 # --- The region's pages -----------------------------------------------------------------------------------
@@ -100,25 +97,20 @@ def decide(request, region_slug, application_id):
     rule = access.may_coordinate_region if deciding else access.may_view_region
     region = access.get_region_for(request, region_slug, rule=rule)
     shown = access.get_for(request, selectors.applications_of_region(region), application_id)
-    can_decide = access.may_coordinate_region(request.user, region) and shown.status == FundStatus.APPLIED
-    form = DecisionForm(request.POST or None, initial={"revision": shown.revision})
-    if deciding and form.is_valid():
-        with errors_shown_on(form, thing="application"):
-            services.decide(
-                application=shown,
-                by=request.user,
-                expected_revision=form.cleaned_data.pop("revision"),
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, "Your decision was recorded and the borough's coordinators told.")
-            return redirect("fund:queue", region_slug=region.slug)
     if not deciding:
         selectors.regional_read(application=shown, by=request.user, request=request)
-    return render(
+    can_decide = access.may_coordinate_region(request.user, region) and shown.status == FundStatus.APPLIED
+    return form_page(
         request,
-        "regions/fund/decide.html",
-        {"region": region, "application": shown, "form": form, "can_decide": can_decide},
+        DecisionForm(request.POST or None, initial={"revision": shown.revision}),
+        save=lambda data: services.decide(
+            application=shown, by=request.user, request=request, **revised(data)
+        ),
+        success="Your decision was recorded and the borough's coordinators told.",
+        done=reverse("fund:queue", args=[region.slug]),
+        template="regions/fund/decide.html",
+        context={"region": region, "application": shown, "can_decide": can_decide},
+        thing="application",
     )
 
 
@@ -128,25 +120,26 @@ def rules(request, region_slug):
     current = services.rules_of(region)
     form = RulesForm(
         request.POST or None,
-        initial={
-            "limit_per_incident": current.limit_per_incident,
-            "is_open": current.is_open,
-            "guidance": current.guidance,
-            "revision": current.revision if current.pk else None,
-        },
+        initial=initial_from(
+            current,
+            "limit_per_incident",
+            "is_open",
+            "guidance",
+            revision=current.revision if current.pk else None,
+        ),
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="fund rules"):
-            services.set_rules(
-                region=region,
-                by=request.user,
-                expected_revision=form.cleaned_data.pop("revision"),
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, "The fund's rules were saved.")
-            return redirect("fund:queue", region_slug=region.slug)
-    return render(request, "regions/fund/rules.html", {"region": region, "form": form})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.set_rules(
+            region=region, by=request.user, request=request, **revised(data)
+        ),
+        success="The fund's rules were saved.",
+        done=reverse("fund:queue", args=[region.slug]),
+        template="regions/fund/rules.html",
+        context={"region": region},
+        thing="fund rules",
+    )
 
 
 @access.requires(access.is_regional_staff)

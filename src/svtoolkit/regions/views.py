@@ -1,10 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.regions import selectors, services
 from svtoolkit.regions.forms import (
     AcceptProposalForm,
@@ -50,21 +53,18 @@ def incident(request, region_slug, incident_id):
 def propose_share(request, region_slug, incident_id):
     region = access.get_region_for(request, region_slug, rule=access.may_coordinate_region)
     found = selectors.incident_of_region(region, incident_id)
-    form = ProposeShareForm(request.POST or None, partnerships=selectors.other_partnerships(region, found))
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            proposal = services.propose_share(
-                region=region, incident=found, by=request.user, request=request, **form.cleaned_data
-            )
-            messages.success(request, f"You proposed sharing {found.reference} with {proposal.partnership}.")
-            return redirect("regions:incident", region_slug=region.slug, incident_id=found.pk)
-    return render(
+    return form_page(
         request,
-        "regions/propose_share.html",
-        {
+        ProposeShareForm(request.POST or None, partnerships=selectors.other_partnerships(region, found)),
+        save=lambda data: services.propose_share(
+            region=region, incident=found, by=request.user, request=request, **data
+        ),
+        success=lambda proposal: f"You proposed sharing {found.reference} with {proposal.partnership}.",
+        done=reverse("regions:incident", args=[region.slug, found.pk]),
+        template="regions/propose_share.html",
+        context={
             "region": region,
             "incident_id": found.pk,
-            "form": form,
             "heading": f"Propose sharing {found.reference}",
             "button": "Propose",
         },
@@ -82,21 +82,21 @@ def sharing(request):
         request.POST or None,
         initial={"categories": list(access.regional_categories_of(partnership)), "revision": stored.revision},
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="choice"):
-            services.choose_regional_sharing(
-                partnership=partnership,
-                categories=form.cleaned_data["categories"],
-                expected_revision=form.cleaned_data["revision"],
-                by=request.user,
-                request=request,
-            )
-            messages.success(request, f"Saved what {partnership.region} sees.")
-            return redirect("regions:sharing")
-    return render(
+    return form_page(
         request,
-        "regions/sharing.html",
-        {"form": form, "region": partnership.region, "heading": "What the region sees", "button": "Save"},
+        form,
+        save=lambda data: services.choose_regional_sharing(
+            partnership=partnership,
+            categories=data["categories"],
+            expected_revision=data["revision"],
+            by=request.user,
+            request=request,
+        ),
+        success=f"Saved what {partnership.region} sees.",
+        done=reverse("regions:sharing"),
+        template="regions/sharing.html",
+        context={"region": partnership.region, "heading": "What the region sees", "button": "Save"},
+        thing="choice",
     )
 
 
@@ -148,20 +148,14 @@ def _accept_proposal(request, incident, proposal):
     form = AcceptProposalForm(
         request.POST or None, partnership=incident.partnership, initial={"purpose": proposal.reason}
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.decide_proposal(
-                proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
-            )
-            messages.success(request, f"{incident.reference} is shared with {proposal.partnership}.")
-            return redirect("incidents:incident", incident_id=incident.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": incident,
-            "form": form,
-            "heading": f"Share with {proposal.partnership}",
-            "button": "Share the incident",
-        },
+        incident,
+        form,
+        heading=f"Share with {proposal.partnership}",
+        button="Share the incident",
+        save=lambda data: services.decide_proposal(
+            proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
+        ),
+        success=f"{incident.reference} is shared with {proposal.partnership}.",
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from svtoolkit.core.forms import text_field
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.reports.boundaries import MAX_BYTES as MAX_UPLOAD_BYTES
 from svtoolkit.reports.selectors import Filters
@@ -61,18 +62,18 @@ class SitrepPeopleForm(DisclosureBasisForm):
         label="Include the records of people affected",
         error_messages={"required": "Tick the box to include the records of people affected"},
     )
-    reason = forms.CharField(
-        label="Why does this report need them?",
+    reason = text_field(
+        "Why does this report need them?",
+        missing="Give a reason for including the records",
         max_length=300,
         help_text="Your reason is written to the audit log with your name, once for each record, and to the "
         "disclosure log.",
-        error_messages={"required": "Give a reason for including the records"},
     )
-    recipient = forms.CharField(
-        label="Who will receive the report?",
+    recipient = text_field(
+        "Who will receive the report?",
+        missing="Say who will receive the report",
         max_length=200,
         help_text="For example: the gold group, or the names of the partners at the meeting.",
-        error_messages={"required": "Say who will receive the report"},
     )
     purpose = None
     field_order = [

@@ -3,23 +3,21 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import shown_by_service
-from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import choice_field, shown_by_service, text_field
 from svtoolkit.tension import services
 from svtoolkit.tension.models import AreaKind, Confidence
 from svtoolkit.tension.scale import level_choices, scale
 
 
 class ReadingForm(forms.Form):
-    area = forms.CharField(
-        label="Area",
+    area = text_field(
+        "Area",
+        missing="Enter the area",
         max_length=120,
         help_text="The ward, estate, school or transport hub.",
-        error_messages={"required": "Enter the area"},
     )
-    area_kind = forms.ChoiceField(
-        label="Kind of area", choices=AreaKind.choices, error_messages={"required": "Choose the kind of area"}
-    )
+    area_kind = choice_field("Kind of area", AreaKind.choices, missing="Choose the kind of area")
     level = forms.TypedChoiceField(
         label="Level of tension",
         coerce=int,
@@ -30,16 +28,11 @@ class ReadingForm(forms.Form):
     indicators = forms.MultipleChoiceField(
         label="What shows it", widget=forms.CheckboxSelectMultiple, required=False
     )
-    source = forms.CharField(label="Source", max_length=200, error_messages={"required": "Enter the source"})
-    confidence = forms.ChoiceField(
-        label="Confidence in the reading",
-        choices=Confidence.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how confident you are"},
+    source = text_field("Source", missing="Enter the source", max_length=200)
+    confidence = choice_field(
+        "Confidence in the reading", Confidence.choices, radios=True, missing="Choose how confident you are"
     )
-    notes = forms.CharField(
-        max_length=limits.SUMMARY, label="Notes", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    notes = text_field("Notes", rows=3, max_length=limits.SUMMARY, required=False)
     observed_at = datetime_field("Observed at", "Enter when it was observed")
 
     def __init__(self, *args, **kwargs):

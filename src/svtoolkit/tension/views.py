@@ -2,11 +2,13 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.forms import ReadingForm
@@ -41,29 +43,19 @@ def record_reading(request, incident_id):
     form = ReadingForm(
         request.POST or None, initial={"observed_at": timezone.localtime().replace(second=0, microsecond=0)}
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            _, crossed = services.record_reading(
-                incident=shown, by=request.user, request=request, **form.cleaned_data
-            )
-            if crossed:
-                messages.success(
-                    request,
-                    "Recorded. Tension is past the alert level; the lead has been told. "
-                    "See the actions below.",
-                )
-            else:
-                messages.success(request, "The reading was recorded.")
-            return redirect("tension:overview", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Record a tension reading",
-            "button": "Record the reading",
-        },
+        shown,
+        form,
+        heading="Record a tension reading",
+        button="Record the reading",
+        save=lambda data: services.record_reading(incident=shown, by=request.user, request=request, **data),
+        success=lambda recorded: (
+            "Recorded. Tension is past the alert level; the lead has been told. See the actions below."
+            if recorded[1]
+            else "The reading was recorded."
+        ),
+        done=reverse("tension:overview", args=[shown.pk]),
     )
 
 

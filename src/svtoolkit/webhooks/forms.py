@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core.events import EVENT_TYPES
-from svtoolkit.core.forms import shown_by_service
+from svtoolkit.core.forms import shown_by_service, tick_box
 from svtoolkit.webhooks import services
 
 
@@ -41,8 +41,7 @@ class EndpointForm(forms.Form):
 
 
 class EndpointChangeForm(EndpointForm):
-    is_active = forms.BooleanField(
-        label="Send events to this endpoint",
-        required=False,
+    is_active = tick_box(
+        "Send events to this endpoint",
         help_text="While it is off, new events are not sent to it; those waiting are sent once it is on.",
     )

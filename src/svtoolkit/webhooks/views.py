@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, initial_from
+from svtoolkit.core.pages import form_page
 from svtoolkit.webhooks import selectors, services
 from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
 
@@ -33,16 +35,21 @@ def endpoints(request):
 
 @access.requires(access.can_manage_webhooks)
 def endpoint_add(request):
-    form = EndpointForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            endpoint, secret = services.add_endpoint(
-                partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
-            )
-            _show_secret_once(request, endpoint, secret)
-            messages.success(request, "The endpoint was set up.")
-            return redirect("webhooks:endpoint", endpoint_id=endpoint.pk)
-    return render(request, "webhooks/endpoint_add.html", {"form": form})
+    def add(data):
+        endpoint, secret = services.add_endpoint(
+            partnership=request.partnership, by=request.user, request=request, **data
+        )
+        _show_secret_once(request, endpoint, secret)
+        return endpoint
+
+    return form_page(
+        request,
+        EndpointForm(request.POST or None),
+        save=add,
+        success="The endpoint was set up.",
+        done=lambda endpoint: reverse("webhooks:endpoint", args=[endpoint.pk]),
+        template="webhooks/endpoint_add.html",
+    )
 
 
 @access.requires(access.can_manage_webhooks)
@@ -50,22 +57,16 @@ def endpoint(request, endpoint_id):
     shown = selectors.endpoint_in(request.partnership, endpoint_id)
     form = EndpointChangeForm(
         request.POST or None,
-        initial={
-            "url": shown.url,
-            "description": shown.description,
-            "event_types": shown.event_types,
-            "is_active": shown.is_active,
-        },
+        initial=initial_from(shown, "url", "description", "event_types", "is_active"),
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.change_endpoint(endpoint=shown, by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, "The endpoint was saved.")
-            return redirect("webhooks:endpoint", endpoint_id=shown.pk)
-    return render(
+    return form_page(
         request,
-        "webhooks/endpoint.html",
-        {"endpoint": shown, "form": form, "secret": _secret_to_show(request, shown)},
+        form,
+        save=lambda data: services.change_endpoint(endpoint=shown, by=request.user, request=request, **data),
+        success="The endpoint was saved.",
+        done=reverse("webhooks:endpoint", args=[shown.pk]),
+        template="webhooks/endpoint.html",
+        context=lambda: {"endpoint": shown, "secret": _secret_to_show(request, shown)},
     )
 
 

@@ -2,7 +2,9 @@
 
 from django import forms
 
-from svtoolkit.incidents.forms import SceneForm, datetime_field
+from svtoolkit.core.datetimes import datetime_field
+from svtoolkit.core.forms import choice_field, text_field
+from svtoolkit.incidents.forms import SceneForm
 from svtoolkit.incidents.models import (
     MeasureKind,
 )
@@ -25,19 +27,16 @@ class MeasureForm(forms.Form):
         empty_label=None,
         error_messages={"required": "Choose the scene", "invalid_choice": "Choose one of the scenes"},
     )
-    kind = forms.ChoiceField(
-        label="What is it?",
-        choices=MeasureKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what kind of measure it is"},
+    kind = choice_field(
+        "What is it?", MeasureKind.choices, radios=True, missing="Choose what kind of measure it is"
     )
-    description = forms.CharField(
-        label="What and exactly where",
+    description = text_field(
+        "What and exactly where",
+        rows=3,
+        missing="Describe the measure and exactly where it is",
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: inner cordon from the bus stop to the school gates; or the streets an "
         "authorisation covers.",
-        error_messages={"required": "Describe the measure and exactly where it is"},
     )
     area = forms.CharField(label="Ward or area", max_length=120, required=False)
     latitude = SceneForm.base_fields["latitude"]

@@ -1,15 +1,15 @@
 """Pages for the police measures at a scene."""
 
 from django.contrib import messages
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message
 from svtoolkit.incidents.measures import selectors, services
 from svtoolkit.incidents.measures.forms import MeasureForm
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page, incident_url
 from svtoolkit.incidents.views import to_incident
 
 
@@ -23,23 +23,17 @@ def measure_add(request, incident_id):
         initial["scene"] = chosen
     elif len(scenes) == 1:
         initial["scene"] = scenes[0].pk
-    form = MeasureForm(request.POST or None, initial=initial, scenes=scenes)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            measure = services.add_measure(by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, f"{measure.get_kind_display()} added.")
-            return to_incident(shown, "scenes")
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Add a police measure",
-            "intro": "A cordon, rendezvous point, dispersal order, stop and search authorisation or road "
-            "closure that partners must know about. Everyone who can see the incident sees it.",
-            "button": "Add the measure",
-        },
+        shown,
+        MeasureForm(request.POST or None, initial=initial, scenes=scenes),
+        heading="Add a police measure",
+        intro="A cordon, rendezvous point, dispersal order, stop and search authorisation or road "
+        "closure that partners must know about. Everyone who can see the incident sees it.",
+        button="Add the measure",
+        save=lambda data: services.add_measure(by=request.user, request=request, **data),
+        success=lambda measure: f"{measure.get_kind_display()} added.",
+        done=incident_url(shown, "scenes"),
     )
 
 

@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     PersonAffected,
@@ -67,18 +67,16 @@ class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Why do you need to open this record?",
+    reason = text_field(
+        "Why do you need to open this record?",
+        missing="Give a reason for opening the record",
         max_length=300,
         help_text="Your reason is written to the audit log with your name.",
-        error_messages={"required": "Give a reason for opening the record"},
     )
 
 
 class NeedToKnowForm(forms.Form):
-    user = forms.ModelChoiceField(
-        label="Person who needs to know", queryset=None, error_messages={"required": "Choose a person"}
-    )
+    user = model_choice_field("Person who needs to know", missing="Choose a person")
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,11 +95,11 @@ class DisclosureBasisForm(LawfulBasisChoices):
     """What a disclosure of people affected must say before it happens: why, and its lawful basis (the
     UK GDPR Article 6 basis required), and the information-sharing agreement it relies on, if any."""
 
-    purpose = forms.CharField(
-        label="Why are you sharing it?",
+    purpose = text_field(
+        "Why are you sharing it?",
+        missing="Give the reason for sharing it",
         max_length=300,
         help_text="Written to the disclosure log and the audit log with your name.",
-        error_messages={"required": "Give the reason for sharing it"},
     )
     agreement = AgreementChoiceField(
         label="Information-sharing agreement relied on",

@@ -2,12 +2,15 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, revised
+from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.people import selectors, services
 from svtoolkit.incidents.people.forms import CorrectPersonForm, NeedToKnowForm, PersonAffectedForm, ReasonForm
 from svtoolkit.incidents.selectors import incident_for_request
@@ -36,33 +39,34 @@ def need_to_know_recover(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
-    if request.method == "POST" and form.is_valid():
-        services.recover_need_to_know(
-            incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
-        )
-        messages.success(request, "You are on the need-to-know list. Add the people who should be on it.")
-        return redirect("incidents:need_to_know", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Join the need-to-know list", "button": "Join the list"},
+        shown,
+        form,
+        heading="Join the need-to-know list",
+        button="Join the list",
+        save=lambda data: services.recover_need_to_know(
+            incident=shown, by=request.user, reason=data["reason"], request=request
+        ),
+        success="You are on the need-to-know list. Add the people who should be on it.",
+        done=reverse("incidents:need_to_know", args=[shown.pk]),
     )
 
 
 @access.requires(access.can_manage_incident)
 def person_add(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_add_person)
-    form = PersonAffectedForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.add_person_affected(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(
-            request, "The person was recorded. You are on the need-to-know list for this incident."
-        )
-        return redirect("incidents:people", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {"incident": shown, "form": form, "heading": "Record a person affected", "button": "Record"},
+        shown,
+        PersonAffectedForm(request.POST or None, partnership=request.partnership),
+        heading="Record a person affected",
+        button="Record",
+        save=lambda data: services.add_person_affected(
+            incident=shown, by=request.user, request=request, **data
+        ),
+        success="The person was recorded. You are on the need-to-know list for this incident.",
+        done=reverse("incidents:people", args=[shown.pk]),
     )
 
 
@@ -108,44 +112,33 @@ def person_edit(request, incident_id, person_id):
     form = CorrectPersonForm(
         request.POST or None, partnership=request.partnership, initial=CorrectPersonForm.initial_from(person)
     )
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="record"):
-            services.correct_person_affected(
-                person=person,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            messages.success(request, "The record was corrected. What it said before is kept with it.")
-            return redirect("incidents:people", incident_id=shown.pk)
-    return render(
+    return incident_form_page(
         request,
-        "incidents/simple_form.html",
-        {
-            "incident": shown,
-            "form": form,
-            "heading": "Correct the record of a person affected",
-            "button": "Save the correction",
-        },
+        shown,
+        form,
+        heading="Correct the record of a person affected",
+        button="Save the correction",
+        save=lambda data: services.correct_person_affected(
+            person=person, by=request.user, request=request, **revised(data)
+        ),
+        success="The record was corrected. What it said before is kept with it.",
+        done=reverse("incidents:people", args=[shown.pk]),
     )
 
 
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
-    form = NeedToKnowForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.add_to_need_to_know(
-            incident=shown, user=form.cleaned_data["user"], by=request.user, request=request
-        )
-        messages.success(request, f"{form.cleaned_data['user']} is on the need-to-know list.")
-        return redirect("incidents:need_to_know", incident_id=shown.pk)
-    return render(
+    return form_page(
         request,
-        "incidents/need_to_know.html",
-        {"incident": shown, "form": form, "entries": selectors.need_to_know_list(shown)},
+        NeedToKnowForm(request.POST or None, partnership=request.partnership),
+        save=lambda data: services.add_to_need_to_know(
+            incident=shown, user=data["user"], by=request.user, request=request
+        ),
+        success=lambda entry: f"{entry.user} is on the need-to-know list.",
+        done=reverse("incidents:need_to_know", args=[shown.pk]),
+        template="incidents/need_to_know.html",
+        context={"incident": shown, "entries": selectors.need_to_know_list(shown)},
     )
 
 

@@ -7,10 +7,10 @@ from django.views.decorators.cache import never_cache
 from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import show_incident_form
 from svtoolkit.incidents.people.forms import ReasonForm
 from svtoolkit.recovery.retention import selectors, services
 from svtoolkit.recovery.retention.forms import RetentionForm
-from svtoolkit.recovery.views import simple_form
 
 
 @access.requires(access.can_manage_retention)
@@ -59,4 +59,6 @@ def subject_access(request, incident_id, person_id):
             content_type="application/json; charset=utf-8",
             marking=marking,
         )
-    return simple_form(request, shown, form, "Export everything held about this person", "Download")
+    return show_incident_form(
+        request, shown, form, heading="Export everything held about this person", button="Download"
+    )

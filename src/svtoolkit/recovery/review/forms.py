@@ -3,32 +3,24 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.datetimes import date_field
+from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field
 from svtoolkit.partnerships.selectors import active_organisations
-from svtoolkit.recovery.forms import date_field
 
 
 class ContributionForm(RevisionChecked, forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="Organisation", queryset=None, error_messages={"required": "Choose the organisation"}
+    organisation = model_choice_field("Organisation", missing="Choose the organisation")
+    went_well = text_field(
+        "What went well", rows=4, missing="Say what went well", max_length=limits.LONG_TEXT
     )
-    went_well = forms.CharField(
-        max_length=limits.LONG_TEXT,
-        label="What went well",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what went well"},
+    went_badly = text_field(
+        "What did not go well", rows=4, missing="Say what did not go well", max_length=limits.LONG_TEXT
     )
-    went_badly = forms.CharField(
+    to_change = text_field(
+        "What to change next time",
+        rows=4,
+        missing="Say what to change next time",
         max_length=limits.LONG_TEXT,
-        label="What did not go well",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what did not go well"},
-    )
-    to_change = forms.CharField(
-        max_length=limits.LONG_TEXT,
-        label="What to change next time",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what to change next time"},
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -41,22 +33,18 @@ class ContributionForm(RevisionChecked, forms.Form):
 
 class CompleteReviewForm(forms.Form):
     held_on = date_field("Date the review was held")
-    summary = forms.CharField(
+    summary = text_field(
+        "What the review concluded",
+        rows=5,
         max_length=limits.LONG_TEXT,
-        label="What the review concluded",
-        widget=forms.Textarea(attrs={"rows": 5}),
         required=False,  # that there is a summary is the service's rule (services.complete_review)
     )
 
 
 class FollowUpForm(forms.Form):
-    title = forms.CharField(
-        label="Follow-up action", max_length=200, error_messages={"required": "Enter the follow-up action"}
-    )
-    owner_organisation = forms.ModelChoiceField(
-        label="Organisation responsible",
-        queryset=None,
-        error_messages={"required": "Choose the organisation responsible"},
+    title = text_field("Follow-up action", missing="Enter the follow-up action", max_length=200)
+    owner_organisation = model_choice_field(
+        "Organisation responsible", missing="Choose the organisation responsible"
     )
     due_on = date_field("Due date")
 
@@ -66,22 +54,17 @@ class FollowUpForm(forms.Form):
 
 
 class LessonForm(forms.Form):
-    title = forms.CharField(
-        label="The lesson", max_length=200, error_messages={"required": "Enter the lesson in a sentence"}
-    )
-    detail = forms.CharField(
+    title = text_field("The lesson", missing="Enter the lesson in a sentence", max_length=200)
+    detail = text_field(
+        "What happened, and why it matters",
+        rows=4,
+        missing="Say what happened and why it matters",
         max_length=limits.SUMMARY,
-        label="What happened, and why it matters",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Say what happened and why it matters"},
     )
     item_key = forms.ChoiceField(label="Checklist item it would change", required=False)
     proposed_action = forms.CharField(label="New wording of the item", max_length=200, required=False)
-    proposed_guidance = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="New guidance for the item",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
+    proposed_guidance = text_field(
+        "New guidance for the item", rows=3, max_length=limits.SUMMARY, required=False
     )
 
     def __init__(self, *args, items, **kwargs):
@@ -100,18 +83,14 @@ class LessonForm(forms.Form):
 
 
 class LessonDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label="Your decision",
-        choices=[("accept", "Accept it into the next checklist draft"), ("decline", "Decline the change")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose to accept or decline the change"},
+    decision = choice_field(
+        "Your decision",
+        [("accept", "Accept it into the next checklist draft"), ("decline", "Decline the change")],
+        radios=True,
+        missing="Choose to accept or decline the change",
     )
-    note = forms.CharField(
-        max_length=limits.SHORT_TEXT,
-        label="Note",
-        help_text="Needed if you decline.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
+    note = text_field(
+        "Note", rows=2, max_length=limits.SHORT_TEXT, help_text="Needed if you decline.", required=False
     )
     action = forms.CharField(
         label="The item's wording, if you accept",
@@ -119,10 +98,10 @@ class LessonDecisionForm(forms.Form):
         required=False,
         help_text="As the lesson proposes it: change it as you need before accepting.",
     )
-    guidance = forms.CharField(
-        label="The item's guidance, if you accept",
+    guidance = text_field(
+        "The item's guidance, if you accept",
+        rows=8,
         max_length=limits.SUMMARY,
-        widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
         help_text="The item's guidance with the lesson's proposal added: edit it into the guidance you want.",
     )
@@ -134,25 +113,25 @@ class LessonDecisionForm(forms.Form):
 
 
 class SetAsideActionsForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Mark every open action",
-        choices=[("not_needed", "Not needed"), ("handed_over", "Handed over")],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose not needed or handed over"},
+    status = choice_field(
+        "Mark every open action",
+        [("not_needed", "Not needed"), ("handed_over", "Handed over")],
+        radios=True,
+        missing="Choose not needed or handed over",
     )
-    reason = forms.CharField(
+    reason = text_field(
+        "Why, or who they were handed over to",
+        rows=2,
+        missing="Say why, or who the actions were handed over to",
         max_length=limits.SHORT_TEXT,
-        label="Why, or who they were handed over to",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Say why, or who the actions were handed over to"},
     )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = text_field(
+        "Why re-open the incident?",
+        rows=3,
         max_length=limits.SHORT_TEXT,
-        label="Why re-open the incident?",
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: a second incident linked to this one. The reason goes on the timeline.",
         required=False,  # that a reason is given is the service's rule (incidents.services.reopen)
     )

@@ -3,13 +3,15 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.attachments.selectors import attachments_section
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from
 from svtoolkit.core.textdiff import word_difference
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page, show_incident_form
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.recovery.review import selectors, services
@@ -22,7 +24,6 @@ from svtoolkit.recovery.review.forms import (
     ReopenForm,
     SetAsideActionsForm,
 )
-from svtoolkit.recovery.views import simple_form
 
 
 @access.requires(access.is_member)
@@ -75,13 +76,14 @@ def review_contribute(request, incident_id):
         chosen = str(organisations[0].pk)
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
     initial = (
-        {
-            "organisation": existing.organisation_id,
-            "went_well": existing.went_well,
-            "went_badly": existing.went_badly,
-            "to_change": existing.to_change,
-            "revision": existing.revision,
-        }
+        initial_from(
+            existing,
+            "went_well",
+            "went_badly",
+            "to_change",
+            "revision",
+            organisation=existing.organisation_id,
+        )
         if existing
         else {"organisation": chosen}
     )
@@ -109,7 +111,9 @@ def review_contribute(request, incident_id):
                 ("What did not go well", current.went_badly),
                 ("What to change next time", current.to_change),
             ]
-    return simple_form(request, shown, form, "Your organisation's part of the review", "Save", theirs=theirs)
+    return show_incident_form(
+        request, shown, form, heading="Your organisation's part of the review", button="Save", theirs=theirs
+    )
 
 
 @access.requires(access.can_manage_incident)
@@ -119,25 +123,32 @@ def review_complete(request, incident_id):
     if debrief is None:
         messages.error(request, "The review has not started yet.")
         return redirect("recovery:review", incident_id=shown.pk)
-    form = CompleteReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.complete_review(debrief=debrief, by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, "The review is complete.")
-            return redirect("recovery:review", incident_id=shown.pk)
-    return simple_form(request, shown, form, "Complete the review", "Complete the review")
+    return incident_form_page(
+        request,
+        shown,
+        CompleteReviewForm(request.POST or None),
+        heading="Complete the review",
+        button="Complete the review",
+        save=lambda data: services.complete_review(debrief=debrief, by=request.user, request=request, **data),
+        success="The review is complete.",
+        done=_review(shown),
+    )
 
 
 @access.requires(access.can_manage_incident)
 @access.allowed_when_closed
 def follow_up_add(request, incident_id):
     shown = incident_for_request(request, incident_id)
-    form = FollowUpForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.add_follow_up(incident=shown, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The follow-up action was added.")
-        return redirect("recovery:review", incident_id=shown.pk)
-    return simple_form(request, shown, form, "Add a follow-up action", "Add")
+    return incident_form_page(
+        request,
+        shown,
+        FollowUpForm(request.POST or None, partnership=request.partnership),
+        heading="Add a follow-up action",
+        button="Add",
+        save=lambda data: services.add_follow_up(incident=shown, by=request.user, request=request, **data),
+        success="The follow-up action was added.",
+        done=_review(shown),
+    )
 
 
 @access.requires(access.can_manage_incident)
@@ -157,15 +168,16 @@ def lesson_add(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_lesson)
     version = published_version(request.partnership)
     items = version.items.filter(retired=False).select_related("area") if version else []
-    form = LessonForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            lesson = services.record_lesson(
-                incident=shown, by=request.user, request=request, **form.cleaned_data
-            )
-            messages.success(request, f"Lesson {lesson.number} was recorded.")
-            return redirect("recovery:review", incident_id=shown.pk)
-    return simple_form(request, shown, form, "Record a lesson", "Record the lesson")
+    return incident_form_page(
+        request,
+        shown,
+        LessonForm(request.POST or None, items=items),
+        heading="Record a lesson",
+        button="Record the lesson",
+        save=lambda data: services.record_lesson(incident=shown, by=request.user, request=request, **data),
+        success=lambda lesson: f"Lesson {lesson.number} was recorded.",
+        done=_review(shown),
+    )
 
 
 @access.requires(access.is_member)
@@ -274,12 +286,18 @@ def close(request, incident_id):
 @access.allowed_when_closed
 def reopen(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
-    form = ReopenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.reopen_incident(
-                incident=shown, by=request.user, reason=form.cleaned_data["reason"], request=request
-            )
-            messages.success(request, f"{shown.reference} is open again, in recovery.")
-            return redirect("incidents:incident", incident_id=shown.pk)
-    return simple_form(request, shown, form, "Re-open the incident", "Re-open")
+    return incident_form_page(
+        request,
+        shown,
+        ReopenForm(request.POST or None),
+        heading="Re-open the incident",
+        button="Re-open",
+        save=lambda data: services.reopen_incident(
+            incident=shown, by=request.user, reason=data["reason"], request=request
+        ),
+        success=f"{shown.reference} is open again, in recovery.",
+    )
+
+
+def _review(incident):
+    return reverse("recovery:review", args=[incident.pk])

@@ -3,31 +3,24 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked
+from svtoolkit.core.datetimes import date_field
+from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
-from svtoolkit.recovery.forms import date_field
 from svtoolkit.recovery.models import SupportKind, SupportResponse
 
 
 class SupportOfferForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="What is it",
-        choices=SupportKind.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose support offered or referral"},
+    kind = choice_field(
+        "What is it", SupportKind.choices, radios=True, missing="Choose support offered or referral"
     )
-    support_service = forms.ModelChoiceField(
-        label="Service from the directory", queryset=None, required=False, empty_label="Not in the directory"
-    )
-    description = forms.CharField(
-        label="What was offered, or who the referral was to",
+    support_service = model_choice_field("Service from the directory", optional="Not in the directory")
+    description = text_field(
+        "What was offered, or who the referral was to",
+        missing="Say what was offered or who the referral was to",
         max_length=200,
         help_text="For example: weekly bereavement counselling; referral to the MASH.",
-        error_messages={"required": "Say what was offered or who the referral was to"},
     )
-    offered_by = forms.ModelChoiceField(
-        label="Organisation that offered it", queryset=None, required=False, empty_label="Not known"
-    )
+    offered_by = model_choice_field("Organisation that offered it", optional="Not known")
     offered_on = date_field("Date offered")
     follow_up_on = date_field("Follow-up date", required=False, help_text="When to check how it is going.")
 
@@ -45,17 +38,9 @@ class SupportOfferForm(forms.Form):
 
 
 class SupportResponseForm(RevisionChecked, forms.Form):
-    response = forms.ChoiceField(
-        label="Answer or outcome",
-        choices=SupportResponse.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the answer or outcome"},
+    response = choice_field(
+        "Answer or outcome", SupportResponse.choices, radios=True, missing="Choose the answer or outcome"
     )
-    outcome = forms.CharField(
-        max_length=limits.SUMMARY,
-        label="What happened",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
+    outcome = text_field("What happened", rows=3, max_length=limits.SUMMARY, required=False)
     follow_up_on = date_field("Next follow-up date", required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,15 +1,16 @@
 """Pages for support offered to those affected."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.forms import initial_from, revised
+from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery.support import selectors, services
 from svtoolkit.recovery.support.forms import SupportOfferForm, SupportResponseForm
-from svtoolkit.recovery.views import simple_form
 
 
 @access.requires(access.is_member)
@@ -31,17 +32,15 @@ def support(request, incident_id):
 def support_add(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     person = selectors.person_in(shown, person_id)
-    form = SupportOfferForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        services.offer_support(person=person, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The support was recorded.")
-        return redirect("recovery:support", incident_id=shown.pk)
-    return simple_form(
+    return incident_form_page(
         request,
         shown,
-        form,
-        f"Record support or a referral for a {person.get_role_display().lower()}",
-        "Record",
+        SupportOfferForm(request.POST or None, partnership=request.partnership),
+        heading=f"Record support or a referral for a {person.get_role_display().lower()}",
+        button="Record",
+        save=lambda data: services.offer_support(person=person, by=request.user, request=request, **data),
+        success="The support was recorded.",
+        done=reverse("recovery:support", args=[shown.pk]),
     )
 
 
@@ -49,42 +48,32 @@ def support_add(request, incident_id, person_id):
 def support_update(request, incident_id, offer_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
-    theirs = None
     form = SupportResponseForm(
         request.POST or None,
-        initial={
-            "response": offer.response,
-            "outcome": offer.outcome,
-            "follow_up_on": offer.follow_up_on,
-            "revision": offer.revision,
-        },
+        initial=initial_from(offer, "response", "outcome", "follow_up_on", "revision"),
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="support record") as refused:
-            services.record_support_response(
-                offer=offer,
-                by=request.user,
-                expected_revision=form.cleaned_data["revision"],
-                response=form.cleaned_data["response"],
-                outcome=form.cleaned_data["outcome"],
-                follow_up_on=form.cleaned_data["follow_up_on"],
-                request=request,
-            )
-            messages.success(request, "The support record was updated.")
-            return redirect("recovery:support", incident_id=shown.pk)
-        if refused.conflict:
-            offer.refresh_from_db()
-            theirs = [
-                ("Answer or outcome", offer.get_response_display()),
-                ("What happened", offer.outcome),
-                ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
-            ]
-    return simple_form(
+    return incident_form_page(
         request,
         shown,
         form,
-        f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
-        "Save",
-        theirs=theirs,
+        heading=f"Update {offer.get_kind_display().lower()} for a {offer.person.get_role_display().lower()}",
+        button="Save",
         intro=f"{offer.description}, offered {offer.offered_on:%d %B %Y}.",
+        save=lambda data: services.record_support_response(
+            offer=offer, by=request.user, request=request, **revised(data)
+        ),
+        success="The support record was updated.",
+        done=reverse("recovery:support", args=[shown.pk]),
+        thing="support record",
+        on_conflict=stored_again(offer, _their_response),
     )
+
+
+def _their_response(offer) -> dict:
+    return {
+        "theirs": [
+            ("Answer or outcome", offer.get_response_display()),
+            ("What happened", offer.outcome),
+            ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
+        ]
+    }

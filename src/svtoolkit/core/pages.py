@@ -1,0 +1,47 @@
+"""The form page, written once: every simple page that asks a question and calls one service uses it."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from svtoolkit.core.forms import errors_shown_on
+
+
+def _given(value, result):
+    """``value`` itself, or what it says of the service's result when it is a function of that result."""
+    return value(result) if callable(value) else value
+
+
+def form_page(
+    request, form, *, save, success, done, template, context=None, thing="record", on_conflict=None
+):
+    """Show ``form`` on ``template``; on a valid POST call ``save(form.cleaned_data)`` (one service call).
+
+    A ``DomainError`` the service raises goes on the form (an ``EditConflict`` as the conflict message naming
+    ``thing``: see ``errors_shown_on``) and the page is shown again. Otherwise the person is told ``success``
+    and sent to ``done`` (post/redirect/get). ``success`` and ``done`` are a message and a URL, or functions
+    of what ``save`` returned (for a page that goes to the thing it made). ``context`` is what else the
+    template shows: a dict, or a function that returns it, called only when the page is shown (for what a
+    successful POST need not read, or must not use up, like a secret shown once). After an edit conflict,
+    ``on_conflict()`` (when given) returns what the page shows besides, such as the other person's version.
+    """
+    besides = {}
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing=thing) as refused:
+            result = save(form.cleaned_data)
+            messages.success(request, _given(success, result))
+            return redirect(_given(done, result))
+        if refused.conflict and on_conflict:
+            besides = on_conflict()
+    shown = context() if callable(context) else context or {}
+    return render(request, template, {**shown, "form": form, **besides})
+
+
+def stored_again(record, then=None):
+    """An ``on_conflict`` for a page that shows, after an edit conflict, the record as stored now: reads it
+    again and gives it to the template as ``conflict`` (or ``then(record)``: what the page shows of it)."""
+
+    def read_again():
+        record.refresh_from_db()
+        return then(record) if then else {"conflict": record}
+
+    return read_again

@@ -1,0 +1,54 @@
+"""The incident's one-question pages, written once (``incidents/simple_form.html`` through ``core.pages``)."""
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from svtoolkit.core.pages import form_page
+
+SIMPLE_FORM = "incidents/simple_form.html"
+
+
+def incident_url(incident, anchor: str = "") -> str:
+    """The incident's page, at ``anchor`` (a section of it) when given."""
+    return reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def incident_form_page(
+    request,
+    incident,
+    form,
+    *,
+    heading,
+    button,
+    save,
+    success,
+    done=None,
+    thing="record",
+    on_conflict=None,
+    **context,
+):
+    """A page of one form about ``incident``, under its reference and title: ``core.pages.form_page`` with
+    ``heading`` and the ``button``'s label; ``done`` is the incident's page unless given; ``on_conflict``
+    gives their version after an edit conflict (``theirs``: label and value rows). Any other keyword
+    (``intro``, ``point_picker``) goes to the template as it is."""
+    return form_page(
+        request,
+        form,
+        save=save,
+        success=success,
+        done=incident_url(incident) if done is None else done,
+        template=SIMPLE_FORM,
+        context={"incident": incident, "heading": heading, "button": button, **context},
+        thing=thing,
+        on_conflict=on_conflict,
+    )
+
+
+def show_incident_form(request, incident, form, *, heading, button, **context):
+    """The same page, shown by a view that handles the POST itself (a download, or "their version" after an
+    edit conflict: pass ``theirs``)."""
+    return render(
+        request,
+        SIMPLE_FORM,
+        {"incident": incident, "form": form, "heading": heading, "button": button, **context},
+    )
