@@ -76,14 +76,18 @@ def _create(model, *, partnership, details, by, request, **links):
     return entry
 
 
-def _update(entry, *, partnership, expected_revision, details, by, request, stale_message):
+def _update(entry, *, partnership, expected_revision, details, by, request, what: str):
+    """Save an edit made from ``expected_revision``; EditConflict, naming the entry as ``what``, if stale."""
     _check_owner(partnership, details.get("owner"))
     before = type(entry).objects.get(pk=entry.pk)
     save_if_unchanged(
         type(entry),
         entry.pk,
         expected_revision=expected_revision,
-        conflict_message=stale_message,
+        conflict_message=(
+            f"Someone else changed this {what} while you were editing it. Their version is shown below; make "
+            "your changes again."
+        ),
         updated_at=timezone.now(),
         **details,
     )
@@ -114,7 +118,10 @@ def _deactivate(entry, *, partnership, by, request):
     )
 
 
-def _check_name_free(queryset, name, *, what: str) -> None:
+def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
+    """No two entries of a kind share a name (in any case); ``editing`` may keep its own."""
+    if editing is not None:
+        queryset = queryset.exclude(pk=editing.pk)
     if queryset.filter(name__iexact=name).exists():
         raise DomainError(f"There is already {what} called {name} in the directory.", field="name")
 
@@ -144,9 +151,7 @@ def update_organisation(
 ) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
     _check_name_free(
-        organisation.partnership.organisations.exclude(pk=organisation.pk),
-        details["name"],
-        what="an organisation",
+        organisation.partnership.organisations, details["name"], what="an organisation", editing=organisation
     )
     if details.get("leads_partnership"):
         # One lead organisation per partnership: naming a new one stands the last one down.
@@ -158,10 +163,7 @@ def update_organisation(
         details=details,
         by=by,
         request=request,
-        stale_message=(
-            "Someone else changed this organisation while you were editing it. Their version is shown "
-            "below; make your changes again."
-        ),
+        what="organisation",
     )
 
 
@@ -191,10 +193,7 @@ def update_contact(*, contact, expected_revision: int, details: dict, by, reques
         details=details,
         by=by,
         request=request,
-        stale_message=(
-            "Someone else changed this contact while you were editing it. Their version is shown below; "
-            "make your changes again."
-        ),
+        what="contact",
     )
 
 
@@ -254,7 +253,7 @@ def update_support_service(
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(service.partnership, details.get("provider"))
     _check_name_free(
-        service.partnership.support_services.exclude(pk=service.pk), details["name"], what="a support service"
+        service.partnership.support_services, details["name"], what="a support service", editing=service
     )
     return _update(
         service,
@@ -263,10 +262,7 @@ def update_support_service(
         details=details,
         by=by,
         request=request,
-        stale_message=(
-            "Someone else changed this support service while you were editing it. Their version is shown "
-            "below; make your changes again."
-        ),
+        what="support service",
     )
 
 
@@ -344,9 +340,7 @@ def update_sharing_agreement(
 ) -> SharingAgreement:
     details, parties = _agreement_details(agreement.partnership, details)
     _check_name_free(
-        agreement.partnership.sharing_agreements.exclude(pk=agreement.pk),
-        details["name"],
-        what="an agreement",
+        agreement.partnership.sharing_agreements, details["name"], what="an agreement", editing=agreement
     )
     agreement = _update(
         agreement,
@@ -355,10 +349,7 @@ def update_sharing_agreement(
         details=details,
         by=by,
         request=request,
-        stale_message=(
-            "Someone else changed this agreement while you were editing it. Their version is shown below; "
-            "make your changes again."
-        ),
+        what="agreement",
     )
     _set_parties(agreement, parties, by=by, request=request)
     return agreement
