@@ -1,15 +1,9 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import HomePageSection, SvtoolkitAppConfig
 
 
-class PartnershipsConfig(AppConfig):
+class PartnershipsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.partnerships"
-    label = "partnerships"
     verbose_name = "Partnerships and organisations"
-
-    def ready(self):
-        from svtoolkit.core.selectors import register_home_section
-        from svtoolkit.partnerships.selectors import review_home_section
-
-        register_home_section(
-            template_name="partnerships/home_section.html", context=review_home_section, order=50
-        )
+    home_section = HomePageSection(
+        "partnerships/home_section.html", context="selectors.review_home_section", order=50
+    )
