@@ -177,3 +177,20 @@ def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_us
         )
     contact.refresh_from_db()
     assert contact.revision == 1
+
+
+def test_an_organisation_saved_from_a_stale_revision_is_refused_naming_the_organisation(demo, demo_users):
+    organisation = OrganisationFactory(partnership=demo)
+    with pytest.raises(EditConflict) as raised:
+        services.update_organisation(
+            organisation=organisation,
+            expected_revision=organisation.revision + 1,
+            details={"name": "Renamed"},
+            by=demo_users["coordinator"],
+        )
+    assert str(raised.value) == (
+        "Someone else changed this organisation while you were editing it. Their version is shown below; "
+        "make your changes again."
+    )
+    organisation.refresh_from_db()
+    assert organisation.name != "Renamed"

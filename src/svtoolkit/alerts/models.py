@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy, UpdatedBy
 
 
 class DutyRole(models.TextChoices):
@@ -20,7 +21,7 @@ class DutyRole(models.TextChoices):
     SENIOR_MANAGER = "senior_manager", "Senior manager (gold)"
 
 
-class DutyShift(models.Model):
+class DutyShift(CreatedBy):
     """Someone on duty in one role from one time to another (overnight shifts simply span midnight).
 
     A cover stands in for part of another shift (``covers``); while it runs, its person is on duty instead.
@@ -46,10 +47,6 @@ class DutyShift(models.Model):
     handed_over_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="handed_over_to"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["starts_at", "role", "id"]
@@ -85,16 +82,12 @@ class AlertListMember(models.Model):
         return f"{self.user} on the alert list of {self.partnership}"
 
 
-class EscalationPolicy(models.Model):
+class EscalationPolicy(UpdatedBy):
     """A partnership's own escalation policy; a partnership without one uses the shipped default."""
 
     partnership = models.OneToOneField(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="escalation_policy"
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "escalation policies"
@@ -118,16 +111,12 @@ class EscalationStep(models.Model):
         return f"{self.get_duty_role_display()} after {self.after_minutes} minutes"
 
 
-class LaunchProtocol(models.Model):
+class LaunchProtocol(UpdatedBy):
     """A partnership's own launch protocol; a partnership without one uses the shipped default."""
 
     partnership = models.OneToOneField(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="launch_protocol"
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"Launch protocol of {self.partnership}"

@@ -92,18 +92,11 @@ class ActionViewSet(IncidentPartViewSet):
 
     @extend_schema(request=ActionCreateSerializer, responses={201: ActionSerializer})
     def create(self, request, incident_id):
-        given = ActionCreateSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
         added = incident_services.add_action(
             incident=self.incident,
             by=request.user,
-            title=data["title"],
-            guidance=data["guidance"],
-            owner_organisation=data["owner_organisation"],
-            owner=data["owner"],
-            due_at=data["due_at"],
             request=request._request,
+            **self.validated(ActionCreateSerializer),
         )
         return self._created(incidents.action_in(self.incident, added.pk))
 
@@ -117,16 +110,11 @@ class ActionViewSet(IncidentPartViewSet):
         planned = access.get_for(
             request._request, incidents.actions_in(self.incident), action_id, rule=access.can_update_action
         )
-        given = ActionUpdateSerializer(
-            data=request.data,
-            context={
-                **self.get_serializer_context(),
-                "action": planned,
-                "can_reassign": access.can_reassign_action(request.user, request.partnership),
-            },
+        data = self.validated(
+            ActionUpdateSerializer,
+            action=planned,
+            can_reassign=access.can_reassign_action(request.user, request.partnership),
         )
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
         incident_services.update_action(
             action=planned,
             by=request.user,

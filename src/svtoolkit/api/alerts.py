@@ -65,9 +65,7 @@ class AlertViewSet(ApiViewSet):
 
     @extend_schema(request=AlertCreateSerializer, responses={201: AlertSerializer})
     def create(self, request):
-        given = AlertCreateSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        data = dict(given.validated_data)
+        data = dict(self.validated(AlertCreateSerializer))
         data["occurred_at"] = data.get("occurred_at") or timezone.now()
         alert = alert_services.raise_alert(
             partnership=request.partnership, by=request.user, request=request._request, **data

@@ -101,3 +101,12 @@ class ApiViewSet(ApiView, GenericViewSet):
         """The view's records, filtered and a page at a time."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def validated(self, serializer_class=None, *, partial=False, **context):
+        """The request's data as checked by ``serializer_class`` (the view's own by default), given the view's
+        serializer context and ``context``; a 400 answer with the serializer's errors if it is not valid."""
+        given = (serializer_class or self.get_serializer_class())(
+            data=self.request.data, partial=partial, context={**self.get_serializer_context(), **context}
+        )
+        given.is_valid(raise_exception=True)
+        return given.validated_data

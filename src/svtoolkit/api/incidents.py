@@ -127,9 +127,7 @@ class IncidentViewSet(ApiViewSet):
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request):
-        given = IncidentCreateSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        data = self.validated(IncidentCreateSerializer)
         recorded = incident_services.record_incident(
             partnership=request.partnership,
             by=request.user,
@@ -146,11 +144,7 @@ class IncidentViewSet(ApiViewSet):
     )
     def partial_update(self, request, incident_id):
         shown = incidents.incident_for_request(request._request, incident_id)
-        given = IncidentUpdateSerializer(
-            data=request.data, partial=True, context={**self.get_serializer_context(), "incident": shown}
-        )
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        data = self.validated(IncidentUpdateSerializer, partial=True, incident=shown)
         if "revision" not in data:
             raise _invalid("revision", "Give the revision of the incident you read.")
         fields = ("title", "incident_types", "occurred_at", "notified_at", "summary")
@@ -167,10 +161,11 @@ class IncidentViewSet(ApiViewSet):
     @route(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, incident_id):
         shown = incidents.incident_for_request(request._request, incident_id)
-        given = StatusSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
         incident_services.change_status(
-            incident=shown, by=request.user, status=given.validated_data["status"], request=request._request
+            incident=shown,
+            by=request.user,
+            status=self.validated(StatusSerializer)["status"],
+            request=request._request,
         )
         return Response(self._shown(shown.pk))
 

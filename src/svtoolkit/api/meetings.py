@@ -63,9 +63,8 @@ class MeetingViewSet(IncidentPartViewSet):
     @extend_schema(request=MeetingScheduleSerializer, responses={201: MeetingSerializer})
     def create(self, request, incident_id):
         """Schedule one meeting; the invitations (with an .ics file) are sent as from the web page."""
-        given = MeetingScheduleSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
+        data = self.validated(MeetingScheduleSerializer)
         scheduled = meeting_services.schedule_meetings(
-            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            incident=self.incident, by=request.user, request=request._request, **data
         )
         return self._created(scheduled[0])

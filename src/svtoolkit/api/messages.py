@@ -92,9 +92,8 @@ class MessageViewSet(IncidentPartViewSet):
     @extend_schema(request=MessageDraftSerializer, responses={201: MessageSerializer})
     def create(self, request, incident_id):
         """Draft a message; it goes for sign-off from the web page."""
-        given = MessageDraftSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
+        data = self.validated(MessageDraftSerializer)
         drafted = communications_services.draft_message(
-            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            incident=self.incident, by=request.user, request=request._request, **data
         )
         return self._created(drafted)

@@ -75,12 +75,11 @@ class TimelineViewSet(IncidentPartViewSet):
         return incidents.timeline(self.incident)
 
     def create(self, request, incident_id):
-        given = self.get_serializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        data = self.validated()
         entry = incident_services.add_update(
             incident=self.incident,
             by=request.user,
-            text=given.validated_data["text"],
+            text=data["text"],
             request=request._request,
         )
         return self._created(entry)
@@ -100,9 +99,7 @@ class DecisionViewSet(IncidentPartViewSet):
         return Response(self.get_serializer(incidents.decision_in(self.incident, decision_id)).data)
 
     def create(self, request, incident_id):
-        given = self.get_serializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        data = self.validated()
         superseded = None
         if data.get("supersedes_id"):
             try:

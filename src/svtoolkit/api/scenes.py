@@ -110,9 +110,7 @@ class SceneViewSet(IncidentPartViewSet):
         return self.incident.scenes.order_by("id")
 
     def create(self, request, incident_id):
-        given = self.get_serializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        data = self.validated()
         scene = incident_services.add_scene(
             incident=self.incident,
             by=request.user,
@@ -146,9 +144,7 @@ class MeasureViewSet(IncidentPartViewSet):
     @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureSerializer})
     def create(self, request, incident_id):
         self._may_record()
-        given = MeasureCreateSerializer(data=request.data, context=self.get_serializer_context())
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        data = self.validated(MeasureCreateSerializer)
         measure = measures_services.add_measure(by=request.user, request=request._request, **data)
         return self._created(measures_selectors.measure_in(self.incident, measure.pk))
 

@@ -58,9 +58,8 @@ class TensionReadingViewSet(IncidentPartViewSet):
         return self.incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id")
 
     def create(self, request, incident_id):
-        given = self.get_serializer(data=request.data)
-        given.is_valid(raise_exception=True)
+        data = self.validated()
         reading, _ = tension_services.record_reading(
-            incident=self.incident, by=request.user, request=request._request, **given.validated_data
+            incident=self.incident, by=request.user, request=request._request, **data
         )
         return self._created(reading)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from svtoolkit.audit.models import AuditEntry
+from svtoolkit.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is never edited, even by superusers."""
 
     list_display = [
@@ -20,12 +21,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "partnership"]
     search_fields = ["actor_label", "actor_name", "target_label", "ip_address"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy
 from svtoolkit.core.personal_data import PersonalData
 
 
@@ -46,7 +47,7 @@ class MessageStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Message(models.Model):
+class Message(CreatedBy):
     """One message of the plan. It is published only once every named approver has signed it off."""
 
     personal_data = PersonalData(
@@ -74,10 +75,6 @@ class Message(models.Model):
     family_agreement_note = models.CharField(max_length=300, blank=True)
     # Goes up with every change to the draft, so two people revising it cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

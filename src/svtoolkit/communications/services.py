@@ -83,56 +83,39 @@ def _require_approvers_taking_part(incident, approvers):
         )
 
 
-@transaction.atomic
-def draft_message(
-    *,
-    incident,
-    by,
-    kind,
-    title,
-    body,
-    audience,
-    channel,
-    planned_for,
-    names_or_images,
-    approvers,
-    request=None,
-) -> Message:
-    _require_approvers_taking_part(incident, approvers)
-    message = Message.objects.create(
-        incident=incident,
-        kind=kind,
-        title=title.strip(),
-        body=body.strip(),
-        audience=audience.strip(),
-        channel=channel.strip(),
-        planned_for=planned_for,
-        names_or_images=names_or_images,
-        created_by=by,
-    )
+MESSAGE_FIELDS = ("kind", "title", "body", "audience", "channel", "planned_for", "names_or_images")
+_TRIMMED_FIELDS = {"title", "body", "audience", "channel"}
+
+
+def _message_fields(fields: dict) -> dict:
+    """A message's own fields as they are kept (texts trimmed); every one of MESSAGE_FIELDS, or TypeError."""
+    if set(fields) != set(MESSAGE_FIELDS):
+        raise TypeError(f"A message needs exactly these fields: {', '.join(MESSAGE_FIELDS)}")
+    return {name: value.strip() if name in _TRIMMED_FIELDS else value for name, value in fields.items()}
+
+
+def _name_approvers(message, approvers) -> None:
+    """The approvers' organisations sign the message off; each is asked once."""
+    named = set(message.sign_offs.values_list("organisation_id", flat=True))
     SignOff.objects.bulk_create(
-        SignOff(message=message, organisation=organisation) for organisation in approvers
+        SignOff(message=message, organisation=organisation)
+        for organisation in approvers
+        if organisation.pk not in named
     )
+
+
+@transaction.atomic
+def draft_message(*, incident, by, approvers, request=None, **fields) -> Message:
+    """Draft a message (its MESSAGE_FIELDS as keywords), naming the organisations that must sign it off."""
+    _require_approvers_taking_part(incident, approvers)
+    message = Message.objects.create(incident=incident, created_by=by, **_message_fields(fields))
+    _name_approvers(message, approvers)
     _trail(message, by, f"{message.get_kind_display()} drafted.", request)
     return message
 
 
 @transaction.atomic
-def revise_draft(
-    *,
-    message,
-    by,
-    expected_revision: int,
-    kind,
-    title,
-    body,
-    audience,
-    channel,
-    planned_for,
-    names_or_images,
-    approvers,
-    request=None,
-) -> Message:
+def revise_draft(*, message, by, expected_revision: int, approvers, request=None, **fields) -> Message:
     """Change a draft before it goes for sign-off; refused if someone changed it since the form opened."""
     _require_approvers_taking_part(message.incident, approvers)
     try:
@@ -141,13 +124,7 @@ def revise_draft(
             message.pk,
             expected_revision=expected_revision,
             conflict_message="Someone else changed this draft while you were editing it.",
-            kind=kind,
-            title=title.strip(),
-            body=body.strip(),
-            audience=audience.strip(),
-            channel=channel.strip(),
-            planned_for=planned_for,
-            names_or_images=names_or_images,
+            **_message_fields(fields),
         )
     except EditConflict:
         message.refresh_from_db()
@@ -156,12 +133,7 @@ def revise_draft(
         raise
     # Nobody signs a draft, so the approvers are simply the ones now named.
     message.sign_offs.exclude(organisation__in=approvers).delete()
-    named = set(message.sign_offs.values_list("organisation_id", flat=True))
-    SignOff.objects.bulk_create(
-        SignOff(message=message, organisation=organisation)
-        for organisation in approvers
-        if organisation.pk not in named
-    )
+    _name_approvers(message, approvers)
     message.refresh_from_db()
     _trail(message, by, "draft changed.", request)
     return message

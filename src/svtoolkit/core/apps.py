@@ -1,5 +1,8 @@
+from typing import NamedTuple
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.module_loading import import_string
 
 
 class CoreConfig(AppConfig):
@@ -21,3 +24,50 @@ class AdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "svtoolkit.core.admin_site.SvtoolkitAdminSite"
+
+
+class DemoSeeder(NamedTuple):
+    """What an app adds to the demo partnership: ``seed`` names its function within the app."""
+
+    name: str
+    order: int
+    seed: str
+
+
+class HomePageSection(NamedTuple):
+    """An app's section of the home page: ``context`` names its function within the app."""
+
+    template_name: str
+    context: str
+    order: int
+    without_partnership: bool = False
+
+
+class SvtoolkitAppConfig(AppConfig):
+    """A domain app's config: its label is the last part of its name (Django's default), and what it adds to
+    core's registries (the demo seeders, the home-page sections) is declared, not written out in ``ready``.
+    Functions are named within the app, so no import between apps is hidden from the layer contracts. A
+    config that does more when ready calls ``super().ready()``."""
+
+    default = False  # Django takes the app's own config in its apps.py, not this base
+    demo_seeder: DemoSeeder | None = None
+    home_section: HomePageSection | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.default = True
+
+    def ready(self):
+        from svtoolkit.core.demo import register_demo_seeder
+        from svtoolkit.core.selectors import register_home_section
+
+        if self.demo_seeder is not None:
+            seeder = self.demo_seeder._replace(seed=self.own(self.demo_seeder.seed))
+            register_demo_seeder(**seeder._asdict())
+        if self.home_section is not None:
+            section = self.home_section._replace(context=self.own(self.home_section.context))
+            register_home_section(**section._asdict())
+
+    def own(self, dotted_name: str):
+        """A function of this app, named within it ("selectors.alert_panel")."""
+        return import_string(f"{self.name}.{dotted_name}")

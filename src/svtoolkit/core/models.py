@@ -2,6 +2,30 @@ from django.conf import settings
 from django.db import models
 
 
+class CreatedBy(models.Model):
+    """Who made a record and when. The person may leave: the record stays, naming no one."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class UpdatedBy(models.Model):
+    """Who last changed a record (a setting or a policy) and when."""
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 class ScheduledRun(models.Model):
     """One due time ("slot") of a scheduled job, claimed by the worker that queued it.
 

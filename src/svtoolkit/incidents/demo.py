@@ -82,43 +82,52 @@ def seed_demo_incidents(*, partnership, users) -> None:
     # What the police put in place at the scene: the inner cordon has come down; the dispersal order and the
     # partners' rendezvous point remain.
     scene = stabbing.scenes.get()
-    cordon = measures_services.add_measure(
-        scene=scene,
-        by=users["police"],
-        kind=MeasureKind.CORDON,
-        description="Inner cordon: the bus stop to the Academy's gates",
-        area="Northbridge Central",
-        latitude=Decimal("51.57120"),
-        longitude=Decimal("-0.07280"),
-        starts_at=now - timedelta(hours=25, minutes=50),
-        ends_at=None,
-        authorised_by="",
-    )
-    measures_services.lift_measure(measure=cordon, by=users["police"])
-    measures_services.add_measure(
-        scene=scene,
-        by=users["police"],
-        kind=MeasureKind.RENDEZVOUS_POINT,
-        description="Rendezvous point for partners: Northbridge Library car park, Station Road",
-        area="Northbridge Central",
-        latitude=Decimal("51.57220"),
-        longitude=Decimal("-0.07050"),
-        starts_at=now - timedelta(hours=25, minutes=40),
-        ends_at=None,
-        authorised_by="",
-    )
-    measures_services.add_measure(
-        scene=scene,
-        by=users["police"],
-        kind=MeasureKind.DISPERSAL_ORDER,
-        description="Dispersal zone: Station Road, the Academy's grounds and Northbridge Park",
-        area="Northbridge Central",
-        latitude=Decimal("51.57300"),
-        longitude=Decimal("-0.07000"),
-        starts_at=now - timedelta(hours=24),
-        ends_at=now + timedelta(hours=24),
-        authorised_by="Insp. R. Patel",
-    )
+    # Each measure: its kind, what and where, started how long ago, ends (from now), who authorised it, and
+    # whether it has been lifted already.
+    measures = [
+        (
+            MeasureKind.CORDON,
+            "Inner cordon: the bus stop to the Academy's gates",
+            ("51.57120", "-0.07280"),
+            timedelta(hours=25, minutes=50),
+            None,
+            "",
+            True,
+        ),
+        (
+            MeasureKind.RENDEZVOUS_POINT,
+            "Rendezvous point for partners: Northbridge Library car park, Station Road",
+            ("51.57220", "-0.07050"),
+            timedelta(hours=25, minutes=40),
+            None,
+            "",
+            False,
+        ),
+        (
+            MeasureKind.DISPERSAL_ORDER,
+            "Dispersal zone: Station Road, the Academy's grounds and Northbridge Park",
+            ("51.57300", "-0.07000"),
+            timedelta(hours=24),
+            timedelta(hours=24),
+            "Insp. R. Patel",
+            False,
+        ),
+    ]
+    for kind, description, (latitude, longitude), started_ago, ends_in, authorised_by, lifted in measures:
+        measure = measures_services.add_measure(
+            scene=scene,
+            by=users["police"],
+            kind=kind,
+            description=description,
+            area="Northbridge Central",
+            latitude=Decimal(latitude),
+            longitude=Decimal(longitude),
+            starts_at=now - started_ago,
+            ends_at=now + ends_in if ends_in else None,
+            authorised_by=authorised_by,
+        )
+        if lifted:
+            measures_services.lift_measure(measure=measure, by=users["police"])
     services.record_decision(
         incident=stabbing,
         by=coordinator,

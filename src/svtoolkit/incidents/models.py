@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy, UpdatedBy
 from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 from svtoolkit.partnerships.models import LawfulBasisFields
 
@@ -31,7 +32,7 @@ class NotificationSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Incident(models.Model):
+class Incident(CreatedBy):
     """An incident of serious violence (or an exercise), recorded by the partnership that leads on it."""
 
     partnership = models.ForeignKey(
@@ -56,10 +57,6 @@ class Incident(models.Model):
     playbook_version = models.ForeignKey(
         "playbooks.PlaybookVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the people-affected details were erased under the partnership's retention period.
     personal_data_erased_at = models.DateTimeField(null=True, blank=True)
@@ -314,7 +311,7 @@ class EscalationStep(models.IntegerChoices):
     LEAD = 3, "Escalated to lead"
 
 
-class PlanAction(models.Model):
+class PlanAction(CreatedBy):
     """One action of the response plan: from a checklist item, or added by a responder."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
@@ -349,10 +346,6 @@ class PlanAction(models.Model):
         choices=EscalationStep.choices, default=EscalationStep.NONE, db_default=EscalationStep.NONE
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -379,7 +372,7 @@ class PlanAction(models.Model):
         return self.get_escalation_step_display() if self.escalation_step else ""
 
 
-class EscalationTimetable(models.Model):
+class EscalationTimetable(UpdatedBy):
     """When a partnership's overdue actions step up, in hours after the action fell due.
 
     A partnership without one uses the defaults: the owner at once, the single point of contact after 4
@@ -392,10 +385,6 @@ class EscalationTimetable(models.Model):
     owner_after_hours = models.PositiveSmallIntegerField(default=0)
     spoc_after_hours = models.PositiveSmallIntegerField(default=4)
     lead_after_hours = models.PositiveSmallIntegerField(default=24)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -501,7 +490,7 @@ class LinkKind(models.TextChoices):
     SAME_PEOPLE = "same_people", "Same people involved"
 
 
-class IncidentLink(models.Model):
+class IncidentLink(CreatedBy):
     """Two incidents that may be connected (retaliation, the same place, peer group or people), with why.
 
     A link may join incidents of different partnerships. Someone who may not see the other incident sees only
@@ -511,10 +500,6 @@ class IncidentLink(models.Model):
     linked = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_received")
     kind = models.CharField(max_length=20, choices=LinkKind.choices)
     reason = models.TextField(max_length=limits.SUMMARY)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -597,7 +582,7 @@ PERSON_AFFECTED_FIELDS = (
 )
 
 
-class PersonAffected(models.Model):
+class PersonAffected(CreatedBy):
     """Someone affected by the incident, with the least partners need; read by the need-to-know list only."""
 
     personal_data = PersonalData(
@@ -648,10 +633,6 @@ class PersonAffected(models.Model):
     sharing_agreement = models.CharField(
         max_length=200, help_text="The information-sharing agreement relied on."
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     # Goes up with every correction, so two people correcting the record at once cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
 

@@ -1,16 +1,14 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 
 
-class MeetingsConfig(AppConfig):
+class MeetingsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.meetings"
-    label = "meetings"
     verbose_name = "Meetings"
+    demo_seeder = DemoSeeder("meetings", order=40, seed="demo.seed_demo_meetings")
 
     def ready(self):
+        super().ready()
         from svtoolkit.attachments.owners import register_owner
-        from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.meetings.attachment_owner import MEETING
-        from svtoolkit.meetings.demo import seed_demo_meetings
 
-        register_demo_seeder(order=40, name="meetings", seed=seed_demo_meetings)
         register_owner(MEETING)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy
 
 
 class MeetingKind(models.TextChoices):
@@ -18,7 +19,7 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Meeting(models.Model):
+class Meeting(CreatedBy):
     """Partners round the table about one incident; the agenda is drafted from the incident's state."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="meetings")
@@ -39,10 +40,6 @@ class Meeting(models.Model):
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
     # Meetings scheduled together as a series that steps down (daily, then weekly) share a series number.
     series = models.UUIDField(null=True, blank=True, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     uid = models.UUIDField(unique=True, help_text="The calendar identity of the meeting (.ics UID).")
 
     class Meta:

@@ -1,16 +1,13 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import HomePageSection, SvtoolkitAppConfig
 
 
-class PartnershipsConfig(AppConfig):
+class PartnershipsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.partnerships"
-    label = "partnerships"
     verbose_name = "Partnerships and organisations"
+    home_section = HomePageSection(
+        "partnerships/home_section.html", context="selectors.review_home_section", order=50
+    )
 
     def ready(self):
-        from svtoolkit.core.selectors import register_home_section
+        super().ready()
         from svtoolkit.partnerships import receivers  # noqa: F401  (a change of access is seen at once)
-        from svtoolkit.partnerships.selectors import review_home_section
-
-        register_home_section(
-            template_name="partnerships/home_section.html", context=review_home_section, order=50
-        )

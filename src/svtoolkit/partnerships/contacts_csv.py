@@ -14,20 +14,10 @@ from django.core.exceptions import ValidationError
 
 from svtoolkit.core import downloads
 from svtoolkit.core.downloads import is_marking_line
+from svtoolkit.partnerships.models import CONTACT_FIELDS
 
-COLUMNS = [
-    "organisation",
-    "name",
-    "job_title",
-    "email",
-    "phone",
-    "other_phone",
-    "out_of_hours",
-    "incident_role",
-    "escalation_order",
-    "owner_email",
-    "review_due",
-]
+# A contact's fields, after its organisation; the owner is named by their email address.
+COLUMNS = ["organisation", *("owner_email" if field == "owner" else field for field in CONTACT_FIELDS)]
 EMPTY_FILE = "The file is empty. Choose a CSV file with a header row and at least one contact"
 MAX_BYTES = 2 * 1024 * 1024
 # Files of more rows than this are checked and imported by the task worker, with their progress on a page;

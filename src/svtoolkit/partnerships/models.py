@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import UpdatedBy
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
 from svtoolkit.partnerships import lawful_bases
 
@@ -124,15 +125,11 @@ def default_regional_categories():
     return [str(category) for category in DEFAULT_REGIONAL_CATEGORIES]
 
 
-class RegionalSharing(models.Model):
+class RegionalSharing(UpdatedBy):
     """A partnership coordinator's choice of what its region sees (no row: the defaults)."""
 
     partnership = models.OneToOneField(Partnership, on_delete=models.CASCADE, related_name="regional_sharing")
     categories = models.JSONField(default=default_regional_categories, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
 
     def __str__(self):

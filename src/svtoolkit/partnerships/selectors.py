@@ -110,45 +110,39 @@ def overdue_entries(partnership, *, owner=None, today: date | None = None) -> li
     due = Q(review_due__lt=today)
     if owner is not None:
         due &= Q(owner=owner)
-    entries = [
-        OverdueEntry(
+
+    def page(name, *, key="pk"):
+        return lambda entry: reverse(f"partnerships:{name}", args=[getattr(entry, key)])
+
+    def named(entry):
+        return entry.name
+
+    # Each kind of entry: what it is called, its entries, its name in the list, and its page.
+    kinds = [
+        (
             "Organisation",
-            organisation.name,
-            reverse("partnerships:organisation", args=[organisation.pk]),
-            organisation.review_due,
-            organisation.owner,
-        )
-        for organisation in active_organisations(partnership).filter(due).select_related("owner")
-    ]
-    entries += [
-        OverdueEntry(
+            active_organisations(partnership).select_related("owner"),
+            named,
+            page("organisation"),
+        ),
+        (
             "Contact",
-            f"{contact.name}, {contact.organisation.name}",
-            reverse("partnerships:organisation", args=[contact.organisation_id]),
-            contact.review_due,
-            contact.owner,
-        )
-        for contact in contacts_of(partnership).filter(due)
-    ]
-    entries += [
-        OverdueEntry(
-            "Support service",
-            service.name,
-            reverse("partnerships:support_service", args=[service.pk]),
-            service.review_due,
-            service.owner,
-        )
-        for service in support_services_of(partnership).filter(due)
-    ]
-    entries += [
-        OverdueEntry(
+            contacts_of(partnership),
+            lambda contact: f"{contact.name}, {contact.organisation.name}",
+            page("organisation", key="organisation_id"),
+        ),
+        ("Support service", support_services_of(partnership), named, page("support_service")),
+        (
             "Information-sharing agreement",
-            agreement.name,
-            reverse("partnerships:sharing_agreement", args=[agreement.pk]),
-            agreement.review_due,
-            agreement.owner,
-        )
-        for agreement in sharing_agreements_of(partnership).filter(due)
+            sharing_agreements_of(partnership),
+            named,
+            page("sharing_agreement"),
+        ),
+    ]
+    entries = [
+        OverdueEntry(kind, name(entry), path(entry), entry.review_due, entry.owner)
+        for kind, queryset, name, path in kinds
+        for entry in queryset.filter(due)
     ]
     return sorted(entries, key=lambda entry: (entry.review_due, entry.kind, entry.name))
 

@@ -63,8 +63,9 @@ def _changes(entry, details: dict) -> dict:
 
 
 def _create(model, *, partnership, details, by, request, **links):
+    """A new entry, audited; it belongs to the partnership unless ``links`` say what else it belongs to."""
     _check_owner(partnership, details.get("owner"))
-    entry = model.objects.create(**links, **details)
+    entry = model.objects.create(**(links or {"partnership": partnership}), **details)
     record(
         action=AuditAction.CREATE,
         actor=by,
@@ -76,14 +77,29 @@ def _create(model, *, partnership, details, by, request, **links):
     return entry
 
 
-def _update(entry, *, partnership, expected_revision, details, by, request, stale_message):
+# What each kind of entry is called when someone else saved it first.
+_CALLED = {
+    Organisation: "organisation",
+    Contact: "contact",
+    SupportService: "support service",
+    SharingAgreement: "agreement",
+}
+
+
+def _update(entry, *, expected_revision, details, by, request):
+    """Save an edit made from ``expected_revision``; EditConflict, naming the entry, if saved since."""
+    partnership = entry.organisation.partnership if isinstance(entry, Contact) else entry.partnership
+    what = _CALLED[type(entry)]
     _check_owner(partnership, details.get("owner"))
     before = type(entry).objects.get(pk=entry.pk)
     save_if_unchanged(
         type(entry),
         entry.pk,
         expected_revision=expected_revision,
-        conflict_message=stale_message,
+        conflict_message=(
+            f"Someone else changed this {what} while you were editing it. Their version is shown below; make "
+            "your changes again."
+        ),
         updated_at=timezone.now(),
         **details,
     )
@@ -114,7 +130,10 @@ def _deactivate(entry, *, partnership, by, request):
     )
 
 
-def _check_name_free(queryset, name, *, what: str) -> None:
+def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
+    """No two entries of a kind share a name (in any case); ``editing`` may keep its own."""
+    if editing is not None:
+        queryset = queryset.exclude(pk=editing.pk)
     if queryset.filter(name__iexact=name).exists():
         raise DomainError(f"There is already {what} called {name} in the directory.", field="name")
 
@@ -128,14 +147,7 @@ def create_organisation(*, partnership, details: dict, by, request=None) -> Orga
     _check_name_free(partnership.organisations.all(), details["name"], what="an organisation")
     # Police forces report incidents unless a coordinator says otherwise; others only when allowed.
     details = {"may_report_incidents": details.get("kind") in REPORTING_KINDS, **details}
-    return _create(
-        Organisation,
-        partnership=partnership,
-        details=details,
-        by=by,
-        request=request,
-        partnership_id=partnership.pk,
-    )
+    return _create(Organisation, partnership=partnership, details=details, by=by, request=request)
 
 
 @transaction.atomic
@@ -144,25 +156,12 @@ def update_organisation(
 ) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
     _check_name_free(
-        organisation.partnership.organisations.exclude(pk=organisation.pk),
-        details["name"],
-        what="an organisation",
+        organisation.partnership.organisations, details["name"], what="an organisation", editing=organisation
     )
     if details.get("leads_partnership"):
         # One lead organisation per partnership: naming a new one stands the last one down.
         organisation.partnership.organisations.exclude(pk=organisation.pk).update(leads_partnership=False)
-    return _update(
-        organisation,
-        partnership=organisation.partnership,
-        expected_revision=expected_revision,
-        details=details,
-        by=by,
-        request=request,
-        stale_message=(
-            "Someone else changed this organisation while you were editing it. Their version is shown "
-            "below; make your changes again."
-        ),
-    )
+    return _update(organisation, expected_revision=expected_revision, details=details, by=by, request=request)
 
 
 # --- Contacts ----------------------------------------------------------------------------------------
@@ -184,18 +183,7 @@ def create_contact(*, organisation, details: dict, by, request=None) -> Contact:
 @transaction.atomic
 def update_contact(*, contact, expected_revision: int, details: dict, by, request=None) -> Contact:
     _check_details(details, CONTACT_FIELDS)
-    return _update(
-        contact,
-        partnership=contact.organisation.partnership,
-        expected_revision=expected_revision,
-        details=details,
-        by=by,
-        request=request,
-        stale_message=(
-            "Someone else changed this contact while you were editing it. Their version is shown below; "
-            "make your changes again."
-        ),
-    )
+    return _update(contact, expected_revision=expected_revision, details=details, by=by, request=request)
 
 
 @transaction.atomic
@@ -237,14 +225,7 @@ def create_support_service(*, partnership, details: dict, by, request=None) -> S
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(partnership, details.get("provider"))
     _check_name_free(partnership.support_services.all(), details["name"], what="a support service")
-    return _create(
-        SupportService,
-        partnership=partnership,
-        details=details,
-        by=by,
-        request=request,
-        partnership_id=partnership.pk,
-    )
+    return _create(SupportService, partnership=partnership, details=details, by=by, request=request)
 
 
 @transaction.atomic
@@ -254,20 +235,9 @@ def update_support_service(
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(service.partnership, details.get("provider"))
     _check_name_free(
-        service.partnership.support_services.exclude(pk=service.pk), details["name"], what="a support service"
+        service.partnership.support_services, details["name"], what="a support service", editing=service
     )
-    return _update(
-        service,
-        partnership=service.partnership,
-        expected_revision=expected_revision,
-        details=details,
-        by=by,
-        request=request,
-        stale_message=(
-            "Someone else changed this support service while you were editing it. Their version is shown "
-            "below; make your changes again."
-        ),
-    )
+    return _update(service, expected_revision=expected_revision, details=details, by=by, request=request)
 
 
 @transaction.atomic
@@ -326,14 +296,7 @@ def create_sharing_agreement(*, partnership, details: dict, by, request=None) ->
     """Add an information-sharing agreement to the register; it is reviewed by its date like any entry."""
     details, parties = _agreement_details(partnership, details)
     _check_name_free(partnership.sharing_agreements.all(), details["name"], what="an agreement")
-    agreement = _create(
-        SharingAgreement,
-        partnership=partnership,
-        details=details,
-        by=by,
-        request=request,
-        partnership_id=partnership.pk,
-    )
+    agreement = _create(SharingAgreement, partnership=partnership, details=details, by=by, request=request)
     agreement.parties.set(parties)
     return agreement
 
@@ -344,21 +307,10 @@ def update_sharing_agreement(
 ) -> SharingAgreement:
     details, parties = _agreement_details(agreement.partnership, details)
     _check_name_free(
-        agreement.partnership.sharing_agreements.exclude(pk=agreement.pk),
-        details["name"],
-        what="an agreement",
+        agreement.partnership.sharing_agreements, details["name"], what="an agreement", editing=agreement
     )
     agreement = _update(
-        agreement,
-        partnership=agreement.partnership,
-        expected_revision=expected_revision,
-        details=details,
-        by=by,
-        request=request,
-        stale_message=(
-            "Someone else changed this agreement while you were editing it. Their version is shown below; "
-            "make your changes again."
-        ),
+        agreement, expected_revision=expected_revision, details=details, by=by, request=request
     )
     _set_parties(agreement, parties, by=by, request=request)
     return agreement

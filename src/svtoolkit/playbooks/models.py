@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy
 from svtoolkit.partnerships.models import OrganisationKind
 
 
@@ -45,7 +46,7 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class PlaybookVersion(models.Model):
+class PlaybookVersion(CreatedBy):
     """One version of a playbook. A published version never changes: incidents keep the one they used."""
 
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="versions")
@@ -54,10 +55,6 @@ class PlaybookVersion(models.Model):
     # The vocabularies (incident types, categories, timings) this version's items use.
     vocabularies = models.JSONField()
     change_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -198,7 +195,7 @@ class ExerciseStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Exercise(models.Model):
+class Exercise(CreatedBy):
     """A rehearsal (tabletop or live) of the response, run from a published checklist version.
 
     Incidents recorded as part of it are marked as exercises wherever they appear.
@@ -215,10 +212,6 @@ class Exercise(models.Model):
     planned_for = models.DateField()
     organisations = models.ManyToManyField("partnerships.Organisation", related_name="exercises", blank=True)
     status = models.CharField(max_length=10, choices=ExerciseStatus.choices, default=ExerciseStatus.PLANNED)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["partnership", "-planned_for"]

@@ -1,19 +1,17 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 
 
-class RecoveryConfig(AppConfig):
+class RecoveryConfig(SvtoolkitAppConfig):
     name = "svtoolkit.recovery"
-    label = "recovery"
     verbose_name = "Recovery"
+    demo_seeder = DemoSeeder("recovery", order=43, seed="demo.seed_demo_recovery")
 
     def ready(self):
+        super().ready()
         from svtoolkit.attachments.owners import register_owner
-        from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.incidents.deadlines import register_deadline_source
         from svtoolkit.recovery.attachment_owner import REVIEW
-        from svtoolkit.recovery.demo import seed_demo_recovery
         from svtoolkit.recovery.selectors import court_deadlines
 
-        register_demo_seeder(order=43, name="recovery", seed=seed_demo_recovery)
         register_owner(REVIEW)
         register_deadline_source(court_deadlines)

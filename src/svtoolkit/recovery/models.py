@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import CreatedBy
 from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 
 
@@ -22,7 +23,7 @@ class MilestoneKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Milestone(models.Model):
+class Milestone(CreatedBy):
     """A dated moment after an incident that partners plan for: tension and grief can rise again around it."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="milestones")
@@ -31,10 +32,6 @@ class Milestone(models.Model):
     date = models.DateField()
     notes = models.TextField(max_length=limits.SUMMARY, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["date", "id"]
@@ -80,7 +77,7 @@ class SupportResponse(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
-class SupportOffer(models.Model):
+class SupportOffer(CreatedBy):
     """Support offered to someone affected, or a referral made for them, and what came of it."""
 
     personal_data = PersonalData(
@@ -110,10 +107,6 @@ class SupportOffer(models.Model):
     outcome = models.TextField(max_length=limits.SUMMARY, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     follow_up_reminded_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -181,7 +174,7 @@ class FollowUpStatus(models.TextChoices):
     DONE = "done", "Done"
 
 
-class FollowUpAction(models.Model):
+class FollowUpAction(CreatedBy):
     """Something the review asked for, tracked after the incident is closed."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="follow_ups")
@@ -192,10 +185,6 @@ class FollowUpAction(models.Model):
     due_on = models.DateField()
     status = models.CharField(max_length=8, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
     done_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["incident", "status", "due_on", "id"]
@@ -211,7 +200,7 @@ class LessonStatus(models.TextChoices):
     DECLINED = "declined", "Change declined"
 
 
-class Lesson(models.Model):
+class Lesson(CreatedBy):
     """Something learned from an incident; it may propose new wording for one checklist item."""
 
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
@@ -234,10 +223,6 @@ class Lesson(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import UpdatedBy
 
 
 class FundPurpose(models.TextChoices):
@@ -35,7 +36,7 @@ class FundOutcome(models.TextChoices):
     NOT_ACHIEVED = "not_achieved", "Did not achieve it"
 
 
-class FundRules(models.Model):
+class FundRules(UpdatedBy):
     """A region's rules for its fund (no row: the default limit, the fund open)."""
 
     region = models.OneToOneField("partnerships.Region", on_delete=models.CASCADE, related_name="fund_rules")
@@ -44,10 +45,6 @@ class FundRules(models.Model):
     )
     is_open = models.BooleanField(default=True)
     guidance = models.TextField(max_length=limits.SUMMARY, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
     revision = models.PositiveIntegerField(default=1)
 
     def __str__(self):

@@ -1,13 +1,7 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 
 
-class ReportsConfig(AppConfig):
+class ReportsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.reports"
-    label = "reports"
     verbose_name = "Reports"
-
-    def ready(self):
-        from svtoolkit.core.demo import register_demo_seeder
-        from svtoolkit.reports.demo import seed_demo_history
-
-        register_demo_seeder(order=50, name="reports", seed=seed_demo_history)
+    demo_seeder = DemoSeeder("reports", order=50, seed="demo.seed_demo_history")

@@ -1,13 +1,7 @@
-from django.apps import AppConfig
+from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 
 
-class TensionConfig(AppConfig):
+class TensionConfig(SvtoolkitAppConfig):
     name = "svtoolkit.tension"
-    label = "tension"
     verbose_name = "Community tension"
-
-    def ready(self):
-        from svtoolkit.core.demo import register_demo_seeder
-        from svtoolkit.tension.demo import seed_demo_tension
-
-        register_demo_seeder(order=42, name="tension", seed=seed_demo_tension)
+    demo_seeder = DemoSeeder("tension", order=42, seed="demo.seed_demo_tension")
