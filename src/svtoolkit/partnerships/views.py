@@ -24,6 +24,7 @@ from svtoolkit.partnerships.forms import (
     SharingAgreementForm,
     SupportServiceForm,
 )
+from svtoolkit.partnerships.page_sections import agreement_sections
 
 
 def _entry_form_page(request, *, form, save, template, context, success_message, success_url):
@@ -316,10 +317,12 @@ def sharing_agreements(request):
 
 @access.requires(access.is_member)
 def sharing_agreement(request, agreement_id):
+    agreement = selectors.sharing_agreement_in(request.partnership, agreement_id)
     return _directory_page(
         request,
         "partnerships/sharing_agreement.html",
-        agreement=selectors.sharing_agreement_in(request.partnership, agreement_id),
+        agreement=agreement,
+        sections=agreement_sections(agreement, user=request.user, partnership=request.partnership),
     )
 
 
