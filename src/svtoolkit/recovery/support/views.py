@@ -8,7 +8,7 @@ from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery.support import selectors, services
-from svtoolkit.recovery.support.forms import SupportOfferForm, SupportResponseForm
+from svtoolkit.recovery.support.forms import OFFER_FIELDS, SupportOfferForm, SupportResponseForm
 from svtoolkit.recovery.views import simple_form
 
 
@@ -33,9 +33,16 @@ def support_add(request, incident_id, person_id):
     person = selectors.person_in(shown, person_id)
     form = SupportOfferForm(request.POST or None, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        services.offer_support(person=person, by=request.user, request=request, **form.cleaned_data)
-        messages.success(request, "The support was recorded.")
-        return redirect("recovery:support", incident_id=shown.pk)
+        with errors_shown_on(form):
+            services.offer_support(
+                person=person,
+                by=request.user,
+                request=request,
+                referral_basis=form.referral_basis(),
+                **{name: form.cleaned_data[name] for name in OFFER_FIELDS},
+            )
+            messages.success(request, "The support was recorded.")
+            return redirect("recovery:support", incident_id=shown.pk)
     return simple_form(
         request,
         shown,
