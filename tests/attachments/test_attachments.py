@@ -1,8 +1,9 @@
-"""Files on incidents, meetings and reviews: checked, scanned by a real clamd, kept through the storage
-API, listed on their pages, downloaded only by those who may see their record (each download audited and
-marked)."""
+"""Files on incidents, meetings, reviews and information-sharing agreements: checked, scanned by a real
+clamd, kept through the storage API, listed on their pages, downloaded only by those who may see their record
+(each download audited and marked)."""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from svtoolkit.attachments.models import Attachment
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.downloads import HEADER
 from svtoolkit.incidents.models import IncidentStatus
+from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
 from tests.attachments.builders import EICAR, PDF, a_workbook, attach, upload
+from tests.conftest import MODEL_BACKEND
+from tests.factories import AttachmentFactory, SharingAgreementFactory
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
 from tests.recovery.builders import demo_recovery
@@ -141,22 +145,114 @@ def test_viewers_may_not_attach_nor_anyone_to_a_closed_incident(client_for, inci
     assert not Attachment.objects.exists() and _stored_files(_media) == []
 
 
-def test_meetings_and_reviews_take_files_shown_on_their_pages(client_for, demo, demo_users, _media):
-    made = demo_recovery(demo, demo_users)
-    meeting = demo_meeting(demo, demo_users, incident=made.incident)
-    review = made.incident.debrief
-    client = client_for("police")
-    assert attach(client, "meeting", meeting.pk, "minutes.pdf", PDF).status_code == 302
-    assert attach(client, "review", review.pk, "lessons.xlsx", a_workbook()).status_code == 302
+# --- Every kind of record that takes files (attachments.owners), each with its own rules -----------------
 
-    meeting_page = client.get(
-        reverse("meetings:meeting", args=[made.incident.pk, meeting.pk])
-    ).content.decode()
-    review_page = client.get(reverse("recovery:review", args=[made.incident.pk])).content.decode()
-    minutes, lessons = (
-        reverse("attachments:download", args=[Attachment.objects.get(name=name).pk])
-        for name in ("minutes.pdf", "lessons.xlsx")
-    )
-    assert minutes in meeting_page and lessons not in meeting_page
-    assert lessons in review_page and minutes not in review_page
-    assert client_for("viewer").get(minutes).content == PDF
+
+@dataclass(frozen=True)
+class Owner:
+    kind: str
+    record: object
+    page: str
+    attaches: str  # a role that may attach files to it
+    may_not_attach: str  # a role that reads it (and its files) but may not attach
+    reads: str  # another role that may download its files
+
+
+@pytest.fixture(params=["incident", "meeting", "review", "agreement"])
+def owner(request, demo, demo_users) -> Owner:
+    made = demo_recovery(demo, demo_users)
+    incident = made.incident
+    if request.param == "incident":
+        page = reverse("incidents:incident", args=[incident.pk])
+        return Owner("incident", incident, page, "responder", "viewer", "police")
+    if request.param == "meeting":
+        meeting = demo_meeting(demo, demo_users, incident=incident)
+        page = reverse("meetings:meeting", args=[incident.pk, meeting.pk])
+        return Owner("meeting", meeting, page, "police", "viewer", "viewer")
+    if request.param == "review":
+        page = reverse("recovery:review", args=[incident.pk])
+        return Owner("review", incident.debrief, page, "police", "viewer", "viewer")
+    # The register of information-sharing agreements: every member reads it, its coordinators keep it.
+    agreement = SharingAgreementFactory(partnership=demo, name="Northbridge violence reduction ISA")
+    page = reverse("partnerships:sharing_agreement", args=[agreement.pk])
+    return Owner("agreement", agreement, page, "coordinator", "responder", "health")
+
+
+def test_each_kind_of_record_takes_files_listed_on_its_own_page_only(client_for, owner, demo, _media):
+    client = client_for(owner.attaches)
+    response = attach(client, owner.kind, owner.record.pk, "signed.pdf", PDF, "The signed copy")
+    assert response.status_code == 302 and response["Location"] == f"{owner.page}#attachments"
+    attachment = Attachment.objects.get()
+    assert (attachment.owner, attachment.partnership) == (owner.record, demo)
+    assert attachment.marking == "OFFICIAL-SENSITIVE"
+
+    download = reverse("attachments:download", args=[attachment.pk])
+    page = client.get(owner.page).content.decode()
+    assert download in page and "The signed copy" in page and "Attach a file" in page
+    # Another kind of record of the same partnership does not list it.
+    elsewhere = reverse("partnerships:sharing_agreements" if owner.kind != "agreement" else "core:home")
+    assert download not in client.get(elsewhere).content.decode()
+
+
+def test_the_eicar_test_file_is_refused_on_every_kind_of_record(client_for, owner, scanning, _media):
+    response = attach(client_for(owner.attaches), owner.kind, owner.record.pk, "minutes.txt", EICAR)
+    assert "The selected file contains a virus (Eicar-Test-Signature" in _error_summary(response)
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_a_file_too_big_is_refused_on_every_kind_of_record(client_for, owner, settings, _media):
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    name, content, message = REFUSED[0]
+    page = _error_summary(attach(client_for(owner.attaches), owner.kind, owner.record.pk, name, content))
+    assert message in page.replace("&nbsp;", "\xa0")
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_a_file_of_each_kind_of_record_is_marked_and_audited_for_those_who_may_read_it(
+    client_for, owner, demo_users, _media
+):
+    attach(client_for(owner.attaches), owner.kind, owner.record.pk, "signed.pdf", PDF)
+    attachment = Attachment.objects.get()
+    response = client_for(owner.reads).get(reverse("attachments:download", args=[attachment.pk]))
+    assert response.status_code == 200 and response.content == PDF
+    assert response[HEADER] == "OFFICIAL-SENSITIVE"
+    assert 'filename="signed-OFFICIAL-SENSITIVE.pdf"' in response["Content-Disposition"]
+    entry = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).latest("id")
+    assert (entry.actor_label, entry.target_id) == (demo_users[owner.reads].email, str(attachment.pk))
+
+
+def test_who_reads_a_record_but_does_not_work_it_may_not_attach_to_it(client_for, owner, _media):
+    client = client_for(owner.may_not_attach)
+    assert client.get(reverse("attachments:add", args=[owner.kind, owner.record.pk])).status_code == 403
+    assert attach(client, owner.kind, owner.record.pk, "a.txt", NOTES).status_code == 403
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+    assert "Attach a file" not in client.get(owner.page).content.decode()
+
+
+def test_another_partnership_is_told_a_file_of_each_kind_of_record_does_not_exist(
+    client, owner, demo, other_partnership, _media
+):
+    attachment = AttachmentFactory(owner=owner.record, partnership=demo)
+    client.force_login(other_partnership[1].user, backend=MODEL_BACKEND)
+    assert client.get(reverse("attachments:download", args=[attachment.pk])).status_code == 404
+    assert client.get(reverse("attachments:add", args=[owner.kind, owner.record.pk])).status_code == 404
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
+
+
+# Who may GET the agreement's upload page and its signed copy (the access matrix walks the incident's).
+AGREEMENT_ACCESS = {
+    "attachments:add": COORDINATOR_ONLY,
+    "attachments:download": SIGNED_IN_200,
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", *MEMBERS])
+@pytest.mark.parametrize("url_name", AGREEMENT_ACCESS)
+def test_who_may_attach_to_and_download_from_an_information_sharing_agreement(
+    client_for, demo, url_name, role, _media
+):
+    agreement = SharingAgreementFactory(partnership=demo)
+    attachment = AttachmentFactory(owner=agreement, partnership=demo)
+    args = [attachment.pk] if url_name == "attachments:download" else ["agreement", agreement.pk]
+    response = client_for(role).get(reverse(url_name, args=args))
+    assert response.status_code == AGREEMENT_ACCESS[url_name][role], f"{url_name} as {role}"

@@ -115,7 +115,13 @@ def test_support_is_summarised_without_details_for_those_off_the_list(
     client_for, incident, person, demo_users
 ):
     offer(person, demo_users["responder"])
-    offer(person, demo_users["responder"], kind="referral", description="Referral to the MASH")
+    offer(
+        person,
+        demo_users["responder"],
+        kind="referral",
+        description="Referral to the MASH",
+        referral_basis={"purpose": "Safeguarding", "article6_basis": "6_1_e"},
+    )
     page = client_for("viewer").get(reverse("recovery:support", args=[incident.pk])).content.decode()
     assert "Who was offered what is shown only to the incident's need-to-know list" in page
     assert "counselling" not in page and "MASH" not in page

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core import downloads
-from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.incidents.models import IncidentStatus, PlaceKind
 from svtoolkit.partnerships.models import RegionalCategory, RegionRole
 from svtoolkit.regions import figures
 from tests.conftest import MODEL_BACKEND
@@ -31,6 +31,7 @@ from tests.factories import (
     RegionalSharingFactory,
     RegionFactory,
     RegionMembershipFactory,
+    SceneFactory,
     TensionReadingFactory,
 )
 
@@ -179,6 +180,54 @@ def test_the_needs_assessment_extract_counts_by_borough_type_age_and_month_with_
     assert rows[("Age band of people affected", "18 to 24")] == figures.FEWER_THAN_5
     assert rows[("Month", "2025-03")] == 7
     assert rows[("Month", "2025-07")] == figures.FEWER_THAN_5
+
+
+def test_the_extract_counts_place_types_from_boroughs_sharing_areas_with_small_numbers_hidden(
+    django_assert_num_queries,
+):
+    region = RegionFactory()
+    aldgate = PartnershipFactory(name="Aldgate", region=region)
+    bow = PartnershipFactory(name="Bow", region=region)
+    RegionalSharingFactory(partnership=aldgate, categories=["dates", "types", "areas"])
+    RegionalSharingFactory(partnership=bow, categories=["dates"])  # no areas: its places are not counted
+    march = timezone.make_aware(datetime(2025, 3, 10, 12))
+
+    def with_scene(partnership, *places, shared=False):
+        incident = IncidentFactory(partnership=partnership, occurred_at=march)
+        for place in places:
+            SceneFactory(incident=incident, place=place)
+        if shared:
+            RegionalShareFactory(incident=incident)
+        return incident
+
+    def extract():
+        return {(row[0], row[1]): row[2] for row in figures.needs_assessment(region, year=2025)}
+
+    for _ in range(5):
+        with_scene(aldgate, "school", "school")  # two scenes at schools: one incident
+    with_scene(aldgate, "school", "hospital")
+    with_scene(aldgate, "hospital")
+    with_scene(aldgate)  # no kind of place recorded
+    for _ in range(6):
+        with_scene(bow, "transport")  # Bow does not share areas
+    with_scene(bow, "estate", shared=True)  # ...but shares this incident with the region
+    with_scene(aldgate, "estate")
+    with django_assert_num_queries(6):
+        rows = extract()
+    schools, hospitals, transport, estates, worship = (
+        rows[("Place type of the scenes", PlaceKind(kind).label)]
+        for kind in ("school", "hospital", "transport", "estate", "worship")
+    )
+    assert schools == 6
+    assert hospitals == estates == transport == worship == figures.FEWER_THAN_5
+    assert rows[("All incidents", "2025")] == 16
+
+    # Ten times the incidents, the same questions asked: grouped queries, not one per incident or scene.
+    for _ in range(10):
+        with_scene(aldgate, "transport", "worship")
+    with django_assert_num_queries(6):
+        rows = extract()
+    assert rows[("Place type of the scenes", PlaceKind.TRANSPORT.label)] == 10
 
 
 # --- The pages and the downloads ---------------------------------------------------------------------------

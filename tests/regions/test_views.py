@@ -97,3 +97,19 @@ def test_the_regional_coordinator_proposes_a_share(demo, demo_users, client_for)
     assert "govuk-error-summary" in missing.content.decode()
     assert client.post(url, {"partnership": other.pk, "reason": "Victim lives there."}).status_code == 302
     assert incident.share_proposals.get().partnership == other
+
+
+def test_the_demo_regions_board_and_incident_page_show_the_link_across_the_borough_line(
+    demo, demo_users, client_for
+):
+    from svtoolkit.incidents.models import IncidentLink
+    from svtoolkit.regions.demo import seed_demo_region
+
+    seed_demo_region(partnership=demo, users=demo_users)
+    link = IncidentLink.objects.get(incident__partnership__slug="westford")
+    client = client_for("regional_coordinator")
+    board = client.get(reverse("regions:board", args=[demo.region.slug])).content.decode()
+    assert "Possible retaliation: <a" in board and link.linked.reference in board
+    page = client.get(reverse("regions:incident", args=[demo.region.slug, link.incident_id])).content.decode()
+    assert "Possible retaliation" in page and link.linked.reference in page
+    assert link.reason not in page  # neither incident is shared with the region

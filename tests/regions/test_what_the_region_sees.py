@@ -8,14 +8,17 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from svtoolkit.incidents.models import LinkKind
 from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, RegionRole
 from svtoolkit.regions import selectors
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     IncidentFactory,
+    IncidentLinkFactory,
     PartnershipFactory,
     PersonAffectedFactory,
     RegionalShareFactory,
+    RegionFactory,
     RegionMembershipFactory,
     SceneFactory,
 )
@@ -56,9 +59,20 @@ def regional_viewer():
     person=marked("Personmark"),
     relation=marked("Relationmark"),
     status=st.sampled_from(["alerted", "reported", "responding", "recovery"]),
+    linked=st.fixed_dictionaries(
+        {
+            "categories": st.sets(st.sampled_from(RegionalCategory.values)),
+            "shared": st.booleans(),
+            "title": marked("Othertitlemark"),
+            "area": marked("Otherareamark"),
+            "person": marked("Otherpersonmark"),
+            "reason": marked("Reasonmark"),
+            "kind": st.sampled_from(LinkKind.values),
+        }
+    ),
 )
 def test_a_regional_viewer_never_sees_people_affected_or_unshared_free_text(
-    client, regional_viewer, categories, shared, title, summary, scene, area, person, relation, status
+    client, regional_viewer, categories, shared, title, summary, scene, area, person, relation, status, linked
 ):
     region, viewer = regional_viewer
     client.force_login(viewer, backend=MODEL_BACKEND)
@@ -71,6 +85,22 @@ def test_a_regional_viewer_never_sees_people_affected_or_unshared_free_text(
             PersonAffectedFactory(incident=incident, name=person, relation=relation)
             if shared:
                 RegionalShareFactory(incident=incident)
+            # An incident of a neighbouring borough linked to this one (possible retaliation, say), with its
+            # own sharing choices; and links to incidents the region may not know exist at all.
+            neighbour = PartnershipFactory(region=region)
+            RegionalSharing.objects.create(partnership=neighbour, categories=sorted(linked["categories"]))
+            other = IncidentFactory(partnership=neighbour, title=linked["title"], status="closed")
+            SceneFactory(incident=other, area=linked["area"])
+            PersonAffectedFactory(incident=other, name=linked["person"])
+            if linked["shared"]:
+                RegionalShareFactory(incident=other)
+            IncidentLinkFactory(incident=other, linked=incident, kind=linked["kind"], reason=linked["reason"])
+            unseen = [
+                IncidentFactory(partnership=borough, is_exercise=True),
+                IncidentFactory(partnership=PartnershipFactory(region=RegionFactory())),
+            ]
+            for hidden in unseen:
+                IncidentLinkFactory(incident=incident, linked=hidden, reason=linked["reason"])
             pages = [
                 client.get(reverse("regions:board", args=[region.slug])).content.decode(),
                 client.get(reverse("regions:incident", args=[region.slug, incident.pk])).content.decode(),
@@ -88,3 +118,17 @@ def test_a_regional_viewer_never_sees_people_affected_or_unshared_free_text(
     assert (on_board.status is None) == (RegionalCategory.STATUS not in categories)
     assert (on_board.first_day is None) == (RegionalCategory.PROGRESS not in categories)
     assert not any(person in str(value) for value in vars(on_board).values())
+    # The link is shown on both pages (its kind, the other incident by reference); the other incident only as
+    # far as its borough shares it; the reason typed only on the incident's page, when both are shared.
+    kind = LinkKind(linked["kind"]).label
+    for page in pages:
+        assert other.reference in page and kind in page
+        assert linked["person"] not in page
+        assert not any(hidden.reference in page for hidden in unseen)
+    assert linked["title"] not in pages[0] and linked["reason"] not in pages[0]
+    assert (linked["reason"] in pages[1]) == (shared and linked["shared"])
+    assert (linked["title"] in pages[1]) == linked["shared"]
+    assert RegionalCategory.AREAS in linked["categories"] or linked["area"] not in pages[1]
+    [link] = on_board.links
+    assert (link.kind, link.other.reference) == (kind, other.reference)
+    assert link.other.title is None and link.reason is None

@@ -5,3 +5,12 @@ class AttachmentsConfig(AppConfig):
     name = "svtoolkit.attachments"
     label = "attachments"
     verbose_name = "Attachments"
+
+    def ready(self):
+        from svtoolkit.attachments.agreement_owner import AGREEMENT
+        from svtoolkit.attachments.owners import register_owner
+        from svtoolkit.attachments.selectors import attachments_section
+        from svtoolkit.partnerships.page_sections import register_agreement_section
+
+        register_owner(AGREEMENT)
+        register_agreement_section(template_name="attachments/_section.html", context=attachments_section)

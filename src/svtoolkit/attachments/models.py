@@ -1,4 +1,5 @@
-"""Files attached to a record: an incident, a meeting, a review (and whatever registers as an owner)."""
+"""Files attached to a record: an incident, a meeting, a review, an information-sharing agreement (and
+whatever registers as an owner)."""
 
 import uuid
 from pathlib import PurePosixPath
@@ -27,7 +28,10 @@ class Attachment(models.Model):
         fields=("file", "name", "description"),
         who_may_see="Those who may see the record it is attached to; every download is audited.",
         lawful_basis="As the record it is attached to.",
-        retention="Erased with its incident's people-affected details by the nightly retention job.",
+        retention=(
+            "Erased with its incident's people-affected details by the nightly retention job. A signed "
+            "information-sharing agreement names no one affected: it is kept with the agreement's entry."
+        ),
     )
 
     partnership = models.ForeignKey(

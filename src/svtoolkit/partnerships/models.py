@@ -98,7 +98,7 @@ class RegionalCategory(models.TextChoices):
     STATUS = "status", "Status"
     DATES = "dates", "Dates (occurred, notified, closed)"
     PROGRESS = "progress", "Plan progress figures and the first 24 hours"
-    AREAS = "areas", "Wards or neighbourhoods of the scenes"
+    AREAS = "areas", "Wards or neighbourhoods of the scenes, and their kinds of place"
 
 
 # The incident's fields each category opens to the region (access.regional_fields uses these).

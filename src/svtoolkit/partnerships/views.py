@@ -24,6 +24,7 @@ from svtoolkit.partnerships.forms import (
     SharingAgreementForm,
     SupportServiceForm,
 )
+from svtoolkit.partnerships.page_sections import agreement_sections
 
 
 def _entry_page(request, form_class, *, found=None, save, success, done, heading, back, button, **context):
@@ -281,10 +282,12 @@ def sharing_agreements(request):
 
 @access.requires(access.is_member)
 def sharing_agreement(request, agreement_id):
+    agreement = selectors.sharing_agreement_in(request.partnership, agreement_id)
     return _directory_page(
         request,
         "partnerships/sharing_agreement.html",
-        agreement=selectors.sharing_agreement_in(request.partnership, agreement_id),
+        agreement=agreement,
+        sections=agreement_sections(agreement, user=request.user, partnership=request.partnership),
     )
 
 

@@ -17,7 +17,9 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
     Incident,
+    IncidentLink,
     IncidentStatus,
+    LinkKind,
     Participation,
     PlanAction,
     Scene,
@@ -138,6 +140,7 @@ def seed_demo_region(*, partnership, users) -> None:
     if region is None:
         return
     now = timezone.now()
+    firsts = []
     for details, incidents in NEIGHBOURS:
         neighbour, created = Partnership.objects.get_or_create(
             slug=details["slug"], defaults={**details, "region": region}
@@ -153,7 +156,7 @@ def seed_demo_region(*, partnership, users) -> None:
             kind=OrganisationKind.POLICE,
             may_report_incidents=True,
         )
-        for sequence, planned in enumerate(incidents, start=1):
+        seeded = [
             _seed_incident(
                 neighbour,
                 sequence,
@@ -162,9 +165,21 @@ def seed_demo_region(*, partnership, users) -> None:
                 organisations=(council, police),
                 by=users["coordinator"],
             )
+            for sequence, planned in enumerate(incidents, start=1)
+        ]
+        firsts.append(seeded[0])
+    if len(firsts) == 2:
+        # Across the borough line, as a region sees them: the board and both incidents' pages show the link.
+        IncidentLink.objects.create(
+            incident=firsts[1],
+            linked=firsts[0],
+            kind=LinkKind.RETALIATION,
+            reason="Named on social media as a reply to the Broadway stabbing.",
+            created_by=users["coordinator"],
+        )
 
 
-def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisations, by) -> None:
+def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisations, by) -> Incident:
     council, police = organisations
     notified = now - timedelta(hours=planned.hours_ago)
     incident = Incident.objects.create(
@@ -221,3 +236,4 @@ def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisat
             for position in range(ACTIONS_PER_INCIDENT)
         ]
     )
+    return incident

@@ -7,8 +7,8 @@ the page costs the same handful of queries for 150,000 incidents as for 15. A bo
 category is named in the table as "not shared" rather than counted as nought.
 
 The Serious Violence Duty's strategic needs assessment extract counts a year's incidents by borough, type, age
-band and month, each count under 5 shown as "fewer than 5" (and one more hidden where a single hidden count
-could be worked out from the total).
+band, place type and month, each count under 5 shown as "fewer than 5" (and one more hidden where a single
+hidden count could be worked out from the total).
 """
 
 import hashlib
@@ -41,7 +41,9 @@ from svtoolkit.incidents.models import (
     Incident,
     IncidentStatus,
     PersonAffected,
+    PlaceKind,
     PlanAction,
+    Scene,
 )
 from svtoolkit.incidents.selectors import of_type
 from svtoolkit.meetings.selectors import since_notified, with_first_response
@@ -479,8 +481,9 @@ NEEDS_ASSESSMENT_COLUMNS = ["Counted by", "Group", "Incidents"]
 
 def needs_assessment(region, *, year: int) -> list[list]:
     """The year's incidents of the boroughs sharing dates, counted by borough, type (boroughs sharing types),
-    age band of the people affected (incidents shared with the region only: the count, never the person)
-    and month, each dimension suppressed by ``suppress``; four grouped queries."""
+    age band of the people affected (incidents shared with the region only: the count, never the person),
+    place type of the scenes (boroughs sharing areas, and incidents shared with the region) and month, each
+    dimension suppressed by ``suppress``; five grouped queries."""
     shares = shares_of(region)
     dated = shares.sharing(RegionalCategory.DATES)
     start = timezone.make_aware(datetime(year, 1, 1))
@@ -500,6 +503,18 @@ def needs_assessment(region, *, year: int) -> list[list]:
         .values_list("age_band", "n")
         .order_by()
     )
+    per_place = dict(
+        Scene.objects.filter(
+            incident__in=counted.filter(
+                Q(partnership_id__in=shares.sharing(RegionalCategory.AREAS)) | Q(regional_share__isnull=False)
+            )
+        )
+        .exclude(place="")
+        .values("place")
+        .annotate(n=Count("incident", distinct=True))
+        .values_list("place", "n")
+        .order_by()
+    )
     per_month = {
         month_of(month): n
         for month, n in counted.annotate(month=TruncMonth("occurred_at"))
@@ -512,6 +527,10 @@ def needs_assessment(region, *, year: int) -> list[list]:
         ("Borough", [(shares.boroughs[pk], per_borough.get(pk, 0)) for pk in dated]),
         ("Incident type", [(label, per_type[code]) for code, label in types.items()]),
         ("Age band of people affected", [(label, per_age.get(value, 0)) for value, label in AgeBand.choices]),
+        (
+            "Place type of the scenes",
+            [(label, per_place.get(value, 0)) for value, label in PlaceKind.choices],
+        ),
         (
             "Month",
             [

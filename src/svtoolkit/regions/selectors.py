@@ -21,6 +21,7 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
     Incident,
+    IncidentLink,
     IncidentShare,
     IncidentStatus,
     Participation,
@@ -89,9 +90,21 @@ class RegionalIncident:
     summary: str | None = None
     scenes: list[str] | None = None
     linked: list["RegionalIncident"] = field(default_factory=list)
+    links: list["RegionalLink"] = field(default_factory=list)
 
     def sees(self, name: str) -> bool:
         return name in self.fields
+
+
+@dataclass(frozen=True)
+class RegionalLink:
+    """An explicit link (incidents.links) between two incidents of the region, as the region may see it: its
+    kind (possible retaliation, same peer group...) and the other incident as far as its partnership shares
+    it; the reason typed (free text) only when both incidents are shared with the region."""
+
+    kind: str
+    other: RegionalIncident
+    reason: str | None = None
 
 
 def type_labels(codes) -> list[str]:
@@ -227,13 +240,65 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
         .order_by("-notified_at", "-id")[:BOARD_SIZE]
     )
     shown = [regional_view(incident, now=now) for incident in incidents]
-    _audit_reads(region=region, by=user, shown=shown, page="board", request=request)
+    board_links(region, shown)
+    on_board = {incident.pk for incident in shown}
+    named = {link.other.pk: link.other for incident in shown for link in incident.links}
+    _audit_reads(
+        region=region,
+        by=user,
+        shown=[*shown, *(other for pk, other in named.items() if pk not in on_board)],
+        page="board",
+        request=request,
+    )
     return {
         "incidents": shown,
         "partnerships": list(region.partnerships.filter(is_active=True).order_by("name")),
         "updated_at": now,
         "limited": len(incidents) == BOARD_SIZE,
     }
+
+
+def links_in_region(region, incident_ids) -> QuerySet[IncidentLink]:
+    """The explicit links of these incidents whose both ends are incidents of the region (never one to an
+    exercise or to another region's incident, whose existence the region may not see)."""
+    return (
+        IncidentLink.objects.filter(
+            access.region_incident_condition(region, through="incident__"),
+            access.region_incident_condition(region, through="linked__"),
+        )
+        .filter(Q(incident_id__in=incident_ids) | Q(linked_id__in=incident_ids))
+        .select_related("incident__partnership", "linked__partnership")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _other_end(link, incident_id: int) -> Incident:
+    return link.linked if link.incident_id == incident_id else link.incident
+
+
+def board_links(region, incidents: list[RegionalIncident]) -> None:
+    """Give each incident of the board its explicit links, the other ends by reference and borough only (what
+    the region sees of any incident of its boroughs); one query."""
+    by_pk = {incident.pk: incident for incident in incidents}
+    for link in links_in_region(region, list(by_pk)):
+        for end in (link.incident, link.linked):
+            if end.pk in by_pk:
+                other = _other_end(link, end.pk)
+                by_pk[end.pk].links.append(
+                    RegionalLink(kind=link.get_kind_display(), other=existence_of(other))
+                )
+
+
+def existence_of(incident) -> RegionalIncident:
+    """What the region sees of any incident of its boroughs: that it exists, its reference and borough."""
+    return RegionalIncident(
+        pk=incident.pk,
+        reference=incident.reference,
+        partnership=incident.partnership.area or incident.partnership.name,
+        partnership_id=incident.partnership_id,
+        shared_with_region=False,
+        fields=access.regional_fields((), shared_with_region=False),
+    )
 
 
 def linked_incidents(incident) -> QuerySet[Incident]:
@@ -267,8 +332,21 @@ def regional_incident(region, incident_id: int, *, user, request=None, now: date
         for other in incidents.filter(pk__in=linked_incidents(incident).values("pk")).order_by("-notified_at")
     ]
     shown.linked = linked
+    links = list(links_in_region(region, [incident.pk]))
+    others = {
+        other.pk: regional_view(other, now=now)
+        for other in incidents.filter(pk__in=[_other_end(link, incident.pk).pk for link in links])
+    }
+    for link in links:
+        other = others[_other_end(link, incident.pk).pk]
+        reason = link.reason if shown.shared_with_region and other.shared_with_region else None
+        shown.links.append(RegionalLink(kind=link.get_kind_display(), other=other, reason=reason))
     _audit_reads(
-        region=region, by=user, shown=[shown, *linked], page=f"incident {shown.reference}", request=request
+        region=region,
+        by=user,
+        shown=[shown, *linked, *others.values()],
+        page=f"incident {shown.reference}",
+        request=request,
     )
     return shown, incident
 

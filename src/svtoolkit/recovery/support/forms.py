@@ -5,11 +5,20 @@ from django import forms
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import date_field
 from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field
+from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
 from svtoolkit.recovery.models import SupportKind, SupportResponse
 
+OFFER_FIELDS = ("kind", "support_service", "description", "offered_by", "offered_on", "follow_up_on")
 
-class SupportOfferForm(forms.Form):
+
+class SupportOfferForm(DisclosureBasisForm):
+    """Support offered, or a referral: a referral passes the person's details to a service outside the
+    need-to-know list, so it asks why and the lawful basis (a disclosure, refused without an Article 6
+    basis)."""
+
+    field_order = [*OFFER_FIELDS, "purpose", "article6_basis", "article9_condition", "gateway", "agreement"]
+
     kind = choice_field(
         "What is it", SupportKind.choices, radios=True, missing="Choose support offered or referral"
     )
@@ -25,9 +34,18 @@ class SupportOfferForm(forms.Form):
     follow_up_on = date_field("Follow-up date", required=False, help_text="When to check how it is going.")
 
     def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, partnership=partnership, **kwargs)
         self.fields["support_service"].queryset = support_services_of(partnership)
         self.fields["offered_by"].queryset = active_organisations(partnership)
+        # Asked only of a referral (the service refuses a referral without them).
+        self.fields["purpose"].label = "For a referral: why are their details shared?"
+        self.fields["article6_basis"].label = "For a referral: UK GDPR Article 6 basis"
+        for name in ("purpose", "article6_basis"):
+            self.fields[name].required = False
+
+    def referral_basis(self) -> dict | None:
+        """For a referral, what ``record_disclosure`` needs about the why and the basis; None for an offer."""
+        return self.basis() if self.cleaned_data["kind"] == SupportKind.REFERRAL else None
 
     def clean(self):
         cleaned = super().clean()

@@ -7,7 +7,9 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.disclosures import record_disclosure
 from svtoolkit.recovery.models import (
+    SupportKind,
     SupportOffer,
 )
 
@@ -20,9 +22,31 @@ ANNIVERSARIES = [
 
 @transaction.atomic
 def offer_support(
-    *, person, by, kind, support_service, description, offered_by, offered_on, follow_up_on, request=None
+    *,
+    person,
+    by,
+    kind,
+    support_service,
+    description,
+    offered_by,
+    offered_on,
+    follow_up_on,
+    referral_basis: dict | None = None,
+    request=None,
 ) -> SupportOffer:
-    """Record support offered to someone affected, or a referral; the timeline says so without naming them."""
+    """Record support offered to someone affected, or a referral; the timeline says so without naming them.
+    A referral passes their details to a service outside the need-to-know list: it is a disclosure, logged
+    with ``referral_basis`` (the why and the lawful basis) and refused without an Article 6 basis."""
+    if kind == SupportKind.REFERRAL:
+        record_disclosure(
+            incident=person.incident,
+            people=[person],
+            what="Referral",
+            recipient=str(support_service or description.strip())[:200],
+            **{"purpose": "", "article6_basis": "", **(referral_basis or {})},
+            by=by,
+            request=request,
+        )
     offer = SupportOffer.objects.create(
         person=person,
         kind=kind,

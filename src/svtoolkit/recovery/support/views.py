@@ -10,7 +10,7 @@ from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery.support import selectors, services
-from svtoolkit.recovery.support.forms import SupportOfferForm, SupportResponseForm
+from svtoolkit.recovery.support.forms import OFFER_FIELDS, SupportOfferForm, SupportResponseForm
 
 
 @access.requires(access.is_member)
@@ -32,13 +32,20 @@ def support(request, incident_id):
 def support_add(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
     person = selectors.person_in(shown, person_id)
+    form = SupportOfferForm(request.POST or None, partnership=request.partnership)
     return incident_form_page(
         request,
         shown,
-        SupportOfferForm(request.POST or None, partnership=request.partnership),
+        form,
         heading=f"Record support or a referral for a {person.get_role_display().lower()}",
         button="Record",
-        save=lambda data: services.offer_support(person=person, by=request.user, request=request, **data),
+        save=lambda data: services.offer_support(
+            person=person,
+            by=request.user,
+            request=request,
+            referral_basis=form.referral_basis(),
+            **{name: data[name] for name in OFFER_FIELDS},
+        ),
         success="The support was recorded.",
         done=reverse("recovery:support", args=[shown.pk]),
     )
