@@ -8,9 +8,12 @@ from svtoolkit.core.forms import RevisionChecked
 from svtoolkit.incidents.forms import datetime_field
 from svtoolkit.incidents.models import PatientStatus, ReferralRoute
 from svtoolkit.incidents.people.forms import DisclosureBasisForm, PersonAffectedForm
+from svtoolkit.incidents.strands.services import NO_OUTCOME, NO_ROUTE
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": "Choose one of the people"}
+
     def label_from_instance(self, person):
         return f"{person.name} ({person.get_role_display().lower()}, {person.get_age_band_display().lower()})"
 
@@ -60,10 +63,7 @@ class HospitalStayForm(RevisionChecked, forms.Form):
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={
-            "required": "Choose who is in hospital",
-            "invalid_choice": "Choose one of the people",
-        },
+        error_messages={"required": "Choose who is in hospital"},
     )
     hospital = forms.ModelChoiceField(
         label="Hospital (optional)",
@@ -138,13 +138,13 @@ class ReferralForm(DisclosureBasisForm):
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
-        error_messages={"required": "Choose who was referred", "invalid_choice": "Choose one of the people"},
+        error_messages={"required": "Choose who was referred"},
     )
     route = forms.ChoiceField(
         label="Referred to",
         choices=ReferralRoute.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose where they were referred"},
+        error_messages={"required": NO_ROUTE},
     )
     referred_at = datetime_field("When the referral was made", "Enter when the referral was made")
 
@@ -162,7 +162,7 @@ class OutcomeForm(RevisionChecked, forms.Form):
         max_length=limits.SUMMARY,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: strategy discussion held; section 47 enquiry started.",
-        error_messages={"required": "Enter what the referral decided"},
+        error_messages={"required": NO_OUTCOME},
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 

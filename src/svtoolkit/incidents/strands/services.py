@@ -24,6 +24,8 @@ from svtoolkit.incidents.services import CLOCK_SKEW, CompletingEvent, record_eve
 from svtoolkit.partnerships.models import OrganisationKind
 
 ERASED = "Erased"
+NO_ROUTE = "Choose where they were referred"
+NO_OUTCOME = "Enter what the referral decided"
 SCHOOL_FIELDS = ("safeguarding_lead_informed_at", "support_offered", "critical_incident_plan_started_at")
 HOSPITAL_FIELDS = (
     "hospital",
@@ -242,7 +244,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
     need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis."""
     _check_person_of(incident, person, "person")
     if route not in ReferralRoute.values:
-        raise DomainError("Choose where they were referred.", field="route")
+        raise DomainError(f"{NO_ROUTE}.", field="route")
     check_time_told(incident, field="referred_at", at=referred_at, what="The time of the referral")
     route_label = ReferralRoute(route).label
     disclosure = record_disclosure(
@@ -272,7 +274,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
 def record_referral_outcome(*, referral, by, expected_revision, outcome: str, request=None):
     """What the MASH or the risk meeting decided; refused if someone else saved an outcome meanwhile."""
     if not outcome.strip():
-        raise DomainError("Enter what the referral decided.", field="outcome")
+        raise DomainError(f"{NO_OUTCOME}.", field="outcome")
     save_if_unchanged(
         SafeguardingReferral,
         referral.pk,
