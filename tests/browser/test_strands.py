@@ -116,3 +116,45 @@ def test_the_school_and_hospital_strands_of_the_demo_incident(new_page, demo, de
         ["education-alert-schools", "education-therapeutic-support", "health-discharge-planning"],
         ActionStatus.DONE,
     )
+
+
+def test_the_safeguarding_strand_referral_outcome_and_someone_at_risk(
+    new_page, demo, demo_users, transactional_db
+):
+    seed_demo_checklist(partnership=demo, users=demo_users)
+    seed_demo_incidents(partnership=demo, users=demo_users)
+    incident = Incident.objects.get(partnership=demo, title__startswith="Stabbing")
+
+    phone = signed_in(new_page, "responder", viewport=PHONE)
+    phone.goto(f"/incidents/{incident.pk}/strands/")
+    phone.get_by_role("button", name="Record a referral").click()
+    checked(phone)
+    phone.get_by_label(re.compile("^J.K.")).check()
+    phone.get_by_label("Multi-agency safeguarding hub (MASH)").check()
+    phone.get_by_label("Why are you referring them?").fill("A child at risk of retaliation")
+    phone.get_by_role("button", name="Record the referral").click()
+    expect(phone.locator(".govuk-error-summary")).to_contain_text("Choose the UK GDPR Article 6 basis")
+    checked(phone)
+    phone.get_by_label("UK GDPR Article 6 basis").select_option(label="Article 6(1)(e): public task")
+    phone.get_by_role("button", name="Record the referral").click()
+    expect(phone.get_by_text("The referral was recorded, and logged as a disclosure.")).to_be_visible()
+    assert incident.disclosures.get().recipient == "Multi-agency safeguarding hub (MASH)"
+
+    phone.get_by_label("Why do you need to open the hospital and safeguarding records?").fill(
+        "The risk meeting"
+    )
+    phone.get_by_role("button", name="Open the records").click()
+    phone.get_by_role("link", name=re.compile("Record the outcome")).click()
+    checked(phone)
+    phone.get_by_label("What the referral decided").fill(
+        "Strategy discussion held; a social worker allocated."
+    )
+    phone.get_by_role("button", name="Save the outcome").click()
+    expect(phone.get_by_text("The outcome was recorded.")).to_be_visible()
+
+    phone.get_by_role("button", name="Record someone at risk").click()
+    checked(phone)
+    phone.get_by_label("Name or initials").fill("T.K.")
+    phone.get_by_role("button", name="Record them").click()
+    expect(phone.locator(".govuk-error-summary")).to_be_visible()
+    checked(phone)
