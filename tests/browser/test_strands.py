@@ -74,6 +74,14 @@ def test_the_school_and_hospital_strands_of_the_demo_incident(new_page, demo, de
         "Not yet"
     )
     checked(phone)
+    card.get_by_role("link", name=re.compile("Update")).click()
+    expect(phone.get_by_role("heading", name="Update Northbridge Academy")).to_be_visible()
+    checked(phone)
+    phone.go_back()
+    phone.get_by_role("button", name="Record a hospital stay").click()
+    expect(phone.get_by_label(re.compile("^J.K."))).to_be_visible()
+    checked(phone)
+    phone.go_back()
 
     # The hospital strand: opened with a reason, then the discharge planned with partners.
     phone.get_by_label("Why do you need to open the hospital and safeguarding records?").fill(

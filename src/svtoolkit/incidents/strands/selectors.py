@@ -158,8 +158,8 @@ def strands_for_report(incident, *, people: list | None) -> dict:
     if people is None:
         return report
     readable = {person.pk: person for person in people}
-    stays = list(incident.hospital_stays.select_related("hospital").filter(patient_id__in=readable))
-    referrals = list(incident.referrals.filter(person_id__in=readable))
+    stays = list(incident.hospital_stays.select_related("hospital").filter(patient_id__in=list(readable)))
+    referrals = list(incident.referrals.filter(person_id__in=list(readable)))
     for stay in stays:
         stay.who = readable[stay.patient_id]
     for referral in referrals:
