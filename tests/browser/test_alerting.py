@@ -107,8 +107,6 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
         "Northbridge University Hospital",
         "Northbridge Youth Trust",
         "Northbridge Education and Schools",
-        # Every education organisation in the directory: the demo's school is one.
-        "Northbridge Academy",
         "Northbridge Children's Social Care",
     }
     expect(phone.locator("#alert")).to_contain_text("Chris Okafor took the lead")
