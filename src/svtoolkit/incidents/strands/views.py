@@ -139,7 +139,7 @@ def hospital_add(request, incident_id):
         form,
         heading="Record a hospital stay",
         intro="Health data about a person: only the need-to-know list reads it, and every opening is "
-        "recorded.",
+        "recorded. Someone not listed is recorded as a person affected first.",
         button="Record the stay",
     )
 
