@@ -199,6 +199,26 @@ def test_someone_in_hospital_brings_in_the_hospitals_security_item(planned_incid
     assert action_for(planned_incident, "scene-hospital") is not None
 
 
+def test_someone_who_died_in_hospital_brings_in_the_items_after_a_death(planned_incident, person, responder):
+    assert action_for(planned_incident, "longer-homicide-reviews") is None
+    stay = demo_hospital_stay(planned_incident, person, responder)
+    assert action_for(planned_incident, "longer-homicide-reviews") is None
+    strands_services.update_hospital_stay(
+        stay=stay,
+        by=responder,
+        expected_revision=stay.revision,
+        hospital=stay.hospital,
+        status="died",
+        ward_restrictions="",
+        visitor_arrangements="",
+        expected_discharge_on=None,
+        discharge_plan="",
+        discharge_plan_agreed=False,
+        violence_reduction_team_informed_at=None,
+    )
+    assert action_for(planned_incident, "longer-homicide-reviews") is not None
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

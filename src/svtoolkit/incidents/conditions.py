@@ -51,12 +51,16 @@ def facts_of(incident) -> set[str]:
 
 
 def strand_facts(incident) -> set[str]:
-    """What the partners' strands record: a school attended by those involved, someone in hospital now."""
+    """What the partners' strands record: a school attended by those involved, someone in hospital now, and
+    someone who died in hospital (a death, as a homicide is)."""
     facts = set()
     if incident.schools.exists():
         facts.add("strand:school")
-    if incident.hospital_stays.filter(status=PatientStatus.IN_HOSPITAL).exists():
+    statuses = set(incident.hospital_stays.values_list("status", flat=True))
+    if PatientStatus.IN_HOSPITAL in statuses:
         facts.add("strand:in_hospital")
+    if PatientStatus.DIED in statuses:
+        facts.add("death")
     return facts
 
 
