@@ -197,12 +197,12 @@ def can_correct_person(user, partnership, incident) -> bool:
 
 def can_record_school(user, partnership, incident) -> bool:
     """The schools strand (schools attended, their safeguarding lead told, support offered, their plan): the
-    response team and partners of an education organisation taking part. It names no pupil, so everyone who
-    sees the incident reads it."""
+    response team and partners of an education organisation or a school taking part. It names no pupil, so
+    everyone who sees the incident reads it."""
     from svtoolkit.partnerships.models import OrganisationKind
 
     return can_manage_incident(user, partnership) or _partner_taking_part_as(
-        user, partnership, incident, {OrganisationKind.EDUCATION}
+        user, partnership, incident, {OrganisationKind.EDUCATION, OrganisationKind.SCHOOL}
     )
 
 

@@ -46,7 +46,7 @@ DEMO_ORGANISATIONS = [
     ("Northbridge Youth Justice Service", OrganisationKind.YOUTH_JUSTICE),
     ("Northbridge Education and Schools", OrganisationKind.EDUCATION),
     # A school of its own, for the schools strand of an incident (the stabbing happened outside it).
-    ("Northbridge Academy", OrganisationKind.EDUCATION),
+    ("Northbridge Academy", OrganisationKind.SCHOOL),
     ("Northbridge Homes", OrganisationKind.HOUSING),
     ("Northbridge Youth Trust", OrganisationKind.VOLUNTARY),
     ("Northbridge Faith Forum", OrganisationKind.FAITH),

@@ -18,7 +18,7 @@ from svtoolkit.incidents.models import (
     SchoolInvolved,
 )
 from svtoolkit.incidents.people import selectors as people_selectors
-from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
 from svtoolkit.partnerships.selectors import active_organisations
 
 
@@ -33,10 +33,11 @@ def schools_in(incident) -> QuerySet[SchoolInvolved]:
 
 
 def schools_to_choose(incident):
-    """The education organisations of the incident's partnership's directory, not recorded yet."""
+    """The schools and colleges (and education organisations) of the incident's partnership's directory, not
+    recorded yet."""
     return (
         active_organisations(incident.partnership)
-        .filter(kind=OrganisationKind.EDUCATION)
+        .filter(kind__in=SCHOOL_KINDS)
         .exclude(pk__in=incident.schools.values("school_id"))
         .order_by("name")
     )

@@ -21,7 +21,7 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.services import CLOCK_SKEW, CompletingEvent, record_event, redraw_plan
-from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
 
 ERASED = "Erased"
 NO_ROUTE = "Choose where they were referred"
@@ -63,10 +63,11 @@ def check_time_told(incident, *, field: str, at, what: str) -> None:
 
 
 def check_school(*, incident, school) -> None:
-    """A school comes from the directory of the incident's partnership: an education organisation."""
+    """A school comes from the directory of the incident's partnership: a school or college (or an
+    organisation listed as education)."""
     if (
         school.partnership_id != incident.partnership_id
-        or school.kind != OrganisationKind.EDUCATION
+        or school.kind not in SCHOOL_KINDS
         or not school.is_active
     ):
         raise DomainError("Choose a school or college from the partnership's directory.", field="school")
