@@ -129,22 +129,27 @@ def can_update_action_now(user, partnership, incident, action) -> bool:
     return not is_read_only(incident) and can_update_action(user, partnership, action)
 
 
+def _partner_taking_part_as(user, partnership, incident, kinds) -> bool:
+    """A partner whose organisation is of one of ``kinds`` and takes part in the incident."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return (
+        membership is not None
+        and membership.role == Role.PARTNER
+        and membership.organisation is not None
+        and membership.organisation.kind in kinds
+        # All of them (a handful), so a page that has read them already asks the database nothing more.
+        and any(p.organisation_id == membership.organisation_id for p in incident.participations.all())
+    )
+
+
 def can_record_scene_measures(user, partnership, incident) -> bool:
     """Cordons, rendezvous points, s.35 and s.60 authorisations and road closures are the police's to decide:
     they are added and lifted by the response team and by partners of a police organisation taking part in
     the incident. Everyone who sees the incident sees them (coordinates only as sees_exact_scenes allows)."""
     from svtoolkit.partnerships.models import POLICE_KINDS
 
-    if can_manage_incident(user, partnership):
-        return True
-    membership = memberships_of(user).get(getattr(partnership, "pk", None))
-    return (
-        membership is not None
-        and membership.role == Role.PARTNER
-        and membership.organisation is not None
-        and membership.organisation.kind in POLICE_KINDS
-        # All of them (a handful), so a page that has read them already asks the database nothing more.
-        and any(p.organisation_id == membership.organisation_id for p in incident.participations.all())
+    return can_manage_incident(user, partnership) or _partner_taking_part_as(
+        user, partnership, incident, POLICE_KINDS
     )
 
 
@@ -181,6 +186,40 @@ def can_add_person(user, partnership, incident) -> bool:
 def can_correct_person(user, partnership, incident) -> bool:
     """Correcting a person-affected record: the response team, and only those on the need-to-know list."""
     return can_manage_incident(user, partnership) and can_read_people(user, partnership, incident)
+
+
+def can_record_school(user, partnership, incident) -> bool:
+    """The schools strand (schools attended, their safeguarding lead told, support offered, their plan): the
+    response team and partners of an education organisation or a school taking part. It names no pupil, so
+    everyone who sees the incident reads it."""
+    from svtoolkit.partnerships.models import OrganisationKind
+
+    return can_manage_incident(user, partnership) or _partner_taking_part_as(
+        user, partnership, incident, {OrganisationKind.EDUCATION, OrganisationKind.SCHOOL}
+    )
+
+
+def can_record_hospital_stay(user, partnership, incident) -> bool:
+    """The hospital strand is health data about a person: the response team and partners of a hospital taking
+    part, and of them only those on the need-to-know list (``can_read_people``)."""
+    from svtoolkit.partnerships.models import OrganisationKind
+
+    return (
+        can_manage_incident(user, partnership)
+        or _partner_taking_part_as(user, partnership, incident, {OrganisationKind.HEALTH_HOSPITAL})
+    ) and can_read_people(user, partnership, incident)
+
+
+def can_record_safeguarding(user, partnership, incident) -> bool:
+    """Referrals to the MASH or daily risk meeting and the people mapped as at risk: the response team and
+    partners of children's or adults' social care taking part, and of them only those on the need-to-know
+    list (``can_read_people``)."""
+    from svtoolkit.partnerships.models import OrganisationKind
+
+    kinds = {OrganisationKind.CHILDRENS_SOCIAL_CARE, OrganisationKind.ADULTS_SOCIAL_CARE}
+    return (
+        can_manage_incident(user, partnership) or _partner_taking_part_as(user, partnership, incident, kinds)
+    ) and can_read_people(user, partnership, incident)
 
 
 def _in_lead_response_team(user, partnership, incident) -> bool:

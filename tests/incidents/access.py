@@ -6,7 +6,14 @@ health partner does not (404, as if it did not exist).
 
 from svtoolkit.incidents import tokens
 from tests.access_expectations_base import COORDINATOR_ONLY, ROLES
-from tests.incidents.builders import demo_incident, demo_measure, demo_person
+from tests.incidents.builders import (
+    demo_hospital_stay,
+    demo_incident,
+    demo_measure,
+    demo_person,
+    demo_referral,
+    demo_school,
+)
 
 MANAGERS = {"coordinator", "responder"}
 
@@ -34,6 +41,8 @@ ACKNOWLEDGE_POST = status_map(allowed=MANAGERS | {"police", "health"}, allowed_s
 # incident is found, so the health partner, who cannot see it, gets 404; a POST-only page answers 405 first).
 POLICE_MEASURES = WORK
 POLICE_MEASURES_POST = ACKNOWLEDGE_POST
+SCHOOLS = {**WORK, "police": 403}
+ON_THE_LIST = {**WORK, "coordinator": 403, "police": 403}
 
 EXPECTED = {
     "incidents:list": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)},
@@ -86,6 +95,18 @@ EXPECTED = {
     # Only while no active member is left on the list: here the responder still is.
     "incidents:need_to_know_recover": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
     "incidents:escalation_settings": COORDINATOR_ONLY,
+    # The strands: everyone who sees the incident reads the page (the hospital and safeguarding records
+    # opened only by the need-to-know list); schools recorded by the response team and education partners;
+    # hospital stays, referrals and people at risk by the response team on the need-to-know list (here the
+    # responder alone), and partners of a hospital or social care taking part who are on it.
+    "incidents:strands": READ,
+    "incidents:school_add": SCHOOLS,
+    "incidents:school_edit": SCHOOLS,
+    "incidents:hospital_add": ON_THE_LIST,
+    "incidents:hospital_edit": ON_THE_LIST,
+    "incidents:referral_add": ON_THE_LIST,
+    "incidents:referral_outcome": ON_THE_LIST,
+    "incidents:person_at_risk_add": ON_THE_LIST,
 }
 
 
@@ -113,5 +134,17 @@ def url_kwargs(demo, demo_users):
     arguments["incidents:measure_lift"] = {**by_incident, "measure_id": measure.pk}
     arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:person_edit"] = {**by_incident, "person_id": person.pk}
+    arguments["incidents:school_edit"] = {
+        **by_incident,
+        "school_id": demo_school(incident, demo_users["responder"]).pk,
+    }
+    arguments["incidents:hospital_edit"] = {
+        **by_incident,
+        "stay_id": demo_hospital_stay(incident, person, demo_users["responder"]).pk,
+    }
+    arguments["incidents:referral_outcome"] = {
+        **by_incident,
+        "referral_id": demo_referral(incident, person, demo_users["responder"]).pk,
+    }
     arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

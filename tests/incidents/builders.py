@@ -9,6 +9,7 @@ from django.utils import timezone
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.strands import services as strands_services
 
 # What a responder types into the record form (/incidents/new/) to record an incident.
 RECORD_FORM = {
@@ -114,3 +115,46 @@ def demo_person(incident, by, **changes):
     }
     fields.update(changes)
     return people_services.add_person_affected(incident=incident, by=by, **fields)
+
+
+# What a referral to the MASH says of its lawful basis (its disclosure).
+REFERRAL_BASIS = {
+    "purpose": "A child at risk after the stabbing",
+    "article6_basis": "6_1_e",
+    "article9_condition": "9_2_g_sch1_18",
+    "gateway": "children_act_2004_s11",
+    "agreement": None,
+}
+
+
+def demo_school(incident, by, **fields):
+    """Northbridge Academy, from the directory, recorded on the incident by ``by``."""
+    school = incident.partnership.organisations.get(name="Northbridge Academy")
+    return strands_services.record_school(incident=incident, school=school, by=by, **fields)
+
+
+def demo_hospital_stay(incident, person, by, **changes):
+    """``person`` in Northbridge University Hospital, nothing agreed yet."""
+    fields = {
+        "hospital": incident.partnership.organisations.get(kind="health_hospital"),
+        "status": "in_hospital",
+        "ward_restrictions": "",
+        "visitor_arrangements": "",
+        "expected_discharge_on": None,
+        "discharge_plan": "",
+        "discharge_plan_agreed": False,
+        "violence_reduction_team_informed_at": None,
+    }
+    fields.update(changes)
+    return strands_services.record_hospital_stay(incident=incident, patient=person, by=by, **fields)
+
+
+def demo_referral(incident, person, by, **basis):
+    return strands_services.refer(
+        incident=incident,
+        person=person,
+        route="mash",
+        referred_at=timezone.now() - timedelta(minutes=30),
+        by=by,
+        basis={**REFERRAL_BASIS, **basis},
+    )

@@ -58,6 +58,7 @@ SOURCE_BY_KIND = {
     OrganisationKind.HEALTH_GP: NotificationSource.HEALTH,
     OrganisationKind.HEALTH_PUBLIC: NotificationSource.HEALTH,
     OrganisationKind.EDUCATION: NotificationSource.SCHOOL,
+    OrganisationKind.SCHOOL: NotificationSource.SCHOOL,
     OrganisationKind.VOLUNTARY: NotificationSource.VOLUNTARY,
     OrganisationKind.FAITH: NotificationSource.VOLUNTARY,
 }

@@ -5,7 +5,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from svtoolkit.incidents.models import AgeBand, PersonRole
+from svtoolkit.incidents.models import AgeBand, PatientStatus, PersonRole
 
 CONDITIONS_PATH = Path(__file__).resolve().parent / "data" / "conditions.toml"
 CHILD_AGE_BANDS = frozenset({AgeBand.UNDER_10, AgeBand.TEN_TO_15, AgeBand.SIXTEEN_17})
@@ -47,7 +47,21 @@ def facts_of(incident) -> set[str]:
     if victim_ages & ADULT_AGE_BANDS:
         facts.add("adult_victim")
     facts |= {f"place:{place}" for place in incident.scenes.exclude(place="").values_list("place", flat=True)}
-    return facts | police_facts(incident)
+    return facts | police_facts(incident) | strand_facts(incident)
+
+
+def strand_facts(incident) -> set[str]:
+    """What the partners' strands record: a school attended by those involved, someone in hospital now, and
+    someone who died in hospital (a death, as a homicide is)."""
+    facts = set()
+    if incident.schools.exists():
+        facts.add("strand:school")
+    statuses = set(incident.hospital_stays.values_list("status", flat=True))
+    if PatientStatus.IN_HOSPITAL in statuses:
+        facts.add("strand:in_hospital")
+    if PatientStatus.DIED in statuses:
+        facts.add("death")
+    return facts
 
 
 def police_facts(incident) -> set[str]:

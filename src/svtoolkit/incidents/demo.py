@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
-from svtoolkit.incidents.models import ActionStatus, Incident, MeasureKind
+from svtoolkit.incidents.models import ActionStatus, Incident, MeasureKind, PatientStatus
+from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.strands import services as strands_services
 
 
 @transaction.atomic
@@ -128,6 +130,36 @@ def seed_demo_incidents(*, partnership, users) -> None:
         )
         if lifted:
             measures_services.lift_measure(measure=measure, by=users["police"])
+    # The victim, in hospital: the hospital strand has visitors agreed; discharge is still to be planned, and
+    # the school the victim attends is in the directory, not yet recorded (the browser test walks both).
+    victim = people_services.add_person_affected(
+        incident=stabbing,
+        by=responder,
+        name="J.K.",
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="",
+        consent="not_asked",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge Community Safety information-sharing agreement",
+    )
+    strands_services.record_hospital_stay(
+        incident=stabbing,
+        patient=victim,
+        by=responder,
+        hospital=organisations["health_hospital"],
+        status=PatientStatus.IN_HOSPITAL,
+        ward_restrictions="No visitors but close family; the ward is not named to callers.",
+        visitor_arrangements="Mother and grandmother only, identities checked by hospital security.",
+        expected_discharge_on=None,
+        discharge_plan="",
+        discharge_plan_agreed=False,
+        violence_reduction_team_informed_at=None,
+    )
     services.record_decision(
         incident=stabbing,
         by=coordinator,

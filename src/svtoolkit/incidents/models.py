@@ -721,3 +721,141 @@ class Disclosure(LawfulBasisFields):
 
     def __str__(self):
         return f"Disclosure from {self.incident.reference} to {self.recipient}"
+
+
+# --- The partners' strands: hospital, schools, safeguarding (incidents/strands/) ----------------------------
+
+
+class PatientStatus(models.TextChoices):
+    IN_HOSPITAL = "in_hospital", "In hospital"
+    DISCHARGED = "discharged", "Discharged"
+    DIED = "died", "Died"
+
+
+class HospitalStay(models.Model):
+    """A person affected in hospital after the incident: their status, the ward's restrictions and visitors,
+    the discharge planned with partners and the hospital's violence-reduction team. Health data about one
+    person: read only by the need-to-know list, every opening audited."""
+
+    personal_data = PersonalData(
+        about="People affected who are, or were, in hospital after the incident.",
+        fields=(
+            "patient",
+            "status",
+            "ward_restrictions",
+            "visitor_arrangements",
+            "expected_discharge_on",
+            "discharge_plan",
+        ),
+        special_category=(
+            "Health (UK GDPR Article 9(2)(g) substantial public interest, Data Protection Act 2018 "
+            "Schedule 1 paragraph 18: safeguarding of children and of individuals at risk)."
+        ),
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis="As the person-affected record of the patient.",
+        retention=ERASED_WITH_PEOPLE + " The ward, visitor and discharge notes are erased with it.",
+    )
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="hospital_stays")
+    patient = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="hospital_stays")
+    hospital = models.ForeignKey(
+        "partnerships.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=PatientStatus.choices, default=PatientStatus.IN_HOSPITAL)
+    ward_restrictions = models.TextField(
+        max_length=limits.SHORT_TEXT, blank=True, help_text="Who may not come onto the ward, and why."
+    )
+    visitor_arrangements = models.TextField(
+        max_length=limits.SHORT_TEXT, blank=True, help_text="Who may visit, and how identities are checked."
+    )
+    expected_discharge_on = models.DateField(null=True, blank=True)
+    discharge_plan = models.TextField(max_length=limits.SUMMARY, blank=True)
+    discharge_plan_agreed_at = models.DateTimeField(null=True, blank=True)
+    violence_reduction_team_informed_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["incident", "id"]
+
+    def __str__(self):
+        return f"Hospital stay on {self.incident.reference}"
+
+
+class SchoolInvolved(models.Model):
+    """A school or college attended by those involved, from the partnership's directory: when its designated
+    safeguarding lead was told, the support offered to pupils and staff, and its own critical-incident plan.
+    It names no pupil, so everyone who sees the incident sees it."""
+
+    personal_data = PersonalData(
+        about="Pupils and staff of a school attended by those involved (only as the notes of support "
+        "offered).",
+        fields=("support_offered",),
+        who_may_see="Everyone who may see the incident. The page asks that no pupil be named in it.",
+        lawful_basis="UK GDPR Article 6(1)(e) public task (the partnership's duties, as for the incident).",
+        retention=ERASED_WITH_PEOPLE + " The notes of support offered are erased then.",
+    )
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="schools")
+    school = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
+    safeguarding_lead_informed_at = models.DateTimeField(null=True, blank=True)
+    support_offered = models.TextField(max_length=limits.SUMMARY, blank=True)
+    critical_incident_plan_started_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["incident", "id"]
+        verbose_name_plural = "schools involved"
+        constraints = [models.UniqueConstraint(fields=["incident", "school"], name="school_involved_once")]
+
+    def __str__(self):
+        return f"{self.school} in {self.incident.reference}"
+
+
+class ReferralRoute(models.TextChoices):
+    MASH = "mash", "Multi-agency safeguarding hub (MASH)"
+    DAILY_RISK_MEETING = "daily_risk", "Daily risk meeting"
+
+
+class SafeguardingReferral(models.Model):
+    """A person affected referred to the MASH or the daily risk meeting, and the outcome. The referral takes
+    their details out of the need-to-know circle, so making one writes the disclosure log."""
+
+    personal_data = PersonalData(
+        about="People affected referred for safeguarding, and what the referral decided.",
+        fields=("person", "route", "outcome"),
+        special_category="The outcome may reveal health or family circumstances (as the person's record).",
+        who_may_see=NEED_TO_KNOW_ONLY,
+        lawful_basis="Recorded with the referral's disclosure: the Article 6 basis, Article 9 condition and "
+        "gateway.",
+        retention=ERASED_WITH_PEOPLE + " The outcome notes are erased with it.",
+    )
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="referrals")
+    person = models.ForeignKey(
+        PersonAffected, on_delete=models.CASCADE, related_name="safeguarding_referrals"
+    )
+    route = models.CharField(max_length=12, choices=ReferralRoute.choices)
+    referred_at = models.DateTimeField()
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.SET_NULL, null=True, blank=True, related_name="referral"
+    )
+    outcome = models.TextField(max_length=limits.SUMMARY, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["incident", "referred_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_route_display()} referral on {self.incident.reference}"

@@ -4,6 +4,7 @@ from svtoolkit.incidents import views
 from svtoolkit.incidents.links import views as links_views
 from svtoolkit.incidents.measures import views as measures_views
 from svtoolkit.incidents.people import views as people_views
+from svtoolkit.incidents.strands import views as strands_views
 
 app_name = "incidents"
 
@@ -63,6 +64,34 @@ urlpatterns = [
         "incidents/<int:incident_id>/need-to-know/<int:entry_id>/remove/",
         people_views.need_to_know_remove,
         name="need_to_know_remove",
+    ),
+    path("incidents/<int:incident_id>/strands/", strands_views.strands, name="strands"),
+    path("incidents/<int:incident_id>/strands/schools/add/", strands_views.school_add, name="school_add"),
+    path(
+        "incidents/<int:incident_id>/strands/schools/<int:school_id>/",
+        strands_views.school_edit,
+        name="school_edit",
+    ),
+    path(
+        "incidents/<int:incident_id>/strands/hospital/add/", strands_views.hospital_add, name="hospital_add"
+    ),
+    path(
+        "incidents/<int:incident_id>/strands/hospital/<int:stay_id>/",
+        strands_views.hospital_edit,
+        name="hospital_edit",
+    ),
+    path(
+        "incidents/<int:incident_id>/strands/referrals/add/", strands_views.referral_add, name="referral_add"
+    ),
+    path(
+        "incidents/<int:incident_id>/strands/referrals/<int:referral_id>/",
+        strands_views.referral_outcome,
+        name="referral_outcome",
+    ),
+    path(
+        "incidents/<int:incident_id>/strands/at-risk/add/",
+        strands_views.person_at_risk_add,
+        name="person_at_risk_add",
     ),
     path("incidents/<int:incident_id>/share/", views.share, name="share"),
     path("settings/overdue-actions/", views.escalation_settings, name="escalation_settings"),

@@ -45,6 +45,8 @@ DEMO_ORGANISATIONS = [
     ("Probation Service, Northbridge", OrganisationKind.PROBATION),
     ("Northbridge Youth Justice Service", OrganisationKind.YOUTH_JUSTICE),
     ("Northbridge Education and Schools", OrganisationKind.EDUCATION),
+    # A school of its own, for the schools strand of an incident (the stabbing happened outside it).
+    ("Northbridge Academy", OrganisationKind.SCHOOL),
     ("Northbridge Homes", OrganisationKind.HOUSING),
     ("Northbridge Youth Trust", OrganisationKind.VOLUNTARY),
     ("Northbridge Faith Forum", OrganisationKind.FAITH),

@@ -174,11 +174,18 @@ class OrganisationKind(models.TextChoices):
     PROBATION = "probation", "Probation"
     YOUTH_JUSTICE = "youth_justice", "Youth justice"
     EDUCATION = "education", "Education"
+    # A school or college itself, apart from the council's education service: the schools strand of an
+    # incident names the schools attended by those involved, and a launch rule for "education" tells only
+    # the education service, not every school in the directory.
+    SCHOOL = "school", "School or college"
     HOUSING = "housing", "Housing"
     VOLUNTARY = "voluntary", "Voluntary or community"
     FAITH = "faith", "Faith group"
     OTHER = "other", "Other"
 
+
+# The kinds of organisation a school attended by those involved may be (a school, or one listed as education).
+SCHOOL_KINDS = frozenset({OrganisationKind.SCHOOL, OrganisationKind.EDUCATION})
 
 # The kinds of organisation whose members may raise incident alerts unless a coordinator says otherwise.
 REPORTING_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRANSPORT_POLICE})

@@ -23,6 +23,21 @@ class CompletingEvent(models.TextChoices):
     MEETING_HELD = "meeting_held", "A meeting's outcome is recorded"
     COMMUNICATIONS_LEAD_AGREED = "communications_lead_agreed", "The communications lead is agreed"
     TENSION_READING_TAKEN = "tension_reading_taken", "A tension reading is taken"
+    # The partners' strands (incidents/strands/): each completes the item whose record it is.
+    VISITORS_AGREED = "visitors_agreed", "The ward's visitor arrangements are recorded"
+    DISCHARGE_PLAN_AGREED = "discharge_plan_agreed", "A discharge plan is agreed with partners"
+    VIOLENCE_REDUCTION_TEAM_INFORMED = (
+        "violence_reduction_team_informed",
+        "The hospital's violence-reduction team is informed",
+    )
+    SAFEGUARDING_LEAD_INFORMED = "safeguarding_lead_informed", "A school's safeguarding lead is informed"
+    SCHOOL_PLAN_STARTED = "school_plan_started", "A school's critical-incident plan is started"
+    SCHOOL_SUPPORT_OFFERED = "school_support_offered", "Support is offered to a school's pupils and staff"
+    SAFEGUARDING_REFERRAL_MADE = (
+        "safeguarding_referral_made",
+        "A child is referred to the MASH or risk meeting",
+    )
+    PEOPLE_AT_RISK_MAPPED = "people_at_risk_mapped", "People at risk are mapped"
 
 
 class Playbook(models.Model):

@@ -380,6 +380,7 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
     from svtoolkit.communications.selectors import plan_of, title_shown
     from svtoolkit.incidents.people.selectors import people_summary
     from svtoolkit.incidents.selectors import incident_page
+    from svtoolkit.incidents.strands.selectors import strands_for_report
     from svtoolkit.tension.selectors import level_labels, trends
 
     context = incident_page(incident, user=user, partnership=partnership)
@@ -405,6 +406,7 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
         ],
         "people_summary": people_summary(incident),
         "people": people,
+        **strands_for_report(incident, people=people),
     }
 
 

@@ -11,6 +11,7 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import disclosures
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.partnerships import lawful_bases
 from svtoolkit.recovery.models import Debrief, SupportOffer
 from svtoolkit.recovery.retention import selectors
@@ -73,6 +74,7 @@ def erase_personal_data(*, incident, today=None) -> int:
     if incident.personal_data_erased_at or due is None or due > (today or timezone.localdate()):
         return 0
     people = people_services.erase_people_details(incident=incident)
+    strands_services.erase_strand_details(incident=incident)
     SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
     messages = communications_services.erase_names_and_images(incident=incident)
     # Files on the incident, its meetings and its review may show anyone (tributes, CCTV hand-overs, minutes).

@@ -1,0 +1,168 @@
+"""Reading the partners' strands. Schools name no pupil: everyone who sees the incident reads them. Hospital
+stays, referrals and the people mapped as at risk are about people affected: they are read only through the
+people selectors (``read_people``, ``read_person``), so the need-to-know rule is the people's own, and every
+opening is audited with its reason."""
+
+from collections import Counter
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
+from svtoolkit.incidents.models import (
+    HospitalStay,
+    PatientStatus,
+    PersonRole,
+    SafeguardingReferral,
+    SchoolInvolved,
+)
+from svtoolkit.incidents.people import selectors as people_selectors
+from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
+from svtoolkit.partnerships.selectors import active_organisations
+
+
+def schools_of(incident) -> QuerySet[SchoolInvolved]:
+    """The schools attended by those involved, in the order they were recorded."""
+    return SchoolInvolved.objects.filter(incident=incident).select_related("school", "recorded_by")
+
+
+def schools_in(incident) -> QuerySet[SchoolInvolved]:
+    """The incident's school records, with their incident (for ``access.get_for``)."""
+    return schools_of(incident).select_related("incident__partnership")
+
+
+def schools_to_choose(incident):
+    """The schools and colleges (and education organisations) of the incident's partnership's directory, not
+    recorded yet."""
+    return (
+        active_organisations(incident.partnership)
+        .filter(kind__in=SCHOOL_KINDS)
+        .exclude(pk__in=incident.schools.values("school_id"))
+        .order_by("name")
+    )
+
+
+def hospitals_to_choose(incident):
+    return (
+        active_organisations(incident.partnership)
+        .filter(kind=OrganisationKind.HEALTH_HOSPITAL)
+        .order_by("name")
+    )
+
+
+def strands_summary(incident) -> dict:
+    """What anyone who sees the incident may know of the hospital and safeguarding strands: counts only."""
+    statuses = Counter(incident.hospital_stays.values_list("status", flat=True))
+    return {
+        "hospital": [
+            (PatientStatus(status).label.lower(), count) for status, count in sorted(statuses.items())
+        ],
+        "referrals": incident.referrals.count(),
+        "at_risk": incident.people.filter(role=PersonRole.ASSOCIATE).count(),
+    }
+
+
+def _audit_opened(user, incident, records, *, reason, request) -> None:
+    for opened in records:
+        record(
+            action=AuditAction.VIEW_SENSITIVE,
+            actor=user,
+            partnership=incident.partnership,
+            target=opened,
+            detail={"reason": reason, "incident": incident.reference},
+            request=request,
+        )
+
+
+def read_strands(*, user, incident, reason: str, request=None) -> dict:
+    """The hospital stays, referrals and people at risk of the people this person may read (through
+    ``people_selectors.read_people``: refused off the need-to-know list, each person audited); each stay and
+    referral opened is audited too, with the same reason."""
+    people = people_selectors.read_people(
+        user=user,
+        incident=incident,
+        reason=reason,
+        purpose="the hospital and safeguarding strands",
+        request=request,
+    )
+    readable = {person.pk: person for person in people}
+    stays = [
+        stay
+        for stay in HospitalStay.objects.filter(incident=incident).select_related("hospital").order_by("id")
+        if stay.patient_id in readable
+    ]
+    referrals = [
+        referral
+        for referral in SafeguardingReferral.objects.filter(incident=incident).order_by("referred_at", "id")
+        if referral.person_id in readable
+    ]
+    for found in (*stays, *referrals):
+        found.who = readable[found.patient_id if isinstance(found, HospitalStay) else found.person_id]
+    _audit_opened(user, incident, [*stays, *referrals], reason=reason, request=request)
+    return {
+        "people": people,
+        "stays": stays,
+        "referrals": referrals,
+        "at_risk": [person for person in people if person.role == PersonRole.ASSOCIATE],
+    }
+
+
+def people_to_choose(*, user, incident, why: str, request=None) -> QuerySet:
+    """The people affected this person may read, to choose one for a hospital stay or a referral (their
+    names are shown, so this is an opening of each record, audited)."""
+    people = people_selectors.read_people(
+        user=user, incident=incident, reason=why, purpose=why, request=request
+    )
+    return incident.people.filter(pk__in=[person.pk for person in people])
+
+
+def _read_one(model, *, user, incident, pk, person_field, reason, request):
+    """One stay or referral, opened through its person's record (``read_person``: need-to-know, audited)."""
+    found = get_object_or_404(model.objects.select_related("incident"), pk=pk, incident=incident)
+    found.who = people_selectors.read_person(
+        user=user, incident=incident, person_id=getattr(found, person_field), reason=reason, request=request
+    )
+    _audit_opened(user, incident, [found], reason=reason, request=request)
+    return found
+
+
+def read_hospital_stay(*, user, incident, stay_id, reason: str, request=None) -> HospitalStay:
+    return _read_one(
+        HospitalStay,
+        user=user,
+        incident=incident,
+        pk=stay_id,
+        person_field="patient_id",
+        reason=reason,
+        request=request,
+    )
+
+
+def read_referral(*, user, incident, referral_id, reason: str, request=None) -> SafeguardingReferral:
+    return _read_one(
+        SafeguardingReferral,
+        user=user,
+        incident=incident,
+        pk=referral_id,
+        person_field="person_id",
+        reason=reason,
+        request=request,
+    )
+
+
+def strands_for_report(incident, *, people: list | None) -> dict:
+    """What the situation report shows of the strands: the schools always; the hospital and safeguarding
+    strands as counts, and their records only for the people already read for it (``people``, read and
+    audited through ``read_people`` on request)."""
+    report = {"schools": list(schools_of(incident)), "strands_summary": strands_summary(incident)}
+    if people is None:
+        return report
+    readable = {person.pk: person for person in people}
+    stays = list(incident.hospital_stays.select_related("hospital").filter(patient_id__in=list(readable)))
+    referrals = list(incident.referrals.filter(person_id__in=list(readable)))
+    for stay in stays:
+        stay.who = readable[stay.patient_id]
+    for referral in referrals:
+        referral.who = readable[referral.person_id]
+    return {**report, "stays": stays, "referrals": referrals}

@@ -1,0 +1,316 @@
+"""The partners' strands: the hospital (a person's stay, visitors, discharge, the violence-reduction team),
+the schools attended by those involved, and safeguarding (referrals to the MASH or daily risk meeting, people
+mapped as at risk). Each record completes the plan's action it answers (``record_event``)."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.incidents import history
+from svtoolkit.incidents.disclosures import record_disclosure
+from svtoolkit.incidents.models import (
+    HospitalStay,
+    PatientStatus,
+    PersonRole,
+    ReferralRoute,
+    SafeguardingReferral,
+    SchoolInvolved,
+)
+from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.services import CLOCK_SKEW, CompletingEvent, record_event, redraw_plan
+from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
+
+ERASED = "Erased"
+NO_ROUTE = "Choose where they were referred"
+NO_OUTCOME = "Enter what the referral decided"
+SCHOOL_FIELDS = ("safeguarding_lead_informed_at", "support_offered", "critical_incident_plan_started_at")
+HOSPITAL_FIELDS = (
+    "hospital",
+    "status",
+    "ward_restrictions",
+    "visitor_arrangements",
+    "expected_discharge_on",
+    "discharge_plan",
+    "discharge_plan_agreed",
+    "violence_reduction_team_informed_at",
+)
+
+
+def _strands_link(incident) -> str:
+    return reverse("incidents:strands", args=[incident.pk])
+
+
+def _complete(incident, by, events) -> None:
+    """Each event the record now says happened completes the plan's actions it answers."""
+    for event in events:
+        record_event(incident=incident, event=event, by=by, link=_strands_link(incident))
+
+
+def check_time_told(incident, *, field: str, at, what: str) -> None:
+    """A time something was done is in the past (a few minutes' grace), and not before the incident."""
+    if at is None:
+        return
+    if at > timezone.now() + CLOCK_SKEW:
+        raise DomainError(f"{what} cannot be in the future: check the date and the time.", field=field)
+    if at < incident.occurred_at:
+        raise DomainError(f"{what} cannot be before the incident happened.", field=field)
+
+
+# --- Schools ----------------------------------------------------------------------------------------------
+
+
+def check_school(*, incident, school) -> None:
+    """A school comes from the directory of the incident's partnership: a school or college (or an
+    organisation listed as education)."""
+    if (
+        school.partnership_id != incident.partnership_id
+        or school.kind not in SCHOOL_KINDS
+        or not school.is_active
+    ):
+        raise DomainError("Choose a school or college from the partnership's directory.", field="school")
+
+
+def _check_school_times(incident, fields) -> None:
+    check_time_told(
+        incident,
+        field="safeguarding_lead_informed_at",
+        at=fields.get("safeguarding_lead_informed_at"),
+        what="The time the safeguarding lead was told",
+    )
+    check_time_told(
+        incident,
+        field="critical_incident_plan_started_at",
+        at=fields.get("critical_incident_plan_started_at"),
+        what="The time the school started its plan",
+    )
+
+
+def _school_events(record) -> list[str]:
+    events = []
+    if record.safeguarding_lead_informed_at:
+        events.append(CompletingEvent.SAFEGUARDING_LEAD_INFORMED)
+    if record.critical_incident_plan_started_at:
+        events.append(CompletingEvent.SCHOOL_PLAN_STARTED)
+    if record.support_offered:
+        events.append(CompletingEvent.SCHOOL_SUPPORT_OFFERED)
+    return events
+
+
+@transaction.atomic
+def record_school(*, incident, school, by, request=None, **fields) -> SchoolInvolved:
+    """Record a school attended by those involved; the plan gains the schools' items and the actions its
+    record answers (safeguarding lead told, plan started, support offered) are done."""
+    check_school(incident=incident, school=school)
+    if incident.schools.filter(school=school).exists():
+        raise DomainError(f"{school} is already recorded: change its record instead.", field="school")
+    _check_school_times(incident, fields)
+    fields["support_offered"] = fields.get("support_offered", "").strip()
+    record = SchoolInvolved.objects.create(incident=incident, school=school, recorded_by=by, **fields)
+    history.note(incident, by, f"School attended by those involved recorded: {school}.")
+    history.audit(incident, by, AuditAction.CREATE, record, request, school=school.pk)
+    redraw_plan(incident=incident, by=by, reason="a school was recorded")
+    _complete(incident, by, _school_events(record))
+    return record
+
+
+@transaction.atomic
+def update_school(*, record, by, expected_revision, request=None, **fields) -> SchoolInvolved:
+    """Change a school's record; refused if someone else saved it meanwhile."""
+    unknown = set(fields) - set(SCHOOL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    incident = record.incident
+    _check_school_times(incident, fields)
+    if "support_offered" in fields:
+        fields["support_offered"] = fields["support_offered"].strip()
+    save_if_unchanged(SchoolInvolved, record.pk, expected_revision=expected_revision, **fields)
+    record.refresh_from_db()
+    history.note(incident, by, f"The record of {record.school} was updated.")
+    history.audit(incident, by, AuditAction.UPDATE, record, request, fields=sorted(fields))
+    _complete(incident, by, _school_events(record))
+    return record
+
+
+# --- The hospital -----------------------------------------------------------------------------------------
+
+
+def check_hospital_stay(
+    *, incident, status, hospital, expected_discharge_on, discharge_plan, discharge_plan_agreed
+) -> None:
+    """What a hospital stay must say to be recorded as given."""
+    if hospital is not None and (
+        hospital.partnership_id != incident.partnership_id
+        or hospital.kind != OrganisationKind.HEALTH_HOSPITAL
+    ):
+        raise DomainError("Choose a hospital from the partnership's directory.", field="hospital")
+    if status == PatientStatus.DIED and expected_discharge_on is not None:
+        raise DomainError(
+            "Someone who died has no discharge date: leave it empty.", field="expected_discharge_on"
+        )
+    if expected_discharge_on is not None and expected_discharge_on < timezone.localdate(incident.occurred_at):
+        raise DomainError(
+            "The expected discharge date cannot be before the incident happened.",
+            field="expected_discharge_on",
+        )
+    if discharge_plan_agreed and not discharge_plan.strip():
+        raise DomainError("Describe the discharge plan that was agreed.", field="discharge_plan")
+
+
+def _hospital_changes(incident, stored, fields) -> dict:
+    """The columns a stay's form sets: the plan's agreement as the time it was first agreed."""
+    check_hospital_stay(
+        incident=incident,
+        status=fields["status"],
+        hospital=fields.get("hospital"),
+        expected_discharge_on=fields.get("expected_discharge_on"),
+        discharge_plan=fields.get("discharge_plan", ""),
+        discharge_plan_agreed=fields.get("discharge_plan_agreed", False),
+    )
+    check_time_told(
+        incident,
+        field="violence_reduction_team_informed_at",
+        at=fields.get("violence_reduction_team_informed_at"),
+        what="The time the violence-reduction team was told",
+    )
+    changes = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in fields.items()
+        if name != "discharge_plan_agreed"
+    }
+    agreed = fields.get("discharge_plan_agreed", False)
+    already = stored.discharge_plan_agreed_at if stored is not None else None
+    changes["discharge_plan_agreed_at"] = (already or timezone.now()) if agreed else None
+    return changes
+
+
+def _hospital_events(stay) -> list[str]:
+    events = []
+    if stay.visitor_arrangements:
+        events.append(CompletingEvent.VISITORS_AGREED)
+    if stay.discharge_plan_agreed_at:
+        events.append(CompletingEvent.DISCHARGE_PLAN_AGREED)
+    if stay.violence_reduction_team_informed_at:
+        events.append(CompletingEvent.VIOLENCE_REDUCTION_TEAM_INFORMED)
+    return events
+
+
+def _check_person_of(incident, person, field) -> None:
+    if person.incident_id != incident.pk:
+        raise DomainError("Choose one of the people affected by this incident.", field=field)
+
+
+@transaction.atomic
+def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> HospitalStay:
+    """Record a person affected in hospital; the actions its record answers (visitors agreed, discharge plan
+    agreed, violence-reduction team told) are done, and someone in hospital brings in the hospital's items."""
+    _check_person_of(incident, patient, "patient")
+    changes = _hospital_changes(incident, None, fields)
+    stay = HospitalStay.objects.create(incident=incident, patient=patient, recorded_by=by, **changes)
+    # The timeline is read by everyone who sees the incident: it names no one.
+    history.note(incident, by, f"A hospital stay was recorded ({stay.get_status_display().lower()}).")
+    history.audit(incident, by, AuditAction.CREATE, stay, request, fields=sorted(changes))
+    redraw_plan(incident=incident, by=by, reason="a hospital stay was recorded")
+    _complete(incident, by, _hospital_events(stay))
+    return stay
+
+
+@transaction.atomic
+def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields) -> HospitalStay:
+    """Change a hospital stay (status, ward, visitors, discharge); refused if someone else saved it meanwhile.
+    The audit log names the fields changed, never what they say."""
+    unknown = set(fields) - set(HOSPITAL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    incident = stay.incident
+    changes = _hospital_changes(incident, stay, fields)
+    changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
+    save_if_unchanged(HospitalStay, stay.pk, expected_revision=expected_revision, **changes)
+    stay.refresh_from_db()
+    history.note(incident, by, f"A hospital stay was updated ({stay.get_status_display().lower()}).")
+    history.audit(incident, by, AuditAction.UPDATE, stay, request, fields=changed)
+    redraw_plan(incident=incident, by=by, reason="a hospital stay was updated")
+    _complete(incident, by, _hospital_events(stay))
+    return stay
+
+
+# --- Safeguarding -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def refer(*, incident, person, route, referred_at, by, basis: dict, request=None) -> SafeguardingReferral:
+    """Record a referral of a person affected to the MASH or the daily risk meeting. Their details leave the
+    need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis."""
+    _check_person_of(incident, person, "person")
+    if route not in ReferralRoute.values:
+        raise DomainError(f"{NO_ROUTE}.", field="route")
+    check_time_told(incident, field="referred_at", at=referred_at, what="The time of the referral")
+    route_label = ReferralRoute(route).label
+    disclosure = record_disclosure(
+        incident=incident,
+        people=[person],
+        what=f"A safeguarding referral to the {route_label}",
+        recipient=route_label,
+        by=by,
+        request=request,
+        **basis,
+    )
+    referral = SafeguardingReferral.objects.create(
+        incident=incident,
+        person=person,
+        route=route,
+        referred_at=referred_at,
+        disclosure=disclosure,
+        referred_by=by,
+    )
+    history.note(incident, by, f"A safeguarding referral was made to the {route_label}.")
+    history.audit(incident, by, AuditAction.CREATE, referral, request, route=route)
+    _complete(incident, by, [CompletingEvent.SAFEGUARDING_REFERRAL_MADE])
+    return referral
+
+
+@transaction.atomic
+def record_referral_outcome(*, referral, by, expected_revision, outcome: str, request=None):
+    """What the MASH or the risk meeting decided; refused if someone else saved an outcome meanwhile."""
+    if not outcome.strip():
+        raise DomainError(f"{NO_OUTCOME}.", field="outcome")
+    save_if_unchanged(
+        SafeguardingReferral,
+        referral.pk,
+        expected_revision=expected_revision,
+        outcome=outcome.strip(),
+        outcome_at=timezone.now(),
+    )
+    referral.refresh_from_db()
+    incident = referral.incident
+    history.note(
+        incident, by, f"The outcome of a referral to the {referral.get_route_display()} was recorded."
+    )
+    history.audit(incident, by, AuditAction.UPDATE, referral, request, fields=["outcome"])
+    return referral
+
+
+@transaction.atomic
+def map_person_at_risk(*, incident, by, request=None, **fields):
+    """Record someone at risk (an associate, a sibling, a friend) as a person affected, behind need-to-know
+    like every other; the action to map who is at risk is done."""
+    person = people_services.add_person_affected(
+        incident=incident, by=by, request=request, role=PersonRole.ASSOCIATE, **fields
+    )
+    _complete(incident, by, [CompletingEvent.PEOPLE_AT_RISK_MAPPED])
+    return person
+
+
+# --- Retention ----------------------------------------------------------------------------------------------
+
+
+def erase_strand_details(*, incident) -> None:
+    """Remove what the strands' notes may say of people, keeping their dates and statuses for statistics.
+    Called by the retention job inside its transaction, with the people's own erasure."""
+    incident.hospital_stays.update(
+        ward_restrictions="", visitor_arrangements="", discharge_plan="", expected_discharge_on=None
+    )
+    incident.referrals.exclude(outcome="").update(outcome=ERASED)
+    incident.schools.exclude(support_offered="").update(support_offered=ERASED)

@@ -1,0 +1,482 @@
+"""The partners' strands: the hospital, the schools attended by those involved, and safeguarding. Each rule,
+the plan's actions their records complete, need-to-know and its audit, the disclosure a referral makes, edit
+conflicts, the situation report and retention erasure."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Disclosure,
+    HospitalStay,
+    PersonAffected,
+    SafeguardingReferral,
+    SchoolInvolved,
+)
+from svtoolkit.incidents.strands import selectors as strands_selectors
+from svtoolkit.incidents.strands import services as strands_services
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.recovery import tasks
+from svtoolkit.reports.selectors import situation_report
+from tests.incidents.builders import (
+    categorise,
+    demo_hospital_stay,
+    demo_incident,
+    demo_person,
+    demo_referral,
+    demo_school,
+)
+from tests.recovery.test_after import closed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def checklist(demo, demo_users):
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    return demo_incident(demo, demo_users)[0]
+
+
+@pytest.fixture
+def planned_incident(incident, demo_users, checklist):
+    """The demo incident with its plan drawn (not a young person's incident: no schools' items yet)."""
+    services.draw_plan(incident=incident, by=demo_users["responder"])
+    return incident
+
+
+@pytest.fixture
+def responder(demo_users):
+    return demo_users["responder"]
+
+
+@pytest.fixture
+def person(incident, responder):
+    return demo_person(incident, responder)
+
+
+def action_for(incident, key):
+    return incident.actions.filter(item__key=key).first()
+
+
+def minutes_ago(minutes):
+    return timezone.now() - timedelta(minutes=minutes)
+
+
+# --- Schools -----------------------------------------------------------------------------------------------
+
+
+def test_a_school_must_come_from_the_partnerships_directory_as_an_education_organisation(
+    incident, responder, demo, other_partnership
+):
+    hospital = demo.organisations.get(kind="health_hospital")
+    with pytest.raises(DomainError, match="from the partnership's directory") as refused:
+        strands_services.record_school(incident=incident, school=hospital, by=responder)
+    assert refused.value.field == "school"
+    elsewhere = other_partnership[0].organisations.create(name="Southmoor High", kind="education")
+    with pytest.raises(DomainError, match="from the partnership's directory"):
+        strands_services.record_school(incident=incident, school=elsewhere, by=responder)
+    assert not SchoolInvolved.objects.exists()
+
+
+def test_a_school_is_recorded_once_per_incident(incident, responder):
+    demo_school(incident, responder)
+    with pytest.raises(DomainError, match="already recorded"):
+        demo_school(incident, responder)
+    assert SchoolInvolved.objects.count() == 1
+
+
+def test_recording_a_school_brings_the_schools_items_into_the_plan_and_the_lead_told_completes_one(
+    planned_incident, responder
+):
+    assert action_for(planned_incident, "education-alert-schools") is None
+    demo_school(planned_incident, responder, safeguarding_lead_informed_at=minutes_ago(20))
+
+    alert = action_for(planned_incident, "education-alert-schools")
+    assert alert.status == ActionStatus.DONE
+    assert alert.completed_record == reverse("incidents:strands", args=[planned_incident.pk])
+    plan = action_for(planned_incident, "education-critical-incident-plan")
+    assert plan.status == ActionStatus.TO_DO  # the school has not started its plan yet
+    support = action_for(planned_incident, "education-therapeutic-support")
+    assert support.status == ActionStatus.TO_DO
+
+
+def test_a_school_starting_its_plan_and_support_offered_complete_their_actions(planned_incident, responder):
+    record = demo_school(planned_incident, responder)
+    strands_services.update_school(
+        record=record,
+        by=responder,
+        expected_revision=record.revision,
+        safeguarding_lead_informed_at=None,
+        support_offered="Educational psychologists on site from Tuesday.",
+        critical_incident_plan_started_at=minutes_ago(10),
+    )
+    assert action_for(planned_incident, "education-critical-incident-plan").status == ActionStatus.DONE
+    assert action_for(planned_incident, "education-therapeutic-support").status == ActionStatus.DONE
+    assert action_for(planned_incident, "education-alert-schools").status == ActionStatus.TO_DO
+
+
+def test_a_time_told_cannot_be_in_the_future_or_before_the_incident(incident, responder):
+    with pytest.raises(DomainError, match="cannot be in the future") as refused:
+        demo_school(incident, responder, safeguarding_lead_informed_at=timezone.now() + timedelta(hours=1))
+    assert refused.value.field == "safeguarding_lead_informed_at"
+    with pytest.raises(DomainError, match="before the incident happened") as refused:
+        demo_school(
+            incident, responder, critical_incident_plan_started_at=incident.occurred_at - timedelta(hours=1)
+        )
+    assert refused.value.field == "critical_incident_plan_started_at"
+
+
+def test_two_editors_of_a_schools_record_never_overwrite_each_other(incident, responder):
+    record = demo_school(incident, responder)
+    fields = {"safeguarding_lead_informed_at": None, "critical_incident_plan_started_at": None}
+    strands_services.update_school(
+        record=record, by=responder, expected_revision=1, support_offered="Counselling", **fields
+    )
+    with pytest.raises(EditConflict):
+        strands_services.update_school(
+            record=record, by=responder, expected_revision=1, support_offered="Nothing", **fields
+        )
+    assert SchoolInvolved.objects.get().support_offered == "Counselling"
+
+
+# --- The hospital ------------------------------------------------------------------------------------------
+
+
+def test_the_discharge_plan_agreed_completes_the_discharge_action_and_keeps_when(
+    planned_incident, person, responder
+):
+    stay = demo_hospital_stay(planned_incident, person, responder)
+    assert action_for(planned_incident, "health-discharge-planning").status == ActionStatus.TO_DO
+    changes = {
+        "hospital": stay.hospital,
+        "status": "in_hospital",
+        "ward_restrictions": "",
+        "visitor_arrangements": "",
+        "expected_discharge_on": timezone.localdate() + timedelta(days=3),
+        "discharge_plan": "Home to his grandmother's, with the youth worker visiting.",
+        "discharge_plan_agreed": True,
+        "violence_reduction_team_informed_at": None,
+    }
+    stay = strands_services.update_hospital_stay(stay=stay, by=responder, expected_revision=1, **changes)
+    agreed_at = stay.discharge_plan_agreed_at
+    assert agreed_at is not None
+    assert action_for(planned_incident, "health-discharge-planning").status == ActionStatus.DONE
+    # Saving again keeps the time it was first agreed.
+    stay = strands_services.update_hospital_stay(
+        stay=stay, by=responder, expected_revision=2, **{**changes, "ward_restrictions": "Family only"}
+    )
+    assert stay.discharge_plan_agreed_at == agreed_at
+
+
+def test_visitors_agreed_and_the_violence_reduction_team_told_complete_their_actions(
+    planned_incident, person, responder
+):
+    demo_hospital_stay(
+        planned_incident,
+        person,
+        responder,
+        visitor_arrangements="Mother only.",
+        violence_reduction_team_informed_at=minutes_ago(5),
+    )
+    assert action_for(planned_incident, "health-visitors-security").status == ActionStatus.DONE
+    assert action_for(planned_incident, "health-violence-reduction-team").status == ActionStatus.DONE
+
+
+def test_someone_in_hospital_brings_in_the_hospitals_security_item(planned_incident, person, responder):
+    assert action_for(planned_incident, "scene-hospital") is None
+    demo_hospital_stay(planned_incident, person, responder)
+    assert action_for(planned_incident, "scene-hospital") is not None
+
+
+def test_someone_who_died_in_hospital_brings_in_the_items_after_a_death(planned_incident, person, responder):
+    assert action_for(planned_incident, "longer-homicide-reviews") is None
+    stay = demo_hospital_stay(planned_incident, person, responder)
+    assert action_for(planned_incident, "longer-homicide-reviews") is None
+    strands_services.update_hospital_stay(
+        stay=stay,
+        by=responder,
+        expected_revision=stay.revision,
+        hospital=stay.hospital,
+        status="died",
+        ward_restrictions="",
+        visitor_arrangements="",
+        expected_discharge_on=None,
+        discharge_plan="",
+        discharge_plan_agreed=False,
+        violence_reduction_team_informed_at=None,
+    )
+    assert action_for(planned_incident, "longer-homicide-reviews") is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"discharge_plan_agreed": True}, "discharge_plan", "Describe the discharge plan"),
+        (
+            {"status": "died", "expected_discharge_on": datetime(2030, 1, 1).date()},
+            "expected_discharge_on",
+            "no discharge date",
+        ),
+        (
+            {"expected_discharge_on": datetime(2000, 1, 1).date()},
+            "expected_discharge_on",
+            "before the incident",
+        ),
+        ({"violence_reduction_team_informed_at": timezone.now() + timedelta(days=1)}, None, "in the future"),
+    ],
+)
+def test_a_hospital_stay_that_breaks_a_rule_is_refused(incident, person, responder, changes, field, message):
+    with pytest.raises(DomainError, match=message) as refused:
+        demo_hospital_stay(incident, person, responder, **changes)
+    assert refused.value.field == (field or "violence_reduction_team_informed_at")
+    assert not HospitalStay.objects.exists()
+
+
+def test_a_hospital_stay_is_of_a_person_of_this_incident(demo, demo_users, incident, responder):
+    other, _ = demo_incident(demo, demo_users)
+    stranger = demo_person(other, responder)
+    with pytest.raises(DomainError, match="people affected by this incident"):
+        demo_hospital_stay(incident, stranger, responder)
+
+
+def test_two_editors_of_a_hospital_stay_see_the_conflict_and_lose_nothing(
+    client_for, incident, person, responder
+):
+    stay = demo_hospital_stay(incident, person, responder)
+    url = reverse("incidents:hospital_edit", args=[incident.pk, stay.pk])
+    client = client_for("responder")
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {
+        "status": "in_hospital",
+        "hospital": stay.hospital.pk,
+        "ward_restrictions": "",
+        "visitor_arrangements": "Mother only",
+        "discharge_plan": "",
+        "revision": 1,
+        "originals": form.initial["originals"],
+    }
+    # Someone else saves first.
+    strands_services.update_hospital_stay(
+        stay=stay,
+        by=responder,
+        expected_revision=1,
+        hospital=stay.hospital,
+        status="in_hospital",
+        ward_restrictions="No one from the estate",
+        visitor_arrangements="",
+        expected_discharge_on=None,
+        discharge_plan="",
+        discharge_plan_agreed=False,
+        violence_reduction_team_informed_at=None,
+    )
+    answer = client.post(url, data)
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert "govuk-error-summary" in text and "Someone else changed this hospital stay" in text
+    assert "Mother only" in text  # what they typed is kept
+    assert "No one from the estate" in text  # and the other's change comes in
+    stay.refresh_from_db()
+    assert (stay.visitor_arrangements, stay.ward_restrictions) == ("", "No one from the estate")
+    # Saving again writes both.
+    # The page now holds both changes, with the stored revision: as the browser would send it back.
+    shown = answer.context["form"].initial
+    resubmitted = {
+        **data,
+        "ward_restrictions": shown["ward_restrictions"],
+        "revision": shown["revision"],
+        "originals": shown["originals"],
+    }
+    again = client.post(url, resubmitted)
+    assert again.status_code == 302, again.content.decode()[-3000:]
+    stay.refresh_from_db()
+    assert (stay.visitor_arrangements, stay.ward_restrictions) == ("Mother only", "No one from the estate")
+
+
+def test_bad_input_shows_the_error_summary_and_keeps_what_was_typed(client_for, incident, person):
+    url = reverse("incidents:hospital_add", args=[incident.pk])
+    answer = client_for("responder").post(
+        url,
+        {
+            "patient": person.pk,
+            "status": "in_hospital",
+            "discharge_plan_agreed": "on",
+            "ward_restrictions": "Family only, checked at the door",
+        },
+    )
+    text = answer.content.decode()
+    assert answer.status_code == 200 and "govuk-error-summary" in text
+    assert "Describe the discharge plan that was agreed" in text
+    assert "Family only, checked at the door" in text
+    assert not HospitalStay.objects.exists()
+
+
+# --- Safeguarding ------------------------------------------------------------------------------------------
+
+
+def test_a_referral_is_logged_once_as_a_disclosure_with_its_basis_and_completes_the_mash_action(
+    planned_incident, person, responder, demo_users
+):
+    categorise(planned_incident, responder, factors=["young_person"])
+    referral = demo_referral(planned_incident, person, responder)
+    disclosure = Disclosure.objects.get()
+    assert referral.disclosure == disclosure
+    assert list(disclosure.people.all()) == [person]
+    assert (disclosure.article6_basis, disclosure.article9_condition, disclosure.gateway) == (
+        "6_1_e",
+        "9_2_g_sch1_18",
+        "children_act_2004_s11",
+    )
+    assert disclosure.recipient == "Multi-agency safeguarding hub (MASH)"
+    assert action_for(planned_incident, "safeguarding-mash-referral").status == ActionStatus.DONE
+
+
+def test_a_referral_without_an_article_6_basis_is_refused_and_nothing_is_kept(incident, person, responder):
+    with pytest.raises(DomainError, match="Article 6"):
+        demo_referral(incident, person, responder, article6_basis="")
+    assert not SafeguardingReferral.objects.exists() and not Disclosure.objects.exists()
+
+
+def test_a_referrals_outcome_is_saved_once_by_two_editors(incident, person, responder):
+    referral = demo_referral(incident, person, responder)
+    strands_services.record_referral_outcome(
+        referral=referral, by=responder, expected_revision=1, outcome="Strategy discussion held"
+    )
+    with pytest.raises(EditConflict):
+        strands_services.record_referral_outcome(
+            referral=referral, by=responder, expected_revision=1, outcome="No further action"
+        )
+    assert SafeguardingReferral.objects.get().outcome == "Strategy discussion held"
+
+
+def test_someone_mapped_at_risk_is_a_person_affected_and_completes_the_mapping_action(
+    planned_incident, responder
+):
+    strands_services.map_person_at_risk(
+        incident=planned_incident,
+        by=responder,
+        name="T. S.",
+        age_band="10_15",
+        relation="The victim's younger brother",
+        support_needs="",
+        consent="not_asked",
+        consent_scope="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="Northbridge CSP information-sharing agreement 2025",
+    )
+    at_risk = PersonAffected.objects.get(incident=planned_incident)
+    assert at_risk.role == "associate"
+    assert action_for(planned_incident, "safeguarding-map-associates").status == ActionStatus.DONE
+
+
+# --- Need-to-know and its audit ----------------------------------------------------------------------------
+
+
+def test_off_the_list_the_strands_page_shows_schools_and_counts_but_no_one(
+    client_for, incident, person, responder
+):
+    demo_school(incident, responder, support_offered="Counselling for year 11")
+    demo_hospital_stay(incident, person, responder)
+    page = client_for("coordinator").get(reverse("incidents:strands", args=[incident.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Northbridge Academy" in text and "Counselling for year 11" in text
+    assert "1 in hospital" in text
+    assert person.name not in text and "Open the records" not in text
+    refused = client_for("coordinator").post(
+        reverse("incidents:strands", args=[incident.pk]), {"reason": "x"}
+    )
+    assert refused.status_code == 403
+
+
+def test_on_the_list_the_records_open_with_a_reason_and_each_opening_is_audited(
+    client_for, incident, person, responder
+):
+    stay = demo_hospital_stay(incident, person, responder, ward_restrictions="No callers told the ward")
+    referral = demo_referral(incident, person, responder)
+    url = reverse("incidents:strands", args=[incident.pk])
+    client = client_for("responder")
+    assert person.name not in client.get(url).content.decode()
+    empty = client.post(url, {"reason": ""}).content.decode()
+    assert "govuk-error-summary" in empty and "Give a reason" in empty
+
+    text = client.post(url, {"reason": "Preparing the discharge meeting"}).content.decode()
+    assert person.name in text and "No callers told the ward" in text
+    opened = AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, detail__reason="Preparing the discharge meeting"
+    )
+    assert {(entry.target_type, entry.target_id) for entry in opened} >= {
+        ("incidents.PersonAffected", str(person.pk)),
+        ("incidents.HospitalStay", str(stay.pk)),
+        ("incidents.SafeguardingReferral", str(referral.pk)),
+    }
+
+
+# --- The situation report ----------------------------------------------------------------------------------
+
+
+def test_the_sitrep_shows_schools_and_counts_and_people_only_when_asked_for(
+    incident, person, responder, demo
+):
+    demo_school(incident, responder)
+    demo_hospital_stay(incident, person, responder, discharge_plan="Home on Friday")
+    without = situation_report(incident, user=responder, partnership=demo)
+    assert [record.school.name for record in without["schools"]] == ["Northbridge Academy"]
+    assert without["strands_summary"]["hospital"] == [("in hospital", 1)]
+    assert "stays" not in without
+    with_people = situation_report(incident, user=responder, partnership=demo, people=[person])
+    assert [stay.who for stay in with_people["stays"]] == [person]
+
+
+# --- Retention ---------------------------------------------------------------------------------------------
+
+
+def test_the_retention_job_erases_what_the_strands_say_of_people(demo, demo_users, time_machine):
+    time_machine.move_to(datetime(2026, 12, 1, 10, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    responder = demo_users["responder"]
+    incident, _ = demo_incident(demo, demo_users)
+    person = demo_person(incident, responder)
+    demo_school(incident, responder, support_offered="Counselling for J. S.'s form group")
+    demo_hospital_stay(
+        incident,
+        person,
+        responder,
+        ward_restrictions="Not J. S.'s cousins",
+        visitor_arrangements="J. S.'s mother",
+        discharge_plan="To J. S.'s aunt",
+        expected_discharge_on=timezone.localdate() + timedelta(days=2),
+    )
+    referral = demo_referral(incident, person, responder)
+    strands_services.record_referral_outcome(
+        referral=referral, by=responder, expected_revision=1, outcome="J. S. has a social worker"
+    )
+    closed(incident, responder)
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
+
+    stay = HospitalStay.objects.get()
+    assert (stay.ward_restrictions, stay.visitor_arrangements, stay.discharge_plan) == ("", "", "")
+    assert stay.expected_discharge_on is None and stay.status == "in_hospital"  # kept for statistics
+    assert SafeguardingReferral.objects.get().outcome == "Erased"
+    assert SchoolInvolved.objects.get().support_offered == "Erased"
+
+
+def test_schools_to_choose_leave_out_those_recorded(incident, responder):
+    assert "Northbridge Academy" in [school.name for school in strands_selectors.schools_to_choose(incident)]
+    demo_school(incident, responder)
+    assert "Northbridge Academy" not in [
+        school.name for school in strands_selectors.schools_to_choose(incident)
+    ]
