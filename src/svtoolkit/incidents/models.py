@@ -690,7 +690,9 @@ class PersonAffectedCorrection(models.Model):
 
 
 class NeedToKnow(models.Model):
-    """A person allowed to read the people-affected records of one incident."""
+    """A person on the incident's need-to-know list: the list each new person-affected record starts with
+    (copied to its ``PersonNeedToKnow``), and who may read what names no one person (messages naming someone
+    affected). Adding someone here grants no record already made: each record's own list says who reads it."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="need_to_know")
     # Protected: deleting the account must not silently empty the list (accounts are switched off instead).
@@ -705,6 +707,26 @@ class NeedToKnow(models.Model):
 
     def __str__(self):
         return f"{self.user} may read people on {self.incident.reference}"
+
+
+class PersonNeedToKnow(models.Model):
+    """A person allowed to read one person-affected record. A new record's list starts as a copy of its
+    incident's list (``NeedToKnow``) and is then changed on its own, so a family liaison lead may read the
+    family and no one else. Changed only through ``people.services.change_person_need_to_know``."""
+
+    person = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="need_to_know")
+    # Protected, as on the incident's list: deleting the account must not silently empty a record's list.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "user"], name="person_need_to_know_once")]
+
+    def __str__(self):
+        return f"{self.user} may read {self.person}"
 
 
 class Disclosure(LawfulBasisFields):
