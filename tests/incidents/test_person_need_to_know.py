@@ -24,6 +24,7 @@ from svtoolkit.incidents.people import services as people_services
 from svtoolkit.search.selectors import search_for
 from tests.conftest import MODEL_BACKEND
 from tests.incidents.builders import demo_incident, demo_person
+from tests.reports.builders import SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
 
@@ -270,15 +271,7 @@ def test_a_sitrep_with_people_holds_and_discloses_only_the_records_the_requester
 ):
     victim, _ = victim_and_witness
     response = client_for("police").post(
-        reverse("reports:incident_sitrep", args=[incident.pk]),
-        {
-            "include_people": "on",
-            "reason": "Gold group",
-            "recipient": "Gold group",
-            "purpose": "Gold group meeting",
-            "article6_basis": "6_1_e",
-            "gateway": "cda_1998_s115",
-        },
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
     )
     assert response.status_code == 200, response.content[:2000]
     assert list(Disclosure.objects.get().people.all()) == [victim]
