@@ -497,6 +497,14 @@ class NeedToKnowFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
+class PersonNeedToKnowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PersonNeedToKnow"
+
+    person = factory.SubFactory(PersonAffectedFactory)
+    user = factory.SubFactory(UserFactory)
+
+
 class DutyShiftFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "alerts.DutyShift"

@@ -131,17 +131,20 @@ def test_a_coordinator_recovers_the_list_only_when_no_active_member_is_on_it(dem
 def test_support_is_recorded_by_those_working_the_incident_on_the_list(demo, demo_users, with_person):
     for role in ("police", "viewer"):
         people_services.add_to_need_to_know(
-            incident=with_person, user=demo_users[role], by=demo_users["responder"]
+            incident=with_person, user=demo_users[role], by=demo_users["responder"], with_records=True
         )
     assert who_may(access.can_record_support, demo, demo_users, with_person) == {"responder", "police"}
+    person = with_person.people.get()
+    assert who_may(access.can_record_support_for, demo, demo_users, person) == {"responder", "police"}
 
 
 def test_a_subject_access_export_is_for_a_coordinator_on_the_list(demo, demo_users, with_person):
-    assert who_may(access.can_export_person, demo, demo_users, with_person) == set()
+    person = with_person.people.get()
+    assert who_may(access.can_export_person, demo, demo_users, person) == set()
     people_services.add_to_need_to_know(
-        incident=with_person, user=demo_users["coordinator"], by=demo_users["responder"]
+        incident=with_person, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
     )
-    assert who_may(access.can_export_person, demo, demo_users, with_person) == {"coordinator"}
+    assert who_may(access.can_export_person, demo, demo_users, person) == {"coordinator"}
 
 
 # --- Messages and their sign-off ----------------------------------------------------------------------

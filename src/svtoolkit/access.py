@@ -159,33 +159,85 @@ def can_record_police_declaration(user, partnership, incident) -> bool:
     return can_record_scene_measures(user, partnership, incident)
 
 
-def can_read_people(user, partnership, incident) -> bool:
-    """People-affected records: only those on the incident's need-to-know list, whatever their role, and
-    only while they are a member of the incident's lead partnership or of one it is shared with (an entry
-    left over from a membership that ended opens nothing, even if the person is invited back).
+def _acts_for_incident(user, incident) -> bool:
+    """A member of the incident's lead partnership or of one it is shared with: an entry on a need-to-know
+    list left over from a membership that ended opens nothing, even if the person is invited back."""
+    from svtoolkit.incidents.models import IncidentShare
 
-    The list is the incident's own, whichever partnership the person acts in: ``partnership`` is taken only
-    so this rule has the shape of every object rule (``get_for``); callers without one pass ``None``."""
-    from svtoolkit.incidents.models import IncidentShare, NeedToKnow
-
-    if not user.is_authenticated or not NeedToKnow.objects.filter(incident=incident, user=user).exists():
-        return False
     member_of = memberships_of(user).keys()
     if incident.partnership_id in member_of:
         return True
     return IncidentShare.objects.filter(incident=incident, partnership_id__in=member_of).exists()
 
 
+def can_read_people(user, partnership, incident) -> bool:
+    """On the incident's need-to-know list (while a member of its lead partnership or one it is shared with).
+
+    The incident's list is the list each new person-affected record starts with, and it reads what names no
+    one person (a message naming or showing someone affected). It opens no record by itself: reading a record
+    is ``can_read_person``, against that record's own list. ``partnership`` is taken only so this rule has the
+    shape of every object rule (``get_for``); callers without one pass ``None``."""
+    from svtoolkit.incidents.models import NeedToKnow
+
+    if not user.is_authenticated or not NeedToKnow.objects.filter(incident=incident, user=user).exists():
+        return False
+    return _acts_for_incident(user, incident)
+
+
+def readable_people_condition(user) -> Q:
+    """The rule of ``can_read_person`` as a condition on PersonAffected: on the record's own list, and a
+    member of the partnership leading its incident or of one the incident is shared with. Every list of
+    people affected goes through ``incidents.people.selectors.people_visible_to``, which applies it."""
+    from svtoolkit.incidents.models import IncidentShare, PersonNeedToKnow
+
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    member_of = list(memberships_of(user).keys())
+    # Subqueries, not joins, so a record on a list shared with several partnerships comes once.
+    shared = IncidentShare.objects.filter(partnership_id__in=member_of).values("incident_id")
+    listed = PersonNeedToKnow.objects.filter(user=user).values("person_id")
+    return Q(pk__in=listed) & (Q(incident__partnership_id__in=member_of) | Q(incident_id__in=shared))
+
+
+def can_read_person(user, partnership, person) -> bool:
+    """One person-affected record: only those on that record's own need-to-know list, whatever their role
+    and whatever other records of the incident they may read (the family liaison lead reads the family, not
+    the witnesses), while a member of the incident's lead partnership or one it is shared with."""
+    from svtoolkit.incidents.models import PersonNeedToKnow
+
+    if not user.is_authenticated or not PersonNeedToKnow.objects.filter(person=person, user=user).exists():
+        return False
+    return _acts_for_incident(user, person.incident)
+
+
+def can_read_any_person(user, partnership, incident) -> bool:
+    """At least one record of the incident is open to this person: what asks for a document with people in
+    it (a situation report) needs, which then holds only the records they may read."""
+    from svtoolkit.incidents.models import PersonAffected
+
+    return (
+        user.is_authenticated
+        and PersonAffected.objects.filter(incident=incident).filter(readable_people_condition(user)).exists()
+    )
+
+
 def can_add_person(user, partnership, incident) -> bool:
-    """The response team records people affected; once records exist, only those on the list add to them."""
+    """The response team records people affected; once records exist, only those on the incident's list (the
+    list a new record starts with) add to them."""
     if not can_manage_incident(user, partnership):
         return False
     return can_read_people(user, partnership, incident) or not incident.people.exists()
 
 
-def can_correct_person(user, partnership, incident) -> bool:
-    """Correcting a person-affected record: the response team, and only those on the need-to-know list."""
-    return can_manage_incident(user, partnership) and can_read_people(user, partnership, incident)
+def can_correct_person(user, partnership, person) -> bool:
+    """Correcting a person-affected record: the response team, and only those on that record's list."""
+    return can_manage_incident(user, partnership) and can_read_person(user, partnership, person)
+
+
+def can_manage_person_need_to_know(user, partnership, person) -> bool:
+    """Who reads one record: the response team (coordinators and responders) on that record's own list. A
+    partner or viewer on the list reads the record but does not decide who else does."""
+    return can_manage_incident(user, partnership) and can_read_person(user, partnership, person)
 
 
 def can_record_school(user, partnership, incident) -> bool:
@@ -240,17 +292,30 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
 
 
 def can_recover_need_to_know(user, partnership, incident) -> bool:
-    """When no one still active in the partnership is on the list (they left, or their accounts were switched
-    off), a coordinator may put themselves on it, giving a reason that is audited; otherwise nobody could."""
+    """When no one still active in the partnership is on the incident's list, or on one record's own list
+    (they left, or their accounts were switched off), a coordinator may put themselves on it, giving a reason
+    that is audited; otherwise nobody could."""
     from svtoolkit.incidents.models import NeedToKnow
 
     if role_in(user, partnership) != Role.COORDINATOR or incident.partnership_id != partnership.pk:
         return False
-    return not NeedToKnow.objects.filter(
-        incident=incident,
-        user__is_active=True,
-        user__memberships__partnership=partnership,
-    ).exists()
+    if not NeedToKnow.objects.filter(incident=incident, **_active_in(partnership)).exists():
+        return True
+    return orphaned_people(incident).exists()
+
+
+def _active_in(partnership) -> dict:
+    return {"user__is_active": True, "user__memberships__partnership": partnership}
+
+
+def orphaned_people(incident) -> QuerySet:
+    """Records no one still active in the incident's partnership may read (see can_recover_need_to_know)."""
+    from svtoolkit.incidents.models import PersonNeedToKnow
+
+    still_read = PersonNeedToKnow.objects.filter(
+        person__incident=incident, **_active_in(incident.partnership)
+    ).values("person_id")
+    return incident.people.exclude(pk__in=still_read)
 
 
 def can_sign_off(user, partnership, sign_off) -> bool:
@@ -264,8 +329,9 @@ def can_sign_off(user, partnership, sign_off) -> bool:
 
 
 def can_read_message(user, partnership, message) -> bool:
-    """A message naming or showing someone affected is read, until published, only by the need-to-know list
-    and those who sign it off; everyone else who sees the incident sees that it exists."""
+    """A message naming or showing someone affected is read, until published, only by the incident's
+    need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
+    A message is not tied to one record, so it follows the incident's list, not a record's own list."""
     if (
         not message.names_or_images
         or message.status == "published"
@@ -311,8 +377,14 @@ def can_contribute_to_review(user, partnership) -> bool:
 
 
 def can_record_support(user, partnership, incident) -> bool:
-    """Support is recorded by those working the incident who are on its need-to-know list."""
-    return can_work_incident(user, partnership) and can_read_people(user, partnership, incident)
+    """Support is recorded by those working the incident, for the records they may read: the incident's
+    support page offers it to anyone working it who may read at least one record."""
+    return can_work_incident(user, partnership) and can_read_any_person(user, partnership, incident)
+
+
+def can_record_support_for(user, partnership, person) -> bool:
+    """Support for one person: by those working the incident who are on that person's own list."""
+    return can_work_incident(user, partnership) and can_read_person(user, partnership, person)
 
 
 def organisations_spoken_for(user, partnership):
@@ -348,9 +420,9 @@ def can_manage_retention(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
-def can_export_person(user, partnership, incident) -> bool:
-    """A subject-access export holds all of one person's data: a coordinator on the need-to-know list."""
-    return can_manage_retention(user, partnership) and can_read_people(user, partnership, incident)
+def can_export_person(user, partnership, person) -> bool:
+    """A subject-access export holds all of one person's data: a coordinator on that record's own list."""
+    return can_manage_retention(user, partnership) and can_read_person(user, partnership, person)
 
 
 def can_reassign_action(user, partnership) -> bool:

@@ -90,6 +90,8 @@ EXPECTED = {
     "incidents:person": {**READ, "coordinator": 403, "police": 403, "viewer": 403},
     # Correcting a record: the response team, and of them only those on the need-to-know list.
     "incidents:person_edit": {**MANAGE, "coordinator": 403},
+    # Who may read one record: the response team on that record's own list (the responder recorded it).
+    "incidents:person_need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know_remove": MANAGE_POST,
     # Only while no active member is left on the list: here the responder still is.
@@ -146,5 +148,6 @@ def url_kwargs(demo, demo_users):
         **by_incident,
         "referral_id": demo_referral(incident, person, demo_users["responder"]).pk,
     }
+    arguments["incidents:person_need_to_know"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:need_to_know_remove"] = {**by_incident, "entry_id": incident.need_to_know.get().pk}
     return arguments

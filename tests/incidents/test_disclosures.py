@@ -120,7 +120,7 @@ def test_a_subject_access_export_is_logged_once_under_the_right_of_access(
     client_for, incident, person, demo_users
 ):
     people_services.add_to_need_to_know(
-        incident=incident, user=demo_users["coordinator"], by=demo_users["responder"]
+        incident=incident, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
     )
     response = client_for("coordinator").post(
         reverse("recovery:subject_access", args=[incident.pk, person.pk]), {"reason": "SAR of 2 December"}

@@ -78,7 +78,7 @@ def test_those_off_the_list_see_that_records_exist_but_not_who(client_for, incid
     assert "Jay Smith" not in response.content.decode()
     assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).exists()
     assert AuditEntry.objects.filter(
-        action=AuditAction.PERMISSION_DENIED, detail__reason="can_read_people"
+        action=AuditAction.PERMISSION_DENIED, detail__reason="can_read_person"
     ).exists()
 
 

@@ -38,7 +38,9 @@ def demo_recovery(demo, demo_users) -> Recovery:
         consent="given",
         lawful_basis="consent",
     )
-    people_services.add_to_need_to_know(incident=incident, user=demo_users["coordinator"], by=responder)
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["coordinator"], by=responder, with_records=True
+    )
     offer = support_services.offer_support(
         person=person,
         by=responder,

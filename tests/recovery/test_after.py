@@ -123,7 +123,7 @@ def test_support_is_summarised_without_details_for_those_off_the_list(
         referral_basis={"purpose": "Safeguarding", "article6_basis": "6_1_e"},
     )
     page = client_for("viewer").get(reverse("recovery:support", args=[incident.pk])).content.decode()
-    assert "Who was offered what is shown only to the incident's need-to-know list" in page
+    assert "Who was offered what is shown only to those on each record's need-to-know list" in page
     assert "counselling" not in page and "MASH" not in page
     assert not AuditEntry.objects.filter(action="view_sensitive").exists()
 

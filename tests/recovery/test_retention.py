@@ -142,7 +142,10 @@ def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
 
     person = PersonAffected.objects.get()
     people_services.add_to_need_to_know(
-        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
+        incident=closed_incident,
+        user=demo_users["coordinator"],
+        by=demo_users["responder"],
+        with_records=True,
     )
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
     client = client_for("coordinator")
@@ -237,7 +240,10 @@ def test_the_export_includes_who_opened_their_support(client_for, closed_inciden
     support = SupportOffer.objects.get()
     client_for("responder").get(reverse("recovery:support_update", args=[closed_incident.pk, support.pk]))
     people_services.add_to_need_to_know(
-        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"]
+        incident=closed_incident,
+        user=demo_users["coordinator"],
+        by=demo_users["responder"],
+        with_records=True,
     )
     response = client_for("coordinator").post(
         reverse("recovery:subject_access", args=[closed_incident.pk, person.pk]), {"reason": "SAR 4 Dec"}

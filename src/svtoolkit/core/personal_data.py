@@ -16,7 +16,10 @@ PUBLIC_TASK = (
     "(sections 5 to 7, 17) and the Serious Violence Duty (Police, Crime, Sentencing and Courts Act 2022, "
     "Part 2)"
 )
-NEED_TO_KNOW_ONLY = "The incident's need-to-know list only; every opening is asked a reason and audited."
+NEED_TO_KNOW_ONLY = (
+    "Each record's own need-to-know list only (a copy of the incident's list when it was recorded, then "
+    "changed per record); every opening is asked a reason and audited."
+)
 ERASED_WITH_PEOPLE = (
     "Until the partnership's retention period after the incident closes (6 years by default), then erased by "
     "the nightly retention job, which keeps only role and age band."

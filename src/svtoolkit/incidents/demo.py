@@ -13,6 +13,46 @@ from svtoolkit.incidents.models import ActionStatus, Incident, MeasureKind, Pati
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
 
+# The people affected by the demo stabbing, with who reads each record beyond the response team (the council's
+# coordinator and responder, on the incident's list): the hospital's liaison reads the victim, the police
+# family liaison officer the family, and no one more than their part; the witness is the response team's.
+DEMO_PEOPLE = [
+    (
+        {
+            "name": "J.K.",
+            "age_band": "16_17",
+            "role": "victim",
+            "relation": "Stabbed at the bus stop outside the school",
+            "support_needs": "In hospital; will need trauma support and a safe route to school.",
+            "consent": "given",
+            "consent_scope": "Share with the hospital, the school and the youth service.",
+        },
+        "health",
+    ),
+    (
+        {
+            "name": "Mrs A.",
+            "age_band": "40_64",
+            "role": "family",
+            "relation": "The victim's mother",
+            "support_needs": "Wants one point of contact; worried about reprisals against her younger son.",
+            "consent": "given",
+            "consent_scope": "Share with the police family liaison officer and victim support.",
+        },
+        "police",
+    ),
+    (
+        {
+            "name": "Pupil, year 11",
+            "age_band": "16_17",
+            "role": "witness",
+            "relation": "Saw the attack from the bus stop",
+            "consent": "not_asked",
+        },
+        None,
+    ),
+]
+
 
 @transaction.atomic
 def seed_demo_incidents(*, partnership, users) -> None:
@@ -132,21 +172,7 @@ def seed_demo_incidents(*, partnership, users) -> None:
             measures_services.lift_measure(measure=measure, by=users["police"])
     # The victim, in hospital: the hospital strand has visitors agreed; discharge is still to be planned, and
     # the school the victim attends is in the directory, not yet recorded (the browser test walks both).
-    victim = people_services.add_person_affected(
-        incident=stabbing,
-        by=responder,
-        name="J.K.",
-        age_band="16_17",
-        role="victim",
-        relation="Stabbed at the bus stop",
-        support_needs="",
-        consent="not_asked",
-        consent_scope="",
-        referrals="",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="Northbridge Community Safety information-sharing agreement",
-    )
+    victim = _seed_demo_people(stabbing, users)
     strands_services.record_hospital_stay(
         incident=stabbing,
         patient=victim,
@@ -219,3 +245,33 @@ def seed_demo_incidents(*, partnership, users) -> None:
         ],
         is_exercise=True,
     )
+
+
+def _seed_demo_people(incident, users):
+    """The demo stabbing's people affected, each record with its own need-to-know list (issue 20); returns
+    the victim."""
+    responder, coordinator = users["responder"], users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    recorded = {}
+    for fields, also in DEMO_PEOPLE:
+        person = recorded[fields["role"]] = people_services.add_person_affected(
+            incident=incident,
+            by=responder,
+            **{
+                "support_needs": "",
+                "consent_scope": "",
+                "referrals": "",
+                "single_point_of_contact": responder,
+                "lawful_basis": "safeguarding",
+                "sharing_agreement": "Northbridge CSP information-sharing agreement 2025",
+                **fields,
+            },
+        )
+        if also:
+            people_services.change_person_need_to_know(
+                person=person,
+                users=[responder, coordinator, users[also]],
+                by=responder,
+                expected_revision=person.revision,
+            )
+    return recorded["victim"]

@@ -670,11 +670,10 @@ class PersonAffectedCorrection(models.Model):
         return f"Correction of {self.person} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class NeedToKnow(models.Model):
-    """A person allowed to read the people-affected records of one incident."""
+class NeedToKnowEntry(models.Model):
+    """Someone on a need-to-know list, and who put them there when."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="need_to_know")
-    # Protected: deleting the account must not silently empty the list (accounts are switched off instead).
+    # Protected: deleting the account must not silently empty a list (accounts are switched off instead).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -682,10 +681,46 @@ class NeedToKnow(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+
+class NeedToKnow(NeedToKnowEntry):
+    """A person on the incident's need-to-know list: the list each new person-affected record starts with
+    (copied to its ``PersonNeedToKnow``), and who may read what names no one person (messages naming someone
+    affected). Adding someone here grants no record already made: each record's own list says who reads it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="need_to_know")
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "user"], name="need_to_know_once")]
 
     def __str__(self):
         return f"{self.user} may read people on {self.incident.reference}"
+
+
+class PersonNeedToKnow(NeedToKnowEntry):
+    """A person allowed to read one person-affected record. A new record's list starts as a copy of its
+    incident's list (``NeedToKnow``) and is then changed on its own, so a family liaison lead may read the
+    family and no one else. Changed only through ``people.services.change_person_need_to_know``."""
+
+    personal_data = PersonalData(
+        about="Who may read each person-affected record: the record's own need-to-know list.",
+        fields=("user", "added_by", "added_at"),
+        who_may_see=(
+            "Those who may read the record, and the coordinators and responders on it who change it; the "
+            "subject-access export lists it."
+        ),
+        lawful_basis="As the person-affected record it belongs to (it is the record's access control).",
+        retention="Kept with the person-affected record; deleted with it.",
+    )
+
+    person = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="need_to_know")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "user"], name="person_need_to_know_once")]
+
+    def __str__(self):
+        return f"{self.user} may read {self.person}"
 
 
 class Disclosure(LawfulBasisFields):

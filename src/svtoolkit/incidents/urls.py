@@ -54,6 +54,11 @@ urlpatterns = [
         people_views.person_edit,
         name="person_edit",
     ),
+    path(
+        "incidents/<int:incident_id>/people/<int:person_id>/need-to-know/",
+        people_views.person_need_to_know,
+        name="person_need_to_know",
+    ),
     path("incidents/<int:incident_id>/need-to-know/", people_views.need_to_know, name="need_to_know"),
     path(
         "incidents/<int:incident_id>/need-to-know/recover/",

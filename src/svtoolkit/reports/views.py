@@ -133,7 +133,7 @@ def incident_reports(request, incident_id):
         {
             "incident": shown,
             "form": SitrepPeopleForm(partnership=request.partnership),
-            "can_read_people": access.can_read_people(request.user, request.partnership, shown),
+            "can_read_people": access.can_read_any_person(request.user, request.partnership, shown),
         },
     )
 
@@ -147,7 +147,7 @@ def incident_sitrep(request, incident_id):
     reason; each record then read is audited, as when it is opened on its page."""
     asks_for_people = request.method == "POST"
     shown = access.get_for(
-        request, Incident, incident_id, rule=access.can_read_people if asks_for_people else None
+        request, Incident, incident_id, rule=access.can_read_any_person if asks_for_people else None
     )
     people = None
     if asks_for_people:

@@ -1,7 +1,9 @@
 """Forms for people affected and the need-to-know list."""
 
 from django import forms
+from django.db.models import Q
 
+from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field
 from svtoolkit.incidents.models import (
@@ -78,9 +80,51 @@ class ReasonForm(forms.Form):
 class NeedToKnowForm(forms.Form):
     user = model_choice_field("Person who needs to know", missing="Choose a person")
 
+    with_records = forms.BooleanField(
+        label="Also let them read the records of people affected that you can read now",
+        required=False,
+        help_text=(
+            "The list is copied to each record when it is made. Without this, they read only records made "
+            "from now on; you can also add them to one record at a time from its page."
+        ),
+    )
+
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = member_users(partnership)
+
+
+class PersonNeedToKnowForm(RevisionChecked, forms.Form):
+    """Who may read one record: the partnership's active members to tick, and those already on the list
+    (someone of a partnership the incident is shared with stays offered, so saving does not drop them)."""
+
+    users = forms.ModelMultipleChoiceField(
+        label="Who may read this record",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Only those ticked can open this record. Keep at least one coordinator or responder. If you take "
+            "yourself off, you will no longer be able to open it."
+        ),
+        error_messages={
+            "required": "Choose at least one person who may read this record",
+            "invalid_choice": "Choose people from the list",
+            "invalid_pk_value": "Choose people from the list",
+        },
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, partnership, on_list, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = member_users(partnership).values("pk")
+        self.fields["users"].queryset = User.objects.filter(
+            Q(pk__in=members) | Q(pk__in=[user.pk for user in on_list])
+        ).order_by("full_name", "email")
+        self.fields["users"].label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+
+    @staticmethod
+    def initial_from(person, on_list) -> dict:
+        return {"users": list(on_list), "revision": person.revision}
 
 
 BASIS_FIELDS = ("article6_basis", "article9_condition", "gateway", "agreement")

@@ -23,31 +23,34 @@ def people_summary(incident) -> list[dict]:
     return [{"label": PersonRole(row["role"]).label.lower(), "count": row["count"]} for row in rows]
 
 
-def people_for(user, incident) -> QuerySet | None:
-    """The records, by role and age band only, for someone on the need-to-know list; None for anyone else.
+def people_visible_to(user, incident) -> QuerySet:
+    """The people affected by ``incident`` whose records ``user`` may read (each record's own need-to-know
+    list, ``access.readable_people_condition``), by role. Every page, document and list that shows people
+    affected takes them from here, so a record is never listed to someone off its list."""
+    return incident.people.filter(access.readable_people_condition(user)).order_by("role", "id")
 
-    Names appear only when a record is opened with a reason (read_person), which is audited.
-    """
-    if not access.can_read_people(user, None, incident):
-        return None
-    return incident.people.only("id", "role", "age_band", "incident_id")
+
+def people_for(user, incident) -> list:
+    """The records ``user`` may read, by role and age band only (names appear only when a record is opened
+    with a reason, ``read_person``, which is audited); empty for someone on no record's list."""
+    return list(people_visible_to(user, incident).only("id", "role", "age_band", "deceased", "incident_id"))
 
 
 def read_person(*, user, incident, person_id, reason: str, request=None):
-    """Open one person's record. The only way to read it: refused off the list, and always audited."""
+    """Open one person's record. The only way to read it: refused off that record's list, always audited."""
     from svtoolkit.audit.models import AuditAction
     from svtoolkit.audit.services import record
     from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
     person = get_object_or_404(
-        PersonAffected.objects.select_related("single_point_of_contact").prefetch_related(
+        PersonAffected.objects.select_related("single_point_of_contact", "incident").prefetch_related(
             Prefetch("corrections", queryset=PersonAffectedCorrection.objects.select_related("by"))
         ),
         pk=person_id,
         incident=incident,
     )
+    if not access.can_read_person(user, None, person):
+        access.deny(request, reason="can_read_person")
     record(
         action=AuditAction.VIEW_SENSITIVE,
         actor=user,
@@ -60,14 +63,15 @@ def read_person(*, user, incident, person_id, reason: str, request=None):
 
 
 def read_people(*, user, incident, reason: str, purpose: str, request=None) -> list:
-    """Every person's record at once, for a document the need-to-know list asked for (a situation report):
-    refused off the list, and each record audited as if opened with read_person, with the same reason."""
+    """The records ``user`` may read, at once, for a document they asked for (a situation report): refused
+    to someone on no record's list, and each record audited as if opened with read_person, with the reason.
+    Records off their list are left out, not refused: the document holds only their part."""
     from svtoolkit.audit.models import AuditAction
     from svtoolkit.audit.services import record
 
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
-    people = list(incident.people.select_related("single_point_of_contact").order_by("role", "id"))
+    people = list(people_visible_to(user, incident).select_related("single_point_of_contact"))
+    if not people:
+        access.deny(request, reason="can_read_any_person")
     for person in people:
         record(
             action=AuditAction.VIEW_SENSITIVE,
@@ -78,6 +82,11 @@ def read_people(*, user, incident, reason: str, purpose: str, request=None) -> l
             request=request,
         )
     return people
+
+
+def person_need_to_know_list(person) -> QuerySet:
+    """Who may read one record, by name: shown to those who may read it."""
+    return person.need_to_know.select_related("user", "added_by").order_by("user__full_name", "id")
 
 
 def need_to_know_list(incident) -> QuerySet:

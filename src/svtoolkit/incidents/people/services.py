@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
@@ -14,7 +15,9 @@ from svtoolkit.incidents.models import (
     NeedToKnow,
     PersonAffected,
     PersonAffectedCorrection,
+    PersonNeedToKnow,
 )
+from svtoolkit.incidents.people.selectors import people_visible_to
 from svtoolkit.incidents.services import redraw_plan
 
 ERASED_NAME = "Erased"
@@ -43,9 +46,15 @@ def erase_people_details(*, incident) -> list[PersonAffected]:
 
 @transaction.atomic
 def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffected:
-    """Record someone affected. Whoever records them is on the need-to-know list from then on."""
+    """Record someone affected. Whoever records them is on the incident's need-to-know list from then on;
+    the record's own list starts as a copy of the incident's list (with them on it), changed per record
+    afterwards (``change_person_need_to_know``)."""
     person = PersonAffected.objects.create(incident=incident, created_by=by, **fields)
     NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
+    PersonNeedToKnow.objects.bulk_create(
+        PersonNeedToKnow(person=person, user_id=user_id, added_by=by)
+        for user_id in incident.need_to_know.values_list("user_id", flat=True)
+    )
     history.note(incident, by, f"A person affected was recorded ({person.get_role_display().lower()}).")
     history.audit(incident, by, AuditAction.CREATE, person, request)
     # A victim's age can bring in items (a child victim's safeguarding notification, say).
@@ -106,16 +115,25 @@ def _person_value_shown(person, name) -> str:
 
 
 @transaction.atomic
-def add_to_need_to_know(*, incident, user, by, request=None) -> NeedToKnow:
+def add_to_need_to_know(*, incident, user, by, with_records=False, request=None) -> NeedToKnow:
+    """Put someone on the incident's list: every record made from now on starts with them on its list. It
+    opens no record already made, unless ``with_records`` asks, explicitly, to add them also to each record
+    ``by`` may read (never one ``by`` may not: nobody grants more than their own part)."""
     entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
     history.note(incident, by, f"{user} was added to the need-to-know list.")
     history.audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
+    if with_records:
+        for person in people_visible_to(by, incident).exclude(need_to_know__user=user):
+            added = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
+            history.audit(incident, by, AuditAction.CREATE, added, request, user=user.email, person=person.pk)
+        history.note(incident, by, f"{user} was added to the need-to-know list of the records {by} may read.")
     return entry
 
 
 @transaction.atomic
 def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
-    """A coordinator puts themselves on a list no active member is left on; the reason is kept."""
+    """A coordinator puts themselves on the incident's list, and on each record's own list no active member is
+    left on; the reason is kept."""
     if not reason.strip():
         raise DomainError("Give the reason you need to be on the list.", field="reason")
     entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
@@ -123,17 +141,109 @@ def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKn
     history.audit(
         incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
     )
+    # A record whose own list has no active member left would stay closed to everyone: it is recovered too.
+    for person in access.orphaned_people(incident):
+        added, _ = PersonNeedToKnow.objects.get_or_create(person=person, user=by, defaults={"added_by": by})
+        history.audit(
+            incident,
+            by,
+            AuditAction.CREATE,
+            added,
+            request,
+            user=by.email,
+            reason=reason.strip(),
+            recovered=True,
+        )
     return entry
+
+
+def _keeps_someone_to_manage(person, users) -> bool:
+    """Whether someone left on a record's list can still change it (a coordinator or responder)."""
+    return any(
+        user.is_active and access.can_manage_incident(user, person.incident.partnership) for user in users
+    )
+
+
+@transaction.atomic
+def change_person_need_to_know(*, person, users, by, expected_revision, request=None) -> tuple[list, list]:
+    """Set who may read one record to ``users``; refused if someone else changed the record (its list or its
+    fields) since the page was opened, so two people editing the list never overwrite each other. Someone
+    who can still change the list (a coordinator or responder of the incident's partnership) must stay on
+    it; taking yourself off is allowed while they do. Each person added or taken off is audited and noted
+    on the timeline (by name, never the record's). Returns (added, removed) users."""
+    wanted = {user.pk: user for user in users}
+    if not wanted:
+        raise DomainError("Choose at least one person who may read this record.", field="users")
+    if not _keeps_someone_to_manage(person, wanted.values()):
+        raise DomainError(
+            "Keep at least one coordinator or responder on the list, so someone can still change it.",
+            field="users",
+        )
+    save_if_unchanged(
+        PersonAffected,
+        person.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this record or who may read it while you were editing it.",
+    )
+    entries = {entry.user_id: entry for entry in person.need_to_know.select_related("user")}
+    added = [user for pk, user in wanted.items() if pk not in entries]
+    removed = [entry for pk, entry in entries.items() if pk not in wanted]
+    role = person.get_role_display().lower()
+    for user in added:
+        entry = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
+        history.note(person.incident, by, f"{user} was added to the need-to-know list of a record ({role}).")
+        history.audit(
+            person.incident, by, AuditAction.CREATE, entry, request, user=user.email, person=person.pk
+        )
+    for entry in removed:
+        history.note(
+            person.incident, by, f"{entry.user} was taken off the need-to-know list of a record ({role})."
+        )
+        history.audit(
+            person.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email, person=person.pk
+        )
+        entry.delete()
+    person.refresh_from_db()
+    return added, [entry.user for entry in removed]
 
 
 @transaction.atomic
 def remove_from_need_to_know(*, entry, by, request=None) -> None:
+    """Take someone off the incident's list and off every record's own list: taking access away never needs
+    more than one's own part. Refused if it would leave the incident's list empty, or a record's list with
+    no coordinator or responder to change it."""
     # Locked, so two people taking each other off at once cannot empty the list.
     Incident.objects.select_for_update().get(pk=entry.incident_id)
     if entry.incident.need_to_know.count() == 1:
         raise DomainError("Someone must stay on the need-to-know list.")
+    on_records = list(
+        PersonNeedToKnow.objects.filter(person__incident=entry.incident, user=entry.user).select_related(
+            "person__incident__partnership"
+        )
+    )
+    for record_entry in on_records:
+        person = record_entry.person
+        others = [
+            other.user for other in person.need_to_know.exclude(pk=record_entry.pk).select_related("user")
+        ]
+        if not _keeps_someone_to_manage(person, others):
+            raise DomainError(
+                f"{entry.user} is the last coordinator or responder who may read a record "
+                f"({person.get_role_display().lower()}): add someone to that record's list first."
+            )
     history.note(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
+    for record_entry in on_records:
+        history.audit(
+            entry.incident,
+            by,
+            AuditAction.DELETE,
+            record_entry,
+            request,
+            user=entry.user.email,
+            person=record_entry.person_id,
+        )
+        record_entry.delete()
     entry.delete()
 
 
@@ -155,12 +265,30 @@ def remove_former_member_from_need_to_know(*, user, partnership, by, request=Non
         .distinct()
     )
     removed = []
+    reason = "left the partnership"
     for entry in entries:
         history.note(
             entry.incident, by, f"{user} was taken off the need-to-know list on leaving {partnership}."
         )
-        reason = "left the partnership"
         history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
         removed.append(entry.incident.reference)
+        entry.delete()
+    # And off each record's own list of those incidents (they may be on a record and not the incident's list).
+    records = (
+        PersonNeedToKnow.objects.filter(user=user)
+        .filter(
+            Q(person__incident__partnership=partnership)
+            | Q(person__incident__shares__partnership=partnership)
+        )
+        .exclude(person__incident__partnership__in=other_partnerships)
+        .exclude(person__incident__shares__partnership__in=other_partnerships)
+        .select_related("person__incident__partnership")
+        .distinct()
+    )
+    for entry in records:
+        incident = entry.person.incident
+        history.audit(incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
+        if incident.reference not in removed:
+            removed.append(incident.reference)
         entry.delete()
     return removed

@@ -7,25 +7,36 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, revised
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.people import selectors, services
-from svtoolkit.incidents.people.forms import CorrectPersonForm, NeedToKnowForm, PersonAffectedForm, ReasonForm
+from svtoolkit.incidents.people.forms import (
+    CorrectPersonForm,
+    NeedToKnowForm,
+    PersonAffectedForm,
+    PersonNeedToKnowForm,
+    ReasonForm,
+)
 from svtoolkit.incidents.selectors import incident_for_request
 
 
 @access.requires(access.is_member)
 def people(request, incident_id):
     shown = incident_for_request(request, incident_id)
+    summary = selectors.people_summary(shown)
+    people = selectors.people_for(request.user, shown)
     return render(
         request,
         "incidents/people.html",
         {
             "incident": shown,
-            "summary": selectors.people_summary(shown),
-            "people": selectors.people_for(request.user, shown),
+            "summary": summary,
+            "people": people,
+            "hidden": sum(row["count"] for row in summary) > len(people),
+            # On a record's own list (the only ones listed) the response team changes who else is.
+            "can_manage_records": access.can_manage_incident(request.user, request.partnership),
             "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
             "can_add": access.can_add_person(request.user, request.partnership, shown),
             "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
@@ -73,7 +84,8 @@ def person_add(request, incident_id):
 @access.requires(access.is_member)
 @access.allowed_when_closed  # opening a record with a reason reads it; it changes nothing
 def person(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_read_people)
+    shown = access.get_for(request, Incident, incident_id)
+    access.get_for(request, shown.people.all(), person_id, rule=access.can_read_person)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         opened = selectors.read_person(
@@ -91,8 +103,11 @@ def person(request, incident_id, person_id):
                 "person": opened,
                 "disclosures": selectors.disclosures_of(opened),
                 "today": timezone.localdate(),
-                "can_export": access.can_export_person(request.user, request.partnership, shown),
-                "can_correct": access.can_correct_person(request.user, request.partnership, shown),
+                "can_export": access.can_export_person(request.user, request.partnership, opened),
+                "can_correct": access.can_correct_person(request.user, request.partnership, opened),
+                "can_manage_list": access.can_manage_person_need_to_know(
+                    request.user, request.partnership, opened
+                ),
             },
         )
     return render(request, "incidents/person_reason.html", {"incident": shown, "form": form})
@@ -101,7 +116,8 @@ def person(request, incident_id, person_id):
 @access.requires(access.can_manage_incident)
 @access.allowed_when_closed  # a person may ask for their record to be put right long after closing
 def person_edit(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_correct_person)
+    shown = access.get_for(request, Incident, incident_id)
+    access.get_for(request, shown.people.all(), person_id, rule=access.can_correct_person)
     person = selectors.read_person(
         user=request.user,
         incident=shown,
@@ -127,13 +143,69 @@ def person_edit(request, incident_id, person_id):
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # who may read a record is decided long after closing (a subject-access request)
+def person_need_to_know(request, incident_id, person_id):
+    """Who may read one record, ticked and saved as a whole; refused if someone changed it meanwhile."""
+    shown = access.get_for(request, Incident, incident_id)
+    person = access.get_for(
+        request,
+        shown.people.select_related("incident__partnership"),
+        person_id,
+        rule=access.can_manage_person_need_to_know,
+    )
+    entries = list(selectors.person_need_to_know_list(person))
+    on_list = [entry.user for entry in entries]
+    form = PersonNeedToKnowForm(
+        request.POST or None,
+        partnership=request.partnership,
+        on_list=on_list,
+        initial=PersonNeedToKnowForm.initial_from(person, on_list),
+    )
+    if request.method == "POST" and form.is_valid():
+        with errors_shown_on(form, thing="list") as refused:
+            added, removed = services.change_person_need_to_know(
+                person=person,
+                users=form.cleaned_data["users"],
+                by=request.user,
+                expected_revision=form.cleaned_data["revision"],
+                request=request,
+            )
+            messages.success(request, _list_change_message(added, removed))
+            if request.user in removed:
+                return redirect("incidents:people", incident_id=shown.pk)
+            return redirect("incidents:person_need_to_know", incident_id=shown.pk, person_id=person.pk)
+        if refused.conflict:
+            entries = list(selectors.person_need_to_know_list(person))
+    return render(
+        request,
+        "incidents/person_need_to_know.html",
+        {"incident": shown, "person": person, "form": form, "entries": entries, "button": "Save the list"},
+    )
+
+
+def _list_change_message(added, removed) -> str:
+    if not added and not removed:
+        return "Nothing changed: the list is as it was."
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(str(user) for user in added))
+    if removed:
+        parts.append("taken off " + ", ".join(str(user) for user in removed))
+    return f"Who may read this record was changed: {'; '.join(parts)}."
+
+
+@access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     return form_page(
         request,
         NeedToKnowForm(request.POST or None, partnership=request.partnership),
         save=lambda data: services.add_to_need_to_know(
-            incident=shown, user=data["user"], by=request.user, request=request
+            incident=shown,
+            user=data["user"],
+            by=request.user,
+            with_records=data["with_records"],
+            request=request,
         ),
         success=lambda entry: f"{entry.user} is on the need-to-know list.",
         done=reverse("incidents:need_to_know", args=[shown.pk]),

@@ -14,7 +14,7 @@ from svtoolkit.audit.selectors import entries_about, sensitive_views_of
 from svtoolkit.audit.services import record
 from svtoolkit.communications.selectors import messages_naming_someone
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
-from svtoolkit.incidents.people.selectors import disclosures_of
+from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
 from svtoolkit.recovery.support.selectors import offers_for
 
 
@@ -78,13 +78,13 @@ def incidents_due_for_erasure(today: date) -> list[Incident]:
 
 def subject_access_export(*, user, incident, person_id, reason: str, request=None) -> dict:
     """Everything held about one person affected, for a subject-access request; always audited."""
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
     person = get_object_or_404(
         PersonAffected.objects.select_related("single_point_of_contact", "incident__partnership"),
         pk=person_id,
         incident=incident,
     )
+    if not access.can_read_person(user, None, person):
+        access.deny(request, reason="can_read_person")
     record(
         action=AuditAction.EXPORT_SENSITIVE,
         actor=user,
@@ -170,9 +170,7 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
             }
             for message in messages_naming_someone().filter(incident=incident)
         ],
-        "who_may_read_the_record": [
-            entry.user.email for entry in incident.need_to_know.select_related("user")
-        ],
+        "who_may_read_the_record": [entry.user.email for entry in person_need_to_know_list(person)],
         "record_history": [
             {
                 "at": entry.at.isoformat(),

@@ -39,7 +39,8 @@ def retention(request):
 @access.requires(access.can_manage_retention)
 @access.allowed_when_closed  # subject-access requests arrive long after closing; an export changes nothing
 def subject_access(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_export_person)
+    shown = access.get_for(request, Incident, incident_id)
+    access.get_for(request, shown.people.all(), person_id, rule=access.can_export_person)
     form = ReasonForm(request.POST or None)
     form.fields["reason"].label = "Why are you exporting this person's data?"
     form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."

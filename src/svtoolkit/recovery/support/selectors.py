@@ -7,6 +7,7 @@ from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents.models import PersonAffected
+from svtoolkit.incidents.people.selectors import people_visible_to
 from svtoolkit.recovery.models import (
     SupportKind,
     SupportOffer,
@@ -30,17 +31,16 @@ def support_counts(incident) -> dict:
 
 
 def support_summary(*, user, incident, request=None) -> list[PersonAffected] | None:
-    """Who has been offered what, person by person without names, for the need-to-know list (audited).
-
-    None for anyone off the list: they see support_counts only.
+    """Who has been offered what, person by person without names, for the records this person may read
+    (each record's own list, audited). None for someone on no record's list: they see support_counts only.
     """
-    if not access.can_read_people(user, None, incident):
-        return None
     people = list(
-        incident.people.only("id", "role", "age_band", "incident_id").prefetch_related(
-            "support_offers__support_service", "support_offers__offered_by"
-        )
+        people_visible_to(user, incident)
+        .only("id", "role", "age_band", "incident_id")
+        .prefetch_related("support_offers__support_service", "support_offers__offered_by")
     )
+    if not people:
+        return None
     record(
         action=AuditAction.VIEW_SENSITIVE,
         actor=user,
@@ -52,24 +52,19 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
     return people
 
 
-def person_in(incident, person_id) -> PersonAffected:
-    """A person affected by the incident, by id; callers check the need-to-know rule first."""
-    return get_object_or_404(PersonAffected, pk=person_id, incident=incident)
-
-
 def offers_for(person) -> QuerySet[SupportOffer]:
     return person.support_offers.select_related("support_service", "offered_by")
 
 
 def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
     """One support record, opened to update it: for the need-to-know list only, and audited."""
-    if not access.can_read_people(user, None, incident):
-        access.deny(request, reason="can_read_people")
     offer = get_object_or_404(
         SupportOffer.objects.select_related("person__incident", "support_service", "offered_by"),
         pk=offer_id,
         person__incident=incident,
     )
+    if not access.can_read_person(user, None, offer.person):
+        access.deny(request, reason="can_read_person")
     record(
         action=AuditAction.VIEW_SENSITIVE,
         actor=user,

@@ -30,8 +30,8 @@ def support(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def support_add(request, incident_id, person_id):
-    shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
-    person = selectors.person_in(shown, person_id)
+    shown = access.get_for(request, Incident, incident_id)
+    person = access.get_for(request, shown.people.all(), person_id, rule=access.can_record_support_for)
     form = SupportOfferForm(request.POST or None, partnership=request.partnership)
     return incident_form_page(
         request,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0020_disclosure_log"),
+        ("incidents", "0021_person_need_to_know"),
         ("partnerships", "0011_sharing_agreements"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
