@@ -740,3 +740,7 @@ class Disclosure(LawfulBasisFields):
 
     def __str__(self):
         return f"Disclosure from {self.incident.reference} to {self.recipient}"
+
+
+# The running totals behind the figures live in their own module; imported here so Django finds them.
+from svtoolkit.incidents.tally_models import IncidentTally, MonthlyTally  # noqa: E402, F401
