@@ -88,11 +88,12 @@ def region_tallies(region):
     return MonthlyTally.objects.filter(partnership__region=region).order_by()
 
 
-def _in_period(shares: Shares, since: datetime) -> Q:
+def _in_period(shares: Shares, since: datetime, *, through: str = "") -> Q:
     """A borough sharing dates is counted over the period; one that does not, over all time (the region
-    cannot tell when its incidents happened)."""
+    cannot tell when its incidents happened). ``through``: the path to the incident from a related row."""
     dated = shares.sharing(RegionalCategory.DATES)
-    return Q(partnership_id__in=dated, occurred_at__gte=since) | ~Q(partnership_id__in=dated)
+    partnership = f"{through}partnership_id__in"
+    return Q(**{partnership: dated, f"{through}occurred_at__gte": since}) | ~Q(**{partnership: dated})
 
 
 def _months_in_period(shares: Shares, first_month: date) -> Q:
@@ -222,7 +223,7 @@ def _average_hours(seconds: int | None, of: int | None) -> float | None:
     return hours(timedelta(seconds=seconds / of)) if of else None
 
 
-def progress_by_borough(tallied, incidents, shares: Shares, since: datetime, *, now) -> list[Progress]:
+def progress_by_borough(tallied, region, shares: Shares, since: datetime, *, now) -> list[Progress]:
     """Response times (notification to the first critical-incident meeting and to the first partner
     informed), actions on time, the latest readiness score and tension alerts, by borough, over the
     boroughs sharing plan progress: the running totals, less the actions not yet due at ``now`` (counted
@@ -246,10 +247,14 @@ def progress_by_borough(tallied, incidents, shares: Shares, since: datetime, *, 
             still_open=Sum("actions_open"),
         )
     }
-    counted = incidents.filter(_in_period(shares, since), partnership_id__in=sharing)
+    # Joined from the rows, not as "incident in (...)": the few actions not yet due are found by their due
+    # time first, and only their own incidents are looked at.
+    counted = access.region_incident_condition(region, through="incident__") & Q(
+        _in_period(shares, since, through="incident__"), incident__partnership_id__in=sharing
+    )
     not_yet_due = {
         row["incident__partnership"]: row
-        for row in PlanAction.objects.filter(incident__in=counted, due_at__gte=now)
+        for row in PlanAction.objects.filter(counted, due_at__gte=now)
         .exclude(status=ActionStatus.NOT_NEEDED)
         .values("incident__partnership")
         .annotate(
@@ -275,7 +280,7 @@ def progress_by_borough(tallied, incidents, shares: Shares, since: datetime, *, 
         .order_by()
     }
     tension = dict(
-        TensionReading.objects.filter(incident__in=counted, level__gte=scale()["alert_at"])
+        TensionReading.objects.filter(counted, level__gte=scale()["alert_at"])
         .values("incident__partnership")
         .annotate(alerts=Count("id"))
         .values_list("incident__partnership", "alerts")
@@ -364,7 +369,7 @@ def _counted(region, shares: Shares, *, period: int, now: datetime) -> dict:
     boroughs = by_borough(tallied, shares, first_month)
     months_rows = per_month(tallied, shares, types, months)
     types_rows = by_type(tallied, shares, types, first_month)
-    progress = progress_by_borough(tallied, region_incidents(region), shares, since, now=now)
+    progress = progress_by_borough(tallied, region, shares, since, now=now)
     shared_progress = [row for row in progress if row.shared]
     return {
         "since": first_month,

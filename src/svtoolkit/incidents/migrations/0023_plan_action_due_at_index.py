@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0022_count_existing_incidents_into_tallies'),
-        ('partnerships', '0011_sharing_agreements'),
-        ('playbooks', '0004_item_completed_by'),
+        ("incidents", "0022_count_existing_incidents_into_tallies"),
+        ("partnerships", "0011_sharing_agreements"),
+        ("playbooks", "0004_item_completed_by"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='planaction',
-            index=models.Index(fields=['due_at'], name='action_due_at'),
+            model_name="planaction",
+            index=models.Index(fields=["due_at"], name="action_due_at"),
         ),
     ]
