@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.incidents import tallies
 from svtoolkit.partnerships.models import (
     Contact,
     ContactImport,
@@ -161,7 +162,18 @@ class SharingAgreementFactory(factory.django.DjangoModelFactory):
 # --- Incidents and what reports count: services build whole incidents, these build exact figures -------
 
 
-class IncidentFactory(factory.django.DjangoModelFactory):
+class CountedInTallies:
+    """A record the figures count (an incident, or a part of one): made as the services make it, so the
+    running totals move with it."""
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            tallies.recount(getattr(instance, "incident_id", None) or instance.pk)
+
+
+class IncidentFactory(CountedInTallies, factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Incident"
 
@@ -187,7 +199,7 @@ class SceneFactory(factory.django.DjangoModelFactory):
     area = ""
 
 
-class ParticipationFactory(factory.django.DjangoModelFactory):
+class ParticipationFactory(CountedInTallies, factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Participation"
 
@@ -197,7 +209,7 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
     )
 
 
-class PlanActionFactory(factory.django.DjangoModelFactory):
+class PlanActionFactory(CountedInTallies, factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.PlanAction"
 
@@ -208,7 +220,7 @@ class PlanActionFactory(factory.django.DjangoModelFactory):
     status = "to_do"
 
 
-class MeetingFactory(factory.django.DjangoModelFactory):
+class MeetingFactory(CountedInTallies, factory.django.DjangoModelFactory):
     class Meta:
         model = "meetings.Meeting"
 
@@ -371,7 +383,7 @@ class SceneMeasureFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
 
 
-class CategorisationFactory(factory.django.DjangoModelFactory):
+class CategorisationFactory(CountedInTallies, factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Categorisation"
 

@@ -219,9 +219,6 @@ INVITATION_VALID_DAYS = env.int("SVTOOLKIT_INVITATION_VALID_DAYS", default=7)
 # A region's critical-incident fund: the most it grants for one incident, in whole pounds, until the region
 # sets its own limit (docs/user-guide-region-fund.md).
 REGION_FUND_LIMIT_PER_INCIDENT = env.int("SVTOOLKIT_REGION_FUND_LIMIT_PER_INCIDENT", default=5000)
-# The region's figures are counted over every borough's incidents: kept this many seconds (0: counted afresh
-# each time) under a key holding each borough's sharing choice (docs/performance.md).
-REGION_FIGURES_CACHE_SECONDS = env.int("SVTOOLKIT_REGION_FIGURES_CACHE_SECONDS", default=300)
 
 # Sessions end after this many seconds without a request the person made (SessionLifetimeMiddleware renews
 # the session on each one; background polling, such as the incident page's live panel, does not renew it), and

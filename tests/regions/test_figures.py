@@ -113,14 +113,13 @@ def test_sharing_more_opens_more(region):
     assert shown["by_borough"][1].incidents == 2 and shown["by_borough"][1].still_open is None
 
 
-def test_the_figures_are_kept_a_while_but_a_borough_sharing_less_counts_at_once(region, settings):
-    settings.REGION_FIGURES_CACHE_SECONDS = 300
+def test_the_figures_are_never_kept_a_new_incident_and_a_borough_sharing_less_count_at_once(region):
     assert dict(figures.dashboard(region)["by_type"])["Knife crime"] == 2
     aldgate = region.partnerships.get(name="Aldgate")
     IncidentFactory(
         partnership=aldgate, incident_types=["knife"], occurred_at=timezone.now() - timedelta(days=1)
     )
-    assert dict(figures.dashboard(region)["by_type"])["Knife crime"] == 2  # kept
+    assert dict(figures.dashboard(region)["by_type"])["Knife crime"] == 3
     RegionalSharingFactory(partnership=aldgate, categories=[])
     shown = figures.dashboard(region)
     assert dict(shown["by_type"])["Knife crime"] == 0 and shown["by_borough"][0].still_open is None

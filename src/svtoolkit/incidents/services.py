@@ -18,7 +18,7 @@ from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
-from svtoolkit.incidents import conditions, events, history
+from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
 from svtoolkit.incidents.disclosures import record_disclosure
@@ -162,6 +162,7 @@ def record_incident(
         )
     history.audit(incident, by, AuditAction.CREATE, incident, request)
     _recorded(incident, by, CompletingEvent.INCIDENT_RECORDED, "incidents:edit_record")
+    tallies.recount(incident)
     return incident
 
 
@@ -222,6 +223,7 @@ def categorise(
     incident_categorised.send(
         sender=Categorisation, incident=incident, categorisation=categorisation, by=by, request=request
     )
+    tallies.recount(incident)
     return categorisation
 
 
@@ -352,6 +354,7 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             informed=[p.organisation_id for p in told],
             informed_again=[p.organisation_id for p in told_again],
         )
+        tallies.recount(incident)
     return told + told_again
 
 
@@ -519,9 +522,11 @@ def redraw_plan(*, incident, by, reason) -> int:
     """Add to a drawn plan the items a new fact (a victim's age, a scene, the police tier) makes apply."""
     if incident.playbook_version_id is None:
         return 0
-    return _add_applicable_actions(
+    added = _add_applicable_actions(
         incident=incident, by=by, categories=_current_categories(incident), reason=reason
     )
+    tallies.recount(incident)
+    return added
 
 
 @transaction.atomic
@@ -581,6 +586,7 @@ def record_event(*, incident, event, by, link) -> int:
     label = CompletingEvent(event).label.lower()
     for action in completed:
         history.note(incident, by, f"“{action.title}”: now done ({label}).", action=action)
+    tallies.recount(incident)
     return len(completed)
 
 
@@ -601,6 +607,7 @@ def draw_plan(*, incident, by, request=None) -> int:
         incident.save(update_fields=["status"])
     history.audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
     _recorded(incident, by, CompletingEvent.PLAN_DRAWN, "incidents:plan")
+    tallies.recount(incident)
     return added
 
 
@@ -621,6 +628,7 @@ def add_action(
     )
     history.note(incident, by, f"Action added: {action.title}.", action=action)
     history.audit(incident, by, AuditAction.CREATE, action, request)
+    tallies.recount(incident)
     return action
 
 
@@ -669,6 +677,7 @@ def update_action(
         action=action,
     )
     history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
+    tallies.recount(action.incident)
     return action
 
 
@@ -748,6 +757,7 @@ def update_actions(
         owner_organisation=_pk(owner_organisation),
         owner=_pk(owner),
     )
+    tallies.recount(incident)
     return len(chosen)
 
 
@@ -831,6 +841,7 @@ def change_status(*, incident, by, status, request=None) -> Incident:
     incident.save(update_fields=["status"])
     history.note(incident, by, f"Status: {before} → {incident.get_status_display()}.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request, status=status)
+    tallies.recount(incident)
     return incident
 
 
@@ -863,6 +874,7 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
         history.audit(
             incident, by, AuditAction.UPDATE, incident, request, actions_set_aside=count, status=status
         )
+    tallies.recount(incident)
     return count
 
 
@@ -886,6 +898,7 @@ def close(*, incident, by, request=None) -> Incident:
     incident.save(update_fields=["status", "closed_at"])
     history.note(incident, by, "The incident was closed.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
+    tallies.recount(incident)
     return incident
 
 
@@ -906,6 +919,7 @@ def reopen(*, incident, by, reason: str, request=None) -> Incident:
     history.audit(
         incident, by, AuditAction.UPDATE, incident, request, status=incident.status, reason=reason.strip()
     )
+    tallies.recount(incident)
     return incident
 
 
@@ -969,6 +983,7 @@ def edit_record(
     incident.refresh_from_db()
     history.note(incident, by, "The incident's record was corrected.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request)
+    tallies.recount(incident)
     return incident
 
 

@@ -13,6 +13,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents import tallies
 from svtoolkit.meetings import selectors
 from svtoolkit.meetings.calendar import meeting_calendar
 from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
@@ -74,6 +75,7 @@ def schedule_meetings(
     record(
         action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=first, request=request
     )
+    tallies.recount(incident)  # the first critical-incident meeting may be this one: the response times
     return meetings
 
 

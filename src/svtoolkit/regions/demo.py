@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
@@ -236,4 +237,5 @@ def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisat
             for position in range(ACTIONS_PER_INCIDENT)
         ]
     )
+    tallies.recount(incident)  # written straight to the tables, past the services
     return incident

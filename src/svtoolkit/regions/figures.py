@@ -1,31 +1,23 @@
 """The region's figures: its boroughs' incidents counted by the database, only from what each partnership lets
 the region see (access.regional_categories_of: the defaults, or its coordinator's choice).
 
-Each figure is one grouped query over the region's real incidents, narrowed to the partnerships that share
-the categories it needs (types, categorisation, dates, plan progress): no loop over incidents in Python, so
-the page costs the same handful of queries for 150,000 incidents as for 15. A borough that does not share a
-category is named in the table as "not shared" rather than counted as nought.
+Each figure sums the running totals the services keep by partnership, month and type
+(svtoolkit.incidents.tallies, moved in the transaction of every change, so never stale and never cached),
+narrowed to the partnerships that share the categories it needs (types, categorisation, dates, plan
+progress): a few hundred rows for 150,000 incidents, in the same handful of queries as for 15. Only what
+depends on the moment of reading (plan actions not yet due, tension alerts, readiness) is counted from the
+records. A borough that does not share a category is named in the table as "not shared" rather than counted
+as nought.
 
 The Serious Violence Duty's strategic needs assessment extract counts a year's incidents by borough, type, age
 band, place type and month, each count under 5 shown as "fewer than 5" (and one more hidden where a single
 hidden count could be worked out from the total).
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import (
-    Avg,
-    BooleanField,
-    Count,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-)
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -37,16 +29,14 @@ from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
     AgeBand,
-    Categorisation,
     Incident,
-    IncidentStatus,
     PersonAffected,
     PlaceKind,
     PlanAction,
     Scene,
 )
 from svtoolkit.incidents.selectors import of_type
-from svtoolkit.meetings.selectors import since_notified, with_first_response
+from svtoolkit.incidents.tally_models import ALL_TYPES, MonthlyTally
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
@@ -56,7 +46,6 @@ from svtoolkit.tension.scale import scale
 
 PERIODS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "2 years", 36: "3 years"}
 DEFAULT_PERIOD = 12
-OPEN_STATUSES = [status for status in IncidentStatus if status != IncidentStatus.CLOSED]
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"
 
@@ -96,21 +85,23 @@ def region_incidents(region):
     return Incident.objects.filter(access.region_incident_condition(region)).order_by()
 
 
-def _serious_violence():
-    """The incident's current categorisation's answer (None when not categorised)."""
-    return Subquery(
-        Categorisation.objects.filter(incident=OuterRef("pk"))
-        .order_by("-decided_at", "-id")
-        .values("serious_violence")[:1],
-        output_field=BooleanField(),
-    )
+def region_tallies(region):
+    """The running monthly totals of the region's partnerships (exercises are never in them)."""
+    return MonthlyTally.objects.filter(partnership__region=region).order_by()
 
 
-def _in_period(shares: Shares, since: datetime) -> Q:
+def _in_period(shares: Shares, since: datetime, *, through: str = "") -> Q:
     """A borough sharing dates is counted over the period; one that does not, over all time (the region
-    cannot tell when its incidents happened)."""
+    cannot tell when its incidents happened). ``through``: the path to the incident from a related row."""
     dated = shares.sharing(RegionalCategory.DATES)
-    return Q(partnership_id__in=dated, occurred_at__gte=since) | ~Q(partnership_id__in=dated)
+    partnership = f"{through}partnership_id__in"
+    return Q(**{partnership: dated, f"{through}occurred_at__gte": since}) | ~Q(**{partnership: dated})
+
+
+def _months_in_period(shares: Shares, first_month: date) -> Q:
+    """``_in_period`` for the monthly totals: a month is in the period when it starts within it."""
+    dated = shares.sharing(RegionalCategory.DATES)
+    return Q(partnership_id__in=dated, month__gte=first_month) | ~Q(partnership_id__in=dated)
 
 
 # --- The figures ------------------------------------------------------------------------------------------
@@ -125,17 +116,12 @@ class BoroughRow:
     serious_violence: int | None  # None: categorisation not shared
 
 
-def by_borough(incidents, shares: Shares, since: datetime) -> list[BoroughRow]:
+def by_borough(tallied, shares: Shares, first_month: date) -> list[BoroughRow]:
     found = {
         row["partnership"]: row
-        for row in incidents.filter(_in_period(shares, since))
-        .annotate(sv=_serious_violence())
+        for row in tallied.filter(_months_in_period(shares, first_month), incident_type=ALL_TYPES)
         .values("partnership")
-        .annotate(
-            total=Count("id"),
-            still_open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-            serious=Count("id", filter=Q(sv=True)),
-        )
+        .annotate(total=Sum("incidents"), still_open=Sum("still_open"), serious=Sum("serious_violence"))
     }
     rows = []
     for pk, name in shares.boroughs.items():
@@ -162,39 +148,54 @@ class MonthRow:
     by_type: list[int] | None = None
 
 
-def per_month(incidents, shares: Shares, types: dict[str, str], months: list[date], since) -> list[MonthRow]:
+def per_month(tallied, shares: Shares, types: dict[str, str], months: list[date]) -> list[MonthRow]:
     """Incidents by the month they occurred, of the boroughs sharing dates; by type of those sharing types
     too, serious violence of those sharing the categorisation too."""
-    typed = Q(partnership_id__in=shares.sharing(RegionalCategory.TYPES))
-    categorised = Q(partnership_id__in=shares.sharing(RegionalCategory.CATEGORISATION), sv=True)
-    per_type = {f"type_{i}": Count("id", filter=typed & of_type(code)) for i, code in enumerate(types)}
-    found = {
-        month_of(row["month"]): row
-        for row in incidents.filter(
-            partnership_id__in=shares.sharing(RegionalCategory.DATES), occurred_at__gte=since
+    found: dict[tuple[date, str], dict] = {
+        (row["month"], row["incident_type"]): row
+        for row in tallied.filter(
+            Q(incident_type=ALL_TYPES) | Q(partnership_id__in=shares.sharing(RegionalCategory.TYPES)),
+            partnership_id__in=shares.sharing(RegionalCategory.DATES),
+            month__gte=months[0],
         )
-        .annotate(sv=_serious_violence(), month=TruncMonth("occurred_at"))
-        .values("month")
-        .annotate(total=Count("id"), serious=Count("id", filter=categorised), **per_type)
+        .values("month", "incident_type")
+        .annotate(
+            total=Sum("incidents"),
+            serious=Sum(
+                "serious_violence",
+                filter=Q(partnership_id__in=shares.sharing(RegionalCategory.CATEGORISATION)),
+            ),
+        )
     }
+
+    def count(month, incident_type, name="total") -> int:
+        return (found.get((month, incident_type)) or {}).get(name) or 0
+
     return [
         MonthRow(
             month=month,
-            incidents=found.get(month, {}).get("total", 0),
-            serious_violence=found.get(month, {}).get("serious", 0),
-            by_type=[found.get(month, {}).get(f"type_{i}", 0) for i in range(len(types))],
+            incidents=count(month, ALL_TYPES),
+            serious_violence=count(month, ALL_TYPES, "serious"),
+            by_type=[count(month, code) for code in types],
         )
         for month in months
     ]
 
 
-def by_type(incidents, shares: Shares, types: dict[str, str], since) -> list[tuple[str, int]]:
+def by_type(tallied, shares: Shares, types: dict[str, str], first_month: date) -> list[tuple[str, int]]:
     """Incidents of each type over the period, of the boroughs sharing types (an incident of two types
     counts under each)."""
-    counts = incidents.filter(
-        _in_period(shares, since), partnership_id__in=shares.sharing(RegionalCategory.TYPES)
-    ).aggregate(**{f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)})
-    return [(label, counts[f"type_{i}"]) for i, label in enumerate(types.values())]
+    counts = dict(
+        tallied.filter(
+            _months_in_period(shares, first_month),
+            partnership_id__in=shares.sharing(RegionalCategory.TYPES),
+            incident_type__in=list(types),
+        )
+        .values("incident_type")
+        .annotate(n=Sum("incidents"))
+        .values_list("incident_type", "n")
+    )
+    return [(label, counts.get(code, 0)) for code, label in types.items()]
 
 
 @dataclass
@@ -220,27 +221,42 @@ class Progress:
         self.percent_on_time = percent(self.on_time, self.actions_due)
 
 
-def progress_by_borough(incidents, shares: Shares, since, *, now) -> list[Progress]:
+def _average_hours(seconds: int | None, of: int | None) -> float | None:
+    return hours(timedelta(seconds=seconds / of)) if of else None
+
+
+def progress_by_borough(tallied, region, shares: Shares, since: datetime, *, now) -> list[Progress]:
     """Response times (notification to the first critical-incident meeting and to the first partner
-    informed), actions on time, the latest readiness score and tension alerts, by borough: four grouped
-    queries, over the boroughs sharing plan progress."""
+    informed), actions on time, the latest readiness score and tension alerts, by borough, over the
+    boroughs sharing plan progress: the running totals, less the actions not yet due at ``now`` (counted
+    from the records, through the index of due times), with readiness and tension from the records."""
     sharing = shares.sharing(RegionalCategory.PROGRESS)
-    counted = incidents.filter(_in_period(shares, since), partnership_id__in=sharing)
+    since_month = timezone.localtime(since).date()
     times = {
         row["partnership"]: row
-        for row in with_first_response(counted)
+        for row in tallied.filter(
+            _months_in_period(shares, since_month), partnership_id__in=sharing, incident_type=ALL_TYPES
+        )
         .values("partnership")
         .annotate(
-            incidents=Count("id"),
-            with_meeting=Count("first_meeting"),
-            to_meeting=Avg(since_notified("first_meeting")),
-            with_informed=Count("first_informed"),
-            to_informed=Avg(since_notified("first_informed")),
+            incidents=Sum("incidents"),
+            with_meeting=Sum("with_meeting"),
+            to_meeting=Sum("seconds_to_meeting"),
+            with_informed=Sum("with_informed"),
+            to_informed=Sum("seconds_to_informed"),
+            on_time=Sum("actions_on_time"),
+            late=Sum("actions_late"),
+            still_open=Sum("actions_open"),
         )
     }
-    actions = {
+    # Joined from the rows, not as "incident in (...)": the few actions not yet due are found by their due
+    # time first, and only their own incidents are looked at.
+    counted = access.region_incident_condition(region, through="incident__") & Q(
+        _in_period(shares, since, through="incident__"), incident__partnership_id__in=sharing
+    )
+    not_yet_due = {
         row["incident__partnership"]: row
-        for row in PlanAction.objects.filter(incident__in=counted, due_at__lt=now)
+        for row in PlanAction.objects.filter(counted, due_at__gte=now)
         .exclude(status=ActionStatus.NOT_NEEDED)
         .values("incident__partnership")
         .annotate(
@@ -266,7 +282,7 @@ def progress_by_borough(incidents, shares: Shares, since, *, now) -> list[Progre
         .order_by()
     }
     tension = dict(
-        TensionReading.objects.filter(incident__in=counted, level__gte=scale()["alert_at"])
+        TensionReading.objects.filter(counted, level__gte=scale()["alert_at"])
         .values("incident__partnership")
         .annotate(alerts=Count("id"))
         .values_list("incident__partnership", "alerts")
@@ -277,19 +293,25 @@ def progress_by_borough(incidents, shares: Shares, since, *, now) -> list[Progre
         if pk not in sharing:
             rows.append(Progress(name=name, shared=False))
             continue
-        timed, done, ready = times.get(pk, {}), actions.get(pk, {}), readiness.get(pk)
+        timed, later, ready = times.get(pk, {}), not_yet_due.get(pk, {}), readiness.get(pk)
+
+        def due(counter, timed=timed, later=later) -> int:
+            return (timed.get(counter) or 0) - later.get(counter, 0)
+
         rows.append(
             Progress(
                 name=name,
                 shared=True,
-                incidents=timed.get("incidents", 0),
-                with_meeting=timed.get("with_meeting", 0),
-                hours_to_meeting=hours(timed.get("to_meeting")),
-                with_partners_informed=timed.get("with_informed", 0),
-                hours_to_partners_informed=hours(timed.get("to_informed")),
-                on_time=done.get("on_time", 0),
-                late=done.get("late", 0),
-                still_open=done.get("still_open", 0),
+                incidents=timed.get("incidents") or 0,
+                with_meeting=timed.get("with_meeting") or 0,
+                hours_to_meeting=_average_hours(timed.get("to_meeting"), timed.get("with_meeting")),
+                with_partners_informed=timed.get("with_informed") or 0,
+                hours_to_partners_informed=_average_hours(
+                    timed.get("to_informed"), timed.get("with_informed")
+                ),
+                on_time=due("on_time"),
+                late=due("late"),
+                still_open=due("still_open"),
                 readiness=score_from_counts(
                     ready=ready["ready"], in_progress=ready["in_progress"], total=ready["total"]
                 )
@@ -332,18 +354,10 @@ def _borough_chart(title: str, rows: list[Progress], *series: tuple[str, str], *
 
 def dashboard(region, *, period: int = DEFAULT_PERIOD, now: datetime | None = None) -> dict:
     """Every figure of the region's dashboard, in a fixed number of queries whatever the number of
-    incidents; kept for ``settings.REGION_FIGURES_CACHE_SECONDS`` under a key that holds every borough's
-    sharing choice, so a borough that shares less is counted so at once (``now`` given: never cached)."""
+    incidents, as things stand at this request: never cached, so a change or a borough's new sharing choice
+    shows on the next request."""
     shares = shares_of(region)
-    if now is not None or not settings.REGION_FIGURES_CACHE_SECONDS:
-        return {**_counted(region, shares, period=period, now=now or timezone.now()), "shares": shares}
-    chosen = sorted((category, sorted(pks)) for category, pks in shares.by_category.items())
-    key = "region-figures:" + hashlib.sha256(repr((region.pk, period, chosen)).encode()).hexdigest()
-    figures = cache.get(key)
-    if figures is None:
-        figures = _counted(region, shares, period=period, now=timezone.now())
-        cache.set(key, figures, settings.REGION_FIGURES_CACHE_SECONDS)
-    return {**figures, "shares": shares}
+    return {**_counted(region, shares, period=period, now=now or timezone.now()), "shares": shares}
 
 
 def _counted(region, shares: Shares, *, period: int, now: datetime) -> dict:
@@ -353,11 +367,11 @@ def _counted(region, shares: Shares, *, period: int, now: datetime) -> dict:
     months = months_between(first_month, today)
     month_labels = [f"{month:%b %Y}" for month in months]
     types = incident_types()
-    incidents = region_incidents(region)
-    boroughs = by_borough(incidents, shares, since)
-    months_rows = per_month(incidents, shares, types, months, since)
-    types_rows = by_type(incidents, shares, types, since)
-    progress = progress_by_borough(incidents, shares, since, now=now)
+    tallied = region_tallies(region)
+    boroughs = by_borough(tallied, shares, first_month)
+    months_rows = per_month(tallied, shares, types, months)
+    types_rows = by_type(tallied, shares, types, first_month)
+    progress = progress_by_borough(tallied, region, shares, since, now=now)
     shared_progress = [row for row in progress if row.shared]
     return {
         "since": first_month,

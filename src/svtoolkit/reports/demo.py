@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
@@ -288,6 +289,7 @@ def _respond(incident, *, rng, now, organisations, responder, chair, police_offi
             )
             for day, level in enumerate(rng.choice([[3, 3, 2, 2], [4, 3, 3, 2], [2, 3, 2, 1]]))
         )
+    tallies.recount(incident)  # its history was written straight to the tables, past the services
 
 
 # Earlier assessments, oldest first: how many of the checklist's items were ready, and in progress.

@@ -1,0 +1,76 @@
+"""The running totals behind the regional and partnership figures: one row per incident saying what it adds to
+the counts (``IncidentTally``), and the counts themselves by partnership, month and incident type
+(``MonthlyTally``). Services keep both in the transaction of every change that moves a count
+(svtoolkit.incidents.tallies); ``rebuild_tallies`` counts them again from the records."""
+
+from django.db import models
+
+# The counters of a month's row: summed over incidents by the figures, each kept by atomic increments.
+COUNTERS = (
+    "incidents",
+    "still_open",
+    "serious_violence",
+    "with_meeting",
+    "seconds_to_meeting",
+    "with_informed",
+    "seconds_to_informed",
+    "actions_on_time",
+    "actions_late",
+    "actions_open",
+)
+ALL_TYPES = ""  # the incident_type of the month's row counting every incident once, whatever its types
+
+
+class IncidentTally(models.Model):
+    """What one incident adds to its partnership's month: written with the counts, so a change knows what to
+    take away. ``month`` is empty for an incident that counts nowhere (an exercise)."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(null=True)
+    incident_types = models.JSONField(default=list)
+    still_open = models.BooleanField(default=False)
+    serious_violence = models.BooleanField(default=False)
+    with_meeting = models.BooleanField(default=False)
+    seconds_to_meeting = models.BigIntegerField(default=0)
+    with_informed = models.BooleanField(default=False)
+    seconds_to_informed = models.BigIntegerField(default=0)
+    # Plan actions (not those marked not needed) by how they stand, whatever their due time: the figures
+    # take away those not yet due when they read.
+    actions_on_time = models.PositiveIntegerField(default=0)
+    actions_late = models.PositiveIntegerField(default=0)
+    actions_open = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"Tally of incident {self.incident_id}"
+
+
+class MonthlyTally(models.Model):
+    """A partnership's incidents that occurred in one month (local time): the row with ``incident_type`` ""
+    counts every incident once with all the counters; a row per type counts the incidents of that type."""
+
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    incident_type = models.CharField(max_length=64, blank=True)
+    incidents = models.IntegerField(default=0)
+    still_open = models.IntegerField(default=0)
+    serious_violence = models.IntegerField(default=0)
+    with_meeting = models.IntegerField(default=0)
+    seconds_to_meeting = models.BigIntegerField(default=0)
+    with_informed = models.IntegerField(default=0)
+    seconds_to_informed = models.BigIntegerField(default=0)
+    actions_on_time = models.IntegerField(default=0)
+    actions_late = models.IntegerField(default=0)
+    actions_open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "month", "incident_type"], name="monthly_tally_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partnership_id} {self.month:%Y-%m} {self.incident_type or 'all types'}"
