@@ -1,5 +1,3 @@
-import os
-
 import pytest
 
 from svtoolkit.accounts.models import User
@@ -26,28 +24,6 @@ def _isolated_media_root(tmp_path_factory):
 
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         yield
-
-
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, with its static files served by WhiteNoise as in production rather than by
-    Django's StaticFilesHandler. WhiteNoise's Cache-Control (60 seconds outside DEBUG) lets a browser keep the
-    style sheets and scripts between pages, where the handler's answers had Chromium ask for all of them again
-    on every page of a browser test."""
-    from pytest_django.live_server_helper import LiveServer
-
-    address = (
-        request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
-    )
-    server = LiveServer(address, start=False)
-    server.thread.static_handler = _application_itself
-    server.start()
-    yield server
-    server.stop()
-
-
-def _application_itself(application):
-    return application
 
 
 @pytest.fixture(autouse=True)
