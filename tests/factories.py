@@ -517,6 +517,59 @@ class PersonNeedToKnowFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
+class HospitalStayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.HospitalStay"
+
+    patient = factory.SubFactory(PersonAffectedFactory)
+    incident = factory.SelfAttribute("patient.incident")
+    hospital = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership"), kind="health"
+    )
+    visitor_arrangements = "Close family only, identities checked by hospital security."
+
+
+class SchoolInvolvedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.SchoolInvolved"
+
+    incident = factory.SubFactory(IncidentFactory)
+    school = factory.SubFactory(
+        OrganisationFactory, partnership=factory.SelfAttribute("..incident.partnership"), kind="school"
+    )
+
+
+class SafeguardingReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.SafeguardingReferral"
+
+    person = factory.SubFactory(PersonAffectedFactory)
+    incident = factory.SelfAttribute("person.incident")
+    route = "mash"
+    referred_at = factory.LazyFunction(timezone.now)
+
+
+class IncidentTallyFactory(factory.django.DjangoModelFactory):
+    """An incident's tally is written when the incident is (IncidentFactory counts it): this reads it back."""
+
+    class Meta:
+        model = "incidents.IncidentTally"
+        django_get_or_create = ("incident",)
+
+    incident = factory.SubFactory(IncidentFactory)
+    partnership = factory.SelfAttribute("incident.partnership")
+
+
+class MonthlyTallyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.MonthlyTally"
+        django_get_or_create = ("partnership", "month", "incident_type")
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    month = factory.Sequence(lambda n: timezone.localdate().replace(day=1, year=2000 + n % 20))
+    incident_type = ""
+
+
 class DutyShiftFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "alerts.DutyShift"

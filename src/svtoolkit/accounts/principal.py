@@ -8,6 +8,7 @@ cache and reads them afresh: a change is never seen late.
 """
 
 import contextlib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -74,3 +75,15 @@ def forget_access_of(user_ids: Iterable[int]) -> None:
 def forget_access_of_members(**membership_filter) -> None:
     """As ``forget_access_of``, for everyone with a membership matching the filter (``partnership=p``)."""
     forget_access_of(Membership.objects.filter(**membership_filter).values_list("user_id", flat=True))
+
+
+def skipping_restores(receiver):
+    """For a receiver of post_save and post_delete that forgets access: a restore or a fixture (a raw save)
+    writes the rows as they were, access versions included, so it moves no version."""
+
+    @functools.wraps(receiver)
+    def unless_raw(sender, instance, raw=False, **kwargs):
+        if not raw:
+            receiver(sender, instance, **kwargs)
+
+    return unless_raw

@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.core.cache import cache
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
@@ -441,4 +442,5 @@ def restore_backup(path, *, using: str = "default", portable: bool = False) -> d
         raise BackupError(
             f"After the restore the row counts differ from the archive's (archive, now): {wrong}."
         )
+    cache.clear()  # what it held (who each person is, their sessions) described the database before
     return manifest

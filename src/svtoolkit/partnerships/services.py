@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
@@ -161,7 +162,12 @@ def update_organisation(
     if details.get("leads_partnership"):
         # One lead organisation per partnership: naming a new one stands the last one down.
         organisation.partnership.organisations.exclude(pk=organisation.pk).update(leads_partnership=False)
-    return _update(organisation, expected_revision=expected_revision, details=details, by=by, request=request)
+    updated = _update(
+        organisation, expected_revision=expected_revision, details=details, by=by, request=request
+    )
+    # Members see their organisation (its name, whether it reports or leads) on their next request.
+    forget_access_of_members(partnership=organisation.partnership_id)
+    return updated
 
 
 # --- Contacts ----------------------------------------------------------------------------------------

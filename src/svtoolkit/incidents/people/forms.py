@@ -106,8 +106,8 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
             "Only those ticked can open this record. Keep at least one coordinator or responder. If you take "
             "yourself off, you will no longer be able to open it."
         ),
+        required=False,  # an empty list is refused by the service, which says why
         error_messages={
-            "required": "Choose at least one person who may read this record",
             "invalid_choice": "Choose people from the list",
             "invalid_pk_value": "Choose people from the list",
         },
