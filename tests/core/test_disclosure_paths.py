@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from svtoolkit.incidents.models import Disclosure, PersonAffected
@@ -100,12 +101,26 @@ def _referral(client_for, made, demo, demo_users, basis):
     return client_for("responder").post(url, data)
 
 
+def _safeguarding_referral(client_for, made, demo, demo_users, basis):
+    now = timezone.localtime()
+    when = {"referred_at_day": now.day, "referred_at_month": now.month, "referred_at_year": now.year}
+    data = {
+        "person": made.person.pk,
+        "route": "mash",
+        **when,
+        "referred_at_time": now.strftime("%H:%M"),
+        **basis,
+    }
+    return client_for("responder").post(reverse("incidents:referral_add", args=[made.incident.pk]), data)
+
+
 PATHS = {
     "situation report with people": _sitrep,
     "subject-access export": _subject_access,
     "share with another partnership": _share,
     "accepting the region's proposal to share": _region_proposal,
     "referral to an outside service": _referral,
+    "safeguarding referral to the MASH": _safeguarding_referral,
 }
 
 
