@@ -105,6 +105,7 @@ def _load_axe(page):
 
 def assert_accessible(page):
     """axe-core finds no WCAG 2.2 A/AA or best-practice violations on the page as it stands."""
+    page.wait_for_load_state()  # a click that navigates returns once the new page starts to load
     _load_axe(page)
     violations = page.evaluate(AXE_RUN, AXE_TAGS)
     problems = [f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in violations]

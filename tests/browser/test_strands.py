@@ -161,6 +161,7 @@ def test_the_safeguarding_strand_referral_outcome_and_someone_at_risk(
     expect(phone.get_by_text("The outcome was recorded.")).to_be_visible()
 
     phone.get_by_role("button", name="Record someone at risk").click()
+    expect(phone.get_by_label("Name or initials")).to_be_visible()
     checked(phone)
     phone.get_by_label("Name or initials").fill("T.K.")
     phone.get_by_role("button", name="Record them").click()
