@@ -8,7 +8,6 @@ import factory
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
-from svtoolkit.incidents import tallies
 from svtoolkit.partnerships.models import (
     Contact,
     ContactImport,
@@ -162,18 +161,7 @@ class SharingAgreementFactory(factory.django.DjangoModelFactory):
 # --- Incidents and what reports count: services build whole incidents, these build exact figures -------
 
 
-class CountedInTallies:
-    """A record the figures count (an incident, or a part of one): made as the services make it, so the
-    running totals move with it."""
-
-    @classmethod
-    def _after_postgeneration(cls, instance, create, results=None):
-        super()._after_postgeneration(instance, create, results)
-        if create:
-            tallies.recount(getattr(instance, "incident_id", None) or instance.pk)
-
-
-class IncidentFactory(CountedInTallies, factory.django.DjangoModelFactory):
+class IncidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Incident"
 
@@ -199,7 +187,7 @@ class SceneFactory(factory.django.DjangoModelFactory):
     area = ""
 
 
-class ParticipationFactory(CountedInTallies, factory.django.DjangoModelFactory):
+class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Participation"
 
@@ -209,7 +197,7 @@ class ParticipationFactory(CountedInTallies, factory.django.DjangoModelFactory):
     )
 
 
-class PlanActionFactory(CountedInTallies, factory.django.DjangoModelFactory):
+class PlanActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.PlanAction"
 
@@ -220,7 +208,7 @@ class PlanActionFactory(CountedInTallies, factory.django.DjangoModelFactory):
     status = "to_do"
 
 
-class MeetingFactory(CountedInTallies, factory.django.DjangoModelFactory):
+class MeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "meetings.Meeting"
 
@@ -383,7 +371,7 @@ class SceneMeasureFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
 
 
-class CategorisationFactory(CountedInTallies, factory.django.DjangoModelFactory):
+class CategorisationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "incidents.Categorisation"
 
@@ -550,14 +538,13 @@ class SafeguardingReferralFactory(factory.django.DjangoModelFactory):
 
 
 class IncidentTallyFactory(factory.django.DjangoModelFactory):
-    """An incident's tally is written when the incident is (IncidentFactory counts it): this reads it back."""
-
     class Meta:
         model = "incidents.IncidentTally"
-        django_get_or_create = ("incident",)
 
     incident = factory.SubFactory(IncidentFactory)
     partnership = factory.SelfAttribute("incident.partnership")
+    month = factory.LazyAttribute(lambda tally: tally.incident.occurred_at.date().replace(day=1))
+    incident_types = factory.SelfAttribute("incident.incident_types")
 
 
 class MonthlyTallyFactory(factory.django.DjangoModelFactory):
