@@ -4,6 +4,8 @@ bench/run.py writes the accounts, incidents and actions to use into the file nam
 Each simulated person signs in once through the sign-in form, then reads the incident page, the incident
 list and action pages, updates actions and adds timeline entries through the normal forms, with CSRF.
 Task weights give 12 reads to 3 writes (20 % writes); a write is a POST answered with a redirect.
+With several servers (BENCH_HOSTS, space-separated base addresses, from bench/scale_out.py), each simulated
+person is given the next server in turn and stays on it, as behind a load balancer.
 """
 
 import itertools
@@ -18,10 +20,15 @@ TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read())
 ACCOUNTS = itertools.cycle(TARGETS["accounts"])
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REVISION = re.compile(r'name="revision" value="(\d+)"')
+HOSTS = itertools.cycle(os.environ.get("BENCH_HOSTS", "").split() or [None])
 
 
 class Responder(FastHttpUser):
     wait_time = between(0.1, 0.5)
+
+    def __init__(self, environment):
+        self.host = next(HOSTS) or self.host  # before the client is made for it
+        super().__init__(environment)
 
     def on_start(self):
         self.email = next(ACCOUNTS)

@@ -128,7 +128,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, log_path: Path) -> subprocess.Popen:
+def start_server(port: int, log_path: Path, preexec_fn=None) -> subprocess.Popen:
+    """gunicorn on ``port``, once it answers; ``preexec_fn`` runs in its process before it starts."""
     command = [
         str(BIN / "gunicorn"),
         "svtoolkit.wsgi:application",
@@ -139,7 +140,11 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen:
         "--log-level=warning",
     ]
     server = subprocess.Popen(
-        command, env=os.environ.copy(), stdout=log_path.open("w"), stderr=subprocess.STDOUT
+        command,
+        env=os.environ.copy(),
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=preexec_fn,
     )
     for _ in range(200):
         try:
@@ -382,19 +387,20 @@ def _cpu_while_measured(server: subprocess.Popen, locust: subprocess.Popen) -> d
     }
 
 
-def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen) -> dict:
+def start_locust(hosts: list[str], users: int, targets: dict, workdir: Path) -> subprocess.Popen:
+    """Locust, headless, with ``users`` people spread in turn over ``hosts`` (one server or several); its
+    statistics go to workdir/locust_stats.csv (read them with ``locust_figures``)."""
     targets_file = workdir / "targets.json"
     targets_file.write_text(json.dumps(targets))
-    prefix = workdir / "locust"
     command = [
         str(BIN / "locust"),
         "-f",
         str(ROOT / "bench" / "locustfile.py"),
         "--headless",
         "--host",
-        base,
+        hosts[0],
         "-u",
-        str(USERS),
+        str(users),
         "-r",
         SPAWN_RATE,
         "-t",
@@ -402,30 +408,25 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         "--reset-stats",
         "--only-summary",
         "--csv",
-        str(prefix),
+        str(workdir / "locust"),
         "--loglevel",
         "WARNING",
     ]
-    log(f"Mixed load: {USERS} users for {DURATION}...")
-    recorder = cpu_profile.start(server.pid, workdir / "profile.txt") if PROFILE else None
     with (workdir / "locust.log").open("w") as output:
-        locust = subprocess.Popen(
+        return subprocess.Popen(
             command,
-            env={**os.environ, "BENCH_TARGETS": str(targets_file)},
+            env={**os.environ, "BENCH_TARGETS": str(targets_file), "BENCH_HOSTS": " ".join(hosts)},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        cpu = _cpu_while_measured(server, locust)
-    if recorder:
-        cpu_profile.stop(recorder)
-        cpu["profile_by_layer"] = cpu_profile.by_layer(workdir / "profile.txt")
-        cpu["profile_file"] = str(workdir / "profile.txt")
+
+
+def locust_figures(workdir: Path) -> dict:
+    """Requests, writes, requests/s, percentiles and errors from Locust's CSV, all request kinds together."""
     rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
     total = rows["Aggregated"]
     writes = [row for name, row in rows.items() if name.startswith("write:")]
     return {
-        "users": USERS,
-        "duration": DURATION,
         "requests": int(total["Request Count"]),
         "writes": sum(int(row["Request Count"]) for row in writes),
         "rps": round(float(total["Requests/s"]), 1),
@@ -433,10 +434,26 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
         "errors": int(total["Failure Count"]),
+    }
+
+
+def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen) -> dict:
+    log(f"Mixed load: {USERS} users for {DURATION}...")
+    recorder = cpu_profile.start(server.pid, workdir / "profile.txt") if PROFILE else None
+    locust = start_locust([base], USERS, targets, workdir)
+    cpu = _cpu_while_measured(server, locust)
+    if recorder:
+        cpu_profile.stop(recorder)
+        cpu["profile_by_layer"] = cpu_profile.by_layer(workdir / "profile.txt")
+        cpu["profile_work_by_layer"] = cpu_profile.by_layer(workdir / "profile.txt", waits=False)
+        cpu["profile_file"] = str(workdir / "profile.txt")
+    figures = locust_figures(workdir)
+    return {
+        "users": USERS,
+        "duration": DURATION,
+        **figures,
         **cpu,
-        "server_cpu_ms_per_request": round(
-            1000 * cpu["server_cores"] / max(0.1, float(total["Requests/s"])), 1
-        ),
+        "server_cpu_ms_per_request": round(1000 * cpu["server_cores"] / max(0.1, figures["rps"]), 1),
     }
 
 
@@ -484,9 +501,17 @@ def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
             f"server CPU per request {load['server_cpu_ms_per_request']} ms"
         )
         if "profile_by_layer" in load:
-            print(f"Where the server's CPU went (py-spy samples; stacks in {load['profile_file']}):")
+            print(
+                f"Where the server's CPU went (py-spy samples; stacks in {load['profile_file']}), of all "
+                "samples and of those not waiting (on the database, Redis or a request):"
+            )
+            work = load["profile_work_by_layer"]
             for layer, share in load["profile_by_layer"].items():
-                print(f"  {share:6.1%}  {layer}")
+                print(
+                    f"  {share:6.1%} {work[layer]:6.1%}  {layer}"
+                    if layer in work
+                    else f"  {share:6.1%}  {layer}"
+                )
 
 
 def main() -> None:
