@@ -9,7 +9,7 @@ STATIC_BUILD := build/static
 VENDOR := $(STATIC_BUILD)/vendor
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run dev test checks lock test-sqlite test-postgres bench lint assets install install-dev worker clean
+.PHONY: run dev test checks lock test-sqlite test-postgres bench bench-scale-out lint assets install install-dev worker clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -108,6 +108,10 @@ test-postgres:
 # BENCH_INCIDENTS=1000000 and the other BENCH_ variables in docs/performance.md.
 bench: $(VENV)/.installed-bench assets
 	$(BIN)/python bench/run.py
+
+# One app server against two, each limited to BENCH_SERVER_CPU cores by a cgroup (Linux, cgroup v1, as root).
+bench-scale-out: $(VENV)/.installed-bench assets
+	$(BIN)/python bench/scale_out.py
 
 lint: install-dev
 	$(BIN)/ruff check src tests

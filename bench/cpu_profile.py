@@ -65,8 +65,10 @@ GENERAL = [
 OTHER = "other (Python itself, libraries)"
 
 
-def start(server_pid: int, out: Path) -> subprocess.Popen:
-    """Start sampling the server (and its workers) into ``out``, in py-spy's collapsed-stack format."""
+def start(server_pid: int, out: Path, gil: bool = False) -> subprocess.Popen:
+    """Start sampling the server (and its workers) into ``out``, in py-spy's collapsed-stack format. With
+    ``gil``, only the thread holding each process's interpreter lock is sampled: Python's own work, never a
+    thread waiting on the database or the network (those release the lock), however busy the machine."""
     return subprocess.Popen(
         [
             str(PY_SPY),
@@ -81,6 +83,7 @@ def start(server_pid: int, out: Path) -> subprocess.Popen:
             "--output",
             str(out),
             "--nonblocking",
+            *(["--gil"] if gil else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

@@ -10,7 +10,8 @@ Settings come from the environment (see docs/performance.md):
                      skips it
   BENCH_WORKERS, BENCH_THREADS   gunicorn's processes and threads each (default 3 and 4)
   BENCH_PORT         the server's port (default: any free one)
-  BENCH_PROFILE=1    sample the server with py-spy during the mixed load and print its CPU by layer
+  BENCH_PROFILE=1    sample the server with py-spy during the mixed load and print its CPU by layer;
+                     BENCH_PROFILE=gil samples only the threads holding the interpreter lock (Python's work)
 Every page figure is measured twice: by the server (a middleware in svtoolkit.bench.settings reports its time
 and query count in headers) and by this client. Nothing passes or fails: the figures are for people to read.
 """
@@ -60,7 +61,7 @@ SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
 DURATION = os.environ.get("BENCH_DURATION", "30s")
 WORKERS = os.environ.get("BENCH_WORKERS", "3")
 THREADS = os.environ.get("BENCH_THREADS", "4")
-PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+PROFILE = os.environ.get("BENCH_PROFILE") in ("1", "gil")
 PASSWORD = LoadGenerator.DEFAULT_PASSWORD
 
 
@@ -439,7 +440,8 @@ def locust_figures(workdir: Path) -> dict:
 
 def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen) -> dict:
     log(f"Mixed load: {USERS} users for {DURATION}...")
-    recorder = cpu_profile.start(server.pid, workdir / "profile.txt") if PROFILE else None
+    gil = os.environ.get("BENCH_PROFILE") == "gil"
+    recorder = cpu_profile.start(server.pid, workdir / "profile.txt", gil=gil) if PROFILE else None
     locust = start_locust([base], USERS, targets, workdir)
     cpu = _cpu_while_measured(server, locust)
     if recorder:
