@@ -107,7 +107,7 @@ def measure(servers: int, targets: dict, workdir: Path) -> dict:
         "groups": groups,
         "limit_was_the_bottleneck": all(cpu_limit.limit_was_the_bottleneck(group) for group in groups),
         "machine_cores_busy": round((last[2] - first[2]) / (last[1] - first[1]), 2),
-        # The database's own processes (those that lived through the count; PostgreSQL only).
+        # PostgreSQL's processes for the bench database (one that closes during the count loses its share).
         "database_cpu_ms_per_request": round(
             1000 * (last[3] - first[3]) / (last[1] - first[1]) / max(0.1, figures["rps"]), 1
         ),
