@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
@@ -197,18 +198,37 @@ def _hospital_events(stay) -> list[str]:
     return events
 
 
-def _check_person_of(incident, person, field) -> None:
+def _check_person_of(incident, person, field, *, by) -> None:
+    """A stay or a referral is of a person of this incident whose own record ``by`` may read
+    (``access.can_read_person``): the incident's need-to-know list alone opens no one's record."""
     if person.incident_id != incident.pk:
         raise DomainError("Choose one of the people affected by this incident.", field=field)
+    check_may_read(person, by=by, field=field)
+
+
+def check_may_read(person, *, by, field=None) -> None:
+    if not access.can_read_person(by, None, person):
+        raise DomainError(
+            "You are not on the need-to-know list of this person's record: ask someone on it to add you.",
+            field=field,
+        )
+
+
+def _record_death(stay, by, request) -> None:
+    """A stay that ended in death marks its patient as deceased, through the people's service (a correction
+    of their record, kept, audited and on the timeline like any other), so no page shows them as alive."""
+    if stay.status == PatientStatus.DIED:
+        people_services.record_death(person=stay.patient, by=by, request=request)
 
 
 @transaction.atomic
 def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> HospitalStay:
     """Record a person affected in hospital; the actions its record answers (visitors agreed, discharge plan
     agreed, violence-reduction team told) are done, and someone in hospital brings in the hospital's items."""
-    _check_person_of(incident, patient, "patient")
+    _check_person_of(incident, patient, "patient", by=by)
     changes = _hospital_changes(incident, None, fields)
     stay = HospitalStay.objects.create(incident=incident, patient=patient, recorded_by=by, **changes)
+    _record_death(stay, by, request)
     # The timeline is read by everyone who sees the incident: it names no one.
     history.note(incident, by, f"A hospital stay was recorded ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.CREATE, stay, request, fields=sorted(changes))
@@ -224,11 +244,13 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
     unknown = set(fields) - set(HOSPITAL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    check_may_read(stay.patient, by=by)
     incident = stay.incident
     changes = _hospital_changes(incident, stay, fields)
     changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
     save_if_unchanged(HospitalStay, stay.pk, expected_revision=expected_revision, **changes)
     stay.refresh_from_db()
+    _record_death(stay, by, request)
     history.note(incident, by, f"A hospital stay was updated ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.UPDATE, stay, request, fields=changed)
     redraw_plan(incident=incident, by=by, reason="a hospital stay was updated")
@@ -243,7 +265,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
 def refer(*, incident, person, route, referred_at, by, basis: dict, request=None) -> SafeguardingReferral:
     """Record a referral of a person affected to the MASH or the daily risk meeting. Their details leave the
     need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis."""
-    _check_person_of(incident, person, "person")
+    _check_person_of(incident, person, "person", by=by)
     if route not in ReferralRoute.values:
         raise DomainError(f"{NO_ROUTE}.", field="route")
     check_time_told(incident, field="referred_at", at=referred_at, what="The time of the referral")
@@ -274,6 +296,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
 @transaction.atomic
 def record_referral_outcome(*, referral, by, expected_revision, outcome: str, request=None):
     """What the MASH or the risk meeting decided; refused if someone else saved an outcome meanwhile."""
+    check_may_read(referral.person, by=by)
     if not outcome.strip():
         raise DomainError(f"{NO_OUTCOME}.", field="outcome")
     save_if_unchanged(
