@@ -7,8 +7,7 @@ from collections import Counter
 
 from django.db.models import QuerySet
 
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     HospitalStay,
     PatientStatus,
@@ -64,14 +63,7 @@ def strands_summary(incident) -> dict:
 
 def _audit_opened(user, incident, records, *, reason, request) -> None:
     for opened in records:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=user,
-            partnership=incident.partnership,
-            target=opened,
-            detail={"reason": reason, "incident": incident.reference},
-            request=request,
-        )
+        history.opened(incident, user, opened, request, reason=reason)
 
 
 def read_strands(*, user, incident, reason: str, request=None) -> dict:

@@ -74,30 +74,31 @@ def check_school(*, incident, school) -> None:
         raise DomainError("Choose a school or college from the partnership's directory.", field="school")
 
 
-def _check_school_times(incident, fields) -> None:
-    check_time_told(
-        incident,
-        field="safeguarding_lead_informed_at",
-        at=fields.get("safeguarding_lead_informed_at"),
-        what="The time the safeguarding lead was told",
-    )
-    check_time_told(
-        incident,
-        field="critical_incident_plan_started_at",
-        at=fields.get("critical_incident_plan_started_at"),
-        what="The time the school started its plan",
-    )
+def check_times_told(incident, fields: dict, times: dict) -> None:
+    """Each of ``times`` (a field and what it is, for the message) that ``fields`` gives, as
+    ``check_time_told`` says."""
+    for field, what in times.items():
+        check_time_told(incident, field=field, at=fields.get(field), what=what)
 
 
-def _school_events(record) -> list[str]:
-    events = []
-    if record.safeguarding_lead_informed_at:
-        events.append(CompletingEvent.SAFEGUARDING_LEAD_INFORMED)
-    if record.critical_incident_plan_started_at:
-        events.append(CompletingEvent.SCHOOL_PLAN_STARTED)
-    if record.support_offered:
-        events.append(CompletingEvent.SCHOOL_SUPPORT_OFFERED)
-    return events
+SCHOOL_TIMES = {
+    "safeguarding_lead_informed_at": "The time the safeguarding lead was told",
+    "critical_incident_plan_started_at": "The time the school started its plan",
+}
+
+
+# What a school's record says happened, each the event of the plan's action it completes.
+SCHOOL_EVENTS = {
+    "safeguarding_lead_informed_at": CompletingEvent.SAFEGUARDING_LEAD_INFORMED,
+    "critical_incident_plan_started_at": CompletingEvent.SCHOOL_PLAN_STARTED,
+    "support_offered": CompletingEvent.SCHOOL_SUPPORT_OFFERED,
+}
+
+
+def _complete_what_it_says(incident, by, record, events: dict) -> None:
+    """Each of ``events`` (a field of ``record`` and its event) whose field the record now fills completes
+    the plan's actions it answers."""
+    _complete(incident, by, [event for name, event in events.items() if getattr(record, name)])
 
 
 @transaction.atomic
@@ -107,13 +108,13 @@ def record_school(*, incident, school, by, request=None, **fields) -> SchoolInvo
     check_school(incident=incident, school=school)
     if incident.schools.filter(school=school).exists():
         raise DomainError(f"{school} is already recorded: change its record instead.", field="school")
-    _check_school_times(incident, fields)
+    check_times_told(incident, fields, SCHOOL_TIMES)
     fields["support_offered"] = fields.get("support_offered", "").strip()
     record = SchoolInvolved.objects.create(incident=incident, school=school, recorded_by=by, **fields)
     history.note(incident, by, f"School attended by those involved recorded: {school}.")
     history.audit(incident, by, AuditAction.CREATE, record, request, school=school.pk)
     redraw_plan(incident=incident, by=by, reason="a school was recorded")
-    _complete(incident, by, _school_events(record))
+    _complete_what_it_says(incident, by, record, SCHOOL_EVENTS)
     return record
 
 
@@ -124,14 +125,14 @@ def update_school(*, record, by, expected_revision, request=None, **fields) -> S
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     incident = record.incident
-    _check_school_times(incident, fields)
+    check_times_told(incident, fields, SCHOOL_TIMES)
     if "support_offered" in fields:
         fields["support_offered"] = fields["support_offered"].strip()
     save_if_unchanged(SchoolInvolved, record.pk, expected_revision=expected_revision, **fields)
     record.refresh_from_db()
     history.note(incident, by, f"The record of {record.school} was updated.")
     history.audit(incident, by, AuditAction.UPDATE, record, request, fields=sorted(fields))
-    _complete(incident, by, _school_events(record))
+    _complete_what_it_says(incident, by, record, SCHOOL_EVENTS)
     return record
 
 
@@ -170,11 +171,10 @@ def _hospital_changes(incident, stored, fields) -> dict:
         discharge_plan=fields.get("discharge_plan", ""),
         discharge_plan_agreed=fields.get("discharge_plan_agreed", False),
     )
-    check_time_told(
+    check_times_told(
         incident,
-        field="violence_reduction_team_informed_at",
-        at=fields.get("violence_reduction_team_informed_at"),
-        what="The time the violence-reduction team was told",
+        fields,
+        {"violence_reduction_team_informed_at": "The time the violence-reduction team was told"},
     )
     changes = {
         name: value.strip() if isinstance(value, str) else value
@@ -187,15 +187,11 @@ def _hospital_changes(incident, stored, fields) -> dict:
     return changes
 
 
-def _hospital_events(stay) -> list[str]:
-    events = []
-    if stay.visitor_arrangements:
-        events.append(CompletingEvent.VISITORS_AGREED)
-    if stay.discharge_plan_agreed_at:
-        events.append(CompletingEvent.DISCHARGE_PLAN_AGREED)
-    if stay.violence_reduction_team_informed_at:
-        events.append(CompletingEvent.VIOLENCE_REDUCTION_TEAM_INFORMED)
-    return events
+HOSPITAL_EVENTS = {
+    "visitor_arrangements": CompletingEvent.VISITORS_AGREED,
+    "discharge_plan_agreed_at": CompletingEvent.DISCHARGE_PLAN_AGREED,
+    "violence_reduction_team_informed_at": CompletingEvent.VIOLENCE_REDUCTION_TEAM_INFORMED,
+}
 
 
 def _check_person_of(incident, person, field, *, by) -> None:
@@ -233,7 +229,7 @@ def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> Ho
     history.note(incident, by, f"A hospital stay was recorded ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.CREATE, stay, request, fields=sorted(changes))
     redraw_plan(incident=incident, by=by, reason="a hospital stay was recorded")
-    _complete(incident, by, _hospital_events(stay))
+    _complete_what_it_says(incident, by, stay, HOSPITAL_EVENTS)
     return stay
 
 
@@ -254,7 +250,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
     history.note(incident, by, f"A hospital stay was updated ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.UPDATE, stay, request, fields=changed)
     redraw_plan(incident=incident, by=by, reason="a hospital stay was updated")
-    _complete(incident, by, _hospital_events(stay))
+    _complete_what_it_says(incident, by, stay, HOSPITAL_EVENTS)
     return stay
 
 
