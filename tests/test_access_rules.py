@@ -14,7 +14,13 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import IncidentFactory, NeedToKnowFactory
-from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    demo_hospital_stay,
+    demo_incident,
+    demo_person,
+    demo_referral,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,6 +142,33 @@ def test_support_is_recorded_by_those_working_the_incident_on_the_list(demo, dem
     assert who_may(access.can_record_support, demo, demo_users, with_person) == {"responder", "police"}
     person = with_person.people.get()
     assert who_may(access.can_record_support_for, demo, demo_users, person) == {"responder", "police"}
+
+
+def test_a_persons_hospital_stays_and_referrals_are_for_the_strands_recorders_on_that_persons_own_list(
+    demo, demo_users, with_person
+):
+    person = with_person.people.get()
+    responder = demo_users["responder"]
+    hospital = demo.organisations.get(kind="health_hospital")
+    services.add_participant(incident=with_person, organisation=hospital, contact=None, by=responder)
+    for role in ("coordinator", "health"):  # on the incident's list, not on the record's own
+        people_services.add_to_need_to_know(incident=with_person, user=demo_users[role], by=responder)
+    assert who_may(access.can_record_hospital_stay, demo, demo_users, with_person) == {
+        "coordinator",
+        "responder",
+        "health",
+    }
+    assert who_may(access.can_record_hospital_stay_for, demo, demo_users, person) == {"responder"}
+    assert who_may(access.can_record_safeguarding_for, demo, demo_users, person) == {"responder"}
+    people_services.add_to_need_to_know(
+        incident=with_person, user=demo_users["health"], by=responder, with_records=True
+    )
+    assert who_may(access.can_record_hospital_stay_for, demo, demo_users, person) == {"responder", "health"}
+    stay = demo_hospital_stay(with_person, person, responder)
+    referral = demo_referral(with_person, person, responder)
+    assert who_may(access.can_change_hospital_stay, demo, demo_users, stay) == {"responder", "health"}
+    # The hospital's partner reads the record, but safeguarding is social care's and the response team's.
+    assert who_may(access.can_record_referral_outcome, demo, demo_users, referral) == {"responder"}
 
 
 def test_a_subject_access_export_is_for_a_coordinator_on_the_list(demo, demo_users, with_person):

@@ -274,6 +274,34 @@ def can_record_safeguarding(user, partnership, incident) -> bool:
     ) and can_read_people(user, partnership, incident)
 
 
+def can_record_hospital_stay_for(user, partnership, person) -> bool:
+    """A hospital stay of one person, recorded, changed or opened: those who record the hospital strand
+    (``can_record_hospital_stay``) who are also on that person's own list (``can_read_person``). The
+    incident's list alone opens no one's health data."""
+    return can_record_hospital_stay(user, partnership, person.incident) and can_read_person(
+        user, partnership, person
+    )
+
+
+def can_record_safeguarding_for(user, partnership, person) -> bool:
+    """A safeguarding referral of one person, made, its outcome recorded or opened: those who record the
+    safeguarding strand (``can_record_safeguarding``) who are also on that person's own list
+    (``can_read_person``)."""
+    return can_record_safeguarding(user, partnership, person.incident) and can_read_person(
+        user, partnership, person
+    )
+
+
+def can_change_hospital_stay(user, partnership, stay) -> bool:
+    """Changing (and so opening) a hospital stay: as recording one for its patient."""
+    return can_record_hospital_stay_for(user, partnership, stay.patient)
+
+
+def can_record_referral_outcome(user, partnership, referral) -> bool:
+    """Recording what a referral decided (and so opening it): as making one for the person referred."""
+    return can_record_safeguarding_for(user, partnership, referral.person)
+
+
 def _in_lead_response_team(user, partnership, incident) -> bool:
     """A coordinator or responder of the partnership that leads the incident (not one it is shared with)."""
     return can_manage_incident(user, partnership) and incident.partnership_id == getattr(

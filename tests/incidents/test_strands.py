@@ -18,9 +18,12 @@ from svtoolkit.incidents.models import (
     PersonAffected,
     SafeguardingReferral,
     SchoolInvolved,
+    TimelineEntry,
 )
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import selectors as strands_selectors
 from svtoolkit.incidents.strands import services as strands_services
+from svtoolkit.incidents.strands.forms import HospitalStayForm
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.recovery import tasks
 from svtoolkit.reports.selectors import situation_report
@@ -67,6 +70,15 @@ def person(incident, responder):
 
 def action_for(incident, key):
     return incident.actions.filter(item__key=key).first()
+
+
+def died(stay, by):
+    """``stay`` saved again as its patient having died, the rest as it was (as its page sends it)."""
+    fields = HospitalStayForm.initial_from(stay)
+    revision = fields.pop("revision")
+    return strands_services.update_hospital_stay(
+        stay=stay, by=by, expected_revision=revision, **fields | {"status": "died"}
+    )
 
 
 def minutes_ago(minutes):
@@ -203,20 +215,34 @@ def test_someone_who_died_in_hospital_brings_in_the_items_after_a_death(planned_
     assert action_for(planned_incident, "longer-homicide-reviews") is None
     stay = demo_hospital_stay(planned_incident, person, responder)
     assert action_for(planned_incident, "longer-homicide-reviews") is None
-    strands_services.update_hospital_stay(
-        stay=stay,
-        by=responder,
-        expected_revision=stay.revision,
-        hospital=stay.hospital,
-        status="died",
-        ward_restrictions="",
-        visitor_arrangements="",
-        expected_discharge_on=None,
-        discharge_plan="",
-        discharge_plan_agreed=False,
-        violence_reduction_team_informed_at=None,
-    )
+    died(stay, responder)
     assert action_for(planned_incident, "longer-homicide-reviews") is not None
+
+
+def test_a_stay_that_ends_in_death_marks_the_person_deceased_as_a_correction_audited_and_on_the_timeline(
+    incident, person, responder
+):
+    stay = demo_hospital_stay(incident, person, responder)
+    person.refresh_from_db()
+    assert not person.deceased
+    died(stay, responder)
+    person.refresh_from_db()
+    assert person.deceased
+    correction = person.corrections.get()
+    assert correction.changes == [{"field": "Deceased", "before": "No", "after": "Yes"}]
+    assert AuditEntry.objects.filter(
+        action=AuditAction.UPDATE, target_id=str(person.pk), detail__fields=["deceased"]
+    ).exists()
+    assert TimelineEntry.objects.filter(incident=incident, text__contains="record was corrected").exists()
+    # Saving the stay again changes nothing more of the person.
+    died(HospitalStay.objects.get(pk=stay.pk), responder)
+    assert person.corrections.count() == 1
+
+
+def test_a_stay_recorded_as_died_marks_the_person_deceased(incident, person, responder):
+    demo_hospital_stay(incident, person, responder, status="died")
+    person.refresh_from_db()
+    assert person.deceased
 
 
 @pytest.mark.parametrize(
@@ -423,6 +449,61 @@ def test_on_the_list_the_records_open_with_a_reason_and_each_opening_is_audited(
         ("incidents.HospitalStay", str(stay.pk)),
         ("incidents.SafeguardingReferral", str(referral.pk)),
     }
+
+
+@pytest.fixture
+def on_the_incidents_list_only(incident, person, demo_users, responder):
+    """The coordinator, put on the incident's need-to-know list after ``person`` was recorded (so not on that
+    record's own list), and on the list of a second person they recorded themselves."""
+    coordinator = demo_users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    demo_person(incident, coordinator, name="A. B.", role="associate")
+    return coordinator
+
+
+def test_on_the_incidents_list_but_not_the_persons_no_one_records_or_changes_their_strand_records(
+    incident, person, responder, on_the_incidents_list_only
+):
+    coordinator = on_the_incidents_list_only
+    with pytest.raises(DomainError, match="not on the need-to-know list") as refused:
+        demo_hospital_stay(incident, person, coordinator)
+    assert refused.value.field == "patient"
+    with pytest.raises(DomainError, match="not on the need-to-know list"):
+        demo_referral(incident, person, coordinator)
+    stay = demo_hospital_stay(incident, person, responder)
+    referral = demo_referral(incident, person, responder)
+    with pytest.raises(DomainError, match="not on the need-to-know list"):
+        died(stay, coordinator)
+    with pytest.raises(DomainError, match="not on the need-to-know list"):
+        strands_services.record_referral_outcome(
+            referral=referral, by=coordinator, expected_revision=referral.revision, outcome="Closed"
+        )
+    stay.refresh_from_db()
+    referral.refresh_from_db()
+    assert (stay.status, referral.outcome) == ("in_hospital", "")
+    assert not Disclosure.objects.filter(by=coordinator).exists()
+
+
+def test_on_the_incidents_list_but_not_the_persons_their_strand_pages_are_refused(
+    client_for, incident, person, responder, on_the_incidents_list_only
+):
+    stay = demo_hospital_stay(incident, person, responder, ward_restrictions="No callers told the ward")
+    referral = demo_referral(incident, person, responder)
+    client = client_for("coordinator")
+    for url in (
+        reverse("incidents:hospital_edit", args=[incident.pk, stay.pk]),
+        reverse("incidents:referral_outcome", args=[incident.pk, referral.pk]),
+    ):
+        assert client.get(url).status_code == 403
+    answer = client.post(
+        reverse("incidents:hospital_add", args=[incident.pk]), {"patient": person.pk, "status": "in_hospital"}
+    )
+    assert answer.status_code == 200 and "govuk-error-summary" in answer.content.decode()
+    assert HospitalStay.objects.count() == 1
+    text = client.post(
+        reverse("incidents:strands", args=[incident.pk]), {"reason": "Checking"}
+    ).content.decode()
+    assert "A. B." in text and person.name not in text and "No callers told the ward" not in text
 
 
 # --- The situation report ----------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from svtoolkit.accounts.selectors import people_acting_for
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
 from svtoolkit.communications.models import (
     CommunicationsPlan,
     Message,
@@ -34,13 +33,14 @@ def _trail(message, by, text, request, **detail):
     # The timeline is read by everyone who sees the incident: a restricted title stays hidden until published.
     title = title_shown(message, readable=False)
     incident_services.log_change(incident=message.incident, by=by, text=f"“{title}”: {text}")
-    record(
+    incident_services.audit(
+        incident=message.incident,
+        by=by,
         action=AuditAction.UPDATE,
-        actor=by,
-        partnership=message.incident.partnership,
         target=message,
-        detail={"status": message.status, **detail},
         request=request,
+        status=message.status,
+        **detail,
     )
 
 
@@ -67,9 +67,7 @@ def set_plan(
         by=by,
         link=reverse("communications:plan", args=[incident.pk]),
     )
-    record(
-        action=AuditAction.UPDATE, actor=by, partnership=incident.partnership, target=plan, request=request
-    )
+    incident_services.audit(incident=incident, by=by, action=AuditAction.UPDATE, target=plan, request=request)
     return plan
 
 
@@ -252,9 +250,7 @@ def add_monitoring_note(
     )
     kind = "Rumour to counter" if is_rumour else "Monitoring note"
     incident_services.log_change(incident=incident, by=by, text=f"{kind} ({note.source}): {note.summary}")
-    record(
-        action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=note, request=request
-    )
+    incident_services.audit(incident=incident, by=by, action=AuditAction.CREATE, target=note, request=request)
     return note
 
 

@@ -11,17 +11,12 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.communications.models import CommunicationsPlan
-from svtoolkit.core.scheduling import scheduled
+from svtoolkit.core.scheduling import not_reminded_lately, scheduled
 from svtoolkit.messaging import services as messaging
-
-# A plan's owner is reminded at most once in this time.
-REMINDER_GAP = timedelta(hours=23)
 
 
 def _due_for_reminder(now) -> Q:
-    return Q(next_update_due__lte=now, updates_owner__isnull=False) & (
-        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - REMINDER_GAP)
-    )
+    return Q(next_update_due__lte=now, updates_owner__isnull=False) & not_reminded_lately(now)
 
 
 # Every quarter of an hour; each plan is reminded of once a day at most.

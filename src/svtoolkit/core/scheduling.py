@@ -52,7 +52,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, connections, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tasks import TaskResultStatus
@@ -61,6 +61,16 @@ from django_tasks.exceptions import TaskResultDoesNotExist
 
 from svtoolkit.core.cache import OUTAGE_ERRORS
 from svtoolkit.core.models import ScheduledRun
+
+# What a scheduled task reminds people of (an overdue action, a plan's next update) is reminded of at most
+# once in this time: once a day at most.
+REMINDER_GAP = timedelta(hours=23)
+
+
+def not_reminded_lately(now) -> Q:
+    """Rows (with a ``last_reminded_at``) never reminded of, or not since ``REMINDER_GAP`` before ``now``."""
+    return Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - REMINDER_GAP)
+
 
 logger = logging.getLogger(__name__)
 

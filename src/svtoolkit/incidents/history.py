@@ -1,5 +1,6 @@
 """What every change to an incident leaves behind: a line on its timeline and an entry in the audit log."""
 
+from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents.models import TimelineEntry, TimelineKind
 
@@ -8,7 +9,7 @@ def note(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> Timeli
     return TimelineEntry.objects.create(incident=incident, by=by, kind=kind, text=text, action=action)
 
 
-def audit(incident, by, action, target, request, **detail):
+def audit(incident, by, action, target, request, /, **detail):
     record(
         action=action,
         actor=by,
@@ -17,3 +18,9 @@ def audit(incident, by, action, target, request, **detail):
         detail=detail,
         request=request,
     )
+
+
+def opened(incident, by, target, request, *, reason: str, action=AuditAction.VIEW_SENSITIVE, **detail):
+    """A sensitive record of the incident opened (read, or exported) with the reason given: the audit entry
+    names the reason and the incident, and ``detail`` besides."""
+    audit(incident, by, action, target, request, reason=reason, incident=incident.reference, **detail)

@@ -766,6 +766,12 @@ def log_change(*, incident, by, text) -> TimelineEntry:
     return history.note(incident, by, text)
 
 
+def audit(*, incident, by, action, target, request=None, **detail) -> None:
+    """An entry in the audit log of the incident's partnership, for something another app did to (or read
+    of) the incident's records: ``detail`` as given."""
+    history.audit(incident, by, action, target, request, **detail)
+
+
 @transaction.atomic
 def add_update(*, incident, by, text, request=None) -> TimelineEntry:
     entry = history.note(incident, by, text.strip(), kind=TimelineKind.UPDATE)

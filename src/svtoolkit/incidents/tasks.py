@@ -10,20 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from svtoolkit.core.scheduling import scheduled
+from svtoolkit.core.scheduling import not_reminded_lately, scheduled
 from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PlanAction
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
-# An action is reminded at most once in this time.
-REMINDER_GAP = timedelta(hours=23)
-
 
 def _due_for_reminder(now) -> Q:
-    return Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now) & (
-        Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=now - REMINDER_GAP)
-    )
+    return Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now) & not_reminded_lately(now)
 
 
 # Every quarter of an hour: each action is reminded of once a day at most, so an action that falls overdue is

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
@@ -72,8 +71,8 @@ def schedule_meetings(
     if len(meetings) > 1:
         text += f", then {len(meetings) - 1} more in the series"
     incident_services.log_change(incident=incident, by=by, text=text + ".")
-    record(
-        action=AuditAction.CREATE, actor=by, partnership=incident.partnership, target=first, request=request
+    incident_services.audit(
+        incident=incident, by=by, action=AuditAction.CREATE, target=first, request=request
     )
     tallies.recount(incident)  # the first critical-incident meeting may be this one: the response times
     return meetings
@@ -164,13 +163,15 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
         by=by,
         link=reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk]),
     )
-    record(
+    incident_services.audit(
+        incident=meeting.incident,
+        by=by,
         action=AuditAction.UPDATE,
-        actor=by,
-        partnership=meeting.incident.partnership,
         target=meeting,
-        detail={"held": True, "decisions": len(decisions), "actions": len(actions)},
         request=request,
+        held=True,
+        decisions=len(decisions),
+        actions=len(actions),
     )
     return meeting
 
@@ -190,13 +191,14 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     incident_services.log_change(
         incident=meeting.incident, by=by, text=f"{meeting} cancelled. Reason: {meeting.cancelled_reason}"
     )
-    record(
+    incident_services.audit(
+        incident=meeting.incident,
+        by=by,
         action=AuditAction.UPDATE,
-        actor=by,
-        partnership=meeting.incident.partnership,
         target=meeting,
-        detail={"status": meeting.status, "reason": meeting.cancelled_reason},
         request=request,
+        status=meeting.status,
+        reason=meeting.cancelled_reason,
     )
     _send_cancellation(meeting)
     return meeting

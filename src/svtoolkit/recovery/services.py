@@ -49,12 +49,8 @@ def add_milestone(*, incident, by, kind, title, date, notes="", request=None) ->
         by=by,
         text=f"On the recovery calendar: {milestone.title}, {milestone.date:%d %B %Y}.",
     )
-    record(
-        action=AuditAction.CREATE,
-        actor=by,
-        partnership=incident.partnership,
-        target=milestone,
-        request=request,
+    incident_services.audit(
+        incident=incident, by=by, action=AuditAction.CREATE, target=milestone, request=request
     )
     return milestone
 

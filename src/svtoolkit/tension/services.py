@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
@@ -64,13 +63,14 @@ def record_reading(
         by=by,
         link=reverse("tension:overview", args=[incident.pk]),
     )
-    record(
+    incident_services.audit(
+        incident=incident,
+        by=by,
         action=AuditAction.CREATE,
-        actor=by,
-        partnership=incident.partnership,
         target=reading,
-        detail={"level": level, "crossed_alert_level": crossed},
         request=request,
+        level=level,
+        crossed_alert_level=crossed,
     )
     return reading, crossed
 

@@ -10,6 +10,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 
 from svtoolkit import access
+from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     PersonRole,
 )
@@ -38,8 +39,6 @@ def people_for(user, incident) -> list:
 
 def read_person(*, user, incident, person_id, reason: str, request=None):
     """Open one person's record. The only way to read it: refused off that record's list, always audited."""
-    from svtoolkit.audit.models import AuditAction
-    from svtoolkit.audit.services import record
     from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 
     person = get_object_or_404(
@@ -51,14 +50,7 @@ def read_person(*, user, incident, person_id, reason: str, request=None):
     )
     if not access.can_read_person(user, None, person):
         access.deny(request, reason="can_read_person")
-    record(
-        action=AuditAction.VIEW_SENSITIVE,
-        actor=user,
-        partnership=incident.partnership,
-        target=person,
-        detail={"reason": reason, "incident": incident.reference},
-        request=request,
-    )
+    history.opened(incident, user, person, request, reason=reason)
     return person
 
 
@@ -66,21 +58,11 @@ def read_people(*, user, incident, reason: str, purpose: str, request=None) -> l
     """The records ``user`` may read, at once, for a document they asked for (a situation report): refused
     to someone on no record's list, and each record audited as if opened with read_person, with the reason.
     Records off their list are left out, not refused: the document holds only their part."""
-    from svtoolkit.audit.models import AuditAction
-    from svtoolkit.audit.services import record
-
     people = list(people_visible_to(user, incident).select_related("single_point_of_contact"))
     if not people:
         access.deny(request, reason="can_read_any_person")
     for person in people:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=user,
-            partnership=incident.partnership,
-            target=person,
-            detail={"reason": reason, "incident": incident.reference, "purpose": purpose},
-            request=request,
-        )
+        history.opened(incident, user, person, request, reason=reason, purpose=purpose)
     return people
 
 

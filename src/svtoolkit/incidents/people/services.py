@@ -104,6 +104,21 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
     return stored
 
 
+@transaction.atomic
+def record_death(*, person, by, request=None) -> PersonAffected:
+    """Mark someone as having died since they were recorded (a hospital stay that ended in death): a
+    correction of their record like any other (what it said before kept, audited, on the timeline), at the
+    revision stored now, as it follows from what ``by`` has just recorded. Nothing if it says so already."""
+    stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
+    if stored.deceased:
+        return stored
+    corrected = correct_person_affected(
+        person=stored, by=by, expected_revision=stored.revision, request=request, deceased=True
+    )
+    person.deceased, person.revision = corrected.deceased, corrected.revision
+    return corrected
+
+
 def _person_value_shown(person, name) -> str:
     display = getattr(person, f"get_{name}_display", None)
     value = display() if display else getattr(person, name)

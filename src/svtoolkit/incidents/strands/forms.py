@@ -3,12 +3,18 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.datetimes import DateField
-from svtoolkit.core.forms import RevisionChecked
-from svtoolkit.incidents.forms import datetime_field
+from svtoolkit.core.datetimes import DateField, datetime_field
+from svtoolkit.core.forms import (
+    RevisionChecked,
+    choice_field,
+    initial_from,
+    model_choice_field,
+    text_field,
+    tick_box,
+)
 from svtoolkit.incidents.models import PatientStatus, ReferralRoute
 from svtoolkit.incidents.people.forms import DisclosureBasisForm, PersonAffectedForm
-from svtoolkit.incidents.strands.services import NO_OUTCOME, NO_ROUTE
+from svtoolkit.incidents.strands.services import HOSPITAL_FIELDS, NO_OUTCOME, NO_ROUTE
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -21,14 +27,12 @@ class PersonChoiceField(forms.ModelChoiceField):
 class SchoolForm(RevisionChecked, forms.Form):
     """A school attended by those involved: a new one names the school; a change carries its revision."""
 
-    school = forms.ModelChoiceField(
-        label="School or college",
-        queryset=None,
+    school = model_choice_field(
+        "School or college",
+        missing="Choose the school or college",
+        not_listed="Choose a school or college from the list",
+        empty_label="Choose a school or college",
         help_text="From the partnership's directory. A school not listed is added to the directory first.",
-        error_messages={
-            "required": "Choose the school or college",
-            "invalid_choice": "Choose a school or college from the list",
-        },
     )
     safeguarding_lead_informed_at = datetime_field(
         "When the designated safeguarding lead was told (optional)",
@@ -36,11 +40,11 @@ class SchoolForm(RevisionChecked, forms.Form):
         required=False,
         help_text="Leave empty until they have been told.",
     )
-    support_offered = forms.CharField(
-        label="Support offered to pupils and staff (optional)",
+    support_offered = text_field(
+        "Support offered to pupils and staff (optional)",
+        rows=3,
         max_length=limits.SUMMARY,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: educational psychologists on site from Tuesday. Do not name pupils here.",
     )
     critical_incident_plan_started_at = datetime_field(
@@ -50,11 +54,7 @@ class SchoolForm(RevisionChecked, forms.Form):
 
     def __init__(self, *args, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if schools is None:
-            del self.fields["school"]
-        else:
-            self.fields["school"].queryset = schools
-            self.fields["school"].empty_label = "Choose a school or college"
+        _new_or_changed(self, "school", schools)
 
 
 class HospitalStayForm(RevisionChecked, forms.Form):
@@ -65,46 +65,35 @@ class HospitalStayForm(RevisionChecked, forms.Form):
         empty_label=None,
         error_messages={"required": "Choose who is in hospital"},
     )
-    hospital = forms.ModelChoiceField(
-        label="Hospital (optional)",
-        queryset=None,
-        required=False,
-        empty_label="Not known yet",
-        error_messages={"invalid_choice": "Choose a hospital from the list"},
+    hospital = model_choice_field(
+        "Hospital (optional)", optional="Not known yet", not_listed="Choose a hospital from the list"
     )
-    status = forms.ChoiceField(
-        label="Their status",
-        choices=PatientStatus.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose their status"},
-    )
-    ward_restrictions = forms.CharField(
-        label="Ward restrictions (optional)",
+    status = choice_field("Their status", PatientStatus.choices, radios=True, missing="Choose their status")
+    ward_restrictions = text_field(
+        "Ward restrictions (optional)",
+        rows=2,
         max_length=limits.SHORT_TEXT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who may not come onto the ward, and why.",
     )
-    visitor_arrangements = forms.CharField(
-        label="Visitor arrangements agreed with the hospital and the police (optional)",
+    visitor_arrangements = text_field(
+        "Visitor arrangements agreed with the hospital and the police (optional)",
+        rows=2,
         max_length=limits.SHORT_TEXT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who may visit and how identities are checked.",
     )
     expected_discharge_on = DateField(
         what="The expected discharge date", label="Expected discharge date (optional)", required=False
     )
-    discharge_plan = forms.CharField(
-        label="Discharge plan (optional)",
+    discharge_plan = text_field(
+        "Discharge plan (optional)",
+        rows=3,
         max_length=limits.SUMMARY,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Where they will go, with what support, and who is told before they leave.",
     )
-    discharge_plan_agreed = forms.BooleanField(
-        label="The discharge plan is agreed with partners", required=False
-    )
+    discharge_plan_agreed = tick_box("The discharge plan is agreed with partners")
     violence_reduction_team_informed_at = datetime_field(
         "When the hospital's violence-reduction team was told (optional)", "", required=False
     )
@@ -113,20 +102,24 @@ class HospitalStayForm(RevisionChecked, forms.Form):
     def __init__(self, *args, people=None, hospitals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hospital"].queryset = hospitals
-        if people is None:
-            del self.fields["patient"]
-        else:
-            self.fields["patient"].queryset = people
+        _new_or_changed(self, "patient", people)
 
     @staticmethod
     def initial_from(stay) -> dict:
-        fields = ("hospital", "status", "ward_restrictions", "visitor_arrangements", "expected_discharge_on")
-        return {name: getattr(stay, name) for name in fields} | {
-            "discharge_plan": stay.discharge_plan,
-            "discharge_plan_agreed": stay.discharge_plan_agreed_at is not None,
-            "violence_reduction_team_informed_at": stay.violence_reduction_team_informed_at,
-            "revision": stay.revision,
-        }
+        stored = (name for name in HOSPITAL_FIELDS if name != "discharge_plan_agreed")
+        return initial_from(
+            stay, *stored, "revision", discharge_plan_agreed=stay.discharge_plan_agreed_at is not None
+        )
+
+
+def _new_or_changed(form, chosen: str, choices) -> None:
+    """A new record is chosen from ``choices`` (the ``chosen`` field) and has no revision yet; a change
+    keeps what it is of and carries the revision it was based on."""
+    if choices is None:
+        del form.fields[chosen]
+    else:
+        form.fields[chosen].queryset = choices
+        del form.fields["revision"]
 
 
 class ReferralForm(DisclosureBasisForm):
@@ -140,12 +133,7 @@ class ReferralForm(DisclosureBasisForm):
         empty_label=None,
         error_messages={"required": "Choose who was referred"},
     )
-    route = forms.ChoiceField(
-        label="Referred to",
-        choices=ReferralRoute.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": NO_ROUTE},
-    )
+    route = choice_field("Referred to", ReferralRoute.choices, radios=True, missing=NO_ROUTE)
     referred_at = datetime_field("When the referral was made", "Enter when the referral was made")
 
     field_order = ["person", "route", "referred_at"]
@@ -157,12 +145,12 @@ class ReferralForm(DisclosureBasisForm):
 
 
 class OutcomeForm(RevisionChecked, forms.Form):
-    outcome = forms.CharField(
-        label="What the referral decided",
+    outcome = text_field(
+        "What the referral decided",
+        rows=3,
+        missing=NO_OUTCOME,
         max_length=limits.SUMMARY,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: strategy discussion held; section 47 enquiry started.",
-        error_messages={"required": NO_OUTCOME},
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 

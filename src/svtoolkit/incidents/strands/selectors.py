@@ -6,10 +6,8 @@ opening is audited with its reason."""
 from collections import Counter
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     HospitalStay,
     PatientStatus,
@@ -65,14 +63,7 @@ def strands_summary(incident) -> dict:
 
 def _audit_opened(user, incident, records, *, reason, request) -> None:
     for opened in records:
-        record(
-            action=AuditAction.VIEW_SENSITIVE,
-            actor=user,
-            partnership=incident.partnership,
-            target=opened,
-            detail={"reason": reason, "incident": incident.reference},
-            request=request,
-        )
+        history.opened(incident, user, opened, request, reason=reason)
 
 
 def read_strands(*, user, incident, reason: str, request=None) -> dict:
@@ -117,38 +108,28 @@ def people_to_choose(*, user, incident, why: str, request=None) -> QuerySet:
     return incident.people.filter(pk__in=[person.pk for person in people])
 
 
-def _read_one(model, *, user, incident, pk, person_field, reason, request):
-    """One stay or referral, opened through its person's record (``read_person``: need-to-know, audited)."""
-    found = get_object_or_404(model.objects.select_related("incident"), pk=pk, incident=incident)
+def stays_in(incident) -> QuerySet[HospitalStay]:
+    """The incident's hospital stays, with their patient (for ``access.can_change_hospital_stay``)."""
+    return HospitalStay.objects.filter(incident=incident).select_related("incident", "patient__incident")
+
+
+def referrals_in(incident) -> QuerySet[SafeguardingReferral]:
+    """The incident's referrals, with their person (for ``access.can_record_referral_outcome``)."""
+    return SafeguardingReferral.objects.filter(incident=incident).select_related(
+        "incident", "person__incident"
+    )
+
+
+def open_strand_record(found, *, user, reason: str, request=None):
+    """A stay or a referral found and checked (``access.get_for``), opened through its person's record
+    (``read_person``: refused off that record's list, audited) and audited itself, with the same reason."""
+    incident = found.incident
+    person_id = found.patient_id if isinstance(found, HospitalStay) else found.person_id
     found.who = people_selectors.read_person(
-        user=user, incident=incident, person_id=getattr(found, person_field), reason=reason, request=request
+        user=user, incident=incident, person_id=person_id, reason=reason, request=request
     )
     _audit_opened(user, incident, [found], reason=reason, request=request)
     return found
-
-
-def read_hospital_stay(*, user, incident, stay_id, reason: str, request=None) -> HospitalStay:
-    return _read_one(
-        HospitalStay,
-        user=user,
-        incident=incident,
-        pk=stay_id,
-        person_field="patient_id",
-        reason=reason,
-        request=request,
-    )
-
-
-def read_referral(*, user, incident, referral_id, reason: str, request=None) -> SafeguardingReferral:
-    return _read_one(
-        SafeguardingReferral,
-        user=user,
-        incident=incident,
-        pk=referral_id,
-        person_field="person_id",
-        reason=reason,
-        request=request,
-    )
 
 
 def strands_for_report(incident, *, people: list | None) -> dict:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
@@ -73,30 +74,31 @@ def check_school(*, incident, school) -> None:
         raise DomainError("Choose a school or college from the partnership's directory.", field="school")
 
 
-def _check_school_times(incident, fields) -> None:
-    check_time_told(
-        incident,
-        field="safeguarding_lead_informed_at",
-        at=fields.get("safeguarding_lead_informed_at"),
-        what="The time the safeguarding lead was told",
-    )
-    check_time_told(
-        incident,
-        field="critical_incident_plan_started_at",
-        at=fields.get("critical_incident_plan_started_at"),
-        what="The time the school started its plan",
-    )
+def check_times_told(incident, fields: dict, times: dict) -> None:
+    """Each of ``times`` (a field and what it is, for the message) that ``fields`` gives, as
+    ``check_time_told`` says."""
+    for field, what in times.items():
+        check_time_told(incident, field=field, at=fields.get(field), what=what)
 
 
-def _school_events(record) -> list[str]:
-    events = []
-    if record.safeguarding_lead_informed_at:
-        events.append(CompletingEvent.SAFEGUARDING_LEAD_INFORMED)
-    if record.critical_incident_plan_started_at:
-        events.append(CompletingEvent.SCHOOL_PLAN_STARTED)
-    if record.support_offered:
-        events.append(CompletingEvent.SCHOOL_SUPPORT_OFFERED)
-    return events
+SCHOOL_TIMES = {
+    "safeguarding_lead_informed_at": "The time the safeguarding lead was told",
+    "critical_incident_plan_started_at": "The time the school started its plan",
+}
+
+
+# What a school's record says happened, each the event of the plan's action it completes.
+SCHOOL_EVENTS = {
+    "safeguarding_lead_informed_at": CompletingEvent.SAFEGUARDING_LEAD_INFORMED,
+    "critical_incident_plan_started_at": CompletingEvent.SCHOOL_PLAN_STARTED,
+    "support_offered": CompletingEvent.SCHOOL_SUPPORT_OFFERED,
+}
+
+
+def _complete_what_it_says(incident, by, record, events: dict) -> None:
+    """Each of ``events`` (a field of ``record`` and its event) whose field the record now fills completes
+    the plan's actions it answers."""
+    _complete(incident, by, [event for name, event in events.items() if getattr(record, name)])
 
 
 @transaction.atomic
@@ -106,13 +108,13 @@ def record_school(*, incident, school, by, request=None, **fields) -> SchoolInvo
     check_school(incident=incident, school=school)
     if incident.schools.filter(school=school).exists():
         raise DomainError(f"{school} is already recorded: change its record instead.", field="school")
-    _check_school_times(incident, fields)
+    check_times_told(incident, fields, SCHOOL_TIMES)
     fields["support_offered"] = fields.get("support_offered", "").strip()
     record = SchoolInvolved.objects.create(incident=incident, school=school, recorded_by=by, **fields)
     history.note(incident, by, f"School attended by those involved recorded: {school}.")
     history.audit(incident, by, AuditAction.CREATE, record, request, school=school.pk)
     redraw_plan(incident=incident, by=by, reason="a school was recorded")
-    _complete(incident, by, _school_events(record))
+    _complete_what_it_says(incident, by, record, SCHOOL_EVENTS)
     return record
 
 
@@ -123,14 +125,14 @@ def update_school(*, record, by, expected_revision, request=None, **fields) -> S
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     incident = record.incident
-    _check_school_times(incident, fields)
+    check_times_told(incident, fields, SCHOOL_TIMES)
     if "support_offered" in fields:
         fields["support_offered"] = fields["support_offered"].strip()
     save_if_unchanged(SchoolInvolved, record.pk, expected_revision=expected_revision, **fields)
     record.refresh_from_db()
     history.note(incident, by, f"The record of {record.school} was updated.")
     history.audit(incident, by, AuditAction.UPDATE, record, request, fields=sorted(fields))
-    _complete(incident, by, _school_events(record))
+    _complete_what_it_says(incident, by, record, SCHOOL_EVENTS)
     return record
 
 
@@ -169,11 +171,10 @@ def _hospital_changes(incident, stored, fields) -> dict:
         discharge_plan=fields.get("discharge_plan", ""),
         discharge_plan_agreed=fields.get("discharge_plan_agreed", False),
     )
-    check_time_told(
+    check_times_told(
         incident,
-        field="violence_reduction_team_informed_at",
-        at=fields.get("violence_reduction_team_informed_at"),
-        what="The time the violence-reduction team was told",
+        fields,
+        {"violence_reduction_team_informed_at": "The time the violence-reduction team was told"},
     )
     changes = {
         name: value.strip() if isinstance(value, str) else value
@@ -186,34 +187,49 @@ def _hospital_changes(incident, stored, fields) -> dict:
     return changes
 
 
-def _hospital_events(stay) -> list[str]:
-    events = []
-    if stay.visitor_arrangements:
-        events.append(CompletingEvent.VISITORS_AGREED)
-    if stay.discharge_plan_agreed_at:
-        events.append(CompletingEvent.DISCHARGE_PLAN_AGREED)
-    if stay.violence_reduction_team_informed_at:
-        events.append(CompletingEvent.VIOLENCE_REDUCTION_TEAM_INFORMED)
-    return events
+HOSPITAL_EVENTS = {
+    "visitor_arrangements": CompletingEvent.VISITORS_AGREED,
+    "discharge_plan_agreed_at": CompletingEvent.DISCHARGE_PLAN_AGREED,
+    "violence_reduction_team_informed_at": CompletingEvent.VIOLENCE_REDUCTION_TEAM_INFORMED,
+}
 
 
-def _check_person_of(incident, person, field) -> None:
+def _check_person_of(incident, person, field, *, by) -> None:
+    """A stay or a referral is of a person of this incident whose own record ``by`` may read
+    (``access.can_read_person``): the incident's need-to-know list alone opens no one's record."""
     if person.incident_id != incident.pk:
         raise DomainError("Choose one of the people affected by this incident.", field=field)
+    check_may_read(person, by=by, field=field)
+
+
+def check_may_read(person, *, by, field=None) -> None:
+    if not access.can_read_person(by, None, person):
+        raise DomainError(
+            "You are not on the need-to-know list of this person's record: ask someone on it to add you.",
+            field=field,
+        )
+
+
+def _record_death(stay, by, request) -> None:
+    """A stay that ended in death marks its patient as deceased, through the people's service (a correction
+    of their record, kept, audited and on the timeline like any other), so no page shows them as alive."""
+    if stay.status == PatientStatus.DIED:
+        people_services.record_death(person=stay.patient, by=by, request=request)
 
 
 @transaction.atomic
 def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> HospitalStay:
     """Record a person affected in hospital; the actions its record answers (visitors agreed, discharge plan
     agreed, violence-reduction team told) are done, and someone in hospital brings in the hospital's items."""
-    _check_person_of(incident, patient, "patient")
+    _check_person_of(incident, patient, "patient", by=by)
     changes = _hospital_changes(incident, None, fields)
     stay = HospitalStay.objects.create(incident=incident, patient=patient, recorded_by=by, **changes)
+    _record_death(stay, by, request)
     # The timeline is read by everyone who sees the incident: it names no one.
     history.note(incident, by, f"A hospital stay was recorded ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.CREATE, stay, request, fields=sorted(changes))
     redraw_plan(incident=incident, by=by, reason="a hospital stay was recorded")
-    _complete(incident, by, _hospital_events(stay))
+    _complete_what_it_says(incident, by, stay, HOSPITAL_EVENTS)
     return stay
 
 
@@ -224,15 +240,17 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
     unknown = set(fields) - set(HOSPITAL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
+    check_may_read(stay.patient, by=by)
     incident = stay.incident
     changes = _hospital_changes(incident, stay, fields)
     changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
     save_if_unchanged(HospitalStay, stay.pk, expected_revision=expected_revision, **changes)
     stay.refresh_from_db()
+    _record_death(stay, by, request)
     history.note(incident, by, f"A hospital stay was updated ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.UPDATE, stay, request, fields=changed)
     redraw_plan(incident=incident, by=by, reason="a hospital stay was updated")
-    _complete(incident, by, _hospital_events(stay))
+    _complete_what_it_says(incident, by, stay, HOSPITAL_EVENTS)
     return stay
 
 
@@ -243,7 +261,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
 def refer(*, incident, person, route, referred_at, by, basis: dict, request=None) -> SafeguardingReferral:
     """Record a referral of a person affected to the MASH or the daily risk meeting. Their details leave the
     need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis."""
-    _check_person_of(incident, person, "person")
+    _check_person_of(incident, person, "person", by=by)
     if route not in ReferralRoute.values:
         raise DomainError(f"{NO_ROUTE}.", field="route")
     check_time_told(incident, field="referred_at", at=referred_at, what="The time of the referral")
@@ -274,6 +292,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
 @transaction.atomic
 def record_referral_outcome(*, referral, by, expected_revision, outcome: str, request=None):
     """What the MASH or the risk meeting decided; refused if someone else saved an outcome meanwhile."""
+    check_may_read(referral.person, by=by)
     if not outcome.strip():
         raise DomainError(f"{NO_OUTCOME}.", field="outcome")
     save_if_unchanged(

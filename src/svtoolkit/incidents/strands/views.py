@@ -1,12 +1,13 @@
 """Pages for the partners' strands: hospital, schools and safeguarding."""
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_shown_on
-from svtoolkit.incidents.models import Incident
+from svtoolkit.core.forms import initial_from, revised
+from svtoolkit.incidents.models import Incident, PatientStatus
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.people.forms import ReasonForm
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.incidents.strands import selectors, services
@@ -24,16 +25,20 @@ REASON_TO_REFER = "Opened to record a safeguarding referral"
 REASON_FOR_OUTCOME = "Opened to record a referral's outcome"
 
 
-def _to_strands(incident):
-    return redirect("incidents:strands", incident_id=incident.pk)
+def _strands_url(incident) -> str:
+    return reverse("incidents:strands", args=[incident.pk])
 
 
-def _form_page(request, incident, form, *, heading, button, intro=""):
-    return render(
-        request,
-        "incidents/simple_form.html",
-        {"incident": incident, "form": form, "heading": heading, "button": button, "intro": intro},
-    )
+def _strand_form_page(request, incident, form, **page):
+    """A strand's form page: ``incidents.pages.incident_form_page``, back to the strands page when done."""
+    return incident_form_page(request, incident, form, done=_strands_url(incident), **page)
+
+
+def _opened(request, found_in, pk, *, rule, reason):
+    """A stay or a referral found among ``found_in`` and checked against ``rule`` (``access.get_for``), then
+    opened with ``reason`` through its person's record (audited)."""
+    found = access.get_for(request, found_in, pk, rule=rule)
+    return selectors.open_strand_record(found, user=request.user, reason=reason, request=request)
 
 
 @access.requires(access.is_member)
@@ -74,22 +79,16 @@ def strands(request, incident_id):
 @access.requires(access.can_work_incident)
 def school_add(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_school)
-    form = SchoolForm(request.POST or None, schools=selectors.schools_to_choose(shown))
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        fields.pop("revision", None)
-        with errors_shown_on(form):
-            record = services.record_school(incident=shown, by=request.user, request=request, **fields)
-            messages.success(request, f"{record.school} was recorded.")
-            return _to_strands(shown)
-    return _form_page(
+    return _strand_form_page(
         request,
         shown,
-        form,
+        SchoolForm(request.POST or None, schools=selectors.schools_to_choose(shown)),
         heading="Record a school attended by those involved",
         intro="A school or college that a victim, suspect, witness or sibling attends. Name no pupil: "
         "everyone who sees the incident sees this.",
         button="Record the school",
+        save=lambda data: services.record_school(incident=shown, by=request.user, request=request, **data),
+        success=lambda record: f"{record.school} was recorded.",
     )
 
 
@@ -97,21 +96,19 @@ def school_add(request, incident_id):
 def school_edit(request, incident_id, school_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_school)
     record = access.get_for(request, selectors.schools_in(shown), school_id)
-    initial = {name: getattr(record, name) for name in services.SCHOOL_FIELDS} | {"revision": record.revision}
-    form = SchoolForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="school's record"):
-            services.update_school(
-                record=record,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            messages.success(request, f"The record of {record.school} was saved.")
-            return _to_strands(shown)
-    return _form_page(request, shown, form, heading=f"Update {record.school}", button="Save")
+    initial = initial_from(record, *services.SCHOOL_FIELDS, "revision")
+    return _strand_form_page(
+        request,
+        shown,
+        SchoolForm(request.POST or None, initial=initial),
+        heading=f"Update {record.school}",
+        button="Save",
+        save=lambda data: services.update_school(
+            record=record, by=request.user, request=request, **revised(data)
+        ),
+        success=f"The record of {record.school} was saved.",
+        thing="school's record",
+    )
 
 
 @access.requires(access.can_work_incident)
@@ -122,18 +119,11 @@ def hospital_add(request, incident_id):
     )
     form = HospitalStayForm(
         request.POST or None,
-        initial={"status": "in_hospital"},
+        initial={"status": PatientStatus.IN_HOSPITAL},
         people=people,
         hospitals=selectors.hospitals_to_choose(shown),
     )
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        fields.pop("revision", None)
-        with errors_shown_on(form):
-            services.record_hospital_stay(incident=shown, by=request.user, request=request, **fields)
-            messages.success(request, "The hospital stay was recorded.")
-            return _to_strands(shown)
-    return _form_page(
+    return _strand_form_page(
         request,
         shown,
         form,
@@ -141,34 +131,39 @@ def hospital_add(request, incident_id):
         intro="Health data about a person: only the need-to-know list reads it, and every opening is "
         "recorded. Someone not listed is recorded as a person affected first.",
         button="Record the stay",
+        save=lambda data: services.record_hospital_stay(
+            incident=shown, by=request.user, request=request, **data
+        ),
+        success="The hospital stay was recorded.",
     )
 
 
 @access.requires(access.can_work_incident)
 def hospital_edit(request, incident_id, stay_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_hospital_stay)
-    stay = selectors.read_hospital_stay(
-        user=request.user, incident=shown, stay_id=stay_id, reason=REASON_TO_UPDATE_STAY, request=request
+    stay = _opened(
+        request,
+        selectors.stays_in(shown),
+        stay_id,
+        rule=access.can_change_hospital_stay,
+        reason=REASON_TO_UPDATE_STAY,
     )
     form = HospitalStayForm(
         request.POST or None,
         initial=HospitalStayForm.initial_from(stay),
         hospitals=selectors.hospitals_to_choose(shown),
     )
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        with errors_shown_on(form, thing="hospital stay"):
-            services.update_hospital_stay(
-                stay=stay,
-                by=request.user,
-                expected_revision=fields.pop("revision"),
-                request=request,
-                **fields,
-            )
-            messages.success(request, "The hospital stay was saved.")
-            return _to_strands(shown)
-    return _form_page(
-        request, shown, form, heading=f"Update the hospital stay of {stay.who.name}", button="Save"
+    return _strand_form_page(
+        request,
+        shown,
+        form,
+        heading=f"Update the hospital stay of {stay.who.name}",
+        button="Save",
+        save=lambda data: services.update_hospital_stay(
+            stay=stay, by=request.user, request=request, **revised(data)
+        ),
+        success="The hospital stay was saved.",
+        thing="hospital stay",
     )
 
 
@@ -184,20 +179,7 @@ def referral_add(request, incident_id):
         partnership=shown.partnership,
         people=people,
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.refer(
-                incident=shown,
-                person=form.cleaned_data["person"],
-                route=form.cleaned_data["route"],
-                referred_at=form.cleaned_data["referred_at"],
-                by=request.user,
-                basis=form.basis(),
-                request=request,
-            )
-            messages.success(request, "The referral was recorded, and logged as a disclosure.")
-            return _to_strands(shown)
-    return _form_page(
+    return _strand_form_page(
         request,
         shown,
         form,
@@ -205,53 +187,56 @@ def referral_add(request, incident_id):
         intro="A referral sends the person's details outside the need-to-know list, so it is logged as a "
         "disclosure with its lawful basis.",
         button="Record the referral",
+        save=lambda data: services.refer(
+            incident=shown,
+            person=data["person"],
+            route=data["route"],
+            referred_at=data["referred_at"],
+            by=request.user,
+            basis=form.basis(),
+            request=request,
+        ),
+        success="The referral was recorded, and logged as a disclosure.",
     )
 
 
 @access.requires(access.can_work_incident)
 def referral_outcome(request, incident_id, referral_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_safeguarding)
-    referral = selectors.read_referral(
-        user=request.user, incident=shown, referral_id=referral_id, reason=REASON_FOR_OUTCOME, request=request
+    referral = _opened(
+        request,
+        selectors.referrals_in(shown),
+        referral_id,
+        rule=access.can_record_referral_outcome,
+        reason=REASON_FOR_OUTCOME,
     )
-    form = OutcomeForm(
-        request.POST or None, initial={"outcome": referral.outcome, "revision": referral.revision}
-    )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="referral"):
-            services.record_referral_outcome(
-                referral=referral,
-                by=request.user,
-                expected_revision=form.cleaned_data["revision"],
-                outcome=form.cleaned_data["outcome"],
-                request=request,
-            )
-            messages.success(request, "The outcome was recorded.")
-            return _to_strands(shown)
-    return _form_page(
+    return _strand_form_page(
         request,
         shown,
-        form,
+        OutcomeForm(request.POST or None, initial=initial_from(referral, "outcome", "revision")),
         heading=f"Outcome of the referral of {referral.who.name} to the {referral.get_route_display()}",
         button="Save the outcome",
+        save=lambda data: services.record_referral_outcome(
+            referral=referral, by=request.user, request=request, **revised(data)
+        ),
+        success="The outcome was recorded.",
+        thing="referral",
     )
 
 
 @access.requires(access.can_work_incident)
 def person_at_risk_add(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_safeguarding)
-    form = PersonAtRiskForm(request.POST or None, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.map_person_at_risk(incident=shown, by=request.user, request=request, **form.cleaned_data)
-            messages.success(request, "The person at risk was recorded, behind the need-to-know list.")
-            return _to_strands(shown)
-    return _form_page(
+    return _strand_form_page(
         request,
         shown,
-        form,
+        PersonAtRiskForm(request.POST or None, partnership=request.partnership),
         heading="Record someone at risk",
         intro="An associate, sibling or friend who may be at risk of harm or of taking part in retaliation. "
         "They are recorded as a person affected: only the need-to-know list reads the record.",
         button="Record them",
+        save=lambda data: services.map_person_at_risk(
+            incident=shown, by=request.user, request=request, **data
+        ),
+        success="The person at risk was recorded, behind the need-to-know list.",
     )

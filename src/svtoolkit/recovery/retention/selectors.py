@@ -11,8 +11,8 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.selectors import entries_about, sensitive_views_of
-from svtoolkit.audit.services import record
 from svtoolkit.communications.selectors import messages_naming_someone
+from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
 from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
 from svtoolkit.recovery.support.selectors import offers_for
@@ -85,13 +85,14 @@ def subject_access_export(*, user, incident, person_id, reason: str, request=Non
     )
     if not access.can_read_person(user, None, person):
         access.deny(request, reason="can_read_person")
-    record(
+    incident_history.opened(
+        incident,
+        user,
+        person,
+        request,
+        reason=reason,
         action=AuditAction.EXPORT_SENSITIVE,
-        actor=user,
-        partnership=incident.partnership,
-        target=person,
-        detail={"reason": reason, "incident": incident.reference, "what": "subject-access export"},
-        request=request,
+        what="subject-access export",
     )
     offers = list(offers_for(person))
     history = sorted(

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.incidents import history
 from svtoolkit.incidents.models import PersonAffected
 from svtoolkit.incidents.people.selectors import people_visible_to
 from svtoolkit.recovery.models import (
@@ -41,13 +41,14 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
     )
     if not people:
         return None
-    record(
-        action=AuditAction.VIEW_SENSITIVE,
-        actor=user,
-        partnership=incident.partnership,
-        target=incident,
-        detail={"what": "support summary", "people": len(people)},
-        request=request,
+    history.audit(
+        incident,
+        user,
+        AuditAction.VIEW_SENSITIVE,
+        incident,
+        request,
+        what="support summary",
+        people=len(people),
     )
     return people
 
@@ -65,12 +66,7 @@ def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
     )
     if not access.can_read_person(user, None, offer.person):
         access.deny(request, reason="can_read_person")
-    record(
-        action=AuditAction.VIEW_SENSITIVE,
-        actor=user,
-        partnership=incident.partnership,
-        target=offer,
-        detail={"what": "support record, opened to update it"},
-        request=request,
+    history.audit(
+        incident, user, AuditAction.VIEW_SENSITIVE, offer, request, what="support record, opened to update it"
     )
     return offer
