@@ -18,7 +18,7 @@ from svtoolkit.core import downloads
 from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import IncidentStatus, PlaceKind
 from svtoolkit.partnerships.models import RegionalCategory, RegionRole
-from svtoolkit.regions import figures
+from svtoolkit.regions import figures, selectors
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     CategorisationFactory,
@@ -295,3 +295,28 @@ def test_the_excel_download_and_the_extract_parse_back(region, regional_viewer):
         regional_viewer.get(reverse("figures:needs_assessment", args=["london", year, "pdf"])).status_code
         == 404
     )
+
+
+# --- The board's cost --------------------------------------------------------------------------------------
+
+
+def test_the_board_asks_the_same_few_questions_whatever_the_number_of_boroughs_and_incidents(
+    region, django_assert_max_num_queries
+):
+    viewer = RegionMembershipFactory(region=region, role=RegionRole.VIEWER).user
+    with django_assert_max_num_queries(6) as few:
+        selectors.board(region, user=viewer)
+    for n in range(6):
+        borough = PartnershipFactory(name=f"Borough {n}", region=region)
+        IncidentFactory.create_batch(3, partnership=borough)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        shown = selectors.board(region, user=viewer)
+    # Still one entry in each borough's log naming the incidents of it the region read.
+    read = AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW).order_by("-id")[: 2 + 6]
+    assert sorted(entry.partnership.name for entry in read) == sorted(
+        ["Aldgate", "Bow", *(f"Borough {n}" for n in range(6))]
+    )
+    assert {len(entry.detail["incidents"]) for entry in read if entry.partnership.name.startswith("Bor")} == {
+        3
+    }
+    assert len(shown["incidents"]) == sum(len(entry.detail["incidents"]) for entry in read)
