@@ -18,7 +18,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -226,6 +228,14 @@ def _average_hours(seconds: int | None, of: int | None) -> float | None:
     return hours(timedelta(seconds=seconds / of)) if of else None
 
 
+def _one_of(ids: list[int]):
+    """Incidents whose id is one of ``ids`` (a few thousand): on PostgreSQL as one array parameter, since a
+    placeholder for each id cost 90 ms of Python to build and send for 1,800 ids, the array 12 ms."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f'"{Incident._meta.db_table}"."id" = ANY(%s)', (ids,), output_field=BooleanField())
+    return Q(pk__in=ids)
+
+
 def _not_yet_due(region, shares: Shares, sharing: list[int], since: datetime, *, now) -> dict[int, Counter]:
     """The plan actions not yet due at ``now`` (not those marked not needed) by how they stand, by borough,
     of the region's incidents in the period: the few actions due later are found through the index of due
@@ -245,7 +255,7 @@ def _not_yet_due(region, shares: Shares, sharing: list[int], since: datetime, *,
     }
     counted = (
         region_incidents(region, shares)
-        .filter(_in_period(shares, since), partnership_id__in=sharing, pk__in=list(per_incident))
+        .filter(_one_of(list(per_incident)), _in_period(shares, since), partnership_id__in=sharing)
         .values_list("pk", "partnership_id")
         if per_incident
         else []
