@@ -106,6 +106,28 @@ def test_a_borough_that_shares_nothing_contributes_only_that_its_incidents_exist
     assert aldgate_progress.still_open == 1 and aldgate_progress.tension_alerts == 1
 
 
+def test_actions_not_yet_due_are_taken_away_only_from_their_own_boroughs_incidents(region):
+    def aldgate_actions():
+        aldgate = next(row for row in figures.dashboard(region)["progress"] if row.name == "Aldgate")
+        return aldgate.on_time, aldgate.late, aldgate.still_open
+
+    before = aldgate_actions()
+    later = timezone.now() + timedelta(days=2)
+    aldgate = region.partnerships.get(name="Aldgate")
+    knife = aldgate.incidents.get(is_exercise=False, status=IncidentStatus.RESPONDING)
+    exercise = aldgate.incidents.get(is_exercise=True)
+    elsewhere = IncidentFactory(partnership=PartnershipFactory(region=RegionFactory()))
+    for incident in (knife, exercise, elsewhere):
+        PlanActionFactory(incident=incident, due_at=later, status="to_do")
+        PlanActionFactory(incident=incident, due_at=later, status="done", completed_at=timezone.now())
+    tallies.rebuild()
+    # Counted in the totals, taken away as not yet due: the figures are as they were.
+    assert aldgate_actions() == before
+    assert (
+        figures.dashboard(region, now=later + timedelta(hours=1))["progress"][0].still_open == before[2] + 1
+    )
+
+
 def test_sharing_more_opens_more(region):
     bow = region.partnerships.get(name="Bow")
     bow.regional_sharing.categories = [RegionalCategory.TYPES, RegionalCategory.DATES]
