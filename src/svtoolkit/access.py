@@ -636,9 +636,16 @@ def may_coordinate_region(user, region) -> bool:
     return region_role_in(user, region) == RegionRole.COORDINATOR
 
 
-def region_incident_condition(region, *, through: str = "") -> Q:
+def region_incident_condition(region, *, through: str = "", partnership_ids=None) -> Q:
     """The incidents whose existence the region may see: the real (not exercise) incidents of its
-    partnerships. What it may read of each is ``regional_fields``."""
+    partnerships. What it may read of each is ``regional_fields``.
+
+    ``partnership_ids``: the ids of all the region's partnerships, when the caller has just read them from
+    ``region.partnerships``: named in the condition rather than joined, so the database plans by the
+    incidents' own statistics (a region's partnerships are too few for their statistics to follow a change
+    of region, and a join planned on stale ones reads every incident of the region)."""
+    if partnership_ids is not None:
+        return Q(**{f"{through}partnership_id__in": list(partnership_ids), f"{through}is_exercise": False})
     return Q(**{f"{through}partnership__region": region, f"{through}is_exercise": False})
 
 

@@ -18,6 +18,7 @@ from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
 from tests.incidents.builders import categorise, recorded_incident
 from tests.meetings.builders import demo_meeting
+from tests.tension.builders import record as record_tension
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ def northbridge(demo, *, now=None) -> dict:
         "on_time": progress.on_time,
         "late": progress.late,
         "actions_open": progress.still_open,
+        "tension_alerts": progress.tension_alerts,
     }
 
 
@@ -200,6 +202,32 @@ def test_the_plan_drawn_and_the_events_that_complete_its_actions_count(demo, dem
     assert tallies.differences() == []
 
 
+def test_a_tension_reading_at_the_alert_level_counts_as_an_alert_on_the_next_request(demo, responder):
+    incident = recorded_incident(demo, responder)
+    before = northbridge(demo)
+    record_tension(incident, responder, 2)  # below the alert level (4): no alert
+    assert northbridge(demo) == before
+    record_tension(incident, responder, 4, hours_ago=1)
+    record_tension(incident, responder, 5, area="Northbridge Market")
+    assert changed(before, northbridge(demo)) == {
+        "tension_alerts": (before["tension_alerts"], before["tension_alerts"] + 2)
+    }
+    assert tallies.differences() == []
+    call_command("rebuild_tallies", "--check")
+
+
+def test_the_check_finds_tension_alerts_that_drifted(demo, responder):
+    record_tension(recorded_incident(demo, responder), responder, 5)
+    call_command("rebuild_tallies", "--check")
+    MonthlyTally.objects.filter(partnership=demo, incident_type="", tension_alerts__gt=0).update(
+        tension_alerts=0
+    )
+    with pytest.raises(CommandError, match="differ"):
+        call_command("rebuild_tallies", "--check")
+    call_command("rebuild_tallies")
+    assert northbridge(demo)["tension_alerts"] >= 1
+
+
 def test_the_check_finds_totals_that_drifted_and_the_rebuild_puts_them_right(demo, responder):
     recorded_incident(demo, responder)
     call_command("rebuild_tallies", "--check")
@@ -213,7 +241,18 @@ def test_the_check_finds_totals_that_drifted_and_the_rebuild_puts_them_right(dem
 # --- Any sequence of changes ------------------------------------------------------------------------------
 
 CHANGES = st.sampled_from(
-    ["record", "categorise", "not_serious", "retype", "backdate", "respond", "action", "complete", "meet"]
+    [
+        "record",
+        "categorise",
+        "not_serious",
+        "retype",
+        "backdate",
+        "respond",
+        "action",
+        "complete",
+        "meet",
+        "tension",
+    ]
 )
 
 
@@ -257,6 +296,8 @@ def test_after_any_sequence_of_changes_the_kept_totals_equal_a_rebuild(demo, dem
             )
         elif change == "meet":
             demo_meeting(demo, demo_users, incident, starts_in=timedelta(hours=which - 1))
+        elif change == "tension":
+            record_tension(incident, responder, 3 + which % 3, hours_ago=which)
     kept = tallies.kept_counts()
     assert tallies.differences() == []
     tallies.rebuild()

@@ -18,7 +18,7 @@ from svtoolkit.core import downloads
 from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import IncidentStatus, PlaceKind
 from svtoolkit.partnerships.models import RegionalCategory, RegionRole
-from svtoolkit.regions import figures
+from svtoolkit.regions import figures, selectors
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     CategorisationFactory,
@@ -104,6 +104,28 @@ def test_a_borough_that_shares_nothing_contributes_only_that_its_incidents_exist
     aldgate_progress = progress["Aldgate"]
     assert aldgate_progress.with_meeting == 1 and aldgate_progress.hours_to_meeting == 6.0
     assert aldgate_progress.still_open == 1 and aldgate_progress.tension_alerts == 1
+
+
+def test_actions_not_yet_due_are_taken_away_only_from_their_own_boroughs_incidents(region):
+    def aldgate_actions():
+        aldgate = next(row for row in figures.dashboard(region)["progress"] if row.name == "Aldgate")
+        return aldgate.on_time, aldgate.late, aldgate.still_open
+
+    before = aldgate_actions()
+    later = timezone.now() + timedelta(days=2)
+    aldgate = region.partnerships.get(name="Aldgate")
+    knife = aldgate.incidents.get(is_exercise=False, status=IncidentStatus.RESPONDING)
+    exercise = aldgate.incidents.get(is_exercise=True)
+    elsewhere = IncidentFactory(partnership=PartnershipFactory(region=RegionFactory()))
+    for incident in (knife, exercise, elsewhere):
+        PlanActionFactory(incident=incident, due_at=later, status="to_do")
+        PlanActionFactory(incident=incident, due_at=later, status="done", completed_at=timezone.now())
+    tallies.rebuild()
+    # Counted in the totals, taken away as not yet due: the figures are as they were.
+    assert aldgate_actions() == before
+    assert (
+        figures.dashboard(region, now=later + timedelta(hours=1))["progress"][0].still_open == before[2] + 1
+    )
 
 
 def test_sharing_more_opens_more(region):
@@ -295,3 +317,28 @@ def test_the_excel_download_and_the_extract_parse_back(region, regional_viewer):
         regional_viewer.get(reverse("figures:needs_assessment", args=["london", year, "pdf"])).status_code
         == 404
     )
+
+
+# --- The board's cost --------------------------------------------------------------------------------------
+
+
+def test_the_board_asks_the_same_few_questions_whatever_the_number_of_boroughs_and_incidents(
+    region, django_assert_max_num_queries
+):
+    viewer = RegionMembershipFactory(region=region, role=RegionRole.VIEWER).user
+    with django_assert_max_num_queries(6) as few:
+        selectors.board(region, user=viewer)
+    for n in range(6):
+        borough = PartnershipFactory(name=f"Borough {n}", region=region)
+        IncidentFactory.create_batch(3, partnership=borough)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        shown = selectors.board(region, user=viewer)
+    # Still one entry in each borough's log naming the incidents of it the region read.
+    read = AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW).order_by("-id")[: 2 + 6]
+    assert sorted(entry.partnership.name for entry in read) == sorted(
+        ["Aldgate", "Bow", *(f"Borough {n}" for n in range(6))]
+    )
+    assert {len(entry.detail["incidents"]) for entry in read if entry.partnership.name.startswith("Bor")} == {
+        3
+    }
+    assert len(shown["incidents"]) == sum(len(entry.detail["incidents"]) for entry in read)

@@ -92,6 +92,17 @@ def record_in_each(
     )
 
 
+def record_many(*, action: AuditAction, actor=None, details: list[tuple], request=None) -> list[AuditEntry]:
+    """Entries of one action, each ``(partnership, detail)`` of ``details`` its own entry in its partnership's
+    log, in one statement (a regional page reading the incidents of many boroughs)."""
+    return AuditEntry.objects.bulk_create(
+        [
+            _entry(action=action, actor=actor, partnership=partnership, detail=detail, request=request)
+            for partnership, detail in details
+        ]
+    )
+
+
 def record_permission_denied(*, request, reason: str) -> AuditEntry:
     return record(
         action=AuditAction.PERMISSION_DENIED,

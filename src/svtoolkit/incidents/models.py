@@ -75,6 +75,13 @@ class Incident(CreatedBy):
             models.Index(fields=["partnership", "status", "-occurred_at"], name="incident_list"),
             # The incident list, a page at a time, newest first (keyset pagination).
             models.Index(fields=["partnership", "-occurred_at", "-id"], name="incident_newest"),
+            # The regional board: the open incidents, newest notified first, read in order until it is full
+            # (few of a region's incidents are open; the closed ones are never in this index).
+            models.Index(
+                fields=["-notified_at", "-id"],
+                name="incident_open_newest",
+                condition=~models.Q(status="closed"),
+            ),
         ]
 
     def __str__(self):

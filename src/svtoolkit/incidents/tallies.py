@@ -40,8 +40,9 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.tally_models import ALL_TYPES, COUNTERS, IncidentTally, MonthlyTally
 
-# The meetings app sits above this one: its table is reached through the incident's relation, and the kind
-# of meeting the response times are measured to is named by its stored value.
+# The meetings and tension apps sit above this one: their tables are reached through the incident's relations,
+# the kind of meeting the response times are measured to is named by its stored value, and the alert level
+# of tension readings is asked of their model.
 CRITICAL_INCIDENT_MEETING = "critical_incident"
 MEASURED = (
     "partnership_id",
@@ -56,14 +57,16 @@ MEASURED = (
     "on_time",
     "late",
     "open",
+    "alerts",
 )
 
 
-def _actions(condition: Q):
-    """How many of the incident's plan actions meet ``condition`` (a subquery, 0 when none)."""
+def _how_many(condition: Q, model=PlanAction):
+    """How many of the incident's plan actions (or rows of ``model``) meet ``condition`` (a subquery, 0 when
+    none)."""
     return Coalesce(
         Subquery(
-            PlanAction.objects.filter(condition, incident=OuterRef("pk"))
+            model.objects.filter(condition, incident=OuterRef("pk"))
             .order_by()
             .values("incident")
             .annotate(n=Count("id"))
@@ -78,6 +81,7 @@ def _measured(incidents):
     """``incidents`` with everything their tally is made of, one row each: the same expressions for one
     incident's recount and for a rebuild of all, so the two always agree."""
     meetings = Incident._meta.get_field("meetings").related_model
+    readings = Incident._meta.get_field("tension_readings").related_model
     done = Q(status=ActionStatus.DONE)
     return (
         incidents.order_by()
@@ -99,9 +103,10 @@ def _measured(incidents):
                 .order_by("informed_at")
                 .values("informed_at")[:1]
             ),
-            on_time=_actions(done & Q(completed_at__lte=F("due_at"))),
-            late=_actions(done & Q(completed_at__gt=F("due_at"))),
-            open=_actions(Q(status__in=OPEN_ACTION_STATUSES)),
+            on_time=_how_many(done & Q(completed_at__lte=F("due_at"))),
+            late=_how_many(done & Q(completed_at__gt=F("due_at"))),
+            open=_how_many(Q(status__in=OPEN_ACTION_STATUSES)),
+            alerts=_how_many(Q(level__gte=readings.alert_level()), model=readings),
         )
         .values("pk", *MEASURED)
     )
@@ -127,6 +132,7 @@ def _tally_of(row) -> IncidentTally:
         actions_on_time=row["on_time"],
         actions_late=row["late"],
         actions_open=row["open"],
+        tension_alerts=row["alerts"],
     )
 
 

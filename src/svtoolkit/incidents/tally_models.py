@@ -17,6 +17,7 @@ COUNTERS = (
     "actions_on_time",
     "actions_late",
     "actions_open",
+    "tension_alerts",
 )
 ALL_TYPES = ""  # the incident_type of the month's row counting every incident once, whatever its types
 
@@ -42,6 +43,8 @@ class IncidentTally(models.Model):
     actions_on_time = models.PositiveIntegerField(default=0)
     actions_late = models.PositiveIntegerField(default=0)
     actions_open = models.PositiveIntegerField(default=0)
+    # Tension readings of the incident at or above the scale's alert level.
+    tension_alerts = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"Tally of incident {self.incident_id}"
@@ -64,6 +67,7 @@ class MonthlyTally(models.Model):
     actions_on_time = models.IntegerField(default=0)
     actions_late = models.IntegerField(default=0)
     actions_open = models.IntegerField(default=0)
+    tension_alerts = models.IntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_many
 from svtoolkit.communications.models import CommunicationsPlan
 from svtoolkit.incidents.models import (
     ActionStatus,
@@ -168,12 +168,13 @@ def regional_view(incident, *, now: datetime) -> RegionalIncident:
     return shown
 
 
-def region_incidents(region) -> QuerySet[Incident]:
+def region_incidents(region, *, partnership_ids=None) -> QuerySet[Incident]:
     """The region's incidents with what the board needs, each figure a subquery (no row per action or
-    partner): the latest categorisation, plan progress and the first day's three steps."""
+    partner): the latest categorisation, plan progress and the first day's three steps. ``partnership_ids``:
+    as ``access.region_incident_condition`` takes them."""
     actions = PlanAction.objects.filter(incident=OuterRef("pk")).order_by().values("incident")
     return (
-        Incident.objects.filter(access.region_incident_condition(region))
+        Incident.objects.filter(access.region_incident_condition(region, partnership_ids=partnership_ids))
         .select_related("partnership__regional_sharing")
         .prefetch_related("scenes")
         .annotate(
@@ -209,33 +210,38 @@ def region_incidents(region) -> QuerySet[Incident]:
 
 
 def _audit_reads(*, region, by, shown: list[RegionalIncident], page: str, request=None) -> None:
-    """One entry in each partnership's audit log naming the incidents of it the region read on this page."""
+    """One entry in each partnership's audit log naming the incidents of it the region read on this page,
+    all written in one statement."""
     by_partnership: dict[int, list[RegionalIncident]] = {}
-    partnership_of = {}
     for incident in shown:
         by_partnership.setdefault(incident.partnership_id, []).append(incident)
-    for partnership in Partnership.objects.filter(pk__in=list(by_partnership)):
-        partnership_of[partnership.pk] = partnership
-    for partnership_id, incidents in by_partnership.items():
-        record(
-            action=AuditAction.REGIONAL_VIEW,
-            actor=by,
-            partnership=partnership_of[partnership_id],
-            detail={
-                "region": region.name,
-                "page": page,
-                "incidents": [incident.reference for incident in incidents],
-            },
-            request=request,
-        )
+    partnership_of = Partnership.objects.in_bulk(list(by_partnership))
+    record_many(
+        action=AuditAction.REGIONAL_VIEW,
+        actor=by,
+        details=[
+            (
+                partnership_of[partnership_id],
+                {
+                    "region": region.name,
+                    "page": page,
+                    "incidents": [incident.reference for incident in incidents],
+                },
+            )
+            for partnership_id, incidents in by_partnership.items()
+        ],
+        request=request,
+    )
 
 
 def board(region, *, user, request=None, now: datetime | None = None) -> dict:
     """The live board: the region's open incidents, newest first, as the region may see them, and how each
     stands against the first day's expectations. Audited in each partnership's log."""
     now = now or timezone.now()
+    partnerships = list(region.partnerships.order_by("name"))
+    # Through the index of open incidents, newest first: the first hundred of the region's.
     incidents = list(
-        region_incidents(region)
+        region_incidents(region, partnership_ids=[partnership.pk for partnership in partnerships])
         .exclude(status=IncidentStatus.CLOSED)
         .order_by("-notified_at", "-id")[:BOARD_SIZE]
     )
@@ -252,7 +258,7 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
     )
     return {
         "incidents": shown,
-        "partnerships": list(region.partnerships.filter(is_active=True).order_by("name")),
+        "partnerships": [partnership for partnership in partnerships if partnership.is_active],
         "updated_at": now,
         "limited": len(incidents) == BOARD_SIZE,
     }

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.tension.scale import scale
 
 
 class AreaKind(models.TextChoices):
@@ -48,3 +49,9 @@ class TensionReading(models.Model):
 
     def __str__(self):
         return f"{self.area}: {self.level} at {timezone.localtime(self.observed_at):%d %b %H:%M}"
+
+    @staticmethod
+    def alert_level() -> int:
+        """The level from which a reading is an alert (data/scale.toml): the running totals of the incidents
+        app count the readings at or above it through the incident's relation, without importing this app."""
+        return scale()["alert_at"]

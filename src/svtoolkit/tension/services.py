@@ -11,6 +11,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents import tallies
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
@@ -49,6 +50,8 @@ def record_reading(
         recorded_by=by,
     )
     alert_at = scale()["alert_at"]
+    if level >= alert_at:
+        tallies.recount(incident)  # the regional figures count the readings at the alert level
     crossed = level >= alert_at and (previous is None or previous.level < alert_at)
     text = f"Tension in {area}: {level} ({level_label(level)})"
     if crossed:
