@@ -17,3 +17,12 @@ SVTOOLKIT_RATE_API_PER_TOKEN = "off"
 # every finder when its middleware starts: the test client starts the middleware again for every test, and the
 # listing cost each test about 30 ms, over half of an access-matrix request. Pages and files are served alike.
 WHITENOISE_AUTOREFRESH = True
+
+# On PostgreSQL, the suite's commits do not wait for the server to write them to disk
+# (synchronous_commit=off): a crash of the server could lose the last few, which a test database never
+# needs. Every transactional test (the live-server browser tests among them) commits its rows and empties
+# every table after it, and each commit otherwise waits for a flush to disk. This sets it for the suite's
+# connections only: the server's own setting is untouched.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"  # noqa: F405

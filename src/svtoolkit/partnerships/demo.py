@@ -405,6 +405,11 @@ def _review_due(overdue_days: int):
     return a_year_from_today()
 
 
+def _ownership(entry: DemoContact | DemoService, users: dict[str, User]) -> dict:
+    """The owner and review date of a directory entry of the demo."""
+    return {"owner": users[entry.owner], "review_due": _review_due(entry.overdue_days)}
+
+
 @transaction.atomic
 def seed_demo_partnership(*, password: str) -> Partnership:
     """Create what is missing of the demo partnership; what exists already is left as it is."""
@@ -422,23 +427,43 @@ def seed_demo_partnership(*, password: str) -> Partnership:
             # Demo accounts made before they had numbers get one, so alerts reach them by text too.
             User.objects.filter(pk=users[person.email].pk).update(mobile_number=person.mobile)
     coordinator = users[DEMO_USERS[0].email]
-    organisations = {}
-    for name, kind in DEMO_ORGANISATIONS:
-        organisations[name], _ = Organisation.objects.get_or_create(
+    # What is missing is made in one insert per kind of entry (the test suite seeds the partnership for a
+    # thousand tests: one query at a time it cost each about 220). Organisations made here have no members
+    # yet, so their post_save signal, which forgets their members' access, has nothing to do.
+    organisations = {
+        organisation.name: organisation
+        for organisation in Organisation.objects.filter(
+            partnership=partnership, name__in=[name for name, _ in DEMO_ORGANISATIONS]
+        )
+    }
+    missing = [
+        Organisation(
             partnership=partnership,
             name=name,
-            defaults={"kind": kind, "owner": coordinator, "may_report_incidents": kind in REPORTING_KINDS},
+            kind=kind,
+            owner=coordinator,
+            may_report_incidents=kind in REPORTING_KINDS,
         )
+        for name, kind in DEMO_ORGANISATIONS
+        if name not in organisations
+    ]
+    for organisation in Organisation.objects.bulk_create(missing):
+        organisations[organisation.name] = organisation
     # The council's community safety team leads the partnership: it takes part in every incident.
     Organisation.objects.filter(partnership=partnership, name=DEMO_ORGANISATIONS[0][0]).update(
         leads_partnership=True
     )
-    for person in DEMO_USERS:
-        Membership.objects.get_or_create(
+    members = set(Membership.objects.filter(partnership=partnership).values_list("user_id", flat=True))
+    Membership.objects.bulk_create(
+        Membership(
             user=users[person.email],
             partnership=partnership,
-            defaults={"role": person.role, "organisation": organisations[person.organisation]},
+            role=person.role,
+            organisation=organisations[person.organisation],
         )
+        for person in DEMO_USERS
+        if users[person.email].pk not in members
+    )
     region, _ = Region.objects.get_or_create(slug=DEMO_REGION["slug"], defaults=DEMO_REGION)
     if partnership.region_id is None:
         partnership.region = region
@@ -449,34 +474,38 @@ def seed_demo_partnership(*, password: str) -> Partnership:
             user=users[person.email],
             defaults={"role": person.role, "is_duty_contact": person.is_duty_contact},
         )
-    for contact in DEMO_CONTACTS:
-        Contact.objects.get_or_create(
+    contacts = set(
+        Contact.objects.filter(organisation__partnership=partnership).values_list("organisation_id", "name")
+    )
+    Contact.objects.bulk_create(
+        Contact(
             organisation=organisations[contact.organisation],
             name=contact.name,
-            defaults={
-                "job_title": contact.job_title,
-                "email": contact.email,
-                "phone": contact.phone,
-                "other_phone": contact.other_phone,
-                "out_of_hours": contact.out_of_hours,
-                "incident_role": contact.role,
-                "escalation_order": contact.order,
-                "owner": users[contact.owner],
-                "review_due": _review_due(contact.overdue_days),
-            },
+            job_title=contact.job_title,
+            email=contact.email,
+            phone=contact.phone,
+            other_phone=contact.other_phone,
+            out_of_hours=contact.out_of_hours,
+            incident_role=contact.role,
+            escalation_order=contact.order,
+            **_ownership(contact, users),
         )
-    for service in DEMO_SUPPORT_SERVICES:
-        SupportService.objects.get_or_create(
+        for contact in DEMO_CONTACTS
+        if (organisations[contact.organisation].pk, contact.name) not in contacts
+    )
+    services = set(SupportService.objects.filter(partnership=partnership).values_list("name", flat=True))
+    SupportService.objects.bulk_create(
+        SupportService(
             partnership=partnership,
             name=service.name,
-            defaults={
-                "kind": service.kind,
-                "provider": organisations[service.provider] if service.provider else None,
-                "how_to_refer": service.how_to_refer,
-                "availability": service.availability,
-                "capacity_notes": service.capacity_notes,
-                "owner": users[service.owner],
-                "review_due": _review_due(service.overdue_days),
-            },
+            kind=service.kind,
+            provider=organisations[service.provider] if service.provider else None,
+            how_to_refer=service.how_to_refer,
+            availability=service.availability,
+            capacity_notes=service.capacity_notes,
+            **_ownership(service, users),
         )
+        for service in DEMO_SUPPORT_SERVICES
+        if service.name not in services
+    )
     return partnership
