@@ -136,6 +136,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's own widget templates through Jinja2, several times cheaper; ours through Django's engine (see
+# svtoolkit.core.renderers and docs/decisions/0014).
+FORM_RENDERER = "svtoolkit.core.renderers.WidgetRenderer"
 
 # SQLite (WAL mode, under var/) unless DATABASE_URL names another database, such as PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'svtoolkit.sqlite3'}")}

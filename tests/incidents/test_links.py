@@ -8,6 +8,7 @@ from django.urls import reverse
 from svtoolkit.accounts.models import Role
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.links import services
+from svtoolkit.incidents.links.selectors import links_of
 from svtoolkit.incidents.models import IncidentLink, TimelineEntry
 from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
@@ -136,3 +137,11 @@ def test_the_service_refuses_an_unknown_reference_with_the_field(two_incidents, 
     with pytest.raises(DomainError) as refused:
         _link(first, first, demo_users["responder"], reference="NOPE-1")
     assert refused.value.field == "reference"
+
+
+def test_an_incident_without_links_reads_nothing_more_for_its_panel(
+    two_incidents, demo, demo_users, django_assert_num_queries
+):
+    incident, _ = two_incidents
+    with django_assert_num_queries(1):  # the links themselves; none, so no one's visibility is worked out
+        assert links_of(incident, user=demo_users["responder"], partnership=demo) == []

@@ -237,6 +237,30 @@ def test_live_refresh_returns_only_the_live_part(client_for, incident_and_action
     assert "<html" not in content
 
 
+def test_live_refresh_reads_nothing_only_the_rest_of_the_page_shows(client_for, incident_and_action):
+    """Every open incident page asks for its live part every 30 seconds: reading the panels, categorisation,
+    leads, partners and decisions for it (which it does not show) cost two queries in three."""
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:incident", args=[incident.pk])
+    with CaptureQueriesContext(connection) as live:
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="incident-live"' in response.content.decode()
+    read = " ".join(query["sql"] for query in live)
+    for table in (
+        "categorisation",
+        "policedeclaration",
+        "leadassignment",
+        "decision",
+        "alerts_alert",
+        "link",
+    ):
+        assert f"_{table}" not in read, f"the live part read {table}"
+    with CaptureQueriesContext(connection) as whole:
+        client.get(url)
+    assert len(live) < len(whole) - 8
+
+
 def test_exercises_are_marked_on_every_incident_page(client_for, incident_and_action):
     incident, action = incident_and_action
     incident.is_exercise = True

@@ -206,40 +206,19 @@ def _overdue_and_due_soon(open_actions, now, shown=20) -> dict:
     }
 
 
-def incident_page(incident, *, user, partnership) -> dict:
-    """Everything the live incident page shows, in a fixed number of queries whatever the incident's size."""
+def incident_live(incident, *, user, partnership) -> dict:
+    """What the live part of the incident page shows (``incidents/_live.html``: scene measures, plan progress,
+    the latest entries and the actions due), and only that: the part is asked for again every 30 seconds by
+    every open incident page, so it reads nothing the rest of the page alone needs."""
     now = timezone.now()
     open_actions = _actions(incident).filter(status__in=OPEN_ACTION_STATUSES)
     partner_organisation = access.partner_organisation_id(user, partnership)
-    version = incident.playbook_version
-    vocabularies = version.vocabularies if version else default_vocabularies()
-    # Read once, for the page and for the rule on police measures (which looks at who takes part).
-    prefetch_related_objects(
-        [incident],
-        Prefetch(
-            "participations",
-            queryset=Participation.objects.select_related("organisation", "contact").order_by(
-                "organisation__name"
-            ),
-        ),
-    )
     return {
         "incident": incident,
-        "type_labels": [vocabularies["incident_types"].get(code, code) for code in incident.incident_types],
         "scenes": scenes_with_measures(incident, now=now),
         "sees_exact_scenes": access.sees_exact_scenes(user, partnership),
         "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
         and not access.is_read_only(incident),
-        "categorisation": current_categorisation(incident),
-        "police_declaration": current_police_declaration(incident),
-        "can_record_police": access.can_record_police_declaration(user, partnership, incident)
-        and not access.is_read_only(incident),
-        "leads": list(
-            LeadAssignment.objects.filter(incident=incident)
-            .select_related("organisation", "officer")
-            .order_by("-starts_at", "-id")
-        ),
-        "participations": list(incident.participations.all()),
         "progress": plan_progress(incident),
         **{
             name: mark_updatable(actions, user, partnership)
@@ -255,6 +234,38 @@ def incident_page(incident, *, user, partnership) -> dict:
             else None
         ),
         "timeline": list(incident.timeline.select_related("by").order_by("-at", "-id")[:10]),
+        "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
+    }
+
+
+def incident_page(incident, *, user, partnership) -> dict:
+    """Everything the incident page shows, in a fixed number of queries whatever the incident's size: its live
+    part (``incident_live``) and the rest."""
+    version = incident.playbook_version
+    vocabularies = version.vocabularies if version else default_vocabularies()
+    # Read once, for the page and for the rule on police measures (which looks at who takes part).
+    prefetch_related_objects(
+        [incident],
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.select_related("organisation", "contact").order_by(
+                "organisation__name"
+            ),
+        ),
+    )
+    return {
+        **incident_live(incident, user=user, partnership=partnership),
+        "type_labels": [vocabularies["incident_types"].get(code, code) for code in incident.incident_types],
+        "categorisation": current_categorisation(incident),
+        "police_declaration": current_police_declaration(incident),
+        "can_record_police": access.can_record_police_declaration(user, partnership, incident)
+        and not access.is_read_only(incident),
+        "leads": list(
+            LeadAssignment.objects.filter(incident=incident)
+            .select_related("organisation", "officer")
+            .order_by("-starts_at", "-id")
+        ),
+        "participations": list(incident.participations.all()),
         "decisions": list(
             Decision.objects.filter(incident=incident, superseded_by__isnull=True)
             .select_related("decided_by")
@@ -262,7 +273,6 @@ def incident_page(incident, *, user, partnership) -> dict:
         ),
         # A closed incident offers no changes: it is re-opened first.
         "can_manage": access.can_manage_incident(user, partnership) and not access.is_read_only(incident),
-        "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
         "can_share": access.can_share_incident(user, partnership, incident)
         and not access.is_read_only(incident),
         "panels": incident_panels(incident, user=user, partnership=partnership),

@@ -102,11 +102,13 @@ def record(request):
 @access.requires(access.is_member)
 def incident(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
+    if request.htmx:  # the live part alone, asked for again every 30 seconds
+        live = selectors.incident_live(shown, user=request.user, partnership=request.partnership)
+        return render(request, "incidents/_live.html", live)
     context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
     if access.can_view_incident_messages(request.user, request.partnership, shown):
         context["failed_messages"] = messaging_selectors.failed_count(shown)
-    template = "incidents/_live.html" if request.htmx else "incidents/incident.html"
-    return render(request, template, context)
+    return render(request, "incidents/incident.html", context)
 
 
 @access.requires(access.can_manage_incident)

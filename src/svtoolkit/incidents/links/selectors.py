@@ -43,6 +43,8 @@ def links_of(incident, *, user, partnership) -> list[ShownLink]:
             "incident__partnership", "linked__partnership"
         )
     )
+    if not links:
+        return []  # most incidents: no need to work out which others this person may see
     others = [link.linked if link.incident_id == incident.pk else link.incident for link in links]
     visible = set(
         access.visible_incidents(user, partnership)

@@ -1,0 +1,134 @@
+"""Server CPU per request of the hot pages, measured in-process: less sensitive to a busy machine than times.
+
+Run after `make bench` (or bench/run.py) has generated the data, against the same database:
+
+    DATABASE_URL=... .venv/bin/python bench/page_cpu.py                  # CPU ms and queries per page
+    DATABASE_URL=... BENCH_PROFILE=1 .venv/bin/python bench/page_cpu.py  # and a profile of the incident page
+
+BENCH_PROFILE_PAGE picks another page to profile (its place in the table, from 0); BENCH_PROFILE_OUT is where
+the profile is written (default /tmp/incident-page.prof) for pstats or snakeviz.
+
+Each page is requested through Django's test client (the whole middleware chain, signed in as the first
+generated partnership's coordinator) BENCH_REPEAT times (default 200), the pages in turn; the figure is the
+process CPU time (time.process_time) per request, median of five batches. Nothing passes or fails.
+"""
+
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SVTOOLKIT_ENV", "demo")
+os.environ.setdefault("SVTOOLKIT_VAR_DIR", str(ROOT / "var" / "bench"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "svtoolkit.bench.settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from svtoolkit.accounts.models import User  # noqa: E402
+from svtoolkit.bench.generator import LARGE_TITLE  # noqa: E402
+from svtoolkit.incidents.models import Incident  # noqa: E402
+from svtoolkit.partnerships.models import Partnership  # noqa: E402
+
+# The incident page's live refresh: test_client sends HX-Request for URLs ending in this marker.
+LIVE = "#live"
+REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
+BATCHES = 5
+
+
+def pages() -> list[tuple[str, str]]:
+    large = Incident.objects.filter(title__startswith=LARGE_TITLE).order_by("pk").first()
+    action = large.actions.order_by("pk").first()
+    return [
+        ("bare page", reverse("bench_bare")),
+        ("incident page (large incident)", reverse("incidents:incident", args=[large.pk])),
+        ("its live part (htmx, every 30 s)", reverse("incidents:incident", args=[large.pk]) + LIVE),
+        ("incident list", reverse("incidents:list")),
+        ("action page", reverse("incidents:action", args=[large.pk, action.pk])),
+        ("plan", reverse("incidents:plan", args=[large.pk])),
+    ]
+
+
+class PageClient(Client):
+    """The test client, asking as htmx does for a URL marked as the live part."""
+
+    def get(self, path, *args, **kwargs):
+        if path.endswith(LIVE):
+            path, kwargs["HTTP_HX_REQUEST"] = path.removesuffix(LIVE), "true"
+        return super().get(path, *args, **kwargs)
+
+
+def signed_in_client() -> Client:
+    first = Partnership.objects.filter(slug__startswith="load-").order_by("pk").first()
+    user = User.objects.get(email=f"coordinator.{first.slug.removeprefix('load-')}@load.example.org")
+    client = PageClient(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def measure(client: Client, urls: list[tuple[str, str]]) -> None:
+    for _, url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    cpu = {name: [] for name, _ in urls}
+    per_batch = max(1, REPEAT // BATCHES)
+    for _ in range(BATCHES):
+        for name, url in urls:
+            started = time.process_time()
+            for _ in range(per_batch):
+                client.get(url)
+            cpu[name].append((time.process_time() - started) * 1000 / per_batch)
+    bare = statistics.median(cpu[urls[0][0]])
+    print(f"{'page':36} {'CPU ms/request':>15} {'x bare':>7} {'queries':>8}")
+    for name, url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        median = statistics.median(cpu[name])
+        print(f"{name:36} {median:15.2f} {median / bare:7.1f} {len(queries):8}")
+
+
+def profile(client: Client, url: str) -> None:
+    profiler = cProfile.Profile(time.process_time)  # CPU time: waiting for the database is not counted
+    profiler.enable()
+    for _ in range(50):
+        client.get(url)
+    profiler.disable()
+    profiler.dump_stats(os.environ.get("BENCH_PROFILE_OUT", "/tmp/incident-page.prof"))
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    for query in queries:
+        print(f"{query['time']:>6} {query['sql'][:150]}")
+
+
+def main() -> None:
+    print(
+        f"database: {settings.DATABASES['default']['ENGINE']}; cache: {settings.CACHES['default']['BACKEND']}"
+    )
+    print("load:", open("/proc/loadavg").read().strip() if Path("/proc/loadavg").exists() else "?")
+    client = signed_in_client()
+    urls = pages()
+    measure(client, urls)
+    if os.environ.get("BENCH_PROFILE") == "1":
+        profile(client, urls[int(os.environ.get("BENCH_PROFILE_PAGE", "1"))][1])
+    print("load:", open("/proc/loadavg").read().strip() if Path("/proc/loadavg").exists() else "?")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
