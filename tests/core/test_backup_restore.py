@@ -49,9 +49,6 @@ while not os.path.exists(stop):
     os.replace(progress + ".new", progress)
 """
 WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation"}
-# The module's tests share one populated source database (the ``source`` fixture, 15 to 20 s to migrate and
-# seed): in one worker it is made once, where spread over two workers each made its own.
-pytestmark = pytest.mark.xdist_group("backup_restore")
 
 
 def _postgres_server():
