@@ -22,7 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 # (synchronous_commit=off): a crash of the server could lose the last few, which a test database never
 # needs. Every transactional test (the live-server browser tests among them) commits its rows and empties
 # every table after it, and each commit otherwise waits for a flush to disk. This sets it for the suite's
-# connections only: the server's own setting is untouched.
+# connections only, beside the toolkit's own options (jit=off): the server's own setting is untouched.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
-    DATABASES["default"]["OPTIONS"]["options"] = "-c synchronous_commit=off"  # noqa: F405
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
