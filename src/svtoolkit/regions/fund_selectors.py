@@ -8,6 +8,7 @@ from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.regions.fund_models import FundApplication, FundOutcome, FundPurpose, FundRules, FundStatus
+from svtoolkit.regions.selectors import region_of_incident_page
 
 
 def rules_of(region) -> FundRules:
@@ -50,7 +51,8 @@ def fund_panel(*, incident, user, partnership) -> dict | None:
     incident's partnership is in no region (there is no fund)."""
     if incident.partnership.region_id is None or incident.is_exercise:
         return None
-    region = incident.partnership.region
+    # With its rules, read once for this panel and the region panel (which comes first on the page).
+    region = region_of_incident_page(incident, incident.partnership.region_id)
     return {
         "applications": list(FundApplication.objects.filter(incident=incident).order_by("applied_at")),
         "can_apply": access.can_apply_to_fund(user, partnership, incident),

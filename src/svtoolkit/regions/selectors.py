@@ -408,20 +408,35 @@ def region_home_section(*, user, partnership) -> dict | None:
     return {"regions": regions} if regions else None
 
 
+def region_of_incident_page(incident, region_id) -> Region:
+    """The region as the incident page's region and fund panels show it, read once for both: with its fund
+    rules, and whether the incident is shared with it (``shared``) or proposed for sharing (``proposed``)."""
+    read = getattr(incident, "_page_region", None)
+    if read is None or read.pk != region_id:
+        read = (
+            Region.objects.select_related("fund_rules")
+            .annotate(
+                shared=Exists(RegionalShare.objects.filter(incident=incident)),
+                proposed=Exists(open_proposals(incident)),
+            )
+            .get(pk=region_id)
+        )
+        incident._page_region = read
+    return read
+
+
 def region_panel(*, incident, user, partnership) -> dict | None:
     """The incident page's region section, for the response team of an incident's own partnership when that
     partnership is in a region: whether the incident is shared with the region, and the region's proposals
-    to share it with a neighbouring partnership, waiting for their decision. One query, two with proposals."""
+    to share it with a neighbouring partnership, waiting for their decision. One query (shared with the fund
+    panel), two with proposals."""
     if (
         partnership is None
         or partnership.region_id is None
         or not access.can_share_incident(user, partnership, incident)
     ):
         return None
-    region = Region.objects.annotate(
-        shared=Exists(RegionalShare.objects.filter(incident=incident)),
-        proposed=Exists(open_proposals(incident)),
-    ).get(pk=partnership.region_id)
+    region = region_of_incident_page(incident, partnership.region_id)
     return {
         "region": region,
         "shared": region.shared,
