@@ -7,6 +7,7 @@ ship without someone deciding who may see it.
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -43,7 +44,10 @@ ADMIN_URLS = sorted(name for name in ALL_URLS if name.startswith("admin:"))
 def matrix_world(django_db_setup, django_db_blocker):
     """The demo partnership and an object behind every URL, built once for this module's ~1,700 requests
     rather than once per request. The module runs inside one transaction that is rolled back at its end; each
-    test's own transaction is a savepoint within it, rolled back to this state after the test."""
+    test's own transaction is a savepoint within it, rolled back to this state after the test.
+    The cache is emptied first: an earlier module's rolled-back rows free their ids on SQLite, and a person
+    cached under an id and access version must never stand for the new person given the same ones."""
+    cache.clear()
     django_db_blocker.unblock()
     world = transaction.atomic()
     world.__enter__()
