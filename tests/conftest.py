@@ -17,6 +17,29 @@ DEMO_ROLES = {
 }
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """``--dist loadgroup`` (the README's test command) keeps an ``xdist_group``'s tests on one worker.
+
+    pytest-xdist 3.8 tells its scheduler the group by appending ``@group`` to each test's node id, which it
+    sets on ``_nodeid``; pytest 9.2 keeps node ids structured (``_id``) and ignores that, so no test was
+    grouped and each worker built the groups' module fixtures again (pytest-xdist issue 1386). Here, in an
+    xdist worker, the suffix is put where pytest 9.2 reads it; with a pytest or xdist that already gives it,
+    nothing changes."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId
+    except ImportError:  # pytest before 9.2: xdist's own suffix works
+        return
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")) for mark in marks}
+        suffix = "@" + "_".join(sorted(groups))
+        if groups and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_media_root(tmp_path_factory):
     """Uploaded files (attachments) go to a directory of the test session's, never the project's var/."""

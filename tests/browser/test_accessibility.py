@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.access_expectations import EXPECTED, NOT_PAGES, ROLES
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 from tests.conftest import DEMO_ROLES
 
 # Pages that keep fetching after they load: the API docs fetch the schema, an import's progress polls.
@@ -49,7 +49,7 @@ def test_every_page_a_role_can_open_passes_axe_and_fits_a_phone(
 ):
     page.set_viewport_size(PHONE)
     if role != "anonymous":
-        SignInPage(page).sign_in_as(role)
+        sign_in_as(page, role)
         assert page.url.endswith("/"), "sign-in should land on the home page"
 
     too_wide = []
@@ -80,7 +80,7 @@ def overflow(page, path) -> list[str]:
 
 def test_error_pages_pass_axe(new_page, demo, transactional_db):
     page = new_page()
-    SignInPage(page).sign_in_as("viewer")
+    sign_in_as(page, "viewer")
     assert page.goto("/audit/").status == 403
     expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
     assert_accessible(page)

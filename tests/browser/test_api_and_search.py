@@ -6,12 +6,12 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 from tests.incidents.builders import demo_incident
 
 
 def test_create_use_and_revoke_a_token(page, demo, demo_users, transactional_db):
-    SignInPage(page).sign_in_as("viewer")
+    sign_in_as(page, "viewer")
     page.goto("/account/api-tokens/")
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
@@ -35,7 +35,7 @@ def test_create_use_and_revoke_a_token(page, demo, demo_users, transactional_db)
 
 
 def test_the_api_docs_run_under_the_content_security_policy(page, demo, transactional_db):
-    SignInPage(page).sign_in_as("responder")
+    sign_in_as(page, "responder")
     page.goto("/api/docs/")
     assert_accessible(page)  # at once, however far Swagger UI has got
     expect(page.get_by_text("/api/v1/incidents/", exact=True).first).to_be_visible()
@@ -50,7 +50,7 @@ def test_the_api_docs_run_under_the_content_security_policy(page, demo, transact
 
 def test_the_search_box_finds_an_incident(page, demo, demo_users, transactional_db):
     incident, _ = demo_incident(demo, demo_users)
-    SignInPage(page).sign_in_as("police")
+    sign_in_as(page, "police")
     page.get_by_label("Search svtoolkit").fill("bus stop")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page).to_have_url(re.compile(r"/search/\?q=bus\+stop"))

@@ -3,7 +3,7 @@
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import AttachFilePage, SignInPage
+from tests.browser.pages import AttachFilePage, sign_in_as
 from tests.incidents.builders import demo_incident
 
 
@@ -13,7 +13,7 @@ def test_a_file_is_attached_to_an_incident_and_downloaded_marked(
     incident, _ = demo_incident(demo, demo_users)
     minutes = tmp_path / "cctv-handover.txt"
     minutes.write_text("CCTV from the bus stop handed over to DC Reid at 14:05.\n")
-    SignInPage(page).sign_in_as("responder")
+    sign_in_as(page, "responder")
     page.goto(f"/incidents/{incident.pk}/")
     expect(page.locator("#attachments")).to_contain_text("No files attached.")
 

@@ -5,11 +5,11 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 
 
 def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db):
-    SignInPage(page).sign_in_as("coordinator")
+    sign_in_as(page, "coordinator")
     page.get_by_role("link", name="Checklist", exact=True).click()
     page.get_by_role("button", name="Copy the default checklist").click()
     expect(page.get_by_role("heading", name="Draft checklist, version 1")).to_be_visible()

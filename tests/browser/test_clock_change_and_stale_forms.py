@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.incidents.models import Incident
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import fill_date
+from tests.browser.pages import SignInPage, fill_date
 from tests.factories import TEST_PASSWORD
 
 
@@ -58,7 +58,7 @@ def test_a_form_sent_after_signing_in_again_elsewhere_is_given_back_to_send_agai
     other_tab = page.context.new_page()  # signing out and in again there gives the browser a new token
     other_tab.goto("/")
     other_tab.get_by_role("button", name="Sign out").click()
-    sign_in(other_tab, "responder@example.org", TEST_PASSWORD)
+    SignInPage(other_tab).sign_in("responder@example.org")  # the form: a new token
     other_tab.close()
     page.get_by_role("button", name="Continue").click()
 

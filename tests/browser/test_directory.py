@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from svtoolkit.partnerships.contacts_csv import COLUMNS
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus, Organisation
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import SignInPage, fill_date
+from tests.browser.pages import fill_date, sign_in_as
 from tests.factories import TEST_PASSWORD, ContactImportFactory
 
 
@@ -49,7 +49,7 @@ def add_contact(page, *, name, role, phone, order):
 
 
 def test_coordinator_adds_an_organisation_contacts_and_imports_a_csv(page, demo, transactional_db, tmp_path):
-    SignInPage(page).sign_in_as("coordinator")
+    sign_in_as(page, "coordinator")
     page.get_by_role("link", name="Directory", exact=True).click()
     assert_accessible(page)
 
@@ -107,7 +107,7 @@ def test_coordinator_adds_an_organisation_contacts_and_imports_a_csv(page, demo,
 
 def test_the_directory_works_without_javascript_and_partners_only_read_it(new_page, demo, transactional_db):
     page = new_page(javascript=False)
-    SignInPage(page).sign_in_as("police")
+    sign_in_as(page, "police")
     page.get_by_role("link", name="Directory", exact=True).click()
     assert page.get_by_role("button", name="Add an organisation").count() == 0
     page.get_by_role("link", name="Metropolitan Police, Northbridge Basic Command Unit").click()

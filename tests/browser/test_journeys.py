@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.accounts.models import Membership
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage, signed_in
+from tests.browser.pages import SignInPage, sign_in_as, signed_in
 
 
 def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
@@ -52,7 +52,7 @@ def test_coordinator_invites_a_partner_who_joins(new_page, demo, transactional_d
 
 def test_works_without_javascript(new_page, demo, transactional_db):
     page = new_page(javascript=False)
-    SignInPage(page).sign_in_as("coordinator")
+    sign_in_as(page, "coordinator")
     page.get_by_role("link", name="Members").click()
     page.get_by_role("link", name="Change Val Mensah").click()
     page.get_by_label(re.compile("^Responder:")).check()

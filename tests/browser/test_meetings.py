@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage, fill_date
+from tests.browser.pages import fill_date, sign_in_as
 from tests.incidents.builders import demo_incident
 
 
@@ -24,7 +24,7 @@ def test_critical_incident_meeting(page, demo, demo_users, transactional_db):
         email="ray@police.example.org",
         incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
     )
-    SignInPage(page).sign_in_as("responder")
+    sign_in_as(page, "responder")
     page.goto(f"/incidents/{incident.pk}/")
     page.get_by_role("link", name="Meetings").click()
     page.get_by_role("button", name="Schedule a meeting").click()

@@ -7,7 +7,7 @@ from svtoolkit.messaging import services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from svtoolkit.messaging.services import Recipient
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 from tests.incidents.builders import demo_incident
 
 
@@ -33,7 +33,7 @@ def test_a_coordinator_reads_messages_and_sends_a_failed_one_again_on_a_phone(
         partnership=demo,
     )
     page.set_viewport_size({"width": 320, "height": 700})
-    SignInPage(page).sign_in_as("coordinator")
+    sign_in_as(page, "coordinator")
 
     page.goto("/messages/")
     expect(page.get_by_role("heading", name="A reminder for you")).to_be_visible()

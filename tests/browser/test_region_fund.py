@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.partnerships.models import RegionRole
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import GovukPage, SignInPage, signed_in
+from tests.browser.pages import GovukPage, signed_in, start_session
 from tests.factories import RegionMembershipFactory, UserFactory
 from tests.incidents.builders import demo_incident
 from tests.regions.fund_access import demo_region
@@ -32,7 +32,7 @@ def test_a_borough_draws_on_the_regions_fund(new_page, demo, demo_users, transac
     expect(GovukPage(borough).banner).to_contain_text("Your application was sent")
     assert_accessible(borough)
 
-    region_page = SignInPage(new_page()).sign_in(vru.email)
+    region_page = start_session(new_page(), vru.email)
     region_page.goto(f"/regions/{region.slug}/fund/")
     assert_accessible(region_page)
     region_page.get_by_role("link", name=f"{demo.name}, {incident.reference}").click()

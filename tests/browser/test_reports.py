@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from svtoolkit.incidents import services
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage, signed_in
+from tests.browser.pages import sign_in_as, signed_in
 from tests.incidents.builders import demo_incident
 from tests.reports.test_views import IN_EASTGATE
 
@@ -70,7 +70,7 @@ def test_a_partner_sees_the_map_without_javascript_as_a_table_of_wards(
     scene.save()
 
     page = new_page(javascript=False)
-    SignInPage(page).sign_in_as("police")
+    sign_in_as(page, "police")
     page.goto("/reports/map/")
     expect(page.locator("#incident-map")).to_be_hidden()
     row = page.get_by_role("row", name=incident.reference)

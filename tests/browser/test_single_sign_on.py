@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from svtoolkit.accounts import services
 from svtoolkit.audit.models import AuditAction, AuditEntry
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import SignInPage
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_coordinator_sets_up_single_sign_on(new_page, identity_provider, demo, d
     # Changing how members sign in needs the coordinator's own second factor.
     device = TOTPDevice.objects.create(user=demo_users["coordinator"], name="Phone", confirmed=True)
     page = new_page()
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("coordinator@example.org")
     page.get_by_label("Code from your authenticator app, or a backup code").fill(current_code(device))
     page.get_by_role("button", name="Continue").click()
     page.goto("/settings/sign-in/")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.incidents import services as incident_services
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 from tests.incidents.builders import demo_incident
 from tests.tension.builders import record
 
@@ -23,7 +23,7 @@ def test_tension_trend_and_alert(page, demo, demo_users, transactional_db):
     for day, level in enumerate([2, 2, 3, 3, 2, 2, 3, 3, 3, 2, 2, 3, 3, 2]):
         record(incident, demo_users["police"], level, hours_ago=24 * (14 - day))
 
-    SignInPage(page).sign_in_as("police")
+    sign_in_as(page, "police")
     page.goto(f"/incidents/{incident.pk}/tension/")
     canvas = page.locator("canvas[data-chart-source]")
     expect(canvas).to_have_count(1)

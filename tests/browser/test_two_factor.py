@@ -7,8 +7,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.accounts.builders import current_code
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import SignInPage
 from tests.incidents.access import demo_incident
 
 PHONE = {"width": 320, "height": 640}
@@ -23,7 +23,7 @@ def checked(page):
 def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_users, transactional_db):
     device = TOTPDevice.objects.create(user=demo_users["responder"], name="Phone", confirmed=True)
     page.set_viewport_size(PHONE)
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("responder@example.org")
     expect(page.get_by_role("heading", name="Enter the code from your authenticator app")).to_be_visible()
     checked(page)
     page.get_by_label("Code from your authenticator app, or a backup code").fill(current_code(device))
@@ -43,7 +43,7 @@ def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_u
     page.set_viewport_size({"width": 1024, "height": 768})  # on a phone, sign-out is in the folded menu
     page.get_by_role("button", name="Sign out").click()
     page.set_viewport_size(PHONE)
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("responder@example.org")
     page.get_by_label("Code from your authenticator app, or a backup code").fill("abc")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("link", name=re.compile("Enter the 6 digits from your app"))).to_be_visible()
@@ -59,7 +59,7 @@ def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_u
 
 def test_a_token_is_made_for_the_time_chosen_on_a_phone(page, demo, transactional_db):
     page.set_viewport_size(PHONE)
-    sign_in(page, "viewer@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("viewer@example.org")
     page.goto("/account/api-tokens/")
     expect(page.get_by_label("90 days")).to_be_checked()
     checked(page)
@@ -75,7 +75,7 @@ def test_a_token_is_made_for_the_time_chosen_on_a_phone(page, demo, transactiona
 
 def test_a_coordinator_with_a_password_only_is_told_to_set_up_two_factor(page, demo, transactional_db):
     page.set_viewport_size(PHONE)
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("coordinator@example.org")
     page.goto("/settings/sign-in/")
     expect(page.get_by_text("You signed in with a password only")).to_be_visible()
     checked(page)
@@ -88,7 +88,7 @@ def test_a_coordinator_with_a_password_only_is_told_to_set_up_two_factor(page, d
 def test_the_live_panel_polls_as_a_background_request(page, demo, demo_users, transactional_db):
     incident, _ = demo_incident(demo, demo_users)
     page.clock.install()
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    SignInPage(page).sign_in("responder@example.org")
     page.goto(f"/incidents/{incident.pk}/")
     page.wait_for_load_state("load")
     path = f"/incidents/{incident.pk}/"

@@ -10,7 +10,7 @@ from svtoolkit.incidents import escalation
 from svtoolkit.incidents.models import PlanAction
 from svtoolkit.webhooks.models import WebhookEndpoint
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage
+from tests.browser.pages import sign_in_as
 from tests.incidents.builders import demo_incident
 
 NARROW = {"width": 320, "height": 640}
@@ -41,7 +41,7 @@ def test_a_coordinator_sets_up_escalation_and_a_webhook_on_a_narrow_screen(
     incident, action = demo_incident(demo, demo_users)
     PlanAction.objects.filter(pk=action.pk).update(due_at=timezone.now() - timedelta(hours=1))
     page.set_viewport_size(NARROW)
-    SignInPage(page).sign_in_as("coordinator")
+    sign_in_as(page, "coordinator")
 
     page.goto("/members/")
     page.get_by_role("link", name="Escalation of overdue actions").click()

@@ -50,6 +50,11 @@ while not os.path.exists(stop):
 """
 WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation"}
 
+# The populated source database (a module-scoped fixture, a minute's work on PostgreSQL) is shared by this
+# module's tests; under `pytest -n 2 --dist loadgroup` only tests of one xdist_group are kept on one worker,
+# so without the group each worker would build its own copy.
+pytestmark = pytest.mark.xdist_group("backup_restore")
+
 
 def _postgres_server():
     """The PostgreSQL server the suite runs on, or the one TEST_DATABASE_URL names; None if neither."""
