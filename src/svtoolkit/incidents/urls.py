@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from svtoolkit.incidents import views
 from svtoolkit.incidents.links import views as links_views
@@ -8,96 +8,73 @@ from svtoolkit.incidents.strands import views as strands_views
 
 app_name = "incidents"
 
+plan = [
+    path("", views.plan, name="plan"),
+    path("draw/", views.draw_plan, name="draw_plan"),
+    path("add/", views.action_add, name="action_add"),
+    path("review/", views.plan_review, name="plan_review"),
+    path("first-hours/", views.first_hours, name="first_hours"),
+    path("update/", views.plan_update, name="plan_update"),
+    path("<int:action_id>/", views.action, name="action"),
+]
+
+people = [
+    path("", people_views.people, name="people"),
+    path("add/", people_views.person_add, name="person_add"),
+    path("<int:person_id>/", people_views.person, name="person"),
+    path("<int:person_id>/correct/", people_views.person_edit, name="person_edit"),
+    path("<int:person_id>/need-to-know/", people_views.person_need_to_know, name="person_need_to_know"),
+]
+
+need_to_know = [
+    path("", people_views.need_to_know, name="need_to_know"),
+    path("recover/", people_views.need_to_know_recover, name="need_to_know_recover"),
+    path("<int:entry_id>/remove/", people_views.need_to_know_remove, name="need_to_know_remove"),
+]
+
+strands = [
+    path("", strands_views.strands, name="strands"),
+    path("schools/add/", strands_views.school_add, name="school_add"),
+    path("schools/<int:school_id>/", strands_views.school_edit, name="school_edit"),
+    path("hospital/add/", strands_views.hospital_add, name="hospital_add"),
+    path("hospital/<int:stay_id>/", strands_views.hospital_edit, name="hospital_edit"),
+    path("referrals/add/", strands_views.referral_add, name="referral_add"),
+    path("referrals/<int:referral_id>/", strands_views.referral_outcome, name="referral_outcome"),
+    path("at-risk/add/", strands_views.person_at_risk_add, name="person_at_risk_add"),
+]
+
+# Everything under one incident: incidents/<id>/...
+incident = [
+    path("", views.incident, name="incident"),
+    path("record/", views.edit_record, name="edit_record"),
+    path("links/add/", links_views.link_add, name="link_add"),
+    path("scenes/add/", views.scene_add, name="scene_add"),
+    path("measures/add/", measures_views.measure_add, name="measure_add"),
+    path("measures/<int:measure_id>/lift/", measures_views.measure_lift, name="measure_lift"),
+    path("categorise/", views.categorise, name="categorise"),
+    path("lead/", views.lead, name="lead"),
+    path("police/", views.police_declaration, name="police_declaration"),
+    path("partners/", views.partners, name="partners"),
+    path("partners/inform/", views.inform, name="inform"),
+    path("partners/<int:participation_id>/send-again/", views.send_notice_again, name="send_notice_again"),
+    path("acknowledge/", views.acknowledge_here, name="acknowledge_here"),
+    path("plan/", include(plan)),
+    path("timeline/", views.timeline, name="timeline"),
+    path("timeline/add/", views.update, name="update"),
+    path("decisions/", views.decisions, name="decisions"),
+    path("decisions/add/", views.decision_add, name="decision_add"),
+    path("status/", views.status, name="status"),
+    path("messages/", views.incident_messages, name="messages"),
+    path("people/", include(people)),
+    path("need-to-know/", include(need_to_know)),
+    path("strands/", include(strands)),
+    path("share/", views.share, name="share"),
+]
+
 urlpatterns = [
     path("incidents/", views.incidents, name="list"),
     path("incidents/new/", views.record, name="record"),
     path("incidents/acknowledge/<str:token>/", views.acknowledge, name="acknowledge"),
-    path("incidents/<int:incident_id>/", views.incident, name="incident"),
-    path("incidents/<int:incident_id>/record/", views.edit_record, name="edit_record"),
-    path("incidents/<int:incident_id>/links/add/", links_views.link_add, name="link_add"),
-    path("incidents/<int:incident_id>/scenes/add/", views.scene_add, name="scene_add"),
-    path("incidents/<int:incident_id>/measures/add/", measures_views.measure_add, name="measure_add"),
-    path(
-        "incidents/<int:incident_id>/measures/<int:measure_id>/lift/",
-        measures_views.measure_lift,
-        name="measure_lift",
-    ),
-    path("incidents/<int:incident_id>/categorise/", views.categorise, name="categorise"),
-    path("incidents/<int:incident_id>/lead/", views.lead, name="lead"),
-    path("incidents/<int:incident_id>/police/", views.police_declaration, name="police_declaration"),
-    path("incidents/<int:incident_id>/partners/", views.partners, name="partners"),
-    path("incidents/<int:incident_id>/partners/inform/", views.inform, name="inform"),
-    path(
-        "incidents/<int:incident_id>/partners/<int:participation_id>/send-again/",
-        views.send_notice_again,
-        name="send_notice_again",
-    ),
-    path("incidents/<int:incident_id>/acknowledge/", views.acknowledge_here, name="acknowledge_here"),
-    path("incidents/<int:incident_id>/plan/", views.plan, name="plan"),
-    path("incidents/<int:incident_id>/plan/draw/", views.draw_plan, name="draw_plan"),
-    path("incidents/<int:incident_id>/plan/add/", views.action_add, name="action_add"),
-    path("incidents/<int:incident_id>/plan/review/", views.plan_review, name="plan_review"),
-    path("incidents/<int:incident_id>/plan/first-hours/", views.first_hours, name="first_hours"),
-    path("incidents/<int:incident_id>/plan/update/", views.plan_update, name="plan_update"),
-    path("incidents/<int:incident_id>/plan/<int:action_id>/", views.action, name="action"),
-    path("incidents/<int:incident_id>/timeline/", views.timeline, name="timeline"),
-    path("incidents/<int:incident_id>/timeline/add/", views.update, name="update"),
-    path("incidents/<int:incident_id>/decisions/", views.decisions, name="decisions"),
-    path("incidents/<int:incident_id>/decisions/add/", views.decision_add, name="decision_add"),
-    path("incidents/<int:incident_id>/status/", views.status, name="status"),
-    path("incidents/<int:incident_id>/messages/", views.incident_messages, name="messages"),
-    path("incidents/<int:incident_id>/people/", people_views.people, name="people"),
-    path("incidents/<int:incident_id>/people/add/", people_views.person_add, name="person_add"),
-    path("incidents/<int:incident_id>/people/<int:person_id>/", people_views.person, name="person"),
-    path(
-        "incidents/<int:incident_id>/people/<int:person_id>/correct/",
-        people_views.person_edit,
-        name="person_edit",
-    ),
-    path(
-        "incidents/<int:incident_id>/people/<int:person_id>/need-to-know/",
-        people_views.person_need_to_know,
-        name="person_need_to_know",
-    ),
-    path("incidents/<int:incident_id>/need-to-know/", people_views.need_to_know, name="need_to_know"),
-    path(
-        "incidents/<int:incident_id>/need-to-know/recover/",
-        people_views.need_to_know_recover,
-        name="need_to_know_recover",
-    ),
-    path(
-        "incidents/<int:incident_id>/need-to-know/<int:entry_id>/remove/",
-        people_views.need_to_know_remove,
-        name="need_to_know_remove",
-    ),
-    path("incidents/<int:incident_id>/strands/", strands_views.strands, name="strands"),
-    path("incidents/<int:incident_id>/strands/schools/add/", strands_views.school_add, name="school_add"),
-    path(
-        "incidents/<int:incident_id>/strands/schools/<int:school_id>/",
-        strands_views.school_edit,
-        name="school_edit",
-    ),
-    path(
-        "incidents/<int:incident_id>/strands/hospital/add/", strands_views.hospital_add, name="hospital_add"
-    ),
-    path(
-        "incidents/<int:incident_id>/strands/hospital/<int:stay_id>/",
-        strands_views.hospital_edit,
-        name="hospital_edit",
-    ),
-    path(
-        "incidents/<int:incident_id>/strands/referrals/add/", strands_views.referral_add, name="referral_add"
-    ),
-    path(
-        "incidents/<int:incident_id>/strands/referrals/<int:referral_id>/",
-        strands_views.referral_outcome,
-        name="referral_outcome",
-    ),
-    path(
-        "incidents/<int:incident_id>/strands/at-risk/add/",
-        strands_views.person_at_risk_add,
-        name="person_at_risk_add",
-    ),
-    path("incidents/<int:incident_id>/share/", views.share, name="share"),
+    path("incidents/<int:incident_id>/", include(incident)),
     path("settings/overdue-actions/", views.escalation_settings, name="escalation_settings"),
 ]
