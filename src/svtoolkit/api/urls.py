@@ -3,7 +3,7 @@
 Paths name ids with ``<int:...>``, so an id that is not a number is simply not found.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from svtoolkit.api import (
     actions,
@@ -23,7 +23,29 @@ app_name = "api"
 LIST = {"get": "list", "post": "create"}
 DETAIL = {"get": "retrieve", "patch": "partial_update"}
 READ = {"get": "retrieve"}
-INCIDENT = "api/v1/incidents/<int:incident_id>"
+
+# Everything under one incident: api/v1/incidents/<id>/...
+incident = [
+    path("", incidents.IncidentViewSet.as_view(DETAIL), name="incident"),
+    path("status/", incidents.IncidentViewSet.as_view({"post": "change_status"}), name="incident_status"),
+    path("scenes/", scenes.SceneViewSet.as_view(LIST), name="scenes"),
+    path("measures/", scenes.MeasureViewSet.as_view(LIST), name="measures"),
+    path(
+        "measures/<int:measure_id>/lift/",
+        scenes.MeasureViewSet.as_view({"post": "lift"}),
+        name="measure_lift",
+    ),
+    path("actions/", actions.ActionViewSet.as_view(LIST), name="actions"),
+    path("actions/<int:action_id>/", actions.ActionViewSet.as_view(DETAIL), name="action"),
+    path("timeline/", records.TimelineViewSet.as_view(LIST), name="timeline"),
+    path("decisions/", records.DecisionViewSet.as_view(LIST), name="decisions"),
+    path("decisions/<int:decision_id>/", records.DecisionViewSet.as_view(READ), name="decision"),
+    path("meetings/", meetings.MeetingViewSet.as_view(LIST), name="meetings"),
+    path("meetings/<int:meeting_id>/", meetings.MeetingViewSet.as_view(READ), name="meeting"),
+    path("messages/", messages.MessageViewSet.as_view(LIST), name="messages"),
+    path("messages/<int:message_id>/", messages.MessageViewSet.as_view(READ), name="message"),
+    path("tension-readings/", tension.TensionReadingViewSet.as_view(LIST), name="tension_readings"),
+]
 
 urlpatterns = [
     path("account/api-tokens/", views.tokens, name="tokens"),
@@ -32,31 +54,7 @@ urlpatterns = [
     path("api/docs/", views.docs, name="docs"),
     path("api/v1/alerts/", alerts.AlertViewSet.as_view({"post": "create"}), name="alerts"),
     path("api/v1/incidents/", incidents.IncidentViewSet.as_view(LIST), name="incidents"),
-    path(f"{INCIDENT}/", incidents.IncidentViewSet.as_view(DETAIL), name="incident"),
-    path(
-        f"{INCIDENT}/status/",
-        incidents.IncidentViewSet.as_view({"post": "change_status"}),
-        name="incident_status",
-    ),
-    path(f"{INCIDENT}/scenes/", scenes.SceneViewSet.as_view(LIST), name="scenes"),
-    path(f"{INCIDENT}/measures/", scenes.MeasureViewSet.as_view(LIST), name="measures"),
-    path(
-        f"{INCIDENT}/measures/<int:measure_id>/lift/",
-        scenes.MeasureViewSet.as_view({"post": "lift"}),
-        name="measure_lift",
-    ),
-    path(f"{INCIDENT}/actions/", actions.ActionViewSet.as_view(LIST), name="actions"),
-    path(f"{INCIDENT}/actions/<int:action_id>/", actions.ActionViewSet.as_view(DETAIL), name="action"),
-    path(f"{INCIDENT}/timeline/", records.TimelineViewSet.as_view(LIST), name="timeline"),
-    path(f"{INCIDENT}/decisions/", records.DecisionViewSet.as_view(LIST), name="decisions"),
-    path(f"{INCIDENT}/decisions/<int:decision_id>/", records.DecisionViewSet.as_view(READ), name="decision"),
-    path(f"{INCIDENT}/meetings/", meetings.MeetingViewSet.as_view(LIST), name="meetings"),
-    path(f"{INCIDENT}/meetings/<int:meeting_id>/", meetings.MeetingViewSet.as_view(READ), name="meeting"),
-    path(f"{INCIDENT}/messages/", messages.MessageViewSet.as_view(LIST), name="messages"),
-    path(f"{INCIDENT}/messages/<int:message_id>/", messages.MessageViewSet.as_view(READ), name="message"),
-    path(
-        f"{INCIDENT}/tension-readings/", tension.TensionReadingViewSet.as_view(LIST), name="tension_readings"
-    ),
+    path("api/v1/incidents/<int:incident_id>/", include(incident)),
     path("api/v1/actions/", actions.AllActionsViewSet.as_view({"get": "list"}), name="all_actions"),
     path("api/v1/organisations/", directory.OrganisationViewSet.as_view(LIST), name="organisations"),
     path(

@@ -1,17 +1,17 @@
-from django.urls import path
+from django.urls import include, path
 
 from svtoolkit.regions import views
 
 app_name = "regions"
 
+region = [
+    path("", views.board, name="board"),
+    path("incidents/<int:incident_id>/", views.incident, name="incident"),
+    path("incidents/<int:incident_id>/propose/", views.propose_share, name="propose_share"),
+]
+
 urlpatterns = [
-    path("regions/<slug:region_slug>/", views.board, name="board"),
-    path("regions/<slug:region_slug>/incidents/<int:incident_id>/", views.incident, name="incident"),
-    path(
-        "regions/<slug:region_slug>/incidents/<int:incident_id>/propose/",
-        views.propose_share,
-        name="propose_share",
-    ),
+    path("regions/<slug:region_slug>/", include(region)),
     path("partnership/region/", views.sharing, name="sharing"),
     path("incidents/<int:incident_id>/region/share/", views.share_with_region, name="share_with_region"),
     path(

@@ -1,15 +1,19 @@
-from django.urls import path
+from django.urls import include, path
 
 from svtoolkit.reports import views
 
 app_name = "reports"
 
+reports = [
+    path("", views.dashboard, name="dashboard"),
+    path("map/", views.incident_map, name="map"),
+    path("map/wards/", views.boundary, name="boundary"),
+    path("export/<slug:dataset>.<slug:file_format>", views.export, name="export"),
+    path("readiness/<int:assessment_id>.pdf", views.readiness_pdf, name="readiness_pdf"),
+]
+
 urlpatterns = [
-    path("reports/", views.dashboard, name="dashboard"),
-    path("reports/map/", views.incident_map, name="map"),
-    path("reports/map/wards/", views.boundary, name="boundary"),
-    path("reports/export/<slug:dataset>.<slug:file_format>", views.export, name="export"),
-    path("reports/readiness/<int:assessment_id>.pdf", views.readiness_pdf, name="readiness_pdf"),
+    path("reports/", include(reports)),
     path("incidents/<int:incident_id>/reports/", views.incident_reports, name="incident_reports"),
     path("incidents/<int:incident_id>/reports/sitrep.pdf", views.incident_sitrep, name="incident_sitrep"),
     path(

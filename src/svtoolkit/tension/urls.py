@@ -1,15 +1,13 @@
-from django.urls import path
+from django.urls import include, path
 
 from svtoolkit.tension import views
 
 app_name = "tension"
 
-urlpatterns = [
-    path("incidents/<int:incident_id>/tension/", views.overview, name="overview"),
-    path("incidents/<int:incident_id>/tension/new/", views.record_reading, name="record"),
-    path(
-        "incidents/<int:incident_id>/tension/suggestions/<int:index>/",
-        views.add_suggested_action,
-        name="add_action",
-    ),
+tension = [
+    path("", views.overview, name="overview"),
+    path("new/", views.record_reading, name="record"),
+    path("suggestions/<int:index>/", views.add_suggested_action, name="add_action"),
 ]
+
+urlpatterns = [path("incidents/<int:incident_id>/tension/", include(tension))]
