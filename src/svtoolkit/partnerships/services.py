@@ -290,7 +290,6 @@ def _set_parties(agreement, parties, *, by, request) -> None:
         record(
             action=AuditAction.UPDATE,
             actor=by,
-            partnership=agreement.partnership,
             target=agreement,
             detail={"changes": {"parties": {"before": before, "after": after}}},
             request=request,

@@ -97,7 +97,6 @@ def erase_personal_data(*, incident, today=None) -> int:
         record(
             action=AuditAction.ERASE,
             actor_label="Retention job",
-            partnership=incident.partnership,
             target=incident,
             detail={"messages naming someone": messages, **({"attached files": files} if files else {})},
         )

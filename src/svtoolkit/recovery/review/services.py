@@ -222,7 +222,6 @@ def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=No
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=lesson.partnership,
         target=lesson,
         detail={"status": lesson.status, "draft": draft.number},
         request=request,
@@ -243,12 +242,7 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=lesson.partnership,
-        target=lesson,
-        detail={"status": lesson.status},
-        request=request,
+        action=AuditAction.UPDATE, actor=by, target=lesson, detail={"status": lesson.status}, request=request
     )
     return lesson
 
