@@ -1,6 +1,5 @@
 """After the response: the multi-agency review, its follow-up actions and lessons, closing and re-opening."""
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,12 +21,6 @@ from svtoolkit.recovery.models import (
     LessonStatus,
 )
 from svtoolkit.recovery.review import selectors
-
-ANNIVERSARIES = [
-    ("One month on", relativedelta(months=1)),
-    ("Six months on", relativedelta(months=6)),
-    ("One year on", relativedelta(years=1)),
-]
 
 
 @transaction.atomic
