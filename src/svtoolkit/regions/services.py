@@ -30,7 +30,7 @@ NO_SHARE_REASON = "Say why the incident should be shared."
 NOT_IN_A_REGION = "This partnership does not belong to a region."
 
 
-def _audit(*, action, by, target, partnership=None, request=None, **detail):
+def _audit(*, action, by, partnership, target, request=None, **detail):
     record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
 
 
