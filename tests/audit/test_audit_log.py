@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from svtoolkit.audit.models import AppendOnlyError, AuditAction, AuditEntry
 from svtoolkit.audit.services import record
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,18 @@ def test_entries_cannot_be_changed_or_deleted(demo_users):
     with pytest.raises(AppendOnlyError):
         AuditEntry.objects.all().delete()
     assert AuditEntry.objects.get(pk=entry.pk).target_label == ""
+
+
+def test_an_entry_goes_in_its_targets_partnership_log_unless_another_is_named(
+    demo, demo_users, other_partnership
+):
+    foreign_partnership, _ = other_partnership
+    organisation = OrganisationFactory(partnership=demo)
+    by = demo_users["coordinator"]
+    assert record(action=AuditAction.UPDATE, actor=by, target=organisation).partnership == demo
+    named = record(action=AuditAction.UPDATE, actor=by, partnership=foreign_partnership, target=organisation)
+    assert named.partnership == foreign_partnership
+    assert record(action=AuditAction.UPDATE, actor=by, target=by).partnership is None
 
 
 def test_coordinator_sees_own_partnership_entries_and_members_sign_ins(

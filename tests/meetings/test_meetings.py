@@ -33,6 +33,29 @@ def test_agenda_is_drafted_from_the_incident(incident, demo_users):
     assert "Who leads the response?" in agenda
 
 
+def test_agenda_lists_each_heading_with_its_entries_or_says_there_are_none(incident):
+    action = incident.actions.get()
+    action.due_at = timezone.now() - timedelta(hours=1)
+    action.save()
+    lines = selectors.draft_agenda(incident).splitlines()
+    assert lines[2:5] == [
+        "3. Checklist areas still open:",
+        "   - Added by the response team: 1 open, 1 overdue",
+        "4. Overdue actions:",
+    ]
+    assert lines[5].startswith("   - Review CCTV of the bus stop (")
+    assert lines[6:8] == ["5. Community tension and communications", "6. Decisions needed:"]
+    assert lines[-2:] == ["7. Actions, owners and deadlines", "8. Date of the next meeting"]
+
+    incident.actions.all().delete()
+    lines = selectors.draft_agenda(incident).splitlines()
+    assert lines[2:5] == [
+        "3. Checklist areas still open: none",
+        "4. Overdue actions: none",
+        "5. Community tension and communications",
+    ]
+
+
 def test_invitation_carries_a_valid_calendar_file(
     incident, demo, demo_users, django_capture_on_commit_callbacks
 ):

@@ -51,7 +51,6 @@ def invite_member(
     record(
         action=AuditAction.CREATE,
         actor=invited_by,
-        partnership=partnership,
         target=invitation,
         detail={"role": role, "email": email},
         request=request,
@@ -142,13 +141,7 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
 def revoke_invitation(*, invitation, by, request=None) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        partnership=invitation.partnership,
-        target=invitation,
-        request=request,
-    )
+    record(action=AuditAction.DELETE, actor=by, target=invitation, request=request)
 
 
 def _check_partner_has_organisation(*, role, organisation) -> None:
@@ -185,7 +178,6 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=membership.partnership,
         target=membership,
         detail={"before": before, "after": {"role": role, "organisation": getattr(organisation, "pk", None)}},
         request=request,
@@ -201,7 +193,6 @@ def remove_member(*, membership, by, request=None) -> None:
     record(
         action=AuditAction.DELETE,
         actor=by,
-        partnership=membership.partnership,
         target=membership,
         detail={"email": membership.user.email, "role": membership.role},
         request=request,

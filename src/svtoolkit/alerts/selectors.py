@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.accounts.models import Invitation, Role, User
 from svtoolkit.alerts.defaults import ANY_CATEGORY, Rule, Step, default_escalation, default_launch_rules
 from svtoolkit.alerts.models import (
     Alert,
@@ -143,10 +143,6 @@ def escalation_steps(partnership) -> list[Step]:
     else:
         steps = [Step(step.duty_role, step.after_minutes) for step in policy.steps.all()]
     return sorted(steps, key=lambda step: (step.after_minutes, list(DutyRole.values).index(step.duty_role)))
-
-
-def has_own_escalation_policy(partnership) -> bool:
-    return EscalationPolicy.objects.filter(partnership=partnership).exists()
 
 
 def launch_rules(partnership) -> list[Rule]:
@@ -322,12 +318,6 @@ def alerts_home_section(*, user, partnership) -> dict | None:
     if not waiting and not may_raise:
         return None
     return {"waiting_alerts": waiting, "may_raise": may_raise}
-
-
-def membership_organisation(user, partnership):
-    membership = Membership.objects.filter(user=user, partnership=partnership).select_related("organisation")
-    found = membership.first()
-    return found.organisation if found else None
 
 
 def launch_rule_in(partnership, rule_id):

@@ -72,7 +72,7 @@ ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
 
 
-def _audit(*, action, by, partnership, target, request=None, **detail):
+def _audit(*, action, by, target, partnership=None, request=None, **detail):
     record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
 
 
@@ -145,7 +145,7 @@ def raise_alert(
         + (f" ({organisation})" if organisation else "")
         + f". How they know: {alert.how_they_know} Call back on {alert.callback_number}.",
     )
-    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=alert, request=request)
+    _audit(action=AuditAction.CREATE, by=by, target=alert, request=request)
     events.publish_raised(alert=alert)
     steps = selectors.escalation_steps(partnership)
     for step in steps:
@@ -376,15 +376,7 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
         + f", {int((now - alert.raised_at).total_seconds() // 60)} minutes after it was raised. "
         "Escalation stopped.",
     )
-    _audit(
-        action=AuditAction.UPDATE,
-        by=by,
-        partnership=alert.partnership,
-        target=alert,
-        request=request,
-        acknowledged=True,
-        via=via,
-    )
+    _audit(action=AuditAction.UPDATE, by=by, target=alert, request=request, acknowledged=True, via=via)
     events.publish_acknowledged(alert=alert)
     return True
 
@@ -505,7 +497,7 @@ def add_shift(
         note=note.strip(),
         created_by=by,
     )
-    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=shift, request=request)
+    _audit(action=AuditAction.CREATE, by=by, target=shift, request=request)
     return shift
 
 
@@ -600,7 +592,7 @@ def add_to_alert_list(*, partnership, user, by, request=None) -> AlertListMember
 
 @transaction.atomic
 def remove_from_alert_list(*, entry, by, request=None) -> None:
-    _audit(action=AuditAction.DELETE, by=by, partnership=entry.partnership, target=entry, request=request)
+    _audit(action=AuditAction.DELETE, by=by, target=entry, request=request)
     entry.delete()
 
 

@@ -43,7 +43,6 @@ def create_token(*, user, partnership, name, valid_days=None, request=None) -> t
     record(
         action=AuditAction.CREATE,
         actor=user,
-        partnership=partnership,
         target=token,
         detail={"name": token.name, "valid_days": valid_days},
         request=request,
@@ -61,7 +60,6 @@ def revoke_token(*, token, by, request=None) -> ApiToken:
     record(
         action=AuditAction.DELETE,
         actor=by,
-        partnership=token.partnership,
         target=token,
         detail={"revoked": True, "name": token.name},
         request=request,

@@ -72,8 +72,11 @@ def record(
     actor_label: str = "",
     counting_until=None,
 ) -> AuditEntry:
-    """Append one entry. ``target`` names the object acted on; ``detail`` holds what changed. The actor's
-    address and name are copied into the entry, so it still names them once their account is deleted."""
+    """Append one entry. ``target`` names the object acted on; ``detail`` holds what changed. The entry goes
+    in the log of ``partnership``, by default the target's own. The actor's address and name are copied into
+    the entry, so it still names them once their account is deleted."""
+    if partnership is None:
+        partnership = getattr(target, "partnership", None)
     entry = _entry(**locals())  # the arguments, exactly as named: _entry takes the same
     entry.save()
     return entry

@@ -65,10 +65,6 @@ def sign_offs_of(message) -> QuerySet[SignOff]:
     return message.sign_offs.select_related("organisation", "message__incident")
 
 
-def sign_off_in(message, sign_off_id) -> SignOff:
-    return get_object_or_404(sign_offs_of(message), pk=sign_off_id)
-
-
 def monitoring_notes(incident):
     return incident.monitoring_notes.select_related("noted_by")
 

@@ -201,12 +201,6 @@ def _partnership_of(incident, pk) -> int:
     return known or Incident.objects.values_list("partnership_id", flat=True).get(pk=pk)
 
 
-def recount_many(incidents) -> None:
-    """``recount`` for each of ``incidents`` (ids or incidents), in id order."""
-    for pk in sorted({getattr(incident, "pk", incident) for incident in incidents}):
-        recount(pk)
-
-
 def _rebuilt(incidents=None, *, chunk: int = 5000):
     """Fresh tallies of ``incidents`` (all by default), measured in chunks."""
     query = _measured((incidents if incidents is not None else Incident.objects.all()).order_by("pk"))

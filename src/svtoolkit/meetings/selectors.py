@@ -24,6 +24,11 @@ def meeting_in(incident, meeting_id) -> Meeting:
     )
 
 
+def _agenda_item(heading: str, entries: list[str], *, none: str = ": none") -> list[str]:
+    """An agenda heading with its entries listed beneath it, or the heading alone (saying there are none)."""
+    return [f"{heading}:", *(f"   - {entry}" for entry in entries)] if entries else [heading + none]
+
+
 def draft_agenda(incident) -> str:
     """An agenda from where the response stands: open areas, overdue actions and what needs deciding."""
     now = timezone.now()
@@ -48,31 +53,23 @@ def draft_agenda(incident) -> str:
         to_decide.append("Which partners still need to be told?")
     if incident.playbook_version_id is None:
         to_decide.append("Draw up the response plan from the checklist.")
+    areas = [
+        f"{row['area_title']}: {row['open']} open" + (f", {row['overdue']} overdue" if row["overdue"] else "")
+        for row in open_areas
+    ]
     lines = [
         f"1. Introductions, apologies and information-sharing reminder ({incident.reference})",
         "2. The incident: what is known, categorisation and lead",
+        *_agenda_item("3. Checklist areas still open", areas),
+        *_agenda_item(
+            "4. Overdue actions",
+            [f"{action.title} ({action.owner_organisation or 'no owner'})" for action in overdue],
+        ),
+        "5. Community tension and communications",
+        *_agenda_item("6. Decisions needed", to_decide, none=""),
+        "7. Actions, owners and deadlines",
+        "8. Date of the next meeting",
     ]
-    if open_areas:
-        lines.append("3. Checklist areas still open:")
-        lines += [
-            f"   - {row['area_title']}: {row['open']} open"
-            + (f", {row['overdue']} overdue" if row["overdue"] else "")
-            for row in open_areas
-        ]
-    else:
-        lines.append("3. Checklist areas still open: none")
-    if overdue:
-        lines.append("4. Overdue actions:")
-        lines += [f"   - {action.title} ({action.owner_organisation or 'no owner'})" for action in overdue]
-    else:
-        lines.append("4. Overdue actions: none")
-    lines.append("5. Community tension and communications")
-    if to_decide:
-        lines.append("6. Decisions needed:")
-        lines += [f"   - {question}" for question in to_decide]
-    else:
-        lines.append("6. Decisions needed")
-    lines += ["7. Actions, owners and deadlines", "8. Date of the next meeting"]
     return "\n".join(lines)
 
 

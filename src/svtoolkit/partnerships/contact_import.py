@@ -10,17 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.partnerships import contacts_csv
+from svtoolkit.partnerships.entries import create_audited
 from svtoolkit.partnerships.forms import check_rows, import_lookups
 from svtoolkit.partnerships.models import CONTACT_FIELDS, Contact, ContactImport, ContactImportStatus
 from svtoolkit.partnerships.selectors import active_organisations
-
-
-def _as_audited(value):
-    return value.pk if hasattr(value, "pk") else value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
@@ -31,14 +26,13 @@ def create_contacts(*, partnership, contacts: list[dict], by, request=None) -> i
             raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
         details = {field: row[field] for field in CONTACT_FIELDS}
         details["owner"] = details["owner"] or by
-        contact = Contact.objects.create(organisation=row["organisation"], **details)
-        record(
-            action=AuditAction.CREATE,
-            actor=by,
+        create_audited(
+            Contact,
             partnership=partnership,
-            target=contact,
-            detail={field: _as_audited(value) for field, value in details.items()},
+            details=details,
+            by=by,
             request=request,
+            organisation=row["organisation"],
         )
     return len(contacts)
 

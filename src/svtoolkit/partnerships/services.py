@@ -15,6 +15,7 @@ from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
+from svtoolkit.partnerships.entries import audit_value, create_audited
 from svtoolkit.partnerships.models import (
     CONTACT_FIELDS,
     NO_AGREEMENT_PARTIES,
@@ -45,37 +46,19 @@ def _check_owner(partnership, owner) -> None:
         )
 
 
-def _audit_value(value):
-    """A value as it can be kept in the audit log's JSON detail."""
-    if hasattr(value, "pk"):
-        return value.pk
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def _changes(entry, details: dict) -> dict:
     changed = {}
     for field, new in details.items():
         old = getattr(entry, field)
         if old != new:
-            changed[field] = {"before": _audit_value(old), "after": _audit_value(new)}
+            changed[field] = {"before": audit_value(old), "after": audit_value(new)}
     return changed
 
 
 def _create(model, *, partnership, details, by, request, **links):
-    """A new entry, audited; it belongs to the partnership unless ``links`` say what else it belongs to."""
+    """A new entry, audited, whose owner (if any) is a member of the partnership."""
     _check_owner(partnership, details.get("owner"))
-    entry = model.objects.create(**(links or {"partnership": partnership}), **details)
-    record(
-        action=AuditAction.CREATE,
-        actor=by,
-        partnership=partnership,
-        target=entry,
-        detail={field: _audit_value(value) for field, value in details.items()},
-        request=request,
-    )
-    return entry
+    return create_audited(model, partnership=partnership, details=details, by=by, request=request, **links)
 
 
 # What each kind of entry is called when someone else saved it first.
@@ -290,7 +273,6 @@ def _set_parties(agreement, parties, *, by, request) -> None:
         record(
             action=AuditAction.UPDATE,
             actor=by,
-            partnership=agreement.partnership,
             target=agreement,
             detail={"changes": {"parties": {"before": before, "after": after}}},
             request=request,

@@ -79,7 +79,6 @@ def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
     record(
         action=AuditAction.CREATE,
         actor=by,
-        partnership=partnership,
         target=playbook,
         detail={"from": data["edition"]},
         request=request,
@@ -285,7 +284,7 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
             )
         )
     ReadinessRating.objects.bulk_create(ratings)
-    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=assessment, request=request)
+    record(action=AuditAction.CREATE, actor=by, target=assessment, request=request)
     return assessment
 
 
@@ -362,5 +361,5 @@ def start_exercise(
         created_by=by,
     )
     exercise.organisations.set(organisations)
-    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=exercise, request=request)
+    record(action=AuditAction.CREATE, actor=by, target=exercise, request=request)
     return exercise

@@ -38,7 +38,6 @@ def regional_read(*, application, by, request) -> FundApplication:
     record(
         action=AuditAction.VIEW_SENSITIVE,
         actor=by,
-        partnership=application.partnership,
         target=application,
         detail={"regional_read": "fund application", "region": application.region_id},
         request=request,

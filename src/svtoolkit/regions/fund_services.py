@@ -80,7 +80,7 @@ def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, nee
     incident_services.log_change(
         incident=incident, by=by, text=f"Applied to {region}'s fund for £{amount_requested:,}."
     )
-    record(action=AuditAction.CREATE, actor=by, partnership=partnership, target=application, request=request)
+    record(action=AuditAction.CREATE, actor=by, target=application, request=request)
     return application
 
 
@@ -134,7 +134,6 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=application.partnership,
         target=application,
         detail={"decision": status, "amount_approved": amount_approved},
         request=request,
@@ -190,7 +189,6 @@ def record_spend(*, application, by, amount_spent, outcome, outcome_note="", exp
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=application.partnership,
         target=application,
         detail={"amount_spent": amount_spent, "outcome": outcome},
         request=request,

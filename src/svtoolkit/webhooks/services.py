@@ -101,7 +101,6 @@ def add_endpoint(
     record(
         action=AuditAction.CREATE,
         actor=by,
-        partnership=partnership,
         target=endpoint,
         detail={"url": url, "event_types": endpoint.event_types},
         request=request,
@@ -122,7 +121,6 @@ def change_endpoint(
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=endpoint.partnership,
         target=endpoint,
         detail={"url": url, "event_types": endpoint.event_types, "is_active": is_active},
         request=request,
@@ -136,14 +134,7 @@ def make_new_secret(*, endpoint, by, request=None) -> str:
     Deliveries from now on, retries included, are signed with it."""
     secret = new_secret()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret, secret_made_at=timezone.now())
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=endpoint.partnership,
-        target=endpoint,
-        detail={"new_secret": True},
-        request=request,
-    )
+    record(action=AuditAction.UPDATE, actor=by, target=endpoint, detail={"new_secret": True}, request=request)
     return secret
 
 

@@ -1,6 +1,5 @@
 """Keeping personal data only as long as the partnership's retention period allows, then erasing it."""
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,13 +36,6 @@ def export_subject_access(*, user, incident, person_id, reason: str, request=Non
         **lawful_bases.SUBJECT_ACCESS,
     )
     return export
-
-
-ANNIVERSARIES = [
-    ("One month on", relativedelta(months=1)),
-    ("Six months on", relativedelta(months=6)),
-    ("One year on", relativedelta(years=1)),
-]
 
 
 @transaction.atomic
@@ -97,7 +89,6 @@ def erase_personal_data(*, incident, today=None) -> int:
         record(
             action=AuditAction.ERASE,
             actor_label="Retention job",
-            partnership=incident.partnership,
             target=incident,
             detail={"messages naming someone": messages, **({"attached files": files} if files else {})},
         )

@@ -1,6 +1,5 @@
 """After the response: the multi-agency review, its follow-up actions and lessons, closing and re-opening."""
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,12 +21,6 @@ from svtoolkit.recovery.models import (
     LessonStatus,
 )
 from svtoolkit.recovery.review import selectors
-
-ANNIVERSARIES = [
-    ("One month on", relativedelta(months=1)),
-    ("Six months on", relativedelta(months=6)),
-    ("One year on", relativedelta(years=1)),
-]
 
 
 @transaction.atomic
@@ -222,7 +215,6 @@ def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=No
     record(
         action=AuditAction.UPDATE,
         actor=by,
-        partnership=lesson.partnership,
         target=lesson,
         detail={"status": lesson.status, "draft": draft.number},
         request=request,
@@ -243,12 +235,7 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=lesson.partnership,
-        target=lesson,
-        detail={"status": lesson.status},
-        request=request,
+        action=AuditAction.UPDATE, actor=by, target=lesson, detail={"status": lesson.status}, request=request
     )
     return lesson
 

@@ -1,6 +1,5 @@
 """Support offered to those affected and their response to it (need-to-know)."""
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from svtoolkit.audit.models import AuditAction
@@ -12,12 +11,6 @@ from svtoolkit.recovery.models import (
     SupportKind,
     SupportOffer,
 )
-
-ANNIVERSARIES = [
-    ("One month on", relativedelta(months=1)),
-    ("Six months on", relativedelta(months=6)),
-    ("One year on", relativedelta(years=1)),
-]
 
 
 @transaction.atomic
