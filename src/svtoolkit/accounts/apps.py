@@ -4,9 +4,7 @@ from svtoolkit.core.apps import HomePageSection, SvtoolkitAppConfig
 class AccountsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.accounts"
     verbose_name = "People and sign-in"
-    home_section = HomePageSection(
-        "accounts/home_section.html", context="selectors.coordinator_home_section", order=90
-    )
+    home_section = HomePageSection(context="selectors.coordinator_home_section", order=90)
 
     def ready(self):
         super().ready()

@@ -27,17 +27,18 @@ class AdminConfig(admin_apps.AdminConfig):
 
 
 class DemoSeeder(NamedTuple):
-    """What an app adds to the demo partnership: ``seed`` names its function within the app."""
+    """What an app adds to the demo partnership: ``seed`` names its function within the app, by default
+    ``demo.seed_demo_<name>``."""
 
     name: str
     order: int
-    seed: str
+    seed: str = ""
 
 
 class HomePageSection(NamedTuple):
-    """An app's section of the home page: ``context`` names its function within the app."""
+    """An app's section of the home page, its template ``<app label>/home_section.html``: ``context`` names
+    its function within the app."""
 
-    template_name: str
     context: str
     order: int
     without_partnership: bool = False
@@ -62,11 +63,11 @@ class SvtoolkitAppConfig(AppConfig):
         from svtoolkit.core.selectors import register_home_section
 
         if self.demo_seeder is not None:
-            seeder = self.demo_seeder._replace(seed=self.own(self.demo_seeder.seed))
-            register_demo_seeder(**seeder._asdict())
+            name, order, seed = self.demo_seeder
+            register_demo_seeder(name=name, order=order, seed=self.own(seed or f"demo.seed_demo_{name}"))
         if self.home_section is not None:
             section = self.home_section._replace(context=self.own(self.home_section.context))
-            register_home_section(**section._asdict())
+            register_home_section(template_name=f"{self.label}/home_section.html", **section._asdict())
 
     def own(self, dotted_name: str):
         """A function of this app, named within it ("selectors.alert_panel")."""

@@ -4,10 +4,8 @@ from svtoolkit.core.apps import DemoSeeder, HomePageSection, SvtoolkitAppConfig
 class IncidentsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.incidents"
     verbose_name = "Incidents"
-    demo_seeder = DemoSeeder("incidents", order=30, seed="demo.seed_demo_incidents")
-    home_section = HomePageSection(
-        "incidents/home_section.html", context="selectors.incidents_home_section", order=10
-    )
+    demo_seeder = DemoSeeder("incidents", order=30)
+    home_section = HomePageSection(context="selectors.incidents_home_section", order=10)
 
     def ready(self):
         super().ready()

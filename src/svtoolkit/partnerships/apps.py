@@ -4,9 +4,7 @@ from svtoolkit.core.apps import HomePageSection, SvtoolkitAppConfig
 class PartnershipsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.partnerships"
     verbose_name = "Partnerships and organisations"
-    home_section = HomePageSection(
-        "partnerships/home_section.html", context="selectors.review_home_section", order=50
-    )
+    home_section = HomePageSection(context="selectors.review_home_section", order=50)
 
     def ready(self):
         super().ready()
