@@ -24,7 +24,8 @@ from svtoolkit.incidents.models import (
     PoliceTier,
 )
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
-from svtoolkit.partnerships.models import Contact, Partnership
+from svtoolkit.partnerships.forms import OrganisationAndItsContact
+from svtoolkit.partnerships.models import Partnership
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -165,7 +166,7 @@ class LeadForm(forms.Form):
         self.fields["officer"].queryset = member_users(partnership)
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(OrganisationAndItsContact, forms.Form):
     organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
     contact = model_choice_field(
         "Their contact for this incident",
@@ -173,19 +174,13 @@ class ParticipantForm(forms.Form):
         help_text="The person who is emailed when partners are informed.",
     )
 
-    def __init__(self, *args, partnership, incident, **kwargs):
+    def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
         self.incident = incident
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["contact"].queryset = Contact.objects.filter(
-            organisation__partnership=partnership, is_active=True
-        ).select_related("organisation")
 
     def clean(self):
         cleaned = super().clean()
         organisation, contact = cleaned.get("organisation"), cleaned.get("contact")
-        if organisation and contact and contact.organisation_id != organisation.pk:
-            self.add_error("contact", f"{contact.name} does not work for {organisation}")
         taking_part = {p.organisation_id: p.contact_id for p in self.incident.participations.all()}
         if (
             organisation

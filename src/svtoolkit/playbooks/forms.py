@@ -15,7 +15,8 @@ from svtoolkit.core.forms import (
     text_field,
     tick_box,
 )
-from svtoolkit.partnerships.models import Contact, OrganisationKind
+from svtoolkit.partnerships.forms import OrganisationAndItsContact
+from svtoolkit.partnerships.models import OrganisationKind
 from svtoolkit.playbooks.models import ReadinessStatus
 
 
@@ -26,7 +27,10 @@ def _vocabulary_choices(version, name):
     return list(vocabulary.items())
 
 
-class ItemForm(RevisionChecked, forms.Form):
+class ItemForm(RevisionChecked, OrganisationAndItsContact, forms.Form):
+    organisation_field = "default_organisation"
+    contact_field = "default_contact"
+
     action = text_field(
         "Action",
         missing=ENTER_THE_ACTION,
@@ -66,22 +70,14 @@ class ItemForm(RevisionChecked, forms.Form):
     essential = tick_box("Essential: a response must never miss this")
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, version, partnership, **kwargs):
+    def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timing"].choices = _vocabulary_choices(version, "timings")
         self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
         self.fields["categories"].choices = _vocabulary_choices(version, "categories")
-        self.fields["default_organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["default_contact"].queryset = Contact.objects.filter(
-            organisation__partnership=partnership, is_active=True
-        ).select_related("organisation")
 
-    def clean(self):
-        cleaned = super().clean()
-        organisation, contact = cleaned.get("default_organisation"), cleaned.get("default_contact")
-        if contact and organisation and contact.organisation_id != organisation.pk:
-            self.add_error("default_contact", "Choose a contact who works for the default organisation")
-        return cleaned
+    def works_elsewhere(self, contact, organisation) -> str:
+        return "Choose a contact who works for the default organisation"
 
 
 class PublishForm(forms.Form):
