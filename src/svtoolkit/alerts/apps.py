@@ -9,7 +9,6 @@ class AlertsConfig(SvtoolkitAppConfig):
 
     def ready(self):
         super().ready()
-        from svtoolkit.alerts import receivers  # noqa: F401  (connects the launch protocol)
         from svtoolkit.alerts.selectors import alert_panel
         from svtoolkit.incidents.selectors import register_incident_panel
 

@@ -1,8 +1,9 @@
+from importlib import import_module
 from typing import NamedTuple
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.utils.module_loading import import_string
+from django.utils.module_loading import import_string, module_has_submodule
 
 
 class CoreConfig(AppConfig):
@@ -47,6 +48,7 @@ class HomePageSection(NamedTuple):
 class SvtoolkitAppConfig(AppConfig):
     """A domain app's config: its label is the last part of its name (Django's default), and what it adds to
     core's registries (the demo seeders, the home-page sections) is declared, not written out in ``ready``.
+    Its signal receivers, if it has any, are its ``receivers`` module, imported when it is ready.
     Functions are named within the app, so no import between apps is hidden from the layer contracts. A
     config that does more when ready calls ``super().ready()``."""
 
@@ -62,6 +64,8 @@ class SvtoolkitAppConfig(AppConfig):
         from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.core.selectors import register_home_section
 
+        if module_has_submodule(self.module, "receivers"):
+            import_module(f"{self.name}.receivers")
         if self.demo_seeder is not None:
             name, order, seed = self.demo_seeder
             register_demo_seeder(name=name, order=order, seed=self.own(seed or f"demo.seed_demo_{name}"))

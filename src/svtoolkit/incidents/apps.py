@@ -10,7 +10,6 @@ class IncidentsConfig(SvtoolkitAppConfig):
     def ready(self):
         super().ready()
         from svtoolkit.attachments.owners import register_owner
-        from svtoolkit.incidents import receivers  # noqa: F401  (need-to-know follows membership)
         from svtoolkit.incidents.attachment_owner import INCIDENT, incident_attachments_panel
         from svtoolkit.incidents.links.selectors import links_panel
         from svtoolkit.incidents.selectors import register_incident_panel
