@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import UpdatedBy
+from svtoolkit.core.models import UpdatedBy, user_field
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
 from svtoolkit.partnerships import lawful_bases
 
@@ -147,9 +147,7 @@ class ReviewedEntry(models.Model):
     people editing the same entry never silently overwrite each other (``core.locking``).
     """
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    owner = user_field(blank=True)
     review_due = models.DateField(
         default=a_year_from_today, help_text="When the owner should next check this entry is still right."
     )
@@ -423,9 +421,7 @@ class ContactImport(models.Model):
     them by line."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="contact_imports")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    uploaded_by = user_field()
     file_name = models.CharField(max_length=255)
     content = models.TextField(blank=True)
     status = models.CharField(
