@@ -11,6 +11,7 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
 )
@@ -62,11 +63,8 @@ class MessageForm(forms.Form):
         "It names, or shows images of, someone affected",
         help_text="The family must agree before it is published.",
     )
-    approvers = forms.ModelMultipleChoiceField(
-        label="Organisations that must sign it off",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one organisation to sign it off"},
+    approvers = model_tick_boxes(
+        "Organisations that must sign it off", missing="Choose at least one organisation to sign it off"
     )
 
     def __init__(self, *args, incident, **kwargs):

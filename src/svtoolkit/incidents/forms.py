@@ -10,9 +10,11 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     shown_by_service,
     text_field,
     tick_box,
+    tick_boxes,
 )
 from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
@@ -79,11 +81,7 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
         max_length=200,
         help_text="No names of people. For example: Stabbing near Northbridge Academy.",
     )
-    incident_types = forms.MultipleChoiceField(
-        label="Type of incident",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one type of incident"},
-    )
+    incident_types = tick_boxes("Type of incident", missing="Choose at least one type of incident")
     occurred_at = datetime_field("When it happened", "Enter when it happened")
     notified_at = datetime_field("When the partnership was told", "Enter when the partnership was told")
     notification_source = choice_field(
@@ -112,10 +110,9 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
 
 
 class CategorisationForm(forms.Form):
-    factors = forms.MultipleChoiceField(
-        label="What applies to this incident?",
+    factors = tick_boxes(
+        "What applies to this incident?",
         help_text="Judge the likely impact on the confidence of the victim, their family and the community.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     other_factors = text_field("Anything else", rows=2, max_length=limits.SUMMARY, required=False)
@@ -231,12 +228,7 @@ class BulkActionForm(forms.Form):
         (ActionStatus.TO_DO, ActionStatus.TO_DO.label),
     ]
 
-    actions = forms.ModelMultipleChoiceField(
-        label="Actions",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": services.NO_ACTIONS_SELECTED},
-    )
+    actions = model_tick_boxes("Actions", missing=services.NO_ACTIONS_SELECTED)
     status = choice_field("Mark them", BULK_STATUSES, radios=True, required=False, initial="")
     owner_organisation = model_choice_field("Give them to an organisation", optional="Keep their owners")
     owner = model_choice_field("Person responsible", optional="Nobody")

@@ -5,7 +5,13 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, model_choice_field, shown_by_service, text_field
+from svtoolkit.core.forms import (
+    choice_field,
+    model_choice_field,
+    model_tick_boxes,
+    shown_by_service,
+    text_field,
+)
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
 
@@ -33,12 +39,7 @@ class ScheduleForm(forms.Form):
         error_messages={"invalid": "Enter the full link, starting https://"},
     )
     chair = model_choice_field("Chair", missing="Choose the chair")
-    organisations = forms.ModelMultipleChoiceField(
-        label="Organisations invited",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Invite at least one organisation"},
-    )
+    organisations = model_tick_boxes("Organisations invited", missing="Invite at least one organisation")
     agenda = text_field(
         "Agenda",
         rows=14,
@@ -80,12 +81,7 @@ class ScheduleForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    attended = forms.ModelMultipleChoiceField(
-        label="Organisations that attended",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    attended = model_tick_boxes("Organisations that attended", required=False)
     minutes = text_field("Minutes", rows=8, missing="Enter the minutes", max_length=limits.LONG_TEXT)
 
     def __init__(self, *args, meeting, **kwargs):

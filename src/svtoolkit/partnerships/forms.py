@@ -15,6 +15,7 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
 )
@@ -331,10 +332,8 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
         max_length=200,
         error_messages={"max_length": "The name must be 200 characters or fewer"},
     )
-    parties = forms.ModelMultipleChoiceField(
-        label="Parties",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+    parties = model_tick_boxes(
+        "Parties",
         help_text="The organisations of the directory that signed the agreement.",
         error_messages={
             "required": NO_AGREEMENT_PARTIES,

@@ -12,8 +12,10 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
+    tick_boxes,
 )
 from svtoolkit.partnerships.forms import OrganisationAndItsContact
 from svtoolkit.partnerships.models import OrganisationKind
@@ -53,18 +55,16 @@ class ItemForm(RevisionChecked, OrganisationAndItsContact, forms.Form):
         "Default contact", optional="None chosen", not_listed="Choose a contact from the list"
     )
     timing = forms.ChoiceField(label="When it is due", error_messages={"required": "Choose when it is due"})
-    incident_types = forms.MultipleChoiceField(
-        label="Incident types it applies to",
+    incident_types = tick_boxes(
+        "Incident types it applies to",
         help_text="Leave all unticked if it applies to every type.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    categories = forms.MultipleChoiceField(
-        label="Only when one of these holds",
+    categories = tick_boxes(
+        "Only when one of these holds",
         help_text="The categorisation's decision, or what is recorded on the incident (a child victim, a "
         "death, the kind of place, the police's declaration). Leave all unticked if it applies whatever they "
         "are.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     essential = tick_box("Essential: a response must never miss this")
@@ -132,22 +132,14 @@ class ExerciseForm(forms.Form):
         max_length=limits.LONG_TEXT,
         help_text="What happens in the exercise. Use made-up names only.",
     )
-    incident_types = forms.MultipleChoiceField(
-        label="Incident types",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one incident type"},
-    )
-    categories = forms.MultipleChoiceField(
-        label="Categorisation to rehearse", widget=forms.CheckboxSelectMultiple, required=False
-    )
+    incident_types = tick_boxes("Incident types", missing="Choose at least one incident type")
+    categories = tick_boxes("Categorisation to rehearse", required=False)
     planned_for = DateField(
         label="Date of the exercise",
         what="The date of the exercise",
         error_messages={"required": "Enter the date of the exercise"},
     )
-    organisations = forms.ModelMultipleChoiceField(
-        label="Organisations taking part", queryset=None, widget=forms.CheckboxSelectMultiple, required=False
-    )
+    organisations = model_tick_boxes("Organisations taking part", required=False)
 
     def __init__(self, *args, version, partnership, **kwargs):
         super().__init__(*args, **kwargs)
