@@ -11,6 +11,7 @@ from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box, tick_boxes
 from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.selectors import active_organisations
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
@@ -194,4 +195,4 @@ class LaunchRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Choose a category"), *selectors.category_labels().items()]
         self.fields["organisation_kind"].choices = [("", "Choose a kind"), *OrganisationKind.choices]
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisation"].queryset = active_organisations(partnership)

@@ -16,6 +16,7 @@ from svtoolkit.core.forms import (
     tick_box,
 )
 from svtoolkit.partnerships.models import Organisation
+from svtoolkit.partnerships.selectors import active_organisations
 
 
 class PlanForm(forms.Form):
@@ -40,7 +41,7 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["lead_organisation"].queryset = active_organisations(partnership)
         self.fields["updates_owner"].queryset = member_users(partnership)
 
     def clean(self):

@@ -28,6 +28,7 @@ from svtoolkit.incidents.models import (
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.forms import OrganisationAndItsContact
 from svtoolkit.partnerships.models import Partnership
+from svtoolkit.partnerships.selectors import active_organisations
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -159,7 +160,7 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisation"].queryset = active_organisations(partnership)
         self.fields["officer"].queryset = member_users(partnership)
 
 
@@ -210,7 +211,7 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
 
     def __init__(self, *args, partnership, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
         self.fields["owner"].queryset = member_users(partnership)
         # Partners report progress on their own actions; reassigning work is for the response team.
         for name in ("owner_organisation", "owner"):
@@ -238,7 +239,7 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = actions
         if can_reassign:
-            self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+            self.fields["owner_organisation"].queryset = active_organisations(partnership)
             self.fields["owner"].queryset = member_users(partnership)
         else:
             # Partners report progress on their own actions; reassigning work is for the response team.
@@ -254,7 +255,7 @@ class NewActionForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
         self.fields["owner"].queryset = member_users(partnership)
 
 

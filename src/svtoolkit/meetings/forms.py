@@ -14,6 +14,7 @@ from svtoolkit.core.forms import (
 )
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
+from svtoolkit.partnerships.selectors import active_organisations
 
 
 class ScheduleForm(forms.Form):
@@ -69,7 +70,7 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = member_users(partnership)
-        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisations"].queryset = active_organisations(partnership)
 
     def clean(self):
         cleaned = super().clean()
@@ -109,7 +110,7 @@ class ActionRowForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
 
     def clean(self):
         cleaned = super().clean()

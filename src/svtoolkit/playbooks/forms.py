@@ -19,6 +19,7 @@ from svtoolkit.core.forms import (
 )
 from svtoolkit.partnerships.forms import OrganisationAndItsContact
 from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.selectors import active_organisations
 from svtoolkit.playbooks.models import ReadinessStatus
 
 
@@ -145,4 +146,4 @@ class ExerciseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
         self.fields["categories"].choices = _vocabulary_choices(version, "categories")
-        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisations"].queryset = active_organisations(partnership)
