@@ -534,6 +534,18 @@ def test_adding_a_partner_already_taking_part_says_so_and_changes_nothing(client
     assert incident.timeline.count() == entries
 
 
+def test_adding_a_partner_through_someone_elses_contact_is_refused(client_for, demo):
+    incident = IncidentFactory(partnership=demo)
+    police, council = demo.organisations.get(kind="police"), demo.organisations.get(kind="council")
+    contact = council.contacts.filter(is_active=True).first()
+    response = client_for("responder").post(
+        reverse("incidents:partners", args=[incident.pk]), {"organisation": police.pk, "contact": contact.pk}
+    )
+    assert response.status_code == 200
+    assert f"{contact.name} does not work for {police}" in response.content.decode()
+    assert not incident.participations.exists()
+
+
 INCIDENT_PAGE_QUERIES = 22  # signing in and finding the incident 6, the page 16 (docs/performance.md)
 
 

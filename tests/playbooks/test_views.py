@@ -59,6 +59,18 @@ def test_bad_item_input_is_explained_and_changes_nothing(client_for, draft):
     assert Item.objects.get(pk=item.pk).action == item.action
 
 
+def test_an_items_default_contact_must_work_for_its_default_organisation(client_for, demo, draft):
+    item = draft.items.first()
+    police, council = demo.organisations.get(kind="police"), demo.organisations.get(kind="council")
+    contact = council.contacts.filter(is_active=True).first()
+    response = client_for("coordinator").post(
+        reverse("playbooks:item_edit", args=[item.pk]),
+        item_post(item, default_organisation=police.pk, default_contact=contact.pk),
+    )
+    assert "Choose a contact who works for the default organisation" in response.content.decode()
+    assert Item.objects.get(pk=item.pk).default_contact is None
+
+
 def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, draft):
     item = draft.items.first()
     client = client_for("coordinator")

@@ -15,6 +15,7 @@ from svtoolkit.core.forms import (
     model_choice_field,
     text_field,
     tick_box,
+    tick_boxes,
 )
 
 
@@ -258,11 +259,7 @@ class DomainListField(forms.CharField):
 
 
 class SingleSignOnForm(forms.Form):
-    providers = forms.MultipleChoiceField(
-        label="Identity providers whose people may sign in",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    providers = tick_boxes("Identity providers whose people may sign in", required=False)
     domains = DomainListField(
         label="Email domains that may sign in",
         help_text="One a line, like northbridge.gov.uk. Only people whose provider has verified their email "

@@ -4,14 +4,11 @@ from svtoolkit.core.apps import DemoSeeder, HomePageSection, SvtoolkitAppConfig
 class AlertsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.alerts"
     verbose_name = "Alerts and the duty rota"
-    demo_seeder = DemoSeeder("alerting", order=35, seed="demo.seed_demo_alerting")
-    home_section = HomePageSection(
-        "alerts/home_section.html", context="selectors.alerts_home_section", order=5
-    )
+    demo_seeder = DemoSeeder("alerting", order=35)
+    home_section = HomePageSection(context="selectors.alerts_home_section", order=5)
 
     def ready(self):
         super().ready()
-        from svtoolkit.alerts import receivers  # noqa: F401  (connects the launch protocol)
         from svtoolkit.alerts.selectors import alert_panel
         from svtoolkit.incidents.selectors import register_incident_panel
 

@@ -8,9 +8,10 @@ from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box
+from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box, tick_boxes
 from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.selectors import active_organisations
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
@@ -74,9 +75,7 @@ class RaiseAlertForm(forms.Form):
         required=False,
         help_text="Injuries, whether anyone is held, what is being done. Keep names out.",
     )
-    incident_types = forms.MultipleChoiceField(
-        label="Type of incident, if known", widget=forms.CheckboxSelectMultiple, required=False
-    )
+    incident_types = tick_boxes("Type of incident, if known", required=False)
     latitude = coordinate_field("latitude", 90, "51.50740", max_digits=8, widget=COORDINATE_INPUT)
     longitude = coordinate_field("longitude", 180, "-0.12780", max_digits=8, widget=COORDINATE_INPUT)
     is_exercise = tick_box("This is an exercise, not a real incident")
@@ -196,4 +195,4 @@ class LaunchRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Choose a category"), *selectors.category_labels().items()]
         self.fields["organisation_kind"].choices = [("", "Choose a kind"), *OrganisationKind.choices]
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisation"].queryset = active_organisations(partnership)

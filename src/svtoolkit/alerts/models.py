@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy, UpdatedBy
+from svtoolkit.core.models import CreatedBy, UpdatedBy, user_field
 
 
 class DutyRole(models.TextChoices):
@@ -69,9 +69,7 @@ class AlertListMember(models.Model):
 
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    added_by = user_field()
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,9 +150,7 @@ class Alert(models.Model):
 
     incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="alert")
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    raised_by = user_field()
     raised_at = models.DateTimeField(default=timezone.now)
     reporter_organisation = models.ForeignKey(
         "partnerships.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -162,13 +158,9 @@ class Alert(models.Model):
     how_they_know = models.TextField(max_length=limits.SHORT_TEXT)
     callback_number = models.CharField(max_length=40)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    acknowledged_by = user_field(blank=True)
     lead_accepted_at = models.DateTimeField(null=True, blank=True)
-    lead_accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    lead_accepted_by = user_field(blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]

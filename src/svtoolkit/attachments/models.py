@@ -4,12 +4,12 @@ whatever registers as an owner)."""
 import uuid
 from pathlib import PurePosixPath
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core.models import user_field
 from svtoolkit.core.personal_data import PersonalData
 
 
@@ -47,9 +47,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     marking = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    uploaded_by = user_field()
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

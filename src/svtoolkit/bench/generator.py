@@ -410,9 +410,10 @@ class LoadGenerator:
         present = {code for code in self.factor_codes if r.random() < 0.3}
         suggestion = suggest(present)
         decided_at = notified_at + timedelta(minutes=r.randint(10, 120))
+        factors = {code: code in present for code in self.factor_codes}
         t["categorisation"].add(
             incident,
-            {code: code in present for code in self.factor_codes},
+            factors,
             "",
             suggestion.serious_violence,
             suggestion.meeting,
@@ -446,15 +447,13 @@ class LoadGenerator:
         if not planned:
             self._timeline(incident, timeline)
             return
-        categories = set()
-        if suggestion.serious_violence:
-            categories.add("serious_violence")
-        if suggestion.meeting:
-            categories.add("critical_meeting")
-        if suggestion.cross_borough:
-            categories.add("cross_borough")
-        if "young_person" in present:
-            categories.add("young_person")
+        # The decision recorded above, unsaved: its categories are the model's rule, not a copy of it.
+        categories = Categorisation(
+            serious_violence=suggestion.serious_violence,
+            meeting_needed=suggestion.meeting,
+            cross_borough=suggestion.cross_borough,
+            factors=factors,
+        ).categories
         owners = {
             kind: p.organisations[kind] for kind in ORGANISATION_KINDS if p.organisations[kind] in taking_part
         }

@@ -11,10 +11,12 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
 )
 from svtoolkit.partnerships.models import Organisation
+from svtoolkit.partnerships.selectors import active_organisations
 
 
 class PlanForm(forms.Form):
@@ -39,7 +41,7 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["lead_organisation"].queryset = active_organisations(partnership)
         self.fields["updates_owner"].queryset = member_users(partnership)
 
     def clean(self):
@@ -62,11 +64,8 @@ class MessageForm(forms.Form):
         "It names, or shows images of, someone affected",
         help_text="The family must agree before it is published.",
     )
-    approvers = forms.ModelMultipleChoiceField(
-        label="Organisations that must sign it off",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one organisation to sign it off"},
+    approvers = model_tick_boxes(
+        "Organisations that must sign it off", missing="Choose at least one organisation to sign it off"
     )
 
     def __init__(self, *args, incident, **kwargs):

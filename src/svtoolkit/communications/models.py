@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy
+from svtoolkit.core.models import CreatedBy, user_field
 from svtoolkit.core.personal_data import PersonalData
 
 
@@ -20,9 +19,7 @@ class CommunicationsPlan(models.Model):
         null=True, blank=True, help_text="A phased plan: how often partners and the community get an update."
     )
     next_update_due = models.DateTimeField(null=True, blank=True)
-    updates_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updates_owner = user_field(blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -76,9 +73,7 @@ class Message(CreatedBy):
     # Goes up with every change to the draft, so two people revising it cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    published_by = user_field(blank=True)
 
     class Meta:
         ordering = ["incident", "planned_for", "id"]
@@ -92,9 +87,7 @@ class SignOff(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="sign_offs")
     organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    signed_by = user_field(blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     comment = models.CharField(max_length=300, blank=True)
 
@@ -113,9 +106,7 @@ class MonitoringNote(models.Model):
         "incidents.Incident", on_delete=models.CASCADE, related_name="monitoring_notes"
     )
     noted_at = models.DateTimeField(auto_now_add=True)
-    noted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    noted_by = user_field()
     source = models.CharField(max_length=200)
     summary = models.TextField(max_length=limits.SUMMARY)
     is_rumour = models.BooleanField(default=False)

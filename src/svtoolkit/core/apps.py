@@ -1,8 +1,9 @@
+from importlib import import_module
 from typing import NamedTuple
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.utils.module_loading import import_string
+from django.utils.module_loading import import_string, module_has_submodule
 
 
 class CoreConfig(AppConfig):
@@ -27,17 +28,18 @@ class AdminConfig(admin_apps.AdminConfig):
 
 
 class DemoSeeder(NamedTuple):
-    """What an app adds to the demo partnership: ``seed`` names its function within the app."""
+    """What an app adds to the demo partnership: ``seed`` names its function within the app, by default
+    ``demo.seed_demo_<name>``."""
 
     name: str
     order: int
-    seed: str
+    seed: str = ""
 
 
 class HomePageSection(NamedTuple):
-    """An app's section of the home page: ``context`` names its function within the app."""
+    """An app's section of the home page, its template ``<app label>/home_section.html``: ``context`` names
+    its function within the app."""
 
-    template_name: str
     context: str
     order: int
     without_partnership: bool = False
@@ -46,6 +48,7 @@ class HomePageSection(NamedTuple):
 class SvtoolkitAppConfig(AppConfig):
     """A domain app's config: its label is the last part of its name (Django's default), and what it adds to
     core's registries (the demo seeders, the home-page sections) is declared, not written out in ``ready``.
+    Its signal receivers, if it has any, are its ``receivers`` module, imported when it is ready.
     Functions are named within the app, so no import between apps is hidden from the layer contracts. A
     config that does more when ready calls ``super().ready()``."""
 
@@ -61,12 +64,14 @@ class SvtoolkitAppConfig(AppConfig):
         from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.core.selectors import register_home_section
 
+        if module_has_submodule(self.module, "receivers"):
+            import_module(f"{self.name}.receivers")
         if self.demo_seeder is not None:
-            seeder = self.demo_seeder._replace(seed=self.own(self.demo_seeder.seed))
-            register_demo_seeder(**seeder._asdict())
+            name, order, seed = self.demo_seeder
+            register_demo_seeder(name=name, order=order, seed=self.own(seed or f"demo.seed_demo_{name}"))
         if self.home_section is not None:
             section = self.home_section._replace(context=self.own(self.home_section.context))
-            register_home_section(**section._asdict())
+            register_home_section(template_name=f"{self.label}/home_section.html", **section._asdict())
 
     def own(self, dotted_name: str):
         """A function of this app, named within it ("selectors.alert_panel")."""

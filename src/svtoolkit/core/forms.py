@@ -59,6 +59,24 @@ def model_choice_field(
     return forms.ModelChoiceField(label=label, **_told_when_missing(missing, kwargs))
 
 
+def tick_boxes(label, choices=(), *, missing: str | None = None, **kwargs) -> forms.MultipleChoiceField:
+    """GOV.UK checkboxes: any of ``choices`` (or of the choices the form's ``__init__`` gives)."""
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.CheckboxSelectMultiple,
+        **_told_when_missing(missing, kwargs),
+    )
+
+
+def model_tick_boxes(label, *, missing: str | None = None, **kwargs) -> forms.ModelMultipleChoiceField:
+    """GOV.UK checkboxes: any records from a list the form's ``__init__`` gives (its ``queryset``)."""
+    kwargs.setdefault("queryset", None)
+    return forms.ModelMultipleChoiceField(
+        label=label, widget=forms.CheckboxSelectMultiple, **_told_when_missing(missing, kwargs)
+    )
+
+
 def tick_box(label, **kwargs) -> forms.BooleanField:
     """A GOV.UK checkbox that says yes when ticked: left unticked it means no, never that something is
     missing."""

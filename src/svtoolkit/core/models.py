@@ -2,12 +2,18 @@ from django.conf import settings
 from django.db import models
 
 
+def user_field(*, blank: bool = False) -> models.ForeignKey:
+    """A person named on a record: who made, decided or shared it, who owns or chairs it. The person may
+    leave: the record stays, naming no one."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=blank, related_name="+"
+    )
+
+
 class CreatedBy(models.Model):
     """Who made a record and when. The person may leave: the record stays, naming no one."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -17,9 +23,7 @@ class CreatedBy(models.Model):
 class UpdatedBy(models.Model):
     """Who last changed a record (a setting or a policy) and when."""
 
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = user_field(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

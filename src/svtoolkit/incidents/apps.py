@@ -4,15 +4,12 @@ from svtoolkit.core.apps import DemoSeeder, HomePageSection, SvtoolkitAppConfig
 class IncidentsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.incidents"
     verbose_name = "Incidents"
-    demo_seeder = DemoSeeder("incidents", order=30, seed="demo.seed_demo_incidents")
-    home_section = HomePageSection(
-        "incidents/home_section.html", context="selectors.incidents_home_section", order=10
-    )
+    demo_seeder = DemoSeeder("incidents", order=30)
+    home_section = HomePageSection(context="selectors.incidents_home_section", order=10)
 
     def ready(self):
         super().ready()
         from svtoolkit.attachments.owners import register_owner
-        from svtoolkit.incidents import receivers  # noqa: F401  (need-to-know follows membership)
         from svtoolkit.incidents.attachment_owner import INCIDENT, incident_attachments_panel
         from svtoolkit.incidents.links.selectors import links_panel
         from svtoolkit.incidents.selectors import register_incident_panel

@@ -10,9 +10,11 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     shown_by_service,
     text_field,
     tick_box,
+    tick_boxes,
 )
 from svtoolkit.incidents import services
 from svtoolkit.incidents.categorisation import factor_choices
@@ -24,7 +26,9 @@ from svtoolkit.incidents.models import (
     PoliceTier,
 )
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
-from svtoolkit.partnerships.models import Contact, Partnership
+from svtoolkit.partnerships.forms import OrganisationAndItsContact
+from svtoolkit.partnerships.models import Partnership
+from svtoolkit.partnerships.selectors import active_organisations
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -78,11 +82,7 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
         max_length=200,
         help_text="No names of people. For example: Stabbing near Northbridge Academy.",
     )
-    incident_types = forms.MultipleChoiceField(
-        label="Type of incident",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one type of incident"},
-    )
+    incident_types = tick_boxes("Type of incident", missing="Choose at least one type of incident")
     occurred_at = datetime_field("When it happened", "Enter when it happened")
     notified_at = datetime_field("When the partnership was told", "Enter when the partnership was told")
     notification_source = choice_field(
@@ -111,10 +111,9 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
 
 
 class CategorisationForm(forms.Form):
-    factors = forms.MultipleChoiceField(
-        label="What applies to this incident?",
+    factors = tick_boxes(
+        "What applies to this incident?",
         help_text="Judge the likely impact on the confidence of the victim, their family and the community.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     other_factors = text_field("Anything else", rows=2, max_length=limits.SUMMARY, required=False)
@@ -161,11 +160,11 @@ class LeadForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisation"].queryset = active_organisations(partnership)
         self.fields["officer"].queryset = member_users(partnership)
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(OrganisationAndItsContact, forms.Form):
     organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
     contact = model_choice_field(
         "Their contact for this incident",
@@ -173,19 +172,13 @@ class ParticipantForm(forms.Form):
         help_text="The person who is emailed when partners are informed.",
     )
 
-    def __init__(self, *args, partnership, incident, **kwargs):
+    def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
         self.incident = incident
-        self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["contact"].queryset = Contact.objects.filter(
-            organisation__partnership=partnership, is_active=True
-        ).select_related("organisation")
 
     def clean(self):
         cleaned = super().clean()
         organisation, contact = cleaned.get("organisation"), cleaned.get("contact")
-        if organisation and contact and contact.organisation_id != organisation.pk:
-            self.add_error("contact", f"{contact.name} does not work for {organisation}")
         taking_part = {p.organisation_id: p.contact_id for p in self.incident.participations.all()}
         if (
             organisation
@@ -218,7 +211,7 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
 
     def __init__(self, *args, partnership, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
         self.fields["owner"].queryset = member_users(partnership)
         # Partners report progress on their own actions; reassigning work is for the response team.
         for name in ("owner_organisation", "owner"):
@@ -236,12 +229,7 @@ class BulkActionForm(forms.Form):
         (ActionStatus.TO_DO, ActionStatus.TO_DO.label),
     ]
 
-    actions = forms.ModelMultipleChoiceField(
-        label="Actions",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": services.NO_ACTIONS_SELECTED},
-    )
+    actions = model_tick_boxes("Actions", missing=services.NO_ACTIONS_SELECTED)
     status = choice_field("Mark them", BULK_STATUSES, radios=True, required=False, initial="")
     owner_organisation = model_choice_field("Give them to an organisation", optional="Keep their owners")
     owner = model_choice_field("Person responsible", optional="Nobody")
@@ -251,7 +239,7 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = actions
         if can_reassign:
-            self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+            self.fields["owner_organisation"].queryset = active_organisations(partnership)
             self.fields["owner"].queryset = member_users(partnership)
         else:
             # Partners report progress on their own actions; reassigning work is for the response team.
@@ -267,7 +255,7 @@ class NewActionForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
         self.fields["owner"].queryset = member_users(partnership)
 
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy, UpdatedBy
+from svtoolkit.core.models import CreatedBy, UpdatedBy, user_field
 from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 from svtoolkit.partnerships.models import LawfulBasisFields
 
@@ -143,14 +143,10 @@ class SceneMeasure(models.Model):
     # Empty: in place until lifted (a cordon, say). The legal authorisations always end.
     ends_at = models.DateTimeField(null=True, blank=True)
     authorised_by = models.CharField(max_length=200, blank=True, help_text="For example: Supt A. Khan.")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    added_by = user_field()
     added_at = models.DateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    lifted_by = user_field(blank=True)
 
     class Meta:
         ordering = ["scene", "starts_at", "id"]
@@ -187,9 +183,7 @@ class Categorisation(models.Model):
     meeting_needed = models.BooleanField()
     cross_borough = models.BooleanField()
     rationale = models.TextField(max_length=limits.SUMMARY)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    decided_by = user_field()
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -232,9 +226,7 @@ class PoliceDeclaration(models.Model):
     tier = models.CharField(max_length=12, choices=PoliceTier.choices)
     declared_by = models.CharField(max_length=200, help_text="The officer who declared it: Supt A. Khan.")
     declared_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = user_field()
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -252,9 +244,7 @@ class LeadAssignment(models.Model):
     organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(auto_now_add=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    assigned_by = user_field()
     handover_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
 
     class Meta:
@@ -272,9 +262,7 @@ class Participation(models.Model):
     contact = models.ForeignKey(
         "partnerships.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    added_by = user_field()
     added_at = models.DateTimeField(auto_now_add=True)
     informed_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -333,9 +321,7 @@ class PlanAction(CreatedBy):
     owner_organisation = models.ForeignKey(
         "partnerships.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    owner = user_field(blank=True)
     # Why the owner is who it is when it is not the item's own organisation, in words shown on the plan
     # ("Assigned to the incident lead because the police are not taking part").
     owner_reason = models.CharField(max_length=300, blank=True)
@@ -428,7 +414,7 @@ class TimelineEntry(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = user_field()
     kind = models.CharField(max_length=10, choices=TimelineKind.choices)
     text = models.TextField(max_length=limits.SUMMARY)
     action = models.ForeignKey(
@@ -453,9 +439,7 @@ class Decision(models.Model):
     # Who made the decision (the gold commander, the partnership's chair...), as the log records it; the
     # person who logged it is ``decided_by``, for decisions logged before this was asked.
     who_decided = models.CharField(max_length=200, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    decided_by = user_field()
     decided_at = models.DateTimeField(auto_now_add=True)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
@@ -482,9 +466,7 @@ class IncidentShare(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="shares")
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
-    shared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    shared_by = user_field()
     shared_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -529,9 +511,7 @@ class PlanReview(models.Model):
     """A recorded review of the response plan: who reviewed it, when, and what changed."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="plan_reviews")
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    reviewed_by = user_field()
     reviewed_at = models.DateTimeField(auto_now_add=True)
     changes = models.TextField(max_length=limits.SUMMARY)
 
@@ -637,9 +617,7 @@ class PersonAffected(CreatedBy):
         blank=True,
         help_text="Referrals made, for example to the MASH, and their outcome.",
     )
-    single_point_of_contact = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    single_point_of_contact = user_field(blank=True)
     lawful_basis = models.CharField(max_length=16, choices=LawfulBasis.choices)
     sharing_agreement = models.CharField(
         max_length=200, help_text="The information-sharing agreement relied on."
@@ -669,7 +647,7 @@ class PersonAffectedCorrection(models.Model):
     )
 
     person = models.ForeignKey(PersonAffected, on_delete=models.CASCADE, related_name="corrections")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = user_field()
     at = models.DateTimeField(auto_now_add=True)
     # [{"field": label, "before": text, "after": text}, ...] in the form's order.
     changes = models.JSONField(default=list)
@@ -686,9 +664,7 @@ class NeedToKnowEntry(models.Model):
 
     # Protected: deleting the account must not silently empty a list (accounts are switched off instead).
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    added_by = user_field()
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -759,7 +735,7 @@ class Disclosure(LawfulBasisFields):
         related_name="disclosures",
         verbose_name="Information-sharing agreement relied on",
     )
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = user_field()
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -818,9 +794,7 @@ class HospitalStay(models.Model):
     discharge_plan = models.TextField(max_length=limits.SUMMARY, blank=True)
     discharge_plan_agreed_at = models.DateTimeField(null=True, blank=True)
     violence_reduction_team_informed_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = user_field()
     recorded_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
@@ -850,9 +824,7 @@ class SchoolInvolved(models.Model):
     safeguarding_lead_informed_at = models.DateTimeField(null=True, blank=True)
     support_offered = models.TextField(max_length=limits.SUMMARY, blank=True)
     critical_incident_plan_started_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = user_field()
     recorded_at = models.DateTimeField(auto_now_add=True)
     revision = models.PositiveIntegerField(default=1)
 
@@ -895,9 +867,7 @@ class SafeguardingReferral(models.Model):
     )
     outcome = models.TextField(max_length=limits.SUMMARY, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
-    referred_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    referred_by = user_field()
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -4,7 +4,7 @@ from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 class MeetingsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.meetings"
     verbose_name = "Meetings"
-    demo_seeder = DemoSeeder("meetings", order=40, seed="demo.seed_demo_meetings")
+    demo_seeder = DemoSeeder("meetings", order=40)
 
     def ready(self):
         super().ready()

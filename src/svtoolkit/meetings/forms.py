@@ -5,9 +5,16 @@ from django import forms
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, model_choice_field, shown_by_service, text_field
+from svtoolkit.core.forms import (
+    choice_field,
+    model_choice_field,
+    model_tick_boxes,
+    shown_by_service,
+    text_field,
+)
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
+from svtoolkit.partnerships.selectors import active_organisations
 
 
 class ScheduleForm(forms.Form):
@@ -33,12 +40,7 @@ class ScheduleForm(forms.Form):
         error_messages={"invalid": "Enter the full link, starting https://"},
     )
     chair = model_choice_field("Chair", missing="Choose the chair")
-    organisations = forms.ModelMultipleChoiceField(
-        label="Organisations invited",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Invite at least one organisation"},
-    )
+    organisations = model_tick_boxes("Organisations invited", missing="Invite at least one organisation")
     agenda = text_field(
         "Agenda",
         rows=14,
@@ -68,7 +70,7 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = member_users(partnership)
-        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisations"].queryset = active_organisations(partnership)
 
     def clean(self):
         cleaned = super().clean()
@@ -80,12 +82,7 @@ class ScheduleForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    attended = forms.ModelMultipleChoiceField(
-        label="Organisations that attended",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    attended = model_tick_boxes("Organisations that attended", required=False)
     minutes = text_field("Minutes", rows=8, missing="Enter the minutes", max_length=limits.LONG_TEXT)
 
     def __init__(self, *args, meeting, **kwargs):
@@ -113,7 +110,7 @@ class ActionRowForm(forms.Form):
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["owner_organisation"].queryset = active_organisations(partnership)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy
+from svtoolkit.core.models import CreatedBy, user_field
 
 
 class MeetingKind(models.TextChoices):
@@ -28,9 +27,7 @@ class Meeting(CreatedBy):
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     place = models.CharField(max_length=200, blank=True)
     online_link = models.URLField(blank=True)
-    chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    chair = user_field()
     invited_organisations = models.ManyToManyField("partnerships.Organisation", related_name="+")
     agenda = models.TextField(max_length=limits.LONG_TEXT)
     minutes = models.TextField(max_length=limits.LONG_TEXT, blank=True)

@@ -15,6 +15,7 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
 )
@@ -23,6 +24,7 @@ from svtoolkit.partnerships.models import (
     NO_AGREEMENT_PARTIES,
     SHARING_AGREEMENT_FIELDS,
     SUPPORT_SERVICE_FIELDS,
+    Contact,
     IncidentRole,
     OrganisationKind,
     SupportServiceKind,
@@ -35,6 +37,32 @@ DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 NO_ORGANISATION_NAME = "Enter the organisation's name"
 NAME_TOO_LONG = "The name must be 200 characters or fewer"
+
+
+class OrganisationAndItsContact:
+    """Mixin for a form choosing one of the partnership's active organisations and one of its contacts (the
+    fields ``organisation_field`` and ``contact_field``): a contact who works elsewhere is refused, in the
+    words of the form's ``works_elsewhere``."""
+
+    organisation_field = "organisation"
+    contact_field = "contact"
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.organisation_field].queryset = active_organisations(partnership)
+        self.fields[self.contact_field].queryset = Contact.objects.filter(
+            organisation__partnership=partnership, is_active=True
+        ).select_related("organisation")
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation, contact = cleaned.get(self.organisation_field), cleaned.get(self.contact_field)
+        if organisation and contact and contact.organisation_id != organisation.pk:
+            self.add_error(self.contact_field, self.works_elsewhere(contact, organisation))
+        return cleaned
+
+    def works_elsewhere(self, contact, organisation) -> str:
+        return f"{contact.name} does not work for {organisation}"
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -304,10 +332,8 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
         max_length=200,
         error_messages={"max_length": "The name must be 200 characters or fewer"},
     )
-    parties = forms.ModelMultipleChoiceField(
-        label="Parties",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+    parties = model_tick_boxes(
+        "Parties",
         help_text="The organisations of the directory that signed the agreement.",
         error_messages={
             "required": NO_AGREEMENT_PARTIES,

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import UpdatedBy
+from svtoolkit.core.models import UpdatedBy, user_field
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
 from svtoolkit.partnerships import lawful_bases
 
@@ -147,9 +147,7 @@ class ReviewedEntry(models.Model):
     people editing the same entry never silently overwrite each other (``core.locking``).
     """
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    owner = user_field(blank=True)
     review_due = models.DateField(
         default=a_year_from_today, help_text="When the owner should next check this entry is still right."
     )
@@ -158,6 +156,25 @@ class ReviewedEntry(models.Model):
 
     class Meta:
         abstract = True
+
+
+class NamedEntry(ReviewedEntry):
+    """A directory entry known by its name, unique in its partnership (``name_unique_in_partnership``); one
+    no longer wanted is made inactive, not deleted."""
+
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def name_unique_in_partnership(entry: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(fields=["partnership", "name"], name=f"{entry}_name_unique_in_partnership")
 
 
 class OrganisationKind(models.TextChoices):
@@ -194,11 +211,10 @@ REPORTING_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_T
 POLICE_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRANSPORT_POLICE})
 
 
-class Organisation(ReviewedEntry):
+class Organisation(NamedEntry):
     """A partner agency as it takes part in one partnership."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="organisations")
-    name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
     # Its members may raise an incident alert (svtoolkit.alerts): the police by default, set by coordinators.
     may_report_incidents = models.BooleanField(
@@ -211,23 +227,16 @@ class Organisation(ReviewedEntry):
         help_text="The partnership's own lead organisation (its community safety team): it takes part in "
         "every incident from the start.",
     )
-    is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(NamedEntry.Meta):
         constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "name"], name="organisation_name_unique_in_partnership"
-            ),
+            name_unique_in_partnership("organisation"),
             models.UniqueConstraint(
                 fields=["partnership"],
                 condition=models.Q(leads_partnership=True),
                 name="one_lead_organisation_per_partnership",
             ),
         ]
-
-    def __str__(self):
-        return self.name
 
 
 class IncidentRole(models.TextChoices):
@@ -321,11 +330,10 @@ class SupportServiceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class SupportService(ReviewedEntry):
+class SupportService(NamedEntry):
     """A service partners can refer people to, or call on, after an incident."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="support_services")
-    name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=SupportServiceKind.choices)
     provider = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="support_services"
@@ -335,18 +343,9 @@ class SupportService(ReviewedEntry):
         max_length=limits.SHORT_TEXT, blank=True, help_text="Hours, and how to reach it out of hours."
     )
     capacity_notes = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "name"], name="support_service_name_unique_in_partnership"
-            )
-        ]
-
-    def __str__(self):
-        return self.name
+    class Meta(NamedEntry.Meta):
+        constraints = [name_unique_in_partnership("support_service")]
 
 
 class LawfulBasisFields(models.Model):
@@ -385,28 +384,18 @@ SHARING_AGREEMENT_FIELDS = (
 NO_AGREEMENT_PARTIES = "Choose the organisations that are party to the agreement."
 
 
-class SharingAgreement(ReviewedEntry, LawfulBasisFields):
+class SharingAgreement(NamedEntry, LawfulBasisFields):
     """An information-sharing agreement of the partnership: who shares what, why and under which basis.
 
     Reviewed by a date like every directory entry, so one past its review joins the review reminders."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="sharing_agreements")
-    name = models.CharField(max_length=200)
     parties = models.ManyToManyField(Organisation, related_name="sharing_agreements")
     purpose = models.TextField(max_length=limits.SUMMARY)
     data_covered = models.TextField(max_length=limits.SUMMARY)
-    is_active = models.BooleanField(default=True)
 
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partnership", "name"], name="sharing_agreement_name_unique_in_partnership"
-            )
-        ]
-
-    def __str__(self):
-        return self.name
+    class Meta(NamedEntry.Meta):
+        constraints = [name_unique_in_partnership("sharing_agreement")]
 
     def is_overdue(self, today=None) -> bool:
         """Past its review date: a disclosure relying on it is flagged until it is reviewed."""
@@ -432,9 +421,7 @@ class ContactImport(models.Model):
     them by line."""
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="contact_imports")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    uploaded_by = user_field()
     file_name = models.CharField(max_length=255)
     content = models.TextField(blank=True)
     status = models.CharField(

@@ -12,10 +12,14 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     model_choice_field,
+    model_tick_boxes,
     text_field,
     tick_box,
+    tick_boxes,
 )
-from svtoolkit.partnerships.models import Contact, OrganisationKind
+from svtoolkit.partnerships.forms import OrganisationAndItsContact
+from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.selectors import active_organisations
 from svtoolkit.playbooks.models import ReadinessStatus
 
 
@@ -26,7 +30,10 @@ def _vocabulary_choices(version, name):
     return list(vocabulary.items())
 
 
-class ItemForm(RevisionChecked, forms.Form):
+class ItemForm(RevisionChecked, OrganisationAndItsContact, forms.Form):
+    organisation_field = "default_organisation"
+    contact_field = "default_contact"
+
     action = text_field(
         "Action",
         missing=ENTER_THE_ACTION,
@@ -49,39 +56,29 @@ class ItemForm(RevisionChecked, forms.Form):
         "Default contact", optional="None chosen", not_listed="Choose a contact from the list"
     )
     timing = forms.ChoiceField(label="When it is due", error_messages={"required": "Choose when it is due"})
-    incident_types = forms.MultipleChoiceField(
-        label="Incident types it applies to",
+    incident_types = tick_boxes(
+        "Incident types it applies to",
         help_text="Leave all unticked if it applies to every type.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    categories = forms.MultipleChoiceField(
-        label="Only when one of these holds",
+    categories = tick_boxes(
+        "Only when one of these holds",
         help_text="The categorisation's decision, or what is recorded on the incident (a child victim, a "
         "death, the kind of place, the police's declaration). Leave all unticked if it applies whatever they "
         "are.",
-        widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     essential = tick_box("Essential: a response must never miss this")
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, version, partnership, **kwargs):
+    def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timing"].choices = _vocabulary_choices(version, "timings")
         self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
         self.fields["categories"].choices = _vocabulary_choices(version, "categories")
-        self.fields["default_organisation"].queryset = partnership.organisations.filter(is_active=True)
-        self.fields["default_contact"].queryset = Contact.objects.filter(
-            organisation__partnership=partnership, is_active=True
-        ).select_related("organisation")
 
-    def clean(self):
-        cleaned = super().clean()
-        organisation, contact = cleaned.get("default_organisation"), cleaned.get("default_contact")
-        if contact and organisation and contact.organisation_id != organisation.pk:
-            self.add_error("default_contact", "Choose a contact who works for the default organisation")
-        return cleaned
+    def works_elsewhere(self, contact, organisation) -> str:
+        return "Choose a contact who works for the default organisation"
 
 
 class PublishForm(forms.Form):
@@ -136,25 +133,17 @@ class ExerciseForm(forms.Form):
         max_length=limits.LONG_TEXT,
         help_text="What happens in the exercise. Use made-up names only.",
     )
-    incident_types = forms.MultipleChoiceField(
-        label="Incident types",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one incident type"},
-    )
-    categories = forms.MultipleChoiceField(
-        label="Categorisation to rehearse", widget=forms.CheckboxSelectMultiple, required=False
-    )
+    incident_types = tick_boxes("Incident types", missing="Choose at least one incident type")
+    categories = tick_boxes("Categorisation to rehearse", required=False)
     planned_for = DateField(
         label="Date of the exercise",
         what="The date of the exercise",
         error_messages={"required": "Enter the date of the exercise"},
     )
-    organisations = forms.ModelMultipleChoiceField(
-        label="Organisations taking part", queryset=None, widget=forms.CheckboxSelectMultiple, required=False
-    )
+    organisations = model_tick_boxes("Organisations taking part", required=False)
 
     def __init__(self, *args, version, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
         self.fields["categories"].choices = _vocabulary_choices(version, "categories")
-        self.fields["organisations"].queryset = partnership.organisations.filter(is_active=True)
+        self.fields["organisations"].queryset = active_organisations(partnership)

@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy
+from svtoolkit.core.models import CreatedBy, user_field
 from svtoolkit.partnerships.models import OrganisationKind
 
 
@@ -70,9 +69,7 @@ class PlaybookVersion(CreatedBy):
     # The vocabularies (incident types, categories, timings) this version's items use.
     vocabularies = models.JSONField()
     change_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    published_by = user_field(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -168,9 +165,7 @@ class ReadinessAssessment(models.Model):
     )
     version = models.ForeignKey(PlaybookVersion, on_delete=models.PROTECT, related_name="assessments")
     assessed_on = models.DateField()
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    started_by = user_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -190,9 +185,7 @@ class ReadinessRating(models.Model):
     )
     evidence = models.TextField(max_length=limits.SUMMARY, blank=True)
     next_step = models.TextField(max_length=limits.SUMMARY, blank=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    owner = user_field(blank=True)
     target_date = models.DateField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
 

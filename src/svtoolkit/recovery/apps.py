@@ -4,7 +4,7 @@ from svtoolkit.core.apps import DemoSeeder, SvtoolkitAppConfig
 class RecoveryConfig(SvtoolkitAppConfig):
     name = "svtoolkit.recovery"
     verbose_name = "Recovery"
-    demo_seeder = DemoSeeder("recovery", order=43, seed="demo.seed_demo_recovery")
+    demo_seeder = DemoSeeder("recovery", order=43)
 
     def ready(self):
         super().ready()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy
+from svtoolkit.core.models import CreatedBy, user_field
 from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
 
 
@@ -125,13 +125,9 @@ class Debrief(models.Model):
     incident = models.OneToOneField("incidents.Incident", on_delete=models.CASCADE, related_name="debrief")
     held_on = models.DateField(null=True, blank=True)
     summary = models.TextField(max_length=limits.LONG_TEXT, blank=True)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    started_by = user_field()
     started_at = models.DateTimeField(auto_now_add=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    completed_by = user_field(blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -150,9 +146,7 @@ class DebriefContribution(models.Model):
     went_well = models.TextField(max_length=limits.LONG_TEXT)
     went_badly = models.TextField(max_length=limits.LONG_TEXT)
     to_change = models.TextField(max_length=limits.LONG_TEXT)
-    written_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    written_by = user_field()
     updated_at = models.DateTimeField(auto_now=True)
     # Goes up with every save, so two people of one organisation cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
@@ -218,9 +212,7 @@ class Lesson(CreatedBy):
     accepted_into = models.ForeignKey(
         "playbooks.PlaybookVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = user_field(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
 

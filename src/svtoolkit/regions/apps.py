@@ -4,14 +4,9 @@ from svtoolkit.core.apps import DemoSeeder, HomePageSection, SvtoolkitAppConfig
 class RegionsConfig(SvtoolkitAppConfig):
     name = "svtoolkit.regions"
     verbose_name = "Regions"
-    demo_seeder = DemoSeeder("region", order=60, seed="demo.seed_demo_region")
+    demo_seeder = DemoSeeder("region", order=60)
     # Regional staff may have no partnership: the region's section is shown to them all the same.
-    home_section = HomePageSection(
-        "regions/home_section.html",
-        context="selectors.region_home_section",
-        order=1,
-        without_partnership=True,
-    )
+    home_section = HomePageSection(context="selectors.region_home_section", order=1, without_partnership=True)
 
     def ready(self):
         super().ready()

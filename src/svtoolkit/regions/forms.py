@@ -1,17 +1,16 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field
+from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field, tick_boxes
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import services
 
 
 class RegionalSharingForm(RevisionChecked, forms.Form):
-    categories = forms.MultipleChoiceField(
-        label="What the region sees of every incident",
-        choices=RegionalCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
+    categories = tick_boxes(
+        "What the region sees of every incident",
+        RegionalCategory.choices,
         required=False,
         help_text="The region always sees that an incident exists, its reference and borough. It never sees "
         "people affected. It sees the title, summary and scenes only of incidents you share with it.",

@@ -6,11 +6,10 @@ partnership then records what was spent and what came of it. Each region sets it
 are whole pounds.
 """
 
-from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import UpdatedBy
+from svtoolkit.core.models import UpdatedBy, user_field
 
 
 class FundPurpose(models.TextChoices):
@@ -67,23 +66,17 @@ class FundApplication(models.Model):
     purpose = models.CharField(max_length=16, choices=FundPurpose.choices)
     pays_for = models.TextField(max_length=limits.SHORT_TEXT)
     needed_by = models.DateField()
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    applied_by = user_field()
     applied_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=FundStatus.choices, default=FundStatus.APPLIED)
     amount_approved = models.PositiveIntegerField(null=True, blank=True)
     decision_reasons = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = user_field(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     amount_spent = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=FundOutcome.choices, blank=True)
     outcome_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
-    spend_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    spend_recorded_by = user_field(blank=True)
     spend_recorded_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
 

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.db import models
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import user_field
 
 
 class RegionalShare(models.Model):
@@ -11,9 +11,7 @@ class RegionalShare(models.Model):
     incident = models.OneToOneField(
         "incidents.Incident", on_delete=models.CASCADE, related_name="regional_share"
     )
-    shared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    shared_by = user_field(blank=True)
     shared_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
@@ -35,14 +33,10 @@ class ShareProposal(models.Model):
     )
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(max_length=limits.SHORT_TEXT)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    proposed_by = user_field(blank=True)
     proposed_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = user_field(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
 

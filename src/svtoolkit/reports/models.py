@@ -1,5 +1,6 @@
-from django.conf import settings
 from django.db import models
+
+from svtoolkit.core.models import user_field
 
 
 class WardBoundary(models.Model):
@@ -10,9 +11,7 @@ class WardBoundary(models.Model):
     )
     geojson = models.JSONField(help_text="A FeatureCollection of named Polygon or MultiPolygon wards.")
     file_name = models.CharField(max_length=200)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    uploaded_by = user_field()
     uploaded_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):

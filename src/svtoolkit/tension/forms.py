@@ -4,7 +4,7 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, shown_by_service, text_field
+from svtoolkit.core.forms import choice_field, shown_by_service, text_field, tick_boxes
 from svtoolkit.tension import services
 from svtoolkit.tension.models import AreaKind, Confidence
 from svtoolkit.tension.scale import level_choices, scale
@@ -25,9 +25,7 @@ class ReadingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the level of tension"},
     )
-    indicators = forms.MultipleChoiceField(
-        label="What shows it", widget=forms.CheckboxSelectMultiple, required=False
-    )
+    indicators = tick_boxes("What shows it", required=False)
     source = text_field("Source", missing="Enter the source", max_length=200)
     confidence = choice_field(
         "Confidence in the reading", Confidence.choices, radios=True, missing="Choose how confident you are"

@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
+from svtoolkit.core.models import user_field
 from svtoolkit.tension.scale import scale
 
 
@@ -34,9 +34,7 @@ class TensionReading(models.Model):
     confidence = models.CharField(max_length=8, choices=Confidence.choices)
     notes = models.TextField(max_length=limits.SUMMARY, blank=True)
     observed_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    recorded_by = user_field()
 
     class Meta:
         ordering = ["incident", "area", "observed_at", "id"]

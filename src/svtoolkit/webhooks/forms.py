@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core.events import EVENT_TYPES
-from svtoolkit.core.forms import shown_by_service, tick_box
+from svtoolkit.core.forms import shown_by_service, tick_box, tick_boxes
 from svtoolkit.webhooks import services
 
 
@@ -27,12 +27,8 @@ class EndpointForm(forms.Form):
         required=False,
         error_messages={"max_length": "Describe it in 200 characters or fewer"},
     )
-    event_types = forms.MultipleChoiceField(
-        label="Events it hears of",
-        choices=list(EVENT_TYPES.items()),
-        widget=forms.CheckboxSelectMultiple,
-        required=False,  # that one is chosen is the service's rule, shown here with the form's own
-    )
+    # Not required here: that one is chosen is the service's rule, shown here with the form's own.
+    event_types = tick_boxes("Events it hears of", list(EVENT_TYPES.items()), required=False)
 
     def clean(self):
         cleaned = super().clean()

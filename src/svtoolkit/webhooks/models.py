@@ -7,10 +7,11 @@ workers or sweeps there are, and a delivery that fails is retried with growing w
 
 import uuid
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+
+from svtoolkit.core.models import user_field
 
 
 class WebhookEndpoint(models.Model):
@@ -26,9 +27,7 @@ class WebhookEndpoint(models.Model):
     # whsec_ and the base64 of random bytes (Standard Webhooks): the receiver checks each signature with it.
     # It is shown once, when made; svtoolkit keeps it to sign with.
     secret = models.CharField(max_length=100)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = user_field()
     created_at = models.DateTimeField(default=timezone.now)
     secret_made_at = models.DateTimeField(default=timezone.now)
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field
+from svtoolkit.core.forms import RevisionChecked, model_choice_field, model_tick_boxes, text_field
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     PersonAffected,
@@ -98,10 +98,8 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     """Who may read one record: the partnership's active members to tick, and those already on the list
     (someone of a partnership the incident is shared with stays offered, so saving does not drop them)."""
 
-    users = forms.ModelMultipleChoiceField(
-        label="Who may read this record",
-        queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+    users = model_tick_boxes(
+        "Who may read this record",
         help_text=(
             "Only those ticked can open this record. Keep at least one coordinator or responder. If you take "
             "yourself off, you will no longer be able to open it."
