@@ -578,7 +578,7 @@ def one_incident_load(base: str, workdir: Path, server: subprocess.Popen) -> dic
         {"kind": row["Name"], "error": row["Error"], "occurrences": int(row["Occurrences"])}
         for row in csv.DictReader((workdir / "locust_failures.csv").open())
     ]
-    conflicts = sum(f["occurrences"] for f in failures if f["error"].startswith("edit conflict"))
+    conflicts = sum(f["occurrences"] for f in failures if "edit conflict" in f["error"])
     waits = sampler["found"] if sampler else {}
     server_log = (workdir / "gunicorn.log").read_text()
     return {

@@ -16,7 +16,8 @@ from django.db import OperationalError, close_old_connections, connection, trans
 
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import IncidentStatus, PlanAction, TimelineEntry
-from svtoolkit.playbooks.models import CompletingEvent, Item
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.playbooks.models import CompletingEvent
 from tests.concurrency import _wait_for_lock_waiters
 from tests.incidents.builders import demo_incident
 
@@ -89,14 +90,13 @@ def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(de
 def test_an_action_update_and_an_event_completing_that_action_at_once_both_succeed(
     demo, demo_users, monkeypatch
 ):
-    """A responder saves an action while a tension reading (say) is recorded that completes the same
-    action: the reading locked the incident, then waited for the action; the update held the action, then
+    """A responder saves an action while a meeting's outcome is recorded that completes the same
+    action: the outcome locked the incident, then waited for the action; the update held the action, then
     waited on the incident to write its timeline entry. PostgreSQL broke the deadlock by failing one of them
     (a 500 for its person)."""
     incident, action = demo_incident(demo, demo_users)
-    item = Item.objects.filter(
-        completed_by=CompletingEvent.TENSION_READING_TAKEN, area__version__playbook__partnership=demo
-    ).first()
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    item = version.items.filter(completed_by=CompletingEvent.MEETING_HELD).first()
     PlanAction.objects.filter(pk=action.pk).update(item=item)
     action.refresh_from_db()
     paused = Paused(services.save_if_unchanged)
@@ -117,7 +117,7 @@ def test_an_action_update_and_an_event_completing_that_action_at_once_both_succe
     assert paused.reached.wait(WAIT)  # the update holds the action's row
     completing, completed = in_thread(
         lambda: services.record_event(
-            incident=incident, event=CompletingEvent.TENSION_READING_TAKEN, by=coordinator, link="/tension/"
+            incident=incident, event=CompletingEvent.MEETING_HELD, by=coordinator, link="/meetings/"
         )
     )
     try:
