@@ -14,8 +14,9 @@ import threading
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
 
-from svtoolkit.incidents import services
+from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.models import IncidentStatus, PlanAction, TimelineEntry
+from svtoolkit.incidents.tally_models import IncidentTally
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
 from tests.concurrency import _wait_for_lock_waiters
@@ -132,3 +133,36 @@ def test_an_action_update_and_an_event_completing_that_action_at_once_both_succe
     action.refresh_from_db()
     assert action.status == "done"  # the update saved first, then the event completed it
     assert TimelineEntry.objects.filter(action=action, text__contains="Footage requested.").exists()
+
+
+def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_figures(demo, demo_users):
+    """The running totals count an action as open, done or neither: a change that keeps that (to do → in
+    progress, a note, a new owner) moves no count, so it does not take its turn on the incident's tally row,
+    which every other update of the incident's actions would otherwise queue on."""
+    incident, action = demo_incident(demo, demo_users)
+    tally = IncidentTally.objects.filter(incident=incident)
+    assert tally.exists()
+
+    def update():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            return services.update_action(
+                action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
+                by=demo_users["responder"],
+                expected_revision=action.revision,
+                status="in_progress",
+                owner_organisation=action.owner_organisation,
+                owner=None,
+                not_needed_reason="",
+                note="Footage requested.",
+            )
+
+    with transaction.atomic():
+        list(tally.select_for_update())  # another update of the incident's actions, recounting
+        updating, updated = in_thread(update)
+        updating.join(WAIT)
+    assert "error" not in updated, updated.get("error")
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+    assert tallies.differences() == []  # the figures still agree with the records
