@@ -63,6 +63,20 @@ def in_thread(work):
     return thread, outcome
 
 
+def started_on(action, *, by):
+    """``by`` saves ``action`` as in progress, with a note, through the service (as its form does)."""
+    return services.update_action(
+        action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
+        by=by,
+        expected_revision=action.revision,
+        status="in_progress",
+        owner_organisation=action.owner_organisation,
+        owner=None,
+        not_needed_reason="",
+        note="Footage requested.",
+    )
+
+
 def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(demo, demo_users, monkeypatch):
     incident, _ = demo_incident(demo, demo_users)
     incident.status = IncidentStatus.RESPONDING
@@ -103,18 +117,7 @@ def test_an_action_update_and_an_event_completing_that_action_at_once_both_succe
     paused = Paused(services.save_if_unchanged)
     monkeypatch.setattr(services, "save_if_unchanged", paused)
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
-    updating, updated = in_thread(
-        lambda: services.update_action(
-            action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
-            by=responder,
-            expected_revision=action.revision,
-            status="in_progress",
-            owner_organisation=action.owner_organisation,
-            owner=None,
-            not_needed_reason="",
-            note="Footage requested.",
-        )
-    )
+    updating, updated = in_thread(lambda: started_on(action, by=responder))
     assert paused.reached.wait(WAIT)  # the update holds the action's row
     completing, completed = in_thread(
         lambda: services.record_event(
@@ -147,16 +150,7 @@ def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'")
-            return services.update_action(
-                action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
-                by=demo_users["responder"],
-                expected_revision=action.revision,
-                status="in_progress",
-                owner_organisation=action.owner_organisation,
-                owner=None,
-                not_needed_reason="",
-                note="Footage requested.",
-            )
+            return started_on(action, by=demo_users["responder"])
 
     with transaction.atomic():
         list(tally.select_for_update())  # another update of the incident's actions, recounting
