@@ -6,6 +6,10 @@ list and action pages, updates actions and adds timeline entries through the nor
 Task weights give 12 reads to 3 writes (20 % writes); a write is a POST answered with a redirect.
 With several servers (BENCH_HOSTS, space-separated base addresses, from bench/scale_out.py), each simulated
 person is given the next server in turn and stays on it, as behind a load balancer.
+
+``IncidentTeam`` is the one-incident scenario (BENCH_SCENARIO=one-incident): everyone works the same incident
+(BENCH_TARGETS names one), at a person's pace (BENCH_WAIT_SECONDS, default "8 16": five requests a minute, as
+in the capacity model), of which two are the page's live refresh; bench/run.py picks the class.
 """
 
 import itertools
@@ -20,7 +24,38 @@ TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read())
 ACCOUNTS = itertools.cycle(TARGETS["accounts"])
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REVISION = re.compile(r'name="revision" value="(\d+)"')
+EDIT_CONFLICT = "edit conflict: someone else saved the action first"
 HOSTS = itertools.cycle(os.environ.get("BENCH_HOSTS", "").split() or [None])
+
+
+def update_an_action(person, incident, *, statuses):
+    """Open one of the incident's actions and save it with a new status through its form, with its revision.
+    An edit conflict (someone else saved the action since it was opened: the form is shown again) is counted
+    as a failure of its own kind, apart from errors."""
+    action = random.choice(incident["actions"])
+    url = f"/incidents/{incident['id']}/plan/{action['id']}/"
+    form = person.client.get(url, name="read: action page")
+    revision = REVISION.search(form.text)
+    if revision is None:
+        return
+    with person.client.post(
+        url,
+        data={
+            "csrfmiddlewaretoken": person.token,
+            "status": random.choice(statuses),
+            "owner_organisation": action["owner_organisation_id"] or "",
+            "owner": "",
+            "note": "Progress checked.",
+            "revision": revision.group(1),
+        },
+        allow_redirects=False,
+        name="write: update action",
+        catch_response=True,
+    ) as response:
+        if response.status_code in (200, 409) and "changed this action" in response.text:
+            response.failure(EDIT_CONFLICT)
+        elif response.status_code != 302:
+            response.failure(f"HTTP {response.status_code}")
 
 
 class Responder(FastHttpUser):
@@ -69,26 +104,7 @@ class Responder(FastHttpUser):
 
     @task(1)
     def update_action(self):
-        incident = self._incident()
-        action = random.choice(incident["actions"])
-        url = f"/incidents/{incident['id']}/plan/{action['id']}/"
-        form = self.client.get(url, name="read: action page")
-        revision = REVISION.search(form.text)
-        if revision is None:
-            return
-        self.client.post(
-            url,
-            data={
-                "csrfmiddlewaretoken": self.token,
-                "status": random.choice(["to_do", "in_progress"]),
-                "owner_organisation": action["owner_organisation_id"] or "",
-                "owner": "",
-                "note": "Progress checked.",
-                "revision": revision.group(1),
-            },
-            allow_redirects=False,
-            name="write: update action",
-        )
+        update_an_action(self, self._incident(), statuses=["to_do", "in_progress"])
 
     @task(2)
     def add_timeline_entry(self):
@@ -99,3 +115,69 @@ class Responder(FastHttpUser):
             allow_redirects=False,
             name="write: timeline entry",
         )
+
+
+INCIDENT_STATUSES = itertools.cycle(["recovery", "responding"])
+WAIT_SECONDS = [float(n) for n in os.environ.get("BENCH_WAIT_SECONDS", "8 16").split()]
+
+
+class IncidentTeam(FastHttpUser):
+    """One of the people on a major incident: the incident page stays open (its live part asked for again
+    every 30 seconds: 2 of a person's 5 requests a minute), and they read actions, update them (to do, in
+    progress, done: the plan's progress and the monthly figures move), add timeline entries and log
+    decisions. A coordinator now and then moves the incident between responding and recovery, which locks
+    its row. An edit conflict (two people saving the same action at once) is counted apart from errors."""
+
+    wait_time = between(*WAIT_SECONDS)
+
+    def on_start(self):
+        self.incident = TARGETS["incidents"][0]
+        self.url = f"/incidents/{self.incident['id']}/"
+        Responder.on_start(self)
+
+    def _incident(self):
+        return self.incident
+
+    @task(20)
+    def live_refresh(self):
+        self.client.get(self.url, headers={"HX-Request": "true"}, name="read: live refresh")
+
+    @task(10)
+    def incident_page(self):
+        self.client.get(self.url, name="read: incident page")
+
+    @task(5)
+    def action_page(self):
+        Responder.action_page(self)
+
+    @task(5)
+    def update_action(self):
+        update_an_action(self, self.incident, statuses=["to_do", "in_progress", "done"])
+
+    @task(4)
+    def add_timeline_entry(self):
+        Responder.add_timeline_entry(self)
+
+    @task(1)
+    def log_decision(self):
+        self._post(
+            "decisions/add/",
+            {"what": "Extra patrols at the school gates.", "why": "Tension reported.", "who_decided": "Gold"},
+            name="write: decision",
+        )
+
+    @task(1)
+    def change_status(self):
+        if "coordinator" in self.email:
+            self._post("status/", {"status": next(INCIDENT_STATUSES)}, name="write: incident status")
+
+    def _post(self, path, data, *, name):
+        with self.client.post(
+            self.url + path,
+            data={"csrfmiddlewaretoken": self.token, **data},
+            allow_redirects=False,
+            name=name,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"HTTP {response.status_code}")

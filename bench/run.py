@@ -12,6 +12,9 @@ Settings come from the environment (see docs/performance.md):
   BENCH_PORT         the server's port (default: any free one)
   BENCH_PROFILE=1    sample the server with py-spy during the mixed load and print its CPU by layer;
                      BENCH_PROFILE=gil samples only the threads holding the interpreter lock (Python's work)
+  BENCH_SCENARIO=one-incident   instead of the pages and the mixed load, BENCH_USERS (default 300)
+                     people of one partnership all working one incident (bench/locustfile.py's IncidentTeam),
+                     BENCH_WAIT_SECONDS apart (default "8 16"), with PostgreSQL's lock waits sampled
 Every page figure is measured twice: by the server (a middleware in svtoolkit.bench.settings reports its time
 and query count in headers) and by this client. Nothing passes or fails: the figures are for people to read.
 """
@@ -56,7 +59,9 @@ INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "2000"))
 PARTNERSHIPS = int(os.environ.get("BENCH_PARTNERSHIPS", "0"))
 REGION_SLUG = "load-region"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
-USERS = int(os.environ.get("BENCH_USERS", "100"))
+SCENARIO = os.environ.get("BENCH_SCENARIO", "mixed")
+ONE_INCIDENT = SCENARIO == "one-incident"
+USERS = int(os.environ.get("BENCH_USERS", "300" if ONE_INCIDENT else "100"))
 SPAWN_RATE = os.environ.get("BENCH_SPAWN_RATE", "20")
 DURATION = os.environ.get("BENCH_DURATION", "30s")
 WORKERS = os.environ.get("BENCH_WORKERS", "3")
@@ -388,7 +393,9 @@ def _cpu_while_measured(server: subprocess.Popen, locust: subprocess.Popen) -> d
     }
 
 
-def start_locust(hosts: list[str], users: int, targets: dict, workdir: Path) -> subprocess.Popen:
+def start_locust(
+    hosts: list[str], users: int, targets: dict, workdir: Path, user_class: str = "Responder"
+) -> subprocess.Popen:
     """Locust, headless, with ``users`` people spread in turn over ``hosts`` (one server or several); its
     statistics go to workdir/locust_stats.csv (read them with ``locust_figures``)."""
     targets_file = workdir / "targets.json"
@@ -397,6 +404,7 @@ def start_locust(hosts: list[str], users: int, targets: dict, workdir: Path) -> 
         str(BIN / "locust"),
         "-f",
         str(ROOT / "bench" / "locustfile.py"),
+        user_class,
         "--headless",
         "--host",
         hosts[0],
@@ -427,6 +435,11 @@ def locust_figures(workdir: Path) -> dict:
     rows = {row["Name"]: row for row in csv.DictReader((workdir / "locust_stats.csv").open())}
     total = rows["Aggregated"]
     writes = [row for name, row in rows.items() if name.startswith("write:")]
+    conflicts = sum(
+        int(row["Occurrences"])
+        for row in csv.DictReader((workdir / "locust_failures.csv").open())
+        if "edit conflict" in row["Error"]
+    )
     return {
         "requests": int(total["Request Count"]),
         "writes": sum(int(row["Request Count"]) for row in writes),
@@ -434,7 +447,8 @@ def locust_figures(workdir: Path) -> dict:
         "p50_ms": float(total["50%"]),
         "p95_ms": float(total["95%"]),
         "p99_ms": float(total["99%"]),
-        "errors": int(total["Failure Count"]),
+        "errors": int(total["Failure Count"]) - conflicts,
+        "edit_conflicts": conflicts,
     }
 
 
@@ -457,6 +471,197 @@ def mixed_load(base: str, targets: dict, workdir: Path, server: subprocess.Popen
         **cpu,
         "server_cpu_ms_per_request": round(1000 * cpu["server_cores"] / max(0.1, figures["rps"]), 1),
     }
+
+
+# --- One incident, three hundred people (BENCH_SCENARIO=one-incident) -------------------------------------
+
+
+def prepare_incident_team(partnership, size: int) -> list[str]:
+    """``size`` people of ``partnership`` to work one incident (one in fifty a coordinator, the rest
+    responders), made once and kept in the bench database. Returns their email addresses."""
+    from svtoolkit.accounts.models import Membership, Role, User
+
+    index = partnership.slug.removeprefix("load-")
+    emails = []
+    for n in range(size):
+        role = Role.COORDINATOR if n % 50 == 0 else Role.RESPONDER
+        email = f"team-{role}{n}.{index}@load.example.org"
+        emails.append(email)
+        if not User.objects.filter(email=email).exists():
+            person = User.objects.create_user(email, PASSWORD, full_name=f"Incident team member {n}")
+            Membership.objects.create(user=person, partnership=partnership, role=role)
+    return emails
+
+
+def the_major_incident(partnership) -> Incident:
+    """The incident everyone works: the generated large incident (100 actions, 500 entries) when it is still
+    open, otherwise the partnership's newest incident being responded to with a plan."""
+    large = Incident.objects.filter(title__startswith=LARGE_TITLE, partnership=partnership).first()
+    if large is not None and large.status in (IncidentStatus.RESPONDING, IncidentStatus.RECOVERY):
+        return large
+    return (
+        Incident.objects.filter(partnership=partnership, status=IncidentStatus.RESPONDING)
+        .exclude(playbook_version=None)
+        .order_by("-occurred_at")
+        .first()
+    )
+
+
+def _lock_waits(stop) -> dict:
+    """Sample PostgreSQL's sessions on this database every quarter second until ``stop`` is set: how often
+    any was waiting for a lock, how many at most, and the statements that waited most."""
+    import threading
+    from collections import Counter
+
+    from django.db import connections
+
+    found = {"samples": 0, "with_waits": 0, "most_waiting": 0, "waiter_samples": 0, "statements": Counter()}
+
+    def sample():
+        with connections["default"].cursor() as cursor:
+            while not stop.is_set():
+                cursor.execute(
+                    "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                waiting = [row[0] for row in cursor.fetchall()]
+                found["samples"] += 1
+                found["with_waits"] += bool(waiting)
+                found["waiter_samples"] += len(waiting)
+                found["most_waiting"] = max(found["most_waiting"], len(waiting))
+                found["statements"].update(waiting)
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                time.sleep(0.25)
+        connections["default"].close()
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    return {"thread": thread, "found": found}
+
+
+def _deadlocks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def one_incident_load(base: str, workdir: Path, server: subprocess.Popen) -> dict:
+    """BENCH_USERS people of the first generated partnership all working one incident: figures by kind of
+    request, edit conflicts apart from errors, lock waits, deadlocks, server errors and CPU per request."""
+    import threading
+
+    first = Partnership.objects.filter(slug__startswith="load-").order_by("pk").first()
+    incident = the_major_incident(first)
+    actions = list(incident.actions.order_by("id").values("id", "owner_organisation_id"))
+    targets = {
+        "accounts": prepare_incident_team(first, USERS),
+        "password": PASSWORD,
+        "incidents": [{"id": incident.pk, "partnership": first.slug, "actions": actions}],
+    }
+    log(f"One incident ({incident.reference}, {len(actions)} actions): {USERS} people for {DURATION}...")
+    postgres = connection.vendor == "postgresql"
+    deadlocks_before = _deadlocks() if postgres else 0
+    stop = threading.Event()
+    sampler = _lock_waits(stop) if postgres else None
+    locust = start_locust([base], USERS, targets, workdir, user_class="IncidentTeam")
+    cpu = _cpu_while_measured(server, locust)
+    stop.set()
+    if sampler:
+        sampler["thread"].join()
+    figures = locust_figures(workdir)
+    kinds = [
+        {
+            "kind": row["Name"],
+            "requests": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]),
+        }
+        for row in csv.DictReader((workdir / "locust_stats.csv").open())
+        if row["Name"] not in ("Aggregated", "sign in")
+    ]
+    failures = [
+        {"kind": row["Name"], "error": row["Error"], "occurrences": int(row["Occurrences"])}
+        for row in csv.DictReader((workdir / "locust_failures.csv").open())
+    ]
+    waits = sampler["found"] if sampler else {}
+    server_log = (workdir / "gunicorn.log").read_text()
+    return {
+        "scenario": SCENARIO,
+        "incident": incident.reference,
+        "actions": len(actions),
+        "users": USERS,
+        "duration": DURATION,
+        "wait_seconds": os.environ.get("BENCH_WAIT_SECONDS", "8 16"),
+        **figures,
+        "kinds": kinds,
+        "failures": failures,
+        "server_errors_logged": server_log.count("Traceback"),
+        "deadlocks": (_deadlocks() - deadlocks_before) if postgres else None,
+        "lock_wait_samples": waits.get("samples"),
+        "samples_with_lock_waits": waits.get("with_waits"),
+        "most_waiting_at_once": waits.get("most_waiting"),
+        "mean_waiting": round(waits["waiter_samples"] / max(1, waits["samples"]), 2) if waits else None,
+        "statements_waiting": waits["statements"].most_common(5) if waits else [],
+        **cpu,
+        "server_cpu_ms_per_request": round(1000 * cpu["server_cores"] / max(0.1, figures["rps"]), 1),
+        "load_average": os.getloadavg(),
+    }
+
+
+def print_one_incident(load: dict) -> None:
+    print()
+    print(
+        f"One incident ({load['incident']}, {load['actions']} actions), {load['users']} people of one "
+        f"partnership for {load['duration']}, {load['wait_seconds']} s between requests; "
+        f"{connection.vendor}, "
+        f"{'Redis' if settings.REDIS_URL else 'no Redis'}, gunicorn {WORKERS} x {THREADS}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"{'Request':<28} {'n':>6} {'p50':>6} {'p95':>6} {'failed':>6}")
+    for kind in load["kinds"]:
+        print(
+            f"{kind['kind']:<28} {kind['requests']:>6} {kind['p50_ms']:>6.0f} {kind['p95_ms']:>6.0f} "
+            f"{kind['failures']:>6}"
+        )
+    print(
+        f"All: {load['rps']} requests/s, p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, "
+        f"{load['requests']:,} requests ({load['writes']:,} writes); {load['errors']} errors, "
+        f"{load['edit_conflicts']} edit conflicts, {load['server_errors_logged']} tracebacks in the server's "
+        f"log, {load['deadlocks']} deadlocks"
+    )
+    for failure in load["failures"]:
+        print(f"  {failure['occurrences']:>5} x {failure['kind']}: {failure['error']}")
+    if load["lock_wait_samples"]:
+        print(
+            f"Lock waits: some session waiting in {load['samples_with_lock_waits']} of "
+            f"{load['lock_wait_samples']} samples (every 0.25 s), {load['mean_waiting']} waiting on average, "
+            f"{load['most_waiting_at_once']} at most"
+        )
+        for statement, seen in load["statements_waiting"]:
+            print(f"  {seen:>5} x {statement}")
+    print(
+        f"CPU in cores busy: server {load['server_cores']}, load tool {load['load_tool_cores']}, "
+        f"database and the rest {load['other_cores']} (of {os.cpu_count()}); server CPU per request "
+        f"{load['server_cpu_ms_per_request']} ms; load average at the end "
+        + " ".join(f"{n:.2f}" for n in load["load_average"])
+    )
+
+
+def main_one_incident() -> None:
+    prepare_database()
+    workdir = Path(tempfile.mkdtemp(prefix="svtoolkit-bench-"))
+    port = int(os.environ.get("BENCH_PORT") or free_port())
+    server = start_server(port, workdir / "gunicorn.log")
+    try:
+        load = one_incident_load(f"http://127.0.0.1:{port}", workdir, server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print_one_incident(load)
+    results = Path(settings.VAR_DIR) / "bench-one-incident.json"
+    results.write_text(json.dumps(load, indent=2))
+    log(f"Figures also written to {results}; Locust's and gunicorn's files in {workdir}")
 
 
 # --- The table ------------------------------------------------------------------------------------------
@@ -493,7 +698,7 @@ def print_table(rows: list[dict], load: dict | None, context: dict) -> None:
         print(
             f"Mixed load (80 % reads, 20 % writes), {load['users']} users for {load['duration']}: "
             f"{load['rps']} requests/s, p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, "
-            f"p99 {load['p99_ms']:.0f} ms, {load['errors']} errors "
+            f"p99 {load['p99_ms']:.0f} ms, {load['errors']} errors, {load['edit_conflicts']} edit conflicts "
             f"({load['requests']:,} requests, {load['writes']:,} writes)   "
             "budget: ≥ 250 requests/s, p95 ≤ 250 ms, no errors"
         )
@@ -613,4 +818,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_one_incident() if ONE_INCIDENT else main()

@@ -58,6 +58,15 @@ NO_DECLARING_OFFICER = "Enter the officer who declared it."
 NO_ACTIONS_SELECTED = "Select at least one action."
 
 
+def locked_incidents():
+    """Incidents to lock while a service changes an incident's own columns (never its key): ``FOR NO KEY
+    UPDATE``. Every row written that refers to the incident (a timeline entry, a decision, an action) takes a
+    key-share lock on the incident's row, which a plain ``FOR UPDATE`` blocks: the hundreds of people working
+    a major incident would wait on each status change, and an action update could deadlock with an event
+    completing that action."""
+    return Incident.objects.select_for_update(no_key=True)
+
+
 def check_incident_times(*, occurred_at, notified_at) -> None:
     """An incident happened, and the partnership was told of it, in the past, and in that order."""
     latest = timezone.now() + CLOCK_SKEW
@@ -461,7 +470,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
     owner (``_owner_for``), and is done already if the app has recorded what completes it.
     """
     # One drawing at a time per incident, so a double submission cannot plan the same item twice.
-    locked = Incident.objects.select_for_update().only("recorded_events").get(pk=incident.pk)
+    locked = locked_incidents().only("recorded_events").get(pk=incident.pk)
     version = incident.playbook_version
     timings = version.vocabularies["timings"]
     planned = set(incident.actions.exclude(item=None).values_list("item_id", flat=True))
@@ -567,7 +576,7 @@ def record_event(*, incident, event, by, link) -> int:
     """The app has recorded something that completes checklist items (the incident categorised, the lead
     named...): each open action of such an item is done, with a link to the record, and a plan drawn later
     starts with them done. Returns how many actions it completed."""
-    locked = Incident.objects.select_for_update().only("recorded_events").get(pk=incident.pk)
+    locked = locked_incidents().only("recorded_events").get(pk=incident.pk)
     if event not in locked.recorded_events:
         locked.recorded_events = {**locked.recorded_events, event: link}
         Incident.objects.filter(pk=incident.pk).update(recorded_events=locked.recorded_events)
@@ -677,7 +686,10 @@ def update_action(
         action=action,
     )
     history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
-    tallies.recount(action.incident)
+    # Only when a count moves: the recount takes turns on the incident's tally row, and the people working a
+    # major incident update its actions (in progress, a note, a new owner) many times a minute.
+    if tallies.action_counted_as(before[0]) != tallies.action_counted_as(action.status):
+        tallies.recount(action.incident)
     return action
 
 
@@ -831,9 +843,7 @@ def change_status(*, incident, by, status, request=None) -> Incident:
 
     Locked and read again first: of two identical changes at once the second finds it done and writes nothing.
     """
-    incident.status = (
-        Incident.objects.select_for_update().values_list("status", flat=True).get(pk=incident.pk)
-    )
+    incident.status = locked_incidents().values_list("status", flat=True).get(pk=incident.pk)
     if incident.status == status:
         return incident
     if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
@@ -890,7 +900,7 @@ def close(*, incident, by, request=None) -> Incident:
 
     The review comes first too; the recovery app checks it before calling this.
     """
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = locked_incidents().get(pk=incident.pk)
     if incident.status != IncidentStatus.RECOVERY:
         raise DomainError("Only an incident in recovery can be closed.")
     still_open = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).count()
@@ -911,7 +921,7 @@ def close(*, incident, by, request=None) -> Incident:
 @transaction.atomic
 def reopen(*, incident, by, reason: str, request=None) -> Incident:
     """Re-open a closed incident into recovery; the reason goes on the timeline."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = locked_incidents().get(pk=incident.pk)
     if incident.status != IncidentStatus.CLOSED:
         raise DomainError("Only a closed incident can be re-opened.")
     if not reason.strip():

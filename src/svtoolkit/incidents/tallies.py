@@ -177,6 +177,15 @@ def _difference(before: dict[tuple, Counter], after: dict[tuple, Counter]) -> di
     return changes
 
 
+def action_counted_as(status) -> str:
+    """What the totals count a plan action of ``status`` as (``_measured``): open, done (on time or late, by
+    when it was first done, which stays while it stays done), or neither. A change of an action that keeps
+    this moves no count, so needs no recount."""
+    if status in OPEN_ACTION_STATUSES:
+        return "open"
+    return "done" if status == ActionStatus.DONE else "neither"
+
+
 @transaction.atomic
 def recount(incident) -> None:
     """Count ``incident`` again from its records and move its months' counts by the difference: every service

@@ -38,14 +38,14 @@ def _coordinators_of(partnership_ids) -> dict[int, tuple[str, ...]]:
 
 
 def links_of(incident, *, user, partnership) -> list[ShownLink]:
-    links = list(
-        IncidentLink.objects.filter(Q(incident=incident) | Q(linked=incident)).select_related(
-            "incident__partnership", "linked__partnership"
-        )
-    )
+    # The links' own rows first, the other incidents only when there are some: joining both incidents of
+    # each link and their partnerships (every column) cost the page more than this whole panel otherwise.
+    links = list(IncidentLink.objects.filter(Q(incident=incident) | Q(linked=incident)))
     if not links:
         return []  # most incidents: no need to work out which others this person may see
-    others = [link.linked if link.incident_id == incident.pk else link.incident for link in links]
+    other_ids = [link.linked_id if link.incident_id == incident.pk else link.incident_id for link in links]
+    found = Incident.objects.select_related("partnership").in_bulk(other_ids)
+    others = [found[pk] for pk in other_ids]
     visible = set(
         access.visible_incidents(user, partnership)
         .filter(pk__in=[other.pk for other in others])

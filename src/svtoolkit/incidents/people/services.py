@@ -11,14 +11,13 @@ from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
-    Incident,
     NeedToKnow,
     PersonAffected,
     PersonAffectedCorrection,
     PersonNeedToKnow,
 )
 from svtoolkit.incidents.people.selectors import people_visible_to
-from svtoolkit.incidents.services import redraw_plan
+from svtoolkit.incidents.services import locked_incidents, redraw_plan
 
 ERASED_NAME = "Erased"
 
@@ -228,7 +227,7 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
     more than one's own part. Refused if it would leave the incident's list empty, or a record's list with
     no coordinator or responder to change it."""
     # Locked, so two people taking each other off at once cannot empty the list.
-    Incident.objects.select_for_update().get(pk=entry.incident_id)
+    locked_incidents().get(pk=entry.incident_id)
     if entry.incident.need_to_know.count() == 1:
         raise DomainError("Someone must stay on the need-to-know list.")
     on_records = list(

@@ -1,0 +1,162 @@
+"""Many people writing to one incident at once (a major incident, found by the bench's one-incident
+scenario): a service that locks the incident's row must not hold up, or deadlock with, the timeline entries,
+decisions and action updates others are saving on it at the same moment.
+
+Every row that refers to the incident (a timeline entry, a decision, an audit of it) makes PostgreSQL take a
+key-share lock on the incident's row while it is written, which a plain ``FOR UPDATE`` waits for and blocks.
+The services lock the incident to change its own columns, never its key, so they take ``FOR NO KEY UPDATE``,
+which lets those rows be written meanwhile.
+
+PostgreSQL only: SQLite takes one writer at a time."""
+
+import threading
+
+import pytest
+from django.db import OperationalError, close_old_connections, connection, transaction
+
+from svtoolkit.incidents import services, tallies
+from svtoolkit.incidents.models import IncidentStatus, PlanAction, TimelineEntry
+from svtoolkit.incidents.tally_models import IncidentTally
+from svtoolkit.playbooks import services as playbook_services
+from svtoolkit.playbooks.models import CompletingEvent
+from tests.concurrency import _wait_for_lock_waiters
+from tests.incidents.builders import demo_incident
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL"),
+]
+
+WAIT = 20  # seconds: a thread that has not got on by then never will
+
+
+class Paused:
+    """Wraps a service's step so that the thread running it stops just after it, inside its transaction
+    (holding whatever it has locked), until ``go`` is set."""
+
+    def __init__(self, step):
+        self.step, self.reached, self.go = step, threading.Event(), threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        result = self.step(*args, **kwargs)
+        if threading.current_thread() is not threading.main_thread():
+            self.reached.set()
+            assert self.go.wait(WAIT)
+        return result
+
+
+def in_thread(work):
+    """Run ``work`` in a thread with its own database connection; returns (thread, outcome)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # reported to the test, which asserts on it
+            outcome["error"] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def started_on(action, *, by):
+    """``by`` saves ``action`` as in progress, with a note, through the service (as its form does)."""
+    return services.update_action(
+        action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
+        by=by,
+        expected_revision=action.revision,
+        status="in_progress",
+        owner_organisation=action.owner_organisation,
+        owner=None,
+        not_needed_reason="",
+        note="Footage requested.",
+    )
+
+
+def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(demo, demo_users, monkeypatch):
+    incident, _ = demo_incident(demo, demo_users)
+    incident.status = IncidentStatus.RESPONDING
+    incident.save(update_fields=["status"])
+    paused = Paused(services.history.note)
+    monkeypatch.setattr(services.history, "note", paused)
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    changing, changed = in_thread(
+        lambda: services.change_status(incident=incident, by=coordinator, status=IncidentStatus.RECOVERY)
+    )
+    try:
+        assert paused.reached.wait(WAIT)  # the status change holds its lock on the incident
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            services.add_update(incident=incident, by=responder, text="Extra patrols at the school gates.")
+    finally:
+        paused.go.set()
+        changing.join(WAIT)
+    assert "error" not in changed
+    assert TimelineEntry.objects.filter(incident=incident, text="Extra patrols at the school gates.").exists()
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RECOVERY
+
+
+def test_an_action_update_and_an_event_completing_that_action_at_once_both_succeed(
+    demo, demo_users, monkeypatch
+):
+    """A responder saves an action while a meeting's outcome is recorded that completes the same
+    action: the outcome locked the incident, then waited for the action; the update held the action, then
+    waited on the incident to write its timeline entry. PostgreSQL broke the deadlock by failing one of them
+    (a 500 for its person)."""
+    incident, action = demo_incident(demo, demo_users)
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
+    item = version.items.filter(completed_by=CompletingEvent.MEETING_HELD).first()
+    PlanAction.objects.filter(pk=action.pk).update(item=item)
+    action.refresh_from_db()
+    paused = Paused(services.save_if_unchanged)
+    monkeypatch.setattr(services, "save_if_unchanged", paused)
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    updating, updated = in_thread(lambda: started_on(action, by=responder))
+    assert paused.reached.wait(WAIT)  # the update holds the action's row
+    completing, completed = in_thread(
+        lambda: services.record_event(
+            incident=incident, event=CompletingEvent.MEETING_HELD, by=coordinator, link="/meetings/"
+        )
+    )
+    try:
+        _wait_for_lock_waiters(1)  # the event waits for the action
+    finally:
+        paused.go.set()
+        updating.join(WAIT)
+        completing.join(WAIT)
+    errors = [outcome.get("error") for outcome in (updated, completed)]
+    assert errors == [None, None], errors
+    assert not any(isinstance(error, OperationalError) for error in errors)
+    action.refresh_from_db()
+    assert action.status == "done"  # the update saved first, then the event completed it
+    assert TimelineEntry.objects.filter(action=action, text__contains="Footage requested.").exists()
+
+
+def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_figures(demo, demo_users):
+    """The running totals count an action as open, done or neither: a change that keeps that (to do → in
+    progress, a note, a new owner) moves no count, so it does not take its turn on the incident's tally row,
+    which every other update of the incident's actions would otherwise queue on."""
+    incident, action = demo_incident(demo, demo_users)
+    tally = IncidentTally.objects.filter(incident=incident)
+    assert tally.exists()
+
+    def update():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            return started_on(action, by=demo_users["responder"])
+
+    with transaction.atomic():
+        list(tally.select_for_update())  # another update of the incident's actions, recounting
+        updating, updated = in_thread(update)
+        updating.join(WAIT)
+    assert "error" not in updated, updated.get("error")
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+    assert tallies.differences() == []  # the figures still agree with the records
