@@ -643,21 +643,27 @@ def update_action(
     if status == ActionStatus.HANDED_OVER and not note.strip():
         raise DomainError("Say who the action was handed over to.", field="note")
     before = (action.status, action.owner_organisation_id, action.owner_id)
+    saved = {
+        "status": status,
+        "owner_organisation": owner_organisation,
+        "owner": owner,
+        # A new owner chosen by hand needs no explanation; the same one keeps it.
+        "owner_reason": action.owner_reason if before[1:] == (_pk(owner_organisation), _pk(owner)) else "",
+        "not_needed_reason": not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
+        # Done keeps the time it was first done; leaving done clears it.
+        "completed_at": (action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
+    }
     save_if_unchanged(
         PlanAction,
         action.pk,
         expected_revision=expected_revision,
         conflict_message="Someone else changed this action while you were editing it.",
-        status=status,
-        owner_organisation=owner_organisation,
-        owner=owner,
-        # A new owner chosen by hand needs no explanation; the same one keeps it.
-        owner_reason=action.owner_reason if before[1:] == (_pk(owner_organisation), _pk(owner)) else "",
-        not_needed_reason=not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
-        # Done keeps the time it was first done; leaving done clears it.
-        completed_at=(action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
+        **saved,
     )
-    action.refresh_from_db()
+    # The row matched the expected revision and now holds exactly this: the action is not read again (nor,
+    # through it, its incident and partnership).
+    for name, value in {**saved, "revision": expected_revision + 1}.items():
+        setattr(action, name, value)
     changes = []
     if before[0] != action.status:
         changes.append(f"now {action.get_status_display().lower()}")
@@ -677,7 +683,7 @@ def update_action(
         action=action,
     )
     history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
-    tallies.recount(action.incident)
+    tallies.recount_actions(action.incident)
     return action
 
 
