@@ -70,7 +70,7 @@ def pages() -> list[tuple[str, str]]:
 
 class PageClient(Client):
     """The test client, asking as htmx does for a URL marked as the live part, and posting an action's
-    update, as the mixed load does, for a URL marked as the update (with the revision its last save left)."""
+    update, as the mixed load does, for a URL marked as a save (with the revision its last save left)."""
 
     statuses = itertools.cycle(["in_progress", "to_do"])
 
