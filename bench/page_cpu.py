@@ -6,15 +6,19 @@ Run after `make bench` (or bench/run.py) has generated the data, against the sam
     DATABASE_URL=... BENCH_PROFILE=1 .venv/bin/python bench/page_cpu.py  # and a profile of the incident page
 
 BENCH_PROFILE_PAGE picks another page to profile (its place in the table, from 0); BENCH_PROFILE_OUT is where
-the profile is written (default /tmp/incident-page.prof) for pstats or snakeviz.
+the profile is written (default /tmp/incident-page.prof) for pstats or snakeviz. BENCH_PAGES measures only
+some pages (their places, comma-separated, such as 3,4,6; the bare page is always measured).
 
 Each page is requested through Django's test client (the whole middleware chain, signed in as the first
 generated partnership's coordinator) BENCH_REPEAT times (default 200), the pages in turn; the figure is the
 process CPU time (time.process_time) per request, median of five batches. Nothing passes or fails.
+Saving an action's update is the mixed load's form post (bench/locustfile.py), answered with a redirect; it
+updates the large incident's second action, so the action page measured (its first) stays the same size.
 """
 
 import cProfile
 import io
+import itertools
 import os
 import pstats
 import statistics
@@ -35,22 +39,24 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.urls import resolve, reverse  # noqa: E402
 
 from svtoolkit.accounts.models import User  # noqa: E402
 from svtoolkit.bench.generator import LARGE_TITLE  # noqa: E402
-from svtoolkit.incidents.models import Incident  # noqa: E402
+from svtoolkit.incidents.models import Incident, PlanAction  # noqa: E402
 from svtoolkit.partnerships.models import Partnership  # noqa: E402
 
 # The incident page's live refresh: test_client sends HX-Request for URLs ending in this marker.
 LIVE = "#live"
+# Saving an action's update: test_client posts the mixed load's update form for URLs ending in this marker.
+SAVE = "#save"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 BATCHES = 5
 
 
 def pages() -> list[tuple[str, str]]:
     large = Incident.objects.filter(title__startswith=LARGE_TITLE).order_by("pk").first()
-    action = large.actions.order_by("pk").first()
+    action, updated = large.actions.order_by("pk")[:2]
     return [
         ("bare page", reverse("bench_bare")),
         ("incident page (large incident)", reverse("incidents:incident", args=[large.pk])),
@@ -58,16 +64,42 @@ def pages() -> list[tuple[str, str]]:
         ("incident list", reverse("incidents:list")),
         ("action page", reverse("incidents:action", args=[large.pk, action.pk])),
         ("plan", reverse("incidents:plan", args=[large.pk])),
+        ("saving an action's update (POST)", reverse("incidents:action", args=[large.pk, updated.pk]) + SAVE),
     ]
 
 
 class PageClient(Client):
-    """The test client, asking as htmx does for a URL marked as the live part."""
+    """The test client, asking as htmx does for a URL marked as the live part, and posting an action's
+    update, as the mixed load does, for a URL marked as a save (with the revision its last save left)."""
+
+    statuses = itertools.cycle(["in_progress", "to_do"])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.updated: dict[str, PlanAction] = {}
 
     def get(self, path, *args, **kwargs):
+        if path.endswith(SAVE):
+            return self._update(path.removesuffix(SAVE))
         if path.endswith(LIVE):
             path, kwargs["HTTP_HX_REQUEST"] = path.removesuffix(LIVE), "true"
         return super().get(path, *args, **kwargs)
+
+    def _update(self, path):
+        if path not in self.updated:  # read once, outside the measuring: each save raises its revision by one
+            self.updated[path] = PlanAction.objects.get(pk=resolve(path).kwargs["action_id"])
+        action = self.updated[path]
+        data = {
+            "status": next(self.statuses),
+            "owner_organisation": action.owner_organisation_id or "",
+            "owner": "",
+            "note": "Progress checked.",
+            "revision": action.revision,
+        }
+        response = self.post(path, data)
+        assert response.status_code == 302, (path, response.status_code)
+        action.revision += 1
+        return response
 
 
 def signed_in_client() -> Client:
@@ -81,7 +113,7 @@ def signed_in_client() -> Client:
 def measure(client: Client, urls: list[tuple[str, str]]) -> None:
     for _, url in urls:
         response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        assert response.status_code in {200, 302}, (url, response.status_code)
     cpu = {name: [] for name, _ in urls}
     per_batch = max(1, REPEAT // BATCHES)
     for _ in range(BATCHES):
@@ -123,10 +155,13 @@ def main() -> None:
     )
     print("load:", open("/proc/loadavg").read().strip() if Path("/proc/loadavg").exists() else "?")
     client = signed_in_client()
-    urls = pages()
+    every = pages()
+    chosen = os.environ.get("BENCH_PAGES")
+    places = [int(place) for place in chosen.split(",") if place != "0"] if chosen else range(1, len(every))
+    urls = [every[0], *(every[place] for place in places)]
     measure(client, urls)
     if os.environ.get("BENCH_PROFILE") == "1":
-        profile(client, urls[int(os.environ.get("BENCH_PROFILE_PAGE", "1"))][1])
+        profile(client, every[int(os.environ.get("BENCH_PROFILE_PAGE", "1"))][1])
     print("load:", open("/proc/loadavg").read().strip() if Path("/proc/loadavg").exists() else "?")
 
 

@@ -13,6 +13,19 @@ def incident_url(incident, anchor: str = "") -> str:
     return reverse("incidents:incident", args=[incident.pk]) + (f"#{anchor}" if anchor else "")
 
 
+# An id no incident has, to reverse the incident page's address once and put each id in its place.
+_ANY_ID = 987654321
+
+
+def with_page_urls(incidents: list) -> list:
+    """Give each incident its page's address (``url``), reversed once for the whole list: fifty
+    ``{% url %}`` tags were a fifth of the incident list's time."""
+    before, _, after = reverse("incidents:incident", args=[_ANY_ID]).rpartition(str(_ANY_ID))
+    for incident in incidents:
+        incident.url = f"{before}{incident.pk}{after}"
+    return incidents
+
+
 def incident_form_page(
     request,
     incident,

@@ -493,3 +493,12 @@ def of_type(code: str) -> Q:
     if connection.features.supports_json_field_contains:
         return Q(incident_types__contains=[code])
     return Q(incident_types__icontains=f'"{code}"')
+
+
+def actions_of_visible_incident(user, partnership, incident_id) -> QuerySet[PlanAction]:
+    """The actions of incident ``incident_id`` if this person may see it, each with its incident (and only
+    its partnership) and owners: the action page finds its action and incident in one query (for
+    ``access.get_for``, which then refuses a change once the incident is closed)."""
+    return PlanAction.objects.select_related("incident__partnership", "owner_organisation", "owner").filter(
+        access.visible_incident_condition(user, partnership, through="incident__"), incident_id=incident_id
+    )

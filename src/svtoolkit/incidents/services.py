@@ -652,21 +652,27 @@ def update_action(
     if status == ActionStatus.HANDED_OVER and not note.strip():
         raise DomainError("Say who the action was handed over to.", field="note")
     before = (action.status, action.owner_organisation_id, action.owner_id)
+    saved = {
+        "status": status,
+        "owner_organisation": owner_organisation,
+        "owner": owner,
+        # A new owner chosen by hand needs no explanation; the same one keeps it.
+        "owner_reason": action.owner_reason if before[1:] == (_pk(owner_organisation), _pk(owner)) else "",
+        "not_needed_reason": not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
+        # Done keeps the time it was first done; leaving done clears it.
+        "completed_at": (action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
+    }
     save_if_unchanged(
         PlanAction,
         action.pk,
         expected_revision=expected_revision,
         conflict_message="Someone else changed this action while you were editing it.",
-        status=status,
-        owner_organisation=owner_organisation,
-        owner=owner,
-        # A new owner chosen by hand needs no explanation; the same one keeps it.
-        owner_reason=action.owner_reason if before[1:] == (_pk(owner_organisation), _pk(owner)) else "",
-        not_needed_reason=not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
-        # Done keeps the time it was first done; leaving done clears it.
-        completed_at=(action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
+        **saved,
     )
-    action.refresh_from_db()
+    # The row matched the expected revision and now holds exactly this: the action is not read again (nor,
+    # through it, its incident and partnership).
+    for name, value in {**saved, "revision": expected_revision + 1}.items():
+        setattr(action, name, value)
     changes = []
     if before[0] != action.status:
         changes.append(f"now {action.get_status_display().lower()}")
@@ -689,7 +695,7 @@ def update_action(
     # Only when a count moves: the recount takes turns on the incident's tally row, and the people working a
     # major incident update its actions (in progress, a note, a new owner) many times a minute.
     if tallies.action_counted_as(before[0]) != tallies.action_counted_as(action.status):
-        tallies.recount(action.incident)
+        tallies.recount_actions(action.incident)
     return action
 
 

@@ -32,7 +32,7 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
-from svtoolkit.incidents.pages import incident_form_page, incident_url
+from svtoolkit.incidents.pages import incident_form_page, incident_url, with_page_urls
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -47,17 +47,19 @@ INCIDENT_STATUS_FILTER = filtering.Filter(name="status", heading="Status", choic
 @access.requires(access.is_member)
 def incidents(request):
     shown = filtering.filtered(request, INCIDENT_STATUS_FILTER)
+    page = selectors.incident_list(
+        request.user,
+        request.partnership,
+        statuses=shown.of("status"),
+        older_than=request.GET.get("older_than", ""),
+        newer_than=request.GET.get("newer_than", ""),
+    )
+    with_page_urls(page.items)
     return render(
         request,
         "incidents/list.html",
         {
-            "page": selectors.incident_list(
-                request.user,
-                request.partnership,
-                statuses=shown.of("status"),
-                older_than=request.GET.get("older_than", ""),
-                newer_than=request.GET.get("newer_than", ""),
-            ),
+            "page": page,
             "query": shown.query,
             "filters": [INCIDENT_STATUS_FILTER],
             "filtered": shown,
@@ -367,8 +369,14 @@ def plan_update(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def action(request, incident_id, action_id):
-    shown = access.get_for(request, Incident, incident_id)
-    planned = access.get_for(request, selectors.actions_in(shown), action_id, rule=access.can_update_action)
+    planned = access.get_for(
+        request,
+        selectors.actions_of_visible_incident(request.user, request.partnership, incident_id),
+        action_id,
+        rule=access.can_update_action,
+    )
+    shown = planned.incident
+    access.refuse_changes_to_closed(request, shown)
     initial = initial_from(planned, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
     form = ActionUpdateForm(
         request.POST or None,

@@ -1,0 +1,160 @@
+"""Issue 19: the action page (shown, and its update saved) and the incident list read a fixed number of
+queries, however big the plan, the action's history or the list (docs/performance.md, "The action page and
+the incident list")."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.incidents import services, tallies
+from svtoolkit.incidents.models import ActionStatus, PlanAction
+from svtoolkit.incidents.tally_models import IncidentTally, MonthlyTally
+from tests.incidents.builders import demo_incident, recorded_incident
+
+pytestmark = pytest.mark.django_db
+
+# Signing in 4; the action with its incident, found through the access rule, 2; the owners' lists 2; its
+# updates 1.
+ACTION_PAGE_QUERIES = 9
+# Signing in 4; the action with its incident 2; the organisation chosen 1; the transaction 2; the saved
+# action, its timeline entry and audit entry 3; its incident's plan counted again 2 (more when a count moves);
+# the message "The action was updated." kept in the session 3.
+ACTION_UPDATE_QUERIES = 17
+# Signing in 4; the shared incidents 1; the page of incidents 1; their open and overdue actions 1.
+INCIDENT_LIST_QUERIES = 7
+
+
+def _queries(send, url, data=None) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = send(url, data) if data is not None else send(url)
+    return len(captured), response
+
+
+def _grow_plan(incident, action, by, *, by_how_much: int):
+    """More actions in the plan and more updates on ``action``."""
+    for number in range(by_how_much):
+        services.add_action(
+            incident=incident,
+            by=by,
+            title=f"Extra action {number}",
+            guidance="",
+            owner_organisation=None,
+            owner=None,
+            due_at=timezone.now() + timedelta(hours=number - 2),
+        )
+        action.refresh_from_db()
+        services.update_action(
+            action=action,
+            by=by,
+            expected_revision=action.revision,
+            status=ActionStatus.IN_PROGRESS,
+            owner_organisation=action.owner_organisation,
+            owner=None,
+            not_needed_reason="",
+            note=f"Checked {number}",
+        )
+
+
+def _update(action, **changes) -> dict:
+    action.refresh_from_db()
+    return {
+        "status": ActionStatus.IN_PROGRESS,
+        "owner_organisation": action.owner_organisation_id,
+        "owner": "",
+        "not_needed_reason": "",
+        "note": "Progress checked.",
+        "revision": action.revision,
+        **changes,
+    }
+
+
+def test_the_action_page_reads_a_fixed_number_of_queries_whatever_the_plan_and_the_actions_history(
+    client_for, demo, demo_users
+):
+    incident, action = demo_incident(demo, demo_users)
+    client = client_for("coordinator")
+    url = reverse("incidents:action", args=[incident.pk, action.pk])
+    client.get(url)  # the session's first request settles it
+    small, _ = _queries(client.get, url)
+    _grow_plan(incident, action, demo_users["responder"], by_how_much=12)
+    grown, response = _queries(client.get, url)
+    assert (small, grown) == (ACTION_PAGE_QUERIES, ACTION_PAGE_QUERIES)
+    page = response.content.decode()
+    assert "Checked 11" in page and "Review CCTV of the bus stop" in page
+    assert f'name="revision" value="{PlanAction.objects.get(pk=action.pk).revision}"' in page
+
+
+def test_saving_an_action_reads_a_fixed_number_of_queries_and_saves_what_was_sent(
+    client_for, demo, demo_users
+):
+    incident, action = demo_incident(demo, demo_users)
+    client = client_for("coordinator")
+    url = reverse("incidents:action", args=[incident.pk, action.pk])
+    client.get(url)
+    small, response = _queries(client.post, url, _update(action))
+    assert response.status_code == 302
+    _grow_plan(incident, action, demo_users["responder"], by_how_much=12)
+    grown, response = _queries(client.post, url, _update(action))
+    assert response.status_code == 302
+    assert (small, grown) == (ACTION_UPDATE_QUERIES, ACTION_UPDATE_QUERIES)
+    assert client.post(url, _update(action, status=ActionStatus.DONE, note="")).status_code == 302
+    saved = PlanAction.objects.get(pk=action.pk)
+    assert (saved.status, saved.completed_at is not None) == (ActionStatus.DONE, True)
+    assert incident.timeline.order_by("-id").first().text == "“Review CCTV of the bus stop”: now done."
+    assert tallies.differences() == []
+
+
+def test_an_action_saved_on_a_new_owner_names_them_on_the_timeline(client_for, demo, demo_users):
+    """The saved action is not read again: the timeline names the owner chosen from what was saved."""
+    incident, action = demo_incident(demo, demo_users)
+    council = demo.organisations.get(kind="council")
+    response = client_for("coordinator").post(
+        reverse("incidents:action", args=[incident.pk, action.pk]),
+        _update(action, owner_organisation=council.pk, owner=demo_users["responder"].pk, note=""),
+    )
+    assert response.status_code == 302
+    saved = PlanAction.objects.get(pk=action.pk)
+    assert (saved.owner_organisation, saved.owner, saved.revision) == (
+        council,
+        demo_users["responder"],
+        action.revision + 1,
+    )
+    entry = incident.timeline.order_by("-id").first().text
+    assert entry == f"“Review CCTV of the bus stop”: now in progress, owner {demo_users['responder']}."
+
+
+def test_an_action_of_an_incident_not_yet_counted_counts_it_in_full(demo, demo_users):
+    incident, action = demo_incident(demo, demo_users)
+    # As after a bulk load that went past the services: nothing counted yet.
+    IncidentTally.objects.all().delete()
+    MonthlyTally.objects.all().delete()
+    services.update_action(
+        action=action,
+        by=demo_users["responder"],
+        expected_revision=action.revision,
+        status=ActionStatus.DONE,
+        owner_organisation=action.owner_organisation,
+        owner=None,
+        not_needed_reason="",
+        note="",
+    )
+    assert IncidentTally.objects.filter(incident=incident).exists()
+    assert tallies.differences() == []
+
+
+def test_the_incident_list_reads_a_fixed_number_of_queries_whatever_its_length(client_for, demo, demo_users):
+    client = client_for("coordinator")
+    url = reverse("incidents:list")
+    first = recorded_incident(demo, demo_users["responder"])
+    client.get(url)
+    small, _ = _queries(client.get, url)
+    others = [recorded_incident(demo, demo_users["responder"]) for _ in range(5)]
+    grown, response = _queries(client.get, url)
+    assert (small, grown) == (INCIDENT_LIST_QUERIES, INCIDENT_LIST_QUERIES)
+    page = response.content.decode()
+    for incident in [first, *others]:
+        assert f'href="{reverse("incidents:incident", args=[incident.pk])}">{incident.title}</a>' in page
