@@ -156,7 +156,7 @@ def test_an_action_done_late_or_on_time_counts_on_the_next_request(shown, demo, 
     done(overdue, responder)
     after = shown()
     assert (after["late"], after["still_open"]) == (before["late"] + 1, before["still_open"] - 1)
-    # This month's actions due by now are counted from the records: done after their time, so late.
+    # This month's action, due a minute ago: this month's totals less the actions due later in it.
     services.update_actions(incident=incident, actions=[now_due], by=responder, status=ActionStatus.DONE)
     last = shown()
     assert (last["late"], last["on_time"], last["still_open"]) == (after["late"] + 1, after["on_time"], 0)

@@ -230,12 +230,10 @@ ON_TIME_FIGURES = {
 }
 
 
-def _due_actions(incidents, *, now: datetime, since: datetime | None = None):
-    """The actions of ``incidents`` due before ``now`` (and from ``since``), those not needed left out."""
-    due = PlanAction.objects.filter(incident__in=incidents, due_at__lt=now)
-    if since is not None:
-        due = due.filter(due_at__gte=since)
-    return due.exclude(status=ActionStatus.NOT_NEEDED)
+def _counted_actions(incidents, **due):
+    """The actions of ``incidents`` due within ``due`` (lookups on ``due_at``), those not needed left out."""
+    actions = PlanAction.objects.filter(incident__in=incidents, **{f"due_at__{k}": v for k, v in due.items()})
+    return actions.exclude(status=ActionStatus.NOT_NEEDED)
 
 
 def _on_time_by_month(rows: dict, months: list[date]) -> tuple[list[OnTime], OnTime]:
@@ -252,7 +250,7 @@ def actions_on_time(incidents, months: list[date], *, now: datetime) -> tuple[li
     the month they were due, and over the whole period."""
     rows = {
         _month(row["month"]): row
-        for row in _due_actions(incidents, now=now)
+        for row in _counted_actions(incidents, lt=now)
         .annotate(month=TruncMonth("due_at"))
         .values("month")
         .annotate(**ON_TIME_FIGURES)
@@ -307,9 +305,9 @@ def kept_response_times(
 def kept_actions_on_time(
     incidents, kept: dict[date, dict], months: list[date], *, now: datetime
 ) -> tuple[list[OnTime], OnTime]:
-    """``actions_on_time`` from the kept totals for the months before this one, every action of which is
-    due; this month's actions due by now counted from the records (a month's actions, by the due-time
-    index)."""
+    """``actions_on_time`` from the kept totals, which count every action by how it stands whatever its due
+    time: the months before this one whole; this one less the actions due later in it, counted from the
+    records (as the regional figures do: through the due-time index, a few open actions); later months not."""
     this_month = _month(now)
     rows = {
         month: {
@@ -318,12 +316,15 @@ def kept_actions_on_time(
             "still_open": row["actions_open"],
         }
         for month, row in kept.items()
-        if month < this_month
+        if month <= this_month
     }
-    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    so_far = _due_actions(incidents, now=now, since=start).aggregate(**ON_TIME_FIGURES)
-    if any(so_far.values()):
-        rows[this_month] = so_far
+    if this_month in rows:
+        year, month = divmod(this_month.year * 12 + this_month.month, 12)
+        next_month = timezone.localtime(now).replace(
+            year=year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        later = _counted_actions(incidents, gte=now, lt=next_month).aggregate(**ON_TIME_FIGURES)
+        rows[this_month] = {name: n - later[name] for name, n in rows[this_month].items()}
     return _on_time_by_month(rows, months)
 
 
