@@ -58,6 +58,8 @@ def pages() -> list[tuple[str, str]]:
         ("incident list", reverse("incidents:list")),
         ("action page", reverse("incidents:action", args=[large.pk, action.pk])),
         ("plan", reverse("incidents:plan", args=[large.pk])),
+        ("dashboard (the last 12 months)", reverse("reports:dashboard")),
+        ("dashboard (all time)", reverse("reports:dashboard") + "?period=all"),
     ]
 
 
