@@ -33,6 +33,8 @@ def figures(user, partnership, filters=None, now=NOW):
     tallies.rebuild()
     shown = selectors.dashboard(user, partnership, filters, now=now)
     incidents = selectors.reportable_incidents(user, partnership, filters)
+    types = selectors.incident_types(partnership)
+    assert shown["per_month"] == selectors.incidents_per_month(incidents, types, shown["months"])
     assert (shown["response_times"], shown["response_times_overall"]) == selectors.response_times(
         incidents, shown["months"]
     )

@@ -27,11 +27,12 @@ from svtoolkit.incidents.models import (
     DashboardTally,
     Incident,
     IncidentStatus,
+    MonthlyTally,
     PlanAction,
 )
 from svtoolkit.incidents.people.selectors import DUE_SOON
 from svtoolkit.incidents.selectors import of_type
-from svtoolkit.incidents.tally_models import DASHBOARD_COUNTERS
+from svtoolkit.incidents.tally_models import ALL_TYPES, DASHBOARD_COUNTERS
 from svtoolkit.meetings.selectors import since_notified, with_first_response
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
@@ -276,6 +277,25 @@ def _kept_by_month(partnership, filters: Filters) -> dict[date, dict]:
     }
 
 
+def kept_incidents_per_month(partnership, filters: Filters, types: dict[str, str], months: list[date]):
+    """``incidents_per_month`` from the regional figures' monthly totals (by the month incidents occurred,
+    a row per type): only unfiltered by type, since a filtered month's types would cross two types."""
+    rows = MonthlyTally.objects.filter(partnership=partnership, incident_type__in=[ALL_TYPES, *types])
+    if filters.since is not None:
+        rows = rows.filter(month__gte=_month(filters.since))
+    found: dict[date, dict[str, int]] = {}
+    for row in rows.values("month", "incident_type", "incidents"):
+        found.setdefault(row["month"], {})[row["incident_type"]] = row["incidents"]
+    return [
+        MonthRow(
+            month=month,
+            total=found.get(month, {}).get(ALL_TYPES, 0),
+            by_type=[found.get(month, {}).get(code, 0) for code in types],
+        )
+        for month in months
+    ]
+
+
 def _average(seconds: int, counted: int) -> timedelta | None:
     return timedelta(seconds=seconds / counted) if counted else None
 
@@ -375,7 +395,6 @@ def dashboard(user, partnership, filters: Filters, *, now: datetime | None = Non
 
     by_status = open_by_status_and_type(incidents, types)
     by_organisation = actions_by_organisation(incidents, now=now)
-    per_month = incidents_per_month(incidents, types, months)
     # The totals are kept per partnership and by whole months: they serve whoever sees every incident of the
     # partnership and no other, over a period of whole months (the form's periods are).
     whole_months = filters.since is None or filters.since == timezone.localtime(filters.since).replace(
@@ -383,9 +402,14 @@ def dashboard(user, partnership, filters: Filters, *, now: datetime | None = Non
     )
     if whole_months and access.sees_every_incident_and_no_other(user, partnership):
         kept = _kept_by_month(partnership, filters)
+        if filters.incident_type:
+            per_month = incidents_per_month(incidents, types, months)
+        else:
+            per_month = kept_incidents_per_month(partnership, filters, types, months)
         times_by_month, times_overall = kept_response_times(kept, months)
         on_time_by_month, on_time_overall = kept_actions_on_time(incidents, kept, months, now=now)
     else:
+        per_month = incidents_per_month(incidents, types, months)
         times_by_month, times_overall = response_times(incidents, months)
         on_time_by_month, on_time_overall = actions_on_time(incidents, months, now=now)
     readiness = readiness_over_time(partnership, since=filters.since)
