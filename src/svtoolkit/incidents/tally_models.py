@@ -6,11 +6,8 @@ Services keep them in the transaction of every change that moves a count (svtool
 
 from django.db import models
 
-# The counters of a month's row: summed over incidents by the figures, each kept by atomic increments.
-COUNTERS = (
-    "incidents",
-    "still_open",
-    "serious_violence",
+# The counters both tables of counts keep (``ResponseAndActionCounts``).
+RESPONSE_AND_ACTION_COUNTERS = (
     "with_meeting",
     "seconds_to_meeting",
     "with_informed",
@@ -18,8 +15,9 @@ COUNTERS = (
     "actions_on_time",
     "actions_late",
     "actions_open",
-    "tension_alerts",
 )
+# The counters of a month's row: summed over incidents by the figures, each kept by atomic increments.
+COUNTERS = ("incidents", "still_open", "serious_violence", *RESPONSE_AND_ACTION_COUNTERS, "tension_alerts")
 ALL_TYPES = ""  # the incident_type of the month's row counting every incident once, whatever its types
 
 
@@ -56,7 +54,24 @@ class IncidentTally(models.Model):
         return f"Tally of incident {self.incident_id}"
 
 
-class MonthlyTally(models.Model):
+class ResponseAndActionCounts(models.Model):
+    """The counters both tables of counts keep: response times (incidents with a first critical-incident
+    meeting or a first partner informed, and the seconds from notification to each) and plan actions by how
+    they stand."""
+
+    with_meeting = models.IntegerField(default=0)
+    seconds_to_meeting = models.BigIntegerField(default=0)
+    with_informed = models.IntegerField(default=0)
+    seconds_to_informed = models.BigIntegerField(default=0)
+    actions_on_time = models.IntegerField(default=0)
+    actions_late = models.IntegerField(default=0)
+    actions_open = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyTally(ResponseAndActionCounts):
     """A partnership's incidents that occurred in one month (local time): the row with ``incident_type`` ""
     counts every incident once with all the counters; a row per type counts the incidents of that type."""
 
@@ -66,13 +81,6 @@ class MonthlyTally(models.Model):
     incidents = models.IntegerField(default=0)
     still_open = models.IntegerField(default=0)
     serious_violence = models.IntegerField(default=0)
-    with_meeting = models.IntegerField(default=0)
-    seconds_to_meeting = models.BigIntegerField(default=0)
-    with_informed = models.IntegerField(default=0)
-    seconds_to_informed = models.BigIntegerField(default=0)
-    actions_on_time = models.IntegerField(default=0)
-    actions_late = models.IntegerField(default=0)
-    actions_open = models.IntegerField(default=0)
     tension_alerts = models.IntegerField(default=0)
 
     class Meta:
@@ -88,19 +96,10 @@ class MonthlyTally(models.Model):
 
 # The counters of a dashboard row: response times of the incidents notified in its month, and the actions due
 # in its month by how they stand.
-DASHBOARD_COUNTERS = (
-    "notified",
-    "with_meeting",
-    "seconds_to_meeting",
-    "with_informed",
-    "seconds_to_informed",
-    "actions_on_time",
-    "actions_late",
-    "actions_open",
-)
+DASHBOARD_COUNTERS = ("notified", *RESPONSE_AND_ACTION_COUNTERS)
 
 
-class DashboardTally(models.Model):
+class DashboardTally(ResponseAndActionCounts):
     """The partnership dashboard's counts for the incidents that occurred in month ``occurred`` (local time:
     the dashboard's period chooses incidents by when they occurred), by the month each count falls in
     (``month``): incidents notified in it with their response times, and actions due in it by how they stand.
@@ -112,13 +111,6 @@ class DashboardTally(models.Model):
     incident_type = models.CharField(max_length=64, blank=True)
     month = models.DateField()
     notified = models.IntegerField(default=0)
-    with_meeting = models.IntegerField(default=0)
-    seconds_to_meeting = models.BigIntegerField(default=0)
-    with_informed = models.IntegerField(default=0)
-    seconds_to_informed = models.BigIntegerField(default=0)
-    actions_on_time = models.IntegerField(default=0)
-    actions_late = models.IntegerField(default=0)
-    actions_open = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
