@@ -1,11 +1,12 @@
 """Reading the partnership's figures over the incidents the viewer may see (access.visible_incidents),
 exercises left out.
 
-The response times and the actions done on time are read from the running totals the services keep
-(``DashboardTally``, docs/decisions/0013) when those stand for what the viewer may see, and otherwise counted
-from the records in one query each; the figures whose cost follows open incidents and open actions are
-always counted from the records. No figure loops over incidents in Python, so the dashboard costs the same
-handful of queries whatever the number of incidents; Python only lays out the grouped rows.
+The response times, the actions done on time and the incidents per month are read from the running totals the
+services keep (``DashboardTally``, ``MonthlyTally``, docs/decisions/0013) when those stand for what the viewer
+may see, and otherwise counted from the records in one query each; the figures whose cost follows open
+incidents and open actions are always counted from the records. No figure loops over incidents in Python, so
+the dashboard costs the same handful of queries whatever the number of incidents; Python only lays out the
+grouped rows.
 """
 
 from dataclasses import dataclass, field
