@@ -65,6 +65,8 @@ def pages() -> list[tuple[str, str]]:
         ("action page", reverse("incidents:action", args=[large.pk, action.pk])),
         ("plan", reverse("incidents:plan", args=[large.pk])),
         ("saving an action's update (POST)", reverse("incidents:action", args=[large.pk, updated.pk]) + SAVE),
+        ("dashboard (the last 12 months)", reverse("reports:dashboard")),
+        ("dashboard (all time)", reverse("reports:dashboard") + "?period=all"),
     ]
 
 

@@ -78,6 +78,18 @@ def visible_incidents(user, partnership):
     return Incident.objects.filter(visible_incident_condition(user, partnership))
 
 
+def sees_every_incident_and_no_other(user, partnership) -> bool:
+    """Whether ``visible_incidents`` is exactly the partnership's own incidents: true of everyone but partners
+    (who see those their organisation takes part in) while no incident is shared with the partnership. Totals
+    kept per partnership then stand for what this person may see."""
+    from svtoolkit.incidents.models import IncidentShare
+
+    role = role_in(user, partnership)
+    if role is None or role == Role.PARTNER:
+        return False
+    return not IncidentShare.objects.filter(partnership=partnership).exists()
+
+
 def visible_incident_condition(user, partnership, *, through: str = "") -> Q:
     """The rule of ``visible_incidents`` as a condition on Incident, or, with ``through`` ("incident__"), on
     a record of an incident: joined rather than a subquery, so the database can walk the partnership's

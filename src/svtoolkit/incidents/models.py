@@ -878,4 +878,8 @@ class SafeguardingReferral(models.Model):
 
 
 # The running totals behind the figures live in their own module; imported here so Django finds them.
-from svtoolkit.incidents.tally_models import IncidentTally, MonthlyTally  # noqa: E402, F401
+from svtoolkit.incidents.tally_models import (  # noqa: E402, F401
+    DashboardTally,
+    IncidentTally,
+    MonthlyTally,
+)

@@ -695,7 +695,7 @@ def update_action(
     # Only when a count moves: the recount takes turns on the incident's tally row, and the people working a
     # major incident update its actions (in progress, a note, a new owner) many times a minute.
     if tallies.action_counted_as(before[0]) != tallies.action_counted_as(action.status):
-        tallies.recount_actions(action.incident)
+        tallies.recount(action.incident)
     return action
 
 

@@ -7,13 +7,15 @@ categorisation, its first critical-incident meeting, the first partner informed,
 compares that with what it last added (``IncidentTally``) and moves each month's counters by the
 difference with atomic increments (``UPDATE ... SET n = n + d``, the row first made with ``INSERT ... ON
 CONFLICT DO NOTHING``), so two changes at once never lose a count on SQLite or PostgreSQL. The incident's
-tally row is locked first, so two recounts of one incident take turns. ``recount_actions(incident)`` is the
-same for a change to its plan actions alone: it counts only those again. ``rebuild()`` counts everything
+tally row is locked first, so two recounts of one incident take turns. The same recount keeps the partnership
+dashboard's counts (``DashboardTally``): response times by the month the partnership was notified, actions by
+the month they are due, each under the month the incident occurred. ``rebuild()`` counts everything
 again from the records; ``differences()`` says where the kept counts disagree with a rebuild (the
 ``rebuild_tallies --check`` command and the tests use it).
 """
 
 from collections import Counter, defaultdict
+from datetime import date
 
 from django.db import transaction
 from django.db.models import (
@@ -27,9 +29,10 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from svtoolkit.core.charts import month_of
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -39,7 +42,24 @@ from svtoolkit.incidents.models import (
     Participation,
     PlanAction,
 )
-from svtoolkit.incidents.tally_models import ALL_TYPES, COUNTERS, IncidentTally, MonthlyTally
+from svtoolkit.incidents.tally_models import (
+    ALL_TYPES,
+    COUNTERS,
+    DASHBOARD_COUNTERS,
+    DashboardTally,
+    IncidentTally,
+    MonthlyTally,
+)
+
+# Each table of counts: its model, the fields that name a row, and its counters.
+TABLES = {
+    "monthly": (MonthlyTally, ("partnership_id", "month", "incident_type"), COUNTERS),
+    "dashboard": (
+        DashboardTally,
+        ("partnership_id", "occurred", "incident_type", "month"),
+        DASHBOARD_COUNTERS,
+    ),
+}
 
 # The meetings and tension apps sit above this one: their tables are reached through the incident's relations,
 # the kind of meeting the response times are measured to is named by its stored value, and the alert level
@@ -118,12 +138,36 @@ def _measured(incidents):
     )
 
 
+def _actions_by_due_month(pks) -> dict[int, dict[str, list[int]]]:
+    """The actions of the incidents ``pks`` by the month they are due (local time), done on time, done late
+    and still open (those not needed left out): one grouped query, as the dashboard grouped them."""
+    done = Q(status=ActionStatus.DONE)
+    rows = (
+        PlanAction.objects.filter(incident_id__in=pks)
+        .exclude(status=ActionStatus.NOT_NEEDED)
+        .annotate(due_month=TruncMonth("due_at"))
+        .values("incident_id", "due_month")
+        .annotate(
+            on_time=Count("id", filter=done & Q(completed_at__lte=F("due_at"))),
+            late=Count("id", filter=done & Q(completed_at__gt=F("due_at"))),
+            open=Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES)),
+        )
+        .order_by()
+    )
+    found: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    for row in rows:
+        counts = [row["on_time"], row["late"], row["open"]]
+        if any(counts):
+            found[row["incident_id"]][month_of(row["due_month"]).isoformat()] = counts
+    return found
+
+
 def _seconds(moment, notified_at) -> int:
     return int((moment - notified_at).total_seconds()) if moment is not None else 0
 
 
-def _tally_of(row) -> IncidentTally:
-    """The tally of a measured incident (``_measured``'s row)."""
+def _tally_of(row, actions_by_due_month: dict[str, list[int]]) -> IncidentTally:
+    """The tally of a measured incident (``_measured``'s row, and its actions by due month)."""
     return IncidentTally(
         incident_id=row["pk"],
         partnership_id=row["partnership_id"],
@@ -139,39 +183,60 @@ def _tally_of(row) -> IncidentTally:
         actions_late=row["late"],
         actions_open=row["open"],
         tension_alerts=row["alerts"],
+        notified_month=month_of(row["notified_at"]),
+        actions_by_due_month=actions_by_due_month,
     )
 
 
 def contribution(tally: IncidentTally | None) -> dict[tuple, Counter]:
-    """What ``tally`` adds to each month's row, by (partnership, month, incident type)."""
+    """What ``tally`` adds to each row of counts, by (table, *the fields that name the row*): the monthly
+    rows (partnership, month, incident type) and the dashboard rows (partnership, month occurred, incident
+    type, month counted in)."""
     if tally is None or tally.month is None:
         return {}
     key = (tally.partnership_id, tally.month)
     added = {
-        (*key, ALL_TYPES): Counter(
+        ("monthly", *key, ALL_TYPES): Counter(
             {name: int(getattr(tally, name)) for name in COUNTERS if name != "incidents"} | {"incidents": 1}
         )
     }
     for code in tally.incident_types:
-        added[(*key, code)] = Counter(incidents=1)
+        added[("monthly", *key, code)] = Counter(incidents=1)
+    # The dashboard's rows: every counter under each type too, so the figures can be filtered by type.
+    by_month: dict = defaultdict(Counter)
+    by_month[tally.notified_month].update(
+        notified=1,
+        with_meeting=int(tally.with_meeting),
+        seconds_to_meeting=tally.seconds_to_meeting,
+        with_informed=int(tally.with_informed),
+        seconds_to_informed=tally.seconds_to_informed,
+    )
+    for month, (on_time, late, still_open) in tally.actions_by_due_month.items():
+        by_month[date.fromisoformat(month)].update(
+            actions_on_time=on_time, actions_late=late, actions_open=still_open
+        )
+    for code in (ALL_TYPES, *tally.incident_types):
+        for month, counts in by_month.items():
+            added[("dashboard", *key, code, month)] = Counter(counts)
     return added
 
 
 def _apply(changes: dict[tuple, dict]) -> None:
-    """Move each month's counters by ``changes`` (key to counter to difference), in a fixed order of keys so
+    """Move each row's counters by ``changes`` (key to counter to difference), in a fixed order of keys so
     that two transactions never wait on each other's rows in opposite orders."""
     moved = {key: {name: n for name, n in counts.items() if n} for key, counts in changes.items()}
     moved = {key: counts for key, counts in sorted(moved.items()) if counts}
-    if not moved:
-        return
-    MonthlyTally.objects.bulk_create(
-        [MonthlyTally(partnership_id=p, month=m, incident_type=t) for p, m, t in moved],
-        ignore_conflicts=True,
-    )
-    for (partnership_id, month, incident_type), counts in moved.items():
-        MonthlyTally.objects.filter(
-            partnership_id=partnership_id, month=month, incident_type=incident_type
-        ).update(**{name: F(name) + n for name, n in counts.items()})
+    for table, (model, fields, _) in TABLES.items():
+        rows = {key[1:]: counts for key, counts in moved.items() if key[0] == table}
+        if not rows:
+            continue
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, key, strict=True))) for key in rows], ignore_conflicts=True
+        )
+        for key, counts in rows.items():
+            model.objects.filter(**dict(zip(fields, key, strict=True))).update(
+                **{name: F(name) + n for name, n in counts.items()}
+            )
 
 
 def _difference(before: dict[tuple, Counter], after: dict[tuple, Counter]) -> dict[tuple, dict]:
@@ -202,37 +267,13 @@ def recount(incident) -> None:
     )
     kept = IncidentTally.objects.select_for_update().get(incident_id=pk)
     row = _measured(Incident.objects.filter(pk=pk)).first()
-    fresh = _tally_of(row) if row is not None else None
+    fresh = _tally_of(row, _actions_by_due_month([pk]).get(pk, {})) if row is not None else None
     before = contribution(kept if kept.month is not None else None)
     _apply(_difference(before, contribution(fresh)))
     if fresh is None:
         kept.delete()
     else:
         fresh.save(force_update=True)
-
-
-@transaction.atomic(savepoint=False)
-def recount_actions(incident) -> None:
-    """``recount`` for a change to the incident's plan actions alone (an action's status or owner, the most
-    frequent change): counts its actions again and keeps the rest of what it last added, two queries instead
-    of measuring everything. An incident not yet counted is counted in full."""
-    kept = IncidentTally.objects.select_for_update().filter(incident_id=incident.pk).first()
-    if kept is None:
-        recount(incident)
-        return
-    counts = PlanAction.objects.filter(incident_id=incident.pk).aggregate(
-        actions_on_time=Count("id", filter=ACTIONS_ON_TIME),
-        actions_late=Count("id", filter=ACTIONS_LATE),
-        actions_open=Count("id", filter=ACTIONS_OPEN),
-    )
-    changed = {name: n for name, n in counts.items() if getattr(kept, name) != n}
-    if not changed:
-        return
-    before = contribution(kept)
-    for name, n in changed.items():
-        setattr(kept, name, n)
-    _apply(_difference(before, contribution(kept)))
-    kept.save(update_fields=list(changed))
 
 
 def _partnership_of(incident, pk) -> int:
@@ -248,7 +289,8 @@ def _rebuilt(incidents=None, *, chunk: int = 5000):
         rows = list(query.filter(pk__gt=last).order_by("pk")[:chunk])
         if not rows:
             return
-        yield from (_tally_of(row) for row in rows)
+        actions = _actions_by_due_month([row["pk"] for row in rows])
+        yield from (_tally_of(row, actions.get(row["pk"], {})) for row in rows)
         last = rows[-1]["pk"]
 
 
@@ -265,7 +307,8 @@ def rebuild() -> int:
     """Count every incident again from its records and replace the kept counts; answers the incidents
     counted. For a new installation, a bulk load, or after a fault found by ``differences``."""
     IncidentTally.objects.all().delete()
-    MonthlyTally.objects.all().delete()
+    for model, _, _ in TABLES.values():
+        model.objects.all().delete()
     tallies, counted = [], 0
     totals: dict[tuple, Counter] = defaultdict(Counter)
     for tally in _rebuilt():
@@ -278,29 +321,41 @@ def rebuild() -> int:
             tallies = []
     IncidentTally.objects.bulk_create(tallies)
     counted += len(tallies)
-    MonthlyTally.objects.bulk_create(
-        [
-            MonthlyTally(partnership_id=p, month=m, incident_type=t, **counts)
-            for (p, m, t), counts in sorted(totals.items())
-        ],
-        batch_size=2000,
-    )
+    for table, (model, fields, _) in TABLES.items():
+        model.objects.bulk_create(
+            [
+                model(**dict(zip(fields, key[1:], strict=True)), **counts)
+                for key, counts in sorted(totals.items())
+                if key[0] == table
+            ],
+            batch_size=2000,
+        )
     return counted
 
 
 def kept_counts() -> dict[tuple, dict]:
-    """The kept monthly counts, without rows that count nothing."""
-    return {
-        (row["partnership_id"], row["month"], row["incident_type"]): {
-            name: row[name] for name in COUNTERS if row[name]
-        }
-        for row in MonthlyTally.objects.values("partnership_id", "month", "incident_type", *COUNTERS)
-        if any(row[name] for name in COUNTERS)
-    }
+    """The kept counts of every table, by (table, *the fields that name the row*), without rows that count
+    nothing."""
+    kept = {}
+    for table, (model, fields, counters) in TABLES.items():
+        for row in model.objects.values(*fields, *counters):
+            counts = {name: row[name] for name in counters if row[name]}
+            if counts:
+                kept[(table, *(row[name] for name in fields))] = counts
+    return kept
+
+
+def _named(key: tuple) -> str:
+    if key[0] == "monthly":
+        return f"partnership {key[1]}, {key[2]:%Y-%m}, {key[3] or 'all types'}"
+    return (
+        f"partnership {key[1]}, dashboard, occurred {key[2]:%Y-%m}, {key[3] or 'all types'}, "
+        f"in {key[4]:%Y-%m}"
+    )
 
 
 def differences() -> list[str]:
-    """Where the kept monthly counts differ from counts made afresh from the records (none: they agree)."""
+    """Where the kept counts differ from counts made afresh from the records (none: they agree)."""
     fresh = {
         key: {name: n for name, n in counts.items() if n}
         for key, counts in _summed(_rebuilt()).items()
@@ -308,8 +363,7 @@ def differences() -> list[str]:
     }
     kept = kept_counts()
     return [
-        f"partnership {key[0]}, {key[1]:%Y-%m}, {key[2] or 'all types'}: kept {kept.get(key)}, "
-        f"counted {fresh.get(key)}"
+        f"{_named(key)}: kept {kept.get(key)}, counted {fresh.get(key)}"
         for key in sorted(fresh.keys() | kept.keys())
         if fresh.get(key) != kept.get(key)
     ]

@@ -1,14 +1,18 @@
-"""Reading the partnership's figures: each one counted by the database in one query, over the incidents the
-viewer may see (access.visible_incidents), exercises left out.
+"""Reading the partnership's figures over the incidents the viewer may see (access.visible_incidents),
+exercises left out.
 
-No figure loops over incidents in Python, so the dashboard costs the same handful of queries whatever the
-number of incidents; Python only lays out the grouped rows (months, statuses, organisations).
+The response times, the actions done on time and the incidents per month are read from the running totals the
+services keep (``DashboardTally``, ``MonthlyTally``, docs/decisions/0013) when those stand for what the viewer
+may see, and otherwise counted from the records in one query each; the figures whose cost follows open
+incidents and open actions are always counted from the records. No figure loops over incidents in Python, so
+the dashboard costs the same handful of queries whatever the number of incidents; Python only lays out the
+grouped rows.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -21,12 +25,15 @@ from svtoolkit.core.charts import percent as _percent
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
+    DashboardTally,
     Incident,
     IncidentStatus,
+    MonthlyTally,
     PlanAction,
 )
 from svtoolkit.incidents.people.selectors import DUE_SOON
 from svtoolkit.incidents.selectors import of_type
+from svtoolkit.incidents.tally_models import ALL_TYPES, DASHBOARD_COUNTERS
 from svtoolkit.meetings.selectors import since_notified, with_first_response
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
@@ -218,27 +225,128 @@ class OnTime:
         return _percent(self.on_time, self.due)
 
 
-def actions_on_time(incidents, months: list[date], *, now: datetime) -> tuple[list[OnTime], OnTime]:
-    """Of the actions already due (those not needed left out): done on time, done late, or still open; by
-    the month they were due, and over the whole period."""
-    due = PlanAction.objects.filter(incident__in=incidents, due_at__lt=now).exclude(
-        status=ActionStatus.NOT_NEEDED
-    )
-    figures = {
-        "on_time": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__lte=F("due_at"))),
-        "late": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__gt=F("due_at"))),
-        "still_open": Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES)),
-    }
-    rows = {
-        _month(row["month"]): row
-        for row in due.annotate(month=TruncMonth("due_at")).values("month").annotate(**figures).order_by()
-    }
-    overall = {name: sum(row[name] for row in rows.values()) for name in figures}
+ON_TIME_FIGURES = {
+    "on_time": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__lte=F("due_at"))),
+    "late": Count("id", filter=Q(status=ActionStatus.DONE, completed_at__gt=F("due_at"))),
+    "still_open": Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES)),
+}
+
+
+def _counted_actions(incidents, **due):
+    """The actions of ``incidents`` due within ``due`` (lookups on ``due_at``), those not needed left out."""
+    actions = PlanAction.objects.filter(incident__in=incidents, **{f"due_at__{k}": v for k, v in due.items()})
+    return actions.exclude(status=ActionStatus.NOT_NEEDED)
+
+
+def _on_time_by_month(rows: dict, months: list[date]) -> tuple[list[OnTime], OnTime]:
+    overall = {name: sum(row[name] for row in rows.values()) for name in ON_TIME_FIGURES}
     by_month = [
-        OnTime(month, **{k: rows[month][k] for k in figures}) if month in rows else OnTime(month)
+        OnTime(month, **{k: rows[month][k] for k in ON_TIME_FIGURES}) if month in rows else OnTime(month)
         for month in months
     ]
     return by_month, OnTime(None, **overall)
+
+
+def actions_on_time(incidents, months: list[date], *, now: datetime) -> tuple[list[OnTime], OnTime]:
+    """Of the actions already due (those not needed left out): done on time, done late, or still open; by
+    the month they were due, and over the whole period."""
+    rows = {
+        _month(row["month"]): row
+        for row in _counted_actions(incidents, lt=now)
+        .annotate(month=TruncMonth("due_at"))
+        .values("month")
+        .annotate(**ON_TIME_FIGURES)
+        .order_by()
+    }
+    return _on_time_by_month(rows, months)
+
+
+# --- The same figures from the running totals ---------------------------------------------------------------
+
+
+def _kept_by_month(partnership, filters: Filters) -> dict[date, dict]:
+    """The partnership's dashboard totals for the incidents within ``filters``, summed by the month they
+    count in: one query over a few rows a month."""
+    rows = DashboardTally.objects.filter(partnership=partnership, incident_type=filters.incident_type)
+    if filters.since is not None:
+        rows = rows.filter(occurred__gte=_month(filters.since))
+    return {
+        row["month"]: row
+        for row in rows.values("month")
+        .annotate(**{name: Sum(name) for name in DASHBOARD_COUNTERS})
+        .order_by()
+    }
+
+
+def kept_incidents_per_month(partnership, filters: Filters, types: dict[str, str], months: list[date]):
+    """``incidents_per_month`` from the regional figures' monthly totals (by the month incidents occurred,
+    a row per type): only unfiltered by type, since a filtered month's types would cross two types."""
+    rows = MonthlyTally.objects.filter(partnership=partnership, incident_type__in=[ALL_TYPES, *types])
+    if filters.since is not None:
+        rows = rows.filter(month__gte=_month(filters.since))
+    found: dict[date, dict[str, int]] = {}
+    for row in rows.values("month", "incident_type", "incidents"):
+        found.setdefault(row["month"], {})[row["incident_type"]] = row["incidents"]
+    return [
+        MonthRow(
+            month=month,
+            total=found.get(month, {}).get(ALL_TYPES, 0),
+            by_type=[found.get(month, {}).get(code, 0) for code in types],
+        )
+        for month in months
+    ]
+
+
+def _average(seconds: int, counted: int) -> timedelta | None:
+    return timedelta(seconds=seconds / counted) if counted else None
+
+
+def kept_response_times(
+    kept: dict[date, dict], months: list[date]
+) -> tuple[list[ResponseTimes], ResponseTimes]:
+    """``response_times`` from the kept totals (``_kept_by_month``)."""
+
+    def times(month, rows) -> ResponseTimes:
+        def total(name):
+            return sum(row[name] for row in rows)
+
+        return ResponseTimes(
+            month=month,
+            incidents=total("notified"),
+            with_meeting=total("with_meeting"),
+            hours_to_meeting=_hours(_average(total("seconds_to_meeting"), total("with_meeting"))),
+            with_partners_informed=total("with_informed"),
+            hours_to_partners_informed=_hours(_average(total("seconds_to_informed"), total("with_informed"))),
+        )
+
+    notified = [row for row in kept.values() if row["notified"]]
+    return [times(month, [kept[month]] if month in kept else []) for month in months], times(None, notified)
+
+
+def kept_actions_on_time(
+    incidents, kept: dict[date, dict], months: list[date], *, now: datetime
+) -> tuple[list[OnTime], OnTime]:
+    """``actions_on_time`` from the kept totals, which count every action by how it stands whatever its due
+    time: the months before this one whole; this one less the actions due later in it, counted from the
+    records (as the regional figures do: through the due-time index, a few open actions); later months not."""
+    this_month = _month(now)
+    rows = {
+        month: {
+            "on_time": row["actions_on_time"],
+            "late": row["actions_late"],
+            "still_open": row["actions_open"],
+        }
+        for month, row in kept.items()
+        if month <= this_month
+    }
+    if this_month in rows:
+        year, month = divmod(this_month.year * 12 + this_month.month, 12)
+        next_month = timezone.localtime(now).replace(
+            year=year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        later = _counted_actions(incidents, gte=now, lt=next_month).aggregate(**ON_TIME_FIGURES)
+        rows[this_month] = {name: n - later[name] for name, n in rows[this_month].items()}
+    return _on_time_by_month(rows, months)
 
 
 @dataclass
@@ -288,9 +396,23 @@ def dashboard(user, partnership, filters: Filters, *, now: datetime | None = Non
 
     by_status = open_by_status_and_type(incidents, types)
     by_organisation = actions_by_organisation(incidents, now=now)
-    per_month = incidents_per_month(incidents, types, months)
-    times_by_month, times_overall = response_times(incidents, months)
-    on_time_by_month, on_time_overall = actions_on_time(incidents, months, now=now)
+    # The totals are kept per partnership and by whole months: they serve whoever sees every incident of the
+    # partnership and no other, over a period of whole months (the form's periods are).
+    whole_months = filters.since is None or filters.since == timezone.localtime(filters.since).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    if whole_months and access.sees_every_incident_and_no_other(user, partnership):
+        kept = _kept_by_month(partnership, filters)
+        if filters.incident_type:
+            per_month = incidents_per_month(incidents, types, months)
+        else:
+            per_month = kept_incidents_per_month(partnership, filters, types, months)
+        times_by_month, times_overall = kept_response_times(kept, months)
+        on_time_by_month, on_time_overall = kept_actions_on_time(incidents, kept, months, now=now)
+    else:
+        per_month = incidents_per_month(incidents, types, months)
+        times_by_month, times_overall = response_times(incidents, months)
+        on_time_by_month, on_time_overall = actions_on_time(incidents, months, now=now)
     readiness = readiness_over_time(partnership, since=filters.since)
     type_labels = list(types.values())
     return {

@@ -1,18 +1,8 @@
 """The running totals count tension readings at the alert level (the regional dashboard read them from every
-reading); the incidents already recorded are counted again, so their alerts are in the totals."""
+reading). The incidents already recorded are counted again by 0028, which rebuilds every table of totals with
+the live counting code once its tables exist (the live code writes them, so it cannot run here)."""
 
 from django.db import migrations, models
-
-
-def count_existing(apps, schema_editor):
-    Incident = apps.get_model("incidents", "Incident")
-    if not Incident.objects.exists():
-        return
-    # The live counting code, so the totals are made exactly as the services keep them; it reads only
-    # columns and tables that exist at this migration (hence the dependency on the tension app's).
-    from svtoolkit.incidents import tallies
-
-    tallies.rebuild()
 
 
 class Migration(migrations.Migration):
@@ -32,5 +22,4 @@ class Migration(migrations.Migration):
             name="tension_alerts",
             field=models.IntegerField(default=0),
         ),
-        migrations.RunPython(count_existing, migrations.RunPython.noop),
     ]

@@ -18,9 +18,7 @@ class Command(BaseCommand):
             for line in found[:50]:
                 self.stdout.write(line)
             if found:
-                raise CommandError(
-                    f"{len(found)} monthly counts differ from the records; run rebuild_tallies."
-                )
+                raise CommandError(f"{len(found)} kept counts differ from the records; run rebuild_tallies.")
             self.stdout.write("The running totals agree with the records.")
             return
         counted = tallies.rebuild()
