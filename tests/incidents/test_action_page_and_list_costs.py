@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.models import ActionStatus, PlanAction
-from svtoolkit.incidents.tally_models import IncidentTally, MonthlyTally
+from svtoolkit.incidents.tally_models import DashboardTally, IncidentTally, MonthlyTally
 from tests.incidents.builders import demo_incident, recorded_incident
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +23,9 @@ ACTION_PAGE_QUERIES = 9
 # Signing in 4; the action with its incident 2; the organisation chosen 1; the transaction 2; the saved
 # action, its timeline entry and audit entry 3; the message "The action was updated." kept in the session 3.
 ACTION_UPDATE_QUERIES = 15
-# And when the action moves between open, done and neither: its incident's plan counted again, and the months'
-# counts moved.
-ACTION_UPDATE_COUNTED_QUERIES = 20
+# And when the action moves between open, done and neither: its incident counted again (its tally locked and
+# measured, its plan by due month), and the months' and the dashboard's counts moved.
+ACTION_UPDATE_COUNTED_QUERIES = 27
 # Signing in 4; the shared incidents 1; the page of incidents 1; their open and overdue actions 1.
 INCIDENT_LIST_QUERIES = 7
 
@@ -134,8 +134,8 @@ def test_an_action_saved_on_a_new_owner_names_them_on_the_timeline(client_for, d
 def test_an_action_of_an_incident_not_yet_counted_counts_it_in_full(demo, demo_users):
     incident, action = demo_incident(demo, demo_users)
     # As after a bulk load that went past the services: nothing counted yet.
-    IncidentTally.objects.all().delete()
-    MonthlyTally.objects.all().delete()
+    for kept in (IncidentTally, MonthlyTally, DashboardTally):
+        kept.objects.all().delete()
     services.update_action(
         action=action,
         by=demo_users["responder"],
