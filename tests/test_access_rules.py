@@ -13,7 +13,7 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.people import services as people_services
-from tests.factories import IncidentFactory, NeedToKnowFactory
+from tests.factories import IncidentFactory, IncidentShareFactory, NeedToKnowFactory
 from tests.incidents.builders import (
     SHARE_BASIS,
     demo_hospital_stay,
@@ -47,6 +47,21 @@ def who_may(rule, demo, demo_users, obj) -> set[str]:
 
 
 # --- Incidents and their actions ---------------------------------------------------------------------
+
+
+def test_every_member_but_partners_sees_exactly_the_partnerships_incidents_until_one_is_shared_in(
+    demo, demo_users, other_partnership
+):
+    """Who may read the partnership's kept totals (the dashboard): those whose visible incidents are exactly
+    the partnership's own. Partners see only those their organisation takes part in; a shared-in incident
+    is not in the totals."""
+    sees_exactly_its_own = {
+        role for role, user in demo_users.items() if access.sees_every_incident_and_no_other(user, demo)
+    }
+    assert sees_exactly_its_own == {"coordinator", "responder", "viewer"}
+    assert not access.sees_every_incident_and_no_other(other_partnership[1].user, demo)
+    IncidentShareFactory(incident=IncidentFactory(partnership=other_partnership[0]), partnership=demo)
+    assert not access.sees_every_incident_and_no_other(demo_users["coordinator"], demo)
 
 
 def test_the_response_team_and_the_owning_partner_may_update_an_action(demo, demo_users, incident_and_action):
