@@ -557,6 +557,17 @@ class MonthlyTallyFactory(factory.django.DjangoModelFactory):
     incident_type = ""
 
 
+class DashboardTallyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.DashboardTally"
+        django_get_or_create = ("partnership", "incident_type", "occurred", "month")
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    occurred = factory.Sequence(lambda n: timezone.localdate().replace(day=1, year=2000 + n % 20))
+    incident_type = ""
+    month = factory.SelfAttribute("occurred")
+
+
 class DutyShiftFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "alerts.DutyShift"

@@ -48,7 +48,7 @@ class IncidentTally(models.Model):
     # month the partnership was notified (response times), and the incident's actions by the month they
     # are due, as {"YYYY-MM-01": [done on time, done late, still open]} (those not needed left out).
     notified_month = models.DateField(null=True)
-    actions_by_due_month = models.JSONField(default=dict)
+    actions_by_due_month = models.JSONField(blank=True, default=dict)
 
     def __str__(self):
         return f"Tally of incident {self.incident_id}"

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="incidenttally",
             name="actions_by_due_month",
-            field=models.JSONField(default=dict),
+            field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
             model_name="incidenttally",
