@@ -81,6 +81,22 @@ def demo_incident(demo, demo_users):
     return incident, action
 
 
+def more_actions(incident, by, *, how_many: int) -> list:
+    """``how_many`` more actions in the incident's plan, due from two hours ago onwards, an hour apart."""
+    return [
+        services.add_action(
+            incident=incident,
+            by=by,
+            title=f"Extra action {number}",
+            guidance="",
+            owner_organisation=None,
+            owner=None,
+            due_at=timezone.now() + timedelta(hours=number - 2),
+        )
+        for number in range(how_many)
+    ]
+
+
 def demo_measure(incident, demo_users):
     """A section 60 authorisation in force at the incident's scene, placed on the map, added by the police."""
     now = timezone.now()

@@ -2,18 +2,15 @@
 queries, however big the plan, the action's history or the list (docs/performance.md, "The action page and
 the incident list")."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.models import ActionStatus, PlanAction
 from svtoolkit.incidents.tally_models import DashboardTally, IncidentTally, MonthlyTally
-from tests.incidents.builders import demo_incident, recorded_incident
+from tests.incidents.builders import demo_incident, more_actions, recorded_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +35,8 @@ def _queries(send, url, data=None) -> tuple[int, object]:
 
 def _grow_plan(incident, action, by, *, by_how_much: int):
     """More actions in the plan and more updates on ``action``."""
+    more_actions(incident, by, how_many=by_how_much)
     for number in range(by_how_much):
-        services.add_action(
-            incident=incident,
-            by=by,
-            title=f"Extra action {number}",
-            guidance="",
-            owner_organisation=None,
-            owner=None,
-            due_at=timezone.now() + timedelta(hours=number - 2),
-        )
         action.refresh_from_db()
         services.update_action(
             action=action,

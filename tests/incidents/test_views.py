@@ -9,7 +9,7 @@ from django.utils import timezone
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from tests.factories import IncidentFactory
-from tests.incidents.builders import RECORD_FORM, demo_incident
+from tests.incidents.builders import RECORD_FORM, demo_incident, more_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -557,16 +557,8 @@ def _incident_page_queries(client, incident) -> int:
 
 
 def _grow(incident, by, *, by_how_much: int):
+    more_actions(incident, by, how_many=by_how_much)
     for number in range(by_how_much):
-        services.add_action(
-            incident=incident,
-            by=by,
-            title=f"Extra action {number}",
-            guidance="",
-            owner_organisation=None,
-            owner=None,
-            due_at=timezone.now() + timedelta(hours=number - 2),
-        )
         services.add_update(incident=incident, by=by, text=f"Update {number}")
         services.record_decision(incident=incident, by=by, what=f"Decision {number}", why="Because")
 
