@@ -14,13 +14,15 @@ import threading
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
 
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record
 from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.models import IncidentStatus, PlanAction, TimelineEntry
 from svtoolkit.incidents.tally_models import IncidentTally
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
 from tests.concurrency import _wait_for_lock_waiters
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, recorded_incident
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -160,3 +162,32 @@ def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_
     action.refresh_from_db()
     assert action.status == "in_progress"
     assert tallies.differences() == []  # the figures still agree with the records
+
+
+def test_partners_work_is_not_held_up_while_an_incident_is_recorded_and_numbers_still_take_turns(
+    demo, demo_users, monkeypatch
+):
+    """Recording an incident holds the partnership's row so that two recorded at once get different numbers.
+    Every audit entry (a sensitive record viewed, a contact changed) refers to the partnership and, under a
+    plain ``FOR UPDATE``, waited for the whole recording; the numbering still takes turns."""
+    paused = Paused(services.history.note)
+    monkeypatch.setattr(services.history, "note", paused)
+    responder, police = demo_users["responder"], demo_users["police"]
+    first, first_recorded = in_thread(lambda: recorded_incident(demo, responder))
+    second = None
+    try:
+        assert paused.reached.wait(WAIT)  # the first recording holds the partnership's row
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            record(action=AuditAction.VIEW_SENSITIVE, actor=police, partnership=demo)
+        second, second_recorded = in_thread(lambda: recorded_incident(demo, police))
+        _wait_for_lock_waiters(1)  # the second recording waits for its number
+    finally:
+        paused.go.set()
+        first.join(WAIT)
+        if second is not None:
+            second.join(WAIT)
+    assert "error" not in first_recorded and "error" not in second_recorded
+    sequences = {first_recorded["result"].sequence, second_recorded["result"].sequence}
+    assert len(sequences) == 2

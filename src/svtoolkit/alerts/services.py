@@ -42,7 +42,8 @@ from svtoolkit.incidents.models import IncidentStatus, NotificationSource
 from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
-from svtoolkit.partnerships.models import OrganisationKind, Partnership
+from svtoolkit.partnerships.models import OrganisationKind
+from svtoolkit.partnerships.services import take_turns_in
 
 logger = logging.getLogger(__name__)
 
@@ -469,7 +470,7 @@ def add_shift(
     _check_on_team(partnership, person)
     _check_times(starts_at, ends_at)
     # One change to the rota at a time, so two overlapping shifts cannot be added at once.
-    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    take_turns_in(partnership)
     clash = (
         DutyShift.objects.filter(
             partnership=partnership,

@@ -45,6 +45,7 @@ from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships import selectors as partnership_selectors
+from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import OrganisationKind, Partnership
 from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
@@ -134,8 +135,8 @@ def record_incident(
         check_coordinates(
             latitude=scene.get("latitude"), longitude=scene.get("longitude"), field="scene_longitude"
         )
-    # Lock the partnership row so two incidents recorded at once never get the same number.
-    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    # Two incidents recorded at once never get the same number.
+    partnership_services.take_turns_in(partnership)
     year = timezone.localtime(occurred_at).year
     sequence = (
         Incident.objects.filter(partnership=partnership, year=year).aggregate(Max("sequence"))[

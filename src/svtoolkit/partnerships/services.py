@@ -26,9 +26,20 @@ from svtoolkit.partnerships.models import (
     Contact,
     ContactImport,
     Organisation,
+    Partnership,
     SharingAgreement,
     SupportService,
 )
+
+
+def take_turns_in(partnership) -> None:
+    """Hold ``partnership``'s row until the transaction ends, so that whatever is numbered or scheduled
+    across the partnership (incident references, lesson numbers, the duty rota) is decided by one transaction
+    at a time. ``FOR NO KEY UPDATE``: every row written that refers to the partnership (an audit entry, an
+    incident) takes a key-share lock on its row, which a plain ``FOR UPDATE`` would make wait for the whole
+    of, say, the recording of an incident."""
+    Partnership.objects.select_for_update(no_key=True).only("pk").get(pk=partnership.pk)
+
 
 # --- Shared rules ------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.partnerships.services import take_turns_in
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.recovery.models import (
@@ -150,7 +151,7 @@ def record_lesson(
         )
     partnership = incident.partnership
     # Locked so two lessons recorded at once cannot take the same number.
-    type(partnership).objects.select_for_update().get(pk=partnership.pk)
+    take_turns_in(partnership)
     number = (Lesson.objects.filter(partnership=partnership).aggregate(Max("number"))["number__max"] or 0) + 1
     lesson = Lesson.objects.create(
         partnership=partnership,
