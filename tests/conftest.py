@@ -1,3 +1,6 @@
+import sys
+from io import StringIO
+
 import pytest
 
 from svtoolkit.accounts.models import User
@@ -25,7 +28,15 @@ def pytest_collection_modifyitems(config, items):
     sets on ``_nodeid``; pytest 9.2 keeps node ids structured (``_id``) and ignores that, so no test was
     grouped and each worker built the groups' module fixtures again (pytest-xdist issue 1386). Here, in an
     xdist worker, the suffix is put where pytest 9.2 reads it; with a pytest or xdist that already gives it,
-    nothing changes."""
+    nothing changes.
+
+    The tests of the seeded demo (``SeededDemo``) are first put one after another where the first of them
+    was, so that a run on one process seeds it once too."""
+    reading = [item for item in items if "seeded_demo" in item.fixturenames]
+    if reading:
+        first = items.index(reading[0])
+        others = [item for item in items if "seeded_demo" not in item.fixturenames]
+        items[:] = [*others[:first], *reading, *others[first:]]
     if not getattr(config.option, "loadgroup", False):
         return
     try:
@@ -38,6 +49,101 @@ def pytest_collection_modifyitems(config, items):
         suffix = "@" + "_".join(sorted(groups))
         if groups and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+DEMO_PASSWORD = "demo passphrase 2026"
+
+
+class SeededDemo:
+    """The whole demo as `seed_demo` makes it (the partnership and eighteen months of incident history, 7 to
+    10 s of work), seeded once for the tests that only read it. It is kept in a transaction that stays open
+    while those tests run one after another (each test's own transaction a savepoint within it) and is rolled
+    back before any other test starts (``pytest_runtest_setup``), so no other test sees it. Its tests share
+    the ``xdist_group`` "seeded_demo", so that under ``--dist loadgroup`` they run one after another on one
+    worker, which seeds it once."""
+
+    def __init__(self, blocker, var_dir):
+        self.blocker = blocker
+        self.var_dir = var_dir
+        self.transaction = None
+        self.output = ""  # what seed_demo printed
+        self.sent = []  # the emails it sent
+
+    def open(self):
+        from django.core import mail
+        from django.core.cache import cache
+        from django.core.management import call_command
+        from django.db import transaction
+        from django.test import override_settings
+
+        if self.transaction is not None:
+            return self
+        # Ids freed by rolled-back rows are given again on SQLite: nothing cached may stand for the new rows.
+        cache.clear()
+        with self.blocker.unblock():
+            self.transaction = transaction.atomic()
+            self.transaction.__enter__()
+            output, outbox = StringIO(), len(mail.outbox)
+            try:
+                with pytest.MonkeyPatch.context() as patch, override_settings(VAR_DIR=self.var_dir):
+                    patch.setenv("SVTOOLKIT_DEMO_PASSWORD", DEMO_PASSWORD)
+                    call_command("seed_demo", stdout=output)
+            except BaseException:
+                self.transaction.__exit__(*sys.exc_info())
+                self.transaction = None
+                raise
+        self.output, self.sent = output.getvalue(), mail.outbox[outbox:]
+        return self
+
+    def close(self):
+        from django.db import transaction
+
+        if self.transaction is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.transaction.__exit__(None, None, None)
+        self.transaction = None
+
+
+SEEDED_DEMO = pytest.StashKey[SeededDemo]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that does not read the seeded demo starts without it."""
+    seeded = item.config.stash.get(SEEDED_DEMO, None)
+    if seeded is not None and "seeded_demo" not in item.fixturenames:
+        seeded.close()
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo_once(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    seeded = SeededDemo(django_db_blocker, tmp_path_factory.mktemp("seeded-demo-var"))
+    request.config.stash[SEEDED_DEMO] = seeded
+    yield seeded
+    seeded.close()
+
+
+@pytest.fixture
+def _seeded_demo_opened(_seeded_demo_once, settings):
+    from django.db import connection
+
+    seeded = _seeded_demo_once.open()
+    if len(connection.atomic_blocks) != 1:
+        raise pytest.UsageError(
+            "seeded_demo must be opened before the test's own transaction: drop the django_db mark, ask for"
+            " seeded_demo before any other fixture that uses the database"
+        )
+    settings.VAR_DIR = seeded.var_dir
+    return seeded
+
+
+@pytest.fixture
+def seeded_demo(_seeded_demo_opened, db):
+    """The seeded demo (``SeededDemo``; its password DEMO_PASSWORD), with the test's database access; its
+    tests are not marked ``django_db``, whose transaction would start before the demo is opened."""
+    return _seeded_demo_opened
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,9 +20,10 @@ ACTION_PAGE_QUERIES = 9
 # Signing in 4; the action with its incident 2; the organisation chosen 1; the transaction 2; the saved
 # action, its timeline entry and audit entry 3; the message "The action was updated." kept in the session 3.
 ACTION_UPDATE_QUERIES = 15
-# And when the action moves between open, done and neither: its incident counted again (its tally locked and
-# measured, its plan by due month), and the months' and the dashboard's counts moved.
-ACTION_UPDATE_COUNTED_QUERIES = 27
+# And when the action moves between open, done and neither: its incident counted again (its tally made if
+# missing, locked and measured, its plan by due month 4; the months' and the dashboard's counts moved, one
+# statement each 2; the tally saved 1).
+ACTION_UPDATE_COUNTED_QUERIES = 22
 # Signing in 4; the shared incidents 1; the page of incidents 1; their open and overdue actions 1.
 INCIDENT_LIST_QUERIES = 7
 

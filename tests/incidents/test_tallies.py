@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -214,6 +216,33 @@ def test_a_tension_reading_at_the_alert_level_counts_as_an_alert_on_the_next_req
     }
     assert tallies.differences() == []
     call_command("rebuild_tallies", "--check")
+
+
+# The partnership locked and the year's last number read 2; the incident, its scene, the lead organisation
+# found and taking part, two timeline entries and the audit entry 7; the checklist's event noted 5 (in its
+# savepoint); the incident counted (its tally made and locked, measured, its plan by due month, one statement
+# for each table of counts, the tally saved) 7; the transaction's savepoint 2.
+RECORD_INCIDENT_QUERIES = 23
+
+
+@pytest.mark.parametrize("types", [("knife",), ("knife", "firearm", "gang")])
+def test_recording_an_incident_costs_a_fixed_number_of_queries_however_many_its_types(demo, responder, types):
+    recorded_incident(demo, responder, types=types)  # the month's rows of counts exist, as they mostly do
+    with CaptureQueriesContext(connection) as recording:
+        recorded_incident(demo, responder, types=types)
+    assert len(recording) == RECORD_INCIDENT_QUERIES
+    assert tallies.differences() == []
+
+
+def test_a_recount_that_finds_nothing_changed_writes_nothing(demo, responder):
+    incident = recorded_incident(demo, responder, types=("knife", "firearm"))
+    kept = tallies.kept_counts()
+    with CaptureQueriesContext(connection) as recount:
+        tallies.recount(incident)
+    # Its tally made if missing and locked, the incident measured, its plan by due month: no count moved.
+    assert len(recount) == 4
+    assert not [query["sql"] for query in recount if query["sql"].startswith(("UPDATE", "DELETE"))]
+    assert tallies.kept_counts() == kept
 
 
 def test_the_check_finds_tension_alerts_that_drifted(demo, responder):

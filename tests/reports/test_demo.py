@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from svtoolkit.accounts.models import User
@@ -14,13 +13,11 @@ from svtoolkit.reports.boundaries import boundary_of
 from svtoolkit.reports.demo import HISTORY_SIZE
 from svtoolkit.reports.selectors import Filters
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.xdist_group("seeded_demo")
 
 
 @pytest.fixture
-def seeded(monkeypatch):
-    monkeypatch.setenv("SVTOOLKIT_DEMO_PASSWORD", "demo passphrase 2026")
-    call_command("seed_demo")
+def seeded(seeded_demo):
     return Partnership.objects.get(slug="northbridge")
 
 

@@ -5,8 +5,8 @@ incident, and are never older than the change.
 ``recount(incident)`` measures the incident again from its records (its own row, its latest
 categorisation, its first critical-incident meeting, the first partner informed, its plan actions),
 compares that with what it last added (``IncidentTally``) and moves each month's counters by the
-difference with atomic increments (``UPDATE ... SET n = n + d``, the row first made with ``INSERT ... ON
-CONFLICT DO NOTHING``), so two changes at once never lose a count on SQLite or PostgreSQL. The incident's
+difference with atomic increments (one ``INSERT ... ON CONFLICT DO UPDATE SET n = n + d`` per table, which
+makes a missing row too), so two changes at once never lose a count on SQLite or PostgreSQL. The incident's
 tally row is locked first, so two recounts of one incident take turns. The same recount keeps the partnership
 dashboard's counts (``DashboardTally``): response times by the month the partnership was notified, actions by
 the month they are due, each under the month the incident occurred. ``rebuild()`` counts everything
@@ -16,6 +16,7 @@ again from the records; ``differences()`` says where the kept counts disagree wi
 
 from collections import Counter, defaultdict
 from datetime import date
+from functools import cache
 
 from django.db import transaction
 from django.db.models import (
@@ -26,6 +27,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -138,13 +140,21 @@ def _measured(incidents):
     )
 
 
-def _actions_by_due_month(pks) -> dict[int, dict[str, list[int]]]:
-    """The actions of the incidents ``pks`` by the month they are due (local time), done on time, done late
-    and still open (those not needed left out): one grouped query, as the dashboard grouped them."""
+@cache
+def _measuring() -> QuerySet:
+    """``_measured`` of every incident, made once per process for each recount to filter to its incident
+    (making its seven subqueries took longer than running them). Nothing it is made of changes while the
+    process runs: the alert level is the scale's, read once from its data file."""
+    return _measured(Incident.objects.all())
+
+
+@cache
+def _actions_grouped_by_due_month() -> QuerySet:
+    """Every incident's actions by the month they are due (local time), done on time, done late and still
+    open (those not needed left out), as the dashboard grouped them: made once a process (``_measuring``)."""
     done = Q(status=ActionStatus.DONE)
-    rows = (
-        PlanAction.objects.filter(incident_id__in=pks)
-        .exclude(status=ActionStatus.NOT_NEEDED)
+    return (
+        PlanAction.objects.exclude(status=ActionStatus.NOT_NEEDED)
         .annotate(due_month=TruncMonth("due_at"))
         .values("incident_id", "due_month")
         .annotate(
@@ -154,6 +164,12 @@ def _actions_by_due_month(pks) -> dict[int, dict[str, list[int]]]:
         )
         .order_by()
     )
+
+
+def _actions_by_due_month(pks) -> dict[int, dict[str, list[int]]]:
+    """The actions of the incidents ``pks`` by the month they are due (``_actions_grouped_by_due_month``): one
+    grouped query."""
+    rows = _actions_grouped_by_due_month().filter(incident_id__in=pks)
     found: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for row in rows:
         counts = [row["on_time"], row["late"], row["open"]]
@@ -222,21 +238,46 @@ def contribution(tally: IncidentTally | None) -> dict[tuple, Counter]:
 
 
 def _apply(changes: dict[tuple, dict]) -> None:
-    """Move each row's counters by ``changes`` (key to counter to difference), in a fixed order of keys so
-    that two transactions never wait on each other's rows in opposite orders."""
+    """Move each row's counters by ``changes`` (key to counter to difference): one ``INSERT ... ON CONFLICT DO
+    UPDATE SET n = n + d`` per table, which makes a missing row and adds to one that exists in one step, so no
+    count is lost between the two. Its rows are written, and locked, in a fixed order of keys, so that two
+    transactions never wait on each other's rows in opposite orders."""
     moved = {key: {name: n for name, n in counts.items() if n} for key, counts in changes.items()}
     moved = {key: counts for key, counts in sorted(moved.items()) if counts}
-    for table, (model, fields, _) in TABLES.items():
-        rows = {key[1:]: counts for key, counts in moved.items() if key[0] == table}
-        if not rows:
-            continue
-        model.objects.bulk_create(
-            [model(**dict(zip(fields, key, strict=True))) for key in rows], ignore_conflicts=True
-        )
-        for key, counts in rows.items():
-            model.objects.filter(**dict(zip(fields, key, strict=True))).update(
-                **{name: F(name) + n for name, n in counts.items()}
-            )
+    for table, (model, fields, counters) in TABLES.items():
+        rows = [(key[1:], counts) for key, counts in moved.items() if key[0] == table]
+        if rows:
+            _add_to_rows(model, fields, counters, rows)
+
+
+def _add_to_rows(model, fields, counters, rows) -> None:
+    """Add ``rows``' counts (key, counter to difference) to ``model``'s rows of those keys, made when missing:
+    the key ``fields`` are those of the model's unique constraint (``ON CONFLICT`` needs it)."""
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    key_fields = [model._meta.get_field(name) for name in fields]
+    keys = [quote(field.column) for field in key_fields]
+    # Every counter is written (a new row needs them all: their defaults are Django's, not the database's);
+    # only those that move are added to.
+    columns = [quote(model._meta.get_field(name).column) for name in counters]
+    moving = [
+        column for name, column in zip(counters, columns, strict=True) if any(name in c for _, c in rows)
+    ]
+    params = []
+    for key, counts in rows:
+        params += [
+            field.get_db_prep_value(value, connection) for field, value in zip(key_fields, key, strict=True)
+        ]
+        params += [counts.get(name, 0) for name in counters]
+    one_row = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(keys + columns)}) VALUES {', '.join([one_row] * len(rows))}"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in moving)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _difference(before: dict[tuple, Counter], after: dict[tuple, Counter]) -> dict[tuple, dict]:
@@ -257,23 +298,30 @@ def action_counted_as(status) -> str:
     return "done" if status == ActionStatus.DONE else "neither"
 
 
-@transaction.atomic
+# Without a savepoint of its own (two statements less each time): an error here fails the service's whole
+# transaction, as it should, since the change would be left counted wrongly.
+@transaction.atomic(savepoint=False)
 def recount(incident) -> None:
     """Count ``incident`` again from its records and move its months' counts by the difference: every service
-    that changes what the figures count calls this in its own transaction, after the change."""
+    that changes what the figures count calls this in its own transaction, after the change. A recount that
+    finds nothing changed writes nothing."""
     pk = getattr(incident, "pk", incident)
     IncidentTally.objects.bulk_create(
         [IncidentTally(incident_id=pk, partnership_id=_partnership_of(incident, pk))], ignore_conflicts=True
     )
     kept = IncidentTally.objects.select_for_update().get(incident_id=pk)
-    row = _measured(Incident.objects.filter(pk=pk)).first()
+    row = _measuring().filter(pk=pk).first()
     fresh = _tally_of(row, _actions_by_due_month([pk]).get(pk, {})) if row is not None else None
     before = contribution(kept if kept.month is not None else None)
     _apply(_difference(before, contribution(fresh)))
     if fresh is None:
         kept.delete()
-    else:
+    elif _as_kept(fresh) != _as_kept(kept):
         fresh.save(force_update=True)
+
+
+def _as_kept(tally: IncidentTally) -> list:
+    return [getattr(tally, field.attname) for field in IncidentTally._meta.concrete_fields]
 
 
 def _partnership_of(incident, pk) -> int:
