@@ -2,6 +2,7 @@ import pytest
 
 from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
+from tests.databases import Databases
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -19,6 +20,19 @@ DEMO_ROLES = {
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    _slow_first(items)
+    _keep_groups_together(config, items)
+
+
+def _slow_first(items):
+    """The tests marked ``slow`` (10 s to 2 min each: real servers, real migrations, walks in the browser) go
+    first. pytest-xdist hands each worker one unit of work at a time, in the order collected after the groups
+    (an ``xdist_group`` is one unit; the larger go first): a slow test collected late started when the other
+    worker was nearly done, and that worker then sat idle until it finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _keep_groups_together(config, items):
     """``--dist loadgroup`` (the README's test command) keeps an ``xdist_group``'s tests on one worker.
 
     pytest-xdist 3.8 tells its scheduler the group by appending ``@group`` to each test's node id, which it
@@ -38,6 +52,35 @@ def pytest_collection_modifyitems(config, items):
         suffix = "@" + "_".join(sorted(groups))
         if groups and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database's tables are made from the models (tests/settings.py turns migrating off: it cost
+    each worker about 20 s); here it is given what the migrations make beyond the models, and every migration
+    is recorded as applied, as `svtoolkit migrate` leaves a database. tests/test_migrations.py checks that the
+    two schemas are the same."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from svtoolkit.incidents.postgresql import beyond_the_models
+
+    with django_db_blocker.unblock():
+        with connection.schema_editor() as schema_editor:
+            beyond_the_models(apps, schema_editor)
+        executor = MigrationExecutor(connection)
+        for migration, _backwards in executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            executor.recorder.record_applied(migration.app_label, migration.name)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Databases beside the test database, empty or freshly migrated (tests/databases.py); the session's
+    PostgreSQL ones are dropped at its end."""
+    made = Databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    made.drop_all()
 
 
 @pytest.fixture(scope="session", autouse=True)
