@@ -5,6 +5,7 @@ import pytest
 
 from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
+from tests.databases import Databases
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -22,21 +23,37 @@ DEMO_ROLES = {
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    _seeded_demo_together(items)
+    _slow_first(items)
+    _keep_groups_together(config, items)
+
+
+def _seeded_demo_together(items):
+    """The tests of the seeded demo (``SeededDemo``) one after another where the first of them was, so that a
+    run on one process seeds it once too."""
+    reading = [item for item in items if "seeded_demo" in item.fixturenames]
+    if reading:
+        first = items.index(reading[0])
+        others = [item for item in items if "seeded_demo" not in item.fixturenames]
+        items[:] = [*others[:first], *reading, *others[first:]]
+
+
+def _slow_first(items):
+    """The tests marked ``slow`` (10 s to 2 min each: real servers, real migrations, walks in the browser) go
+    first. pytest-xdist hands each worker one unit of work at a time, in the order collected after the groups
+    (an ``xdist_group`` is one unit; the larger go first): a slow test collected late started when the other
+    worker was nearly done, and that worker then sat idle until it finished."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _keep_groups_together(config, items):
     """``--dist loadgroup`` (the README's test command) keeps an ``xdist_group``'s tests on one worker.
 
     pytest-xdist 3.8 tells its scheduler the group by appending ``@group`` to each test's node id, which it
     sets on ``_nodeid``; pytest 9.2 keeps node ids structured (``_id``) and ignores that, so no test was
     grouped and each worker built the groups' module fixtures again (pytest-xdist issue 1386). Here, in an
     xdist worker, the suffix is put where pytest 9.2 reads it; with a pytest or xdist that already gives it,
-    nothing changes.
-
-    The tests of the seeded demo (``SeededDemo``) are first put one after another where the first of them
-    was, so that a run on one process seeds it once too."""
-    reading = [item for item in items if "seeded_demo" in item.fixturenames]
-    if reading:
-        first = items.index(reading[0])
-        others = [item for item in items if "seeded_demo" not in item.fixturenames]
-        items[:] = [*others[:first], *reading, *others[first:]]
+    nothing changes."""
     if not getattr(config.option, "loadgroup", False):
         return
     try:
@@ -144,6 +161,35 @@ def seeded_demo(_seeded_demo_opened, db):
     """The seeded demo (``SeededDemo``; its password DEMO_PASSWORD), with the test's database access; its
     tests are not marked ``django_db``, whose transaction would start before the demo is opened."""
     return _seeded_demo_opened
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database's tables are made from the models (tests/settings.py turns migrating off: it cost
+    each worker about 20 s); here it is given what the migrations make beyond the models, and every migration
+    is recorded as applied, as `svtoolkit migrate` leaves a database. tests/test_migrations.py checks that the
+    two schemas are the same."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from svtoolkit.incidents.postgresql import beyond_the_models
+
+    with django_db_blocker.unblock():
+        with connection.schema_editor() as schema_editor:
+            beyond_the_models(apps, schema_editor)
+        executor = MigrationExecutor(connection)
+        for migration, _backwards in executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            executor.recorder.record_applied(migration.app_label, migration.name)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """Databases beside the test database, empty or freshly migrated (tests/databases.py); the session's
+    PostgreSQL ones are dropped at its end."""
+    made = Databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    made.drop_all()
 
 
 @pytest.fixture(scope="session", autouse=True)

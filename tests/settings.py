@@ -26,3 +26,8 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+# The test database's tables are made from the models rather than by running the migrations, which cost each
+# xdist worker about 20 s of CPU; tests/conftest.py (django_db_setup) adds what the migrations make beyond the
+# models, and tests/test_migrations.py checks that a really migrated database has the same schema.
+DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False  # noqa: F405

@@ -14,15 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 import requests
-from django.conf import settings
 from django.db import connection
 from rq import Queue
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("scale_out")]
+from tests.databases import without_test_settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("scale_out"), pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 PASSWORD = "scale-out-test-password-1"
@@ -39,24 +39,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def shared_database():
-    """A database of its own beside the test database (named after it), migrated and seeded, then dropped."""
+def shared_database(databases):
+    """A migrated database of its own beside the test database, seeded by the deployment."""
     if connection.vendor != "postgresql":
         pytest.skip(
             "The scale-out test needs PostgreSQL (run the suite with DATABASE_URL set to PostgreSQL)."
         )
-    params = connection.get_connection_params()
-    name = f"{settings.DATABASES['default']['NAME']}_scale_out"[:63]
-    admin = {key: params[key] for key in ("host", "port", "user", "password") if params.get(key)}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}"')
-    user = params.get("user", "")
-    secret = f":{params['password']}" if params.get("password") else ""
-    url = f"postgres://{user}{secret}@{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{name}"
-    yield url
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return databases.migrated("postgresql", "scale_out")
 
 
 @pytest.fixture
@@ -65,7 +54,7 @@ def deployment(shared_database, tmp_path):
     mail = tmp_path / "mail"
     mail.mkdir()
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))},
+        **without_test_settings(os.environ),
         "SVTOOLKIT_ENV": "demo",
         "SECRET_KEY": "scale-out-test-secret-key-shared-by-every-machine-0123456789",
         "DATABASE_URL": shared_database,
@@ -81,8 +70,7 @@ def deployment(shared_database, tmp_path):
     # Seeding queues emails of its own (meetings, partners informed): keep them out of the count below.
     seeding = {**environment, "SVTOOLKIT_TASK_QUEUE": "database"}
     # No collectstatic: no page's answer here depends on the static files being there.
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        subprocess.run([svtoolkit, *command, "--verbosity", "0"], env=seeding, check=True, timeout=120)
+    subprocess.run([svtoolkit, "seed_demo", "--verbosity", "0"], env=seeding, check=True, timeout=120)
     redis.Redis.from_url(REDIS_URL).flushdb()
     processes, logs = [], []
 

@@ -46,6 +46,7 @@ def real_ids(demo, demo_users, incident_and_action):
     }
 
 
+@pytest.mark.slow
 def test_no_operation_answers_with_a_server_error(wsgi_app, token_for, real_ids):
     headers = {"Authorization": f"Bearer {token_for('coordinator')}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, headers=headers)

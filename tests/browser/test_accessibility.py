@@ -43,6 +43,7 @@ WALKS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("role", "part"), WALKS, ids=[f"{role}-{part + 1}" for role, part in WALKS])
 def test_every_page_a_role_can_open_passes_axe_and_fits_a_phone(
     role, part, page, demo, url_args, transactional_db

@@ -16,15 +16,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.conf import settings as django_settings
 
-import svtoolkit
 from svtoolkit.core import backup
 from svtoolkit.core.tasks import back_up_nightly
+from tests.databases import SOURCE_ROOT, suite_kind
 
-SOURCE_ROOT = Path(svtoolkit.__file__).resolve().parents[1]
 WRITER = """
 import os, sys, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svtoolkit.settings")
@@ -53,59 +50,7 @@ WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation"}
 # The populated source database (a module-scoped fixture, a minute's work on PostgreSQL) is shared by this
 # module's tests; under `pytest -n 2 --dist loadgroup` only tests of one xdist_group are kept on one worker,
 # so without the group each worker would build its own copy.
-pytestmark = pytest.mark.xdist_group("backup_restore")
-
-
-def _postgres_server():
-    """The PostgreSQL server the suite runs on, or the one TEST_DATABASE_URL names; None if neither."""
-    database = django_settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        return {key: database[key] for key in ("HOST", "PORT", "USER", "PASSWORD")}
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import environ
-
-        parsed = environ.Env.db_url_config(url)
-        return {key: parsed.get(key, "") for key in ("HOST", "PORT", "USER", "PASSWORD")}
-    return None
-
-
-class Databases:
-    """New, empty databases for one test module; the PostgreSQL ones are dropped at the end."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.server = _postgres_server()
-        self.made = []
-
-    def _admin(self):
-        server = self.server
-        return psycopg.connect(
-            host=server["HOST"] or None,
-            port=server["PORT"] or None,
-            user=server["USER"] or None,
-            password=server["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-        )
-
-    def new(self, kind: str, name: str) -> str:
-        if kind == "sqlite":
-            return f"sqlite:///{self.directory / f'{name}.sqlite3'}"
-        database = f"svtoolkit_backup_{name}_{os.getpid()}"
-        with self._admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
-            admin.execute(f'CREATE DATABASE "{database}"')
-        self.made.append(database)
-        server = self.server
-        password = f":{server['PASSWORD']}" if server["PASSWORD"] else ""
-        return f"postgres://{server['USER']}{password}@{server['HOST']}:{server['PORT']}/{database}"
-
-    def drop_all(self):
-        if self.made:
-            with self._admin() as admin:
-                for database in self.made:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+pytestmark = [pytest.mark.xdist_group("backup_restore"), pytest.mark.slow]
 
 
 def svtoolkit_env(database_url: str, media: Path, **more) -> dict:
@@ -149,24 +94,16 @@ def rows_by_model(database_url: str, media: Path, output: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def databases(tmp_path_factory):
-    made = Databases(tmp_path_factory.mktemp("databases"))
-    yield made
-    made.drop_all()
-
-
-@pytest.fixture(scope="module")
 def source(databases, tmp_path_factory):
     """A populated database of the kind the suite runs on (the demo partnership and its 18 months of
     incidents), with an uploaded file under its MEDIA_ROOT."""
-    kind = "postgresql" if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "sqlite"
-    url = databases.new(kind, "source")
+    kind = suite_kind()
+    url = databases.migrated(kind, "backup_source")
     media = tmp_path_factory.mktemp("source-media")
     (media / "boundaries").mkdir()
     (media / "boundaries" / "wards.geojson").write_text('{"type": "FeatureCollection", "features": []}')
     (media / "attachments" / "1").mkdir(parents=True)
     (media / "attachments" / "1" / "minutes.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    run_svtoolkit("migrate", "--noinput", "-v0", database_url=url, media=media)
     run_svtoolkit("seed_demo", database_url=url, media=media)
     return {"kind": kind, "url": url, "media": media}
 
@@ -201,8 +138,8 @@ def test_backup_during_writes_restores_every_row_committed_before_it_began(sourc
     if other_kind == "postgresql" and databases.server is None:
         other_kind = "sqlite"  # no PostgreSQL to hand: the portable path still runs, into SQLite
     targets = [
-        (databases.new(source["kind"], "native"), []),
-        (databases.new(other_kind, "portable"), ["--portable"]),
+        (databases.new(source["kind"], "backup_native"), []),
+        (databases.new(other_kind, "backup_portable"), ["--portable"]),
     ]
     for number, (url, options) in enumerate(targets):
         media = tmp_path / f"restored-media-{number}"

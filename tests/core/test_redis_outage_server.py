@@ -18,9 +18,10 @@ import requests
 
 import svtoolkit
 from tests.core.outages import hung_redis, nobody_listening, redis_url
+from tests.databases import without_test_settings
 from tests.messaging.servers import free_port
 
-pytestmark = pytest.mark.xdist_group("redis_outage_server")
+pytestmark = [pytest.mark.xdist_group("redis_outage_server"), pytest.mark.slow]
 
 BIN = os.path.dirname(sys.executable)
 EMAIL = "duty.officer@example.org"
@@ -30,21 +31,20 @@ HEALTHY_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_HEALTHZ", "redis://
 
 
 @pytest.fixture(scope="module")
-def environment(tmp_path_factory):
+def environment(tmp_path_factory, databases):
     """Demo mode on a migrated database of its own with one person who can sign in."""
     var = tmp_path_factory.mktemp("var")
     environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))},
+        **without_test_settings(os.environ),
         "SVTOOLKIT_ENV": "demo",
         "SVTOOLKIT_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{var / 'svtoolkit.sqlite3'}",
+        "DATABASE_URL": databases.migrated("sqlite", "redis_outage"),
         "SVTOOLKIT_EMAIL_PROVIDER": "outbox",
         # The code under test (this checkout's), whatever the virtual environment has installed.
         "PYTHONPATH": os.path.dirname(os.path.dirname(svtoolkit.__file__)),
     }
     environment.pop("REDIS_URL", None)
     command = os.path.join(BIN, "svtoolkit")
-    subprocess.run([command, "migrate", "--noinput", "--verbosity", "0"], env=environment, check=True)
     create = (
         "from svtoolkit.accounts.models import User; "
         f"User.objects.create_user('{EMAIL}', '{PASSWORD}', full_name='Duty Officer')"

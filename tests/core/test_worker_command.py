@@ -1,6 +1,6 @@
 """`svtoolkit worker`, as `make run` starts it: the task worker with the scheduler inside; Ctrl-C stops both.
 
-Runs the real command in its own process, in demo mode, on a SQLite database of its own.
+Runs the real command in its own process, in demo mode, on a freshly migrated SQLite database of its own.
 """
 
 import os
@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 APP_JOBS = {
@@ -38,7 +40,9 @@ def _runs_and_results(database: Path) -> tuple[set[str], list[str]]:
     return jobs, statuses
 
 
-def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.slow
+def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databases):
+    database_url = databases.migrated("sqlite", "worker")
     environment = {
         **{
             key: value
@@ -50,10 +54,10 @@ def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path):
         "SVTOOLKIT_VAR_DIR": str(tmp_path / "var"),
         "PYTHONPATH": str(SRC),  # this checkout's code, whichever checkout the virtualenv was installed from
         "EMAIL_URL": "consolemail://",
+        "DATABASE_URL": database_url,
     }
     svtoolkit = [sys.executable, "-m", "svtoolkit.cli"]
-    subprocess.run([*svtoolkit, "migrate", "--noinput"], env=environment, check=True, capture_output=True)
-    database = tmp_path / "var" / "svtoolkit.sqlite3"
+    database = Path(database_url.removeprefix("sqlite:///"))
 
     worker = subprocess.Popen(
         [*svtoolkit, "worker"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
