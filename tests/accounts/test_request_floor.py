@@ -41,6 +41,47 @@ def test_a_verified_persons_plain_page_reads_only_the_session_and_the_user(clien
     assert "django_session" in queries[0] and "accounts_user" in queries[1]
 
 
+def test_not_having_a_second_factor_costs_a_page_no_query(client, demo_users):
+    """Someone signed in with a password alone (no authenticator, no partnership requiring one) is asked on
+    every page whether they have an authenticator and whether they must set one up: answered from what the
+    request already holds, not by two more queries (the yardstick page cost 4 queries, not 2)."""
+    responder = demo_users["responder"]
+    pages = [reverse("core:home"), reverse("incidents:list")]
+    client.force_login(responder)
+    client.get(reverse("core:home"))
+    unverified_queries = [queries_for(client, page) for page in pages]
+
+    pass_second_factor(client, responder)
+    client.get(reverse("core:home"))
+    verified_queries = [len(queries_for(client, page)) for page in pages]
+
+    assert [len(queries) for queries in unverified_queries] == verified_queries
+    asked = " ".join(sql for queries in unverified_queries for sql in queries)
+    assert "otp_totp_totpdevice" not in asked and "require_two_factor" not in asked
+
+
+def test_a_partnership_requiring_two_factor_counts_on_its_members_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+
+    response = client.get(reverse("incidents:list"))
+    assert response.status_code == 302 and response.url == reverse("accounts:two_factor_setup")
+
+
+def test_an_authenticator_confirmed_elsewhere_is_asked_for_on_the_next_request(client, demo_users):
+    responder = demo_users["responder"]
+    client.force_login(responder)
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+    TOTPDevice.objects.create(user=responder, name="Phone", confirmed=True)
+
+    response = client.get(reverse("incidents:list"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:two_factor_verify"))
+
+
 def test_with_redis_the_session_is_read_from_redis_and_only_the_user_from_the_database(
     client, settings, demo_users
 ):

@@ -126,11 +126,7 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from svtoolkit.accounts.selectors import (
-            has_confirmed_authenticator,
-            second_factor_passed,
-            two_factor_required_for,
-        )
+        from svtoolkit.accounts.selectors import second_factor_passed
 
         user = request.user
         if not user.is_authenticated or second_factor_passed(request):
@@ -139,13 +135,16 @@ class TwoFactorMiddleware:
         if view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
             return None
 
+        # Asked on every page of someone not yet verified: answered from what accounts.principal keeps for
+        # the request (a change to an authenticator or a partnership's rule counts on the next request).
+        principal = principal_of(user)
         # With only a password, nobody may replace the authenticator that guards the account.
-        if has_confirmed_authenticator(user):
+        if principal.has_authenticator_app:
             next_page = urlencode({"next": request.get_full_path()})
             return redirect(f"{_url('accounts:two_factor_verify')}?{next_page}")
         if view_name == "accounts:two_factor_setup":
             return None
-        if two_factor_required_for(user):
+        if principal.two_factor_required:
             return redirect(_url("accounts:two_factor_setup"))
         return None
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import F
 from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Membership, User
 from svtoolkit.core.cache import OUTAGE_ERRORS
@@ -28,6 +29,16 @@ class Principal:
     memberships: dict  # partnership id -> Membership, with its partnership and organisation
     region_memberships: dict  # region id -> partnerships.RegionMembership, with its region
     devices: dict  # persistent id -> confirmed django-otp device
+
+    @property
+    def has_authenticator_app(self) -> bool:
+        """A confirmed authenticator app: once they have one, a password alone never gets them in."""
+        return any(isinstance(device, TOTPDevice) for device in self.devices.values())
+
+    @property
+    def two_factor_required(self) -> bool:
+        """A partnership of theirs requires two-factor sign-in."""
+        return any(membership.partnership.require_two_factor for membership in self.memberships.values())
 
 
 def principal_of(user) -> Principal:
