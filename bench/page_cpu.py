@@ -67,6 +67,7 @@ def pages() -> list[tuple[str, str]]:
         ("saving an action's update (POST)", reverse("incidents:action", args=[large.pk, updated.pk]) + SAVE),
         ("dashboard (the last 12 months)", reverse("reports:dashboard")),
         ("dashboard (all time)", reverse("reports:dashboard") + "?period=all"),
+        ("empty page in the site's layout", reverse("bench_layout")),
     ]
 
 

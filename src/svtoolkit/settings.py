@@ -131,8 +131,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "svtoolkit.core.context_processors.service",
             ],
-            # Every posting form carries {% submission_key %} (core.submissions).
-            "builtins": ["svtoolkit.core.templatetags.submissions"],
+            # Every posting form carries {% submission_key %} (core.submissions); {% url %} remembers the
+            # addresses it has reversed (core/templatetags/urls.py).
+            "builtins": ["svtoolkit.core.templatetags.submissions", "svtoolkit.core.templatetags.urls"],
         },
     },
 ]
