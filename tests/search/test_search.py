@@ -6,16 +6,17 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.models import Incident, PlanAction
 from svtoolkit.search import selectors as search_selectors
 from svtoolkit.search.selectors import search_for
-from tests.factories import ContactFactory, OrganisationFactory
+from tests.factories import ContactFactory, OrganisationFactory, PlanActionFactory
 from tests.incidents.builders import demo_incident, demo_person
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +228,50 @@ def test_a_group_that_takes_too_long_is_stopped_and_the_search_still_answers(dem
     assert found(demo_users["coordinator"], demo, "market")["Incidents"] == [
         str(Incident.objects.get(title="Market stabbing"))
     ]
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner decides")
+
+
+def statements_searching(user, partnership, word) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        results = found(user, partnership, word)
+    return results, [query["sql"] for query in queries.captured_queries]
+
+
+def index_asked_first(statements) -> bool:
+    return any(f"LIMIT {search_selectors.RARE_MATCHES}" in sql for sql in statements)
+
+
+@pytest.fixture
+def plans_mostly_about_the_police(demo, demo_users):
+    incident = record(demo, demo_users["responder"], "Fight by the canal")
+    PlanAction.objects.bulk_create(
+        PlanActionFactory.build(incident=incident, title=f"Ask the police about the canal, {number}")
+        for number in range(search_selectors.RARE_MATCHES + 500)
+    )
+    PlanActionFactory(incident=incident, title="Check the allotment sheds")
+    with connection.cursor() as cursor:  # PostgreSQL's statistics, as its autovacuum would gather them
+        cursor.execute("ANALYZE incidents_planaction")
+    return incident
+
+
+@postgresql_only
+def test_a_word_in_most_actions_is_walked_without_asking_the_index_for_every_match_first(
+    plans_mostly_about_the_police, demo, demo_users
+):
+    """A word found in most of a partnership's actions (the planner expects tens of thousands of 125,000 in a
+    partnership of 2,000 incidents) was looked up in the index first as if it were rare: 200 ms lost on every
+    search for a common word."""
+    results, statements = statements_searching(demo_users["coordinator"], demo, "police")
+
+    assert not index_asked_first(statements)
+    assert len(results["Actions"]) == search_selectors.PER_GROUP
+
+
+@postgresql_only
+def test_a_rare_word_is_looked_up_in_the_index_first(plans_mostly_about_the_police, demo, demo_users):
+    results, statements = statements_searching(demo_users["coordinator"], demo, "allotment")
+
+    assert index_asked_first(statements)
+    assert results["Actions"] == ["Check the allotment sheds"]
