@@ -248,6 +248,7 @@ def measure_recording(session, base) -> Figures:
             },
             allow_redirects=False,
         )
+        assert recorded.status_code == 302, (recorded.status_code, recorded.text[:2000])
         incident_id = int(recorded.headers["Location"].rstrip("/").split("/")[-1])
         drawn = session.post(
             base + reverse("incidents:draw_plan", args=[incident_id]),

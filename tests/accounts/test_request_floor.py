@@ -193,3 +193,21 @@ def test_with_redis_a_session_signed_out_no_longer_opens_pages(client, settings,
     client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # the old cookie, kept by someone
 
     assert client.get(reverse("incidents:list")).status_code == 302
+
+
+def test_someone_else_with_the_same_id_and_version_is_never_given_the_first_persons_roles(demo):
+    """Another database sharing the cache (the test suite and a benchmark both on Redis's database 14) has
+    people with the same ids and access versions: the benchmark's coordinator was refused recording an
+    incident (403) because the cache held the roles of the test database's person with the same id."""
+    first = User.objects.create_user(email="first@example.org", password="first-password-123")
+    Membership.objects.create(user=first, partnership=demo, role=Role.COORDINATOR)
+    first = User.objects.get(pk=first.pk)
+    assert access.role_in(first, demo) == Role.COORDINATOR
+    pk, version = first.pk, first.access_version
+    User.objects.filter(pk=pk).delete()
+
+    second = User.objects.create_user(email="second@example.org", password="second-password-456", pk=pk)
+    User.objects.filter(pk=pk).update(access_version=version)
+    Membership.objects.bulk_create([Membership(user=second, partnership=demo, role=Role.VIEWER)])
+
+    assert access.role_in(User.objects.get(pk=pk), demo) == Role.VIEWER
