@@ -94,3 +94,21 @@ def posts_started(urls_and_data, *, cookies: dict, form_token: str, timeout: int
         return answers
 
     return finished
+
+
+def this_connections_dropper():
+    """A function that ends this thread's PostgreSQL connection from another connection, as a database restart
+    or a network fault would: what this connection runs next fails, and Django must connect again."""
+    import psycopg
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid
+    params = connection.get_connection_params()
+    admin = {key: params[key] for key in ("host", "port", "user", "password", "dbname") if params.get(key)}
+
+    def drop():
+        with psycopg.connect(autocommit=True, **admin) as outside:
+            outside.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    drop.backend = backend
+    return drop

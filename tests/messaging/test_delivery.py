@@ -15,6 +15,7 @@ from django.utils import timezone
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
+from tests.concurrency import this_connections_dropper
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -236,27 +237,23 @@ def test_a_worker_killed_mid_send_leaves_the_message_to_be_sent_once(smtp_server
 def test_a_database_that_drops_after_the_send_does_not_send_it_twice(smtp_server):
     if connection.vendor != "postgresql":
         pytest.skip("Dropping the worker's database connection from outside needs PostgreSQL.")
-    import psycopg
-
     smtp_server.mode = "defer"
     _send()
     smtp_server.mode = "accept"
-    connection.ensure_connection()
-    worker_pid = connection.connection.info.backend_pid
-    params = connection.get_connection_params()
-    admin = {key: params[key] for key in ("host", "port", "user", "password", "dbname") if params.get(key)}
+    drop_the_workers_database = this_connections_dropper()
     original = smtp_server.handle_DATA
 
     async def accept_then_drop_the_workers_database(server, session, envelope):
         answer = await original(server, session, envelope)
-        with psycopg.connect(autocommit=True, **admin) as outside:
-            outside.execute("SELECT pg_terminate_backend(%s)", [worker_pid])
+        drop_the_workers_database()
         return answer
 
     smtp_server.handle_DATA = accept_then_drop_the_workers_database
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         assert delivery.deliver_due() == 1
-    assert connection.connection.info.backend_pid != worker_pid, "the worker reconnected to record the send"
+    assert connection.connection.info.backend_pid != drop_the_workers_database.backend, (
+        "the worker reconnected to record the send"
+    )
     assert Delivery.objects.get().status == DeliveryStatus.SENT
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         assert delivery.deliver_due() == 0

@@ -20,6 +20,7 @@ class Receiver:
         self.requests: list[dict] = []  # every request: its headers and verified payload
         self.accepted: list[dict] = []  # the events answered 2xx in time
         self.bad_signatures = 0
+        self.after_accepting = None  # called once an event is accepted, before the answer goes back
         self._released = threading.Event()
         self._lock = threading.Lock()
         httpserver.expect_request("/hook", method="POST").respond_with_handler(self.handle)
@@ -44,6 +45,8 @@ class Receiver:
         if 200 <= answer < 300:
             with self._lock:
                 self.accepted.append(seen)
+            if self.after_accepting:
+                self.after_accepting()
         return Response(status=answer)
 
     def accepted_ids(self) -> list[str]:

@@ -14,6 +14,7 @@ from svtoolkit.core import events
 from svtoolkit.core.errors import DomainError
 from svtoolkit.webhooks import delivery, services
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from tests.concurrency import this_connections_dropper
 from tests.messaging.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,24 @@ def test_two_workers_sweeping_at_once_send_each_event_once(demo, endpoint, recei
         WebhookEvent.objects.values_list("message_id", flat=True)
     )
     assert receiver.bad_signatures == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_drops_after_the_post_does_not_send_it_twice(demo, endpoint, receiver):
+    if connection.vendor != "postgresql":
+        pytest.skip("Dropping the worker's database connection from outside needs PostgreSQL.")
+    receiver.answers = [500]  # the first try, straight after the commit, fails: the event waits for a retry
+    event = publish(demo)
+    receiver.after_accepting = this_connections_dropper()
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert delivery.deliver_due() == 1
+    assert connection.connection.info.backend_pid != receiver.after_accepting.backend, (
+        "the worker connected again to record the delivery"
+    )
+    assert the_delivery().status == WebhookDeliveryStatus.DELIVERED
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert delivery.deliver_due() == 0
+    assert receiver.accepted_ids() == [event.message_id]
 
 
 def test_only_active_endpoints_that_chose_the_event_hear_of_it(demo, demo_users, endpoint):

@@ -1,113 +1,37 @@
-"""Sending deliveries exactly once: claim, send, record.
-
-A worker first claims a delivery with one conditional UPDATE (queued and due, or claimed by a worker whose
-claim has run out), committed before anything is sent, so two workers, a double click or two overlapping
-runs can never both send it. The claim lasts well beyond the send timeout; a worker killed mid-send, or whose
-database went away, leaves a claim that runs out, and the next sweep sends the delivery again. A failure that
-may pass is retried with growing waits; one that cannot, or one that keeps failing, is marked failed and shown
-to coordinators, who can send it again.
+"""Sending email and text messages exactly once, by ``core.sending``'s claim, send and record: here, only how
+a message is sent (by its provider), how long it waits to be tried again (an alert less long), and its secret
+link taken out once every delivery has gone. GOV.UK Notify is asked later what became of what it took.
 """
 
-import logging
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from svtoolkit.core.sending import Sender, doubling_wait
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
-
-logger = logging.getLogger(__name__)
 
 SECRET_REMOVED = "[link removed once sent]"
 
 
-def claim_length() -> timedelta:
-    """Long enough for the slowest send (the timeout) several times over, so a slow send is never doubled."""
-    return timedelta(seconds=settings.SVTOOLKIT_SEND_TIMEOUT * 4 + 30)
-
-
 def retry_wait(attempts: int, urgency: str) -> timedelta:
     """Waits that double from 15 seconds (alerts) or a minute, up to 30 minutes."""
-    first = 15 if urgency == Urgency.ALERT else 60
-    return timedelta(seconds=min(first * 2 ** (attempts - 1), 30 * 60))
+    return doubling_wait(attempts, first=15 if urgency == Urgency.ALERT else 60, longest=30 * 60)
 
 
-def due_condition(now) -> Q:
-    return Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now) | Q(
-        status=DeliveryStatus.SENDING, claimed_until__lt=now
-    )
-
-
-def deliver(delivery_id: int) -> bool:
-    """Claim and send one delivery if it is due; returns whether this call sent it."""
+def _send(delivery) -> dict:
+    reference = providers.send(delivery)
     now = timezone.now()
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id)
-        .filter(due_condition(now))
-        .update(status=DeliveryStatus.SENDING, claimed_until=now + claim_length(), attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return False
-    delivery = Delivery.objects.select_related("notification").get(pk=delivery_id)
-    try:
-        reference = providers.send(delivery)
-    except providers.PermanentFailure as error:
-        _record(delivery, status=DeliveryStatus.FAILED, last_error=str(error))
-        return False
-    except Exception as error:  # noqa: BLE001 - any other failure of a send is worth another try
-        if not isinstance(error, providers.TemporaryFailure):
-            logger.exception("Delivery %s failed unexpectedly", delivery_id)
-        _record_retry(delivery, error)
-        return False
-    outcome = DeliveryStatus.DELIVERED if delivery.provider == providers.OUTBOX else DeliveryStatus.SENT
-    _record(delivery, status=outcome, provider_reference=reference, sent_at=timezone.now(), last_error="")
-    _remove_secret_once_sent(delivery.notification)
-    return True
-
-
-def _record_retry(delivery, error) -> None:
-    if delivery.attempts >= settings.SVTOOLKIT_DELIVERY_ATTEMPTS:
-        _record(
-            delivery,
-            status=DeliveryStatus.FAILED,
-            last_error=f"Gave up after {delivery.attempts} tries: {error}",
-        )
-        return
-    _record(
-        delivery,
-        status=DeliveryStatus.QUEUED,
-        last_error=str(error),
-        next_attempt_at=timezone.now() + retry_wait(delivery.attempts, delivery.notification.urgency),
-    )
-
-
-def _record(delivery, **outcome) -> None:
-    """Write what became of a send, holding on through a database that drops for a while: the message has
-    gone, and losing that fact would send it again once the claim runs out."""
-    if outcome.get("status") == DeliveryStatus.DELIVERED:
-        outcome.setdefault("delivered_at", timezone.now())
-    outcome["claimed_until"] = None
-    deadline = time.monotonic() + claim_length().total_seconds() / 2
-    wait = 0.5
-    while True:
-        try:
-            # Only while the claim is still this worker's (same attempt, still sending).
-            Delivery.objects.filter(
-                pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=delivery.attempts
-            ).update(**outcome)
-            return
-        except OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            logger.warning("The database is unreachable; recording delivery %s again shortly", delivery.pk)
-            connection.close()
-            time.sleep(wait)
-            wait = min(wait * 2, 5)
-            close_old_connections()
+    if delivery.provider == providers.OUTBOX:  # the outbox is where it ends: delivered as it is sent
+        return {
+            "status": DeliveryStatus.DELIVERED,
+            "provider_reference": reference,
+            "sent_at": now,
+            "delivered_at": now,
+        }
+    return {"status": DeliveryStatus.SENT, "provider_reference": reference, "sent_at": now}
 
 
 def _remove_secret_once_sent(message: Notification) -> None:
@@ -123,16 +47,27 @@ def _remove_secret_once_sent(message: Notification) -> None:
     )
 
 
+SENDER = Sender(
+    model=Delivery,
+    send=_send,
+    timeout=lambda: settings.SVTOOLKIT_SEND_TIMEOUT,
+    attempts_allowed=lambda: settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
+    retry_wait=lambda delivery: retry_wait(delivery.attempts, delivery.notification.urgency),
+    loaded=("notification",),
+    after_sending=lambda delivery: _remove_secret_once_sent(delivery.notification),
+)
+deliver = SENDER.deliver
+
+
 def deliver_due(*, limit: int = 500) -> int:
-    """Send every delivery that is due (new, retrying, or left by a worker that stopped); returns how many."""
-    due = Delivery.objects.filter(due_condition(timezone.now())).order_by("next_attempt_at", "id")
-    return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
+    """Send every delivery that is due (new, retrying, held for quiet hours until now, or left by a worker
+    that stopped); returns how many went."""
+    return SENDER.deliver_due(limit=limit)
 
 
 def deliver_notifications(notification_ids: list[int]) -> int:
     """Send the deliveries of these messages that are due now (those held for quiet hours wait)."""
-    ids = Delivery.objects.filter(notification_id__in=notification_ids).filter(due_condition(timezone.now()))
-    return sum(deliver(pk) for pk in list(ids.values_list("pk", flat=True)))
+    return SENDER.deliver_due(Q(notification_id__in=notification_ids))
 
 
 NOTIFY_STATUS_WINDOW = timedelta(days=3)

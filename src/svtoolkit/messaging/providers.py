@@ -1,7 +1,8 @@
 """The ways a delivery leaves svtoolkit: SMTP (Django's email backend), GOV.UK Notify, or the outbox page.
 
-Each send either returns the provider's reference, or raises ``PermanentFailure`` (trying again cannot help:
-a refused address) or ``TemporaryFailure`` (the server is down, busy or slow: try again later).
+Each send either returns the provider's reference, or raises ``core.sending``'s ``PermanentFailure`` (trying
+again cannot help: a refused address) or ``TemporaryFailure`` (the server is down, busy or slow: try again
+later).
 """
 
 import smtplib
@@ -11,19 +12,12 @@ from django.core.mail import EmailMessage, get_connection
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from svtoolkit.core.sending import PermanentFailure, TemporaryFailure
 from svtoolkit.messaging.models import Channel
 
 SMTP = "smtp"
 NOTIFY = "notify"
 OUTBOX = "outbox"
-
-
-class PermanentFailure(Exception):
-    """The provider refused the message for good."""
-
-
-class TemporaryFailure(Exception):
-    """The provider could not take the message now; a later attempt may succeed."""
 
 
 def provider_for(channel: str) -> str:

@@ -20,6 +20,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.queueing import enqueue_after_commit
+from svtoolkit.core.sending import queue_again
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
 
@@ -253,11 +254,8 @@ def _enqueue(notification_ids: list[int]) -> None:
 @transaction.atomic
 def resend(*, delivery, by, request=None) -> Delivery:
     """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back)."""
-    if delivery.status != DeliveryStatus.FAILED:
+    if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
         raise DomainError("Only a message that failed can be sent again.")
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
-        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_until=None
-    )
     record(
         action=AuditAction.UPDATE,
         actor=by,

@@ -1,11 +1,8 @@
-"""Sending webhook deliveries exactly once: claim, sign, post, record.
-
-As in svtoolkit.messaging.delivery: a worker first claims a delivery with one conditional UPDATE (queued and
-due, or claimed by a worker whose claim has run out), committed before anything is sent, so two workers or
-two overlapping sweeps never both send it. The claim lasts well beyond the timeout; a worker killed mid-send
-leaves a claim that runs out, and the next sweep sends it again (receivers tell a repeat by its webhook-id).
-A timeout, a refused connection, 408, 429 or a 5xx answer is tried again with growing waits; any other answer
-that is not 2xx, or the last of the tries, marks it failed, shown in the endpoint's delivery log.
+"""Sending webhook deliveries exactly once, by ``core.sending``'s claim, send and record: here, only how an
+event is signed and posted, and which answers are worth another try. A timeout, a refused connection, 408,
+425, 429 or a 5xx answer is tried again with growing waits; any other answer that is not 2xx, or the last of
+the tries, marks it failed, shown in the endpoint's delivery log. A delivery is sent again only if its worker
+stopped before recording it; receivers tell such a repeat by its webhook-id.
 
 Each request is signed as the Standard Webhooks specification says (https://www.standardwebhooks.com):
 headers webhook-id (the same on every attempt), webhook-timestamp and webhook-signature, an HMAC-SHA256 of
@@ -14,57 +11,26 @@ headers webhook-id (the same on every attempt), webhook-timestamp and webhook-si
 
 import ipaddress
 import json
-import logging
 import socket
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
-
-logger = logging.getLogger(__name__)
 
 # Answers worth another try: the receiver timed out, is rate-limiting, or failed on its side.
 RETRY_CODES = {408, 425, 429}
 
 
-class TemporaryFailure(Exception):
-    """The endpoint could not take the event now; a later attempt may succeed."""
-
-    def __init__(self, message: str, code: int | None = None):
-        super().__init__(message)
-        self.code = code
-
-
-class PermanentFailure(Exception):
-    """The endpoint refused the event, or may not be sent to; trying again cannot help."""
-
-    def __init__(self, message: str, code: int | None = None):
-        super().__init__(message)
-        self.code = code
-
-
-def claim_length() -> timedelta:
-    return timedelta(seconds=settings.SVTOOLKIT_WEBHOOK_TIMEOUT * 4 + 30)
-
-
 def retry_wait(attempts: int) -> timedelta:
     """Waits that double from 30 seconds, up to an hour."""
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 60 * 60))
-
-
-def due_condition(now) -> Q:
-    """Due on the delivery's own row. The claim must test no other table: PostgreSQL turns a join in an UPDATE
-    into a subquery that it does not check again after waiting for another worker's lock, so two workers
-    would both claim the delivery."""
-    return Q(status=WebhookDeliveryStatus.QUEUED, next_attempt_at__lte=now) | Q(
-        status=WebhookDeliveryStatus.SENDING, claimed_until__lt=now
-    )
+    return doubling_wait(attempts, first=30, longest=60 * 60)
 
 
 def body_of(event) -> str:
@@ -134,86 +100,36 @@ def post(delivery) -> int:
     raise PermanentFailure(f"The endpoint refused the event: it answered {code}.", code=code)
 
 
-def deliver(delivery_id: int) -> bool:
-    """Claim and send one delivery if it is due; returns whether this call delivered it."""
-    now = timezone.now()
-    claimed = (
-        WebhookDelivery.objects.filter(pk=delivery_id)
-        .filter(due_condition(now))
-        .update(
-            status=WebhookDeliveryStatus.SENDING,
-            claimed_until=now + claim_length(),
-            attempts=F("attempts") + 1,
-        )
-    )
-    if not claimed:
-        return False
-    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
-    if not delivery.endpoint.is_active:  # switched off since it was picked: it waits, its try not counted
-        _record(delivery, status=WebhookDeliveryStatus.QUEUED, attempts=delivery.attempts - 1)
-        return False
-    try:
-        code = post(delivery)
-    except PermanentFailure as error:
-        _record(
-            delivery,
-            status=WebhookDeliveryStatus.FAILED,
-            last_error=str(error),
-            last_response_code=error.code,
-        )
-        return False
-    except Exception as error:  # noqa: BLE001 - any other failure of a send is worth another try
-        if not isinstance(error, TemporaryFailure):
-            logger.exception("Webhook delivery %s failed unexpectedly", delivery_id)
-        _record_retry(delivery, error)
-        return False
-    _record(
-        delivery,
-        status=WebhookDeliveryStatus.DELIVERED,
-        last_response_code=code,
-        last_error="",
-        delivered_at=timezone.now(),
-    )
-    return True
+def _send(delivery) -> dict:
+    code = post(delivery)
+    return {
+        "status": WebhookDeliveryStatus.DELIVERED,
+        "last_response_code": code,
+        "delivered_at": timezone.now(),
+    }
 
 
-def _record_retry(delivery, error) -> None:
-    code = getattr(error, "code", None)
-    if delivery.attempts >= settings.SVTOOLKIT_WEBHOOK_ATTEMPTS:
-        _record(
-            delivery,
-            status=WebhookDeliveryStatus.FAILED,
-            last_response_code=code,
-            last_error=f"Gave up after {delivery.attempts} tries: {error}",
-        )
-        return
-    _record(
-        delivery,
-        status=WebhookDeliveryStatus.QUEUED,
-        last_response_code=code,
-        last_error=str(error),
-        next_attempt_at=timezone.now() + retry_wait(delivery.attempts),
-    )
-
-
-def _record(delivery, **outcome) -> None:
-    """Write what became of a send, only while the claim is still this worker's (same attempt, sending)."""
-    WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDeliveryStatus.SENDING, attempts=delivery.attempts
-    ).update(claimed_until=None, **outcome)
+SENDER = Sender(
+    model=WebhookDelivery,
+    send=_send,
+    timeout=lambda: settings.SVTOOLKIT_WEBHOOK_TIMEOUT,
+    attempts_allowed=lambda: settings.SVTOOLKIT_WEBHOOK_ATTEMPTS,
+    retry_wait=lambda delivery: retry_wait(delivery.attempts),
+    loaded=("endpoint", "event"),
+    # Switched off since it was picked: it waits for the endpoint to be switched on again.
+    ready=lambda delivery: delivery.endpoint.is_active,
+    failure_fields=lambda error: {"last_response_code": getattr(error, "code", None)},
+)
+deliver = SENDER.deliver
+SENT_ON = Q(endpoint__is_active=True)
 
 
 def deliver_due(*, limit: int = 500) -> int:
-    """Send every delivery that is due (new, retrying, or left by a worker that stopped); returns how many."""
-    due = WebhookDelivery.objects.filter(due_condition(timezone.now()), endpoint__is_active=True).order_by(
-        "next_attempt_at", "id"
-    )
-    return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
+    """Send every delivery that is due (new, retrying, or left by a worker that stopped) to an endpoint that
+    is switched on; returns how many went."""
+    return SENDER.deliver_due(SENT_ON, limit=limit)
 
 
 def deliver_event(event_id: int) -> int:
     """Send one new event to its endpoints straight after it was committed."""
-    due = WebhookDelivery.objects.filter(event_id=event_id, endpoint__is_active=True).filter(
-        due_condition(timezone.now())
-    )
-    return sum(deliver(pk) for pk in list(due.values_list("pk", flat=True)))
+    return SENDER.deliver_due(SENT_ON & Q(event_id=event_id))

@@ -17,6 +17,7 @@ from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
 from svtoolkit.core.queueing import enqueue_after_commit
+from svtoolkit.core.sending import queue_again
 from svtoolkit.webhooks import delivery
 from svtoolkit.webhooks.models import (
     WebhookDelivery,
@@ -142,16 +143,8 @@ def make_new_secret(*, endpoint, by, request=None) -> str:
 def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     """Send a delivered or failed event to its endpoint again, from the first try (the receiver was fixed, or
     lost what it got); it carries the same webhook-id, so the receiver can tell it has seen it."""
-    updated = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status__in=[WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
-    ).update(
-        status=WebhookDeliveryStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=timezone.now(),
-        claimed_until=None,
-        last_error="",
-    )
-    if not updated:
+    finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
+    if not queue_again(WebhookDelivery, delivery.pk, if_status=finished):
         raise DomainError("This event is still being sent: it cannot be sent again yet.")
     record(
         action=AuditAction.UPDATE,

@@ -1,0 +1,173 @@
+"""Sending exactly once: claim, send, record. The one design behind every kind of delivery svtoolkit makes
+(email and text messages in ``messaging``, webhooks in ``webhooks``); each kind says only how it sends.
+
+A worker first claims a delivery with one conditional UPDATE (queued and due, or claimed by a worker whose
+claim has run out), committed before anything is sent, so two workers, a double click or two overlapping
+sweeps can never both send it. The claim lasts well beyond the send's timeout; a worker killed mid-send, or
+whose database went away, leaves a claim that runs out, and the next sweep sends the delivery again. A failure
+that may pass is retried with growing waits; one that cannot, or one that keeps failing, is marked failed and
+shown to coordinators, who can send it again. What became of a send is written holding on through a database
+that drops for a while: the message has gone, and losing that fact would send it again once the claim runs
+out.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import OperationalError, close_old_connections, connection
+from django.db.models import F, Model, Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# The states every kind of delivery shares (each model's status choices hold them, and may add more).
+QUEUED, SENDING, DELIVERED, FAILED = "queued", "sending", "delivered", "failed"
+
+
+class TemporaryFailure(Exception):
+    """The receiver could not take it now; a later attempt may succeed. ``code``: its answer, if any."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class PermanentFailure(Exception):
+    """The receiver refused it, or it may not be sent; trying again cannot help."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+def doubling_wait(attempts: int, *, first: int, longest: int) -> timedelta:
+    """The wait before the next try: ``first`` seconds after the first, doubling with each try, up to
+    ``longest``."""
+    return timedelta(seconds=min(first * 2 ** (attempts - 1), longest))
+
+
+def due_condition(now) -> Q:
+    """Due on the delivery's own row. The claim must test no other table: PostgreSQL turns a join in an UPDATE
+    into a subquery that it does not check again after waiting for another worker's lock, so two workers
+    would both claim the delivery."""
+    return Q(status=QUEUED, next_attempt_at__lte=now) | Q(status=SENDING, claimed_until__lt=now)
+
+
+def queue_again(model: type[Model], pk: int, *, if_status: list[str]) -> bool:
+    """Put a delivery back in the queue from its first try, due now, if its status is one of ``if_status``;
+    False if it was not (it is being sent, or was already put back)."""
+    return bool(
+        model.objects.filter(pk=pk, status__in=if_status).update(
+            status=QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_until=None, last_error=""
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Sender:
+    """How one kind of delivery is sent. ``model`` has the fields ``status``, ``attempts``,
+    ``next_attempt_at``, ``claimed_until`` and ``last_error``.
+
+    - ``send(delivery)`` sends it and returns the fields to record (its ``status`` among them), or raises
+      ``PermanentFailure`` or ``TemporaryFailure``; any other exception counts as temporary.
+    - ``timeout()``: the longest a send may take, in seconds; ``attempts_allowed()``: tries before it fails.
+    - ``retry_wait(delivery)``: the wait after a temporary failure (``delivery.attempts`` tries so far).
+    - ``loaded``: the relations ``send`` reads, fetched with the delivery.
+    - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
+    - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
+    - ``after_sending(delivery)``: called once a send is recorded.
+    """
+
+    model: type[Model]
+    send: Callable[[Model], dict]
+    timeout: Callable[[], float]
+    attempts_allowed: Callable[[], int]
+    retry_wait: Callable[[Model], timedelta]
+    loaded: tuple[str, ...] = ()
+    ready: Callable[[Model], bool] = lambda delivery: True
+    failure_fields: Callable[[Exception], dict] = lambda error: {}
+    after_sending: Callable[[Model], None] = lambda delivery: None
+
+    def claim_length(self) -> timedelta:
+        """Long enough for the slowest send (the timeout) several times over: a slow send is never doubled."""
+        return timedelta(seconds=self.timeout() * 4 + 30)
+
+    def deliver(self, delivery_id: int) -> bool:
+        """Claim and send one delivery if it is due; returns whether this call sent it."""
+        now = timezone.now()
+        claimed = (
+            self.model.objects.filter(pk=delivery_id)
+            .filter(due_condition(now))
+            .update(status=SENDING, claimed_until=now + self.claim_length(), attempts=F("attempts") + 1)
+        )
+        if not claimed:
+            return False
+        delivery = self.model.objects.select_related(*self.loaded).get(pk=delivery_id)
+        if not self.ready(delivery):  # its try is not counted
+            self._record(delivery, status=QUEUED, attempts=delivery.attempts - 1)
+            return False
+        try:
+            outcome = self.send(delivery)
+        except PermanentFailure as error:
+            self._record(delivery, status=FAILED, last_error=str(error), **self.failure_fields(error))
+            return False
+        except Exception as error:  # noqa: BLE001 - any other failure of a send is worth another try
+            if not isinstance(error, TemporaryFailure):
+                logger.exception("%s %s failed unexpectedly", self.model.__name__, delivery_id)
+            self._record_retry(delivery, error)
+            return False
+        self._record(delivery, last_error="", **outcome)
+        self.after_sending(delivery)
+        return True
+
+    def deliver_due(self, among: Q | None = None, *, limit: int | None = None) -> int:
+        """Send every delivery ``among`` these that is due (new, retrying, or left by a worker that stopped),
+        oldest due first; returns how many went."""
+        due = self.model.objects.filter(among or Q(), due_condition(timezone.now()))
+        due = due.order_by("next_attempt_at", "id")
+        return sum(self.deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
+
+    def _record_retry(self, delivery, error) -> None:
+        failure = self.failure_fields(error)
+        if delivery.attempts >= self.attempts_allowed():
+            self._record(
+                delivery,
+                status=FAILED,
+                last_error=f"Gave up after {delivery.attempts} tries: {error}",
+                **failure,
+            )
+            return
+        self._record(
+            delivery,
+            status=QUEUED,
+            last_error=str(error),
+            next_attempt_at=timezone.now() + self.retry_wait(delivery),
+            **failure,
+        )
+
+    def _record(self, delivery, **outcome) -> None:
+        """Write what became of a send, only while the claim is still this worker's (same attempt, still
+        sending), holding on through a database that drops for up to half the claim."""
+        deadline = time.monotonic() + self.claim_length().total_seconds() / 2
+        wait = 0.5
+        while True:
+            try:
+                self.model.objects.filter(pk=delivery.pk, status=SENDING, attempts=delivery.attempts).update(
+                    claimed_until=None, **outcome
+                )
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                logger.warning(
+                    "The database is unreachable; recording %s %s again shortly",
+                    self.model.__name__,
+                    delivery.pk,
+                )
+                connection.close()
+                time.sleep(wait)
+                wait = min(wait * 2, 5)
+                close_old_connections()
