@@ -14,6 +14,7 @@ EXPECTED = {
     "reports:dashboard": SIGNED_IN_200,
     "reports:map": SIGNED_IN_200,
     "reports:boundary": COORDINATOR_ONLY,
+    "reports:ward_outlines": SIGNED_IN_200,
     "reports:export": SIGNED_IN_200,
     "reports:readiness_pdf": SIGNED_IN_200,
     "reports:incident_reports": READ,
@@ -21,8 +22,14 @@ EXPECTED = {
     "reports:meeting_pack_pdf": READ,
 }
 
-# Files to download, not pages: the accessibility walk skips them.
-NOT_PAGES = {"reports:export", "reports:readiness_pdf", "reports:incident_sitrep", "reports:meeting_pack_pdf"}
+# Files to download and data for a page's script, not pages: the accessibility walk skips them.
+NOT_PAGES = {
+    "reports:ward_outlines",
+    "reports:export",
+    "reports:readiness_pdf",
+    "reports:incident_sitrep",
+    "reports:meeting_pack_pdf",
+}
 
 
 def url_kwargs(demo, demo_users):

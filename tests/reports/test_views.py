@@ -423,6 +423,8 @@ def test_a_coordinator_uploads_ward_outlines_that_the_map_then_uses(client_for, 
     assert [(point["ward"], point["lat"], point["lng"]) for point in shown["points"]] == [
         ("Harbour", 50.05, -0.95)
     ]
+    # The map that places a scene on the record form draws the same wards.
+    assert client_for("police").get(reverse("reports:ward_outlines")).json() == SQUARE_WARD
 
 
 @pytest.mark.parametrize(
@@ -535,3 +537,4 @@ def test_the_map_survives_bad_ward_outlines_stored_before_uploads_were_checked(
     assert response.context["map_data"]["boundary"] is None
     assert "cannot be drawn" in response.content.decode()
     assert client_for("coordinator").get(reverse("reports:boundary")).status_code == 200
+    assert client_for(role).get(reverse("reports:ward_outlines")).json()["features"] == []

@@ -8,6 +8,7 @@ reports = [
     path("", views.dashboard, name="dashboard"),
     path("map/", views.incident_map, name="map"),
     path("map/wards/", views.boundary, name="boundary"),
+    path("map/wards.geojson", views.ward_outlines, name="ward_outlines"),
     path("export/<slug:dataset>.<slug:file_format>", views.export, name="export"),
     path("readiness/<int:assessment_id>.pdf", views.readiness_pdf, name="readiness_pdf"),
 ]

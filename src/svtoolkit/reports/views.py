@@ -1,7 +1,7 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,6 +74,17 @@ def incident_map(request):
             "can_manage_boundary": access.can_manage_boundary(request.user, request.partnership),
         },
     )
+
+
+NO_WARDS = {"type": "FeatureCollection", "features": []}
+
+
+@access.requires(access.can_view_reports)
+def ward_outlines(request):
+    """The partnership's wards as GeoJSON, drawn under the map that places a scene (assets/picker.js), so
+    that a person can see where to click. Outlines only: no incident, scene or person is in them."""
+    boundary = boundary_of(request.partnership)
+    return JsonResponse(boundary.geojson if boundary and boundary.geojson else NO_WARDS)
 
 
 @access.requires(access.can_manage_boundary)
