@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from svtoolkit.accounts.models import Membership, User
-from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator
+from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator, stored_for_this_server
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Partnership
@@ -77,3 +77,28 @@ def test_the_generator_refuses_a_production_database(db, settings):
     with pytest.raises(CommandError, match="refuses to run in production"):
         _generate(incidents=1, partnerships=1)
     assert not Partnership.objects.filter(slug__startswith="load-").exists()
+
+
+PBKDF2 = "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+BENCH_SERVER_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", PBKDF2]  # svtoolkit.bench.settings
+
+
+def test_the_bench_stores_passwords_so_that_a_sign_in_never_signs_another_session_out(db, settings, client):
+    settings.PASSWORD_HASHERS = [PBKDF2]  # as `svtoolkit generate_load_data` hashes them outside the bench
+    _generate(incidents=4, partnerships=1)
+    settings.PASSWORD_HASHERS = BENCH_SERVER_HASHERS
+    generated = User.objects.filter(email__endswith="@load.example.org")
+    assert stored_for_this_server(LoadGenerator.DEFAULT_PASSWORD) == generated.count()
+    assert stored_for_this_server(LoadGenerator.DEFAULT_PASSWORD) == 0, "once is enough"
+
+    email = generated.filter(email__startswith="coordinator.").values_list("email", flat=True).get()
+    # The mixed load signs several simulated people in as one account at once: this one is read by a second
+    # sign-in at the moment the first signs in.
+    read_by_a_second_sign_in = User.objects.get(email=email)
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": email, "password": LoadGenerator.DEFAULT_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert client.get(reverse("incidents:list")).status_code == 200
+    assert read_by_a_second_sign_in.check_password(LoadGenerator.DEFAULT_PASSWORD)
+    assert client.get(reverse("incidents:list")).status_code == 200, "the first is still signed in"
