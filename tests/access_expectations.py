@@ -69,6 +69,7 @@ from tests.regions.access import ELSEWHERE_DEFAULT as REGIONAL_ELSEWHERE_DEFAULT
 from tests.regions.access import EXPECTED as REGIONS_EXPECTED  # noqa: E402
 from tests.regions.fund_access import EXPECTED as FUND_EXPECTED  # noqa: E402
 from tests.regions.fund_access import NOT_PAGES as FUND_NOT_PAGES  # noqa: E402
+from tests.reports.access import DATA as REPORTS_DATA  # noqa: E402
 from tests.reports.access import EXPECTED as REPORTS_EXPECTED  # noqa: E402
 from tests.reports.access import NOT_PAGES as REPORTS_NOT_PAGES  # noqa: E402
 from tests.search.access import EXPECTED as SEARCH_EXPECTED  # noqa: E402
@@ -97,10 +98,12 @@ for _name, _statuses in list(EXPECTED.items()):
 EXPECTED.update(REGIONS_EXPECTED)
 EXPECTED.update(FUND_EXPECTED)
 
-# Answers that are not pages (data for machines, files to download): the accessibility walk skips them.
+# Data for machines or for a page's script (JSON): neither pages nor files a person downloads.
+DATA_NOT_FILES = {"core:healthz", *REPORTS_DATA}
+# Answers that are not pages (that data, files to download): the accessibility walk skips them.
 NOT_PAGES = (
     {
-        "core:healthz",
+        *DATA_NOT_FILES,
         "meetings:calendar",
         "recovery:feed",
         *REPORTS_NOT_PAGES,

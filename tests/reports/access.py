@@ -22,9 +22,10 @@ EXPECTED = {
     "reports:meeting_pack_pdf": READ,
 }
 
-# Files to download and data for a page's script, not pages: the accessibility walk skips them.
+# Data for a page's script (the point picker's ward outlines): neither a page nor a file to download.
+DATA = {"reports:ward_outlines"}
+# Files to download, not pages: the accessibility walk skips them.
 NOT_PAGES = {
-    "reports:ward_outlines",
     "reports:export",
     "reports:readiness_pdf",
     "reports:incident_sitrep",
