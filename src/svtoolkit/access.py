@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.deprecation import MiddlewareMixin
 
 from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.accounts.principal import principal_of
@@ -835,14 +836,8 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None):
     return found
 
 
-class AccessPolicyMiddleware:
+class AccessPolicyMiddleware(MiddlewareMixin):
     """Deny by default: a view that has not declared its access rule is refused."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "access_rule", None) is not None:

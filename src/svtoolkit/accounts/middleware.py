@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.utils.deprecation import MiddlewareMixin
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware
@@ -116,14 +117,8 @@ class CurrentPartnershipMiddleware:
         return self.get_response(request)
 
 
-class TwoFactorMiddleware:
+class TwoFactorMiddleware(MiddlewareMixin):
     """Whoever has an authenticator must use it; a partnership requiring one makes its members set it up."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from svtoolkit.accounts.selectors import second_factor_passed
