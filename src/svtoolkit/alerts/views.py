@@ -76,12 +76,19 @@ def acknowledge(request, token):
     )
 
 
+def _alert_for(request, incident_id, *, rule):
+    """The incident and its alert (``selectors.alert_for_request``) if ``rule`` lets this person act on the
+    alert, else refused (403, audited with the rule's name), as ``access.get_for`` does for other records."""
+    incident, alert = selectors.alert_for_request(request, incident_id)
+    if not rule(request.user, request.partnership, alert):
+        access.deny(request, reason=rule.__name__)
+    return incident, alert
+
+
 @access.requires(access.is_member)
 @require_POST
 def acknowledge_here(request, incident_id):
-    incident, alert = selectors.alert_for_request(request, incident_id)
-    if not access.can_acknowledge_alert(request.user, request.partnership, alert):
-        access.deny(request, reason="can_acknowledge_alert")
+    incident, alert = _alert_for(request, incident_id, rule=access.can_acknowledge_alert)
     if services.acknowledge(alert=alert, by=request.user, request=request):
         messages.success(request, "You acknowledged the alert: escalation has stopped.")
     else:
@@ -93,9 +100,7 @@ def acknowledge_here(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def accept_lead(request, incident_id):
-    incident, alert = selectors.alert_for_request(request, incident_id)
-    if not access.can_accept_lead(request.user, request.partnership, alert):
-        access.deny(request, reason="can_accept_lead")
+    incident, alert = _alert_for(request, incident_id, rule=access.can_accept_lead)
     with errors_as_message(request):
         services.accept_lead(
             alert=alert,

@@ -95,9 +95,18 @@ class ContactSerializer(DirectoryEntrySerializer):
 
 class DirectoryViewSet(ApiViewSet):
     """Directory entries are read by every member and kept by coordinators. Updates carry the ``revision``
-    read: if someone saved the entry since, the answer is 409 and nothing changes."""
+    read: if someone saved the entry since, the answer is 409 and nothing changes.
+
+    A kind of entry names the selector that finds one of the partnership's entries (``entry_in``) and calls
+    its services in ``save_new(given, **details)`` and ``save_changes(found, **changes)``, passing on what
+    ``_details`` gives (and, for a change, the revision read): every directory service takes them alike.
+    """
 
     write_rule = staticmethod(access.can_edit_directory)
+    entry_in = None  # a selector: (partnership, entry_id) -> the entry, or 404
+
+    def entry(self, entry_id):
+        return self.entry_in(self.request.partnership, entry_id)
 
     def retrieve(self, request, entry_id):
         return Response(self.get_serializer(self.entry(entry_id)).data)
@@ -105,69 +114,49 @@ class DirectoryViewSet(ApiViewSet):
     def create(self, request):
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
-        saved = self.save_new(given)
+        saved = self.save_new(given, **self._details(given))
         return Response(self.get_serializer(self.entry(saved.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, entry_id):
         found = self.entry(entry_id)
         given = self.get_serializer(found, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        saved = self.save_changes(found, given)
+        saved = self.save_changes(
+            found, expected_revision=given.validated_data["revision"], **self._details(given)
+        )
         return Response(self.get_serializer(self.entry(saved.pk)).data)
+
+    def _details(self, given) -> dict:
+        """What every directory service takes: the entry's details, and who changes them."""
+        return {"details": given.details(), "by": self.request.user, "request": self.request._request}
 
 
 class OrganisationViewSet(DirectoryViewSet):
     queryset = Organisation.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = OrganisationSerializer
+    entry_in = staticmethod(directory.organisation_in)
 
     def get_queryset(self):
         return directory.active_organisations(self.request.partnership).select_related("owner")
 
-    def entry(self, entry_id):
-        return directory.organisation_in(self.request.partnership, entry_id)
+    def save_new(self, given, **details):
+        return directory_services.create_organisation(partnership=self.request.partnership, **details)
 
-    def save_new(self, given):
-        return directory_services.create_organisation(
-            partnership=self.request.partnership,
-            details=given.details(),
-            by=self.request.user,
-            request=self.request._request,
-        )
-
-    def save_changes(self, found, given):
-        return directory_services.update_organisation(
-            organisation=found,
-            expected_revision=given.validated_data["revision"],
-            details=given.details(),
-            by=self.request.user,
-            request=self.request._request,
-        )
+    def save_changes(self, found, **changes):
+        return directory_services.update_organisation(organisation=found, **changes)
 
 
 class ContactViewSet(DirectoryViewSet):
     queryset = Contact.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
+    entry_in = staticmethod(directory.contact_in)
 
     def get_queryset(self):
         return directory.contacts_of(self.request.partnership)
 
-    def entry(self, entry_id):
-        return directory.contact_in(self.request.partnership, entry_id)
+    def save_new(self, given, **details):
+        return directory_services.create_contact(organisation=given.validated_data["organisation"], **details)
 
-    def save_new(self, given):
-        return directory_services.create_contact(
-            organisation=given.validated_data["organisation"],
-            details=given.details(),
-            by=self.request.user,
-            request=self.request._request,
-        )
-
-    def save_changes(self, found, given):
-        return directory_services.update_contact(
-            contact=found,
-            expected_revision=given.validated_data["revision"],
-            details=given.details(),
-            by=self.request.user,
-            request=self.request._request,
-        )
+    def save_changes(self, found, **changes):
+        return directory_services.update_contact(contact=found, **changes)

@@ -46,30 +46,36 @@ def text_as_in(form_class, name: str, *, required=True):
     )
 
 
+def _one_of_messages(a_thing: str, thing: str) -> dict:
+    """What a field that takes one of the partnership's ``thing`` by id says when given anything else."""
+    return {
+        "does_not_exist": f"Choose {a_thing} of the partnership: there is none with id {{pk_value}}.",
+        "incorrect_type": f"Give the {thing}'s id as a whole number.",
+    }
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class MemberField(serializers.PrimaryKeyRelatedField):
+class OneOfThePartnership(serializers.PrimaryKeyRelatedField):
+    """One of the current partnership's records, by id: those that ``choices_of(partnership)`` gives."""
+
+    choices_of = None
+
+    def get_queryset(self):
+        return self.choices_of(self.context["request"].partnership)
+
+
+class MemberField(OneOfThePartnership):
     """An active member of the current partnership, by id."""
 
-    default_error_messages = {
-        "does_not_exist": "Choose a member of the partnership: there is none with id {pk_value}.",
-        "incorrect_type": "Give the member's id as a whole number.",
-    }
-
-    def get_queryset(self):
-        return member_users(self.context["request"].partnership)
+    choices_of = staticmethod(member_users)
+    default_error_messages = _one_of_messages("a member", "member")
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class OrganisationField(serializers.PrimaryKeyRelatedField):
+class OrganisationField(OneOfThePartnership):
     """An active organisation of the current partnership, by id."""
 
-    default_error_messages = {
-        "does_not_exist": "Choose an organisation of the partnership: there is none with id {pk_value}.",
-        "incorrect_type": "Give the organisation's id as a whole number.",
-    }
-
-    def get_queryset(self):
-        return active_organisations(self.context["request"].partnership)
+    choices_of = staticmethod(active_organisations)
+    default_error_messages = _one_of_messages("an organisation", "organisation")
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "minItems": 1})

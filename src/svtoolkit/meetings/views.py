@@ -61,10 +61,15 @@ def schedule(request, incident_id):
     )
 
 
+def _meeting_for(request, incident_id, meeting_id):
+    """The incident (found through its access rules) and one of its meetings, or 404."""
+    shown = incident_for_request(request, incident_id)
+    return shown, selectors.meeting_in(shown, meeting_id)
+
+
 @access.requires(access.is_member)
 def meeting(request, incident_id, meeting_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.meeting_in(shown, meeting_id)
+    shown, found = _meeting_for(request, incident_id, meeting_id)
     return render(
         request,
         "meetings/meeting.html",
@@ -84,7 +89,7 @@ def meeting(request, incident_id, meeting_id):
 @never_cache
 @access.requires(access.is_member)
 def calendar_file(request, incident_id, meeting_id):
-    found = selectors.meeting_in(incident_for_request(request, incident_id), meeting_id)
+    _, found = _meeting_for(request, incident_id, meeting_id)
     return downloads.download(
         meeting_calendar(found),
         filename=f"{found.incident.reference}-meeting.ics",
@@ -95,8 +100,7 @@ def calendar_file(request, incident_id, meeting_id):
 
 @access.requires(access.is_member)
 def pack(request, incident_id, meeting_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.meeting_in(shown, meeting_id)
+    shown, found = _meeting_for(request, incident_id, meeting_id)
     context = incident_page(shown, user=request.user, partnership=request.partnership)
     return render(request, "meetings/pack.html", {**context, "meeting": found})
 
@@ -113,8 +117,7 @@ def _errors(*forms):
 
 @access.requires(access.can_manage_incident)
 def outcome(request, incident_id, meeting_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.meeting_in(shown, meeting_id)
+    shown, found = _meeting_for(request, incident_id, meeting_id)
     data = request.POST or None
     form = OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
     decisions = DecisionRows(data, prefix="decision")
@@ -160,8 +163,7 @@ def outcome(request, incident_id, meeting_id):
 
 @access.requires(access.can_manage_incident)
 def cancel(request, incident_id, meeting_id):
-    shown = incident_for_request(request, incident_id)
-    found = selectors.meeting_in(shown, meeting_id)
+    shown, found = _meeting_for(request, incident_id, meeting_id)
     return incident_form_page(
         request,
         shown,
