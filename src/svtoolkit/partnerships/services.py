@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
@@ -99,13 +99,13 @@ def _update(entry, *, expected_revision, details, by, request):
         **details,
     )
     entry.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         partnership=partnership,
         target=entry,
-        detail={"changes": _changes(before, details), "revision": entry.revision},
         request=request,
+        changes=_changes(before, details),
+        revision=entry.revision,
     )
     return entry
 
@@ -115,14 +115,7 @@ def _deactivate(entry, *, partnership, by, request):
         is_active=False, revision=F("revision") + 1, updated_at=timezone.now()
     )
     entry.refresh_from_db()
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        partnership=partnership,
-        target=entry,
-        detail={"deactivated": True},
-        request=request,
-    )
+    record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)
 
 
 def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
@@ -281,12 +274,8 @@ def _set_parties(agreement, parties, *, by, request) -> None:
     agreement.parties.set(parties)
     after = sorted(party.pk for party in parties)
     if before != after:
-        record(
-            action=AuditAction.UPDATE,
-            actor=by,
-            target=agreement,
-            detail={"changes": {"parties": {"before": before, "after": after}}},
-            request=request,
+        record_updated(
+            by=by, target=agreement, request=request, changes={"parties": {"before": before, "after": after}}
         )
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.playbooks import selectors
@@ -119,9 +119,7 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
             )
             for item in area.items.all()
         )
-    record(
-        action=AuditAction.CREATE, actor=by, partnership=playbook.partnership, target=draft, request=request
-    )
+    record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
 
 
@@ -181,13 +179,7 @@ def add_item(*, area, by, request=None, **fields) -> Item:
     item = Item.objects.create(
         version=area.version, area=area, key=key, position=position, **{f: fields[f] for f in ITEM_FIELDS}
     )
-    record(
-        action=AuditAction.CREATE,
-        actor=by,
-        partnership=area.version.playbook.partnership,
-        target=item,
-        request=request,
-    )
+    record_created(by=by, partnership=area.version.playbook.partnership, target=item, request=request)
     return item
 
 
@@ -198,13 +190,8 @@ def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
     item.retired = retired
     item.revision += 1
     item.save(update_fields=["retired", "revision"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=item.version.playbook.partnership,
-        target=item,
-        detail={"retired": retired},
-        request=request,
+    record_updated(
+        by=by, partnership=item.version.playbook.partnership, target=item, request=request, retired=retired
     )
     return item
 
@@ -220,13 +207,12 @@ def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVer
     version.published_at = timezone.now()
     version.change_note = change_note.strip()
     version.save(update_fields=["status", "published_by", "published_at", "change_note"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         partnership=version.playbook.partnership,
         target=version,
-        detail={"published": version.number},
         request=request,
+        published=version.number,
     )
     return version
 
@@ -236,13 +222,7 @@ def discard_draft(*, version, by, request=None) -> None:
     _require_draft(version)
     if version.number == 1:
         raise DomainError("The first version cannot be discarded; publish it when it is ready.")
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        partnership=version.playbook.partnership,
-        target=version,
-        request=request,
-    )
+    record_deleted(by=by, partnership=version.playbook.partnership, target=version, request=request)
     version.delete()
 
 
@@ -284,7 +264,7 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
             )
         )
     ReadinessRating.objects.bulk_create(ratings)
-    record(action=AuditAction.CREATE, actor=by, target=assessment, request=request)
+    record_created(by=by, target=assessment, request=request)
     return assessment
 
 
@@ -304,13 +284,8 @@ def rate_item(
         target_date=target_date,
     )
     rating.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=rating.assessment.partnership,
-        target=rating,
-        detail={"status": status},
-        request=request,
+    record_updated(
+        by=by, partnership=rating.assessment.partnership, target=rating, request=request, status=status
     )
     return rating
 
@@ -361,5 +336,5 @@ def start_exercise(
         created_by=by,
     )
     exercise.organisations.set(organisations)
-    record(action=AuditAction.CREATE, actor=by, target=exercise, request=request)
+    record_created(by=by, target=exercise, request=request)
     return exercise

@@ -5,7 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged
 from svtoolkit.incidents import history
@@ -213,13 +213,7 @@ def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=No
     lesson.decided_at = timezone.now()
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "accepted_into", "decided_by", "decided_at", "decision_note"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        target=lesson,
-        detail={"status": lesson.status, "draft": draft.number},
-        request=request,
-    )
+    record_updated(by=by, target=lesson, request=request, status=lesson.status, draft=draft.number)
     return lesson
 
 
@@ -235,9 +229,7 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.decided_at = timezone.now()
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record(
-        action=AuditAction.UPDATE, actor=by, target=lesson, detail={"status": lesson.status}, request=request
-    )
+    record_updated(by=by, target=lesson, request=request, status=lesson.status)
     return lesson
 
 
