@@ -13,7 +13,7 @@ from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.entries import audit_value, create_audited
 from svtoolkit.partnerships.models import (
@@ -87,9 +87,8 @@ def _update(entry, *, expected_revision, details, by, request):
     what = _CALLED[type(entry)]
     _check_owner(partnership, details.get("owner"))
     before = type(entry).objects.get(pk=entry.pk)
-    save_if_unchanged(
-        type(entry),
-        entry.pk,
+    update_if_unchanged(
+        entry,
         expected_revision=expected_revision,
         conflict_message=(
             f"Someone else changed this {what} while you were editing it. Their version is shown below; make "
@@ -98,7 +97,6 @@ def _update(entry, *, expected_revision, details, by, request):
         updated_at=timezone.now(),
         **details,
     )
-    entry.refresh_from_db()
     record_updated(
         by=by,
         partnership=partnership,

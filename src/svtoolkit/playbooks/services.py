@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
@@ -272,9 +272,8 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
 def rate_item(
     *, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request=None
 ) -> ReadinessRating:
-    save_if_unchanged(
-        ReadinessRating,
-        rating.pk,
+    update_if_unchanged(
+        rating,
         expected_revision=expected_revision,
         conflict_message="Someone else changed this rating while you were editing it.",
         status=status,
@@ -283,7 +282,6 @@ def rate_item(
         owner=owner,
         target_date=target_date,
     )
-    rating.refresh_from_db()
     record_updated(
         by=by, partnership=rating.assessment.partnership, target=rating, request=request, status=status
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 from svtoolkit.regions.fund_models import FundApplication, FundRules, FundStatus
@@ -119,9 +119,8 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
             leaving_out=application,
         )
     now = timezone.now()
-    save_if_unchanged(
-        FundApplication,
-        application.pk,
+    update_if_unchanged(
+        application,
         expected_revision=expected_revision,
         status=status,
         amount_approved=amount_approved,
@@ -129,7 +128,6 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
         decided_by=by,
         decided_at=now,
     )
-    application.refresh_from_db()
     record_updated(
         by=by, target=application, request=request, decision=status, amount_approved=amount_approved
     )
@@ -166,9 +164,8 @@ def record_spend(*, application, by, amount_spent, outcome, outcome_note="", exp
             f"The region approved £{application.amount_approved:,}: the amount spent cannot be more",
             field="amount_spent",
         )
-    save_if_unchanged(
-        FundApplication,
-        application.pk,
+    update_if_unchanged(
+        application,
         expected_revision=expected_revision,
         status=FundStatus.SPENT,
         amount_spent=amount_spent,
@@ -177,7 +174,6 @@ def record_spend(*, application, by, amount_spent, outcome, outcome_note="", exp
         spend_recorded_by=by,
         spend_recorded_at=timezone.now(),
     )
-    application.refresh_from_db()
     incident_services.log_change(
         incident=application.incident, by=by, text=f"Recorded £{amount_spent:,} spent from the region's fund."
     )
@@ -195,8 +191,7 @@ def set_rules(*, region, by, limit_per_incident, is_open, guidance="", expected_
     if rules.pk is None:
         rules = FundRules.objects.create(region=region, updated_by=by, **changes)
     else:
-        save_if_unchanged(FundRules, rules.pk, expected_revision=expected_revision, updated_by=by, **changes)
-        rules.refresh_from_db()
+        update_if_unchanged(rules, expected_revision=expected_revision, updated_by=by, **changes)
     record_updated(
         by=by, target=rules, request=request, limit_per_incident=limit_per_incident, is_open=is_open
     )

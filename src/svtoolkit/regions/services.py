@@ -15,7 +15,7 @@ from svtoolkit.alerts.selectors import coordinators_of
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core import events
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.messaging import services as messaging
@@ -43,10 +43,7 @@ def choose_regional_sharing(*, partnership, categories, by, expected_revision: i
         partnership=partnership, defaults={"categories": chosen, "updated_by": by}
     )
     if not created:
-        save_if_unchanged(
-            RegionalSharing, sharing.pk, expected_revision=expected_revision, categories=chosen, updated_by=by
-        )
-        sharing.refresh_from_db()
+        update_if_unchanged(sharing, expected_revision=expected_revision, categories=chosen, updated_by=by)
     record_updated(by=by, partnership=partnership, target=sharing, request=request, categories=chosen)
     return sharing
 
