@@ -33,6 +33,9 @@ ITEM_FIELDS = [
     "categories",
     "essential",
 ]
+# What a new draft copies of each area and item of the version it starts from; each then belongs to the draft.
+AREA_COPIED = ["key", "phase", "position", "title", "summary"]
+ITEM_COPIED = ["key", "position", "retired", "lesson_reference", "completed_by", *ITEM_FIELDS]
 
 
 # --- The checklist ---------------------------------------------------------------------------------------
@@ -98,29 +101,18 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
         playbook=playbook, number=number, vocabularies=source.vocabularies, created_by=by
     )
     for area in source.areas.prefetch_related("items"):
-        copied_area = Area.objects.create(
-            version=draft,
-            key=area.key,
-            phase=area.phase,
-            position=area.position,
-            title=area.title,
-            summary=area.summary,
-        )
+        copied_area = Area.objects.create(version=draft, **_values_of(area, AREA_COPIED))
         Item.objects.bulk_create(
-            Item(
-                version=draft,
-                area=copied_area,
-                key=item.key,
-                position=item.position,
-                retired=item.retired,
-                lesson_reference=item.lesson_reference,
-                completed_by=item.completed_by,
-                **{field: getattr(item, field) for field in ITEM_FIELDS},
-            )
+            Item(version=draft, area=copied_area, **_values_of(item, ITEM_COPIED))
             for item in area.items.all()
         )
     record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
+
+
+def _values_of(record, fields) -> dict:
+    """``record``'s values of ``fields``, as keyword arguments for a copy of it."""
+    return {field: getattr(record, field) for field in fields}
 
 
 def _require_draft(version):
