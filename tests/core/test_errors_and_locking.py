@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from svtoolkit.api.base import handle_exception
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.incidents.models import PlanAction
 from tests.incidents.builders import demo_incident
 
@@ -45,6 +45,16 @@ def test_a_row_outside_the_narrowed_queryset_counts_as_changed(action):
         )
     action.refresh_from_db()
     assert action.title != "Not written" and action.revision == 1
+
+
+def test_an_instance_updated_if_unchanged_holds_what_is_stored_and_a_stale_one_is_refused(action):
+    update_if_unchanged(action, expected_revision=action.revision, title="Review the CCTV")
+    assert (action.title, action.revision) == ("Review the CCTV", 2)
+    with pytest.raises(EditConflict) as raised:
+        update_if_unchanged(action, expected_revision=1, title="Not written")
+    assert raised.value.current_revision == 2
+    action.refresh_from_db()
+    assert action.title == "Review the CCTV"
 
 
 class NoteForm(forms.Form):

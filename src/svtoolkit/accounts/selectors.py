@@ -64,12 +64,16 @@ def pending_invitations(partnership) -> QuerySet[Invitation]:
     ).select_related("organisation", "invited_by")
 
 
+def holding_token(queryset: QuerySet, token: str, *, field: str = "token_hash"):
+    """The row of ``queryset`` whose secret link token this is (stored hashed in ``field``, as an
+    invitation's is), or None: for no token, or one nobody holds."""
+    if not token:
+        return None
+    return queryset.filter(**{field: Invitation.hash_token(token)}).first()
+
+
 def invitation_by_token(token: str) -> Invitation | None:
-    return (
-        Invitation.objects.filter(token_hash=Invitation.hash_token(token))
-        .select_related("partnership", "organisation")
-        .first()
-    )
+    return holding_token(Invitation.objects.select_related("partnership", "organisation"), token)
 
 
 def pending_invitation_in(partnership, invitation_id) -> Invitation:

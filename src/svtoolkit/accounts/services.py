@@ -16,7 +16,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
 from svtoolkit.accounts.signals import member_removed
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import (
+    record,
+    record_created,
+    record_deleted,
+    record_settings_changed,
+    record_updated,
+)
 from svtoolkit.core.errors import DomainError
 
 
@@ -48,13 +54,7 @@ def invite_member(
         token_hash=Invitation.hash_token(token),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    record(
-        action=AuditAction.CREATE,
-        actor=invited_by,
-        target=invitation,
-        detail={"role": role, "email": email},
-        request=request,
-    )
+    record_created(by=invited_by, target=invitation, request=request, role=role, email=email)
     _send_invitation(invitation, token=token)
     return invitation
 
@@ -112,13 +112,7 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
         user = User.objects.create_user(
             invitation.email, password, full_name=full_name.strip() or invitation.full_name
         )
-        record(
-            action=AuditAction.CREATE,
-            actor=user,
-            partnership=invitation.partnership,
-            target=user,
-            request=request,
-        )
+        record_created(by=user, partnership=invitation.partnership, target=user, request=request)
     membership, _ = Membership.objects.get_or_create(
         user=user,
         partnership=invitation.partnership,
@@ -126,22 +120,23 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    record(
-        action=AuditAction.CREATE,
-        actor=user,
-        partnership=invitation.partnership,
-        target=membership,
-        detail={"role": membership.role, "via": "invitation"},
-        request=request,
-    )
+    _record_joined(membership, via="invitation", request=request)
     return user
+
+
+def _record_joined(membership, *, via: str, request, **detail) -> None:
+    """The entry for someone joining a partnership (``via`` an invitation, or self-registration), in their
+    own name, with the role they joined as."""
+    record_created(
+        by=membership.user, target=membership, request=request, role=membership.role, via=via, **detail
+    )
 
 
 @transaction.atomic
 def revoke_invitation(*, invitation, by, request=None) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record(action=AuditAction.DELETE, actor=by, target=invitation, request=request)
+    record_deleted(by=by, target=invitation, request=request)
 
 
 def _check_partner_has_organisation(*, role, organisation) -> None:
@@ -175,12 +170,12 @@ def change_membership(*, membership, role, organisation, by, request=None) -> Me
     membership.role = role
     membership.organisation = organisation
     membership.save(update_fields=["role", "organisation"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         target=membership,
-        detail={"before": before, "after": {"role": role, "organisation": getattr(organisation, "pk", None)}},
         request=request,
+        before=before,
+        after={"role": role, "organisation": getattr(organisation, "pk", None)},
     )
     return membership
 
@@ -190,12 +185,8 @@ def remove_member(*, membership, by, request=None) -> None:
     """Take someone out of the partnership; they also leave the need-to-know lists its membership gave them
     (the incidents app does that on ``member_removed``), so being invited back does not reopen them."""
     _check_keeps_a_coordinator(membership)
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        target=membership,
-        detail={"email": membership.user.email, "role": membership.role},
-        request=request,
+    record_deleted(
+        by=by, target=membership, request=request, email=membership.user.email, role=membership.role
     )
     member_removed.send(sender=Membership, membership=membership, by=by, request=request)
     membership.delete()
@@ -214,13 +205,7 @@ def confirm_authenticator(*, device, token, request=None) -> bool:
     TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    record(
-        action=AuditAction.CREATE,
-        actor=device.user,
-        target=device,
-        detail={"what": "authenticator"},
-        request=request,
-    )
+    record_created(by=device.user, target=device, request=request, what="authenticator")
     return True
 
 
@@ -259,13 +244,7 @@ def generate_backup_codes(*, user, request=None) -> list[str]:
         if code not in codes:
             codes.append(code)
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    record(
-        action=AuditAction.CREATE,
-        actor=user,
-        target=device,
-        detail={"what": "backup codes", "count": len(codes)},
-        request=request,
-    )
+    record_created(by=user, target=device, request=request, what="backup codes", count=len(codes))
     return codes
 
 
@@ -307,13 +286,8 @@ def update_partnership_security(
     _refuse_without_second_factor(second_factor_passed, field="require_two_factor")
     partnership.require_two_factor = require_two_factor
     partnership.save(update_fields=["require_two_factor"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=partnership,
-        target=partnership,
-        detail={"require_two_factor": require_two_factor},
-        request=request,
+    record_settings_changed(
+        partnership=partnership, by=by, request=request, require_two_factor=require_two_factor
     )
 
 
@@ -328,13 +302,7 @@ def set_contact_preferences(
     user.quiet_from = quiet_from
     user.quiet_until = quiet_until
     user.save(update_fields=["mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=user,
-        target=user,
-        detail={"contact_preferences": True},
-        request=request,
-    )
+    record_updated(by=user, target=user, request=request, contact_preferences=True)
 
 
 # --- Single sign-on (the protocol is in accounts/sso.py) ------------------------------------------------
@@ -418,18 +386,8 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
 def _join_by_self_registration(*, user, rule, provider, request) -> None:
     # The lowest-privilege role: a coordinator gives more once they know who this is.
     membership = Membership.objects.create(user=user, partnership=rule.partnership, role=Role.VIEWER)
-    record(
-        action=AuditAction.CREATE,
-        actor=user,
-        partnership=rule.partnership,
-        target=membership,
-        detail={
-            "role": Role.VIEWER,
-            "via": "self-registration",
-            "provider": provider.slug,
-            "domain": rule.domain,
-        },
-        request=request,
+    _record_joined(
+        membership, via="self-registration", request=request, provider=provider.slug, domain=rule.domain
     )
 
 
@@ -477,16 +435,12 @@ def update_single_sign_on(
             domain=domain,
             defaults={"self_registration": domain in self_registration_domains},
         )
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_settings_changed(
         partnership=partnership,
-        target=partnership,
-        detail={
-            "sso_providers": partnership.sso_providers,
-            "sign_in_domains": sorted(domains),
-            "self_registration_domains": sorted(self_registration_domains),
-            "accept_identity_provider_mfa": accept_identity_provider_mfa,
-        },
+        by=by,
         request=request,
+        sso_providers=partnership.sso_providers,
+        sign_in_domains=sorted(domains),
+        self_registration_domains=sorted(self_registration_domains),
+        accept_identity_provider_mfa=accept_identity_provider_mfa,
     )

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.accounts.models import Invitation, Role, User
+from svtoolkit.accounts.models import Role, User
+from svtoolkit.accounts.selectors import holding_token
 from svtoolkit.alerts.defaults import ANY_CATEGORY, Rule, Step, default_escalation, default_launch_rules
 from svtoolkit.alerts.models import (
     Alert,
@@ -228,14 +229,10 @@ def contact_to_inform(organisation):
 
 
 def recipient_by_token(token: str) -> AlertRecipient | None:
-    if not token:
-        return None
-    return (
-        AlertRecipient.objects.filter(token_hash=Invitation.hash_token(token))
-        .exclude(alert__incident__status="closed")
-        .select_related("alert__incident__partnership", "user", "alert__acknowledged_by")
-        .first()
+    still_open = AlertRecipient.objects.exclude(alert__incident__status="closed").select_related(
+        "alert__incident__partnership", "user", "alert__acknowledged_by"
     )
+    return holding_token(still_open, token)
 
 
 def alert_of(incident) -> Alert | None:

@@ -33,8 +33,7 @@ from svtoolkit.alerts.models import (
     LaunchProtocol,
     LaunchRule,
 )
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.conditions import met_for
@@ -71,10 +70,6 @@ MAX_SHIFT = timedelta(days=7)
 MAX_ESCALATION_MINUTES = 240
 ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
-
-
-def _audit(*, action, by, target, partnership=None, request=None, **detail):
-    record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
 
 
 def _when(moment: datetime) -> str:
@@ -146,7 +141,7 @@ def raise_alert(
         + (f" ({organisation})" if organisation else "")
         + f". How they know: {alert.how_they_know} Call back on {alert.callback_number}.",
     )
-    _audit(action=AuditAction.CREATE, by=by, target=alert, request=request)
+    record_created(by=by, target=alert, request=request)
     events.publish_raised(alert=alert)
     steps = selectors.escalation_steps(partnership)
     for step in steps:
@@ -377,7 +372,7 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
         + f", {int((now - alert.raised_at).total_seconds() // 60)} minutes after it was raised. "
         "Escalation stopped.",
     )
-    _audit(action=AuditAction.UPDATE, by=by, target=alert, request=request, acknowledged=True, via=via)
+    record_updated(by=by, target=alert, request=request, acknowledged=True, via=via)
     events.publish_acknowledged(alert=alert)
     return True
 
@@ -498,7 +493,7 @@ def add_shift(
         note=note.strip(),
         created_by=by,
     )
-    _audit(action=AuditAction.CREATE, by=by, target=shift, request=request)
+    record_created(by=by, target=shift, request=request)
     return shift
 
 
@@ -534,8 +529,7 @@ def hand_over_shift(*, shift, to, out_of_hours_number="", note="", by, at=None, 
         before = shift.person
         shift.ends_at = now
         shift.save(update_fields=["ends_at"])
-    _audit(
-        action=AuditAction.UPDATE,
+    record_updated(
         by=by,
         partnership=shift.partnership,
         target=taking_over,
@@ -572,7 +566,7 @@ def cover_shift(
         covers=shift,
         created_by=by,
     )
-    _audit(action=AuditAction.CREATE, by=by, partnership=shift.partnership, target=cover, request=request)
+    record_created(by=by, partnership=shift.partnership, target=cover, request=request)
     return cover
 
 
@@ -587,13 +581,13 @@ def add_to_alert_list(*, partnership, user, by, request=None) -> AlertListMember
     )
     if not created:
         raise DomainError(f"{user} is on the alert list already.", field="user")
-    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=entry, request=request)
+    record_created(by=by, partnership=partnership, target=entry, request=request)
     return entry
 
 
 @transaction.atomic
 def remove_from_alert_list(*, entry, by, request=None) -> None:
-    _audit(action=AuditAction.DELETE, by=by, target=entry, request=request)
+    record_deleted(by=by, target=entry, request=request)
     entry.delete()
 
 
@@ -620,8 +614,7 @@ def set_escalation_policy(*, partnership, after_minutes: dict, by, request=None)
         EscalationStep(policy=policy, duty_role=role, after_minutes=minutes)
         for role, minutes in chosen.items()
     )
-    _audit(
-        action=AuditAction.UPDATE,
+    record_updated(
         by=by,
         partnership=partnership,
         target=policy,
@@ -661,12 +654,12 @@ def add_launch_rule(*, partnership, category, organisation_kind="", organisation
     if not created:
         raise DomainError("The protocol has this rule already.", field="category")
     LaunchProtocol.objects.filter(pk=protocol.pk).update(updated_by=by, updated_at=timezone.now())
-    _audit(action=AuditAction.CREATE, by=by, partnership=partnership, target=rule, request=request)
+    record_created(by=by, partnership=partnership, target=rule, request=request)
     return rule
 
 
 @transaction.atomic
 def remove_launch_rule(*, rule, by, request=None) -> None:
     partnership = rule.protocol.partnership
-    _audit(action=AuditAction.DELETE, by=by, partnership=partnership, target=rule, request=request)
+    record_deleted(by=by, partnership=partnership, target=rule, request=request)
     rule.delete()

@@ -9,7 +9,7 @@ from django.db import transaction
 from svtoolkit.attachments import checks, scanning
 from svtoolkit.attachments.models import Attachment
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_action, record_created
 from svtoolkit.core import downloads
 from svtoolkit.core.errors import DomainError
 
@@ -34,7 +34,7 @@ def attach_file(*, owner, partnership, file, description: str = "", by, request=
                 field="file",
             ) from None
         if found:
-            _audit(
+            record_action(
                 AuditAction.PERMISSION_DENIED,
                 target=owner,
                 partnership=partnership,
@@ -68,11 +68,10 @@ def attach_file(*, owner, partnership, file, description: str = "", by, request=
     try:
         with transaction.atomic():
             attachment.save()
-            _audit(
-                AuditAction.CREATE,
-                target=attachment,
-                partnership=partnership,
+            record_created(
                 by=by,
+                partnership=partnership,
+                target=attachment,
                 request=request,
                 attached_to=str(owner)[:200],
                 size=attachment.size,
@@ -87,7 +86,7 @@ def attach_file(*, owner, partnership, file, description: str = "", by, request=
 
 def record_download(*, attachment, by, request) -> None:
     """Every download of a file is in the audit log."""
-    _audit(
+    record_action(
         AuditAction.VIEW_SENSITIVE,
         target=attachment,
         partnership=attachment.partnership,
@@ -96,10 +95,6 @@ def record_download(*, attachment, by, request) -> None:
         what="attachment download",
         attached_to=str(attachment.owner)[:200],
     )
-
-
-def _audit(action, *, target, partnership, by, request, **detail) -> None:
-    record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
 
 
 def erase_attached_to(*, owners) -> int:

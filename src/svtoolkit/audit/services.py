@@ -82,6 +82,44 @@ def record(
     return entry
 
 
+def record_action(
+    action: AuditAction, /, *, by, target: models.Model, partnership=None, request=None, **detail
+) -> AuditEntry:
+    """Append the entry for ``action`` taken by ``by`` on ``target`` (made, changed, deleted, read), with the
+    detail worth keeping given as keyword arguments: the shorthand for ``record`` that services use. In the
+    log of ``partnership``, by default the target's own."""
+    return record(
+        action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request
+    )
+
+
+def record_created(*, by, target: models.Model, partnership=None, request=None, **detail) -> AuditEntry:
+    """The entry for ``by`` making ``target``: ``record_action`` with ``AuditAction.CREATE``."""
+    return record_action(
+        AuditAction.CREATE, by=by, target=target, partnership=partnership, request=request, **detail
+    )
+
+
+def record_updated(*, by, target: models.Model, partnership=None, request=None, **changes) -> AuditEntry:
+    """The entry for ``by`` changing ``target``, what changed as keyword arguments."""
+    return record_action(
+        AuditAction.UPDATE, by=by, target=target, partnership=partnership, request=request, **changes
+    )
+
+
+def record_deleted(*, by, target: models.Model, partnership=None, request=None, **detail) -> AuditEntry:
+    """The entry for ``by`` deleting (or retiring) ``target``, written before it goes."""
+    return record_action(
+        AuditAction.DELETE, by=by, target=target, partnership=partnership, request=request, **detail
+    )
+
+
+def record_settings_changed(*, partnership, by, request=None, **changes) -> AuditEntry:
+    """The entry for a change to ``partnership``'s own settings (how its members sign in, how long it keeps
+    personal data), in its own log, what changed as keyword arguments."""
+    return record_updated(by=by, partnership=partnership, target=partnership, request=request, **changes)
+
+
 def record_in_each(
     *, partnerships, action: AuditAction, actor=None, detail: dict | None = None, request=None
 ):

@@ -34,3 +34,23 @@ def save_if_unchanged(
     if not updated:
         current = queryset.model._default_manager.filter(pk=pk).values_list("revision", flat=True).first()
         raise EditConflict(conflict_message, current_revision=current)
+
+
+def update_if_unchanged(
+    instance: Model,
+    *,
+    expected_revision: int | None,
+    conflict_message: str = DEFAULT_CONFLICT_MESSAGE,
+    **changes,
+) -> None:
+    """``save_if_unchanged`` on ``instance``'s own row, then ``instance`` refreshed with what is stored now
+    (its new revision, and whatever the database made of the changes): the way a service edits the record
+    it goes on to describe."""
+    save_if_unchanged(
+        type(instance),
+        instance.pk,
+        expected_revision=expected_revision,
+        conflict_message=conflict_message,
+        **changes,
+    )
+    instance.refresh_from_db()

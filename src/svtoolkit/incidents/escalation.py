@@ -21,8 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, Role
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import events
 from svtoolkit.incidents.models import (
@@ -75,14 +74,7 @@ def set_timetable(
     timetable, _ = EscalationTimetable.objects.update_or_create(
         partnership=partnership, defaults={**hours, "updated_by": by}
     )
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=partnership,
-        target=timetable,
-        detail=hours,
-        request=request,
-    )
+    record_updated(by=by, partnership=partnership, target=timetable, request=request, **hours)
     return timetable
 
 

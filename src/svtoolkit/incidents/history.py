@@ -1,7 +1,7 @@
 """What every change to an incident leaves behind: a line on its timeline and an entry in the audit log."""
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_action
 from svtoolkit.incidents.models import TimelineEntry, TimelineKind
 
 
@@ -10,14 +10,7 @@ def note(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> Timeli
 
 
 def audit(incident, by, action, target, request, /, **detail):
-    record(
-        action=action,
-        actor=by,
-        partnership=incident.partnership,
-        target=target,
-        detail=detail,
-        request=request,
-    )
+    record_action(action, by=by, partnership=incident.partnership, target=target, request=request, **detail)
 
 
 def opened(incident, by, target, request, *, reason: str, action=AuditAction.VIEW_SENSITIVE, **detail):

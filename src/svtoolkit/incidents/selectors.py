@@ -361,16 +361,13 @@ def decision_in(incident, decision_id) -> Decision:
 
 
 def participation_by_token(token: str) -> Participation | None:
-    from svtoolkit.accounts.models import Invitation
+    from svtoolkit.accounts.selectors import holding_token
 
-    if not token:
-        return None
-    return (
-        Participation.objects.filter(acknowledgement_token_hash=Invitation.hash_token(token))
-        .exclude(incident__status="closed")  # a closed incident takes no more acknowledgements
-        .select_related("incident", "organisation")
-        .first()
+    # A closed incident takes no more acknowledgements.
+    still_open = Participation.objects.exclude(incident__status="closed").select_related(
+        "incident", "organisation"
     )
+    return holding_token(still_open, token, field="acknowledgement_token_hash")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
@@ -992,9 +992,8 @@ def edit_record(
 ) -> Incident:
     """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
-    save_if_unchanged(
-        Incident,
-        incident.pk,
+    update_if_unchanged(
+        incident,
         expected_revision=expected_revision,
         conflict_message="Someone else changed this incident while you were editing it.",
         title=title.strip(),
@@ -1003,7 +1002,6 @@ def edit_record(
         notified_at=notified_at,
         summary=summary.strip(),
     )
-    incident.refresh_from_db()
     history.note(incident, by, "The incident's record was corrected.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request)
     tallies.recount(incident)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
@@ -163,17 +164,17 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
         by=by,
         link=reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk]),
     )
-    incident_services.audit(
-        incident=meeting.incident,
-        by=by,
-        action=AuditAction.UPDATE,
-        target=meeting,
-        request=request,
-        held=True,
-        decisions=len(decisions),
-        actions=len(actions),
+    _record_meeting_changed(
+        meeting, by=by, request=request, held=True, decisions=len(decisions), actions=len(actions)
     )
     return meeting
+
+
+def _record_meeting_changed(meeting, *, by, request, **changes) -> None:
+    """The audit entry for a meeting held or cancelled, in the log of its incident's partnership."""
+    record_updated(
+        by=by, partnership=meeting.incident.partnership, target=meeting, request=request, **changes
+    )
 
 
 @transaction.atomic
@@ -191,14 +192,8 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     incident_services.log_change(
         incident=meeting.incident, by=by, text=f"{meeting} cancelled. Reason: {meeting.cancelled_reason}"
     )
-    incident_services.audit(
-        incident=meeting.incident,
-        by=by,
-        action=AuditAction.UPDATE,
-        target=meeting,
-        request=request,
-        status=meeting.status,
-        reason=meeting.cancelled_reason,
+    _record_meeting_changed(
+        meeting, by=by, request=request, status=meeting.status, reason=meeting.cancelled_reason
     )
     _send_cancellation(meeting)
     return meeting

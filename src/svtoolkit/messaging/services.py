@@ -16,8 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.queueing import enqueue_after_commit
 from svtoolkit.core.sending import queue_again
@@ -256,13 +255,8 @@ def resend(*, delivery, by, request=None) -> Delivery:
     """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back)."""
     if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
         raise DomainError("Only a message that failed can be sent again.")
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=delivery.notification.partnership,
-        target=delivery,
-        detail={"resent": True},
-        request=request,
+    record_updated(
+        by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
     )
     _enqueue([delivery.notification_id])
     delivery.refresh_from_db()

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.entries import audit_value, create_audited
 from svtoolkit.partnerships.models import (
@@ -87,9 +87,8 @@ def _update(entry, *, expected_revision, details, by, request):
     what = _CALLED[type(entry)]
     _check_owner(partnership, details.get("owner"))
     before = type(entry).objects.get(pk=entry.pk)
-    save_if_unchanged(
-        type(entry),
-        entry.pk,
+    update_if_unchanged(
+        entry,
         expected_revision=expected_revision,
         conflict_message=(
             f"Someone else changed this {what} while you were editing it. Their version is shown below; make "
@@ -98,14 +97,13 @@ def _update(entry, *, expected_revision, details, by, request):
         updated_at=timezone.now(),
         **details,
     )
-    entry.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         partnership=partnership,
         target=entry,
-        detail={"changes": _changes(before, details), "revision": entry.revision},
         request=request,
+        changes=_changes(before, details),
+        revision=entry.revision,
     )
     return entry
 
@@ -115,14 +113,7 @@ def _deactivate(entry, *, partnership, by, request):
         is_active=False, revision=F("revision") + 1, updated_at=timezone.now()
     )
     entry.refresh_from_db()
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        partnership=partnership,
-        target=entry,
-        detail={"deactivated": True},
-        request=request,
-    )
+    record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)
 
 
 def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
@@ -281,12 +272,8 @@ def _set_parties(agreement, parties, *, by, request) -> None:
     agreement.parties.set(parties)
     after = sorted(party.pk for party in parties)
     if before != after:
-        record(
-            action=AuditAction.UPDATE,
-            actor=by,
-            target=agreement,
-            detail={"changes": {"parties": {"before": before, "after": after}}},
-            request=request,
+        record_updated(
+            by=by, target=agreement, request=request, changes={"parties": {"before": before, "after": after}}
         )
 
 

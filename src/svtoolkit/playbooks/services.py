@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
@@ -33,6 +33,9 @@ ITEM_FIELDS = [
     "categories",
     "essential",
 ]
+# What a new draft copies of each area and item of the version it starts from; each then belongs to the draft.
+AREA_COPIED = ["key", "phase", "position", "title", "summary"]
+ITEM_COPIED = ["key", "position", "retired", "lesson_reference", "completed_by", *ITEM_FIELDS]
 
 
 # --- The checklist ---------------------------------------------------------------------------------------
@@ -98,31 +101,18 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
         playbook=playbook, number=number, vocabularies=source.vocabularies, created_by=by
     )
     for area in source.areas.prefetch_related("items"):
-        copied_area = Area.objects.create(
-            version=draft,
-            key=area.key,
-            phase=area.phase,
-            position=area.position,
-            title=area.title,
-            summary=area.summary,
-        )
+        copied_area = Area.objects.create(version=draft, **_values_of(area, AREA_COPIED))
         Item.objects.bulk_create(
-            Item(
-                version=draft,
-                area=copied_area,
-                key=item.key,
-                position=item.position,
-                retired=item.retired,
-                lesson_reference=item.lesson_reference,
-                completed_by=item.completed_by,
-                **{field: getattr(item, field) for field in ITEM_FIELDS},
-            )
+            Item(version=draft, area=copied_area, **_values_of(item, ITEM_COPIED))
             for item in area.items.all()
         )
-    record(
-        action=AuditAction.CREATE, actor=by, partnership=playbook.partnership, target=draft, request=request
-    )
+    record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
+
+
+def _values_of(record, fields) -> dict:
+    """``record``'s values of ``fields``, as keyword arguments for a copy of it."""
+    return {field: getattr(record, field) for field in fields}
 
 
 def _require_draft(version):
@@ -181,13 +171,7 @@ def add_item(*, area, by, request=None, **fields) -> Item:
     item = Item.objects.create(
         version=area.version, area=area, key=key, position=position, **{f: fields[f] for f in ITEM_FIELDS}
     )
-    record(
-        action=AuditAction.CREATE,
-        actor=by,
-        partnership=area.version.playbook.partnership,
-        target=item,
-        request=request,
-    )
+    record_created(by=by, partnership=area.version.playbook.partnership, target=item, request=request)
     return item
 
 
@@ -198,13 +182,8 @@ def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
     item.retired = retired
     item.revision += 1
     item.save(update_fields=["retired", "revision"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=item.version.playbook.partnership,
-        target=item,
-        detail={"retired": retired},
-        request=request,
+    record_updated(
+        by=by, partnership=item.version.playbook.partnership, target=item, request=request, retired=retired
     )
     return item
 
@@ -220,13 +199,12 @@ def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVer
     version.published_at = timezone.now()
     version.change_note = change_note.strip()
     version.save(update_fields=["status", "published_by", "published_at", "change_note"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         partnership=version.playbook.partnership,
         target=version,
-        detail={"published": version.number},
         request=request,
+        published=version.number,
     )
     return version
 
@@ -236,13 +214,7 @@ def discard_draft(*, version, by, request=None) -> None:
     _require_draft(version)
     if version.number == 1:
         raise DomainError("The first version cannot be discarded; publish it when it is ready.")
-    record(
-        action=AuditAction.DELETE,
-        actor=by,
-        partnership=version.playbook.partnership,
-        target=version,
-        request=request,
-    )
+    record_deleted(by=by, partnership=version.playbook.partnership, target=version, request=request)
     version.delete()
 
 
@@ -284,7 +256,7 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
             )
         )
     ReadinessRating.objects.bulk_create(ratings)
-    record(action=AuditAction.CREATE, actor=by, target=assessment, request=request)
+    record_created(by=by, target=assessment, request=request)
     return assessment
 
 
@@ -292,9 +264,8 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
 def rate_item(
     *, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request=None
 ) -> ReadinessRating:
-    save_if_unchanged(
-        ReadinessRating,
-        rating.pk,
+    update_if_unchanged(
+        rating,
         expected_revision=expected_revision,
         conflict_message="Someone else changed this rating while you were editing it.",
         status=status,
@@ -303,14 +274,8 @@ def rate_item(
         owner=owner,
         target_date=target_date,
     )
-    rating.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=rating.assessment.partnership,
-        target=rating,
-        detail={"status": status},
-        request=request,
+    record_updated(
+        by=by, partnership=rating.assessment.partnership, target=rating, request=request, status=status
     )
     return rating
 
@@ -361,5 +326,5 @@ def start_exercise(
         created_by=by,
     )
     exercise.organisations.set(organisations)
-    record(action=AuditAction.CREATE, actor=by, target=exercise, request=request)
+    record_created(by=by, target=exercise, request=request)
     return exercise

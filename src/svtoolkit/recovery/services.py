@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_created
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.recovery.models import (
@@ -77,7 +77,7 @@ def issue_feed(*, user, request=None) -> str:
     CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(user=user, token_hash=CalendarFeed.hash_token(token))
-    record(action=AuditAction.CREATE, actor=user, target=feed, request=request)
+    record_created(by=user, target=feed, request=request)
     return token
 
 

@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Role
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 from svtoolkit.regions.fund_models import FundApplication, FundRules, FundStatus
@@ -80,7 +79,7 @@ def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, nee
     incident_services.log_change(
         incident=incident, by=by, text=f"Applied to {region}'s fund for £{amount_requested:,}."
     )
-    record(action=AuditAction.CREATE, actor=by, target=application, request=request)
+    record_created(by=by, target=application, request=request)
     return application
 
 
@@ -120,9 +119,8 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
             leaving_out=application,
         )
     now = timezone.now()
-    save_if_unchanged(
-        FundApplication,
-        application.pk,
+    update_if_unchanged(
+        application,
         expected_revision=expected_revision,
         status=status,
         amount_approved=amount_approved,
@@ -130,13 +128,8 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
         decided_by=by,
         decided_at=now,
     )
-    application.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        target=application,
-        detail={"decision": status, "amount_approved": amount_approved},
-        request=request,
+    record_updated(
+        by=by, target=application, request=request, decision=status, amount_approved=amount_approved
     )
     _tell_coordinators(application)
     return application
@@ -171,9 +164,8 @@ def record_spend(*, application, by, amount_spent, outcome, outcome_note="", exp
             f"The region approved £{application.amount_approved:,}: the amount spent cannot be more",
             field="amount_spent",
         )
-    save_if_unchanged(
-        FundApplication,
-        application.pk,
+    update_if_unchanged(
+        application,
         expected_revision=expected_revision,
         status=FundStatus.SPENT,
         amount_spent=amount_spent,
@@ -182,17 +174,10 @@ def record_spend(*, application, by, amount_spent, outcome, outcome_note="", exp
         spend_recorded_by=by,
         spend_recorded_at=timezone.now(),
     )
-    application.refresh_from_db()
     incident_services.log_change(
         incident=application.incident, by=by, text=f"Recorded £{amount_spent:,} spent from the region's fund."
     )
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        target=application,
-        detail={"amount_spent": amount_spent, "outcome": outcome},
-        request=request,
-    )
+    record_updated(by=by, target=application, request=request, amount_spent=amount_spent, outcome=outcome)
     return application
 
 
@@ -206,13 +191,8 @@ def set_rules(*, region, by, limit_per_incident, is_open, guidance="", expected_
     if rules.pk is None:
         rules = FundRules.objects.create(region=region, updated_by=by, **changes)
     else:
-        save_if_unchanged(FundRules, rules.pk, expected_revision=expected_revision, updated_by=by, **changes)
-        rules.refresh_from_db()
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        target=rules,
-        detail={"limit_per_incident": limit_per_incident, "is_open": is_open},
-        request=request,
+        update_if_unchanged(rules, expected_revision=expected_revision, updated_by=by, **changes)
+    record_updated(
+        by=by, target=rules, request=request, limit_per_incident=limit_per_incident, is_open=is_open
     )
     return rules

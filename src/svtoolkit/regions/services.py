@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.alerts.selectors import coordinators_of
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core import events
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.messaging import services as messaging
@@ -28,10 +27,6 @@ from svtoolkit.regions.selectors import type_labels
 NO_SHARE_REASON = "Say why the incident should be shared."
 
 NOT_IN_A_REGION = "This partnership does not belong to a region."
-
-
-def _audit(*, action, by, partnership, target, request=None, **detail):
-    record(action=action, actor=by, partnership=partnership, target=target, detail=detail, request=request)
 
 
 @transaction.atomic
@@ -48,18 +43,8 @@ def choose_regional_sharing(*, partnership, categories, by, expected_revision: i
         partnership=partnership, defaults={"categories": chosen, "updated_by": by}
     )
     if not created:
-        save_if_unchanged(
-            RegionalSharing, sharing.pk, expected_revision=expected_revision, categories=chosen, updated_by=by
-        )
-        sharing.refresh_from_db()
-    _audit(
-        action=AuditAction.UPDATE,
-        by=by,
-        partnership=partnership,
-        target=sharing,
-        request=request,
-        categories=chosen,
-    )
+        update_if_unchanged(sharing, expected_revision=expected_revision, categories=chosen, updated_by=by)
+    record_updated(by=by, partnership=partnership, target=sharing, request=request, categories=chosen)
     return sharing
 
 
@@ -74,9 +59,7 @@ def share_with_region(*, incident, by, request=None) -> RegionalShare:
         incident_services.log_change(
             incident=incident, by=by, text=f"Shared with the region ({incident.partnership.region})."
         )
-        _audit(
-            action=AuditAction.CREATE, by=by, partnership=incident.partnership, target=share, request=request
-        )
+        record_created(by=by, partnership=incident.partnership, target=share, request=request)
     return share
 
 
@@ -86,7 +69,7 @@ def stop_sharing_with_region(*, incident, by, request=None) -> None:
     share = RegionalShare.objects.filter(incident=incident).first()
     if share is None:
         return
-    _audit(action=AuditAction.DELETE, by=by, partnership=incident.partnership, target=share, request=request)
+    record_deleted(by=by, partnership=incident.partnership, target=share, request=request)
     share.delete()
     incident_services.log_change(incident=incident, by=by, text="No longer shared with the region.")
 
@@ -113,9 +96,7 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
         by=by,
         text=f"The region ({region}) proposed sharing this incident with {partnership}.",
     )
-    _audit(
-        action=AuditAction.CREATE, by=by, partnership=incident.partnership, target=proposal, request=request
-    )
+    record_created(by=by, partnership=incident.partnership, target=proposal, request=request)
     link = settings.SITE_URL + reverse("incidents:incident", args=[incident.pk])
     messaging.send(
         kind="region_share_proposal",
@@ -161,8 +142,7 @@ def decide_proposal(
             by=by,
             text=f"Declined sharing with {proposal.partnership}: {proposal.decline_reason}",
         )
-    _audit(
-        action=AuditAction.UPDATE,
+    record_updated(
         by=by,
         partnership=proposal.incident.partnership,
         target=proposal,

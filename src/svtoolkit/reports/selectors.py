@@ -9,8 +9,9 @@ the dashboard costs the same handful of queries whatever the number of incidents
 grouped rows.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -538,7 +539,29 @@ MAP_LIMIT = 1000
 
 
 @dataclass
-class MapPoint:
+class OnTheMap:
+    """Something shown on the map (a scene, a police measure) where ``place`` put it for the viewer, and the
+    map's JSON of it."""
+
+    ward: str  # the ward it is in, or "" when outside every ward or without a location
+    latitude: float | None  # None: not shown on the map
+    longitude: float | None
+    exact: bool
+
+    # What the map's JSON gives of each kind of point besides where it is, in this order.
+    json_fields: ClassVar[tuple[str, ...]] = ()
+
+    def as_json(self) -> dict:
+        return {name: getattr(self, name) for name in self.json_fields} | {
+            "ward": self.ward,
+            "lat": self.latitude,
+            "lng": self.longitude,
+            "exact": self.exact,
+        }
+
+
+@dataclass
+class MapPoint(OnTheMap):
     """One scene as the viewer may see it: exact for the response team, its ward's centre for the rest."""
 
     incident_id: int
@@ -547,21 +570,8 @@ class MapPoint:
     status: str
     occurred_at: datetime
     scene: str
-    ward: str  # the ward the scene is in, or "" when outside every ward or without a location
-    latitude: float | None  # None: not shown on the map
-    longitude: float | None
-    exact: bool
 
-    def as_json(self) -> dict:
-        return {
-            "reference": self.reference,
-            "title": self.title,
-            "status": self.status,
-            "ward": self.ward,
-            "lat": self.latitude,
-            "lng": self.longitude,
-            "exact": self.exact,
-        }
+    json_fields = ("reference", "title", "status")
 
 
 @dataclass(frozen=True)
@@ -623,17 +633,14 @@ def map_points(user, partnership, filters: Filters, boundary) -> tuple[list[MapP
                 occurred_at=scene.incident.occurred_at,
                 # Those who see only wards get the scene's area as recorded, not its description.
                 scene=scene.description if exact else scene.area,
-                ward=where.ward,
-                latitude=where.latitude,
-                longitude=where.longitude,
-                exact=exact,
+                **asdict(where),
             )
         )
     return points, len(scenes) > MAP_LIMIT
 
 
 @dataclass
-class MapMeasure:
+class MapMeasure(OnTheMap):
     """A police measure still current (in force, or authorised to start), placed by the scenes' rule: those
     who see only wards get the area recorded, not its description."""
 
@@ -642,22 +649,8 @@ class MapMeasure:
     kind: str
     status: str
     what: str
-    ward: str
-    latitude: float | None
-    longitude: float | None
-    exact: bool
 
-    def as_json(self) -> dict:
-        return {
-            "reference": self.reference,
-            "kind": self.kind,
-            "status": self.status,
-            "what": self.what,
-            "ward": self.ward,
-            "lat": self.latitude,
-            "lng": self.longitude,
-            "exact": self.exact,
-        }
+    json_fields = ("reference", "kind", "status", "what")
 
 
 def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasure]:
@@ -686,10 +679,7 @@ def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasu
                 kind=measure.get_kind_display(),
                 status=measure_status(measure, now=now),
                 what=measure.description if exact else measure.area,
-                ward=where.ward,
-                latitude=where.latitude,
-                longitude=where.longitude,
-                exact=exact,
+                **asdict(where),
             )
         )
     return shown

@@ -2,7 +2,7 @@
 svtoolkit."""
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_action
 
 
 def record_export(*, partnership, by, dataset: str, file_format: str, rows: int, request=None) -> None:
@@ -23,12 +23,13 @@ def set_boundary(*, partnership, by, boundary, file_name: str, request=None):
         partnership=partnership,
         defaults={"geojson": boundary.geojson, "file_name": file_name[:200], "uploaded_by": by},
     )
-    record(
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        actor=by,
+    record_action(
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        by=by,
         partnership=partnership,
         target=saved,
-        detail={"wards": [ward.name for ward in boundary.wards], "file": saved.file_name},
         request=request,
+        wards=[ward.name for ward in boundary.wards],
+        file=saved.file_name,
     )
     return saved

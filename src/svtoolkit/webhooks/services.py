@@ -12,8 +12,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
 from svtoolkit.core.queueing import enqueue_after_commit
@@ -99,13 +98,7 @@ def add_endpoint(
         secret=secret,
         created_by=by,
     )
-    record(
-        action=AuditAction.CREATE,
-        actor=by,
-        target=endpoint,
-        detail={"url": url, "event_types": endpoint.event_types},
-        request=request,
-    )
+    record_created(by=by, target=endpoint, request=request, url=url, event_types=endpoint.event_types)
     return endpoint, secret
 
 
@@ -119,12 +112,13 @@ def change_endpoint(
     endpoint.event_types = sorted(event_types)
     endpoint.is_active = is_active
     endpoint.save(update_fields=["url", "description", "event_types", "is_active"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
+    record_updated(
+        by=by,
         target=endpoint,
-        detail={"url": url, "event_types": endpoint.event_types, "is_active": is_active},
         request=request,
+        url=url,
+        event_types=endpoint.event_types,
+        is_active=is_active,
     )
     return endpoint
 
@@ -135,7 +129,7 @@ def make_new_secret(*, endpoint, by, request=None) -> str:
     Deliveries from now on, retries included, are signed with it."""
     secret = new_secret()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret, secret_made_at=timezone.now())
-    record(action=AuditAction.UPDATE, actor=by, target=endpoint, detail={"new_secret": True}, request=request)
+    record_updated(by=by, target=endpoint, request=request, new_secret=True)
     return secret
 
 
@@ -146,13 +140,8 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
     if not queue_again(WebhookDelivery, delivery.pk, if_status=finished):
         raise DomainError("This event is still being sent: it cannot be sent again yet.")
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=delivery.endpoint.partnership,
-        target=delivery,
-        detail={"sent_again": True},
-        request=request,
+    record_updated(
+        by=by, partnership=delivery.endpoint.partnership, target=delivery, request=request, sent_again=True
     )
     _enqueue(delivery.event_id)
     delivery.refresh_from_db()

@@ -7,7 +7,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
@@ -79,8 +79,7 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
     if not changed:
         return stored
     before = {name: _person_value_shown(stored, name) for name in changed}
-    save_if_unchanged(PersonAffected, stored.pk, expected_revision=expected_revision, **fields)
-    stored.refresh_from_db()
+    update_if_unchanged(stored, expected_revision=expected_revision, **fields)
     PersonAffectedCorrection.objects.create(
         person=stored,
         by=by,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.disclosures import record_disclosure
 from svtoolkit.incidents.models import (
@@ -128,8 +128,7 @@ def update_school(*, record, by, expected_revision, request=None, **fields) -> S
     check_times_told(incident, fields, SCHOOL_TIMES)
     if "support_offered" in fields:
         fields["support_offered"] = fields["support_offered"].strip()
-    save_if_unchanged(SchoolInvolved, record.pk, expected_revision=expected_revision, **fields)
-    record.refresh_from_db()
+    update_if_unchanged(record, expected_revision=expected_revision, **fields)
     history.note(incident, by, f"The record of {record.school} was updated.")
     history.audit(incident, by, AuditAction.UPDATE, record, request, fields=sorted(fields))
     _complete_what_it_says(incident, by, record, SCHOOL_EVENTS)
@@ -244,8 +243,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
     incident = stay.incident
     changes = _hospital_changes(incident, stay, fields)
     changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
-    save_if_unchanged(HospitalStay, stay.pk, expected_revision=expected_revision, **changes)
-    stay.refresh_from_db()
+    update_if_unchanged(stay, expected_revision=expected_revision, **changes)
     _record_death(stay, by, request)
     history.note(incident, by, f"A hospital stay was updated ({stay.get_status_display().lower()}).")
     history.audit(incident, by, AuditAction.UPDATE, stay, request, fields=changed)
@@ -295,14 +293,9 @@ def record_referral_outcome(*, referral, by, expected_revision, outcome: str, re
     check_may_read(referral.person, by=by)
     if not outcome.strip():
         raise DomainError(f"{NO_OUTCOME}.", field="outcome")
-    save_if_unchanged(
-        SafeguardingReferral,
-        referral.pk,
-        expected_revision=expected_revision,
-        outcome=outcome.strip(),
-        outcome_at=timezone.now(),
+    update_if_unchanged(
+        referral, expected_revision=expected_revision, outcome=outcome.strip(), outcome_at=timezone.now()
     )
-    referral.refresh_from_db()
     incident = referral.incident
     history.note(
         incident, by, f"The outcome of a referral to the {referral.get_route_display()} was recorded."

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from svtoolkit.attachments.services import erase_attached_to
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record, record_settings_changed
 from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import disclosures
 from svtoolkit.incidents import services as incident_services
@@ -43,13 +43,8 @@ def set_retention_period(*, partnership, years: int, by, request=None):
     before = partnership.personal_data_retention_years
     partnership.personal_data_retention_years = years
     partnership.save(update_fields=["personal_data_retention_years"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        partnership=partnership,
-        target=partnership,
-        detail={"personal_data_retention_years": [before, years]},
-        request=request,
+    record_settings_changed(
+        partnership=partnership, by=by, request=request, personal_data_retention_years=[before, years]
     )
     return partnership
 

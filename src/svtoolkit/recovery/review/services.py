@@ -5,9 +5,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record
+from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.partnerships.services import take_turns_in
@@ -58,16 +58,14 @@ def contribute_to_review(
         )
         history.audit(debrief.incident, by, AuditAction.CREATE, contribution, request)
         return contribution
-    save_if_unchanged(
-        DebriefContribution,
-        existing.pk,
+    update_if_unchanged(
+        existing,
         expected_revision=expected_revision,
         conflict_message=f"Someone else saved {organisation}'s contribution while you were writing yours.",
         written_by=by,
         updated_at=timezone.now(),
         **texts,
     )
-    existing.refresh_from_db()
     history.audit(debrief.incident, by, AuditAction.UPDATE, existing, request)
     return existing
 
@@ -213,13 +211,7 @@ def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=No
     lesson.decided_at = timezone.now()
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "accepted_into", "decided_by", "decided_at", "decision_note"])
-    record(
-        action=AuditAction.UPDATE,
-        actor=by,
-        target=lesson,
-        detail={"status": lesson.status, "draft": draft.number},
-        request=request,
-    )
+    record_updated(by=by, target=lesson, request=request, status=lesson.status, draft=draft.number)
     return lesson
 
 
@@ -235,9 +227,7 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.decided_at = timezone.now()
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record(
-        action=AuditAction.UPDATE, actor=by, target=lesson, detail={"status": lesson.status}, request=request
-    )
+    record_updated(by=by, target=lesson, request=request, status=lesson.status)
     return lesson
 
 

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.disclosures import record_disclosure
@@ -64,9 +64,8 @@ def record_support_response(
     *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
 ) -> SupportOffer:
     """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
-    save_if_unchanged(
-        SupportOffer,
-        offer.pk,
+    update_if_unchanged(
+        offer,
         expected_revision=expected_revision,
         conflict_message="Someone else updated this support while you were editing it.",
         response=response,
@@ -74,6 +73,5 @@ def record_support_response(
         follow_up_on=follow_up_on,
         follow_up_reminded_on=None if follow_up_on != offer.follow_up_on else offer.follow_up_reminded_on,
     )
-    offer.refresh_from_db()
     history.audit(offer.person.incident, by, AuditAction.UPDATE, offer, request, response=offer.response)
     return offer
