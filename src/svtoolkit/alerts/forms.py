@@ -8,7 +8,14 @@ from svtoolkit.alerts import selectors
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, model_choice_field, text_field, tick_box, tick_boxes
+from svtoolkit.core.forms import (
+    PartnershipChoices,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_box,
+    tick_boxes,
+)
 from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
 from svtoolkit.partnerships.selectors import active_organisations
@@ -20,6 +27,13 @@ COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govu
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.full_name or obj.email
+
+
+def response_team_member(label, *, missing) -> PersonChoiceField:
+    """Someone from the response team, from the list the form's ``__init__`` gives (see ``RotaForm``)."""
+    return PersonChoiceField(
+        label=label, queryset=None, empty_label="Choose a person", error_messages={"required": missing}
+    )
 
 
 def phone_field(label, *, required, help_text=""):
@@ -42,30 +56,35 @@ def clean_phone(value: str, message: str) -> str:
     return value
 
 
+def short_answer(label, max_length: int, *, missing, help_text) -> forms.CharField:
+    """A line the alert needs, with a too-long message that names its limit."""
+    return text_field(
+        label,
+        missing=missing,
+        max_length=max_length,
+        help_text=help_text,
+        error_messages={"max_length": f"Keep it to {max_length} characters or fewer"},
+    )
+
+
 class RaiseAlertForm(forms.Form):
     """The incident alert: short enough to fill in on a phone in under a minute."""
 
-    what = text_field(
+    what = short_answer(
         "What happened",
+        200,
         missing="Say what happened",
-        max_length=200,
         help_text="A few words, no names. For example: stabbing outside Northbridge Academy.",
-        error_messages={"max_length": "Keep it to 200 characters or fewer"},
     )
-    where = text_field(
-        "Where",
-        missing="Say where it happened",
-        max_length=300,
-        help_text="Street, landmark or postcode.",
-        error_messages={"max_length": "Keep it to 300 characters or fewer"},
+    where = short_answer(
+        "Where", 300, missing="Say where it happened", help_text="Street, landmark or postcode."
     )
     occurred_at = datetime_field("When it happened", "Enter when it happened")
-    how_they_know = text_field(
+    how_they_know = short_answer(
         "How do you know?",
+        500,
         missing="Say how you know",
-        max_length=500,
         help_text="For example: called by the control room; I am at the scene.",
-        error_messages={"max_length": "Keep it to 500 characters or fewer"},
     )
     callback_number = phone_field("Number to call you back on", required=True)
     details = text_field(
@@ -88,14 +107,10 @@ class RaiseAlertForm(forms.Form):
         return clean_phone(self.cleaned_data["callback_number"], "Enter a phone number, like 07700 900123")
 
 
-class RotaForm(forms.Form):
-    """A change to the rota: someone from the response team (the field ``person_field``) and their number."""
+class RotaForm(PartnershipChoices, forms.Form):
+    """A change to the rota: someone from the response team (the field ``person``) and their number."""
 
-    person_field = "person"
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields[self.person_field].queryset = selectors.response_team(partnership)
+    partnership_choices = {"person": selectors.response_team}
 
     def clean_out_of_hours_number(self):
         return clean_phone(
@@ -104,12 +119,7 @@ class RotaForm(forms.Form):
 
 
 class ShiftForm(RotaForm):
-    person = PersonChoiceField(
-        label="Who",
-        queryset=None,
-        empty_label="Choose a person",
-        error_messages={"required": "Choose who is on duty"},
-    )
+    person = response_team_member("Who", missing="Choose who is on duty")
     role = choice_field("Duty role", DutyRole.choices, radios=True, missing="Choose the duty role")
     starts_at = datetime_field("Starts", "Enter when the shift starts")
     ends_at = datetime_field(
@@ -120,13 +130,8 @@ class ShiftForm(RotaForm):
 
 
 class HandoverForm(RotaForm):
-    person_field = "to"
-    to = PersonChoiceField(
-        label="Who takes over",
-        queryset=None,
-        empty_label="Choose a person",
-        error_messages={"required": "Choose who takes over"},
-    )
+    partnership_choices = {"to": selectors.response_team}
+    to = response_team_member("Who takes over", missing="Choose who takes over")
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
     note = text_field(
         "Handover note",
@@ -138,29 +143,16 @@ class HandoverForm(RotaForm):
 
 
 class CoverForm(RotaForm):
-    person = PersonChoiceField(
-        label="Who covers",
-        queryset=None,
-        empty_label="Choose a person",
-        error_messages={"required": "Choose who covers"},
-    )
+    person = response_team_member("Who covers", missing="Choose who covers")
     starts_at = datetime_field("Cover starts", "Enter when the cover starts")
     ends_at = datetime_field("Cover ends", "Enter when the cover ends")
     out_of_hours_number = phone_field("Their out-of-hours number", required=False)
     note = text_field("Why cover is needed (optional)", rows=2, max_length=limits.SHORT_TEXT, required=False)
 
 
-class AlertListForm(forms.Form):
-    user = PersonChoiceField(
-        label="Add to the alert list",
-        queryset=None,
-        empty_label="Choose a person",
-        error_messages={"required": "Choose who to add"},
-    )
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = selectors.response_team(partnership)
+class AlertListForm(PartnershipChoices, forms.Form):
+    user = response_team_member("Add to the alert list", missing="Choose who to add")
+    partnership_choices = {"user": selectors.response_team}
 
 
 class EscalationForm(forms.Form):
@@ -184,15 +176,15 @@ class EscalationForm(forms.Form):
             )
 
 
-class LaunchRuleForm(forms.Form):
+class LaunchRuleForm(PartnershipChoices, forms.Form):
     category = forms.ChoiceField(
         label="When the incident is categorised as", error_messages={"required": "Choose a category"}
     )
     organisation_kind = forms.ChoiceField(label="Inform every organisation of this kind", required=False)
     organisation = model_choice_field("Or inform this organisation", optional="Choose an organisation")
+    partnership_choices = {"organisation": active_organisations}
 
-    def __init__(self, *args, partnership, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Choose a category"), *selectors.category_labels().items()]
         self.fields["organisation_kind"].choices = [("", "Choose a kind"), *OrganisationKind.choices]
-        self.fields["organisation"].queryset = active_organisations(partnership)

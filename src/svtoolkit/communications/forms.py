@@ -8,6 +8,7 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
     ENTER_A_TITLE,
+    PartnershipChoices,
     RevisionChecked,
     choice_field,
     model_choice_field,
@@ -19,7 +20,7 @@ from svtoolkit.partnerships.models import Organisation
 from svtoolkit.partnerships.selectors import active_organisations
 
 
-class PlanForm(forms.Form):
+class PlanForm(PartnershipChoices, forms.Form):
     lead_organisation = model_choice_field(
         "Lead organisation for communications", missing="Choose the organisation that leads communications"
     )
@@ -39,10 +40,7 @@ class PlanForm(forms.Form):
     )
     updates_owner = model_choice_field("Who is reminded when an update is due", optional="Nobody")
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lead_organisation"].queryset = active_organisations(partnership)
-        self.fields["updates_owner"].queryset = member_users(partnership)
+    partnership_choices = {"lead_organisation": active_organisations, "updates_owner": member_users}
 
     def clean(self):
         cleaned = super().clean()

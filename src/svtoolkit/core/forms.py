@@ -89,6 +89,19 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
     return kwargs
 
 
+class PartnershipChoices:
+    """Mixin for a form whose lists are a partnership's own records, made with a ``partnership`` keyword:
+    ``partnership_choices`` maps each such field to the selector that lists them for that partnership
+    (``{"owner": member_users}``), so the form's ``__init__`` need not set each ``queryset`` by hand."""
+
+    partnership_choices: dict = {}
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, listed_for in self.partnership_choices.items():
+            self.fields[name].queryset = listed_for(partnership)
+
+
 NOT_EDITED = {"revision", ORIGINALS}
 
 

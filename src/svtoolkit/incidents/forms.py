@@ -7,6 +7,7 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
     ENTER_THE_ACTION,
+    PartnershipChoices,
     RevisionChecked,
     choice_field,
     model_choice_field,
@@ -147,7 +148,7 @@ class CategorisationForm(forms.Form):
         return cleaned
 
 
-class LeadForm(forms.Form):
+class LeadForm(PartnershipChoices, forms.Form):
     organisation = model_choice_field("Lead organisation", missing="Choose the lead organisation")
     officer = model_choice_field("Lead officer", missing="Choose the lead officer")
     handover_note = text_field(
@@ -158,10 +159,7 @@ class LeadForm(forms.Form):
         help_text="When the lead changes: what the new lead needs to know.",
     )
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = active_organisations(partnership)
-        self.fields["officer"].queryset = member_users(partnership)
+    partnership_choices = {"organisation": active_organisations, "officer": member_users}
 
 
 class ParticipantForm(OrganisationAndItsContact, forms.Form):
@@ -192,6 +190,10 @@ class ParticipantForm(OrganisationAndItsContact, forms.Form):
         return cleaned
 
 
+# Who an action can be given to: the partnership's active organisations and its members.
+ACTION_OWNERS = {"owner_organisation": active_organisations, "owner": member_users}
+
+
 def timeline_note_field(help_text="") -> forms.CharField:
     """The optional note a change to actions leaves on the timeline."""
     return text_field(
@@ -199,7 +201,7 @@ def timeline_note_field(help_text="") -> forms.CharField:
     )
 
 
-class ActionUpdateForm(RevisionChecked, forms.Form):
+class ActionUpdateForm(RevisionChecked, PartnershipChoices, forms.Form):
     status = choice_field("Status", ActionStatus.choices, radios=True)
     not_needed_reason = text_field("If not needed, why", rows=2, max_length=limits.SHORT_TEXT, required=False)
     owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
@@ -208,13 +210,12 @@ class ActionUpdateForm(RevisionChecked, forms.Form):
         help_text="If handed over, say to whom: for example, the youth offending service's case worker."
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
+    partnership_choices = ACTION_OWNERS
 
-    def __init__(self, *args, partnership, can_reassign, **kwargs):
+    def __init__(self, *args, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = active_organisations(partnership)
-        self.fields["owner"].queryset = member_users(partnership)
         # Partners report progress on their own actions; reassigning work is for the response team.
-        for name in ("owner_organisation", "owner"):
+        for name in ACTION_OWNERS:
             self.fields[name].disabled = not can_reassign
 
 
@@ -239,24 +240,20 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = actions
         if can_reassign:
-            self.fields["owner_organisation"].queryset = active_organisations(partnership)
-            self.fields["owner"].queryset = member_users(partnership)
+            for name, listed_for in ACTION_OWNERS.items():
+                self.fields[name].queryset = listed_for(partnership)
         else:
             # Partners report progress on their own actions; reassigning work is for the response team.
             del self.fields["owner_organisation"], self.fields["owner"]
 
 
-class NewActionForm(forms.Form):
+class NewActionForm(PartnershipChoices, forms.Form):
     title = text_field("Action", missing=ENTER_THE_ACTION, max_length=200)
     guidance = text_field("Details", rows=3, max_length=limits.SUMMARY, required=False)
     owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
     owner = model_choice_field("Person responsible", optional="Nobody yet")
     due_at = datetime_field("Due", "Enter when it is due")
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = active_organisations(partnership)
-        self.fields["owner"].queryset = member_users(partnership)
+    partnership_choices = ACTION_OWNERS
 
 
 class UpdateForm(forms.Form):

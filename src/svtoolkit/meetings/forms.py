@@ -6,6 +6,7 @@ from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
+    PartnershipChoices,
     choice_field,
     model_choice_field,
     model_tick_boxes,
@@ -17,7 +18,7 @@ from svtoolkit.meetings.models import MeetingKind
 from svtoolkit.partnerships.selectors import active_organisations
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(PartnershipChoices, forms.Form):
     kind = choice_field("Kind of meeting", MeetingKind.choices, radios=True)
     starts_at = datetime_field("Starts", "Enter when the meeting starts")
     duration_minutes = forms.IntegerField(
@@ -67,10 +68,7 @@ class ScheduleForm(forms.Form):
         help_text="A series can step down from daily to weekly. Leave 0 for none.",
     )
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = member_users(partnership)
-        self.fields["organisations"].queryset = active_organisations(partnership)
+    partnership_choices = {"chair": member_users, "organisations": active_organisations}
 
     def clean(self):
         cleaned = super().clean()
@@ -103,14 +101,12 @@ class DecisionRowForm(forms.Form):
         return cleaned
 
 
-class ActionRowForm(forms.Form):
+class ActionRowForm(PartnershipChoices, forms.Form):
     title = forms.CharField(label="Action", max_length=200, required=False)
     owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
     due_at = datetime_field("Due", "Enter when it is due", required=False)
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = active_organisations(partnership)
+    partnership_choices = {"owner_organisation": active_organisations}
 
     def clean(self):
         cleaned = super().clean()

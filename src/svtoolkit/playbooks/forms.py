@@ -9,6 +9,7 @@ from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
     ENTER_A_TITLE,
     ENTER_THE_ACTION,
+    PartnershipChoices,
     RevisionChecked,
     choice_field,
     model_choice_field,
@@ -91,7 +92,7 @@ class PublishForm(forms.Form):
     )
 
 
-class RatingForm(RevisionChecked, forms.Form):
+class RatingForm(RevisionChecked, PartnershipChoices, forms.Form):
     status = choice_field(
         "How ready is this?", ReadinessStatus.choices, radios=True, missing="Choose how ready this is"
     )
@@ -108,10 +109,7 @@ class RatingForm(RevisionChecked, forms.Form):
     )
     target_date = DateField(label="Target date", required=False, what="The target date")
     revision = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = member_users(partnership)
+    partnership_choices = {"owner": member_users}
 
     def clean(self):
         cleaned = super().clean()
@@ -124,7 +122,7 @@ class RatingForm(RevisionChecked, forms.Form):
         return cleaned
 
 
-class ExerciseForm(forms.Form):
+class ExerciseForm(PartnershipChoices, forms.Form):
     title = text_field("Title", missing=ENTER_A_TITLE, max_length=200)
     scenario = text_field(
         "Scenario",
@@ -141,9 +139,9 @@ class ExerciseForm(forms.Form):
         error_messages={"required": "Enter the date of the exercise"},
     )
     organisations = model_tick_boxes("Organisations taking part", required=False)
+    partnership_choices = {"organisations": active_organisations}
 
-    def __init__(self, *args, version, partnership, **kwargs):
+    def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = _vocabulary_choices(version, "incident_types")
         self.fields["categories"].choices = _vocabulary_choices(version, "categories")
-        self.fields["organisations"].queryset = active_organisations(partnership)

@@ -5,7 +5,13 @@ from django.db.models import Q
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.core.forms import RevisionChecked, model_choice_field, model_tick_boxes, text_field
+from svtoolkit.core.forms import (
+    PartnershipChoices,
+    RevisionChecked,
+    model_choice_field,
+    model_tick_boxes,
+    text_field,
+)
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     PersonAffected,
@@ -77,7 +83,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class NeedToKnowForm(forms.Form):
+class NeedToKnowForm(PartnershipChoices, forms.Form):
     user = model_choice_field("Person who needs to know", missing="Choose a person")
 
     with_records = forms.BooleanField(
@@ -89,9 +95,7 @@ class NeedToKnowForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = member_users(partnership)
+    partnership_choices = {"user": member_users}
 
 
 class PersonNeedToKnowForm(RevisionChecked, forms.Form):
@@ -133,7 +137,7 @@ class AgreementChoiceField(forms.ModelChoiceField):
         return f"{obj.name} (review overdue)" if obj.is_overdue() else obj.name
 
 
-class DisclosureBasisForm(LawfulBasisChoices):
+class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
     """What a disclosure of people affected must say before it happens: why, and its lawful basis (the
     UK GDPR Article 6 basis required), and the information-sharing agreement it relies on, if any."""
 
@@ -154,10 +158,7 @@ class DisclosureBasisForm(LawfulBasisChoices):
 
     # The field that says why; a form that already asks for a reason names it instead.
     purpose_field = "purpose"
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agreement"].queryset = sharing_agreements_of(partnership)
+    partnership_choices = {"agreement": sharing_agreements_of}
 
     def basis(self) -> dict:
         """The keyword arguments ``record_disclosure`` takes about the why and the lawful basis."""

@@ -18,7 +18,16 @@ from svtoolkit.incidents.strands.services import HOSPITAL_FIELDS, NO_OUTCOME, NO
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    """One of the incident's people, as radios: the form's ``__init__`` gives the list (its ``queryset``);
+    ``missing`` is the message when nobody is chosen."""
+
     default_error_messages = {"invalid_choice": "Choose one of the people"}
+    widget = forms.RadioSelect
+
+    def __init__(self, label, *, missing, **kwargs):
+        super().__init__(
+            queryset=None, label=label, empty_label=None, error_messages={"required": missing}, **kwargs
+        )
 
     def label_from_instance(self, person):
         return f"{person.name} ({person.get_role_display().lower()}, {person.get_age_band_display().lower()})"
@@ -58,13 +67,7 @@ class SchoolForm(RevisionChecked, forms.Form):
 
 
 class HospitalStayForm(RevisionChecked, forms.Form):
-    patient = PersonChoiceField(
-        label="Who is in hospital",
-        queryset=None,
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={"required": "Choose who is in hospital"},
-    )
+    patient = PersonChoiceField("Who is in hospital", missing="Choose who is in hospital")
     hospital = model_choice_field(
         "Hospital (optional)", optional="Not known yet", not_listed="Choose a hospital from the list"
     )
@@ -126,13 +129,7 @@ class ReferralForm(DisclosureBasisForm):
     """A referral to the MASH or the daily risk meeting: who, where, when, and the lawful basis for sending
     their details out of the need-to-know circle."""
 
-    person = PersonChoiceField(
-        label="Who was referred",
-        queryset=None,
-        widget=forms.RadioSelect,
-        empty_label=None,
-        error_messages={"required": "Choose who was referred"},
-    )
+    person = PersonChoiceField("Who was referred", missing="Choose who was referred")
     route = choice_field("Referred to", ReferralRoute.choices, radios=True, missing=NO_ROUTE)
     referred_at = datetime_field("When the referral was made", "Enter when the referral was made")
 

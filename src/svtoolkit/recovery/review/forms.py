@@ -4,7 +4,13 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import date_field
-from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field
+from svtoolkit.core.forms import (
+    PartnershipChoices,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+)
 from svtoolkit.partnerships.selectors import active_organisations
 
 
@@ -41,16 +47,13 @@ class CompleteReviewForm(forms.Form):
     )
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(PartnershipChoices, forms.Form):
     title = text_field("Follow-up action", missing="Enter the follow-up action", max_length=200)
     owner_organisation = model_choice_field(
         "Organisation responsible", missing="Choose the organisation responsible"
     )
     due_on = date_field("Due date")
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner_organisation"].queryset = active_organisations(partnership)
+    partnership_choices = {"owner_organisation": active_organisations}
 
 
 class LessonForm(forms.Form):

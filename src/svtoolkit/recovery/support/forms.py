@@ -32,11 +32,13 @@ class SupportOfferForm(DisclosureBasisForm):
     offered_by = model_choice_field("Organisation that offered it", optional="Not known")
     offered_on = date_field("Date offered")
     follow_up_on = date_field("Follow-up date", required=False, help_text="When to check how it is going.")
+    partnership_choices = DisclosureBasisForm.partnership_choices | {
+        "support_service": support_services_of,
+        "offered_by": active_organisations,
+    }
 
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, partnership=partnership, **kwargs)
-        self.fields["support_service"].queryset = support_services_of(partnership)
-        self.fields["offered_by"].queryset = active_organisations(partnership)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         # Asked only of a referral (the service refuses a referral without them).
         self.fields["purpose"].label = "For a referral: why are their details shared?"
         self.fields["article6_basis"].label = "For a referral: UK GDPR Article 6 basis"
