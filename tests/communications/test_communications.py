@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -333,3 +334,18 @@ def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for,
     assert press_statement.body not in notice.body
     home = client_for("police").get(reverse("core:home")).content.decode()
     assert "Statements awaiting your sign-off" in home and press_statement.title in home
+
+
+def test_the_home_pages_sign_off_link_opens_the_statement_where_the_approver_signs(
+    client_for, press_statement, demo_users
+):
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    police = client_for("police")
+    home = police.get(reverse("core:home")).content.decode()
+    link = re.search(rf'<a class="govuk-link" href="([^"]+)">{re.escape(press_statement.title)}</a>', home)
+
+    opened = police.get(link.group(1))
+
+    assert opened.status_code == 200
+    police_sign_off = press_statement.sign_offs.get(organisation__kind="police")
+    assert f"Sign off for {police_sign_off.organisation}" in opened.content.decode()

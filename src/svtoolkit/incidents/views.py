@@ -337,6 +337,9 @@ def first_hours(request, incident_id):
             "now": now,
             "may_work": access.can_work_incident(request.user, request.partnership)
             and not access.is_read_only(shown),
+            # The record that completed an action is linked only for those who may open it (they change it).
+            "can_manage": access.can_manage_incident(request.user, request.partnership)
+            and not access.is_read_only(shown),
         },
     )
 
