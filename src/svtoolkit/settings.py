@@ -132,9 +132,22 @@ TEMPLATES = [
                 "svtoolkit.core.context_processors.service",
             ],
             # Every posting form carries {% submission_key %} (core.submissions); {% url %} remembers the
-            # addresses it has reversed (core/templatetags/urls.py).
-            "builtins": ["svtoolkit.core.templatetags.submissions", "svtoolkit.core.templatetags.urls"],
+            # addresses it has reversed (core/templatetags/urls.py), |date what it has formatted (dates.py).
+            "builtins": [
+                "svtoolkit.core.templatetags.submissions",
+                "svtoolkit.core.templatetags.urls",
+                "svtoolkit.core.templatetags.dates",
+            ],
         },
+    },
+    {
+        # Only the rows a page repeats many times (<app>/jinja2/, drawn by {% rows %}): see
+        # svtoolkit.core.jinja_rows and docs/decisions/0016.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "svtoolkit.core.jinja_rows.environment"},
     },
 ]
 # Django's own widget templates through Jinja2, several times cheaper; ours through Django's engine (see

@@ -330,9 +330,7 @@ def mark_updatable(actions, user, partnership) -> list[PlanAction]:
     """Each action with ``may_update``: whether this person may update it (Update is shown only then)."""
     actions = list(actions)
     for action in actions:
-        action.may_update = access.can_update_action(user, partnership, action) and not access.is_read_only(
-            action.incident
-        )
+        action.may_update = access.can_update_action_now(user, partnership, action.incident, action)
     return actions
 
 
