@@ -95,6 +95,7 @@ checks: install-dev
 	SVTOOLKIT_ENV=test PYTHONPATH=src $(SVT) makemigrations --check --dry-run
 
 # The checks, then the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
+# Each run ends with its slowest tests (--durations), to see where the suite's time goes (docs/performance.md).
 test: checks assets
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
@@ -102,11 +103,11 @@ test: checks assets
 
 test-sqlite:
 	@echo "== Test suite on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 test-postgres:
 	@echo "== Test suite on PostgreSQL ($$TEST_DATABASE_URL) =="
-	DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup
+	DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 # Benchmarks: never part of `make test`. SQLite under var/bench/ unless DATABASE_URL is set; bigger runs with
 # BENCH_INCIDENTS=1000000 and the other BENCH_ variables in docs/performance.md.

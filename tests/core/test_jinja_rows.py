@@ -5,7 +5,7 @@ loudly on a name they were not given."""
 from datetime import UTC, datetime
 
 import pytest
-from django.template import Context, Template, engines
+from django.template import Context, Template, VariableDoesNotExist, engines
 from django.test import RequestFactory
 from django.urls import reverse
 from jinja2 import UndefinedError
@@ -66,3 +66,9 @@ def test_an_entry_made_by_svtoolkit_itself_is_shown_as_by_svtoolkit():
         Context({"entries": [entry]})
     )
     assert "by svtoolkit" in html
+
+
+def test_a_value_the_page_does_not_have_is_an_error_not_an_empty_string():
+    page = Template('{% load rows %}{% rows "incidents/timeline_items.html" entries=entries %}')
+    with pytest.raises(VariableDoesNotExist):
+        page.render(Context({}))
