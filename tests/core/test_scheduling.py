@@ -31,6 +31,12 @@ def note_run() -> None:
     runs.append(datetime.now(LONDON))
 
 
+@task()
+def note_run_then_linger() -> None:
+    runs.append(datetime.now(LONDON))
+    time.sleep(0.5)  # still inside the scheduler's claim, which commits after the task is queued
+
+
 @pytest.fixture(autouse=True)
 def _no_runs_yet():
     runs.clear()
@@ -186,14 +192,7 @@ def test_a_run_left_unfinished_past_the_limit_no_longer_holds_up_the_job(setting
 @pytest.mark.django_db(transaction=True)
 def test_a_started_scheduler_ticks_at_once_in_the_background(time_machine):
     time_machine.move_to(at(2026, 11, 30, 7, 30), tick=False)
-    scheduler = Scheduler([job_for(note_run, cron="0 7 * * *")])
-    scheduler.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not runs and time.monotonic() < deadline:
-            time.sleep(0.05)  # waiting for the scheduler's thread, not moving the clock
-    finally:
-        scheduler.shutdown()
+    start_then_shut_down_once_it_runs(Scheduler([job_for(note_run, cron="0 7 * * *")]))
     assert runs == [at(2026, 11, 30, 7, 30)]
     assert ScheduledRun.objects.get().slot == at(2026, 11, 30, 7, 0)
 
@@ -241,3 +240,21 @@ def test_days_of_the_week_must_be_named_as_apscheduler_counts_from_monday():
 def test_every_is_a_whole_number_of_minutes():
     with pytest.raises(ValueError, match="whole number of minutes"):
         job_for(note_run, every=timedelta(seconds=90))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shutting_the_scheduler_down_lets_the_tick_under_way_commit_its_claim(time_machine):
+    time_machine.move_to(at(2026, 11, 30, 7, 30), tick=False)
+    start_then_shut_down_once_it_runs(Scheduler([job_for(note_run_then_linger, cron="0 7 * * *")]))
+    run = ScheduledRun.objects.get()
+    assert (run.slot, run.task_result_id != "") == (at(2026, 11, 30, 7, 0), True)
+
+
+def start_then_shut_down_once_it_runs(scheduler: Scheduler) -> None:
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not runs and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for the scheduler's thread, not moving the clock
+    finally:
+        scheduler.shutdown()

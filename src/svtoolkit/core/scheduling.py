@@ -333,6 +333,8 @@ class Scheduler:
         )
 
     def shutdown(self) -> None:
+        """Stop ticking. A tick under way finishes first, so its claim is committed or rolled back here and
+        not cut off when the process exits."""
         if self._background is not None:
-            self._background.shutdown(wait=False)
+            self._background.shutdown(wait=True)
             self._background = None
