@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.partnerships.demo import seed_demo_partnership
 from tests.access_expectations import EXPECTED, ROLES, SIGNED_IN
-from tests.conftest import demo_users_by_role, url_arguments
+from tests.conftest import check_what_was_seeded, demo_users_by_role, url_arguments
 from tests.factories import TEST_PASSWORD
 
 # The Django admin is for superusers with two-factor only: none of the demo roles.
@@ -55,6 +55,7 @@ def matrix_world(django_db_setup, django_db_blocker):
         demo = seed_demo_partnership(password=TEST_PASSWORD)
         users = demo_users_by_role()
         arguments = url_arguments(demo, users)
+        check_what_was_seeded()
     except BaseException:
         world.__exit__(*sys.exc_info())
         raise
