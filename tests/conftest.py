@@ -74,10 +74,10 @@ DEMO_PASSWORD = "demo passphrase 2026"
 def check_what_was_seeded():
     """Check the foreign keys of the rows seeded so far in a transaction kept open for many tests, once.
 
-    On PostgreSQL the checks are deferred to the end of the transaction, and each test's teardown asks for them
-    (Django's ``check_constraints``) inside the test's savepoint. Rolling the savepoint back puts every check
-    it ran back in the queue, so every test checked every seeded row again: 10 ms a test in the access matrix.
-    Run here, outside any savepoint, they are done for good."""
+    On PostgreSQL the checks are deferred to the end of the transaction, and each test's teardown asks for
+    them (Django's ``check_constraints``) inside the test's savepoint. Rolling the savepoint back puts every
+    check it ran back in the queue, so every test checked every seeded row again: 10 ms a test in the access
+    matrix. Run here, outside any savepoint, they are done for good."""
     from django.db import connection
 
     connection.check_constraints()
