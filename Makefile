@@ -96,9 +96,11 @@ checks: install-dev
 
 # The checks, then the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
 # Each run ends with its slowest tests (--durations), to see where the suite's time goes (docs/performance.md).
+# The two runs share one directory for the databases they migrate from zero (tests/databases.py).
 test: checks assets
-	$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	@shared=$$(mktemp -d); trap 'rm -rf "$$shared"' EXIT; export SVTOOLKIT_TEST_SHARED_DIR="$$shared"; \
+	$(MAKE) --no-print-directory test-sqlite || exit 1; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run was skipped."; fi
 
 test-sqlite:

@@ -1,11 +1,15 @@
+import os
+import shutil
 import sys
+import tempfile
 from io import StringIO
+from pathlib import Path
 
 import pytest
 
 from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
-from tests.databases import Databases
+from tests.databases import SHARED_DIRECTORY, Databases, drop_shared_postgresql
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -19,6 +23,27 @@ DEMO_ROLES = {
     "regional_coordinator": "region@example.org",
     "regional_viewer": "region-viewer@example.org",
 }
+
+
+OWN_SHARED_DIRECTORY = pytest.StashKey[str]()
+
+
+def pytest_configure(config):
+    """The run's main process (not an xdist worker) gives the run a directory for the migrated databases its
+    processes share (tests/databases.py), unless one was given (`make test` gives its two runs one)."""
+    if not hasattr(config, "workerinput") and SHARED_DIRECTORY not in os.environ:
+        os.environ[SHARED_DIRECTORY] = tempfile.mkdtemp(prefix="svtoolkit-tests-")
+        config.stash[OWN_SHARED_DIRECTORY] = os.environ[SHARED_DIRECTORY]
+
+
+def pytest_unconfigure(config):
+    if hasattr(config, "workerinput") or SHARED_DIRECTORY not in os.environ:
+        return
+    drop_shared_postgresql(Path(os.environ[SHARED_DIRECTORY]))
+    own = config.stash.get(OWN_SHARED_DIRECTORY, None)
+    if own is not None:
+        shutil.rmtree(own, ignore_errors=True)
+        del os.environ[SHARED_DIRECTORY]
 
 
 @pytest.hookimpl(trylast=True)
