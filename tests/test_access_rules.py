@@ -90,6 +90,27 @@ def test_the_update_link_is_offered_only_to_who_may_update_and_never_on_a_closed
     assert offered() == set()
 
 
+def test_changes_to_the_response_are_offered_to_the_response_team_and_never_on_a_closed_incident(
+    demo, demo_users, incident
+):
+    assert who_may(access.can_manage_incident_now, demo, demo_users, incident) == {"coordinator", "responder"}
+    incident.status = IncidentStatus.CLOSED
+    assert who_may(access.can_manage_incident_now, demo, demo_users, incident) == set()
+
+
+def test_work_on_an_incident_is_offered_to_all_but_viewers_and_never_on_a_closed_incident(
+    demo, demo_users, incident
+):
+    assert who_may(access.can_work_incident_now, demo, demo_users, incident) == {
+        "coordinator",
+        "responder",
+        "police",
+        "health",
+    }
+    incident.status = IncidentStatus.CLOSED
+    assert who_may(access.can_work_incident_now, demo, demo_users, incident) == set()
+
+
 def test_only_the_lead_partnerships_response_team_shares_closes_and_records_lessons(
     demo, demo_users, incident, other_partnership
 ):

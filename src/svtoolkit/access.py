@@ -142,6 +142,18 @@ def can_update_action_now(user, partnership, incident, action) -> bool:
     return not is_read_only(incident) and can_update_action(user, partnership, action)
 
 
+def can_manage_incident_now(user, partnership, incident) -> bool:
+    """Whether to offer changes to the incident's response (its record, plan, decisions, links, meetings and
+    review): the person may manage incidents (``can_manage_incident``) and this one is not closed."""
+    return can_manage_incident(user, partnership) and not is_read_only(incident)
+
+
+def can_work_incident_now(user, partnership, incident) -> bool:
+    """Whether to offer the work on the incident (its actions in bulk, its files): the person works incidents
+    (``can_work_incident``) and this one is not closed."""
+    return can_work_incident(user, partnership) and not is_read_only(incident)
+
+
 def _partner_taking_part_as(user, partnership, incident, kinds) -> bool:
     """A partner whose organisation is of one of ``kinds`` and takes part in the incident."""
     membership = memberships_of(user).get(getattr(partnership, "pk", None))
@@ -409,7 +421,7 @@ def refuse_changes_to_closed(request, incident) -> None:
 def can_attach_files(user, partnership, incident) -> bool:
     """Files on an incident, its meetings and its review: added by those working it, while it is open; seen by
     everyone who may see the incident (each download audited)."""
-    return can_work_incident(user, partnership) and not is_read_only(incident)
+    return can_work_incident_now(user, partnership, incident)
 
 
 def can_contribute_to_review(user, partnership) -> bool:

@@ -229,7 +229,7 @@ def incident_live(incident, *, user, partnership) -> dict:
             else None
         ),
         "timeline": list(incident.timeline.select_related("by").order_by("-at", "-id")[:10]),
-        "can_work": access.can_work_incident(user, partnership) and not access.is_read_only(incident),
+        "can_work": access.can_work_incident_now(user, partnership, incident),
     }
 
 
@@ -267,7 +267,7 @@ def incident_page(incident, *, user, partnership) -> dict:
             .order_by("-decided_at")[:5]
         ),
         # A closed incident offers no changes: it is re-opened first.
-        "can_manage": access.can_manage_incident(user, partnership) and not access.is_read_only(incident),
+        "can_manage": access.can_manage_incident_now(user, partnership, incident),
         "can_share": access.can_share_incident(user, partnership, incident)
         and not access.is_read_only(incident),
         "panels": incident_panels(incident, user=user, partnership=partnership),

@@ -289,7 +289,7 @@ def plan(request, incident_id):
         (area, selectors.mark_updatable(actions, request.user, request.partnership))
         for area, actions in selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
     ]
-    may_work = access.can_work_incident(request.user, request.partnership) and not access.is_read_only(shown)
+    may_work = access.can_work_incident_now(request.user, request.partnership, shown)
     return render(
         request,
         "incidents/plan.html",
@@ -298,8 +298,7 @@ def plan(request, incident_id):
             "plan": grouped,
             "mine_only": mine_only,
             "is_partner": organisation_id is not None,
-            "can_manage": access.can_manage_incident(request.user, request.partnership)
-            and not access.is_read_only(shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
             "bulk_form": _bulk_form(request, shown) if may_work else None,
             "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
             "deadlines": selectors.deadlines_of(shown),
@@ -335,11 +334,9 @@ def first_hours(request, incident_id):
             "owners": owners,
             "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
             "now": now,
-            "may_work": access.can_work_incident(request.user, request.partnership)
-            and not access.is_read_only(shown),
+            "may_work": access.can_work_incident_now(request.user, request.partnership, shown),
             # The record that completed an action is linked only for those who may open it (they change it).
-            "can_manage": access.can_manage_incident(request.user, request.partnership)
-            and not access.is_read_only(shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
         },
     )
 
@@ -490,8 +487,7 @@ def decisions(request, incident_id):
         {
             "incident": shown,
             "decisions": selectors.decisions(shown),
-            "can_manage": access.can_manage_incident(request.user, request.partnership)
-            and not access.is_read_only(shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
         },
     )
 

@@ -77,8 +77,7 @@ def meeting(request, incident_id, meeting_id):
             "incident": shown,
             "meeting": found,
             "attendance": found.attendance.select_related("organisation"),
-            "can_manage": access.can_manage_incident(request.user, request.partnership)
-            and not access.is_read_only(shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
             "attachments_section": attachments_section(
                 found, user=request.user, partnership=request.partnership
             ),

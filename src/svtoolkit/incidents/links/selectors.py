@@ -74,7 +74,7 @@ def links_of(incident, *, user, partnership) -> list[ShownLink]:
 def links_panel(*, incident, user, partnership) -> dict | None:
     """The incident page's linked-incidents panel: shown when there are links or the person may add one."""
     links = links_of(incident, user=user, partnership=partnership)
-    may_link = access.can_manage_incident(user, partnership) and not access.is_read_only(incident)
+    may_link = access.can_manage_incident_now(user, partnership, incident)
     if not links and not may_link:
         return None
     return {"incident": incident, "links": links, "may_link": may_link}

@@ -44,7 +44,7 @@ def review(request, incident_id):
             "lessons": selectors.lessons_of(shown),
             "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
             and not access.is_read_only(shown),
-            "can_manage": can_manage and not access.is_read_only(shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
             "can_follow_up": can_manage,
             "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
             and not access.is_read_only(shown),
