@@ -1,10 +1,13 @@
-"""Each object-level rule of svtoolkit.access, who may and who may not; and access.get_for, which fetches an
-object the person may see (404 otherwise) and refuses it (403, audited) when the object's rule says no."""
+"""Each rule of svtoolkit.access, who may and who may not: the partnership's rules role by role, the object
+rules (and, where the rule depends on it, not once the incident is closed); and access.get_for, which
+fetches an object the person may see (404 otherwise) and refuses it (403, audited) when the object's rule
+says no."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit import access
@@ -13,7 +16,16 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.people import services as people_services
-from tests.factories import IncidentFactory, IncidentShareFactory, NeedToKnowFactory
+from tests.accounts.builders import pass_second_factor
+from tests.alerts.builders import raise_police_alert
+from tests.factories import (
+    IncidentFactory,
+    IncidentShareFactory,
+    MembershipFactory,
+    NeedToKnowFactory,
+    PersonNeedToKnowFactory,
+    UserFactory,
+)
 from tests.incidents.builders import (
     SHARE_BASIS,
     demo_hospital_stay,
@@ -44,6 +56,18 @@ def with_person(incident, demo_users):
 
 def who_may(rule, demo, demo_users, obj) -> set[str]:
     return {role for role, user in demo_users.items() if rule(user, demo, obj)}
+
+
+def partner_of(demo, kind):
+    """A partner of the demo partnership for its organisation of ``kind`` (none of the demo users is)."""
+    return MembershipFactory(
+        partnership=demo, organisation=demo.organisations.get(kind=kind), role="partner"
+    ).user
+
+
+def on_the_records(incident, user, by):
+    """``user`` on the incident's list and on the own list of each of its records."""
+    people_services.add_to_need_to_know(incident=incident, user=user, by=by, with_records=True)
 
 
 # --- Incidents and their actions ---------------------------------------------------------------------
@@ -141,6 +165,77 @@ def test_the_response_team_and_the_police_taking_part_record_police_measures(dem
     assert not access.can_record_police_declaration(demo_users["police"], demo, incident)
 
 
+def test_a_partner_taking_part_acknowledges_the_notice_for_their_organisation(demo, demo_users, incident):
+    assert who_may(access.can_acknowledge_for_organisation, demo, demo_users, incident) == {"police"}
+    services.add_participant(
+        incident=incident,
+        organisation=demo_users["health"].memberships.get().organisation,
+        contact=None,
+        by=demo_users["responder"],
+    )
+    assert who_may(access.can_acknowledge_for_organisation, demo, demo_users, incident) == {
+        "police",
+        "health",
+    }
+
+
+def test_an_incident_is_read_only_once_closed(incident):
+    assert not access.is_read_only(incident)
+    incident.status = IncidentStatus.CLOSED
+    assert access.is_read_only(incident)
+
+
+def test_files_are_attached_by_those_who_may_work_the_incident_now_so_never_once_it_is_closed(
+    demo, demo_users, incident
+):
+    for status in (incident.status, IncidentStatus.CLOSED):
+        incident.status = status
+        may_attach = who_may(access.can_attach_files, demo, demo_users, incident)
+        assert may_attach == who_may(access.can_work_incident_now, demo, demo_users, incident)
+    assert may_attach == set()
+
+
+def test_only_the_lead_partnerships_response_team_sees_the_messages_sent_about_an_incident(
+    demo, demo_users, incident, other_partnership
+):
+    assert who_may(access.can_view_incident_messages, demo, demo_users, incident) == {
+        "coordinator",
+        "responder",
+    }
+    southmoor, southmoor_coordinator = other_partnership
+    services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
+    assert not access.can_view_incident_messages(southmoor_coordinator.user, southmoor, incident)
+
+
+def test_the_lead_partnerships_response_team_shares_an_incident_with_its_region(demo, demo_users, incident):
+    assert demo.region_id is not None
+    assert who_may(access.can_share_with_region, demo, demo_users, incident) == {"coordinator", "responder"}
+    demo.region = None  # a partnership in no region has no region to share with
+    assert who_may(access.can_share_with_region, demo, demo_users, incident) == set()
+
+
+def test_the_response_team_and_the_schools_taking_part_record_the_schools_strand(demo, demo_users, incident):
+    school = partner_of(demo, "school")
+    education = partner_of(demo, "education")
+    assert who_may(access.can_record_school, demo, demo_users, incident) == {"coordinator", "responder"}
+    # Not while their organisation takes no part in the incident.
+    assert not access.can_record_school(school, demo, incident)
+    assert not access.can_record_school(education, demo, incident)
+    for partner in (school, education):
+        services.add_participant(
+            incident=incident,
+            organisation=partner.memberships.get().organisation,
+            contact=None,
+            by=demo_users["responder"],
+        )
+    assert access.can_record_school(school, demo, incident)
+    assert access.can_record_school(education, demo, incident)
+    # The police take part, but the schools strand is not theirs.
+    assert not access.can_record_school(demo_users["police"], demo, incident)
+
+
 # --- People affected -------------------------------------------------------------------------------------
 
 
@@ -207,6 +302,82 @@ def test_a_persons_hospital_stays_and_referrals_are_for_the_strands_recorders_on
     assert who_may(access.can_record_referral_outcome, demo, demo_users, referral) == {"responder"}
 
 
+def test_a_record_is_read_only_by_those_on_its_own_list(demo, demo_users, with_person):
+    person = with_person.people.get()
+    assert who_may(access.can_read_person, demo, demo_users, person) == {"responder"}
+    responder = demo_users["responder"]
+    # The incident's list alone opens no record made before; the record's own list does, whatever the role.
+    people_services.add_to_need_to_know(incident=with_person, user=demo_users["coordinator"], by=responder)
+    on_the_records(with_person, demo_users["viewer"], responder)
+    assert who_may(access.can_read_person, demo, demo_users, person) == {"responder", "viewer"}
+
+
+def test_a_records_own_list_opens_it_only_to_members_of_a_partnership_it_is_shared_with(
+    demo, demo_users, with_person, other_partnership
+):
+    """An entry on a record's list left over from a membership that ended (here made directly) opens the
+    record only once the incident is shared with a partnership the person is a member of."""
+    from svtoolkit.accounts.models import User
+
+    person = with_person.people.get()
+    southmoor, southmoor_coordinator = other_partnership
+    PersonNeedToKnowFactory(person=person, user=southmoor_coordinator.user)
+    assert not access.can_read_person(User.objects.get(pk=southmoor_coordinator.user_id), southmoor, person)
+    services.share_incident(
+        incident=with_person, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
+    assert access.can_read_person(User.objects.get(pk=southmoor_coordinator.user_id), southmoor, person)
+
+
+def test_a_document_with_people_in_it_is_for_those_on_at_least_one_records_list(
+    demo, demo_users, with_person
+):
+    assert who_may(access.can_read_any_person, demo, demo_users, with_person) == {"responder"}
+    responder = demo_users["responder"]
+    people_services.add_to_need_to_know(incident=with_person, user=demo_users["coordinator"], by=responder)
+    on_the_records(with_person, demo_users["police"], responder)
+    assert who_may(access.can_read_any_person, demo, demo_users, with_person) == {"responder", "police"}
+    # An incident with no one recorded has no record to open.
+    assert who_may(access.can_read_any_person, demo, demo_users, demo_incident(demo, demo_users)[0]) == set()
+
+
+def test_the_response_team_on_a_records_own_list_corrects_it_and_decides_who_reads_it(
+    demo, demo_users, with_person
+):
+    person = with_person.people.get()
+    for rule in (access.can_correct_person, access.can_manage_person_need_to_know):
+        assert who_may(rule, demo, demo_users, person) == {"responder"}
+    responder = demo_users["responder"]
+    for role in ("coordinator", "police", "viewer"):
+        on_the_records(with_person, demo_users[role], responder)
+    # The police partner and the viewer read the record; the response team on its list change it.
+    for rule in (access.can_correct_person, access.can_manage_person_need_to_know):
+        assert who_may(rule, demo, demo_users, person) == {"coordinator", "responder"}
+
+
+def test_safeguarding_is_recorded_by_the_response_team_and_social_care_taking_part_on_the_list(
+    demo, demo_users, with_person
+):
+    responder = demo_users["responder"]
+    assert who_may(access.can_record_safeguarding, demo, demo_users, with_person) == {"responder"}
+    social_care = partner_of(demo, "childrens_social_care")
+    services.add_participant(
+        incident=with_person,
+        organisation=social_care.memberships.get().organisation,
+        contact=None,
+        by=responder,
+    )
+    assert not access.can_record_safeguarding(social_care, demo, with_person)  # not yet on the list
+    for user in (social_care, demo_users["coordinator"], demo_users["police"]):
+        people_services.add_to_need_to_know(incident=with_person, user=user, by=responder)
+    assert access.can_record_safeguarding(social_care, demo, with_person)
+    # The police partner is on the list and takes part, but safeguarding is not theirs.
+    assert who_may(access.can_record_safeguarding, demo, demo_users, with_person) == {
+        "coordinator",
+        "responder",
+    }
+
+
 def test_a_subject_access_export_is_for_a_coordinator_on_the_list(demo, demo_users, with_person):
     person = with_person.people.get()
     assert who_may(access.can_export_person, demo, demo_users, person) == set()
@@ -245,6 +416,55 @@ def test_a_message_naming_someone_is_read_only_by_the_list_and_its_approvers(dem
     assert who_may(access.can_read_message, demo, demo_users, plain) == set(demo_users)
     naming = _message(with_person, demo, demo_users, names_or_images=True)
     assert who_may(access.can_read_message, demo, demo_users, naming) == {"responder", "police"}
+
+
+# --- Alerts -------------------------------------------------------------------------------------------------
+
+
+def test_an_alert_is_acknowledged_by_those_it_went_to_and_by_its_partnerships_response_team(
+    demo, demo_users, other_partnership
+):
+    alert = raise_police_alert(demo, demo_users)  # with no one on the rota, it goes to the coordinators
+    assert set(alert.recipients.values_list("user__email", flat=True)) == {demo_users["coordinator"].email}
+    assert who_may(access.can_acknowledge_alert, demo, demo_users, alert) == {"coordinator", "responder"}
+    southmoor, southmoor_coordinator = other_partnership
+    assert not access.can_acknowledge_alert(southmoor_coordinator.user, southmoor, alert)
+    # The one it went to acknowledges it whichever partnership they are working in at the time.
+    assert access.can_acknowledge_alert(demo_users["coordinator"], southmoor, alert)
+    assert not access.can_acknowledge_alert(demo_users["responder"], southmoor, alert)
+
+
+def test_the_lead_is_taken_from_an_alert_by_its_partnerships_response_team_for_their_employer(
+    demo, demo_users, other_partnership
+):
+    alert = raise_police_alert(demo, demo_users)
+    assert who_may(access.can_accept_lead, demo, demo_users, alert) == {"coordinator", "responder"}
+    southmoor, southmoor_coordinator = other_partnership
+    assert not access.can_accept_lead(southmoor_coordinator.user, southmoor, alert)
+    # A responder with no organisation in the partnership has no one to lead for.
+    unattached = MembershipFactory(partnership=demo, organisation=None, role="responder").user
+    assert not access.can_accept_lead(unattached, demo, alert)
+
+
+# --- The admin site -----------------------------------------------------------------------------------------
+
+
+def test_the_admin_site_is_for_active_superusers_through_two_factor(client, demo_users):
+    def as_signed_in(user, *, second_factor):
+        """``user`` as a request carries them: signed in, and through two-factor or not."""
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        if second_factor:
+            pass_second_factor(client, user)
+        return client.get(reverse("core:home")).wsgi_request.user
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    assert not access.can_use_admin(as_signed_in(superuser, second_factor=False))
+    verified = as_signed_in(superuser, second_factor=True)
+    assert access.can_use_admin(verified)
+    verified.is_active = False
+    assert not access.can_use_admin(verified)
+    # Two-factor does not make a coordinator a superuser.
+    assert not access.can_use_admin(as_signed_in(demo_users["coordinator"], second_factor=True))
 
 
 # --- get_for: fetch and check in one call ----------------------------------------------------------------
@@ -304,6 +524,31 @@ def test_get_for_refuses_changes_to_a_closed_incident_but_lets_it_be_read(demo, 
         access.get_for(request_as(responder, demo, "post"), Incident, incident.pk)
 
 
+def test_get_for_checks_the_rule_about_what_the_found_object_has_and_finds_nothing_without_it(
+    demo, demo_users, incident
+):
+    """``about``: the rule is checked against a part of the found object (an incident's alert); an object
+    without that part is not found."""
+
+    def its_alert(found):
+        return getattr(found, "alert", None)
+
+    def acknowledging_as(role, pk):
+        request = request_as(demo_users[role], demo, "post")
+        return access.get_for(request, Incident, pk, rule=access.can_acknowledge_alert, about=its_alert)
+
+    with pytest.raises(Http404):  # not raised as an alert
+        acknowledging_as("responder", incident.pk)
+    raised = raise_police_alert(demo, demo_users).incident
+    with pytest.raises(PermissionDenied):
+        acknowledging_as("viewer", raised.pk)
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, detail__reason="can_acknowledge_alert"
+    ).exists()
+    found = acknowledging_as("responder", raised.pk)
+    assert found == raised and found.alert.incident_id == raised.pk
+
+
 def test_get_for_needs_a_visibility_rule_or_an_already_narrowed_queryset(
     demo, demo_users, incident_and_action
 ):
@@ -328,3 +573,64 @@ def test_a_need_to_know_entry_opens_nothing_without_membership(
         incident=with_person, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
     )
     assert access.can_read_people(User.objects.get(pk=outsider.pk), southmoor, with_person)
+
+
+# --- The partnership's rules, role by role ----------------------------------------------------------------
+
+RESPONSE_TEAM = {"coordinator", "responder"}
+EVERY_MEMBER = {"coordinator", "responder", "police", "health", "viewer"}
+PARTNERSHIP_RULES = {
+    access.is_member: EVERY_MEMBER,
+    access.can_view_rota: EVERY_MEMBER,
+    access.can_view_reports: EVERY_MEMBER,
+    access.can_record_incident: RESPONSE_TEAM,
+    access.can_manage_incident: RESPONSE_TEAM,
+    access.can_reassign_action: RESPONSE_TEAM,
+    access.can_assess_readiness: RESPONSE_TEAM,
+    access.may_be_on_duty: RESPONSE_TEAM,
+    access.sees_exact_scenes: RESPONSE_TEAM,
+    access.can_work_incident: RESPONSE_TEAM | {"police", "health"},
+    access.can_contribute_to_review: RESPONSE_TEAM | {"police", "health"},
+    # The police's organisation may report incidents (the default); the health partner's may not.
+    access.can_raise_alert: {"coordinator", "police"},
+    access.can_report_incident: RESPONSE_TEAM | {"police"},
+    **dict.fromkeys(
+        [
+            access.can_manage_members,
+            access.can_edit_directory,
+            access.can_edit_playbook,
+            access.can_decide_lessons,
+            access.can_manage_retention,
+            access.can_manage_alerting,
+            access.can_manage_boundary,
+            access.can_view_delivery_log,
+            access.can_resend_messages,
+            access.can_view_audit_log,
+            access.can_manage_partnership_settings,
+            access.can_manage_webhooks,
+        ],
+        {"coordinator"},
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", PARTNERSHIP_RULES, ids=lambda rule: rule.__name__)
+def test_each_partnership_rule_allows_its_roles_and_no_one_else(rule, demo, demo_users, other_partnership):
+    assert {role for role, user in demo_users.items() if rule(user, demo)} == PARTNERSHIP_RULES[rule]
+    southmoor, southmoor_coordinator = other_partnership
+    assert not rule(southmoor_coordinator.user, demo), "a member of another partnership is no one here"
+    assert not rule(UserFactory(), demo)
+
+
+def test_a_partner_raises_alerts_once_their_organisation_reports_incidents_a_viewer_never(demo, demo_users):
+    health = demo_users["health"]
+    assert not access.can_raise_alert(health, demo)
+    organisation = health.memberships.get().organisation
+    organisation.may_report_incidents = True
+    organisation.save()
+    # A request reads the person's memberships afresh: a user object loaded again stands for the next one.
+    assert access.can_raise_alert(type(health).objects.get(pk=health.pk), demo)
+    police = demo.organisations.get(kind="police")
+    assert police.may_report_incidents
+    police_viewer = MembershipFactory(partnership=demo, organisation=police, role="viewer").user
+    assert not access.can_raise_alert(police_viewer, demo)

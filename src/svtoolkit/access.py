@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.deprecation import MiddlewareMixin
 
@@ -182,6 +183,15 @@ def can_record_police_declaration(user, partnership, incident) -> bool:
     """The police's declaration (a critical incident, gold group or below) is recorded by those who record the
     police's measures: the response team, and partners of a police organisation taking part."""
     return can_record_scene_measures(user, partnership, incident)
+
+
+def can_acknowledge_for_organisation(user, partnership, incident) -> bool:
+    """Acknowledging, for their organisation, that it was told of the incident: a partner whose organisation
+    takes part in it (the response team tells the partners; it does not acknowledge for them)."""
+    organisation_id = partner_organisation_id(user, partnership)
+    return organisation_id is not None and any(
+        p.organisation_id == organisation_id for p in incident.participations.all()
+    )
 
 
 def _acts_for_incident(user, incident) -> bool:
@@ -816,7 +826,7 @@ def _visible_part(user, partnership, queryset):
     return queryset
 
 
-def get_for(request, found_in, pk, *, rule: Rule | None = None):
+def get_for(request, found_in, pk, *, rule: Rule | None = None, about: Callable | None = None):
     """The object ``pk`` of ``found_in`` if this person may see it (else 404), checked against ``rule``
     (else 403 through ``deny``, audited with the rule's name).
 
@@ -829,7 +839,10 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None):
 
         shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
         planned = access.get_for(request, shown.actions.all(), action_id, rule=access.can_update_action)
-    """
+
+    ``about(found)`` gives what ``rule`` is checked against when that is not the found object itself: the
+    person a support offer is for (``rule=can_read_person``), the alert an incident was raised as. A found
+    object with nothing to check (``about`` gives None) is not found (404)."""
     from svtoolkit.incidents.models import Incident
 
     if isinstance(found_in, QuerySet):
@@ -843,7 +856,10 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None):
     found = get_object_or_404(_visible_part(request.user, request.partnership, queryset), pk=pk)
     if isinstance(found, Incident):
         refuse_changes_to_closed(request, found)
-    if rule is not None and not rule(request.user, request.partnership, found):
+    checked = found if about is None else about(found)
+    if checked is None:
+        raise Http404("Nothing here for the rule to be checked against")
+    if rule is not None and not rule(request.user, request.partnership, checked):
         deny(request, reason=rule.__name__)
     return found
 

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.audit.models import AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from tests.factories import IncidentFactory
@@ -588,3 +589,21 @@ def test_the_incident_page_reads_a_fixed_number_of_queries_whatever_its_size(
     with django_assert_max_num_queries(INCIDENT_PAGE_QUERIES):
         client.get(reverse("incidents:incident", args=[incident.pk]))
     assert _incident_page_queries(client, incident) == small
+
+
+def test_a_partner_taking_part_acknowledges_the_notice_from_the_incident_page_and_no_one_else_can(
+    client_for, incident_and_action
+):
+    incident, _ = incident_and_action
+    url = reverse("incidents:acknowledge_here", args=[incident.pk])
+    police = incident.participations.get(organisation__kind="police")
+
+    assert client_for("coordinator").post(url).status_code == 403, "the council is not a partner taking part"
+    assert AuditEntry.objects.filter(detail__reason="can_acknowledge_for_organisation").exists()
+    police.refresh_from_db()
+    assert police.acknowledged_at is None
+
+    answer = client_for("police").post(url)
+    assert answer["Location"].startswith(reverse("incidents:incident", args=[incident.pk]))
+    police.refresh_from_db()
+    assert police.acknowledged_at is not None

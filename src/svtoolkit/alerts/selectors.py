@@ -241,19 +241,6 @@ def alert_of(incident) -> Alert | None:
     )
 
 
-def alert_for_request(request, incident_id):
-    """The incident a request acts on (through the incidents' own access rules) and its alert, or 404."""
-    from django.http import Http404
-
-    from svtoolkit.incidents.selectors import incident_for_request
-
-    incident = incident_for_request(request, incident_id)
-    alert = alert_of(incident)
-    if alert is None:
-        raise Http404("This incident was not raised as an alert.")
-    return incident, alert
-
-
 def alert_panel(*, incident, user, partnership) -> dict | None:
     """The incident page's alert panel: who was alerted, when, at which step, how, whether it arrived, and who
     acknowledged. None for an incident that was not raised as an alert."""

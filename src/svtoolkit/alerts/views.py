@@ -20,6 +20,7 @@ from svtoolkit.alerts.forms import (
 from svtoolkit.core.forms import errors_as_message, errors_shown_on
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents import selectors as incident_selectors
+from svtoolkit.incidents.models import Incident
 
 
 def _on_the_minute():
@@ -76,19 +77,18 @@ def acknowledge(request, token):
     )
 
 
-def _alert_for(request, incident_id, *, rule):
-    """The incident and its alert (``selectors.alert_for_request``) if ``rule`` lets this person act on the
-    alert, else refused (403, audited with the rule's name), as ``access.get_for`` does for other records."""
-    incident, alert = selectors.alert_for_request(request, incident_id)
-    if not rule(request.user, request.partnership, alert):
-        access.deny(request, reason=rule.__name__)
-    return incident, alert
+def _its_alert(incident):
+    """The alert an incident was raised as (read once, then kept on the incident), or None."""
+    return getattr(incident, "alert", None)
 
 
 @access.requires(access.is_member)
 @require_POST
 def acknowledge_here(request, incident_id):
-    incident, alert = _alert_for(request, incident_id, rule=access.can_acknowledge_alert)
+    incident = access.get_for(
+        request, Incident, incident_id, rule=access.can_acknowledge_alert, about=_its_alert
+    )
+    alert = incident.alert
     if services.acknowledge(alert=alert, by=request.user, request=request):
         messages.success(request, "You acknowledged the alert: escalation has stopped.")
     else:
@@ -100,7 +100,8 @@ def acknowledge_here(request, incident_id):
 @access.requires(access.can_manage_incident)
 @require_POST
 def accept_lead(request, incident_id):
-    incident, alert = _alert_for(request, incident_id, rule=access.can_accept_lead)
+    incident = access.get_for(request, Incident, incident_id, rule=access.can_accept_lead, about=_its_alert)
+    alert = incident.alert
     with errors_as_message(request):
         services.accept_lead(
             alert=alert,

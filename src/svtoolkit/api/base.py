@@ -90,9 +90,6 @@ class ApiView:
         )
         raise Throttled(wait, detail="Too many requests with this token in a short time.")
 
-    def deny(self, reason: str):
-        access.deny(self.request._request, reason=reason)
-
 
 class ApiViewSet(ApiView, GenericViewSet):
     pagination_class = Pages

@@ -173,10 +173,19 @@ class IncidentViewSet(ApiViewSet):
 class IncidentPartViewSet(ApiViewSet):
     """Something of one incident: the incident is found through the access rules first (404 if not seen)."""
 
+    # An action's rule on the incident itself (``{"create": access.can_record_scene_measures}``), checked as
+    # the incident is found: 403, audited, before the request's body is read.
+    incident_rules: dict = {}
+
     @cached_property
     def incident(self):
         # Found as the web pages find it: not found unless visible, and a closed incident refuses changes.
-        return incidents.incident_for_request(self.request._request, self.kwargs["incident_id"])
+        return access.get_for(
+            self.request._request,
+            Incident,
+            self.kwargs["incident_id"],
+            rule=self.incident_rules.get(self.action),
+        )
 
     def get_serializer_context(self):
         return {

@@ -133,26 +133,22 @@ class MeasureViewSet(IncidentPartViewSet):
     queryset = SceneMeasure.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = MeasureSerializer
     rules = {"create": access.can_work_incident, "lift": access.can_work_incident}
+    incident_rules = {"create": access.can_record_scene_measures, "lift": access.can_record_scene_measures}
 
     def get_queryset(self):
         return measures_selectors.measures_of(self.incident)
 
-    def _may_record(self):
-        if not access.can_record_scene_measures(self.request.user, self.request.partnership, self.incident):
-            self.deny("can_record_scene_measures")
-
     @extend_schema(request=MeasureCreateSerializer, responses={201: MeasureSerializer})
     def create(self, request, incident_id):
-        self._may_record()
+        incident = self.incident  # found and checked before the body is read
         data = self.validated(MeasureCreateSerializer)
         measure = measures_services.add_measure(by=request.user, request=request._request, **data)
-        return self._created(measures_selectors.measure_in(self.incident, measure.pk))
+        return self._created(measures_selectors.measure_in(incident, measure.pk))
 
     @extend_schema(request=None, responses={200: MeasureSerializer})
     @route(detail=True, methods=["post"])
     def lift(self, request, incident_id, measure_id):
         """End the measure now, before its time (the cordon comes down, the authorisation is withdrawn)."""
-        self._may_record()
         measure = measures_selectors.measure_in(self.incident, measure_id)
         measures_services.lift_measure(measure=measure, by=request.user, request=request._request)
         return Response(self.get_serializer(measures_selectors.measure_in(self.incident, measure_id)).data)

@@ -257,11 +257,10 @@ def acknowledge(request, token):
 @access.requires(access.can_work_incident)
 @require_POST
 def acknowledge_here(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    organisation_id = access.partner_organisation_id(request.user, request.partnership)
-    participation = selectors.participation_of(shown, organisation_id) if organisation_id else None
-    if participation is None:
-        access.deny(request, reason="acknowledge: not a partner taking part")
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_acknowledge_for_organisation)
+    participation = selectors.participation_of(
+        shown, access.partner_organisation_id(request.user, request.partnership)
+    )
     services.acknowledge(
         participation=participation, by_label=request.user.email, by=request.user, request=request
     )

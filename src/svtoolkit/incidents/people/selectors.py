@@ -37,19 +37,20 @@ def people_for(user, incident) -> list:
     return list(people_visible_to(user, incident).only("id", "role", "age_band", "deceased", "incident_id"))
 
 
-def read_person(*, user, incident, person_id, reason: str, request=None):
+def read_person(*, user, incident, person_id, reason: str, request):
     """Open one person's record. The only way to read it: refused off that record's list, always audited."""
     from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 
-    person = get_object_or_404(
-        PersonAffected.objects.select_related("single_point_of_contact", "incident").prefetch_related(
+    person = access.get_for(
+        request,
+        PersonAffected.objects.filter(incident=incident)
+        .select_related("single_point_of_contact", "incident")
+        .prefetch_related(
             Prefetch("corrections", queryset=PersonAffectedCorrection.objects.select_related("by"))
         ),
-        pk=person_id,
-        incident=incident,
+        person_id,
+        rule=access.can_read_person,
     )
-    if not access.can_read_person(user, None, person):
-        access.deny(request, reason="can_read_person")
     history.opened(incident, user, person, request, reason=reason)
     return person
 

@@ -5,7 +5,6 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
@@ -76,15 +75,17 @@ def incidents_due_for_erasure(today: date) -> list[Incident]:
     return [incident for incident in candidates if erase_on(incident) <= today]
 
 
-def subject_access_export(*, user, incident, person_id, reason: str, request=None) -> dict:
-    """Everything held about one person affected, for a subject-access request; always audited."""
-    person = get_object_or_404(
-        PersonAffected.objects.select_related("single_point_of_contact", "incident__partnership"),
-        pk=person_id,
-        incident=incident,
+def subject_access_export(*, user, incident, person_id, reason: str, request) -> dict:
+    """Everything held about one person affected, for a subject-access request: refused off that record's
+    list (``access.can_read_person``), always audited."""
+    person = access.get_for(
+        request,
+        PersonAffected.objects.filter(incident=incident).select_related(
+            "single_point_of_contact", "incident__partnership"
+        ),
+        person_id,
+        rule=access.can_read_person,
     )
-    if not access.can_read_person(user, None, person):
-        access.deny(request, reason="can_read_person")
     incident_history.opened(
         incident,
         user,

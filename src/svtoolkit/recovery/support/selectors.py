@@ -1,7 +1,8 @@
 """Reading the support offered to those affected (need-to-know, audited)."""
 
+from operator import attrgetter
+
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
@@ -57,15 +58,18 @@ def offers_for(person) -> QuerySet[SupportOffer]:
     return person.support_offers.select_related("support_service", "offered_by")
 
 
-def read_offer(*, user, incident, offer_id, request=None) -> SupportOffer:
-    """One support record, opened to update it: for the need-to-know list only, and audited."""
-    offer = get_object_or_404(
-        SupportOffer.objects.select_related("person__incident", "support_service", "offered_by"),
-        pk=offer_id,
-        person__incident=incident,
+def read_offer(*, user, incident, offer_id, request) -> SupportOffer:
+    """One support record, opened to update it: for its person's need-to-know list only
+    (``access.can_read_person``), and audited."""
+    offer = access.get_for(
+        request,
+        SupportOffer.objects.filter(person__incident=incident).select_related(
+            "person__incident", "support_service", "offered_by"
+        ),
+        offer_id,
+        rule=access.can_read_person,
+        about=attrgetter("person"),
     )
-    if not access.can_read_person(user, None, offer.person):
-        access.deny(request, reason="can_read_person")
     history.audit(
         incident, user, AuditAction.VIEW_SENSITIVE, offer, request, what="support record, opened to update it"
     )
