@@ -38,19 +38,30 @@ def _called(node) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
+def _is_error_message(node) -> bool:
+    """``messages.error(request, ...)``: a view telling the person why it refused what they asked."""
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "error"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "messages"
+    )
+
+
 def messages_in(tree):
     """(message, line) for each message a person may be shown when input is refused."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             arguments = list(node.args)
-            if _called(node) == "add_error":
+            if _called(node) == "add_error" or _is_error_message(node):
                 arguments = arguments[1:]
-            if _called(node) in ERROR_CALLS:
+            if _called(node) in ERROR_CALLS or _is_error_message(node):
                 for argument in arguments[:1] if _called(node) != "_invalid" else arguments[1:2]:
                     for message in _strings_in(argument):
                         yield message, node.lineno
             for keyword in node.keywords:
-                if keyword.arg in MESSAGE_KEYWORDS:
+                if keyword.arg in MESSAGE_KEYWORDS or (keyword.arg or "").endswith("_message"):
                     for message in _strings_in(keyword.value):
                         yield message, node.lineno
         elif isinstance(node, ast.Assign) and any(
@@ -84,12 +95,17 @@ def test_the_scan_finds_the_messages_it_is_meant_to():
         "form.add_error('when', 'Enter when it happened')\n"
         "x = forms.CharField(error_messages={'required': 'Enter a short title'})\n"
         "raise serializers.ValidationError({'note': ['Say who the action was handed over to.']})\n"
+        "check_time_told(at=at, field='at', before_message='Cannot be before it happened.')\n"
+        "messages.error(request, 'Publish the checklist first.')\n"
+        "messages.success(request, 'The checklist was published.')\n"
     )
     assert [message for message, _ in messages_in(sample)] == [
         "Give a place or an online link.",
         "Enter when it happened",
         "Enter a short title",
         "Say who the action was handed over to.",
+        "Cannot be before it happened.",
+        "Publish the checklist first.",
     ]
 
 

@@ -101,7 +101,9 @@ def test_a_password_alone_cannot_see_or_make_backup_codes(client, demo_users):
 
 def test_without_an_authenticator_the_page_explains_and_makes_none(client_for):
     response = client_for("viewer").post(reverse("accounts:backup_codes"))
-    assert "Set up an authenticator app first" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "<title>Error: Backup codes" in page
+    assert "Set up an authenticator app first" in page
     assert not StaticDevice.objects.exists()
 
 

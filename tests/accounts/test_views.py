@@ -193,6 +193,38 @@ def test_member_removal(client_for, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.DELETE, target_type="accounts.Membership").exists()
 
 
+def test_removing_the_last_coordinator_is_refused_on_the_confirmation_page(client_for, demo_users):
+    membership = Membership.objects.get(user=demo_users["coordinator"])
+    response = client_for("coordinator").post(reverse("accounts:member_remove", args=[membership.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Remove" in page
+    assert "A partnership needs at least one coordinator. Make someone else coordinator first." in page
+    assert Membership.objects.filter(pk=membership.pk, role=Role.COORDINATOR).exists()
+
+
+def test_someone_signed_in_as_another_person_is_told_on_the_page_why_they_cannot_join(client_for, demo):
+    token = "for-someone-else"
+    invitation = Invitation.objects.create(
+        partnership=demo,
+        email="new.person@example.org",
+        full_name="New Person",
+        role=Role.VIEWER,
+        token_hash=Invitation.hash_token(token),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    client = client_for("viewer")
+    url = reverse("accounts:accept_invitation", args=[token])
+    assert "Join the partnership" in client.get(url).content.decode()
+    response = client.post(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Join" in page
+    assert "This invitation is for new.person@example.org. Sign out and open the link again." in page
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
 def test_two_factor_setup_then_required_at_next_sign_in(client, demo_users):
     sign_in(client, "responder@example.org")
     client.get(reverse("accounts:two_factor_setup"))
@@ -247,7 +279,9 @@ def test_switching_partnership(client, demo_users, other_partnership):
 def test_cannot_switch_to_a_partnership_one_does_not_belong_to(client_for, other_partnership):
     partnership, _ = other_partnership
     client = client_for("police")
-    client.post(reverse("accounts:switch_partnership"), {"partnership": partnership.pk})
+    for refused in ({"partnership": partnership.pk}, {}):
+        answer = client.post(reverse("accounts:switch_partnership"), refused, follow=True)
+        assert "Choose one of your partnerships" in answer.content.decode()
     assert client.get(reverse("core:home")).context["current_partnership"].slug == "northbridge"
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.accounts.models import User
 from svtoolkit.alerts import selectors, services
-from svtoolkit.alerts.models import AlertRecipient, AlertStep, DutyRole
+from svtoolkit.alerts.models import Alert, AlertRecipient, AlertStep, DutyRole, DutyShift
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
@@ -106,6 +106,52 @@ def test_members_whose_organisation_may_not_report_cannot_raise_an_alert(demo, d
             how_they_know="z",
             callback_number="07700 900000",
         )
+
+
+def test_an_alert_with_a_number_that_is_not_a_phone_number_is_refused_whoever_raises_it(demo, demo_users):
+    with pytest.raises(DomainError) as refused:
+        raise_police_alert(demo, demo_users, callback_number="call me")
+    assert (refused.value.field, refused.value.message) == (
+        "callback_number",
+        "Enter a phone number, like 07700 900123.",
+    )
+    assert not Alert.objects.exists()
+
+
+def test_a_rota_change_with_an_out_of_hours_number_that_is_not_a_phone_number_is_refused(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+
+    def a_day_on_the_rota(person, role, **number):
+        return services.add_shift(
+            partnership=demo, person=person, role=role, starts_at=at(20, 8), ends_at=at(21, 8),
+            by=coordinator, **number,
+        )  # fmt: skip
+
+    shift = a_day_on_the_rota(responder, "deputy")
+    changes = (
+        lambda number: a_day_on_the_rota(coordinator, "duty_officer", out_of_hours_number=number),
+        lambda number: services.hand_over_shift(
+            shift=shift, to=coordinator, out_of_hours_number=number, by=coordinator, at=at(20, 9)
+        ),
+        lambda number: services.cover_shift(
+            shift=shift,
+            person=coordinator,
+            starts_at=at(20, 12),
+            ends_at=at(20, 14),
+            out_of_hours_number=number,
+            by=coordinator,
+        ),
+    )
+    for change in changes:
+        with pytest.raises(DomainError) as refused:
+            change("ring the office")
+        assert (refused.value.field, refused.value.message) == (
+            "out_of_hours_number",
+            "Enter a phone number, like 020 7946 0199.",
+        )
+    assert list(DutyShift.objects.values_list("pk", flat=True)) == [shift.pk]
+    shift.refresh_from_db()
+    assert (shift.person, shift.ends_at) == (responder, at(21, 8))
 
 
 def test_a_coordinator_allows_an_organisation_to_report(demo, demo_users):

@@ -4,9 +4,11 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
-from svtoolkit.incidents.models import NeedToKnow, PersonAffected
+from svtoolkit.core.errors import EditConflict
+from svtoolkit.incidents.models import NeedToKnow, PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
 from tests.incidents.builders import demo_incident
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,53 @@ def test_only_a_coordinator_may_recover_a_list(client_for, incident, person, dem
     for role in ("police", "viewer"):
         assert client_for(role).post(url, {"reason": "Curious"}).status_code == 403
     assert list(NeedToKnow.objects.values_list("user", flat=True)) == [demo_users["responder"].pk]
+
+
+def test_a_correction_from_an_old_version_is_refused_in_the_services_words(person, demo_users):
+    people_services.correct_person_affected(
+        person=person, by=demo_users["responder"], expected_revision=1, name="J. Smith"
+    )
+    with pytest.raises(EditConflict) as refused:
+        people_services.correct_person_affected(
+            person=person, by=demo_users["responder"], expected_revision=1, relation="Witness at the stop"
+        )
+    assert (refused.value.message, refused.value.current_revision) == (
+        "Someone else corrected this record while you were editing it.",
+        2,
+    )
+    stored = PersonAffected.objects.get(pk=person.pk)
+    assert (stored.name, stored.relation, stored.revision) == ("J. Smith", PERSON["relation"], 2)
+
+
+def test_a_correction_from_an_old_version_is_refused_even_when_it_now_changes_nothing(person, demo_users):
+    # What the second person typed is what the first has just saved: still refused, so they look again.
+    people_services.correct_person_affected(
+        person=person, by=demo_users["responder"], expected_revision=1, name="J. Smith"
+    )
+    with pytest.raises(EditConflict):
+        people_services.correct_person_affected(
+            person=person, by=demo_users["responder"], expected_revision=1, name="J. Smith"
+        )
+    assert PersonAffectedCorrection.objects.filter(person=person).count() == 1
+
+
+def test_a_correction_saved_meanwhile_brings_the_conflict_screen_and_nothing_is_lost(client_for, person):
+    url = reverse("incidents:person_edit", args=[person.incident_id, person.pk])
+    client = client_for("responder")
+    opened_first, opened_second = (
+        form_on(client.get(url), having="revision"),
+        form_on(client.get(url), having="revision"),
+    )
+    assert client.post(url, opened_first | {"name": "J. Smith"}).status_code == 302
+
+    refused = client.post(url, opened_second | {"support_needs": "Counselling at school"})
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Someone else changed this record while you were editing it." in page
+    assert "the form now holds their changes and yours together" in page
+    stored = PersonAffected.objects.get(pk=person.pk)
+    assert (stored.name, stored.support_needs) == ("J. Smith", PERSON["support_needs"])
+
+    assert client.post(url, form_on(page, having="revision")).status_code == 302
+    stored = PersonAffected.objects.get(pk=person.pk)
+    assert (stored.name, stored.support_needs, stored.revision) == ("J. Smith", "Counselling at school", 3)

@@ -52,6 +52,53 @@ def test_told_before_it_happened_is_refused(demo, demo_users):
         )
 
 
+def refusal(check, **values) -> tuple[str, str]:
+    with pytest.raises(DomainError) as refused:
+        check(**values)
+    return refused.value.field, refused.value.message
+
+
+def test_each_time_of_an_incident_is_in_the_past_and_not_before_it_happened():
+    happened = timezone.now() - timedelta(hours=2)
+    earlier, later = happened - timedelta(minutes=1), happened + timedelta(hours=1)
+    ahead = timezone.now() + timedelta(hours=1)
+    assert refusal(services.check_incident_times, occurred_at=ahead, notified_at=ahead) == (
+        "occurred_at",
+        "When it happened must be in the past: check the date, and the time of day (24-hour clock).",
+    )
+    assert refusal(services.check_incident_times, occurred_at=happened, notified_at=ahead) == (
+        "notified_at",
+        "When the partnership was told must be in the past: check the date and the time.",
+    )
+    assert refusal(services.check_incident_times, occurred_at=happened, notified_at=earlier) == (
+        "notified_at",
+        "The partnership cannot have been told before the incident happened.",
+    )
+    services.check_incident_times(occurred_at=happened, notified_at=later)
+    told = {"occurred_at": happened, "field": "referred_at", "what": "The time of the referral"}
+    assert refusal(services.check_time_told, at=ahead, **told) == (
+        "referred_at",
+        "The time of the referral cannot be in the future: check the date and the time.",
+    )
+    assert refusal(services.check_time_told, at=earlier, **told) == (
+        "referred_at",
+        "The time of the referral cannot be before the incident happened.",
+    )
+    services.check_time_told(at=None, **told)
+    services.check_time_told(at=timezone.now() + timedelta(minutes=2), **told)  # a clock a little fast
+
+
+def test_a_date_is_not_before_the_day_the_incident_happened():
+    happened = timezone.now() - timedelta(days=3)
+    day = timezone.localdate(happened)
+    rule = {"occurred_at": happened, "field": "expected_discharge_on", "message": "Not before it."}
+    services.check_not_before_incident(at=day, **rule)
+    assert refusal(services.check_not_before_incident, at=day - timedelta(days=1), **rule) == (
+        "expected_discharge_on",
+        "Not before it.",
+    )
+
+
 def test_suggestion_follows_the_factors():
     assert suggest(set()) == suggest({"unknown"})
     assert not suggest({"media_attention"}).serious_violence

@@ -161,6 +161,31 @@ def test_support_form_rejects_a_follow_up_before_the_offer_and_records_nothing(c
     assert not SupportOffer.objects.exists()
 
 
+def test_support_with_a_follow_up_before_the_offer_is_refused_whoever_records_it(
+    incident, person, demo_users
+):
+    with pytest.raises(DomainError) as refused:
+        offer(person, demo_users["responder"], offered_on=date(2026, 11, 10), follow_up_on=date(2026, 11, 1))
+    assert refused.value.field == "follow_up_on"
+    assert refused.value.message == "The follow-up date must be on or after the date offered."
+    assert not SupportOffer.objects.exists()
+    same_day = offer(
+        person, demo_users["responder"], offered_on=date(2026, 11, 10), follow_up_on=date(2026, 11, 10)
+    )
+    assert same_day.follow_up_on == date(2026, 11, 10)
+
+
+def test_the_next_follow_up_of_an_answered_offer_is_not_before_the_offer_either(incident, person, demo_users):
+    offered = offer(person, demo_users["responder"], offered_on=date(2026, 11, 10))
+    with pytest.raises(DomainError) as refused:
+        support_services.record_support_response(
+            offer=offered, by=demo_users["responder"], expected_revision=1,
+            response="taken_up", outcome="", follow_up_on=date(2026, 11, 9),
+        )  # fmt: skip
+    assert refused.value.field == "follow_up_on"
+    assert SupportOffer.objects.get().response != "taken_up"
+
+
 def test_two_people_updating_one_support_record_do_not_overwrite_each_other(incident, person, demo_users):
     first = offer(person, demo_users["responder"])
     support_services.record_support_response(
@@ -216,6 +241,15 @@ def test_partner_off_the_list_cannot_record_support(client_for, incident, person
 
 
 # --- Review and lessons --------------------------------------------------------------------------------
+
+
+def test_no_part_of_the_review_is_written_or_completed_before_it_starts(client_for, incident):
+    review = reverse("recovery:review", args=[incident.pk])
+    for who, page in (("police", "recovery:review_contribute"), ("coordinator", "recovery:review_complete")):
+        answer = client_for(who).get(reverse(page, args=[incident.pk]), follow=True)
+        assert answer.redirect_chain == [(review, 302)]
+        assert "The review has not started yet." in answer.content.decode()
+    assert not DebriefContribution.objects.exists()
 
 
 def test_each_organisation_writes_its_own_part_of_the_review(client_for, incident, demo, demo_users):

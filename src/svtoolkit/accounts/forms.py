@@ -169,7 +169,9 @@ class AcceptInvitationForm(forms.Form):
 
 class SwitchPartnershipForm(forms.Form):
     partnership = forms.TypedChoiceField(
-        label="Partnership", coerce=int, error_messages={"invalid_choice": "Choose one of your partnerships"}
+        label="Partnership",
+        coerce=int,
+        error_messages=dict.fromkeys(["required", "invalid_choice"], "Choose one of your partnerships"),
     )
 
     def __init__(self, *args, memberships, **kwargs):

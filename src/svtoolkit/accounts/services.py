@@ -310,7 +310,9 @@ def set_contact_preferences(
 
 class SignInRefused(DomainError):
     """A single sign-on the partnerships' rules do not allow; ``reason`` names the rule for the audit log and
-    the refusal page."""
+    the refusal page. The one app error class (see ``core.errors``): the refusal comes back through
+    mozilla-django-oidc's sign-in, not a form or the API, and ``sso.CallbackView`` needs the reason, not
+    the message, to choose what the person is shown."""
 
     def __init__(self, message, *, reason):
         super().__init__(message)

@@ -34,8 +34,7 @@ from svtoolkit.accounts.limits import password_reset_limited, sign_in_limited
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-from svtoolkit.core.errors import DomainError
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, errors_shown_by_page, errors_shown_on
 from svtoolkit.core.pages import form_page
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
@@ -214,13 +213,9 @@ def two_factor_verify(request):
 @access.signed_in
 def backup_codes(request):
     """How many backup codes are left; making new ones shows them on this one answer only."""
-    error = None
-    if request.method == "POST":
-        try:
+    with errors_shown_by_page() as refused:
+        if request.method == "POST":
             codes = services.generate_backup_codes(user=request.user, request=request)
-        except DomainError as exc:
-            error = str(exc)
-        else:
             return render(request, "accounts/backup_codes_created.html", {"codes": codes})
     return render(
         request,
@@ -228,7 +223,7 @@ def backup_codes(request):
         {
             "has_authenticator": selectors.has_confirmed_authenticator(request.user),
             "codes_left": selectors.backup_codes_left(request.user),
-            "error": error,
+            "error": refused.error,
         },
     )
 
@@ -266,7 +261,7 @@ def switch_partnership(request):
         request.session[PARTNERSHIP_SESSION_KEY] = form.cleaned_data["partnership"]
         messages.success(request, "You switched partnership.")
         return redirect("core:home")
-    messages.error(request, "Choose one of your partnerships.")
+    messages.error(request, form.errors["partnership"][0])
     return redirect(_safe_next(request))
 
 
@@ -339,16 +334,12 @@ def member_edit(request, membership_id):
 @access.requires(access.can_manage_members)
 def member_remove(request, membership_id):
     membership = selectors.membership_in(request.partnership, membership_id)
-    error = None
-    if request.method == "POST":
-        try:
+    with errors_shown_by_page() as refused:
+        if request.method == "POST":
             services.remove_member(membership=membership, by=request.user, request=request)
-        except DomainError as exc:
-            error = str(exc)
-        else:
             messages.success(request, f"{membership.user} was removed from {request.partnership}.")
             return redirect("accounts:members")
-    return render(request, "accounts/member_remove.html", {"membership": membership, "error": error})
+    return render(request, "accounts/member_remove.html", {"membership": membership, "error": refused.error})
 
 
 @access.requires(access.can_manage_partnership_settings)
@@ -388,9 +379,9 @@ def accept_invitation(request, token):
             request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
         )
     )
-    error = None
-    if request.method == "POST" and not account_exists and (form is None or form.is_valid()):
-        try:
+    # A new account's refusal goes on its form; a signed-in person has only a button, and the page says why.
+    with errors_shown_on(form) if form else errors_shown_by_page() as refused:
+        if request.method == "POST" and not account_exists and (form is None or form.is_valid()):
             joined = services.accept_invitation(
                 invitation=invitation,
                 existing_user=user,
@@ -398,9 +389,6 @@ def accept_invitation(request, token):
                 password=form.cleaned_data["password1"] if form else None,
                 request=request,
             )
-        except DomainError as exc:
-            error = str(exc)
-        else:
             if user is None:
                 auth_login(request, joined, backend="django.contrib.auth.backends.ModelBackend")
             request.session[PARTNERSHIP_SESSION_KEY] = invitation.partnership_id
@@ -409,7 +397,12 @@ def accept_invitation(request, token):
     return render(
         request,
         "accounts/accept_invitation.html",
-        {"invitation": invitation, "form": form, "account_exists": account_exists, "error": error},
+        {
+            "invitation": invitation,
+            "form": form,
+            "account_exists": account_exists,
+            "error": None if form else refused.error,
+        },
     )
 
 

@@ -1,10 +1,8 @@
 """What people type to raise an alert and keep the rota, with messages a person understands."""
 
-import re
-
 from django import forms
 
-from svtoolkit.alerts import selectors
+from svtoolkit.alerts import selectors, services
 from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
@@ -12,6 +10,7 @@ from svtoolkit.core.forms import (
     PartnershipChoices,
     choice_field,
     model_choice_field,
+    shown_by_service,
     text_field,
     tick_box,
     tick_boxes,
@@ -20,7 +19,6 @@ from svtoolkit.incidents.forms import coordinate_field
 from svtoolkit.partnerships.models import OrganisationKind
 from svtoolkit.partnerships.selectors import active_organisations
 
-PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
 
 
@@ -47,13 +45,6 @@ def phone_field(label, *, required, help_text=""):
             attrs={"type": "tel", "autocomplete": "tel", "class": "govuk-input--width-20"}
         ),
     )
-
-
-def clean_phone(value: str, message: str) -> str:
-    value = value.strip()
-    if value and not PHONE.match(value):
-        raise forms.ValidationError(message)
-    return value
 
 
 def short_answer(label, max_length: int, *, missing, help_text) -> forms.CharField:
@@ -103,8 +94,12 @@ class RaiseAlertForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = list(incident_types.items())
 
-    def clean_callback_number(self):
-        return clean_phone(self.cleaned_data["callback_number"], "Enter a phone number, like 07700 900123")
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(
+            self, services.check_phone_number, number=cleaned.get("callback_number"), field="callback_number"
+        )
+        return cleaned
 
 
 class RotaForm(PartnershipChoices, forms.Form):
@@ -112,10 +107,15 @@ class RotaForm(PartnershipChoices, forms.Form):
 
     partnership_choices = {"person": selectors.response_team}
 
-    def clean_out_of_hours_number(self):
-        return clean_phone(
-            self.cleaned_data["out_of_hours_number"], "Enter a phone number, like 020 7946 0199"
+    def clean(self):
+        cleaned = super().clean()
+        shown_by_service(
+            self,
+            services.check_phone_number,
+            number=cleaned.get("out_of_hours_number"),
+            field="out_of_hours_number",
         )
+        return cleaned
 
 
 class ShiftForm(RotaForm):

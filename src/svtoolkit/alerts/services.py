@@ -7,6 +7,7 @@ worker that sends it.
 
 import logging
 import random
+import re
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -68,12 +69,24 @@ CLOCK_SLACK = timedelta(minutes=5)
 ESCALATION_WINDOW = timedelta(days=1)
 MAX_SHIFT = timedelta(days=7)
 MAX_ESCALATION_MINUTES = 240
+# A number to ring: 10 to 20 digits, spaces, brackets and dashes, perhaps after a +.
+PHONE_NUMBER = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+# The example each number's message gives: a mobile to call back on, a landline out of hours.
+PHONE_EXAMPLES = {"callback_number": "07700 900123", "out_of_hours_number": "020 7946 0199"}
 ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
 
 
 def _when(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%d %b %Y %H:%M}"
+
+
+def check_phone_number(*, number: str, field: str) -> None:
+    """A number given to ring (``field`` is ``callback_number`` or ``out_of_hours_number``) looks like a phone
+    number; an empty one is not checked here (the form and the API say whether one is needed)."""
+    number = number.strip()
+    if number and not PHONE_NUMBER.match(number):
+        raise DomainError(f"Enter a phone number, like {PHONE_EXAMPLES[field]}.", field=field)
 
 
 # --- Raising an alert ----------------------------------------------------------------------------------
@@ -100,6 +113,7 @@ def raise_alert(
     at once, by text message and email. The reporter's organisation takes part, so its members see it."""
     if not access.can_raise_alert(by, partnership):
         raise DomainError("You cannot raise an incident alert in this partnership.")
+    check_phone_number(number=callback_number, field="callback_number")
     now = timezone.now()
     if occurred_at > now + CLOCK_SLACK:
         raise DomainError("The time it happened cannot be in the future.", field="occurred_at")
@@ -464,6 +478,7 @@ def add_shift(
     so there is never doubt about who is on duty."""
     _check_on_team(partnership, person)
     _check_times(starts_at, ends_at)
+    check_phone_number(number=out_of_hours_number, field="out_of_hours_number")
     # One change to the rota at a time, so two overlapping shifts cannot be added at once.
     take_turns_in(partnership)
     clash = (
@@ -507,6 +522,7 @@ def hand_over_shift(*, shift, to, out_of_hours_number="", note="", by, at=None, 
     if to is not None and to.pk == shift.person_id:
         raise DomainError(f"{to} is already on this shift: choose who takes over.", field="to")
     _check_on_team(shift.partnership, to, field="to")
+    check_phone_number(number=out_of_hours_number, field="out_of_hours_number")
     number = out_of_hours_number.strip() or ""
     if shift.starts_at >= now:
         before = shift.person
@@ -547,6 +563,7 @@ def cover_shift(
     """``person`` stands in for part of ``shift`` (an appointment, an evening off)."""
     _check_on_team(shift.partnership, person)
     _check_times(starts_at, ends_at)
+    check_phone_number(number=out_of_hours_number, field="out_of_hours_number")
     if person.pk == shift.person_id:
         raise DomainError(f"{person} is on this shift already: choose who covers it.", field="person")
     if starts_at < shift.starts_at or ends_at > shift.ends_at:

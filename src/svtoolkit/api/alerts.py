@@ -24,11 +24,10 @@ class AlertCreateSerializer(TypesMixin, serializers.Serializer):
     where = text_as_in(RaiseAlertForm, "where")
     occurred_at = When(required=False, help_text="When it happened; now if left out.")
     how_they_know = text_as_in(RaiseAlertForm, "how_they_know")
-    callback_number = serializers.RegexField(
-        r"^\+?[0-9 ()-]{10,20}$",
+    callback_number = serializers.CharField(
         max_length=40,
+        help_text="A phone number, like 07700 900123: the service checks it as the web's form does.",
         error_messages={
-            "invalid": "Enter a phone number, like 07700 900123.",
             "required": "Give a number to call back on.",
             "blank": "Give a number to call back on.",
         },

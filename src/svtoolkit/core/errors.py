@@ -1,10 +1,15 @@
 """The one family of errors a service raises when a rule of the domain is broken.
 
 A service raises ``DomainError("Say why the action is not needed.", field="not_needed_reason")``; the web
-(``svtoolkit.core.forms.saving``) shows the message on that field of the form, or above the form when the form
-has no such field, and the API (``svtoolkit.api.base.handle_exception``) answers 400 with
-``{"not_needed_reason": ["..."]}`` or ``{"detail": "..."}``. Neither layer catches an app's own error class:
-there is none. See docs/decisions/0001-one-error-family-and-compare-and-set.md.
+(``svtoolkit.core.forms.errors_shown_on``) shows the message on that field of the form, or above the form when
+the form has no such field, and the API (``svtoolkit.api.base.handle_exception``) answers 400 with
+``{"not_needed_reason": ["..."]}`` or ``{"detail": "..."}``. Neither layer catches an app's own error class.
+
+One app subclasses ``DomainError``, for a refusal that no form or API call shows:
+``accounts.services.SignInRefused`` carries a ``reason`` (``not_invited``...), because a single sign-on is
+refused inside mozilla-django-oidc's sign-in and ``accounts.sso.CallbackView`` audits that reason and picks
+the refusal page by it. No other app defines an error class.
+See docs/decisions/0001-one-error-family-and-compare-and-set.md.
 """
 
 

@@ -345,6 +345,18 @@ def errors_as_message(request):
         messages.error(request, error.message)
 
 
+@contextmanager
+def errors_shown_by_page():
+    """For a page with a button and no form that shows a refusal in its own error summary (a confirmation
+    page answered on itself): a DomainError raised inside ends the block and is kept, as ``refused.error``,
+    for the page to show (its message when printed). Yields a ``Refusal`` like ``errors_shown_on``."""
+    refused = Refusal()
+    try:
+        yield refused
+    except DomainError as error:
+        refused.error = error
+
+
 def id_from(value) -> int:
     """An object id from a query string or hidden field; anything else is a page not found, not an error."""
     from django.http import Http404

@@ -3,7 +3,9 @@
 Every model edited through a form has ``revision = PositiveIntegerField(default=1)`` and every edit form
 carries the revision it started from. ``save_if_unchanged`` writes the changes only if the stored revision is
 still that one, and moves it on by one; otherwise nothing is written and ``EditConflict`` is raised, so nobody
-silently overwrites a colleague.
+silently overwrites a colleague. A change that compares nothing (the app hands actions to a new lead, say)
+goes through ``update_and_move_revision``, so an edit form open on those rows meanwhile meets the conflict
+too.
 """
 
 from django.db.models import F, Model, QuerySet
@@ -11,6 +13,14 @@ from django.db.models import F, Model, QuerySet
 from svtoolkit.core.errors import EditConflict
 
 DEFAULT_CONFLICT_MESSAGE = "Someone else changed this while you were editing it."
+
+
+def update_and_move_revision(queryset: QuerySet, **changes) -> int:
+    """``UPDATE ... SET revision = revision + 1, <changes>`` on every row of ``queryset``, comparing nothing:
+    for a change that is not an edit of what someone was shown (the app hands waiting actions to a partner, a
+    bulk change, an entry deactivated) but that an edit form open on one of the rows must not overwrite. That
+    form's save then finds the revision moved on and shows the conflict. Returns how many rows changed."""
+    return queryset.update(revision=F("revision") + 1, **changes)
 
 
 def save_if_unchanged(
@@ -30,7 +40,7 @@ def save_if_unchanged(
     queryset = (
         model_or_queryset if isinstance(model_or_queryset, QuerySet) else model_or_queryset._default_manager
     )
-    updated = queryset.filter(pk=pk, revision=expected_revision).update(revision=F("revision") + 1, **changes)
+    updated = update_and_move_revision(queryset.filter(pk=pk, revision=expected_revision), **changes)
     if not updated:
         current = queryset.model._default_manager.filter(pk=pk).values_list("revision", flat=True).first()
         raise EditConflict(conflict_message, current_revision=current)

@@ -3,11 +3,11 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,7 +17,7 @@ from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
@@ -68,23 +68,52 @@ def locked_incidents():
     return Incident.objects.select_for_update(no_key=True)
 
 
+def check_not_before_incident(*, occurred_at, at, field: str, message: str) -> None:
+    """Something done about an incident (it was told, declared, referred, a discharge is expected) is not
+    before the incident happened; a date is compared with the day it happened. ``at`` None: nothing to
+    check."""
+    if at is None:
+        return
+    happened = occurred_at if isinstance(at, datetime) else timezone.localdate(occurred_at)
+    if at < happened:
+        raise DomainError(message, field=field)
+
+
+def check_time_told(
+    *, occurred_at, at, field: str, what: str = "", future_message: str = "", before_message: str = ""
+) -> None:
+    """A time something was done about an incident (the partnership told, the police's declaration, a
+    school's lead told, a referral) is in the past, with a few minutes' grace for clocks, and not before the
+    incident happened. The messages name ``what``, or are ``future_message`` and ``before_message`` where
+    given."""
+    if at is None:
+        return
+    if at > timezone.now() + CLOCK_SKEW:
+        raise DomainError(
+            future_message or f"{what} cannot be in the future: check the date and the time.", field=field
+        )
+    check_not_before_incident(
+        occurred_at=occurred_at,
+        at=at,
+        field=field,
+        message=before_message or f"{what} cannot be before the incident happened.",
+    )
+
+
 def check_incident_times(*, occurred_at, notified_at) -> None:
     """An incident happened, and the partnership was told of it, in the past, and in that order."""
-    latest = timezone.now() + CLOCK_SKEW
-    if occurred_at > latest:
+    if occurred_at > timezone.now() + CLOCK_SKEW:
         raise DomainError(
             "When it happened must be in the past: check the date, and the time of day (24-hour clock).",
             field="occurred_at",
         )
-    if notified_at > latest:
-        raise DomainError(
-            "When the partnership was told must be in the past: check the date and the time.",
-            field="notified_at",
-        )
-    if notified_at < occurred_at:
-        raise DomainError(
-            "The partnership cannot have been told before the incident happened.", field="notified_at"
-        )
+    check_time_told(
+        occurred_at=occurred_at,
+        at=notified_at,
+        field="notified_at",
+        future_message="When the partnership was told must be in the past: check the date and the time.",
+        before_message="The partnership cannot have been told before the incident happened.",
+    )
 
 
 RECORDED_FIELDS = (
@@ -271,11 +300,11 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
     waiting = list(incident.actions.filter(status__in=OPEN_ACTION_STATUSES).exclude(owner_reason=""))
     for action in waiting:
         because = action.owner_reason.partition(" because ")[2].removesuffix(" and no lead is named")
-        PlanAction.objects.filter(pk=action.pk).update(
+        update_and_move_revision(
+            PlanAction.objects.filter(pk=action.pk),
             owner_organisation=organisation,
             owner=officer,
             owner_reason=f"Assigned to the incident lead because {because}",
-            revision=F("revision") + 1,
         )
     moved = len(waiting)
     if moved:
@@ -311,8 +340,11 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
             | Q(item__default_organisation=None, item__owner_kind=organisation.kind)
         )
     )
-    handed = PlanAction.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(
-        owner_organisation=organisation, owner=None, owner_reason="", revision=F("revision") + 1
+    handed = update_and_move_revision(
+        PlanAction.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))),
+        owner_organisation=organisation,
+        owner=None,
+        owner_reason="",
     )
     if handed:
         history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
@@ -545,12 +577,13 @@ def record_police_declaration(
 ) -> PoliceDeclaration:
     """Record what the police declared (a critical incident or not, gold group or below); the plan gains any
     items that now apply. A later declaration supersedes it."""
-    if declared_at > timezone.now():
-        raise DomainError("The time the police declared it cannot be in the future.", field="declared_at")
-    if declared_at < incident.occurred_at:
-        raise DomainError(
-            "The police cannot have declared it before the incident happened.", field="declared_at"
-        )
+    check_time_told(
+        occurred_at=incident.occurred_at,
+        at=declared_at,
+        field="declared_at",
+        future_message="The time the police declared it cannot be in the future.",
+        before_message="The police cannot have declared it before the incident happened.",
+    )
     if not declared_by.strip():
         raise DomainError(NO_DECLARING_OFFICER, field="declared_by")
     declaration = PoliceDeclaration.objects.create(
@@ -587,11 +620,11 @@ def record_event(*, incident, event, by, link) -> int:
     )
     if not completed:
         return 0
-    PlanAction.objects.filter(pk__in=[action.pk for action in completed]).update(
+    update_and_move_revision(
+        PlanAction.objects.filter(pk__in=[action.pk for action in completed]),
         status=ActionStatus.DONE,
         completed_at=timezone.now(),
         completed_record=link,
-        revision=F("revision") + 1,
     )
     label = CompletingEvent(event).label.lower()
     for action in completed:
@@ -745,13 +778,13 @@ def update_actions(
         raise DomainError(NO_ACTIONS_SELECTED, field="actions")
     now = timezone.now()
     for action in chosen:
-        changes = {"revision": F("revision") + 1}
+        changes = {}
         if status:
             changes |= {"status": status, "not_needed_reason": ""}
             changes["completed_at"] = (action.completed_at or now) if status == ActionStatus.DONE else None
         if owner_organisation is not None:
             changes |= {"owner_organisation": owner_organisation, "owner": owner, "owner_reason": ""}
-        PlanAction.objects.filter(pk=action.pk).update(**changes)
+        update_and_move_revision(PlanAction.objects.filter(pk=action.pk), **changes)
     said = []
     if status:
         said.append(f"now {ActionStatus(status).label.lower()}")
@@ -886,10 +919,10 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
             field="reason",
         )
     open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
-    count = open_actions.update(
+    count = update_and_move_revision(
+        open_actions,
         status=status,
         not_needed_reason=reason.strip() if status == ActionStatus.NOT_NEEDED else "",
-        revision=F("revision") + 1,
     )
     if count:
         label = ActionStatus(status).label.lower()

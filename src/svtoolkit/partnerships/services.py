@@ -6,14 +6,13 @@ overwrites a colleague.
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import update_if_unchanged
+from svtoolkit.core.locking import update_and_move_revision, update_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.entries import audit_value, create_audited
 from svtoolkit.partnerships.models import (
@@ -109,8 +108,8 @@ def _update(entry, *, expected_revision, details, by, request):
 
 
 def _deactivate(entry, *, partnership, by, request):
-    type(entry).objects.filter(pk=entry.pk).update(
-        is_active=False, revision=F("revision") + 1, updated_at=timezone.now()
+    update_and_move_revision(
+        type(entry).objects.filter(pk=entry.pk), is_active=False, updated_at=timezone.now()
     )
     entry.refresh_from_db()
     record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)

@@ -307,14 +307,21 @@ def rate_area(*, answers, by, request=None) -> list[ReadinessRating]:
 # --- Exercises -------------------------------------------------------------------------------------------
 
 
+def checklist_to_exercise(partnership) -> PlaybookVersion:
+    """The published checklist an exercise is planned from; a DomainError while there is none, so the
+    planning page can say so before the form is filled in."""
+    version = selectors.published_version(partnership)
+    if version is None:
+        raise DomainError("Publish the partnership's checklist before planning an exercise from it.")
+    return version
+
+
 @transaction.atomic
 def start_exercise(
     *, partnership, by, title, scenario, incident_types, categories, planned_for, organisations, request=None
 ) -> Exercise:
     """Plan a rehearsal of the response against the current published checklist."""
-    version = selectors.published_version(partnership)
-    if version is None:
-        raise DomainError("Publish the partnership's checklist before planning an exercise from it.")
+    version = checklist_to_exercise(partnership)
     exercise = Exercise.objects.create(
         partnership=partnership,
         version=version,

@@ -340,9 +340,9 @@ def exercises(request):
 
 @access.requires(access.can_assess_readiness)
 def exercise_start(request):
-    version = selectors.published_version(request.partnership)
-    if version is None:
-        messages.error(request, "Publish the partnership's checklist before planning an exercise from it.")
+    with errors_as_message(request) as refused:
+        version = services.checklist_to_exercise(request.partnership)
+    if refused.error:
         return redirect("playbooks:exercises")
     form = ExerciseForm(request.POST or None, version=version, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
@@ -70,16 +70,19 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    # Locked, so what each field said before is what the update below replaces.
     stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
-    if stored.revision != expected_revision:
-        raise EditConflict(
-            "Someone else corrected this record while you were editing it.", current_revision=stored.revision
-        )
     changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    before = {name: _person_value_shown(stored, name) for name in changed}
+    # Checked even when nothing changed: a save from an old version is refused, never taken as "no change".
+    update_if_unchanged(
+        stored,
+        expected_revision=expected_revision,
+        conflict_message="Someone else corrected this record while you were editing it.",
+        **fields,
+    )
     if not changed:
         return stored
-    before = {name: _person_value_shown(stored, name) for name in changed}
-    update_if_unchanged(stored, expected_revision=expected_revision, **fields)
     PersonAffectedCorrection.objects.create(
         person=stored,
         by=by,

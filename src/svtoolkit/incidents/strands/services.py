@@ -21,7 +21,13 @@ from svtoolkit.incidents.models import (
     SchoolInvolved,
 )
 from svtoolkit.incidents.people import services as people_services
-from svtoolkit.incidents.services import CLOCK_SKEW, CompletingEvent, record_event, redraw_plan
+from svtoolkit.incidents.services import (
+    CompletingEvent,
+    check_not_before_incident,
+    check_time_told,
+    record_event,
+    redraw_plan,
+)
 from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
 
 ERASED = "Erased"
@@ -50,16 +56,6 @@ def _complete(incident, by, events) -> None:
         record_event(incident=incident, event=event, by=by, link=_strands_link(incident))
 
 
-def check_time_told(incident, *, field: str, at, what: str) -> None:
-    """A time something was done is in the past (a few minutes' grace), and not before the incident."""
-    if at is None:
-        return
-    if at > timezone.now() + CLOCK_SKEW:
-        raise DomainError(f"{what} cannot be in the future: check the date and the time.", field=field)
-    if at < incident.occurred_at:
-        raise DomainError(f"{what} cannot be before the incident happened.", field=field)
-
-
 # --- Schools ----------------------------------------------------------------------------------------------
 
 
@@ -76,9 +72,9 @@ def check_school(*, incident, school) -> None:
 
 def check_times_told(incident, fields: dict, times: dict) -> None:
     """Each of ``times`` (a field and what it is, for the message) that ``fields`` gives, as
-    ``check_time_told`` says."""
+    ``incidents.services.check_time_told`` says."""
     for field, what in times.items():
-        check_time_told(incident, field=field, at=fields.get(field), what=what)
+        check_time_told(occurred_at=incident.occurred_at, at=fields.get(field), field=field, what=what)
 
 
 SCHOOL_TIMES = {
@@ -151,11 +147,12 @@ def check_hospital_stay(
         raise DomainError(
             "Someone who died has no discharge date: leave it empty.", field="expected_discharge_on"
         )
-    if expected_discharge_on is not None and expected_discharge_on < timezone.localdate(incident.occurred_at):
-        raise DomainError(
-            "The expected discharge date cannot be before the incident happened.",
-            field="expected_discharge_on",
-        )
+    check_not_before_incident(
+        occurred_at=incident.occurred_at,
+        at=expected_discharge_on,
+        field="expected_discharge_on",
+        message="The expected discharge date cannot be before the incident happened.",
+    )
     if discharge_plan_agreed and not discharge_plan.strip():
         raise DomainError("Describe the discharge plan that was agreed.", field="discharge_plan")
 
@@ -262,7 +259,9 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
     _check_person_of(incident, person, "person", by=by)
     if route not in ReferralRoute.values:
         raise DomainError(f"{NO_ROUTE}.", field="route")
-    check_time_told(incident, field="referred_at", at=referred_at, what="The time of the referral")
+    check_time_told(
+        occurred_at=incident.occurred_at, at=referred_at, field="referred_at", what="The time of the referral"
+    )
     route_label = ReferralRoute(route).label
     disclosure = record_disclosure(
         incident=incident,

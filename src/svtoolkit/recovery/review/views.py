@@ -63,13 +63,18 @@ def review_start(request, incident_id):
     return redirect("recovery:review", incident_id=shown.pk)
 
 
+def _not_started(request, incident):
+    """Back to the review page, which offers to start it: its parts cannot be written before."""
+    messages.error(request, "The review has not started yet.")
+    return redirect("recovery:review", incident_id=incident.pk)
+
+
 @access.requires(access.can_contribute_to_review)
 def review_contribute(request, incident_id):
     shown = incident_for_request(request, incident_id)
     debrief = selectors.debrief_of(shown)
     if debrief is None:
-        messages.error(request, "The review has not started yet.")
-        return redirect("recovery:review", incident_id=shown.pk)
+        return _not_started(request, shown)
     organisations = access.organisations_spoken_for(request.user, request.partnership)
     chosen = request.GET.get("organisation") or request.POST.get("organisation")
     if not chosen and len(organisations) == 1:
@@ -121,8 +126,7 @@ def review_complete(request, incident_id):
     shown = incident_for_request(request, incident_id)
     debrief = selectors.debrief_of(shown)
     if debrief is None:
-        messages.error(request, "The review has not started yet.")
-        return redirect("recovery:review", incident_id=shown.pk)
+        return _not_started(request, shown)
     return incident_form_page(
         request,
         shown,

@@ -4,10 +4,17 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import date_field
-from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field
+from svtoolkit.core.forms import (
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    shown_by_service,
+    text_field,
+)
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.selectors import active_organisations, support_services_of
 from svtoolkit.recovery.models import SupportKind, SupportResponse
+from svtoolkit.recovery.support import services
 
 OFFER_FIELDS = ("kind", "support_service", "description", "offered_by", "offered_on", "follow_up_on")
 
@@ -51,9 +58,12 @@ class SupportOfferForm(DisclosureBasisForm):
 
     def clean(self):
         cleaned = super().clean()
-        offered_on, follow_up_on = cleaned.get("offered_on"), cleaned.get("follow_up_on")
-        if offered_on and follow_up_on and follow_up_on < offered_on:
-            self.add_error("follow_up_on", "The follow-up date must be on or after the date offered")
+        shown_by_service(
+            self,
+            services.check_follow_up,
+            offered_on=cleaned.get("offered_on"),
+            follow_up_on=cleaned.get("follow_up_on"),
+        )
         return cleaned
 
 

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
@@ -11,6 +12,12 @@ from svtoolkit.recovery.models import (
     SupportKind,
     SupportOffer,
 )
+
+
+def check_follow_up(*, offered_on, follow_up_on) -> None:
+    """A follow-up, if one is set, is on or after the day the support was offered."""
+    if follow_up_on is not None and follow_up_on < offered_on:
+        raise DomainError("The follow-up date must be on or after the date offered.", field="follow_up_on")
 
 
 @transaction.atomic
@@ -30,6 +37,7 @@ def offer_support(
     """Record support offered to someone affected, or a referral; the timeline says so without naming them.
     A referral passes their details to a service outside the need-to-know list: it is a disclosure, logged
     with ``referral_basis`` (the why and the lawful basis) and refused without an Article 6 basis."""
+    check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
     if kind == SupportKind.REFERRAL:
         record_disclosure(
             incident=person.incident,
@@ -64,6 +72,7 @@ def record_support_response(
     *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
 ) -> SupportOffer:
     """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
+    check_follow_up(offered_on=offer.offered_on, follow_up_on=follow_up_on)
     update_if_unchanged(
         offer,
         expected_revision=expected_revision,
