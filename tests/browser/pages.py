@@ -28,6 +28,11 @@ class GovukPage:
     def error_summary(self):
         return self.page.locator(".govuk-error-summary")
 
+    def sign_out(self):
+        """Press Sign out in the header (on a phone it is folded into the menu: widen the page first)."""
+        self.page.get_by_role("button", name="Sign out").click()
+        return self
+
 
 class SignInPage(GovukPage):
     """/sign-in/: the email address and password form."""
@@ -52,6 +57,35 @@ class SignInPage(GovukPage):
         self.open().submit(email, password)
         expect(self.page).not_to_have_url(re.compile(r"/sign-in/"))
         return self.page
+
+
+class AuthenticatorCodePage(GovukPage):
+    """/two-factor/verify/: "Enter the code from your authenticator app", after the password."""
+
+    def enter(self, code: str):
+        """Type the code (or a backup code) and press Continue."""
+        self.page.get_by_label("Code from your authenticator app, or a backup code").fill(code)
+        self.page.get_by_role("button", name="Continue").click()
+        return self
+
+
+class ApiTokensPage(GovukPage):
+    """/account/api-tokens/: a person's API tokens, and the form to create one."""
+
+    path = "/account/api-tokens/"
+
+    def open(self):
+        self.page.goto(self.path)
+        return self
+
+    def create(self, name: str = "", *, lifetime: str = ""):
+        """Fill in what is given and press Continue. ``lifetime`` is the radio's label ("30 days")."""
+        if name:
+            self.page.get_by_label("Name of the token").fill(name)
+        if lifetime:
+            self.page.get_by_label(lifetime).check()
+        self.page.get_by_role("button", name="Continue").click()
+        return self
 
 
 def start_session(page: Page, email: str) -> Page:
@@ -140,9 +174,16 @@ class RecordIncidentPage(GovukPage):
 
     path = "/incidents/new/"
 
+    def open(self):
+        self.page.goto(self.path)
+        return self
+
     def record(self, **fields):
         """Fill in the form (see ``fill``) and press Continue."""
-        self.fill(**fields)
+        return self.fill(**fields).press_continue()
+
+    def press_continue(self):
+        """Send the form (again, after a question such as "BST or GMT?")."""
         self.page.get_by_role("button", name="Continue").click()
         return self
 
@@ -156,29 +197,42 @@ class RecordIncidentPage(GovukPage):
         summary: str = "A young man was stabbed at the bus stop outside the school.",
         scene: str = "Bus stop, Northbridge Academy",
     ):
-        """Open the form and fill it in (a stabbing near a school unless told otherwise); ``occurred_at`` and
-        ``notified_at`` are aware datetimes."""
-        from django.utils import timezone
-
-        self.page.goto(self.path)
+        """Fill in the open form (a stabbing near a school unless told otherwise). ``occurred_at`` and
+        ``notified_at`` are aware datetimes, or local times typed as they are (2026-10-25T01:30)."""
         self.page.get_by_label("Short title").fill(title)
         self.page.get_by_label(incident_type).check()
-        fill_date(self.page, "When it happened", f"{timezone.localtime(occurred_at):%Y-%m-%dT%H:%M}")
-        fill_date(
-            self.page, "When the partnership was told", f"{timezone.localtime(notified_at):%Y-%m-%dT%H:%M}"
-        )
+        fill_date(self.page, "When it happened", _local(occurred_at))
+        fill_date(self.page, "When the partnership was told", _local(notified_at))
         self.page.get_by_label("Who told the partnership").select_option(label="Police")
         self.page.get_by_label("Factual summary").fill(summary)
         self.page.get_by_label("Scene", exact=True).fill(scene)
         return self
 
 
+def _local(moment) -> str:
+    """An aware datetime as fill_date types it, in local time; a string as it is."""
+    from django.utils import timezone
+
+    return moment if isinstance(moment, str) else f"{timezone.localtime(moment):%Y-%m-%dT%H:%M}"
+
+
 class CategorisePage(GovukPage):
     """/incidents/<id>/categorise/: the impact factors and the decision on them."""
 
-    def decide(self, *, factors: list[str], serious_violence: bool, meeting: bool, why: str):
+    def tick(self, *factors: str):
+        """Tick the impact factors (their labels)."""
         for factor in factors:
             self.page.get_by_label(factor).check()
+        return self
+
+    def show_suggestion(self):
+        self.page.get_by_role("button", name="Show the suggestion").click()
+        return self
+
+    def decide(self, *, factors=(), serious_violence: bool, meeting: bool, why: str):
+        """Tick ``factors``, answer the three questions (never across borough boundaries) and press Record the
+        decision."""
+        self.tick(*factors)
         for question, answer in [
             ("Is this a serious violence incident?", serious_violence),
             ("Is an incident management meeting needed?", meeting),
@@ -187,6 +241,17 @@ class CategorisePage(GovukPage):
             self.page.get_by_role("group", name=question).get_by_label("Yes" if answer else "No").check()
         self.page.get_by_label("Why").fill(why)
         self.page.get_by_role("button", name="Record the decision").click()
+        return self
+
+
+class OpenPersonRecordPage(GovukPage):
+    """Open a person's record (/incidents/<id>/people/<id>/): the reason asked before a person affected's
+    record is shown, written to the audit log."""
+
+    def give_reason(self, why: str):
+        self.page.get_by_label("Why do you need to open this record?").fill(why)
+        self.page.get_by_role("button", name="Continue").click()
+        return self
 
 
 class AttachFilePage(GovukPage):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.access_expectations import EXPECTED, NOT_PAGES, ROLES
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import sign_in_as
+from tests.browser.pages import SignInPage, sign_in_as
 from tests.conftest import DEMO_ROLES
 
 # Pages that keep fetching after they load: the API docs fetch the schema, an import's progress polls.
@@ -98,10 +98,7 @@ def test_the_too_many_attempts_page_says_when_to_try_again_passes_axe_and_fits_a
     settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "1/15m"
     page = new_page()
     for _ in range(2):
-        page.goto("/sign-in/")
-        page.get_by_label("Email address").fill(DEMO_ROLES["viewer"])
-        page.get_by_label("Password").fill("not the password")
-        page.get_by_role("button", name="Sign in").click()
+        SignInPage(page).open().submit(DEMO_ROLES["viewer"], "not the password")
 
     expect(page.get_by_role("heading", name="Too many attempts: try again later")).to_be_visible()
     expect(page.get_by_text("Try again after")).to_be_visible()

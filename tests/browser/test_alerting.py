@@ -15,7 +15,7 @@ from svtoolkit.alerts.models import Alert, AlertRecipient
 from svtoolkit.messaging.models import Delivery
 from tests.alerts.builders import rota
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import signed_in
+from tests.browser.pages import CategorisePage, signed_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -87,12 +87,12 @@ def test_an_alert_from_a_phone_escalates_to_the_deputy_who_acknowledges_and_laun
     # The deputy takes the lead there and is asked to categorise.
     phone.get_by_role("button", name="I will lead the response").click()
     expect(phone.get_by_role("heading", name="Categorise the incident")).to_be_visible()
-    phone.get_by_label("A child or young person involved").check()
-    phone.get_by_role("group", name="Is this a serious violence incident?").get_by_label("Yes").check()
-    phone.get_by_role("group", name="Is an incident management meeting needed?").get_by_label("No").check()
-    phone.get_by_role("group", name="Must the response cross borough boundaries?").get_by_label("No").check()
-    phone.get_by_label("Why").fill("A young man stabbed outside a school at home time.")
-    phone.get_by_role("button", name="Record the decision").click()
+    CategorisePage(phone).decide(
+        factors=["A child or young person involved"],
+        serious_violence=True,
+        meeting=False,
+        why="A young man stabbed outside a school at home time.",
+    )
 
     # The launch protocol has asked the partners the category calls for, and told them.
     expect(phone.locator("#partners")).to_be_visible()

@@ -6,19 +6,18 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import sign_in_as
+from tests.browser.pages import ApiTokensPage, sign_in_as
 from tests.incidents.builders import demo_incident
 
 
 def test_create_use_and_revoke_a_token(page, demo, demo_users, transactional_db):
     sign_in_as(page, "viewer")
-    page.goto("/account/api-tokens/")
+    tokens = ApiTokensPage(page).open()
     assert_accessible(page)
-    page.get_by_role("button", name="Continue").click()
+    tokens.create()
     expect(page.get_by_role("link", name="Enter a name for the token")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Name of the token").fill("Weekly report")
-    page.get_by_role("button", name="Continue").click()
+    tokens.create("Weekly report")
     expect(page.get_by_role("heading", name="Token “Weekly report” created")).to_be_visible()
     assert_accessible(page)
     secret = page.locator("#api-token").inner_text()
@@ -26,7 +25,7 @@ def test_create_use_and_revoke_a_token(page, demo, demo_users, transactional_db)
     answer = page.request.get("/api/v1/incidents/", headers={"Authorization": f"Bearer {secret}"})
     assert answer.status == 200 and answer.json()["count"] == 0
 
-    page.goto("/account/api-tokens/")
+    tokens.open()
     expect(page.get_by_text(secret)).to_have_count(0)
     page.get_by_role("button", name="Revoke token Weekly report").click()
     expect(page.get_by_text("The token “Weekly report” was revoked")).to_be_visible()

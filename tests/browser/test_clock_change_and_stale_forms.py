@@ -7,28 +7,30 @@ from playwright.sync_api import expect
 
 from svtoolkit.incidents.models import Incident
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import SignInPage, fill_date
+from tests.browser.pages import GovukPage, RecordIncidentPage, SignInPage
 from tests.factories import TEST_PASSWORD
 
 
-def fill_incident(page, *, title, occurred_at, notified_at):
-    page.goto("/incidents/new/")
-    page.get_by_label("Short title").fill(title)
-    page.get_by_label("Knife crime").check()
-    fill_date(page, "When it happened", occurred_at)
-    fill_date(page, "When the partnership was told", notified_at)
-    page.get_by_label("Who told the partnership").select_option(label="Police")
-    page.get_by_label("Factual summary").fill("One man injured <b>outside</b> the Crown.")
-    page.get_by_label("Scene", exact=True).fill("Outside the Crown")
+def fill_incident(page, *, occurred_at, notified_at):
+    """The record form, filled in with a stabbing at the Crown (times typed as they are)."""
+    return (
+        RecordIncidentPage(page)
+        .open()
+        .fill(
+            title="Stabbing at the Crown",
+            occurred_at=occurred_at,
+            notified_at=notified_at,
+            summary="One man injured <b>outside</b> the Crown.",
+            scene="Outside the Crown",
+        )
+    )
 
 
 def test_a_time_in_the_repeated_hour_asks_bst_or_gmt(page, demo, transactional_db):
     page.set_viewport_size({"width": 320, "height": 700})
     sign_in(page, "responder@example.org", TEST_PASSWORD)
-    fill_incident(
-        page, title="Stabbing at the Crown", occurred_at="2026-10-25T01:30", notified_at="2026-10-25T03:00"
-    )
-    page.get_by_role("button", name="Continue").click()
+    form = fill_incident(page, occurred_at="2026-10-25T01:30", notified_at="2026-10-25T03:00")
+    form.press_continue()
 
     expect(page.locator(".govuk-error-summary")).to_contain_text("so 1:30am happened twice")
     question = page.get_by_role("group", name="Which 1:30am on Sunday 25 October 2026?")
@@ -39,7 +41,7 @@ def test_a_time_in_the_repeated_hour_asks_bst_or_gmt(page, demo, transactional_d
     question.get_by_label(
         "1:30am GMT (Greenwich Mean Time): the second 1:30am, after the clocks went back"
     ).check()
-    page.get_by_role("button", name="Continue").click()
+    form.press_continue()
 
     expect(page.locator(".govuk-notification-banner")).to_contain_text("recorded")
     assert Incident.objects.get().occurred_at == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
@@ -51,16 +53,14 @@ def test_a_form_sent_after_signing_in_again_elsewhere_is_given_back_to_send_agai
     page = new_page()
     page.set_viewport_size({"width": 320, "height": 700})
     sign_in(page, "responder@example.org", TEST_PASSWORD)
-    fill_incident(
-        page, title="Stabbing at the Crown", occurred_at="2026-11-25T21:10", notified_at="2026-11-25T21:40"
-    )
+    form = fill_incident(page, occurred_at="2026-11-25T21:10", notified_at="2026-11-25T21:40")
 
     other_tab = page.context.new_page()  # signing out and in again there gives the browser a new token
     other_tab.goto("/")
-    other_tab.get_by_role("button", name="Sign out").click()
+    GovukPage(other_tab).sign_out()
     SignInPage(other_tab).sign_in("responder@example.org")  # the form: a new token
     other_tab.close()
-    page.get_by_role("button", name="Continue").click()
+    form.press_continue()
 
     expect(page.get_by_role("heading", name="Your form was not sent")).to_be_visible()
     # The browser logs the refusal's 403 itself; nothing else may have gone wrong.

@@ -10,7 +10,13 @@ from svtoolkit.incidents import services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import ActionPage, fill_date, signed_in
+from tests.browser.pages import (
+    ActionPage,
+    CategorisePage,
+    OpenPersonRecordPage,
+    RecordIncidentPage,
+    signed_in,
+)
 from tests.incidents.builders import demo_incident
 
 
@@ -26,34 +32,27 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder = signed_in(new_page, "responder")
     responder.get_by_role("link", name="Incidents").click()
     responder.get_by_role("button", name="Record an incident").click()
-    responder.get_by_label("Short title").fill("Stabbing near Northbridge Academy")
-    responder.get_by_label("Knife crime").check()
-    fill_date(responder, "When it happened", "2026-11-25T15:40")
-    fill_date(responder, "When the partnership was told", "2026-11-25T16:05")
-    responder.get_by_label("Who told the partnership").select_option(label="Police")
-    responder.get_by_label("Factual summary").fill(
-        "A teenager was stabbed at the bus stop outside the school."
+    RecordIncidentPage(responder).record(
+        title="Stabbing near Northbridge Academy",
+        incident_type="Knife crime",
+        occurred_at="2026-11-25T15:40",
+        notified_at="2026-11-25T16:05",
+        summary="A teenager was stabbed at the bus stop outside the school.",
+        scene="Bus stop, Northbridge Academy",
     )
-    responder.get_by_label("Scene", exact=True).fill("Bus stop, Northbridge Academy")
-    responder.get_by_role("button", name="Continue").click()
     expect(responder.locator(".govuk-notification-banner")).to_contain_text("recorded")
     assert_accessible(responder)
     incident_url = responder.url
 
     responder.get_by_role("link", name="Categorise the incident").click()
-    responder.get_by_label("A child or young person involved").check()
-    responder.get_by_label("Community tension").check()
-    responder.get_by_role("button", name="Show the suggestion").click()
+    categorise = CategorisePage(responder)
+    categorise.tick("A child or young person involved", "Community tension").show_suggestion()
     expect(responder.locator("#suggestion")).to_contain_text("This looks like a serious violence incident")
-    responder.get_by_role("group", name="Is this a serious violence incident?").get_by_label("Yes").check()
-    responder.get_by_role("group", name="Is an incident management meeting needed?").get_by_label(
-        "Yes"
-    ).check()
-    responder.get_by_role("group", name="Must the response cross borough boundaries?").get_by_label(
-        "No"
-    ).check()
-    responder.get_by_label("Why").fill("A young victim outside a school, with tension rising online.")
-    responder.get_by_role("button", name="Record the decision").click()
+    categorise.decide(
+        serious_violence=True,
+        meeting=True,
+        why="A young victim outside a school, with tension rising online.",
+    )
     expect(responder.get_by_text("Serious violence incident", exact=True)).to_be_visible()
 
     responder.get_by_role("link", name="Name the lead").click()
@@ -126,8 +125,7 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
     responder.get_by_label("Information-sharing agreement relied on").fill("Northbridge CSP agreement 2025")
     responder.get_by_role("button", name="Record").click()
     responder.get_by_role("link", name=re.compile("^Open the record")).click()
-    responder.get_by_label("Why do you need to open this record?").fill("Arranging support at school")
-    responder.get_by_role("button", name="Continue").click()
+    OpenPersonRecordPage(responder).give_reason("Arranging support at school")
     expect(responder.get_by_role("heading", name="J. S.")).to_be_visible()
     assert_accessible(responder)
 

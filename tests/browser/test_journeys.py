@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.accounts.models import Membership
 from tests.browser.conftest import assert_accessible
-from tests.browser.pages import SignInPage, sign_in_as, signed_in
+from tests.browser.pages import GovukPage, SignInPage, sign_in_as, signed_in
 
 
 def test_sign_in_errors_use_the_error_summary(page, demo, transactional_db):
@@ -58,5 +58,5 @@ def test_works_without_javascript(new_page, demo, transactional_db):
     page.get_by_label(re.compile("^Responder:")).check()
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("body")).to_contain_text("Val Mensah is now responder")
-    page.get_by_role("button", name="Sign out").click()
+    GovukPage(page).sign_out()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from svtoolkit.incidents.people import services as people_services
 from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.pages import OpenPersonRecordPage
 from tests.factories import TEST_PASSWORD
 from tests.incidents.access import demo_incident
 
@@ -26,8 +27,7 @@ def test_a_responder_on_the_list_corrects_consent_and_sees_what_it_said_before(
 
     def open_the_record():
         page.goto(reverse("incidents:person", args=[incident.pk, person.pk]))
-        page.get_by_label("Why do you need to open this record?").fill("Consent given at the school")
-        page.get_by_role("button", name="Continue").click()
+        OpenPersonRecordPage(page).give_reason("Consent given at the school")
 
     open_the_record()
     page.get_by_role("link", name="Correct this record").click()

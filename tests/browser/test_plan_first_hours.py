@@ -31,7 +31,7 @@ def test_a_late_reported_incident_starts_with_owners_and_nothing_overdue(
     now = timezone.now()
 
     page = signed_in(new_page, "coordinator")
-    RecordIncidentPage(page).record(
+    RecordIncidentPage(page).open().record(
         title="Stabbing near Northbridge Academy",
         incident_type="Knife crime",
         occurred_at=now - timedelta(hours=4),

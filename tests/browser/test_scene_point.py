@@ -16,7 +16,7 @@ from tests.browser.pages import RecordIncidentPage, signed_in
 def test_a_click_on_the_map_places_the_scene(new_page, demo, demo_users, transactional_db):
     page = signed_in(new_page, "coordinator")
     now = timezone.now()
-    form = RecordIncidentPage(page).fill(occurred_at=now - timedelta(hours=1), notified_at=now)
+    form = RecordIncidentPage(page).open().fill(occurred_at=now - timedelta(hours=1), notified_at=now)
     latitude, longitude = page.get_by_label("Latitude (optional)"), page.get_by_label("Longitude (optional)")
     expect(latitude).to_have_value("")
     picker = page.get_by_role("region", name="Map to choose the point")
@@ -31,7 +31,7 @@ def test_a_click_on_the_map_places_the_scene(new_page, demo, demo_users, transac
     assert boundary_of(demo).ward_at(float(chosen[0]), float(chosen[1])) is not None
     assert_accessible(page)
 
-    page.get_by_role("button", name="Continue").click()
+    form.press_continue()
     expect(form.page.locator(".govuk-notification-banner")).to_contain_text("recorded")
     scene = Incident.objects.get().scenes.get()
     assert (f"{scene.latitude:.5f}", f"{scene.longitude:.5f}") == chosen

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from svtoolkit.accounts import services
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import SignInPage
+from tests.browser.pages import AuthenticatorCodePage, SignInPage
 
 
 @pytest.fixture
@@ -89,8 +89,7 @@ def test_coordinator_sets_up_single_sign_on(new_page, identity_provider, demo, d
     device = TOTPDevice.objects.create(user=demo_users["coordinator"], name="Phone", confirmed=True)
     page = new_page()
     SignInPage(page).sign_in("coordinator@example.org")
-    page.get_by_label("Code from your authenticator app, or a backup code").fill(current_code(device))
-    page.get_by_role("button", name="Continue").click()
+    AuthenticatorCodePage(page).enter(current_code(device))
     page.goto("/settings/sign-in/")
     page.get_by_role("link", name="Single sign-on: identity providers and email domains").click()
     page.get_by_label("Northbridge Council").check()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.accounts.builders import current_code
 from tests.browser.conftest import assert_accessible, assert_fits
-from tests.browser.pages import SignInPage
+from tests.browser.pages import ApiTokensPage, AuthenticatorCodePage, GovukPage, SignInPage
 from tests.incidents.access import demo_incident
 
 PHONE = {"width": 320, "height": 640}
@@ -26,8 +26,7 @@ def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_u
     SignInPage(page).sign_in("responder@example.org")
     expect(page.get_by_role("heading", name="Enter the code from your authenticator app")).to_be_visible()
     checked(page)
-    page.get_by_label("Code from your authenticator app, or a backup code").fill(current_code(device))
-    page.get_by_role("button", name="Continue").click()
+    AuthenticatorCodePage(page).enter(current_code(device))
     expect(page).to_have_url(re.compile(r"/$"))
 
     page.goto("/account/")
@@ -41,15 +40,13 @@ def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_u
     assert len(codes) == 10
 
     page.set_viewport_size({"width": 1024, "height": 768})  # on a phone, sign-out is in the folded menu
-    page.get_by_role("button", name="Sign out").click()
+    GovukPage(page).sign_out()
     page.set_viewport_size(PHONE)
     SignInPage(page).sign_in("responder@example.org")
-    page.get_by_label("Code from your authenticator app, or a backup code").fill("abc")
-    page.get_by_role("button", name="Continue").click()
+    code = AuthenticatorCodePage(page).enter("abc")
     expect(page.get_by_role("link", name=re.compile("Enter the 6 digits from your app"))).to_be_visible()
     checked(page)
-    page.get_by_label("Code from your authenticator app, or a backup code").fill(codes[0])
-    page.get_by_role("button", name="Continue").click()
+    code.enter(codes[0])
     expect(page.get_by_text("You used a backup code. You have 9 left")).to_be_visible()
     checked(page)
     page.goto("/account/two-factor/backup-codes/")
@@ -60,15 +57,13 @@ def test_backup_codes_are_made_shown_once_and_used_on_a_phone(page, demo, demo_u
 def test_a_token_is_made_for_the_time_chosen_on_a_phone(page, demo, transactional_db):
     page.set_viewport_size(PHONE)
     SignInPage(page).sign_in("viewer@example.org")
-    page.goto("/account/api-tokens/")
+    tokens = ApiTokensPage(page).open()
     expect(page.get_by_label("90 days")).to_be_checked()
     checked(page)
-    page.get_by_label("Name of the token").fill("Weekly report")
-    page.get_by_label("30 days").check()
-    page.get_by_role("button", name="Continue").click()
+    tokens.create("Weekly report", lifetime="30 days")
     expect(page.get_by_text(re.compile("It works in Northbridge .* until"))).to_be_visible()
     checked(page)
-    page.goto("/account/api-tokens/")
+    tokens.open()
     expect(page.get_by_role("button", name="Revoke token Weekly report")).to_be_visible()
     checked(page)
 
