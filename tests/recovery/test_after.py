@@ -225,6 +225,20 @@ def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
     assert SupportOffer.objects.get().response == "taken_up"
 
 
+def test_the_update_page_refuses_a_next_follow_up_before_the_offer_and_keeps_what_was_typed(
+    client_for, incident, person, demo_users
+):
+    support = offer(person, demo_users["responder"], offered_on=date(2026, 11, 10))
+    typed = {"response": "taken_up", "outcome": "First session booked", "follow_up_on": "2026-11-09"}
+    refused = client_for("responder").post(
+        reverse("recovery:support_update", args=[incident.pk, support.pk]), {**typed, "revision": 1}
+    )
+    page = refused.content.decode()
+    assert "The follow-up date must be on or after the date offered" in page
+    assert "First session booked" in page
+    assert SupportOffer.objects.get().response != "taken_up"
+
+
 def test_a_rejected_support_update_still_records_the_view(client_for, incident, person, demo_users):
     support = offer(person, demo_users["responder"], description="Counselling with Dr Ahmed")
     response = client_for("responder").post(
