@@ -19,6 +19,11 @@ class GovukPage:
     def __init__(self, page: Page):
         self.page = page
 
+    def open(self):
+        """Go to the page, for one with an address of its own (its class's ``path``)."""
+        self.page.goto(self.path)
+        return self
+
     @property
     def banner(self):
         """The GOV.UK notification banner (the success message after a change)."""
@@ -38,10 +43,6 @@ class SignInPage(GovukPage):
     """/sign-in/: the email address and password form."""
 
     path = "/sign-in/"
-
-    def open(self):
-        self.page.goto(self.path)
-        return self
 
     def submit(self, email: str = "", password: str = ""):
         """Fill in what is given and press Sign in (no check of where it leads: errors stay on this page)."""
@@ -73,10 +74,6 @@ class ApiTokensPage(GovukPage):
     """/account/api-tokens/: a person's API tokens, and the form to create one."""
 
     path = "/account/api-tokens/"
-
-    def open(self):
-        self.page.goto(self.path)
-        return self
 
     def create(self, name: str = "", *, lifetime: str = ""):
         """Fill in what is given and press Continue. ``lifetime`` is the radio's label ("30 days")."""
@@ -173,10 +170,6 @@ class RecordIncidentPage(GovukPage):
     """/incidents/new/: recording an incident in full (the response team's form)."""
 
     path = "/incidents/new/"
-
-    def open(self):
-        self.page.goto(self.path)
-        return self
 
     def record(self, **fields):
         """Fill in the form (see ``fill``) and press Continue."""
