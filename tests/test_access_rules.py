@@ -24,6 +24,7 @@ from tests.factories import (
     MembershipFactory,
     NeedToKnowFactory,
     PersonNeedToKnowFactory,
+    SharingAgreementFactory,
     UserFactory,
 )
 from tests.incidents.builders import (
@@ -193,6 +194,15 @@ def test_files_are_attached_by_those_who_may_work_the_incident_now_so_never_once
         may_attach = who_may(access.can_attach_files, demo, demo_users, incident)
         assert may_attach == who_may(access.can_work_incident_now, demo, demo_users, incident)
     assert may_attach == set()
+
+
+def test_a_signed_information_sharing_agreement_is_filed_only_by_its_partnerships_coordinator(
+    demo, demo_users, other_partnership
+):
+    agreement = SharingAgreementFactory(partnership=demo)
+    assert who_may(access.can_attach_to_sharing_agreement, demo, demo_users, agreement) == {"coordinator"}
+    _, southmoor_coordinator = other_partnership
+    assert not access.can_attach_to_sharing_agreement(southmoor_coordinator.user, demo, agreement)
 
 
 def test_only_the_lead_partnerships_response_team_sees_the_messages_sent_about_an_incident(

@@ -428,6 +428,12 @@ def refuse_changes_to_closed(request, incident) -> None:
         )
 
 
+def can_attach_to_sharing_agreement(user, partnership, agreement) -> bool:
+    """Every member reads the register of information-sharing agreements, and so a signed copy filed with one;
+    those who keep the directory file it."""
+    return can_edit_directory(user, partnership)
+
+
 def can_attach_files(user, partnership, incident) -> bool:
     """Files on an incident, its meetings and its review: added by those working it, while it is open; seen by
     everyone who may see the incident (each download audited)."""
@@ -841,7 +847,8 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None, about: Callable 
         planned = access.get_for(request, shown.actions.all(), action_id, rule=access.can_update_action)
 
     ``about(found)`` gives what ``rule`` is checked against when that is not the found object itself: the
-    person a support offer is for (``rule=can_read_person``), the alert an incident was raised as. A found
+    person a support offer is for (``rule=can_read_person``), the alert an incident was raised as, the
+    incident a meeting belongs to (then refused for changes once closed, as a found incident is). A found
     object with nothing to check (``about`` gives None) is not found (404)."""
     from svtoolkit.incidents.models import Incident
 
@@ -859,6 +866,8 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None, about: Callable 
     checked = found if about is None else about(found)
     if checked is None:
         raise Http404("Nothing here for the rule to be checked against")
+    if isinstance(checked, Incident) and checked is not found:
+        refuse_changes_to_closed(request, checked)
     if rule is not None and not rule(request.user, request.partnership, checked):
         deny(request, reason=rule.__name__)
     return found

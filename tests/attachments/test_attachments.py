@@ -156,6 +156,7 @@ class Owner:
     attaches: str  # a role that may attach files to it
     may_not_attach: str  # a role that reads it (and its files) but may not attach
     reads: str  # another role that may download its files
+    attach_rule: str = "can_attach_files"  # the access rule a refusal is audited under
 
 
 @pytest.fixture(params=["incident", "meeting", "review", "agreement"])
@@ -175,7 +176,9 @@ def owner(request, demo, demo_users) -> Owner:
     # The register of information-sharing agreements: every member reads it, its coordinators keep it.
     agreement = SharingAgreementFactory(partnership=demo, name="Northbridge violence reduction ISA")
     page = reverse("partnerships:sharing_agreement", args=[agreement.pk])
-    return Owner("agreement", agreement, page, "coordinator", "responder", "health")
+    return Owner(
+        "agreement", agreement, page, "coordinator", "responder", "health", "can_attach_to_sharing_agreement"
+    )
 
 
 def test_each_kind_of_record_takes_files_listed_on_its_own_page_only(client_for, owner, demo, _media):
@@ -225,8 +228,23 @@ def test_who_reads_a_record_but_does_not_work_it_may_not_attach_to_it(client_for
     client = client_for(owner.may_not_attach)
     assert client.get(reverse("attachments:add", args=[owner.kind, owner.record.pk])).status_code == 403
     assert attach(client, owner.kind, owner.record.pk, "a.txt", NOTES).status_code == 403
+    refusals = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED)
+    assert [entry.detail["reason"] for entry in refusals] == [owner.attach_rule] * 2, "audited by its rule"
     assert not Attachment.objects.exists() and _stored_files(_media) == []
     assert "Attach a file" not in client.get(owner.page).content.decode()
+
+
+@pytest.mark.parametrize("owner", ["incident", "meeting", "review"], indirect=True)
+def test_nothing_of_a_closed_incident_takes_files_and_the_refusal_says_to_re_open_it(
+    client_for, owner, _media
+):
+    incident = owner.record if owner.kind == "incident" else owner.record.incident
+    incident.status = IncidentStatus.CLOSED
+    incident.save(update_fields=["status"])
+    refused = attach(client_for(owner.attaches), owner.kind, owner.record.pk, "a.txt", NOTES)
+    assert refused.status_code == 403
+    assert "is closed, so it cannot be changed. Re-open it first." in refused.content.decode()
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
 
 
 def test_another_partnership_is_told_a_file_of_each_kind_of_record_does_not_exist(

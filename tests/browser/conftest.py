@@ -147,14 +147,3 @@ def assert_fits(page, width=320, *, within=None):
     assert overflow <= 0, (
         f"{within or 'The page'} at {page.url} is {overflow} px too wide for {width} px ({widest})"
     )
-
-
-def sign_in(page, email, password):
-    """Kept for tests written before the page objects: new tests use ``tests.browser.pages``. Signed in
-    without the form (``pages.start_session``); ``password`` is the one the form would take, checked here."""
-    from django.contrib.auth import get_user_model
-
-    from tests.browser.pages import start_session
-
-    assert get_user_model().objects.get(email=email).check_password(password)
-    start_session(page, email)

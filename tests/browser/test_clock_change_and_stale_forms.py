@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from playwright.sync_api import expect
 
 from svtoolkit.incidents.models import Incident
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import GovukPage, RecordIncidentPage, SignInPage
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import GovukPage, RecordIncidentPage, SignInPage, sign_in_as
 
 
 def fill_incident(page, *, occurred_at, notified_at):
@@ -28,7 +27,7 @@ def fill_incident(page, *, occurred_at, notified_at):
 
 def test_a_time_in_the_repeated_hour_asks_bst_or_gmt(page, demo, transactional_db):
     page.set_viewport_size({"width": 320, "height": 700})
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    sign_in_as(page, "responder")
     form = fill_incident(page, occurred_at="2026-10-25T01:30", notified_at="2026-10-25T03:00")
     form.press_continue()
 
@@ -52,7 +51,7 @@ def test_a_form_sent_after_signing_in_again_elsewhere_is_given_back_to_send_agai
 ):
     page = new_page()
     page.set_viewport_size({"width": 320, "height": 700})
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    sign_in_as(page, "responder")
     form = fill_incident(page, occurred_at="2026-11-25T21:10", notified_at="2026-11-25T21:40")
 
     other_tab = page.context.new_page()  # signing out and in again there gives the browser a new token

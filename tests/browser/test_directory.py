@@ -7,9 +7,9 @@ from playwright.sync_api import expect
 
 from svtoolkit.partnerships.contacts_csv import COLUMNS
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus, Organisation
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
+from tests.browser.conftest import assert_accessible, assert_fits
 from tests.browser.pages import fill_date, sign_in_as
-from tests.factories import TEST_PASSWORD, ContactImportFactory
+from tests.factories import ContactImportFactory
 
 
 def write_csv(path, rows):
@@ -132,7 +132,7 @@ def test_a_large_import_shows_its_progress_then_its_result(new_page, demo, demo_
     )
     path = reverse("partnerships:contact_import", args=[job.pk])
     plain = new_page(javascript=False)
-    sign_in(plain, "coordinator@example.org", TEST_PASSWORD)
+    sign_in_as(plain, "coordinator")
     plain.goto(path)
     expect(plain.locator("#contact-import-progress")).to_contain_text("Checked 1200 of 5000 rows.")
     ContactImport.objects.filter(pk=job.pk).update(rows_checked=3000)
@@ -140,7 +140,7 @@ def test_a_large_import_shows_its_progress_then_its_result(new_page, demo, demo_
     expect(plain.locator("#contact-import-progress")).to_contain_text("Checked 3000 of 5000 rows.")
 
     page = new_page()
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    sign_in_as(page, "coordinator")
     page.goto(path)
     expect(page.locator("#contact-import-progress")).to_contain_text("Checked 3000 of 5000 rows.")
     assert_accessible(page)

@@ -4,8 +4,7 @@ colleague records appears without reloading the page."""
 from playwright.sync_api import expect
 
 from svtoolkit.incidents import services
-from tests.browser.conftest import sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.pages import sign_in_as
 from tests.incidents.access import demo_incident
 
 
@@ -14,7 +13,7 @@ def test_a_colleagues_update_appears_in_the_live_panel_without_a_reload(
 ):
     incident, _ = demo_incident(demo, demo_users)
     page.clock.install()
-    sign_in(page, "coordinator@example.org", TEST_PASSWORD)
+    sign_in_as(page, "coordinator")
     page.goto(f"/incidents/{incident.pk}/")
     live_panel = page.locator("#incident-live")
     expect(live_panel).to_be_visible()

@@ -7,9 +7,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from svtoolkit.incidents.people import services as people_services
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.browser.pages import OpenPersonRecordPage
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import OpenPersonRecordPage, sign_in_as
 from tests.incidents.access import demo_incident
 
 
@@ -23,7 +22,7 @@ def test_a_responder_on_the_list_corrects_consent_and_sees_what_it_said_before(
         single_point_of_contact=None, lawful_basis="safeguarding", sharing_agreement="Northbridge CSP 2025",
     )  # fmt: skip
     page = new_page()
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    sign_in_as(page, "responder")
 
     def open_the_record():
         page.goto(reverse("incidents:person", args=[incident.pk, person.pk]))

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from django.urls import reverse
 
-from tests.browser.conftest import sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.pages import sign_in_as
 from tests.incidents.access import demo_incident
 
 APP_JS = Path(__file__).resolve().parents[2] / "assets" / "app.js"
@@ -35,7 +34,7 @@ def test_a_double_click_sends_a_form_once(new_page, demo, demo_users, transactio
     page.route(
         "**/static/js/app.js", lambda route: route.fulfill(path=APP_JS, content_type="text/javascript")
     )
-    sign_in(page, "responder@example.org", TEST_PASSWORD)
+    sign_in_as(page, "responder")
     page.goto(reverse("incidents:update", args=[incident.pk]))
     page.get_by_label("Update").fill("Cordon lifted at 22:00")
     assert page.evaluate(CLICK_THREE_TIMES) == {"sent": 1, "disabled": True, "ariaDisabled": "true"}

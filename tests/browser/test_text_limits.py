@@ -4,8 +4,8 @@ told when it is over, and gets the text back with the error, not cut short (issu
 from playwright.sync_api import expect
 
 from svtoolkit.core import limits
-from tests.browser.conftest import assert_accessible, assert_fits, sign_in
-from tests.factories import TEST_PASSWORD
+from tests.browser.conftest import assert_accessible, assert_fits
+from tests.browser.pages import sign_in_as
 
 
 def test_the_summary_counts_down_and_text_over_the_limit_comes_back_with_the_error(
@@ -13,7 +13,7 @@ def test_the_summary_counts_down_and_text_over_the_limit_comes_back_with_the_err
 ):
     phone = new_page()
     phone.set_viewport_size({"width": 320, "height": 640})
-    sign_in(phone, "responder@example.org", TEST_PASSWORD)
+    sign_in_as(phone, "responder")
     phone.goto("/incidents/new/")
     summary = phone.get_by_label("Factual summary")
     summary.fill("Shots fired.")

@@ -7,14 +7,14 @@ from django.urls import reverse
 from svtoolkit import access
 from svtoolkit.attachments.owners import OwnerKind
 from svtoolkit.partnerships.models import SharingAgreement
-from svtoolkit.partnerships.selectors import sharing_agreement_in
+from svtoolkit.partnerships.selectors import sharing_agreements_of
 
 # Every member reads the register (and so the agreement's files); its coordinators keep it, files included.
 AGREEMENT = OwnerKind(
     name="agreement",
     model=SharingAgreement,
-    fetch=lambda request, pk: sharing_agreement_in(request.partnership, pk),
-    may_attach=lambda user, partnership, agreement: access.can_edit_directory(user, partnership),
+    found_in=lambda request: sharing_agreements_of(request.partnership),
+    attach_rule=access.can_attach_to_sharing_agreement,
     page_url=lambda agreement: reverse("partnerships:sharing_agreement", args=[agreement.pk]),
     label=lambda agreement: agreement.name,
 )

@@ -1,21 +1,41 @@
-"""The kinds of record that take files. Each app that owns one registers it in its AppConfig.ready, saying how
-to find a record of it for a request (answering 404/403 as the access rules say), who may attach files to it,
-and its page; this app then needs to know nothing of incidents, meetings or reviews."""
+"""The kinds of record that take files. Each app that owns one registers it in its AppConfig.ready, saying
+where a record of it is found for a request, the access rule for attaching files to it, and its page; this
+app then needs to know nothing of incidents, meetings or reviews."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from svtoolkit import access
 
 
 @dataclass(frozen=True)
 class OwnerKind:
     name: str  # in the upload URL: incident, meeting, review
     model: type
-    # fetch(request, owner_id): the record if this person may see it, else Http404/Refused (audited).
-    fetch: Callable
-    # may_attach(user, partnership, owner): whether this person may add files to it now.
-    may_attach: Callable
+    # found_in(request): where a record of this kind is looked for, as ``access.get_for`` takes it (the model
+    # Incident, or a queryset narrowed to what this person may see).
+    found_in: Callable
+    # attach_rule(user, partnership, checked): the object rule for adding files, from ``access``.
+    attach_rule: access.Rule
     page_url: Callable  # page_url(owner): where its files are listed
     label: Callable  # label(owner): how it is named on the upload page ("NB-2026-0001", "the meeting on ...")
+    # checked_against(owner): what ``attach_rule`` is checked against, if not the record (its incident).
+    checked_against: Callable | None = None
+
+    def fetch(self, request, owner_id, *, to_attach: bool = False):
+        """The record if this person may see it (and, ``to_attach``, add files to it): else 404, or 403
+        audited with the rule's name."""
+        return access.get_for(
+            request,
+            self.found_in(request),
+            owner_id,
+            rule=self.attach_rule if to_attach else None,
+            about=self.checked_against,
+        )
+
+    def may_attach(self, user, partnership, owner) -> bool:
+        checked = owner if self.checked_against is None else self.checked_against(owner)
+        return self.attach_rule(user, partnership, checked)
 
 
 _kinds: dict[str, OwnerKind] = {}

@@ -12,18 +12,12 @@ from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 
 
-def _owner(request, kind_name: str, owner_id: int):
-    kind = kind_named(kind_name)
-    if kind is None:
-        raise Http404("No such kind of record")
-    return kind, kind.fetch(request, owner_id)
-
-
 @access.requires(access.is_member)
 def add(request, kind, owner_id):
-    kind, owner = _owner(request, kind, owner_id)
-    if not kind.may_attach(request.user, request.partnership, owner):
-        access.deny(request, reason="may not attach files")
+    kind = kind_named(kind)
+    if kind is None:
+        raise Http404("No such kind of record")
+    owner = kind.fetch(request, owner_id, to_attach=True)
     form = AttachmentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form, thing="file"):

@@ -1,33 +1,37 @@
 """Incidents take files (see svtoolkit.attachments): registered in IncidentsConfig.ready, with the section on
 the incident page."""
 
-from django.shortcuts import get_object_or_404
+from operator import attrgetter
+
 from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.attachments.owners import OwnerKind
 from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.selectors import incident_for_request
 
 
-def part_for_request(request, model, pk):
-    """A part of an incident (a meeting, a review), found only when its incident is visible to this person
-    and, for a change, still open."""
-    part = get_object_or_404(model.objects.select_related("incident"), pk=pk)
-    incident_for_request(request, part.incident_id)
-    return part
-
-
-def may_attach_to_part(user, partnership, part) -> bool:
-    return access.can_attach_files(user, partnership, part.incident)
+def part_of_incident(*, name, model, page_url, label) -> OwnerKind:
+    """A part of an incident that takes files (a meeting, a review): found only when its incident is visible
+    to this person; files are added to it by those who may add them to the incident, while it is open."""
+    return OwnerKind(
+        name=name,
+        model=model,
+        found_in=lambda request: model.objects.select_related("incident").filter(
+            incident__in=access.visible_incidents(request.user, request.partnership)
+        ),
+        attach_rule=access.can_attach_files,
+        checked_against=attrgetter("incident"),
+        page_url=page_url,
+        label=label,
+    )
 
 
 INCIDENT = OwnerKind(
     name="incident",
     model=Incident,
-    fetch=incident_for_request,
-    may_attach=access.can_attach_files,
+    found_in=lambda request: Incident,
+    attach_rule=access.can_attach_files,
     page_url=lambda incident: reverse("incidents:incident", args=[incident.pk]),
     label=lambda incident: incident.reference,
 )

@@ -2,15 +2,12 @@
 
 from django.urls import reverse
 
-from svtoolkit.attachments.owners import OwnerKind
-from svtoolkit.incidents.attachment_owner import may_attach_to_part, part_for_request
+from svtoolkit.incidents.attachment_owner import part_of_incident
 from svtoolkit.meetings.models import Meeting
 
-MEETING = OwnerKind(
+MEETING = part_of_incident(
     name="meeting",
     model=Meeting,
-    fetch=lambda request, pk: part_for_request(request, Meeting, pk),
-    may_attach=may_attach_to_part,
     page_url=lambda meeting: reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk]),
     label=lambda meeting: f"the {meeting.get_kind_display().lower()} on {meeting.starts_at:%-d %B %Y}",
 )
