@@ -1,3 +1,7 @@
+import re
+from html import unescape
+from urllib.parse import parse_qs
+
 import pytest
 from django.urls import reverse
 
@@ -59,6 +63,31 @@ def test_filters_narrow_the_log(client_for, demo, demo_users):
     client = client_for("coordinator")
     page = client.get(reverse("audit:log"), {"action": "sign_in", "actor": "HEALTH"})
     assert [(e.actor_label, e.action) for e in page.context["page"]] == [("health@example.org", "sign_in")]
+
+
+def test_each_filter_in_use_is_a_tag_that_drops_it_alone_and_the_pages_keep_them_all(
+    client_for, demo, demo_users
+):
+    for _ in range(51):
+        record(action=AuditAction.SIGN_IN, actor=demo_users["health"])
+    asked = {"action": "sign_in", "actor": "health", "date_from_day": "1", "date_from_month": "1"}
+    asked["date_from_year"] = "2026"
+    page = client_for("coordinator").get(reverse("audit:log"), asked)
+    content = page.content.decode()
+
+    assert "Selected filters" in content
+    tags = dict(re.findall(r'<a class="moj-filter__tag" href="\?([^"]*)">.*?</span> ([^<]+)</a>', content))
+    from_1_january = {"date_from_day": ["1"], "date_from_month": ["1"], "date_from_year": ["2026"]}
+    assert {label: parse_qs(unescape(query)) for query, label in tags.items()} == {
+        "Signed in": {"actor": ["health"], **from_1_january},
+        "health": {"action": ["sign_in"], **from_1_january},
+        "1 January 2026": {"action": ["sign_in"], "actor": ["health"]},
+    }
+    next_page = unescape(re.search(r'href="\?([^"]*page=2)"', content).group(1))
+    assert {name: values for name, values in parse_qs(next_page).items() if name != "page"} == {
+        name: [value] for name, value in asked.items()
+    }
+    assert "Selected filters" not in client_for("coordinator").get(reverse("audit:log")).content.decode()
 
 
 def test_bad_filter_dates_are_explained_and_show_everything(client_for, demo, demo_users):

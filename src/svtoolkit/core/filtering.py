@@ -1,8 +1,9 @@
 """Filters on long lists (the MOJ Frontend filter component, a plain GET form): which choices were asked
-for, the query that keeps them across pages, and a "selected filter" tag per choice whose link drops just
-that one."""
+for, the query that keeps them across pages, and a "selected filter" tag per choice (or per field of a filter
+form) whose link drops just that one."""
 
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlencode
 
 
@@ -56,3 +57,31 @@ def filtered(request, *filters: Filter) -> Filtered:
         if tags:
             categories.append((shown.heading, tags))
     return Filtered(selected=selected, query=_query(selected), categories=categories)
+
+
+def _shown(field, value) -> str:
+    """A filter form's value as its tag says it: a choice's label, a date in words, or what was typed."""
+    if isinstance(value, date):
+        return f"{value:%-d %B %Y}"
+    choices = dict(getattr(field, "choices", ()))
+    return str(choices.get(value, value))
+
+
+def filtered_by_form(request, form) -> Filtered:
+    """What a list's filter form (a select, a text box, dates: any form, valid or not) asked for: the query
+    that keeps it across pages, and, once it is valid, a "selected filter" tag for each field that narrows
+    the list, whose link drops that field (every box of a date) and keeps the rest."""
+    asked = [(name, value) for name, values in request.GET.lists() if name != "page" for value in values]
+    categories = []
+    if form.is_bound and form.is_valid():
+        for bound in form:
+            value = form.cleaned_data.get(bound.name)
+            if value in (None, "", [], ()):
+                continue
+            boxes = getattr(bound.field.widget, "widgets_names", [])  # a date's day, month and year
+            names = {bound.html_name, *(bound.html_name + box for box in boxes)}
+            rest = [(name, kept) for name, kept in asked if name not in names]
+            categories.append(
+                (bound.label, [FilterTag(label=_shown(bound.field, value), href=f"?{urlencode(rest)}")])
+            )
+    return Filtered(selected={}, query=urlencode(asked), categories=categories)
