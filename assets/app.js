@@ -6,8 +6,12 @@ document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initGovUk();
 initMoj();
 // MOJ's initAll leaves out the filter's show/hide button. Without it a list's filter panel would cover the
-// whole screen of a phone (MOJ's layout fixes it over the page once the page has JavaScript).
-document.querySelectorAll('[data-module="moj-filter"]').forEach(($root) => new FilterToggleButton($root));
+// whole screen of a phone (MOJ's layout fixes it over the page once the page has JavaScript). On a phone the
+// panel waits behind the button; on a wider screen it is shown from the start (MOJ's default hides it there
+// too, so a desktop user would first have to find "Show filter").
+document
+  .querySelectorAll('[data-module="moj-filter"]')
+  .forEach(($root) => new FilterToggleButton($root, { startHidden: false }));
 
 // A form is sent once. While its answer is on the way the submit button is shown disabled and a second
 // click sends nothing (the server also answers a repeated sending with the first one's result: every

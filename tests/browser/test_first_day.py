@@ -131,6 +131,8 @@ def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, 
 
     coordinator = signed_in(new_page, "coordinator")
     coordinator.get_by_role("link", name="Audit log").click()
+    # On a wide screen the filter panel is shown from the start, beside the list; on a phone (below) it waits.
+    expect(coordinator.locator(".moj-filter-layout__filter")).to_be_visible()
     coordinator.get_by_label("What happened").select_option(label="Viewed sensitive data")
     coordinator.get_by_role("button", name="Apply filters").click()
     row = coordinator.locator("tbody tr").first
