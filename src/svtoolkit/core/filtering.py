@@ -71,7 +71,9 @@ def filtered_by_form(request, form) -> Filtered:
     """What a list's filter form (a select, a text box, dates: any form, valid or not) asked for: the query
     that keeps it across pages, and, once it is valid, a "selected filter" tag for each field that narrows
     the list, whose link drops that field (every box of a date) and keeps the rest."""
-    asked = [(name, value) for name, values in request.GET.lists() if name != "page" for value in values]
+    asked = [
+        (name, value) for name, values in request.GET.lists() if name != "page" for value in values if value
+    ]
     categories = []
     if form.is_bound and form.is_valid():
         for bound in form:
