@@ -9,9 +9,21 @@ initMoj();
 // whole screen of a phone (MOJ's layout fixes it over the page once the page has JavaScript). On a phone the
 // panel waits behind the button; on a wider screen it is shown from the start (MOJ's default hides it there
 // too, so a desktop user would first have to find "Show filter").
-document
-  .querySelectorAll('[data-module="moj-filter"]')
-  .forEach(($root) => new FilterToggleButton($root, { startHidden: false }));
+// A filter typed wrongly (a date that does not exist) is named in the page's error summary, whose link leads
+// to the field in the panel: on a phone the link first opens the panel (this listener, in the capture phase,
+// runs before GOV.UK's, which then moves to the field).
+document.querySelectorAll('[data-module="moj-filter"]').forEach(($root) => {
+  const toggle = new FilterToggleButton($root, { startHidden: false });
+  document.addEventListener(
+    "click",
+    (event) => {
+      const link =
+        event.target instanceof Element && event.target.closest(".govuk-error-summary a[href^='#']");
+      if (link && $root.querySelector(`#${CSS.escape(link.hash.slice(1))}`)) toggle.showMenu();
+    },
+    true,
+  );
+});
 
 // A form is sent once. While its answer is on the way the submit button is shown disabled and a second
 // click sends nothing (the server also answers a repeated sending with the first one's result: every

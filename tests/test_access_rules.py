@@ -201,8 +201,9 @@ def test_a_signed_information_sharing_agreement_is_filed_only_by_its_partnership
 ):
     agreement = SharingAgreementFactory(partnership=demo)
     assert who_may(access.can_attach_to_sharing_agreement, demo, demo_users, agreement) == {"coordinator"}
-    _, southmoor_coordinator = other_partnership
+    southmoor, southmoor_coordinator = other_partnership
     assert not access.can_attach_to_sharing_agreement(southmoor_coordinator.user, demo, agreement)
+    assert not access.can_attach_to_sharing_agreement(southmoor_coordinator.user, southmoor, agreement)
 
 
 def test_only_the_lead_partnerships_response_team_sees_the_messages_sent_about_an_incident(

@@ -431,7 +431,7 @@ def refuse_changes_to_closed(request, incident) -> None:
 def can_attach_to_sharing_agreement(user, partnership, agreement) -> bool:
     """Every member reads the register of information-sharing agreements, and so a signed copy filed with one;
     those who keep the directory file it."""
-    return can_edit_directory(user, partnership)
+    return agreement.partnership_id == partnership.pk and can_edit_directory(user, partnership)
 
 
 def can_attach_files(user, partnership, incident) -> bool:

@@ -60,11 +60,15 @@ def filtered(request, *filters: Filter) -> Filtered:
 
 
 def _shown(field, value) -> str:
-    """A filter form's value as its tag says it: a choice's label, a date in words, or what was typed."""
+    """A filter form's value as its tag says it: a choice's label (each one's, for several), a date in words,
+    "Yes" for a ticked box, or what was typed."""
+    if value is True:
+        return "Yes"
     if isinstance(value, date):
         return f"{value:%-d %B %Y}"
-    choices = dict(getattr(field, "choices", ()))
-    return str(choices.get(value, value))
+    choices = {str(choice): label for choice, label in getattr(field, "choices", ())}
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return ", ".join(str(choices.get(str(one), one)) for one in values)
 
 
 def filtered_by_form(request, form) -> Filtered:
@@ -78,7 +82,7 @@ def filtered_by_form(request, form) -> Filtered:
     if form.is_bound and form.is_valid():
         for bound in form:
             value = form.cleaned_data.get(bound.name)
-            if value in (None, "", [], ()):
+            if value is False or value in (None, "", [], ()):
                 continue
             boxes = getattr(bound.field.widget, "widgets_names", [])  # a date's day, month and year
             names = {bound.html_name, *(bound.html_name + box for box in boxes)}
