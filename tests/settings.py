@@ -31,3 +31,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 # xdist worker about 20 s of CPU; tests/conftest.py (django_db_setup) adds what the migrations make beyond the
 # models, and tests/test_migrations.py checks that a really migrated database has the same schema.
 DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False  # noqa: F405
+
+# axe-core, for the browser tests, as a file the test server serves (tests/browser/conftest.py loads it into a
+# page to check it): Chromium keeps the file and its compiled code between pages.
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("test-axe", PROJECT_DIR / "node_modules" / "axe-core")]  # noqa: F405

@@ -36,7 +36,8 @@ def test_coordinator_adapts_publishes_and_assesses(page, demo, transactional_db)
     # Retire one from additional resources.
     resources = page.locator("#area-additional-resources")
     resources.get_by_role("button", name=re.compile("^Retire")).first.click()
-    assert page.locator("#area-additional-resources .govuk-tag", has_text="Retired").count() == 1
+    # The click sends a form; the count waits for the page it answers with.
+    expect(page.locator("#area-additional-resources .govuk-tag", has_text="Retired")).to_have_count(1)
 
     page.get_by_role("button", name="Review and publish").click()
     page.get_by_role("button", name="Publish this version").click()
