@@ -137,6 +137,25 @@ def test_a_download_is_marked_audited_and_only_for_those_who_may_see_the_inciden
     assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE, actor_label="health@example.org")
 
 
+def test_a_file_goes_out_under_the_deployments_marking_once_that_is_raised(
+    client_for, incident, settings, _media
+):
+    settings.PROTECTIVE_MARKING = "OFFICIAL"
+    attach(client_for("responder"), "incident", incident.pk, "cctv handover.txt", NOTES)
+    attachment = Attachment.objects.get()
+    url = reverse("attachments:download", args=[attachment.pk])
+    assert client_for("police").get(url)[HEADER] == "OFFICIAL"
+
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    response = client_for("police").get(url)
+    assert response[HEADER] == "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    assert re.search(
+        r'filename="cctv handover-OFFICIAL-SENSITIVE-PARTNERS-ONLY\.txt"', response["Content-Disposition"]
+    )
+    page = client_for("police").get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert "OFFICIAL-SENSITIVE: PARTNERS ONLY)" in page
+
+
 def test_viewers_may_not_attach_nor_anyone_to_a_closed_incident(client_for, incident, _media):
     assert attach(client_for("viewer"), "incident", incident.pk, "a.txt", NOTES).status_code == 403
     incident.status = IncidentStatus.CLOSED

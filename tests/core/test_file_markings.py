@@ -156,3 +156,16 @@ def test_a_document_takes_the_marking_of_the_most_sensitive_thing_in_it(held, ma
 def test_a_marking_with_a_descriptor_makes_a_safe_file_name():
     name = downloads.marked_filename("nb-1-sitrep.pdf", "OFFICIAL-SENSITIVE: PARTNERS ONLY")
     assert name == "nb-1-sitrep-OFFICIAL-SENSITIVE-PARTNERS-ONLY.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "needs"), [("meetings:pack", "meeting"), ("playbooks:assessment_report", "assessment")]
+)
+def test_a_printable_report_carries_its_marking_at_its_top_and_foot(world, client_for, name, needs):
+    """Printed, the site's header is hidden (app.scss), so the report's own two markings are what the paper
+    carries."""
+    page = client_for("coordinator").get(reverse(name, kwargs=world[needs])).content.decode()
+    report = page[page.index('<div class="svt-report">') :]
+    marking = f'<p class="govuk-body-s svt-protective-marking">{CASE}</p>'
+    assert report.startswith(f'<div class="svt-report">\n{marking}')
+    assert report.count(marking) == 2

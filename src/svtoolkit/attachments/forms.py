@@ -8,7 +8,10 @@ class AttachmentForm(forms.Form):
 
     file = forms.FileField(
         label="Upload a file",
-        help_text=f"It must be {checks.ALLOWED}.",
+        help_text=(
+            f"It must be {checks.ALLOWED}. Everyone who may see this record may download it, so it must not "
+            "name anyone affected: their details belong on their own records."
+        ),
         widget=forms.ClearableFileInput(),
         error_messages={"required": "Select a file to upload", "empty": checks.EMPTY_FILE},
     )

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.core import downloads
 from svtoolkit.core.models import user_field
 from svtoolkit.core.personal_data import PersonalData
 
@@ -24,7 +25,8 @@ class Attachment(models.Model):
     record (a generic relation), so a new kind of record can take files without changing this table."""
 
     personal_data = PersonalData(
-        about="Whatever the file holds: minutes, hand-over records, photographs of tributes may name people.",
+        about="Whatever the file holds: minutes and hand-over records name the professionals involved. The "
+        "upload page asks that no file name anyone affected: their details belong on their own records.",
         fields=("file", "name", "description"),
         who_may_see="Those who may see the record it is attached to; every download is audited.",
         lawful_basis="As the record it is attached to.",
@@ -56,3 +58,9 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def current_marking(self) -> str:
+        """The marking it is listed and handed out with: its case's marking when it was uploaded, or the
+        deployment's marking now if that has been raised since."""
+        return downloads.marking_of(downloads.case_marking(), self.marking)

@@ -56,5 +56,8 @@ def download(request, attachment_id):
     with attachment.file.open("rb") as stored:
         content = stored.read()
     return downloads.download(
-        content, filename=attachment.name, content_type=attachment.media_type, marking=attachment.marking
+        content,
+        filename=attachment.name,
+        content_type=attachment.media_type,
+        marking=attachment.current_marking,
     )
