@@ -322,6 +322,74 @@ def test_a_restricted_messages_title_is_hidden_everywhere_until_published(
         assert "Jay Smith" in text
 
 
+def test_each_reading_of_a_restricted_message_is_audited(client_for, demo, demo_users, incident):
+    from svtoolkit.audit.models import AuditEntry
+
+    message = _restricted_message(demo, demo_users, incident)
+
+    def readings():
+        return list(
+            AuditEntry.objects.filter(
+                action="view_sensitive", target_type="communications.Message", target_id=str(message.pk)
+            )
+            .order_by("pk")
+            .values_list("actor__email", "detail__what")
+        )
+
+    client_for("viewer").get(reverse("communications:message", args=[incident.pk, message.pk]))
+    client_for("viewer").get(
+        reverse("api:message", kwargs={"incident_id": incident.pk, "message_id": message.pk})
+    )
+    assert readings() == []  # shown as restricted: nothing read
+
+    responder = client_for("responder")
+    email = demo_users["responder"].email
+    for url, what in [
+        (
+            reverse("communications:message", args=[incident.pk, message.pk]),
+            "message naming someone affected",
+        ),
+        (
+            reverse("communications:message_edit", args=[incident.pk, message.pk]),
+            "message naming someone affected, opened to change it",
+        ),
+        (
+            reverse("api:message", kwargs={"incident_id": incident.pk, "message_id": message.pk}),
+            "message naming someone affected, read through the API",
+        ),
+        (
+            reverse("api:messages", kwargs={"incident_id": incident.pk}),
+            "message naming someone affected, read through the API",
+        ),
+    ]:
+        before = readings()
+        assert "Jay Smith" in responder.get(url).content.decode()
+        assert readings() == [*before, (email, what)], url
+
+
+def test_a_restricted_messages_audience_and_comments_are_for_those_who_may_read_it(
+    client_for, demo, demo_users, incident
+):
+    message = _restricted_message(demo, demo_users, incident)
+    Message.objects.filter(pk=message.pk).update(audience="Jay Smith's classmates")
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    services.sign_off(
+        sign_off=message.sign_offs.get(), by=demo_users["police"], comment="Jay Smith's mum agreed"
+    )
+    page = reverse("communications:message", args=[incident.pk, message.pk])
+    api = reverse("api:message", kwargs={"incident_id": incident.pk, "message_id": message.pk})
+
+    viewer = client_for("viewer")
+    shown = viewer.get(page).content.decode()
+    assert "Jay Smith" not in shown and "Restricted" in shown
+    assert viewer.get(api).json()["audience"] is None
+
+    responder = client_for("responder")
+    shown = responder.get(page).content.decode()
+    assert "Jay Smith&#x27;s classmates" in shown and "Jay Smith&#x27;s mum agreed" in shown
+    assert responder.get(api).json()["audience"] == "Jay Smith's classmates"
+
+
 def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for, press_statement, demo_users):
     from svtoolkit.messaging.models import Notification
 

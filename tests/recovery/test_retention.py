@@ -166,6 +166,90 @@ def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
     assert entry.actor == demo_users["coordinator"]
 
 
+def _exported_by_a_coordinator_on_the_list(client_for, incident, person, demo_users) -> dict:
+    """The coordinator, put on the incident's list and its records', exports ``person``."""
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
+    )
+    url = reverse("recovery:subject_access", args=[incident.pk, person.pk])
+    return json.loads(client_for("coordinator").post(url, {"reason": "SAR 2 December"}).content)
+
+
+def test_the_export_holds_the_persons_hospital_stays_referrals_and_corrections(
+    client_for, closed_incident, demo_users
+):
+    from tests.factories import (
+        HospitalStayFactory,
+        PersonAffectedCorrectionFactory,
+        SafeguardingReferralFactory,
+    )
+
+    person = PersonAffected.objects.get()
+    HospitalStayFactory(patient=person, discharge_plan="Home to his aunt's on Friday")
+    SafeguardingReferralFactory(person=person, outcome="Allocated to a social worker")
+    PersonAffectedCorrectionFactory(
+        person=person,
+        by=demo_users["responder"],
+        changes=[{"field": "Name", "before": "J. Smith", "after": "Jordan Smith"}],
+    )
+    export = _exported_by_a_coordinator_on_the_list(client_for, closed_incident, person, demo_users)
+
+    [stay] = export["hospital_stays"]
+    assert stay["discharge_plan"] == "Home to his aunt's on Friday"
+    assert stay["visitor_arrangements"] == "Close family only, identities checked by hospital security."
+    [referral] = export["safeguarding_referrals"]
+    assert (referral["route"], referral["outcome"]) == (
+        "Multi-agency safeguarding hub (MASH)",
+        "Allocated to a social worker",
+    )
+    [correction] = export["corrections"]
+    assert correction["changes"] == [{"field": "Name", "before": "J. Smith", "after": "Jordan Smith"}]
+    assert correction["by"] == str(demo_users["responder"])
+
+
+def test_an_exporter_on_the_records_list_alone_gets_no_message_they_may_not_read(
+    client_for, closed_incident, demo_users
+):
+    """A coordinator on the person's own list but not on the incident's may export the record, but not the
+    text of a message naming someone affected, which the message's page hides from them too."""
+    person = PersonAffected.objects.get()
+    people_services.change_person_need_to_know(
+        person=person,
+        users=[demo_users["responder"], demo_users["coordinator"]],
+        by=demo_users["responder"],
+        expected_revision=person.revision,
+    )
+    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
+    response = client_for("coordinator").post(url, {"reason": "Subject-access request of 2 December"})
+
+    export = json.loads(response.content)
+    assert export["person"]["name"] == "Jordan Smith"  # the record itself, from its own list
+    [message] = export["messages_naming_someone_affected"]
+    assert message == {
+        "title": "A message naming someone affected (restricted)",
+        "restricted": True,
+        "text": None,
+        "audience": None,
+        "status": "Draft",
+        "family_agreed_at": None,
+    }
+    assert "Jordan Smith's family" not in response.content.decode()
+    assert not AuditEntry.objects.filter(
+        action="view_sensitive", target_type="communications.Message"
+    ).exists()
+
+
+def test_a_message_read_in_an_export_is_audited(client_for, closed_incident, demo_users):
+    person = PersonAffected.objects.get()
+    export = _exported_by_a_coordinator_on_the_list(client_for, closed_incident, person, demo_users)
+
+    [message] = export["messages_naming_someone_affected"]
+    assert (message["restricted"], message["text"]) == (False, "Jordan Smith's family pay tribute.")
+    read = AuditEntry.objects.get(action="view_sensitive", target_type="communications.Message")
+    assert read.actor == demo_users["coordinator"]
+    assert read.detail["what"] == "message naming someone affected, in a subject-access export"
+
+
 def test_no_one_else_may_export_a_person(client_for, closed_incident):
     person = PersonAffected.objects.get()
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])

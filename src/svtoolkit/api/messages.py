@@ -29,12 +29,14 @@ class MessageDraftSerializer(serializers.Serializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     """A message of the communications plan. One naming someone affected is, until published, readable only
-    by the need-to-know list and its signers: for anyone else ``restricted`` is true, the body is null and the
-    title is a placeholder that names no one."""
+    by the need-to-know list and its signers: for anyone else ``restricted`` is true, the body and the
+    audience are null and the title is a placeholder that names no one. Each reading of such a message by
+    someone who may read it is written to the audit log, as on its page."""
 
     title = serializers.SerializerMethodField()
     restricted = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
+    audience = serializers.SerializerMethodField()
     pending_sign_offs = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,11 +58,16 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, message):
-        from svtoolkit import access
-
         request = self.context["request"]
         # Decided once per message: the rule may ask the database whether the reader is on the list.
-        self._readable = access.can_read_message(request.user, request.partnership, message)
+        self._readable = communications.read_message(
+            message,
+            incident=self.context["incident"],
+            user=request.user,
+            partnership=request.partnership,
+            request=request._request,
+            what="message naming someone affected, read through the API",
+        )
         return super().to_representation(message)
 
     def get_title(self, message) -> str:
@@ -71,6 +78,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_body(self, message) -> str | None:
         return message.body if self._readable else None
+
+    def get_audience(self, message) -> str | None:
+        return message.audience if self._readable else None
 
     def get_pending_sign_offs(self, message) -> int:
         return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)

@@ -48,8 +48,9 @@ class Message(CreatedBy):
     """One message of the plan. It is published only once every named approver has signed it off."""
 
     personal_data = PersonalData(
-        about="People affected named or shown in a public message, and their family's agreement.",
-        fields=("body", "family_agreement_note"),
+        about="People affected named or shown in a public message (its title, text and audience may name "
+        "them), and their family's agreement.",
+        fields=("title", "body", "audience", "family_agreement_note"),
         who_may_see=(
             "Until published: the need-to-know list and the message's approvers. Once published: everyone."
         ),
@@ -84,6 +85,14 @@ class Message(CreatedBy):
 
 class SignOff(models.Model):
     """An approver organisation's sign-off of a message: pending until someone from it signs."""
+
+    personal_data = PersonalData(
+        about="An approver's comment on a message naming or showing someone affected may name them.",
+        fields=("comment",),
+        who_may_see="As the message it signs off: until published, the need-to-know list and its approvers.",
+        lawful_basis="As the message it signs off.",
+        retention="Blanked with the message's names and images, with the incident's people-affected details.",
+    )
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="sign_offs")
     organisation = models.ForeignKey("partnerships.Organisation", on_delete=models.PROTECT, related_name="+")

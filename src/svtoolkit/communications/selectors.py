@@ -3,6 +3,8 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.services import record_action
 from svtoolkit.communications.models import CommunicationsPlan, Message, SignOff
 
 
@@ -25,16 +27,45 @@ def messages_of(incident) -> QuerySet[Message]:
 RESTRICTED_TITLE = "A message naming someone affected (restricted)"
 
 
-def title_shown(message, *, readable: bool) -> str:
-    """The title to show of ``message``: its own when the reader may read it (``access.can_read_message``), or
-    when it names no one or is published; otherwise RESTRICTED_TITLE. The one place pages, the timeline, the
-    API and the situation report get a message's title from; the timeline, read by everyone who sees the
-    incident, passes ``readable=False``."""
+def is_restricted(message) -> bool:
+    """A message naming or showing someone affected, not yet published: its title, text, audience, the
+    family's agreement note and its approvers' comments are for those who may read it
+    (``access.can_read_message``)."""
     from svtoolkit.communications.models import MessageStatus
 
-    if readable or not message.names_or_images or message.status == MessageStatus.PUBLISHED:
+    return message.names_or_images and message.status != MessageStatus.PUBLISHED
+
+
+def title_shown(message, *, readable: bool) -> str:
+    """The title to show of ``message``: its own when the reader may read it (``access.can_read_message``), or
+    when it is not restricted; otherwise RESTRICTED_TITLE. The one place pages, the timeline, the API and the
+    situation report get a message's title from; the timeline, read by everyone who sees the incident, passes
+    ``readable=False``."""
+    if readable or not is_restricted(message):
         return message.title
     return RESTRICTED_TITLE
+
+
+def read_message(
+    message, *, incident, user, partnership, request, what="message naming someone affected"
+) -> bool:
+    """Whether this person may read all of ``message`` (``access.can_read_message``). Each time someone does
+    read a restricted one, it is written to the audit log, as every reading of a record of people affected
+    is; ``what`` says how it was read."""
+    from svtoolkit import access
+
+    readable = access.can_read_message(user, partnership, message)
+    if readable and is_restricted(message):
+        record_action(
+            AuditAction.VIEW_SENSITIVE,
+            by=user,
+            partnership=incident.partnership,
+            target=message,
+            request=request,
+            what=what,
+            incident=incident.reference,
+        )
+    return readable
 
 
 def messages_with_titles(incident, user, partnership) -> list[tuple[Message, str]]:

@@ -80,6 +80,14 @@ def message_add(request, incident_id):
 def message_edit(request, incident_id, message_id):
     shown = access.get_for(request, Incident, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
+    selectors.read_message(
+        found,
+        incident=shown,
+        user=request.user,
+        partnership=request.partnership,
+        request=request,
+        what="message naming someone affected, opened to change it",
+    )
     initial = initial_from(
         found,
         "kind",
@@ -118,7 +126,9 @@ def message(request, incident_id, message_id):
     shown = incident_for_request(request, incident_id)
     found = selectors.message_in(shown, message_id)
     signable = selectors.signable_by(found, request.user, request.partnership)
-    can_read = access.can_read_message(request.user, request.partnership, found)
+    can_read = selectors.read_message(
+        found, incident=shown, user=request.user, partnership=request.partnership, request=request
+    )
     return render(
         request,
         "communications/message.html",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.selectors import entries_about, sensitive_views_of
-from svtoolkit.communications.selectors import messages_naming_someone
+from svtoolkit.communications.selectors import messages_naming_someone, read_message, title_shown
 from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
 from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
@@ -96,17 +96,21 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
         what="subject-access export",
     )
     offers = list(offers_for(person))
+    stays = list(person.hospital_stays.select_related("hospital").order_by("id"))
+    referrals = list(person.safeguarding_referrals.order_by("referred_at", "id"))
     history = sorted(
         [*entries_about(person), *sensitive_views_of(incident)]
-        + [entry for offer in offers for entry in entries_about(offer)],
+        + [entry for record in [*offers, *stays, *referrals] for entry in entries_about(record)],
         key=lambda entry: (entry.at, entry.pk),
     )
     return {
         "about": (
-            "Everything svtoolkit holds about one person affected by an incident: their record, the support "
-            "offered, messages of the incident that named or showed someone affected (check whether they "
-            "are about this person), who may read the record, and its history, including every time it, "
-            "their support or the incident's support summary was opened, by whom and why. Free text typed "
+            "Everything svtoolkit holds about one person affected by an incident: their record and its "
+            "corrections, the support offered, their hospital stays and safeguarding referrals, messages of "
+            "the incident that named or showed someone affected (check whether they are about this person; "
+            "one the exporter may not read is listed without its text: ask someone on the incident's need-to-"
+            "know list), who may read the record, and its history, including every time it, their support, "
+            "stays, referrals or the incident's support summary was opened, by whom and why. Free text typed "
             "elsewhere (timeline updates, decisions, minutes) is not searched: check it by hand."
         ),
         "exported_at": timezone.now().isoformat(),
@@ -160,17 +164,39 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
             }
             for offer in offers
         ],
-        "messages_naming_someone_affected": [
+        "hospital_stays": [
             {
-                "title": message.title,
-                "text": message.body,
-                "audience": message.audience,
-                "status": message.get_status_display(),
-                "family_agreed_at": message.family_agreed_at.isoformat()
-                if message.family_agreed_at
-                else None,
+                "hospital": stay.hospital.name if stay.hospital else None,
+                "status": stay.get_status_display(),
+                "ward_restrictions": stay.ward_restrictions,
+                "visitor_arrangements": stay.visitor_arrangements,
+                "expected_discharge_on": _isoformat(stay.expected_discharge_on),
+                "discharge_plan": stay.discharge_plan,
+                "discharge_plan_agreed_at": _isoformat(stay.discharge_plan_agreed_at),
+                "violence_reduction_team_told_at": _isoformat(stay.violence_reduction_team_informed_at),
             }
-            for message in messages_naming_someone().filter(incident=incident)
+            for stay in stays
+        ],
+        "safeguarding_referrals": [
+            {
+                "route": referral.get_route_display(),
+                "referred_at": referral.referred_at.isoformat(),
+                "outcome": referral.outcome,
+                "outcome_at": _isoformat(referral.outcome_at),
+            }
+            for referral in referrals
+        ],
+        "corrections": [
+            {
+                "at": correction.at.isoformat(),
+                "by": str(correction.by) if correction.by else None,
+                "changes": correction.changes,
+            }
+            for correction in person.corrections.select_related("by").order_by("at", "id")
+        ],
+        "messages_naming_someone_affected": [
+            _message_for_export(message, user=user, incident=incident, request=request)
+            for message in messages_naming_someone().filter(incident=incident).prefetch_related("sign_offs")
         ],
         "who_may_read_the_record": [entry.user.email for entry in person_need_to_know_list(person)],
         "record_history": [
@@ -183,3 +209,28 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
             for entry in history
         ],
     }
+
+
+def _message_for_export(message, *, user, incident, request) -> dict:
+    """A message naming someone affected, as the exporter may read it (``access.can_read_message``: an
+    exporter on this record's list need not be on the incident's), each reading audited as on its page."""
+    readable = read_message(
+        message,
+        incident=incident,
+        user=user,
+        partnership=incident.partnership,
+        request=request,
+        what="message naming someone affected, in a subject-access export",
+    )
+    return {
+        "title": title_shown(message, readable=readable),
+        "restricted": not readable,
+        "text": message.body if readable else None,
+        "audience": message.audience if readable else None,
+        "status": message.get_status_display(),
+        "family_agreed_at": message.family_agreed_at.isoformat() if message.family_agreed_at else None,
+    }
+
+
+def _isoformat(moment) -> str | None:
+    return moment.isoformat() if moment else None
