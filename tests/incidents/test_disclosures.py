@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import disclosures
 from svtoolkit.incidents.models import Disclosure, IncidentShare
@@ -198,3 +199,13 @@ def test_an_agreement_in_date_is_not_flagged(client_for, incident, person, demo)
         .content.decode()
     )
     assert "Current ISA" in page and "Agreement review overdue" not in page
+
+
+def test_the_audit_log_names_no_recipient_of_a_disclosure(client_for, incident, person, demo_users):
+    """The recipient is for the record's need-to-know list (the data map); the audit log is read by every
+    coordinator, on the list or not."""
+    _disclose(incident, person, demo_users["responder"], recipient="Jo Bloggs, the victim's aunt")
+    entry = AuditEntry.objects.get(target_type="incidents.Disclosure")
+    assert "Jo Bloggs" not in json.dumps(entry.detail) and "Jo Bloggs" not in entry.target_label
+    page = client_for("coordinator").get(reverse("audit:log")).content.decode()
+    assert f"Disclosure from {incident.reference}" in page and "Jo Bloggs" not in page

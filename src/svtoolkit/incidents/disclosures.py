@@ -69,7 +69,6 @@ def record_disclosure(
         disclosure,
         request,
         what=what,
-        recipient=recipient,
         article6_basis=article6_basis,
         people=[person.pk for person in people],
     )

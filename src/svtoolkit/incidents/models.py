@@ -742,7 +742,8 @@ class Disclosure(LawfulBasisFields):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"Disclosure from {self.incident.reference} to {self.recipient}"
+        # Also the audit log's label, read by coordinators off the need-to-know list: it names no recipient.
+        return f"Disclosure from {self.incident.reference}"
 
 
 # --- The partners' strands: hospital, schools, safeguarding (incidents/strands/) ----------------------------
