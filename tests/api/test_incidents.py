@@ -56,6 +56,13 @@ def test_each_role_lists_the_incidents_it_may_see(api_as, incident_and_action, r
     assert response.json()["count"] == sees
 
 
+def test_every_answer_carries_the_partnerships_protective_marking(api_as, incident_and_action, settings):
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    api = api_as("coordinator")
+    for url in (INCIDENTS, f"{INCIDENTS}{incident_and_action[0].pk}/", f"{INCIDENTS}0/", "/api/schema/"):
+        assert api.get(url)["X-Protective-Marking"] == "OFFICIAL-SENSITIVE: PARTNERS ONLY", url
+
+
 def test_another_partnerships_incidents_are_not_found(api_as, incident_and_action, other_partnership):
     southmoor, southmoor_coordinator = other_partnership
     theirs = other_incident(southmoor, southmoor_coordinator.user)

@@ -13,6 +13,7 @@ from svtoolkit.api.pagination import Pages
 from svtoolkit.api.throttling import PER_TOKEN
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_counted
+from svtoolkit.core import downloads
 from svtoolkit.core.errors import DomainError, EditConflict
 
 
@@ -77,6 +78,12 @@ class ApiView:
             membership = access.memberships_of(request.user).get(token.partnership_id)
             request._request.membership = membership
             request._request.partnership = membership.partnership if membership else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # What the API answers is the partnership's case details: saved to a file, it says how to handle it.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response[downloads.HEADER] = downloads.case_marking()
+        return response
 
     def throttled(self, request, wait):
         # Audited once per client per window, with a count; DRF adds "Expected available in N seconds." and
