@@ -12,7 +12,10 @@ class MilestoneForm(forms.Form):
         "Title",
         missing=ENTER_A_TITLE,
         max_length=200,
-        help_text="For example: Trial begins at the Old Bailey.",
+        help_text=(
+            "For example: Trial begins at the Old Bailey. It goes into partners' calendars, so name no one "
+            "affected: write Funeral, not whose."
+        ),
     )
     date = date_field("Date")
     notes = text_field("Notes", rows=3, max_length=limits.SUMMARY, required=False)
