@@ -139,6 +139,29 @@ def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(
     assert (entry.actor, entry.detail["what"]) == (demo_users["responder"], "support summary")
 
 
+def test_a_support_record_is_opened_only_by_its_own_persons_list(client_for, incident, person, demo_users):
+    """Someone working the incident on a witness's list only (so past the page's incident-level check) may
+    not open the victim's support record: 403, recorded, nothing read."""
+    from svtoolkit.incidents.people import services as people_services
+
+    victims_support = offer(person, demo_users["responder"])
+    witness = record_person(incident, demo_users["responder"], name="Sam Witness")
+    people_services.change_person_need_to_know(
+        person=witness,
+        users=[demo_users["responder"], demo_users["coordinator"]],
+        by=demo_users["responder"],
+        expected_revision=witness.revision,
+    )
+    url = reverse("recovery:support_update", args=[incident.pk, victims_support.pk])
+
+    response = client_for("coordinator").get(url)
+    assert response.status_code == 403
+    assert "Weekly trauma counselling" not in response.content.decode()
+    assert AuditEntry.objects.filter(action="permission_denied", actor=demo_users["coordinator"]).exists()
+    assert not AuditEntry.objects.filter(action="view_sensitive", actor=demo_users["coordinator"]).exists()
+    assert client_for("responder").get(url).status_code == 200  # on the victim's list
+
+
 def test_recording_support_says_so_on_the_timeline_without_naming_anyone(incident, person, demo_users):
     offer(person, demo_users["responder"])
     entry = incident.timeline.first()
