@@ -71,7 +71,8 @@ def test_invitation_carries_a_valid_calendar_file(
     # The council's own team takes part too (the partnership's lead organisation): its contact is invited.
     message = next(message for message in mail.outbox if message.to == ["ray@police.example.org"])
     name, content, mimetype = message.attachments[0]
-    assert name == "invite.ics" and mimetype.startswith("text/calendar")
+    assert name == "invite-OFFICIAL-SENSITIVE.ics" and mimetype.startswith("text/calendar")
+    assert Calendar.from_ical(content)["X-PROTECTIVE-MARKING"] == "OFFICIAL-SENSITIVE"
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert str(event["UID"]) == f"{meeting.uid}@svtoolkit"
     assert event.decoded("DTSTART") == meeting.starts_at.replace(microsecond=0)  # iCalendar keeps seconds

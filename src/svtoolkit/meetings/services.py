@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_updated
+from svtoolkit.core import downloads
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
@@ -111,8 +112,9 @@ def _invited(meeting) -> list:
 
 
 def _calendar_file(filename, meeting, *, method) -> dict:
+    """The meeting as a calendar file for an email: marked inside and in its name, as a download is."""
     return {
-        "filename": filename,
+        "filename": downloads.marked_filename(filename, downloads.marking_for(personal_data=False)),
         "content": meeting_calendar(meeting).decode(),
         "mimetype": f"text/calendar; method={method}",
     }
