@@ -4,8 +4,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record_action
 from svtoolkit.communications.models import CommunicationsPlan, Message, SignOff
+from svtoolkit.incidents import history
 
 
 def plan_of(incident) -> CommunicationsPlan | None:
@@ -56,12 +56,12 @@ def read_message(
 
     readable = access.can_read_message(user, partnership, message)
     if readable and is_restricted(message):
-        record_action(
+        history.audit(
+            incident,
+            user,
             AuditAction.VIEW_SENSITIVE,
-            by=user,
-            partnership=incident.partnership,
-            target=message,
-            request=request,
+            message,
+            request,
             what=what,
             incident=incident.reference,
         )
