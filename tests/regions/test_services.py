@@ -51,6 +51,21 @@ def test_categorising_as_serious_violence_alerts_the_region_once(demo, demo_user
     assert region_alerts().count() == 1
 
 
+def test_a_partnership_that_keeps_its_categorisations_alerts_no_region_for_one(demo, demo_users):
+    """The alert's reason would tell the region what the partnership chose not to share."""
+    services.choose_regional_sharing(
+        partnership=demo,
+        categories=[RegionalCategory.TYPES, RegionalCategory.STATUS],
+        by=demo_users["coordinator"],
+        expected_revision=None,
+    )
+    incident, _ = demo_incident(demo, demo_users)
+    categorise(incident, demo_users["responder"], serious_violence=True)
+    assert not region_alerts().exists()
+    raise_police_alert(demo, demo_users)  # an alert raised says nothing of a categorisation: it still goes
+    assert region_alerts().count() == 1
+
+
 def test_a_partnership_outside_any_region_alerts_no_region(demo, demo_users):
     demo.region = None
     demo.save(update_fields=["region"])

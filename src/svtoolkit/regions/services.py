@@ -165,11 +165,13 @@ def duty_contacts_of(region) -> list:
     ]
 
 
-def alert_region(*, incident, why: str, dedupe: str):
+def alert_region(*, incident, why: str, dedupe: str, reveals: str | None = None):
     """Tell the region's duty contacts that a partnership of the region raised an alert or categorised an
     incident as serious violence: only what the region may see (reference, borough, and the types and status
-    where shared), never the free text typed about it. Once per incident and reason; nothing for an exercise
-    or a partnership outside any region."""
+    where shared), never the free text typed about it. ``reveals`` is the field the reason itself makes known
+    (``serious_violence`` for a categorisation): a partnership that does not let its region see it sends no
+    alert for that reason. Once per incident and reason; nothing for an exercise or a partnership outside any
+    region."""
     partnership = incident.partnership
     region = partnership.region
     if region is None or incident.is_exercise:
@@ -178,6 +180,8 @@ def alert_region(*, incident, why: str, dedupe: str):
         access.regional_categories_of(partnership),
         shared_with_region=RegionalShare.objects.filter(incident=incident).exists(),
     )
+    if reveals is not None and reveals not in fields:
+        return None
     borough = partnership.area or partnership.name
     lines = [f"{why}: {incident.reference}, {borough}."]
     if "incident_types" in fields:
@@ -207,9 +211,9 @@ def on_event(*, event_type: str, partnership, payload: dict) -> None:
     if partnership.region_id is None:
         return
     if event_type == events.ALERT_RAISED:
-        why, dedupe = "Incident alert raised", "raised"
+        why, dedupe, reveals = "Incident alert raised", "raised", None
     elif event_type == events.INCIDENT_CATEGORISED and payload["categorisation"]["serious_violence"]:
-        why, dedupe = "Categorised as serious violence", "serious-violence"
+        why, dedupe, reveals = "Categorised as serious violence", "serious-violence", "serious_violence"
     else:
         return
     incident = (
@@ -218,4 +222,4 @@ def on_event(*, event_type: str, partnership, payload: dict) -> None:
         .first()
     )
     if incident is not None:
-        alert_region(incident=incident, why=why, dedupe=dedupe)
+        alert_region(incident=incident, why=why, dedupe=dedupe, reveals=reveals)
