@@ -25,6 +25,30 @@ def test_the_board_lists_the_regions_open_incidents_and_refreshes_itself(demo, d
     assert partial.content.decode().startswith('<div id="region-board"')
 
 
+def test_the_boards_plan_column_shows_progress_where_the_partnership_shares_it(demo, demo_users, client_for):
+    from svtoolkit.partnerships.models import RegionalCategory
+    from svtoolkit.regions import services
+
+    incident, _ = demo_incident(demo, demo_users)
+    board = reverse("regions:board", args=[demo.region.slug])
+    settled, total = (
+        incident.actions.filter(status__in=["done", "not_needed"]).count(),
+        incident.actions.count(),
+    )
+    assert total > 0
+    row = client_for("regional_viewer").get(board).content.decode().split(incident.reference, 1)[1]
+    assert f"{settled} of {total} done" in row.split("</tr>", 1)[0]
+
+    services.choose_regional_sharing(
+        partnership=demo,
+        categories=[RegionalCategory.TYPES],
+        by=demo_users["coordinator"],
+        expected_revision=None,
+    )
+    row = client_for("regional_viewer").get(board).content.decode().split(incident.reference, 1)[1]
+    assert " done" not in row.split("</tr>", 1)[0]
+
+
 def test_the_home_page_leads_regional_staff_to_their_board(demo, client_for):
     page = client_for("regional_coordinator").get(reverse("core:home")).content.decode()
     assert reverse("regions:board", args=[demo.region.slug]) in page
