@@ -22,6 +22,7 @@ from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
+from tests.page_forms import form_on
 from tests.recovery.test_after import closed, offer, record_person
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,22 @@ def test_the_retention_job_erases_people_and_keeps_the_anonymised_record(closed_
     closed_incident.refresh_from_db()
     assert closed_incident.personal_data_erased_at is not None
     assert tasks.erase_expired_personal_data.call() == 0  # once only
+
+
+def test_an_erased_record_takes_no_details_back(client_for, closed_incident, time_machine):
+    """The job erases each incident once: a correction typed in after it would be kept for ever."""
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    person = PersonAffected.objects.get()
+    url = reverse("incidents:person_edit", args=[closed_incident.pk, person.pk])
+    client = client_for("responder")
+    sent = form_on(client.get(url), having="revision") | {"name": "Jordan Smith", "support_needs": "PTSD"}
+
+    page = client.post(url, sent).content.decode()
+    assert "govuk-error-summary" in page and "nothing can be added back to it" in page
+    person.refresh_from_db()
+    assert (person.name, person.support_needs) == ("Erased", "")
+    assert not PersonAffectedCorrection.objects.exists()
 
 
 def test_a_shorter_retention_period_brings_erasure_forward(closed_incident, demo, demo_users, time_machine):
@@ -274,6 +291,35 @@ def test_messages_naming_someone_are_erased_even_with_no_one_recorded(demo, demo
     incident.refresh_from_db()
     assert incident.personal_data_erased_at is not None
     assert AuditEntry.objects.get(action="erase").detail == {"messages naming someone": 1}
+
+
+def test_an_incident_with_no_one_recorded_is_erased_too(
+    demo, demo_users, time_machine, django_capture_on_commit_callbacks
+):
+    """Schools' notes and attached files may name someone although no person was recorded."""
+    from tests.factories import SchoolInvolvedFactory
+
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    school = SchoolInvolvedFactory(incident=incident, support_offered="Counselling for Sam Lee's form group")
+    attachment = attach_file(
+        owner=incident,
+        partnership=demo,
+        file=SimpleUploadedFile("cctv-sam-lee.txt", b"CCTV of Sam Lee handed over.\n"),
+        by=demo_users["responder"],
+    )
+    closed(incident, demo_users["responder"])
+    assert [row.incident for row in retention_selectors.due_for_erasure(demo)] == [incident]
+
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.erase_expired_personal_data.call()
+    school.refresh_from_db()
+    assert "Sam Lee" not in school.support_offered
+    assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    incident.refresh_from_db()
+    assert incident.personal_data_erased_at is not None
+    assert retention_selectors.due_for_erasure(demo) == []
 
 
 def test_each_partnership_keeps_people_for_its_own_period(

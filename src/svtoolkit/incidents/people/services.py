@@ -20,6 +20,9 @@ from svtoolkit.incidents.people.selectors import people_visible_to
 from svtoolkit.incidents.services import locked_incidents, redraw_plan
 
 ERASED_NAME = "Erased"
+ERASED_RECORD = (
+    "This record's details were erased at the end of the retention period: nothing can be added back to it."
+)
 
 
 def erase_people_details(*, incident) -> list[PersonAffected]:
@@ -71,7 +74,12 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
     # Locked, so what each field said before is what the update below replaces.
-    stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
+    stored = (
+        PersonAffected.objects.select_related("incident").select_for_update(of=("self",)).get(pk=person.pk)
+    )
+    if stored.incident.personal_data_erased_at is not None:
+        # The retention job erases each incident once: details typed back in after it would be kept for ever.
+        raise DomainError(ERASED_RECORD)
     changed = [name for name, value in fields.items() if getattr(stored, name) != value]
     before = {name: _person_value_shown(stored, name) for name in changed}
     # Checked even when nothing changed: a save from an old version is refused, never taken as "no change".

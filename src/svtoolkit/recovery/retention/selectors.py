@@ -1,10 +1,10 @@
 """What is due for erasure, and a person's subject-access export."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from svtoolkit import access
@@ -14,6 +14,7 @@ from svtoolkit.communications.selectors import messages_naming_someone, read_mes
 from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
 from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
+from svtoolkit.partnerships.models import Partnership
 from svtoolkit.recovery.support.selectors import offers_for
 
 
@@ -44,17 +45,14 @@ class DueForErasure:
 
 
 def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasure]:
-    """Closed incidents of the partnership still holding people's details (records, or messages naming
-    them), soonest erasure first."""
+    """Closed incidents of the partnership not yet erased, soonest erasure first, with the people recorded.
+    Every one is erased at its date, whatever it holds: besides people's records, messages, attached files
+    and schools' notes may name someone."""
     incidents = (
         Incident.objects.filter(
             partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
         )
-        .annotate(
-            people_count=Count("people", distinct=True),
-            naming_messages=Exists(messages_naming_someone().filter(incident=OuterRef("pk"))),
-        )
-        .filter(Q(people_count__gt=0) | Q(naming_messages=True))
+        .annotate(people_count=Count("people", distinct=True))
         .select_related("partnership")
         .order_by("closed_at", "id")
     )
@@ -64,13 +62,22 @@ def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasur
 
 
 def incidents_due_for_erasure(today: date) -> list[Incident]:
-    """Every incident, in every partnership, whose people's details (records, or messages naming them) are
-    due to be erased by today."""
+    """Every closed incident, in every partnership, due by today to have its people's details (and the
+    messages, files and schools' notes that may name them) erased, whatever it still holds."""
+    closed_before = Q()
+    for partnership_id, years in Partnership.objects.values_list("pk", "personal_data_retention_years"):
+        day_after_last_due = today - relativedelta(years=years) + timedelta(days=1)
+        closed_before |= Q(
+            partnership_id=partnership_id,
+            closed_at__lt=timezone.make_aware(datetime.combine(day_after_last_due, time.min)),
+        )
+    if not closed_before:
+        return []
     candidates = (
         Incident.objects.filter(status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True)
-        .filter(Q(people__isnull=False) | Q(messages__names_or_images=True))
+        .filter(closed_before)
         .select_related("partnership")
-        .distinct()
+        .order_by("closed_at", "id")
     )
     return [incident for incident in candidates if erase_on(incident) <= today]
 
