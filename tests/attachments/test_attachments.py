@@ -156,6 +156,17 @@ def test_a_file_goes_out_under_the_deployments_marking_once_that_is_raised(
     assert "OFFICIAL-SENSITIVE: PARTNERS ONLY)" in page
 
 
+def test_the_audit_log_keeps_no_uploaded_file_name(client_for, incident, _media):
+    """The name may name someone; the retention job erases it, and audit entries are kept for ever."""
+    attach(client_for("responder"), "incident", incident.pk, "Jordan Smith tributes.txt", NOTES)
+    attachment = Attachment.objects.get()
+    client_for("police").get(reverse("attachments:download", args=[attachment.pk]))
+    labels = list(
+        AuditEntry.objects.filter(target_type="attachments.Attachment").values_list("target_label", flat=True)
+    )
+    assert labels == [f"File {attachment.pk} (text/plain)"] * 2
+
+
 def test_viewers_may_not_attach_nor_anyone_to_a_closed_incident(client_for, incident, _media):
     assert attach(client_for("viewer"), "incident", incident.pk, "a.txt", NOTES).status_code == 403
     incident.status = IncidentStatus.CLOSED

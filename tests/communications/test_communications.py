@@ -390,6 +390,20 @@ def test_a_restricted_messages_audience_and_comments_are_for_those_who_may_read_
     assert responder.get(api).json()["audience"] == "Jay Smith's classmates"
 
 
+def test_the_audit_log_keeps_no_title_of_a_message_naming_someone(client_for, demo, demo_users, incident):
+    """Audit entries are kept for ever; the retention job erases the title, so the log must not hold it."""
+    from svtoolkit.audit.models import AuditEntry
+
+    message = _restricted_message(demo, demo_users, incident)
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    client_for("responder").get(reverse("communications:message", args=[incident.pk, message.pk]))
+    labels = list(
+        AuditEntry.objects.filter(target_type="communications.Message").values_list("target_label", flat=True)
+    )
+    assert len(labels) >= 3  # drafted, sent for sign-off, read
+    assert all(label == "A message naming someone affected" for label in labels), labels
+
+
 def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for, press_statement, demo_users):
     from svtoolkit.messaging.models import Notification
 

@@ -284,10 +284,18 @@ def test_messages_naming_someone_are_erased_even_with_no_one_recorded(demo, demo
         body="A vigil for Sam Lee.", audience="Public", channel="Website", planned_for=timezone.now(),
         names_or_images=True, approvers=[],
     )  # fmt: skip
+    incident.messages.update(status="approved")  # signed off (the sign-off itself is tested with messages)
+    message = incident.messages.get()
+    communications_services.record_family_agreement(
+        message=message, by=demo_users["responder"], note="Agreed"
+    )
+    communications_services.publish(message=message, by=demo_users["responder"])
+    assert incident.timeline.filter(text__contains="Vigil for Sam Lee").exists()  # named once published
     closed(incident, demo_users["responder"])
     time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
     tasks.erase_expired_personal_data.call()
     assert "Sam Lee" not in incident.messages.get().title
+    assert not incident.timeline.filter(text__contains="Sam Lee").exists()
     incident.refresh_from_db()
     assert incident.personal_data_erased_at is not None
     assert AuditEntry.objects.get(action="erase").detail == {"messages naming someone": 1}

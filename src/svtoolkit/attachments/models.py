@@ -57,7 +57,8 @@ class Attachment(models.Model):
         ordering = ["uploaded_at", "id"]
 
     def __str__(self):
-        return self.name
+        # Also the label of its audit entries, which are kept for ever: the uploaded name may name someone.
+        return f"File {self.pk} ({self.media_type})"
 
     @property
     def current_marking(self) -> str:

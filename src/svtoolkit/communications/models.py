@@ -80,7 +80,8 @@ class Message(CreatedBy):
         ordering = ["incident", "planned_for", "id"]
 
     def __str__(self):
-        return self.title
+        # Also the label of its audit entries, which are kept for ever: a title that may name someone is not.
+        return "A message naming someone affected" if self.names_or_images else self.title
 
 
 class SignOff(models.Model):

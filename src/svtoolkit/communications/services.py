@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -255,6 +257,7 @@ def add_monitoring_note(
 
 
 ERASED = "[Erased under the partnership's retention period]"
+ERASED_TITLE = "Message naming someone affected (erased)"
 
 
 def erase_names_and_images(*, incident) -> int:
@@ -265,6 +268,9 @@ def erase_names_and_images(*, incident) -> int:
     """
     naming = incident.messages.filter(names_or_images=True)
     SignOff.objects.filter(message__in=naming).update(comment="")
-    return naming.update(
-        title="Message naming someone affected (erased)", body=ERASED, audience="", family_agreement_note=""
-    )
+    # The timeline names a message by its title once it is published.
+    for title in naming.values_list("title", flat=True):
+        incident.timeline.filter(text__contains=f"“{title}”").update(
+            text=Replace("text", Value(f"“{title}”"), Value(f"“{ERASED_TITLE}”"))
+        )
+    return naming.update(title=ERASED_TITLE, body=ERASED, audience="", family_agreement_note="")
