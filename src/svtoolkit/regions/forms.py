@@ -13,7 +13,9 @@ class RegionalSharingForm(RevisionChecked, forms.Form):
         RegionalCategory.choices,
         required=False,
         help_text="The region always sees that an incident exists, its reference and borough. It never sees "
-        "people affected. It sees the title, summary and scenes only of incidents you share with it.",
+        "people affected (its yearly needs-assessment extract counts the incidents you share with it by the "
+        "age bands of those affected). It sees the title, summary and scenes only of incidents you share "
+        "with it.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
