@@ -272,7 +272,7 @@ def test_the_dashboard_shows_charts_with_tables_and_each_borough_sees_the_read_i
     assert response.status_code == 200
     assert 'data-report-chart="chart-data-boroughs"' in page and "not shared" in page
     assert set(
-        AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE).values_list(
+        AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW).values_list(
             "partnership__name", flat=True
         )
     ) == {"Aldgate", "Bow"}

@@ -82,7 +82,7 @@ def test_the_region_part_approves_from_its_queue(world, as_user):
     assert world.incident.title not in page and world.incident.summary not in page
     # The borough's log shows what the region looked at.
     assert AuditEntry.objects.filter(
-        action=AuditAction.VIEW_SENSITIVE, partnership=world.borough, actor=world.regional_coordinator
+        action=AuditAction.REGIONAL_VIEW, partnership=world.borough, actor=world.regional_coordinator
     ).exists()
     refused = client.post(
         decide_url, {"decision": "decline", "reasons": "", "revision": application.revision}

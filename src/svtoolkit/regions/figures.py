@@ -355,7 +355,7 @@ def regional_read(*, region, shares: Shares, by, request, what: str) -> None:
     """The region read figures counted from each borough's incidents: written to each borough's own log."""
     record_in_each(
         partnerships=shares.partnerships,
-        action=AuditAction.VIEW_SENSITIVE,
+        action=AuditAction.REGIONAL_VIEW,
         actor=by,
         detail={"regional_read": what, "region": region.pk},
         request=request,

@@ -36,7 +36,7 @@ def applications_of_region(region, *, status: str = "") -> QuerySet[FundApplicat
 def regional_read(*, application, by, request) -> FundApplication:
     """The region opened a partnership's application: written to the partnership's own audit log."""
     record(
-        action=AuditAction.VIEW_SENSITIVE,
+        action=AuditAction.REGIONAL_VIEW,
         actor=by,
         target=application,
         detail={"regional_read": "fund application", "region": application.region_id},
