@@ -847,6 +847,7 @@ class RegionalShareFactory(factory.django.DjangoModelFactory):
         model = "regions.RegionalShare"
 
     incident = factory.SubFactory(RegionalIncidentFactory)
+    region = factory.SelfAttribute("incident.partnership.region")
 
 
 class ShareProposalFactory(factory.django.DjangoModelFactory):

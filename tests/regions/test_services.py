@@ -66,6 +66,25 @@ def test_a_partnership_that_keeps_its_categorisations_alerts_no_region_for_one(d
     assert region_alerts().count() == 1
 
 
+def test_an_incident_shared_with_a_region_is_not_shared_with_the_next_one(demo, demo_users):
+    """A partnership moved to another region (in the admin) shared its incidents with the first region's
+    staff, not the new region's: their free text stays hidden until the partnership shares again."""
+    from tests.factories import RegionFactory, RegionMembershipFactory
+
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    next_region = RegionFactory()
+    staff = RegionMembershipFactory(region=next_region).user
+    demo.region = next_region
+    demo.save(update_fields=["region"])
+
+    [shown] = [row for row in selectors.board(next_region, user=staff)["incidents"] if row.pk == incident.pk]
+    assert shown.title is None and shown.scenes is None
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    [shown] = [row for row in selectors.board(next_region, user=staff)["incidents"] if row.pk == incident.pk]
+    assert shown.title == incident.title
+
+
 def test_a_partnership_outside_any_region_alerts_no_region(demo, demo_users):
     demo.region = None
     demo.save(update_fields=["region"])

@@ -533,7 +533,7 @@ def needs_assessment(region, *, year: int) -> list[list]:
         **{code: Count("id", filter=of_type(code)) for code in types}
     )
     per_age = dict(
-        PersonAffected.objects.filter(incident__in=counted.filter(regional_share__isnull=False))
+        PersonAffected.objects.filter(incident__in=counted.filter(regional_share__region=region))
         .values("age_band")
         .annotate(n=Count("incident", distinct=True))
         .values_list("age_band", "n")
@@ -542,7 +542,8 @@ def needs_assessment(region, *, year: int) -> list[list]:
     per_place = dict(
         Scene.objects.filter(
             incident__in=counted.filter(
-                Q(partnership_id__in=shares.sharing(RegionalCategory.AREAS)) | Q(regional_share__isnull=False)
+                Q(partnership_id__in=shares.sharing(RegionalCategory.AREAS))
+                | Q(regional_share__region=region)
             )
         )
         .exclude(place="")

@@ -6,11 +6,13 @@ from svtoolkit.core.models import user_field
 
 class RegionalShare(models.Model):
     """A partnership shares one incident with its region: the region then reads its free text too (title,
-    summary, scenes), never its people affected."""
+    summary, scenes), never its people affected. The share is with that region only: a partnership moved to
+    another region shares nothing with the new one until it shares again."""
 
     incident = models.OneToOneField(
         "incidents.Incident", on_delete=models.CASCADE, related_name="regional_share"
     )
+    region = models.ForeignKey("partnerships.Region", on_delete=models.CASCADE, related_name="+")
     shared_by = user_field(blank=True)
     shared_at = models.DateTimeField(auto_now_add=True)
 

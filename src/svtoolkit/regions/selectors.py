@@ -178,7 +178,9 @@ def region_incidents(region, *, partnership_ids=None) -> QuerySet[Incident]:
         .select_related("partnership__regional_sharing")
         .prefetch_related("scenes")
         .annotate(
-            is_shared_with_region=Exists(RegionalShare.objects.filter(incident=OuterRef("pk"))),
+            is_shared_with_region=Exists(
+                RegionalShare.objects.filter(incident=OuterRef("pk"), region=region)
+            ),
             latest_serious_violence=Subquery(
                 Categorisation.objects.filter(incident=OuterRef("pk"))
                 .order_by("-decided_at", "-id")
@@ -416,7 +418,7 @@ def region_of_incident_page(incident, region_id) -> Region:
         read = (
             Region.objects.select_related("fund_rules")
             .annotate(
-                shared=Exists(RegionalShare.objects.filter(incident=incident)),
+                shared=Exists(RegionalShare.objects.filter(incident=incident, region_id=region_id)),
                 proposed=Exists(open_proposals(incident)),
             )
             .get(pk=region_id)

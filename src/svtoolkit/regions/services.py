@@ -52,9 +52,14 @@ def choose_regional_sharing(*, partnership, categories, by, expected_revision: i
 def share_with_region(*, incident, by, request=None) -> RegionalShare:
     """Share one incident with the partnership's region: the region reads its free text too (title, summary,
     scenes), never its people affected."""
-    if incident.partnership.region_id is None:
+    region_id = incident.partnership.region_id
+    if region_id is None:
         raise DomainError(NOT_IN_A_REGION)
-    share, created = RegionalShare.objects.get_or_create(incident=incident, defaults={"shared_by": by})
+    # A share with a region the partnership has since left is no share with this one.
+    RegionalShare.objects.filter(incident=incident).exclude(region_id=region_id).delete()
+    share, created = RegionalShare.objects.get_or_create(
+        incident=incident, defaults={"shared_by": by, "region_id": region_id}
+    )
     if created:
         incident_services.log_change(
             incident=incident, by=by, text=f"Shared with the region ({incident.partnership.region})."
@@ -178,7 +183,7 @@ def alert_region(*, incident, why: str, dedupe: str, reveals: str | None = None)
         return None
     fields = access.regional_fields(
         access.regional_categories_of(partnership),
-        shared_with_region=RegionalShare.objects.filter(incident=incident).exists(),
+        shared_with_region=RegionalShare.objects.filter(incident=incident, region=region).exists(),
     )
     if reveals is not None and reveals not in fields:
         return None
