@@ -1,21 +1,13 @@
 """Shares made before a share named its region are given the region their partnership is in."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import IncidentFactory, PartnershipFactory
 from tests.incidents.builders import demo_incident
+from tests.migrating import migrate
 
 BEFORE = [("regions", "0002_critical_incident_fund")]
 AFTER = [("regions", "0004_regional_share_region_required")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
