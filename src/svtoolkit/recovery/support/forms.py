@@ -34,7 +34,10 @@ class SupportOfferForm(DisclosureBasisForm):
         "What was offered, or who the referral was to",
         missing="Say what was offered or who the referral was to",
         max_length=200,
-        help_text="For example: weekly bereavement counselling; referral to the MASH.",
+        help_text=(
+            "For example: weekly bereavement counselling; referral to the MASH. A referral's is kept in the "
+            "disclosure log for as long as the incident: name the service, not the person."
+        ),
     )
     offered_by = model_choice_field("Organisation that offered it", optional="Not known")
     offered_on = date_field("Date offered")
