@@ -133,6 +133,13 @@ def demo_person(incident, by, **changes):
     return people_services.add_person_affected(incident=incident, by=by, **fields)
 
 
+def on_the_records_list_only(person, user, *, by):
+    """Put ``user`` on ``person``'s own need-to-know list beside ``by``, not on the incident's list."""
+    return people_services.change_person_need_to_know(
+        person=person, users=[by, user], by=by, expected_revision=person.revision
+    )
+
+
 # What a referral to the MASH says of its lawful basis (its disclosure).
 REFERRAL_BASIS = {
     "purpose": "A child at risk after the stabbing",

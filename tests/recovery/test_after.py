@@ -21,7 +21,7 @@ from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
 from svtoolkit.recovery.review import selectors as review_selectors
 from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
-from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
+from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person, on_the_records_list_only
 
 pytestmark = pytest.mark.django_db
 
@@ -142,16 +142,9 @@ def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(
 def test_a_support_record_is_opened_only_by_its_own_persons_list(client_for, incident, person, demo_users):
     """Someone working the incident on a witness's list only (so past the page's incident-level check) may
     not open the victim's support record: 403, recorded, nothing read."""
-    from svtoolkit.incidents.people import services as people_services
-
     victims_support = offer(person, demo_users["responder"])
     witness = record_person(incident, demo_users["responder"], name="Sam Witness")
-    people_services.change_person_need_to_know(
-        person=witness,
-        users=[demo_users["responder"], demo_users["coordinator"]],
-        by=demo_users["responder"],
-        expected_revision=witness.revision,
-    )
+    on_the_records_list_only(witness, demo_users["coordinator"], by=demo_users["responder"])
     url = reverse("recovery:support_update", args=[incident.pk, victims_support.pk])
 
     response = client_for("coordinator").get(url)

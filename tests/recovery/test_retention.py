@@ -20,7 +20,7 @@ from svtoolkit.recovery.models import SupportOffer
 from svtoolkit.recovery.retention import selectors as retention_selectors
 from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, on_the_records_list_only
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on
 from tests.recovery.test_after import closed, offer, record_person
@@ -230,12 +230,7 @@ def test_an_exporter_on_the_records_list_alone_gets_no_message_they_may_not_read
     """A coordinator on the person's own list but not on the incident's may export the record, but not the
     text of a message naming someone affected, which the message's page hides from them too."""
     person = PersonAffected.objects.get()
-    people_services.change_person_need_to_know(
-        person=person,
-        users=[demo_users["responder"], demo_users["coordinator"]],
-        by=demo_users["responder"],
-        expected_revision=person.revision,
-    )
+    on_the_records_list_only(person, demo_users["coordinator"], by=demo_users["responder"])
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
     response = client_for("coordinator").post(url, {"reason": "Subject-access request of 2 December"})
 
