@@ -255,6 +255,41 @@ def test_two_people_changing_a_list_at_once_never_overwrite_each_other(
         )
 
 
+def test_a_record_list_page_opened_before_someone_was_taken_off_the_incident_cannot_put_them_back(
+    client_for, incident, demo_users, victim_and_witness
+):
+    victim, _ = victim_and_witness
+    responder, police, coordinator = demo_users["responder"], demo_users["police"], demo_users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder, with_records=True)
+    victim.refresh_from_db()
+    opened_at = victim.revision  # the record's list page shows the coordinator on it
+
+    people_services.remove_from_need_to_know(
+        entry=NeedToKnow.objects.get(incident=incident, user=coordinator), by=responder
+    )
+    response = client_for("responder").post(
+        _list_url(incident, victim), {"users": _ids(responder, police, coordinator), "revision": opened_at}
+    )
+    assert response.status_code == 200 and "while you were" in response.content.decode()
+    assert not victim.need_to_know.filter(user=coordinator).exists()
+
+
+def test_a_record_list_page_opened_before_someone_was_added_with_the_records_cannot_drop_them(
+    client_for, incident, demo_users, victim_and_witness
+):
+    victim, _ = victim_and_witness
+    responder, police, coordinator = demo_users["responder"], demo_users["police"], demo_users["coordinator"]
+    victim.refresh_from_db()
+    opened_at = victim.revision
+
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder, with_records=True)
+    response = client_for("responder").post(
+        _list_url(incident, victim), {"users": _ids(responder, police), "revision": opened_at}
+    )
+    assert response.status_code == 200 and "while you were" in response.content.decode()
+    assert victim.need_to_know.filter(user=coordinator).exists()
+
+
 def test_the_service_refuses_a_list_without_a_coordinator_or_responder(incident, demo_users):
     person = demo_person(incident, demo_users["responder"])
     with pytest.raises(DomainError):

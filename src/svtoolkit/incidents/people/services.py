@@ -7,7 +7,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
@@ -147,9 +147,11 @@ def add_to_need_to_know(*, incident, user, by, with_records=False, request=None)
     history.note(incident, by, f"{user} was added to the need-to-know list.")
     history.audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
     if with_records:
-        for person in people_visible_to(by, incident).exclude(need_to_know__user=user):
+        opened = list(people_visible_to(by, incident).exclude(need_to_know__user=user))
+        for person in opened:
             added = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
             history.audit(incident, by, AuditAction.CREATE, added, request, user=user.email, person=person.pk)
+        _lists_changed(opened)
         history.note(incident, by, f"{user} was added to the need-to-know list of the records {by} may read.")
     return entry
 
@@ -166,7 +168,9 @@ def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKn
         incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
     )
     # A record whose own list has no active member left would stay closed to everyone: it is recovered too.
-    for person in access.orphaned_people(incident):
+    orphaned = list(access.orphaned_people(incident))
+    _lists_changed(orphaned)
+    for person in orphaned:
         added, _ = PersonNeedToKnow.objects.get_or_create(person=person, user=by, defaults={"added_by": by})
         history.audit(
             incident,
@@ -179,6 +183,13 @@ def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKn
             recovered=True,
         )
     return entry
+
+
+def _lists_changed(people) -> None:
+    """A record's revision covers its own need-to-know list: changed here other than through its page
+    (``change_person_need_to_know``), the list moves the revision on, so a page opened before cannot save
+    over the change (putting back someone just taken off, or dropping someone just added)."""
+    update_and_move_revision(PersonAffected.objects.filter(pk__in=[person.pk for person in people]))
 
 
 def _keeps_someone_to_manage(person, users) -> bool:
@@ -257,6 +268,7 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
             )
     history.note(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
+    _lists_changed([record_entry.person for record_entry in on_records])
     for record_entry in on_records:
         history.audit(
             entry.incident,
@@ -309,6 +321,8 @@ def remove_former_member_from_need_to_know(*, user, partnership, by, request=Non
         .select_related("person__incident__partnership")
         .distinct()
     )
+    records = list(records)
+    _lists_changed([entry.person for entry in records])
     for entry in records:
         incident = entry.person.incident
         history.audit(incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
