@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -33,6 +34,18 @@ def test_anniversaries_are_proposed_and_the_lead_confirms(incident, demo_users):
     assert incident.timeline.filter(text__contains="One year on, 31 January 2027").exists()
     with pytest.raises(DomainError):
         services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=5)
+
+
+def test_a_page_opened_before_another_anniversary_was_confirmed_confirms_the_one_it_showed(
+    client_for, incident
+):
+    client = client_for("responder")
+    page = client.get(reverse("recovery:incident", args=[incident.pk])).content.decode()
+    six_months = re.search(r'action="([^"]+)"[^>]*>[^<]*<input[^>]*>(?:<input[^>]*>)*Six months on', page)
+    one_month = re.search(r'action="([^"]+)"[^>]*>[^<]*<input[^>]*>(?:<input[^>]*>)*One month on', page)
+    client.post(one_month.group(1))  # another tab confirms the first
+    client.post(six_months.group(1))  # this tab, opened before, confirms what it showed
+    assert sorted(Milestone.objects.values_list("title", flat=True)) == ["One month on", "Six months on"]
 
 
 def test_a_trial_date_goes_on_the_calendar(client_for, incident):

@@ -29,14 +29,21 @@ ANNIVERSARIES = [
 class ProposedAnniversary:
     title: str
     date: date
+    index: int  # its place in ANNIVERSARIES, which confirming it names: the same whatever is confirmed
+
+
+def _anniversaries(incident) -> list[ProposedAnniversary]:
+    happened = timezone.localtime(incident.occurred_at).date()
+    return [
+        ProposedAnniversary(title, happened + step, index)
+        for index, (title, step) in enumerate(ANNIVERSARIES)
+    ]
 
 
 def proposed_anniversaries(incident) -> list[ProposedAnniversary]:
     """One month, six months and one year after the incident, less those already confirmed."""
-    happened = timezone.localtime(incident.occurred_at).date()
     confirmed = set(incident.milestones.filter(kind=MilestoneKind.ANNIVERSARY).values_list("date", flat=True))
-    proposals = [ProposedAnniversary(title, happened + step) for title, step in ANNIVERSARIES]
-    return [proposal for proposal in proposals if proposal.date not in confirmed]
+    return [proposal for proposal in _anniversaries(incident) if proposal.date not in confirmed]
 
 
 @transaction.atomic
@@ -56,11 +63,13 @@ def add_milestone(*, incident, by, kind, title, date, notes="", request=None) ->
 
 
 def confirm_anniversary(*, incident, by, index: int, request=None) -> Milestone:
-    """The lead confirms one of the proposed anniversaries (by its place in today's proposals)."""
-    proposals = proposed_anniversaries(incident)
-    if not 0 <= index < len(proposals):
+    """The lead confirms one of the proposed anniversaries (``ProposedAnniversary.index``: its place in
+    ANNIVERSARIES, so a page opened before another was confirmed still confirms the one it showed)."""
+    proposal = next(
+        (proposal for proposal in proposed_anniversaries(incident) if proposal.index == index), None
+    )
+    if proposal is None:
         raise DomainError("That anniversary is no longer proposed: it may have been confirmed already.")
-    proposal = proposals[index]
     return add_milestone(
         incident=incident,
         by=by,

@@ -30,7 +30,7 @@ def incident_calendar(request, incident_id):
             "incident": shown,
             "milestones": selectors.milestones_of(shown),
             "deadlines": statutory_deadlines(shown),
-            "proposals": list(enumerate(services.proposed_anniversaries(shown))) if can_manage else [],
+            "proposals": services.proposed_anniversaries(shown) if can_manage else [],
             "can_manage": can_manage,
         },
     )
