@@ -179,6 +179,29 @@ def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_us
     assert contact.revision == 1
 
 
+def test_a_page_open_on_the_lead_cannot_make_it_lead_again_once_another_was_named(demo, demo_users):
+    """Naming a new lead stands the last one down; a page opened on the old lead before then meets the
+    conflict rather than taking the lead back unnoticed."""
+    coordinator = demo_users["coordinator"]
+    old_lead = demo.organisations.get(leads_partnership=True)
+    opened_at = old_lead.revision
+    new_lead = OrganisationFactory(partnership=demo)
+    services.update_organisation(
+        organisation=new_lead,
+        expected_revision=new_lead.revision,
+        details={"name": new_lead.name, "leads_partnership": True},
+        by=coordinator,
+    )
+    with pytest.raises(EditConflict):
+        services.update_organisation(
+            organisation=old_lead,
+            expected_revision=opened_at,
+            details={"name": old_lead.name, "leads_partnership": True, "review_due": date(2027, 6, 1)},
+            by=coordinator,
+        )
+    assert list(demo.organisations.filter(leads_partnership=True)) == [new_lead]
+
+
 def test_an_organisation_saved_from_a_stale_revision_is_refused_naming_the_organisation(demo, demo_users):
     organisation = OrganisationFactory(partnership=demo)
     with pytest.raises(EditConflict) as raised:

@@ -144,8 +144,12 @@ def update_organisation(
         organisation.partnership.organisations, details["name"], what="an organisation", editing=organisation
     )
     if details.get("leads_partnership"):
-        # One lead organisation per partnership: naming a new one stands the last one down.
-        organisation.partnership.organisations.exclude(pk=organisation.pk).update(leads_partnership=False)
+        # One lead organisation per partnership: naming a new one stands the last one down, moving its
+        # revision on, so a page open on it cannot make it the lead again unnoticed.
+        update_and_move_revision(
+            organisation.partnership.organisations.exclude(pk=organisation.pk).filter(leads_partnership=True),
+            leads_partnership=False,
+        )
     updated = _update(
         organisation, expected_revision=expected_revision, details=details, by=by, request=request
     )
