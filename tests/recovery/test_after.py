@@ -22,6 +22,7 @@ from svtoolkit.recovery.review import selectors as review_selectors
 from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
 from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person, on_the_records_list_only
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -416,6 +417,41 @@ def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_acce
     client_for("coordinator").post(url, {"decision": "accept", "action": item.action, "guidance": edited})
     changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
     assert changed.guidance == edited
+
+
+def test_accepting_a_lesson_never_overwrites_an_edit_of_the_draft_made_since_the_page_was_opened(
+    client_for, incident, demo, demo_users, published
+):
+    item = published.items.exclude(guidance="").first()
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Schools", detail="d", item_key=item.key,
+        proposed_guidance="Ask the school to tell parents the same afternoon.",
+    )  # fmt: skip
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+    sent = form_on(coordinator.get(url), having="guidance") | {"decision": "accept"}
+    # Meanwhile someone edits the same item in the draft.
+    draft = playbook_services.start_draft(playbook=published.playbook, by=demo_users["coordinator"])
+    theirs = draft.items.get(key=item.key)
+    playbook_services.update_item(
+        item=theirs,
+        by=demo_users["coordinator"],
+        expected_revision=theirs.revision,
+        **{field: getattr(theirs, field) for field in playbook_services.ITEM_FIELDS}
+        | {"guidance": "Their new guidance, written meanwhile."},
+    )
+
+    refused = coordinator.post(url, sent)
+    assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
+    assert draft.items.get(key=item.key).guidance == "Their new guidance, written meanwhile."
+    lesson.refresh_from_db()
+    assert lesson.status != "accepted"
+
+    again = form_on(refused, having="guidance") | {"decision": "accept"}  # what they typed, on the item now
+    assert again["guidance"] == sent["guidance"]
+    coordinator.post(url, again)
+    lesson.refresh_from_db()
+    assert lesson.status == "accepted"
 
 
 def test_accepting_a_lesson_as_proposed_adds_its_guidance_to_the_items(incident, demo, demo_users, published):

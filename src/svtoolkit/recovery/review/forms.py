@@ -109,10 +109,13 @@ class LessonDecisionForm(forms.Form):
         help_text="The item's guidance with the lesson's proposal added: edit it into the guidance you want.",
     )
 
+    # The item as the page showed it (``selectors.item_as_shown``), named so an edit conflict moves it on.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, proposes_change: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not proposes_change:
-            del self.fields["action"], self.fields["guidance"]
+            del self.fields["action"], self.fields["guidance"], self.fields["revision"]
 
 
 class SetAsideActionsForm(forms.Form):

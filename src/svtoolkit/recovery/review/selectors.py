@@ -1,5 +1,6 @@
 """Reading the review, its follow-ups and lessons, and what stands in the way of closing."""
 
+import zlib
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -93,6 +94,13 @@ def lesson_proposal(lesson) -> LessonProposal | None:
     if proposed and proposed not in guidance:
         guidance = f"{guidance.rstrip()}\n\n{proposed}" if guidance.strip() else proposed
     return LessonProposal(item=item, action=lesson.proposed_action.strip() or item.action, guidance=guidance)
+
+
+def item_as_shown(item) -> int:
+    """A checksum of the item's wording and guidance: what a lesson's page based its proposal on, compared
+    when the lesson is accepted. Not the item's revision: a draft's item is a fresh copy of the published one,
+    so its revision says nothing of what the page showed."""
+    return zlib.crc32(f"{item.action}\0{item.guidance}".encode())
 
 
 def lesson_readiness(lesson):

@@ -171,10 +171,14 @@ def record_lesson(
 
 
 @transaction.atomic
-def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=None) -> Lesson:
+def accept_lesson(
+    *, lesson, by, note="", action=None, guidance=None, item_as_shown: int | None = None, request=None
+) -> Lesson:
     """Put the change into the next checklist draft (started if need be), marked with the lesson: the item's
     ``action`` and ``guidance`` as the coordinator edited them, by default as ``lesson_proposal`` has them
-    (the lesson's guidance added to the item's, never in place of it)."""
+    (the lesson's guidance added to the item's, never in place of it). ``item_as_shown``
+    (``selectors.item_as_shown``) is the item the page based them on: if the draft's item has changed since,
+    nothing is saved (EditConflict), so nobody's edit of the draft is overwritten unseen."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if not selectors.awaiting_decision(lesson):
         raise DomainError("Only a lesson that proposes a checklist change can be accepted, and only once.")
@@ -185,6 +189,11 @@ def accept_lesson(*, lesson, by, note="", action=None, guidance=None, request=No
     item = draft.items.filter(key=lesson.item_key).first()
     if item is None:
         raise DomainError("The checklist item this lesson would change is no longer in the checklist.")
+    if item_as_shown is not None and selectors.item_as_shown(item) != item_as_shown:
+        raise EditConflict(
+            "Someone changed this checklist item in the draft since this page was opened.",
+            current_revision=selectors.item_as_shown(item),
+        )
     proposal = selectors.lesson_proposal(lesson)
     changes = {field: getattr(item, field) for field in playbook_services.ITEM_FIELDS}
     changes["action"] = (action if action is not None else proposal.action).strip()

@@ -213,7 +213,15 @@ def lesson(request, lesson_id):
         LessonDecisionForm(
             request.POST or None,
             proposes_change=proposal is not None,
-            initial={"action": proposal.action, "guidance": proposal.guidance} if proposal else {},
+            initial=(
+                {
+                    "action": proposal.action,
+                    "guidance": proposal.guidance,
+                    "revision": selectors.item_as_shown(proposal.item),
+                }
+                if proposal
+                else {}
+            ),
         )
         if open_to_decide
         else None
@@ -223,7 +231,7 @@ def lesson(request, lesson_id):
         return redirect("recovery:lesson", lesson_id=shown.pk)
     if request.method == "POST":
         if form.is_valid():
-            with errors_shown_on(form):
+            with errors_shown_on(form, thing="checklist item"):
                 if form.cleaned_data["decision"] == "accept":
                     services.accept_lesson(
                         lesson=shown,
@@ -232,6 +240,7 @@ def lesson(request, lesson_id):
                         # As edited; a field not sent means the change as the lesson proposes it.
                         action=form.cleaned_data["action"] if "action" in request.POST else None,
                         guidance=form.cleaned_data["guidance"] if "guidance" in request.POST else None,
+                        item_as_shown=form.cleaned_data.get("revision"),
                         request=request,
                     )
                     messages.success(request, "The change is in the checklist's draft, ready to publish.")
