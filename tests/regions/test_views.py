@@ -73,6 +73,14 @@ def test_a_coordinator_chooses_what_the_region_sees(demo, client_for):
     assert RegionalSharing.objects.get(partnership=demo).categories == ["status", "dates"]
 
 
+def test_two_pages_opened_before_the_first_choice_do_not_overwrite_each_other(demo, client_for):
+    client = client_for("coordinator")
+    client.post(reverse("regions:sharing"), {"categories": ["status", "dates"], "revision": "1"})
+    second = client.post(reverse("regions:sharing"), {"categories": ["types"], "revision": "1"})
+    assert second.status_code == 200 and "while you were editing" in second.content.decode()
+    assert RegionalSharing.objects.get(partnership=demo).categories == ["status", "dates"]
+
+
 def test_an_unknown_category_is_an_error_and_changes_nothing(demo, client_for):
     response = client_for("coordinator").post(reverse("regions:sharing"), {"categories": ["people"]})
     assert response.status_code == 200

@@ -39,8 +39,10 @@ def choose_regional_sharing(*, partnership, categories, by, expected_revision: i
     if unknown:
         raise DomainError("Choose from the categories listed.", field="categories")
     chosen = [category for category in RegionalCategory.values if category in set(categories)]
+    # Before the first save the page shows the unsaved default at revision 1 (``regional_sharing_of``): the
+    # first save moves it on, as every save does, so a page still showing the default meets the conflict.
     sharing, created = RegionalSharing.objects.get_or_create(
-        partnership=partnership, defaults={"categories": chosen, "updated_by": by}
+        partnership=partnership, defaults={"categories": chosen, "updated_by": by, "revision": 2}
     )
     if not created:
         update_if_unchanged(sharing, expected_revision=expected_revision, categories=chosen, updated_by=by)
