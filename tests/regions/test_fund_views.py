@@ -10,6 +10,7 @@ from svtoolkit.partnerships.models import RegionRole
 from svtoolkit.regions.fund_models import FundApplication, FundStatus
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionMembershipFactory
+from tests.page_forms import form_on
 from tests.regions.fund_access import EXPECTED
 from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
 
@@ -152,6 +153,22 @@ def test_the_regional_coordinator_sets_the_rules(world, as_user):
     assert response.status_code == 302
     assert world.region.fund_rules.limit_per_incident == 2500
     assert "Up to £2500" in client.get(reverse("fund:queue", args=["london"])).content.decode()
+
+
+def test_two_coordinators_changing_the_rules_at_once_keep_both_changes(world, as_user):
+    url = reverse("fund:rules", args=["london"])
+    client = as_user(world.regional_coordinator)
+    client.post(url, {"limit_per_incident": "2500", "is_open": "on", "guidance": "Be brief."})
+    first = form_on(client.get(url), having="revision")
+    second = form_on(client.get(url), having="revision")
+    client.post(url, first | {"guidance": "Say what it is for."})
+
+    refused = client.post(url, second | {"limit_per_incident": "3000"})
+    assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
+    client.post(url, form_on(refused, having="revision"))
+    rules = world.region.fund_rules
+    rules.refresh_from_db()
+    assert (rules.limit_per_incident, rules.guidance) == (3000, "Say what it is for.")
 
 
 @pytest.mark.parametrize("url_name", sorted(EXPECTED))

@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import choice_field, text_field, tick_box
+from svtoolkit.core.forms import RevisionChecked, choice_field, text_field, tick_box
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
 
@@ -90,7 +90,7 @@ class SpendForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class RulesForm(forms.Form):
+class RulesForm(RevisionChecked, forms.Form):
     limit_per_incident = _pounds(
         "Limit per incident",
         hint="The most the fund grants for one incident, across all its applications, in whole pounds.",
