@@ -179,6 +179,34 @@ def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):
     assert "Sign off for" not in page  # a viewer signs nothing
 
 
+def test_two_people_signing_for_one_organisation_at_once_keep_the_first_signature(
+    press_statement, demo_users
+):
+    from svtoolkit.communications.models import SignOff
+
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    opened_by_a_colleague = SignOff.objects.get(pk=police.pk)  # a second page, opened before the first signed
+    services.sign_off(sign_off=police, by=demo_users["police"], comment="Agreed with the SIO")
+    with pytest.raises(DomainError, match="has already signed this off"):
+        services.sign_off(sign_off=opened_by_a_colleague, by=demo_users["police"], comment="Also fine")
+    police.refresh_from_db()
+    assert police.comment == "Agreed with the SIO"
+
+
+def test_the_familys_agreement_is_recorded_once(incident, demo, demo_users):
+    message = demo_message(demo, demo_users, incident)
+    Message.objects.filter(pk=message.pk).update(names_or_images=True)
+    opened_on_another_page = Message.objects.get(pk=message.pk)
+    services.record_family_agreement(message=message, by=demo_users["responder"], note="Agreed via the FLO")
+    with pytest.raises(DomainError, match="recorded already"):
+        services.record_family_agreement(
+            message=opened_on_another_page, by=demo_users["responder"], note="Mother agreed by phone"
+        )
+    message.refresh_from_db()
+    assert message.family_agreement_note == "Agreed via the FLO"
+
+
 def test_approvers_must_take_part_in_the_incident(incident, demo, demo_users):
     with pytest.raises(DomainError, match="add Northbridge University Hospital as a partner"):
         demo_message(demo, demo_users, incident, approvers=[demo.organisations.get(kind="health_hospital")])

@@ -183,12 +183,14 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
     message = Message.objects.select_for_update().get(pk=sign_off.message_id)
     if message.status != MessageStatus.AWAITING_SIGNOFF:
         raise DomainError("This message is not awaiting sign-off.")
-    if sign_off.signed_at:
+    # Checked on the row as it is now, under the message's lock: two people of one organisation signing at
+    # once would otherwise both pass, the second overwriting the first's comment.
+    signed = SignOff.objects.filter(pk=sign_off.pk, signed_at__isnull=True).update(
+        signed_by=by, signed_at=timezone.now(), comment=comment.strip()
+    )
+    if not signed:
         raise DomainError(f"{sign_off.organisation} has already signed this off.")
-    sign_off.signed_by = by
-    sign_off.signed_at = timezone.now()
-    sign_off.comment = comment.strip()
-    sign_off.save(update_fields=["signed_by", "signed_at", "comment"])
+    sign_off.refresh_from_db()
     if not message.sign_offs.filter(signed_at__isnull=True).exists():
         message.status = MessageStatus.APPROVED
         message.save(update_fields=["status"])
@@ -198,9 +200,14 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
 
 @transaction.atomic
 def record_family_agreement(*, message, by, note, request=None) -> Message:
-    message.family_agreed_at = timezone.now()
-    message.family_agreement_note = note.strip()
-    message.save(update_fields=["family_agreed_at", "family_agreement_note"])
+    """The family's agreement to a message naming or showing someone, recorded once: a second page opened
+    before it was recorded cannot replace the note."""
+    recorded = Message.objects.filter(pk=message.pk, family_agreed_at__isnull=True).update(
+        family_agreed_at=timezone.now(), family_agreement_note=note.strip()
+    )
+    if not recorded:
+        raise DomainError("The family's agreement was recorded already: it is shown on the message.")
+    message.refresh_from_db()
     _trail(message, by, "the family's agreement was recorded.", request)
     return message
 
