@@ -207,6 +207,23 @@ def test_the_familys_agreement_is_recorded_once(incident, demo, demo_users):
     assert message.family_agreement_note == "Agreed via the FLO"
 
 
+def test_a_message_withdrawn_meanwhile_is_not_published_from_a_page_opened_before(
+    press_statement, demo_users
+):
+    responder = demo_users["responder"]
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    for sign_off in press_statement.sign_offs.all():
+        services.sign_off(
+            sign_off=sign_off,
+            by=responder if sign_off.organisation.kind == "council" else demo_users["police"],
+        )
+    opened_before = Message.objects.get(pk=press_statement.pk)  # approved, as the page showed it
+    services.withdraw(message=press_statement, by=responder)
+    with pytest.raises(DomainError):
+        services.publish(message=opened_before, by=responder)
+    assert Message.objects.get(pk=press_statement.pk).status == MessageStatus.WITHDRAWN
+
+
 def test_approvers_must_take_part_in_the_incident(incident, demo, demo_users):
     with pytest.raises(DomainError, match="add Northbridge University Hospital as a partner"):
         demo_message(demo, demo_users, incident, approvers=[demo.organisations.get(kind="health_hospital")])

@@ -139,8 +139,18 @@ def revise_draft(*, message, by, expected_revision: int, approvers, request=None
     return message
 
 
+def _as_it_is_now(message) -> Message:
+    """``message`` read again as stored now, its row locked until the change commits: a step (send, publish,
+    withdraw) checks the status it moves on from there, not on the page's copy, so two steps at once cannot
+    both pass."""
+    Message.objects.select_for_update().filter(pk=message.pk).values_list("pk", flat=True).get()
+    message.refresh_from_db()
+    return message
+
+
 @transaction.atomic
 def submit_for_sign_off(*, message, by, request=None) -> Message:
+    message = _as_it_is_now(message)
     if message.status != MessageStatus.DRAFT:
         raise DomainError("Only a draft can be sent for sign-off.")
     if not message.sign_offs.exists():
@@ -215,6 +225,7 @@ def record_family_agreement(*, message, by, note, request=None) -> Message:
 @transaction.atomic
 def publish(*, message, by, request=None) -> Message:
     """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
+    message = _as_it_is_now(message)
     if message.status != MessageStatus.APPROVED:
         pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
         raise DomainError(
@@ -237,6 +248,7 @@ def publish(*, message, by, request=None) -> Message:
 
 @transaction.atomic
 def withdraw(*, message, by, request=None) -> Message:
+    message = _as_it_is_now(message)
     if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
         raise DomainError("A published or withdrawn message cannot be withdrawn.")
     message.status = MessageStatus.WITHDRAWN
