@@ -149,12 +149,12 @@ def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
     """Refuse to take the coordinator role from ``membership`` if it is the partnership's last one."""
     if membership.role != Role.COORDINATOR:
         return
-    others = (
-        Membership.objects.filter(partnership=membership.partnership, role=Role.COORDINATOR)
-        .exclude(pk=membership.pk)
-        .exists()
+    # The coordinators are locked while counted: two coordinators taking the role from each other at once
+    # would otherwise both count the other and leave the partnership with none.
+    coordinators = Membership.objects.select_for_update().filter(
+        partnership=membership.partnership_id, role=Role.COORDINATOR
     )
-    if not others:
+    if not any(pk != membership.pk for pk in coordinators.values_list("pk", flat=True)):
         raise DomainError(
             "A partnership needs at least one coordinator. Make someone else coordinator first.", field=field
         )
