@@ -11,6 +11,7 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
 from tests.communications.builders import demo_message
 from tests.incidents.builders import demo_incident
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,29 @@ def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
     plan = incident.communications
     plan.refresh_from_db()
     assert plan.next_update_due == message.published_at + timedelta(days=7)
+
+
+def test_two_people_saving_the_plan_at_once_keep_both_changes(client_for, incident, demo):
+    url = reverse("communications:plan", args=[incident.pk])
+    client = client_for("responder")
+    council = demo.organisations.get(kind="council")
+    first_ever = form_on(client.get(url), having="revision") | {"lead_organisation": str(council.pk)}
+    also_first = form_on(client.get(url), having="revision") | {"lead_organisation": str(council.pk)}
+    client.post(url, first_ever | {"main_channel": "Council website"})
+    refused = client.post(url, also_first | {"main_channel": "Police X account"})
+    assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
+    assert incident.communications.main_channel == "Council website"
+
+    police = demo.organisations.get(kind="police")
+    one = form_on(client.get(url), having="revision")
+    other = form_on(client.get(url), having="revision")
+    client.post(url, one | {"main_channel": "Council website and X"})
+    refused = client.post(url, other | {"lead_organisation": str(police.pk)})
+    assert "while you were editing" in refused.content.decode()
+    client.post(url, form_on(refused, having="revision"))  # their channel and this lead, together
+    plan = incident.communications
+    plan.refresh_from_db()
+    assert (plan.main_channel, plan.lead_organisation) == ("Council website and X", police)
 
 
 def test_publish_button_refusal_is_explained_on_the_page(client_for, press_statement):

@@ -20,7 +20,7 @@ from svtoolkit.partnerships.models import Organisation
 from svtoolkit.partnerships.selectors import active_organisations
 
 
-class PlanForm(PartnershipChoices, forms.Form):
+class PlanForm(RevisionChecked, PartnershipChoices, forms.Form):
     lead_organisation = model_choice_field(
         "Lead organisation for communications", missing="Choose the organisation that leads communications"
     )
@@ -39,6 +39,7 @@ class PlanForm(PartnershipChoices, forms.Form):
         error_messages={"invalid": "Enter a whole number of days, like 7", "min_value": "Enter 1 or more"},
     )
     updates_owner = model_choice_field("Who is reminded when an update is due", optional="Nobody")
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     partnership_choices = {"lead_organisation": active_organisations, "updates_owner": member_users}
 

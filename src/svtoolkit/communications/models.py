@@ -19,6 +19,8 @@ class CommunicationsPlan(models.Model):
         null=True, blank=True, help_text="A phased plan: how often partners and the community get an update."
     )
     next_update_due = models.DateTimeField(null=True, blank=True)
+    # Goes up with every save of the plan, so two people changing it at once cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
     updates_owner = user_field(blank=True)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 

@@ -26,7 +26,7 @@ from svtoolkit.communications.models import (
 )
 from svtoolkit.communications.selectors import title_shown
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 
@@ -48,20 +48,31 @@ def _trail(message, by, text, request, **detail):
 
 @transaction.atomic
 def set_plan(
-    *, incident, by, lead_organisation, main_channel, update_every_days, updates_owner, request=None
+    *,
+    incident,
+    by,
+    lead_organisation,
+    main_channel,
+    update_every_days,
+    updates_owner,
+    expected_revision: int | None = 1,
+    request=None,
 ):
-    plan, _ = CommunicationsPlan.objects.update_or_create(
-        incident=incident,
-        defaults={
-            "lead_organisation": lead_organisation,
-            "main_channel": main_channel.strip(),
-            "update_every_days": update_every_days,
-            "updates_owner": updates_owner,
-            "next_update_due": timezone.now() + timedelta(days=update_every_days)
-            if update_every_days
-            else None,
-        },
+    """Save the incident's communications plan; refused (EditConflict) if someone saved it since the page
+    was opened. Before the first save the page shows no plan, at revision 1: the first save moves it on, as
+    every save does, so a second page opened before it meets the conflict too."""
+    fields = {
+        "lead_organisation": lead_organisation,
+        "main_channel": main_channel.strip(),
+        "update_every_days": update_every_days,
+        "updates_owner": updates_owner,
+        "next_update_due": timezone.now() + timedelta(days=update_every_days) if update_every_days else None,
+    }
+    plan, created = CommunicationsPlan.objects.get_or_create(
+        incident=incident, defaults={**fields, "revision": 2}
     )
+    if not created:
+        update_if_unchanged(plan, expected_revision=expected_revision, **fields)
     incident_services.log_change(incident=incident, by=by, text=f"Communications led by {lead_organisation}.")
     incident_services.record_event(
         incident=incident,

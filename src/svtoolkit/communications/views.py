@@ -45,9 +45,11 @@ def plan(request, incident_id):
     shown = incident_for_request(request, incident_id)
     current = selectors.plan_of(shown)
     initial = (
-        initial_from(current, "lead_organisation", "main_channel", "update_every_days", "updates_owner")
+        initial_from(
+            current, "lead_organisation", "main_channel", "update_every_days", "updates_owner", "revision"
+        )
         if current
-        else {}
+        else {"revision": 1}
     )
     return incident_form_page(
         request,
@@ -55,7 +57,9 @@ def plan(request, incident_id):
         PlanForm(request.POST or None, initial=initial, partnership=request.partnership),
         heading="Communications plan",
         button="Save the plan",
-        save=lambda data: services.set_plan(incident=shown, by=request.user, request=request, **data),
+        save=lambda data: services.set_plan(
+            incident=shown, by=request.user, request=request, **revised(data)
+        ),
         success="The communications plan was saved.",
         done=_overview(shown),
     )
