@@ -248,6 +248,33 @@ def test_a_message_withdrawn_meanwhile_is_not_published_from_a_page_opened_befor
     assert Message.objects.get(pk=press_statement.pk).status == MessageStatus.WITHDRAWN
 
 
+def test_a_sign_off_or_agreement_refused_for_what_was_typed_keeps_it_and_changes_nothing(
+    client_for, press_statement, demo_users
+):
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    too_long = "Agreed with the SIO. " * 20
+    page = client_for("police").post(
+        reverse("communications:sign", args=[press_statement.incident_id, press_statement.pk, police.pk]),
+        {"comment": too_long},
+    )
+    shown = page.content.decode()
+    assert page.status_code == 200 and "govuk-error-summary" in shown
+    assert "at most 300 characters" in shown and too_long.strip() in shown
+    police.refresh_from_db()
+    assert police.signed_at is None
+
+    Message.objects.filter(pk=press_statement.pk).update(names_or_images=True)
+    page = client_for("responder").post(
+        reverse("communications:family_agreement", args=[press_statement.incident_id, press_statement.pk]),
+        {"note": ""},
+    )
+    assert page.status_code == 200 and "Say how the family agreed" in page.content.decode()
+    assert "<title>Error: " in page.content.decode()
+    press_statement.refresh_from_db()
+    assert press_statement.family_agreed_at is None
+
+
 def test_approvers_must_take_part_in_the_incident(incident, demo, demo_users):
     with pytest.raises(DomainError, match="add Northbridge University Hospital as a partner"):
         demo_message(demo, demo_users, incident, approvers=[demo.organisations.get(kind="health_hospital")])

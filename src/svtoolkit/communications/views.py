@@ -128,11 +128,18 @@ def message_edit(request, incident_id, message_id):
 @access.requires(access.is_member)
 def message(request, incident_id, message_id):
     shown = incident_for_request(request, incident_id)
-    found = selectors.message_in(shown, message_id)
+    return _message_page(request, shown, selectors.message_in(shown, message_id))
+
+
+def _message_page(request, shown, found, *, sign_off_form=None, family_form=None):
+    """The message's page; after a sign-off or the family's agreement was refused for what was typed, with
+    that form as it was sent, its errors summarised, and nothing changed."""
     signable = selectors.signable_by(found, request.user, request.partnership)
     can_read = selectors.read_message(
         found, incident=shown, user=request.user, partnership=request.partnership, request=request
     )
+    sign_off_form = sign_off_form or SignOffForm()
+    family_form = family_form or FamilyAgreementForm()
     return render(
         request,
         "communications/message.html",
@@ -142,8 +149,9 @@ def message(request, incident_id, message_id):
             "title": selectors.title_shown(found, readable=can_read),
             "signable": signable,
             "can_read": can_read,
-            "sign_off_form": SignOffForm(),
-            "family_form": FamilyAgreementForm(),
+            "sign_off_form": sign_off_form,
+            "family_form": family_form,
+            "forms": [sign_off_form, family_form],
             "can_manage": access.can_manage_incident(request.user, request.partnership),
         },
     )
@@ -187,8 +195,11 @@ withdraw = _message_step(services.withdraw, "The message was withdrawn.")
 def family_agreement(request, incident_id, message_id):
     form = FamilyAgreementForm(request.POST)
     if not form.is_valid():
-        flash.error(request, "Say how the family agreed.")
-        return redirect("communications:message", incident_id=incident_id, message_id=message_id)
+        shown = incident_for_request(request, incident_id)
+        found = access.get_for(
+            request, selectors.messages_in(shown), message_id, rule=access.can_read_message
+        )
+        return _message_page(request, shown, found, family_form=form)
     return _message_action(
         request,
         incident_id,
@@ -207,9 +218,12 @@ def sign(request, incident_id, message_id, sign_off_id):
     found = selectors.message_in(shown, message_id)
     pending = access.get_for(request, selectors.sign_offs_of(found), sign_off_id, rule=access.can_sign_off)
     form = SignOffForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _message_page(request, shown, found, sign_off_form=form)
     with errors_as_message(request):
-        services.sign_off(sign_off=pending, by=request.user, comment=comment, request=request)
+        services.sign_off(
+            sign_off=pending, by=request.user, comment=form.cleaned_data["comment"], request=request
+        )
         flash.success(request, f"You signed it off for {pending.organisation}.")
     return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communications', '0003_text_limits'),
+        ("communications", "0003_text_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='communicationsplan',
-            name='revision',
+            model_name="communicationsplan",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
     ]
