@@ -9,7 +9,7 @@ from svtoolkit import access
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
-from svtoolkit.incidents.models import ActionStatus, IncidentStatus, TimelineKind
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, TimelineKind
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
@@ -362,3 +362,12 @@ def test_done_keeps_the_time_it_was_first_done(incident, demo_users):
         **fields,
     )
     assert action.completed_at is None
+
+
+def test_categorising_from_a_page_opened_before_the_status_moved_on_never_moves_it_back(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.REPORTED)
+    opened_before = Incident.objects.get(pk=incident.pk)
+    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
+    categorise(opened_before, demo_users["responder"], serious_violence=True)
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING

@@ -59,6 +59,15 @@ NO_DECLARING_OFFICER = "Enter the officer who declared it."
 NO_ACTIONS_SELECTED = "Select at least one action."
 
 
+def _move_status_on(incident, from_statuses, to) -> None:
+    """Move the incident on to ``to`` only if it stands now, in the database, at one of ``from_statuses``: a
+    conditional update, so a status someone changed meanwhile (responding, say) is never written back."""
+    if Incident.objects.filter(pk=incident.pk, status__in=from_statuses).update(status=to):
+        incident.status = to
+    else:
+        incident.refresh_from_db(fields=["status"])
+
+
 def locked_incidents():
     """Incidents to lock while a service changes an incident's own columns (never its key): ``FOR NO KEY
     UPDATE``. Every row written that refers to the incident (a timeline entry, a decision, an action) takes a
@@ -233,9 +242,7 @@ def categorise(
         rationale=rationale.strip(),
         decided_by=by,
     )
-    if incident.status in {IncidentStatus.ALERTED, IncidentStatus.REPORTED}:
-        incident.status = IncidentStatus.ASSESSING
-        incident.save(update_fields=["status"])
+    _move_status_on(incident, {IncidentStatus.ALERTED, IncidentStatus.REPORTED}, IncidentStatus.ASSESSING)
     verdict = "a serious violence incident" if serious_violence else "not a serious violence incident"
     extras = [
         text
@@ -645,9 +652,11 @@ def draw_plan(*, incident, by, request=None) -> int:
     added = _add_applicable_actions(
         incident=incident, by=by, categories=_current_categories(incident), reason="drawing the plan"
     )
-    if incident.status in {IncidentStatus.ALERTED, IncidentStatus.REPORTED, IncidentStatus.ASSESSING}:
-        incident.status = IncidentStatus.RESPONDING
-        incident.save(update_fields=["status"])
+    _move_status_on(
+        incident,
+        {IncidentStatus.ALERTED, IncidentStatus.REPORTED, IncidentStatus.ASSESSING},
+        IncidentStatus.RESPONDING,
+    )
     history.audit(incident, by, AuditAction.UPDATE, incident, request, plan_actions_added=added)
     _recorded(incident, by, CompletingEvent.PLAN_DRAWN, "incidents:plan")
     tallies.recount(incident)
