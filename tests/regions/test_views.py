@@ -145,3 +145,13 @@ def test_the_demo_regions_board_and_incident_page_show_the_link_across_the_borou
     page = client.get(reverse("regions:incident", args=[demo.region.slug, link.incident_id])).content.decode()
     assert "Possible retaliation" in page and link.linked.reference in page
     assert link.reason not in page  # neither incident is shared with the region
+
+
+def test_declining_with_a_reason_too_long_says_so_and_decides_nothing(demo, demo_users, client_for):
+    proposed = proposal(demo, demo_users)
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+    page = client_for("responder").post(url, {"decision": "decline", "reason": "No. " * 200}, follow=True)
+    assert "at most 500 characters" in page.content.decode()
+    assert "Say why you decline" not in page.content.decode()
+    proposed.refresh_from_db()
+    assert proposed.status == ProposalStatus.PROPOSED

@@ -123,7 +123,9 @@ def decide_proposal(request, incident_id, proposal_id):
     if request.POST.get("decision") != "decline":
         return _accept_proposal(request, found, proposal)
     form = DeclineProposalForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():  # too long: say so, rather than that no reason was given
+        messages.error(request, form.errors["reason"][0])
+        return redirect("incidents:incident", incident_id=found.pk)
     accept = request.POST.get("decision") == "accept"
     with errors_as_message(request):
         services.decide_proposal(
