@@ -398,14 +398,20 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
     assert f"Changed after Lesson {lesson.number} from {incident.reference}" in readiness.content.decode()
 
 
-def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_accepting(
-    client_for, incident, demo, demo_users, published
-):
+def _schools_lesson(incident, demo_users, published):
+    """A lesson proposing guidance for a checklist item that has some: the item and the lesson."""
     item = published.items.exclude(guidance="").first()
     lesson = review_services.record_lesson(
         incident=incident, by=demo_users["responder"], title="Schools", detail="d", item_key=item.key,
         proposed_guidance="Ask the school to tell parents the same afternoon.",
     )  # fmt: skip
+    return item, lesson
+
+
+def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_accepting(
+    client_for, incident, demo, demo_users, published
+):
+    item, lesson = _schools_lesson(incident, demo_users, published)
     url = reverse("recovery:lesson", args=[lesson.pk])
     page = client_for("coordinator").get(url)
     assert page.context["form"].initial["guidance"].startswith(item.guidance.strip())
@@ -422,11 +428,7 @@ def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_acce
 def test_accepting_a_lesson_never_overwrites_an_edit_of_the_draft_made_since_the_page_was_opened(
     client_for, incident, demo, demo_users, published
 ):
-    item = published.items.exclude(guidance="").first()
-    lesson = review_services.record_lesson(
-        incident=incident, by=demo_users["responder"], title="Schools", detail="d", item_key=item.key,
-        proposed_guidance="Ask the school to tell parents the same afternoon.",
-    )  # fmt: skip
+    item, lesson = _schools_lesson(incident, demo_users, published)
     url = reverse("recovery:lesson", args=[lesson.pk])
     coordinator = client_for("coordinator")
     sent = form_on(coordinator.get(url), having="guidance") | {"decision": "accept"}
