@@ -17,6 +17,7 @@ from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -261,6 +262,20 @@ def test_a_coordinator_sets_the_timetable_and_a_mistake_is_explained(client_for,
     assert saved.status_code == 302
     timetable = escalation.timetable_for(demo)
     assert (timetable.owner_after_hours, timetable.spoc_after_hours, timetable.lead_after_hours) == (0, 2, 8)
+
+
+def test_two_coordinators_changing_the_timetable_at_once_keep_both_changes(client_for, demo):
+    client = client_for("coordinator")
+    url = reverse("incidents:escalation_settings")
+    client.post(url, form_on(client.get(url), having="revision"))  # the defaults, saved
+    one = form_on(client.get(url), having="revision")
+    other = form_on(client.get(url), having="revision")
+    client.post(url, one | {"lead_after_hours": "12"})
+    refused = client.post(url, other | {"owner_after_hours": "1"})
+    assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
+    client.post(url, form_on(refused, having="revision"))
+    timetable = escalation.timetable_for(demo)
+    assert (timetable.owner_after_hours, timetable.lead_after_hours) == (1, 12)
 
 
 def test_the_plan_and_the_action_page_show_the_step_reached(demo, demo_users, client_for):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import events
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -51,9 +52,18 @@ def timetable_for(partnership) -> EscalationTimetable:
 
 @transaction.atomic
 def set_timetable(
-    *, partnership, owner_after_hours: int, spoc_after_hours: int, lead_after_hours: int, by, request=None
+    *,
+    partnership,
+    owner_after_hours: int,
+    spoc_after_hours: int,
+    lead_after_hours: int,
+    by,
+    expected_revision: int | None = 1,
+    request=None,
 ) -> EscalationTimetable:
-    """Change when the partnership's overdue actions step up; each step no sooner than the one before."""
+    """Change when the partnership's overdue actions step up; each step no sooner than the one before.
+    Compare-and-set on the timetable's revision (the unsaved default's is 1; the first save moves it on, as
+    every save does), so two coordinators saving at once never overwrite each other."""
     hours = {
         "owner_after_hours": owner_after_hours,
         "spoc_after_hours": spoc_after_hours,
@@ -71,9 +81,11 @@ def set_timetable(
         raise DomainError(
             "The lead cannot be told before the single point of contact.", field="lead_after_hours"
         )
-    timetable, _ = EscalationTimetable.objects.update_or_create(
-        partnership=partnership, defaults={**hours, "updated_by": by}
+    timetable, created = EscalationTimetable.objects.get_or_create(
+        partnership=partnership, defaults={**hours, "updated_by": by, "revision": 2}
     )
+    if not created:
+        update_if_unchanged(timetable, expected_revision=expected_revision, updated_by=by, **hours)
     record_updated(by=by, partnership=partnership, target=timetable, request=request, **hours)
     return timetable
 

@@ -337,7 +337,7 @@ def _hours_field(label, help_text):
     )
 
 
-class EscalationTimetableForm(forms.Form):
+class EscalationTimetableForm(RevisionChecked, forms.Form):
     owner_after_hours = _hours_field(
         "Remind the owner, hours after the action was due",
         "0 reminds the person named on the action as soon as it is overdue.",
@@ -350,6 +350,7 @@ class EscalationTimetableForm(forms.Form):
         "Tell the incident lead, hours after the action was due",
         "Actions that nobody owns go to the lead as soon as they are overdue.",
     )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class PoliceDeclarationForm(forms.Form):

@@ -382,6 +382,8 @@ class EscalationTimetable(UpdatedBy):
     owner_after_hours = models.PositiveSmallIntegerField(default=0)
     spoc_after_hours = models.PositiveSmallIntegerField(default=4)
     lead_after_hours = models.PositiveSmallIntegerField(default=24)
+    # Goes up with every save, so two coordinators changing the timetable at once cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

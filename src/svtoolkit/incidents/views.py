@@ -617,13 +617,15 @@ def escalation_settings(request):
     timetable = escalation.timetable_for(request.partnership)
     form = EscalationTimetableForm(
         request.POST or None,
-        initial=initial_from(timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours"),
+        initial=initial_from(
+            timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours", "revision"
+        ),
     )
     return form_page(
         request,
         form,
         save=lambda data: escalation.set_timetable(
-            partnership=request.partnership, by=request.user, request=request, **data
+            partnership=request.partnership, by=request.user, request=request, **revised(data)
         ),
         success="The escalation timetable was saved.",
         done=reverse("incidents:escalation_settings"),
