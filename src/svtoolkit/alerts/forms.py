@@ -8,6 +8,7 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
     PartnershipChoices,
+    RevisionChecked,
     choice_field,
     model_choice_field,
     shown_by_service,
@@ -155,8 +156,10 @@ class AlertListForm(PartnershipChoices, forms.Form):
     partnership_choices = {"user": selectors.response_team}
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(RevisionChecked, forms.Form):
     """Minutes after the alert for each duty role; blank for a role that is never alerted."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +177,7 @@ class EscalationForm(forms.Form):
                     "max_value": "Enter 240 minutes or fewer",
                 },
             )
+        self.keep_originals()
 
 
 class LaunchRuleForm(PartnershipChoices, forms.Form):

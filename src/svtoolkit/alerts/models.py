@@ -86,6 +86,8 @@ class EscalationPolicy(UpdatedBy):
     partnership = models.OneToOneField(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="escalation_policy"
     )
+    # Goes up with every save, so two people changing the policy at once cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name_plural = "escalation policies"

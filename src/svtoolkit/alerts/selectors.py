@@ -146,6 +146,12 @@ def escalation_steps(partnership) -> list[Step]:
     return sorted(steps, key=lambda step: (step.after_minutes, list(DutyRole.values).index(step.duty_role)))
 
 
+def escalation_policy_revision(partnership) -> int:
+    """The revision of the partnership's policy as its page shows it: 1 for the shipped default."""
+    policy = EscalationPolicy.objects.filter(partnership=partnership).values_list("revision", flat=True)
+    return policy.first() or 1
+
+
 def launch_rules(partnership) -> list[Rule]:
     """The partnership's launch protocol (the shipped one until it sets its own)."""
     protocol = LaunchProtocol.objects.filter(partnership=partnership).first()

@@ -36,6 +36,7 @@ from svtoolkit.alerts.models import (
 )
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.conditions import met_for
 from svtoolkit.incidents.models import IncidentStatus, NotificationSource
@@ -609,8 +610,12 @@ def remove_from_alert_list(*, entry, by, request=None) -> None:
 
 
 @transaction.atomic
-def set_escalation_policy(*, partnership, after_minutes: dict, by, request=None) -> EscalationPolicy:
-    """Replace the partnership's policy: minutes after the alert for each duty role (None: never alerted)."""
+def set_escalation_policy(
+    *, partnership, after_minutes: dict, by, expected_revision: int | None = 1, request=None
+) -> EscalationPolicy:
+    """Replace the partnership's policy: minutes after the alert for each duty role (None: never alerted).
+    Compare-and-set on the policy's revision (the shipped default's is 1; the first save moves it on, as
+    every save does), so two people saving at once never overwrite each other."""
     chosen = {DutyRole(role): minutes for role, minutes in after_minutes.items() if minutes is not None}
     for role, minutes in chosen.items():
         if not 0 <= minutes <= MAX_ESCALATION_MINUTES:
@@ -623,9 +628,11 @@ def set_escalation_policy(*, partnership, after_minutes: dict, by, request=None)
             "officer).",
             field=DutyRole.DUTY_OFFICER.value,
         )
-    policy, _ = EscalationPolicy.objects.update_or_create(
-        partnership=partnership, defaults={"updated_by": by}
+    policy, created = EscalationPolicy.objects.get_or_create(
+        partnership=partnership, defaults={"updated_by": by, "revision": 2}
     )
+    if not created:
+        update_if_unchanged(policy, expected_revision=expected_revision, updated_by=by)
     policy.steps.all().delete()
     EscalationStep.objects.bulk_create(
         EscalationStep(policy=policy, duty_role=role, after_minutes=minutes)

@@ -234,6 +234,7 @@ def alert_list_remove(request, entry_id):
 @access.requires(access.can_manage_alerting)
 def escalation(request):
     current = {step.duty_role: step.after_minutes for step in selectors.escalation_steps(request.partnership)}
+    current["revision"] = selectors.escalation_policy_revision(request.partnership)
     return _alerting_form_page(
         request,
         EscalationForm(request.POST or None, initial=current),
@@ -242,7 +243,11 @@ def escalation(request):
         intro="Until someone acknowledges an alert, it goes to each duty role on the rota this many "
         "minutes after it was raised. The alert list is alerted at once.",
         save=lambda data: services.set_escalation_policy(
-            partnership=request.partnership, after_minutes=data, by=request.user, request=request
+            partnership=request.partnership,
+            after_minutes={role: minutes for role, minutes in data.items() if role != "revision"},
+            expected_revision=data["revision"],
+            by=request.user,
+            request=request,
         ),
         success="The escalation policy was saved.",
         done=reverse("alerts:rota"),

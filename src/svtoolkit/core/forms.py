@@ -117,6 +117,11 @@ class RevisionChecked:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[ORIGINALS] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.keep_originals()
+
+    def keep_originals(self) -> None:
+        """Put the values the page shows in its hidden ``originals``: called again by a form that adds fields
+        of its own after this mixin's ``__init__``, so that they are told apart after a conflict too."""
         if not self.is_bound:
             self.initial[ORIGINALS] = json.dumps(self._comparable_values(self._initial_values()))
 

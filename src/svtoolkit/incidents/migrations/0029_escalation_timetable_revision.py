@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0028_dashboard_tallies'),
+        ("incidents", "0028_dashboard_tallies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='escalationtimetable',
-            name='revision',
+            model_name="escalationtimetable",
+            name="revision",
             field=models.PositiveIntegerField(default=1),
         ),
     ]
