@@ -54,3 +54,15 @@ def form_on(page, *, having: str) -> dict:
     for name, value in fields:
         data.setdefault(name, []).append(value)
     return {name: values if len(values) > 1 else values[0] for name, values in data.items()}
+
+
+def saved_from_two_pages(client, url, *, first: dict, second: dict):
+    """Two pages of the form at ``url`` opened at the same moment: the first saves its changes ``first``, then
+    the second its changes ``second`` and is refused with the edit conflict (asserted); the refused page,
+    which holds both, is saved as it is shown. Returns the refused page."""
+    one, other = form_on(client.get(url), having="revision"), form_on(client.get(url), having="revision")
+    client.post(url, one | first)
+    refused = client.post(url, other | second)
+    assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
+    client.post(url, form_on(refused, having="revision"))
+    return refused

@@ -11,7 +11,7 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
 from tests.communications.builders import demo_message
 from tests.incidents.builders import demo_incident
-from tests.page_forms import form_on
+from tests.page_forms import form_on, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -119,12 +119,12 @@ def test_two_people_saving_the_plan_at_once_keep_both_changes(client_for, incide
     assert incident.communications.main_channel == "Council website"
 
     police = demo.organisations.get(kind="police")
-    one = form_on(client.get(url), having="revision")
-    other = form_on(client.get(url), having="revision")
-    client.post(url, one | {"main_channel": "Council website and X"})
-    refused = client.post(url, other | {"lead_organisation": str(police.pk)})
-    assert "while you were editing" in refused.content.decode()
-    client.post(url, form_on(refused, having="revision"))  # their channel and this lead, together
+    saved_from_two_pages(
+        client,
+        url,
+        first={"main_channel": "Council website and X"},
+        second={"lead_organisation": str(police.pk)},
+    )
     plan = incident.communications
     plan.refresh_from_db()
     assert (plan.main_channel, plan.lead_organisation) == ("Council website and X", police)
