@@ -29,7 +29,13 @@ def test_two_coordinators_demoting_each_other_at_once_leave_one(demo, demo_users
 
     def demote(membership, by):
         try:
-            services.change_membership(membership=membership, role=Role.RESPONDER, organisation=None, by=by)
+            services.change_membership(
+                membership=membership,
+                role=Role.RESPONDER,
+                organisation=None,
+                expected_revision=membership.revision,
+                by=by,
+            )
             outcomes.append("demoted")
         except DomainError:
             outcomes.append("refused")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from svtoolkit.partnerships.models import RegionMembership, RegionRole
 from tests.accounts.builders import pass_second_factor
 from tests.core.test_outages import HEALTHY_REDIS_URL, use_redis
 from tests.factories import RegionFactory
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,22 @@ def test_a_role_changed_by_a_coordinator_counts_on_the_persons_next_request(clie
     membership = Membership.objects.get(user=demo_users["responder"], partnership=demo)
     membership.role = Role.VIEWER
     membership.save()
+
+    assert client.get(reverse("incidents:record")).status_code == 403
+
+
+def test_a_role_changed_on_the_members_page_counts_on_the_persons_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:record")).status_code == 200
+
+    coordinator = Client()
+    coordinator.force_login(demo_users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    membership = Membership.objects.get(user=demo_users["responder"], partnership=demo)
+    page = reverse("accounts:member_edit", args=[membership.pk])
+    changed = coordinator.post(
+        page, form_on(coordinator.get(page), having="revision") | {"role": Role.VIEWER}
+    )
+    assert changed.status_code == 302
 
     assert client.get(reverse("incidents:record")).status_code == 403
 

@@ -126,7 +126,11 @@ def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
     membership = Membership.objects.get(user=demo_users["coordinator"])
     with pytest.raises(DomainError, match="at least one coordinator"):
         services.change_membership(
-            membership=membership, role=Role.VIEWER, organisation=None, by=membership.user
+            membership=membership,
+            role=Role.VIEWER,
+            organisation=None,
+            expected_revision=membership.revision,
+            by=membership.user,
         )
     with pytest.raises(DomainError, match="at least one coordinator"):
         services.remove_member(membership=membership, by=membership.user)
@@ -137,7 +141,13 @@ def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
 def test_coordinator_can_step_down_once_another_exists(demo, demo_users):
     MembershipFactory(partnership=demo, role=Role.COORDINATOR)
     membership = Membership.objects.get(user=demo_users["coordinator"])
-    services.change_membership(membership=membership, role=Role.VIEWER, organisation=None, by=membership.user)
+    services.change_membership(
+        membership=membership,
+        role=Role.VIEWER,
+        organisation=None,
+        expected_revision=membership.revision,
+        by=membership.user,
+    )
     entry = AuditEntry.objects.get(action=AuditAction.UPDATE, target_id=str(membership.pk))
     assert entry.detail["before"]["role"] == "coordinator"
     assert entry.detail["after"]["role"] == "viewer"

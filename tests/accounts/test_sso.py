@@ -16,6 +16,7 @@ from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import pass_second_factor
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
 from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
+from tests.page_forms import saved_from_two_pages
 
 COUNCIL = sso.Provider(slug="council", **IdentityProvider("http://idp.invalid").settings_for())
 
@@ -27,6 +28,7 @@ def _allow(partnership, *domains, providers=("council",), self_registration=(), 
         domains=list(domains),
         self_registration_domains=list(self_registration),
         accept_identity_provider_mfa=accept_mfa,
+        expected_revision=partnership.revision,
         by=None,
         second_factor_passed=True,
     )
@@ -353,6 +355,7 @@ def test_coordinator_sets_providers_and_domains(client_for, demo, demo_users, id
             "domains": "northbridge.gov.uk\n@Example.org\n",
             "self_registration_domains": "example.org",
             "accept_identity_provider_mfa": "on",
+            "revision": demo.revision,
         },
     )
     assert response.status_code == 302
@@ -365,6 +368,23 @@ def test_coordinator_sets_providers_and_domains(client_for, demo, demo_users, id
     }
     entry = AuditEntry.objects.filter(action=AuditAction.UPDATE, target_type="partnerships.Partnership").get()
     assert entry.detail["sign_in_domains"] == ["example.org", "northbridge.gov.uk"]
+
+
+def test_two_coordinators_changing_single_sign_on_at_once_keep_both_changes(
+    client_for, demo, demo_users, identity_provider
+):
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    saved_from_two_pages(
+        client,
+        reverse("accounts:partnership_sso"),
+        first={"providers": "council", "domains": "northbridge.gov.uk\nexample.org"},
+        second={"accept_identity_provider_mfa": "on"},
+    )
+    demo.refresh_from_db()
+    assert (demo.sso_providers, demo.accept_identity_provider_mfa) == (["council"], True)
+    domains = sorted(demo.sign_in_domains.values_list("domain", flat=True))
+    assert domains == ["example.org", "northbridge.gov.uk"]
 
 
 @pytest.mark.parametrize(

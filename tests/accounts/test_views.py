@@ -15,6 +15,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.accounts.builders import pass_second_factor
 from tests.factories import TEST_PASSWORD, MembershipFactory
+from tests.page_forms import saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -179,11 +180,26 @@ def test_another_partnerships_membership_is_not_found(client_for, other_partners
 def test_coordinator_changes_a_role(client_for, demo_users):
     membership = Membership.objects.get(user=demo_users["viewer"])
     response = client_for("coordinator").post(
-        reverse("accounts:member_edit", args=[membership.pk]), {"role": Role.RESPONDER, "organisation": ""}
+        reverse("accounts:member_edit", args=[membership.pk]),
+        {"role": Role.RESPONDER, "organisation": "", "revision": membership.revision},
     )
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.role == Role.RESPONDER
+
+
+def test_two_coordinators_changing_one_member_at_once_keep_both_changes(client_for, demo, demo_users):
+    membership = Membership.objects.get(user=demo_users["viewer"])
+    organisation = demo.organisations.filter(is_active=True).exclude(pk=membership.organisation_id).first()
+    url = reverse("accounts:member_edit", args=[membership.pk])
+    saved_from_two_pages(
+        client_for("coordinator"),
+        url,
+        first={"role": Role.RESPONDER},
+        second={"organisation": str(organisation.pk)},
+    )
+    membership.refresh_from_db()
+    assert (membership.role, membership.organisation) == (Role.RESPONDER, organisation)
 
 
 def test_member_removal(client_for, demo_users):

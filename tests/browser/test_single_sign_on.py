@@ -21,6 +21,7 @@ def northbridge_allows_council(demo, identity_provider):
         domains=["example.org"],
         self_registration_domains=[],
         accept_identity_provider_mfa=False,
+        expected_revision=demo.revision,
         by=None,
         second_factor_passed=True,
     )

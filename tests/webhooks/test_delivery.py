@@ -193,6 +193,7 @@ def test_only_active_endpoints_that_chose_the_event_hear_of_it(demo, demo_users,
         description="",
         event_types=endpoint.event_types,
         is_active=False,
+        expected_revision=endpoint.revision,
         by=demo_users["coordinator"],
     )
     assert publish(demo) is None
@@ -218,7 +219,9 @@ def test_a_new_secret_signs_what_is_sent_from_then_on(demo, demo_users, endpoint
     receiver.answers = [500]
     publish(demo)
     delivery.deliver_due()
-    receiver.secret = services.make_new_secret(endpoint=endpoint, by=demo_users["coordinator"])
+    receiver.secret = services.make_new_secret(
+        endpoint=endpoint, expected_revision=endpoint.revision, by=demo_users["coordinator"]
+    )
     with time_machine.travel(the_delivery().next_attempt_at + timedelta(seconds=1)):
         assert delivery.deliver_due() == 1
     assert receiver.bad_signatures == 0 and len(receiver.accepted) == 1
@@ -256,7 +259,13 @@ def test_an_endpoint_switched_off_keeps_its_waiting_events_until_it_is_on_again(
     publish(demo)
     delivery.deliver_due()
     fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}
-    services.change_endpoint(endpoint=endpoint, is_active=False, by=demo_users["coordinator"], **fields)
+    services.change_endpoint(
+        endpoint=endpoint,
+        is_active=False,
+        expected_revision=endpoint.revision,
+        by=demo_users["coordinator"],
+        **fields,
+    )
     retry_time = the_delivery().next_attempt_at + timedelta(seconds=1)
     with time_machine.travel(retry_time):
         assert delivery.deliver_due() == 0
@@ -265,7 +274,13 @@ def test_an_endpoint_switched_off_keeps_its_waiting_events_until_it_is_on_again(
         )
     waiting = the_delivery()
     assert (waiting.status, waiting.attempts) == (WebhookDeliveryStatus.QUEUED, 1)
-    services.change_endpoint(endpoint=endpoint, is_active=True, by=demo_users["coordinator"], **fields)
+    services.change_endpoint(
+        endpoint=endpoint,
+        is_active=True,
+        expected_revision=endpoint.revision,
+        by=demo_users["coordinator"],
+        **fields,
+    )
     with time_machine.travel(retry_time):
         assert delivery.deliver_due() == 1
     assert len(receiver.accepted) == 1

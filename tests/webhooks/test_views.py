@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from svtoolkit.webhooks import services
 from svtoolkit.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
+from tests.page_forms import form_on, saved_from_two_pages
 from tests.webhooks.builders import failed_delivery
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,9 @@ def test_the_delivery_log_shows_what_failed_and_sends_it_again(client_for, demo,
 def test_a_new_secret_is_shown_once_and_replaces_the_old(client_for, demo, demo_users):
     endpoint, old = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
     client = client_for("coordinator")
-    answer = client.post(reverse("webhooks:endpoint_secret", args=[endpoint.pk]))
+    answer = client.post(
+        reverse("webhooks:endpoint_secret", args=[endpoint.pk]), {"revision": endpoint.revision}
+    )
     endpoint.refresh_from_db()
     assert endpoint.secret != old
     assert endpoint.secret in client.get(answer["Location"]).content.decode()
@@ -65,9 +68,39 @@ def test_a_new_secret_is_shown_once_and_replaces_the_old(client_for, demo, demo_
 
 def test_a_coordinator_switches_an_endpoint_off(client_for, demo, demo_users):
     endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
-    client_for("coordinator").post(reverse("webhooks:endpoint", args=[endpoint.pk]), {**ADD, "is_active": ""})
+    client_for("coordinator").post(
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        {**ADD, "is_active": "", "revision": endpoint.revision},
+    )
     endpoint.refresh_from_db()
     assert endpoint.is_active is False
+
+
+def test_two_coordinators_changing_an_endpoint_at_once_keep_both_changes(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    saved_from_two_pages(
+        client_for("coordinator"),
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        first={"url": "https://automation.example.org/moved"},
+        second={"is_active": ""},
+    )
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.is_active) == ("https://automation.example.org/moved", False)
+
+
+def test_a_new_secret_asked_for_from_a_page_older_than_the_last_one_is_refused(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    shown = form_on(client.get(page), having="revision")["revision"]
+    secret_url = reverse("webhooks:endpoint_secret", args=[endpoint.pk])
+    client.post(secret_url, {"revision": shown})
+    endpoint.refresh_from_db()
+    handed_on = endpoint.secret
+    refused = client.post(secret_url, {"revision": shown}, follow=True).content.decode()
+    assert "while you had its page open, so no new secret was made" in refused
+    endpoint.refresh_from_db()
+    assert endpoint.secret == handed_on
 
 
 def test_another_partnerships_endpoint_is_not_found(client_for, demo, other_partnership):

@@ -7,6 +7,8 @@ from svtoolkit.accounts.models import Invitation, Membership, User
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
+    # Moved only by the members page's compare-and-set (accounts.services.change_membership).
+    readonly_fields = ["revision"]
 
 
 @admin.register(User)

@@ -11,6 +11,7 @@ from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
     ENTER_AN_EMAIL,
+    RevisionChecked,
     choice_field,
     model_choice_field,
     text_field,
@@ -116,6 +117,12 @@ class MembershipForm(forms.Form):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = partnership.organisations.filter(is_active=True)
+
+
+class MembershipChangeForm(RevisionChecked, MembershipForm):
+    """A member's role and organisation, changed from the revision the page showed."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class InvitationForm(MembershipForm):
@@ -259,8 +266,13 @@ class DomainListField(forms.CharField):
                 domains.append(domain)
         return domains
 
+    def prepare_value(self, value):
+        """Shown one a line: a page's ``initial`` gives the domains as a list, as this field cleans them, so
+        that what the page showed compares with what is sent back (``core.forms.RevisionChecked``)."""
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
 
-class SingleSignOnForm(forms.Form):
+
+class SingleSignOnForm(RevisionChecked, forms.Form):
     providers = tick_boxes("Identity providers whose people may sign in", required=False)
     domains = DomainListField(
         label="Email domains that may sign in",
@@ -276,6 +288,7 @@ class SingleSignOnForm(forms.Form):
         "Accept the identity provider's multi-factor authentication instead of svtoolkit's two-factor",
         help_text="Only when the provider says the sign-in used more than a password.",
     )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, providers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -283,3 +296,4 @@ class SingleSignOnForm(forms.Form):
             self.fields["providers"].choices = [(provider.slug, provider.name) for provider in providers]
         else:
             del self.fields["providers"]
+        self.keep_originals()

@@ -130,6 +130,9 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Goes up with every change of role or organisation, so two coordinators changing one member at once
+    # cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["partnership__name"]

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
+from svtoolkit.accounts.principal import forget_access_of, forget_access_of_members
 from svtoolkit.accounts.signals import member_removed
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import (
@@ -24,6 +25,7 @@ from svtoolkit.audit.services import (
     record_updated,
 )
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import update_if_unchanged
 
 
 @transaction.atomic
@@ -161,15 +163,25 @@ def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
 
 
 @transaction.atomic
-def change_membership(*, membership, role, organisation, by, request=None) -> Membership:
-    """Change a member's role or organisation; a partnership always keeps at least one coordinator."""
+def change_membership(
+    *, membership, role, organisation, expected_revision: int | None, by, request=None
+) -> Membership:
+    """Change a member's role or organisation; a partnership always keeps at least one coordinator.
+    Compare-and-set on the membership's revision, so two coordinators changing one member at once never
+    overwrite each other."""
     if role != Role.COORDINATOR:
         _check_keeps_a_coordinator(membership, field="role")
     _check_partner_has_organisation(role=role, organisation=organisation)
     before = {"role": membership.role, "organisation": membership.organisation_id}
-    membership.role = role
-    membership.organisation = organisation
-    membership.save(update_fields=["role", "organisation"])
+    update_if_unchanged(
+        membership,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this membership while you were editing it.",
+        role=role,
+        organisation=organisation,
+    )
+    # An update sends no post_save (accounts.receivers): the person's next request must read the new role.
+    forget_access_of([membership.user_id])
     record_updated(
         by=by,
         target=membership,
@@ -411,13 +423,15 @@ def update_single_sign_on(
     domains,
     self_registration_domains,
     accept_identity_provider_mfa,
+    expected_revision: int | None,
     by,
     second_factor_passed: bool,
     request=None,
 ) -> None:
     """Say which identity providers and email domains may sign in, which domains may join without an
     invitation (as viewers), and whether the provider's multi-factor authentication counts as two-factor.
-    Only a coordinator who has passed a second factor in this sign-in may."""
+    Only a coordinator who has passed a second factor in this sign-in may. Compare-and-set on the
+    partnership's revision, so two coordinators saving these settings at once never overwrite each other."""
     from svtoolkit.accounts.models import SignInDomain
 
     _refuse_without_second_factor(second_factor_passed)
@@ -427,9 +441,17 @@ def update_single_sign_on(
             "A domain whose people may join without an invitation must also be a domain that may sign in.",
             field="self_registration_domains",
         )
-    partnership.sso_providers = sorted(providers)
-    partnership.accept_identity_provider_mfa = accept_identity_provider_mfa
-    partnership.save(update_fields=["sso_providers", "accept_identity_provider_mfa"])
+    # The partnership's row, updated first, is locked until the commit: a second save waits for it before it
+    # compares, so the domains below are never written by two saves at once.
+    update_if_unchanged(
+        partnership,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed the single sign-on settings while you were editing them.",
+        sso_providers=sorted(providers),
+        accept_identity_provider_mfa=accept_identity_provider_mfa,
+    )
+    # An update sends no post_save (partnerships.receivers): the members' next requests read it afresh.
+    forget_access_of_members(partnership=partnership.pk)
     SignInDomain.objects.filter(partnership=partnership).exclude(domain__in=domains).delete()
     for domain in domains:
         SignInDomain.objects.update_or_create(

@@ -21,7 +21,7 @@ from svtoolkit.accounts.forms import (
     AcceptInvitationForm,
     ContactPreferencesForm,
     InvitationForm,
-    MembershipForm,
+    MembershipChangeForm,
     PartnershipSecurityForm,
     PasswordResetByMessageForm,
     SecondFactorForm,
@@ -34,7 +34,13 @@ from svtoolkit.accounts.limits import password_reset_limited, sign_in_limited
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-from svtoolkit.core.forms import errors_as_message, errors_shown_by_page, errors_shown_on
+from svtoolkit.core.forms import (
+    errors_as_message,
+    errors_shown_by_page,
+    errors_shown_on,
+    initial_from,
+    revised,
+)
 from svtoolkit.core.pages import form_page
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
@@ -313,21 +319,18 @@ def revoke_invitation(request, invitation_id):
 @access.requires(access.can_manage_members)
 def member_edit(request, membership_id):
     membership = selectors.membership_in(request.partnership, membership_id)
-    initial = {"role": membership.role, "organisation": membership.organisation}
+    initial = initial_from(membership, "role", "organisation", "revision")
     return form_page(
         request,
-        MembershipForm(request.POST or None, initial=initial, partnership=request.partnership),
+        MembershipChangeForm(request.POST or None, initial=initial, partnership=request.partnership),
         save=lambda data: services.change_membership(
-            membership=membership,
-            role=data["role"],
-            organisation=data["organisation"],
-            by=request.user,
-            request=request,
+            membership=membership, by=request.user, request=request, **revised(data)
         ),
         success=lambda _: f"{membership.user} is now {membership.get_role_display().lower()}.",
         done=reverse("accounts:members"),
         template="accounts/member_edit.html",
         context={"membership": membership},
+        thing="membership",
     )
 
 
@@ -424,9 +427,10 @@ def partnership_sso(request):
     domains = list(selectors.sign_in_domains_of(partnership))
     initial = {
         "providers": partnership.sso_providers,
-        "domains": "\n".join(rule.domain for rule in domains),
-        "self_registration_domains": "\n".join(rule.domain for rule in domains if rule.self_registration),
+        "domains": [rule.domain for rule in domains],
+        "self_registration_domains": [rule.domain for rule in domains if rule.self_registration],
         "accept_identity_provider_mfa": partnership.accept_identity_provider_mfa,
+        "revision": partnership.revision,
     }
     providers = sso.providers()
     second_factor_passed = selectors.second_factor_passed(request)
@@ -439,6 +443,7 @@ def partnership_sso(request):
             domains=data["domains"],
             self_registration_domains=data["self_registration_domains"],
             accept_identity_provider_mfa=data["accept_identity_provider_mfa"],
+            expected_revision=data["revision"],
             by=request.user,
             second_factor_passed=second_factor_passed,
             request=request,
@@ -447,4 +452,5 @@ def partnership_sso(request):
         done=reverse("accounts:partnership_sso"),
         template="accounts/partnership_sso.html",
         context={"providers": providers, "button": "Save", "second_factor_passed": second_factor_passed},
+        thing=None,  # the service's own conflict message: "the single sign-on settings", not "this record"
     )

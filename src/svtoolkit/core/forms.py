@@ -238,6 +238,8 @@ def shown_value(field, value) -> str:
     if choices:
         keys = value if isinstance(value, (list, tuple)) else [value]
         return ", ".join(str(choices.get(key, key)) for key in keys)
+    if isinstance(value, (list, tuple)):  # a list typed as text (email domains, one a line)
+        return ", ".join(str(item) for item in value)
     if value is True:
         return "yes"
     return str(value)

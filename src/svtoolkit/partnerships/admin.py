@@ -12,4 +12,6 @@ class OrganisationInline(admin.TabularInline):
 class PartnershipAdmin(admin.ModelAdmin):
     list_display = ["name", "area", "reference_prefix", "require_two_factor", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
+    # Moved only by the single sign-on page's compare-and-set (accounts.services.update_single_sign_on).
+    readonly_fields = ["revision"]
     inlines = [OrganisationInline]

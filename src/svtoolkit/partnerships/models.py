@@ -30,6 +30,10 @@ class Partnership(models.Model):
         help_text="A single sign-on that the identity provider says used multi-factor authentication "
         "counts as svtoolkit's two-factor sign-in.",
     )
+    # Goes up with every save of the single sign-on settings (accounts.services.update_single_sign_on, the
+    # providers, domains and multi-factor choice together), so two coordinators saving them at once cannot
+    # overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
     personal_data_retention_years = models.PositiveSmallIntegerField(
         default=6,
         help_text="How many years after an incident is closed its people-affected details are kept.",

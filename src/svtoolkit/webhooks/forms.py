@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core.events import EVENT_TYPES
-from svtoolkit.core.forms import shown_by_service, tick_box, tick_boxes
+from svtoolkit.core.forms import RevisionChecked, shown_by_service, tick_box, tick_boxes
 from svtoolkit.webhooks import services
 
 
@@ -36,8 +36,9 @@ class EndpointForm(forms.Form):
         return cleaned
 
 
-class EndpointChangeForm(EndpointForm):
+class EndpointChangeForm(RevisionChecked, EndpointForm):
     is_active = tick_box(
         "Send events to this endpoint",
         help_text="While it is off, new events are not sent to it; those waiting are sent once it is on.",
     )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -30,6 +30,9 @@ class WebhookEndpoint(models.Model):
     created_by = user_field()
     created_at = models.DateTimeField(default=timezone.now)
     secret_made_at = models.DateTimeField(default=timezone.now)
+    # Goes up with every change to the endpoint and every new secret, so two coordinators changing it at once
+    # cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["partnership", "created_at", "id"]

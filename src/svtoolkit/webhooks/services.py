@@ -15,6 +15,7 @@ from django.utils import timezone
 from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
+from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.core.queueing import enqueue_after_commit
 from svtoolkit.core.sending import queue_again
 from svtoolkit.webhooks import delivery
@@ -104,14 +105,28 @@ def add_endpoint(
 
 @transaction.atomic
 def change_endpoint(
-    *, endpoint, url: str, description: str, event_types, is_active: bool, by, request=None
+    *,
+    endpoint,
+    url: str,
+    description: str,
+    event_types,
+    is_active: bool,
+    expected_revision: int | None,
+    by,
+    request=None,
 ) -> WebhookEndpoint:
+    """Change an endpoint's address, events or description, or switch it off. Compare-and-set on the
+    endpoint's revision, so two coordinators changing it at once never overwrite each other."""
     _check(url=url, event_types=event_types)
-    endpoint.url = url
-    endpoint.description = description.strip()
-    endpoint.event_types = sorted(event_types)
-    endpoint.is_active = is_active
-    endpoint.save(update_fields=["url", "description", "event_types", "is_active"])
+    update_if_unchanged(
+        endpoint,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this endpoint while you were editing it.",
+        url=url,
+        description=description.strip(),
+        event_types=sorted(event_types),
+        is_active=is_active,
+    )
     record_updated(
         by=by,
         target=endpoint,
@@ -124,11 +139,21 @@ def change_endpoint(
 
 
 @transaction.atomic
-def make_new_secret(*, endpoint, by, request=None) -> str:
+def make_new_secret(*, endpoint, expected_revision: int | None, by, request=None) -> str:
     """Replace the endpoint's signing secret (it was lost or leaked); returns the new one, to be shown once.
-    Deliveries from now on, retries included, are signed with it."""
+    Deliveries from now on, retries included, are signed with it. Compare-and-set on the endpoint's revision
+    as the page showed it: a second coordinator pressing the button on a page opened before someone else made
+    a new secret is refused, rather than silently replacing the secret the first has just handed on."""
     secret = new_secret()
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret, secret_made_at=timezone.now())
+    save_if_unchanged(
+        WebhookEndpoint,
+        endpoint.pk,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this endpoint or made it a new secret while you had its page "
+        "open, so no new secret was made. Check the endpoint, then make a new secret if it is still needed.",
+        secret=secret,
+        secret_made_at=timezone.now(),
+    )
     record_updated(by=by, target=endpoint, request=request, new_secret=True)
     return secret
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, initial_from
+from svtoolkit.core.forms import errors_as_message, initial_from, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.webhooks import selectors, services
 from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
@@ -57,16 +57,19 @@ def endpoint(request, endpoint_id):
     shown = selectors.endpoint_in(request.partnership, endpoint_id)
     form = EndpointChangeForm(
         request.POST or None,
-        initial=initial_from(shown, "url", "description", "event_types", "is_active"),
+        initial=initial_from(shown, "url", "description", "event_types", "is_active", "revision"),
     )
     return form_page(
         request,
         form,
-        save=lambda data: services.change_endpoint(endpoint=shown, by=request.user, request=request, **data),
+        save=lambda data: services.change_endpoint(
+            endpoint=shown, by=request.user, request=request, **revised(data)
+        ),
         success="The endpoint was saved.",
         done=reverse("webhooks:endpoint", args=[shown.pk]),
         template="webhooks/endpoint.html",
         context=lambda: {"endpoint": shown, "secret": _secret_to_show(request, shown)},
+        thing="endpoint",
     )
 
 
@@ -74,10 +77,24 @@ def endpoint(request, endpoint_id):
 @require_POST
 def endpoint_secret(request, endpoint_id):
     shown = selectors.endpoint_in(request.partnership, endpoint_id)
-    secret = services.make_new_secret(endpoint=shown, by=request.user, request=request)
-    _show_secret_once(request, shown, secret)
-    messages.success(request, "The endpoint has a new signing secret: the old one no longer works.")
+    with errors_as_message(request):
+        secret = services.make_new_secret(
+            endpoint=shown,
+            expected_revision=_revision_sent(request),
+            by=request.user,
+            request=request,
+        )
+        _show_secret_once(request, shown, secret)
+        messages.success(request, "The endpoint has a new signing secret: the old one no longer works.")
     return redirect("webhooks:endpoint", endpoint_id=shown.pk)
+
+
+def _revision_sent(request) -> int | None:
+    """The revision of the endpoint as the page that sent the button showed it (None: not sent)."""
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return None
 
 
 @access.requires(access.can_manage_webhooks)
