@@ -4,11 +4,12 @@ import json
 from datetime import date, datetime
 
 import pytest
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.models import Attachment, StoredFileErasure
 from svtoolkit.attachments.services import attach_file
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
@@ -435,3 +436,51 @@ def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_perso
     assert [storage.exists(name) for storage, name in stored] == [False, False, False, True]
     erasure = AuditEntry.objects.get(action="erase", target_type="incidents.Incident")
     assert erasure.detail == {"messages naming someone": 1, "attached files": 3}
+
+
+def test_a_file_the_storage_fails_to_delete_is_tried_again_and_the_others_are_deleted(
+    client_for, demo, demo_users, time_machine, monkeypatch, django_capture_on_commit_callbacks
+):
+    """An S3 outage in the night must neither keep the other files of that night for ever nor this one."""
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incidents = [demo_incident(demo, demo_users)[0] for _ in range(2)]
+    stored = []
+    for incident in incidents:
+        attachment = attach_file(
+            owner=incident,
+            partnership=demo,
+            file=SimpleUploadedFile("tributes.txt", b"Flowers left for Jordan Smith.\n"),
+            by=demo_users["responder"],
+        )
+        stored.append(attachment.file.name)
+        closed(incident, demo_users["responder"])
+    storage = storages["default"]
+    out_of_reach = {stored[0]}
+    delete = type(storage).delete
+
+    def failing_for_some(self, name):
+        if name in out_of_reach:
+            raise OSError("The storage did not answer")
+        delete(self, name)
+
+    monkeypatch.setattr(type(storage), "delete", failing_for_some)
+
+    time_machine.move_to(datetime(2033, 1, 1, 2, 30, tzinfo=timezone.get_default_timezone()), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.erase_expired_personal_data.call()
+    assert not Attachment.objects.exists()
+    assert [storage.exists(name) for name in stored] == [True, False]
+    [waiting] = StoredFileErasure.objects.all()
+    assert (waiting.name, waiting.attempts) == (stored[0], 1)
+    assert "The storage did not answer" in waiting.last_error
+    page = client_for("coordinator").get(reverse("recovery:retention")).content.decode()
+    assert "1 erased file could not yet be deleted from the file store" in page
+
+    out_of_reach.clear()
+    time_machine.move_to(datetime(2033, 1, 2, 2, 30, tzinfo=timezone.get_default_timezone()), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.erase_expired_personal_data.call()
+    assert [storage.exists(name) for name in stored] == [False, False]
+    assert not StoredFileErasure.objects.exists()
+    page = client_for("coordinator").get(reverse("recovery:retention")).content.decode()
+    assert "could not yet be deleted" not in page

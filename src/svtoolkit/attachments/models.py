@@ -65,3 +65,22 @@ class Attachment(models.Model):
         """The marking it is listed and handed out with: its case's marking when it was uploaded, or the
         deployment's marking now if that has been raised since."""
         return downloads.marking_of(downloads.case_marking(), self.marking)
+
+
+class StoredFileErasure(models.Model):
+    """A stored file whose attachment was erased and that the storage has still to delete. It is written in
+    the transaction that erases the attachment and removed once the storage has deleted the file, so a
+    storage that fails (S3 out of reach) leaves it here to be tried again, never kept unseen for ever. The
+    stored name is a random one (``stored_name``): it says nothing of what the file held."""
+
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200, unique=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+
+    def __str__(self):
+        return f"Stored file {self.name} to delete"

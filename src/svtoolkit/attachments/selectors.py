@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from svtoolkit.attachments import checks
-from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.models import Attachment, StoredFileErasure
 from svtoolkit.attachments.owners import kind_of_model
 
 
@@ -13,6 +13,11 @@ def attachments_of(owner):
     return Attachment.objects.filter(
         owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk
     ).select_related("uploaded_by")
+
+
+def files_still_to_delete(partnership) -> int:
+    """How many stored files of this partnership's erased attachments the storage has not yet deleted."""
+    return StoredFileErasure.objects.filter(partnership=partnership).count()
 
 
 def attachments_section(owner, *, user, partnership) -> dict:

@@ -2,16 +2,20 @@
 ClamAV is configured, scanned, before anything is kept."""
 
 import hashlib
+import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import F
 
 from svtoolkit.attachments import checks, scanning
-from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.models import Attachment, StoredFileErasure
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_action, record_created
 from svtoolkit.core import downloads
 from svtoolkit.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 def _chunks(upload):
@@ -98,16 +102,47 @@ def record_download(*, attachment, by, request) -> None:
 
 
 def erase_attached_to(*, owners) -> int:
-    """Erase the files of ``owners`` (records of any kinds): each stored file deleted, then its row, once the
-    transaction commits. The number erased."""
-    erased = 0
+    """Erase the files of ``owners`` (records of any kinds): their rows now, and each stored file once the
+    transaction commits (``delete_erased_files``). The number erased."""
+    erasures = []
     for owner in owners:
         attached = Attachment.objects.filter(
             owner_type=ContentType.objects.get_for_model(owner), owner_id=owner.pk
         )
-        for attachment in attached:
-            stored = attachment.file
-            transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
-            erased += 1
+        erasures += [
+            StoredFileErasure(partnership_id=partnership_id, name=name)
+            for partnership_id, name in attached.values_list("partnership_id", "file")
+        ]
         attached.delete()
-    return erased
+    StoredFileErasure.objects.bulk_create(erasures)
+    names = [erasure.name for erasure in erasures]
+    if names:
+        transaction.on_commit(lambda: delete_erased_files(names=names))
+    return len(erasures)
+
+
+def delete_erased_files(*, names=None) -> int:
+    """Delete from storage the files whose attachments were erased (only ``names``, when given), each on its
+    own: one the storage fails to delete stays queued with its error, for the retention job to try again,
+    and the others are deleted all the same. Returns how many were deleted."""
+    queued = (
+        StoredFileErasure.objects.all() if names is None else StoredFileErasure.objects.filter(name__in=names)
+    )
+    storage = Attachment._meta.get_field("file").storage
+    deleted = 0
+    for erasure in queued:
+        try:
+            storage.delete(erasure.name)
+        except (
+            Exception
+        ) as error:  # whatever the storage raises (S3's client errors, an OSError): kept to retry
+            logger.error(
+                "A stored file of an erased attachment could not be deleted: %s", erasure.name, exc_info=True
+            )
+            StoredFileErasure.objects.filter(pk=erasure.pk).update(
+                attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:300]
+            )
+            continue
+        erasure.delete()
+        deleted += 1
+    return deleted

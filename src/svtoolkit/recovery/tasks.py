@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from svtoolkit.accounts.models import Membership, Role
+from svtoolkit.attachments import services as attachments_services
 from svtoolkit.core.scheduling import scheduled
 from svtoolkit.incidents.models import LeadAssignment
 from svtoolkit.messaging import services as messaging
@@ -106,7 +107,9 @@ def send_recovery_reminders() -> int:
 @task()
 def erase_expired_personal_data() -> int:
     """The retention job: erase the people-affected details of incidents closed longer ago than their
-    partnership keeps them. Returns how many people's details were erased."""
+    partnership keeps them, after trying again to delete the stored files an earlier run could not. Returns
+    how many people's details were erased."""
+    attachments_services.delete_erased_files()
     today = timezone.localdate()
     return sum(
         retention_services.erase_personal_data(incident=incident, today=today)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from svtoolkit import access
+from svtoolkit.attachments.selectors import files_still_to_delete
 from svtoolkit.core import downloads
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import show_incident_form
@@ -31,7 +32,12 @@ def retention(request):
     return render(
         request,
         "recovery/retention.html",
-        {"form": form, "due": selectors.due_for_erasure(partnership), "at_once": at_once},
+        {
+            "form": form,
+            "due": selectors.due_for_erasure(partnership),
+            "at_once": at_once,
+            "files_still_to_delete": files_still_to_delete(partnership),
+        },
     )
 
 
