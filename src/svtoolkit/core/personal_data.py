@@ -22,7 +22,9 @@ NEED_TO_KNOW_ONLY = (
 )
 ERASED_WITH_PEOPLE = (
     "Until the partnership's retention period after the incident closes (6 years by default), then erased by "
-    "the nightly retention job, which keeps only role and age band."
+    "the nightly retention job. It keeps, with no name and no notes, a person's role and age band, whether "
+    "they died, the consent answer and the lawful basis and agreement relied on, and the kinds, dates and "
+    "statuses of their support, referrals and hospital stays, for statistics."
 )
 LEGAL_OBLIGATION_SECURITY = (
     "UK GDPR Article 6(1)(c) legal obligation: keeping processing secure and accountable "
