@@ -18,7 +18,13 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.reports.boundaries import _shipped
 from svtoolkit.reports.models import WardBoundary
-from tests.factories import IncidentFactory, ParticipationFactory, PlanActionFactory, SceneFactory
+from tests.factories import (
+    IncidentFactory,
+    MessageFactory,
+    ParticipationFactory,
+    PlanActionFactory,
+    SceneFactory,
+)
 from tests.incidents.builders import demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
 from tests.reports.builders import SITREP_WITH_PEOPLE, an_assessment
@@ -319,6 +325,31 @@ def test_someone_on_the_need_to_know_list_gets_the_records_by_asking_with_a_reas
         "incident": incident.reference,
         "purpose": "situation report",
     }
+
+
+def test_a_message_naming_someone_is_titled_only_in_the_sitrep_with_the_records_and_that_reading_is_audited(
+    client_for, demo, demo_users
+):
+    """Without the records, the file is not marked as holding personal data: a title naming someone stays
+    out of it, even for someone who may read the message."""
+    incident = _incident_with_a_person(demo, demo_users)
+    MessageFactory(
+        incident=incident,
+        names_or_images=True,
+        created_by=demo_users["responder"],
+        title="Tribute to Jordan Sample",
+    )
+    url = reverse("reports:incident_sitrep", args=[incident.pk])
+
+    without = client_for("responder").get(url)
+    assert "Tribute to Jordan Sample" not in " ".join(pdf_pages(without))
+    assert not AuditEntry.objects.filter(target_type="communications.Message").exists()
+
+    with_records = client_for("responder").post(url, SITREP_WITH_PEOPLE)
+    assert "Tribute to Jordan Sample" in " ".join(pdf_pages(with_records))
+    assert "OFFICIAL-SENSITIVE" in with_records["Content-Disposition"]
+    read = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE, target_type="communications.Message")
+    assert read.actor == demo_users["responder"]
 
 
 def test_asking_for_the_records_without_a_reason_explains_and_reads_nothing(client_for, demo, demo_users):

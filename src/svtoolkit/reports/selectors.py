@@ -496,11 +496,14 @@ def dashboard(user, partnership, filters: Filters, *, now: datetime | None = Non
 # --- The situation report ----------------------------------------------------------------------------------
 
 
-def situation_report(incident, *, user, partnership, people=None) -> dict:
+def situation_report(incident, *, user, partnership, people=None, request=None) -> dict:
     """What a sitrep shows: the incident page's figures, tension by area and communications. People
-    affected appear only as counts by role, unless ``people`` holds records read (and audited) on request."""
+    affected appear only as counts by role, unless ``people`` holds records read (and audited) on request.
+    So does the title of a message naming someone: without ``people`` the file is not marked as holding
+    personal data, so it shows the title as restricted; with them, as the message page would, and the
+    reading is audited."""
     from svtoolkit.communications.models import Message
-    from svtoolkit.communications.selectors import plan_of, title_shown
+    from svtoolkit.communications.selectors import plan_of, read_message, title_shown
     from svtoolkit.incidents.people.selectors import people_summary
     from svtoolkit.incidents.selectors import incident_page
     from svtoolkit.incidents.strands.selectors import strands_for_report
@@ -524,7 +527,21 @@ def situation_report(incident, *, user, partnership, people=None) -> dict:
         ],
         "communications_plan": plan_of(incident),
         "incident_messages": [
-            (message, title_shown(message, readable=access.can_read_message(user, partnership, message)))
+            (
+                message,
+                title_shown(
+                    message,
+                    readable=people is not None
+                    and read_message(
+                        message,
+                        incident=incident,
+                        user=user,
+                        partnership=partnership,
+                        request=request,
+                        what="situation report with the records of people affected",
+                    ),
+                ),
+            )
             for message in messages
         ],
         "people_summary": people_summary(incident),

@@ -188,7 +188,7 @@ def incident_sitrep(request, incident_id):
                 {"incident": shown, "form": form, "can_read_people": True},
             )
     context = selectors.situation_report(
-        shown, user=request.user, partnership=request.partnership, people=people
+        shown, user=request.user, partnership=request.partnership, people=people, request=request
     )
     return pdf_response(
         request,
