@@ -563,6 +563,29 @@ def test_those_alerted_hear_of_police_measures_added_and_lifted(
     assert set(added.deliveries.values_list("channel", flat=True)) == {"email", "sms"}
 
 
+def test_the_update_on_a_measure_is_queued_with_the_measure_not_after_it(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    """A worker that stops between the measure's commit and anything run after it loses no update."""
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    with django_capture_on_commit_callbacks(execute=False):
+        measures_services.add_measure(
+            scene=alert.incident.scenes.get(),
+            by=demo_users["police"],
+            kind="road_closure",
+            description="Station Road closed",
+            area="",
+            latitude=None,
+            longitude=None,
+            starts_at=timezone.now(),
+            ends_at=None,
+            authorised_by="",
+        )
+    update = Notification.objects.get(kind="alert_update")
+    assert update.deliveries.exists()
+
+
 def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
     demo, demo_users, django_capture_on_commit_callbacks
 ):

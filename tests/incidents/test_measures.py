@@ -229,8 +229,8 @@ def test_the_summary_is_empty_without_measures(incident):
     assert measures_selectors.measures_summary(incident) == ""
 
 
-def test_measure_changed_is_sent_after_commit_with_the_incident_and_the_measure(
-    scene, demo_users, django_capture_on_commit_callbacks
+def test_measure_changed_is_sent_in_the_changes_transaction_with_the_incident_and_the_measure(
+    scene, demo_users
 ):
     heard = []
 
@@ -239,14 +239,9 @@ def test_measure_changed_is_sent_after_commit_with_the_incident_and_the_measure(
 
     measure_changed.connect(listener)
     try:
-        with django_capture_on_commit_callbacks() as waiting:
-            measure = add(scene, demo_users["police"])
-        assert heard == []  # nothing is said before the change is committed
-        for callback in waiting:
-            callback()
-        with django_capture_on_commit_callbacks(execute=True):
-            measures_services.lift_measure(measure=measure, by=demo_users["responder"])
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
+        measure = add(scene, demo_users["police"])
+        measures_services.lift_measure(measure=measure, by=demo_users["responder"])
+        with pytest.raises(DomainError):
             add(scene, demo_users["police"], ends_at=NIGHT + timedelta(days=3))
     finally:
         measure_changed.disconnect(listener)

@@ -6,7 +6,8 @@ from django.dispatch import Signal
 # app runs the partnership's launch protocol on it (the partners that the category calls for are informed).
 incident_categorised = Signal()
 
-# Sent once the transaction that added or lifted a police measure at a scene has committed, with
-# ``incident``, ``measure`` (a SceneMeasure), ``change`` ("added" or "lifted") and ``by``: the alerts app
-# tells the incident's alert recipients (selectors.measures_summary: the measures still current, one a line).
+# Sent inside the transaction that adds or lifts a police measure at a scene, with ``incident``, ``measure``
+# (a SceneMeasure), ``change`` ("added" or "lifted") and ``by``: the alerts app queues, in that transaction,
+# the update to the incident's alert recipients (selectors.measures_summary: the measures still current, one a
+# line), so the update is kept exactly when the change is.
 measure_changed = Signal()

@@ -83,12 +83,10 @@ def measure_problems(
     return problems
 
 
-def _measure_changed_after_commit(*, incident, measure, change: str, by) -> None:
-    transaction.on_commit(
-        lambda: measure_changed.send(
-            sender=SceneMeasure, incident=incident, measure=measure, change=change, by=by
-        )
-    )
+def _tell_of_measure_changed(*, incident, measure, change: str, by) -> None:
+    # Inside the change's transaction: the update to those alerted is written with the measure or not at all,
+    # never lost to a worker that stops between the commit and a callback after it.
+    measure_changed.send(sender=SceneMeasure, incident=incident, measure=measure, change=change, by=by)
 
 
 @transaction.atomic
@@ -145,7 +143,7 @@ def add_measure(
         text += f" by {measure.authorised_by}"
     history.note(incident, by, f"{text}. {measure.description}")
     history.audit(incident, by, AuditAction.CREATE, measure, request, kind=measure.kind, scene=scene.pk)
-    _measure_changed_after_commit(incident=incident, measure=measure, change="added", by=by)
+    _tell_of_measure_changed(incident=incident, measure=measure, change="added", by=by)
     return measure
 
 
@@ -176,5 +174,5 @@ def lift_measure(*, measure, by, request=None) -> SceneMeasure:
         text += f" (it was to end at {clock_time(measure.ends_at, relative_to=now)})"
     history.note(incident, by, f"{text}. {measure.description}")
     history.audit(incident, by, AuditAction.UPDATE, measure, request, lifted=True)
-    _measure_changed_after_commit(incident=incident, measure=measure, change="lifted", by=by)
+    _tell_of_measure_changed(incident=incident, measure=measure, change="lifted", by=by)
     return measure
