@@ -7,6 +7,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from svtoolkit.accounts.models import Invitation
+from svtoolkit.accounts.services import remove_member
 from svtoolkit.api.models import ApiToken
 from svtoolkit.api.services import create_token, revoke_token
 from svtoolkit.audit.models import AuditAction, AuditEntry
@@ -125,6 +126,17 @@ def test_a_token_stops_working_when_its_owner_leaves_the_partnership(demo, demo_
     assert AuditEntry.objects.filter(
         action=AuditAction.PERMISSION_DENIED, actor=demo_users["viewer"]
     ).exists()
+
+
+def test_a_token_of_someone_removed_stays_revoked_when_they_are_invited_back(demo, demo_users):
+    viewer = demo_users["viewer"]
+    token, secret = create_token(user=viewer, partnership=demo, name="Integration")
+    remove_member(membership=viewer.memberships.get(partnership=demo), by=demo_users["coordinator"])
+    MembershipFactory(user=viewer, partnership=demo, role="viewer")
+    assert bearer(secret).get(INCIDENTS).status_code == 401
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE, target_type="api.ApiToken").exists()
 
 
 def test_a_token_works_in_its_own_partnership_only(demo, demo_users, other_partnership):

@@ -8,4 +8,4 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         # Registers the token authentication with drf-spectacular, so the schema describes it.
-        from svtoolkit.api import schema  # noqa: F401
+        from svtoolkit.api import receivers, schema  # noqa: F401

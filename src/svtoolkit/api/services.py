@@ -67,6 +67,15 @@ def revoke_token(*, token, by, request=None) -> ApiToken:
     return token
 
 
+def revoke_tokens_of_former_member(*, user, partnership, by, request=None) -> int:
+    """Revoke the tokens someone held for a partnership they have left, so that being invited back does not
+    bring back a token issued before (it may still sit in an outside system). How many were revoked."""
+    tokens = list(ApiToken.objects.filter(user=user, partnership=partnership, revoked_at__isnull=True))
+    for token in tokens:
+        revoke_token(token=token, by=by, request=request)
+    return len(tokens)
+
+
 def note_use(token) -> None:
     """Remember when the token was last used, to within a few minutes."""
     now = timezone.now()
