@@ -79,6 +79,15 @@ class ApiView:
             request._request.membership = membership
             request._request.partnership = membership.partnership if membership else None
 
+    def check_permissions(self, request):
+        # Counted before the rule, so a token refused 403 in a loop meets its limit (429) like any other,
+        # rather than writing an audit entry a request for as long as it runs.
+        super().check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        """Done in ``check_permissions``, before the rule (DRF would count only what the rule let through)."""
+
     def finalize_response(self, request, response, *args, **kwargs):
         # What the API answers is the partnership's case details: saved to a file, it says how to handle it.
         response = super().finalize_response(request, response, *args, **kwargs)
