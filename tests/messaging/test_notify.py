@@ -11,7 +11,7 @@ from notifications_python_client.authentication import decode_jwt_token, get_tok
 from werkzeug import Response
 
 from svtoolkit.messaging import delivery, services
-from svtoolkit.messaging.models import Delivery, DeliveryStatus, Urgency
+from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +136,55 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
     assert "does not exist" in Delivery.objects.get(address="07700900456").last_error
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
         assert delivery.check_notify_statuses() == 0
+
+
+def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_link(notify, settings):
+    """The link is the one way to acknowledge: it stays while Notify may still report the text failed."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    services.send(
+        kind="alert",
+        subject="SB-2026-0007: stabbing reported",
+        body="Acknowledge: http://x/a/TOKEN123/",
+        sms_text="SB-2026-0007 stabbing reported. Acknowledge: http://x/a/TOKEN123/",
+        secret="TOKEN123",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Duty officer", mobile="07700900123")],
+    )
+    delivery.deliver_due()
+    sms = Delivery.objects.get(channel="sms")
+    notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
+        {"id": sms.provider_reference, "status": "temporary-failure"}
+    )
+    assert delivery.check_notify_statuses() == 1
+
+    services.resend(delivery=Delivery.objects.get(pk=sms.pk), by=None)
+    delivery.deliver_due()
+    assert len(texts) == 2 and "TOKEN123" in texts[1]["personalisation"]["body"]
+    sms.refresh_from_db()
+    notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
+        {"id": sms.provider_reference, "status": "delivered"}
+    )
+    assert delivery.check_notify_statuses() == 1
+    stored = Notification.objects.get()
+    assert "TOKEN123" not in stored.body + stored.sms_text and stored.secret == ""
+
+
+def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longer_asked(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
+    services.send(
+        kind="alert",
+        subject="s",
+        body="b",
+        sms_text="Acknowledge: http://x/a/TOKEN123/",
+        secret="TOKEN123",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Duty officer", mobile="07700900123")],
+    )
+    delivery.deliver_due()
+    assert Notification.objects.get().secret == "TOKEN123"
+    with time_machine.travel(timezone.now() + delivery.NOTIFY_STATUS_WINDOW + timedelta(minutes=1)):
+        delivery.check_notify_statuses()
+    assert Notification.objects.get().secret == ""

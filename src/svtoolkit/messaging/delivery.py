@@ -14,6 +14,8 @@ from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 
 SECRET_REMOVED = "[link removed once sent]"
+# How long Notify is asked what became of a message it took; until then it may still report it failed.
+NOTIFY_STATUS_WINDOW = timedelta(days=3)
 
 
 def retry_wait(attempts: int, urgency: str) -> timedelta:
@@ -35,9 +37,16 @@ def _send(delivery) -> dict:
 
 
 def _remove_secret_once_sent(message: Notification) -> None:
+    """Take the secret link out once every delivery has gone for good. One that Notify took may still be
+    reported failed (and sent again by a coordinator) until Notify says it was delivered or the window in
+    which it is asked has passed: until then the link stays, so a message sent again still works."""
     if not message.secret:
         return
-    outstanding = message.deliveries.exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.DELIVERED])
+    gone_for_good = Q(status=DeliveryStatus.DELIVERED) | (
+        Q(status=DeliveryStatus.SENT)
+        & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
+    )
+    outstanding = message.deliveries.exclude(gone_for_good)
     if outstanding.exists() or message.deliveries.filter(provider=providers.OUTBOX).exists():
         return
     Notification.objects.filter(pk=message.pk).update(
@@ -70,15 +79,18 @@ def deliver_notifications(notification_ids: list[int]) -> int:
     return SENDER.deliver_due(Q(notification_id__in=notification_ids))
 
 
-NOTIFY_STATUS_WINDOW = timedelta(days=3)
-
-
 def check_notify_statuses() -> int:
-    """Ask GOV.UK Notify what became of messages it took (delivered, or failed at the phone or inbox)."""
+    """Ask GOV.UK Notify what became of messages it took (delivered, or failed at the phone or inbox), then
+    take out the secret links of messages that have now gone for good."""
     now = timezone.now()
-    waiting = Delivery.objects.filter(
-        provider=providers.NOTIFY, status=DeliveryStatus.SENT, sent_at__gte=now - NOTIFY_STATUS_WINDOW
-    ).exclude(provider_reference="")
+    _remove_secrets_notify_can_no_longer_fail(now)
+    waiting = (
+        Delivery.objects.filter(
+            provider=providers.NOTIFY, status=DeliveryStatus.SENT, sent_at__gte=now - NOTIFY_STATUS_WINDOW
+        )
+        .exclude(provider_reference="")
+        .select_related("notification")
+    )
     changed = 0
     for delivery in waiting:
         status = providers.notify_status(delivery.provider_reference)
@@ -86,8 +98,19 @@ def check_notify_statuses() -> int:
             changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
                 status=DeliveryStatus.DELIVERED, delivered_at=now
             )
+            _remove_secret_once_sent(delivery.notification)
         elif status in providers.NOTIFY_FAILED:
             changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
                 status=DeliveryStatus.FAILED, last_error=providers.NOTIFY_FAILED[status]
             )
     return changed
+
+
+def _remove_secrets_notify_can_no_longer_fail(now) -> None:
+    waiting = Notification.objects.exclude(secret="").filter(
+        deliveries__provider=providers.NOTIFY,
+        deliveries__status=DeliveryStatus.SENT,
+        deliveries__sent_at__lt=now - NOTIFY_STATUS_WINDOW,
+    )
+    for message in waiting.distinct():
+        _remove_secret_once_sent(message)
