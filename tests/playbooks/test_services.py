@@ -126,6 +126,39 @@ def test_two_people_editing_one_item_do_not_overwrite_each_other(published, coor
     assert Item.objects.get(pk=item.pk).action == "First"
 
 
+def test_every_change_to_a_drafts_items_moves_the_drafts_revision(published, coordinator):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    item = draft.items.first()
+
+    def revision_after(change):
+        change()
+        draft.refresh_from_db()
+        return draft.revision
+
+    revisions = [
+        draft.revision,
+        revision_after(
+            lambda: services.update_item(
+                item=item, by=coordinator, expected_revision=item.revision, **item_fields(item, action="X")
+            )
+        ),
+        revision_after(lambda: services.add_item(area=item.area, by=coordinator, **item_fields(item))),
+        revision_after(lambda: services.set_item_retired(item=item, retired=True, by=coordinator)),
+        revision_after(lambda: services.mark_item_changed_by_lesson(item=item, reference="Lesson 1")),
+    ]
+    assert revisions == sorted(set(revisions))
+    with pytest.raises(EditConflict):
+        services.publish_draft(
+            version=draft, by=coordinator, change_note="v2", expected_revision=revisions[-2]
+        )
+    assert (
+        services.publish_draft(
+            version=draft, by=coordinator, change_note="v2", expected_revision=revisions[-1]
+        ).status
+        == VersionStatus.PUBLISHED
+    )
+
+
 def test_default_organisation_and_contact_for_an_item(published, coordinator, demo):
     draft = services.start_draft(playbook=published.playbook, by=coordinator)
     organisation = OrganisationFactory(partnership=demo)

@@ -95,11 +95,36 @@ def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, dr
 def test_publishing_needs_a_change_note(client_for, published, demo):
     client = client_for("coordinator")
     client.post(reverse("playbooks:start_draft"))
-    response = client.post(reverse("playbooks:publish"), {"change_note": ""})
+    url = reverse("playbooks:publish")
+    response = client.post(url, form_on(client.get(url), having="change_note") | {"change_note": ""})
     assert "Say briefly what changed" in response.content.decode()
     assert selectors.published_version(demo).number == 1
-    client.post(reverse("playbooks:publish"), {"change_note": "Nothing much"})
+    client.post(url, form_on(client.get(url), having="change_note") | {"change_note": "Nothing much"})
     assert selectors.published_version(demo).number == 2
+
+
+def test_a_draft_changed_after_its_publish_page_was_opened_is_not_published_unseen(
+    client_for, published, demo
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    url = reverse("playbooks:publish")
+    reviewed = form_on(client.get(url), having="change_note")
+    # Meanwhile a colleague rewords an item of the draft.
+    item = selectors.draft_version(demo).items.first()
+    item_url = reverse("playbooks:item_edit", args=[item.pk])
+    client.post(item_url, form_on(client.get(item_url), having="action") | {"action": "Reworded meanwhile"})
+
+    refused = client.post(url, reviewed | {"change_note": "Tightened the first hour"})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "Someone else changed this draft while you were editing it" in page
+    assert "Tightened the first hour" in page and "Reworded meanwhile" in page
+    assert selectors.published_version(demo).number == 1
+
+    client.post(url, form_on(refused, having="change_note"))
+    assert selectors.published_version(demo).number == 2
+    assert selectors.published_version(demo).change_note == "Tightened the first hour"
 
 
 def test_partners_and_viewers_read_but_cannot_change_the_checklist(client_for, published):

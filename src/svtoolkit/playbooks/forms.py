@@ -90,6 +90,8 @@ class PublishForm(forms.Form):
         max_length=limits.SHORT_TEXT,
         help_text="Partners see this note beside the version.",
     )
+    # The draft's revision as the page showed it: publishing refuses a draft changed since.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class RatingForm(RevisionChecked, PartnershipChoices, forms.Form):

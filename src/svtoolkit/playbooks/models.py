@@ -71,6 +71,8 @@ class PlaybookVersion(CreatedBy):
     change_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     published_by = user_field(blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Goes up with every change to the draft's items, so publishing publishes the draft its page showed.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["playbook", "-number"]

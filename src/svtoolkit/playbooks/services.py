@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
@@ -120,6 +120,12 @@ def _require_draft(version):
         raise DomainError("A published version cannot be changed. Start a new draft to make changes.")
 
 
+def _draft_changed(version) -> None:
+    """Move the draft's revision on after a change to its items: a publish page opened before the change then
+    meets the conflict, rather than publishing what its coordinator never saw."""
+    update_and_move_revision(PlaybookVersion.objects.filter(pk=version.pk))
+
+
 @transaction.atomic
 def update_item(*, item, by, expected_revision: int, request=None, **changes) -> Item:
     """Reword or re-assign an item of a draft; refused if someone else saved it since the form was opened."""
@@ -131,6 +137,7 @@ def update_item(*, item, by, expected_revision: int, request=None, **changes) ->
         conflict_message="Someone else changed this item while you were editing it.",
         **{field: changes[field] for field in ITEM_FIELDS},
     )
+    _draft_changed(item.version)
     before = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
     item.refresh_from_db()
     after = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
@@ -152,6 +159,7 @@ def mark_item_changed_by_lesson(*, item, reference: str) -> Item:
     _require_draft(item.version)
     item.lesson_reference = reference[:300]
     item.save(update_fields=["lesson_reference"])
+    _draft_changed(item.version)
     return item
 
 
@@ -171,6 +179,7 @@ def add_item(*, area, by, request=None, **fields) -> Item:
     item = Item.objects.create(
         version=area.version, area=area, key=key, position=position, **{f: fields[f] for f in ITEM_FIELDS}
     )
+    _draft_changed(area.version)
     record_created(by=by, partnership=area.version.playbook.partnership, target=item, request=request)
     return item
 
@@ -182,6 +191,7 @@ def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
     item.retired = retired
     item.revision += 1
     item.save(update_fields=["retired", "revision"])
+    _draft_changed(item.version)
     record_updated(
         by=by, partnership=item.version.playbook.partnership, target=item, request=request, retired=retired
     )
@@ -189,16 +199,28 @@ def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
 
 
 @transaction.atomic
-def publish_draft(*, version, by, change_note: str, request=None) -> PlaybookVersion:
-    """Make the draft the version new incidents and assessments use. From now on it never changes."""
+def publish_draft(
+    *, version, by, change_note: str, expected_revision: int | None = None, request=None
+) -> PlaybookVersion:
+    """Make the draft the version new incidents and assessments use. From now on it never changes.
+
+    ``expected_revision`` is the draft's revision as the publish page showed it: if anyone changed the draft
+    since (or published it), nothing is published (EditConflict), so what is published is what was reviewed.
+    None publishes the draft as it is stored now (the demo, the load test)."""
     _require_draft(version)
     if not version.items.filter(retired=False).exists():
         raise DomainError("A checklist needs at least one item that is not retired.")
-    version.status = VersionStatus.PUBLISHED
-    version.published_by = by
-    version.published_at = timezone.now()
-    version.change_note = change_note.strip()
-    version.save(update_fields=["status", "published_by", "published_at", "change_note"])
+    if expected_revision is None:
+        expected_revision = PlaybookVersion.objects.values_list("revision", flat=True).get(pk=version.pk)
+    update_if_unchanged(
+        version,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this draft since you opened it to publish.",
+        status=VersionStatus.PUBLISHED,
+        published_by=by,
+        published_at=timezone.now(),
+        change_note=change_note.strip(),
+    )
     record_updated(
         by=by,
         partnership=version.playbook.partnership,

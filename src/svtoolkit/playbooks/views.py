@@ -162,9 +162,13 @@ def publish(request):
     published = selectors.published_version(request.partnership)
     return form_page(
         request,
-        PublishForm(request.POST or None),
+        PublishForm(request.POST or None, initial={"revision": version.revision}),
         save=lambda data: services.publish_draft(
-            version=version, by=request.user, change_note=data["change_note"], request=request
+            version=version,
+            by=request.user,
+            change_note=data["change_note"],
+            expected_revision=data["revision"] or 0,
+            request=request,
         ),
         success=f"Version {version.number} is published.",
         done=reverse("playbooks:playbook"),
@@ -174,6 +178,7 @@ def publish(request):
             "differences": selectors.version_differences(published, version) if published else None,
             "button": "Publish this version",
         },
+        thing="draft",
     )
 
 
