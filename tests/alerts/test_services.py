@@ -131,7 +131,12 @@ def test_a_rota_change_with_an_out_of_hours_number_that_is_not_a_phone_number_is
     changes = (
         lambda number: a_day_on_the_rota(coordinator, "duty_officer", out_of_hours_number=number),
         lambda number: services.hand_over_shift(
-            shift=shift, to=coordinator, out_of_hours_number=number, by=coordinator, at=at(20, 9)
+            shift=shift,
+            to=coordinator,
+            out_of_hours_number=number,
+            expected_revision=shift.revision,
+            by=coordinator,
+            at=at(20, 9),
         ),
         lambda number: services.cover_shift(
             shift=shift,
@@ -233,7 +238,12 @@ def test_a_handover_puts_the_new_person_on_duty_from_then(demo, demo_users):
         by=coordinator,
     )
     taking_over = services.hand_over_shift(
-        shift=shift, to=coordinator, note="Quiet so far.", by=coordinator, at=at(21, 1)
+        shift=shift,
+        to=coordinator,
+        note="Quiet so far.",
+        expected_revision=shift.revision,
+        by=coordinator,
+        at=at(21, 1),
     )
     assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, at(21, 0, 59)).person == responder
     assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, at(21, 1)).person == coordinator

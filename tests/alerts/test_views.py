@@ -9,7 +9,8 @@ from django.utils import timezone
 from svtoolkit.alerts.models import Alert, AlertListMember, DutyShift, EscalationPolicy, LaunchProtocol
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.alerts.builders import raise_police_alert, rota, token_of
-from tests.page_forms import saved_from_two_pages
+from tests.factories import MembershipFactory
+from tests.page_forms import form_on, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -225,9 +226,11 @@ def test_a_coordinator_hands_over_and_covers_shifts(client_for, demo, demo_users
     shifts = rota(demo, demo_users)
     client = client_for("coordinator")
     duty = shifts["duty_officer"]
+    url = reverse("alerts:shift_handover", args=[duty.pk])
     response = client.post(
-        reverse("alerts:shift_handover", args=[duty.pk]),
-        {"to": demo_users["coordinator"].pk, "note": "Going off sick."},
+        url,
+        form_on(client.get(url), having="note")
+        | {"to": demo_users["coordinator"].pk, "note": "Going off sick."},
     )
     assert response.status_code == 302
     assert DutyShift.objects.filter(handed_over_from=duty, person=demo_users["coordinator"]).exists()
@@ -242,6 +245,31 @@ def test_a_coordinator_hands_over_and_covers_shifts(client_for, demo, demo_users
     )
     assert response.status_code == 302
     assert DutyShift.objects.filter(covers=deputy).count() == 1
+
+
+def test_a_handover_from_a_page_opened_before_someone_elses_handover_is_refused_and_keeps_what_was_typed(
+    client_for, demo, demo_users
+):
+    later = timezone.now() + timedelta(days=2)
+    shift = rota(demo, demo_users, now=later)[
+        "duty_officer"
+    ]  # not started yet: a handover replaces its person
+    client = client_for("coordinator")
+    url = reverse("alerts:shift_handover", args=[shift.pk])
+    one, other = form_on(client.get(url), having="note"), form_on(client.get(url), having="note")
+    client.post(url, one | {"to": demo_users["coordinator"].pk, "note": "I will take it."})
+
+    colleague = MembershipFactory(partnership=demo, role="responder").user
+    refused = client.post(url, other | {"to": colleague.pk, "note": "Sam covers it."})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "Someone else changed this shift while you were editing it" in page
+    assert "Sam covers it." in page and f'value="{colleague.pk}" selected' in page
+    shift.refresh_from_db()
+    assert (shift.person, shift.note) == (demo_users["coordinator"], "I will take it.")
+    client.post(url, form_on(refused, having="note"))  # handed over again, now knowing of the first
+    shift.refresh_from_db()
+    assert (shift.person, shift.note) == (colleague, "Sam covers it.")
 
 
 def test_the_responder_cannot_change_the_rota(client_for, demo, demo_users):

@@ -141,6 +141,8 @@ class HandoverForm(RotaForm):
         required=False,
         help_text="What the person taking over needs to know.",
     )
+    # The shift's revision as the page showed it: a shift handed over by someone else since is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class CoverForm(RotaForm):

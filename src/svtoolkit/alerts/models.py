@@ -47,6 +47,8 @@ class DutyShift(CreatedBy):
     handed_over_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="handed_over_to"
     )
+    # Goes up with every handover, so a handover from a page that showed the shift before another is refused.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["starts_at", "role", "id"]

@@ -514,10 +514,26 @@ def add_shift(
 
 
 @transaction.atomic
-def hand_over_shift(*, shift, to, out_of_hours_number="", note="", by, at=None, request=None) -> DutyShift:
-    """``to`` takes over the rest of ``shift`` from now (or all of it, if it has not started)."""
+def hand_over_shift(
+    *,
+    shift,
+    to,
+    expected_revision: int | None,
+    out_of_hours_number="",
+    note="",
+    by,
+    at=None,
+    request=None,
+) -> DutyShift:
+    """``to`` takes over the rest of ``shift`` from now (or all of it, if it has not started). Compare-and-set
+    on the shift's revision as the page showed it, before anything else: a shift someone else handed over (or
+    changed) meanwhile is refused (EditConflict) rather than handed over again over theirs."""
     now = at or timezone.now()
-    shift = DutyShift.objects.select_for_update().select_related("person").get(pk=shift.pk)
+    update_if_unchanged(
+        shift,
+        expected_revision=expected_revision,
+        conflict_message="Someone else handed over or changed this shift while you were handing it over.",
+    )
     if shift.ends_at <= now:
         raise DomainError("This shift has ended already.")
     if to is not None and to.pk == shift.person_id:

@@ -17,7 +17,7 @@ from svtoolkit.alerts.forms import (
     RaiseAlertForm,
     ShiftForm,
 )
-from svtoolkit.core.forms import errors_as_message, errors_shown_on
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents import selectors as incident_selectors
 from svtoolkit.incidents.models import Incident
@@ -176,13 +176,18 @@ def shift_handover(request, shift_id):
     shift = selectors.shift_in(request.partnership, shift_id)
     return _rota_form_page(
         request,
-        HandoverForm(request.POST or None, partnership=request.partnership),
+        HandoverForm(
+            request.POST or None, partnership=request.partnership, initial={"revision": shift.revision}
+        ),
         heading="Hand over a shift",
         button="Hand over",
         intro="The person taking over is on duty from now until the shift ends (or for all of it, if it has "
         "not started).",
         shift=shift,
-        save=lambda data: services.hand_over_shift(shift=shift, by=request.user, request=request, **data),
+        save=lambda data: services.hand_over_shift(
+            shift=shift, by=request.user, request=request, **revised(data)
+        ),
+        thing="shift",
     )
 
 
