@@ -186,7 +186,7 @@ def test_accepting_a_proposal_shares_the_incident_with_the_other_partnership(dem
     assert IncidentShare.objects.filter(incident=proposed.incident, partnership=proposed.partnership).exists()
     proposed.refresh_from_db()
     assert proposed.status == ProposalStatus.ACCEPTED and proposed.decided_by == demo_users["responder"]
-    with pytest.raises(DomainError, match="already decided"):
+    with pytest.raises(DomainError, match="already accepted by"):
         services.decide_proposal(proposal=proposed, accept=False, reason="No", by=demo_users["coordinator"])
 
 

@@ -1,6 +1,7 @@
 """The regional pages through the test client: the board (whole page and htmx partial), another region's
 pages not found, the partnership's sharing choices (errors change nothing), sharing an incident with the
-region and deciding a proposal from the incident page."""
+region and deciding a proposal from the incident page (one a colleague decided meanwhile refused on the page,
+keeping what was typed)."""
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from svtoolkit.partnerships.models import RegionalSharing, RegionRole
 from svtoolkit.regions.models import ProposalStatus, RegionalShare
 from tests.factories import RegionMembershipFactory
 from tests.incidents.builders import demo_incident
+from tests.page_forms import form_on
 from tests.regions.builders import proposal
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +157,54 @@ def test_declining_with_a_reason_too_long_says_so_and_decides_nothing(demo, demo
     assert "Say why you decline" not in page.content.decode()
     proposed.refresh_from_db()
     assert proposed.status == ProposalStatus.PROPOSED
+
+
+SHARE_BASIS = {"article6_basis": "6_1_e", "gateway": "cda_1998_s115"}
+
+
+def shown_again(refused, *, decided: str, by, keeping: str) -> None:
+    """The page shown again with who decided the proposal first, and how, and what was typed still in it."""
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert f"This proposal was already {decided} by {by} at" in page and keeping in page
+
+
+def test_accepting_a_proposal_a_colleague_declined_meanwhile_says_so_and_keeps_what_was_typed(
+    demo, demo_users, client_for
+):
+    proposed = proposal(demo, demo_users)
+    client = client_for("coordinator")
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+    accepting = form_on(client.get(url), having="purpose")
+    incident_page = client.get(reverse("incidents:incident", args=[proposed.incident_id]))
+    client.post(url, form_on(incident_page, having="decision") | {"reason": "Not theirs to know."})
+
+    refused = client.post(url, accepting | {"purpose": "Same peer group", **SHARE_BASIS})
+    shown_again(refused, decided="declined", by=demo_users["coordinator"], keeping="Same peer group")
+    proposed.refresh_from_db()
+    assert (proposed.status, proposed.decline_reason) == (ProposalStatus.DECLINED, "Not theirs to know.")
+    assert not proposed.incident.disclosures.exists()
+
+
+def test_declining_a_proposal_a_colleague_accepted_meanwhile_says_so_and_keeps_the_reason(
+    demo, demo_users, client_for
+):
+    proposed = proposal(demo, demo_users)
+    client = client_for("coordinator")
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+    declining = form_on(
+        client.get(reverse("incidents:incident", args=[proposed.incident_id])), having="decision"
+    )
+    client.post(
+        url, form_on(client.get(url), having="purpose") | {"purpose": "Same peer group", **SHARE_BASIS}
+    )
+
+    refused = client.post(url, declining | {"reason": "Eastmere has no part in this."})
+    shown_again(
+        refused, decided="accepted", by=demo_users["coordinator"], keeping="Eastmere has no part in this."
+    )
+    proposed.refresh_from_db()
+    assert (proposed.status, proposed.decline_reason) == (ProposalStatus.ACCEPTED, "")
+    # Its "Share with" link followed from a page opened before says so too, rather than not found.
+    again = client.get(url, follow=True).content.decode()
+    assert "This proposal was already accepted by" in again

@@ -18,6 +18,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident, IncidentShare
+from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
 from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, RegionMembership
@@ -135,9 +136,9 @@ def decide_proposal(
         decided_at=timezone.now(),
         decline_reason="" if accept else reason.strip(),
     )
-    if not decided:
-        raise DomainError("Someone has already decided this proposal.")
     proposal.refresh_from_db()
+    if not decided:
+        raise DomainError(decided_already(proposal))
     if accept:
         given = {"purpose": "", "article6_basis": "", **(basis or {})}
         incident_services.share_incident(
@@ -157,6 +158,15 @@ def decide_proposal(
         status=proposal.status,
     )
     return proposal
+
+
+def decided_already(proposal) -> str:
+    """What someone deciding ``proposal`` after a colleague decided it is told: who decided, how and when."""
+    when = clock_time(proposal.decided_at, relative_to=timezone.now())
+    return (
+        f"This proposal was already {proposal.get_status_display().lower()} by "
+        f"{proposal.decided_by or 'someone else'} at {when}. Nothing you entered was saved."
+    )
 
 
 # --- Regional alerting ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from svtoolkit.regions.forms import (
     ProposeShareForm,
     RegionalSharingForm,
 )
+from svtoolkit.regions.models import ProposalStatus
 
 # --- The region's pages (regional staff) ----------------------------------------------------------------
 
@@ -117,31 +118,29 @@ def share_with_region(request, incident_id):
 @access.requires(access.can_manage_incident)
 def decide_proposal(request, incident_id, proposal_id):
     found = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
+    # Any proposal of the incident: one a colleague decided meanwhile is refused on the page, which keeps
+    # what was typed, rather than not found.
     proposal = access.get_for(
-        request, selectors.open_proposals(found), proposal_id, rule=access.can_decide_share_proposal
+        request, selectors.proposals_for(found), proposal_id, rule=access.can_decide_share_proposal
     )
+    if request.method == "GET" and proposal.status != ProposalStatus.PROPOSED:
+        messages.error(request, services.decided_already(proposal))
+        return redirect("incidents:incident", incident_id=found.pk)
     if request.POST.get("decision") != "decline":
         return _accept_proposal(request, found, proposal)
-    form = DeclineProposalForm(request.POST)
-    if not form.is_valid():  # too long: say so, rather than that no reason was given
-        messages.error(request, form.errors["reason"][0])
-        return redirect("incidents:incident", incident_id=found.pk)
-    accept = request.POST.get("decision") == "accept"
-    with errors_as_message(request):
-        services.decide_proposal(
-            proposal=proposal,
-            accept=accept,
-            reason=form.cleaned_data.get("reason", ""),
-            by=request.user,
-            request=request,
-        )
-        messages.success(
-            request,
-            f"{found.reference} is shared with {proposal.partnership}."
-            if accept
-            else f"You declined sharing {found.reference} with {proposal.partnership}.",
-        )
-    return redirect("incidents:incident", incident_id=found.pk)
+    # Declined from the incident's page; refused (no reason, too long, decided meanwhile), the decline is
+    # shown on a page of its own that keeps the reason typed.
+    return incident_form_page(
+        request,
+        found,
+        DeclineProposalForm(request.POST),
+        heading=f"Decline sharing with {proposal.partnership}",
+        button="Decline",
+        save=lambda data: services.decide_proposal(
+            proposal=proposal, accept=False, reason=data["reason"], by=request.user, request=request
+        ),
+        success=f"You declined sharing {found.reference} with {proposal.partnership}.",
+    )
 
 
 def _accept_proposal(request, incident, proposal):
