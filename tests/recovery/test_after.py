@@ -456,6 +456,28 @@ def test_accepting_a_lesson_never_overwrites_an_edit_of_the_draft_made_since_the
     assert lesson.status == "accepted"
 
 
+def test_deciding_a_lesson_a_colleague_decided_meanwhile_says_so_and_keeps_what_was_typed(
+    client_for, incident, demo, demo_users, published
+):
+    item, lesson = _schools_lesson(incident, demo_users, published)
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+    accepting = form_on(coordinator.get(url), having="guidance")
+    declining = form_on(coordinator.get(url), having="guidance")
+    coordinator.post(url, declining | {"decision": "decline", "note": "Schools do this already."})
+
+    edited = f"{item.guidance.strip()} Ask the school to tell parents before the end of the day."
+    typed = {"decision": "accept", "guidance": edited, "note": "Agreed at the board"}
+    refused = coordinator.post(url, accepting | typed)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert f"This lesson was already declined by {demo_users['coordinator']} at" in page
+    assert edited in page and "Agreed at the board" in page
+    lesson.refresh_from_db()
+    assert (lesson.status, lesson.decision_note) == ("declined", "Schools do this already.")
+    assert playbook_selectors.draft_version(demo) is None
+
+
 def test_accepting_a_lesson_as_proposed_adds_its_guidance_to_the_items(incident, demo, demo_users, published):
     item = published.items.exclude(guidance="").first()
     lesson = review_services.record_lesson(

@@ -10,6 +10,7 @@ from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.partnerships.services import take_turns_in
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
@@ -181,7 +182,11 @@ def accept_lesson(
     nothing is saved (EditConflict), so nobody's edit of the draft is overwritten unseen."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if not selectors.awaiting_decision(lesson):
-        raise DomainError("Only a lesson that proposes a checklist change can be accepted, and only once.")
+        raise DomainError(
+            _decided_already(lesson)
+            if lesson.decided_at
+            else "Only a lesson that proposes a checklist change can be accepted."
+        )
     playbook = playbook_selectors.playbook_of(lesson.partnership)
     if playbook is None:
         raise DomainError("The partnership has no checklist to change.")
@@ -228,7 +233,9 @@ def accept_lesson(
 def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if lesson.status != LessonStatus.PROPOSED:
-        raise DomainError("Only a proposed change can be declined, and only once.")
+        raise DomainError(
+            _decided_already(lesson) if lesson.decided_at else "Only a proposed change can be declined."
+        )
     if not note.strip():
         raise DomainError("Say why the change is declined.", field="note")
     lesson.status = LessonStatus.DECLINED
@@ -238,6 +245,16 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record_updated(by=by, target=lesson, request=request, status=lesson.status)
     return lesson
+
+
+def _decided_already(lesson) -> str:
+    """What someone deciding a lesson after a colleague decided it is told: who decided, how and when."""
+    how = "accepted" if lesson.status == LessonStatus.ACCEPTED else "declined"
+    when = clock_time(lesson.decided_at, relative_to=timezone.now())
+    return (
+        f"This lesson was already {how} by {lesson.decided_by or 'someone else'} at {when}. "
+        "Nothing you entered was saved."
+    )
 
 
 # --- Closing and re-opening ------------------------------------------------------------------------------

@@ -209,10 +209,13 @@ def lesson(request, lesson_id):
         access.deny(request, reason="can_decide_lessons")
     open_to_decide = may_decide and selectors.awaiting_decision(shown)
     proposal = selectors.lesson_proposal(shown) if open_to_decide else None
+    # A decision sent after a colleague's is refused by the service and shown on the page with what was
+    # typed, the wording and guidance too when the page had them.
+    deciding = open_to_decide or (request.method == "POST" and may_decide)
     form = (
         LessonDecisionForm(
             request.POST or None,
-            proposes_change=proposal is not None,
+            proposes_change=proposal is not None or "action" in request.POST,
             initial=(
                 {
                     "action": proposal.action,
@@ -223,12 +226,9 @@ def lesson(request, lesson_id):
                 else {}
             ),
         )
-        if open_to_decide
+        if deciding
         else None
     )
-    if request.method == "POST" and not open_to_decide:
-        messages.error(request, "This lesson has been decided already.")
-        return redirect("recovery:lesson", lesson_id=shown.pk)
     if request.method == "POST":
         if form.is_valid():
             with errors_shown_on(form, thing="checklist item"):
