@@ -17,7 +17,9 @@ def free_port() -> int:
 
 class ControlledSMTP:
     """An SMTP server on 127.0.0.1. ``mode``: accept, hang (never answers the message), defer (451) or
-    reject (550). ``received`` holds what it accepted, as email messages."""
+    reject (550) the message, answer the recipient's address (RCPT TO) with defer_address (450, as a
+    greylisting server does) or reject_address (550), or the sender's (MAIL FROM) with defer_sender (451).
+    ``received`` holds what it accepted, as email messages."""
 
     def __init__(self):
         self.port = free_port()
@@ -27,6 +29,21 @@ class ControlledSMTP:
         self.accept_delay = 0.0
         self.data_started = threading.Event()
         self._controller = None
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mode == "defer_sender":
+            return "451 4.3.0 Try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.mode == "defer_address":
+            return "450 4.7.1 Try again later"
+        if self.mode == "reject_address":
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.data_started.set()

@@ -34,14 +34,29 @@ def test_a_message_reaches_each_recipient_once(smtp_server):
     assert set(notification.deliveries.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
-def test_a_mail_server_that_is_down_gets_the_message_once_it_is_back(smtp_server):
-    smtp_server.stop()
+@pytest.mark.parametrize(
+    "trouble, error",
+    [
+        ("down", "could not be reached"),
+        ("defer_address", "450"),  # greylisting: "try later" to an address it has not seen before
+        ("defer_sender", "451"),
+    ],
+)
+def test_a_message_the_mail_server_cannot_take_now_is_sent_once_it_can(smtp_server, trouble, error):
+    if trouble == "down":
+        smtp_server.stop()
+    else:
+        smtp_server.mode = trouble
     _send()
     assert delivery.deliver_due() == 0
     queued = Delivery.objects.get()
-    assert queued.status == DeliveryStatus.QUEUED
-    assert "could not be reached" in queued.last_error
-    smtp_server.start()
+    assert (queued.status, queued.attempts) == (DeliveryStatus.QUEUED, 1)
+    assert queued.next_attempt_at > timezone.now()
+    assert error in queued.last_error
+    if trouble == "down":
+        smtp_server.start()
+    else:
+        smtp_server.mode = "accept"
     assert delivery.deliver_due() == 0, "not before its retry time"
     with time_machine.travel(queued.next_attempt_at + timedelta(seconds=1)):
         assert delivery.deliver_due() == 1
@@ -77,6 +92,15 @@ def test_a_refused_address_fails_at_once_is_shown_and_can_be_sent_again(smtp_ser
     services.resend(delivery=failed, by=coordinator)
     assert delivery.deliver_due() == 1
     assert len(smtp_server.received) == 1
+
+
+def test_an_address_the_mail_server_refuses_fails_at_once(smtp_server):
+    smtp_server.mode = "reject_address"
+    _send()
+    delivery.deliver_due()
+    failed = Delivery.objects.get()
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "550" in failed.last_error and not smtp_server.received
 
 
 def test_retries_stop_after_the_set_number_of_tries(smtp_server, settings):

@@ -54,9 +54,14 @@ def _send_by_smtp(delivery) -> str:
         email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     try:
         email.send()
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
-        raise PermanentFailure(f"The mail server refused the address: {error}") from error
-    except smtplib.SMTPResponseException as error:
+    except smtplib.SMTPRecipientsRefused as error:
+        # Refused at RCPT TO, with the server's answer for the one address: a 4xx is a "try later"
+        # (greylisting, a full mailbox), only a 5xx a refusal.
+        codes = [code for code, _ in error.recipients.values()]
+        if all(500 <= code < 600 for code in codes):
+            raise PermanentFailure(f"The mail server refused the address: {error}") from error
+        raise TemporaryFailure(f"The mail server asked to try later: {error}") from error
+    except smtplib.SMTPResponseException as error:  # SMTPSenderRefused (at MAIL FROM) among them
         if 500 <= error.smtp_code < 600:
             raise PermanentFailure(f"The mail server refused the message: {error.smtp_code}") from error
         raise TemporaryFailure(f"The mail server asked to try later: {error.smtp_code}") from error
