@@ -90,7 +90,9 @@ def test_an_alert_goes_at_once_to_the_duty_officer_and_the_alert_list_by_text_an
 def test_an_alert_with_no_one_on_the_rota_still_reaches_the_coordinators(demo, demo_users):
     alert = raise_police_alert(demo, demo_users)
     assert alerted(alert) == {"coordinator@example.org": services.FALLBACK_REASON}
-    assert alert.steps.get().note == "No one is on the rota as duty officer now."
+    assert alert.steps.get().note == (
+        "No one is on the rota as duty officer now. The coordinators were alerted instead."
+    )
 
 
 @pytest.mark.parametrize("role", ["viewer", "health", "responder"])
@@ -370,6 +372,35 @@ def test_without_acknowledgement_the_senior_manager_is_alerted_after_twenty_minu
         "coordinator@example.org": "Deputy duty officer",
         "viewer@example.org": "Senior manager (gold)",
     }
+
+
+def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        services.add_shift(
+            partnership=demo,
+            person=demo_users["responder"],
+            role=DutyRole.DUTY_OFFICER,
+            starts_at=raised - timedelta(hours=1),
+            ends_at=raised + timedelta(hours=23),
+            out_of_hours_number="07700 900999",
+            by=demo_users["coordinator"],
+        )
+        alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {"responder@example.org": "Duty officer"}
+    with time_machine.travel(raised + timedelta(minutes=10), tick=False):
+        assert services.escalate_alerts() == 1
+    deputy_step = alert.steps.get(duty_role=DutyRole.DEPUTY)
+    stand_ins = AlertRecipient.objects.filter(step=deputy_step)
+    assert {r.user for r in stand_ins} == set(selectors.coordinators_of(demo))
+    assert {r.reason for r in stand_ins} == {services.FALLBACK_REASON}
+    assert Delivery.objects.filter(
+        recipient=demo_users["coordinator"], notification__urgency="alert"
+    ).exists()
+    assert deputy_step.note == (
+        "No one is on the rota as deputy duty officer now. The coordinators were alerted instead."
+    )
+    assert any(deputy_step.note in entry.text for entry in alert.incident.timeline.all())
 
 
 def test_a_second_acknowledgement_is_kept_but_the_first_stands(demo, demo_users):

@@ -162,17 +162,6 @@ def raise_alert(
     for step in steps:
         if step.after_minutes == 0:
             _take_step(alert_id=alert.pk, step=step, now=now, with_alert_list=step == steps[0])
-    if not alert.recipients.exists():
-        # Nobody is on the rota and the alert list is empty: an alert must still reach someone.
-        fallback = AlertStep.objects.get_or_create(
-            alert=alert, duty_role=steps[0].duty_role, defaults={"after_minutes": 0, "taken_at": now}
-        )[0]
-        _alert_people(
-            alert,
-            fallback,
-            [(person, FALLBACK_REASON) for person in selectors.coordinators_of(partnership)],
-            now,
-        )
     return alert
 
 
@@ -306,6 +295,13 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
             alerted = _alert_people(alert, taken, people, now)
             if shift is None:
                 taken.note = f"No one is on the rota as {role.label.lower()} now."
+                if not alerted:  # a gap in the rota must not leave a step unheard: the coordinators stand in
+                    partnership = alert.partnership
+                    stand_ins = [
+                        (person, FALLBACK_REASON) for person in selectors.coordinators_of(partnership)
+                    ]
+                    if _alert_people(alert, taken, stand_ins, now):
+                        taken.note += " The coordinators were alerted instead."
             elif not any(r.user_id == shift.person_id for r in alerted):
                 taken.note = f"{shift.person} ({role.label.lower()}) had been alerted already."
             if taken.note:
