@@ -179,6 +179,18 @@ def test_a_message_that_can_wait_is_held_until_the_persons_quiet_hours_end(smtp_
     assert [m["Subject"] for m in smtp_server.received] == ["Alert", "Reminder"]
 
 
+def test_quiet_hours_that_start_and_end_at_the_same_time_hold_nothing(smtp_server):
+    person = UserFactory(
+        quiet_from=clock(22, 0), quiet_until=clock(22, 0)
+    )  # stored before the form refused it
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 28, 23, 30)), tick=False):
+        services.send(
+            kind="reminder", subject="Reminder", body="b", recipients=[services.recipient_for_user(person)]
+        )
+        assert delivery.deliver_due() == 1
+    assert [m["Subject"] for m in smtp_server.received] == ["Reminder"]
+
+
 def test_an_alert_goes_by_text_and_email_and_a_reminder_by_the_channels_chosen(settings):
     settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
     person = UserFactory(mobile_number="07700900123", receive_email=False, receive_sms=True)

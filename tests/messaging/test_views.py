@@ -144,17 +144,22 @@ def test_a_person_chooses_text_messages_and_quiet_hours(client_for, demo_users):
             "quiet_from",
             "Enter a valid time",
         ),
+        (
+            {"receive_email": "on", "quiet_from": "22:00", "quiet_until": "22:00"},
+            "quiet_until",
+            "The end of your quiet hours must be different from the start",
+        ),
     ],
 )
 def test_contact_preferences_explain_bad_input_and_change_nothing(
     client_for, demo_users, posted, field, message
 ):
     police = demo_users["police"]
-    before = (police.mobile_number, police.receive_email, police.receive_sms)
+    before = (police.mobile_number, police.receive_email, police.receive_sms, police.quiet_from)
     response = client_for("police").post(reverse("accounts:contact_preferences"), posted)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert "govuk-error-summary" in response.content.decode()
     police.refresh_from_db()
     # The demo account's own mobile number (07700 900013) and choices are as they were.
-    assert (police.mobile_number, police.receive_email, police.receive_sms) == before
+    assert (police.mobile_number, police.receive_email, police.receive_sms, police.quiet_from) == before

@@ -237,6 +237,8 @@ class ContactPreferencesForm(forms.Form):
             missing = "quiet_until" if data.get("quiet_from") else "quiet_from"
             if missing not in self.errors:
                 self.add_error(missing, "Enter both the start and the end of your quiet hours, or neither")
+        elif data.get("quiet_from") and data.get("quiet_from") == data.get("quiet_until"):
+            self.add_error("quiet_until", "The end of your quiet hours must be different from the start")
         return data
 
 

@@ -80,10 +80,13 @@ def _channels(recipient: Recipient, urgency: str) -> list[tuple[str, str]]:
 def _not_before(recipient: Recipient, urgency: str, now: datetime) -> datetime:
     """Now, or the end of the person's quiet hours for a message that can wait."""
     user = recipient.user
-    if urgency == Urgency.ALERT or user is None or not (user.quiet_from and user.quiet_until):
+    if urgency == Urgency.ALERT or user is None:
+        return now
+    start, end = user.quiet_from, user.quiet_until
+    # Equal times (kept from before the form refused them) are no quiet hours, not a whole day of them.
+    if not (start and end) or start == end:
         return now
     local = timezone.localtime(now)
-    start, end = user.quiet_from, user.quiet_until
     clock = local.time()
     quiet = start <= clock < end if start < end else (clock >= start or clock < end)
     if not quiet:
