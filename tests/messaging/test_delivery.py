@@ -191,6 +191,23 @@ def test_quiet_hours_that_start_and_end_at_the_same_time_hold_nothing(smtp_serve
     assert [m["Subject"] for m in smtp_server.received] == ["Reminder"]
 
 
+def test_a_sweep_sends_an_alert_before_the_messages_that_fell_due_earlier(smtp_server):
+    started = timezone.now()
+    with time_machine.travel(started, tick=False):
+        for n in range(3):
+            _send(subject=f"Reminder {n}")
+    with time_machine.travel(started + timedelta(minutes=1), tick=False):
+        _send(to=("duty@example.org", "deputy@example.org"), subject="Alert", urgency=Urgency.ALERT)
+        assert delivery.deliver_due() == 5
+    assert [m["Subject"] for m in smtp_server.received] == [
+        "Alert",
+        "Alert",
+        "Reminder 0",
+        "Reminder 1",
+        "Reminder 2",
+    ]
+
+
 def test_an_alert_goes_by_text_and_email_and_a_reminder_by_the_channels_chosen(settings):
     settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
     person = UserFactory(mobile_number="07700900123", receive_email=False, receive_sms=True)

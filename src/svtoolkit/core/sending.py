@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import OperationalError, close_old_connections, connection
-from django.db.models import F, Model, Q
+from django.db.models import Case, F, Model, Q, Value, When
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,9 @@ class Sender:
     - ``timeout()``: the longest a send may take, in seconds; ``attempts_allowed()``: tries before it fails.
     - ``retry_wait(delivery)``: the wait after a temporary failure (``delivery.attempts`` tries so far).
     - ``loaded``: the relations ``send`` reads, fetched with the delivery.
+    - ``urgent``: the deliveries a sweep takes before any other, however long the others have waited (an
+      alert's text must not queue behind a backlog of reminders). It only orders the sweep, so unlike the
+      claim it may look at related rows.
     - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
     - ``after_sending(delivery)``: called once a send is recorded.
@@ -87,6 +90,7 @@ class Sender:
     attempts_allowed: Callable[[], int]
     retry_wait: Callable[[Model], timedelta]
     loaded: tuple[str, ...] = ()
+    urgent: Q | None = None
     ready: Callable[[Model], bool] = lambda delivery: True
     failure_fields: Callable[[Exception], dict] = lambda error: {}
     after_sending: Callable[[Model], None] = lambda delivery: None
@@ -125,9 +129,12 @@ class Sender:
 
     def deliver_due(self, among: Q | None = None, *, limit: int | None = None) -> int:
         """Send every delivery ``among`` these that is due (new, retrying, or left by a worker that stopped),
-        oldest due first; returns how many went."""
+        urgent ones first, then oldest due first; returns how many went."""
         due = self.model.objects.filter(among or Q(), due_condition(timezone.now()))
-        due = due.order_by("next_attempt_at", "id")
+        order = ["next_attempt_at", "id"]
+        if self.urgent is not None:
+            order.insert(0, Case(When(self.urgent, then=Value(0)), default=Value(1)))
+        due = due.order_by(*order)
         return sum(self.deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
 
     def _record_retry(self, delivery, error) -> None:

@@ -63,6 +63,7 @@ SENDER = Sender(
     attempts_allowed=lambda: settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
     retry_wait=lambda delivery: retry_wait(delivery.attempts, delivery.notification.urgency),
     loaded=("notification",),
+    urgent=Q(notification__urgency=Urgency.ALERT),
     after_sending=lambda delivery: _remove_secret_once_sent(delivery.notification),
 )
 deliver = SENDER.deliver
@@ -70,7 +71,7 @@ deliver = SENDER.deliver
 
 def deliver_due(*, limit: int = 500) -> int:
     """Send every delivery that is due (new, retrying, held for quiet hours until now, or left by a worker
-    that stopped); returns how many went."""
+    that stopped), alerts first; returns how many went."""
     return SENDER.deliver_due(limit=limit)
 
 
