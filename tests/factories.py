@@ -896,3 +896,13 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     size = 27
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(b"CCTV handed over at 14:05.\n").hexdigest())
     marking = "OFFICIAL-SENSITIVE"
+
+
+class StoredFileErasureFactory(factory.django.DjangoModelFactory):
+    """A stored file of an erased attachment that the storage has still to delete."""
+
+    class Meta:
+        model = "attachments.StoredFileErasure"
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"attachments/1/{n:032x}.txt")
