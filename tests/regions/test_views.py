@@ -43,12 +43,40 @@ def test_the_boards_plan_column_shows_progress_where_the_partnership_shares_it(d
 
     services.choose_regional_sharing(
         partnership=demo,
-        categories=[RegionalCategory.TYPES],
+        categories=[RegionalCategory.TYPES, RegionalCategory.STATUS],
         by=demo_users["coordinator"],
         expected_revision=None,
     )
     row = client_for("regional_viewer").get(board).content.decode().split(incident.reference, 1)[1]
     assert " done" not in row.split("</tr>", 1)[0]
+
+
+def test_a_partnership_that_keeps_its_status_from_the_region_has_no_incident_on_the_board(
+    demo, demo_users, client_for
+):
+    """On the board an incident would say it is open, and by leaving it that it was closed."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident
+    from svtoolkit.partnerships.models import RegionalCategory
+    from svtoolkit.regions import services
+
+    services.choose_regional_sharing(
+        partnership=demo,
+        categories=[RegionalCategory.TYPES, RegionalCategory.DATES],
+        by=demo_users["coordinator"],
+        expected_revision=None,
+    )
+    still_open, _ = demo_incident(demo, demo_users)
+    closed, _ = demo_incident(demo, demo_users)
+    Incident.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
+    page = (
+        client_for("regional_viewer").get(reverse("regions:board", args=[demo.region.slug])).content.decode()
+    )
+    assert still_open.reference not in page and closed.reference not in page
+    assert f"Not on this board: the incidents of {demo.name}, which does not let the region see" in page
+    incident_page = reverse("regions:incident", args=[demo.region.slug, closed.pk])
+    assert client_for("regional_viewer").get(incident_page).status_code == 200
 
 
 def test_the_home_page_leads_regional_staff_to_their_board(demo, client_for):

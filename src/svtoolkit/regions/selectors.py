@@ -28,7 +28,7 @@ from svtoolkit.incidents.models import (
     PlanAction,
 )
 from svtoolkit.meetings.models import Meeting, MeetingStatus
-from svtoolkit.partnerships.models import Partnership, Region, RegionalSharing
+from svtoolkit.partnerships.models import Partnership, Region, RegionalCategory, RegionalSharing
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 
@@ -238,12 +238,26 @@ def _audit_reads(*, region, by, shown: list[RegionalIncident], page: str, reques
 
 def board(region, *, user, request=None, now: datetime | None = None) -> dict:
     """The live board: the region's open incidents, newest first, as the region may see them, and how each
-    stands against the first day's expectations. Audited in each partnership's log."""
+    stands against the first day's expectations. Audited in each partnership's log.
+
+    Only the incidents of partnerships that let the region see their status: an incident of one that does
+    not would say it was still open by being on the board, and that it was closed by leaving it. Those
+    partnerships are named instead."""
     now = now or timezone.now()
-    partnerships = list(region.partnerships.order_by("name"))
+    partnerships = list(region.partnerships.select_related("regional_sharing").order_by("name"))
+    keeping_status = [
+        partnership
+        for partnership in partnerships
+        if RegionalCategory.STATUS not in access.regional_categories_of(partnership)
+    ]
     # Through the index of open incidents, newest first: the first hundred of the region's.
     incidents = list(
-        region_incidents(region, partnership_ids=[partnership.pk for partnership in partnerships])
+        region_incidents(
+            region,
+            partnership_ids=[
+                partnership.pk for partnership in partnerships if partnership not in keeping_status
+            ],
+        )
         .exclude(status=IncidentStatus.CLOSED)
         .order_by("-notified_at", "-id")[:BOARD_SIZE]
     )
@@ -261,6 +275,7 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
     return {
         "incidents": shown,
         "partnerships": [partnership for partnership in partnerships if partnership.is_active],
+        "keeping_status": [partnership for partnership in keeping_status if partnership.is_active],
         "updated_at": now,
         "limited": len(incidents) == BOARD_SIZE,
     }
