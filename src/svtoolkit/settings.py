@@ -364,6 +364,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's, with the send timeout bounding the whole exchange, not each of its round trips.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "svtoolkit.messaging.smtp.EmailBackend"
 vars().update(EMAIL_CONFIG)
 # The delivery layer (svtoolkit.messaging): every email and text message goes through it. Email goes by SMTP
 # (EMAIL_URL) or GOV.UK Notify; text messages by Notify. "outbox" keeps messages on the outbox page instead of
@@ -382,7 +385,8 @@ SVTOOLKIT_SMS_PROVIDER = env.str(
 for _provider_setting in ("SVTOOLKIT_EMAIL_PROVIDER", "SVTOOLKIT_SMS_PROVIDER"):
     if vars()[_provider_setting] not in {"smtp", "notify", "outbox", ""}:
         raise environ.ImproperlyConfigured(f"{_provider_setting} must be smtp, notify, outbox or empty.")
-# Seconds a mail server or Notify has to answer one send; a delivery is retried this many times.
+# Seconds a mail server or Notify has for one whole send (core.sending derives the claim from it); a delivery
+# is tried this many times.
 SVTOOLKIT_SEND_TIMEOUT = env.int("SVTOOLKIT_SEND_TIMEOUT", default=20)
 EMAIL_TIMEOUT = SVTOOLKIT_SEND_TIMEOUT
 SVTOOLKIT_DELIVERY_ATTEMPTS = env.int("SVTOOLKIT_DELIVERY_ATTEMPTS", default=10)

@@ -7,6 +7,7 @@ import threading
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 def free_port() -> int:
@@ -15,11 +16,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class _SlowToAnswer(SMTP):
+    """Holds each answer (the greeting, and its last line to each command) for the handler's
+    ``reply_delay`` seconds, as a tarpitting server does."""
+
+    async def push(self, status):
+        line = status if isinstance(status, str) else status.decode()
+        if self.event_handler.reply_delay and line[3:4] != "-":
+            await asyncio.sleep(self.event_handler.reply_delay)
+        await super().push(status)
+
+
+class _Controller(Controller):
+    def factory(self):
+        return _SlowToAnswer(self.handler, **self.SMTP_kwargs)
+
+
 class ControlledSMTP:
     """An SMTP server on 127.0.0.1. ``mode``: accept, hang (never answers the message), defer (451) or
     reject (550) the message, answer the recipient's address (RCPT TO) with defer_address (450, as a
     greylisting server does) or reject_address (550), or the sender's (MAIL FROM) with defer_sender (451).
-    ``received`` holds what it accepted, as email messages."""
+    ``reply_delay``: seconds it takes to answer anything. ``received`` holds what it accepted, as email
+    messages."""
 
     def __init__(self):
         self.port = free_port()
@@ -27,6 +45,7 @@ class ControlledSMTP:
         self.received = []
         self.hang_seconds = 5.0
         self.accept_delay = 0.0
+        self.reply_delay = 0.0
         self.data_started = threading.Event()
         self._controller = None
 
@@ -60,7 +79,7 @@ class ControlledSMTP:
         return "250 Accepted"
 
     def start(self):
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = _Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self):

@@ -254,6 +254,42 @@ def test_two_workers_sweeping_at_once_send_each_message_once(smtp_server):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_mail_server_slow_at_every_step_cannot_hold_a_send_past_its_claim(smtp_server):
+    # Each answer comes just inside the one-second send timeout: a timeout per round trip would let the
+    # exchange run on past the claim, and a second worker's sweep would send the message again.
+    smtp_server.reply_delay = 0.9
+    past_the_claim = delivery.SENDER.claim_length() + timedelta(seconds=1)
+    sending, swept = threading.Event(), []
+    original = smtp_server.handle_MAIL
+
+    async def mail_while_the_other_worker_sweeps(server, session, envelope, address, mail_options):
+        sending.set()
+        return await original(server, session, envelope, address, mail_options)
+
+    smtp_server.handle_MAIL = mail_while_the_other_worker_sweeps
+
+    def second_worker():
+        sending.wait(10)
+        with time_machine.travel(timezone.now() + past_the_claim):
+            swept.append(delivery.deliver_due())
+        connection.close()
+
+    worker = threading.Thread(target=second_worker)
+    worker.start()
+    started = time.monotonic()
+    _send()  # sent straight after the commit
+    took = time.monotonic() - started
+    sending.set()
+    worker.join()
+    assert swept == [0] and not smtp_server.received
+    assert took < 2, "the send was cut off at the send timeout"
+    smtp_server.reply_delay = 0
+    with time_machine.travel(Delivery.objects.get().next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due() == 1
+    assert len(smtp_server.received) == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_send_leaves_the_message_to_be_sent_once(smtp_server):
     if connection.vendor != "postgresql":
         pytest.skip(

@@ -3,12 +3,12 @@
 
 A worker first claims a delivery with one conditional UPDATE (queued and due, or claimed by a worker whose
 claim has run out), committed before anything is sent, so two workers, a double click or two overlapping
-sweeps can never both send it. The claim lasts well beyond the send's timeout; a worker killed mid-send, or
-whose database went away, leaves a claim that runs out, and the next sweep sends the delivery again. A failure
-that may pass is retried with growing waits; one that cannot, or one that keeps failing, is marked failed and
-shown to coordinators, who can send it again. What became of a send is written holding on through a database
-that drops for a while: the message has gone, and losing that fact would send it again once the claim runs
-out.
+sweeps can never both send it. The claim lasts well beyond the send's timeout, which bounds the whole send
+(each provider cuts a send off then); a worker killed mid-send, or whose database went away, leaves a claim
+that runs out, and the next sweep sends the delivery again. A failure that may pass is retried with growing
+waits; one that cannot, or one that keeps failing, is marked failed and shown to coordinators, who can send it
+again. What became of a send is written holding on through a database that drops for a while: the message has
+gone, and losing that fact would send it again once the claim runs out.
 """
 
 import logging
@@ -73,7 +73,9 @@ class Sender:
 
     - ``send(delivery)`` sends it and returns the fields to record (its ``status`` among them), or raises
       ``PermanentFailure`` or ``TemporaryFailure``; any other exception counts as temporary.
-    - ``timeout()``: the longest a send may take, in seconds; ``attempts_allowed()``: tries before it fails.
+    - ``timeout()``: the longest a whole send may take, in seconds: the provider cuts it off then, however
+      many round trips it has (each connection, write and read is given only the time left), and the claim
+      is derived from it. ``attempts_allowed()``: tries before it fails.
     - ``retry_wait(delivery)``: the wait after a temporary failure (``delivery.attempts`` tries so far).
     - ``loaded``: the relations ``send`` reads, fetched with the delivery.
     - ``urgent``: the deliveries a sweep takes before any other, however long the others have waited (an
@@ -96,7 +98,8 @@ class Sender:
     after_sending: Callable[[Model], None] = lambda delivery: None
 
     def claim_length(self) -> timedelta:
-        """Long enough for the slowest send (the timeout) several times over: a slow send is never doubled."""
+        """The slowest send (the timeout) several times over, for what the timeout does not cover (finding the
+        server's address, loading and recording the delivery): a slow send is never doubled."""
         return timedelta(seconds=self.timeout() * 4 + 30)
 
     def deliver(self, delivery_id: int) -> bool:

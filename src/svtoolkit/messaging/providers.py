@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
+from urllib3.util import Timeout
 
 from svtoolkit.core.sending import PermanentFailure, TemporaryFailure
 from svtoolkit.messaging.models import Channel
@@ -75,8 +76,11 @@ def _send_by_smtp(delivery) -> str:
 
 
 def notify_client() -> NotificationsAPIClient:
+    # The timeout bounds connecting and the answer together, not each of them (core.sending's claim).
     return NotificationsAPIClient(
-        settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=settings.SVTOOLKIT_SEND_TIMEOUT
+        settings.NOTIFY_API_KEY,
+        base_url=settings.NOTIFY_BASE_URL,
+        timeout=Timeout(total=settings.SVTOOLKIT_SEND_TIMEOUT),
     )
 
 

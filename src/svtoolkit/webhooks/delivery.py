@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
+from urllib3.util import Timeout
 
 from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
@@ -84,7 +85,8 @@ def post(delivery) -> int:
             endpoint.url,
             data=body.encode(),
             headers=headers,
-            timeout=settings.SVTOOLKIT_WEBHOOK_TIMEOUT,
+            # Connecting and the answer together, not each of them (core.sending's claim).
+            timeout=Timeout(total=settings.SVTOOLKIT_WEBHOOK_TIMEOUT),
             allow_redirects=False,
         )
     except requests.Timeout as error:
