@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from svtoolkit.core.sending import claim_seconds
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 
@@ -398,6 +400,14 @@ SVTOOLKIT_WEBHOOK_ALLOW_HTTP = env.bool("SVTOOLKIT_WEBHOOK_ALLOW_HTTP", default=
 SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
     "SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=not PRODUCTION
 )
+# A sweep, or a task sending new messages or events, claims no delivery after this many seconds
+# (core.sending); the next sweep, a minute later, sends the rest. RQ's job timeout leaves room after it for
+# the longest claim of one send, so it never fires in the middle of a send (the database queue has none).
+SVTOOLKIT_SENDING_SECONDS = 120
+if TASK_QUEUE == "redis":
+    RQ_QUEUES["default"]["DEFAULT_TIMEOUT"] = SVTOOLKIT_SENDING_SECONDS + claim_seconds(
+        max(SVTOOLKIT_SEND_TIMEOUT, SVTOOLKIT_WEBHOOK_TIMEOUT)
+    )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in emails sent by the task worker (invitations) are built from this address; it has no

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.db import connection, connections
 from django.utils import timezone
+from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
@@ -206,6 +207,42 @@ def test_a_sweep_sends_an_alert_before_the_messages_that_fell_due_earlier(smtp_s
         "Reminder 1",
         "Reminder 2",
     ]
+
+
+def test_a_sweep_stops_claiming_after_its_time_and_the_next_sweep_sends_the_rest(smtp_server, settings):
+    settings.SVTOOLKIT_SENDING_SECONDS = 1
+    smtp_server.accept_delay = 0.3
+    people = [f"person{n}@example.org" for n in range(5)]
+    for address in people:
+        _send(to=(address,))
+    first = delivery.deliver_due()
+    assert 0 < first < len(people), "it stopped claiming after a second"
+    assert Delivery.objects.filter(status=DeliveryStatus.QUEUED, attempts=0).count() == len(people) - first
+    assert delivery.deliver_due() == len(people) - first
+    assert sorted(m["To"] for m in smtp_server.received) == people
+
+
+def test_the_tasks_own_timeout_after_the_server_took_a_message_stops_the_sweep_without_sending_it_again(
+    smtp_server,
+):
+    _send(to=("a@example.org", "b@example.org"))
+    original = smtp_server.handle_DATA
+
+    async def accept_then_the_tasks_time_runs_out(server, session, envelope):
+        answer = await original(server, session, envelope)
+        os.kill(os.getpid(), signal.SIGALRM)  # what RQ's job timeout does, wherever the worker is
+        return answer
+
+    smtp_server.handle_DATA = accept_then_the_tasks_time_runs_out
+    with pytest.raises(JobTimeoutException), UnixSignalDeathPenalty(60, JobTimeoutException):
+        delivery.deliver_due()
+    smtp_server.handle_DATA = original
+    stopped = Delivery.objects.get(address="a@example.org")
+    assert stopped.status == DeliveryStatus.FAILED and "may have gone" in stopped.last_error
+    assert Delivery.objects.get(address="b@example.org").status == DeliveryStatus.QUEUED
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert delivery.deliver_due() == 1
+    assert [m["To"] for m in smtp_server.received] == ["a@example.org", "b@example.org"]
 
 
 def test_an_alert_goes_by_text_and_email_and_a_reminder_by_the_channels_chosen(settings):

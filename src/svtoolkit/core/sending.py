@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
 from django.db.models import Case, F, Model, Q, Value, When
 from django.utils import timezone
@@ -49,6 +50,13 @@ def doubling_wait(attempts: int, *, first: int, longest: int) -> timedelta:
     return timedelta(seconds=min(first * 2 ** (attempts - 1), longest))
 
 
+def claim_seconds(timeout: float) -> float:
+    """How long a claim lasts for a send that may take ``timeout`` seconds: that several times over, for what
+    the timeout does not cover (finding the server's address, loading and recording the delivery), so a slow
+    send is never doubled. The settings give RQ's job timeout room for one such claim."""
+    return timeout * 4 + 30
+
+
 def due_condition(now) -> Q:
     """Due on the delivery's own row. The claim must test no other table: PostgreSQL turns a join in an UPDATE
     into a subquery that it does not check again after waiting for another worker's lock, so two workers
@@ -72,7 +80,9 @@ class Sender:
     ``next_attempt_at``, ``claimed_until`` and ``last_error``.
 
     - ``send(delivery)`` sends it and returns the fields to record (its ``status`` among them), or raises
-      ``PermanentFailure`` or ``TemporaryFailure``; any other exception counts as temporary.
+      ``PermanentFailure`` or ``TemporaryFailure``, the receiver's answer. Any other exception (a fault, or
+      the task's own timeout firing) may come after the receiver took it: the delivery is marked failed, not
+      tried again by itself, and the exception goes on (the sweep stops).
     - ``timeout()``: the longest a whole send may take, in seconds: the provider cuts it off then, however
       many round trips it has (each connection, write and read is given only the time left), and the claim
       is derived from it. ``attempts_allowed()``: tries before it fails.
@@ -98,9 +108,7 @@ class Sender:
     after_sending: Callable[[Model], None] = lambda delivery: None
 
     def claim_length(self) -> timedelta:
-        """The slowest send (the timeout) several times over, for what the timeout does not cover (finding the
-        server's address, loading and recording the delivery): a slow send is never doubled."""
-        return timedelta(seconds=self.timeout() * 4 + 30)
+        return timedelta(seconds=claim_seconds(self.timeout()))
 
     def deliver(self, delivery_id: int) -> bool:
         """Claim and send one delivery if it is due; returns whether this call sent it."""
@@ -121,24 +129,39 @@ class Sender:
         except PermanentFailure as error:
             self._record(delivery, status=FAILED, last_error=str(error), **self.failure_fields(error))
             return False
-        except Exception as error:  # noqa: BLE001 - any other failure of a send is worth another try
-            if not isinstance(error, TemporaryFailure):
-                logger.exception("%s %s failed unexpectedly", self.model.__name__, delivery_id)
+        except TemporaryFailure as error:
             self._record_retry(delivery, error)
             return False
+        except Exception as error:
+            self._record(
+                delivery,
+                status=FAILED,
+                last_error=f"The send stopped before its outcome was known ({type(error).__name__}): it may "
+                "have gone. Send it again if it did not arrive.",
+                **self.failure_fields(error),
+            )
+            raise
         self._record(delivery, last_error="", **outcome)
         self.after_sending(delivery)
         return True
 
     def deliver_due(self, among: Q | None = None, *, limit: int | None = None) -> int:
         """Send every delivery ``among`` these that is due (new, retrying, or left by a worker that stopped),
-        urgent ones first, then oldest due first; returns how many went."""
+        urgent ones first, then oldest due first; returns how many went. It claims none after
+        ``SVTOOLKIT_SENDING_SECONDS``: the rest wait for the next sweep, and the task's own timeout (RQ's)
+        never fires in the middle of a send."""
         due = self.model.objects.filter(among or Q(), due_condition(timezone.now()))
         order = ["next_attempt_at", "id"]
         if self.urgent is not None:
             order.insert(0, Case(When(self.urgent, then=Value(0)), default=Value(1)))
         due = due.order_by(*order)
-        return sum(self.deliver(pk) for pk in list(due.values_list("pk", flat=True)[:limit]))
+        stop_claiming = time.monotonic() + settings.SVTOOLKIT_SENDING_SECONDS
+        sent = 0
+        for pk in list(due.values_list("pk", flat=True)[:limit]):
+            if time.monotonic() > stop_claiming:
+                break
+            sent += self.deliver(pk)
+        return sent
 
     def _record_retry(self, delivery, error) -> None:
         failure = self.failure_fields(error)
