@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -104,8 +104,12 @@ def test_the_calendar_file_carries_the_online_link(client_for, incident, demo, d
     assert "Join online: https://teams.example.org/l/meetup/123" in str(event["DESCRIPTION"])
 
 
-def test_a_series_steps_down_from_daily_to_weekly(incident, demo_users):
-    start = timezone.now() + timedelta(hours=2)
+def test_a_series_steps_down_from_daily_to_weekly_at_the_same_time_on_the_clock(
+    incident, demo_users, time_machine
+):
+    """The clocks go forward on 29 March 2026: the meetings after it are at 10:00 BST, not 11:00."""
+    time_machine.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=UTC), tick=False)
+    start = datetime(2026, 3, 26, 10, 0, tzinfo=UTC)  # 10:00 GMT
     meetings = services.schedule_meetings(
         incident=incident,
         by=demo_users["responder"],
@@ -117,15 +121,17 @@ def test_a_series_steps_down_from_daily_to_weekly(incident, demo_users):
         chair=demo_users["responder"],
         organisations=[],
         agenda="Update",
-        daily_for=3,
+        daily_for=5,
         then_weekly_for=2,
     )
-    assert [m.starts_at - start for m in meetings] == [
-        timedelta(days=0),
-        timedelta(days=1),
-        timedelta(days=2),
-        timedelta(days=9),
-        timedelta(days=16),
+    assert [f"{timezone.localtime(m.starts_at):%a %d %b %H:%M}" for m in meetings] == [
+        "Thu 26 Mar 10:00",
+        "Fri 27 Mar 10:00",
+        "Sat 28 Mar 10:00",
+        "Sun 29 Mar 10:00",
+        "Mon 30 Mar 10:00",
+        "Mon 06 Apr 10:00",
+        "Mon 13 Apr 10:00",
     ]
     assert len({m.series for m in meetings}) == 1 and meetings[0].series is not None
 

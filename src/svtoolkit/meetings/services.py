@@ -1,7 +1,6 @@
 """Scheduling meetings, inviting partners, and recording what a meeting decided and asked for."""
 
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core import downloads
+from svtoolkit.core.datetimes import days_later_on_the_clock
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
@@ -46,9 +46,9 @@ def schedule_meetings(
 ) -> list[Meeting]:
     """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
     check_where(place=place, online_link=online_link)
-    starts = [starts_at + timedelta(days=day) for day in range(daily_for)]
-    last = starts[-1]
-    starts += [last + timedelta(weeks=week) for week in range(1, then_weekly_for + 1)]
+    # On the clock: a meeting at 10:00 stays at 10:00 when the clocks change during the series.
+    days = [*range(daily_for), *(daily_for - 1 + 7 * week for week in range(1, then_weekly_for + 1))]
+    starts = [days_later_on_the_clock(starts_at, day) for day in days]
     series = uuid.uuid4() if len(starts) > 1 else None
     meetings = []
     for start in starts:
