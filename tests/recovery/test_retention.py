@@ -326,6 +326,19 @@ def test_an_incident_with_no_one_recorded_is_erased_too(
     assert retention_selectors.due_for_erasure(demo) == []
 
 
+def test_an_incident_closed_on_29_february_is_erased_on_the_day_shown(demo, demo_users, time_machine):
+    """A year on from 29 February 2024 is 28 February 2025: the day the retention page shows."""
+    demo.personal_data_retention_years = 1
+    demo.save(update_fields=["personal_data_retention_years"])
+    time_machine.move_to(datetime(2024, 2, 29, 12, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    closed(incident, demo_users["responder"])
+    [row] = retention_selectors.due_for_erasure(demo)
+    assert row.erase_on == date(2025, 2, 28)
+    assert retention_selectors.incidents_due_for_erasure(date(2025, 2, 27)) == []
+    assert retention_selectors.incidents_due_for_erasure(date(2025, 2, 28)) == [incident]
+
+
 def test_each_partnership_keeps_people_for_its_own_period(
     closed_incident, other_partnership, demo_users, time_machine
 ):

@@ -66,10 +66,12 @@ def incidents_due_for_erasure(today: date) -> list[Incident]:
     messages, files and schools' notes that may name them) erased, whatever it still holds."""
     closed_before = Q()
     for partnership_id, years in Partnership.objects.values_list("pk", "personal_data_retention_years"):
-        day_after_last_due = today - relativedelta(years=years) + timedelta(days=1)
+        # A day to spare past the last closing day due, which erase_on (below) then decides: a year on from
+        # 29 February is 28 February, and counting back a year from that day misses 29 February.
+        closed_by = today - relativedelta(years=years) + timedelta(days=2)
         closed_before |= Q(
             partnership_id=partnership_id,
-            closed_at__lt=timezone.make_aware(datetime.combine(day_after_last_due, time.min)),
+            closed_at__lt=timezone.make_aware(datetime.combine(closed_by, time.min)),
         )
     if not closed_before:
         return []
