@@ -81,7 +81,8 @@ dev: install-dev assets
 	SVTOOLKIT_ENV=dev setsid $(SVT) worker & worker=$$!; trap 'kill -- -$$worker 2>/dev/null || true' EXIT INT TERM; \
 	  SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
-# The task worker (the RQ worker when SVTOOLKIT_TASK_QUEUE=redis) with the scheduler of the scheduled jobs.
+# The task workers, the default queue's and the alerts' (RQ's when SVTOOLKIT_TASK_QUEUE=redis), with the
+# scheduler of the scheduled jobs.
 worker: install
 	SVTOOLKIT_ENV=$${SVTOOLKIT_ENV:-demo} $(SVT) worker
 

@@ -203,6 +203,9 @@ SESSION_ENGINE = "svtoolkit.accounts.sessions" if REDIS_URL else "django.contrib
 
 # Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
 # Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).
+# Alerts have a queue and a worker of their own (core.queueing.ALERTS_QUEUE): an alert's first send and its
+# escalation never wait behind ordinary messages held up by a slow mail server.
+TASK_QUEUES = ["default", "alerts"]
 TASK_QUEUE = env.str("SVTOOLKIT_TASK_QUEUE", default="database")
 if TASK_QUEUE not in {"database", "redis"}:
     raise environ.ImproperlyConfigured(f"SVTOOLKIT_TASK_QUEUE must be database or redis, not {TASK_QUEUE!r}")
@@ -216,10 +219,12 @@ elif TASK_QUEUE == "redis":
     # The same timeouts for the queue (redis-py reads them from the address); RQ's worker raises its own read
     # timeout above the time it blocks waiting for a job.
     _timeouts = f"socket_connect_timeout={REDIS_TIMEOUT}&socket_timeout={REDIS_TIMEOUT}"
-    RQ_QUEUES = {"default": {"URL": f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}{_timeouts}"}}
+    RQ_QUEUES = {
+        queue: {"URL": f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}{_timeouts}"} for queue in TASK_QUEUES
+    }
 else:
     TASK_BACKEND = "django_tasks_db.DatabaseBackend"
-TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": ["default"]}}
+TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": TASK_QUEUES}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,4 +1,5 @@
-"""`svtoolkit worker`, as `make run` starts it: the task worker with the scheduler inside; Ctrl-C stops both.
+"""`svtoolkit worker`, as `make run` starts it: the task workers (the default queue's and the alerts') with
+the scheduler inside; Ctrl-C stops them all; an alert never waits for ordinary messages.
 
 Runs the real command in its own process, in demo mode, on a freshly migrated SQLite database of its own.
 """
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.messaging.servers import ControlledSMTP
+
 SRC = Path(__file__).resolve().parents[2] / "src"
+SVTOOLKIT = [sys.executable, "-m", "svtoolkit.cli"]
 APP_JOBS = {
     "alerts.escalate_alerts",
     "communications.send_update_reminders",
@@ -40,10 +44,9 @@ def _runs_and_results(database: Path) -> tuple[set[str], list[str]]:
     return jobs, statuses
 
 
-@pytest.mark.slow
-def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databases):
-    database_url = databases.migrated("sqlite", "worker")
-    environment = {
+def _operator_environment(tmp_path, database_url: str, **settings: str) -> dict:
+    """The environment `make run` gives the worker (demo mode), on the given database, with ``settings``."""
+    return {
         **{
             key: value
             for key, value in os.environ.items()
@@ -53,14 +56,28 @@ def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databa
         "SVTOOLKIT_ENV": "demo",
         "SVTOOLKIT_VAR_DIR": str(tmp_path / "var"),
         "PYTHONPATH": str(SRC),  # this checkout's code, whichever checkout the virtualenv was installed from
-        "EMAIL_URL": "consolemail://",
         "DATABASE_URL": database_url,
+        **settings,
     }
-    svtoolkit = [sys.executable, "-m", "svtoolkit.cli"]
+
+
+def _kill(worker: subprocess.Popen) -> None:
+    """Kill a worker that did not stop, with the alerts worker it started (in a process group of its own)."""
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    worker.kill()
+    worker.wait()
+    for child in children:
+        os.kill(int(child), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databases):
+    database_url = databases.migrated("sqlite", "worker")
+    environment = _operator_environment(tmp_path, database_url, EMAIL_URL="consolemail://")
     database = Path(database_url.removeprefix("sqlite:///"))
 
     worker = subprocess.Popen(
-        [*svtoolkit, "worker"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*SVTOOLKIT, "worker"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         # Nothing has ever run on this database, so each job's latest time is caught up as the worker starts.
@@ -74,11 +91,87 @@ def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databa
         output, _ = worker.communicate(timeout=30)
     finally:
         if worker.poll() is None:
-            worker.kill()
-            worker.communicate()
+            _kill(worker)
 
     assert worker.returncode == 0, output
     assert "Scheduler started" in output
     jobs, statuses = _runs_and_results(database)
     assert jobs == APP_JOBS, output
     assert statuses == ["SUCCESSFUL"] * len(APP_JOBS), output
+
+
+# Twenty emails to partners and a duty officer's alert by text, queued as svtoolkit's services queue them.
+ORDINARY_MESSAGE = """
+from svtoolkit.messaging import services
+services.send(
+    kind="partner_notice",
+    subject="Meeting moved to Thursday",
+    body="The multi-agency meeting moves to Thursday at 10:00.",
+    recipients=[services.Recipient(label=f"Partner {n}", email=f"partner{n}@example.org") for n in range(20)],
+)
+"""
+ALERT = """
+from svtoolkit.messaging import services
+from svtoolkit.messaging.models import Urgency
+services.send(
+    kind="alert",
+    subject="SB-2026-0007: stabbing reported",
+    body="A stabbing was reported near Market Street.",
+    sms_text="SB-2026-0007 stabbing reported near Market Street.",
+    urgency=Urgency.ALERT,
+    recipients=[services.Recipient(label="Duty officer", mobile="07700900123")],
+)
+"""
+
+
+def _deliveries(database: Path, urgency: str) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(database) as db:
+        return db.execute(
+            "SELECT delivery.channel, delivery.status, delivery.attempts FROM messaging_delivery delivery"
+            " JOIN messaging_notification message ON message.id = delivery.notification_id"
+            " WHERE message.urgency = ?",
+            [urgency],
+        ).fetchall()
+
+
+@pytest.mark.slow
+def test_an_alert_is_texted_at_once_while_ordinary_emails_hold_the_worker_on_a_hung_mail_server(
+    tmp_path, databases
+):
+    mail_server = ControlledSMTP()
+    mail_server.mode = "hang"
+    mail_server.hang_seconds = 120  # it never answers a message within the send timeout
+    mail_server.start()
+    database_url = databases.migrated("sqlite", "alerts_lane")
+    environment = _operator_environment(
+        tmp_path, database_url, EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}", SVTOOLKIT_SEND_TIMEOUT="3"
+    )
+    database = Path(database_url.removeprefix("sqlite:///"))
+    shell = [*SVTOOLKIT, "shell", "--command"]
+    # Each email waits out the 3-second send timeout: sending the twenty takes the worker a minute.
+    subprocess.run([*shell, ORDINARY_MESSAGE], env=environment, check=True, capture_output=True, timeout=60)
+
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        worker = subprocess.Popen([*SVTOOLKIT, "worker"], env=environment, stdout=output, stderr=output)
+    try:
+        assert mail_server.data_started.wait(timeout=60), log.read_text()
+        subprocess.run([*shell, ALERT], env=environment, check=True, capture_output=True, timeout=60)
+        raised = time.monotonic()
+        while time.monotonic() - raised < 3 and _deliveries(database, "alert") != [("sms", "delivered", 1)]:
+            time.sleep(0.1)  # waiting for another process, not moving the clock
+        texted = _deliveries(database, "alert")
+        emails = _deliveries(database, "normal")
+        # Ctrl-C twice: the second cuts short the email the worker is stuck on.
+        worker.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            _kill(worker)
+        mail_server.stop()
+
+    assert texted == [("sms", "delivered", 1)], log.read_text()  # within 3 seconds of the alert
+    assert any(attempts == 0 for _, _, attempts in emails), "the emails were no longer holding the worker up"
+    assert not mail_server.received

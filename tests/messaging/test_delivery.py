@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.db import connection, connections
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 
 from svtoolkit.messaging import delivery, services
@@ -93,6 +94,25 @@ def test_a_refused_address_fails_at_once_is_shown_and_can_be_sent_again(smtp_ser
     services.resend(delivery=failed, by=coordinator)
     assert delivery.deliver_due() == 1
     assert len(smtp_server.received) == 1
+
+
+def test_an_alert_and_an_alert_sent_again_wait_for_the_alerts_worker(
+    smtp_server, settings, django_capture_on_commit_callbacks
+):
+    """Ordinary messages stuck on a slow mail server hold up the default queue's worker, never the alerts'."""
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
+    smtp_server.mode = "reject"
+    with django_capture_on_commit_callbacks(execute=True):
+        ordinary = _send(subject="SB-2026-0001: meeting moved")
+        alert = _send(subject="SB-2026-0001: stabbing reported", urgency=Urgency.ALERT)
+    delivery.deliver_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.resend(delivery=alert.deliveries.get(status=DeliveryStatus.FAILED), by=UserFactory())
+    queued = [
+        (task.queue_name, task.args_kwargs["kwargs"]["notification_ids"])
+        for task in DBTaskResult.objects.all()
+    ]
+    assert sorted(queued) == [("alerts", [alert.pk]), ("alerts", [alert.pk]), ("default", [ordinary.pk])]
 
 
 def test_an_address_the_mail_server_refuses_fails_at_once(smtp_server):

@@ -12,6 +12,9 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+# The queue of alerts' first sends and their escalation (settings.TASK_QUEUES), run by a worker of its own.
+ALERTS_QUEUE = "alerts"
+
 
 def enqueue_after_commit(task, *, swept_by: str, **kwargs) -> None:
     """Queue ``task(**kwargs)`` once the transaction commits; a queue that fails is logged, not raised."""

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import DEFAULT_TASK_QUEUE_NAME
 
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.queueing import enqueue_after_commit
+from svtoolkit.core.queueing import ALERTS_QUEUE, enqueue_after_commit
 from svtoolkit.core.sending import queue_again
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
@@ -240,16 +241,20 @@ def _queue(drafts, urgency: str) -> list[Notification | None]:
         deliveries += planned
     Delivery.objects.bulk_create(deliveries)
     if not _kept_in_the_outbox.get():
-        _enqueue([draft.pk for draft, _ in writing])
+        _enqueue([draft.pk for draft, _ in writing], urgency)
     return results
 
 
-def _enqueue(notification_ids: list[int]) -> None:
-    """Send these messages straight after the commit; if the queue is down, the sweep sends them."""
+def _enqueue(notification_ids: list[int], urgency: str) -> None:
+    """Send these messages straight after the commit; if the queue is down, the sweep sends them. Alerts go
+    in a queue of their own, which ordinary messages stuck on a slow mail server cannot hold up."""
     from svtoolkit.messaging.tasks import deliver_notifications
 
+    queue = ALERTS_QUEUE if urgency == Urgency.ALERT else DEFAULT_TASK_QUEUE_NAME
     enqueue_after_commit(
-        deliver_notifications, swept_by="the delivery sweep", notification_ids=notification_ids
+        deliver_notifications.using(queue_name=queue),
+        swept_by="the delivery sweep",
+        notification_ids=notification_ids,
     )
 
 
@@ -261,7 +266,7 @@ def resend(*, delivery, by, request=None) -> Delivery:
     record_updated(
         by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
     )
-    _enqueue([delivery.notification_id])
+    _enqueue([delivery.notification_id], delivery.notification.urgency)
     delivery.refresh_from_db()
     return delivery
 

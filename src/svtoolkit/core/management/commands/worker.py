@@ -1,23 +1,70 @@
+import logging
 import os
+import signal
+import subprocess
+import sys
+import threading
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks import DEFAULT_TASK_QUEUE_NAME
 
+from svtoolkit.core.queueing import ALERTS_QUEUE
 from svtoolkit.core.scheduling import Scheduler
 
-# The worker each task backend needs, run as its own management command (nothing of theirs is copied here).
+logger = logging.getLogger(__name__)
+
+# The worker each task backend needs for a queue, run as its own management command (nothing of theirs is
+# copied here).
 WORKERS = {
-    "django_tasks_db.DatabaseBackend": ["db_worker", "--queue-name", "default"],
-    "django_tasks_rq.RQBackend": ["rqworker", "default", "--job-class", "django_tasks_rq.Job"],
+    "django_tasks_db.DatabaseBackend": lambda queue: ["db_worker", "--queue-name", queue],
+    "django_tasks_rq.RQBackend": lambda queue: ["rqworker", queue, "--job-class", "django_tasks_rq.Job"],
 }
+
+
+class AlertsWorker:
+    """The alerts queue's worker, in a child process: whatever the default queue's worker is stuck on (a
+    sweep of ordinary messages waiting on a hung mail server), an alert and its escalation are not held up.
+
+    With ``own_process_group``, Ctrl-C in a terminal reaches only this command, which then stops the child
+    with one signal: a second would cut short the alert it may be sending. Under the autoreloader the child
+    stays in the worker's group: the reloader ends the process that started it with SIGKILL, and `make dev`
+    stops the whole group. If the child stops on its own, this command stops too, with an error, so that no
+    worker runs without its alerts."""
+
+    def __init__(self, command: list[str], *, verbosity: int, own_process_group: bool):
+        self._command = [sys.executable, "-m", "svtoolkit.cli", *command, "--verbosity", str(verbosity)]
+        self._process_group = 0 if own_process_group else None
+        self._process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(self._command, process_group=self._process_group)
+        threading.Thread(target=self._stop_everything_if_it_stops, daemon=True).start()
+
+    def _stop_everything_if_it_stops(self) -> None:
+        returncode = self._process.wait()
+        if not self._stopping.is_set():
+            logger.error("The alerts worker stopped (exit code %s); stopping the task worker", returncode)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def stop(self) -> None:
+        """Stop the child once it has finished what it is sending; CommandError if it had stopped already."""
+        self._stopping.set()
+        returncode = self._process.poll()
+        if returncode is not None:
+            raise CommandError(f"The alerts worker stopped on its own (exit code {returncode}).")
+        self._process.send_signal(signal.SIGTERM)
+        self._process.wait()
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background task worker and, beside it, the scheduler that queues the scheduled jobs "
-        "(reminders, the retention job) once however many workers run. Ctrl-C stops both."
+        "Run the background task workers (one for the default queue, one for alerts) and, beside them, the "
+        "scheduler that queues the scheduled jobs (reminders, the retention job) once however many workers "
+        "run. Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser):
@@ -32,18 +79,30 @@ class Command(BaseCommand):
         backend = settings.TASKS["default"]["BACKEND"]
         if backend not in WORKERS:
             raise CommandError(f"The task backend {backend} keeps no queue for a worker to run.")
-        worker = list(WORKERS[backend])
-        runs_tasks_here = True
+        worker, alerts_worker = WORKERS[backend](DEFAULT_TASK_QUEUE_NAME), WORKERS[backend](ALERTS_QUEUE)
+        reloading = False
         if worker[0] == "db_worker":
             # The database worker restarts on code changes when DEBUG is on (`make dev`): it then runs again
-            # in a child process, which does the work, while this one only watches the files.
-            worker.append("--reload" if settings.DEBUG else "--no-reload")
-            runs_tasks_here = not settings.DEBUG or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
+            # in a child process, which does the work, while this one only watches the files. The alerts
+            # worker is started by that child, so it restarts with it.
+            reloading = settings.DEBUG
+            worker.append("--reload" if reloading else "--no-reload")
+            alerts_worker.append("--no-reload")
+        runs_tasks_here = not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         job_scheduler = Scheduler() if scheduler and runs_tasks_here else None
+        alerts = (
+            AlertsWorker(alerts_worker, verbosity=verbosity, own_process_group=not reloading)
+            if runs_tasks_here
+            else None
+        )
         if job_scheduler is not None:
             job_scheduler.start()
+        if alerts is not None:
+            alerts.start()
         try:
             call_command(*worker, verbosity=verbosity)
         finally:
             if job_scheduler is not None:
                 job_scheduler.shutdown()
+            if alerts is not None:
+                alerts.stop()
