@@ -5,21 +5,13 @@ import re
 from django.core import mail
 from playwright.sync_api import expect
 
-from svtoolkit.incidents import services as incident_services
 from tests.browser.conftest import assert_accessible
 from tests.browser.pages import sign_in_as
-from tests.incidents.builders import demo_incident
-from tests.tension.builders import record
+from tests.tension.builders import led_incident, record
 
 
 def test_tension_trend_and_alert(page, demo, demo_users, transactional_db):
-    incident, _ = demo_incident(demo, demo_users)
-    incident_services.assign_lead(
-        incident=incident,
-        organisation=demo.organisations.get(kind="council"),
-        officer=demo_users["coordinator"],
-        by=demo_users["responder"],
-    )
+    incident = led_incident(demo, demo_users, lead="coordinator")
     for day, level in enumerate([2, 2, 3, 3, 2, 2, 3, 3, 3, 2, 2, 3, 3, 2]):
         record(incident, demo_users["police"], level, hours_ago=24 * (14 - day))
 

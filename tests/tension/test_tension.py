@@ -5,26 +5,18 @@ from django.core import mail
 from django.urls import reverse
 
 from svtoolkit.core.errors import DomainError
-from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
 from tests.incidents.builders import demo_incident
-from tests.tension.builders import record
+from tests.tension.builders import led_incident, record
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def incident(demo, demo_users):
-    incident, _ = demo_incident(demo, demo_users)
-    incident_services.assign_lead(
-        incident=incident,
-        organisation=demo.organisations.get(kind="council"),
-        officer=demo_users["responder"],
-        by=demo_users["responder"],
-    )
-    return incident
+    return led_incident(demo, demo_users)
 
 
 def test_rising_past_the_alert_level_tells_the_lead_once(
@@ -39,6 +31,21 @@ def test_rising_past_the_alert_level_tells_the_lead_once(
     assert [message.to for message in mail.outbox] == [["responder@example.org"]]
     assert "tension in Northbridge Central is now 4" in mail.outbox[0].subject
     assert incident.timeline.filter(text__contains="past the alert level of 4").count() == 1
+
+
+def test_a_late_report_of_an_earlier_time_does_not_alert_the_lead_again(
+    incident, demo_users, django_capture_on_commit_callbacks
+):
+    police = demo_users["police"]
+    with django_capture_on_commit_callbacks(execute=True):
+        record(incident, police, 2, hours_ago=3)
+        assert record(incident, police, 4, hours_ago=1)[1] is True
+        # Recorded now, of what was seen two hours ago: the area's latest reading is still the 4.
+        assert record(incident, police, 5, hours_ago=2)[1] is False
+    assert [message.to for message in mail.outbox] == [["responder@example.org"]]
+    assert incident.notifications.filter(kind="tension_alert").count() == 1
+    assert incident.timeline.filter(text="Tension in Northbridge Central: 5 (Critical).").exists()
+    assert selectors.trends(incident)[0].latest.level == 4
 
 
 def test_the_lead_is_alerted_by_text_as_well_at_any_hour(

@@ -27,13 +27,17 @@ def check_observed_at(*, observed_at) -> None:
 def record_reading(
     *, incident, by, area, area_kind, level, indicators, source, confidence, notes, observed_at, request=None
 ) -> tuple[TensionReading, bool]:
-    """Record a reading; returns it and whether it crossed the alert level (which alerts the lead)."""
+    """Record a reading; returns it and whether it took the area's current level (its latest reading by the
+    time observed) past the alert level, which alerts the lead."""
     if level not in scale()["levels"]:
         raise DomainError("Choose a level on the scale.", field="level")
     check_observed_at(observed_at=observed_at)
     area = area.strip()
-    previous = (
-        TensionReading.objects.filter(incident=incident, area__iexact=area, observed_at__lte=observed_at)
+    # One reading of the incident at a time (``record_event`` below locks the incident anyway): of two
+    # readings at once, the second sees the first, so the lead is alerted once.
+    incident_services.locked_incidents().only("pk").get(pk=incident.pk)
+    current = (
+        TensionReading.objects.filter(incident=incident, area__iexact=area)
         .order_by("-observed_at", "-id")
         .first()
     )
@@ -52,7 +56,9 @@ def record_reading(
     alert_at = scale()["alert_at"]
     if level >= alert_at:
         tallies.recount(incident)  # the regional figures count the readings at the alert level
-    crossed = level >= alert_at and (previous is None or previous.level < alert_at)
+    # A late report of an earlier time leaves the area's current level (its latest reading) as it was.
+    becomes_current = current is None or observed_at >= current.observed_at
+    crossed = becomes_current and level >= alert_at and (current is None or current.level < alert_at)
     text = f"Tension in {area}: {level} ({level_label(level)})"
     if crossed:
         told = _alert_lead(reading)
