@@ -518,6 +518,29 @@ def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident,
     assert playbook_selectors.draft_version(demo).items.get(key=item.key).action == "New wording"
 
 
+def test_a_lesson_accepted_into_a_discarded_draft_can_be_declined_instead(
+    client_for, incident, demo, demo_users, published
+):
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="t", detail="d",
+        item_key=published.items.first().key, proposed_action="New wording",
+    )  # fmt: skip
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    playbook_services.discard_draft(
+        version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
+    )
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+    declining = form_on(coordinator.get(url), having="note") | {
+        "decision": "decline",
+        "note": "The board chose another wording",
+    }
+    assert coordinator.post(url, declining).status_code == 302
+    lesson.refresh_from_db()
+    assert (lesson.status, lesson.decision_note) == ("declined", "The board chose another wording")
+    assert "Decline the change" not in coordinator.get(url).content.decode()  # decided: nothing to offer
+
+
 def test_two_lessons_changing_one_item_are_both_named(incident, demo, demo_users, published):
     item = published.items.first()
     first, second = (

@@ -231,8 +231,10 @@ def accept_lesson(
 
 @transaction.atomic
 def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
+    """Decline the change a lesson proposes, saying why: a proposed lesson, or one accepted into a draft that
+    was later discarded (decided again, as ``accept_lesson`` allows)."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
-    if lesson.status != LessonStatus.PROPOSED:
+    if not selectors.awaiting_decision(lesson):
         raise DomainError(
             _decided_already(lesson) if lesson.decided_at else "Only a proposed change can be declined."
         )
