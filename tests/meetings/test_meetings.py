@@ -13,6 +13,7 @@ from svtoolkit.meetings.models import Meeting, MeetingStatus
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +245,15 @@ def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo
     assert 'href="#id_decision-0-why"' in content
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED and not incident.decisions.exists()
+
+
+def test_a_closed_incident_offers_no_meeting_to_schedule(client_for, incident, demo_users):
+    client = client_for("responder")
+    meetings = reverse("meetings:list", args=[incident.pk])
+    schedule = reverse("meetings:schedule", args=[incident.pk])
+    assert schedule in client.get(meetings).content.decode()
+    closed(incident, demo_users["responder"])
+    assert schedule not in client.get(meetings).content.decode()  # scheduling would be refused
 
 
 def test_partner_not_taking_part_cannot_see_meetings(client_for, incident, demo, demo_users):

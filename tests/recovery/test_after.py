@@ -156,6 +156,22 @@ def test_a_support_record_is_opened_only_by_its_own_persons_list(client_for, inc
     assert client_for("responder").get(url).status_code == 200  # on the victim's list
 
 
+def test_a_closed_incident_offers_no_support_to_record_or_update(client_for, incident, person, demo_users):
+    offered = offer(person, demo_users["responder"])
+    client = client_for("responder")
+    page_url = reverse("recovery:support", args=[incident.pk])
+    links = [
+        reverse("recovery:support_add", args=[incident.pk, person.pk]),
+        reverse("recovery:support_update", args=[incident.pk, offered.pk]),
+    ]
+    page = client.get(page_url).content.decode()
+    assert all(link in page for link in links)
+    closed(incident, demo_users["responder"])
+    page = client.get(page_url).content.decode()
+    assert "Weekly trauma counselling" in page  # still read
+    assert [link for link in links if link in page] == []  # each would be refused
+
+
 def test_recording_support_says_so_on_the_timeline_without_naming_anyone(incident, person, demo_users):
     offer(person, demo_users["responder"])
     entry = incident.timeline.first()

@@ -9,6 +9,7 @@ from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
 from tests.incidents.builders import demo_incident
+from tests.recovery.test_after import closed
 from tests.tension.builders import led_incident, record
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,21 @@ def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_
     assert 'id="trend-data-1" type="application/json"' in content
     assert content.count('govuk-table__cell--numeric">2 (Unsettled)') == 1
     assert "3 (Raised)" in content
+
+
+def test_a_closed_incident_offers_no_reading_to_record_nor_action_to_add(client_for, incident, demo_users):
+    record(incident, demo_users["police"], 4)
+    client = client_for("responder")
+    overview = reverse("tension:overview", args=[incident.pk])
+    offered = [
+        reverse("tension:record", args=[incident.pk]),
+        reverse("tension:add_action", args=[incident.pk, 0]),
+    ]
+    page = client.get(overview).content.decode()
+    assert all(link in page for link in offered)
+    closed(incident, demo_users["responder"])
+    page = client.get(overview).content.decode()
+    assert [link for link in offered if link in page] == []  # each would be refused
 
 
 def test_bad_readings_are_explained(client_for, incident):

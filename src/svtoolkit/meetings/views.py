@@ -27,7 +27,7 @@ def meetings(request, incident_id):
         {
             "incident": shown,
             "meetings": selectors.meetings_of(shown),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
         },
     )
 

@@ -30,8 +30,8 @@ def overview(request, incident_id):
             "suggestions": list(enumerate(scale()["suggested_actions"]))
             if any(t.above_alert for t in trends)
             else [],
-            "can_work": access.can_work_incident(request.user, request.partnership),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
             "uses_charts": bool(trends),
         },
     )

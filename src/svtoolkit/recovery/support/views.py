@@ -23,7 +23,8 @@ def support(request, incident_id):
             "incident": shown,
             "counts": selectors.support_counts(shown),
             "people": selectors.support_summary(user=request.user, incident=shown, request=request),
-            "can_record": access.can_record_support(request.user, request.partnership, shown),
+            "can_record": access.can_record_support(request.user, request.partnership, shown)
+            and not access.is_read_only(shown),
         },
     )
 
