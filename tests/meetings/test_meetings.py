@@ -10,6 +10,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.models import Meeting, MeetingStatus
+from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
@@ -90,6 +91,32 @@ def test_invitation_carries_a_valid_calendar_file(
         "TRUE",
         "Insp. Ray Cole",
     )
+
+
+def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of_contact_is(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    police = incident.participations.get(organisation__kind="police").organisation
+    left = Contact.objects.create(organisation=police, name="DS Lee Hart", email="lee@police.example.org")
+    Contact.objects.create(
+        organisation=police,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    incident_services.add_participant(
+        incident=incident, organisation=police, contact=left, by=demo_users["responder"]
+    )
+    partnership_services.deactivate_contact(contact=left, by=demo_users["coordinator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_meeting(demo, demo_users, incident)
+    invited = [address for message in mail.outbox for address in message.to]
+    assert "ray@police.example.org" in invited and "lee@police.example.org" not in invited
+    invitation = next(message for message in mail.outbox if message.to == ["ray@police.example.org"])
+    event = Calendar.from_ical(invitation.attachments[0][1]).walk("VEVENT")[0]
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert "mailto:lee@police.example.org" not in [str(attendee) for attendee in attendees]
+    assert "mailto:ray@police.example.org" in [str(attendee) for attendee in attendees]
 
 
 def test_the_calendar_file_carries_the_online_link(client_for, incident, demo, demo_users):

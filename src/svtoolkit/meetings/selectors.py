@@ -75,11 +75,11 @@ def draft_agenda(incident) -> str:
 
 def invited_contacts(meeting) -> list[Contact]:
     """For each invited organisation: its contact on the incident, or else its single point of contact; only
-    those with an email address, each once."""
+    those still in the directory (active) with an email address, each once."""
     on_incident = {
         p.organisation_id: p.contact
         for p in meeting.incident.participations.select_related("contact__organisation")
-        if p.contact and p.contact.email
+        if p.contact and p.contact.is_active and p.contact.email
     }
     single_points_of_contact = {
         contact.organisation_id: contact
