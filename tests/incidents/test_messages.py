@@ -86,6 +86,21 @@ def test_a_refused_notice_shows_as_failed_and_informing_partners_sends_it_again(
     assert len(smtp_server.received) == 2, "a notice that went is not sent again"
 
 
+def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(
+    smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks
+):
+    """They left the organisation: asking them for help reaches no one, and tells them of the incident."""
+    from svtoolkit.partnerships.services import deactivate_contact
+
+    incident = with_contacts(demo, demo_users)
+    police = incident.participations.get(organisation__kind="police")
+    deactivate_contact(contact=police.contact, by=demo_users["coordinator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for("responder").post(reverse("incidents:inform", args=[incident.pk]), follow=True)
+    assert [message["To"] for message in smtp_server.received] == ["vrt@hospital.example.org"]
+    assert f"{police.organisation} has no current contact with an email address" in response.content.decode()
+
+
 @pytest.mark.parametrize("role", ["coordinator", "responder"])
 def test_a_failed_notice_can_be_sent_again_to_its_partner(
     role, smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks

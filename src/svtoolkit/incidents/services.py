@@ -369,10 +369,11 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
 
     The notice is queued in this transaction, so it is never lost between the click and the worker. Each
     partner is claimed first with a conditional update, so a double click or two people at once tell each
-    partner once. Partners whose contact has no email address cannot be told this way; the caller lists them.
+    partner once. Partners whose contact has no email address, or has been taken out of the directory (they
+    left), cannot be told this way; the caller lists them.
     """
     candidates = list(
-        incident.participations.filter(contact__email__gt="")
+        incident.participations.filter(contact__email__gt="", contact__is_active=True)
         .filter(
             Q(informed_at__isnull=True) | Q(notice__in=messaging_selectors.reached_no_one(PARTNER_NOTICE))
         )

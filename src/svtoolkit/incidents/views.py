@@ -218,7 +218,8 @@ def inform(request, incident_id):
     for participation in waiting:
         messages.error(
             request,
-            f"{participation.organisation} has no contact with an email address: choose one to inform them.",
+            f"{participation.organisation} has no current contact with an email address: choose one to "
+            "inform them.",
         )
     return redirect("incidents:partners", incident_id=shown.pk)
 
