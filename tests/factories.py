@@ -807,6 +807,16 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=90))
 
 
+class RaisedAlertKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "api.RaisedAlertKey"
+
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"cad-{n:04d}")
+    request_hash = factory.Sequence(lambda n: f"{n:064x}")
+    alert = factory.SubFactory(AlertFactory)
+
+
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "webhooks.WebhookEndpoint"

@@ -67,3 +67,30 @@ def test_bad_input_is_refused_with_the_field_it_concerns_and_changes_nothing(api
     assert response.status_code == 400
     assert field in response.json()
     assert not Incident.objects.exists()
+
+
+def test_an_alert_sent_again_with_its_key_is_answered_with_the_first_and_alerts_no_one_again(
+    api_as, demo, demo_users
+):
+    """The police system's request timed out after the alert was raised; it sends the same again."""
+    rota(demo, demo_users)
+    client = api_as("police")
+    first = client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-2026-11-30-0042"})
+    again = client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-2026-11-30-0042"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert Alert.objects.count() == 1
+    assert Delivery.objects.filter(recipient=demo_users["responder"]).count() == 2  # one text, one email
+
+    another = client.post(
+        ALERTS,
+        {**ALERT, "what": "Second shooting"},
+        format="json",
+        headers={"Idempotency-Key": "cad-2026-11-30-0042"},
+    )
+    assert another.status_code == 400
+    assert "sent before with another alert" in another.json()["Idempotency-Key"][0]
+    assert (
+        client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0043"}).status_code == 201
+    )
+    assert Alert.objects.count() == 2

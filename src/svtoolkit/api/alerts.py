@@ -1,16 +1,19 @@
 """The API's incident alerts: raised by a reporting organisation, answered with who was told."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.alerts import services as alert_services
 from svtoolkit.alerts.forms import RaiseAlertForm
+from svtoolkit.api import services as api_services
 from svtoolkit.api.base import ApiViewSet
 from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentSerializer
+from svtoolkit.api.services import IDEMPOTENCY_KEY
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents.models import (
     Incident,
@@ -62,16 +65,46 @@ class AlertViewSet(ApiViewSet):
     def get_queryset(self):
         return Incident.objects.none()
 
-    @extend_schema(request=AlertCreateSerializer, responses={201: AlertSerializer})
+    @extend_schema(
+        request=AlertCreateSerializer,
+        responses={201: AlertSerializer},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_KEY,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Any text of up to 100 characters, new for each alert (a UUID, say). Sent again "
+                "with the same alert (the first request timed out, say), it is answered with the alert the "
+                "first raised, with `Idempotent-Replayed: true`, and nobody is alerted again.",
+            )
+        ],
+    )
     def create(self, request):
         data = dict(self.validated(AlertCreateSerializer))
-        data["occurred_at"] = data.get("occurred_at") or timezone.now()
-        alert = alert_services.raise_alert(
-            partnership=request.partnership, by=request.user, request=request._request, **data
-        )
+        key = request.headers.get(IDEMPOTENCY_KEY, "")
+        if not key:
+            alert, raised = (
+                alert_services.raise_alert(
+                    partnership=request.partnership,
+                    by=request.user,
+                    request=request._request,
+                    **{**data, "occurred_at": data.get("occurred_at") or timezone.now()},
+                ),
+                True,
+            )
+        elif len(key) > 100 or not key.isprintable():
+            raise DomainError(f"An {IDEMPOTENCY_KEY} is up to 100 characters of text", field=IDEMPOTENCY_KEY)
+        else:
+            alert, raised = api_services.raise_alert_once(
+                key=key, partnership=request.partnership, by=request.user, request=request._request, **data
+            )
         incident = incidents.incidents_for(request.user, request.partnership).get(pk=alert.incident_id)
         recipients = alert.recipients.select_related("user").order_by("notified_at", "id")
         body = AlertSerializer(
             {"incident": incident, "alerted": recipients}, context=self.get_serializer_context()
         )
-        return Response(body.data, status=status.HTTP_201_CREATED)
+        return Response(
+            body.data,
+            status=status.HTTP_201_CREATED,
+            headers={} if raised else {"Idempotent-Replayed": "true"},
+        )

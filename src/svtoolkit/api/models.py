@@ -35,3 +35,22 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class RaisedAlertKey(models.Model):
+    """The ``Idempotency-Key`` a client sent with an alert, and the alert it raised: the same key sent again
+    (the client's request timed out after the alert was raised, and it tries again) is answered with that
+    alert instead of raising it, and texting the duty officer, a second time."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    # A hash of what was asked for: the same key with another alert is refused, not answered with the first.
+    request_hash = models.CharField(max_length=64)
+    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_alert_per_key")]
+
+    def __str__(self):
+        return f"Alert {self.alert_id} raised with key {self.key}"

@@ -1,14 +1,17 @@
 """Creating, using and revoking API tokens. Creating and revoking are audited."""
 
+import hashlib
+import json
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Invitation
-from svtoolkit.api.models import ApiToken
+from svtoolkit.alerts import services as alert_services
+from svtoolkit.api.models import ApiToken, RaisedAlertKey
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.errors import DomainError
@@ -82,3 +85,38 @@ def note_use(token) -> None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+def raise_alert_once(*, key: str, partnership, by, request=None, **asked) -> tuple[object, bool]:
+    """Raise an alert (``alerts.services.raise_alert``; ``occurred_at`` now unless given) once for each
+    ``key`` its client sends: the same key again is answered with the alert it raised, and nobody is alerted
+    again. Returns the alert and whether this call raised it. The same key with another alert is refused
+    (DomainError on the key)."""
+    request_hash = hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
+    earlier = RaisedAlertKey.objects.filter(user=by, key=key).select_related("alert").first()
+    if earlier is None:
+        try:
+            with transaction.atomic():
+                alert = alert_services.raise_alert(
+                    partnership=partnership,
+                    by=by,
+                    request=request,
+                    **{**asked, "occurred_at": asked.get("occurred_at") or timezone.now()},
+                )
+                RaisedAlertKey.objects.create(user=by, key=key, request_hash=request_hash, alert=alert)
+                return alert, True
+        except IntegrityError:
+            # The same key, raised by a request that committed while this one waited: its alert stands, and
+            # this one (its messages queued in the same transaction) was undone.
+            earlier = RaisedAlertKey.objects.filter(user=by, key=key).select_related("alert").first()
+            if earlier is None:
+                raise
+    if earlier.request_hash != request_hash:
+        raise DomainError(
+            f"This {IDEMPOTENCY_KEY} was sent before with another alert: send a new key for a new alert.",
+            field=IDEMPOTENCY_KEY,
+        )
+    return earlier.alert, False
