@@ -231,6 +231,44 @@ def test_the_familys_agreement_is_recorded_once(incident, demo, demo_users):
     assert message.family_agreement_note == "Agreed via the FLO"
 
 
+def test_a_draft_changed_after_the_family_agreed_needs_their_agreement_again(demo, demo_users, incident):
+    """They agreed to the text they were read, not to the one it became."""
+    responder = demo_users["responder"]
+    message = _restricted_message(demo, demo_users, incident)
+    services.record_family_agreement(message=message, by=responder, note="Agreed to the first text")
+    message.refresh_from_db()
+    unchanged = {name: getattr(message, name) for name in services.MESSAGE_FIELDS}
+    police = [demo.organisations.get(kind="police")]
+    services.revise_draft(
+        message=message, by=responder, expected_revision=message.revision, approvers=police, **unchanged
+    )
+    message.refresh_from_db()
+    assert message.family_agreed_at is not None  # saved as it was: the agreement stands
+    services.revise_draft(
+        message=message,
+        by=responder,
+        expected_revision=message.revision,
+        approvers=police,
+        **{**unchanged, "body": "Jay Smith's family thanks everyone, with a photograph of Jay."},
+    )
+    services.submit_for_sign_off(message=message, by=responder)
+    services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
+    message.refresh_from_db()
+    assert message.family_agreed_at is None and message.family_agreement_note == ""
+    with pytest.raises(DomainError, match="family"):
+        services.publish(message=message, by=responder)
+    assert incident.timeline.filter(text__contains="the family's agreement is needed again").exists()
+
+
+def test_no_family_agreement_is_recorded_on_a_withdrawn_message(demo, demo_users, incident):
+    message = _restricted_message(demo, demo_users, incident)
+    services.withdraw(message=message, by=demo_users["responder"])
+    with pytest.raises(DomainError, match="withdrawn"):
+        services.record_family_agreement(message=message, by=demo_users["responder"], note="Agreed by phone")
+    message.refresh_from_db()
+    assert message.family_agreed_at is None
+
+
 def test_a_message_withdrawn_meanwhile_is_not_published_from_a_page_opened_before(
     press_statement, demo_users
 ):

@@ -95,6 +95,8 @@ def _require_approvers_taking_part(incident, approvers):
 
 
 MESSAGE_FIELDS = ("kind", "title", "body", "audience", "channel", "planned_for", "names_or_images")
+# What a family agrees to of a message naming or showing someone: what it says, shows, to whom and where.
+AGREED_FIELDS = ("title", "body", "audience", "channel", "names_or_images")
 _TRIMMED_FIELDS = {"title", "body", "audience", "channel"}
 
 
@@ -127,15 +129,24 @@ def draft_message(*, incident, by, approvers, request=None, **fields) -> Message
 
 @transaction.atomic
 def revise_draft(*, message, by, expected_revision: int, approvers, request=None, **fields) -> Message:
-    """Change a draft before it goes for sign-off; refused if someone changed it since the form opened."""
+    """Change a draft before it goes for sign-off; refused if someone changed it since the form opened. A
+    family's agreement recorded for the draft is set aside when what it says, shows, or to whom, changes:
+    they agreed to the draft they were read, not to this one."""
     _require_approvers_taking_part(message.incident, approvers)
+    changes = _message_fields(fields)
+    agreed_to = Message.objects.filter(pk=message.pk).values(*AGREED_FIELDS, "family_agreed_at").get()
+    agreement_set_aside = agreed_to.pop("family_agreed_at") is not None and any(
+        changes[name] != value for name, value in agreed_to.items()
+    )
+    if agreement_set_aside:
+        changes.update(family_agreed_at=None, family_agreement_note="")
     try:
         save_if_unchanged(
             Message.objects.filter(status=MessageStatus.DRAFT),
             message.pk,
             expected_revision=expected_revision,
             conflict_message="Someone else changed this draft while you were editing it.",
-            **_message_fields(fields),
+            **changes,
         )
     except EditConflict:
         message.refresh_from_db()
@@ -146,7 +157,12 @@ def revise_draft(*, message, by, expected_revision: int, approvers, request=None
     message.sign_offs.exclude(organisation__in=approvers).delete()
     _name_approvers(message, approvers)
     message.refresh_from_db()
-    _trail(message, by, "draft changed.", request)
+    _trail(
+        message,
+        by,
+        "draft changed; the family's agreement is needed again." if agreement_set_aside else "draft changed.",
+        request,
+    )
     return message
 
 
@@ -223,12 +239,21 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
 def record_family_agreement(*, message, by, note, request=None) -> Message:
     """The family's agreement to a message naming or showing someone, recorded once: a second page opened
     before it was recorded cannot replace the note."""
-    recorded = Message.objects.filter(pk=message.pk, family_agreed_at__isnull=True).update(
-        family_agreed_at=timezone.now(), family_agreement_note=note.strip()
-    )
-    if not recorded:
-        raise DomainError("The family's agreement was recorded already: it is shown on the message.")
+    recorded = Message.objects.filter(
+        pk=message.pk,
+        family_agreed_at__isnull=True,
+        names_or_images=True,
+        status__in=[MessageStatus.DRAFT, MessageStatus.AWAITING_SIGNOFF, MessageStatus.APPROVED],
+    ).update(family_agreed_at=timezone.now(), family_agreement_note=note.strip())
     message.refresh_from_db()
+    if not recorded:
+        if message.status in (MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN):
+            raise DomainError(
+                f"This message was {message.get_status_display().lower()}: nothing can be added."
+            )
+        if not message.names_or_images:
+            raise DomainError("This message names and shows no one: it needs no family's agreement.")
+        raise DomainError("The family's agreement was recorded already: it is shown on the message.")
     _trail(message, by, "the family's agreement was recorded.", request)
     return message
 
