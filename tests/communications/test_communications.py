@@ -189,6 +189,28 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
     assert send_update_reminders.enqueue().return_value == 0  # once a day
 
 
+def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, demo, demo_users):
+    from django.utils import timezone
+
+    from svtoolkit.accounts.services import remove_member
+    from svtoolkit.communications.models import CommunicationsPlan
+    from svtoolkit.communications.tasks import send_update_reminders
+
+    services.set_plan(
+        incident=incident,
+        by=demo_users["responder"],
+        lead_organisation=demo.organisations.get(kind="council"),
+        main_channel="",
+        update_every_days=7,
+        updates_owner=demo_users["responder"],
+    )
+    CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
+    remove_member(
+        membership=demo_users["responder"].memberships.get(partnership=demo), by=demo_users["coordinator"]
+    )
+    assert send_update_reminders.enqueue().return_value == 0
+
+
 def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):
     services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
     police = press_statement.sign_offs.get(organisation__kind="police")
