@@ -381,27 +381,42 @@ def orphaned_people(incident) -> QuerySet:
     return incident.people.exclude(pk__in=still_read)
 
 
+def organisation_signing_for(user, partnership) -> int | None:
+    """The organisation this person signs messages off for in the partnership: the one they represent, unless
+    they only view."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return membership.organisation_id if membership is not None and membership.role != Role.VIEWER else None
+
+
 def can_sign_off(user, partnership, sign_off) -> bool:
     """A message is signed off for an approver organisation by someone who represents it."""
-    membership = memberships_of(user).get(getattr(partnership, "pk", None))
-    return (
-        membership is not None
-        and membership.role != Role.VIEWER
-        and membership.organisation_id == sign_off.organisation_id
-    )
+    organisation = organisation_signing_for(user, partnership)
+    return organisation is not None and organisation == sign_off.organisation_id
+
+
+def message_reader(user, partnership) -> Callable[[Model], bool]:
+    """``can_read_message`` for a list of messages: whether this person reads an incident's people is asked
+    once an incident, not once a message."""
+    reads_people: dict[int, bool] = {}
+
+    def reads(message) -> bool:
+        """A message naming or showing someone affected is read, until published, only by the incident's
+        need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
+        A message is not tied to one record, so it follows the incident's list, not a record's own list."""
+        if not message.names_or_images or message.status == "published":
+            return True
+        if message.incident_id not in reads_people:
+            reads_people[message.incident_id] = can_read_people(user, partnership, message.incident)
+        return reads_people[message.incident_id] or any(
+            can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all()
+        )
+
+    return reads
 
 
 def can_read_message(user, partnership, message) -> bool:
-    """A message naming or showing someone affected is read, until published, only by the incident's
-    need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
-    A message is not tied to one record, so it follows the incident's list, not a record's own list."""
-    if (
-        not message.names_or_images
-        or message.status == "published"
-        or can_read_people(user, partnership, message.incident)
-    ):
-        return True
-    return any(can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all())
+    """Whether this person may read all of ``message`` (``message_reader``)."""
+    return message_reader(user, partnership)(message)
 
 
 def is_read_only(incident) -> bool:

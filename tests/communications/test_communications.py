@@ -3,8 +3,9 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from svtoolkit.communications import services
+from svtoolkit.communications import selectors, services
 from svtoolkit.communications.models import Message, MessageStatus
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
@@ -209,6 +210,35 @@ def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, dem
         membership=demo_users["responder"].memberships.get(partnership=demo), by=demo_users["coordinator"]
     )
     assert send_update_reminders.enqueue().return_value == 0
+
+
+def test_the_home_page_lists_the_statements_awaiting_ones_own_organisation_behind_twenty_of_others(
+    demo, demo_users, incident, press_statement
+):
+    responder = demo_users["responder"]
+    for _ in range(20):
+        services.submit_for_sign_off(message=demo_message(demo, demo_users, incident), by=responder)
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    Message.objects.filter(pk=press_statement.pk).update(planned_for=timezone.now() + timedelta(days=1))
+    section = selectors.sign_offs_home_section(user=demo_users["coordinator"], partnership=demo)
+    assert section is not None
+    assert [sign_off.message_id for sign_off, _ in section["sign_offs"]] == [press_statement.pk]
+
+
+def test_the_messages_list_asks_the_same_queries_for_one_message_naming_someone_or_ten(
+    client_for, demo, demo_users, incident, django_assert_max_num_queries
+):
+    """Whether the viewer reads the incident's people is asked once, not once a message."""
+    viewer = client_for("viewer")
+    overview = reverse("communications:overview", args=[incident.pk])
+    _restricted_message(demo, demo_users, incident)
+    viewer.get(overview)
+    with django_assert_max_num_queries(100) as one:
+        assert viewer.get(overview).status_code == 200
+    for _ in range(9):
+        _restricted_message(demo, demo_users, incident)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert viewer.get(overview).status_code == 200
 
 
 def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):

@@ -72,8 +72,9 @@ def messages_with_titles(incident, user, partnership) -> list[tuple[Message, str
     """The incident's messages in planned order, each with the title this person may see."""
     from svtoolkit import access
 
+    reads = access.message_reader(user, partnership)
     return [
-        (message, title_shown(message, readable=access.can_read_message(user, partnership, message)))
+        (message, title_shown(message, readable=reads(message)))
         for message in messages_of(incident).prefetch_related("sign_offs")
     ]
 
@@ -124,27 +125,27 @@ def sign_offs_home_section(*, user, partnership) -> dict | None:
     from svtoolkit import access
     from svtoolkit.communications.models import MessageStatus
 
-    waiting = [
-        sign_off
-        for sign_off in SignOff.objects.filter(
+    organisation = access.organisation_signing_for(user, partnership)
+    if organisation is None:
+        return None
+    # Their organisation's own, picked in the query: the first twenty of everyone's could hold none of them.
+    waiting = list(
+        SignOff.objects.filter(
+            organisation_id=organisation,
             signed_at__isnull=True,
             message__status=MessageStatus.AWAITING_SIGNOFF,
             message__incident__in=access.visible_incidents(user, partnership).values("pk"),
         )
         .select_related("message__incident", "organisation")
+        .prefetch_related("message__sign_offs")
         .order_by("message__planned_for", "id")[:20]
-        if access.can_sign_off(user, partnership, sign_off)
-    ]
+    )
     if not waiting:
         return None
+    reads = access.message_reader(user, partnership)
     return {
         "sign_offs": [
-            (
-                sign_off,
-                title_shown(
-                    sign_off.message, readable=access.can_read_message(user, partnership, sign_off.message)
-                ),
-            )
+            (sign_off, title_shown(sign_off.message, readable=reads(sign_off.message)))
             for sign_off in waiting
         ]
     }
