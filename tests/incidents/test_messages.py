@@ -18,7 +18,7 @@ from svtoolkit.incidents.tasks import send_overdue_reminders
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.partnerships.models import Contact, IncidentRole
-from tests.concurrency import held_until_both_wait
+from tests.concurrency import held_until_both_wait, posts_started
 from tests.conftest import MODEL_BACKEND
 from tests.incidents.builders import demo_incident
 
@@ -182,6 +182,26 @@ def test_a_double_click_on_inform_partners_emails_each_partner_once(client, live
         "vrt@hospital.example.org",
     ]
     assert incident.timeline.filter(text__startswith="Partners informed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_taps_at_once_on_a_partners_acknowledgement_link_record_one(live_server, demo, demo_users):
+    if connection.vendor != "postgresql":
+        pytest.skip("The live server shares the test's one SQLite connection, so requests cannot overlap.")
+    incident = with_contacts(demo, demo_users)
+    services.inform_partners(incident=incident, by=demo_users["responder"])
+    deliver_due()
+    notice = next(message for message in mail.outbox if message.to == ["ray@police.example.org"])
+    token = re.search(r"/incidents/acknowledge/(\S+)/", notice.body).group(1)
+    link = live_server.url + reverse("incidents:acknowledge", args=[token])
+    page = requests.get(link, timeout=10)
+    cookies = {"csrftoken": page.cookies["csrftoken"]}
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    police = incident.participations.get(organisation__kind="police")
+    with held_until_both_wait(Participation.objects.filter(pk=police.pk)):
+        answers = posts_started([(link, {}), (link, {})], cookies=cookies, form_token=form_token)
+    assert [answer.status_code for answer in answers()] == [200, 200]
+    assert incident.timeline.filter(text__contains="acknowledged (").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,10 +6,11 @@ from django.core import mail
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
-from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, TimelineKind
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, Participation, TimelineKind
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
@@ -187,6 +188,29 @@ def test_informing_partners_emails_a_single_use_acknowledgement(
     participation.refresh_from_db()
     assert participation.acknowledged_at is not None
     assert services.inform_partners(incident=incident, by=demo_users["responder"]) == []  # told once
+
+
+def test_two_acknowledgements_of_one_notice_at_once_record_the_first_once(incident, demo_users):
+    police = incident.participations.get(organisation__kind="police")
+    # Two taps on the link: both requests read the participation before either writes it.
+    first_tap = Participation.objects.get(pk=police.pk)
+    second_tap = Participation.objects.get(pk=police.pk)
+    services.acknowledge(participation=first_tap, by_label="ray@police.example.org")
+    answer = services.acknowledge(participation=second_tap, by_label="sam@police.example.org")
+    police.refresh_from_db()
+    assert police.acknowledged_by == "ray@police.example.org"
+    assert police.acknowledged_at == first_tap.acknowledged_at
+    assert (answer.acknowledged_by, answer.acknowledged_at) == (
+        "ray@police.example.org",
+        first_tap.acknowledged_at,
+    )
+    assert incident.timeline.filter(text__contains="acknowledged (").count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            target_type="incidents.Participation", target_id=str(police.pk), detail__acknowledged=True
+        ).count()
+        == 1
+    )
 
 
 def test_not_needed_needs_a_reason_and_edits_never_collide(incident, demo_users):

@@ -465,11 +465,17 @@ def send_notice_again(*, participation, by, request=None) -> int:
 
 @transaction.atomic
 def acknowledge(*, participation, by_label: str, by=None, request=None) -> Participation:
-    if participation.acknowledged_at:
+    """Record that the partner has the notice. The first acknowledgement stands: the row is written only while
+    it has none, so of two at once (a double tap on the link, two people of one partner) one records it, and
+    the other is given the one stored."""
+    now = timezone.now()
+    recorded = Participation.objects.filter(pk=participation.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=by_label
+    )
+    if not recorded:
+        participation.refresh_from_db(fields=["acknowledged_at", "acknowledged_by"])
         return participation
-    participation.acknowledged_at = timezone.now()
-    participation.acknowledged_by = by_label
-    participation.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    participation.acknowledged_at, participation.acknowledged_by = now, by_label
     history.note(participation.incident, by, f"{participation.organisation} acknowledged ({by_label}).")
     history.audit(participation.incident, by, AuditAction.UPDATE, participation, request, acknowledged=True)
     return participation
