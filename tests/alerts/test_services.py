@@ -95,6 +95,22 @@ def test_an_alert_with_no_one_on_the_rota_still_reaches_the_coordinators(demo, d
     )
 
 
+def test_an_alert_reaches_the_coordinators_at_once_when_the_duty_officers_account_is_switched_off(
+    demo, demo_users
+):
+    rota(demo, demo_users)
+    User.objects.filter(pk=demo_users["responder"].pk).update(is_active=False)
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {
+        person.email: services.FALLBACK_REASON for person in selectors.coordinators_of(demo)
+    }
+    assert alert.steps.get().note == (
+        f"{demo_users['responder']} is on the rota as duty officer but cannot be alerted: their account is "
+        "switched off. The coordinators were alerted instead."
+    )
+    assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, timezone.now()) is None
+
+
 @pytest.mark.parametrize("role", ["viewer", "health", "responder"])
 def test_members_whose_organisation_may_not_report_cannot_raise_an_alert(demo, demo_users, role):
     with pytest.raises(DomainError):

@@ -36,12 +36,22 @@ def _effective(shifts: list[DutyShift]) -> DutyShift | None:
     return sorted(shifts, key=lambda shift: (shift.is_cover, shift.starts_at, shift.pk))[-1]
 
 
-def on_duty(partnership, role: str, at: datetime) -> DutyShift | None:
-    """The shift of whoever is on duty in ``role`` at ``at``, or None when the rota has a gap."""
+def on_rota(partnership, role: str, at: datetime) -> DutyShift | None:
+    """The shift the rota names for ``role`` at ``at``, whether or not its person can be alerted."""
     running = DutyShift.objects.filter(
         partnership=partnership, role=role, starts_at__lte=at, ends_at__gt=at
     ).select_related("person")
     return _effective(list(running))
+
+
+def on_duty(partnership, role: str, at: datetime) -> DutyShift | None:
+    """The shift of whoever is on duty in ``role`` at ``at``, or None when the rota has a gap. Someone on the
+    rota who cannot be alerted (their account switched off, or no longer on the response team) is a gap too:
+    an alert must go to someone who gets it, so the coordinators stand in as they do for an empty rota."""
+    shift = on_rota(partnership, role, at)
+    if shift is None or not response_team(partnership).filter(pk=shift.person_id).exists():
+        return None
+    return shift
 
 
 def next_on_duty(partnership, role: str, current: DutyShift | None, at: datetime) -> DutyShift | None:

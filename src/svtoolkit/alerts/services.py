@@ -171,7 +171,7 @@ def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
     already = set(alert.recipients.values_list("user_id", flat=True))
     chosen, tokens = [], []
     for person, reason in people:
-        if person.pk in already or not person.is_active:
+        if person.pk in already:
             continue
         already.add(person.pk)
         token = secrets.token_urlsafe(24)
@@ -294,7 +294,7 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
                 ]
             alerted = _alert_people(alert, taken, people, now)
             if shift is None:
-                taken.note = f"No one is on the rota as {role.label.lower()} now."
+                taken.note = _why_no_one_is_on_duty(alert.partnership, role, now)
                 if not alerted:  # a gap in the rota must not leave a step unheard: the coordinators stand in
                     partnership = alert.partnership
                     stand_ins = [
@@ -316,6 +316,20 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
             return 1
     except IntegrityError:
         return 0
+
+
+def _why_no_one_is_on_duty(partnership, role: DutyRole, now: datetime) -> str:
+    """The step's note when no one on duty could be alerted: a gap in the rota, or who is on it and why they
+    cannot be alerted, so the coordinators know what to put right."""
+    rostered = selectors.on_rota(partnership, role, now)
+    if rostered is None:
+        return f"No one is on the rota as {role.label.lower()} now."
+    why = (
+        "their account is switched off"
+        if not rostered.person.is_active
+        else "they are no longer a coordinator or responder of the partnership"
+    )
+    return f"{rostered.person} is on the rota as {role.label.lower()} but cannot be alerted: {why}."
 
 
 def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
