@@ -11,13 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.accounts import services as account_services
+from svtoolkit.accounts.models import User
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from tests.accounts.builders import pass_second_factor
-from tests.alerts.builders import raise_police_alert
+from tests.alerts.builders import raise_police_alert, rota
 from tests.factories import (
     IncidentFactory,
     IncidentShareFactory,
@@ -443,6 +445,22 @@ def test_an_alert_is_acknowledged_by_those_it_went_to_and_by_its_partnerships_re
     # The one it went to acknowledges it whichever partnership they are working in at the time.
     assert access.can_acknowledge_alert(demo_users["coordinator"], southmoor, alert)
     assert not access.can_acknowledge_alert(demo_users["responder"], southmoor, alert)
+
+
+def test_someone_alerted_who_has_left_the_response_team_since_cannot_acknowledge(demo, demo_users):
+    responder = demo_users["responder"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    assert access.can_acknowledge_alert(responder, demo, alert)
+    membership = responder.memberships.get(partnership=demo)
+    account_services.change_membership(
+        membership=membership,
+        role="viewer",
+        organisation=membership.organisation,
+        expected_revision=membership.revision,
+        by=demo_users["coordinator"],
+    )
+    assert not access.can_acknowledge_alert(User.objects.get(pk=responder.pk), demo, alert)
 
 
 def test_the_lead_is_taken_from_an_alert_by_its_partnerships_response_team_for_their_employer(

@@ -551,16 +551,25 @@ def can_manage_alerting(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+# The roles of the response team, who may be on the rota and the alert list and so be alerted.
+RESPONSE_TEAM_ROLES = frozenset({Role.COORDINATOR, Role.RESPONDER})
+
+
 def may_be_on_duty(user, partnership) -> bool:
     """The rota and the alert list hold the response team only: they see and may lead every incident."""
-    return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}
+    return role_in(user, partnership) in RESPONSE_TEAM_ROLES
 
 
 def can_acknowledge_alert(user, partnership, alert) -> bool:
-    """Those the alert went to acknowledge it; so may the response team of the partnership it belongs to."""
-    if alert.recipients.filter(user_id=user.pk).exists():
-        return True
-    return can_manage_incident(user, partnership) and alert.partnership_id == getattr(partnership, "pk", None)
+    """Those the alert went to acknowledge it, whichever partnership they are working in; so may the response
+    team of the partnership it belongs to. Either only while on that response team: someone removed or given
+    another role since they were alerted no longer stops the escalation."""
+    membership = memberships_of(user).get(alert.partnership_id)
+    if membership is None or membership.role not in RESPONSE_TEAM_ROLES:
+        return False
+    return alert.partnership_id == getattr(partnership, "pk", None) or (
+        alert.recipients.filter(user_id=user.pk).exists()
+    )
 
 
 def can_accept_lead(user, partnership, alert) -> bool:

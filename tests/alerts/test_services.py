@@ -10,9 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.accounts import services as account_services
 from svtoolkit.accounts.models import User
 from svtoolkit.alerts import selectors, services
-from svtoolkit.alerts.models import Alert, AlertRecipient, AlertStep, DutyRole, DutyShift
+from svtoolkit.alerts.models import Alert, AlertListMember, AlertRecipient, AlertStep, DutyRole, DutyShift
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
@@ -109,6 +110,43 @@ def test_an_alert_reaches_the_coordinators_at_once_when_the_duty_officers_accoun
         "switched off. The coordinators were alerted instead."
     )
     assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, timezone.now()) is None
+
+
+def _removed(membership, coordinator):
+    account_services.remove_member(membership=membership, by=coordinator)
+
+
+def _made_a_viewer(membership, coordinator):
+    account_services.change_membership(
+        membership=membership,
+        role="viewer",
+        organisation=membership.organisation,
+        expected_revision=membership.revision,
+        by=coordinator,
+    )
+
+
+@pytest.mark.parametrize("leaves_the_team", [_removed, _made_a_viewer])
+def test_someone_no_longer_on_the_response_team_is_not_alerted(demo, demo_users, leaves_the_team):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    services.add_to_alert_list(partnership=demo, user=responder, by=coordinator)
+    leaves_the_team(responder.memberships.get(partnership=demo), coordinator)
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {"coordinator@example.org": services.FALLBACK_REASON}
+    assert alert.steps.get().note == (
+        f"{responder} is on the rota as duty officer but cannot be alerted: they are no longer a "
+        "coordinator or responder of the partnership. The coordinators were alerted instead."
+    )
+    assert not Delivery.objects.filter(recipient=responder).exists()
+
+
+def test_someone_removed_from_the_partnership_leaves_its_alert_list(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    services.add_to_alert_list(partnership=demo, user=responder, by=coordinator)
+    account_services.remove_member(membership=responder.memberships.get(partnership=demo), by=coordinator)
+    assert not AlertListMember.objects.filter(user=responder).exists()
+    assert AuditEntry.objects.filter(target_type="alerts.AlertListMember", action="delete").exists()
 
 
 @pytest.mark.parametrize("role", ["viewer", "health", "responder"])

@@ -3,10 +3,20 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.alerts.models import Alert, AlertListMember, DutyShift, EscalationPolicy, LaunchProtocol
+from svtoolkit.accounts.services import remove_member
+from svtoolkit.alerts.models import (
+    Alert,
+    AlertListMember,
+    DutyRole,
+    DutyShift,
+    EscalationPolicy,
+    LaunchProtocol,
+)
+from svtoolkit.alerts.services import escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
@@ -122,6 +132,27 @@ def test_the_link_in_the_alert_acknowledges_with_one_button_and_no_sign_in(clien
     alert.refresh_from_db()
     assert alert.acknowledged_by == demo_users["responder"]
     assert client.get(reverse("alerts:acknowledge", args=["not-a-token"])).status_code == 404
+
+
+def test_the_link_of_someone_removed_since_they_were_alerted_no_longer_stops_the_escalation(
+    client, demo, demo_users
+):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    url = reverse("alerts:acknowledge", args=[token_of(alert.recipients.get(user=responder))])
+    remove_member(membership=responder.memberships.get(partnership=demo), by=coordinator)
+    refused = client.post(url)
+    assert refused.status_code == 404
+    assert "no longer works" in refused.content.decode()
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    assert alert.recipients.get(user=responder).acknowledged_at is None
+    with time_machine.travel(raised + timedelta(minutes=11), tick=False):
+        assert escalate_alerts() == 1
+    assert alert.recipients.get(step__duty_role=DutyRole.DEPUTY).user == coordinator
 
 
 def test_the_duty_officer_acknowledges_on_the_incident_page_then_takes_the_lead(client_for, demo, demo_users):

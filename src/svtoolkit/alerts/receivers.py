@@ -1,7 +1,8 @@
-"""What the alerts app does when the incidents app tells it something (incidents cannot import alerts)."""
+"""What the alerts app does when incidents or accounts tell it something (neither may import alerts)."""
 
 from django.dispatch import receiver
 
+from svtoolkit.accounts.signals import member_removed
 from svtoolkit.incidents.signals import incident_categorised, measure_changed
 
 
@@ -17,3 +18,12 @@ def update_those_alerted_on_a_measure(sender, *, incident, measure, change, **kw
     from svtoolkit.alerts.services import send_measure_update
 
     send_measure_update(incident=incident, measure=measure, change=change)
+
+
+@receiver(member_removed, dispatch_uid="alerts-alert-list-of-former-member")
+def take_removed_member_off_the_alert_list(sender, *, membership, by, request=None, **kwargs):
+    from svtoolkit.alerts.services import remove_former_member_from_alert_list
+
+    remove_former_member_from_alert_list(
+        user=membership.user, partnership=membership.partnership, by=by, request=request
+    )

@@ -108,25 +108,24 @@ def shift_in(partnership, shift_id) -> DutyShift:
     return get_object_or_404(DutyShift.objects.select_related("person"), pk=shift_id, partnership=partnership)
 
 
+def _members_in_roles(partnership, roles):
+    """The people who can be alerted as members of ``partnership`` in ``roles``: their account is on and their
+    membership, as it is now, has one of the roles."""
+    return User.objects.filter(
+        is_active=True, memberships__partnership=partnership, memberships__role__in=roles
+    )
+
+
 def response_team(partnership):
-    """The members who may be on the rota and the alert list: coordinators and responders."""
+    """The members who may be on the rota and the alert list, and so be alerted: coordinators and responders.
+    Read when alerting, so someone removed or given another role since they were put there is not alerted."""
     return (
-        User.objects.filter(
-            is_active=True,
-            memberships__partnership=partnership,
-            memberships__role__in=[Role.COORDINATOR, Role.RESPONDER],
-        )
-        .distinct()
-        .order_by("full_name", "email")
+        _members_in_roles(partnership, access.RESPONSE_TEAM_ROLES).distinct().order_by("full_name", "email")
     )
 
 
 def coordinators_of(partnership) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, memberships__partnership=partnership, memberships__role=Role.COORDINATOR
-        ).order_by("full_name")
-    )
+    return list(_members_in_roles(partnership, [Role.COORDINATOR]).order_by("full_name"))
 
 
 # --- Alert list, escalation policy, launch protocol ----------------------------------------------------
@@ -134,7 +133,7 @@ def coordinators_of(partnership) -> list[User]:
 
 def alert_list(partnership) -> list[AlertListMember]:
     return list(
-        AlertListMember.objects.filter(partnership=partnership, user__is_active=True)
+        AlertListMember.objects.filter(partnership=partnership, user__in=response_team(partnership))
         .select_related("user")
         .order_by("user__full_name")
     )
@@ -245,10 +244,18 @@ def contact_to_inform(organisation):
 
 
 def recipient_by_token(token: str) -> AlertRecipient | None:
+    """The person alerted whose link this is, while it works: the incident is open and they are still on the
+    response team of the alert's partnership (the link of someone removed since stops no escalation)."""
     still_open = AlertRecipient.objects.exclude(alert__incident__status="closed").select_related(
         "alert__incident__partnership", "user", "alert__acknowledged_by"
     )
-    return holding_token(still_open, token)
+    recipient = holding_token(still_open, token)
+    if (
+        recipient is None
+        or not response_team(recipient.alert.partnership).filter(pk=recipient.user_id).exists()
+    ):
+        return None
+    return recipient
 
 
 def alert_of(incident) -> Alert | None:

@@ -245,8 +245,9 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
         return None
     people = [
         recipient.user
-        for recipient in alert.recipients.select_related("user").order_by("notified_at", "id")
-        if recipient.user.is_active
+        for recipient in alert.recipients.filter(user__in=selectors.response_team(alert.partnership))
+        .select_related("user")
+        .order_by("notified_at", "id")
     ]
     state = "lifted" if change == "lifted" else "in place"
     what = f"{measure.get_kind_display()} {state}: {measure.description}"
@@ -633,6 +634,14 @@ def add_to_alert_list(*, partnership, user, by, request=None) -> AlertListMember
 def remove_from_alert_list(*, entry, by, request=None) -> None:
     record_deleted(by=by, target=entry, request=request)
     entry.delete()
+
+
+@transaction.atomic
+def remove_former_member_from_alert_list(*, user, partnership, by, request=None) -> None:
+    """Someone taken out of the partnership leaves its alert list (in the removal's transaction), so being
+    invited back does not put them on it again unasked."""
+    for entry in AlertListMember.objects.filter(partnership=partnership, user=user):
+        remove_from_alert_list(entry=entry, by=by, request=request)
 
 
 @transaction.atomic
