@@ -565,6 +565,65 @@ def test_the_launch_protocol_waits_for_a_lead_taken_from_the_alert(demo, demo_us
     ]
 
 
+def launch_protocol_lines(incident) -> int:
+    return incident.timeline.filter(text__startswith="Launch protocol:").count()
+
+
+def partner_notices(incident) -> int:
+    return Notification.objects.filter(incident=incident, kind="partner_notice").count()
+
+
+def test_taking_the_lead_after_the_categorisation_runs_the_launch_protocol_once(demo, demo_users):
+    """The defect: an incident categorised before "I will lead" never had its partners added or told."""
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    categorise(alert.incident, responder)
+    assert partner_notices(alert.incident) == 0
+    services.accept_lead(alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo))
+    informed = {
+        p.organisation.kind
+        for p in alert.incident.participations.select_related("organisation")
+        if p.informed_at is not None
+    }
+    assert informed == {"police", "health_hospital", "voluntary", "education", "childrens_social_care"}
+    assert (launch_protocol_lines(alert.incident), partner_notices(alert.incident)) == (1, 5)
+    # The same category again informs nobody a second time.
+    categorise(alert.incident, responder)
+    assert partner_notices(alert.incident) == 5
+
+
+def test_a_lead_named_on_the_lead_page_takes_the_alert_and_the_next_categorisation_launches(demo, demo_users):
+    """The defect: naming a colleague as lead of an alerted incident left the alert unacknowledged (the
+    escalation went on) and no categorisation ever ran the launch protocol."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    with time_machine.travel(raised + timedelta(minutes=5), tick=False):
+        incident_services.assign_lead(
+            incident=alert.incident,
+            organisation=access.lead_organisation_of(responder, demo),
+            officer=responder,
+            by=coordinator,
+        )
+        categorise(alert.incident, coordinator)
+    alert.refresh_from_db()
+    assert (alert.acknowledged_by, alert.lead_accepted_by) == (coordinator, responder)
+    assert (launch_protocol_lines(alert.incident), partner_notices(alert.incident)) == (1, 5)
+    with time_machine.travel(raised + timedelta(minutes=30), tick=False):
+        assert services.escalate_alerts() == 0
+    # A handover later is not a new start: nobody is told again.
+    incident_services.assign_lead(
+        incident=alert.incident,
+        organisation=access.lead_organisation_of(coordinator, demo),
+        officer=coordinator,
+        by=coordinator,
+    )
+    assert (launch_protocol_lines(alert.incident), partner_notices(alert.incident)) == (1, 5)
+
+
 def test_a_partnerships_own_protocol_starts_from_the_shipped_one(demo, demo_users):
     coordinator = demo_users["coordinator"]
     youth_justice = demo.organisations.get(kind="youth_justice")

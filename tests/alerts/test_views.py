@@ -171,6 +171,25 @@ def test_the_duty_officer_acknowledges_on_the_incident_page_then_takes_the_lead(
     assert alert.incident.leads.get().officer == demo_users["responder"]
 
 
+def test_naming_the_lead_on_the_lead_page_acknowledges_the_alert_and_takes_the_lead(
+    client_for, demo, demo_users
+):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    client = client_for("coordinator")
+    organisation = responder.memberships.get(partnership=demo).organisation_id
+    client.post(
+        reverse("incidents:lead", args=[alert.incident_id]),
+        {"organisation": organisation, "officer": responder.pk},
+    )
+    alert.refresh_from_db()
+    assert (alert.acknowledged_by, alert.lead_accepted_by) == (demo_users["coordinator"], responder)
+    page = client.get(reverse("incidents:incident", args=[alert.incident_id])).content.decode()
+    assert "I will lead the response" not in page
+    assert f"{responder} took the lead at" in page
+
+
 def test_who_may_acknowledge_and_lead_on_the_incident_page(client_for, demo, demo_users):
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)

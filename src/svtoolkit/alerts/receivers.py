@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed
-from svtoolkit.incidents.signals import incident_categorised, measure_changed
+from svtoolkit.incidents.signals import incident_categorised, lead_named, measure_changed
 
 
 @receiver(incident_categorised, dispatch_uid="alerts-launch-protocol")
@@ -11,6 +11,13 @@ def launch_protocol_on_categorisation(sender, *, incident, categorisation, by, r
     from svtoolkit.alerts.services import run_launch_protocol
 
     run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
+
+
+@receiver(lead_named, dispatch_uid="alerts-lead-taken")
+def lead_taken_on_a_lead_named(sender, *, incident, lead, by, request=None, **kwargs):
+    from svtoolkit.alerts.services import take_lead
+
+    take_lead(incident=incident, lead=lead, by=by, request=request)
 
 
 @receiver(measure_changed, dispatch_uid="alerts-measure-update")

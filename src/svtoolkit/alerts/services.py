@@ -37,6 +37,7 @@ from svtoolkit.alerts.models import (
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
+from svtoolkit.incidents import selectors as incident_selectors
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.conditions import met_for
 from svtoolkit.incidents.models import IncidentStatus, NotificationSource
@@ -405,18 +406,17 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
 
 @transaction.atomic
 def accept_lead(*, alert, by, organisation, request=None):
-    """``by`` leads the response for ``organisation``: the alert is acknowledged (if it was not), the lead is
-    recorded, and the incident moves on to assessing, ready for categorisation."""
+    """``by`` leads the response for ``organisation``: the lead is recorded (which acknowledges the alert and
+    runs the launch protocol if the incident is categorised, ``take_lead``), and the incident moves on to
+    assessing, ready for categorisation."""
     alert = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
     if alert.lead_accepted_at is not None:
         raise DomainError(f"{alert.lead_accepted_by} has already taken the lead.")
     if organisation is None:
         raise DomainError("You need an organisation in this partnership to lead a response.")
-    acknowledge(alert=alert, by=by, request=request)
     lead = incident_services.assign_lead(
         incident=alert.incident, organisation=organisation, officer=by, by=by, request=request
     )
-    Alert.objects.filter(pk=alert.pk).update(lead_accepted_at=timezone.now(), lead_accepted_by=by)
     if alert.incident.status == IncidentStatus.ALERTED:
         incident_services.change_status(
             incident=alert.incident, by=by, status=IncidentStatus.ASSESSING, request=request
@@ -424,12 +424,31 @@ def accept_lead(*, alert, by, organisation, request=None):
     return lead
 
 
+def take_lead(*, incident, lead, by, request=None) -> None:
+    """A lead named for an incident raised as an alert, by "I will lead" or on the Lead page, has taken it:
+    the alert is acknowledged (escalation stops) and, if the incident is categorised already, the launch
+    protocol runs now. A later lead is a handover: the lead was taken already. Runs inside the lead's
+    transaction."""
+    alert = Alert.objects.select_for_update().filter(incident=incident).first()
+    if alert is None or alert.lead_accepted_at is not None:
+        return
+    acknowledge(alert=alert, by=by, request=request)
+    Alert.objects.filter(pk=alert.pk).update(lead_accepted_at=timezone.now(), lead_accepted_by=lead.officer)
+    categorisation = incident_selectors.current_categorisation(incident)
+    if categorisation is not None:
+        run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
+
+
 def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
-    """On the categorisation of an incident whose lead was taken from an alert: ask the organisations that the
+    """Once an incident raised as an alert has both a categorisation and a lead (whichever came second:
+    ``take_lead`` or a categorisation), and on each later categorisation: ask the organisations that the
     category calls for to take part (through their contact with an email address) and tell every partner not
-    told yet. Runs inside the categorisation's transaction; returns the participations told."""
-    alert = Alert.objects.filter(incident=incident, lead_accepted_at__isnull=False).first()
-    if alert is None:
+    told yet (``inform_partners`` tells each once). Runs inside that change's transaction; returns the
+    participations told."""
+    # Locked, as ``take_lead`` locks it, and only then read: of a categorisation and a lead saved at once,
+    # the second to take the lock sees the first, so the protocol runs.
+    alert = Alert.objects.select_for_update().filter(incident=incident).first()
+    if alert is None or alert.lead_accepted_at is None:
         return []
     # The category a launch rule names may be any condition the plan uses (a child harmed, a gold group...).
     called_for = selectors.organisations_called_for(incident.partnership, met_for(incident))

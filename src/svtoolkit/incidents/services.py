@@ -40,7 +40,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
-from svtoolkit.incidents.signals import incident_categorised
+from svtoolkit.incidents.signals import incident_categorised, lead_named
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
@@ -319,6 +319,8 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
             incident, by, f"{moved} action{pluralize(moved)} waiting for a partner now with {officer}."
         )
     _recorded(incident, by, CompletingEvent.LEAD_NAMED, "incidents:lead")
+    # Apps above this one act on a lead named (the alerts app's launch protocol), in this transaction.
+    lead_named.send(sender=LeadAssignment, incident=incident, lead=lead, by=by, request=request)
     return lead
 
 

@@ -6,6 +6,11 @@ from django.dispatch import Signal
 # app runs the partnership's launch protocol on it (the partners that the category calls for are informed).
 incident_categorised = Signal()
 
+# Sent inside the transaction that names a lead (the first or a handover), with incident, lead (the
+# LeadAssignment), by and request: for an incident raised as an alert, the alerts app takes it as the lead
+# taken, and runs the launch protocol if the incident is categorised already.
+lead_named = Signal()
+
 # Sent inside the transaction that adds or lifts a police measure at a scene, with ``incident``, ``measure``
 # (a SceneMeasure), ``change`` ("added" or "lifted") and ``by``: the alerts app queues, in that transaction,
 # the update to the incident's alert recipients (selectors.measures_summary: the measures still current, one a
