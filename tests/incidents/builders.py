@@ -63,6 +63,20 @@ def categorise(incident, by, *, factors=(), serious_violence=True, meeting=False
     )
 
 
+def correct_record(incident, by, **changes):
+    """Save the incident's record form as it stands, with ``changes`` made to it (Correct the record)."""
+    fields = {
+        "title": incident.title,
+        "incident_types": incident.incident_types,
+        "occurred_at": incident.occurred_at,
+        "notified_at": incident.notified_at,
+        "summary": incident.summary,
+    }
+    return services.edit_record(
+        incident=incident, by=by, expected_revision=incident.revision, **(fields | changes)
+    )
+
+
 def demo_incident(demo, demo_users):
     """A recorded, categorised incident with the police taking part and an action owned by the police."""
     responder = demo_users["responder"]

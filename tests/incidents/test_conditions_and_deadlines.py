@@ -12,11 +12,11 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.working_days import is_working_day, working_days_between
 from svtoolkit.incidents import conditions, deadlines, services
-from svtoolkit.incidents.models import PoliceTier
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PoliceTier
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.recovery import services as recovery_services
-from tests.incidents.builders import categorise, demo_person, recorded_incident
+from tests.incidents.builders import categorise, correct_record, demo_person, more_actions, recorded_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +195,61 @@ def test_a_death_brings_the_homicide_reviews_and_their_decision_deadlines(demo, 
     no_death = record(demo, responder, types=["knife"])
     services.draw_plan(incident=no_death, by=responder)
     assert "longer-homicide-reviews" not in planned(no_death)
+
+
+def test_adding_homicide_to_the_types_brings_the_homicide_items_into_the_plan(demo, demo_users, checklist):
+    """The defect: the victim of a knife incident died and "homicide" was added to its types, but the plan
+    never gained the homicide items."""
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    services.draw_plan(incident=incident, by=responder)
+    assert not {"family-homicide-support", "longer-homicide-reviews"} & set(planned(incident))
+    correct_record(incident, responder, incident_types=["knife", "homicide"])
+    assert {"family-homicide-support", "longer-homicide-reviews"} <= set(planned(incident))
+
+
+def test_correcting_when_the_partnership_was_told_re_dates_the_open_actions_drawn_from_the_checklist(
+    demo, demo_users, checklist
+):
+    """The defect: told two days earlier than first recorded, every open action stayed due two days late."""
+    responder = demo_users["responder"]
+    incident = record(demo, responder)
+    categorise(incident, responder, serious_violence=True)
+    services.draw_plan(incident=incident, by=responder)
+    [by_hand] = more_actions(incident, responder, how_many=1)
+    done = incident.actions.exclude(item=None).filter(status="to_do").order_by("due_at", "pk").first()
+    services.update_action(
+        action=done,
+        by=responder,
+        expected_revision=done.revision,
+        status="done",
+        owner_organisation=done.owner_organisation,
+        owner=done.owner,
+        not_needed_reason="",
+        note="Done on the night.",
+    )
+    due_before = dict(incident.actions.values_list("pk", "due_at"))
+
+    two_days = timedelta(days=2)
+    correct_record(
+        incident,
+        responder,
+        occurred_at=incident.occurred_at - two_days,
+        notified_at=incident.notified_at - two_days,
+    )
+
+    timings = checklist.vocabularies["timings"]
+    drawn = incident.actions.exclude(item=None).select_related("item")
+    drawn_open = [action for action in drawn if action.status in OPEN_ACTION_STATUSES]
+    assert drawn_open and done.pk not in {action.pk for action in drawn_open}
+    for action in drawn_open:
+        # Timed in hours, it moves by the two days; in working days, they are counted again from the new day.
+        assert action.due_at == deadlines.due_after(timings[action.item.timing], incident.notified_at)
+        if not timings[action.item.timing].get("working_days"):
+            assert action.due_at == due_before[action.pk] - two_days
+    # Those done keep the time they were judged by, and the action added by hand the time a person gave it.
+    for action in [*(a for a in drawn if a.status not in OPEN_ACTION_STATUSES), by_hand]:
+        assert incident.actions.get(pk=action.pk).due_at == due_before[action.pk]
 
 
 def test_the_police_tier_chooses_the_gold_group_or_the_lighter_response(demo, demo_users, checklist):

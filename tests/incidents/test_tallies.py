@@ -18,7 +18,7 @@ from svtoolkit.incidents.models import ActionStatus, IncidentStatus, MonthlyTall
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
-from tests.incidents.builders import categorise, recorded_incident
+from tests.incidents.builders import categorise, correct_record, recorded_incident
 from tests.meetings.builders import demo_meeting
 from tests.tension.builders import record as record_tension
 
@@ -87,26 +87,14 @@ def test_correcting_the_types_and_the_time_moves_the_incident(demo, responder):
     incident = recorded_incident(demo, responder, types=("knife",))
     before = northbridge(demo)
 
-    def edit(**changes):
-        fields = {
-            "title": incident.title,
-            "incident_types": incident.incident_types,
-            "occurred_at": incident.occurred_at,
-            "notified_at": incident.notified_at,
-            "summary": incident.summary,
-        }
-        services.edit_record(
-            incident=incident, by=responder, expected_revision=incident.revision, **(fields | changes)
-        )
-
-    edit(incident_types=["firearm"])
+    correct_record(incident, responder, incident_types=["firearm"])
     after = northbridge(demo)
     assert changed(before, after) == {
         "type Knife crime": (before["type Knife crime"], before["type Knife crime"] - 1),
         "type Firearm": (before["type Firearm"], before["type Firearm"] + 1),
     }
     long_ago = timezone.now() - timedelta(days=500)
-    edit(occurred_at=long_ago, notified_at=long_ago + timedelta(hours=1))
+    correct_record(incident, responder, occurred_at=long_ago, notified_at=long_ago + timedelta(hours=1))
     moved = northbridge(demo)
     assert moved["incidents"] == before["incidents"] - 1  # out of the last 12 months
     assert moved["type Firearm"] == before["type Firearm"]

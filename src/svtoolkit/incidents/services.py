@@ -3,6 +3,7 @@
 Every function writes the incident's timeline and the audit log, in one transaction.
 """
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -1041,8 +1042,11 @@ def share_incident(
 def edit_record(
     *, incident, by, expected_revision, title, incident_types, occurred_at, notified_at, summary, request=None
 ) -> Incident:
-    """Correct the incident's record; refused if anyone changed the incident since the form was opened."""
+    """Correct the incident's record; refused if anyone changed the incident since the form was opened. The
+    plan follows the correction: new types add the items they make apply, and a new time the partnership was
+    told re-dates the open actions drawn from the checklist."""
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
+    types_before, notified_before = set(incident.incident_types), incident.notified_at
     update_if_unchanged(
         incident,
         expected_revision=expected_revision,
@@ -1055,8 +1059,39 @@ def edit_record(
     )
     history.note(incident, by, "The incident's record was corrected.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request)
+    if incident.notified_at != notified_before:
+        _redate_drawn_actions(incident, by)
+    if set(incident.incident_types) != types_before:
+        redraw_plan(incident=incident, by=by, reason="the incident's types were corrected")
     tallies.recount(incident)
     return incident
+
+
+def _redate_drawn_actions(incident, by) -> int:
+    """Each open action drawn from the checklist falls due again counted from the corrected time the
+    partnership was told, as a plan drawn now would (working days counted again, not shifted). An action
+    added by hand keeps the due time a person gave it; one done or set aside, the time it was judged by."""
+    if incident.playbook_version_id is None:
+        return 0
+    timings = incident.playbook_version.vocabularies["timings"]
+    open_by_timing = defaultdict(list)
+    drawn = incident.actions.filter(status__in=OPEN_ACTION_STATUSES, item__isnull=False)
+    for action_id, timing in drawn.values_list("pk", "item__timing"):
+        open_by_timing[timing].append(action_id)
+    for timing, action_ids in open_by_timing.items():
+        update_and_move_revision(
+            PlanAction.objects.filter(pk__in=action_ids),
+            due_at=due_after(timings[timing], incident.notified_at),
+        )
+    moved = sum(len(action_ids) for action_ids in open_by_timing.values())
+    if moved:
+        history.note(
+            incident,
+            by,
+            f"{moved} open action{pluralize(moved)} from the checklist now due from the corrected time the "
+            "partnership was told.",
+        )
+    return moved
 
 
 @transaction.atomic
