@@ -13,6 +13,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.working_days import is_working_day, working_days_between
 from svtoolkit.incidents import conditions, deadlines, services
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PoliceTier
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.recovery import services as recovery_services
@@ -195,6 +196,38 @@ def test_a_death_brings_the_homicide_reviews_and_their_decision_deadlines(demo, 
     no_death = record(demo, responder, types=["knife"])
     services.draw_plan(incident=no_death, by=responder)
     assert "longer-homicide-reviews" not in planned(no_death)
+
+
+def test_a_victim_recorded_as_deceased_is_a_death(demo, demo_users, checklist):
+    """The defect: a knife incident's victim recorded as having died did not count as a death: no homicide
+    review in the plan, no review deadlines."""
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"], when=BEFORE_EASTER)
+    services.draw_plan(incident=incident, by=responder)
+    assert "longer-homicide-reviews" not in planned(incident)
+
+    demo_person(incident, responder, age_band="40_64", role="victim", deceased=True)
+
+    assert "longer-homicide-reviews" in planned(incident)
+    found = {deadline.key: deadline for deadline in deadlines.statutory_deadlines(incident)}
+    assert found["offensive-weapons-homicide-review-decision"].due_on == date(2026, 5, 2)
+    assert "domestic-homicide-review-decision" not in found  # not a domestic abuse incident
+
+
+def test_a_child_victim_who_died_is_a_child_killed(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"], when=BEFORE_EASTER)
+    categorise(incident, responder, serious_violence=False)
+    child = demo_person(incident, responder, age_band="16_17", role="victim")
+    assert "child-safeguarding-notification" not in {d.key for d in deadlines.statutory_deadlines(incident)}
+
+    people_services.correct_person_affected(
+        person=child, by=responder, expected_revision=child.revision, deceased=True
+    )
+
+    found = {deadline.key: deadline for deadline in deadlines.statutory_deadlines(incident)}
+    assert found["child-safeguarding-notification"].due_on == date(2026, 4, 13)
+    assert "offensive-weapons-homicide-review-decision" not in found  # for an adult killed
 
 
 def test_adding_homicide_to_the_types_brings_the_homicide_items_into_the_plan(demo, demo_users, checklist):

@@ -41,7 +41,10 @@ def facts_of(incident) -> set[str]:
     if categorisation is not None:
         facts |= categorisation.categories
         facts |= {f"factor:{code}" for code, present in categorisation.factors.items() if present}
-    victim_ages = set(incident.people.filter(role=PersonRole.VICTIM).values_list("age_band", flat=True))
+    people = set(incident.people.values_list("role", "age_band", "deceased"))
+    if any(deceased for _, _, deceased in people):
+        facts.add("death")
+    victim_ages = {age_band for role, age_band, _ in people if role == PersonRole.VICTIM}
     if victim_ages & CHILD_AGE_BANDS:
         facts.add("child_victim")
     if victim_ages & ADULT_AGE_BANDS:
