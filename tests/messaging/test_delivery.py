@@ -229,6 +229,22 @@ def test_a_sweep_sends_an_alert_before_the_messages_that_fell_due_earlier(smtp_s
     ]
 
 
+def test_an_alerts_texts_go_before_its_emails(smtp_server, settings):
+    """A slow mail server must not hold up the texts of an alert to many people."""
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    smtp_server.accept_delay = 0.05
+    people = [
+        services.Recipient(label=f"P{n}", email=f"p{n}@example.org", mobile=f"0770090012{n}")
+        for n in range(3)
+    ]
+    services.send(
+        kind="alert", subject="Alert", body="b", sms_text="t", urgency=Urgency.ALERT, recipients=people
+    )
+    assert delivery.deliver_due() == 6
+    sent = list(Delivery.objects.order_by("sent_at", "id").values_list("channel", flat=True))
+    assert sent == ["sms"] * 3 + ["email"] * 3
+
+
 def test_a_sweep_stops_claiming_after_its_time_and_the_next_sweep_sends_the_rest(smtp_server, settings):
     settings.SVTOOLKIT_SENDING_SECONDS = 1
     smtp_server.accept_delay = 0.3

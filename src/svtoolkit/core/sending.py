@@ -88,9 +88,9 @@ class Sender:
       is derived from it. ``attempts_allowed()``: tries before it fails.
     - ``retry_wait(delivery)``: the wait after a temporary failure (``delivery.attempts`` tries so far).
     - ``loaded``: the relations ``send`` reads, fetched with the delivery.
-    - ``urgent``: the deliveries a sweep takes before any other, however long the others have waited (an
-      alert's text must not queue behind a backlog of reminders). It only orders the sweep, so unlike the
-      claim it may look at related rows.
+    - ``first``: the deliveries a sweep takes before any other, however long the others have waited, in
+      the order of the conditions (an alert's text before its email, both before a backlog of reminders). It
+      only orders the sweep, so unlike the claim it may look at related rows.
     - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
     - ``after_sending(delivery)``: called once a send is recorded.
@@ -102,7 +102,7 @@ class Sender:
     attempts_allowed: Callable[[], int]
     retry_wait: Callable[[Model], timedelta]
     loaded: tuple[str, ...] = ()
-    urgent: Q | None = None
+    first: tuple[Q, ...] = ()
     ready: Callable[[Model], bool] = lambda delivery: True
     failure_fields: Callable[[Exception], dict] = lambda error: {}
     after_sending: Callable[[Model], None] = lambda delivery: None
@@ -147,13 +147,14 @@ class Sender:
 
     def deliver_due(self, among: Q | None = None, *, limit: int | None = None) -> int:
         """Send every delivery ``among`` these that is due (new, retrying, or left by a worker that stopped),
-        urgent ones first, then oldest due first; returns how many went. It claims none after
+        those of ``first`` first, then oldest due first; returns how many went. It claims none after
         ``SVTOOLKIT_SENDING_SECONDS``: the rest wait for the next sweep, and the task's own timeout (RQ's)
         never fires in the middle of a send."""
         due = self.model.objects.filter(among or Q(), due_condition(timezone.now()))
         order = ["next_attempt_at", "id"]
-        if self.urgent is not None:
-            order.insert(0, Case(When(self.urgent, then=Value(0)), default=Value(1)))
+        if self.first:
+            ranks = [When(condition, then=Value(rank)) for rank, condition in enumerate(self.first)]
+            order.insert(0, Case(*ranks, default=Value(len(self.first))))
         due = due.order_by(*order)
         stop_claiming = time.monotonic() + settings.SVTOOLKIT_SENDING_SECONDS
         sent = 0

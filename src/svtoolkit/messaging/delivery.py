@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from svtoolkit.core.sending import Sender, doubling_wait
 from svtoolkit.messaging import providers
-from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
+from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
 
 SECRET_REMOVED = "[link removed once sent]"
 # How long Notify is asked what became of a message it took; until then it may still report it failed.
@@ -63,7 +63,11 @@ SENDER = Sender(
     attempts_allowed=lambda: settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
     retry_wait=lambda delivery: retry_wait(delivery.attempts, delivery.notification.urgency),
     loaded=("notification",),
-    urgent=Q(notification__urgency=Urgency.ALERT),
+    # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
+    first=(
+        Q(notification__urgency=Urgency.ALERT, channel=Channel.SMS),
+        Q(notification__urgency=Urgency.ALERT),
+    ),
     after_sending=lambda delivery: _remove_secret_once_sent(delivery.notification),
 )
 deliver = SENDER.deliver
