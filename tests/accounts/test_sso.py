@@ -1,11 +1,13 @@
 """Single sign-on: who may sign in with an identity provider (the rules, from the claims), and the whole
 sign-in through a real OpenID Connect provider run by the tests."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts import services, sso
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY, SSO_PARTNERSHIPS_SESSION_KEY
@@ -13,7 +15,7 @@ from svtoolkit.accounts.models import Membership, Role, SignInDomain, User
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
-from tests.accounts.builders import pass_second_factor
+from tests.accounts.builders import current_code, pass_second_factor
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
 from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
 from tests.page_forms import saved_from_two_pages
@@ -430,3 +432,33 @@ def test_provider_that_cannot_be_reached_is_explained(client, db, settings):
     assert (
         AuditEntry.objects.get(action=AuditAction.SIGN_IN_FAILED).detail["reason"] == "provider_unreachable"
     )
+
+
+def test_provider_mfa_cannot_replace_svtoolkits_authenticator_nor_open_the_admin(
+    client, identity_provider, northbridge_allows_council, demo_users
+):
+    superuser = demo_users["coordinator"]
+    User.objects.filter(pk=superuser.pk).update(is_superuser=True, is_staff=True)
+    current = TOTPDevice.objects.create(user=superuser, name="Phone", confirmed=True)
+    _allow(northbridge_allows_council, "example.org", accept_mfa=True)
+    identity_provider.person(superuser.email, mfa=True)
+    sign_in_through(client, identity_provider, superuser.email)
+    setup = reverse("accounts:two_factor_setup")
+    verify_first = f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': setup})}"
+
+    assert client.get(reverse("core:home")).status_code == 200  # the provider's MFA stands in here
+    assert client.get(setup)["Location"] == verify_first
+    for own_code_page in ("accounts:backup_codes", "accounts:two_factor_remove"):
+        assert client.post(reverse(own_code_page))["Location"].startswith(
+            reverse("accounts:two_factor_verify")
+        )
+    assert client.get(reverse("admin:index")).status_code != 200
+    assert list(TOTPDevice.objects.filter(user=superuser)) == [current]
+    assert not StaticDevice.objects.filter(user=superuser).exists()
+
+    assert client.post(verify_first, {"token": current_code(current)})["Location"] == setup
+    client.get(setup)
+    replacement = TOTPDevice.objects.get(user=superuser, confirmed=False)
+    client.post(setup, {"token": current_code(replacement)})
+    assert list(TOTPDevice.objects.filter(user=superuser)) == [replacement]
+    assert client.get(reverse("admin:index")).status_code == 200

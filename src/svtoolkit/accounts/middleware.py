@@ -39,6 +39,14 @@ TWO_FACTOR_EXEMPT_URL_NAMES = {
     "core:cookies",
     "core:healthz",
 }
+# Pages that replace, remove or stand in for the authenticator: while the person has one, they need a code
+# from it in this sign-in. An identity provider's MFA does not do: with it alone, someone could swap in an
+# authenticator of their own, whose code opens the Django admin.
+OWN_CODE_URL_NAMES = {
+    "accounts:two_factor_setup",
+    "accounts:two_factor_remove",
+    "accounts:backup_codes",
+}
 
 
 def start_session_clock(request) -> None:
@@ -124,20 +132,24 @@ class TwoFactorMiddleware(MiddlewareMixin):
         from svtoolkit.accounts.selectors import second_factor_passed
 
         user = request.user
-        if not user.is_authenticated or second_factor_passed(request):
+        if not user.is_authenticated or user.is_verified():
             return None
         view_name = request.resolver_match.view_name
         if view_name in TWO_FACTOR_EXEMPT_URL_NAMES:
+            return None
+        # Not verified by svtoolkit's own code, so a second factor passed is the identity provider's MFA.
+        provider_mfa_passed = second_factor_passed(request)
+        if provider_mfa_passed and view_name not in OWN_CODE_URL_NAMES:
             return None
 
         # Asked on every page of someone not yet verified: answered from what accounts.principal keeps for
         # the request (a change to an authenticator or a partnership's rule counts on the next request).
         principal = principal_of(user)
-        # With only a password, nobody may replace the authenticator that guards the account.
+        # Neither a password alone nor the provider's MFA may replace the authenticator guarding the account.
         if principal.has_authenticator_app:
             next_page = urlencode({"next": request.get_full_path()})
             return redirect(f"{_url('accounts:two_factor_verify')}?{next_page}")
-        if view_name == "accounts:two_factor_setup":
+        if provider_mfa_passed or view_name == "accounts:two_factor_setup":
             return None
         if principal.two_factor_required:
             return redirect(_url("accounts:two_factor_setup"))

@@ -191,7 +191,9 @@ def _second_factor_entered(request, device) -> None:
 
 @access.signed_in
 def two_factor_verify(request):
-    if selectors.second_factor_passed(request):
+    # Not second_factor_passed: someone who passed only the identity provider's MFA is sent here to enter
+    # svtoolkit's own code before replacing their authenticator.
+    if request.user.is_verified():
         return redirect(_safe_next(request))
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
