@@ -10,7 +10,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts import services, sso
-from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY, SSO_PARTNERSHIPS_SESSION_KEY
+from svtoolkit.accounts.middleware import (
+    PARTNERSHIP_SESSION_KEY,
+    SIGNED_IN_AT_SESSION_KEY,
+    SSO_PARTNERSHIPS_SESSION_KEY,
+)
 from svtoolkit.accounts.models import Membership, Role, SignInDomain, User
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
@@ -462,3 +466,22 @@ def test_provider_mfa_cannot_replace_svtoolkits_authenticator_nor_open_the_admin
     client.post(setup, {"token": current_code(replacement)})
     assert list(TOTPDevice.objects.filter(user=superuser)) == [replacement]
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_single_sign_on_while_signed_in_as_the_same_person_is_a_new_audited_sign_in(
+    client, identity_provider, northbridge_allows_council, demo_users
+):
+    _allow(northbridge_allows_council, "example.org", accept_mfa=True)
+    identity_provider.person("police@example.org", mfa=True)
+    client.post(reverse("accounts:login"), {"username": "police@example.org", "password": TEST_PASSWORD})
+    with_password = client.session.session_key
+    signed_in_at = client.session[SIGNED_IN_AT_SESSION_KEY]
+
+    sign_in_through(client, identity_provider, "police@example.org")
+    assert client.session[SESSION_KEY] == str(demo_users["police"].pk)
+    assert client.session[IDENTITY_PROVIDER_MFA_SESSION_KEY] is True
+    assert client.session.session_key != with_password
+    assert client.session[SIGNED_IN_AT_SESSION_KEY] > signed_in_at
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN, detail__via="single sign-on")
+    assert entry.actor == demo_users["police"]
+    assert entry.detail["mfa_accepted"] is True

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import requests
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
@@ -161,6 +162,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return _refused(self.request, "not_completed")
 
     def login_success(self):
+        # The library skips auth.login when this person is already signed in, and Django's login keeps the
+        # session key of a person signing in again: every single sign-on must still be a sign-in of its own,
+        # under a new key (the provider's MFA is marked on it below), audited, its session clock restarted.
+        self.request.session.cycle_key()
+        auth.login(self.request, self.user)
         response = super().login_success()
         signed_in = self.request.sso_sign_in
         session = self.request.session
