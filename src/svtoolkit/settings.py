@@ -271,6 +271,10 @@ AXES_COOLOFF_TIME = env.int("SVTOOLKIT_LOCKOUT_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "svtoolkit.accounts.lockout.attempted_email"
+# The key Django's authenticate() and the sign-in form give the address: axes then finds it in the
+# credentials it checks for a lockout as in those of a failure, not only in a form field named so (the
+# password-change page checks the current password through authenticate() too).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

@@ -60,6 +60,29 @@ def test_a_client_that_fails_to_sign_in_too_often_must_wait_even_with_the_right_
     assert sign_in(client, "viewer@example.org").status_code == 302
 
 
+def test_wrong_current_passwords_count_towards_the_clients_limit(client_for, demo_users, settings, clock):
+    settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "2/15m"
+    client = client_for("health")
+    change = {"new_password1": "fresh long passphrase", "new_password2": "fresh long passphrase"}
+
+    def change_password(current):
+        return client.post(
+            reverse("accounts:password_change"),
+            {"old_password": current, **change},
+            REMOTE_ADDR="198.51.100.7",
+        )
+
+    for _ in range(2):
+        assert "Your current password is not right" in change_password("wrong").content.decode()
+    refused = change_password(TEST_PASSWORD)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "too many wrong passwords from your network in a short time. Try again in" in page
+    assert demo_users["health"].check_password(TEST_PASSWORD)
+    assert sign_in(client, "viewer@example.org").status_code == 429  # the sign-in page counts them too
+    assert AuditEntry.objects.get(action=AuditAction.RATE_LIMITED).count == 2
+
+
 def test_successful_sign_ins_from_a_shared_office_address_are_not_counted(client, demo, settings, clock):
     settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "2/15m"
     for _ in range(4):

@@ -342,6 +342,29 @@ def test_password_changes_are_audited(client_for, demo_users):
     assert entry.detail == {"what": "password"}
 
 
+def test_wrong_current_passwords_are_failed_sign_ins_and_lock_the_account(client_for, demo_users):
+    user = demo_users["health"]
+    client = client_for("health")
+    new_password = {"new_password1": "fresh long passphrase", "new_password2": "fresh long passphrase"}
+    for _ in range(6):
+        wrong = client.post(reverse("accounts:password_change"), {"old_password": "wrong", **new_password})
+        assert wrong.status_code == 200 and "govuk-error-summary" in wrong.content.decode()
+
+    right = client.post(reverse("accounts:password_change"), {"old_password": TEST_PASSWORD, **new_password})
+    page = right.content.decode()
+    assert right.status_code == 200 and "govuk-error-summary" in page
+    assert "You have entered a wrong password too many times" in page
+    assert "blocked for 15 minutes" in page
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    assert not AuditEntry.objects.filter(action=AuditAction.UPDATE, actor=user).exists()
+    # Six wrong passwords and the right one refused, each a failed sign-in; the lockout is recorded.
+    assert AuditEntry.objects.filter(action=AuditAction.SIGN_IN_FAILED, actor_label=user.email).count() == 7
+    assert AuditEntry.objects.filter(action=AuditAction.LOCKED_OUT, actor_label=user.email).exists()
+    client.post(reverse("accounts:logout"))
+    assert sign_in(client, user.email).status_code == 429
+
+
 def test_signed_in_pages_are_not_cached(client_for):
     response = client_for("viewer").get(reverse("core:home"))
     assert "no-store" in response["Cache-Control"]

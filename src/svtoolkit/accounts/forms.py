@@ -4,10 +4,12 @@ import re
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.template import loader
 
+from svtoolkit.accounts.limits import check_password_as_sign_in
 from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
     ENTER_AN_EMAIL,
@@ -42,6 +44,22 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_email(self.cleaned_data["username"])
+
+
+class PasswordChangeAsSignInForm(PasswordChangeForm):
+    """Django's password change, its current password checked as a sign-in is (lockout, limit, audit)."""
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        password = self.cleaned_data["old_password"]
+        try:
+            check_password_as_sign_in(user=self.user, password=password, request=self.request)
+        except DomainError as refused:
+            raise forms.ValidationError(refused.message) from None
+        return password
 
 
 class PasswordResetByMessageForm(PasswordResetForm):

@@ -2,12 +2,18 @@
 account: these count by the client's address (and, for resets, by the address a link is asked for), so one
 client cannot try password after password across many accounts, nor fill someone's inbox with reset links."""
 
+import math
 from functools import wraps
+
+from axes.helpers import get_cool_off
+from django.contrib.auth import authenticate
 
 from svtoolkit.accounts.models import normalise_email
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import client_ip, record_counted
 from svtoolkit.core import ratelimits
+from svtoolkit.core.errors import DomainError
+from svtoolkit.core.templatetags.govuk import duration_in_words
 
 SIGN_IN_PER_CLIENT = "SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT"
 RESET_PER_CLIENT = "SVTOOLKIT_RATE_PASSWORD_RESET_PER_CLIENT"
@@ -24,6 +30,13 @@ def _refuse(request, used: ratelimits.Usage, *, limit: str, doing: str):
     return ratelimits.too_many(request, used, doing=doing)
 
 
+def _sign_ins_refused_to_client(request) -> ratelimits.Usage | None:
+    """The client's failed sign-ins once they have reached SIGN_IN_PER_CLIENT in the window (every sign-in
+    from it is then refused until the window ends), else None."""
+    used = ratelimits.usage(request, limit=SIGN_IN_PER_CLIENT, key=_client(request), count=False)
+    return used if used is not None and used.reached else None
+
+
 def sign_in_limited(view):
     """Refuse (429) every sign-in attempt from a client whose failures have reached SIGN_IN_PER_CLIENT in the
     window, right password or not; successful sign-ins are not counted, so a shared office network is
@@ -31,13 +44,38 @@ def sign_in_limited(view):
 
     @wraps(view)
     def limited(request, *args, **kwargs):
-        if request.method == "POST":
-            used = ratelimits.usage(request, limit=SIGN_IN_PER_CLIENT, key=_client(request), count=False)
-            if used is not None and used.reached:
-                return _refuse(request, used, limit=SIGN_IN_PER_CLIENT, doing="sign in")
+        if request.method == "POST" and (used := _sign_ins_refused_to_client(request)) is not None:
+            return _refuse(request, used, limit=SIGN_IN_PER_CLIENT, doing="sign in")
         return view(request, *args, **kwargs)
 
     return limited
+
+
+def check_password_as_sign_in(*, user, password, request) -> None:
+    """The person's own password, checked as the sign-in page checks it (changing a password asks for the
+    current one, which must not become a way round the lockout): a wrong one is a failed sign-in, audited and
+    counted towards the account's lockout and the client's limit, and past either even the right one is
+    refused. Raises DomainError saying which."""
+    if (used := _sign_ins_refused_to_client(request)) is not None:
+        record_counted(action=AuditAction.RATE_LIMITED, request=request, detail={"limit": SIGN_IN_PER_CLIENT})
+        minutes = math.ceil(used.seconds_left / 60)
+        raise DomainError(
+            "There have been too many wrong passwords from your network in a short time. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            field="old_password",
+        )
+    signed_in_as = authenticate(request, username=user.email, password=password)
+    if signed_in_as is not None and signed_in_as.pk == user.pk:
+        return
+    if getattr(request, "axes_locked_out", False):
+        # Said on the form: AxesMiddleware would otherwise answer with the sign-in page's lockout page.
+        request.axes_locked_out = False
+        raise DomainError(
+            "You have entered a wrong password too many times. For your security, signing in to your account "
+            f"and changing its password are blocked for {duration_in_words(get_cool_off(request))}.",
+            field="old_password",
+        )
+    raise DomainError("Your current password is not right. Enter it again.", field="old_password")
 
 
 def count_failed_sign_in(sender, credentials, request=None, **kwargs):

@@ -23,6 +23,7 @@ from svtoolkit.accounts.forms import (
     InvitationForm,
     MembershipChangeForm,
     PartnershipSecurityForm,
+    PasswordChangeAsSignInForm,
     PasswordResetByMessageForm,
     SecondFactorForm,
     SignInForm,
@@ -92,6 +93,11 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeAsSignInForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         record(action=AuditAction.UPDATE, actor=form.user, detail={"what": "password"}, request=self.request)
