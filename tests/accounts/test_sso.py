@@ -485,3 +485,22 @@ def test_single_sign_on_while_signed_in_as_the_same_person_is_a_new_audited_sign
     entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN, detail__via="single sign-on")
     assert entry.actor == demo_users["police"]
     assert entry.detail["mfa_accepted"] is True
+
+
+def test_an_error_answer_to_no_sign_in_of_this_session_signs_nobody_out(
+    client_for, demo_users, identity_provider, northbridge_allows_council
+):
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    callback = reverse("accounts:sso_callback")
+    for forged in ("?error=access_denied", "?error=access_denied&state=not-one-of-this-session"):
+        client.get(callback + forged)
+        assert client.session[SESSION_KEY] == str(demo_users["coordinator"].pk)
+        assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_failed_single_sign_ons_in_a_flood_are_one_counted_audit_entry(client, identity_provider, db):
+    for _ in range(20):
+        client.get(reverse("accounts:sso_callback") + "?error=access_denied", REMOTE_ADDR="198.51.100.7")
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert (entry.ip_address, entry.count) == ("198.51.100.7", 20)

@@ -19,6 +19,7 @@ from svtoolkit.accounts.signals import member_removed
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import (
     record,
+    record_counted,
     record_created,
     record_deleted,
     record_settings_changed,
@@ -406,13 +407,15 @@ def _join_by_self_registration(*, user, rule, provider, request) -> None:
 
 
 def record_refused_sign_in(*, provider, reason, email, request=None) -> None:
-    """Audit a single sign-on that did not sign anyone in, and why."""
-    record(
-        action=AuditAction.SIGN_IN_FAILED,
-        actor_label=email[:254],
-        detail={"via": "single sign-on", "provider": getattr(provider, "slug", ""), "reason": reason},
-        request=request,
-    )
+    """Audit a single sign-on that did not sign anyone in, and why. One refused before the provider named
+    anyone (cancelled, an answer not for this session, the provider unreachable) can be sent by anyone with a
+    link or a script, so those are counted per client: a flood of them is one entry."""
+    detail = {"via": "single sign-on", "provider": getattr(provider, "slug", ""), "reason": reason}
+    if email:
+        record(action=AuditAction.SIGN_IN_FAILED, actor_label=email[:254], detail=detail, request=request)
+    else:
+        actor = getattr(request, "user", None)
+        record_counted(action=AuditAction.SIGN_IN_FAILED, actor=actor, detail=detail, request=request)
 
 
 @transaction.atomic

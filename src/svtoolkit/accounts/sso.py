@@ -133,8 +133,13 @@ class CallbackView(OIDCAuthenticationCallbackView):
     """The provider's answer: sign the person in, or show why not (the refusal is already audited)."""
 
     def get(self, request):
-        started = request.session.get("oidc_states", {}).get(request.GET.get("state", ""), {})
-        request.sso_provider = provider_named(started.get("provider"))
+        started = request.session.get("oidc_states", {}).get(request.GET.get("state", ""))
+        request.sso_provider = provider_named((started or {}).get("provider"))
+        if request.GET.get("error") and started is None:
+            # An error answer naming no sign-in this session started (some providers leave the state out when
+            # the person cancels): told as not completed, but, as any site can link a signed-in person here,
+            # it signs nobody out, which the library does on every error answer.
+            return self.login_failure()
         try:
             return super().get(request)
         except services.SignInRefused as refusal:
