@@ -309,6 +309,25 @@ def test_provider_mfa_stands_in_for_two_factor_when_the_partnership_accepts_it(
     assert client.get(reverse("core:home")).status_code == 200
 
 
+def test_a_change_to_the_single_sign_on_settings_ends_the_sessions_they_decided(
+    client, identity_provider, northbridge_allows_council
+):
+    """Accepting the provider's MFA withdrawn: a session it let past two-factor does not go on for hours."""
+    northbridge = northbridge_allows_council
+    northbridge.require_two_factor = True
+    northbridge.save()
+    _allow(northbridge, "example.org", accept_mfa=True)
+    identity_provider.person("police@example.org", mfa=True)
+    sign_in_through(client, identity_provider, "police@example.org")
+    assert client.get(reverse("core:home")).status_code == 200
+
+    northbridge.refresh_from_db()
+    _allow(northbridge, "example.org", accept_mfa=False)
+    page = client.get(reverse("core:home"), follow=True)
+    assert SESSION_KEY not in client.session
+    assert "changed how its members sign in with single sign-on" in page.content.decode()
+
+
 def test_provider_without_mfa_claim_still_needs_two_factor(
     client, identity_provider, northbridge_allows_council
 ):

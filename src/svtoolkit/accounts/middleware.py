@@ -28,6 +28,8 @@ BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
 # Set by single sign-on: the partnerships that allow the provider and email domain it used; the person's other
 # partnerships are not offered in this session (a password sign-in still reaches them).
 SSO_PARTNERSHIPS_SESSION_KEY = "svt_sso_partnerships"
+# The revision of each partnership's single sign-on settings that a single sign-on was decided under.
+SSO_SETTINGS_SESSION_KEY = "svt_sso_settings"
 
 # Pages a signed-in person can reach before passing two-factor verification. Setting up an
 # authenticator is among them only for someone who has none yet (see TwoFactorMiddleware).
@@ -113,6 +115,13 @@ class CurrentPartnershipMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _single_sign_on_settings_changed(request):
+            logout(request)
+            messages.info(
+                request,
+                "Your partnership changed how its members sign in with single sign-on. Sign in again "
+                "to carry on.",
+            )
         memberships = access.memberships_of(request.user)
         if (opened := request.session.get(SSO_PARTNERSHIPS_SESSION_KEY)) is not None:
             memberships = {pk: m for pk, m in memberships.items() if pk in opened}
@@ -123,6 +132,23 @@ class CurrentPartnershipMiddleware:
         request.partnership = membership.partnership if membership else None
         request.memberships = list(memberships.values())
         return self.get_response(request)
+
+
+def _single_sign_on_settings_changed(request) -> bool:
+    """A single sign-on decided which partnerships it opens and whether the provider's MFA counts, under each
+    partnership's settings then: once one of them changes its settings (a provider, a domain, accepting MFA
+    or not), the session ends rather than go on under rules it no longer has. Read from the partnerships the
+    request loads anyway: no query of its own."""
+    opened = request.session.get(SSO_PARTNERSHIPS_SESSION_KEY)
+    if opened is None:
+        return False
+    decided_under = request.session.get(SSO_SETTINGS_SESSION_KEY, {})
+    memberships = access.memberships_of(request.user)
+    return any(
+        memberships[pk].partnership.revision != decided_under.get(str(pk))
+        for pk in opened
+        if pk in memberships
+    )
 
 
 class TwoFactorMiddleware(MiddlewareMixin):

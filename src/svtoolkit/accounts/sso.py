@@ -18,7 +18,12 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from svtoolkit.accounts import services
-from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY, SSO_PARTNERSHIPS_SESSION_KEY
+from svtoolkit.accounts.middleware import (
+    PARTNERSHIP_SESSION_KEY,
+    SSO_PARTNERSHIPS_SESSION_KEY,
+    SSO_SETTINGS_SESSION_KEY,
+)
+from svtoolkit.accounts.models import Membership
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 
 # Why the last single sign-on was refused, for the refusal page.
@@ -176,6 +181,12 @@ class CallbackView(OIDCAuthenticationCallbackView):
         signed_in = self.request.sso_sign_in
         session = self.request.session
         session[SSO_PARTNERSHIPS_SESSION_KEY] = signed_in.partnership_ids
+        session[SSO_SETTINGS_SESSION_KEY] = {
+            str(pk): revision
+            for pk, revision in Membership.objects.filter(
+                user=self.user, partnership_id__in=signed_in.partnership_ids
+            ).values_list("partnership_id", "partnership__revision")
+        }
         session[PARTNERSHIP_SESSION_KEY] = signed_in.partnership_ids[0]
         session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = signed_in.mfa_accepted
         return response
@@ -183,7 +194,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
 def forget_single_sign_on(session) -> None:
     """A sign-in with a password starts afresh: nothing a single sign-on decided carries over into it."""
-    for key in (SSO_PARTNERSHIPS_SESSION_KEY, IDENTITY_PROVIDER_MFA_SESSION_KEY):
+    for key in (SSO_PARTNERSHIPS_SESSION_KEY, SSO_SETTINGS_SESSION_KEY, IDENTITY_PROVIDER_MFA_SESSION_KEY):
         session.pop(key, None)
 
 
