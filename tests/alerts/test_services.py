@@ -717,6 +717,21 @@ def test_those_alerted_hear_of_police_measures_added_and_lifted(
     assert set(added.deliveries.values_list("channel", flat=True)) == {"email", "sms"}
 
 
+def _close_station_road(scene, *, by):
+    return measures_services.add_measure(
+        scene=scene,
+        by=by,
+        kind="road_closure",
+        description="Station Road closed",
+        area="",
+        latitude=None,
+        longitude=None,
+        starts_at=timezone.now(),
+        ends_at=None,
+        authorised_by="",
+    )
+
+
 def test_the_update_on_a_measure_is_queued_with_the_measure_not_after_it(
     demo, demo_users, django_capture_on_commit_callbacks
 ):
@@ -724,18 +739,7 @@ def test_the_update_on_a_measure_is_queued_with_the_measure_not_after_it(
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)
     with django_capture_on_commit_callbacks(execute=False):
-        measures_services.add_measure(
-            scene=alert.incident.scenes.get(),
-            by=demo_users["police"],
-            kind="road_closure",
-            description="Station Road closed",
-            area="",
-            latitude=None,
-            longitude=None,
-            starts_at=timezone.now(),
-            ends_at=None,
-            authorised_by="",
-        )
+        _close_station_road(alert.incident.scenes.get(), by=demo_users["police"])
     update = Notification.objects.get(kind="alert_update")
     assert update.deliveries.exists()
 
@@ -747,16 +751,5 @@ def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
 
     incident, _ = demo_incident(demo, demo_users)
     with django_capture_on_commit_callbacks(execute=True):
-        measures_services.add_measure(
-            scene=incident.scenes.get(),
-            by=demo_users["responder"],
-            kind="road_closure",
-            description="Station Road closed",
-            area="",
-            latitude=None,
-            longitude=None,
-            starts_at=timezone.now(),
-            ends_at=None,
-            authorised_by="",
-        )
+        _close_station_road(incident.scenes.get(), by=demo_users["responder"])
     assert not Notification.objects.filter(kind="alert_update").exists()

@@ -89,7 +89,7 @@ def test_only_the_approver_organisation_signs_and_only_once(client_for, press_st
         services.sign_off(sign_off=police, by=demo_users["police"])
 
 
-def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
+def _weekly_updates_by_the_responder(incident, demo, demo_users):
     services.set_plan(
         incident=incident,
         by=demo_users["responder"],
@@ -98,6 +98,10 @@ def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
         update_every_days=7,
         updates_owner=demo_users["responder"],
     )
+
+
+def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
     message = demo_message(demo, demo_users, incident)
     services.submit_for_sign_off(message=message, by=demo_users["responder"])
     services.sign_off(sign_off=message.sign_offs.get(), by=demo_users["police"])
@@ -174,14 +178,7 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
     from svtoolkit.communications.tasks import send_update_reminders
     from svtoolkit.messaging.delivery import deliver_due
 
-    services.set_plan(
-        incident=incident,
-        by=demo_users["responder"],
-        lead_organisation=demo.organisations.get(kind="council"),
-        main_channel="",
-        update_every_days=7,
-        updates_owner=demo_users["responder"],
-    )
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
     assert send_update_reminders.enqueue().return_value == 0  # not due yet
     CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
     assert send_update_reminders.enqueue().return_value == 1
@@ -197,14 +194,7 @@ def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, dem
     from svtoolkit.communications.models import CommunicationsPlan
     from svtoolkit.communications.tasks import send_update_reminders
 
-    services.set_plan(
-        incident=incident,
-        by=demo_users["responder"],
-        lead_organisation=demo.organisations.get(kind="council"),
-        main_channel="",
-        update_every_days=7,
-        updates_owner=demo_users["responder"],
-    )
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
     CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
     remove_member(
         membership=demo_users["responder"].memberships.get(partnership=demo), by=demo_users["coordinator"]

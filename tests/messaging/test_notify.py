@@ -138,8 +138,9 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
         assert delivery.check_notify_statuses() == 0
 
 
-def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_link(notify, settings):
-    """The link is the one way to acknowledge: it stays while Notify may still report the text failed."""
+def _text_with_a_link_sent(notify, settings) -> list:
+    """An alert texted through Notify (its email to the outbox) with the acknowledgement link TOKEN123; the
+    texts Notify was sent."""
     settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
     texts = []
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
@@ -153,6 +154,12 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
         recipients=[Recipient(label="Duty officer", mobile="07700900123")],
     )
     delivery.deliver_due()
+    return texts
+
+
+def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_link(notify, settings):
+    """The link is the one way to acknowledge: it stays while Notify may still report the text failed."""
+    texts = _text_with_a_link_sent(notify, settings)
     sms = Delivery.objects.get(channel="sms")
     notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
         {"id": sms.provider_reference, "status": "temporary-failure"}
@@ -172,18 +179,7 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
 
 
 def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longer_asked(notify, settings):
-    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
-    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
-    services.send(
-        kind="alert",
-        subject="s",
-        body="b",
-        sms_text="Acknowledge: http://x/a/TOKEN123/",
-        secret="TOKEN123",
-        urgency=Urgency.ALERT,
-        recipients=[Recipient(label="Duty officer", mobile="07700900123")],
-    )
-    delivery.deliver_due()
+    _text_with_a_link_sent(notify, settings)
     assert Notification.objects.get().secret == "TOKEN123"
     with time_machine.travel(timezone.now() + delivery.NOTIFY_STATUS_WINDOW + timedelta(minutes=1)):
         delivery.check_notify_statuses()
