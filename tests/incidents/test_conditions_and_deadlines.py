@@ -14,10 +14,18 @@ from svtoolkit.core.working_days import is_working_day, working_days_between
 from svtoolkit.incidents import conditions, deadlines, services
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PoliceTier
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.recovery import services as recovery_services
-from tests.incidents.builders import categorise, correct_record, demo_person, more_actions, recorded_incident
+from tests.incidents.builders import (
+    categorise,
+    correct_record,
+    demo_hospital_stay,
+    demo_person,
+    more_actions,
+    recorded_incident,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +247,75 @@ def test_adding_homicide_to_the_types_brings_the_homicide_items_into_the_plan(de
     assert not {"family-homicide-support", "longer-homicide-reviews"} & set(planned(incident))
     correct_record(incident, responder, incident_types=["knife", "homicide"])
     assert {"family-homicide-support", "longer-homicide-reviews"} <= set(planned(incident))
+
+
+HOMICIDE_ONLY = "family-homicide-support"  # tied to the "homicide" type in the shipped checklist
+
+
+def test_a_victim_recorded_as_deceased_brings_the_homicide_items_without_the_homicide_type(
+    demo, demo_users, checklist
+):
+    """The defect: a death counted for the homicide reviews, but the items tied to the "homicide" type (the
+    bereaved family's homicide support) came only with the type: a knife incident whose victim was recorded
+    as having died never offered it."""
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    services.draw_plan(incident=incident, by=responder)
+    assert HOMICIDE_ONLY not in planned(incident)
+
+    demo_person(incident, responder, age_band="40_64", role="victim", deceased=True)
+
+    support = planned(incident)[HOMICIDE_ONLY]
+    assert support.status == "to_do"
+    assert incident.timeline.filter(text__contains="after a person affected was recorded").exists()
+    assert incident.incident_types == ["knife"]  # the record still says what was recorded
+
+
+def test_a_victim_later_recorded_as_having_died_brings_the_homicide_items(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    services.draw_plan(incident=incident, by=responder)
+    victim = demo_person(incident, responder, age_band="25_39", role="victim")
+    assert HOMICIDE_ONLY not in planned(incident)
+
+    people_services.correct_person_affected(
+        person=victim, by=responder, expected_revision=victim.revision, deceased=True
+    )
+
+    assert HOMICIDE_ONLY in planned(incident)
+
+
+def test_a_hospital_stay_that_ended_in_death_brings_the_homicide_items(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    services.draw_plan(incident=incident, by=responder)
+    victim = demo_person(incident, responder, age_band="25_39", role="victim")
+    stay = demo_hospital_stay(incident, victim, responder)
+    assert HOMICIDE_ONLY not in planned(incident)
+
+    strands_services.update_hospital_stay(
+        stay=stay, by=responder, expected_revision=stay.revision, status="died"
+    )
+
+    assert HOMICIDE_ONLY in planned(incident)
+
+
+def test_a_plan_drawn_after_the_death_was_recorded_has_the_homicide_items(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    demo_person(incident, responder, age_band="25_39", role="victim", deceased=True)
+    services.draw_plan(incident=incident, by=responder)
+    assert HOMICIDE_ONLY in planned(incident)
+
+
+def test_without_a_death_or_the_homicide_type_the_homicide_items_stay_out(demo, demo_users, checklist):
+    responder = demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    services.draw_plan(incident=incident, by=responder)
+    demo_person(incident, responder, age_band="25_39", role="victim")
+    demo_person(incident, responder, age_band="25_39", role="witness")
+    assert HOMICIDE_ONLY not in planned(incident)
+    assert "type:homicide" not in conditions.facts_of(incident)
 
 
 def test_correcting_when_the_partnership_was_told_re_dates_the_open_actions_drawn_from_the_checklist(

@@ -10,7 +10,9 @@ from svtoolkit.incidents.models import AgeBand, PatientStatus, PersonRole
 CONDITIONS_PATH = Path(__file__).resolve().parent / "data" / "conditions.toml"
 CHILD_AGE_BANDS = frozenset({AgeBand.UNDER_10, AgeBand.TEN_TO_15, AgeBand.SIXTEEN_17})
 ADULT_AGE_BANDS = frozenset(set(AgeBand.values) - CHILD_AGE_BANDS - {AgeBand.UNKNOWN})
-# The incident types that mean someone died.
+# The incident types that mean someone died; a death recorded otherwise (someone affected deceased, a hospital
+# stay that ended in death) brings them in too, so the items tied to them (the bereaved family's homicide
+# support) apply whichever way the death was recorded.
 DEATH_TYPES = frozenset({"homicide"})
 
 
@@ -50,7 +52,10 @@ def facts_of(incident) -> set[str]:
     if victim_ages & ADULT_AGE_BANDS:
         facts.add("adult_victim")
     facts |= {f"place:{place}" for place in incident.scenes.exclude(place="").values_list("place", flat=True)}
-    return facts | police_facts(incident) | strand_facts(incident)
+    facts |= police_facts(incident) | strand_facts(incident)
+    if "death" in facts:
+        facts |= {f"type:{code}" for code in DEATH_TYPES}
+    return facts
 
 
 def strand_facts(incident) -> set[str]:
@@ -75,6 +80,12 @@ def police_facts(incident) -> set[str]:
     return {f"police:{declaration.tier}"} | (
         {"police:critical_incident"} if declaration.critical_incident else set()
     )
+
+
+def types_in(codes: set[str]) -> set[str]:
+    """The incident types among ``codes`` (facts, or what ``met`` returns), which an item's types are matched
+    to: the incident's own, and homicide when a death is recorded on it."""
+    return {code.removeprefix("type:") for code in codes if code.startswith("type:")}
 
 
 def met_for(incident) -> set[str]:

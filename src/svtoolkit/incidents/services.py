@@ -541,7 +541,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
     new_actions = []
     for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before"):
         if item.pk in planned or not item.applies_to(
-            incident_types=set(incident.incident_types), categories=categories
+            incident_types=conditions.types_in(categories), categories=categories
         ):
             continue
         owner_organisation, owner, owner_reason = _owner_for(
