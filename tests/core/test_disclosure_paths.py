@@ -93,7 +93,8 @@ def _referral(client_for, made, demo, demo_users, basis):
     url = reverse("recovery:support_add", args=[made.incident.pk, made.person.pk])
     data = {
         "kind": "referral",
-        "description": "Referral to the MASH",
+        "description": "An assessment of the family's needs",
+        "referred_to": "The MASH",
         "offered_on": "2026-11-02",
         **{name: value for name, value in basis.items() if name != "purpose"},
         "purpose": basis.get("purpose", ""),

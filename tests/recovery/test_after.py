@@ -67,6 +67,17 @@ def offer(person, by, **overrides):
     return support_services.offer_support(person=person, by=by, **(fields | overrides))
 
 
+def refer(person, by, **overrides):
+    """A referral of ``person`` for bereavement counselling, with its reason and Article 6 basis."""
+    fields = {
+        "kind": "referral",
+        "description": "Weekly bereavement counselling",
+        "referred_to": "Cruse Bereavement Support",
+        "referral_basis": {"purpose": "Bereavement support for the family", "article6_basis": "6_1_e"},
+    }
+    return offer(person, by, **(fields | overrides))
+
+
 def to_recovery(incident, by):
     incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
     incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
@@ -116,17 +127,66 @@ def test_support_is_summarised_without_details_for_those_off_the_list(
     client_for, incident, person, demo_users
 ):
     offer(person, demo_users["responder"])
-    offer(
-        person,
-        demo_users["responder"],
-        kind="referral",
-        description="Referral to the MASH",
-        referral_basis={"purpose": "Safeguarding", "article6_basis": "6_1_e"},
-    )
+    refer(person, demo_users["responder"], description="Referral to the MASH", referred_to="The MASH")
     page = client_for("viewer").get(reverse("recovery:support", args=[incident.pk])).content.decode()
     assert "Who was offered what is shown only to those on each record's need-to-know list" in page
     assert "counselling" not in page and "MASH" not in page
     assert not AuditEntry.objects.filter(action="view_sensitive").exists()
+
+
+def test_a_referral_logs_who_received_their_details_not_what_the_referral_was_for(
+    incident, person, demo_users
+):
+    """The defect: the disclosure log's "To whom" held the referral's description (what was offered)."""
+    referral = refer(person, demo_users["responder"], referred_to="Cruse Bereavement Support, Northbridge")
+    disclosure = person.disclosures.get()
+    assert disclosure.recipient == "Cruse Bereavement Support, Northbridge"
+    assert (disclosure.what, disclosure.purpose) == ("Referral", "Bereavement support for the family")
+    assert referral.disclosure == disclosure
+
+
+def test_a_referral_to_a_directory_service_names_the_service_and_who_runs_it(
+    demo, incident, person, demo_users
+):
+    service = demo.support_services.get(name="Trauma-informed therapy for young people")
+    refer(person, demo_users["responder"], support_service=service, referred_to="")
+    assert (
+        person.disclosures.get().recipient == f"Trauma-informed therapy for young people ({service.provider})"
+    )
+
+
+def test_a_referral_naming_no_one_to_receive_their_details_is_refused_and_nothing_is_recorded(
+    incident, person, demo_users
+):
+    with pytest.raises(DomainError) as refused:
+        refer(person, demo_users["responder"], referred_to="  ")
+    assert refused.value.field == "referred_to"
+    assert not SupportOffer.objects.exists() and not person.disclosures.exists()
+
+
+def test_the_referral_form_asks_who_receives_their_details_and_the_pages_show_it(
+    client_for, incident, person, demo_users
+):
+    client = client_for("responder")
+    url = reverse("recovery:support_add", args=[incident.pk, person.pk])
+    typed = {
+        "kind": "referral",
+        "description": "Weekly bereavement counselling",
+        "offered_on": "2026-11-02",
+        "purpose": "Bereavement support for the family",
+        "article6_basis": "6_1_e",
+    }
+    refused = client.post(url, typed).content.decode()
+    assert "Say who the referral is to" in refused and 'value="Weekly bereavement counselling"' in refused
+    assert not SupportOffer.objects.exists()
+
+    assert client.post(url, typed | {"referred_to": "Cruse Bereavement Support"}).status_code == 302
+    support = client.get(reverse("recovery:support", args=[incident.pk])).content.decode()
+    assert "Referral: Weekly bereavement counselling, to Cruse Bereavement Support" in support
+    record = client.post(
+        reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "Checking the referral"}
+    ).content.decode()
+    assert 'To whom</dt><dd class="govuk-summary-list__value">Cruse Bereavement Support</dd>' in record
 
 
 def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(

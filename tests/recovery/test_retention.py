@@ -24,7 +24,7 @@ from svtoolkit.recovery.review import services as review_services
 from tests.incidents.builders import demo_incident, on_the_records_list_only
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on
-from tests.recovery.test_after import closed, offer, record_person
+from tests.recovery.test_after import closed, offer, record_person, refer
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +223,22 @@ def test_the_export_holds_the_persons_hospital_stays_referrals_and_corrections(
     [correction] = export["corrections"]
     assert correction["changes"] == [{"field": "Name", "before": "J. Smith", "after": "Jordan Smith"}]
     assert correction["by"] == str(demo_users["responder"])
+
+
+def test_the_export_says_who_each_referral_went_to(client_for, demo, demo_users):
+    """The defect: the export's disclosure "to" was the referral's description, not who received it."""
+    incident, _ = demo_incident(demo, demo_users)
+    person = record_person(incident, demo_users["responder"])
+    refer(person, demo_users["responder"])
+    export = _exported_by_a_coordinator_on_the_list(client_for, incident, person, demo_users)
+
+    referral = next(entry for entry in export["disclosures"] if entry["what"] == "Referral")
+    assert referral["to"] == "Cruse Bereavement Support"
+    [support] = export["support"]
+    assert (support["description"], support["referred_to"]) == (
+        "Weekly bereavement counselling",
+        "Cruse Bereavement Support",
+    )
 
 
 def test_an_exporter_on_the_records_list_alone_gets_no_message_they_may_not_read(

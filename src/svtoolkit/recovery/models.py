@@ -107,6 +107,10 @@ class SupportOffer(CreatedBy):
     outcome = models.TextField(max_length=limits.SUMMARY, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     follow_up_reminded_on = models.DateField(null=True, blank=True)
+    # A referral's entry in the disclosure log, which names who received the person's details.
+    disclosure = models.OneToOneField(
+        "incidents.Disclosure", on_delete=models.SET_NULL, null=True, blank=True, related_name="support_offer"
+    )
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -165,6 +165,7 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
                 "kind": offer.get_kind_display(),
                 "service": offer.support_service.name if offer.support_service else None,
                 "description": offer.description,
+                "referred_to": offer.disclosure.recipient if offer.disclosure else None,
                 "offered_by": str(offer.offered_by) if offer.offered_by else None,
                 "offered_on": offer.offered_on.isoformat(),
                 "response": offer.get_response_display(),

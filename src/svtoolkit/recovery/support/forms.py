@@ -1,5 +1,7 @@
 """Forms for support offered to those affected."""
 
+from functools import partial
+
 from django import forms
 
 from svtoolkit.core import limits
@@ -16,7 +18,15 @@ from svtoolkit.partnerships.selectors import active_organisations, support_servi
 from svtoolkit.recovery.models import SupportKind, SupportResponse
 from svtoolkit.recovery.support import services
 
-OFFER_FIELDS = ("kind", "support_service", "description", "offered_by", "offered_on", "follow_up_on")
+OFFER_FIELDS = (
+    "kind",
+    "support_service",
+    "description",
+    "referred_to",
+    "offered_by",
+    "offered_on",
+    "follow_up_on",
+)
 
 
 class SupportOfferForm(DisclosureBasisForm):
@@ -31,12 +41,19 @@ class SupportOfferForm(DisclosureBasisForm):
     )
     support_service = model_choice_field("Service from the directory", optional="Not in the directory")
     description = text_field(
-        "What was offered, or who the referral was to",
-        missing="Say what was offered or who the referral was to",
+        "What was offered, or what the referral is for",
+        missing="Say what was offered or what the referral is for",
         max_length=200,
+        help_text="For example: weekly bereavement counselling; an assessment of the family's needs.",
+    )
+    referred_to = text_field(
+        "For a referral: who receives their details",
+        max_length=200,
+        required=False,
         help_text=(
-            "For example: weekly bereavement counselling; referral to the MASH. A referral's is kept in the "
-            "disclosure log for as long as the incident: name the service, not the person."
+            "The organisation or service, as the disclosure log will name it for as long as the incident is "
+            "kept. Leave it empty for a service chosen from the directory: the log names the service and who "
+            "runs it."
         ),
     )
     offered_by = model_choice_field("Organisation that offered it", optional="Not known")
@@ -67,6 +84,12 @@ class SupportOfferForm(DisclosureBasisForm):
             offered_on=cleaned.get("offered_on"),
             follow_up_on=cleaned.get("follow_up_on"),
         )
+        if cleaned.get("kind") == SupportKind.REFERRAL:
+            shown_by_service(
+                self,
+                partial(services.referral_recipient, support_service=cleaned.get("support_service")),
+                referred_to=cleaned.get("referred_to"),
+            )
         return cleaned
 
 

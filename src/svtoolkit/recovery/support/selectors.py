@@ -38,7 +38,9 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
     people = list(
         people_visible_to(user, incident)
         .only("id", "role", "age_band", "incident_id")
-        .prefetch_related("support_offers__support_service", "support_offers__offered_by")
+        .prefetch_related(
+            "support_offers__support_service", "support_offers__offered_by", "support_offers__disclosure"
+        )
     )
     if not people:
         return None
@@ -55,7 +57,7 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
 
 
 def offers_for(person) -> QuerySet[SupportOffer]:
-    return person.support_offers.select_related("support_service", "offered_by")
+    return person.support_offers.select_related("support_service", "offered_by", "disclosure")
 
 
 def read_offer(*, user, incident, offer_id, request) -> SupportOffer:

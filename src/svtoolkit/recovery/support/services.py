@@ -14,6 +14,21 @@ from svtoolkit.recovery.models import (
 )
 
 
+def referral_recipient(*, support_service, referred_to: str) -> str:
+    """Who a referral passes the person's details to, as the disclosure log names them: who was typed, else
+    the directory's service and the organisation that runs it. Refused when neither is given."""
+    if referred_to.strip():
+        return referred_to.strip()
+    if support_service is None:
+        raise DomainError(
+            "Say who the referral is to: choose the service from the directory or type who receives their "
+            "details.",
+            field="referred_to",
+        )
+    provider = f" ({support_service.provider})" if support_service.provider_id else ""
+    return f"{support_service}{provider}"[:200]
+
+
 def check_follow_up(*, offered_on, follow_up_on) -> None:
     """A follow-up, if one is set, is on or after the day the support was offered."""
     if follow_up_on is not None and follow_up_on < offered_on:
@@ -31,24 +46,28 @@ def offer_support(
     offered_by,
     offered_on,
     follow_up_on,
+    referred_to: str = "",
     referral_basis: dict | None = None,
     request=None,
 ) -> SupportOffer:
     """Record support offered to someone affected, or a referral; the timeline says so without naming them.
-    A referral passes their details to a service outside the need-to-know list: it is a disclosure, logged
-    with ``referral_basis`` (the why and the lawful basis) and refused without an Article 6 basis."""
+    A referral passes their details to a service outside the need-to-know list: it is a disclosure to
+    ``referral_recipient``, logged with ``referral_basis`` (the why and the lawful basis) and refused without
+    an Article 6 basis."""
     check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
+    disclosure = None
     if kind == SupportKind.REFERRAL:
-        record_disclosure(
+        disclosure = record_disclosure(
             incident=person.incident,
             people=[person],
             what="Referral",
-            recipient=str(support_service or description.strip())[:200],
+            recipient=referral_recipient(support_service=support_service, referred_to=referred_to),
             **{"purpose": "", "article6_basis": "", **(referral_basis or {})},
             by=by,
             request=request,
         )
     offer = SupportOffer.objects.create(
+        disclosure=disclosure,
         person=person,
         kind=kind,
         support_service=support_service,
