@@ -9,9 +9,19 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents.models import TimelineEntry
 from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.partnerships import services as partnership_services
+from svtoolkit.partnerships.models import RegionRole
 from svtoolkit.regions import fund_selectors, fund_services
 from svtoolkit.regions.fund_models import FundApplication, FundStatus
-from tests.factories import FundRulesFactory, IncidentFactory, MembershipFactory, PartnershipFactory
+from tests.factories import (
+    FundRulesFactory,
+    IncidentFactory,
+    MembershipFactory,
+    PartnershipFactory,
+    RegionFactory,
+    RegionMembershipFactory,
+    UserFactory,
+)
 from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +331,65 @@ def test_only_the_lead_partnerships_response_team_applies_and_records_the_spend(
     assert access.can_record_fund_spend(world.coordinator, world.borough, application)
     assert not access.can_record_fund_spend(world.viewer, world.borough, application)
     assert not access.can_record_fund_spend(outsider, other, application)
+
+
+# --- The borough moves to another region -----------------------------------------------------------------
+
+
+def _move(world, region):
+    mover = UserFactory(is_superuser=True, is_staff=True)
+    partnership_services.move_to_region(partnership=world.borough, region=region, by=mover)
+    return mover
+
+
+def test_open_applications_follow_a_borough_moved_to_another_region_and_decided_ones_stay(world):
+    """The defect: a borough moved to another region left its open applications in the old region's queue
+    (to be decided by a region no longer answering for it), and the new region never saw them."""
+    decided = a_decided_application(world)
+    waiting = an_application(world, amount_requested=500)
+    kent = RegionFactory(name="Kent and Medway VRU", slug="kent")
+    kent_coordinator = RegionMembershipFactory(region=kent, role=RegionRole.COORDINATOR).user
+
+    _move(world, kent)
+
+    assert list(fund_selectors.applications_of_region(world.region)) == [decided]
+    assert list(fund_selectors.applications_of_region(kent)) == [waiting]
+    waiting.refresh_from_db()
+    assert (waiting.region, waiting.moved_from, waiting.status) == (kent, world.region, FundStatus.APPLIED)
+    assert TimelineEntry.objects.filter(
+        incident=world.incident,
+        text="The application for £500 moved from London Violence Reduction Unit's fund to Kent and Medway "
+        "VRU's, as Northbridge moved region.",
+    ).exists()
+    # The new region decides it, under its own rules.
+    assert _decide(waiting, kent_coordinator, decision="approve").status == FundStatus.APPROVED
+    # The old region keeps what it decided, and the borough records its spend there.
+    _spend(decided, world.coordinator, amount_spent=900, outcome="achieved")
+    assert fund_selectors.fund_report(world.region)["totals"]["spent"] == 900
+
+
+def test_a_borough_that_leaves_every_region_has_its_open_applications_withdrawn_with_the_reason(world):
+    decided = a_decided_application(world)
+    waiting = an_application(world, amount_requested=500)
+
+    _move(world, None)
+
+    waiting.refresh_from_db()
+    assert waiting.status == FundStatus.WITHDRAWN
+    assert waiting.decision_reasons == (
+        "Withdrawn: Northbridge left London Violence Reduction Unit, so no fund can decide it."
+    )
+    assert list(fund_selectors.applications_of_region(world.region, status=FundStatus.APPLIED)) == []
+    decided.refresh_from_db()
+    assert decided.status == FundStatus.PART_APPROVED
+    with pytest.raises(DomainError):
+        _decide(waiting, world.regional_coordinator, decision="approve")
+    assert fund_services.committed_for(world.incident) == 1000  # a withdrawn application holds nothing
+
+
+def test_moving_a_borough_to_the_region_it_is_in_changes_nothing(world):
+    waiting = an_application(world)
+    _move(world, world.region)
+    waiting.refresh_from_db()
+    assert (waiting.region, waiting.moved_from) == (world.region, None)
+    assert not AuditEntry.objects.filter(target_type="partnerships.Partnership").exists()

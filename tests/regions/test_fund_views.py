@@ -6,11 +6,13 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
-from svtoolkit.partnerships.models import RegionRole
+from svtoolkit.partnerships import services as partnership_services
+from svtoolkit.partnerships.models import Region, RegionRole
 from svtoolkit.regions.fund_models import FundApplication, FundStatus
+from tests.accounts.builders import pass_second_factor
 from tests.conftest import MODEL_BACKEND
-from tests.factories import RegionMembershipFactory
-from tests.page_forms import saved_from_two_pages
+from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
+from tests.page_forms import form_on, saved_from_two_pages
 from tests.regions.fund_access import EXPECTED
 from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
 
@@ -192,3 +194,40 @@ def test_each_fund_and_figures_page_answers_each_role_as_the_matrix_expects(worl
         assert client.get(url).status_code == EXPECTED[url_name][role], f"GET {url} as {role}"
         client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_moving_a_borough_in_the_admin_takes_its_open_applications_to_the_new_region(world, as_user):
+    """The defect: a borough moved to another region in the admin left its open applications with the old
+    region: the old region's queue still listed them and the new region's never did."""
+    decided = a_decided_application(world)
+    waiting = an_application(world, amount_requested=500)
+    kent = RegionFactory(name="Kent and Medway VRU", slug="kent")
+    kent_viewer = RegionMembershipFactory(region=kent, role=RegionRole.VIEWER).user
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    client = as_user(superuser)
+    pass_second_factor(client, superuser)
+    url = reverse("admin:partnerships_partnership_change", args=[world.borough.pk])
+    moved = client.post(url, form_on(client.get(url), having="region") | {"region": kent.pk})
+    assert moved.status_code == 302
+    assert Region.objects.get(partnerships=world.borough) == kent
+
+    old_queue = as_user(world.regional_coordinator).get(reverse("fund:queue", args=[world.region.slug]))
+    assert list(old_queue.context["applications"]) == []  # none waiting
+    everything = as_user(world.regional_coordinator).get(
+        reverse("fund:queue", args=[world.region.slug]), {"status": "all"}
+    )
+    assert list(everything.context["applications"]) == [decided]
+    new_queue = as_user(kent_viewer).get(reverse("fund:queue", args=[kent.slug]))
+    assert list(new_queue.context["applications"]) == [waiting]
+    shown = as_user(world.coordinator).get(reverse("fund:application", args=[waiting.pk])).content.decode()
+    assert "Application to Kent and Medway VRU's fund" in shown
+    assert "Sent first to London Violence Reduction Unit's fund" in shown
+
+
+def test_an_application_withdrawn_as_the_borough_left_its_region_says_why(world, as_user):
+    waiting = an_application(world)
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    partnership_services.move_to_region(partnership=world.borough, region=None, by=superuser)
+    shown = as_user(world.coordinator).get(reverse("fund:application", args=[waiting.pk])).content.decode()
+    assert "Withdrawn" in shown
+    assert "Northbridge left London Violence Reduction Unit, so no fund can decide it." in shown

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from svtoolkit.partnerships import services
 from svtoolkit.partnerships.models import Organisation, Partnership
 
 
@@ -15,3 +16,12 @@ class PartnershipAdmin(admin.ModelAdmin):
     # Moved only by the single sign-on page's compare-and-set (accounts.services.update_single_sign_on).
     readonly_fields = ["revision"]
     inlines = [OrganisationInline]
+
+    def save_model(self, request, obj, form, change):
+        """A new region goes through ``services.move_to_region``, so what the old region kept follows."""
+        if not (change and "region" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        region = obj.region
+        obj.region = Partnership.objects.get(pk=obj.pk).region
+        super().save_model(request, obj, form, change)
+        services.move_to_region(partnership=obj, region=region, by=request.user, request=request)

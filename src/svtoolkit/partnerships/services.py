@@ -29,6 +29,37 @@ from svtoolkit.partnerships.models import (
     SharingAgreement,
     SupportService,
 )
+from svtoolkit.partnerships.signals import partnership_moved
+
+
+@transaction.atomic
+def move_to_region(*, partnership, region, by, request=None) -> None:
+    """Move a partnership to another region, or out of every region (``region`` None): audited, and told to
+    the apps that keep something with the region (``signals.partnership_moved``) in this transaction. Nothing
+    happens when it is in that region already."""
+    locked = (
+        Partnership.objects.select_for_update(of=("self",)).select_related("region").get(pk=partnership.pk)
+    )
+    from_region = locked.region
+    if from_region == region:
+        return
+    locked.region = partnership.region = region
+    locked.save(update_fields=["region"])
+    record_updated(
+        by=by,
+        target=locked,
+        partnership=locked,
+        request=request,
+        region={"from": str(from_region or ""), "to": str(region or "")},
+    )
+    partnership_moved.send(
+        sender=Partnership,
+        partnership=locked,
+        from_region=from_region,
+        to_region=region,
+        by=by,
+        request=request,
+    )
 
 
 def take_turns_in(partnership) -> None:

@@ -1,7 +1,9 @@
 """The critical-incident fund: a region's small fund that a partnership draws on during a response.
 
 A partnership applies from an incident; the region approves, part-approves or declines (with reasons); the
-partnership then records what was spent and what came of it. Each region sets its fund's rules
+partnership then records what was spent and what came of it. An application still open when the partnership
+moves region goes to the new region's fund (withdrawn, saying why, if it leaves every region); those decided
+stay with the region that decided them. Each region sets its fund's rules
 (``FundRules``); without them the limit per incident is ``settings.REGION_FUND_LIMIT_PER_INCIDENT``. Amounts
 are whole pounds.
 """
@@ -27,6 +29,8 @@ class FundStatus(models.TextChoices):
     PART_APPROVED = "part_approved", "Part-approved"
     DECLINED = "declined", "Declined"
     SPENT = "spent", "Spend recorded"
+    # Left undecided when the borough left every region: no fund is there to decide it.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class FundOutcome(models.TextChoices):
@@ -78,6 +82,11 @@ class FundApplication(models.Model):
     outcome_note = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
     spend_recorded_by = user_field(blank=True)
     spend_recorded_at = models.DateTimeField(null=True, blank=True)
+    # The region it was sent to first, when it was still open as the borough moved to another region.
+    moved_from = models.ForeignKey(
+        "partnerships.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -93,7 +93,9 @@ def fund_report(region, *, year: int | None = None) -> dict:
     return {
         "by_borough": _rows(applications, "partnership", boroughs),
         "by_purpose": _rows(applications, "purpose", dict(FundPurpose.choices)),
-        "by_outcome": _rows(applications.exclude(status=FundStatus.DECLINED), "outcome", outcomes),
+        "by_outcome": _rows(
+            applications.exclude(status__in=(FundStatus.DECLINED, FundStatus.WITHDRAWN)), "outcome", outcomes
+        ),
         "totals": {name: value or 0 for name, value in totals.items()},
         "rules": rules_of(region),
     }

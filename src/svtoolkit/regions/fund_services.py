@@ -1,7 +1,8 @@
 """Changing the critical-incident fund: applying, deciding, recording the spend, and the region's rules.
 
-States: applied -> approved | part-approved | declined; approved or part-approved -> spend recorded. What a
-region grants for one incident, across all its applications, stays within the limit per incident.
+States: applied -> approved | part-approved | declined; approved or part-approved -> spend recorded; applied
+-> withdrawn when the borough leaves every region. What a region grants for one incident, across all its
+applications, stays within the limit per incident.
 """
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import update_if_unchanged
+from svtoolkit.core.locking import update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 from svtoolkit.regions.fund_models import FundApplication, FundRules, FundStatus
@@ -84,9 +85,49 @@ def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, nee
 
 
 @transaction.atomic
+def follow_the_partnership(*, partnership, from_region, to_region, by, request=None) -> int:
+    """The partnership moved region (``partnerships.signals.partnership_moved``): its applications still
+    waiting for a decision go to the new region's fund, which decides them under its own rules, or are
+    withdrawn, saying why, when it left every region; those decided stay with the region that decided them.
+    Each is on its incident's timeline and audited. Returns how many moved or were withdrawn."""
+    waiting = list(
+        FundApplication.objects.select_for_update(of=("self",))
+        .filter(partnership=partnership, region=from_region, status=FundStatus.APPLIED)
+        .select_related("incident")
+        .order_by("pk")
+    )
+    if to_region is None:
+        changes = {
+            "status": FundStatus.WITHDRAWN,
+            "decision_reasons": f"Withdrawn: {partnership} left {from_region}, so no fund can decide it.",
+            "decided_by": by,
+            "decided_at": timezone.now(),
+        }
+        what = f"was withdrawn, as {partnership} left {from_region}"
+        detail = {"status": FundStatus.WITHDRAWN, "left": str(from_region)}
+    else:
+        changes = {"region": to_region, "moved_from": from_region, "moved_at": timezone.now()}
+        what = f"moved from {from_region}'s fund to {to_region}'s, as {partnership} moved region"
+        detail = {"moved_from": str(from_region), "region": str(to_region)}
+    update_and_move_revision(FundApplication.objects.filter(pk__in=[a.pk for a in waiting]), **changes)
+    for application in waiting:
+        text = f"The application for £{application.amount_requested:,} {what}."
+        incident_services.log_change(incident=application.incident, by=by, text=text)
+        record_updated(by=by, target=application, request=request, **detail)
+    return len(waiting)
+
+
+def on_partnership_moved(sender, signal, **moved) -> None:
+    """``partnerships.signals.partnership_moved``'s receiver (connected in ``AppConfig.ready``)."""
+    follow_the_partnership(**moved)
+
+
+@transaction.atomic
 def decide(*, application, by, decision, amount_approved=None, reasons="", expected_revision, request=None):
     """The region approves, part-approves (a smaller amount, with why) or declines (with reasons) an
     application; the applying partnership's coordinators are told through the delivery layer."""
+    if application.status == FundStatus.WITHDRAWN:
+        raise DomainError(f"This application was withdrawn. {application.decision_reasons}")
     if application.status != FundStatus.APPLIED:
         raise DomainError("This application has been decided already")
     status = DECISIONS.get(decision)

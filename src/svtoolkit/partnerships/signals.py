@@ -1,0 +1,8 @@
+"""What partnerships tell the apps above them, which partnerships itself must not import."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction of ``services.move_to_region``, with ``partnership``, ``from_region`` and
+# ``to_region`` (either may be None), ``by`` and ``request``: the regions app takes the fund's open
+# applications to the new region, or withdraws them when there is none.
+partnership_moved = Signal()
