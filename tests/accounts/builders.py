@@ -22,3 +22,13 @@ def pass_second_factor(client, user) -> TOTPDevice:
     session["otp_device_id"] = device.persistent_id
     session.save()
     return device
+
+
+def signed_in_superuser(client):
+    """A superuser signed in on ``client`` who has passed two-factor, so the Django admin opens to them."""
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(superuser, backend="django.contrib.auth.backends.ModelBackend")
+    pass_second_factor(client, superuser)
+    return superuser

@@ -2,17 +2,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from svtoolkit.accounts.models import Invitation, Membership, User
+from svtoolkit.core.admin import MovesRevisions
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    # Moved only by the members page's compare-and-set (accounts.services.change_membership).
+    # Moved on by every change of the membership, here (MovesRevisions) and on the members page.
     readonly_fields = ["revision"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MovesRevisions, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_superuser"]
     search_fields = ["email", "full_name"]

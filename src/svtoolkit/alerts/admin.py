@@ -11,11 +11,13 @@ from svtoolkit.alerts.models import (
     LaunchProtocol,
     LaunchRule,
 )
+from svtoolkit.core.admin import MovesRevisions
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(MovesRevisions, admin.ModelAdmin):
     list_display = ["person", "role", "starts_at", "ends_at", "partnership"]
+    readonly_fields = ["revision"]
     list_filter = ["role", "partnership"]
 
 
@@ -30,7 +32,8 @@ class EscalationStepInline(admin.TabularInline):
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(MovesRevisions, admin.ModelAdmin):
+    readonly_fields = ["revision"]
     inlines = [EscalationStepInline]
 
 

@@ -15,12 +15,18 @@ from svtoolkit.core.errors import EditConflict
 DEFAULT_CONFLICT_MESSAGE = "Someone else changed this while you were editing it."
 
 
+def next_revision():
+    """What a record's revision becomes when it changes: the one stored now plus one, worked out by the
+    database as it writes, never from a revision read earlier."""
+    return F("revision") + 1
+
+
 def update_and_move_revision(queryset: QuerySet, **changes) -> int:
     """``UPDATE ... SET revision = revision + 1, <changes>`` on every row of ``queryset``, comparing nothing:
     for a change that is not an edit of what someone was shown (the app hands waiting actions to a partner, a
     bulk change, an entry deactivated) but that an edit form open on one of the rows must not overwrite. That
     form's save then finds the revision moved on and shows the conflict. Returns how many rows changed."""
-    return queryset.update(revision=F("revision") + 1, **changes)
+    return queryset.update(revision=next_revision(), **changes)
 
 
 def save_if_unchanged(

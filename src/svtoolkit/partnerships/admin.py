@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from svtoolkit.core.admin import MovesRevisions
 from svtoolkit.partnerships import services
 from svtoolkit.partnerships.models import Organisation, Partnership
 
@@ -7,13 +8,14 @@ from svtoolkit.partnerships.models import Organisation, Partnership
 class OrganisationInline(admin.TabularInline):
     model = Organisation
     extra = 0
+    readonly_fields = ["revision"]
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(admin.ModelAdmin):
+class PartnershipAdmin(MovesRevisions, admin.ModelAdmin):
     list_display = ["name", "area", "reference_prefix", "require_two_factor", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
-    # Moved only by the single sign-on page's compare-and-set (accounts.services.update_single_sign_on).
+    # Moved on by a change of the single sign-on settings, here (MovesRevisions) and on their page.
     readonly_fields = ["revision"]
     inlines = [OrganisationInline]
 

@@ -31,8 +31,8 @@ class Partnership(models.Model):
         "counts as svtoolkit's two-factor sign-in.",
     )
     # Goes up with every save of the single sign-on settings (accounts.services.update_single_sign_on, the
-    # providers, domains and multi-factor choice together), so two coordinators saving them at once cannot
-    # overwrite each other.
+    # providers, domains and multi-factor choice together, or the admin), so two coordinators saving them at
+    # once cannot overwrite each other; a session single sign-on opened ends when it moves.
     revision = models.PositiveIntegerField(default=1)
     personal_data_retention_years = models.PositiveSmallIntegerField(
         default=6,
@@ -44,6 +44,9 @@ class Partnership(models.Model):
     region = models.ForeignKey(
         "partnerships.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="partnerships"
     )
+
+    # The fields each revision guards (core.admin.MovesRevisions): an admin change of the name leaves it.
+    REVISION_GUARDS = {"revision": ["sso_providers", "accept_identity_provider_mfa"]}
 
     class Meta:
         ordering = ["name"]
