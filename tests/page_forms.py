@@ -56,11 +56,12 @@ def form_on(page, *, having: str) -> dict:
     return {name: values if len(values) > 1 else values[0] for name, values in data.items()}
 
 
-def saved_from_two_pages(client, url, *, first: dict, second: dict):
+def saved_from_two_pages(client, url, *, first: dict, second: dict, having: str = "revision"):
     """Two pages of the form at ``url`` opened at the same moment: the first saves its changes ``first``, then
     the second its changes ``second`` and is refused with the edit conflict (asserted); the refused page,
-    which holds both, is saved as it is shown. Returns the refused page."""
-    one, other = form_on(client.get(url), having="revision"), form_on(client.get(url), having="revision")
+    which holds both, is saved as it is shown. Returns the refused page. The opened pages' form is the one
+    with a field ``having``."""
+    one, other = form_on(client.get(url), having=having), form_on(client.get(url), having=having)
     client.post(url, one | first)
     refused = client.post(url, other | second)
     assert refused.status_code == 200 and "while you were editing" in refused.content.decode()

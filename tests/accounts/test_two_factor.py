@@ -11,6 +11,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import pass_second_factor
 from tests.factories import TEST_PASSWORD
+from tests.page_forms import saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -145,9 +146,28 @@ def test_a_coordinator_who_passed_a_second_factor_turns_the_requirement_on_and_o
     client = client_for("coordinator")
     pass_second_factor(client, demo_users["coordinator"])
     for value, expected in (({"require_two_factor": "on"}, True), ({"require_two_factor": ""}, False)):
-        client.post(reverse("accounts:partnership_security"), value)
+        client.post(reverse("accounts:partnership_security"), value | {"revision": demo.two_factor_revision})
         demo.refresh_from_db()
         assert demo.require_two_factor is expected
+
+
+def test_a_requirement_turned_off_is_not_turned_on_again_by_a_page_opened_before(
+    client_for, demo, demo_users
+):
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    refused = saved_from_two_pages(
+        client,
+        reverse("accounts:partnership_security"),
+        first={"require_two_factor": ""},
+        second={},  # saved as it was shown, still ticked
+        having="require_two_factor",
+    )
+    assert "Someone else changed the two-factor sign-in setting" in refused.content.decode()
+    demo.refresh_from_db()
+    assert not demo.require_two_factor
 
 
 def test_an_identity_providers_mfa_counts_for_the_coordinator(client_for, demo):
@@ -155,7 +175,10 @@ def test_an_identity_providers_mfa_counts_for_the_coordinator(client_for, demo):
     session = client.session
     session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = True
     session.save()
-    client.post(reverse("accounts:partnership_security"), {"require_two_factor": "on"})
+    client.post(
+        reverse("accounts:partnership_security"),
+        {"require_two_factor": "on", "revision": demo.two_factor_revision},
+    )
     demo.refresh_from_db()
     assert demo.require_two_factor
 

@@ -274,7 +274,10 @@ def test_two_factor_setup_then_required_at_next_sign_in(client, demo_users):
 
 def test_partnership_can_require_two_factor(client_for, client, demo, demo_users):
     pass_second_factor(client_for("coordinator"), demo_users["coordinator"])
-    client.post(reverse("accounts:partnership_security"), {"require_two_factor": "on"})
+    client.post(
+        reverse("accounts:partnership_security"),
+        {"require_two_factor": "on", "revision": demo.two_factor_revision},
+    )
     demo.refresh_from_db()
     assert demo.require_two_factor
     client.post(reverse("accounts:logout"))

@@ -111,16 +111,27 @@ def test_a_policy_whose_steps_changed_in_the_admin_is_not_saved_over_by_its_page
     assert policy.steps.get(duty_role="deputy").after_minutes == 15
 
 
-def _has_revision(model) -> bool:
-    return any(field.name == "revision" for field in model._meta.concrete_fields)
+def _revisions(model) -> set[str]:
+    return {field.name for field in model._meta.concrete_fields if field.name.endswith("revision")}
 
 
 def test_every_admin_of_a_record_with_a_revision_moves_it_and_never_lets_it_be_typed():
     for model, model_admin in site._registry.items():
-        inlines = [inline for inline in model_admin.inlines if _has_revision(inline.model)]
-        if _has_revision(model) or inlines:
+        inlines = [inline for inline in model_admin.inlines if _revisions(inline.model)]
+        if _revisions(model) or inlines:
             assert isinstance(model_admin, MovesRevisions), model
-        if _has_revision(model):
-            assert "revision" in model_admin.readonly_fields, model
-        for inline in inlines:
-            assert "revision" in inline.readonly_fields, inline
+        for shown in [model_admin, *inlines]:
+            assert _revisions(shown.model) <= set(shown.readonly_fields), shown
+
+
+def test_a_retention_period_changed_in_the_admin_is_not_saved_over_by_its_page_opened_before(
+    client_for, demo, demo_users
+):
+    url = reverse("recovery:retention")
+    coordinator, opened_before = _opened_by_a_coordinator(client_for, demo_users, url)
+    _saved_in_the_admin(demo, having="name", changes={"personal_data_retention_years": "9"})
+
+    refused = coordinator.post(url, opened_before | {"years": "7"}).content.decode()
+    assert "Someone else changed the retention period" in refused
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 9

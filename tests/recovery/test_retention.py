@@ -23,7 +23,7 @@ from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
 from tests.incidents.builders import demo_incident, on_the_records_list_only
 from tests.meetings.builders import demo_meeting
-from tests.page_forms import form_on
+from tests.page_forms import form_on, saved_from_two_pages
 from tests.recovery.test_after import closed, offer, record_person, refer
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,9 @@ def test_an_erased_record_takes_no_details_back(client_for, closed_incident, tim
 
 
 def test_a_shorter_retention_period_brings_erasure_forward(closed_incident, demo, demo_users, time_machine):
-    retention_services.set_retention_period(partnership=demo, years=2, by=demo_users["coordinator"])
+    retention_services.set_retention_period(
+        partnership=demo, years=2, expected_revision=demo.retention_revision, by=demo_users["coordinator"]
+    )
     closed_incident.refresh_from_db()
     assert retention_selectors.erase_on(closed_incident) == date(2028, 12, 1)
     time_machine.move_to(datetime(2028, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
@@ -145,7 +147,9 @@ def test_the_retention_period_must_be_a_sensible_number_of_years(client_for, dem
     assert "Enter a whole number of years" in response.content.decode()
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 6
-    client_for("coordinator").post(reverse("recovery:retention"), {"years": "7"})
+    client_for("coordinator").post(
+        reverse("recovery:retention"), {"years": "7", "revision": demo.retention_revision}
+    )
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 7
     assert AuditEntry.objects.filter(detail__personal_data_retention_years=[6, 7]).exists()
@@ -359,10 +363,16 @@ def test_each_partnership_keeps_people_for_its_own_period(
     closed_incident, other_partnership, demo_users, time_machine
 ):
     southmoor, membership = other_partnership
-    retention_services.set_retention_period(partnership=southmoor, years=1, by=membership.user)
-    assert retention_selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
     retention_services.set_retention_period(
-        partnership=closed_incident.partnership, years=1, by=demo_users["coordinator"]
+        partnership=southmoor, years=1, expected_revision=southmoor.retention_revision, by=membership.user
+    )
+    assert retention_selectors.incidents_due_for_erasure(date(2028, 1, 1)) == []  # Northbridge keeps 6 years
+    northbridge = closed_incident.partnership
+    retention_services.set_retention_period(
+        partnership=northbridge,
+        years=1,
+        expected_revision=northbridge.retention_revision,
+        by=demo_users["coordinator"],
     )
     assert retention_selectors.incidents_due_for_erasure(date(2027, 11, 30)) == []
     assert retention_selectors.incidents_due_for_erasure(date(2027, 12, 1)) == [closed_incident]
@@ -385,16 +395,47 @@ def test_a_shorter_period_that_erases_at_once_is_confirmed_first(
     time_machine.move_to(datetime(2029, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
     client = client_for("coordinator")
     url = reverse("recovery:retention")
-    warning = client.post(url, {"years": "2"}).content.decode()
+    shorter = {"years": "2", "revision": demo.retention_revision}
+    warning = client.post(url, shorter).content.decode()
     assert f"on 1 closed incident ({closed_incident.reference}) will be erased tonight" in warning
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 6
-    client.post(url, {"years": "2", "confirmed": "3"})  # confirmed a different number: warned again
+    client.post(url, shorter | {"confirmed": "3"})  # confirmed a different number: warned again
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 6
-    client.post(url, {"years": "2", "confirmed": "2"})
+    client.post(url, shorter | {"confirmed": "2"})
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 2
+
+
+def test_two_coordinators_changing_the_retention_period_at_once_see_each_others_choice(client_for, demo):
+    refused = saved_from_two_pages(
+        client_for("coordinator"),
+        reverse("recovery:retention"),
+        first={"years": "8"},
+        second={"years": "10"},
+        having="years",
+    )
+    page = refused.content.decode()
+    assert "Someone else changed the retention period" in page and "Someone else saved “8” here" in page
+    assert form_on(refused, having="revision")["years"] == "10"  # what they typed is kept
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 10
+
+
+def test_a_shorter_period_confirmed_after_someone_else_changed_it_erases_nothing(
+    client_for, closed_incident, demo, time_machine
+):
+    time_machine.move_to(datetime(2029, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    client = client_for("coordinator")
+    url = reverse("recovery:retention")
+    warned = client.post(url, form_on(client.get(url), having="years") | {"years": "2"})
+    client.post(url, form_on(client.get(url), having="years") | {"years": "7"})  # someone else, meanwhile
+
+    refused = client.post(url, form_on(warned, having="confirmed")).content.decode()
+    assert "Someone else changed the retention period" in refused and "will be erased tonight" not in refused
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 7
 
 
 def test_the_export_includes_who_opened_their_support(client_for, closed_incident, demo_users):

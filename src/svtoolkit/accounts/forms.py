@@ -204,11 +204,12 @@ class SwitchPartnershipForm(forms.Form):
         self.fields["partnership"].choices = [(m.partnership_id, m.partnership.name) for m in memberships]
 
 
-class PartnershipSecurityForm(forms.Form):
+class PartnershipSecurityForm(RevisionChecked, forms.Form):
     require_two_factor = tick_box(
         "Members must use an authenticator app to sign in",
         help_text="Members without one are asked to set it up the next time they sign in.",
     )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 UK_MOBILE = re.compile(r"^(?:\+44|0)7\d{9}$")

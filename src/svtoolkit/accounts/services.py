@@ -281,6 +281,22 @@ def verify_second_factor(*, user, code, request=None):
     return device
 
 
+def save_partnership_settings(
+    partnership, *, expected_revision: int | None, revision_field: str, conflict_message: str, **changes
+) -> None:
+    """Save one settings page of the partnership, compare-and-set on that page's own revision (see
+    ``Partnership.REVISION_GUARDS``), and let the members' next requests read the change: an update sends no
+    post_save, so partnerships.receivers would not."""
+    update_if_unchanged(
+        partnership,
+        expected_revision=expected_revision,
+        revision_field=revision_field,
+        conflict_message=conflict_message,
+        **changes,
+    )
+    forget_access_of_members(partnership=partnership.pk)
+
+
 def _refuse_without_second_factor(second_factor_passed: bool, *, field=None) -> None:
     """A password alone must not be able to weaken, or set, the rules that guard everyone's sign-in."""
     if not second_factor_passed:
@@ -292,13 +308,26 @@ def _refuse_without_second_factor(second_factor_passed: bool, *, field=None) -> 
 
 @transaction.atomic
 def update_partnership_security(
-    *, partnership, require_two_factor: bool, by, second_factor_passed: bool, request=None
+    *,
+    partnership,
+    require_two_factor: bool,
+    expected_revision: int | None,
+    by,
+    second_factor_passed: bool,
+    request=None,
 ):
     """Change how the partnership's members sign in. Only a coordinator who has passed a second factor in
-    this sign-in may: a password alone must not be able to weaken, or set, the rule that guards everyone."""
+    this sign-in may: a password alone must not be able to weaken, or set, the rule that guards everyone.
+    Compare-and-set on the partnership's ``two_factor_revision``, so two coordinators saving it at once
+    never overwrite each other."""
     _refuse_without_second_factor(second_factor_passed, field="require_two_factor")
-    partnership.require_two_factor = require_two_factor
-    partnership.save(update_fields=["require_two_factor"])
+    save_partnership_settings(
+        partnership,
+        expected_revision=expected_revision,
+        revision_field="two_factor_revision",
+        conflict_message="Someone else changed the two-factor sign-in setting while you were editing it.",
+        require_two_factor=require_two_factor,
+    )
     record_settings_changed(
         partnership=partnership, by=by, request=request, require_two_factor=require_two_factor
     )
@@ -446,15 +475,14 @@ def update_single_sign_on(
         )
     # The partnership's row, updated first, is locked until the commit: a second save waits for it before it
     # compares, so the domains below are never written by two saves at once.
-    update_if_unchanged(
+    save_partnership_settings(
         partnership,
         expected_revision=expected_revision,
+        revision_field="revision",
         conflict_message="Someone else changed the single sign-on settings while you were editing them.",
         sso_providers=sorted(providers),
         accept_identity_provider_mfa=accept_identity_provider_mfa,
     )
-    # An update sends no post_save (partnerships.receivers): the members' next requests read it afresh.
-    forget_access_of_members(partnership=partnership.pk)
     SignInDomain.objects.filter(partnership=partnership).exclude(domain__in=domains).delete()
     for domain in domains:
         SignInDomain.objects.update_or_create(

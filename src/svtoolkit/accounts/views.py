@@ -357,14 +357,14 @@ def member_remove(request, membership_id):
 def partnership_security(request):
     partnership = request.partnership
     second_factor_passed = selectors.second_factor_passed(request)
+    initial = initial_from(partnership, "require_two_factor", revision=partnership.two_factor_revision)
     return form_page(
         request,
-        PartnershipSecurityForm(
-            request.POST or None, initial={"require_two_factor": partnership.require_two_factor}
-        ),
+        PartnershipSecurityForm(request.POST or None, initial=initial),
         save=lambda data: services.update_partnership_security(
             partnership=partnership,
             require_two_factor=data["require_two_factor"],
+            expected_revision=data["revision"],
             by=request.user,
             second_factor_passed=second_factor_passed,
             request=request,
@@ -373,6 +373,7 @@ def partnership_security(request):
         done=reverse("accounts:partnership_security"),
         template="accounts/partnership_security.html",
         context={"second_factor_passed": second_factor_passed},
+        thing=None,  # the service's own conflict message names the setting
     )
 
 

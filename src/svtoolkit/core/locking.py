@@ -5,7 +5,8 @@ carries the revision it started from. ``save_if_unchanged`` writes the changes o
 still that one, and moves it on by one; otherwise nothing is written and ``EditConflict`` is raised, so nobody
 silently overwrites a colleague. A change that compares nothing (the app hands actions to a new lead, say)
 goes through ``update_and_move_revision``, so an edit form open on those rows meanwhile meets the conflict
-too.
+too. A record edited on several pages that must not refuse each other (a partnership's single sign-on,
+two-factor and retention settings) has a revision for each, named by ``revision_field``.
 """
 
 from django.db.models import F, Model, QuerySet
@@ -15,18 +16,18 @@ from svtoolkit.core.errors import EditConflict
 DEFAULT_CONFLICT_MESSAGE = "Someone else changed this while you were editing it."
 
 
-def next_revision():
+def next_revision(revision_field: str = "revision"):
     """What a record's revision becomes when it changes: the one stored now plus one, worked out by the
     database as it writes, never from a revision read earlier."""
-    return F("revision") + 1
+    return F(revision_field) + 1
 
 
-def update_and_move_revision(queryset: QuerySet, **changes) -> int:
+def update_and_move_revision(queryset: QuerySet, *, revision_field: str = "revision", **changes) -> int:
     """``UPDATE ... SET revision = revision + 1, <changes>`` on every row of ``queryset``, comparing nothing:
     for a change that is not an edit of what someone was shown (the app hands waiting actions to a partner, a
     bulk change, an entry deactivated) but that an edit form open on one of the rows must not overwrite. That
     form's save then finds the revision moved on and shows the conflict. Returns how many rows changed."""
-    return queryset.update(revision=next_revision(), **changes)
+    return queryset.update(**{revision_field: next_revision(revision_field)}, **changes)
 
 
 def save_if_unchanged(
@@ -35,6 +36,7 @@ def save_if_unchanged(
     *,
     expected_revision: int | None,
     conflict_message: str = DEFAULT_CONFLICT_MESSAGE,
+    revision_field: str = "revision",
     **changes,
 ) -> None:
     """``UPDATE ... SET revision = revision + 1, <changes> WHERE pk = <pk> AND revision = <expected>``.
@@ -46,10 +48,10 @@ def save_if_unchanged(
     queryset = (
         model_or_queryset if isinstance(model_or_queryset, QuerySet) else model_or_queryset._default_manager
     )
-    updated = update_and_move_revision(queryset.filter(pk=pk, revision=expected_revision), **changes)
-    if not updated:
-        current = queryset.model._default_manager.filter(pk=pk).values_list("revision", flat=True).first()
-        raise EditConflict(conflict_message, current_revision=current)
+    unchanged = queryset.filter(pk=pk, **{revision_field: expected_revision})
+    if not update_and_move_revision(unchanged, revision_field=revision_field, **changes):
+        stored = queryset.model._default_manager.filter(pk=pk).values_list(revision_field, flat=True)
+        raise EditConflict(conflict_message, current_revision=stored.first())
 
 
 def update_if_unchanged(
@@ -57,6 +59,7 @@ def update_if_unchanged(
     *,
     expected_revision: int | None,
     conflict_message: str = DEFAULT_CONFLICT_MESSAGE,
+    revision_field: str = "revision",
     **changes,
 ) -> None:
     """``save_if_unchanged`` on ``instance``'s own row, then ``instance`` refreshed with what is stored now
@@ -67,6 +70,7 @@ def update_if_unchanged(
         instance.pk,
         expected_revision=expected_revision,
         conflict_message=conflict_message,
+        revision_field=revision_field,
         **changes,
     )
     instance.refresh_from_db()

@@ -15,8 +15,8 @@ class OrganisationInline(admin.TabularInline):
 class PartnershipAdmin(MovesRevisions, admin.ModelAdmin):
     list_display = ["name", "area", "reference_prefix", "require_two_factor", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
-    # Moved on by a change of the single sign-on settings, here (MovesRevisions) and on their page.
-    readonly_fields = ["revision"]
+    # Each moved on by a change of its settings (Partnership.REVISION_GUARDS), here and on their page.
+    readonly_fields = ["revision", "two_factor_revision", "retention_revision"]
     inlines = [OrganisationInline]
 
     def save_model(self, request, obj, form, change):

@@ -22,6 +22,8 @@ class Partnership(models.Model):
     require_two_factor = models.BooleanField(
         default=False, help_text="Members must set up and use an authenticator app to sign in."
     )
+    # Goes up with every save of the two-factor requirement (accounts.services.update_partnership_security).
+    two_factor_revision = models.PositiveIntegerField(default=1)
     # Single sign-on (docs/single-sign-on.md): the identity providers (names in settings.SSO_PROVIDERS)
     # whose people may sign in here; the email domains are accounts.SignInDomain.
     sso_providers = models.JSONField(default=list, blank=True)
@@ -38,6 +40,8 @@ class Partnership(models.Model):
         default=6,
         help_text="How many years after an incident is closed its people-affected details are kept.",
     )
+    # Goes up with every save of the retention period (recovery.retention.services.set_retention_period).
+    retention_revision = models.PositiveIntegerField(default=1)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # A partnership belongs to at most one region (docs/security.md, "What a region may see").
@@ -45,8 +49,14 @@ class Partnership(models.Model):
         "partnerships.Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="partnerships"
     )
 
-    # The fields each revision guards (core.admin.MovesRevisions): an admin change of the name leaves it.
-    REVISION_GUARDS = {"revision": ["sso_providers", "accept_identity_provider_mfa"]}
+    # The fields each revision guards, one a settings page (core.admin.MovesRevisions moves only those whose
+    # fields an admin save changed): a page of one setting is never refused for a change of another, and a
+    # change of the name leaves them all.
+    REVISION_GUARDS = {
+        "revision": ["sso_providers", "accept_identity_provider_mfa"],
+        "two_factor_revision": ["require_two_factor"],
+        "retention_revision": ["personal_data_retention_years"],
+    }
 
     class Meta:
         ordering = ["name"]

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from svtoolkit.core.forms import RevisionChecked
 
-class RetentionForm(forms.Form):
+
+class RetentionForm(RevisionChecked, forms.Form):
     years = forms.IntegerField(
         label="Years to keep people's details after an incident is closed",
         min_value=1,
@@ -16,3 +18,4 @@ class RetentionForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"class": "govuk-input--width-3"}),
     )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from svtoolkit.accounts.services import save_partnership_settings
 from svtoolkit.attachments.services import erase_attached_to
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_settings_changed
@@ -39,10 +40,17 @@ def export_subject_access(*, user, incident, person_id, reason: str, request=Non
 
 
 @transaction.atomic
-def set_retention_period(*, partnership, years: int, by, request=None):
+def set_retention_period(*, partnership, years: int, expected_revision: int | None, by, request=None):
+    """Keep people's details ``years`` after an incident closes. Compare-and-set on the partnership's
+    ``retention_revision``, so two coordinators saving it at once never overwrite each other."""
     before = partnership.personal_data_retention_years
-    partnership.personal_data_retention_years = years
-    partnership.save(update_fields=["personal_data_retention_years"])
+    save_partnership_settings(
+        partnership,
+        expected_revision=expected_revision,
+        revision_field="retention_revision",
+        conflict_message="Someone else changed the retention period while you were editing it.",
+        personal_data_retention_years=years,
+    )
     record_settings_changed(
         partnership=partnership, by=by, request=request, personal_data_retention_years=[before, years]
     )

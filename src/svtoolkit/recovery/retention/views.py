@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from svtoolkit import access
 from svtoolkit.attachments.selectors import files_still_to_delete
 from svtoolkit.core import downloads
+from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import show_incident_form
 from svtoolkit.incidents.people.forms import ReasonForm
@@ -17,18 +18,25 @@ from svtoolkit.recovery.retention.forms import RetentionForm
 @access.requires(access.can_manage_retention)
 def retention(request):
     partnership = request.partnership
-    form = RetentionForm(request.POST or None, initial={"years": partnership.personal_data_retention_years})
+    initial = {"years": partnership.personal_data_retention_years, "revision": partnership.retention_revision}
+    form = RetentionForm(request.POST or None, initial=initial)
     at_once = []
     if request.method == "POST" and form.is_valid():
         years = form.cleaned_data["years"]
         # Erasure cannot be undone: a shorter period that makes records due at once is confirmed first.
         at_once = selectors.due_at_once_under(partnership, years)
         if not at_once or request.POST.get("confirmed") == str(years):
-            services.set_retention_period(
-                partnership=partnership, years=years, by=request.user, request=request
-            )
-            messages.success(request, "The retention period was saved.")
-            return redirect("recovery:retention")
+            with errors_shown_on(form, thing=None):
+                services.set_retention_period(
+                    partnership=partnership,
+                    years=years,
+                    expected_revision=form.cleaned_data["revision"],
+                    by=request.user,
+                    request=request,
+                )
+                messages.success(request, "The retention period was saved.")
+                return redirect("recovery:retention")
+            at_once = []  # refused: the form now shows the stored period, to be saved (and confirmed) again
     return render(
         request,
         "recovery/retention.html",
