@@ -11,7 +11,9 @@ from tests.incidents.builders import demo_incident
 
 def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     draft = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    version = playbook_services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="v1")
+    version = playbook_services.publish_draft(
+        version=draft, by=demo_users["coordinator"], change_note="v1", expected_revision=draft.revision
+    )
     incident, action = demo_incident(demo, demo_users)
     item = version.items.filter(retired=False).first()
 

@@ -23,7 +23,9 @@ from tests.incidents.builders import demo_incident
 def test_first_day_of_an_incident(new_page, demo, demo_users, transactional_db, settings, live_server):
     settings.SITE_URL = live_server.url
     version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    playbook_services.publish_draft(
+        version=version, by=demo_users["coordinator"], change_note="v1", expected_revision=version.revision
+    )
     police = demo.organisations.get(kind="police")
     hospital = demo.organisations.get(kind="health_hospital")
     Contact.objects.create(organisation=police, name="Insp. Ray Cole", email="ray.cole@police.example.org")

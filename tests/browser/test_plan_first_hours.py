@@ -27,7 +27,9 @@ def test_a_late_reported_incident_starts_with_owners_and_nothing_overdue(
     time_machine.move_to(BEFORE_EASTER, tick=True)
     coordinator = demo_users["coordinator"]
     version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-    playbook_services.publish_draft(version=version, by=coordinator, change_note="v1")
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="v1", expected_revision=version.revision
+    )
     now = timezone.now()
 
     page = signed_in(new_page, "coordinator")

@@ -118,7 +118,9 @@ def test_a_missing_or_impossible_time_is_named(parts, message):
 @pytest.fixture
 def published(demo, demo_users):
     draft = playbooks.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    return playbooks.publish_draft(version=draft, by=demo_users["coordinator"], change_note="First")
+    return playbooks.publish_draft(
+        version=draft, by=demo_users["coordinator"], change_note="First", expected_revision=draft.revision
+    )
 
 
 @pytest.mark.django_db

@@ -36,7 +36,9 @@ BEFORE_EASTER = timezone.make_aware(datetime(2026, 4, 2, 22, 30))
 @pytest.fixture
 def checklist(demo, demo_users):
     version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    return playbook_services.publish_draft(
+        version=version, by=demo_users["coordinator"], change_note="v1", expected_revision=version.revision
+    )
 
 
 def record(demo, by, *, types=("knife",), when=None, place=""):

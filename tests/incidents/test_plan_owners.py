@@ -28,7 +28,9 @@ POLICE = "Metropolitan Police, Northbridge Basic Command Unit"
 @pytest.fixture
 def checklist(demo, demo_users):
     version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    return playbook_services.publish_draft(
+        version=version, by=demo_users["coordinator"], change_note="v1", expected_revision=version.revision
+    )
 
 
 def reported_late(demo, by, *, hours_late=4):

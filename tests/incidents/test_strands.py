@@ -43,7 +43,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def checklist(demo, demo_users):
     version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    return playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    return playbook_services.publish_draft(
+        version=version, by=demo_users["coordinator"], change_note="v1", expected_revision=version.revision
+    )
 
 
 @pytest.fixture

@@ -177,7 +177,9 @@ def test_informing_a_partner_and_the_first_meeting_count_in_the_response_times(d
 def test_the_plan_drawn_and_the_events_that_complete_its_actions_count(demo, demo_users, responder):
     coordinator = demo_users["coordinator"]
     version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-    playbook_services.publish_draft(version=version, by=coordinator, change_note="First version")
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="First version", expected_revision=version.revision
+    )
     incident = recorded_incident(demo, responder)
     later = timezone.now() + timedelta(days=60)
     before = northbridge(demo, now=later)

@@ -326,7 +326,9 @@ def test_an_exercise_incident_is_recorded_from_the_exercise(client_for, demo, de
     from svtoolkit.playbooks import services as playbook_services
 
     version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    playbook_services.publish_draft(version=version, by=demo_users["coordinator"], change_note="v1")
+    playbook_services.publish_draft(
+        version=version, by=demo_users["coordinator"], change_note="v1", expected_revision=version.revision
+    )
     exercise = playbook_services.start_exercise(
         partnership=demo,
         by=demo_users["coordinator"],

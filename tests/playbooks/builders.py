@@ -17,7 +17,9 @@ class Checklist:
 def demo_checklist(demo, coordinator) -> Checklist:
     """Version 1 published, version 2 drafted, an assessment started and Operation Lantern planned."""
     first = services.adopt_default_playbook(partnership=demo, by=coordinator)
-    services.publish_draft(version=first, by=coordinator, change_note="First version")
+    services.publish_draft(
+        version=first, by=coordinator, change_note="First version", expected_revision=first.revision
+    )
     draft = services.start_draft(playbook=first.playbook, by=coordinator)
     assessment = services.start_assessment(partnership=demo, by=coordinator)
     exercise = services.start_exercise(

@@ -23,7 +23,9 @@ def coordinator(demo_users):
 @pytest.fixture
 def published(demo, coordinator):
     version = services.adopt_default_playbook(partnership=demo, by=coordinator)
-    return services.publish_draft(version=version, by=coordinator, change_note="First version")
+    return services.publish_draft(
+        version=version, by=coordinator, change_note="First version", expected_revision=version.revision
+    )
 
 
 def item_fields(item, **changes):
@@ -72,7 +74,10 @@ def test_editing_makes_a_new_draft_and_the_differences_show(published, coordinat
         by=coordinator,
         **item_fields(reworded, action="Check the council out-of-hours log"),
     )
-    services.publish_draft(version=draft, by=coordinator, change_note="Adapted for Northbridge")
+    draft.refresh_from_db()  # as the publish page reads it
+    services.publish_draft(
+        version=draft, by=coordinator, change_note="Adapted for Northbridge", expected_revision=draft.revision
+    )
 
     differences = {d.key: d for d in selectors.version_differences(published, draft)}
     assert set(differences) == {reworded.key, retired.key, added.key}
@@ -157,6 +162,16 @@ def test_every_change_to_a_drafts_items_moves_the_drafts_revision(published, coo
         ).status
         == VersionStatus.PUBLISHED
     )
+
+
+def test_nothing_is_published_without_the_revision_of_the_draft_that_was_reviewed(published, coordinator):
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    with pytest.raises(TypeError, match="expected_revision"):
+        services.publish_draft(version=draft, by=coordinator, change_note="v2")
+    with pytest.raises(EditConflict):
+        services.publish_draft(version=draft, by=coordinator, change_note="v2", expected_revision=None)
+    draft.refresh_from_db()
+    assert draft.is_draft
 
 
 def test_default_organisation_and_contact_for_an_item(published, coordinator, demo):

@@ -16,7 +16,9 @@ def draft(demo, demo_users):
 
 @pytest.fixture
 def published(draft, demo_users):
-    return services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="First")
+    return services.publish_draft(
+        version=draft, by=demo_users["coordinator"], change_note="First", expected_revision=draft.revision
+    )
 
 
 def item_post(item, **changes):

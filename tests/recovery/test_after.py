@@ -47,7 +47,9 @@ def incident(demo, demo_users):
 @pytest.fixture
 def published(demo, demo_users):
     draft = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    return playbook_services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="First")
+    return playbook_services.publish_draft(
+        version=draft, by=demo_users["coordinator"], change_note="First", expected_revision=draft.revision
+    )
 
 
 @pytest.fixture
@@ -468,7 +470,9 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
     assert changed.lesson_reference.startswith(f"Lesson {lesson.number} from {incident.reference}")
     assert published.items.get(key=item.key).action == item.action  # the published version is untouched
 
-    playbook_services.publish_draft(version=draft, by=demo_users["coordinator"], change_note="Lesson 1")
+    playbook_services.publish_draft(
+        version=draft, by=demo_users["coordinator"], change_note="Lesson 1", expected_revision=draft.revision
+    )
     next_assessment = playbook_services.start_assessment(partnership=demo, by=demo_users["coordinator"])
     readiness = client_for("coordinator").get(reverse("playbooks:assessment", args=[next_assessment.pk]))
     assert f"Changed after Lesson {lesson.number} from {incident.reference}" in readiness.content.decode()

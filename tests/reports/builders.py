@@ -17,5 +17,7 @@ def an_assessment(demo, coordinator):
     """A readiness assessment against the demo partnership's published checklist (published if need be)."""
     if published_version(demo) is None:
         version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-        playbook_services.publish_draft(version=version, by=coordinator, change_note="First version")
+        playbook_services.publish_draft(
+            version=version, by=coordinator, change_note="First version", expected_revision=version.revision
+        )
     return playbook_services.start_assessment(partnership=demo, by=coordinator)

@@ -180,7 +180,9 @@ def test_setting_open_actions_aside_takes_them_out_on_the_next_request(shown, de
 def test_the_plan_drawn_and_the_events_that_complete_its_actions_count(shown, demo, demo_users, responder):
     coordinator = demo_users["coordinator"]
     version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-    playbook_services.publish_draft(version=version, by=coordinator, change_note="First version")
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="First version", expected_revision=version.revision
+    )
     incident = recorded_incident(demo, responder, occurred_at=timezone.now() - timedelta(days=80))
     before = shown()
     assert services.draw_plan(incident=incident, by=responder)

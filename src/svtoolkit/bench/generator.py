@@ -250,7 +250,9 @@ class LoadGenerator:
         )
         coordinator = users[0]
         version = playbooks.adopt_default_playbook(partnership=partnership, by=coordinator)
-        playbooks.publish_draft(version=version, by=coordinator, change_note="Load test.")
+        playbooks.publish_draft(
+            version=version, by=coordinator, change_note="Load test.", expected_revision=version.revision
+        )
         return _Partnership(
             partnership=partnership,
             version_id=version.pk,

@@ -21,7 +21,10 @@ def seed_demo_checklist(*, partnership, users) -> None:
     coordinator = users["coordinator"]
     first = services.adopt_default_playbook(partnership=partnership, by=coordinator)
     services.publish_draft(
-        version=first, by=coordinator, change_note="Adopted from svtoolkit's default checklist."
+        version=first,
+        by=coordinator,
+        change_note="Adopted from svtoolkit's default checklist.",
+        expected_revision=first.revision,
     )
     today = timezone.localdate()
     earlier = services.start_assessment(

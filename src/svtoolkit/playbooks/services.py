@@ -200,18 +200,16 @@ def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
 
 @transaction.atomic
 def publish_draft(
-    *, version, by, change_note: str, expected_revision: int | None = None, request=None
+    *, version, by, change_note: str, expected_revision: int | None, request=None
 ) -> PlaybookVersion:
     """Make the draft the version new incidents and assessments use. From now on it never changes.
 
-    ``expected_revision`` is the draft's revision as the publish page showed it: if anyone changed the draft
-    since (or published it), nothing is published (EditConflict), so what is published is what was reviewed.
-    None publishes the draft as it is stored now (the demo, the load test)."""
+    ``expected_revision`` is the draft's revision as the publish page showed it (or as the caller that made
+    the draft holds it): if anyone changed the draft since (or published it), nothing is published
+    (EditConflict), so what is published is what was reviewed. Every caller gives one."""
     _require_draft(version)
     if not version.items.filter(retired=False).exists():
         raise DomainError("A checklist needs at least one item that is not retired.")
-    if expected_revision is None:
-        expected_revision = PlaybookVersion.objects.values_list("revision", flat=True).get(pk=version.pk)
     update_if_unchanged(
         version,
         expected_revision=expected_revision,
