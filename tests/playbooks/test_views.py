@@ -129,6 +129,41 @@ def test_a_draft_changed_after_its_publish_page_was_opened_is_not_published_unse
     assert selectors.published_version(demo).change_note == "Tightened the first hour"
 
 
+def _reworded_in_the_draft(client, demo, action: str) -> None:
+    """The coordinator rewords the draft's first item on its page (the draft's revision moves on once)."""
+    item = selectors.draft_version(demo).items.order_by("pk").first()
+    url = reverse("playbooks:item_edit", args=[item.pk])
+    client.post(url, form_on(client.get(url), having="action") | {"action": action})
+
+
+@pytest.mark.parametrize("then", ["discarded", "published"])
+def test_a_publish_page_opened_on_an_earlier_draft_never_publishes_the_next_one(
+    client_for, published, demo, then
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    _reworded_in_the_draft(client, demo, "Reworded in the earlier draft")
+    url = reverse("playbooks:publish")
+    opened_on_the_earlier = form_on(client.get(url), having="change_note")
+    if then == "discarded":
+        client.post(reverse("playbooks:discard_draft"))
+    else:
+        client.post(url, form_on(client.get(url), having="change_note") | {"change_note": "Earlier draft"})
+    # A new draft, changed as often as the earlier one had been when its page was opened.
+    client.post(reverse("playbooks:start_draft"))
+    _reworded_in_the_draft(client, demo, "Reworded in the next draft")
+    before = selectors.published_version(demo)
+
+    refused = client.post(url, opened_on_the_earlier | {"change_note": "Meant for the earlier draft"})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "Someone else changed this draft while you were editing it" in page
+    assert "Reworded in the next draft" in page  # what would now be published is shown
+    assert selectors.published_version(demo) == before and selectors.draft_version(demo).is_draft
+
+    client.post(url, form_on(refused, having="change_note"))
+    assert selectors.published_version(demo).change_note == "Meant for the earlier draft"
+
+
 def test_partners_and_viewers_read_but_cannot_change_the_checklist(client_for, published):
     draft = services.start_draft(playbook=published.playbook, by=published.published_by)
     item = draft.items.first()

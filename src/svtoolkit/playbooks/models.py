@@ -50,6 +50,9 @@ class Playbook(models.Model):
         max_length=40, help_text="The edition of the default it was copied from."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The revision the last discarded draft had reached: a new draft's revisions start above it and above
+    # every kept version's, so a publish page opened on an earlier draft never matches a later one.
+    discarded_draft_revision = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return self.name

@@ -98,7 +98,11 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
     source = selectors.published_version(playbook.partnership)
     number = (playbook.versions.aggregate(Max("number"))["number__max"] or 0) + 1
     draft = PlaybookVersion.objects.create(
-        playbook=playbook, number=number, vocabularies=source.vocabularies, created_by=by
+        playbook=playbook,
+        number=number,
+        vocabularies=source.vocabularies,
+        created_by=by,
+        revision=_above_every_earlier_draft(playbook),
     )
     for area in source.areas.prefetch_related("items"):
         copied_area = Area.objects.create(version=draft, **_values_of(area, AREA_COPIED))
@@ -108,6 +112,14 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
         )
     record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
+
+
+def _above_every_earlier_draft(playbook) -> int:
+    """A new draft's first revision: above every revision an earlier draft had, published or discarded, so a
+    publish page opened on an earlier draft meets the edit conflict rather than publishing this one unseen."""
+    kept = playbook.versions.aggregate(Max("revision"))["revision__max"] or 0
+    discarded = Playbook.objects.values_list("discarded_draft_revision", flat=True).get(pk=playbook.pk)
+    return max(kept, discarded) + 1
 
 
 def _values_of(record, fields) -> dict:
@@ -234,6 +246,13 @@ def discard_draft(*, version, by, request=None) -> None:
     _require_draft(version)
     if version.number == 1:
         raise DomainError("The first version cannot be discarded; publish it when it is ready.")
+    # The draft's last revision, kept for the next draft to start above. Its items are locked before it, in
+    # the order a change to an item takes them, so no change moves the revision once it is read.
+    list(version.items.select_for_update().values_list("pk", flat=True))
+    reached = (
+        PlaybookVersion.objects.select_for_update().values_list("revision", flat=True).get(pk=version.pk)
+    )
+    Playbook.objects.filter(pk=version.playbook_id).update(discarded_draft_revision=reached)
     record_deleted(by=by, partnership=version.playbook.partnership, target=version, request=request)
     version.delete()
 
