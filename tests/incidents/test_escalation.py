@@ -12,11 +12,12 @@ from django.utils import timezone
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import escalation, services
 from svtoolkit.incidents.models import ActionStatus, EscalationStep, Incident, PlanAction
-from svtoolkit.incidents.tasks import escalate_overdue_actions
+from svtoolkit.incidents.tasks import escalate_overdue_actions, send_overdue_reminders
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
-from tests.incidents.builders import demo_incident
+from svtoolkit.playbooks import services as playbook_services
+from tests.incidents.builders import correct_record, demo_incident, recorded_incident
 from tests.page_forms import form_on, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
@@ -282,3 +283,73 @@ def test_the_plan_and_the_action_page_show_the_step_reached(demo, demo_users, cl
     assert "Escalated to lead" in plan
     page = client.get(reverse("incidents:action", args=[action.incident_id, action.pk])).content.decode()
     assert "Escalated to lead" in page
+
+
+def escalated_plan(demo, demo_users):
+    """An incident told of at DUE - 3h, its plan drawn, and its first overdue actions escalated and reminded
+    of at DUE."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    with time_machine.travel(DUE, tick=False):
+        draft = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
+        playbook_services.publish_draft(version=draft, by=coordinator, change_note="v1")
+        incident = recorded_incident(
+            demo, responder, occurred_at=DUE - timedelta(hours=4), notified_at=DUE - timedelta(hours=3)
+        )
+        services.draw_plan(incident=incident, by=responder)
+        assert escalation.escalate_overdue_actions() and send_overdue_reminders.call()
+    return Incident.objects.get(pk=incident.pk)
+
+
+def correct_time_told(incident, by, *, to, at):
+    with time_machine.travel(at, tick=False):
+        return correct_record(
+            Incident.objects.get(pk=incident.pk), by, occurred_at=to - timedelta(hours=1), notified_at=to
+        )
+
+
+def escalation_state(action) -> tuple:
+    action.refresh_from_db()
+    return action.escalation_step, action.escalated_at, action.last_reminded_at
+
+
+def test_actions_a_corrected_time_told_makes_due_later_are_escalated_again_from_their_new_time(
+    demo, demo_users
+):
+    """The defect: told-at typed two days early, the whole plan went overdue and was escalated; corrected, the
+    actions were due tomorrow yet still "Escalated to lead", and when they fell overdue nobody heard."""
+    responder = demo_users["responder"]
+    incident = escalated_plan(demo, demo_users)
+    two_days_early = DUE - timedelta(days=2, hours=3)
+    incident = correct_time_told(incident, responder, to=two_days_early, at=DUE + timedelta(minutes=1))
+    with time_machine.travel(DUE + timedelta(minutes=2), tick=False):
+        assert escalation.escalate_overdue_actions() and send_overdue_reminders.call()
+    day = incident.actions.filter(item__timing="within_24_hours", status="to_do").order_by("pk").first()
+    assert escalation_state(day)[0] == EscalationStep.LEAD and day.last_reminded_at
+
+    incident = correct_time_told(
+        incident, responder, to=DUE - timedelta(hours=1), at=DUE + timedelta(minutes=3)
+    )
+    assert escalation_state(day) == (EscalationStep.NONE, None, None) and day.escalation_badge == ""
+    assert day.due_at == DUE + timedelta(hours=23)
+    assert not incident.actions.filter(due_at__gt=DUE).exclude(escalation_step=EscalationStep.NONE).exists()
+
+    messages = Notification.objects.filter(kind="overdue_escalation", incident=incident)
+    messages_before = messages.count()
+    with time_machine.travel(DUE + timedelta(hours=23, minutes=1), tick=False):
+        steps = escalation.escalate_overdue_actions()
+        assert steps and send_overdue_reminders.call()
+    assert escalation_state(day)[0] != EscalationStep.NONE and day.last_reminded_at
+    assert messages.count() - messages_before == steps, "each step taken again tells its people again"
+
+
+def test_actions_a_corrected_time_told_makes_due_earlier_keep_the_steps_taken(demo, demo_users):
+    """Due earlier, an action escalated has been overdue at least as long as its steps say: it keeps them, and
+    its people are not told again."""
+    incident = escalated_plan(demo, demo_users)
+    at_once = incident.actions.filter(item__timing="immediately", status="to_do").order_by("pk").first()
+    before = escalation_state(at_once)
+    assert before[0] != EscalationStep.NONE and before[2]
+    correct_time_told(
+        incident, demo_users["responder"], to=DUE - timedelta(hours=4), at=DUE + timedelta(minutes=1)
+    )
+    assert escalation_state(at_once) == before and at_once.due_at == DUE - timedelta(hours=2)

@@ -195,7 +195,8 @@ def take_step(*, action, step, recipients, now) -> int:
             sms_text=f"{incident.reference}: action overdue. {context['link']}",
             recipients=recipients,
             incident=incident,
-            dedupe_key=f"overdue:{action.pk}:{int(step)}",
+            # Once a step for each time the action is due: a corrected due time starts the steps again.
+            dedupe_key=f"overdue:{action.pk}:{int(step)}:{action.due_at.timestamp():.0f}",
         )
         TimelineEntry.objects.create(
             incident=incident,

@@ -28,6 +28,7 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
     Decision,
+    EscalationStep,
     Incident,
     IncidentShare,
     IncidentStatus,
@@ -1070,7 +1071,11 @@ def edit_record(
 def _redate_drawn_actions(incident, by) -> int:
     """Each open action drawn from the checklist falls due again counted from the corrected time the
     partnership was told, as a plan drawn now would (working days counted again, not shifted). An action
-    added by hand keeps the due time a person gave it; one done or set aside, the time it was judged by."""
+    added by hand keeps the due time a person gave it; one done or set aside, the time it was judged by.
+
+    An action now due later starts its escalation and reminders again: it is overdue from its new time, not
+    its old one, and its owner hears of it when that comes. One now due earlier keeps the steps taken: it has
+    been overdue at least as long as they said, and their people were told already."""
     if incident.playbook_version_id is None:
         return 0
     timings = incident.playbook_version.vocabularies["timings"]
@@ -1079,9 +1084,16 @@ def _redate_drawn_actions(incident, by) -> int:
     for action_id, timing in drawn.values_list("pk", "item__timing"):
         open_by_timing[timing].append(action_id)
     for timing, action_ids in open_by_timing.items():
+        due_at = due_after(timings[timing], incident.notified_at)
+        actions = PlanAction.objects.filter(pk__in=action_ids)
+        # Those moving earlier (or not at all) first: once moved, the second update no longer takes them.
+        update_and_move_revision(actions.filter(due_at__gte=due_at), due_at=due_at)
         update_and_move_revision(
-            PlanAction.objects.filter(pk__in=action_ids),
-            due_at=due_after(timings[timing], incident.notified_at),
+            actions.filter(due_at__lt=due_at),
+            due_at=due_at,
+            escalation_step=EscalationStep.NONE,
+            escalated_at=None,
+            last_reminded_at=None,
         )
     moved = sum(len(action_ids) for action_ids in open_by_timing.values())
     if moved:
