@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from svtoolkit.playbooks import services
+from svtoolkit.playbooks.models import ReadinessStatus
 
 
 @dataclass
@@ -33,3 +34,15 @@ def demo_checklist(demo, coordinator) -> Checklist:
         organisations=[],
     )
     return Checklist(draft, assessment, exercise)
+
+
+def rated(rating, by, **answer):
+    """``rating`` answered by ``by`` with ``answer`` (not started, with nothing else, unless it says)."""
+    blank = {
+        "status": ReadinessStatus.NOT_STARTED,
+        "evidence": "",
+        "next_step": "",
+        "owner": None,
+        "target_date": None,
+    }
+    return services.rate_item(rating=rating, by=by, expected_revision=rating.revision, **(blank | answer))

@@ -4,11 +4,11 @@ pages, item 2: it took about 80 page loads, one per item)."""
 import pytest
 from django.urls import reverse
 
+from svtoolkit.accounts.services import remove_member
 from svtoolkit.audit.models import AuditEntry
-from svtoolkit.playbooks import services
 from svtoolkit.playbooks.models import ReadinessRating, ReadinessStatus
 from tests.page_forms import form_on
-from tests.playbooks.builders import demo_checklist
+from tests.playbooks.builders import demo_checklist, rated
 
 pytestmark = pytest.mark.django_db
 
@@ -98,15 +98,8 @@ def test_someone_elses_change_to_one_answer_saves_nothing_and_names_that_answer(
     client = client_for("responder")
     page = client.get(area_url(assessment, area))
     theirs = ratings[1]
-    services.rate_item(
-        rating=theirs,
-        by=demo_users["coordinator"],
-        expected_revision=theirs.revision,
-        status=ReadinessStatus.READY,
-        evidence="Checked by the coordinator",
-        next_step="",
-        owner=None,
-        target_date=None,
+    rated(
+        theirs, demo_users["coordinator"], status=ReadinessStatus.READY, evidence="Checked by the coordinator"
     )
 
     response = client.post(
@@ -122,6 +115,39 @@ def test_someone_elses_change_to_one_answer_saves_nothing_and_names_that_answer(
     assert again.status_code == 302
     mine = ReadinessRating.objects.filter(pk__in=[r.pk for r in ratings], evidence="Mine")
     assert mine.count() == len(ratings)
+
+
+def test_an_owner_who_left_stays_on_an_untouched_answer_and_cannot_be_chosen_anew(
+    client_for, assessment, demo, demo_users
+):
+    """The defect: the owner list offered only members, so saving the area page cleared the owner who had left
+    from an answer nobody touched."""
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    leaver, kept = demo_users["viewer"], ratings[1]
+    rated(
+        kept,
+        demo_users["coordinator"],
+        status=ReadinessStatus.IN_PROGRESS,
+        next_step="Draft the protocol",
+        owner=leaver,
+    )
+    remove_member(membership=leaver.memberships.get(partnership=demo), by=demo_users["coordinator"])
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    assert f"{leaver} (no longer active)" in page.content.decode()
+    data = answered(page, ratings[:1], status=ReadinessStatus.READY)
+
+    assert client.post(area_url(assessment, area), data).status_code == 302
+    kept_now = ReadinessRating.objects.get(pk=kept.pk)
+    assert (kept_now.owner, kept_now.revision) == (leaver, kept.revision)
+
+    # Given to another answer, someone who left is refused as before.
+    page = client.get(area_url(assessment, area))
+    chosen = answered(page, ratings[2:3], owner=str(leaver.pk), next_step="Ask them", status="in_progress")
+    response = client.post(area_url(assessment, area), chosen)
+    assert "Choose a member of the partnership" in response.content.decode()
+    assert ReadinessRating.objects.get(pk=ratings[2].pk).owner is None
 
 
 def test_the_assessment_is_a_task_list_of_areas_leading_to_their_pages(client_for, assessment):

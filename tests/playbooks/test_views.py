@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from svtoolkit.partnerships.models import Contact
+from svtoolkit.partnerships.services import deactivate_contact
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
 from tests.page_forms import form_on
@@ -71,6 +73,35 @@ def test_an_items_default_contact_must_work_for_its_default_organisation(client_
     )
     assert "Choose a contact who works for the default organisation" in response.content.decode()
     assert Item.objects.get(pk=item.pk).default_contact is None
+
+
+def test_rewording_an_item_keeps_its_default_contact_taken_out_of_the_directory(
+    client_for, demo, demo_users, draft
+):
+    """The defect: the contact list offered only active contacts, so rewording an item dropped its default
+    contact who had been taken out of the directory."""
+    item, other = draft.items.order_by("pk")[:2]
+    contact = Contact.objects.filter(organisation__partnership=demo, is_active=True).first()
+    fields = {field: getattr(item, field) for field in services.ITEM_FIELDS}
+    fields.update(default_organisation=contact.organisation, default_contact=contact)
+    services.update_item(item=item, by=demo_users["coordinator"], expected_revision=item.revision, **fields)
+    deactivate_contact(contact=contact, by=demo_users["coordinator"])
+    client = client_for("coordinator")
+    page = client.get(reverse("playbooks:item_edit", args=[item.pk]))
+    assert f"{contact} (no longer active)" in page.content.decode()
+
+    reworded = form_on(page, having="action") | {"action": "Tell every partner what is known"}
+    assert client.post(reverse("playbooks:item_edit", args=[item.pk]), reworded).status_code == 302
+    item.refresh_from_db()
+    assert (item.action, item.default_contact) == ("Tell every partner what is known", contact)
+
+    # Given to another item, a contact out of the directory is refused as before.
+    response = client.post(
+        reverse("playbooks:item_edit", args=[other.pk]),
+        item_post(other, default_organisation=contact.organisation_id, default_contact=contact.pk),
+    )
+    assert "Choose a contact from the list" in response.content.decode()
+    assert Item.objects.get(pk=other.pk).default_contact is None
 
 
 def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, draft):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Model
+from django.db.models import Exists, Model, OuterRef
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,6 +18,8 @@ from svtoolkit.core.errors import DomainError, EditConflict
 # Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
 ENTER_AN_EMAIL = "Enter an email address like name@example.org"
 CHOOSE_A_LISTED_ORGANISATION = "Choose an organisation from the list"
+# Beside a record a form still shows as chosen though it has left its list (``keep_stored_choice``).
+NO_LONGER_ACTIVE = "no longer active"
 ENTER_A_TITLE = "Enter a title"
 ENTER_THE_ACTION = "Enter the action"
 
@@ -89,17 +91,43 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
     return kwargs
 
 
+def keep_stored_choice(form, name) -> None:
+    """Let field ``name``, a list of the records still active, offer too the one the form shows as stored when
+    it is no longer active (a member who left, a contact taken out of the directory), labelled so: an answer
+    saved untouched keeps it rather than losing it. Choosing any other record outside the list is refused."""
+    field = form.fields[name]
+    stored = form.get_initial_for_field(field, name)
+    stored_pk = getattr(stored, "pk", stored)
+    if stored_pk in (None, ""):
+        return
+    listed = field.queryset
+    field.queryset = (
+        (listed | listed.model._default_manager.filter(pk=stored_pk))
+        .distinct()
+        .annotate(still_listed=Exists(listed.filter(pk=OuterRef("pk"))))
+    )
+    label = field.label_from_instance
+    field.label_from_instance = lambda record: (
+        label(record) if record.still_listed else f"{label(record)} ({NO_LONGER_ACTIVE})"
+    )
+
+
 class PartnershipChoices:
     """Mixin for a form whose lists are a partnership's own records, made with a ``partnership`` keyword:
     ``partnership_choices`` maps each such field to the selector that lists them for that partnership
-    (``{"owner": member_users}``), so the form's ``__init__`` need not set each ``queryset`` by hand."""
+    (``{"owner": member_users}``), so the form's ``__init__`` need not set each ``queryset`` by hand. The
+    fields named in ``stored_choices_kept`` still offer the record stored when it has left the list
+    (``keep_stored_choice``)."""
 
     partnership_choices: dict = {}
+    stored_choices_kept: tuple = ()
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
         for name, listed_for in self.partnership_choices.items():
             self.fields[name].queryset = listed_for(partnership)
+        for name in self.stored_choices_kept:
+            keep_stored_choice(self, name)
 
 
 NOT_EDITED = {"revision", ORIGINALS}

@@ -14,6 +14,7 @@ from svtoolkit.core.forms import (
     ENTER_AN_EMAIL,
     RevisionChecked,
     choice_field,
+    keep_stored_choice,
     model_choice_field,
     model_tick_boxes,
     text_field,
@@ -42,7 +43,8 @@ NAME_TOO_LONG = "The name must be 200 characters or fewer"
 class OrganisationAndItsContact:
     """Mixin for a form choosing one of the partnership's active organisations and one of its contacts (the
     fields ``organisation_field`` and ``contact_field``): a contact who works elsewhere is refused, in the
-    words of the form's ``works_elsewhere``."""
+    words of the form's ``works_elsewhere``. The organisation and contact stored stay offered when no longer
+    active (``keep_stored_choice``)."""
 
     organisation_field = "organisation"
     contact_field = "contact"
@@ -53,6 +55,8 @@ class OrganisationAndItsContact:
         self.fields[self.contact_field].queryset = Contact.objects.filter(
             organisation__partnership=partnership, is_active=True
         ).select_related("organisation")
+        keep_stored_choice(self, self.organisation_field)
+        keep_stored_choice(self, self.contact_field)
 
     def clean(self):
         cleaned = super().clean()

@@ -112,6 +112,7 @@ class RatingForm(RevisionChecked, PartnershipChoices, forms.Form):
     target_date = DateField(label="Target date", required=False, what="The target date")
     revision = forms.IntegerField(widget=forms.HiddenInput)
     partnership_choices = {"owner": member_users}
+    stored_choices_kept = ("owner",)
 
     def clean(self):
         cleaned = super().clean()
