@@ -90,6 +90,29 @@ def test_an_answer_in_error_saves_nothing_of_the_area_and_keeps_everything_typed
     assert {r.pk: (r.status, r.evidence, r.revision) for r in ratings_in(assessment, area)} == before
 
 
+def test_a_mistake_in_one_answer_is_the_only_error_shown_and_everything_typed_is_kept(
+    client_for, assessment, demo_users
+):
+    """The defect: one answer in error, and every answer left "not started" was reported as wanting a next
+    step too, on the page and in its error summary."""
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    rated(ratings[1], demo_users["coordinator"], evidence="Kept as it was")
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    data = answered(page, ratings[:1], status=ReadinessStatus.IN_PROGRESS, evidence="Typed here")
+
+    response = client.post(area_url(assessment, area), data)
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    wrong = [r for r in ratings if f'href="#id_rating-{r.pk}-next_step"' in content]
+    assert wrong == ratings[:1]
+    assert content.count("Say what the next step is") == 2  # in the summary, and beside the answer
+    assert "Typed here" in content and "Kept as it was" in content
+    assert ReadinessRating.objects.get(pk=ratings[0].pk).revision == ratings[0].revision
+
+
 def test_someone_elses_change_to_one_answer_saves_nothing_and_names_that_answer(
     client_for, assessment, demo_users
 ):

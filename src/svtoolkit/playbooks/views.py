@@ -251,9 +251,10 @@ def assessment_report(request, assessment_id):
 RATING_FIELDS = ["status", "evidence", "next_step", "owner", "target_date"]
 
 
-def _rating_form(request, rating, *, prefix=None):
+def _rating_form(request, rating, *, prefix=None, bound=True):
     initial = {name: getattr(rating, name) for name in RATING_FIELDS} | {"revision": rating.revision}
-    return RatingForm(request.POST or None, initial=initial, partnership=request.partnership, prefix=prefix)
+    data = (request.POST or None) if bound else None
+    return RatingForm(data, initial=initial, partnership=request.partnership, prefix=prefix)
 
 
 @access.requires(access.can_assess_readiness)
@@ -290,11 +291,16 @@ def assessment_area(request, assessment_id, area_id):
     shown = selectors.assessment_in(request.partnership, assessment_id)
     area, ratings, next_area = selectors.area_ratings(shown, area_id)
     page = forms.Form(request.POST or None)  # the area's own errors: someone else's change to an answer
-    rated = [(rating, _rating_form(request, rating, prefix=f"rating-{rating.pk}")) for rating in ratings]
-    for rating, form in rated:
+    rated = []
+    for rating in ratings:
+        form = _rating_form(request, rating, prefix=f"rating-{rating.pk}")
+        if form.is_bound and not form.has_edits():
+            # Only the answers changed on this page are checked, reported and saved: one left as it was is
+            # shown as stored (which is what was sent), and stays as it was.
+            form = _rating_form(request, rating, prefix=f"rating-{rating.pk}", bound=False)
         form.anchor = f"rating-{rating.pk}"
-    # Only the answers changed on this page are checked and saved: an item left as it was stays as it was.
-    changed = [(rating, form) for rating, form in rated if request.method == "POST" and form.has_edits()]
+        rated.append((rating, form))
+    changed = [(rating, form) for rating, form in rated if form.is_bound]
     if request.method == "POST" and all([form.is_valid() for _, form in changed]):
         answers = [
             (rating, form.cleaned_data["revision"], {name: form.cleaned_data[name] for name in RATING_FIELDS})
