@@ -31,8 +31,11 @@ SHARE_BASIS = {
 }
 
 
-def recorded_incident(demo, by, *, types=("knife",), occurred_at=None, notified_at=None, place=""):
-    """The stabbing near Northbridge Academy, recorded by ``by`` and told of an hour later unless said."""
+def recorded_incident(
+    demo, by, *, types=("knife",), occurred_at=None, notified_at=None, place="", exercise=None
+):
+    """The stabbing near Northbridge Academy, recorded by ``by`` and told of an hour later unless said (as
+    part of ``exercise``, if given)."""
     occurred_at = occurred_at or timezone.now() - timedelta(hours=3)
     return services.record_incident(
         partnership=demo,
@@ -47,6 +50,7 @@ def recorded_incident(demo, by, *, types=("knife",), occurred_at=None, notified_
         scenes=[
             {"description": "Bus stop, Northbridge Academy", "area": "Northbridge Central", "place": place}
         ],
+        exercise=exercise,
     )
 
 

@@ -15,6 +15,7 @@ from svtoolkit.incidents import conditions, deadlines, services
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PoliceTier
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
+from svtoolkit.playbooks import conditions as item_conditions
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.recovery import services as recovery_services
@@ -382,18 +383,18 @@ def test_the_police_tier_chooses_the_gold_group_or_the_lighter_response(demo, de
 
 
 def test_conditions_hold_on_all_of_their_facts_and_one_of_any():
-    assert "child_harmed" in conditions.met({"child_victim", "serious_violence"})
-    assert "child_harmed" not in conditions.met({"child_victim"})
-    assert "child_harmed" not in conditions.met({"serious_violence", "factor:death_or_life_changing"})
-    assert "weapon_homicide" in conditions.met({"death", "adult_victim", "type:knife"})
-    assert "weapon_homicide" not in conditions.met({"death", "adult_victim", "type:robbery"})
-    assert {"at_school", "gold_group"} <= conditions.met({"place:school", "police:gold_group"})
+    assert "child_harmed" in item_conditions.met({"child_victim", "serious_violence"})
+    assert "child_harmed" not in item_conditions.met({"child_victim"})
+    assert "child_harmed" not in item_conditions.met({"serious_violence", "factor:death_or_life_changing"})
+    assert "weapon_homicide" in item_conditions.met({"death", "adult_victim", "type:knife"})
+    assert "weapon_homicide" not in item_conditions.met({"death", "adult_victim", "type:robbery"})
+    assert {"at_school", "gold_group"} <= item_conditions.met({"place:school", "police:gold_group"})
 
 
 def test_every_condition_the_checklist_or_a_deadline_names_is_labelled_in_the_vocabulary():
     data = load_playbook_data()
     labelled = set(data["categories"])
-    assert set(conditions.conditions()) <= labelled
+    assert set(item_conditions.conditions()) <= labelled
     assert {rule["when"] for rule in deadlines.rules()} <= labelled
 
 

@@ -1,44 +1,16 @@
-"""What the plan's items and the statutory deadlines depend on, as data: the conditions of
-data/conditions.toml, checked against the facts known of an incident whenever the plan is drawn or redrawn."""
-
-import tomllib
-from functools import cache
-from pathlib import Path
+"""What the plan's items and the statutory deadlines depend on: the facts known of an incident, checked
+against the conditions of the checklist (``playbooks.conditions``) whenever the plan is drawn or redrawn."""
 
 from svtoolkit.incidents.models import AgeBand, PatientStatus, PersonRole
+from svtoolkit.playbooks.conditions import met, type_facts
 
-CONDITIONS_PATH = Path(__file__).resolve().parent / "data" / "conditions.toml"
 CHILD_AGE_BANDS = frozenset({AgeBand.UNDER_10, AgeBand.TEN_TO_15, AgeBand.SIXTEEN_17})
 ADULT_AGE_BANDS = frozenset(set(AgeBand.values) - CHILD_AGE_BANDS - {AgeBand.UNKNOWN})
-# The incident types that mean someone died; a death recorded otherwise (someone affected deceased, a hospital
-# stay that ended in death) brings them in too, so the items tied to them (the bereaved family's homicide
-# support) apply whichever way the death was recorded.
-DEATH_TYPES = frozenset({"homicide"})
-
-
-@cache
-def conditions() -> dict[str, dict]:
-    with CONDITIONS_PATH.open("rb") as data_file:
-        return tomllib.load(data_file)["conditions"]
-
-
-def holds(condition: dict, facts: set[str]) -> bool:
-    """Every fact of ``all`` is known and, when ``any`` is given, at least one of it."""
-    if not set(condition.get("all", [])) <= facts:
-        return False
-    return "any" not in condition or bool(facts.intersection(condition["any"]))
-
-
-def met(facts: set[str]) -> set[str]:
-    """The facts and every condition of the data file they satisfy: what an item's codes are matched to."""
-    return facts | {code for code, condition in conditions().items() if holds(condition, facts)}
 
 
 def facts_of(incident) -> set[str]:
-    """What is known of the incident that the plan can depend on (the fact codes of data/conditions.toml)."""
-    facts = {f"type:{code}" for code in incident.incident_types}
-    if DEATH_TYPES.intersection(incident.incident_types):
-        facts.add("death")
+    """What is known of the incident that the plan can depend on (the conditions' fact codes)."""
+    facts = type_facts(incident.incident_types)
     categorisation = incident.categorisations.order_by("-decided_at", "-id").first()
     if categorisation is not None:
         facts |= categorisation.categories
@@ -52,10 +24,7 @@ def facts_of(incident) -> set[str]:
     if victim_ages & ADULT_AGE_BANDS:
         facts.add("adult_victim")
     facts |= {f"place:{place}" for place in incident.scenes.exclude(place="").values_list("place", flat=True)}
-    facts |= police_facts(incident) | strand_facts(incident)
-    if "death" in facts:
-        facts |= {f"type:{code}" for code in DEATH_TYPES}
-    return facts
+    return facts | police_facts(incident) | strand_facts(incident)
 
 
 def strand_facts(incident) -> set[str]:
@@ -80,12 +49,6 @@ def police_facts(incident) -> set[str]:
     return {f"police:{declaration.tier}"} | (
         {"police:critical_incident"} if declaration.critical_incident else set()
     )
-
-
-def types_in(codes: set[str]) -> set[str]:
-    """The incident types among ``codes`` (facts, or what ``met`` returns), which an item's types are matched
-    to: the incident's own, and homicide when a death is recorded on it."""
-    return {code.removeprefix("type:") for code in codes if code.startswith("type:")}
 
 
 def met_for(incident) -> set[str]:

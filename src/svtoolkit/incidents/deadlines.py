@@ -1,9 +1,9 @@
 """Statutory and formal deadlines of an incident, worked out from what is known of it.
 
-The rules are data (data/deadlines.toml): each names the condition it applies under (data/conditions.toml),
-how long it allows (working days in England and Wales, or calendar months) and the statute or guidance that
-sets it. Dates other apps hold (the inquest and the trial on the recovery calendar) join them through
-``register_deadline_source``, since this app may not import those apps.
+The rules are data (data/deadlines.toml): each names the condition it applies under (of the checklist's
+playbooks/data/conditions.toml), how long it allows (working days in England and Wales, or calendar months)
+and the statute or guidance that sets it. Dates other apps hold (the inquest and the trial on the recovery
+calendar) join them through ``register_deadline_source``, since this app may not import those apps.
 """
 
 import tomllib

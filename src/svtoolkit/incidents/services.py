@@ -49,6 +49,7 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships import selectors as partnership_selectors
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import OrganisationKind, Partnership
+from svtoolkit.playbooks.conditions import types_in
 from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
 
@@ -486,7 +487,7 @@ def acknowledge(*, participation, by_label: str, by=None, request=None) -> Parti
 
 
 def _current_categories(incident) -> set[str]:
-    """The conditions an item may name (data/conditions.toml) that hold for the incident today."""
+    """The conditions an item may name (playbooks/data/conditions.toml) that hold for the incident today."""
     return conditions.met_for(incident)
 
 
@@ -542,7 +543,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
     new_actions = []
     for item in version.items.select_related("area", "default_organisation").exclude(area__phase="before"):
         if item.pk in planned or not item.applies_to(
-            incident_types=conditions.types_in(categories), categories=categories
+            incident_types=types_in(categories), categories=categories
         ):
             continue
         owner_organisation, owner, owner_reason = _owner_for(
@@ -653,9 +654,12 @@ def record_event(*, incident, event, by, link) -> int:
 
 @transaction.atomic
 def draw_plan(*, incident, by, request=None) -> int:
-    """Draw the response plan from the partnership's published checklist; later calls add what now applies."""
+    """Draw the response plan from the partnership's published checklist (an exercise's incident: from the
+    version the exercise was planned on, as its run sheet is); later calls add what now applies."""
     if incident.playbook_version_id is None:
-        version = published_version(incident.partnership)
+        version = (
+            incident.exercise.version if incident.exercise_id else published_version(incident.partnership)
+        )
         if version is None:
             raise DomainError("Publish the partnership's checklist before drawing a plan from it.")
         incident.playbook_version = version

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from svtoolkit.playbooks import conditions
 from svtoolkit.playbooks.models import (
     Area,
     Exercise,
@@ -285,8 +286,11 @@ def exercise_in(partnership, exercise_id) -> Exercise:
 
 
 def exercise_run_sheet(exercise) -> list[tuple[Area, list[Item]]]:
-    """The checklist items that would go into the plan of the exercise's incident, area by area."""
-    types, categories = set(exercise.incident_types), set(exercise.categories)
+    """The checklist items that would go into the plan of the exercise's incident, area by area: the items of
+    the version it was planned on, under the conditions the plan uses (a homicide means someone died), as if
+    what was ticked were the incident's facts."""
+    categories = conditions.met(conditions.type_facts(exercise.incident_types) | set(exercise.categories))
+    types = conditions.types_in(categories)
     sheet = []
     for area in areas_with_items(exercise.version):
         if area.phase == "before":
