@@ -75,6 +75,16 @@ def test_an_unknown_timing_is_reported(value):
     assert any("timing" in problem for problem in playbook_data_problems(_with_first_item("timing", value)))
 
 
+def test_preparation_timing_is_reported_outside_the_before_phase_and_any_other_within_it():
+    assert any(
+        "'preparation' timing" in problem
+        for problem in playbook_data_problems(_with_first_item("timing", "preparation"))
+    )
+    broken = copy.deepcopy(BASE)
+    broken["areas"][0]["items"][0]["timing"] = "immediately"
+    assert any("'preparation' timing" in problem for problem in playbook_data_problems(broken))
+
+
 @given(st.text(min_size=201, max_size=400))
 def test_an_overlong_action_is_reported(value):
     assert any("action" in problem for problem in playbook_data_problems(_with_first_item("action", value)))

@@ -94,9 +94,13 @@ def test_differences_name_organisations_types_and_timings_rather_than_ids_and_co
     published, coordinator, demo
 ):
     draft = services.start_draft(playbook=published.playbook, by=coordinator)
-    item = draft.items.filter(default_organisation__isnull=True, incident_types=[]).first()
+    item = (
+        draft.items.filter(default_organisation__isnull=True, incident_types=[])
+        .exclude(area__phase="before")
+        .first()
+    )
     police = demo.organisations.get(name__startswith="Metropolitan Police")
-    timing = next(code for code in draft.vocabularies["timings"] if code != item.timing)
+    timing = next(code for code in draft.vocabularies["timings"] if code not in {item.timing, "preparation"})
     services.update_item(
         item=item,
         by=coordinator,
@@ -187,6 +191,32 @@ def test_default_organisation_and_contact_for_an_item(published, coordinator, de
     )
     item.refresh_from_db()
     assert (item.default_organisation, item.default_contact) == (organisation, contact)
+
+
+def test_before_an_incident_is_the_timing_of_the_items_done_to_prepare_and_of_no_other(
+    published, coordinator
+):
+    """The defect: a response item could be set to "Before an incident", and was then due the moment the
+    partnership was told."""
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    during = draft.items.filter(area__phase="during").order_by("pk").first()
+    preparing = draft.items.filter(area__phase="before").order_by("pk").first()
+    for item, timing in [(during, "preparation"), (preparing, "within_24_hours")]:
+        with pytest.raises(DomainError) as refused:
+            services.update_item(
+                item=item,
+                by=coordinator,
+                expected_revision=item.revision,
+                **item_fields(item, action="Changed", timing=timing),
+            )
+        assert refused.value.field == "timing"
+        assert Item.objects.get(pk=item.pk).action == item.action
+        with pytest.raises(DomainError) as refused:
+            services.add_item(
+                area=item.area, by=coordinator, **item_fields(item, action="New", timing=timing)
+            )
+        assert refused.value.field == "timing"
+    assert not draft.items.filter(action="New").exists()
 
 
 def test_items_apply_by_type_and_category(published):

@@ -63,6 +63,23 @@ def test_bad_item_input_is_explained_and_changes_nothing(client_for, draft):
     assert Item.objects.get(pk=item.pk).action == item.action
 
 
+def test_before_an_incident_chosen_for_a_response_item_is_shown_on_its_field_and_saves_nothing(
+    client_for, draft
+):
+    during = draft.items.filter(area__phase="during").order_by("pk").first()
+    client = client_for("coordinator")
+    for url in [
+        reverse("playbooks:item_edit", args=[during.pk]),
+        reverse("playbooks:item_add", args=[during.area.pk]),
+    ]:
+        response = client.post(url, item_post(during, action="Typed here", timing="preparation"))
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert 'href="#id_timing">“Before an incident” is only for the items done to prepare' in content
+        assert 'value="Typed here"' in content
+    assert not draft.items.filter(action="Typed here").exists()
+
+
 def test_an_items_default_contact_must_work_for_its_default_organisation(client_for, demo, draft):
     item = draft.items.first()
     police, council = demo.organisations.get(kind="police"), demo.organisations.get(kind="council")

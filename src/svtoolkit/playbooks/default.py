@@ -5,7 +5,7 @@ from functools import cache
 from pathlib import Path
 
 from svtoolkit.partnerships.models import OrganisationKind
-from svtoolkit.playbooks.models import CompletingEvent, Phase
+from svtoolkit.playbooks.models import CompletingEvent, Phase, timing_suits_phase
 
 DEFAULT_PLAYBOOK_PATH = Path(__file__).resolve().parent / "data" / "default_playbook.toml"
 SCHEMA = 1
@@ -91,7 +91,7 @@ def _item_problems(item, area, seen_keys, *, kinds, types, categories, timings) 
         problems.append(f"{where} has owner_kind {item.get('owner_kind')!r}")
     if item.get("timing") not in timings:
         problems.append(f"{where} has timing {item.get('timing')!r}")
-    elif (item["timing"] == "preparation") != (area.get("phase") == Phase.BEFORE):
+    elif not timing_suits_phase(item["timing"], area.get("phase")):
         problems.append(f"{where}: 'preparation' timing is for the before phase, and only for it")
     if not set(item.get("incident_types", [])) <= types:
         problems.append(f"{where} names unknown incident types")

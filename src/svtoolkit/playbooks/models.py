@@ -11,6 +11,16 @@ class Phase(models.TextChoices):
     AFTER = "after", "After an incident"
 
 
+# The timing of the before phase's items: due before any incident, so drawn into no plan.
+PREPARATION = "preparation"
+
+
+def timing_suits_phase(timing: str, phase: str) -> bool:
+    """'preparation' timing is for the before phase, and only for it: an item of the response timed so would
+    be due the moment the partnership was told. The rule of the shipped checklist and of every edit to one."""
+    return (timing == PREPARATION) == (phase == Phase.BEFORE)
+
+
 class CompletingEvent(models.TextChoices):
     """Things the app itself records that complete a checklist item (an item's ``completed_by``)."""
 

@@ -12,14 +12,17 @@ from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, 
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
+    PREPARATION,
     Area,
     Exercise,
     Item,
+    Phase,
     Playbook,
     PlaybookVersion,
     ReadinessAssessment,
     ReadinessRating,
     VersionStatus,
+    timing_suits_phase,
 )
 
 ITEM_FIELDS = [
@@ -142,6 +145,7 @@ def _draft_changed(version) -> None:
 def update_item(*, item, by, expected_revision: int, request=None, **changes) -> Item:
     """Reword or re-assign an item of a draft; refused if someone else saved it since the form was opened."""
     _require_draft(item.version)
+    check_timing(area=item.area, timing=changes["timing"])
     save_if_unchanged(
         Item,
         item.pk,
@@ -166,6 +170,20 @@ def update_item(*, item, by, expected_revision: int, request=None, **changes) ->
     return item
 
 
+def check_timing(*, area, timing) -> None:
+    """An item of ``area`` may be due at ``timing`` (``timing_suits_phase``)."""
+    if timing_suits_phase(timing, area.phase):
+        return
+    before = area.version.vocabularies["timings"][PREPARATION]["label"]
+    if area.phase == Phase.BEFORE:
+        raise DomainError(f"An item done to prepare for an incident is due “{before}”.", field="timing")
+    raise DomainError(
+        f"“{before}” is only for the items done to prepare for one. Choose when this item is due after the "
+        "partnership is told of an incident.",
+        field="timing",
+    )
+
+
 def mark_item_changed_by_lesson(*, item, reference: str) -> Item:
     """Note on a draft item the lesson that changed it; the note stays with the item in later versions."""
     _require_draft(item.version)
@@ -182,6 +200,7 @@ def _plain(value):
 @transaction.atomic
 def add_item(*, area, by, request=None, **fields) -> Item:
     _require_draft(area.version)
+    check_timing(area=area, timing=fields["timing"])
     base_key = f"{area.key}-{slugify(fields['action'])[:40]}".strip("-")
     key, suffix = base_key, 1
     while Item.objects.filter(version=area.version, key=key).exists():

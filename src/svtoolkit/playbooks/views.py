@@ -138,9 +138,10 @@ def item_add(request, area_id):
     area = selectors.draft_area(request.partnership, area_id)
     form = ItemForm(request.POST or None, version=area.version, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
-        services.add_item(area=area, by=request.user, request=request, **_item_changes(form))
-        messages.success(request, f"The item was added to {area.title}.")
-        return redirect(f"{_draft_url()}#area-{area.key}")
+        with errors_shown_on(form):
+            services.add_item(area=area, by=request.user, request=request, **_item_changes(form))
+            messages.success(request, f"The item was added to {area.title}.")
+            return redirect(f"{_draft_url()}#area-{area.key}")
     return render(request, "playbooks/item_form.html", {"form": form, "area": area})
 
 
