@@ -2,6 +2,7 @@
 place, a death, the police tier), and statutory deadlines are worked out in working days with their source."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.working_days import is_working_day, working_days_between
 from svtoolkit.incidents import conditions, deadlines, services
-from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PoliceTier
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, PoliceTier
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.playbooks import conditions as item_conditions
@@ -30,6 +31,7 @@ from tests.incidents.builders import (
 
 pytestmark = pytest.mark.django_db
 
+LONDON = ZoneInfo("Europe/London")
 # Thursday 2 April 2026, the day before Good Friday: Easter Monday (6 April) is a bank holiday too.
 BEFORE_EASTER = timezone.make_aware(datetime(2026, 4, 2, 22, 30))
 
@@ -356,9 +358,10 @@ def test_correcting_when_the_partnership_was_told_re_dates_the_open_actions_draw
     drawn_open = [action for action in drawn if action.status in OPEN_ACTION_STATUSES]
     assert drawn_open and done.pk not in {action.pk for action in drawn_open}
     for action in drawn_open:
-        # Timed in hours, it moves by the two days; in working days, they are counted again from the new day.
+        # Timed in hours under a day, it moves by the two days; in days or working days, they are counted
+        # again from the new time (on the clock: a clock change between moves it an hour less or more).
         assert action.due_at == deadlines.due_after(timings[action.item.timing], incident.notified_at)
-        if not timings[action.item.timing].get("working_days"):
+        if timings[action.item.timing]["hours"] < 24:
             assert action.due_at == due_before[action.pk] - two_days
     # Those done keep the time they were judged by, and the action added by hand the time a person gave it.
     for action in [*(a for a in drawn if a.status not in OPEN_ACTION_STATUSES), by_hand]:
@@ -513,3 +516,31 @@ def test_an_item_timed_in_working_days_falls_due_at_the_end_of_a_working_day(sta
     due = timezone.localtime(deadlines.due_after({"hours": 24 * days, "working_days": days}, start))
     assert is_working_day(due.date()) and due.time() == deadlines.END_OF_WORKING_DAY
     assert working_days_between(timezone.localtime(start).date(), due.date()) == days
+
+
+def test_items_timed_in_days_fall_due_at_the_same_time_on_the_clock_across_a_clock_change(
+    demo, demo_users, checklist
+):
+    """The defect: told on Friday 24 October 2025 at 10:00, the week's items fell due at 09:00 the next Friday
+    (the clocks went back between), and the longer-term ones at 09:00 too."""
+    responder = demo_users["responder"]
+    told = datetime(2025, 10, 24, 10, 0, tzinfo=LONDON)
+    incident = Incident.objects.get(pk=record(demo, responder, when=told).pk)  # its times as stored, in UTC
+    services.draw_plan(incident=incident, by=responder)
+
+    due = {a.item.timing: timezone.localtime(a.due_at) for a in incident.actions.select_related("item")}
+
+    assert due["within_1_week"] == datetime(2025, 10, 31, 10, 0, tzinfo=LONDON)
+    assert due["longer_term"] == datetime(2025, 11, 21, 10, 0, tzinfo=LONDON)
+    assert due["within_24_hours"] == datetime(2025, 10, 25, 10, 0, tzinfo=LONDON)
+
+
+def test_days_are_counted_on_the_clock_in_spring_too_and_hours_under_a_day_as_hours_elapsed():
+    four_weeks, two_hours = {"hours": 24 * 28}, {"hours": 2}
+    thursday = datetime(2025, 3, 20, 10, 0, tzinfo=LONDON).astimezone(UTC)  # as the database gives it
+    assert deadlines.due_after(four_weeks, thursday) == datetime(2025, 4, 17, 10, 0, tzinfo=LONDON)
+    # Told at 00:30 on the night the clocks go forward: two hours later is 03:30 on the clock.
+    night = datetime(2025, 3, 30, 0, 30, tzinfo=LONDON).astimezone(UTC)
+    assert deadlines.due_after(two_hours, night) == datetime(2025, 3, 30, 3, 30, tzinfo=LONDON)
+    # A day and a half: a day on the clock, then twelve hours.
+    assert deadlines.due_after({"hours": 36}, thursday) == datetime(2025, 3, 21, 22, 0, tzinfo=LONDON)

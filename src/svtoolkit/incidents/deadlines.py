@@ -16,6 +16,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from svtoolkit.core.datetimes import days_later_on_the_clock
 from svtoolkit.core.working_days import add_working_days
 from svtoolkit.incidents import conditions
 
@@ -41,12 +42,15 @@ def rules() -> list[dict]:
 
 def due_after(timing: dict, start: datetime) -> datetime:
     """When an item of this checklist timing falls due, counted from ``start``: in working days if the timing
-    says so (weekends and bank holidays skipped, due at the end of the day), else in hours."""
+    says so (weekends and bank holidays skipped, due at the end of the day); else its whole days on the clock
+    (a week from Friday 10:00 is the next Friday 10:00, whether or not the clocks changed between) and any
+    hours beyond them, or under a day, as hours elapsed."""
     if timing.get("working_days"):
         local = timezone.localtime(start)
         day = add_working_days(local.date(), timing["working_days"])
         return timezone.make_aware(datetime.combine(day, END_OF_WORKING_DAY), local.tzinfo)
-    return start + timedelta(hours=timing["hours"])
+    days, hours = divmod(timing["hours"], 24)
+    return days_later_on_the_clock(start, days) + timedelta(hours=hours)
 
 
 def _period(rule: dict, told_on: date) -> tuple[date, str]:
