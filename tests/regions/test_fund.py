@@ -384,7 +384,9 @@ def test_a_borough_that_leaves_every_region_has_its_open_applications_withdrawn_
     assert decided.status == FundStatus.PART_APPROVED
     with pytest.raises(DomainError):
         _decide(waiting, world.regional_coordinator, decision="approve")
-    assert fund_services.committed_for(world.incident) == 1000  # a withdrawn application holds nothing
+    assert (
+        fund_services.committed_for(world.incident, region=world.region) == 1000
+    )  # a withdrawn application holds nothing
 
 
 def test_moving_a_borough_to_the_region_it_is_in_changes_nothing(world):
@@ -393,3 +395,21 @@ def test_moving_a_borough_to_the_region_it_is_in_changes_nothing(world):
     waiting.refresh_from_db()
     assert (waiting.region, waiting.moved_from) == (world.region, None)
     assert not AuditEntry.objects.filter(target_type="partnerships.Partnership").exists()
+
+
+def test_after_a_move_the_new_regions_limit_counts_only_what_it_granted_and_what_waits_for_it(world):
+    """The defect: the limit per incident counted what every region had granted for the incident, so what the
+    old region granted before the borough moved left the new region's fund less (or nothing) to grant."""
+    a_decided_application(world, decision="approve", amount_requested=4000)
+    an_application(world, amount_requested=500)
+    kent = RegionFactory(name="Kent and Medway VRU", slug="kent")
+
+    _move(world, kent)
+
+    # The application still waiting moved with the borough and counts against Kent's limit; London's grant
+    # does not.
+    with pytest.raises(DomainError, match="£4,500 of it is left"):
+        an_application(world, amount_requested=4600)
+    assert an_application(world, amount_requested=4500).region == kent
+    assert fund_services.committed_for(world.incident, region=kent) == 5000
+    assert fund_services.committed_for(world.incident, region=world.region) == 4000

@@ -1,8 +1,8 @@
 """Changing the critical-incident fund: applying, deciding, recording the spend, and the region's rules.
 
 States: applied -> approved | part-approved | declined; approved or part-approved -> spend recorded; applied
--> withdrawn when the borough leaves every region. What a region grants for one incident, across all its
-applications, stays within the limit per incident.
+-> withdrawn when the borough leaves every region. What a region grants for one incident, across all the
+applications made to it, stays within its limit per incident.
 """
 
 from django.conf import settings
@@ -31,9 +31,10 @@ DECISIONS = {
 NO_DECISION = "Choose whether to approve, part-approve or decline."
 
 
-def committed_for(incident, *, leaving_out=None) -> int:
-    """Pounds the region has granted for the incident, or that are asked for and not yet decided."""
-    applications = FundApplication.objects.filter(incident=incident).exclude(
+def committed_for(incident, *, region, leaving_out=None) -> int:
+    """Pounds ``region`` has granted for the incident, or that are asked of it and not yet decided: each
+    region's limit counts its own fund only (not what another region granted before the borough moved)."""
+    applications = FundApplication.objects.filter(incident=incident, region=region).exclude(
         pk=getattr(leaving_out, "pk", None)
     )
     granted = applications.filter(status__in=GRANTED).aggregate(total=Sum("amount_approved"))["total"] or 0
@@ -44,7 +45,7 @@ def committed_for(incident, *, leaving_out=None) -> int:
 
 
 def _within_limit(rules, incident, amount, *, field, leaving_out=None) -> None:
-    left = rules.limit_per_incident - committed_for(incident, leaving_out=leaving_out)
+    left = rules.limit_per_incident - committed_for(incident, region=rules.region, leaving_out=leaving_out)
     if amount > left:
         raise DomainError(
             f"The fund's limit is £{rules.limit_per_incident:,} for one incident and £{max(left, 0):,} of it "
