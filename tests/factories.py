@@ -865,9 +865,8 @@ class ShareProposalFactory(factory.django.DjangoModelFactory):
         model = "regions.ShareProposal"
 
     incident = factory.SubFactory(RegionalIncidentFactory)
-    partnership = factory.SubFactory(
-        PartnershipFactory, region=factory.SelfAttribute("..incident.partnership.region")
-    )
+    region = factory.SelfAttribute("incident.partnership.region")
+    partnership = factory.SubFactory(PartnershipFactory, region=factory.SelfAttribute("..region"))
     reason = "The victim lives in this borough."
 
 

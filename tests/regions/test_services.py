@@ -9,13 +9,14 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.models import IncidentShare
+from svtoolkit.incidents.models import IncidentShare, TimelineEntry
 from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import selectors, services
 from svtoolkit.regions.models import ProposalStatus
 from tests.alerts.builders import categorise, raise_police_alert
-from tests.factories import IncidentFactory, PartnershipFactory
+from tests.factories import IncidentFactory, PartnershipFactory, RegionFactory, UserFactory
 from tests.incidents.builders import SHARE_BASIS, demo_incident
 from tests.regions.builders import neighbour, proposal
 
@@ -226,3 +227,60 @@ def test_the_region_sees_incidents_linked_across_borough_lines(demo, demo_users)
     assert shown.linked[0].title is None  # not shared with the region
     logged = AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW).values_list("partnership", flat=True)
     assert set(logged) == {demo.pk, other.pk}
+
+
+# --- A borough moves to another region ---------------------------------------------------------------
+
+
+def test_the_old_regions_open_proposals_are_withdrawn_saying_why_when_a_borough_moves_region(
+    demo, demo_users
+):
+    """The defect: the old region's proposals stayed open after the borough moved, so its response team could
+    still accept one, sharing an incident no longer of that region on that region's word."""
+    proposed = proposal(demo, demo_users)  # the region proposes sharing a Northbridge incident with Eastmere
+    eastmere = proposed.partnership
+    towards = services.propose_share(
+        region=demo.region,
+        incident=IncidentFactory(partnership=eastmere),
+        partnership=demo,
+        reason="The victim lives in Northbridge.",
+        by=demo_users["regional_coordinator"],
+    )
+    declined = services.propose_share(
+        region=demo.region,
+        incident=proposed.incident,
+        partnership=PartnershipFactory(name="Westford", region=demo.region),
+        reason="The school is in Westford.",
+        by=demo_users["regional_coordinator"],
+    )
+    services.decide_proposal(
+        proposal=declined, accept=False, reason="Not linked.", by=demo_users["responder"]
+    )
+    old_region = demo.region
+    mover = UserFactory(is_superuser=True, is_staff=True)
+
+    partnership_services.move_to_region(partnership=demo, region=RegionFactory(name="Kent"), by=mover)
+
+    why = f"{demo} left {old_region}, which proposed the sharing."
+    with pytest.raises(DomainError, match=f"This proposal was withdrawn: {why}"):
+        services.decide_proposal(
+            proposal=proposed, accept=True, basis=SHARE_BASIS, by=demo_users["responder"]
+        )
+    assert not IncidentShare.objects.exists()
+    for withdrawn in (proposed, towards):  # an incident of the borough, or sharing one with it
+        withdrawn.refresh_from_db()
+        assert (withdrawn.status, withdrawn.decision_reason) == (ProposalStatus.WITHDRAWN, why)
+        assert (withdrawn.decided_by, withdrawn.region) == (mover, old_region)
+        assert TimelineEntry.objects.filter(
+            incident=withdrawn.incident,
+            text=f"{old_region}'s proposal to share this incident with {withdrawn.partnership} was "
+            f"withdrawn: {why}",
+        ).exists()
+        assert AuditEntry.objects.filter(
+            action=AuditAction.UPDATE,
+            partnership=withdrawn.incident.partnership,
+            target_id=str(withdrawn.pk),
+            detail__status=ProposalStatus.WITHDRAWN,
+        ).exists()
+    declined.refresh_from_db()
+    assert declined.status == ProposalStatus.DECLINED  # decided: left as it was

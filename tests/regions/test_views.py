@@ -6,9 +6,11 @@ keeping what was typed)."""
 import pytest
 from django.urls import reverse
 
+from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import RegionalSharing, RegionRole
 from svtoolkit.regions.models import ProposalStatus, RegionalShare
-from tests.factories import RegionMembershipFactory
+from tests.conftest import MODEL_BACKEND
+from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on
 from tests.regions.builders import proposal
@@ -210,7 +212,7 @@ def test_accepting_a_proposal_a_colleague_declined_meanwhile_says_so_and_keeps_w
     refused = client.post(url, accepting | {"purpose": "Same peer group", **SHARE_BASIS})
     shown_again(refused, decided="declined", by=demo_users["coordinator"], keeping="Same peer group")
     proposed.refresh_from_db()
-    assert (proposed.status, proposed.decline_reason) == (ProposalStatus.DECLINED, "Not theirs to know.")
+    assert (proposed.status, proposed.decision_reason) == (ProposalStatus.DECLINED, "Not theirs to know.")
     assert not proposed.incident.disclosures.exists()
 
 
@@ -232,7 +234,31 @@ def test_declining_a_proposal_a_colleague_accepted_meanwhile_says_so_and_keeps_t
         refused, decided="accepted", by=demo_users["coordinator"], keeping="Eastmere has no part in this."
     )
     proposed.refresh_from_db()
-    assert (proposed.status, proposed.decline_reason) == (ProposalStatus.ACCEPTED, "")
+    assert (proposed.status, proposed.decision_reason) == (ProposalStatus.ACCEPTED, "")
     # Its "Share with" link followed from a page opened before says so too, rather than not found.
     again = client.get(url, follow=True).content.decode()
     assert "This proposal was already accepted by" in again
+
+
+def test_after_a_borough_moves_region_the_new_region_shows_none_of_the_old_regions_proposals_as_its_own(
+    demo, demo_users, client_for, client
+):
+    """The defect: the old region's open proposal stayed on the borough's incident page, headed with the new
+    region's name, and the new region's page of the incident listed it as one of its own proposals."""
+    proposed = proposal(demo, demo_users)
+    old_region = demo.region
+    kent = RegionFactory(name="Kent and Medway VRU", slug="kent")
+    kent_coordinator = RegionMembershipFactory(region=kent, role=RegionRole.COORDINATOR).user
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+
+    partnership_services.move_to_region(partnership=demo, region=kent, by=superuser)
+
+    borough = client_for("coordinator").get(reverse("incidents:incident", args=[proposed.incident_id]))
+    shown = borough.content.decode()
+    assert f"Share with {proposed.partnership}" not in shown
+    # The incident's timeline says the old region's proposal was withdrawn, and why.
+    assert f"share this incident with {proposed.partnership} was withdrawn: {demo} left {old_region}" in shown
+    client.force_login(kent_coordinator, backend=MODEL_BACKEND)
+    page = client.get(reverse("regions:incident", args=[kent.slug, proposed.incident_id]))
+    assert list(page.context["proposals"]) == []
+    assert "The region has proposed no sharing." in page.content.decode()

@@ -14,12 +14,11 @@ class RegionsConfig(SvtoolkitAppConfig):
         from svtoolkit.incidents.selectors import register_incident_panel
         from svtoolkit.partnerships.signals import partnership_moved
         from svtoolkit.regions.fund_selectors import fund_panel
-        from svtoolkit.regions.fund_services import on_partnership_moved
         from svtoolkit.regions.selectors import region_panel
-        from svtoolkit.regions.services import on_event
+        from svtoolkit.regions.services import on_event, on_partnership_moved
 
         events.subscribe(on_event)
-        partnership_moved.connect(on_partnership_moved, dispatch_uid="svtoolkit-fund-follows-partnership")
+        partnership_moved.connect(on_partnership_moved, dispatch_uid="svtoolkit-region-follows-partnership")
         register_incident_panel(template_name="regions/incident_panel.html", context=region_panel, order=60)
         register_incident_panel(
             template_name="regions/fund/incident_panel.html", context=fund_panel, order=65

@@ -118,11 +118,6 @@ def follow_the_partnership(*, partnership, from_region, to_region, by, request=N
     return len(waiting)
 
 
-def on_partnership_moved(sender, signal, **moved) -> None:
-    """``partnerships.signals.partnership_moved``'s receiver (connected in ``AppConfig.ready``)."""
-    follow_the_partnership(**moved)
-
-
 @transaction.atomic
 def decide(*, application, by, decision, amount_approved=None, reasons="", expected_revision, request=None):
     """The region approves, part-approves (a smaller amount, with why) or declines (with reasons) an

@@ -24,15 +24,19 @@ class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
+    # Left undecided when the incident's partnership, or the one it was to be shared with, left the region.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ShareProposal(models.Model):
     """A regional coordinator proposes that an incident be shared with another partnership of the region
-    (it touches both boroughs); the incident's own partnership accepts (an IncidentShare) or declines."""
+    (it touches both boroughs); the incident's own partnership accepts (an IncidentShare) or declines. It is
+    that region's proposal: withdrawn, saying why, if either partnership leaves the region first."""
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="share_proposals"
     )
+    region = models.ForeignKey("partnerships.Region", on_delete=models.CASCADE, related_name="+")
     partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(max_length=limits.SHORT_TEXT)
     proposed_by = user_field(blank=True)
@@ -40,7 +44,8 @@ class ShareProposal(models.Model):
     status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
     decided_by = user_field(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
+    # Why it was declined, or withdrawn.
+    decision_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
 
     class Meta:
         ordering = ["-proposed_at"]

@@ -391,13 +391,15 @@ def regional_sharing_of(partnership) -> RegionalSharing:
     )
 
 
-def proposals_for(incident) -> QuerySet[ShareProposal]:
-    """Proposals to share the incident, newest first, with the partnerships they name."""
-    return ShareProposal.objects.filter(incident=incident).select_related("partnership", "proposed_by")
+def proposals_for(incident, *, region=None) -> QuerySet[ShareProposal]:
+    """``region``'s proposals to share the incident (every region's when None), newest first, with the
+    partnerships they name."""
+    proposals = ShareProposal.objects.filter(incident=incident).select_related("partnership", "proposed_by")
+    return proposals if region is None else proposals.filter(region=region)
 
 
-def open_proposals(incident) -> QuerySet[ShareProposal]:
-    return proposals_for(incident).filter(status=ProposalStatus.PROPOSED)
+def open_proposals(incident, *, region) -> QuerySet[ShareProposal]:
+    return proposals_for(incident, region=region).filter(status=ProposalStatus.PROPOSED)
 
 
 def other_partnerships(region, incident) -> QuerySet[Partnership]:
@@ -434,7 +436,7 @@ def region_of_incident_page(incident, region_id) -> Region:
             Region.objects.select_related("fund_rules")
             .annotate(
                 shared=Exists(RegionalShare.objects.filter(incident=incident, region_id=region_id)),
-                proposed=Exists(open_proposals(incident)),
+                proposed=Exists(open_proposals(incident, region=region_id)),
             )
             .get(pk=region_id)
         )
@@ -457,5 +459,5 @@ def region_panel(*, incident, user, partnership) -> dict | None:
     return {
         "region": region,
         "shared": region.shared,
-        "proposals": list(open_proposals(incident)) if region.proposed else [],
+        "proposals": list(open_proposals(incident, region=region)) if region.proposed else [],
     }

@@ -7,6 +7,7 @@ timeline). Messages go through svtoolkit.messaging in the same transaction.
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
 from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, RegionMembership
+from svtoolkit.regions import fund_services
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 from svtoolkit.regions.selectors import type_labels
 
@@ -97,7 +99,7 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
     ):
         raise DomainError(f"Sharing with {partnership} has been proposed already.", field="partnership")
     proposal = ShareProposal.objects.create(
-        incident=incident, partnership=partnership, reason=reason.strip(), proposed_by=by
+        incident=incident, region=region, partnership=partnership, reason=reason.strip(), proposed_by=by
     )
     incident_services.log_change(
         incident=incident,
@@ -134,7 +136,7 @@ def decide_proposal(
         status=ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED,
         decided_by=by,
         decided_at=timezone.now(),
-        decline_reason="" if accept else reason.strip(),
+        decision_reason="" if accept else reason.strip(),
     )
     proposal.refresh_from_db()
     if not decided:
@@ -148,7 +150,7 @@ def decide_proposal(
         incident_services.log_change(
             incident=proposal.incident,
             by=by,
-            text=f"Declined sharing with {proposal.partnership}: {proposal.decline_reason}",
+            text=f"Declined sharing with {proposal.partnership}: {proposal.decision_reason}",
         )
     record_updated(
         by=by,
@@ -161,12 +163,63 @@ def decide_proposal(
 
 
 def decided_already(proposal) -> str:
-    """What someone deciding ``proposal`` after a colleague decided it is told: who decided, how and when."""
+    """What someone deciding ``proposal`` after a colleague decided it is told: who decided, how and when (or,
+    withdrawn as a partnership left the region, why)."""
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        return f"This proposal was withdrawn: {proposal.decision_reason} Nothing you entered was saved."
     when = clock_time(proposal.decided_at, relative_to=timezone.now())
     return (
         f"This proposal was already {proposal.get_status_display().lower()} by "
         f"{proposal.decided_by or 'someone else'} at {when}. Nothing you entered was saved."
     )
+
+
+@transaction.atomic
+def withdraw_proposals(*, partnership, from_region, by, request=None) -> int:
+    """The partnership left ``from_region`` (``partnerships.signals.partnership_moved``): that region's
+    proposals still open to share one of its incidents, or to share an incident with it, are withdrawn, saying
+    why, as the region proposed them between two of its partnerships; each on the incident's timeline and in
+    its partnership's audit log. Returns how many."""
+    open_ones = list(
+        ShareProposal.objects.select_for_update(of=("self",))
+        .filter(region=from_region, status=ProposalStatus.PROPOSED)
+        .filter(Q(incident__partnership=partnership) | Q(partnership=partnership))
+        .select_related("incident__partnership", "partnership")
+        .order_by("pk")
+    )
+    why = f"{partnership} left {from_region}, which proposed the sharing."
+    ShareProposal.objects.filter(pk__in=[proposal.pk for proposal in open_ones]).update(
+        status=ProposalStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now(), decision_reason=why
+    )
+    for proposal in open_ones:
+        incident_services.log_change(
+            incident=proposal.incident,
+            by=by,
+            text=f"{from_region}'s proposal to share this incident with {proposal.partnership} was "
+            f"withdrawn: {why}",
+        )
+        record_updated(
+            by=by,
+            partnership=proposal.incident.partnership,
+            target=proposal,
+            request=request,
+            status=ProposalStatus.WITHDRAWN,
+        )
+    return len(open_ones)
+
+
+def on_partnership_moved(sender, signal, **moved) -> None:
+    """``partnerships.signals.partnership_moved``'s receiver (connected in ``AppConfig.ready``): what the
+    region kept with the partnership follows it (the fund's applications still waiting) or ends (the region's
+    open proposals)."""
+    fund_services.follow_the_partnership(**moved)
+    if moved["from_region"] is not None:
+        withdraw_proposals(
+            partnership=moved["partnership"],
+            from_region=moved["from_region"],
+            by=moved["by"],
+            request=moved["request"],
+        )
 
 
 # --- Regional alerting ------------------------------------------------------------------------------------

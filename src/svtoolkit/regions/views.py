@@ -43,7 +43,7 @@ def incident(request, region_slug, incident_id):
         {
             "region": region,
             "incident": shown,
-            "proposals": selectors.proposals_for(found),
+            "proposals": selectors.proposals_for(found, region=region),
             "can_propose": access.may_coordinate_region(request.user, region)
             and selectors.other_partnerships(region, found).exists(),
         },
