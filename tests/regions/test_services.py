@@ -284,3 +284,25 @@ def test_the_old_regions_open_proposals_are_withdrawn_saying_why_when_a_borough_
         ).exists()
     declined.refresh_from_db()
     assert declined.status == ProposalStatus.DECLINED  # decided: left as it was
+
+
+def test_a_borough_moved_out_of_a_region_stops_sharing_its_incidents_with_it_and_says_so(demo, demo_users):
+    """The defect: an incident shared with a region stayed shared with it after its borough moved out, with
+    nothing in the audit log or on the timeline; moved back, the region read its free text again without the
+    response team sharing it again (a share is the team's consent to that region, for that time)."""
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    old_region = demo.region
+    mover = UserFactory(is_superuser=True, is_staff=True)
+
+    partnership_services.move_to_region(partnership=demo, region=RegionFactory(name="Kent"), by=mover)
+
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, partnership=demo, target_type="regions.RegionalShare", actor=mover
+    ).exists()
+    assert TimelineEntry.objects.filter(
+        incident=incident, text=f"No longer shared with {old_region}, as {demo} left it."
+    ).exists()
+    partnership_services.move_to_region(partnership=demo, region=old_region, by=mover)
+    shown, _ = selectors.regional_incident(old_region, incident.pk, user=demo_users["regional_viewer"])
+    assert shown.title is None and not shown.shared_with_region

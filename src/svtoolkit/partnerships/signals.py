@@ -4,6 +4,7 @@ from django.dispatch import Signal
 
 # Sent inside the transaction of ``services.move_to_region``, with ``partnership``, ``from_region`` and
 # ``to_region`` (either may be None), ``by`` and ``request``: the regions app takes the fund's open
-# applications to the new region, or withdraws them when there is none, and withdraws the old region's open
-# proposals to share an incident of the partnership or with it.
+# applications to the new region, or withdraws them when there is none, withdraws the old region's open
+# proposals to share an incident of the partnership or with it, and ends its incidents' shares with that
+# region.
 partnership_moved = Signal()

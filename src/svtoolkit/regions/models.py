@@ -7,7 +7,8 @@ from svtoolkit.core.models import user_field
 class RegionalShare(models.Model):
     """A partnership shares one incident with its region: the region then reads its free text too (title,
     summary, scenes), never its people affected. The share is with that region only: a partnership moved to
-    another region shares nothing with the new one until it shares again."""
+    another region shares nothing with the new one until it shares again, and the move ends its shares with
+    the old one (``services.stop_sharing_with_region_left``)."""
 
     incident = models.OneToOneField(
         "incidents.Incident", on_delete=models.CASCADE, related_name="regional_share"

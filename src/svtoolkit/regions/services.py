@@ -77,11 +77,37 @@ def share_with_region(*, incident, by, request=None) -> RegionalShare:
 def stop_sharing_with_region(*, incident, by, request=None) -> None:
     """Take the incident's free text back from the region (it still sees what the categories allow)."""
     share = RegionalShare.objects.filter(incident=incident).first()
-    if share is None:
-        return
-    record_deleted(by=by, partnership=incident.partnership, target=share, request=request)
+    if share is not None:
+        _end_share(share, by=by, request=request, text="No longer shared with the region.")
+
+
+@transaction.atomic
+def stop_sharing_with_region_left(*, partnership, from_region, by, request=None) -> int:
+    """The partnership left ``from_region`` (``partnerships.signals.partnership_moved``): its incidents
+    shared with that region stop being shared, as each share was its team's consent to that region while the
+    partnership was in it; each audited and on the incident's timeline. Returns how many."""
+    shares = list(
+        RegionalShare.objects.select_for_update(of=("self",))
+        .filter(region=from_region, incident__partnership=partnership)
+        .select_related("incident__partnership")
+        .order_by("pk")
+    )
+    for share in shares:
+        _end_share(
+            share,
+            by=by,
+            request=request,
+            text=f"No longer shared with {from_region}, as {partnership} left it.",
+        )
+    return len(shares)
+
+
+def _end_share(share, *, by, request, text) -> None:
+    """The region no longer reads the incident's free text: in the partnership's audit log and on the
+    incident's timeline."""
+    record_deleted(by=by, partnership=share.incident.partnership, target=share, request=request)
     share.delete()
-    incident_services.log_change(incident=incident, by=by, text="No longer shared with the region.")
+    incident_services.log_change(incident=share.incident, by=by, text=text)
 
 
 @transaction.atomic
@@ -211,15 +237,12 @@ def withdraw_proposals(*, partnership, from_region, by, request=None) -> int:
 def on_partnership_moved(sender, signal, **moved) -> None:
     """``partnerships.signals.partnership_moved``'s receiver (connected in ``AppConfig.ready``): what the
     region kept with the partnership follows it (the fund's applications still waiting) or ends (the region's
-    open proposals)."""
+    open proposals, and the incidents shared with it)."""
     fund_services.follow_the_partnership(**moved)
     if moved["from_region"] is not None:
-        withdraw_proposals(
-            partnership=moved["partnership"],
-            from_region=moved["from_region"],
-            by=moved["by"],
-            request=moved["request"],
-        )
+        left = {key: moved[key] for key in ("partnership", "from_region", "by", "request")}
+        withdraw_proposals(**left)
+        stop_sharing_with_region_left(**left)
 
 
 # --- Regional alerting ------------------------------------------------------------------------------------
