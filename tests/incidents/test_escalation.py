@@ -291,7 +291,9 @@ def escalated_plan(demo, demo_users):
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     with time_machine.travel(DUE, tick=False):
         draft = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
-        playbook_services.publish_draft(version=draft, by=coordinator, change_note="v1")
+        playbook_services.publish_draft(
+            version=draft, by=coordinator, change_note="v1", expected_revision=draft.revision
+        )
         incident = recorded_incident(
             demo, responder, occurred_at=DUE - timedelta(hours=4), notified_at=DUE - timedelta(hours=3)
         )

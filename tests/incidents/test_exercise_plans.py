@@ -69,7 +69,13 @@ def test_an_exercises_incident_draws_its_plan_from_the_version_the_exercise_was_
     newer = playbook_services.add_item(
         area=like.area, by=coordinator, **fields | {"action": "Check the council's out-of-hours log"}
     )
-    playbook_services.publish_draft(version=made.draft, by=coordinator, change_note="Out-of-hours log")
+    made.draft.refresh_from_db()
+    playbook_services.publish_draft(
+        version=made.draft,
+        by=coordinator,
+        change_note="Out-of-hours log",
+        expected_revision=made.draft.revision,
+    )
 
     incident, planned = drawn_for(exercise, coordinator, types=["knife"])
 
