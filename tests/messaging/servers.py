@@ -89,3 +89,42 @@ class ControlledSMTP:
 
     def received_ids(self) -> list[str]:
         return [message["Message-ID"] for message in self.received]
+
+
+class DrippingHTTPServer:
+    """An HTTP server on 127.0.0.1 that answers every request with ``answer``, one byte every ``gap``
+    seconds: each read gets a byte well inside any timeout, and the whole answer takes far longer than one.
+    ``requests`` counts the requests it was sent."""
+
+    def __init__(self, answer: bytes, *, gap: float = 0.05):
+        self.answer = answer
+        self.gap = gap
+        self.requests = 0
+        self._listening = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listening.getsockname()[1]}/"
+        self._stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self._stopped.is_set():
+            try:
+                client, _ = self._listening.accept()
+            except OSError:  # stopped
+                return
+            threading.Thread(target=self._drip, args=(client,), daemon=True).start()
+
+    def _drip(self, client):
+        with client:
+            client.recv(65536)
+            self.requests += 1
+            for byte in self.answer:
+                if self._stopped.wait(self.gap):
+                    return
+                try:
+                    client.sendall(bytes([byte]))
+                except OSError:  # the client gave up
+                    return
+
+    def stop(self):
+        self._stopped.set()
+        self._listening.close()

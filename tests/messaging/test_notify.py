@@ -1,6 +1,7 @@
 """Text messages and emails through GOV.UK Notify: its own Python client, its HTTP API answered locally."""
 
 import json
+import time
 import uuid
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from werkzeug import Response
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
+from tests.messaging.servers import DrippingHTTPServer
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +109,26 @@ def test_a_number_notify_refuses_fails_at_once(notify, settings):
     delivery.deliver_due()
     failed = Delivery.objects.get(channel="sms")
     assert failed.status == DeliveryStatus.FAILED and "Not a UK mobile number" in failed.last_error
+
+
+def test_notify_dripping_its_answer_is_cut_off_at_the_send_timeout(notify, settings):
+    # Each read is answered well inside the one-second send timeout; the whole answer would take 5 s.
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    server = DrippingHTTPServer(
+        b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Slow: "
+        + b"." * 40
+        + b'\r\nContent-Length: 9\r\n\r\n{"id":""}'
+    )
+    settings.NOTIFY_BASE_URL = server.url
+    _alert()
+    started = time.monotonic()
+    delivery.deliver_due()
+    took = time.monotonic() - started
+    server.stop()
+    assert took < 1.8, "the whole send was cut off at the send timeout"
+    cut_off = Delivery.objects.get(channel="sms")
+    assert (cut_off.status, cut_off.attempts, cut_off.claimed_until) == (DeliveryStatus.QUEUED, 1, None)
+    assert server.requests == 1
 
 
 def test_notify_status_is_read_back_delivered_or_failed(notify, settings):

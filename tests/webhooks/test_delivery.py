@@ -15,7 +15,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.webhooks import delivery, services
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.concurrency import this_connections_dropper
-from tests.messaging.servers import free_port
+from tests.messaging.servers import DrippingHTTPServer, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,37 @@ def test_an_endpoint_that_cannot_be_reached_is_tried_again(demo, demo_users, set
     assert delivery.deliver_due() == 0
     waiting = the_delivery()
     assert waiting.status == WebhookDeliveryStatus.QUEUED and "could not be reached" in waiting.last_error
+
+
+def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_timeout_well_inside_the_claim(
+    demo, demo_users, settings
+):
+    # A byte every 0.05 s: each read is answered well inside the one-second timeout, the whole answer
+    # would take 4 s, and a send that ran on past its claim would be sent again by another worker.
+    settings.SVTOOLKIT_WEBHOOK_TIMEOUT = 1
+    server = DrippingHTTPServer(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"." * 40 + b"\r\nContent-Length: 0\r\n\r\n")
+    services.add_endpoint(
+        partnership=demo,
+        url=server.url,
+        description="",
+        event_types=["incident.categorised"],
+        by=demo_users["coordinator"],
+    )
+    publish(demo)
+    started = time.monotonic()
+    delivery.deliver_due()
+    took = time.monotonic() - started
+    server.stop()
+    assert took < 1.8, "the whole send was cut off at the timeout"
+    assert took < delivery.SENDER.claim_length().total_seconds()
+    cut_off = the_delivery()
+    assert (cut_off.status, cut_off.attempts, cut_off.claimed_until) == (
+        WebhookDeliveryStatus.QUEUED,
+        1,
+        None,
+    )
+    assert "did not answer in time" in cut_off.last_error
+    assert server.requests == 1
 
 
 def test_an_endpoint_that_refuses_fails_at_once_and_can_be_sent_again(demo, demo_users, endpoint, receiver):

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
-from urllib3.util import Timeout
 
+from svtoolkit.core.deadlines import Deadline, session_within
 from svtoolkit.core.sending import PermanentFailure, TemporaryFailure
 from svtoolkit.messaging.models import Channel
 
@@ -76,12 +76,11 @@ def _send_by_smtp(delivery) -> str:
 
 
 def notify_client() -> NotificationsAPIClient:
-    # The timeout bounds connecting and the answer together, not each of them (core.sending's claim).
-    return NotificationsAPIClient(
-        settings.NOTIFY_API_KEY,
-        base_url=settings.NOTIFY_BASE_URL,
-        timeout=Timeout(total=settings.SVTOOLKIT_SEND_TIMEOUT),
-    )
+    """A client for one call to Notify, its every round trip together given the send timeout (core.sending's
+    claim)."""
+    client = NotificationsAPIClient(settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL)
+    client.request_session = session_within(Deadline(settings.SVTOOLKIT_SEND_TIMEOUT))
+    return client
 
 
 def _send_by_notify(delivery) -> str:

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
-from urllib3.util import Timeout
 
+from svtoolkit.core.deadlines import Deadline, session_within
 from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
 
@@ -75,20 +75,18 @@ def check_destination(url: str) -> None:
 def post(delivery) -> int:
     """Send one delivery; returns the status code of a 2xx answer, or raises a failure."""
     endpoint, event = delivery.endpoint, delivery.event
+    # The whole post, its every round trip together (core.sending's claim); the answer's body is not read.
+    deadline = Deadline(settings.SVTOOLKIT_WEBHOOK_TIMEOUT)
     check_destination(endpoint.url)
     body = body_of(event)
     headers = signed_headers(
         secret=endpoint.secret, message_id=event.message_id, body=body, at=timezone.now()
     )
     try:
-        response = requests.post(
-            endpoint.url,
-            data=body.encode(),
-            headers=headers,
-            # Connecting and the answer together, not each of them (core.sending's claim).
-            timeout=Timeout(total=settings.SVTOOLKIT_WEBHOOK_TIMEOUT),
-            allow_redirects=False,
-        )
+        with session_within(deadline) as session:
+            response = session.post(
+                endpoint.url, data=body.encode(), headers=headers, allow_redirects=False, stream=True
+            )
     except requests.Timeout as error:
         raise TemporaryFailure("The endpoint did not answer in time.") from error
     except requests.RequestException as error:

@@ -1,0 +1,137 @@
+"""Sends that give up at a deadline, however many round trips they take.
+
+A timeout given to a socket bounds each operation, not the exchange: a server that answers each read just
+inside it (a few bytes at a time, or one command after another) holds a send as long as it likes, past the
+claim of ``core.sending``, and another worker sends it again. Here the time runs from the start of the send,
+and each connection, write and read is given only what is left of it; once none is left the exchange fails
+as a timed-out read does (``TimeoutError``). Used by the SMTP backend (``messaging.smtp``) and, through
+``session_within``, by every HTTP send (webhooks, GOV.UK Notify).
+"""
+
+import http.client
+import io
+import time
+from functools import partial
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+
+
+class Deadline:
+    """``seconds`` from now."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+
+    def time_left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
+
+
+class _ReadsWithinDeadline(io.RawIOBase):
+    """A socket's reads, each given only the time left (a server could send a line a byte at a time). It holds
+    the socket open until it is closed, as the socket's own file does."""
+
+    def __init__(self, sock, deadline: Deadline):
+        self.sock = sock
+        self.deadline = deadline
+        self.raw = sock.makefile("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.sock.settimeout(self.deadline.time_left())
+        return self.raw.readinto(buffer)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def reads_within(sock, deadline: Deadline) -> io.BufferedReader:
+    """The socket's file for reading (what ``sock.makefile("rb")`` gives), giving up at ``deadline``."""
+    return io.BufferedReader(_ReadsWithinDeadline(sock, deadline))
+
+
+class _Answer(http.client.HTTPResponse):
+    def __init__(self, sock, *args, deadline: Deadline, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()
+        self.fp = reads_within(sock, deadline)
+
+
+class _WithinDeadline:
+    """A urllib3 connection that gives up at ``deadline``: connecting, the TLS handshake (one socket
+    operation), each write and each read of the answer are given only the time left."""
+
+    def __init__(self, *args, deadline: Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.response_class = partial(_Answer, deadline=deadline)
+
+    def _new_conn(self):
+        self.timeout = self.deadline.time_left()
+        sock = super()._new_conn()
+        sock.settimeout(self.deadline.time_left())
+        return sock
+
+    def send(self, data):
+        if self.sock is not None:
+            self.sock.settimeout(self.deadline.time_left())
+        super().send(data)
+
+
+class _Connection(_WithinDeadline, HTTPConnection):
+    pass
+
+
+class _TLSConnection(_WithinDeadline, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+class _Pools(PoolManager):
+    def __init__(self, *args, deadline: Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+        self.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+    def _new_pool(self, scheme, host, port, request_context=None):
+        context = {**(request_context or self.connection_pool_kw), "deadline": self.deadline}
+        return super()._new_pool(scheme, host, port, context)
+
+
+class _Adapter(HTTPAdapter):
+    def __init__(self, deadline: Deadline):
+        self.deadline = deadline
+        super().__init__()
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager = _Pools(
+            num_pools=connections, maxsize=maxsize, block=block, deadline=self.deadline, **pool_kwargs
+        )
+
+
+def session_within(deadline: Deadline) -> requests.Session:
+    """A requests session whose requests, all together, give up at ``deadline`` (``requests.Timeout`` while
+    connecting or waiting for the answer's head). It connects directly, never through a proxy named in the
+    environment (HTTPS_PROXY): the proxy's connection would not be bounded."""
+    session = requests.Session()
+    session.trust_env = False
+    adapter = _Adapter(deadline)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
