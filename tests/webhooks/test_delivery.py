@@ -1,9 +1,11 @@
 """Webhooks against a real receiving server that checks every signature: each event is taken once, whatever
 fails on the way."""
 
+import socket
 import threading
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -16,6 +18,7 @@ from svtoolkit.webhooks import delivery, services
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.concurrency import this_connections_dropper
 from tests.messaging.servers import DrippingHTTPServer, free_port
+from tests.webhooks.builders import endpoint_at
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +81,8 @@ def test_an_endpoint_that_hangs_times_out_and_is_tried_again(demo, endpoint, rec
 
 
 def test_an_endpoint_that_cannot_be_reached_is_tried_again(demo, demo_users, settings):
-    endpoint, _ = services.add_endpoint(
-        partnership=demo,
-        url=f"http://127.0.0.1:{free_port()}/hook",
-        description="",
-        event_types=["incident.categorised"],
-        by=demo_users["coordinator"],
+    endpoint, _ = endpoint_at(
+        f"http://127.0.0.1:{free_port()}/hook", partnership=demo, by=demo_users["coordinator"]
     )
     publish(demo)
     assert delivery.deliver_due() == 0
@@ -98,13 +97,7 @@ def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_timeout_well_inside
     # would take 4 s, and a send that ran on past its claim would be sent again by another worker.
     settings.SVTOOLKIT_WEBHOOK_TIMEOUT = 1
     server = DrippingHTTPServer(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"." * 40 + b"\r\nContent-Length: 0\r\n\r\n")
-    services.add_endpoint(
-        partnership=demo,
-        url=server.url,
-        description="",
-        event_types=["incident.categorised"],
-        by=demo_users["coordinator"],
-    )
+    endpoint_at(server.url, partnership=demo, by=demo_users["coordinator"])
     publish(demo)
     started = time.monotonic()
     delivery.deliver_due()
@@ -265,6 +258,12 @@ def test_an_endpoint_must_use_https_and_stay_off_private_networks_in_production(
         ("http://automation.example.org/hook", "must start with https://"),
         ("https://127.0.0.1/hook", "private network"),
         ("https://[::1]:8443/hook", "private network"),
+        # Non-global IPv4 addresses written as IPv6: IPv4-mapped, IPv4-compatible, NAT64 and local NAT64.
+        ("https://[::ffff:10.0.0.1]/hook", "private network"),
+        ("https://[::7f00:1]/hook", "private network"),
+        ("https://[::a9fe:a9fe]/hook", "private network"),
+        ("https://[64:ff9b::a00:1]/hook", "private network"),
+        ("https://[64:ff9b:1::a00:1]/hook", "private network"),
     ]:
         with pytest.raises(DomainError, match=message) as refused:
             services.add_endpoint(
@@ -275,6 +274,34 @@ def test_an_endpoint_must_use_https_and_stay_off_private_networks_in_production(
                 by=demo_users["coordinator"],
             )
         assert refused.value.field == "url"
+
+
+def test_a_host_that_resolves_to_a_private_address_after_it_was_checked_is_not_posted_to(
+    demo, demo_users, receiver, settings, monkeypatch
+):
+    """DNS rebinding: the name answers a public address when it is checked, then the receiver's loopback."""
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    resolve = socket.getaddrinfo
+    answers = ["93.184.215.14"] * 2  # checked when it is added, and before the send; then loopback
+
+    def rebinding(host, *args, **kwargs):
+        if host == "rebinding.example.org":
+            host = answers.pop(0) if answers else "127.0.0.1"
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    _, receiver.secret = endpoint_at(
+        f"http://rebinding.example.org:{urlsplit(receiver.url).port}/hook",
+        partnership=demo,
+        by=demo_users["coordinator"],
+    )
+    publish(demo)
+    assert delivery.deliver_due() == 0
+    refused = the_delivery()
+    assert refused.status == WebhookDeliveryStatus.FAILED
+    assert "private network (127.0.0.1)" in refused.last_error
+    assert receiver.requests == [], "nothing was sent to the private address"
+    assert not answers, "the name was resolved again to connect"
 
 
 def test_a_secret_follows_the_standard_webhooks_format():

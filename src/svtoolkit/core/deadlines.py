@@ -11,6 +11,7 @@ as a timed-out read does (``TimeoutError``). Used by the SMTP backend (``messagi
 import http.client
 import io
 import time
+from collections.abc import Callable
 from functools import partial
 
 import requests
@@ -67,16 +68,24 @@ class _Answer(http.client.HTTPResponse):
 
 class _WithinDeadline:
     """A urllib3 connection that gives up at ``deadline``: connecting, the TLS handshake (one socket
-    operation), each write and each read of the answer are given only the time left."""
+    operation), each write and each read of the answer are given only the time left. ``check_peer`` is
+    given the address it connected to, before anything is sent."""
 
-    def __init__(self, *args, deadline: Deadline, **kwargs):
+    def __init__(self, *args, deadline: Deadline, check_peer: Callable[[str], None] | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
+        self.check_peer = check_peer
         self.response_class = partial(_Answer, deadline=deadline)
 
     def _new_conn(self):
         self.timeout = self.deadline.time_left()
         sock = super()._new_conn()
+        if self.check_peer is not None:
+            try:
+                self.check_peer(sock.getpeername()[0])
+            except BaseException:
+                sock.close()
+                raise
         sock.settimeout(self.deadline.time_left())
         return sock
 
@@ -103,35 +112,43 @@ class _TLSPool(HTTPSConnectionPool):
 
 
 class _Pools(PoolManager):
-    def __init__(self, *args, deadline: Deadline, **kwargs):
+    def __init__(self, *args, connection_kw: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        self.deadline = deadline
+        self.connection_kw = connection_kw
         self.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
 
     def _new_pool(self, scheme, host, port, request_context=None):
-        context = {**(request_context or self.connection_pool_kw), "deadline": self.deadline}
+        context = {**(request_context or self.connection_pool_kw), **self.connection_kw}
         return super()._new_pool(scheme, host, port, context)
 
 
 class _Adapter(HTTPAdapter):
-    def __init__(self, deadline: Deadline):
-        self.deadline = deadline
+    def __init__(self, **connection_kw):
+        self.connection_kw = connection_kw
         super().__init__()
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager = _Pools(
-            num_pools=connections, maxsize=maxsize, block=block, deadline=self.deadline, **pool_kwargs
+            num_pools=connections,
+            maxsize=maxsize,
+            block=block,
+            connection_kw=self.connection_kw,
+            **pool_kwargs,
         )
 
 
-def session_within(deadline: Deadline) -> requests.Session:
+def session_within(
+    deadline: Deadline, *, check_peer: Callable[[str], None] | None = None
+) -> requests.Session:
     """A requests session whose requests, all together, give up at ``deadline`` (``requests.Timeout`` while
-    connecting or waiting for the answer's head). It connects directly, never through a proxy named in the
-    environment (HTTPS_PROXY): the proxy's connection would not be bounded."""
+    connecting or waiting for the answer's head). ``check_peer(address)`` may refuse, by raising, the address
+    each connection reached before anything is sent on it: the one that was connected to, whatever the name
+    resolved to when it was checked before. It connects directly, never through a proxy named in the
+    environment (HTTPS_PROXY): the proxy's connection would be neither bounded nor checked."""
     session = requests.Session()
     session.trust_env = False
-    adapter = _Adapter(deadline)
+    adapter = _Adapter(deadline=deadline, check_peer=check_peer)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -54,9 +54,29 @@ def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> 
     }
 
 
+# IPv6 addresses that carry an IPv4 address in their last 32 bits, which a translator (NAT64) or a stack that
+# still takes the deprecated IPv4-compatible form connects to: judged by the IPv4 address they carry.
+_CARRYING_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
+# NAT64 for local use (RFC 8215): it reaches whatever the local translator is set up to reach.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def refuse_private(address: str) -> None:
+    """Refuse an address on a private, loopback or link-local network, however it is written (an IPv4
+    address carried in an IPv6 one among them)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    elif ip.version == 6 and any(ip in network for network in _CARRYING_IPV4):
+        ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _LOCAL_NAT64 or not ip.is_global:
+        raise PermanentFailure(f"The endpoint's host is on a private network ({address}).")
+
+
 def check_destination(url: str) -> None:
     """Refuse an address svtoolkit must not post to: plain http, or (unless the operator allows it) a host on
-    a private, loopback or link-local network, so an endpoint cannot be used to reach inside the network."""
+    a private, loopback or link-local network, so an endpoint cannot be used to reach inside the network.
+    The post checks again the address it connected to (``post``): the name may resolve differently then."""
     parts = urlsplit(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP):
         raise PermanentFailure("The endpoint's address must start with https://.")
@@ -67,9 +87,7 @@ def check_destination(url: str) -> None:
     except (socket.gaierror, UnicodeError) as error:
         raise TemporaryFailure(f"The endpoint's host could not be found: {error}") from error
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
-            raise PermanentFailure(f"The endpoint's host is on a private network ({ip}).")
+        refuse_private(address)
 
 
 def post(delivery) -> int:
@@ -83,7 +101,8 @@ def post(delivery) -> int:
         secret=endpoint.secret, message_id=event.message_id, body=body, at=timezone.now()
     )
     try:
-        with session_within(deadline) as session:
+        allowed = settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS
+        with session_within(deadline, check_peer=None if allowed else refuse_private) as session:
             response = session.post(
                 endpoint.url, data=body.encode(), headers=headers, allow_redirects=False, stream=True
             )
