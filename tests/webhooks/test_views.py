@@ -43,6 +43,30 @@ def test_a_mistake_in_the_endpoint_is_explained_and_nothing_is_saved(client_for,
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("private_networks_allowed", [False, True])
+def test_an_address_with_a_port_that_cannot_be_is_explained_and_nothing_is_saved(
+    client_for, demo, demo_users, settings, private_networks_allowed
+):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = private_networks_allowed
+    client = client_for("coordinator")
+    client.raise_request_exception = False
+    for url, fields in [
+        (reverse("webhooks:endpoint_add"), {}),
+        (
+            reverse("webhooks:endpoint", args=[endpoint.pk]),
+            {"is_active": "on", "revision": endpoint.revision},
+        ),
+    ]:
+        page = client.post(url, {**ADD, "url": "https://automation.example.org:99999/svtoolkit", **fields})
+        assert page.status_code == 200
+        assert (
+            "The port in the endpoint&#x27;s address must be a number from 1 to 65535"
+            in page.content.decode()
+        )
+    assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == [ADD["url"]]
+
+
 def test_the_delivery_log_shows_what_failed_and_sends_it_again(client_for, demo, demo_users):
     endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
     failed = failed_delivery(endpoint, payload={})

@@ -80,10 +80,16 @@ def check_destination(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP):
         raise PermanentFailure("The endpoint's address must start with https://.")
+    try:
+        port = parts.port
+    except ValueError:  # past 65535
+        port = 0
+    if port == 0:
+        raise PermanentFailure("The port in the endpoint's address must be a number from 1 to 65535.")
     if settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
     except (socket.gaierror, UnicodeError) as error:
         raise TemporaryFailure(f"The endpoint's host could not be found: {error}") from error
     for address in addresses:
