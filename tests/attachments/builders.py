@@ -1,6 +1,7 @@
 """Files to upload: the EICAR anti-virus test file, and small files of each kind allowed."""
 
 import io
+import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -20,6 +21,21 @@ def a_workbook() -> bytes:
     stream = io.BytesIO()
     Workbook().save(stream)
     return stream.getvalue()
+
+
+def a_package_with_a_broken_name() -> bytes:
+    """A Word document's package whose last entry's name is marked UTF-8 but is not: zipfile cannot read
+    its list of entries."""
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as package:
+        package.writestr("[Content_Types].xml", "<x/>")
+        package.writestr("word/document.xml", "<x/>")
+        package.writestr("zz", "x")
+    content = bytearray(stream.getvalue())
+    entry = content.rfind(b"PK\x01\x02")  # its entry in the central directory
+    content[entry + 9] |= 0x08  # the flag: its name is UTF-8
+    content[entry + 46 : entry + 48] = b"\xff\xfe"  # the name, "zz", as bytes UTF-8 never has
+    return bytes(content)
 
 
 def attach(client, kind: str, owner_id: int, name: str, content: bytes, description: str = ""):

@@ -15,7 +15,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.downloads import HEADER
 from svtoolkit.incidents.models import IncidentStatus
 from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
-from tests.attachments.builders import EICAR, PDF, a_workbook, attach, upload
+from tests.attachments.builders import EICAR, PDF, a_package_with_a_broken_name, a_workbook, attach, upload
 from tests.conftest import MODEL_BACKEND
 from tests.factories import AttachmentFactory, SharingAgreementFactory
 from tests.incidents.builders import demo_incident
@@ -96,6 +96,7 @@ REFUSED = [
     ),
     ("photo.jpg", PDF, "The selected file is a PDF, so its name must end .pdf"),
     ("notes.txt", b"PK\x03\x04 not really a zip", "The selected file must be a PDF"),
+    ("minutes.docx", a_package_with_a_broken_name(), "The selected file must be a PDF"),
 ]
 
 

@@ -45,7 +45,7 @@ def _office_kind(upload) -> Kind | None:
     try:
         with zipfile.ZipFile(upload) as package:
             names = set(package.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # whatever a broken package makes zipfile raise (a bad name, a bad size): not allowed
         return None
     if "[Content_Types].xml" not in names:
         return None
