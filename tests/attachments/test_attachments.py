@@ -17,7 +17,13 @@ from svtoolkit.incidents.models import IncidentStatus
 from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
 from tests.attachments.builders import EICAR, PDF, a_package_with_a_broken_name, a_workbook, attach, upload
 from tests.conftest import MODEL_BACKEND
-from tests.factories import AttachmentFactory, SharingAgreementFactory
+from tests.factories import (
+    AttachmentFactory,
+    IncidentFactory,
+    IncidentShareFactory,
+    MeetingFactory,
+    SharingAgreementFactory,
+)
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
 from tests.recovery.builders import demo_recovery
@@ -174,6 +180,32 @@ def test_viewers_may_not_attach_nor_anyone_to_a_closed_incident(client_for, inci
     incident.save(update_fields=["status"])
     assert attach(client_for("responder"), "incident", incident.pk, "a.txt", NOTES).status_code == 403
     assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_a_file_on_an_incident_shared_with_us_is_kept_and_audited_as_the_incidents_partnerships(
+    client, client_for, demo, other_partnership, _media
+):
+    """The incident, its meetings and review, and their files are the partnership's that leads on it: a
+    partner it is shared with adds to them, and whoever downloads a file, it is in that partnership's log."""
+    southmoor, coordinator = other_partnership
+    theirs = IncidentFactory(partnership=southmoor)
+    IncidentShareFactory(incident=theirs, partnership=demo)
+    responder = client_for("responder")
+    for kind, record in (("incident", theirs), ("meeting", MeetingFactory(incident=theirs))):
+        assert attach(responder, kind, record.pk, "notes.txt", NOTES).status_code == 302
+    attached = list(Attachment.objects.all())
+    assert [attachment.partnership for attachment in attached] == [southmoor] * 2
+    assert all(attachment.file.name.startswith(f"attachments/{southmoor.pk}/") for attachment in attached)
+    created = AuditEntry.objects.filter(action=AuditAction.CREATE, target_type="attachments.Attachment")
+    assert [entry.partnership for entry in created] == [southmoor] * 2
+
+    for attachment in attached:
+        assert responder.get(reverse("attachments:download", args=[attachment.pk])).status_code == 200
+    client.force_login(coordinator.user, backend=MODEL_BACKEND)
+    for attachment in attached:
+        assert client.get(reverse("attachments:download", args=[attachment.pk])).status_code == 200
+    downloads = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE)
+    assert [entry.partnership for entry in downloads] == [southmoor] * 4
 
 
 # --- Every kind of record that takes files (attachments.owners), each with its own rules -----------------

@@ -328,7 +328,6 @@ def test_an_incident_with_no_one_recorded_is_erased_too(
     school = SchoolInvolvedFactory(incident=incident, support_offered="Counselling for Sam Lee's form group")
     attachment = attach_file(
         owner=incident,
-        partnership=demo,
         file=SimpleUploadedFile("cctv-sam-lee.txt", b"CCTV of Sam Lee handed over.\n"),
         by=demo_users["responder"],
     )
@@ -484,7 +483,6 @@ def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_perso
     attached = [
         attach_file(
             owner=owner,
-            partnership=demo,
             file=SimpleUploadedFile(name, b"Flowers and cards left for Jordan Smith at the bus stop.\n"),
             by=demo_users["responder"],
         )
@@ -518,7 +516,6 @@ def test_a_file_the_storage_fails_to_delete_is_tried_again_and_the_others_are_de
     for incident in incidents:
         attachment = attach_file(
             owner=incident,
-            partnership=demo,
             file=SimpleUploadedFile("tributes.txt", b"Flowers left for Jordan Smith.\n"),
             by=demo_users["responder"],
         )

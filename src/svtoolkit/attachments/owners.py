@@ -33,9 +33,16 @@ class OwnerKind:
             about=self.checked_against,
         )
 
+    def _checked(self, owner):
+        return owner if self.checked_against is None else self.checked_against(owner)
+
     def may_attach(self, user, partnership, owner) -> bool:
-        checked = owner if self.checked_against is None else self.checked_against(owner)
-        return self.attach_rule(user, partnership, checked)
+        return self.attach_rule(user, partnership, self._checked(owner))
+
+    def partnership_of(self, owner):
+        """The partnership whose record ``owner`` is (for a part of an incident, its incident's): an incident
+        shared with other partnerships, and its files, stay the partnership's that leads on it."""
+        return self._checked(owner).partnership
 
 
 _kinds: dict[str, OwnerKind] = {}

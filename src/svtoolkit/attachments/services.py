@@ -10,6 +10,7 @@ from django.db.models import F
 
 from svtoolkit.attachments import checks, scanning
 from svtoolkit.attachments.models import Attachment, StoredFileErasure
+from svtoolkit.attachments.owners import kind_of_model
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_action, record_created
 from svtoolkit.core import downloads
@@ -24,10 +25,16 @@ def _chunks(upload):
     upload.seek(0)
 
 
-def attach_file(*, owner, partnership, file, description: str = "", by, request=None) -> Attachment:
-    """Keep ``file`` as a file of ``owner``, after checking its size and kind and scanning it for malware.
-    Raises DomainError (on ``file``) with nothing kept when it is refused."""
+def _partnership_of(owner):
+    return kind_of_model(type(owner)).partnership_of(owner)
+
+
+def attach_file(*, owner, file, description: str = "", by, request=None) -> Attachment:
+    """Keep ``file`` as a file of ``owner``, after checking its size and kind and scanning it for malware;
+    it is kept and audited as a file of the partnership whose record ``owner`` is, whoever adds it (a partner
+    the incident is shared with). Raises DomainError (on ``file``) with nothing kept when it is refused."""
     upload = file
+    partnership = _partnership_of(owner)
     kind = checks.check(upload)
     if scanning.is_configured():
         try:
@@ -88,16 +95,17 @@ def attach_file(*, owner, partnership, file, description: str = "", by, request=
     return attachment
 
 
-def record_download(*, attachment, by, request) -> None:
-    """Every download of a file is in the audit log."""
+def record_download(*, attachment, owner, by, request) -> None:
+    """Every download of a file is in the audit log of the partnership whose record ``owner`` (the file's)
+    is."""
     record_action(
         AuditAction.VIEW_SENSITIVE,
         target=attachment,
-        partnership=attachment.partnership,
+        partnership=_partnership_of(owner),
         by=by,
         request=request,
         what="attachment download",
-        attached_to=str(attachment.owner)[:200],
+        attached_to=str(owner)[:200],
     )
 
 

@@ -23,7 +23,6 @@ def add(request, kind, owner_id):
         with errors_shown_on(form, thing="file"):
             attachment = services.attach_file(
                 owner=owner,
-                partnership=request.partnership,
                 by=request.user,
                 request=request,
                 **form.cleaned_data,
@@ -51,8 +50,8 @@ def download(request, attachment_id):
     if kind is None:
         raise Http404("No such file")
     # Finding its owner checks this person may see it: 404 or 403 (audited) as the owner's rules say.
-    kind.fetch(request, attachment.owner_id)
-    services.record_download(attachment=attachment, by=request.user, request=request)
+    owner = kind.fetch(request, attachment.owner_id)
+    services.record_download(attachment=attachment, owner=owner, by=request.user, request=request)
     with attachment.file.open("rb") as stored:
         content = stored.read()
     return downloads.download(
