@@ -2,6 +2,7 @@
 clamd, kept through the storage API, listed on their pages, downloaded only by those who may see their record
 (each download audited and marked)."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,22 @@ def test_the_eicar_test_file_is_refused_by_the_real_clamd_and_nothing_is_kept(
     assert not Attachment.objects.exists() and _stored_files(_media) == []
     refusal = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)
     assert refusal.detail["reason"] == "attachment infected"
+
+
+def test_an_infected_file_is_audited_by_its_size_digest_and_kind_never_its_name(
+    client_for, incident, scanning, _media
+):
+    """The name may name someone, and audit entries are kept for ever (docs/security.md, Attachments)."""
+    attach(client_for("responder"), "incident", incident.pk, "Jordan Smith statement.txt", EICAR)
+    detail = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED).detail
+    assert detail.pop("found").startswith("Eicar-Test-Signature")
+    assert detail == {
+        "reason": "attachment infected",
+        "size": len(EICAR),
+        "sha256": hashlib.sha256(EICAR).hexdigest(),
+        "type": "text/plain",
+    }
+    assert "Jordan" not in str(list(AuditEntry.objects.values()))
 
 
 def test_a_scanner_that_cannot_be_reached_refuses_the_file(client_for, incident, settings, tmp_path, _media):

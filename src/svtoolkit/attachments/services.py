@@ -36,6 +36,9 @@ def attach_file(*, owner, file, description: str = "", by, request=None) -> Atta
     upload = file
     partnership = _partnership_of(owner)
     kind = checks.check(upload)
+    digest = hashlib.sha256()
+    for chunk in _chunks(upload):
+        digest.update(chunk)
     if scanning.is_configured():
         try:
             found = scanning.scan(_chunks(upload))
@@ -52,17 +55,17 @@ def attach_file(*, owner, file, description: str = "", by, request=None) -> Atta
                 by=by,
                 request=request,
                 reason="attachment infected",
-                file=upload.name[:200],
                 found=found,
+                # Never its name, which may name someone: audit entries are kept for ever.
+                size=upload.size,
+                sha256=digest.hexdigest(),
+                type=kind.media_type,
             )
             raise DomainError(
                 f"The selected file contains a virus ({found}), so it was not kept. Do not open it: tell "
                 "your IT team where it came from",
                 field="file",
             )
-    digest = hashlib.sha256()
-    for chunk in _chunks(upload):
-        digest.update(chunk)
     attachment = Attachment(
         partnership=partnership,
         owner_type=ContentType.objects.get_for_model(owner),
