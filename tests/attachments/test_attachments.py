@@ -5,6 +5,7 @@ clamd, kept through the storage API, listed on their pages, downloaded only by t
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from svtoolkit.attachments.models import Attachment
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.downloads import HEADER
 from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.meetings.models import Meeting
 from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
 from tests.attachments.builders import EICAR, PDF, a_package_with_a_broken_name, a_workbook, attach, upload
 from tests.conftest import MODEL_BACKEND
@@ -275,6 +277,15 @@ def test_each_kind_of_record_takes_files_listed_on_its_own_page_only(client_for,
     # Another kind of record of the same partnership does not list it.
     elsewhere = reverse("partnerships:sharing_agreements" if owner.kind != "agreement" else "core:home")
     assert download not in client.get(elsewhere).content.decode()
+
+
+def test_the_upload_page_names_a_meeting_by_its_day_in_london(client_for, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=datetime(2026, 6, 10, 23, 30, tzinfo=UTC)
+    )  # 00:30 BST
+    page = client_for("police").get(reverse("attachments:add", args=["meeting", meeting.pk])).content.decode()
+    assert "the critical-incident meeting on 11 June 2026" in page
 
 
 def test_the_eicar_test_file_is_refused_on_every_kind_of_record(client_for, owner, scanning, _media):

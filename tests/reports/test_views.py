@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.meetings.models import Meeting
 from svtoolkit.reports.boundaries import _shipped
 from svtoolkit.reports.models import WardBoundary
 from tests.factories import (
@@ -412,6 +413,17 @@ def test_the_meeting_pack_pdf_and_its_link_on_the_printable_pack(client_for, dem
     pages = pdf_pages(client.get(url))
     assert "Critical-incident meeting" in pages[0] and "Agenda" in pages[0]
     assert all("OFFICIAL-SENSITIVE" in page for page in pages)
+
+
+def test_the_meeting_pack_pdf_is_named_by_the_day_of_the_meeting_in_london(client_for, demo, demo_users):
+    meeting = demo_meeting(demo, demo_users)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        starts_at=datetime(2026, 6, 10, 23, 30, tzinfo=UTC)
+    )  # 00:30 BST
+    answer = client_for("police").get(
+        reverse("reports:meeting_pack_pdf", args=[meeting.incident_id, meeting.pk])
+    )
+    assert "meeting-pack-2026-06-11" in answer["Content-Disposition"]
 
 
 # --- Ward outlines ---------------------------------------------------------------------------------------

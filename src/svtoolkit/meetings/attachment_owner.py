@@ -1,6 +1,7 @@
 """Meetings take files (minutes, packs): registered in MeetingsConfig.ready."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from svtoolkit.incidents.attachment_owner import part_of_incident
 from svtoolkit.meetings.models import Meeting
@@ -9,5 +10,7 @@ MEETING = part_of_incident(
     name="meeting",
     model=Meeting,
     page_url=lambda meeting: reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk]),
-    label=lambda meeting: f"the {meeting.get_kind_display().lower()} on {meeting.starts_at:%-d %B %Y}",
+    label=lambda meeting: (
+        f"the {meeting.get_kind_display().lower()} on {timezone.localtime(meeting.starts_at):%-d %B %Y}"
+    ),
 )

@@ -223,6 +223,6 @@ def meeting_pack_pdf(request, incident_id, meeting_id):
         request,
         "reports/pdf/meeting_pack.html",
         {**context, "meeting": found},
-        filename=f"{shown.reference}-meeting-pack-{found.starts_at:%Y-%m-%d}.pdf",
+        filename=f"{shown.reference}-meeting-pack-{timezone.localtime(found.starts_at):%Y-%m-%d}.pdf",
         marking=downloads.marking_for(personal_data=False),
     )
