@@ -144,6 +144,15 @@ def test_each_allowed_kind_is_told_by_its_content():
     assert checks.sniff(upload("a.txt", b"\x00\x01binary")) is None
 
 
+def test_a_long_file_name_is_shortened_keeping_its_ending(client_for, incident, _media):
+    long_name = "Statement of the witness at the bus stop " * 6 + ".pdf"  # 250 characters
+    assert attach(client_for("responder"), "incident", incident.pk, long_name, PDF).status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.name == long_name[:196] + ".pdf"  # the 200 characters kept
+    download = client_for("police").get(reverse("attachments:download", args=[attachment.pk]))
+    assert download["Content-Disposition"].endswith('-OFFICIAL-SENSITIVE.pdf"')
+
+
 def test_a_download_is_marked_audited_and_only_for_those_who_may_see_the_incident(
     client_for, incident, _media
 ):

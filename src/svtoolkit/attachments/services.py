@@ -3,6 +3,7 @@ ClamAV is configured, scanned, before anything is kept."""
 
 import hashlib
 import logging
+from pathlib import PurePosixPath
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -23,6 +24,16 @@ def _chunks(upload):
     upload.seek(0)
     yield from upload.chunks()
     upload.seek(0)
+
+
+def _shortened(name: str) -> str:
+    """The uploaded name as an attachment's name holds it: a name too long loses the end of its stem, never
+    its ending (.pdf), which says what kind of file it is when it is downloaded again."""
+    longest = Attachment._meta.get_field("name").max_length
+    if len(name) <= longest:
+        return name
+    suffix = PurePosixPath(name).suffix
+    return name[: longest - len(suffix)] + suffix
 
 
 def _partnership_of(owner):
@@ -70,7 +81,7 @@ def attach_file(*, owner, file, description: str = "", by, request=None) -> Atta
         partnership=partnership,
         owner_type=ContentType.objects.get_for_model(owner),
         owner_id=owner.pk,
-        name=upload.name[:200],
+        name=_shortened(upload.name),
         description=description,
         media_type=kind.media_type,
         size=upload.size,
