@@ -268,10 +268,14 @@ def _isolated_var_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with nothing counted against the rate limits (they count in the cache)."""
+    """Each test starts with nothing counted against the rate limits (they count in the cache), and no ward
+    outlines an earlier test uploaded still read (its rows had the same ids and, the clock moved, times)."""
     from django.core.cache import cache
 
+    from svtoolkit.reports.boundaries import _uploaded
+
     cache.clear()
+    _uploaded.cache_clear()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.meetings.models import Meeting
-from svtoolkit.reports.boundaries import _shipped
+from svtoolkit.reports.boundaries import _shipped, boundary_of
 from svtoolkit.reports.models import WardBoundary
 from tests.factories import (
     IncidentFactory,
@@ -468,6 +468,22 @@ def test_a_coordinator_uploads_ward_outlines_that_the_map_then_uses(client_for, 
     ]
     # The map that places a scene on the record form draws the same wards.
     assert client_for("police").get(reverse("reports:ward_outlines")).json() == SQUARE_WARD
+
+
+def test_the_map_reads_an_upload_of_ward_outlines_once_until_a_new_one_replaces_it(client_for, demo):
+    import json
+
+    coordinator = client_for("coordinator")
+    _upload(coordinator, json.dumps(SQUARE_WARD).encode())
+    first = boundary_of(demo)
+    assert boundary_of(demo) is first, "read once, not on every page"
+    assert [ward.name for ward in first.wards] == ["Harbour"]
+
+    renamed = json.loads(json.dumps(SQUARE_WARD))
+    renamed["features"][0]["properties"]["name"] = "Quayside"
+    _upload(coordinator, json.dumps(renamed).encode())
+    assert [ward.name for ward in boundary_of(demo).wards] == ["Quayside"]
+    assert coordinator.get(reverse("reports:ward_outlines")).json() == renamed
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,16 @@ data/boundaries/<partnership slug>.geojson.
 
 The map draws them as a plain outline (no map tiles are fetched from anywhere), and the server uses them to
 put a scene in its ward and, for those who may not see exact locations, to show the ward's centre instead.
-Polygons are small and few, so placing points is plain Python; shapely checks each outline is a valid shape
-(no edge crossing another, holes inside their outline) before it is used.
+shapely checks each outline is a valid shape (no edge crossing another, holes inside their outline) before it
+is used, and places points in prepared shapes found through an STRtree: an upload may hold 50,000 points,
+and a map places up to a thousand scenes and a thousand measures. A partnership's upload is read once in each
+process, until a new upload replaces it.
 """
 
 import json
 import logging
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import shapely
@@ -28,15 +30,13 @@ Ring = list[tuple[float, float]]  # (longitude, latitude) points, as GeoJSON ord
 class Ward:
     name: str
     polygons: tuple[tuple[Ring, ...], ...]  # each polygon: its outer ring, then any holes
+    shape: shapely.MultiPolygon = field(repr=False, compare=False)  # the same, prepared
 
     def contains(self, longitude: float, latitude: float) -> bool:
-        return any(
-            _inside(polygon[0], longitude, latitude)
-            and not any(_inside(hole, longitude, latitude) for hole in polygon[1:])
-            for polygon in self.polygons
-        )
+        """Inside the ward or on its outline."""
+        return bool(shapely.intersects_xy(self.shape, longitude, latitude))
 
-    @property
+    @cached_property
     def centre(self) -> tuple[float, float]:
         """(latitude, longitude) of the centroid of the ward's largest polygon, rounded to 5 places."""
         ring = max((polygon[0] for polygon in self.polygons), key=lambda ring: abs(_area(ring)))
@@ -58,8 +58,14 @@ class Boundary:
     # no wards, and places no scene for those who see only wards, rather than fail.
     problem: str = ""
 
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree([ward.shape for ward in self.wards])
+
     def ward_at(self, latitude: float, longitude: float) -> Ward | None:
-        return next((ward for ward in self.wards if ward.contains(longitude, latitude)), None)
+        """The first of the wards the point is inside or on the outline of, if any."""
+        found = self._tree.query(shapely.Point(longitude, latitude), predicate="intersects")
+        return self.wards[min(found)] if len(found) else None
 
 
 class BoundaryError(ValueError):
@@ -68,15 +74,6 @@ class BoundaryError(ValueError):
 
 def _area(ring: Ring) -> float:
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
-
-
-def _inside(ring: Ring, x: float, y: float) -> bool:
-    """Ray casting: whether (x, y) is inside the ring."""
-    inside = False
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
-            inside = not inside
-    return inside
 
 
 def _ring(points) -> Ring:
@@ -95,12 +92,13 @@ def _ring(points) -> Ring:
     return ring[:-1] if ring[0] == ring[-1] else ring
 
 
-def _check_shape(name: str, polygons: tuple[tuple[Ring, ...], ...]) -> None:
-    """Refuse an outline that is not a valid shape: its edges cross, a hole lies outside it, its parts
-    overlap. Such a ward has no sensible inside or centre."""
+def _shape(name: str, polygons: tuple[tuple[Ring, ...], ...]) -> shapely.MultiPolygon:
+    """The outline as a shape prepared for placing points; refused if it is not a valid shape: its edges
+    cross, a hole lies outside it, its parts overlap. Such a ward has no sensible inside or centre."""
     shape = shapely.MultiPolygon([shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons])
     if shape.is_valid:
-        return
+        shapely.prepare(shape)
+        return shape
     reason = shapely.is_valid_reason(shape)
     what, _, where = reason.partition("[")
     if "Self-intersection" in what:
@@ -150,8 +148,7 @@ def parse(data: dict) -> Boundary:
         ):
             raise BoundaryError(f"{name}: the outline has no coordinates")
         outline = tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)
-        _check_shape(name, outline)
-        wards.append(Ward(name, outline))
+        wards.append(Ward(name, outline, _shape(name, outline)))
     if not wards:
         raise BoundaryError("The file holds no wards")
     return Boundary(name=str(data.get("name") or ""), wards=tuple(wards), geojson=data)
@@ -170,18 +167,35 @@ MAX_POINTS = 50_000
 
 
 def boundary_of(partnership) -> Boundary | None:
-    """The partnership's wards (its upload, else the shipped file), or None when none have been set up."""
+    """The partnership's wards (its upload, else the shipped file), or None when none have been set up. The
+    same Boundary is shared by every request of the process: it is never changed."""
     from svtoolkit.reports.models import WardBoundary
 
-    uploaded = WardBoundary.objects.filter(partnership=partnership).values_list("geojson", flat=True).first()
-    if uploaded is not None:
-        try:
-            return parse(uploaded)
-        except BoundaryError as error:
-            logger.warning("The ward outlines of %s cannot be used: %s", partnership.slug, error)
-            return Boundary(name="", wards=(), geojson=None, problem=str(error))
+    uploaded_at = (
+        WardBoundary.objects.filter(partnership=partnership).values_list("uploaded_at", flat=True).first()
+    )
+    if uploaded_at is not None:
+        return _uploaded(partnership.pk, uploaded_at)
     # Slugs are letters, digits and hyphens, so the file name cannot leave the boundaries folder.
     return _shipped(partnership.slug) if partnership.slug.replace("-", "").isalnum() else None
+
+
+@lru_cache(maxsize=64)
+def _uploaded(partnership_id: int, uploaded_at) -> Boundary | None:
+    """A partnership's upload, read once for each time it was uploaded (each new upload changes
+    ``uploaded_at``, so the map reads it afresh; the one it replaced is dropped in time)."""
+    from svtoolkit.reports.models import WardBoundary
+
+    uploaded = (
+        WardBoundary.objects.filter(partnership_id=partnership_id).values_list("geojson", flat=True).first()
+    )
+    if uploaded is None:
+        return None
+    try:
+        return parse(uploaded)
+    except BoundaryError as error:
+        logger.warning("The ward outlines of partnership %s cannot be used: %s", partnership_id, error)
+        return Boundary(name="", wards=(), geojson=None, problem=str(error))
 
 
 def read_upload(content: bytes) -> Boundary:
