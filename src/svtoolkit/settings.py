@@ -414,9 +414,10 @@ SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
 # the longest claim of one send, so it never fires in the middle of a send (the database queue has none).
 SVTOOLKIT_SENDING_SECONDS = 120
 if TASK_QUEUE == "redis":
-    RQ_QUEUES["default"]["DEFAULT_TIMEOUT"] = SVTOOLKIT_SENDING_SECONDS + claim_seconds(
-        max(SVTOOLKIT_SEND_TIMEOUT, SVTOOLKIT_WEBHOOK_TIMEOUT)
-    )
+    for _queue in RQ_QUEUES.values():  # the alerts' sweeps too, which would otherwise have RQ's 180 seconds
+        _queue["DEFAULT_TIMEOUT"] = SVTOOLKIT_SENDING_SECONDS + claim_seconds(
+            max(SVTOOLKIT_SEND_TIMEOUT, SVTOOLKIT_WEBHOOK_TIMEOUT)
+        )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Links in emails sent by the task worker (invitations) are built from this address; it has no

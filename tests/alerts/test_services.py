@@ -73,7 +73,7 @@ def test_an_alert_goes_at_once_to_the_duty_officer_and_the_alert_list_by_text_an
         ("sms", "07700 900012"),
     ]
     assert set(Notification.objects.values_list("urgency", flat=True)) == {"alert"}
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     # Beside the partnership's people, the region's duty contact hears of it (svtoolkit.regions).
     assert sorted(message.to[0] for message in mailoutbox) == [
         "coordinator@example.org",

@@ -79,6 +79,7 @@ def test_the_app_jobs_are_scheduled_as_the_operations_guide_says():
         "core.prune_submission_keys": "30 3 * * *",
         "incidents.escalate_overdue_actions": "every 1 minute",
         "incidents.send_overdue_reminders": "every 15 minutes",
+        "messaging.deliver_due_alert_messages": "every 1 minute",
         "messaging.deliver_due_messages": "every 1 minute",
         "partnerships.queue_review_reminders": "0 7 * * *",
         "recovery.erase_expired_personal_data": "30 2 * * *",

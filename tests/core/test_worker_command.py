@@ -28,6 +28,7 @@ APP_JOBS = {
     "core.prune_submission_keys",
     "incidents.escalate_overdue_actions",
     "incidents.send_overdue_reminders",
+    "messaging.deliver_due_alert_messages",
     "messaging.deliver_due_messages",
     "partnerships.queue_review_reminders",
     "recovery.erase_expired_personal_data",

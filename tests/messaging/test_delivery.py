@@ -1,11 +1,15 @@
 """The delivery layer against a real SMTP server: every message arrives exactly once, whatever fails."""
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import time as clock
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -14,10 +18,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 
+import svtoolkit
+from svtoolkit.core.queueing import ALERTS_QUEUE
+from svtoolkit.core.scheduling import scheduled_jobs
+from svtoolkit.core.sending import claim_seconds
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
 from tests.concurrency import this_connections_dropper
+from tests.databases import without_test_settings
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +114,7 @@ def test_an_alert_and_an_alert_sent_again_wait_for_the_alerts_worker(
     with django_capture_on_commit_callbacks(execute=True):
         ordinary = _send(subject="SB-2026-0001: meeting moved")
         alert = _send(subject="SB-2026-0001: stabbing reported", urgency=Urgency.ALERT)
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     with django_capture_on_commit_callbacks(execute=True):
         services.resend(delivery=alert.deliveries.get(status=DeliveryStatus.FAILED), by=UserFactory())
     queued = [
@@ -113,6 +122,50 @@ def test_an_alert_and_an_alert_sent_again_wait_for_the_alerts_worker(
         for task in DBTaskResult.objects.all()
     ]
     assert sorted(queued) == [("alerts", [alert.pk]), ("alerts", [alert.pk]), ("default", [ordinary.pk])]
+
+
+def test_an_alerts_retry_is_sent_by_the_alerts_queues_sweep_and_never_waits_in_the_default_one(smtp_server):
+    """A backlog of ordinary messages in the default queue cannot hold up an alert being tried again."""
+    smtp_server.mode = "defer"
+    ordinary = _send(subject="SB-2026-0001: meeting moved")
+    alert = _send(subject="SB-2026-0001: stabbing reported", urgency=Urgency.ALERT)
+    delivery.deliver_notifications([ordinary.pk, alert.pk])  # each first try fails; both wait for a retry
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.QUEUED, 1)}
+    smtp_server.mode = "accept"
+    sweeps = {job.task.queue_name: job.task for job in scheduled_jobs() if job.name.startswith("messaging.")}
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        sweeps["default"].call()
+        assert [m["Subject"] for m in smtp_server.received] == ["SB-2026-0001: meeting moved"]
+        sweeps[ALERTS_QUEUE].call()
+        sweeps[ALERTS_QUEUE].call()
+    assert [m["Subject"] for m in smtp_server.received] == [
+        "SB-2026-0001: meeting moved",
+        "SB-2026-0001: stabbing reported",
+    ]
+    assert alert.deliveries.get().status == DeliveryStatus.SENT
+
+
+def test_rqs_job_timeout_leaves_every_queues_sweep_room_to_finish_its_last_send(tmp_path):
+    """A sweep claims sends for up to SVTOOLKIT_SENDING_SECONDS; the alerts' sweep as well as the default one
+    must not be cut off by RQ in the middle of its last send (it would be marked failed, not tried again)."""
+    environment = {
+        **without_test_settings(os.environ),
+        "SVTOOLKIT_ENV": "demo",
+        "SVTOOLKIT_VAR_DIR": str(tmp_path),
+        "SVTOOLKIT_TASK_QUEUE": "redis",
+        "REDIS_URL": "redis://redis.invalid:6379/0",  # only read here, never reached
+        "SVTOOLKIT_SEND_TIMEOUT": "20",
+        "SVTOOLKIT_WEBHOOK_TIMEOUT": "10",
+        "DJANGO_SETTINGS_MODULE": "svtoolkit.settings",
+        "PYTHONPATH": str(Path(svtoolkit.__file__).parents[1]),  # this checkout's code
+    }
+    read = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({name: queue.get('DEFAULT_TIMEOUT') for name, queue in s.RQ_QUEUES.items()}))"
+    )
+    timeouts = json.loads(subprocess.check_output([sys.executable, "-c", read], env=environment, text=True))
+    needed = 120 + claim_seconds(20)  # SVTOOLKIT_SENDING_SECONDS, and the longest claim of one send
+    assert timeouts == {"default": needed, ALERTS_QUEUE: needed}
 
 
 def test_an_address_the_mail_server_refuses_fails_at_once(smtp_server):
@@ -193,7 +246,8 @@ def test_a_message_that_can_wait_is_held_until_the_persons_quiet_hours_end(smtp_
             urgency=Urgency.ALERT,
             recipients=[services.recipient_for_user(person)],
         )
-        assert delivery.deliver_due() == 1
+        assert delivery.deliver_due() == 0
+        assert delivery.deliver_due_alerts() == 1
         assert [m["Subject"] for m in smtp_server.received] == ["Alert"]
     with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 29, 7, 1)), tick=False):
         assert delivery.deliver_due() == 1
@@ -212,23 +266,6 @@ def test_quiet_hours_that_start_and_end_at_the_same_time_hold_nothing(smtp_serve
     assert [m["Subject"] for m in smtp_server.received] == ["Reminder"]
 
 
-def test_a_sweep_sends_an_alert_before_the_messages_that_fell_due_earlier(smtp_server):
-    started = timezone.now()
-    with time_machine.travel(started, tick=False):
-        for n in range(3):
-            _send(subject=f"Reminder {n}")
-    with time_machine.travel(started + timedelta(minutes=1), tick=False):
-        _send(to=("duty@example.org", "deputy@example.org"), subject="Alert", urgency=Urgency.ALERT)
-        assert delivery.deliver_due() == 5
-    assert [m["Subject"] for m in smtp_server.received] == [
-        "Alert",
-        "Alert",
-        "Reminder 0",
-        "Reminder 1",
-        "Reminder 2",
-    ]
-
-
 def test_an_alerts_texts_go_before_its_emails(smtp_server, settings):
     """A slow mail server must not hold up the texts of an alert to many people."""
     settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
@@ -240,7 +277,7 @@ def test_an_alerts_texts_go_before_its_emails(smtp_server, settings):
     services.send(
         kind="alert", subject="Alert", body="b", sms_text="t", urgency=Urgency.ALERT, recipients=people
     )
-    assert delivery.deliver_due() == 6
+    assert delivery.deliver_due_alerts() == 6
     sent = list(Delivery.objects.order_by("sent_at", "id").values_list("channel", flat=True))
     assert sent == ["sms"] * 3 + ["email"] * 3
 

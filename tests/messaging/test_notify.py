@@ -70,7 +70,7 @@ def test_an_alert_goes_by_text_and_email_through_notify(notify):
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
     notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(_accept(emails))
     _alert()
-    assert delivery.deliver_due() == 2
+    assert delivery.deliver_due_alerts() == 2
     assert texts[0]["phone_number"] == "07700900123"
     assert texts[0]["template_id"] == SMS_TEMPLATE
     assert texts[0]["personalisation"]["body"].startswith("SB-2026-0007 stabbing reported")
@@ -88,11 +88,11 @@ def test_notify_busy_then_back_sends_the_text_once(notify, settings):
     )
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
     _alert()
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     retrying = Delivery.objects.get(channel="sms")
     assert retrying.status == DeliveryStatus.QUEUED and "500" in retrying.last_error
     with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
-        assert delivery.deliver_due() == 1
+        assert delivery.deliver_due_alerts() == 1
     assert len(texts) == 1
 
 
@@ -106,7 +106,7 @@ def test_a_number_notify_refuses_fails_at_once(notify, settings):
         status=400,
     )
     _alert()
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     failed = Delivery.objects.get(channel="sms")
     assert failed.status == DeliveryStatus.FAILED and "Not a UK mobile number" in failed.last_error
 
@@ -151,7 +151,7 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Deputy", mobile="07700900456")],
     )
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     assert delivery.check_notify_statuses() == 2
     statuses = dict(Delivery.objects.filter(channel="sms").values_list("address", "status"))
     assert statuses == {"07700900123": DeliveryStatus.DELIVERED, "07700900456": DeliveryStatus.FAILED}
@@ -175,7 +175,7 @@ def _text_with_a_link_sent(notify, settings) -> list:
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Duty officer", mobile="07700900123")],
     )
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     return texts
 
 
@@ -189,7 +189,7 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
     assert delivery.check_notify_statuses() == 1
 
     services.resend(delivery=Delivery.objects.get(pk=sms.pk), by=None)
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     assert len(texts) == 2 and "TOKEN123" in texts[1]["personalisation"]["body"]
     sms.refresh_from_db()
     notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(

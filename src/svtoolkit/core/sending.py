@@ -89,7 +89,7 @@ class Sender:
     - ``retry_wait(delivery)``: the wait after a temporary failure (``delivery.attempts`` tries so far).
     - ``loaded``: the relations ``send`` reads, fetched with the delivery.
     - ``first``: the deliveries a sweep takes before any other, however long the others have waited, in
-      the order of the conditions (an alert's text before its email, both before a backlog of reminders). It
+      the order of the conditions (an alert's texts before its emails). It
       only orders the sweep, so unlike the claim it may look at related rows.
     - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).

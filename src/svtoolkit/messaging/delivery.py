@@ -56,6 +56,9 @@ def _remove_secret_once_sent(message: Notification) -> None:
     )
 
 
+# Alerts' deliveries: sent, and tried again, only by tasks in the alerts queue (core.queueing.ALERTS_QUEUE).
+ALERTS = Q(notification__urgency=Urgency.ALERT)
+
 SENDER = Sender(
     model=Delivery,
     send=_send,
@@ -64,19 +67,23 @@ SENDER = Sender(
     retry_wait=lambda delivery: retry_wait(delivery.attempts, delivery.notification.urgency),
     loaded=("notification",),
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
-    first=(
-        Q(notification__urgency=Urgency.ALERT, channel=Channel.SMS),
-        Q(notification__urgency=Urgency.ALERT),
-    ),
+    first=(ALERTS & Q(channel=Channel.SMS),),
     after_sending=lambda delivery: _remove_secret_once_sent(delivery.notification),
 )
 deliver = SENDER.deliver
 
 
 def deliver_due(*, limit: int = 500) -> int:
-    """Send every delivery that is due (new, retrying, held for quiet hours until now, or left by a worker
-    that stopped), alerts first; returns how many went."""
-    return SENDER.deliver_due(limit=limit)
+    """The default queue's sweep: send every delivery that is due (new, retrying, held for quiet hours until
+    now, or left by a worker that stopped) but alerts', which ``deliver_due_alerts`` sends; returns how many
+    went."""
+    return SENDER.deliver_due(~ALERTS, limit=limit)
+
+
+def deliver_due_alerts(*, limit: int = 500) -> int:
+    """The alerts queue's sweep: send alerts' deliveries that are due (retrying, or left by a worker that
+    stopped), texts first, so no backlog of ordinary messages holds them up; returns how many went."""
+    return SENDER.deliver_due(ALERTS, limit=limit)
 
 
 def deliver_notifications(notification_ids: list[int]) -> int:
