@@ -18,11 +18,12 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.measures import services as measures_services
-from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.incidents.models import Incident, IncidentStatus
 from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as directory
 from tests.alerts.builders import raise_police_alert, rota
+from tests.concurrency import held_until_both_wait
 from tests.incidents.builders import categorise as categorise_incident
 
 pytestmark = pytest.mark.django_db
@@ -516,6 +517,37 @@ def test_accepting_the_lead_acknowledges_names_the_lead_and_moves_to_assessing(d
         services.accept_lead(alert=alert, by=demo_users["coordinator"], organisation=lead.organisation)
 
 
+@pytest.mark.parametrize("route", ["I will lead", "the Lead page"])
+def test_the_first_lead_named_either_way_moves_the_alerted_incident_on_to_assessing(demo, demo_users, route):
+    """The defect: a lead named on the Lead page left the incident "Alerted", as if nobody had taken it."""
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    organisation = access.lead_organisation_of(responder, demo)
+    if route == "I will lead":
+        services.accept_lead(alert=alert, by=responder, organisation=organisation)
+    else:
+        incident_services.assign_lead(
+            incident=alert.incident,
+            organisation=organisation,
+            officer=responder,
+            by=demo_users["coordinator"],
+        )
+    incident = Incident.objects.get(pk=alert.incident_id)
+    assert incident.status == IncidentStatus.ASSESSING
+    assert incident.timeline.filter(text="Status: Alerted → Assessing.").count() == 1
+    # A handover later leaves the status where the response has taken it.
+    incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
+    coordinator = demo_users["coordinator"]
+    incident_services.assign_lead(
+        incident=incident,
+        organisation=access.lead_organisation_of(coordinator, demo),
+        officer=coordinator,
+        by=coordinator,
+    )
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
+
+
 def categorise(incident, by, *, young_person=True, serious_violence=True):
     factors = ["young_person"] if young_person else []
     return categorise_incident(incident, by, factors=factors, serious_violence=serious_violence)
@@ -622,6 +654,49 @@ def test_a_lead_named_on_the_lead_page_takes_the_alert_and_the_next_categorisati
         by=coordinator,
     )
     assert (launch_protocol_lines(alert.incident), partner_notices(alert.incident)) == (1, 5)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL")
+@pytest.mark.parametrize("route", ["I will lead", "the Lead page"])
+def test_a_lead_and_a_categorisation_at_once_both_go_through_and_launch_once(demo, demo_users, route):
+    """Both lock the incident and then its alert, in that order: neither waits for the other for ever."""
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    organisation = access.lead_organisation_of(responder, demo)
+    errors = []
+
+    def lead():
+        if route == "I will lead":
+            services.accept_lead(alert=alert, by=responder, organisation=organisation)
+        else:
+            incident_services.assign_lead(
+                incident=alert.incident, organisation=organisation, officer=responder, by=coordinator
+            )
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    both = [
+        threading.Thread(target=run, args=(lead,)),
+        threading.Thread(target=run, args=(lambda: categorise(alert.incident, coordinator),)),
+    ]
+    with held_until_both_wait(Alert.objects.filter(pk=alert.pk)):
+        for thread in both:
+            thread.start()
+    for thread in both:
+        thread.join()
+    assert errors == []
+    incident = Incident.objects.get(pk=alert.incident_id)
+    assert incident.status == IncidentStatus.ASSESSING
+    assert Alert.objects.get(pk=alert.pk).lead_accepted_by == responder
+    assert (launch_protocol_lines(incident), partner_notices(incident)) == (1, 5)
 
 
 def test_a_partnerships_own_protocol_starts_from_the_shipped_one(demo, demo_users):

@@ -406,34 +406,44 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
 
 @transaction.atomic
 def accept_lead(*, alert, by, organisation, request=None):
-    """``by`` leads the response for ``organisation``: the lead is recorded (which acknowledges the alert and
-    runs the launch protocol if the incident is categorised, ``take_lead``), and the incident moves on to
-    assessing, ready for categorisation."""
-    alert = Alert.objects.select_for_update().select_related("incident").get(pk=alert.pk)
+    """``by`` leads the response for ``organisation``: the lead is recorded, which takes the alert
+    (``take_lead``: acknowledged, the incident on to assessing, the launch protocol if it is categorised)."""
+    incident = alert.incident
+    alert = _locked_alert(incident)
     if alert.lead_accepted_at is not None:
         raise DomainError(f"{alert.lead_accepted_by} has already taken the lead.")
     if organisation is None:
         raise DomainError("You need an organisation in this partnership to lead a response.")
-    lead = incident_services.assign_lead(
-        incident=alert.incident, organisation=organisation, officer=by, by=by, request=request
+    return incident_services.assign_lead(
+        incident=incident, organisation=organisation, officer=by, by=by, request=request
     )
-    if alert.incident.status == IncidentStatus.ALERTED:
-        incident_services.change_status(
-            incident=alert.incident, by=by, status=IncidentStatus.ASSESSING, request=request
-        )
-    return lead
+
+
+def _locked_alert(incident) -> Alert | None:
+    """The incident's alert (None if it was not raised as one), locked, with the incident's status read
+    afresh under a lock on the incident taken first. Every service here locks the two in that order, the
+    order a categorisation moving the status on takes them, so a lead and a categorisation at once never wait
+    for each other for ever. Within a transaction."""
+    incident.status = (
+        incident_services.locked_incidents().values_list("status", flat=True).get(pk=incident.pk)
+    )
+    return Alert.objects.select_for_update().filter(incident=incident).first()
 
 
 def take_lead(*, incident, lead, by, request=None) -> None:
     """A lead named for an incident raised as an alert, by "I will lead" or on the Lead page, has taken it:
-    the alert is acknowledged (escalation stops) and, if the incident is categorised already, the launch
-    protocol runs now. A later lead is a handover: the lead was taken already. Runs inside the lead's
-    transaction."""
-    alert = Alert.objects.select_for_update().filter(incident=incident).first()
+    the alert is acknowledged (escalation stops), the incident moves on from alerted to assessing, ready for
+    categorisation, and, if it is categorised already, the launch protocol runs now. A later lead is a
+    handover: the lead was taken already. Runs inside the lead's transaction."""
+    alert = _locked_alert(incident)
     if alert is None or alert.lead_accepted_at is not None:
         return
     acknowledge(alert=alert, by=by, request=request)
     Alert.objects.filter(pk=alert.pk).update(lead_accepted_at=timezone.now(), lead_accepted_by=lead.officer)
+    if incident.status == IncidentStatus.ALERTED:
+        incident_services.change_status(
+            incident=incident, by=by, status=IncidentStatus.ASSESSING, request=request
+        )
     categorisation = incident_selectors.current_categorisation(incident)
     if categorisation is not None:
         run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
@@ -447,7 +457,7 @@ def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
     participations told."""
     # Locked, as ``take_lead`` locks it, and only then read: of a categorisation and a lead saved at once,
     # the second to take the lock sees the first, so the protocol runs.
-    alert = Alert.objects.select_for_update().filter(incident=incident).first()
+    alert = _locked_alert(incident)
     if alert is None or alert.lead_accepted_at is None:
         return []
     # The category a launch rule names may be any condition the plan uses (a child harmed, a gold group...).
