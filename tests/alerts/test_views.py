@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.accounts.services import remove_member
+from svtoolkit.accounts.models import User
+from svtoolkit.accounts.services import change_membership, remove_member
 from svtoolkit.alerts.models import (
     Alert,
     AlertListMember,
@@ -380,3 +381,44 @@ def test_the_launch_protocol_is_shown_to_members_and_kept_by_coordinators(client
     assert rules.filter(category="cross_borough", organisation_kind="housing").exists()
     client.post(reverse("alerts:protocol_remove", args=[rules.get(category="cross_borough").pk]))
     assert not rules.filter(category="cross_borough").exists()
+
+
+@pytest.mark.parametrize(
+    "since_alerted",
+    [
+        "nothing",
+        "removed",
+        "working in another partnership",
+        "made a partner",
+        "made a viewer",
+        "switched off",
+    ],
+)
+def test_alerts_waiting_on_the_home_page_are_shown_only_to_the_response_team_they_went_to(
+    client_for, demo, demo_users, other_partnership, since_alerted
+):
+    """Whoever is no longer on that partnership's response team no longer sees its alerts at home (nor their
+    incidents' titles): they could no longer acknowledge them, and a partner may not see the incident."""
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users)
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    southmoor, _ = other_partnership
+    MembershipFactory(user=responder, partnership=southmoor)
+    client = client_for("responder")
+    membership = responder.memberships.get(partnership=demo)
+    if since_alerted == "removed":
+        remove_member(membership=membership, by=coordinator)
+    elif since_alerted == "working in another partnership":
+        client.post(reverse("accounts:switch_partnership"), {"partnership": southmoor.pk})
+    elif since_alerted in {"made a partner", "made a viewer"}:
+        change_membership(
+            membership=membership,
+            role=since_alerted.removeprefix("made a "),
+            organisation=membership.organisation,
+            expected_revision=membership.revision,
+            by=coordinator,
+        )
+    elif since_alerted == "switched off":
+        User.objects.filter(pk=responder.pk).update(is_active=False)
+    page = client.get(reverse("core:home")).content.decode()
+    assert ("Alerts waiting for you" in page) == (since_alerted == "nothing")

@@ -309,9 +309,11 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
 
 
 def alerts_home_section(*, user, partnership) -> dict | None:
-    """Home page: alerts this person was sent and has not acknowledged, and whether they may raise one."""
-    waiting = list(
-        AlertRecipient.objects.filter(
+    """Home page: alerts this person was sent and has not acknowledged, while they may still acknowledge them
+    (on the partnership's response team), and whether they may raise one."""
+    waiting = [
+        recipient
+        for recipient in AlertRecipient.objects.filter(
             user=user,
             acknowledged_at__isnull=True,
             alert__acknowledged_at__isnull=True,
@@ -320,7 +322,8 @@ def alerts_home_section(*, user, partnership) -> dict | None:
         .exclude(alert__incident__status="closed")
         .select_related("alert__incident")
         .order_by("-notified_at")[:5]
-    )
+        if access.can_acknowledge_alert(user, partnership, recipient.alert)
+    ]
     may_raise = access.can_raise_alert(user, partnership)
     if not waiting and not may_raise:
         return None
