@@ -4,6 +4,7 @@ the scheduler inside; Ctrl-C stops them all; an alert never waits for ordinary m
 Runs the real command in its own process, in demo mode, on a freshly migrated SQLite database of its own.
 """
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -13,10 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
+from svtoolkit.core.management.commands.worker import SIGNALS_APART
 from tests.messaging.servers import ControlledSMTP
+from tests.processes import children_of, command_line, descendants_of, kill_with_descendants, running
 
 SRC = Path(__file__).resolve().parents[2] / "src"
+# Redis database 12 unless CI or a developer names another; the test empties it, so never use a shared one.
+WORKER_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_WORKER", "redis://127.0.0.1:6379/12")
 SVTOOLKIT = [sys.executable, "-m", "svtoolkit.cli"]
 APP_JOBS = {
     "alerts.escalate_alerts",
@@ -62,15 +68,6 @@ def _operator_environment(tmp_path, database_url: str, **settings: str) -> dict:
     }
 
 
-def _kill(worker: subprocess.Popen) -> None:
-    """Kill a worker that did not stop, with the alerts worker it started (in a process group of its own)."""
-    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
-    worker.kill()
-    worker.wait()
-    for child in children:
-        os.kill(int(child), signal.SIGKILL)
-
-
 @pytest.mark.slow
 def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databases):
     database_url = databases.migrated("sqlite", "worker")
@@ -92,7 +89,7 @@ def test_the_worker_runs_the_scheduled_jobs_and_stops_on_ctrl_c(tmp_path, databa
         output, _ = worker.communicate(timeout=30)
     finally:
         if worker.poll() is None:
-            _kill(worker)
+            kill_with_descendants(worker)
 
     assert worker.returncode == 0, output
     assert "Scheduler started" in output
@@ -170,9 +167,71 @@ def test_an_alert_is_texted_at_once_while_ordinary_emails_hold_the_worker_on_a_h
         worker.wait(timeout=30)
     finally:
         if worker.poll() is None:
-            _kill(worker)
+            kill_with_descendants(worker)
         mail_server.stop()
 
     assert texted == [("sms", "delivered", 1)], log.read_text()  # within 3 seconds of the alert
     assert any(attempts == 0 for _, _, attempts in emails), "the emails were no longer holding the worker up"
     assert not mail_server.received
+
+
+ALERT_BY_EMAIL = """
+from svtoolkit.messaging import services
+from svtoolkit.messaging.models import Urgency
+services.send(
+    kind="alert",
+    subject="SB-2026-0007: stabbing reported",
+    body="A stabbing was reported near Market Street.",
+    urgency=Urgency.ALERT,
+    recipients=[services.Recipient(label="Duty officer", email="duty@example.org")],
+)
+"""
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_stops_an_rq_alerts_worker_stuck_on_a_send_at_once(tmp_path, databases):
+    """The first Ctrl-C lets the alerts worker finish its send; a second stops it, and its work-horse, at once
+    (the send stays claimed: the next sweep sends it again once the claim runs out)."""
+    mail_server = ControlledSMTP()
+    mail_server.mode = "hang"
+    mail_server.hang_seconds = 120
+    mail_server.start()
+    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
+    database_url = databases.migrated("sqlite", "second_ctrl_c")
+    environment = _operator_environment(
+        tmp_path,
+        database_url,
+        EMAIL_URL=f"smtp://127.0.0.1:{mail_server.port}",
+        SVTOOLKIT_SEND_TIMEOUT="60",  # stuck on the send for longer than anyone waits for Ctrl-C to work
+        SVTOOLKIT_TASK_QUEUE="redis",
+        REDIS_URL=WORKER_REDIS_URL,
+    )
+    log = tmp_path / "worker.log"
+    alerts_worker_and_horse = []
+    with log.open("w") as output:
+        worker = subprocess.Popen([*SVTOOLKIT, "worker"], env=environment, stdout=output, stderr=output)
+    try:
+        shell = [*SVTOOLKIT, "shell", "--command", ALERT_BY_EMAIL]
+        subprocess.run(shell, env=environment, check=True, capture_output=True, timeout=60)
+        assert mail_server.data_started.wait(timeout=60), log.read_text()
+        [alerts_worker] = [pid for pid in children_of(worker.pid) if "alerts" in command_line(pid)]
+        alerts_worker_and_horse = [alerts_worker, *descendants_of(alerts_worker)]
+        assert len(alerts_worker_and_horse) == 2, log.read_text()  # `rqworker alerts` and the job it forked
+        worker.send_signal(signal.SIGINT)
+        time.sleep(SIGNALS_APART)  # RQ takes a second Ctrl-C within a second of the first for the same one
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=10)
+        gone = time.monotonic() + 5
+        while any(map(running, alerts_worker_and_horse)) and time.monotonic() < gone:
+            time.sleep(0.05)  # waiting for other processes, not moving the clock
+        left_running = [pid for pid in alerts_worker_and_horse if running(pid)]
+    finally:
+        if worker.poll() is None:
+            kill_with_descendants(worker)
+        for pid in alerts_worker_and_horse:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        mail_server.stop()
+
+    assert left_running == [], log.read_text()
+    assert "stopping the alerts worker at once" in log.read_text()
