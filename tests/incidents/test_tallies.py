@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 
 from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.models import ActionStatus, IncidentStatus, MonthlyTally
+from svtoolkit.meetings import services as meeting_services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
 from tests.incidents.builders import categorise, correct_record, recorded_incident
-from tests.meetings.builders import demo_meeting
+from tests.meetings.builders import demo_meeting, held
 from tests.tension.builders import record as record_tension
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_informing_a_partner_and_the_first_meeting_count_in_the_response_times(d
     before = northbridge(demo)
     services.inform_partners(incident=incident, by=responder)
     assert northbridge(demo)["partners_informed"] == before["partners_informed"] + 1
-    demo_meeting(demo, demo_users, incident)
+    held(demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30)), responder)
     after = northbridge(demo)
     assert after["with_meeting"] == before["with_meeting"] + 1
     assert after["hours_to_meeting"] is not None
@@ -270,6 +271,8 @@ CHANGES = st.sampled_from(
         "action",
         "complete",
         "meet",
+        "hold",
+        "cancel",
         "tension",
     ]
 )
@@ -315,6 +318,12 @@ def test_after_any_sequence_of_changes_the_kept_totals_equal_a_rebuild(demo, dem
             )
         elif change == "meet":
             demo_meeting(demo, demo_users, incident, starts_in=timedelta(hours=which - 1))
+        elif change == "hold" and (
+            begun := incident.meetings.filter(status="planned", starts_at__lte=timezone.now()).first()
+        ):
+            held(begun, responder)
+        elif change == "cancel" and (planned := incident.meetings.filter(status="planned").first()):
+            meeting_services.cancel_meeting(meeting=planned, by=responder, reason="Not needed")
         elif change == "tension":
             record_tension(incident, responder, 3 + which % 3, hours_ago=which)
     kept = tallies.kept_counts()

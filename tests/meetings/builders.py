@@ -1,4 +1,4 @@
-"""Test data for meetings: a critical-incident meeting on the demo incident."""
+"""Test data for meetings: a critical-incident meeting on the demo incident, and its outcome recorded."""
 
 from datetime import timedelta
 
@@ -8,14 +8,14 @@ from svtoolkit.meetings import services
 from tests.incidents.builders import demo_incident
 
 
-def demo_meeting(demo, demo_users, incident=None, *, starts_in=timedelta(hours=3)):
-    """A critical-incident meeting in three hours (or ``starts_in``: negative for one that has begun),
-    chaired by the responder, every partner invited."""
+def demo_meeting(demo, demo_users, incident=None, *, starts_in=timedelta(hours=3), kind="critical_incident"):
+    """A critical-incident meeting (or of ``kind``) in three hours (or ``starts_in``: negative for one that
+    has begun), chaired by the responder, every partner invited."""
     incident = incident or demo_incident(demo, demo_users)[0]
     return services.schedule_meetings(
         incident=incident,
         by=demo_users["responder"],
-        kind="critical_incident",
+        kind=kind,
         starts_at=timezone.now() + starts_in,
         duration_minutes=60,
         place="Committee room 2, Northbridge Town Hall",
@@ -24,3 +24,15 @@ def demo_meeting(demo, demo_users, incident=None, *, starts_in=timedelta(hours=3
         organisations=[p.organisation for p in incident.participations.all()],
         agenda="1. Introductions",
     )[0]
+
+
+def held(meeting, by):
+    """``meeting``'s outcome recorded (it has begun): everyone invited came, nothing decided or asked for."""
+    return services.record_outcome(
+        meeting=meeting,
+        by=by,
+        attended=list(meeting.invited_organisations.all()),
+        minutes="Partners agreed the plan.",
+        decisions=[],
+        actions=[],
+    )

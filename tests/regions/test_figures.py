@@ -52,7 +52,7 @@ def region():
             partnership=borough, incident_types=["knife"], occurred_at=now - timedelta(days=2)
         )
         CategorisationFactory(incident=knife, serious_violence=True)
-        MeetingFactory(incident=knife, starts_at=knife.notified_at + timedelta(hours=6))
+        MeetingFactory(incident=knife, starts_at=knife.notified_at + timedelta(hours=6), status="held")
         PlanActionFactory(incident=knife, due_at=now - timedelta(hours=1), status="to_do")
         TensionReadingFactory(incident=knife, level=4)
         IncidentFactory(

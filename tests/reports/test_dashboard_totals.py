@@ -15,7 +15,7 @@ from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.factories import IncidentFactory, IncidentShareFactory, PlanActionFactory
 from tests.incidents.builders import categorise, recorded_incident
-from tests.meetings.builders import demo_meeting
+from tests.meetings.builders import demo_meeting, held
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +124,14 @@ def test_informing_a_partner_counts_on_the_next_request(shown, demo, responder):
     assert tallies.differences() == []
 
 
-def test_the_first_critical_incident_meeting_counts_on_the_next_request(shown, demo, demo_users, responder):
+def test_the_first_critical_incident_meeting_held_counts_on_the_next_request(
+    shown, demo, demo_users, responder
+):
     incident = recorded_incident(demo, responder)
     before = shown()
-    demo_meeting(demo, demo_users, incident)
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    assert shown() == before
+    held(meeting, responder)
     assert moved(before, shown()) == {"with_meeting": (before["with_meeting"], before["with_meeting"] + 1)}
     assert tallies.differences() == []
 

@@ -130,13 +130,18 @@ def test_overdue_and_due_soon_actions_by_organisation(demo, demo_users):
 def test_hours_from_notification_to_the_first_meeting_and_the_first_partner_informed(demo, demo_users):
     notified = datetime(2026, 5, 4, 10, 0, tzinfo=LONDON)
     first = IncidentFactory(partnership=demo, occurred_at=notified, notified_at=notified)
-    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=10))
-    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=4))
-    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=1), kind="key_partners")
+    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=10), status="held")
+    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=4), status="held")
+    MeetingFactory(
+        incident=first, starts_at=notified + timedelta(hours=1), kind="key_partners", status="held"
+    )
+    # Neither a meeting not yet held nor one cancelled is the first held.
+    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=2))
+    MeetingFactory(incident=first, starts_at=notified + timedelta(hours=3), status="cancelled")
     ParticipationFactory(incident=first, informed_at=notified + timedelta(hours=3))
     ParticipationFactory(incident=first, informed_at=notified + timedelta(hours=1))
     second = IncidentFactory(partnership=demo, occurred_at=notified, notified_at=notified + timedelta(days=1))
-    MeetingFactory(incident=second, starts_at=second.notified_at + timedelta(hours=8))
+    MeetingFactory(incident=second, starts_at=second.notified_at + timedelta(hours=8), status="held")
     IncidentFactory(partnership=demo, occurred_at=notified, notified_at=notified)  # neither yet
 
     shown = figures(demo_users["coordinator"], demo, Filters(since=datetime(2026, 5, 1, tzinfo=LONDON)))
@@ -154,7 +159,7 @@ def test_the_whole_periods_response_times_weigh_each_month_by_its_incidents(demo
     june = datetime(2026, 6, 8, 10, 0, tzinfo=LONDON)
     for notified, hours in [(may, 2), (may, 4), (june, 9)]:
         incident = IncidentFactory(partnership=demo, occurred_at=notified, notified_at=notified)
-        MeetingFactory(incident=incident, starts_at=notified + timedelta(hours=hours))
+        MeetingFactory(incident=incident, starts_at=notified + timedelta(hours=hours), status="held")
         ParticipationFactory(incident=incident, informed_at=notified + timedelta(hours=hours))
     IncidentFactory(partnership=demo, occurred_at=june, notified_at=june)  # neither yet
 

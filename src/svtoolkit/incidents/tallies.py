@@ -3,7 +3,7 @@ of every change that moves a count, so the figures read a few hundred summed row
 incident, and are never older than the change.
 
 ``recount(incident)`` measures the incident again from its records (its own row, its latest
-categorisation, its first critical-incident meeting, the first partner informed, its plan actions),
+categorisation, its first critical-incident meeting held, the first partner informed, its plan actions),
 compares that with what it last added (``IncidentTally``) and moves each month's counters by the
 difference with atomic increments (one ``INSERT ... ON CONFLICT DO UPDATE SET n = n + d`` per table, which
 makes a missing row too), so two changes at once never lose a count on SQLite or PostgreSQL. The incident's
@@ -64,9 +64,10 @@ TABLES = {
 }
 
 # The meetings and tension apps sit above this one: their tables are reached through the incident's relations,
-# the kind of meeting the response times are measured to is named by its stored value, and the alert level
-# of tension readings is asked of their model.
+# the kind and status of meeting the response times are measured to are named by their stored values, and the
+# alert level of tension readings is asked of their model.
 CRITICAL_INCIDENT_MEETING = "critical_incident"
+MEETING_HELD = "held"
 MEASURED = (
     "partnership_id",
     "occurred_at",
@@ -106,10 +107,23 @@ def _how_many(condition: Q, model=PlanAction):
     )
 
 
+def first_critical_incident_meeting() -> Subquery:
+    """When the incident's first critical-incident meeting began, of those held (their outcome recorded), or
+    None: the one meaning of "the first critical-incident meeting" for the totals, the dashboards' response
+    times and the regional board's first day. A meeting still planned has not happened, and a cancelled one
+    never will (the toolkit's expectation is that the meeting is held within 24 hours)."""
+    meetings = Incident._meta.get_field("meetings").related_model
+    return Subquery(
+        meetings.objects.filter(incident=OuterRef("pk"), kind=CRITICAL_INCIDENT_MEETING, status=MEETING_HELD)
+        .order_by("starts_at")
+        .values("starts_at")[:1],
+        output_field=DateTimeField(),
+    )
+
+
 def _measured(incidents):
     """``incidents`` with everything their tally is made of, one row each: the same expressions for one
     incident's recount and for a rebuild of all, so the two always agree."""
-    meetings = Incident._meta.get_field("meetings").related_model
     readings = Incident._meta.get_field("tension_readings").related_model
     return (
         incidents.order_by()
@@ -120,12 +134,7 @@ def _measured(incidents):
                 .values("serious_violence")[:1],
                 output_field=BooleanField(),
             ),
-            first_meeting=Subquery(
-                meetings.objects.filter(incident=OuterRef("pk"), kind=CRITICAL_INCIDENT_MEETING)
-                .order_by("starts_at")
-                .values("starts_at")[:1],
-                output_field=DateTimeField(),
-            ),
+            first_meeting=first_critical_incident_meeting(),
             first_informed=Subquery(
                 Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
                 .order_by("informed_at")

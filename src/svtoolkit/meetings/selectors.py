@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation
 from svtoolkit.incidents.selectors import current_categorisation
-from svtoolkit.meetings.models import Meeting, MeetingKind
+from svtoolkit.incidents.tallies import first_critical_incident_meeting
+from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
 
@@ -101,14 +102,11 @@ def invited_contacts(meeting) -> list[Contact]:
 
 
 def with_first_response(incidents):
-    """``incidents`` annotated with the start of their first critical-incident meeting (``first_meeting``) and
-    the moment the first partner was informed (``first_informed``): subqueries, for figures grouped in SQL."""
+    """``incidents`` annotated with the start of their first critical-incident meeting held
+    (``first_meeting``, as the totals count it) and the moment the first partner was informed
+    (``first_informed``): subqueries, for figures grouped in SQL."""
     return incidents.annotate(
-        first_meeting=Subquery(
-            Meeting.objects.filter(incident=OuterRef("pk"), kind=MeetingKind.CRITICAL_INCIDENT)
-            .order_by("starts_at")
-            .values("starts_at")[:1]
-        ),
+        first_meeting=first_critical_incident_meeting(),
         first_informed=Subquery(
             Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
             .order_by("informed_at")

@@ -76,7 +76,7 @@ def schedule_meetings(
     incident_services.audit(
         incident=incident, by=by, action=AuditAction.CREATE, target=first, request=request
     )
-    tallies.recount(incident)  # the first critical-incident meeting may be this one: the response times
+    # No recount: a meeting planned is not counted in the response times until it is held (record_outcome).
     return meetings
 
 
@@ -169,6 +169,7 @@ def record_outcome(*, meeting, by, attended, minutes, decisions, actions, reques
     _record_meeting_changed(
         meeting, by=by, request=request, held=True, decisions=len(decisions), actions=len(actions)
     )
+    tallies.recount(meeting.incident)  # a critical-incident meeting held may be the first: the response times
     return meeting
 
 
@@ -181,7 +182,8 @@ def _record_meeting_changed(meeting, *, by, request, **changes) -> None:
 
 @transaction.atomic
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
-    """Call off a planned meeting; those invited are sent a calendar cancellation."""
+    """Call off a planned meeting; those invited are sent a calendar cancellation. No recount: only a meeting
+    held counts in the response times, and only a planned one can be cancelled."""
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("Only a planned meeting can be cancelled.")

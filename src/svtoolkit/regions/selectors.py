@@ -27,13 +27,13 @@ from svtoolkit.incidents.models import (
     Participation,
     PlanAction,
 )
-from svtoolkit.meetings.models import Meeting, MeetingStatus
+from svtoolkit.incidents.tallies import first_critical_incident_meeting
 from svtoolkit.partnerships.models import Partnership, Region, RegionalCategory, RegionalSharing
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 
-# The toolkit's first-day expectations: partners informed, the first meeting held and a communications lead
-# agreed, each within 24 hours of the partnership hearing of the incident.
+# The toolkit's first-day expectations: partners informed, the first critical-incident meeting held and a
+# communications lead agreed, each within 24 hours of the partnership hearing of the incident.
 FIRST_DAY = timedelta(hours=24)
 # The board shows the newest open incidents first, this many at most (a region of 33 boroughs has a few
 # dozen open at once; the limit keeps a page readable and its cost flat).
@@ -201,11 +201,7 @@ def region_incidents(region, *, partnership_ids=None) -> QuerySet[Incident]:
                 .order_by("informed_at")
                 .values("informed_at")[:1]
             ),
-            first_meeting_at=Subquery(
-                Meeting.objects.filter(incident=OuterRef("pk"), status=MeetingStatus.HELD)
-                .order_by("starts_at")
-                .values("starts_at")[:1]
-            ),
+            first_meeting_at=first_critical_incident_meeting(),
             has_comms_lead=Exists(CommunicationsPlan.objects.filter(incident=OuterRef("pk"))),
         )
     )

@@ -1,19 +1,15 @@
 """The partnership dashboard reads running totals too (``DashboardTally``): response times by the month the
 partnership was notified, actions by the month they are due. The incidents already recorded are counted
-again, so every table of totals is made as the services keep it."""
+again by 0030, so every table of totals is made as the services keep it."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def count_existing(apps, schema_editor):
-    Incident = apps.get_model("incidents", "Incident")
-    if not Incident.objects.exists():
-        return
-    # The live counting code, as in 0026; it reads only columns and tables that exist at this migration.
-    from svtoolkit.incidents import tallies
-
-    tallies.rebuild()
+    # Done by 0030_count_only_meetings_held instead, which counts every table of totals again with the live
+    # code once the first critical-incident meeting means the first held.
+    return
 
 
 class Migration(migrations.Migration):
