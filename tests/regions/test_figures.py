@@ -3,7 +3,7 @@ number of queries; small numbers suppressed in the needs assessment extract; the
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -19,6 +19,8 @@ from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import IncidentStatus, PlaceKind
 from svtoolkit.partnerships.models import RegionalCategory, RegionRole
 from svtoolkit.regions import figures, selectors
+from svtoolkit.reports import selectors as reports
+from svtoolkit.reports.forms import ReportFilterForm
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     CategorisationFactory,
@@ -343,3 +345,39 @@ def test_the_board_asks_the_same_few_questions_whatever_the_number_of_boroughs_a
         3
     }
     assert len(shown["incidents"]) == sum(len(entry.detail["incidents"]) for entry in read)
+
+
+# A month's end, the first of a month after a short February, and a leap day.
+MONTH_ENDS = {
+    date(2027, 1, 31): date(2026, 2, 1),
+    date(2028, 3, 1): date(2027, 4, 1),
+    date(2028, 2, 29): date(2027, 3, 1),
+}
+
+
+@pytest.mark.parametrize("today", MONTH_ENDS)
+def test_twelve_months_are_twelve_calendar_months_as_on_the_partnership_dashboard(demo, demo_users, today):
+    now = timezone.make_aware(datetime.combine(today, time(12)))
+    first = MONTH_ENDS[today]
+    midnight = timezone.make_aware(datetime.combine(first, time()))
+    for occurred_at in (midnight + timedelta(minutes=30), midnight - timedelta(minutes=30)):
+        IncidentFactory(partnership=demo, occurred_at=occurred_at, notified_at=occurred_at)
+    tallies.rebuild()
+
+    shown = figures.dashboard(demo.region, period=12, now=now)
+    chosen = ReportFilterForm({"period": "12"}, types={}).filters(now=now)
+    partnership = reports.dashboard(demo_users["coordinator"], demo, chosen, now=now)
+
+    assert shown["since"] == first == timezone.localtime(chosen.since).date()
+    assert [row.month for row in shown["per_month"]] == partnership["months"]
+    assert len(partnership["months"]) == 12 and partnership["months"][-1] == today.replace(day=1)
+    [northbridge] = [row for row in shown["by_borough"] if row.name == demo.name]
+    assert northbridge.incidents == partnership["incidents_total"] == 1  # not the one the day before
+
+
+@pytest.mark.parametrize("period", figures.PERIODS)
+def test_each_period_is_that_many_calendar_months(region, period):
+    for today in MONTH_ENDS:
+        now = timezone.make_aware(datetime.combine(today, time(12)))
+        months = [row.month for row in figures.dashboard(region, period=period, now=now)["per_month"]]
+        assert len(months) == period and months[-1] == today.replace(day=1)

@@ -14,6 +14,13 @@ def month_of(value) -> date:
     return value.replace(day=1)
 
 
+def first_of_last_months(months: int, today: date) -> date:
+    """The first day of the earliest of the last ``months`` calendar months, this one included (12 on
+    31 January 2027: 1 February 2026): the periods of the figures are whole months, so none counts in part."""
+    year, month = divmod(today.year * 12 + today.month - 1 - (months - 1), 12)
+    return date(year, month + 1, 1)
+
+
 def months_between(first: date, last: date) -> list[date]:
     months, month = [], first.replace(day=1)
     while month <= last:

@@ -27,7 +27,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record_in_each
-from svtoolkit.core.charts import chart, hours, month_of, months_between, percent
+from svtoolkit.core.charts import chart, first_of_last_months, hours, month_of, months_between, percent
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -384,7 +384,7 @@ def dashboard(region, *, period: int = DEFAULT_PERIOD, now: datetime | None = No
 
 def _counted(region, shares: Shares, *, period: int, now: datetime) -> dict:
     today = timezone.localtime(now).date()
-    first_month = (today.replace(day=1) - timedelta(days=31 * (period - 1))).replace(day=1)
+    first_month = first_of_last_months(period, today)
     since = timezone.make_aware(datetime.combine(first_month, datetime.min.time()))
     months = months_between(first_month, today)
     month_labels = [f"{month:%b %Y}" for month in months]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from svtoolkit.core.charts import first_of_last_months
 from svtoolkit.core.forms import text_field
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.reports.boundaries import MAX_BYTES as MAX_UPLOAD_BYTES
@@ -43,10 +44,9 @@ class ReportFilterForm(forms.Form):
         since = None
         if period != "all":
             today = timezone.localtime(now or timezone.now())
-            # Whole months, this one included: from the first of the month, so no month is counted in part.
-            year, month = divmod(today.year * 12 + today.month - 1 - (int(period) - 1), 12)
+            first = first_of_last_months(int(period), today.date())
             since = today.replace(
-                year=year, month=month + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+                year=first.year, month=first.month, day=1, hour=0, minute=0, second=0, microsecond=0
             )
         return Filters(since=since, incident_type=cleaned.get("incident_type", ""))
 
