@@ -11,10 +11,12 @@ tally row is locked first, so two recounts of one incident take turns. The same 
 dashboard's counts (``DashboardTally``): response times by the month the partnership was notified, actions by
 the month they are due, each under the month the incident occurred. ``rebuild()`` counts everything
 again from the records; ``differences()`` says where the kept counts disagree with a rebuild (the
-``rebuild_tallies --check`` command and the tests use it).
+``rebuild_tallies --check`` command and the tests use it). Both may run while the system is in use: a
+rebuild keeps recounts waiting until it commits, and a check reads the records and the counts at one moment.
 """
 
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 
@@ -362,7 +364,9 @@ def _summed(tallies) -> dict[tuple, Counter]:
 @transaction.atomic
 def rebuild() -> int:
     """Count every incident again from its records and replace the kept counts; answers the incidents
-    counted. For a new installation, a bulk load, or after a fault found by ``differences``."""
+    counted. For a new installation, a bulk load, or after a fault found by ``differences``. Safe while the
+    system is in use: every recount waits for it, and it for those already writing."""
+    _keep_recounts_waiting()
     IncidentTally.objects.all().delete()
     for model, _, _ in TABLES.values():
         model.objects.all().delete()
@@ -390,6 +394,39 @@ def rebuild() -> int:
     return counted
 
 
+def _keep_recounts_waiting() -> None:
+    """Keep every recount waiting until this transaction ends, after those already writing have committed, so
+    that a change is counted by the rebuild or by its own recount after it, never by both or neither. On
+    PostgreSQL the tables of counts are locked against writes (not reads), ``IncidentTally`` first since every
+    recount writes it first (so the two never wait on each other); on SQLite the transaction (``BEGIN
+    IMMEDIATE``) already holds the one writer's place."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    tables = [IncidentTally, *(model for model, _, _ in TABLES.values())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "LOCK TABLE "
+            + ", ".join(connection.ops.quote_name(model._meta.db_table) for model in tables)
+            + " IN EXCLUSIVE MODE"
+        )
+
+
+@contextmanager
+def _at_one_moment():
+    """A transaction whose reads all see the database as it stood at the first, so the records and the kept
+    counts agree as they did then, whatever commits meanwhile. On PostgreSQL a read-only repeatable-read
+    transaction, which stops no one writing; on SQLite a transaction (which holds the writer's place, as
+    every one does there). Inside a transaction already, that one."""
+    connection = transaction.get_connection()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def kept_counts() -> dict[tuple, dict]:
     """The kept counts of every table, by (table, *the fields that name the row*), without rows that count
     nothing."""
@@ -412,13 +449,15 @@ def _named(key: tuple) -> str:
 
 
 def differences() -> list[str]:
-    """Where the kept counts differ from counts made afresh from the records (none: they agree)."""
-    fresh = {
-        key: {name: n for name, n in counts.items() if n}
-        for key, counts in _summed(_rebuilt()).items()
-        if any(counts.values())
-    }
-    kept = kept_counts()
+    """Where the kept counts differ from counts made afresh from the records (none: they agree), both read at
+    one moment, so a change committed while it runs is not a difference."""
+    with _at_one_moment():
+        fresh = {
+            key: {name: n for name, n in counts.items() if n}
+            for key, counts in _summed(_rebuilt()).items()
+            if any(counts.values())
+        }
+        kept = kept_counts()
     return [
         f"{_named(key)}: kept {kept.get(key)}, counted {fresh.get(key)}"
         for key in sorted(fresh.keys() | kept.keys())

@@ -6,7 +6,8 @@ from svtoolkit.incidents import tallies
 class Command(BaseCommand):
     help = (
         "Count every incident again from its records and replace the running totals the figures read "
-        "(after a bulk load straight into the tables); --check only compares them and fails if they differ."
+        "(after a bulk load straight into the tables); --check only compares them and fails if they differ. "
+        "Both are safe while the toolkit is in use."
     )
 
     def add_arguments(self, parser):
