@@ -122,7 +122,7 @@ def test_notify_dripping_its_answer_is_cut_off_at_the_send_timeout(notify, setti
     settings.NOTIFY_BASE_URL = server.url
     _alert()
     started = time.monotonic()
-    delivery.deliver_due()
+    delivery.deliver_due_alerts()
     took = time.monotonic() - started
     server.stop()
     assert took < 1.8, "the whole send was cut off at the send timeout"
