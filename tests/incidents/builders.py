@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.incidents.models import Incident, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
+from svtoolkit.playbooks import services as playbook_services
 
 # What a responder types into the record form (/incidents/new/) to record an incident.
 RECORD_FORM = {
@@ -97,6 +99,32 @@ def demo_incident(demo, demo_users):
         due_at=timezone.now() + timedelta(hours=4),
     )
     return incident, action
+
+
+def answering(action, event, *, by):
+    """``action`` made the plan's action for the item of the default checklist that ``event`` completes, as
+    if drawn from it (the checklist adopted by ``by``, the incident planned on it: refresh it). Returns the
+    item."""
+    version = playbook_services.adopt_default_playbook(partnership=action.incident.partnership, by=by)
+    item = version.items.filter(completed_by=event).first()
+    PlanAction.objects.filter(pk=action.pk).update(item=item)
+    Incident.objects.filter(pk=action.incident_id).update(playbook_version=version)
+    action.refresh_from_db()
+    return item
+
+
+def mark_action(action, status, *, by, note="", not_needed_reason=""):
+    """``by`` saves ``action`` with ``status`` through the service, as its form does (read as it stands)."""
+    return services.update_action(
+        action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
+        by=by,
+        expected_revision=action.revision,
+        status=status,
+        owner_organisation=action.owner_organisation,
+        owner=None,
+        not_needed_reason=not_needed_reason,
+        note=note,
+    )
 
 
 def more_actions(incident, by, *, how_many: int) -> list:

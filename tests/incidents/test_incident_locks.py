@@ -10,6 +10,7 @@ which lets those rows be written meanwhile.
 PostgreSQL only: SQLite takes one writer at a time."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, close_old_connections, connection, transaction
@@ -17,12 +18,11 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents import services, tallies
-from svtoolkit.incidents.models import IncidentStatus, PlanAction, TimelineEntry
+from svtoolkit.incidents.models import IncidentStatus, TimelineEntry
 from svtoolkit.incidents.tally_models import IncidentTally
-from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
 from tests.concurrency import _wait_for_lock_waiters
-from tests.incidents.builders import demo_incident, recorded_incident
+from tests.incidents.builders import answering, correct_record, demo_incident, mark_action, recorded_incident
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -65,18 +65,45 @@ def in_thread(work):
     return thread, outcome
 
 
+def overlapping(first, second, *, paused):
+    """Run ``first`` until it stops at ``paused`` (holding what it has locked), then ``second`` until it waits
+    for a lock, then let both finish: returns their outcomes."""
+    first_thread, first_outcome = in_thread(first)
+    assert paused.reached.wait(WAIT)
+    second_thread, second_outcome = in_thread(second)
+    try:
+        _wait_for_lock_waiters(1)
+    finally:
+        paused.go.set()
+        first_thread.join(WAIT)
+        second_thread.join(WAIT)
+    return first_outcome, second_outcome
+
+
+def stopped_once_saved(monkeypatch) -> Paused:
+    """From now on an action's update stops just after saving the action, holding its row."""
+    paused = Paused(services.save_if_unchanged)
+    monkeypatch.setattr(services, "save_if_unchanged", paused)
+    return paused
+
+
+@pytest.fixture
+def meeting_action(demo, demo_users):
+    """The demo incident, and its action as the plan's action that a meeting held completes."""
+    incident, action = demo_incident(demo, demo_users)
+    answering(action, CompletingEvent.MEETING_HELD, by=demo_users["coordinator"])
+    incident.refresh_from_db()
+    return incident, action
+
+
+def meeting_held(incident, *, by):
+    """The app records that a meeting was held, which completes the meeting's action."""
+    return services.record_event(incident=incident, event=CompletingEvent.MEETING_HELD, by=by, link="/m/")
+
+
 def started_on(action, *, by):
-    """``by`` saves ``action`` as in progress, with a note, through the service (as its form does)."""
-    return services.update_action(
-        action=PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
-        by=by,
-        expected_revision=action.revision,
-        status="in_progress",
-        owner_organisation=action.owner_organisation,
-        owner=None,
-        not_needed_reason="",
-        note="Footage requested.",
-    )
+    """``by`` saves ``action`` as in progress, with a note."""
+    return mark_action(action, "in_progress", by=by, note="Footage requested.")
 
 
 def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(demo, demo_users, monkeypatch):
@@ -105,39 +132,78 @@ def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(de
 
 
 def test_an_action_update_and_an_event_completing_that_action_at_once_both_succeed(
-    demo, demo_users, monkeypatch
+    meeting_action, demo_users, monkeypatch
 ):
     """A responder saves an action while a meeting's outcome is recorded that completes the same
     action: the outcome locked the incident, then waited for the action; the update held the action, then
     waited on the incident to write its timeline entry. PostgreSQL broke the deadlock by failing one of them
     (a 500 for its person)."""
-    incident, action = demo_incident(demo, demo_users)
-    version = playbook_services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"])
-    item = version.items.filter(completed_by=CompletingEvent.MEETING_HELD).first()
-    PlanAction.objects.filter(pk=action.pk).update(item=item)
-    action.refresh_from_db()
-    paused = Paused(services.save_if_unchanged)
-    monkeypatch.setattr(services, "save_if_unchanged", paused)
+    incident, action = meeting_action
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
-    updating, updated = in_thread(lambda: started_on(action, by=responder))
-    assert paused.reached.wait(WAIT)  # the update holds the action's row
-    completing, completed = in_thread(
-        lambda: services.record_event(
-            incident=incident, event=CompletingEvent.MEETING_HELD, by=coordinator, link="/meetings/"
-        )
+    # The update holds the action's row; the event waits for it.
+    updated, completed = overlapping(
+        lambda: started_on(action, by=responder),
+        lambda: meeting_held(incident, by=coordinator),
+        paused=stopped_once_saved(monkeypatch),
     )
-    try:
-        _wait_for_lock_waiters(1)  # the event waits for the action
-    finally:
-        paused.go.set()
-        updating.join(WAIT)
-        completing.join(WAIT)
     errors = [outcome.get("error") for outcome in (updated, completed)]
     assert errors == [None, None], errors
     assert not any(isinstance(error, OperationalError) for error in errors)
     action.refresh_from_db()
     assert action.status == "done"  # the update saved first, then the event completed it
     assert TimelineEntry.objects.filter(action=action, text__contains="Footage requested.").exists()
+
+
+def test_an_action_marked_not_needed_as_an_event_would_complete_it_stays_not_needed(
+    meeting_action, demo_users, monkeypatch
+):
+    """A responder marks an action not needed (the family declined) as a meeting's outcome that completes it
+    is recorded: the event had read the action as open before the responder saved, then marked it done over
+    their choice, leaving their reason on a done action."""
+    incident, action = meeting_action
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    marked, completed = overlapping(
+        lambda: mark_action(action, "not_needed", by=responder, not_needed_reason="The family declined."),
+        lambda: meeting_held(incident, by=coordinator),
+        paused=stopped_once_saved(monkeypatch),
+    )
+    assert [marked.get("error"), completed.get("error")] == [None, None]
+    assert completed["result"] == 0  # nothing left open to complete
+    action.refresh_from_db()
+    assert (action.status, action.not_needed_reason, action.completed_record) == (
+        "not_needed",
+        "The family declined.",
+        "",
+    )
+    assert not TimelineEntry.objects.filter(action=action, text__contains="now done").exists()
+    assert tallies.differences() == []
+
+
+def test_an_action_done_as_the_incidents_record_is_corrected_keeps_its_due_time(
+    meeting_action, demo_users, monkeypatch
+):
+    """The record is corrected (the partnership was told two days earlier) as a responder marks an action
+    drawn from the checklist done: the correction had read the action as open, then gave the done action a
+    new due time, so it counted as done late (or on time) by a time it was never judged by."""
+    incident, action = meeting_action
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    due_at = action.due_at
+    two_days = timedelta(days=2)
+    done, corrected = overlapping(
+        lambda: mark_action(action, "done", by=responder),
+        lambda: correct_record(
+            incident,
+            coordinator,
+            occurred_at=incident.occurred_at - two_days,
+            notified_at=incident.notified_at - two_days,
+        ),
+        paused=stopped_once_saved(monkeypatch),
+    )
+    assert [done.get("error"), corrected.get("error")] == [None, None]
+    action.refresh_from_db()
+    assert (action.status, action.due_at) == ("done", due_at)
+    assert not incident.timeline.filter(text__contains="now due from the corrected time").exists()
+    assert tallies.differences() == []
 
 
 def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_figures(demo, demo_users):

@@ -14,7 +14,7 @@ from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, P
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import SHARE_BASIS, categorise, demo_incident
+from tests.incidents.builders import SHARE_BASIS, answering, categorise, demo_incident, mark_action
 
 pytestmark = pytest.mark.django_db
 
@@ -356,6 +356,25 @@ def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_
     assert "Door-knock Eastgate Road" in sent["responder@example.org"]
     assert "Not due yet" not in sent["responder@example.org"]
     assert send_overdue_reminders.enqueue().return_value == 0  # not again within the day
+
+
+def test_an_event_leaves_an_action_already_not_needed_as_it_is(incident, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    action = incident.actions.get()
+    answering(action, services.CompletingEvent.MEETING_HELD, by=coordinator)
+    mark_action(action, ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="The family declined.")
+
+    completed = services.record_event(
+        incident=incident, event=services.CompletingEvent.MEETING_HELD, by=coordinator, link="/meetings/"
+    )
+
+    assert completed == 0
+    action.refresh_from_db()
+    assert (action.status, action.not_needed_reason, action.completed_record) == (
+        ActionStatus.NOT_NEEDED,
+        "The family declined.",
+        "",
+    )
 
 
 def test_done_keeps_the_time_it_was_first_done(incident, demo_users):

@@ -634,8 +634,12 @@ def record_event(*, incident, event, by, link) -> int:
         locked.recorded_events = {**locked.recorded_events, event: link}
         Incident.objects.filter(pk=incident.pk).update(recorded_events=locked.recorded_events)
         incident.recorded_events = locked.recorded_events
+    # Locked as they are read, so each is still open when it is completed: one someone is marking not needed
+    # or done at this moment is read once they have saved it, and is left as they left it.
     completed = list(
-        incident.actions.filter(item__completed_by=event, status__in=OPEN_ACTION_STATUSES).order_by("pk")
+        incident.actions.select_for_update(no_key=True, of=("self",))
+        .filter(item__completed_by=event, status__in=OPEN_ACTION_STATUSES)
+        .order_by("pk")
     )
     if not completed:
         return 0
@@ -1087,19 +1091,20 @@ def _redate_drawn_actions(incident, by) -> int:
     drawn = incident.actions.filter(status__in=OPEN_ACTION_STATUSES, item__isnull=False)
     for action_id, timing in drawn.values_list("pk", "item__timing"):
         open_by_timing[timing].append(action_id)
+    moved = 0
     for timing, action_ids in open_by_timing.items():
         due_at = due_after(timings[timing], incident.notified_at)
-        actions = PlanAction.objects.filter(pk__in=action_ids)
+        # Still open when updated: one done or set aside since it was read keeps the time it was judged by.
+        actions = PlanAction.objects.filter(pk__in=action_ids, status__in=OPEN_ACTION_STATUSES)
         # Those moving earlier (or not at all) first: once moved, the second update no longer takes them.
-        update_and_move_revision(actions.filter(due_at__gte=due_at), due_at=due_at)
-        update_and_move_revision(
+        moved += update_and_move_revision(actions.filter(due_at__gte=due_at), due_at=due_at)
+        moved += update_and_move_revision(
             actions.filter(due_at__lt=due_at),
             due_at=due_at,
             escalation_step=EscalationStep.NONE,
             escalated_at=None,
             last_reminded_at=None,
         )
-    moved = sum(len(action_ids) for action_ids in open_by_timing.values())
     if moved:
         history.note(
             incident,
