@@ -3,7 +3,9 @@
 Two threads started together rarely interleave at the one moment that matters (both have read, neither has
 written). On PostgreSQL the test holds a lock on the rows both will write until both are waiting for it: each
 has then read what it reads before writing, and is let go at once, as in the worst real case. SQLite takes one
-writer at a time, so there the threads simply run together.
+writer at a time, so there the threads simply run together. To overlap two services at one step, ``Paused``
+stops the first inside its transaction (holding what it has locked) while the second runs into its locks
+(``overlapping``).
 """
 
 import threading
@@ -11,9 +13,10 @@ import time
 from contextlib import contextmanager
 
 import requests
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 
 LOCK_WAIT_LIMIT = 20  # seconds
+WAIT = 20  # seconds: a thread that has not got on by then never will
 
 
 @contextmanager
@@ -112,3 +115,51 @@ def this_connections_dropper():
 
     drop.backend = backend
     return drop
+
+
+class Paused:
+    """Wraps a service's step so that the thread running it stops just after it, inside its transaction
+    (holding whatever it has locked), until ``go`` is set."""
+
+    def __init__(self, step):
+        self.step, self.reached, self.go = step, threading.Event(), threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        result = self.step(*args, **kwargs)
+        if threading.current_thread() is not threading.main_thread():
+            self.reached.set()
+            assert self.go.wait(WAIT)
+        return result
+
+
+def in_thread(work):
+    """Run ``work`` in a thread with its own database connection; returns (thread, outcome)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except Exception as error:  # reported to the test, which asserts on it
+            outcome["error"] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def overlapping(first, second, *, paused):
+    """Run ``first`` until it stops at ``paused`` (holding what it has locked), then ``second`` until it waits
+    for a lock, then let both finish: returns their outcomes."""
+    first_thread, first_outcome = in_thread(first)
+    assert paused.reached.wait(WAIT)
+    second_thread, second_outcome = in_thread(second)
+    try:
+        _wait_for_lock_waiters(1)
+    finally:
+        paused.go.set()
+        first_thread.join(WAIT)
+        second_thread.join(WAIT)
+    return first_outcome, second_outcome

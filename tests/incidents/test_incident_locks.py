@@ -7,77 +7,45 @@ key-share lock on the incident's row while it is written, which a plain ``FOR UP
 The services lock the incident to change its own columns, never its key, so they take ``FOR NO KEY UPDATE``,
 which lets those rows be written meanwhile.
 
+Changes to one incident lock its rows in one order (``incidents/locks.py``): the incident, its tally row, its
+actions; the tests below make two changes overlap at the step where the wrong order deadlocked.
+
 PostgreSQL only: SQLite takes one writer at a time."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
+from svtoolkit import access
+from svtoolkit.alerts.services import accept_lead
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.incidents import services, tallies
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import IncidentStatus, TimelineEntry
 from svtoolkit.incidents.tally_models import IncidentTally
+from svtoolkit.meetings import services as meeting_services
+from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
-from tests.concurrency import _wait_for_lock_waiters
-from tests.incidents.builders import answering, correct_record, demo_incident, mark_action, recorded_incident
+from tests.alerts.builders import raise_police_alert, rota
+from tests.concurrency import WAIT, Paused, _wait_for_lock_waiters, in_thread, overlapping
+from tests.incidents.builders import (
+    answering,
+    categorise,
+    correct_record,
+    demo_incident,
+    demo_school,
+    mark_action,
+    recorded_incident,
+)
+from tests.meetings.builders import demo_meeting
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL"),
 ]
-
-WAIT = 20  # seconds: a thread that has not got on by then never will
-
-
-class Paused:
-    """Wraps a service's step so that the thread running it stops just after it, inside its transaction
-    (holding whatever it has locked), until ``go`` is set."""
-
-    def __init__(self, step):
-        self.step, self.reached, self.go = step, threading.Event(), threading.Event()
-
-    def __call__(self, *args, **kwargs):
-        result = self.step(*args, **kwargs)
-        if threading.current_thread() is not threading.main_thread():
-            self.reached.set()
-            assert self.go.wait(WAIT)
-        return result
-
-
-def in_thread(work):
-    """Run ``work`` in a thread with its own database connection; returns (thread, outcome)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except Exception as error:  # reported to the test, which asserts on it
-            outcome["error"] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
-def overlapping(first, second, *, paused):
-    """Run ``first`` until it stops at ``paused`` (holding what it has locked), then ``second`` until it waits
-    for a lock, then let both finish: returns their outcomes."""
-    first_thread, first_outcome = in_thread(first)
-    assert paused.reached.wait(WAIT)
-    second_thread, second_outcome = in_thread(second)
-    try:
-        _wait_for_lock_waiters(1)
-    finally:
-        paused.go.set()
-        first_thread.join(WAIT)
-        second_thread.join(WAIT)
-    return first_outcome, second_outcome
 
 
 def stopped_once_saved(monkeypatch) -> Paused:
@@ -206,10 +174,124 @@ def test_an_action_done_as_the_incidents_record_is_corrected_keeps_its_due_time(
     assert tallies.differences() == []
 
 
+# An action marked done (a count moves) while another change to the incident recounts it and then completes
+# that action: the update held the action, then waited for the incident's figures; the other held the figures,
+# then waited for the action. PostgreSQL ended one with "deadlock detected": a 500, and what its person typed
+# (the meeting's minutes and actions, the school's record) was lost.
+
+
+def done_and_counted(outcomes, action):
+    """Both changes saved, the action done as its person marked it, and the figures as the records say."""
+    errors = [outcome.get("error") for outcome in outcomes]
+    assert errors == [None, None], errors
+    action.refresh_from_db()
+    assert (action.status, action.completed_record) == ("done", "")
+    assert tallies.differences() == []
+
+
+def outcome_recorded(meeting, *, by):
+    """The meeting's outcome with an action agreed: the action is added (the figures recounted), then the
+    meeting held completes the meeting's action."""
+    return meeting_services.record_outcome(
+        meeting=meeting,
+        by=by,
+        attended=[],
+        minutes="Patrols agreed.",
+        decisions=[],
+        actions=[
+            {
+                "title": "Letter to parents",
+                "owner_organisation": None,
+                "owner": None,
+                "due_at": timezone.now() + timedelta(days=1),
+            }
+        ],
+    )
+
+
+def test_a_meetings_outcome_and_the_meetings_action_marked_done_at_once_are_both_saved(
+    meeting_action, demo, demo_users, monkeypatch
+):
+    incident, action = meeting_action
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=timedelta(hours=-1))
+    outcomes = overlapping(
+        lambda: mark_action(action, "done", by=responder),
+        lambda: outcome_recorded(meeting, by=coordinator),
+        paused=stopped_once_saved(monkeypatch),
+    )
+    done_and_counted(outcomes, action)
+    meeting.refresh_from_db()
+    assert meeting.status == "held"
+    assert incident.actions.filter(title="Letter to parents").exists()
+
+
+def test_a_meetings_outcome_and_the_meetings_action_done_in_a_bulk_update_at_once_are_both_saved(
+    meeting_action, demo, demo_users, monkeypatch
+):
+    incident, action = meeting_action
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=timedelta(hours=-1))
+    paused = Paused(services.update_and_move_revision)  # the bulk update stops holding the action
+    monkeypatch.setattr(services, "update_and_move_revision", paused)
+    outcomes = overlapping(
+        lambda: services.update_actions(incident=incident, actions=[action], by=responder, status="done"),
+        lambda: outcome_recorded(meeting, by=coordinator),
+        paused=paused,
+    )
+    done_and_counted(outcomes, action)
+
+
+def test_a_school_recorded_and_the_action_it_completes_marked_done_at_once_are_both_saved(
+    demo, demo_users, monkeypatch
+):
+    incident, action = demo_incident(demo, demo_users)
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    answering(action, CompletingEvent.SAFEGUARDING_LEAD_INFORMED, by=coordinator)
+    incident.refresh_from_db()
+    told = timezone.now() - timedelta(minutes=5)
+    outcomes = overlapping(
+        lambda: mark_action(action, "done", by=responder),
+        # The schools' items are added to the plan (the figures recounted), then the lead told completes one.
+        lambda: demo_school(incident, coordinator, safeguarding_lead_informed_at=told),
+        paused=stopped_once_saved(monkeypatch),
+    )
+    done_and_counted(outcomes, action)
+    assert incident.schools.filter(safeguarding_lead_informed_at=told).exists()
+
+
+def test_an_alerted_incident_categorised_and_an_action_it_hands_to_a_partner_marked_done_at_once_both_saved(
+    demo, demo_users, monkeypatch
+):
+    """The categorisation completes its actions (the figures recounted), then the launch protocol adds the
+    hospital, which takes over the actions waiting for it."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    incident = alert.incident
+    accept_lead(alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo))
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="v1", expected_revision=version.revision
+    )
+    services.draw_plan(incident=incident, by=responder)
+    incident.refresh_from_db()
+    # An action for the hospital, with the lead until the hospital takes part.
+    action = incident.actions.filter(item__owner_kind="health_hospital").exclude(owner_reason="").first()
+    outcomes = overlapping(
+        lambda: mark_action(action, "done", by=responder),
+        lambda: categorise(incident, coordinator, factors=["young_person"]),
+        paused=stopped_once_saved(monkeypatch),
+    )
+    done_and_counted(outcomes, action)
+    hospital = incident.participations.get(organisation__kind="health_hospital")
+    assert hospital.informed_at is not None
+
+
 def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_figures(demo, demo_users):
     """The running totals count an action as open, done or neither: a change that keeps that (to do → in
-    progress, a note, a new owner) moves no count, so it does not take its turn on the incident's tally row,
-    which every other update of the incident's actions would otherwise queue on."""
+    progress, a note, a new owner) moves no count, so it does not take its turn on the incident's row and
+    tally row, which every other update of the incident's actions would otherwise queue on."""
     incident, action = demo_incident(demo, demo_users)
     tally = IncidentTally.objects.filter(incident=incident)
     assert tally.exists()
@@ -221,7 +303,9 @@ def test_moving_an_action_between_open_statuses_does_not_wait_for_the_incidents_
             return started_on(action, by=demo_users["responder"])
 
     with transaction.atomic():
-        list(tally.select_for_update())  # another update of the incident's actions, recounting
+        # Another update of the incident's actions, recounting: it holds the incident, then its tally row.
+        lock_incident(incident)
+        list(tally.select_for_update())
         updating, updated = in_thread(update)
         updating.join(WAIT)
     assert "error" not in updated, updated.get("error")

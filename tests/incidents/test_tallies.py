@@ -211,9 +211,9 @@ def test_a_tension_reading_at_the_alert_level_counts_as_an_alert_on_the_next_req
 
 # The partnership locked and the year's last number read 2; the incident, its scene, the lead organisation
 # found and taking part, two timeline entries and the audit entry 7; the checklist's event noted 5 (in its
-# savepoint); the incident counted (its tally made and locked, measured, its plan by due month, one statement
-# for each table of counts, the tally saved) 7; the transaction's savepoint 2.
-RECORD_INCIDENT_QUERIES = 23
+# savepoint); the incident counted (the incident locked, its tally made and locked, measured, its plan by due
+# month, one statement for each table of counts, the tally saved) 8; the transaction's savepoint 2.
+RECORD_INCIDENT_QUERIES = 24
 
 
 @pytest.mark.parametrize("types", [("knife",), ("knife", "firearm", "gang")])
@@ -230,8 +230,9 @@ def test_a_recount_that_finds_nothing_changed_writes_nothing(demo, responder):
     kept = tallies.kept_counts()
     with CaptureQueriesContext(connection) as recount:
         tallies.recount(incident)
-    # Its tally made if missing and locked, the incident measured, its plan by due month: no count moved.
-    assert len(recount) == 4
+    # The incident locked, its tally made if missing and locked, the incident measured, its plan by due month:
+    # no count moved.
+    assert len(recount) == 5
     assert not [query["sql"] for query in recount if query["sql"].startswith(("UPDATE", "DELETE"))]
     assert tallies.kept_counts() == kept
 

@@ -23,6 +23,7 @@ from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
 from svtoolkit.incidents.disclosures import record_disclosure
+from svtoolkit.incidents.locks import lock_incident, locked_incidents
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -53,7 +54,8 @@ from svtoolkit.playbooks.conditions import types_in
 from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
 
-__all__ = ["CompletingEvent"]  # higher apps name the events they record through this module
+# Higher apps name the events they record, and lock incidents, through this module.
+__all__ = ["CompletingEvent", "locked_incidents"]
 # A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -69,15 +71,6 @@ def _move_status_on(incident, from_statuses, to) -> None:
         incident.status = to
     else:
         incident.refresh_from_db(fields=["status"])
-
-
-def locked_incidents():
-    """Incidents to lock while a service changes an incident's own columns (never its key): ``FOR NO KEY
-    UPDATE``. Every row written that refers to the incident (a timeline entry, a decision, an action) takes a
-    key-share lock on the incident's row, which a plain ``FOR UPDATE`` blocks: the hundreds of people working
-    a major incident would wait on each status change, and an action update could deadlock with an event
-    completing that action."""
-    return Incident.objects.select_for_update(no_key=True)
 
 
 def check_not_before_incident(*, occurred_at, at, field: str, message: str) -> None:
@@ -290,6 +283,7 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
         )
     if membership.role == Role.VIEWER:
         raise DomainError(f"{officer} is a viewer, so cannot lead a response.", field="officer")
+    lock_incident(incident)  # first: the actions waiting for a partner move to the new lead (locks.py)
     lead = LeadAssignment.objects.create(
         incident=incident,
         organisation=organisation,
@@ -331,6 +325,7 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
 def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
     if contact is not None and contact.organisation_id != organisation.pk:
         raise DomainError("The contact must work for the organisation taking part.", field="contact")
+    lock_incident(incident)  # first: the actions waiting for this organisation are handed to it (locks.py)
     participation, created = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
@@ -377,6 +372,7 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
     partner once. Partners whose contact has no email address, or has been taken out of the directory (they
     left), cannot be told this way; the caller lists them.
     """
+    lock_incident(incident)  # first, before the partners' rows, as adding a partner does (locks.py)
     candidates = list(
         incident.participations.filter(contact__email__gt="", contact__is_active=True)
         .filter(
@@ -714,6 +710,12 @@ def update_action(
     if status == ActionStatus.HANDED_OVER and not note.strip():
         raise DomainError("Say who the action was handed over to.", field="note")
     before = (action.status, action.owner_organisation_id, action.owner_id)
+    # Only a change that moves a count recounts, and locks the incident (first, before the action: locks.py):
+    # the people working a major incident update its actions (in progress, a note, a new owner) many times a
+    # minute, and those changes take the action's row alone.
+    moves_a_count = tallies.action_counted_as(before[0]) != tallies.action_counted_as(status)
+    if moves_a_count:
+        lock_incident(action.incident)
     saved = {
         "status": status,
         "owner_organisation": owner_organisation,
@@ -754,9 +756,7 @@ def update_action(
         action=action,
     )
     history.audit(action.incident, by, AuditAction.UPDATE, action, request, status=action.status)
-    # Only when a count moves: the recount takes turns on the incident's tally row, and the people working a
-    # major incident update its actions (in progress, a note, a new owner) many times a minute.
-    if tallies.action_counted_as(before[0]) != tallies.action_counted_as(action.status):
+    if moves_a_count:
         tallies.recount(action.incident)
     return action
 
@@ -795,6 +795,7 @@ def update_actions(
     if owner is not None and owner_organisation is None:
         raise DomainError("Choose the organisation the new owner works for.", field="owner_organisation")
     check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
+    lock_incident(incident)  # first, before the actions (locks.py)
     chosen = list(
         # Lock the actions only: PostgreSQL refuses FOR UPDATE on the nullable side of the owners' outer join.
         incident.actions.select_for_update(of=("self",))
@@ -946,6 +947,7 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
             else "Say why the actions are not needed.",
             field="reason",
         )
+    lock_incident(incident)  # first, before the actions (locks.py)
     open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
     count = update_and_move_revision(
         open_actions,

@@ -7,12 +7,13 @@ categorisation, its first critical-incident meeting held, the first partner info
 compares that with what it last added (``IncidentTally``) and moves each month's counters by the
 difference with atomic increments (one ``INSERT ... ON CONFLICT DO UPDATE SET n = n + d`` per table, which
 makes a missing row too), so two changes at once never lose a count on SQLite or PostgreSQL. The incident's
-tally row is locked first, so two recounts of one incident take turns. The same recount keeps the partnership
-dashboard's counts (``DashboardTally``): response times by the month the partnership was notified, actions by
-the month they are due, each under the month the incident occurred. ``rebuild()`` counts everything
-again from the records; ``differences()`` says where the kept counts disagree with a rebuild (the
-``rebuild_tallies --check`` command and the tests use it). Both may run while the system is in use: a
-rebuild keeps recounts waiting until it commits, and a check reads the records and the counts at one moment.
+row is locked first, then its tally row (the order of ``locks``), so two recounts of one incident take
+turns. The same recount keeps the partnership dashboard's counts (``DashboardTally``): response times by the
+month the partnership was notified, actions by the month they are due, each under the month the incident
+occurred. ``rebuild()`` counts everything again from the records; ``differences()`` says where the kept
+counts disagree with a rebuild (the ``rebuild_tallies --check`` command and the tests use it). Both may run
+while the system is in use: a rebuild keeps recounts waiting until it commits, and a check reads the records
+and the counts at one moment.
 """
 
 from collections import Counter, defaultdict
@@ -37,6 +38,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from svtoolkit.core.charts import month_of
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -317,6 +319,7 @@ def recount(incident) -> None:
     that changes what the figures count calls this in its own transaction, after the change. A recount that
     finds nothing changed writes nothing."""
     pk = getattr(incident, "pk", incident)
+    lock_incident(pk)
     IncidentTally.objects.bulk_create(
         [IncidentTally(incident_id=pk, partnership_id=_partnership_of(incident, pk))], ignore_conflicts=True
     )
