@@ -4,8 +4,9 @@ exercise."""
 from dataclasses import dataclass
 from datetime import date
 
-from svtoolkit.playbooks import services
+from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import ReadinessStatus
+from tests.factories import MembershipFactory
 
 
 @dataclass
@@ -46,3 +47,27 @@ def rated(rating, by, **answer):
         "target_date": None,
     }
     return services.rate_item(rating=rating, by=by, expected_revision=rating.revision, **(blank | answer))
+
+
+def colleague_of(partnership):
+    """A second coordinator, Priya Shah: she publishes or discards the draft while the first is at work."""
+    return MembershipFactory(partnership=partnership, role="coordinator", user__full_name="Priya Shah").user
+
+
+def draft_ended(partnership, by, then: str) -> str:
+    """``by`` publishes the partnership's draft (``then`` "published") or discards it ("discarded"), and
+    starts the next one when ``then`` ends "next started"; what a page opened on the draft is told since."""
+    draft = selectors.draft_version(partnership)
+    if then.startswith("discarded"):
+        services.discard_draft(version=draft, by=by)
+        told = f"This draft was discarded by {by}."
+    else:
+        services.publish_draft(
+            version=draft, by=by, change_note="Their note", expected_revision=draft.revision
+        )
+        told = f"This draft was published as version {draft.number} by {by}. "
+        told += "A published version cannot be changed."
+    if then.endswith("next started"):
+        services.start_draft(playbook=draft.playbook, by=by)
+        return f"{told} Make your change in the draft started since."
+    return f"{told} Start a new draft to make your change."

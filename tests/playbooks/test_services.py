@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.playbooks.models import Item, ReadinessStatus, VersionStatus
 from tests.factories import OrganisationFactory
+from tests.playbooks.builders import colleague_of, draft_ended
 
 # How many items the shipped default checklist has, counted from its data file.
 DEFAULT_ITEMS = sum(len(area["items"]) for area in load_playbook_data()["areas"])
@@ -176,6 +178,36 @@ def test_nothing_is_published_without_the_revision_of_the_draft_that_was_reviewe
         services.publish_draft(version=draft, by=coordinator, change_note="v2", expected_revision=None)
     draft.refresh_from_db()
     assert draft.is_draft
+
+
+@pytest.mark.parametrize("then", ["published", "discarded"])
+def test_a_draft_read_before_a_colleague_published_or_discarded_it_is_no_longer_changed_or_published(
+    published, coordinator, demo, then
+):
+    """What a page read of the draft is older than a colleague's publish or discard made meanwhile (two
+    requests at once): every change made from it is refused, saying what became of the draft, and the
+    version the colleague published stays as they published it."""
+    draft = services.start_draft(playbook=published.playbook, by=coordinator)
+    item = draft.items.select_related("version__playbook", "area__version__playbook").order_by("pk").first()
+    told = draft_ended(demo, colleague_of(demo), then)
+    kept = list(Item.objects.values_list("pk", "action", "retired", "revision"))
+    changes = [
+        lambda: services.update_item(
+            item=item, by=coordinator, expected_revision=item.revision, **item_fields(item, action="Mine")
+        ),
+        lambda: services.add_item(area=item.area, by=coordinator, **item_fields(item, action="Mine")),
+        lambda: services.set_item_retired(item=item, retired=True, by=coordinator),
+        lambda: services.mark_item_changed_by_lesson(item=item, reference="Lesson 1"),
+        lambda: services.publish_draft(
+            version=draft, by=coordinator, change_note="Mine", expected_revision=draft.revision
+        ),
+    ]
+    for change in changes:
+        with pytest.raises(DomainError, match=re.escape(told)):
+            change()
+    assert list(Item.objects.values_list("pk", "action", "retired", "revision")) == kept
+    if then == "published":
+        assert selectors.published_version(demo).change_note == "Their note"
 
 
 def test_default_organisation_and_contact_for_an_item(published, coordinator, demo):

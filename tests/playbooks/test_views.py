@@ -6,6 +6,7 @@ from svtoolkit.partnerships.services import deactivate_contact
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
 from tests.page_forms import form_on
+from tests.playbooks.builders import colleague_of, draft_ended
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +211,59 @@ def test_a_publish_page_opened_on_an_earlier_draft_never_publishes_the_next_one(
 
     client.post(url, form_on(refused, having="change_note"))
     assert selectors.published_version(demo).change_note == "Meant for the earlier draft"
+
+
+@pytest.fixture
+def colleague(demo):
+    return colleague_of(demo)
+
+
+@pytest.mark.parametrize("then", ["published", "discarded", "discarded and the next started"])
+def test_an_item_saved_after_a_colleague_published_or_discarded_the_draft_is_shown_again_as_typed(
+    client_for, published, demo, colleague, then
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    item = selectors.draft_version(demo).items.order_by("pk").first()
+    change_url = reverse("playbooks:item_edit", args=[item.pk])
+    add_url = reverse("playbooks:item_add", args=[item.area_id])
+    changing = form_on(client.get(change_url), having="action") | {"action": "Reworded as they finished"}
+    adding = form_on(client.get(add_url), having="action") | {
+        "action": "Added as they finished",
+        "guidance": "Typed at length",
+    }
+    told = draft_ended(demo, colleague, then)
+    checklist = list(Item.objects.values_list("pk", "action", "revision"))
+
+    for url, typed in [(change_url, changing), (add_url, adding)]:
+        response = client.post(url, typed)
+        page = response.content.decode()
+        assert response.status_code == 200 and "govuk-error-summary" in page
+        assert told in page
+        assert f'value="{typed["action"]}"' in page
+    assert "Typed at length" in page
+    assert list(Item.objects.values_list("pk", "action", "revision")) == checklist
+
+
+@pytest.mark.parametrize("then", ["published", "discarded"])
+def test_a_publish_page_sent_after_a_colleague_published_or_discarded_the_draft_says_so_and_keeps_the_note(
+    client_for, published, demo, colleague, then
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    url = reverse("playbooks:publish")
+    opened = form_on(client.get(url), having="change_note") | {"change_note": "Tightened the first hour"}
+    told = draft_ended(demo, colleague, then)
+    versions = list(PlaybookVersion.objects.values_list("pk", "status", "change_note", "published_by"))
+
+    response = client.post(url, opened)
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert told in page and "Tightened the first hour" in page
+    assert "is published" not in page
+    assert (
+        list(PlaybookVersion.objects.values_list("pk", "status", "change_note", "published_by")) == versions
+    )
 
 
 def test_partners_and_viewers_read_but_cannot_change_the_checklist(client_for, published):

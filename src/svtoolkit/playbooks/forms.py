@@ -32,6 +32,9 @@ def _vocabulary_choices(version, name):
 
 
 class ItemForm(RevisionChecked, OrganisationAndItsContact, forms.Form):
+    """An item of a draft, changed or added. ``draft`` is the draft the page was opened on: saved after a
+    colleague published or discarded it, the page is shown again saying so (``selectors.draft_gone``)."""
+
     organisation_field = "default_organisation"
     contact_field = "default_contact"
 
@@ -71,6 +74,7 @@ class ItemForm(RevisionChecked, OrganisationAndItsContact, forms.Form):
     )
     essential = tick_box("Essential: a response must never miss this")
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    draft = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,6 +96,7 @@ class PublishForm(forms.Form):
     )
     # The draft's revision as the page showed it: publishing refuses a draft changed since.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    draft = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class RatingForm(RevisionChecked, PartnershipChoices, forms.Form):

@@ -6,6 +6,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from svtoolkit.audit.models import AuditAction
+from svtoolkit.audit.selectors import entries_about
 from svtoolkit.playbooks import conditions
 from svtoolkit.playbooks.models import (
     Area,
@@ -99,6 +101,36 @@ def draft_area(partnership, area_id) -> Area:
         version__playbook__partnership=partnership,
         version__status=VersionStatus.DRAFT,
     )
+
+
+def draft_gone(partnership, draft_id) -> str | None:
+    """Why a page opened on the partnership's draft ``draft_id`` (which its form carries back) can change or
+    publish it no longer, as the person is told: a colleague published it (as which version, by whom) or
+    discarded it (by whom) since. None while it is a draft still, or if it never was one of the partnership's.
+    """
+    if draft_id is None:
+        return None
+    version = versions_of(partnership).filter(pk=draft_id).first()
+    if version is not None and version.is_draft:
+        return None
+    if version is not None:
+        gone = (
+            f"This draft was published as version {version.number} by {version.published_by}. "
+            "A published version cannot be changed"
+        )
+    else:
+        # A discarded draft's row went with its items: the audit log's entry for its deletion says who.
+        discarded = (
+            entries_about(PlaybookVersion(pk=draft_id))
+            .filter(partnership=partnership, action=AuditAction.DELETE)
+            .last()
+        )
+        if discarded is None:
+            return None
+        gone = f"This draft was discarded by {discarded.actor_name or discarded.actor_label}"
+    if draft_version(partnership) is not None:
+        return f"{gone}. Make your change in the draft started since."
+    return f"{gone}. Start a new draft to make your change."
 
 
 @dataclass

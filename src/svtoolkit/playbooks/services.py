@@ -1,5 +1,7 @@
 """Changing checklists, readiness assessments and exercises. Each change is audited."""
 
+from contextlib import contextmanager
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -130,15 +132,36 @@ def _values_of(record, fields) -> dict:
     return {field: getattr(record, field) for field in fields}
 
 
-def _require_draft(version):
-    if not version.is_draft:
-        raise DomainError("A published version cannot be changed. Start a new draft to make changes.")
+def _require_draft(version) -> None:
+    """``version`` is a draft still, as stored now (what a page read of it may be older than a colleague's
+    publish or discard); else a DomainError saying what became of it (``selectors.draft_gone``)."""
+    if not _drafts().filter(pk=version.pk).exists():
+        raise DomainError(selectors.draft_gone(version.playbook.partnership, version.pk))
+
+
+def _drafts():
+    """Every checklist's draft, as stored now."""
+    return PlaybookVersion.objects.filter(status=VersionStatus.DRAFT)
+
+
+@contextmanager
+def _told_if_draft_gone(version):
+    """An edit conflict met because a colleague published or discarded the draft meanwhile (a discard takes
+    the draft's items with it) is told as that, not as someone else's edit."""
+    try:
+        yield
+    except EditConflict:
+        _require_draft(version)
+        raise
 
 
 def _draft_changed(version) -> None:
     """Move the draft's revision on after a change to its items: a publish page opened before the change then
-    meets the conflict, rather than publishing what its coordinator never saw."""
-    update_and_move_revision(PlaybookVersion.objects.filter(pk=version.pk))
+    meets the conflict, rather than publishing what its coordinator never saw. The draft's row is taken after
+    the item's (the order a discard takes them), so a publish or discard that came first refuses the change.
+    """
+    if not update_and_move_revision(_drafts().filter(pk=version.pk)):
+        _require_draft(version)
 
 
 @transaction.atomic
@@ -146,13 +169,14 @@ def update_item(*, item, by, expected_revision: int, request=None, **changes) ->
     """Reword or re-assign an item of a draft; refused if someone else saved it since the form was opened."""
     _require_draft(item.version)
     check_timing(area=item.area, timing=changes["timing"])
-    save_if_unchanged(
-        Item,
-        item.pk,
-        expected_revision=expected_revision,
-        conflict_message="Someone else changed this item while you were editing it.",
-        **{field: changes[field] for field in ITEM_FIELDS},
-    )
+    with _told_if_draft_gone(item.version):
+        save_if_unchanged(
+            Item,
+            item.pk,
+            expected_revision=expected_revision,
+            conflict_message="Someone else changed this item while you were editing it.",
+            **{field: changes[field] for field in ITEM_FIELDS},
+        )
     _draft_changed(item.version)
     before = {field: _plain(getattr(item, field)) for field in ITEM_FIELDS}
     item.refresh_from_db()
@@ -239,17 +263,19 @@ def publish_draft(
     the draft holds it): if anyone changed the draft since (or published it), nothing is published
     (EditConflict), so what is published is what was reviewed. Every caller gives one."""
     _require_draft(version)
+    with _told_if_draft_gone(version):
+        update_if_unchanged(
+            version,
+            expected_revision=expected_revision,
+            conflict_message="Someone else changed this draft since you opened it to publish.",
+            status=VersionStatus.PUBLISHED,
+            published_by=by,
+            published_at=timezone.now(),
+            change_note=change_note.strip(),
+        )
+    # Checked once the draft's row is taken: one discarded meanwhile, its items gone with it, is told as that.
     if not version.items.filter(retired=False).exists():
         raise DomainError("A checklist needs at least one item that is not retired.")
-    update_if_unchanged(
-        version,
-        expected_revision=expected_revision,
-        conflict_message="Someone else changed this draft since you opened it to publish.",
-        status=VersionStatus.PUBLISHED,
-        published_by=by,
-        published_at=timezone.now(),
-        change_note=change_note.strip(),
-    )
     record_updated(
         by=by,
         partnership=version.playbook.partnership,
@@ -268,9 +294,9 @@ def discard_draft(*, version, by, request=None) -> None:
     # The draft's last revision, kept for the next draft to start above. Its items are locked before it, in
     # the order a change to an item takes them, so no change moves the revision once it is read.
     list(version.items.select_for_update().values_list("pk", flat=True))
-    reached = (
-        PlaybookVersion.objects.select_for_update().values_list("revision", flat=True).get(pk=version.pk)
-    )
+    reached = _drafts().select_for_update().filter(pk=version.pk).values_list("revision", flat=True).first()
+    if reached is None:  # a colleague published or discarded it first
+        _require_draft(version)
     Playbook.objects.filter(pk=version.playbook_id).update(discarded_draft_revision=reached)
     record_deleted(by=by, partnership=version.playbook.partnership, target=version, request=request)
     version.delete()

@@ -105,10 +105,42 @@ def _item_changes(form):
     return {name: form.cleaned_data[name] for name in services.ITEM_FIELDS}
 
 
+def _draft_gone_page(request, template, form_for, **context):
+    """Sent from a page opened on a draft that a colleague has published or discarded since: that page shown
+    again as typed (``form_for()`` bound to what was sent), saying so, and nothing saved. None otherwise."""
+    if request.method != "POST":
+        return None
+    posted = request.POST.get("draft", "")
+    gone = selectors.draft_gone(request.partnership, int(posted)) if posted.isdigit() else None
+    if gone is None:
+        return None
+    form = form_for()
+    form.add_error(None, gone)
+    return render(request, template, {"form": form, **context})
+
+
+def _item_form_as_sent(request):
+    # Every version of a checklist has the vocabularies of the one it was copied from.
+    return ItemForm(
+        request.POST,
+        version=selectors.published_version(request.partnership),
+        partnership=request.partnership,
+    )
+
+
 @access.requires(access.can_edit_playbook)
 def item_edit(request, item_id):
+    heading = "Change an item"
+    gone = _draft_gone_page(
+        request, "playbooks/item_form.html", lambda: _item_form_as_sent(request), heading=heading
+    )
+    if gone:
+        return gone
     item = selectors.draft_item(request.partnership, item_id)
-    initial = {name: getattr(item, name) for name in services.ITEM_FIELDS} | {"revision": item.revision}
+    initial = {name: getattr(item, name) for name in services.ITEM_FIELDS} | {
+        "revision": item.revision,
+        "draft": item.version_id,
+    }
     form = ItemForm(
         request.POST or None, initial=initial, version=item.version, partnership=request.partnership
     )
@@ -125,8 +157,12 @@ def item_edit(request, item_id):
             return redirect(f"{_draft_url()}#area-{item.area.key}")
         if refused.conflict:
             item.refresh_from_db()
-            return render(request, "playbooks/item_form.html", {"form": form, "item": item, "conflict": item})
-    return render(request, "playbooks/item_form.html", {"form": form, "item": item})
+            return render(
+                request,
+                "playbooks/item_form.html",
+                {"form": form, "heading": heading, "conflict": item},
+            )
+    return render(request, "playbooks/item_form.html", {"form": form, "heading": heading})
 
 
 def _draft_url():
@@ -135,14 +171,26 @@ def _draft_url():
 
 @access.requires(access.can_edit_playbook)
 def item_add(request, area_id):
+    gone = _draft_gone_page(
+        request, "playbooks/item_form.html", lambda: _item_form_as_sent(request), heading="Add an item"
+    )
+    if gone:
+        return gone
     area = selectors.draft_area(request.partnership, area_id)
-    form = ItemForm(request.POST or None, version=area.version, partnership=request.partnership)
+    form = ItemForm(
+        request.POST or None,
+        initial={"draft": area.version_id},
+        version=area.version,
+        partnership=request.partnership,
+    )
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form):
             services.add_item(area=area, by=request.user, request=request, **_item_changes(form))
             messages.success(request, f"The item was added to {area.title}.")
             return redirect(f"{_draft_url()}#area-{area.key}")
-    return render(request, "playbooks/item_form.html", {"form": form, "area": area})
+    return render(
+        request, "playbooks/item_form.html", {"form": form, "heading": f"Add an item to {area.title}"}
+    )
 
 
 @access.requires(access.can_edit_playbook)
@@ -159,11 +207,19 @@ def item_retire(request, item_id):
 def publish(request):
     version = selectors.draft_version(request.partnership)
     if version is None:
-        return redirect("playbooks:playbook")
+        gone = _draft_gone_page(
+            request,
+            "playbooks/publish.html",
+            lambda: PublishForm(request.POST),
+            heading="Publish the draft",
+            differences=None,
+            button="Publish this version",
+        )
+        return gone or redirect("playbooks:playbook")
     published = selectors.published_version(request.partnership)
     return form_page(
         request,
-        PublishForm(request.POST or None, initial={"revision": version.revision}),
+        PublishForm(request.POST or None, initial={"revision": version.revision, "draft": version.pk}),
         save=lambda data: services.publish_draft(
             version=version,
             by=request.user,
@@ -175,7 +231,7 @@ def publish(request):
         done=reverse("playbooks:playbook"),
         template="playbooks/publish.html",
         context=lambda: {
-            "version": version,
+            "heading": f"Publish version {version.number}",
             "differences": selectors.version_differences(published, version) if published else None,
             "button": "Publish this version",
         },
