@@ -1,5 +1,7 @@
 """Two coordinators working on one checklist draft at the same moment: a change or a publish begun as a
-colleague publishes or discards the draft is refused, saying so, and changes nothing.
+colleague publishes or discards the draft is refused, saying so, and changes nothing; of two starting a draft
+(or adopting the checklist) at once, the second is handed what the first made, even when one of them is
+accepting a lesson.
 
 PostgreSQL only: SQLite takes one writer at a time."""
 
@@ -7,7 +9,10 @@ import pytest
 from django.db import connection
 
 from svtoolkit.playbooks import selectors, services
-from svtoolkit.playbooks.models import Item
+from svtoolkit.playbooks.models import Item, Playbook
+from svtoolkit.recovery.review import services as review_services
+from tests.concurrency import _wait_for_lock_waiters
+from tests.incidents.builders import demo_incident
 from tests.incidents.test_incident_locks import WAIT, Paused, in_thread
 from tests.playbooks.builders import colleague_of, draft_ended
 
@@ -18,13 +23,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def draft(demo, demo_users):
+def published(demo, demo_users):
     coordinator = demo_users["coordinator"]
     first = services.adopt_default_playbook(partnership=demo, by=coordinator)
-    services.publish_draft(
+    return services.publish_draft(
         version=first, by=coordinator, change_note="First", expected_revision=first.revision
     )
-    return services.start_draft(playbook=first.playbook, by=coordinator)
+
+
+@pytest.fixture
+def draft(published, demo_users):
+    return services.start_draft(playbook=published.playbook, by=demo_users["coordinator"])
 
 
 @pytest.fixture
@@ -63,3 +72,96 @@ def test_a_change_begun_as_a_colleague_publishes_or_discards_the_draft_is_refuse
     assert selectors.draft_version(demo) is None
     if then == "published":
         assert selectors.published_version(demo).change_note == "Their note"
+
+
+def _both_at_once(first, second, *, paused):
+    """``first`` run until ``paused`` (a step it takes, wrapped in ``Paused``) holds it inside its
+    transaction, then ``second`` until it waits on a row or index ``first`` holds, then both to their end.
+    Returns what each came to, as ``in_thread`` gives it."""
+    first_thread, first_outcome = in_thread(first)
+    second_thread = None
+    try:
+        assert paused.reached.wait(WAIT)
+        second_thread, second_outcome = in_thread(second)
+        _wait_for_lock_waiters(1)
+    finally:
+        paused.go.set()
+        first_thread.join(WAIT)
+        if second_thread is not None:
+            second_thread.join(WAIT)
+    return first_outcome, second_outcome
+
+
+def test_two_coordinators_starting_a_draft_at_once_are_both_given_the_one_draft(
+    demo, demo_users, published, colleague, monkeypatch
+):
+    paused = Paused(services.record_created)  # the first has made its draft, not yet committed it
+    monkeypatch.setattr(services, "record_created", paused)
+    first, second = _both_at_once(
+        lambda: services.start_draft(playbook=published.playbook, by=demo_users["coordinator"]),
+        lambda: services.start_draft(playbook=published.playbook, by=colleague),
+        paused=paused,
+    )
+    assert "error" not in first and "error" not in second, (first, second)
+    assert first["result"] == second["result"] == selectors.draft_version(demo)
+
+
+def _lesson_changing(item, demo, demo_users):
+    """A lesson of the demo incident proposing to reword ``item``, awaiting a coordinator's decision."""
+    incident, _ = demo_incident(demo, demo_users)
+    return review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Tell schools sooner", detail="…",
+        item_key=item.key, proposed_action="Tell the school before the end of the day",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("first_to_start", ["the colleague", "the lesson"])
+def test_a_lesson_accepted_as_a_colleague_starts_the_draft_goes_into_the_draft_they_share(
+    demo, demo_users, published, colleague, monkeypatch, first_to_start
+):
+    item = published.items.order_by("pk").first()
+    lesson = _lesson_changing(item, demo, demo_users)
+    accepting = lambda: review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])  # noqa: E731
+    starting = lambda: services.start_draft(playbook=published.playbook, by=colleague)  # noqa: E731
+    paused = Paused(services.record_created)
+    monkeypatch.setattr(services, "record_created", paused)
+    order = (starting, accepting) if first_to_start == "the colleague" else (accepting, starting)
+    outcomes = _both_at_once(*order, paused=paused)
+    assert all("error" not in outcome for outcome in outcomes), outcomes
+    draft = selectors.draft_version(demo)
+    assert draft.items.get(key=item.key).action == "Tell the school before the end of the day"
+    lesson.refresh_from_db()
+    assert lesson.accepted_into == draft
+
+
+def test_a_lesson_accepted_as_a_colleague_discards_the_draft_waits_for_its_turn(
+    demo, demo_users, draft, colleague, monkeypatch
+):
+    """Accepting a lesson holds the playbook, then the draft's item; a discard takes them in that order too,
+    so neither waits for the other in a circle (PostgreSQL would fail one of them)."""
+    lesson = _lesson_changing(draft.items.order_by("pk").first(), demo, demo_users)
+    paused = Paused(services.start_draft)  # the lesson's change has the draft, not yet its item
+    monkeypatch.setattr(services, "start_draft", paused)
+    outcomes = _both_at_once(
+        lambda: review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"]),
+        lambda: services.discard_draft(version=draft, by=colleague),
+        paused=paused,
+    )
+    assert all("error" not in outcome for outcome in outcomes), outcomes
+    assert selectors.draft_version(demo) is None
+    assert Playbook.objects.get(partnership=demo).discarded_draft_revision > draft.revision
+
+
+def test_two_coordinators_adopting_the_checklist_at_once_adopt_it_once(
+    demo, demo_users, colleague, monkeypatch
+):
+    paused = Paused(services.record)  # the first has copied the checklist, not yet committed it
+    monkeypatch.setattr(services, "record", paused)
+    first, second = _both_at_once(
+        lambda: services.adopt_default_playbook(partnership=demo, by=demo_users["coordinator"]),
+        lambda: services.adopt_default_playbook(partnership=demo, by=colleague),
+        paused=paused,
+    )
+    assert "error" not in first, first
+    assert str(second.get("error")) == "This partnership already has a checklist."
+    assert Playbook.objects.filter(partnership=demo).count() == 1

@@ -11,6 +11,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
+from svtoolkit.partnerships.services import take_turns_in
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
 from svtoolkit.playbooks.models import (
@@ -49,6 +50,7 @@ ITEM_COPIED = ["key", "position", "retired", "lesson_reference", "completed_by",
 @transaction.atomic
 def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
     """Copy svtoolkit's default checklist into a first draft that the partnership adapts, then publishes."""
+    take_turns_in(partnership)  # two coordinators adopting at once: the second is told the first did
     if Playbook.objects.filter(partnership=partnership).exists():
         raise DomainError("This partnership already has a checklist.")
     data = load_playbook_data()
@@ -96,7 +98,11 @@ def adopt_default_playbook(*, partnership, by, request=None) -> PlaybookVersion:
 
 @transaction.atomic
 def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
-    """A new draft copied from the newest published version (or the existing draft, if there is one)."""
+    """A new draft copied from the newest published version (or the existing draft, if there is one).
+
+    The playbook is held first, so of two starting a draft at once (a coordinator, a lesson being accepted)
+    the second is handed the draft the first started."""
+    _hold(playbook)
     existing = playbook.versions.filter(status=VersionStatus.DRAFT).first()
     if existing:
         return existing
@@ -117,6 +123,12 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
         )
     record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
+
+
+def _hold(playbook) -> None:
+    """Hold ``playbook``'s row until the transaction ends: whatever starts or ends its draft takes its turn.
+    ``FOR NO KEY UPDATE``, so that the rows written that refer to it (a new version) need not wait."""
+    Playbook.objects.select_for_update(no_key=True).only("pk").get(pk=playbook.pk)
 
 
 def _above_every_earlier_draft(playbook) -> int:
@@ -292,7 +304,9 @@ def discard_draft(*, version, by, request=None) -> None:
     if version.number == 1:
         raise DomainError("The first version cannot be discarded; publish it when it is ready.")
     # The draft's last revision, kept for the next draft to start above. Its items are locked before it, in
-    # the order a change to an item takes them, so no change moves the revision once it is read.
+    # the order a change to an item takes them, so no change moves the revision once it is read; and the
+    # playbook before them, in the order accepting a lesson (which may start the draft) takes them.
+    _hold(version.playbook)
     list(version.items.select_for_update().values_list("pk", flat=True))
     reached = _drafts().select_for_update().filter(pk=version.pk).values_list("revision", flat=True).first()
     if reached is None:  # a colleague published or discarded it first
