@@ -189,3 +189,32 @@ def test_an_area_page_reads_in_few_queries(client_for, assessment, django_assert
     for area in areas_of(assessment)[:3]:
         with django_assert_max_num_queries(25):
             client.get(area_url(assessment, area))
+
+
+def test_an_untouched_answer_with_evidence_over_several_lines_stays_as_it_was(
+    client_for, assessment, demo_users
+):
+    """The defect: a browser sends a text area's line breaks as CRLF, so an answer whose evidence is stored
+    with LF (seeded, imported) counted as changed: checked, refused for a next step nobody was asked for, and
+    saved again."""
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    kept = rated(
+        ratings[1],
+        demo_users["coordinator"],
+        status=ReadinessStatus.IN_PROGRESS,
+        evidence="Protocol drafted.\nAwaiting the police's signature.",
+    )
+    client = client_for("responder")
+    data = answered(client.get(area_url(assessment, area)), ratings[:1], status=ReadinessStatus.READY)
+    sent = {
+        name: value.replace("\n", "\r\n") if name.endswith("-evidence") else value
+        for name, value in data.items()
+    }
+
+    response = client.post(area_url(assessment, area), sent)
+
+    assert response.status_code == 302, response.content.decode()
+    assert ReadinessRating.objects.get(pk=ratings[0].pk).status == ReadinessStatus.READY
+    kept_now = ReadinessRating.objects.get(pk=kept.pk)
+    assert (kept_now.evidence, kept_now.revision) == (kept.evidence, kept.revision)

@@ -30,11 +30,19 @@ ORIGINALS = "originals"
 # left empty (Django's own when not given); every other keyword goes to the Django field as it is.
 
 
-def text_field(label, *, rows: int | None = None, missing: str | None = None, **kwargs) -> forms.CharField:
+class TextField(forms.CharField):
+    """Free text, changed only when what it says is (as ``comparable`` has it): a browser sends a text area's
+    line breaks as CRLF, which the same text stored with LF (seeded, imported) is not changed by."""
+
+    def has_changed(self, initial, data) -> bool:
+        return super().has_changed(initial, data) and comparable(initial) != comparable(self.to_python(data))
+
+
+def text_field(label, *, rows: int | None = None, missing: str | None = None, **kwargs) -> TextField:
     """Free text: one line, or a text area of ``rows`` lines."""
     if rows:
         kwargs["widget"] = forms.Textarea(attrs={"rows": rows})
-    return forms.CharField(label=label, **_told_when_missing(missing, kwargs))
+    return TextField(label=label, **_told_when_missing(missing, kwargs))
 
 
 def choice_field(
