@@ -6,6 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
@@ -26,6 +27,11 @@ DEMO_ROLES = {
 
 
 OWN_SHARED_DIRECTORY = pytest.StashKey[str]()
+
+# Property tests check behaviour, not speed (speed is measured in bench/): no example fails for being slow on
+# a busy machine.
+settings.register_profile("svtoolkit", deadline=None)
+settings.load_profile("svtoolkit")
 
 
 def pytest_configure(config):

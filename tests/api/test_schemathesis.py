@@ -59,7 +59,6 @@ def test_no_operation_answers_with_a_server_error(wsgi_app, token_for, real_ids)
             @settings(
                 max_examples=10,
                 derandomize=True,
-                deadline=None,
                 database=None,
                 suppress_health_check=list(HealthCheck),
             )

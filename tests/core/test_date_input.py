@@ -58,7 +58,7 @@ def test_nothing_typed_is_the_fields_own_required_message():
     assert form.errors["on"] == ["This field is required."]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     day=st.one_of(st.integers(-1, 40).map(str), st.sampled_from(["", " 7 ", "x", "07"])),
     month=st.one_of(st.integers(-1, 14).map(str), st.sampled_from(["", "03", "Mar"])),

@@ -95,7 +95,7 @@ change_nights = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wall=st.one_of(wall_times, change_nights), clock=st.sampled_from(["", FIRST, SECOND, "nonsense"]))
 def test_any_typed_time_is_saved_as_typed_or_explained_in_plain_words(wall, clock):
     form, valid = typed(wall.strftime("%Y-%m-%dT%H:%M"), clock)
@@ -116,7 +116,7 @@ def test_any_typed_time_is_saved_as_typed_or_explained_in_plain_words(wall, cloc
         assert change.direction == "forward" or clock not in {FIRST, SECOND}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     moment=st.datetimes(
         min_value=datetime(2000, 1, 2), max_value=datetime(2099, 12, 30), timezones=st.just(UTC)

@@ -23,7 +23,7 @@ def shown(moment, format_string) -> str:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     moment=st.datetimes(
         min_value=datetime(1990, 1, 1),

@@ -53,7 +53,7 @@ def test_the_project_has_addresses_of_every_kind_to_check():
 
 # Each example reverses every address of the project twice: on a busy machine one example can take longer than
 # hypothesis's default deadline of 200 ms, which would fail the test for the machine, not the code.
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(number=st.integers(min_value=1, max_value=2**31))
 def test_every_address_is_the_one_django_reverses_first_time_and_from_memory(number):
     for view_name, converters in PATTERNS:

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from svtoolkit.core.working_days import add_working_days, is_working_day, working_days_between
@@ -38,7 +38,6 @@ def test_counting_from_a_weekend_starts_on_the_monday():
     assert add_working_days(date(2026, 3, 14), 1) == date(2026, 3, 16)
 
 
-@settings(deadline=None)  # the first example loads a year's bank holidays
 @given(start=DAYS, count=st.integers(min_value=0, max_value=40))
 def test_the_result_is_a_working_day_exactly_count_working_days_later(start, count):
     end = add_working_days(start, count)
@@ -49,7 +48,6 @@ def test_the_result_is_a_working_day_exactly_count_working_days_later(start, cou
         assert working_days_between(start, end - timedelta(days=1)) == count - 1
 
 
-@settings(deadline=None)  # the first example loads a year's bank holidays
 @given(start=DAYS, count=st.integers(min_value=1, max_value=40))
 # Five bank holidays in 39 working days (Easter, early May, the spring bank holiday and the Platinum Jubilee)
 # push the end past a ninth weekend.
@@ -63,7 +61,6 @@ def test_working_days_take_at_least_as_long_as_the_calendar_and_more_than_a_week
     assert (end - start).days <= weekdays + 2 * (weekdays // 5 + 1)
 
 
-@settings(deadline=None)  # the first example loads a year's bank holidays
 @given(start=DAYS, first=st.integers(0, 20), second=st.integers(0, 20))
 def test_adding_in_two_steps_is_adding_at_once(start, first, second):
     assert add_working_days(add_working_days(start, first), second) == add_working_days(start, first + second)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
@@ -505,7 +505,6 @@ def test_the_categorisation_suggestion_counts_what_the_police_declared(demo, dem
     assert suggested.suggested_serious_violence and suggested.suggested_meeting
 
 
-@settings(deadline=None)  # the first example loads a year's bank holidays
 @given(
     start=st.datetimes(
         min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)

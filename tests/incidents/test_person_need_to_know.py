@@ -398,7 +398,7 @@ def _request(user):
 PEOPLE = [("Alpha Victim", "victim"), ("Bravo Witness", "witness"), ("Charlie Family", "family")]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lists=st.lists(st.sets(st.sampled_from(ROLES)), min_size=len(PEOPLE), max_size=len(PEOPLE)))
 def test_nobody_sees_a_person_they_are_not_listed_for(client, demo, demo_users, lists):
     incident = demo_incident(demo, demo_users)[0]

@@ -279,9 +279,7 @@ CHANGES = st.sampled_from(
 )
 
 
-@hypothesis_settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(st.tuples(CHANGES, st.integers(0, 3)), min_size=1, max_size=12))
 def test_after_any_sequence_of_changes_the_kept_totals_equal_a_rebuild(demo, demo_users, changes):
     responder = demo_users["responder"]

@@ -267,7 +267,7 @@ text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60)
 any_row = st.fixed_dictionaries({column: text for column in contacts_csv.COLUMNS})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=any_row)
 def test_any_text_in_a_row_is_either_accepted_or_reported_never_an_exception(demo, demo_users, values):
     organisations = {organisation.name.casefold(): organisation for organisation in demo.organisations.all()}
@@ -279,7 +279,7 @@ def test_any_text_in_a_row_is_either_accepted_or_reported_never_an_exception(dem
         assert form.problems() and all(isinstance(problem, str) for problem in form.problems())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=st.binary(max_size=400) | st.text(max_size=300).map(lambda value: value.encode("utf-8")))
 def test_any_uploaded_bytes_are_either_read_or_refused_with_a_message(demo, demo_users, content):
     form = ContactImportForm(
@@ -312,7 +312,7 @@ contact_values = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=contact_values)
 def test_a_valid_contact_round_trips_through_export_and_import(demo, demo_users, values):
     organisation = demo.organisations.get(name=TRUST)

@@ -165,9 +165,7 @@ def test_the_dashboard_asks_the_database_the_same_few_questions_whatever_the_num
 # --- Small numbers -----------------------------------------------------------------------------------------
 
 
-@hypothesis_settings(
-    deadline=None, derandomize=True
-)  # pure arithmetic: a busy machine, not the code, would miss a deadline
+@hypothesis_settings(derandomize=True)
 @given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=12))
 def test_small_counts_are_never_shown_and_a_lone_hidden_count_cannot_be_worked_out(counts):
     shown = figures.suppress(counts)

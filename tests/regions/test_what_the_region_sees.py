@@ -46,7 +46,6 @@ def regional_viewer():
 @settings(
     max_examples=30,
     derandomize=True,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(

@@ -203,7 +203,6 @@ def test_the_header_has_a_search_box_for_members(demo, client_for):
 @settings(
     max_examples=40,
     derandomize=True,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(query=st.text(max_size=60) | st.sampled_from(["bus", "stop", "Jordan", "NB-", '"bus stop"', "-bus"]))
