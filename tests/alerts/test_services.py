@@ -828,3 +828,14 @@ def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
     with django_capture_on_commit_callbacks(execute=True):
         _close_station_road(incident.scenes.get(), by=demo_users["responder"])
     assert not Notification.objects.filter(kind="alert_update").exists()
+
+
+def test_an_alert_whose_text_runs_over_two_lines_is_emailed_with_the_text_on_one_line_of_the_subject(
+    demo, demo_users, mailoutbox
+):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users, what="Stabbing\r\nat the bus stop\x0b\t")
+    delivery.deliver_due_alerts()
+    email = next(m for m in mailoutbox if m.to == ["responder@example.org"])
+    assert email.subject == f"ALERT {alert.incident.reference}: Stabbing at the bus stop"
+    assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}

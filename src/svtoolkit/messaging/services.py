@@ -166,12 +166,18 @@ def send_personal(
     return _queue(drafts, urgency)
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line, its runs of spaces, line breaks and control characters made one space: a
+    subject drawn from what someone typed can always go in an email header."""
+    return " ".join("".join(char if char.isprintable() else " " for char in text).split())
+
+
 def _draft(
     *, kind, subject, body, sms_text, urgency, partnership, incident, dedupe_key, secret, attachments=()
 ):
     return Notification(
         kind=kind,
-        subject=subject[:200],
+        subject=_one_line(subject)[:200],
         body=body,
         sms_text=sms_text[:480],
         urgency=urgency,
