@@ -254,6 +254,17 @@ def test_the_excel_export_has_the_same_rows_as_text_and_dates(client_for, demo):
     assert sheet.cell(row=3, column=2).data_type == "s"
 
 
+def test_the_excel_export_leaves_out_control_characters_excel_cannot_hold(client_for, demo):
+    incident = IncidentFactory(partnership=demo, title="Fight\x0b at the \x1b[1mstation")
+    PlanActionFactory(incident=incident, title="Call\x1f the school\ttoday")
+    incidents = client_for("coordinator").get(reverse("reports:export", args=["incidents", "xlsx"]))
+    actions = client_for("coordinator").get(reverse("reports:export", args=["actions", "xlsx"]))
+    _, _, incident_row = load_workbook(io.BytesIO(incidents.content)).active.iter_rows(values_only=True)
+    _, _, action_row = load_workbook(io.BytesIO(actions.content)).active.iter_rows(values_only=True)
+    assert incident_row[1] == "Fight at the [1mstation"
+    assert "Call the school\ttoday" in action_row
+
+
 def test_an_export_of_something_else_is_not_found(client_for, demo):
     assert client_for("coordinator").get(reverse("reports:export", args=["people", "csv"])).status_code == 404
     assert (

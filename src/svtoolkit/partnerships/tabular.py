@@ -1,9 +1,11 @@
 """Writing a table to a CSV or Excel (XLSX) file, marked: every download of svtoolkit's figures and records.
 
 Every text cell a spreadsheet would run as a formula is written with a leading apostrophe, in both formats
-(``contacts_csv.neutralise_formula``); times are written in local time.
+(``contacts_csv.neutralise_formula``); times are written in local time. The control characters an XLSX file
+cannot hold (XML 1.0 has no place for them) are left out of its cells.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,6 +13,9 @@ from django.utils import timezone
 
 from svtoolkit.core import downloads
 from svtoolkit.partnerships.contacts_csv import neutralise_formula
+
+# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): C0 controls but tab and line breaks.
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -39,9 +44,13 @@ def write(
             columns, ([_csv_value(_cell(value)) for value in row] for row in rows), marking=marking
         )
     return downloads.xlsx_bytes(
-        columns, ([_cell(value) for value in row] for row in rows), title=title, marking=marking
+        columns, ([_xlsx_value(_cell(value)) for value in row] for row in rows), title=title, marking=marking
     )
 
 
 def _csv_value(value):
     return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else value
+
+
+def _xlsx_value(value):
+    return _NOT_IN_XLSX.sub("", value) if isinstance(value, str) else value
