@@ -38,6 +38,9 @@ def typed_date(day="", month="", year=""):
         (("27", "March", "2026"), "The review date must be a real date", ["month"]),
         (("27", "3", "26"), "The year must include 4 numbers", ["year"]),
         (("27", "3", "1999"), "Enter a date between the years 2000 and 2099.", ["day", "month", "year"]),
+        (("²", "3", "2026"), "The review date must be a real date", ["day"]),
+        (("27", "٣", "2026"), "The review date must be a real date", ["month"]),
+        (("9" * 20, "3", "2026"), "The review date must be a real date", ["day"]),
     ],
 )
 def test_each_part_of_a_date_is_checked_and_named_in_the_error(parts, message, in_error):

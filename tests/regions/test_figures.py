@@ -353,6 +353,13 @@ MONTH_ENDS = {
 }
 
 
+def test_a_period_that_is_not_one_offered_shows_the_usual_twelve_months(region, regional_viewer):
+    export = reverse("figures:export", args=["london", "csv"])
+    usual = regional_viewer.get(export).content
+    for period in ("²", "٣", "9" * 5000, "7"):
+        assert regional_viewer.get(export, {"period": period}).content == usual
+
+
 @pytest.mark.parametrize("today", MONTH_ENDS)
 def test_twelve_months_are_twelve_calendar_months_as_on_the_partnership_dashboard(demo, demo_users, today):
     now = timezone.make_aware(datetime.combine(today, time(12)))

@@ -106,6 +106,16 @@ def test_the_region_part_approves_from_its_queue(world, as_user):
     assert (application.status, application.amount_approved) == (FundStatus.PART_APPROVED, 1000)
 
 
+def test_the_funds_figures_for_a_year_that_is_not_a_year_are_those_of_all_years(world, as_user):
+    an_application(world)
+    client = as_user(world.regional_coordinator)
+    every_year = client.get(reverse("fund:report", args=["london"]))
+    for year in ("²²²²", "٢٠٢٦", "20261"):
+        page = client.get(reverse("fund:report", args=["london"]), {"year": year})
+        assert page.status_code == 200
+        assert page.context["totals"] == every_year.context["totals"] != {}
+
+
 def test_a_regional_viewer_reads_the_application_but_cannot_decide(world, as_user):
     application = an_application(world)
     client = as_user(world.regional_viewer)

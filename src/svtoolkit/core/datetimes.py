@@ -209,7 +209,7 @@ def date_from_parts(day: str, month: str, year: str, *, what: str = "The date") 
     missing = [part for part in DATE_PARTS if not typed[part]]
     if missing:
         raise _part_error(f"{what} must include a {_listed(missing)}", missing, "incomplete")
-    not_numbers = [part for part in DATE_PARTS if not typed[part].isdigit()]
+    not_numbers = [part for part in DATE_PARTS if not is_plain_number(typed[part], digits=4)]
     if not_numbers:
         raise _part_error(f"{what} must be a real date", not_numbers, "invalid")
     if len(typed["year"]) != 4:
@@ -221,6 +221,12 @@ def date_from_parts(day: str, month: str, year: str, *, what: str = "The date") 
         return date(year_, month_, day_)
     except ValueError:
         raise _part_error(f"{what} must be a real date", ["day"], "invalid") from None
+
+
+def is_plain_number(text: str, *, digits: int) -> bool:
+    """Whether ``text`` is a whole number of at most ``digits`` digits 0 to 9: ``int`` reads it, and reads it
+    as the number a person meant (not "²" or "٣", which ``isdigit`` lets through)."""
+    return text.isascii() and text.isdecimal() and len(text) <= digits
 
 
 def time_from_text(text: str, *, what: str = "The time") -> time:

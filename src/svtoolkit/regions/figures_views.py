@@ -14,7 +14,7 @@ from svtoolkit.regions import figures
 
 def _period(request) -> int:
     chosen = request.GET.get("period", "")
-    return int(chosen) if chosen.isdigit() and int(chosen) in figures.PERIODS else figures.DEFAULT_PERIOD
+    return {str(period): period for period in figures.PERIODS}.get(chosen, figures.DEFAULT_PERIOD)
 
 
 def _marking() -> str:

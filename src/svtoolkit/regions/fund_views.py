@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from svtoolkit import access
+from svtoolkit.core.datetimes import is_plain_number
 from svtoolkit.core.forms import initial_from, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
@@ -146,5 +147,7 @@ def rules(request, region_slug):
 def report(request, region_slug):
     region = access.get_region_for(request, region_slug)
     year = request.GET.get("year", "")
-    figures = selectors.fund_report(region, year=int(year) if year.isdigit() and len(year) == 4 else None)
+    figures = selectors.fund_report(
+        region, year=int(year) if is_plain_number(year, digits=4) and len(year) == 4 else None
+    )
     return render(request, "regions/fund/report.html", {"region": region, "year": year, **figures})
