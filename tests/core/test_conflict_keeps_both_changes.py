@@ -39,7 +39,8 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_new_action_owner(clien
     assert stored.status == ActionStatus.IN_PROGRESS and stored.owner_organisation == council
 
 
-def test_saving_again_after_a_conflict_keeps_a_colleagues_corrected_title(client_for, demo, demo_users):
+def _record_opened_then_retitled_by_a_colleague(client_for, demo, demo_users):
+    """The coordinator's incident record page as opened, then the responder correcting the title meanwhile."""
     incident, _ = demo_incident(demo, demo_users)
     url = reverse("incidents:edit_record", args=[incident.pk])
     client = client_for("coordinator")
@@ -49,6 +50,11 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_corrected_title(client
         title="Stabbing outside Northbridge Academy", incident_types=["knife"],
         occurred_at=incident.occurred_at, notified_at=incident.notified_at, summary=incident.summary,
     )  # fmt: skip
+    return incident, url, client, typed
+
+
+def test_saving_again_after_a_conflict_keeps_a_colleagues_corrected_title(client_for, demo, demo_users):
+    incident, url, client, typed = _record_opened_then_retitled_by_a_colleague(client_for, demo, demo_users)
     conflict = client.post(url, typed | {"summary": "A 16-year-old was stabbed; he is in hospital."})
     assert conflict.status_code == 200
     again = client.post(url, form_on(conflict, having="revision"))
@@ -143,3 +149,12 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_change_to_a_draft_mess
     message.refresh_from_db()
     assert message.audience == "Parents at Northbridge Academy"
     assert message.body == "Partners are supporting the school; a vigil is planned for Friday."
+
+
+def test_a_stale_edit_whose_page_held_garbled_originals_is_shown_as_a_conflict(client_for, demo, demo_users):
+    incident, url, client, typed = _record_opened_then_retitled_by_a_colleague(client_for, demo, demo_users)
+    for garbled in ("[" * 100_000, "{", '"not a dict"'):
+        conflict = client.post(url, typed | {"summary": "In hospital.", "originals": garbled})
+        assert conflict.status_code == 200
+        assert "In hospital." in conflict.content.decode()
+    assert Incident.objects.get(pk=incident.pk).summary == incident.summary

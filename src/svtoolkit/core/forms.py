@@ -184,7 +184,7 @@ class RevisionChecked:
         """The values the page showed when this edit began, as ``comparable`` gives them (None if unknown)."""
         try:
             shown = json.loads(self.data.get(ORIGINALS) or "null")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth: unknown
             return None
         return shown if isinstance(shown, dict) else None
 
