@@ -148,6 +148,8 @@ def test_another_partnerships_organisation_is_not_matched(client_for, demo, othe
         (b"", "The file is empty."),
         (b"\n \n", "The file is empty."),
         (csv_bytes([]), "The file has a header row but no contacts."),
+        (b"OFFICIAL\n", "The header row is missing: the file has only its marking line (OFFICIAL)."),
+        (b"\xef\xbb\xbfOFFICIAL-SENSITIVE", "The header row is missing: the file has only its marking line"),
         (
             csv_bytes([["x"] * 10], columns=contacts_csv.COLUMNS[:-1]),
             "The header row (line 1) is not right (missing columns: review_due).",

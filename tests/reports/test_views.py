@@ -501,6 +501,7 @@ def test_the_map_reads_an_upload_of_ward_outlines_once_until_a_new_one_replaces_
     ("content", "message"),
     [
         (b"not json at all", "The file is not GeoJSON"),
+        (b'{"type": "FeatureCollection", "features": [' + b"9" * 5000 + b"]}", "The file is not GeoJSON"),
         (b'{"type": "Feature"}', "The file must be a GeoJSON FeatureCollection"),
         (b'{"type": "FeatureCollection", "features": []}', "The file holds no wards"),
         (

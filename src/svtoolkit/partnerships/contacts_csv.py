@@ -80,7 +80,7 @@ def read_rows(content: bytes) -> list[Row]:
     """Every data row that is not blank (line 1 is the header, or line 2 after an export's marking line).
 
     Raises ``ValidationError`` with a message for the person when the file as a whole cannot be used:
-    not UTF-8, empty, no rows, or columns missing, unknown or repeated.
+    not UTF-8, empty, no header row, no rows, or columns missing, unknown or repeated.
     """
     try:
         text = content.decode("utf-8-sig")
@@ -93,7 +93,13 @@ def read_rows(content: bytes) -> list[Row]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         first = next(reader)
-        header = [column.strip().casefold() for column in (next(reader) if is_marking_line(first) else first)]
+        header_cells = next(reader, None) if is_marking_line(first) else first
+        if header_cells is None:
+            raise ValidationError(
+                f"The header row is missing: the file has only its marking line ({first[0].strip()}). "
+                f"The next line must name the columns: {', '.join(COLUMNS)}"
+            )
+        header = [column.strip().casefold() for column in header_cells]
         missing = [column for column in COLUMNS if column not in header]
         unknown = [column or "(blank)" for column in header if column not in COLUMNS]
         repeated = sorted({column for column in header if column in COLUMNS and header.count(column) > 1})

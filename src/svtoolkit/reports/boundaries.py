@@ -203,7 +203,7 @@ def read_upload(content: bytes) -> Boundary:
     (The form refuses files over MAX_BYTES before reading them.)"""
     try:
         data = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # not UTF-8, not JSON, or a number of more digits than Python reads
         raise BoundaryError(
             "The file is not GeoJSON: save the wards as a .geojson file and upload it again"
         ) from error
