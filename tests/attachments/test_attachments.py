@@ -172,6 +172,19 @@ def test_a_download_is_marked_audited_and_only_for_those_who_may_see_the_inciden
     assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE, actor_label="health@example.org")
 
 
+def test_a_file_missing_from_storage_is_not_found_and_logged_for_the_operators(
+    client_for, incident, _media, caplog
+):
+    attach(client_for("responder"), "incident", incident.pk, "cctv handover.txt", NOTES)
+    attachment = Attachment.objects.get()
+    attachment.file.storage.delete(attachment.file.name)
+
+    response = client_for("police").get(reverse("attachments:download", args=[attachment.pk]))
+    assert response.status_code == 404
+    assert f"The stored file of attachment {attachment.pk} is missing" in caplog.text
+    assert not AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE, actor_label="police@example.org")
+
+
 def test_a_file_goes_out_under_the_deployments_marking_once_that_is_raised(
     client_for, incident, settings, _media
 ):

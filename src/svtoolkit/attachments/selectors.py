@@ -1,5 +1,7 @@
 """Reading attachments: a record's files, the section its page shows, one file for a download."""
 
+import logging
+
 from django.contrib.contenttypes.models import ContentType
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -7,6 +9,8 @@ from django.urls import reverse
 from svtoolkit.attachments import checks
 from svtoolkit.attachments.models import Attachment, StoredFileErasure
 from svtoolkit.attachments.owners import kind_of_model
+
+logger = logging.getLogger(__name__)
 
 
 def attachments_of(owner):
@@ -36,3 +40,14 @@ def attachments_section(owner, *, user, partnership) -> dict:
 def attachment_for_download(attachment_id) -> Attachment:
     """The file. Whether this person may have it is its owner's rule, which the view checks."""
     return get_object_or_404(Attachment.objects.select_related("owner_type", "partnership"), pk=attachment_id)
+
+
+def stored_content(attachment: Attachment) -> bytes | None:
+    """The file's bytes, or None if the storage no longer has it (an error for the operators to look into:
+    a backup restored without its files, a file deleted by hand)."""
+    try:
+        with attachment.file.open("rb") as stored:
+            return stored.read()
+    except FileNotFoundError:
+        logger.error("The stored file of attachment %s is missing: %s", attachment.pk, attachment.file.name)
+        return None

@@ -51,9 +51,10 @@ def download(request, attachment_id):
         raise Http404("No such file")
     # Finding its owner checks this person may see it: 404 or 403 (audited) as the owner's rules say.
     owner = kind.fetch(request, attachment.owner_id)
+    content = selectors.stored_content(attachment)
+    if content is None:
+        raise Http404("The file is missing")
     services.record_download(attachment=attachment, owner=owner, by=request.user, request=request)
-    with attachment.file.open("rb") as stored:
-        content = stored.read()
     return downloads.download(
         content,
         filename=attachment.name,
