@@ -505,6 +505,11 @@ def test_who_may_schedule_a_meeting(api_as, incident, demo_users, role, status):
         ({"organisations": []}, "organisations"),
         ({"organisations": [999999]}, "organisations"),
         ({"chair": 999999}, "chair"),
+        # Whole numbers no database can hold, and fractions, name no one (not a 500).
+        ({"organisations": [2**64]}, "organisations"),
+        ({"organisations": [1.5]}, "organisations"),
+        ({"chair": 2**64}, "chair"),
+        ({"chair": 1.5}, "chair"),
     ],
 )
 def test_a_bad_meeting_is_a_400_and_schedules_nothing(api_as, incident, demo_users, changes, field):
@@ -554,3 +559,11 @@ def test_handing_over_an_action_through_the_api_needs_a_note(api_as, incident, a
         format="json",
     )
     assert response.status_code == 400 and "note" in response.json()
+
+
+@pytest.mark.parametrize("scene", [2**64, 1.5])
+def test_a_measure_at_a_scene_id_no_record_can_have_is_a_400(api_as, incident, scene):
+    body = measure_body(incident, scene=scene)
+    response = api_as("responder").post(url(incident, "measures"), body, format="json")
+    assert response.status_code == 400 and "scene" in response.json()
+    assert not SceneMeasure.objects.exists()

@@ -38,3 +38,37 @@ def test_nesting_within_the_limit_is_still_read(api_as):
     )
     assert answer.status_code == 400
     assert "title" in answer.json()
+
+
+def _raw(api, method, url, body):
+    return getattr(api, method)(url, body, content_type="application/json")
+
+
+@pytest.mark.parametrize("given", ["1e999", "-1e999", "1.5", "true", "99999999999999999999", "0"])
+def test_an_id_that_is_no_whole_number_a_record_can_have_is_a_400_naming_the_field(
+    api_as, incident_and_action, demo, given
+):
+    # Python's JSON reads 1e999 as infinity, past the strict JSON check: it names no record.
+    incident, action = incident_and_action
+    organisation = demo.organisations.first()
+    api = api_as("coordinator")
+    for method, url, field, body in (
+        ("post", f"/api/v1/incidents/{incident.pk}/actions/", "owner", '{"title": "Visit", "owner": %s}'),
+        (
+            "post",
+            f"/api/v1/incidents/{incident.pk}/actions/",
+            "owner_organisation",
+            '{"title": "Visit", "owner_organisation": %s}',
+        ),
+        (
+            "patch",
+            f"/api/v1/incidents/{incident.pk}/actions/{action.pk}/",
+            "owner",
+            '{"revision": 1, "owner": %s}',
+        ),
+        ("post", "/api/v1/contacts/", "organisation", '{"name": "Sam", "organisation": %s}'),
+        ("patch", f"/api/v1/organisations/{organisation.pk}/", "owner", '{"revision": 1, "owner": %s}'),
+    ):
+        answer = _raw(api, method, url, body % given)
+        assert answer.status_code == 400, (url, given, answer.content)
+        assert field in answer.json(), (url, given, answer.json())

@@ -55,7 +55,20 @@ def _one_of_messages(a_thing: str, thing: str) -> dict:
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class OneOfThePartnership(serializers.PrimaryKeyRelatedField):
+class RecordById(serializers.PrimaryKeyRelatedField):
+    """A record by its id: a whole number a database can hold (1 to 2**63 - 1). A fraction, a number as
+    large as infinity (JSON's ``1e999``) or true is the wrong type; a whole number out of range names no
+    record. Neither reaches the database, which would fail on them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, int) and not limits.is_record_id(data):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class OneOfThePartnership(RecordById):
     """One of the current partnership's records, by id: those that ``choices_of(partnership)`` gives."""
 
     choices_of = None

@@ -1,13 +1,12 @@
 """The API's scenes of an incident and the police measures at them."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from svtoolkit import access
-from svtoolkit.api.fields import LocatedSerializer, When, coordinate, text, text_as_in
+from svtoolkit.api.fields import LocatedSerializer, RecordById, When, coordinate, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.forms import IncidentForm
@@ -35,8 +34,7 @@ class SceneSerializer(LocatedSerializer):
         fields = ["id", "description", "area", "place", "latitude", "longitude", "exact"]
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class SceneField(serializers.PrimaryKeyRelatedField):
+class SceneField(RecordById):
     """A scene of the incident in the path, by id."""
 
     default_error_messages = {

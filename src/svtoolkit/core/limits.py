@@ -33,3 +33,13 @@ def within_supported_years(value: date | datetime) -> None:
         raise ValidationError(
             f"Enter a {what} between the years {EARLIEST_YEAR} and {LATEST_YEAR}.", code="out_of_range"
         )
+
+
+# A record's id is a whole number a database can hold (a 64-bit integer, as SQLite and PostgreSQL's bigint
+# store): a larger one, typed into an address or sent to the API, names no record.
+LARGEST_ID = 2**63 - 1
+
+
+def is_record_id(value: int) -> bool:
+    """Whether ``value`` could be the id of a record: 1 to LARGEST_ID."""
+    return 1 <= value <= LARGEST_ID
