@@ -72,3 +72,25 @@ def test_an_id_that_is_no_whole_number_a_record_can_have_is_a_400_naming_the_fie
         answer = _raw(api, method, url, body % given)
         assert answer.status_code == 400, (url, given, answer.content)
         assert field in answer.json(), (url, given, answer.json())
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("status/", r'{"status": "\ud800"}'),
+        ("actions/", r'{"title": "Visit", "status": "\udfff"}'),
+        ("", r'{"incident_types": ["\ud800"]}'),
+        ("", r'{"\ud800": "a key that is no text"}'),
+    ],
+)
+def test_text_that_is_half_a_surrogate_pair_is_refused_with_a_clear_400(
+    api_as, incident_and_action, path, body
+):
+    # Python's JSON reads "\ud800" as a lone surrogate: an error repeating it could not be written as UTF-8.
+    incident, _ = incident_and_action
+    api = api_as("coordinator")
+    url = f"/api/v1/incidents/{incident.pk}/{path}"
+    answer = (api.post if path else api.patch)(url, body, content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert "not Unicode" in answer.json()["detail"]
+    assert api.get(f"/api/v1/incidents/{incident.pk}/").json()["status"] == incident.status
