@@ -105,6 +105,9 @@ def test_the_list_filters_by_status_type_and_exercise(api_as, incident_and_actio
         {"status": "sleeping"},
         {"occurred_after": "last tuesday"},
         {"occurred_before": "0367-05-11T01:49:23+17:50"},
+        # The first and last moments of the calendar, with an offset: no time in UTC to convert them to.
+        {"occurred_after": "0001-01-01T00:00:00+14:00"},
+        {"occurred_before": "9999-12-31T23:59:59-14:00"},
     ],
 )
 def test_a_filter_that_makes_no_sense_is_a_400_naming_it(api_as, demo, query):

@@ -35,6 +35,8 @@ class ThisCenturyField(IsoDateTimeField):
         moment = super().clean(value)
         if moment is None:
             return None
+        # The year as given is checked first: year 1 or 9999 with an offset has no time in UTC to convert to.
+        limits.within_supported_years(moment)
         moment = moment.astimezone(UTC)
         limits.within_supported_years(moment)
         return moment
