@@ -33,9 +33,9 @@ account = [
 members = [
     path("", views.members, name="members"),
     path("invite/", views.invite, name="invite"),
-    path("invitations/<int:invitation_id>/withdraw/", views.revoke_invitation, name="revoke_invitation"),
-    path("<int:membership_id>/", views.member_edit, name="member_edit"),
-    path("<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/<id:invitation_id>/withdraw/", views.revoke_invitation, name="revoke_invitation"),
+    path("<id:membership_id>/", views.member_edit, name="member_edit"),
+    path("<id:membership_id>/remove/", views.member_remove, name="member_remove"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,6 @@ from svtoolkit.attachments import views
 app_name = "attachments"
 
 urlpatterns = [
-    path("attachments/<str:kind>/<int:owner_id>/add/", views.add, name="add"),
-    path("attachments/<int:attachment_id>/", views.download, name="download"),
+    path("attachments/<str:kind>/<id:owner_id>/add/", views.add, name="add"),
+    path("attachments/<id:attachment_id>/", views.download, name="download"),
 ]

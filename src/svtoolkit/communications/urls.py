@@ -4,8 +4,8 @@ from svtoolkit.communications import views
 
 app_name = "communications"
 
-base = "incidents/<int:incident_id>/communications/"
-message = base + "messages/<int:message_id>/"
+base = "incidents/<id:incident_id>/communications/"
+message = base + "messages/<id:message_id>/"
 
 urlpatterns = [
     path(base, views.communications, name="overview"),
@@ -18,5 +18,5 @@ urlpatterns = [
     path(message + "publish/", views.publish, name="publish"),
     path(message + "withdraw/", views.withdraw, name="withdraw"),
     path(message + "family-agreement/", views.family_agreement, name="family_agreement"),
-    path(message + "sign-offs/<int:sign_off_id>/", views.sign, name="sign"),
+    path(message + "sign-offs/<id:sign_off_id>/", views.sign, name="sign"),
 ]

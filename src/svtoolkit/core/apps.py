@@ -14,10 +14,13 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
+        from django.urls import register_converter
 
+        from svtoolkit.core.converters import RecordIdConverter
         from svtoolkit.core.ratelimits import check_rate_settings
 
         checks.register(check_rate_settings)
+        register_converter(RecordIdConverter, "id")
 
 
 class AdminConfig(admin_apps.AdminConfig):

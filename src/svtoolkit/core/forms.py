@@ -13,6 +13,7 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError, EditConflict
 
 # Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
@@ -79,10 +80,27 @@ def tick_boxes(label, choices=(), *, missing: str | None = None, **kwargs) -> fo
     )
 
 
-def model_tick_boxes(label, *, missing: str | None = None, **kwargs) -> forms.ModelMultipleChoiceField:
+class RecordsField(forms.ModelMultipleChoiceField):
+    """Records of a list by id, where an id no record can have (``limits.is_record_id``: past 2**63 - 1,
+    which the database would fail on) is not one of the choices, like any other id not listed."""
+
+    def _check_values(self, value):
+        for given in value:
+            try:
+                number = int(str(given).strip())
+            except ValueError:
+                continue  # not a number: Django's own check says so
+            if not limits.is_record_id(number):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": given}
+                )
+        return super()._check_values(value)
+
+
+def model_tick_boxes(label, *, missing: str | None = None, **kwargs) -> RecordsField:
     """GOV.UK checkboxes: any records from a list the form's ``__init__`` gives (its ``queryset``)."""
     kwargs.setdefault("queryset", None)
-    return forms.ModelMultipleChoiceField(
+    return RecordsField(
         label=label, widget=forms.CheckboxSelectMultiple, **_told_when_missing(missing, kwargs)
     )
 

@@ -13,7 +13,7 @@ meeting = [
 ]
 
 urlpatterns = [
-    path("incidents/<int:incident_id>/meetings/", views.meetings, name="list"),
-    path("incidents/<int:incident_id>/meetings/new/", views.schedule, name="schedule"),
-    path("incidents/<int:incident_id>/meetings/<int:meeting_id>/", include(meeting)),
+    path("incidents/<id:incident_id>/meetings/", views.meetings, name="list"),
+    path("incidents/<id:incident_id>/meetings/new/", views.schedule, name="schedule"),
+    path("incidents/<id:incident_id>/meetings/<id:meeting_id>/", include(meeting)),
 ]

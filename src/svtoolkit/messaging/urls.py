@@ -7,5 +7,5 @@ app_name = "messaging"
 urlpatterns = [
     path("messages/", views.my_messages, name="mine"),
     path("messages/log/", views.delivery_log, name="log"),
-    path("messages/<int:delivery_id>/resend/", views.resend, name="resend"),
+    path("messages/<id:delivery_id>/resend/", views.resend, name="resend"),
 ]

@@ -13,7 +13,7 @@ review = [
     path("contribute/", review_views.review_contribute, name="review_contribute"),
     path("complete/", review_views.review_complete, name="review_complete"),
     path("follow-ups/add/", review_views.follow_up_add, name="follow_up_add"),
-    path("follow-ups/<int:follow_up_id>/done/", review_views.follow_up_done, name="follow_up_done"),
+    path("follow-ups/<id:follow_up_id>/done/", review_views.follow_up_done, name="follow_up_done"),
     path("lessons/add/", review_views.lesson_add, name="lesson_add"),
 ]
 
@@ -23,18 +23,18 @@ incident = [
     path("recovery/add/", views.milestone_add, name="milestone_add"),
     path("recovery/anniversaries/<int:index>/", views.confirm_anniversary, name="confirm_anniversary"),
     path("support/", support_views.support, name="support"),
-    path("support/people/<int:person_id>/add/", support_views.support_add, name="support_add"),
-    path("support/<int:offer_id>/", support_views.support_update, name="support_update"),
-    path("people/<int:person_id>/subject-access/", retention_views.subject_access, name="subject_access"),
+    path("support/people/<id:person_id>/add/", support_views.support_add, name="support_add"),
+    path("support/<id:offer_id>/", support_views.support_update, name="support_update"),
+    path("people/<id:person_id>/subject-access/", retention_views.subject_access, name="subject_access"),
     path("review/", include(review)),
     path("close/", review_views.close, name="close"),
     path("reopen/", review_views.reopen, name="reopen"),
 ]
 
 urlpatterns = [
-    path("incidents/<int:incident_id>/", include(incident)),
+    path("incidents/<id:incident_id>/", include(incident)),
     path("lessons/", review_views.lessons, name="lessons"),
-    path("lessons/<int:lesson_id>/", review_views.lesson, name="lesson"),
+    path("lessons/<id:lesson_id>/", review_views.lesson, name="lesson"),
     path("retention/", retention_views.retention, name="retention"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/link/", views.feed_issue, name="feed_issue"),

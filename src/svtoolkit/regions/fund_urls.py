@@ -7,11 +7,11 @@ from svtoolkit.regions import fund_views as views
 app_name = "fund"
 
 urlpatterns = [
-    path("incidents/<int:incident_id>/fund/apply/", views.apply, name="apply"),
-    path("fund/applications/<int:application_id>/", views.application, name="application"),
-    path("fund/applications/<int:application_id>/spend/", views.spend, name="spend"),
+    path("incidents/<id:incident_id>/fund/apply/", views.apply, name="apply"),
+    path("fund/applications/<id:application_id>/", views.application, name="application"),
+    path("fund/applications/<id:application_id>/spend/", views.spend, name="spend"),
     path("regions/<slug:region_slug>/fund/", views.queue, name="queue"),
     path("regions/<slug:region_slug>/fund/rules/", views.rules, name="rules"),
     path("regions/<slug:region_slug>/fund/report/", views.report, name="report"),
-    path("regions/<slug:region_slug>/fund/<int:application_id>/", views.decide, name="decide"),
+    path("regions/<slug:region_slug>/fund/<id:application_id>/", views.decide, name="decide"),
 ]

@@ -6,16 +6,16 @@ app_name = "regions"
 
 region = [
     path("", views.board, name="board"),
-    path("incidents/<int:incident_id>/", views.incident, name="incident"),
-    path("incidents/<int:incident_id>/propose/", views.propose_share, name="propose_share"),
+    path("incidents/<id:incident_id>/", views.incident, name="incident"),
+    path("incidents/<id:incident_id>/propose/", views.propose_share, name="propose_share"),
 ]
 
 urlpatterns = [
     path("regions/<slug:region_slug>/", include(region)),
     path("partnership/region/", views.sharing, name="sharing"),
-    path("incidents/<int:incident_id>/region/share/", views.share_with_region, name="share_with_region"),
+    path("incidents/<id:incident_id>/region/share/", views.share_with_region, name="share_with_region"),
     path(
-        "incidents/<int:incident_id>/region/proposals/<int:proposal_id>/",
+        "incidents/<id:incident_id>/region/proposals/<id:proposal_id>/",
         views.decide_proposal,
         name="decide_proposal",
     ),

@@ -10,4 +10,4 @@ tension = [
     path("suggestions/<int:index>/", views.add_suggested_action, name="add_action"),
 ]
 
-urlpatterns = [path("incidents/<int:incident_id>/tension/", include(tension))]
+urlpatterns = [path("incidents/<id:incident_id>/tension/", include(tension))]
