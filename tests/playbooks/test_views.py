@@ -352,3 +352,21 @@ def test_home_page_shows_readiness_to_those_who_plan(client_for, published, demo
     assert "% ready, with" in home
     client.logout()
     assert "Readiness</h2>" not in client_for("police").get(reverse("core:home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "posted, saved", [("99999999999999999999", True), ("-1", True), ("", True), ("²", False)]
+)
+def test_an_item_change_naming_no_draft_a_record_could_be_is_saved_or_shown_again_never_an_error(
+    client_for, published, demo, posted, saved
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    item = selectors.draft_version(demo).items.order_by("pk").first()
+    url = reverse("playbooks:item_edit", args=[item.pk])
+    typed = form_on(client.get(url), having="action") | {"action": "Reworded", "draft": posted}
+
+    response = client.post(url, typed)
+
+    item.refresh_from_db()
+    assert (response.status_code, item.action == "Reworded") == ((302, True) if saved else (200, False))

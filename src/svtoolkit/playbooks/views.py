@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, show_edit_conflict
+from svtoolkit.core.limits import is_record_id
 from svtoolkit.core.pages import form_page
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
@@ -111,7 +112,8 @@ def _draft_gone_page(request, template, form_for, **context):
     if request.method != "POST":
         return None
     posted = request.POST.get("draft", "")
-    gone = selectors.draft_gone(request.partnership, int(posted)) if posted.isdigit() else None
+    named = posted.isascii() and posted.isdecimal() and is_record_id(int(posted))
+    gone = selectors.draft_gone(request.partnership, int(posted)) if named else None
     if gone is None:
         return None
     form = form_for()
