@@ -25,6 +25,7 @@ from svtoolkit.audit.services import record
 from svtoolkit.incidents import services, tallies
 from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import IncidentStatus, TimelineEntry
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.tally_models import IncidentTally
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.playbooks import services as playbook_services
@@ -36,6 +37,7 @@ from tests.incidents.builders import (
     categorise,
     correct_record,
     demo_incident,
+    demo_person,
     demo_school,
     mark_action,
     recorded_incident,
@@ -341,3 +343,33 @@ def test_partners_work_is_not_held_up_while_an_incident_is_recorded_and_numbers_
     assert "error" not in first_recorded and "error" not in second_recorded
     sequences = {first_recorded["result"].sequence, second_recorded["result"].sequence}
     assert len(sequences) == 2
+
+
+def test_a_persons_record_corrected_as_someone_is_taken_off_the_need_to_know_list_both_saved(
+    meeting_action, demo_users, monkeypatch
+):
+    """A coordinator corrects a victim's record (which redraws the plan and recounts the figures) as a
+    responder takes the police partner off the incident's need-to-know list (and off that record's list): the
+    correction held the record, then waited for the incident; the removal held the incident, then waited for
+    the record. PostgreSQL ended one with "deadlock detected": a 500, and the correction typed in was lost."""
+    incident, _ = meeting_action  # planned on the checklist, so a correction redraws the plan
+    responder, coordinator, police = (demo_users[role] for role in ("responder", "coordinator", "police"))
+    people_services.add_to_need_to_know(incident=incident, user=police, by=responder)
+    person = demo_person(incident, responder)
+    entry = incident.need_to_know.get(user=police)
+    paused = Paused(people_services.update_if_unchanged)  # the correction stops holding what it locked
+    monkeypatch.setattr(people_services, "update_if_unchanged", paused)
+    corrected, removed = overlapping(
+        lambda: people_services.correct_person_affected(
+            person=person, by=coordinator, expected_revision=person.revision, support_needs="Counselling"
+        ),
+        lambda: people_services.remove_from_need_to_know(entry=entry, by=responder),
+        paused=paused,
+    )
+    errors = [outcome.get("error") for outcome in (corrected, removed)]
+    assert errors == [None, None], errors
+    person.refresh_from_db()
+    assert person.support_needs == "Counselling"
+    assert not person.need_to_know.filter(user=police).exists()
+    assert not incident.need_to_know.filter(user=police).exists()
+    assert tallies.differences() == []

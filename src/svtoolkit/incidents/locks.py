@@ -3,14 +3,17 @@ hold a row the other waits for (PostgreSQL ends one of them with "deadlock detec
 outcome or the school's record typed in is lost):
 
 1. the incident's own row (``lock_incident``, ``locked_incidents``);
-2. its tally row (``tallies.recount``, which locks the incident's row first itself);
-3. its plan actions (several at once in order of key).
+2. the records of its people affected (a correction of one, or the need-to-know lists changed across them);
+3. its tally row (``tallies.recount``, which locks the incident's row first itself);
+4. its plan actions (several at once in order of key).
 
-So a service that changes actions already in the plan locks the incident first, before any of them, and a
-service that recounts and later changes actions (a meeting's outcome adds an action, which recounts, then
-completes the meeting's action) holds the incident from its first recount. The one exception is an action
-moved between open statuses, given a note or a new owner (``update_action`` when no count moves): it locks
-that action's row alone and nothing after it, so the people working a major incident do not queue on its row.
+So a service that changes actions already in the plan, or a person affected's record and then more (a
+correction redraws the plan, which recounts), locks the incident first, before any of them, and a service that
+recounts and later changes actions (a meeting's outcome adds an action, which recounts, then completes the
+meeting's action) holds the incident from its first recount. The exceptions lock one row alone and nothing
+of the incident after it, so the people working a major incident do not queue on its row: an action moved
+between open statuses, given a note or a new owner (``update_action`` when no count moves), and one record's
+own need-to-know list changed (``change_person_need_to_know``).
 """
 
 from svtoolkit.incidents.models import Incident

@@ -9,6 +9,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import history
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     NeedToKnow,
@@ -73,6 +74,9 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    # The incident first, before the record (locks.py): the plan redrawn below recounts, which locks the
+    # incident, and taking someone off the need-to-know list holds the incident while it changes the records.
+    lock_incident(person.incident_id)
     # Locked, so what each field said before is what the update below replaces.
     stored = (
         PersonAffected.objects.select_related("incident").select_for_update(of=("self",)).get(pk=person.pk)
@@ -118,6 +122,7 @@ def record_death(*, person, by, request=None) -> PersonAffected:
     """Mark someone as having died since they were recorded (a hospital stay that ended in death): a
     correction of their record like any other (what it said before kept, audited, on the timeline), at the
     revision stored now, as it follows from what ``by`` has just recorded. Nothing if it says so already."""
+    lock_incident(person.incident_id)  # first, before the record, as every correction does (locks.py)
     stored = PersonAffected.objects.select_for_update().get(pk=person.pk)
     if stored.deceased:
         return stored
