@@ -132,6 +132,21 @@ class Paused:
         return result
 
 
+class PausedAtCall(Paused):
+    """``Paused``, stopping only on the ``call``-th call of its step (earlier and later calls go on)."""
+
+    def __init__(self, step, *, call):
+        super().__init__(step)
+        self.call, self.calls = call, 0
+
+    def __call__(self, *args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            self.calls += 1
+            if self.calls != self.call:
+                return self.step(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+
 def in_thread(work):
     """Run ``work`` in a thread with its own database connection; returns (thread, outcome)."""
     outcome = {}

@@ -22,16 +22,17 @@ from svtoolkit import access
 from svtoolkit.alerts.services import accept_lead
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
-from svtoolkit.incidents import services, tallies
+from svtoolkit.incidents import services, tallies, tasks
+from svtoolkit.incidents.escalation import escalate_overdue_actions
 from svtoolkit.incidents.locks import lock_incident
-from svtoolkit.incidents.models import IncidentStatus, TimelineEntry
+from svtoolkit.incidents.models import EscalationStep, IncidentStatus, PlanAction, TimelineEntry
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.tally_models import IncidentTally
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
 from tests.alerts.builders import raise_police_alert, rota
-from tests.concurrency import WAIT, Paused, _wait_for_lock_waiters, in_thread, overlapping
+from tests.concurrency import WAIT, Paused, PausedAtCall, _wait_for_lock_waiters, in_thread, overlapping
 from tests.incidents.builders import (
     answering,
     categorise,
@@ -40,6 +41,7 @@ from tests.incidents.builders import (
     demo_person,
     demo_school,
     mark_action,
+    more_actions,
     recorded_incident,
 )
 from tests.meetings.builders import demo_meeting
@@ -373,3 +375,80 @@ def test_a_persons_record_corrected_as_someone_is_taken_off_the_need_to_know_lis
     assert not person.need_to_know.filter(user=police).exists()
     assert not incident.need_to_know.filter(user=police).exists()
     assert tallies.differences() == []
+
+
+# The background runs for overdue actions (reminders, escalation) change actions of many incidents: they take
+# each incident's turn first, as the services do, so they neither deadlock with a service changing that
+# incident's actions nor act on what such a change has just made untrue.
+
+
+def test_overdue_actions_reminded_of_as_they_are_marked_done_in_a_bulk_update_both_saved(
+    demo, demo_users, monkeypatch
+):
+    """The quarter-hourly reminder claims an owner's overdue actions one by one, in the plan's order (the one
+    due first first), as the owner marks them all done from the plan, which locks them in order of key: the
+    reminder held the action added later but due sooner, then waited for the other; the bulk update held
+    that other, then waited for the one added later. PostgreSQL ended one with "deadlock detected": the
+    owner's update was lost, or the reminder failed and was sent again on every run."""
+    incident, first = demo_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    [second] = more_actions(incident, responder, how_many=1)
+    now = timezone.now()
+    PlanAction.objects.filter(pk=first.pk).update(owner=responder, due_at=now - timedelta(hours=2))
+    PlanAction.objects.filter(pk=second.pk).update(owner=responder, due_at=now - timedelta(hours=3))
+    # The reminder stops once it has claimed one action (its third look at what is due: the list, then each).
+    paused = PausedAtCall(tasks._due_for_reminder, call=3)
+    monkeypatch.setattr(tasks, "_due_for_reminder", paused)
+    reminded, done = overlapping(
+        lambda: tasks.send_overdue_reminders.call(),
+        lambda: services.update_actions(
+            incident=incident, actions=[first, second], by=responder, status="done"
+        ),
+        paused=paused,
+    )
+    errors = [outcome.get("error") for outcome in (reminded, done)]
+    assert errors == [None, None], errors
+    assert reminded["result"] == 1
+    assert set(incident.actions.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {
+        "done"
+    }
+    assert tallies.differences() == []
+
+
+def test_an_action_a_correction_makes_due_later_is_not_escalated_by_a_run_that_saw_it_overdue(
+    demo, demo_users, monkeypatch
+):
+    """The time the partnership was told is corrected (typed two days early) as the escalation run takes the
+    steps it found due: the run had read the actions as overdue, waited while the correction made them due
+    tomorrow and started their escalation again, then escalated them anyway, telling the lead of an action
+    not yet due and leaving it "Escalated to lead" (nobody heard when it did fall overdue)."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="v1", expected_revision=version.revision
+    )
+    two_days_early = timezone.now() - timedelta(days=2)
+    incident = recorded_incident(
+        demo, responder, occurred_at=two_days_early - timedelta(hours=1), notified_at=two_days_early
+    )
+    services.draw_plan(incident=incident, by=responder)
+    incident.refresh_from_db()
+    day = incident.actions.filter(item__timing="within_24_hours").order_by("pk").first()
+    assert day.due_at < timezone.now()
+    paused = Paused(tallies.recount)  # the correction stops at its end, holding what it changed
+    monkeypatch.setattr(tallies, "recount", paused)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    corrected, escalated = overlapping(
+        lambda: correct_record(
+            incident, responder, occurred_at=an_hour_ago - timedelta(hours=1), notified_at=an_hour_ago
+        ),
+        lambda: escalate_overdue_actions(),
+        paused=paused,
+    )
+    assert [corrected.get("error"), escalated.get("error")] == [None, None]
+    day.refresh_from_db()
+    assert day.due_at > timezone.now()
+    assert (day.escalation_step, day.escalated_at) == (EscalationStep.NONE, None)
+    assert not TimelineEntry.objects.filter(
+        incident=incident, action__due_at__gt=timezone.now(), text__contains="escalated"
+    ).exists()

@@ -8,8 +8,9 @@ was stopped for a day) takes only the furthest: one message, not three at once.
 
 Each step is claimed before anyone is told: a conditional update moves the action's step forward, in the same
 transaction as the message (svtoolkit.messaging), the timeline entry and the event for other systems; a second
-run at the same moment finds the step taken and tells nobody. A done, handed-over or not-needed action, or a
-closed incident, is no longer escalated.
+run at the same moment finds the step taken and tells nobody. The claim locks the incident first, as every
+change to its actions does (locks.py), and holds only while the action is due when the run found it due. A
+done, handed-over or not-needed action, or a closed incident, is no longer escalated.
 """
 
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import events
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     EscalationStep,
@@ -172,8 +174,15 @@ def take_step(*, action, step, recipients, now) -> int:
     """Claim the step, then tell its people, note it on the timeline and announce it, all in one transaction;
     returns 1, or 0 when another run took the step (or the action was done) first."""
     with transaction.atomic():
+        # The incident first, before its action (locks.py): a service changing the incident's actions holds
+        # the incident, and what it saved is read once it has.
+        lock_incident(action.incident_id)
         claimed = PlanAction.objects.filter(
-            pk=action.pk, escalation_step__lt=step, status__in=OPEN_ACTION_STATUSES
+            pk=action.pk,
+            escalation_step__lt=step,
+            status__in=OPEN_ACTION_STATUSES,
+            # Still due when the run found the step due: a corrected due time has started its steps again.
+            due_at=action.due_at,
         ).update(escalation_step=step, escalated_at=now)
         if not claimed:
             return 0

@@ -31,4 +31,11 @@ def locked_incidents():
 def lock_incident(incident) -> None:
     """Lock ``incident`` (or the incident of that key) until the transaction ends: the first lock of any
     change to it that locks its tally row or actions already in its plan."""
-    list(locked_incidents().filter(pk=getattr(incident, "pk", incident)).values_list("pk", flat=True))
+    lock_incidents([getattr(incident, "pk", incident)])
+
+
+def lock_incidents(keys) -> None:
+    """Lock the incidents of these keys until the transaction ends, in order of key (so two changes locking
+    several at once take turns): the first lock of a change to actions of several incidents (the overdue
+    reminders)."""
+    list(locked_incidents().filter(pk__in=keys).order_by("pk").values_list("pk", flat=True))

@@ -12,6 +12,7 @@ from django_tasks import task
 
 from svtoolkit.core.scheduling import not_reminded_lately, scheduled
 from svtoolkit.incidents import escalation
+from svtoolkit.incidents.locks import lock_incidents
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PlanAction
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Contact, IncidentRole
@@ -60,11 +61,15 @@ def send_overdue_reminders() -> int:
 
 @transaction.atomic
 def _remind(recipient, actions, *, now) -> int:
-    claimed = [
-        action
-        for action in actions
+    # Their incidents first, then the actions in order of key (locks.py): a service changing an incident's
+    # actions holds the incident, and this takes its turn instead of deadlocking with it.
+    lock_incidents({action.incident_id for action in actions})
+    claimed_keys = {
+        action.pk
+        for action in sorted(actions, key=lambda action: action.pk)
         if PlanAction.objects.filter(pk=action.pk).filter(_due_for_reminder(now)).update(last_reminded_at=now)
-    ]
+    }
+    claimed = [action for action in actions if action.pk in claimed_keys]  # listed in the plan's order
     if not claimed:
         return 0  # an overlapping run has just reminded them
     count = len(claimed)
