@@ -41,23 +41,28 @@ def colleague(demo):
     return colleague_of(demo)
 
 
+def _saving(what: str, draft, *, by):
+    """``by``'s change to ``draft`` (to its first item, or "Mine" where there is something to type), ready to
+    run: "an item" changed, "an added item", "a retired item", "the draft" published or "the discard"."""
+    item = draft.items.select_related("version__playbook", "area").order_by("pk").first()
+    fields = {name: getattr(item, name) for name in services.ITEM_FIELDS} | {"action": "Mine"}
+    return {
+        "an item": lambda: services.update_item(item=item, by=by, expected_revision=item.revision, **fields),
+        "an added item": lambda: services.add_item(area=item.area, by=by, **fields),
+        "a retired item": lambda: services.set_item_retired(item=item, retired=True, by=by),
+        "the draft": lambda: services.publish_draft(
+            version=draft, by=by, change_note="Mine", expected_revision=draft.revision
+        ),
+        "the discard": lambda: services.discard_draft(version=draft, by=by),
+    }[what]
+
+
 @pytest.mark.parametrize("then", ["published", "discarded"])
-@pytest.mark.parametrize("saving", ["an item", "the draft", "the discard"])
+@pytest.mark.parametrize("saving", ["an item", "an added item", "a retired item", "the draft", "the discard"])
 def test_a_change_begun_as_a_colleague_publishes_or_discards_the_draft_is_refused_saying_so(
     demo, demo_users, draft, colleague, monkeypatch, then, saving
 ):
-    coordinator = demo_users["coordinator"]
-    item = draft.items.select_related("version__playbook", "area").order_by("pk").first()
-    fields = {name: getattr(item, name) for name in services.ITEM_FIELDS} | {"action": "Mine"}
-    save = {
-        "an item": lambda: services.update_item(
-            item=item, by=coordinator, expected_revision=item.revision, **fields
-        ),
-        "the draft": lambda: services.publish_draft(
-            version=draft, by=coordinator, change_note="Mine", expected_revision=draft.revision
-        ),
-        "the discard": lambda: services.discard_draft(version=draft, by=coordinator),
-    }[saving]
+    save = _saving(saving, draft, by=demo_users["coordinator"])
     paused = Paused(services._require_draft)
     monkeypatch.setattr(services, "_require_draft", paused)
     saving_thread, saved = in_thread(save)
@@ -165,3 +170,20 @@ def test_two_coordinators_adopting_the_checklist_at_once_adopt_it_once(
     assert "error" not in first, first
     assert str(second.get("error")) == "This partnership already has a checklist."
     assert Playbook.objects.filter(partnership=demo).count() == 1
+
+
+@pytest.mark.parametrize("saving", ["an item", "an added item", "a retired item"])
+def test_a_change_sent_while_a_colleague_is_discarding_the_draft_is_refused_saying_so(
+    demo, demo_users, draft, colleague, monkeypatch, saving
+):
+    save = _saving(saving, draft, by=demo_users["coordinator"])
+    paused = Paused(services.record_deleted)  # the discard holds the draft and its items, not yet deleted
+    monkeypatch.setattr(services, "record_deleted", paused)
+    discarded, saved = _both_at_once(
+        lambda: services.discard_draft(version=draft, by=colleague), save, paused=paused
+    )
+    assert "error" not in discarded, discarded
+    told = f"This draft was discarded by {colleague}. Start a new draft to make your change."
+    assert told in str(saved.get("error")), saved
+    assert not Item.objects.filter(action="Mine").exists()
+    assert selectors.draft_version(demo) is None

@@ -370,3 +370,23 @@ def test_an_item_change_naming_no_draft_a_record_could_be_is_saved_or_shown_agai
 
     item.refresh_from_db()
     assert (response.status_code, item.action == "Reworded") == ((302, True) if saved else (200, False))
+
+
+@pytest.mark.parametrize("then", ["published", "discarded", "discarded and the next started"])
+def test_an_item_retired_after_a_colleague_published_or_discarded_the_draft_says_so(
+    client_for, published, demo, colleague, then
+):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    draft_page = client.get(reverse("playbooks:draft"))
+    retiring = form_on(draft_page, having="retire")  # the draft page's first Retire button
+    item = selectors.draft_version(demo).items.order_by("area__position", "position").first()
+    told = draft_ended(demo, colleague, then)
+    checklist = list(Item.objects.values_list("pk", "retired", "revision"))
+
+    response = client.post(reverse("playbooks:item_retire", args=[item.pk]), retiring, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert told in page
+    assert "was retired" not in page
+    assert list(Item.objects.values_list("pk", "retired", "revision")) == checklist

@@ -255,10 +255,12 @@ def add_item(*, area, by, request=None, **fields) -> Item:
 def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
     """Retire an item (it stays in the record, out of new plans) or bring it back."""
     _require_draft(item.version)
-    item.retired = retired
-    item.revision += 1
-    item.save(update_fields=["retired", "revision"])
+    # The item's row before the draft's, as every change to an item takes them; an item gone with the draft a
+    # colleague discarded meanwhile is told as that.
+    if not update_and_move_revision(Item.objects.filter(pk=item.pk), retired=retired):
+        _require_draft(item.version)
     _draft_changed(item.version)
+    item.refresh_from_db(fields=["retired", "revision"])
     record_updated(
         by=by, partnership=item.version.playbook.partnership, target=item, request=request, retired=retired
     )

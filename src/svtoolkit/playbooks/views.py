@@ -106,14 +106,20 @@ def _item_changes(form):
     return {name: form.cleaned_data[name] for name in services.ITEM_FIELDS}
 
 
-def _draft_gone_page(request, template, form_for, **context):
-    """Sent from a page opened on a draft that a colleague has published or discarded since: that page shown
-    again as typed (``form_for()`` bound to what was sent), saying so, and nothing saved. None otherwise."""
+def _draft_gone(request) -> str | None:
+    """Sent from a page opened on a draft that a colleague has published or discarded since: what became of
+    it, as the person is told (``selectors.draft_gone``). None otherwise."""
     if request.method != "POST":
         return None
     posted = request.POST.get("draft", "")
     named = posted.isascii() and posted.isdecimal() and is_record_id(int(posted))
-    gone = selectors.draft_gone(request.partnership, int(posted)) if named else None
+    return selectors.draft_gone(request.partnership, int(posted)) if named else None
+
+
+def _draft_gone_page(request, template, form_for, **context):
+    """Sent from a page opened on a draft that a colleague has published or discarded since: that page shown
+    again as typed (``form_for()`` bound to what was sent), saying so, and nothing saved. None otherwise."""
+    gone = _draft_gone(request)
     if gone is None:
         return None
     form = form_for()
@@ -198,10 +204,19 @@ def item_add(request, area_id):
 @access.requires(access.can_edit_playbook)
 @require_POST
 def item_retire(request, item_id):
+    # A button on the draft's page: once a colleague has published or discarded that draft, the person is
+    # told so on the page they are sent back to (the draft started since, or the checklist), nothing changed.
+    gone = _draft_gone(request)
+    if gone:
+        messages.error(request, gone)
+        return redirect("playbooks:draft")
     item = selectors.draft_item(request.partnership, item_id)
     retire = request.POST.get("retire") == "yes"
-    services.set_item_retired(item=item, retired=retire, by=request.user, request=request)
-    messages.success(request, f"“{item.action}” was {'retired' if retire else 'brought back'}.")
+    with errors_as_message(request) as refused:
+        services.set_item_retired(item=item, retired=retire, by=request.user, request=request)
+        messages.success(request, f"“{item.action}” was {'retired' if retire else 'brought back'}.")
+    if refused.error:
+        return redirect("playbooks:draft")
     return redirect(f"{_draft_url()}#area-{item.area.key}")
 
 
