@@ -19,7 +19,7 @@ EXPECTED = {
     "playbooks:draft": COORDINATOR_ONLY,
     "playbooks:start_draft": COORDINATOR_ONLY_POST,
     "playbooks:publish": COORDINATOR_ONLY,
-    "playbooks:discard_draft": COORDINATOR_ONLY_POST,
+    "playbooks:discard_draft": COORDINATOR_ONLY,
     "playbooks:item_add": COORDINATOR_ONLY,
     "playbooks:item_edit": COORDINATOR_ONLY,
     "playbooks:item_retire": COORDINATOR_ONLY_POST,

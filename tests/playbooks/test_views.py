@@ -195,7 +195,7 @@ def test_a_publish_page_opened_on_an_earlier_draft_never_publishes_the_next_one(
     url = reverse("playbooks:publish")
     opened_on_the_earlier = form_on(client.get(url), having="change_note")
     if then == "discarded":
-        client.post(reverse("playbooks:discard_draft"))
+        client.post(reverse("playbooks:discard_draft"), {"draft": selectors.draft_version(demo).pk})
     else:
         client.post(url, form_on(client.get(url), having="change_note") | {"change_note": "Earlier draft"})
     # A new draft, changed as often as the earlier one had been when its page was opened.
@@ -390,3 +390,40 @@ def test_an_item_retired_after_a_colleague_published_or_discarded_the_draft_says
     assert told in page
     assert "was retired" not in page
     assert list(Item.objects.values_list("pk", "retired", "revision")) == checklist
+
+
+def test_discarding_a_draft_asks_first_naming_the_draft_and_what_would_be_lost(client_for, published, demo):
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    _reworded_in_the_draft(client, demo, "Reworded in version 2")
+    draft_page = client.get(reverse("playbooks:draft")).content.decode()
+    assert "Discard draft version 2" in draft_page
+
+    asked = client.get(reverse("playbooks:discard_draft"))
+    page = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Discard draft version 2?" in page and "Reworded in version 2" in page
+    assert selectors.draft_version(demo).number == 2  # asking discards nothing
+
+    discarded = client.post(reverse("playbooks:discard_draft"), form_on(asked, having="draft"), follow=True)
+    assert "Draft version 2 was discarded." in discarded.content.decode()
+    assert selectors.draft_version(demo) is None
+
+
+@pytest.mark.parametrize("then", ["published and the next started", "discarded and the next started"])
+def test_a_discard_confirmed_after_a_colleague_ended_that_draft_leaves_the_next_one_alone(
+    client_for, published, demo, colleague, then
+):
+    """The confirmation names the draft it was opened on: sent once a colleague has published or discarded it
+    and started the next, it says so and discards nothing (it used to discard whichever draft there was)."""
+    client = client_for("coordinator")
+    client.post(reverse("playbooks:start_draft"))
+    asked = client.get(reverse("playbooks:discard_draft"))
+    told = draft_ended(demo, colleague, then)
+    following = selectors.draft_version(demo)
+
+    response = client.post(reverse("playbooks:discard_draft"), form_on(asked, having="draft"), follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert told in page
+    assert selectors.draft_version(demo) == following

@@ -80,14 +80,20 @@ def draft(request):
     version = selectors.draft_version(request.partnership)
     if version is None:
         return redirect("playbooks:playbook")
+    return _about_draft(request, "playbooks/draft.html", version, areas=selectors.areas_with_items(version))
+
+
+def _about_draft(request, template, version, **context):
+    """``template`` about the draft ``version``, with the published version and what the draft changes."""
     published = selectors.published_version(request.partnership)
     return render(
         request,
-        "playbooks/draft.html",
+        template,
         {
             "version": version,
-            "areas": selectors.areas_with_items(version),
+            "published": published,
             "differences": selectors.version_differences(published, version) if published else None,
+            **context,
         },
     )
 
@@ -257,16 +263,25 @@ def publish(request):
 
 
 @access.requires(access.can_edit_playbook)
-@require_POST
 def discard_draft(request):
+    """Asks first, naming the draft and what would be lost; the answer carries the draft it was asked of, so
+    one sent after a colleague published or discarded that draft (and started the next) discards nothing and
+    says what became of it."""
+    gone = _draft_gone(request)
+    if gone:
+        messages.error(request, gone)
+        return redirect("playbooks:draft")
     version = selectors.draft_version(request.partnership)
-    if version is not None:
+    if version is None:
+        return redirect("playbooks:playbook")
+    if request.method == "POST" and request.POST.get("draft") == str(version.pk):
         with errors_as_message(request) as refused:
             services.discard_draft(version=version, by=request.user, request=request)
-            messages.success(request, "The draft was discarded.")
+            messages.success(request, f"Draft version {version.number} was discarded.")
         if refused.error:
             return redirect("playbooks:draft")
-    return redirect("playbooks:playbook")
+        return redirect("playbooks:playbook")
+    return _about_draft(request, "playbooks/discard.html", version)
 
 
 # --- Readiness -------------------------------------------------------------------------------------------
