@@ -63,6 +63,24 @@ def test_every_answer_carries_the_partnerships_protective_marking(api_as, incide
         assert api.get(url)["X-Protective-Marking"] == "OFFICIAL-SENSITIVE: PARTNERS ONLY", url
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{INCIDENTS}0/",  # the view's own 404: no incident has this id
+        f"{INCIDENTS}99999999999999999999/",  # no address: past any id a database holds
+        f"{INCIDENTS}1/actions/99999999999999999999/",
+        "/api/v1/no-such-thing/",
+    ],
+)
+def test_every_not_found_answer_is_json_and_carries_the_protective_marking(api_as, settings, url):
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    response = api_as("coordinator").get(url)
+    assert response.status_code == 404
+    assert response["X-Protective-Marking"] == "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
 def test_another_partnerships_incidents_are_not_found(api_as, incident_and_action, other_partnership):
     southmoor, southmoor_coordinator = other_partnership
     theirs = other_incident(southmoor, southmoor_coordinator.user)

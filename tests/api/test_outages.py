@@ -50,7 +50,8 @@ def test_a_meeting_saved_while_the_queue_is_down_is_201_and_its_invitations_go_b
     assert {message["To"] for message in smtp_server.received} == invited
 
 
-def test_an_api_request_while_the_database_is_down_is_a_503_in_json(token_for, tmp_path):
+def test_an_api_request_while_the_database_is_down_is_a_503_in_json(token_for, tmp_path, settings):
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
     api = APIClient(raise_request_exception=False)
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for('responder')}")
 
@@ -60,3 +61,4 @@ def test_an_api_request_while_the_database_is_down_is_a_503_in_json(token_for, t
     assert response.json() == {
         "detail": "The service is unavailable: nothing you sent was saved. Try again in a few minutes."
     }
+    assert response["X-Protective-Marking"] == "OFFICIAL-SENSITIVE: PARTNERS ONLY"

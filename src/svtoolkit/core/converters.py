@@ -9,8 +9,8 @@ from svtoolkit.core import limits
 class RecordIdConverter(IntConverter):
     """A record's id in an address: Django's ``int``, but only up to what a database can hold
     (``limits.LARGEST_ID``). A larger one matches no address, so it is a 404 like an id of no record, and
-    never reaches the database (which would fail on it). 0 still reaches the view, which finds nothing (its
-    404 is the view's own: the API's carries the protective marking)."""
+    never reaches the database (which would fail on it). 0 still reaches the view, which finds nothing. Under
+    /api/ either 404 is JSON with the protective marking (core.views.page_not_found answers as the API)."""
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

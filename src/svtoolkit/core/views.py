@@ -10,7 +10,7 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
 from svtoolkit import access
-from svtoolkit.core import csrf, health, selectors
+from svtoolkit.core import csrf, downloads, health, selectors
 from svtoolkit.core.cache import OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    # An API address that matches nothing (an id past any a database holds, a misspelt path) is answered as
+    # the API answers a record it cannot find.
+    if is_api(request):
+        return api_error("Not found.", status=404)
     return render(request, "404.html", status=404)
 
 
@@ -78,13 +82,25 @@ def server_error(request):
     if outage:
         logger.error("A dependency is down: %s", failure)
     status, headers = (503, {"Retry-After": "30"}) if outage else (500, {})
-    if request.path.startswith("/api/"):
+    if is_api(request):
         detail = API_OUTAGE if outage else "Sorry, there is a problem with the service. Try again later."
-        response = JsonResponse({"detail": detail}, status=status, headers=headers)
+        response = api_error(detail, status=status, headers=headers)
     else:
         page = loader.render_to_string("503.html" if outage else "500.html")
         response = HttpResponse(page, status=status, headers=headers)
     add_never_cache_headers(response)  # never kept, and decided without asking who is signed in
+    return response
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(detail: str, *, status: int, headers=None) -> JsonResponse:
+    """An error the API answers outside its views, as its views do (api.base.ApiView): ``{"detail": ...}``
+    with the protective marking of the partnership's case details, which every API answer carries."""
+    response = JsonResponse({"detail": detail}, status=status, headers=headers)
+    response[downloads.HEADER] = downloads.case_marking()
     return response
 
 
