@@ -15,6 +15,7 @@ from svtoolkit.core.forms import (
     ENTER_AN_EMAIL,
     RevisionChecked,
     choice_field,
+    keep_stored_choice,
     model_choice_field,
     text_field,
     tick_box,
@@ -138,9 +139,14 @@ class MembershipForm(forms.Form):
 
 
 class MembershipChangeForm(RevisionChecked, MembershipForm):
-    """A member's role and organisation, changed from the revision the page showed."""
+    """A member's role and organisation, changed from the revision the page showed; their organisation stays
+    offered when no longer active (``keep_stored_choice``)."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep_stored_choice(self, "organisation")
 
 
 class InvitationForm(MembershipForm):

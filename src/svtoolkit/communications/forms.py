@@ -42,6 +42,7 @@ class PlanForm(RevisionChecked, PartnershipChoices, forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     partnership_choices = {"lead_organisation": active_organisations, "updates_owner": member_users}
+    stored_choices_kept = tuple(partnership_choices)
 
     def clean(self):
         cleaned = super().clean()

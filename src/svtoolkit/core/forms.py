@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -120,15 +120,18 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
 def keep_stored_choice(form, name) -> None:
     """Let field ``name``, a list of the records still active, offer too the one the form shows as stored when
     it is no longer active (a member who left, a contact taken out of the directory), labelled so: an answer
-    saved untouched keeps it rather than losing it. Choosing any other record outside the list is refused."""
+    saved untouched keeps it rather than losing it. Choosing any other record outside the list is refused.
+    A field of several records (tick boxes) keeps each of those stored alike."""
     field = form.fields[name]
     stored = form.get_initial_for_field(field, name)
-    stored_pk = getattr(stored, "pk", stored)
-    if stored_pk in (None, ""):
+    several = stored if isinstance(stored, (list, tuple, QuerySet)) else [stored]
+    stored_pks = [getattr(record, "pk", record) for record in several]
+    stored_pks = [pk for pk in stored_pks if pk not in (None, "")]
+    if not stored_pks:
         return
     listed = field.queryset
     field.queryset = (
-        (listed | listed.model._default_manager.filter(pk=stored_pk))
+        (listed | listed.model._default_manager.filter(pk__in=stored_pks))
         .distinct()
         .annotate(still_listed=Exists(listed.filter(pk=OuterRef("pk"))))
     )

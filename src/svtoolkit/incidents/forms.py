@@ -211,6 +211,7 @@ class ActionUpdateForm(RevisionChecked, PartnershipChoices, forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
     partnership_choices = ACTION_OWNERS
+    stored_choices_kept = tuple(ACTION_OWNERS)
 
     def __init__(self, *args, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)

@@ -704,7 +704,9 @@ def update_action(
     *, action, by, expected_revision, status, owner_organisation, owner, not_needed_reason, note, request=None
 ) -> PlanAction:
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
-    check_owner(incident=action.incident, owner_organisation=owner_organisation, owner=owner)
+    if (_pk(owner_organisation), _pk(owner)) != (action.owner_organisation_id, action.owner_id):
+        # Only a new owner is checked: one who has since left keeps the action until it is given to another.
+        check_owner(incident=action.incident, owner_organisation=owner_organisation, owner=owner)
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
         raise DomainError("Say why the action is not needed.", field="not_needed_reason")
     if status == ActionStatus.HANDED_OVER and not note.strip():

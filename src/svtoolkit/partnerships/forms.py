@@ -302,6 +302,7 @@ class SupportServiceForm(EntryForm):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
         self.fields["provider"].queryset = active_organisations(partnership)
+        keep_stored_choice(self, "provider")
 
 
 class LawfulBasisChoices(forms.Form):
@@ -359,6 +360,7 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, partnership=partnership, **kwargs)
         self.fields["parties"].queryset = active_organisations(partnership)
+        keep_stored_choice(self, "parties")
 
     def initial_from(self, entry) -> dict:
         return {**super().initial_from(entry), "parties": list(entry.parties.all())}

@@ -8,6 +8,7 @@ from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.forms import (
     PartnershipChoices,
     RevisionChecked,
+    keep_stored_choice,
     model_choice_field,
     model_tick_boxes,
     text_field,
@@ -56,6 +57,7 @@ class PersonAffectedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["single_point_of_contact"].queryset = member_users(partnership)
         self.fields["single_point_of_contact"].empty_label = "Nobody yet"
+        keep_stored_choice(self, "single_point_of_contact")
         # A radio list offers only real answers: Django's blank "---------" choice would show, ticked.
         for field in self.fields.values():
             if isinstance(field.widget, forms.RadioSelect):

@@ -8,6 +8,7 @@ from svtoolkit.core.forms import (
     RevisionChecked,
     choice_field,
     initial_from,
+    keep_stored_choice,
     model_choice_field,
     text_field,
     tick_box,
@@ -105,6 +106,7 @@ class HospitalStayForm(RevisionChecked, forms.Form):
     def __init__(self, *args, people=None, hospitals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hospital"].queryset = hospitals
+        keep_stored_choice(self, "hospital")
         _new_or_changed(self, "patient", people)
 
     @staticmethod

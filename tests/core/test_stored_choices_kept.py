@@ -1,0 +1,195 @@
+"""A record chosen on a form and stored, which has since left its list (a member who left, an organisation no
+longer active), stays chosen when the form is opened again, shown as "(no longer active)": saving the form
+untouched keeps it rather than silently clearing it (core.forms.keep_stored_choice). Choosing it anew for
+another record is still refused."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Membership
+from svtoolkit.accounts.services import remove_member
+from svtoolkit.communications import services as communications_services
+from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import HospitalStay, PersonAffected, PlanAction
+from svtoolkit.incidents.people import services as people_services
+from svtoolkit.partnerships.models import Organisation, SharingAgreement, SupportService
+from tests.factories import OrganisationFactory, SharingAgreementFactory, SupportServiceFactory
+from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person
+from tests.page_forms import form_on
+
+pytestmark = pytest.mark.django_db
+
+
+def no_longer_active(organisation) -> Organisation:
+    """The organisation taken out of use, as an administrator does in the admin (there is no page for it)."""
+    Organisation.objects.filter(pk=organisation.pk).update(is_active=False)
+    return organisation
+
+
+def leaves(user, demo, demo_users):
+    remove_member(membership=user.memberships.get(partnership=demo), by=demo_users["coordinator"])
+    return user
+
+
+def communications_plan(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    council, responder = demo.organisations.get(kind="council"), demo_users["responder"]
+    communications_services.set_plan(
+        incident=incident,
+        by=demo_users["coordinator"],
+        lead_organisation=council,
+        main_channel="Council website",
+        update_every_days=7,
+        updates_owner=responder,
+    )
+    kept = {
+        "lead_organisation": no_longer_active(council),
+        "updates_owner": leaves(responder, demo, demo_users),
+    }
+    stored = lambda: CommunicationsPlan.objects.get(incident=incident)  # noqa: E731
+    return reverse("communications:plan", args=[incident.pk]), stored, kept
+
+
+def plan_action(demo, demo_users):
+    incident, action = demo_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    incident_services.update_action(
+        action=action,
+        by=demo_users["coordinator"],
+        expected_revision=action.revision,
+        status=action.status,
+        owner_organisation=action.owner_organisation,
+        owner=responder,
+        not_needed_reason="",
+        note="",
+    )
+    kept = {"owner": leaves(responder, demo, demo_users)}
+    stored = lambda: PlanAction.objects.get(pk=action.pk)  # noqa: E731
+    return reverse("incidents:action", args=[incident.pk, action.pk]), stored, kept
+
+
+def membership(demo, demo_users):
+    police = demo_users["police"].memberships.get(partnership=demo)
+    kept = {"organisation": no_longer_active(police.organisation)}
+    stored = lambda: Membership.objects.get(pk=police.pk)  # noqa: E731
+    return reverse("accounts:member_edit", args=[police.pk]), stored, kept
+
+
+def person_affected(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    person = demo_person(incident, demo_users["coordinator"])
+    spoc = demo_users["responder"]
+    people_services.correct_person_affected(
+        person=person,
+        by=demo_users["coordinator"],
+        expected_revision=person.revision,
+        single_point_of_contact=spoc,
+    )
+    kept = {"single_point_of_contact": leaves(spoc, demo, demo_users)}
+    stored = lambda: PersonAffected.objects.get(pk=person.pk)  # noqa: E731
+    return reverse("incidents:person_edit", args=[incident.pk, person.pk]), stored, kept
+
+
+def hospital_stay(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    stay = demo_hospital_stay(
+        incident, demo_person(incident, demo_users["coordinator"]), demo_users["coordinator"]
+    )
+    kept = {"hospital": no_longer_active(stay.hospital)}
+    stored = lambda: HospitalStay.objects.get(pk=stay.pk)  # noqa: E731
+    return reverse("incidents:hospital_edit", args=[incident.pk, stay.pk]), stored, kept
+
+
+def support_service(demo, demo_users):
+    provider = OrganisationFactory(partnership=demo, name="Street Doctors Trust")
+    service = SupportServiceFactory(
+        partnership=demo, provider=provider, owner=demo_users["coordinator"], review_due=next_year()
+    )
+    kept = {"provider": no_longer_active(provider)}
+    stored = lambda: SupportService.objects.get(pk=service.pk)  # noqa: E731
+    return reverse("partnerships:support_service_edit", args=[service.pk]), stored, kept
+
+
+def sharing_agreement(demo, demo_users):
+    police, gone = (
+        demo.organisations.get(kind="police"),
+        OrganisationFactory(partnership=demo, name="Old trust"),
+    )
+    agreement = SharingAgreementFactory(
+        partnership=demo, parties=[police, gone], owner=demo_users["coordinator"], review_due=next_year()
+    )
+    no_longer_active(gone)
+    stored = lambda: SharingAgreement.objects.get(pk=agreement.pk)  # noqa: E731
+    return reverse("partnerships:sharing_agreement_edit", args=[agreement.pk]), stored, {"parties": gone}
+
+
+def next_year() -> date:
+    return timezone.localdate() + timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        communications_plan,
+        plan_action,
+        membership,
+        person_affected,
+        hospital_stay,
+        support_service,
+        sharing_agreement,
+    ],
+)
+def test_a_stored_choice_no_longer_active_is_shown_so_and_kept_by_a_form_saved_untouched(
+    client_for, demo, demo_users, form
+):
+    url, stored, kept = form(demo, demo_users)
+    client = client_for("coordinator")
+    page = client.get(url)
+    content = page.content.decode()
+    for record in kept.values():
+        assert f"{record} (no longer active)" in content
+
+    response = client.post(url, form_on(page, having="revision"))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    now = stored()
+    for name, record in kept.items():
+        value = getattr(now, name)
+        assert record in (value.all() if hasattr(value, "all") else [value]), name
+
+
+def test_an_organisation_no_longer_active_cannot_be_made_a_party_anew(client_for, demo, demo_users):
+    url, _, kept = sharing_agreement(demo, demo_users)
+    other = SharingAgreementFactory(
+        partnership=demo, parties=[demo.organisations.get(kind="police")], owner=demo_users["coordinator"]
+    )
+    other_url = reverse("partnerships:sharing_agreement_edit", args=[other.pk])
+    client = client_for("coordinator")
+    sent = form_on(client.get(other_url), having="revision")
+    response = client.post(other_url, sent | {"parties": [*sent["parties"], str(kept["parties"].pk)]})
+    assert "Choose organisations from the list" in response.content.decode()
+    assert list(SharingAgreement.objects.get(pk=other.pk).parties.all()) == list(other.parties.all())
+
+
+def test_an_action_cannot_be_given_anew_to_someone_who_left(client_for, demo, demo_users):
+    url, stored, kept = plan_action(demo, demo_users)
+    action = stored()
+    another = incident_services.add_action(
+        incident=action.incident,
+        by=demo_users["coordinator"],
+        title="Visit the school",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=2),
+    )
+    another_url = reverse("incidents:action", args=[action.incident_id, another.pk])
+    client = client_for("coordinator")
+    sent = form_on(client.get(another_url), having="revision") | {"owner": str(kept["owner"].pk)}
+    response = client.post(another_url, sent)
+    assert response.status_code == 200
+    assert PlanAction.objects.get(pk=another.pk).owner is None
