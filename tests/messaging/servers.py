@@ -128,3 +128,23 @@ class DrippingHTTPServer:
     def stop(self):
         self._stopped.set()
         self._listening.close()
+
+
+SLOW_NAME = "slow-to-resolve.example.org"
+
+
+def slow_resolver(monkeypatch, *, seconds: float, answer: str = "127.0.0.1") -> str:
+    """A resolver that takes ``seconds`` to answer for the name it returns (``SLOW_NAME``), then gives
+    ``answer``; other names resolve as usual. A real slow resolver would have to be the machine's own (glibc
+    reads its name servers only from /etc/resolv.conf), shared with everything else running here, so the
+    lookup is slowed where the standard library calls the system's resolver: ``socket.getaddrinfo``."""
+    resolve = socket.getaddrinfo
+
+    def slowly(host, *args, **kwargs):
+        if host == SLOW_NAME:
+            threading.Event().wait(seconds)
+            host = answer
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slowly)
+    return SLOW_NAME

@@ -28,6 +28,7 @@ from svtoolkit.messaging.services import Recipient
 from tests.concurrency import this_connections_dropper
 from tests.databases import without_test_settings
 from tests.factories import UserFactory
+from tests.messaging.servers import slow_resolver
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,31 @@ def test_a_hung_mail_server_times_out_and_the_message_is_tried_again(smtp_server
     smtp_server.mode = "accept"
     with time_machine.travel(hung.next_attempt_at + timedelta(seconds=1)):
         assert delivery.deliver_due() == 1
+    assert len(smtp_server.received) == 1
+
+
+def test_a_mail_server_whose_name_is_slow_to_resolve_is_cut_off_at_the_send_timeout(
+    smtp_server, settings, monkeypatch
+):
+    """The lookup of the server's name counts in the send's time: a resolver slower than the send timeout
+    (1 s) cannot hold the send past its claim."""
+    settings.EMAIL_HOST = slow_resolver(monkeypatch, seconds=4)
+    _send()
+    started = time.monotonic()
+    delivery.deliver_due()
+    took = time.monotonic() - started
+    assert took < 1.8, "the lookup was cut off at the send timeout"
+    assert took < delivery.SENDER.claim_length().total_seconds()
+    slow = Delivery.objects.get()
+    assert (slow.status, slow.attempts, slow.claimed_until) == (DeliveryStatus.QUEUED, 1, None)
+    assert "in time" in slow.last_error
+    assert smtp_server.received == []
+
+
+def test_a_mail_server_whose_name_resolves_in_time_is_sent_to(smtp_server, settings, monkeypatch):
+    settings.EMAIL_HOST = slow_resolver(monkeypatch, seconds=0.2)
+    _send()
+    assert delivery.deliver_due() == 1
     assert len(smtp_server.received) == 1
 
 

@@ -14,7 +14,7 @@ from werkzeug import Response
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
-from tests.messaging.servers import DrippingHTTPServer
+from tests.messaging.servers import DrippingHTTPServer, slow_resolver
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,22 @@ def test_notify_dripping_its_answer_is_cut_off_at_the_send_timeout(notify, setti
     cut_off = Delivery.objects.get(channel="sms")
     assert (cut_off.status, cut_off.attempts, cut_off.claimed_until) == (DeliveryStatus.QUEUED, 1, None)
     assert server.requests == 1
+
+
+def test_notify_whose_name_is_slow_to_resolve_is_cut_off_at_the_send_timeout(notify, settings, monkeypatch):
+    """The lookup of Notify's name counts in the send's time (1 s)."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    name = slow_resolver(monkeypatch, seconds=4)
+    settings.NOTIFY_BASE_URL = notify.url_for("/").replace("localhost", name).replace("127.0.0.1", name)
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
+    _alert()
+    started = time.monotonic()
+    delivery.deliver_due_alerts()
+    took = time.monotonic() - started
+    assert took < 1.8, "the lookup was cut off at the send timeout"
+    slow = Delivery.objects.get(channel="sms")
+    assert (slow.status, slow.attempts, slow.claimed_until) == (DeliveryStatus.QUEUED, 1, None)
+    assert not notify.log
 
 
 def test_notify_status_is_read_back_delivered_or_failed(notify, settings):

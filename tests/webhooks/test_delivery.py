@@ -17,7 +17,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.webhooks import delivery, services
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.concurrency import this_connections_dropper
-from tests.messaging.servers import DrippingHTTPServer, free_port
+from tests.messaging.servers import SLOW_NAME, DrippingHTTPServer, free_port, slow_resolver
 from tests.webhooks.builders import endpoint_at
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +113,32 @@ def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_timeout_well_inside
     )
     assert "did not answer in time" in cut_off.last_error
     assert server.requests == 1
+
+
+@pytest.mark.parametrize("private_networks_allowed", [True, False])
+def test_an_endpoint_whose_name_is_slow_to_resolve_is_cut_off_at_the_timeout_well_inside_the_claim(
+    demo, demo_users, receiver, settings, monkeypatch, private_networks_allowed
+):
+    """The lookup of the endpoint's name counts in the post's time (1 s): when the address is checked before
+    the post (private networks not allowed) and when it is connected to."""
+    settings.SVTOOLKIT_WEBHOOK_TIMEOUT = 1
+    _, receiver.secret = endpoint_at(
+        f"http://{SLOW_NAME}:{urlsplit(receiver.url).port}/hook",
+        partnership=demo,
+        by=demo_users["coordinator"],
+    )
+    slow_resolver(monkeypatch, seconds=4, answer="127.0.0.1" if private_networks_allowed else "93.184.215.14")
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = private_networks_allowed
+    publish(demo)
+    started = time.monotonic()
+    delivery.deliver_due()
+    took = time.monotonic() - started
+    assert took < 1.8, "the lookup was cut off at the timeout"
+    assert took < delivery.SENDER.claim_length().total_seconds()
+    slow = the_delivery()
+    assert (slow.status, slow.attempts, slow.claimed_until) == (WebhookDeliveryStatus.QUEUED, 1, None)
+    assert "in time" in slow.last_error
+    assert receiver.requests == []
 
 
 def test_an_endpoint_that_refuses_fails_at_once_and_can_be_sent_again(demo, demo_users, endpoint, receiver):

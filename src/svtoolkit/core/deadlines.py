@@ -3,13 +3,16 @@
 A timeout given to a socket bounds each operation, not the exchange: a server that answers each read just
 inside it (a few bytes at a time, or one command after another) holds a send as long as it likes, past the
 claim of ``core.sending``, and another worker sends it again. Here the time runs from the start of the send,
-and each connection, write and read is given only what is left of it; once none is left the exchange fails
-as a timed-out read does (``TimeoutError``). Used by the SMTP backend (``messaging.smtp``) and, through
-``session_within``, by every HTTP send (webhooks, GOV.UK Notify).
+and each lookup of a name, connection, write and read is given only what is left of it; once none is left
+the exchange fails as a timed-out read does (``TimeoutError``). Used by the SMTP backend (``messaging.smtp``)
+and, through ``session_within``, by every HTTP send (webhooks, GOV.UK Notify).
 """
 
 import http.client
 import io
+import ipaddress
+import socket
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -18,6 +21,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import allowed_gai_family
 
 
 class Deadline:
@@ -31,6 +36,49 @@ class Deadline:
         if left <= 0:
             raise TimeoutError("timed out")
         return left
+
+
+def addresses_within(host: str, port, deadline: Deadline, *, family: int = 0) -> list[tuple]:
+    """``socket.getaddrinfo`` of ``host`` for a stream connection, given only the time left (``TimeoutError``
+    after it). A lookup cannot be interrupted, so it runs in a thread of its own, left to end when the
+    resolver answers or gives up; what it finds then is not used."""
+    try:
+        ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        pass
+    else:  # an address needs no lookup
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    answer: dict = {}
+
+    def look_up():
+        try:
+            answer["found"] = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+        except BaseException as error:  # handed to the caller, which raises it
+            answer["error"] = error
+
+    lookup = threading.Thread(target=look_up, name=f"lookup of {host}", daemon=True)
+    lookup.start()
+    lookup.join(deadline.time_left())
+    if lookup.is_alive():
+        raise TimeoutError(f"timed out looking up {host}")
+    if "error" in answer:
+        raise answer["error"]
+    return answer["found"]
+
+
+def connect_within(host: str, port, deadline: Deadline, connect, *, family: int = 0, failed=(OSError,)):
+    """What ``connect(address)`` gives for the first of ``host``'s addresses that it reaches (as
+    ``socket.create_connection`` tries them in turn), the lookup given only the time left: a slow resolver
+    cannot hold a send past its deadline. ``failed`` are the errors after which the next address is tried;
+    the last one is raised when none is reached."""
+    failure: BaseException = OSError(f"{host} has no address")
+    for *_, address in addresses_within(host, port, deadline, family=family):
+        deadline.time_left()
+        try:
+            return connect(address[0])
+        except failed as error:
+            failure = error
+    raise failure
 
 
 class _ReadsWithinDeadline(io.RawIOBase):
@@ -67,9 +115,9 @@ class _Answer(http.client.HTTPResponse):
 
 
 class _WithinDeadline:
-    """A urllib3 connection that gives up at ``deadline``: connecting, the TLS handshake (one socket
-    operation), each write and each read of the answer are given only the time left. ``check_peer`` is
-    given the address it connected to, before anything is sent."""
+    """A urllib3 connection that gives up at ``deadline``: looking up the host's name, connecting, the TLS
+    handshake (one socket operation), each write and each read of the answer are given only the time left.
+    ``check_peer`` is given the address it connected to, before anything is sent."""
 
     def __init__(self, *args, deadline: Deadline, check_peer: Callable[[str], None] | None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,16 +126,36 @@ class _WithinDeadline:
         self.response_class = partial(_Answer, deadline=deadline)
 
     def _new_conn(self):
-        self.timeout = self.deadline.time_left()
-        sock = super()._new_conn()
-        if self.check_peer is not None:
-            try:
+        name = self._dns_host
+        try:
+            sock = connect_within(
+                name,
+                self.port,
+                self.deadline,
+                self._connect_to,
+                family=allowed_gai_family(),
+                failed=(NewConnectionError,),
+            )
+        except TimeoutError as error:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out: {error}") from error
+        except socket.gaierror as error:
+            raise NameResolutionError(self.host, self, error) from error
+        finally:
+            self._dns_host = name
+        try:
+            if self.check_peer is not None:
                 self.check_peer(sock.getpeername()[0])
-            except BaseException:
-                sock.close()
-                raise
-        sock.settimeout(self.deadline.time_left())
+            sock.settimeout(self.deadline.time_left())
+        except BaseException:  # refused, or no time left: nothing is sent on it, and it is not left open
+            sock.close()
+            raise
         return sock
+
+    def _connect_to(self, address: str):
+        """urllib3's own connection to one address of the name (the name is still the host TLS checks)."""
+        self._dns_host = address
+        self.timeout = self.deadline.time_left()
+        return super()._new_conn()
 
     def send(self, data):
         if self.sock is not None:

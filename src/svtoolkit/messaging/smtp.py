@@ -2,7 +2,8 @@
 
 smtplib gives the timeout to each socket operation, and sending one message takes about nine round trips
 (greeting, EHLO, STARTTLS, EHLO again, AUTH, MAIL, RCPT, DATA, the end of the data): here the time runs from
-the connection, and each connection, write and read is given only what is left of it (``core.deadlines``).
+the connection, and the lookup of the server's name, each connection, write and read is given only what is
+left of it (``core.deadlines``).
 """
 
 import smtplib
@@ -10,7 +11,7 @@ from functools import partial
 
 from django.core.mail.backends import smtp
 
-from svtoolkit.core.deadlines import Deadline, reads_within
+from svtoolkit.core.deadlines import Deadline, connect_within, reads_within
 
 
 class _WithinDeadline:
@@ -21,7 +22,12 @@ class _WithinDeadline:
         super().__init__(*args, **kwargs)
 
     def _get_socket(self, host, port, timeout):
-        return super()._get_socket(host, port, self.deadline.time_left())
+        # smtplib's own connection to each address in turn (over TLS for SMTP_SSL, which checks the name it
+        # was given, self._host): only the lookup of the name is done here, where it counts in the deadline.
+        connect = super()._get_socket
+        return connect_within(
+            host, port, self.deadline, lambda address: connect(address, port, self.deadline.time_left())
+        )
 
     def send(self, s):
         if self.sock is not None:

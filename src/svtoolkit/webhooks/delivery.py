@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from svtoolkit.core.deadlines import Deadline, session_within
+from svtoolkit.core.deadlines import Deadline, addresses_within, session_within
 from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
 
@@ -73,10 +73,11 @@ def refuse_private(address: str) -> None:
         raise PermanentFailure(f"The endpoint's host is on a private network ({address}).")
 
 
-def check_destination(url: str) -> None:
+def check_destination(url: str, *, deadline: Deadline | None = None) -> None:
     """Refuse an address svtoolkit must not post to: plain http, or (unless the operator allows it) a host on
     a private, loopback or link-local network, so an endpoint cannot be used to reach inside the network.
-    The post checks again the address it connected to (``post``): the name may resolve differently then."""
+    The post checks again the address it connected to (``post``): the name may resolve differently then.
+    Its lookup is given what is left of ``deadline`` (the post's), else the post's timeout."""
     parts = urlsplit(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP):
         raise PermanentFailure("The endpoint's address must start with https://.")
@@ -88,8 +89,11 @@ def check_destination(url: str) -> None:
         raise PermanentFailure("The port in the endpoint's address must be a number from 1 to 65535.")
     if settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         return
+    deadline = deadline or Deadline(settings.SVTOOLKIT_WEBHOOK_TIMEOUT)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
+        addresses = {info[4][0] for info in addresses_within(parts.hostname, port or 443, deadline)}
+    except TimeoutError as error:
+        raise TemporaryFailure("The endpoint's host could not be found in time.") from error
     except (socket.gaierror, UnicodeError) as error:
         raise TemporaryFailure(f"The endpoint's host could not be found: {error}") from error
     for address in addresses:
@@ -101,7 +105,7 @@ def post(delivery) -> int:
     endpoint, event = delivery.endpoint, delivery.event
     # The whole post, its every round trip together (core.sending's claim); the answer's body is not read.
     deadline = Deadline(settings.SVTOOLKIT_WEBHOOK_TIMEOUT)
-    check_destination(endpoint.url)
+    check_destination(endpoint.url, deadline=deadline)
     body = body_of(event)
     headers = signed_headers(
         secret=endpoint.secret, message_id=event.message_id, body=body, at=timezone.now()
