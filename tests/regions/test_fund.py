@@ -389,6 +389,27 @@ def test_a_borough_that_leaves_every_region_has_its_open_applications_withdrawn_
     )  # a withdrawn application holds nothing
 
 
+def test_the_boroughs_coordinators_are_told_of_an_application_withdrawn_as_it_left_every_region(world):
+    """The defect: withdrawn with a reason, but nobody was told (a decision tells them)."""
+    waiting = an_application(world, amount_requested=500)
+
+    _move(world, None)
+
+    notification = Notification.objects.get(kind="fund_withdrawal")
+    assert notification.partnership == world.borough and notification.incident == world.incident
+    told = set(Delivery.objects.filter(notification=notification).values_list("recipient", flat=True))
+    assert told == {world.coordinator.pk}
+    assert notification.subject.startswith("Withdrawn: your application to the fund for")
+    assert "Northbridge left London Violence Reduction Unit, so no fund can decide it." in notification.body
+    assert f"/fund/applications/{waiting.pk}/" in notification.body
+
+
+def test_a_borough_moved_to_another_region_is_not_told_its_applications_were_withdrawn(world):
+    an_application(world)
+    _move(world, RegionFactory(name="Kent and Medway VRU", slug="kent"))
+    assert not Notification.objects.exists()
+
+
 def test_moving_a_borough_to_the_region_it_is_in_changes_nothing(world):
     waiting = an_application(world)
     _move(world, world.region)

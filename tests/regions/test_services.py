@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
@@ -232,6 +233,17 @@ def test_the_region_sees_incidents_linked_across_borough_lines(demo, demo_users)
 # --- A borough moves to another region ---------------------------------------------------------------
 
 
+def proposed_towards(demo, demo_users, neighbour):
+    """The region proposes sharing an incident of ``neighbour`` with Northbridge."""
+    return services.propose_share(
+        region=demo.region,
+        incident=IncidentFactory(partnership=neighbour),
+        partnership=demo,
+        reason="The victim lives in Northbridge.",
+        by=demo_users["regional_coordinator"],
+    )
+
+
 def test_the_old_regions_open_proposals_are_withdrawn_saying_why_when_a_borough_moves_region(
     demo, demo_users
 ):
@@ -239,13 +251,7 @@ def test_the_old_regions_open_proposals_are_withdrawn_saying_why_when_a_borough_
     still accept one, sharing an incident no longer of that region on that region's word."""
     proposed = proposal(demo, demo_users)  # the region proposes sharing a Northbridge incident with Eastmere
     eastmere = proposed.partnership
-    towards = services.propose_share(
-        region=demo.region,
-        incident=IncidentFactory(partnership=eastmere),
-        partnership=demo,
-        reason="The victim lives in Northbridge.",
-        by=demo_users["regional_coordinator"],
-    )
+    towards = proposed_towards(demo, demo_users, eastmere)
     declined = services.propose_share(
         region=demo.region,
         incident=proposed.incident,
@@ -284,6 +290,35 @@ def test_the_old_regions_open_proposals_are_withdrawn_saying_why_when_a_borough_
         ).exists()
     declined.refresh_from_db()
     assert declined.status == ProposalStatus.DECLINED  # decided: left as it was
+
+
+def coordinators_of(partnership) -> set[int]:
+    return set(partnership.memberships.filter(role=Role.COORDINATOR).values_list("user", flat=True))
+
+
+def test_the_coordinators_asked_to_decide_a_proposal_are_told_it_was_withdrawn_as_a_borough_moved_region(
+    demo, demo_users
+):
+    """The defect: a proposal withdrawn as its borough moved region told nobody, while its coordinators had
+    been told of it to decide it (and a meeting cancelled tells those invited)."""
+    proposed = proposal(demo, demo_users)
+    eastmere = proposed.partnership
+    towards = proposed_towards(demo, demo_users, eastmere)
+    old_region = demo.region
+
+    partnership_services.move_to_region(
+        partnership=demo, region=RegionFactory(name="Kent"), by=UserFactory(is_superuser=True, is_staff=True)
+    )
+
+    why = f"{demo} left {old_region}, which proposed the sharing."
+    told = Notification.objects.filter(kind="region_share_proposal_withdrawn").order_by("pk")
+    assert [(notice.partnership, notice.incident) for notice in told] == [
+        (demo, proposed.incident),
+        (eastmere, towards.incident),
+    ]
+    for notice, coordinators in zip(told, [coordinators_of(demo), coordinators_of(eastmere)], strict=True):
+        assert coordinators and set(notice.deliveries.values_list("recipient", flat=True)) == coordinators
+        assert why in notice.body and "withdrawn" in notice.subject
 
 
 def test_a_borough_moved_out_of_a_region_stops_sharing_its_incidents_with_it_and_says_so(demo, demo_users):

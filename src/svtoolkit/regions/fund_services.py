@@ -89,8 +89,9 @@ def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, nee
 def follow_the_partnership(*, partnership, from_region, to_region, by, request=None) -> int:
     """The partnership moved region (``partnerships.signals.partnership_moved``): its applications still
     waiting for a decision go to the new region's fund, which decides them under its own rules, or are
-    withdrawn, saying why, when it left every region; those decided stay with the region that decided them.
-    Each is on its incident's timeline and audited. Returns how many moved or were withdrawn."""
+    withdrawn, saying why, when it left every region (its coordinators told, as of a decision); those decided
+    stay with the region that decided them. Each is on its incident's timeline and audited. Returns how many
+    moved or were withdrawn."""
     waiting = list(
         FundApplication.objects.select_for_update(of=("self",))
         .filter(partnership=partnership, region=from_region, status=FundStatus.APPLIED)
@@ -115,6 +116,9 @@ def follow_the_partnership(*, partnership, from_region, to_region, by, request=N
         text = f"The application for £{application.amount_requested:,} {what}."
         incident_services.log_change(incident=application.incident, by=by, text=text)
         record_updated(by=by, target=application, request=request, **detail)
+        if to_region is None:
+            application.refresh_from_db()
+            _tell_coordinators(application)
     return len(waiting)
 
 
@@ -173,21 +177,29 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
 
 
 def _tell_coordinators(application) -> None:
+    """The applying partnership's coordinators are told, through the delivery layer, how the application was
+    decided, or that it was withdrawn and why."""
     from svtoolkit.accounts.models import User
+
+    withdrawn = application.status == FundStatus.WITHDRAWN
 
     coordinators = User.objects.filter(
         memberships__partnership=application.partnership, memberships__role=Role.COORDINATOR, is_active=True
     )
     link = settings.SITE_URL + reverse("fund:application", args=[application.pk])
+    kind = "fund_withdrawal" if withdrawn else "fund_decision"
     messaging.send(
-        kind="fund_decision",
+        kind=kind,
         subject=f"{application.get_status_display()}: your application to the fund for "
         f"{application.incident.reference}",
-        body=render_to_string("regions/fund/email/decision.txt", {"application": application, "link": link}),
+        body=render_to_string(
+            f"regions/fund/email/{'withdrawal' if withdrawn else 'decision'}.txt",
+            {"application": application, "link": link},
+        ),
         recipients=[messaging.recipient_for_user(user) for user in coordinators],
         partnership=application.partnership,
         incident=application.incident,
-        dedupe_key=f"fund-decision:{application.pk}",
+        dedupe_key=f"{kind.replace('_', '-')}:{application.pk}",
     )
 
 

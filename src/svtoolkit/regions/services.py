@@ -133,20 +133,31 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
         text=f"The region ({region}) proposed sharing this incident with {partnership}.",
     )
     record_created(by=by, partnership=incident.partnership, target=proposal, request=request)
-    link = settings.SITE_URL + reverse("incidents:incident", args=[incident.pk])
-    messaging.send(
+    _tell_coordinators(
+        proposal,
         kind="region_share_proposal",
         subject=f"{incident.reference}: the region proposes sharing it with {partnership}",
-        body=(
+        body=lambda link: (
             f"{by} of {region} proposes sharing {incident.reference} with {partnership}.\n\n"
             f"Why: {proposal.reason}\n\nAccept or decline on the incident's page: {link}\n"
         ),
+    )
+    return proposal
+
+
+def _tell_coordinators(proposal, *, kind: str, subject: str, body) -> None:
+    """The coordinators of the partnership whose incident ``proposal`` is about are sent a message about it,
+    ``body(link)`` given the link to the incident; once for each ``kind`` of message about one proposal."""
+    incident = proposal.incident
+    messaging.send(
+        kind=kind,
+        subject=subject,
+        body=body(settings.SITE_URL + reverse("incidents:incident", args=[incident.pk])),
         recipients=[messaging.recipient_for_user(person) for person in coordinators_of(incident.partnership)],
         partnership=incident.partnership,
         incident=incident,
-        dedupe_key=f"region-share-proposal:{proposal.pk}",
+        dedupe_key=f"{kind.replace('_', '-')}:{proposal.pk}",
     )
-    return proposal
 
 
 @transaction.atomic
@@ -205,7 +216,7 @@ def withdraw_proposals(*, partnership, from_region, by, request=None) -> int:
     """The partnership left ``from_region`` (``partnerships.signals.partnership_moved``): that region's
     proposals still open to share one of its incidents, or to share an incident with it, are withdrawn, saying
     why, as the region proposed them between two of its partnerships; each on the incident's timeline and in
-    its partnership's audit log. Returns how many."""
+    its partnership's audit log, and its coordinators, who were asked to decide it, told. Returns how many."""
     open_ones = list(
         ShareProposal.objects.select_for_update(of=("self",))
         .filter(region=from_region, status=ProposalStatus.PROPOSED)
@@ -231,7 +242,23 @@ def withdraw_proposals(*, partnership, from_region, by, request=None) -> int:
             request=request,
             status=ProposalStatus.WITHDRAWN,
         )
+        _tell_of_withdrawal(proposal, from_region=from_region, why=why)
     return len(open_ones)
+
+
+def _tell_of_withdrawal(proposal, *, from_region, why: str) -> None:
+    """The coordinators told of the proposal (``propose_share``) are told it was withdrawn: they need not
+    decide it."""
+    reference, partnership = proposal.incident.reference, proposal.partnership
+    _tell_coordinators(
+        proposal,
+        kind="region_share_proposal_withdrawn",
+        subject=f"{reference}: the proposal to share it with {partnership} was withdrawn",
+        body=lambda link: (
+            f"{from_region}'s proposal to share {reference} with {partnership} was withdrawn: {why}\n\n"
+            f"There is nothing to decide. The incident: {link}\n"
+        ),
+    )
 
 
 def on_partnership_moved(sender, signal, **moved) -> None:
