@@ -580,6 +580,57 @@ def test_deeply_nested_or_self_intersecting_wards_are_refused_with_a_message_and
     assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
 
 
+# A triangle 0.1 degrees long (about 7 km) and a billionth of a degree high (about 0.1 mm): valid as a shape,
+# of less than a square metre, with no room for a point.
+SLIVER = [[[-1, 50], [-0.9, 50], [-0.95, 50.000000001], [-1, 50]]]
+
+
+@pytest.mark.parametrize(
+    "wards",
+    [
+        [("Sliver", SLIVER)],
+        # One ward of the file is a sliver, another a real ward: the sliver is named.
+        [("Harbour", SQUARE_WARD["features"][0]["geometry"]["coordinates"]), ("Sliver", SLIVER)],
+    ],
+)
+def test_a_ward_with_almost_no_area_is_refused_with_a_message_on_the_file_and_changes_nothing(
+    client_for, demo, wards
+):
+    """The defect: a near-zero-area outline (a sliver, valid as a shape) was kept, and then placed no
+    scene."""
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": {"type": "Polygon", "coordinates": rings},
+        }
+        for name, rings in wards
+    ]
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+    response = _upload(client_for("coordinator"), content)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["file"] == [
+        "Sliver: the outline has almost no area (less than 100 square metres), so no scene could be placed "
+        "in it. Correct it in your mapping software and upload the file again"
+    ]
+    assert "govuk-error-summary" in response.content.decode()
+    assert not WardBoundary.objects.exists()
+    assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
+
+
+def test_a_small_real_ward_is_kept(client_for, demo):
+    """A city ward can be small: one of about 21 by 33 metres (700 square metres) is kept."""
+    side = 0.0003  # degrees: of longitude at 50° north, about 21 metres; of latitude, about 33 metres
+    rings = [[[-1, 50], [-1 + side, 50], [-1 + side, 50 + side], [-1, 50 + side], [-1, 50]]]
+    assert _upload(client_for("coordinator"), _one_ward("Smallest", rings)).status_code == 302
+    assert WardBoundary.objects.exists()
+
+
 @pytest.mark.parametrize(
     "stored",
     [

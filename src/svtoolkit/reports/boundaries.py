@@ -11,6 +11,7 @@ process, until a new upload replaces it.
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -164,6 +165,18 @@ def _shipped(slug: str) -> Boundary | None:
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_POINTS = 50_000
+# No ward is smaller than this: an outline of less is a sliver left by mapping software (valid as a shape),
+# which no scene would ever be placed in. Even the smallest wards (in the City of London) cover tens of
+# thousands of square metres.
+SMALLEST_WARD = 100  # square metres
+METRES_PER_DEGREE = 111_320  # of latitude; of longitude at the equator, narrowing with the latitude's cosine
+
+
+def square_metres(shape) -> float:
+    """A shape's area in square metres, near enough to tell a ward from a sliver (each degree of longitude
+    taken as wide as at the middle latitude of the shape)."""
+    _, south, _, north = shape.bounds
+    return shape.area * METRES_PER_DEGREE**2 * math.cos(math.radians((south + north) / 2))
 
 
 def boundary_of(partnership) -> Boundary | None:
@@ -214,4 +227,11 @@ def read_upload(content: bytes) -> Boundary:
     points = sum(len(ring) for ward in boundary.wards for polygon in ward.polygons for ring in polygon)
     if points > MAX_POINTS:
         raise BoundaryError("The outlines have too many points. Simplify them and upload the file again")
+    for ward in boundary.wards:
+        if square_metres(ward.shape) < SMALLEST_WARD:
+            raise BoundaryError(
+                f"{ward.name}: the outline has almost no area (less than {SMALLEST_WARD} square metres), "
+                "so no scene could be placed in it. Correct it in your mapping software and upload the file "
+                "again"
+            )
     return boundary
