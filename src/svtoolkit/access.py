@@ -40,6 +40,22 @@ def role_in(user, partnership) -> Role | None:
     return Role(membership.role) if membership else None
 
 
+def viewer_state(user, partnership) -> tuple:
+    """Everything about a viewer that the rules (and the pages drawn for them) read before a page does: the
+    person's and the partnership's own rows as loaded for this request, and their memberships. A page part
+    cached for one state is never shown to another (incidents.page_cache)."""
+
+    def row(record):
+        return (record.pk, *(getattr(record, field.attname) for field in record._meta.concrete_fields))
+
+    return (
+        row(user),
+        row(partnership) if partnership is not None else None,
+        sorted((pid, m.role, m.organisation_id) for pid, m in memberships_of(user).items()),
+        sorted((rid, m.role) for rid, m in regional_memberships_of(user).items()),
+    )
+
+
 # --- Rules -------------------------------------------------------------------------------------------
 
 

@@ -45,7 +45,8 @@ while not os.path.exists(stop):
         stream.write(str(n))
     os.replace(progress + ".new", progress)
 """
-WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation"}
+# The writer's tables, and the change log their triggers append to (core.changes).
+WRITTEN_MODELS = {"partnerships.partnership", "partnerships.organisation", "core.change"}
 
 # The populated source database (a module-scoped fixture, a minute's work on PostgreSQL) is shared by this
 # module's tests; under `pytest -n 2 --dist loadgroup` only tests of one xdist_group are kept on one worker,

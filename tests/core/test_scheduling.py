@@ -74,6 +74,7 @@ def test_the_app_jobs_are_scheduled_as_the_operations_guide_says():
         "communications.send_update_reminders": "every 15 minutes",
         "core.back_up_nightly": "15 0 * * *",
         "core.clear_expired_sessions": "0 3 * * *",
+        "core.prune_change_log": "5 * * * *",
         "core.prune_scheduled_runs": "45 2 * * *",
         "core.prune_task_results": "15 3 * * *",
         "core.prune_submission_keys": "30 3 * * *",

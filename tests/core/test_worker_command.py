@@ -29,6 +29,7 @@ APP_JOBS = {
     "communications.send_update_reminders",
     "core.back_up_nightly",
     "core.clear_expired_sessions",
+    "core.prune_change_log",
     "core.prune_scheduled_runs",
     "core.prune_task_results",
     "core.prune_submission_keys",

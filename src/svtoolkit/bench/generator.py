@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, Role, User
+from svtoolkit.core import changes
 from svtoolkit.incidents import tallies
 from svtoolkit.incidents.categorisation import rules, suggest
 from svtoolkit.incidents.models import (
@@ -153,8 +154,19 @@ class _Table:
 
 @contextlib.contextmanager
 def _bulk_load(models_loaded):
-    """On PostgreSQL: the loaded tables' secondary indexes dropped for the load and built again after it, and
-    foreign keys not checked row by row where the role may say so (elsewhere: nothing changes)."""
+    """The change log's triggers dropped for the load (no page part is cached yet) and made again after it;
+    on PostgreSQL also the loaded tables' secondary indexes dropped and built again, and foreign keys not
+    checked row by row where the role may say so."""
+    changes.remove_triggers()
+    try:
+        with _postgresql_bulk_load(models_loaded):
+            yield
+    finally:
+        changes.install_triggers()
+
+
+@contextlib.contextmanager
+def _postgresql_bulk_load(models_loaded):
     if connection.vendor != "postgresql":
         yield
         return

@@ -3,6 +3,7 @@ from typing import NamedTuple
 
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 from django.utils.module_loading import import_string, module_has_submodule
 
 
@@ -21,6 +22,14 @@ class CoreConfig(AppConfig):
 
         checks.register(check_rate_settings)
         register_converter(RecordIdConverter, "id")
+        post_migrate.connect(_make_change_triggers, sender=self, dispatch_uid="svt_change_triggers")
+
+
+def _make_change_triggers(sender, using, **kwargs):
+    # After every migrate, on any database: a test database built from the models as much as a migrated one.
+    from svtoolkit.core.changes import install_triggers
+
+    install_triggers(using=using)
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -38,6 +38,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
 from django.db.migrations.loader import MigrationLoader
 
+from svtoolkit.core import changes
+
 FORMAT = 1
 PREFIX = "svtoolkit-backup-"
 SUFFIX = ".tar"
@@ -374,13 +376,18 @@ def _restore_portable(using: str, data: Path, manifest: dict) -> None:
         )
     call_command("migrate", database=using, interactive=False, verbosity=0)
     connection = connections[using]
-    with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
-            present = set(connection.introspection.table_names(cursor))
-            for table in model_tables():
-                if table in present:
-                    cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
-        call_command("loaddata", str(data), database=using, verbosity=0)
+    # The archive holds the change log as it was: loading must not log its rows again (core.changes).
+    changes.remove_triggers(using=using)
+    try:
+        with transaction.atomic(using=using):
+            with connection.cursor() as cursor:
+                present = set(connection.introspection.table_names(cursor))
+                for table in model_tables():
+                    if table in present:
+                        cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+            call_command("loaddata", str(data), database=using, verbosity=0)
+    finally:
+        changes.install_triggers(using=using)
     apps.get_model("contenttypes", "ContentType").objects.clear_cache()
 
 

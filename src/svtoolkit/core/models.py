@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 def user_field(*, blank: bool = False) -> models.ForeignKey:
@@ -72,3 +73,18 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"Form {self.key} sent by {self.user_id}"
+
+
+class Change(models.Model):
+    """A change to a row some page shows, appended by the database's own triggers (``core.changes``): the
+    incident the row belongs to, or none when it belongs to no one incident. No foreign key: the log
+    outlives what it names, and appending to it locks nothing."""
+
+    incident_id = models.BigIntegerField(null=True)
+    at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["incident_id", "id"], name="change_incident_newest")]
+
+    def __str__(self):
+        return f"Change {self.pk} to incident {self.incident_id}"

@@ -1,5 +1,5 @@
-"""Background housekeeping: the scheduler's own records, expired sessions, finished task results, and the
-nightly backup when it is turned on."""
+"""Background housekeeping: the scheduler's own records, expired sessions, finished task results, the change
+log, and the nightly backup when it is turned on."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django_tasks import task
 
 from svtoolkit.core import backup
+from svtoolkit.core.changes import forget_old_changes
 from svtoolkit.core.scheduling import forget_old_runs, scheduled
 from svtoolkit.core.submissions import forget_old_submissions
 
@@ -39,6 +40,14 @@ def prune_task_results() -> None:
 def prune_submission_keys() -> int:
     """Forget one-time form keys older than two days; returns how many went."""
     return forget_old_submissions()
+
+
+@scheduled(cron="5 * * * *")
+@task()
+def prune_change_log() -> int:
+    """Forget logged changes older than an hour, keeping each incident's newest (core.changes); returns how
+    many went."""
+    return forget_old_changes()
 
 
 # Just after midnight, clear of the clock changes (01:00-02:00) and of the housekeeping from 02:45.

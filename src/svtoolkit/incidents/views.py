@@ -1,16 +1,18 @@
 """Incident pages. Thin: incidents are found through the access rules; every change goes through services."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core import filtering
+from svtoolkit.core import changes, filtering
 from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.incidents import escalation, selectors, services
+from svtoolkit.incidents import escalation, page_cache, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.forms import (
@@ -103,14 +105,19 @@ def record(request):
 
 @access.requires(access.is_member)
 def incident(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+    # The version first: whatever is read after it is at least as new as it says (incidents.page_cache).
+    version = changes.version_of(incident_id)
     if request.htmx:  # the live part alone, asked for again every 30 seconds
-        live = selectors.incident_live(shown, user=request.user, partnership=request.partnership)
-        return render(request, "incidents/_live.html", live)
-    context = selectors.incident_page(shown, user=request.user, partnership=request.partnership)
-    if access.can_view_incident_messages(request.user, request.partnership, shown):
-        context["failed_messages"] = messaging_selectors.failed_count(shown)
-    return render(request, "incidents/incident.html", context)
+        return HttpResponse(page_cache.live_part(request, incident_id, version))
+    page = page_cache.incident_page(request, incident_id, version)
+    failed = messaging_selectors.failed_count(incident_id) if page["can_view_messages"] else None
+    context = {"incident_id": incident_id, "failed_messages": failed}
+    context.update({name: mark_safe(page[name]) for name in ("header", "body")})  # noqa: S308 (our templates')
+    return render(
+        request,
+        "incidents/incident.html",
+        {**context, "title": page["title"], "show_exercise_banner": page["is_exercise"]},
+    )
 
 
 @access.requires(access.can_manage_incident)

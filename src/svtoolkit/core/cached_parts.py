@@ -1,0 +1,96 @@
+"""Page parts kept in the cache, under a key that changes with everything the part shows.
+
+A part is cached only when drawing it read nothing but tables whose changes ``core.changes`` logs, and wrote
+nothing; anything else is drawn afresh every time (and, under test, is an error, so that a new panel reading a
+new table cannot go stale unnoticed). The form keys a part carries belong to the request that drew it: they
+are taken out before it is kept and each request's own are put back in.
+"""
+
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+import svtoolkit
+from svtoolkit.core.cache import OUTAGE_ERRORS
+from svtoolkit.core.changes import TablesRead
+from svtoolkit.core.submissions import FIELD as SUBMISSION_FIELD
+
+logger = logging.getLogger(__name__)
+
+# A key holds the minute it was drawn in (overdue and due-soon states move with the clock), so a part lives
+# no longer than that minute.
+PART_SECONDS = 120
+
+_CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
+_SUBMISSION_VALUE = re.compile(rf'(name="{SUBMISSION_FIELD}" value=")([0-9a-f]{{32}})(")')
+_CSRF_HOLE = "\x00svt-csrf\x00"
+_SUBMISSION_HOLE = "\x00svt-submission\x00"
+
+
+def part_key(name: str, *parts) -> str:
+    """The cache key of a part: its name, what it shows (``parts``), the minute and this release."""
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    digest = hashlib.sha256(repr((svtoolkit.__version__, minute, *parts)).encode()).hexdigest()
+    return f"svt:part:{name}:{digest}"
+
+
+def cached_part(request, key: str, draw: Callable[[], dict]) -> dict:
+    """What ``draw`` gives (a dict of a page's parts: HTML, text, flags) as kept under ``key``, with this
+    request's form keys in its HTML; drawn (and kept) when not cached."""
+    try:
+        kept = cache.get(key)
+    except OUTAGE_ERRORS:  # Redis is down: the part is drawn as if nothing were cached
+        kept = None
+    if kept is not None:
+        return {name: _with_request_keys(value, request) for name, value in kept.items()}
+    with TablesRead() as read:
+        drawn = draw()
+    if read.untracked or read.wrote:
+        _refuse_to_keep(key, read)
+        return drawn
+    keepable = {name: _without_request_keys(value) for name, value in drawn.items()}
+    if None not in keepable.values():
+        try:
+            cache.set(key, keepable, PART_SECONDS)
+        except OUTAGE_ERRORS:
+            pass
+    return drawn
+
+
+def _refuse_to_keep(key: str, read: TablesRead) -> None:
+    why = f"tables whose changes are not logged: {sorted(read.untracked)}" if read.untracked else "a write"
+    if settings.MODE == "test":
+        raise ImproperlyConfigured(
+            f"The cached part {key.split(':')[2]} read {why}; track them in core.changes."
+        )
+    logger.warning("Not caching the part %s: it read %s", key, why)
+
+
+def _without_request_keys(html):
+    """The part with its CSRF token and one-time form keys taken out, or None when the token shows anywhere
+    else (it must never reach another session). Not a string: as it is."""
+    if not isinstance(html, str):
+        return html
+    tokens = {match.group(2) for match in _CSRF_VALUE.finditer(html)}
+    held = _SUBMISSION_VALUE.sub(
+        rf"\g<1>{_SUBMISSION_HOLE}\g<3>", _CSRF_VALUE.sub(rf"\g<1>{_CSRF_HOLE}\g<3>", html)
+    )
+    if any(token in held for token in tokens):
+        return None
+    return held
+
+
+def _with_request_keys(kept, request):
+    if not isinstance(kept, str):
+        return kept
+    token = get_token(request) if _CSRF_HOLE in kept else ""
+    with_token = kept.replace(_CSRF_HOLE, token)
+    return re.sub(re.escape(_SUBMISSION_HOLE), lambda _: secrets.token_hex(16), with_token)

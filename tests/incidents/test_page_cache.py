@@ -1,0 +1,225 @@
+"""The incident page and its live part are kept in the cache, and every change shows on the next request
+(issue 19, item 3; docs/decisions/0018)."""
+
+import re
+from datetime import timedelta
+
+import psycopg
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from svtoolkit.accounts.models import Invitation, User
+from svtoolkit.core import changes
+from svtoolkit.core.cached_parts import cached_part
+from svtoolkit.core.models import Change
+from svtoolkit.incidents import services
+from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
+from svtoolkit.partnerships.models import Organisation
+from tests.incidents.builders import demo_incident
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture
+def incident(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    return incident
+
+
+def _page(client, incident, **headers) -> str:
+    response = client.get(reverse("incidents:incident", args=[incident.pk]), headers=headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_second_look_at_an_unchanged_page_reads_only_who_is_looking_and_what_changed(client_for, incident):
+    client = client_for("coordinator")
+    first = _page(client, incident)
+    with CaptureQueriesContext(connection) as second:
+        again = _page(client, incident)
+    # The session and the person (one or none with Redis), the version, the incident (with the partnership's
+    # shared incidents) and its failed messages.
+    assert len(second) <= 6
+    assert _without_form_keys(again) == _without_form_keys(first)
+
+
+def _without_form_keys(html: str) -> str:
+    return re.sub(r'name="(csrfmiddlewaretoken|submission_key)" value="[^"]+"', "", html)
+
+
+def _lead(incident, demo, demo_users):
+    services.assign_lead(
+        incident=incident,
+        organisation=demo.organisations.get(kind="police"),
+        officer=demo_users["police"],
+        by=demo_users["responder"],
+        handover_note="",
+    )
+
+
+# Each kind of change the page shows, made as the product makes it (a service) or behind its back (an
+# update() or a delete() of the rows, as a migration, the admin or a task might): what the page then shows.
+CHANGES = {
+    "an update added to the timeline": (
+        lambda incident, demo, users: services.add_update(
+            incident=incident, by=users["responder"], text="Road open"
+        ),
+        "Road open",
+    ),
+    "a decision logged": (
+        lambda incident, demo, users: services.record_decision(
+            incident=incident, by=users["responder"], what="Extra patrols tonight", why="Tension is high"
+        ),
+        "Extra patrols tonight",
+    ),
+    "a lead named": (lambda incident, demo, users: _lead(incident, demo, users), "since"),
+    "the record's summary changed behind the services' back": (
+        lambda incident, demo, users: Incident.objects.filter(pk=incident.pk).update(
+            summary="Two hurt, not one"
+        ),
+        "Two hurt, not one",
+    ),
+    "an action renamed behind the services' back": (
+        lambda incident, demo, users: PlanAction.objects.filter(incident=incident).update(
+            title="Review the second camera", due_at=timezone.now() + timedelta(minutes=30)
+        ),
+        "Review the second camera",
+    ),
+    "timeline entries written in bulk": (
+        lambda incident, demo, users: TimelineEntry.objects.bulk_create(
+            [TimelineEntry(incident=incident, by=users["responder"], text="Bulk note", at=timezone.now())]
+        ),
+        "Bulk note",
+    ),
+    "an organisation taking part renamed": (
+        lambda incident, demo, users: Organisation.objects.filter(kind="police").update(
+            name="Metro Constabulary"
+        ),
+        "Metro Constabulary",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_each_kind_of_change_shows_on_the_next_request(client_for, demo, demo_users, incident, change):
+    make, shown = CHANGES[change]
+    client = client_for("coordinator")
+    _page(client, incident)
+    assert shown not in _page(client, incident)  # and the page is now kept
+    make(incident, demo, demo_users)
+    assert shown in _page(client, incident)
+
+
+def test_a_persons_new_name_shows_on_the_next_request(client_for, demo, demo_users, incident):
+    _lead(incident, demo, demo_users)
+    client = client_for("coordinator")
+    _page(client, incident)
+    User.objects.filter(pk=demo_users["police"].pk).update(full_name="Renamed Officer")
+    assert "Renamed Officer" in _page(client, incident)
+
+
+def test_something_deleted_is_gone_on_the_next_request(client_for, demo_users, incident):
+    services.add_update(incident=incident, by=demo_users["responder"], text="Close the park")
+    client = client_for("coordinator")
+    assert "Close the park" in _page(client, incident)
+    TimelineEntry.objects.filter(incident=incident, text="Close the park").delete()
+    assert "Close the park" not in _page(client, incident)
+
+
+def test_the_live_part_is_kept_too_and_shows_a_change_on_its_next_refresh(client_for, demo_users, incident):
+    client = client_for("coordinator")
+    _page(client, incident, HX_Request="true")
+    services.add_update(incident=incident, by=demo_users["responder"], text="Cordon lifted")
+    assert "Cordon lifted" in _page(client, incident, HX_Request="true")
+
+
+def test_an_action_falling_overdue_shows_within_the_minute_it_falls_due(client_for, incident):
+    action = PlanAction.objects.get(incident=incident)
+    with time_machine.travel(action.due_at - timedelta(minutes=1), tick=False):
+        client = client_for("coordinator")  # signed in then: the session would have lapsed
+        assert "Overdue actions" not in _page(client, incident)
+    with time_machine.travel(action.due_at + timedelta(minutes=1), tick=False):
+        assert "Overdue actions" in _page(client, incident)
+
+
+def test_a_page_kept_for_one_person_is_never_shown_to_another_who_may_see_less(client_for, incident):
+    assert "Log a decision" in _page(client_for("coordinator"), incident)
+    assert "Log a decision" not in _page(client_for("viewer"), incident)
+
+
+def test_each_session_gets_its_own_form_keys_from_a_kept_page(demo_users, incident):
+    """Two browsers of the same person: the second is served the kept page, with its own CSRF token (its
+    form is accepted) and its own one-time form keys (its sending is not taken for the first's)."""
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (first, second):
+        browser.force_login(demo_users["police"], backend=MODEL_BACKEND)
+    first_page, second_page = _page(first, incident), _page(second, incident)
+    form_key = re.compile(r'name="submission_key" value="([0-9a-f]{32})"')
+    assert set(form_key.findall(first_page)).isdisjoint(form_key.findall(second_page))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', second_page).group(1)
+    response = second.post(
+        reverse("incidents:acknowledge_here", args=[incident.pk]),
+        {"csrfmiddlewaretoken": token, "submission_key": form_key.findall(second_page)[0]},
+    )
+    assert response.status_code == 302
+    assert incident.participations.get(organisation__kind="police").acknowledged_at is not None
+
+
+def test_every_table_the_page_reads_has_its_triggers(db):
+    assert changes.tables_with_triggers() == changes.tracked_tables()
+
+
+def test_a_part_that_reads_a_table_whose_changes_are_not_logged_is_never_kept(rf, db, settings):
+    """Under test such a part is an error; in production it is drawn afresh every time."""
+    request = rf.get("/")
+
+    def draw():
+        return {"count": f"{Invitation.objects.count()} invitations"}
+
+    with pytest.raises(ImproperlyConfigured, match="accounts_invitation"):
+        cached_part(request, "svt:part:test:1", draw)
+    settings.MODE = "production"
+    assert cached_part(request, "svt:part:test:2", draw) == {"count": "0 invitations"}
+    assert cache.get("svt:part:test:2") is None
+
+
+def test_forgetting_old_changes_keeps_each_incidents_newest_and_never_brings_a_version_back(db):
+    an_hour_ago = timezone.now() - changes.KEEP_CHANGES_FOR - timedelta(minutes=1)
+    Change.objects.all().delete()  # those of the test database's own making
+    Change.objects.bulk_create([Change(incident_id=incident_id) for incident_id in (1, 1, 1, 2, None, None)])
+    Change.objects.update(at=an_hour_ago)
+    seen = {changes.version_of(1), changes.version_of(2)}
+    newest = {
+        row["incident_id"]: row["id"] for row in Change.objects.values("incident_id", "id").order_by("id")
+    }
+    assert changes.forget_old_changes() == 3
+    assert set(Change.objects.values_list("id", flat=True)) == set(newest.values())
+    assert changes.version_of(1) not in seen
+    Change.objects.create(incident_id=1)
+    assert changes.version_of(1) not in seen
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="ids are handed out before commit on PostgreSQL"
+)
+def test_a_change_that_commits_after_a_later_one_still_changes_the_version(transactional_db):
+    """A transaction takes a change's id, another takes the next and commits first: the version read between
+    the two commits must differ from the one after both, though the highest id is the same."""
+    settings = connection.settings_dict
+    address = {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"]}
+    with psycopg.connect(**address) as slow, psycopg.connect(**address) as quick:
+        slow.execute("INSERT INTO core_change (incident_id) VALUES (7)")
+        quick.execute("INSERT INTO core_change (incident_id) VALUES (7)")
+        quick.commit()
+        between = changes.version_of(7)
+        slow.commit()
+    after = changes.version_of(7)
+    assert after[1] == between[1]  # the highest id alone would not have told
+    assert after != between
