@@ -594,6 +594,34 @@ def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for,
     assert "Statements awaiting your sign-off" in home and press_statement.title in home
 
 
+def test_withdrawing_a_statement_tells_the_approvers_still_asked_to_sign_it_off(press_statement, demo_users):
+    from svtoolkit.messaging.models import Notification
+
+    responder = demo_users["responder"]
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    services.sign_off(
+        sign_off=press_statement.sign_offs.get(organisation__kind="police"), by=demo_users["police"]
+    )
+
+    services.withdraw(message=press_statement, by=responder)
+
+    notice = Notification.objects.get(kind=services.SIGN_OFF_WITHDRAWN)
+    told = {delivery.recipient_label for delivery in notice.deliveries.all()}
+    # The council has not signed: those acting for it are told, but not the responder who withdrew it; the
+    # police signed already and had nothing left to do.
+    assert demo_users["coordinator"].full_name in told
+    assert not told & {responder.full_name, demo_users["police"].full_name, demo_users["viewer"].full_name}
+    assert "withdrawn" in notice.subject and press_statement.body not in notice.body
+
+
+def test_withdrawing_a_draft_never_sent_for_sign_off_tells_no_approver(press_statement, demo_users):
+    from svtoolkit.messaging.models import Notification
+
+    services.withdraw(message=press_statement, by=demo_users["responder"])
+
+    assert not Notification.objects.filter(kind=services.SIGN_OFF_WITHDRAWN).exists()
+
+
 def test_the_home_pages_sign_off_link_opens_the_statement_where_the_approver_signs(
     client_for, press_statement, demo_users
 ):

@@ -195,22 +195,34 @@ SIGN_OFF_REQUEST = "sign_off_request"
 
 def _ask_approvers(message) -> None:
     """Tell the people who act for each approver organisation that the statement awaits their sign-off,
-    queued in the caller's transaction; the notice carries the link, never the statement itself."""
-    incident = message.incident
-    approvers = people_acting_for(incident.partnership, message.sign_offs.values("organisation_id"))
-    link = settings.SITE_URL + reverse("communications:message", args=[incident.pk, message.pk])
-    subject = f"{incident.reference}: a statement awaits your sign-off"
-    messaging.send(
+    queued in the caller's transaction."""
+    approvers = people_acting_for(message.incident.partnership, message.sign_offs.values("organisation_id"))
+    _tell_approvers(
+        message,
+        approvers,
         kind=SIGN_OFF_REQUEST,
+        subject="a statement awaits your sign-off",
+        dedupe_key=f"sign-off-request:{message.pk}:{message.revision}",
+    )
+
+
+def _tell_approvers(message, people, *, kind: str, subject: str, dedupe_key: str, **context) -> None:
+    """Send ``people`` the ``kind`` of notice about ``message``, its text from the template named after the
+    kind; the notice carries the link, never the statement itself."""
+    incident = message.incident
+    link = settings.SITE_URL + reverse("communications:message", args=[incident.pk, message.pk])
+    subject = f"{incident.reference}: {subject}"
+    messaging.send(
+        kind=kind,
         subject=subject,
         body=render_to_string(
-            "communications/email/sign_off_request.txt", {"incident": incident, "link": link}
+            f"communications/email/{kind}.txt", {"incident": incident, "link": link, **context}
         ),
         sms_text=f"{subject}: {link}",
-        recipients=[messaging.recipient_for_user(person) for person in approvers],
+        recipients=[messaging.recipient_for_user(person) for person in people],
         partnership=incident.partnership,
         incident=incident,
-        dedupe_key=f"sign-off-request:{message.pk}:{message.revision}",
+        dedupe_key=dedupe_key,
     )
 
 
@@ -284,13 +296,41 @@ def publish(*, message, by, request=None) -> Message:
 
 @transaction.atomic
 def withdraw(*, message, by, request=None) -> Message:
+    """Withdraw a message not yet published; if it was awaiting sign-off, the approvers still asked are
+    told."""
     message = _as_it_is_now(message)
     if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
         raise DomainError("A published or withdrawn message cannot be withdrawn.")
+    was_awaiting_sign_off = message.status == MessageStatus.AWAITING_SIGNOFF
     message.status = MessageStatus.WITHDRAWN
     message.save(update_fields=["status"])
     _trail(message, by, "withdrawn.", request)
+    if was_awaiting_sign_off:
+        _tell_approvers_still_asked(message, by)
     return message
+
+
+# The kind of message telling approvers a statement they were asked to sign off was withdrawn.
+SIGN_OFF_WITHDRAWN = "sign_off_withdrawn"
+
+
+def _tell_approvers_still_asked(message, by) -> None:
+    """Tell the people acting for each approver organisation that has not yet signed that the statement they
+    were asked to sign off was withdrawn: their request is void, so they need not open it to find nothing to
+    do. Those whose organisation signed already had nothing outstanding (the timeline shows the withdrawal),
+    and the person who withdrew it knows. Like the request, it carries the link, never the statement."""
+    still_asked = people_acting_for(
+        message.incident.partnership,
+        message.sign_offs.filter(signed_at__isnull=True).values("organisation_id"),
+    ).exclude(pk=by.pk)
+    _tell_approvers(
+        message,
+        still_asked,
+        kind=SIGN_OFF_WITHDRAWN,
+        subject="a statement awaiting your sign-off was withdrawn",
+        dedupe_key=f"sign-off-withdrawn:{message.pk}",
+        by=by,
+    )
 
 
 @transaction.atomic
