@@ -16,7 +16,7 @@ from svtoolkit.incidents.measures import selectors as measures_selectors
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import MeasureState, SceneMeasure, TimelineEntry
 from svtoolkit.incidents.signals import measure_changed
-from tests.factories import ParticipationFactory, SceneMeasureFactory
+from tests.factories import ParticipationFactory, SceneFactory, SceneMeasureFactory
 from tests.incidents.builders import demo_incident
 
 pytestmark = pytest.mark.django_db
@@ -402,3 +402,36 @@ def test_a_measure_of_another_incident_is_not_found(client_for, demo, demo_users
         reverse("incidents:measure_lift", args=[scene.incident_id, measure.pk])
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("chosen", ["²", "9" * 20, "0"])
+def test_a_scene_in_the_address_that_no_scene_could_be_is_ignored(client_for, scene, chosen):
+    """The page is the usual one, its only scene chosen, whatever follows ?scene= (not a server error)."""
+    url = reverse("incidents:measure_add", args=[scene.incident_id])
+    client = client_for("police")
+
+    response = client.get(url, {"scene": chosen})
+
+    assert response.status_code == 200
+    assert _chosen_scene(response) == _chosen_scene(client.get(url)) == str(scene.pk)
+
+
+def test_the_link_beside_a_scene_chooses_that_scene_and_a_scene_of_another_incident_none(
+    client_for, demo, demo_users, scene
+):
+    second = SceneFactory(incident=scene.incident, description="Park entrance")
+    elsewhere = demo_incident(demo, demo_users)[0].scenes.get()
+    url = reverse("incidents:measure_add", args=[scene.incident_id])
+    client = client_for("police")
+
+    assert _chosen_scene(client.get(url, {"scene": second.pk})) == str(second.pk)
+    assert _chosen_scene(client.get(url, {"scene": elsewhere.pk})) is None
+    assert _chosen_scene(client.get(url)) is None  # two scenes: the partner chooses
+
+
+def _chosen_scene(response) -> str | None:
+    """The value of the scene radio ticked on the page, if any."""
+    import re
+
+    ticked = re.search(r'<input[^>]*name="scene"[^>]*value="(\d+)"[^>]*checked', response.content.decode())
+    return ticked.group(1) if ticked else None

@@ -17,12 +17,12 @@ from svtoolkit.incidents.views import to_incident
 def measure_add(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_scene_measures)
     scenes = shown.scenes.all()
-    chosen = request.GET.get("scene")
-    initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
-    if chosen and chosen.isdigit():
-        initial["scene"] = chosen
-    elif len(scenes) == 1:
-        initial["scene"] = scenes[0].pk
+    # ?scene= (the link beside a scene) chooses it if it is one of the incident's scenes, compared as text so
+    # nothing is read as a number; anything else ("²", a number no scene has) is ignored, as if absent.
+    chosen = next((scene.pk for scene in scenes if str(scene.pk) == request.GET.get("scene")), None)
+    if chosen is None and len(scenes) == 1:
+        chosen = scenes[0].pk
+    initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0), "scene": chosen}
     return incident_form_page(
         request,
         shown,
