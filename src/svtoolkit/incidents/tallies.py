@@ -111,6 +111,16 @@ def _how_many(condition: Q, model=PlanAction):
     )
 
 
+def first_partner_informed() -> Subquery:
+    """When the first partner taking part was sent the notice of the incident, or None: the one meaning of
+    "partners informed" for the totals, the dashboards' response times and the regional board."""
+    return Subquery(
+        Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
+        .order_by("informed_at")
+        .values("informed_at")[:1]
+    )
+
+
 def first_critical_incident_meeting() -> Subquery:
     """When the incident's first critical-incident meeting began, of those held (their outcome recorded), or
     None: the one meaning of "the first critical-incident meeting" for the totals, the dashboards' response
@@ -139,11 +149,7 @@ def _measured(incidents):
                 output_field=BooleanField(),
             ),
             first_meeting=first_critical_incident_meeting(),
-            first_informed=Subquery(
-                Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
-                .order_by("informed_at")
-                .values("informed_at")[:1]
-            ),
+            first_informed=first_partner_informed(),
             on_time=_how_many(ACTIONS_ON_TIME),
             late=_how_many(ACTIONS_LATE),
             open=_how_many(ACTIONS_OPEN),

@@ -1,12 +1,12 @@
 """Reading meetings, and drafting an agenda from the incident's state."""
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Participation
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
 from svtoolkit.incidents.selectors import current_categorisation
-from svtoolkit.incidents.tallies import first_critical_incident_meeting
+from svtoolkit.incidents.tallies import first_critical_incident_meeting, first_partner_informed
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
@@ -107,11 +107,7 @@ def with_first_response(incidents):
     (``first_informed``): subqueries, for figures grouped in SQL."""
     return incidents.annotate(
         first_meeting=first_critical_incident_meeting(),
-        first_informed=Subquery(
-            Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
-            .order_by("informed_at")
-            .values("informed_at")[:1]
-        ),
+        first_informed=first_partner_informed(),
     )
 
 

@@ -24,10 +24,9 @@ from svtoolkit.incidents.models import (
     IncidentLink,
     IncidentShare,
     IncidentStatus,
-    Participation,
     PlanAction,
 )
-from svtoolkit.incidents.tallies import first_critical_incident_meeting
+from svtoolkit.incidents.tallies import first_critical_incident_meeting, first_partner_informed
 from svtoolkit.partnerships.models import Partnership, Region, RegionalCategory, RegionalSharing
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
@@ -196,11 +195,7 @@ def region_incidents(region, *, partnership_ids=None) -> QuerySet[Incident]:
                 0,
                 output_field=IntegerField(),
             ),
-            first_informed_at=Subquery(
-                Participation.objects.filter(incident=OuterRef("pk"), informed_at__isnull=False)
-                .order_by("informed_at")
-                .values("informed_at")[:1]
-            ),
+            first_informed_at=first_partner_informed(),
             first_meeting_at=first_critical_incident_meeting(),
             has_comms_lead=Exists(CommunicationsPlan.objects.filter(incident=OuterRef("pk"))),
         )
