@@ -4,6 +4,8 @@ exercise."""
 from dataclasses import dataclass
 from datetime import date
 
+from django.urls import reverse
+
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import ReadinessStatus
 from tests.factories import MembershipFactory
@@ -71,3 +73,11 @@ def draft_ended(partnership, by, then: str) -> str:
         services.start_draft(playbook=draft.playbook, by=by)
         return f"{told} Make your change in the draft started since."
     return f"{told} Start a new draft to make your change."
+
+
+def first_item_of_a_new_draft(client, partnership):
+    """``client`` starts a draft of ``partnership``'s checklist from the page; the draft's first item and the
+    address of the page that changes it, as a coordinator opens it to edit."""
+    client.post(reverse("playbooks:start_draft"))
+    item = selectors.draft_version(partnership).items.order_by("pk").first()
+    return item, reverse("playbooks:item_edit", args=[item.pk])

@@ -6,7 +6,7 @@ from svtoolkit.partnerships.services import deactivate_contact
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
 from tests.page_forms import form_on
-from tests.playbooks.builders import colleague_of, draft_ended
+from tests.playbooks.builders import colleague_of, draft_ended, first_item_of_a_new_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -223,9 +223,7 @@ def test_an_item_saved_after_a_colleague_published_or_discarded_the_draft_is_sho
     client_for, published, demo, colleague, then
 ):
     client = client_for("coordinator")
-    client.post(reverse("playbooks:start_draft"))
-    item = selectors.draft_version(demo).items.order_by("pk").first()
-    change_url = reverse("playbooks:item_edit", args=[item.pk])
+    item, change_url = first_item_of_a_new_draft(client, demo)
     add_url = reverse("playbooks:item_add", args=[item.area_id])
     changing = form_on(client.get(change_url), having="action") | {"action": "Reworded as they finished"}
     adding = form_on(client.get(add_url), having="action") | {
@@ -361,9 +359,7 @@ def test_an_item_change_naming_no_draft_a_record_could_be_is_saved_or_shown_agai
     client_for, published, demo, posted, saved
 ):
     client = client_for("coordinator")
-    client.post(reverse("playbooks:start_draft"))
-    item = selectors.draft_version(demo).items.order_by("pk").first()
-    url = reverse("playbooks:item_edit", args=[item.pk])
+    item, url = first_item_of_a_new_draft(client, demo)
     typed = form_on(client.get(url), having="action") | {"action": "Reworded", "draft": posted}
 
     response = client.post(url, typed)
