@@ -232,6 +232,15 @@ class ScheduledRunFactory(factory.django.DjangoModelFactory):
     claimed_by = "test-worker"
 
 
+class ChangeFactory(factory.django.DjangoModelFactory):
+    """A row of the change log, as the triggers write one (core.changes)."""
+
+    class Meta:
+        model = "core.Change"
+
+    incident_id = None  # a change to every incident
+
+
 class SubmissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "core.Submission"
