@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.apps import apps
 from django.db import connection, connections
 from django.db.models import Max
 from django.utils import timezone
@@ -116,9 +115,7 @@ def _insert(tracked: Tracked, rows: list[str]) -> str:
     return f"INSERT INTO {CHANGE_TABLE} (incident_id) {selects};"
 
 
-def _columns_shown(table: str, tracked: Tracked) -> list[str]:
-    model = next(model for model in apps.get_models() if model._meta.db_table == table)
-    columns = [field.column for field in model._meta.concrete_fields]
+def _columns_shown(columns: list[str], tracked: Tracked) -> list[str]:
     return [column for column in columns if column not in tracked.ignored_columns]
 
 
@@ -128,9 +125,9 @@ def _changed(columns: list[str], differ: str) -> str:
     return " OR ".join(f"OLD.{_quoted(column)} {differ} NEW.{_quoted(column)}" for column in columns)
 
 
-def _sqlite_statements(table: str, tracked: Tracked) -> list[str]:
+def _sqlite_statements(table: str, columns: list[str], tracked: Tracked) -> list[str]:
     name = f"svt_changes_{table}"
-    shown = _columns_shown(table, tracked)
+    shown = _columns_shown(columns, tracked)
     update_of = ", ".join(_quoted(column) for column in shown)
     events = {
         "insert": ("INSERT", "", ["NEW"]),
@@ -148,10 +145,10 @@ def _sqlite_statements(table: str, tracked: Tracked) -> list[str]:
     return statements
 
 
-def _postgresql_statements(table: str, tracked: Tracked) -> list[str]:
+def _postgresql_statements(table: str, columns: list[str], tracked: Tracked) -> list[str]:
     function = _quoted(f"svt_changes_{table}")
     updated = _quoted(f"svt_changes_{table}_update")
-    shown = _columns_shown(table, tracked)
+    shown = _columns_shown(columns, tracked)
     update_of = ", ".join(_quoted(column) for column in shown)
     body = (
         f"BEGIN IF TG_OP = 'INSERT' THEN {_insert(tracked, ['NEW'])} "
@@ -169,21 +166,21 @@ def _postgresql_statements(table: str, tracked: Tracked) -> list[str]:
     ]
 
 
-def _statements(vendor: str, table: str, tracked: Tracked) -> list[str]:
-    if vendor == "postgresql":
-        return _postgresql_statements(table, tracked)
-    return _sqlite_statements(table, tracked)
-
-
 def install_triggers(*, using: str = "default") -> None:
-    """Make (or make again) every tracked table's triggers; run after each ``migrate``."""
+    """Make (or make again) every tracked table's triggers; run after each ``migrate`` (and each ``flush``).
+    They name the columns the table has now, which a test that migrates backwards may leave as they were."""
     target = connections[using]
-    existing = set(target.introspection.table_names())
     with target.cursor() as cursor:
+        existing = set(target.introspection.table_names(cursor))
+        if CHANGE_TABLE not in existing:
+            return
         for table, tracked in sorted(_tracked.items()):
-            if table in existing and CHANGE_TABLE in existing:
-                for statement in _statements(target.vendor, table, tracked):
-                    cursor.execute(statement)
+            if table not in existing:
+                continue
+            columns = [column.name for column in target.introspection.get_table_description(cursor, table)]
+            make = _postgresql_statements if target.vendor == "postgresql" else _sqlite_statements
+            for statement in make(table, columns, tracked):
+                cursor.execute(statement)
 
 
 def remove_triggers(*, using: str = "default") -> None:
