@@ -22,6 +22,7 @@ from svtoolkit.core.models import Change
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Organisation
+from tests.factories import IncidentFactory
 from tests.incidents.builders import demo_incident
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -223,3 +224,28 @@ def test_a_change_that_commits_after_a_later_one_still_changes_the_version(trans
     after = changes.version_of(7)
     assert after[1] == between[1]  # the highest id alone would not have told
     assert after != between
+
+
+def test_triggers_are_made_again_for_a_table_that_lacks_a_column_its_model_has(db):
+    """A test that migrates backwards leaves a table as an older migration made it, and the flush after it
+    makes the triggers again: they must name the columns the table has, or the flush fails and so do all
+    later tests."""
+    incident = IncidentFactory()
+    changes.remove_triggers()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE incidents_timelineentry DROP COLUMN text")
+    changes.install_triggers()
+    assert changes.tables_with_triggers() == changes.tracked_tables()
+    before = changes.version_of(incident.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO incidents_timelineentry (incident_id, at, kind) VALUES (%s, %s, 'update')",
+            [incident.pk, timezone.now()],
+        )
+    inserted = changes.version_of(incident.pk)
+    assert inserted != before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE incidents_timelineentry SET kind = 'decision' WHERE incident_id = %s", [incident.pk]
+        )
+    assert changes.version_of(incident.pk) != inserted
