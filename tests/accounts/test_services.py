@@ -212,6 +212,31 @@ def test_a_removed_member_invited_back_cannot_open_people_affected(
     assert "J. S." not in answer.content.decode()
 
 
+def test_a_membership_deleted_in_the_admin_takes_the_person_off_what_the_members_page_would(
+    demo, demo_users, incident_with_person, client
+):
+    """The defect: a membership deleted through the Django admin left the person on the need-to-know lists
+    and their API token working, so an invitation back reopened both."""
+    from django.urls import reverse
+
+    from svtoolkit.api.services import create_token
+    from svtoolkit.incidents.models import NeedToKnow
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    police = demo_users["police"]
+    token, _ = create_token(user=police, partnership=demo, name="Duty system")
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[police.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {"memberships-0-DELETE": "on"}
+    assert client.post(url, typed).status_code == 302
+
+    assert not Membership.objects.filter(user=police, partnership=demo).exists()
+    assert not NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
 def test_removing_a_member_keeps_entries_another_membership_still_gives(
     demo, demo_users, incident_with_person, other_partnership
 ):

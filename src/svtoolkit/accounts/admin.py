@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from svtoolkit.accounts.models import Invitation, Membership, User
+from svtoolkit.accounts.signals import member_removed
 from svtoolkit.core.admin import MovesRevisions
 
 
@@ -27,6 +28,18 @@ class UserAdmin(MovesRevisions, BaseUserAdmin):
     filter_horizontal = []
     list_filter = ["is_active", "is_superuser"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        # A membership deleted here ends as one removed on the members page does: the apps above take the
+        # person off the need-to-know and alert lists and revoke their tokens, so an invitation back
+        # reopens none of them.
+        if formset.model is Membership:
+            for deleted in formset.deleted_forms:
+                if deleted.instance.pk is not None:
+                    member_removed.send(
+                        sender=Membership, membership=deleted.instance, by=request.user, request=request
+                    )
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Invitation)
