@@ -108,6 +108,14 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: Invitation.hash_token(f"token-{n}"))
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
+    @factory.lazy_attribute
+    def invited_by(self):
+        """A coordinator of the partnership (its first, or a new one): an invitation works only while whoever
+        sent it may still invite."""
+        coordinator = Membership.objects.filter(partnership=self.partnership, role=Role.COORDINATOR).first()
+        coordinator = coordinator or MembershipFactory(partnership=self.partnership, role=Role.COORDINATOR)
+        return coordinator.user
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -69,6 +69,13 @@ def can_manage_members(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+def invitation_still_stands(invitation) -> bool:
+    """An invitation lets someone in only while whoever sent it may still invite to its partnership: a
+    coordinator taken out, made another role or switched off cannot let people in through one sent before."""
+    inviter = invitation.invited_by
+    return inviter is not None and inviter.is_active and can_manage_members(inviter, invitation.partnership)
+
+
 def can_edit_directory(user, partnership) -> bool:
     """Organisations, contacts and support services are kept by coordinators; every member reads them."""
     return role_in(user, partnership) == Role.COORDINATOR

@@ -81,6 +81,41 @@ def test_expired_invitation_cannot_be_accepted(demo, demo_users):
     assert not Membership.objects.filter(user__email="new.person@example.org").exists()
 
 
+def _removed(membership, coordinator):
+    services.remove_member(membership=membership, by=coordinator)
+
+
+def _made_viewer(membership, coordinator):
+    services.change_membership(
+        membership=membership, role=Role.VIEWER, organisation=None, expected_revision=1, by=coordinator
+    )
+
+
+def _switched_off(membership, coordinator):
+    membership.user.is_active = False
+    membership.user.save()
+
+
+@pytest.mark.parametrize("inviter_loses_the_role", [_removed, _made_viewer, _switched_off])
+def test_an_invitation_stops_working_once_whoever_sent_it_may_no_longer_invite(
+    demo, demo_users, client, inviter_loses_the_role
+):
+    """The defect: a coordinator taken out of the partnership, made a viewer or switched off could still let
+    people in, with the role they chose, through invitations sent before."""
+    from django.urls import reverse
+
+    inviter = MembershipFactory(partnership=demo, role=Role.COORDINATOR)
+    invite(demo, inviter.user, role=Role.COORDINATOR)
+    invitation = Invitation.objects.get()
+    inviter_loses_the_role(inviter, demo_users["coordinator"])
+
+    with pytest.raises(DomainError, match="no longer"):
+        services.accept_invitation(invitation=invitation, full_name="X", password="a long passphrase")
+    assert not Membership.objects.filter(user__email="new.person@example.org").exists()
+    token = re.search(r"/invitations/(\S+)/", Notification.objects.get(kind="invitation").body).group(1)
+    assert client.get(reverse("accounts:accept_invitation", args=[token])).status_code == 410
+
+
 def test_existing_member_cannot_be_invited_again(demo, demo_users):
     with pytest.raises(DomainError, match="already a member"):
         invite(demo, demo_users["coordinator"], email="POLICE@example.org")

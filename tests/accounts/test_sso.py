@@ -125,6 +125,15 @@ def test_pending_invitation_is_accepted_without_a_password(demo, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, detail__via="invitation").exists()
 
 
+def test_an_invitation_from_someone_no_longer_a_coordinator_lets_nobody_in(demo, demo_users):
+    _allow(demo, "example.org")
+    inviter = MembershipFactory(partnership=demo, role=Role.COORDINATOR)
+    InvitationFactory(partnership=demo, email="new.officer@example.org", invited_by=inviter.user)
+    services.remove_member(membership=inviter, by=demo_users["coordinator"])
+    assert _refusal("new.officer@example.org") == "not_invited"
+    assert not Membership.objects.filter(user__email="new.officer@example.org").exists()
+
+
 def test_self_registration_off_refuses_and_on_joins_as_viewer(demo):
     _allow(demo, "example.org")
     assert _refusal("newcomer@example.org") == "not_invited"

@@ -219,13 +219,16 @@ def test_removing_the_last_coordinator_is_refused_on_the_confirmation_page(clien
     assert Membership.objects.filter(pk=membership.pk, role=Role.COORDINATOR).exists()
 
 
-def test_someone_signed_in_as_another_person_is_told_on_the_page_why_they_cannot_join(client_for, demo):
+def test_someone_signed_in_as_another_person_is_told_on_the_page_why_they_cannot_join(
+    client_for, demo, demo_users
+):
     token = "for-someone-else"
     invitation = Invitation.objects.create(
         partnership=demo,
         email="new.person@example.org",
         full_name="New Person",
         role=Role.VIEWER,
+        invited_by=demo_users["coordinator"],
         token_hash=Invitation.hash_token(token),
         expires_at=timezone.now() + timedelta(days=1),
     )

@@ -13,6 +13,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from svtoolkit import access
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
 from svtoolkit.accounts.principal import forget_access_of, forget_access_of_members
 from svtoolkit.accounts.signals import member_removed
@@ -104,6 +105,11 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
     if not invitation.is_pending:
         raise DomainError(
             "This invitation has expired or has already been used. Ask your coordinator for a new one."
+        )
+    if not access.invitation_still_stands(invitation):
+        raise DomainError(
+            "The person who sent this invitation no longer manages the partnership's members. Ask a "
+            "coordinator for a new one."
         )
     if existing_user is not None:
         if existing_user.email != invitation.email:
@@ -405,7 +411,11 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
         for invitation in Invitation.objects.filter(email=email, partnership__in=open_to).order_by(
             "-created_at"
         ):
-            if invitation.is_pending and invitation.partnership_id not in joined:
+            if (
+                invitation.is_pending
+                and access.invitation_still_stands(invitation)
+                and invitation.partnership_id not in joined
+            ):
                 user = accept_invitation(
                     invitation=invitation,
                     full_name=str(claims.get("name") or ""),

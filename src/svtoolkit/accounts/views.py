@@ -380,7 +380,7 @@ def partnership_security(request):
 @access.public
 def accept_invitation(request, token):
     invitation = selectors.invitation_by_token(token)
-    if invitation is None or not invitation.is_pending:
+    if invitation is None or not (invitation.is_pending and access.invitation_still_stands(invitation)):
         return render(request, "accounts/invitation_invalid.html", status=404 if invitation is None else 410)
     user = request.user if request.user.is_authenticated else None
     account_exists = user is None and selectors.account_exists(invitation.email)
