@@ -41,6 +41,35 @@ def test_each_demo_user_signs_in_with_email_in_any_case(client, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.SIGN_OUT).count() == len(demo_users)
 
 
+def test_an_account_added_in_the_admin_with_capitals_signs_in_with_its_address_in_any_case(client):
+    """The defect: the Django admin kept the address as typed ("Sam.Lee@Example.org"), which no sign-in
+    found (each looks the address up in lower case), and an invitation to it made a second account."""
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_add")
+    typed = {"email": " Sam.Lee@Example.org ", "full_name": "Sam Lee"}
+    typed |= {"password1": "a long enough passphrase", "password2": "a long enough passphrase"}
+    assert client.post(url, form_on(client.get(url), having="email") | typed).status_code == 302
+    client.post(reverse("accounts:logout"))
+
+    assert User.objects.filter(email="sam.lee@example.org").exists()
+    response = sign_in(client, "Sam.Lee@Example.org", "a long enough passphrase")
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+
+
+def test_the_admin_refuses_an_address_another_account_has_in_other_letters(client, demo_users):
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[demo_users["viewer"].pk])
+    answer = client.post(url, form_on(client.get(url), having="email") | {"email": "POLICE@example.org"})
+    assert answer.status_code == 200 and "User with this Email already exists." in answer.content.decode()
+    assert User.objects.get(pk=demo_users["viewer"].pk).email == "viewer@example.org"
+
+
 def test_wrong_password_gets_a_clear_message_and_is_audited(client, demo_users):
     response = sign_in(client, "coordinator@example.org", "not the password")
     assert response.status_code == 200

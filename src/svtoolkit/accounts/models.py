@@ -82,6 +82,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.full_name or self.email
 
+    def clean(self):
+        # Every sign-in and invitation looks the address up normalised: one typed in the admin is kept so too
+        # (and then checked as unique), or no sign-in would find it.
+        super().clean()
+        self.email = normalise_email(self.email)
+
     def save(self, *args, **kwargs):
         # A user read before a change to their access must not write its older access version back.
         if not self._state.adding and kwargs.get("update_fields") is None:
