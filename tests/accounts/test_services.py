@@ -272,6 +272,34 @@ def test_a_membership_deleted_in_the_admin_takes_the_person_off_what_the_members
     assert token.revoked_at is not None
 
 
+def test_a_membership_moved_to_another_partnership_in_the_admin_takes_the_person_off_what_it_gave(
+    demo, demo_users, incident_with_person, other_partnership, client
+):
+    """The defect: changing a membership's partnership in the Django admin moved the person out of Northbridge
+    but left them on its incidents' need-to-know lists with its API token working."""
+    from django.urls import reverse
+
+    from svtoolkit.api.services import create_token
+    from svtoolkit.incidents.models import NeedToKnow
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    southmoor, _ = other_partnership
+    police = demo_users["police"]
+    token, _ = create_token(user=police, partnership=demo, name="Duty system")
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[police.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {
+        "memberships-0-partnership": str(southmoor.pk)
+    }
+    assert client.post(url, typed).status_code == 302
+
+    assert Membership.objects.get(user=police).partnership == southmoor
+    assert not NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
 def test_removing_a_member_keeps_entries_another_membership_still_gives(
     demo, demo_users, incident_with_person, other_partnership
 ):

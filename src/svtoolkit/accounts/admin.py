@@ -30,16 +30,24 @@ class UserAdmin(MovesRevisions, BaseUserAdmin):
     inlines = [MembershipInline]
 
     def save_formset(self, request, form, formset, change):
-        # A membership deleted here ends as one removed on the members page does: the apps above take the
-        # person off the need-to-know and alert lists and revoke their tokens, so an invitation back
-        # reopens none of them.
+        # A membership deleted here, or moved to another partnership, ends as one removed on the members page
+        # does: the apps above take the person off the need-to-know and alert lists and revoke their tokens,
+        # so an invitation back reopens none of them.
         if formset.model is Membership:
-            for deleted in formset.deleted_forms:
-                if deleted.instance.pk is not None:
-                    member_removed.send(
-                        sender=Membership, membership=deleted.instance, by=request.user, request=request
-                    )
+            for ended in _memberships_ended(formset):
+                member_removed.send(sender=Membership, membership=ended, by=request.user, request=request)
         super().save_formset(request, form, formset, change)
+
+
+def _memberships_ended(formset) -> list[Membership]:
+    """The memberships as they stand before this save, of those the admin's form deletes or moves."""
+    ended = [row.instance.pk for row in formset.deleted_forms if row.instance.pk is not None]
+    ended += [
+        row.instance.pk
+        for row in formset.initial_forms
+        if row not in formset.deleted_forms and "partnership" in row.changed_data
+    ]
+    return list(Membership.objects.filter(pk__in=ended).select_related("user", "partnership"))
 
 
 @admin.register(Invitation)
