@@ -497,6 +497,15 @@ def test_who_may_schedule_a_meeting(api_as, incident, demo_users, role, status):
         assert incident.timeline.filter(text__startswith="Critical-incident meeting scheduled").exists()
 
 
+def test_a_meeting_with_a_long_online_link_like_a_teams_one_is_scheduled(api_as, incident, demo_users):
+    teams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + "N2Q5" * 80 + "%40thread.v2/0"
+    response = api_as("responder").post(
+        url(incident, "meetings"), meeting_request(incident, demo_users, online_link=teams), format="json"
+    )
+    assert response.status_code == 201 and response.json()["online_link"] == teams
+    assert incident.meetings.get().online_link == teams
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.meetings import selectors, services
@@ -130,6 +131,38 @@ def test_the_calendar_file_carries_the_online_link(client_for, incident, demo, d
         == "Committee room 2, Northbridge Town Hall / https://teams.example.org/l/meetup/123"
     )
     assert "Join online: https://teams.example.org/l/meetup/123" in str(event["DESCRIPTION"])
+
+
+def _schedule_data(incident, demo_users, **changes):
+    return {
+        "kind": "review",
+        "starts_at": (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "60",
+        "online_link": "https://teams.example.org/l/meetup/123",
+        "chair": demo_users["responder"].pk,
+        "organisations": [p.organisation_id for p in incident.participations.all()],
+        "agenda": "1. Introductions",
+        "daily_for": "1",
+        "then_weekly_for": "0",
+        **changes,
+    }
+
+
+def test_a_long_online_link_like_a_teams_one_is_kept_and_one_past_the_limit_is_explained(
+    client_for, incident, demo_users
+):
+    client = client_for("responder")
+    url = reverse("meetings:schedule", args=[incident.pk])
+    # Teams' join links run to several hundred characters.
+    teams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_" + "N2Q5" * 80 + "%40thread.v2/0"
+    assert client.post(url, _schedule_data(incident, demo_users, online_link=teams)).status_code == 302
+    assert Meeting.objects.get().online_link == teams
+
+    too_long = "https://teams.example.org/" + "a" * limits.LINK
+    refused = client.post(url, _schedule_data(incident, demo_users, online_link=too_long))
+    assert refused.status_code == 200
+    assert f"The link must be {limits.LINK:,} characters or fewer" in refused.content.decode()
+    assert Meeting.objects.count() == 1
 
 
 def test_a_series_steps_down_from_daily_to_weekly_at_the_same_time_on_the_clock(

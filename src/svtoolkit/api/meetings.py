@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from svtoolkit import access
 from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
+from svtoolkit.core import limits
 from svtoolkit.meetings import selectors as meetings
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.meetings.forms import ScheduleForm
@@ -43,7 +44,7 @@ class MeetingScheduleSerializer(serializers.Serializer):
     starts_at = When()
     duration_minutes = serializers.IntegerField(min_value=15, max_value=480, default=60)
     place = text(200, required=False)
-    online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
+    online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=limits.LINK)
     chair = MemberField()
     organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
     agenda = text_as_in(ScheduleForm, "agenda")

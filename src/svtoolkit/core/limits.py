@@ -15,6 +15,8 @@ SHORT_TEXT = 500
 SUMMARY = 5_000
 # A document: a meeting's agenda and minutes, an exercise scenario, a review's findings.
 LONG_TEXT = 10_000
+# A web address people paste: a meeting's online link (Teams' join links run to several hundred characters).
+LINK = 2_000
 
 # The API's words for text over its limit, the same as a form's (Django's own, which also gives the count).
 TOO_LONG_API = "Ensure this value has at most {max_length} characters."

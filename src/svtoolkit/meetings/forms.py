@@ -37,8 +37,12 @@ class ScheduleForm(PartnershipChoices, forms.Form):
     online_link = forms.URLField(
         label="Online link",
         required=False,
+        max_length=limits.LINK,
         assume_scheme="https",
-        error_messages={"invalid": "Enter the full link, starting https://"},
+        error_messages={
+            "invalid": "Enter the full link, starting https://",
+            "max_length": f"The link must be {limits.LINK:,} characters or fewer",
+        },
     )
     chair = model_choice_field("Chair", missing="Choose the chair")
     organisations = model_tick_boxes("Organisations invited", missing="Invite at least one organisation")

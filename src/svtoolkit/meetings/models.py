@@ -26,7 +26,7 @@ class Meeting(CreatedBy):
     starts_at = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     place = models.CharField(max_length=200, blank=True)
-    online_link = models.URLField(blank=True)
+    online_link = models.URLField(max_length=limits.LINK, blank=True)
     chair = user_field()
     invited_organisations = models.ManyToManyField("partnerships.Organisation", related_name="+")
     agenda = models.TextField(max_length=limits.LONG_TEXT)
