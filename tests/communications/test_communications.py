@@ -89,14 +89,19 @@ def test_only_the_approver_organisation_signs_and_only_once(client_for, press_st
         services.sign_off(sign_off=police, by=demo_users["police"])
 
 
-def _weekly_updates_by_the_responder(incident, demo, demo_users):
-    services.set_plan(
+def _weekly_updates_by_the_responder(
+    incident, demo, demo_users, *, lead="council", every_days=7, by="responder", expected_revision=1
+):
+    """The plan saved (by the responder, unless ``by``): the council leads (or ``lead``), with an update every
+    week (or ``every_days``) that the responder is reminded of."""
+    return services.set_plan(
         incident=incident,
-        by=demo_users["responder"],
-        lead_organisation=demo.organisations.get(kind="council"),
+        by=demo_users[by],
+        lead_organisation=demo.organisations.get(kind=lead),
         main_channel="Council website",
-        update_every_days=7,
+        update_every_days=every_days,
         updates_owner=demo_users["responder"],
+        expected_revision=expected_revision,
     )
 
 
@@ -185,6 +190,29 @@ def test_the_owner_is_reminded_when_the_next_update_is_due(incident, demo, demo_
     deliver_due()
     assert mail.outbox[-1].to == ["responder@example.org"]
     assert send_update_reminders.enqueue().return_value == 0  # once a day
+
+
+def test_changing_the_plan_but_not_its_rhythm_keeps_when_the_next_update_is_due(incident, demo, demo_users):
+    import time_machine
+
+    from svtoolkit.communications.models import CommunicationsPlan
+    from svtoolkit.communications.tasks import send_update_reminders
+
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
+    plan = CommunicationsPlan.objects.get()
+    due = plan.next_update_due
+    with time_machine.travel(due + timedelta(days=1), tick=False):
+        # The update is a day overdue; the police take over communications, weekly as before.
+        plan = _weekly_updates_by_the_responder(
+            incident, demo, demo_users, lead="police", by="coordinator", expected_revision=plan.revision
+        )
+        assert plan.next_update_due == due  # still overdue, not put off a week
+        assert send_update_reminders.enqueue().return_value == 1
+
+        plan = _weekly_updates_by_the_responder(
+            incident, demo, demo_users, every_days=3, by="coordinator", expected_revision=plan.revision
+        )
+        assert plan.next_update_due == timezone.now() + timedelta(days=3)  # a new rhythm counts from now
 
 
 def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, demo, demo_users):

@@ -60,7 +60,8 @@ def set_plan(
 ):
     """Save the incident's communications plan; refused (EditConflict) if someone saved it since the page
     was opened. Before the first save the page shows no plan, at revision 1: the first save moves it on, as
-    every save does, so a second page opened before it meets the conflict too."""
+    every save does, so a second page opened before it meets the conflict too. The next update is due a
+    rhythm from now when the rhythm is set or changed, and stays when it was otherwise."""
     fields = {
         "lead_organisation": lead_organisation,
         "main_channel": main_channel.strip(),
@@ -72,6 +73,9 @@ def set_plan(
         incident=incident, defaults={**fields, "revision": 2}
     )
     if not created:
+        if plan.update_every_days == update_every_days:
+            # The same rhythm: the update due (overdue, or moved on by a publication) stays due when it was.
+            del fields["next_update_due"]
         update_if_unchanged(plan, expected_revision=expected_revision, **fields)
     incident_services.log_change(incident=incident, by=by, text=f"Communications led by {lead_organisation}.")
     incident_services.record_event(
