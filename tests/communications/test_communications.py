@@ -140,6 +140,25 @@ def test_two_people_saving_the_plan_at_once_keep_both_changes(client_for, incide
     assert (plan.main_channel, plan.lead_organisation) == ("Council website and X", police)
 
 
+def test_a_closed_incident_offers_no_change_to_its_communications(client_for, press_statement, demo_users):
+    from tests.recovery.test_after import closed
+
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    incident = press_statement.incident
+    closed(incident, demo_users["responder"])
+    overview = client_for("responder").get(reverse("communications:overview", args=[incident.pk]))
+    for offered in ["message_add", "plan", "note_add"]:
+        assert reverse(f"communications:{offered}", args=[incident.pk]) not in overview.content.decode()
+    message = [incident.pk, press_statement.pk]
+    page = client_for("responder").get(reverse("communications:message", args=message)).content.decode()
+    for offered in ["publish", "withdraw"]:
+        assert reverse(f"communications:{offered}", args=message) not in page
+    police, for_police = client_for("police"), press_statement.sign_offs.get(organisation__kind="police")
+    sign = reverse("communications:sign", args=[*message, for_police.pk])
+    assert sign not in police.get(reverse("communications:message", args=message)).content.decode()
+    assert police.post(sign, {"comment": ""}).status_code == 403  # what the offer would have led to
+
+
 def test_publish_button_refusal_is_explained_on_the_page(client_for, press_statement):
     client = client_for("responder")
     url = reverse("communications:publish", args=[press_statement.incident_id, press_statement.pk])

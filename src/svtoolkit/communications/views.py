@@ -34,8 +34,8 @@ def communications(request, incident_id):
             "plan": selectors.plan_of(shown),
             "messages_planned": selectors.messages_with_titles(shown, request.user, request.partnership),
             "notes": selectors.monitoring_notes(shown),
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
-            "can_work": access.can_work_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
+            "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
         },
     )
 
@@ -134,7 +134,10 @@ def message(request, incident_id, message_id):
 def _message_page(request, shown, found, *, sign_off_form=None, family_form=None):
     """The message's page; after a sign-off or the family's agreement was refused for what was typed, with
     that form as it was sent, its errors summarised, and nothing changed."""
-    signable = selectors.signable_by(found, request.user, request.partnership)
+    # A closed incident takes no sign-off (refuse_changes_to_closed): none is offered.
+    signable = (
+        [] if access.is_read_only(shown) else selectors.signable_by(found, request.user, request.partnership)
+    )
     can_read = selectors.read_message(
         found, incident=shown, user=request.user, partnership=request.partnership, request=request
     )
@@ -152,7 +155,7 @@ def _message_page(request, shown, found, *, sign_off_form=None, family_form=None
             "sign_off_form": sign_off_form,
             "family_form": family_form,
             "forms": [sign_off_form, family_form],
-            "can_manage": access.can_manage_incident(request.user, request.partnership),
+            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
         },
     )
 
