@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
+from svtoolkit.incidents.people import services as people_services
+from tests.communications.builders import demo_message
 from tests.factories import ContactFactory
 from tests.meetings.builders import demo_meeting
 from tests.tension.builders import record as record_reading
@@ -69,6 +71,33 @@ def test_an_incidents_lists_do_not_grow_in_queries(api_as, incident_and_action, 
     with CaptureQueriesContext(connection) as many:
         assert api.get(address).json()["count"] > 5
     assert len(many) == len(few)
+
+
+def add_messages_naming_someone(incident, demo, demo_users, count):
+    for _ in range(count):
+        demo_message(demo, demo_users, incident, names_or_images=True)
+
+
+@pytest.mark.parametrize("role, audited", [("viewer", 0), ("police", 1), ("responder", 1)])
+def test_the_messages_list_asks_whether_one_may_read_those_naming_someone_once_not_once_a_message(
+    api_as, incident_and_action, demo, demo_users, role, audited
+):
+    """Someone off the list and no approver reads none of them; an approver or someone on the list reads
+    each, and each reading is written to the audit log: that alone grows with the list."""
+    incident, _ = incident_and_action
+    responder = demo_users["responder"]
+    people_services.add_to_need_to_know(incident=incident, user=responder, by=responder)
+    api = api_as(role)
+    address = f"/api/v1/incidents/{incident.pk}/messages/"
+    add_messages_naming_someone(incident, demo, demo_users, 1)
+    api.get(address)
+    with CaptureQueriesContext(connection) as few:
+        assert api.get(address).status_code == 200
+    add_messages_naming_someone(incident, demo, demo_users, 5)
+    with CaptureQueriesContext(connection) as many:
+        shown = api.get(address).json()["results"]
+    assert [message["restricted"] for message in shown] == [not audited] * 6
+    assert len(many) == len(few) + 5 * audited
 
 
 @pytest.mark.parametrize("address", ["/api/v1/organisations/", "/api/v1/contacts/", "/api/v1/actions/"])

@@ -8,8 +8,9 @@ from svtoolkit.communications import services
 from tests.incidents.builders import demo_incident
 
 
-def demo_message(demo, demo_users, incident=None, *, approvers=None):
-    """A press statement by the responder, for the police to sign off unless ``approvers`` says."""
+def demo_message(demo, demo_users, incident=None, *, approvers=None, names_or_images=False):
+    """A press statement by the responder, for the police to sign off unless ``approvers`` says (marked as
+    naming someone affected with ``names_or_images``)."""
     incident = incident or demo_incident(demo, demo_users)[0]
     return services.draft_message(
         incident=incident,
@@ -20,6 +21,6 @@ def demo_message(demo, demo_users, incident=None, *, approvers=None):
         audience="Press and public",
         channel="Council website",
         planned_for=timezone.now() + timedelta(hours=1),
-        names_or_images=False,
+        names_or_images=names_or_images,
         approvers=approvers if approvers is not None else [demo.organisations.get(kind="police")],
     )

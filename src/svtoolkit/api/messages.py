@@ -1,5 +1,7 @@
 """The API's messages of an incident: drafted and read (restricted ones only to those allowed)."""
 
+from functools import cached_property
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -57,9 +59,16 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @cached_property
+    def _reads(self):
+        """The reader's rule, made once for a list (one serializer serves each of its rows): whether they are
+        on the incident's list is asked once, not once a message."""
+        request = self.context["request"]
+        return access.message_reader(request.user, request.partnership)
+
     def to_representation(self, message):
         request = self.context["request"]
-        # Decided once per message: the rule may ask the database whether the reader is on the list.
+        # Decided once per message, before its fields are read.
         self._readable = communications.read_message(
             message,
             incident=self.context["incident"],
@@ -67,6 +76,7 @@ class MessageSerializer(serializers.ModelSerializer):
             partnership=request.partnership,
             request=request._request,
             what="message naming someone affected, read through the API",
+            reads=self._reads,
         )
         return super().to_representation(message)
 

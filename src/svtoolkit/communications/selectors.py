@@ -47,14 +47,15 @@ def title_shown(message, *, readable: bool) -> str:
 
 
 def read_message(
-    message, *, incident, user, partnership, request, what="message naming someone affected"
+    message, *, incident, user, partnership, request, what="message naming someone affected", reads=None
 ) -> bool:
-    """Whether this person may read all of ``message`` (``access.can_read_message``). Each time someone does
-    read a restricted one, it is written to the audit log, as every reading of a record of people affected
-    is; ``what`` says how it was read."""
+    """Whether this person may read all of ``message`` (``access.can_read_message``, or ``reads``: their
+    ``access.message_reader`` made once for a list of messages). Each time someone does read a restricted one,
+    it is written to the audit log, as every reading of a record of people affected is; ``what`` says how it
+    was read."""
     from svtoolkit import access
 
-    readable = access.can_read_message(user, partnership, message)
+    readable = (reads or access.message_reader(user, partnership))(message)
     if readable and is_restricted(message):
         history.audit(
             incident,
