@@ -349,6 +349,40 @@ def test_a_draft_changed_after_the_family_agreed_needs_their_agreement_again(dem
     assert incident.timeline.filter(text__contains="the family's agreement is needed again").exists()
 
 
+def test_the_familys_agreement_is_not_recorded_to_a_draft_changed_since_they_were_read_it(
+    client_for, demo, demo_users, incident
+):
+    """The family liaison officer reads the family the text on the page; a colleague changes it meanwhile."""
+    responder = demo_users["responder"]
+    message = _restricted_message(demo, demo_users, incident)
+    client = client_for("responder")
+    shown = reverse("communications:message", args=[incident.pk, message.pk])
+    agreement = reverse("communications:family_agreement", args=[incident.pk, message.pk])
+    read_to_the_family = form_on(client.get(shown), having="note") | {"note": "Mother agreed by phone"}
+    services.revise_draft(
+        message=message,
+        by=responder,
+        expected_revision=message.revision,
+        approvers=[demo.organisations.get(kind="police")],
+        **{name: getattr(message, name) for name in services.MESSAGE_FIELDS}
+        | {"body": "Jay Smith's family thanks everyone and asks for privacy."},
+    )
+    page = client.post(agreement, read_to_the_family)
+    content = page.content.decode()
+    assert page.status_code == 200 and "changed since you opened it" in content
+    assert "Mother agreed by phone" in content and "asks for privacy" in content
+    message.refresh_from_db()
+    assert message.family_agreed_at is None
+
+    # Read the text as it is now, they agree: recorded from the page shown with the refusal.
+    assert client.post(agreement, form_on(page, having="note")).status_code == 302
+    message.refresh_from_db()
+    assert (message.family_agreement_note, message.family_agreed_at is not None) == (
+        "Mother agreed by phone",
+        True,
+    )
+
+
 def test_no_family_agreement_is_recorded_on_a_withdrawn_message(demo, demo_users, incident):
     message = _restricted_message(demo, demo_users, incident)
     services.withdraw(message=message, by=demo_users["responder"])

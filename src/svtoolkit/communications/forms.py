@@ -91,6 +91,8 @@ class FamilyAgreementForm(forms.Form):
         max_length=300,
         help_text="For example: agreed with the mother by phone through the family liaison officer.",
     )
+    # The revision of the message the page showed: the text the family was read.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class MonitoringNoteForm(forms.Form):

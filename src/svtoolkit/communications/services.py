@@ -252,14 +252,20 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
 
 
 @transaction.atomic
-def record_family_agreement(*, message, by, note, request=None) -> Message:
+def record_family_agreement(
+    *, message, by, note, expected_revision: int | None = None, request=None
+) -> Message:
     """The family's agreement to a message naming or showing someone, recorded once: a second page opened
-    before it was recorded cannot replace the note."""
+    before it was recorded cannot replace the note. Given the revision the family was read
+    (``expected_revision``, the page's), it is refused if the draft changed since: they agreed to that
+    text."""
+    as_read = {} if expected_revision is None else {"revision": expected_revision}
     recorded = Message.objects.filter(
         pk=message.pk,
         family_agreed_at__isnull=True,
         names_or_images=True,
         status__in=[MessageStatus.DRAFT, MessageStatus.AWAITING_SIGNOFF, MessageStatus.APPROVED],
+        **as_read,
     ).update(family_agreed_at=timezone.now(), family_agreement_note=note.strip())
     message.refresh_from_db()
     if not recorded:
@@ -269,7 +275,13 @@ def record_family_agreement(*, message, by, note, request=None) -> Message:
             )
         if not message.names_or_images:
             raise DomainError("This message names and shows no one: it needs no family's agreement.")
-        raise DomainError("The family's agreement was recorded already: it is shown on the message.")
+        if message.family_agreed_at is not None:
+            raise DomainError("The family's agreement was recorded already: it is shown on the message.")
+        raise DomainError(
+            "The message was changed since you opened it: read the family the text as it is now (below), then"
+            " record their agreement.",
+            field="note",
+        )
     _trail(message, by, "the family's agreement was recorded.", request)
     return message
 

@@ -16,7 +16,7 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
-from svtoolkit.core.forms import errors_as_message, initial_from, revised
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
 from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
@@ -196,22 +196,23 @@ withdraw = _message_step(services.withdraw, "The message was withdrawn.")
 @access.requires(access.can_manage_incident)
 @require_POST
 def family_agreement(request, incident_id, message_id):
+    """Refused for what was typed, or for a message changed since the page was read to the family: the page
+    again, with the text as it is now, what was typed, and the refusal summarised."""
+    shown = incident_for_request(request, incident_id)
+    found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
     form = FamilyAgreementForm(request.POST)
-    if not form.is_valid():
-        shown = incident_for_request(request, incident_id)
-        found = access.get_for(
-            request, selectors.messages_in(shown), message_id, rule=access.can_read_message
-        )
-        return _message_page(request, shown, found, family_form=form)
-    return _message_action(
-        request,
-        incident_id,
-        message_id,
-        lambda found: services.record_family_agreement(
-            message=found, by=request.user, note=form.cleaned_data["note"], request=request
-        ),
-        "The family's agreement was recorded.",
-    )
+    if form.is_valid():
+        with errors_shown_on(form):
+            services.record_family_agreement(
+                message=found,
+                by=request.user,
+                note=form.cleaned_data["note"],
+                expected_revision=form.cleaned_data["revision"],
+                request=request,
+            )
+            flash.success(request, "The family's agreement was recorded.")
+            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+    return _message_page(request, shown, found, family_form=form)
 
 
 @access.requires(access.can_work_incident)
