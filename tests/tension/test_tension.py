@@ -3,6 +3,7 @@ from datetime import time
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from svtoolkit.core.errors import DomainError
 from svtoolkit.messaging.models import DeliveryStatus
@@ -71,6 +72,26 @@ def test_with_no_lead_the_timeline_says_no_one_was_alerted(demo, demo_users):
     record(incident, demo_users["police"], 4, hours_ago=1)
     assert incident.timeline.filter(text__endswith="No lead officer is named to tell.").exists()
     assert not incident.notifications.exists()
+
+
+def test_a_reading_past_the_alert_level_says_whether_the_lead_was_told(client_for, demo, demo_users):
+    reading = {
+        "area": "Northbridge Central",
+        "area_kind": "ward",
+        "level": "4",
+        "source": "Neighbourhood policing team",
+        "confidence": "medium",
+        "observed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    client = client_for("police")
+    no_lead, _ = demo_incident(demo, demo_users)
+    page = client.post(reverse("tension:record", args=[no_lead.pk]), reading, follow=True).content.decode()
+    assert "the lead has been told" not in page
+    assert "No lead officer is named to tell: nobody was alerted." in page
+
+    led = led_incident(demo, demo_users)
+    page = client.post(reverse("tension:record", args=[led.pk]), reading, follow=True).content.decode()
+    assert "Tension is past the alert level; the lead has been told." in page
 
 
 def test_each_area_has_its_own_trend(incident, demo_users):

@@ -59,7 +59,7 @@ class TensionReadingViewSet(IncidentPartViewSet):
 
     def create(self, request, incident_id):
         data = self.validated()
-        reading, _ = tension_services.record_reading(
+        recorded = tension_services.record_reading(
             incident=self.incident, by=request.user, request=request._request, **data
         )
-        return self._created(reading)
+        return self._created(recorded.reading)

@@ -1,6 +1,7 @@
 """Recording community tension, and raising the alarm when it crosses the alert level."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -23,12 +24,21 @@ def check_observed_at(*, observed_at) -> None:
         raise DomainError("A reading cannot be in the future.", field="observed_at")
 
 
+class Recorded(NamedTuple):
+    """What recording a reading did: the reading, whether it took the area's current level past the alert
+    level, and whether the lead was then told (not when no lead officer is named to tell)."""
+
+    reading: TensionReading
+    crossed: bool
+    lead_told: bool
+
+
 @transaction.atomic
 def record_reading(
     *, incident, by, area, area_kind, level, indicators, source, confidence, notes, observed_at, request=None
-) -> tuple[TensionReading, bool]:
-    """Record a reading; returns it and whether it took the area's current level (its latest reading by the
-    time observed) past the alert level, which alerts the lead."""
+) -> Recorded:
+    """Record a reading; returns it, whether it took the area's current level (its latest reading by the
+    time observed) past the alert level, which alerts the lead, and whether the lead was told."""
     if level not in scale()["levels"]:
         raise DomainError("Choose a level on the scale.", field="level")
     check_observed_at(observed_at=observed_at)
@@ -60,6 +70,7 @@ def record_reading(
     becomes_current = current is None or observed_at >= current.observed_at
     crossed = becomes_current and level >= alert_at and (current is None or current.level < alert_at)
     text = f"Tension in {area}: {level} ({level_label(level)})"
+    told = False
     if crossed:
         told = _alert_lead(reading)
         text += f", past the alert level of {alert_at}. " + (
@@ -81,7 +92,7 @@ def record_reading(
         level=level,
         crossed_alert_level=crossed,
     )
-    return reading, crossed
+    return Recorded(reading, crossed, told)
 
 
 def _alert_lead(reading) -> bool:

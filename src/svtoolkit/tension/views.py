@@ -50,12 +50,19 @@ def record_reading(request, incident_id):
         heading="Record a tension reading",
         button="Record the reading",
         save=lambda data: services.record_reading(incident=shown, by=request.user, request=request, **data),
-        success=lambda recorded: (
-            "Recorded. Tension is past the alert level; the lead has been told. See the actions below."
-            if recorded[1]
-            else "The reading was recorded."
-        ),
+        success=_recorded,
         done=reverse("tension:overview", args=[shown.pk]),
+    )
+
+
+def _recorded(recorded: services.Recorded) -> str:
+    if not recorded.crossed:
+        return "The reading was recorded."
+    if recorded.lead_told:
+        return "Recorded. Tension is past the alert level; the lead has been told. See the actions below."
+    return (
+        "Recorded. Tension is past the alert level. No lead officer is named to tell: nobody was alerted."
+        " See the actions below."
     )
 
 
