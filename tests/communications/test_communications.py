@@ -675,6 +675,17 @@ def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for,
     assert "Statements awaiting your sign-off" in home and press_statement.title in home
 
 
+def test_a_statement_on_a_closed_incident_no_longer_awaits_sign_off_on_the_home_page(
+    client_for, press_statement, demo_users
+):
+    from tests.recovery.test_after import closed
+
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    closed(press_statement.incident, demo_users["responder"])
+    home = client_for("police").get(reverse("core:home")).content.decode()
+    assert "Statements awaiting your sign-off" not in home and press_statement.title not in home
+
+
 def test_withdrawing_a_statement_tells_the_approvers_still_asked_to_sign_it_off(press_statement, demo_users):
     from svtoolkit.messaging.models import Notification
 

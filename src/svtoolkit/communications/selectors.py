@@ -122,7 +122,8 @@ def messages_naming_someone() -> QuerySet[Message]:
 
 
 def sign_offs_home_section(*, user, partnership) -> dict | None:
-    """Home page: the statements awaiting this person's organisation's sign-off on incidents they may see."""
+    """Home page: the statements awaiting this person's organisation's sign-off on incidents they may see and
+    that are open (a closed incident takes no sign-off until it is re-opened)."""
     from svtoolkit import access
     from svtoolkit.communications.models import MessageStatus
 
@@ -137,6 +138,7 @@ def sign_offs_home_section(*, user, partnership) -> dict | None:
             message__status=MessageStatus.AWAITING_SIGNOFF,
             message__incident__in=access.visible_incidents(user, partnership).values("pk"),
         )
+        .exclude(message__incident__status="closed")
         .select_related("message__incident", "organisation")
         .prefetch_related("message__sign_offs")
         .order_by("message__planned_for", "id")[:20]
