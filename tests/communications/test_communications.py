@@ -624,6 +624,42 @@ def test_each_reading_of_a_restricted_message_is_audited(client_for, demo, demo_
         assert readings() == [*before, (email, what)], url
 
 
+def test_a_restricted_message_listed_in_full_on_the_communications_page_is_audited(
+    client_for, demo, demo_users, incident
+):
+    """The defect: the communications page showed the title of a message naming someone to those who may
+    read it, and wrote nothing to the audit log, where the API's list writes a reading of each."""
+    from svtoolkit.audit.models import AuditEntry
+
+    message = _restricted_message(demo, demo_users, incident)
+    page = client_for("responder").get(reverse("communications:overview", args=[incident.pk]))
+    assert "Jay Smith" in page.content.decode()
+    assert list(
+        AuditEntry.objects.filter(
+            action="view_sensitive", target_type="communications.Message", target_id=str(message.pk)
+        ).values_list("actor__email", "detail__what")
+    ) == [
+        (demo_users["responder"].email, "message naming someone affected, listed on the communications page")
+    ]
+
+
+def test_the_home_page_never_shows_the_title_of_a_restricted_message_awaiting_sign_off(
+    client_for, demo, demo_users, incident
+):
+    """The defect: an approver who may read it saw its title, naming someone affected, on the home page (a
+    page often open on a shared screen), with nothing written to the audit log."""
+    from svtoolkit.audit.models import AuditEntry
+
+    message = _restricted_message(demo, demo_users, incident)
+    police = demo_users["police"]
+    people_services.add_to_need_to_know(incident=incident, user=police, by=demo_users["responder"])
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    home = client_for("police").get(reverse("core:home")).content.decode()
+    assert "A message naming someone affected (restricted)" in home
+    assert "Jay Smith" not in home
+    assert not AuditEntry.objects.filter(action="view_sensitive", actor=police).exists()
+
+
 def test_a_restricted_messages_audience_and_comments_are_for_those_who_may_read_it(
     client_for, demo, demo_users, incident
 ):

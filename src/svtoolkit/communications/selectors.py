@@ -69,13 +69,28 @@ def read_message(
     return readable
 
 
-def messages_with_titles(incident, user, partnership) -> list[tuple[Message, str]]:
-    """The incident's messages in planned order, each with the title this person may see."""
+def messages_with_titles(incident, user, partnership, request) -> list[tuple[Message, str]]:
+    """The incident's messages in planned order, each with the title this person may see; a restricted one
+    shown in full is a reading, written to the audit log as the API's list writes it."""
     from svtoolkit import access
 
     reads = access.message_reader(user, partnership)
     return [
-        (message, title_shown(message, readable=reads(message)))
+        (
+            message,
+            title_shown(
+                message,
+                readable=read_message(
+                    message,
+                    incident=incident,
+                    user=user,
+                    partnership=partnership,
+                    request=request,
+                    what="message naming someone affected, listed on the communications page",
+                    reads=reads,
+                ),
+            ),
+        )
         for message in messages_of(incident).prefetch_related("sign_offs")
     ]
 
@@ -145,10 +160,6 @@ def sign_offs_home_section(*, user, partnership) -> dict | None:
     )
     if not waiting:
         return None
-    reads = access.message_reader(user, partnership)
-    return {
-        "sign_offs": [
-            (sign_off, title_shown(sign_off.message, readable=reads(sign_off.message)))
-            for sign_off in waiting
-        ]
-    }
+    # The home page is a glance, often on a shared screen: a title naming someone affected waits behind the
+    # link, on the message's page, where reading it is audited.
+    return {"sign_offs": [(sign_off, title_shown(sign_off.message, readable=False)) for sign_off in waiting]}

@@ -32,7 +32,9 @@ def communications(request, incident_id):
         {
             "incident": shown,
             "plan": selectors.plan_of(shown),
-            "messages_planned": selectors.messages_with_titles(shown, request.user, request.partnership),
+            "messages_planned": selectors.messages_with_titles(
+                shown, request.user, request.partnership, request
+            ),
             "notes": selectors.monitoring_notes(shown),
             "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
             "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
