@@ -1,5 +1,3 @@
-import hashlib
-
 from django.conf import settings
 from django.db import models
 
@@ -56,10 +54,6 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
-
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- Support for those affected (need-to-know) -----------------------------------------------------------

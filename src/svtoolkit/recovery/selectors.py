@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.accounts.models import Invitation
 from svtoolkit.incidents.deadlines import Deadline
 from svtoolkit.recovery.models import (
     CalendarFeed,
@@ -62,7 +63,7 @@ def feed_milestones(user) -> list[Milestone]:
 def feed_owner(token: str):
     """The person whose live feed this secret opens, or None (unknown or revoked)."""
     feed = (
-        CalendarFeed.objects.filter(token_hash=CalendarFeed.hash_token(token), revoked_at__isnull=True)
+        CalendarFeed.objects.filter(token_hash=Invitation.hash_token(token), revoked_at__isnull=True)
         .select_related("user")
         .first()
     )

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from svtoolkit.accounts.models import Invitation
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created
 from svtoolkit.core.errors import DomainError
@@ -85,7 +86,7 @@ def issue_feed(*, user, request=None) -> str:
     """A new secret feed link for the person (any earlier one stops working); the secret is shown once."""
     CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token = secrets.token_urlsafe(32)
-    feed = CalendarFeed.objects.create(user=user, token_hash=CalendarFeed.hash_token(token))
+    feed = CalendarFeed.objects.create(user=user, token_hash=Invitation.hash_token(token))
     record_created(by=user, target=feed, request=request)
     return token
 
