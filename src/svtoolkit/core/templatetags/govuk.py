@@ -99,13 +99,16 @@ def get_item(mapping, key):
     return mapping.get(key, key) if hasattr(mapping, "get") else key
 
 
-class _TableRegion(template.Node):
-    def __init__(self, label, nodelist):
-        self.label, self.nodelist = label, nodelist
+class _Around(template.Node):
+    """What a block tag encloses, drawn as ``inner`` inside one of the components, with the tag's values."""
+
+    def __init__(self, component, nodelist, **values):
+        self.component, self.nodelist, self.values = component, nodelist, values
 
     def render(self, context):
-        return get_template("components/table_region.html").render(
-            {"label": self.label.resolve(context), "table": mark_safe(self.nodelist.render(context))}
+        values = {name: value.resolve(context) for name, value in self.values.items()}
+        return get_template(self.component).render(
+            {**values, "inner": mark_safe(self.nodelist.render(context))}
         )
 
 
@@ -118,7 +121,19 @@ def table_region(parser, token):
         raise template.TemplateSyntaxError("table_region takes one argument: the region's label")
     nodelist = parser.parse(("endtable_region",))
     parser.delete_first_token()
-    return _TableRegion(parser.compile_filter(bits[1]), nodelist)
+    return _Around("components/table_region.html", nodelist, label=parser.compile_filter(bits[1]))
+
+
+@register.tag
+def error_summary_box(parser, token):
+    """``{% error_summary_box %}<ul class="govuk-list govuk-error-summary__list">...</ul>{% enderror... %}``:
+    GOV.UK's error summary ("There is a problem") around a page's own list of problems, or a sentence. Every
+    page draws its summary in this, the errors of a form too (``components/error_summary.html``)."""
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("error_summary_box takes no argument")
+    nodelist = parser.parse(("enderror_summary_box",))
+    parser.delete_first_token()
+    return _Around("components/error_summary_box.html", nodelist)
 
 
 @register.simple_tag
