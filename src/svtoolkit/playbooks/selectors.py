@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -216,6 +216,16 @@ def score_from_counts(*, ready: int, in_progress: int, total: int) -> int | None
     if not total:
         return None
     return round(100 * (ready + 0.5 * in_progress) / total)
+
+
+def rating_counts() -> dict:
+    """The counts ``score_from_counts`` takes, as the annotations of an assessment's row, for figures counted
+    in the database over many assessments (the reports' trend, the regional board)."""
+    return {
+        "total": Count("ratings"),
+        "ready": Count("ratings", filter=Q(ratings__status=ReadinessStatus.READY)),
+        "in_progress": Count("ratings", filter=Q(ratings__status=ReadinessStatus.IN_PROGRESS)),
+    }
 
 
 @dataclass

@@ -42,8 +42,8 @@ from svtoolkit.incidents.selectors import of_type
 from svtoolkit.incidents.tally_models import ALL_TYPES, MonthlyTally
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.playbooks.default import default_vocabularies
-from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
-from svtoolkit.playbooks.selectors import score_from_counts
+from svtoolkit.playbooks.models import ReadinessAssessment
+from svtoolkit.playbooks.selectors import rating_counts, score_from_counts
 
 PERIODS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "2 years", 36: "3 years"}
 DEFAULT_PERIOD = 12
@@ -303,11 +303,7 @@ def progress_by_borough(tallied, region, shares: Shares, since: datetime, *, now
         for row in ReadinessAssessment.objects.filter(partnership__in=sharing)
         .filter(pk=Subquery(latest.values("pk")[:1]))
         .values("partnership", "assessed_on")
-        .annotate(
-            total=Count("ratings"),
-            ready=Count("ratings", filter=Q(ratings__status=ReadinessStatus.READY)),
-            in_progress=Count("ratings", filter=Q(ratings__status=ReadinessStatus.IN_PROGRESS)),
-        )
+        .annotate(**rating_counts())
         .order_by()
     }
     rows = []

@@ -37,8 +37,8 @@ from svtoolkit.incidents.selectors import of_type
 from svtoolkit.incidents.tally_models import ALL_TYPES, DASHBOARD_COUNTERS
 from svtoolkit.meetings.selectors import since_notified, with_first_response
 from svtoolkit.playbooks.default import default_vocabularies
-from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessStatus
-from svtoolkit.playbooks.selectors import published_version, score_from_counts
+from svtoolkit.playbooks.models import ReadinessAssessment
+from svtoolkit.playbooks.selectors import published_version, rating_counts, score_from_counts
 
 OPEN_STATUSES = [status for status in IncidentStatus if status != IncidentStatus.CLOSED]
 
@@ -361,15 +361,7 @@ def readiness_over_time(partnership, *, since: datetime | None) -> list[Readines
     assessments = ReadinessAssessment.objects.filter(partnership=partnership)
     if since is not None:
         assessments = assessments.filter(assessed_on__gte=timezone.localtime(since).date())
-    rows = (
-        assessments.values("id", "assessed_on")
-        .annotate(
-            total=Count("ratings"),
-            ready=Count("ratings", filter=Q(ratings__status=ReadinessStatus.READY)),
-            in_progress=Count("ratings", filter=Q(ratings__status=ReadinessStatus.IN_PROGRESS)),
-        )
-        .order_by("assessed_on", "id")
-    )
+    rows = assessments.values("id", "assessed_on").annotate(**rating_counts()).order_by("assessed_on", "id")
     return [
         ReadinessPoint(
             row["assessed_on"],
