@@ -40,6 +40,12 @@ def role_in(user, partnership) -> Role | None:
     return Role(membership.role) if membership else None
 
 
+def _partner_membership(user, partnership) -> Membership | None:
+    """The person's membership of the partnership when they are a partner there (for their organisation)."""
+    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    return membership if membership is not None and membership.role == Role.PARTNER else None
+
+
 def viewer_state(user, partnership) -> tuple:
     """Everything about a viewer that the rules (and the pages drawn for them) read before a page does: the
     person's and the partnership's own rows as loaded for this request, and their memberships. A page part
@@ -151,10 +157,9 @@ def can_update_action(user, partnership, action) -> bool:
     """Responders update any action; a partner updates the actions their organisation owns."""
     if can_manage_incident(user, partnership):
         return True
-    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    membership = _partner_membership(user, partnership)
     return (
         membership is not None
-        and membership.role == Role.PARTNER
         and action.owner_organisation_id is not None
         and action.owner_organisation_id == membership.organisation_id
     )
@@ -180,10 +185,9 @@ def can_work_incident_now(user, partnership, incident) -> bool:
 
 def _partner_taking_part_as(user, partnership, incident, kinds) -> bool:
     """A partner whose organisation is of one of ``kinds`` and takes part in the incident."""
-    membership = memberships_of(user).get(getattr(partnership, "pk", None))
+    membership = _partner_membership(user, partnership)
     return (
         membership is not None
-        and membership.role == Role.PARTNER
         and membership.organisation is not None
         and membership.organisation.kind in kinds
         # All of them (a handful), so a page that has read them already asks the database nothing more.
@@ -539,8 +543,8 @@ def can_reassign_action(user, partnership) -> bool:
 
 def partner_organisation_id(user, partnership) -> int | None:
     """The organisation a partner represents in this partnership (their own view of an incident)."""
-    membership = memberships_of(user).get(getattr(partnership, "pk", None))
-    return membership.organisation_id if membership and membership.role == Role.PARTNER else None
+    membership = _partner_membership(user, partnership)
+    return membership.organisation_id if membership else None
 
 
 # --- Alerts (svtoolkit.alerts) --------------------------------------------------------------------------
