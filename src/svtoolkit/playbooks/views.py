@@ -133,6 +133,16 @@ def _draft_gone_page(request, template, form_for, **context):
     return render(request, template, {"form": form, **context})
 
 
+def _draft_gone_redirect(request):
+    """Sent by a button on a draft's page after a colleague published or discarded that draft: back to the
+    draft's page (the draft started since, or the checklist), saying what became of it. None otherwise."""
+    gone = _draft_gone(request)
+    if gone is None:
+        return None
+    messages.error(request, gone)
+    return redirect("playbooks:draft")
+
+
 def _item_form_as_sent(request):
     # Every version of a checklist has the vocabularies of the one it was copied from.
     return ItemForm(
@@ -210,12 +220,9 @@ def item_add(request, area_id):
 @access.requires(access.can_edit_playbook)
 @require_POST
 def item_retire(request, item_id):
-    # A button on the draft's page: once a colleague has published or discarded that draft, the person is
-    # told so on the page they are sent back to (the draft started since, or the checklist), nothing changed.
-    gone = _draft_gone(request)
+    gone = _draft_gone_redirect(request)
     if gone:
-        messages.error(request, gone)
-        return redirect("playbooks:draft")
+        return gone
     item = selectors.draft_item(request.partnership, item_id)
     retire = request.POST.get("retire") == "yes"
     with errors_as_message(request) as refused:
@@ -267,10 +274,9 @@ def discard_draft(request):
     """Asks first, naming the draft and what would be lost; the answer carries the draft it was asked of, so
     one sent after a colleague published or discarded that draft (and started the next) discards nothing and
     says what became of it."""
-    gone = _draft_gone(request)
+    gone = _draft_gone_redirect(request)
     if gone:
-        messages.error(request, gone)
-        return redirect("playbooks:draft")
+        return gone
     version = selectors.draft_version(request.partnership)
     if version is None:
         return redirect("playbooks:playbook")
