@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from icalendar import Calendar
 
 OFFICIAL = "OFFICIAL"
 OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
@@ -106,6 +107,15 @@ def xlsx_bytes(columns: list[str], rows: Iterable[list], *, title: str, marking:
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue(), count
+
+
+def new_calendar() -> Calendar:
+    """An empty iCalendar as svtoolkit names itself in every calendar it makes (its product id, version 2.0),
+    for ``calendar_bytes`` once its events are added."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
+    calendar.add("version", "2.0")
+    return calendar
 
 
 def calendar_bytes(calendar, *, marking: str) -> bytes:

@@ -5,7 +5,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Event, vCalAddress, vText
 
 from svtoolkit.core import downloads
 from svtoolkit.meetings.selectors import invited_contacts
@@ -31,9 +31,7 @@ def meeting_calendar(meeting) -> bytes:
     """A calendar with the one meeting, naming the incident only by its reference: a request, or once the
     meeting is cancelled, a cancellation that removes it from calendars."""
     cancelled = meeting.status == "cancelled"
-    calendar = Calendar()
-    calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
-    calendar.add("version", "2.0")
+    calendar = downloads.new_calendar()
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
     event.add("uid", f"{meeting.uid}@svtoolkit")

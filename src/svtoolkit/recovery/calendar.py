@@ -4,15 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.urls import reverse
-from icalendar import Calendar, Event
+from icalendar import Event
 
 from svtoolkit.core import downloads
 
 
 def milestones_calendar(milestones) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//svtoolkit//Serious Violence Incident Toolkit//EN")
-    calendar.add("version", "2.0")
+    calendar = downloads.new_calendar()
     calendar.add("x-wr-calname", "svtoolkit recovery calendar")
     for milestone in milestones:
         event = Event()
