@@ -15,7 +15,7 @@ from svtoolkit.incidents import escalation
 from svtoolkit.incidents.locks import lock_incidents
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, PlanAction
 from svtoolkit.messaging import services as messaging
-from svtoolkit.partnerships.models import Contact, IncidentRole
+from svtoolkit.partnerships.selectors import single_points_of_contact_to_email
 
 
 def _due_for_reminder(now) -> Q:
@@ -39,14 +39,7 @@ def send_overdue_reminders() -> int:
         .exclude(incident__status="closed")
         .select_related("incident__partnership", "owner", "owner_organisation")
     )
-    single_points_of_contact = {
-        contact.organisation_id: contact
-        for contact in Contact.objects.filter(
-            incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT, is_active=True
-        )
-        .exclude(email="")
-        .select_related("organisation")
-    }
+    single_points_of_contact = single_points_of_contact_to_email()
     by_recipient: dict[tuple, tuple[messaging.Recipient, list]] = {}
     for action in overdue:
         if action.owner:

@@ -8,7 +8,8 @@ from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
 from svtoolkit.incidents.selectors import current_categorisation
 from svtoolkit.incidents.tallies import first_critical_incident_meeting, first_partner_informed
 from svtoolkit.meetings.models import Meeting
-from svtoolkit.partnerships.models import Contact, IncidentRole
+from svtoolkit.partnerships.models import Contact
+from svtoolkit.partnerships.selectors import single_points_of_contact_to_email
 
 
 def meetings_of(incident) -> QuerySet[Meeting]:
@@ -82,16 +83,7 @@ def invited_contacts(meeting) -> list[Contact]:
         for p in meeting.incident.participations.select_related("contact__organisation")
         if p.contact and p.contact.is_active and p.contact.email
     }
-    single_points_of_contact = {
-        contact.organisation_id: contact
-        for contact in Contact.objects.filter(
-            organisation__in=meeting.invited_organisations.all(),
-            incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
-            is_active=True,
-        )
-        .exclude(email="")
-        .select_related("organisation")
-    }
+    single_points_of_contact = single_points_of_contact_to_email(meeting.invited_organisations.all())
     contacts, emails = [], set()
     for organisation in meeting.invited_organisations.all():
         contact = on_incident.get(organisation.pk) or single_points_of_contact.get(organisation.pk)

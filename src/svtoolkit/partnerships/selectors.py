@@ -17,6 +17,7 @@ from svtoolkit.accounts.selectors import member_users
 from svtoolkit.partnerships.models import (
     Contact,
     ContactImport,
+    IncidentRole,
     Organisation,
     SharingAgreement,
     SupportService,
@@ -67,6 +68,18 @@ def contacts_of(partnership) -> QuerySet[Contact]:
 
 def contact_in(partnership, contact_id) -> Contact:
     return get_object_or_404(contacts_of(partnership), pk=contact_id)
+
+
+def single_points_of_contact_to_email(organisations=None) -> dict[int, Contact]:
+    """By organisation id, the single point of contact of each organisation (of ``organisations``, else of
+    all) still in the directory and with an email address: whom to write to when no one else is named."""
+    contacts = Contact.objects.filter(incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT, is_active=True)
+    if organisations is not None:
+        contacts = contacts.filter(organisation__in=organisations)
+    return {
+        contact.organisation_id: contact
+        for contact in contacts.exclude(email="").select_related("organisation")
+    }
 
 
 def support_services_of(partnership) -> QuerySet[SupportService]:
