@@ -180,13 +180,9 @@ def accept_lesson(
     (the lesson's guidance added to the item's, never in place of it). ``item_as_shown``
     (``selectors.item_as_shown``) is the item the page based them on: if the draft's item has changed since,
     nothing is saved (EditConflict), so nobody's edit of the draft is overwritten unseen."""
-    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
-    if not selectors.awaiting_decision(lesson):
-        raise DomainError(
-            _decided_already(lesson)
-            if lesson.decided_at
-            else "Only a lesson that proposes a checklist change can be accepted."
-        )
+    lesson = _awaiting_decision(
+        lesson, otherwise="Only a lesson that proposes a checklist change can be accepted."
+    )
     playbook = playbook_selectors.playbook_of(lesson.partnership)
     if playbook is None:
         raise DomainError("The partnership has no checklist to change.")
@@ -233,11 +229,7 @@ def accept_lesson(
 def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     """Decline the change a lesson proposes, saying why: a proposed lesson, or one accepted into a draft that
     was later discarded (decided again, as ``accept_lesson`` allows)."""
-    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
-    if not selectors.awaiting_decision(lesson):
-        raise DomainError(
-            _decided_already(lesson) if lesson.decided_at else "Only a proposed change can be declined."
-        )
+    lesson = _awaiting_decision(lesson, otherwise="Only a proposed change can be declined.")
     if not note.strip():
         raise DomainError("Say why the change is declined.", field="note")
     lesson.status = LessonStatus.DECLINED
@@ -246,6 +238,15 @@ def decline_lesson(*, lesson, by, note, request=None) -> Lesson:
     lesson.decision_note = note.strip()
     lesson.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record_updated(by=by, target=lesson, request=request, status=lesson.status)
+    return lesson
+
+
+def _awaiting_decision(lesson, *, otherwise: str) -> Lesson:
+    """The lesson's row, locked, while it awaits a decision; else refused, saying who decided it since (or
+    ``otherwise``, for a lesson that proposes no change)."""
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if not selectors.awaiting_decision(lesson):
+        raise DomainError(_decided_already(lesson) if lesson.decided_at else otherwise)
     return lesson
 
 
