@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
@@ -36,6 +35,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from svtoolkit.incidents.selectors import lead_officer_or_coordinators
 from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships.models import Contact, IncidentRole
 
@@ -154,13 +154,7 @@ def recipients_for(action, step) -> list:
             for contact in contacts
             if contact.email or contact.mobile_number
         ]
-    lead = action.incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
-    if lead is not None and lead.officer.is_active:
-        return [messaging.recipient_for_user(lead.officer)]
-    coordinators = Membership.objects.filter(
-        partnership_id=action.incident.partnership_id, role=Role.COORDINATOR, user__is_active=True
-    ).select_related("user")
-    return [messaging.recipient_for_user(membership.user) for membership in coordinators]
+    return [messaging.recipient_for_user(person) for person in lead_officer_or_coordinators(action.incident)]
 
 
 WHO = {

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.accounts.models import Membership, Role, User
 from svtoolkit.core.pagination import newest_first_page
 from svtoolkit.incidents.deadlines import deadlines_for
 from svtoolkit.incidents.models import (
@@ -147,6 +148,23 @@ def current_police_declaration(incident):
 def deadlines_of(incident):
     """The incident's statutory and formal deadlines, and the dated ones other apps keep, soonest first."""
     return deadlines_for(incident)
+
+
+def current_lead(incident) -> LeadAssignment | None:
+    """The incident's lead as now assigned (the latest handover), with its officer."""
+    return incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
+
+
+def lead_officer_or_coordinators(incident) -> list[User]:
+    """Who answers for the incident when no one else is named: its lead officer, while still active;
+    otherwise the partnership's active coordinators."""
+    lead = current_lead(incident)
+    if lead is not None and lead.officer.is_active:
+        return [lead.officer]
+    coordinators = Membership.objects.filter(
+        partnership_id=incident.partnership_id, role=Role.COORDINATOR, user__is_active=True
+    ).select_related("user")
+    return [membership.user for membership in coordinators]
 
 
 def current_categorisation(incident) -> Categorisation | None:

@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.attachments import services as attachments_services
 from svtoolkit.core.scheduling import scheduled
-from svtoolkit.incidents.models import LeadAssignment
+from svtoolkit.incidents.selectors import lead_officer_or_coordinators
 from svtoolkit.messaging import services as messaging
 from svtoolkit.recovery.models import Milestone, SupportOffer, SupportResponse
 from svtoolkit.recovery.retention import selectors as retention_selectors
@@ -20,18 +19,6 @@ from svtoolkit.recovery.retention import services as retention_services
 
 # How long before a recovery date the lead is reminded: time to plan support and patrols around it.
 MILESTONE_NOTICE = timedelta(days=7)
-
-
-def _lead_or_coordinators(incident) -> list:
-    lead = LeadAssignment.objects.filter(incident=incident).select_related("officer").first()
-    if lead and lead.officer.is_active:
-        return [lead.officer]
-    return [
-        membership.user
-        for membership in Membership.objects.filter(
-            partnership=incident.partnership, role=Role.COORDINATOR, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 @transaction.atomic
@@ -65,7 +52,7 @@ def send_recovery_reminders() -> int:
         date__gte=today, date__lte=today + MILESTONE_NOTICE, reminded_on__isnull=True
     ).select_related("incident__partnership")
     for milestone in coming:
-        people = _lead_or_coordinators(milestone.incident)
+        people = lead_officer_or_coordinators(milestone.incident)
         if not people:
             continue
         link = settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id])

@@ -13,6 +13,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
+from svtoolkit.incidents.selectors import current_lead
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
@@ -99,7 +100,7 @@ def _alert_lead(reading) -> bool:
     """Alert the incident's lead officer, at any hour and by text too where they can get one; False if the
     incident has no lead to tell."""
     incident = reading.incident
-    lead = incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
+    lead = current_lead(incident)
     if lead is None or not lead.officer.is_active:
         return False
     link = settings.SITE_URL + reverse("tension:overview", args=[incident.pk])
