@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.accounts.models import Role
+from svtoolkit.alerts.selectors import coordinators_of
 from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_and_move_revision, update_if_unchanged
@@ -179,13 +179,7 @@ def decide(*, application, by, decision, amount_approved=None, reasons="", expec
 def _tell_coordinators(application) -> None:
     """The applying partnership's coordinators are told, through the delivery layer, how the application was
     decided, or that it was withdrawn and why."""
-    from svtoolkit.accounts.models import User
-
     withdrawn = application.status == FundStatus.WITHDRAWN
-
-    coordinators = User.objects.filter(
-        memberships__partnership=application.partnership, memberships__role=Role.COORDINATOR, is_active=True
-    )
     link = settings.SITE_URL + reverse("fund:application", args=[application.pk])
     kind = "fund_withdrawal" if withdrawn else "fund_decision"
     messaging.send(
@@ -196,7 +190,7 @@ def _tell_coordinators(application) -> None:
             f"regions/fund/email/{'withdrawal' if withdrawn else 'decision'}.txt",
             {"application": application, "link": link},
         ),
-        recipients=[messaging.recipient_for_user(user) for user in coordinators],
+        recipients=[messaging.recipient_for_user(user) for user in coordinators_of(application.partnership)],
         partnership=application.partnership,
         incident=application.incident,
         dedupe_key=f"{kind.replace('_', '-')}:{application.pk}",
