@@ -15,14 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.accounts.models import Invitation, User
+from svtoolkit.accounts.models import Invitation, Role, User
 from svtoolkit.core import changes
 from svtoolkit.core.cached_parts import cached_part
 from svtoolkit.core.models import Change
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
+from svtoolkit.incidents.links.services import link_incidents
+from svtoolkit.incidents.models import Incident, IncidentShare, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Organisation
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, IncidentShareFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -249,3 +250,34 @@ def test_triggers_are_made_again_for_a_table_that_lacks_a_column_its_model_has(d
             "UPDATE incidents_timelineentry SET kind = 'decision' WHERE incident_id = %s", [incident.pk]
         )
     assert changes.version_of(incident.pk) != inserted
+
+
+def _linked_to(incident, other, by):
+    link_incidents(
+        incident=incident, by=by, reference=other.reference, kind="retaliation", reason="Same group"
+    )
+
+
+def test_a_linked_incident_renamed_shows_on_the_next_request(client_for, demo, demo_users, incident):
+    """The links panel shows the other incident's title, which is one of its rows, not this one's."""
+    other, _ = demo_incident(demo, demo_users)
+    _linked_to(incident, other, demo_users["responder"])
+    client = client_for("coordinator")
+    assert other.title in _page(client, incident)
+    Incident.objects.filter(pk=other.pk).update(title="Stabbing on Mill Lane, not Mill Road")
+    assert "Stabbing on Mill Lane, not Mill Road" in _page(client, incident)
+
+
+def test_a_linked_incident_no_longer_shared_is_hidden_on_the_next_request(client_for, demo_users, incident):
+    """Someone who could see the other incident through a share, and no longer can, is told only that a link
+    exists: its title is not shown from a page kept while the share stood."""
+    coordinator = MembershipFactory(role=Role.COORDINATOR)
+    other = IncidentFactory(partnership=coordinator.partnership, title="Shooting at the Riverside estate")
+    IncidentShareFactory(incident=other, partnership=incident.partnership)
+    _linked_to(incident, other, demo_users["responder"])
+    client = client_for("responder")
+    assert other.title in _page(client, incident)
+    IncidentShare.objects.filter(incident=other).delete()
+    page = _page(client, incident)
+    assert other.title not in page
+    assert f"An incident of {other.partnership.name} is linked to this one" in page

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, connections
-from django.db.models import Max
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 CHANGE_TABLE = "core_change"
@@ -71,6 +71,19 @@ def version_of(incident_id: int, *, using: str = "default") -> tuple:
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(own + every)}", [incident_id] * len(own))
         return cursor.fetchone()
+
+
+def versions_of(incident_ids, *, using: str = "default") -> tuple:
+    """Changes so far to the rows of each of ``incident_ids`` (ids, or a query giving them), for a part that
+    shows rows of other incidents: (incident id, lowest id, highest id, count), one for each that has any."""
+    from svtoolkit.core.models import Change
+
+    figures = Change.objects.using(using).filter(incident_id__in=incident_ids).values("incident_id")
+    return tuple(
+        figures.annotate(low=Min("id"), high=Max("id"), count=Count("id"))
+        .order_by("incident_id")
+        .values_list("incident_id", "low", "high", "count")
+    )
 
 
 def forget_old_changes() -> int:

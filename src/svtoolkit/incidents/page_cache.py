@@ -1,11 +1,13 @@
 """The incident page and its live part, cached until anything they show changes (docs/decisions/0018).
 
 The key is the incident's change version (``core.changes``: triggers log every change to the tables below),
-read before anything the page shows; who is looking and what they may see (``access.viewer_state``); and the
-minute. ``core.cached_parts`` keeps a part only when drawing it (the access rule that finds the incident
-included) read nothing but these tables.
+read before anything the page shows, and for the page the versions of the incidents linked to it (its links
+panel shows their rows); who is looking and what they may see (``access.viewer_state``); and the minute.
+``core.cached_parts`` keeps a part only when drawing it (the access rule that finds the incident included)
+read nothing but these tables.
 """
 
+from django.db.models import Case, F, Q, When
 from django.template.loader import render_to_string
 
 from svtoolkit import access
@@ -13,6 +15,7 @@ from svtoolkit.core import changes
 from svtoolkit.core.cached_parts import cached_part, part_key
 from svtoolkit.core.changes import EVERY_INCIDENT, Through
 from svtoolkit.incidents import selectors
+from svtoolkit.incidents.models import IncidentLink
 
 # Every table the incident page and its live part read, and how a row names its incident. Rows of no one
 # incident (the directory, checklist versions, regions' rules, alerting's policy, files) change every
@@ -64,6 +67,16 @@ def _key(part: str, request, incident_id: int, version) -> str:
     return part_key(part, incident_id, version, access.viewer_state(request.user, request.partnership))
 
 
+def _linked_versions(incident_id: int) -> tuple:
+    """The versions of the incidents linked to this one: the links panel shows their titles, and whether this
+    person may see them (their shares and partners), which are their rows, not this incident's. Read after
+    this incident's version (which logs its links) and before the page is drawn."""
+    others = IncidentLink.objects.filter(Q(incident_id=incident_id) | Q(linked_id=incident_id)).annotate(
+        other=Case(When(incident_id=incident_id, then=F("linked_id")), default=F("incident_id"))
+    )
+    return changes.versions_of(others.values("other"))
+
+
 def incident_page(request, incident_id: int, version) -> dict:
     """The incident page's title, header and body (its panels, summary, lead, partners, decisions and live
     part), and whether this person sees its messages. Found through the access rule when drawn: a part kept
@@ -82,6 +95,7 @@ def incident_page(request, incident_id: int, version) -> dict:
             "is_exercise": incident.is_exercise,
         }
 
+    version = (version, _linked_versions(incident_id))
     return cached_part(request, _key("incident-page", request, incident_id, version), draw)
 
 
