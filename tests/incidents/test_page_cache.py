@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Invitation, Role, User
+from svtoolkit.alerts.models import EscalationStep
+from svtoolkit.alerts.services import set_escalation_policy
 from svtoolkit.core import changes
 from svtoolkit.core.cached_parts import cached_part
 from svtoolkit.core.models import Change
@@ -23,6 +25,7 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.links.services import link_incidents
 from svtoolkit.incidents.models import Incident, IncidentShare, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Organisation
+from tests.alerts.builders import raise_police_alert, rota
 from tests.factories import IncidentFactory, IncidentShareFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
@@ -281,3 +284,23 @@ def test_a_linked_incident_no_longer_shared_is_hidden_on_the_next_request(client
     page = _page(client, incident)
     assert other.title not in page
     assert f"An incident of {other.partnership.name} is linked to this one" in page
+
+
+def test_a_partnerships_own_escalation_policy_shows_on_an_alerted_incidents_page(
+    client_for, demo, demo_users
+):
+    """The alert panel shows when the steps still to come will be taken, which the partnership's own policy
+    sets: the page is kept with them, and a change to them shows on the next request."""
+    rota(demo, demo_users)
+    set_escalation_policy(
+        partnership=demo, after_minutes={"duty_officer": 0, "deputy": 5}, by=demo_users["coordinator"]
+    )
+    alert = raise_police_alert(demo, demo_users)
+    EscalationStep.objects.filter(duty_role="deputy").update(after_minutes=17)
+    client = client_for("coordinator")
+    # The deputy's step is still to come: at 17 minutes after the alert, as the policy now says.
+    at = timezone.localtime(alert.raised_at + timedelta(minutes=17)).strftime("%H:%M")
+    assert f"Next: the deputy duty officer at {at}" in _page(client, alert.incident)
+    EscalationStep.objects.filter(duty_role="deputy").update(after_minutes=29)
+    at = timezone.localtime(alert.raised_at + timedelta(minutes=29)).strftime("%H:%M")
+    assert f"Next: the deputy duty officer at {at}" in _page(client, alert.incident)

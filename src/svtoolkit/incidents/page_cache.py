@@ -45,6 +45,7 @@ WHAT_THE_PAGE_READS = {
     "django_content_type": EVERY_INCIDENT,
     "accounts_membership": EVERY_INCIDENT,
     "alerts_escalationpolicy": EVERY_INCIDENT,
+    "alerts_escalationstep": EVERY_INCIDENT,
     "accounts_user": EVERY_INCIDENT,
     "partnerships_contact": EVERY_INCIDENT,
     "partnerships_organisation": EVERY_INCIDENT,
