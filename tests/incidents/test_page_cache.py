@@ -26,7 +26,7 @@ from svtoolkit.incidents.links.services import link_incidents
 from svtoolkit.incidents.models import Incident, IncidentShare, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Organisation
 from tests.alerts.builders import raise_police_alert, rota
-from tests.factories import IncidentFactory, IncidentShareFactory, MembershipFactory
+from tests.factories import AttachmentFactory, IncidentFactory, IncidentShareFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -304,3 +304,14 @@ def test_a_partnerships_own_escalation_policy_shows_on_an_alerted_incidents_page
     EscalationStep.objects.filter(duty_role="deputy").update(after_minutes=29)
     at = timezone.localtime(alert.raised_at + timedelta(minutes=29)).strftime("%H:%M")
     assert f"Next: the deputy duty officer at {at}" in _page(client, alert.incident)
+
+
+def test_a_deployments_new_protective_marking_shows_on_the_next_request(client_for, incident, settings):
+    """A setting the page shows (the marking its files are listed with) changes with a deployment, not in the
+    database: a page kept before it is not shown after it."""
+    settings.PROTECTIVE_MARKING = "OFFICIAL"
+    AttachmentFactory(owner=incident, marking="OFFICIAL")
+    client = client_for("coordinator")
+    assert "OFFICIAL)</span>" in _page(client, incident)
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    assert "OFFICIAL-SENSITIVE: PARTNERS ONLY)</span>" in _page(client, incident)

@@ -6,15 +6,19 @@ new table cannot go stale unnoticed). The form keys a part carries belong to the
 are taken out before it is kept and each request's own are put back in.
 """
 
+import functools
 import hashlib
 import logging
 import re
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
@@ -38,8 +42,47 @@ _SUBMISSION_HOLE = "\x00svt-submission\x00"
 def part_key(name: str, *parts) -> str:
     """The cache key of a part: its name, what it shows (``parts``), the minute and this release."""
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    digest = hashlib.sha256(repr((svtoolkit.__version__, minute, *parts)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((release(), minute, *parts)).encode()).hexdigest()
     return f"svt:part:{name}:{digest}"
+
+
+@functools.cache
+def release() -> str:
+    """This release as what a part shows depends on it: its own files (code, templates, shipped data) and its
+    settings (the protective marking, say). ``svtoolkit.__version__`` is the same from one deployment to the
+    next, so it alone would show a part drawn before a deployment after it. Worked out once a process."""
+    values = {name: _plain(getattr(settings, name)) for name in dir(settings) if name.isupper()}
+    return hashlib.sha256(repr((_files(), sorted(values.items()))).encode()).hexdigest()
+
+
+@functools.cache
+def _files() -> str:
+    digest = hashlib.sha256(svtoolkit.__version__.encode())
+    package = Path(svtoolkit.__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(package)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _plain(value):
+    """A setting as data every process of a deployment writes alike: a set in order, and an object (a class,
+    a function) by its type alone, since its repr may hold an address."""
+    if isinstance(value, str | int | float | bool | None | Path):
+        return value
+    if isinstance(value, dict):
+        return sorted((repr(key), _plain(item)) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted(repr(_plain(item)) for item in value)
+    return type(value).__qualname__
+
+
+@receiver(setting_changed, dispatch_uid="svtoolkit-part-release")
+def _forget_release(**kwargs):
+    release.cache_clear()  # settings change only under test; the files do not
 
 
 def cached_part(request, key: str, draw: Callable[[], dict]) -> dict:
