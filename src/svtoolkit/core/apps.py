@@ -27,9 +27,13 @@ class CoreConfig(AppConfig):
 
 def _make_change_triggers(sender, using, **kwargs):
     # After every migrate, on any database: a test database built from the models as much as a migrated one.
-    from svtoolkit.core.changes import install_triggers
+    # A migration that rebuilt a tracked table (SQLite alters a table so; PostgreSQL drops a column with the
+    # triggers naming it) left it without triggers until now, and what a data migration wrote to it since
+    # went unlogged: so a migrate is a change to every incident.
+    from svtoolkit.core.changes import install_triggers, log_change_to_every_incident
 
-    install_triggers(using=using)
+    if install_triggers(using=using):
+        log_change_to_every_incident(using=using)
 
 
 class AdminConfig(admin_apps.AdminConfig):
