@@ -330,3 +330,27 @@ def test_a_change_a_migration_wrote_while_a_table_had_no_triggers_shows_on_the_n
     Incident.objects.filter(pk=incident.pk).update(summary="Filled in by a data migration")
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # as the end of a migrate does
     assert "Filled in by a data migration" in _page(client, incident)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="ids are handed out before commit on PostgreSQL"
+)
+def test_forgetting_old_changes_never_brings_back_a_version_seen_before_a_late_commit(transactional_db):
+    """A change is dated when its transaction began, so one that began just over an hour ago may come after
+    a change dated just under: forgetting it alone, as a late commit lands, must not give back the version
+    read before that commit."""
+    settings = connection.settings_dict
+    address = {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"]}
+    Change.objects.all().delete()
+    Change.objects.create(incident_id=7)
+    earlier = Change.objects.create(incident_id=7)
+    with psycopg.connect(**address) as slow:
+        slow.execute("INSERT INTO core_change (incident_id) VALUES (7)")
+        Change.objects.create(incident_id=7)
+        before_the_late_commit = changes.version_of(7)
+        slow.commit()
+    Change.objects.filter(pk=earlier.pk).update(
+        at=timezone.now() - changes.KEEP_CHANGES_FOR - timedelta(minutes=1)
+    )
+    changes.forget_old_changes()
+    assert changes.version_of(7) != before_the_late_commit

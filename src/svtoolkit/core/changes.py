@@ -10,8 +10,8 @@ A cached page part is keyed by ``version_of`` its incident: for the incident's o
 one incident, the lowest id, the highest id and how many there are. The count is what makes the key safe on
 PostgreSQL, where ids are handed out when a row is written but seen when its transaction commits: a
 transaction that took a lower id and commits after a later one adds a row without raising the highest id, but
-it raises the count. Pruning (``forget_old_changes``) removes only rows older than an hour and never a
-bucket's newest, so it raises the lowest id: no key comes back once it has gone.
+it raises the count. Pruning (``forget_old_changes``) removes only rows older than an hour and below every row
+kept, never a bucket's newest, so it raises the lowest id: no key comes back once it has gone.
 """
 
 import re
@@ -88,10 +88,17 @@ def versions_of(incident_ids, *, using: str = "default") -> tuple:
 
 def forget_old_changes() -> int:
     """Remove changes older than KEEP_CHANGES_FOR, keeping each incident's newest (and the newest of no one
-    incident); returns how many went."""
+    incident); returns how many went.
+
+    Only those below the lowest id still kept: a change is dated when its transaction began, so an old one
+    may come after a recent one, and forgetting it alone would lower a count without raising the lowest id,
+    giving back the version read before a late commit (``version_of``)."""
     from svtoolkit.core.models import Change
 
-    old = Change.objects.filter(at__lt=timezone.now() - KEEP_CHANGES_FOR)
+    kept_from = Change.objects.filter(at__gte=timezone.now() - KEEP_CHANGES_FOR).aggregate(Min("id"))
+    old = Change.objects.all()
+    if kept_from["id__min"] is not None:
+        old = old.filter(id__lt=kept_from["id__min"])
     newest = Change.objects.values("incident_id").annotate(newest=Max("id")).values("newest")
     deleted, _ = old.exclude(id__in=newest).delete()
     return deleted
