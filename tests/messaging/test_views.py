@@ -54,6 +54,7 @@ def test_coordinators_see_failures_on_the_incident_and_send_again(client_for, de
     coordinator = client_for("coordinator")
     overview = coordinator.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
     assert "1 message about this incident could not be sent" in overview
+    assert "See who was not reached and send again" in overview
     listing = coordinator.get(reverse("incidents:messages", args=[incident.pk])).content.decode()
     assert "550 No such mailbox" in listing and "Send again" in listing
     response = coordinator.post(
@@ -73,6 +74,8 @@ def test_a_responder_sees_the_failure_but_cannot_send_again(client_for, demo, de
     incident, _ = demo_incident(demo, demo_users)
     failed = _failed_notice(incident)
     responder = client_for("responder")
+    overview = responder.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert "See who was not reached</a>" in overview and "and send again" not in overview
     listing = responder.get(reverse("incidents:messages", args=[incident.pk])).content.decode()
     assert "550 No such mailbox" in listing and "Send again" not in listing
     assert responder.post(reverse("messaging:resend", args=[failed.pk])).status_code == 403

@@ -111,7 +111,11 @@ def incident(request, incident_id):
         return HttpResponse(page_cache.live_part(request, incident_id, version))
     page = page_cache.incident_page(request, incident_id, version)
     failed = messaging_selectors.failed_count(incident_id) if page["can_view_messages"] else None
-    context = {"incident_id": incident_id, "failed_messages": failed}
+    context = {
+        "incident_id": incident_id,
+        "failed_messages": failed,
+        "can_resend": bool(failed) and access.can_resend_messages(request.user, request.partnership),
+    }
     context.update({name: mark_safe(page[name]) for name in ("header", "body")})  # noqa: S308 (our templates')
     return render(
         request,
