@@ -16,7 +16,7 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
-from svtoolkit.recovery import tasks
+from svtoolkit.recovery import services, tasks
 from svtoolkit.recovery.models import SupportOffer
 from svtoolkit.recovery.retention import selectors as retention_selectors
 from svtoolkit.recovery.retention import services as retention_services
@@ -356,6 +356,34 @@ def test_an_incident_closed_on_29_february_is_erased_on_the_day_shown(demo, demo
     assert row.erase_on == date(2025, 2, 28)
     assert retention_selectors.incidents_due_for_erasure(date(2025, 2, 27)) == []
     assert retention_selectors.incidents_due_for_erasure(date(2025, 2, 28)) == [incident]
+
+
+def test_people_are_kept_until_the_day_after_a_trial_or_review_still_on_the_calendar(
+    client_for, closed_incident, demo, demo_users, time_machine
+):
+    """A trial listed after the retention period ends still needs the victim's details (and their support):
+    erasure waits for the day after it, and the retention page says so."""
+    retention_services.set_retention_period(
+        partnership=demo, years=1, expected_revision=demo.retention_revision, by=demo_users["coordinator"]
+    )
+    for kind, title, day in [
+        ("trial", "Trial begins", date(2028, 3, 6)),
+        ("dhr", "Domestic homicide review published", date(2028, 1, 15)),
+        ("anniversary", "Two years on", date(2028, 6, 1)),  # holds nothing
+    ]:
+        services.add_milestone(
+            incident=closed_incident, by=demo_users["responder"], kind=kind, title=title, date=day
+        )
+    [row] = retention_selectors.due_for_erasure(demo)
+    assert row.erase_on == date(2028, 3, 7)
+    page = client_for("coordinator").get(reverse("recovery:retention")).content.decode()
+    assert "7 Mar 2028<br>" in page and "the day after the last court date or review" in page
+
+    time_machine.move_to(datetime(2028, 3, 6, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 0
+    assert PersonAffected.objects.get().name == "Jordan Smith"
+    time_machine.move_to(datetime(2028, 3, 7, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
 
 
 def test_each_partnership_keeps_people_for_its_own_period(

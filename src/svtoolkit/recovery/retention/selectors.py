@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from svtoolkit import access
@@ -15,16 +15,37 @@ from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
 from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
 from svtoolkit.partnerships.models import Partnership
+from svtoolkit.recovery.models import MilestoneKind
 from svtoolkit.recovery.support.selectors import offers_for
+
+# Proceedings and statutory reviews on the recovery calendar: the people's details may be needed until each is
+# over, so erasure waits for the day after the last of them.
+HOLD_ERASURE = [
+    MilestoneKind.COURT,
+    MilestoneKind.TRIAL,
+    MilestoneKind.INQUEST,
+    MilestoneKind.INVESTIGATION_OUTCOME,
+    MilestoneKind.DOMESTIC_HOMICIDE_REVIEW,
+    MilestoneKind.CHILD_SAFEGUARDING_REVIEW,
+    MilestoneKind.SAFEGUARDING_ADULTS_REVIEW,
+]
+_LAST_HOLD = Max("milestones__date", filter=Q(milestones__kind__in=HOLD_ERASURE))
 
 
 def erase_on(incident, *, years: int | None = None) -> date | None:
-    """The day the people-affected details of a closed incident fall due for erasure (under the partnership's
-    retention period, or the one given)."""
+    """The day the people-affected details of a closed incident fall due for erasure: the partnership's
+    retention period (or the one given) after closing, or the day after the last trial, inquest or review on
+    its recovery calendar, whichever is later."""
     if incident.status != IncidentStatus.CLOSED or incident.closed_at is None:
         return None
     closed = timezone.localtime(incident.closed_at).date()
-    return closed + relativedelta(years=years or incident.partnership.personal_data_retention_years)
+    due = closed + relativedelta(years=years or incident.partnership.personal_data_retention_years)
+    held_until = (
+        incident.held_until
+        if hasattr(incident, "held_until")
+        else incident.milestones.filter(kind__in=HOLD_ERASURE).aggregate(Max("date"))["date__max"]
+    )
+    return max(due, held_until + timedelta(days=1)) if held_until else due
 
 
 def due_at_once_under(partnership, years: int) -> list["DueForErasure"]:
@@ -43,6 +64,12 @@ class DueForErasure:
     people: int
     erase_on: date
 
+    @property
+    def held(self) -> bool:
+        """Erased later than the retention period alone says: a trial or review on its calendar holds it."""
+        held_until = getattr(self.incident, "held_until", None)
+        return held_until is not None and self.erase_on == held_until + timedelta(days=1)
+
 
 def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasure]:
     """Closed incidents of the partnership not yet erased, soonest erasure first, with the people recorded.
@@ -52,13 +79,14 @@ def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasur
         Incident.objects.filter(
             partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
         )
-        .annotate(people_count=Count("people", distinct=True))
+        .annotate(people_count=Count("people", distinct=True), held_until=_LAST_HOLD)
         .select_related("partnership")
         .order_by("closed_at", "id")
     )
     if limit:
         incidents = incidents[:limit]
-    return [DueForErasure(incident, incident.people_count, erase_on(incident)) for incident in incidents]
+    due = [DueForErasure(incident, incident.people_count, erase_on(incident)) for incident in incidents]
+    return sorted(due, key=lambda row: row.erase_on)
 
 
 def incidents_due_for_erasure(today: date) -> list[Incident]:
@@ -78,6 +106,7 @@ def incidents_due_for_erasure(today: date) -> list[Incident]:
     candidates = (
         Incident.objects.filter(status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True)
         .filter(closed_before)
+        .annotate(held_until=_LAST_HOLD)
         .select_related("partnership")
         .order_by("closed_at", "id")
     )
