@@ -862,3 +862,16 @@ def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyo
     deliver_due()
     assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
     assert "Jordan" not in mail.outbox[0].body and "Jordan" not in mail.outbox[0].subject
+
+
+def test_no_follow_up_reminder_asks_to_record_support_on_a_closed_incident(incident, person, demo_users):
+    """A closed incident takes no support updates, so a reminder to record one could not be acted on; it is
+    sent once the incident is re-opened."""
+    person.single_point_of_contact = demo_users["coordinator"]
+    person.save()
+    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
+    closed(incident, demo_users["responder"])
+    mail.outbox.clear()
+    assert tasks.send_recovery_reminders.call() == 0
+    review_services.reopen_incident(incident=incident, by=demo_users["responder"], reason="Linked case")
+    assert tasks.send_recovery_reminders.call() == 1

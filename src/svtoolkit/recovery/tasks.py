@@ -11,6 +11,7 @@ from django_tasks import task
 
 from svtoolkit.attachments import services as attachments_services
 from svtoolkit.core.scheduling import scheduled
+from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.incidents.selectors import lead_officer_or_coordinators
 from svtoolkit.messaging import services as messaging
 from svtoolkit.recovery.models import Milestone, SupportOffer, SupportResponse
@@ -45,7 +46,8 @@ def _claim_and_remind(unclaimed, *, mark: dict, incident, subject: str, body: st
 @task()
 def send_recovery_reminders() -> int:
     """Remind the lead a week before each recovery date, and the single point of contact of each support
-    follow-up that is due; each is reminded once. The messages name no one affected. Returns how many."""
+    follow-up that is due while its incident is open; each is reminded once. The messages name no one
+    affected. Returns how many."""
     today = timezone.localdate()
     sent = 0
     coming = Milestone.objects.filter(
@@ -65,12 +67,19 @@ def send_recovery_reminders() -> int:
             link=link,
             people=people,
         )
-    due = SupportOffer.objects.filter(
-        follow_up_on__lte=today,
-        follow_up_reminded_on__isnull=True,
-        response__in=[SupportResponse.AWAITING, SupportResponse.TAKEN_UP],
-        person__incident__personal_data_erased_at__isnull=True,
-    ).select_related("person__incident__partnership", "person__single_point_of_contact", "created_by")
+    due = (
+        SupportOffer.objects.filter(
+            follow_up_on__lte=today,
+            follow_up_reminded_on__isnull=True,
+            response__in=[SupportResponse.AWAITING, SupportResponse.TAKEN_UP],
+            person__incident__personal_data_erased_at__isnull=True,
+        )
+        .exclude(
+            # A closed incident takes no support updates: its follow-ups are reminded of once it is re-opened.
+            person__incident__status=IncidentStatus.CLOSED
+        )
+        .select_related("person__incident__partnership", "person__single_point_of_contact", "created_by")
+    )
     for offer in due:
         contact = offer.person.single_point_of_contact or offer.created_by
         if not (contact and contact.is_active):
