@@ -63,9 +63,13 @@ def add_milestone(*, incident, by, kind, title, date, notes="", request=None) ->
     return milestone
 
 
+@transaction.atomic
 def confirm_anniversary(*, incident, by, index: int, request=None) -> Milestone:
     """The lead confirms one of the proposed anniversaries (``ProposedAnniversary.index``: its place in
-    ANNIVERSARIES, so a page opened before another was confirmed still confirms the one it showed)."""
+    ANNIVERSARIES, so a page opened before another was confirmed still confirms the one it showed).
+
+    The incident is locked first, so of two confirmations at once the second finds it confirmed."""
+    incident_services.locked_incidents().only("pk").get(pk=incident.pk)
     proposal = next(
         (proposal for proposal in proposed_anniversaries(incident) if proposal.index == index), None
     )
