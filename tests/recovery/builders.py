@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.recovery import services
 from svtoolkit.recovery.review import services as review_services
@@ -13,6 +14,7 @@ from tests.incidents.builders import demo_incident, demo_person
 @dataclass
 class Recovery:
     incident: object
+    milestone: object
     feed_token: str
     person: object
     offer: object
@@ -25,7 +27,7 @@ def demo_recovery(demo, demo_users) -> Recovery:
     offered counselling, the review started with a follow-up action, and a lesson; the viewer has a feed."""
     incident, _ = demo_incident(demo, demo_users)
     responder = demo_users["responder"]
-    services.add_milestone(
+    milestone = services.add_milestone(
         incident=incident, by=responder, kind="trial", title="Trial begins", date=date(2027, 5, 10)
     )
     feed_token = services.issue_feed(user=demo_users["viewer"])
@@ -62,4 +64,14 @@ def demo_recovery(demo, demo_users) -> Recovery:
     lesson = review_services.record_lesson(
         incident=incident, by=responder, title="Tell schools sooner", detail="…"
     )
-    return Recovery(incident, feed_token, person, offer, follow_up, lesson)
+    return Recovery(incident, milestone, feed_token, person, offer, follow_up, lesson)
+
+
+def led_by(incident, officer):
+    """The incident led by ``officer`` of the council: the lead its recovery reminders go to."""
+    incident_services.assign_lead(
+        incident=incident,
+        organisation=incident.partnership.organisations.get(kind="council"),
+        officer=officer,
+        by=officer,
+    )

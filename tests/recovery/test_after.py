@@ -23,6 +23,7 @@ from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
 from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person, on_the_records_list_only
 from tests.page_forms import form_on
+from tests.recovery.builders import led_by
 
 pytestmark = pytest.mark.django_db
 
@@ -796,14 +797,9 @@ def test_partners_and_viewers_cannot_close(client_for, incident, demo_users):
 # --- Reminders -----------------------------------------------------------------------------------------
 
 
-def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo, demo_users):
+def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo_users):
     responder = demo_users["responder"]
-    incident_services.assign_lead(
-        incident=incident,
-        organisation=demo.organisations.get(kind="council"),
-        officer=responder,
-        by=responder,
-    )
+    led_by(incident, responder)
     soon = services.add_milestone(
         incident=incident,
         by=responder,
@@ -828,16 +824,9 @@ def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo,
     assert soon.reminded_on == timezone.localdate()
 
 
-def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(
-    smtp_server, incident, demo, demo_users
-):
+def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(smtp_server, incident, demo_users):
     responder = demo_users["responder"]
-    incident_services.assign_lead(
-        incident=incident,
-        organisation=demo.organisations.get(kind="council"),
-        officer=responder,
-        by=responder,
-    )
+    led_by(incident, responder)
     services.add_milestone(
         incident=incident, by=responder, kind="trial", title="Trial begins", date=timezone.localdate()
     )

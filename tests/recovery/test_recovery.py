@@ -7,9 +7,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from svtoolkit.core.errors import DomainError
-from svtoolkit.recovery import selectors, services
+from svtoolkit.recovery import selectors, services, tasks
 from svtoolkit.recovery.models import CalendarFeed, Milestone
 from tests.incidents.builders import demo_incident
+from tests.page_forms import form_on, saved_from_two_pages
+from tests.recovery.builders import led_by
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,62 @@ def test_partnership_calendar_lists_coming_dates(client_for, incident, demo_user
     content = client_for("viewer").get(reverse("recovery:calendar")).content.decode()
     assert "Memorial walk" in content and "First hearing" not in content
     assert "Memorial walk" not in client_for("health").get(reverse("recovery:calendar")).content.decode()
+
+
+def test_a_trial_date_moved_is_changed_on_the_calendar_and_reminded_of_again(
+    client_for, incident, demo_users
+):
+    """The court moves the trial: its date is changed (not a second trial added beside the old one), the
+    timeline says from when to when, and the lead is reminded of the new date too."""
+    responder = demo_users["responder"]
+    led_by(incident, responder)
+    today = timezone.localdate()
+    trial = services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=today + timedelta(days=6)
+    )
+    assert tasks.send_recovery_reminders.call() == 1
+    client = client_for("responder")
+    url = reverse("recovery:milestone_change", args=[incident.pk, trial.pk])
+    assert url in client.get(reverse("recovery:incident", args=[incident.pk])).content.decode()
+    page = client.get(url)
+
+    bad = client.post(url, form_on(page, having="revision") | {"date": "2027-02-30"}).content.decode()
+    assert "The date must be a real date" in bad and "Trial begins" in bad  # what was typed is kept
+    moved = today + timedelta(days=3)
+    client.post(url, form_on(page, having="revision") | {"date": moved.isoformat()})
+
+    assert list(incident.milestones.values_list("title", "date")) == [("Trial begins", moved)]
+    assert incident.timeline.filter(
+        text=f"On the recovery calendar: Trial begins moved from {today + timedelta(days=6):%d %B %Y} to "
+        f"{moved:%d %B %Y}."
+    ).exists()
+    assert tasks.send_recovery_reminders.call() == 1  # the new date is reminded of
+    assert tasks.send_recovery_reminders.call() == 0
+
+
+def test_two_people_changing_one_date_do_not_overwrite_each_other(client_for, incident, demo_users):
+    trial = services.add_milestone(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="trial",
+        title="Trial begins",
+        date=date(2027, 5, 10),
+    )
+    refused = saved_from_two_pages(
+        client_for("responder"),
+        reverse("recovery:milestone_change", args=[incident.pk, trial.pk]),
+        first={"date": "2027-06-14"},
+        second={"title": "Trial begins at the Old Bailey"},
+    )
+    assert "Someone else changed this date" in refused.content.decode()
+    trial.refresh_from_db()
+    assert (trial.title, trial.date) == ("Trial begins at the Old Bailey", date(2027, 6, 14))
+
+
+def test_an_anniversary_moved_to_another_day_is_not_proposed_again(client_for, incident, demo_users):
+    """The family mark the first year on the Saturday before: the one-year anniversary is still confirmed."""
+    year_on = services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=2)
+    url = reverse("recovery:milestone_change", args=[incident.pk, year_on.pk])
+    client = client_for("responder")
+    client.post(url, form_on(client.get(url), having="revision") | {"date": "2027-01-30"})
+    assert [p.title for p in services.proposed_anniversaries(incident)] == ["One month on", "Six months on"]

@@ -2,7 +2,7 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import date_field
-from svtoolkit.core.forms import ENTER_A_TITLE, choice_field, text_field
+from svtoolkit.core.forms import ENTER_A_TITLE, RevisionChecked, choice_field, text_field
 from svtoolkit.recovery.models import MilestoneKind
 
 
@@ -19,3 +19,7 @@ class MilestoneForm(forms.Form):
     )
     date = date_field("Date")
     notes = text_field("Notes", rows=3, max_length=limits.SUMMARY, required=False)
+
+
+class MilestoneChangeForm(RevisionChecked, MilestoneForm):
+    revision = forms.IntegerField(widget=forms.HiddenInput)

@@ -30,6 +30,8 @@ class Milestone(CreatedBy):
     date = models.DateField()
     notes = models.TextField(max_length=limits.SUMMARY, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
+    # Goes up with every change, so two people changing one date cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["date", "id"]

@@ -1,6 +1,7 @@
 """Reading the recovery calendar, always through the access rules."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from svtoolkit import access
@@ -15,6 +16,10 @@ from svtoolkit.recovery.models import (
 
 def milestones_of(incident) -> QuerySet[Milestone]:
     return incident.milestones.select_related("created_by")
+
+
+def milestone_on(incident, milestone_id) -> Milestone:
+    return get_object_or_404(incident.milestones.select_related("incident"), pk=milestone_id)
 
 
 # Dates set by a court or a coroner, as they become known: the plan shows them among the incident's deadlines.

@@ -12,6 +12,7 @@ from svtoolkit.accounts.models import Invitation
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.recovery.models import (
     CalendarFeed,
@@ -42,9 +43,16 @@ def _anniversaries(incident) -> list[ProposedAnniversary]:
 
 
 def proposed_anniversaries(incident) -> list[ProposedAnniversary]:
-    """One month, six months and one year after the incident, less those already confirmed."""
-    confirmed = set(incident.milestones.filter(kind=MilestoneKind.ANNIVERSARY).values_list("date", flat=True))
-    return [proposal for proposal in _anniversaries(incident) if proposal.date not in confirmed]
+    """One month, six months and one year after the incident, less those already confirmed (on its day, or
+    under its title: an anniversary moved to another day is still the one confirmed)."""
+    confirmed = set()
+    for title, day in incident.milestones.filter(kind=MilestoneKind.ANNIVERSARY).values_list("title", "date"):
+        confirmed |= {title, day}
+    return [
+        proposal
+        for proposal in _anniversaries(incident)
+        if proposal.date not in confirmed and proposal.title not in confirmed
+    ]
 
 
 @transaction.atomic
@@ -59,6 +67,38 @@ def add_milestone(*, incident, by, kind, title, date, notes="", request=None) ->
     )
     incident_services.audit(
         incident=incident, by=by, action=AuditAction.CREATE, target=milestone, request=request
+    )
+    return milestone
+
+
+@transaction.atomic
+def change_milestone(
+    *, milestone, by, expected_revision: int, kind, title, date, notes="", request=None
+) -> Milestone:
+    """Change a date on the recovery calendar (a trial moved, say); refused if someone changed it meanwhile.
+    A date moved is reminded of again, a week before the new day."""
+    before = milestone.date
+    update_if_unchanged(
+        milestone,
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this date while you were editing it.",
+        kind=kind,
+        title=title.strip(),
+        date=date,
+        notes=notes.strip(),
+        reminded_on=None if date != before else milestone.reminded_on,
+    )
+    incident_services.log_change(
+        incident=milestone.incident,
+        by=by,
+        text=(
+            f"On the recovery calendar: {milestone.title} moved from {before:%d %B %Y} to {date:%d %B %Y}."
+            if date != before
+            else f"On the recovery calendar: {milestone.title}, {date:%d %B %Y}, changed."
+        ),
+    )
+    incident_services.audit(
+        incident=milestone.incident, by=by, action=AuditAction.UPDATE, target=milestone, request=request
     )
     return milestone
 

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import downloads
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, initial_from, revised
+from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.deadlines import statutory_deadlines
 from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
-from svtoolkit.recovery.forms import MilestoneForm
+from svtoolkit.recovery.forms import MilestoneChangeForm, MilestoneForm
 
 
 @access.requires(access.is_member)
@@ -63,6 +64,41 @@ def milestone_add(request, incident_id):
         success="The date is on the recovery calendar.",
         done=reverse("recovery:incident", args=[shown.pk]),
     )
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def milestone_change(request, incident_id, milestone_id):
+    shown = incident_for_request(request, incident_id)
+    milestone = selectors.milestone_on(shown, milestone_id)
+    form = MilestoneChangeForm(
+        request.POST or None, initial=initial_from(milestone, "kind", "title", "date", "notes", "revision")
+    )
+    return incident_form_page(
+        request,
+        shown,
+        form,
+        heading="Change a date on the recovery calendar",
+        button="Save",
+        save=lambda data: services.change_milestone(
+            milestone=milestone, by=request.user, request=request, **revised(data)
+        ),
+        success="The date on the recovery calendar was changed.",
+        done=reverse("recovery:incident", args=[shown.pk]),
+        thing="date",
+        on_conflict=stored_again(milestone, _their_milestone),
+    )
+
+
+def _their_milestone(milestone) -> dict:
+    return {
+        "theirs": [
+            ("Kind", milestone.get_kind_display()),
+            ("Title", milestone.title),
+            ("Date", f"{milestone.date:%d %B %Y}"),
+            ("Notes", milestone.notes),
+        ]
+    }
 
 
 @access.requires(access.is_member)
