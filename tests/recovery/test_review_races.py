@@ -1,5 +1,6 @@
-"""Review contributions and completing the review under truly simultaneous saves from a live server: one
-save wins, the other is told, nothing is lost silently and nothing answers 500 (issue 15, defect 2).
+"""Review contributions, completing the review and marking its follow-ups done under truly simultaneous saves
+from a live server: one save wins, the other is told, nothing is lost silently and nothing answers 500 (issue
+15, defect 2).
 
 PostgreSQL only: the live server shares the test's one SQLite connection, so requests cannot overlap."""
 
@@ -7,11 +8,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from svtoolkit.recovery.models import Debrief, DebriefContribution
+from svtoolkit.recovery.models import Debrief, DebriefContribution, FollowUpAction
 from svtoolkit.recovery.review import services as review_services
 from tests.concurrency import held_by_a_row_being_written, held_until_both_wait, posts_started
 from tests.incidents.access import demo_incident
 from tests.incidents.test_messages import signed_in_session
+from tests.recovery.builders import demo_recovery
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -89,3 +91,16 @@ def test_two_completions_at_once_complete_the_review_once(client, live_server, d
     assert Debrief.objects.get(pk=review.pk).summary == f"Summary {kept}"
     timeline = review.incident.timeline.filter(text="The review of the response is complete.")
     assert timeline.count() == 1
+
+
+def test_a_follow_up_marked_done_twice_at_once_is_done_once(client, live_server, demo, demo_users):
+    """Two people pressing "Mark done" at the same moment: one entry on the timeline, and the other told."""
+    made = demo_recovery(demo, demo_users)
+    cookies, token = signed_in_session(
+        client, live_server, demo_users["responder"], reverse("recovery:review", args=[made.incident.pk])
+    )
+    done = live_server.url + reverse("recovery:follow_up_done", args=[made.incident.pk, made.follow_up.pk])
+    with held_until_both_wait(FollowUpAction.objects.filter(pk=made.follow_up.pk)):
+        finished = posts_started([(done, {}), (done, {})], cookies=cookies, form_token=token)
+    assert [answer.status_code for answer in finished()] == [302, 302]
+    assert made.incident.timeline.filter(text__startswith="Follow-up action done").count() == 1

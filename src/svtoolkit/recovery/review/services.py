@@ -126,6 +126,10 @@ def add_follow_up(*, incident, by, title, owner_organisation, due_on, request=No
 
 @transaction.atomic
 def complete_follow_up(*, follow_up, by, request=None) -> FollowUpAction:
+    """Mark a follow-up action done; locked, so of two at once the second is told it is done already."""
+    follow_up = (
+        FollowUpAction.objects.select_for_update(of=("self",)).select_related("incident").get(pk=follow_up.pk)
+    )
     if follow_up.status == FollowUpStatus.DONE:
         raise DomainError("That follow-up action is already done.")
     follow_up.status = FollowUpStatus.DONE
