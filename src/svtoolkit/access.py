@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.deprecation import MiddlewareMixin
@@ -608,6 +608,24 @@ def can_accept_lead(user, partnership, alert) -> bool:
         and membership.organisation_id is not None
         and alert.partnership_id == partnership.pk
     )
+
+
+def may_be_told_about(user, incident) -> bool:
+    """Someone named to answer for an incident (its lead officer, its communications updates owner) is told
+    about it only while their account is active and they are still a member of its partnership: one who has
+    left it is outside, told nothing. ``told_about_incident_condition`` is the same rule as a filter."""
+    return user.is_active and _membership_of(user, incident.partnership_id).exists()
+
+
+def told_about_incident_condition(*, person: str, incident: str) -> Q:
+    """``may_be_told_about`` as a filter: the rows whose ``person`` (a path to a user) may still be told about
+    their ``incident`` (a path to it), in the same query."""
+    still_a_member = Exists(_membership_of(OuterRef(person), OuterRef(f"{incident}__partnership")))
+    return Q(**{f"{person}__is_active": True}) & Q(still_a_member)
+
+
+def _membership_of(user, partnership) -> QuerySet:
+    return Membership.objects.filter(user=user, partnership=partnership)
 
 
 def lead_organisation_of(user, partnership):

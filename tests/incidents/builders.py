@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from svtoolkit.accounts.services import remove_member
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Incident, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.playbooks import services as playbook_services
+from tests.factories import MembershipFactory
 
 # What a responder types into the record form (/incidents/new/) to record an incident.
 RECORD_FORM = {
@@ -227,3 +229,11 @@ def demo_referral(incident, person, by, **basis):
         by=by,
         basis={**REFERRAL_BASIS, **basis},
     )
+
+
+def left_the_partnership(user, partnership, *, by, still_member_of=None):
+    """``user`` taken out of ``partnership`` by ``by``, as a coordinator removes a member; still a responder
+    of ``still_member_of`` when given (someone who moved to another partnership)."""
+    if still_member_of is not None:
+        MembershipFactory(user=user, partnership=still_member_of, role="responder")
+    remove_member(membership=user.memberships.get(partnership=partnership), by=by)

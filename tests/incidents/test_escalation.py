@@ -17,7 +17,7 @@ from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import correct_record, demo_incident, recorded_incident
+from tests.incidents.builders import correct_record, demo_incident, left_the_partnership, recorded_incident
 from tests.page_forms import form_on, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,17 @@ def test_without_a_lead_the_partnerships_coordinators_are_told(demo, demo_users)
         escalation.escalate_overdue_actions()
     assert told(action) == [["coordinator@example.org"]]
     assert "nobody owns it" in Notification.objects.get().body
+
+
+def test_a_lead_who_has_left_the_partnership_is_not_told_and_the_coordinators_are(
+    demo, demo_users, other_partnership
+):
+    action = overdue_action(demo, demo_users, owner=None, organisation=False, lead="responder")
+    responder = demo_users["responder"]
+    left_the_partnership(responder, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [["coordinator@example.org"]]
 
 
 def test_the_partnerships_timetable_decides_when_each_step_is_taken(demo, demo_users):

@@ -16,7 +16,7 @@ from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Pa
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.reports.selectors import actions_by_organisation
 from tests.factories import MembershipFactory
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, left_the_partnership
 from tests.incidents.test_services import categorise
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,23 @@ def test_an_item_whose_organisation_is_not_taking_part_goes_to_the_incident_lead
     services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
     police_item.refresh_from_db()
     assert (police_item.owner_organisation, police_item.owner, police_item.owner_reason) == (police, None, "")
+
+
+def test_an_item_is_not_given_to_a_lead_who_has_left_the_partnership(
+    demo, demo_users, checklist, other_partnership
+):
+    responder = demo_users["responder"]
+    incident = reported_late(demo, demo_users["coordinator"])
+    council = demo.organisations.get(name=COUNCIL)
+    services.assign_lead(incident=incident, organisation=council, officer=responder, by=responder)
+    left_the_partnership(responder, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    services.draw_plan(incident=incident, by=demo_users["coordinator"])
+    police_item = by_key(incident)["reporting-immediate-response"]
+    assert (police_item.owner_organisation, police_item.owner) == (council, None)
+    assert police_item.owner_reason == (
+        "Assigned to the partnership's lead organisation "
+        f"because {POLICE} is not taking part and no lead is named"
+    )
 
 
 def test_a_late_report_does_not_start_with_its_first_day_actions_overdue(demo, demo_users, checklist):

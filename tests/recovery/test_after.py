@@ -21,7 +21,13 @@ from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
 from svtoolkit.recovery.review import selectors as review_selectors
 from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
-from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person, on_the_records_list_only
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    demo_incident,
+    demo_person,
+    left_the_partnership,
+    on_the_records_list_only,
+)
 from tests.page_forms import form_on
 from tests.recovery.builders import led_by
 
@@ -822,6 +828,21 @@ def test_the_lead_is_reminded_once_a_week_before_a_recovery_date(incident, demo_
     assert "Trial begins" in mail.outbox[0].subject
     soon.refresh_from_db()
     assert soon.reminded_on == timezone.localdate()
+
+
+def test_a_recovery_date_is_not_reminded_to_a_lead_who_has_left_the_partnership_but_to_the_coordinators(
+    incident, demo, demo_users, other_partnership
+):
+    responder = demo_users["responder"]
+    led_by(incident, responder)
+    services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=timezone.localdate()
+    )
+    left_the_partnership(responder, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    mail.outbox.clear()
+    assert tasks.send_recovery_reminders.call() == 1
+    deliver_due()
+    assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
 
 
 def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(smtp_server, incident, demo_users):

@@ -9,7 +9,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.tension import selectors
 from svtoolkit.tension.scale import scale
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, left_the_partnership
 from tests.recovery.test_after import closed
 from tests.tension.builders import led_incident, record
 
@@ -70,6 +70,15 @@ def test_the_lead_is_alerted_by_text_as_well_at_any_hour(
 def test_with_no_lead_the_timeline_says_no_one_was_alerted(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     record(incident, demo_users["police"], 4, hours_ago=1)
+    assert incident.timeline.filter(text__endswith="No lead officer is named to tell.").exists()
+    assert not incident.notifications.exists()
+
+
+def test_a_lead_who_has_left_the_partnership_is_not_alerted(demo, demo_users, other_partnership):
+    incident = led_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    left_the_partnership(responder, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    assert record(incident, demo_users["police"], 4, hours_ago=1).lead_told is False
     assert incident.timeline.filter(text__endswith="No lead officer is named to tell.").exists()
     assert not incident.notifications.exists()
 

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from svtoolkit.accounts.models import Membership
+from svtoolkit import access
 from svtoolkit.communications.models import CommunicationsPlan
 from svtoolkit.core.scheduling import not_reminded_lately, scheduled
 from svtoolkit.messaging import services as messaging
@@ -18,14 +18,9 @@ from svtoolkit.messaging import services as messaging
 
 def _due_for_reminder(now) -> Q:
     # Only an owner still a member of the incident's partnership: one who left is told nothing of it.
-    still_a_member = Exists(
-        Membership.objects.filter(
-            user=OuterRef("updates_owner"), partnership=OuterRef("incident__partnership")
-        )
-    )
     return (
-        Q(next_update_due__lte=now, updates_owner__is_active=True)
-        & Q(still_a_member)
+        Q(next_update_due__lte=now)
+        & access.told_about_incident_condition(person="updates_owner", incident="incident")
         & not_reminded_lately(now)
     )
 

@@ -151,15 +151,22 @@ def deadlines_of(incident):
 
 
 def current_lead(incident) -> LeadAssignment | None:
-    """The incident's lead as now assigned (the latest handover), with its officer."""
-    return incident.leads.select_related("officer").order_by("-starts_at", "-id").first()
+    """The incident's lead as now assigned (the latest handover), with its organisation and officer."""
+    return incident.leads.select_related("organisation", "officer").order_by("-starts_at", "-id").first()
+
+
+def answering_lead(incident) -> LeadAssignment | None:
+    """The current lead while its officer may still be told about the incident (access.may_be_told_about):
+    a lead whose account was switched off, or who has left the partnership, counts as no lead."""
+    lead = current_lead(incident)
+    return lead if lead is not None and access.may_be_told_about(lead.officer, incident) else None
 
 
 def lead_officer_or_coordinators(incident) -> list[User]:
-    """Who answers for the incident when no one else is named: its lead officer, while still active;
-    otherwise the partnership's active coordinators."""
-    lead = current_lead(incident)
-    if lead is not None and lead.officer.is_active:
+    """Who answers for the incident when no one else is named: its lead officer (answering_lead); otherwise
+    the partnership's active coordinators."""
+    lead = answering_lead(incident)
+    if lead is not None:
         return [lead.officer]
     coordinators = Membership.objects.filter(
         partnership_id=incident.partnership_id, role=Role.COORDINATOR, user__is_active=True

@@ -43,6 +43,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
+from svtoolkit.incidents.selectors import answering_lead
 from svtoolkit.incidents.signals import incident_categorised, lead_named
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -531,7 +532,7 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
         organisation.kind: organisation
         for organisation in partnership_selectors.active_organisations(incident.partnership).order_by("-name")
     }
-    lead = incident.leads.select_related("organisation", "officer").first()
+    lead = answering_lead(incident)  # one who has left the partnership is given nothing
     fallback = partnership_selectors.lead_organisation(incident.partnership)
     if fallback is not None and fallback.pk not in taking_part:
         fallback = None

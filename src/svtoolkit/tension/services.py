@@ -13,7 +13,7 @@ from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
-from svtoolkit.incidents.selectors import current_lead
+from svtoolkit.incidents.selectors import answering_lead
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
@@ -98,10 +98,10 @@ def record_reading(
 
 def _alert_lead(reading) -> bool:
     """Alert the incident's lead officer, at any hour and by text too where they can get one; False if the
-    incident has no lead to tell."""
+    incident has no lead to tell (none named, or theirs was switched off or has left the partnership)."""
     incident = reading.incident
-    lead = current_lead(incident)
-    if lead is None or not lead.officer.is_active:
+    lead = answering_lead(incident)
+    if lead is None:
         return False
     link = settings.SITE_URL + reverse("tension:overview", args=[incident.pk])
     subject = f"{incident.reference}: tension in {reading.area} is now {reading.level}"
