@@ -113,6 +113,22 @@ def test_each_area_has_its_own_trend(incident, demo_users):
     assert trends[0].chart_data()["alert"] == scale()["alert_at"]
 
 
+def test_an_area_with_accented_letters_typed_in_another_case_is_the_same_area_and_alerts_once(
+    incident, demo_users, django_capture_on_commit_callbacks
+):
+    police = demo_users["police"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert record(incident, police, 4, hours_ago=4, area="Élan Estate").crossed is True
+        # Past the alert level already, whatever the case of the É.
+        assert record(incident, police, 5, hours_ago=3, area="élan estate").crossed is False
+        assert record(incident, police, 2, hours_ago=2, area="ÉLAN ESTATE").crossed is False
+        # Back past the alert level, typed in small letters, its accent as a letter and a separate mark.
+        assert record(incident, police, 5, hours_ago=1, area="e\u0301lan  estate").crossed is True
+    assert [message.to for message in mail.outbox] == [["responder@example.org"]] * 2
+    trends = selectors.trends(incident)
+    assert [(t.area, t.chart_data()["values"]) for t in trends] == [("Élan Estate", [4, 5, 2, 5])]
+
+
 def test_suggested_actions_go_into_the_plan(client_for, incident, demo_users):
     record(incident, demo_users["police"], 4)
     client = client_for("responder")

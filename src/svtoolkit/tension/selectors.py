@@ -1,5 +1,6 @@
 """Reading tension: the trend of each area, as a chart and as a table of the same figures."""
 
+import unicodedata
 from dataclasses import dataclass
 
 from svtoolkit.tension.models import TensionReading
@@ -30,12 +31,28 @@ class AreaTrend:
         }
 
 
+def area_key(area: str) -> str:
+    """What makes two typed area names the same area: their letters whatever their case or accents' form, and
+    their words whatever the spaces between. Compared in Python, not by the database (whose case-insensitive
+    matching folds only unaccented letters on SQLite), so every database counts the same areas."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", area).casefold())
+    return " ".join(folded.split())
+
+
+def same_area_names(incident, area: str) -> list[str]:
+    """The names the incident's readings give the area (area_key), as typed: one query, of names only."""
+    key = area_key(area)
+    names = incident.tension_readings.order_by().values_list("area", flat=True).distinct()
+    return [name for name in names if area_key(name) == key]
+
+
 def trends(incident) -> list[AreaTrend]:
-    """One trend per area, oldest reading first, areas with the most recent alert first."""
+    """One trend per area (area_key), named as first recorded, oldest reading first, areas with the most
+    recent alert first."""
     by_area: dict[str, AreaTrend] = {}
     for reading in incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id"):
-        by_area.setdefault(reading.area.lower(), AreaTrend(reading.area, [])).readings.append(reading)
-    ordered = sorted(by_area.values(), key=lambda trend: (not trend.above_alert, trend.area.lower()))
+        by_area.setdefault(area_key(reading.area), AreaTrend(reading.area, [])).readings.append(reading)
+    ordered = sorted(by_area.values(), key=lambda trend: (not trend.above_alert, area_key(trend.area)))
     for position, trend in enumerate(ordered, start=1):
         trend.position = str(position)
     return ordered

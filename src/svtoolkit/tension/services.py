@@ -17,6 +17,7 @@ from svtoolkit.incidents.selectors import answering_lead
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
+from svtoolkit.tension.selectors import same_area_names
 
 
 def check_observed_at(*, observed_at) -> None:
@@ -48,7 +49,7 @@ def record_reading(
     # readings at once, the second sees the first, so the lead is alerted once.
     incident_services.locked_incidents().only("pk").get(pk=incident.pk)
     current = (
-        TensionReading.objects.filter(incident=incident, area__iexact=area)
+        TensionReading.objects.filter(incident=incident, area__in=same_area_names(incident, area))
         .order_by("-observed_at", "-id")
         .first()
     )
