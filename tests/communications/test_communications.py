@@ -396,12 +396,7 @@ def test_a_message_withdrawn_meanwhile_is_not_published_from_a_page_opened_befor
     press_statement, demo_users
 ):
     responder = demo_users["responder"]
-    services.submit_for_sign_off(message=press_statement, by=responder)
-    for sign_off in press_statement.sign_offs.all():
-        services.sign_off(
-            sign_off=sign_off,
-            by=responder if sign_off.organisation.kind == "council" else demo_users["police"],
-        )
+    moved_on_to(press_statement, MessageStatus.APPROVED, demo_users)
     opened_before = Message.objects.get(pk=press_statement.pk)  # approved, as the page showed it
     services.withdraw(message=press_statement, by=responder)
     with pytest.raises(DomainError):
@@ -493,6 +488,64 @@ def test_a_message_sent_for_sign_off_can_no_longer_be_changed(client_for, press_
     assert "Only a draft can be changed" in response.content.decode()
     press_statement.refresh_from_db()
     assert press_statement.title != "Too late"
+
+
+def moved_on_to(message, status, demo_users):
+    """``message``, a draft to be signed off by the police and the council, taken on to ``status`` as people
+    do: withdrawn, or sent for sign-off, then signed off by both, then published."""
+    responder = demo_users["responder"]
+    if status == MessageStatus.WITHDRAWN:
+        services.withdraw(message=message, by=responder)
+        return
+    services.submit_for_sign_off(message=message, by=responder)
+    if status == MessageStatus.AWAITING_SIGNOFF:
+        return
+    for sign_off in message.sign_offs.select_related("organisation"):
+        services.sign_off(
+            sign_off=sign_off,
+            by=responder if sign_off.organisation.kind == "council" else demo_users["police"],
+        )
+    if status == MessageStatus.PUBLISHED:
+        services.publish(message=message, by=responder)
+
+
+NO_LONGER_A_DRAFT = [
+    (MessageStatus.AWAITING_SIGNOFF, "has been sent for sign-off"),
+    (MessageStatus.APPROVED, "has been signed off"),
+    (MessageStatus.PUBLISHED, "has been published"),
+    (MessageStatus.WITHDRAWN, "has been withdrawn"),
+]
+
+
+@pytest.mark.parametrize(("status", "became"), NO_LONGER_A_DRAFT)
+def test_a_change_to_a_message_no_longer_a_draft_is_refused_saying_what_became_of_it(
+    client_for, press_statement, demo_users, status, became
+):
+    url = reverse("communications:message_edit", args=[press_statement.incident_id, press_statement.pk])
+    opened = _draft_fields(press_statement)  # the page, opened while it was a draft
+    moved_on_to(press_statement, status, demo_users)
+    page = client_for("responder").post(url, {**opened, "title": "Too late"}).content.decode()
+    assert f"Only a draft can be changed: this one {became}." in page
+    assert 'value="Too late"' in page
+    press_statement.refresh_from_db()
+    assert (press_statement.status, press_statement.title) == (
+        status,
+        "Statement on the stabbing near Northbridge Academy",
+    )
+
+
+@pytest.mark.parametrize(("status", "became"), NO_LONGER_A_DRAFT)
+def test_the_change_page_of_a_message_no_longer_a_draft_goes_back_to_the_message_saying_what_became_of_it(
+    client_for, press_statement, demo_users, status, became
+):
+    moved_on_to(press_statement, status, demo_users)
+    url = reverse("communications:message_edit", args=[press_statement.incident_id, press_statement.pk])
+    response = client_for("responder").get(url, follow=True)
+    message_page = reverse("communications:message", args=[press_statement.incident_id, press_statement.pk])
+    assert response.redirect_chain == [(message_page, 302)]
+    page = response.content.decode()
+    assert f"Only a draft can be changed: this one {became}." in page
+    assert "Save the draft" not in page
 
 
 # --- Restricted messages (security review, issue 14) ----------------------------------------------------

@@ -131,6 +131,21 @@ def draft_message(*, incident, by, approvers, request=None, **fields) -> Message
     return message
 
 
+# What became of a message that is no longer a draft, as the refusal to change it says.
+BECAME = {
+    MessageStatus.AWAITING_SIGNOFF: "has been sent for sign-off",
+    MessageStatus.APPROVED: "has been signed off",
+    MessageStatus.PUBLISHED: "has been published",
+    MessageStatus.WITHDRAWN: "has been withdrawn",
+}
+
+
+def no_longer_a_draft(message) -> str:
+    """Why ``message`` (no longer a draft) cannot be changed: what became of it. Said by a save refused and
+    by the change page opened on it."""
+    return f"Only a draft can be changed: this one {BECAME[message.status]}."
+
+
 @transaction.atomic
 def revise_draft(*, message, by, expected_revision: int, approvers, request=None, **fields) -> Message:
     """Change a draft before it goes for sign-off; refused if someone changed it since the form opened. A
@@ -155,7 +170,7 @@ def revise_draft(*, message, by, expected_revision: int, approvers, request=None
     except EditConflict:
         message.refresh_from_db()
         if message.status != MessageStatus.DRAFT:
-            raise DomainError("Only a draft can be changed: this one has been sent for sign-off.") from None
+            raise DomainError(no_longer_a_draft(message)) from None
         raise
     # Nobody signs a draft, so the approvers are simply the ones now named.
     message.sign_offs.exclude(organisation__in=approvers).delete()

@@ -16,6 +16,7 @@ from svtoolkit.communications.forms import (
     PlanForm,
     SignOffForm,
 )
+from svtoolkit.communications.models import MessageStatus
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
 from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
@@ -86,6 +87,11 @@ def message_add(request, incident_id):
 def message_edit(request, incident_id, message_id):
     shown = access.get_for(request, Incident, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
+    # Opened on a message that is no longer a draft: back to the message, saying what became of it. A save
+    # sent from a page opened before is refused on the page, which keeps what was typed.
+    if request.method == "GET" and found.status != MessageStatus.DRAFT:
+        flash.error(request, services.no_longer_a_draft(found))
+        return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
     selectors.read_message(
         found,
         incident=shown,
