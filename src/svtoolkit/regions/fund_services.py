@@ -17,6 +17,7 @@ from svtoolkit.audit.services import record_created, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.messaging import services as messaging
 from svtoolkit.regions.fund_models import FundApplication, FundRules, FundStatus
 from svtoolkit.regions.fund_selectors import rules_of
@@ -67,6 +68,9 @@ def apply(*, incident, partnership, by, amount_requested, purpose, pays_for, nee
         raise DomainError("Enter an amount of at least £1", field="amount_requested")
     if needed_by < timezone.localdate():
         raise DomainError("The date it is needed by must be today or in the future", field="needed_by")
+    # One application for the incident at a time: two at once would each count without the other and
+    # together ask for more than the limit.
+    lock_incident(incident)
     _within_limit(rules, incident, amount_requested, field="amount_requested")
     application = FundApplication.objects.create(
         region=region,

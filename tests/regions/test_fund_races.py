@@ -1,0 +1,31 @@
+"""Two people at once on one region's fund: what it grants for one incident stays within its limit.
+
+PostgreSQL only: SQLite takes one writer at a time."""
+
+import pytest
+from django.db import connection
+
+from svtoolkit.incidents.models import Incident
+from svtoolkit.regions.fund_models import FundApplication
+from tests.concurrency import held_until_both_wait, in_thread
+from tests.regions.fund_builders import an_application, fund_world
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL"),
+]
+
+
+def test_two_applications_at_once_for_one_incident_ask_no_more_than_the_limit_between_them(settings):
+    settings.REGION_FUND_LIMIT_PER_INCIDENT = 5000
+    world = fund_world()
+    with held_until_both_wait(Incident.objects.filter(pk=world.incident.pk)):
+        running = [in_thread(lambda: an_application(world, amount_requested=3000)) for _ in range(2)]
+    for thread, _ in running:
+        thread.join()
+
+    outcomes = [outcome for _, outcome in running]
+    assert sorted("result" in outcome for outcome in outcomes) == [False, True]
+    refused = next(outcome["error"] for outcome in outcomes if "error" in outcome)
+    assert "£2,000 of it is left" in refused.message
+    assert FundApplication.objects.filter(incident=world.incident).count() == 1
