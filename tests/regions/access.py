@@ -19,6 +19,7 @@ EXPECTED = {
     "regions:propose_share": {**REGIONAL_STAFF, "regional_viewer": 403},
     "regions:sharing": {**COORDINATOR_ONLY, **dict.fromkeys(REGIONAL_ROLES, 403)},
     "regions:share_with_region": RESPONSE_TEAM_POST,
+    "regions:stop_sharing_with_region": RESPONSE_TEAM_POST,
     # Accepting asks the lawful basis on a page of its own; declining is a POST from the incident page.
     "regions:decide_proposal": {**RESPONSE_TEAM_POST, "coordinator": 200, "responder": 200},
 }
@@ -81,5 +82,6 @@ def url_kwargs(demo, demo_users):
         "regions:incident": {**region, **by_incident},
         "regions:propose_share": {**region, **by_incident},
         "regions:share_with_region": by_incident,
+        "regions:stop_sharing_with_region": by_incident,
         "regions:decide_proposal": {**by_incident, "proposal_id": proposed.pk},
     }

@@ -127,9 +127,38 @@ def test_the_response_team_shares_an_incident_with_the_region_from_its_page(demo
         "Share this incident with the region"
         in client.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
     )
-    client.post(reverse("regions:share_with_region", args=[incident.pk]), {"share": "yes"})
+    client.post(reverse("regions:share_with_region", args=[incident.pk]))
     assert RegionalShare.objects.filter(incident=incident).exists()
-    client.post(reverse("regions:share_with_region", args=[incident.pk]), {"share": "no"})
+    client.post(reverse("regions:stop_sharing_with_region", args=[incident.pk]))
+    assert not RegionalShare.objects.filter(incident=incident).exists()
+
+
+def test_the_response_team_stops_sharing_a_closed_incident_with_the_region_without_re_opening_it(
+    demo, demo_users, client_for
+):
+    """Taking the free text back from the region changes nothing of the incident, and an incident whose people
+    were erased can never be re-opened: the button on the closed incident's page works."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident, IncidentStatus
+    from svtoolkit.regions import services
+
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED, closed_at=timezone.now())
+    client = client_for("responder")
+    page = client.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    stop = reverse("regions:stop_sharing_with_region", args=[incident.pk])
+    assert "Stop sharing with the region" in page and f'action="{stop}"' in page
+
+    assert client.post(stop).status_code == 302
+    assert not RegionalShare.objects.filter(incident=incident).exists()
+    regional_page = client_for("regional_viewer").get(
+        reverse("regions:incident", args=[demo.region.slug, incident.pk])
+    )
+    assert incident.title not in regional_page.content.decode()
+    # Sharing a closed incident anew is still a change that waits for it to be re-opened.
+    assert client.post(reverse("regions:share_with_region", args=[incident.pk])).status_code == 403
     assert not RegionalShare.objects.filter(incident=incident).exists()
 
 

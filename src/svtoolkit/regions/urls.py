@@ -15,6 +15,11 @@ urlpatterns = [
     path("partnership/region/", views.sharing, name="sharing"),
     path("incidents/<id:incident_id>/region/share/", views.share_with_region, name="share_with_region"),
     path(
+        "incidents/<id:incident_id>/region/stop-sharing/",
+        views.stop_sharing_with_region,
+        name="stop_sharing_with_region",
+    ),
+    path(
         "incidents/<id:incident_id>/region/proposals/<id:proposal_id>/",
         views.decide_proposal,
         name="decide_proposal",

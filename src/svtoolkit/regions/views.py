@@ -105,13 +105,19 @@ def sharing(request):
 @require_POST
 def share_with_region(request, incident_id):
     found = access.get_for(request, Incident, incident_id, rule=access.can_share_with_region)
-    if request.POST.get("share") == "no":
-        services.stop_sharing_with_region(incident=found, by=request.user, request=request)
-        messages.success(request, f"{found.reference} is no longer shared with the region.")
-    else:
-        with errors_as_message(request):
-            services.share_with_region(incident=found, by=request.user, request=request)
-            messages.success(request, f"{found.reference} is shared with the region.")
+    with errors_as_message(request):
+        services.share_with_region(incident=found, by=request.user, request=request)
+        messages.success(request, f"{found.reference} is shared with the region.")
+    return redirect("incidents:incident", incident_id=found.pk)
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # taking the free text back from the region never waits for a re-open
+@require_POST
+def stop_sharing_with_region(request, incident_id):
+    found = access.get_for(request, Incident, incident_id, rule=access.can_share_with_region)
+    services.stop_sharing_with_region(incident=found, by=request.user, request=request)
+    messages.success(request, f"{found.reference} is no longer shared with the region.")
     return redirect("incidents:incident", incident_id=found.pk)
 
 
