@@ -202,6 +202,18 @@ def test_declining_a_proposal_needs_a_reason_and_shares_nothing(demo, demo_users
     assert not IncidentShare.objects.filter(incident=proposed.incident).exists()
 
 
+def test_a_proposal_on_a_closed_incident_is_declined_but_not_accepted(demo, demo_users):
+    proposed = proposal(demo, demo_users)
+    proposed.incident.status = "closed"
+    with pytest.raises(DomainError, match="is closed, so it cannot be shared"):
+        services.decide_proposal(
+            proposal=proposed, accept=True, basis=SHARE_BASIS, by=demo_users["responder"]
+        )
+    assert not IncidentShare.objects.filter(incident=proposed.incident).exists()
+    services.decide_proposal(proposal=proposed, accept=False, reason="Over.", by=demo_users["responder"])
+    assert proposed.status == ProposalStatus.DECLINED
+
+
 def test_only_a_regional_coordinator_proposes_and_only_once(demo, demo_users):
     proposed = proposal(demo, demo_users)
     for by in (demo_users["regional_coordinator"], demo_users["regional_viewer"]):

@@ -208,6 +208,35 @@ def test_the_demo_regions_board_and_incident_page_show_the_link_across_the_borou
     assert link.reason not in page  # neither incident is shared with the region
 
 
+def test_the_borough_declines_a_proposal_on_its_closed_incident_and_cannot_accept_it_until_re_opened(
+    demo, demo_users, client_for
+):
+    """Declining shares nothing, so a closed incident takes it; accepting is a disclosure and a change to the
+    incident, which waits for it to be re-opened."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident, IncidentStatus
+
+    proposed = proposal(demo, demo_users)
+    Incident.objects.filter(pk=proposed.incident_id).update(
+        status=IncidentStatus.CLOSED, closed_at=timezone.now()
+    )
+    client = client_for("coordinator")
+    incident_page = client.get(reverse("incidents:incident", args=[proposed.incident_id]))
+    assert f"Share with {proposed.partnership}" not in incident_page.content.decode()
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+
+    refused = client.post(url, {"purpose": "Same peer group", **SHARE_BASIS}, follow=True)
+    assert f"{proposed.incident.reference} is closed" in refused.content.decode()
+    proposed.refresh_from_db()
+    assert proposed.status == ProposalStatus.PROPOSED
+    assert not proposed.incident.disclosures.exists()
+
+    client.post(url, form_on(incident_page, having="decision") | {"reason": "The incident is over."})
+    proposed.refresh_from_db()
+    assert (proposed.status, proposed.decision_reason) == (ProposalStatus.DECLINED, "The incident is over.")
+
+
 def test_declining_with_a_reason_too_long_says_so_and_decides_nothing(demo, demo_users, client_for):
     proposed = proposal(demo, demo_users)
     url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])

@@ -166,9 +166,15 @@ def decide_proposal(
 ) -> ShareProposal:
     """The incident's partnership accepts (the incident is shared with the other partnership) or declines
     (with a reason) a proposal; decided once, whoever clicks second is told. Accepting is a disclosure, so it
-    takes the why and the lawful basis (``basis``: ``incidents.services.share_incident``'s arguments)."""
+    takes the why and the lawful basis (``basis``: ``incidents.services.share_incident``'s arguments), and
+    only while the incident is open; declining is taken once it is closed too."""
     if not accept and not reason.strip():
         raise DomainError("Say why you decline.", field="reason")
+    if accept and access.is_read_only(proposal.incident):
+        # Declining shares nothing and is taken once closed; sharing is a change that waits for a re-open.
+        raise DomainError(
+            f"{proposal.incident.reference} is closed, so it cannot be shared. Re-open it first, or decline."
+        )
     decided = ShareProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
         status=ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED,
         decided_by=by,

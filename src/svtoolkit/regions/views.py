@@ -122,6 +122,7 @@ def stop_sharing_with_region(request, incident_id):
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # declining shares nothing; accepting a closed incident is refused by the service
 def decide_proposal(request, incident_id, proposal_id):
     found = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
     # Any proposal of the incident: one a colleague decided meanwhile is refused on the page, which keeps
