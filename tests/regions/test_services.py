@@ -10,7 +10,7 @@ from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.models import IncidentShare, TimelineEntry
+from svtoolkit.incidents.models import Incident, IncidentShare, TimelineEntry
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import RegionalCategory
@@ -204,7 +204,7 @@ def test_declining_a_proposal_needs_a_reason_and_shares_nothing(demo, demo_users
 
 def test_a_proposal_on_a_closed_incident_is_declined_but_not_accepted(demo, demo_users):
     proposed = proposal(demo, demo_users)
-    proposed.incident.status = "closed"
+    Incident.objects.filter(pk=proposed.incident_id).update(status="closed")
     with pytest.raises(DomainError, match="is closed, so it cannot be shared"):
         services.decide_proposal(
             proposal=proposed, accept=True, basis=SHARE_BASIS, by=demo_users["responder"]

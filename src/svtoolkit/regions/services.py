@@ -22,7 +22,7 @@ from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
-from svtoolkit.partnerships.models import RegionalCategory, RegionalSharing, RegionMembership
+from svtoolkit.partnerships.models import Partnership, RegionalCategory, RegionalSharing, RegionMembership
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
 from svtoolkit.regions.selectors import type_labels
@@ -170,11 +170,6 @@ def decide_proposal(
     only while the incident is open; declining is taken once it is closed too."""
     if not accept and not reason.strip():
         raise DomainError("Say why you decline.", field="reason")
-    if accept and access.is_read_only(proposal.incident):
-        # Declining shares nothing and is taken once closed; sharing is a change that waits for a re-open.
-        raise DomainError(
-            f"{proposal.incident.reference} is closed, so it cannot be shared. Re-open it first, or decline."
-        )
     decided = ShareProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
         status=ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED,
         decided_by=by,
@@ -184,7 +179,13 @@ def decide_proposal(
     proposal.refresh_from_db()
     if not decided:
         raise DomainError(decided_already(proposal))
+    if accept and access.is_read_only(proposal.incident):
+        # Declining shares nothing and is taken once closed; sharing is a change that waits for a re-open.
+        raise DomainError(
+            f"{proposal.incident.reference} is closed, so it cannot be shared. Re-open it first, or decline."
+        )
     if accept:
+        _both_still_in_the_region(proposal)
         given = {"purpose": "", "article6_basis": "", **(basis or {})}
         incident_services.share_incident(
             incident=proposal.incident, partnership=proposal.partnership, by=by, request=request, **given
@@ -203,6 +204,23 @@ def decide_proposal(
         status=proposal.status,
     )
     return proposal
+
+
+def _both_still_in_the_region(proposal) -> None:
+    """Refuse to share the incident once either partnership has left the region that proposed it, as read now:
+    a proposal made at the moment one left is missed by ``withdraw_proposals``, and must share nothing."""
+    region_id = proposal.region_id
+    left = (
+        Partnership.objects.filter(pk__in=[proposal.incident.partnership_id, proposal.partnership_id])
+        .exclude(region_id=region_id)
+        .order_by("name")
+        .first()
+    )
+    if left is not None:
+        raise DomainError(
+            f"{left} has left {proposal.region}, which proposed the sharing, so it cannot be accepted. "
+            "Nothing was shared."
+        )
 
 
 def decided_already(proposal) -> str:

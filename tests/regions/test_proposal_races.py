@@ -1,0 +1,48 @@
+"""A proposal to share an incident made at the moment one of its partnerships leaves the region: it can never
+share the incident outside the region that proposed it.
+
+PostgreSQL only: SQLite takes one writer at a time."""
+
+import pytest
+from django.db import connection
+
+from svtoolkit import access
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents.models import IncidentShare
+from svtoolkit.partnerships import services as partnership_services
+from svtoolkit.regions import services
+from tests.concurrency import WAIT, Paused, in_thread
+from tests.incidents.builders import SHARE_BASIS, demo_incident
+from tests.regions.builders import neighbour
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL"),
+]
+
+
+def test_a_proposal_made_as_its_partnership_leaves_the_region_shares_nothing(demo, demo_users, monkeypatch):
+    incident, _ = demo_incident(demo, demo_users)
+    other = neighbour(demo)
+    checked = Paused(access.may_propose_share)  # the proposal stops once it has found both in the region
+    monkeypatch.setattr(access, "may_propose_share", checked)
+    thread, proposed = in_thread(
+        lambda: services.propose_share(
+            region=demo.region,
+            incident=incident,
+            partnership=other,
+            reason="The victim lives in Eastmere.",
+            by=demo_users["regional_coordinator"],
+        )
+    )
+    assert checked.reached.wait(WAIT)
+    partnership_services.move_to_region(partnership=other, region=None, by=demo_users["coordinator"])
+    checked.go.set()
+    thread.join(WAIT)
+
+    if "result" in proposed:
+        with pytest.raises(DomainError, match="left"):
+            services.decide_proposal(
+                proposal=proposed["result"], accept=True, basis=SHARE_BASIS, by=demo_users["responder"]
+            )
+    assert not IncidentShare.objects.filter(incident=incident).exists()
