@@ -368,6 +368,16 @@ def test_open_applications_follow_a_borough_moved_to_another_region_and_decided_
     assert fund_selectors.fund_report(world.region)["totals"]["spent"] == 900
 
 
+def test_the_fund_report_still_counts_by_borough_what_it_granted_a_borough_that_moved_away(world):
+    """Its by-borough table adds up to its totals: a grant stays in the report of the fund that made it."""
+    a_decided_application(world, amount_approved=1000)
+    _move(world, RegionFactory(name="Kent and Medway VRU", slug="kent"))
+
+    report = fund_selectors.fund_report(world.region)
+    assert report["totals"]["approved"] == 1000
+    assert [(row["label"], row["approved"]) for row in report["by_borough"]] == [("Northbridge", 1000)]
+
+
 def test_a_borough_that_leaves_every_region_has_its_open_applications_withdrawn_with_the_reason(world):
     decided = a_decided_application(world)
     waiting = an_application(world, amount_requested=500)

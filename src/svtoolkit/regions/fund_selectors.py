@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.partnerships.models import Partnership
 from svtoolkit.regions.fund_models import FundApplication, FundOutcome, FundPurpose, FundRules, FundStatus
 from svtoolkit.regions.selectors import region_of_incident_page
 
@@ -87,7 +88,13 @@ def fund_report(region, *, year: int | None = None) -> dict:
     applications = FundApplication.objects.filter(region=region)
     if year:
         applications = applications.filter(applied_at__year=year)
-    boroughs = dict(region.partnerships.values_list("pk", "name"))
+    # Every borough the fund decided for, including one that has since moved away: a grant stays in the
+    # report of the fund that made it, so the table adds up to the totals.
+    boroughs = dict(
+        Partnership.objects.filter(pk__in=applications.values("partnership"))
+        .order_by("name")
+        .values_list("pk", "name")
+    )
     outcomes = {"": "Spend not recorded yet", **dict(FundOutcome.choices)}
     totals = applications.aggregate(**_figures())
     return {
