@@ -234,10 +234,10 @@ def set_rules(*, region, by, limit_per_incident, is_open, guidance="", expected_
     if limit_per_incident < 1:
         raise DomainError("Enter a limit of at least £1", field="limit_per_incident")
     changes = {"limit_per_incident": limit_per_incident, "is_open": is_open, "guidance": guidance.strip()}
-    rules = rules_of(region)
-    if rules.pk is None:
-        rules = FundRules.objects.create(region=region, updated_by=by, **changes)
-    else:
+    # Two first saves at once: the second finds the first's rules and meets the conflict, as a later save from
+    # a page opened before the first would.
+    rules, created = FundRules.objects.get_or_create(region=region, defaults={"updated_by": by, **changes})
+    if not created:
         update_if_unchanged(rules, expected_revision=expected_revision, updated_by=by, **changes)
     record_updated(
         by=by, target=rules, request=request, limit_per_incident=limit_per_incident, is_open=is_open
