@@ -162,6 +162,19 @@ def test_the_response_team_stops_sharing_a_closed_incident_with_the_region_witho
     assert not RegionalShare.objects.filter(incident=incident).exists()
 
 
+def test_a_closed_incident_is_not_offered_for_sharing_with_the_region(demo, demo_users, client_for):
+    """Sharing it anew waits for it to be re-opened: the button would only be refused."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident, IncidentStatus
+
+    incident, _ = demo_incident(demo, demo_users)
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED, closed_at=timezone.now())
+    page = client_for("responder").get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert "Share this incident with the region" not in page
+    assert reverse("regions:share_with_region", args=[incident.pk]) not in page
+
+
 def test_the_borough_accepts_the_regions_proposal_from_the_incident_page(demo, demo_users, client_for):
     proposed = proposal(demo, demo_users)
     client = client_for("coordinator")

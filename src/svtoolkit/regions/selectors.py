@@ -451,6 +451,7 @@ def region_panel(*, incident, user, partnership) -> dict | None:
         "region": region,
         "shared": region.shared,
         "proposals": list(open_proposals(incident, region=region)) if region.proposed else [],
-        # A closed incident is shared with no one until re-opened; its proposals can still be declined.
-        "can_accept": not access.is_read_only(incident),
+        # A closed incident is shared with no one until re-opened (with the region or through a proposal); it
+        # can still stop being shared with the region, and its proposals can still be declined.
+        "open_to_sharing": not access.is_read_only(incident),
     }
