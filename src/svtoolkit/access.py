@@ -610,22 +610,36 @@ def can_accept_lead(user, partnership, alert) -> bool:
     )
 
 
-def may_be_told_about(user, incident) -> bool:
-    """Someone named to answer for an incident (its lead officer, its communications updates owner) is told
-    about it only while their account is active and they are still a member of its partnership: one who has
-    left it is outside, told nothing. ``told_about_incident_condition`` is the same rule as a filter."""
-    return user.is_active and _membership_of(user, incident.partnership_id).exists()
+def may_be_told_about(user, incident, *, as_its_lead: bool = False) -> bool:
+    """Someone named to answer for an incident (its lead officer, its communications updates owner, the owner
+    of one of its actions) is told about it only while their account is active and they are still a member of
+    its partnership or of one it is shared with (an action's owner may work for either): one who has left is
+    outside, told nothing. Its lead (``as_its_lead``), named only from its own partnership, must still be a
+    member of that one: one who moved to a partnership it is shared with sees it there but leads it no more.
+    ``told_about_incident_condition`` is the same rule as a filter."""
+    return user.is_active and _memberships_working_on(user, incident, as_its_lead=as_its_lead).exists()
 
 
 def told_about_incident_condition(*, person: str, incident: str) -> Q:
     """``may_be_told_about`` as a filter: the rows whose ``person`` (a path to a user) may still be told about
     their ``incident`` (a path to it), in the same query."""
-    still_a_member = Exists(_membership_of(OuterRef(person), OuterRef(f"{incident}__partnership")))
-    return Q(**{f"{person}__is_active": True}) & Q(still_a_member)
+    # The memberships are a subquery of the rows, and the incident's shares a subquery of the memberships.
+    memberships = _memberships_working_on(
+        OuterRef(person), OuterRef(OuterRef(incident)), partnership=OuterRef(f"{incident}__partnership")
+    )
+    return Q(**{f"{person}__is_active": True}) & Q(Exists(memberships))
 
 
-def _membership_of(user, partnership) -> QuerySet:
-    return Membership.objects.filter(user=user, partnership=partnership)
+def _memberships_working_on(user, incident, *, partnership=None, as_its_lead: bool = False) -> QuerySet:
+    """The user's memberships of the incident's partnership and (unless ``as_its_lead``) of those it is shared
+    with; ``partnership`` is the incident's, when ``incident`` is a reference rather than a row."""
+    from svtoolkit.incidents.models import IncidentShare
+
+    own = Q(partnership=incident.partnership_id if partnership is None else partnership)
+    if as_its_lead:
+        return Membership.objects.filter(own, user=user)
+    shared_with = IncidentShare.objects.filter(incident=incident).values("partnership")
+    return Membership.objects.filter(own | Q(partnership__in=shared_with), user=user)
 
 
 def lead_organisation_of(user, partnership):

@@ -17,7 +17,13 @@ from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import correct_record, demo_incident, left_the_partnership, recorded_incident
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    correct_record,
+    demo_incident,
+    left_the_partnership,
+    recorded_incident,
+)
 from tests.page_forms import form_on, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +151,55 @@ def test_a_lead_who_has_left_the_partnership_is_not_told_and_the_coordinators_ar
     with at(0.02):
         assert escalation.escalate_overdue_actions() == 1
     assert told(action) == [["coordinator@example.org"]]
+
+
+def test_a_lead_who_has_moved_to_a_partnership_the_incident_is_shared_with_leads_it_no_more(
+    demo, demo_users, other_partnership
+):
+    action = overdue_action(demo, demo_users, owner=None, organisation=False, lead="responder")
+    southmoor = other_partnership[0]
+    services.share_incident(
+        incident=action.incident, partnership=southmoor, by=demo_users["coordinator"], **SHARE_BASIS
+    )
+    left_the_partnership(
+        demo_users["responder"], demo, by=demo_users["coordinator"], still_member_of=southmoor
+    )
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [["coordinator@example.org"]]
+
+
+def test_an_owner_who_has_left_the_partnership_is_not_told_and_the_single_point_of_contact_is(
+    demo, demo_users, other_partnership
+):
+    action = overdue_action(demo, demo_users)
+    responder = demo_users["responder"]
+    left_the_partnership(responder, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [[police_spoc(demo).email]]
+    assert not Notification.objects.filter(deliveries__address=responder.email).exists()
+
+
+def test_an_owner_without_an_organisation_who_has_left_is_passed_over_for_the_lead(demo, demo_users):
+    action = overdue_action(demo, demo_users, owner="police", organisation=False)
+    left_the_partnership(demo_users["police"], demo, by=demo_users["coordinator"])
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [["coordinator@example.org"]]
+
+
+def test_an_owner_of_a_partnership_the_incident_is_shared_with_is_told(demo, demo_users, other_partnership):
+    action = overdue_action(demo, demo_users)
+    southmoor, southmoor_coordinator = other_partnership
+    services.share_incident(
+        incident=action.incident, partnership=southmoor, by=demo_users["coordinator"], **SHARE_BASIS
+    )
+    PlanAction.objects.filter(pk=action.pk).update(owner=southmoor_coordinator.user)
+    action.refresh_from_db()
+    with at(0.02):
+        assert escalation.escalate_overdue_actions() == 1
+    assert told(action) == [[southmoor_coordinator.user.email]]
 
 
 def test_the_partnerships_timetable_decides_when_each_step_is_taken(demo, demo_users):

@@ -2,9 +2,10 @@
 
 Each partnership sets when each step is taken, in hours after an action fell due (the default: the owner at
 once, the single point of contact after 4 hours, the incident lead after 24). A step with nobody to tell (no
-person named on the action, no single point of contact, no lead) is passed over and the next one taken at
-once, so an action that nobody owns goes straight to the lead. A run that finds several steps due (the worker
-was stopped for a day) takes only the furthest: one message, not three at once.
+person named on the action, or one who may no longer be told about its incident; no single point of contact;
+no lead) is passed over and the next one taken at once, so an action that nobody owns goes straight to the
+lead. A run that finds several steps due (the worker was stopped for a day) takes only the furthest: one
+message, not three at once.
 
 Each step is claimed before anyone is told: a conditional update moves the action's step forward, in the same
 transaction as the message (svtoolkit.messaging), the timeline entry and the event for other systems; a second
@@ -21,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
@@ -136,11 +138,14 @@ def _first_step_with_someone(action, step) -> tuple[int, list]:
 
 
 def recipients_for(action, step) -> list:
-    """Who a step tells: the person named on the action; the active single points of contact of the owning
-    organisation; the incident's current lead officer, or, while it has none, the coordinators."""
+    """Who a step tells: the person named on the action, while they may be told about its incident
+    (access.may_be_told_about: active, and a member of its partnership or of one it is shared with); the
+    active single points of contact of the owning organisation; the incident's current lead officer, or,
+    while it has none, the coordinators."""
     if step == EscalationStep.OWNER:
         owner = action.owner
-        return [messaging.recipient_for_user(owner)] if owner and owner.is_active else []
+        told = owner is not None and access.may_be_told_about(owner, action.incident)
+        return [messaging.recipient_for_user(owner)] if told else []
     if step == EscalationStep.SPOC:
         if action.owner_organisation_id is None:
             return []

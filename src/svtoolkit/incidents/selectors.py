@@ -156,10 +156,12 @@ def current_lead(incident) -> LeadAssignment | None:
 
 
 def answering_lead(incident) -> LeadAssignment | None:
-    """The current lead while its officer may still be told about the incident (access.may_be_told_about):
-    a lead whose account was switched off, or who has left the partnership, counts as no lead."""
+    """The current lead while its officer may still be told about the incident as its lead
+    (access.may_be_told_about): a lead whose account was switched off, or who has left the partnership (even
+    for one the incident is shared with), counts as no lead."""
     lead = current_lead(incident)
-    return lead if lead is not None and access.may_be_told_about(lead.officer, incident) else None
+    told = lead is not None and access.may_be_told_about(lead.officer, incident, as_its_lead=True)
+    return lead if told else None
 
 
 def lead_officer_or_coordinators(incident) -> list[User]:
