@@ -612,11 +612,12 @@ def can_accept_lead(user, partnership, alert) -> bool:
 
 def may_be_told_about(user, incident, *, as_its_lead: bool = False) -> bool:
     """Someone named to answer for an incident (its lead officer, its communications updates owner, the owner
-    of one of its actions) is told about it only while their account is active and they are still a member of
-    its partnership or of one it is shared with (an action's owner may work for either): one who has left is
-    outside, told nothing. Its lead (``as_its_lead``), named only from its own partnership, must still be a
-    member of that one: one who moved to a partnership it is shared with sees it there but leads it no more.
-    ``told_about_incident_condition`` is the same rule as a filter."""
+    of one of its actions, the single point of contact of someone affected) is told about it only while their
+    account is active and they are still a member of its partnership or of one it is shared with (an action's
+    owner may work for either): one who has left is outside, told nothing. Its lead (``as_its_lead``), named
+    only from its own partnership, must still be a member of that one: one who moved to a partnership it is
+    shared with sees it there but leads it no more. ``told_about_incident_condition`` is the same rule as a
+    filter."""
     return user.is_active and _memberships_working_on(user, incident, as_its_lead=as_its_lead).exists()
 
 

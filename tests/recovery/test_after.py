@@ -874,6 +874,37 @@ def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyo
     assert "Jordan" not in mail.outbox[0].body and "Jordan" not in mail.outbox[0].subject
 
 
+def test_a_follow_up_is_not_reminded_to_a_single_point_of_contact_who_has_left_but_to_whoever_recorded_it(
+    incident, demo, person, demo_users, other_partnership
+):
+    police = demo_users["police"]
+    person.single_point_of_contact = police
+    person.save()
+    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
+    left_the_partnership(police, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    mail.outbox.clear()
+    assert tasks.send_recovery_reminders.call() == 1
+    deliver_due()
+    assert [m.to for m in mail.outbox] == [[demo_users["responder"].email]]
+
+
+def test_a_follow_up_whose_contact_and_recorder_have_both_left_is_reminded_to_the_coordinators(
+    incident, demo, person, demo_users, other_partnership
+):
+    police, responder = demo_users["police"], demo_users["responder"]
+    person.single_point_of_contact = police
+    person.save()
+    offer(person, responder, follow_up_on=timezone.localdate())
+    for leaving in (police, responder):
+        left_the_partnership(
+            leaving, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0]
+        )
+    mail.outbox.clear()
+    assert tasks.send_recovery_reminders.call() == 1
+    deliver_due()
+    assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
+
+
 def test_no_follow_up_reminder_asks_to_record_support_on_a_closed_incident(incident, person, demo_users):
     """A closed incident takes no support updates, so a reminder to record one could not be acted on; it is
     sent once the incident is re-opened."""

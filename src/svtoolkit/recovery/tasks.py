@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit import access
 from svtoolkit.attachments import services as attachments_services
 from svtoolkit.core.scheduling import scheduled
 from svtoolkit.incidents.models import IncidentStatus
@@ -46,8 +47,8 @@ def _claim_and_remind(unclaimed, *, mark: dict, incident, subject: str, body: st
 @task()
 def send_recovery_reminders() -> int:
     """Remind the lead a week before each recovery date, and the single point of contact of each support
-    follow-up that is due while its incident is open; each is reminded once. The messages name no one
-    affected. Returns how many."""
+    follow-up that is due while its incident is open (``_told_of_follow_up``); each is reminded once. The
+    messages name no one affected. Returns how many."""
     today = timezone.localdate()
     sent = 0
     coming = Milestone.objects.filter(
@@ -81,10 +82,10 @@ def send_recovery_reminders() -> int:
         .select_related("person__incident__partnership", "person__single_point_of_contact", "created_by")
     )
     for offer in due:
-        contact = offer.person.single_point_of_contact or offer.created_by
-        if not (contact and contact.is_active):
-            continue
         incident = offer.person.incident
+        people = _told_of_follow_up(offer, incident)
+        if not people:
+            continue
         link = settings.SITE_URL + reverse("recovery:support", args=[incident.pk])
         sent += _claim_and_remind(
             SupportOffer.objects.filter(pk=offer.pk, follow_up_reminded_on__isnull=True),
@@ -93,9 +94,19 @@ def send_recovery_reminders() -> int:
             subject=f"{incident.reference}: a support follow-up is due",
             body=render_to_string("recovery/email/follow_up.txt", {"offer": offer, "link": link}),
             link=link,
-            people=[contact],
+            people=people,
         )
     return sent
+
+
+def _told_of_follow_up(offer, incident) -> list:
+    """Who is reminded of a support follow-up: the person's single point of contact, or else whoever recorded
+    the offer, the first who may still be told about the incident (access.may_be_told_about); when neither
+    may, the lead or the coordinators, as for a recovery date."""
+    for contact in (offer.person.single_point_of_contact, offer.created_by):
+        if contact is not None and access.may_be_told_about(contact, incident):
+            return [contact]
+    return lead_officer_or_coordinators(incident)
 
 
 # At night, when nobody is reading the records it erases from.
