@@ -20,7 +20,7 @@ from svtoolkit.messaging.models import DeliveryStatus
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.concurrency import held_until_both_wait, posts_started
 from tests.conftest import MODEL_BACKEND
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import SHARE_BASIS, demo_incident, left_the_partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,55 @@ def test_two_overlapping_overdue_reminder_runs_remind_each_owner_once(demo, demo
         "ray@police.example.org",
         "responder@example.org",
     ]
+
+
+def overdue_owned_by(demo, demo_users, owner):
+    """The demo incident's police action, overdue and named to ``owner``."""
+    incident, action = demo_incident(demo, demo_users)
+    PlanAction.objects.filter(pk=action.pk).update(owner=owner, due_at=timezone.now() - timedelta(hours=1))
+    return incident
+
+
+def reminded() -> list[str]:
+    deliver_due()
+    return sorted(message.to[0] for message in mail.outbox)
+
+
+def test_an_owner_who_has_left_the_partnership_is_not_reminded_but_the_single_point_of_contact_is(
+    demo, demo_users, other_partnership
+):
+    police = demo_users["police"]
+    overdue_owned_by(demo, demo_users, police)
+    left_the_partnership(police, demo, by=demo_users["coordinator"], still_member_of=other_partnership[0])
+    spoc = Contact.objects.get(
+        organisation__partnership=demo,
+        organisation__kind="police",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    mail.outbox.clear()
+    assert send_overdue_reminders.call() == 1
+    assert reminded() == [spoc.email]
+
+
+def test_a_switched_off_owner_of_an_action_of_no_organisation_is_not_reminded(demo, demo_users):
+    police = demo_users["police"]
+    incident = overdue_owned_by(demo, demo_users, police)
+    incident.actions.update(owner_organisation=None)
+    police.is_active = False
+    police.save()
+    mail.outbox.clear()
+    assert send_overdue_reminders.call() == 0
+    assert reminded() == []
+
+
+def test_an_owner_of_a_partnership_the_incident_is_shared_with_is_reminded(
+    demo, demo_users, other_partnership
+):
+    southmoor, southmoor_coordinator = other_partnership
+    incident = overdue_owned_by(demo, demo_users, southmoor_coordinator.user)
+    services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["coordinator"], **SHARE_BASIS
+    )
+    mail.outbox.clear()
+    assert send_overdue_reminders.call() == 1
+    assert reminded() == [southmoor_coordinator.user.email]

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from svtoolkit import access
 from svtoolkit.core.scheduling import not_reminded_lately, scheduled
 from svtoolkit.incidents import escalation
 from svtoolkit.incidents.locks import lock_incidents
@@ -22,6 +23,14 @@ def _due_for_reminder(now) -> Q:
     return Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now) & not_reminded_lately(now)
 
 
+def _owner_may_be_told() -> ExpressionWrapper:
+    """Whether the person named on the action may still be told about its incident (access.may_be_told_about):
+    one switched off or who has left is not reminded, and the action goes to its organisation's single point
+    of contact as if no one were named."""
+    condition = access.told_about_incident_condition(person="owner", incident="incident")
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
 # Every quarter of an hour: each action is reminded of once a day at most, so an action that falls overdue is
 # reminded of within 15 minutes, not the next day.
 @scheduled(every=timedelta(minutes=15))
@@ -29,20 +38,22 @@ def _due_for_reminder(now) -> Q:
 def send_overdue_reminders() -> int:
     """Remind each owner of overdue open actions with one list of them, at most once a day per action.
 
-    The owner is the person named on the action, or else the single point of contact of its organisation.
-    Each action is claimed (its reminder time set by a conditional update) in the transaction that queues the
-    reminder, so two overlapping runs remind once. Returns the number of reminders queued.
+    The owner is the person named on the action while they may still be told about its incident, or else the
+    single point of contact of its organisation. Each action is claimed (its reminder time set by a
+    conditional update) in the transaction that queues the reminder, so two overlapping runs remind once.
+    Returns the number of reminders queued.
     """
     now = timezone.now()
     overdue = (
         PlanAction.objects.filter(_due_for_reminder(now))
         .exclude(incident__status="closed")
+        .annotate(owner_may_be_told=_owner_may_be_told())
         .select_related("incident__partnership", "owner", "owner_organisation")
     )
     single_points_of_contact = single_points_of_contact_to_email()
     by_recipient: dict[tuple, tuple[messaging.Recipient, list]] = {}
     for action in overdue:
-        if action.owner:
+        if action.owner_may_be_told:
             key, recipient = ("user", action.owner_id), messaging.recipient_for_user(action.owner)
         elif contact := single_points_of_contact.get(action.owner_organisation_id):
             key, recipient = ("contact", contact.pk), messaging.recipient_for_contact(contact)
