@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.audit.models import AuditAction, AuditEntry
-from svtoolkit.core.errors import EditConflict
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents.models import NeedToKnow, PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
 from tests.incidents.builders import demo_incident
@@ -202,3 +202,42 @@ def test_a_correction_saved_meanwhile_brings_the_conflict_screen_and_nothing_is_
     assert client.post(url, form_on(page, having="revision")).status_code == 302
     stored = PersonAffected.objects.get(pk=person.pk)
     assert (stored.name, stored.support_needs, stored.revision) == ("J. Smith", "Counselling at school", 3)
+
+
+@pytest.mark.parametrize("consent", ["not_asked", "refused"])
+def test_consent_is_not_taken_as_the_lawful_basis_of_a_record_until_it_is_given(
+    client_for, incident, consent
+):
+    sent = PERSON | {"lawful_basis": "consent", "consent": consent}
+    response = client_for("responder").post(reverse("incidents:person_add", args=[incident.pk]), sent)
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert 'href="#id_lawful_basis_0"' in page and "only once they have given it" in page
+    assert not PersonAffected.objects.exists()
+    given = client_for("responder").post(
+        reverse("incidents:person_add", args=[incident.pk]), sent | {"consent": "given"}
+    )
+    assert given.status_code == 302 and PersonAffected.objects.get().lawful_basis == "consent"
+
+
+def test_a_record_held_on_consent_cannot_be_corrected_to_say_consent_was_refused(person, demo_users):
+    responder = demo_users["responder"]
+    people_services.correct_person_affected(
+        person=person, by=responder, expected_revision=person.revision, lawful_basis="consent"
+    )
+    person.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        people_services.correct_person_affected(
+            person=person, by=responder, expected_revision=person.revision, consent="refused"
+        )
+    assert refused.value.field == "lawful_basis"
+    assert PersonAffected.objects.get(pk=person.pk).consent == "given"
+    # Consent withdrawn, the record is kept on another basis, given in the same correction.
+    people_services.correct_person_affected(
+        person=person,
+        by=responder,
+        expected_revision=person.revision,
+        consent="refused",
+        lawful_basis="safeguarding",
+    )
+    assert PersonAffected.objects.get(pk=person.pk).lawful_basis == "safeguarding"

@@ -12,6 +12,8 @@ from svtoolkit.incidents import history
 from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
+    Consent,
+    LawfulBasis,
     NeedToKnow,
     PersonAffected,
     PersonAffectedCorrection,
@@ -47,11 +49,25 @@ def erase_people_details(*, incident) -> list[PersonAffected]:
     return people
 
 
+def check_lawful_basis(*, lawful_basis, consent) -> None:
+    """Consent is a record's lawful basis only once it is given (UK GDPR Article 6(1)(a)): a record held on
+    consent not asked yet, or refused, would have no lawful basis at all."""
+    if lawful_basis == LawfulBasis.CONSENT and consent != Consent.GIVEN:
+        raise DomainError(
+            "Consent is the lawful basis only once they have given it: choose another basis, or record that "
+            "they gave their consent.",
+            field="lawful_basis",
+        )
+
+
 @transaction.atomic
 def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffected:
     """Record someone affected. Whoever records them is on the incident's need-to-know list from then on;
     the record's own list starts as a copy of the incident's list (with them on it), changed per record
     afterwards (``change_person_need_to_know``)."""
+    check_lawful_basis(
+        lawful_basis=fields.get("lawful_basis"), consent=fields.get("consent", Consent.NOT_ASKED)
+    )
     person = PersonAffected.objects.create(incident=incident, created_by=by, **fields)
     NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
     PersonNeedToKnow.objects.bulk_create(
@@ -85,6 +101,11 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
         # The retention job erases each incident once: details typed back in after it would be kept for ever.
         raise DomainError(ERASED_RECORD)
     changed = [name for name, value in fields.items() if getattr(stored, name) != value]
+    if {"lawful_basis", "consent"} & set(changed):
+        check_lawful_basis(
+            lawful_basis=fields.get("lawful_basis", stored.lawful_basis),
+            consent=fields.get("consent", stored.consent),
+        )
     before = {name: _person_value_shown(stored, name) for name in changed}
     # Checked even when nothing changed: a save from an old version is refused, never taken as "no change".
     update_if_unchanged(
