@@ -116,6 +116,50 @@ def test_a_dispersal_order_lasts_up_to_48_hours_and_no_longer(scene, demo_users)
     )
 
 
+def test_a_section_60_is_extended_once_by_a_further_authorisation_and_not_again(scene, demo_users):
+    police = demo_users["police"]
+    add(scene, police, ends_at=NIGHT + timedelta(hours=24))
+    # The superintendent's extension carries it on, from before it ends, for 24 hours more.
+    assert add(scene, police, starts_at=NIGHT + timedelta(hours=23), ends_at=NIGHT + timedelta(hours=47)).pk
+    entries = TimelineEntry.objects.count()
+    with pytest.raises(DomainError) as refused:
+        add(scene, police, starts_at=NIGHT + timedelta(hours=47), ends_at=NIGHT + timedelta(hours=71))
+    assert refused.value.field == "ends_at"
+    assert refused.value.message == (
+        "Stop and search here would be authorised for more than 48 hours without a break, from 22:00: a "
+        "section 60 authorisation lasts at most 24 hours and may be extended once, by up to 24 hours. "
+        "Make it end by 22:00 on 27 Nov, or start a new authorisation, on new grounds, after the last one "
+        "ends."
+    )
+    assert SceneMeasure.objects.count() == 2 and TimelineEntry.objects.count() == entries
+    # After the extension has ended, a new authorisation is not an extension.
+    assert add(scene, police, starts_at=NIGHT + timedelta(hours=48), ends_at=NIGHT + timedelta(hours=60)).pk
+
+
+def test_a_section_60_after_one_lifted_or_within_one_in_force_extends_nothing(scene, demo_users):
+    police = demo_users["police"]
+    lifted = add(scene, police, ends_at=NIGHT + timedelta(hours=24))
+    measures_services.lift_measure(measure=lifted, by=police)
+    add(scene, police, starts_at=NIGHT + timedelta(hours=1), ends_at=NIGHT + timedelta(hours=25))
+    add(scene, police, starts_at=NIGHT + timedelta(hours=25), ends_at=NIGHT + timedelta(hours=49))
+    add(scene, police, starts_at=NIGHT + timedelta(hours=2), ends_at=NIGHT + timedelta(hours=3))
+    assert SceneMeasure.objects.count() == 4
+
+
+def test_the_form_explains_a_second_extension_of_a_section_60(client_for, scene, demo_users):
+    police = demo_users["police"]
+    add(scene, police, ends_at=NIGHT + timedelta(hours=24))
+    add(scene, police, starts_at=NIGHT + timedelta(hours=24), ends_at=NIGHT + timedelta(hours=48))
+    url = reverse("incidents:measure_add", args=[scene.incident_id])
+    answer = client_for("police").post(
+        url, form(scene, starts_at="2026-11-27T22:00", ends_at="2026-11-28T10:00")
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "govuk-error-summary" in page
+    assert "may be extended once, by up to 24 hours. Start a new authorisation" in page
+    assert SceneMeasure.objects.count() == 2
+
+
 @pytest.mark.parametrize("kind", ["dispersal_order", "stop_and_search"])
 def test_an_authorisation_must_say_who_gave_it_and_when_it_ends(scene, demo_users, kind):
     problems = measures_services.measure_problems(

@@ -11,6 +11,7 @@ from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     MeasureKind,
     MeasureState,
+    Scene,
     SceneMeasure,
 )
 from svtoolkit.incidents.places import BOTH_OR_NEITHER, half_a_place
@@ -23,10 +24,13 @@ from svtoolkit.incidents.signals import measure_changed
 # hours (Anti-social Behaviour, Crime and Policing Act 2014, s.34(1)); a section 60 stop and search
 # authorisation for at most 24 hours at first (Criminal Justice and Public Order Act 1994, s.60(1)), which a
 # superintendent may extend by 24 hours more (s.60(3)): the extension is recorded as a further authorisation.
+# The law allows that extension once, so stop and search stands at a scene for 48 hours at most without a
+# break (``check_extension``).
 LEGAL_MAXIMUM = {
     MeasureKind.DISPERSAL_ORDER: timedelta(hours=48),
     MeasureKind.STOP_AND_SEARCH: timedelta(hours=24),
 }
+EXTENDED_MAXIMUM = {MeasureKind.STOP_AND_SEARCH: timedelta(hours=48)}
 _AUTHORISATION_NAMES = {
     MeasureKind.DISPERSAL_ORDER: "A dispersal order (section 35)",
     MeasureKind.STOP_AND_SEARCH: "A section 60 authorisation",
@@ -83,6 +87,50 @@ def measure_problems(
     return problems
 
 
+def _ends(measure) -> datetime:
+    """When an authorisation stops: its end, or when it was lifted if that came first."""
+    if measure.lifted_at is not None and measure.lifted_at < measure.ends_at:
+        return measure.lifted_at
+    return measure.ends_at
+
+
+def check_extension(*, scene, kind, starts_at, ends_at) -> None:
+    """A section 60 authorisation lasts at most 24 hours and may be extended once, by up to 24 hours more
+    (s.60(3)), the extension recorded as a further authorisation: one that, with those at the same scene it
+    carries on or is carried on by, would authorise stop and search there for more than 48 hours without a
+    break is refused."""
+    longest = EXTENDED_MAXIMUM.get(kind)
+    if longest is None or ends_at is None:
+        return
+    spans = [(other.starts_at, _ends(other)) for other in SceneMeasure.objects.filter(scene=scene, kind=kind)]
+    begins, finishes = starts_at, ends_at
+    grown = True
+    while grown:
+        touching = [
+            (start, end) for start, end in spans if start < end and start <= finishes and end >= begins
+        ]
+        grown_to = (
+            min([begins, *(start for start, _ in touching)]),
+            max([finishes, *(end for _, end in touching)]),
+        )
+        grown = grown_to != (begins, finishes)
+        begins, finishes = grown_to
+    if finishes - begins <= longest:
+        return
+    now, hours = timezone.now(), int(longest.total_seconds() // 3600)
+    latest = begins + longest
+    end_by = (
+        f"Make it end by {clock_time(latest, relative_to=now)}, or start" if latest > starts_at else "Start"
+    )
+    raise DomainError(
+        f"Stop and search here would be authorised for more than {hours} hours without a break, from "
+        f"{clock_time(begins, relative_to=now)}: a section 60 authorisation lasts at most 24 hours and may "
+        f"be extended once, by up to 24 hours. {end_by} a new authorisation, on new grounds, after the last "
+        "one ends.",
+        field="ends_at",
+    )
+
+
 def _tell_of_measure_changed(*, incident, measure, change: str, by) -> None:
     # Inside the change's transaction: the update to those alerted is written with the measure or not at all,
     # never lost to a worker that stops between the commit and a callback after it.
@@ -118,6 +166,9 @@ def add_measure(
     if problems:
         field, message = problems[0]
         raise DomainError(message, field=field)
+    # Locked, so two extensions recorded at once cannot together pass the limit.
+    Scene.objects.select_for_update().filter(pk=scene.pk).first()
+    check_extension(scene=scene, kind=kind, starts_at=starts_at, ends_at=ends_at)
     incident = scene.incident
     measure = SceneMeasure.objects.create(
         scene=scene,
