@@ -9,7 +9,7 @@ from svtoolkit.accounts.models import Role
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.links import services
 from svtoolkit.incidents.links.selectors import links_of
-from svtoolkit.incidents.models import IncidentLink, TimelineEntry
+from svtoolkit.incidents.models import Incident, IncidentLink, TimelineEntry
 from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
@@ -77,6 +77,22 @@ def test_a_link_that_cannot_be_made_is_refused_on_the_reference(
     assert response.status_code == 200 and "govuk-error-summary" in page and message in page
     assert 'href="#id_reference"' in page
     assert IncidentLink.objects.count() == 1
+
+
+@pytest.mark.parametrize("exercise", ["first", "second"])
+def test_an_exercise_and_a_real_incident_are_never_linked(two_incidents, demo_users, exercise):
+    first, second = two_incidents
+    Incident.objects.filter(pk=(first if exercise == "first" else second).pk).update(is_exercise=True)
+    first.refresh_from_db()
+    entries = TimelineEntry.objects.count()
+    with pytest.raises(DomainError) as refused:
+        _link(first, second, demo_users["responder"])
+    assert refused.value.field == "reference"
+    assert refused.value.message.startswith("An exercise and a real incident cannot be linked")
+    assert not IncidentLink.objects.exists() and TimelineEntry.objects.count() == entries
+    Incident.objects.filter(pk__in=[first.pk, second.pk]).update(is_exercise=True)
+    first.refresh_from_db()
+    assert _link(first, second, demo_users["responder"]).linked == second  # within one exercise
 
 
 def test_the_form_asks_for_each_part(client_for, two_incidents):

@@ -11,8 +11,9 @@ from svtoolkit.incidents.models import Incident, IncidentLink
 
 @transaction.atomic
 def link_incidents(*, incident, reference: str, kind, reason: str, by, request=None) -> IncidentLink:
-    """Link ``incident`` to the incident with ``reference``, of this partnership or another. The other
-    incident's timeline says only which partnership linked to it: its readers may not see this one."""
+    """Link ``incident`` to the incident with ``reference``, of this partnership or another, an exercise only
+    to an exercise. The other incident's timeline says only which partnership linked to it: its readers may
+    not see this one."""
     reference = reference.strip().upper()
     linked = Incident.objects.select_related("partnership").filter(reference=reference).first()
     if linked is None:
@@ -23,6 +24,13 @@ def link_incidents(*, incident, reference: str, kind, reason: str, by, request=N
     if linked.pk == incident.pk:
         raise DomainError(
             "An incident cannot be linked to itself: enter the other incident's reference.", field="reference"
+        )
+    if linked.is_exercise != incident.is_exercise:
+        # An exercise's links would put a rehearsal on a live incident's page and timeline, or the reverse.
+        other = "another incident of the exercise" if incident.is_exercise else "a real incident"
+        raise DomainError(
+            f"An exercise and a real incident cannot be linked: enter the reference of {other}.",
+            field="reference",
         )
     pair = Q(incident=incident, linked=linked) | Q(incident=linked, linked=incident)
     if IncidentLink.objects.filter(pair).exists():
