@@ -7,10 +7,14 @@ from django.urls import reverse
 
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import EditConflict
+from svtoolkit.incidents import services
 from svtoolkit.incidents.models import PersonAffected
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.playbooks import services as playbook_services
 from tests.incidents.access import demo_incident
+from tests.incidents.builders import demo_person
 from tests.page_forms import form_on
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +85,25 @@ def test_off_the_need_to_know_list_the_record_cannot_be_corrected(client_for, pe
     assert client_for("coordinator").get(url).status_code == 403
     assert client_for("coordinator").post(url, {"name": "Changed", "revision": 1}).status_code == 403
     assert PersonAffected.objects.get(pk=person.pk).name == "Jordan Smith"
+
+
+def test_a_correction_after_closing_adds_no_open_action_to_the_closed_plan(demo, demo_users):
+    """A record may be put right long after closing (a subject's request): what it now says (a child, who
+    died) adds nothing to a plan that was finished when the incident closed."""
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)
+    playbook_services.publish_draft(
+        version=version, by=coordinator, change_note="v1", expected_revision=version.revision
+    )
+    incident, _ = demo_incident(demo, demo_users)
+    services.draw_plan(incident=incident, by=responder)
+    adult = demo_person(incident, responder, age_band="25_39")
+    closed(incident, responder)
+    planned = incident.actions.count()
+    adult.refresh_from_db()
+    people_services.correct_person_affected(
+        person=adult, by=responder, expected_revision=adult.revision, age_band="10_15", deceased=True
+    )
+    assert PersonAffected.objects.get(pk=adult.pk).age_band == "10_15"
+    assert incident.actions.count() == planned
+    assert not incident.actions.exclude(status__in=["done", "not_needed"]).exists()

@@ -577,8 +577,10 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
 
 
 def redraw_plan(*, incident, by, reason) -> int:
-    """Add to a drawn plan the items a new fact (a victim's age, a scene, the police tier) makes apply."""
-    if incident.playbook_version_id is None:
+    """Add to a drawn plan the items a new fact (a victim's age, a scene, the police tier) makes apply. A
+    closed incident's plan was finished when it closed: a record put right since (a person's age, a death)
+    adds nothing to it."""
+    if incident.playbook_version_id is None or incident.status == IncidentStatus.CLOSED:
         return 0
     added = _add_applicable_actions(
         incident=incident, by=by, categories=_current_categories(incident), reason=reason
