@@ -563,3 +563,21 @@ def test_schools_to_choose_leave_out_those_recorded(incident, responder):
     assert "Northbridge Academy" not in [
         school.name for school in strands_selectors.schools_to_choose(incident)
     ]
+
+
+def test_a_closed_incident_offers_no_strand_or_person_to_record(client_for, incident, person, responder):
+    """Closed, the incident takes no new record: its pages no longer lead to forms whose answer is refused."""
+    demo_school(incident, responder)
+    demo_hospital_stay(incident, person, responder)
+    closed(incident, responder)
+    client = client_for("responder")
+    strands = client.post(reverse("incidents:strands", args=[incident.pk]), {"reason": "Inquest"})
+    text = strands.content.decode()
+    assert strands.status_code == 200 and person.name in text  # still read, with a reason
+    for refused in ("school_add", "hospital_add", "referral_add", "person_at_risk_add"):
+        assert reverse(f"incidents:{refused}", args=[incident.pk]) not in text
+    assert "/strands/schools/" not in text and "/strands/hospital/" not in text  # no Update links
+    people = client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    assert reverse("incidents:person_add", args=[incident.pk]) not in people
+    # Who may read a record is still decided after closing (a subject-access request).
+    assert reverse("incidents:person_need_to_know", args=[incident.pk, person.pk]) in people

@@ -38,7 +38,9 @@ def people(request, incident_id):
             # On a record's own list (the only ones listed) the response team changes who else is.
             "can_manage_records": access.can_manage_incident(request.user, request.partnership),
             "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
-            "can_add": access.can_add_person(request.user, request.partnership, shown),
+            # Closed, the incident takes no new record.
+            "can_add": not access.is_read_only(shown)
+            and access.can_add_person(request.user, request.partnership, shown),
             "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
         },
     )

@@ -60,6 +60,8 @@ def strands(request, incident_id):
                 user=request.user, incident=shown, reason=form.cleaned_data["reason"], request=request
             )
     user, partnership = request.user, request.partnership
+    # Closed, the incident is read (with a reason) but takes no new or changed record.
+    takes_records = not access.is_read_only(shown)
     return render(
         request,
         "incidents/strands.html",
@@ -69,9 +71,11 @@ def strands(request, incident_id):
             "summary": selectors.strands_summary(shown),
             "form": form,
             "opened": opened,
-            "can_record_school": access.can_record_school(user, partnership, shown),
-            "can_record_hospital_stay": access.can_record_hospital_stay(user, partnership, shown),
-            "can_record_safeguarding": access.can_record_safeguarding(user, partnership, shown),
+            "can_record_school": takes_records and access.can_record_school(user, partnership, shown),
+            "can_record_hospital_stay": takes_records
+            and access.can_record_hospital_stay(user, partnership, shown),
+            "can_record_safeguarding": takes_records
+            and access.can_record_safeguarding(user, partnership, shown),
         },
     )
 
