@@ -106,6 +106,26 @@ def test_an_adult_victim_adds_no_child_safeguarding_deadline(demo, demo_users, c
     assert deadlines.statutory_deadlines(incident) == []
 
 
+@pytest.mark.parametrize("role", ["witness", "suspect", "family"])
+def test_a_child_recorded_in_any_role_brings_the_items_for_children_involved(
+    demo, demo_users, checklist, role
+):
+    """A child or young person involved, whatever their part, is looked after as one (referred to the MASH
+    within 24 hours, their youth justice worker found) even when the categorisation did not tick it."""
+    responder = demo_users["responder"]
+    incident = record(demo, responder)
+    categorise(incident, responder, serious_violence=True)
+    services.draw_plan(incident=incident, by=responder)
+    demo_person(incident, responder, age_band="25_39", role="victim")
+    demo_person(incident, responder, age_band="18_24", role=role)
+    assert "safeguarding-mash-referral" not in planned(incident)
+
+    demo_person(incident, responder, age_band="10_15", role=role)
+
+    assert {"safeguarding-mash-referral", "safeguarding-youth-justice-cases"} <= set(planned(incident))
+    assert "safeguarding-panel-notification" not in planned(incident)  # for a child harmed, not one involved
+
+
 def test_the_shipped_checklist_times_the_panel_notification_in_working_days_not_weeks():
     """Defect: the 5-working-day notification fell due with the longer-term items, at 28 days."""
     data = load_playbook_data()

@@ -18,6 +18,10 @@ def facts_of(incident) -> set[str]:
     people = set(incident.people.values_list("role", "age_band", "deceased"))
     if any(deceased for _, _, deceased in people):
         facts.add("death")
+    # A child is looked after as a young person involved whatever their part (victim, suspect, witness,
+    # family), whether or not the categorisation ticked it.
+    if {age_band for _, age_band, _ in people} & CHILD_AGE_BANDS:
+        facts.add("young_person")
     victim_ages = {age_band for role, age_band, _ in people if role == PersonRole.VICTIM}
     if victim_ages & CHILD_AGE_BANDS:
         facts.add("child_victim")
