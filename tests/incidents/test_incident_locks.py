@@ -22,17 +22,32 @@ from svtoolkit import access
 from svtoolkit.alerts.services import accept_lead
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services, tallies, tasks
 from svtoolkit.incidents.escalation import escalate_overdue_actions
 from svtoolkit.incidents.locks import lock_incident
-from svtoolkit.incidents.models import EscalationStep, IncidentStatus, PlanAction, TimelineEntry
+from svtoolkit.incidents.models import (
+    EscalationStep,
+    IncidentStatus,
+    PlanAction,
+    SchoolInvolved,
+    TimelineEntry,
+)
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.tally_models import IncidentTally
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.models import CompletingEvent
 from tests.alerts.builders import raise_police_alert, rota
-from tests.concurrency import WAIT, Paused, PausedAtCall, _wait_for_lock_waiters, in_thread, overlapping
+from tests.concurrency import (
+    WAIT,
+    Paused,
+    PausedAtCall,
+    _wait_for_lock_waiters,
+    held_by_a_row_being_written,
+    in_thread,
+    overlapping,
+)
 from tests.incidents.builders import (
     answering,
     categorise,
@@ -452,3 +467,19 @@ def test_an_action_a_correction_makes_due_later_is_not_escalated_by_a_run_that_s
     assert not TimelineEntry.objects.filter(
         incident=incident, action__due_at__gt=timezone.now(), text__contains="escalated"
     ).exists()
+
+
+def test_one_school_recorded_by_two_people_at_once_is_kept_once_and_the_second_is_told(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    school = incident.partnership.organisations.get(name="Northbridge Academy")
+    with held_by_a_row_being_written(SchoolInvolved, incident=incident, school=school, recorded_by=None):
+        runs = [
+            in_thread(lambda by=demo_users[role]: demo_school(incident, by))
+            for role in ("responder", "police")
+        ]
+    for thread, _ in runs:
+        thread.join(WAIT)
+    errors = [outcome["error"] for _, outcome in runs if "error" in outcome]
+    assert [type(error) for error in errors] == [DomainError]
+    assert "Northbridge Academy is already recorded" in errors[0].message
+    assert incident.schools.count() == 1

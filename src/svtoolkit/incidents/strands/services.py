@@ -12,6 +12,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.disclosures import record_disclosure
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     HospitalStay,
     PatientStatus,
@@ -102,6 +103,9 @@ def record_school(*, incident, school, by, request=None, **fields) -> SchoolInvo
     """Record a school attended by those involved; the plan gains the schools' items and the actions its
     record answers (safeguarding lead told, plan started, support offered) are done."""
     check_school(incident=incident, school=school)
+    # The incident first (locks.py), so two people recording the same school at once take turns: the second
+    # is told it is recorded instead of meeting the database's refusal.
+    lock_incident(incident.pk)
     if incident.schools.filter(school=school).exists():
         raise DomainError(f"{school} is already recorded: change its record instead.", field="school")
     check_times_told(incident, fields, SCHOOL_TIMES)
