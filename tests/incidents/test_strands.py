@@ -271,6 +271,28 @@ def test_a_hospital_stay_that_breaks_a_rule_is_refused(incident, person, respond
     assert not HospitalStay.objects.exists()
 
 
+def test_someone_recorded_as_having_died_is_not_recorded_as_in_hospital(incident, responder):
+    died_at_the_scene = demo_person(incident, responder, deceased=True)
+    with pytest.raises(DomainError, match="recorded as having died") as refused:
+        demo_hospital_stay(incident, died_at_the_scene, responder)
+    assert refused.value.field == "status"
+    assert not HospitalStay.objects.exists()
+    # Their stay may say how it ended, or that they had been discharged before they died.
+    assert demo_hospital_stay(incident, died_at_the_scene, responder, status="died").pk
+    assert demo_hospital_stay(incident, died_at_the_scene, responder, status="discharged").pk
+
+
+def test_a_stay_that_ended_in_death_is_not_changed_back_to_in_hospital(incident, person, responder):
+    stay = died(demo_hospital_stay(incident, person, responder), responder)
+    fields = HospitalStayForm.initial_from(stay)
+    revision = fields.pop("revision")
+    with pytest.raises(DomainError, match="recorded as having died"):
+        strands_services.update_hospital_stay(
+            stay=stay, by=responder, expected_revision=revision, **fields | {"status": "in_hospital"}
+        )
+    assert HospitalStay.objects.get(pk=stay.pk).status == "died"
+
+
 def test_a_hospital_stay_is_of_a_person_of_this_incident(demo, demo_users, incident, responder):
     other, _ = demo_incident(demo, demo_users)
     stranger = demo_person(other, responder)

@@ -139,9 +139,15 @@ def update_school(*, record, by, expected_revision, request=None, **fields) -> S
 
 
 def check_hospital_stay(
-    *, incident, status, hospital, expected_discharge_on, discharge_plan, discharge_plan_agreed
+    *, incident, patient, status, hospital, expected_discharge_on, discharge_plan, discharge_plan_agreed
 ) -> None:
     """What a hospital stay must say to be recorded as given."""
+    if patient.deceased and status == PatientStatus.IN_HOSPITAL:
+        raise DomainError(
+            "They are recorded as having died, so they are not in hospital: say the stay ended in their "
+            "death, or that they had been discharged. If the record is wrong, correct it first.",
+            field="status",
+        )
     if hospital is not None and (
         hospital.partnership_id != incident.partnership_id
         or hospital.kind != OrganisationKind.HEALTH_HOSPITAL
@@ -161,10 +167,11 @@ def check_hospital_stay(
         raise DomainError("Describe the discharge plan that was agreed.", field="discharge_plan")
 
 
-def _hospital_changes(incident, stored, fields) -> dict:
+def _hospital_changes(incident, patient, stored, fields) -> dict:
     """The columns a stay's form sets: the plan's agreement as the time it was first agreed."""
     check_hospital_stay(
         incident=incident,
+        patient=patient,
         status=fields["status"],
         hospital=fields.get("hospital"),
         expected_discharge_on=fields.get("expected_discharge_on"),
@@ -222,7 +229,7 @@ def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> Ho
     """Record a person affected in hospital; the actions its record answers (visitors agreed, discharge plan
     agreed, violence-reduction team told) are done, and someone in hospital brings in the hospital's items."""
     _check_person_of(incident, patient, "patient", by=by)
-    changes = _hospital_changes(incident, None, fields)
+    changes = _hospital_changes(incident, patient, None, fields)
     stay = HospitalStay.objects.create(incident=incident, patient=patient, recorded_by=by, **changes)
     _record_death(stay, by, request)
     # The timeline is read by everyone who sees the incident: it names no one.
@@ -242,7 +249,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     check_may_read(stay.patient, by=by)
     incident = stay.incident
-    changes = _hospital_changes(incident, stay, fields)
+    changes = _hospital_changes(incident, stay.patient, stay, fields)
     changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
     update_if_unchanged(stay, expected_revision=expected_revision, **changes)
     _record_death(stay, by, request)
