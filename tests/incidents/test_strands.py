@@ -34,6 +34,7 @@ from tests.incidents.builders import (
     demo_person,
     demo_referral,
     demo_school,
+    on_the_records_list_only,
 )
 from tests.recovery.test_after import closed
 
@@ -528,6 +529,27 @@ def test_on_the_incidents_list_but_not_the_persons_their_strand_pages_are_refuse
         reverse("incidents:strands", args=[incident.pk]), {"reason": "Checking"}
     ).content.decode()
     assert "A. B." in text and person.name not in text and "No callers told the ward" not in text
+
+
+def test_on_a_records_own_list_only_the_strands_page_opens_that_persons_records(
+    client_for, incident, person, responder, demo_users
+):
+    """The hospital's liaison, on the victim's own list and not the incident's, reads the victim's stay (as in
+    a situation report they ask for); someone on the incident's list who may read no record is not offered to
+    open records they would be refused."""
+    health = demo_users["health"]
+    services.add_participant(
+        incident=incident, organisation=health.memberships.get().organisation, contact=None, by=responder
+    )
+    on_the_records_list_only(person, health, by=responder)
+    demo_hospital_stay(incident, person, responder, ward_restrictions="No callers told the ward")
+    url = reverse("incidents:strands", args=[incident.pk])
+    assert "Open the records" in client_for("health").get(url).content.decode()
+    text = client_for("health").post(url, {"reason": "Planning the discharge"}).content.decode()
+    assert person.name in text and "No callers told the ward" in text
+    coordinator = demo_users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    assert "Open the records" not in client_for("coordinator").get(url).content.decode()
 
 
 # --- The situation report ----------------------------------------------------------------------------------

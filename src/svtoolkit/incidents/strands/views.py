@@ -45,16 +45,17 @@ def _opened(request, found_in, pk, *, rule, reason):
 @access.allowed_when_closed  # opening the records with a reason reads them; it changes nothing
 def strands(request, incident_id):
     """Schools for everyone who sees the incident; hospital stays, referrals and people at risk as counts, and
-    opened with a reason (audited) by the need-to-know list."""
+    opened with a reason (audited) by those on the own list of at least one person's record, each reading
+    only the records of the people whose lists they are on (as a situation report holds)."""
     shown = incident_for_request(request, incident_id)
-    may_read = access.can_read_people(request.user, request.partnership, shown)
+    may_read = access.can_read_any_person(request.user, request.partnership, shown)
     form = ReasonForm(request.POST or None) if may_read else None
     if form is not None:
         form.fields["reason"].label = "Why do you need to open the hospital and safeguarding records?"
     opened = None
     if request.method == "POST":
         if form is None:
-            access.deny(request, reason="can_read_people")
+            access.deny(request, reason="can_read_any_person")
         if form.is_valid():
             opened = selectors.read_strands(
                 user=request.user, incident=shown, reason=form.cleaned_data["reason"], request=request
