@@ -1,9 +1,11 @@
 """Scheduled jobs: each due time runs once, across any number of workers, and a missed one is caught up."""
 
 import dataclasses
+import signal
 import threading
 import time
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -136,6 +138,50 @@ def test_a_daily_time_is_local_time_across_the_clock_change(time_machine):
     time_machine.move_to(at(2026, 3, 29, 7, 0), tick=False)
     [run] = Scheduler([job]).tick()
     assert run.slot == datetime(2026, 3, 29, 6, 0, tzinfo=ZoneInfo("UTC"))
+
+
+@contextmanager
+def given_no_more_than(seconds: int):
+    """Fail, rather than hang, a test whose scheduler never ends its tick (SIGALRM, in the main thread)."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"the tick went on past {seconds} seconds")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.django_db
+def test_a_job_due_every_minute_runs_every_minute_through_the_night_the_clocks_go_back(time_machine):
+    # 25 October 2026: at 02:00 BST (01:00 UTC) the clocks go back to 01:00 GMT: 01:00 to 02:00 comes twice.
+    job = job_for(note_run, every=timedelta(minutes=1))
+    scheduler = Scheduler([job])
+    start = datetime(2026, 10, 25, 0, 58, 1, tzinfo=UTC)
+    slots = []
+    for minute in range(65):
+        time_machine.move_to(start + timedelta(minutes=minute), tick=False)
+        with given_no_more_than(10):
+            slots += [run.slot.astimezone(UTC) for run in scheduler.tick()]
+    assert slots == [start.replace(second=0) + timedelta(minutes=minute) for minute in range(65)]
+    assert len(runs) == 65
+
+
+@pytest.mark.django_db
+def test_a_daily_job_in_the_hour_that_comes_twice_runs_and_the_scheduler_goes_on(time_machine):
+    job = job_for(note_run, cron="30 1 * * *")
+    escalation = job_for(note_run, every=timedelta(minutes=1))
+    time_machine.move_to(datetime(2026, 10, 25, 1, 45, tzinfo=UTC), tick=False)  # 01:45 GMT, the second time
+    with given_no_more_than(10):
+        ran = Scheduler([job, escalation]).tick()
+    assert [run.slot.astimezone(UTC) for run in ran] == [
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 45, tzinfo=UTC),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,7 +41,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -104,7 +104,7 @@ class ScheduledJob:
     def latest_slot(self, now: datetime) -> datetime | None:
         """The last time the job was due, at or before ``now`` (None if it was not due within a year)."""
         for lookback in _LOOKBACKS:
-            slot = self.trigger.get_next_fire_time(None, now - lookback)
+            slot = self._due_from(now.astimezone(UTC) - lookback)
             if slot is not None and slot <= now:
                 while (following := self.next_slot(slot)) is not None and following <= now:
                     slot = following
@@ -113,7 +113,15 @@ class ScheduledJob:
 
     def next_slot(self, after: datetime) -> datetime | None:
         """The first time the job is due after ``after``."""
-        return self.trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+        return self._due_from(after.astimezone(UTC) + timedelta(microseconds=1))
+
+    def _due_from(self, moment: datetime) -> datetime | None:
+        """The first time the job is due at or after ``moment``, in UTC. Python adds to and compares two times
+        of one zone by the clock on the wall, dropping which of the two 01:30s it was on the night the clocks
+        go back: a slot in that hour kept in London time would be taken for the hour before, and the walk
+        from slot to slot would go round that hour for ever."""
+        slot = self.trigger.get_next_fire_time(None, moment)
+        return slot.astimezone(UTC) if slot is not None else None
 
 
 @dataclass(frozen=True)
