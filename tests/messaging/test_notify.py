@@ -87,6 +87,9 @@ def test_notify_busy_then_back_sends_the_text_once(notify, settings):
         status=500,
     )
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"notifications": [], "links": {}}
+    )
     _alert()
     delivery.deliver_due_alerts()
     retrying = Delivery.objects.get(channel="sms")
@@ -94,6 +97,71 @@ def test_notify_busy_then_back_sends_the_text_once(notify, settings):
     with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
         assert delivery.deliver_due_alerts() == 1
     assert len(texts) == 1
+
+
+def test_a_text_notify_took_but_answered_too_late_is_not_sent_again(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts, taken = [], {}
+
+    def take_then_answer_too_late(request):
+        received = json.loads(request.data)
+        texts.append(received)
+        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
+        time.sleep(1.5)  # past the one-second send timeout: svtoolkit never hears that Notify took it
+        return Response(json.dumps(taken[received["reference"]]), 201)
+
+    def what_notify_has(request):
+        assert _authorised(request) and request.args["template_type"] == "sms"
+        found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        take_then_answer_too_late
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    _alert()
+    delivery.deliver_due_alerts()
+    retrying = Delivery.objects.get(channel="sms")
+    assert retrying.status == DeliveryStatus.QUEUED and len(texts) == 1
+    with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due_alerts() == 1
+    sent = Delivery.objects.get(channel="sms")
+    assert len(texts) == 1, "the duty officer is texted once"
+    assert sent.status == DeliveryStatus.SENT
+    assert sent.provider_reference == taken[f"delivery-{sent.pk}"]["id"]
+
+
+def test_a_text_sent_again_after_notify_failed_it_is_sent_though_its_answer_is_cut_off(notify, settings):
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    _alert()
+    failed = Delivery.objects.get(channel="sms")
+    # Sent before, and reported failed by Notify; a coordinator sends it again, and its answer is cut off.
+    Delivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, attempts=1)
+    failed_before = {
+        "id": str(uuid.uuid4()),
+        "created_at": timezone.now().isoformat(),
+        "status": "temporary-failure",
+    }
+
+    def take_then_answer_too_late(request):
+        texts.append(json.loads(request.data))
+        if len(texts) == 1:
+            time.sleep(1.5)
+        return Response(json.dumps({"id": str(uuid.uuid4())}), 201)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        take_then_answer_too_late
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"notifications": [failed_before], "links": {}}
+    )
+    services.resend(delivery=failed, by=None)
+    delivery.deliver_due_alerts()
+    with time_machine.travel(Delivery.objects.get(channel="sms").next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due_alerts() == 1
+    sent = Delivery.objects.get(channel="sms")
+    assert len(texts) == 2 and sent.provider_reference != failed_before["id"]
 
 
 def test_a_number_notify_refuses_fails_at_once(notify, settings):

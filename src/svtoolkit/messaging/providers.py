@@ -6,6 +6,7 @@ later).
 """
 
 import smtplib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -19,6 +20,8 @@ from svtoolkit.messaging.models import Channel
 SMTP = "smtp"
 NOTIFY = "notify"
 OUTBOX = "outbox"
+# How far Notify's clock may be behind ours when it says when it took a message.
+NOTIFY_CLOCK_SLACK = timedelta(minutes=5)
 
 
 def provider_for(channel: str) -> str:
@@ -83,19 +86,43 @@ def notify_client() -> NotificationsAPIClient:
     return client
 
 
+def _taken_already(client, delivery, reference: str) -> str:
+    """The id Notify gave this delivery on an earlier try whose answer never came back (cut off at the send
+    timeout after Notify took it, or its worker stopped before recording it), or "". Only one Notify made
+    since the delivery was (less the clock's slack) counts, as a reference is unique to one svtoolkit only,
+    and not one Notify failed (a coordinator is sending that again)."""
+    kind = "sms" if delivery.channel == Channel.SMS else "email"
+    earlier = client.get_all_notifications(template_type=kind, reference=reference)["notifications"]
+    since = delivery.created_at - NOTIFY_CLOCK_SLACK
+    return next(
+        (
+            notification["id"]
+            for notification in earlier
+            if datetime.fromisoformat(notification["created_at"]) >= since
+            and notification.get("status") not in NOTIFY_FAILED
+        ),
+        "",
+    )
+
+
 def _send_by_notify(delivery) -> str:
     message = delivery.notification
     reference = f"delivery-{delivery.pk}"
+    client = notify_client()  # one deadline for asking and sending together
     try:
+        # A try after the first asks Notify first: it may have taken an earlier one (a text sent twice wakes
+        # the duty officer twice, and the second is not known to be the same alert).
+        if delivery.attempts > 1 and (taken := _taken_already(client, delivery, reference)):
+            return taken
         if delivery.channel == Channel.SMS:
-            answer = notify_client().send_sms_notification(
+            answer = client.send_sms_notification(
                 phone_number=delivery.address,
                 template_id=settings.NOTIFY_SMS_TEMPLATE_ID,
                 personalisation={"body": message.sms_text or message.subject},
                 reference=reference,
             )
         else:
-            answer = notify_client().send_email_notification(
+            answer = client.send_email_notification(
                 email_address=delivery.address,
                 template_id=settings.NOTIFY_EMAIL_TEMPLATE_ID,
                 personalisation={"subject": message.subject, "body": message.body},
