@@ -1,5 +1,6 @@
 """The alert and rota pages: who may use them, what they change, and bad input shown and refused."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from svtoolkit.alerts.models import (
     EscalationPolicy,
     LaunchProtocol,
 )
-from svtoolkit.alerts.services import escalate_alerts
+from svtoolkit.alerts.services import add_to_alert_list, escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
@@ -170,6 +171,32 @@ def test_the_duty_officer_acknowledges_on_the_incident_page_then_takes_the_lead(
     alert.refresh_from_db()
     assert alert.lead_accepted_by == demo_users["responder"]
     assert alert.incident.leads.get().officer == demo_users["responder"]
+
+
+def test_the_incident_page_shows_a_duty_officer_with_no_mobile_number_was_not_texted(
+    client_for, demo, demo_users
+):
+    duty_officer = demo_users["responder"]
+    duty_officer.mobile_number = ""
+    duty_officer.save(update_fields=["mobile_number"])
+    coordinator = demo_users["coordinator"]
+    coordinator.mobile_number = "07700 900456"
+    coordinator.save(update_fields=["mobile_number"])
+    rota(demo, demo_users)
+    add_to_alert_list(partnership=demo, user=coordinator, by=coordinator)
+    alert = raise_police_alert(demo, demo_users)
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    alerted = words[words.index("Who was alerted") :]
+    duty_officers_row = alerted[alerted.index(f"{duty_officer} Duty officer") :]
+    assert (
+        duty_officers_row.index("Email:")
+        < duty_officers_row.index("Text message: Not sent they had no mobile number when they were alerted")
+        < duty_officers_row.index("Has not acknowledged")
+    )
+    coordinators_row = alerted[alerted.index(f"{coordinator} Alert list") :]
+    assert "Text message:" in coordinators_row
+    assert "Not sent" not in coordinators_row[: coordinators_row.index("acknowledged")]
 
 
 def test_naming_the_lead_on_the_lead_page_acknowledges_the_alert_and_takes_the_lead(

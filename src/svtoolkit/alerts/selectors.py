@@ -21,7 +21,8 @@ from svtoolkit.alerts.models import (
     EscalationPolicy,
     LaunchProtocol,
 )
-from svtoolkit.messaging.models import Delivery
+from svtoolkit.messaging import services as messaging
+from svtoolkit.messaging.models import Channel, Delivery
 from svtoolkit.partnerships.models import Organisation, OrganisationKind
 from svtoolkit.playbooks.default import default_vocabularies
 
@@ -282,6 +283,20 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
         )
         .order_by("after_minutes", "id")
     )
+    texts_on = bool(messaging.settings_summary()["sms"])
+    for recipient in (r for step in steps for r in step.recipients.all()):
+        # An alert goes by text too: a person it reached by email only is shown so, and why, so that the
+        # coordinators put it right before the next night.
+        channels = (
+            {d.channel for d in recipient.notification.deliveries.all()} if recipient.notification else ()
+        )
+        recipient.no_text = (
+            ""
+            if not channels or Channel.SMS in channels
+            else "they had no mobile number when they were alerted"
+            if texts_on
+            else "text messages are not set up"
+        )
     taken = {step.duty_role for step in steps}
     waiting = [
         {
