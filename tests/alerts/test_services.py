@@ -113,6 +113,22 @@ def test_an_alert_reaches_the_coordinators_at_once_when_the_duty_officers_accoun
     assert selectors.on_duty(demo, DutyRole.DUTY_OFFICER, timezone.now()) is None
 
 
+def test_an_alert_is_raised_and_reaches_the_coordinators_whatever_the_length_of_the_name_on_the_rota(
+    demo, demo_users
+):
+    rota(demo, demo_users, senior=demo_users["coordinator"])
+    # The longest name an account may have, of someone made a viewer since they were put on the rota.
+    User.objects.filter(pk=demo_users["responder"].pk).update(full_name="Alexandra " * 15)
+    demo_users["responder"].memberships.filter(partnership=demo).update(role="viewer")
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {
+        person.email: services.FALLBACK_REASON for person in selectors.coordinators_of(demo)
+    }
+    note = alert.steps.get().note
+    assert "cannot be alerted: they are no longer a coordinator or responder" in note
+    assert note.endswith("The coordinators were alerted instead.")
+
+
 def _removed(membership, coordinator):
     account_services.remove_member(membership=membership, by=coordinator)
 

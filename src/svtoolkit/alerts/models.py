@@ -184,7 +184,7 @@ class AlertStep(models.Model):
     after_minutes = models.PositiveSmallIntegerField()
     taken_at = models.DateTimeField(default=timezone.now)
     # What happened when nobody could be alerted at this step (no one on the rota, say).
-    note = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["alert", "after_minutes", "id"]
