@@ -1,18 +1,20 @@
 """Alerts through their services: raising, the rota, escalation, acknowledgement and the launch protocol."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.accounts import services as account_services
 from svtoolkit.accounts.models import User
 from svtoolkit.alerts import selectors, services
+from svtoolkit.alerts.defaults import Step
 from svtoolkit.alerts.models import Alert, AlertListMember, AlertRecipient, AlertStep, DutyRole, DutyShift
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
@@ -23,7 +25,7 @@ from svtoolkit.messaging import delivery
 from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as directory
 from tests.alerts.builders import raise_police_alert, rota
-from tests.concurrency import held_until_both_wait
+from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
 
 pytestmark = pytest.mark.django_db
@@ -713,6 +715,49 @@ def test_a_lead_and_a_categorisation_at_once_both_go_through_and_launch_once(dem
     assert incident.status == IncidentStatus.ASSESSING
     assert Alert.objects.get(pk=alert.pk).lead_accepted_by == responder
     assert (launch_protocol_lines(incident), partner_notices(incident)) == (1, 5)
+
+
+def _waiting_for_a_lock_or_done(thread) -> None:
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] or not thread.is_alive():
+                return
+            time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("acknowledging", ["the link", "an escalation step"])
+def test_an_acknowledgement_or_a_step_while_a_lead_is_named_both_go_through(demo, demo_users, acknowledging):
+    """Naming a lead locks the incident, then its alert; whatever else locks the alert must not then wait for
+    the incident, or PostgreSQL ends one of the two as a deadlock (the lead's page fails)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks and deadlocks are PostgreSQL's.")
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    recipient = alert.recipients.get(user=demo_users["responder"])
+
+    def acknowledge():
+        if acknowledging == "the link":
+            return services.acknowledge(alert=alert, by=recipient.user, recipient=recipient, via="link")
+        with time_machine.travel(raised + timedelta(minutes=11), tick=False):
+            return services._take_step(alert_id=alert.pk, step=Step(DutyRole.DEPUTY, 10), now=timezone.now())
+
+    with transaction.atomic():
+        incident = Incident.objects.get(pk=alert.incident_id)
+        incident_services.locked_incidents().get(pk=incident.pk)  # what naming a lead does first
+        thread, outcome = in_thread(acknowledge)
+        _waiting_for_a_lock_or_done(thread)
+        assert services._locked_alert(incident) is not None  # and then
+    thread.join(WAIT)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"]
 
 
 def test_a_partnerships_own_protocol_starts_from_the_shipped_one(demo, demo_users):

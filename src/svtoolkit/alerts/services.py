@@ -274,14 +274,23 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
 # --- Escalation ----------------------------------------------------------------------------------------
 
 
+def _alert_locked(alert_id: int) -> Alert:
+    """The alert, its row alone locked (not its incident's nor its partnership's, read with it): a lead being
+    named holds the incident while it waits for the alert, and would otherwise wait for ever on this. Within
+    a transaction."""
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("incident", "partnership")
+        .get(pk=alert_id)
+    )
+
+
 def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: bool = False) -> int:
     """Take one step of the policy for one alert, once: the step's row is the claim, written in the same
     transaction as the messages, so a second run at the same moment finds it and alerts no one."""
     try:
         with transaction.atomic():
-            alert = (
-                Alert.objects.select_for_update().select_related("incident", "partnership").get(pk=alert_id)
-            )
+            alert = _alert_locked(alert_id)
             if alert.acknowledged_at is not None:
                 return 0
             taken = AlertStep.objects.create(
@@ -378,7 +387,7 @@ def _escalate(now: datetime) -> int:
 def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -> bool:
     """Record that ``by`` has the alert in hand: escalation stops. Returns whether this was the first
     acknowledgement (a later one is kept on the person's own line only)."""
-    alert = Alert.objects.select_for_update().select_related("incident", "partnership").get(pk=alert.pk)
+    alert = _alert_locked(alert.pk)
     now = timezone.now()
     if recipient is None:
         recipient = AlertRecipient.objects.filter(alert=alert, user=by).first()
