@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from svtoolkit.core.models import ScheduledRun
 from svtoolkit.core.scheduling import Scheduler, forget_old_runs, job_for, scheduled_jobs
-from tests.factories import PlanActionFactory, UserFactory
+from tests.factories import MembershipFactory, PlanActionFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -201,7 +201,8 @@ def test_two_workers_ticking_the_same_slot_at_once_run_it_once(time_machine):
 def test_two_overlapping_runs_of_the_overdue_reminders_email_each_owner_once(time_machine):
     time_machine.move_to(at(2026, 11, 30, 10, 15, 2), tick=False)
     owner = UserFactory(email="owner@example.org")
-    PlanActionFactory(owner=owner, due_at=at(2026, 11, 30, 9, 0), title="Check the CCTV")
+    action = PlanActionFactory(owner=owner, due_at=at(2026, 11, 30, 9, 0), title="Check the CCTV")
+    MembershipFactory(user=owner, partnership=action.incident.partnership)  # only members are reminded
     [reminders] = [job for job in scheduled_jobs() if job.name == "incidents.send_overdue_reminders"]
     in_threads(Scheduler([reminders]).tick, Scheduler([reminders]).tick)
     assert [message.to for message in mail.outbox] == [["owner@example.org"]]
