@@ -447,6 +447,31 @@ def test_without_acknowledgement_the_senior_manager_is_alerted_after_twenty_minu
     }
 
 
+def test_an_unexpected_error_on_one_alert_holds_up_the_escalation_of_no_other(
+    demo, demo_users, monkeypatch, caplog
+):
+    """The defect: an error on one alert ended the whole run, so every alert after it waited unescalated."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        failing = raise_police_alert(demo, demo_users)
+    with time_machine.travel(raised + timedelta(seconds=1), tick=False):
+        other = raise_police_alert(demo, demo_users, where="Market Square")
+    take_step = services._take_step
+
+    def failing_on_the_first(*, alert_id, **step):
+        if alert_id == failing.pk:
+            raise RuntimeError("something nobody foresaw")
+        return take_step(alert_id=alert_id, **step)
+
+    monkeypatch.setattr(services, "_take_step", failing_on_the_first)
+    with time_machine.travel(raised + timedelta(minutes=10, seconds=1), tick=False):
+        assert services.escalate_alerts() == 1
+    assert alerted(other)["coordinator@example.org"] == "Deputy duty officer"
+    assert "coordinator@example.org" not in alerted(failing)
+    assert f"alert {failing.pk}" in caplog.text and "something nobody foresaw" in caplog.text
+
+
 def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo_users):
     raised = timezone.now()
     with time_machine.travel(raised, tick=False):

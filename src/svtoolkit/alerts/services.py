@@ -376,7 +376,15 @@ def _escalate(now: datetime) -> int:
         done = set(AlertStep.objects.filter(alert=alert).values_list("duty_role", flat=True))
         for step in policies[alert.partnership_id]:
             if step.duty_role not in done and alert.raised_at + timedelta(minutes=step.after_minutes) <= now:
-                taken += _take_step(alert_id=alert.pk, step=step, now=now)
+                try:
+                    taken += _take_step(alert_id=alert.pk, step=step, now=now)
+                except OperationalError:
+                    raise  # the database was busy: the whole run is tried again
+                except Exception:
+                    # One alert's unforeseen error must not leave every alert after it unescalated: the
+                    # step is tried again by the next run, and the error is logged for the operators.
+                    logger.exception("Escalating alert %s failed; the next run tries again", alert.pk)
+                    break
     return taken
 
 
