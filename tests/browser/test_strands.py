@@ -145,6 +145,12 @@ def test_the_safeguarding_strand_referral_outcome_and_someone_at_risk(
     checked(phone)
     phone.get_by_label("UK GDPR Article 6 basis").select_option(label="Article 6(1)(e): public task")
     phone.get_by_role("button", name="Record the referral").click()
+    expect(phone.locator(".govuk-error-summary")).to_contain_text(
+        "Choose the UK GDPR Article 9 condition: this includes health information"
+    )
+    checked(phone)
+    phone.get_by_label(re.compile("^Article 9 / Schedule 1 condition")).select_option(value="9_2_g_sch1_18")
+    phone.get_by_role("button", name="Record the referral").click()
     expect(phone.get_by_text("The referral was recorded, and logged as a disclosure.")).to_be_visible()
     assert incident.disclosures.get().recipient == "Multi-agency safeguarding hub (MASH)"
 

@@ -21,7 +21,12 @@ from tests.reports.builders import SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
 
-BASIS = {"purpose": "Safeguarding the victim", "article6_basis": "6_1_e", "gateway": "cda_1998_s115"}
+BASIS = {
+    "purpose": "Safeguarding the victim",
+    "article6_basis": "6_1_e",
+    "article9_condition": "9_2_g_sch1_18",
+    "gateway": "cda_1998_s115",
+}
 # The files that hold people affected: exactly those marked as personal data, each also a path below.
 DISCLOSING_FILES = {"reports:incident_sitrep:people", "recovery:subject_access"}
 
@@ -68,7 +73,11 @@ def test_every_other_file_names_no_one_affected_and_discloses_nothing(world, cli
 
 
 def _sitrep(client_for, made, demo, demo_users, basis):
-    data = {**SITREP_WITH_PEOPLE, "article6_basis": basis.get("article6_basis", "")}
+    data = {
+        **SITREP_WITH_PEOPLE,
+        "article6_basis": basis.get("article6_basis", ""),
+        "article9_condition": basis.get("article9_condition", ""),
+    }
     return client_for("responder").post(reverse("reports:incident_sitrep", args=[made.incident.pk]), data)
 
 
@@ -125,6 +134,14 @@ PATHS = {
 }
 
 
+# Every path but the subject-access export, whose basis is fixed, asks for one.
+each_path_asking_a_basis = pytest.mark.parametrize(
+    "path",
+    [path for path in PATHS.values() if path is not _subject_access],
+    ids=[name for name, path in PATHS.items() if path is not _subject_access],
+)
+
+
 @pytest.fixture
 def made(demo, demo_users):
     made = demo_recovery(demo, demo_users)
@@ -148,17 +165,28 @@ def test_each_disclosure_path_writes_one_entry_with_its_basis(
     assert list(disclosure.people.all()) and disclosure.incident == made.incident
 
 
-@pytest.mark.parametrize(
-    "path",
-    [path for path in PATHS.values() if path is not _subject_access],
-    ids=[name for name, path in PATHS.items() if path is not _subject_access],
-)
+@each_path_asking_a_basis
 def test_each_disclosure_path_is_refused_without_an_article_6_basis(
     path, client_for, made, demo, demo_users, other_partnership
 ):
     basis = {name: value for name, value in BASIS.items() if name != "article6_basis"}
     response = _take(path, client_for, made, demo, demo_users, basis, other_partnership)
     assert response.status_code == 200 and "Choose the UK GDPR Article 6 basis" in response.content.decode()
+    assert not Disclosure.objects.exists()
+
+
+@each_path_asking_a_basis
+def test_each_disclosure_path_of_health_information_is_refused_without_an_article_9_condition(
+    path, client_for, made, demo, demo_users, other_partnership
+):
+    made.person.support_needs = "Trauma counselling after the stabbing"
+    made.person.save(update_fields=["support_needs"])
+    basis = {name: value for name, value in BASIS.items() if name != "article9_condition"}
+    response = _take(path, client_for, made, demo, demo_users, basis, other_partnership)
+    page = response.content.decode()
+    assert response.status_code == 200 and "Choose the UK GDPR Article 9 condition" in page
+    typed = SITREP_WITH_PEOPLE["reason"] if path is _sitrep else BASIS["purpose"]
+    assert "govuk-error-summary" in page and typed in page  # what was typed is kept
     assert not Disclosure.objects.exists()
 
 

@@ -14,8 +14,8 @@ from svtoolkit.incidents import disclosures
 from svtoolkit.incidents.models import Disclosure, IncidentShare
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import DisclosureFactory, SharingAgreementFactory
-from tests.incidents.builders import demo_incident, demo_person
-from tests.reports.builders import SITREP_WITH_PEOPLE
+from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person
+from tests.reports.builders import SITREP_WITH_HEALTH, SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def _disclose(incident, person, by, **changes):
         "recipient": "The gold group",
         "purpose": "Briefing the gold group",
         "article6_basis": "6_1_e",
+        "special_category": False,
         "by": by,
     }
     return disclosures.record_disclosure(**{**fields, **changes})
@@ -50,6 +51,7 @@ def _disclose(incident, person, by, **changes):
         ({"article6_basis": "6_1_z"}, "article6_basis"),
         ({"gateway": "made_up_act"}, "gateway"),
         ({"purpose": "  "}, "purpose"),
+        ({"special_category": True}, "article9_condition"),
     ],
 )
 def test_a_disclosure_without_a_lawful_basis_or_reason_is_refused(
@@ -110,6 +112,35 @@ def test_the_sitrep_with_people_is_refused_without_an_article_6_basis(client_for
     assert "Choose the UK GDPR Article 6 basis" in response.content.decode()
     assert "Briefing the gold group" in response.content.decode()  # what was typed is kept
     assert not Disclosure.objects.exists()
+
+
+def test_the_sitrep_with_a_hospital_stay_is_refused_without_an_article_9_condition_and_nothing_is_given(
+    client_for, incident, person, demo_users
+):
+    demo_hospital_stay(incident, person, demo_users["responder"], ward_restrictions="Family only")
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
+    )
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and 'href="#id_article9_condition"' in page
+    assert "Choose the UK GDPR Article 9 condition: this includes health information" in page
+    assert "Briefing the gold group" in page and "The gold group" in page  # what was typed is kept
+    assert not Disclosure.objects.exists()
+
+
+def test_the_sitrep_with_a_hospital_stay_is_given_with_an_article_9_condition(
+    client_for, incident, person, demo_users
+):
+    demo_hospital_stay(incident, person, demo_users["responder"])
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]),
+        SITREP_WITH_HEALTH,
+    )
+    assert response["Content-Type"] == "application/pdf"
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.article6_basis, disclosure.article9_condition) == ("6_1_e", "9_2_g_sch1_18")
+    assert list(disclosure.people.all()) == [person]
 
 
 def test_the_sitrep_without_people_is_no_disclosure(client_for, incident, person):

@@ -28,6 +28,7 @@ from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.recovery import tasks
 from svtoolkit.reports.selectors import situation_report
 from tests.incidents.builders import (
+    REFERRAL_BASIS,
     categorise,
     demo_hospital_stay,
     demo_incident,
@@ -397,6 +398,42 @@ def test_a_referral_is_logged_once_as_a_disclosure_with_its_basis_and_completes_
 def test_a_referral_without_an_article_6_basis_is_refused_and_nothing_is_kept(incident, person, responder):
     with pytest.raises(DomainError, match="Article 6"):
         demo_referral(incident, person, responder, article6_basis="")
+    assert not SafeguardingReferral.objects.exists() and not Disclosure.objects.exists()
+
+
+def test_a_referral_without_an_article_9_condition_is_refused_and_nothing_is_kept(
+    incident, person, responder
+):
+    with pytest.raises(DomainError, match="Article 9") as refused:
+        demo_referral(incident, person, responder, article9_condition="")
+    assert refused.value.field == "article9_condition"
+    assert not SafeguardingReferral.objects.exists() and not Disclosure.objects.exists()
+
+
+def test_the_referral_page_asks_the_article_9_condition_and_keeps_what_was_typed_without_it(
+    client_for, incident, person
+):
+    url = reverse("incidents:referral_add", args=[incident.pk])
+    assert 'name="article9_condition"' in client_for("responder").get(url).content.decode()
+    answer = client_for("responder").post(
+        url,
+        {
+            "person": person.pk,
+            "route": "mash",
+            "referred_at": timezone.localtime(timezone.now() - timedelta(minutes=30)).strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+            **{
+                key: value
+                for key, value in REFERRAL_BASIS.items()
+                if key not in ("article9_condition", "agreement")
+            },
+        },
+    )
+    text = answer.content.decode()
+    assert answer.status_code == 200 and "govuk-error-summary" in text
+    assert "Choose the UK GDPR Article 9 condition" in text
+    assert "A child at risk after the stabbing" in text
     assert not SafeguardingReferral.objects.exists() and not Disclosure.objects.exists()
 
 

@@ -77,12 +77,17 @@ def offer(person, by, **overrides):
 
 
 def refer(person, by, **overrides):
-    """A referral of ``person`` for bereavement counselling, with its reason and Article 6 basis."""
+    """A referral of ``person`` for bereavement counselling, with its reason, Article 6 basis and Article 9
+    condition (their record holds support needs: health information)."""
     fields = {
         "kind": "referral",
         "description": "Weekly bereavement counselling",
         "referred_to": "Cruse Bereavement Support",
-        "referral_basis": {"purpose": "Bereavement support for the family", "article6_basis": "6_1_e"},
+        "referral_basis": {
+            "purpose": "Bereavement support for the family",
+            "article6_basis": "6_1_e",
+            "article9_condition": "9_2_g_sch1_18",
+        },
     }
     return offer(person, by, **(fields | overrides))
 
@@ -184,6 +189,7 @@ def test_the_referral_form_asks_who_receives_their_details_and_the_pages_show_it
         "offered_on": "2026-11-02",
         "purpose": "Bereavement support for the family",
         "article6_basis": "6_1_e",
+        "article9_condition": "9_2_g_sch1_18",
     }
     refused = client.post(url, typed).content.decode()
     assert "Say who the referral is to" in refused and 'value="Weekly bereavement counselling"' in refused

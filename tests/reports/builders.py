@@ -11,6 +11,8 @@ SITREP_WITH_PEOPLE = {
     "article6_basis": "6_1_e",
     "gateway": "cda_1998_s115",
 }
+# The same, for records holding health information (support needs, a hospital stay): special category data.
+SITREP_WITH_HEALTH = {**SITREP_WITH_PEOPLE, "article9_condition": "9_2_g_sch1_18"}
 
 
 def an_assessment(demo, coordinator):

@@ -11,7 +11,7 @@ from svtoolkit.incidents import services
 from svtoolkit.incidents.people import services as people_services
 from tests.incidents.access import demo_incident
 from tests.meetings.access import demo_meeting
-from tests.reports.builders import SITREP_WITH_PEOPLE
+from tests.reports.builders import SITREP_WITH_HEALTH
 from tests.reports.test_views import pdf_pages
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_a_sitrep_of_the_most_text_allowed_renders_within_its_budget(client_for,
     started = time.perf_counter()
     response = client_for("responder").post(
         reverse("reports:incident_sitrep", args=[incident.pk]),
-        SITREP_WITH_PEOPLE,
+        SITREP_WITH_HEALTH,
     )
     took = time.perf_counter() - started
     pages = pdf_pages(response)

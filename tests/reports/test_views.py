@@ -28,7 +28,7 @@ from tests.factories import (
 )
 from tests.incidents.builders import demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
-from tests.reports.builders import SITREP_WITH_PEOPLE, an_assessment
+from tests.reports.builders import SITREP_WITH_HEALTH, an_assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -326,7 +326,7 @@ def test_someone_on_the_need_to_know_list_gets_the_records_by_asking_with_a_reas
 ):
     incident = _incident_with_a_person(demo, demo_users)
     response = client_for("responder").post(
-        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_HEALTH
     )
     text = " ".join(pdf_pages(response))
     assert "Jordan Sample" in text and "Trauma counselling" in text and "Referred to the MASH" in text
@@ -357,7 +357,7 @@ def test_a_message_naming_someone_is_titled_only_in_the_sitrep_with_the_records_
     assert "Tribute to Jordan Sample" not in " ".join(pdf_pages(without))
     assert not AuditEntry.objects.filter(target_type="communications.Message").exists()
 
-    with_records = client_for("responder").post(url, SITREP_WITH_PEOPLE)
+    with_records = client_for("responder").post(url, SITREP_WITH_HEALTH)
     assert "Tribute to Jordan Sample" in " ".join(pdf_pages(with_records))
     assert "OFFICIAL-SENSITIVE" in with_records["Content-Disposition"]
     read = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE, target_type="communications.Message")

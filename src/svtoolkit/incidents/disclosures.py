@@ -8,10 +8,28 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
     Disclosure,
+    HospitalStay,
+    SafeguardingReferral,
 )
 from svtoolkit.partnerships import lawful_bases
 
 ERASED_NAME = "Erased"
+NO_ARTICLE9 = (
+    "Choose the UK GDPR Article 9 condition: this includes health information (special category data), "
+    "so without one it cannot be shared"
+)
+
+
+def holds_health_information(people) -> bool:
+    """Whether the records of ``people`` hold health information, special category data (docs/data-map.md):
+    support needs, a hospital stay or a safeguarding referral's outcome. What goes with their records then
+    needs a UK GDPR Article 9 condition."""
+    pks = [person.pk for person in people]
+    return (
+        any(person.support_needs.strip() for person in people)
+        or HospitalStay.objects.filter(patient_id__in=pks).exists()
+        or SafeguardingReferral.objects.filter(person_id__in=pks).exclude(outcome="").exists()
+    )
 
 
 @transaction.atomic
@@ -23,6 +41,7 @@ def record_disclosure(
     recipient: str,
     purpose: str,
     article6_basis: str,
+    special_category: bool,
     article9_condition: str = "",
     gateway: str = "",
     agreement=None,
@@ -30,8 +49,10 @@ def record_disclosure(
     request=None,
 ) -> Disclosure:
     """Log that the personal data of ``people`` left the need-to-know circle: what, to whom, why, and the
-    lawful basis. Refused without a UK GDPR Article 6 basis, or with a code not in data/lawful_bases.toml,
-    or with another partnership's agreement: a disclosure that cannot say why it is lawful must not happen."""
+    lawful basis. Refused without a UK GDPR Article 6 basis, without an Article 9 condition when what leaves
+    includes special category data (``special_category``: health, for example), or with a code not in
+    data/lawful_bases.toml, or with another partnership's agreement: a disclosure that cannot say why it is
+    lawful must not happen."""
     for field, kind, code in (
         ("article6_basis", "article6", article6_basis),
         ("article9_condition", "article9", article9_condition),
@@ -44,6 +65,8 @@ def record_disclosure(
             "Choose the UK GDPR Article 6 basis for this disclosure: without one it cannot be made.",
             field="article6_basis",
         )
+    if special_category and not article9_condition:
+        raise DomainError(f"{NO_ARTICLE9}.", field="article9_condition")
     if not purpose.strip():
         raise DomainError("Give the reason for this disclosure.", field="purpose")
     if agreement is not None and agreement.partnership_id != incident.partnership_id:
@@ -70,6 +93,7 @@ def record_disclosure(
         request,
         what=what,
         article6_basis=article6_basis,
+        article9_condition=article9_condition,
         people=[person.pk for person in people],
     )
     return disclosure

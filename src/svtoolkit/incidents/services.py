@@ -22,7 +22,7 @@ from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, 
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
-from svtoolkit.incidents.disclosures import record_disclosure
+from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
 from svtoolkit.incidents.locks import lock_incident, locked_incidents
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -1030,16 +1030,18 @@ def share_incident(
     """Share a cross-borough incident with another partnership, so its coordinators and responders see it.
 
     Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
-    UK GDPR Article 6 basis."""
+    UK GDPR Article 6 basis, and without an Article 9 condition when their records hold health information."""
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
+    people = list(incident.people.all())
     record_disclosure(
         incident=incident,
-        people=list(incident.people.all()),
+        people=people,
         what="The incident and its people affected, shared with another partnership",
         recipient=str(partnership),
         purpose=purpose,
         article6_basis=article6_basis,
+        special_category=holds_health_information(people),
         article9_condition=article9_condition,
         gateway=gateway,
         agreement=agreement,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
-from svtoolkit.incidents.disclosures import record_disclosure
+from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people.selectors import read_people
 from svtoolkit.incidents.selectors import incident_for, incident_page
@@ -177,6 +177,8 @@ def incident_sitrep(request, incident_id):
                     people=people,
                     what="Situation report with the records of people affected",
                     recipient=form.cleaned_data["recipient"],
+                    # The report prints their support needs, hospital stays and referral outcomes.
+                    special_category=holds_health_information(people),
                     by=request.user,
                     request=request,
                     **form.basis(),

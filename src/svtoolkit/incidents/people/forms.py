@@ -161,6 +161,14 @@ class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
     # The field that says why; a form that already asks for a reason names it instead.
     purpose_field = "purpose"
     partnership_choices = {"agreement": sharing_agreements_of}
+    article9_help = (
+        "Needed when what is shared includes health information: support needs, a hospital stay or a "
+        "safeguarding referral's outcome. For example, Schedule 1 paragraph 18 (safeguarding)."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["article9_condition"].help_text = self.article9_help
 
     def basis(self) -> dict:
         """The keyword arguments ``record_disclosure`` takes about the why and the lawful basis."""

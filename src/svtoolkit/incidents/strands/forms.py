@@ -136,6 +136,10 @@ class ReferralForm(DisclosureBasisForm):
     referred_at = datetime_field("When the referral was made", "Enter when the referral was made")
 
     field_order = ["person", "route", "referred_at"]
+    article9_help = (
+        "Needed for every safeguarding referral: it tells of the harm done to them and their welfare. "
+        "For example, Schedule 1 paragraph 18 (safeguarding)."
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)

@@ -266,7 +266,9 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
 @transaction.atomic
 def refer(*, incident, person, route, referred_at, by, basis: dict, request=None) -> SafeguardingReferral:
     """Record a referral of a person affected to the MASH or the daily risk meeting. Their details leave the
-    need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis."""
+    need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis, and without an
+    Article 9 condition, since a safeguarding referral tells of the harm done to them and their welfare
+    (health: the safeguarding condition of the Data Protection Act 2018, Schedule 1 paragraph 18)."""
     _check_person_of(incident, person, "person", by=by)
     if route not in ReferralRoute.values:
         raise DomainError(f"{NO_ROUTE}.", field="route")
@@ -279,6 +281,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
         people=[person],
         what=f"A safeguarding referral to the {route_label}",
         recipient=route_label,
+        special_category=True,
         by=by,
         request=request,
         **basis,

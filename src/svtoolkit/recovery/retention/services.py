@@ -32,6 +32,8 @@ def export_subject_access(*, user, incident, person_id, reason: str, request=Non
         what="Subject-access export",
         recipient=SUBJECT_ACCESS_RECIPIENT,
         purpose=reason,
+        # Their own data, to them: their right of access, for which no Article 9 condition is needed.
+        special_category=False,
         by=user,
         request=request,
         **lawful_bases.SUBJECT_ACCESS,

@@ -69,6 +69,7 @@ class SupportOfferForm(DisclosureBasisForm):
         # Asked only of a referral (the service refuses a referral without them).
         self.fields["purpose"].label = "For a referral: why are their details shared?"
         self.fields["article6_basis"].label = "For a referral: UK GDPR Article 6 basis"
+        self.fields["article9_condition"].label = "For a referral: Article 9 / Schedule 1 condition"
         for name in ("purpose", "article6_basis"):
             self.fields[name].required = False
 
