@@ -390,6 +390,14 @@ assert {person.email for person in [*DEMO_USERS, *DEMO_REGION_USERS]} == set(DEM
 
 
 @pytest.fixture
+def notify(httpserver, settings):
+    """svtoolkit's email and text messages go to a local stand-in for GOV.UK Notify's API for this test."""
+    from tests.messaging.servers import set_up_notify
+
+    return set_up_notify(httpserver, settings)
+
+
+@pytest.fixture
 def identity_provider(settings):
     """A real OpenID Connect provider run for the test, set up in svtoolkit's settings as "council"."""
     from oidc_provider_mock import run_server_in_thread

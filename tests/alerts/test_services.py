@@ -1,5 +1,6 @@
 """Alerts through their services: raising, the rota, escalation, acknowledgement and the launch protocol."""
 
+import json
 import threading
 import time
 from datetime import datetime, timedelta
@@ -8,7 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
+from werkzeug import Response
 
 from svtoolkit import access
 from svtoolkit.accounts import services as account_services
@@ -22,11 +25,14 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from svtoolkit.messaging import delivery
-from svtoolkit.messaging.models import Delivery, Notification
+from svtoolkit.messaging import selectors as messaging_selectors
+from svtoolkit.messaging import services as messaging
+from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
 from tests.alerts.builders import raise_police_alert, rota
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
+from tests.messaging.servers import notify_accepts
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -508,6 +514,138 @@ def test_a_second_acknowledgement_is_kept_but_the_first_stands(demo, demo_users)
     assert services.acknowledge(alert=alert, by=demo_users["coordinator"]) is False
     alert.refresh_from_db()
     assert alert.acknowledged_by == demo_users["responder"]
+
+
+def _notify_answers(notify, *, busy: list[bool], handled: dict[str, list]):
+    """Notify's stand-in: each text and email kept in ``handled`` by channel, answered 500 while ``busy``."""
+
+    def answer(channel):
+        def handler(request):
+            handled[channel].append(json.loads(request.data))
+            if busy[0]:
+                return Response(json.dumps({"errors": [], "status_code": 500}), 500)
+            return notify_accepts([])(request)
+
+        return handler
+
+    for channel in ("sms", "email"):
+        notify.expect_request(f"/v2/notifications/{channel}", method="POST").respond_with_handler(
+            answer(channel)
+        )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"notifications": [], "links": {}}
+    )
+
+
+def test_an_alert_text_waiting_for_its_retry_is_not_sent_once_a_colleague_acknowledges(
+    demo, demo_users, notify, client_for
+):
+    """The duty officer's phone was off: their alert text failed its first try and waits for the next. Once a
+    colleague acknowledges, it is not sent (nor the email), and every page showing it says why; a message
+    about the same incident that is not the alert is still tried again."""
+    busy, handled = [True], {"sms": [], "email": []}
+    _notify_answers(notify, busy=busy, handled=handled)
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    meeting = messaging.send(
+        kind="meeting_invitation",
+        subject=f"{alert.incident.reference}: strategy meeting at 09:00",
+        body="The strategy meeting is at 09:00.",
+        recipients=[messaging.Recipient(label="Youth justice", email="yjs@example.org")],
+        incident=alert.incident,
+    )
+    delivery.deliver_due_alerts()
+    delivery.deliver_due()
+    duty_officer = Delivery.objects.filter(recipient=demo_users["responder"])
+    assert set(duty_officer.values_list("status", "attempts")) == {(DeliveryStatus.QUEUED, 1)}
+    busy[0] = False
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    alerts_deliveries = Delivery.objects.filter(notification__in=alert.recipients.values("notification"))
+    alerts_references = {f"delivery-{pk}" for pk in alerts_deliveries.values_list("pk", flat=True)}
+    tried = {channel: len(requests) for channel, requests in handled.items()}
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        delivery.deliver_due_alerts()
+        delivery.deliver_due()
+    after = [sent for channel, requests in handled.items() for sent in requests[tried[channel] :]]
+    assert not [sent for sent in after if sent["reference"] in alerts_references], "no alert after it"
+    assert "yjs@example.org" in [sent.get("email_address") for sent in after]
+    assert meeting.deliveries.get().status == DeliveryStatus.SENT
+    assert set(duty_officer.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
+    assert messaging_selectors.failed_count(alert.incident) == 0
+    client = client_for("coordinator")
+    because = f"The alert was acknowledged by {demo_users['coordinator']}"
+    for page in ("incidents:messages", "incidents:incident"):
+        shown = client.get(reverse(page, args=[alert.incident.pk])).content.decode()
+        assert because in shown, page
+    log = client.get(reverse("messaging:log"), {"status": DeliveryStatus.WITHDRAWN}).content.decode()
+    assert because in log and "Send again" not in log
+
+
+def test_a_failed_alert_message_is_not_sent_again_once_the_alert_is_acknowledged(demo, demo_users):
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    failed = Delivery.objects.filter(recipient=demo_users["responder"]).first()
+    Delivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, last_error="No such number")
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    with pytest.raises(DomainError, match="acknowledged by"):
+        messaging.resend(delivery=failed, by=demo_users["coordinator"])
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("notify_answer", ["takes it", "is busy"])
+def test_an_alert_text_being_sent_as_the_alert_is_acknowledged_is_sent_once_and_not_tried_again(
+    demo, demo_users, notify, notify_answer
+):
+    """The worker claimed a text before the acknowledgement: it is the worker's to send, once, and recorded
+    as sent; the alert's messages still waiting are not sent. Had Notify been busy, the text is not tried
+    again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("An acknowledgement committed while a worker sends needs two connections at once.")
+    rota(demo, demo_users)
+    sent, at_the_acknowledgement, errors = [], [], []
+    duty_officers_number = demo_users["responder"].mobile_number
+
+    def acknowledged_while_the_duty_officers_text_is_sent(request):
+        if at_the_acknowledgement or json.loads(request.data)["phone_number"] != duty_officers_number:
+            return notify_accepts(sent)(request)
+        at_the_acknowledgement.append(json.loads(request.data)["reference"])
+        try:
+            services.acknowledge(alert=Alert.objects.get(), by=demo_users["coordinator"])
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+        if notify_answer == "is busy":
+            return Response(json.dumps({"errors": [], "status_code": 500}), 500)
+        return notify_accepts(sent)(request)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        acknowledged_while_the_duty_officers_text_is_sent
+    )
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(notify_accepts(sent))
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"notifications": [], "links": {}}
+    )
+    alert = raise_police_alert(demo, demo_users)  # sent straight after the commit
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        delivery.deliver_due_alerts()
+    assert errors == []
+    [reference] = at_the_acknowledgement
+    claimed = Delivery.objects.get(pk=reference.removeprefix("delivery-"))
+    alerts = Delivery.objects.filter(notification__in=alert.recipients.values("notification"))
+    assert claimed in alerts
+    sent_again = [message for message in sent if message["reference"] == reference]
+    if notify_answer == "takes it":
+        assert claimed.status == DeliveryStatus.SENT and len(sent_again) == 1, "sent once, and recorded"
+    else:
+        assert claimed.status == DeliveryStatus.WITHDRAWN and not sent_again, "not tried again"
+    others = alerts.exclude(pk=claimed.pk)
+    assert others and set(others.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
+    assert not {f"delivery-{pk}" for pk in others.values_list("pk", flat=True)} & {
+        m["reference"] for m in sent
+    }
 
 
 @pytest.mark.django_db(transaction=True)

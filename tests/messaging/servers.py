@@ -2,12 +2,53 @@
 GOV.UK Notify's HTTP API answered locally (pytest-httpserver), so Notify's own client is used unchanged."""
 
 import asyncio
+import json
 import socket
 import threading
+import uuid
 from email import message_from_bytes
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
+from werkzeug import Response
+
+NOTIFY_SERVICE_ID = str(uuid.uuid4())
+NOTIFY_SECRET = str(uuid.uuid4())
+NOTIFY_SMS_TEMPLATE = str(uuid.uuid4())
+NOTIFY_EMAIL_TEMPLATE = str(uuid.uuid4())
+
+
+def set_up_notify(httpserver, settings):
+    """svtoolkit set up to send both channels through a local stand-in for Notify's API (the ``notify``
+    fixture)."""
+    settings.NOTIFY_API_KEY = f"svtoolkit_test-{NOTIFY_SERVICE_ID}-{NOTIFY_SECRET}"
+    settings.NOTIFY_BASE_URL = httpserver.url_for("/")
+    settings.NOTIFY_SMS_TEMPLATE_ID = NOTIFY_SMS_TEMPLATE
+    settings.NOTIFY_EMAIL_TEMPLATE_ID = NOTIFY_EMAIL_TEMPLATE
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "notify"
+    settings.SVTOOLKIT_SMS_PROVIDER = "notify"
+    settings.SVTOOLKIT_SEND_TIMEOUT = 1
+    return httpserver
+
+
+def notify_authorised(request) -> bool:
+    """Notify's own check: a JWT signed with the key's secret, issued by the service."""
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    return get_token_issuer(token) == NOTIFY_SERVICE_ID and decode_jwt_token(token, NOTIFY_SECRET)
+
+
+def notify_accepts(received):
+    """A handler for the stand-in's send endpoints: it takes each message, kept in ``received``."""
+
+    def handler(request):
+        assert notify_authorised(request)
+        received.append(json.loads(request.data))
+        return Response(
+            json.dumps({"id": str(uuid.uuid4()), "reference": received[-1].get("reference")}), 201
+        )
+
+    return handler
 
 
 def free_port() -> int:

@@ -8,50 +8,17 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 from werkzeug import Response
 
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
+from tests.messaging.servers import NOTIFY_SMS_TEMPLATE as SMS_TEMPLATE
 from tests.messaging.servers import DrippingHTTPServer, slow_resolver
+from tests.messaging.servers import notify_accepts as _accept
+from tests.messaging.servers import notify_authorised as _authorised
 
 pytestmark = pytest.mark.django_db
-
-SERVICE_ID = str(uuid.uuid4())
-SECRET = str(uuid.uuid4())
-SMS_TEMPLATE = str(uuid.uuid4())
-EMAIL_TEMPLATE = str(uuid.uuid4())
-
-
-@pytest.fixture
-def notify(httpserver, settings):
-    """svtoolkit set up to send both channels through a local stand-in for Notify's API."""
-    settings.NOTIFY_API_KEY = f"svtoolkit_test-{SERVICE_ID}-{SECRET}"
-    settings.NOTIFY_BASE_URL = httpserver.url_for("/")
-    settings.NOTIFY_SMS_TEMPLATE_ID = SMS_TEMPLATE
-    settings.NOTIFY_EMAIL_TEMPLATE_ID = EMAIL_TEMPLATE
-    settings.SVTOOLKIT_EMAIL_PROVIDER = "notify"
-    settings.SVTOOLKIT_SMS_PROVIDER = "notify"
-    settings.SVTOOLKIT_SEND_TIMEOUT = 1
-    return httpserver
-
-
-def _authorised(request) -> bool:
-    """Notify's own check: a JWT signed with the key's secret, issued by the service."""
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-    return get_token_issuer(token) == SERVICE_ID and decode_jwt_token(token, SECRET)
-
-
-def _accept(received):
-    def handler(request):
-        assert _authorised(request)
-        received.append(json.loads(request.data))
-        return Response(
-            json.dumps({"id": str(uuid.uuid4()), "reference": received[-1].get("reference")}), 201
-        )
-
-    return handler
 
 
 def _alert():

@@ -393,8 +393,9 @@ def _escalate(now: datetime) -> int:
 
 @transaction.atomic
 def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -> bool:
-    """Record that ``by`` has the alert in hand: escalation stops. Returns whether this was the first
-    acknowledgement (a later one is kept on the person's own line only)."""
+    """Record that ``by`` has the alert in hand: escalation stops, and the alert's texts and emails not sent
+    yet are not sent. Returns whether this was the first acknowledgement (a later one is kept on the person's
+    own line only)."""
     alert = _alert_locked(alert.pk)
     now = timezone.now()
     if recipient is None:
@@ -408,6 +409,14 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
     alert.acknowledged_at = now
     alert.acknowledged_by = by
     alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    # Someone has it in hand: an alert text or email still waiting for a retry would only confuse, or wake a
+    # second person at night.
+    messaging.withdraw(
+        notification_ids=alert.recipients.filter(notification__isnull=False).values_list(
+            "notification_id", flat=True
+        ),
+        because=f"the alert was acknowledged by {by} at {_when(now)}",
+    )
     incident_services.log_change(
         incident=alert.incident,
         by=by,

@@ -92,8 +92,11 @@ class Sender:
       the order of the conditions (an alert's texts before its emails). It
       only orders the sweep, so unlike the claim it may look at related rows.
     - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
+    - ``withdrawn(delivery)``: the fields to record, untried, for a claimed delivery that is no longer to be
+      sent (its message was withdrawn while it waited for a retry), or None to send it. Read at the claim,
+      so a delivery claimed before its message was withdrawn is sent, once.
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
-    - ``after_sending(delivery)``: called once a send is recorded.
+    - ``after_sending(delivery)``: called once a send, or a withdrawn delivery, is recorded.
     """
 
     model: type[Model]
@@ -104,6 +107,7 @@ class Sender:
     loaded: tuple[str, ...] = ()
     first: tuple[Q, ...] = ()
     ready: Callable[[Model], bool] = lambda delivery: True
+    withdrawn: Callable[[Model], dict | None] = lambda delivery: None
     failure_fields: Callable[[Exception], dict] = lambda error: {}
     after_sending: Callable[[Model], None] = lambda delivery: None
 
@@ -123,6 +127,11 @@ class Sender:
         delivery = self.model.objects.select_related(*self.loaded).get(pk=delivery_id)
         if not self.ready(delivery):  # its try is not counted
             self._record(delivery, status=QUEUED, attempts=delivery.attempts - 1)
+            return False
+        withdrawn = self.withdrawn(delivery)
+        if withdrawn is not None:  # not tried, so not counted
+            self._record(delivery, attempts=delivery.attempts - 1, **withdrawn)
+            self.after_sending(delivery)
             return False
         try:
             outcome = self.send(delivery)

@@ -36,13 +36,14 @@ def _send(delivery) -> dict:
     return {"status": DeliveryStatus.SENT, "provider_reference": reference, "sent_at": now}
 
 
-def _remove_secret_once_sent(message: Notification) -> None:
-    """Take the secret link out once every delivery has gone for good. One that Notify took may still be
-    reported failed (and sent again by a coordinator) until Notify says it was delivered or the window in
-    which it is asked has passed: until then the link stays, so a message sent again still works."""
+def remove_secret_once_sent(message: Notification) -> None:
+    """Take the secret link out once every delivery has gone for good (or was withdrawn, never to go). One
+    that Notify took may still be reported failed (and sent again by a coordinator) until Notify says it was
+    delivered or the window in which it is asked has passed: until then the link stays, so a message sent
+    again still works."""
     if not message.secret:
         return
-    gone_for_good = Q(status=DeliveryStatus.DELIVERED) | (
+    gone_for_good = Q(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.WITHDRAWN]) | (
         Q(status=DeliveryStatus.SENT)
         & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
     )
@@ -54,6 +55,13 @@ def _remove_secret_once_sent(message: Notification) -> None:
         sms_text=message.sms_text.replace(message.secret, SECRET_REMOVED),
         secret="",
     )
+
+
+def _withdrawn(delivery) -> dict | None:
+    """A delivery whose message was withdrawn (its alert acknowledged) while it waited is not sent."""
+    if delivery.notification.withdrawn_because:
+        return {"status": DeliveryStatus.WITHDRAWN}
+    return None
 
 
 # Alerts' deliveries: sent, and tried again, only by tasks in the alerts queue (core.queueing.ALERTS_QUEUE).
@@ -68,7 +76,8 @@ SENDER = Sender(
     loaded=("notification",),
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
     first=(ALERTS & Q(channel=Channel.SMS),),
-    after_sending=lambda delivery: _remove_secret_once_sent(delivery.notification),
+    withdrawn=_withdrawn,
+    after_sending=lambda delivery: remove_secret_once_sent(delivery.notification),
 )
 deliver = SENDER.deliver
 
@@ -110,7 +119,7 @@ def check_notify_statuses() -> int:
             changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
                 status=DeliveryStatus.DELIVERED, delivered_at=now
             )
-            _remove_secret_once_sent(delivery.notification)
+            remove_secret_once_sent(delivery.notification)
         elif status in providers.NOTIFY_FAILED:
             changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
                 status=DeliveryStatus.FAILED, last_error=providers.NOTIFY_FAILED[status]
@@ -125,4 +134,4 @@ def _remove_secrets_notify_can_no_longer_fail(now) -> None:
         deliveries__sent_at__lt=now - NOTIFY_STATUS_WINDOW,
     )
     for message in waiting.distinct():
-        _remove_secret_once_sent(message)
+        remove_secret_once_sent(message)

@@ -30,6 +30,9 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    # Never to be sent: its message was withdrawn before it went (an alert acknowledged meanwhile). Not a
+    # failure: nothing went wrong, and nothing is to be sent again.
+    WITHDRAWN = "withdrawn", "Not sent"
 
 
 class Notification(models.Model):
@@ -54,6 +57,9 @@ class Notification(models.Model):
     # A secret the body holds (the token of an acknowledgement or invitation link): it is taken out of the
     # stored body once every delivery has gone, so it is kept no longer than it is needed to send.
     secret = models.CharField(max_length=200, blank=True)
+    # Why the message is no longer to be sent (an alert acknowledged by someone at a time), once it was
+    # withdrawn: its deliveries not gone yet are not sent, and show this.
+    withdrawn_because = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -108,4 +114,9 @@ class Delivery(models.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.status in {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}
+        return self.status in {
+            DeliveryStatus.SENT,
+            DeliveryStatus.DELIVERED,
+            DeliveryStatus.FAILED,
+            DeliveryStatus.WITHDRAWN,
+        }

@@ -21,6 +21,7 @@ from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.queueing import ALERTS_QUEUE, enqueue_after_commit
 from svtoolkit.core.sending import queue_again
+from svtoolkit.messaging import delivery as sending
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
 
@@ -265,8 +266,27 @@ def _enqueue(notification_ids: list[int], urgency: str) -> None:
 
 
 @transaction.atomic
+def withdraw(*, notification_ids, because: str) -> int:
+    """Send these messages no further (an alert acknowledged): each delivery waiting to be sent, or to be
+    tried again, is not sent, and shows ``because``; returns how many. One a worker has claimed is the
+    worker's: it is sent, once (and if it fails, not tried again). The update tests the delivery's own row
+    only, as the claim does, so on PostgreSQL a claim and this never both take a delivery."""
+    ids = list(notification_ids)
+    Notification.objects.filter(pk__in=ids, withdrawn_because="").update(withdrawn_because=because)
+    withdrawn = Delivery.objects.filter(notification_id__in=ids, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.WITHDRAWN, claimed_until=None
+    )
+    for message in Notification.objects.filter(pk__in=ids).exclude(secret=""):
+        sending.remove_secret_once_sent(message)
+    return withdrawn
+
+
+@transaction.atomic
 def resend(*, delivery, by, request=None) -> Delivery:
-    """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back)."""
+    """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back).
+    A withdrawn message (an alert acknowledged since) is not sent again."""
+    if delivery.notification.withdrawn_because:
+        raise DomainError(f"This message is no longer sent: {delivery.notification.withdrawn_because}.")
     if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
         raise DomainError("Only a message that failed can be sent again.")
     record_updated(
