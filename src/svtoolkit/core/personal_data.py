@@ -23,9 +23,10 @@ NEED_TO_KNOW_ONLY = (
 ERASED_WITH_PEOPLE = (
     "Until the partnership's retention period after the incident closes (6 years by default), or the day "
     "after the last court date, trial, inquest, investigation outcome or review publication on its recovery "
-    "calendar if that is later, then erased by the nightly retention job. It keeps, with no name and no notes, a person's role and age band, whether "
-    "they died, the consent answer and the lawful basis and agreement relied on, and the kinds, dates and "
-    "statuses of their support, referrals and hospital stays, for statistics."
+    "calendar if that is later, then erased by the nightly retention job. It keeps, with no name and no "
+    "notes, a person's role and age band, whether they died, the consent answer and the lawful basis and "
+    "agreement relied on, and the kinds, dates and statuses of their support, referrals and hospital stays, "
+    "for statistics."
 )
 LEGAL_OBLIGATION_SECURITY = (
     "UK GDPR Article 6(1)(c) legal obligation: keeping processing secure and accountable "
