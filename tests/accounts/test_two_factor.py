@@ -209,3 +209,22 @@ def test_a_coordinator_with_only_a_password_cannot_let_the_providers_mfa_stand_i
     assert "Use two-factor sign-in yourself" in response.content.decode()
     demo.refresh_from_db()
     assert not demo.accept_identity_provider_mfa and not demo.sign_in_domains.exists()
+
+
+def test_over_https_the_code_page_does_not_follow_a_plain_http_link_to_the_same_site(client, demo_users):
+    user = demo_users["responder"]
+    codes = with_backup_codes(user)
+    client.post(reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD}, secure=True)
+    plain = "http://testserver/organisations/"
+    response = client.post(
+        reverse("accounts:two_factor_verify") + f"?next={plain}",
+        {"token": codes[0], "next": plain},
+        secure=True,
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+    already = client.get(reverse("accounts:two_factor_verify") + f"?next={plain}", secure=True)
+    assert already["Location"] == reverse("core:home")
+    followed = client.get(
+        reverse("accounts:two_factor_verify") + "?next=https://testserver/organisations/", secure=True
+    )
+    assert followed["Location"] == "https://testserver/organisations/"

@@ -9,7 +9,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -42,7 +41,7 @@ from svtoolkit.core.forms import (
     initial_from,
     revised,
 )
-from svtoolkit.core.pages import form_page
+from svtoolkit.core.pages import form_page, same_site
 
 # --- Sign-in and passwords (Django's views, our templates and forms) ------------------------------------
 
@@ -52,6 +51,9 @@ class SignInView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "sso_providers": sso.providers()}
+
+    def get_redirect_url(self):
+        return same_site(self.request, self.request.POST.get("next", self.request.GET.get("next"))) or ""
 
     def form_valid(self, form):
         sso.forget_single_sign_on(self.request.session)
@@ -154,10 +156,7 @@ def logout(request):
 
 
 def _safe_next(request, default="core:home"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse(default)
+    return same_site(request, request.POST.get("next") or request.GET.get("next")) or reverse(default)
 
 
 @access.signed_in

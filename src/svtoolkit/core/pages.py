@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from svtoolkit.core.forms import errors_shown_on
 
@@ -9,6 +10,16 @@ from svtoolkit.core.forms import errors_shown_on
 def _given(value, result):
     """``value`` itself, or what it says of the service's result when it is a function of that result."""
     return value(result) if callable(value) else value
+
+
+def same_site(request, target):
+    """``target`` when it is a page of this site that is safe to send the person on to, else ``None``: on a
+    request over https it must be https too, so a ``next`` link cannot send a secure session to plain http."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def form_page(

@@ -2,12 +2,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.pages import same_site
 from svtoolkit.messaging import selectors, services
 from svtoolkit.messaging.models import DeliveryStatus
 
@@ -53,7 +53,4 @@ def resend(request, delivery_id):
         messages.success(
             request, f"The message to {delivery.recipient_label or delivery.address} is queued again."
         )
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("messaging:log")
+    return redirect(same_site(request, request.POST.get("next")) or "messaging:log")
