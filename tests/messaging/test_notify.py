@@ -131,6 +131,43 @@ def test_a_text_sent_again_after_notify_failed_it_is_sent_though_its_answer_is_c
     assert len(texts) == 2 and sent.provider_reference != failed_before["id"]
 
 
+@pytest.mark.parametrize("notify_has", ["took it", "has none", "cannot be asked"])
+def test_a_withdrawn_text_whose_worker_stopped_mid_send_is_recorded_as_sent_if_notify_took_it(
+    notify, settings, notify_has
+):
+    """A worker was killed while sending an alert text (its claim ran out), then the alert was acknowledged:
+    the text is not sent again, and it shows as sent when Notify took it, else as not sent."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    alert = _alert()
+    stopped = Delivery.objects.get(channel="sms")
+    taken = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat(), "status": "sending"}
+    Delivery.objects.filter(pk=stopped.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+
+    def what_notify_has(request):
+        assert request.args["reference"] == f"delivery-{stopped.pk}"
+        if notify_has == "cannot be asked":
+            return Response(json.dumps({"errors": [], "status_code": 500}), 500)
+        found = [taken] if notify_has == "took it" else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    delivery.deliver_due_alerts()
+    stopped.refresh_from_db()
+    assert texts == [], "not sent again"
+    if notify_has == "took it":
+        assert stopped.status == DeliveryStatus.SENT and stopped.provider_reference == taken["id"]
+        assert stopped.sent_at is not None
+    else:
+        assert stopped.status == DeliveryStatus.WITHDRAWN and stopped.claimed_until is None
+    if notify_has == "cannot be asked":
+        assert "may have been sent" in stopped.last_error
+
+
 def test_a_number_notify_refuses_fails_at_once(notify, settings):
     settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(

@@ -93,8 +93,9 @@ class Sender:
       only orders the sweep, so unlike the claim it may look at related rows.
     - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
     - ``withdrawn(delivery)``: the fields to record, untried, for a claimed delivery that is no longer to be
-      sent (its message was withdrawn while it waited for a retry), or None to send it. Read at the claim,
-      so a delivery claimed before its message was withdrawn is sent, once.
+      sent (its message was withdrawn while it waited for a retry), or None to send it; when an earlier try
+      turns out to have gone, those fields say it was sent. Read at the claim, so a delivery claimed before
+      its message was withdrawn is sent, once.
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
     - ``after_sending(delivery)``: called once a send, or a withdrawn delivery, is recorded.
     """

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from svtoolkit.core.sending import Sender, doubling_wait
+from svtoolkit.core.sending import Sender, TemporaryFailure, doubling_wait
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
 
@@ -58,10 +58,26 @@ def remove_secret_once_sent(message: Notification) -> None:
 
 
 def _withdrawn(delivery) -> dict | None:
-    """A delivery whose message was withdrawn (its alert acknowledged) while it waited is not sent."""
-    if delivery.notification.withdrawn_because:
-        return {"status": DeliveryStatus.WITHDRAWN}
-    return None
+    """A delivery whose message was withdrawn (its alert acknowledged) while it waited is not sent. One tried
+    before through Notify is first looked up there, as a retry would be: when Notify took that try (its answer
+    cut off, or its worker stopped before recording it), the person has it, so it is recorded as sent."""
+    if not delivery.notification.withdrawn_because:
+        return None
+    try:
+        taken = providers.taken_by_notify(delivery)
+    except TemporaryFailure as error:
+        return {
+            "status": DeliveryStatus.WITHDRAWN,
+            "last_error": f"{error}. An earlier try may have been sent.",
+        }
+    if taken:
+        return {
+            "status": DeliveryStatus.SENT,
+            "provider_reference": taken,
+            "sent_at": timezone.now(),
+            "last_error": "",
+        }
+    return {"status": DeliveryStatus.WITHDRAWN}
 
 
 # Alerts' deliveries: sent, and tried again, only by tasks in the alerts queue (core.queueing.ALERTS_QUEUE).

@@ -105,14 +105,31 @@ def _taken_already(client, delivery, reference: str) -> str:
     )
 
 
+def _earlier_try_taken(client, delivery) -> str:
+    """A try after the first asks Notify first: it may have taken an earlier one (a text sent twice wakes the
+    duty officer twice, and the second is not known to be the same alert). The id Notify gave it, or ""."""
+    if delivery.attempts > 1:
+        return _taken_already(client, delivery, f"delivery-{delivery.pk}")
+    return ""
+
+
+def taken_by_notify(delivery) -> str:
+    """The id Notify gave an earlier try of this delivery that it took though svtoolkit never recorded it, or
+    "" (none, or not sent through Notify). Raises ``TemporaryFailure`` when Notify cannot be asked now."""
+    if delivery.provider != NOTIFY:
+        return ""
+    try:
+        return _earlier_try_taken(notify_client(), delivery)
+    except APIError as error:
+        raise TemporaryFailure(f"GOV.UK Notify could not be asked: {error}") from error
+
+
 def _send_by_notify(delivery) -> str:
     message = delivery.notification
     reference = f"delivery-{delivery.pk}"
     client = notify_client()  # one deadline for asking and sending together
     try:
-        # A try after the first asks Notify first: it may have taken an earlier one (a text sent twice wakes
-        # the duty officer twice, and the second is not known to be the same alert).
-        if delivery.attempts > 1 and (taken := _taken_already(client, delivery, reference)):
+        if taken := _earlier_try_taken(client, delivery):
             return taken
         if delivery.channel == Channel.SMS:
             answer = client.send_sms_notification(
