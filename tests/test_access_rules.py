@@ -182,6 +182,32 @@ def test_a_partner_taking_part_acknowledges_the_notice_for_their_organisation(de
     }
 
 
+def test_only_those_who_may_see_an_incident_are_told_about_it_so_not_a_partner_no_longer_taking_part(
+    demo, demo_users, incident_and_action
+):
+    """Someone named on an incident (here an action's owner) is told about it only while they may see it: a
+    partner only while their organisation takes part. The rule and its filter agree."""
+    incident, action = incident_and_action
+
+    def told(user) -> bool:
+        PlanAction.objects.filter(pk=action.pk).update(owner=user)
+        named = PlanAction.objects.filter(pk=action.pk)
+        by_filter = named.filter(access.told_about_incident_condition(person="owner", incident="incident"))
+        by_rule = access.may_be_told_about(user, incident)
+        assert by_filter.exists() == by_rule, "the filter says what the rule says"
+        return by_rule
+
+    def sees(user) -> bool:
+        return access.visible_incidents(user, demo).filter(pk=incident.pk).exists()
+
+    told_about = {role for role, user in demo_users.items() if told(user)}
+    assert told_about == {role for role, user in demo_users.items() if sees(user)}
+    assert "police" in told_about and "health" not in told_about
+    incident.participations.filter(organisation__kind="police").delete()  # the police take part no more
+    assert not told(demo_users["police"]) and not sees(demo_users["police"])
+    assert told(demo_users["responder"])
+
+
 def test_an_incident_is_read_only_once_closed(incident):
     assert not access.is_read_only(incident)
     incident.status = IncidentStatus.CLOSED

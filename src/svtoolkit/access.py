@@ -614,7 +614,8 @@ def may_be_told_about(user, incident, *, as_its_lead: bool = False) -> bool:
     """Someone named to answer for an incident (its lead officer, its communications updates owner, the owner
     of one of its actions, the single point of contact of someone affected) is told about it only while their
     account is active and they are still a member of its partnership or of one it is shared with (an action's
-    owner may work for either): one who has left is outside, told nothing. Its lead (``as_its_lead``), named
+    owner may work for either), who may see it there (a partner only while their organisation takes part): one
+    who has left, or can no longer see it, is told nothing. Its lead (``as_its_lead``), named
     only from its own partnership, must still be a member of that one: one who moved to a partnership it is
     shared with sees it there but leads it no more. ``told_about_incident_condition`` is the same rule as a
     filter."""
@@ -633,14 +634,17 @@ def told_about_incident_condition(*, person: str, incident: str) -> Q:
 
 def _memberships_working_on(user, incident, *, partnership=None, as_its_lead: bool = False) -> QuerySet:
     """The user's memberships of the incident's partnership and (unless ``as_its_lead``) of those it is shared
-    with; ``partnership`` is the incident's, when ``incident`` is a reference rather than a row."""
-    from svtoolkit.incidents.models import IncidentShare
+    with through which they see it (``visible_incident_condition``): a partner's only while their organisation
+    takes part. ``partnership`` is the incident's, when ``incident`` is a reference rather than a row."""
+    from svtoolkit.incidents.models import IncidentShare, Participation
 
+    taking_part = Participation.objects.filter(incident=incident).values("organisation")
+    sees_it = ~Q(role=Role.PARTNER) | Q(organisation__in=taking_part)
     own = Q(partnership=incident.partnership_id if partnership is None else partnership)
     if as_its_lead:
-        return Membership.objects.filter(own, user=user)
+        return Membership.objects.filter(own, sees_it, user=user)
     shared_with = IncidentShare.objects.filter(incident=incident).values("partnership")
-    return Membership.objects.filter(own | Q(partnership__in=shared_with), user=user)
+    return Membership.objects.filter(own | Q(partnership__in=shared_with), sees_it, user=user)
 
 
 def lead_organisation_of(user, partnership):
