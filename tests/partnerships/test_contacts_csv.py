@@ -329,3 +329,19 @@ def test_a_valid_contact_round_trips_through_export_and_import(demo, demo_users,
     assert form.is_valid(), form.row_problems or form.errors
     [imported] = form.contacts
     assert imported == {**values, "organisation": organisation, "owner": demo_users["police"]}
+
+
+def test_a_row_repeating_another_or_a_contact_already_listed_imports_nothing_and_names_the_lines(
+    client_for, demo
+):
+    ContactFactory(
+        organisation=demo.organisations.get(name=TRUST), name="Youth Worker 9", email="Worker9@example.org"
+    )
+    rows = [a_row(1), a_row(2), a_row(1, phone="020 7946 0601"), a_row(9)]
+    before = Contact.objects.count()
+    response = upload(client_for("coordinator"), csv_bytes(rows))
+    assert Contact.objects.count() == before
+    assert response.context["form"].row_problems == [
+        (4, ["it repeats line 2: the same contact at the same organisation"]),
+        (5, [f"Youth worker 9 is already a contact of {TRUST}, with this email address"]),
+    ]

@@ -439,17 +439,42 @@ class ContactRowForm(ContactDetailsFields):
         return [f"{column}: {message}" for column in columns for message in self.errors[column]]
 
 
-def check_rows(rows, *, organisations: dict, members: dict, progress=None):
+def _contact_key(organisation_id: int, name: str, email: str) -> tuple:
+    """What makes two contacts the same person: their organisation, name and email (case aside)."""
+    return (organisation_id, name.casefold(), email.casefold())
+
+
+def check_rows(rows, *, organisations: dict, members: dict, listed: frozenset = frozenset(), progress=None):
     """Check every row read from a contacts CSV; return the contacts as the import takes them and the
-    problems as (line, [problem, ...]). ``progress(rows_checked)`` is called now and then, if given."""
-    contacts, row_problems = [], []
+    problems as (line, [problem, ...]). A row repeating an earlier row, or a contact already ``listed``
+    (``import_lookups``), is a problem, so importing a file twice does not list everyone twice.
+    ``progress(rows_checked)`` is called now and then, if given."""
+    contacts, row_problems, seen = [], [], {}
     for checked, (line, values, problem) in enumerate(rows, start=1):
         if problem:
             row_problems.append((line, [problem]))
         else:
             row = ContactRowForm(values, organisations=organisations, members=members)
             if row.is_valid():
-                contacts.append(row.contact())
+                contact = row.contact()
+                key = _contact_key(contact["organisation"].pk, contact["name"], contact["email"])
+                if key in seen:
+                    row_problems.append(
+                        (line, [f"it repeats line {seen[key]}: the same contact at the same organisation"])
+                    )
+                elif key in listed:
+                    row_problems.append(
+                        (
+                            line,
+                            [
+                                f"{contact['name']} is already a contact of {contact['organisation']}, "
+                                "with this email address"
+                            ],
+                        )
+                    )
+                else:
+                    seen[key] = line
+                    contacts.append(contact)
             else:
                 row_problems.append((line, row.problems()))
         if progress is not None and checked % contacts_csv.PROGRESS_EVERY == 0:
@@ -465,10 +490,16 @@ def rows_problem_message(count: int) -> str:
 
 
 def import_lookups(organisations, members) -> dict:
-    """The organisations by name and the members by email address, as ``check_rows`` takes them."""
+    """The organisations by name, the members by email address and the contacts already listed at those
+    organisations, as ``check_rows`` takes them."""
+    organisations = list(organisations)
+    listed = Contact.objects.filter(organisation__in=organisations, is_active=True)
     return {
         "organisations": {organisation.name.casefold(): organisation for organisation in organisations},
         "members": {member.email: member for member in members},
+        "listed": frozenset(
+            _contact_key(*values) for values in listed.values_list("organisation_id", "name", "email")
+        ),
     }
 
 
