@@ -108,3 +108,12 @@ def test_another_partnerships_import_is_not_found(client_for, demo, other_partne
     theirs = ContactImportFactory(partnership=other_partnership[0])
     response = client_for("coordinator").get(reverse("partnerships:contact_import", args=[theirs.pk]))
     assert response.status_code == 404
+
+
+def test_a_big_file_holding_a_nul_character_is_refused_with_a_message_and_nothing_is_queued(client_for, demo):
+    rows = [a_row(n) for n in range(contacts_csv.IN_REQUEST_ROWS + 1)]
+    rows[7] = a_row(7, job_title="Youth\x00worker")
+    response = upload(client_for("coordinator"), csv_bytes(rows))
+    assert response.status_code == 200
+    assert "The file holds a NUL character (line 9)" in response.context["form"].errors["file"][0]
+    assert not ContactImport.objects.exists()

@@ -80,7 +80,8 @@ def read_rows(content: bytes) -> list[Row]:
     """Every data row that is not blank (line 1 is the header, or line 2 after an export's marking line).
 
     Raises ``ValidationError`` with a message for the person when the file as a whole cannot be used:
-    not UTF-8, empty, no header row, no rows, or columns missing, unknown or repeated.
+    not UTF-8, empty, holding a NUL character, no header row, no rows, or columns missing, unknown or
+    repeated.
     """
     try:
         text = content.decode("utf-8-sig")
@@ -90,6 +91,13 @@ def read_rows(content: bytes) -> list[Row]:
         ) from None
     if not text.strip():
         raise ValidationError(EMPTY_FILE)
+    if "\x00" in text:
+        # No database text can hold one (PostgreSQL refuses it), and no spreadsheet writes one in a CSV.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ValidationError(
+            f"The file holds a NUL character (line {line}), so it is not a plain CSV file. "
+            "In Excel, save it as “CSV UTF-8 (Comma delimited)”"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         first = next(reader)
