@@ -146,8 +146,12 @@ def _deactivate(entry, *, partnership, by, request):
     record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)
 
 
-def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
-    """No two entries of a kind share a name (in any case); ``editing`` may keep its own."""
+def _check_name_free(partnership, entries: str, name, *, what: str, editing=None) -> None:
+    """No two of the partnership's ``entries`` (its related name for a kind) share a name (in any case);
+    ``editing`` may keep its own. Two coordinators naming entries at once take turns, so the second is told
+    rather than meeting the database's refusal (an error page)."""
+    take_turns_in(partnership)
+    queryset = getattr(partnership, entries).all()
     if editing is not None:
         queryset = queryset.exclude(pk=editing.pk)
     if queryset.filter(name__iexact=name).exists():
@@ -160,7 +164,7 @@ def _check_name_free(queryset, name, *, what: str, editing=None) -> None:
 @transaction.atomic
 def create_organisation(*, partnership, details: dict, by, request=None) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
-    _check_name_free(partnership.organisations.all(), details["name"], what="an organisation")
+    _check_name_free(partnership, "organisations", details["name"], what="an organisation")
     # Police forces report incidents unless a coordinator says otherwise; others only when allowed.
     details = {"may_report_incidents": details.get("kind") in REPORTING_KINDS, **details}
     return _create(Organisation, partnership=partnership, details=details, by=by, request=request)
@@ -172,7 +176,11 @@ def update_organisation(
 ) -> Organisation:
     _check_details(details, ORGANISATION_FIELDS)
     _check_name_free(
-        organisation.partnership.organisations, details["name"], what="an organisation", editing=organisation
+        organisation.partnership,
+        "organisations",
+        details["name"],
+        what="an organisation",
+        editing=organisation,
     )
     if details.get("leads_partnership"):
         # One lead organisation per partnership: naming a new one stands the last one down, moving its
@@ -249,7 +257,7 @@ def _check_provider(partnership, provider) -> None:
 def create_support_service(*, partnership, details: dict, by, request=None) -> SupportService:
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(partnership, details.get("provider"))
-    _check_name_free(partnership.support_services.all(), details["name"], what="a support service")
+    _check_name_free(partnership, "support_services", details["name"], what="a support service")
     return _create(SupportService, partnership=partnership, details=details, by=by, request=request)
 
 
@@ -260,7 +268,7 @@ def update_support_service(
     _check_details(details, SUPPORT_SERVICE_FIELDS)
     _check_provider(service.partnership, details.get("provider"))
     _check_name_free(
-        service.partnership.support_services, details["name"], what="a support service", editing=service
+        service.partnership, "support_services", details["name"], what="a support service", editing=service
     )
     return _update(service, expected_revision=expected_revision, details=details, by=by, request=request)
 
@@ -315,7 +323,7 @@ def _set_parties(agreement, parties, *, by, request) -> None:
 def create_sharing_agreement(*, partnership, details: dict, by, request=None) -> SharingAgreement:
     """Add an information-sharing agreement to the register; it is reviewed by its date like any entry."""
     details, parties = _agreement_details(partnership, details)
-    _check_name_free(partnership.sharing_agreements.all(), details["name"], what="an agreement")
+    _check_name_free(partnership, "sharing_agreements", details["name"], what="an agreement")
     agreement = _create(SharingAgreement, partnership=partnership, details=details, by=by, request=request)
     agreement.parties.set(parties)
     return agreement
@@ -327,7 +335,7 @@ def update_sharing_agreement(
 ) -> SharingAgreement:
     details, parties = _agreement_details(agreement.partnership, details)
     _check_name_free(
-        agreement.partnership.sharing_agreements, details["name"], what="an agreement", editing=agreement
+        agreement.partnership, "sharing_agreements", details["name"], what="an agreement", editing=agreement
     )
     agreement = _update(
         agreement, expected_revision=expected_revision, details=details, by=by, request=request
