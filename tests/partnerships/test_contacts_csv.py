@@ -345,3 +345,10 @@ def test_a_row_repeating_another_or_a_contact_already_listed_imports_nothing_and
         (4, ["it repeats line 2: the same contact at the same organisation"]),
         (5, [f"Youth worker 9 is already a contact of {TRUST}, with this email address"]),
     ]
+
+
+def test_an_export_saved_again_by_excel_with_its_marking_line_padded_by_commas_is_imported(client_for, demo):
+    # Excel writes every line as wide as the widest, so the marking line comes back as "OFFICIAL,,,,...".
+    content = b"OFFICIAL" + b"," * (len(contacts_csv.COLUMNS) - 1) + b"\r\n" + csv_bytes([a_row(1)])
+    assert upload(client_for("coordinator"), content).status_code == 302
+    assert Contact.objects.filter(name="Youth worker 1", email="worker1@example.org").exists()

@@ -85,8 +85,9 @@ def _write_rows(write, columns: list[str], rows: Iterable[list], *, marking: str
 
 
 def is_marking_line(cells: list[str]) -> bool:
-    """Whether a CSV line is the marking line ``csv_bytes`` writes first, so a re-imported export skips it."""
-    return len(cells) == 1 and cells[0].strip() in LEVELS
+    """Whether a CSV line is the marking line ``csv_bytes`` writes first, so a re-imported export skips it;
+    also once a spreadsheet has saved it again, padded with empty cells to the width of the other lines."""
+    return bool(cells) and cells[0].strip() in LEVELS and not any(cell.strip() for cell in cells[1:])
 
 
 def xlsx_bytes(columns: list[str], rows: Iterable[list], *, title: str, marking: str) -> tuple[bytes, int]:
