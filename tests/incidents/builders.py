@@ -103,6 +103,13 @@ def demo_incident(demo, demo_users):
     return incident, action
 
 
+def action_due(incident, by, due_at, title="Visit the family"):
+    """An action added by hand to ``incident``'s plan, due at ``due_at``, with no owner."""
+    return services.add_action(
+        incident=incident, by=by, title=title, guidance="", owner_organisation=None, owner=None, due_at=due_at
+    )
+
+
 def answering(action, event, *, by):
     """``action`` made the plan's action for the item of the default checklist that ``event`` completes, as
     if drawn from it (the checklist adopted by ``by``, the incident planned on it: refresh it). Returns the

@@ -14,7 +14,14 @@ from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, P
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
-from tests.incidents.builders import SHARE_BASIS, answering, categorise, demo_incident, mark_action
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    action_due,
+    answering,
+    categorise,
+    demo_incident,
+    mark_action,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +423,10 @@ def test_categorising_from_a_page_opened_before_the_status_moved_on_never_moves_
     services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
     categorise(opened_before, demo_users["responder"], serious_violence=True)
     assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
+
+
+def test_an_action_due_before_the_incident_happened_is_refused_and_not_added(incident, demo_users):
+    with pytest.raises(DomainError) as refused:
+        action_due(incident, demo_users["responder"], incident.occurred_at - timedelta(days=1), "Door-knock")
+    assert refused.value.field == "due_at"
+    assert not incident.actions.filter(title="Door-knock").exists()

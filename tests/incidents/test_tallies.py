@@ -19,7 +19,7 @@ from svtoolkit.meetings import services as meeting_services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
-from tests.incidents.builders import categorise, correct_record, recorded_incident
+from tests.incidents.builders import action_due, categorise, correct_record, recorded_incident
 from tests.meetings.builders import demo_meeting, held
 from tests.tension.builders import record as record_tension
 
@@ -54,12 +54,6 @@ def changed(before: dict, after: dict) -> dict:
 @pytest.fixture
 def responder(demo_users):
     return demo_users["responder"]
-
-
-def action_due(incident, by, due_at, title="Visit the family"):
-    return services.add_action(
-        incident=incident, by=by, title=title, guidance="", owner_organisation=None, owner=None, due_at=due_at
-    )
 
 
 def test_a_recorded_incident_counts_on_the_next_request(demo, responder):

@@ -685,6 +685,13 @@ def draw_plan(*, incident, by, request=None) -> int:
 def add_action(
     *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
 ) -> PlanAction:
+    """Add an action by hand; it cannot fall due before the incident happened (a mistyped year, say)."""
+    check_not_before_incident(
+        occurred_at=incident.occurred_at,
+        at=due_at,
+        field="due_at",
+        message="An action cannot be due before the incident happened: check the date.",
+    )
     check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     action = PlanAction.objects.create(
         incident=incident,
