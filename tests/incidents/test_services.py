@@ -430,3 +430,19 @@ def test_an_action_due_before_the_incident_happened_is_refused_and_not_added(inc
         action_due(incident, demo_users["responder"], incident.occurred_at - timedelta(days=1), "Door-knock")
     assert refused.value.field == "due_at"
     assert not incident.actions.filter(title="Door-knock").exists()
+
+
+def test_an_action_set_aside_since_the_plan_was_opened_is_left_as_it_is_by_a_bulk_update(
+    incident, demo_users
+):
+    """One person marks an action not needed while another, whose plan page still lists it open, marks it and
+    others in progress: the first one's decision and its reason stand."""
+    responder = demo_users["responder"]
+    still_open = action_due(incident, responder, timezone.now() + timedelta(hours=2))
+    listed = list(incident.actions.order_by("pk"))
+    set_aside = mark_action(listed[0], ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="Duplicate")
+    assert services.update_actions(incident=incident, actions=listed, by=responder, status="in_progress") == 1
+    set_aside.refresh_from_db()
+    still_open.refresh_from_db()
+    assert (set_aside.status, set_aside.not_needed_reason) == (ActionStatus.NOT_NEEDED, "Duplicate")
+    assert still_open.status == ActionStatus.IN_PROGRESS

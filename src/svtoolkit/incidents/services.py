@@ -64,6 +64,8 @@ NO_DECLARING_OFFICER = "Enter the officer who declared it."
 
 NO_ACTIONS_SELECTED = "Select at least one action."
 
+NO_ACTIONS_STILL_OPEN = "The actions selected were completed or set aside by someone else meanwhile."
+
 
 def _move_status_on(incident, from_statuses, to) -> None:
     """Move the incident on to ``to`` only if it stands now, in the database, at one of ``from_statuses``: a
@@ -798,7 +800,7 @@ def update_actions(
     """Complete or reassign several actions of one incident at once, with one note (the plan's bulk update).
 
     ``status`` empty keeps each action's status; an owner organisation (with or without a person) given
-    reassigns them all. Returns how many actions changed.
+    reassigns them all. Only those still open change. Returns how many actions changed.
     """
     if not status and owner_organisation is None and owner is None:
         raise DomainError("Choose what to do with the selected actions.", field="status")
@@ -811,12 +813,14 @@ def update_actions(
     chosen = list(
         # Lock the actions only: PostgreSQL refuses FOR UPDATE on the nullable side of the owners' outer join.
         incident.actions.select_for_update(of=("self",))
-        .filter(pk__in=[action.pk for action in actions])
+        # Open ones only, as the form lists them: one done or set aside by someone else since the page was
+        # opened keeps what they decided (and their reason).
+        .filter(pk__in=[action.pk for action in actions], status__in=OPEN_ACTION_STATUSES)
         .select_related("owner_organisation", "owner")
         .order_by("pk")
     )
     if not chosen:
-        raise DomainError(NO_ACTIONS_SELECTED, field="actions")
+        raise DomainError(NO_ACTIONS_STILL_OPEN if actions else NO_ACTIONS_SELECTED, field="actions")
     now = timezone.now()
     for action in chosen:
         changes = {}
