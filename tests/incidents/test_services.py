@@ -446,3 +446,26 @@ def test_an_action_set_aside_since_the_plan_was_opened_is_left_as_it_is_by_a_bul
     still_open.refresh_from_db()
     assert (set_aside.status, set_aside.not_needed_reason) == (ActionStatus.NOT_NEEDED, "Duplicate")
     assert still_open.status == ActionStatus.IN_PROGRESS
+
+
+def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_longer_acknowledges(
+    incident, demo_users, django_capture_on_commit_callbacks
+):
+    """Ray left the police before acknowledging; Sam is their contact now: Ray's link no longer speaks for
+    the police, and informing partners sends Sam a notice of their own."""
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray, sam = (
+        Contact.objects.create(organisation=police, name=name, email=f"{name.lower()}@police.example.org")
+        for name in ("Ray", "Sam")
+    )
+    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    rays_link = re.search(r"/incidents/acknowledge/(\S+)/", mail.outbox[0].body).group(1)
+    services.add_participant(incident=incident, organisation=police, contact=sam, by=responder)
+    assert selectors.participation_by_token(rays_link) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        informed = services.inform_partners(incident=incident, by=responder)
+    assert [p.organisation for p in informed] == [police]
+    assert mail.outbox[-1].to == ["sam@police.example.org"]

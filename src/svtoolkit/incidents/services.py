@@ -336,7 +336,14 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         return participation  # taking part already, through the same contact: nothing to log
     if not created:
         participation.contact = contact
-        participation.save(update_fields=["contact"])
+        changed = ["contact"]
+        if participation.acknowledged_at is None:
+            # The notice went to the contact before, who has not answered: their link no longer speaks for
+            # the partner, and informing partners tells the new contact.
+            participation.informed_at = participation.notice = None
+            participation.acknowledgement_token_hash = ""
+            changed += ["informed_at", "notice", "acknowledgement_token_hash"]
+        participation.save(update_fields=changed)
     history.note(
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
     )
@@ -390,7 +397,10 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             continue
         if not _claim_for_notice(participation):
             continue  # another request has just told this partner
-        _send_partner_notice(participation, round_key=earlier_notice_id or "first")
+        # A first notice is one per contact: a new contact (the one before left) is told too.
+        _send_partner_notice(
+            participation, round_key=earlier_notice_id or f"first:{participation.contact_id}"
+        )
         (told_again if earlier_notice_id else told).append(participation)
     if told:
         history.note(incident, by, f"Partners informed: {', '.join(str(p.organisation) for p in told)}.")
