@@ -226,12 +226,15 @@ def test_several_actions_are_completed_or_reassigned_at_once_with_one_note(demo,
 
 
 def test_an_organisation_of_a_partnership_it_is_shared_with_owns_actions_on_it(demo, demo_users):
-    """A cross-borough incident: the neighbouring borough's youth team owns an action and its worker updates
-    it, working in their own partnership."""
+    """A cross-borough incident: the neighbouring borough's youth team, taking part, owns an action and its
+    worker updates it, working in their own partnership."""
     incident, action = demo_incident(demo, demo_users)
     neighbour = MembershipFactory(role=Role.PARTNER)
     other, worker = neighbour.partnership, neighbour.user
     IncidentShare.objects.create(incident=incident, partnership=other)
+    services.add_participant(
+        incident=incident, organisation=neighbour.organisation, contact=None, by=demo_users["responder"]
+    )
     services.update_action(
         action=action,
         by=demo_users["responder"],
@@ -245,3 +248,23 @@ def test_an_organisation_of_a_partnership_it_is_shared_with_owns_actions_on_it(d
     action.refresh_from_db()
     assert (action.owner_organisation, action.owner) == (neighbour.organisation, worker)
     assert access.can_update_action(worker, other, action)
+
+
+def test_a_partner_whose_organisation_is_not_taking_part_cannot_own_an_action_they_could_not_see(
+    demo, demo_users
+):
+    incident, action = demo_incident(demo, demo_users)
+    hospital = demo.organisations.get(kind="health_hospital")
+    nurse = MembershipFactory(partnership=demo, organisation=hospital, role=Role.PARTNER).user
+    assert not access.visible_incidents(nurse, demo).filter(pk=incident.pk).exists()
+    with pytest.raises(DomainError) as refused:
+        services.update_actions(
+            incident=incident,
+            actions=[action],
+            by=demo_users["responder"],
+            owner_organisation=hospital,
+            owner=nurse,
+        )
+    assert refused.value.field == "owner"
+    action.refresh_from_db()
+    assert action.owner is None

@@ -792,15 +792,23 @@ def _pk(instance):
 def check_owner(*, incident, owner_organisation, owner) -> None:
     """An action's owner must be able to edit it: not a viewer, not someone outside the partnerships working
     the incident (its own and those it is shared with), and a partner only for their own organisation's
-    actions."""
+    actions, once it takes part (before, they cannot see the incident)."""
     if owner is None:
         return
     candidate = PlanAction(incident=incident, owner_organisation=owner_organisation)
     shared_with = Partnership.objects.filter(pk__in=incident.shares.values("partnership"))
     working = [incident.partnership, *shared_with]
-    if not any(access.can_update_action(owner, partnership, candidate) for partnership in working):
+    may_update = [p for p in working if access.can_update_action(owner, p, candidate)]
+    if not may_update:
         where = f"{owner_organisation}'s actions" if owner_organisation else "actions without an organisation"
         raise DomainError(f"{owner} cannot update {where}, so cannot own this action.", field="owner")
+    # A partner sees only the incidents their organisation takes part in.
+    if not any(access.visible_incidents(owner, p).filter(pk=incident.pk).exists() for p in may_update):
+        raise DomainError(
+            f"{owner} cannot see this incident, as their organisation is not taking part: add it as a "
+            "partner first.",
+            field="owner",
+        )
 
 
 @transaction.atomic
