@@ -21,6 +21,7 @@ from tests.incidents.builders import (
     categorise,
     demo_incident,
     mark_action,
+    recorded_incident,
 )
 
 pytestmark = pytest.mark.django_db
@@ -469,3 +470,27 @@ def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_l
         informed = services.inform_partners(incident=incident, by=responder)
     assert [p.organisation for p in informed] == [police]
     assert mail.outbox[-1].to == ["sam@police.example.org"]
+
+
+def closed_after_opened(demo, by):
+    """An incident as a page opened it (open), closed by a colleague since."""
+    incident = recorded_incident(demo, by)
+    services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
+    services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
+    as_opened = Incident.objects.get(pk=incident.pk)
+    services.close(incident=incident, by=by)
+    return as_opened
+
+
+def test_an_incident_closed_while_someone_was_categorising_it_is_not_categorised(demo, demo_users):
+    as_opened = closed_after_opened(demo, demo_users["responder"])
+    with pytest.raises(DomainError, match="closed"):
+        categorise(as_opened, demo_users["responder"])
+    assert not as_opened.categorisations.exists()
+
+
+def test_a_plan_is_not_drawn_for_an_incident_closed_since_its_page_was_opened(demo, demo_users, checklist):
+    as_opened = closed_after_opened(demo, demo_users["responder"])
+    with pytest.raises(DomainError, match="closed"):
+        services.draw_plan(incident=as_opened, by=demo_users["responder"])
+    assert not as_opened.actions.exists()

@@ -76,6 +76,15 @@ def _move_status_on(incident, from_statuses, to) -> None:
         incident.refresh_from_db(fields=["status"])
 
 
+def refuse_if_closed_meanwhile(incident) -> None:
+    """Lock the incident (first: locks.py) and refuse the change if it was closed since its page checked it
+    open: a closed incident is kept as it was closed."""
+    if locked_incidents().values_list("status", flat=True).get(pk=incident.pk) == IncidentStatus.CLOSED:
+        raise DomainError(
+            f"{incident.reference} was closed meanwhile, so it cannot be changed. Re-open it first."
+        )
+
+
 def check_not_before_incident(*, occurred_at, at, field: str, message: str) -> None:
     """Something done about an incident (it was told, declared, referred, a discharge is expected) is not
     before the incident happened; a date is compared with the day it happened. ``at`` None: nothing to
@@ -227,6 +236,7 @@ def categorise(
     request=None,
 ) -> Categorisation:
     """Record an assessment and the decision on it; the plan gains any items that now apply."""
+    refuse_if_closed_meanwhile(incident)
     suggestion = suggest(set(factors), declared=conditions.police_facts(incident))
     categorisation = Categorisation.objects.create(
         incident=incident,
@@ -671,6 +681,7 @@ def record_event(*, incident, event, by, link) -> int:
 def draw_plan(*, incident, by, request=None) -> int:
     """Draw the response plan from the partnership's published checklist (an exercise's incident: from the
     version the exercise was planned on, as its run sheet is); later calls add what now applies."""
+    refuse_if_closed_meanwhile(incident)
     if incident.playbook_version_id is None:
         version = (
             incident.exercise.version if incident.exercise_id else published_version(incident.partnership)
