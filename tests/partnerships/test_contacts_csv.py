@@ -352,3 +352,36 @@ def test_an_export_saved_again_by_excel_with_its_marking_line_padded_by_commas_i
     content = b"OFFICIAL" + b"," * (len(contacts_csv.COLUMNS) - 1) + b"\r\n" + csv_bytes([a_row(1)])
     assert upload(client_for("coordinator"), content).status_code == 302
     assert Contact.objects.filter(name="Youth worker 1", email="worker1@example.org").exists()
+
+
+def test_a_file_whose_header_row_excel_padded_with_blank_columns_is_imported(client_for, demo):
+    # Excel keeps the width of any cell once used, so the header and each row can end in empty cells.
+    padded = [*contacts_csv.COLUMNS, "", " "]
+    content = csv_bytes([[*a_row(1), "", ""], a_row(2), [*a_row(3), ""]], columns=padded)
+    assert upload(client_for("coordinator"), content).status_code == 302
+    names = ["Youth worker 1", "Youth worker 2", "Youth worker 3"]
+    assert Contact.objects.filter(name__in=names).count() == 3
+
+
+def test_a_blank_column_between_named_ones_is_refused_naming_the_header_line(client_for, demo):
+    columns = [*contacts_csv.COLUMNS[:3], "", *contacts_csv.COLUMNS[3:], ""]
+    row = a_row(1)
+    content = b"OFFICIAL\r\n" + csv_bytes([[*row[:3], "", *row[3:], ""]], columns=columns)
+    before = Contact.objects.count()
+    response = upload(client_for("coordinator"), content)
+    assert response.context["form"].errors["file"] == [
+        "The header row (line 2) is not right (column 4 has no name). "
+        f"The columns must be: {', '.join(contacts_csv.COLUMNS)}"
+    ]
+    assert Contact.objects.count() == before
+
+
+def test_a_value_under_a_blank_column_of_the_header_is_a_problem_of_its_line(client_for, demo):
+    columns = [*contacts_csv.COLUMNS, "", ""]
+    content = csv_bytes([[*a_row(1), "", ""], [*a_row(2), "", "Left on Friday"]], columns=columns)
+    before = Contact.objects.count()
+    response = upload(client_for("coordinator"), content)
+    assert response.context["form"].row_problems == [
+        (3, ["column 13 has a value but no name in the header row"])
+    ]
+    assert Contact.objects.count() == before

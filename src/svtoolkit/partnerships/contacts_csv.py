@@ -80,8 +80,8 @@ def read_rows(content: bytes) -> list[Row]:
     """Every data row that is not blank (line 1 is the header, or line 2 after an export's marking line).
 
     Raises ``ValidationError`` with a message for the person when the file as a whole cannot be used:
-    not UTF-8, empty, holding a NUL character, no header row, no rows, or columns missing, unknown or
-    repeated.
+    not UTF-8, empty, holding a NUL character, no header row, no rows, or columns missing, unknown,
+    repeated or blank (other than the blank columns a spreadsheet adds after the last named one).
     """
     try:
         text = content.decode("utf-8-sig")
@@ -108,14 +108,26 @@ def read_rows(content: bytes) -> list[Row]:
                 f"The next line must name the columns: {', '.join(COLUMNS)}"
             )
         header = [column.strip().casefold() for column in header_cells]
+        # A spreadsheet pads the header with empty cells once any cell to their right was used: ignored,
+        # as long as the rows leave them empty too (``_row``). A blank between named columns is refused.
+        width = len(header)
+        while header and not header[-1]:
+            header.pop()
         missing = [column for column in COLUMNS if column not in header]
-        unknown = [column or "(blank)" for column in header if column not in COLUMNS]
+        unknown = [column for column in header if column and column not in COLUMNS]
         repeated = sorted({column for column in header if column in COLUMNS and header.count(column) > 1})
-        if missing or unknown or repeated:
+        blank = [str(number) for number, column in enumerate(header, 1) if not column]
+        if missing or unknown or repeated or blank:
             problems = []
             for what, columns in (("missing", missing), ("unknown", unknown), ("repeated", repeated)):
                 if columns:
                     problems.append(f"{what} columns: {', '.join(columns)}")
+            if blank:
+                problems.append(
+                    f"column {blank[0]} has no name"
+                    if len(blank) == 1
+                    else f"columns {', '.join(blank)} have no name"
+                )
             raise ValidationError(
                 f"The header row (line {reader.line_num}) is not right ({'; '.join(problems)}). "
                 f"The columns must be: {', '.join(COLUMNS)}"
@@ -124,7 +136,7 @@ def read_rows(content: bytes) -> list[Row]:
         line = reader.line_num + 1
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                rows.append(_row(line, header, cells))
+                rows.append(_row(line, header, width, cells))
             line = reader.line_num + 1
     except csv.Error as error:
         raise ValidationError(
@@ -135,7 +147,13 @@ def read_rows(content: bytes) -> list[Row]:
     return rows
 
 
-def _row(line: int, header: list[str], cells: list[str]) -> Row:
-    if len(cells) != len(header):
-        return Row(line, {}, f"it has {len(cells)} values but the header row has {len(header)} columns")
-    return Row(line, {column: _restore(cell) for column, cell in zip(header, cells, strict=True)}, "")
+def _row(line: int, header: list[str], width: int, cells: list[str]) -> Row:
+    """The row's values by column; the cells under the header's blank padding (up to ``width``) must be
+    empty, since nothing says which column a value there was meant for."""
+    named = len(header)
+    if not named <= len(cells) <= width:
+        return Row(line, {}, f"it has {len(cells)} values but the header row has {named} columns")
+    for number, cell in enumerate(cells[named:], named + 1):
+        if cell.strip():
+            return Row(line, {}, f"column {number} has a value but no name in the header row")
+    return Row(line, {column: _restore(cell) for column, cell in zip(header, cells[:named], strict=True)}, "")
