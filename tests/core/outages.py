@@ -43,6 +43,23 @@ class HungServer:
         self._listener.close()
 
 
+def use_redis(settings, url: str, *, sessions_in_cache: bool = False) -> None:
+    """svtoolkit's settings as REDIS_URL and SVTOOLKIT_TASK_QUEUE=redis make them, for the given Redis."""
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "svtoolkit.core.cache.FailFastRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
+        }
+    }
+    settings.TASK_QUEUE = "redis"
+    settings.RQ_QUEUES = {"default": {"URL": f"{url}?socket_connect_timeout=1&socket_timeout=1"}}
+    settings.SESSION_ENGINE = (
+        "django.contrib.sessions.backends.cache" if sessions_in_cache else "svtoolkit.accounts.sessions"
+    )
+
+
 def redis_url(port: int, db: int = 0) -> str:
     return f"redis://127.0.0.1:{port}/{db}"
 

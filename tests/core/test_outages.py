@@ -21,7 +21,13 @@ from django_tasks import task
 from svtoolkit.core.models import ScheduledRun
 from svtoolkit.core.scheduling import Scheduler, job_for
 from svtoolkit.incidents.models import Incident
-from tests.core.outages import hung_redis, in_thread_with_database_down, nobody_listening, redis_url
+from tests.core.outages import (
+    hung_redis,
+    in_thread_with_database_down,
+    nobody_listening,
+    redis_url,
+    use_redis,
+)
 from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -30,23 +36,6 @@ pytestmark = pytest.mark.django_db
 HEALTHY_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_HEALTHZ", "redis://127.0.0.1:6379/14")
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-
-
-def use_redis(settings, url: str, *, sessions_in_cache: bool = False) -> None:
-    """svtoolkit's settings as REDIS_URL and SVTOOLKIT_TASK_QUEUE=redis make them, for the given Redis."""
-    settings.REDIS_URL = url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "svtoolkit.core.cache.FailFastRedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
-        }
-    }
-    settings.TASK_QUEUE = "redis"
-    settings.RQ_QUEUES = {"default": {"URL": f"{url}?socket_connect_timeout=1&socket_timeout=1"}}
-    settings.SESSION_ENGINE = (
-        "django.contrib.sessions.backends.cache" if sessions_in_cache else "svtoolkit.accounts.sessions"
-    )
 
 
 # --- Defect 7: error pages that work with nothing behind them -------------------------------------------

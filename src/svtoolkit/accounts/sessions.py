@@ -3,13 +3,19 @@
 A session is then read without a database query on most requests, and a Redis outage neither signs anyone out
 nor stops anyone signing in: what cannot be read from Redis is read from the database. Signing out while Redis
 cannot be reached fails with the "service unavailable" page rather than leave a copy of the session in Redis.
+A Redis that answers but refuses writes (full, or unable to save to disk) is treated alike: the database
+answers, and a changed session's copy in Redis, which would now be out of date, is deleted, or the change
+fails with that page as signing out does.
 """
 
 import contextlib
+import logging
 
 from django.contrib.sessions.backends import cached_db
 
-from svtoolkit.core.cache import OUTAGE_ERRORS
+from svtoolkit.core.cache import OUTAGE_ERRORS, RedisRefusingWrites
+
+logger = logging.getLogger(__name__)
 
 
 class SessionStore(cached_db.SessionStore):
@@ -25,6 +31,17 @@ class SessionStore(cached_db.SessionStore):
             return super().exists(session_key)
         except OUTAGE_ERRORS:
             return cached_db.DBStore.exists(self, session_key)
+
+    def save(self, must_create=False):
+        cached_db.DBStore.save(self, must_create)
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except RedisRefusingWrites:
+            # Redis still answers reads, with the session as it was before this change.
+            if not must_create:
+                self._cache.delete(self.cache_key)
+        except OUTAGE_ERRORS:
+            logger.warning("Session kept in the database only: Redis cannot be reached")
 
     def cycle_key(self):
         data, old_key = self._session, self.session_key

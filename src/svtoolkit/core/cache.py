@@ -3,15 +3,26 @@
 Without this, every request that touches a hung Redis waits for its own timeout, and every web worker is soon
 held. After one failure this process stops asking Redis for ``REDIS_RETRY_SECONDS`` and raises
 ``RedisUnavailable`` at once; the request then gets the "service unavailable" page (core.views.server_error).
+A Redis that answers but refuses to write raises ``RedisRefusingWrites``, one of the ``OUTAGE_ERRORS`` too.
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+
+class RedisRefusingWrites(RedisConnectionError):
+    """Redis answers but refuses to write: it cannot save to disk (MISCONF), is full (OOM), or is a replica
+    (READONLY). Each caller degrades as in an outage; reads go on, since Redis still answers them at once."""
+
 
 OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
@@ -21,6 +32,11 @@ class RedisUnavailable(RedisConnectionError):
 
 
 _down_until: dict[str, float] = {}
+_refusing_writes: set[str] = set()
+
+
+def _refused_write(error: ResponseError) -> bool:
+    return isinstance(error, OutOfMemoryError | ReadOnlyError) or str(error).startswith("MISCONF")
 
 
 def _failing_fast(method):
@@ -30,10 +46,21 @@ def _failing_fast(method):
         if _down_until.get(location, 0.0) > time.monotonic():
             raise RedisUnavailable(f"Redis at {cache._redacted} failed moments ago; not asked again yet.")
         try:
-            return method(cache, *args, **kwargs)
+            answer = method(cache, *args, **kwargs)
         except OUTAGE_ERRORS:
             _down_until[location] = time.monotonic() + settings.REDIS_RETRY_SECONDS
             raise
+        except ResponseError as error:
+            if not _refused_write(error):
+                raise
+            # Not the breaker: Redis answered at once, and what it still holds can be read.
+            if location not in _refusing_writes:
+                _refusing_writes.add(location)
+                logger.warning("Redis at %s refuses writes (%s): nothing is cached", cache._redacted, error)
+            raise RedisRefusingWrites(str(error)) from error
+        if method.__name__ in _WRITES:
+            _refusing_writes.discard(location)  # it writes again: a later refusal is logged again
+        return answer
 
     return guarded
 
@@ -46,6 +73,8 @@ class FailFastRedisCache(RedisCache):
         self._location = server
         self._redacted = server.rsplit("@", 1)[-1]
 
+
+_WRITES = {"add", "set", "touch", "incr", "set_many"}
 
 for _name in (
     "add",

@@ -1,0 +1,84 @@
+"""A Redis that answers but refuses to write (full, unable to save to disk, or a replica) is an outage for
+what svtoolkit caches: pages still answer from the database, and nothing is read out of date.
+
+Redis is made to refuse for real, by a memory limit of one byte with no eviction; the finalizer puts back the
+server's own settings, since other test runs (and CI) share it.
+"""
+
+import logging
+import os
+
+import pytest
+import redis
+from django.test import Client
+from django.urls import reverse
+
+from svtoolkit.accounts.sessions import SessionStore
+from tests.core.outages import use_redis
+from tests.factories import TEST_PASSWORD, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+REFUSING_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_REFUSING", "redis://127.0.0.1:6379/12")
+MEMORY_SETTINGS = ("maxmemory", "maxmemory-policy")
+
+
+@pytest.fixture
+def redis_refusing_writes(request, settings):
+    """Redis at REFUSING_REDIS_URL as svtoolkit's cache and sessions; call the returned function to make it
+    refuse every write from then on."""
+    use_redis(settings, REFUSING_REDIS_URL)
+    server = redis.Redis.from_url(REFUSING_REDIS_URL)
+    before = {name: server.config_get(name)[name] for name in MEMORY_SETTINGS}
+
+    def restore():
+        for name, value in before.items():
+            server.config_set(name, value)
+        server.close()
+
+    request.addfinalizer(restore)
+
+    def refuse():
+        server.config_set("maxmemory-policy", "noeviction")
+        server.config_set("maxmemory", 1)
+        with pytest.raises(redis.exceptions.OutOfMemoryError):
+            server.set("svt:test:refused", "x")
+
+    return refuse
+
+
+def test_signing_in_and_pages_that_cache_answer_while_redis_refuses_writes(
+    redis_refusing_writes, demo, demo_users, caplog
+):
+    incident = IncidentFactory(partnership=demo, title="Stabbing near the station")
+    redis_refusing_writes()
+    client = Client(raise_request_exception=False)
+
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": "responder@example.org", "password": TEST_PASSWORD}
+    )
+    listed = client.get(reverse("incidents:list"))
+    shown = client.get(reverse("incidents:incident", args=[incident.pk]))
+    shown_again = client.get(reverse("incidents:incident", args=[incident.pk]))
+
+    assert signed_in.status_code == 302
+    assert (listed.status_code, shown.status_code, shown_again.status_code) == (200, 200, 200)
+    assert incident.title in shown_again.content.decode()
+    refusals = [
+        record
+        for record in caplog.records
+        if record.name == "svtoolkit.core.cache" and record.levelno == logging.WARNING
+    ]
+    assert len(refusals) == 1 and "refuses writes" in refusals[0].getMessage()
+
+
+def test_a_session_changed_while_redis_refuses_writes_is_not_read_as_it_was(redis_refusing_writes, db):
+    session = SessionStore()
+    session["partnership"] = 1
+    session.save()  # kept in Redis too
+    redis_refusing_writes()
+
+    session["partnership"] = 2
+    session.save()
+
+    assert SessionStore(session.session_key).load()["partnership"] == 2
