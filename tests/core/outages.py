@@ -1,10 +1,16 @@
-"""Real failures for the outage tests: a port nobody listens on, a Redis that accepts and never answers, and a
-database connection that cannot be opened."""
+"""Real failures for the outage tests: a port nobody listens on, a Redis that accepts and never answers, a
+Redis server of a test's own (to break as it likes), and a database connection that cannot be opened."""
 
+import shutil
 import socket
+import subprocess
 import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+import redis
 from django.db import connection, connections
 
 from tests.messaging.servers import free_port
@@ -58,6 +64,42 @@ def use_redis(settings, url: str, *, sessions_in_cache: bool = False) -> None:
     settings.SESSION_ENGINE = (
         "django.contrib.sessions.backends.cache" if sessions_in_cache else "svtoolkit.accounts.sessions"
     )
+
+
+@contextmanager
+def own_redis(directory: Path):
+    """A redis-server of the test's own, on a unix socket in ``directory``, saving nothing to disk; yields its
+    URL and stops it afterwards. A test that makes Redis refuse writes uses this, never the shared server at
+    127.0.0.1:6379, whose other databases the tests on the other worker are using. A missing redis-server
+    fails the test: it never skips."""
+    server = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/local/bin")
+    if server is None:
+        pytest.fail("redis-server is not installed: apt-get install -y redis-server (see .ci/run)")
+    path = directory / "redis.sock"
+    log = directory / "redis.log"
+    process = subprocess.Popen(
+        [server, "--port", "0", "--unixsocket", str(path), "--save", "", "--appendonly", "no"]
+        + ["--dir", str(directory), "--logfile", str(log)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"unix://{path}"
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, f"redis-server stopped: {log.read_text() if log.exists() else ''}"
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        process.terminate()  # with nothing to save, it stops at once
+        process.wait(timeout=30)
 
 
 def redis_url(port: int, db: int = 0) -> str:

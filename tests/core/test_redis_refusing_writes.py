@@ -1,12 +1,12 @@
 """A Redis that answers but refuses to write (full, unable to save to disk, or a replica) is an outage for
 what svtoolkit caches: pages still answer from the database, and nothing is read out of date.
 
-Redis is made to refuse for real, by a memory limit of one byte with no eviction; the finalizer puts back the
-server's own settings, since other test runs (and CI) share it.
+Redis is made to refuse for real, by a memory limit of one byte with no eviction, on a redis-server each test
+starts for itself: the shared one at 127.0.0.1:6379 serves the tests on the other worker, whose writes it
+would refuse too.
 """
 
 import logging
-import os
 
 import pytest
 import redis
@@ -14,37 +14,30 @@ from django.test import Client
 from django.urls import reverse
 
 from svtoolkit.accounts.sessions import SessionStore
-from tests.core.outages import use_redis
+from tests.core.outages import own_redis, use_redis
 from tests.factories import TEST_PASSWORD, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
-REFUSING_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_REFUSING", "redis://127.0.0.1:6379/12")
-MEMORY_SETTINGS = ("maxmemory", "maxmemory-policy")
-
 
 @pytest.fixture
-def redis_refusing_writes(request, settings):
-    """Redis at REFUSING_REDIS_URL as svtoolkit's cache and sessions; call the returned function to make it
+def redis_refusing_writes(settings, tmp_path_factory):
+    """A Redis of the test's own as svtoolkit's cache and sessions; call the returned function to make it
     refuse every write from then on."""
-    use_redis(settings, REFUSING_REDIS_URL)
-    server = redis.Redis.from_url(REFUSING_REDIS_URL)
-    before = {name: server.config_get(name)[name] for name in MEMORY_SETTINGS}
+    with own_redis(tmp_path_factory.mktemp("redis")) as url:
+        use_redis(settings, url)
+        server = redis.Redis.from_url(url)
 
-    def restore():
-        for name, value in before.items():
-            server.config_set(name, value)
-        server.close()
+        def refuse():
+            server.config_set("maxmemory-policy", "noeviction")
+            server.config_set("maxmemory", 1)
+            with pytest.raises(redis.exceptions.OutOfMemoryError):
+                server.set("svt:test:refused", "x")
 
-    request.addfinalizer(restore)
-
-    def refuse():
-        server.config_set("maxmemory-policy", "noeviction")
-        server.config_set("maxmemory", 1)
-        with pytest.raises(redis.exceptions.OutOfMemoryError):
-            server.set("svt:test:refused", "x")
-
-    return refuse
+        try:
+            yield refuse
+        finally:
+            server.close()
 
 
 def test_signing_in_and_pages_that_cache_answer_while_redis_refuses_writes(
