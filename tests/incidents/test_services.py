@@ -10,7 +10,14 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
-from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, Participation, TimelineKind
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Decision,
+    Incident,
+    IncidentStatus,
+    Participation,
+    TimelineKind,
+)
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
@@ -283,6 +290,24 @@ def test_decisions_are_superseded_never_edited(incident, demo_users):
         )
     first.refresh_from_db()
     assert first.what == "Hold a gold group at 18:00" and first.superseded_by == second
+    assert incident.timeline.filter(kind=TimelineKind.DECISION).count() == 2
+
+
+def test_a_decision_a_colleague_superseded_since_the_page_was_opened_is_not_superseded_twice(
+    incident, demo_users
+):
+    first = services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Hold a gold group at 18:00", why="Tension"
+    )
+    as_opened = Decision.objects.get(pk=first.pk)
+    colleagues = services.record_decision(
+        incident=incident, by=demo_users["police"], what="Move it to 17:00", why="Vigil", supersedes=first
+    )
+    again = {"what": "Move it to 19:00", "why": "", "supersedes": as_opened}
+    with pytest.raises(DomainError, match="already been superseded.*Move it to 17:00") as refused:
+        services.record_decision(incident=incident, by=demo_users["responder"], **again)
+    assert refused.value.field == "supersedes"
+    assert list(Decision.objects.filter(supersedes=first)) == [colleagues]
     assert incident.timeline.filter(kind=TimelineKind.DECISION).count() == 2
 
 

@@ -914,14 +914,23 @@ def record_decision(
 ) -> Decision:
     """Log a decision, made by ``who_decided`` (by default the person logging it). Decisions are never edited:
     a changed mind is a new decision superseding the old."""
-    refuse_if_closed_meanwhile(incident)  # first, before the decision superseded (locks.py)
+    # First (locks.py): of two people superseding one decision at once, the second reads it once the first
+    # has saved, and is told it was superseded.
+    refuse_if_closed_meanwhile(incident)
     if supersedes is not None:
-        # Locked, so two people superseding the same decision at once cannot both succeed.
         supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
-    if supersedes is not None and (
-        supersedes.incident_id != incident.pk or hasattr(supersedes, "superseded_by")
-    ):
-        raise DomainError("Only a current decision of this incident can be superseded.", field="supersedes")
+        if supersedes.incident_id != incident.pk:
+            raise DomainError(
+                "Only a current decision of this incident can be superseded.", field="supersedes"
+            )
+        later = Decision.objects.filter(supersedes=supersedes).first()
+        if later is not None:
+            raise DomainError(
+                "This decision has already been superseded, by the decision of "
+                f"{timezone.localtime(later.decided_at):%d %b %Y %H:%M} (“{later.what}”). Supersede that "
+                "one if it needs changing.",
+                field="supersedes",
+            )
     decision = Decision.objects.create(
         incident=incident,
         what=what.strip(),
