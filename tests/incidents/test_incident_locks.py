@@ -27,6 +27,7 @@ from svtoolkit.incidents import services, tallies, tasks
 from svtoolkit.incidents.escalation import escalate_overdue_actions
 from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
+    Decision,
     EscalationStep,
     IncidentStatus,
     PlanAction,
@@ -483,3 +484,29 @@ def test_one_school_recorded_by_two_people_at_once_is_kept_once_and_the_second_i
     assert [type(error) for error in errors] == [DomainError]
     assert "Northbridge Academy is already recorded" in errors[0].message
     assert incident.schools.count() == 1
+
+
+def test_one_decision_superseded_by_two_people_at_once_is_superseded_once_and_the_second_is_told(
+    demo, demo_users
+):
+    incident, _ = demo_incident(demo, demo_users)
+    first = services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Gold at 18:00", why=""
+    )
+    with held_by_a_row_being_written(
+        Decision, incident=incident, supersedes=first, what="", why="", decided_by=demo_users["coordinator"]
+    ):
+        runs = [
+            in_thread(
+                lambda by=demo_users[role]: services.record_decision(
+                    incident=incident, by=by, what=f"Changed by {by}", why="", supersedes=first
+                )
+            )
+            for role in ("responder", "police")
+        ]
+    for thread, _ in runs:
+        thread.join(WAIT)
+    errors = [outcome["error"] for _, outcome in runs if "error" in outcome]
+    assert [type(error) for error in errors] == [DomainError]
+    assert "This decision has already been superseded" in errors[0].message
+    assert Decision.objects.filter(supersedes=first).count() == 1

@@ -10,7 +10,14 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.categorisation import factor_choices, suggest
-from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, Participation, TimelineKind
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Decision,
+    Incident,
+    IncidentStatus,
+    Participation,
+    TimelineKind,
+)
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
@@ -286,6 +293,24 @@ def test_decisions_are_superseded_never_edited(incident, demo_users):
     assert incident.timeline.filter(kind=TimelineKind.DECISION).count() == 2
 
 
+def test_a_decision_a_colleague_superseded_since_the_page_was_opened_is_not_superseded_twice(
+    incident, demo_users
+):
+    first = services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Hold a gold group at 18:00", why="Tension"
+    )
+    as_opened = Decision.objects.get(pk=first.pk)
+    colleagues = services.record_decision(
+        incident=incident, by=demo_users["police"], what="Move it to 17:00", why="Vigil", supersedes=first
+    )
+    again = {"what": "Move it to 19:00", "why": "", "supersedes": as_opened}
+    with pytest.raises(DomainError, match="already been superseded.*Move it to 17:00") as refused:
+        services.record_decision(incident=incident, by=demo_users["responder"], **again)
+    assert refused.value.field == "supersedes"
+    assert list(Decision.objects.filter(supersedes=first)) == [colleagues]
+    assert incident.timeline.filter(kind=TimelineKind.DECISION).count() == 2
+
+
 def test_lead_handover_keeps_history(incident, demo, demo_users):
     council = demo.organisations.get(kind="council")
     police = demo.organisations.get(kind="police")
@@ -494,3 +519,46 @@ def test_a_plan_is_not_drawn_for_an_incident_closed_since_its_page_was_opened(de
     with pytest.raises(DomainError, match="closed"):
         services.draw_plan(incident=as_opened, by=demo_users["responder"])
     assert not as_opened.actions.exists()
+
+
+def _changes_once_closed(demo, by):
+    """Each change refused for an incident closed since its page was opened: its service's arguments (beside
+    the incident and who makes it), and the incident's records it would add to."""
+    due = timezone.now() + timedelta(days=1)
+    council = demo.organisations.get(kind="council")
+    return {
+        "add_action": (
+            dict(title="Visit", guidance="", owner_organisation=None, owner=None, due_at=due),
+            "actions",
+        ),
+        "add_scene": (
+            dict(description="Car park", area="Northbridge", latitude=None, longitude=None),
+            "scenes",
+        ),
+        "record_police_declaration": (
+            dict(
+                critical_incident=True, tier="gold_group", declared_by="Supt Hale", declared_at=timezone.now()
+            ),
+            "police_declarations",
+        ),
+        "record_decision": (dict(what="Hold a gold group at 18:00", why="Tension"), "decisions"),
+        "assign_lead": (dict(organisation=council, officer=by), "leads"),
+    }
+
+
+@pytest.mark.parametrize(
+    "change", ["add_action", "add_scene", "record_police_declaration", "record_decision", "assign_lead"]
+)
+def test_a_change_to_an_incident_closed_since_its_page_was_opened_is_refused_and_not_made(
+    change, demo, demo_users
+):
+    """An action, scene, police declaration, decision or lead, saved from a page opened while the incident
+    was open, is refused once a colleague has closed it, as categorising is."""
+    responder = demo_users["responder"]
+    as_opened = closed_after_opened(demo, responder)
+    arguments, records = _changes_once_closed(demo, responder)[change]
+    before, entries = getattr(as_opened, records).count(), as_opened.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        getattr(services, change)(incident=as_opened, by=responder, **arguments)
+    assert getattr(as_opened, records).count() == before
+    assert as_opened.timeline.count() == entries

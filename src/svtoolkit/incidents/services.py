@@ -289,6 +289,8 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
     The officer must work for the lead organisation and may not be a viewer (who cannot act on it). The
     actions given to the lead because their organisation is not taking part go to the new lead.
     """
+    # First: the actions waiting for a partner move to the new lead (locks.py).
+    refuse_if_closed_meanwhile(incident)
     membership = access.memberships_of(officer).get(incident.partnership_id)
     if membership is None or membership.organisation_id != organisation.pk:
         raise DomainError(
@@ -296,7 +298,6 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
         )
     if membership.role == Role.VIEWER:
         raise DomainError(f"{officer} is a viewer, so cannot lead a response.", field="officer")
-    lock_incident(incident)  # first: the actions waiting for a partner move to the new lead (locks.py)
     lead = LeadAssignment.objects.create(
         incident=incident,
         organisation=organisation,
@@ -617,6 +618,7 @@ def record_police_declaration(
 ) -> PoliceDeclaration:
     """Record what the police declared (a critical incident or not, gold group or below); the plan gains any
     items that now apply. A later declaration supersedes it."""
+    refuse_if_closed_meanwhile(incident)
     check_time_told(
         occurred_at=incident.occurred_at,
         at=declared_at,
@@ -709,6 +711,7 @@ def add_action(
     *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
 ) -> PlanAction:
     """Add an action by hand; it cannot fall due before the incident happened (a mistyped year, say)."""
+    refuse_if_closed_meanwhile(incident)
     check_not_before_incident(
         occurred_at=incident.occurred_at,
         at=due_at,
@@ -911,13 +914,23 @@ def record_decision(
 ) -> Decision:
     """Log a decision, made by ``who_decided`` (by default the person logging it). Decisions are never edited:
     a changed mind is a new decision superseding the old."""
+    # First (locks.py): of two people superseding one decision at once, the second reads it once the first
+    # has saved, and is told it was superseded.
+    refuse_if_closed_meanwhile(incident)
     if supersedes is not None:
-        # Locked, so two people superseding the same decision at once cannot both succeed.
         supersedes = Decision.objects.select_for_update().get(pk=supersedes.pk)
-    if supersedes is not None and (
-        supersedes.incident_id != incident.pk or hasattr(supersedes, "superseded_by")
-    ):
-        raise DomainError("Only a current decision of this incident can be superseded.", field="supersedes")
+        if supersedes.incident_id != incident.pk:
+            raise DomainError(
+                "Only a current decision of this incident can be superseded.", field="supersedes"
+            )
+        later = Decision.objects.filter(supersedes=supersedes).first()
+        if later is not None:
+            raise DomainError(
+                "This decision has already been superseded, by the decision of "
+                f"{timezone.localtime(later.decided_at):%d %b %Y %H:%M} (“{later.what}”). Supersede that "
+                "one if it needs changing.",
+                field="supersedes",
+            )
     decision = Decision.objects.create(
         incident=incident,
         what=what.strip(),
@@ -1166,6 +1179,7 @@ def _redate_drawn_actions(incident, by) -> int:
 
 @transaction.atomic
 def add_scene(*, incident, by, description, area, latitude, longitude, place="", request=None) -> Scene:
+    refuse_if_closed_meanwhile(incident)
     check_coordinates(latitude=latitude, longitude=longitude)
     scene = Scene.objects.create(
         incident=incident,
