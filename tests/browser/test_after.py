@@ -1,5 +1,6 @@
 """After the response, through the real pages: recovery, the calendar, the review, a lesson, closing."""
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from svtoolkit.playbooks import selectors as playbook_selectors
@@ -97,7 +98,7 @@ def test_from_recovery_to_closing(new_page, demo, demo_users, transactional_db):
     ActionPage(responder).save(status="Done")
     responder.goto(f"/incidents/{incident.pk}/review/")
     responder.get_by_role("button", name="Complete the review").click()
-    fill_date(responder, "Date the review was held", "2026-12-02")
+    fill_date(responder, "Date the review was held", str(timezone.localdate()))
     responder.get_by_label("What the review concluded").fill("A fast response; schools must hear sooner.")
     responder.get_by_role("button", name="Complete the review").click()
     responder.get_by_role("button", name="Close the incident").click()

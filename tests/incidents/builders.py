@@ -85,6 +85,15 @@ def correct_record(incident, by, **changes):
     )
 
 
+# The police's declaration of a critical incident, with a gold group.
+GOLD_GROUP = {"critical_incident": True, "tier": "gold_group", "declared_by": "Supt A. Khan"}
+
+
+def police_declared(incident, by, at):
+    """The police declared ``incident`` a critical incident, with a gold group, at ``at``."""
+    return services.record_police_declaration(incident=incident, by=by, declared_at=at, **GOLD_GROUP)
+
+
 def demo_incident(demo, demo_users):
     """A recorded, categorised incident with the police taking part and an action owned by the police."""
     responder = demo_users["responder"]

@@ -1,5 +1,6 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -26,8 +27,10 @@ from tests.incidents.builders import (
     action_due,
     answering,
     categorise,
+    correct_record,
     demo_incident,
     mark_action,
+    police_declared,
     recorded_incident,
 )
 
@@ -562,3 +565,50 @@ def test_a_change_to_an_incident_closed_since_its_page_was_opened_is_refused_and
         getattr(services, change)(incident=as_opened, by=responder, **arguments)
     assert getattr(as_opened, records).count() == before
     assert as_opened.timeline.count() == entries
+
+
+# Five in the afternoon on 3 March 2026.
+AFTERNOON = datetime(2026, 3, 3, 17, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+def _told_late(demo, by):
+    """An incident that happened at 14:00, the partnership told of it at 16:55."""
+    return recorded_incident(
+        demo, by, occurred_at=AFTERNOON - timedelta(hours=3), notified_at=AFTERNOON - timedelta(minutes=5)
+    )
+
+
+def test_an_incident_cannot_be_moved_to_after_what_was_done_about_it_and_is_left_as_it_was(
+    demo, demo_users, time_machine
+):
+    time_machine.move_to(AFTERNOON, tick=False)
+    responder = demo_users["responder"]
+    incident = _told_late(demo, responder)
+    police_declared(incident, responder, AFTERNOON - timedelta(minutes=55))
+    action_due(incident, responder, AFTERNOON - timedelta(minutes=50))
+    with pytest.raises(DomainError) as refused:
+        correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(minutes=30))
+    assert refused.value.field == "occurred_at"
+    assert str(refused.value).startswith(
+        "The police declaration was made at 16:05 on 3 Mar 2026, before this time."
+    )
+    incident.refresh_from_db()
+    assert incident.occurred_at == AFTERNOON - timedelta(hours=3)
+    assert not incident.timeline.filter(text="The incident's record was corrected.").exists()
+
+
+def test_the_earliest_thing_done_after_the_corrected_time_is_named(demo, demo_users, time_machine):
+    time_machine.move_to(AFTERNOON, tick=False)
+    responder = demo_users["responder"]
+    incident = _told_late(demo, responder)
+    action_due(incident, responder, AFTERNOON - timedelta(minutes=50))
+    police_declared(incident, responder, AFTERNOON - timedelta(minutes=40))
+    with pytest.raises(
+        DomainError, match=r"^An action added by hand is due at 16:10 on 3 Mar 2026, before this time\."
+    ):
+        correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(minutes=30))
+    # Up to the earliest, the correction stands; earlier, always.
+    correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(minutes=50))
+    correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(hours=5))
+    incident.refresh_from_db()
+    assert incident.occurred_at == AFTERNOON - timedelta(hours=5)

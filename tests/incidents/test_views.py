@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -11,7 +12,13 @@ from svtoolkit.core.models import Change
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
 from tests.factories import IncidentFactory
-from tests.incidents.builders import RECORD_FORM, demo_incident, more_actions
+from tests.incidents.builders import (
+    RECORD_FORM,
+    demo_incident,
+    more_actions,
+    police_declared,
+    recorded_incident,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -612,3 +619,32 @@ def test_a_partner_taking_part_acknowledges_the_notice_from_the_incident_page_an
     assert answer["Location"].startswith(reverse("incidents:incident", args=[incident.pk]))
     police.refresh_from_db()
     assert police.acknowledged_at is not None
+
+
+def test_moving_when_it_happened_to_after_the_police_declaration_is_explained_and_changes_nothing(
+    client_for, demo, demo_users, time_machine
+):
+    afternoon = datetime(2026, 3, 3, 17, 0, tzinfo=ZoneInfo("Europe/London"))
+    time_machine.move_to(afternoon, tick=False)
+    incident = recorded_incident(
+        demo, demo_users["responder"], occurred_at=afternoon - timedelta(hours=3), notified_at=afternoon
+    )
+    police_declared(incident, demo_users["police"], afternoon - timedelta(minutes=55))
+    url = reverse("incidents:edit_record", args=[incident.pk])
+    client = client_for("responder")
+    fields = {
+        "title": incident.title,
+        "incident_types": incident.incident_types,
+        "occurred_at": "2026-03-03T16:30",
+        "notified_at": "2026-03-03T17:00",
+        "summary": incident.summary,
+        "revision": client.get(url).context["form"].initial["revision"],
+    }
+    response = client.post(url, fields)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in content
+    assert "The police declaration was made at 16:05 on 3 Mar 2026, before this time." in content
+    assert 'name="occurred_at_time" type="text" value="16:30"' in content
+    incident.refresh_from_db()
+    assert incident.occurred_at == afternoon - timedelta(hours=3)

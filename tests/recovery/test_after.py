@@ -112,7 +112,8 @@ def finish_actions(incident, by):
         )
 
 
-def completed_review(incident, by):
+def completed_review(incident, by, held_on=None):
+    """The review of ``incident`` completed by ``by``, held today unless said."""
     debrief = review_services.start_review(incident=incident, by=by)
     review_services.contribute_to_review(
         debrief=debrief,
@@ -123,7 +124,7 @@ def completed_review(incident, by):
         to_change="Tell schools within the hour",
     )
     return review_services.complete_review(
-        debrief=debrief, by=by, held_on=date(2026, 11, 20), summary="Mostly well."
+        debrief=debrief, by=by, held_on=held_on or timezone.localdate(), summary="Mostly well."
     )
 
 
@@ -445,6 +446,30 @@ def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_user
         review_services.complete_review(
             debrief=debrief, by=demo_users["responder"], held_on=None, summary="Done"
         )
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (-1, "The review cannot have been held before the incident happened: check the date."),
+        (1, "The date the review was held cannot be in the future: check the date."),
+    ],
+    ids=["the day before the incident", "tomorrow"],
+)
+def test_a_review_held_before_the_incident_or_in_the_future_is_refused_and_not_completed(
+    incident, demo_users, days, message
+):
+    happened = timezone.localdate(incident.occurred_at)
+    held_on = happened + timedelta(days=days) if days < 0 else timezone.localdate() + timedelta(days=days)
+    with pytest.raises(DomainError) as refused:
+        completed_review(incident, demo_users["responder"], held_on=held_on)
+    assert (refused.value.field, str(refused.value)) == ("held_on", message)
+    debrief = review_selectors.debrief_of(incident)
+    assert not debrief.is_complete and debrief.held_on is None
+    review_services.complete_review(
+        debrief=debrief, by=demo_users["responder"], held_on=happened, summary="Mostly well."
+    )
+    assert review_selectors.debrief_of(incident).held_on == happened
 
 
 def test_a_lesson_proposing_a_change_needs_the_new_wording(incident, demo_users, published):

@@ -7,6 +7,7 @@ PostgreSQL only: the live server shares the test's one SQLite connection, so req
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from svtoolkit.recovery.models import Debrief, DebriefContribution, FollowUpAction
 from svtoolkit.recovery.review import services as review_services
@@ -80,7 +81,10 @@ def test_two_completions_at_once_complete_the_review_once(client, live_server, d
     )
     url = reverse("recovery:review_complete", args=[review.incident_id])
     cookies, token = signed_in_session(client, live_server, demo_users["responder"], url)
-    saves = [(live_server.url + url, {"summary": f"Summary {n}", "held_on": "2026-11-20"}) for n in (1, 2)]
+    saves = [
+        (live_server.url + url, {"summary": f"Summary {n}", "held_on": str(timezone.localdate())})
+        for n in (1, 2)
+    ]
     with held_until_both_wait(Debrief.objects.filter(pk=review.pk)):
         finished = posts_started(saves, cookies=cookies, form_token=token)
     answers = finished()

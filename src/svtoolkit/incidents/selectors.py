@@ -2,10 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,13 +19,17 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
     Decision,
+    HospitalStay,
     Incident,
     LeadAssignment,
     MeasureState,
     Participation,
     PlanAction,
+    PoliceDeclaration,
+    SafeguardingReferral,
     Scene,
     SceneMeasure,
+    SchoolInvolved,
     TimelineEntry,
 )
 from svtoolkit.partnerships.models import Contact
@@ -375,6 +379,58 @@ def action_in(incident, action_id) -> PlanAction:
 def timeline(incident, *, kind: str = "") -> QuerySet[TimelineEntry]:
     entries = incident.timeline.select_related("by", "action").order_by("-at", "-id")
     return entries.filter(kind=kind) if kind else entries
+
+
+# The times recorded of what was done about an incident, each with how a message names it (and which of its
+# rows count): the police declaration, the partners told and their acknowledgement, the categorisations and
+# decisions, the due times of actions added by hand, the strands' records (schools, the hospital, safeguarding
+# referrals). None is before the incident happened. An action drawn from the checklist is due counted from
+# the time the partnership was told, itself not before the incident: a correction of both re-dates it.
+DONE_ABOUT_AN_INCIDENT = (
+    (PoliceDeclaration, "declared_at", "The police declaration was made at {}", {}),
+    (Participation, "informed_at", "A partner was told at {}", {}),
+    (Participation, "acknowledged_at", "A partner acknowledged it at {}", {}),
+    (Categorisation, "decided_at", "The incident was categorised at {}", {}),
+    (Decision, "decided_at", "A decision was logged at {}", {}),
+    (PlanAction, "due_at", "An action added by hand is due at {}", {"item__isnull": True}),
+    (SafeguardingReferral, "referred_at", "A safeguarding referral was made at {}", {}),
+    (SchoolInvolved, "safeguarding_lead_informed_at", "A school's safeguarding lead was told at {}", {}),
+    (
+        SchoolInvolved,
+        "critical_incident_plan_started_at",
+        "A school started its critical incident plan at {}",
+        {},
+    ),
+    (HospitalStay, "violence_reduction_team_informed_at", "The violence-reduction team was told at {}", {}),
+    (HospitalStay, "expected_discharge_on", "A hospital stay's expected discharge date is {}", {}),
+)
+
+
+def earliest_done_before(incident, moment: datetime) -> tuple[str, datetime | date] | None:
+    """The earliest thing recorded as done about ``incident`` before ``moment`` (a date: before its day), as
+    its description (to fill with the time) and its time; None if nothing is. One query."""
+    day = timezone.localdate(moment)
+    earliest = {}
+    for index, (model, field, _, which) in enumerate(DONE_ABOUT_AN_INCIDENT):
+        before = day if model._meta.get_field(field).get_internal_type() == "DateField" else moment
+        earliest[f"done_{index}"] = Subquery(
+            model.objects.filter(incident=OuterRef("pk"), **which, **{f"{field}__lt": before})
+            .order_by(field)
+            .values(field)[:1]
+        )
+    found = Incident.objects.filter(pk=incident.pk).values(**earliest).get()
+    done = [
+        (DONE_ABOUT_AN_INCIDENT[index][2], found[f"done_{index}"])
+        for index in range(len(DONE_ABOUT_AN_INCIDENT))
+        if found[f"done_{index}"] is not None
+    ]
+
+    def as_moment(at) -> datetime:
+        if isinstance(at, datetime):
+            return at
+        return timezone.make_aware(datetime.combine(at, datetime.min.time()))
+
+    return min(done, key=lambda pair: as_moment(pair[1]), default=None)
 
 
 def decisions(incident) -> QuerySet[Decision]:

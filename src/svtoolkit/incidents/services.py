@@ -43,7 +43,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
-from svtoolkit.incidents.selectors import answering_lead
+from svtoolkit.incidents.selectors import answering_lead, earliest_done_before
 from svtoolkit.incidents.signals import incident_categorised, lead_named
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -1117,6 +1117,8 @@ def edit_record(
     plan follows the correction: new types add the items they make apply, and a new time the partnership was
     told re-dates the open actions drawn from the checklist."""
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
+    if occurred_at > incident.occurred_at:
+        check_nothing_done_before(incident=incident, occurred_at=occurred_at)
     types_before, notified_before = set(incident.incident_types), incident.notified_at
     update_if_unchanged(
         incident,
@@ -1136,6 +1138,25 @@ def edit_record(
         redraw_plan(incident=incident, by=by, reason="the incident's types were corrected")
     tallies.recount(incident)
     return incident
+
+
+def check_nothing_done_before(*, incident, occurred_at) -> None:
+    """An incident is not moved to have happened after something recorded as done about it (the police's
+    declaration, a partner told, an action's due time...); the message names the earliest."""
+    earliest = earliest_done_before(incident, occurred_at)
+    if earliest is None:
+        return
+    done, at = earliest
+    if isinstance(at, datetime):
+        local = timezone.localtime(at)
+        when = f"{local:%H:%M} on {local.day} {local:%b %Y}, before this time"
+    else:
+        when = f"{at.day} {at:%b %Y}, before this day"
+    raise DomainError(
+        f"{done.format(when)}. Nothing done about an incident can come before it happened: check the date, "
+        "and the time of day (24-hour clock).",
+        field="occurred_at",
+    )
 
 
 def _redate_drawn_actions(incident, by) -> int:

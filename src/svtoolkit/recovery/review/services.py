@@ -71,9 +71,24 @@ def contribute_to_review(
     return existing
 
 
+def check_held_on(*, incident, held_on) -> None:
+    """A review was held on a day that has come, and not before the incident happened (a mistyped year)."""
+    if held_on is not None and held_on > timezone.localdate():
+        raise DomainError(
+            "The date the review was held cannot be in the future: check the date.", field="held_on"
+        )
+    incident_services.check_not_before_incident(
+        occurred_at=incident.occurred_at,
+        at=held_on,
+        field="held_on",
+        message="The review cannot have been held before the incident happened: check the date.",
+    )
+
+
 @transaction.atomic
 def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
-    """The lead records when the review was held and what it concluded; closing can follow.
+    """The lead records when the review was held (not before the incident, nor in the future) and what it
+    concluded; closing can follow.
 
     Locked, so of two completions at once the first is kept and the second is refused.
     """
@@ -85,6 +100,7 @@ def complete_review(*, debrief, by, held_on, summary, request=None) -> Debrief:
         )
     if not debrief.contributions.exists():
         raise DomainError("No organisation has contributed yet: a review needs at least one contribution.")
+    check_held_on(incident=debrief.incident, held_on=held_on)
     if not summary.strip():
         raise DomainError("Summarise what the review concluded.", field="summary")
     debrief.held_on = held_on
