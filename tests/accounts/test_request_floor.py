@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
 from svtoolkit.accounts.models import Membership, Role, User
-from svtoolkit.partnerships.models import RegionMembership, RegionRole
+from svtoolkit.partnerships.models import Organisation, Partnership, Region, RegionMembership, RegionRole
 from tests.accounts.builders import pass_second_factor
 from tests.core.test_outages import HEALTHY_REDIS_URL, use_redis
 from tests.factories import RegionFactory
@@ -178,6 +178,100 @@ def test_a_regional_role_given_counts_on_the_next_request(client, demo, demo_use
     assert access.may_view_region(client.get(reverse("core:home")).wsgi_request.user, region)
 
 
+def _lowered_by_an_update(membership):
+    Membership.objects.filter(pk=membership.pk).update(role=Role.VIEWER)
+
+
+def _lowered_by_a_bulk_update(membership):
+    membership.role = Role.VIEWER
+    Membership.objects.bulk_update([membership], ["role"])
+
+
+def _partnership_closed_by_an_update(membership):
+    Partnership.objects.filter(pk=membership.partnership_id).update(is_active=False)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _lowered_by_an_update,
+        _lowered_by_a_bulk_update,
+        _partnership_closed_by_an_update,
+    ],
+)
+def test_access_changed_by_an_update_or_a_bulk_write_counts_on_the_persons_next_request(
+    client, demo, demo_users, change
+):
+    """A queryset update or bulk write sends no post_save: a person whose role was lowered this way kept
+    recording incidents until the cache expired, 12 hours later."""
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:record")).status_code == 200
+
+    change(Membership.objects.get(user=demo_users["responder"], partnership=demo))
+
+    assert client.get(reverse("incidents:record")).status_code == 403
+
+
+def test_a_membership_given_in_bulk_counts_on_the_persons_next_request(client, demo, demo_users):
+    """As the demo seeding gives one to a person it finds without it."""
+    responder = demo_users["responder"]
+    Membership.objects.filter(user=responder, partnership=demo).delete()
+    client.force_login(responder)
+    assert client.get(reverse("incidents:list")).status_code == 403
+
+    Membership.objects.bulk_create([Membership(user=responder, partnership=demo, role=Role.VIEWER)])
+
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+
+def test_two_factor_required_by_an_update_counts_on_the_members_next_request(client, demo, demo_users):
+    client.force_login(demo_users["responder"])
+    assert client.get(reverse("incidents:list")).status_code == 200
+
+    Partnership.objects.filter(pk=demo.pk).update(require_two_factor=True)
+
+    response = client.get(reverse("incidents:list"))
+    assert response.status_code == 302 and response.url == reverse("accounts:two_factor_setup")
+
+
+def test_an_organisation_renamed_by_an_update_shows_on_the_next_request(client, demo, demo_users):
+    client.force_login(demo_users["police"])
+    organisation = Membership.objects.get(user=demo_users["police"], partnership=demo).organisation
+    client.get(reverse("core:home"))
+
+    Organisation.objects.filter(pk=organisation.pk).update(name="Riverside Constabulary (renamed)")
+
+    membership = client.get(reverse("core:home")).wsgi_request.membership
+    assert membership.organisation.name == "Riverside Constabulary (renamed)"
+
+
+def test_regional_roles_given_and_lowered_in_bulk_count_on_the_next_request(client, demo, demo_users):
+    coordinator = demo_users["coordinator"]
+    client.force_login(coordinator)
+    region = RegionFactory()
+    assert not access.may_view_region(client.get(reverse("core:home")).wsgi_request.user, region)
+
+    RegionMembership.objects.bulk_create(
+        [RegionMembership(region=region, user=coordinator, role=RegionRole.VIEWER)]
+    )
+    user = client.get(reverse("core:home")).wsgi_request.user
+    assert access.may_view_region(user, region) and not access.may_coordinate_region(user, region)
+
+    RegionMembership.objects.filter(region=region).update(role=RegionRole.COORDINATOR)
+    assert access.may_coordinate_region(client.get(reverse("core:home")).wsgi_request.user, region)
+
+
+def test_a_region_deleted_takes_its_partnerships_out_of_it_on_their_members_next_request(
+    client, demo, demo_users
+):
+    client.force_login(demo_users["coordinator"])
+    assert client.get(reverse("core:home")).wsgi_request.membership.partnership.region_id is not None
+
+    Region.objects.filter(pk=demo.region_id).delete()
+
+    assert client.get(reverse("core:home")).wsgi_request.membership.partnership.region_id is None
+
+
 def test_an_authenticator_removed_ends_the_sessions_verification_on_the_next_request(client, demo_users):
     responder = demo_users["responder"]
     client.force_login(responder)
@@ -225,7 +319,7 @@ def test_someone_else_with_the_same_id_and_version_is_never_given_the_first_pers
     User.objects.filter(pk=pk).delete()
 
     second = User.objects.create_user(email="second@example.org", password="second-password-456", pk=pk)
+    Membership.objects.create(user=second, partnership=demo, role=Role.VIEWER)
     User.objects.filter(pk=pk).update(access_version=version)
-    Membership.objects.bulk_create([Membership(user=second, partnership=demo, role=Role.VIEWER)])
 
     assert access.role_in(User.objects.get(pk=pk), demo) == Role.VIEWER

@@ -29,6 +29,7 @@ from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
+from svtoolkit.partnerships.demo import DEMO_REGION_USERS
 from tests.alerts.builders import raise_police_alert, rota
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
@@ -579,6 +580,33 @@ def test_an_alert_text_waiting_for_its_retry_is_not_sent_once_a_colleague_acknow
         assert because in shown, page
     log = client.get(reverse("messaging:log"), {"status": DeliveryStatus.WITHDRAWN}).content.decode()
     assert because in log and "Send again" not in log
+
+
+def test_the_regions_duty_contacts_alert_waiting_for_its_retry_is_not_sent_once_the_alert_is_acknowledged(
+    demo, demo_users, notify, client_for
+):
+    """The region's duty contact is told of every alert raised in its boroughs: their text and email failed
+    their first try, and once someone acknowledges they are not sent, saying why, as the alert's own are
+    not."""
+    busy, handled = [True], {"sms": [], "email": []}
+    _notify_answers(notify, busy=busy, handled=handled)
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    delivery.deliver_due_alerts()
+    duty_contact = User.objects.get(email=DEMO_REGION_USERS[0].email)
+    regions = Delivery.objects.filter(recipient=duty_contact, notification__kind="region_alert")
+    assert set(regions.values_list("status", "attempts")) == {(DeliveryStatus.QUEUED, 1)}
+    busy[0] = False
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    references = {f"delivery-{pk}" for pk in regions.values_list("pk", flat=True)}
+    tried = {channel: len(requests) for channel, requests in handled.items()}
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        delivery.deliver_due_alerts()
+    after = [sent for channel, requests in handled.items() for sent in requests[tried[channel] :]]
+    assert not [sent for sent in after if sent["reference"] in references], "no region alert after it"
+    assert set(regions.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
+    because = f"the alert was acknowledged by {demo_users['coordinator']}"
+    assert regions.first().notification.withdrawn_because.startswith(because)
 
 
 def test_a_failed_alert_message_is_not_sent_again_once_the_alert_is_acknowledged(demo, demo_users):

@@ -1,7 +1,8 @@
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
@@ -105,6 +106,54 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+def forget_access_of(user_ids) -> None:
+    """The people's memberships, roles or authenticators changed: their next request reads them afresh
+    (accounts.principal keeps them in the cache under ``access_version``)."""
+    User.objects.filter(pk__in=user_ids).update(access_version=F("access_version") + 1)
+
+
+class AccessQuerySet(models.QuerySet):
+    """The rows of a model that makes up what people may do (a membership, a partnership, an organisation, a
+    region or a regional role), kept in the cache between requests (accounts.principal). Their post_save
+    and post_delete receivers move the access version of those concerned; an ``update()``,
+    ``bulk_create()`` or ``bulk_update()`` sends neither, so it moves the versions itself, in its own
+    transaction: no caller can forget to, and a person removed or given a lower role meets it on their next
+    request. The model names the path from a row to those people in ``ACCESS_OF`` (``"user"``,
+    ``"memberships__user"``)."""
+
+    def update(self, **changes) -> int:
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = list(self.values_list("pk", flat=True))
+            # Before and after: an update may move a row from one person to another.
+            before = self._people_of(rows)
+            updated = super().update(**changes)
+            if updated:
+                forget_access_of(before | self._people_of(rows))
+        return updated
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            forget_access_of(self._people_of([obj.pk for obj in created if obj.pk is not None]))
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        objs = list(objs)
+        rows = [obj.pk for obj in objs]
+        with transaction.atomic(using=self.db, savepoint=False):
+            before = self._people_of(rows)
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            forget_access_of(before | self._people_of(rows))
+        return updated
+
+    def _people_of(self, rows) -> set[int]:
+        if not rows:
+            return set()
+        path = self.model.ACCESS_OF
+        people = self.model._base_manager.using(self.db).filter(pk__in=rows).values_list(path, flat=True)
+        return {person for person in people if person is not None}
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", "Coordinator"
     RESPONDER = "responder", "Responder"
@@ -123,6 +172,9 @@ ROLE_DESCRIPTIONS = {
 class Membership(models.Model):
     """A person's role in one partnership, and the organisation they represent there."""
 
+    # Who a change to it concerns (AccessQuerySet).
+    ACCESS_OF = "user"
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     partnership = models.ForeignKey(
         "partnerships.Partnership", on_delete=models.CASCADE, related_name="memberships"
@@ -139,6 +191,8 @@ class Membership(models.Model):
     # Goes up with every change of role or organisation, so two coordinators changing one member at once
     # cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["partnership__name"]

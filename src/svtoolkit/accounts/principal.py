@@ -3,22 +3,21 @@
 Every page asks who the person is in each partnership and region, and which authenticator verified them. Those
 change rarely, so they are kept in the cache under the person's ``access_version``, which comes with the user
 row that every request reads anyway. Any change to them (a membership, a regional role, a partnership, region
-or organisation, an authenticator) moves the version in the same transaction, so the next request misses the
+or organisation, an authenticator) moves the version in the same transaction (a save or a delete through the
+receivers, an update or a bulk write through the models' ``AccessQuerySet``), so the next request misses the
 cache and reads them afresh: a change is never seen late.
 """
 
 import contextlib
 import functools
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import F
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from svtoolkit.accounts.models import Membership, User
+from svtoolkit.accounts.models import Membership, forget_access_of
 from svtoolkit.core.cache import OUTAGE_ERRORS
 
 # Long enough to serve a working day; the version in the key, not the timeout, keeps the entries right.
@@ -85,11 +84,6 @@ def _load(user) -> Principal:
         region_memberships={m.region_id: m for m in user.region_memberships.select_related("region")},
         devices={device.persistent_id: device for device in devices_for_user(user, confirmed=True)},
     )
-
-
-def forget_access_of(user_ids: Iterable[int]) -> None:
-    """The people's memberships, roles or authenticators changed: their next request reads them afresh."""
-    User.objects.filter(pk__in=user_ids).update(access_version=F("access_version") + 1)
 
 
 def forget_access_of_members(**membership_filter) -> None:

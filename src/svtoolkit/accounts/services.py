@@ -15,7 +15,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
-from svtoolkit.accounts.principal import forget_access_of, forget_access_of_members
 from svtoolkit.accounts.signals import member_removed
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import (
@@ -187,8 +186,6 @@ def change_membership(
         role=role,
         organisation=organisation,
     )
-    # An update sends no post_save (accounts.receivers): the person's next request must read the new role.
-    forget_access_of([membership.user_id])
     record_updated(
         by=by,
         target=membership,
@@ -291,8 +288,7 @@ def save_partnership_settings(
     partnership, *, expected_revision: int | None, revision_field: str, conflict_message: str, **changes
 ) -> None:
     """Save one settings page of the partnership, compare-and-set on that page's own revision (see
-    ``Partnership.REVISION_GUARDS``), and let the members' next requests read the change: an update sends no
-    post_save, so partnerships.receivers would not."""
+    ``Partnership.REVISION_GUARDS``); the members' next requests read the change (AccessQuerySet)."""
     update_if_unchanged(
         partnership,
         expected_revision=expected_revision,
@@ -300,7 +296,6 @@ def save_partnership_settings(
         conflict_message=conflict_message,
         **changes,
     )
-    forget_access_of_members(partnership=partnership.pk)
 
 
 def _refuse_without_second_factor(second_factor_passed: bool, *, field=None) -> None:

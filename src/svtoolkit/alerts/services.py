@@ -391,6 +391,12 @@ def _escalate(now: datetime) -> int:
 # --- Acknowledging, leading, launching -----------------------------------------------------------------
 
 
+def why_withdrawn(alert) -> str:
+    """Why an acknowledged alert's texts and emails still waiting are not sent (the messages pages show it):
+    for its recipients' here, and for those of anyone else told of it (the region's duty contacts)."""
+    return f"the alert was acknowledged by {alert.acknowledged_by} at {_when(alert.acknowledged_at)}"
+
+
 @transaction.atomic
 def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -> bool:
     """Record that ``by`` has the alert in hand: escalation stops, and the alert's texts and emails not sent
@@ -415,7 +421,7 @@ def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -
         notification_ids=alert.recipients.filter(notification__isnull=False).values_list(
             "notification_id", flat=True
         ),
-        because=f"the alert was acknowledged by {by} at {_when(now)}",
+        because=why_withdrawn(alert),
     )
     incident_services.log_change(
         incident=alert.incident,

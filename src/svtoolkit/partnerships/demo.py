@@ -450,9 +450,9 @@ def seed_demo_partnership(*, password: str) -> Partnership:
     for organisation in Organisation.objects.bulk_create(missing):
         organisations[organisation.name] = organisation
     # The council's community safety team leads the partnership: it takes part in every incident.
-    Organisation.objects.filter(partnership=partnership, name=DEMO_ORGANISATIONS[0][0]).update(
-        leads_partnership=True
-    )
+    Organisation.objects.filter(
+        partnership=partnership, name=DEMO_ORGANISATIONS[0][0], leads_partnership=False
+    ).update(leads_partnership=True)
     members = set(Membership.objects.filter(partnership=partnership).values_list("user_id", flat=True))
     Membership.objects.bulk_create(
         Membership(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from svtoolkit.accounts.models import AccessQuerySet
 from svtoolkit.core import limits
 from svtoolkit.core.models import UpdatedBy, user_field
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
@@ -12,6 +13,9 @@ from svtoolkit.partnerships import lawful_bases
 
 class Partnership(models.Model):
     """A Community Safety Partnership: the tenant. Everything partners record belongs to one."""
+
+    # Who a change to it concerns (accounts.models.AccessQuerySet): its members.
+    ACCESS_OF = "memberships__user"
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
@@ -58,6 +62,8 @@ class Partnership(models.Model):
         "retention_revision": ["personal_data_retention_years"],
     }
 
+    objects = AccessQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -68,9 +74,14 @@ class Partnership(models.Model):
 class Region(models.Model):
     """A region (a Violence Reduction Unit's area) grouping partnerships, which keep their own records."""
 
+    # Who a change to it concerns (accounts.models.AccessQuerySet): its staff.
+    ACCESS_OF = "memberships__user"
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +98,9 @@ class RegionRole(models.TextChoices):
 class RegionMembership(models.Model):
     """Someone's role in a region (VRU staff): separate from any partnership membership they hold."""
 
+    # Who a change to it concerns (accounts.models.AccessQuerySet).
+    ACCESS_OF = "user"
+
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_memberships"
@@ -96,6 +110,8 @@ class RegionMembership(models.Model):
         default=False, help_text="Alerted when a partnership in the region raises or categorises an incident."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["region__name", "user__full_name"]
@@ -231,6 +247,9 @@ POLICE_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.BRITISH_TRAN
 class Organisation(NamedEntry):
     """A partner agency as it takes part in one partnership."""
 
+    # Who a change to it concerns (accounts.models.AccessQuerySet): its members.
+    ACCESS_OF = "memberships__user"
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="organisations")
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
     # Its members may raise an incident alert (svtoolkit.alerts): the police by default, set by coordinators.
@@ -244,6 +263,8 @@ class Organisation(NamedEntry):
         help_text="The partnership's own lead organisation (its community safety team): it takes part in "
         "every incident from the start.",
     )
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta(NamedEntry.Meta):
         constraints = [

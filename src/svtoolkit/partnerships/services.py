@@ -8,7 +8,6 @@ overwrites a colleague.
 from django.db import transaction
 from django.utils import timezone
 
-from svtoolkit.accounts.principal import forget_access_of_members
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
@@ -192,8 +191,6 @@ def update_organisation(
     updated = _update(
         organisation, expected_revision=expected_revision, details=details, by=by, request=request
     )
-    # Members see their organisation (its name, whether it reports or leads) on their next request.
-    forget_access_of_members(partnership=organisation.partnership_id)
     return updated
 
 

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.alerts import services as alert_services
+from svtoolkit.alerts.models import Alert
 from svtoolkit.alerts.selectors import coordinators_of
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core import events
@@ -21,7 +23,7 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
-from svtoolkit.messaging.models import Urgency
+from svtoolkit.messaging.models import Notification, Urgency
 from svtoolkit.partnerships.models import Partnership, RegionalCategory, RegionalSharing, RegionMembership
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
@@ -345,13 +347,34 @@ def alert_region(*, incident, why: str, dedupe: str, reveals: str | None = None)
         urgency=Urgency.ALERT,
         partnership=partnership,
         incident=incident,
-        dedupe_key=f"region-alert:{incident.pk}:{dedupe}",
+        dedupe_key=_region_alert_key(incident.pk, dedupe),
+    )
+
+
+def _region_alert_key(incident_id, dedupe: str) -> str:
+    return f"region-alert:{incident_id}:{dedupe}"
+
+
+def withdraw_region_alert(*, alert) -> None:
+    """An alert acknowledged: the texts and emails telling the region's duty contacts it was raised, still
+    waiting for a try, are not sent, as the alert's own are not (``alerts.services.acknowledge``)."""
+    messaging.withdraw(
+        notification_ids=Notification.objects.filter(
+            dedupe_key=_region_alert_key(alert.incident_id, "raised")
+        ).values_list("pk", flat=True),
+        because=alert_services.why_withdrawn(alert),
     )
 
 
 def on_event(*, event_type: str, partnership, payload: dict) -> None:
     """core.events subscriber (inside the change's transaction): an alert raised, or an incident categorised
-    as serious violence, in a partnership of a region alerts the region."""
+    as serious violence, in a partnership of a region alerts the region; an alert acknowledged withdraws the
+    region's alert still waiting (even if the partnership has left the region since)."""
+    if event_type == events.ALERT_ACKNOWLEDGED:
+        alert = Alert.objects.select_related("acknowledged_by").filter(pk=payload["alert"]["id"]).first()
+        if alert is not None:
+            withdraw_region_alert(alert=alert)
+        return
     if partnership.region_id is None:
         return
     if event_type == events.ALERT_RAISED:
