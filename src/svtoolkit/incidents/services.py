@@ -23,7 +23,7 @@ from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
 from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
-from svtoolkit.incidents.locks import lock_incident, locked_incidents
+from svtoolkit.incidents.locks import lock_incident, lock_incidents, locked_incidents
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -350,9 +350,7 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         if participation.acknowledged_at is None:
             # The notice went to the contact before, who has not answered: their link no longer speaks for
             # the partner, and informing partners tells the new contact.
-            participation.informed_at = participation.notice = None
-            participation.acknowledgement_token_hash = ""
-            changed += ["informed_at", "notice", "acknowledgement_token_hash"]
+            changed += _forget_notice(participation)
         participation.save(update_fields=changed)
     history.note(
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
@@ -376,6 +374,50 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     if handed:
         history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
     return participation
+
+
+def _forget_notice(participation) -> list[str]:
+    """The partner's notice no longer stands: its link stops acknowledging and the partner shows as not
+    told. Returns the fields changed, to save."""
+    participation.informed_at = participation.notice = None
+    participation.acknowledgement_token_hash = ""
+    return ["informed_at", "notice", "acknowledgement_token_hash"]
+
+
+@transaction.atomic
+def forget_notices_to_former_contact(*, contact, by, request=None) -> list[Participation]:
+    """A contact taken out of the directory (they may have left) no longer speaks for their organisation:
+    in each open incident where they were told and have not acknowledged, their link stops working and the
+    partner shows as not told, so informing partners asks for a new contact, as a replaced contact is.
+    Returns the partners concerned."""
+    waiting = Participation.objects.filter(
+        contact=contact, informed_at__isnull=False, acknowledged_at__isnull=True
+    ).exclude(incident__status=IncidentStatus.CLOSED)
+    lock_incidents(list(waiting.values_list("incident_id", flat=True)))  # first, as informing partners does
+    forgotten = []
+    for participation in waiting.select_related("incident__partnership", "organisation"):
+        forget = {field: getattr(participation, field) for field in _forget_notice(participation)}
+        # Only while still unacknowledged: a partner answering meanwhile keeps their notice.
+        unanswered = Participation.objects.filter(pk=participation.pk, acknowledged_at__isnull=True)
+        if not unanswered.update(**forget):
+            continue
+        incident = participation.incident
+        history.note(
+            incident,
+            by,
+            f"{contact.name} was taken out of the directory, so the link sent to them no longer acknowledges "
+            f"for {participation.organisation}: choose a new contact to tell them.",
+        )
+        history.audit(
+            incident,
+            by,
+            AuditAction.UPDATE,
+            participation,
+            request,
+            reason="contact taken out of the directory",
+        )
+        forgotten.append(participation)
+    return forgotten
 
 
 # The kind of message a partner's notice is, in the delivery layer.
