@@ -43,7 +43,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
-from svtoolkit.incidents.selectors import answering_lead
+from svtoolkit.incidents.selectors import answering_lead, current_lead
 from svtoolkit.incidents.signals import incident_categorised, lead_named
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -374,6 +374,31 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     if handed:
         history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
     return participation
+
+
+@transaction.atomic
+def stop_taking_part(*, participation, by, request=None) -> None:
+    """An organisation added by mistake, or no longer involved, stops taking part: its members no longer see
+    the incident nor are told about it. Refused while the incident is closed, while the organisation leads
+    the response, or while it owns open actions (they would be left with someone who cannot see them)."""
+    incident, organisation = participation.incident, participation.organisation
+    refuse_if_closed_meanwhile(incident)  # and locks it first, as adding a partner does (locks.py)
+    lead = current_lead(incident)
+    if lead is not None and lead.organisation_id == organisation.pk:
+        raise DomainError(f"{organisation} leads the response, so it takes part. Name another lead first.")
+    still_open = incident.actions.filter(
+        owner_organisation=organisation, status__in=OPEN_ACTION_STATUSES
+    ).count()
+    if still_open:
+        raise DomainError(
+            f"{organisation} owns {still_open} open action{pluralize(still_open)}: give "
+            f"{pluralize(still_open, 'it,them')} to another organisation, or complete or mark "
+            f"{pluralize(still_open, 'it,them')} not needed, first."
+        )
+    history.note(incident, by, f"{organisation} no longer takes part.")
+    history.audit(incident, by, AuditAction.DELETE, participation, request, organisation=organisation.name)
+    participation.delete()
+    tallies.recount(incident)
 
 
 def _forget_notice(participation) -> list[str]:
