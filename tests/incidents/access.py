@@ -67,6 +67,7 @@ EXPECTED = {
     "incidents:partners": MANAGE,
     "incidents:inform": MANAGE_POST,
     "incidents:send_notice_again": MANAGE_POST,
+    "incidents:stop_taking_part": MANAGE,
     "incidents:acknowledge_here": ACKNOWLEDGE_POST,
     "incidents:plan": READ,
     "incidents:draw_plan": MANAGE_POST,
@@ -133,6 +134,7 @@ def url_kwargs(demo, demo_users):
     arguments["incidents:action"] = {**by_incident, "action_id": action.pk}
     arguments["incidents:acknowledge"] = {"token": token}
     arguments["incidents:send_notice_again"] = {**by_incident, "participation_id": participation.pk}
+    arguments["incidents:stop_taking_part"] = {**by_incident, "participation_id": participation.pk}
     arguments["incidents:measure_lift"] = {**by_incident, "measure_id": measure.pk}
     arguments["incidents:person"] = {**by_incident, "person_id": person.pk}
     arguments["incidents:person_edit"] = {**by_incident, "person_id": person.pk}

@@ -612,3 +612,27 @@ def test_the_earliest_thing_done_after_the_corrected_time_is_named(demo, demo_us
     correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(hours=5))
     incident.refresh_from_db()
     assert incident.occurred_at == AFTERNOON - timedelta(hours=5)
+
+
+def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowledges_for_the_partner(
+    incident, demo_users, client, django_capture_on_commit_callbacks
+):
+    """Ray left the police before acknowledging and was taken out of the directory: Ray's link no longer
+    speaks for the police, and the police show as not told, so the coordinator is asked for a new contact."""
+    from svtoolkit.partnerships.services import deactivate_contact
+
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
+    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    rays_link = re.search(r"/incidents/acknowledge/\S+/", mail.outbox[0].body).group(0)
+
+    deactivate_contact(contact=ray, by=demo_users["coordinator"])
+    response = client.post(rays_link)
+    assert response.status_code == 404
+    assert "This link cannot be used" in response.content.decode()
+    participation = incident.participations.get(organisation=police)
+    assert (participation.acknowledged_at, participation.informed_at) == (None, None)
+    assert incident.timeline.filter(text__startswith="Ray was taken out of the directory").exists()

@@ -8,13 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditEntry
+from svtoolkit.core.errors import DomainError
 from svtoolkit.core.models import Change
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus, Incident, PlanAction
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, PlanAction
 from tests.factories import IncidentFactory
 from tests.incidents.builders import (
     RECORD_FORM,
     demo_incident,
+    mark_action,
     more_actions,
     police_declared,
     recorded_incident,
@@ -648,3 +650,63 @@ def test_moving_when_it_happened_to_after_the_police_declaration_is_explained_an
     assert 'name="occurred_at_time" type="text" value="16:30"' in content
     incident.refresh_from_db()
     assert incident.occurred_at == afternoon - timedelta(hours=3)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "responder"])
+def test_a_partner_no_longer_involved_stops_taking_part_once_it_owns_no_open_action(
+    role, client_for, demo_users, incident_and_action
+):
+    """The police were added, then found not to be involved: once their action is set aside they stop
+    taking part, and their members no longer see the incident."""
+    incident, action = incident_and_action
+    police = incident.participations.get(organisation__kind="police")
+    url = reverse("incidents:stop_taking_part", args=[incident.pk, police.pk])
+    incident_page = reverse("incidents:incident", args=[incident.pk])
+    assert client_for("police").get(incident_page).status_code == 200
+    client = client_for(role)
+    assert url in client.get(reverse("incidents:partners", args=[incident.pk])).content.decode()
+    assert f"Stop {police.organisation} taking part?" in client.get(url).content.decode()
+
+    refused = client.post(url).content.decode()
+    assert f"{police.organisation} owns 1 open action: give it to another organisation" in refused
+    assert incident.participations.filter(pk=police.pk).exists()
+
+    mark_action(action, ActionStatus.NOT_NEEDED, by=demo_users["responder"], not_needed_reason="Not ours")
+    response = client.post(url)
+    assert response["Location"] == reverse("incidents:partners", args=[incident.pk])
+    assert not incident.participations.filter(pk=police.pk).exists()
+    assert incident.timeline.filter(text=f"{police.organisation} no longer takes part.").exists()
+    assert client_for("police").get(incident_page).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["police", "health", "viewer"])
+def test_partners_and_viewers_cannot_stop_an_organisation_taking_part(role, client_for, incident_and_action):
+    incident, _ = incident_and_action
+    police = incident.participations.get(organisation__kind="police")
+    url = reverse("incidents:stop_taking_part", args=[incident.pk, police.pk])
+    assert client_for(role).post(url).status_code == 403
+    assert incident.participations.filter(pk=police.pk).exists()
+
+
+def test_the_lead_organisation_or_a_partner_of_a_closed_incident_does_not_stop_taking_part(
+    demo_users, incident_and_action
+):
+    incident, action = incident_and_action
+    responder = demo_users["responder"]
+    mark_action(action, ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="Not ours")
+    police = incident.participations.get(organisation__kind="police")
+    services.assign_lead(
+        incident=incident, organisation=police.organisation, officer=demo_users["police"], by=responder
+    )
+    with pytest.raises(DomainError, match="leads the response"):
+        services.stop_taking_part(participation=police, by=responder)
+    services.assign_lead(
+        incident=incident,
+        organisation=demo_users["coordinator"].memberships.get().organisation,
+        officer=demo_users["coordinator"],
+        by=responder,
+    )
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)
+    with pytest.raises(DomainError, match="was closed meanwhile"):
+        services.stop_taking_part(participation=police, by=responder)
+    assert incident.participations.filter(pk=police.pk).exists()

@@ -339,6 +339,30 @@ def test_coordinator_removes_a_contact_after_confirming(client_for, trust):
     assert not contact.is_active
 
 
+def test_removing_an_organisations_only_contact_or_single_point_of_contact_warns_first(
+    client_for, demo, trust
+):
+    """Kwame Asante is all the youth trust has; Ruth Adeyemi is the police's only single point of contact
+    (a deputy stays): before either is removed, the page says who would then be left to tell."""
+    client = client_for("coordinator")
+    kwame = trust.contacts.get(name="Kwame Asante")
+    page = client.get(reverse("partnerships:contact_deactivate", args=[kwame.pk])).content.decode()
+    assert "Kwame Asante is the only contact at Northbridge Youth Trust" in page
+    assert "nobody there can be told about an incident" in page
+
+    police = Organisation.objects.get(partnership=demo, kind="police")
+    ruth = police.contacts.get(name="Detective Inspector Ruth Adeyemi")
+    page = client.get(reverse("partnerships:contact_deactivate", args=[ruth.pk])).content.decode()
+    assert f"Detective Inspector Ruth Adeyemi is the only single point of contact at {police.name}" in page
+    deputy = police.contacts.get(name="Sergeant Lewis Grant")
+    page = client.get(reverse("partnerships:contact_deactivate", args=[deputy.pk])).content.decode()
+    assert "Warning" not in page, "a deputy leaves the single point of contact in place"
+
+    client.post(reverse("partnerships:contact_deactivate", args=[ruth.pk]))
+    page = client.get(reverse("partnerships:organisation", args=[police.pk])).content.decode()
+    assert f"{police.name} has no single point of contact" in page
+
+
 def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, demo_users, trust):
     client = client_for("coordinator")
     data = {

@@ -162,6 +162,10 @@ class LeadForm(PartnershipChoices, forms.Form):
     partnership_choices = {"organisation": active_organisations, "officer": member_users}
 
 
+class StopTakingPartForm(forms.Form):
+    """Nothing to type: the button confirms that the organisation no longer takes part."""
+
+
 class ParticipantForm(OrganisationAndItsContact, forms.Form):
     organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
     contact = model_choice_field(

@@ -1,8 +1,10 @@
-"""What the incidents app does when a lower app (accounts) tells it something it cannot import."""
+"""What the incidents app does when a lower app (accounts, partnerships) tells it something it cannot
+import."""
 
 from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed
+from svtoolkit.partnerships.signals import contact_deactivated
 
 
 @receiver(member_removed, dispatch_uid="incidents-need-to-know-of-former-member")
@@ -12,3 +14,10 @@ def drop_need_to_know_of_removed_member(sender, *, membership, by, request=None,
     remove_former_member_from_need_to_know(
         user=membership.user, partnership=membership.partnership, by=by, request=request
     )
+
+
+@receiver(contact_deactivated, dispatch_uid="incidents-forget-notices-to-former-contact")
+def forget_notices_to_former_contact(sender, *, contact, by, request=None, **kwargs):
+    from svtoolkit.incidents.services import forget_notices_to_former_contact
+
+    forget_notices_to_former_contact(contact=contact, by=by, request=request)

@@ -444,9 +444,12 @@ def decision_in(incident, decision_id) -> Decision:
 def participation_by_token(token: str) -> Participation | None:
     from svtoolkit.accounts.selectors import holding_token
 
-    # A closed incident takes no more acknowledgements.
-    still_open = Participation.objects.exclude(incident__status="closed").select_related(
-        "incident", "organisation"
+    # A closed incident takes no more acknowledgements, nor does a link sent to a contact since taken out of
+    # the directory (they may have left the organisation).
+    still_open = (
+        Participation.objects.exclude(incident__status="closed")
+        .exclude(contact__is_active=False)
+        .select_related("incident", "organisation")
     )
     return holding_token(still_open, token, field="acknowledgement_token_hash")
 

@@ -23,7 +23,7 @@ from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
 from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
-from svtoolkit.incidents.locks import lock_incident, locked_incidents
+from svtoolkit.incidents.locks import lock_incident, lock_incidents, locked_incidents
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -43,7 +43,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
-from svtoolkit.incidents.selectors import answering_lead, earliest_done_before
+from svtoolkit.incidents.selectors import answering_lead, current_lead, earliest_done_before
 from svtoolkit.incidents.signals import incident_categorised, lead_named
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -351,9 +351,7 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
         if participation.acknowledged_at is None:
             # The notice went to the contact before, who has not answered: their link no longer speaks for
             # the partner, and informing partners tells the new contact.
-            participation.informed_at = participation.notice = None
-            participation.acknowledgement_token_hash = ""
-            changed += ["informed_at", "notice", "acknowledgement_token_hash"]
+            changed += _forget_notice(participation)
         participation.save(update_fields=changed)
     history.note(
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
@@ -377,6 +375,75 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     if handed:
         history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
     return participation
+
+
+@transaction.atomic
+def stop_taking_part(*, participation, by, request=None) -> None:
+    """An organisation added by mistake, or no longer involved, stops taking part: its members no longer see
+    the incident nor are told about it. Refused while the incident is closed, while the organisation leads
+    the response, or while it owns open actions (they would be left with someone who cannot see them)."""
+    incident, organisation = participation.incident, participation.organisation
+    refuse_if_closed_meanwhile(incident)  # and locks it first, as adding a partner does (locks.py)
+    lead = current_lead(incident)
+    if lead is not None and lead.organisation_id == organisation.pk:
+        raise DomainError(f"{organisation} leads the response, so it takes part. Name another lead first.")
+    still_open = incident.actions.filter(
+        owner_organisation=organisation, status__in=OPEN_ACTION_STATUSES
+    ).count()
+    if still_open:
+        raise DomainError(
+            f"{organisation} owns {still_open} open action{pluralize(still_open)}: give "
+            f"{pluralize(still_open, 'it,them')} to another organisation, or complete or mark "
+            f"{pluralize(still_open, 'it,them')} not needed, first."
+        )
+    history.note(incident, by, f"{organisation} no longer takes part.")
+    history.audit(incident, by, AuditAction.DELETE, participation, request, organisation=organisation.name)
+    participation.delete()
+    tallies.recount(incident)
+
+
+def _forget_notice(participation) -> list[str]:
+    """The partner's notice no longer stands: its link stops acknowledging and the partner shows as not
+    told. Returns the fields changed, to save."""
+    participation.informed_at = participation.notice = None
+    participation.acknowledgement_token_hash = ""
+    return ["informed_at", "notice", "acknowledgement_token_hash"]
+
+
+@transaction.atomic
+def forget_notices_to_former_contact(*, contact, by, request=None) -> list[Participation]:
+    """A contact taken out of the directory (they may have left) no longer speaks for their organisation:
+    in each open incident where they were told and have not acknowledged, their link stops working and the
+    partner shows as not told, so informing partners asks for a new contact, as a replaced contact is.
+    Returns the partners concerned."""
+    waiting = Participation.objects.filter(
+        contact=contact, informed_at__isnull=False, acknowledged_at__isnull=True
+    ).exclude(incident__status=IncidentStatus.CLOSED)
+    lock_incidents(list(waiting.values_list("incident_id", flat=True)))  # first, as informing partners does
+    forgotten = []
+    for participation in waiting.select_related("incident__partnership", "organisation"):
+        forget = {field: getattr(participation, field) for field in _forget_notice(participation)}
+        # Only while still unacknowledged: a partner answering meanwhile keeps their notice.
+        unanswered = Participation.objects.filter(pk=participation.pk, acknowledged_at__isnull=True)
+        if not unanswered.update(**forget):
+            continue
+        incident = participation.incident
+        history.note(
+            incident,
+            by,
+            f"{contact.name} was taken out of the directory, so the link sent to them no longer acknowledges "
+            f"for {participation.organisation}: choose a new contact to tell them.",
+        )
+        history.audit(
+            incident,
+            by,
+            AuditAction.UPDATE,
+            participation,
+            request,
+            reason="contact taken out of the directory",
+        )
+        forgotten.append(participation)
+    return forgotten
 
 
 # The kind of message a partner's notice is, in the delivery layer.

@@ -57,6 +57,7 @@ incident = [
     path("partners/", views.partners, name="partners"),
     path("partners/inform/", views.inform, name="inform"),
     path("partners/<id:participation_id>/send-again/", views.send_notice_again, name="send_notice_again"),
+    path("partners/<id:participation_id>/stop/", views.stop_taking_part, name="stop_taking_part"),
     path("acknowledge/", views.acknowledge_here, name="acknowledge_here"),
     path("plan/", include(plan)),
     path("timeline/", views.timeline, name="timeline"),

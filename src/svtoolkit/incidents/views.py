@@ -31,6 +31,7 @@ from svtoolkit.incidents.forms import (
     SceneForm,
     ShareForm,
     StatusForm,
+    StopTakingPartForm,
     UpdateForm,
 )
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
@@ -244,6 +245,28 @@ def send_notice_again(request, incident_id, participation_id):
         services.send_notice_again(participation=participation, by=request.user, request=request)
         messages.success(request, f"The notice to {participation.organisation} is on its way again.")
     return redirect("incidents:partners", incident_id=shown.pk)
+
+
+@access.requires(access.can_manage_incident)
+def stop_taking_part(request, incident_id, participation_id):
+    shown = selectors.incident_for_request(request, incident_id)
+    participation = selectors.participation_in(shown, participation_id)
+    return incident_form_page(
+        request,
+        shown,
+        StopTakingPartForm(request.POST if request.method == "POST" else None),  # nothing to type
+        heading=f"Stop {participation.organisation} taking part?",
+        intro=(
+            f"Its members will no longer see {shown.reference} nor be told about it, and a link it was sent "
+            "to acknowledge will no longer work. The timeline and the audit log keep the record."
+        ),
+        button="Stop taking part",
+        save=lambda data: services.stop_taking_part(
+            participation=participation, by=request.user, request=request
+        ),
+        success=f"{participation.organisation} no longer takes part.",
+        done=reverse("incidents:partners", args=[shown.pk]),
+    )
 
 
 @access.public

@@ -52,11 +52,29 @@ def organisation_in(partnership, organisation_id) -> Organisation:
 
 
 def organisation_page(organisation) -> dict:
-    """An organisation's contacts in escalation order and the support services it provides."""
+    """An organisation's contacts in escalation order, the support services it provides, and whether it has
+    a single point of contact (else reminders and escalations of its actions reach nobody there)."""
+    contacts = list(organisation.contacts.filter(is_active=True).select_related("owner"))
     return {
-        "contacts": list(organisation.contacts.filter(is_active=True).select_related("owner")),
+        "contacts": contacts,
         "support_services": list(organisation.support_services.filter(is_active=True)),
+        "has_single_point_of_contact": any(
+            contact.incident_role == IncidentRole.SINGLE_POINT_OF_CONTACT for contact in contacts
+        ),
     }
+
+
+def left_without_if_removed(contact) -> str:
+    """What taking ``contact`` out of the directory would leave its organisation without, to warn before it is
+    confirmed: ``"contact"`` (it is the only one), ``"single point of contact"`` (it is the only one of
+    those), or ``""``."""
+    others = contact.organisation.contacts.filter(is_active=True).exclude(pk=contact.pk)
+    if not others.exists():
+        return "contact"
+    is_spoc = contact.incident_role == IncidentRole.SINGLE_POINT_OF_CONTACT
+    if is_spoc and not others.filter(incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT).exists():
+        return "single point of contact"
+    return ""
 
 
 def contacts_of(partnership) -> QuerySet[Contact]:

@@ -28,7 +28,7 @@ from svtoolkit.partnerships.models import (
     SharingAgreement,
     SupportService,
 )
-from svtoolkit.partnerships.signals import partnership_moved
+from svtoolkit.partnerships.signals import contact_deactivated, partnership_moved
 
 
 @transaction.atomic
@@ -218,8 +218,10 @@ def update_contact(*, contact, expected_revision: int, details: dict, by, reques
 
 @transaction.atomic
 def deactivate_contact(*, contact, by, request=None) -> None:
-    """Take a contact out of the directory; the row stays so the audit log still names it."""
+    """Take a contact out of the directory; the row stays so the audit log still names it. The incidents app
+    hears of it (``signals.contact_deactivated``): a link sent to the contact no longer acknowledges."""
     _deactivate(contact, partnership=contact.organisation.partnership, by=by, request=request)
+    contact_deactivated.send(sender=Contact, contact=contact, by=by, request=request)
 
 
 def import_contacts(*, partnership, rows: list[dict], by, request=None) -> int:

@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # proposals to share an incident of the partnership or with it, and ends its incidents' shares with that
 # region.
 partnership_moved = Signal()
+
+# Sent inside the transaction of ``services.deactivate_contact``, with ``contact``, ``by`` and ``request``:
+# the incidents app stops the acknowledgement link sent to the contact (who may have left) from speaking for
+# their organisation.
+contact_deactivated = Signal()

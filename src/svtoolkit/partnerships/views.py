@@ -185,13 +185,29 @@ def contact_deactivate(request, contact_id):
         done=back,
         heading=f"Remove {found.name} from {found.organisation.name}?",
         explanation="They will no longer be listed as a contact. The audit log keeps the record.",
+        warning=REMOVAL_WARNINGS.get(selectors.left_without_if_removed(found), "").format(contact=found),
         cancel=back,
     )
 
 
+# What removing an organisation's last contact, or its last single point of contact, leaves it without.
+REMOVAL_WARNINGS = {
+    "contact": (
+        "{contact.name} is the only contact at {contact.organisation.name}. Once removed, nobody there can "
+        "be told about an incident or reminded of its actions: add another contact first."
+    ),
+    "single point of contact": (
+        "{contact.name} is the only single point of contact at {contact.organisation.name}. Once removed, "
+        "reminders and escalations of its actions reach nobody there: make another of its contacts the "
+        "single point of contact."
+    ),
+}
+
+
 def _remove_page(request, *, remove, success, done, **question):
     """Ask before taking an entry off the directory (``partnerships/deactivate.html``: its ``heading``,
-    ``explanation`` and ``cancel`` link); the POST calls ``remove()`` and goes to ``done``."""
+    ``explanation``, an optional ``warning`` and ``cancel`` link); the POST calls ``remove()`` and goes to
+    ``done``."""
     if request.method == "POST":
         remove()
         messages.success(request, success)
