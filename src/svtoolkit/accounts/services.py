@@ -166,6 +166,16 @@ def _record_joined(membership, *, via: str, request, **detail) -> None:
 
 @transaction.atomic
 def revoke_invitation(*, invitation, by, request=None) -> None:
+    """Withdraw a pending invitation; its link stops working. Locked and checked again, as accepting it is:
+    one accepted or withdrawn since the page was opened is refused, saying what became of it."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise DomainError(
+            f"{invitation.email} has already accepted the invitation and joined the partnership. To take "
+            "them out, remove their membership."
+        )
+    if invitation.revoked_at is not None:
+        raise DomainError(f"The invitation to {invitation.email} has already been withdrawn.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     record_deleted(by=by, target=invitation, request=request)
