@@ -482,8 +482,9 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
 def _account_signing_on(email, *, claims, partnership, fallback="", request=None) -> User:
     """The account for a first single sign-on: made now, or, if another request made it a moment ago (an
     invitation accepted, or the same person signing on twice), that one, as the provider has verified the
-    address is theirs."""
-    full_name = str(claims.get("name") or "").strip() or fallback
+    address is theirs. The provider's name for them is cut to what an account keeps (it may hold more)."""
+    longest = User._meta.get_field("full_name").max_length
+    full_name = str(claims.get("name") or "").strip()[:longest].strip() or fallback
     user = _new_account(email, password=None, full_name=full_name, partnership=partnership, request=request)
     if user is None:
         user = User.objects.get(email=email)
