@@ -116,6 +116,39 @@ def test_an_invitation_stops_working_once_whoever_sent_it_may_no_longer_invite(
     assert client.get(reverse("accounts:accept_invitation", args=[token])).status_code == 410
 
 
+def _withdrawals_of(invitation):
+    return AuditEntry.objects.filter(
+        action=AuditAction.DELETE, target_type="accounts.Invitation", target_id=str(invitation.pk)
+    ).count()
+
+
+def test_an_invitation_accepted_since_the_page_was_opened_is_not_withdrawn_and_the_coordinator_is_told(
+    demo, demo_users
+):
+    invitation = invite(demo, demo_users["coordinator"])
+    opened = Invitation.objects.get(pk=invitation.pk)  # as the members page read it, still pending
+    user = services.accept_invitation(invitation=invitation, full_name="New Person", password="a passphrase")
+
+    with pytest.raises(DomainError, match="has already accepted the invitation .* remove their membership"):
+        services.revoke_invitation(invitation=opened, by=demo_users["coordinator"])
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert Membership.objects.filter(user=user, partnership=demo).exists()
+    assert _withdrawals_of(invitation) == 0
+
+
+def test_withdrawing_an_invitation_twice_withdraws_it_once(demo, demo_users):
+    invitation = invite(demo, demo_users["coordinator"])
+    opened = Invitation.objects.get(pk=invitation.pk)
+    services.revoke_invitation(invitation=invitation, by=demo_users["coordinator"])
+    withdrawn_at = Invitation.objects.get(pk=invitation.pk).revoked_at
+
+    with pytest.raises(DomainError, match="has already been withdrawn"):
+        services.revoke_invitation(invitation=opened, by=demo_users["coordinator"])
+    assert Invitation.objects.get(pk=invitation.pk).revoked_at == withdrawn_at
+    assert _withdrawals_of(invitation) == 1
+
+
 def test_existing_member_cannot_be_invited_again(demo, demo_users):
     with pytest.raises(DomainError, match="already a member"):
         invite(demo, demo_users["coordinator"], email="POLICE@example.org")

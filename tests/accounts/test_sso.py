@@ -125,6 +125,17 @@ def test_pending_invitation_is_accepted_without_a_password(demo, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, detail__via="invitation").exists()
 
 
+def test_a_name_from_the_provider_longer_than_an_account_keeps_is_cut_to_fit(demo):
+    _allow(demo, "example.org", self_registration=["example.org"])
+    name = "Alexandra " * 30  # 300 characters: more than an account's 150
+    signed_in = services.sign_in_with_identity_provider(
+        provider=COUNCIL, claims=_claims("newcomer@example.org", name=name)
+    )
+    signed_in.user.refresh_from_db()
+    assert signed_in.user.full_name == name[:150].strip()
+    assert Membership.objects.filter(user=signed_in.user, partnership=demo).exists()
+
+
 def test_an_invitation_from_someone_no_longer_a_coordinator_lets_nobody_in(demo, demo_users):
     _allow(demo, "example.org")
     inviter = MembershipFactory(partnership=demo, role=Role.COORDINATOR)

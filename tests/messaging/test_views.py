@@ -139,6 +139,12 @@ def test_a_person_chooses_text_messages_and_quiet_hours(client_for, demo_users):
     "posted, field, message",
     [
         ({"mobile_number": "12345", "receive_email": "on"}, "mobile_number", "Enter a UK mobile number"),
+        # Arabic-Indic digits are digits to ``\d``, but not a number GOV.UK Notify can text.
+        (
+            {"mobile_number": "07٧٠٠٩٠٠١٢٣", "receive_email": "on"},
+            "mobile_number",
+            "Enter a UK mobile number",
+        ),
         ({"receive_sms": "on"}, "mobile_number", "Enter a mobile number to be sent text messages"),
         ({}, "receive_email", "Choose at least one way to be reached"),
         ({"receive_email": "on", "quiet_from": "22:00"}, "quiet_until", "Enter both the start and the end"),

@@ -217,3 +217,12 @@ def test_an_organisation_saved_from_a_stale_revision_is_refused_naming_the_organ
     )
     organisation.refresh_from_db()
     assert organisation.name != "Renamed"
+
+
+def test_a_contacts_number_typed_in_another_scripts_digits_is_not_texted_and_their_other_mobile_is(demo):
+    organisation = OrganisationFactory(partnership=demo)
+    # Arabic-Indic digits are digits to ``isdigit``, but not a number GOV.UK Notify can text.
+    contact = ContactFactory(organisation=organisation, phone="07٧٠٠ ٩٠٠١٢٣", other_phone="")
+    assert contact.mobile_number == ""
+    contact.other_phone = "07700 900123"
+    assert contact.mobile_number == "07700900123"

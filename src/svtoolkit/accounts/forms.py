@@ -218,7 +218,8 @@ class PartnershipSecurityForm(RevisionChecked, forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-UK_MOBILE = re.compile(r"^(?:\+44|0)7\d{9}$")
+# ASCII digits only: ``\d`` would take any script's digits, a number GOV.UK Notify cannot text.
+UK_MOBILE = re.compile(r"(?:\+44|0)7[0-9]{9}")
 
 
 class ContactPreferencesForm(forms.Form):
@@ -248,7 +249,7 @@ class ContactPreferencesForm(forms.Form):
 
     def clean_mobile_number(self):
         number = re.sub(r"[\s()-]", "", self.cleaned_data["mobile_number"])
-        if number and not UK_MOBILE.match(number):
+        if number and not UK_MOBILE.fullmatch(number):
             raise forms.ValidationError("Enter a UK mobile number, like 07700 900123 or +44 7700 900123")
         return number
 

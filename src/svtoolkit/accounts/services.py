@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -117,10 +117,18 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
     else:
         if User.objects.filter(email=invitation.email).exists():
             raise DomainError("An account with this email address already exists. Sign in to accept.")
-        user = User.objects.create_user(
-            invitation.email, password, full_name=full_name.strip() or invitation.full_name
+        user = _new_account(
+            invitation.email,
+            password=password,
+            full_name=full_name.strip() or invitation.full_name,
+            partnership=invitation.partnership,
+            request=request,
         )
-        record_created(by=user, partnership=invitation.partnership, target=user, request=request)
+        if user is None:
+            raise DomainError(
+                "An account with this email address was made a moment ago (another invitation may have been "
+                "accepted). Sign in to accept."
+            )
     membership, _ = Membership.objects.get_or_create(
         user=user,
         partnership=invitation.partnership,
@@ -129,6 +137,21 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     _record_joined(membership, via="invitation", request=request)
+    return user
+
+
+def _new_account(email, *, password, full_name, partnership, request) -> User | None:
+    """A new account for ``email``, audited, or None if one was made for it since this request looked (two
+    invitations accepted, or a first single sign-on, at the same moment): the address is unique, and the
+    second must not meet the database's refusal as an error page."""
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email, password, full_name=full_name)
+    except IntegrityError:
+        if User.objects.filter(email=email).exists():
+            return None
+        raise
+    record_created(by=user, partnership=partnership, target=user, request=request)
     return user
 
 
@@ -142,6 +165,16 @@ def _record_joined(membership, *, via: str, request, **detail) -> None:
 
 @transaction.atomic
 def revoke_invitation(*, invitation, by, request=None) -> None:
+    """Withdraw a pending invitation; its link stops working. Locked and checked again, as accepting it is:
+    one accepted or withdrawn since the page was opened is refused, saying what became of it."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise DomainError(
+            f"{invitation.email} has already accepted the invitation and joined the partnership. To take "
+            "them out, remove their membership."
+        )
+    if invitation.revoked_at is not None:
+        raise DomainError(f"The invitation to {invitation.email} has already been withdrawn.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     record_deleted(by=by, target=invitation, request=request)
@@ -411,17 +444,26 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
                 and access.invitation_still_stands(invitation)
                 and invitation.partnership_id not in joined
             ):
-                user = accept_invitation(
-                    invitation=invitation,
-                    full_name=str(claims.get("name") or ""),
-                    existing_user=user,
+                user = user or _account_signing_on(
+                    email,
+                    claims=claims,
+                    partnership=invitation.partnership,
+                    fallback=invitation.full_name,
                     request=request,
                 )
+                try:
+                    accept_invitation(invitation=invitation, existing_user=user, request=request)
+                except DomainError:
+                    # Used or withdrawn since it was read: by this person signing on twice at once, it joined.
+                    if not Membership.objects.filter(user=user, partnership=invitation.partnership).exists():
+                        continue
                 joined.add(invitation.partnership_id)
     if not joined:
         for rule in rules:
             if rule.self_registration:
-                user = user or User.objects.create_user(email, None, full_name=str(claims.get("name") or ""))
+                user = user or _account_signing_on(
+                    email, claims=claims, partnership=rule.partnership, request=request
+                )
                 _join_by_self_registration(user=user, rule=rule, provider=provider, request=request)
                 joined.add(rule.partnership_id)
     if not joined:
@@ -432,9 +474,28 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
     return IdentityProviderSignIn(user=user, partnership_ids=sorted(joined), mfa_accepted=accepted)
 
 
+def _account_signing_on(email, *, claims, partnership, fallback="", request=None) -> User:
+    """The account for a first single sign-on: made now, or, if another request made it a moment ago (an
+    invitation accepted, or the same person signing on twice), that one, as the provider has verified the
+    address is theirs. The provider's name for them is cut to what an account keeps (it may hold more)."""
+    longest = User._meta.get_field("full_name").max_length
+    full_name = str(claims.get("name") or "").strip()[:longest].strip() or fallback
+    user = _new_account(email, password=None, full_name=full_name, partnership=partnership, request=request)
+    if user is None:
+        user = User.objects.get(email=email)
+        if not user.is_active:
+            raise SignInRefused("This account has been switched off.", reason="account_switched_off")
+    return user
+
+
 def _join_by_self_registration(*, user, rule, provider, request) -> None:
-    # The lowest-privilege role: a coordinator gives more once they know who this is.
-    membership = Membership.objects.create(user=user, partnership=rule.partnership, role=Role.VIEWER)
+    # The lowest-privilege role: a coordinator gives more once they know who this is. The same person signing
+    # on twice at once joins once.
+    membership, created = Membership.objects.get_or_create(
+        user=user, partnership=rule.partnership, defaults={"role": Role.VIEWER}
+    )
+    if not created:
+        return
     _record_joined(
         membership, via="self-registration", request=request, provider=provider.slug, domain=rule.domain
     )

@@ -318,8 +318,9 @@ def invite(request):
 @require_POST
 def revoke_invitation(request, invitation_id):
     invitation = selectors.pending_invitation_in(request.partnership, invitation_id)
-    services.revoke_invitation(invitation=invitation, by=request.user, request=request)
-    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    with errors_as_message(request):
+        services.revoke_invitation(invitation=invitation, by=request.user, request=request)
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("accounts:members")
 
 

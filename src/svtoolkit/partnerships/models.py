@@ -348,10 +348,11 @@ class Contact(ReviewedEntry):
 
     @property
     def mobile_number(self) -> str:
-        """The first of the contact's numbers that can take a text message (a UK mobile), or ""."""
+        """The first of the contact's numbers that can take a text message (a UK mobile), or "". A number
+        typed with another script's digits (which ``isdigit`` lets through) is none: Notify cannot text it."""
         for number in (self.phone, self.other_phone):
             digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-            if digits.startswith(("07", "+447", "447")):
+            if digits.isascii() and digits.startswith(("07", "+447", "447")):
                 return digits
         return ""
 

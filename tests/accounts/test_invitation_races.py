@@ -1,0 +1,84 @@
+"""A new person's account made by two requests at the same moment (two invitations accepted, a first single
+sign-on): one account, and no error page. PostgreSQL only: SQLite takes one writer at a time."""
+
+import pytest
+from django.db import connection
+
+from svtoolkit.accounts import services
+from svtoolkit.accounts.models import Membership, User
+from svtoolkit.core.errors import DomainError
+from tests.accounts.test_sso import COUNCIL, _allow, _claims
+from tests.concurrency import WAIT, held_by_a_row_being_written, in_thread
+from tests.factories import InvitationFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="writes overlap only on PostgreSQL"),
+]
+
+EMAIL = "new.officer@example.org"
+
+
+def _outcomes(works):
+    with held_by_a_row_being_written(User, email=EMAIL):
+        runs = [in_thread(work) for work in works]
+    for thread, _ in runs:
+        thread.join(WAIT)
+    return [outcome.get("error", outcome.get("result")) for _, outcome in runs]
+
+
+def test_two_invitations_accepted_at_once_by_a_new_person_make_one_account_and_the_second_is_told(
+    demo, other_partnership
+):
+    southmoor, _ = other_partnership
+    invitations = [InvitationFactory(partnership=p, email=EMAIL) for p in (demo, southmoor)]
+
+    def accept(invitation):
+        return lambda: services.accept_invitation(
+            invitation=invitation, full_name="New Officer", password="a long passphrase"
+        )
+
+    outcomes = _outcomes([accept(invitation) for invitation in invitations])
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["DomainError", "User"]
+    told = next(outcome for outcome in outcomes if isinstance(outcome, DomainError))
+    assert "Sign in to accept" in told.message
+    assert User.objects.filter(email=EMAIL).count() == 1
+    assert Membership.objects.filter(user__email=EMAIL).count() == 1
+
+
+def test_a_first_single_sign_on_as_an_invitation_is_accepted_signs_in_to_the_one_account(
+    demo, other_partnership
+):
+    southmoor, _ = other_partnership
+    _allow(southmoor, "example.org")
+    by_form = InvitationFactory(partnership=demo, email=EMAIL)
+    InvitationFactory(partnership=southmoor, email=EMAIL)
+
+    outcomes = _outcomes(
+        [
+            lambda: services.accept_invitation(
+                invitation=by_form, full_name="New Officer", password="a long passphrase"
+            ),
+            lambda: services.sign_in_with_identity_provider(provider=COUNCIL, claims=_claims(EMAIL)),
+        ]
+    )
+
+    accepted, signed_in = outcomes
+    account = User.objects.get(email=EMAIL)
+    assert signed_in.user == account and signed_in.partnership_ids == [southmoor.pk]
+    # Whichever made the account first: the form's person joined, or is told to sign in (the account is new).
+    assert accepted == account or "Sign in to accept" in accepted.message
+
+
+def test_one_person_signing_on_twice_at_once_for_the_first_time_gets_one_account_and_one_membership(demo):
+    _allow(demo, "example.org", self_registration=["example.org"])
+
+    def sign_on():
+        return services.sign_in_with_identity_provider(provider=COUNCIL, claims=_claims(EMAIL))
+
+    outcomes = _outcomes([sign_on, sign_on])
+
+    account = User.objects.get(email=EMAIL)
+    assert [(outcome.user, outcome.partnership_ids) for outcome in outcomes] == [(account, [demo.pk])] * 2
+    assert Membership.objects.filter(user=account).count() == 1
