@@ -19,5 +19,6 @@ measure_changed = Signal()
 
 # Sent inside the transaction in which an organisation stops taking part in an incident (its Participation
 # deleted), with ``incident``, ``organisation``, ``by`` and ``request``: incidents' own receiver takes its
-# members who no longer see the incident off the need-to-know lists.
+# members who no longer see the incident off the need-to-know lists; the communications app withdraws its
+# sign-offs still awaited on the incident's messages.
 stopped_taking_part = Signal()
