@@ -622,6 +622,12 @@ def may_be_told_about(user, incident, *, as_its_lead: bool = False) -> bool:
     return user.is_active and _memberships_working_on(user, incident, as_its_lead=as_its_lead).exists()
 
 
+def sees_incident(user, incident) -> bool:
+    """Whether someone (their account active or not) still has a membership through which they see the
+    incident (``visible_incident_condition``): what a need-to-know list may keep them on for."""
+    return _memberships_working_on(user, incident).exists()
+
+
 def told_about_incident_condition(*, person: str, incident: str) -> Q:
     """``may_be_told_about`` as a filter: the rows whose ``person`` (a path to a user) may still be told about
     their ``incident`` (a path to it), in the same query."""

@@ -816,3 +816,62 @@ def test_the_home_pages_sign_off_link_opens_the_statement_where_the_approver_sig
     assert opened.status_code == 200
     police_sign_off = press_statement.sign_offs.get(organisation__kind="police")
     assert f"Sign off for {police_sign_off.organisation}" in opened.content.decode()
+
+
+def _police_stop_taking_part(incident, responder):
+    from svtoolkit.incidents.models import ActionStatus
+
+    incident.actions.update(status=ActionStatus.NOT_NEEDED)  # the police's action, set aside
+    incident_services.stop_taking_part(
+        participation=incident.participations.get(organisation__kind="police"), by=responder
+    )
+
+
+def test_a_statement_awaiting_an_organisation_that_stops_taking_part_waits_for_it_no_longer(
+    press_statement, demo_users
+):
+    """The council signed; the police, asked too, turn out not to be involved: the statement no longer
+    waits for a sign-off that can never come, and can be published."""
+    responder = demo_users["responder"]
+    police = press_statement.sign_offs.get(organisation__kind="police").organisation
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    services.sign_off(sign_off=press_statement.sign_offs.get(organisation__kind="council"), by=responder)
+
+    _police_stop_taking_part(press_statement.incident, responder)
+
+    press_statement.refresh_from_db()
+    assert press_statement.status == MessageStatus.APPROVED
+    assert list(press_statement.sign_offs.values_list("organisation__kind", flat=True)) == ["council"]
+    assert press_statement.incident.timeline.filter(
+        text=f"“{press_statement.title}”: {police} no longer takes part, so is no longer asked to "
+        "sign it off; every other approver has signed it off."
+    ).exists()
+    services.publish(message=press_statement, by=responder)
+
+
+def test_a_statement_whose_only_approver_stops_taking_part_is_a_draft_again_to_send_to_another(
+    demo, demo_users, incident
+):
+    from svtoolkit.messaging.models import Notification
+
+    responder = demo_users["responder"]
+    statement = demo_message(demo, demo_users, incident)  # for the police alone to sign off
+    services.submit_for_sign_off(message=statement, by=responder)
+    draft = demo_message(demo, demo_users, incident)
+
+    _police_stop_taking_part(incident, responder)
+
+    statement.refresh_from_db()
+    assert statement.status == MessageStatus.DRAFT and not statement.sign_offs.exists()
+    assert not draft.sign_offs.exists()  # a draft does not name it either, to be sent to it
+    council = demo.organisations.get(kind="council")
+    incident_services.add_participant(incident=incident, organisation=council, contact=None, by=responder)
+    fields = {name: getattr(statement, name) for name in services.MESSAGE_FIELDS}
+    services.revise_draft(
+        message=statement, by=responder, expected_revision=statement.revision, approvers=[council], **fields
+    )
+    services.submit_for_sign_off(message=statement, by=responder)
+    asked = Notification.objects.filter(kind=services.SIGN_OFF_REQUEST).latest("pk")
+    assert demo_users["coordinator"].full_name in {
+        delivery.recipient_label for delivery in asked.deliveries.all()
+    }

@@ -19,7 +19,15 @@ from svtoolkit.accounts.models import Membership
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.models import Change
-from svtoolkit.incidents.models import Disclosure, NeedToKnow, PersonNeedToKnow, TimelineEntry
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Disclosure,
+    NeedToKnow,
+    PersonNeedToKnow,
+    PlanAction,
+    TimelineEntry,
+)
 from svtoolkit.incidents.people import selectors
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.search.selectors import search_for
@@ -128,6 +136,35 @@ def test_leaving_the_partnership_takes_them_off_each_records_list(incident, demo
     )
     people_services.remove_former_member_from_need_to_know(user=police, partnership=demo, by=responder)
     assert not person.need_to_know.filter(user=police).exists()
+
+
+def test_an_organisation_that_stops_taking_part_and_is_added_back_does_not_read_the_records_again(
+    incident, demo_users
+):
+    responder, police = demo_users["responder"], demo_users["police"]
+    people_services.add_to_need_to_know(incident=incident, user=police, by=responder)
+    person = demo_person(incident, responder)
+    assert access.can_read_person(police, None, person)
+    participation = incident.participations.get(organisation__kind="police")
+    organisation = participation.organisation
+    PlanAction.objects.filter(incident=incident).update(status=ActionStatus.NOT_NEEDED)
+    incident_services.stop_taking_part(participation=participation, by=responder)
+    incident_services.add_participant(
+        incident=incident, organisation=organisation, contact=None, by=responder
+    )
+
+    assert not access.can_read_person(police, None, person)
+    assert not access.can_read_people(police, None, incident)
+    assert not incident.need_to_know.filter(user=police).exists()
+    assert not person.need_to_know.filter(user=police).exists()
+    assert incident.timeline.filter(
+        text=f"{police} was taken off the need-to-know list as {organisation} no longer takes part."
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, target_type="incidents.PersonNeedToKnow", detail__person=person.pk
+    ).exists()
+    # The response team, whatever organisation they work for, stays on the lists.
+    assert access.can_read_person(responder, None, person)
 
 
 def test_a_list_left_with_no_active_member_is_recovered_by_a_coordinator(incident, demo, demo_users):

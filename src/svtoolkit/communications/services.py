@@ -26,7 +26,7 @@ from svtoolkit.communications.models import (
 )
 from svtoolkit.communications.selectors import title_shown
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
+from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.messaging import services as messaging
 
@@ -264,6 +264,42 @@ def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
         message.save(update_fields=["status"])
     _trail(message, by, f"signed off for {sign_off.organisation}.", request)
     return sign_off
+
+
+@transaction.atomic
+def withdraw_sign_offs_of(*, incident, organisation, by, request=None) -> list[Message]:
+    """An organisation that no longer takes part in the incident is no longer asked to sign its messages off:
+    its sign-offs not yet given, on drafts and on messages awaiting sign-off, are withdrawn, each noted on the
+    message's trail (one it gave stays). A message then signed off by every approver left is approved; one
+    left with no approver goes back to being a draft, to name one taking part and send it again. Returns the
+    messages changed."""
+    awaited = SignOff.objects.filter(
+        message__incident=incident,
+        message__status__in=[MessageStatus.DRAFT, MessageStatus.AWAITING_SIGNOFF],
+        organisation=organisation,
+        signed_at__isnull=True,
+    )
+    changed = []
+    for message in Message.objects.filter(pk__in=awaited.values("message_id")).order_by("pk"):
+        message = _as_it_is_now(message)
+        text = f"{organisation} no longer takes part, so is no longer asked to sign it off"
+        status = message.status
+        if status == MessageStatus.AWAITING_SIGNOFF:
+            left = message.sign_offs.exclude(organisation=organisation)
+            if not left.exists():
+                status = MessageStatus.DRAFT
+                text += "; it is a draft again: name an approver taking part, then send it for sign-off"
+            elif not left.filter(signed_at__isnull=True).exists():
+                status = MessageStatus.APPROVED
+                text += "; every other approver has signed it off"
+        message.sign_offs.filter(organisation=organisation, signed_at__isnull=True).delete()
+        # A page opened on the draft must not name it again; a draft sent again asks its approvers afresh
+        # (the request's dedupe key holds the revision).
+        update_and_move_revision(Message.objects.filter(pk=message.pk), status=status)
+        message.refresh_from_db()
+        _trail(message, by, f"{text}.", request, organisation=organisation.name)
+        changed.append(message)
+    return changed
 
 
 @transaction.atomic

@@ -1,9 +1,10 @@
 """What the incidents app does when a lower app (accounts, partnerships) tells it something it cannot
-import."""
+import, or when one of its modules tells another that imports it (services to people.services)."""
 
 from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed
+from svtoolkit.incidents.signals import stopped_taking_part
 from svtoolkit.partnerships.signals import contact_deactivated
 
 
@@ -21,3 +22,12 @@ def forget_notices_to_former_contact(sender, *, contact, by, request=None, **kwa
     from svtoolkit.incidents.services import forget_notices_to_former_contact
 
     forget_notices_to_former_contact(contact=contact, by=by, request=request)
+
+
+@receiver(stopped_taking_part, dispatch_uid="incidents-need-to-know-of-organisation-no-longer-taking-part")
+def drop_need_to_know_of_organisation(sender, *, incident, organisation, by, request=None, **kwargs):
+    from svtoolkit.incidents.people.services import remove_organisation_from_need_to_know
+
+    remove_organisation_from_need_to_know(
+        incident=incident, organisation=organisation, by=by, request=request
+    )

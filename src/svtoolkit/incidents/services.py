@@ -44,7 +44,7 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.incidents.selectors import answering_lead, current_lead, earliest_done_before
-from svtoolkit.incidents.signals import incident_categorised, lead_named
+from svtoolkit.incidents.signals import incident_categorised, lead_named, stopped_taking_part
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
@@ -380,7 +380,8 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
 @transaction.atomic
 def stop_taking_part(*, participation, by, request=None) -> None:
     """An organisation added by mistake, or no longer involved, stops taking part: its members no longer see
-    the incident nor are told about it. Refused while the incident is closed, while the organisation leads
+    the incident nor are told about it, and those who no longer see it come off its need-to-know lists (the
+    incident's and each record's). Refused while the incident is closed, while the organisation leads
     the response, or while it owns open actions (they would be left with someone who cannot see them)."""
     incident, organisation = participation.incident, participation.organisation
     refuse_if_closed_meanwhile(incident)  # and locks it first, as adding a partner does (locks.py)
@@ -399,6 +400,11 @@ def stop_taking_part(*, participation, by, request=None) -> None:
     history.note(incident, by, f"{organisation} no longer takes part.")
     history.audit(incident, by, AuditAction.DELETE, participation, request, organisation=organisation.name)
     participation.delete()
+    # Its members who no longer see the incident come off its need-to-know lists (incidents.receivers): were
+    # it added back, they would read the people affected again without anyone deciding they should.
+    stopped_taking_part.send(
+        sender=Participation, incident=incident, organisation=organisation, by=by, request=request
+    )
     tallies.recount(incident)
 
 

@@ -16,3 +16,9 @@ lead_named = Signal()
 # the update to the incident's alert recipients (selectors.measures_summary: the measures still current, one a
 # line), so the update is kept exactly when the change is.
 measure_changed = Signal()
+
+# Sent inside the transaction in which an organisation stops taking part in an incident (its Participation
+# deleted), with ``incident``, ``organisation``, ``by`` and ``request``: incidents' own receiver takes its
+# members who no longer see the incident off the need-to-know lists; the communications app withdraws its
+# sign-offs still awaited on the incident's messages.
+stopped_taking_part = Signal()

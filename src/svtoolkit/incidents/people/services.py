@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from svtoolkit import access
+from svtoolkit.accounts.models import Membership
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
@@ -323,19 +324,8 @@ def remove_former_member_from_need_to_know(*, user, partnership, by, request=Non
         .filter(Q(incident__partnership=partnership) | Q(incident__shares__partnership=partnership))
         .exclude(incident__partnership__in=other_partnerships)
         .exclude(incident__shares__partnership__in=other_partnerships)
-        .select_related("incident__partnership")
         .distinct()
     )
-    removed = []
-    reason = "left the partnership"
-    for entry in entries:
-        history.note(
-            entry.incident, by, f"{user} was taken off the need-to-know list on leaving {partnership}."
-        )
-        history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
-        removed.append(entry.incident.reference)
-        entry.delete()
-    # And off each record's own list of those incidents (they may be on a record and not the incident's list).
     records = (
         PersonNeedToKnow.objects.filter(user=user)
         .filter(
@@ -344,14 +334,77 @@ def remove_former_member_from_need_to_know(*, user, partnership, by, request=Non
         )
         .exclude(person__incident__partnership__in=other_partnerships)
         .exclude(person__incident__shares__partnership__in=other_partnerships)
-        .select_related("person__incident__partnership")
         .distinct()
     )
-    records = list(records)
+    return _take_off_lists(
+        user,
+        entries,
+        records,
+        by=by,
+        request=request,
+        note=f"{user} was taken off the need-to-know list on leaving {partnership}.",
+        reason="left the partnership",
+    )
+
+
+@transaction.atomic
+def remove_organisation_from_need_to_know(*, incident, organisation, by, request=None) -> list:
+    """Once ``organisation`` no longer takes part in ``incident``, take each of its members who no longer
+    sees the incident through another membership off the incident's list and each record's own list: were
+    it added back, they would otherwise read the records again without anyone deciding they should. Each
+    entry removed is audited and noted as a former member's is; the people taken off are returned."""
+    on_incident_list = NeedToKnow.objects.filter(incident=incident).values("user")
+    on_a_record_list = PersonNeedToKnow.objects.filter(person__incident=incident).values("user")
+    shared_with = incident.shares.values("partnership")
+    members = (
+        Membership.objects.filter(organisation=organisation)
+        .filter(Q(user__in=on_incident_list) | Q(user__in=on_a_record_list))
+        .filter(Q(partnership=incident.partnership_id) | Q(partnership__in=shared_with))
+        .select_related("user")
+        .order_by("user_id")
+    )
+    removed = []
+    for user in {membership.user_id: membership.user for membership in members}.values():
+        if access.sees_incident(user, incident):
+            continue  # a responder of theirs, say, or a member of another partnership it is shared with
+        _take_off_lists(
+            user,
+            NeedToKnow.objects.filter(incident=incident, user=user),
+            PersonNeedToKnow.objects.filter(person__incident=incident, user=user),
+            by=by,
+            request=request,
+            note=f"{user} was taken off the need-to-know list as {organisation} no longer takes part.",
+            reason="organisation no longer takes part",
+        )
+        removed.append(user)
+    return removed
+
+
+def _take_off_lists(user, entries, records, *, by, request, note: str, reason: str) -> list[str]:
+    """Delete ``user``'s incident-list ``entries`` (each noted on its incident's timeline with ``note``) and
+    record-list ``records``, each audited with ``reason``; returns the references of the incidents
+    concerned."""
+    removed = []
+    for entry in entries.select_related("incident__partnership"):
+        history.note(entry.incident, by, note)
+        history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
+        removed.append(entry.incident.reference)
+        entry.delete()
+    # And off each record's own list of those incidents (they may be on a record and not the incident's list).
+    records = list(records.select_related("person__incident__partnership"))
     _lists_changed([entry.person for entry in records])
     for entry in records:
         incident = entry.person.incident
-        history.audit(incident, by, AuditAction.DELETE, entry, request, user=user.email, reason=reason)
+        history.audit(
+            incident,
+            by,
+            AuditAction.DELETE,
+            entry,
+            request,
+            user=user.email,
+            person=entry.person_id,
+            reason=reason,
+        )
         if incident.reference not in removed:
             removed.append(incident.reference)
         entry.delete()
