@@ -24,7 +24,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Incident, IncidentStatus
-from svtoolkit.messaging import delivery
+from svtoolkit.messaging import delivery, providers
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
@@ -607,6 +607,37 @@ def test_the_regions_duty_contacts_alert_waiting_for_its_retry_is_not_sent_once_
     assert set(regions.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
     because = f"the alert was acknowledged by {demo_users['coordinator']}"
     assert regions.first().notification.withdrawn_because.startswith(because)
+
+
+def test_an_alert_email_a_stopped_worker_may_have_handed_to_the_mail_server_says_so_once_withdrawn(
+    demo, demo_users, smtp_server, settings, client_for
+):
+    """A worker handed the duty officer's alert email to the mail server and stopped before recording it;
+    then the alert was acknowledged. The mail server cannot be asked whether it took it: the email is not
+    sent again, and shows as not sent with a note, on every page showing it, that an earlier try may have
+    gone."""
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    email = Delivery.objects.get(recipient=demo_users["responder"], channel="email", status="queued")
+    providers.send(email)
+    Delivery.objects.filter(pk=email.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    delivery.deliver_due_alerts()
+    email.refresh_from_db()
+    assert len(smtp_server.received) == 1, "not sent again"
+    assert email.status == DeliveryStatus.WITHDRAWN
+    assert "An earlier try may have been sent." in email.last_error
+    client = client_for("coordinator")
+    for page in (
+        reverse("incidents:incident", args=[alert.incident.pk]),
+        reverse("incidents:messages", args=[alert.incident.pk]),
+        reverse("messaging:log") + f"?status={DeliveryStatus.WITHDRAWN}",
+    ):
+        shown = client.get(page).content.decode()
+        assert "An earlier try may have been sent." in shown, page
 
 
 def test_a_failed_alert_message_is_not_sent_again_once_the_alert_is_acknowledged(demo, demo_users):
