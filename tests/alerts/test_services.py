@@ -30,7 +30,7 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
-from tests.alerts.builders import raise_police_alert, rota
+from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
 from tests.messaging.servers import notify_accepts
@@ -638,6 +638,31 @@ def test_an_alert_email_a_stopped_worker_may_have_handed_to_the_mail_server_says
     ):
         shown = client.get(page).content.decode()
         assert "An earlier try may have been sent." in shown, page
+
+
+def test_the_acknowledgement_link_is_removed_once_an_acknowledged_alerts_messages_can_no_longer_be_sent(
+    demo, demo_users, notify
+):
+    """The duty officer's alert text failed for good (a number Notify refuses) while their email waited for a
+    retry. Once the alert is acknowledged the email is not sent, and the failed text cannot be sent again:
+    the link's secret is no longer needed, and is taken out of the stored message."""
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(
+        {"errors": [{"error": "ValidationError", "message": "Not a UK mobile number"}], "status_code": 400},
+        status=400,
+    )
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_json(
+        {"errors": [], "status_code": 500}, status=500
+    )
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    delivery.deliver_due_alerts()
+    recipient = alert.recipients.get(user=demo_users["responder"])
+    token = token_of(recipient)
+    statuses = set(recipient.notification.deliveries.values_list("channel", "status"))
+    assert statuses == {("sms", DeliveryStatus.FAILED), ("email", DeliveryStatus.QUEUED)}
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    stored = Notification.objects.get(pk=recipient.notification_id)
+    assert stored.secret == "" and token not in stored.body + stored.sms_text
 
 
 def test_a_failed_alert_message_is_not_sent_again_once_the_alert_is_acknowledged(demo, demo_users):

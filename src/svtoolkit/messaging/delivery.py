@@ -44,17 +44,21 @@ def _send(delivery) -> dict:
 
 
 def remove_secret_once_sent(message: Notification) -> None:
-    """Take the secret link out once every delivery has gone for good (or was withdrawn, never to go). One
-    that Notify took may still be reported failed (and sent again by a coordinator) until Notify says it was
-    delivered or the window in which it is asked has passed: until then the link stays, so a message sent
-    again still works."""
+    """Take the secret link out once nothing more can be sent: every delivery has gone for good (or was
+    withdrawn, never to go). One that failed, or that Notify took and may still report failed (until Notify
+    says it was delivered or the window in which it is asked has passed), may be sent again by a coordinator:
+    until then the link stays, so a message sent again still works. A withdrawn message is never sent again,
+    so its link goes once no delivery of it waits or is being sent, whatever became of the others."""
     if not message.secret:
         return
-    gone_for_good = Q(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.WITHDRAWN]) | (
-        Q(status=DeliveryStatus.SENT)
-        & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
-    )
-    outstanding = message.deliveries.exclude(gone_for_good)
+    if message.withdrawn_because:
+        outstanding = message.deliveries.filter(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
+    else:
+        gone_for_good = Q(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.WITHDRAWN]) | (
+            Q(status=DeliveryStatus.SENT)
+            & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
+        )
+        outstanding = message.deliveries.exclude(gone_for_good)
     if outstanding.exists() or message.deliveries.filter(provider=providers.OUTBOX).exists():
         return
     Notification.objects.filter(pk=message.pk).update(
