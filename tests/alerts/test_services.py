@@ -24,13 +24,13 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Incident, IncidentStatus
-from svtoolkit.messaging import delivery
+from svtoolkit.messaging import delivery, providers
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
-from tests.alerts.builders import raise_police_alert, rota
+from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
 from tests.messaging.servers import notify_accepts
@@ -607,6 +607,62 @@ def test_the_regions_duty_contacts_alert_waiting_for_its_retry_is_not_sent_once_
     assert set(regions.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
     because = f"the alert was acknowledged by {demo_users['coordinator']}"
     assert regions.first().notification.withdrawn_because.startswith(because)
+
+
+def test_an_alert_email_a_stopped_worker_may_have_handed_to_the_mail_server_says_so_once_withdrawn(
+    demo, demo_users, smtp_server, settings, client_for
+):
+    """A worker handed the duty officer's alert email to the mail server and stopped before recording it;
+    then the alert was acknowledged. The mail server cannot be asked whether it took it: the email is not
+    sent again, and shows as not sent with a note, on every page showing it, that an earlier try may have
+    gone."""
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    email = Delivery.objects.get(recipient=demo_users["responder"], channel="email", status="queued")
+    providers.send(email)
+    Delivery.objects.filter(pk=email.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    delivery.deliver_due_alerts()
+    email.refresh_from_db()
+    assert len(smtp_server.received) == 1, "not sent again"
+    assert email.status == DeliveryStatus.WITHDRAWN
+    assert "An earlier try may have been sent." in email.last_error
+    client = client_for("coordinator")
+    for page in (
+        reverse("incidents:incident", args=[alert.incident.pk]),
+        reverse("incidents:messages", args=[alert.incident.pk]),
+        reverse("messaging:log") + f"?status={DeliveryStatus.WITHDRAWN}",
+    ):
+        shown = client.get(page).content.decode()
+        assert "An earlier try may have been sent." in shown, page
+
+
+def test_the_acknowledgement_link_is_removed_once_an_acknowledged_alerts_messages_can_no_longer_be_sent(
+    demo, demo_users, notify
+):
+    """The duty officer's alert text failed for good (a number Notify refuses) while their email waited for a
+    retry. Once the alert is acknowledged the email is not sent, and the failed text cannot be sent again:
+    the link's secret is no longer needed, and is taken out of the stored message."""
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(
+        {"errors": [{"error": "ValidationError", "message": "Not a UK mobile number"}], "status_code": 400},
+        status=400,
+    )
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_json(
+        {"errors": [], "status_code": 500}, status=500
+    )
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    delivery.deliver_due_alerts()
+    recipient = alert.recipients.get(user=demo_users["responder"])
+    token = token_of(recipient)
+    statuses = set(recipient.notification.deliveries.values_list("channel", "status"))
+    assert statuses == {("sms", DeliveryStatus.FAILED), ("email", DeliveryStatus.QUEUED)}
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    stored = Notification.objects.get(pk=recipient.notification_id)
+    assert stored.secret == "" and token not in stored.body + stored.sms_text
 
 
 def test_a_failed_alert_message_is_not_sent_again_once_the_alert_is_acknowledged(demo, demo_users):

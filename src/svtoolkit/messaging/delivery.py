@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from svtoolkit.core.sending import Sender, TemporaryFailure, doubling_wait
 from svtoolkit.messaging import providers
-from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
+from svtoolkit.messaging.models import (
+    EARLIER_TRY_MAY_HAVE_GONE,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    Urgency,
+)
 
 SECRET_REMOVED = "[link removed once sent]"
 # How long Notify is asked what became of a message it took; until then it may still report it failed.
@@ -37,17 +44,21 @@ def _send(delivery) -> dict:
 
 
 def remove_secret_once_sent(message: Notification) -> None:
-    """Take the secret link out once every delivery has gone for good (or was withdrawn, never to go). One
-    that Notify took may still be reported failed (and sent again by a coordinator) until Notify says it was
-    delivered or the window in which it is asked has passed: until then the link stays, so a message sent
-    again still works."""
+    """Take the secret link out once nothing more can be sent: every delivery has gone for good (or was
+    withdrawn, never to go). One that failed, or that Notify took and may still report failed (until Notify
+    says it was delivered or the window in which it is asked has passed), may be sent again by a coordinator:
+    until then the link stays, so a message sent again still works. A withdrawn message is never sent again,
+    so its link goes once no delivery of it waits or is being sent, whatever became of the others."""
     if not message.secret:
         return
-    gone_for_good = Q(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.WITHDRAWN]) | (
-        Q(status=DeliveryStatus.SENT)
-        & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
-    )
-    outstanding = message.deliveries.exclude(gone_for_good)
+    if message.withdrawn_because:
+        outstanding = message.deliveries.filter(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
+    else:
+        gone_for_good = Q(status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.WITHDRAWN]) | (
+            Q(status=DeliveryStatus.SENT)
+            & (~Q(provider=providers.NOTIFY) | Q(sent_at__lt=timezone.now() - NOTIFY_STATUS_WINDOW))
+        )
+        outstanding = message.deliveries.exclude(gone_for_good)
     if outstanding.exists() or message.deliveries.filter(provider=providers.OUTBOX).exists():
         return
     Notification.objects.filter(pk=message.pk).update(
@@ -60,15 +71,19 @@ def remove_secret_once_sent(message: Notification) -> None:
 def _withdrawn(delivery) -> dict | None:
     """A delivery whose message was withdrawn (its alert acknowledged) while it waited is not sent. One tried
     before through Notify is first looked up there, as a retry would be: when Notify took that try (its answer
-    cut off, or its worker stopped before recording it), the person has it, so it is recorded as sent."""
+    cut off, or its worker stopped before recording it), the person has it, so it is recorded as sent. One
+    tried before by SMTP cannot be looked up: it is not sent, saying the earlier try may have gone."""
     if not delivery.notification.withdrawn_because:
         return None
     try:
         taken = providers.taken_by_notify(delivery)
     except TemporaryFailure as error:
+        return {"status": DeliveryStatus.WITHDRAWN, "last_error": f"{error}. {EARLIER_TRY_MAY_HAVE_GONE}"}
+    # ``attempts`` counts this claim: more than one, and an earlier try may have been taken, unrecorded.
+    if delivery.provider == providers.SMTP and delivery.attempts > 1:
         return {
             "status": DeliveryStatus.WITHDRAWN,
-            "last_error": f"{error}. An earlier try may have been sent.",
+            "last_error": f"The mail server cannot be asked whether it took it. {EARLIER_TRY_MAY_HAVE_GONE}",
         }
     if taken:
         return {

@@ -35,6 +35,11 @@ class DeliveryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Not sent"
 
 
+# The note on a withdrawn delivery an earlier try of which may have reached the person all the same (its
+# provider could not say whether it took it).
+EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
+
+
 class Notification(models.Model):
     """What is said: the same words go to every recipient of the message."""
 
@@ -111,6 +116,11 @@ class Delivery(models.Model):
         return (
             f"{self.notification} to {self.recipient_label or self.address} by {self.get_channel_display()}"
         )
+
+    @property
+    def earlier_try_may_have_gone(self) -> bool:
+        """Not sent, its message withdrawn, though an earlier try may have reached the person."""
+        return self.status == DeliveryStatus.WITHDRAWN and self.last_error.endswith(EARLIER_TRY_MAY_HAVE_GONE)
 
     @property
     def is_final(self) -> bool:
