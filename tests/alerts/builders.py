@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from svtoolkit.alerts import services
-from svtoolkit.alerts.models import DutyRole
+from svtoolkit.alerts.models import DutyRole, EscalationPolicy, EscalationStep
 from svtoolkit.incidents import services as incident_services
 
 
@@ -30,6 +30,16 @@ def rota(demo, demo_users, *, now=None, deputy=None, senior=None):
                 by=coordinator,
             )
     return shifts
+
+
+def stored_policy(partnership, by, steps: dict) -> EscalationPolicy:
+    """A policy written straight to the database (as the Django admin once could), past the service's rules:
+    minutes after the alert for each duty role."""
+    policy = EscalationPolicy.objects.create(partnership=partnership, updated_by=by, revision=2)
+    EscalationStep.objects.bulk_create(
+        EscalationStep(policy=policy, duty_role=role, after_minutes=after) for role, after in steps.items()
+    )
+    return policy
 
 
 def raise_police_alert(demo, demo_users, **changes):

@@ -30,7 +30,7 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
-from tests.alerts.builders import raise_police_alert, rota, token_of
+from tests.alerts.builders import raise_police_alert, rota, stored_policy, token_of
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
 from tests.messaging.servers import notify_accepts
@@ -136,6 +136,45 @@ def test_an_alert_is_raised_and_reaches_the_coordinators_whatever_the_length_of_
     note = alert.steps.get().note
     assert "cannot be alerted: they are no longer a coordinator or responder" in note
     assert note.endswith("The coordinators were alerted instead.")
+
+
+def test_a_policy_stored_with_no_step_at_once_still_alerts_the_duty_officer_and_the_alert_list_at_once(
+    demo, demo_users
+):
+    """The defect: with the duty officer's step at 5 minutes, a new alert reached no one for 5 minutes, and
+    the alert list was never alerted (it came only with a step taken as the alert was raised)."""
+    coordinator = demo_users["coordinator"]
+    stored_policy(demo, coordinator, {"duty_officer": 5, "deputy": 10})
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        demo_users["viewer"].memberships.filter(partnership=demo).update(role="responder")
+        rota(demo, demo_users, deputy=demo_users["viewer"])
+        services.add_to_alert_list(partnership=demo, user=coordinator, by=coordinator)
+        alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {
+        "responder@example.org": "Duty officer",
+        "coordinator@example.org": "Alert list",
+    }
+    assert sorted(Delivery.objects.filter(recipient=coordinator).values_list("channel", flat=True)) == [
+        "email",
+        "sms",
+    ]
+    with time_machine.travel(raised + timedelta(minutes=5), tick=False):
+        assert services.escalate_alerts() == 0  # the duty officer is not alerted a second time
+    with time_machine.travel(raised + timedelta(minutes=10), tick=False):
+        assert services.escalate_alerts() == 1
+    assert alerted(alert)["viewer@example.org"] == "Deputy duty officer"
+
+
+def test_a_policy_stored_with_no_steps_still_alerts_the_coordinators_at_once_when_no_one_is_on_the_rota(
+    demo, demo_users
+):
+    stored_policy(demo, demo_users["coordinator"], {})
+    alert = raise_police_alert(demo, demo_users)
+    assert alerted(alert) == {
+        person.email: services.FALLBACK_REASON for person in selectors.coordinators_of(demo)
+    }
+    assert alert.steps.get().note.endswith("The coordinators were alerted instead.")
 
 
 def _removed(membership, coordinator):

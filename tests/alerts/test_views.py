@@ -384,6 +384,36 @@ def test_a_coordinator_sets_the_escalation_policy_and_must_alert_someone_at_once
     ]
 
 
+def test_the_admin_refuses_an_escalation_policy_that_alerts_no_one_at_once(client, demo):
+    """The defect: the Django admin saved a policy the policy page refuses, and new alerts reached no one."""
+    from tests.accounts.builders import signed_in_superuser
+
+    signed_in_superuser(client)
+    url = reverse("admin:alerts_escalationpolicy_add")
+    form = form_on(client.get(url), having="steps-TOTAL_FORMS") | {
+        "partnership": str(demo.pk),
+        "steps-TOTAL_FORMS": "1",
+        "steps-0-duty_role": "duty_officer",
+        "steps-0-after_minutes": "5",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "give 0 minutes for at least one role" in refused.content.decode()
+    assert not EscalationPolicy.objects.exists()
+    refused = client.post(url, form | {"steps-TOTAL_FORMS": "0"})
+    assert refused.status_code == 200 and "Someone must be alerted at once" in refused.content.decode()
+    assert client.post(url, form | {"steps-0-after_minutes": "0"}).status_code == 302
+    assert list(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes")) == [
+        ("duty_officer", 0)
+    ]
+
+    policy = EscalationPolicy.objects.get()
+    change = reverse("admin:alerts_escalationpolicy_change", args=[policy.pk])
+    opened = form_on(client.get(change), having="steps-TOTAL_FORMS")
+    refused = client.post(change, opened | {"steps-0-after_minutes": "300"})
+    assert refused.status_code == 200 and "from 0 to 240" in refused.content.decode()
+    assert policy.steps.get().after_minutes == 0
+
+
 def test_two_coordinators_changing_the_escalation_policy_at_once_keep_both_changes(client_for, demo):
     client = client_for("coordinator")
     url = reverse("alerts:escalation")

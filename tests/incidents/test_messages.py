@@ -15,12 +15,20 @@ from django.utils import timezone
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import Participation, PlanAction
 from svtoolkit.incidents.tasks import send_overdue_reminders
+from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging.delivery import deliver_due
-from svtoolkit.messaging.models import DeliveryStatus
+from svtoolkit.messaging.models import DeliveryStatus, Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.concurrency import held_until_both_wait, posts_started
 from tests.conftest import MODEL_BACKEND
-from tests.incidents.builders import SHARE_BASIS, demo_incident, left_the_partnership
+from tests.factories import MembershipFactory
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    action_due,
+    demo_incident,
+    left_the_partnership,
+    recorded_incident,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -295,3 +303,37 @@ def test_an_owner_of_a_partnership_the_incident_is_shared_with_is_reminded(
     mail.outbox.clear()
     assert send_overdue_reminders.call() == 1
     assert reminded() == [southmoor_coordinator.user.email]
+
+
+def test_an_owner_in_two_partnerships_gets_a_reminder_from_each_that_its_coordinators_can_resend(
+    client_for, demo, demo_users, other_partnership
+):
+    """The defect: one reminder listed both partnerships' actions and belonged to neither, so its failure
+    showed in no delivery log and no coordinator could send it again."""
+    southmoor, southmoor_coordinator = other_partnership
+    owner = southmoor_coordinator.user
+    MembershipFactory(partnership=demo, user=owner, role="responder")
+    ours_shared = overdue_owned_by(demo, demo_users, owner)  # shared with Southmoor, still Northbridge's
+    services.share_incident(
+        incident=ours_shared, partnership=southmoor, by=demo_users["coordinator"], **SHARE_BASIS
+    )
+    theirs = recorded_incident(southmoor, owner)
+    visit = action_due(theirs, owner, timezone.now() - timedelta(hours=2), title="Visit the family")
+    PlanAction.objects.filter(pk=visit.pk).update(owner=owner)
+    assert send_overdue_reminders.call() == 2
+    reminders = Notification.objects.filter(kind="overdue_reminder")
+    assert sorted(reminders.values_list("partnership__slug", flat=True)) == ["northbridge", "southmoor"]
+    ours = reminders.get(partnership=demo)
+    assert "Review CCTV of the bus stop" in ours.body and "Visit the family" not in ours.body
+    ours.deliveries.update(status=DeliveryStatus.FAILED, attempts=10, last_error="550 No such mailbox")
+
+    coordinator = client_for("coordinator")
+    log = coordinator.get(reverse("messaging:log"), {"status": "failed"}).content.decode()
+    assert "550 No such mailbox" in log and owner.email in log
+    failed = ours.deliveries.get()
+    assert coordinator.post(reverse("messaging:resend", args=[failed.pk])).status_code == 302
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.QUEUED
+    assert list(messaging_selectors.delivery_log(southmoor).values_list("notification__body", flat=True)) == [
+        reminders.get(partnership=southmoor).body
+    ]

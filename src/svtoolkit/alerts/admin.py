@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
+from svtoolkit.alerts import services
 from svtoolkit.alerts.models import (
     Alert,
     AlertListMember,
@@ -12,6 +15,7 @@ from svtoolkit.alerts.models import (
     LaunchRule,
 )
 from svtoolkit.core.admin import MovesRevisions
+from svtoolkit.core.errors import DomainError
 
 
 @admin.register(DutyShift)
@@ -26,8 +30,30 @@ class AlertListMemberAdmin(admin.ModelAdmin):
     list_display = ["user", "partnership", "added_at"]
 
 
+class EscalationStepFormSet(BaseInlineFormSet):
+    """A policy's steps saved here keep the rules its page keeps (``services.check_escalation_steps``): a
+    policy that alerted no one at once would leave a new alert unheard until its first step was due."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.check_escalation_steps(
+                after_minutes={step["duty_role"]: step["after_minutes"] for step in kept}
+            )
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+
+
 class EscalationStepInline(admin.TabularInline):
     model = EscalationStep
+    formset = EscalationStepFormSet
     extra = 0
 
 

@@ -111,8 +111,9 @@ def raise_alert(
     is_exercise: bool = False,
     request=None,
 ) -> Alert:
-    """Record a new incident as an alert and alert the first step of the escalation policy and the alert list
-    at once, by text message and email. The reporter's organisation takes part, so its members see it."""
+    """Record a new incident as an alert and alert the first step of the escalation policy (the duty officer,
+    should a stored policy alert no one at once) and the alert list at once, by text message and email. The
+    reporter's organisation takes part, so its members see it."""
     if not access.can_raise_alert(by, partnership):
         raise DomainError("You cannot raise an incident alert in this partnership.")
     check_phone_number(number=callback_number, field="callback_number")
@@ -159,10 +160,13 @@ def raise_alert(
     )
     record_created(by=by, target=alert, request=request)
     events.publish_raised(alert=alert)
-    steps = selectors.escalation_steps(partnership)
-    for step in steps:
-        if step.after_minutes == 0:
-            _take_step(alert_id=alert.pk, step=step, now=now, with_alert_list=step == steps[0])
+    # Someone is alerted at once whatever the stored policy says (one written without a 0-minute step): the
+    # duty officer, or the coordinators standing in; and the alert list with the first step, always at once.
+    at_once = [step for step in selectors.escalation_steps(partnership) if step.after_minutes == 0] or [
+        Step(DutyRole.DUTY_OFFICER.value, 0)
+    ]
+    for step in at_once:
+        _take_step(alert_id=alert.pk, step=step, now=now, with_alert_list=step == at_once[0])
     return alert
 
 
@@ -705,13 +709,10 @@ def remove_former_member_from_alert_list(*, user, partnership, by, request=None)
         remove_from_alert_list(entry=entry, by=by, request=request)
 
 
-@transaction.atomic
-def set_escalation_policy(
-    *, partnership, after_minutes: dict, by, expected_revision: int | None = 1, request=None
-) -> EscalationPolicy:
-    """Replace the partnership's policy: minutes after the alert for each duty role (None: never alerted).
-    Compare-and-set on the policy's revision (the shipped default's is 1; the first save moves it on, as
-    every save does), so two people saving at once never overwrite each other."""
+def check_escalation_steps(*, after_minutes: dict) -> dict:
+    """The rules of an escalation policy, wherever it is written (its page, the Django admin): minutes after
+    the alert for each duty role (None: never alerted) within bounds, and someone alerted at once. Returns the
+    roles chosen and their minutes."""
     chosen = {DutyRole(role): minutes for role, minutes in after_minutes.items() if minutes is not None}
     for role, minutes in chosen.items():
         if not 0 <= minutes <= MAX_ESCALATION_MINUTES:
@@ -724,6 +725,17 @@ def set_escalation_policy(
             "officer).",
             field=DutyRole.DUTY_OFFICER.value,
         )
+    return chosen
+
+
+@transaction.atomic
+def set_escalation_policy(
+    *, partnership, after_minutes: dict, by, expected_revision: int | None = 1, request=None
+) -> EscalationPolicy:
+    """Replace the partnership's policy: minutes after the alert for each duty role (None: never alerted).
+    Compare-and-set on the policy's revision (the shipped default's is 1; the first save moves it on, as
+    every save does), so two people saving at once never overwrite each other."""
+    chosen = check_escalation_steps(after_minutes=after_minutes)
     policy, created = EscalationPolicy.objects.get_or_create(
         partnership=partnership, defaults={"updated_by": by, "revision": 2}
     )

@@ -36,12 +36,14 @@ def _owner_may_be_told() -> ExpressionWrapper:
 @scheduled(every=timedelta(minutes=15))
 @task()
 def send_overdue_reminders() -> int:
-    """Remind each owner of overdue open actions with one list of them, at most once a day per action.
+    """Remind each owner of overdue open actions with one list of them per partnership (that of each action's
+    incident, shared or not), at most once a day per action.
 
     The owner is the person named on the action while they may still be told about its incident, or else the
-    single point of contact of its organisation. Each action is claimed (its reminder time set by a
-    conditional update) in the transaction that queues the reminder, so two overlapping runs remind once.
-    Returns the number of reminders queued.
+    single point of contact of its organisation. A reminder belongs to one partnership, so one that fails
+    shows in its delivery log and its coordinators can send it again. Each action is claimed (its reminder
+    time set by a conditional update) in the transaction that queues the reminder, so two overlapping runs
+    remind once. Returns the number of reminders queued.
     """
     now = timezone.now()
     overdue = (
@@ -59,6 +61,7 @@ def send_overdue_reminders() -> int:
             key, recipient = ("contact", contact.pk), messaging.recipient_for_contact(contact)
         else:
             continue
+        key += (action.incident.partnership_id,)
         by_recipient.setdefault(key, (recipient, []))[1].append(action)
     return sum(_remind(recipient, actions, now=now) for recipient, actions in by_recipient.values())
 
@@ -78,7 +81,6 @@ def _remind(recipient, actions, *, now) -> int:
         return 0  # an overlapping run has just reminded them
     count = len(claimed)
     incidents = {action.incident for action in claimed}
-    partnerships = {incident.partnership for incident in incidents}
     context = {
         "actions": claimed,
         "links": {
@@ -93,7 +95,7 @@ def _remind(recipient, actions, *, now) -> int:
         sms_text=f"{subject}: {settings.SITE_URL}/",
         recipients=[recipient],
         incident=incidents.pop() if len(incidents) == 1 else None,
-        partnership=partnerships.pop() if len(partnerships) == 1 else None,
+        partnership=claimed[0].incident.partnership,
     )
     if sent is None:
         transaction.set_rollback(True)  # no one to send it to: leave the actions for the next run
