@@ -6,13 +6,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.communications import selectors, services
-from svtoolkit.communications.models import Message, MessageStatus
+from svtoolkit.communications.models import CommunicationsPlan, Message, MessageStatus
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people import services as people_services
 from tests.communications.builders import demo_message
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on, saved_from_two_pages
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -875,3 +877,38 @@ def test_a_statement_whose_only_approver_stops_taking_part_is_a_draft_again_to_s
     assert demo_users["coordinator"].full_name in {
         delivery.recipient_label for delivery in asked.deliveries.all()
     }
+
+
+# A rumour seen on social media, and what is done to counter it.
+RUMOUR = {
+    "source": "Facebook group",
+    "summary": "A rumour of a second stabbing",
+    "is_rumour": True,
+    "response": "Police to post the facts",
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda incident, demo, demo_users: demo_message(demo, demo_users, incident),
+        lambda incident, demo, demo_users: services.add_monitoring_note(
+            incident=incident, by=demo_users["responder"], **RUMOUR
+        ),
+        lambda incident, demo, demo_users: _weekly_updates_by_the_responder(incident, demo, demo_users),
+    ],
+    ids=["draft_message", "add_monitoring_note", "set_plan"],
+)
+def test_communications_saved_from_a_page_opened_before_a_colleague_closed_the_incident_are_refused(
+    change, incident, demo, demo_users
+):
+    """A message drafted, a monitoring note or the communications plan, saved from a page opened while the
+    incident was open, is refused once a colleague has closed it, and nothing of it is kept."""
+    as_opened = Incident.objects.get(pk=incident.pk)
+    closed(incident, demo_users["responder"])
+    entries = as_opened.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        change(as_opened, demo, demo_users)
+    assert not as_opened.messages.exists() and not as_opened.monitoring_notes.exists()
+    assert not CommunicationsPlan.objects.filter(incident=as_opened).exists()
+    assert as_opened.timeline.count() == entries

@@ -524,7 +524,7 @@ def test_a_plan_is_not_drawn_for_an_incident_closed_since_its_page_was_opened(de
     assert not as_opened.actions.exists()
 
 
-def _changes_once_closed(demo, by):
+def _changes_once_closed(demo, by, as_opened):
     """Each change refused for an incident closed since its page was opened: its service's arguments (beside
     the incident and who makes it), and the incident's records it would add to."""
     due = timezone.now() + timedelta(days=1)
@@ -546,25 +546,105 @@ def _changes_once_closed(demo, by):
         ),
         "record_decision": (dict(what="Hold a gold group at 18:00", why="Tension"), "decisions"),
         "assign_lead": (dict(organisation=council, officer=by), "leads"),
+        "add_update": (dict(text="Family visited"), "timeline"),
+        "review_plan": (dict(changes="Patrols kept up another week"), "plan_reviews"),
+        "add_participant": (
+            dict(organisation=demo.organisations.get(kind="police"), contact=None),
+            "participations",
+        ),
+        "share_incident": (SHARE_BASIS, "shares"),
+        "edit_record": (
+            dict(
+                expected_revision=as_opened.revision,
+                title="Stabbing at the bus stop",
+                incident_types=as_opened.incident_types,
+                occurred_at=as_opened.occurred_at,
+                notified_at=as_opened.notified_at,
+                summary=as_opened.summary,
+            ),
+            "timeline",
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "change", ["add_action", "add_scene", "record_police_declaration", "record_decision", "assign_lead"]
+    "change",
+    [
+        "add_action",
+        "add_scene",
+        "record_police_declaration",
+        "record_decision",
+        "assign_lead",
+        "add_update",
+        "review_plan",
+        "add_participant",
+        "share_incident",
+        "edit_record",
+    ],
 )
 def test_a_change_to_an_incident_closed_since_its_page_was_opened_is_refused_and_not_made(
-    change, demo, demo_users
+    change, demo, demo_users, request
 ):
-    """An action, scene, police declaration, decision or lead, saved from a page opened while the incident
-    was open, is refused once a colleague has closed it, as categorising is."""
+    """An action, scene, police declaration, decision, lead, update, plan review, partner, share with another
+    partnership or correction of the record, saved from a page opened while the incident was open, is refused
+    once a colleague has closed it, as categorising is."""
     responder = demo_users["responder"]
     as_opened = closed_after_opened(demo, responder)
-    arguments, records = _changes_once_closed(demo, responder)[change]
+    arguments, records = _changes_once_closed(demo, responder, as_opened)[change]
+    if change == "share_incident":
+        arguments = {**arguments, "partnership": request.getfixturevalue("other_partnership")[0]}
     before, entries = getattr(as_opened, records).count(), as_opened.timeline.count()
     with pytest.raises(DomainError, match="closed meanwhile"):
         getattr(services, change)(incident=as_opened, by=responder, **arguments)
     assert getattr(as_opened, records).count() == before
     assert as_opened.timeline.count() == entries
+
+
+def test_partners_of_an_incident_closed_since_its_page_was_opened_are_not_told(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    """Inform partners, clicked on a page opened while the incident was open, tells no partner once a
+    colleague has closed it."""
+    responder = demo_users["responder"]
+    police = demo.organisations.get(kind="police")
+    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
+    as_opened = closed_after_opened(demo, responder)
+    Participation.objects.create(incident=as_opened, organisation=police, contact=ray, added_by=responder)
+    entries = as_opened.timeline.count()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(DomainError, match="closed meanwhile"),
+    ):
+        services.inform_partners(incident=as_opened, by=responder)
+    assert not mail.outbox
+    assert not as_opened.participations.filter(informed_at__isnull=False).exists()
+    assert as_opened.timeline.count() == entries
+
+
+@pytest.mark.parametrize(
+    "change", [{"status": ActionStatus.TO_DO}, {"status": ActionStatus.DONE, "note": "Family thanked us"}]
+)
+def test_an_action_of_an_incident_closed_since_its_page_was_opened_is_left_as_it_was_closed(
+    change, demo, demo_users
+):
+    """An action done, opened again or given a note from a page opened while the incident was open, one by one
+    or several at once, is left as it was once a colleague has closed the incident."""
+    responder = demo_users["responder"]
+    incident = recorded_incident(demo, responder)
+    visit = action_due(incident, responder, timezone.now() + timedelta(days=1))
+    mark_action(visit, ActionStatus.DONE, by=responder)
+    visit.refresh_from_db()
+    services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
+    services.change_status(incident=incident, by=responder, status=IncidentStatus.RECOVERY)
+    services.close(incident=incident, by=responder)
+    entries = incident.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        mark_action(visit, change["status"], by=responder, note=change.get("note", ""))
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        services.update_actions(incident=incident, actions=[visit], by=responder, status=ActionStatus.TO_DO)
+    visit.refresh_from_db()
+    assert (visit.status, visit.revision) == (ActionStatus.DONE, 2)
+    assert incident.timeline.count() == entries
 
 
 # Five in the afternoon on 3 March 2026.

@@ -15,6 +15,7 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Disclosure,
     HospitalStay,
+    Incident,
     PersonAffected,
     SafeguardingReferral,
     SchoolInvolved,
@@ -662,3 +663,60 @@ def test_a_closed_incident_offers_no_strand_or_person_to_record(client_for, inci
     assert reverse("incidents:person_add", args=[incident.pk]) not in people
     # Who may read a record is still decided after closing (a subject-access request).
     assert reverse("incidents:person_need_to_know", args=[incident.pk, person.pk]) in people
+
+
+PERSON_AT_RISK = {
+    "name": "T. S.",
+    "age_band": "10_15",
+    "relation": "The victim's younger brother",
+    "support_needs": "",
+    "consent": "not_asked",
+    "consent_scope": "",
+    "single_point_of_contact": None,
+    "lawful_basis": "safeguarding",
+    "sharing_agreement": "Northbridge CSP information-sharing agreement 2025",
+}
+
+# Each change to a strand or the people affected refused once the incident is closed: given the incident as
+# its page opened it, the person affected, and the records made before closing (a school's, a hospital stay
+# and a referral).
+CHANGES_ONCE_CLOSED = {
+    "record_school": lambda incident, person, records, by: demo_school(incident, by),
+    "update_school": lambda incident, person, records, by: strands_services.update_school(
+        record=records["school"], by=by, expected_revision=1, support_offered="Counselling"
+    ),
+    "record_hospital_stay": lambda incident, person, records, by: demo_hospital_stay(incident, person, by),
+    "update_hospital_stay": lambda incident, person, records, by: died(records["stay"], by),
+    "refer": lambda incident, person, records, by: demo_referral(incident, person, by),
+    "record_referral_outcome": lambda incident, person, records, by: strands_services.record_referral_outcome(
+        referral=records["referral"], by=by, expected_revision=1, outcome="No further action"
+    ),
+    "map_person_at_risk": lambda incident, person, records, by: strands_services.map_person_at_risk(
+        incident=incident, by=by, **PERSON_AT_RISK
+    ),
+    "add_person_affected": lambda incident, person, records, by: people_services.add_person_affected(
+        incident=incident, by=by, role="associate", **PERSON_AT_RISK
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES_ONCE_CLOSED)
+def test_a_strand_or_person_saved_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    change, incident, person, responder
+):
+    """A school, hospital stay, referral or its outcome, or a person affected, saved from a page opened while
+    the incident was open, is refused once a colleague has closed it, and the plan gains no action."""
+    records = {
+        "school": demo_school(incident, responder) if change == "update_school" else None,
+        "stay": demo_hospital_stay(incident, person, responder) if change == "update_hospital_stay" else None,
+        "referral": demo_referral(incident, person, responder)
+        if change == "record_referral_outcome"
+        else None,
+    }
+    as_opened = Incident.objects.get(pk=incident.pk)
+    closed(incident, responder)
+    entries, actions = as_opened.timeline.count(), as_opened.actions.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        CHANGES_ONCE_CLOSED[change](as_opened, person, records, responder)
+    assert as_opened.timeline.count() == entries
+    assert as_opened.actions.count() == actions

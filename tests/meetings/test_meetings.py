@@ -9,6 +9,7 @@ from icalendar import Calendar
 from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.models import Incident
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.models import Meeting, MeetingStatus
 from svtoolkit.partnerships import services as partnership_services
@@ -384,3 +385,27 @@ def test_partners_cannot_cancel_a_meeting(client_for, incident, demo, demo_users
     assert response.status_code == 403
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED
+
+
+def test_a_meeting_scheduled_or_held_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    incident, demo, demo_users
+):
+    """Scheduling a meeting, or recording one's outcome, from a page opened while the incident was open is
+    refused once a colleague has closed it: the meeting stays planned, the timeline as it was closed."""
+    begun = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    as_opened = Incident.objects.get(pk=incident.pk)
+    closed(incident, demo_users["responder"])
+    entries = as_opened.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        demo_meeting(demo, demo_users, as_opened)
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        services.record_outcome(
+            meeting=begun,
+            by=demo_users["responder"],
+            attended=[],
+            minutes="Partners agreed the plan.",
+            decisions=[],
+            actions=[],
+        )
+    assert list(as_opened.meetings.values_list("status", flat=True)) == [MeetingStatus.PLANNED]
+    assert as_opened.timeline.count() == entries

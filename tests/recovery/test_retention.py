@@ -14,6 +14,7 @@ from svtoolkit.attachments.services import attach_file
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.recovery import services, tasks
@@ -505,7 +506,10 @@ def test_a_correction_keeps_no_earlier_name_once_the_person_is_erased(
 def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_personal_data(
     closed_incident, demo, demo_users, time_machine, django_capture_on_commit_callbacks
 ):
+    # A meeting scheduled while it was open: a closed incident takes no new meeting.
+    incident_services.reopen(incident=closed_incident, by=demo_users["responder"], reason="Meeting minutes")
     meeting = demo_meeting(demo, demo_users, incident=closed_incident)
+    incident_services.close(incident=closed_incident, by=demo_users["responder"])
     review = review_services.start_review(incident=closed_incident, by=demo_users["responder"])
     other_incident, _ = demo_incident(demo, demo_users)
     attached = [

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents.models import Incident
 from svtoolkit.messaging.models import DeliveryStatus
-from svtoolkit.tension import selectors
+from svtoolkit.tension import selectors, services
 from svtoolkit.tension.scale import scale
 from tests.incidents.builders import demo_incident, left_the_partnership
 from tests.recovery.test_after import closed
@@ -184,3 +185,20 @@ def test_viewers_cannot_record_readings(client_for, incident):
 def test_levels_outside_the_scale_are_refused(incident, demo_users):
     with pytest.raises(DomainError):
         record(incident, demo_users["police"], 7)
+
+
+def test_a_reading_saved_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    incident, demo_users
+):
+    """A tension reading, or a suggested action put in the plan, from a page opened while the incident was
+    open, is refused once a colleague has closed it: nothing is kept and the lead is not alerted."""
+    as_opened = Incident.objects.get(pk=incident.pk)
+    closed(incident, demo_users["responder"])
+    entries = as_opened.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        record(as_opened, demo_users["responder"], 5)
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        services.add_suggested_action(incident=as_opened, by=demo_users["responder"], index=0)
+    assert not as_opened.tension_readings.exists()
+    assert not mail.outbox
+    assert as_opened.timeline.count() == entries

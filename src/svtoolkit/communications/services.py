@@ -62,6 +62,8 @@ def set_plan(
     was opened. Before the first save the page shows no plan, at revision 1: the first save moves it on, as
     every save does, so a second page opened before it meets the conflict too. The next update is due a
     rhythm from now when the rhythm is set or changed, and stays when it was otherwise."""
+    # The incident first, before the plan (locks.py): recording the lead agreed locks it too.
+    incident_services.refuse_if_closed_meanwhile(incident)
     fields = {
         "lead_organisation": lead_organisation,
         "main_channel": main_channel.strip(),
@@ -124,6 +126,7 @@ def _name_approvers(message, approvers) -> None:
 @transaction.atomic
 def draft_message(*, incident, by, approvers, request=None, **fields) -> Message:
     """Draft a message (its MESSAGE_FIELDS as keywords), naming the organisations that must sign it off."""
+    incident_services.refuse_if_closed_meanwhile(incident)
     _require_approvers_taking_part(incident, approvers)
     message = Message.objects.create(incident=incident, created_by=by, **_message_fields(fields))
     _name_approvers(message, approvers)
@@ -404,6 +407,7 @@ def _tell_approvers_still_asked(message, by) -> None:
 def add_monitoring_note(
     *, incident, by, source, summary, is_rumour, response, request=None
 ) -> MonitoringNote:
+    incident_services.refuse_if_closed_meanwhile(incident)
     note = MonitoringNote.objects.create(
         incident=incident,
         noted_by=by,

@@ -11,9 +11,9 @@ So a service that changes actions already in the plan, or a person affected's re
 correction redraws the plan, which recounts), locks the incident first, before any of them, and a service that
 recounts and later changes actions (a meeting's outcome adds an action, which recounts, then completes the
 meeting's action) holds the incident from its first recount. The exceptions lock one row alone and nothing
-of the incident after it, so the people working a major incident do not queue on its row: an action moved
-between open statuses, given a note or a new owner (``update_action`` when no count moves), and one record's
-own need-to-know list changed (``change_person_need_to_know``).
+of the incident after it, so the people working a major incident do not queue on its row: an open action
+moved between open statuses, given a note or a new owner (``update_action`` when no count moves), and one
+record's own need-to-know list changed (``change_person_need_to_know``).
 """
 
 from svtoolkit.incidents.models import Incident

@@ -76,10 +76,12 @@ def _move_status_on(incident, from_statuses, to) -> None:
         incident.refresh_from_db(fields=["status"])
 
 
-def refuse_if_closed_meanwhile(incident) -> None:
+def refuse_if_closed_meanwhile(incident, *, lock=True) -> None:
     """Lock the incident (first: locks.py) and refuse the change if it was closed since its page checked it
-    open: a closed incident is kept as it was closed."""
-    if locked_incidents().values_list("status", flat=True).get(pk=incident.pk) == IncidentStatus.CLOSED:
+    open: a closed incident is kept as it was closed. ``lock=False`` only reads it, for a change that must
+    not wait on a status change or a recount holding the incident (an update: ``locked_incidents``)."""
+    incidents = locked_incidents() if lock else Incident.objects
+    if incidents.values_list("status", flat=True).get(pk=incident.pk) == IncidentStatus.CLOSED:
         raise DomainError(
             f"{incident.reference} was closed meanwhile, so it cannot be changed. Re-open it first."
         )
@@ -339,7 +341,8 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
 def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
     if contact is not None and contact.organisation_id != organisation.pk:
         raise DomainError("The contact must work for the organisation taking part.", field="contact")
-    lock_incident(incident)  # first: the actions waiting for this organisation are handed to it (locks.py)
+    # First: the actions waiting for this organisation are handed to it (locks.py).
+    refuse_if_closed_meanwhile(incident)
     participation, created = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"contact": contact, "added_by": by}
     )
@@ -466,7 +469,9 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
     partner once. Partners whose contact has no email address, or has been taken out of the directory (they
     left), cannot be told this way; the caller lists them.
     """
-    lock_incident(incident)  # first, before the partners' rows, as adding a partner does (locks.py)
+    refuse_if_closed_meanwhile(
+        incident
+    )  # first, before the partners' rows, as adding a partner does (locks.py)
     candidates = list(
         incident.participations.filter(contact__email__gt="", contact__is_active=True)
         .filter(
@@ -822,11 +827,13 @@ def update_action(
         raise DomainError("Say who the action was handed over to.", field="note")
     before = (action.status, action.owner_organisation_id, action.owner_id)
     # Only a change that moves a count recounts, and locks the incident (first, before the action: locks.py):
-    # the people working a major incident update its actions (in progress, a note, a new owner) many times a
-    # minute, and those changes take the action's row alone.
+    # the people working a major incident update its open actions (in progress, a note, a new owner) many
+    # times a minute, and those changes take the action's row alone. They need not check the incident is
+    # still open: it cannot be closed while the action is open, and the revision saved below proves it is.
+    # An action done or set aside may belong to an incident closed since: it is checked under the lock.
     moves_a_count = tallies.action_counted_as(before[0]) != tallies.action_counted_as(status)
-    if moves_a_count:
-        lock_incident(action.incident)
+    if moves_a_count or before[0] not in OPEN_ACTION_STATUSES:
+        refuse_if_closed_meanwhile(action.incident)
     saved = {
         "status": status,
         "owner_organisation": owner_organisation,
@@ -914,7 +921,7 @@ def update_actions(
     if owner is not None and owner_organisation is None:
         raise DomainError("Choose the organisation the new owner works for.", field="owner_organisation")
     check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
-    lock_incident(incident)  # first, before the actions (locks.py)
+    refuse_if_closed_meanwhile(incident)  # first, before the actions (locks.py)
     chosen = list(
         # Lock the actions only: PostgreSQL refuses FOR UPDATE on the nullable side of the owners' outer join.
         incident.actions.select_for_update(of=("self",))
@@ -976,6 +983,7 @@ def audit(*, incident, by, action, target, request=None, **detail) -> None:
 
 @transaction.atomic
 def add_update(*, incident, by, text, request=None) -> TimelineEntry:
+    refuse_if_closed_meanwhile(incident, lock=False)
     entry = history.note(incident, by, text.strip(), kind=TimelineKind.UPDATE)
     history.audit(incident, by, AuditAction.CREATE, entry, request)
     return entry
@@ -1022,6 +1030,7 @@ def record_decision(
 
 @transaction.atomic
 def review_plan(*, incident, by, changes, request=None) -> PlanReview:
+    refuse_if_closed_meanwhile(incident)
     review = PlanReview.objects.create(incident=incident, reviewed_by=by, changes=changes.strip())
     history.note(incident, by, f"Plan reviewed. {review.changes}")
     history.audit(incident, by, AuditAction.CREATE, review, request)
@@ -1157,6 +1166,7 @@ def share_incident(
 
     Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
     UK GDPR Article 6 basis, and without an Article 9 condition when their records hold health information."""
+    refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
     people = list(incident.people.all())
@@ -1189,6 +1199,7 @@ def edit_record(
     """Correct the incident's record; refused if anyone changed the incident since the form was opened. The
     plan follows the correction: new types add the items they make apply, and a new time the partnership was
     told re-dates the open actions drawn from the checklist."""
+    refuse_if_closed_meanwhile(incident)
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
     if occurred_at > incident.occurred_at:
         check_nothing_done_before(incident=incident, occurred_at=occurred_at)

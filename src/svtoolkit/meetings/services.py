@@ -45,6 +45,7 @@ def schedule_meetings(
     request=None,
 ) -> list[Meeting]:
     """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
+    incident_services.refuse_if_closed_meanwhile(incident)
     check_where(place=place, online_link=online_link)
     # On the clock: a meeting at 10:00 stays at 10:00 when the clocks change during the series.
     days = [*range(daily_for), *(daily_for - 1 + 7 * week for week in range(1, then_weekly_for + 1))]
@@ -123,6 +124,8 @@ def _calendar_file(filename, meeting, *, method) -> dict:
 @transaction.atomic
 def record_outcome(*, meeting, by, attended, minutes, decisions, actions, request=None) -> Meeting:
     """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
+    # The incident first, before the meeting (locks.py): its decisions and actions lock the incident too.
+    incident_services.refuse_if_closed_meanwhile(meeting.incident)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError("This meeting was cancelled: there is no outcome to record.")

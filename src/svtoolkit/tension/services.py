@@ -47,7 +47,7 @@ def record_reading(
     area = area.strip()
     # One reading of the incident at a time (``record_event`` below locks the incident anyway): of two
     # readings at once, the second sees the first, so the lead is alerted once.
-    incident_services.locked_incidents().only("pk").get(pk=incident.pk)
+    incident_services.refuse_if_closed_meanwhile(incident)
     current = (
         TensionReading.objects.filter(incident=incident, area__in=same_area_names(incident, area))
         .order_by("-observed_at", "-id")

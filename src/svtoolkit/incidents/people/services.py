@@ -21,7 +21,7 @@ from svtoolkit.incidents.models import (
     PersonNeedToKnow,
 )
 from svtoolkit.incidents.people.selectors import people_visible_to
-from svtoolkit.incidents.services import locked_incidents, redraw_plan
+from svtoolkit.incidents.services import locked_incidents, redraw_plan, refuse_if_closed_meanwhile
 
 ERASED_NAME = "Erased"
 ERASED_RECORD = (
@@ -66,6 +66,7 @@ def add_person_affected(*, incident, by, request=None, **fields) -> PersonAffect
     """Record someone affected. Whoever records them is on the incident's need-to-know list from then on;
     the record's own list starts as a copy of the incident's list (with them on it), changed per record
     afterwards (``change_person_need_to_know``)."""
+    refuse_if_closed_meanwhile(incident)
     check_lawful_basis(
         lawful_basis=fields.get("lawful_basis"), consent=fields.get("consent", Consent.NOT_ASKED)
     )

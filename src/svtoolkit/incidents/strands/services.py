@@ -12,7 +12,6 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents.disclosures import record_disclosure
-from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     HospitalStay,
     PatientStatus,
@@ -28,6 +27,7 @@ from svtoolkit.incidents.services import (
     check_time_told,
     record_event,
     redraw_plan,
+    refuse_if_closed_meanwhile,
 )
 from svtoolkit.partnerships.models import SCHOOL_KINDS, OrganisationKind
 
@@ -102,10 +102,10 @@ def _complete_what_it_says(incident, by, record, events: dict) -> None:
 def record_school(*, incident, school, by, request=None, **fields) -> SchoolInvolved:
     """Record a school attended by those involved; the plan gains the schools' items and the actions its
     record answers (safeguarding lead told, plan started, support offered) are done."""
-    check_school(incident=incident, school=school)
     # The incident first (locks.py), so two people recording the same school at once take turns: the second
     # is told it is recorded instead of meeting the database's refusal.
-    lock_incident(incident.pk)
+    refuse_if_closed_meanwhile(incident)
+    check_school(incident=incident, school=school)
     if incident.schools.filter(school=school).exists():
         raise DomainError(f"{school} is already recorded: change its record instead.", field="school")
     check_times_told(incident, fields, SCHOOL_TIMES)
@@ -125,6 +125,7 @@ def update_school(*, record, by, expected_revision, request=None, **fields) -> S
     if unknown:
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     incident = record.incident
+    refuse_if_closed_meanwhile(incident)  # first, before the record (locks.py)
     check_times_told(incident, fields, SCHOOL_TIMES)
     if "support_offered" in fields:
         fields["support_offered"] = fields["support_offered"].strip()
@@ -228,6 +229,7 @@ def _record_death(stay, by, request) -> None:
 def record_hospital_stay(*, incident, patient, by, request=None, **fields) -> HospitalStay:
     """Record a person affected in hospital; the actions its record answers (visitors agreed, discharge plan
     agreed, violence-reduction team told) are done, and someone in hospital brings in the hospital's items."""
+    refuse_if_closed_meanwhile(incident)
     _check_person_of(incident, patient, "patient", by=by)
     changes = _hospital_changes(incident, patient, None, fields)
     stay = HospitalStay.objects.create(incident=incident, patient=patient, recorded_by=by, **changes)
@@ -249,6 +251,7 @@ def update_hospital_stay(*, stay, by, expected_revision, request=None, **fields)
         raise TypeError(f"Unknown fields: {', '.join(sorted(unknown))}")
     check_may_read(stay.patient, by=by)
     incident = stay.incident
+    refuse_if_closed_meanwhile(incident)  # first, before the stay (locks.py)
     changes = _hospital_changes(incident, stay.patient, stay, fields)
     changed = sorted(name for name, value in changes.items() if getattr(stay, name) != value)
     update_if_unchanged(stay, expected_revision=expected_revision, **changes)
@@ -269,6 +272,7 @@ def refer(*, incident, person, route, referred_at, by, basis: dict, request=None
     need-to-know circle, so it is logged as a disclosure: refused without an Article 6 basis, and without an
     Article 9 condition, since a safeguarding referral tells of the harm done to them and their welfare
     (health: the safeguarding condition of the Data Protection Act 2018, Schedule 1 paragraph 18)."""
+    refuse_if_closed_meanwhile(incident)
     _check_person_of(incident, person, "person", by=by)
     if route not in ReferralRoute.values:
         raise DomainError(f"{NO_ROUTE}.", field="route")
@@ -306,6 +310,7 @@ def record_referral_outcome(*, referral, by, expected_revision, outcome: str, re
     check_may_read(referral.person, by=by)
     if not outcome.strip():
         raise DomainError(f"{NO_OUTCOME}.", field="outcome")
+    refuse_if_closed_meanwhile(referral.incident)  # first, before the referral (locks.py)
     update_if_unchanged(
         referral, expected_revision=expected_revision, outcome=outcome.strip(), outcome_at=timezone.now()
     )
