@@ -912,3 +912,77 @@ def test_communications_saved_from_a_page_opened_before_a_colleague_closed_the_i
     assert not as_opened.messages.exists() and not as_opened.monitoring_notes.exists()
     assert not CommunicationsPlan.objects.filter(incident=as_opened).exists()
     assert as_opened.timeline.count() == entries
+
+
+def _revised(message, demo_users):
+    """The draft saved again from its change page with a new title."""
+    return services.revise_draft(
+        message=message,
+        by=demo_users["responder"],
+        expected_revision=message.revision,
+        approvers=[sign_off.organisation for sign_off in message.sign_offs.all()],
+        **{name: getattr(message, name) for name in services.MESSAGE_FIELDS} | {"title": "Too late"},
+    )
+
+
+# Each step of a message refused once its incident is closed: the status it is taken from (the page showing
+# it so), and the step, as the message's page or its change page sends it.
+STEPS_ONCE_CLOSED = {
+    "revise_draft": (MessageStatus.DRAFT, _revised),
+    "submit_for_sign_off": (
+        MessageStatus.DRAFT,
+        lambda message, demo_users: services.submit_for_sign_off(message=message, by=demo_users["responder"]),
+    ),
+    "record_family_agreement": (
+        MessageStatus.DRAFT,
+        lambda message, demo_users: services.record_family_agreement(
+            message=message, by=demo_users["responder"], note="Mother agreed by phone"
+        ),
+    ),
+    "sign_off": (
+        MessageStatus.AWAITING_SIGNOFF,
+        lambda message, demo_users: services.sign_off(
+            sign_off=message.sign_offs.get(organisation__kind="police"), by=demo_users["police"]
+        ),
+    ),
+    "publish": (
+        MessageStatus.APPROVED,
+        lambda message, demo_users: services.publish(message=message, by=demo_users["responder"]),
+    ),
+    "withdraw": (
+        MessageStatus.AWAITING_SIGNOFF,
+        lambda message, demo_users: services.withdraw(message=message, by=demo_users["responder"]),
+    ),
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS_ONCE_CLOSED))
+def test_a_message_moved_on_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    step, press_statement, demo_users
+):
+    """A draft changed, sent for sign-off or given the family's agreement, a statement signed off, published
+    or withdrawn, from a page opened while the incident was open, is refused once a colleague has closed it:
+    the message, its sign-offs and the timeline stay as they were closed, and no approver is told."""
+    from svtoolkit.communications.models import SignOff
+    from svtoolkit.messaging.models import Notification
+
+    status, move_on = STEPS_ONCE_CLOSED[step]
+    if status != MessageStatus.DRAFT:
+        moved_on_to(press_statement, status, demo_users)
+    if step == "record_family_agreement":
+        Message.objects.filter(pk=press_statement.pk).update(names_or_images=True)
+    as_opened = Message.objects.get(pk=press_statement.pk)
+    closed(press_statement.incident, demo_users["responder"])
+
+    def as_stored():
+        return (
+            Message.objects.filter(pk=as_opened.pk).values().get(),
+            list(SignOff.objects.filter(message=as_opened).order_by("pk").values()),
+            as_opened.incident.timeline.count(),
+            Notification.objects.count(),
+        )
+
+    when_closed = as_stored()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        move_on(as_opened, demo_users)
+    assert as_stored() == when_closed

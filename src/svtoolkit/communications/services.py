@@ -154,6 +154,7 @@ def revise_draft(*, message, by, expected_revision: int, approvers, request=None
     """Change a draft before it goes for sign-off; refused if someone changed it since the form opened. A
     family's agreement recorded for the draft is set aside when what it says, shows, or to whom, changes:
     they agreed to the draft they were read, not to this one."""
+    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
     _require_approvers_taking_part(message.incident, approvers)
     changes = _message_fields(fields)
     agreed_to = Message.objects.filter(pk=message.pk).values(*AGREED_FIELDS, "family_agreed_at").get()
@@ -199,6 +200,7 @@ def _as_it_is_now(message) -> Message:
 
 @transaction.atomic
 def submit_for_sign_off(*, message, by, request=None) -> Message:
+    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
     message = _as_it_is_now(message)
     if message.status != MessageStatus.DRAFT:
         raise DomainError("Only a draft can be sent for sign-off.")
@@ -251,6 +253,7 @@ def _tell_approvers(message, people, *, kind: str, subject: str, dedupe_key: str
 @transaction.atomic
 def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
     """One approver organisation signs; when the last has signed, the message is approved."""
+    incident_services.refuse_if_closed_meanwhile(sign_off.message.incident)  # first, before the message
     message = Message.objects.select_for_update().get(pk=sign_off.message_id)
     if message.status != MessageStatus.AWAITING_SIGNOFF:
         raise DomainError("This message is not awaiting sign-off.")
@@ -313,6 +316,7 @@ def record_family_agreement(
     before it was recorded cannot replace the note. Given the revision the family was read
     (``expected_revision``, the page's), it is refused if the draft changed since: they agreed to that
     text."""
+    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
     as_read = {} if expected_revision is None else {"revision": expected_revision}
     recorded = Message.objects.filter(
         pk=message.pk,
@@ -343,6 +347,7 @@ def record_family_agreement(
 @transaction.atomic
 def publish(*, message, by, request=None) -> Message:
     """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
+    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
     message = _as_it_is_now(message)
     if message.status != MessageStatus.APPROVED:
         pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
@@ -368,6 +373,7 @@ def publish(*, message, by, request=None) -> Message:
 def withdraw(*, message, by, request=None) -> Message:
     """Withdraw a message not yet published; if it was awaiting sign-off, the approvers still asked are
     told."""
+    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
     message = _as_it_is_now(message)
     if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
         raise DomainError("A published or withdrawn message cannot be withdrawn.")
