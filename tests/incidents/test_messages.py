@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import Participation, PlanAction
 from svtoolkit.incidents.tasks import send_overdue_reminders
@@ -29,6 +30,7 @@ from tests.incidents.builders import (
     left_the_partnership,
     recorded_incident,
 )
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +146,33 @@ def test_partners_cannot_send_notices_again(client_for, demo, demo_users):
     url = reverse("incidents:send_notice_again", args=[incident.pk, police.pk])
     assert client_for("police").post(url).status_code == 403
     assert client_for("viewer").post(url).status_code == 403
+
+
+def test_a_failed_notice_is_not_sent_again_from_a_page_opened_before_a_colleague_closed_the_incident(
+    smtp_server, demo, demo_users, django_capture_on_commit_callbacks
+):
+    """Send again, clicked on the partners page opened while the incident was open, is refused once a
+    colleague has closed it: the partner is not asked for help with a closed incident."""
+    incident = with_contacts(demo, demo_users)
+    responder = demo_users["responder"]
+    smtp_server.mode = "reject"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    as_opened = Participation.objects.select_related("incident").get(
+        incident=incident, organisation__kind="police"
+    )
+    closed(incident, responder)
+    entries = incident.timeline.count()
+
+    smtp_server.mode = "accept"
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(DomainError, match="closed meanwhile"),
+    ):
+        services.send_notice_again(participation=as_opened, by=responder)
+    assert not smtp_server.received
+    assert as_opened.notice.deliveries.get().status == DeliveryStatus.FAILED
+    assert incident.timeline.count() == entries
 
 
 def signed_in_session(client, live_server, user, path) -> tuple[dict, str]:

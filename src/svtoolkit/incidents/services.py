@@ -553,6 +553,7 @@ def _send_partner_notice(participation, *, round_key) -> None:
 def send_notice_again(*, participation, by, request=None) -> int:
     """Queue again each delivery of the partner's notice that failed (the address is fixed, or the mail
     server is back); returns how many."""
+    refuse_if_closed_meanwhile(participation.incident)  # first, before the deliveries (locks.py)
     if participation.notice is None:
         raise DomainError(f"{participation.organisation} has not been sent a notice yet.")
     failed = messaging_selectors.failed_deliveries(participation.notice)
