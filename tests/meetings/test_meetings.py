@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
+from tests.messaging.servers import notify_accepts
 from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +95,39 @@ def test_invitation_carries_a_valid_calendar_file(
         "TRUE",
         "Insp. Ray Cole",
     )
+
+
+def test_an_invitation_sent_through_notify_which_takes_no_files_says_how_to_add_the_meeting_to_a_calendar(
+    client_for, incident, demo, demo_users, notify, django_capture_on_commit_callbacks
+):
+    emails = []
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(
+        notify_accepts(emails)
+    )
+    Contact.objects.create(
+        organisation=incident.participations.get(organisation__kind="police").organisation,
+        name="Insp. Ray Cole",
+        email="ray@police.example.org",
+        incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = demo_meeting(demo, demo_users, incident)
+    [invitation] = [sent for sent in emails if sent["email_address"] == "ray@police.example.org"]
+    body = invitation["personalisation"]["body"]
+    assert "attached" not in body
+    assert "To add the meeting to your calendar, create an event with the date, time and place above" in body
+    calendar_link = reverse("meetings:calendar", args=[incident.pk, meeting.pk])
+    assert f"download one instead: {settings.SITE_URL}{calendar_link}" in body
+    download = client_for("viewer").get(calendar_link)
+    assert download["Content-Type"].startswith("text/calendar")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(meeting=meeting, by=demo_users["responder"], reason="Superseded")
+    [cancellation] = [
+        sent
+        for sent in emails
+        if sent["email_address"] == "ray@police.example.org" and sent is not invitation
+    ]
+    assert "If the meeting is in your calendar, delete it" in cancellation["personalisation"]["body"]
 
 
 def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of_contact_is(

@@ -18,7 +18,7 @@ from svtoolkit.webhooks import delivery, services
 from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.concurrency import this_connections_dropper
 from tests.messaging.servers import SLOW_NAME, DrippingHTTPServer, free_port, slow_resolver
-from tests.webhooks.builders import endpoint_at
+from tests.webhooks.builders import endpoint_at, failed_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -336,12 +336,44 @@ def test_a_secret_follows_the_standard_webhooks_format():
     assert services.new_secret() != secret
 
 
-def test_an_endpoint_switched_off_keeps_its_waiting_events_until_it_is_on_again(
+def test_an_endpoint_switched_off_is_sent_only_new_events_once_it_is_on_again(
     demo, demo_users, endpoint, receiver
 ):
     receiver.answers = [500]
-    publish(demo)
+    publish(demo, "alert.raised")
     delivery.deliver_due()
+    retrying = the_delivery()
+    stopped = WebhookDelivery.objects.get(event=publish(demo))  # its worker stopped mid-send
+    WebhookDelivery.objects.filter(pk=stopped.pk).update(
+        status=WebhookDeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}
+    coordinator = demo_users["coordinator"]
+    services.change_endpoint(
+        endpoint=endpoint, is_active=False, expected_revision=endpoint.revision, by=coordinator, **fields
+    )
+    retrying.refresh_from_db()
+    assert retrying.status == "withdrawn"
+    assert retrying.withdrawn_because.startswith(f"the endpoint was switched off by {coordinator} at ")
+    later = timezone.now() + timedelta(hours=2)
+    with time_machine.travel(later):
+        assert delivery.deliver_due() == 0
+    stopped.refresh_from_db()
+    assert stopped.status == "withdrawn"
+    assert stopped.withdrawn_because == retrying.withdrawn_because
+    assert stopped.last_error == "An earlier try may have been sent."
+    services.change_endpoint(
+        endpoint=endpoint, is_active=True, expected_revision=endpoint.revision, by=coordinator, **fields
+    )
+    new = publish(demo)
+    with time_machine.travel(later):
+        assert delivery.deliver_due() == 1
+    assert receiver.accepted_ids() == [new.message_id]
+    assert len(receiver.requests) == 2
+
+
+def test_a_failed_event_is_not_sent_again_to_an_endpoint_switched_off(demo, demo_users, endpoint):
+    failed = failed_delivery(endpoint)
     fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}
     services.change_endpoint(
         endpoint=endpoint,
@@ -350,21 +382,7 @@ def test_an_endpoint_switched_off_keeps_its_waiting_events_until_it_is_on_again(
         by=demo_users["coordinator"],
         **fields,
     )
-    retry_time = the_delivery().next_attempt_at + timedelta(seconds=1)
-    with time_machine.travel(retry_time):
-        assert delivery.deliver_due() == 0
-        assert delivery.deliver(the_delivery().pk) is False, (
-            "a worker that picked it before it was switched off"
-        )
-    waiting = the_delivery()
-    assert (waiting.status, waiting.attempts) == (WebhookDeliveryStatus.QUEUED, 1)
-    services.change_endpoint(
-        endpoint=endpoint,
-        is_active=True,
-        expected_revision=endpoint.revision,
-        by=demo_users["coordinator"],
-        **fields,
-    )
-    with time_machine.travel(retry_time):
-        assert delivery.deliver_due() == 1
-    assert len(receiver.accepted) == 1
+    with pytest.raises(DomainError, match="switched off"):
+        services.send_again(delivery=failed, by=demo_users["coordinator"])
+    failed.refresh_from_db()
+    assert failed.status == WebhookDeliveryStatus.FAILED

@@ -90,14 +90,21 @@ def test_a_new_secret_is_shown_once_and_replaces_the_old(client_for, demo, demo_
     assert endpoint.secret in client.get(answer["Location"]).content.decode()
 
 
-def test_a_coordinator_switches_an_endpoint_off(client_for, demo, demo_users):
+def test_a_coordinator_switches_an_endpoint_off_and_its_log_shows_what_was_waiting_as_not_sent(
+    client_for, demo, demo_users
+):
     endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
-    client_for("coordinator").post(
+    services.publish("incident.categorised", partnership=demo, payload={})
+    client = client_for("coordinator")
+    client.post(
         reverse("webhooks:endpoint", args=[endpoint.pk]),
         {**ADD, "is_active": "", "revision": endpoint.revision},
     )
     endpoint.refresh_from_db()
     assert endpoint.is_active is False
+    log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
+    assert "Not sent" in log and "Send again" not in log
+    assert f"The endpoint was switched off by {demo_users['coordinator']} at " in log
 
 
 def test_two_coordinators_changing_an_endpoint_at_once_keep_both_changes(client_for, demo, demo_users):

@@ -91,9 +91,9 @@ class Sender:
     - ``first``: the deliveries a sweep takes before any other, however long the others have waited, in
       the order of the conditions (an alert's texts before its emails). It
       only orders the sweep, so unlike the claim it may look at related rows.
-    - ``ready(delivery)``: False to put a claimed delivery back untried (its receiver was switched off).
     - ``withdrawn(delivery)``: the fields to record, untried, for a claimed delivery that is no longer to be
-      sent (its message was withdrawn while it waited for a retry), or None to send it; when an earlier try
+      sent (its message was withdrawn while it waited for a retry, or its receiver was switched off), or
+      None to send it; when an earlier try
       turns out to have gone, those fields say it was sent. Read at the claim, so a delivery claimed before
       its message was withdrawn is sent, once.
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
@@ -107,7 +107,6 @@ class Sender:
     retry_wait: Callable[[Model], timedelta]
     loaded: tuple[str, ...] = ()
     first: tuple[Q, ...] = ()
-    ready: Callable[[Model], bool] = lambda delivery: True
     withdrawn: Callable[[Model], dict | None] = lambda delivery: None
     failure_fields: Callable[[Exception], dict] = lambda error: {}
     after_sending: Callable[[Model], None] = lambda delivery: None
@@ -126,9 +125,6 @@ class Sender:
         if not claimed:
             return False
         delivery = self.model.objects.select_related(*self.loaded).get(pk=delivery_id)
-        if not self.ready(delivery):  # its try is not counted
-            self._record(delivery, status=QUEUED, attempts=delivery.attempts - 1)
-            return False
         withdrawn = self.withdrawn(delivery)
         if withdrawn is not None:  # not tried, so not counted
             self._record(delivery, attempts=delivery.attempts - 1, **withdrawn)

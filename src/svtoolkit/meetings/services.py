@@ -82,12 +82,19 @@ def schedule_meetings(
 
 
 def _send_invitation(meeting) -> None:
-    """Email the invitation, with an .ics file that adds the meeting to a calendar."""
-    link = settings.SITE_URL + reverse("meetings:meeting", args=[meeting.incident_id, meeting.pk])
+    """Email the invitation, with an .ics file that adds the meeting to a calendar; through GOV.UK Notify,
+    which sends no files, it says how to add the meeting instead."""
+    args = [meeting.incident_id, meeting.pk]
+    context = {
+        "meeting": meeting,
+        "link": settings.SITE_URL + reverse("meetings:meeting", args=args),
+        "calendar_link": settings.SITE_URL + reverse("meetings:calendar", args=args),
+        "attached": messaging.email_takes_attachments(),
+    }
     messaging.send(
         kind="meeting_invitation",
         subject=f"{meeting.get_kind_display()}: {meeting.incident.reference}",
-        body=render_to_string("meetings/email/invitation.txt", {"meeting": meeting, "link": link}),
+        body=render_to_string("meetings/email/invitation.txt", context),
         recipients=_invited(meeting),
         incident=meeting.incident,
         attachments=[_calendar_file("invite.ics", meeting, method="REQUEST")],
@@ -96,11 +103,13 @@ def _send_invitation(meeting) -> None:
 
 
 def _send_cancellation(meeting) -> None:
-    """Email those invited that the meeting is off, with an .ics file that removes it from their calendar."""
+    """Email those invited that the meeting is off, with an .ics file that removes it from their calendar
+    (through GOV.UK Notify, which sends no files, asking them to remove it)."""
+    context = {"meeting": meeting, "attached": messaging.email_takes_attachments()}
     messaging.send(
         kind="meeting_cancellation",
         subject=f"Cancelled: {meeting.get_kind_display()}: {meeting.incident.reference}",
-        body=render_to_string("meetings/email/cancellation.txt", {"meeting": meeting}),
+        body=render_to_string("meetings/email/cancellation.txt", context),
         recipients=_invited(meeting),
         incident=meeting.incident,
         attachments=[_calendar_file("cancel.ics", meeting, method="CANCEL")],

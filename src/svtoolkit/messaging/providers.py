@@ -125,6 +125,8 @@ def taken_by_notify(delivery) -> str:
 
 
 def _send_by_notify(delivery) -> str:
+    """Notify's email API takes no attachments: a message's files are not sent, and its words say so
+    (``services.email_takes_attachments``)."""
     message = delivery.notification
     reference = f"delivery-{delivery.pk}"
     client = notify_client()  # one deadline for asking and sending together

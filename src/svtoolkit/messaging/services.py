@@ -297,6 +297,13 @@ def resend(*, delivery, by, request=None) -> Delivery:
     return delivery
 
 
+def email_takes_attachments() -> bool:
+    """Whether emails go with the files attached to them: GOV.UK Notify's email API takes none (only links to
+    files it keeps, which the one email template svtoolkit sends with cannot carry), so a message that would
+    attach one says instead how the person gets what it would have given them."""
+    return providers.provider_for(Channel.EMAIL) != providers.NOTIFY
+
+
 def settings_summary() -> dict:
     """What the delivery layer is set up to use, for the operator's and the outbox pages."""
     return {

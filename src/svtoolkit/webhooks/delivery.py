@@ -23,7 +23,7 @@ from standardwebhooks import Webhook
 
 from svtoolkit.core.deadlines import Deadline, addresses_within, session_within
 from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
-from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
+from svtoolkit.webhooks.models import EARLIER_TRY_MAY_HAVE_GONE, WebhookDelivery, WebhookDeliveryStatus
 
 # Answers worth another try: the receiver timed out, is rate-limiting, or failed on its side.
 RETRY_CODES = {408, 425, 429}
@@ -138,6 +138,22 @@ def _send(delivery) -> dict:
     }
 
 
+def _withdrawn(delivery) -> dict | None:
+    """A delivery whose endpoint was switched off while it waited, or while a worker that then stopped was
+    sending it, is not sent, saying why (and, when it was tried before, that a try may have gone): switching
+    the endpoint on again sends only new events."""
+    if delivery.endpoint.is_active and not delivery.withdrawn_because:
+        return None
+    withdrawn = {
+        "status": WebhookDeliveryStatus.WITHDRAWN,
+        "withdrawn_because": delivery.withdrawn_because or "the endpoint was switched off",
+    }
+    # ``attempts`` counts this claim: more than one, and an earlier try may have reached the endpoint.
+    if delivery.attempts > 1:
+        withdrawn["last_error"] = " ".join(filter(None, [delivery.last_error, EARLIER_TRY_MAY_HAVE_GONE]))
+    return withdrawn
+
+
 SENDER = Sender(
     model=WebhookDelivery,
     send=_send,
@@ -145,20 +161,18 @@ SENDER = Sender(
     attempts_allowed=lambda: settings.SVTOOLKIT_WEBHOOK_ATTEMPTS,
     retry_wait=lambda delivery: retry_wait(delivery.attempts),
     loaded=("endpoint", "event"),
-    # Switched off since it was picked: it waits for the endpoint to be switched on again.
-    ready=lambda delivery: delivery.endpoint.is_active,
+    withdrawn=_withdrawn,
     failure_fields=lambda error: {"last_response_code": getattr(error, "code", None)},
 )
 deliver = SENDER.deliver
-SENT_ON = Q(endpoint__is_active=True)
 
 
 def deliver_due(*, limit: int = 500) -> int:
-    """Send every delivery that is due (new, retrying, or left by a worker that stopped) to an endpoint that
-    is switched on; returns how many went."""
-    return SENDER.deliver_due(SENT_ON, limit=limit)
+    """Send every delivery that is due (new, retrying, or left by a worker that stopped), and record as not
+    sent those whose endpoint was switched off; returns how many went."""
+    return SENDER.deliver_due(limit=limit)
 
 
 def deliver_event(event_id: int) -> int:
     """Send one new event to its endpoints straight after it was committed."""
-    return SENDER.deliver_due(SENT_ON & Q(event_id=event_id))
+    return SENDER.deliver_due(Q(event_id=event_id))

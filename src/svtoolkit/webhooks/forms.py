@@ -39,6 +39,7 @@ class EndpointForm(forms.Form):
 class EndpointChangeForm(RevisionChecked, EndpointForm):
     is_active = tick_box(
         "Send events to this endpoint",
-        help_text="While it is off, new events are not sent to it; those waiting are sent once it is on.",
+        help_text="While it is off, no events are sent to it. Those waiting when it is switched off are not "
+        "sent (the delivery log shows them as not sent): once it is on again, it hears only of new events.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -66,6 +66,13 @@ class WebhookDeliveryStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    # Never to be sent: its endpoint was switched off before it went. Not a failure, and not sent again.
+    WITHDRAWN = "withdrawn", "Not sent"
+
+
+# The note on a withdrawn delivery an earlier try of which may have reached the endpoint all the same (the
+# endpoint did not answer in time, or its worker stopped before recording what became of it).
+EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
 
 
 class WebhookDelivery(models.Model):
@@ -83,6 +90,10 @@ class WebhookDelivery(models.Model):
     last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Why it is no longer to be sent (its endpoint switched off by someone at a time): set when the endpoint
+    # is switched off, on a delivery waiting (withdrawn then) or being sent (withdrawn at its next claim if
+    # that send does not go), so switching the endpoint on again sends only new events.
+    withdrawn_because = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -116,7 +116,8 @@ def change_endpoint(
     request=None,
 ) -> WebhookEndpoint:
     """Change an endpoint's address, events or description, or switch it off. Compare-and-set on the
-    endpoint's revision, so two coordinators changing it at once never overwrite each other."""
+    endpoint's revision, so two coordinators changing it at once never overwrite each other. Switched off,
+    what was waiting for it is not sent (``withdraw_waiting``)."""
     _check(url=url, event_types=event_types)
     update_if_unchanged(
         endpoint,
@@ -127,6 +128,8 @@ def change_endpoint(
         event_types=sorted(event_types),
         is_active=is_active,
     )
+    if not is_active:
+        withdraw_waiting(endpoint=endpoint, by=by)
     record_updated(
         by=by,
         target=endpoint,
@@ -136,6 +139,20 @@ def change_endpoint(
         is_active=is_active,
     )
     return endpoint
+
+
+def withdraw_waiting(*, endpoint, by) -> int:
+    """Send the switched-off endpoint none of the events waiting for it, so switching it on again sends only
+    new ones (an old alert long after it was raised helps no one): each delivery waiting, or waiting for a
+    retry, is not sent and says why; returns how many. One a worker is sending is the worker's: it goes, once,
+    and if it does not, it is not tried again. The updates test each delivery's own row only, as the claim
+    does, so on PostgreSQL a claim and this never both take a delivery."""
+    because = f"the endpoint was switched off by {by} at {timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
+    not_withdrawn = WebhookDelivery.objects.filter(endpoint=endpoint, withdrawn_because="")
+    not_withdrawn.filter(status=WebhookDeliveryStatus.SENDING).update(withdrawn_because=because)
+    return not_withdrawn.filter(status=WebhookDeliveryStatus.QUEUED).update(
+        status=WebhookDeliveryStatus.WITHDRAWN, withdrawn_because=because, claimed_until=None
+    )
 
 
 @transaction.atomic
@@ -162,9 +179,13 @@ def make_new_secret(*, endpoint, expected_revision: int | None, by, request=None
 def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     """Send a delivered or failed event to its endpoint again, from the first try (the receiver was fixed, or
     lost what it got); it carries the same webhook-id, so the receiver can tell it has seen it."""
+    if not delivery.endpoint.is_active:
+        raise DomainError("The endpoint is switched off: switch it on to send it events again.")
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
     if not queue_again(WebhookDelivery, delivery.pk, if_status=finished):
         raise DomainError("This event is still being sent: it cannot be sent again yet.")
+    # Sent again on purpose, now the endpoint is on: the switch-off its send outlasted no longer stops it.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(withdrawn_because="")
     record_updated(
         by=by, partnership=delivery.endpoint.partnership, target=delivery, request=request, sent_again=True
     )
