@@ -623,6 +623,36 @@ def test_a_ward_with_almost_no_area_is_refused_with_a_message_on_the_file_and_ch
     assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
 
 
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "MultiPolygon", "coordinates": []},
+        {"type": "MultiPolygon", "coordinates": [[]]},
+        {"type": "Polygon", "coordinates": []},
+    ],
+)
+def test_a_ward_with_an_empty_outline_is_refused_with_a_message_naming_it_and_changes_nothing(
+    client_for, demo, geometry
+):
+    """The defect: an empty MultiPolygon has no area to measure (NaN, which is not less than anything), so it
+    was kept beside the real ward, and the map then failed on its centre."""
+    import json
+
+    features = [
+        *SQUARE_WARD["features"],
+        {"type": "Feature", "properties": {"name": "Nowhere"}, "geometry": geometry},
+    ]
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+    response = _upload(client_for("coordinator"), content)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["Nowhere: the outline has no coordinates"]
+    assert "govuk-error-summary" in response.content.decode()
+    assert not WardBoundary.objects.exists()
+    assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
+
+
 def test_a_small_real_ward_is_kept(client_for, demo):
     """A city ward can be small: one of about 21 by 33 metres (700 square metres) is kept."""
     side = 0.0003  # degrees: of longitude at 50° north, about 21 metres; of latitude, about 33 metres
