@@ -1,7 +1,8 @@
 """Two coordinators working on one checklist draft at the same moment: a change or a publish begun as a
 colleague publishes or discards the draft is refused, saying so, and changes nothing; of two starting a draft
 (or adopting the checklist) at once, the second is handed what the first made, even when one of them is
-accepting a lesson.
+accepting a lesson. Of two starting a readiness assessment at once, the second is given the first's; an answer
+saved on an assessment as a colleague starts a newer one is refused.
 
 PostgreSQL only: SQLite takes one writer at a time."""
 
@@ -187,3 +188,44 @@ def test_a_change_sent_while_a_colleague_is_discarding_the_draft_is_refused_sayi
     assert told in str(saved.get("error")), saved
     assert not Item.objects.filter(action="Mine").exists()
     assert selectors.draft_version(demo) is None
+
+
+def test_two_coordinators_starting_an_assessment_at_once_start_one_and_the_second_is_given_it(
+    demo, demo_users, published, colleague, monkeypatch
+):
+    paused = Paused(services.record_created)  # the first has made its assessment, not yet committed it
+    monkeypatch.setattr(services, "record_created", paused)
+    first, second = _both_at_once(
+        lambda: services.start_assessment(partnership=demo, by=demo_users["coordinator"], latest_seen=0),
+        lambda: services.start_assessment(partnership=demo, by=colleague, latest_seen=0),
+        paused=paused,
+    )
+    assert "error" not in first, first
+    assert isinstance(second.get("error"), services.NewerAssessment), second
+    assert second["error"].assessment == first["result"]
+    assert list(selectors.assessments_of(demo)) == [first["result"]]
+
+
+def test_an_answer_saved_as_a_colleague_starts_a_newer_assessment_is_refused_and_changes_nothing(
+    demo, demo_users, published, colleague, monkeypatch
+):
+    older = services.start_assessment(partnership=demo, by=colleague)
+    rating = older.ratings.select_related("assessment__partnership", "item").first()
+    paused = Paused(services.record_created)
+    monkeypatch.setattr(services, "record_created", paused)
+    starting, saving = _both_at_once(
+        lambda: services.start_assessment(
+            partnership=demo, by=demo_users["coordinator"], latest_seen=older.pk
+        ),
+        lambda: services.rate_item(
+            rating=rating, by=colleague, expected_revision=rating.revision, status="ready", evidence="Agreed",
+            next_step="", owner=None, target_date=None,
+        ),
+        paused=paused,
+    )  # fmt: skip
+    assert "error" not in starting, starting
+    assert isinstance(saving.get("error"), services.NewerAssessment), saving
+    rating.refresh_from_db()
+    assert rating.status == "not_started"
+    # The newer assessment carried the older one's answers as they stayed.
+    assert starting["result"].ratings.get(item=rating.item).status == "not_started"

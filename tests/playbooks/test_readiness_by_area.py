@@ -218,3 +218,51 @@ def test_an_untouched_answer_with_evidence_over_several_lines_stays_as_it_was(
     assert ReadinessRating.objects.get(pk=ratings[0].pk).status == ReadinessStatus.READY
     kept_now = ReadinessRating.objects.get(pk=kept.pk)
     assert (kept_now.evidence, kept_now.revision) == (kept.evidence, kept.revision)
+
+
+def test_an_older_assessment_offers_no_changes_and_its_answers_are_not_changed(client_for, assessment, demo):
+    """The defect: once a newer assessment was started, the older one's pages still offered Change links and
+    saved answers on it, rewriting the dated record and the readiness trend."""
+    first = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, first)
+    client = client_for("coordinator")
+    page = client.get(area_url(assessment, first))  # opened before the newer assessment was started
+    client.post(reverse("playbooks:assessment_start"))
+    newer = demo.readiness_assessments.exclude(pk=assessment.pk).get()
+    audited_before = AuditEntry.objects.count()
+
+    response = client.post(area_url(assessment, first), answered(page, ratings, status=ReadinessStatus.READY))
+
+    assert response["Location"] == reverse("playbooks:assessment", args=[assessment.pk])
+    assert {r.status for r in ratings_in(assessment, first)} == {ReadinessStatus.NOT_STARTED}
+    assert AuditEntry.objects.count() == audited_before
+    rating_page = reverse("playbooks:rating_edit", args=[assessment.pk, ratings[0].pk])
+    assert (
+        client.post(rating_page, {"status": "ready", "revision": ratings[0].revision})["Location"]
+        == (response["Location"])
+    )
+    assert ReadinessRating.objects.get(pk=ratings[0].pk).status == ReadinessStatus.NOT_STARTED
+    shown = client.get(response["Location"]).content.decode()
+    assert "A newer assessment was started on" in shown
+    assert "so this one is kept as it was" in shown
+    assert reverse("playbooks:assessment", args=[newer.pk]) in shown
+    assert reverse("playbooks:assessment_area", args=[assessment.pk, first.pk]) not in shown
+    assert "Change<span" not in shown
+    # The newer assessment's pages offer the changes.
+    current = client.get(reverse("playbooks:assessment", args=[newer.pk])).content.decode()
+    assert reverse("playbooks:assessment_area", args=[newer.pk, first.pk]) in current
+
+
+def test_a_second_start_from_a_page_opened_before_the_first_opens_the_first(client_for, assessment, demo):
+    """Two coordinators (or two tabs) start an assessment from readiness pages opened at the same time: one
+    is started, and the second person is taken to it and told."""
+    first_page = client_for("coordinator").get(reverse("playbooks:readiness"))
+    second_page = client_for("responder").get(reverse("playbooks:readiness"))
+    start = reverse("playbooks:assessment_start")
+
+    started = client_for("coordinator").post(start, form_on(first_page, having="latest_seen"))
+    again = client_for("responder").post(start, form_on(second_page, having="latest_seen"), follow=True)
+
+    assert demo.readiness_assessments.count() == 2  # the one of the fixture, and one started now
+    assert again.redirect_chain[0][0] == started["Location"]
+    assert "since you opened the readiness page, so no other was started" in again.content.decode()

@@ -306,6 +306,77 @@ def test_readiness_scores_gaps_and_change_since_last_time(published, coordinator
     assert selectors.readiness_summary(first).previous is None  # history is kept as it was
 
 
+def _rate(rating, *, by, status=ReadinessStatus.READY):
+    return services.rate_item(
+        rating=rating,
+        by=by,
+        expected_revision=rating.revision,
+        status=status,
+        evidence="Agreed at the board",
+        next_step="",
+        owner=None,
+        target_date=None,
+    )
+
+
+def test_an_assessment_superseded_by_a_newer_one_is_kept_as_it_was(published, coordinator, demo):
+    """The defect: an older assessment's answers could still be changed, rewriting the dated record and the
+    readiness trend while the current assessment kept its own answers."""
+    first = services.start_assessment(partnership=demo, by=coordinator, assessed_on=date(2026, 6, 1))
+    second = services.start_assessment(partnership=demo, by=coordinator, assessed_on=date(2026, 9, 1))
+    rating = first.ratings.select_related("assessment__partnership", "item").first()
+
+    with pytest.raises(DomainError) as refused:
+        _rate(rating, by=coordinator)
+    assert refused.value.message == (
+        "A newer assessment was started on 1 September 2026, so this one is kept as it was. "
+        "Make your changes in the newer assessment."
+    )
+    assert refused.value.assessment == second
+    with pytest.raises(DomainError, match="A newer assessment was started on 1 September 2026"):
+        services.rate_area(
+            answers=[
+                (
+                    rating,
+                    rating.revision,
+                    {
+                        "status": ReadinessStatus.READY,
+                        "evidence": "",
+                        "next_step": "",
+                        "owner": None,
+                        "target_date": None,
+                    },
+                )
+            ],
+            by=coordinator,
+        )
+
+    rating.refresh_from_db()
+    assert rating.status == ReadinessStatus.NOT_STARTED and rating.evidence == ""
+    assert selectors.readiness_summary(second).change == 0
+    # The current assessment is still answered.
+    current = second.ratings.select_related("assessment__partnership", "item").first()
+    assert _rate(current, by=coordinator).status == ReadinessStatus.READY
+
+
+def test_an_assessment_started_since_the_page_was_opened_is_opened_and_no_second_is_started(
+    published, coordinator, demo
+):
+    """The defect: two coordinators starting an assessment at once (or one in two tabs) made two of the same
+    day, the first then superseded with whatever was already answered on it."""
+    first = services.start_assessment(partnership=demo, by=coordinator, latest_seen=0)
+
+    with pytest.raises(services.NewerAssessment) as refused:
+        services.start_assessment(partnership=demo, by=coordinator, latest_seen=0)
+
+    assert refused.value.assessment == first
+    assert f"started by {coordinator.full_name} on " in refused.value.message
+    assert list(selectors.assessments_of(demo)) == [first]
+    # Started from the page that showed the current one, a new assessment is started as ever.
+    second = services.start_assessment(partnership=demo, by=coordinator, latest_seen=first.pk)
+    assert list(selectors.assessments_of(demo)) == [second, first]
+
+
 def test_assessment_needs_a_published_checklist(demo, coordinator):
     with pytest.raises(DomainError, match="Publish"):
         services.start_assessment(partnership=demo, by=coordinator)

@@ -265,6 +265,28 @@ def test_the_excel_export_leaves_out_control_characters_excel_cannot_hold(client
     assert "Call the school\ttoday" in action_row
 
 
+@pytest.mark.parametrize("dataset", ["incidents", "actions"])
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_download_with_a_filter_not_in_the_list_is_explained_and_hands_out_nothing(
+    client_for, demo, dataset, file_format
+):
+    """The defect: a bad period (a link copied from a dashboard showing the error, or mistyped) downloaded the
+    default 12 months, and was written to the audit log as an export."""
+    IncidentFactory(partnership=demo)
+
+    response = client_for("coordinator").get(
+        reverse("reports:export", args=[dataset, file_format]), {"period": "al"}
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
+    content = response.content.decode()
+    assert "govuk-error-summary" in content
+    assert "Choose a period from the list" in content
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT_SENSITIVE).exists()
+
+
 def test_an_export_of_something_else_is_not_found(client_for, demo):
     assert client_for("coordinator").get(reverse("reports:export", args=["people", "csv"])).status_code == 404
     assert (
@@ -618,6 +640,36 @@ def test_a_ward_with_almost_no_area_is_refused_with_a_message_on_the_file_and_ch
         "Sliver: the outline has almost no area (less than 100 square metres), so no scene could be placed "
         "in it. Correct it in your mapping software and upload the file again"
     ]
+    assert "govuk-error-summary" in response.content.decode()
+    assert not WardBoundary.objects.exists()
+    assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "MultiPolygon", "coordinates": []},
+        {"type": "MultiPolygon", "coordinates": [[]]},
+        {"type": "Polygon", "coordinates": []},
+    ],
+)
+def test_a_ward_with_an_empty_outline_is_refused_with_a_message_naming_it_and_changes_nothing(
+    client_for, demo, geometry
+):
+    """The defect: an empty MultiPolygon has no area to measure (NaN, which is not less than anything), so it
+    was kept beside the real ward, and the map then failed on its centre."""
+    import json
+
+    features = [
+        *SQUARE_WARD["features"],
+        {"type": "Feature", "properties": {"name": "Nowhere"}, "geometry": geometry},
+    ]
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+    response = _upload(client_for("coordinator"), content)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["Nowhere: the outline has no coordinates"]
     assert "govuk-error-summary" in response.content.decode()
     assert not WardBoundary.objects.exists()
     assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()

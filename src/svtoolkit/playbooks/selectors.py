@@ -175,6 +175,22 @@ def latest_assessment(partnership) -> ReadinessAssessment | None:
     return assessments_of(partnership).first()
 
 
+def newer_assessment(assessment) -> ReadinessAssessment | None:
+    """The partnership's current assessment, if it is a newer one than ``assessment``: an assessment so
+    superseded is kept as it was, a dated record of how ready the partnership was (and the readiness trend's
+    point), and is not changed any more."""
+    latest = ReadinessAssessment.objects.filter(partnership_id=assessment.partnership_id).first()
+    return latest if latest is not None and latest.pk != assessment.pk else None
+
+
+def superseded(newer: ReadinessAssessment) -> str:
+    """Why an assessment superseded by ``newer`` cannot be changed, as the person is told."""
+    return (
+        f"A newer assessment was started on {newer.assessed_on:%-d %B %Y}, so this one is kept as it was. "
+        "Make your changes in the newer assessment."
+    )
+
+
 def assessment_in(partnership, assessment_id) -> ReadinessAssessment:
     return get_object_or_404(assessments_of(partnership), pk=assessment_id)
 

@@ -321,13 +321,45 @@ def discard_draft(*, version, by, request=None) -> None:
 # --- Readiness -------------------------------------------------------------------------------------------
 
 
+class NewerAssessment(DomainError):
+    """Refused because of a newer assessment than the one the page showed: ``assessment``, for the page to
+    point to (or open)."""
+
+    def __init__(self, message: str, *, assessment: ReadinessAssessment):
+        super().__init__(message)
+        self.assessment = assessment
+
+
+def _require_current(assessment) -> None:
+    """``assessment`` is the partnership's current one; else a NewerAssessment naming the one that superseded
+    it. Starting an assessment takes the partnership's turn, so this holds until the transaction ends."""
+    take_turns_in(assessment.partnership)
+    newer = selectors.newer_assessment(assessment)
+    if newer is not None:
+        raise NewerAssessment(selectors.superseded(newer), assessment=newer)
+
+
 @transaction.atomic
-def start_assessment(*, partnership, by, assessed_on=None, request=None) -> ReadinessAssessment:
-    """A new dated assessment of the current checklist, starting from the last one's answers."""
+def start_assessment(
+    *, partnership, by, assessed_on=None, latest_seen: int | None = None, request=None
+) -> ReadinessAssessment:
+    """A new dated assessment of the current checklist, starting from the last one's answers.
+
+    ``latest_seen`` is the id of the current assessment the page showed (0 for none): if someone has
+    started another since (two coordinators at once, or a second tab), none is started and a NewerAssessment
+    names the one they started, for the page to open instead. Starts take turns in the partnership."""
     version = selectors.published_version(partnership)
     if version is None:
         raise DomainError("Publish the partnership's checklist before assessing readiness against it.")
+    take_turns_in(partnership)
     previous = selectors.latest_assessment(partnership)
+    if latest_seen is not None and previous is not None and previous.pk != latest_seen:
+        started_by = f" by {previous.started_by.full_name}" if previous.started_by else ""
+        raise NewerAssessment(
+            f"An assessment was started{started_by} on {previous.assessed_on:%-d %B %Y} since you opened "
+            "the readiness page, so no other was started. This is it: update each item.",
+            assessment=previous,
+        )
     earlier = {r.item.key: r for r in previous.ratings.select_related("item")} if previous else {}
     assessment = ReadinessAssessment.objects.create(
         partnership=partnership,
@@ -364,6 +396,8 @@ def start_assessment(*, partnership, by, assessed_on=None, request=None) -> Read
 def rate_item(
     *, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request=None
 ) -> ReadinessRating:
+    """Change one answer of the current assessment; an older one's are kept as they were (NewerAssessment)."""
+    _require_current(rating.assessment)
     update_if_unchanged(
         rating,
         expected_revision=expected_revision,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on, show_edit_conflict
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, show_edit_conflict
 from svtoolkit.core.limits import is_record_id
 from svtoolkit.core.pages import form_page
 from svtoolkit.playbooks import selectors, services
@@ -301,6 +301,7 @@ def readiness(request):
         "playbooks/readiness.html",
         {
             "summary": selectors.readiness_summary(latest) if latest else None,
+            "latest_seen": latest.pk if latest else 0,
             "assessments": selectors.assessments_of(request.partnership),
             "has_checklist": selectors.published_version(request.partnership) is not None,
             "can_assess": access.can_assess_readiness(request.user, request.partnership),
@@ -311,28 +312,46 @@ def readiness(request):
 @access.requires(access.can_assess_readiness)
 @require_POST
 def assessment_start(request):
-    with errors_as_message(request):
+    seen = request.POST.get("latest_seen")  # absent from a page opened before the readiness page sent it
+    with errors_as_message(request) as refused:
         assessment = services.start_assessment(
-            partnership=request.partnership, by=request.user, request=request
+            partnership=request.partnership,
+            by=request.user,
+            latest_seen=None if seen is None else (id_from(seen) if seen else 0),
+            request=request,
         )
         messages.success(
             request, "A new assessment has started from the last one's answers. Update each item."
         )
         return redirect("playbooks:assessment", assessment_id=assessment.pk)
+    if isinstance(refused.error, services.NewerAssessment):
+        return redirect("playbooks:assessment", assessment_id=refused.error.assessment.pk)
     return redirect("playbooks:readiness")
 
 
 @access.requires(access.is_member)
 def assessment(request, assessment_id):
     shown = selectors.assessment_in(request.partnership, assessment_id)
+    newer = selectors.newer_assessment(shown)
     return render(
         request,
         "playbooks/assessment.html",
         {
             "summary": selectors.readiness_summary(shown),
-            "can_assess": access.can_assess_readiness(request.user, request.partnership),
+            "newer": newer,
+            "can_assess": newer is None and access.can_assess_readiness(request.user, request.partnership),
         },
     )
+
+
+def _superseded(request, assessment):
+    """An older assessment's answers are not changed: its change pages say so on the assessment's page,
+    which points to the newer one. (The service refuses too, should one be started while a page is open.)"""
+    newer = selectors.newer_assessment(assessment)
+    if newer is None:
+        return None
+    messages.error(request, selectors.superseded(newer))
+    return redirect(_assessment_url(assessment))
 
 
 @access.requires(access.is_member)
@@ -356,6 +375,8 @@ def _rating_form(request, rating, *, prefix=None, bound=True):
 def rating_edit(request, assessment_id, rating_id):
     shown = selectors.assessment_in(request.partnership, assessment_id)
     rating = selectors.rating_in(shown, rating_id)
+    if refused := _superseded(request, shown):
+        return refused
     form = _rating_form(request, rating)
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -370,6 +391,8 @@ def rating_edit(request, assessment_id, rating_id):
             )
             messages.success(request, "Saved.")
             return redirect(f"{_assessment_url(shown)}#rating-{rating.pk}")
+        if isinstance(refused.error, services.NewerAssessment):
+            return _superseded(request, shown)
         if refused.conflict:
             rating.refresh_from_db()
             conflict = rating
@@ -385,6 +408,8 @@ def assessment_area(request, assessment_id, area_id):
     """All of one area's items answered on one page and saved together when the person continues."""
     shown = selectors.assessment_in(request.partnership, assessment_id)
     area, ratings, next_area = selectors.area_ratings(shown, area_id)
+    if refused := _superseded(request, shown):
+        return refused
     page = forms.Form(request.POST or None)  # the area's own errors: someone else's change to an answer
     rated = []
     for rating in ratings:
@@ -407,6 +432,8 @@ def assessment_area(request, assessment_id, area_id):
             if next_area is not None and "save_and_return" not in request.POST:
                 return redirect("playbooks:assessment_area", assessment_id=shown.pk, area_id=next_area.pk)
             return redirect(f"{_assessment_url(shown)}#area-{area.key}")
+        if isinstance(refused.error, services.NewerAssessment):
+            return _superseded(request, shown)
         for _, form in rated:
             if refused.error and refused.error.field == form.anchor:
                 show_edit_conflict(form, thing="answer", current_revision=None)

@@ -144,8 +144,13 @@ def parse(data: dict) -> Boundary:
             polygons = geometry.get("coordinates")
         else:
             raise BoundaryError(f"{name}: each ward must be a Polygon or a MultiPolygon")
-        if not isinstance(polygons, list) or not all(
-            isinstance(p, list) and p and all(isinstance(ring, list) for ring in p) for p in polygons
+        # An empty MultiPolygon is a valid shape with no area to measure and no centre: refused here too.
+        if (
+            not isinstance(polygons, list)
+            or not polygons
+            or not all(
+                isinstance(p, list) and p and all(isinstance(ring, list) for ring in p) for p in polygons
+            )
         ):
             raise BoundaryError(f"{name}: the outline has no coordinates")
         outline = tuple(tuple(_ring(ring) for ring in polygon) for polygon in polygons)
@@ -228,7 +233,8 @@ def read_upload(content: bytes) -> Boundary:
     if points > MAX_POINTS:
         raise BoundaryError("The outlines have too many points. Simplify them and upload the file again")
     for ward in boundary.wards:
-        if square_metres(ward.shape) < SMALLEST_WARD:
+        # "not >=" so that an area that cannot be measured (NaN, less than nothing) is refused too.
+        if not square_metres(ward.shape) >= SMALLEST_WARD:
             raise BoundaryError(
                 f"{ward.name}: the outline has almost no area (less than {SMALLEST_WARD} square metres), "
                 "so no scene could be placed in it. Correct it in your mapping software and upload the file "

@@ -29,15 +29,20 @@ def _filters(request):
     return form, form.filters(), types
 
 
-@access.requires(access.can_view_reports)
-def dashboard(request):
-    form, filters, _ = _filters(request)
+def _dashboard_page(request, form, filters, *, status=200):
     figures = selectors.dashboard(request.user, request.partnership, filters)
     return render(
         request,
         "reports/dashboard.html",
         {**figures, "form": form, "query": request.GET.urlencode(), "uses_charts": True},
+        status=status,
     )
+
+
+@access.requires(access.can_view_reports)
+def dashboard(request):
+    form, filters, _ = _filters(request)
+    return _dashboard_page(request, form, filters)
 
 
 @access.requires(access.can_view_reports)
@@ -110,7 +115,11 @@ def boundary(request):
 def export(request, dataset, file_format):
     if dataset not in exports.DATASETS or file_format not in exports.FORMATS:
         raise Http404("No such export")
-    _, filters, types = _filters(request)
+    form, filters, types = _filters(request)
+    if form.errors:
+        # A download of other incidents than asked for would mislead: the dashboard says what is wrong
+        # instead, and nothing is handed out or written to the audit log.
+        return _dashboard_page(request, form, filters, status=400)
     incidents = selectors.reportable_incidents(request.user, request.partnership, filters)
     if dataset == "incidents":
         columns, rows = exports.INCIDENT_COLUMNS, exports.incident_rows(incidents, types, now=timezone.now())
