@@ -131,6 +131,54 @@ def test_a_text_sent_again_after_notify_failed_it_is_sent_though_its_answer_is_c
     assert len(texts) == 2 and sent.provider_reference != failed_before["id"]
 
 
+def test_a_text_sent_again_after_it_may_have_gone_is_sent_though_notify_was_busy_at_its_first_try(
+    notify, settings
+):
+    """The first send stopped before its outcome was known, and Notify had in fact taken it (the person did
+    not get it). A coordinator sends it again; Notify is busy at that first try. The retry sends it: Notify's
+    copy of the first send is not taken for the one sent again."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts, taken, busy = [], {}, [True]
+    _alert()
+    may_have_gone = Delivery.objects.get(channel="sms")
+    taken[f"delivery-{may_have_gone.pk}"] = {
+        "id": str(uuid.uuid4()),
+        "created_at": timezone.now().isoformat(),
+        "status": "sending",
+    }
+    Delivery.objects.filter(pk=may_have_gone.pk).update(
+        status=DeliveryStatus.FAILED, attempts=1, last_error="The send stopped before its outcome was known"
+    )
+
+    def busy_then_take(request):
+        assert _authorised(request)
+        if busy[0]:
+            busy[0] = False
+            return Response(json.dumps({"errors": [], "status_code": 429}), 429)
+        received = json.loads(request.data)
+        texts.append(received)
+        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
+        return Response(json.dumps(taken[received["reference"]]), 201)
+
+    def what_notify_has(request):
+        found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(busy_then_take)
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    services.resend(delivery=may_have_gone, by=None)
+    delivery.deliver_due_alerts()
+    retrying = Delivery.objects.get(channel="sms")
+    assert retrying.status == DeliveryStatus.QUEUED and "429" in retrying.last_error
+    with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due_alerts() == 1
+    sent = Delivery.objects.get(channel="sms")
+    assert len(texts) == 1, "the text sent again reaches Notify"
+    assert sent.status == DeliveryStatus.SENT
+    assert sent.provider_reference == taken[texts[0]["reference"]]["id"]
+    assert sent.provider_reference != taken[f"delivery-{sent.pk}"]["id"]
+
+
 @pytest.mark.parametrize("notify_has", ["took it", "has none", "cannot be asked"])
 def test_a_withdrawn_text_whose_worker_stopped_mid_send_is_recorded_as_sent_if_notify_took_it(
     notify, settings, notify_has

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_QUEUE_NAME
 
@@ -289,6 +290,7 @@ def resend(*, delivery, by, request=None) -> Delivery:
         raise DomainError(f"This message is no longer sent: {delivery.notification.withdrawn_because}.")
     if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
         raise DomainError("Only a message that failed can be sent again.")
+    Delivery.objects.filter(pk=delivery.pk).update(resends=F("resends") + 1)
     record_updated(
         by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
     )
