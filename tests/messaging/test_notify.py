@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
@@ -296,13 +297,9 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
         assert delivery.check_notify_statuses() == 0
 
 
-def _text_with_a_link_sent(notify, settings) -> list:
-    """An alert texted through Notify (its email to the outbox) with the acknowledgement link TOKEN123; the
-    texts Notify was sent."""
-    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
-    texts = []
-    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
-    services.send(
+def _alert_with_a_link():
+    """An alert texted to the duty officer with the acknowledgement link TOKEN123."""
+    return services.send(
         kind="alert",
         subject="SB-2026-0007: stabbing reported",
         body="Acknowledge: http://x/a/TOKEN123/",
@@ -311,6 +308,15 @@ def _text_with_a_link_sent(notify, settings) -> list:
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Duty officer", mobile="07700900123")],
     )
+
+
+def _text_with_a_link_sent(notify, settings) -> list:
+    """An alert texted through Notify (its email to the outbox) with the acknowledgement link TOKEN123; the
+    texts Notify was sent."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    _alert_with_a_link()
     delivery.deliver_due_alerts()
     return texts
 
@@ -342,3 +348,32 @@ def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longe
     with time_machine.travel(timezone.now() + delivery.NOTIFY_STATUS_WINDOW + timedelta(minutes=1)):
         delivery.check_notify_statuses()
     assert Notification.objects.get().secret == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_link_of_a_text_withdrawn_while_it_was_being_sent_goes_once_its_send_fails(notify, settings):
+    """The alert is acknowledged while a worker is sending its text (claimed, so the worker's to send), and
+    Notify then refuses the number: nothing more can be sent, so the link's secret is taken out."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+
+    def acknowledged_meanwhile_then_refused(request):
+        try:
+            services.withdraw(
+                notification_ids=Notification.objects.values_list("pk", flat=True),
+                because="the alert was acknowledged by Sam Lee",
+            )
+        finally:
+            connection.close()  # this thread's own
+        return Response(
+            json.dumps({"errors": [{"error": "ValidationError", "message": "Not a UK mobile number"}]}), 400
+        )
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        acknowledged_meanwhile_then_refused
+    )
+    alert = _alert_with_a_link()
+    delivery.deliver_due_alerts()  # sent already, as the message was committed
+    assert Delivery.objects.get(channel="sms").status == DeliveryStatus.FAILED
+    stored = Notification.objects.get(pk=alert.pk)
+    assert stored.withdrawn_because and stored.secret == ""
+    assert "TOKEN123" not in stored.body + stored.sms_text
