@@ -33,6 +33,20 @@ def _alert():
     )
 
 
+def _taking_then_answering_too_late(texts: list, taken: dict):
+    """A handler for the stand-in's send endpoints: it takes each message (in ``texts``, and ``taken`` by its
+    reference), then answers after the one-second send timeout: svtoolkit never hears that Notify took it."""
+
+    def handler(request):
+        received = json.loads(request.data)
+        texts.append(received)
+        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
+        time.sleep(1.5)
+        return Response(json.dumps(taken[received["reference"]]), 201)
+
+    return handler
+
+
 def test_an_alert_goes_by_text_and_email_through_notify(notify):
     texts, emails = [], []
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
@@ -71,20 +85,13 @@ def test_a_text_notify_took_but_answered_too_late_is_not_sent_again(notify, sett
     settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
     texts, taken = [], {}
 
-    def take_then_answer_too_late(request):
-        received = json.loads(request.data)
-        texts.append(received)
-        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
-        time.sleep(1.5)  # past the one-second send timeout: svtoolkit never hears that Notify took it
-        return Response(json.dumps(taken[received["reference"]]), 201)
-
     def what_notify_has(request):
         assert _authorised(request) and request.args["template_type"] == "sms"
         found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
         return Response(json.dumps({"notifications": found, "links": {}}), 200)
 
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
-        take_then_answer_too_late
+        _taking_then_answering_too_late(texts, taken)
     )
     notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
     _alert()
@@ -215,6 +222,32 @@ def test_a_withdrawn_text_whose_worker_stopped_mid_send_is_recorded_as_sent_if_n
         assert stopped.status == DeliveryStatus.WITHDRAWN and stopped.claimed_until is None
     if notify_has == "cannot be asked":
         assert "may have been sent" in stopped.last_error
+
+
+def test_a_withdrawn_text_waiting_for_a_retry_after_notify_took_it_too_late_to_say_is_recorded_as_sent(
+    notify, settings
+):
+    """Notify took the alert text but its answer was cut off, so the text waits for a retry; then the alert
+    is acknowledged. The person has the text: Notify is asked, and it shows as sent, not sent again."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts, taken = [], {}
+
+    def what_notify_has(request):
+        found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        _taking_then_answering_too_late(texts, taken)
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    alert = _alert()
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get(channel="sms").status == DeliveryStatus.QUEUED
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    delivery.deliver_due_alerts()  # the next sweep, its retry not yet due
+    sms = Delivery.objects.get(channel="sms")
+    assert len(texts) == 1, "not sent again"
+    assert sms.status == DeliveryStatus.SENT and sms.provider_reference == taken[f"delivery-{sms.pk}"]["id"]
 
 
 def test_a_number_notify_refuses_fails_at_once(notify, settings):
