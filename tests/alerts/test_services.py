@@ -683,14 +683,18 @@ def test_the_acknowledgement_link_is_removed_once_an_acknowledged_alerts_message
     demo, demo_users, notify
 ):
     """The duty officer's alert text failed for good (a number Notify refuses) while their email waited for a
-    retry. Once the alert is acknowledged the email is not sent, and the failed text cannot be sent again:
-    the link's secret is no longer needed, and is taken out of the stored message."""
+    retry. Once the alert is acknowledged the email is not sent (the next sweep finds Notify did not take its
+    earlier try), and the failed text cannot be sent again: the link's secret is no longer needed, and is
+    taken out of the stored message."""
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(
         {"errors": [{"error": "ValidationError", "message": "Not a UK mobile number"}], "status_code": 400},
         status=400,
     )
     notify.expect_request("/v2/notifications/email", method="POST").respond_with_json(
         {"errors": [], "status_code": 500}, status=500
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"notifications": [], "links": {}}
     )
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)
@@ -700,6 +704,11 @@ def test_the_acknowledgement_link_is_removed_once_an_acknowledged_alerts_message
     statuses = set(recipient.notification.deliveries.values_list("channel", "status"))
     assert statuses == {("sms", DeliveryStatus.FAILED), ("email", DeliveryStatus.QUEUED)}
     services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    delivery.deliver_due_alerts()
+    assert set(recipient.notification.deliveries.values_list("channel", "status")) == {
+        ("sms", DeliveryStatus.FAILED),
+        ("email", DeliveryStatus.WITHDRAWN),
+    }
     stored = Notification.objects.get(pk=recipient.notification_id)
     assert stored.secret == "" and token not in stored.body + stored.sms_text
 

@@ -92,6 +92,25 @@ def test_a_hung_mail_server_times_out_and_the_message_is_tried_again(smtp_server
     assert len(smtp_server.received) == 1
 
 
+def test_an_email_waiting_for_a_retry_after_the_mail_server_did_not_answer_in_time_says_so_once_withdrawn(
+    smtp_server,
+):
+    """The mail server did not answer an alert email in time (it may have taken it all the same), so it
+    waits for a retry; then the alert is acknowledged. The mail server cannot be asked: the email is not
+    sent again, with the note that an earlier try may have been sent."""
+    smtp_server.mode = "hang"
+    smtp_server.hang_seconds = 2
+    alert = _send(urgency=Urgency.ALERT)
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get().status == DeliveryStatus.QUEUED
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    smtp_server.mode = "accept"
+    delivery.deliver_due_alerts()  # the next sweep, its retry not yet due
+    withdrawn = Delivery.objects.get()
+    assert smtp_server.received == [], "not sent again"
+    assert withdrawn.status == DeliveryStatus.WITHDRAWN and withdrawn.earlier_try_may_have_gone
+
+
 def test_a_mail_server_whose_name_is_slow_to_resolve_is_cut_off_at_the_send_timeout(
     smtp_server, settings, monkeypatch
 ):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
@@ -30,6 +31,20 @@ def _alert():
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Duty officer", email="duty@example.org", mobile="07700900123")],
     )
+
+
+def _taking_then_answering_too_late(texts: list, taken: dict):
+    """A handler for the stand-in's send endpoints: it takes each message (in ``texts``, and ``taken`` by its
+    reference), then answers after the one-second send timeout: svtoolkit never hears that Notify took it."""
+
+    def handler(request):
+        received = json.loads(request.data)
+        texts.append(received)
+        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
+        time.sleep(1.5)
+        return Response(json.dumps(taken[received["reference"]]), 201)
+
+    return handler
 
 
 def test_an_alert_goes_by_text_and_email_through_notify(notify):
@@ -70,20 +85,13 @@ def test_a_text_notify_took_but_answered_too_late_is_not_sent_again(notify, sett
     settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
     texts, taken = [], {}
 
-    def take_then_answer_too_late(request):
-        received = json.loads(request.data)
-        texts.append(received)
-        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
-        time.sleep(1.5)  # past the one-second send timeout: svtoolkit never hears that Notify took it
-        return Response(json.dumps(taken[received["reference"]]), 201)
-
     def what_notify_has(request):
         assert _authorised(request) and request.args["template_type"] == "sms"
         found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
         return Response(json.dumps({"notifications": found, "links": {}}), 200)
 
     notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
-        take_then_answer_too_late
+        _taking_then_answering_too_late(texts, taken)
     )
     notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
     _alert()
@@ -131,6 +139,54 @@ def test_a_text_sent_again_after_notify_failed_it_is_sent_though_its_answer_is_c
     assert len(texts) == 2 and sent.provider_reference != failed_before["id"]
 
 
+def test_a_text_sent_again_after_it_may_have_gone_is_sent_though_notify_was_busy_at_its_first_try(
+    notify, settings
+):
+    """The first send stopped before its outcome was known, and Notify had in fact taken it (the person did
+    not get it). A coordinator sends it again; Notify is busy at that first try. The retry sends it: Notify's
+    copy of the first send is not taken for the one sent again."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts, taken, busy = [], {}, [True]
+    _alert()
+    may_have_gone = Delivery.objects.get(channel="sms")
+    taken[f"delivery-{may_have_gone.pk}"] = {
+        "id": str(uuid.uuid4()),
+        "created_at": timezone.now().isoformat(),
+        "status": "sending",
+    }
+    Delivery.objects.filter(pk=may_have_gone.pk).update(
+        status=DeliveryStatus.FAILED, attempts=1, last_error="The send stopped before its outcome was known"
+    )
+
+    def busy_then_take(request):
+        assert _authorised(request)
+        if busy[0]:
+            busy[0] = False
+            return Response(json.dumps({"errors": [], "status_code": 429}), 429)
+        received = json.loads(request.data)
+        texts.append(received)
+        taken[received["reference"]] = {"id": str(uuid.uuid4()), "created_at": timezone.now().isoformat()}
+        return Response(json.dumps(taken[received["reference"]]), 201)
+
+    def what_notify_has(request):
+        found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(busy_then_take)
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    services.resend(delivery=may_have_gone, by=None)
+    delivery.deliver_due_alerts()
+    retrying = Delivery.objects.get(channel="sms")
+    assert retrying.status == DeliveryStatus.QUEUED and "429" in retrying.last_error
+    with time_machine.travel(retrying.next_attempt_at + timedelta(seconds=1)):
+        assert delivery.deliver_due_alerts() == 1
+    sent = Delivery.objects.get(channel="sms")
+    assert len(texts) == 1, "the text sent again reaches Notify"
+    assert sent.status == DeliveryStatus.SENT
+    assert sent.provider_reference == taken[texts[0]["reference"]]["id"]
+    assert sent.provider_reference != taken[f"delivery-{sent.pk}"]["id"]
+
+
 @pytest.mark.parametrize("notify_has", ["took it", "has none", "cannot be asked"])
 def test_a_withdrawn_text_whose_worker_stopped_mid_send_is_recorded_as_sent_if_notify_took_it(
     notify, settings, notify_has
@@ -166,6 +222,32 @@ def test_a_withdrawn_text_whose_worker_stopped_mid_send_is_recorded_as_sent_if_n
         assert stopped.status == DeliveryStatus.WITHDRAWN and stopped.claimed_until is None
     if notify_has == "cannot be asked":
         assert "may have been sent" in stopped.last_error
+
+
+def test_a_withdrawn_text_waiting_for_a_retry_after_notify_took_it_too_late_to_say_is_recorded_as_sent(
+    notify, settings
+):
+    """Notify took the alert text but its answer was cut off, so the text waits for a retry; then the alert
+    is acknowledged. The person has the text: Notify is asked, and it shows as sent, not sent again."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts, taken = [], {}
+
+    def what_notify_has(request):
+        found = [taken[request.args["reference"]]] if request.args["reference"] in taken else []
+        return Response(json.dumps({"notifications": found, "links": {}}), 200)
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        _taking_then_answering_too_late(texts, taken)
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_handler(what_notify_has)
+    alert = _alert()
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get(channel="sms").status == DeliveryStatus.QUEUED
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    delivery.deliver_due_alerts()  # the next sweep, its retry not yet due
+    sms = Delivery.objects.get(channel="sms")
+    assert len(texts) == 1, "not sent again"
+    assert sms.status == DeliveryStatus.SENT and sms.provider_reference == taken[f"delivery-{sms.pk}"]["id"]
 
 
 def test_a_number_notify_refuses_fails_at_once(notify, settings):
@@ -248,13 +330,9 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
         assert delivery.check_notify_statuses() == 0
 
 
-def _text_with_a_link_sent(notify, settings) -> list:
-    """An alert texted through Notify (its email to the outbox) with the acknowledgement link TOKEN123; the
-    texts Notify was sent."""
-    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
-    texts = []
-    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
-    services.send(
+def _alert_with_a_link():
+    """An alert texted to the duty officer with the acknowledgement link TOKEN123."""
+    return services.send(
         kind="alert",
         subject="SB-2026-0007: stabbing reported",
         body="Acknowledge: http://x/a/TOKEN123/",
@@ -263,6 +341,15 @@ def _text_with_a_link_sent(notify, settings) -> list:
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Duty officer", mobile="07700900123")],
     )
+
+
+def _text_with_a_link_sent(notify, settings) -> list:
+    """An alert texted through Notify (its email to the outbox) with the acknowledgement link TOKEN123; the
+    texts Notify was sent."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    texts = []
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept(texts))
+    _alert_with_a_link()
     delivery.deliver_due_alerts()
     return texts
 
@@ -294,3 +381,32 @@ def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longe
     with time_machine.travel(timezone.now() + delivery.NOTIFY_STATUS_WINDOW + timedelta(minutes=1)):
         delivery.check_notify_statuses()
     assert Notification.objects.get().secret == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_link_of_a_text_withdrawn_while_it_was_being_sent_goes_once_its_send_fails(notify, settings):
+    """The alert is acknowledged while a worker is sending its text (claimed, so the worker's to send), and
+    Notify then refuses the number: nothing more can be sent, so the link's secret is taken out."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+
+    def acknowledged_meanwhile_then_refused(request):
+        try:
+            services.withdraw(
+                notification_ids=Notification.objects.values_list("pk", flat=True),
+                because="the alert was acknowledged by Sam Lee",
+            )
+        finally:
+            connection.close()  # this thread's own
+        return Response(
+            json.dumps({"errors": [{"error": "ValidationError", "message": "Not a UK mobile number"}]}), 400
+        )
+
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(
+        acknowledged_meanwhile_then_refused
+    )
+    alert = _alert_with_a_link()
+    delivery.deliver_due_alerts()  # sent already, as the message was committed
+    assert Delivery.objects.get(channel="sms").status == DeliveryStatus.FAILED
+    stored = Notification.objects.get(pk=alert.pk)
+    assert stored.withdrawn_because and stored.secret == ""
+    assert "TOKEN123" not in stored.body + stored.sms_text

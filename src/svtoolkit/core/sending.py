@@ -97,7 +97,8 @@ class Sender:
       turns out to have gone, those fields say it was sent. Read at the claim, so a delivery claimed before
       its message was withdrawn is sent, once.
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
-    - ``after_sending(delivery)``: called once a send, or a withdrawn delivery, is recorded.
+    - ``after_sending(delivery)``: called once a send, a withdrawn delivery or a failure for good is
+      recorded (a message withdrawn while it was being sent is then sent no more, however its send ended).
     """
 
     model: type[Model]
@@ -134,6 +135,7 @@ class Sender:
             outcome = self.send(delivery)
         except PermanentFailure as error:
             self._record(delivery, status=FAILED, last_error=str(error), **self.failure_fields(error))
+            self.after_sending(delivery)
             return False
         except TemporaryFailure as error:
             self._record_retry(delivery, error)
@@ -146,6 +148,7 @@ class Sender:
                 "have gone. Send it again if it did not arrive.",
                 **self.failure_fields(error),
             )
+            self.after_sending(delivery)
             raise
         self._record(delivery, last_error="", **outcome)
         self.after_sending(delivery)
@@ -179,6 +182,7 @@ class Sender:
                 last_error=f"Gave up after {delivery.attempts} tries: {error}",
                 **failure,
             )
+            self.after_sending(delivery)
             return
         self._record(
             delivery,

@@ -95,6 +95,11 @@ def _withdrawn(delivery) -> dict | None:
     return {"status": DeliveryStatus.WITHDRAWN}
 
 
+def _after_sending(delivery) -> None:
+    """The message read again: the one loaded at the claim does not show a withdrawal made during the send."""
+    remove_secret_once_sent(Notification.objects.get(pk=delivery.notification_id))
+
+
 # Alerts' deliveries: sent, and tried again, only by tasks in the alerts queue (core.queueing.ALERTS_QUEUE).
 ALERTS = Q(notification__urgency=Urgency.ALERT)
 
@@ -108,7 +113,7 @@ SENDER = Sender(
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
     first=(ALERTS & Q(channel=Channel.SMS),),
     withdrawn=_withdrawn,
-    after_sending=lambda delivery: remove_secret_once_sent(delivery.notification),
+    after_sending=_after_sending,
 )
 deliver = SENDER.deliver
 

@@ -97,6 +97,9 @@ class Delivery(models.Model):
     provider = models.CharField(max_length=10, blank=True, help_text="smtp, notify or outbox.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # How many times a coordinator sent it again: each is a send of its own, under a reference of its own
+    # with Notify, so asking Notify whether it took this send never finds a copy of an earlier one.
+    resends = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # While a worker sends, the delivery is its own until this time; after it, another worker may take it
     # (the first was killed, or lost its database).

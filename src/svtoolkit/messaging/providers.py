@@ -86,6 +86,12 @@ def notify_client() -> NotificationsAPIClient:
     return client
 
 
+def notify_reference(delivery) -> str:
+    """The reference Notify is given with this delivery, the same on every try of one send; each time a
+    coordinator sends it again it is a new one, so a copy of an earlier send is not taken for this one."""
+    return f"delivery-{delivery.pk}" + (f"-{delivery.resends}" if delivery.resends else "")
+
+
 def _taken_already(client, delivery, reference: str) -> str:
     """The id Notify gave this delivery on an earlier try whose answer never came back (cut off at the send
     timeout after Notify took it, or its worker stopped before recording it), or "". Only one Notify made
@@ -109,7 +115,7 @@ def _earlier_try_taken(client, delivery) -> str:
     """A try after the first asks Notify first: it may have taken an earlier one (a text sent twice wakes the
     duty officer twice, and the second is not known to be the same alert). The id Notify gave it, or ""."""
     if delivery.attempts > 1:
-        return _taken_already(client, delivery, f"delivery-{delivery.pk}")
+        return _taken_already(client, delivery, notify_reference(delivery))
     return ""
 
 
@@ -128,7 +134,7 @@ def _send_by_notify(delivery) -> str:
     """Notify's email API takes no attachments: a message's files are not sent, and its words say so
     (``services.email_takes_attachments``)."""
     message = delivery.notification
-    reference = f"delivery-{delivery.pk}"
+    reference = notify_reference(delivery)
     client = notify_client()  # one deadline for asking and sending together
     try:
         if taken := _earlier_try_taken(client, delivery):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_QUEUE_NAME
 
@@ -267,15 +268,18 @@ def _enqueue(notification_ids: list[int], urgency: str) -> None:
 
 @transaction.atomic
 def withdraw(*, notification_ids, because: str) -> int:
-    """Send these messages no further (an alert acknowledged): each delivery waiting to be sent, or to be
-    tried again, is not sent, and shows ``because``; returns how many. One a worker has claimed is the
-    worker's: it is sent, once (and if it fails, not tried again). The update tests the delivery's own row
-    only, as the claim does, so on PostgreSQL a claim and this never both take a delivery."""
+    """Send these messages no further (an alert acknowledged): each delivery waiting for its first try is not
+    sent, and shows ``because``; returns how many. One waiting to be tried again, whose earlier try its
+    provider may have taken (its answer cut off), is left to the next sweep, made due now, which withdraws it
+    as it does a claimed one (``delivery._withdrawn``: Notify asked first, SMTP noted). One a worker has
+    claimed is the worker's: it is sent, once (and if it fails, not tried again). The updates test the
+    delivery's own row only, as the claim does, so on PostgreSQL a claim and this never both take a
+    delivery."""
     ids = list(notification_ids)
     Notification.objects.filter(pk__in=ids, withdrawn_because="").update(withdrawn_because=because)
-    withdrawn = Delivery.objects.filter(notification_id__in=ids, status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.WITHDRAWN, claimed_until=None
-    )
+    waiting = Delivery.objects.filter(notification_id__in=ids, status=DeliveryStatus.QUEUED)
+    waiting.filter(attempts__gt=0).update(next_attempt_at=timezone.now())
+    withdrawn = waiting.filter(attempts=0).update(status=DeliveryStatus.WITHDRAWN, claimed_until=None)
     for message in Notification.objects.filter(pk__in=ids).exclude(secret=""):
         sending.remove_secret_once_sent(message)
     return withdrawn
@@ -289,6 +293,7 @@ def resend(*, delivery, by, request=None) -> Delivery:
         raise DomainError(f"This message is no longer sent: {delivery.notification.withdrawn_because}.")
     if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
         raise DomainError("Only a message that failed can be sent again.")
+    Delivery.objects.filter(pk=delivery.pk).update(resends=F("resends") + 1)
     record_updated(
         by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
     )
