@@ -353,11 +353,55 @@ MONTH_ENDS = {
 }
 
 
-def test_a_period_that_is_not_one_offered_shows_the_usual_twelve_months(region, regional_viewer):
+NOT_PERIODS = ["al", "2026-13", "²", "٣", "9" * 5000, "7", "12 "]
+
+
+def _reads_logged() -> set[str]:
+    reads = AuditEntry.objects.filter(action=AuditAction.REGIONAL_VIEW)
+    return set(reads.values_list("partnership__name", flat=True))
+
+
+def test_no_period_or_an_empty_one_counts_the_usual_twelve_months(region, regional_viewer):
     export = reverse("figures:export", args=["london", "csv"])
-    usual = regional_viewer.get(export).content
-    for period in ("²", "٣", "9" * 5000, "7"):
-        assert regional_viewer.get(export, {"period": period}).content == usual
+    usual = regional_viewer.get(export, {"period": "12"}).content
+    assert regional_viewer.get(export).content == usual
+    assert regional_viewer.get(export, {"period": ""}).content == usual
+
+
+@pytest.mark.parametrize("period", NOT_PERIODS)
+def test_the_dashboard_with_a_period_not_offered_says_which_there_are_and_no_borough_logs_a_read(
+    region, regional_viewer, period
+):
+    """The defect: a period not offered (mistyped, or a link edited) showed the usual 12 months as if asked
+    for, with nothing to say so."""
+    response = regional_viewer.get(reverse("figures:dashboard", args=["london"]), {"period": period})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "govuk-error-summary" in page
+    assert "Choose a period from the list: the last 3 months, 6 months, 12 months, 2 years or 3 years" in page
+    assert 'data-report-chart="chart-data-boroughs"' not in page and "Incidents by borough" not in page
+    assert _reads_logged() == set()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+@pytest.mark.parametrize("period", ["al", "2026-13"])
+def test_a_download_with_a_period_not_offered_hands_out_nothing_and_no_borough_logs_a_read(
+    region, regional_viewer, file_format, period
+):
+    """The defect: the download handed out the usual 12 months, and each borough's log recorded the region
+    reading its figures."""
+    response = regional_viewer.get(
+        reverse("figures:export", args=["london", file_format]), {"period": period}
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and "Choose a period from the list" in page
+    for borough in ("Aldgate", "Bow"):
+        assert borough not in _reads_logged()
 
 
 @pytest.mark.parametrize("today", MONTH_ENDS)

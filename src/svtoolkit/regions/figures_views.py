@@ -10,11 +10,7 @@ from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.partnerships.tabular import FORMATS, write
 from svtoolkit.regions import figures
-
-
-def _period(request) -> int:
-    chosen = request.GET.get("period", "")
-    return {str(period): period for period in figures.PERIODS}.get(chosen, figures.DEFAULT_PERIOD)
+from svtoolkit.regions.forms import FiguresPeriodForm
 
 
 def _marking() -> str:
@@ -28,10 +24,12 @@ def _download(content: bytes, file_format: str, filename: str) -> HttpResponse:
     )
 
 
-@access.requires(access.is_regional_staff)
-def dashboard(request, region_slug):
-    region = access.get_region_for(request, region_slug)
-    shown = figures.dashboard(region, period=_period(request))
+def _dashboard_page(request, region, form: FiguresPeriodForm) -> HttpResponse:
+    """The dashboard of the period chosen; for a period not offered, the error summary and the choice again,
+    with no figures counted, handed out or written to the boroughs' logs (status 400)."""
+    if not form.is_valid():
+        return render(request, "regions/figures/dashboard.html", {"region": region, "form": form}, status=400)
+    shown = figures.dashboard(region, period=form.months())
     figures.regional_read(
         region=region, shares=shown["shares"], by=request.user, request=request, what="figures"
     )
@@ -39,8 +37,14 @@ def dashboard(request, region_slug):
     return render(
         request,
         "regions/figures/dashboard.html",
-        {**shown, "region": region, "periods": figures.PERIODS, "years": [this_year - 1, this_year]},
+        {**shown, "region": region, "form": form, "years": [this_year - 1, this_year]},
     )
+
+
+@access.requires(access.is_regional_staff)
+def dashboard(request, region_slug):
+    region = access.get_region_for(request, region_slug)
+    return _dashboard_page(request, region, FiguresPeriodForm(request.GET))
 
 
 @access.requires(access.is_regional_staff)
@@ -48,7 +52,11 @@ def export(request, region_slug, file_format):
     region = access.get_region_for(request, region_slug)
     if file_format not in FORMATS:
         raise Http404("No such format")
-    shown = figures.dashboard(region, period=_period(request))
+    form = FiguresPeriodForm(request.GET)
+    if not form.is_valid():
+        # Figures of another period than asked for would mislead: the dashboard says what is wrong instead.
+        return _dashboard_page(request, region, form)
+    shown = figures.dashboard(region, period=form.months())
     figures.regional_read(
         region=region, shares=shown["shares"], by=request.user, request=request, what="figures download"
     )

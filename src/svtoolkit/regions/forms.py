@@ -1,10 +1,13 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked, model_choice_field, text_field, tick_boxes
+from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field, tick_boxes
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
-from svtoolkit.regions import services
+from svtoolkit.regions import figures, services
+
+_LENGTHS = list(figures.PERIODS.values())
+NOT_A_PERIOD = f"Choose a period from the list: the last {', '.join(_LENGTHS[:-1])} or {_LENGTHS[-1]}"
 
 
 class RegionalSharingForm(RevisionChecked, forms.Form):
@@ -18,6 +21,25 @@ class RegionalSharingForm(RevisionChecked, forms.Form):
         "with it.",
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class FiguresPeriodForm(forms.Form):
+    """Which months the region's figures cover. A GET form: a period not offered is explained, never counted
+    as the default in silence (nor handed out, nor written to the boroughs' logs as if it had been asked)."""
+
+    period = choice_field(
+        "Period",
+        [(str(months), f"The last {length}") for months, length in figures.PERIODS.items()],
+        error_messages={"invalid_choice": NOT_A_PERIOD},
+    )
+
+    def __init__(self, query):
+        # Always bound, so the select shows the period counted: the default when the address names none.
+        super().__init__({"period": query.get("period") or str(figures.DEFAULT_PERIOD)})
+
+    def months(self) -> int:
+        """The months chosen; only for a valid form."""
+        return int(self.cleaned_data["period"])
 
 
 class ProposeShareForm(forms.Form):
