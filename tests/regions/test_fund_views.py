@@ -106,14 +106,51 @@ def test_the_region_part_approves_from_its_queue(world, as_user):
     assert (application.status, application.amount_approved) == (FundStatus.PART_APPROVED, 1000)
 
 
-def test_the_funds_figures_for_a_year_that_is_not_a_year_are_those_of_all_years(world, as_user):
+NOT_A_YEAR = "Enter the year as 4 numbers, for example 2026, or leave it empty for all years"
+NOT_A_STATUS = "Choose which applications to show from the list"
+NOT_OFFERED = [
+    *[("fund:report", "year", year, NOT_A_YEAR) for year in ("²²²²", "٢٠٢٦", "20261", "202", "0000", "all")],
+    *[("fund:queue", "status", status, NOT_A_STATUS) for status in ("approve", "Applied", "al", " ")],
+]
+
+
+@pytest.mark.parametrize(("page", "name", "value", "message"), NOT_OFFERED)
+def test_the_fund_pages_with_a_value_not_offered_say_what_to_enter_and_show_nothing(
+    world, as_user, page, name, value, message
+):
+    """The defect: a year that is not one, or a status not offered (mistyped, or a link edited), showed the
+    figures of all years or the applications waiting for a decision as if asked, with nothing to say so."""
     an_application(world)
     client = as_user(world.regional_coordinator)
-    every_year = client.get(reverse("fund:report", args=["london"]))
-    for year in ("²²²²", "٢٠٢٦", "20261"):
-        page = client.get(reverse("fund:report", args=["london"]), {"year": year})
-        assert page.status_code == 200
-        assert page.context["totals"] == every_year.context["totals"] != {}
+
+    response = client.get(reverse(page, args=["london"]), {name: value})
+
+    shown = response.content.decode()
+    assert response.status_code == 400
+    assert "govuk-error-summary" in shown and message in shown
+    assert "totals" not in response.context and "applications" not in response.context
+    assert "By borough" not in shown and "No applications to show" not in shown
+
+
+def test_the_funds_figures_for_a_year_or_none_count_that_year_or_all_years(world, as_user):
+    application = an_application(world)
+    client = as_user(world.regional_coordinator)
+    url = reverse("fund:report", args=["london"])
+    this_year = client.get(url, {"year": str(application.applied_at.year)})
+    every_year = client.get(url, {"year": ""})
+    assert this_year.status_code == every_year.status_code == 200
+    assert this_year.context["totals"]["applications"] == every_year.context["totals"]["applications"] == 1
+    assert client.get(url, {"year": "1999"}).context["totals"]["applications"] == 0
+
+
+def test_the_queue_lists_those_waiting_unless_asked_for_another_status(world, as_user):
+    waiting = an_application(world)
+    client = as_user(world.regional_coordinator)
+    url = reverse("fund:queue", args=["london"])
+    assert list(client.get(url).context["applications"]) == [waiting]
+    assert list(client.get(url, {"status": ""}).context["applications"]) == [waiting]
+    assert list(client.get(url, {"status": "all"}).context["applications"]) == [waiting]
+    assert list(client.get(url, {"status": "declined"}).context["applications"]) == []
 
 
 def test_a_regional_viewer_reads_the_application_but_cannot_decide(world, as_user):

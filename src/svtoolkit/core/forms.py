@@ -27,6 +27,17 @@ ENTER_THE_ACTION = "Enter the action"
 ORIGINALS = "originals"
 
 
+class AddressForm(forms.Form):
+    """A GET form read from the page's address (a filter, a period): always bound, so the page shows what it
+    counts, with ``defaults`` standing in for a value the address leaves out or empty. A value not offered is
+    an error to show (``pages.address_page``), never read as the default in silence."""
+
+    defaults: dict[str, str] = {}
+
+    def __init__(self, query):
+        super().__init__({name: query.get(name) or self.defaults.get(name, "") for name in self.base_fields})
+
+
 # The field shapes every form repeats, written once. ``missing`` is the message shown when a required field is
 # left empty (Django's own when not given); every other keyword goes to the Django field as it is.
 

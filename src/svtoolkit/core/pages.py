@@ -47,6 +47,16 @@ def form_page(
     return render(request, template, {**shown, "form": form, **besides})
 
 
+def address_page(request, form, *, template, context, shown):
+    """The page of what ``form`` (an ``AddressForm``) asks for: ``context`` with what ``shown(cleaned_data)``
+    reads. A value the form does not offer shows the GOV.UK error summary and the form again, with nothing
+    read (status 400): the page says what is wrong rather than show something else as if it had been asked.
+    """
+    if not form.is_valid():
+        return render(request, template, {**context, "form": form}, status=400)
+    return render(request, template, {**context, **shown(form.cleaned_data), "form": form})
+
+
 def stored_again(record, then=None):
     """An ``on_conflict`` for a page that shows, after an edit conflict, the record as stored now: reads it
     again and gives it to the template as ``conflict`` (or ``then(record)``: what the page shows of it)."""

@@ -1,7 +1,14 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked, choice_field, model_choice_field, text_field, tick_boxes
+from svtoolkit.core.forms import (
+    AddressForm,
+    RevisionChecked,
+    choice_field,
+    model_choice_field,
+    text_field,
+    tick_boxes,
+)
 from svtoolkit.incidents.people.forms import DisclosureBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import figures, services
@@ -23,7 +30,7 @@ class RegionalSharingForm(RevisionChecked, forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class FiguresPeriodForm(forms.Form):
+class FiguresPeriodForm(AddressForm):
     """Which months the region's figures cover. A GET form: a period not offered is explained, never counted
     as the default in silence (nor handed out, nor written to the boroughs' logs as if it had been asked)."""
 
@@ -33,9 +40,7 @@ class FiguresPeriodForm(forms.Form):
         error_messages={"invalid_choice": NOT_A_PERIOD},
     )
 
-    def __init__(self, query):
-        # Always bound, so the select shows the period counted: the default when the address names none.
-        super().__init__({"period": query.get("period") or str(figures.DEFAULT_PERIOD)})
+    defaults = {"period": str(figures.DEFAULT_PERIOD)}
 
     def months(self) -> int:
         """The months chosen; only for a valid form."""

@@ -3,9 +3,10 @@
 from django import forms
 
 from svtoolkit.core import limits
-from svtoolkit.core.forms import RevisionChecked, choice_field, text_field, tick_box
+from svtoolkit.core.datetimes import is_plain_number
+from svtoolkit.core.forms import AddressForm, RevisionChecked, choice_field, text_field, tick_box
 from svtoolkit.regions import fund_services
-from svtoolkit.regions.fund_models import FundOutcome, FundPurpose
+from svtoolkit.regions.fund_models import FundOutcome, FundPurpose, FundStatus
 
 POUNDS = {"class": "govuk-input--width-10", "inputmode": "numeric", "spellcheck": "false"}
 
@@ -104,3 +105,42 @@ class RulesForm(RevisionChecked, forms.Form):
         max_length=limits.SUMMARY,
     )
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+ALL_APPLICATIONS = "all"
+NOT_A_YEAR = "Enter the year as 4 numbers, for example 2026, or leave it empty for all years"
+
+
+class QueueForm(AddressForm):
+    """Which of the region's applications the queue lists: those waiting for a decision unless asked."""
+
+    status = choice_field(
+        "Show",
+        [*FundStatus.choices, (ALL_APPLICATIONS, "All applications")],
+        error_messages={"invalid_choice": "Choose which applications to show from the list"},
+    )
+    defaults = {"status": FundStatus.APPLIED}
+
+    def clean_status(self) -> str:
+        """The status of the applications to list, empty for all of them."""
+        status = self.cleaned_data["status"]
+        return "" if status == ALL_APPLICATIONS else status
+
+
+class ReportYearForm(AddressForm):
+    """The year whose applications the fund's figures count; empty for all years."""
+
+    year = forms.CharField(
+        label="Year applied",
+        required=False,
+        help_text="Leave it empty for all years.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def clean_year(self) -> int | None:
+        typed = self.cleaned_data["year"]
+        if not typed:
+            return None
+        if not (is_plain_number(typed, digits=4) and len(typed) == 4 and int(typed) >= 1000):
+            raise forms.ValidationError(NOT_A_YEAR, code="invalid")
+        return int(typed)

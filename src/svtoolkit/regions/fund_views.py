@@ -5,13 +5,19 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from svtoolkit import access
-from svtoolkit.core.datetimes import is_plain_number
 from svtoolkit.core.forms import initial_from, revised
-from svtoolkit.core.pages import form_page
+from svtoolkit.core.pages import address_page, form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.regions import fund_selectors as selectors
 from svtoolkit.regions import fund_services as services
-from svtoolkit.regions.fund_forms import ApplicationForm, DecisionForm, RulesForm, SpendForm
+from svtoolkit.regions.fund_forms import (
+    ApplicationForm,
+    DecisionForm,
+    QueueForm,
+    ReportYearForm,
+    RulesForm,
+    SpendForm,
+)
 from svtoolkit.regions.fund_models import FundStatus
 
 # --- The borough's pages ----------------------------------------------------------------------------------
@@ -74,20 +80,17 @@ def spend(request, application_id):
 @access.requires(access.is_regional_staff)
 def queue(request, region_slug):
     region = access.get_region_for(request, region_slug)
-    status = request.GET.get("status", FundStatus.APPLIED)
-    if status not in FundStatus.values and status != "all":
-        status = FundStatus.APPLIED
-    applications = selectors.applications_of_region(region, status="" if status == "all" else status)
-    return render(
+    return address_page(
         request,
-        "regions/fund/queue.html",
-        {
+        QueueForm(request.GET),
+        template="regions/fund/queue.html",
+        context={
             "region": region,
-            "applications": applications[:200],
-            "status": status,
-            "statuses": FundStatus.choices,
             "rules": services.rules_of(region),
             "can_coordinate": access.may_coordinate_region(request.user, region),
+        },
+        shown=lambda chosen: {
+            "applications": selectors.applications_of_region(region, status=chosen["status"])[:200]
         },
     )
 
@@ -146,8 +149,10 @@ def rules(request, region_slug):
 @access.requires(access.is_regional_staff)
 def report(request, region_slug):
     region = access.get_region_for(request, region_slug)
-    year = request.GET.get("year", "")
-    figures = selectors.fund_report(
-        region, year=int(year) if is_plain_number(year, digits=4) and len(year) == 4 else None
+    return address_page(
+        request,
+        ReportYearForm(request.GET),
+        template="regions/fund/report.html",
+        context={"region": region},
+        shown=lambda chosen: {"year": chosen["year"], **selectors.fund_report(region, year=chosen["year"])},
     )
-    return render(request, "regions/fund/report.html", {"region": region, "year": year, **figures})
