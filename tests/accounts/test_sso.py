@@ -283,6 +283,45 @@ def test_cancelling_at_the_provider_is_audited(client, identity_provider, northb
     assert entry.detail["reason"] == "not_completed"
 
 
+LONGEST_EMAIL = 254  # the longest an email address can be (RFC 3696's errata), and all an account keeps
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["a" * (LONGEST_EMAIL - len("@example.org") + 1) + "@example.org", "new\x00comer@example.org"],
+    ids=["longer than an address can be", "with a NUL character"],
+)
+def test_an_email_no_address_can_be_is_refused_and_makes_no_account(client, identity_provider, demo, email):
+    """The defect: an address longer than an account keeps was made an account (a database error on
+    PostgreSQL, an error page), and one with a NUL character in it was an error page on PostgreSQL."""
+    _allow(demo, "example.org", self_registration=["example.org"])
+    identity_provider.person(email)
+    accounts = set(User.objects.values_list("pk", flat=True))
+
+    response = sign_in_through(client, identity_provider, email)
+
+    assert response["Location"] == reverse("accounts:sso_refused")
+    page = client.get(response["Location"])
+    assert page.status_code == 403
+    assert "Your email address cannot be used here" in page.content.decode()
+    assert SESSION_KEY not in client.session
+    assert set(User.objects.values_list("pk", flat=True)) == accounts
+    entry = AuditEntry.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert entry.detail["reason"] == "unusable_email"
+    assert entry.actor_label == email.replace("\x00", "")[:LONGEST_EMAIL]
+
+
+def test_a_name_from_the_provider_with_a_nul_character_is_kept_without_it(client, identity_provider, demo):
+    """The defect: the account could not be made on PostgreSQL, which keeps no NUL: an error page."""
+    _allow(demo, "example.org", self_registration=["example.org"])
+    identity_provider.person("newcomer@example.org", name="Pat\x00 Newcomer\x00")
+
+    response = sign_in_through(client, identity_provider, "newcomer@example.org")
+
+    assert response["Location"] == reverse("core:home")
+    assert User.objects.get(email="newcomer@example.org").full_name == "Pat Newcomer"
+
+
 def test_id_token_from_another_issuer_is_refused(
     client, identity_provider, northbridge_allows_council, settings
 ):

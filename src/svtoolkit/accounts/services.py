@@ -420,6 +420,11 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
 
     if "@" not in email:
         raise SignInRefused("The identity provider did not give an email address.", reason="no_email")
+    if len(email) > User._meta.get_field("email").max_length or not email.isprintable():
+        # Longer than an address can be, or with a character no address has: no account could keep it.
+        raise SignInRefused(
+            "The identity provider gave an email address that cannot be used.", reason="unusable_email"
+        )
     if not provider.email_verified(claims):
         raise SignInRefused("The identity provider has not verified this email address.", reason="unverified")
     rules = sign_in_domains_open_to(provider=provider.slug, domain=email.rpartition("@")[2])
@@ -479,13 +484,19 @@ def _account_signing_on(email, *, claims, partnership, fallback="", request=None
     invitation accepted, or the same person signing on twice), that one, as the provider has verified the
     address is theirs. The provider's name for them is cut to what an account keeps (it may hold more)."""
     longest = User._meta.get_field("full_name").max_length
-    full_name = str(claims.get("name") or "").strip()[:longest].strip() or fallback
+    full_name = _one_line(str(claims.get("name") or ""))[:longest].strip() or fallback
     user = _new_account(email, password=None, full_name=full_name, partnership=partnership, request=request)
     if user is None:
         user = User.objects.get(email=email)
         if not user.is_active:
             raise SignInRefused("This account has been switched off.", reason="account_switched_off")
     return user
+
+
+def _one_line(name: str) -> str:
+    """A name as one line: its control characters (a NUL, which PostgreSQL cannot keep, or a line break) and
+    runs of spaces made one space."""
+    return " ".join("".join(char if char.isprintable() else " " for char in name).split())
 
 
 def _join_by_self_registration(*, user, rule, provider, request) -> None:
@@ -507,7 +518,9 @@ def record_refused_sign_in(*, provider, reason, email, request=None) -> None:
     link or a script, so those are counted per client: a flood of them is one entry."""
     detail = {"via": "single sign-on", "provider": getattr(provider, "slug", ""), "reason": reason}
     if email:
-        record(action=AuditAction.SIGN_IN_FAILED, actor_label=email[:254], detail=detail, request=request)
+        # The address as the provider gave it, but for a NUL, which PostgreSQL cannot keep.
+        label = email.replace("\x00", "")[:254]
+        record(action=AuditAction.SIGN_IN_FAILED, actor_label=label, detail=detail, request=request)
     else:
         actor = getattr(request, "user", None)
         record_counted(action=AuditAction.SIGN_IN_FAILED, actor=actor, detail=detail, request=request)
