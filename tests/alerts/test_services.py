@@ -177,6 +177,30 @@ def test_a_policy_stored_with_no_steps_still_alerts_the_coordinators_at_once_whe
     assert alert.steps.get().note.endswith("The coordinators were alerted instead.")
 
 
+def test_an_alert_is_raised_by_someone_with_the_longest_name_in_an_organisation_with_a_long_name(
+    demo, demo_users
+):
+    rota(demo, demo_users)
+    gold = demo_users["coordinator"]
+    services.add_to_alert_list(partnership=demo, user=gold, by=gold)
+    police = demo_users["police"]
+    User.objects.filter(pk=police.pk).update(full_name="Alexandra " * 15)
+    organisation = access.lead_organisation_of(police, demo)
+    organisation.name = (
+        "Northbridge and Southmoor Metropolitan Police Service " * 3 + "Basic Command Unit Northwest"
+    )
+    organisation.save(update_fields=["name"])
+    assert len(organisation.name) == 190
+    police.refresh_from_db()
+    alert = raise_police_alert(demo, demo_users)
+    assert alert.incident.notified_by == f"{police.full_name}, {organisation.name}"
+    assert alerted(alert) == {
+        "responder@example.org": "Duty officer",
+        "coordinator@example.org": "Alert list",
+    }
+    assert Delivery.objects.filter(recipient__in=[gold, demo_users["responder"]]).count() == 4
+
+
 def _removed(membership, coordinator):
     account_services.remove_member(membership=membership, by=coordinator)
 

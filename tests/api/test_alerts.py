@@ -2,6 +2,7 @@
 
 import pytest
 
+from svtoolkit.accounts import services as account_services
 from svtoolkit.alerts.models import Alert
 from svtoolkit.incidents.models import Incident
 from svtoolkit.messaging.models import Delivery
@@ -94,3 +95,28 @@ def test_an_alert_sent_again_with_its_key_is_answered_with_the_first_and_alerts_
         client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0043"}).status_code == 201
     )
     assert Alert.objects.count() == 2
+
+
+def test_an_alert_sent_again_after_its_sender_moved_organisation_is_answered_without_the_incident(
+    api_as, demo, demo_users
+):
+    """The police officer moved to an organisation not taking part in the incident their alert started,
+    before their system sent the alert again: it was raised, and they may no longer see the incident."""
+    rota(demo, demo_users)
+    client = api_as("police")
+    first = client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "k1"})
+    assert first.status_code == 201
+    transport = demo.organisations.create(name="Transport Police", kind="police", may_report_incidents=True)
+    membership = demo_users["police"].memberships.get(partnership=demo)
+    account_services.change_membership(
+        membership=membership,
+        role=membership.role,
+        organisation=transport,
+        expected_revision=membership.revision,
+        by=demo_users["coordinator"],
+    )
+    again = client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "k1"})
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == {"incident": None, "alerted": first.json()["alerted"]}
+    assert Alert.objects.count() == 1
+    assert Delivery.objects.filter(recipient=demo_users["responder"]).count() == 2  # alerted once

@@ -561,6 +561,15 @@ def test_a_message_approver_must_take_part(api_as, incident, demo):
     assert not incident.messages.exists()
 
 
+def test_an_approver_named_twice_is_asked_once(api_as, incident):
+    police = incident.participations.get(organisation__kind="police").organisation_id
+    response = api_as("responder").post(
+        url(incident, "messages"), message_request(incident, approvers=[police, police]), format="json"
+    )
+    assert response.status_code == 201
+    assert list(incident.messages.get().sign_offs.values_list("organisation_id", flat=True)) == [police]
+
+
 def test_handing_over_an_action_through_the_api_needs_a_note(api_as, incident, action):
     response = api_as("responder").patch(
         url(incident, "actions", action),

@@ -23,6 +23,17 @@ def a_workbook() -> bytes:
     return stream.getvalue()
 
 
+def a_package_with_macros(document_part: str) -> bytes:
+    """A macro-enabled Office file (a .docm or .xlsm, say) as it would be renamed .docx or .xlsx: the parts of
+    a document or workbook, and the macros beside them."""
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as package:
+        package.writestr("[Content_Types].xml", "<x/>")
+        package.writestr(document_part, "<x/>")
+        package.writestr(f"{document_part.partition('/')[0]}/vbaProject.bin", b"\xd0\xcf\x11\xe0 macros")
+    return stream.getvalue()
+
+
 def a_package_with_a_broken_name() -> bytes:
     """A Word document's package whose last entry's name is marked UTF-8 but is not: zipfile cannot read
     its list of entries."""

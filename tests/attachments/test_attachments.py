@@ -18,7 +18,15 @@ from svtoolkit.core.downloads import HEADER
 from svtoolkit.incidents.models import IncidentStatus
 from svtoolkit.meetings.models import Meeting
 from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
-from tests.attachments.builders import EICAR, PDF, a_package_with_a_broken_name, a_workbook, attach, upload
+from tests.attachments.builders import (
+    EICAR,
+    PDF,
+    a_package_with_a_broken_name,
+    a_package_with_macros,
+    a_workbook,
+    attach,
+    upload,
+)
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     AttachmentFactory,
@@ -122,6 +130,16 @@ REFUSED = [
     ("photo.jpg", PDF, "The selected file is a PDF, so its name must end .pdf"),
     ("notes.txt", b"PK\x03\x04 not really a zip", "The selected file must be a PDF"),
     ("minutes.docx", a_package_with_a_broken_name(), "The selected file must be a PDF"),
+    (
+        "minutes.docx",
+        a_package_with_macros("word/document.xml"),
+        "The selected file must not contain macros: save it without them as a .docx file",
+    ),
+    (
+        "rota.xlsx",
+        a_package_with_macros("xl/workbook.xml"),
+        "The selected file must not contain macros: save it without them as a .xlsx file",
+    ),
 ]
 
 

@@ -51,7 +51,11 @@ class AlertRecipientSerializer(serializers.Serializer):
 class AlertSerializer(serializers.Serializer):
     """The incident the alert started, and who was alerted at once."""
 
-    incident = IncidentSerializer()
+    incident = IncidentSerializer(
+        allow_null=True,
+        help_text="Null only for an alert sent again with its key by someone who may no longer see the "
+        "incident it started (moved since to an organisation not taking part, say): it was raised.",
+    )
     alerted = AlertRecipientSerializer(many=True)
 
 
@@ -75,7 +79,8 @@ class AlertViewSet(ApiViewSet):
                 required=False,
                 description="Any text of up to 100 characters, new for each alert (a UUID, say). Sent again "
                 "with the same alert (the first request timed out, say), it is answered with the alert the "
-                "first raised, with `Idempotent-Replayed: true`, and nobody is alerted again.",
+                "first raised, with `Idempotent-Replayed: true`, and nobody is alerted again (its `incident` "
+                "null if the sender may no longer see the incident).",
             )
         ],
     )
@@ -98,7 +103,11 @@ class AlertViewSet(ApiViewSet):
             alert, raised = api_services.raise_alert_once(
                 key=key, partnership=request.partnership, by=request.user, request=request._request, **data
             )
-        incident = incidents.incidents_for(request.user, request.partnership).get(pk=alert.incident_id)
+        # The sender may have lost sight of the incident since their first request (moved to an organisation
+        # not taking part): the alert stands, answered without the incident's details.
+        incident = (
+            incidents.incidents_for(request.user, request.partnership).filter(pk=alert.incident_id).first()
+        )
         recipients = alert.recipients.select_related("user").order_by("notified_at", "id")
         body = AlertSerializer(
             {"incident": incident, "alerted": recipients}, context=self.get_serializer_context()

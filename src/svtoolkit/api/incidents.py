@@ -69,7 +69,7 @@ class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
     occurred_at = When()
     notified_at = When()
     notification_source = serializers.ChoiceField(choices=NotificationSource.choices)
-    notified_by = text(200, required=False)
+    notified_by = text_as_in(IncidentForm, "notified_by", required=False)
     summary = text_as_in(IncidentForm, "summary")
     scene_description = text_as_in(IncidentForm, "scene_description")
     scene_area = text(120, required=False)

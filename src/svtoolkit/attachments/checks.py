@@ -35,6 +35,9 @@ KINDS = (PDF, PNG, JPEG, WORD, EXCEL, TEXT)
 ALLOWED = "a PDF, Word document (.docx), Excel workbook (.xlsx), PNG or JPEG image, or text or CSV file"
 _SIGNATURES = ((b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG))
 _OFFICE_PARTS = {"word/document.xml": WORD, "xl/workbook.xml": EXCEL}
+# Where an Office package keeps its macros (word/, xl/ or ppt/vbaProject.bin): a macro-enabled file (.docm,
+# .xlsm) renamed .docx or .xlsx has the parts of one without.
+_MACROS = "vbaproject.bin"
 
 
 def max_bytes() -> int:
@@ -50,6 +53,16 @@ def _office_kind(upload) -> Kind | None:
     if "[Content_Types].xml" not in names:
         return None
     return next((kind for part, kind in _OFFICE_PARTS.items() if part in names), None)
+
+
+def _holds_macros(upload) -> bool:
+    """Whether the Office package ``upload`` (its kind already told) holds macros."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as package:
+            return any(PurePosixPath(name).name.lower() == _MACROS for name in package.namelist())
+    finally:
+        upload.seek(0)
 
 
 def _text_kind(upload) -> Kind | None:
@@ -90,6 +103,11 @@ def check(upload) -> Kind:
     kind = sniff(upload)
     if kind is None:
         raise DomainError(f"The selected file must be {ALLOWED}", field="file")
+    if kind in _OFFICE_PARTS.values() and _holds_macros(upload):
+        raise DomainError(
+            f"The selected file must not contain macros: save it without them as a {kind.suffixes[0]} file",
+            field="file",
+        )
     if PurePosixPath(upload.name).suffix.lower() not in kind.suffixes:
         raise DomainError(
             f"The selected file is a {kind.label}, so its name must end {' or '.join(kind.suffixes)}",

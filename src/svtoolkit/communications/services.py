@@ -90,6 +90,12 @@ def set_plan(
     return plan
 
 
+def _distinct(approvers) -> list:
+    """The approvers named, each organisation once: naming one twice (an API list, as the page's tick boxes
+    cannot) asks it once."""
+    return list({organisation.pk: organisation for organisation in approvers}.values())
+
+
 def _require_approvers_taking_part(incident, approvers):
     taking_part = set(incident.participations.values_list("organisation_id", flat=True))
     outsiders = [str(organisation) for organisation in approvers if organisation.pk not in taking_part]
@@ -127,6 +133,7 @@ def _name_approvers(message, approvers) -> None:
 def draft_message(*, incident, by, approvers, request=None, **fields) -> Message:
     """Draft a message (its MESSAGE_FIELDS as keywords), naming the organisations that must sign it off."""
     incident_services.refuse_if_closed_meanwhile(incident)
+    approvers = _distinct(approvers)
     _require_approvers_taking_part(incident, approvers)
     message = Message.objects.create(incident=incident, created_by=by, **_message_fields(fields))
     _name_approvers(message, approvers)
@@ -155,6 +162,7 @@ def revise_draft(*, message, by, expected_revision: int, approvers, request=None
     family's agreement recorded for the draft is set aside when what it says, shows, or to whom, changes:
     they agreed to the draft they were read, not to this one."""
     incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
+    approvers = _distinct(approvers)
     _require_approvers_taking_part(message.incident, approvers)
     changes = _message_fields(fields)
     agreed_to = Message.objects.filter(pk=message.pk).values(*AGREED_FIELDS, "family_agreed_at").get()

@@ -92,7 +92,7 @@ class IncidentForm(IncidentRecordChecks, forms.Form):
         missing="Choose who told the partnership",
     )
     notified_by = forms.CharField(
-        label="Name or role of the person who told us", max_length=200, required=False
+        label="Name or role of the person who told us", max_length=limits.SHORT_TEXT, required=False
     )
     summary = text_field(
         "Factual summary",

@@ -46,7 +46,9 @@ class Incident(CreatedBy):
     occurred_at = models.DateTimeField()
     notified_at = models.DateTimeField()
     notification_source = models.CharField(max_length=32, choices=NotificationSource.choices)
-    notified_by = models.CharField(max_length=200, blank=True)
+    # Typed, or written by an alert: its sender's name (150 characters, or their email address) and
+    # organisation's (200), which must always fit, or the alert is not raised.
+    notified_by = models.CharField(max_length=limits.SHORT_TEXT, blank=True)
     summary = models.TextField(max_length=limits.SUMMARY)
     status = models.CharField(max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.REPORTED)
     is_exercise = models.BooleanField(default=False)
