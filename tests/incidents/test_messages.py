@@ -366,3 +366,21 @@ def test_an_owner_in_two_partnerships_gets_a_reminder_from_each_that_its_coordin
     assert list(messaging_selectors.delivery_log(southmoor).values_list("notification__body", flat=True)) == [
         reminders.get(partnership=southmoor).body
     ]
+
+
+def test_an_owner_in_two_partnerships_is_told_which_partnership_each_reminder_is_from(
+    demo, demo_users, other_partnership
+):
+    southmoor, southmoor_coordinator = other_partnership
+    owner = southmoor_coordinator.user
+    MembershipFactory(partnership=demo, user=owner, role="responder")
+    overdue_owned_by(demo, demo_users, owner)
+    theirs = recorded_incident(southmoor, owner)
+    visit = action_due(theirs, owner, timezone.now() - timedelta(hours=2), title="Visit the family")
+    PlanAction.objects.filter(pk=visit.pk).update(owner=owner)
+    assert send_overdue_reminders.call() == 2
+    for partnership in (demo, southmoor):
+        reminder = Notification.objects.get(kind="overdue_reminder", partnership=partnership)
+        assert reminder.subject == f"1 overdue action in {partnership.name}"
+        assert partnership.name in reminder.sms_text
+        assert f"These actions you own in {partnership.name} are overdue:" in reminder.body

@@ -2,6 +2,8 @@
 input shows the GOV.UK error summary and changes nothing; each page answers each role as the access matrix
 expects, the regional roles included."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -278,3 +280,11 @@ def test_an_application_withdrawn_as_the_borough_left_its_region_says_why(world,
     shown = as_user(world.coordinator).get(reverse("fund:application", args=[waiting.pk])).content.decode()
     assert "Withdrawn" in shown
     assert "Northbridge left London Violence Reduction Unit, so no fund can decide it." in shown
+
+
+def test_the_money_boxes_on_the_application_page_are_sized_for_pounds(world, as_user):
+    page = as_user(world.coordinator).get(reverse("fund:apply", args=[world.incident.pk])).content.decode()
+    box = re.search(r'<input[^>]*name="amount_requested"[^>]*>', page).group(0)
+    classes = re.search(r'class="([^"]*)"', box).group(1).split()
+    assert "govuk-input" in classes and "govuk-input--width-10" in classes
+    assert len(classes) == len(set(classes))

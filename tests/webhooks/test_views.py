@@ -107,6 +107,22 @@ def test_a_coordinator_switches_an_endpoint_off_and_its_log_shows_what_was_waiti
     assert f"The endpoint was switched off by {demo_users['coordinator']} at " in log
 
 
+def test_the_endpoints_page_counts_the_events_not_sent_as_an_endpoint_was_switched_off(
+    client_for, demo, demo_users
+):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    services.publish("incident.categorised", partnership=demo, payload={})
+    services.publish("action.escalated", partnership=demo, payload={})
+    failed_delivery(endpoint, payload={})
+    client = client_for("coordinator")
+    client.post(
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        {**ADD, "is_active": "", "revision": endpoint.revision},
+    )
+    page = client.get(reverse("webhooks:endpoints")).content.decode()
+    assert "2 not sent" in page and "1 failed" in page
+
+
 def test_two_coordinators_changing_an_endpoint_at_once_keep_both_changes(client_for, demo, demo_users):
     endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
     saved_from_two_pages(

@@ -81,13 +81,16 @@ def _remind(recipient, actions, *, now) -> int:
         return 0  # an overlapping run has just reminded them
     count = len(claimed)
     incidents = {action.incident for action in claimed}
+    partnership = claimed[0].incident.partnership
     context = {
+        "partnership": partnership,
         "actions": claimed,
         "links": {
             a.pk: settings.SITE_URL + reverse("incidents:action", args=[a.incident_id, a.pk]) for a in claimed
         },
     }
-    subject = f"{count} overdue action{'s' if count != 1 else ''} on svtoolkit"
+    # Named, as an owner in two partnerships gets one reminder from each.
+    subject = f"{count} overdue action{'s' if count != 1 else ''} in {partnership}"
     sent = messaging.send(
         kind="overdue_reminder",
         subject=subject,
@@ -95,7 +98,7 @@ def _remind(recipient, actions, *, now) -> int:
         sms_text=f"{subject}: {settings.SITE_URL}/",
         recipients=[recipient],
         incident=incidents.pop() if len(incidents) == 1 else None,
-        partnership=claimed[0].incident.partnership,
+        partnership=partnership,
     )
     if sent is None:
         transaction.set_rollback(True)  # no one to send it to: leave the actions for the next run

@@ -7,13 +7,15 @@ from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, We
 
 
 def endpoints_of(partnership):
-    """The partnership's endpoints, each with how many of its deliveries failed or wait for a retry."""
+    """The partnership's endpoints, each with how many of its deliveries failed, wait for a retry or were not
+    sent (withdrawn as the endpoint was switched off)."""
     return WebhookEndpoint.objects.filter(partnership=partnership).annotate(
         failed_count=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.FAILED)),
         retrying_count=Count(
             "deliveries",
             filter=Q(deliveries__status=WebhookDeliveryStatus.QUEUED, deliveries__attempts__gt=0),
         ),
+        withdrawn_count=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.WITHDRAWN)),
     )
 
 

@@ -39,15 +39,18 @@ def govuk_widget(field, extra_class=""):
     """The field's own widget with GOV.UK classes, its error state and aria-describedby."""
     if in_parts(field):  # the group's fieldset is described; each box shows whether it is in error
         return field.as_widget()
-    css = _INPUT_CLASS.get(field.widget_type, "govuk-input")
+    base = _INPUT_CLASS.get(field.widget_type, "govuk-input")
+    classes = [base]
     if field.errors:
-        css += f" {css}--error"
-    if extra_class:
-        css += f" {extra_class}"
-    attrs = {"class": css}
+        classes.append(f"{base}--error")
+    # The widget's own classes (a width such as govuk-input--width-10) are kept, not replaced.
+    classes += field.field.widget.attrs.get("class", "").split() + (extra_class or "").split()
+    attrs = {}
     if counted_characters(field):
         # The count says how far over the limit the text is; the browser's maxlength would cut it silently.
-        attrs.update({"class": f"{css} govuk-js-character-count", "maxlength": False})
+        classes.append("govuk-js-character-count")
+        attrs["maxlength"] = False
+    attrs["class"] = " ".join(dict.fromkeys(classes))
     if described := described_by(field):
         attrs["aria-describedby"] = described
     return field.as_widget(attrs=attrs)
