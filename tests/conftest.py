@@ -12,6 +12,7 @@ from svtoolkit.accounts.models import User
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, DEMO_USERS, seed_demo_partnership
 from tests.databases import SHARED_DIRECTORY, Databases, drop_shared_postgresql
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
+from tests.migrating import latest_migrations_afterwards  # noqa: F401 (a fixture)
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 

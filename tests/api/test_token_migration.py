@@ -11,6 +11,7 @@ AFTER = [("api", "0002_apitoken_expires_at")]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("latest_migrations_afterwards")
 def test_an_existing_token_expires_90_days_after_it_was_made(demo, demo_users):
     made = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     old_apps = migrate(BEFORE)

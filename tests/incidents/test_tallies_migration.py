@@ -18,6 +18,7 @@ AFTER = [("incidents", "0030_count_only_meetings_held")]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("latest_migrations_afterwards")
 def test_totals_that_counted_a_cancelled_meeting_are_counted_again(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     meeting = demo_meeting(demo, demo_users, incident, starts_in=timedelta(hours=4))

@@ -13,6 +13,7 @@ AFTER = [("regions", "0007_share_proposal_region_required")]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("latest_migrations_afterwards")
 def test_an_existing_proposal_is_the_region_its_incidents_partnership_is_in(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     other = neighbour(demo)

@@ -11,6 +11,7 @@ AFTER = [("regions", "0004_regional_share_region_required")]
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("latest_migrations_afterwards")
 def test_an_existing_share_is_with_its_partnerships_region(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     outside = IncidentFactory(partnership=PartnershipFactory(region=None))

@@ -226,6 +226,13 @@ def remove_triggers(*, using: str = "default") -> None:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {_quoted(f'svt_changes_{table}_{suffix}')}")
 
 
+def drop_triggers_to_alter_a_column(apps, schema_editor) -> None:
+    """For a migration that changes the type of a tracked table's column, run before it (and, undoing it,
+    after it): PostgreSQL refuses to alter a column a trigger's definition names. ``migrate`` makes the
+    triggers again once it has run (core.apps), and counts it as a change to every incident."""
+    remove_triggers(using=schema_editor.connection.alias)
+
+
 def tables_with_triggers(*, using: str = "default") -> set[str]:
     """The tables that have a change-log trigger now, as the database says."""
     target = connections[using]

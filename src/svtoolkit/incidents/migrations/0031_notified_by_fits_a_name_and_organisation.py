@@ -2,16 +2,21 @@
 
 from django.db import migrations, models
 
+from svtoolkit.core.changes import drop_triggers_to_alter_a_column
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("incidents", "0030_count_only_meetings_held"),
     ]
 
+    # The change log's trigger on incidents names this column (core.changes).
     operations = [
+        migrations.RunPython(drop_triggers_to_alter_a_column, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="incident",
             name="notified_by",
             field=models.CharField(blank=True, max_length=500),
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers_to_alter_a_column),
     ]
