@@ -85,35 +85,45 @@ def _send_invitation(meeting) -> None:
     """Email the invitation, with an .ics file that adds the meeting to a calendar; through GOV.UK Notify,
     which sends no files, it says how to add the meeting instead."""
     args = [meeting.incident_id, meeting.pk]
-    context = {
-        "meeting": meeting,
-        "link": settings.SITE_URL + reverse("meetings:meeting", args=args),
-        "calendar_link": settings.SITE_URL + reverse("meetings:calendar", args=args),
-        "attached": messaging.email_takes_attachments(),
-    }
-    messaging.send(
+    _email_those_invited(
+        meeting,
         kind="meeting_invitation",
         subject=f"{meeting.get_kind_display()}: {meeting.incident.reference}",
-        body=render_to_string("meetings/email/invitation.txt", context),
-        recipients=_invited(meeting),
-        incident=meeting.incident,
-        attachments=[_calendar_file("invite.ics", meeting, method="REQUEST")],
-        dedupe_key=f"meeting-invitation:{meeting.pk}",
+        method="REQUEST",
+        link=settings.SITE_URL + reverse("meetings:meeting", args=args),
+        calendar_link=settings.SITE_URL + reverse("meetings:calendar", args=args),
     )
 
 
 def _send_cancellation(meeting) -> None:
     """Email those invited that the meeting is off, with an .ics file that removes it from their calendar
     (through GOV.UK Notify, which sends no files, asking them to remove it)."""
-    context = {"meeting": meeting, "attached": messaging.email_takes_attachments()}
-    messaging.send(
+    _email_those_invited(
+        meeting,
         kind="meeting_cancellation",
         subject=f"Cancelled: {meeting.get_kind_display()}: {meeting.incident.reference}",
-        body=render_to_string("meetings/email/cancellation.txt", context),
+        method="CANCEL",
+    )
+
+
+# The email of each kind: its template, and the name of the calendar file it carries.
+_CALENDAR_EMAILS = {
+    "meeting_invitation": ("meetings/email/invitation.txt", "invite.ics"),
+    "meeting_cancellation": ("meetings/email/cancellation.txt", "cancel.ics"),
+}
+
+
+def _email_those_invited(meeting, *, kind: str, subject: str, method: str, **context) -> None:
+    template, file_name = _CALENDAR_EMAILS[kind]
+    context.update(meeting=meeting, attached=messaging.email_takes_attachments())
+    messaging.send(
+        kind=kind,
+        subject=subject,
+        body=render_to_string(template, context),
         recipients=_invited(meeting),
         incident=meeting.incident,
-        attachments=[_calendar_file("cancel.ics", meeting, method="CANCEL")],
-        dedupe_key=f"meeting-cancellation:{meeting.pk}",
+        attachments=[_calendar_file(file_name, meeting, method=method)],
+        dedupe_key=f"{kind.replace('_', '-')}:{meeting.pk}",
     )
 
 
