@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.core.checks import run_checks
 from django.urls import reverse
 
 from svtoolkit.attachments import checks
@@ -112,6 +113,21 @@ def test_a_scanner_that_cannot_be_reached_refuses_the_file(client_for, incident,
     response = attach(client_for("responder"), "incident", incident.pk, "minutes.txt", NOTES)
     assert "could not be checked for viruses" in _error_summary(response)
     assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+def test_the_deployment_check_warns_when_attachments_are_not_scanned(settings):
+    def scanner_warnings():
+        return [m.msg for m in run_checks(include_deployment_checks=True) if m.id == "svtoolkit.W201"]
+
+    settings.CLAMAV_SOCKET = settings.CLAMAV_HOST = ""
+    assert scanner_warnings() == [
+        "Attachments are not scanned for viruses: neither SVTOOLKIT_CLAMAV_SOCKET nor "
+        "SVTOOLKIT_CLAMAV_HOST is set, so uploaded files are kept after checks of their size and kind only."
+    ]
+    settings.CLAMAV_HOST = "clamd.internal"
+    assert scanner_warnings() == []
+    settings.CLAMAV_HOST, settings.CLAMAV_SOCKET = "", "/run/clamav/clamd.ctl"
+    assert scanner_warnings() == []
 
 
 REFUSED = [

@@ -70,6 +70,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "SECRET_KEY": "x" * 30 + "-production-like-secret-key-for-the-check",
         "ALLOWED_HOSTS": "svtoolkit.example.org",
         "SITE_URL": "https://svtoolkit.example.org",
+        "SVTOOLKIT_CLAMAV_SOCKET": "/run/clamav/clamd.ctl",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "svtoolkit.settings",
     }

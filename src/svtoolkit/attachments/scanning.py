@@ -21,6 +21,25 @@ def is_configured() -> bool:
     return bool(settings.CLAMAV_SOCKET or settings.CLAMAV_HOST)
 
 
+def check_scanner_configured(app_configs=None, **kwargs) -> list:
+    """A deployment check (``check --deploy``): attachments are scanned, or the operator is told they are
+    not."""
+    from django.core.checks import Warning
+
+    if is_configured():
+        return []
+    return [
+        Warning(
+            "Attachments are not scanned for viruses: neither SVTOOLKIT_CLAMAV_SOCKET nor "
+            "SVTOOLKIT_CLAMAV_HOST is set, so uploaded files are kept after checks of their size and "
+            "kind only.",
+            hint="Run ClamAV's clamd and set SVTOOLKIT_CLAMAV_SOCKET or SVTOOLKIT_CLAMAV_HOST "
+            "(docs/operations.md, Attachments: storage and virus scanning).",
+            id="svtoolkit.W201",
+        )
+    ]
+
+
 def _connect() -> socket.socket:
     if settings.CLAMAV_SOCKET:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
