@@ -420,8 +420,8 @@ if TASK_QUEUE == "redis":
         )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in emails sent by the task worker (invitations) are built from this address; it has no
-# request to take the host from. Password-reset emails use the host of the request that asked.
+# Links in messages (invitations, password resets, reminders) are built from this address: the task
+# worker has no request to take the host from, and a request's Host is not to be trusted for them.
 SITE_URL = (
     env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
 ).rstrip("/")

@@ -118,6 +118,18 @@ def test_password_reset_by_email(client, demo_users, django_capture_on_commit_ca
     assert demo_users["viewer"].check_password("a brand new passphrase")
 
 
+def test_a_password_reset_link_is_on_the_site_whatever_host_the_request_came_to(
+    client, demo_users, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://svt.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:password_reset"), {"email": "viewer@example.org"}, headers={"host": "localhost"}
+        )
+    links = re.findall(r"\S+/password/reset/\S+/", mail.outbox[0].body)
+    assert len(links) == 1 and links[0].startswith("https://svt.example.org/password/reset/"), links
+
+
 def test_password_reset_for_unknown_address_reveals_nothing(client, demo):
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302

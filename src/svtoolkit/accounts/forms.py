@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.template import loader
@@ -65,11 +66,13 @@ class PasswordChangeAsSignInForm(PasswordChangeForm):
 
 class PasswordResetByMessageForm(PasswordResetForm):
     """Django's password reset, its email sent through svtoolkit's delivery layer (retried, and shown if it
-    fails) rather than straight from the web process."""
+    fails) rather than straight from the web process. Its link is built from SITE_URL, as every other
+    message's is, never from the Host the request came with."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **_):
         from svtoolkit.accounts.services import send_password_reset
 
+        context = {**context, "site_url": settings.SITE_URL}
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         send_password_reset(
             user=context["user"],
