@@ -170,6 +170,20 @@ def test_a_file_too_big_empty_or_of_a_kind_not_allowed_is_refused_with_a_message
     assert not Attachment.objects.exists() and _stored_files(_media) == []
 
 
+def test_a_file_named_as_another_kind_is_told_what_it_is_in_plain_english(client_for, incident, _media):
+    client = client_for("responder")
+    for name, content, message in [
+        ("rota.docx", a_workbook(), "The selected file is an Excel workbook, so its name must end .xlsx"),
+        (
+            "scan.pdf",
+            b"\x89PNG\r\n\x1a\n" + bytes(32),
+            "The selected file is a PNG image, so its name must end .png",
+        ),
+    ]:
+        assert message in _error_summary(attach(client, "incident", incident.pk, name, content)), name
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
 def test_each_allowed_kind_is_told_by_its_content():
     assert checks.sniff(upload("a.pdf", PDF)) is checks.PDF
     assert checks.sniff(upload("a.xlsx", a_workbook())) is checks.EXCEL

@@ -19,6 +19,11 @@ class Kind:
     label: str
     media_type: str
     suffixes: tuple[str, ...]
+    article: str = "a"  # "an Excel workbook"
+
+    @property
+    def label_with_article(self) -> str:
+        return f"{self.article} {self.label}"
 
 
 PDF = Kind("PDF", "application/pdf", (".pdf",))
@@ -28,7 +33,10 @@ WORD = Kind(
     "Word document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)
 )
 EXCEL = Kind(
-    "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)
+    "Excel workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    (".xlsx",),
+    article="an",
 )
 TEXT = Kind("text or CSV file", "text/plain", (".txt", ".csv"))
 KINDS = (PDF, PNG, JPEG, WORD, EXCEL, TEXT)
@@ -109,8 +117,9 @@ def check(upload) -> Kind:
             field="file",
         )
     if PurePosixPath(upload.name).suffix.lower() not in kind.suffixes:
+        endings = " or ".join(kind.suffixes)
         raise DomainError(
-            f"The selected file is a {kind.label}, so its name must end {' or '.join(kind.suffixes)}",
+            f"The selected file is {kind.label_with_article}, so its name must end {endings}",
             field="file",
         )
     return kind
