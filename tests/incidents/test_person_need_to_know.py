@@ -404,8 +404,8 @@ def test_the_upgrade_copies_each_incidents_list_to_its_records(incident, demo_us
 # --- Query counts ----------
 
 
-@pytest.mark.parametrize("page", ["incidents:incident", "incidents:people"])
-def test_the_incident_and_people_pages_ask_the_database_the_same_however_many_people(
+@pytest.mark.parametrize("page", ["incidents:incident", "incidents:people", "recovery:support"])
+def test_the_incident_people_and_support_pages_ask_the_database_the_same_however_many_people(
     client_for, incident, demo_users, page
 ):
     responder = demo_users["responder"]

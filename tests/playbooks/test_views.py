@@ -122,6 +122,28 @@ def test_rewording_an_item_keeps_its_default_contact_taken_out_of_the_directory(
     assert Item.objects.get(pk=other.pk).default_contact is None
 
 
+def test_an_item_a_lesson_changed_while_its_page_was_open_is_not_saved_over_unseen(client_for, draft):
+    """A lesson accepted into the draft notes itself on the item: a coordinator who opened the item before is
+    shown the conflict, with the lesson named, rather than saving as if nothing had changed."""
+    item = draft.items.first()
+    client = client_for("coordinator")
+    url = reverse("playbooks:item_edit", args=[item.pk])
+    typed = form_on(client.get(url), having="action") | {"action": "Typed before the lesson"}
+    services.mark_item_changed_by_lesson(item=item, reference="Lesson 1: Tell the schools sooner")
+
+    response = client.post(url, typed)
+    content = response.content.decode()
+    assert "Someone else changed this item while you were editing it" in content
+    assert "Lesson 1: Tell the schools sooner" in content
+    assert 'value="Typed before the lesson"' in content
+    assert Item.objects.get(pk=item.pk).action != "Typed before the lesson"
+    assert client.post(url, form_on(response, having="revision")).status_code == 302
+    assert Item.objects.values_list("action", "lesson_reference").get(pk=item.pk) == (
+        "Typed before the lesson",
+        "Lesson 1: Tell the schools sooner",
+    )
+
+
 def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, draft):
     item = draft.items.first()
     client = client_for("coordinator")

@@ -1,5 +1,6 @@
 """After the response: support for those affected, the review and lessons, closing and re-opening."""
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -214,6 +215,42 @@ def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(
     assert "Jordan Smith" not in page  # names only when a record is opened with a reason
     entry = AuditEntry.objects.get(action="view_sensitive")
     assert (entry.actor, entry.detail["what"]) == (demo_users["responder"], "support summary")
+
+
+def test_the_support_summary_writes_an_entry_naming_each_person_it_shows(
+    client_for, incident, person, demo_users
+):
+    """Each record the summary shows is a view of that person's data: it is found by the person (their
+    subject-access export), and a record the viewer may not read is not said to have been seen."""
+    from svtoolkit.incidents.people import services as people_services
+
+    responder, police = demo_users["responder"], demo_users["police"]
+    witness = record_person(incident, responder, name="Sam Witness")
+    on_the_records_list_only(person, police, by=responder)
+    assert (
+        "Person 2: victim,"
+        in client_for("responder").get(reverse("recovery:support", args=[incident.pk])).content.decode()
+    )
+    client_for("police").get(reverse("recovery:support", args=[incident.pk]))
+
+    shown = AuditEntry.objects.filter(action="view_sensitive", detail__what="support summary")
+    assert sorted((entry.actor_label, entry.target_type, entry.target_id) for entry in shown) == sorted(
+        [
+            (responder.email, "incidents.PersonAffected", str(person.pk)),
+            (responder.email, "incidents.PersonAffected", str(witness.pk)),
+            (police.email, "incidents.PersonAffected", str(person.pk)),
+        ]
+    )
+    assert {entry.detail["incident"] for entry in shown} == {incident.reference}
+
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["coordinator"], by=responder, with_records=True
+    )
+    export = client_for("coordinator").post(
+        reverse("recovery:subject_access", args=[incident.pk, witness.pk]), {"reason": "SAR 4 Dec"}
+    )
+    history = json.loads(export.content)["record_history"]
+    assert [e["by"] for e in history if e["detail"].get("what") == "support summary"] == [responder.email]
 
 
 def test_a_support_record_is_opened_only_by_its_own_persons_list(client_for, incident, person, demo_users):

@@ -46,5 +46,6 @@ def entries_about(target) -> QuerySet[AuditEntry]:
 
 
 def sensitive_views_of(target) -> QuerySet[AuditEntry]:
-    """The views of sensitive data recorded against this object (an incident's support summary, say)."""
+    """The views of sensitive data recorded against this object (an incident's support summary, as it was
+    audited before it named each person it shows)."""
     return entries_about(target).filter(action=AuditAction.VIEW_SENSITIVE)

@@ -93,6 +93,21 @@ def record_action(
     )
 
 
+def record_each(
+    action: AuditAction, /, *, by, targets: list[models.Model], partnership, request=None, **detail
+) -> list[AuditEntry]:
+    """``record_action`` for each of ``targets`` at once, in one statement: a page showing several records of
+    people affected writes an entry naming each, so each person's views are found by that person."""
+    return AuditEntry.objects.bulk_create(
+        [
+            _entry(
+                action=action, actor=by, partnership=partnership, detail=detail, request=request, target=each
+            )
+            for each in targets
+        ]
+    )
+
+
 def record_created(*, by, target: models.Model, partnership=None, request=None, **detail) -> AuditEntry:
     """The entry for ``by`` making ``target``: ``record_action`` with ``AuditAction.CREATE``."""
     return record_action(

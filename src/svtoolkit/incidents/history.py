@@ -1,7 +1,7 @@
 """What every change to an incident leaves behind: a line on its timeline and an entry in the audit log."""
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record_action
+from svtoolkit.audit.services import record_action, record_each
 from svtoolkit.incidents.models import TimelineEntry, TimelineKind
 
 
@@ -11,6 +11,11 @@ def note(incident, by, text, *, kind=TimelineKind.CHANGE, action=None) -> Timeli
 
 def audit(incident, by, action, target, request, /, **detail):
     record_action(action, by=by, partnership=incident.partnership, target=target, request=request, **detail)
+
+
+def audit_each(incident, by, action, targets, request, /, **detail):
+    """``audit`` of each of ``targets`` at once (one statement): one entry naming each record shown."""
+    record_each(action, by=by, targets=targets, partnership=incident.partnership, request=request, **detail)
 
 
 def opened(incident, by, target, request, *, reason: str, action=AuditAction.VIEW_SENSITIVE, **detail):

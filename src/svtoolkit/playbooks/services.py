@@ -220,13 +220,23 @@ def check_timing(*, area, timing) -> None:
     )
 
 
+@transaction.atomic
 def mark_item_changed_by_lesson(*, item, reference: str) -> Item:
     """Note on a draft item the lesson that changed it; the note stays with the item in later versions."""
     _require_draft(item.version)
-    item.lesson_reference = reference[:300]
-    item.save(update_fields=["lesson_reference"])
-    _draft_changed(item.version)
+    _change_item(item, lesson_reference=reference[:300])
     return item
+
+
+def _change_item(item, **changes) -> None:
+    """Change a draft's item without comparing (no page showed it to whoever changes it): the item's revision
+    moves on, so an edit form open on it meanwhile meets the conflict, and then the draft's. The item's row is
+    taken before the draft's, as every change to an item takes them; an item gone with the draft a colleague
+    discarded meanwhile is told as that."""
+    if not update_and_move_revision(Item.objects.filter(pk=item.pk), **changes):
+        _require_draft(item.version)
+    _draft_changed(item.version)
+    item.refresh_from_db(fields=[*changes, "revision"])
 
 
 def _plain(value):
@@ -255,12 +265,7 @@ def add_item(*, area, by, request=None, **fields) -> Item:
 def set_item_retired(*, item, retired: bool, by, request=None) -> Item:
     """Retire an item (it stays in the record, out of new plans) or bring it back."""
     _require_draft(item.version)
-    # The item's row before the draft's, as every change to an item takes them; an item gone with the draft a
-    # colleague discarded meanwhile is told as that.
-    if not update_and_move_revision(Item.objects.filter(pk=item.pk), retired=retired):
-        _require_draft(item.version)
-    _draft_changed(item.version)
-    item.refresh_from_db(fields=["retired", "revision"])
+    _change_item(item, retired=retired)
     record_updated(
         by=by, partnership=item.version.playbook.partnership, target=item, request=request, retired=retired
     )

@@ -136,6 +136,8 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
     offers = list(offers_for(person))
     stays = list(person.hospital_stays.select_related("hospital").order_by("id"))
     referrals = list(person.safeguarding_referrals.order_by("referred_at", "id"))
+    # The support summary names each person it shows (entries_about); before it did, it wrote one entry for
+    # the whole incident, which every export of the incident still lists (sensitive_views_of).
     history = sorted(
         [*entries_about(person), *sensitive_views_of(incident)]
         + [entry for record in [*offers, *stays, *referrals] for entry in entries_about(record)],

@@ -33,7 +33,8 @@ def support_counts(incident) -> dict:
 
 def support_summary(*, user, incident, request=None) -> list[PersonAffected] | None:
     """Who has been offered what, person by person without names, for the records this person may read
-    (each record's own list, audited). None for someone on no record's list: they see support_counts only.
+    (each record's own list), each record shown audited as its own entry, as when it is opened, so a
+    subject-access export finds it. None for someone on no record's list: they see support_counts only.
     """
     people = list(
         people_visible_to(user, incident)
@@ -44,14 +45,14 @@ def support_summary(*, user, incident, request=None) -> list[PersonAffected] | N
     )
     if not people:
         return None
-    history.audit(
+    history.audit_each(
         incident,
         user,
         AuditAction.VIEW_SENSITIVE,
-        incident,
+        people,
         request,
         what="support summary",
-        people=len(people),
+        incident=incident.reference,
     )
     return people
 
