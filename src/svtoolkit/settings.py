@@ -401,6 +401,10 @@ for _provider_setting in ("SVTOOLKIT_EMAIL_PROVIDER", "SVTOOLKIT_SMS_PROVIDER"):
 SVTOOLKIT_SEND_TIMEOUT = env.int("SVTOOLKIT_SEND_TIMEOUT", default=20)
 EMAIL_TIMEOUT = SVTOOLKIT_SEND_TIMEOUT
 SVTOOLKIT_DELIVERY_ATTEMPTS = env.int("SVTOOLKIT_DELIVERY_ATTEMPTS", default=10)
+# Seconds Notify has to say what became of one message it took (messaging.delivery.check_notify_statuses);
+# a sweep asks about no more messages after SVTOOLKIT_NOTIFY_STATUS_SECONDS, the rest waiting for the next.
+SVTOOLKIT_NOTIFY_STATUS_TIMEOUT = env.int("SVTOOLKIT_NOTIFY_STATUS_TIMEOUT", default=5)
+SVTOOLKIT_NOTIFY_STATUS_SECONDS = 30
 # Outbound webhooks (svtoolkit.webhooks): seconds an endpoint has to answer, and how many tries it gets.
 # Outside production an endpoint may be on plain http and on a private network (a test server, a local tool).
 SVTOOLKIT_WEBHOOK_TIMEOUT = env.int("SVTOOLKIT_WEBHOOK_TIMEOUT", default=10)
@@ -411,12 +415,16 @@ SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
 )
 # A sweep, or a task sending new messages or events, claims no delivery after this many seconds
 # (core.sending); the next sweep, a minute later, sends the rest. RQ's job timeout leaves room after it for
-# the longest claim of one send, so it never fires in the middle of a send (the database queue has none).
+# the longest claim of one send, and for a sweep's asking Notify, so it never fires in the middle of a send
+# (the database queue has none).
 SVTOOLKIT_SENDING_SECONDS = 120
 if TASK_QUEUE == "redis":
     for _queue in RQ_QUEUES.values():  # the alerts' sweeps too, which would otherwise have RQ's 180 seconds
-        _queue["DEFAULT_TIMEOUT"] = SVTOOLKIT_SENDING_SECONDS + claim_seconds(
-            max(SVTOOLKIT_SEND_TIMEOUT, SVTOOLKIT_WEBHOOK_TIMEOUT)
+        _queue["DEFAULT_TIMEOUT"] = (
+            SVTOOLKIT_SENDING_SECONDS
+            + claim_seconds(max(SVTOOLKIT_SEND_TIMEOUT, SVTOOLKIT_WEBHOOK_TIMEOUT))
+            + SVTOOLKIT_NOTIFY_STATUS_SECONDS
+            + SVTOOLKIT_NOTIFY_STATUS_TIMEOUT
         )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="svtoolkit <no-reply@svtoolkit.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -191,8 +191,9 @@ def test_an_alerts_retry_is_sent_by_the_alerts_queues_sweep_and_never_waits_in_t
 
 
 def test_rqs_job_timeout_leaves_every_queues_sweep_room_to_finish_its_last_send(tmp_path):
-    """A sweep claims sends for up to SVTOOLKIT_SENDING_SECONDS; the alerts' sweep as well as the default one
-    must not be cut off by RQ in the middle of its last send (it would be marked failed, not tried again)."""
+    """A sweep claims sends for up to SVTOOLKIT_SENDING_SECONDS, then asks Notify for up to
+    SVTOOLKIT_NOTIFY_STATUS_SECONDS; the alerts' sweep as well as the default one must not be cut off by RQ in
+    the middle of its last send (it would be marked failed, not tried again)."""
     environment = {
         **without_test_settings(os.environ),
         "SVTOOLKIT_ENV": "demo",
@@ -209,7 +210,9 @@ def test_rqs_job_timeout_leaves_every_queues_sweep_room_to_finish_its_last_send(
         "print(json.dumps({name: queue.get('DEFAULT_TIMEOUT') for name, queue in s.RQ_QUEUES.items()}))"
     )
     timeouts = json.loads(subprocess.check_output([sys.executable, "-c", read], env=environment, text=True))
-    needed = 120 + claim_seconds(20)  # SVTOOLKIT_SENDING_SECONDS, and the longest claim of one send
+    # SVTOOLKIT_SENDING_SECONDS, the longest claim of one send, and the time the sweep asks Notify (30 s, and
+    # the last status call's 5 s)
+    needed = 120 + claim_seconds(20) + 30 + 5
     assert timeouts == {"default": needed, ALERTS_QUEUE: needed}
 
 

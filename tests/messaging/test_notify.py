@@ -1,6 +1,7 @@
 """Text messages and emails through GOV.UK Notify: its own Python client, its HTTP API answered locally."""
 
 import json
+import re
 import time
 import uuid
 from datetime import timedelta
@@ -11,6 +12,8 @@ from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
+from svtoolkit.core.queueing import ALERTS_QUEUE
+from svtoolkit.core.scheduling import scheduled_jobs
 from svtoolkit.messaging import delivery, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification, Urgency
 from svtoolkit.messaging.services import Recipient
@@ -31,6 +34,20 @@ def _alert():
         urgency=Urgency.ALERT,
         recipients=[Recipient(label="Duty officer", email="duty@example.org", mobile="07700900123")],
     )
+
+
+def _alerts_texted_to_two():
+    """Two alerts sent by the alerts sweep: the duty officer's (text 07700900123), then the deputy's (text
+    07700900456)."""
+    _alert()
+    services.send(
+        kind="alert",
+        subject="s",
+        body="b",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Deputy", mobile="07700900456")],
+    )
+    delivery.deliver_due_alerts()
 
 
 def _taking_then_answering_too_late(texts: list, taken: dict):
@@ -313,21 +330,86 @@ def test_notify_status_is_read_back_delivered_or_failed(notify, settings):
     notify.expect_request("/v2/notifications/22222222-2222-2222-2222-222222222222").respond_with_json(
         {"id": "2", "status": "permanent-failure"}
     )
-    _alert()
-    services.send(
-        kind="alert",
-        subject="s",
-        body="b",
-        urgency=Urgency.ALERT,
-        recipients=[Recipient(label="Deputy", mobile="07700900456")],
-    )
-    delivery.deliver_due_alerts()
-    assert delivery.check_notify_statuses() == 2
+    _alerts_texted_to_two()
+    assert delivery.check_alert_notify_statuses() == 2
     statuses = dict(Delivery.objects.filter(channel="sms").values_list("address", "status"))
     assert statuses == {"07700900123": DeliveryStatus.DELIVERED, "07700900456": DeliveryStatus.FAILED}
     assert "does not exist" in Delivery.objects.get(address="07700900456").last_error
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
-        assert delivery.check_notify_statuses() == 0
+        assert delivery.check_alert_notify_statuses() == 0
+
+
+def _sweeps() -> dict:
+    """The scheduled delivery sweeps, by the queue each runs in."""
+    return {job.task.queue_name: job.task for job in scheduled_jobs() if job.name.startswith("messaging.")}
+
+
+def _notify_reports(notify, status: dict) -> None:
+    """The stand-in answers every question about a message it took with ``status["status"]``."""
+    notify.expect_request(re.compile(r"/v2/notifications/[0-9a-f-]+"), method="GET").respond_with_handler(
+        lambda request: Response(json.dumps({"id": request.path.rsplit("/", 1)[-1], **status}), 200)
+    )
+
+
+def test_an_alert_text_notify_reports_failed_is_recorded_failed_by_the_alerts_sweep_alone(notify):
+    """However busy or stuck the default queue's worker is, an alert's text that never reached the duty
+    officer shows as failed, to be sent again."""
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(_accept([]))
+    status = {"status": "sending"}
+    _notify_reports(notify, status)
+    ordinary = services.send(
+        kind="test",
+        subject="SB-2026-0007: meeting moved",
+        body="b",
+        recipients=[Recipient(label="Sam", email="s@x.org")],
+    )
+    _alert()
+    sweeps = _sweeps()
+    sweeps["default"].call()
+    sweeps[ALERTS_QUEUE].call()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+    status["status"] = "permanent-failure"
+    sweeps[ALERTS_QUEUE].call()
+    text = Delivery.objects.get(channel="sms")
+    assert text.status == DeliveryStatus.FAILED and "does not exist" in text.last_error
+    assert ordinary.deliveries.get().status == DeliveryStatus.SENT  # the default queue's sweep asks about it
+    sweeps["default"].call()
+    assert ordinary.deliveries.get().status == DeliveryStatus.FAILED
+
+
+def test_a_status_check_notify_does_not_answer_in_time_gives_up_and_is_asked_again_next_run(notify, settings):
+    """Each question has SVTOOLKIT_NOTIFY_STATUS_TIMEOUT (1 s here, the send timeout 10 s) and none is asked
+    after SVTOOLKIT_NOTIFY_STATUS_SECONDS (1 s): a hung Notify holds the alerts' sweep for about a second, and
+    the texts not asked about, the oldest first, are asked about by the next run."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
+    _alerts_texted_to_two()
+    settings.SVTOOLKIT_SEND_TIMEOUT = 10
+    settings.SVTOOLKIT_NOTIFY_STATUS_TIMEOUT = 1
+    settings.SVTOOLKIT_NOTIFY_STATUS_SECONDS = 1
+    answer = b'{"id":"","status":"permanent-failure"}'
+    server = DrippingHTTPServer(  # the whole answer would take 5 s
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
+        + b"." * 40
+        + b"\r\nContent-Length: %d\r\n\r\n" % len(answer)
+        + answer
+    )
+    settings.NOTIFY_BASE_URL = server.url
+    started = time.monotonic()
+    _sweeps()[ALERTS_QUEUE].call()
+    took = time.monotonic() - started
+    server.stop()
+    assert took < 1.8, "the question was given up at the status timeout, and no other was asked"
+    assert server.requests == 1
+    texts = Delivery.objects.filter(channel="sms")
+    assert set(texts.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+    settings.NOTIFY_BASE_URL = notify.url_for("/")
+    _notify_reports(notify, {"status": "permanent-failure"})
+    _sweeps()[ALERTS_QUEUE].call()
+    assert set(texts.values_list("status", flat=True)) == {DeliveryStatus.FAILED}
 
 
 def _alert_with_a_link():
@@ -361,7 +443,7 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
     notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
         {"id": sms.provider_reference, "status": "temporary-failure"}
     )
-    assert delivery.check_notify_statuses() == 1
+    assert delivery.check_alert_notify_statuses() == 1
 
     services.resend(delivery=Delivery.objects.get(pk=sms.pk), by=None)
     delivery.deliver_due_alerts()
@@ -370,7 +452,7 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
     notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
         {"id": sms.provider_reference, "status": "delivered"}
     )
-    assert delivery.check_notify_statuses() == 1
+    assert delivery.check_alert_notify_statuses() == 1
     stored = Notification.objects.get()
     assert "TOKEN123" not in stored.body + stored.sms_text and stored.secret == ""
 
@@ -379,7 +461,7 @@ def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longe
     _text_with_a_link_sent(notify, settings)
     assert Notification.objects.get().secret == "TOKEN123"
     with time_machine.travel(timezone.now() + delivery.NOTIFY_STATUS_WINDOW + timedelta(minutes=1)):
-        delivery.check_notify_statuses()
+        delivery.check_alert_notify_statuses()
     assert Notification.objects.get().secret == ""
 
 

@@ -3,6 +3,7 @@ a message is sent (by its provider), how long it waits to be tried again (an ale
 link taken out once every delivery has gone. GOV.UK Notify is asked later what became of what it took.
 """
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -137,19 +138,42 @@ def deliver_notifications(notification_ids: list[int]) -> int:
 
 
 def check_notify_statuses() -> int:
-    """Ask GOV.UK Notify what became of messages it took (delivered, or failed at the phone or inbox), then
-    take out the secret links of messages that have now gone for good."""
+    """The default queue's sweep: ask GOV.UK Notify what became of messages it took but alerts' (which
+    ``check_alert_notify_statuses`` asks about); returns how many changed."""
+    return _check_notify_statuses(~ALERTS)
+
+
+def check_alert_notify_statuses() -> int:
+    """The alerts queue's sweep: ask GOV.UK Notify what became of alerts' texts and emails it took, so an
+    alert Notify could not deliver is shown failed however busy the default queue is; returns how many
+    changed."""
+    return _check_notify_statuses(ALERTS)
+
+
+def _check_notify_statuses(among: Q) -> int:
+    """Ask Notify what became of messages ``among`` these it took (delivered, or failed at the phone or
+    inbox), oldest first, each call given ``SVTOOLKIT_NOTIFY_STATUS_TIMEOUT``; none is asked about after
+    ``SVTOOLKIT_NOTIFY_STATUS_SECONDS``, the rest waiting for the next sweep (a slow or hung Notify holds up
+    neither the sweep nor its queue). Then take out the secret links of messages that have now gone for
+    good."""
     now = timezone.now()
-    _remove_secrets_notify_can_no_longer_fail(now)
+    _remove_secrets_notify_can_no_longer_fail(now, among)
     waiting = (
         Delivery.objects.filter(
-            provider=providers.NOTIFY, status=DeliveryStatus.SENT, sent_at__gte=now - NOTIFY_STATUS_WINDOW
+            among,
+            provider=providers.NOTIFY,
+            status=DeliveryStatus.SENT,
+            sent_at__gte=now - NOTIFY_STATUS_WINDOW,
         )
         .exclude(provider_reference="")
         .select_related("notification")
+        .order_by("sent_at", "id")
     )
+    stop_asking = time.monotonic() + settings.SVTOOLKIT_NOTIFY_STATUS_SECONDS
     changed = 0
     for delivery in waiting:
+        if time.monotonic() > stop_asking:
+            break
         status = providers.notify_status(delivery.provider_reference)
         if status in providers.NOTIFY_DELIVERED:
             changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
@@ -163,11 +187,10 @@ def check_notify_statuses() -> int:
     return changed
 
 
-def _remove_secrets_notify_can_no_longer_fail(now) -> None:
-    waiting = Notification.objects.exclude(secret="").filter(
-        deliveries__provider=providers.NOTIFY,
-        deliveries__status=DeliveryStatus.SENT,
-        deliveries__sent_at__lt=now - NOTIFY_STATUS_WINDOW,
+def _remove_secrets_notify_can_no_longer_fail(now, among: Q) -> None:
+    gone_quiet = Delivery.objects.filter(
+        among, provider=providers.NOTIFY, status=DeliveryStatus.SENT, sent_at__lt=now - NOTIFY_STATUS_WINDOW
     )
-    for message in waiting.distinct():
+    waiting = Notification.objects.exclude(secret="").filter(pk__in=gone_quiet.values("notification_id"))
+    for message in waiting:
         remove_secret_once_sent(message)

@@ -78,11 +78,11 @@ def _send_by_smtp(delivery) -> str:
     return email_message_id(delivery)
 
 
-def notify_client() -> NotificationsAPIClient:
-    """A client for one call to Notify, its every round trip together given the send timeout (core.sending's
-    claim)."""
+def notify_client(seconds: float | None = None) -> NotificationsAPIClient:
+    """A client for one call to Notify, its every round trip together given ``seconds``, by default the send
+    timeout (core.sending's claim)."""
     client = NotificationsAPIClient(settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL)
-    client.request_session = session_within(Deadline(settings.SVTOOLKIT_SEND_TIMEOUT))
+    client.request_session = session_within(Deadline(seconds or settings.SVTOOLKIT_SEND_TIMEOUT))
     return client
 
 
@@ -171,8 +171,10 @@ NOTIFY_FAILED = {
 
 
 def notify_status(reference: str) -> str:
-    """Notify's status of one notification, or "" when Notify cannot be asked now."""
+    """Notify's status of one notification, or "" when Notify cannot be asked now (it has not answered within
+    ``SVTOOLKIT_NOTIFY_STATUS_TIMEOUT``)."""
     try:
-        return notify_client().get_notification_by_id(reference)["status"]
+        client = notify_client(settings.SVTOOLKIT_NOTIFY_STATUS_TIMEOUT)
+        return client.get_notification_by_id(reference)["status"]
     except APIError:
         return ""

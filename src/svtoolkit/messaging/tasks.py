@@ -21,7 +21,7 @@ def deliver_notifications(*, notification_ids: list[int]) -> int:
 @task()
 def deliver_due_messages() -> int:
     """The sweep: send what is due again (retries, quiet hours over, a worker that stopped mid-send) but
-    alerts, and ask GOV.UK Notify what became of what it took."""
+    alerts, and ask GOV.UK Notify what became of what it took of them."""
     sent = delivery.deliver_due()
     delivery.check_notify_statuses()
     return sent
@@ -33,5 +33,7 @@ def deliver_due_messages() -> int:
 @task(queue_name=ALERTS_QUEUE)
 def deliver_due_alert_messages() -> int:
     """The alerts' sweep: send alerts' texts and emails that are due again (retries, a worker that stopped
-    mid-send)."""
-    return delivery.deliver_due_alerts()
+    mid-send), and ask GOV.UK Notify what became of those it took."""
+    sent = delivery.deliver_due_alerts()
+    delivery.check_alert_notify_statuses()
+    return sent
