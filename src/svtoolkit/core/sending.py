@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 # The states every kind of delivery shares (each model's status choices hold them, and may add more).
 QUEUED, SENDING, DELIVERED, FAILED = "queued", "sending", "delivered", "failed"
+# The note on a delivery withdrawn after a try that may have reached its receiver all the same (the
+# provider or endpoint did not answer in time, cannot be asked, or its worker stopped before recording it).
+EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
 
 
 class TemporaryFailure(Exception):
@@ -64,12 +67,18 @@ def due_condition(now) -> Q:
     return Q(status=QUEUED, next_attempt_at__lte=now) | Q(status=SENDING, claimed_until__lt=now)
 
 
-def queue_again(model: type[Model], pk: int, *, if_status: list[str]) -> bool:
-    """Put a delivery back in the queue from its first try, due now, if its status is one of ``if_status``;
-    False if it was not (it is being sent, or was already put back)."""
+def queue_again(model: type[Model], pk: int, *, if_status: list[str], **also) -> bool:
+    """Put a delivery back in the queue from its first try, due now, if its status is one of ``if_status``,
+    writing ``also`` (a kind's own fields) in the same update; False if it was not (it is being sent, or was
+    already put back)."""
     return bool(
         model.objects.filter(pk=pk, status__in=if_status).update(
-            status=QUEUED, attempts=0, next_attempt_at=timezone.now(), claimed_until=None, last_error=""
+            status=QUEUED,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            claimed_until=None,
+            last_error="",
+            **also,
         )
     )
 

@@ -10,10 +10,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from svtoolkit.core.sending import Sender, TemporaryFailure, doubling_wait
+from svtoolkit.core.sending import EARLIER_TRY_MAY_HAVE_GONE, Sender, TemporaryFailure, doubling_wait
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import (
-    EARLIER_TRY_MAY_HAVE_GONE,
     Channel,
     Delivery,
     DeliveryStatus,

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
+from svtoolkit.core.sending import EARLIER_TRY_MAY_HAVE_GONE
 
 
 class Urgency(models.TextChoices):
@@ -33,11 +34,6 @@ class DeliveryStatus(models.TextChoices):
     # Never to be sent: its message was withdrawn before it went (an alert acknowledged meanwhile). Not a
     # failure: nothing went wrong, and nothing is to be sent again.
     WITHDRAWN = "withdrawn", "Not sent"
-
-
-# The note on a withdrawn delivery an earlier try of which may have reached the person all the same (its
-# provider could not say whether it took it).
-EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
 
 
 class Notification(models.Model):

@@ -291,9 +291,9 @@ def resend(*, delivery, by, request=None) -> Delivery:
     A withdrawn message (an alert acknowledged since) is not sent again."""
     if delivery.notification.withdrawn_because:
         raise DomainError(f"This message is no longer sent: {delivery.notification.withdrawn_because}.")
-    if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED]):
+    # Each send again has a Notify reference of its own (providers.notify_reference).
+    if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED], resends=F("resends") + 1):
         raise DomainError("Only a message that failed can be sent again.")
-    Delivery.objects.filter(pk=delivery.pk).update(resends=F("resends") + 1)
     record_updated(
         by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
     )

@@ -22,8 +22,14 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from svtoolkit.core.deadlines import Deadline, addresses_within, session_within
-from svtoolkit.core.sending import PermanentFailure, Sender, TemporaryFailure, doubling_wait
-from svtoolkit.webhooks.models import EARLIER_TRY_MAY_HAVE_GONE, WebhookDelivery, WebhookDeliveryStatus
+from svtoolkit.core.sending import (
+    EARLIER_TRY_MAY_HAVE_GONE,
+    PermanentFailure,
+    Sender,
+    TemporaryFailure,
+    doubling_wait,
+)
+from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus
 
 # Answers worth another try: the receiver timed out, is rate-limiting, or failed on its side.
 RETRY_CODES = {408, 425, 429}

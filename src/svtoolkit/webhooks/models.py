@@ -70,11 +70,6 @@ class WebhookDeliveryStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Not sent"
 
 
-# The note on a withdrawn delivery an earlier try of which may have reached the endpoint all the same (the
-# endpoint did not answer in time, or its worker stopped before recording what became of it).
-EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
-
-
 class WebhookDelivery(models.Model):
     """One event to one endpoint, and what became of it."""
 

@@ -182,10 +182,9 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     if not delivery.endpoint.is_active:
         raise DomainError("The endpoint is switched off: switch it on to send it events again.")
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
-    if not queue_again(WebhookDelivery, delivery.pk, if_status=finished):
-        raise DomainError("This event is still being sent: it cannot be sent again yet.")
     # Sent again on purpose, now the endpoint is on: the switch-off its send outlasted no longer stops it.
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(withdrawn_because="")
+    if not queue_again(WebhookDelivery, delivery.pk, if_status=finished, withdrawn_because=""):
+        raise DomainError("This event is still being sent: it cannot be sent again yet.")
     record_updated(
         by=by, partnership=delivery.endpoint.partnership, target=delivery, request=request, sent_again=True
     )
