@@ -469,9 +469,8 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
     partner once. Partners whose contact has no email address, or has been taken out of the directory (they
     left), cannot be told this way; the caller lists them.
     """
-    refuse_if_closed_meanwhile(
-        incident
-    )  # first, before the partners' rows, as adding a partner does (locks.py)
+    # First, before the partners' rows, as adding a partner does (locks.py).
+    refuse_if_closed_meanwhile(incident)
     candidates = list(
         incident.participations.filter(contact__email__gt="", contact__is_active=True)
         .filter(

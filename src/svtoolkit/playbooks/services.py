@@ -403,6 +403,20 @@ def rate_item(
 ) -> ReadinessRating:
     """Change one answer of the current assessment; an older one's are kept as they were (NewerAssessment)."""
     _require_current(rating.assessment)
+    return _rate(
+        rating=rating,
+        by=by,
+        expected_revision=expected_revision,
+        status=status,
+        evidence=evidence,
+        next_step=next_step,
+        owner=owner,
+        target_date=target_date,
+        request=request,
+    )
+
+
+def _rate(*, rating, by, expected_revision: int, status, evidence, next_step, owner, target_date, request):
     update_if_unchanged(
         rating,
         expected_revision=expected_revision,
@@ -426,13 +440,13 @@ def rate_area(*, answers, by, request=None) -> list[ReadinessRating]:
 
     Someone else's change is a DomainError on that rating (``field`` is ``rating-<id>``), so the page can
     show which answer it was."""
+    if answers:  # one area's answers are of one assessment: checked current once
+        _require_current(answers[0][0].assessment)
     saved = []
     for rating, expected_revision, fields in answers:
         try:
             saved.append(
-                rate_item(
-                    rating=rating, by=by, expected_revision=expected_revision, request=request, **fields
-                )
+                _rate(rating=rating, by=by, expected_revision=expected_revision, request=request, **fields)
             )
         except EditConflict:
             raise DomainError(
