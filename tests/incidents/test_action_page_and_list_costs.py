@@ -153,3 +153,17 @@ def test_the_incident_list_reads_a_fixed_number_of_queries_whatever_its_length(c
     page = response.content.decode()
     for incident in [first, *others]:
         assert f'href="{reverse("incidents:incident", args=[incident.pk])}">{incident.title}</a>' in page
+
+
+def test_the_incident_list_reads_only_the_columns_its_rows_show(client_for, demo, demo_users):
+    # The JSON columns (types, recorded events) and the summary were read and decoded for each row, unshown.
+    recorded_incident(demo, demo_users["responder"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for("coordinator").get(reverse("incidents:list"))
+    assert response.status_code == 200
+    (page_query,) = [
+        query["sql"] for query in captured if query["sql"].startswith('SELECT "incidents_incident"."id"')
+    ]
+    selected = page_query.split(" FROM ")[0]
+    for unshown in ("incident_types", "recorded_events", "summary", "notified_at", "created_at"):
+        assert f'"incidents_incident"."{unshown}"' not in selected
