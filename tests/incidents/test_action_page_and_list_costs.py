@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from svtoolkit.incidents import services, tallies
-from svtoolkit.incidents.models import ActionStatus, PlanAction
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, PlanAction
 from svtoolkit.incidents.tally_models import DashboardTally, IncidentTally, MonthlyTally
 from tests.incidents.builders import demo_incident, more_actions, recorded_incident
 
@@ -167,3 +167,13 @@ def test_the_incident_list_reads_only_the_columns_its_rows_show(client_for, demo
     selected = page_query.split(" FROM ")[0]
     for unshown in ("incident_types", "recorded_events", "summary", "notified_at", "created_at"):
         assert f'"incidents_incident"."{unshown}"' not in selected
+
+
+@pytest.mark.parametrize("status", [*IncidentStatus.values, "no-such-status"])
+def test_an_incidents_status_reads_as_djangos_own_display_of_it(status):
+    # The list's rows show it fifty times a page: looked up in labels made once, not Django's dictionary made
+    # again at each call, yet the same words (the value itself when it is not one of the choices).
+    incident = Incident(status=status)
+    djangos = incident._get_FIELD_display(Incident._meta.get_field("status"))
+    assert incident.get_status_display() == djangos
+    assert type(incident.get_status_display()) is str

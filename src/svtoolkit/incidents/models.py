@@ -89,6 +89,15 @@ class Incident(CreatedBy):
     def __str__(self):
         return f"{self.reference} {self.title}"
 
+    def get_status_display(self) -> str:
+        """The status as people read it, as Django's own method gives it (the value itself when it is not one
+        of the choices), from labels looked up once: Django's builds the choices' dictionary again at each
+        call, a fifth of the incident list's rows."""
+        return str(_STATUS_LABELS.get(self.status, self.status))
+
+
+_STATUS_LABELS = dict(IncidentStatus.choices)
+
 
 class PlaceKind(models.TextChoices):
     """The kind of place a scene is, where the plan depends on it (a school's or a hospital's own actions)."""
