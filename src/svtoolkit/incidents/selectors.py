@@ -80,21 +80,30 @@ INCIDENT_LIST_COLUMNS = ("reference", "title", "is_exercise", "occurred_at", "st
 
 def count_actions(incidents: list[Incident]) -> list[Incident]:
     """Give each incident its open and overdue action counts, in one query for the whole list."""
-    now = timezone.now()
-    rows = (
-        PlanAction.objects.filter(
-            incident_id__in=[incident.pk for incident in incidents], status__in=OPEN_ACTION_STATUSES
-        )
-        .values("incident_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-        .order_by()
-    )
-    counts = {row["incident_id"]: row for row in rows}
+    ids = [incident.pk for incident in incidents]
+    counts = _open_and_overdue_actions(ids) if ids else {}
     for incident in incidents:
-        found = counts.get(incident.pk, {})
-        incident.open_actions = found.get("open", 0)
-        incident.overdue_actions = found.get("overdue", 0)
+        incident.open_actions, incident.overdue_actions = counts.get(incident.pk, (0, 0))
     return incidents
+
+
+def _open_and_overdue_actions(incident_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{incident id: (open actions, those overdue)} for the incidents that have open actions. Written as SQL:
+    Django took three times as long to build and read the same grouped count as the database took to answer
+    it (a tenth of the incident list's time); the (incident, status, due_at) index answers it alone."""
+    quote, field = connection.ops.quote_name, PlanAction._meta.get_field
+    incident_id, status, due_at = (quote(field(name).column) for name in ("incident", "status", "due_at"))
+    open_statuses = [str(choice) for choice in OPEN_ACTION_STATUSES]
+    sql = (
+        f"SELECT {incident_id}, COUNT(*), SUM(CASE WHEN {due_at} < %s THEN 1 ELSE 0 END)"
+        f" FROM {quote(PlanAction._meta.db_table)}"
+        f" WHERE {incident_id} IN ({', '.join(['%s'] * len(incident_ids))})"
+        f" AND {status} IN ({', '.join(['%s'] * len(open_statuses))}) GROUP BY {incident_id}"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *incident_ids, *open_statuses])
+        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
 def incident_list(user, partnership, *, statuses=(), older_than: str = "", newer_than: str = ""):
