@@ -6,18 +6,28 @@ another record is still refused."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.accounts.services import remove_member
 from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.models import CommunicationsPlan
+from svtoolkit.core.forms import initial_from
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.forms import ActionUpdateForm
 from svtoolkit.incidents.models import HospitalStay, PersonAffected, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.partnerships.models import Organisation, SharingAgreement, SupportService
-from tests.factories import OrganisationFactory, SharingAgreementFactory, SupportServiceFactory
+from tests.factories import (
+    OrganisationFactory,
+    SharingAgreementFactory,
+    SupportServiceFactory,
+    UserFactory,
+)
 from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person
 from tests.page_forms import form_on
 
@@ -56,20 +66,24 @@ def communications_plan(demo, demo_users):
 
 def plan_action(demo, demo_users):
     incident, action = demo_incident(demo, demo_users)
-    responder = demo_users["responder"]
+    responder = given_to(action, demo_users["responder"], demo_users)
+    kept = {"owner": leaves(responder, demo, demo_users)}
+    stored = lambda: PlanAction.objects.get(pk=action.pk)  # noqa: E731
+    return reverse("incidents:action", args=[incident.pk, action.pk]), stored, kept
+
+
+def given_to(action, owner, demo_users):
     incident_services.update_action(
         action=action,
         by=demo_users["coordinator"],
         expected_revision=action.revision,
         status=action.status,
         owner_organisation=action.owner_organisation,
-        owner=responder,
+        owner=owner,
         not_needed_reason="",
         note="",
     )
-    kept = {"owner": leaves(responder, demo, demo_users)}
-    stored = lambda: PlanAction.objects.get(pk=action.pk)  # noqa: E731
-    return reverse("incidents:action", args=[incident.pk, action.pk]), stored, kept
+    return owner
 
 
 def membership(demo, demo_users):
@@ -193,3 +207,69 @@ def test_an_action_cannot_be_given_anew_to_someone_who_left(client_for, demo, de
     response = client.post(another_url, sent)
     assert response.status_code == 200
     assert PlanAction.objects.get(pk=another.pk).owner is None
+
+
+def _action_form(demo, action):
+    initial = initial_from(action, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
+    return ActionUpdateForm(initial=initial, partnership=demo, can_reassign=True)
+
+
+def _owners_shown(form) -> tuple[list[str], list]:
+    with CaptureQueriesContext(connection) as read:
+        labels = [label for _, label in form.fields["owner"].choices]
+    return labels, [query["sql"] for query in read.captured_queries]
+
+
+def test_a_list_whose_stored_record_is_still_in_it_is_read_with_one_query_of_the_list_alone(demo, demo_users):
+    _, action = demo_incident(demo, demo_users)
+    given_to(action, demo_users["responder"], demo_users)
+    form = _action_form(demo, PlanAction.objects.get(pk=action.pk))
+
+    labels, queries = _owners_shown(form)
+
+    assert len(queries) == 1
+    assert "EXISTS" not in queries[0].upper() and "DISTINCT" not in queries[0].upper()
+    assert labels == ["Nobody yet", *(str(user) for user in member_users(demo))]
+    assert _owners_shown(form)[1] == []  # shown again (a select's required check, say): not read again
+
+
+def test_a_stored_record_no_longer_listed_is_shown_in_the_lists_order_and_only_it_labelled_so(
+    demo, demo_users
+):
+    _, stored, kept = plan_action(demo, demo_users)
+    form = _action_form(demo, stored())
+
+    labels, queries = _owners_shown(form)
+
+    in_order = sorted([*member_users(demo), kept["owner"]], key=lambda user: (user.full_name, user.email))
+    assert labels == [
+        "Nobody yet",
+        *(f"{user} (no longer active)" if user == kept["owner"] else str(user) for user in in_order),
+    ]
+    assert len(queries) == 2  # the list, then the list with the stored record that left it
+
+
+def test_a_stored_record_no_longer_listed_is_accepted_and_no_one_else_outside_the_list(demo, demo_users):
+    _, stored, kept = plan_action(demo, demo_users)
+    action = stored()
+    outsider = UserFactory()
+    initial = initial_from(action, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
+    sent = {
+        "status": action.status,
+        "owner_organisation": action.owner_organisation_id or "",
+        "note": "",
+        "not_needed_reason": "",
+        "revision": action.revision,
+    }
+
+    kept_owner = ActionUpdateForm(
+        sent | {"owner": kept["owner"].pk}, initial=initial, partnership=demo, can_reassign=True
+    )
+    someone_else = ActionUpdateForm(
+        sent | {"owner": outsider.pk}, initial=initial, partnership=demo, can_reassign=True
+    )
+
+    assert kept_owner.is_valid(), kept_owner.errors
+    assert kept_owner.cleaned_data["owner"] == kept["owner"]
+    assert not someone_else.is_valid()
+    assert "owner" in someone_else.errors

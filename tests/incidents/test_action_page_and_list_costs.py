@@ -91,6 +91,18 @@ def test_the_action_page_reads_a_fixed_number_of_queries_whatever_the_plan_and_t
     assert f'name="revision" value="{PlanAction.objects.get(pk=action.pk).revision}"' in page
 
 
+def test_the_action_page_reads_its_lists_of_owners_without_a_server_side_cursor(client_for, demo, demo_users):
+    """On PostgreSQL Django reads a choice list through a server-side cursor (DECLARE, FETCH, CLOSE): for the
+    tens of records of a partnership's list a plain query costs less (core.forms.ListedChoiceIterator)."""
+    incident, action = demo_incident(demo, demo_users)
+    client = client_for("coordinator")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("incidents:action", args=[incident.pk, action.pk]))
+    assert response.status_code == 200
+    assert f'value="{action.owner_organisation_id}" selected' in response.content.decode()
+    assert [query["sql"] for query in captured if "DECLARE" in query["sql"].upper()] == []
+
+
 def test_saving_an_action_reads_a_fixed_number_of_queries_and_saves_what_was_sent(
     client_for, demo, demo_users
 ):

@@ -7,6 +7,7 @@ from svtoolkit.alerts.models import DutyRole
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
+    ListedChoiceField,
     PartnershipChoices,
     RevisionChecked,
     choice_field,
@@ -23,7 +24,7 @@ from svtoolkit.partnerships.selectors import active_organisations
 COORDINATE_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ListedChoiceField):
     def label_from_instance(self, obj):
         return obj.full_name or obj.email
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Model, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -66,9 +67,41 @@ def choice_field(
     return forms.ChoiceField(label=label, choices=choices, **_told_when_missing(missing, kwargs))
 
 
+class ListedChoiceIterator(ModelChoiceIterator):
+    """A list of records read with one plain query, once per form: Django's own iterator reads them through
+    ``queryset.iterator()``, on PostgreSQL a server-side cursor (declare, fetch and close) each time the
+    choices are shown, which costs more than the tens of records a partnership's list holds. Records a form
+    keeps though no longer listed (``keep_stored_choice``) are labelled so."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        kept = getattr(self.field, "stored_kept", None)
+        if kept is None:
+            for record in self.queryset:
+                yield self.choice(record)
+            return
+        listed_pks = {record.pk for record in kept.listed}
+        # Only when a stored record has left the list is it read too, in the list's own order.
+        records = kept.listed if listed_pks.issuperset(kept.pks) else self.queryset
+        for record in records:
+            value, label = self.choice(record)
+            yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
+
+    def __len__(self):
+        # Counted from the records read (and kept to be shown), where Django's own asks the database again.
+        return sum(1 for _ in self)
+
+
+class ListedChoiceField(forms.ModelChoiceField):
+    """One record from a list, its choices read as ``ListedChoiceIterator`` says."""
+
+    iterator = ListedChoiceIterator
+
+
 def model_choice_field(
     label, *, missing: str | None = None, optional: str | None = None, not_listed: str | None = None, **kwargs
-) -> forms.ModelChoiceField:
+) -> ListedChoiceField:
     """One record from a list the form's ``__init__`` gives (its ``queryset``: a partnership's own).
 
     ``optional`` makes it optional, with that as the empty choice's words ("Nobody yet"); ``not_listed`` is
@@ -78,7 +111,7 @@ def model_choice_field(
         kwargs.update(required=False, empty_label=optional)
     if not_listed is not None:
         kwargs["error_messages"] = {"invalid_choice": not_listed, **kwargs.get("error_messages", {})}
-    return forms.ModelChoiceField(label=label, **_told_when_missing(missing, kwargs))
+    return ListedChoiceField(label=label, **_told_when_missing(missing, kwargs))
 
 
 def tick_boxes(label, choices=(), *, missing: str | None = None, **kwargs) -> forms.MultipleChoiceField:
@@ -93,7 +126,10 @@ def tick_boxes(label, choices=(), *, missing: str | None = None, **kwargs) -> fo
 
 class RecordsField(forms.ModelMultipleChoiceField):
     """Records of a list by id, where an id no record can have (``limits.is_record_id``: past 2**63 - 1,
-    which the database would fail on) is not one of the choices, like any other id not listed."""
+    which the database would fail on) is not one of the choices, like any other id not listed. Its choices are
+    read as ``ListedChoiceIterator`` says."""
+
+    iterator = ListedChoiceIterator
 
     def _check_values(self, value):
         for given in value:
@@ -128,6 +164,14 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
     return kwargs
 
 
+@dataclass
+class StoredKept:
+    """What ``keep_stored_choice`` leaves on a field: its list of active records, and the stored ones kept."""
+
+    listed: QuerySet
+    pks: set
+
+
 def keep_stored_choice(form, name) -> None:
     """Let field ``name``, a list of the records still active, offer too the one the form shows as stored when
     it is no longer active (a member who left, a contact taken out of the directory), labelled so: an answer
@@ -141,15 +185,13 @@ def keep_stored_choice(form, name) -> None:
     if not stored_pks:
         return
     listed = field.queryset
-    field.queryset = (
-        (listed | listed.model._default_manager.filter(pk__in=stored_pks))
-        .distinct()
-        .annotate(still_listed=Exists(listed.filter(pk=OuterRef("pk"))))
-    )
-    label = field.label_from_instance
-    field.label_from_instance = lambda record: (
-        label(record) if record.still_listed else f"{label(record)} ({NO_LONGER_ACTIVE})"
-    )
+    to_pk = listed.model._meta.pk.to_python
+    field.stored_kept = StoredKept(listed=listed, pks={to_pk(pk) for pk in stored_pks})
+    # Django's own fields (a model form's) show their choices as project fields do.
+    field.iterator = ListedChoiceIterator
+    # What may be chosen, which validation reads; the choices shown come from the list itself while every
+    # stored record is still in it (ListedChoiceIterator).
+    field.queryset = (listed | listed.model._default_manager.filter(pk__in=stored_pks)).distinct()
 
 
 class PartnershipChoices:

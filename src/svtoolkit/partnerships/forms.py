@@ -12,6 +12,7 @@ from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
     ENTER_AN_EMAIL,
+    ListedChoiceField,
     RevisionChecked,
     choice_field,
     keep_stored_choice,
@@ -69,7 +70,7 @@ class OrganisationAndItsContact:
         return f"{contact.name} does not work for {organisation}"
 
 
-class OwnerChoiceField(forms.ModelChoiceField):
+class OwnerChoiceField(ListedChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 

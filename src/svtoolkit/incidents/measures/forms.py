@@ -3,7 +3,7 @@
 from django import forms
 
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, text_field
+from svtoolkit.core.forms import ListedChoiceField, choice_field, text_field
 from svtoolkit.incidents.forms import SceneForm
 from svtoolkit.incidents.models import (
     MeasureKind,
@@ -12,7 +12,7 @@ from svtoolkit.incidents.models import (
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class SceneChoiceField(forms.ModelChoiceField):
+class SceneChoiceField(ListedChoiceField):
     def label_from_instance(self, scene):
         return f"{scene.description} ({scene.area})" if scene.area else scene.description
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.forms import (
+    ListedChoiceField,
     PartnershipChoices,
     RevisionChecked,
     keep_stored_choice,
@@ -134,7 +135,7 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
 BASIS_FIELDS = ("article6_basis", "article9_condition", "gateway", "agreement")
 
 
-class AgreementChoiceField(forms.ModelChoiceField):
+class AgreementChoiceField(ListedChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} (review overdue)" if obj.is_overdue() else obj.name
 

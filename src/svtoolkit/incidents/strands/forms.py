@@ -5,6 +5,7 @@ from django import forms
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField, datetime_field
 from svtoolkit.core.forms import (
+    ListedChoiceField,
     RevisionChecked,
     choice_field,
     initial_from,
@@ -18,7 +19,7 @@ from svtoolkit.incidents.people.forms import DisclosureBasisForm, PersonAffected
 from svtoolkit.incidents.strands.services import HOSPITAL_FIELDS, NO_OUTCOME, NO_ROUTE
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ListedChoiceField):
     """One of the incident's people, as radios: the form's ``__init__`` gives the list (its ``queryset``);
     ``missing`` is the message when nobody is chosen."""
 
