@@ -635,7 +635,7 @@ def test_an_alert_text_waiting_for_its_retry_is_not_sent_once_a_colleague_acknow
     assert "yjs@example.org" in [sent.get("email_address") for sent in after]
     assert meeting.deliveries.get().status == DeliveryStatus.SENT
     assert set(duty_officer.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
-    assert messaging_selectors.failed_count(alert.incident) == 0
+    assert messaging_selectors.failed_count(alert.incident_id) == 0
     client = client_for("coordinator")
     because = f"The alert was acknowledged by {demo_users['coordinator']}"
     for page in ("incidents:messages", "incidents:incident"):

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -27,6 +28,24 @@ def test_home_shows_the_partnership_and_its_protective_marking(client_for):
     assert "Northbridge Community Safety Partnership" in content
     assert "OFFICIAL-SENSITIVE" in content
     assert "Members" not in content.split("<main", 1)[0]  # partners are not offered coordinator pages
+
+
+def test_the_layout_s_navigation_links_each_page_and_marks_the_one_open(client_for):
+    """Drawn by Jinja2 (core/jinja2/core/navigation.html), as Django's engine drew it."""
+    header = client_for("coordinator").get(reverse("incidents:list")).content.decode().split("<main", 1)[0]
+    items = re.findall(
+        r'<li class="govuk-service-navigation__item([^"]*)">\s*<a [^>]*href="([^"]+)"([^>]*)>', header
+    )
+
+    assert [href for _, href, _ in items][:3] == [
+        reverse("core:home"),
+        reverse("incidents:list"),
+        reverse("alerts:rota"),
+    ]
+    assert (reverse("audit:log") in header) and (reverse("accounts:members") in header)
+    marked = [(href, after) for kind, href, after in items if kind]
+    assert marked == [(reverse("incidents:list"), ' aria-current="page"')]
+    assert '<strong class="govuk-service-navigation__active-fallback">Incidents</strong>' in header
 
 
 def test_home_for_someone_in_no_partnership(client, db):

@@ -56,6 +56,22 @@ def test_a_second_look_at_an_unchanged_page_reads_only_who_is_looking_and_what_c
     assert _without_form_keys(again) == _without_form_keys(first)
 
 
+def test_a_linked_incidents_page_found_in_the_cache_asks_the_change_log_once(
+    client_for, demo, demo_users, incident
+):
+    """Its version and its linked incidents' are one statement, not one each."""
+    other, _ = demo_incident(demo, demo_users)
+    _linked_to(incident, other, demo_users["responder"])
+    client = client_for("coordinator")
+    first = _page(client, incident)
+    with CaptureQueriesContext(connection) as second:
+        again = _page(client, incident)
+
+    assert len([query for query in second if "core_change" in query["sql"]]) == 1
+    assert _without_form_keys(again) == _without_form_keys(first)
+    assert other.title in again
+
+
 def _without_form_keys(html: str) -> str:
     return re.sub(r'name="(csrfmiddlewaretoken|submission_key)" value="[^"]+"', "", html)
 

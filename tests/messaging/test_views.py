@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from svtoolkit.audit.models import AuditEntry
-from svtoolkit.messaging import delivery, services
+from svtoolkit.messaging import delivery, selectors, services
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from svtoolkit.messaging.services import Recipient
 from tests.incidents.builders import demo_incident
@@ -46,6 +46,19 @@ def test_a_person_sees_the_messages_sent_to_them_and_no_one_elses(client_for, de
     page = client_for("responder").get(reverse("messaging:mine")).content.decode()
     assert "For the responder" in page and "Only yours" in page
     assert "For the viewer" not in page
+
+
+def test_the_failed_count_is_of_this_incident_s_failed_deliveries_alone(demo, demo_users):
+    incident, _ = demo_incident(demo, demo_users)
+    other, _ = demo_incident(demo, demo_users)
+    _failed_notice(incident, "a@example.org")
+    _failed_notice(incident, "b@example.org")
+    _failed_notice(other, "c@example.org")
+    sent = _failed_notice(incident, "d@example.org")
+    Delivery.objects.filter(pk=sent.pk).update(status=DeliveryStatus.SENT)
+
+    assert selectors.failed_count(incident.pk) == 2
+    assert selectors.failed_count(other.pk) == 1
 
 
 def test_coordinators_see_failures_on_the_incident_and_send_again(client_for, demo, demo_users, mailoutbox):

@@ -11,7 +11,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -65,11 +65,29 @@ def _failing_fast(method):
     return guarded
 
 
+class OneClientPerPool(RedisCacheClient):
+    """Django's Redis cache client, keeping one ``redis.Redis`` for each connection pool. Django makes a
+    new one for every cache operation, and making one fills its table of some 300 reply handlers: the greater
+    part of a cache read's CPU. A ``redis.Redis`` over a pool is safe to share between threads (each command
+    takes a connection from the pool) and holds no state of its own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        if pool not in self._clients:  # a pool is kept for the cache's life, so its client is too
+            self._clients[pool] = self._client(connection_pool=pool)
+        return self._clients[pool]
+
+
 class FailFastRedisCache(RedisCache):
-    """Django's Redis cache with a circuit breaker (see the module's docstring)."""
+    """Django's Redis cache with a circuit breaker (see the module's docstring), and one client per pool."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = OneClientPerPool
         self._location = server
         self._redacted = server.rsplit("@", 1)[-1]
 

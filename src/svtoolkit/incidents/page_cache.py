@@ -2,12 +2,12 @@
 
 The key is the incident's change version (``core.changes``: triggers log every change to the tables below),
 read before anything the page shows, and for the page the versions of the incidents linked to it (its links
-panel shows their rows); who is looking and what they may see (``access.viewer_state``); and the minute.
+panel shows their rows), read in the same statement; who is looking and what they may see
+(``access.viewer_state``); and the minute.
 ``core.cached_parts`` keeps a part only when drawing it (the access rule that finds the incident included)
 read nothing but these tables.
 """
 
-from django.db.models import Case, F, Q, When
 from django.template.loader import render_to_string
 
 from svtoolkit import access
@@ -68,20 +68,24 @@ def _key(part: str, request, incident_id: int, version) -> str:
     return part_key(part, incident_id, version, access.viewer_state(request.user, request.partnership))
 
 
-def _linked_versions(incident_id: int) -> tuple:
-    """The versions of the incidents linked to this one: the links panel shows their titles, and whether this
-    person may see them (their shares and partners), which are their rows, not this incident's. Read after
-    this incident's version (which logs its links) and before the page is drawn."""
-    others = IncidentLink.objects.filter(Q(incident_id=incident_id) | Q(linked_id=incident_id)).annotate(
-        other=Case(When(incident_id=incident_id, then=F("linked_id")), default=F("incident_id"))
+def _version_with_linked(incident_id: int) -> tuple:
+    """The incident's version, and the versions of the incidents linked to it: the links panel shows their
+    titles, and whether this person may see them (their shares and partners), which are their rows, not this
+    incident's. Read in one statement (``changes.version_with_others_of``), so at this incident's version."""
+    links = IncidentLink._meta.db_table
+    linked = (
+        f"SELECT linked_id FROM {links} WHERE incident_id = %s"
+        f" UNION SELECT incident_id FROM {links} WHERE linked_id = %s"
     )
-    return changes.versions_of(others.values("other"))
+    return changes.version_with_others_of(incident_id, linked, [incident_id, incident_id])
 
 
-def incident_page(request, incident_id: int, version) -> dict:
+def incident_page(request, incident_id: int) -> dict:
     """The incident page's title, header and body (its panels, summary, lead, partners, decisions and live
     part), and whether this person sees its messages. Found through the access rule when drawn: a part kept
-    for this viewer's state and this version was found for the same rows, so it is not looked up again."""
+    for this viewer's state and this version was found for the same rows, so it is not looked up again. The
+    versions are read first: whatever is read after them is at least as new as they say."""
+    version = _version_with_linked(incident_id)
 
     def draw():
         incident = selectors.incident_for_request(request, incident_id)
@@ -96,12 +100,12 @@ def incident_page(request, incident_id: int, version) -> dict:
             "is_exercise": incident.is_exercise,
         }
 
-    version = (version, _linked_versions(incident_id))
     return cached_part(request, _key("incident-page", request, incident_id, version), draw)
 
 
-def live_part(request, incident_id: int, version) -> str:
+def live_part(request, incident_id: int) -> str:
     """The live part alone, asked for again every 30 seconds by every open incident page."""
+    version = changes.version_of(incident_id)  # first, as for the page
 
     def draw():
         incident = selectors.incident_for_request(request, incident_id)

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core import changes, filtering
+from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, page_cache, selectors, services
@@ -106,11 +106,10 @@ def record(request):
 
 @access.requires(access.is_member)
 def incident(request, incident_id):
-    # The version first: whatever is read after it is at least as new as it says (incidents.page_cache).
-    version = changes.version_of(incident_id)
+    # Each reads its incident's version before anything it shows (incidents.page_cache).
     if request.htmx:  # the live part alone, asked for again every 30 seconds
-        return HttpResponse(page_cache.live_part(request, incident_id, version))
-    page = page_cache.incident_page(request, incident_id, version)
+        return HttpResponse(page_cache.live_part(request, incident_id))
+    page = page_cache.incident_page(request, incident_id)
     failed = messaging_selectors.failed_count(incident_id) if page["can_view_messages"] else None
     context = {
         "incident_id": incident_id,

@@ -1,5 +1,6 @@
 """Reading what was sent: a person's own messages, a partnership's delivery log, an incident's messages."""
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
@@ -34,8 +35,18 @@ def incident_deliveries(incident):
     )
 
 
-def failed_count(incident) -> int:
-    return Delivery.objects.filter(notification__incident=incident, status=DeliveryStatus.FAILED).count()
+def failed_count(incident_id: int) -> int:
+    """How many of the incident's deliveries failed. Read on every request for its page, even one found in the
+    cache, so in plain SQL: building the ORM's join cost more CPU than the rest of the page's lookup."""
+    deliveries, notifications = Delivery._meta.db_table, Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {deliveries} INNER JOIN {notifications}"
+            f" ON {deliveries}.notification_id = {notifications}.id"
+            f" WHERE {notifications}.incident_id = %s AND {deliveries}.status = %s",
+            [incident_id, DeliveryStatus.FAILED.value],
+        )
+        return cursor.fetchone()[0]
 
 
 def delivery_in(partnership, delivery_id) -> Delivery | None:
