@@ -7,7 +7,6 @@ panel shows their rows); who is looking and what they may see (``access.viewer_s
 read nothing but these tables.
 """
 
-from django.db.models import Case, F, Q, When
 from django.template.loader import render_to_string
 
 from svtoolkit import access
@@ -71,11 +70,13 @@ def _key(part: str, request, incident_id: int, version) -> str:
 def _linked_versions(incident_id: int) -> tuple:
     """The versions of the incidents linked to this one: the links panel shows their titles, and whether this
     person may see them (their shares and partners), which are their rows, not this incident's. Read after
-    this incident's version (which logs its links) and before the page is drawn."""
-    others = IncidentLink.objects.filter(Q(incident_id=incident_id) | Q(linked_id=incident_id)).annotate(
-        other=Case(When(incident_id=incident_id, then=F("linked_id")), default=F("incident_id"))
+    this incident's version (which logs its links) and before the page is drawn, on every request of the
+    page (cached or not)."""
+    others = (
+        "SELECT CASE WHEN incident_id = %s THEN linked_id ELSE incident_id END"
+        f" FROM {IncidentLink._meta.db_table} WHERE incident_id = %s OR linked_id = %s"
     )
-    return changes.versions_of(others.values("other"))
+    return changes.versions_of(others, [incident_id] * 3)
 
 
 def incident_page(request, incident_id: int, version) -> dict:
