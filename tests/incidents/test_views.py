@@ -605,6 +605,73 @@ def test_the_incident_page_reads_a_fixed_number_of_queries_whatever_its_size(
     assert _incident_page_queries(client, incident) == small
 
 
+def test_plan_progress_counts_each_areas_actions_done_and_overdue_as_the_orm_would(demo, demo_users):
+    """plan_progress is written as SQL (docs/performance.md, "The incident page drawn afresh"): its counts,
+    areas and their order are those of the same query built by Django."""
+    from django.db.models import Count, Q
+
+    from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
+    from svtoolkit.incidents.selectors import plan_progress
+
+    incident, action = demo_incident(demo, demo_users)
+    responder = demo_users["responder"]
+    extra = more_actions(incident, responder, how_many=6)  # due from two hours ago, an hour apart
+    PlanAction.objects.filter(pk__in=[a.pk for a in extra[:3]]).update(area_title="Scene", area_position=2)
+    PlanAction.objects.filter(pk__in=[a.pk for a in extra[3:]]).update(area_title="Families", area_position=1)
+    mark_action(extra[0], ActionStatus.DONE, by=responder)  # overdue but done
+    mark_action(extra[4], ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="Covered")
+    mark_action(extra[1], ActionStatus.IN_PROGRESS, by=responder)  # overdue and still open
+    now = timezone.now()
+    expected = [
+        (row["area_title"], row["total"], row["done"], row["overdue"])
+        for row in incident.actions.values("area_title", "area_position")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status__in=[ActionStatus.DONE, ActionStatus.NOT_NEEDED])),
+            overdue=Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now)),
+        )
+        .order_by("area_position", "area_title")
+    ]
+    found = [(area.title, area.total, area.done, area.overdue) for area in plan_progress(incident)]
+    assert found == expected
+    titles = [title for title, *_ in found]
+    assert titles.index("Families") < titles.index("Scene")  # checklist order, not the alphabet's
+    assert ("Scene", 3, 1, 2) in found and ("Families", 3, 1, 0) in found
+    assert plan_progress(recorded_incident(demo, responder)) == []  # no plan drawn yet
+
+
+def test_the_drawn_incident_page_runs_its_costly_queries_as_written_sql_and_no_needless_join(
+    client_for, demo, demo_users
+):
+    """Drawing the incident page afresh (after any change) was half of the mixed load's server CPU, mostly
+    Django building SQL. These queries are written as SQL, or built without what they did not need; each
+    undone costs up to a millisecond of CPU on every drawing (docs/performance.md, "The incident page drawn
+    afresh"): the versions of the linked incidents (every request of the page), plan progress, the region
+    panel's two questions, the overdue and due-soon actions' status filter (in their SQL only) and the
+    scenes' join to their incident (their own ordering's)."""
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("coordinator")
+    client.get(reverse("incidents:incident", args=[incident.pk]))
+    Change.objects.create(incident_id=incident.pk)  # the page as drawn, not as kept (incidents.page_cache)
+    with CaptureQueriesContext(connection) as drawn:
+        response = client.get(reverse("incidents:incident", args=[incident.pk]))
+    assert response.status_code == 200 and "Plan progress" in response.content.decode()
+    queries = [query["sql"] for query in drawn]
+
+    def one(marker: str) -> str:
+        found = [sql for sql in queries if marker in sql]
+        assert len(found) == 1, (marker, found)
+        return found[0]
+
+    assert one("FROM core_change WHERE incident_id IN (SELECT linked_id FROM")
+    assert one("SELECT area_title, COUNT(*), SUM(CASE WHEN status IN (")
+    region = one('FROM "partnerships_region"')
+    assert "EXISTS (SELECT 1 FROM regions_regionalshare WHERE" in region
+    assert "EXISTS (SELECT 1 FROM regions_shareproposal WHERE" in region
+    assert '"incidents_planaction"."status" IN' not in one("ROW_NUMBER() OVER")
+    assert 'INNER JOIN "incidents_incident"' not in one('FROM "incidents_scene"')
+
+
 def test_a_partner_taking_part_acknowledges_the_notice_from_the_incident_page_and_no_one_else_can(
     client_for, incident_and_action
 ):
