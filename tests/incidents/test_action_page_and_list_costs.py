@@ -103,6 +103,21 @@ def test_the_action_page_reads_its_lists_of_owners_without_a_server_side_cursor(
     assert [query["sql"] for query in captured if "DECLARE" in query["sql"].upper()] == []
 
 
+def test_the_action_page_finds_its_action_without_reading_its_owners_records(client_for, demo, demo_users):
+    # The form starts from the owners' ids: joining their rows read every column of both for nothing.
+    incident, action = demo_incident(demo, demo_users)
+    PlanAction.objects.filter(pk=action.pk).update(owner=demo_users["responder"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for("coordinator").get(reverse("incidents:action", args=[incident.pk, action.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'value="{action.owner_organisation_id}" selected' in page
+    assert f'value="{demo_users["responder"].pk}" selected' in page
+    actions = 'SELECT "incidents_planaction"'
+    (found,) = [query["sql"] for query in captured if query["sql"].startswith(actions)]
+    assert '"accounts_user"' not in found and '"partnerships_organisation"' not in found
+
+
 def test_saving_an_action_reads_a_fixed_number_of_queries_and_saves_what_was_sent(
     client_for, demo, demo_users
 ):
