@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.incidents import selectors, services, tallies
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -101,6 +102,37 @@ def test_the_action_page_reads_its_lists_of_owners_without_a_server_side_cursor(
     assert response.status_code == 200
     assert f'value="{action.owner_organisation_id}" selected' in response.content.decode()
     assert [query["sql"] for query in captured if "DECLARE" in query["sql"].upper()] == []
+
+
+def test_the_action_page_finds_its_action_without_reading_its_owners_records(client_for, demo, demo_users):
+    # The form starts from the owners' ids: joining their rows read every column of both for nothing.
+    incident, action = demo_incident(demo, demo_users)
+    PlanAction.objects.filter(pk=action.pk).update(owner=demo_users["responder"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for("coordinator").get(reverse("incidents:action", args=[incident.pk, action.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'value="{action.owner_organisation_id}" selected' in page
+    assert f'value="{demo_users["responder"].pk}" selected' in page
+    actions = 'SELECT "incidents_planaction"'
+    (found,) = [query["sql"] for query in captured if query["sql"].startswith(actions)]
+    assert '"accounts_user"' not in found and '"partnerships_organisation"' not in found
+
+
+def test_the_action_pages_list_of_people_reads_only_the_columns_of_their_names(client_for, demo, demo_users):
+    # Every column of tens of people was read (and their dates decoded) to write their names as options.
+    incident, action = demo_incident(demo, demo_users)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for("coordinator").get(reverse("incidents:action", args=[incident.pk, action.pk]))
+    assert response.status_code == 200
+    (people,) = [query["sql"] for query in captured if 'INNER JOIN "accounts_membership"' in query["sql"]]
+    assert people.split(" FROM ")[0] == (
+        'SELECT "accounts_user"."id", "accounts_user"."email", "accounts_user"."full_name"'
+    )
+    listed = list(member_users(demo))
+    assert demo_users["responder"] in listed
+    for person in listed:
+        assert f'<option value="{person.pk}">{person}</option>' in response.content.decode()
 
 
 def test_saving_an_action_reads_a_fixed_number_of_queries_and_saves_what_was_sent(

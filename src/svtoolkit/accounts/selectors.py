@@ -108,6 +108,11 @@ def coordinator_home_section(*, user, partnership) -> dict | None:
     }
 
 
+# What a person's name as shown reads (User.__str__): a list of people shown by name reads only these columns
+# (core.forms.model_choice_field's ``labelled_by``).
+PERSON_LABEL_COLUMNS = ("full_name", "email")
+
+
 def member_users(partnership) -> QuerySet:
     """The active people of a partnership, for choosing an owner, chair, lead officer or contact."""
     from svtoolkit.accounts.models import User

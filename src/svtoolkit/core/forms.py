@@ -71,19 +71,20 @@ class ListedChoiceIterator(ModelChoiceIterator):
     """A list of records read with one plain query, once per form: Django's own iterator reads them through
     ``queryset.iterator()``, on PostgreSQL a server-side cursor (declare, fetch and close) each time the
     choices are shown, which costs more than the tens of records a partnership's list holds. Records a form
-    keeps though no longer listed (``keep_stored_choice``) are labelled so."""
+    keeps though no longer listed (``keep_stored_choice``) are labelled so. A field ``labelled_by`` some
+    columns reads only those to show its records (validation still reads the chosen record whole)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         kept = getattr(self.field, "stored_kept", None)
         if kept is None:
-            for record in self.queryset:
+            for record in labelled(self.queryset, self.field):
                 yield self.choice(record)
             return
         listed_pks = {record.pk for record in kept.listed}
         # Only when a stored record has left the list is it read too, in the list's own order.
-        records = kept.listed if listed_pks.issuperset(kept.pks) else self.queryset
+        records = kept.listed if listed_pks.issuperset(kept.pks) else labelled(self.queryset, self.field)
         for record in records:
             value, label = self.choice(record)
             yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
@@ -93,10 +94,20 @@ class ListedChoiceIterator(ModelChoiceIterator):
         return sum(1 for _ in self)
 
 
+def labelled(records: QuerySet, field) -> QuerySet:
+    """``records`` reading only the columns ``field`` is ``labelled_by`` (all of them when it names none)."""
+    columns = getattr(field, "labelled_by", ())
+    return records.only(*columns) if columns else records
+
+
 class ListedChoiceField(forms.ModelChoiceField):
     """One record from a list, its choices read as ``ListedChoiceIterator`` says."""
 
     iterator = ListedChoiceIterator
+
+    def __init__(self, *args, labelled_by: tuple = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labelled_by = tuple(labelled_by)
 
 
 def model_choice_field(
@@ -105,7 +116,9 @@ def model_choice_field(
     """One record from a list the form's ``__init__`` gives (its ``queryset``: a partnership's own).
 
     ``optional`` makes it optional, with that as the empty choice's words ("Nobody yet"); ``not_listed`` is
-    the message when what was sent is not in the list (a record removed while the page was open)."""
+    the message when what was sent is not in the list (a record removed while the page was open).
+    ``labelled_by`` names the only columns the list's labels read (the record's ``__str__``), so that only
+    those are read to show it; a column read besides would be one more query for each record."""
     kwargs.setdefault("queryset", None)
     if optional is not None:
         kwargs.update(required=False, empty_label=optional)
@@ -186,7 +199,7 @@ def keep_stored_choice(form, name) -> None:
         return
     listed = field.queryset
     to_pk = listed.model._meta.pk.to_python
-    field.stored_kept = StoredKept(listed=listed, pks={to_pk(pk) for pk in stored_pks})
+    field.stored_kept = StoredKept(listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks})
     # Django's own fields (a model form's) show their choices as project fields do.
     field.iterator = ListedChoiceIterator
     # What may be chosen, which validation reads; the choices shown come from the list itself while every

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from svtoolkit.accounts.selectors import member_users
+from svtoolkit.accounts.selectors import PERSON_LABEL_COLUMNS, member_users
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
@@ -209,7 +209,7 @@ class ActionUpdateForm(RevisionChecked, PartnershipChoices, forms.Form):
     status = choice_field("Status", ActionStatus.choices, radios=True)
     not_needed_reason = text_field("If not needed, why", rows=2, max_length=limits.SHORT_TEXT, required=False)
     owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
-    owner = model_choice_field("Person responsible", optional="Nobody yet")
+    owner = model_choice_field("Person responsible", optional="Nobody yet", labelled_by=PERSON_LABEL_COLUMNS)
     note = timeline_note_field(
         help_text="If handed over, say to whom: for example, the youth offending service's case worker."
     )
@@ -238,7 +238,7 @@ class BulkActionForm(forms.Form):
     actions = model_tick_boxes("Actions", missing=services.NO_ACTIONS_SELECTED)
     status = choice_field("Mark them", BULK_STATUSES, radios=True, required=False, initial="")
     owner_organisation = model_choice_field("Give them to an organisation", optional="Keep their owners")
-    owner = model_choice_field("Person responsible", optional="Nobody")
+    owner = model_choice_field("Person responsible", optional="Nobody", labelled_by=PERSON_LABEL_COLUMNS)
     note = timeline_note_field()
 
     def __init__(self, *args, actions, partnership, can_reassign, **kwargs):
@@ -256,7 +256,7 @@ class NewActionForm(PartnershipChoices, forms.Form):
     title = text_field("Action", missing=ENTER_THE_ACTION, max_length=200)
     guidance = text_field("Details", rows=3, max_length=limits.SUMMARY, required=False)
     owner_organisation = model_choice_field("Owning organisation", optional="Nobody yet")
-    owner = model_choice_field("Person responsible", optional="Nobody yet")
+    owner = model_choice_field("Person responsible", optional="Nobody yet", labelled_by=PERSON_LABEL_COLUMNS)
     due_at = datetime_field("Due", "Enter when it is due")
     partnership_choices = ACTION_OWNERS
 

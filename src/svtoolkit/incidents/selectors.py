@@ -603,8 +603,9 @@ def of_type(code: str) -> Q:
 
 def actions_of_visible_incident(user, partnership, incident_id) -> QuerySet[PlanAction]:
     """The actions of incident ``incident_id`` if this person may see it, each with its incident (and only
-    its partnership) and owners: the action page finds its action and incident in one query (for
-    ``access.get_for``, which then refuses a change once the incident is closed)."""
-    return PlanAction.objects.select_related("incident__partnership", "owner_organisation", "owner").filter(
+    its partnership): the action page finds its action and incident in one query (for ``access.get_for``,
+    which then refuses a change once the incident is closed). Its owners are not joined: the page's form
+    starts from their ids, and a save names only an owner chosen then."""
+    return PlanAction.objects.select_related("incident__partnership").filter(
         access.visible_incident_condition(user, partnership, through="incident__"), incident_id=incident_id
     )

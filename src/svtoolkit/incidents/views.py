@@ -410,7 +410,15 @@ def action(request, incident_id, action_id):
     )
     shown = planned.incident
     access.refuse_changes_to_closed(request, shown)
-    initial = initial_from(planned, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
+    # The owners by id, as the form shows and compares them: their records are not read for the page.
+    initial = initial_from(
+        planned,
+        "status",
+        "not_needed_reason",
+        "revision",
+        owner_organisation=planned.owner_organisation_id,
+        owner=planned.owner_id,
+    )
     form = ActionUpdateForm(
         request.POST or None,
         initial=initial,
