@@ -238,12 +238,16 @@ def test_a_change_that_commits_after_a_later_one_still_changes_the_version(trans
     address = {"dbname": settings["NAME"], "user": settings["USER"], "host": settings["HOST"]}
     with psycopg.connect(**address) as slow, psycopg.connect(**address) as quick:
         slow.execute("INSERT INTO core_change (incident_id) VALUES (7)")
-        quick.execute("INSERT INTO core_change (incident_id) VALUES (7)")
+        quick_id = quick.execute("INSERT INTO core_change (incident_id) VALUES (7) RETURNING id").fetchone()[
+            0
+        ]
         quick.commit()
         between = changes.version_of(7)
+        assert changes.versions_of(7).own[None][1] == quick_id
         slow.commit()
     after = changes.version_of(7)
-    assert after[1] == between[1]  # the highest id alone would not have told
+    highest = changes.versions_of(7).own[None][1]  # these changes name no table
+    assert highest == quick_id  # the highest id alone would not have told
     assert after != between
 
 
@@ -370,3 +374,113 @@ def test_forgetting_old_changes_never_brings_back_a_version_seen_before_a_late_c
     )
     changes.forget_old_changes()
     assert changes.version_of(7) != before_the_late_commit
+
+
+def _tables_read(queries) -> set[str]:
+    return {table for query in queries for table in re.findall(r'(?:FROM|JOIN) "?([a-z_]+)"?', query["sql"])}
+
+
+def _action_update_saved(incident, by):
+    action = PlanAction.objects.get(incident=incident)
+    saved = {"status": "in_progress", "not_needed_reason": "", "note": "Camera footage requested"}
+    saved |= {"owner_organisation": action.owner_organisation, "owner": action.owner}  # as they were
+    services.update_action(action=action, by=by, expected_revision=action.revision, **saved)
+
+
+# The writes of the mixed load: neither touches what the page shows beyond its live part.
+LIVE_CHANGES_ONLY = {
+    "an update added to the timeline": (
+        lambda incident, users: services.add_update(
+            incident=incident, by=users["responder"], text="Road open"
+        ),
+        "Road open",
+    ),
+    "an action's update saved": (
+        lambda incident, users: _action_update_saved(incident, users["coordinator"]),
+        "Camera footage requested",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", LIVE_CHANGES_ONLY)
+def test_a_change_to_the_live_part_alone_redraws_it_alone_and_shows_at_once(
+    client_for, demo_users, incident, change
+):
+    """The rest of the page (its panels, summary, lead, partners, decisions) is found in the cache: none of
+    what it alone reads is read again."""
+    make, shown = LIVE_CHANGES_ONLY[change]
+    client = client_for("coordinator")
+    first = _page(client, incident)
+    make(incident, demo_users)
+    with CaptureQueriesContext(connection) as next_request:
+        page = _page(client, incident)
+
+    assert shown in page
+    read = _tables_read(next_request)
+    assert {"incidents_timelineentry", "incidents_planaction"} <= read  # the live part, drawn afresh
+    assert not read & {"incidents_decision", "incidents_categorisation", "incidents_leadassignment"}
+    assert page.count('id="incident-live"') == first.count('id="incident-live"') == 1
+
+
+def test_a_decision_logged_redraws_the_rest_of_the_page(client_for, demo_users, incident):
+    client = client_for("coordinator")
+    _page(client, incident)
+    services.record_decision(
+        incident=incident, by=demo_users["responder"], what="Close the park", why="Safety"
+    )
+    with CaptureQueriesContext(connection) as next_request:
+        assert "Close the park" in _page(client, incident)
+    assert "incidents_decision" in _tables_read(next_request)
+
+
+def test_each_change_names_the_table_it_was_made_to(demo_users, incident):
+    services.add_update(incident=incident, by=demo_users["responder"], text="Road open")
+    newest = Change.objects.filter(incident_id=incident.pk).order_by("-id")
+    assert "incidents_timelineentry" in {change.table_name for change in newest[:3]}
+
+
+def test_a_change_that_names_no_table_is_a_change_to_every_part(incident):
+    """Logged before changes named their table: which part it changed is not known."""
+    before = changes.versions_of(incident.pk)
+    Change.objects.create(incident_id=incident.pk)
+    after = changes.versions_of(incident.pk)
+    for tables in (frozenset(), frozenset({"incidents_decision"}), frozenset({"incidents_timelineentry"})):
+        assert after.of(tables) != before.of(tables)
+
+
+def test_a_part_that_reads_a_table_it_does_not_declare_is_never_kept(rf, db, settings):
+    """Its key would not move with that table's changes: under test an error, in production drawn afresh."""
+    request = rf.get("/")
+
+    def draw():
+        return {"count": f"{Incident.objects.count()} incidents"}
+
+    with pytest.raises(ImproperlyConfigured, match="incidents_incident"):
+        cached_part(request, "svt:part:test:3", draw, reads=frozenset({"incidents_decision"}))
+    settings.MODE = "production"
+    assert cached_part(request, "svt:part:test:4", draw, reads=frozenset({"incidents_decision"})) == {
+        "count": "0 incidents"
+    }
+    assert cache.get("svt:part:test:4") is None
+    assert cached_part(request, "svt:part:test:5", draw, reads=frozenset({"incidents_incident"}))
+    assert cache.get("svt:part:test:5") is not None
+
+
+def test_forgetting_old_changes_keeps_each_tables_newest_and_never_brings_a_parts_version_back(db):
+    """A part's version is made of whole buckets (an incident's changes to one table): each keeps its newest
+    and loses only its lowest."""
+    an_hour_ago = timezone.now() - changes.KEEP_CHANGES_FOR - timedelta(minutes=1)
+    Change.objects.all().delete()
+    tables = [
+        "incidents_decision",
+        "incidents_timelineentry",
+        "incidents_decision",
+        "incidents_timelineentry",
+    ]
+    Change.objects.bulk_create([Change(incident_id=1, table_name=table) for table in tables])
+    Change.objects.update(at=an_hour_ago)
+    both = frozenset({"incidents_decision", "incidents_timelineentry"})
+    seen = changes.versions_of(1).of(both)
+    assert changes.forget_old_changes() == 2
+    assert Change.objects.count() == 2
+    assert changes.versions_of(1).of(both) != seen

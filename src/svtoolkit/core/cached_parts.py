@@ -1,9 +1,10 @@
 """Page parts kept in the cache, under a key that changes with everything the part shows.
 
-A part is cached only when drawing it read nothing but tables whose changes ``core.changes`` logs, and wrote
-nothing; anything else is drawn afresh every time (and, under test, is an error, so that a new panel reading a
-new table cannot go stale unnoticed). The form keys a part carries belong to the request that drew it: they
-are taken out before it is kept and each request's own are put back in.
+A part is cached only when drawing it read nothing but tables whose changes ``core.changes`` logs, among
+those it declares (its key holds the changes to those alone), and wrote nothing; anything else is drawn
+afresh every time (and, under test, is an error, so that a new panel reading a new table, or a part reading
+a table it does not declare, cannot go stale unnoticed). The form keys a part carries belong to the request
+that drew it: they are taken out before it is kept and each request's own are put back in.
 """
 
 import functools
@@ -85,18 +86,33 @@ def _forget_release(**kwargs):
     release.cache_clear()  # settings change only under test; the files do not
 
 
-def cached_part(request, key: str, draw: Callable[[], dict]) -> dict:
-    """What ``draw`` gives (a dict of a page's parts: HTML, text, flags) as kept under ``key``, with this
-    request's form keys in its HTML; drawn (and kept) when not cached."""
+def kept_parts(*keys: str) -> dict:
+    """The parts kept under ``keys`` (those kept), in one round trip: for a page made of several parts."""
     try:
-        kept = cache.get(key)
-    except OUTAGE_ERRORS:  # Redis is down: the part is drawn as if nothing were cached
-        kept = None
+        return cache.get_many(keys)
+    except OUTAGE_ERRORS:  # Redis is down: the parts are drawn as if nothing were cached
+        return {}
+
+
+def cached_part(
+    request,
+    key: str,
+    draw: Callable[[], dict],
+    *,
+    reads: frozenset[str] | None = None,
+    kept: dict | None = None,
+) -> dict:
+    """What ``draw`` gives (a dict of a page's parts: HTML, text, flags) as kept under ``key``, with this
+    request's form keys in its HTML; drawn (and kept) when not cached. ``reads``: the tables the part may
+    read, those whose changes its key holds (none given: any tracked table, for a key that holds every
+    change). ``kept``: what ``kept_parts`` found, when it was asked for this key with others."""
+    kept = kept_parts(key) if kept is None else kept
+    kept = kept.get(key)
     if kept is not None:
         return {name: _with_request_keys(value, request) for name, value in kept.items()}
-    with TablesRead() as read:
+    with TablesRead(declared=reads) as read:
         drawn = draw()
-    if read.untracked or read.wrote:
+    if read.untracked or read.undeclared or read.wrote:
         _refuse_to_keep(key, read)
         return drawn
     keepable = {name: _without_request_keys(value) for name, value in drawn.items()}
@@ -109,11 +125,17 @@ def cached_part(request, key: str, draw: Callable[[], dict]) -> dict:
 
 
 def _refuse_to_keep(key: str, read: TablesRead) -> None:
-    why = f"tables whose changes are not logged: {sorted(read.untracked)}" if read.untracked else "a write"
-    if settings.MODE == "test":
-        raise ImproperlyConfigured(
-            f"The cached part {key.split(':')[2]} read {why}; track them in core.changes."
+    if read.untracked:
+        why, fix = (
+            f"tables whose changes are not logged: {sorted(read.untracked)}",
+            "track them in core.changes",
         )
+    elif read.undeclared:
+        why, fix = f"tables it does not declare: {sorted(read.undeclared)}", "add them to what it reads"
+    else:
+        why, fix = "a write", "draw it without writing"
+    if settings.MODE == "test":
+        raise ImproperlyConfigured(f"The cached part {key.split(':')[2]} read {why}; {fix}.")
     logger.warning("Not caching the part %s: it read %s", key, why)
 
 

@@ -6,12 +6,15 @@ belong to no one incident, such as an organisation's name, which any incident pa
 ``update()`` and ``bulk_create``, background tasks, the admin, a migration. Appending takes no row lock, so
 the log adds no lock order and no deadlock.
 
-A cached page part is keyed by ``version_of`` its incident: for the incident's own rows and for the rows of no
-one incident, the lowest id, the highest id and how many there are. The count is what makes the key safe on
-PostgreSQL, where ids are handed out when a row is written but seen when its transaction commits: a
-transaction that took a lower id and commits after a later one adds a row without raising the highest id, but
-it raises the count. Pruning (``forget_old_changes``) removes only rows older than an hour and below every row
-kept, never a bucket's newest, so it raises the lowest id: no key comes back once it has gone.
+Each change names the table it was made to, so that a part is keyed by the changes to the tables it reads
+alone (``Versions.of``): a new timeline entry leaves a part that shows no timeline as it was kept. A bucket
+is the changes to one table's rows of one incident (or of no one incident); for each, the version holds the
+lowest id, the highest id and how many there are. The count is what makes the key safe on PostgreSQL, where
+ids are handed out when a row is written but seen when its transaction commits: a transaction that took a
+lower id and commits after a later one adds a row without raising the highest id, but it raises the count.
+Pruning (``forget_old_changes``) removes only rows older than an hour and below every row kept, never a
+bucket's newest, so it raises a bucket's lowest id: no key comes back once it has gone. A change logged
+before changes named their table (or a migrate's) names none: it counts as a change to every part.
 """
 
 import re
@@ -62,52 +65,82 @@ def tracked_tables() -> frozenset[str]:
     return frozenset(_tracked)
 
 
-def version_of(incident_id: int, *, using: str = "default") -> tuple:
-    """Changes so far to the incident's rows and to rows of no one incident: equal versions, equal rows."""
-    bucket = f"FROM {CHANGE_TABLE} WHERE incident_id"
-    figures = ("MIN(id)", "MAX(id)", "COUNT(*)")
-    own = [f"(SELECT {figure} {bucket} = %s)" for figure in figures]
-    every = [f"(SELECT {figure} {bucket} IS NULL)" for figure in figures]
-    with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(own + every)}", [incident_id] * len(own))
-        return cursor.fetchone()
+# A bucket's version: (lowest id, highest id, count) of its changes.
+Bucket = tuple[int, int, int]
 
 
-def version_with_others_of(incident_id: int, others_sql: str, params, *, using: str = "default") -> tuple:
-    """``version_of`` the incident, and the changes so far to the rows of each incident a SELECT of ids
-    names (``others_sql`` with its ``params``), for a part that shows rows of other incidents: (incident id,
-    lowest id, highest id, count), one for each that has any, in order of id. One statement, so one snapshot:
-    the others are those the incident's rows named at its version (its links are its rows). Read on every
-    request for such a part, in plain SQL: the ORM's grouping cost as much CPU as the rest of finding the part
-    in the cache."""
-    figures = "MIN(id), MAX(id), COUNT(*)"
-    none = "CAST(NULL AS BIGINT)"
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT 0, {none}, {figures} FROM {CHANGE_TABLE} WHERE incident_id = %s"
-            f" UNION ALL SELECT 1, {none}, {figures} FROM {CHANGE_TABLE} WHERE incident_id IS NULL"
+@dataclass(frozen=True)
+class Versions:
+    """The changes so far to an incident's rows, table by table, to the rows of no one incident and to the
+    rows of some other incidents (those a part shows rows of), as read in one statement."""
+
+    own: dict[str | None, Bucket]
+    every: tuple
+    others: tuple
+
+    def of(self, tables: frozenset[str], *, with_others: bool = False) -> tuple:
+        """The version of a part that reads ``tables`` (equal versions, equal rows for it): its incident's
+        changes to those tables and those that name no table, every change to rows of no one incident, and
+        the other incidents' changes when it shows their rows."""
+        own = tuple((table, self.own[table]) for table in sorted(tables) if table in self.own)
+        return (own, self.own.get(None), self.every, self.others if with_others else ())
+
+
+def versions_of(incident_id: int, others_sql: str = "", params=(), *, using: str = "default") -> Versions:
+    """The incident's ``Versions``, with those of each incident a SELECT of ids names (``others_sql`` with
+    its ``params``), for a part that shows rows of other incidents. One statement, so one snapshot: the others
+    are those the incident's rows named at its version (its links are its rows). Read on every request for a
+    part, in plain SQL: the ORM's grouping cost as much CPU as the rest of finding the part in the cache."""
+    figures = "table_name, MIN(id), MAX(id), COUNT(*)"
+    sql = (
+        f"SELECT 0, incident_id, {figures} FROM {CHANGE_TABLE} WHERE incident_id = %s"
+        " GROUP BY incident_id, table_name"
+        f" UNION ALL SELECT 1, incident_id, {figures} FROM {CHANGE_TABLE} WHERE incident_id IS NULL"
+        " GROUP BY incident_id, table_name"
+    )
+    if others_sql:
+        sql += (
             f" UNION ALL SELECT 2, incident_id, {figures} FROM {CHANGE_TABLE}"
-            f" WHERE incident_id IN ({others_sql}) GROUP BY incident_id ORDER BY 1, 2",
-            [incident_id, *params],
+            f" WHERE incident_id IN ({others_sql}) GROUP BY incident_id, table_name"
         )
-        own, every, *others = cursor.fetchall()
-    return own[2:] + every[2:], tuple(other[1:] for other in others)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [incident_id, *params])
+        rows = cursor.fetchall()
+    # Sorted in Python: the databases order a NULL table differently.
+    every = sorted((row[2:] for row in rows if row[0] == 1), key=_by_table)
+    others = sorted((row[1:] for row in rows if row[0] == 2), key=lambda row: (row[0], _by_table(row[1:])))
+    return Versions(
+        own={row[2]: tuple(row[3:]) for row in rows if row[0] == 0}, every=tuple(every), others=tuple(others)
+    )
+
+
+def _by_table(row) -> tuple:
+    return (row[0] is not None, row[0] or "")
+
+
+def version_of(incident_id: int, *, using: str = "default") -> tuple:
+    """Changes so far to every table's rows of the incident and to rows of no one incident: equal versions,
+    equal rows."""
+    versions = versions_of(incident_id, using=using)
+    return versions.of(frozenset(table for table in versions.own if table is not None))
 
 
 def forget_old_changes() -> int:
-    """Remove changes older than KEEP_CHANGES_FOR, keeping each incident's newest (and the newest of no one
-    incident); returns how many went.
+    """Remove changes older than KEEP_CHANGES_FOR, keeping each bucket's newest (an incident's, or no one
+    incident's, changes to one table, and those that name none); returns how many went.
 
     Only those below the lowest id still kept: a change is dated when its transaction began, so an old one
     may come after a recent one, and forgetting it alone would lower a count without raising the lowest id,
-    giving back the version read before a late commit (``version_of``)."""
+    giving back the version read before a late commit (``versions_of``). Each bucket keeps its newest and
+    loses only its lowest, so its version moves on; a part's version is made of whole buckets, so it does
+    too."""
     from svtoolkit.core.models import Change
 
     kept_from = Change.objects.filter(at__gte=timezone.now() - KEEP_CHANGES_FOR).aggregate(Min("id"))
     old = Change.objects.all()
     if kept_from["id__min"] is not None:
         old = old.filter(id__lt=kept_from["id__min"])
-    newest = Change.objects.values("incident_id").annotate(newest=Max("id")).values("newest")
+    newest = Change.objects.values("incident_id", "table_name").annotate(newest=Max("id")).values("newest")
     deleted, _ = old.exclude(id__in=newest).delete()
     return deleted
 
@@ -123,24 +156,33 @@ def _quoted(name: str) -> str:
     return f'"{name}"'
 
 
-def _incidents_of(tracked: Tracked, row: str) -> list[str]:
-    """SELECTs of the incidents a row (NEW or OLD) belongs to: NULL for every incident; none for a row no
-    incident page shows (its incident column empty, or its parent naming no incident)."""
-    found = tracked.incident_of
+def _literal(name: str) -> str:
+    _quoted(name)  # a plain name, or an error
+    return f"'{name}'"
+
+
+def _incidents_of(tracked: Tracked, table: str, row: str) -> list[str]:
+    """SELECTs of the incidents a row (NEW or OLD) of ``table`` belongs to, each with the table's name: NULL
+    for every incident; none for a row no incident page shows (its incident column empty, or its parent naming
+    no incident)."""
+    found, name = tracked.incident_of, _literal(table)
     if isinstance(found, Through):
         parent = f"FROM {_quoted(found.table)} WHERE {_quoted('id')} = {row}.{_quoted(found.column)}"
         return [
-            f"SELECT {_quoted('incident_id')} {parent} AND {_quoted('incident_id')} IS NOT NULL",
-            f"SELECT CAST(NULL AS BIGINT) WHERE NOT EXISTS (SELECT 1 {parent})",
+            f"SELECT {_quoted('incident_id')}, {name} {parent} AND {_quoted('incident_id')} IS NOT NULL",
+            f"SELECT CAST(NULL AS BIGINT), {name} WHERE NOT EXISTS (SELECT 1 {parent})",
         ]
     if not found:
-        return ["SELECT CAST(NULL AS BIGINT)"]
-    return [f"SELECT {row}.{_quoted(column)} WHERE {row}.{_quoted(column)} IS NOT NULL" for column in found]
+        return [f"SELECT CAST(NULL AS BIGINT), {name}"]
+    return [
+        f"SELECT {row}.{_quoted(column)}, {name} WHERE {row}.{_quoted(column)} IS NOT NULL"
+        for column in found
+    ]
 
 
-def _insert(tracked: Tracked, rows: list[str]) -> str:
-    selects = " UNION ".join(select for row in rows for select in _incidents_of(tracked, row))
-    return f"INSERT INTO {CHANGE_TABLE} (incident_id) {selects};"
+def _insert(tracked: Tracked, table: str, rows: list[str]) -> str:
+    selects = " UNION ".join(select for row in rows for select in _incidents_of(tracked, table, row))
+    return f"INSERT INTO {CHANGE_TABLE} (incident_id, table_name) {selects};"
 
 
 def _columns_shown(columns: list[str], tracked: Tracked) -> list[str]:
@@ -168,7 +210,7 @@ def _sqlite_statements(table: str, columns: list[str], tracked: Tracked) -> list
         statements += [
             f"DROP TRIGGER IF EXISTS {trigger}",
             f"CREATE TRIGGER {trigger} AFTER {event} ON {_quoted(table)} FOR EACH ROW {when}BEGIN "
-            f"{_insert(tracked, rows)} END",
+            f"{_insert(tracked, table, rows)} END",
         ]
     return statements
 
@@ -179,9 +221,9 @@ def _postgresql_statements(table: str, columns: list[str], tracked: Tracked) -> 
     shown = _columns_shown(columns, tracked)
     update_of = ", ".join(_quoted(column) for column in shown)
     body = (
-        f"BEGIN IF TG_OP = 'INSERT' THEN {_insert(tracked, ['NEW'])} "
-        f"ELSIF TG_OP = 'UPDATE' THEN {_insert(tracked, ['NEW', 'OLD'])} "
-        f"ELSE {_insert(tracked, ['OLD'])} END IF; RETURN NULL; END"
+        f"BEGIN IF TG_OP = 'INSERT' THEN {_insert(tracked, table, ['NEW'])} "
+        f"ELSIF TG_OP = 'UPDATE' THEN {_insert(tracked, table, ['NEW', 'OLD'])} "
+        f"ELSE {_insert(tracked, table, ['OLD'])} END IF; RETURN NULL; END"
     )
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $svt$ {body} $svt$",
@@ -268,11 +310,13 @@ _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 class TablesRead:
     """Collects the tables named by every query run on the default database inside the ``with`` block, and
-    whether any of them wrote."""
+    whether any of them wrote; ``declared``: the tables the work may read (its key holds their changes alone),
+    or None for any tracked table."""
 
-    def __init__(self):
+    def __init__(self, *, declared: frozenset[str] | None = None):
         self.tables: set[str] = set()
         self.wrote = False
+        self.declared = declared
 
     def __call__(self, execute, sql, params, many, context):
         self.tables.update(_TABLE_READ.findall(sql))
@@ -290,3 +334,8 @@ class TablesRead:
     @property
     def untracked(self) -> set[str]:
         return self.tables - set(_tracked)
+
+    @property
+    def undeclared(self) -> set[str]:
+        """Tracked tables read beyond those declared: a change to them would not move the key."""
+        return set() if self.declared is None else self.tables - self.declared - self.untracked

@@ -77,14 +77,18 @@ class Submission(models.Model):
 
 class Change(models.Model):
     """A change to a row some page shows, appended by the database's own triggers (``core.changes``): the
-    incident the row belongs to, or none when it belongs to no one incident. No foreign key: the log
-    outlives what it names, and appending to it locks nothing."""
+    incident the row belongs to, or none when it belongs to no one incident, and its table (none for a change
+    logged before changes named their table, or a migrate's: a change to every table). No foreign key: the
+    log outlives what it names, and appending to it locks nothing."""
 
     incident_id = models.BigIntegerField(null=True)
+    table_name = models.CharField(max_length=63, null=True)  # noqa: DJ001 (none, unlike "", is every table)
     at = models.DateTimeField(db_default=Now())
 
     class Meta:
-        indexes = [models.Index(fields=["incident_id", "id"], name="change_incident_newest")]
+        indexes = [
+            models.Index(fields=["incident_id", "table_name", "id"], name="change_incident_table_newest")
+        ]
 
     def __str__(self):
         return f"Change {self.pk} to incident {self.incident_id}"

@@ -290,7 +290,21 @@ def incident_live(incident, *, user, partnership) -> dict:
 
 def incident_page(incident, *, user, partnership) -> dict:
     """Everything the incident page shows, in a fixed number of queries whatever the incident's size: its live
-    part (``incident_live``) and the rest."""
+    part (``incident_live``) and the rest (``incident_page_beyond_live``)."""
+    live = incident_live(incident, user=user, partnership=partnership)
+    return {**live, **_beyond_live(incident, user=user, partnership=partnership, scenes=live["scenes"])}
+
+
+def incident_page_beyond_live(incident, *, user, partnership) -> dict:
+    """What the incident page shows beyond its live part (``incidents/_page_body.html``), and only that: it is
+    kept apart from the live part, so it reads none of the actions, the timeline or the scenes' measures,
+    whose changes (the most frequent) then leave it as it was kept."""
+    return _beyond_live(
+        incident, user=user, partnership=partnership, scenes=list(incident.scenes.order_by("id"))
+    )
+
+
+def _beyond_live(incident, *, user, partnership, scenes) -> dict:
     version = incident.playbook_version
     vocabularies = version.vocabularies if version else default_vocabularies()
     # Read once, for the page and for the rule on police measures (which looks at who takes part).
@@ -304,7 +318,10 @@ def incident_page(incident, *, user, partnership) -> dict:
         ),
     )
     return {
-        **incident_live(incident, user=user, partnership=partnership),
+        "incident": incident,
+        "scenes": scenes,
+        # A partner acknowledges for their organisation (the live part lists its actions).
+        "acknowledges_here": access.partner_organisation_id(user, partnership) is not None,
         "type_labels": [vocabularies["incident_types"].get(code, code) for code in incident.incident_types],
         "categorisation": current_categorisation(incident),
         "police_declaration": current_police_declaration(incident),
