@@ -235,3 +235,28 @@ def test_the_incident_lists_open_and_overdue_counts_are_djangos_in_one_written_q
     with CaptureQueriesContext(connection) as captured:
         assert selectors.count_actions([]) == []
     assert len(captured) == 0
+
+
+# Signing in 2; the shared incidents 1; the incident with its partnership 1; the transaction 2; its status
+# read again 1 (closed meanwhile?); the timeline entry and audit entry 2; the message kept in the session 3.
+TIMELINE_ADD_QUERIES = 12
+
+
+def test_adding_to_the_timeline_reads_the_incident_without_its_checklist_version(
+    client_for, demo, demo_users
+):
+    """Issue 19: the mixed load's most frequent write reads what the page shows and the entries name, not
+    the checklist version's vocabularies nor the exercise (selectors.incident_to_add_to)."""
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    url = reverse("incidents:update", args=[incident.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, {"text": "Community reassurance patrol completed."})
+    assert response.status_code == 302
+    assert len(captured) == TIMELINE_ADD_QUERIES
+    assert not [query for query in captured if "playbooks_" in query["sql"]]  # the version's, the exercise's
+    entry = incident.timeline.order_by("-id").first()
+    assert (entry.text, entry.by) == ("Community reassurance patrol completed.", demo_users["responder"])
+    page = client.get(url).content.decode()
+    assert incident.reference in page and incident.title in page
