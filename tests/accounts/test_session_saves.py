@@ -8,20 +8,26 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from svtoolkit.accounts.sessions import SessionStore
+from svtoolkit.accounts import db_sessions, sessions
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # With Redis (read from the cache, kept in the database too), and without (the database alone).
+    pytest.mark.parametrize(
+        "SessionStore", [sessions.SessionStore, db_sessions.SessionStore], ids=["redis", "db"]
+    ),
+]
 
 
-def _stored_session() -> str:
+def _stored_session(SessionStore) -> str:
     store = SessionStore()
     store["_auth_user_id"] = "1"
     store.save()
     return store.session_key
 
 
-def test_a_changed_session_is_saved_with_one_update_and_read_back_from_the_cache_and_the_database():
-    key = _stored_session()
+def test_a_changed_session_is_saved_with_one_update_and_read_back(SessionStore):
+    key = _stored_session(SessionStore)
     expired_then = Session.objects.get(session_key=key).expire_date
     changed = SessionStore(key)
     changed["_messages"] = "The action was updated."
@@ -36,8 +42,8 @@ def test_a_changed_session_is_saved_with_one_update_and_read_back_from_the_cache
     assert row.expire_date > expired_then  # its idle limit moved on, as Django's own save moves it
 
 
-def test_a_session_whose_row_is_gone_is_not_saved_again():
-    key = _stored_session()
+def test_a_session_whose_row_is_gone_is_not_saved_again(SessionStore):
+    key = _stored_session(SessionStore)
     changed = SessionStore(key)
     changed["_messages"] = "The action was updated."
     Session.objects.filter(session_key=key).delete()
@@ -48,7 +54,7 @@ def test_a_session_whose_row_is_gone_is_not_saved_again():
     assert not Session.objects.filter(session_key=key).exists()
 
 
-def test_a_new_session_is_still_made_as_django_makes_it():
+def test_a_new_session_is_still_made_as_django_makes_it(SessionStore):
     store = SessionStore()
     store["_auth_user_id"] = "1"
     store.save()

@@ -20,7 +20,31 @@ from svtoolkit.core.cache import OUTAGE_ERRORS, RedisRefusingWrites
 logger = logging.getLogger(__name__)
 
 
-class SessionStore(cached_db.SessionStore):
+class SavedInOneStatement:
+    """A session store whose changed session is saved with one UPDATE of its row (see ``_save_in_database``):
+    this module's, and ``accounts.db_sessions`` (without Redis)."""
+
+    def _save_in_database(self, must_create) -> None:
+        """Django's save of the session's row, a changed session's being one UPDATE: Django wraps the model's
+        save in a transaction (BEGIN and COMMIT around it) that a single statement does not need, and every
+        write's message is kept in the session (then taken out by the next page). A row gone meanwhile (the
+        person signed out elsewhere) is an ``UpdateError``, as Django's own save makes it."""
+        if must_create or self.session_key is None:
+            cached_db.DBStore.save(self, must_create)
+            return
+        row = self.create_model_instance(self._get_session())
+        stored = self.model._default_manager.db_manager(router.db_for_write(self.model, instance=row))
+        try:
+            updated = stored.filter(session_key=row.session_key).update(
+                session_data=row.session_data, expire_date=row.expire_date
+            )
+        except DatabaseError as error:
+            raise UpdateError from error
+        if not updated:
+            raise UpdateError
+
+
+class SessionStore(SavedInOneStatement, cached_db.SessionStore):
     def load(self):
         try:
             return super().load()
@@ -44,25 +68,6 @@ class SessionStore(cached_db.SessionStore):
                 self._cache.delete(self.cache_key)
         except OUTAGE_ERRORS:
             logger.warning("Session kept in the database only: Redis cannot be reached")
-
-    def _save_in_database(self, must_create) -> None:
-        """Django's save of the session's row, a changed session's being one UPDATE: Django wraps the model's
-        save in a transaction (BEGIN and COMMIT around it) that a single statement does not need, and every
-        write's message is kept in the session (then taken out by the next page). A row gone meanwhile (the
-        person signed out elsewhere) is an ``UpdateError``, as Django's own save makes it."""
-        if must_create or self.session_key is None:
-            cached_db.DBStore.save(self, must_create)
-            return
-        row = self.create_model_instance(self._get_session())
-        stored = self.model._default_manager.db_manager(router.db_for_write(self.model, instance=row))
-        try:
-            updated = stored.filter(session_key=row.session_key).update(
-                session_data=row.session_data, expire_date=row.expire_date
-            )
-        except DatabaseError as error:
-            raise UpdateError from error
-        if not updated:
-            raise UpdateError
 
     def cycle_key(self):
         data, old_key = self._session, self.session_key
