@@ -14,6 +14,9 @@ generated partnership's coordinator) BENCH_REPEAT times (default 200), the pages
 process CPU time (time.process_time) per request, median of five batches. Nothing passes or fails.
 Saving an action's update is the mixed load's form post (bench/locustfile.py), answered with a redirect; it
 updates the large incident's second action, so the action page measured (its first) stays the same size.
+Adding a timeline entry (page 10) is the mixed load's other write, a form post answered with a redirect too;
+the entries go on the large incident's partnership's first other open incident, so the large incident's pages
+measured stay the same size.
 """
 
 import cProfile
@@ -43,13 +46,15 @@ from django.urls import resolve, reverse  # noqa: E402
 
 from svtoolkit.accounts.models import User  # noqa: E402
 from svtoolkit.bench.generator import LARGE_TITLE  # noqa: E402
-from svtoolkit.incidents.models import Incident, PlanAction  # noqa: E402
+from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction  # noqa: E402
 from svtoolkit.partnerships.models import Partnership  # noqa: E402
 
 # The incident page's live refresh: test_client sends HX-Request for URLs ending in this marker.
 LIVE = "#live"
 # Saving an action's update: test_client posts the mixed load's update form for URLs ending in this marker.
 SAVE = "#save"
+# Adding a timeline entry: test_client posts the mixed load's timeline form for URLs ending in this marker.
+ADD = "#add"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 BATCHES = 5
 
@@ -57,6 +62,8 @@ BATCHES = 5
 def pages() -> list[tuple[str, str]]:
     large = Incident.objects.filter(title__startswith=LARGE_TITLE).order_by("pk").first()
     action, updated = large.actions.order_by("pk")[:2]
+    others = Incident.objects.filter(partnership=large.partnership).exclude(pk=large.pk)
+    noted = others.exclude(status=IncidentStatus.CLOSED).order_by("pk").first()
     return [
         ("bare page", reverse("bench_bare")),
         ("incident page (large incident)", reverse("incidents:incident", args=[large.pk])),
@@ -68,12 +75,14 @@ def pages() -> list[tuple[str, str]]:
         ("dashboard (the last 12 months)", reverse("reports:dashboard")),
         ("dashboard (all time)", reverse("reports:dashboard") + "?period=all"),
         ("empty page in the site's layout", reverse("bench_layout")),
+        ("adding a timeline entry (POST)", reverse("incidents:update", args=[noted.pk]) + ADD),
     ]
 
 
 class PageClient(Client):
     """The test client, asking as htmx does for a URL marked as the live part, and posting an action's
-    update, as the mixed load does, for a URL marked as a save (with the revision its last save left)."""
+    update, as the mixed load does, for a URL marked as a save (with the revision its last save left), and
+    a timeline entry for a URL marked as an addition."""
 
     statuses = itertools.cycle(["in_progress", "to_do"])
 
@@ -84,6 +93,10 @@ class PageClient(Client):
     def get(self, path, *args, **kwargs):
         if path.endswith(SAVE):
             return self._update(path.removesuffix(SAVE))
+        if path.endswith(ADD):
+            response = self.post(path.removesuffix(ADD), {"text": "Community reassurance patrol completed."})
+            assert response.status_code == 302, (path, response.status_code)
+            return response
         if path.endswith(LIVE):
             path, kwargs["HTTP_HX_REQUEST"] = path.removesuffix(LIVE), "true"
         return super().get(path, *args, **kwargs)

@@ -198,8 +198,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions are kept in the database; with Redis they are read from Redis too (accounts.sessions), so most
-# requests read no session row. A Redis outage neither signs anyone out nor makes signing in fail.
-SESSION_ENGINE = "svtoolkit.accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# requests read no session row. A Redis outage neither signs anyone out nor makes signing in fail. Either way
+# a changed session is saved with one UPDATE (accounts.db_sessions without Redis).
+SESSION_ENGINE = "svtoolkit.accounts.sessions" if REDIS_URL else "svtoolkit.accounts.db_sessions"
 
 # Background tasks: rows in the database (one machine), or, for more than one machine, an RQ queue in Redis.
 # Either way `svtoolkit worker` runs them (db_worker or rqworker, with the scheduler of the scheduled jobs).

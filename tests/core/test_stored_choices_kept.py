@@ -273,3 +273,41 @@ def test_a_stored_record_no_longer_listed_is_accepted_and_no_one_else_outside_th
     assert kept_owner.cleaned_data["owner"] == kept["owner"]
     assert not someone_else.is_valid()
     assert "owner" in someone_else.errors
+
+
+@pytest.mark.parametrize("can_reassign", [True, False], ids=["chosen", "disabled"])
+def test_the_stored_records_sent_back_are_the_records_the_form_was_given_not_read_again(
+    demo, demo_users, can_reassign
+):
+    """Issue 19: saving an action with the same owner (the commonest save) reads neither owner again; a
+    disabled field (a partner's form) sends back the stored record too. Another record is still read."""
+    _, action = demo_incident(demo, demo_users)
+    given_to(action, demo_users["responder"], demo_users)
+    action = PlanAction.objects.select_related("owner_organisation", "owner").get(pk=action.pk)
+    initial = initial_from(action, "status", "owner_organisation", "owner", "not_needed_reason", "revision")
+    sent = {
+        "status": action.status,
+        "owner_organisation": action.owner_organisation_id,
+        "owner": action.owner_id,
+        "note": "",
+        "not_needed_reason": "",
+        "revision": action.revision,
+    }
+    form = ActionUpdateForm(sent, initial=initial, partnership=demo, can_reassign=can_reassign)
+
+    with CaptureQueriesContext(connection) as read:
+        assert form.is_valid(), form.errors
+
+    assert read.captured_queries == []
+    assert form.cleaned_data["owner_organisation"] is action.owner_organisation
+    assert form.cleaned_data["owner"] is action.owner
+    council = demo.organisations.get(kind="council")
+    other = ActionUpdateForm(
+        sent | {"owner_organisation": council.pk, "owner": ""},
+        initial=initial,
+        partnership=demo,
+        can_reassign=True,
+    )
+    with CaptureQueriesContext(connection) as read:
+        assert other.is_valid(), other.errors
+    assert (other.cleaned_data["owner_organisation"], len(read.captured_queries)) == (council, 1)

@@ -12,13 +12,39 @@ import contextlib
 import logging
 
 from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import DatabaseError, router
 
 from svtoolkit.core.cache import OUTAGE_ERRORS, RedisRefusingWrites
 
 logger = logging.getLogger(__name__)
 
 
-class SessionStore(cached_db.SessionStore):
+class SavedInOneStatement:
+    """A session store whose changed session is saved with one UPDATE of its row (see ``_save_in_database``):
+    this module's, and ``accounts.db_sessions`` (without Redis)."""
+
+    def _save_in_database(self, must_create) -> None:
+        """Django's save of the session's row, a changed session's being one UPDATE: Django wraps the model's
+        save in a transaction (BEGIN and COMMIT around it) that a single statement does not need, and every
+        write's message is kept in the session (then taken out by the next page). A row gone meanwhile (the
+        person signed out elsewhere) is an ``UpdateError``, as Django's own save makes it."""
+        if must_create or self.session_key is None:
+            cached_db.DBStore.save(self, must_create)
+            return
+        row = self.create_model_instance(self._get_session())
+        stored = self.model._default_manager.db_manager(router.db_for_write(self.model, instance=row))
+        try:
+            updated = stored.filter(session_key=row.session_key).update(
+                session_data=row.session_data, expire_date=row.expire_date
+            )
+        except DatabaseError as error:
+            raise UpdateError from error
+        if not updated:
+            raise UpdateError
+
+
+class SessionStore(SavedInOneStatement, cached_db.SessionStore):
     def load(self):
         try:
             return super().load()
@@ -33,7 +59,7 @@ class SessionStore(cached_db.SessionStore):
             return cached_db.DBStore.exists(self, session_key)
 
     def save(self, must_create=False):
-        cached_db.DBStore.save(self, must_create)
+        self._save_in_database(must_create)
         try:
             self._cache.set(self.cache_key, self._session, self.get_expiry_age())
         except RedisRefusingWrites:

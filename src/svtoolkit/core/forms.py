@@ -101,13 +101,27 @@ def labelled(records: QuerySet, field) -> QuerySet:
 
 
 class ListedChoiceField(forms.ModelChoiceField):
-    """One record from a list, its choices read as ``ListedChoiceIterator`` says."""
+    """One record from a list, its choices read as ``ListedChoiceIterator`` says. The record the form shows
+    as stored (``keep_stored_choice``), sent back unchanged, is that record as the view read it: it may
+    always be chosen, so it is not read again (an action saved with the same owner, the commonest save)."""
 
     iterator = ListedChoiceIterator
 
     def __init__(self, *args, labelled_by: tuple = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.labelled_by = tuple(labelled_by)
+
+    def to_python(self, value):
+        kept = getattr(self, "stored_kept", None)
+        if kept is not None and kept.records and not self.to_field_name and value not in self.empty_values:
+            pk = value.pk if isinstance(value, Model) else value
+            try:
+                stored = kept.records.get(self.queryset.model._meta.pk.to_python(pk))
+            except (forms.ValidationError, TypeError):
+                stored = None
+            if stored is not None:
+                return stored
+        return super().to_python(value)
 
 
 def model_choice_field(
@@ -179,10 +193,12 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
 
 @dataclass
 class StoredKept:
-    """What ``keep_stored_choice`` leaves on a field: its list of active records, and the stored ones kept."""
+    """What ``keep_stored_choice`` leaves on a field: its list of active records, and the stored ones kept
+    (``records``: those the form was given as records rather than ids, by id)."""
 
     listed: QuerySet
     pks: set
+    records: dict
 
 
 def keep_stored_choice(form, name) -> None:
@@ -199,7 +215,10 @@ def keep_stored_choice(form, name) -> None:
         return
     listed = field.queryset
     to_pk = listed.model._meta.pk.to_python
-    field.stored_kept = StoredKept(listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks})
+    records = {record.pk: record for record in several if isinstance(record, listed.model)}
+    field.stored_kept = StoredKept(
+        listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks}, records=records
+    )
     # Django's own fields (a model form's) show their choices as project fields do.
     field.iterator = ListedChoiceIterator
     # What may be chosen, which validation reads; the choices shown come from the list itself while every

@@ -504,7 +504,7 @@ def timeline(request, incident_id):
 
 @access.requires(access.can_work_incident)
 def update(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+    shown = selectors.incident_to_add_to(request, incident_id)
     return incident_form_page(
         request,
         shown,
