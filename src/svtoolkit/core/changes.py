@@ -86,6 +86,26 @@ class Versions:
         return (own, self.own.get(None), self.every, self.others if with_others else ())
 
 
+def belongs_to_no_incident(table: str) -> bool:
+    """Whether every change to ``table`` is logged as a change to rows of no one incident (the directory)."""
+    tracked = _tracked.get(table)
+    return tracked is not None and tracked.incident_of == EVERY_INCIDENT
+
+
+def shared_versions(tables: frozenset[str], *, using: str = "default") -> tuple:
+    """The changes so far to ``tables``, each of which ``belongs_to_no_incident``, and those that name no
+    table (a migrate's): equal versions, equal rows of those tables. One small statement, on the index."""
+    named = sorted(tables)
+    marks = ", ".join(["%s"] * len(named))
+    sql = (
+        f"SELECT table_name, MIN(id), MAX(id), COUNT(*) FROM {CHANGE_TABLE} WHERE incident_id IS NULL"
+        f" AND (table_name IN ({marks}) OR table_name IS NULL) GROUP BY table_name"
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, named)
+        return tuple(sorted(cursor.fetchall(), key=_by_table))
+
+
 def versions_of(incident_id: int, others_sql: str = "", params=(), *, using: str = "default") -> Versions:
     """The incident's ``Versions``, with those of each incident a SELECT of ids names (``others_sql`` with
     its ``params``), for a part that shows rows of other incidents. One statement, so one snapshot: the others

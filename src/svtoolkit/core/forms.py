@@ -9,13 +9,14 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.db.models import Model, QuerySet
-from django.forms.models import ModelChoiceIterator
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.kept_lists import KeptLists
 
 # Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
 ENTER_AN_EMAIL = "Enter an email address like name@example.org"
@@ -78,6 +79,11 @@ class ListedChoiceIterator(ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         kept = getattr(self.field, "stored_kept", None)
+        listed = self._kept_list(kept)
+        if listed is not None and (kept is None or {pk for pk, _ in listed}.issuperset(kept.pks)):
+            for pk, label in listed:
+                yield ModelChoiceIteratorValue(pk, None), label
+            return
         if kept is None:
             for record in labelled(self.queryset, self.field):
                 yield self.choice(record)
@@ -88,6 +94,17 @@ class ListedChoiceIterator(ModelChoiceIterator):
         for record in records:
             value, label = self.choice(record)
             yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
+
+    def _kept_list(self, kept) -> list[tuple] | None:
+        """The (id, label) pairs of the list as ``core.kept_lists`` keeps them, when the field's list is the
+        one offered to be kept (a form that changes it after, or a stored record gone from it: read)."""
+        kept_list = getattr(self.field, "kept_list", None)
+        if kept_list is None or kept_list.records is not self.queryset:
+            return None
+        return kept_list.choices(
+            kept.listed if kept is not None else labelled(self.queryset, self.field),
+            self.field.label_from_instance,
+        )
 
     def __len__(self):
         # Counted from the records read (and kept to be shown), where Django's own asks the database again.
@@ -242,6 +259,11 @@ class PartnershipChoices:
             self.fields[name].queryset = listed_for(partnership)
         for name in self.stored_choices_kept:
             keep_stored_choice(self, name)
+        # Shown from the cache while nobody changes them (core.kept_lists); a POST is checked against the
+        # database all the same.
+        lists = KeptLists(self, partnership)
+        for name in self.partnership_choices:
+            lists.offer(name, self.fields[name])
 
 
 NOT_EDITED = {"revision", ORIGINALS}
