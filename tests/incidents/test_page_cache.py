@@ -417,9 +417,78 @@ def test_a_change_to_the_live_part_alone_redraws_it_alone_and_shows_at_once(
 
     assert shown in page
     read = _tables_read(next_request)
-    assert {"incidents_timelineentry", "incidents_planaction"} <= read  # the live part, drawn afresh
+    assert "incidents_timelineentry" in read  # the live part's latest entries, drawn afresh
     assert not read & {"incidents_decision", "incidents_categorisation", "incidents_leadassignment"}
     assert page.count('id="incident-live"') == first.count('id="incident-live"') == 1
+
+
+def _live(client, incident) -> str:
+    return _page(client, incident, HX_Request="true")
+
+
+def _looked_at(client, incident, **headers) -> tuple[str, list[dict]]:
+    """The page (or its live part) and the queries asked for it, taken before the next request clears them."""
+    with CaptureQueriesContext(connection) as queries:
+        html = _page(client, incident, **headers)
+    return html, list(queries)
+
+
+def test_a_timeline_entry_redraws_the_latest_entries_alone_and_shows_them_at_once(
+    client_for, demo_users, incident
+):
+    """Two thirds of the writes: the live part's actions, progress and scenes (and the access rule that finds
+    the incident for them) are found in the cache, and the new entry is read with the others in one query."""
+    client = client_for("coordinator")
+    _page(client, incident), _live(client, incident)
+    _, unchanged = _looked_at(client, incident)
+    services.add_update(incident=incident, by=demo_users["responder"], text="Cordon moved to the bridge")
+    page, after_the_entry = _looked_at(client, incident)
+    live, live_after_the_entry = _looked_at(client, incident, HX_Request="true")
+
+    assert "Cordon moved to the bridge" in page
+    assert "Cordon moved to the bridge" in live
+    entries = [query for query in after_the_entry if "incidents_timelineentry" in query["sql"]]
+    assert len(entries) == 1
+    assert len(after_the_entry) == len(unchanged) + 1
+    read = _tables_read(after_the_entry)
+    assert "incidents_timelineentry" in read
+    assert not read & {
+        "incidents_planaction",
+        "incidents_scene",
+        "incidents_scenemeasure",
+        "incidents_incident",
+    }
+    assert "incidents_timelineentry" not in _tables_read(live_after_the_entry)  # kept by the page's request
+    assert _without_form_keys(live) in _without_form_keys(page)
+
+
+def test_an_action_update_shows_at_once_on_the_page_and_on_the_live_refresh(client_for, demo_users, incident):
+    client = client_for("coordinator")
+    _page(client, incident), _live(client, incident)
+    _action_update_saved(incident, demo_users["coordinator"])
+    page, after_the_update = _looked_at(client, incident)
+    live = _live(client, incident)
+
+    assert {"incidents_planaction", "incidents_timelineentry"} <= _tables_read(after_the_update)
+    assert "Camera footage requested" in live  # its timeline entry
+    assert "In progress" in live
+    assert _without_form_keys(live) in _without_form_keys(page)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "responder", "police", "viewer"])
+def test_the_live_refresh_is_the_live_part_of_the_page_drawn_or_kept(client_for, demo_users, incident, role):
+    """Drawn in two parts, put together as one: the same markup on the page and on its refresh, for each kind
+    of viewer (each reads only what its parts declare: an error under test otherwise)."""
+    services.add_update(incident=incident, by=demo_users["responder"], text="Road open")
+    client = client_for(role)
+    drawn = _page(client, incident)
+    kept = _page(client, incident)
+    live = _live(client, incident)
+
+    assert _without_form_keys(drawn) == _without_form_keys(kept)
+    assert live.startswith('<div id="incident-live"')
+    assert _without_form_keys(live) in _without_form_keys(kept)
+    assert "Road open" in live
 
 
 def test_a_decision_logged_redraws_the_rest_of_the_page(client_for, demo_users, incident):

@@ -8,7 +8,10 @@ only when drawing it (the access rule that finds the incident included) read not
 declares.
 """
 
+import secrets
+
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from svtoolkit import access
 from svtoolkit.core import changes
@@ -69,13 +72,22 @@ def track_what_the_page_reads() -> None:
 # scene measure (most of the writes) redraws the live part alone; the rest of the page is found in the cache.
 LIVE_CHANGES = frozenset({"incidents_planaction", "incidents_timelineentry", "incidents_scenemeasure"})
 THE_REST_READS = frozenset(WHAT_THE_PAGE_READS) - LIVE_CHANGES
-# The live part reads all of them: the access rule reads other tables for each kind of viewer (a partner's
-# participations, say), and the changes it could leave it as it was (a decision, a lead) are seldom.
-LIVE_PART_READS = frozenset(WHAT_THE_PAGE_READS)
+# The live part is kept in two parts. Its latest entries, found by the incident's id alone, read the timeline
+# and its authors. The rest of it (scenes, progress, actions), and the access rule that finds the incident
+# for it, read every other table (the rule reads other tables for each kind of viewer, a partner's
+# participations say, and the changes it could leave it as it was, a decision or a lead, are seldom) but no
+# timeline entry: a new entry (two thirds of the writes) redraws the latest entries alone.
+LATEST_ENTRIES_READS = frozenset({"incidents_timelineentry", "accounts_user"})
+LIVE_BEYOND_ENTRIES_READS = frozenset(WHAT_THE_PAGE_READS) - {"incidents_timelineentry"}
 
 
-def _key(part: str, request, incident_id: int, version) -> str:
-    return part_key(part, incident_id, version, access.viewer_state(request.user, request.partnership))
+def _key(part: str, viewer: tuple, incident_id: int, version) -> str:
+    return part_key(part, incident_id, version, viewer)
+
+
+def _viewer(request) -> tuple:
+    """Who is looking and what they may see (``access.viewer_state``), worked out once for all the keys."""
+    return access.viewer_state(request.user, request.partnership)
 
 
 def _versions_with_linked(incident_id: int) -> changes.Versions:
@@ -92,7 +104,8 @@ def _versions_with_linked(incident_id: int) -> changes.Versions:
 
 class _Found:
     """The incident as the access rule found it for this request, looked up at most once by the parts drawn:
-    each part's key holds the tables the rule reads, so a part kept was found for the same rows."""
+    the key of each part drawn from it holds the tables the rule reads, so a part kept was found for the same
+    rows (the latest entries are found by the incident's id alone, and shown after the live part's rest)."""
 
     def __init__(self, request, incident_id: int):
         self.request, self.incident_id, self._incident = request, incident_id, None
@@ -105,9 +118,10 @@ class _Found:
 
 def incident_page(request, incident_id: int) -> dict:
     """The incident page's title, header and body (its panels, summary, lead, partners, decisions, then its
-    live part), and whether this person sees its messages. Two parts kept apart: the live part, and the rest,
-    which a change to the actions, the timeline or the scenes' measures leaves as it was. The versions are
-    read first: whatever is read after them is at least as new as they say."""
+    live part), and whether this person sees its messages. The rest of the page is kept apart from the live
+    part, which a change to the actions, the timeline or the scenes' measures leaves as it was, and the live
+    part in two (``_live_part``). The versions are read first: whatever is read after them is at least as new
+    as they say."""
     versions = _versions_with_linked(incident_id)
     found = _Found(request, incident_id)
 
@@ -126,28 +140,54 @@ def incident_page(request, incident_id: int) -> dict:
             "is_exercise": incident.is_exercise,
         }
 
-    key = _key("incident-page", request, incident_id, versions.of(THE_REST_READS, with_others=True))
-    live_key = _live_key(request, incident_id, versions)
-    kept = kept_parts(key, live_key)  # both in one round trip
+    viewer = _viewer(request)
+    key = _key("incident-page", viewer, incident_id, versions.of(THE_REST_READS, with_others=True))
+    live_keys = _live_keys(viewer, incident_id, versions)
+    kept = kept_parts(key, *live_keys)  # all three in one round trip
     page = cached_part(request, key, draw, reads=THE_REST_READS, kept=kept)
     # The body's last part, as its template once included it.
-    return {**page, "body": page["body"] + _live_part(request, found, live_key, kept) + "\n"}
+    return {**page, "body": page["body"] + _live_part(request, found, live_keys, kept) + "\n"}
 
 
 def live_part(request, incident_id: int) -> str:
     """The live part alone, asked for again every 30 seconds by every open incident page."""
     versions = changes.versions_of(incident_id)  # first, as for the page
-    return _live_part(request, _Found(request, incident_id), _live_key(request, incident_id, versions))
+    keys = _live_keys(_viewer(request), incident_id, versions)
+    return _live_part(request, _Found(request, incident_id), keys)
 
 
-def _live_key(request, incident_id: int, versions: changes.Versions) -> str:
-    return _key("incident-live", request, incident_id, versions.of(LIVE_PART_READS))
+def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> tuple[str, str]:
+    """The keys of the live part's two parts: all but its latest entries, and its latest entries."""
+    return (
+        _key("incident-live", viewer, incident_id, versions.of(LIVE_BEYOND_ENTRIES_READS)),
+        _key("incident-latest", viewer, incident_id, versions.of(LATEST_ENTRIES_READS)),
+    )
 
 
-def _live_part(request, found: _Found, key: str, kept: dict | None = None) -> str:
-    def draw():
+def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None = None) -> str:
+    """The live part: all but its latest entries, then the latest entries put in their place. The first is
+    found (or drawn: the access rule finds the incident, or answers 404) before the entries are: its key holds
+    every table the rule reads, so the entries, which are found by the incident's id alone, are shown only to
+    someone the rule lets see the incident as the tables now are."""
+    beyond_key, entries_key = keys
+    kept = kept_parts(beyond_key, entries_key) if kept is None else kept
+
+    def draw_beyond_entries():
         incident = found.incident()
-        context = selectors.incident_live(incident, user=request.user, partnership=request.partnership)
-        return {"live": render_to_string("incidents/_live.html", context, request)}
+        context = selectors.incident_live_beyond_entries(
+            incident, user=request.user, partnership=request.partnership
+        )
+        # Where the entries, drawn apart, go: a mark no one could have typed. Kept in one piece with it, so
+        # that the check that the CSRF token shows nowhere but in its forms (core.cached_parts) sees it all.
+        hole = f"\x00svt-latest-{secrets.token_hex(16)}\x00"
+        context["latest_entries"] = mark_safe(hole)  # noqa: S308 (our own mark)
+        return {"live": render_to_string("incidents/_live.html", context, request), "hole": hole}
 
-    return cached_part(request, key, draw, reads=LIVE_PART_READS, kept=kept)["live"]
+    def draw_latest_entries():
+        context = {"timeline": selectors.latest_entries(found.incident_id)}
+        return {"entries": render_to_string("incidents/_latest_entries.html", context, request)}
+
+    around = cached_part(request, beyond_key, draw_beyond_entries, reads=LIVE_BEYOND_ENTRIES_READS, kept=kept)
+    latest = cached_part(request, entries_key, draw_latest_entries, reads=LATEST_ENTRIES_READS, kept=kept)
+    before, _, after = around["live"].partition(around["hole"])
+    return before + latest["entries"] + after
