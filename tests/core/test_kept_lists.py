@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.selectors import member_users
-from svtoolkit.core.forms import initial_from
+from svtoolkit.core.forms import ListedChoiceField, initial_from
 from svtoolkit.incidents.forms import ActionUpdateForm
 from svtoolkit.partnerships.models import Organisation
 from tests.factories import MembershipFactory, OrganisationFactory, PartnershipFactory
@@ -107,10 +107,13 @@ def test_a_person_chosen_from_a_kept_list_who_has_since_left_is_refused(demo, de
     assert not form.is_valid() and "owner" in form.errors
 
 
-def test_a_list_whose_labels_read_another_table_is_not_kept(demo):
-    form = _form(demo)
-    field = form.fields["owner_organisation"]
-    field.label_from_instance = lambda organisation: f"{organisation.contacts.count()}"  # another table
+def test_a_list_whose_labels_read_another_table_is_not_kept(demo, monkeypatch):
+    # A field whose own labels (as its form makes it) read another table: its organisation's contacts.
+    def contacts_counted(field, organisation) -> str:
+        return f"{organisation.contacts.count()}"
+
+    monkeypatch.setattr(ListedChoiceField, "label_from_instance", contacts_counted)
+    field = _form(demo).fields["owner_organisation"]
 
     with pytest.raises(ImproperlyConfigured, match="owner_organisation"):
         list(field.choices)
@@ -122,6 +125,19 @@ def test_a_list_changed_after_the_form_was_made_is_read_not_kept(demo):
     form.fields["owner_organisation"].queryset = Organisation.objects.filter(name="Kept Aside")
 
     assert [label for _, label in form.fields["owner_organisation"].choices] == ["Nobody yet", "Kept Aside"]
+
+
+def test_a_list_relabelled_after_the_form_was_made_shows_its_own_labels_not_those_kept(demo):
+    """The key names the form and field, not how its records are labelled: a form that labels a field its own
+    way after it was made (as the need-to-know form labels people) is read, not shown another's labels."""
+    plain = _shown(demo)
+    form = _form(demo)
+    form.fields["owner"].label_from_instance = lambda user: f"{user.full_name} <{user.email}>"
+    relabelled = [label for _, label in form.fields["owner"].choices]
+
+    assert relabelled[1:] == [f"{user.full_name} <{user.email}>" for user in member_users(demo)]
+    assert relabelled[1:] != plain[1:]
+    assert _shown(demo) == plain
 
 
 def test_only_lists_of_rows_of_no_one_incident_are_kept(demo):

@@ -97,9 +97,10 @@ class ListedChoiceIterator(ModelChoiceIterator):
 
     def _kept_list(self, kept) -> list[tuple] | None:
         """The (id, label) pairs of the list as ``core.kept_lists`` keeps them, when the field's list is the
-        one offered to be kept (a form that changes it after, or a stored record gone from it: read)."""
+        one offered to be kept (a form that changes it or its labels after, or a stored record gone from it:
+        read)."""
         kept_list = getattr(self.field, "kept_list", None)
-        if kept_list is None or kept_list.records is not self.queryset:
+        if kept_list is None or not kept_list.still_offered(self.field):
             return None
         return kept_list.choices(
             kept.listed if kept is not None else labelled(self.queryset, self.field),

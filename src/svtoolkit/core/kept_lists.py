@@ -52,7 +52,7 @@ class KeptLists:
         looked at only when a select is shown, so a POST that is saved pays nothing for it."""
         if not field.to_field_name:
             self.offered[name] = field.queryset
-            field.kept_list = KeptList(self, name, field.queryset)
+            field.kept_list = KeptList(self, name, field)
 
     def choices(self, name: str, records, label) -> list[tuple] | None:
         """The (id, label) pairs of ``records`` (the list field ``name`` shows), kept or read and kept; None
@@ -96,10 +96,21 @@ class KeptLists:
 
 
 class KeptList:
-    """What a field is given by ``KeptLists.offer``: its list as kept, while its query is the one offered."""
+    """What a field is given by ``KeptLists.offer``: its list as kept, while its query and its labels are the
+    ones offered (the key names the form and field, not how the records are labelled)."""
 
-    def __init__(self, lists: KeptLists, name: str, records):
-        self.lists, self.name, self.records = lists, name, records
+    def __init__(self, lists: KeptLists, name: str, field):
+        self.lists, self.name, self.records = lists, name, field.queryset
+        self.label, self.labelled_by = field.label_from_instance, getattr(field, "labelled_by", ())
+
+    def still_offered(self, field) -> bool:
+        """Whether ``field`` still lists and labels its records as when the list was offered to be kept: a
+        form that changes either after it was made reads its list."""
+        return (
+            self.records is field.queryset
+            and self.label == field.label_from_instance
+            and self.labelled_by == getattr(field, "labelled_by", ())
+        )
 
     def choices(self, records, label) -> list[tuple] | None:
         return self.lists.choices(self.name, records, label)
