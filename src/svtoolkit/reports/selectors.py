@@ -9,6 +9,7 @@ the dashboard costs the same handful of queries whatever the number of incidents
 grouped rows.
 """
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import ClassVar
@@ -79,24 +80,21 @@ class StatusRow:
     by_type: list[int]
 
 
+def _counted_by_type(incidents, group: str, types: dict[str, str], *, key=lambda value: value) -> dict:
+    """How many of ``incidents`` there are for each value of ``group`` (a field, or an annotation), by ``key``
+    of the value: ``(total, [how many of each of types])``, an incident of two types counting under both;
+    none of each for a value no incident has."""
+    per_type = {f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)}
+    counted = defaultdict(lambda: (0, [0] * len(types)))
+    for row in incidents.values(group).annotate(total=Count("id"), **per_type):
+        counted[key(row[group])] = (row["total"], [row[f"type_{i}"] for i in range(len(types))])
+    return counted
+
+
 def open_by_status_and_type(incidents, types: dict[str, str]) -> list[StatusRow]:
     """Open incidents by status, and by type within each (an incident of two types counts under both)."""
-    per_type = {f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)}
-    rows = {
-        row["status"]: row
-        for row in incidents.filter(status__in=OPEN_STATUSES)
-        .values("status")
-        .annotate(total=Count("id"), **per_type)
-    }
-    return [
-        StatusRow(
-            status=status.value,
-            label=status.label,
-            total=rows.get(status, {}).get("total", 0),
-            by_type=[rows.get(status, {}).get(f"type_{i}", 0) for i in range(len(types))],
-        )
-        for status in OPEN_STATUSES
-    ]
+    counted = _counted_by_type(incidents.filter(status__in=OPEN_STATUSES), "status", types)
+    return [StatusRow(status.value, status.label, *counted[status]) for status in OPEN_STATUSES]
 
 
 @dataclass
@@ -136,21 +134,10 @@ class MonthRow:
 
 def incidents_per_month(incidents, types: dict[str, str], months: list[date]) -> list[MonthRow]:
     """Incidents by the month they occurred in (local time), and by type within each month."""
-    per_type = {f"type_{i}": Count("id", filter=of_type(code)) for i, code in enumerate(types)}
-    found = {
-        _month(row["month"]): row
-        for row in incidents.annotate(month=TruncMonth("occurred_at"))
-        .values("month")
-        .annotate(total=Count("id"), **per_type)
-    }
-    return [
-        MonthRow(
-            month=month,
-            total=found.get(month, {}).get("total", 0),
-            by_type=[found.get(month, {}).get(f"type_{i}", 0) for i in range(len(types))],
-        )
-        for month in months
-    ]
+    counted = _counted_by_type(
+        incidents.annotate(month=TruncMonth("occurred_at")), "month", types, key=_month
+    )
+    return [MonthRow(month, *counted[month]) for month in months]
 
 
 @dataclass
