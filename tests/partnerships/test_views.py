@@ -210,6 +210,32 @@ def test_coordinator_adds_an_organisation(client_for, demo, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, target_id=str(organisation.pk)).exists()
 
 
+def test_a_change_page_is_headed_with_the_entrys_name_and_goes_back_to_its_page_with_the_saved_name(
+    client_for, trust, demo_users
+):
+    client = client_for("coordinator")
+    organisation_page = reverse("partnerships:organisation", args=[trust.pk])
+    edit = reverse("partnerships:organisation_edit", args=[trust.pk])
+    page = client.get(edit).content.decode()
+    assert '<h1 class="govuk-heading-l">Change Northbridge Youth Trust</h1>' in page
+    assert f'<a href="{organisation_page}" class="govuk-back-link">Back</a>' in page
+    assert "Save changes" in page
+    typed = {"name": "Northbridge Youth Collective", "kind": "voluntary", "revision": 1}
+    response = client.post(edit, {**typed, "owner": demo_users["responder"].pk, "review_due": "30/06/2030"})
+    assert response["Location"] == organisation_page
+    assert "Northbridge Youth Collective was saved." in client.get(organisation_page).content.decode()
+
+    contact = trust.contacts.get(name="Kwame Asante")
+    page = client.get(reverse("partnerships:contact_edit", args=[contact.pk])).content.decode()
+    assert '<h1 class="govuk-heading-l">Change Kwame Asante</h1>' in page
+    response = client.post(
+        reverse("partnerships:contact_edit", args=[contact.pk]),
+        contact_form(demo_users["responder"], 1, name="Kwame Asante-Boateng"),
+    )
+    assert response["Location"] == organisation_page
+    assert "Kwame Asante-Boateng was saved." in client.get(organisation_page).content.decode()
+
+
 def test_form_errors_use_the_error_summary_and_keep_what_was_typed(client_for, trust):
     response = client_for("coordinator").post(
         reverse("partnerships:contact_add", args=[trust.pk]),

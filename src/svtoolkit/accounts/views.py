@@ -363,11 +363,10 @@ def partnership_security(request):
         PartnershipSecurityForm(request.POST or None, initial=initial),
         save=lambda data: services.update_partnership_security(
             partnership=partnership,
-            require_two_factor=data["require_two_factor"],
-            expected_revision=data["revision"],
             by=request.user,
             second_factor_passed=second_factor_passed,
             request=request,
+            **revised(data),
         ),
         success="Sign-in settings saved.",
         done=reverse("accounts:partnership_security"),

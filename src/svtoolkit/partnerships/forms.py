@@ -80,7 +80,11 @@ class EntryForm(RevisionChecked, forms.Form):
 
     Iterating the form gives only the fields a person fills in, so the shared form page and error summary
     never render a label for the hidden revision; the template puts ``hidden_fields`` in the form itself.
+    The fields named in ``organisation_fields`` offer the partnership's active organisations, and keep the
+    ones stored when no longer active (``keep_stored_choice``).
     """
+
+    organisation_fields: tuple[str, ...] = ()
 
     owner = OwnerChoiceField(
         label="Owner",
@@ -112,6 +116,9 @@ class EntryForm(RevisionChecked, forms.Form):
         super().__init__(*args, **kwargs)
         self.partnership = partnership
         self.fields["owner"].queryset = members
+        for name in self.organisation_fields:
+            self.fields[name].queryset = active_organisations(partnership)
+            keep_stored_choice(self, name)
         self.entry = entry
         self.is_edit = entry is not None
 
@@ -299,11 +306,7 @@ class SupportServiceForm(EntryForm):
         help_text="For example, waiting times or how many people it can take after an incident.",
     )
     field_order = list(SUPPORT_SERVICE_FIELDS)
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, partnership=partnership, **kwargs)
-        self.fields["provider"].queryset = active_organisations(partnership)
-        keep_stored_choice(self, "provider")
+    organisation_fields = ("provider",)
 
 
 class LawfulBasisChoices(forms.Form):
@@ -357,11 +360,7 @@ class SharingAgreementForm(LawfulBasisChoices, EntryForm):
         help_text="The kinds of personal data the parties may share under it.",
     )
     field_order = list(SHARING_AGREEMENT_FIELDS)
-
-    def __init__(self, *args, partnership, **kwargs):
-        super().__init__(*args, partnership=partnership, **kwargs)
-        self.fields["parties"].queryset = active_organisations(partnership)
-        keep_stored_choice(self, "parties")
+    organisation_fields = ("parties",)
 
     def initial_from(self, entry) -> dict:
         return {**super().initial_from(entry), "parties": list(entry.parties.all())}

@@ -4,6 +4,8 @@ Thin: every member reads (``is_member``), coordinators change (``can_edit_direct
 through the current partnership, and every change goes through one service.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,9 +31,14 @@ from svtoolkit.partnerships.page_sections import agreement_sections
 
 def _entry_page(request, form_class, *, found=None, save, success, done, heading, back, button, **context):
     """Add or change one entry of the directory on ``partnerships/entry_form.html`` (through
-    ``core.pages.form_page``): ``save(form)`` returns the saved entry; on a stale revision, what was typed
-    stays and their version is shown beside it."""
+    ``core.pages.form_page``). ``save`` is the entry's service, given the form's ``details``, who saves them
+    and, for a change to ``found``, the revision the page was based on; it returns the saved entry. On a
+    stale revision, what was typed stays and their version is shown beside it."""
     form = form_class(request.POST or None, **_form_kwargs(request, found))
+
+    def save_details(data):
+        edit = {} if found is None else {"expected_revision": data["revision"]}
+        return save(details=form.details(), by=request.user, request=request, **edit)
 
     def their_version():
         theirs = form.summary_of(form.stored_entry())
@@ -40,7 +47,7 @@ def _entry_page(request, form_class, *, found=None, save, success, done, heading
     return form_page(
         request,
         form,
-        save=lambda data: save(form),
+        save=save_details,
         success=success,
         done=done,
         template="partnerships/entry_form.html",
@@ -50,18 +57,24 @@ def _entry_page(request, form_class, *, found=None, save, success, done, heading
     )
 
 
-def _details(request, form, **edit) -> dict:
-    """What every directory service takes from its form: the details, and who changes them."""
-    return {"details": form.details(), "by": request.user, "request": request, **edit}
-
-
-def _edited(request, form) -> dict:
-    """The same for a change to an entry, with the revision the page was based on."""
-    return _details(request, form, expected_revision=form.cleaned_data["revision"])
-
-
 def _saved(entry) -> str:
     return f"{entry.name} was saved."
+
+
+def _edit_page(request, form_class, found, *, save, page, success=_saved, **context):
+    """Change ``found``: every entry's change page is headed with its name and goes back to its ``page``."""
+    return _entry_page(
+        request,
+        form_class,
+        found=found,
+        save=save,
+        success=success,
+        done=page,
+        heading=f"Change {found.name}",
+        back=page,
+        button="Save changes",
+        **context,
+    )
 
 
 def _form_kwargs(request, entry=None):
@@ -110,9 +123,7 @@ def organisation_add(request):
     return _entry_page(
         request,
         OrganisationForm,
-        save=lambda form: services.create_organisation(
-            partnership=request.partnership, **_details(request, form)
-        ),
+        save=partial(services.create_organisation, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was added to the directory.",
         done=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
         heading="Add an organisation",
@@ -124,16 +135,12 @@ def organisation_add(request):
 @access.requires(access.can_edit_directory)
 def organisation_edit(request, organisation_id):
     found = selectors.organisation_in(request.partnership, organisation_id)
-    return _entry_page(
+    return _edit_page(
         request,
         OrganisationForm,
-        found=found,
-        save=lambda form: services.update_organisation(organisation=found, **_edited(request, form)),
-        success=_saved,
-        done=reverse("partnerships:organisation", args=[found.pk]),
-        heading=f"Change {found.name}",
-        back=reverse("partnerships:organisation", args=[found.pk]),
-        button="Save changes",
+        found,
+        save=partial(services.update_organisation, organisation=found),
+        page=reverse("partnerships:organisation", args=[found.pk]),
     )
 
 
@@ -146,7 +153,7 @@ def contact_add(request, organisation_id):
     return _entry_page(
         request,
         ContactForm,
-        save=lambda form: services.create_contact(organisation=found, **_details(request, form)),
+        save=partial(services.create_contact, organisation=found),
         success=lambda entry: f"{entry.name} was added to {found.name}.",
         done=reverse("partnerships:organisation", args=[found.pk]),
         heading=f"Add a contact at {found.name}",
@@ -158,17 +165,13 @@ def contact_add(request, organisation_id):
 @access.requires(access.can_edit_directory)
 def contact_edit(request, contact_id):
     found = selectors.contact_in(request.partnership, contact_id)
-    return _entry_page(
+    return _edit_page(
         request,
         ContactForm,
-        found=found,
-        save=lambda form: services.update_contact(contact=found, **_edited(request, form)),
-        success=_saved,
-        done=reverse("partnerships:organisation", args=[found.organisation_id]),
-        heading=f"Change {found.name}",
+        found,
+        save=partial(services.update_contact, contact=found),
+        page=reverse("partnerships:organisation", args=[found.organisation_id]),
         caption=found.organisation.name,
-        back=reverse("partnerships:organisation", args=[found.organisation_id]),
-        button="Save changes",
         remove_url=reverse("partnerships:contact_deactivate", args=[found.pk]),
         remove_label="Remove this contact",
     )
@@ -180,7 +183,7 @@ def contact_deactivate(request, contact_id):
     back = reverse("partnerships:organisation", args=[found.organisation_id])
     return _remove_page(
         request,
-        remove=lambda: services.deactivate_contact(contact=found, by=request.user, request=request),
+        remove=partial(services.deactivate_contact, contact=found),
         success=f"{found.name} was removed from {found.organisation.name}.",
         done=back,
         heading=f"Remove {found.name} from {found.organisation.name}?",
@@ -206,10 +209,10 @@ REMOVAL_WARNINGS = {
 
 def _remove_page(request, *, remove, success, done, **question):
     """Ask before taking an entry off the directory (``partnerships/deactivate.html``: its ``heading``,
-    ``explanation``, an optional ``warning`` and ``cancel`` link); the POST calls ``remove()`` and goes to
-    ``done``."""
+    ``explanation``, an optional ``warning`` and ``cancel`` link); the POST calls the ``remove`` service with
+    who removes it, and goes to ``done``."""
     if request.method == "POST":
-        remove()
+        remove(by=request.user, request=request)
         messages.success(request, success)
         return redirect(done)
     return render(request, "partnerships/deactivate.html", question)
@@ -241,9 +244,7 @@ def support_service_add(request):
     return _entry_page(
         request,
         SupportServiceForm,
-        save=lambda form: services.create_support_service(
-            partnership=request.partnership, **_details(request, form)
-        ),
+        save=partial(services.create_support_service, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was added to the register.",
         done=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
         heading="Add a support service",
@@ -255,16 +256,12 @@ def support_service_add(request):
 @access.requires(access.can_edit_directory)
 def support_service_edit(request, service_id):
     found = selectors.support_service_in(request.partnership, service_id)
-    return _entry_page(
+    return _edit_page(
         request,
         SupportServiceForm,
-        found=found,
-        save=lambda form: services.update_support_service(service=found, **_edited(request, form)),
-        success=_saved,
-        done=reverse("partnerships:support_service", args=[found.pk]),
-        heading=f"Change {found.name}",
-        back=reverse("partnerships:support_service", args=[found.pk]),
-        button="Save changes",
+        found,
+        save=partial(services.update_support_service, service=found),
+        page=reverse("partnerships:support_service", args=[found.pk]),
         remove_url=reverse("partnerships:support_service_deactivate", args=[found.pk]),
         remove_label="Remove this service",
     )
@@ -275,7 +272,7 @@ def support_service_deactivate(request, service_id):
     found = selectors.support_service_in(request.partnership, service_id)
     return _remove_page(
         request,
-        remove=lambda: services.deactivate_support_service(service=found, by=request.user, request=request),
+        remove=partial(services.deactivate_support_service, service=found),
         success=f"{found.name} was removed from the register.",
         done=reverse("partnerships:support_services"),
         heading=f"Remove {found.name} from the register?",
@@ -312,9 +309,7 @@ def sharing_agreement_add(request):
     return _entry_page(
         request,
         SharingAgreementForm,
-        save=lambda form: services.create_sharing_agreement(
-            partnership=request.partnership, **_details(request, form)
-        ),
+        save=partial(services.create_sharing_agreement, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was saved in the register.",
         done=lambda entry: reverse("partnerships:sharing_agreement", args=[entry.pk]),
         heading="Add an information-sharing agreement",
@@ -326,16 +321,13 @@ def sharing_agreement_add(request):
 @access.requires(access.can_edit_directory)
 def sharing_agreement_edit(request, agreement_id):
     found = selectors.sharing_agreement_in(request.partnership, agreement_id)
-    return _entry_page(
+    return _edit_page(
         request,
         SharingAgreementForm,
-        found=found,
-        save=lambda form: services.update_sharing_agreement(agreement=found, **_edited(request, form)),
+        found,
+        save=partial(services.update_sharing_agreement, agreement=found),
+        page=reverse("partnerships:sharing_agreement", args=[found.pk]),
         success=lambda entry: f"{entry.name} was saved in the register.",
-        done=reverse("partnerships:sharing_agreement", args=[found.pk]),
-        heading=f"Change {found.name}",
-        back=reverse("partnerships:sharing_agreement", args=[found.pk]),
-        button="Save changes",
     )
 
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message
+from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
@@ -87,11 +87,7 @@ def sharing(request):
         request,
         form,
         save=lambda data: services.choose_regional_sharing(
-            partnership=partnership,
-            categories=data["categories"],
-            expected_revision=data["revision"],
-            by=request.user,
-            request=request,
+            partnership=partnership, by=request.user, request=request, **revised(data)
         ),
         success=f"Saved what {partnership.region} sees.",
         done=reverse("regions:sharing"),
