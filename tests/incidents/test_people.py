@@ -7,6 +7,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents.models import NeedToKnow, PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.incidents.people.forms import ReasonForm
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on
 
@@ -143,6 +144,25 @@ def test_a_coordinator_recovers_a_list_no_active_member_is_left_on(client_for, i
     )
     assert entry.detail["reason"] == "The lead left; the inquest needs the victim's contact"
     assert NeedToKnow.objects.filter(incident=incident, user=demo_users["coordinator"]).exists()
+
+
+def test_a_reason_form_asks_the_question_a_page_gives_and_keeps_the_rest():
+    asked = ReasonForm(question="Why export it?", help_text="It is audited.").fields["reason"]
+    assert (asked.label, asked.help_text) == ("Why export it?", "It is audited.")
+    default = ReasonForm().fields["reason"]
+    assert default.label == "Why do you need to open this record?"
+    assert default.help_text == "Your reason is written to the audit log with your name."
+    # Each form has its own field: one page's question is not another's.
+    assert ReasonForm(question="Why export it?").fields["reason"] is not ReasonForm().fields["reason"]
+
+
+def test_joining_the_need_to_know_list_asks_why_you_need_to_be_on_it(
+    client_for, incident, person, demo_users
+):
+    demo_users["responder"].is_active = False
+    demo_users["responder"].save()
+    page = client_for("coordinator").get(reverse("incidents:need_to_know_recover", args=[incident.pk]))
+    assert "Why do you need to be on the need-to-know list?" in page.content.decode()
 
 
 def test_only_a_coordinator_may_recover_a_list(client_for, incident, person, demo_users):

@@ -177,7 +177,10 @@ def test_two_people_changing_one_date_do_not_overwrite_each_other(client_for, in
         first={"date": "2027-06-14"},
         second={"title": "Trial begins at the Old Bailey"},
     )
-    assert "Someone else changed this date" in refused.content.decode()
+    page = refused.content.decode()
+    assert "Someone else changed this date" in page
+    theirs = page[page.index('id="their-version"') :]  # their version, beside the form
+    assert "Their version, saved now" in theirs and "14 June 2027" in theirs
     trial.refresh_from_db()
     assert (trial.title, trial.date) == ("Trial begins at the Old Bailey", date(2027, 6, 14))
 

@@ -18,9 +18,8 @@ from svtoolkit.communications.forms import (
 )
 from svtoolkit.communications.models import MessageStatus
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
-from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 
 
@@ -124,11 +123,8 @@ def message_edit(request, incident_id, message_id):
         success="The draft was changed.",
         done=reverse("communications:message", args=[shown.pk, found.pk]),
         thing="draft",
-        on_conflict=stored_again(
-            found,
-            lambda draft: {
-                "theirs": [("Title", draft.title), ("Text", draft.body), ("Audience", draft.audience)]
-            },
+        on_conflict=their_version(
+            found, lambda draft: [("Title", draft.title), ("Text", draft.body), ("Audience", draft.audience)]
         ),
     )
 

@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.urls import reverse
 
-from svtoolkit.core.pages import form_page
+from svtoolkit.core.pages import form_page, stored_again
 
 SIMPLE_FORM = "incidents/simple_form.html"
 
@@ -55,6 +55,12 @@ def incident_form_page(
         thing=thing,
         on_conflict=on_conflict,
     )
+
+
+def their_version(record, rows):
+    """An ``on_conflict`` for ``incident_form_page``: after an edit conflict, ``record`` as stored now, shown
+    beside the form as ``rows(record)`` (label and value pairs: their version)."""
+    return stored_again(record, lambda stored: {"theirs": rows(stored)})
 
 
 def show_incident_form(request, incident, form, *, heading, button, **context):

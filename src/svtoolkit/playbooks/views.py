@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, show_edit_conflict
 from svtoolkit.core.limits import is_record_id
-from svtoolkit.core.pages import form_page
+from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
 
@@ -108,8 +108,8 @@ def start_draft(request):
     return redirect("playbooks:draft")
 
 
-def _item_changes(form):
-    return {name: form.cleaned_data[name] for name in services.ITEM_FIELDS}
+def _item_changes(data):
+    return {name: data[name] for name in services.ITEM_FIELDS}
 
 
 def _draft_gone(request) -> str | None:
@@ -165,28 +165,25 @@ def item_edit(request, item_id):
         "revision": item.revision,
         "draft": item.version_id,
     }
-    form = ItemForm(
-        request.POST or None, initial=initial, version=item.version, partnership=request.partnership
+    return form_page(
+        request,
+        ItemForm(
+            request.POST or None, initial=initial, version=item.version, partnership=request.partnership
+        ),
+        save=lambda data: services.update_item(
+            item=item,
+            by=request.user,
+            expected_revision=data["revision"] or 0,
+            request=request,
+            **_item_changes(data),
+        ),
+        success="The item was saved in the draft.",
+        done=f"{_draft_url()}#area-{item.area.key}",
+        template="playbooks/item_form.html",
+        context={"heading": heading},
+        thing="item",
+        on_conflict=stored_again(item),
     )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="item") as refused:
-            services.update_item(
-                item=item,
-                by=request.user,
-                expected_revision=form.cleaned_data["revision"] or 0,
-                request=request,
-                **_item_changes(form),
-            )
-            messages.success(request, "The item was saved in the draft.")
-            return redirect(f"{_draft_url()}#area-{item.area.key}")
-        if refused.conflict:
-            item.refresh_from_db()
-            return render(
-                request,
-                "playbooks/item_form.html",
-                {"form": form, "heading": heading, "conflict": item},
-            )
-    return render(request, "playbooks/item_form.html", {"form": form, "heading": heading})
 
 
 def _draft_url():
@@ -201,19 +198,21 @@ def item_add(request, area_id):
     if gone:
         return gone
     area = selectors.draft_area(request.partnership, area_id)
-    form = ItemForm(
-        request.POST or None,
-        initial={"draft": area.version_id},
-        version=area.version,
-        partnership=request.partnership,
-    )
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form):
-            services.add_item(area=area, by=request.user, request=request, **_item_changes(form))
-            messages.success(request, f"The item was added to {area.title}.")
-            return redirect(f"{_draft_url()}#area-{area.key}")
-    return render(
-        request, "playbooks/item_form.html", {"form": form, "heading": f"Add an item to {area.title}"}
+    return form_page(
+        request,
+        ItemForm(
+            request.POST or None,
+            initial={"draft": area.version_id},
+            version=area.version,
+            partnership=request.partnership,
+        ),
+        save=lambda data: services.add_item(
+            area=area, by=request.user, request=request, **_item_changes(data)
+        ),
+        success=f"The item was added to {area.title}.",
+        done=f"{_draft_url()}#area-{area.key}",
+        template="playbooks/item_form.html",
+        context={"heading": f"Add an item to {area.title}"},
     )
 
 

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message, initial_from, revised
-from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.deadlines import statutory_deadlines
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
@@ -86,19 +85,17 @@ def milestone_change(request, incident_id, milestone_id):
         success="The date on the recovery calendar was changed.",
         done=reverse("recovery:incident", args=[shown.pk]),
         thing="date",
-        on_conflict=stored_again(milestone, _their_milestone),
+        on_conflict=their_version(milestone, _milestone_rows),
     )
 
 
-def _their_milestone(milestone) -> dict:
-    return {
-        "theirs": [
-            ("Kind", milestone.get_kind_display()),
-            ("Title", milestone.title),
-            ("Date", f"{milestone.date:%d %B %Y}"),
-            ("Notes", milestone.notes),
-        ]
-    }
+def _milestone_rows(milestone) -> list:
+    return [
+        ("Kind", milestone.get_kind_display()),
+        ("Title", milestone.title),
+        ("Date", f"{milestone.date:%d %B %Y}"),
+        ("Notes", milestone.notes),
+    ]
 
 
 @access.requires(access.is_member)

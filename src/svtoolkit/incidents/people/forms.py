@@ -78,12 +78,22 @@ class CorrectPersonForm(RevisionChecked, PersonAffectedForm):
 
 
 class ReasonForm(forms.Form):
+    """The reason for opening a record, written to the audit log; ``question`` and ``help_text``, when
+    given, ask it of what else a page opens or does with it."""
+
     reason = text_field(
         "Why do you need to open this record?",
         missing="Give a reason for opening the record",
         max_length=300,
         help_text="Your reason is written to the audit log with your name.",
     )
+
+    def __init__(self, *args, question=None, help_text=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if question:
+            self.fields["reason"].label = question
+        if help_text:
+            self.fields["reason"].help_text = help_text
 
 
 class NeedToKnowForm(PartnershipChoices, forms.Form):

@@ -50,12 +50,10 @@ def people(request, incident_id):
 @access.allowed_when_closed  # subject-access requests arrive long after closing, when the list has moved on
 def need_to_know_recover(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_recover_need_to_know)
-    form = ReasonForm(request.POST or None)
-    form.fields["reason"].label = "Why do you need to be on the need-to-know list?"
     return incident_form_page(
         request,
         shown,
-        form,
+        ReasonForm(request.POST or None, question="Why do you need to be on the need-to-know list?"),
         heading="Join the need-to-know list",
         button="Join the list",
         save=lambda data: services.recover_need_to_know(

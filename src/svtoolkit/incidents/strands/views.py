@@ -23,6 +23,7 @@ REASON_TO_RECORD_STAY = "Opened to record a hospital stay"
 REASON_TO_UPDATE_STAY = "Opened to update a hospital stay"
 REASON_TO_REFER = "Opened to record a safeguarding referral"
 REASON_FOR_OUTCOME = "Opened to record a referral's outcome"
+WHY_OPEN_STRANDS = "Why do you need to open the hospital and safeguarding records?"
 
 
 def _strands_url(incident) -> str:
@@ -49,9 +50,7 @@ def strands(request, incident_id):
     only the records of the people whose lists they are on (as a situation report holds)."""
     shown = incident_for_request(request, incident_id)
     may_read = access.can_read_any_person(request.user, request.partnership, shown)
-    form = ReasonForm(request.POST or None) if may_read else None
-    if form is not None:
-        form.fields["reason"].label = "Why do you need to open the hospital and safeguarding records?"
+    form = ReasonForm(request.POST or None, question=WHY_OPEN_STRANDS) if may_read else None
     opened = None
     if request.method == "POST":
         if form is None:

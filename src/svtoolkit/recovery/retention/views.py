@@ -55,9 +55,11 @@ def retention(request):
 def subject_access(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id)
     access.get_for(request, shown.people.all(), person_id, rule=access.can_export_person)
-    form = ReasonForm(request.POST or None)
-    form.fields["reason"].label = "Why are you exporting this person's data?"
-    form.fields["reason"].help_text = "For example: subject-access request received 3 March. It is audited."
+    form = ReasonForm(
+        request.POST or None,
+        question="Why are you exporting this person's data?",
+        help_text="For example: subject-access request received 3 March. It is audited.",
+    )
     if request.method == "POST" and form.is_valid():
         export = services.export_subject_access(
             user=request.user,

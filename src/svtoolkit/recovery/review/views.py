@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.attachments.selectors import attachments_section
-from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
 from svtoolkit.core.textdiff import word_difference
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page, show_incident_form
+from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.recovery.review import selectors, services
@@ -92,33 +92,36 @@ def review_contribute(request, incident_id):
         if existing
         else {"organisation": chosen}
     )
-    form = ContributionForm(request.POST or None, organisations=organisations, initial=initial)
-    theirs = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form, thing="contribution") as refused:
-            services.contribute_to_review(
-                debrief=debrief,
-                organisation=data["organisation"],
-                by=request.user,
-                went_well=data["went_well"],
-                went_badly=data["went_badly"],
-                to_change=data["to_change"],
-                expected_revision=data["revision"],
-                request=request,
-            )
-            messages.success(request, f"{data['organisation']}'s part of the review was saved.")
-            return redirect("recovery:review", incident_id=shown.pk)
-        current = refused.conflict and debrief.contributions.filter(organisation=data["organisation"]).first()
-        if current:
-            theirs = [
-                ("What went well", current.went_well),
-                ("What did not go well", current.went_badly),
-                ("What to change next time", current.to_change),
-            ]
-    return show_incident_form(
-        request, shown, form, heading="Your organisation's part of the review", button="Save", theirs=theirs
+    return incident_form_page(
+        request,
+        shown,
+        ContributionForm(request.POST or None, organisations=organisations, initial=initial),
+        heading="Your organisation's part of the review",
+        button="Save",
+        save=lambda data: services.contribute_to_review(
+            debrief=debrief, by=request.user, request=request, **revised(data)
+        ),
+        success=lambda contribution: f"{contribution.organisation}'s part of the review was saved.",
+        done=_review(shown),
+        thing="contribution",
+        # The form is moved onto the stored record by then: the organisation is the one sent (and validated).
+        on_conflict=lambda: _their_contribution(debrief, request.POST["organisation"]),
     )
+
+
+def _their_contribution(debrief, organisation_id) -> dict:
+    """What a colleague saved meanwhile as the organisation's part (perhaps its first), shown beside the
+    form."""
+    current = debrief.contributions.filter(organisation_id=organisation_id).first()
+    if current is None:
+        return {}
+    return {
+        "theirs": [
+            ("What went well", current.went_well),
+            ("What did not go well", current.went_badly),
+            ("What to change next time", current.to_change),
+        ]
+    }
 
 
 @access.requires(access.can_manage_incident)

@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.core.forms import initial_from, revised
-from svtoolkit.core.pages import stored_again
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery.support import selectors, services
 from svtoolkit.recovery.support.forms import OFFER_FIELDS, SupportOfferForm, SupportResponseForm
@@ -73,15 +72,13 @@ def support_update(request, incident_id, offer_id):
         success="The support record was updated.",
         done=reverse("recovery:support", args=[shown.pk]),
         thing="support record",
-        on_conflict=stored_again(offer, _their_response),
+        on_conflict=their_version(offer, _response_rows),
     )
 
 
-def _their_response(offer) -> dict:
-    return {
-        "theirs": [
-            ("Answer or outcome", offer.get_response_display()),
-            ("What happened", offer.outcome),
-            ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
-        ]
-    }
+def _response_rows(offer) -> list:
+    return [
+        ("Answer or outcome", offer.get_response_display()),
+        ("What happened", offer.outcome),
+        ("Next follow-up date", offer.follow_up_on and f"{offer.follow_up_on:%d %B %Y}"),
+    ]
