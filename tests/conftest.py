@@ -14,7 +14,7 @@ from tests.databases import SHARED_DIRECTORY, Databases, drop_shared_postgresql
 from tests.factories import TEST_PASSWORD, MembershipFactory, PartnershipFactory
 from tests.migrating import latest_migrations_afterwards  # noqa: F401 (a fixture)
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "svtoolkit.accounts.backends.PersonBackend"
 
 DEMO_ROLES = {
     "coordinator": "coordinator@example.org",

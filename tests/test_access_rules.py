@@ -507,7 +507,7 @@ def test_the_lead_is_taken_from_an_alert_by_its_partnerships_response_team_for_t
 def test_the_admin_site_is_for_active_superusers_through_two_factor(client, demo_users):
     def as_signed_in(user, *, second_factor):
         """``user`` as a request carries them: signed in, and through two-factor or not."""
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="svtoolkit.accounts.backends.PersonBackend")
         if second_factor:
             pass_second_factor(client, user)
         return client.get(reverse("core:home")).wsgi_request.user

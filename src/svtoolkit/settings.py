@@ -230,7 +230,8 @@ TASKS = {"default": {"BACKEND": TASK_BACKEND, "QUEUES": TASK_QUEUES}}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend reading the signed-in person by a statement built once (docs/decisions/0020).
+    "svtoolkit.accounts.backends.PersonBackend",
     # Single sign-on: answers only the callback of a sign-in started with one of SSO_PROVIDERS.
     "svtoolkit.accounts.sso.SingleSignOnBackend",
 ]

@@ -29,6 +29,6 @@ def signed_in_superuser(client):
     from tests.factories import UserFactory
 
     superuser = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(superuser, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(superuser, backend="svtoolkit.accounts.backends.PersonBackend")
     pass_second_factor(client, superuser)
     return superuser

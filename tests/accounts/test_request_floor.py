@@ -126,7 +126,7 @@ def test_a_role_changed_on_the_members_page_counts_on_the_persons_next_request(c
     assert client.get(reverse("incidents:record")).status_code == 200
 
     coordinator = Client()
-    coordinator.force_login(demo_users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    coordinator.force_login(demo_users["coordinator"], backend="svtoolkit.accounts.backends.PersonBackend")
     membership = Membership.objects.get(user=demo_users["responder"], partnership=demo)
     page = reverse("accounts:member_edit", args=[membership.pk])
     changed = coordinator.post(

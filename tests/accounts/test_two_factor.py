@@ -76,7 +76,7 @@ def test_a_malformed_code_is_explained_and_changes_nothing(client, demo_users):
 
 def test_backup_codes_are_shown_once_on_their_page(client, demo_users):
     user = demo_users["police"]
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="svtoolkit.accounts.backends.PersonBackend")
     pass_second_factor(client, user)
     made = client.post(reverse("accounts:backup_codes"))
     codes = made.context["codes"]

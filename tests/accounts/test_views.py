@@ -137,7 +137,7 @@ def test_password_reset_for_unknown_address_reveals_nothing(client, demo):
 
 
 def test_coordinator_invites_and_invitee_joins(client, demo, demo_users, django_capture_on_commit_callbacks):
-    client.force_login(demo_users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(demo_users["coordinator"], backend="svtoolkit.accounts.backends.PersonBackend")
     police_org = demo.organisations.get(kind="police")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -333,7 +333,7 @@ def test_partnership_can_require_two_factor(client_for, client, demo, demo_users
 def test_switching_partnership(client, demo_users, other_partnership):
     partnership, _ = other_partnership
     MembershipFactory(user=demo_users["police"], partnership=partnership, role=Role.VIEWER)
-    client.force_login(demo_users["police"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(demo_users["police"], backend="svtoolkit.accounts.backends.PersonBackend")
     assert client.get(reverse("core:home")).context["current_partnership"].slug == "northbridge"
     client.post(reverse("accounts:switch_partnership"), {"partnership": partnership.pk})
     assert client.get(reverse("core:home")).context["current_partnership"] == partnership

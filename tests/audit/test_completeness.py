@@ -54,7 +54,7 @@ def test_refused_api_tokens_are_audited_once_per_client_per_window_with_a_count(
 def test_probing_incident_ids_is_audited_once_per_person_and_client_with_a_count(
     client, demo, demo_users, clock
 ):
-    client.force_login(demo_users["police"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(demo_users["police"], backend="svtoolkit.accounts.backends.PersonBackend")
     for incident_id in (999_001, 999_002, 999_003):
         assert client.get(reverse("incidents:incident", args=[incident_id])).status_code == 404
     api = APIClient()
@@ -67,7 +67,7 @@ def test_probing_incident_ids_is_audited_once_per_person_and_client_with_a_count
     assert (entry.actor, entry.partnership, entry.count) == (demo_users["police"], demo, 4)
     assert entry.path == reverse("incidents:incident", args=[999_001])
 
-    client.force_login(demo_users["coordinator"], backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(demo_users["coordinator"], backend="svtoolkit.accounts.backends.PersonBackend")
     page = client.get(reverse("audit:log"), {"action": AuditAction.NOT_FOUND}).content.decode()
     assert "Asked for an incident not found: 4 times until 09:15" in page
 

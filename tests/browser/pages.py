@@ -99,7 +99,7 @@ def start_session(page: Page, email: str) -> Page:
 
     client = Client()
     client.force_login(
-        get_user_model().objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend"
+        get_user_model().objects.get(email=email), backend="svtoolkit.accounts.backends.PersonBackend"
     )
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     url = page.context.live_server_url  # set by the new_page fixture

@@ -50,7 +50,7 @@ def test_the_layout_s_navigation_links_each_page_and_marks_the_one_open(client_f
 
 def test_home_for_someone_in_no_partnership(client, db):
     user = UserFactory()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="svtoolkit.accounts.backends.PersonBackend")
     assert "You are not a member of any partnership yet" in client.get(reverse("core:home")).content.decode()
 
 
@@ -71,7 +71,7 @@ def test_statements_name_this_service(client):
 
 def test_admin_opens_only_for_a_verified_superuser(client):
     admin = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="svtoolkit.accounts.backends.PersonBackend")
     assert client.get("/admin/").status_code == 403  # not yet through two-factor
     device = TOTPDevice.objects.create(user=admin, confirmed=True)
     session = client.session
@@ -116,7 +116,7 @@ def test_admin_changes_join_the_audit_log(client, demo):
     from svtoolkit.audit.models import AuditEntry
 
     admin = UserFactory(is_superuser=True, is_staff=True)
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="svtoolkit.accounts.backends.PersonBackend")
     device = TOTPDevice.objects.create(user=admin, confirmed=True)
     session = client.session
     session["otp_device_id"] = device.persistent_id

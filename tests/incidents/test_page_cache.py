@@ -30,7 +30,7 @@ from tests.alerts.builders import raise_police_alert, rota
 from tests.factories import AttachmentFactory, IncidentFactory, IncidentShareFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "svtoolkit.accounts.backends.PersonBackend"
 
 
 @pytest.fixture(autouse=True)

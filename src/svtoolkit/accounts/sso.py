@@ -10,7 +10,6 @@ import requests
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,6 +17,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from svtoolkit.accounts import services
+from svtoolkit.accounts.backends import PersonBackend
 from svtoolkit.accounts.middleware import (
     PARTNERSHIP_SESSION_KEY,
     SSO_PARTNERSHIPS_SESSION_KEY,
@@ -273,4 +273,4 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         return signed_in.user
 
     def get_user(self, user_id):
-        return ModelBackend.get_user(self, user_id)
+        return PersonBackend.get_user(self, user_id)

@@ -401,7 +401,7 @@ def accept_invitation(request, token):
                 request=request,
             )
             if user is None:
-                auth_login(request, joined, backend="django.contrib.auth.backends.ModelBackend")
+                auth_login(request, joined, backend="svtoolkit.accounts.backends.PersonBackend")
             request.session[PARTNERSHIP_SESSION_KEY] = invitation.partnership_id
             messages.success(request, f"Welcome to {invitation.partnership}.")
             return redirect("core:home")
