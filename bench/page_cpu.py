@@ -17,8 +17,14 @@ updates the large incident's second action, so the action page measured (its fir
 Adding a timeline entry (page 10) is the mixed load's other write, a form post answered with a redirect too;
 the entries go on the large incident's partnership's first other open incident, so the large incident's pages
 measured stay the same size.
+Pages 11 to 13 are an incident page as the mixed load reads it (one of the incidents it works, as bench/run.py
+picks them) when part of it is no longer kept: right after an update of one of its actions (page 11) or a
+timeline entry on it (page 12), each made before every request and not counted, so the live part (or its
+latest entries alone) is drawn again; and drawn afresh (page 13), every kept part forgotten before each
+request (not counted), as at the turn of each minute.
 """
 
+import contextlib
 import cProfile
 import io
 import itertools
@@ -39,6 +45,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -46,7 +53,7 @@ from django.urls import resolve, reverse  # noqa: E402
 
 from svtoolkit.accounts.models import User  # noqa: E402
 from svtoolkit.bench.generator import LARGE_TITLE  # noqa: E402
-from svtoolkit.incidents.models import Incident, IncidentStatus, PlanAction  # noqa: E402
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, PlanAction  # noqa: E402
 from svtoolkit.partnerships.models import Partnership  # noqa: E402
 
 # The incident page's live refresh: test_client sends HX-Request for URLs ending in this marker.
@@ -55,6 +62,12 @@ LIVE = "#live"
 SAVE = "#save"
 # Adding a timeline entry: test_client posts the mixed load's timeline form for URLs ending in this marker.
 ADD = "#add"
+# A page measured after a write made before each request, not counted: the page, this marker, the write's URL.
+AFTER = "#after "
+# A page measured with every kept part forgotten before each request, not counted, as at the turn of a minute.
+AFRESH = "#afresh"
+# What the key of every kept part holds (core.cached_parts.part_key).
+PART = "svt:part:"
 REPEAT = int(os.environ.get("BENCH_REPEAT", "200"))
 BATCHES = 5
 
@@ -64,6 +77,14 @@ def pages() -> list[tuple[str, str]]:
     action, updated = large.actions.order_by("pk")[:2]
     others = Incident.objects.filter(partnership=large.partnership).exclude(pk=large.pk)
     noted = others.exclude(status=IncidentStatus.CLOSED).order_by("pk").first()
+    worked = (  # as bench/run.py picks the incidents of the mixed load
+        Incident.objects.filter(partnership=large.partnership, status=IncidentStatus.RESPONDING)
+        .exclude(playbook_version=None)
+        .order_by("-occurred_at")
+        .first()
+    )
+    worked_page = reverse("incidents:incident", args=[worked.pk])
+    worked_action = worked.actions.filter(status__in=OPEN_ACTION_STATUSES).order_by("pk").first()
     return [
         ("bare page", reverse("bench_bare")),
         ("incident page (large incident)", reverse("incidents:incident", args=[large.pk])),
@@ -76,6 +97,15 @@ def pages() -> list[tuple[str, str]]:
         ("dashboard (all time)", reverse("reports:dashboard") + "?period=all"),
         ("empty page in the site's layout", reverse("bench_layout")),
         ("adding a timeline entry (POST)", reverse("incidents:update", args=[noted.pk]) + ADD),
+        (
+            "worked page after an action's update",
+            worked_page + AFTER + reverse("incidents:action", args=[worked.pk, worked_action.pk]) + SAVE,
+        ),
+        (
+            "worked page after a timeline entry",
+            worked_page + AFTER + reverse("incidents:update", args=[worked.pk]) + ADD,
+        ),
+        ("worked page drawn afresh (each minute)", worked_page + AFRESH),
     ]
 
 
@@ -89,6 +119,24 @@ class PageClient(Client):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.updated: dict[str, PlanAction] = {}
+
+    @contextlib.contextmanager
+    def prepared(self, url: str):
+        """The URL to measure, after the write a URL marked with one names; or with every kept part set aside
+        while it is asked for (as at the turn of a minute) and put back after, so that the other pages
+        measured find theirs as before."""
+        if AFTER in url:
+            page, write = url.split(AFTER)
+            self.get(write)
+            yield page
+        elif url.endswith(AFRESH):
+            aside = set_aside_kept_parts()
+            try:
+                yield url.removesuffix(AFRESH)
+            finally:
+                put_back_kept_parts(aside)
+        else:
+            yield url
 
     def get(self, path, *args, **kwargs):
         if path.endswith(SAVE):
@@ -118,6 +166,48 @@ class PageClient(Client):
         return response
 
 
+def _redis():
+    """The Redis client under the cache, or None for Django's memory cache (no REDIS_URL)."""
+    client = cache._cache
+    return client.get_client(write=True) if hasattr(client, "get_client") else None
+
+
+def set_aside_kept_parts() -> dict:
+    """Take every part kept in the cache (core.cached_parts) out of it, with what puts it back as it was."""
+    redis = _redis()
+    if redis is None:
+        keys = [key for key in cache._cache if PART in key]
+        return {key: (cache._cache.pop(key), cache._expire_info.pop(key)) for key in keys}
+    keys = list(redis.scan_iter(match=f"*{PART}*"))
+    if not keys:
+        return {}
+    with redis.pipeline() as pipe:
+        for key in keys:
+            pipe.get(key).pttl(key)
+        found = pipe.execute()
+    redis.delete(*keys)
+    return {key: (value, ttl) for key, value, ttl in zip(keys, found[::2], found[1::2], strict=True)}
+
+
+def put_back_kept_parts(aside: dict) -> None:
+    """Forget the parts kept since they were set aside, and put those set aside back."""
+    redis = _redis()
+    if redis is None:
+        for key in [key for key in cache._cache if PART in key]:
+            del cache._cache[key], cache._expire_info[key]
+        for key, (value, expires) in aside.items():
+            cache._cache[key], cache._expire_info[key] = value, expires
+        return
+    drawn = list(redis.scan_iter(match=f"*{PART}*"))
+    if drawn:
+        redis.delete(*drawn)
+    with redis.pipeline() as pipe:
+        for key, (value, ttl) in aside.items():
+            if value is not None and ttl > 0:
+                pipe.set(key, value, px=ttl)
+        pipe.execute()
+
+
 def signed_in_client() -> Client:
     first = Partnership.objects.filter(slug__startswith="load-").order_by("pk").first()
     user = User.objects.get(email=f"coordinator.{first.slug.removeprefix('load-')}@load.example.org")
@@ -128,39 +218,44 @@ def signed_in_client() -> Client:
 
 def measure(client: Client, urls: list[tuple[str, str]]) -> None:
     for _, url in urls:
-        response = client.get(url)
+        with client.prepared(url) as path:
+            response = client.get(path)
         assert response.status_code in {200, 302}, (url, response.status_code)
     cpu = {name: [] for name, _ in urls}
     per_batch = max(1, REPEAT // BATCHES)
     for _ in range(BATCHES):
         for name, url in urls:
-            started = time.process_time()
+            spent = 0.0
             for _ in range(per_batch):
-                client.get(url)
-            cpu[name].append((time.process_time() - started) * 1000 / per_batch)
+                with client.prepared(url) as path:
+                    started = time.process_time()
+                    client.get(path)
+                    spent += time.process_time() - started
+            cpu[name].append(spent * 1000 / per_batch)
     bare = statistics.median(cpu[urls[0][0]])
     print(f"{'page':36} {'CPU ms/request':>15} {'x bare':>7} {'queries':>8}")
     for name, url in urls:
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
+        with client.prepared(url) as path, CaptureQueriesContext(connection) as queries:
+            client.get(path)
         median = statistics.median(cpu[name])
         print(f"{name:36} {median:15.2f} {median / bare:7.1f} {len(queries):8}")
 
 
 def profile(client: Client, url: str) -> None:
     profiler = cProfile.Profile(time.process_time)  # CPU time: waiting for the database is not counted
-    profiler.enable()
     for _ in range(50):
-        client.get(url)
-    profiler.disable()
+        with client.prepared(url) as path:
+            profiler.enable()
+            client.get(path)
+            profiler.disable()
     profiler.dump_stats(os.environ.get("BENCH_PROFILE_OUT", "/tmp/incident-page.prof"))
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
     stats.print_stats(45)
     stats.sort_stats("tottime").print_stats(25)
     print(out.getvalue())
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
+    with client.prepared(url) as path, CaptureQueriesContext(connection) as queries:
+        client.get(path)
     for query in queries:
         print(f"{query['time']:>6} {query['sql'][:150]}")
 

@@ -472,6 +472,23 @@ def test_a_timeline_entry_redraws_the_latest_entries_alone_and_shows_them_at_onc
     assert _without_form_keys(live) in _without_form_keys(page)
 
 
+def test_a_new_entry_is_drawn_once_for_everyone_who_may_see_the_incident(demo_users, incident):
+    """The latest entries are the same for everyone who may see the incident: drawn for the first person to
+    look after a new entry, and found in the cache for the next (another person, of another role), beside the
+    rest of the live part kept for them."""
+    coordinator, viewer = Client(), Client()
+    coordinator.force_login(demo_users["coordinator"], backend=MODEL_BACKEND)
+    viewer.force_login(demo_users["viewer"], backend=MODEL_BACKEND)
+    _page(coordinator, incident), _page(viewer, incident)
+    services.add_update(incident=incident, by=demo_users["responder"], text="Cordon moved to the bridge")
+    assert "Cordon moved to the bridge" in _page(coordinator, incident)
+    page, queries = _looked_at(viewer, incident)
+
+    assert "Cordon moved to the bridge" in page
+    assert "incidents_timelineentry" not in _tables_read(queries)
+    assert "Log a decision" not in page  # the rest, as kept for the viewer
+
+
 def test_an_action_update_shows_at_once_on_the_page_and_on_the_live_refresh(client_for, demo_users, incident):
     client = client_for("coordinator")
     _page(client, incident), _live(client, incident)

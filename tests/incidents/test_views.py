@@ -675,6 +675,37 @@ def test_the_drawn_incident_page_runs_its_costly_queries_as_written_sql_and_no_n
     assert scenes and not any('INNER JOIN "incidents_incident"' in sql for sql in scenes)
 
 
+def test_the_live_part_reads_its_actions_entries_and_incident_with_what_it_shows_alone(
+    client_for, demo, demo_users
+):
+    """The live part is drawn again after each of the mixed load's writes (docs/performance.md, "The live
+    part drawn again after a write"): its overdue and due-soon actions and its latest entries are read as
+    written SQL, with their owners' and authors' names joined and no column they do not show; drawn alone
+    after an action's update, it finds its incident without its partnership, checklist version or exercise.
+    Each undone costs up to a millisecond of CPU on every drawing."""
+    incident, action = demo_incident(demo, demo_users)
+    client = client_for("coordinator")
+    url = reverse("incidents:incident", args=[incident.pk])
+    client.get(url)
+    mark_action(action, ActionStatus.IN_PROGRESS, by=demo_users["responder"])
+    with CaptureQueriesContext(connection) as drawn:
+        page = client.get(url).content.decode()
+    assert "In progress" in page and action.title in page
+    queries = [query["sql"] for query in drawn]
+
+    def one(marker: str) -> str:
+        found = [sql for sql in queries if marker in sql]
+        assert len(found) == 1, (marker, found)
+        return found[0]
+
+    actions = one("ROW_NUMBER() OVER")
+    assert "u.full_name AS owner_full_name" in actions and "o.name AS owner_organisation_name" in actions
+    assert "guidance" not in actions and "password" not in actions
+    entries = one("incidents_timelineentry")
+    assert "u.full_name AS by_full_name" in entries and "password" not in entries
+    assert "playbooks_playbookversion" not in one('FROM "incidents_incident"')
+
+
 def test_a_partner_taking_part_acknowledges_the_notice_from_the_incident_page_and_no_one_else_can(
     client_for, incident_and_action
 ):

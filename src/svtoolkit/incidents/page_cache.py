@@ -3,7 +3,8 @@
 A part's key is its incident's changes to the tables it reads (``core.changes``: triggers log every change to
 the tables below, naming the table), read before anything the page shows, and for the rest of the page the
 changes to the incidents linked to it (its links panel shows their rows), read in the same statement; who is
-looking and what they may see (``access.viewer_state``); and the minute. ``core.cached_parts`` keeps a part
+looking and what they may see (``access.viewer_state``), but for the latest entries, the same for everyone;
+and the minute. ``core.cached_parts`` keeps a part
 only when drawing it (the access rule that finds the incident included) read nothing but the tables it
 declares.
 """
@@ -108,11 +109,15 @@ class _Found:
     rows (the latest entries are found by the incident's id alone, and shown after the live part's rest)."""
 
     def __init__(self, request, incident_id: int):
-        self.request, self.incident_id, self._incident = request, incident_id, None
+        self.request, self.incident_id = request, incident_id
+        self._incident, self._whole = None, False
 
-    def incident(self):
-        if self._incident is None:
-            self._incident = selectors.incident_for_request(self.request, self.incident_id)
+    def incident(self, *, whole: bool = True):
+        """The incident with its partnership, checklist version and exercise; or, not ``whole``, its own row
+        alone (for the live part, drawn alone after each action's update), or whatever was found before."""
+        if self._incident is None or (whole and not self._whole):
+            find = selectors.incident_for_request if whole else selectors.incident_for_live_part
+            self._incident, self._whole = find(self.request, self.incident_id), whole
         return self._incident
 
 
@@ -157,10 +162,13 @@ def live_part(request, incident_id: int) -> str:
 
 
 def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> tuple[str, str]:
-    """The keys of the live part's two parts: all but its latest entries, and its latest entries."""
+    """The keys of the live part's two parts: all but its latest entries, and its latest entries. The entries
+    are the same for everyone who may see the incident (found by its id alone, shown only beside a rest found
+    for this viewer), so they are kept once for all: a new entry is drawn once, not once for each person
+    looking at the incident."""
     return (
         _key("incident-live", viewer, incident_id, versions.of(LIVE_BEYOND_ENTRIES_READS)),
-        _key("incident-latest", viewer, incident_id, versions.of(LATEST_ENTRIES_READS)),
+        part_key("incident-latest", incident_id, versions.of(LATEST_ENTRIES_READS)),
     )
 
 
@@ -173,7 +181,7 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
     kept = kept_parts(beyond_key, entries_key) if kept is None else kept
 
     def draw_beyond_entries():
-        incident = found.incident()
+        incident = found.incident(whole=False)
         context = selectors.incident_live_beyond_entries(
             incident, user=request.user, partnership=request.partnership
         )
