@@ -1,5 +1,5 @@
 """The markup of every kind of form field the project draws (``components/field.html``), checked byte for
-byte against a file written when it was last changed on purpose (``field_markup.html`` beside this test).
+byte against a file written when it was last changed on purpose (``field_markup.txt`` beside this test).
 
 How a field is drawn may change (its templates, the engine that draws them); what it draws may not, unless
 on purpose: the browser tests' accessibility checks and many page tests rely on it. To accept a deliberate
@@ -11,11 +11,12 @@ from pathlib import Path
 from django import forms
 from django.core.validators import MinLengthValidator, RegexValidator
 from django.template import Context, Template
+from django.test.signals import template_rendered
 
 from svtoolkit.core.datetimes import DateField, LocalDateTimeField
 from svtoolkit.core.forms import choice_field, text_field, tick_box, tick_boxes
 
-EXPECTED = Path(__file__).with_name("field_markup.html")
+EXPECTED = Path(__file__).with_name("field_markup.txt")
 
 
 class EveryKindOfField(forms.Form):
@@ -113,3 +114,25 @@ def test_every_kind_of_field_draws_the_markup_it_drew_before():
     if os.environ.get("SVTOOLKIT_WRITE_FIELD_MARKUP") == "1":
         EXPECTED.write_text(drawn())
     assert drawn() == EXPECTED.read_text()
+
+
+def test_a_field_is_drawn_by_one_jinja2_template_not_by_templates_of_django_s_engine():
+    drawn_by_django = []
+
+    def note(sender, template, **kwargs):
+        drawn_by_django.append(template.name)
+
+    template_rendered.connect(note)
+    try:
+        PAGE.render(Context({"form": EveryKindOfField(data=WITH_ERRORS)}))
+    finally:
+        template_rendered.disconnect(note)
+    # The component itself for each field, and the date inputs' own boxes (components/widgets/).
+    assert set(drawn_by_django) - {None} == {
+        "components/field.html",
+        "components/error_summary.html",
+        "components/error_summary_box.html",
+        "components/widgets/date_parts.html",
+        "components/widgets/local_datetime.html",
+        "components/widgets/date_part.html",
+    }
