@@ -4,72 +4,16 @@ from django import template
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-from svtoolkit.core.datetimes import DatePartsInput, parts_in_error
+from svtoolkit.core.datetimes import parts_in_error
+from svtoolkit.core.field_markup import field_markup, in_parts
 
 register = template.Library()
 
-_INPUT_CLASS = {
-    "select": "govuk-select",
-    "textarea": "govuk-textarea",
-    "clearablefile": "govuk-file-upload",
-    "file": "govuk-file-upload",
-}
-
-
-def counted_characters(field) -> int | None:
-    """The limit a text area's character count shows (GOV.UK's character count), if it has one."""
-    if field.widget_type == "textarea":
-        return getattr(field.field, "max_length", None)
-    return None
-
-
-def described_by(field) -> str:
-    ids = []
-    if counted_characters(field):
-        ids.append(f"{field.auto_id}-info")
-    if field.help_text:
-        ids.append(f"{field.auto_id}-hint")
-    if field.errors:
-        ids.append(f"{field.auto_id}-error")
-    return " ".join(ids)
-
 
 @register.simple_tag
-def govuk_widget(field, extra_class=""):
-    """The field's own widget with GOV.UK classes, its error state and aria-describedby."""
-    if in_parts(field):  # the group's fieldset is described; each box shows whether it is in error
-        return field.as_widget()
-    base = _INPUT_CLASS.get(field.widget_type, "govuk-input")
-    classes = [base]
-    if field.errors:
-        classes.append(f"{base}--error")
-    # The widget's own classes (a width such as govuk-input--width-10) are kept, not replaced.
-    classes += field.field.widget.attrs.get("class", "").split() + (extra_class or "").split()
-    attrs = {}
-    if counted_characters(field):
-        # The count says how far over the limit the text is; the browser's maxlength would cut it silently.
-        classes.append("govuk-js-character-count")
-        attrs["maxlength"] = False
-    attrs["class"] = " ".join(dict.fromkeys(classes))
-    if described := described_by(field):
-        attrs["aria-describedby"] = described
-    return field.as_widget(attrs=attrs)
-
-
-@register.filter
-def describedby(field) -> str:
-    return described_by(field)
-
-
-@register.filter
-def character_limit(field) -> int | None:
-    return counted_characters(field)
-
-
-@register.filter
-def in_parts(field) -> bool:
-    """Whether the field is typed into several boxes (a date input) under one legend."""
-    return isinstance(field.field.widget, DatePartsInput)
+def govuk_field(field, label_class="", input_class=""):
+    """The field in GOV.UK's markup, drawn by Jinja2 (core/field_markup.py): ``components/field.html``."""
+    return field_markup(field, label_class=label_class, input_class=input_class)
 
 
 @register.filter
