@@ -3,11 +3,16 @@ docs/decisions/0020): what Django's ModelBackend decided still holds on the next
 before the change, naming Django's backend, is signed out once."""
 
 import datetime
+import gc
+import threading
+import weakref
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, connections, models
 from django.test import Client
 from django.urls import reverse
 
@@ -129,3 +134,39 @@ def test_a_failed_sign_in_hashes_the_password_once_and_counts_once_towards_the_l
     assert CountingHasher.hashed == 1
     assert AuditEntry.objects.filter(action=AuditAction.SIGN_IN_FAILED, actor_label=email).count() == 1
     assert AccessAttempt.objects.get(username=email).failures_since_start == 1
+
+
+def test_the_statement_goes_with_the_connection_it_was_built_for():
+    """Each thread's connection has its statement; when the thread and its connection are gone, so is the
+    statement (a thread a request, as the development server runs, must not keep one for each)."""
+    gone = []
+
+    def read_in_a_thread_of_its_own():
+        own = connections["default"]
+        person_by_id(0)
+        gone.append(weakref.ref(own))
+        own.close()
+
+    thread = threading.Thread(target=read_in_a_thread_of_its_own)
+    thread.start()
+    thread.join()
+    gc.collect()
+
+    assert gone and gone[0]() is None
+
+
+def test_a_default_manager_that_filters_with_values_of_its_own_is_refused(monkeypatch):
+    """The statement is run with the person's id alone: a default manager whose filter needs values of its
+    own would find no one, or fail, on every request; it is refused at once instead."""
+
+    class SomeLeftOut(models.Manager):
+        def get_queryset(self):
+            return super().get_queryset().exclude(email__endswith="@left.example.org")
+
+    manager = SomeLeftOut()
+    manager.model = User
+    monkeypatch.setattr(User._meta, "default_manager", manager)
+    monkeypatch.delattr(connection, "_svtoolkit_person_statement", raising=False)
+
+    with pytest.raises(ImproperlyConfigured):
+        person_by_id(0)

@@ -3,10 +3,10 @@ row read by a statement built once for each database connection. Building the OR
 ``User.objects.get(pk=...)`` anew on each request was most of what finding the person cost
 (docs/decisions/0020)."""
 
-import weakref
 from dataclasses import dataclass
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -37,15 +37,19 @@ class _PersonStatement:
 
 
 # Each thread has its own connection object, and a compiler belongs to one connection: a statement for each,
-# forgotten with the connection.
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# kept on the connection object so that it goes with it.
+_STATEMENT_ATTRIBUTE = "_svtoolkit_person_statement"
 
 
 def _statement_on(connection) -> _PersonStatement:
-    statement = _statements.get(connection)
+    statement = getattr(connection, _STATEMENT_ATTRIBUTE, None)
     if statement is None:
         compiler = User._default_manager.filter(pk=0).order_by().query.get_compiler(connection=connection)
-        sql, _ = compiler.as_sql()
+        sql, params = compiler.as_sql()
+        if tuple(params) != (0,):
+            # The statement is run with the id alone: a default manager that filters with values of its own
+            # would need them too.
+            raise ImproperlyConfigured("User's default manager must not filter with parameters of its own.")
         columns = [expression for expression, _, _ in compiler.select]
         statement = _PersonStatement(
             compiler=compiler,
@@ -53,7 +57,7 @@ def _statement_on(connection) -> _PersonStatement:
             attnames=tuple(column.target.attname for column in columns),
             converters=compiler.get_converters(columns),
         )
-        _statements[connection] = statement
+        setattr(connection, _STATEMENT_ATTRIBUTE, statement)
     return statement
 
 
