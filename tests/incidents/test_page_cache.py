@@ -489,6 +489,28 @@ def test_a_new_entry_is_drawn_once_for_everyone_who_may_see_the_incident(demo_us
     assert "Log a decision" not in page  # the rest, as kept for the viewer
 
 
+@pytest.mark.parametrize("live", [False, True], ids=["page", "live refresh"])
+def test_latest_entries_kept_for_others_are_never_shown_to_someone_who_may_not_see_the_incident(
+    demo_users, incident, live
+):
+    """The latest entries are kept for everyone who may see the incident, but found only after the rest of
+    the live part, whose drawing (the access rule) answers 404 to anyone else: a partner not taking part gets
+    nothing of them, on the page or its live refresh, even when they are in the cache."""
+    coordinator, partner = Client(), Client()
+    coordinator.force_login(demo_users["coordinator"], backend=MODEL_BACKEND)
+    partner.force_login(demo_users["health"], backend=MODEL_BACKEND)
+    services.add_update(incident=incident, by=demo_users["responder"], text="Cordon moved to the bridge")
+    assert "Cordon moved to the bridge" in _page(coordinator, incident)  # the entries now kept
+    headers = {"HX_Request": "true"} if live else {}
+
+    with CaptureQueriesContext(connection) as queries:
+        response = partner.get(reverse("incidents:incident", args=[incident.pk]), headers=headers)
+
+    assert response.status_code == 404
+    assert "Cordon moved to the bridge" not in response.content.decode()
+    assert "incidents_timelineentry" not in _tables_read(queries)
+
+
 def test_an_action_update_shows_at_once_on_the_page_and_on_the_live_refresh(client_for, demo_users, incident):
     client = client_for("coordinator")
     _page(client, incident), _live(client, incident)
