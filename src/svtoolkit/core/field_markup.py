@@ -81,7 +81,8 @@ def govuk_widget(field, *, errors, described, limit, extra_class=""):
 
 def _as_django_shows(value):
     """What ``{{ value }}`` writes in Django's engine (its ``escape``, without the cost of its lazy-text
-    wrapper on each value): localised, then escaped unless already safe."""
+    wrapper on each value): localised, then escaped unless already safe. A field's template shows no date or
+    time of its own (widgets draw theirs), so Django's conversion of those to local time is left out."""
     return value if hasattr(value, "__html__") else Markup(html.escape(str(localize(value))))
 
 
