@@ -175,6 +175,14 @@ elif "postgresql" in DATABASES["default"]["ENGINE"] and not env.bool("DATABASE_J
     # actions not yet due). No query of the toolkit runs long enough to gain from it; DATABASE_JIT=1 leaves
     # it on (behind a connection pooler that refuses startup options, set jit = off for the role instead).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    # Parameters sent apart from the query (not quoted into it by psycopg), and a statement a connection has
+    # run twice is prepared on its third run, so PostgreSQL stops planning it again: planning cost as much as
+    # running for the short queries of every page (docs/decisions/0023). Two, not psycopg's five: a
+    # connection lives a minute (CONN_MAX_AGE), and what a page runs once or twice (a report, a list of
+    # odd length) still never takes one of the connection's 100 prepared statements. DATABASE_PREPARED_
+    # STATEMENTS=0 goes back to Django's defaults, for a pooler in transaction mode that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 # Each server thread keeps its connection between requests: opening one (and, on SQLite, setting its pragmas
 # again) cost every request about 2 ms.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
