@@ -27,6 +27,7 @@ from svtoolkit.incidents.links.services import link_incidents
 from svtoolkit.incidents.models import Incident, IncidentShare, PlanAction, TimelineEntry
 from svtoolkit.partnerships.models import Organisation
 from tests.alerts.builders import raise_police_alert, rota
+from tests.core.test_outages import HEALTHY_REDIS_URL, use_redis
 from tests.factories import AttachmentFactory, IncidentFactory, IncidentShareFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
 
@@ -602,3 +603,46 @@ def test_forgetting_old_changes_keeps_each_tables_newest_and_never_brings_a_part
     assert changes.forget_old_changes() == 2
     assert Change.objects.count() == 2
     assert changes.versions_of(1).of(both) != seen
+
+
+# Issue 19's budget for the incident page: its queries at most, the person's included (make bench counts them
+# with Redis, where the session is).
+PAGE_QUERY_BUDGET = 20
+
+
+def _forget_kept_parts() -> None:
+    """Forget every part kept (core.cached_parts), and nothing else, as the turn of a minute does: the
+    person's memberships and the session stay where they were."""
+    backend = cache._cache
+    if hasattr(backend, "get_client"):  # Redis
+        redis = backend.get_client(write=True)
+        kept = list(redis.scan_iter(match="*svt:part:*"))
+        if kept:
+            redis.delete(*kept)
+    else:
+        for key in [key for key in backend if "svt:part:" in key]:
+            del backend[key], cache._expire_info[key]
+
+
+@pytest.mark.parametrize("with_redis", [False, True], ids=["without Redis", "with Redis"])
+def test_the_page_drawn_afresh_keeps_to_its_query_budget(client, demo_users, incident, settings, with_redis):
+    """Drawn afresh (after any change to the rest of the page, and at the turn of each minute), the rest of
+    the page and the live part are drawn in one request: they read the scenes once between them (21 queries
+    before, the scenes read by each)."""
+    if with_redis:
+        use_redis(settings, HEALTHY_REDIS_URL)
+        cache.clear()
+    client.force_login(demo_users["coordinator"], backend=MODEL_BACKEND)
+    first = _page(client, incident)
+    _forget_kept_parts()
+    try:
+        with CaptureQueriesContext(connection) as afresh:
+            again = _page(client, incident)
+    finally:
+        if with_redis:
+            cache.clear()
+    # Without Redis the session is read from the database too: the budget counts the person and the page.
+    counted = [query["sql"] for query in afresh if "django_session" not in query["sql"]]
+    assert len(counted) <= PAGE_QUERY_BUDGET, "\n".join(counted)
+    assert sum('FROM "incidents_scene"' in sql for sql in counted) == 1
+    assert _without_form_keys(again) == _without_form_keys(first)

@@ -106,11 +106,15 @@ def _versions_with_linked(incident_id: int) -> changes.Versions:
 class _Found:
     """The incident as the access rule found it for this request, looked up at most once by the parts drawn:
     the key of each part drawn from it holds the tables the rule reads, so a part kept was found for the same
-    rows (the latest entries are found by the incident's id alone, and shown after the live part's rest)."""
+    rows (the latest entries are found by the incident's id alone, and shown after the live part's rest).
+    ``scenes``: the incident's scenes if the rest of the page was drawn, which the live part then reads the
+    measures of instead of reading them again (both declare the scenes' table, and read them after the same
+    versions)."""
 
     def __init__(self, request, incident_id: int):
         self.request, self.incident_id = request, incident_id
         self._incident, self._whole = None, False
+        self.scenes = None
 
     def incident(self, *, whole: bool = True):
         """The incident with its partnership, checklist version and exercise; or, not ``whole``, its own row
@@ -137,6 +141,7 @@ def incident_page(request, incident_id: int) -> dict:
         )
         can_view_messages = access.can_view_incident_messages(request.user, request.partnership, incident)
         context["can_view_messages"] = can_view_messages
+        found.scenes = context["scenes"]
         return {
             "title": f"{incident.reference} {incident.title}",
             "header": render_to_string("incidents/_header.html", {"incident": incident}, request),
@@ -183,7 +188,7 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
     def draw_beyond_entries():
         incident = found.incident(whole=False)
         context = selectors.incident_live_beyond_entries(
-            incident, user=request.user, partnership=request.partnership
+            incident, user=request.user, partnership=request.partnership, scenes=found.scenes
         )
         # Where the entries, drawn apart, go: a mark no one could have typed. Kept in one piece with it, so
         # that the check that the CSRF token shows nowhere but in its forms (core.cached_parts) sees it all.

@@ -349,14 +349,15 @@ def _with_author_named(entry: TimelineEntry) -> TimelineEntry:
     return entry
 
 
-def incident_live_beyond_entries(incident, *, user, partnership) -> dict:
+def incident_live_beyond_entries(incident, *, user, partnership, scenes: list[Scene] | None = None) -> dict:
     """What the live part shows but its latest entries (scene measures, plan progress, the actions due), and
-    only that: it reads no timeline entry, so a new one leaves it as it was kept."""
+    only that: it reads no timeline entry, so a new one leaves it as it was kept. ``scenes``: the incident's
+    scenes if already read in this request (``scenes_with_measures``)."""
     now = timezone.now()
     partner_organisation = access.partner_organisation_id(user, partnership)
     return {
         "incident": incident,
-        "scenes": scenes_with_measures(incident, now=now),
+        "scenes": scenes_with_measures(incident, now=now, scenes=scenes),
         "sees_exact_scenes": access.sees_exact_scenes(user, partnership),
         "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
         and not access.is_read_only(incident),
@@ -682,15 +683,18 @@ def measure_status(measure: SceneMeasure, *, now: datetime) -> str:
     return f"In force {until}"
 
 
-def scenes_with_measures(incident, *, now: datetime) -> list[Scene]:
+def scenes_with_measures(incident, *, now: datetime, scenes: list[Scene] | None = None) -> list[Scene]:
     """The incident's scenes, each with its measures (current ones first) in ``shown_measures``, each measure
-    with its ``state`` and ``status`` in words: two queries whatever their number."""
-    # In the order they were recorded: a scene's own ordering begins with its incident's, a join for nothing.
-    scenes = list(
-        incident.scenes.order_by("id").prefetch_related(
-            Prefetch("measures", queryset=SceneMeasure.objects.order_by("starts_at", "id"))
-        )
-    )
+    with its ``state`` and ``status`` in words: two queries whatever their number. Given ``scenes`` (the rest
+    of the incident page, drawn in the same request, read them after the same versions: issue 19), their
+    measures alone are read, into them."""
+    measures = Prefetch("measures", queryset=SceneMeasure.objects.order_by("starts_at", "id"))
+    if scenes is None:
+        # In the order they were recorded: a scene's own ordering begins with its incident's, a join for
+        # nothing.
+        scenes = list(incident.scenes.order_by("id").prefetch_related(measures))
+    else:
+        prefetch_related_objects(scenes, measures)
     for scene in scenes:
         for measure in scene.measures.all():
             measure.state = measure.state_at(now)
