@@ -31,7 +31,7 @@ def test_home_shows_the_partnership_and_its_protective_marking(client_for):
 
 
 def test_the_layout_s_navigation_links_each_page_and_marks_the_one_open(client_for):
-    """Drawn by Jinja2 (core/jinja2/core/navigation.html), as Django's engine drew it."""
+    """Drawn by Jinja2 (core/jinja2/core/layout/header.html), as Django's engine drew it."""
     header = client_for("coordinator").get(reverse("incidents:list")).content.decode().split("<main", 1)[0]
     items = re.findall(
         r'<li class="govuk-service-navigation__item([^"]*)">\s*<a [^>]*href="([^"]+)"([^>]*)>', header

@@ -2,9 +2,9 @@
 
 Django's template engine resolves every variable of every row through its context layers; Jinja2 compiles a
 template to Python. For the long lists (a plan of a hundred actions, a timeline of five hundred entries, the
-incident list) that is a tenth to a quarter of the page's time; for the layout's navigation links, drawn on
-every page, a third of the layout's. Only such row templates are written for Jinja2; pages, layouts and the
-GOV.UK components stay in Django's engine (docs/decisions/0016).
+incident list) that is a tenth to a quarter of the page's time. Only such row templates are written for
+Jinja2; pages and the GOV.UK components stay in Django's engine (docs/decisions/0016). The layout's parts
+have an environment of their own, which escapes as Django's engine does (core/templatetags/layout.py, 0024).
 
 The environment gives the row templates what Django's engine gave them: ``url`` (``{% url %}``, from the same
 memory of reversed addresses), ``submission_key()`` (``{% submission_key %}``) and the ``date`` filter, in the
