@@ -13,7 +13,7 @@ import logging
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import UpdateError
-from django.db import DatabaseError, router
+from django.db import DatabaseError, connections, router, transaction
 
 from svtoolkit.core.cache import OUTAGE_ERRORS, RedisRefusingWrites
 
@@ -27,17 +27,31 @@ class SavedInOneStatement:
     def _save_in_database(self, must_create) -> None:
         """Django's save of the session's row, a changed session's being one UPDATE: Django wraps the model's
         save in a transaction (BEGIN and COMMIT around it) that a single statement does not need, and every
-        write's message is kept in the session (then taken out by the next page). A row gone meanwhile (the
-        person signed out elsewhere) is an ``UpdateError``, as Django's own save makes it."""
+        write's message is kept in the session (then taken out by the next page). The statement is written
+        here rather than built by the ORM's ``update()``, which put it together again on every save, half the
+        save's CPU. A row gone meanwhile (the person signed out elsewhere) is an ``UpdateError``, as Django's
+        own save makes it."""
         if must_create or self.session_key is None:
             cached_db.DBStore.save(self, must_create)
             return
         row = self.create_model_instance(self._get_session())
-        stored = self.model._default_manager.db_manager(router.db_for_write(self.model, instance=row))
+        using = router.db_for_write(self.model, instance=row)
+        connection = connections[using]
+        fields = self.model._meta
+        quoted = connection.ops.quote_name
+        statement = (
+            f"UPDATE {quoted(fields.db_table)} SET {quoted(fields.get_field('session_data').column)} = %s, "
+            f"{quoted(fields.get_field('expire_date').column)} = %s "
+            f"WHERE {quoted(fields.get_field('session_key').column)} = %s"
+        )
+        values = [
+            fields.get_field(name).get_db_prep_save(getattr(row, name), connection)
+            for name in ("session_data", "expire_date", "session_key")
+        ]
         try:
-            updated = stored.filter(session_key=row.session_key).update(
-                session_data=row.session_data, expire_date=row.expire_date
-            )
+            with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+                cursor.execute(statement, values)
+                updated = cursor.rowcount
         except DatabaseError as error:
             raise UpdateError from error
         if not updated:
