@@ -3,7 +3,7 @@
 import secrets
 
 from django import template
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from svtoolkit.core.submissions import FIELD
 
@@ -12,4 +12,5 @@ register = template.Library()
 
 @register.simple_tag
 def submission_key():
-    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, secrets.token_hex(16))
+    # The field's name and a key of hex digits: nothing to escape (format_html's escaping was half its cost).
+    return mark_safe(f'<input type="hidden" name="{FIELD}" value="{secrets.token_hex(16)}">')
