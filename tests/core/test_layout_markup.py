@@ -180,3 +180,15 @@ def test_the_layout_s_addresses_follow_the_script_prefix_and_the_static_files_ad
     page = client.get(reverse("core:accessibility")).content.decode()
     assert 'href="https://static.example.org/svt/css/app.css"' in page
     assert 'src="https://static.example.org/svt/js/app.js"' in page
+
+
+def test_in_development_the_parts_are_drawn_afresh_so_a_changed_template_shows(
+    client, partnerships, settings
+):
+    from svtoolkit.core.templatetags import layout
+
+    northbridge, _ = partnerships
+    client = _signed_in(client, (northbridge, Role.COORDINATOR))
+    settings.DEBUG = True
+    assert 'href="/incidents/"' in _header(client)
+    assert layout._navigation_links.cache_info().currsize == layout._unchanging.cache_info().currsize == 0

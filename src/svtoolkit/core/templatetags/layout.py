@@ -104,16 +104,17 @@ def header(context) -> str:
     (core.context_processors.service) and Django's give every page drawn with its request."""
     where = _where(context)
     signed_in = getattr(context.get("user"), "is_authenticated", False)
+    navigation_links = ""
     if signed_in:
         navigation = tuple(context.get("navigation", ()))
-        navigation_links = _navigation_links(navigation, context.get("current_url_name", ""), *where)
+        navigation_links = _kept(_navigation_links)(navigation, context.get("current_url_name", ""), *where)
     return _drawn(
         "core/layout/header.html",
         {
             "url": _addresses(*where).__getitem__,
             "service_name": context.get("service_name", ""),
             "signed_in": signed_in,
-            "navigation_links": navigation_links if signed_in else "",
+            "navigation_links": navigation_links,
             # The page's one security token (as {% csrf_token %} writes it), asked for only by a form drawn.
             "csrf_input": functools.partial(_CSRF_TOKEN.render, context),
             "current_partnership": context.get("current_partnership"),
@@ -150,18 +151,24 @@ def messages(context) -> str:
 
 def head_links(context) -> str:
     """The links in ``<head>``: the same on every page while the process runs."""
-    return _unchanging("core/layout/head.html", *_where(context))
+    return _kept(_unchanging)("core/layout/head.html", *_where(context))
 
 
 def footer(context) -> str:
     """The footer and the scripts: the same on every page while the process runs."""
-    return _unchanging("core/layout/footer.html", *_where(context))
+    return _kept(_unchanging)("core/layout/footer.html", *_where(context))
 
 
 @functools.lru_cache(maxsize=64)
 def _unchanging(template_name: str, urlconf, script_prefix) -> str:
     # Its addresses depend on the URL configuration and the script prefix (the key), and on settings.
     return _drawn(template_name, {"url": _addresses(urlconf, script_prefix).__getitem__})
+
+
+def _kept(part):
+    """The part as kept, or in development (DEBUG) drawn afresh, so that a changed template shows on the next
+    page as Jinja2's ``auto_reload`` shows the others."""
+    return part.__wrapped__ if settings.DEBUG else part
 
 
 @receiver(setting_changed, dispatch_uid="svtoolkit-layout-parts")
