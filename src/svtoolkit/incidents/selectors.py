@@ -318,7 +318,7 @@ def _named(model, field: str, pk: int | None, name: str | None, *, database: str
 
 
 def incident_live(incident, *, user, partnership) -> dict:
-    """What the live part of the incident page shows (``incidents/_live.html``: scene measures, plan progress,
+    """What the live part of the incident page shows (``incidents/live.html``: scene measures, plan progress,
     the latest entries and the actions due), and only that: the part is asked for again every 30 seconds by
     every open incident page, so it reads nothing the rest of the page alone needs."""
     live = incident_live_beyond_entries(incident, user=user, partnership=partnership)
@@ -330,7 +330,7 @@ LATEST_ENTRIES_SHOWN = 10
 
 
 def latest_entries(incident_id: int) -> list[TimelineEntry]:
-    """The incident's latest timeline entries, newest first, with what ``incidents/_latest_entries.html``
+    """The incident's latest timeline entries, newest first, with what ``incidents/latest_entries.html``
     shows of them and their authors (the rest deferred). Found by the incident's id alone: the page keeps them
     apart, under the changes to the timeline and its authors, so a new entry (two thirds of the writes)
     redraws them and nothing else (incidents.page_cache). Written as SQL, the authors' names joined: a third
@@ -357,6 +357,7 @@ def incident_live_beyond_entries(incident, *, user, partnership, scenes: list[Sc
     partner_organisation = access.partner_organisation_id(user, partnership)
     return {
         "incident": incident,
+        "now": now,
         "scenes": scenes_with_measures(incident, now=now, scenes=scenes),
         "sees_exact_scenes": access.sees_exact_scenes(user, partnership),
         "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
