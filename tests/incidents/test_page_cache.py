@@ -29,7 +29,7 @@ from svtoolkit.partnerships.models import Organisation
 from tests.alerts.builders import raise_police_alert, rota
 from tests.core.test_outages import HEALTHY_REDIS_URL, use_redis
 from tests.factories import AttachmentFactory, IncidentFactory, IncidentShareFactory, MembershipFactory
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, demo_measure
 
 MODEL_BACKEND = "svtoolkit.accounts.backends.PersonBackend"
 
@@ -523,6 +523,23 @@ def test_an_action_update_shows_at_once_on_the_page_and_on_the_live_refresh(clie
     assert "Camera footage requested" in live  # its timeline entry
     assert "In progress" in live
     assert _without_form_keys(live) in _without_form_keys(page)
+
+
+def test_after_an_action_update_the_live_part_reads_the_scenes_with_their_measures_in_one_query(
+    client_for, demo_users, incident
+):
+    """Drawn alone after an action's update (the mixed load's busiest write), the live part reads the scenes
+    and their police measures joined: one query, not one for each table (issue 19)."""
+    demo_measure(incident, demo_users)
+    client = client_for("coordinator")
+    _page(client, incident)
+    _action_update_saved(incident, demo_users["coordinator"])
+    page, after_the_update = _looked_at(client, incident)
+
+    assert "In force until" in page
+    assert [_tables_read([query]) for query in after_the_update if "incidents_scene" in query["sql"]] == [
+        {"incidents_scene", "incidents_scenemeasure"}
+    ]
 
 
 @pytest.mark.parametrize("role", ["coordinator", "responder", "police", "viewer"])

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from svtoolkit import access
-from svtoolkit.core import changes
+from svtoolkit.core import changes, jinja_parts
 from svtoolkit.core.cached_parts import cached_part, kept_parts, part_key
 from svtoolkit.core.changes import EVERY_INCIDENT, Through
 from svtoolkit.incidents import selectors
@@ -194,11 +194,11 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
         # that the check that the CSRF token shows nowhere but in its forms (core.cached_parts) sees it all.
         hole = f"\x00svt-latest-{secrets.token_hex(16)}\x00"
         context["latest_entries"] = mark_safe(hole)  # noqa: S308 (our own mark)
-        return {"live": render_to_string("incidents/_live.html", context, request), "hole": hole}
+        return {"live": jinja_parts.draw("incidents/live.html", context, request), "hole": hole}
 
     def draw_latest_entries():
         context = {"timeline": selectors.latest_entries(found.incident_id)}
-        return {"entries": render_to_string("incidents/_latest_entries.html", context, request)}
+        return {"entries": jinja_parts.draw("incidents/latest_entries.html", context)}
 
     around = cached_part(request, beyond_key, draw_beyond_entries, reads=LIVE_BEYOND_ENTRIES_READS, kept=kept)
     latest = cached_part(request, entries_key, draw_latest_entries, reads=LATEST_ENTRIES_READS, kept=kept)

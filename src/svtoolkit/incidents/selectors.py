@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
@@ -18,9 +19,11 @@ from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
     Decision,
+    EscalationStep,
     HospitalStay,
     Incident,
     LeadAssignment,
+    MeasureKind,
     MeasureState,
     Participation,
     PlanAction,
@@ -30,6 +33,7 @@ from svtoolkit.incidents.models import (
     SceneMeasure,
     SchoolInvolved,
     TimelineEntry,
+    TimelineKind,
 )
 from svtoolkit.partnerships.models import Contact, Organisation
 from svtoolkit.playbooks.default import default_vocabularies
@@ -158,16 +162,25 @@ def incident_to_add_to(request, incident_id) -> Incident:
     return _incident_for_request_with(request, incident_id, related=("partnership",))
 
 
+# What the live part reads of its incident (its id, and the state the access rules and the refusal of a change
+# to a closed incident read): the other columns, the JSON ones above all, were a fifth of the read's CPU.
+LIVE_PART_INCIDENT_COLUMNS = ("status", "reference", "partnership")
+
+
 def incident_for_live_part(request, incident_id) -> Incident:
-    """``incident_for_request`` with the incident's own row alone, for the incident page's live part, which
-    shows nothing of its partnership, checklist version or exercise: their rows are two fifths of the read's
-    CPU, and the part is drawn again after every action's update (incidents.page_cache)."""
-    return _incident_for_request_with(request, incident_id, related=())
+    """``incident_for_request`` with the few columns of its own row that the incident page's live part reads
+    (``LIVE_PART_INCIDENT_COLUMNS``), for the part alone, which shows nothing of its partnership, checklist
+    version or exercise: their rows are two fifths of the read's CPU, and the part is drawn again after every
+    action's update (incidents.page_cache)."""
+    return _incident_for_request_with(request, incident_id, related=(), only=LIVE_PART_INCIDENT_COLUMNS)
 
 
-def _incident_for_request_with(request, incident_id, *, related: tuple[str, ...]) -> Incident:
+def _incident_for_request_with(
+    request, incident_id, *, related: tuple[str, ...], only: tuple[str, ...] = ()
+) -> Incident:
     incidents = access.visible_incidents(request.user, request.partnership)
-    incident = get_object_or_404(incidents.select_related(*related) if related else incidents, pk=incident_id)
+    incidents = incidents.select_related(*related) if related else incidents
+    incident = get_object_or_404(incidents.only(*only) if only else incidents, pk=incident_id)
     access.refuse_changes_to_closed(request, incident)
     return incident
 
@@ -255,37 +268,87 @@ def _actions(incident) -> QuerySet[PlanAction]:
     return incident.actions.select_related("owner_organisation", "owner")
 
 
-# The columns a table of actions shows (incidents/jinja2/incidents/action_rows.html) and mark_updatable reads.
-_ACTION_COLUMNS_SHOWN = (
-    "id",
-    "incident_id",
-    "title",
-    "essential",
-    "owner_reason",
-    "due_at",
-    "status",
-    "escalation_step",
-    "owner_organisation_id",
-    "owner_id",
-)
+# --- The live part's rows, read as plain values -----------------------------------------------------------
+# The incident page's live part is drawn again after every action's update and every police measure (issue
+# 19). Its rows are read with the database's cursor into the small classes below, which hold what its
+# templates show and the access rules read: building the ORM's models (and, for the scenes, its two queries)
+# cost more CPU than everything else each read did.
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _moment(value: datetime | None) -> datetime | None:
+    """A moment read by the cursor as the ORM gives it, with its zone: SQLite's driver gives it without (in
+    the database's zone), PostgreSQL's with."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return timezone.make_aware(value, connection.timezone)
+
+
+# Each choice's label, as a model's get_FOO_display gives it (the value itself for one it does not know).
+_STATUS_LABELS = dict(ActionStatus.choices)
+_ESCALATION_LABELS = dict(EscalationStep.choices)
+_ENTRY_KINDS = dict(TimelineKind.choices)
+_MEASURE_KINDS = dict(MeasureKind.choices)
+
+
+@dataclass(slots=True)
+class Person:
+    """Someone the live part names (an action's owner, an entry's author): their full name."""
+
+    full_name: str
+
+
+@dataclass(slots=True)
+class ShownAction:
+    """An action as a table of actions shows it (incidents/jinja2/incidents/action_rows.html) and
+    ``access.can_update_action_now`` reads it (``may_update``: ``mark_updatable``)."""
+
+    pk: int
+    incident: Incident
+    title: str
+    essential: bool
+    owner_reason: str
+    due_at: datetime
+    status: str
+    escalation_step: int
+    owner_organisation_id: int | None
+    owner_id: int | None
+    owner_organisation: str | None  # its name, as an organisation shows itself
+    owner: Person | None
+    may_update: bool = False
+
+    is_open = PlanAction.is_open
+    escalation_badge = PlanAction.escalation_badge
+
+    def get_status_display(self) -> str:
+        return _STATUS_LABELS.get(self.status, self.status)
+
+    def get_escalation_step_display(self):
+        return _ESCALATION_LABELS.get(self.escalation_step, self.escalation_step)
 
 
 def _overdue_and_due_soon(incident, now, shown=20) -> dict:
     """The incident's first overdue open actions and the first due in the next day, earliest first, with what
-    a table of actions shows of them (their other fields deferred), in one query.
+    a table of actions shows of them, in one query.
 
     The first ``shown`` of each are picked by a window function (a row number within overdue and within
     due soon) written as SQL, which picks open actions alone: Django building the same query (a window,
     and the subquery it must wrap a filter on a window in) cost more than the rest of the live part's
     queries together, and filtering the statuses again outside it a fifth of what is left. Their owners'
-    names are joined in the same SQL: Django's select_related of the actions and their owners, building the
-    join and every row of the three models, cost twice the CPU (1.3 against 0.65 ms for 23 actions), on every
+    names are joined in the same SQL, and the rows read as plain values: the models of the actions and their
+    owners (Django's raw query) cost three times the CPU (0.5 against 0.16 ms for 23 actions), on every
     drawing of the live part after an action's update."""
     table, statuses = PlanAction._meta.db_table, _placeholders(OPEN_ACTION_STATUSES)
     moment = connection.ops.adapt_datetimefield_value
-    columns = ", ".join(f"a.{column}" for column in _ACTION_COLUMNS_SHOWN)
-    picked = PlanAction.objects.raw(
-        f"SELECT {columns}, o.name AS owner_organisation_name, u.full_name AS owner_full_name"
+    rows = _rows(
+        "SELECT a.id, a.title, a.essential, a.owner_reason, a.due_at, a.status, a.escalation_step,"
+        " a.owner_organisation_id, a.owner_id,"
+        " o.name AS owner_organisation_name, u.full_name AS owner_full_name"
         " FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY due_at < %s ORDER BY due_at, id) AS place"
         f" FROM {table} WHERE incident_id = %s AND status IN ({statuses}) AND due_at < %s) AS ranked"
         f" JOIN {table} AS a ON a.id = ranked.id"
@@ -294,31 +357,33 @@ def _overdue_and_due_soon(incident, now, shown=20) -> dict:
         " WHERE ranked.place <= %s ORDER BY a.due_at, a.id",
         (moment(now), incident.pk, *OPEN_ACTION_STATUSES, moment(now + DUE_SOON), shown),
     )
-    actions = [_with_owners_named(action, incident) for action in picked]
+    actions = [_action(row, incident) for row in rows]
     return {
         "overdue": [action for action in actions if action.due_at < now],
         "due_soon": [action for action in actions if action.due_at >= now],
     }
 
 
-def _with_owners_named(action: PlanAction, incident) -> PlanAction:
-    """The action read by ``_overdue_and_due_soon`` with its incident, and its owners with their names."""
-    action.incident = incident
-    database = action._state.db
-    action.owner_organisation = _named(
-        Organisation, "name", action.owner_organisation_id, action.owner_organisation_name, database=database
+def _action(row, incident) -> ShownAction:
+    pk, title, essential, reason, due_at, status, step, organisation_id, owner_id, organisation, owner = row
+    return ShownAction(
+        pk,
+        incident,
+        title,
+        bool(essential),
+        reason,
+        _moment(due_at),
+        status,
+        step,
+        organisation_id,
+        owner_id,
+        organisation if organisation_id is not None else None,
+        Person(owner) if owner_id is not None else None,
     )
-    action.owner = _named(User, "full_name", action.owner_id, action.owner_full_name, database=database)
-    return action
-
-
-def _named(model, field: str, pk: int | None, name: str | None, *, database: str):
-    """Row ``pk`` of ``model`` as read with its name (``field``) alone, the rest deferred; None for none."""
-    return None if pk is None else model.from_db(database, ("id", field), (pk, name))
 
 
 def incident_live(incident, *, user, partnership) -> dict:
-    """What the live part of the incident page shows (``incidents/_live.html``: scene measures, plan progress,
+    """What the live part of the incident page shows (``incidents/live.html``: scene measures, plan progress,
     the latest entries and the actions due), and only that: the part is asked for again every 30 seconds by
     every open incident page, so it reads nothing the rest of the page alone needs."""
     live = incident_live_beyond_entries(incident, user=user, partnership=partnership)
@@ -329,24 +394,36 @@ def incident_live(incident, *, user, partnership) -> dict:
 LATEST_ENTRIES_SHOWN = 10
 
 
-def latest_entries(incident_id: int) -> list[TimelineEntry]:
-    """The incident's latest timeline entries, newest first, with what ``incidents/_latest_entries.html``
-    shows of them and their authors (the rest deferred). Found by the incident's id alone: the page keeps them
-    apart, under the changes to the timeline and its authors, so a new entry (two thirds of the writes)
-    redraws them and nothing else (incidents.page_cache). Written as SQL, the authors' names joined: a third
-    of the CPU of Django's select_related of the entries and their authors (0.2 against 0.66 ms)."""
-    entries = TimelineEntry.objects.raw(
-        "SELECT e.id, e.incident_id, e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
+@dataclass(slots=True)
+class ShownEntry:
+    """A timeline entry as the live part's latest entries show it (timeline_items.html, as the timeline shows
+    a model's)."""
+
+    at: datetime
+    kind: str
+    text: str
+    by: Person | None
+
+    def get_kind_display(self) -> str:
+        return _ENTRY_KINDS.get(self.kind, self.kind)
+
+
+def latest_entries(incident_id: int) -> list[ShownEntry]:
+    """The incident's latest timeline entries, newest first, with what ``incidents/latest_entries.html``
+    shows of them and their authors. Found by the incident's id alone: the page keeps them apart, under the
+    changes to the timeline and its authors, so a new entry (two thirds of the writes) redraws them and
+    nothing else (incidents.page_cache). Written as SQL, the authors' names joined, read as plain values: a
+    sixth of the CPU of Django's select_related of the entries and their authors."""
+    rows = _rows(
+        "SELECT e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
         f" FROM {TimelineEntry._meta.db_table} AS e LEFT JOIN {User._meta.db_table} AS u ON u.id = e.by_id"
         " WHERE e.incident_id = %s ORDER BY e.at DESC, e.id DESC LIMIT %s",
         (incident_id, LATEST_ENTRIES_SHOWN),
     )
-    return [_with_author_named(entry) for entry in entries]
-
-
-def _with_author_named(entry: TimelineEntry) -> TimelineEntry:
-    entry.by = _named(User, "full_name", entry.by_id, entry.by_full_name, database=entry._state.db)
-    return entry
+    return [
+        ShownEntry(_moment(at), kind, text, Person(author) if by_id is not None else None)
+        for at, kind, text, by_id, author in rows
+    ]
 
 
 def incident_live_beyond_entries(incident, *, user, partnership, scenes: list[Scene] | None = None) -> dict:
@@ -357,6 +434,7 @@ def incident_live_beyond_entries(incident, *, user, partnership, scenes: list[Sc
     partner_organisation = access.partner_organisation_id(user, partnership)
     return {
         "incident": incident,
+        "now": now,
         "scenes": scenes_with_measures(incident, now=now, scenes=scenes),
         "sees_exact_scenes": access.sees_exact_scenes(user, partnership),
         "can_record_measures": access.can_record_scene_measures(user, partnership, incident)
@@ -683,25 +761,109 @@ def measure_status(measure: SceneMeasure, *, now: datetime) -> str:
     return f"In force {until}"
 
 
-def scenes_with_measures(incident, *, now: datetime, scenes: list[Scene] | None = None) -> list[Scene]:
-    """The incident's scenes, each with its measures (current ones first) in ``shown_measures``, each measure
-    with its ``state`` and ``status`` in words: two queries whatever their number. Given ``scenes`` (the rest
-    of the incident page, drawn in the same request, read them after the same versions: issue 19), their
-    measures alone are read, into them."""
-    measures = Prefetch("measures", queryset=SceneMeasure.objects.order_by("starts_at", "id"))
+@dataclass(slots=True)
+class ShownMeasure:
+    """A police measure as the live part shows it (incidents/jinja2/incidents/measures.html): its columns, and
+    its ``state`` (the model's own rule, ``SceneMeasure.state_at``, on them) and ``status`` in words."""
+
+    pk: int
+    kind: str
+    description: str
+    area: str
+    latitude: Decimal | float | None  # as the driver gives it: the page shows it through floatformat
+    longitude: Decimal | float | None
+    starts_at: datetime
+    ends_at: datetime | None
+    authorised_by: str
+    lifted_at: datetime | None
+    state: str = ""
+    is_current: bool = False
+    status: str = ""
+
+    state_at = SceneMeasure.state_at
+
+    @property
+    def kind_label(self) -> str:
+        return _MEASURE_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(slots=True)
+class ShownScene:
+    """A scene as the live part shows it, with its measures, current ones first (``shown_measures``)."""
+
+    pk: int
+    description: str
+    area: str
+    shown_measures: list[ShownMeasure]
+
+
+_MEASURE_COLUMNS = (
+    "id",
+    "kind",
+    "description",
+    "area",
+    "latitude",
+    "longitude",
+    "starts_at",
+    "ends_at",
+    "authorised_by",
+    "lifted_at",
+)
+
+
+def scenes_with_measures(incident, *, now: datetime, scenes: list[Scene] | None = None) -> list[ShownScene]:
+    """The incident's scenes in the order they were recorded, each with its measures (current ones first) in
+    ``shown_measures``, each measure with its ``state`` and ``status`` in words: one query whatever their
+    number. Given ``scenes`` (the rest of the incident page, drawn in the same request, read them after the
+    same versions: issue 19), their measures alone are read. Read as plain values, the scenes joined: the
+    ORM's two queries and the models they built cost fifteen times the CPU (0.64 against 0.04 ms for a scene
+    without measures), on every drawing of the live part."""
+    measure_columns = ", ".join(f"m.{column}" for column in _MEASURE_COLUMNS)
+    measures = SceneMeasure._meta.db_table
     if scenes is None:
-        # In the order they were recorded: a scene's own ordering begins with its incident's, a join for
-        # nothing.
-        scenes = list(incident.scenes.order_by("id").prefetch_related(measures))
+        rows = _rows(
+            f"SELECT s.id, s.description, s.area, {measure_columns} FROM {Scene._meta.db_table} AS s"
+            f" LEFT JOIN {measures} AS m ON m.scene_id = s.id"
+            " WHERE s.incident_id = %s ORDER BY s.id, m.starts_at, m.id",
+            [incident.pk],
+        )
+        shown = {}
+        for scene_id, description, area, *measure in rows:
+            shown.setdefault(scene_id, ShownScene(scene_id, description, area, []))
+            if measure[0] is not None:
+                shown[scene_id].shown_measures.append(_measure(measure, now))
     else:
-        prefetch_related_objects(scenes, measures)
-    for scene in scenes:
-        for measure in scene.measures.all():
-            measure.state = measure.state_at(now)
-            measure.is_current = measure.state in CURRENT_MEASURE_STATES
-            measure.status = measure_status(measure, now=now)
-        scene.shown_measures = sorted(scene.measures.all(), key=lambda measure: not measure.is_current)
-    return scenes
+        shown = {scene.pk: ShownScene(scene.pk, scene.description, scene.area, []) for scene in scenes}
+        sql = (
+            f"SELECT m.scene_id, {measure_columns} FROM {measures} AS m"
+            f" WHERE m.scene_id IN ({_placeholders(shown)}) ORDER BY m.starts_at, m.id"
+        )
+        rows = _rows(sql, list(shown)) if shown else []
+        for scene_id, *measure in rows:
+            shown[scene_id].shown_measures.append(_measure(measure, now))
+    for scene in shown.values():
+        scene.shown_measures.sort(key=lambda measure: not measure.is_current)
+    return list(shown.values())
+
+
+def _measure(row, now: datetime) -> ShownMeasure:
+    pk, kind, description, area, latitude, longitude, starts_at, ends_at, authorised_by, lifted_at = row
+    measure = ShownMeasure(
+        pk,
+        kind,
+        description,
+        area,
+        latitude,
+        longitude,
+        _moment(starts_at),
+        _moment(ends_at),
+        authorised_by,
+        _moment(lifted_at),
+    )
+    measure.state = measure.state_at(now)
+    measure.is_current = measure.state in CURRENT_MEASURE_STATES
+    measure.status = measure_status(measure, now=now)
+    return measure
 
 
 def of_type(code: str) -> Q:

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from svtoolkit.core.datetimes import parts_in_error
 from svtoolkit.core.field_markup import field_markup, in_parts
+from svtoolkit.core.jinja_parts import region
 
 register = template.Library()
 
@@ -68,7 +69,17 @@ def table_region(parser, token):
         raise template.TemplateSyntaxError("table_region takes one argument: the region's label")
     nodelist = parser.parse(("endtable_region",))
     parser.delete_first_token()
-    return _Around("components/table_region.html", nodelist, label=parser.compile_filter(bits[1]))
+    return _TableRegion(nodelist, parser.compile_filter(bits[1]))
+
+
+class _TableRegion(template.Node):
+    """The region drawn by the one component Jinja2 parts draw too (core/jinja_parts.py)."""
+
+    def __init__(self, nodelist, label):
+        self.nodelist, self.label = nodelist, label
+
+    def render(self, context):
+        return region(self.label.resolve(context), self.nodelist.render(context))
 
 
 @register.tag
