@@ -9,7 +9,7 @@ look-up through every layer for each variable; Jinja2 compiles a template to Pyt
 environment (core/jinja_rows.py, whose escaping the plan and the timeline show), this one escapes as Django's
 engine does: each value is moved into the current time zone, localised, then escaped with Python's
 ``html.escape`` unless it is already safe (an apostrophe ``&#x27;``, a quotation mark ``&quot;``), as
-``core/field_markup.py`` does (docs/decisions/0024). A part draws rows of the rows' environment with
+``core/field_markup.py`` does (docs/decisions/0025). A part draws rows of the rows' environment with
 ``rows(...)``, as a page does with ``{% rows %}``: their markup stays theirs.
 
 A template is found in an app's ``jinja2/`` folder, as the rows' are, and names this module in its first
