@@ -1,8 +1,8 @@
 """One row read by a statement compiled once for each database connection and run again with new values.
 
 Building the ORM's query for a row found by its ids (a queryset, its filters, the compiler, the SQL) costs
-several times what running it does: for the signed-in person it was most of what finding them cost
-(docs/decisions/0020).
+several times what running it does: for the signed-in person (docs/decisions/0020) and for an incident or
+one of its actions found through the access rule (docs/decisions/0024) it was most of what finding them cost.
 A ``OneRow`` builds its queryset once on each connection, with stand-in values, and from then on runs the SQL
 with the values of the request, turning the row into a model (and the rows its ``select_related`` joins) as
 the ORM does: the database's own converters, ``Model.from_db`` and Django's populators of related rows.
