@@ -166,7 +166,7 @@ def test_a_default_manager_that_filters_with_values_of_its_own_is_refused(monkey
     manager = SomeLeftOut()
     manager.model = User
     monkeypatch.setattr(User._meta, "default_manager", manager)
-    monkeypatch.delattr(connection, "_svtoolkit_person_statement", raising=False)
+    monkeypatch.delattr(connection, "_svtoolkit_statements", raising=False)
 
     with pytest.raises(ImproperlyConfigured):
         person_by_id(0)

@@ -139,12 +139,8 @@ def incidents_for(user, partnership, *, status: str = "") -> QuerySet[Incident]:
 
 
 def incident_for(user, partnership, incident_id) -> Incident:
-    return get_object_or_404(
-        access.visible_incidents(user, partnership).select_related(
-            "partnership", "playbook_version", "exercise"
-        ),
-        pk=incident_id,
-    )
+    """The incident with its partnership, checklist version and exercise if this person may see it (404)."""
+    return access.visible_incident(user, partnership, incident_id)
 
 
 def incident_for_request(request, incident_id) -> Incident:
@@ -178,9 +174,9 @@ def incident_for_live_part(request, incident_id) -> Incident:
 def _incident_for_request_with(
     request, incident_id, *, related: tuple[str, ...], only: tuple[str, ...] = ()
 ) -> Incident:
-    incidents = access.visible_incidents(request.user, request.partnership)
-    incidents = incidents.select_related(*related) if related else incidents
-    incident = get_object_or_404(incidents.only(*only) if only else incidents, pk=incident_id)
+    incident = access.visible_incident(
+        request.user, request.partnership, incident_id, related=related, only=only
+    )
     access.refuse_changes_to_closed(request, incident)
     return incident
 
@@ -874,11 +870,9 @@ def of_type(code: str) -> Q:
     return Q(incident_types__icontains=f'"{code}"')
 
 
-def actions_of_visible_incident(user, partnership, incident_id) -> QuerySet[PlanAction]:
-    """The actions of incident ``incident_id`` if this person may see it, each with its incident (and only
-    its partnership): the action page finds its action and incident in one query (for ``access.get_for``,
-    which then refuses a change once the incident is closed). Its owners are not joined: the page's form
-    starts from their ids, and a save names only an owner chosen then."""
-    return PlanAction.objects.select_related("incident__partnership").filter(
-        access.visible_incident_condition(user, partnership, through="incident__"), incident_id=incident_id
-    )
+def actions_of_visible_incident(incident_id) -> access.RecordsOfVisibleIncident:
+    """The actions of incident ``incident_id``, for ``access.get_for`` to find one if this person may see the
+    incident, with its incident (and only its partnership): the action page finds its action and incident in
+    one query (``get_for`` then refuses a change once the incident is closed). Its owners are not joined: the
+    page's form starts from their ids, and a save names only an owner chosen then."""
+    return access.RecordsOfVisibleIncident(PlanAction, incident_id, related=("incident__partnership",))

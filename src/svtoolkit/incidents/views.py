@@ -404,7 +404,7 @@ def plan_update(request, incident_id):
 def action(request, incident_id, action_id):
     planned = access.get_for(
         request,
-        selectors.actions_of_visible_incident(request.user, request.partnership, incident_id),
+        selectors.actions_of_visible_incident(incident_id),
         action_id,
         rule=access.can_update_action,
     )
