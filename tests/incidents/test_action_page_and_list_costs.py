@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -226,6 +227,27 @@ def test_the_incident_list_reads_only_the_columns_its_rows_show(client_for, demo
         assert f'"incidents_incident"."{unshown}"' not in selected
 
 
+def test_the_incident_lists_rows_are_read_as_values_not_built_as_incidents(client_for, demo, demo_users):
+    # Fifty Incidents built from the columns the rows show took as long as reading the columns did.
+    shown = [recorded_incident(demo, demo_users["responder"]) for _ in range(3)]
+    built = []
+
+    def count(instance, **kwargs):
+        built.append(instance)
+
+    post_init.connect(count, sender=Incident)
+    try:
+        response = client_for("coordinator").get(reverse("incidents:list"))
+    finally:
+        post_init.disconnect(count, sender=Incident)
+    assert response.status_code == 200
+    assert built == []
+    page = response.content.decode()
+    for incident in shown:
+        assert f'href="{reverse("incidents:incident", args=[incident.pk])}">{incident.title}</a>' in page
+        assert f'<td data-label="Reference" class="govuk-table__cell">{incident.reference}</td>' in page
+
+
 @pytest.mark.parametrize("status", [*IncidentStatus.values, "no-such-status"])
 def test_an_incidents_status_reads_as_djangos_own_display_of_it(status):
     # The list's rows show it fifty times a page: looked up in labels made once, not Django's dictionary made
@@ -234,6 +256,8 @@ def test_an_incidents_status_reads_as_djangos_own_display_of_it(status):
     djangos = incident._get_FIELD_display(Incident._meta.get_field("status"))
     assert incident.get_status_display() == djangos
     assert type(incident.get_status_display()) is str
+    row = selectors.IncidentRow(1, "SV-1", "A title", False, timezone.now(), status)
+    assert row.status_display == djangos
 
 
 def test_the_incident_lists_open_and_overdue_counts_are_djangos_in_one_written_query(demo, demo_users):

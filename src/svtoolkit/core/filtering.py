@@ -9,11 +9,15 @@ from urllib.parse import urlencode
 
 @dataclass(frozen=True)
 class Filter:
-    """One filter of a list: a repeatable GET parameter with fixed (value, label) choices."""
+    """One filter of a list: a repeatable GET parameter with fixed (value, label) choices. Held as a tuple, so
+    that the filter panel can remember its checkboxes by it (``{% filter_choices %}``)."""
 
     name: str
     heading: str
-    choices: list[tuple[str, str]]
+    choices: tuple[tuple[str, str], ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "choices", tuple((value, label) for value, label in self.choices))
 
 
 @dataclass(frozen=True)

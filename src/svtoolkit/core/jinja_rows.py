@@ -12,10 +12,14 @@ current time zone as Django's filter shows it (core/templatetags/dates.py). A na
 is an error, never an empty string (``StrictUndefined``).
 """
 
-from django.utils.timezone import template_localtime
-from jinja2 import Environment, StrictUndefined
+from contextvars import ContextVar
+from datetime import datetime
 
-from svtoolkit.core.templatetags.dates import date as remembered_date
+from django.conf import settings
+from django.utils import timezone, translation
+from jinja2 import Environment, StrictUndefined, Template
+
+from svtoolkit.core.templatetags import dates
 from svtoolkit.core.templatetags.submissions import submission_key
 from svtoolkit.core.templatetags.urls import address
 
@@ -25,14 +29,46 @@ def url(view_name: str, *args) -> str:
     return address(view_name, list(args), {}, None)
 
 
+# While a row template is drawn: the zone its moments are shown in and the language, once its first moment
+# has read them. Neither changes within one drawing, and reading them (an asgiref Local each) cost three times
+# what all the rest of showing a remembered moment does.
+_drawing: ContextVar[list] = ContextVar("svtoolkit_rows_drawing")
+
+
+class RowsTemplate(Template):
+    """A row template, each drawing of which reads the current zone and language once for all its moments."""
+
+    def render(self, *args, **kwargs) -> str:
+        drawing = _drawing.set([])
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            _drawing.reset(drawing)
+
+
+def _zone_and_language() -> tuple:
+    """The zone Django's engine would move a moment into (None when it would not, or when the zone is not
+    one whose results are remembered) and the current language."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+    return (zone if dates.remembered_zone(zone) else None), translation.get_language()
+
+
 def date(value, format_string: str) -> str:
     """Django's ``date`` filter, after moving the moment into the current time zone as Django's engine does
     before its filters."""
-    return remembered_date(template_localtime(value), format_string)
+    if type(value) is datetime and value.utcoffset() is not None:
+        read = _drawing.get([])  # outside a drawing, read for this moment alone
+        if not read:
+            read.append(_zone_and_language())
+        zone, language = read[0]
+        if zone is not None:
+            return dates.shown_in(value, zone, language, format_string)
+    return dates.date(timezone.template_localtime(value), format_string)
 
 
 def environment(**options) -> Environment:
     env = Environment(**{**options, "undefined": StrictUndefined})
+    env.template_class = RowsTemplate
     env.globals.update(url=url, submission_key=submission_key)
     env.filters["date"] = date
     return env

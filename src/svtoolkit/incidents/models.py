@@ -90,13 +90,17 @@ class Incident(CreatedBy):
         return f"{self.reference} {self.title}"
 
     def get_status_display(self) -> str:
-        """The status as people read it, as Django's own method gives it (the value itself when it is not one
-        of the choices), from labels looked up once: Django's builds the choices' dictionary again at each
-        call, a fifth of the incident list's rows."""
-        return str(_STATUS_LABELS.get(self.status, self.status))
+        return status_display(self.status)
 
 
 _STATUS_LABELS = dict(IncidentStatus.choices)
+
+
+def status_display(status: str) -> str:
+    """An incident's status as people read it, as Django's own ``get_status_display`` gives it (the value
+    itself when it is not one of the choices), from labels looked up once: Django's builds the choices'
+    dictionary again at each call, a fifth of the incident list's rows."""
+    return str(_STATUS_LABELS.get(status, status))
 
 
 class PlaceKind(models.TextChoices):

@@ -1,8 +1,11 @@
 """Template helpers that render Django form fields with GOV.UK Frontend's classes and ARIA wiring."""
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from svtoolkit.core.datetimes import parts_in_error
 from svtoolkit.core.field_markup import field_markup, in_parts
@@ -45,6 +48,49 @@ def duration_in_words(value) -> str:
 def get_item(mapping, key):
     """A dictionary value by a key held in a variable (vocabulary labels, for instance)."""
     return mapping.get(key, key) if hasattr(mapping, "get") else key
+
+
+# A filter's checkbox group as drawn for one selection of its choices, by the node that drew it. The lists'
+# few filters have few choices each, so few selections; the bound is there only in case.
+_filter_choices_drawn: dict[tuple, str] = {}
+FILTER_CHOICES_DRAWN = 512
+
+
+class _FilterChoices(template.Node):
+    def __init__(self, nodelist, shown, filtered):
+        self.nodelist, self.shown, self.filtered = nodelist, shown, filtered
+
+    def render(self, context):
+        shown = self.shown.resolve(context)
+        selected = tuple(self.filtered.resolve(context).of(shown.name))
+        key = (self, shown, selected, get_language(), context.autoescape)
+        drawn = _filter_choices_drawn.get(key)
+        if drawn is None:
+            drawn = self.nodelist.render(context)
+            if len(_filter_choices_drawn) >= FILTER_CHOICES_DRAWN:
+                _filter_choices_drawn.clear()
+            _filter_choices_drawn[key] = drawn
+        return drawn
+
+
+@register.tag
+def filter_choices(parser, token):
+    """``{% filter_choices shown filtered %}...{% endfilter_choices %}``: the checkbox group of one filter
+    (``shown``, a core.filtering.Filter) of the filter panel, with the choices ``filtered`` selected ticked,
+    drawn once for each selection of its choices and remembered (six checkboxes were a tenth of the incident
+    list's drawing). What it encloses may read nothing else: the filter, its choices and which are selected
+    are the whole of what it is remembered by (with the language and the escaping)."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError("filter_choices takes the filter, then what is filtered")
+    nodelist = parser.parse(("endfilter_choices",))
+    parser.delete_first_token()
+    return _FilterChoices(nodelist, parser.compile_filter(bits[1]), parser.compile_filter(bits[2]))
+
+
+@receiver(setting_changed, dispatch_uid="svtoolkit-filter-choices")
+def _forget_filter_choices(**kwargs):
+    _filter_choices_drawn.clear()
 
 
 class _Around(template.Node):
