@@ -102,15 +102,25 @@ def test_an_incident_or_its_action_is_found_exactly_when_the_rules_queryset_find
     assert ("southmoor", shared_out.pk) in seen and ("southmoor", taken_part_in.pk) not in seen
 
 
-def test_a_partner_of_no_organisation_is_answered_by_the_rule_as_written(demo, demo_users):
-    """Such a membership is refused by the services; one made directly is answered by the ORM with the rule
-    as it stands (the statement takes ids alone), so this change decides nothing differently for it."""
+def test_a_partner_of_no_organisation_sees_no_incident(client, demo, demo_users):
+    """Such a membership is refused by the services; one made directly (the admin) must not read "no
+    organisation" as every incident that no organisation takes part in: it sees none, listed or by its id."""
     nobody_takes_part = IncidentFactory(partnership=demo, sequence=900)
+    action = PlanActionFactory(incident=nobody_takes_part)
+    taken_part_in, _ = demo_incident(demo, demo_users)
     orphan = User.objects.get(
         pk=MembershipFactory(partnership=demo, role=Role.PARTNER, organisation=None).user_id
     )
-    expected = access.visible_incidents(orphan, demo).filter(pk=nobody_takes_part.pk).exists()
-    assert (_found_incident(orphan, demo, nobody_takes_part.pk, access.INCIDENT_WITH) is not None) == expected
+    assert not access.visible_incidents(orphan, demo).exists()
+    for incident in (nobody_takes_part, taken_part_in):
+        for incident_id in (incident.pk, str(incident.pk)):
+            assert _found_incident(orphan, demo, incident_id, access.INCIDENT_WITH) is None
+    records = access.RecordsOfVisibleIncident(PlanAction, nobody_takes_part.pk, related=ACTION_WITH)
+    assert records.find(orphan, demo, action.pk) is None
+    client.force_login(orphan, backend="svtoolkit.accounts.backends.PersonBackend")
+    assert client.get(reverse("incidents:incident", args=[nobody_takes_part.pk])).status_code == 404
+    listed = client.get(reverse("incidents:list"))
+    assert nobody_takes_part.reference not in listed.content.decode()
 
 
 def test_the_incident_and_action_found_are_read_as_the_orm_reads_them(demo, demo_users):

@@ -142,11 +142,12 @@ def visible_incident_condition(user, partnership, *, through: str = "") -> Q:
     from svtoolkit.incidents.models import IncidentShare
 
     role = role_in(user, partnership)
-    if role is None:
+    organisation = None if role is None else _organisation_taking_part(user, partnership, role)
+    if organisation is None:
         return Q(pk__in=[])
     # Read the few shared ids first: an OR with a subquery would stop the database using its indexes.
     shared = list(IncidentShare.objects.filter(partnership=partnership).values_list("incident_id", flat=True))
-    return _seen_by(partnership, shared, _organisation_taking_part(user, partnership, role), through=through)
+    return _seen_by(partnership, shared, organisation, through=through)
 
 
 # What a viewer who is not a partner sees of the incidents of a partnership: all of them, whoever takes part.
@@ -154,7 +155,9 @@ _ANY_ORGANISATION = object()
 
 
 def _organisation_taking_part(user, partnership, role):
-    """The organisation whose part in an incident lets a partner see it; for anyone else, any."""
+    """The organisation whose part in an incident lets a partner see it; for anyone else, any. A partner of
+    no organisation (the services refuse one; the admin could make one) has none, and sees no incident: the
+    rule's join would otherwise read "no organisation" as every incident no organisation takes part in."""
     if role != Role.PARTNER:
         return _ANY_ORGANISATION
     return memberships_of(user)[partnership.pk].organisation_id
@@ -214,9 +217,9 @@ def _found_visible(user, partnership, model, pk, *, related, only=(), incident_i
     from svtoolkit.incidents.models import Incident
 
     role = role_in(user, partnership)
-    if role is None:
+    organisation = None if role is None else _organisation_taking_part(user, partnership, role)
+    if organisation is None:
         return None
-    organisation = _organisation_taking_part(user, partnership, role)
     values = {"pk": pk, "partnership": partnership.pk}
     if model is not Incident:
         values["incident"] = incident_id
@@ -226,7 +229,7 @@ def _found_visible(user, partnership, model, pk, *, related, only=(), incident_i
         return _visible_one(model, tuple(related), tuple(only), partner="organisation" in values).get(
             **values
         )
-    # Anything else (an id given as text, a partner with no organisation): the ORM, with the rule as written.
+    # Anything else (an id given as text): the ORM, with the rule as written.
     through = "" if model is Incident else "incident__"
     found = _with_rows(model, related, only).filter(
         visible_incident_condition(user, partnership, through=through), pk=pk
