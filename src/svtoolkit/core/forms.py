@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
+from markupsafe import Markup, escape
 
 from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError, EditConflict
@@ -78,12 +80,12 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        kept = getattr(self.field, "stored_kept", None)
-        listed = self._kept_list(kept)
-        if listed is not None and (kept is None or {pk for pk, _ in listed}.issuperset(kept.pks)):
+        listed = self._listed()
+        if listed is not None:
             for pk, label in listed:
                 yield ModelChoiceIteratorValue(pk, None), label
             return
+        kept = getattr(self.field, "stored_kept", None)
         if kept is None:
             for record in labelled(self.queryset, self.field):
                 yield self.choice(record)
@@ -94,6 +96,24 @@ class ListedChoiceIterator(ModelChoiceIterator):
         for record in records:
             value, label = self.choice(record)
             yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
+
+    def options(self) -> "ListedOptions | None":
+        """The options a select of this list shows (``Select``), written once for each version of a kept
+        list; None when the list is read to be shown (not kept, or a stored record gone from it)."""
+        listed = self._listed()
+        if listed is None:
+            return None
+        empty = () if self.field.empty_label is None else (("", self.field.empty_label),)
+        return listed_options((*empty, *listed))
+
+    def _listed(self) -> list[tuple] | None:
+        """The (id, label) pairs of the kept list when they are all the field shows (every record the form
+        keeps as stored is in it), else None."""
+        kept = getattr(self.field, "stored_kept", None)
+        listed = self._kept_list(kept)
+        if listed is not None and (kept is None or {pk for pk, _ in listed}.issuperset(kept.pks)):
+            return listed
+        return None
 
     def _kept_list(self, kept) -> list[tuple] | None:
         """The (id, label) pairs of the list as ``core.kept_lists`` keeps them, when the field's list is the
@@ -118,12 +138,59 @@ def labelled(records: QuerySet, field) -> QuerySet:
     return records.only(*columns) if columns else records
 
 
+class ListedOptions:
+    """A select's options as Django's select template writes them (``core/widgets/select.html``), written
+    once: a page only marks the one chosen."""
+
+    def __init__(self, choices: tuple):
+        parts, self.ends, written = [], {}, 0
+        for value, label in choices:
+            opening = f'\n  <option value="{escape(str(value))}"'
+            # Where " selected" goes: after the first option of each value, the one Django would mark.
+            self.ends.setdefault(str(value), written + len(opening))
+            parts += [opening, f">{escape(label)}</option>"]
+            written += len(parts[-2]) + len(parts[-1])
+        self.markup = "".join(parts)
+
+    def marked(self, values: list[str]) -> Markup:
+        """The options with the first one whose value is among ``values`` (the widget's, as strings) marked
+        selected, as Django marks it."""
+        at = min((self.ends[value] for value in values if value in self.ends), default=None)
+        if at is None:
+            return Markup(self.markup)
+        return Markup(f"{self.markup[:at]} selected{self.markup[at:]}")
+
+
+@lru_cache(maxsize=256)
+def listed_options(choices: tuple) -> ListedOptions:
+    """The options of ``choices`` ((value, label) pairs), written once for as long as a kept list holds them:
+    keyed by the pairs themselves, a list that changes is written anew, never shown as it was."""
+    return ListedOptions(choices)
+
+
+class Select(forms.Select):
+    """The select of a list field: when its options are a kept list's (``ListedChoiceIterator.options``), they
+    are written once for each version of the list and each page marks only the one chosen, where Django's
+    select makes a dictionary and draws a template line for every option on every page. The same markup.
+    Named as Django's so that a field's ``widget_type`` is still "select" (GOV.UK's class goes by it)."""
+
+    def get_context(self, name, value, attrs):
+        options = self.choices.options() if isinstance(self.choices, ListedChoiceIterator) else None
+        if options is None:
+            return super().get_context(name, value, attrs)
+        # What every widget's context holds (its name, value and attributes), without Django's options.
+        context = forms.Widget.get_context(self, name, value, attrs)
+        context["widget"]["drawn_options"] = options.marked(context["widget"]["value"])
+        return context
+
+
 class ListedChoiceField(forms.ModelChoiceField):
     """One record from a list, its choices read as ``ListedChoiceIterator`` says. The record the form shows
     as stored (``keep_stored_choice``), sent back unchanged, is that record as the view read it: it may
     always be chosen, so it is not read again (an action saved with the same owner, the commonest save)."""
 
     iterator = ListedChoiceIterator
+    widget = Select
 
     def __init__(self, *args, labelled_by: tuple = (), **kwargs):
         super().__init__(*args, **kwargs)
