@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.contrib import messages
@@ -92,7 +92,8 @@ class ListedChoiceIterator(ModelChoiceIterator):
             return
         listed_pks = {record.pk for record in kept.listed}
         # Only when a stored record has left the list is it read too, in the list's own order.
-        records = kept.listed if listed_pks.issuperset(kept.pks) else labelled(self.queryset, self.field)
+        choosable = kept.choosable_in(self.field)
+        records = kept.listed if listed_pks.issuperset(kept.pks) else labelled(choosable, self.field)
         for record in records:
             value, label = self.choice(record)
             yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
@@ -198,7 +199,9 @@ class ListedChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         kept = getattr(self, "stored_kept", None)
-        if kept is not None and kept.records and not self.to_field_name and value not in self.empty_values:
+        if kept is None:
+            return super().to_python(value)
+        if kept.records and not self.to_field_name and value not in self.empty_values:
             pk = value.pk if isinstance(value, Model) else value
             try:
                 stored = kept.records.get(self.queryset.model._meta.pk.to_python(pk))
@@ -206,7 +209,12 @@ class ListedChoiceField(forms.ModelChoiceField):
                 stored = None
             if stored is not None:
                 return stored
-        return super().to_python(value)
+        # Checked, as Django checks it, against what may be chosen: the list and the records kept as stored.
+        listed, self._queryset = self._queryset, kept.choosable_in(self)
+        try:
+            return super().to_python(value)
+        finally:
+            self._queryset = listed
 
 
 def model_choice_field(
@@ -278,12 +286,25 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
 
 @dataclass
 class StoredKept:
-    """What ``keep_stored_choice`` leaves on a field: its list of active records, and the stored ones kept
-    (``records``: those the form was given as records rather than ids, by id)."""
+    """What ``keep_stored_choice`` leaves on a field: its list of active records (``of``, and ``listed`` as
+    its labels read it), and the stored ones kept (``records``: those the form was given as records rather
+    than ids, by id)."""
 
+    of: QuerySet
     listed: QuerySet
     pks: set
     records: dict
+
+    @cached_property
+    def choosable(self) -> QuerySet:
+        """What may be chosen: the list and the records kept. Made when first read (a value checked, the list
+        read with a stored record gone from it), not for a page shown from a kept list."""
+        return (self.of | self.of.model._default_manager.filter(pk__in=self.pks)).distinct()
+
+    def choosable_in(self, field) -> QuerySet:
+        """What may be chosen in ``field``: ``choosable`` while it lists what the records were kept beside,
+        else its own queryset (a model form's field, given ``choosable``; a list the form set since)."""
+        return self.choosable if field.queryset is self.of else field.queryset
 
 
 def keep_stored_choice(form, name) -> None:
@@ -301,14 +322,15 @@ def keep_stored_choice(form, name) -> None:
     listed = field.queryset
     to_pk = listed.model._meta.pk.to_python
     records = {record.pk: record for record in several if isinstance(record, listed.model)}
-    field.stored_kept = StoredKept(
-        listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks}, records=records
+    field.stored_kept = kept = StoredKept(
+        of=listed, listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks}, records=records
     )
-    # Django's own fields (a model form's) show their choices as project fields do.
+    if isinstance(field, ListedChoiceField):
+        return  # it lists its queryset and checks a value against what may be chosen (ListedChoiceField)
+    # Django's own fields (a model form's, tick boxes) show their choices as project fields do, and check a
+    # value against their queryset: what may be chosen.
     field.iterator = ListedChoiceIterator
-    # What may be chosen, which validation reads; the choices shown come from the list itself while every
-    # stored record is still in it (ListedChoiceIterator).
-    field.queryset = (listed | listed.model._default_manager.filter(pk__in=stored_pks)).distinct()
+    field.queryset = kept.choosable
 
 
 class PartnershipChoices:
@@ -466,7 +488,9 @@ def shown_value(field, value) -> str:
     if hasattr(field, "queryset"):
         wanted = comparable(value)
         wanted = wanted if isinstance(wanted, list) else [wanted]
-        return ", ".join(str(item) for item in field.queryset.filter(pk__in=wanted)) or "nothing"
+        kept = getattr(field, "stored_kept", None)
+        records = field.queryset if kept is None else kept.choosable_in(field)
+        return ", ".join(str(item) for item in records.filter(pk__in=wanted)) or "nothing"
     if choices:
         keys = value if isinstance(value, (list, tuple)) else [value]
         return ", ".join(str(choices.get(key, key)) for key in keys)
