@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -712,11 +712,18 @@ def of_type(code: str) -> Q:
     return Q(incident_types__icontains=f'"{code}"')
 
 
-def action_updates(action: PlanAction) -> QuerySet:
-    """The updates of ``action`` its page lists, newest first: when, who (``by_name``, their name) and what,
-    as values: the page shows nothing else of them, and reading each entry and its author whole cost as much
-    CPU as drawing half the page's form."""
-    return action.timeline_entries.order_by("-at").values("at", "text", by_name=F("by__full_name"))
+def action_updates(action_id: int) -> list[TimelineEntry]:
+    """The updates of action ``action_id`` its page lists, newest first, with when, what and their authors'
+    names (the rest deferred). Written as SQL, the authors' names joined, as ``latest_entries``: reading each
+    entry and its author whole through Django cost as much CPU as drawing half the page's form, and its
+    query built of values still seven times this one."""
+    entries = TimelineEntry.objects.raw(
+        "SELECT e.id, e.at, e.text, e.by_id, u.full_name AS by_full_name"
+        f" FROM {TimelineEntry._meta.db_table} AS e LEFT JOIN {User._meta.db_table} AS u ON u.id = e.by_id"
+        " WHERE e.action_id = %s ORDER BY e.at DESC, e.id DESC",
+        (action_id,),
+    )
+    return [_with_author_named(entry) for entry in entries]
 
 
 def actions_of_visible_incident(user, partnership, incident_id) -> QuerySet[PlanAction]:
