@@ -340,6 +340,26 @@ def test_what_may_be_chosen_besides_the_list_is_made_only_when_a_value_is_checke
     assert form.is_valid(), form.errors
     assert len(made) == 2  # both owners, others than those stored, checked against the lists and the stored
 
+    # The owners by id, as the action page gives them: sent back unchanged (the commonest save), or none.
+    made.clear()
+    by_id = initial_from(
+        action,
+        "status",
+        "not_needed_reason",
+        "revision",
+        owner_organisation=council.pk,
+        owner=kept["owner"].pk,
+    )
+    for owner in [kept["owner"].pk, ""]:
+        sent = form_on_action(action) | {"owner_organisation": council.pk, "owner": owner}
+        form = ActionUpdateForm(sent, initial=by_id, partnership=demo, can_reassign=True)
+        with CaptureQueriesContext(connection) as read:
+            assert form.is_valid(), form.errors
+        assert form.cleaned_data["owner_organisation"] == council
+        assert form.cleaned_data["owner"] == (kept["owner"] if owner else None)
+        assert len(read.captured_queries) == (2 if owner else 1)  # each record sent back, read
+    assert made == []  # each found among the records stored alone
+
 
 def test_a_list_set_after_the_stored_choice_was_kept_is_what_may_be_chosen(demo, demo_users):
     _, stored, kept = plan_action(demo, demo_users)

@@ -199,18 +199,17 @@ class ListedChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         kept = getattr(self, "stored_kept", None)
-        if kept is None:
+        if kept is None or value in self.empty_values:
             return super().to_python(value)
-        if kept.records and not self.to_field_name and value not in self.empty_values:
-            pk = value.pk if isinstance(value, Model) else value
-            try:
-                stored = kept.records.get(self.queryset.model._meta.pk.to_python(pk))
-            except (forms.ValidationError, TypeError):
-                stored = None
-            if stored is not None:
-                return stored
-        # Checked, as Django checks it, against what may be chosen: the list and the records kept as stored.
-        listed, self._queryset = self._queryset, kept.choosable_in(self)
+        stored = None if self.to_field_name else kept.stored_pk(value)
+        if stored in kept.records:
+            return kept.records[stored]
+        # Checked, as Django checks it, against what may be chosen: a record kept as stored among the records
+        # kept (a query the simpler, for the commonest save), any other among the list and those records.
+        choosable = (
+            kept.kept_alone if stored is not None and self.queryset is kept.of else kept.choosable_in(self)
+        )
+        listed, self._queryset = self._queryset, choosable
         try:
             return super().to_python(value)
         finally:
@@ -299,12 +298,26 @@ class StoredKept:
     def choosable(self) -> QuerySet:
         """What may be chosen: the list and the records kept. Made when first read (a value checked, the list
         read with a stored record gone from it), not for a page shown from a kept list."""
-        return (self.of | self.of.model._default_manager.filter(pk__in=self.pks)).distinct()
+        return (self.of | self.kept_alone).distinct()
+
+    @property
+    def kept_alone(self) -> QuerySet:
+        """The records kept, all of which may be chosen."""
+        return self.of.model._default_manager.filter(pk__in=self.pks)
 
     def choosable_in(self, field) -> QuerySet:
         """What may be chosen in ``field``: ``choosable`` while it lists what the records were kept beside,
         else its own queryset (a model form's field, given ``choosable``; a list the form set since)."""
         return self.choosable if field.queryset is self.of else field.queryset
+
+    def stored_pk(self, value):
+        """The id of the record kept that ``value`` (an id sent back, or a record) names, else None."""
+        pk = value.pk if isinstance(value, Model) else value
+        try:
+            pk = self.of.model._meta.pk.to_python(pk)
+        except (forms.ValidationError, TypeError):
+            return None
+        return pk if pk in self.pks else None
 
 
 def keep_stored_choice(form, name) -> None:
