@@ -276,12 +276,15 @@ def _isolated_var_dir(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with nothing counted against the rate limits (they count in the cache), and no ward
-    outlines an earlier test uploaded still read (its rows had the same ids and, the clock moved, times)."""
+    outlines an earlier test uploaded still read, nor forms' lists it found (their rows had the same ids and,
+    the clock moved, times)."""
     from django.core.cache import cache
 
+    from svtoolkit.core.kept_lists import forget_found_here
     from svtoolkit.reports.boundaries import _uploaded
 
     cache.clear()
+    forget_found_here()
     _uploaded.cache_clear()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django import forms
 from django.core.validators import MinLengthValidator, RegexValidator
-from django.template import Context, Template
+from django.template import Context, Template, VariableDoesNotExist
 from django.test.signals import template_rendered
 
 from svtoolkit.core.datetimes import DateField, LocalDateTimeField
@@ -136,3 +136,20 @@ def test_a_field_is_drawn_by_one_jinja2_template_not_by_templates_of_django_s_en
         "components/widgets/local_datetime.html",
         "components/widgets/date_part.html",
     }
+
+
+def test_a_field_the_page_gives_no_classes_is_drawn_without_django_s_engine_failing_to_find_them(monkeypatch):
+    # Passed as the tag's arguments, each name a page does not give (most give neither) cost an exception.
+    missed = []
+    original = VariableDoesNotExist.__init__
+
+    def noted(error, message="", params=()):
+        missed.extend(name for name in params[:1] if name in {"label_class", "input_class"})
+        original(error, message, params)
+
+    monkeypatch.setattr(VariableDoesNotExist, "__init__", noted)
+    Template('{% for field in form %}{% include "components/field.html" %}{% endfor %}').render(
+        Context({"form": EveryKindOfField()})
+    )
+
+    assert missed == []

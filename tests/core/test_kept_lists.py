@@ -147,3 +147,37 @@ def test_only_lists_of_rows_of_no_one_incident_are_kept(demo):
     assert tables_of(member_users(demo)) == {"accounts_user", "accounts_membership"}
     assert tables_of(demo.organisations.filter(is_active=True)) == {"partnerships_organisation"}
     assert tables_of(PlanAction.objects.filter(incident__partnership=demo)) is None
+
+
+def test_a_list_found_once_is_found_again_in_the_process_without_asking_the_cache(
+    demo, demo_users, monkeypatch
+):
+    from django.core.cache import cache
+
+    _, action = demo_incident(demo, demo_users)
+    _read_to_show(_form(demo, action))  # both lists read, kept and remembered
+    first = _shown(demo)
+    asked = []
+    monkeypatch.setattr(cache, "get_many", lambda keys: asked.append(keys) or {})
+
+    again = _read_to_show(_form(demo, action))
+    assert len(again) == 1 and "core_change" in again[0]
+    assert _shown(demo) == first and asked == []
+
+    MembershipFactory(partnership=demo, user__full_name="Newcomer Person")
+    assert "Newcomer Person" in _shown(demo)  # a new version: asked for, not found, read
+    assert len(asked) == 1
+
+
+def test_a_process_remembers_only_so_many_lists_the_first_forgotten_first(demo, monkeypatch):
+    from svtoolkit.core import kept_lists
+
+    monkeypatch.setattr(kept_lists, "FOUND_HERE_MOST", 2)
+    organisations, people = _shown(demo, "owner_organisation"), _shown(demo)  # the two lists of the form
+    found = dict(kept_lists._found_here)
+    assert [list(pairs)[0][1] for pairs in found.values()] == [organisations[1], people[1]]
+
+    OrganisationFactory(partnership=demo, name="Newly Formed Trust")
+    _shown(demo, "owner_organisation")
+
+    assert len(kept_lists._found_here) == 2 and list(kept_lists._found_here)[0] == list(found)[1]

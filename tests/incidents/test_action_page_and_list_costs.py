@@ -2,7 +2,7 @@
 queries, however big the plan, the action's history or the list (docs/performance.md, "The action page and
 the incident list")."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -20,8 +20,10 @@ from svtoolkit.incidents.models import (
     Incident,
     IncidentStatus,
     PlanAction,
+    TimelineEntry,
 )
 from svtoolkit.incidents.tally_models import DashboardTally, IncidentTally, MonthlyTally
+from tests.factories import TimelineEntryFactory
 from tests.incidents.builders import action_due, demo_incident, mark_action, more_actions, recorded_incident
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +123,29 @@ def test_the_action_page_finds_its_action_without_reading_its_owners_records(cli
     actions = 'SELECT "incidents_planaction"'
     (found,) = [query["sql"] for query in captured if query["sql"].startswith(actions)]
     assert '"accounts_user"' not in found and '"partnerships_organisation"' not in found
+
+
+def test_the_action_page_lists_its_updates_reading_only_when_who_and_what(client_for, demo, demo_users):
+    # Each update and its author were read whole (every column of both) to write a line of three values.
+    incident, action = demo_incident(demo, demo_users)
+    at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 00:30 in London; an hour later, 02:30 (summer time)
+    responder = demo_users["responder"]
+    by_the_service = TimelineEntryFactory(incident=incident, action=action, text="Escalated <automatically>")
+    by_someone = TimelineEntryFactory(incident=incident, action=action, by=responder, text="Seen")
+    again = TimelineEntryFactory(incident=incident, action=action, by=responder, text="Seen again")
+    TimelineEntry.objects.filter(pk=by_the_service.pk).update(at=at)
+    TimelineEntry.objects.filter(pk__in=[by_someone.pk, again.pk]).update(at=at + timedelta(hours=1))
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for("coordinator").get(reverse("incidents:action", args=[incident.pk, action.pk]))
+
+    assert response.status_code == 200
+    (updates,) = [query["sql"] for query in captured if "FROM incidents_timelineentry" in query["sql"]]
+    assert updates.split(" FROM ")[0] == "SELECT e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
+    assert (  # newest first, the later of two at the same minute first
+        f"<li>29 Mar 02:30, {responder.full_name}: Seen again</li>"
+        f"<li>29 Mar 02:30, {responder.full_name}: Seen</li>"
+        "<li>29 Mar 00:30, svtoolkit: Escalated &lt;automatically&gt;</li>"
+    ) in response.content.decode()
 
 
 def test_the_action_pages_list_of_people_reads_only_the_columns_of_their_names(client_for, demo, demo_users):

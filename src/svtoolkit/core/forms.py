@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property, lru_cache
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.formats import date_format
+from markupsafe import Markup, escape
 
 from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError, EditConflict
@@ -78,22 +80,41 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        kept = getattr(self.field, "stored_kept", None)
-        listed = self._kept_list(kept)
-        if listed is not None and (kept is None or {pk for pk, _ in listed}.issuperset(kept.pks)):
+        listed = self._listed()
+        if listed is not None:
             for pk, label in listed:
                 yield ModelChoiceIteratorValue(pk, None), label
             return
+        kept = getattr(self.field, "stored_kept", None)
         if kept is None:
             for record in labelled(self.queryset, self.field):
                 yield self.choice(record)
             return
         listed_pks = {record.pk for record in kept.listed}
         # Only when a stored record has left the list is it read too, in the list's own order.
-        records = kept.listed if listed_pks.issuperset(kept.pks) else labelled(self.queryset, self.field)
+        choosable = kept.choosable_in(self.field)
+        records = kept.listed if listed_pks.issuperset(kept.pks) else labelled(choosable, self.field)
         for record in records:
             value, label = self.choice(record)
             yield value, label if record.pk in listed_pks else f"{label} ({NO_LONGER_ACTIVE})"
+
+    def options(self) -> "ListedOptions | None":
+        """The options a select of this list shows (``Select``), written once for each version of a kept
+        list; None when the list is read to be shown (not kept, or a stored record gone from it)."""
+        listed = self._listed()
+        if listed is None:
+            return None
+        empty = () if self.field.empty_label is None else (("", self.field.empty_label),)
+        return listed_options((*empty, *listed))
+
+    def _listed(self) -> list[tuple] | None:
+        """The (id, label) pairs of the kept list when they are all the field shows (every record the form
+        keeps as stored is in it), else None."""
+        kept = getattr(self.field, "stored_kept", None)
+        listed = self._kept_list(kept)
+        if listed is not None and (kept is None or {pk for pk, _ in listed}.issuperset(kept.pks)):
+            return listed
+        return None
 
     def _kept_list(self, kept) -> list[tuple] | None:
         """The (id, label) pairs of the list as ``core.kept_lists`` keeps them, when the field's list is the
@@ -118,12 +139,59 @@ def labelled(records: QuerySet, field) -> QuerySet:
     return records.only(*columns) if columns else records
 
 
+class ListedOptions:
+    """A select's options as Django's select template writes them (``core/widgets/select.html``), written
+    once: a page only marks the one chosen."""
+
+    def __init__(self, choices: tuple):
+        parts, self.ends, written = [], {}, 0
+        for value, label in choices:
+            opening = f'\n  <option value="{escape(str(value))}"'
+            # Where " selected" goes: after the first option of each value, the one Django would mark.
+            self.ends.setdefault(str(value), written + len(opening))
+            parts += [opening, f">{escape(label)}</option>"]
+            written += len(parts[-2]) + len(parts[-1])
+        self.markup = "".join(parts)
+
+    def marked(self, values: list[str]) -> Markup:
+        """The options with the first one whose value is among ``values`` (the widget's, as strings) marked
+        selected, as Django marks it."""
+        at = min((self.ends[value] for value in values if value in self.ends), default=None)
+        if at is None:
+            return Markup(self.markup)
+        return Markup(f"{self.markup[:at]} selected{self.markup[at:]}")
+
+
+@lru_cache(maxsize=256)
+def listed_options(choices: tuple) -> ListedOptions:
+    """The options of ``choices`` ((value, label) pairs), written once for as long as a kept list holds them:
+    keyed by the pairs themselves, a list that changes is written anew, never shown as it was."""
+    return ListedOptions(choices)
+
+
+class Select(forms.Select):
+    """The select of a list field: when its options are a kept list's (``ListedChoiceIterator.options``), they
+    are written once for each version of the list and each page marks only the one chosen, where Django's
+    select makes a dictionary and draws a template line for every option on every page. The same markup.
+    Named as Django's so that a field's ``widget_type`` is still "select" (GOV.UK's class goes by it)."""
+
+    def get_context(self, name, value, attrs):
+        options = self.choices.options() if isinstance(self.choices, ListedChoiceIterator) else None
+        if options is None:
+            return super().get_context(name, value, attrs)
+        # What every widget's context holds (its name, value and attributes), without Django's options.
+        context = forms.Widget.get_context(self, name, value, attrs)
+        context["widget"]["drawn_options"] = options.marked(context["widget"]["value"])
+        return context
+
+
 class ListedChoiceField(forms.ModelChoiceField):
     """One record from a list, its choices read as ``ListedChoiceIterator`` says. The record the form shows
     as stored (``keep_stored_choice``), sent back unchanged, is that record as the view read it: it may
     always be chosen, so it is not read again (an action saved with the same owner, the commonest save)."""
 
     iterator = ListedChoiceIterator
+    widget = Select
 
     def __init__(self, *args, labelled_by: tuple = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,15 +199,21 @@ class ListedChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         kept = getattr(self, "stored_kept", None)
-        if kept is not None and kept.records and not self.to_field_name and value not in self.empty_values:
-            pk = value.pk if isinstance(value, Model) else value
-            try:
-                stored = kept.records.get(self.queryset.model._meta.pk.to_python(pk))
-            except (forms.ValidationError, TypeError):
-                stored = None
-            if stored is not None:
-                return stored
-        return super().to_python(value)
+        if kept is None or value in self.empty_values:
+            return super().to_python(value)
+        stored = None if self.to_field_name else kept.stored_pk(value)
+        if stored in kept.records:
+            return kept.records[stored]
+        # Checked, as Django checks it, against what may be chosen: a record kept as stored among the records
+        # kept (a query the simpler, for the commonest save), any other among the list and those records.
+        choosable = (
+            kept.kept_alone if stored is not None and self.queryset is kept.of else kept.choosable_in(self)
+        )
+        listed, self._queryset = self._queryset, choosable
+        try:
+            return super().to_python(value)
+        finally:
+            self._queryset = listed
 
 
 def model_choice_field(
@@ -211,12 +285,39 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
 
 @dataclass
 class StoredKept:
-    """What ``keep_stored_choice`` leaves on a field: its list of active records, and the stored ones kept
-    (``records``: those the form was given as records rather than ids, by id)."""
+    """What ``keep_stored_choice`` leaves on a field: its list of active records (``of``, and ``listed`` as
+    its labels read it), and the stored ones kept (``records``: those the form was given as records rather
+    than ids, by id)."""
 
+    of: QuerySet
     listed: QuerySet
     pks: set
     records: dict
+
+    @cached_property
+    def choosable(self) -> QuerySet:
+        """What may be chosen: the list and the records kept. Made when first read (a value checked, the list
+        read with a stored record gone from it), not for a page shown from a kept list."""
+        return (self.of | self.kept_alone).distinct()
+
+    @property
+    def kept_alone(self) -> QuerySet:
+        """The records kept, all of which may be chosen."""
+        return self.of.model._default_manager.filter(pk__in=self.pks)
+
+    def choosable_in(self, field) -> QuerySet:
+        """What may be chosen in ``field``: ``choosable`` while it lists what the records were kept beside,
+        else its own queryset (a model form's field, given ``choosable``; a list the form set since)."""
+        return self.choosable if field.queryset is self.of else field.queryset
+
+    def stored_pk(self, value):
+        """The id of the record kept that ``value`` (an id sent back, or a record) names, else None."""
+        pk = value.pk if isinstance(value, Model) else value
+        try:
+            pk = self.of.model._meta.pk.to_python(pk)
+        except (forms.ValidationError, TypeError):
+            return None
+        return pk if pk in self.pks else None
 
 
 def keep_stored_choice(form, name) -> None:
@@ -234,14 +335,15 @@ def keep_stored_choice(form, name) -> None:
     listed = field.queryset
     to_pk = listed.model._meta.pk.to_python
     records = {record.pk: record for record in several if isinstance(record, listed.model)}
-    field.stored_kept = StoredKept(
-        listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks}, records=records
+    field.stored_kept = kept = StoredKept(
+        of=listed, listed=labelled(listed, field), pks={to_pk(pk) for pk in stored_pks}, records=records
     )
-    # Django's own fields (a model form's) show their choices as project fields do.
+    if isinstance(field, ListedChoiceField):
+        return  # it lists its queryset and checks a value against what may be chosen (ListedChoiceField)
+    # Django's own fields (a model form's, tick boxes) show their choices as project fields do, and check a
+    # value against their queryset: what may be chosen.
     field.iterator = ListedChoiceIterator
-    # What may be chosen, which validation reads; the choices shown come from the list itself while every
-    # stored record is still in it (ListedChoiceIterator).
-    field.queryset = (listed | listed.model._default_manager.filter(pk__in=stored_pks)).distinct()
+    field.queryset = kept.choosable
 
 
 class PartnershipChoices:
@@ -399,7 +501,9 @@ def shown_value(field, value) -> str:
     if hasattr(field, "queryset"):
         wanted = comparable(value)
         wanted = wanted if isinstance(wanted, list) else [wanted]
-        return ", ".join(str(item) for item in field.queryset.filter(pk__in=wanted)) or "nothing"
+        kept = getattr(field, "stored_kept", None)
+        records = field.queryset if kept is None else kept.choosable_in(field)
+        return ", ".join(str(item) for item in records.filter(pk__in=wanted)) or "nothing"
     if choices:
         keys = value if isinstance(value, (list, tuple)) else [value]
         return ", ".join(str(choices.get(key, key)) for key in keys)

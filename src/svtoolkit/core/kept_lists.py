@@ -7,10 +7,15 @@ person, a membership or an organisation changed is a new key, so the next page s
 kept only when its query reads nothing but tables whose every change is logged as a change to rows of no one
 incident, and it is checked as it is read (``TablesRead``): a label that read another table (a column not
 read with the list, say) is not kept, and under test is an error. Validation still reads the database.
+
+Each process also remembers the lists it has found or read, by the same key (``_found_here``): the key names
+the versions of what its list shows, so a list remembered is the cache's, without a round trip to Redis and
+the unpickling of tens of pairs on every page.
 """
 
 import hashlib
 import logging
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +29,27 @@ logger = logging.getLogger(__name__)
 
 # The key moves with every change to what a list shows; this only lets an unused list go.
 LIST_SECONDS = 60 * 60
+# The lists a process remembers (each tens of pairs): past this many, the one remembered first is forgotten.
+FOUND_HERE_MOST = 256
+
+_found_here: dict[str, tuple] = {}
+_forgetting = threading.Lock()
+
+
+def _remember(key: str, choices) -> tuple:
+    choices = tuple(choices)
+    with _forgetting:
+        _found_here[key] = choices
+        while len(_found_here) > FOUND_HERE_MOST:
+            del _found_here[next(iter(_found_here))]
+    return choices
+
+
+def forget_found_here() -> None:
+    """Forget the lists this process remembers (tests: ids freed by rolled-back rows are given again on
+    SQLite, so one key may name another test's list)."""
+    with _forgetting:
+        _found_here.clear()
 
 
 def tables_of(records) -> frozenset[str] | None:
@@ -69,7 +95,7 @@ class KeptLists:
         if read.untracked or read.undeclared or read.wrote:
             _refuse_to_keep(name, read)
             return choices
-        self.found[self.keys[name]] = choices  # shown again on the page (a select's check): not read again
+        self.found[self.keys[name]] = _remember(self.keys[name], choices)  # shown again: not read again
         try:
             cache.set(self.keys[name], choices, LIST_SECONDS)
         except OUTAGE_ERRORS:
@@ -89,10 +115,15 @@ class KeptLists:
             own = tuple(row for row in versions if row[0] is None or row[0] in tables)
             shown = (release(), self.form_name, name, self.partnership_id, own)
             self.keys[name] = f"svt:list:{hashlib.sha256(repr(shown).encode()).hexdigest()}"
+        self.found = {key: _found_here[key] for key in self.keys.values() if key in _found_here}
+        wanted = [key for key in self.keys.values() if key not in self.found]
+        if not wanted:
+            return
         try:
-            self.found = cache.get_many(list(self.keys.values()))
+            found = cache.get_many(wanted)
         except OUTAGE_ERRORS:  # Redis is down: each list is read as if nothing were kept
-            self.found = {}
+            found = {}
+        self.found |= {key: _remember(key, choices) for key, choices in found.items()}
 
 
 class KeptList:

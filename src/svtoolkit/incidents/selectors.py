@@ -443,6 +443,11 @@ def latest_entries(incident_id: int) -> list[ShownEntry]:
         " WHERE e.incident_id = %s ORDER BY e.at DESC, e.id DESC LIMIT %s",
         (incident_id, LATEST_ENTRIES_SHOWN),
     )
+    return _shown_entries(rows)
+
+
+def _shown_entries(rows) -> list[ShownEntry]:
+    """Entries read as (at, kind, text, by_id, the author's full name) rows, as pages show them."""
     return [
         ShownEntry(_moment(at), kind, text, Person(author) if by_id is not None else None)
         for at, kind, text, by_id, author in rows
@@ -895,6 +900,19 @@ def of_type(code: str) -> Q:
     if connection.features.supports_json_field_contains:
         return Q(incident_types__contains=[code])
     return Q(incident_types__icontains=f'"{code}"')
+
+
+def action_updates(action_id: int) -> list[ShownEntry]:
+    """The updates of action ``action_id`` its page lists, newest first, with when, what and their authors'
+    names, read as plain values as ``latest_entries`` reads the incident's: reading each entry and its author
+    whole through Django cost as much CPU as drawing half the page's form."""
+    rows = _rows(
+        "SELECT e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
+        f" FROM {TimelineEntry._meta.db_table} AS e LEFT JOIN {User._meta.db_table} AS u ON u.id = e.by_id"
+        " WHERE e.action_id = %s ORDER BY e.at DESC, e.id DESC",
+        (action_id,),
+    )
+    return _shown_entries(rows)
 
 
 def actions_of_visible_incident(incident_id) -> access.RecordsOfVisibleIncident:

@@ -445,7 +445,7 @@ def action(request, incident_id, action_id):
         context=lambda: {
             "incident": shown,
             "action": planned,
-            "entries": planned.timeline_entries.select_related("by").order_by("-at"),
+            "entries": selectors.action_updates(planned.pk),
         },
         thing="action",
         on_conflict=stored_again(planned),

@@ -14,10 +14,14 @@ from svtoolkit.core.jinja_parts import region
 register = template.Library()
 
 
-@register.simple_tag
-def govuk_field(field, label_class="", input_class=""):
-    """The field in GOV.UK's markup, drawn by Jinja2 (core/field_markup.py): ``components/field.html``."""
-    return field_markup(field, label_class=label_class, input_class=input_class)
+@register.simple_tag(takes_context=True)
+def govuk_field(context, field):
+    """The field in GOV.UK's markup, drawn by Jinja2 (core/field_markup.py): ``components/field.html``, with
+    the ``label_class`` and ``input_class`` the page gives it. Read from the context rather than as the tag's
+    arguments: a name the page does not give (most do not) cost Django's engine an exception to find so."""
+    return field_markup(
+        field, label_class=context.get("label_class") or "", input_class=context.get("input_class") or ""
+    )
 
 
 @register.filter
