@@ -3,23 +3,14 @@ aria-describedby), drawn by Jinja2: ``components/field.html`` hands every field 
 
 Every form page draws its fields, and the action page, one of the busiest, is mostly its form: through
 Django's engine the field's component and its two included parts cost nearly as much as the widgets they
-drew. Jinja2 compiles the one template (``core/jinja2/core/field.html``) to Python. It has its own
-environment because the markup must stay what Django's engine drew, byte for byte: what a field shows (its
-label, hint, errors, choices) is escaped and localised as Django's engine does, where Jinja2's own escaping
-writes an apostrophe as ``&#39;`` rather than ``&#x27;`` (docs/decisions/0021).
+drew. Jinja2 compiles the one template (``core/jinja2/core/field.html``) to Python, in the environment that
+draws as Django's engine would (core/jinja_parts.py), because the markup must stay what Django's engine drew,
+byte for byte: what a field shows (its label, hint, errors, choices) is escaped and localised as Django's
+engine does, where Jinja2's own escaping writes an apostrophe as ``&#39;`` rather than ``&#x27;``
+(docs/decisions/0021).
 """
 
-import html
-from functools import cache
-from pathlib import Path
-
-from django.conf import settings
-from django.template.defaultfilters import floatformat
-from django.utils.formats import localize
-from django.utils.safestring import mark_safe
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
-
+from svtoolkit.core import jinja_parts
 from svtoolkit.core.datetimes import DatePartsInput
 
 _INPUT_CLASS = {
@@ -79,27 +70,6 @@ def govuk_widget(field, *, errors, described, limit, extra_class=""):
     return field.as_widget(attrs=attrs)
 
 
-def _as_django_shows(value):
-    """What ``{{ value }}`` writes in Django's engine (its ``escape``, without the cost of its lazy-text
-    wrapper on each value): localised, then escaped unless already safe. A field's template shows no date or
-    time of its own (widgets draw theirs), so Django's conversion of those to local time is left out."""
-    return value if hasattr(value, "__html__") else Markup(html.escape(str(localize(value))))
-
-
-@cache
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "jinja2"),
-        autoescape=True,
-        finalize=_as_django_shows,
-        keep_trailing_newline=True,  # the field's last line break, as Django's engine keeps it
-        undefined=StrictUndefined,
-        auto_reload=settings.DEBUG,  # as Django's own Jinja2 engine: a changed template is read again
-    )
-    environment.filters["floatformat"] = floatformat
-    return environment
-
-
 def field_markup(field, *, label_class: str = "", input_class: str = "") -> str:
     """``field`` (a bound field) in GOV.UK's markup, with ``label_class`` on its label and ``input_class`` on
     its input (a width such as govuk-input--width-10), when it has them."""
@@ -118,5 +88,4 @@ def field_markup(field, *, label_class: str = "", input_class: str = "") -> str:
     else:
         widget = govuk_widget(field, errors=errors, described=described, limit=limit, extra_class=input_class)
         values.update(shape="input", widget=widget, label_class=label_class)
-    # Jinja2 escaped every value as Django's engine would (autoescape is on, with _as_django_shows).
-    return mark_safe(_environment().get_template("core/field.html").render(values))
+    return jinja_parts.draw("core/field.html", values)

@@ -1,21 +1,25 @@
-"""Parts of pages drawn by Jinja2 that show what they show as Django's engine would, byte for byte: the parts
-drawn again and again (the incident page's live part, after every write to its incident) and the GOV.UK
-partials they use (``components/table_region.html``, the incidents' ``actions_table.html``), which pages of
-Django's engine draw through the same templates (``{% part %}``, ``{% table_region %}``).
+"""The one Jinja2 environment that draws as Django's engine would, byte for byte: every form field
+(``core/field_markup.py``, docs/decisions/0021), the layout's header, messages and footer
+(``core/templatetags/layout.py``, 0024), and the parts drawn again and again (the incident page's live part,
+after every write to its incident) with the GOV.UK partials they use (``components/table_region.html``, the
+incidents' ``actions_table.html``), which pages of Django's engine draw through the same templates
+(``{% part %}``, ``{% table_region %}``, 0025).
 
-Through Django's engine such a part costs its context processors (the layout's navigation, worked out again
-for a fragment that shows none of it), a context layer for each ``{% include %}`` and ``{% if %}``, and a
-look-up through every layer for each variable; Jinja2 compiles a template to Python. Unlike the rows'
-environment (core/jinja_rows.py, whose escaping the plan and the timeline show), this one escapes as Django's
-engine does: each value is moved into the current time zone, localised, then escaped with Python's
-``html.escape`` unless it is already safe (an apostrophe ``&#x27;``, a quotation mark ``&quot;``), as
-``core/field_markup.py`` does (docs/decisions/0025). A part draws rows of the rows' environment with
-``rows(...)``, as a page does with ``{% rows %}``: their markup stays theirs.
+Through Django's engine such markup costs a context layer for each ``{% include %}`` and ``{% if %}`` and a
+look-up through every layer for each variable (and, for a part drawn alone, the context processors); Jinja2
+compiles a template to Python. Unlike the rows' environment (core/jinja_rows.py, whose escaping the plan and
+the timeline show), this one escapes as Django's engine does (``as_django_shows``): an apostrophe
+``&#x27;``, a quotation mark ``&quot;``, where Jinja2's own escaping writes ``&#39;`` and ``&#34;``. A part
+draws rows of the rows' environment with ``rows(...)``, as a page does with ``{% rows %}``: their markup
+stays theirs.
 
-A template is found in an app's ``jinja2/`` folder, as the rows' are, and names this module in its first
-comment. Given the request, a template has ``csrf_input`` (``{% csrf_token %}``); it always has
-``url(...)``, ``submission_key()``, ``rows(...)``, ``table_region(label)`` (to ``call``) and
-``floatformat``. A name it is not given is an error, never an empty string (``StrictUndefined``).
+A template is found in an app's ``jinja2/`` folder, as the rows' are, and says what draws it in its first
+comment. A template keeps its last line break (as Django's engine does), so a part that must not end with one
+(the layout's) is written without it. Given the request, a template has ``csrf_input`` (``{% csrf_token %}``);
+it always has ``url(...)``, ``static(...)``, ``submission_key()``, ``rows(...)``, ``table_region(label)`` (to
+``call``), ``error_summary_box(inner)`` and ``floatformat``. A value given to a template is read before a
+name the environment gives (the layout gives its own ``url``, its addresses remembered). A name it is not
+given is an error, never an empty string (``StrictUndefined``).
 """
 
 import html
@@ -27,6 +31,8 @@ from django.conf import settings
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy
 from django.template.defaultfilters import floatformat
+from django.template.loader import get_template
+from django.templatetags.static import static
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -35,9 +41,10 @@ from markupsafe import Markup
 
 
 def as_django_shows(value):
-    """What ``{{ value }}`` writes in Django's engine: in the current time zone, localised, then escaped
-    unless already safe (Django's ``escape`` is ``html.escape``, without the cost of its lazy-text wrapper).
-    Text and whole numbers, most of what a part shows, go the short way that ``localize`` takes for them."""
+    """What ``{{ value }}`` writes in Django's engine (``render_value_in_context``): in the current time zone,
+    localised, made text, then escaped unless safe (Django's ``escape`` is ``html.escape``, without the cost
+    of its lazy-text wrapper). Text and whole numbers, most of what is shown, go the short way that
+    ``localize`` takes for them; a value whose text is safe (a message of safe text) is shown as it is."""
     kind = type(value)
     if kind is str:
         return Markup(html.escape(value))
@@ -45,7 +52,8 @@ def as_django_shows(value):
         return Markup(value)
     if hasattr(value, "__html__"):
         return value
-    return Markup(html.escape(str(localize(template_localtime(value)))))
+    text = str(localize(template_localtime(value)))
+    return text if hasattr(text, "__html__") else Markup(html.escape(text))
 
 
 @pass_context
@@ -67,6 +75,11 @@ def region(label, inner: str) -> SafeString:
     return draw("components/table_region.html", {"label": label, "inner": Markup(inner)})
 
 
+def error_summary_box(inner) -> str:
+    """GOV.UK's error summary around ``inner``, drawn by the component every page draws its problems in."""
+    return get_template("components/error_summary_box.html").render({"inner": mark_safe(inner)})
+
+
 @cache
 def environment() -> Environment:
     folders = [Path(config.path) / "jinja2" for config in apps.get_app_configs()]
@@ -80,8 +93,8 @@ def environment() -> Environment:
     )
     # The same url() and submission_key() as the rows' (core/jinja_rows.py).
     shared = engines["jinja2"].env.globals
-    environment.globals.update(url=shared["url"], submission_key=shared["submission_key"])
-    environment.globals.update(rows=rows, table_region=table_region)
+    environment.globals.update(url=shared["url"], submission_key=shared["submission_key"], static=static)
+    environment.globals.update(rows=rows, table_region=table_region, error_summary_box=error_summary_box)
     environment.filters["floatformat"] = floatformat
     return environment
 

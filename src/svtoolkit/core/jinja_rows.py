@@ -3,8 +3,9 @@
 Django's template engine resolves every variable of every row through its context layers; Jinja2 compiles a
 template to Python. For the long lists (a plan of a hundred actions, a timeline of five hundred entries, the
 incident list) that is a tenth to a quarter of the page's time. Only such row templates are written for
-Jinja2; pages and the GOV.UK components stay in Django's engine (docs/decisions/0016). The layout's parts
-have an environment of their own, which escapes as Django's engine does (core/templatetags/layout.py, 0024).
+Jinja2; pages and the GOV.UK components stay in Django's engine (docs/decisions/0016). Form fields, the
+layout's parts and the incident page's live part have one environment of their own, which escapes as Django's
+engine does (core/jinja_parts.py; 0021, 0024, 0025).
 
 The environment gives the row templates what Django's engine gave them: ``url`` (``{% url %}``, from the same
 memory of reversed addresses), ``submission_key()`` (``{% submission_key %}``) and the ``date`` filter, in the

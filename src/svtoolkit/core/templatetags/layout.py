@@ -8,69 +8,26 @@ parts that never vary while the process runs (the links in ``<head>``, the foote
 once and kept. ``base.html`` keeps the blocks pages fill, and places the parts with ``{% head_links %}``,
 ``{% page_header %}``, ``{% page_messages %}`` and ``{% page_footer %}`` (docs/decisions/0024).
 
-The markup is what Django's engine drew, byte for byte: every value is escaped as Django's engine escapes
-(``&#x27;`` for an apostrophe, where Jinja2's own escaping writes ``&#39;``), and each value is read from the
-page's context as Django's engine read it, a name the page does not have being empty.
+The markup is what Django's engine drew, byte for byte: the parts are drawn by the environment that escapes as
+Django's engine escapes (core/jinja_parts.py: ``&#x27;`` for an apostrophe, where Jinja2's own escaping
+writes ``&#39;``), and each value is read from the page's context as Django's engine read it, a name the page
+does not have being empty. The parts' templates end without a line break, as the layout places them.
 """
 
 import functools
-import html
-from pathlib import Path
 
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaulttags import CsrfTokenNode
-from django.template.loader import get_template
-from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.formats import localize
-from django.utils.safestring import mark_safe
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 
-from svtoolkit.core.templatetags.submissions import submission_key
+from svtoolkit.core import jinja_parts
 from svtoolkit.core.templatetags.urls import address
 
 register = template.Library()
 _CSRF_TOKEN = CsrfTokenNode()
-
-
-def _as_django_shows(value):
-    """What ``{{ value }}`` writes in Django's engine (``render_value_in_context``): localised, made text, and
-    escaped unless safe. The layout shows no date, so Django's move of a moment to local time is left out."""
-    if hasattr(value, "__html__"):
-        return value
-    value = localize(value)
-    text = value if isinstance(value, str) else str(value)
-    # A message whose text is safe is shown as it is: str() of it is its safe text.
-    return text if hasattr(text, "__html__") else Markup(html.escape(text))
-
-
-def error_summary_box(inner) -> str:
-    """GOV.UK's error summary around ``inner``, drawn by the component every page draws its problems in."""
-    return get_template("components/error_summary_box.html").render({"inner": mark_safe(inner)})
-
-
-@functools.cache
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(Path(__file__).parent.parent / "jinja2"),  # core/jinja2
-        autoescape=True,
-        finalize=_as_django_shows,
-        undefined=StrictUndefined,
-        auto_reload=settings.DEBUG,  # as Django's own Jinja2 engine: a changed template is read again
-    )
-    environment.globals.update(
-        static=static, submission_key=submission_key, error_summary_box=error_summary_box
-    )
-    return environment
-
-
-def _drawn(template_name: str, values: dict) -> str:
-    # Jinja2 escaped every value as Django's engine would (autoescape is on, with _as_django_shows).
-    return mark_safe(_environment().get_template(template_name).render(values))
 
 
 _WHERE = "svtoolkit.layout.where"
@@ -108,9 +65,10 @@ def header(context) -> str:
     if signed_in:
         navigation = tuple(context.get("navigation", ()))
         navigation_links = _kept(_navigation_links)(navigation, context.get("current_url_name", ""), *where)
-    return _drawn(
+    return jinja_parts.draw(
         "core/layout/header.html",
         {
+            # The page's addresses, each reversed once: read before the environment's url().
             "url": _addresses(*where).__getitem__,
             "service_name": context.get("service_name", ""),
             "signed_in": signed_in,
@@ -130,7 +88,7 @@ def header(context) -> str:
 def _navigation_links(navigation: tuple, current_url_name: str, urlconf, script_prefix) -> str:
     """The navigation's links: the same for everyone shown the same links on the same page. A few sets of
     links (each role is shown its own) on each page: a few hundred short strings at most."""
-    return _drawn(
+    return jinja_parts.draw(
         "core/layout/navigation.html",
         {
             "url": _addresses(urlconf, script_prefix).__getitem__,
@@ -146,7 +104,7 @@ def messages(context) -> str:
     shown = context.get("messages", ())
     if not shown:
         return ""
-    return _drawn("core/layout/messages.html", {"messages": shown})
+    return jinja_parts.draw("core/layout/messages.html", {"messages": shown})
 
 
 def head_links(context) -> str:
@@ -162,7 +120,7 @@ def footer(context) -> str:
 @functools.lru_cache(maxsize=64)
 def _unchanging(template_name: str, urlconf, script_prefix) -> str:
     # Its addresses depend on the URL configuration and the script prefix (the key), and on settings.
-    return _drawn(template_name, {"url": _addresses(urlconf, script_prefix).__getitem__})
+    return jinja_parts.draw(template_name, {"url": _addresses(urlconf, script_prefix).__getitem__})
 
 
 def _kept(part):
