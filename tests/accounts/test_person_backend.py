@@ -170,3 +170,13 @@ def test_a_default_manager_that_filters_with_values_of_its_own_is_refused(monkey
 
     with pytest.raises(ImproperlyConfigured):
         person_by_id(0)
+
+
+def test_an_id_that_is_no_accounts_id_finds_no_one(demo_users):
+    # A session's id is text when it is stored; one that is not a number (tampered, or from another system)
+    # is nobody, as Django's own backend answers it, never an error page.
+    coordinator = demo_users["coordinator"]
+    assert person_by_id(str(coordinator.pk)) == coordinator
+    assert person_by_id("not-a-number") is None
+    assert person_by_id(None) is None
+    assert PersonBackend().get_user("not-a-number") is None

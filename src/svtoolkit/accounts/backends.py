@@ -4,6 +4,7 @@ for ``User.objects.get(pk=...)`` anew on each request was most of what finding t
 (docs/decisions/0020)."""
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 
 from svtoolkit.accounts.models import User
 from svtoolkit.core.statements import OneRow
@@ -13,9 +14,14 @@ from svtoolkit.core.statements import OneRow
 _PERSON = OneRow(User, lambda pk: User._default_manager.filter(pk=pk), "pk")
 
 
-def person_by_id(user_id: int) -> User | None:
-    """The account with this id, every column read as ``User.objects.get(pk=user_id)`` reads them, or None."""
-    return _PERSON.get(pk=user_id)
+def person_by_id(user_id) -> User | None:
+    """The account with this id, every column read as ``User.objects.get(pk=user_id)`` reads them, or None
+    (as for an id that is no account's id at all, such as text that is not a number)."""
+    try:
+        pk = User._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    return _PERSON.get(pk=pk) if type(pk) is int else None
 
 
 class PersonBackend(ModelBackend):

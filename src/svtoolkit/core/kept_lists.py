@@ -115,7 +115,8 @@ class KeptLists:
             own = tuple(row for row in versions if row[0] is None or row[0] in tables)
             shown = (release(), self.form_name, name, self.partnership_id, own)
             self.keys[name] = f"svt:list:{hashlib.sha256(repr(shown).encode()).hexdigest()}"
-        self.found = {key: _found_here[key] for key in self.keys.values() if key in _found_here}
+        # One look-up a key: another thread may forget a list between a test and a read.
+        self.found = {key: found for key in self.keys.values() if (found := _found_here.get(key)) is not None}
         wanted = [key for key in self.keys.values() if key not in self.found]
         if not wanted:
             return

@@ -437,17 +437,18 @@ def latest_entries(incident_id: int) -> list[ShownEntry]:
     changes to the timeline and its authors, so a new entry (two thirds of the writes) redraws them and
     nothing else (incidents.page_cache). Written as SQL, the authors' names joined, read as plain values: a
     sixth of the CPU of Django's select_related of the entries and their authors."""
+    return _shown_entries("incident_id", incident_id, limit=LATEST_ENTRIES_SHOWN)
+
+
+def _shown_entries(column: str, value: int, *, limit: int | None = None) -> list[ShownEntry]:
+    """The timeline entries whose ``column`` is ``value``, newest first (the later of two at the same moment
+    first), at most ``limit``, read as plain values with their authors' names joined."""
     rows = _rows(
         "SELECT e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
         f" FROM {TimelineEntry._meta.db_table} AS e LEFT JOIN {User._meta.db_table} AS u ON u.id = e.by_id"
-        " WHERE e.incident_id = %s ORDER BY e.at DESC, e.id DESC LIMIT %s",
-        (incident_id, LATEST_ENTRIES_SHOWN),
+        f" WHERE e.{column} = %s ORDER BY e.at DESC, e.id DESC" + (" LIMIT %s" if limit is not None else ""),
+        (value, limit) if limit is not None else (value,),
     )
-    return _shown_entries(rows)
-
-
-def _shown_entries(rows) -> list[ShownEntry]:
-    """Entries read as (at, kind, text, by_id, the author's full name) rows, as pages show them."""
     return [
         ShownEntry(_moment(at), kind, text, Person(author) if by_id is not None else None)
         for at, kind, text, by_id, author in rows
@@ -906,13 +907,7 @@ def action_updates(action_id: int) -> list[ShownEntry]:
     """The updates of action ``action_id`` its page lists, newest first, with when, what and their authors'
     names, read as plain values as ``latest_entries`` reads the incident's: reading each entry and its author
     whole through Django cost as much CPU as drawing half the page's form."""
-    rows = _rows(
-        "SELECT e.at, e.kind, e.text, e.by_id, u.full_name AS by_full_name"
-        f" FROM {TimelineEntry._meta.db_table} AS e LEFT JOIN {User._meta.db_table} AS u ON u.id = e.by_id"
-        " WHERE e.action_id = %s ORDER BY e.at DESC, e.id DESC",
-        (action_id,),
-    )
-    return _shown_entries(rows)
+    return _shown_entries("action_id", action_id)
 
 
 def actions_of_visible_incident(incident_id) -> access.RecordsOfVisibleIncident:

@@ -44,7 +44,9 @@ def _where(context) -> tuple:
 
 
 class _Addresses(dict):
-    """The addresses of views without arguments, as ``{% url %}`` gives them, each reversed once."""
+    """The addresses of views without arguments, as ``{% url %}`` gives them, each reversed once. Reversed
+    with no current application: no ``include()`` names an instance namespace, so ``{% url %}``'s use of
+    the request's gives the same; one that did would need it in the key."""
 
     def __missing__(self, view_name: str) -> str:
         self[view_name] = found = address(view_name, [], {}, None)
