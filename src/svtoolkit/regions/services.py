@@ -192,20 +192,22 @@ def decide_proposal(
         incident_services.share_incident(
             incident=proposal.incident, partnership=proposal.partnership, by=by, request=request, **given
         )
+        timeline_line = None
     else:
-        incident_services.log_change(
-            incident=proposal.incident,
-            by=by,
-            text=f"Declined sharing with {proposal.partnership}: {proposal.decision_reason}",
-        )
-    record_updated(
-        by=by,
-        partnership=proposal.incident.partnership,
-        target=proposal,
-        request=request,
-        status=proposal.status,
-    )
+        timeline_line = f"Declined sharing with {proposal.partnership}: {proposal.decision_reason}"
+    _recorded(proposal, proposal.status, by=by, request=request, timeline_line=timeline_line)
     return proposal
+
+
+def _recorded(proposal, status, *, by, request, timeline_line: str | None = None) -> None:
+    """A proposal decided or withdrawn: the status it took in the audit log of its incident's partnership,
+    and ``timeline_line`` on the incident's timeline (accepting leaves none of its own: sharing the incident
+    writes one)."""
+    if timeline_line is not None:
+        incident_services.log_change(incident=proposal.incident, by=by, text=timeline_line)
+    record_updated(
+        by=by, partnership=proposal.incident.partnership, target=proposal, request=request, status=status
+    )
 
 
 def _both_still_in_the_region(proposal) -> None:
@@ -255,18 +257,13 @@ def withdraw_proposals(*, partnership, from_region, by, request=None) -> int:
         status=ProposalStatus.WITHDRAWN, decided_by=by, decided_at=timezone.now(), decision_reason=why
     )
     for proposal in open_ones:
-        incident_services.log_change(
-            incident=proposal.incident,
+        _recorded(
+            proposal,
+            ProposalStatus.WITHDRAWN,
             by=by,
-            text=f"{from_region}'s proposal to share this incident with {proposal.partnership} was "
-            f"withdrawn: {why}",
-        )
-        record_updated(
-            by=by,
-            partnership=proposal.incident.partnership,
-            target=proposal,
             request=request,
-            status=ProposalStatus.WITHDRAWN,
+            timeline_line=f"{from_region}'s proposal to share this incident with {proposal.partnership} was "
+            f"withdrawn: {why}",
         )
         _tell_of_withdrawal(proposal, from_region=from_region, why=why)
     return len(open_ones)
