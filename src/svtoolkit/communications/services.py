@@ -206,10 +206,17 @@ def _as_it_is_now(message) -> Message:
     return message
 
 
+def _to_move_on(message) -> Message:
+    """``message`` about to move on a step (sent for sign-off, signed off, published, withdrawn): refused if
+    its incident was closed meanwhile, checked first, before the message is locked (locks.py); then the
+    message as it is now (``_as_it_is_now``)."""
+    incident_services.refuse_if_closed_meanwhile(message.incident)
+    return _as_it_is_now(message)
+
+
 @transaction.atomic
 def submit_for_sign_off(*, message, by, request=None) -> Message:
-    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
-    message = _as_it_is_now(message)
+    message = _to_move_on(message)
     if message.status != MessageStatus.DRAFT:
         raise DomainError("Only a draft can be sent for sign-off.")
     if not message.sign_offs.exists():
@@ -261,8 +268,7 @@ def _tell_approvers(message, people, *, kind: str, subject: str, dedupe_key: str
 @transaction.atomic
 def sign_off(*, sign_off, by, comment="", request=None) -> SignOff:
     """One approver organisation signs; when the last has signed, the message is approved."""
-    incident_services.refuse_if_closed_meanwhile(sign_off.message.incident)  # first, before the message
-    message = Message.objects.select_for_update().get(pk=sign_off.message_id)
+    message = _to_move_on(sign_off.message)
     if message.status != MessageStatus.AWAITING_SIGNOFF:
         raise DomainError("This message is not awaiting sign-off.")
     # Checked on the row as it is now, under the message's lock: two people of one organisation signing at
@@ -355,8 +361,7 @@ def record_family_agreement(
 @transaction.atomic
 def publish(*, message, by, request=None) -> Message:
     """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
-    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
-    message = _as_it_is_now(message)
+    message = _to_move_on(message)
     if message.status != MessageStatus.APPROVED:
         pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
         raise DomainError(
@@ -381,8 +386,7 @@ def publish(*, message, by, request=None) -> Message:
 def withdraw(*, message, by, request=None) -> Message:
     """Withdraw a message not yet published; if it was awaiting sign-off, the approvers still asked are
     told."""
-    incident_services.refuse_if_closed_meanwhile(message.incident)  # first, before the message (locks.py)
-    message = _as_it_is_now(message)
+    message = _to_move_on(message)
     if message.status in {MessageStatus.PUBLISHED, MessageStatus.WITHDRAWN}:
         raise DomainError("A published or withdrawn message cannot be withdrawn.")
     was_awaiting_sign_off = message.status == MessageStatus.AWAITING_SIGNOFF
