@@ -24,15 +24,22 @@ MILESTONE_NOTICE = timedelta(days=7)
 
 
 @transaction.atomic
-def _claim_and_remind(unclaimed, *, mark: dict, incident, subject: str, body: str, link: str, people) -> int:
+def _claim_and_remind(
+    unclaimed, *, mark: dict, incident, people, subject: str, page: str, template: str, context: dict
+) -> int:
     """Mark a reminder as sent and queue it in one transaction: of two overlapping runs only the first
-    update matches, and a reminder is never marked without being queued."""
+    update matches, and a reminder is never marked without being queued. With nobody to tell it is left
+    unmarked, for a later run. Its text is ``template`` drawn with ``context`` and the link to the incident's
+    ``page``."""
+    if not people:
+        return 0
+    link = settings.SITE_URL + reverse(page, args=[incident.pk])
     if unclaimed.update(**mark) != 1:
         return 0
     reminder = messaging.send(
         kind="recovery_reminder",
         subject=subject,
-        body=body,
+        body=render_to_string(template, {**context, "link": link}),
         sms_text=f"{subject}: {link}",
         recipients=[messaging.recipient_for_user(person) for person in people],
         incident=incident,
@@ -55,18 +62,15 @@ def send_recovery_reminders() -> int:
         date__gte=today, date__lte=today + MILESTONE_NOTICE, reminded_on__isnull=True
     ).select_related("incident__partnership")
     for milestone in coming:
-        people = lead_officer_or_coordinators(milestone.incident)
-        if not people:
-            continue
-        link = settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id])
         sent += _claim_and_remind(
             Milestone.objects.filter(pk=milestone.pk, reminded_on__isnull=True),
             mark={"reminded_on": today},
             incident=milestone.incident,
+            people=lead_officer_or_coordinators(milestone.incident),
             subject=f"{milestone.incident.reference}: {milestone.title} on {milestone.date:%d %B %Y}",
-            body=render_to_string("recovery/email/milestone.txt", {"milestone": milestone, "link": link}),
-            link=link,
-            people=people,
+            page="recovery:incident",
+            template="recovery/email/milestone.txt",
+            context={"milestone": milestone},
         )
     due = (
         SupportOffer.objects.filter(
@@ -83,18 +87,15 @@ def send_recovery_reminders() -> int:
     )
     for offer in due:
         incident = offer.person.incident
-        people = _told_of_follow_up(offer, incident)
-        if not people:
-            continue
-        link = settings.SITE_URL + reverse("recovery:support", args=[incident.pk])
         sent += _claim_and_remind(
             SupportOffer.objects.filter(pk=offer.pk, follow_up_reminded_on__isnull=True),
             mark={"follow_up_reminded_on": today},
             incident=incident,
+            people=_told_of_follow_up(offer, incident),
             subject=f"{incident.reference}: a support follow-up is due",
-            body=render_to_string("recovery/email/follow_up.txt", {"offer": offer, "link": link}),
-            link=link,
-            people=people,
+            page="recovery:support",
+            template="recovery/email/follow_up.txt",
+            context={"offer": offer},
         )
     return sent
 
