@@ -32,6 +32,12 @@ def holds_health_information(people) -> bool:
     )
 
 
+def basis_given(basis: dict | None) -> dict:
+    """The why and the lawful basis given for a disclosure (``record_disclosure``'s keywords), those left out
+    blank: a disclosure asked for without them is then refused saying what is missing."""
+    return {"purpose": "", "article6_basis": "", **(basis or {})}
+
+
 @transaction.atomic
 def record_disclosure(
     *,

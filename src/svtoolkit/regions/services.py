@@ -20,6 +20,7 @@ from svtoolkit.core import events
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents.disclosures import basis_given
 from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
@@ -188,7 +189,7 @@ def decide_proposal(
         )
     if accept:
         _both_still_in_the_region(proposal)
-        given = {"purpose": "", "article6_basis": "", **(basis or {})}
+        given = basis_given(basis)
         incident_services.share_incident(
             incident=proposal.incident, partnership=proposal.partnership, by=by, request=request, **given
         )

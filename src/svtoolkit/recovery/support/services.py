@@ -7,7 +7,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
+from svtoolkit.incidents.disclosures import basis_given, holds_health_information, record_disclosure
 from svtoolkit.recovery.models import (
     SupportKind,
     SupportOffer,
@@ -63,7 +63,7 @@ def offer_support(
             what="Referral",
             recipient=referral_recipient(support_service=support_service, referred_to=referred_to),
             special_category=holds_health_information([person]),
-            **{"purpose": "", "article6_basis": "", **(referral_basis or {})},
+            **basis_given(referral_basis),
             by=by,
             request=request,
         )
