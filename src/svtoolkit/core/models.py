@@ -21,6 +21,14 @@ class CreatedBy(models.Model):
         abstract = True
 
 
+class PlannedEventStatus(models.TextChoices):
+    """Where a planned gathering stands (a meeting, an exercise): planned, then held or cancelled."""
+
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class UpdatedBy(models.Model):
     """Who last changed a record (a setting or a policy) and when."""
 

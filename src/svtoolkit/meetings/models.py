@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy, user_field
+from svtoolkit.core.models import CreatedBy, PlannedEventStatus, user_field
 
 
 class MeetingKind(models.TextChoices):
@@ -12,10 +12,8 @@ class MeetingKind(models.TextChoices):
     RECOVERY = "recovery", "Recovery meeting"
 
 
-class MeetingStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
+# Planned, then held or cancelled: the same lifecycle as an exercise's, so the same enumeration.
+MeetingStatus = PlannedEventStatus
 
 
 class Meeting(CreatedBy):

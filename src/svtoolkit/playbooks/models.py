@@ -1,7 +1,7 @@
 from django.db import models
 
 from svtoolkit.core import limits
-from svtoolkit.core.models import CreatedBy, user_field
+from svtoolkit.core.models import CreatedBy, PlannedEventStatus, user_field
 from svtoolkit.partnerships.models import OrganisationKind
 
 
@@ -212,10 +212,8 @@ class ReadinessRating(models.Model):
         return f"{self.item}: {self.get_status_display()}"
 
 
-class ExerciseStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    HELD = "held", "Held"
-    CANCELLED = "cancelled", "Cancelled"
+# Planned, then held or cancelled: the same lifecycle as a meeting's, so the same enumeration.
+ExerciseStatus = PlannedEventStatus
 
 
 class Exercise(CreatedBy):
