@@ -60,7 +60,20 @@ def short_answer(label, max_length: int, *, missing, help_text) -> forms.CharFie
     )
 
 
-class RaiseAlertForm(forms.Form):
+class PhoneNumberChecked:
+    """Mixed into a form with a number to ring, in the field ``phone_number_field`` names: the service's check
+    that it looks like a phone number is shown with the form's own problems."""
+
+    phone_number_field: str
+
+    def clean(self):
+        cleaned = super().clean()
+        name = self.phone_number_field
+        shown_by_service(self, services.check_phone_number, number=cleaned.get(name), field=name)
+        return cleaned
+
+
+class RaiseAlertForm(PhoneNumberChecked, forms.Form):
     """The incident alert: short enough to fill in on a phone in under a minute."""
 
     what = short_answer(
@@ -91,33 +104,18 @@ class RaiseAlertForm(forms.Form):
     latitude = coordinate_field("latitude", 90, "51.50740", max_digits=8, widget=COORDINATE_INPUT)
     longitude = coordinate_field("longitude", 180, "-0.12780", max_digits=8, widget=COORDINATE_INPUT)
     is_exercise = tick_box("This is an exercise, not a real incident")
+    phone_number_field = "callback_number"
 
     def __init__(self, *args, incident_types: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = list(incident_types.items())
 
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(
-            self, services.check_phone_number, number=cleaned.get("callback_number"), field="callback_number"
-        )
-        return cleaned
 
-
-class RotaForm(PartnershipChoices, forms.Form):
+class RotaForm(PhoneNumberChecked, PartnershipChoices, forms.Form):
     """A change to the rota: someone from the response team (the field ``person``) and their number."""
 
     partnership_choices = {"person": selectors.response_team}
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(
-            self,
-            services.check_phone_number,
-            number=cleaned.get("out_of_hours_number"),
-            field="out_of_hours_number",
-        )
-        return cleaned
+    phone_number_field = "out_of_hours_number"
 
 
 class ShiftForm(RotaForm):

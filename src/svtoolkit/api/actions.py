@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
@@ -88,16 +87,11 @@ class ActionViewSet(IncidentPartViewSet):
         return incidents.actions_of(self.incident)
 
     def retrieve(self, request, incident_id, action_id):
-        return Response(self.get_serializer(incidents.action_in(self.incident, action_id)).data)
+        return self._answer(incidents.action_in(self.incident, action_id))
 
     @extend_schema(request=ActionCreateSerializer, responses={201: ActionSerializer})
     def create(self, request, incident_id):
-        added = incident_services.add_action(
-            incident=self.incident,
-            by=request.user,
-            request=request._request,
-            **self.validated(ActionCreateSerializer),
-        )
+        added = self._service_call(incident_services.add_action, **self.validated(ActionCreateSerializer))
         return self._created(incidents.action_in(self.incident, added.pk))
 
     @extend_schema(
@@ -126,7 +120,7 @@ class ActionViewSet(IncidentPartViewSet):
             note=data.get("note", ""),
             request=request._request,
         )
-        return Response(self.get_serializer(incidents.action_in(self.incident, planned.pk)).data)
+        return self._answer(incidents.action_in(self.incident, planned.pk))
 
 
 class AllActionsViewSet(ApiViewSet):

@@ -196,5 +196,14 @@ class IncidentPartViewSet(ApiViewSet):
             "now": timezone.now(),
         }
 
+    def _answer(self, instance, code=status.HTTP_200_OK):
+        """``instance`` as the view's serializer shows it: the answer to a read or change of one record."""
+        return Response(self.get_serializer(instance).data, status=code)
+
     def _created(self, instance):
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        return self._answer(instance, status.HTTP_201_CREATED)
+
+    def _service_call(self, service, **values):
+        """``service`` run on this incident by the caller, given the request for its timeline and audit
+        entries: every change through the API is made as the web page makes it."""
+        return service(incident=self.incident, by=self.request.user, request=self.request._request, **values)

@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
@@ -59,13 +58,11 @@ class MeetingViewSet(IncidentPartViewSet):
         return meetings.meetings_of(self.incident).prefetch_related("invited_organisations")
 
     def retrieve(self, request, incident_id, meeting_id):
-        return Response(self.get_serializer(meetings.meeting_in(self.incident, meeting_id)).data)
+        return self._answer(meetings.meeting_in(self.incident, meeting_id))
 
     @extend_schema(request=MeetingScheduleSerializer, responses={201: MeetingSerializer})
     def create(self, request, incident_id):
         """Schedule one meeting; the invitations (with an .ics file) are sent as from the web page."""
         data = self.validated(MeetingScheduleSerializer)
-        scheduled = meeting_services.schedule_meetings(
-            incident=self.incident, by=request.user, request=request._request, **data
-        )
+        scheduled = self._service_call(meeting_services.schedule_meetings, **data)
         return self._created(scheduled[0])

@@ -4,7 +4,6 @@ from functools import cached_property
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.fields import OrganisationField, When, text_as_in
@@ -107,13 +106,11 @@ class MessageViewSet(IncidentPartViewSet):
         )
 
     def retrieve(self, request, incident_id, message_id):
-        return Response(self.get_serializer(communications.message_in(self.incident, message_id)).data)
+        return self._answer(communications.message_in(self.incident, message_id))
 
     @extend_schema(request=MessageDraftSerializer, responses={201: MessageSerializer})
     def create(self, request, incident_id):
         """Draft a message; it goes for sign-off from the web page."""
         data = self.validated(MessageDraftSerializer)
-        drafted = communications_services.draft_message(
-            incident=self.incident, by=request.user, request=request._request, **data
-        )
+        drafted = self._service_call(communications_services.draft_message, **data)
         return self._created(drafted)

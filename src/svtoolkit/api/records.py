@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.fields import _invalid, text_as_in
@@ -76,12 +75,7 @@ class TimelineViewSet(IncidentPartViewSet):
 
     def create(self, request, incident_id):
         data = self.validated()
-        entry = incident_services.add_update(
-            incident=self.incident,
-            by=request.user,
-            text=data["text"],
-            request=request._request,
-        )
+        entry = self._service_call(incident_services.add_update, text=data["text"])
         return self._created(entry)
 
 
@@ -96,7 +90,7 @@ class DecisionViewSet(IncidentPartViewSet):
         return incidents.decisions(self.incident)
 
     def retrieve(self, request, incident_id, decision_id):
-        return Response(self.get_serializer(incidents.decision_in(self.incident, decision_id)).data)
+        return self._answer(incidents.decision_in(self.incident, decision_id))
 
     def create(self, request, incident_id):
         data = self.validated()
@@ -106,13 +100,11 @@ class DecisionViewSet(IncidentPartViewSet):
                 superseded = incidents.decision_in(self.incident, data["supersedes_id"])
             except Http404:
                 raise _invalid("supersedes", "This incident has no decision with that id.") from None
-        decision = incident_services.record_decision(
-            incident=self.incident,
-            by=request.user,
+        decision = self._service_call(
+            incident_services.record_decision,
             what=data["what"],
             why=data["why"],
             who_decided=data.get("who_decided", ""),
             supersedes=superseded,
-            request=request._request,
         )
         return self._created(incidents.decision_in(self.incident, decision.pk))

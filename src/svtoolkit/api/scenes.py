@@ -3,7 +3,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action as route
-from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.fields import LocatedSerializer, RecordById, When, coordinate, text, text_as_in
@@ -109,15 +108,13 @@ class SceneViewSet(IncidentPartViewSet):
 
     def create(self, request, incident_id):
         data = self.validated()
-        scene = incident_services.add_scene(
-            incident=self.incident,
-            by=request.user,
+        scene = self._service_call(
+            incident_services.add_scene,
             description=data["description"],
             area=data["area"],
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
             place=data["place"],
-            request=request._request,
         )
         return self._created(scene)
 
@@ -149,4 +146,4 @@ class MeasureViewSet(IncidentPartViewSet):
         """End the measure now, before its time (the cordon comes down, the authorisation is withdrawn)."""
         measure = measures_selectors.measure_in(self.incident, measure_id)
         measures_services.lift_measure(measure=measure, by=request.user, request=request._request)
-        return Response(self.get_serializer(measures_selectors.measure_in(self.incident, measure_id)).data)
+        return self._answer(measures_selectors.measure_in(self.incident, measure_id))

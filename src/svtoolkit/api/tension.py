@@ -59,7 +59,5 @@ class TensionReadingViewSet(IncidentPartViewSet):
 
     def create(self, request, incident_id):
         data = self.validated()
-        recorded = tension_services.record_reading(
-            incident=self.incident, by=request.user, request=request._request, **data
-        )
+        recorded = self._service_call(tension_services.record_reading, **data)
         return self._created(recorded.reading)

@@ -569,6 +569,28 @@ def shown_by_service(form, check, **values) -> None:
         add_domain_error(form, error)
 
 
+class ServiceChecked:
+    """Mixed into a form whose inputs a service checks too: ``service_check`` (a function that raises
+    DomainError) runs as the form is cleaned, given the values of the fields ``service_checks`` names as
+    keywords of the same names, so the form shows that rule with its own problems (``shown_by_service``)."""
+
+    service_check = None
+    service_checks: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # ``("observed_at")`` is a string, whose letters would be taken for field names: refused at import.
+        if not isinstance(cls.service_checks, tuple):
+            raise TypeError(f"{cls.__name__}.service_checks must be a tuple of field names")
+
+    def clean(self):
+        cleaned = super().clean()
+        # Read from the class: a function stored on a class would otherwise be bound to the form.
+        check = type(self).service_check
+        shown_by_service(self, check, **{name: cleaned.get(name) for name in self.service_checks})
+        return cleaned
+
+
 @dataclass
 class Refusal:
     """What ``errors_shown_on`` caught, for the view to read after the ``with`` block (both None: nothing)."""

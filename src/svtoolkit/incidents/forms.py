@@ -9,10 +9,10 @@ from svtoolkit.core.forms import (
     ENTER_THE_ACTION,
     PartnershipChoices,
     RevisionChecked,
+    ServiceChecked,
     choice_field,
     model_choice_field,
     model_tick_boxes,
-    shown_by_service,
     text_field,
     tick_box,
     tick_boxes,
@@ -57,23 +57,16 @@ def coordinate_field(name: str, limit: int, example: str, **kwargs):
     )
 
 
-class IncidentRecordChecks:
+class IncidentRecordChecks(ServiceChecked):
     """Mixed into the forms of an incident's record: the partnership's incident types to choose from, and
     the service's rule on its times (in the past, told after it happened), shown with the rest."""
+
+    service_check = services.check_incident_times
+    service_checks = ("occurred_at", "notified_at")
 
     def __init__(self, *args, incident_types, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["incident_types"].choices = list(incident_types.items())
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(
-            self,
-            services.check_incident_times,
-            occurred_at=cleaned.get("occurred_at"),
-            notified_at=cleaned.get("notified_at"),
-        )
-        return cleaned
 
 
 class IncidentForm(IncidentRecordChecks, forms.Form):

@@ -7,10 +7,10 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
 from svtoolkit.core.forms import (
     PartnershipChoices,
+    ServiceChecked,
     choice_field,
     model_choice_field,
     model_tick_boxes,
-    shown_by_service,
     text_field,
 )
 from svtoolkit.meetings import services
@@ -18,7 +18,7 @@ from svtoolkit.meetings.models import MeetingKind
 from svtoolkit.partnerships.selectors import active_organisations
 
 
-class ScheduleForm(PartnershipChoices, forms.Form):
+class ScheduleForm(ServiceChecked, PartnershipChoices, forms.Form):
     kind = choice_field("Kind of meeting", MeetingKind.choices, radios=True)
     starts_at = datetime_field("Starts", "Enter when the meeting starts")
     duration_minutes = forms.IntegerField(
@@ -73,12 +73,11 @@ class ScheduleForm(PartnershipChoices, forms.Form):
     )
 
     partnership_choices = {"chair": member_users, "organisations": active_organisations}
+    service_check = services.check_where
+    service_checks = ("place", "online_link")
 
     def clean(self):
         cleaned = super().clean()
-        shown_by_service(
-            self, services.check_where, place=cleaned.get("place"), online_link=cleaned.get("online_link")
-        )
         cleaned["then_weekly_for"] = cleaned.get("then_weekly_for") or 0
         return cleaned
 

@@ -4,13 +4,13 @@ from django import forms
 
 from svtoolkit.core import limits
 from svtoolkit.core.datetimes import datetime_field
-from svtoolkit.core.forms import choice_field, shown_by_service, text_field, tick_boxes
+from svtoolkit.core.forms import ServiceChecked, choice_field, text_field, tick_boxes
 from svtoolkit.tension import services
 from svtoolkit.tension.models import AreaKind, Confidence
 from svtoolkit.tension.scale import level_choices, scale
 
 
-class ReadingForm(forms.Form):
+class ReadingForm(ServiceChecked, forms.Form):
     area = text_field(
         "Area",
         missing="Enter the area",
@@ -32,12 +32,9 @@ class ReadingForm(forms.Form):
     )
     notes = text_field("Notes", rows=3, max_length=limits.SUMMARY, required=False)
     observed_at = datetime_field("Observed at", "Enter when it was observed")
+    service_check = services.check_observed_at
+    service_checks = ("observed_at",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicators"].choices = list(scale()["indicators"].items())
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(self, services.check_observed_at, observed_at=cleaned.get("observed_at"))
-        return cleaned

@@ -3,11 +3,11 @@
 from django import forms
 
 from svtoolkit.core.events import EVENT_TYPES
-from svtoolkit.core.forms import RevisionChecked, shown_by_service, tick_box, tick_boxes
+from svtoolkit.core.forms import RevisionChecked, ServiceChecked, tick_box, tick_boxes
 from svtoolkit.webhooks import services
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(ServiceChecked, forms.Form):
     url = forms.URLField(
         label="Address (URL) of the endpoint",
         help_text="Where svtoolkit sends each event, given by whoever runs the receiving system. "
@@ -29,11 +29,8 @@ class EndpointForm(forms.Form):
     )
     # Not required here: that one is chosen is the service's rule, shown here with the form's own.
     event_types = tick_boxes("Events it hears of", list(EVENT_TYPES.items()), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        shown_by_service(self, services.check_event_types, event_types=cleaned.get("event_types"))
-        return cleaned
+    service_check = services.check_event_types
+    service_checks = ("event_types",)
 
 
 class EndpointChangeForm(RevisionChecked, EndpointForm):

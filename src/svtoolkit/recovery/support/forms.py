@@ -8,6 +8,7 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import date_field
 from svtoolkit.core.forms import (
     RevisionChecked,
+    ServiceChecked,
     choice_field,
     model_choice_field,
     shown_by_service,
@@ -29,7 +30,7 @@ OFFER_FIELDS = (
 )
 
 
-class SupportOfferForm(DisclosureBasisForm):
+class SupportOfferForm(ServiceChecked, DisclosureBasisForm):
     """Support offered, or a referral: a referral passes the person's details to a service outside the
     need-to-know list, so it asks why and the lawful basis (a disclosure, refused without an Article 6
     basis)."""
@@ -63,6 +64,8 @@ class SupportOfferForm(DisclosureBasisForm):
         "support_service": support_services_of,
         "offered_by": active_organisations,
     }
+    service_check = services.check_follow_up
+    service_checks = ("offered_on", "follow_up_on")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,12 +82,6 @@ class SupportOfferForm(DisclosureBasisForm):
 
     def clean(self):
         cleaned = super().clean()
-        shown_by_service(
-            self,
-            services.check_follow_up,
-            offered_on=cleaned.get("offered_on"),
-            follow_up_on=cleaned.get("follow_up_on"),
-        )
         if cleaned.get("kind") == SupportKind.REFERRAL:
             shown_by_service(
                 self,
