@@ -35,7 +35,7 @@ from svtoolkit.incidents.forms import (
     UpdateForm,
 )
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
-from svtoolkit.incidents.pages import incident_form_page, incident_url, with_page_urls
+from svtoolkit.incidents.pages import incident_form_page, incident_section, incident_url, with_page_urls
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -314,8 +314,8 @@ def draw_plan(request, incident_id):
 
 
 @access.requires(access.is_member)
-def plan(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/plan.html")
+def plan(request, shown):
     organisation_id = access.partner_organisation_id(request.user, request.partnership)
     mine_only = request.GET.get("mine") == "1" and organisation_id is not None
     grouped = [
@@ -323,21 +323,15 @@ def plan(request, incident_id):
         for area, actions in selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
     ]
     may_work = access.can_work_incident_now(request.user, request.partnership, shown)
-    return render(
-        request,
-        "incidents/plan.html",
-        {
-            "incident": shown,
-            "plan": grouped,
-            "mine_only": mine_only,
-            "is_partner": organisation_id is not None,
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-            "bulk_form": _bulk_form(request, shown) if may_work else None,
-            "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
-            "deadlines": selectors.deadlines_of(shown),
-            "now": timezone.now(),
-        },
-    )
+    return {
+        "plan": grouped,
+        "mine_only": mine_only,
+        "is_partner": organisation_id is not None,
+        "bulk_form": _bulk_form(request, shown) if may_work else None,
+        "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
+        "deadlines": selectors.deadlines_of(shown),
+        "now": timezone.now(),
+    }
 
 
 def _bulk_form(request, incident, data=None) -> BulkActionForm:
@@ -353,25 +347,20 @@ def _bulk_form(request, incident, data=None) -> BulkActionForm:
 
 
 @access.requires(access.is_member)
-def first_hours(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/first_hours.html")
+def first_hours(request, shown):
+    """The record that completed an action is linked only for those who may open it (``can_manage``: they
+    change it)."""
     now = timezone.now()
     owners = selectors.first_hours(shown, now=now)
     for group in owners:
         selectors.mark_updatable(group.actions, request.user, request.partnership)
-    return render(
-        request,
-        "incidents/first_hours.html",
-        {
-            "incident": shown,
-            "owners": owners,
-            "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
-            "now": now,
-            "may_work": access.can_work_incident_now(request.user, request.partnership, shown),
-            # The record that completed an action is linked only for those who may open it (they change it).
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-        },
-    )
+    return {
+        "owners": owners,
+        "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
+        "now": now,
+        "may_work": access.can_work_incident_now(request.user, request.partnership, shown),
+    }
 
 
 @access.requires(access.can_work_incident)
@@ -485,21 +474,16 @@ def plan_review(request, incident_id):
 
 
 @access.requires(access.is_member)
-def timeline(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/timeline.html")
+def timeline(request, shown):
     kind = request.GET.get("kind", "")
     if kind not in TimelineKind.values:
         kind = ""
-    return render(
-        request,
-        "incidents/timeline.html",
-        {
-            "incident": shown,
-            "entries": selectors.timeline(shown, kind=kind)[:500],
-            "kind": kind,
-            "kinds": TimelineKind.choices,
-        },
-    )
+    return {
+        "entries": selectors.timeline(shown, kind=kind)[:500],
+        "kind": kind,
+        "kinds": TimelineKind.choices,
+    }
 
 
 @access.requires(access.can_work_incident)
@@ -520,17 +504,9 @@ def update(request, incident_id):
 
 
 @access.requires(access.is_member)
-def decisions(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    return render(
-        request,
-        "incidents/decisions.html",
-        {
-            "incident": shown,
-            "decisions": selectors.decisions(shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-        },
-    )
+@incident_section("incidents/decisions.html")
+def decisions(request, shown):
+    return {"decisions": selectors.decisions(shown)}
 
 
 @access.requires(access.can_manage_incident)
