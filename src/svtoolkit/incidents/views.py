@@ -12,28 +12,9 @@ from svtoolkit import access
 from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.incidents import escalation, page_cache, selectors, services
+from svtoolkit.incidents import escalation, forms, page_cache, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
-from svtoolkit.incidents.forms import (
-    ActionUpdateForm,
-    BulkActionForm,
-    CategorisationForm,
-    DecisionForm,
-    EditRecordForm,
-    EscalationTimetableForm,
-    IncidentForm,
-    LeadForm,
-    NewActionForm,
-    ParticipantForm,
-    PlanReviewForm,
-    PoliceDeclarationForm,
-    SceneForm,
-    ShareForm,
-    StatusForm,
-    StopTakingPartForm,
-    UpdateForm,
-)
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
 from svtoolkit.incidents.pages import incident_form_page, incident_section, incident_url, with_page_urls
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -84,7 +65,7 @@ def record(request):
         if exercise
         else {}
     )
-    form = IncidentForm(
+    form = forms.IncidentForm(
         request.POST or None, initial=initial, incident_types=selectors.incident_types(request.partnership)
     )
     return form_page(
@@ -141,7 +122,7 @@ def categorise(request, incident_id):
     deciding = request.POST.get("step") == "decide"
     current = selectors.current_categorisation(shown)
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
-    form = CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
+    form = forms.CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
     suggestion = None
     declared = police_facts(shown)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +164,7 @@ def lead(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     return form_page(
         request,
-        LeadForm(request.POST or None, partnership=request.partnership),
+        forms.LeadForm(request.POST or None, partnership=request.partnership),
         save=lambda data: services.assign_lead(incident=shown, by=request.user, request=request, **data),
         success="The lead was recorded.",
         done=incident_url(shown, "lead"),
@@ -200,7 +181,7 @@ def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     return form_page(
         request,
-        ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown),
+        forms.ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown),
         save=lambda data: services.add_participant(incident=shown, by=request.user, request=request, **data),
         success=lambda participation: (
             f"{participation.organisation} is taking part"
@@ -253,7 +234,7 @@ def stop_taking_part(request, incident_id, participation_id):
     return incident_form_page(
         request,
         shown,
-        StopTakingPartForm(request.POST if request.method == "POST" else None),  # nothing to type
+        forms.StopTakingPartForm(request.POST if request.method == "POST" else None),  # nothing to type
         heading=f"Stop {participation.organisation} taking part?",
         intro=(
             f"Its members will no longer see {shown.reference} nor be told about it, and a link it was sent "
@@ -334,11 +315,11 @@ def plan(request, shown):
     }
 
 
-def _bulk_form(request, incident, data=None) -> BulkActionForm:
+def _bulk_form(request, incident, data=None) -> forms.BulkActionForm:
     """The bulk update over the open actions this person may update."""
     open_actions = selectors.actions_of(incident).filter(status__in=OPEN_ACTION_STATUSES)
     updatable = selectors.mark_updatable(open_actions, request.user, request.partnership)
-    return BulkActionForm(
+    return forms.BulkActionForm(
         data,
         actions=open_actions.filter(pk__in=[action.pk for action in updatable if action.may_update]),
         partnership=request.partnership,
@@ -408,7 +389,7 @@ def action(request, incident_id, action_id):
         owner_organisation=planned.owner_organisation_id,
         owner=planned.owner_id,
     )
-    form = ActionUpdateForm(
+    form = forms.ActionUpdateForm(
         request.POST or None,
         initial=initial,
         partnership=request.partnership,
@@ -447,7 +428,7 @@ def action_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        NewActionForm(request.POST or None, partnership=request.partnership),
+        forms.NewActionForm(request.POST or None, partnership=request.partnership),
         heading="Add an action",
         button="Add to the plan",
         save=lambda data: services.add_action(incident=shown, by=request.user, request=request, **data),
@@ -462,7 +443,7 @@ def plan_review(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PlanReviewForm(request.POST or None),
+        forms.PlanReviewForm(request.POST or None),
         heading="Record a plan review",
         button="Record the review",
         save=lambda data: services.review_plan(
@@ -492,7 +473,7 @@ def update(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        UpdateForm(request.POST or None),
+        forms.UpdateForm(request.POST or None),
         heading="Add an update",
         button="Add the update",
         save=lambda data: services.add_update(
@@ -516,7 +497,7 @@ def decision_add(request, incident_id):
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     return form_page(
         request,
-        DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name}),
+        forms.DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name}),
         save=lambda data: services.record_decision(
             incident=shown, by=request.user, supersedes=superseded, request=request, **data
         ),
@@ -533,7 +514,7 @@ def status(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        StatusForm(request.POST or None, initial={"status": shown.status}),
+        forms.StatusForm(request.POST or None, initial={"status": shown.status}),
         heading="Change the status",
         button="Change status",
         save=lambda data: services.change_status(
@@ -546,7 +527,7 @@ def status(request, incident_id):
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
-    form = ShareForm(request.POST or None, exclude=request.partnership)
+    form = forms.ShareForm(request.POST or None, exclude=request.partnership)
     return incident_form_page(
         request,
         shown,
@@ -572,7 +553,7 @@ def edit_record(request, incident_id):
         occurred_at=timezone.localtime(shown.occurred_at),
         notified_at=timezone.localtime(shown.notified_at),
     )
-    form = EditRecordForm(
+    form = forms.EditRecordForm(
         request.POST or None,
         initial=initial,
         incident_types=selectors.incident_types(request.partnership, shown),
@@ -598,7 +579,7 @@ def scene_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        SceneForm(request.POST or None),
+        forms.SceneForm(request.POST or None),
         heading="Add a scene",
         button="Add the scene",
         save=lambda data: services.add_scene(incident=shown, by=request.user, request=request, **data),
@@ -613,7 +594,7 @@ def police_declaration(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PoliceDeclarationForm(request.POST or None),
+        forms.PoliceDeclarationForm(request.POST or None),
         heading="Record the police declaration",
         intro="What the police have declared about this incident. A later declaration replaces it.",
         button="Record the declaration",
@@ -633,7 +614,7 @@ def police_declaration(request, incident_id):
 @access.requires(access.can_manage_partnership_settings)
 def escalation_settings(request):
     timetable = escalation.timetable_for(request.partnership)
-    form = EscalationTimetableForm(
+    form = forms.EscalationTimetableForm(
         request.POST or None,
         initial=initial_from(
             timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours", "revision"
