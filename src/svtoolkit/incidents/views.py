@@ -330,8 +330,8 @@ def _bulk_form(request, incident, data=None) -> forms.BulkActionForm:
 @access.requires(access.is_member)
 @incident_section("incidents/first_hours.html")
 def first_hours(request, shown):
-    """The record that completed an action is linked only for those who may open it (``can_manage``: they
-    change it)."""
+    """The actions due in the first hours, by owner. The record that completed an action is linked only for
+    those who may open it: those who change it (the section's ``can_manage``)."""
     now = timezone.now()
     owners = selectors.first_hours(shown, now=now)
     for group in owners:
