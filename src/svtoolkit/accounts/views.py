@@ -15,21 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
-from svtoolkit.accounts import selectors, services, sso
-from svtoolkit.accounts.forms import (
-    AcceptInvitationForm,
-    ContactPreferencesForm,
-    InvitationForm,
-    MembershipChangeForm,
-    PartnershipSecurityForm,
-    PasswordChangeAsSignInForm,
-    PasswordResetByMessageForm,
-    SecondFactorForm,
-    SignInForm,
-    SingleSignOnForm,
-    SwitchPartnershipForm,
-    TokenForm,
-)
+from svtoolkit.accounts import forms, selectors, services, sso
 from svtoolkit.accounts.limits import password_reset_limited, sign_in_limited
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
 from svtoolkit.audit.models import AuditAction
@@ -64,7 +50,7 @@ login = access.public(
     sign_in_limited(
         SignInView.as_view(
             template_name="accounts/login.html",
-            authentication_form=SignInForm,
+            authentication_form=forms.SignInForm,
             extra_context={"button": "Sign in"},
         )
     )
@@ -73,7 +59,7 @@ password_reset = access.public(
     password_reset_limited(
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset.html",
-            form_class=PasswordResetByMessageForm,
+            form_class=forms.PasswordResetByMessageForm,
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),
@@ -95,7 +81,7 @@ class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
-    form_class = PasswordChangeAsSignInForm
+    form_class = forms.PasswordChangeAsSignInForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
@@ -134,7 +120,7 @@ def contact_preferences(request):
         field: getattr(user, field)
         for field in ("mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until")
     }
-    form = ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = forms.ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.set_contact_preferences(user=user, request=request, **form.cleaned_data)
         messages.success(request, "How we contact you is saved.")
@@ -164,7 +150,7 @@ def two_factor_setup(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = services.start_authenticator_setup(user=request.user)
-    form = TokenForm(request.POST or None)
+    form = forms.TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_authenticator(device=device, token=form.cleaned_data["token"], request=request):
             _second_factor_entered(request, device)
@@ -200,7 +186,7 @@ def two_factor_verify(request):
     # svtoolkit's own code before replacing their authenticator.
     if request.user.is_verified():
         return redirect(_safe_next(request))
-    form = SecondFactorForm(request.POST or None)
+    form = forms.SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = services.verify_second_factor(
             user=request.user, code=form.cleaned_data["token"], request=request
@@ -269,7 +255,7 @@ def account(request):
 @access.signed_in
 @require_POST
 def switch_partnership(request):
-    form = SwitchPartnershipForm(request.POST, memberships=request.memberships)
+    form = forms.SwitchPartnershipForm(request.POST, memberships=request.memberships)
     if form.is_valid():
         request.session[PARTNERSHIP_SESSION_KEY] = form.cleaned_data["partnership"]
         messages.success(request, "You switched partnership.")
@@ -295,7 +281,7 @@ def members(request):
 
 @access.requires(access.can_manage_members)
 def invite(request):
-    form = InvitationForm(request.POST or None, partnership=request.partnership)
+    form = forms.InvitationForm(request.POST or None, partnership=request.partnership)
     return form_page(
         request,
         form,
@@ -330,7 +316,7 @@ def member_edit(request, membership_id):
     initial = initial_from(membership, "role", "organisation", "revision")
     return form_page(
         request,
-        MembershipChangeForm(request.POST or None, initial=initial, partnership=request.partnership),
+        forms.MembershipChangeForm(request.POST or None, initial=initial, partnership=request.partnership),
         save=lambda data: services.change_membership(
             membership=membership, by=request.user, request=request, **revised(data)
         ),
@@ -360,7 +346,7 @@ def partnership_security(request):
     initial = initial_from(partnership, "require_two_factor", revision=partnership.two_factor_revision)
     return form_page(
         request,
-        PartnershipSecurityForm(request.POST or None, initial=initial),
+        forms.PartnershipSecurityForm(request.POST or None, initial=initial),
         save=lambda data: services.update_partnership_security(
             partnership=partnership,
             by=request.user,
@@ -386,7 +372,7 @@ def accept_invitation(request, token):
     form = (
         None
         if (user or account_exists)
-        else AcceptInvitationForm(
+        else forms.AcceptInvitationForm(
             request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
         )
     )
@@ -444,7 +430,7 @@ def partnership_sso(request):
     second_factor_passed = selectors.second_factor_passed(request)
     return form_page(
         request,
-        SingleSignOnForm(request.POST or None, initial=initial, providers=providers),
+        forms.SingleSignOnForm(request.POST or None, initial=initial, providers=providers),
         save=lambda data: services.update_single_sign_on(
             partnership=partnership,
             providers=data.get("providers", []),

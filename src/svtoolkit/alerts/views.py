@@ -7,16 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.alerts import selectors, services
-from svtoolkit.alerts.forms import (
-    AlertListForm,
-    CoverForm,
-    EscalationForm,
-    HandoverForm,
-    LaunchRuleForm,
-    RaiseAlertForm,
-    ShiftForm,
-)
+from svtoolkit.alerts import forms, selectors, services
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents import selectors as incident_selectors
@@ -32,7 +23,7 @@ def _on_the_minute():
 
 @access.requires(access.can_raise_alert)
 def raise_alert(request):
-    form = RaiseAlertForm(
+    form = forms.RaiseAlertForm(
         request.POST or None,
         initial={"occurred_at": _on_the_minute(), "callback_number": request.user.mobile_number},
         incident_types=incident_selectors.incident_types(request.partnership),
@@ -162,7 +153,7 @@ def _alerting_form_page(request, form, *, heading, button, intro="", shift=None,
 def shift_add(request):
     return _rota_form_page(
         request,
-        ShiftForm(request.POST or None, partnership=request.partnership),
+        forms.ShiftForm(request.POST or None, partnership=request.partnership),
         heading="Add a shift",
         button="Add the shift",
         save=lambda data: services.add_shift(
@@ -176,7 +167,7 @@ def shift_handover(request, shift_id):
     shift = selectors.shift_in(request.partnership, shift_id)
     return _rota_form_page(
         request,
-        HandoverForm(
+        forms.HandoverForm(
             request.POST or None, partnership=request.partnership, initial={"revision": shift.revision}
         ),
         heading="Hand over a shift",
@@ -196,7 +187,7 @@ def shift_cover(request, shift_id):
     shift = selectors.shift_in(request.partnership, shift_id)
     return _rota_form_page(
         request,
-        CoverForm(
+        forms.CoverForm(
             request.POST or None,
             partnership=request.partnership,
             initial={"starts_at": max(shift.starts_at, _on_the_minute()), "ends_at": shift.ends_at},
@@ -216,7 +207,7 @@ def shift_cover(request, shift_id):
 def alert_list(request):
     return form_page(
         request,
-        AlertListForm(request.POST or None, partnership=request.partnership),
+        forms.AlertListForm(request.POST or None, partnership=request.partnership),
         save=lambda data: services.add_to_alert_list(
             partnership=request.partnership, user=data["user"], by=request.user, request=request
         ),
@@ -242,7 +233,7 @@ def escalation(request):
     current["revision"] = selectors.escalation_policy_revision(request.partnership)
     return _alerting_form_page(
         request,
-        EscalationForm(request.POST or None, initial=current),
+        forms.EscalationForm(request.POST or None, initial=current),
         heading="Escalation policy",
         button="Save the policy",
         intro="Until someone acknowledges an alert, it goes to each duty role on the rota this many "
@@ -264,7 +255,7 @@ def protocol(request):
     can_manage = access.can_manage_alerting(request.user, request.partnership)
     if request.method == "POST" and not can_manage:
         access.deny(request, reason="can_manage_alerting")
-    form = LaunchRuleForm(request.POST or None, partnership=request.partnership) if can_manage else None
+    form = forms.LaunchRuleForm(request.POST or None, partnership=request.partnership) if can_manage else None
     if form is not None and request.method == "POST" and form.is_valid():
         with errors_shown_on(form):
             services.add_launch_rule(

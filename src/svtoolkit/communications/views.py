@@ -7,39 +7,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.communications import selectors, services
-from svtoolkit.communications.forms import (
-    DraftForm,
-    FamilyAgreementForm,
-    MessageForm,
-    MonitoringNoteForm,
-    PlanForm,
-    SignOffForm,
-)
+from svtoolkit.communications import forms, selectors, services
 from svtoolkit.communications.models import MessageStatus
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page, their_version
+from svtoolkit.incidents.pages import incident_form_page, incident_section, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 
 
 @access.requires(access.is_member)
-def communications(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    return render(
-        request,
-        "communications/overview.html",
-        {
-            "incident": shown,
-            "plan": selectors.plan_of(shown),
-            "messages_planned": selectors.messages_with_titles(
-                shown, request.user, request.partnership, request
-            ),
-            "notes": selectors.monitoring_notes(shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-            "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
-        },
-    )
+@incident_section("communications/overview.html")
+def communications(request, shown):
+    return {
+        "plan": selectors.plan_of(shown),
+        "messages_planned": selectors.messages_with_titles(shown, request.user, request.partnership, request),
+        "notes": selectors.monitoring_notes(shown),
+        "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
+    }
 
 
 @access.requires(access.can_manage_incident)
@@ -56,7 +40,7 @@ def plan(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PlanForm(request.POST or None, initial=initial, partnership=request.partnership),
+        forms.PlanForm(request.POST or None, initial=initial, partnership=request.partnership),
         heading="Communications plan",
         button="Save the plan",
         save=lambda data: services.set_plan(
@@ -73,7 +57,7 @@ def message_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        MessageForm(request.POST or None, incident=shown),
+        forms.MessageForm(request.POST or None, incident=shown),
         heading="Draft a message",
         button="Save the draft",
         save=lambda data: services.draft_message(incident=shown, by=request.user, request=request, **data),
@@ -114,7 +98,7 @@ def message_edit(request, incident_id, message_id):
     return incident_form_page(
         request,
         shown,
-        DraftForm(request.POST or None, incident=shown, initial=initial),
+        forms.DraftForm(request.POST or None, incident=shown, initial=initial),
         heading="Change the draft",
         button="Save the draft",
         save=lambda data: services.revise_draft(
@@ -145,8 +129,8 @@ def _message_page(request, shown, found, *, sign_off_form=None, family_form=None
     can_read = selectors.read_message(
         found, incident=shown, user=request.user, partnership=request.partnership, request=request
     )
-    sign_off_form = sign_off_form or SignOffForm()
-    family_form = family_form or FamilyAgreementForm()
+    sign_off_form = sign_off_form or forms.SignOffForm()
+    family_form = family_form or forms.FamilyAgreementForm()
     return render(
         request,
         "communications/message.html",
@@ -204,7 +188,7 @@ def family_agreement(request, incident_id, message_id):
     again, with the text as it is now, what was typed, and the refusal summarised."""
     shown = incident_for_request(request, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
-    form = FamilyAgreementForm(request.POST)
+    form = forms.FamilyAgreementForm(request.POST)
     if form.is_valid():
         with errors_shown_on(form):
             services.record_family_agreement(
@@ -225,7 +209,7 @@ def sign(request, incident_id, message_id, sign_off_id):
     shown = access.get_for(request, Incident, incident_id)
     found = selectors.message_in(shown, message_id)
     pending = access.get_for(request, selectors.sign_offs_of(found), sign_off_id, rule=access.can_sign_off)
-    form = SignOffForm(request.POST)
+    form = forms.SignOffForm(request.POST)
     if not form.is_valid():
         return _message_page(request, shown, found, sign_off_form=form)
     with errors_as_message(request):
@@ -242,7 +226,7 @@ def note_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        MonitoringNoteForm(request.POST or None),
+        forms.MonitoringNoteForm(request.POST or None),
         heading="Add a monitoring note or rumour",
         button="Add the note",
         save=lambda data: services.add_monitoring_note(

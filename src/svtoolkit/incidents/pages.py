@@ -1,9 +1,14 @@
-"""The incident's one-question pages, written once (``incidents/simple_form.html`` through ``core.pages``)."""
+"""The incident's pages, written once: its sections' read pages (``incident_section``) and its one-question
+pages (``incidents/simple_form.html`` through ``core.pages``)."""
+
+from functools import wraps
 
 from django.shortcuts import render
 from django.urls import reverse
 
+from svtoolkit import access
 from svtoolkit.core.pages import form_page, stored_again
+from svtoolkit.incidents.selectors import incident_for_request
 
 SIMPLE_FORM = "incidents/simple_form.html"
 
@@ -24,6 +29,28 @@ def with_page_urls(incidents: list) -> list:
     for incident in incidents:
         incident.url = f"{before}{incident.pk}{after}"
     return incidents
+
+
+def incident_section(template: str):
+    """A read page of one section of an incident (its plan, timeline, meetings ...), drawn on ``template``
+    under the incident's header: the view is called as ``view(request, incident)`` with the incident the
+    request may see (``incident_for_request``) and returns what the page shows besides. Each page is given
+    ``incident`` and ``can_manage`` (changes to the response are offered: ``can_manage_incident_now``); a
+    view's own ``can_manage`` replaces it. Who may open the page is still the view's ``access.requires``."""
+
+    def decorator(view):
+        @wraps(view)
+        def section_page(request, incident_id):
+            incident = incident_for_request(request, incident_id)
+            shown = {
+                "incident": incident,
+                "can_manage": access.can_manage_incident_now(request.user, request.partnership, incident),
+            }
+            return render(request, template, {**shown, **view(request, incident)})
+
+        return section_page
+
+    return decorator
 
 
 def incident_form_page(

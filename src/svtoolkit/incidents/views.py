@@ -12,30 +12,11 @@ from svtoolkit import access
 from svtoolkit.core import filtering
 from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.incidents import escalation, page_cache, selectors, services
+from svtoolkit.incidents import escalation, forms, page_cache, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
-from svtoolkit.incidents.forms import (
-    ActionUpdateForm,
-    BulkActionForm,
-    CategorisationForm,
-    DecisionForm,
-    EditRecordForm,
-    EscalationTimetableForm,
-    IncidentForm,
-    LeadForm,
-    NewActionForm,
-    ParticipantForm,
-    PlanReviewForm,
-    PoliceDeclarationForm,
-    SceneForm,
-    ShareForm,
-    StatusForm,
-    StopTakingPartForm,
-    UpdateForm,
-)
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
-from svtoolkit.incidents.pages import incident_form_page, incident_url, with_page_urls
+from svtoolkit.incidents.pages import incident_form_page, incident_section, incident_url, with_page_urls
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -84,7 +65,7 @@ def record(request):
         if exercise
         else {}
     )
-    form = IncidentForm(
+    form = forms.IncidentForm(
         request.POST or None, initial=initial, incident_types=selectors.incident_types(request.partnership)
     )
     return form_page(
@@ -141,7 +122,7 @@ def categorise(request, incident_id):
     deciding = request.POST.get("step") == "decide"
     current = selectors.current_categorisation(shown)
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
-    form = CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
+    form = forms.CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
     suggestion = None
     declared = police_facts(shown)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +164,7 @@ def lead(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     return form_page(
         request,
-        LeadForm(request.POST or None, partnership=request.partnership),
+        forms.LeadForm(request.POST or None, partnership=request.partnership),
         save=lambda data: services.assign_lead(incident=shown, by=request.user, request=request, **data),
         success="The lead was recorded.",
         done=incident_url(shown, "lead"),
@@ -200,7 +181,7 @@ def partners(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
     return form_page(
         request,
-        ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown),
+        forms.ParticipantForm(request.POST or None, partnership=request.partnership, incident=shown),
         save=lambda data: services.add_participant(incident=shown, by=request.user, request=request, **data),
         success=lambda participation: (
             f"{participation.organisation} is taking part"
@@ -253,7 +234,7 @@ def stop_taking_part(request, incident_id, participation_id):
     return incident_form_page(
         request,
         shown,
-        StopTakingPartForm(request.POST if request.method == "POST" else None),  # nothing to type
+        forms.StopTakingPartForm(request.POST if request.method == "POST" else None),  # nothing to type
         heading=f"Stop {participation.organisation} taking part?",
         intro=(
             f"Its members will no longer see {shown.reference} nor be told about it, and a link it was sent "
@@ -314,8 +295,8 @@ def draw_plan(request, incident_id):
 
 
 @access.requires(access.is_member)
-def plan(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/plan.html")
+def plan(request, shown):
     organisation_id = access.partner_organisation_id(request.user, request.partnership)
     mine_only = request.GET.get("mine") == "1" and organisation_id is not None
     grouped = [
@@ -323,28 +304,22 @@ def plan(request, incident_id):
         for area, actions in selectors.plan(shown, organisation_id=organisation_id if mine_only else None)
     ]
     may_work = access.can_work_incident_now(request.user, request.partnership, shown)
-    return render(
-        request,
-        "incidents/plan.html",
-        {
-            "incident": shown,
-            "plan": grouped,
-            "mine_only": mine_only,
-            "is_partner": organisation_id is not None,
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-            "bulk_form": _bulk_form(request, shown) if may_work else None,
-            "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
-            "deadlines": selectors.deadlines_of(shown),
-            "now": timezone.now(),
-        },
-    )
+    return {
+        "plan": grouped,
+        "mine_only": mine_only,
+        "is_partner": organisation_id is not None,
+        "bulk_form": _bulk_form(request, shown) if may_work else None,
+        "reviews": shown.plan_reviews.select_related("reviewed_by")[:5],
+        "deadlines": selectors.deadlines_of(shown),
+        "now": timezone.now(),
+    }
 
 
-def _bulk_form(request, incident, data=None) -> BulkActionForm:
+def _bulk_form(request, incident, data=None) -> forms.BulkActionForm:
     """The bulk update over the open actions this person may update."""
     open_actions = selectors.actions_of(incident).filter(status__in=OPEN_ACTION_STATUSES)
     updatable = selectors.mark_updatable(open_actions, request.user, request.partnership)
-    return BulkActionForm(
+    return forms.BulkActionForm(
         data,
         actions=open_actions.filter(pk__in=[action.pk for action in updatable if action.may_update]),
         partnership=request.partnership,
@@ -353,25 +328,20 @@ def _bulk_form(request, incident, data=None) -> BulkActionForm:
 
 
 @access.requires(access.is_member)
-def first_hours(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/first_hours.html")
+def first_hours(request, shown):
+    """The actions due in the first hours, by owner. The record that completed an action is linked only for
+    those who may open it: those who change it (the section's ``can_manage``)."""
     now = timezone.now()
     owners = selectors.first_hours(shown, now=now)
     for group in owners:
         selectors.mark_updatable(group.actions, request.user, request.partnership)
-    return render(
-        request,
-        "incidents/first_hours.html",
-        {
-            "incident": shown,
-            "owners": owners,
-            "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
-            "now": now,
-            "may_work": access.can_work_incident_now(request.user, request.partnership, shown),
-            # The record that completed an action is linked only for those who may open it (they change it).
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-        },
-    )
+    return {
+        "owners": owners,
+        "hours": int(selectors.FIRST_HOURS.total_seconds() // 3600),
+        "now": now,
+        "may_work": access.can_work_incident_now(request.user, request.partnership, shown),
+    }
 
 
 @access.requires(access.can_work_incident)
@@ -419,7 +389,7 @@ def action(request, incident_id, action_id):
         owner_organisation=planned.owner_organisation_id,
         owner=planned.owner_id,
     )
-    form = ActionUpdateForm(
+    form = forms.ActionUpdateForm(
         request.POST or None,
         initial=initial,
         partnership=request.partnership,
@@ -458,7 +428,7 @@ def action_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        NewActionForm(request.POST or None, partnership=request.partnership),
+        forms.NewActionForm(request.POST or None, partnership=request.partnership),
         heading="Add an action",
         button="Add to the plan",
         save=lambda data: services.add_action(incident=shown, by=request.user, request=request, **data),
@@ -473,7 +443,7 @@ def plan_review(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PlanReviewForm(request.POST or None),
+        forms.PlanReviewForm(request.POST or None),
         heading="Record a plan review",
         button="Record the review",
         save=lambda data: services.review_plan(
@@ -485,21 +455,16 @@ def plan_review(request, incident_id):
 
 
 @access.requires(access.is_member)
-def timeline(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+@incident_section("incidents/timeline.html")
+def timeline(request, shown):
     kind = request.GET.get("kind", "")
     if kind not in TimelineKind.values:
         kind = ""
-    return render(
-        request,
-        "incidents/timeline.html",
-        {
-            "incident": shown,
-            "entries": selectors.timeline(shown, kind=kind)[:500],
-            "kind": kind,
-            "kinds": TimelineKind.choices,
-        },
-    )
+    return {
+        "entries": selectors.timeline(shown, kind=kind)[:500],
+        "kind": kind,
+        "kinds": TimelineKind.choices,
+    }
 
 
 @access.requires(access.can_work_incident)
@@ -508,7 +473,7 @@ def update(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        UpdateForm(request.POST or None),
+        forms.UpdateForm(request.POST or None),
         heading="Add an update",
         button="Add the update",
         save=lambda data: services.add_update(
@@ -520,17 +485,9 @@ def update(request, incident_id):
 
 
 @access.requires(access.is_member)
-def decisions(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
-    return render(
-        request,
-        "incidents/decisions.html",
-        {
-            "incident": shown,
-            "decisions": selectors.decisions(shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-        },
-    )
+@incident_section("incidents/decisions.html")
+def decisions(request, shown):
+    return {"decisions": selectors.decisions(shown)}
 
 
 @access.requires(access.can_manage_incident)
@@ -540,7 +497,7 @@ def decision_add(request, incident_id):
     superseded = selectors.decision_in(shown, id_from(superseded_id)) if superseded_id else None
     return form_page(
         request,
-        DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name}),
+        forms.DecisionForm(request.POST or None, initial={"who_decided": request.user.full_name}),
         save=lambda data: services.record_decision(
             incident=shown, by=request.user, supersedes=superseded, request=request, **data
         ),
@@ -557,7 +514,7 @@ def status(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        StatusForm(request.POST or None, initial={"status": shown.status}),
+        forms.StatusForm(request.POST or None, initial={"status": shown.status}),
         heading="Change the status",
         button="Change status",
         save=lambda data: services.change_status(
@@ -570,7 +527,7 @@ def status(request, incident_id):
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
-    form = ShareForm(request.POST or None, exclude=request.partnership)
+    form = forms.ShareForm(request.POST or None, exclude=request.partnership)
     return incident_form_page(
         request,
         shown,
@@ -596,7 +553,7 @@ def edit_record(request, incident_id):
         occurred_at=timezone.localtime(shown.occurred_at),
         notified_at=timezone.localtime(shown.notified_at),
     )
-    form = EditRecordForm(
+    form = forms.EditRecordForm(
         request.POST or None,
         initial=initial,
         incident_types=selectors.incident_types(request.partnership, shown),
@@ -622,7 +579,7 @@ def scene_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        SceneForm(request.POST or None),
+        forms.SceneForm(request.POST or None),
         heading="Add a scene",
         button="Add the scene",
         save=lambda data: services.add_scene(incident=shown, by=request.user, request=request, **data),
@@ -637,7 +594,7 @@ def police_declaration(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PoliceDeclarationForm(request.POST or None),
+        forms.PoliceDeclarationForm(request.POST or None),
         heading="Record the police declaration",
         intro="What the police have declared about this incident. A later declaration replaces it.",
         button="Record the declaration",
@@ -657,7 +614,7 @@ def police_declaration(request, incident_id):
 @access.requires(access.can_manage_partnership_settings)
 def escalation_settings(request):
     timetable = escalation.timetable_for(request.partnership)
-    form = EscalationTimetableForm(
+    form = forms.EscalationTimetableForm(
         request.POST or None,
         initial=initial_from(
             timetable, "owner_after_hours", "spoc_after_hours", "lead_after_hours", "revision"

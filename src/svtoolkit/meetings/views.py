@@ -11,7 +11,7 @@ from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.core.pages import form_page
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, incident_section
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
@@ -19,17 +19,9 @@ from svtoolkit.meetings.forms import ActionRows, CancelForm, DecisionRows, Outco
 
 
 @access.requires(access.is_member)
-def meetings(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    return render(
-        request,
-        "meetings/list.html",
-        {
-            "incident": shown,
-            "meetings": selectors.meetings_of(shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-        },
-    )
+@incident_section("meetings/list.html")
+def meetings(request, shown):
+    return {"meetings": selectors.meetings_of(shown)}
 
 
 @access.requires(access.can_manage_incident)

@@ -18,14 +18,7 @@ from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import downloads
 from svtoolkit.core.pages import form_page
-from svtoolkit.partnerships import contacts_csv, selectors, services
-from svtoolkit.partnerships.forms import (
-    ContactForm,
-    ContactImportForm,
-    OrganisationForm,
-    SharingAgreementForm,
-    SupportServiceForm,
-)
+from svtoolkit.partnerships import contacts_csv, forms, selectors, services
 from svtoolkit.partnerships.page_sections import agreement_sections
 
 
@@ -122,7 +115,7 @@ def organisation(request, organisation_id):
 def organisation_add(request):
     return _entry_page(
         request,
-        OrganisationForm,
+        forms.OrganisationForm,
         save=partial(services.create_organisation, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was added to the directory.",
         done=lambda entry: reverse("partnerships:organisation", args=[entry.pk]),
@@ -137,7 +130,7 @@ def organisation_edit(request, organisation_id):
     found = selectors.organisation_in(request.partnership, organisation_id)
     return _edit_page(
         request,
-        OrganisationForm,
+        forms.OrganisationForm,
         found,
         save=partial(services.update_organisation, organisation=found),
         page=reverse("partnerships:organisation", args=[found.pk]),
@@ -152,7 +145,7 @@ def contact_add(request, organisation_id):
     found = selectors.organisation_in(request.partnership, organisation_id)
     return _entry_page(
         request,
-        ContactForm,
+        forms.ContactForm,
         save=partial(services.create_contact, organisation=found),
         success=lambda entry: f"{entry.name} was added to {found.name}.",
         done=reverse("partnerships:organisation", args=[found.pk]),
@@ -167,7 +160,7 @@ def contact_edit(request, contact_id):
     found = selectors.contact_in(request.partnership, contact_id)
     return _edit_page(
         request,
-        ContactForm,
+        forms.ContactForm,
         found,
         save=partial(services.update_contact, contact=found),
         page=reverse("partnerships:organisation", args=[found.organisation_id]),
@@ -243,7 +236,7 @@ def support_service(request, service_id):
 def support_service_add(request):
     return _entry_page(
         request,
-        SupportServiceForm,
+        forms.SupportServiceForm,
         save=partial(services.create_support_service, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was added to the register.",
         done=lambda entry: reverse("partnerships:support_service", args=[entry.pk]),
@@ -258,7 +251,7 @@ def support_service_edit(request, service_id):
     found = selectors.support_service_in(request.partnership, service_id)
     return _edit_page(
         request,
-        SupportServiceForm,
+        forms.SupportServiceForm,
         found,
         save=partial(services.update_support_service, service=found),
         page=reverse("partnerships:support_service", args=[found.pk]),
@@ -308,7 +301,7 @@ def sharing_agreement(request, agreement_id):
 def sharing_agreement_add(request):
     return _entry_page(
         request,
-        SharingAgreementForm,
+        forms.SharingAgreementForm,
         save=partial(services.create_sharing_agreement, partnership=request.partnership),
         success=lambda entry: f"{entry.name} was saved in the register.",
         done=lambda entry: reverse("partnerships:sharing_agreement", args=[entry.pk]),
@@ -323,7 +316,7 @@ def sharing_agreement_edit(request, agreement_id):
     found = selectors.sharing_agreement_in(request.partnership, agreement_id)
     return _edit_page(
         request,
-        SharingAgreementForm,
+        forms.SharingAgreementForm,
         found,
         save=partial(services.update_sharing_agreement, agreement=found),
         page=reverse("partnerships:sharing_agreement", args=[found.pk]),
@@ -336,7 +329,7 @@ def sharing_agreement_edit(request, agreement_id):
 
 @access.requires(access.can_edit_directory)
 def contacts_import(request):
-    form = ContactImportForm(
+    form = forms.ContactImportForm(
         request.POST or None,
         request.FILES or None,
         organisations=selectors.active_organisations(request.partnership),

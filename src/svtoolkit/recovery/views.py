@@ -12,7 +12,7 @@ from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message, initial_from, revised
 from svtoolkit.incidents.deadlines import statutory_deadlines
-from svtoolkit.incidents.pages import incident_form_page, their_version
+from svtoolkit.incidents.pages import incident_form_page, incident_section, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
@@ -20,20 +20,16 @@ from svtoolkit.recovery.forms import MilestoneChangeForm, MilestoneForm
 
 
 @access.requires(access.is_member)
-def incident_calendar(request, incident_id):
-    shown = incident_for_request(request, incident_id)
+@incident_section("recovery/incident.html")
+def incident_calendar(request, shown):
+    # The calendar is kept after closing (its changes are allowed_when_closed): offered on a closed incident.
     can_manage = access.can_manage_incident(request.user, request.partnership)
-    return render(
-        request,
-        "recovery/incident.html",
-        {
-            "incident": shown,
-            "milestones": selectors.milestones_of(shown),
-            "deadlines": statutory_deadlines(shown),
-            "proposals": services.proposed_anniversaries(shown) if can_manage else [],
-            "can_manage": can_manage,
-        },
-    )
+    return {
+        "milestones": selectors.milestones_of(shown),
+        "deadlines": statutory_deadlines(shown),
+        "proposals": services.proposed_anniversaries(shown) if can_manage else [],
+        "can_manage": can_manage,
+    }
 
 
 @access.requires(access.can_manage_incident)

@@ -8,16 +8,9 @@ from svtoolkit import access
 from svtoolkit.core.forms import initial_from, revised
 from svtoolkit.core.pages import address_page, form_page
 from svtoolkit.incidents.models import Incident
+from svtoolkit.regions import fund_forms as forms
 from svtoolkit.regions import fund_selectors as selectors
 from svtoolkit.regions import fund_services as services
-from svtoolkit.regions.fund_forms import (
-    ApplicationForm,
-    DecisionForm,
-    QueueForm,
-    ReportYearForm,
-    RulesForm,
-    SpendForm,
-)
 from svtoolkit.regions.fund_models import FundStatus
 
 # --- The borough's pages ----------------------------------------------------------------------------------
@@ -28,7 +21,7 @@ def apply(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_apply_to_fund)
     return form_page(
         request,
-        ApplicationForm(request.POST or None),
+        forms.ApplicationForm(request.POST or None),
         save=lambda data: services.apply(
             incident=shown, partnership=request.partnership, by=request.user, request=request, **data
         ),
@@ -62,7 +55,7 @@ def spend(request, application_id):
     shown = _borough_application(request, application_id, rule=access.can_record_fund_spend)
     return form_page(
         request,
-        SpendForm(request.POST or None, initial={"revision": shown.revision}),
+        forms.SpendForm(request.POST or None, initial={"revision": shown.revision}),
         save=lambda data: services.record_spend(
             application=shown, by=request.user, request=request, **revised(data)
         ),
@@ -82,7 +75,7 @@ def queue(request, region_slug):
     region = access.get_region_for(request, region_slug)
     return address_page(
         request,
-        QueueForm(request.GET),
+        forms.QueueForm(request.GET),
         template="regions/fund/queue.html",
         context={
             "region": region,
@@ -106,7 +99,7 @@ def decide(request, region_slug, application_id):
     can_decide = access.may_coordinate_region(request.user, region) and shown.status == FundStatus.APPLIED
     return form_page(
         request,
-        DecisionForm(request.POST or None, initial={"revision": shown.revision}),
+        forms.DecisionForm(request.POST or None, initial={"revision": shown.revision}),
         save=lambda data: services.decide(
             application=shown, by=request.user, request=request, **revised(data)
         ),
@@ -122,7 +115,7 @@ def decide(request, region_slug, application_id):
 def rules(request, region_slug):
     region = access.get_region_for(request, region_slug, rule=access.may_coordinate_region)
     current = services.rules_of(region)
-    form = RulesForm(
+    form = forms.RulesForm(
         request.POST or None,
         initial=initial_from(
             current,
@@ -151,7 +144,7 @@ def report(request, region_slug):
     region = access.get_region_for(request, region_slug)
     return address_page(
         request,
-        ReportYearForm(request.GET),
+        forms.ReportYearForm(request.GET),
         template="regions/fund/report.html",
         context={"region": region},
         shown=lambda chosen: {"year": chosen["year"], **selectors.fund_report(region, year=chosen["year"])},

@@ -8,13 +8,7 @@ from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.pages import incident_form_page
-from svtoolkit.regions import selectors, services
-from svtoolkit.regions.forms import (
-    AcceptProposalForm,
-    DeclineProposalForm,
-    ProposeShareForm,
-    RegionalSharingForm,
-)
+from svtoolkit.regions import forms, selectors, services
 from svtoolkit.regions.models import ProposalStatus
 
 # --- The region's pages (regional staff) ----------------------------------------------------------------
@@ -56,7 +50,9 @@ def propose_share(request, region_slug, incident_id):
     found = selectors.incident_of_region(region, incident_id)
     return form_page(
         request,
-        ProposeShareForm(request.POST or None, partnerships=selectors.other_partnerships(region, found)),
+        forms.ProposeShareForm(
+            request.POST or None, partnerships=selectors.other_partnerships(region, found)
+        ),
         save=lambda data: services.propose_share(
             region=region, incident=found, by=request.user, request=request, **data
         ),
@@ -79,7 +75,7 @@ def propose_share(request, region_slug, incident_id):
 def sharing(request):
     partnership = request.partnership
     stored = selectors.regional_sharing_of(partnership)
-    form = RegionalSharingForm(
+    form = forms.RegionalSharingForm(
         request.POST or None,
         initial={"categories": list(access.regional_categories_of(partnership)), "revision": stored.revision},
     )
@@ -136,7 +132,7 @@ def decide_proposal(request, incident_id, proposal_id):
     return incident_form_page(
         request,
         found,
-        DeclineProposalForm(request.POST),
+        forms.DeclineProposalForm(request.POST),
         heading=f"Decline sharing with {proposal.partnership}",
         button="Decline",
         save=lambda data: services.decide_proposal(
@@ -149,7 +145,7 @@ def decide_proposal(request, incident_id, proposal_id):
 def _accept_proposal(request, incident, proposal):
     """Accepting shares the incident, a disclosure of its people affected: the why and the lawful basis are
     asked on a page of their own, which keeps what was typed when something is missing."""
-    form = AcceptProposalForm(
+    form = forms.AcceptProposalForm(
         request.POST or None, partnership=incident.partnership, initial={"purpose": proposal.reason}
     )
     return incident_form_page(

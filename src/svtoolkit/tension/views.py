@@ -1,14 +1,14 @@
 """Community tension pages. Thin: incidents are found through the access rules; changes through services."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, incident_section
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.tension import selectors, services
 from svtoolkit.tension.forms import ReadingForm
@@ -16,25 +16,19 @@ from svtoolkit.tension.scale import scale
 
 
 @access.requires(access.is_member)
-def overview(request, incident_id):
-    shown = incident_for_request(request, incident_id)
+@incident_section("tension/overview.html")
+def overview(request, shown):
     trends = selectors.trends(shown)
-    return render(
-        request,
-        "tension/overview.html",
-        {
-            "incident": shown,
-            "trends": trends,
-            "labels": selectors.level_labels(),
-            "scale": scale(),
-            "suggestions": list(enumerate(scale()["suggested_actions"]))
-            if any(t.above_alert for t in trends)
-            else [],
-            "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-            "uses_charts": bool(trends),
-        },
-    )
+    return {
+        "trends": trends,
+        "labels": selectors.level_labels(),
+        "scale": scale(),
+        "suggestions": list(enumerate(scale()["suggested_actions"]))
+        if any(t.above_alert for t in trends)
+        else [],
+        "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
+        "uses_charts": bool(trends),
+    }
 
 
 @access.requires(access.can_work_incident)

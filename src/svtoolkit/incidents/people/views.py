@@ -10,40 +10,27 @@ from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page
-from svtoolkit.incidents.people import selectors, services
-from svtoolkit.incidents.people.forms import (
-    CorrectPersonForm,
-    NeedToKnowForm,
-    PersonAffectedForm,
-    PersonNeedToKnowForm,
-    ReasonForm,
-)
-from svtoolkit.incidents.selectors import incident_for_request
+from svtoolkit.incidents.pages import incident_form_page, incident_section
+from svtoolkit.incidents.people import forms, selectors, services
 
 
 @access.requires(access.is_member)
-def people(request, incident_id):
-    shown = incident_for_request(request, incident_id)
+@incident_section("incidents/people.html")
+def people(request, shown):
     summary = selectors.people_summary(shown)
     people = selectors.people_for(request.user, shown)
-    return render(
-        request,
-        "incidents/people.html",
-        {
-            "incident": shown,
-            "summary": summary,
-            "people": people,
-            "hidden": sum(row["count"] for row in summary) > len(people),
-            # On a record's own list (the only ones listed) the response team changes who else is.
-            "can_manage_records": access.can_manage_incident(request.user, request.partnership),
-            "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
-            # Closed, the incident takes no new record.
-            "can_add": not access.is_read_only(shown)
-            and access.can_add_person(request.user, request.partnership, shown),
-            "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
-        },
-    )
+    return {
+        "summary": summary,
+        "people": people,
+        "hidden": sum(row["count"] for row in summary) > len(people),
+        # On a record's own list (the only ones listed) the response team changes who else is.
+        "can_manage_records": access.can_manage_incident(request.user, request.partnership),
+        "can_manage_list": access.can_manage_need_to_know(request.user, request.partnership, shown),
+        # Closed, the incident takes no new record.
+        "can_add": not access.is_read_only(shown)
+        and access.can_add_person(request.user, request.partnership, shown),
+        "can_recover_list": access.can_recover_need_to_know(request.user, request.partnership, shown),
+    }
 
 
 @access.requires(access.can_manage_members)
@@ -53,7 +40,7 @@ def need_to_know_recover(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        ReasonForm(request.POST or None, question="Why do you need to be on the need-to-know list?"),
+        forms.ReasonForm(request.POST or None, question="Why do you need to be on the need-to-know list?"),
         heading="Join the need-to-know list",
         button="Join the list",
         save=lambda data: services.recover_need_to_know(
@@ -70,7 +57,7 @@ def person_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        PersonAffectedForm(request.POST or None, partnership=request.partnership),
+        forms.PersonAffectedForm(request.POST or None, partnership=request.partnership),
         heading="Record a person affected",
         button="Record",
         save=lambda data: services.add_person_affected(
@@ -86,7 +73,7 @@ def person_add(request, incident_id):
 def person(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id)
     access.get_for(request, shown.people.all(), person_id, rule=access.can_read_person)
-    form = ReasonForm(request.POST or None)
+    form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         opened = selectors.read_person(
             user=request.user,
@@ -125,8 +112,10 @@ def person_edit(request, incident_id, person_id):
         reason="Opened to correct the record",
         request=request,
     )
-    form = CorrectPersonForm(
-        request.POST or None, partnership=request.partnership, initial=CorrectPersonForm.initial_from(person)
+    form = forms.CorrectPersonForm(
+        request.POST or None,
+        partnership=request.partnership,
+        initial=forms.CorrectPersonForm.initial_from(person),
     )
     return incident_form_page(
         request,
@@ -155,11 +144,11 @@ def person_need_to_know(request, incident_id, person_id):
     )
     entries = list(selectors.person_need_to_know_list(person))
     on_list = [entry.user for entry in entries]
-    form = PersonNeedToKnowForm(
+    form = forms.PersonNeedToKnowForm(
         request.POST or None,
         partnership=request.partnership,
         on_list=on_list,
-        initial=PersonNeedToKnowForm.initial_from(person, on_list),
+        initial=forms.PersonNeedToKnowForm.initial_from(person, on_list),
     )
     if request.method == "POST" and form.is_valid():
         with errors_shown_on(form, thing="list") as refused:
@@ -199,7 +188,7 @@ def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     return form_page(
         request,
-        NeedToKnowForm(request.POST or None, partnership=request.partnership),
+        forms.NeedToKnowForm(request.POST or None, partnership=request.partnership),
         save=lambda data: services.add_to_need_to_know(
             incident=shown,
             user=data["user"],

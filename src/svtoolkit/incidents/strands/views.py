@@ -10,14 +10,7 @@ from svtoolkit.incidents.models import Incident, PatientStatus
 from svtoolkit.incidents.pages import incident_form_page
 from svtoolkit.incidents.people.forms import ReasonForm
 from svtoolkit.incidents.selectors import incident_for_request
-from svtoolkit.incidents.strands import selectors, services
-from svtoolkit.incidents.strands.forms import (
-    HospitalStayForm,
-    OutcomeForm,
-    PersonAtRiskForm,
-    ReferralForm,
-    SchoolForm,
-)
+from svtoolkit.incidents.strands import forms, selectors, services
 
 REASON_TO_RECORD_STAY = "Opened to record a hospital stay"
 REASON_TO_UPDATE_STAY = "Opened to update a hospital stay"
@@ -86,7 +79,7 @@ def school_add(request, incident_id):
     return _strand_form_page(
         request,
         shown,
-        SchoolForm(request.POST or None, schools=selectors.schools_to_choose(shown)),
+        forms.SchoolForm(request.POST or None, schools=selectors.schools_to_choose(shown)),
         heading="Record a school attended by those involved",
         intro="A school or college that a victim, suspect, witness or sibling attends. Name no pupil: "
         "everyone who sees the incident sees this.",
@@ -104,7 +97,7 @@ def school_edit(request, incident_id, school_id):
     return _strand_form_page(
         request,
         shown,
-        SchoolForm(request.POST or None, initial=initial),
+        forms.SchoolForm(request.POST or None, initial=initial),
         heading=f"Update {record.school}",
         button="Save",
         save=lambda data: services.update_school(
@@ -121,7 +114,7 @@ def hospital_add(request, incident_id):
     people = selectors.people_to_choose(
         user=request.user, incident=shown, why=REASON_TO_RECORD_STAY, request=request
     )
-    form = HospitalStayForm(
+    form = forms.HospitalStayForm(
         request.POST or None,
         initial={"status": PatientStatus.IN_HOSPITAL},
         people=people,
@@ -152,9 +145,9 @@ def hospital_edit(request, incident_id, stay_id):
         rule=access.can_change_hospital_stay,
         reason=REASON_TO_UPDATE_STAY,
     )
-    form = HospitalStayForm(
+    form = forms.HospitalStayForm(
         request.POST or None,
-        initial=HospitalStayForm.initial_from(stay),
+        initial=forms.HospitalStayForm.initial_from(stay),
         hospitals=selectors.hospitals_to_choose(shown),
     )
     return _strand_form_page(
@@ -177,7 +170,7 @@ def referral_add(request, incident_id):
     people = selectors.people_to_choose(
         user=request.user, incident=shown, why=REASON_TO_REFER, request=request
     )
-    form = ReferralForm(
+    form = forms.ReferralForm(
         request.POST or None,
         initial={"referred_at": timezone.localtime().replace(second=0, microsecond=0)},
         partnership=shown.partnership,
@@ -217,7 +210,7 @@ def referral_outcome(request, incident_id, referral_id):
     return _strand_form_page(
         request,
         shown,
-        OutcomeForm(request.POST or None, initial=initial_from(referral, "outcome", "revision")),
+        forms.OutcomeForm(request.POST or None, initial=initial_from(referral, "outcome", "revision")),
         heading=f"Outcome of the referral of {referral.who.name} to the {referral.get_route_display()}",
         button="Save the outcome",
         save=lambda data: services.record_referral_outcome(
@@ -234,7 +227,7 @@ def person_at_risk_add(request, incident_id):
     return _strand_form_page(
         request,
         shown,
-        PersonAtRiskForm(request.POST or None, partnership=request.partnership),
+        forms.PersonAtRiskForm(request.POST or None, partnership=request.partnership),
         heading="Record someone at risk",
         intro="An associate, sibling or friend who may be at risk of harm or of taking part in retaliation. "
         "They are recorded as a person affected: only the need-to-know list reads the record.",

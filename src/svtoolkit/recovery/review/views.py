@@ -11,47 +11,32 @@ from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, initial_from, revised
 from svtoolkit.core.textdiff import word_difference
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, incident_section
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.playbooks.selectors import published_version
-from svtoolkit.recovery.review import selectors, services
-from svtoolkit.recovery.review.forms import (
-    CompleteReviewForm,
-    ContributionForm,
-    FollowUpForm,
-    LessonDecisionForm,
-    LessonForm,
-    ReopenForm,
-    SetAsideActionsForm,
-)
+from svtoolkit.recovery.review import forms, selectors, services
 
 
 @access.requires(access.is_member)
-def review(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    can_manage = access.can_manage_incident(request.user, request.partnership)
+@incident_section("recovery/review.html")
+def review(request, shown):
     can_close = access.can_close_incident(request.user, request.partnership, shown)
     debrief = selectors.debrief_of(shown)
     files = debrief and attachments_section(debrief, user=request.user, partnership=request.partnership)
-    return render(
-        request,
-        "recovery/review.html",
-        {
-            "incident": shown,
-            "debrief": debrief,
-            "attachments_section": files,
-            "follow_ups": selectors.follow_ups_of(shown),
-            "lessons": selectors.lessons_of(shown),
-            "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
-            and not access.is_read_only(shown),
-            "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
-            "can_follow_up": can_manage,
-            "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
-            and not access.is_read_only(shown),
-            "can_close": can_close,
-            "blockers": selectors.closure_blockers(shown) if can_close else [],
-        },
-    )
+    return {
+        "debrief": debrief,
+        "attachments_section": files,
+        "follow_ups": selectors.follow_ups_of(shown),
+        "lessons": selectors.lessons_of(shown),
+        "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
+        and not access.is_read_only(shown),
+        # Follow-up actions carry on after closing (allowed_when_closed): offered on a closed incident too.
+        "can_follow_up": access.can_manage_incident(request.user, request.partnership),
+        "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
+        and not access.is_read_only(shown),
+        "can_close": can_close,
+        "blockers": selectors.closure_blockers(shown) if can_close else [],
+    }
 
 
 @access.requires(access.can_manage_incident)
@@ -95,7 +80,7 @@ def review_contribute(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        ContributionForm(request.POST or None, organisations=organisations, initial=initial),
+        forms.ContributionForm(request.POST or None, organisations=organisations, initial=initial),
         heading="Your organisation's part of the review",
         button="Save",
         save=lambda data: services.contribute_to_review(
@@ -133,7 +118,7 @@ def review_complete(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        CompleteReviewForm(request.POST or None),
+        forms.CompleteReviewForm(request.POST or None),
         heading="Complete the review",
         button="Complete the review",
         save=lambda data: services.complete_review(debrief=debrief, by=request.user, request=request, **data),
@@ -149,7 +134,7 @@ def follow_up_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        FollowUpForm(request.POST or None, partnership=request.partnership),
+        forms.FollowUpForm(request.POST or None, partnership=request.partnership),
         heading="Add a follow-up action",
         button="Add",
         save=lambda data: services.add_follow_up(incident=shown, by=request.user, request=request, **data),
@@ -178,7 +163,7 @@ def lesson_add(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        LessonForm(request.POST or None, items=items),
+        forms.LessonForm(request.POST or None, items=items),
         heading="Record a lesson",
         button="Record the lesson",
         save=lambda data: services.record_lesson(incident=shown, by=request.user, request=request, **data),
@@ -216,7 +201,7 @@ def lesson(request, lesson_id):
     # typed, the wording and guidance too when the page had them.
     deciding = open_to_decide or (request.method == "POST" and may_decide)
     form = (
-        LessonDecisionForm(
+        forms.LessonDecisionForm(
             request.POST or None,
             proposes_change=proposal is not None or "action" in request.POST,
             initial=(
@@ -271,7 +256,7 @@ def lesson(request, lesson_id):
 def close(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
     setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
-    form = SetAsideActionsForm(request.POST if setting_aside else None)
+    form = forms.SetAsideActionsForm(request.POST if setting_aside else None)
     if setting_aside and form.is_valid():
         with errors_shown_on(form):
             count = services.set_aside_open_actions(
@@ -305,7 +290,7 @@ def reopen(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        ReopenForm(request.POST or None),
+        forms.ReopenForm(request.POST or None),
         heading="Re-open the incident",
         button="Re-open",
         save=lambda data: services.reopen_incident(

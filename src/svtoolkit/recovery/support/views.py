@@ -1,31 +1,24 @@
 """Pages for support offered to those affected."""
 
-from django.shortcuts import render
 from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.core.forms import initial_from, revised
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page, their_version
-from svtoolkit.incidents.selectors import incident_for_request
+from svtoolkit.incidents.pages import incident_form_page, incident_section, their_version
 from svtoolkit.recovery.support import selectors, services
 from svtoolkit.recovery.support.forms import OFFER_FIELDS, SupportOfferForm, SupportResponseForm
 
 
 @access.requires(access.is_member)
-def support(request, incident_id):
-    shown = incident_for_request(request, incident_id)
-    return render(
-        request,
-        "recovery/support.html",
-        {
-            "incident": shown,
-            "counts": selectors.support_counts(shown),
-            "people": selectors.support_summary(user=request.user, incident=shown, request=request),
-            "can_record": access.can_record_support(request.user, request.partnership, shown)
-            and not access.is_read_only(shown),
-        },
-    )
+@incident_section("recovery/support.html")
+def support(request, shown):
+    return {
+        "counts": selectors.support_counts(shown),
+        "people": selectors.support_summary(user=request.user, incident=shown, request=request),
+        "can_record": access.can_record_support(request.user, request.partnership, shown)
+        and not access.is_read_only(shown),
+    }
 
 
 @access.requires(access.can_work_incident)
