@@ -77,6 +77,8 @@ class SvtoolkitAppConfig(AppConfig):
         cls.default = True
 
     def ready(self):
+        # On to the mixins' ready() (attachment owners, incident panels) wherever they stand among the bases.
+        super().ready()
         from svtoolkit.core.demo import register_demo_seeder
         from svtoolkit.core.selectors import register_home_section
 
