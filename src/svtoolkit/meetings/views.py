@@ -13,9 +13,8 @@ from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.pages import incident_form_page, incident_section
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
-from svtoolkit.meetings import selectors, services
+from svtoolkit.meetings import forms, selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
-from svtoolkit.meetings.forms import ActionRows, CancelForm, DecisionRows, OutcomeForm, ScheduleForm
 
 
 @access.requires(access.is_member)
@@ -38,7 +37,7 @@ def schedule(request, incident_id):
     }
     return form_page(
         request,
-        ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership),
+        forms.ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership),
         save=lambda data: services.schedule_meetings(
             incident=shown, by=request.user, request=request, **data
         ),
@@ -96,10 +95,10 @@ def pack(request, incident_id, meeting_id):
     return render(request, "meetings/pack.html", {**context, "meeting": found})
 
 
-def _errors(*forms):
+def _errors(*shown):
     """(anchor, message) for every error of the forms, for one error summary above them all."""
     found = []
-    for form in forms:
+    for form in shown:
         found += [("main-content", error) for error in form.non_field_errors()]
         for field in form:
             found += [(field.auto_id, error) for error in field.errors]
@@ -110,9 +109,9 @@ def _errors(*forms):
 def outcome(request, incident_id, meeting_id):
     shown, found = _meeting_for(request, incident_id, meeting_id)
     data = request.POST or None
-    form = OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
-    decisions = DecisionRows(data, prefix="decision")
-    actions = ActionRows(data, prefix="action", form_kwargs={"partnership": request.partnership})
+    form = forms.OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
+    decisions = forms.DecisionRows(data, prefix="decision")
+    actions = forms.ActionRows(data, prefix="action", form_kwargs={"partnership": request.partnership})
     if request.method == "POST" and all([form.is_valid(), decisions.is_valid(), actions.is_valid()]):
         with errors_shown_on(form):
             services.record_outcome(
@@ -158,7 +157,7 @@ def cancel(request, incident_id, meeting_id):
     return incident_form_page(
         request,
         shown,
-        CancelForm(request.POST or None),
+        forms.CancelForm(request.POST or None),
         heading=f"Cancel the {found}",
         button="Cancel the meeting",
         save=lambda data: services.cancel_meeting(

@@ -1,7 +1,7 @@
 """The checklist, its versions and drafts, readiness assessments and exercises. Thin: rules live elsewhere."""
 
-from django import forms
 from django.contrib import messages
+from django.forms import Form
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -10,8 +10,7 @@ from svtoolkit import access
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, show_edit_conflict
 from svtoolkit.core.limits import is_record_id
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.playbooks import selectors, services
-from svtoolkit.playbooks.forms import ExerciseForm, ItemForm, PublishForm, RatingForm
+from svtoolkit.playbooks import forms, selectors, services
 
 # --- The checklist ---------------------------------------------------------------------------------------
 
@@ -145,7 +144,7 @@ def _draft_gone_redirect(request):
 
 def _item_form_as_sent(request):
     # Every version of a checklist has the vocabularies of the one it was copied from.
-    return ItemForm(
+    return forms.ItemForm(
         request.POST,
         version=selectors.published_version(request.partnership),
         partnership=request.partnership,
@@ -167,7 +166,7 @@ def item_edit(request, item_id):
     }
     return form_page(
         request,
-        ItemForm(
+        forms.ItemForm(
             request.POST or None, initial=initial, version=item.version, partnership=request.partnership
         ),
         save=lambda data: services.update_item(
@@ -200,7 +199,7 @@ def item_add(request, area_id):
     area = selectors.draft_area(request.partnership, area_id)
     return form_page(
         request,
-        ItemForm(
+        forms.ItemForm(
             request.POST or None,
             initial={"draft": area.version_id},
             version=area.version,
@@ -239,7 +238,7 @@ def publish(request):
         gone = _draft_gone_page(
             request,
             "playbooks/publish.html",
-            lambda: PublishForm(request.POST),
+            lambda: forms.PublishForm(request.POST),
             heading="Publish the draft",
             differences=None,
             button="Publish this version",
@@ -248,7 +247,7 @@ def publish(request):
     published = selectors.published_version(request.partnership)
     return form_page(
         request,
-        PublishForm(request.POST or None, initial={"revision": version.revision, "draft": version.pk}),
+        forms.PublishForm(request.POST or None, initial={"revision": version.revision, "draft": version.pk}),
         save=lambda data: services.publish_draft(
             version=version,
             by=request.user,
@@ -367,7 +366,7 @@ RATING_FIELDS = ["status", "evidence", "next_step", "owner", "target_date"]
 def _rating_form(request, rating, *, prefix=None, bound=True):
     initial = {name: getattr(rating, name) for name in RATING_FIELDS} | {"revision": rating.revision}
     data = (request.POST or None) if bound else None
-    return RatingForm(data, initial=initial, partnership=request.partnership, prefix=prefix)
+    return forms.RatingForm(data, initial=initial, partnership=request.partnership, prefix=prefix)
 
 
 @access.requires(access.can_assess_readiness)
@@ -409,7 +408,7 @@ def assessment_area(request, assessment_id, area_id):
     area, ratings, next_area = selectors.area_ratings(shown, area_id)
     if refused := _superseded(request, shown):
         return refused
-    page = forms.Form(request.POST or None)  # the area's own errors: someone else's change to an answer
+    page = Form(request.POST or None)  # the area's own errors: someone else's change to an answer
     rated = []
     for rating in ratings:
         form = _rating_form(request, rating, prefix=f"rating-{rating.pk}")
@@ -476,7 +475,7 @@ def exercise_start(request):
         version = services.checklist_to_exercise(request.partnership)
     if refused.error:
         return redirect("playbooks:exercises")
-    form = ExerciseForm(request.POST or None, version=version, partnership=request.partnership)
+    form = forms.ExerciseForm(request.POST or None, version=version, partnership=request.partnership)
     if request.method == "POST" and form.is_valid():
         exercise = services.start_exercise(
             partnership=request.partnership, by=request.user, request=request, **form.cleaned_data

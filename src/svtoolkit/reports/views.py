@@ -17,15 +17,14 @@ from svtoolkit.incidents.people.selectors import read_people
 from svtoolkit.incidents.selectors import incident_for, incident_page
 from svtoolkit.meetings.selectors import meeting_in
 from svtoolkit.playbooks.selectors import assessment_in, readiness_summary
-from svtoolkit.reports import exports, selectors, services
+from svtoolkit.reports import exports, forms, selectors, services
 from svtoolkit.reports.boundaries import boundary_of
-from svtoolkit.reports.forms import BoundaryForm, ReportFilterForm, SitrepPeopleForm
 from svtoolkit.reports.pdf import pdf_response
 
 
 def _filters(request):
     types = selectors.incident_types(request.partnership)
-    form = ReportFilterForm(request.GET, types=types)
+    form = forms.ReportFilterForm(request.GET, types=types)
     return form, form.filters(), types
 
 
@@ -94,7 +93,7 @@ def ward_outlines(request):
 
 @access.requires(access.can_manage_boundary)
 def boundary(request):
-    form = BoundaryForm(request.POST or None, request.FILES or None)
+    form = forms.BoundaryForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.set_boundary(
             partnership=request.partnership,
@@ -152,7 +151,7 @@ def incident_reports(request, incident_id):
         "reports/incident_reports.html",
         {
             "incident": shown,
-            "form": SitrepPeopleForm(partnership=request.partnership),
+            "form": forms.SitrepPeopleForm(partnership=request.partnership),
             "can_read_people": access.can_read_any_person(request.user, request.partnership, shown),
         },
     )
@@ -171,7 +170,7 @@ def incident_sitrep(request, incident_id):
     )
     people = None
     if asks_for_people:
-        form = SitrepPeopleForm(request.POST, partnership=request.partnership)
+        form = forms.SitrepPeopleForm(request.POST, partnership=request.partnership)
         with errors_shown_on(form) as refused:
             if form.is_valid():
                 people = read_people(
