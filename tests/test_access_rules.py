@@ -611,6 +611,29 @@ def test_get_for_needs_a_visibility_rule_or_an_already_narrowed_queryset(
         access.get_for(request_as(demo_users["coordinator"], demo), PlanAction, incident_and_action[1].pk)
 
 
+def test_a_page_more_may_read_than_may_change_refuses_a_form_sent_by_a_reader_and_audits_it(demo, demo_users):
+    """``requires(rule, to_change=...)``: the page opens for everyone ``rule`` lets in; a form sent to it (a
+    POST) also needs ``to_change``, and is refused, with that rule's name in the audit log, before the view
+    runs."""
+    ran = []
+
+    @access.requires(access.can_view_rota, to_change=access.can_manage_alerting)
+    def protocol_page(request):
+        ran.append(request.method)
+        return "shown"
+
+    viewer, coordinator = demo_users["viewer"], demo_users["coordinator"]
+    assert protocol_page(request_as(viewer, demo)) == "shown"
+    with pytest.raises(PermissionDenied):
+        protocol_page(request_as(viewer, demo, "post"))
+    assert ran == ["GET"], "the view ran for a form its sender may not send"
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, actor=viewer, detail__reason="can_manage_alerting"
+    ).exists()
+    assert protocol_page(request_as(coordinator, demo, "post")) == "shown"
+    assert ran == ["GET", "POST"]
+
+
 def test_a_need_to_know_entry_opens_nothing_without_membership(
     demo, demo_users, with_person, other_partnership
 ):

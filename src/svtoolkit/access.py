@@ -994,11 +994,13 @@ def signed_in(view):
     return _guard(view, rule=None)
 
 
-def requires(rule: Rule):
-    """The signed-in user must satisfy ``rule(user, request.partnership)`` for the current partnership."""
+def requires(rule: Rule, *, to_change: Rule | None = None):
+    """The signed-in user must satisfy ``rule(user, request.partnership)`` for the current partnership, and
+    ``to_change`` as well to send the page a form (a POST): for a page that more people may read than may
+    change what it shows (the alerting protocol, a lesson)."""
 
     def decorator(view):
-        return _guard(view, rule=rule)
+        return _guard(view, rule=rule, to_change=to_change)
 
     return decorator
 
@@ -1010,7 +1012,7 @@ def checked_by_api(view):
     return view
 
 
-def _guard(view, *, rule: Rule | None):
+def _guard(view, *, rule: Rule | None, to_change: Rule | None = None):
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -1023,6 +1025,12 @@ def _guard(view, *, rule: Rule | None):
             return redirect_to_login(request.get_full_path())
         if rule is not None and not rule(request.user, request.partnership):
             deny(request, reason=rule.__name__)
+        if (
+            to_change is not None
+            and request.method == "POST"
+            and not to_change(request.user, request.partnership)
+        ):
+            deny(request, reason=to_change.__name__)
         return view(request, *args, **kwargs)
 
     guarded.access_rule = rule or signed_in

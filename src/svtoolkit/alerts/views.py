@@ -250,11 +250,9 @@ def escalation(request):
     )
 
 
-@access.requires(access.can_view_rota)
+@access.requires(access.can_view_rota, to_change=access.can_manage_alerting)
 def protocol(request):
     can_manage = access.can_manage_alerting(request.user, request.partnership)
-    if request.method == "POST" and not can_manage:
-        access.deny(request, reason="can_manage_alerting")
     form = forms.LaunchRuleForm(request.POST or None, partnership=request.partnership) if can_manage else None
     if form is not None and request.method == "POST" and form.is_valid():
         with errors_shown_on(form):

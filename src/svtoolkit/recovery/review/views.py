@@ -189,12 +189,10 @@ def _guidance_difference(proposal, form):
     return word_difference(proposal.item.guidance, after)
 
 
-@access.requires(access.is_member)
+@access.requires(access.is_member, to_change=access.can_decide_lessons)
 def lesson(request, lesson_id):
     shown = selectors.lesson_for(request.user, request.partnership, lesson_id)
     may_decide = access.can_decide_lessons(request.user, request.partnership)
-    if request.method == "POST" and not may_decide:
-        access.deny(request, reason="can_decide_lessons")
     open_to_decide = may_decide and selectors.awaiting_decision(shown)
     proposal = selectors.lesson_proposal(shown) if open_to_decide else None
     # A decision sent after a colleague's is refused by the service and shown on the page with what was
