@@ -120,15 +120,14 @@ def contact_preferences(request):
         field: getattr(user, field)
         for field in ("mobile_number", "receive_email", "receive_sms", "quiet_from", "quiet_until")
     }
-    form = forms.ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.set_contact_preferences(user=user, request=request, **form.cleaned_data)
-        messages.success(request, "How we contact you is saved.")
-        return redirect("accounts:account")
-    return render(
+    return form_page(
         request,
-        "accounts/contact_preferences.html",
-        {"form": form, "heading": "How we contact you", "button": "Save"},
+        forms.ContactPreferencesForm(request.POST if request.method == "POST" else None, initial=initial),
+        save=lambda data: services.set_contact_preferences(user=user, request=request, **data),
+        success="How we contact you is saved.",
+        done=reverse("accounts:account"),
+        template="accounts/contact_preferences.html",
+        context={"heading": "How we contact you", "button": "Save"},
     )
 
 

@@ -28,21 +28,25 @@ def raise_alert(request):
         initial={"occurred_at": _on_the_minute(), "callback_number": request.user.mobile_number},
         incident_types=incident_selectors.incident_types(request.partnership),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        with errors_shown_on(form):
-            alert = services.raise_alert(
-                partnership=request.partnership, by=request.user, request=request, **data
-            )
-            alerted = alert.recipients.count()
-            messages.success(
-                request,
-                f"Alert raised as {alert.incident.reference}: {alerted} "
-                f"{'person' if alerted == 1 else 'people'} alerted by text message and email. It goes "
-                "further up the duty rota until someone acknowledges it.",
-            )
-            return redirect("incidents:incident", incident_id=alert.incident_id)
-    return render(request, "alerts/raise.html", {"form": form, "button": "Raise the alert"})
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.raise_alert(
+            partnership=request.partnership, by=request.user, request=request, **data
+        ),
+        success=_alert_raised,
+        done=lambda alert: reverse("incidents:incident", args=[alert.incident_id]),
+        template="alerts/raise.html",
+        context={"button": "Raise the alert"},
+    )
+
+
+def _alert_raised(alert) -> str:
+    alerted = alert.recipients.count()
+    return (
+        f"Alert raised as {alert.incident.reference}: {alerted} {'person' if alerted == 1 else 'people'} "
+        "alerted by text message and email. It goes further up the duty rota until someone acknowledges it."
+    )
 
 
 @access.public

@@ -1,6 +1,4 @@
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.cache import never_cache
 
@@ -9,7 +7,7 @@ from svtoolkit.attachments import checks, scanning, selectors, services
 from svtoolkit.attachments.forms import AttachmentForm
 from svtoolkit.attachments.owners import kind_named, kind_of_model
 from svtoolkit.core import downloads
-from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.pages import form_page
 
 
 @access.requires(access.is_member)
@@ -18,27 +16,21 @@ def add(request, kind, owner_id):
     if kind is None:
         raise Http404("No such kind of record")
     owner = kind.fetch(request, owner_id, to_attach=True)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        with errors_shown_on(form, thing="file"):
-            attachment = services.attach_file(
-                owner=owner,
-                by=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-            messages.success(request, f"“{attachment.name}” was attached.")
-            return redirect(f"{kind.page_url(owner)}#attachments")
-    return render(
+    owner_page = f"{kind.page_url(owner)}#attachments"
+    return form_page(
         request,
-        "attachments/add.html",
-        {
-            "form": form,
+        AttachmentForm(request.POST or None, request.FILES or None),
+        save=lambda data: services.attach_file(owner=owner, by=request.user, request=request, **data),
+        success=lambda attachment: f"“{attachment.name}” was attached.",
+        done=owner_page,
+        template="attachments/add.html",
+        context=lambda: {
             "owner_label": kind.label(owner),
-            "back_url": f"{kind.page_url(owner)}#attachments",
+            "back_url": owner_page,
             "max_size": filesizeformat(checks.max_bytes()),
             "scanning": scanning.is_configured(),
         },
+        thing="file",
     )
 
 

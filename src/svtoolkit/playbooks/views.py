@@ -475,14 +475,16 @@ def exercise_start(request):
         version = services.checklist_to_exercise(request.partnership)
     if refused.error:
         return redirect("playbooks:exercises")
-    form = forms.ExerciseForm(request.POST or None, version=version, partnership=request.partnership)
-    if request.method == "POST" and form.is_valid():
-        exercise = services.start_exercise(
-            partnership=request.partnership, by=request.user, request=request, **form.cleaned_data
-        )
-        messages.success(request, "The exercise is planned. Its run sheet is below.")
-        return redirect("playbooks:exercise", exercise_id=exercise.pk)
-    return render(request, "playbooks/exercise_form.html", {"form": form})
+    return form_page(
+        request,
+        forms.ExerciseForm(request.POST or None, version=version, partnership=request.partnership),
+        save=lambda data: services.start_exercise(
+            partnership=request.partnership, by=request.user, request=request, **data
+        ),
+        success="The exercise is planned. Its run sheet is below.",
+        done=lambda exercise: reverse("playbooks:exercise", args=[exercise.pk]),
+        template="playbooks/exercise_form.html",
+    )
 
 
 @access.requires(access.is_member)

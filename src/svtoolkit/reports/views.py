@@ -1,8 +1,7 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
-from django.contrib import messages
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
 from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people.selectors import read_people
@@ -94,18 +94,20 @@ def ward_outlines(request):
 @access.requires(access.can_manage_boundary)
 def boundary(request):
     form = forms.BoundaryForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        services.set_boundary(
+    return form_page(
+        request,
+        form,
+        save=lambda data: services.set_boundary(
             partnership=request.partnership,
             by=request.user,
             boundary=form.boundary,
-            file_name=form.cleaned_data["file"].name,
+            file_name=data["file"].name,
             request=request,
-        )
-        messages.success(request, f"The map now shows {len(form.boundary.wards)} wards from your file.")
-        return redirect("reports:map")
-    return render(
-        request, "reports/boundary.html", {"form": form, "current": boundary_of(request.partnership)}
+        ),
+        success=lambda _: f"The map now shows {len(form.boundary.wards)} wards from your file.",
+        done=reverse("reports:map"),
+        template="reports/boundary.html",
+        context=lambda: {"current": boundary_of(request.partnership)},
     )
 
 
