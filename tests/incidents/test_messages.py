@@ -30,6 +30,7 @@ from tests.incidents.builders import (
     left_the_partnership,
     recorded_incident,
 )
+from tests.incidents.test_views import closed_by_a_colleague_once_found
 from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +174,22 @@ def test_a_failed_notice_is_not_sent_again_from_a_page_opened_before_a_colleague
     assert not smtp_server.received
     assert as_opened.notice.deliveries.get().status == DeliveryStatus.FAILED
     assert incident.timeline.count() == entries
+
+
+def test_informing_partners_as_a_colleague_closes_the_incident_says_so_and_tells_nobody(
+    smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The partners page found the incident open; a colleague closes it before the notices are queued. The
+    service refuses ("closed meanwhile"): the partners page says so, rather than failing, and no partner is
+    asked for help with a closed incident."""
+    incident = with_contacts(demo, demo_users)
+    closed_by_a_colleague_once_found(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client_for("responder").post(reverse("incidents:inform", args=[incident.pk]), follow=True)
+    assert refused.redirect_chain[-1][0] == reverse("incidents:partners", args=[incident.pk])
+    assert "was closed meanwhile" in refused.content.decode()
+    assert not smtp_server.received
+    assert not incident.participations.filter(informed_at__isnull=False).exists()
 
 
 def signed_in_session(client, live_server, user, path) -> tuple[dict, str]:

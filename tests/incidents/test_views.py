@@ -11,7 +11,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.models import Change
-from svtoolkit.incidents import services
+from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, PlanAction
 from tests.factories import IncidentFactory
 from tests.incidents.builders import (
@@ -126,6 +126,45 @@ def test_categorisation_suggests_then_decides(client_for, incident_and_action):
         },
     )
     assert incident.categorisations.get().meeting_needed
+
+
+def closed_by_a_colleague_once_found(monkeypatch):
+    """A colleague closes the incident just after the page has found it open (and checked it may change it):
+    what the page goes on to save meets the service's check, under the incident's lock."""
+    found_open = selectors.incident_for_request
+
+    def closed_just_after_it_was_found(request, incident_id):
+        shown = found_open(request, incident_id)
+        Incident.objects.filter(pk=incident_id).update(status=IncidentStatus.CLOSED)
+        return shown
+
+    monkeypatch.setattr(selectors, "incident_for_request", closed_just_after_it_was_found)
+
+
+def test_a_categorisation_sent_as_a_colleague_closes_the_incident_is_refused_on_the_page_with_what_was_typed(
+    client_for, incident_and_action, monkeypatch
+):
+    """The service refuses the decision ("closed meanwhile"): the page says so and keeps the reason typed,
+    rather than failing."""
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:categorise", args=[incident.pk])
+    closed_by_a_colleague_once_found(monkeypatch)
+    refused = client.post(
+        url,
+        {
+            "step": "decide",
+            "factors": ["death_or_life_changing"],
+            "serious_violence": "yes",
+            "meeting_needed": "yes",
+            "cross_borough": "no",
+            "rationale": "A death near a school",
+        },
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "was closed meanwhile" in page and "A death near a school" in page
+    assert not incident.categorisations.exists()
 
 
 def test_partner_not_taking_part_sees_nothing(client_for, incident_and_action):

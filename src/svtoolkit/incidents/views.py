@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
-from svtoolkit.core.forms import errors_as_message, id_from, initial_from, revised
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, forms, page_cache, selectors, services
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
@@ -129,19 +129,20 @@ def categorise(request, incident_id):
         suggestion = suggest(set(form.cleaned_data["factors"]), declared=declared)
         if deciding:
             data = form.cleaned_data
-            services.categorise(
-                incident=shown,
-                by=request.user,
-                factors=data["factors"],
-                other_factors=data["other_factors"],
-                serious_violence=data["serious_violence"] == "yes",
-                meeting_needed=data["meeting_needed"] == "yes",
-                cross_borough=data["cross_borough"] == "yes",
-                rationale=data["rationale"],
-                request=request,
-            )
-            messages.success(request, "The categorisation was recorded.")
-            return to_incident(shown, "categorisation")
+            with errors_shown_on(form):
+                services.categorise(
+                    incident=shown,
+                    by=request.user,
+                    factors=data["factors"],
+                    other_factors=data["other_factors"],
+                    serious_violence=data["serious_violence"] == "yes",
+                    meeting_needed=data["meeting_needed"] == "yes",
+                    cross_borough=data["cross_borough"] == "yes",
+                    rationale=data["rationale"],
+                    request=request,
+                )
+                messages.success(request, "The categorisation was recorded.")
+                return to_incident(shown, "categorisation")
     elif request.method == "POST":
         suggestion = suggest(set(request.POST.getlist("factors")), declared=declared)
     return render(
@@ -197,7 +198,10 @@ def partners(request, incident_id):
 @require_POST
 def inform(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
-    informed = services.inform_partners(incident=shown, by=request.user, request=request)
+    with errors_as_message(request) as refused:
+        informed = services.inform_partners(incident=shown, by=request.user, request=request)
+    if refused.error:
+        return redirect("incidents:partners", incident_id=shown.pk)
     waiting = shown.participations.filter(informed_at__isnull=True).select_related("organisation")
     if informed:
         messages.success(
