@@ -101,6 +101,17 @@ def test_bad_incident_input_is_explained_and_kept(client_for, demo):
     assert not Incident.objects.exists()
 
 
+# A categorisation decided on its page: a serious violence incident that needs a meeting.
+A_DECISION = {
+    "step": "decide",
+    "factors": ["death_or_life_changing"],
+    "serious_violence": "yes",
+    "meeting_needed": "yes",
+    "cross_borough": "no",
+    "rationale": "A death near a school",
+}
+
+
 def test_categorisation_suggests_then_decides(client_for, incident_and_action):
     incident, _ = incident_and_action
     client = client_for("responder")
@@ -114,17 +125,7 @@ def test_categorisation_suggests_then_decides(client_for, incident_and_action):
     missing = client.post(url, {"step": "decide", "factors": ["death_or_life_changing"]})
     assert "Give the reason for the decision" in missing.content.decode()
     assert "autofocus" not in missing.content.decode()  # the error summary takes the focus instead
-    client.post(
-        url,
-        {
-            "step": "decide",
-            "factors": ["death_or_life_changing"],
-            "serious_violence": "yes",
-            "meeting_needed": "yes",
-            "cross_borough": "no",
-            "rationale": "A death near a school",
-        },
-    )
+    client.post(url, A_DECISION)
     assert incident.categorisations.get().meeting_needed
 
 
@@ -150,17 +151,7 @@ def test_a_categorisation_sent_as_a_colleague_closes_the_incident_is_refused_on_
     client = client_for("responder")
     url = reverse("incidents:categorise", args=[incident.pk])
     closed_by_a_colleague_once_found(monkeypatch)
-    refused = client.post(
-        url,
-        {
-            "step": "decide",
-            "factors": ["death_or_life_changing"],
-            "serious_violence": "yes",
-            "meeting_needed": "yes",
-            "cross_borough": "no",
-            "rationale": "A death near a school",
-        },
-    )
+    refused = client.post(url, A_DECISION)
     page = refused.content.decode()
     assert refused.status_code == 200 and "govuk-error-summary" in page
     assert "was closed meanwhile" in page and "A death near a school" in page
