@@ -267,3 +267,17 @@ def test_listing_takes_the_same_number_of_queries_however_many_incidents(
     with django_assert_max_num_queries(8):
         large = api.get(INCIDENTS)
     assert small.json()["count"] == 2 and large.json()["count"] == 8
+
+
+@pytest.mark.parametrize(
+    "accept, suffix", [("application/vnd.oai.openapi", "yaml"), ("application/vnd.oai.openapi+json", "json")]
+)
+def test_the_schema_saved_under_the_name_it_is_served_with_carries_the_marking(
+    api_as, settings, accept, suffix
+):
+    settings.PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE: PARTNERS ONLY"
+    response = api_as("coordinator").get("/api/schema/", HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'inline; filename="svtoolkit-api-OFFICIAL-SENSITIVE-PARTNERS-ONLY.{suffix}"'
+    )

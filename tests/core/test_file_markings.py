@@ -89,6 +89,8 @@ FILES = {
     "attachments:download": ("police", "get", "attachment", _as_uploaded, CASE),
     # The region's figures: counts, no one named in them.
     "figures:export:csv": ("regional_coordinator", "get", "figures_csv", _csv, CASE),
+    "figures:export:xlsx": ("regional_coordinator", "get", "figures_xlsx", _xlsx, CASE),
+    "figures:needs_assessment:csv": ("regional_coordinator", "get", "needs_assessment_csv", _csv, CASE),
     "figures:needs_assessment:xlsx": ("regional_coordinator", "get", "needs_assessment", _xlsx, CASE),
 }
 
@@ -110,7 +112,9 @@ def world(demo, demo_users, settings):
         "person": {**by_incident, "person_id": made.person.pk},
         "attachment": {"attachment_id": AttachmentFactory(owner=made.incident, marking=CASE).pk},
         "figures_csv": {"region_slug": demo.region.slug, "file_format": "csv"},
+        "figures_xlsx": {"region_slug": demo.region.slug, "file_format": "xlsx"},
         "needs_assessment": {"region_slug": demo.region.slug, "year": 2026, "file_format": "xlsx"},
+        "needs_assessment_csv": {"region_slug": demo.region.slug, "year": 2026, "file_format": "csv"},
     }
 
 

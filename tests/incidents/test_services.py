@@ -22,6 +22,7 @@ from svtoolkit.incidents.models import (
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
+from tests.factories import HospitalStayFactory, SafeguardingReferralFactory
 from tests.incidents.builders import (
     SHARE_BASIS,
     action_due,
@@ -692,6 +693,45 @@ def test_the_earliest_thing_done_after_the_corrected_time_is_named(demo, demo_us
     correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(hours=5))
     incident.refresh_from_db()
     assert incident.occurred_at == AFTERNOON - timedelta(hours=5)
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        lambda incident: HospitalStayFactory(
+            patient__incident=incident, expected_discharge_on=AFTERNOON.date() - timedelta(days=1)
+        ),
+        lambda incident: HospitalStayFactory(
+            patient__incident=incident, violence_reduction_team_informed_at=AFTERNOON - timedelta(hours=28)
+        ),
+        lambda incident: SafeguardingReferralFactory(
+            person__incident=incident, referred_at=AFTERNOON - timedelta(hours=28)
+        ),
+    ],
+    ids=["expected discharge", "violence-reduction team told", "safeguarding referral"],
+)
+def test_a_correction_refused_for_a_record_about_someone_affected_does_not_give_its_date(
+    recorded, demo, demo_users, time_machine
+):
+    """Whoever may correct the incident may not be on the person's need-to-know list: the refusal says what
+    kind of record stands in the way, not its date (health and safeguarding details of one person)."""
+    time_machine.move_to(AFTERNOON, tick=False)
+    responder = demo_users["responder"]
+    incident = recorded_incident(
+        demo,
+        responder,
+        occurred_at=AFTERNOON - timedelta(days=3),
+        notified_at=AFTERNOON - timedelta(minutes=5),
+    )
+    recorded(incident)
+    with pytest.raises(DomainError) as refused:
+        correct_record(incident, responder, occurred_at=AFTERNOON - timedelta(hours=1))
+    assert refused.value.field == "occurred_at"
+    assert str(refused.value).startswith("A record about someone affected (a hospital stay or a safeguarding")
+    assert "2 Mar" not in str(refused.value)
+    assert not re.search(r"\d{2}:\d{2}", str(refused.value))
+    incident.refresh_from_db()
+    assert incident.occurred_at == AFTERNOON - timedelta(days=3)
 
 
 def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowledges_for_the_partner(

@@ -39,6 +39,7 @@ from tests.incidents.builders import (
     on_the_records_list_only,
 )
 from tests.recovery.test_after import closed
+from tests.reports.builders import SITREP_WITH_HEALTH
 
 pytestmark = pytest.mark.django_db
 
@@ -514,6 +515,42 @@ def test_on_the_list_the_records_open_with_a_reason_and_each_opening_is_audited(
     }
 
 
+@pytest.mark.parametrize(
+    "page, opens",
+    [
+        ("incidents:person_edit", None),
+        ("incidents:hospital_add", None),
+        ("incidents:referral_add", None),
+        ("incidents:hospital_edit", demo_hospital_stay),
+        ("incidents:referral_outcome", demo_referral),
+    ],
+)
+def test_each_page_that_shows_a_persons_name_to_record_or_change_something_audits_the_opening(
+    page, opens, client_for, incident, person, responder
+):
+    """A form naming the person (to correct their record, to choose them, or in its heading) is an opening of
+    their record; a stay's or a referral's page is an opening of that record too."""
+    record = opens(incident, person, responder) if opens else None
+    args = (
+        [incident.pk]
+        + ([person.pk] if page == "incidents:person_edit" else [])
+        + ([record.pk] if record else [])
+    )
+    before = set(AuditEntry.objects.values_list("pk", flat=True))
+
+    response = client_for("responder").get(reverse(page, args=args))
+
+    assert response.status_code == 200
+    assert person.name in response.content.decode()
+    opened = AuditEntry.objects.exclude(pk__in=before).filter(
+        action=AuditAction.VIEW_SENSITIVE, actor=responder
+    )
+    expected = {("incidents.PersonAffected", str(person.pk))}
+    if record:
+        expected.add((f"incidents.{type(record).__name__}", str(record.pk)))
+    assert {(entry.target_type, entry.target_id) for entry in opened} == expected
+
+
 @pytest.fixture
 def on_the_incidents_list_only(incident, person, demo_users, responder):
     """The coordinator, put on the incident's need-to-know list after ``person`` was recorded (so not on that
@@ -604,6 +641,25 @@ def test_the_sitrep_shows_schools_and_counts_and_people_only_when_asked_for(
     assert "stays" not in without
     with_people = situation_report(incident, user=responder, partnership=demo, people=[person])
     assert [stay.who for stay in with_people["stays"]] == [person]
+
+
+def test_a_sitrep_with_people_audits_each_stay_and_referral_it_prints_as_their_page_would(
+    client_for, incident, person, responder
+):
+    stay = demo_hospital_stay(incident, person, responder, discharge_plan="Home on Friday")
+    referral = demo_referral(incident, person, responder)
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_HEALTH
+    )
+    assert response.status_code == 200
+    opened = AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, actor=responder, detail__reason=SITREP_WITH_HEALTH["reason"]
+    )
+    assert {(entry.target_type, entry.target_id) for entry in opened} == {
+        ("incidents.PersonAffected", str(person.pk)),
+        ("incidents.HospitalStay", str(stay.pk)),
+        ("incidents.SafeguardingReferral", str(referral.pk)),
+    }
 
 
 # --- Retention ---------------------------------------------------------------------------------------------

@@ -401,7 +401,10 @@ def test_cancelling_a_meeting_tells_those_invited_with_a_calendar_cancellation(
     assert (meeting.status, meeting.sequence) == (MeetingStatus.CANCELLED, 1)
     message = next(message for message in mail.outbox if message.to == ["ray@police.example.org"])
     assert message.subject.startswith("Cancelled:")
-    calendar = Calendar.from_ical(message.attachments[0][1])
+    name, content, _ = message.attachments[0]
+    calendar = Calendar.from_ical(content)
+    assert name == "cancel-OFFICIAL-SENSITIVE.ics"
+    assert calendar["X-PROTECTIVE-MARKING"] == "OFFICIAL-SENSITIVE"
     event = calendar.walk("VEVENT")[0]
     assert (str(calendar["METHOD"]), str(event["STATUS"]), event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 1)
     assert str(event["UID"]) == f"{meeting.uid}@svtoolkit"

@@ -17,6 +17,7 @@ from svtoolkit.api import selectors as token_selectors
 from svtoolkit.api import services as token_services
 from svtoolkit.api.base import ApiView
 from svtoolkit.api.forms import TokenForm
+from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_shown_on
 
 # --- The schema and its documentation ----------------------------------------------------------------
@@ -24,6 +25,18 @@ from svtoolkit.core.forms import errors_shown_on
 
 class SchemaView(ApiView, SpectacularAPIView):
     """The OpenAPI 3 schema of the API, for members of a partnership."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # drf-spectacular names the file after the API's title alone; saved, it is a file like any other.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200:
+            downloads.name_marked(
+                response,
+                f"svtoolkit-api.{request.accepted_renderer.format}",
+                downloads.case_marking(),
+                inline=True,
+            )
+        return response
 
 
 @access.signed_in

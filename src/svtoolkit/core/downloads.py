@@ -58,12 +58,17 @@ def marked_filename(filename: str, marking: str) -> str:
 def download(content: bytes, *, filename: str, content_type: str, marking: str, inline: bool = False):
     """A response handing out a file already marked inside; the name and a header carry the marking too."""
     response = HttpResponse(content, content_type=content_type)
+    name_marked(response, filename, marking, inline=inline)
+    response[HEADER] = marking
+    return response
+
+
+def name_marked(response, filename: str, marking: str, *, inline: bool = False) -> None:
+    """Saved from the browser, the response's file is named with its marking."""
     # Django quotes the name, and gives a name beyond ASCII as filename* as well.
     response["Content-Disposition"] = content_disposition_header(
         not inline, marked_filename(filename, marking)
     )
-    response[HEADER] = marking
-    return response
 
 
 def csv_bytes(columns: list[str], rows: Iterable[list], *, marking: str) -> tuple[bytes, int]:

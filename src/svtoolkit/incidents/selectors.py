@@ -625,6 +625,13 @@ def timeline(incident, *, kind: str = "") -> QuerySet[TimelineEntry]:
 # decisions, the due times of actions added by hand, the strands' records (schools, the hospital, safeguarding
 # referrals). None is before the incident happened. An action drawn from the checklist is due counted from
 # the time the partnership was told, itself not before the incident: a correction of both re-dates it.
+# A hospital stay or a referral is about one person, and whoever corrects the incident may not be on their
+# need-to-know list: its message gives no date.
+ABOUT_SOMEONE_AFFECTED = (
+    "A record about someone affected (a hospital stay or a safeguarding referral) is dated before the time "
+    "given; its date is shown only to those on that person's need-to-know list, on the hospital and "
+    "safeguarding page"
+)
 DONE_ABOUT_AN_INCIDENT = (
     (PoliceDeclaration, "declared_at", "The police declaration was made at {}", {}),
     (Participation, "informed_at", "A partner was told at {}", {}),
@@ -632,7 +639,7 @@ DONE_ABOUT_AN_INCIDENT = (
     (Categorisation, "decided_at", "The incident was categorised at {}", {}),
     (Decision, "decided_at", "A decision was logged at {}", {}),
     (PlanAction, "due_at", "An action added by hand is due at {}", {"item__isnull": True}),
-    (SafeguardingReferral, "referred_at", "A safeguarding referral was made at {}", {}),
+    (SafeguardingReferral, "referred_at", ABOUT_SOMEONE_AFFECTED, {}),
     (SchoolInvolved, "safeguarding_lead_informed_at", "A school's safeguarding lead was told at {}", {}),
     (
         SchoolInvolved,
@@ -640,8 +647,8 @@ DONE_ABOUT_AN_INCIDENT = (
         "A school started its critical incident plan at {}",
         {},
     ),
-    (HospitalStay, "violence_reduction_team_informed_at", "The violence-reduction team was told at {}", {}),
-    (HospitalStay, "expected_discharge_on", "A hospital stay's expected discharge date is {}", {}),
+    (HospitalStay, "violence_reduction_team_informed_at", ABOUT_SOMEONE_AFFECTED, {}),
+    (HospitalStay, "expected_discharge_on", ABOUT_SOMEONE_AFFECTED, {}),
 )
 
 

@@ -1226,7 +1226,8 @@ def edit_record(
 
 def check_nothing_done_before(*, incident, occurred_at) -> None:
     """An incident is not moved to have happened after something recorded as done about it (the police's
-    declaration, a partner told, an action's due time...); the message names the earliest."""
+    declaration, a partner told, an action's due time...); the message names the earliest, and its time
+    unless it is a record about someone affected."""
     earliest = earliest_done_before(incident, occurred_at)
     if earliest is None:
         return

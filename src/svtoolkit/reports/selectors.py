@@ -475,9 +475,10 @@ def dashboard(user, partnership, filters: Filters, *, now: datetime | None = Non
 # --- The situation report ----------------------------------------------------------------------------------
 
 
-def situation_report(incident, *, user, partnership, people=None, request=None) -> dict:
+def situation_report(incident, *, user, partnership, people=None, reason: str = "", request=None) -> dict:
     """What a sitrep shows: the incident page's figures, tension by area and communications. People
-    affected appear only as counts by role, unless ``people`` holds records read (and audited) on request.
+    affected appear only as counts by role, unless ``people`` holds records read (and audited) on request,
+    for ``reason``.
     So does the title of a message naming someone: without ``people`` the file is not marked as holding
     personal data, so it shows the title as restricted; with them, as the message page would, and the
     reading is audited."""
@@ -525,7 +526,7 @@ def situation_report(incident, *, user, partnership, people=None, request=None) 
         ],
         "people_summary": people_summary(incident),
         "people": people,
-        **strands_for_report(incident, people=people),
+        **strands_for_report(incident, people=people, user=user, reason=reason, request=request),
     }
 
 

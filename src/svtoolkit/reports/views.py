@@ -200,7 +200,12 @@ def incident_sitrep(request, incident_id):
                 {"incident": shown, "form": form, "can_read_people": True},
             )
     context = selectors.situation_report(
-        shown, user=request.user, partnership=request.partnership, people=people, request=request
+        shown,
+        user=request.user,
+        partnership=request.partnership,
+        people=people,
+        reason=form.cleaned_data["reason"] if asks_for_people else "",
+        request=request,
     )
     return pdf_response(
         request,

@@ -132,10 +132,10 @@ def open_strand_record(found, *, user, reason: str, request=None):
     return found
 
 
-def strands_for_report(incident, *, people: list | None) -> dict:
+def strands_for_report(incident, *, people: list | None, user=None, reason: str = "", request=None) -> dict:
     """What the situation report shows of the strands: the schools always; the hospital and safeguarding
     strands as counts, and their records only for the people already read for it (``people``, read and
-    audited through ``read_people`` on request)."""
+    audited through ``read_people`` on request), each stay and referral audited as on the strands page."""
     report = {"schools": list(schools_of(incident)), "strands_summary": strands_summary(incident)}
     if people is None:
         return report
@@ -146,4 +146,5 @@ def strands_for_report(incident, *, people: list | None) -> dict:
         stay.who = readable[stay.patient_id]
     for referral in referrals:
         referral.who = readable[referral.person_id]
+    _audit_opened(user, incident, [*stays, *referrals], reason=reason, request=request)
     return {**report, "stays": stays, "referrals": referrals}
