@@ -1112,19 +1112,6 @@ def test_an_escalation_policy_must_alert_someone_at_once(demo, demo_users):
     ]
 
 
-def test_the_escalation_command_takes_the_steps_due(demo, demo_users, capsys):
-    from django.core.management import call_command
-
-    raised = timezone.now()
-    with time_machine.travel(raised, tick=False):
-        rota(demo, demo_users)
-        raise_police_alert(demo, demo_users)
-    with time_machine.travel(raised + timedelta(minutes=12), tick=False):
-        call_command("escalate_alerts")
-        call_command("escalate_alerts")
-    assert capsys.readouterr().out.splitlines() == ["1 escalation step taken.", "0 escalation steps taken."]
-
-
 def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, demo_users):
     rota(demo, demo_users)
     incident = raise_police_alert(demo, demo_users).incident

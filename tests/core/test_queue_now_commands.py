@@ -12,6 +12,7 @@ from django.core.management import call_command
         ("send_overdue_reminders", "the overdue-action reminders"),
         ("send_recovery_reminders", "the recovery reminders"),
         ("erase_expired_personal_data", "the retention job"),
+        ("escalate_alerts", "the alert escalation"),
     ],
 )
 def test_each_queue_now_command_queues_its_task_and_says_so(command, queued):

@@ -14,7 +14,7 @@ from svtoolkit.incidents import disclosures
 from svtoolkit.incidents.models import Disclosure, IncidentShare
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import DisclosureFactory, SharingAgreementFactory
-from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person
+from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person, demo_referral
 from tests.reports.builders import SITREP_WITH_HEALTH, SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +127,23 @@ def test_the_sitrep_with_a_hospital_stay_is_refused_without_an_article_9_conditi
     assert "Choose the UK GDPR Article 9 condition: this includes health information" in page
     assert "Briefing the gold group" in page and "The gold group" in page  # what was typed is kept
     assert not Disclosure.objects.exists()
+
+
+def test_the_sitrep_with_a_referral_still_awaiting_its_outcome_is_refused_without_an_article_9_condition(
+    client_for, incident, person, demo_users
+):
+    """A safeguarding referral tells of the harm done to the person and their welfare before any outcome."""
+    referral = demo_referral(incident, person, demo_users["responder"])
+    assert referral.outcome == ""
+    response = client_for("responder").post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), SITREP_WITH_PEOPLE
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert (
+        "Choose the UK GDPR Article 9 condition: this includes health information"
+        in response.content.decode()
+    )
+    assert list(Disclosure.objects.all()) == [referral.disclosure]
 
 
 def test_the_sitrep_with_a_hospital_stay_is_given_with_an_article_9_condition(

@@ -22,13 +22,13 @@ NO_ARTICLE9 = (
 
 def holds_health_information(people) -> bool:
     """Whether the records of ``people`` hold health information, special category data (docs/data-map.md):
-    support needs, a hospital stay or a safeguarding referral's outcome. What goes with their records then
-    needs a UK GDPR Article 9 condition."""
+    support needs, a hospital stay or a safeguarding referral (which tells of the harm done to them and their
+    welfare, outcome or not). What goes with their records then needs a UK GDPR Article 9 condition."""
     pks = [person.pk for person in people]
     return (
         any(person.support_needs.strip() for person in people)
         or HospitalStay.objects.filter(patient_id__in=pks).exists()
-        or SafeguardingReferral.objects.filter(person_id__in=pks).exclude(outcome="").exists()
+        or SafeguardingReferral.objects.filter(person_id__in=pks).exists()
     )
 
 

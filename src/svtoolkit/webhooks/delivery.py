@@ -1,8 +1,9 @@
 """Sending webhook deliveries exactly once, by ``core.sending``'s claim, send and record: here, only how an
 event is signed and posted, and which answers are worth another try. A timeout, a refused connection, 408,
 425, 429 or a 5xx answer is tried again with growing waits; any other answer that is not 2xx, or the last of
-the tries, marks it failed, shown in the endpoint's delivery log. A delivery is sent again only if its worker
-stopped before recording it; receivers tell such a repeat by its webhook-id.
+the tries, marks it failed, shown in the endpoint's delivery log. A delivery reaches its endpoint twice only
+if its worker stopped before recording it, or the endpoint took it but answered after the timeout (so it is
+tried again); receivers tell such a repeat by its webhook-id.
 
 Each request is signed as the Standard Webhooks specification says (https://www.standardwebhooks.com):
 headers webhook-id (the same on every attempt), webhook-timestamp and webhook-signature, an HMAC-SHA256 of

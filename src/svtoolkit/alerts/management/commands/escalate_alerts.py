@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
+from svtoolkit.alerts.tasks import escalate_alerts
+from svtoolkit.core.management.base import QueueNowCommand
 
-from svtoolkit.alerts.services import escalate_alerts
 
-
-class Command(BaseCommand):
-    help = "Alert the next people on the duty rota for alerts no one has acknowledged in time (every minute)."
-
-    def handle(self, *args, **options):
-        taken = escalate_alerts()
-        self.stdout.write(f"{taken} escalation step{'s' if taken != 1 else ''} taken.")
+class Command(QueueNowCommand):
+    help = (
+        "Queue, now, the escalation of alerts no one has acknowledged in time (the task worker also does "
+        "this by itself every minute, in the alerts queue)."
+    )
+    task = escalate_alerts
+    queued = "the alert escalation"
