@@ -333,6 +333,33 @@ def test_a_plan_drawn_after_the_death_was_recorded_has_the_homicide_items(demo, 
     assert HOMICIDE_ONLY in planned(incident)
 
 
+def test_a_plan_drawn_again_from_a_page_opened_before_a_newer_checklist_keeps_the_version_drawn_first(
+    demo, demo_users, checklist
+):
+    """Two people draw the plan from pages opened together; a newer checklist is published in between. The
+    second draw adds to the plan drawn first and leaves its version: the plan is never of two versions."""
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    incident = record(demo, responder, types=["knife"])
+    as_opened_again = Incident.objects.get(pk=incident.pk)
+    services.draw_plan(incident=incident, by=responder)
+    draft = playbook_services.start_draft(playbook=checklist.playbook, by=coordinator)
+    like = draft.items.exclude(area__phase="before").filter(incident_types=[], categories=[]).first()
+    fields = {name: getattr(like, name) for name in playbook_services.ITEM_FIELDS}
+    newer = playbook_services.add_item(
+        area=like.area, by=coordinator, **fields | {"action": "Check the council's out-of-hours log"}
+    )
+    draft.refresh_from_db()
+    playbook_services.publish_draft(
+        version=draft, by=coordinator, change_note="Out-of-hours log", expected_revision=draft.revision
+    )
+
+    services.draw_plan(incident=as_opened_again, by=responder)
+
+    incident.refresh_from_db()
+    assert incident.playbook_version == checklist
+    assert newer.key not in planned(incident)
+
+
 def test_without_a_death_or_the_homicide_type_the_homicide_items_stay_out(demo, demo_users, checklist):
     responder = demo_users["responder"]
     incident = record(demo, responder, types=["knife"])

@@ -762,6 +762,10 @@ def draw_plan(*, incident, by, request=None) -> int:
     """Draw the response plan from the partnership's published checklist (an exercise's incident: from the
     version the exercise was planned on, as its run sheet is); later calls add what now applies."""
     refuse_if_closed_meanwhile(incident)
+    # Read again under the lock: one drawn meanwhile from another page keeps the version it was drawn from.
+    incident.playbook_version_id = Incident.objects.values_list("playbook_version_id", flat=True).get(
+        pk=incident.pk
+    )
     if incident.playbook_version_id is None:
         version = (
             incident.exercise.version if incident.exercise_id else published_version(incident.partnership)
