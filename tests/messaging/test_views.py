@@ -48,6 +48,32 @@ def test_a_person_sees_the_messages_sent_to_them_and_no_one_elses(client_for, de
     assert "For the viewer" not in page
 
 
+def test_a_mobile_number_someone_types_as_theirs_does_not_show_them_another_persons_texts(
+    client_for, demo, demo_users, settings
+):
+    """The number on "How we contact you" is whatever the person typed: the duty officer's alert text (and
+    its acknowledgement link) stays theirs alone."""
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    duty_officer, viewer = demo_users["responder"], demo_users["viewer"]
+    duty_officer.mobile_number = viewer.mobile_number = "07700900123"
+    duty_officer.save(update_fields=["mobile_number"])
+    viewer.save(update_fields=["mobile_number"])
+    services.send(
+        kind="alert",
+        subject="ALERT NB-2026-0001",
+        body="Acknowledge",
+        sms_text="ALERT NB-2026-0001: acknowledge at https://svtoolkit.example/alerts/acknowledge/secret/",
+        urgency="alert",
+        recipients=[services.recipient_for_user(duty_officer)],
+        partnership=demo,
+    )
+    assert Delivery.objects.filter(channel="sms", address="07700900123").exists()
+
+    assert "acknowledge/secret" in client_for("responder").get(reverse("messaging:mine")).content.decode()
+    page = client_for("viewer").get(reverse("messaging:mine")).content.decode()
+    assert "ALERT NB-2026-0001" not in page and "acknowledge/secret" not in page
+
+
 def test_the_failed_count_is_of_this_incident_s_failed_deliveries_alone(demo, demo_users):
     incident, _ = demo_incident(demo, demo_users)
     other, _ = demo_incident(demo, demo_users)
