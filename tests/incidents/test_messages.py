@@ -112,6 +112,35 @@ def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(
     assert f"{police.organisation} has no current contact with an email address" in response.content.decode()
 
 
+def test_a_contact_changed_and_changed_back_is_sent_a_new_notice_that_acknowledges(
+    demo, demo_users, client, django_capture_on_commit_callbacks
+):
+    """Ray, then Sam, then Ray again: the second notice to Ray is sent (the first one's link stopped working
+    when Sam took over), so the police are not shown as told when no one was asked."""
+    responder = demo_users["responder"]
+    incident = with_contacts(demo, demo_users)
+    police = incident.participations.get(organisation__kind="police")
+    ray = police.contact
+    sam = Contact.objects.create(organisation=police.organisation, name="Sam", email="sam@police.example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    services.add_participant(incident=incident, organisation=police.organisation, contact=sam, by=responder)
+    services.add_participant(incident=incident, organisation=police.organisation, contact=ray, by=responder)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        informed = services.inform_partners(incident=incident, by=responder)
+
+    assert [p.organisation for p in informed] == [police.organisation]
+    [notice] = [message for message in mail.outbox if message.to == [ray.email]]
+    police.refresh_from_db()
+    assert police.notice is not None
+    link = re.search(r"/incidents/acknowledge/\S+/", notice.body).group(0)
+    client.post(link)
+    police.refresh_from_db()
+    assert police.acknowledged_at is not None
+
+
 @pytest.mark.parametrize("role", ["coordinator", "responder"])
 def test_a_failed_notice_can_be_sent_again_to_its_partner(
     role, smtp_server, client_for, demo, demo_users, django_capture_on_commit_callbacks

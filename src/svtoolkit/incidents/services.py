@@ -485,9 +485,11 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
             continue
         if not _claim_for_notice(participation):
             continue  # another request has just told this partner
-        # A first notice is one per contact: a new contact (the one before left) is told too.
+        # A first notice is one per claim: a new contact is told, and so is one changed back to, whose
+        # earlier link stopped working when the contact changed.
         _send_partner_notice(
-            participation, round_key=earlier_notice_id or f"first:{participation.contact_id}"
+            participation,
+            round_key=earlier_notice_id or f"first:{participation.informed_at.isoformat()}",
         )
         (told_again if earlier_notice_id else told).append(participation)
     if told:
