@@ -30,6 +30,7 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Delivery, DeliveryStatus, Notification
 from svtoolkit.partnerships import services as directory
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
+from svtoolkit.partnerships.models import Contact
 from tests.alerts.builders import raise_police_alert, rota, stored_policy, token_of
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
@@ -1184,6 +1185,32 @@ def test_the_update_on_a_measure_is_queued_with_the_measure_not_after_it(
         _close_station_road(alert.incident.scenes.get(), by=demo_users["police"])
     update = Notification.objects.get(kind="alert_update")
     assert update.deliveries.exists()
+
+
+def test_an_exercises_measure_update_says_exercise_first_as_its_alert_did(
+    demo, demo_users, django_capture_on_commit_callbacks
+):
+    """Woken at 02:00 by "UPDATE ...: Cordon in place", nobody should take a rehearsal for a real incident."""
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users, is_exercise=True)
+    assert Notification.objects.get(kind="incident_alert").subject.startswith("EXERCISE ALERT")
+    with django_capture_on_commit_callbacks(execute=True):
+        _close_station_road(alert.incident.scenes.get(), by=demo_users["police"])
+    update = Notification.objects.get(kind="alert_update")
+    assert update.subject.startswith(f"EXERCISE UPDATE {alert.incident.reference}: Road closure in place")
+    assert update.sms_text.startswith(f"EXERCISE UPDATE {alert.incident.reference}: Road closure in place")
+
+    hospital = demo.organisations.get(kind="health_hospital")
+    contact = Contact.objects.create(
+        organisation=hospital, name="Dr Ana Sousa", email="vrt@hospital.example.org"
+    )
+    incident_services.add_participant(
+        incident=alert.incident, organisation=hospital, contact=contact, by=demo_users["responder"]
+    )
+    incident_services.inform_partners(incident=alert.incident, by=demo_users["responder"])
+    assert Notification.objects.get(kind="partner_notice").subject.startswith(
+        f"EXERCISE {alert.incident.reference}:"
+    )
 
 
 def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(

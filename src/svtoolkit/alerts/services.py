@@ -227,10 +227,9 @@ def _send_alerts(alert, recipients, tokens):
                 dedupe_key=f"alert:{alert.pk}:user:{recipient.user_id}",
             )
         )
-    prefix = "EXERCISE " if incident.is_exercise else ""
     return messaging.send_personal(
         kind="incident_alert",
-        subject=f"{prefix}ALERT {incident.reference}: {incident.title}",
+        subject=f"{incident.exercise_prefix}ALERT {incident.reference}: {incident.title}",
         messages=messages,
         urgency=Urgency.ALERT,
         partnership=alert.partnership,
@@ -262,11 +261,12 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
         "summary": measures_selectors.measures_summary(incident),
         "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
     }
+    update = f"{incident.exercise_prefix}UPDATE {incident.reference}: {what}"
     return messaging.send(
         kind="alert_update",
-        subject=f"UPDATE {incident.reference}: {what}"[:200],
+        subject=update[:200],
         body=render_to_string("alerts/email/measure_update.txt", context),
-        sms_text=f"UPDATE {incident.reference}: {what}"[:400] + f" {context['incident_link']}",
+        sms_text=update[:400] + f" {context['incident_link']}",
         recipients=[messaging.recipient_for_user(person) for person in people],
         urgency=Urgency.ALERT,
         partnership=alert.partnership,

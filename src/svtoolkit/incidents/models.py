@@ -92,6 +92,11 @@ class Incident(CreatedBy):
     def get_status_display(self) -> str:
         return status_display(self.status)
 
+    @property
+    def exercise_prefix(self) -> str:
+        """What a message's subject starts with, so nobody woken by a rehearsal takes it for an incident."""
+        return "EXERCISE " if self.is_exercise else ""
+
 
 _STATUS_LABELS = dict(IncidentStatus.choices)
 
