@@ -1213,6 +1213,29 @@ def test_an_exercises_measure_update_says_exercise_first_as_its_alert_did(
     )
 
 
+def test_a_measure_update_goes_to_those_the_alert_reached_not_to_one_whose_alert_was_withdrawn(
+    demo, demo_users, settings, django_capture_on_commit_callbacks
+):
+    """The deputy's alert was still waiting when the duty officer acknowledged, so it was never sent: a
+    cordon added at 03:00 does not wake them with an update of an alert they never had."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    duty_officer, deputy = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    delivery.deliver_due_alerts()
+    services.escalate_alerts(now=timezone.now() + timedelta(minutes=12))
+    deputys = Delivery.objects.filter(recipient=deputy, notification__kind="incident_alert")
+    assert deputys.exists()
+    services.acknowledge(alert=alert, by=duty_officer)
+    assert set(deputys.values_list("status", flat=True)) == {DeliveryStatus.WITHDRAWN}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _close_station_road(alert.incident.scenes.get(), by=demo_users["police"])
+
+    update = Notification.objects.get(kind="alert_update")
+    assert set(update.deliveries.values_list("recipient", flat=True)) == {duty_officer.pk}
+
+
 def test_an_incident_not_raised_as_an_alert_sends_no_measure_update(
     demo, demo_users, django_capture_on_commit_callbacks
 ):

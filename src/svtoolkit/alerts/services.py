@@ -42,6 +42,7 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.conditions import met_for
 from svtoolkit.incidents.models import IncidentStatus, NotificationSource
 from svtoolkit.incidents.places import check_coordinates
+from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Urgency
 from svtoolkit.partnerships.models import OrganisationKind
@@ -239,7 +240,7 @@ def _send_alerts(alert, recipients, tokens):
 
 @transaction.atomic
 def send_measure_update(*, incident, measure, change: str) -> object | None:
-    """Tell everyone alerted about the incident that a police measure was added or lifted, with every measure
+    """Tell everyone the alert reached that a police measure was added or lifted, with every measure
     still current (no coordinates: the summary is for anyone who sees the incident). Once per measure and
     change; nothing when the incident was not raised as an alert."""
     from svtoolkit.incidents.measures import selectors as measures_selectors
@@ -247,12 +248,12 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
     alert = Alert.objects.filter(incident=incident).select_related("partnership").first()
     if alert is None:
         return None
-    people = [
-        recipient.user
-        for recipient in alert.recipients.filter(user__in=selectors.response_team(alert.partnership))
-        .select_related("user")
-        .order_by("notified_at", "id")
-    ]
+    # Not one whose alert was withdrawn unsent when someone acknowledged: it would wake them for an alert
+    # they never had. One who acknowledged has it, whatever became of their message.
+    reached = alert.recipients.filter(user__in=selectors.response_team(alert.partnership)).exclude(
+        acknowledged_at__isnull=True, notification__in=messaging_selectors.withdrawn_unsent()
+    )
+    people = [recipient.user for recipient in reached.select_related("user").order_by("notified_at", "id")]
     state = "lifted" if change == "lifted" else "in place"
     what = f"{measure.get_kind_display()} {state}: {measure.description}"
     context = {

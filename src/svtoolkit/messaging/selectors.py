@@ -64,5 +64,13 @@ def reached_no_one(kind: str):
     return Notification.objects.filter(kind=kind).exclude(Exists(not_failed))
 
 
+def withdrawn_unsent():
+    """Messages none of whose deliveries is left to go or went: each one withdrawn before it was sent."""
+    not_withdrawn = Delivery.objects.filter(notification=OuterRef("pk")).exclude(
+        status=DeliveryStatus.WITHDRAWN
+    )
+    return Notification.objects.exclude(Exists(not_withdrawn))
+
+
 def failed_deliveries(notification) -> list[Delivery]:
     return list(notification.deliveries.filter(status=DeliveryStatus.FAILED).select_related("notification"))
