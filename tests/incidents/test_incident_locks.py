@@ -102,7 +102,12 @@ def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(de
     monkeypatch.setattr(services.history, "note", paused)
     coordinator, responder = demo_users["coordinator"], demo_users["responder"]
     changing, changed = in_thread(
-        lambda: services.change_status(incident=incident, by=coordinator, status=IncidentStatus.RECOVERY)
+        lambda: services.change_status(
+            incident=incident,
+            by=coordinator,
+            status=IncidentStatus.RECOVERY,
+            status_seen=IncidentStatus.RESPONDING,
+        )
     )
     try:
         assert paused.reached.wait(WAIT)  # the status change holds its lock on the incident

@@ -31,6 +31,7 @@ from tests.incidents.builders import (
     correct_record,
     demo_incident,
     mark_action,
+    moved_to,
     police_declared,
     recorded_incident,
 )
@@ -348,10 +349,36 @@ def test_sharing_across_boroughs(incident, demo_users, other_partnership):
 
 def test_status_moves_along_the_lifecycle(incident, demo_users):
     with pytest.raises(DomainError):
-        services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
+        moved_to(incident, IncidentStatus.RECOVERY, by=demo_users["responder"])
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=demo_users["responder"])
     assert incident.status == IncidentStatus.RECOVERY
+
+
+def responding_from_a_page_opened_at_reported(incident, *, by):
+    """``by`` moves ``incident`` to responding on its status page, opened while it was reported."""
+    return services.change_status(
+        incident=incident, by=by, status=IncidentStatus.RESPONDING, status_seen=IncidentStatus.REPORTED
+    )
+
+
+def test_a_status_chosen_on_a_page_opened_before_a_colleague_moved_it_twice_is_refused_and_changes_nothing(
+    incident, demo_users
+):
+    """The page was opened at reported; a colleague moved the incident to responding, then to recovery.
+    Responding, allowed from recovery, chosen on that page would undo their move unseen."""
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=demo_users["coordinator"])
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match="it is now recovery, not reported"):
+        responding_from_a_page_opened_at_reported(incident, by=demo_users["responder"])
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RECOVERY
+    assert incident.timeline.count() == entries
+
+
+def test_the_status_change_a_colleague_made_meanwhile_is_not_made_twice_nor_refused(incident, demo_users):
+    moved_to(incident, IncidentStatus.RESPONDING, by=demo_users["coordinator"])
+    responding_from_a_page_opened_at_reported(incident, by=demo_users["responder"])
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
+    assert incident.timeline.filter(text__startswith="Status:").count() == 1
 
 
 def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_users):
@@ -450,7 +477,7 @@ def test_categorising_from_a_page_opened_before_the_status_moved_on_never_moves_
     incident, _ = demo_incident(demo, demo_users)
     Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.REPORTED)
     opened_before = Incident.objects.get(pk=incident.pk)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
+    moved_to(incident, IncidentStatus.RESPONDING, by=demo_users["responder"])
     categorise(opened_before, demo_users["responder"], serious_violence=True)
     assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
 
@@ -504,8 +531,7 @@ def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_l
 def closed_after_opened(demo, by):
     """An incident as a page opened it (open), closed by a colleague since."""
     incident = recorded_incident(demo, by)
-    services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=by)
     as_opened = Incident.objects.get(pk=incident.pk)
     services.close(incident=incident, by=by)
     return as_opened
@@ -635,8 +661,7 @@ def test_an_action_of_an_incident_closed_since_its_page_was_opened_is_left_as_it
     visit = action_due(incident, responder, timezone.now() + timedelta(days=1))
     mark_action(visit, ActionStatus.DONE, by=responder)
     visit.refresh_from_db()
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     services.close(incident=incident, by=responder)
     entries = incident.timeline.count()
     with pytest.raises(DomainError, match="closed meanwhile"):

@@ -19,7 +19,7 @@ from svtoolkit.meetings import services as meeting_services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
-from tests.incidents.builders import action_due, categorise, correct_record, recorded_incident
+from tests.incidents.builders import action_due, categorise, correct_record, moved_to, recorded_incident
 from tests.meetings.builders import demo_meeting, held
 from tests.tension.builders import record as record_tension
 
@@ -98,8 +98,7 @@ def test_correcting_the_types_and_the_time_moves_the_incident(demo, responder):
 
 def test_closing_and_reopening_moves_the_count_still_open(demo, responder):
     incident = recorded_incident(demo, responder)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     services.set_aside_open_actions(
         incident=incident, by=responder, status=ActionStatus.NOT_NEEDED, reason="Closing the test."
     )
@@ -299,7 +298,7 @@ def test_after_any_sequence_of_changes_the_kept_totals_equal_a_rebuild(demo, dem
             )
         elif change == "respond" and incident.status in services.ALLOWED_STATUS_CHANGES:
             target = sorted(services.ALLOWED_STATUS_CHANGES[incident.status])[which % 2 - 1]
-            services.change_status(incident=incident, by=responder, status=target)
+            moved_to(incident, target, by=responder)
         elif change == "action":
             action_due(incident, responder, timezone.now() + timedelta(hours=which - 2))
         elif change == "complete" and incident.actions.filter(status=ActionStatus.TO_DO).exists():

@@ -22,6 +22,7 @@ from tests.incidents.builders import (
     police_declared,
     recorded_incident,
 )
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -361,6 +362,25 @@ def test_correcting_the_record_never_overwrites_a_concurrent_change(client_for, 
     assert "Second correction" in content and "First correction" in content
     incident.refresh_from_db()
     assert incident.summary == "First correction"
+
+
+def test_a_status_chosen_on_a_page_opened_before_a_colleague_moved_it_on_is_refused_naming_the_status_now(
+    client_for, incident_and_action
+):
+    """Opened at reported; meanwhile moved to responding, then recovery. Responding, allowed from recovery,
+    chosen on the first page would undo that unseen: refused, it goes through once sent again knowingly."""
+    incident, _ = incident_and_action
+    url = reverse("incidents:status", args=[incident.pk])
+    client = client_for("responder")
+    opened = form_on(client.get(url), having="status")
+    for status in (IncidentStatus.RESPONDING, IncidentStatus.RECOVERY):
+        client.post(url, form_on(client.get(url), having="status") | {"status": status})
+    refused = client.post(url, opened | {"status": IncidentStatus.RESPONDING})
+    assert refused.status_code == 200
+    assert "it is now recovery, not reported" in refused.content.decode()
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RECOVERY
+    assert client.post(url, form_on(refused, having="status")).status_code == 302
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
 
 
 def test_adding_a_scene_checks_coordinates(client_for, incident_and_action):

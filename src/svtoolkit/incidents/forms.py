@@ -279,7 +279,7 @@ class PlanReviewForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(
         label="Move the incident to",
         # Closing comes with the review; "alerted" is only where an incident alert starts.
@@ -287,6 +287,9 @@ class StatusForm(forms.Form):
             c for c in IncidentStatus.choices if c[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
         ],
     )
+    # The status the page showed (the service's ``status_seen``): what this change starts from, as a revision
+    # is for an edit, so a status moved on meanwhile is an edit conflict, shown as any edit's is.
+    revision = forms.ChoiceField(choices=IncidentStatus.choices, widget=forms.HiddenInput)
 
 
 class ShareForm(DisclosureBasisForm):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
@@ -1047,14 +1047,22 @@ ALLOWED_STATUS_CHANGES = {
 
 
 @transaction.atomic
-def change_status(*, incident, by, status, request=None) -> Incident:
-    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work).
+def change_status(*, incident, by, status, status_seen, request=None) -> Incident:
+    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work), from
+    ``status_seen``, the status the person saw.
 
-    Locked and read again first: of two identical changes at once the second finds it done and writes nothing.
+    Locked and read again first: of two identical changes at once the second finds it done and writes nothing;
+    a status moved on since it was seen is refused (EditConflict), so nobody undoes a colleague's move unseen.
     """
-    incident.status = locked_incidents().values_list("status", flat=True).get(pk=incident.pk)
+    incident.status, revision = locked_incidents().values_list("status", "revision").get(pk=incident.pk)
     if incident.status == status:
         return incident
+    if incident.status != status_seen:
+        raise EditConflict(
+            f"Someone else changed the status of {incident.reference} meanwhile: it is now "
+            f"{incident.get_status_display().lower()}, not {IncidentStatus(status_seen).label.lower()}.",
+            current_revision=revision,
+        )
     if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
         raise DomainError(
             f"An incident that is {incident.get_status_display().lower()} "

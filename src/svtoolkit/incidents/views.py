@@ -16,7 +16,13 @@ from svtoolkit.incidents import escalation, forms, page_cache, selectors, servic
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
-from svtoolkit.incidents.pages import incident_form_page, incident_section, incident_url, with_page_urls
+from svtoolkit.incidents.pages import (
+    incident_form_page,
+    incident_section,
+    incident_url,
+    their_version,
+    with_page_urls,
+)
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -518,13 +524,19 @@ def status(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        forms.StatusForm(request.POST or None, initial={"status": shown.status}),
+        forms.StatusForm(request.POST or None, initial=initial_from(shown, "status", revision=shown.status)),
         heading="Change the status",
         button="Change status",
         save=lambda data: services.change_status(
-            incident=shown, by=request.user, status=data["status"], request=request
+            incident=shown,
+            by=request.user,
+            status=data["status"],
+            status_seen=data["revision"],
+            request=request,
         ),
         success="The status was changed.",
+        thing=None,  # the service's conflict message names the status now
+        on_conflict=their_version(shown, lambda stored: [("Status", stored.get_status_display())]),
     )
 
 
