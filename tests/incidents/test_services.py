@@ -528,6 +528,27 @@ def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_l
     assert mail.outbox[-1].to == ["sam@police.example.org"]
 
 
+def test_a_partners_contact_chosen_by_someone_else_meanwhile_is_not_replaced_unseen(incident, demo_users):
+    """Two people choose the police's contact at once, both on a page showing none: the second is told whom
+    the first chose, and nothing changes."""
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray, sam = (
+        Contact.objects.create(organisation=police, name=name, email=f"{name.lower()}@police.example.org")
+        for name in ("Ray", "Sam")
+    )
+    services.add_participant(
+        incident=incident, organisation=police, contact=ray, by=responder, contact_seen=0
+    )
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match="it is now Ray"):
+        services.add_participant(
+            incident=incident, organisation=police, contact=sam, by=responder, contact_seen=0
+        )
+    assert incident.participations.get(organisation=police).contact == ray
+    assert incident.timeline.count() == entries
+
+
 def closed_after_opened(demo, by):
     """An incident as a page opened it (open), closed by a colleague since."""
     incident = recorded_incident(demo, by)

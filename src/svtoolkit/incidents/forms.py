@@ -10,6 +10,7 @@ from svtoolkit.core.forms import (
     PartnershipChoices,
     RevisionChecked,
     ServiceChecked,
+    ShownRecords,
     choice_field,
     model_choice_field,
     model_tick_boxes,
@@ -159,7 +160,10 @@ class StopTakingPartForm(forms.Form):
     """Nothing to type: the button confirms that the organisation no longer takes part."""
 
 
-class ParticipantForm(OrganisationAndItsContact, forms.Form):
+class ParticipantForm(ShownRecords, OrganisationAndItsContact, forms.Form):
+    """An organisation taking part and its contact. The page lists each partner's contact (``shown``), so
+    that the service refuses a contact someone else changed since (its ``contact_seen``)."""
+
     organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
     contact = model_choice_field(
         "Their contact for this incident",
@@ -168,22 +172,26 @@ class ParticipantForm(OrganisationAndItsContact, forms.Form):
     )
 
     def __init__(self, *args, incident, **kwargs):
-        super().__init__(*args, **kwargs)
         self.incident = incident
+        super().__init__(*args, **kwargs)
+
+    def stored_now(self) -> dict:
+        """Each partner's contact (its id, 0 for none), by organisation."""
+        return {p.organisation_id: p.contact_id or 0 for p in self.incident.participations.all()}
 
     def clean(self):
         cleaned = super().clean()
         organisation, contact = cleaned.get("organisation"), cleaned.get("contact")
-        taking_part = {p.organisation_id: p.contact_id for p in self.incident.participations.all()}
-        if (
-            organisation
-            and organisation.pk in taking_part
-            and (contact is None or taking_part[organisation.pk] == contact.pk)
-        ):
+        if organisation is None:
+            return cleaned
+        taking_part = self.stored_now()
+        if organisation.pk in taking_part and (contact is None or taking_part[organisation.pk] == contact.pk):
             self.add_error(
                 "organisation",
                 f"{organisation} is already taking part. To change their contact, choose a different one",
             )
+        # Its contact as the page showed it: 0 for none, or when it was not taking part.
+        cleaned["contact_seen"] = self.seen(organisation.pk) or 0
         return cleaned
 
 

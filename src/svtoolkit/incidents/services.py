@@ -338,7 +338,13 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
 
 
 @transaction.atomic
-def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
+def add_participant(
+    *, incident, organisation, contact, by, contact_seen: int | None = None, request=None
+) -> Participation:
+    """``organisation`` takes part through ``contact`` (None: chosen later); one taking part already has its
+    contact changed to ``contact``. ``contact_seen`` is the id of the contact the page showed for it (0: none,
+    or not taking part): a contact someone else chose since is refused (EditConflict, naming them), so nobody
+    replaces a colleague's choice unseen. None compares nothing (the app adding a partner itself)."""
     if contact is not None and contact.organisation_id != organisation.pk:
         raise DomainError("The contact must work for the organisation taking part.", field="contact")
     # First: the actions waiting for this organisation are handed to it (locks.py).
@@ -348,6 +354,12 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     )
     if not created and (contact is None or participation.contact_id == contact.pk):
         return participation  # taking part already, through the same contact: nothing to log
+    # Read under the incident's lock, which every change of a partner's contact takes first.
+    if not created and contact_seen is not None and (participation.contact_id or 0) != contact_seen:
+        now = f"it is now {participation.contact.name}" if participation.contact_id else "none is chosen now"
+        raise EditConflict(
+            f"Someone else changed {organisation}'s contact for this incident meanwhile: {now}."
+        )
     if not created:
         participation.contact = contact
         changed = ["contact"]

@@ -197,6 +197,7 @@ def partners(request, incident_id):
         done=reverse("incidents:partners", args=[shown.pk]),
         template="incidents/partners.html",
         context=lambda: {"incident": shown, "partners": selectors.partners_and_notices(shown)},
+        thing=None,  # the service's conflict message names the partner and their contact now
     )
 
 
