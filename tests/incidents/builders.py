@@ -154,6 +154,19 @@ def moved_to(incident, *statuses, by):
     return incident
 
 
+def updated_together(incident, actions, *, by, **changes):
+    """``by`` updates ``actions`` at once (the plan's bulk update) with ``changes``, from a plan page showing
+    them as they stand. Returns how many changed."""
+    shown = PlanAction.objects.filter(pk__in=[action.pk for action in actions])
+    return services.update_actions(
+        incident=incident,
+        actions=actions,
+        by=by,
+        expected_revisions=dict(shown.values_list("pk", "revision")),
+        **changes,
+    )
+
+
 def more_actions(incident, by, *, how_many: int) -> list:
     """``how_many`` more actions in the incident's plan, due from two hours ago onwards, an hour apart."""
     return [

@@ -34,6 +34,7 @@ from tests.incidents.builders import (
     moved_to,
     police_declared,
     recorded_incident,
+    updated_together,
 )
 
 pytestmark = pytest.mark.django_db
@@ -497,12 +498,45 @@ def test_an_action_set_aside_since_the_plan_was_opened_is_left_as_it_is_by_a_bul
     responder = demo_users["responder"]
     still_open = action_due(incident, responder, timezone.now() + timedelta(hours=2))
     listed = list(incident.actions.order_by("pk"))
+    as_listed = {action.pk: action.revision for action in listed}
     set_aside = mark_action(listed[0], ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="Duplicate")
-    assert services.update_actions(incident=incident, actions=listed, by=responder, status="in_progress") == 1
+    updated = services.update_actions(
+        incident=incident, actions=listed, by=responder, status="in_progress", expected_revisions=as_listed
+    )
+    assert updated == 1
     set_aside.refresh_from_db()
     still_open.refresh_from_db()
     assert (set_aside.status, set_aside.not_needed_reason) == (ActionStatus.NOT_NEEDED, "Duplicate")
     assert still_open.status == ActionStatus.IN_PROGRESS
+
+
+def test_a_bulk_update_from_a_plan_opened_before_a_colleague_changed_one_of_its_actions_changes_nothing(
+    incident, demo_users
+):
+    """The plan was opened; the police then marked their action in progress; the bulk update sent from the
+    plan as opened would put it back to do, unseen: refused, naming it, and no action changes."""
+    responder = demo_users["responder"]
+    action_due(incident, responder, timezone.now() + timedelta(hours=2))
+    listed = list(incident.actions.order_by("pk"))
+    as_listed = {action.pk: action.revision for action in listed}
+    started = mark_action(
+        listed[0], ActionStatus.IN_PROGRESS, by=demo_users["police"], note="Footage requested."
+    )
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match=f"“{started.title}”"):
+        services.update_actions(
+            incident=incident,
+            actions=listed,
+            by=responder,
+            status=ActionStatus.TO_DO,
+            owner_organisation=started.owner_organisation,
+            expected_revisions=as_listed,
+        )
+    assert [(a.status, a.owner_organisation) for a in incident.actions.order_by("pk")] == [
+        (ActionStatus.IN_PROGRESS, started.owner_organisation),
+        (ActionStatus.TO_DO, None),
+    ]
+    assert incident.timeline.count() == entries
 
 
 def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_longer_acknowledges(
@@ -688,7 +722,7 @@ def test_an_action_of_an_incident_closed_since_its_page_was_opened_is_left_as_it
     with pytest.raises(DomainError, match="closed meanwhile"):
         mark_action(visit, change["status"], by=responder, note=change.get("note", ""))
     with pytest.raises(DomainError, match="closed meanwhile"):
-        services.update_actions(incident=incident, actions=[visit], by=responder, status=ActionStatus.TO_DO)
+        updated_together(incident, [visit], by=responder, status=ActionStatus.TO_DO)
     visit.refresh_from_db()
     assert (visit.status, visit.revision) == (ActionStatus.DONE, 2)
     assert incident.timeline.count() == entries

@@ -458,10 +458,10 @@ class RevisionChecked:
 
 class ShownRecords:
     """Mixin for a form that changes records its page lists, which have no form of their own (an incident's
-    partners): its hidden ``shown`` carries what the page showed of each, ``{id: value}`` as ``stored_now()``
-    reads it, for the service to compare with what is stored, so that a record changed meanwhile is refused
-    (EditConflict) rather than overwritten. After a conflict the form carries what is stored now
-    (``show_edit_conflict``): sent again, knowingly, it goes through."""
+    partners, the plan's actions): its hidden ``shown`` carries what the page showed of each, ``{id: value}``
+    as ``stored_now()`` reads it, for the service to compare with what is stored, so that a record changed
+    meanwhile is refused (EditConflict) rather than overwritten. After a conflict the form carries what is
+    stored now (``show_edit_conflict``): sent again, knowingly, it goes through."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

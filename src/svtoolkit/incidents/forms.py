@@ -225,9 +225,10 @@ class ActionUpdateForm(RevisionChecked, PartnershipChoices, forms.Form):
             self.fields[name].disabled = not can_reassign
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(ShownRecords, forms.Form):
     """Several actions of the plan at once: complete them or give them to someone, with one note. Only
-    presence is checked here; the service decides what may be done (one rule, written once)."""
+    presence is checked here; the service decides what may be done (one rule, written once). The page
+    carries each listed action's revision (``shown``), so that the service refuses actions changed since."""
 
     BULK_STATUSES = [
         ("", "Keep their status"),
@@ -251,6 +252,17 @@ class BulkActionForm(forms.Form):
         else:
             # Partners report progress on their own actions; reassigning work is for the response team.
             del self.fields["owner_organisation"], self.fields["owner"]
+
+    def stored_now(self) -> dict:
+        """Each action listed, by id, with its revision."""
+        return dict(self.fields["actions"].queryset.values_list("pk", "revision"))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["expected_revisions"] = {
+            action.pk: self.seen(action.pk) for action in cleaned.get("actions", ())
+        }
+        return cleaned
 
 
 class NewActionForm(PartnershipChoices, forms.Form):

@@ -18,7 +18,12 @@ from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
+from svtoolkit.core.locking import (
+    refuse_if_any_changed,
+    save_if_unchanged,
+    update_and_move_revision,
+    update_if_unchanged,
+)
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
@@ -917,14 +922,29 @@ def check_owner(*, incident, owner_organisation, owner) -> None:
         )
 
 
+def _titles(actions) -> str:
+    return "; ".join(f"“{action.title}”" for action in actions)
+
+
 @transaction.atomic
 def update_actions(
-    *, incident, actions, by, status="", owner_organisation=None, owner=None, note="", request=None
+    *,
+    incident,
+    actions,
+    by,
+    expected_revisions: dict,
+    status="",
+    owner_organisation=None,
+    owner=None,
+    note="",
+    request=None,
 ) -> int:
     """Complete or reassign several actions of one incident at once, with one note (the plan's bulk update).
 
     ``status`` empty keeps each action's status; an owner organisation (with or without a person) given
-    reassigns them all. Only those still open change. Returns how many actions changed.
+    reassigns them all. Only those still open change, and only if none of them changed since the plan showed
+    them (``expected_revisions``: each action's revision by id): else none does (EditConflict, naming those
+    changed). Returns how many actions changed.
     """
     if not status and owner_organisation is None and owner is None:
         raise DomainError("Choose what to do with the selected actions.", field="status")
@@ -945,6 +965,14 @@ def update_actions(
     )
     if not chosen:
         raise DomainError(NO_ACTIONS_STILL_OPEN if actions else NO_ACTIONS_SELECTED, field="actions")
+    refuse_if_any_changed(
+        chosen,
+        expected_revisions=expected_revisions,
+        conflict_message=lambda changed: (
+            f"Someone else changed {pluralize(len(changed), 'this action,these actions')} since the plan was "
+            f"opened, so none was updated: {_titles(changed)}."
+        ),
+    )
     now = timezone.now()
     for action in chosen:
         changes = {}
@@ -959,11 +987,10 @@ def update_actions(
         said.append(f"now {ActionStatus(status).label.lower()}")
     if owner_organisation is not None:
         said.append(f"owner {owner or owner_organisation}")
-    titles = "; ".join(f"“{action.title}”" for action in chosen)
     history.note(
         incident,
         by,
-        f"{len(chosen)} action{pluralize(len(chosen))} {', '.join(said)}: {titles}."
+        f"{len(chosen)} action{pluralize(len(chosen))} {', '.join(said)}: {_titles(chosen)}."
         + (f" {note.strip()}" if note.strip() else ""),
         kind=TimelineKind.UPDATE if note.strip() else TimelineKind.CHANGE,
     )

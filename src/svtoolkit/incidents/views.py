@@ -360,16 +360,18 @@ def plan_update(request, incident_id):
     """Complete or reassign several actions at once (also the first hours view's one-step completion)."""
     shown = selectors.incident_for_request(request, incident_id)
     back = "incidents:first_hours" if request.POST.get("from") == "first_hours" else "incidents:plan"
+    form = _bulk_form(request, shown, request.POST or None)
     return incident_form_page(
         request,
         shown,
-        _bulk_form(request, shown, request.POST or None),
+        form,
         heading="Update several actions",
         button="Update the actions",
         save=lambda data: services.update_actions(
             incident=shown,
             actions=data["actions"],
             by=request.user,
+            expected_revisions=data["expected_revisions"],
             status=data["status"],
             owner_organisation=data.get("owner_organisation"),
             owner=data.get("owner"),
@@ -378,6 +380,8 @@ def plan_update(request, incident_id):
         ),
         success=lambda count: f"{count} action{'s were' if count != 1 else ' was'} updated.",
         done=reverse(back, args=[shown.pk]),
+        thing=None,  # the service's conflict message names the actions changed
+        on_conflict=lambda: {"theirs": selectors.as_stored(form.cleaned_data["actions"])},
     )
 
 
