@@ -34,6 +34,7 @@ from svtoolkit.partnerships.models import Contact
 from tests.alerts.builders import raise_police_alert, rota, stored_policy, token_of
 from tests.concurrency import WAIT, held_until_both_wait, in_thread
 from tests.incidents.builders import categorise as categorise_incident
+from tests.incidents.builders import moved_to
 from tests.messaging.servers import notify_accepts
 
 pytestmark = pytest.mark.django_db
@@ -875,7 +876,7 @@ def test_the_first_lead_named_either_way_moves_the_alerted_incident_on_to_assess
     assert incident.status == IncidentStatus.ASSESSING
     assert incident.timeline.filter(text="Status: Alerted → Assessing.").count() == 1
     # A handover later leaves the status where the response has taken it.
-    incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
+    moved_to(incident, IncidentStatus.RESPONDING, by=responder)
     coordinator = demo_users["coordinator"]
     incident_services.assign_lead(
         incident=incident,
@@ -1117,9 +1118,9 @@ def test_an_alerted_incident_moves_on_but_nothing_moves_back_to_alerted(demo, de
     rota(demo, demo_users)
     incident = raise_police_alert(demo, demo_users).incident
     responder = demo_users["responder"]
-    incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.REPORTED)
+    moved_to(incident, IncidentStatus.REPORTED, by=responder)
     with pytest.raises(DomainError):
-        incident_services.change_status(incident=incident, by=responder, status=IncidentStatus.ALERTED)
+        moved_to(incident, IncidentStatus.ALERTED, by=responder)
     other = raise_police_alert(demo, demo_users).incident
     categorise(other, responder)
     other.refresh_from_db()

@@ -238,11 +238,36 @@ def test_the_status_moves_along_the_lifecycle_only(api_as, incident_and_action):
     incident, _ = incident_and_action
     url = f"{INCIDENTS}{incident.pk}/status/"
     api = api_as("responder")
-    refused = api.post(url, {"status": "recovery"}, format="json")
+    refused = api.post(url, {"status": "recovery", "from_status": "reported"}, format="json")
     assert refused.status_code == 400 and "status" in refused.json()
-    assert api.post(url, {"status": "closed"}, format="json").status_code == 400
-    moved = api.post(url, {"status": "responding"}, format="json")
+    assert api.post(url, {"status": "closed", "from_status": "reported"}, format="json").status_code == 400
+    moved = api.post(url, {"status": "responding", "from_status": "reported"}, format="json")
     assert moved.status_code == 200 and moved.json()["status"] == IncidentStatus.RESPONDING
+
+
+def test_a_status_change_needs_the_status_read(api_as, incident_and_action):
+    incident, _ = incident_and_action
+    api = api_as("responder")
+    missing = api.post(f"{INCIDENTS}{incident.pk}/status/", {"status": "responding"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json() == {"from_status": ["Give the status of the incident you read."]}
+    assert api.get(f"{INCIDENTS}{incident.pk}/").json()["status"] == IncidentStatus.REPORTED
+
+
+def test_a_status_change_from_a_status_read_before_a_colleague_moved_it_on_is_a_409_and_changes_nothing(
+    api_as, incident_and_action
+):
+    incident, _ = incident_and_action
+    url = f"{INCIDENTS}{incident.pk}/status/"
+    colleague = api_as("coordinator")
+    colleague.post(url, {"status": "responding", "from_status": "reported"}, format="json")
+    colleague.post(url, {"status": "recovery", "from_status": "responding"}, format="json")
+    response = api_as("responder").post(
+        url, {"status": "responding", "from_status": "reported"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "it is now recovery, not reported" in response.json()["detail"]
+    assert colleague.get(f"{INCIDENTS}{incident.pk}/").json()["status"] == IncidentStatus.RECOVERY
 
 
 def test_a_partner_in_two_partnerships_sees_only_the_tokens_partnership(

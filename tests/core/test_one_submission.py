@@ -106,7 +106,9 @@ def test_two_status_changes_at_once_write_one_timeline_line(client, live_server,
     )
     with held_until_both_wait(Incident.objects.filter(pk=incident.pk)):
         finished = posts_started(
-            [(live_server.url + url, {"status": target})] * 2, cookies=cookies, form_token=token
+            [(live_server.url + url, {"status": target, "revision": incident.status})] * 2,
+            cookies=cookies,
+            form_token=token,
         )
     answers = finished()
     assert [answer.status_code for answer in answers] == [302, 302]

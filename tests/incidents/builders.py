@@ -145,6 +145,28 @@ def mark_action(action, status, *, by, note="", not_needed_reason=""):
     )
 
 
+def moved_to(incident, *statuses, by):
+    """``by`` moves ``incident`` to each of ``statuses`` in turn through the service, as the status page does
+    opened on it as it stands (each move from the status stored then)."""
+    for status in statuses:
+        stored = Incident.objects.values_list("status", flat=True).get(pk=incident.pk)
+        services.change_status(incident=incident, by=by, status=status, status_seen=stored)
+    return incident
+
+
+def updated_together(incident, actions, *, by, **changes):
+    """``by`` updates ``actions`` at once (the plan's bulk update) with ``changes``, from a plan page showing
+    them as they stand. Returns how many changed."""
+    shown = PlanAction.objects.filter(pk__in=[action.pk for action in actions])
+    return services.update_actions(
+        incident=incident,
+        actions=actions,
+        by=by,
+        expected_revisions=dict(shown.values_list("pk", "revision")),
+        **changes,
+    )
+
+
 def more_actions(incident, by, *, how_many: int) -> list:
     """``how_many`` more actions in the incident's plan, due from two hours ago onwards, an hour apart."""
     return [

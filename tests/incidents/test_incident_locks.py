@@ -59,6 +59,7 @@ from tests.incidents.builders import (
     mark_action,
     more_actions,
     recorded_incident,
+    updated_together,
 )
 from tests.meetings.builders import demo_meeting
 
@@ -102,7 +103,12 @@ def test_a_timeline_entry_is_saved_while_the_incident_status_is_being_changed(de
     monkeypatch.setattr(services.history, "note", paused)
     coordinator, responder = demo_users["coordinator"], demo_users["responder"]
     changing, changed = in_thread(
-        lambda: services.change_status(incident=incident, by=coordinator, status=IncidentStatus.RECOVERY)
+        lambda: services.change_status(
+            incident=incident,
+            by=coordinator,
+            status=IncidentStatus.RECOVERY,
+            status_seen=IncidentStatus.RESPONDING,
+        )
     )
     try:
         assert paused.reached.wait(WAIT)  # the status change holds its lock on the incident
@@ -255,7 +261,7 @@ def test_a_meetings_outcome_and_the_meetings_action_done_in_a_bulk_update_at_onc
     paused = Paused(services.update_and_move_revision)  # the bulk update stops holding the action
     monkeypatch.setattr(services, "update_and_move_revision", paused)
     outcomes = overlapping(
-        lambda: services.update_actions(incident=incident, actions=[action], by=responder, status="done"),
+        lambda: updated_together(incident, [action], by=responder, status="done"),
         lambda: outcome_recorded(meeting, by=coordinator),
         paused=paused,
     )
@@ -417,9 +423,7 @@ def test_overdue_actions_reminded_of_as_they_are_marked_done_in_a_bulk_update_bo
     monkeypatch.setattr(tasks, "_due_for_reminder", paused)
     reminded, done = overlapping(
         lambda: tasks.send_overdue_reminders.call(),
-        lambda: services.update_actions(
-            incident=incident, actions=[first, second], by=responder, status="done"
-        ),
+        lambda: updated_together(incident, [first, second], by=responder, status="done"),
         paused=paused,
     )
     errors = [outcome.get("error") for outcome in (reminded, done)]

@@ -16,7 +16,7 @@ from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Pa
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.reports.selectors import actions_by_organisation
 from tests.factories import MembershipFactory
-from tests.incidents.builders import demo_incident, left_the_partnership
+from tests.incidents.builders import demo_incident, left_the_partnership, updated_together
 from tests.incidents.test_services import categorise
 
 pytestmark = pytest.mark.django_db
@@ -204,19 +204,13 @@ def test_several_actions_are_completed_or_reassigned_at_once_with_one_note(demo,
     services.draw_plan(incident=incident, by=responder)
     police = demo.organisations.get(name=POLICE)
     chosen = list(incident.actions.filter(status=ActionStatus.TO_DO).order_by("pk")[:3])
-    services.update_actions(
-        incident=incident, actions=chosen, by=responder, owner_organisation=police, note="Police lead these."
-    )
+    updated_together(incident, chosen, by=responder, owner_organisation=police, note="Police lead these.")
     assert {a.owner_organisation for a in incident.actions.filter(pk__in=[a.pk for a in chosen])} == {police}
-    services.update_actions(incident=incident, actions=chosen[:2], by=responder, status=ActionStatus.DONE)
+    updated_together(incident, chosen[:2], by=responder, status=ActionStatus.DONE)
     assert incident.actions.filter(pk__in=[a.pk for a in chosen], status=ActionStatus.DONE).count() == 2
     with pytest.raises(DomainError) as refused:
-        services.update_actions(
-            incident=incident,
-            actions=chosen,
-            by=responder,
-            owner_organisation=police,
-            owner=demo_users["viewer"],
+        updated_together(
+            incident, chosen, by=responder, owner_organisation=police, owner=demo_users["viewer"]
         )
     assert refused.value.field == "owner"
     assert (
@@ -258,12 +252,8 @@ def test_a_partner_whose_organisation_is_not_taking_part_cannot_own_an_action_th
     nurse = MembershipFactory(partnership=demo, organisation=hospital, role=Role.PARTNER).user
     assert not access.visible_incidents(nurse, demo).filter(pk=incident.pk).exists()
     with pytest.raises(DomainError) as refused:
-        services.update_actions(
-            incident=incident,
-            actions=[action],
-            by=demo_users["responder"],
-            owner_organisation=hospital,
-            owner=nurse,
+        updated_together(
+            incident, [action], by=demo_users["responder"], owner_organisation=hospital, owner=nurse
         )
     assert refused.value.field == "owner"
     action.refresh_from_db()

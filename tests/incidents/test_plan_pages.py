@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, mark_action
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -68,15 +69,35 @@ def test_home_leads_with_the_live_incident_and_the_organisations_actions(
 def test_the_first_hours_view_completes_an_action_in_one_step(client_for, incident_with_two_owners):
     incident, police_action, council_action = incident_with_two_owners
     client = client_for("responder")
-    content = client.get(reverse("incidents:first_hours", args=[incident.pk])).content.decode()
-    assert "Mark done" in content and council_action.title in content
-    response = client.post(
-        reverse("incidents:plan_update", args=[incident.pk]),
-        {"actions": [council_action.pk], "status": "done", "from": "first_hours"},
-    )
+    page = client.get(reverse("incidents:first_hours", args=[incident.pk]))
+    assert "Mark done" in page.content.decode() and council_action.title in page.content.decode()
+    mark_done = form_on(page, having="from")  # the first: the council's action, overdue
+    assert mark_done["actions"] == str(council_action.pk)
+    response = client.post(reverse("incidents:plan_update", args=[incident.pk]), mark_done)
     assert response["Location"] == reverse("incidents:first_hours", args=[incident.pk])
     council_action.refresh_from_db()
     assert council_action.status == ActionStatus.DONE
+
+
+def test_a_bulk_update_from_a_plan_opened_before_a_colleague_changed_an_action_is_refused_naming_it(
+    client_for, demo_users, incident_with_two_owners
+):
+    """The plan was opened; a colleague then marked the council's action in progress; marking both done from
+    the plan as opened would overwrite that unseen: refused, it goes through once sent again knowingly."""
+    incident, police_action, council_action = incident_with_two_owners
+    client = client_for("responder")
+    opened = form_on(client.get(reverse("incidents:plan", args=[incident.pk])), having="note")
+    mark_action(council_action, ActionStatus.IN_PROGRESS, by=demo_users["coordinator"])
+    url = reverse("incidents:plan_update", args=[incident.pk])
+    refused = client.post(url, opened | {"actions": [police_action.pk, council_action.pk], "status": "done"})
+    assert refused.status_code == 200
+    assert f"since the plan was opened, so none was updated: “{council_action.title}”" in (
+        refused.content.decode()
+    )
+    statuses = dict(incident.actions.values_list("pk", "status"))
+    assert (statuses[police_action.pk], statuses[council_action.pk]) == ("to_do", "in_progress")
+    assert client.post(url, form_on(refused, having="note")).status_code == 302
+    assert set(incident.actions.values_list("status", flat=True)) == {ActionStatus.DONE}
 
 
 def test_a_partner_cannot_bulk_update_another_organisations_action(client_for, incident_with_two_owners):

@@ -31,8 +31,10 @@ from tests.incidents.builders import (
     correct_record,
     demo_incident,
     mark_action,
+    moved_to,
     police_declared,
     recorded_incident,
+    updated_together,
 )
 
 pytestmark = pytest.mark.django_db
@@ -348,10 +350,36 @@ def test_sharing_across_boroughs(incident, demo_users, other_partnership):
 
 def test_status_moves_along_the_lifecycle(incident, demo_users):
     with pytest.raises(DomainError):
-        services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RECOVERY)
+        moved_to(incident, IncidentStatus.RECOVERY, by=demo_users["responder"])
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=demo_users["responder"])
     assert incident.status == IncidentStatus.RECOVERY
+
+
+def responding_from_a_page_opened_at_reported(incident, *, by):
+    """``by`` moves ``incident`` to responding on its status page, opened while it was reported."""
+    return services.change_status(
+        incident=incident, by=by, status=IncidentStatus.RESPONDING, status_seen=IncidentStatus.REPORTED
+    )
+
+
+def test_a_status_chosen_on_a_page_opened_before_a_colleague_moved_it_twice_is_refused_and_changes_nothing(
+    incident, demo_users
+):
+    """The page was opened at reported; a colleague moved the incident to responding, then to recovery.
+    Responding, allowed from recovery, chosen on that page would undo their move unseen."""
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=demo_users["coordinator"])
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match="it is now recovery, not reported"):
+        responding_from_a_page_opened_at_reported(incident, by=demo_users["responder"])
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RECOVERY
+    assert incident.timeline.count() == entries
+
+
+def test_the_status_change_a_colleague_made_meanwhile_is_not_made_twice_nor_refused(incident, demo_users):
+    moved_to(incident, IncidentStatus.RESPONDING, by=demo_users["coordinator"])
+    responding_from_a_page_opened_at_reported(incident, by=demo_users["responder"])
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
+    assert incident.timeline.filter(text__startswith="Status:").count() == 1
 
 
 def test_owners_of_overdue_actions_are_reminded_once_a_day(incident, demo, demo_users):
@@ -450,7 +478,7 @@ def test_categorising_from_a_page_opened_before_the_status_moved_on_never_moves_
     incident, _ = demo_incident(demo, demo_users)
     Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.REPORTED)
     opened_before = Incident.objects.get(pk=incident.pk)
-    services.change_status(incident=incident, by=demo_users["responder"], status=IncidentStatus.RESPONDING)
+    moved_to(incident, IncidentStatus.RESPONDING, by=demo_users["responder"])
     categorise(opened_before, demo_users["responder"], serious_violence=True)
     assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
 
@@ -470,12 +498,45 @@ def test_an_action_set_aside_since_the_plan_was_opened_is_left_as_it_is_by_a_bul
     responder = demo_users["responder"]
     still_open = action_due(incident, responder, timezone.now() + timedelta(hours=2))
     listed = list(incident.actions.order_by("pk"))
+    as_listed = {action.pk: action.revision for action in listed}
     set_aside = mark_action(listed[0], ActionStatus.NOT_NEEDED, by=responder, not_needed_reason="Duplicate")
-    assert services.update_actions(incident=incident, actions=listed, by=responder, status="in_progress") == 1
+    updated = services.update_actions(
+        incident=incident, actions=listed, by=responder, status="in_progress", expected_revisions=as_listed
+    )
+    assert updated == 1
     set_aside.refresh_from_db()
     still_open.refresh_from_db()
     assert (set_aside.status, set_aside.not_needed_reason) == (ActionStatus.NOT_NEEDED, "Duplicate")
     assert still_open.status == ActionStatus.IN_PROGRESS
+
+
+def test_a_bulk_update_from_a_plan_opened_before_a_colleague_changed_one_of_its_actions_changes_nothing(
+    incident, demo_users
+):
+    """The plan was opened; the police then marked their action in progress; the bulk update sent from the
+    plan as opened would put it back to do, unseen: refused, naming it, and no action changes."""
+    responder = demo_users["responder"]
+    action_due(incident, responder, timezone.now() + timedelta(hours=2))
+    listed = list(incident.actions.order_by("pk"))
+    as_listed = {action.pk: action.revision for action in listed}
+    started = mark_action(
+        listed[0], ActionStatus.IN_PROGRESS, by=demo_users["police"], note="Footage requested."
+    )
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match=f"“{started.title}”"):
+        services.update_actions(
+            incident=incident,
+            actions=listed,
+            by=responder,
+            status=ActionStatus.TO_DO,
+            owner_organisation=started.owner_organisation,
+            expected_revisions=as_listed,
+        )
+    assert [(a.status, a.owner_organisation) for a in incident.actions.order_by("pk")] == [
+        (ActionStatus.IN_PROGRESS, started.owner_organisation),
+        (ActionStatus.TO_DO, None),
+    ]
+    assert incident.timeline.count() == entries
 
 
 def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_longer_acknowledges(
@@ -501,11 +562,31 @@ def test_a_partners_new_contact_is_told_and_the_link_sent_to_the_one_before_no_l
     assert mail.outbox[-1].to == ["sam@police.example.org"]
 
 
+def test_a_partners_contact_chosen_by_someone_else_meanwhile_is_not_replaced_unseen(incident, demo_users):
+    """Two people choose the police's contact at once, both on a page showing none: the second is told whom
+    the first chose, and nothing changes."""
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray, sam = (
+        Contact.objects.create(organisation=police, name=name, email=f"{name.lower()}@police.example.org")
+        for name in ("Ray", "Sam")
+    )
+    services.add_participant(
+        incident=incident, organisation=police, contact=ray, by=responder, contact_seen=0
+    )
+    entries = incident.timeline.count()
+    with pytest.raises(EditConflict, match="it is now Ray"):
+        services.add_participant(
+            incident=incident, organisation=police, contact=sam, by=responder, contact_seen=0
+        )
+    assert incident.participations.get(organisation=police).contact == ray
+    assert incident.timeline.count() == entries
+
+
 def closed_after_opened(demo, by):
     """An incident as a page opened it (open), closed by a colleague since."""
     incident = recorded_incident(demo, by)
-    services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=by)
     as_opened = Incident.objects.get(pk=incident.pk)
     services.close(incident=incident, by=by)
     return as_opened
@@ -635,14 +716,13 @@ def test_an_action_of_an_incident_closed_since_its_page_was_opened_is_left_as_it
     visit = action_due(incident, responder, timezone.now() + timedelta(days=1))
     mark_action(visit, ActionStatus.DONE, by=responder)
     visit.refresh_from_db()
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     services.close(incident=incident, by=responder)
     entries = incident.timeline.count()
     with pytest.raises(DomainError, match="closed meanwhile"):
         mark_action(visit, change["status"], by=responder, note=change.get("note", ""))
     with pytest.raises(DomainError, match="closed meanwhile"):
-        services.update_actions(incident=incident, actions=[visit], by=responder, status=ActionStatus.TO_DO)
+        updated_together(incident, [visit], by=responder, status=ActionStatus.TO_DO)
     visit.refresh_from_db()
     assert (visit.status, visit.revision) == (ActionStatus.DONE, 2)
     assert incident.timeline.count() == entries

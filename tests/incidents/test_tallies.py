@@ -19,7 +19,14 @@ from svtoolkit.meetings import services as meeting_services
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.regions import figures
-from tests.incidents.builders import action_due, categorise, correct_record, recorded_incident
+from tests.incidents.builders import (
+    action_due,
+    categorise,
+    correct_record,
+    moved_to,
+    recorded_incident,
+    updated_together,
+)
 from tests.meetings.builders import demo_meeting, held
 from tests.tension.builders import record as record_tension
 
@@ -98,8 +105,7 @@ def test_correcting_the_types_and_the_time_moves_the_incident(demo, responder):
 
 def test_closing_and_reopening_moves_the_count_still_open(demo, responder):
     incident = recorded_incident(demo, responder)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RESPONDING)
-    services.change_status(incident=incident, by=responder, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     services.set_aside_open_actions(
         incident=incident, by=responder, status=ActionStatus.NOT_NEEDED, reason="Closing the test."
     )
@@ -131,7 +137,7 @@ def test_actions_count_as_open_late_or_on_time_once_due(demo, responder):
         not_needed_reason="",
         note="",
     )
-    services.update_actions(incident=incident, actions=[later], by=responder, status=ActionStatus.DONE)
+    updated_together(incident, [later], by=responder, status=ActionStatus.DONE)
     after = northbridge(demo)
     assert (after["late"], after["on_time"], after["actions_open"]) == (
         before["late"] + 1,
@@ -148,7 +154,7 @@ def test_completing_several_actions_at_once_counts_each(demo, responder):
     due = timezone.now() + timedelta(minutes=1)
     actions = [action_due(incident, responder, due, f"Action {n}") for n in range(3)]
     before = northbridge(demo, now=due + timedelta(hours=1))
-    services.update_actions(incident=incident, actions=actions, by=responder, status=ActionStatus.DONE)
+    updated_together(incident, actions, by=responder, status=ActionStatus.DONE)
     after = northbridge(demo, now=due + timedelta(hours=1))
     assert (after["on_time"], after["actions_open"]) == (before["on_time"] + 3, before["actions_open"] - 3)
     assert tallies.differences() == []
@@ -299,13 +305,13 @@ def test_after_any_sequence_of_changes_the_kept_totals_equal_a_rebuild(demo, dem
             )
         elif change == "respond" and incident.status in services.ALLOWED_STATUS_CHANGES:
             target = sorted(services.ALLOWED_STATUS_CHANGES[incident.status])[which % 2 - 1]
-            services.change_status(incident=incident, by=responder, status=target)
+            moved_to(incident, target, by=responder)
         elif change == "action":
             action_due(incident, responder, timezone.now() + timedelta(hours=which - 2))
         elif change == "complete" and incident.actions.filter(status=ActionStatus.TO_DO).exists():
-            services.update_actions(
-                incident=incident,
-                actions=list(incident.actions.filter(status=ActionStatus.TO_DO)[: which + 1]),
+            updated_together(
+                incident,
+                list(incident.actions.filter(status=ActionStatus.TO_DO)[: which + 1]),
                 by=responder,
                 status=ActionStatus.DONE,
             )

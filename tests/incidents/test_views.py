@@ -13,6 +13,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.models import Change
 from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, PlanAction
+from svtoolkit.partnerships.models import Contact
 from tests.factories import IncidentFactory
 from tests.incidents.builders import (
     RECORD_FORM,
@@ -22,6 +23,7 @@ from tests.incidents.builders import (
     police_declared,
     recorded_incident,
 )
+from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -363,6 +365,25 @@ def test_correcting_the_record_never_overwrites_a_concurrent_change(client_for, 
     assert incident.summary == "First correction"
 
 
+def test_a_status_chosen_on_a_page_opened_before_a_colleague_moved_it_on_is_refused_naming_the_status_now(
+    client_for, incident_and_action
+):
+    """Opened at reported; meanwhile moved to responding, then recovery. Responding, allowed from recovery,
+    chosen on the first page would undo that unseen: refused, it goes through once sent again knowingly."""
+    incident, _ = incident_and_action
+    url = reverse("incidents:status", args=[incident.pk])
+    client = client_for("responder")
+    opened = form_on(client.get(url), having="status")
+    for status in (IncidentStatus.RESPONDING, IncidentStatus.RECOVERY):
+        client.post(url, form_on(client.get(url), having="status") | {"status": status})
+    refused = client.post(url, opened | {"status": IncidentStatus.RESPONDING})
+    assert refused.status_code == 200
+    assert "it is now recovery, not reported" in refused.content.decode()
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RECOVERY
+    assert client.post(url, form_on(refused, having="status")).status_code == 302
+    assert Incident.objects.get(pk=incident.pk).status == IncidentStatus.RESPONDING
+
+
 def test_adding_a_scene_checks_coordinates(client_for, incident_and_action):
     incident, _ = incident_and_action
     client = client_for("responder")
@@ -590,6 +611,29 @@ def test_adding_a_partner_already_taking_part_says_so_and_changes_nothing(client
     assert response.status_code == 200
     assert f"{police} is already taking part" in response.content.decode()
     assert incident.timeline.count() == entries
+
+
+def test_a_partners_contact_chosen_on_a_page_opened_before_a_colleague_chose_another_is_refused_naming_theirs(
+    client_for, incident_and_action
+):
+    """Both pages showed the police with no contact; a colleague chose Ray; Sam, chosen on the other page,
+    would replace Ray unseen: refused, it goes through once sent again knowingly."""
+    incident, _ = incident_and_action
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray, sam = (Contact.objects.create(organisation=police, name=name) for name in ("Ray Cole", "Sam Hart"))
+    url = reverse("incidents:partners", args=[incident.pk])
+    client = client_for("responder")
+    opened = form_on(client.get(url), having="organisation")
+    chosen = {"organisation": police.pk}
+    client.post(url, form_on(client.get(url), having="organisation") | chosen | {"contact": ray.pk})
+    refused = client.post(url, opened | chosen | {"contact": sam.pk})
+    assert refused.status_code == 200
+    assert f"changed {police}&#x27;s contact for this incident meanwhile: it is now Ray Cole" in (
+        refused.content.decode()
+    )
+    assert incident.participations.get(organisation=police).contact == ray
+    assert client.post(url, form_on(refused, having="organisation")).status_code == 302
+    assert incident.participations.get(organisation=police).contact == sam
 
 
 def test_adding_a_partner_through_someone_elses_contact_is_refused(client_for, demo):

@@ -27,6 +27,7 @@ from tests.incidents.builders import (
     demo_incident,
     demo_person,
     left_the_partnership,
+    moved_to,
     on_the_records_list_only,
 )
 from tests.page_forms import form_on
@@ -94,8 +95,7 @@ def refer(person, by, **overrides):
 
 
 def to_recovery(incident, by):
-    incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RESPONDING)
-    incident_services.change_status(incident=incident, by=by, status=IncidentStatus.RECOVERY)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=by)
     incident.refresh_from_db()
 
 

@@ -14,7 +14,7 @@ from svtoolkit.incidents.models import ActionStatus, DashboardTally, IncidentSta
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.factories import IncidentFactory, IncidentShareFactory, PlanActionFactory
-from tests.incidents.builders import categorise, recorded_incident
+from tests.incidents.builders import categorise, moved_to, recorded_incident, updated_together
 from tests.meetings.builders import demo_meeting, held
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +161,7 @@ def test_an_action_done_late_or_on_time_counts_on_the_next_request(shown, demo, 
     after = shown()
     assert (after["late"], after["still_open"]) == (before["late"] + 1, before["still_open"] - 1)
     # This month's action, due a minute ago: this month's totals less the actions due later in it.
-    services.update_actions(incident=incident, actions=[now_due], by=responder, status=ActionStatus.DONE)
+    updated_together(incident, [now_due], by=responder, status=ActionStatus.DONE)
     last = shown()
     assert (last["late"], last["on_time"], last["still_open"]) == (after["late"] + 1, after["on_time"], 0)
     assert tallies.differences() == []
@@ -170,8 +170,7 @@ def test_an_action_done_late_or_on_time_counts_on_the_next_request(shown, demo, 
 def test_setting_open_actions_aside_takes_them_out_on_the_next_request(shown, demo, responder):
     incident = recorded_incident(demo, responder, occurred_at=timezone.now() - timedelta(days=80))
     action_due(incident, responder, timezone.now() - timedelta(days=75))
-    for status in (IncidentStatus.RESPONDING, IncidentStatus.RECOVERY):
-        services.change_status(incident=incident, by=responder, status=status)
+    moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     before = shown()
     services.set_aside_open_actions(
         incident=incident, by=responder, status=ActionStatus.NOT_NEEDED, reason="Handled by the police."

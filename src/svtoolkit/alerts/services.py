@@ -479,7 +479,11 @@ def take_lead(*, incident, lead, by, request=None) -> None:
     Alert.objects.filter(pk=alert.pk).update(lead_accepted_at=timezone.now(), lead_accepted_by=lead.officer)
     if incident.status == IncidentStatus.ALERTED:
         incident_services.change_status(
-            incident=incident, by=by, status=IncidentStatus.ASSESSING, request=request
+            incident=incident,
+            by=by,
+            status=IncidentStatus.ASSESSING,
+            status_seen=IncidentStatus.ALERTED,
+            request=request,
         )
     categorisation = incident_selectors.current_categorisation(incident)
     if categorisation is not None:

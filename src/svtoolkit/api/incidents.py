@@ -90,12 +90,21 @@ class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
 
 
 class StatusSerializer(serializers.Serializer):
+    """A move along the lifecycle from ``from_status``, the status the client read: if the incident has moved
+    on since, nothing changes (409)."""
+
     status = serializers.ChoiceField(
         choices=[
             choice
             for choice in IncidentStatus.choices
             if choice[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
         ]
+    )
+    from_status = serializers.ChoiceField(
+        choices=IncidentStatus.choices,
+        help_text="The incident's status as you read it. If someone changed it since, the answer is 409 and "
+        "nothing changes.",
+        error_messages={"required": "Give the status of the incident you read."},
     )
 
 
@@ -157,14 +166,21 @@ class IncidentViewSet(ApiViewSet):
         )
         return Response(self._shown(shown.pk))
 
-    @extend_schema(request=StatusSerializer, responses={200: IncidentSerializer})
+    @extend_schema(
+        request=StatusSerializer,
+        responses={200: IncidentSerializer},
+        description="Move the incident along its lifecycle. Give the `from_status` you read; if someone "
+        "changed the status since, the answer is 409 naming the status now, and nothing changes.",
+    )
     @route(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, incident_id):
         shown = incidents.incident_for_request(request._request, incident_id)
+        data = self.validated(StatusSerializer)
         incident_services.change_status(
             incident=shown,
             by=request.user,
-            status=self.validated(StatusSerializer)["status"],
+            status=data["status"],
+            status_seen=data["from_status"],
             request=request._request,
         )
         return Response(self._shown(shown.pk))

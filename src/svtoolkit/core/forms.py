@@ -29,6 +29,7 @@ ENTER_A_TITLE = "Enter a title"
 ENTER_THE_ACTION = "Enter the action"
 
 ORIGINALS = "originals"
+SHOWN = "shown"
 
 
 class AddressForm(forms.Form):
@@ -455,6 +456,35 @@ class RevisionChecked:
         return clashes
 
 
+class ShownRecords:
+    """Mixin for a form that changes records its page lists, which have no form of their own (an incident's
+    partners, the plan's actions): its hidden ``shown`` carries what the page showed of each, ``{id: value}``
+    as ``stored_now()`` reads it, for the service to compare with what is stored, so that a record changed
+    meanwhile is refused (EditConflict) rather than overwritten. After a conflict the form carries what is
+    stored now (``show_edit_conflict``): sent again, knowingly, it goes through."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[SHOWN] = forms.JSONField(widget=forms.HiddenInput, required=False)
+        # Read only when the page is drawn: a form sent back holds what its page showed.
+        self.initial.setdefault(SHOWN, self.stored_now)
+
+    def stored_now(self) -> dict:
+        """What the page shows of each record it lists, by id, as stored now."""
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        # What the page showed is for the service to compare (``seen``), never something it saves.
+        shown = self.cleaned_data.pop(SHOWN, None)
+        self.shown = shown if isinstance(shown, dict) else {}
+        return cleaned
+
+    def seen(self, pk):
+        """What the page showed of record ``pk`` (None when it did not list it, or sent nothing)."""
+        return self.shown.get(str(pk))
+
+
 def initial_from(record, *names, **values) -> dict:
     """A form's ``initial`` for editing ``record``: each of ``names`` as the record holds it, and ``values``
     for the fields a page shows otherwise (a time in local time, the ids of related records)."""
@@ -519,7 +549,8 @@ def show_edit_conflict(form, *, thing: str, current_revision: int | None, messag
 
     A ``RevisionChecked`` form moves onto the stored record: what the other person changed comes in, what
     this person changed stays, and a field both changed shows both values for the person to choose. Any
-    other form keeps what was typed and takes the stored revision. ``message`` replaces the first sentence.
+    other form keeps what was typed and takes the stored revision (a ``ShownRecords`` form, what is stored
+    now of the records its page lists). ``message`` replaces the first sentence.
     """
     opening = message or f"Someone else changed this {thing} while you were editing it."
     clashes = form.rebase_after_conflict() if isinstance(form, RevisionChecked) else None
@@ -531,6 +562,8 @@ def show_edit_conflict(form, *, thing: str, current_revision: int | None, messag
         )
         form.data = form.data.copy()
         form.data["revision"] = "" if current_revision is None else current_revision
+        if isinstance(form, ShownRecords):
+            form.data[SHOWN] = json.dumps(form.stored_now())
         return
     if not clashes:
         form.add_error(

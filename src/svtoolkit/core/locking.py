@@ -3,11 +3,15 @@
 Every model edited through a form has ``revision = PositiveIntegerField(default=1)`` and every edit form
 carries the revision it started from. ``save_if_unchanged`` writes the changes only if the stored revision is
 still that one, and moves it on by one; otherwise nothing is written and ``EditConflict`` is raised, so nobody
-silently overwrites a colleague. A change that compares nothing (the app hands actions to a new lead, say)
-goes through ``update_and_move_revision``, so an edit form open on those rows meanwhile meets the conflict
-too. A record edited on several pages that must not refuse each other (a partnership's single sign-on,
-two-factor and retention settings) has a revision for each, named by ``revision_field``.
+silently overwrites a colleague. Records changed together from one page (the plan's bulk update) are locked
+by the service and compared all at once (``refuse_if_any_changed``): one changed meanwhile refuses them all.
+A change that compares nothing (the app hands actions to a new lead, say) goes through
+``update_and_move_revision``, so an edit form open on those rows meanwhile meets the conflict too. A record
+edited on several pages that must not refuse each other (a partnership's single sign-on, two-factor and
+retention settings) has a revision for each, named by ``revision_field``.
 """
+
+from collections.abc import Callable, Iterable
 
 from django.db.models import F, Model, QuerySet
 
@@ -24,9 +28,10 @@ def next_revision(revision_field: str = "revision"):
 
 def update_and_move_revision(queryset: QuerySet, *, revision_field: str = "revision", **changes) -> int:
     """``UPDATE ... SET revision = revision + 1, <changes>`` on every row of ``queryset``, comparing nothing:
-    for a change that is not an edit of what someone was shown (the app hands waiting actions to a partner, a
-    bulk change, an entry deactivated) but that an edit form open on one of the rows must not overwrite. That
-    form's save then finds the revision moved on and shows the conflict. Returns how many rows changed."""
+    for a change that is not an edit of what someone was shown (the app hands waiting actions to a partner, an
+    entry deactivated), or whose rows were compared under a lock already (``refuse_if_any_changed``), but that
+    an edit form open on one of the rows must not overwrite. That form's save then finds the revision moved on
+    and shows the conflict. Returns how many rows changed."""
     return queryset.update(**{revision_field: next_revision(revision_field)}, **changes)
 
 
@@ -52,6 +57,24 @@ def save_if_unchanged(
     if not update_and_move_revision(unchanged, revision_field=revision_field, **changes):
         stored = queryset.model._default_manager.filter(pk=pk).values_list(revision_field, flat=True)
         raise EditConflict(conflict_message, current_revision=stored.first())
+
+
+def refuse_if_any_changed(
+    records: Iterable[Model],
+    *,
+    expected_revisions: dict,
+    conflict_message: Callable[[list], str],
+    revision_field: str = "revision",
+) -> None:
+    """The compare of ``save_if_unchanged`` for records a service has locked (``select_for_update``) and goes
+    on to change together, all or none: each must still be at the revision ``expected_revisions`` gives for
+    its pk (one not given counts as changed). Otherwise ``EditConflict(conflict_message(changed))``, with
+    ``changed`` the records that moved on, and the service writes nothing."""
+    changed = [
+        record for record in records if getattr(record, revision_field) != expected_revisions.get(record.pk)
+    ]
+    if changed:
+        raise EditConflict(conflict_message(changed))
 
 
 def update_if_unchanged(

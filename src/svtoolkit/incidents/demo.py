@@ -223,7 +223,7 @@ def seed_demo_incidents(*, partnership, users) -> None:
         rationale="Risk of retaliation between two groups on the estate.",
     )
     services.draw_plan(incident=shooting, by=responder)
-    services.change_status(incident=shooting, by=responder, status="recovery")
+    services.change_status(incident=shooting, by=responder, status="recovery", status_seen="responding")
 
     services.record_incident(
         partnership=partnership,

@@ -10,6 +10,7 @@ from svtoolkit.core.forms import (
     PartnershipChoices,
     RevisionChecked,
     ServiceChecked,
+    ShownRecords,
     choice_field,
     model_choice_field,
     model_tick_boxes,
@@ -159,7 +160,10 @@ class StopTakingPartForm(forms.Form):
     """Nothing to type: the button confirms that the organisation no longer takes part."""
 
 
-class ParticipantForm(OrganisationAndItsContact, forms.Form):
+class ParticipantForm(ShownRecords, OrganisationAndItsContact, forms.Form):
+    """An organisation taking part and its contact. The page lists each partner's contact (``shown``), so
+    that the service refuses a contact someone else changed since (its ``contact_seen``)."""
+
     organisation = model_choice_field("Organisation", missing="Choose the organisation taking part")
     contact = model_choice_field(
         "Their contact for this incident",
@@ -168,22 +172,26 @@ class ParticipantForm(OrganisationAndItsContact, forms.Form):
     )
 
     def __init__(self, *args, incident, **kwargs):
-        super().__init__(*args, **kwargs)
         self.incident = incident
+        super().__init__(*args, **kwargs)
+
+    def stored_now(self) -> dict:
+        """Each partner's contact (its id, 0 for none), by organisation."""
+        return {p.organisation_id: p.contact_id or 0 for p in self.incident.participations.all()}
 
     def clean(self):
         cleaned = super().clean()
         organisation, contact = cleaned.get("organisation"), cleaned.get("contact")
-        taking_part = {p.organisation_id: p.contact_id for p in self.incident.participations.all()}
-        if (
-            organisation
-            and organisation.pk in taking_part
-            and (contact is None or taking_part[organisation.pk] == contact.pk)
-        ):
+        if organisation is None:
+            return cleaned
+        taking_part = self.stored_now()
+        if organisation.pk in taking_part and (contact is None or taking_part[organisation.pk] == contact.pk):
             self.add_error(
                 "organisation",
                 f"{organisation} is already taking part. To change their contact, choose a different one",
             )
+        # Its contact as the page showed it: 0 for none, or when it was not taking part.
+        cleaned["contact_seen"] = self.seen(organisation.pk) or 0
         return cleaned
 
 
@@ -217,9 +225,10 @@ class ActionUpdateForm(RevisionChecked, PartnershipChoices, forms.Form):
             self.fields[name].disabled = not can_reassign
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(ShownRecords, forms.Form):
     """Several actions of the plan at once: complete them or give them to someone, with one note. Only
-    presence is checked here; the service decides what may be done (one rule, written once)."""
+    presence is checked here; the service decides what may be done (one rule, written once). The page
+    carries each listed action's revision (``shown``), so that the service refuses actions changed since."""
 
     BULK_STATUSES = [
         ("", "Keep their status"),
@@ -243,6 +252,17 @@ class BulkActionForm(forms.Form):
         else:
             # Partners report progress on their own actions; reassigning work is for the response team.
             del self.fields["owner_organisation"], self.fields["owner"]
+
+    def stored_now(self) -> dict:
+        """Each action listed, by id, with its revision."""
+        return dict(self.fields["actions"].queryset.values_list("pk", "revision"))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["expected_revisions"] = {
+            action.pk: self.seen(action.pk) for action in cleaned.get("actions", ())
+        }
+        return cleaned
 
 
 class NewActionForm(PartnershipChoices, forms.Form):
@@ -279,7 +299,7 @@ class PlanReviewForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(RevisionChecked, forms.Form):
     status = forms.ChoiceField(
         label="Move the incident to",
         # Closing comes with the review; "alerted" is only where an incident alert starts.
@@ -287,6 +307,9 @@ class StatusForm(forms.Form):
             c for c in IncidentStatus.choices if c[0] not in {IncidentStatus.CLOSED, IncidentStatus.ALERTED}
         ],
     )
+    # The status the page showed (the service's ``status_seen``): what this change starts from, as a revision
+    # is for an edit, so a status moved on meanwhile is an edit conflict, shown as any edit's is.
+    revision = forms.ChoiceField(choices=IncidentStatus.choices, widget=forms.HiddenInput)
 
 
 class ShareForm(DisclosureBasisForm):

@@ -596,6 +596,23 @@ def first_hours(incident, *, now: datetime) -> list[OwnersActions]:
     return [OwnersActions(owner=owner, actions=actions) for owner, actions in grouped.items()]
 
 
+def as_stored(actions) -> list[tuple[str, str]]:
+    """Each of ``actions`` as stored now, its title with its status and owner: their version, after a change
+    to them was refused because someone else had changed them."""
+    stored = PlanAction.objects.filter(pk__in=[action.pk for action in actions]).select_related(
+        "owner_organisation", "owner"
+    )
+    return [
+        (
+            action.title,
+            f"{action.get_status_display()}; "
+            + (f"{action.owner.full_name}, " if action.owner else "")
+            + str(action.owner_organisation or "no owner"),
+        )
+        for action in stored.order_by("pk")
+    ]
+
+
 def mark_updatable(actions, user, partnership) -> list[PlanAction]:
     """Each action with ``may_update``: whether this person may update it (Update is shown only then)."""
     actions = list(actions)

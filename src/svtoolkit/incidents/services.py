@@ -17,8 +17,13 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
+from svtoolkit.core.errors import DomainError, EditConflict
+from svtoolkit.core.locking import (
+    refuse_if_any_changed,
+    save_if_unchanged,
+    update_and_move_revision,
+    update_if_unchanged,
+)
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
@@ -338,7 +343,13 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
 
 
 @transaction.atomic
-def add_participant(*, incident, organisation, contact, by, request=None) -> Participation:
+def add_participant(
+    *, incident, organisation, contact, by, contact_seen: int | None = None, request=None
+) -> Participation:
+    """``organisation`` takes part through ``contact`` (None: chosen later); one taking part already has its
+    contact changed to ``contact``. ``contact_seen`` is the id of the contact the page showed for it (0: none,
+    or not taking part): a contact someone else chose since is refused (EditConflict, naming them), so nobody
+    replaces a colleague's choice unseen. None compares nothing (the app adding a partner itself)."""
     if contact is not None and contact.organisation_id != organisation.pk:
         raise DomainError("The contact must work for the organisation taking part.", field="contact")
     # First: the actions waiting for this organisation are handed to it (locks.py).
@@ -348,6 +359,12 @@ def add_participant(*, incident, organisation, contact, by, request=None) -> Par
     )
     if not created and (contact is None or participation.contact_id == contact.pk):
         return participation  # taking part already, through the same contact: nothing to log
+    # Read under the incident's lock, which every change of a partner's contact takes first.
+    if not created and contact_seen is not None and (participation.contact_id or 0) != contact_seen:
+        now = f"it is now {participation.contact.name}" if participation.contact_id else "none is chosen now"
+        raise EditConflict(
+            f"Someone else changed {organisation}'s contact for this incident meanwhile: {now}."
+        )
     if not created:
         participation.contact = contact
         changed = ["contact"]
@@ -911,14 +928,29 @@ def check_owner(*, incident, owner_organisation, owner) -> None:
         )
 
 
+def _titles(actions) -> str:
+    return "; ".join(f"“{action.title}”" for action in actions)
+
+
 @transaction.atomic
 def update_actions(
-    *, incident, actions, by, status="", owner_organisation=None, owner=None, note="", request=None
+    *,
+    incident,
+    actions,
+    by,
+    expected_revisions: dict,
+    status="",
+    owner_organisation=None,
+    owner=None,
+    note="",
+    request=None,
 ) -> int:
     """Complete or reassign several actions of one incident at once, with one note (the plan's bulk update).
 
     ``status`` empty keeps each action's status; an owner organisation (with or without a person) given
-    reassigns them all. Only those still open change. Returns how many actions changed.
+    reassigns them all. Only those still open change, and only if none of them changed since the plan showed
+    them (``expected_revisions``: each action's revision by id): else none does (EditConflict, naming those
+    changed). Returns how many actions changed.
     """
     if not status and owner_organisation is None and owner is None:
         raise DomainError("Choose what to do with the selected actions.", field="status")
@@ -939,6 +971,14 @@ def update_actions(
     )
     if not chosen:
         raise DomainError(NO_ACTIONS_STILL_OPEN if actions else NO_ACTIONS_SELECTED, field="actions")
+    refuse_if_any_changed(
+        chosen,
+        expected_revisions=expected_revisions,
+        conflict_message=lambda changed: (
+            f"Someone else changed {pluralize(len(changed), 'this action,these actions')} since the plan was "
+            f"opened, so none was updated: {_titles(changed)}."
+        ),
+    )
     now = timezone.now()
     for action in chosen:
         changes = {}
@@ -953,11 +993,10 @@ def update_actions(
         said.append(f"now {ActionStatus(status).label.lower()}")
     if owner_organisation is not None:
         said.append(f"owner {owner or owner_organisation}")
-    titles = "; ".join(f"“{action.title}”" for action in chosen)
     history.note(
         incident,
         by,
-        f"{len(chosen)} action{pluralize(len(chosen))} {', '.join(said)}: {titles}."
+        f"{len(chosen)} action{pluralize(len(chosen))} {', '.join(said)}: {_titles(chosen)}."
         + (f" {note.strip()}" if note.strip() else ""),
         kind=TimelineKind.UPDATE if note.strip() else TimelineKind.CHANGE,
     )
@@ -1053,14 +1092,22 @@ ALLOWED_STATUS_CHANGES = {
 
 
 @transaction.atomic
-def change_status(*, incident, by, status, request=None) -> Incident:
-    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work).
+def change_status(*, incident, by, status, status_seen, request=None) -> Incident:
+    """Move the incident along its lifecycle (closing comes with the review, in the 'after' work), from
+    ``status_seen``, the status the person saw.
 
-    Locked and read again first: of two identical changes at once the second finds it done and writes nothing.
+    Locked and read again first: of two identical changes at once the second finds it done and writes nothing;
+    a status moved on since it was seen is refused (EditConflict), so nobody undoes a colleague's move unseen.
     """
-    incident.status = locked_incidents().values_list("status", flat=True).get(pk=incident.pk)
+    incident.status, revision = locked_incidents().values_list("status", "revision").get(pk=incident.pk)
     if incident.status == status:
         return incident
+    if incident.status != status_seen:
+        raise EditConflict(
+            f"Someone else changed the status of {incident.reference} meanwhile: it is now "
+            f"{incident.get_status_display().lower()}, not {IncidentStatus(status_seen).label.lower()}.",
+            current_revision=revision,
+        )
     if status not in ALLOWED_STATUS_CHANGES.get(incident.status, set()):
         raise DomainError(
             f"An incident that is {incident.get_status_display().lower()} "

@@ -16,7 +16,13 @@ from svtoolkit.incidents import escalation, forms, page_cache, selectors, servic
 from svtoolkit.incidents.categorisation import declared_labels, factor_choices, suggest
 from svtoolkit.incidents.conditions import police_facts
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, Incident, IncidentStatus, TimelineKind
-from svtoolkit.incidents.pages import incident_form_page, incident_section, incident_url, with_page_urls
+from svtoolkit.incidents.pages import (
+    incident_form_page,
+    incident_section,
+    incident_url,
+    their_version,
+    with_page_urls,
+)
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.playbooks.selectors import exercise_in
 
@@ -191,6 +197,7 @@ def partners(request, incident_id):
         done=reverse("incidents:partners", args=[shown.pk]),
         template="incidents/partners.html",
         context=lambda: {"incident": shown, "partners": selectors.partners_and_notices(shown)},
+        thing=None,  # the service's conflict message names the partner and their contact now
     )
 
 
@@ -353,16 +360,18 @@ def plan_update(request, incident_id):
     """Complete or reassign several actions at once (also the first hours view's one-step completion)."""
     shown = selectors.incident_for_request(request, incident_id)
     back = "incidents:first_hours" if request.POST.get("from") == "first_hours" else "incidents:plan"
+    form = _bulk_form(request, shown, request.POST or None)
     return incident_form_page(
         request,
         shown,
-        _bulk_form(request, shown, request.POST or None),
+        form,
         heading="Update several actions",
         button="Update the actions",
         save=lambda data: services.update_actions(
             incident=shown,
             actions=data["actions"],
             by=request.user,
+            expected_revisions=data["expected_revisions"],
             status=data["status"],
             owner_organisation=data.get("owner_organisation"),
             owner=data.get("owner"),
@@ -371,6 +380,8 @@ def plan_update(request, incident_id):
         ),
         success=lambda count: f"{count} action{'s were' if count != 1 else ' was'} updated.",
         done=reverse(back, args=[shown.pk]),
+        thing=None,  # the service's conflict message names the actions changed
+        on_conflict=lambda: {"theirs": selectors.as_stored(form.cleaned_data["actions"])},
     )
 
 
@@ -518,13 +529,19 @@ def status(request, incident_id):
     return incident_form_page(
         request,
         shown,
-        forms.StatusForm(request.POST or None, initial={"status": shown.status}),
+        forms.StatusForm(request.POST or None, initial=initial_from(shown, "status", revision=shown.status)),
         heading="Change the status",
         button="Change status",
         save=lambda data: services.change_status(
-            incident=shown, by=request.user, status=data["status"], request=request
+            incident=shown,
+            by=request.user,
+            status=data["status"],
+            status_seen=data["revision"],
+            request=request,
         ),
         success="The status was changed.",
+        thing=None,  # the service's conflict message names the status now
+        on_conflict=their_version(shown, lambda stored: [("Status", stored.get_status_display())]),
     )
 
 
