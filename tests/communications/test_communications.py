@@ -385,6 +385,22 @@ def test_the_familys_agreement_is_not_recorded_to_a_draft_changed_since_they_wer
     )
 
 
+def test_a_familys_agreement_sent_without_the_text_it_was_read_is_refused_and_recorded_nowhere(
+    client_for, demo, demo_users, incident
+):
+    """The page always says which text the family was read; a post that does not cannot be checked."""
+    message = _restricted_message(demo, demo_users, incident)
+    client = client_for("responder")
+    shown = reverse("communications:message", args=[incident.pk, message.pk])
+    sent = form_on(client.get(shown), having="note") | {"note": "Mother agreed by phone"}
+    del sent["revision"]
+    page = client.post(reverse("communications:family_agreement", args=[incident.pk, message.pk]), sent)
+    assert page.status_code == 200 and "govuk-error-summary" in page.content.decode()
+    assert "Mother agreed by phone" in page.content.decode()
+    message.refresh_from_db()
+    assert message.family_agreed_at is None
+
+
 def test_no_family_agreement_is_recorded_on_a_withdrawn_message(demo, demo_users, incident):
     message = _restricted_message(demo, demo_users, incident)
     services.withdraw(message=message, by=demo_users["responder"])

@@ -535,7 +535,8 @@ def test_an_accepted_lesson_changes_the_next_checklist_draft_and_shows_on_readin
 
     lesson_page = client_for("coordinator").get(url).content.decode()
     assert f"assessment of {assessment.assessed_on:%-d %B %Y}" in lesson_page
-    client_for("coordinator").post(url, {"decision": "accept", "note": "Agreed at the board"})
+    accepting = form_on(lesson_page, having="note") | {"decision": "accept", "note": "Agreed"}
+    client_for("coordinator").post(url, accepting)
 
     lesson.refresh_from_db()
     draft = playbook_selectors.draft_version(demo)
@@ -575,7 +576,8 @@ def test_a_lesson_proposes_guidance_shown_as_a_difference_and_edited_before_acce
     assert "removed: " not in difference  # the item's guidance is kept: the lesson adds to it
 
     edited = f"{item.guidance.strip()} Ask the school to tell parents before the end of the day."
-    client_for("coordinator").post(url, {"decision": "accept", "action": item.action, "guidance": edited})
+    accepting = form_on(page, having="guidance") | {"decision": "accept", "guidance": edited}
+    client_for("coordinator").post(url, accepting)
     changed = playbook_selectors.draft_version(demo).items.get(key=item.key)
     assert changed.guidance == edited
 
@@ -609,6 +611,21 @@ def test_accepting_a_lesson_never_overwrites_an_edit_of_the_draft_made_since_the
     coordinator.post(url, again)
     lesson.refresh_from_db()
     assert lesson.status == "accepted"
+
+
+def test_accepting_a_lesson_sent_without_the_item_it_was_based_on_is_refused_and_changes_nothing(
+    client_for, incident, demo, demo_users, published
+):
+    item, lesson = _schools_lesson(incident, demo_users, published)
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+    sent = form_on(coordinator.get(url), having="guidance") | {"decision": "accept"}
+    del sent["revision"]
+    refused = coordinator.post(url, sent)
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    lesson.refresh_from_db()
+    assert lesson.status != "accepted"
+    assert playbook_selectors.draft_version(demo) is None
 
 
 def test_deciding_a_lesson_a_colleague_decided_meanwhile_says_so_and_keeps_what_was_typed(

@@ -94,6 +94,13 @@ class FamilyAgreementForm(forms.Form):
     # The revision of the message the page showed: the text the family was read.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def clean(self):
+        cleaned = super().clean()
+        # Without the text the family was read, their agreement could be recorded to a text changed since.
+        if cleaned.get("revision") is None:
+            self.add_error("note", "Open the message again and read the family the text it shows, then agree")
+        return cleaned
+
 
 class MonitoringNoteForm(forms.Form):
     source = text_field("Where it was seen", missing="Say where it was seen", max_length=200)

@@ -117,6 +117,20 @@ class LessonDecisionForm(forms.Form):
         if not proposes_change:
             del self.fields["action"], self.fields["guidance"], self.fields["revision"]
 
+    def clean(self):
+        cleaned = super().clean()
+        # Accepting edits the draft's item: without the item the page showed, a colleague's edit made since
+        # could be overwritten unseen.
+        if (
+            cleaned.get("decision") == "accept"
+            and "revision" in self.fields
+            and cleaned.get("revision") is None
+        ):
+            self.add_error(
+                "decision", "Open the lesson again to see the checklist item as it is now, then accept it"
+            )
+        return cleaned
+
 
 class SetAsideActionsForm(forms.Form):
     status = choice_field(
