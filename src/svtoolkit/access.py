@@ -383,28 +383,29 @@ def can_read_people(user, partnership, incident) -> bool:
 
 def readable_people_condition(user) -> Q:
     """The rule of ``can_read_person`` as a condition on PersonAffected: on the record's own list, and a
-    member of the partnership leading its incident or of one the incident is shared with. Every list of
+    member of the partnership leading its incident or of one a share disclosed the record to. Every list of
     people affected goes through ``incidents.people.selectors.people_visible_to``, which applies it."""
-    from svtoolkit.incidents.models import IncidentShare, PersonNeedToKnow
+    from svtoolkit.incidents.models import Disclosure, PersonNeedToKnow
 
     if not user.is_authenticated:
         return Q(pk__in=[])
     member_of = list(memberships_of(user).keys())
     # Subqueries, not joins, so a record on a list shared with several partnerships comes once.
-    shared = IncidentShare.objects.filter(partnership_id__in=member_of).values("incident_id")
+    shared = Disclosure.people.through.objects.filter(disclosure__share__partnership_id__in=member_of).values(
+        "personaffected_id"
+    )
     listed = PersonNeedToKnow.objects.filter(user=user).values("person_id")
-    return Q(pk__in=listed) & (Q(incident__partnership_id__in=member_of) | Q(incident_id__in=shared))
+    return Q(pk__in=listed) & (Q(incident__partnership_id__in=member_of) | Q(pk__in=shared))
 
 
 def can_read_person(user, partnership, person) -> bool:
     """One person-affected record: only those on that record's own need-to-know list, whatever their role
     and whatever other records of the incident they may read (the family liaison lead reads the family, not
-    the witnesses), while a member of the incident's lead partnership or one it is shared with."""
-    from svtoolkit.incidents.models import PersonNeedToKnow
+    the witnesses), while a member of the incident's lead partnership, or of one a share of the incident
+    disclosed the record to (a record made after the share stays closed there until it is shared again)."""
+    from svtoolkit.incidents.models import PersonAffected
 
-    if not user.is_authenticated or not PersonNeedToKnow.objects.filter(person=person, user=user).exists():
-        return False
-    return _acts_for_incident(user, person.incident)
+    return PersonAffected.objects.filter(pk=person.pk).filter(readable_people_condition(user)).exists()
 
 
 def can_read_any_person(user, partnership, incident) -> bool:

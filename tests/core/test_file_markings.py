@@ -128,6 +128,7 @@ def test_every_file_carries_its_marking_inside_in_its_name_and_in_a_header(world
             "include_people": "on",
             "recipient": "The gold group",
             "article6_basis": "6_1_e",
+            "article9_condition": "9_2_g_sch1_18",  # the person's support offered tells of their health
         }
         response = getattr(client, method)(url, data)
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import disclosures
@@ -257,3 +258,89 @@ def test_the_audit_log_names_no_recipient_of_a_disclosure(client_for, incident, 
     assert "Jo Bloggs" not in json.dumps(entry.detail) and "Jo Bloggs" not in entry.target_label
     page = client_for("coordinator").get(reverse("audit:log")).content.decode()
     assert f"Disclosure from {incident.reference}" in page and "Jo Bloggs" not in page
+
+
+# --- What goes with a share: the records it disclosed, never those made after it ------------------------
+
+
+def test_a_record_made_after_a_share_is_not_read_in_the_other_partnership_until_it_is_shared_again(
+    incident, person, demo_users, other_partnership
+):
+    """The share's disclosure names the records it carried; one made later would reach the other
+    partnership's people on the incident's list with no disclosure naming it."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.incidents.people.selectors import people_visible_to
+    from svtoolkit.incidents.services import share_incident
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    people_services.add_to_need_to_know(
+        incident=incident, user=membership.user, by=responder, with_records=True
+    )
+    later = demo_person(incident, responder, name="Sam Later", role="witness")
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert later.need_to_know.filter(user=southmoor_coordinator).exists()  # the list it started with
+
+    assert list(people_visible_to(southmoor_coordinator, incident)) == [person]
+    assert not access.can_read_person(southmoor_coordinator, southmoor, later)
+
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    assert later in Disclosure.objects.filter(recipient=str(southmoor)).first().people.all()
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert access.can_read_person(southmoor_coordinator, southmoor, later)
+    assert set(people_visible_to(southmoor_coordinator, incident)) == {person, later}
+
+
+# --- Health information: wherever a record holds it ------------------------------------------------------
+
+
+def _offer_counselling(person, by):
+    from svtoolkit.recovery.support.services import offer_support
+
+    return offer_support(
+        person=person,
+        by=by,
+        kind="offer",
+        support_service=None,
+        description="Trauma counselling after the stabbing",
+        offered_by=None,
+        offered_on=timezone.localdate(),
+        follow_up_on=None,
+    )
+
+
+def _support_needs_corrected_away(person, by):
+    people_services.correct_person_affected(
+        person=person, by=by, expected_revision=person.revision, support_needs="Sleeps badly, on medication"
+    )
+    person.refresh_from_db()
+    people_services.correct_person_affected(
+        person=person, by=by, expected_revision=person.revision, support_needs=""
+    )
+
+
+@pytest.mark.parametrize("held_in", [_offer_counselling, _support_needs_corrected_away])
+def test_sharing_a_record_whose_support_or_corrections_hold_health_information_needs_an_article_9_condition(
+    incident, person, demo_users, other_partnership, held_in
+):
+    from svtoolkit.incidents.services import share_incident
+    from tests.incidents.builders import SHARE_BASIS
+
+    held_in(person, demo_users["responder"])
+    person.refresh_from_db()
+    assert person.support_needs == ""
+    with pytest.raises(DomainError) as refused:
+        share_incident(
+            incident=incident, partnership=other_partnership[0], by=demo_users["responder"], **SHARE_BASIS
+        )
+    assert refused.value.field == "article9_condition"
+    assert not IncidentShare.objects.exists()
+
+
+def test_a_correction_of_other_details_is_no_health_information(incident, person, demo_users):
+    people_services.correct_person_affected(
+        person=person, by=demo_users["responder"], expected_revision=person.revision, name="J. Sample"
+    )
+    assert not disclosures.holds_health_information([person])

@@ -5,12 +5,9 @@ from django.db import transaction
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.personal_data import declarations
 from svtoolkit.incidents import history
-from svtoolkit.incidents.models import (
-    Disclosure,
-    HospitalStay,
-    SafeguardingReferral,
-)
+from svtoolkit.incidents.models import Disclosure, PersonAffected, PersonAffectedCorrection
 from svtoolkit.partnerships import lawful_bases
 
 ERASED_NAME = "Erased"
@@ -20,15 +17,34 @@ NO_ARTICLE9 = (
 )
 
 
+def _kept_about_one_person_with_special_category_data():
+    """Each model declaring special category data (``personal_data``) kept about one person affected, with
+    the field naming them: a hospital stay, a safeguarding referral (which tells of the harm done to them
+    and their welfare, outcome or not), support offered, and whatever is declared so later. The record
+    itself and its corrections are asked field by field: only their support needs are health."""
+    for model, declared in declarations():
+        if not declared.special_category or model in (PersonAffected, PersonAffectedCorrection):
+            continue
+        for field in model._meta.get_fields():
+            if field.many_to_one and field.related_model is PersonAffected:
+                yield model, field.name
+
+
 def holds_health_information(people) -> bool:
     """Whether the records of ``people`` hold health information, special category data (docs/data-map.md):
-    support needs, a hospital stay or a safeguarding referral (which tells of the harm done to them and their
-    welfare, outcome or not). What goes with their records then needs a UK GDPR Article 9 condition."""
+    support needs, now or before a correction, or any record about them declared as special category data.
+    What goes with their records then needs a UK GDPR Article 9 condition."""
     pks = [person.pk for person in people]
     return (
         any(person.support_needs.strip() for person in people)
-        or HospitalStay.objects.filter(patient_id__in=pks).exists()
-        or SafeguardingReferral.objects.filter(person_id__in=pks).exists()
+        or any(
+            model.objects.filter(**{f"{field}_id__in": pks}).exists()
+            for model, field in _kept_about_one_person_with_special_category_data()
+        )
+        or any(
+            correction.changed("support_needs")
+            for correction in PersonAffectedCorrection.objects.filter(person_id__in=pks)
+        )
     )
 
 
@@ -51,6 +67,7 @@ def record_disclosure(
     article9_condition: str = "",
     gateway: str = "",
     agreement=None,
+    share=None,
     by,
     request=None,
 ) -> Disclosure:
@@ -58,7 +75,8 @@ def record_disclosure(
     lawful basis. Refused without a UK GDPR Article 6 basis, without an Article 9 condition when what leaves
     includes special category data (``special_category``: health, for example), or with a code not in
     data/lawful_bases.toml, or with another partnership's agreement: a disclosure that cannot say why it is
-    lawful must not happen."""
+    lawful must not happen. ``share`` is the incident share the disclosure makes, when it is one: what the
+    other partnership may read."""
     for field, kind, code in (
         ("article6_basis", "article6", article6_basis),
         ("article9_condition", "article9", article9_condition),
@@ -88,6 +106,7 @@ def record_disclosure(
         article9_condition=article9_condition,
         gateway=gateway,
         agreement=agreement,
+        share=share,
         by=by,
     )
     disclosure.people.set(people)

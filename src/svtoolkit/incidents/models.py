@@ -680,6 +680,14 @@ class PersonAffectedCorrection(models.Model):
     def __str__(self):
         return f"Correction of {self.person} at {self.at:%Y-%m-%d %H:%M}"
 
+    @staticmethod
+    def label_of(field_name: str) -> str:
+        """How ``changes`` names a field of the record: as a person reads it."""
+        return str(PersonAffected._meta.get_field(field_name).verbose_name).capitalize()
+
+    def changed(self, field_name: str) -> bool:
+        return any(change["field"] == self.label_of(field_name) for change in self.changes)
+
 
 class NeedToKnowEntry(models.Model):
     """Someone on a need-to-know list, and who put them there when."""
@@ -756,6 +764,10 @@ class Disclosure(LawfulBasisFields):
         blank=True,
         related_name="disclosures",
         verbose_name="Information-sharing agreement relied on",
+    )
+    # The share it made, when it is one: the other partnership reads the records it names and no others.
+    share = models.ForeignKey(
+        IncidentShare, on_delete=models.SET_NULL, null=True, blank=True, related_name="disclosures"
     )
     by = user_field()
     at = models.DateTimeField(auto_now_add=True)

@@ -1218,11 +1218,16 @@ def share_incident(
     """Share a cross-borough incident with another partnership, so its coordinators and responders see it.
 
     Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
-    UK GDPR Article 6 basis, and without an Article 9 condition when their records hold health information."""
+    UK GDPR Article 6 basis, and without an Article 9 condition when their records hold health information.
+    The other partnership's people read only the records a share's disclosure names (those on their lists):
+    a record made later goes with the incident when it is shared with that partnership again."""
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
     people = list(incident.people.all())
+    share, _ = IncidentShare.objects.get_or_create(
+        incident=incident, partnership=partnership, defaults={"shared_by": by}
+    )
     record_disclosure(
         incident=incident,
         people=people,
@@ -1234,11 +1239,9 @@ def share_incident(
         article9_condition=article9_condition,
         gateway=gateway,
         agreement=agreement,
+        share=share,
         by=by,
         request=request,
-    )
-    share, _ = IncidentShare.objects.get_or_create(
-        incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
     history.note(incident, by, f"Shared with {partnership}.")
     history.audit(incident, by, AuditAction.CREATE, share, request)

@@ -123,7 +123,7 @@ def correct_person_affected(*, person, by, expected_revision, request=None, **fi
         by=by,
         changes=[
             {
-                "field": str(PersonAffected._meta.get_field(name).verbose_name).capitalize(),
+                "field": PersonAffectedCorrection.label_of(name),
                 "before": before[name],
                 "after": _person_value_shown(stored, name),
             }
