@@ -544,6 +544,42 @@ def test_an_unexpected_error_on_one_alert_holds_up_the_escalation_of_no_other(
     assert f"alert {failing.pk}" in caplog.text and "something nobody foresaw" in caplog.text
 
 
+def test_an_escalation_that_keeps_failing_is_kept_on_the_alert_until_its_step_goes_through(
+    demo, demo_users, monkeypatch
+):
+    """The defect: a step that failed was only logged, so nobody in the partnership knew the alert had stopped
+    going up the rota. The failures are kept on the alert, naming the kind of error alone (its own words may
+    name people), and once the step goes through it says how late it was and why."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    alert_people = services._alert_people
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("Jo Bloggs's phone 07700 900999 refused the message")
+
+    monkeypatch.setattr(services, "_alert_people", refused)
+    for minute in (10, 11):
+        with time_machine.travel(raised + timedelta(minutes=minute, seconds=1), tick=False):
+            assert services.escalate_alerts() == 0
+    alert.refresh_from_db()
+    assert alert.escalation_failed_at == raised + timedelta(minutes=11, seconds=1)
+    assert (alert.escalation_failures, alert.escalation_error) == (2, "RuntimeError")
+    assert not alert.steps.filter(duty_role=DutyRole.DEPUTY).exists()
+
+    monkeypatch.setattr(services, "_alert_people", alert_people)
+    with time_machine.travel(raised + timedelta(minutes=12, seconds=1), tick=False):
+        assert services.escalate_alerts() == 1
+    alert.refresh_from_db()
+    assert (alert.escalation_failed_at, alert.escalation_failures, alert.escalation_error) == (None, 0, "")
+    assert alerted(alert)["coordinator@example.org"] == "Deputy duty officer"
+    late = "Taken 2 minutes late: the 2 attempts before it failed (RuntimeError)."
+    assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
+    assert any(late in entry.text for entry in alert.incident.timeline.all())
+    assert not any("Jo Bloggs" in entry.text for entry in alert.incident.timeline.all())
+
+
 def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo_users):
     raised = timezone.now()
     with time_machine.travel(raised, tick=False):

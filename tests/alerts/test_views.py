@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.services import change_membership, remove_member
+from svtoolkit.alerts import services as alert_services
 from svtoolkit.alerts.models import (
     Alert,
     AlertListMember,
@@ -197,6 +198,45 @@ def test_the_incident_page_shows_a_duty_officer_with_no_mobile_number_was_not_te
     coordinators_row = alerted[alerted.index(f"{coordinator} Alert list") :]
     assert "Text message:" in coordinators_row
     assert "Not sent" not in coordinators_row[: coordinators_row.index("acknowledged")]
+
+
+def test_the_incident_page_shows_an_escalation_that_keeps_failing_not_a_next_step_gone_by(
+    client_for, demo, demo_users, monkeypatch
+):
+    """The defect: while each escalation attempt failed, the alert panel still said who was next and when, a
+    time long gone, as if all were well."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    alert_people = alert_services._alert_people
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("Jo Bloggs's phone 07700 900999 refused the message")
+
+    monkeypatch.setattr(alert_services, "_alert_people", refused)
+    for minute in (10, 11, 12):
+        with time_machine.travel(raised + timedelta(minutes=minute), tick=False):
+            escalate_alerts()
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    due, last_try = (f"{timezone.localtime(raised + timedelta(minutes=m)):%H:%M}" for m in (10, 12))
+    assert (
+        f"Escalation to the deputy duty officer is overdue: it was due at {due}, and the last attempt, at "
+        f"{last_try}, failed (RuntimeError): 3 attempts in a row have failed. It is tried again each minute; "
+        "until it goes through, ring them: the rota has their number." in words
+    )
+    assert "Next: the deputy duty officer" not in words
+    assert f"Still to come unless someone acknowledges: the deputy duty officer at {due} (overdue)" in words
+    assert "Jo Bloggs" not in words and "07700 900999" not in words
+
+    monkeypatch.setattr(alert_services, "_alert_people", alert_people)
+    with time_machine.travel(raised + timedelta(minutes=13), tick=False):
+        assert escalate_alerts() == 1
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert "is overdue" not in words
+    assert "After 10 minutes: Taken 3 minutes late: the 3 attempts before it failed (RuntimeError)." in words
 
 
 def test_naming_the_lead_on_the_lead_page_acknowledges_the_alert_and_takes_the_lead(

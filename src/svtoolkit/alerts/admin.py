@@ -90,5 +90,15 @@ class AlertRecipientInline(admin.TabularInline):
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = ["incident", "raised_by", "raised_at", "acknowledged_at", "lead_accepted_at"]
-    readonly_fields = ["incident", "raised_by", "raised_at", "acknowledged_at", "acknowledged_by"]
+    readonly_fields = [
+        "incident",
+        "raised_by",
+        "raised_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        # Kept by the escalation run alone: each failed attempt, cleared by the step that goes through.
+        "escalation_failed_at",
+        "escalation_failures",
+        "escalation_error",
+    ]
     inlines = [AlertStepInline, AlertRecipientInline]

@@ -165,6 +165,19 @@ class Alert(models.Model):
     acknowledged_by = user_field(blank=True)
     lead_accepted_at = models.DateTimeField(null=True, blank=True)
     lead_accepted_by = user_field(blank=True)
+    # An escalation step that failed is tried again each minute; until one goes through, the alert panel says
+    # so, instead of a next step whose time has gone by. Cleared by the step that goes through.
+    escalation_failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last escalation attempt failed."
+    )
+    escalation_failures = models.PositiveIntegerField(
+        default=0, help_text="How many escalation attempts in a row have failed."
+    )
+    escalation_error = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The kind of error the last attempt met: its name alone, as its message may name people.",
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]
@@ -183,7 +196,8 @@ class AlertStep(models.Model):
     duty_role = models.CharField(max_length=16, choices=DutyRole.choices)
     after_minutes = models.PositiveSmallIntegerField()
     taken_at = models.DateTimeField(default=timezone.now)
-    # What happened when nobody could be alerted at this step (no one on the rota, say).
+    # What happened when nobody could be alerted at this step (no one on the rota, say), and how late it was
+    # taken when attempts before it failed.
     note = models.TextField(blank=True)
 
     class Meta:

@@ -266,8 +266,9 @@ def alert_of(incident) -> Alert | None:
 
 
 def alert_panel(*, incident, user, partnership) -> dict | None:
-    """The incident page's alert panel: who was alerted, when, at which step, how, whether it arrived, and who
-    acknowledged. None for an incident that was not raised as an alert."""
+    """The incident page's alert panel: who was alerted, when, at which step, how, whether it arrived, who
+    acknowledged, and an escalation step that keeps failing. None for an incident that was not raised as an
+    alert."""
     alert = alert_of(incident)
     if alert is None:
         return None
@@ -308,10 +309,19 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
     ]
     me = next((r for step in steps for r in step.recipients.all() if r.user_id == user.pk), None)
     open_incident = not access.is_read_only(incident)
+    # A step that keeps failing is shown as overdue and why, not as a next step whose time has gone by.
+    escalation_failing = bool(alert.escalation_failures) and alert.acknowledged_at is None and open_incident
+    overdue_step = (
+        next((step for step in waiting if step["at"] <= alert.escalation_failed_at), None)
+        if escalation_failing
+        else None
+    )
     return {
         "alert": alert,
         "steps": steps,
         "waiting": [] if alert.acknowledged_at else waiting,
+        "escalation_failing": escalation_failing,
+        "overdue_step": overdue_step,
         "my_recipient": me,
         "can_acknowledge": open_incident
         and (me is None or me.acknowledged_at is None)

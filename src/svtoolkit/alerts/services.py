@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -320,6 +321,10 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
                         taken.note += " The coordinators were alerted instead."
             elif not any(r.user_id == shift.person_id for r in alerted):
                 taken.note = f"{shift.person} ({role.label.lower()}) had been alerted already."
+            if alert.escalation_failures:
+                taken.note = f"{taken.note} {_late_after_failures(alert, step, now)}".strip()
+                alert.escalation_failed_at, alert.escalation_failures, alert.escalation_error = None, 0, ""
+                alert.save(update_fields=["escalation_failed_at", "escalation_failures", "escalation_error"])
             if taken.note:
                 taken.save(update_fields=["note"])
             if step.after_minutes:
@@ -332,6 +337,33 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
             return 1
     except IntegrityError:
         return 0
+
+
+def _late_after_failures(alert: Alert, step: Step, now: datetime) -> str:
+    """The step's note when attempts before it failed: the alert panel stops showing the failures once the
+    step goes through, so the step keeps, for the panel and the timeline, that it came late and why."""
+    late = int((now - alert.raised_at - timedelta(minutes=step.after_minutes)).total_seconds() // 60)
+    failures = alert.escalation_failures
+    return (
+        f"Taken {_minutes(late) if late else 'less than a minute'} late: "
+        f"{f'the {failures} attempts' if failures > 1 else 'the attempt'} before it failed "
+        f"({alert.escalation_error})."
+    )
+
+
+def _minutes(count: int) -> str:
+    return f"{count} minute{'' if count == 1 else 's'}"
+
+
+def _record_escalation_failure(*, alert_id: int, error: Exception, now: datetime) -> None:
+    """Keep on the alert that an escalation attempt failed, so the alert panel says so until a step goes
+    through. Only the kind of error is kept, as its message may name people or their numbers; a run tried
+    again (the database was busy) counts once."""
+    Alert.objects.filter(pk=alert_id, acknowledged_at__isnull=True).exclude(escalation_failed_at=now).update(
+        escalation_failed_at=now,
+        escalation_failures=F("escalation_failures") + 1,
+        escalation_error=type(error).__name__[:100],
+    )
 
 
 def _why_no_one_is_on_duty(partnership, role: DutyRole, now: datetime) -> str:
@@ -355,9 +387,10 @@ def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
     that finds the database busy (another run holding it, SQLite's lock, a PostgreSQL deadlock) tries again
     shortly, which alerts no one twice, as every step already taken is claimed.
     """
+    now = now or timezone.now()  # the run's moment, kept when it is tried again: a failure counts once
     for attempt in range(1, attempts + 1):
         try:
-            return _escalate(now or timezone.now())
+            return _escalate(now)
         except OperationalError:
             if attempt == attempts:
                 raise
@@ -385,10 +418,12 @@ def _escalate(now: datetime) -> int:
                     taken += _take_step(alert_id=alert.pk, step=step, now=now)
                 except OperationalError:
                     raise  # the database was busy: the whole run is tried again
-                except Exception:
+                except Exception as error:
                     # One alert's unforeseen error must not leave every alert after it unescalated: the
-                    # step is tried again by the next run, and the error is logged for the operators.
+                    # step is tried again by the next run, the error is logged for the operators, and the
+                    # alert keeps that it failed, for the partnership to see on its panel.
                     logger.exception("Escalating alert %s failed; the next run tries again", alert.pk)
+                    _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
                     break
     return taken
 
