@@ -22,7 +22,7 @@ from svtoolkit.alerts.services import add_to_alert_list, escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -421,6 +421,15 @@ def test_two_coordinators_changing_the_escalation_policy_at_once_keep_both_chang
     saved_from_two_pages(client, url, first={"deputy": "7"}, second={"senior_manager": "30"})
     steps = dict(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes"))
     assert (steps["deputy"], steps["senior_manager"]) == (7, 30)
+
+
+def test_an_escalation_policy_saved_without_its_revision_keeps_a_colleagues_change(client_for, demo):
+    client = client_for("coordinator")
+    url = reverse("alerts:escalation")
+    client.post(url, form_on(client.get(url), having="revision"))  # the shipped default, saved as the own
+    refused_without_revision(client, url, first={"deputy": "7"}, second={"deputy": "45"})
+    steps = dict(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes"))
+    assert steps["deputy"] == 7
 
 
 def test_the_launch_protocol_is_shown_to_members_and_kept_by_coordinators(client_for, demo):
