@@ -350,6 +350,22 @@ def test_a_handover_from_a_page_opened_before_someone_elses_handover_is_refused_
     assert (shift.person, shift.note) == (colleague, "Sam covers it.")
 
 
+def test_a_handover_sent_without_the_shifts_revision_keeps_a_colleagues_handover(
+    client_for, demo, demo_users
+):
+    shift = rota(demo, demo_users, now=timezone.now() + timedelta(days=2))["duty_officer"]
+    colleague = MembershipFactory(partnership=demo, role="responder").user
+    refused_without_revision(
+        client_for("coordinator"),
+        reverse("alerts:shift_handover", args=[shift.pk]),
+        first={"to": demo_users["coordinator"].pk, "note": "I will take it."},
+        second={"to": colleague.pk, "note": "Sam covers it."},
+        having="note",
+    )
+    shift.refresh_from_db()
+    assert (shift.person, shift.note) == (demo_users["coordinator"], "I will take it.")
+
+
 def test_the_responder_cannot_change_the_rota(client_for, demo, demo_users):
     shifts = rota(demo, demo_users)
     client = client_for("responder")
