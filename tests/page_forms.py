@@ -67,3 +67,16 @@ def saved_from_two_pages(client, url, *, first: dict, second: dict, having: str 
     assert refused.status_code == 200 and "while you were editing" in refused.content.decode()
     client.post(url, form_on(refused, having="revision"))
     return refused
+
+
+def refused_without_revision(client, url, *, first: dict, second: dict, having: str = "revision"):
+    """Two pages of the form at ``url`` opened at the same moment: the first saves its changes ``first``, then
+    the second sends its changes ``second`` with the page's hidden revision left out (a hand-made post, a page
+    cut short). That one is refused on the page, under the error summary (asserted), so nothing it sent
+    overwrites the first's changes. Returns the refused page."""
+    one, other = form_on(client.get(url), having=having), form_on(client.get(url), having=having)
+    client.post(url, one | first)
+    del other["revision"]
+    refused = client.post(url, other | second)
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    return refused

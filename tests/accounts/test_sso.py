@@ -22,7 +22,7 @@ from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import current_code, pass_second_factor
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
 from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
-from tests.page_forms import saved_from_two_pages
+from tests.page_forms import refused_without_revision, saved_from_two_pages
 
 COUNCIL = sso.Provider(slug="council", **IdentityProvider("http://idp.invalid").settings_for())
 
@@ -469,6 +469,20 @@ def test_two_coordinators_changing_single_sign_on_at_once_keep_both_changes(
     assert (demo.sso_providers, demo.accept_identity_provider_mfa) == (["council"], True)
     domains = sorted(demo.sign_in_domains.values_list("domain", flat=True))
     assert domains == ["example.org", "northbridge.gov.uk"]
+
+
+def test_single_sign_on_saved_without_its_revision_keeps_a_colleagues_change(
+    client_for, demo, demo_users, identity_provider
+):
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    refused_without_revision(
+        client,
+        reverse("accounts:partnership_sso"),
+        first={"providers": "council", "domains": "northbridge.gov.uk"},
+        second={"providers": "council", "domains": "example.org"},
+    )
+    assert list(demo.sign_in_domains.values_list("domain", flat=True)) == ["northbridge.gov.uk"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import pass_second_factor
 from tests.factories import TEST_PASSWORD
-from tests.page_forms import saved_from_two_pages
+from tests.page_forms import refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +166,24 @@ def test_a_requirement_turned_off_is_not_turned_on_again_by_a_page_opened_before
         having="require_two_factor",
     )
     assert "Someone else changed the two-factor sign-in setting" in refused.content.decode()
+    demo.refresh_from_db()
+    assert not demo.require_two_factor
+
+
+def test_a_requirement_turned_off_is_not_turned_on_again_by_a_page_sent_without_its_revision(
+    client_for, demo, demo_users
+):
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+    client = client_for("coordinator")
+    pass_second_factor(client, demo_users["coordinator"])
+    refused_without_revision(
+        client,
+        reverse("accounts:partnership_security"),
+        first={"require_two_factor": ""},
+        second={},  # sent as it was shown, still ticked
+        having="require_two_factor",
+    )
     demo.refresh_from_db()
     assert not demo.require_two_factor
 

@@ -15,7 +15,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.accounts.builders import pass_second_factor
 from tests.factories import TEST_PASSWORD, MembershipFactory
-from tests.page_forms import saved_from_two_pages
+from tests.page_forms import refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +241,18 @@ def test_two_coordinators_changing_one_member_at_once_keep_both_changes(client_f
     )
     membership.refresh_from_db()
     assert (membership.role, membership.organisation) == (Role.RESPONDER, organisation)
+
+
+def test_a_member_changed_without_the_revision_keeps_a_colleagues_change(client_for, demo_users):
+    membership = Membership.objects.get(user=demo_users["viewer"])
+    refused_without_revision(
+        client_for("coordinator"),
+        reverse("accounts:member_edit", args=[membership.pk]),
+        first={"role": Role.RESPONDER},
+        second={"role": Role.COORDINATOR},
+    )
+    membership.refresh_from_db()
+    assert membership.role == Role.RESPONDER
 
 
 def test_member_removal(client_for, demo_users):

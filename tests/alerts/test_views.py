@@ -23,7 +23,7 @@ from svtoolkit.alerts.services import add_to_alert_list, escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
 from tests.alerts.builders import raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -390,6 +390,22 @@ def test_a_handover_from_a_page_opened_before_someone_elses_handover_is_refused_
     assert (shift.person, shift.note) == (colleague, "Sam covers it.")
 
 
+def test_a_handover_sent_without_the_shifts_revision_keeps_a_colleagues_handover(
+    client_for, demo, demo_users
+):
+    shift = rota(demo, demo_users, now=timezone.now() + timedelta(days=2))["duty_officer"]
+    colleague = MembershipFactory(partnership=demo, role="responder").user
+    refused_without_revision(
+        client_for("coordinator"),
+        reverse("alerts:shift_handover", args=[shift.pk]),
+        first={"to": demo_users["coordinator"].pk, "note": "I will take it."},
+        second={"to": colleague.pk, "note": "Sam covers it."},
+        having="note",
+    )
+    shift.refresh_from_db()
+    assert (shift.person, shift.note) == (demo_users["coordinator"], "I will take it.")
+
+
 def test_the_responder_cannot_change_the_rota(client_for, demo, demo_users):
     shifts = rota(demo, demo_users)
     client = client_for("responder")
@@ -461,6 +477,15 @@ def test_two_coordinators_changing_the_escalation_policy_at_once_keep_both_chang
     saved_from_two_pages(client, url, first={"deputy": "7"}, second={"senior_manager": "30"})
     steps = dict(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes"))
     assert (steps["deputy"], steps["senior_manager"]) == (7, 30)
+
+
+def test_an_escalation_policy_saved_without_its_revision_keeps_a_colleagues_change(client_for, demo):
+    client = client_for("coordinator")
+    url = reverse("alerts:escalation")
+    client.post(url, form_on(client.get(url), having="revision"))  # the shipped default, saved as the own
+    refused_without_revision(client, url, first={"deputy": "7"}, second={"deputy": "45"})
+    steps = dict(EscalationPolicy.objects.get().steps.values_list("duty_role", "after_minutes"))
+    assert steps["deputy"] == 7
 
 
 def test_the_launch_protocol_is_shown_to_members_and_kept_by_coordinators(client_for, demo):

@@ -13,7 +13,7 @@ from svtoolkit.incidents.models import Incident
 from svtoolkit.incidents.people import services as people_services
 from tests.communications.builders import demo_message
 from tests.incidents.builders import demo_incident
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,19 @@ def test_two_people_saving_the_plan_at_once_keep_both_changes(client_for, incide
     plan = incident.communications
     plan.refresh_from_db()
     assert (plan.main_channel, plan.lead_organisation) == ("Council website and X", police)
+
+
+def test_a_plan_saved_without_its_revision_keeps_a_colleagues_change(client_for, incident, demo):
+    url = reverse("communications:plan", args=[incident.pk])
+    client = client_for("responder")
+    council = demo.organisations.get(kind="council")
+    client.post(url, form_on(client.get(url), having="revision") | {"lead_organisation": str(council.pk)})
+    refused_without_revision(
+        client, url, first={"main_channel": "Council website"}, second={"main_channel": "Police X account"}
+    )
+    plan = incident.communications
+    plan.refresh_from_db()
+    assert plan.main_channel == "Council website"
 
 
 def test_a_closed_incident_offers_no_change_to_its_communications(client_for, press_statement, demo_users):

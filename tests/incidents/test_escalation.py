@@ -24,7 +24,7 @@ from tests.incidents.builders import (
     left_the_partnership,
     recorded_incident,
 )
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -338,6 +338,14 @@ def test_two_coordinators_changing_the_timetable_at_once_keep_both_changes(clien
     saved_from_two_pages(client, url, first={"lead_after_hours": "12"}, second={"owner_after_hours": "1"})
     timetable = escalation.timetable_for(demo)
     assert (timetable.owner_after_hours, timetable.lead_after_hours) == (1, 12)
+
+
+def test_a_timetable_saved_without_its_revision_keeps_a_colleagues_change(client_for, demo):
+    client = client_for("coordinator")
+    url = reverse("incidents:escalation_settings")
+    client.post(url, form_on(client.get(url), having="revision"))  # the defaults, saved
+    refused_without_revision(client, url, first={"lead_after_hours": "12"}, second={"lead_after_hours": "20"})
+    assert escalation.timetable_for(demo).lead_after_hours == 12
 
 
 def test_the_plan_and_the_action_page_show_the_step_reached(demo, demo_users, client_for):

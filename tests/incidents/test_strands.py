@@ -38,6 +38,7 @@ from tests.incidents.builders import (
     demo_school,
     on_the_records_list_only,
 )
+from tests.page_forms import refused_without_revision
 from tests.recovery.test_after import closed
 from tests.reports.builders import SITREP_WITH_HEALTH
 
@@ -357,6 +358,21 @@ def test_two_editors_of_a_hospital_stay_see_the_conflict_and_lose_nothing(
     assert again.status_code == 302, again.content.decode()[-3000:]
     stay.refresh_from_db()
     assert (stay.visitor_arrangements, stay.ward_restrictions) == ("Mother only", "No one from the estate")
+
+
+def test_a_hospital_stay_saved_without_its_revision_keeps_a_colleagues_change(
+    client_for, incident, person, responder
+):
+    stay = demo_hospital_stay(incident, person, responder)
+    refused_without_revision(
+        client_for("responder"),
+        reverse("incidents:hospital_edit", args=[incident.pk, stay.pk]),
+        first={"visitor_arrangements": "Mother only"},
+        second={"visitor_arrangements": "Anyone on the family's list"},
+        having="status",
+    )
+    stay.refresh_from_db()
+    assert stay.visitor_arrangements == "Mother only"
 
 
 def test_bad_input_shows_the_error_summary_and_keeps_what_was_typed(client_for, incident, person):

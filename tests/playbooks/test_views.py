@@ -5,7 +5,7 @@ from svtoolkit.partnerships.models import Contact
 from svtoolkit.partnerships.services import deactivate_contact
 from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
-from tests.page_forms import form_on
+from tests.page_forms import form_on, refused_without_revision
 from tests.playbooks.builders import colleague_of, draft_ended, first_item_of_a_new_draft
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +142,18 @@ def test_an_item_a_lesson_changed_while_its_page_was_open_is_not_saved_over_unse
         "Typed before the lesson",
         "Lesson 1: Tell the schools sooner",
     )
+
+
+def test_an_item_saved_without_its_revision_keeps_a_colleagues_change(client_for, draft):
+    item = draft.items.first()
+    refused_without_revision(
+        client_for("coordinator"),
+        reverse("playbooks:item_edit", args=[item.pk]),
+        first={"action": "Saved by a colleague"},
+        second={"action": "Sent without the revision"},
+        having="action",
+    )
+    assert Item.objects.get(pk=item.pk).action == "Saved by a colleague"
 
 
 def test_simultaneous_edits_are_refused_and_nothing_typed_is_lost(client_for, draft):

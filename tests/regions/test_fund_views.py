@@ -14,7 +14,7 @@ from svtoolkit.regions.fund_models import FundApplication, FundStatus
 from tests.accounts.builders import pass_second_factor
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 from tests.regions.fund_access import EXPECTED
 from tests.regions.fund_builders import a_decided_application, an_application, application_form, fund_world
 
@@ -216,6 +216,18 @@ def test_two_coordinators_changing_the_rules_at_once_keep_both_changes(world, as
     rules = world.region.fund_rules
     rules.refresh_from_db()
     assert (rules.limit_per_incident, rules.guidance) == (3000, "Say what it is for.")
+
+
+def test_fund_rules_saved_without_their_revision_keep_a_colleagues_change(world, as_user):
+    url = reverse("fund:rules", args=["london"])
+    client = as_user(world.regional_coordinator)
+    client.post(url, {"limit_per_incident": "2500", "is_open": "on", "guidance": "Be brief."})
+    refused_without_revision(
+        client, url, first={"limit_per_incident": "3000"}, second={"limit_per_incident": "900"}
+    )
+    rules = world.region.fund_rules
+    rules.refresh_from_db()
+    assert rules.limit_per_incident == 3000
 
 
 @pytest.mark.parametrize("url_name", sorted(EXPECTED))

@@ -12,7 +12,7 @@ from svtoolkit.regions.models import ProposalStatus, RegionalShare
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
 from tests.incidents.builders import demo_incident
-from tests.page_forms import form_on
+from tests.page_forms import form_on, refused_without_revision
 from tests.regions.builders import proposal
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,16 @@ def test_two_pages_opened_before_the_first_choice_do_not_overwrite_each_other(de
     client.post(reverse("regions:sharing"), {"categories": ["status", "dates"], "revision": "1"})
     second = client.post(reverse("regions:sharing"), {"categories": ["types"], "revision": "1"})
     assert second.status_code == 200 and "while you were editing" in second.content.decode()
+    assert RegionalSharing.objects.get(partnership=demo).categories == ["status", "dates"]
+
+
+def test_a_choice_sent_without_its_revision_keeps_a_colleagues_choice(demo, client_for):
+    client = client_for("coordinator")
+    url = reverse("regions:sharing")
+    client.post(url, {"categories": ["status"], "revision": "1"})  # the first choice, saved
+    refused_without_revision(
+        client, url, first={"categories": ["status", "dates"]}, second={"categories": ["types"]}
+    )
     assert RegionalSharing.objects.get(partnership=demo).categories == ["status", "dates"]
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from svtoolkit.webhooks import services
 from svtoolkit.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
-from tests.page_forms import form_on, saved_from_two_pages
+from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 from tests.webhooks.builders import failed_delivery
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,18 @@ def test_two_coordinators_changing_an_endpoint_at_once_keep_both_changes(client_
     )
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.is_active) == ("https://automation.example.org/moved", False)
+
+
+def test_an_endpoint_saved_without_its_revision_keeps_a_colleagues_change(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    refused_without_revision(
+        client_for("coordinator"),
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        first={"url": "https://automation.example.org/moved"},
+        second={"url": "https://automation.example.org/elsewhere"},
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://automation.example.org/moved"
 
 
 def test_a_new_secret_asked_for_from_a_page_older_than_the_last_one_is_refused(client_for, demo, demo_users):
