@@ -15,7 +15,7 @@ from svtoolkit.messaging.models import Delivery, Notification
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import selectors, services
-from svtoolkit.regions.models import ProposalStatus
+from svtoolkit.regions.models import ProposalStatus, RegionalShare
 from tests.alerts.builders import categorise, raise_police_alert
 from tests.factories import IncidentFactory, PartnershipFactory, RegionFactory, UserFactory
 from tests.incidents.builders import SHARE_BASIS, demo_incident
@@ -85,6 +85,31 @@ def test_an_incident_shared_with_a_region_is_not_shared_with_the_next_one(demo, 
     services.share_with_region(incident=incident, by=demo_users["responder"])
     [shown] = [row for row in selectors.board(next_region, user=staff)["incidents"] if row.pk == incident.pk]
     assert shown.title == incident.title
+
+
+def test_sharing_again_after_a_region_changed_without_the_move_ends_the_old_share_on_the_record(
+    demo, demo_users
+):
+    """A region changed outside ``move_to_region`` left the old share behind: sharing with the new region
+    ended it with nothing in the audit log or on the timeline."""
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    old_region = demo.region
+    demo.region = RegionFactory()
+    demo.save(update_fields=["region"])
+
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE,
+        partnership=demo,
+        target_type="regions.RegionalShare",
+        actor=demo_users["responder"],
+    ).exists()
+    assert TimelineEntry.objects.filter(
+        incident=incident, text=f"No longer shared with {old_region}."
+    ).exists()
+    assert RegionalShare.objects.get(incident=incident).region == demo.region
 
 
 def test_a_partnership_outside_any_region_alerts_no_region(demo, demo_users):

@@ -81,6 +81,32 @@ def test_a_partnership_that_keeps_its_status_from_the_region_has_no_incident_on_
     assert client_for("regional_viewer").get(incident_page).status_code == 200
 
 
+def test_a_partnership_that_shares_dates_but_not_status_does_not_tell_the_region_an_incident_closed(
+    demo, demo_users, client_for
+):
+    """A closing date says the incident is closed: it belongs to the status as much as to the dates."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident
+    from svtoolkit.partnerships.models import RegionalCategory
+    from svtoolkit.regions import services
+
+    closed, _ = demo_incident(demo, demo_users)
+    Incident.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
+    incident_page = reverse("regions:incident", args=[demo.region.slug, closed.pk])
+    assert "Closed " in client_for("regional_viewer").get(incident_page).content.decode()
+
+    services.choose_regional_sharing(
+        partnership=demo,
+        categories=[RegionalCategory.TYPES, RegionalCategory.DATES],
+        by=demo_users["coordinator"],
+        expected_revision=None,
+    )
+    page = client_for("regional_viewer").get(incident_page).content.decode()
+    assert "Notified " in page
+    assert "Closed" not in page
+
+
 def test_the_home_page_leads_regional_staff_to_their_board(demo, client_for):
     page = client_for("regional_coordinator").get(reverse("core:home")).content.decode()
     assert reverse("regions:board", args=[demo.region.slug]) in page

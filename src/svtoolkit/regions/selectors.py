@@ -133,11 +133,10 @@ def regional_view(incident, *, now: datetime) -> RegionalIncident:
         shown.status = IncidentStatus(incident.status).label
         shown.is_open = incident.status != IncidentStatus.CLOSED
     if "occurred_at" in fields:
-        shown.occurred_at, shown.notified_at, shown.closed_at = (
-            incident.occurred_at,
-            incident.notified_at,
-            incident.closed_at,
-        )
+        shown.occurred_at, shown.notified_at = incident.occurred_at, incident.notified_at
+        # A closing date says the incident is closed: shown only where its status is.
+        if "status" in fields:
+            shown.closed_at = incident.closed_at
     if "progress" in fields:
         shown.actions_settled, shown.actions_total = incident.actions_settled, incident.actions_total
         due = incident.notified_at + FIRST_DAY

@@ -64,7 +64,12 @@ def share_with_region(*, incident, by, request=None) -> RegionalShare:
     if region_id is None:
         raise DomainError(NOT_IN_A_REGION)
     # A share with a region the partnership has since left is no share with this one.
-    RegionalShare.objects.filter(incident=incident).exclude(region_id=region_id).delete()
+    for stale in (
+        RegionalShare.objects.filter(incident=incident)
+        .exclude(region_id=region_id)
+        .select_related("region", "incident__partnership")
+    ):
+        _end_share(stale, by=by, request=request, text=f"No longer shared with {stale.region}.")
     share, created = RegionalShare.objects.get_or_create(
         incident=incident, defaults={"shared_by": by, "region_id": region_id}
     )
