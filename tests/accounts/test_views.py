@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts.models import Invitation, Membership, Role, User
 from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.accounts.builders import pass_second_factor
 from tests.factories import TEST_PASSWORD, MembershipFactory
@@ -128,6 +129,21 @@ def test_a_password_reset_link_is_on_the_site_whatever_host_the_request_came_to(
         )
     links = re.findall(r"\S+/password/reset/\S+/", mail.outbox[0].body)
     assert len(links) == 1 and links[0].startswith("https://svt.example.org/password/reset/"), links
+
+
+def test_a_password_reset_the_mail_server_refuses_is_written_to_the_operators_log(
+    client, demo_users, smtp_server, caplog
+):
+    """No partnership's coordinators see a password reset's delivery: a failure for good was recorded on the
+    delivery and shown to no one."""
+    smtp_server.mode = "reject_address"
+    client.post(reverse("accounts:password_reset"), {"email": "viewer@example.org"})
+    with caplog.at_level("ERROR", logger="svtoolkit.core.sending"):
+        deliver_due()
+    failed = Delivery.objects.get(notification__kind="password_reset")
+    assert failed.status == DeliveryStatus.FAILED
+    [logged] = [record.getMessage() for record in caplog.records if record.name == "svtoolkit.core.sending"]
+    assert logged.startswith(f"messaging.Delivery {failed.pk} failed for good: ") and "550" in logged
 
 
 def test_password_reset_for_unknown_address_reveals_nothing(client, demo):

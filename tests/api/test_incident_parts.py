@@ -443,6 +443,34 @@ def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
     assert shown["title"] == "Update to the family"
 
 
+def test_an_answer_showing_a_message_naming_someone_is_marked_for_personal_data(
+    api_as, incident, demo_users, settings
+):
+    """The defect: every answer carried the case details' marking, OFFICIAL where a deployment marks them so,
+    also when it held an unpublished message naming someone affected, which is never below
+    OFFICIAL-SENSITIVE."""
+    settings.PROTECTIVE_MARKING = "OFFICIAL"
+    message = communications.draft_message(
+        incident=incident,
+        by=demo_users["responder"],
+        kind="family_update",
+        title="Update to the family",
+        body="J. S. is recovering in hospital.",
+        audience="Family",
+        channel="Family liaison officer",
+        planned_for=timezone.now() + timedelta(hours=1),
+        names_or_images=True,
+        approvers=[],
+    )
+    people_services.add_to_need_to_know(
+        incident=incident, user=demo_users["responder"], by=demo_users["responder"]
+    )
+    for address in (url(incident, "messages", message), url(incident, "messages")):
+        assert api_as("responder").get(address)["X-Protective-Marking"] == "OFFICIAL-SENSITIVE", address
+        # Shown restricted, it holds no one's details: the case's marking.
+        assert api_as("viewer").get(address)["X-Protective-Marking"] == "OFFICIAL", address
+
+
 def test_people_affected_are_not_in_the_api(api_as, incident):
     assert api_as("responder").get(url(incident, "people")).status_code == 404
 

@@ -171,6 +171,25 @@ def test_a_referral_to_a_directory_service_names_the_service_and_who_runs_it(
     )
 
 
+def test_a_first_referral_of_someone_with_no_support_needs_recorded_still_needs_an_article_9_condition(
+    demo, incident, demo_users
+):
+    """The defect: the record was checked for health information before the referral was made, so the first
+    referral of a person (itself health information, as every support offer is) went with Article 6 only."""
+    someone = demo_person(incident, demo_users["responder"])
+    assert someone.support_needs == ""
+    with pytest.raises(DomainError) as refused:
+        refer(
+            someone,
+            demo_users["responder"],
+            support_service=demo.support_services.get(name="Trauma-informed therapy for young people"),
+            referred_to="",
+            referral_basis={"purpose": "Therapy", "article6_basis": "6_1_e"},
+        )
+    assert refused.value.field == "article9_condition"
+    assert not SupportOffer.objects.filter(person=someone).exists() and not someone.disclosures.exists()
+
+
 def test_a_referral_naming_no_one_to_receive_their_details_is_refused_and_nothing_is_recorded(
     incident, person, demo_users
 ):

@@ -88,10 +88,14 @@ class ApiView:
     def check_throttles(self, request):
         """Done in ``check_permissions``, before the rule (DRF would count only what the rule let through)."""
 
+    # Set by a serializer that shows personal data of someone affected (a message naming them): the answer is
+    # then marked as such, never below OFFICIAL-SENSITIVE.
+    shows_personal_data = False
+
     def finalize_response(self, request, response, *args, **kwargs):
         # What the API answers is the partnership's case details: saved to a file, it says how to handle it.
         response = super().finalize_response(request, response, *args, **kwargs)
-        response[downloads.HEADER] = downloads.case_marking()
+        response[downloads.HEADER] = downloads.marking_for(personal_data=self.shows_personal_data)
         return response
 
     def throttled(self, request, wait):

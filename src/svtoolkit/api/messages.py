@@ -11,7 +11,7 @@ from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.communications import selectors as communications
 from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.forms import MessageForm
-from svtoolkit.communications.models import Message, MessageKind
+from svtoolkit.communications.models import Message, MessageKind, MessageStatus
 from svtoolkit.communications.selectors import title_shown
 
 
@@ -77,6 +77,8 @@ class MessageSerializer(serializers.ModelSerializer):
             what="message naming someone affected, read through the API",
             reads=self._reads,
         )
+        if self._readable and message.names_or_images and message.status != MessageStatus.PUBLISHED:
+            self.context["view"].shows_personal_data = True
         return super().to_representation(message)
 
     def get_title(self, message) -> str:

@@ -208,9 +208,18 @@ class Sender:
         wait = 0.5
         while True:
             try:
-                self.model.objects.filter(pk=delivery.pk, status=SENDING, attempts=delivery.attempts).update(
-                    claimed_until=None, **outcome
-                )
+                recorded = self.model.objects.filter(
+                    pk=delivery.pk, status=SENDING, attempts=delivery.attempts
+                ).update(claimed_until=None, **outcome)
+                if recorded and outcome.get("status") == FAILED:
+                    # For operators: the one place a failure no partnership's coordinators see is shown
+                    # (a password reset has no partnership).
+                    logger.error(
+                        "%s %s failed for good: %s",
+                        self.model._meta.label,
+                        delivery.pk,
+                        outcome.get("last_error", ""),
+                    )
                 return
             except OperationalError:
                 if time.monotonic() > deadline:

@@ -7,7 +7,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import history
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.disclosures import basis_given, holds_health_information, record_disclosure
+from svtoolkit.incidents.disclosures import basis_given, record_disclosure
 from svtoolkit.recovery.models import (
     SupportKind,
     SupportOffer,
@@ -53,7 +53,7 @@ def offer_support(
     """Record support offered to someone affected, or a referral; the timeline says so without naming them.
     A referral passes their details to a service outside the need-to-know list: it is a disclosure to
     ``referral_recipient``, logged with ``referral_basis`` (the why and the lawful basis) and refused without
-    an Article 6 basis, or without an Article 9 condition when their record holds health information."""
+    an Article 6 basis or an Article 9 condition (what the referral is for is health information)."""
     check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
     disclosure = None
     if kind == SupportKind.REFERRAL:
@@ -62,7 +62,9 @@ def offer_support(
             people=[person],
             what="Referral",
             recipient=referral_recipient(support_service=support_service, referred_to=referred_to),
-            special_category=holds_health_information([person]),
+            # The referral is itself health information (a support offer, which ``holds_health_information``
+            # counts), whatever the record held before it.
+            special_category=True,
             **basis_given(referral_basis),
             by=by,
             request=request,
