@@ -415,9 +415,9 @@ def test_meetings_are_listed_for_those_who_see_the_incident(api_as, incident, de
     assert api_as("health").get(url(incident, "meetings", meeting)).status_code == 404
 
 
-def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
-    api_as, incident, demo, demo_users
-):
+def family_update_naming_someone(incident, demo_users):
+    """An unpublished update to the family that names the victim, drafted by the responder, who is then on
+    the incident's need-to-know list (the viewer is not)."""
     message = communications.draft_message(
         incident=incident,
         by=demo_users["responder"],
@@ -433,6 +433,13 @@ def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
     people_services.add_to_need_to_know(
         incident=incident, user=demo_users["responder"], by=demo_users["responder"]
     )
+    return message
+
+
+def test_a_message_naming_someone_is_not_readable_off_the_need_to_know_list(
+    api_as, incident, demo, demo_users
+):
+    message = family_update_naming_someone(incident, demo_users)
     hidden = api_as("viewer").get(url(incident, "messages", message)).json()
     assert hidden["restricted"] is True and hidden["body"] is None
     assert hidden["title"] == "A message naming someone affected (restricted)"  # a title can name someone too
@@ -450,21 +457,7 @@ def test_an_answer_showing_a_message_naming_someone_is_marked_for_personal_data(
     also when it held an unpublished message naming someone affected, which is never below
     OFFICIAL-SENSITIVE."""
     settings.PROTECTIVE_MARKING = "OFFICIAL"
-    message = communications.draft_message(
-        incident=incident,
-        by=demo_users["responder"],
-        kind="family_update",
-        title="Update to the family",
-        body="J. S. is recovering in hospital.",
-        audience="Family",
-        channel="Family liaison officer",
-        planned_for=timezone.now() + timedelta(hours=1),
-        names_or_images=True,
-        approvers=[],
-    )
-    people_services.add_to_need_to_know(
-        incident=incident, user=demo_users["responder"], by=demo_users["responder"]
-    )
+    message = family_update_naming_someone(incident, demo_users)
     for address in (url(incident, "messages", message), url(incident, "messages")):
         assert api_as("responder").get(address)["X-Protective-Marking"] == "OFFICIAL-SENSITIVE", address
         # Shown restricted, it holds no one's details: the case's marking.
