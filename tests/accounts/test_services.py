@@ -333,6 +333,31 @@ def test_a_membership_moved_to_another_partnership_in_the_admin_takes_the_person
     assert token.revoked_at is not None
 
 
+def test_a_membership_given_another_organisation_in_the_admin_leaves_the_incidents_it_no_longer_sees(
+    demo, demo_users, incident_with_person, client
+):
+    """A partner's organisation changed in the Django admin, as on the members page, takes them off the lists
+    of the incidents their old organisation's part let them see."""
+    from django.urls import reverse
+
+    from svtoolkit.incidents.models import NeedToKnow
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    police = demo_users["police"]
+    probation = demo.organisations.get(kind="probation")
+    assert not incident_with_person.participations.filter(organisation=probation).exists()
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[police.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {
+        "memberships-0-organisation": str(probation.pk)
+    }
+    assert client.post(url, typed).status_code == 302
+
+    assert Membership.objects.get(user=police).organisation == probation
+    assert not NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()
+
+
 def test_removing_a_member_keeps_entries_another_membership_still_gives(
     demo, demo_users, incident_with_person, other_partnership
 ):

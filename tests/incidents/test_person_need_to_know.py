@@ -167,6 +167,61 @@ def test_an_organisation_that_stops_taking_part_and_is_added_back_does_not_read_
     assert access.can_read_person(responder, None, person)
 
 
+def test_a_member_moved_to_an_organisation_not_taking_part_does_not_read_the_records_once_it_joins(
+    incident, demo, demo_users
+):
+    """The defect: a partner moved to another organisation stayed on the lists their old one's part had put
+    them on, and read the records again, with no one deciding they should, once the new one took part."""
+    from svtoolkit.accounts import services as account_services
+
+    responder, police = demo_users["responder"], demo_users["police"]
+    people_services.add_to_need_to_know(incident=incident, user=police, by=responder)
+    person = demo_person(incident, responder)
+    probation = demo.organisations.get(kind="probation")
+    assert not incident.participations.filter(organisation=probation).exists()
+    membership = Membership.objects.get(user=police, partnership=demo)
+
+    account_services.change_membership(
+        membership=membership,
+        role=membership.role,
+        organisation=probation,
+        expected_revision=membership.revision,
+        by=demo_users["coordinator"],
+    )
+    incident_services.add_participant(incident=incident, organisation=probation, contact=None, by=responder)
+
+    assert access.sees_incident(police, incident)
+    assert not access.can_read_person(police, None, person)
+    assert not incident.need_to_know.filter(user=police).exists()
+    assert not person.need_to_know.filter(user=police).exists()
+    assert incident.timeline.filter(
+        text=f"{police} was taken off the need-to-know list as their role or organisation changed."
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, target_type="incidents.PersonNeedToKnow", detail__person=person.pk
+    ).exists()
+
+
+def test_a_member_whose_role_changes_but_who_still_sees_the_incident_stays_on_its_lists(
+    incident, demo, demo_users
+):
+    from svtoolkit.accounts import services as account_services
+    from svtoolkit.accounts.models import Role
+
+    responder, viewer = demo_users["responder"], demo_users["viewer"]
+    people_services.add_to_need_to_know(incident=incident, user=viewer, by=responder)
+    person = demo_person(incident, responder)
+    membership = Membership.objects.get(user=viewer, partnership=demo)
+    account_services.change_membership(
+        membership=membership,
+        role=Role.RESPONDER,
+        organisation=membership.organisation,
+        expected_revision=membership.revision,
+        by=demo_users["coordinator"],
+    )
+    assert access.can_read_person(viewer, None, person)
+
+
 def test_a_list_left_with_no_active_member_is_recovered_by_a_coordinator(incident, demo, demo_users):
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     person = demo_person(incident, responder)

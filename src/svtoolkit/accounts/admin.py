@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from svtoolkit.accounts.models import Invitation, Membership, User
-from svtoolkit.accounts.signals import member_removed
+from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.core.admin import MovesRevisions
 
 
@@ -32,11 +32,27 @@ class UserAdmin(MovesRevisions, BaseUserAdmin):
     def save_formset(self, request, form, formset, change):
         # A membership deleted here, or moved to another partnership, ends as one removed on the members page
         # does: the apps above take the person off the need-to-know and alert lists and revoke their tokens,
-        # so an invitation back reopens none of them.
-        if formset.model is Membership:
-            for ended in _memberships_ended(formset):
-                member_removed.send(sender=Membership, membership=ended, by=request.user, request=request)
+        # so an invitation back reopens none of them. A member whose role or organisation changes here leaves
+        # the lists of incidents they no longer see, as on the members page.
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        for ended in _memberships_ended(formset):
+            member_removed.send(sender=Membership, membership=ended, by=request.user, request=request)
         super().save_formset(request, form, formset, change)
+        for changed in _memberships_changed(formset):
+            membership_changed.send(sender=Membership, membership=changed, by=request.user, request=request)
+
+
+def _memberships_changed(formset) -> list[Membership]:
+    """The memberships as this save left them, of those whose role or organisation it changed (and not their
+    partnership: a move is an end)."""
+    return [
+        row.instance
+        for row in formset.initial_forms
+        if row not in formset.deleted_forms
+        and "partnership" not in row.changed_data
+        and {"role", "organisation"} & set(row.changed_data)
+    ]
 
 
 def _memberships_ended(formset) -> list[Membership]:

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit import access
 from svtoolkit.accounts.models import Invitation, Membership, Role, User, normalise_email
-from svtoolkit.accounts.signals import member_removed
+from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import (
     record,
@@ -207,7 +207,8 @@ def change_membership(
 ) -> Membership:
     """Change a member's role or organisation; a partnership always keeps at least one coordinator.
     Compare-and-set on the membership's revision, so two coordinators changing one member at once never
-    overwrite each other."""
+    overwrite each other. They leave the need-to-know lists of incidents they no longer see (the incidents
+    app does that on ``membership_changed``)."""
     if role != Role.COORDINATOR:
         _check_keeps_a_coordinator(membership, field="role")
     _check_partner_has_organisation(role=role, organisation=organisation)
@@ -226,6 +227,7 @@ def change_membership(
         before=before,
         after={"role": role, "organisation": getattr(organisation, "pk", None)},
     )
+    membership_changed.send(sender=Membership, membership=membership, by=by, request=request)
     return membership
 
 

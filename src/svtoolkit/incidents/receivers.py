@@ -3,7 +3,7 @@ import, or when one of its modules tells another that imports it (services to pe
 
 from django.dispatch import receiver
 
-from svtoolkit.accounts.signals import member_removed
+from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.incidents.signals import stopped_taking_part
 from svtoolkit.partnerships.signals import contact_deactivated
 
@@ -13,6 +13,15 @@ def drop_need_to_know_of_removed_member(sender, *, membership, by, request=None,
     from svtoolkit.incidents.people.services import remove_former_member_from_need_to_know
 
     remove_former_member_from_need_to_know(
+        user=membership.user, partnership=membership.partnership, by=by, request=request
+    )
+
+
+@receiver(membership_changed, dispatch_uid="incidents-need-to-know-of-changed-member")
+def drop_need_to_know_no_longer_seen(sender, *, membership, by, request=None, **kwargs):
+    from svtoolkit.incidents.people.services import remove_changed_member_from_need_to_know
+
+    remove_changed_member_from_need_to_know(
         user=membership.user, partnership=membership.partnership, by=by, request=request
     )
 

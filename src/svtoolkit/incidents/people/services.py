@@ -14,6 +14,7 @@ from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     Consent,
+    Incident,
     LawfulBasis,
     NeedToKnow,
     PersonAffected,
@@ -349,6 +350,30 @@ def remove_former_member_from_need_to_know(*, user, partnership, by, request=Non
 
 
 @transaction.atomic
+def remove_changed_member_from_need_to_know(*, user, partnership, by, request=None) -> list[str]:
+    """Once someone's role or organisation in ``partnership`` changed, take them off the lists of each of its
+    incidents (led or shared with it) they no longer see: a partner moved to an organisation not taking part
+    would otherwise read the records again, without anyone deciding they should, once it joins. Each entry
+    removed is audited and noted; the references are returned."""
+    listed = NeedToKnow.objects.filter(user=user).values("incident")
+    on_a_record = PersonNeedToKnow.objects.filter(user=user).values("person__incident")
+    incidents = (
+        Incident.objects.filter(Q(partnership=partnership) | Q(shares__partnership=partnership))
+        .filter(Q(pk__in=listed) | Q(pk__in=on_a_record))
+        .distinct()
+        .order_by("pk")
+    )
+    note = f"{user} was taken off the need-to-know list as their role or organisation changed."
+    return [
+        incident.reference
+        for incident in incidents
+        if _off_lists_unless_seen(
+            user, incident, by=by, request=request, note=note, reason="role or organisation changed"
+        )
+    ]
+
+
+@transaction.atomic
 def remove_organisation_from_need_to_know(*, incident, organisation, by, request=None) -> list:
     """Once ``organisation`` no longer takes part in ``incident``, take each of its members who no longer
     sees the incident through another membership off the incident's list and each record's own list: were
@@ -364,21 +389,35 @@ def remove_organisation_from_need_to_know(*, incident, organisation, by, request
         .select_related("user")
         .order_by("user_id")
     )
-    removed = []
-    for user in {membership.user_id: membership.user for membership in members}.values():
-        if access.sees_incident(user, incident):
-            continue  # a responder of theirs, say, or a member of another partnership it is shared with
-        _take_off_lists(
+    return [
+        user
+        for user in {membership.user_id: membership.user for membership in members}.values()
+        if _off_lists_unless_seen(
             user,
-            NeedToKnow.objects.filter(incident=incident, user=user),
-            PersonNeedToKnow.objects.filter(person__incident=incident, user=user),
+            incident,
             by=by,
             request=request,
             note=f"{user} was taken off the need-to-know list as {organisation} no longer takes part.",
             reason="organisation no longer takes part",
         )
-        removed.append(user)
-    return removed
+    ]
+
+
+def _off_lists_unless_seen(user, incident, *, by, request, note: str, reason: str) -> bool:
+    """Take ``user`` off the incident's list and its records' lists unless they still see it through a
+    membership (a responder, say, or a member of another partnership it is shared with); whether they were."""
+    if access.sees_incident(user, incident):
+        return False
+    _take_off_lists(
+        user,
+        NeedToKnow.objects.filter(incident=incident, user=user),
+        PersonNeedToKnow.objects.filter(person__incident=incident, user=user),
+        by=by,
+        request=request,
+        note=note,
+        reason=reason,
+    )
+    return True
 
 
 def _take_off_lists(user, entries, records, *, by, request, note: str, reason: str) -> list[str]:
