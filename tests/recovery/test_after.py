@@ -968,14 +968,38 @@ def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(smtp_
 def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyone(
     incident, person, demo_users
 ):
-    person.single_point_of_contact = demo_users["coordinator"]
+    from svtoolkit.incidents.people import services as people_services
+
+    coordinator = demo_users["coordinator"]
+    people_services.add_to_need_to_know(
+        incident=incident, user=coordinator, by=demo_users["responder"], with_records=True
+    )
+    person.single_point_of_contact = coordinator
     person.save()
     offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
     mail.outbox.clear()
     tasks.send_recovery_reminders.call()
     deliver_due()
-    assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
     assert "Jordan" not in mail.outbox[0].body and "Jordan" not in mail.outbox[0].subject
+
+
+def test_a_follow_up_is_reminded_to_someone_on_the_records_list_and_says_nothing_of_the_support(
+    incident, person, demo_users
+):
+    """The defect: a single point of contact off the record's own list was reminded, told the kind of
+    support and its date, which the support page shows them only as counts."""
+    coordinator = demo_users["coordinator"]
+    assert not person.need_to_know.filter(user=coordinator).exists()
+    person.single_point_of_contact = coordinator
+    person.save()
+    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
+    mail.outbox.clear()
+    tasks.send_recovery_reminders.call()
+    deliver_due()
+    assert [m.to for m in mail.outbox] == [[demo_users["responder"].email]]
+    body = mail.outbox[0].body
+    assert "support offered" not in body.lower() and f"{timezone.localdate():%B}" not in body
 
 
 def test_a_follow_up_is_not_reminded_to_a_single_point_of_contact_who_has_left_but_to_whoever_recorded_it(

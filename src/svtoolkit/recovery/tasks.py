@@ -102,10 +102,15 @@ def send_recovery_reminders() -> int:
 
 def _told_of_follow_up(offer, incident) -> list:
     """Who is reminded of a support follow-up: the person's single point of contact, or else whoever recorded
-    the offer, the first who may still be told about the incident (access.may_be_told_about); when neither
-    may, the lead or the coordinators, as for a recovery date."""
+    the offer, the first who may still be told about the incident (access.may_be_told_about) and reads the
+    person's record (on its own list); when neither does, the lead or the coordinators, as for a recovery
+    date. The reminder names only the incident, whoever it goes to."""
     for contact in (offer.person.single_point_of_contact, offer.created_by):
-        if contact is not None and access.may_be_told_about(contact, incident):
+        if (
+            contact is not None
+            and access.may_be_told_about(contact, incident)
+            and access.can_read_person(contact, None, offer.person)
+        ):
             return [contact]
     return lead_officer_or_coordinators(incident)
 
