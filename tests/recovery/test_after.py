@@ -965,6 +965,17 @@ def test_a_reminder_the_mail_server_could_not_take_is_sent_once_it_is_back(smtp_
     assert [message["To"] for message in smtp_server.received] == [responder.email]
 
 
+def follow_up_reminded(person, *, contact, recorded_by):
+    """Support for ``person`` recorded by ``recorded_by``, its follow-up due today, their single point of
+    contact ``contact``: the day's reminders sent (read them in ``mail.outbox``)."""
+    person.single_point_of_contact = contact
+    person.save()
+    offer(person, recorded_by, follow_up_on=timezone.localdate())
+    mail.outbox.clear()
+    tasks.send_recovery_reminders.call()
+    deliver_due()
+
+
 def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyone(
     incident, person, demo_users
 ):
@@ -974,12 +985,7 @@ def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyo
     people_services.add_to_need_to_know(
         incident=incident, user=coordinator, by=demo_users["responder"], with_records=True
     )
-    person.single_point_of_contact = coordinator
-    person.save()
-    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
-    mail.outbox.clear()
-    tasks.send_recovery_reminders.call()
-    deliver_due()
+    follow_up_reminded(person, contact=coordinator, recorded_by=demo_users["responder"])
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
     assert "Jordan" not in mail.outbox[0].body and "Jordan" not in mail.outbox[0].subject
 
@@ -991,12 +997,7 @@ def test_a_follow_up_is_reminded_to_someone_on_the_records_list_and_says_nothing
     support and its date, which the support page shows them only as counts."""
     coordinator = demo_users["coordinator"]
     assert not person.need_to_know.filter(user=coordinator).exists()
-    person.single_point_of_contact = coordinator
-    person.save()
-    offer(person, demo_users["responder"], follow_up_on=timezone.localdate())
-    mail.outbox.clear()
-    tasks.send_recovery_reminders.call()
-    deliver_due()
+    follow_up_reminded(person, contact=coordinator, recorded_by=demo_users["responder"])
     assert [m.to for m in mail.outbox] == [[demo_users["responder"].email]]
     body = mail.outbox[0].body
     assert "support offered" not in body.lower() and f"{timezone.localdate():%B}" not in body
