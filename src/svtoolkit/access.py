@@ -385,14 +385,23 @@ def readable_people_condition(user) -> Q:
     """The rule of ``can_read_person`` as a condition on PersonAffected: on the record's own list, and a
     member of the partnership leading its incident or of one a share disclosed the record to. Every list of
     people affected goes through ``incidents.people.selectors.people_visible_to``, which applies it."""
-    from svtoolkit.incidents.models import Disclosure, PersonNeedToKnow
+    from svtoolkit.incidents.models import (
+        Disclosure,
+        PersonAffected,
+        PersonNeedToKnow,
+        health_information_condition,
+    )
 
     if not user.is_authenticated:
         return Q(pk__in=[])
     member_of = list(memberships_of(user).keys())
-    # Subqueries, not joins, so a record on a list shared with several partnerships comes once.
-    shared = Disclosure.people.through.objects.filter(disclosure__share__partnership_id__in=member_of).values(
-        "personaffected_id"
+    # Subqueries, not joins, so a record on a list shared with several partnerships comes once. A share with
+    # no Article 9 condition opens no record that holds health information (recorded after it, say).
+    health = PersonAffected.objects.filter(health_information_condition()).values("pk")
+    shared = (
+        Disclosure.people.through.objects.filter(disclosure__share__partnership_id__in=member_of)
+        .filter(~Q(disclosure__article9_condition="") | ~Q(personaffected_id__in=health))
+        .values("personaffected_id")
     )
     listed = PersonNeedToKnow.objects.filter(user=user).values("person_id")
     return Q(pk__in=listed) & (Q(incident__partnership_id__in=member_of) | Q(pk__in=shared))

@@ -339,6 +339,49 @@ def test_sharing_a_record_whose_support_or_corrections_hold_health_information_n
     assert not IncidentShare.objects.exists()
 
 
+def _hospital_stay(person, by):
+    from tests.incidents.builders import demo_hospital_stay
+
+    return demo_hospital_stay(person.incident, person, by)
+
+
+@pytest.mark.parametrize("held_in", [_offer_counselling, _support_needs_corrected_away, _hospital_stay])
+def test_health_information_recorded_after_a_share_without_article_9_closes_the_record_until_shared_again(
+    incident, person, demo_users, other_partnership, held_in
+):
+    """The defect: the share's disclosure, with an Article 6 basis only, went on opening the record in the
+    other partnership after health information was recorded in it, which no Article 9 condition covered."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.incidents.people.selectors import people_visible_to
+    from svtoolkit.incidents.services import share_incident
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    people_services.add_to_need_to_know(
+        incident=incident, user=membership.user, by=responder, with_records=True
+    )
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert access.can_read_person(southmoor_coordinator, southmoor, person)
+
+    person.refresh_from_db()
+    held_in(person, responder)
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert not access.can_read_person(southmoor_coordinator, southmoor, person)
+    assert list(people_visible_to(southmoor_coordinator, incident)) == []
+
+    share_incident(
+        incident=incident,
+        partnership=southmoor,
+        by=responder,
+        **SHARE_BASIS,
+        article9_condition="9_2_g_sch1_18",
+    )
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert access.can_read_person(southmoor_coordinator, southmoor, person)
+
+
 def test_a_correction_of_other_details_is_no_health_information(incident, person, demo_users):
     people_services.correct_person_affected(
         person=person, by=demo_users["responder"], expected_revision=person.revision, name="J. Sample"

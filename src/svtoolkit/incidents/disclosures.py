@@ -5,9 +5,8 @@ from django.db import transaction
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.personal_data import declarations
 from svtoolkit.incidents import history
-from svtoolkit.incidents.models import Disclosure, PersonAffected, PersonAffectedCorrection
+from svtoolkit.incidents.models import Disclosure, PersonAffected, health_information_condition
 from svtoolkit.partnerships import lawful_bases
 
 ERASED_NAME = "Erased"
@@ -17,34 +16,13 @@ NO_ARTICLE9 = (
 )
 
 
-def _kept_about_one_person_with_special_category_data():
-    """Each model declaring special category data (``personal_data``) kept about one person affected, with
-    the field naming them: a hospital stay, a safeguarding referral (which tells of the harm done to them
-    and their welfare, outcome or not), support offered, and whatever is declared so later. The record
-    itself and its corrections are asked field by field: only their support needs are health."""
-    for model, declared in declarations():
-        if not declared.special_category or model in (PersonAffected, PersonAffectedCorrection):
-            continue
-        for field in model._meta.get_fields():
-            if field.many_to_one and field.related_model is PersonAffected:
-                yield model, field.name
-
-
 def holds_health_information(people) -> bool:
-    """Whether the records of ``people`` hold health information, special category data (docs/data-map.md):
-    support needs, now or before a correction, or any record about them declared as special category data.
-    What goes with their records then needs a UK GDPR Article 9 condition."""
-    pks = [person.pk for person in people]
-    return (
-        any(person.support_needs.strip() for person in people)
-        or any(
-            model.objects.filter(**{f"{field}_id__in": pks}).exists()
-            for model, field in _kept_about_one_person_with_special_category_data()
-        )
-        or any(
-            correction.changed("support_needs")
-            for correction in PersonAffectedCorrection.objects.filter(person_id__in=pks)
-        )
+    """Whether the records of ``people`` hold health information (``models.health_information_condition``):
+    what goes with their records then needs a UK GDPR Article 9 condition."""
+    return any(person.support_needs.strip() for person in people) or (
+        PersonAffected.objects.filter(pk__in=[person.pk for person in people])
+        .filter(health_information_condition())
+        .exists()
     )
 
 

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from svtoolkit.core import limits
 from svtoolkit.core.models import CreatedBy, UpdatedBy, user_field
-from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData
+from svtoolkit.core.personal_data import ERASED_WITH_PEOPLE, NEED_TO_KNOW_ONLY, PersonalData, declarations
 from svtoolkit.partnerships.models import LawfulBasisFields
 
 
@@ -685,8 +686,25 @@ class PersonAffectedCorrection(models.Model):
         """How ``changes`` names a field of the record: as a person reads it."""
         return str(PersonAffected._meta.get_field(field_name).verbose_name).capitalize()
 
-    def changed(self, field_name: str) -> bool:
-        return any(change["field"] == self.label_of(field_name) for change in self.changes)
+
+def health_information_condition() -> Q:
+    """A condition on PersonAffected: the records that hold health information, special category data
+    (docs/data-map.md): support needs, now or before a correction, or any record about them declared as
+    special category data (a hospital stay, a safeguarding referral, support offered, and whatever is
+    declared so later). What goes with them then needs a UK GDPR Article 9 condition."""
+    condition = Q(support_needs__regex=r"\S") | Q(
+        # ``changes`` as JSON text, in either database: [{"field": "Support needs", ...}, ...].
+        pk__in=PersonAffectedCorrection.objects.filter(
+            changes__icontains=f'"field": "{PersonAffectedCorrection.label_of("support_needs")}"'
+        ).values("person")
+    )
+    for model, declared in declarations():
+        if not declared.special_category or model in (PersonAffected, PersonAffectedCorrection):
+            continue
+        for field in model._meta.get_fields():
+            if field.many_to_one and field.related_model is PersonAffected:
+                condition |= Q(pk__in=model.objects.values(field.name))
+    return condition
 
 
 class NeedToKnowEntry(models.Model):
