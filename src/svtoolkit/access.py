@@ -574,11 +574,16 @@ def message_reader(user, partnership) -> Callable[[Model], bool]:
     def reads(message) -> bool:
         """A message naming or showing someone affected is read, until published, only by the incident's
         need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
-        A message is not tied to one record, so it follows the incident's list, not a record's own list."""
+        A message is not tied to one record, so it follows the incident's list, not a record's own list; in
+        a partnership the incident is shared with, only where a share disclosed a record they read."""
         if not message.names_or_images or message.status == "published":
             return True
         if message.incident_id not in reads_people:
-            reads_people[message.incident_id] = can_read_people(user, partnership, message.incident)
+            incident = message.incident
+            reads_people[message.incident_id] = can_read_people(user, partnership, incident) and (
+                incident.partnership_id in memberships_of(user)
+                or can_read_any_person(user, partnership, incident)
+            )
         return reads_people[message.incident_id] or any(
             can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all()
         )

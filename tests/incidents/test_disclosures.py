@@ -293,6 +293,32 @@ def test_a_record_made_after_a_share_is_not_read_in_the_other_partnership_until_
     assert set(people_visible_to(southmoor_coordinator, incident)) == {person, later}
 
 
+def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(
+    incident, demo, demo_users, other_partnership
+):
+    """The defect: the other partnership's people on the incident's list read an unpublished message naming
+    someone affected although no share had disclosed anyone's record to them."""
+    from svtoolkit.accounts.models import User
+    from svtoolkit.incidents.services import share_incident
+    from tests.communications.builders import demo_message
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    for listed in (responder, membership.user):
+        people_services.add_to_need_to_know(incident=incident, user=listed, by=responder)
+    message = demo_message(demo, demo_users, incident, approvers=[], names_or_images=True)
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert not access.can_read_message(southmoor_coordinator, southmoor, message)
+    assert access.can_read_message(responder, demo, message)
+
+    demo_person(incident, responder)
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert access.can_read_message(southmoor_coordinator, southmoor, message)
+
+
 # --- Health information: wherever a record holds it ------------------------------------------------------
 
 
