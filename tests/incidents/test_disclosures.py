@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit import access
-from svtoolkit.audit.models import AuditEntry
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import disclosures
 from svtoolkit.incidents.models import Disclosure, IncidentShare
@@ -128,6 +128,10 @@ def test_the_sitrep_with_a_hospital_stay_is_refused_without_an_article_9_conditi
     assert "Choose the UK GDPR Article 9 condition: this includes health information" in page
     assert "Briefing the gold group" in page and "The gold group" in page  # what was typed is kept
     assert not Disclosure.objects.exists()
+    # Nor is any record said to have been read for a report that was not given.
+    assert not AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, detail__reason=SITREP_WITH_PEOPLE["reason"]
+    ).exists()
 
 
 def test_the_sitrep_with_a_referral_still_awaiting_its_outcome_is_refused_without_an_article_9_condition(

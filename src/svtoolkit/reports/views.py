@@ -1,5 +1,6 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -175,24 +176,26 @@ def incident_sitrep(request, incident_id):
         form = forms.SitrepPeopleForm(request.POST, partnership=request.partnership)
         with errors_shown_on(form) as refused:
             if form.is_valid():
-                people = read_people(
-                    user=request.user,
-                    incident=shown,
-                    reason=form.cleaned_data["reason"],
-                    purpose="situation report",
-                    request=request,
-                )
-                record_disclosure(
-                    incident=shown,
-                    people=people,
-                    what="Situation report with the records of people affected",
-                    recipient=form.cleaned_data["recipient"],
-                    # The report prints their support needs, hospital stays and referral outcomes.
-                    special_category=holds_health_information(people),
-                    by=request.user,
-                    request=request,
-                    **form.basis(),
-                )
+                # One transaction: a disclosure refused leaves no record read for a report not given.
+                with transaction.atomic():
+                    people = read_people(
+                        user=request.user,
+                        incident=shown,
+                        reason=form.cleaned_data["reason"],
+                        purpose="situation report",
+                        request=request,
+                    )
+                    record_disclosure(
+                        incident=shown,
+                        people=people,
+                        what="Situation report with the records of people affected",
+                        recipient=form.cleaned_data["recipient"],
+                        # The report prints their support needs, hospital stays and referral outcomes.
+                        special_category=holds_health_information(people),
+                        by=request.user,
+                        request=request,
+                        **form.basis(),
+                    )
         if people is None or refused.error:
             return render(
                 request,
