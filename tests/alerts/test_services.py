@@ -232,6 +232,25 @@ def test_someone_no_longer_on_the_response_team_is_not_alerted(demo, demo_users,
     assert not Delivery.objects.filter(recipient=responder).exists()
 
 
+@pytest.mark.parametrize("leaves_the_team", [_removed, _made_a_viewer])
+def test_someone_who_leaves_the_response_team_mid_alert_is_sent_none_of_its_messages_still_waiting(
+    demo, demo_users, leaves_the_team
+):
+    """The defect: the texts and emails of an alert queued (or waiting for a retry) for someone removed from
+    the partnership, or made a viewer, went on being sent to them."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users)
+    waiting = Delivery.objects.filter(recipient=responder)
+    assert waiting.count() == 2 and {d.status for d in waiting} == {DeliveryStatus.QUEUED}
+
+    leaves_the_team(responder.memberships.get(partnership=demo), coordinator)
+    delivery.deliver_due_alerts()
+
+    assert {d.status for d in waiting.all()} == {DeliveryStatus.WITHDRAWN}
+    assert all("no longer on the partnership's response team" in d.last_error for d in waiting.all())
+
+
 def test_someone_removed_from_the_partnership_leaves_its_alert_list(demo, demo_users):
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     services.add_to_alert_list(partnership=demo, user=responder, by=coordinator)

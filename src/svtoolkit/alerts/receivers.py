@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from svtoolkit.accounts.signals import member_removed
+from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.incidents.signals import incident_categorised, lead_named, measure_changed
 
 
@@ -34,3 +34,12 @@ def take_removed_member_off_the_alert_list(sender, *, membership, by, request=No
     remove_former_member_from_alert_list(
         user=membership.user, partnership=membership.partnership, by=by, request=request
     )
+
+
+@receiver(membership_changed, dispatch_uid="alerts-messages-of-member-off-the-response-team")
+def withdraw_alerts_to_member_off_the_response_team(sender, *, membership, **kwargs):
+    from svtoolkit.access import RESPONSE_TEAM_ROLES
+    from svtoolkit.alerts.services import withdraw_alerts_to_former_team_member
+
+    if membership.role not in RESPONSE_TEAM_ROLES:
+        withdraw_alerts_to_former_team_member(user=membership.user, partnership=membership.partnership)

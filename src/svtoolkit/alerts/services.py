@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -744,9 +744,21 @@ def remove_from_alert_list(*, entry, by, request=None) -> None:
 @transaction.atomic
 def remove_former_member_from_alert_list(*, user, partnership, by, request=None) -> None:
     """Someone taken out of the partnership leaves its alert list (in the removal's transaction), so being
-    invited back does not put them on it again unasked."""
+    invited back does not put them on it again unasked, and is sent none of its alerts' messages still
+    waiting."""
     for entry in AlertListMember.objects.filter(partnership=partnership, user=user):
         remove_from_alert_list(entry=entry, by=by, request=request)
+    withdraw_alerts_to_former_team_member(user=user, partnership=partnership)
+
+
+def withdraw_alerts_to_former_team_member(*, user, partnership) -> None:
+    """Someone no longer on the partnership's response team (removed, or given another role) is sent none of
+    its alerts' texts and emails still waiting, as they would not be alerted now."""
+    messaging.withdraw_deliveries_to(
+        recipient=user,
+        among=Q(notification__partnership=partnership, notification__urgency=Urgency.ALERT),
+        because=f"Not sent: {user} is no longer on the partnership's response team.",
+    )
 
 
 def check_escalation_steps(*, after_minutes: dict) -> dict:

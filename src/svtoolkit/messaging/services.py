@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import DEFAULT_TASK_QUEUE_NAME
 
 from svtoolkit.audit.services import record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.queueing import ALERTS_QUEUE, enqueue_after_commit
-from svtoolkit.core.sending import queue_again
+from svtoolkit.core.sending import EARLIER_TRY_MAY_HAVE_GONE, queue_again
 from svtoolkit.messaging import delivery as sending
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus, Notification, Urgency
@@ -283,6 +283,20 @@ def withdraw(*, notification_ids, because: str) -> int:
     for message in Notification.objects.filter(pk__in=ids).exclude(secret=""):
         sending.remove_secret_once_sent(message)
     return withdrawn
+
+
+@transaction.atomic
+def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
+    """Send ``recipient`` none of these messages' deliveries still waiting, for its first try or a retry
+    (someone who left the response team mid-alert); each shows ``because``. One a worker has claimed is the
+    worker's: it is sent, once. Returns how many."""
+    waiting = Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.QUEUED)
+    retrying = waiting.filter(attempts__gt=0).update(
+        status=DeliveryStatus.WITHDRAWN,
+        claimed_until=None,
+        last_error=f"{because} {EARLIER_TRY_MAY_HAVE_GONE}",
+    )
+    return retrying + waiting.update(status=DeliveryStatus.WITHDRAWN, claimed_until=None, last_error=because)
 
 
 @transaction.atomic
