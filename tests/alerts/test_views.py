@@ -200,6 +200,32 @@ def test_the_incident_page_shows_a_duty_officer_with_no_mobile_number_was_not_te
     assert "Not sent" not in coordinators_row[: coordinators_row.index("acknowledged")]
 
 
+def test_the_incident_page_shows_an_escalation_step_not_taken_after_its_time_as_overdue(
+    client_for, demo, demo_users
+):
+    """The defect: with no escalation run at all (no alerts worker running), the panel went on saying who was
+    next and when, a time long gone, with no warning."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    due = f"{timezone.localtime(raised + timedelta(minutes=10)):%H:%M}"
+    with time_machine.travel(raised + timedelta(minutes=11), tick=False):
+        page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+        assert f"Next: the deputy duty officer at {due}." in " ".join(
+            re.sub(r"<[^>]+>", " ", page.content.decode()).split()
+        )  # a minute late: the next run may yet take it
+    with time_machine.travel(raised + timedelta(minutes=25), tick=False):
+        page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert (
+        f"Escalation to the deputy duty officer is overdue: it was due at {due} and has not been taken."
+        in words
+    )
+    assert "Next: the deputy duty officer" not in words
+    assert f"the deputy duty officer at {due} (overdue)" in words
+
+
 def test_the_incident_page_shows_an_escalation_that_keeps_failing_not_a_next_step_gone_by(
     client_for, demo, demo_users, monkeypatch
 ):

@@ -26,6 +26,9 @@ from svtoolkit.messaging.models import Channel, Delivery
 from svtoolkit.partnerships.models import Organisation, OrganisationKind
 from svtoolkit.playbooks.default import default_vocabularies
 
+# The escalation is run each minute: a step not taken this long after its time has stalled.
+ESCALATION_GRACE = timedelta(minutes=3)
+
 # --- The rota ------------------------------------------------------------------------------------------
 
 
@@ -309,13 +312,17 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
     ]
     me = next((r for step in steps for r in step.recipients.all() if r.user_id == user.pk), None)
     open_incident = not access.is_read_only(incident)
-    # A step that keeps failing is shown as overdue and why, not as a next step whose time has gone by.
-    escalation_failing = bool(alert.escalation_failures) and alert.acknowledged_at is None and open_incident
-    overdue_step = (
-        next((step for step in waiting if step["at"] <= alert.escalation_failed_at), None)
-        if escalation_failing
-        else None
-    )
+    # A step that keeps failing is shown as overdue and why, not as a next step whose time has gone by; so is
+    # one not taken, with no failure recorded, a while after its time (no alerts worker running, say).
+    unacknowledged = alert.acknowledged_at is None and open_incident
+    escalation_failing = bool(alert.escalation_failures) and unacknowledged
+    if escalation_failing:
+        overdue_step = next((step for step in waiting if step["at"] <= alert.escalation_failed_at), None)
+    else:
+        late = timezone.now() - ESCALATION_GRACE
+        overdue_step = (
+            next((step for step in waiting if step["at"] <= late), None) if unacknowledged else None
+        )
     return {
         "alert": alert,
         "steps": steps,
