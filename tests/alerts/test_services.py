@@ -234,13 +234,13 @@ def test_someone_no_longer_on_the_response_team_is_not_alerted(demo, demo_users,
 
 @pytest.mark.parametrize("leaves_the_team", [_removed, _made_a_viewer])
 def test_someone_who_leaves_the_response_team_mid_alert_is_sent_none_of_its_messages_still_waiting(
-    demo, demo_users, leaves_the_team
+    demo, demo_users, leaves_the_team, client_for
 ):
     """The defect: the texts and emails of an alert queued (or waiting for a retry) for someone removed from
     the partnership, or made a viewer, went on being sent to them."""
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     rota(demo, demo_users)
-    raise_police_alert(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
     waiting = Delivery.objects.filter(recipient=responder)
     assert waiting.count() == 2 and {d.status for d in waiting} == {DeliveryStatus.QUEUED}
 
@@ -249,6 +249,11 @@ def test_someone_who_leaves_the_response_team_mid_alert_is_sent_none_of_its_mess
 
     assert {d.status for d in waiting.all()} == {DeliveryStatus.WITHDRAWN}
     assert all("no longer on the partnership's response team" in d.last_error for d in waiting.all())
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    assert (
+        f"Not sent: {responder} is no longer on the partnership&#x27;s response team."
+        in page.content.decode()
+    )
 
 
 def test_someone_removed_from_the_partnership_leaves_its_alert_list(demo, demo_users):
