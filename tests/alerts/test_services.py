@@ -1024,6 +1024,50 @@ def test_taking_the_lead_after_the_categorisation_runs_the_launch_protocol_once(
     assert partner_notices(alert.incident) == 5
 
 
+def test_a_young_victim_recorded_after_the_categorisation_brings_in_and_tells_the_partners_it_calls_for(
+    demo, demo_users
+):
+    """The defect: the launch protocol ran only on a categorisation or a lead taken, so the partners that a
+    fact learned later calls for (a young victim: schools and children's social care) were never told."""
+    from svtoolkit.incidents.people import services as people_services
+
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    services.accept_lead(alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo))
+    categorise(alert.incident, responder, young_person=False)
+
+    def informed():
+        return {
+            p.organisation.kind
+            for p in alert.incident.participations.select_related("organisation")
+            if p.informed_at is not None
+        }
+
+    assert "education" not in informed()
+    lines = launch_protocol_lines(alert.incident)
+    people_services.add_person_affected(
+        incident=alert.incident,
+        by=responder,
+        name="J. S.",
+        age_band="16_17",
+        role="victim",
+        relation="Stabbed at the bus stop",
+        support_needs="",
+        consent="not_asked",
+        consent_scope="",
+        referrals="",
+        single_point_of_contact=None,
+        lawful_basis="safeguarding",
+        sharing_agreement="",
+    )
+    assert {"education", "childrens_social_care"} <= informed()
+    assert launch_protocol_lines(alert.incident) == lines + 1
+    # A fact that calls for no one new says nothing more.
+    incident_services.redraw_plan(incident=alert.incident, by=responder, reason="a scene was added")
+    assert launch_protocol_lines(alert.incident) == lines + 1
+
+
 def test_a_lead_named_on_the_lead_page_takes_the_alert_and_the_next_categorisation_launches(demo, demo_users):
     """The defect: naming a colleague as lead of an alerted incident left the alert unacknowledged (the
     escalation went on) and no categorisation ever ran the launch protocol."""

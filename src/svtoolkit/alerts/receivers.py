@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed, membership_changed
-from svtoolkit.incidents.signals import incident_categorised, lead_named, measure_changed
+from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, measure_changed
 
 
 @receiver(incident_categorised, dispatch_uid="alerts-launch-protocol")
@@ -11,6 +11,13 @@ def launch_protocol_on_categorisation(sender, *, incident, categorisation, by, r
     from svtoolkit.alerts.services import run_launch_protocol
 
     run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
+
+
+@receiver(facts_changed, dispatch_uid="alerts-launch-protocol-on-new-facts")
+def launch_protocol_on_new_facts(sender, *, incident, by, **kwargs):
+    from svtoolkit.alerts.services import run_launch_protocol_for_new_facts
+
+    run_launch_protocol_for_new_facts(incident=incident, by=by)
 
 
 @receiver(lead_named, dispatch_uid="alerts-lead-taken")

@@ -525,7 +525,19 @@ def take_lead(*, incident, lead, by, request=None) -> None:
         run_launch_protocol(incident=incident, categorisation=categorisation, by=by, request=request)
 
 
-def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
+def run_launch_protocol_for_new_facts(*, incident, by) -> list:
+    """A fact learned after the protocol ran (a young victim, a police declaration) may call for partners not
+    told yet: they are asked and told as on a categorisation, and the timeline says so only when someone
+    was. Nothing for an incident not raised as an alert, without its lead or without a categorisation."""
+    if not Alert.objects.filter(incident=incident, lead_accepted_at__isnull=False).exists():
+        return []
+    categorisation = incident_selectors.current_categorisation(incident)
+    if categorisation is None:
+        return []
+    return run_launch_protocol(incident=incident, categorisation=categorisation, by=by, only_if_new=True)
+
+
+def run_launch_protocol(*, incident, categorisation, by, request=None, only_if_new=False) -> list:
     """Once an incident raised as an alert has both a categorisation and a lead (whichever came second:
     ``take_lead`` or a categorisation), and on each later categorisation: ask the organisations that the
     category calls for to take part (through their contact with an email address) and tell every partner not
@@ -541,6 +553,7 @@ def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
     if not called_for:
         return []
     taking_part = {p.organisation_id: p for p in incident.participations.all()}
+    added = 0
     for organisation in called_for:
         participation = taking_part.get(organisation.pk)
         if participation is not None and participation.contact_id is not None:
@@ -551,7 +564,10 @@ def run_launch_protocol(*, incident, categorisation, by, request=None) -> list:
         incident_services.add_participant(
             incident=incident, organisation=organisation, contact=contact, by=by, request=request
         )
+        added += 1
     informed = incident_services.inform_partners(incident=incident, by=by, request=request)
+    if only_if_new and not (added or informed):
+        return informed
     unreachable = [
         p.organisation.name
         for p in incident.participations.filter(informed_at__isnull=True).select_related("organisation")

@@ -49,7 +49,7 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.incidents.selectors import answering_lead, current_lead, earliest_done_before
-from svtoolkit.incidents.signals import incident_categorised, lead_named, stopped_taking_part
+from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
@@ -699,8 +699,11 @@ def _add_applicable_actions(*, incident, by, categories, reason) -> int:
 def redraw_plan(*, incident, by, reason) -> int:
     """Add to a drawn plan the items a new fact (a victim's age, a scene, the police tier) makes apply. A
     closed incident's plan was finished when it closed: a record put right since (a person's age, a death)
-    adds nothing to it."""
-    if incident.playbook_version_id is None or incident.status == IncidentStatus.CLOSED:
+    adds nothing to it. The apps above hear of the fact (``signals.facts_changed``)."""
+    if incident.status == IncidentStatus.CLOSED:
+        return 0
+    facts_changed.send(sender=Incident, incident=incident, by=by)
+    if incident.playbook_version_id is None:
         return 0
     added = _add_applicable_actions(
         incident=incident, by=by, categories=_current_categories(incident), reason=reason

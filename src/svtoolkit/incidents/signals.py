@@ -22,3 +22,8 @@ measure_changed = Signal()
 # members who no longer see the incident off the need-to-know lists; the communications app withdraws its
 # sign-offs still awaited on the incident's messages.
 stopped_taking_part = Signal()
+
+# Sent inside the transaction of a new fact about an incident (a person affected, a police declaration, a
+# school, a hospital stay, a scene, its types corrected), with ``incident`` and ``by``: the alerts app runs
+# the launch protocol again, as the fact may call for partners not told yet.
+facts_changed = Signal()
