@@ -1029,7 +1029,7 @@ def test_a_young_victim_recorded_after_the_categorisation_brings_in_and_tells_th
 ):
     """The defect: the launch protocol ran only on a categorisation or a lead taken, so the partners that a
     fact learned later calls for (a young victim: schools and children's social care) were never told."""
-    from svtoolkit.incidents.people import services as people_services
+    from tests.incidents.builders import demo_person
 
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)
@@ -1046,21 +1046,7 @@ def test_a_young_victim_recorded_after_the_categorisation_brings_in_and_tells_th
 
     assert "education" not in informed()
     lines = launch_protocol_lines(alert.incident)
-    people_services.add_person_affected(
-        incident=alert.incident,
-        by=responder,
-        name="J. S.",
-        age_band="16_17",
-        role="victim",
-        relation="Stabbed at the bus stop",
-        support_needs="",
-        consent="not_asked",
-        consent_scope="",
-        referrals="",
-        single_point_of_contact=None,
-        lawful_basis="safeguarding",
-        sharing_agreement="",
-    )
+    demo_person(alert.incident, responder)  # a victim of 16 or 17
     assert {"education", "childrens_social_care"} <= informed()
     assert launch_protocol_lines(alert.incident) == lines + 1
     # A fact that calls for no one new says nothing more.
