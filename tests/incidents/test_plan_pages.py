@@ -100,6 +100,26 @@ def test_a_bulk_update_from_a_plan_opened_before_a_colleague_changed_an_action_i
     assert set(incident.actions.values_list("status", flat=True)) == {ActionStatus.DONE}
 
 
+def test_a_bulk_update_of_an_action_a_colleague_completed_meanwhile_says_so_and_keeps_the_note(
+    client_for, demo_users, incident_with_two_owners
+):
+    """The defect: the page said "Select a valid choice. 1 is not one of the available choices.", an
+    internal number, for an action a colleague had completed since the plan was opened."""
+    incident, police_action, council_action = incident_with_two_owners
+    client = client_for("responder")
+    opened = form_on(client.get(reverse("incidents:plan", args=[incident.pk])), having="note")
+    mark_action(council_action, ActionStatus.DONE, by=demo_users["coordinator"])
+    refused = client.post(
+        reverse("incidents:plan_update", args=[incident.pk]),
+        opened | {"actions": [council_action.pk], "status": "in_progress", "note": "Chased by phone"},
+    ).content.decode()
+    assert "completed or set aside by someone else meanwhile" in refused
+    assert "is not one of the available choices" not in refused
+    assert "Chased by phone" in refused
+    council_action.refresh_from_db()
+    assert council_action.status == ActionStatus.DONE
+
+
 def test_a_partner_cannot_bulk_update_another_organisations_action(client_for, incident_with_two_owners):
     incident, police_action, council_action = incident_with_two_owners
     response = client_for("police").post(

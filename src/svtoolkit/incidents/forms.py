@@ -246,6 +246,7 @@ class BulkActionForm(ShownRecords, forms.Form):
     def __init__(self, *args, actions, partnership, can_reassign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = actions
+        self.fields["actions"].error_messages["invalid_choice"] = services.AN_ACTION_NO_LONGER_OPEN
         if can_reassign:
             for name, listed_for in ACTION_OWNERS.items():
                 self.fields[name].queryset = listed_for(partnership)

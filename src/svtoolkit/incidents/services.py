@@ -70,6 +70,11 @@ NO_DECLARING_OFFICER = "Enter the officer who declared it."
 NO_ACTIONS_SELECTED = "Select at least one action."
 
 NO_ACTIONS_STILL_OPEN = "The actions selected were completed or set aside by someone else meanwhile."
+# The page lists only open actions: one ticked there that has since closed is no longer on its list.
+AN_ACTION_NO_LONGER_OPEN = (
+    "An action selected was completed or set aside by someone else meanwhile: choose again from the actions "
+    "still open."
+)
 
 
 def _move_status_on(incident, from_statuses, to) -> None:
