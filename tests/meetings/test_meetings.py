@@ -343,6 +343,33 @@ def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo
     assert meeting.status == MeetingStatus.PLANNED and not incident.decisions.exists()
 
 
+def test_an_action_row_due_before_the_incident_is_refused_on_its_own_row(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the service's refusal was shown above the form, linked to nothing, naming no row."""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    too_early = timezone.localtime(incident.occurred_at - timedelta(days=2))
+    data = {
+        "minutes": "Met.",
+        "decision-TOTAL_FORMS": "2",
+        "decision-INITIAL_FORMS": "0",
+        "action-TOTAL_FORMS": "3",
+        "action-INITIAL_FORMS": "0",
+        "action-1-title": "Call the family liaison officer",
+        "action-1-due_at": f"{too_early:%Y-%m-%d %H:%M}",
+    }
+    response = client_for("responder").post(reverse("meetings:outcome", args=[incident.pk, meeting.pk]), data)
+    content = response.content.decode()
+    assert 'href="#id_action-1-due_at' in content
+    assert 'href="#main-content">An action cannot be due' not in content
+    assert "Call the family liaison officer" in content
+    meeting.refresh_from_db()
+    assert (
+        meeting.status == MeetingStatus.PLANNED
+        and not incident.actions.filter(title__startswith="Call").exists()
+    )
+
+
 def test_a_closed_incident_offers_no_meeting_to_schedule(client_for, incident, demo_users):
     client = client_for("responder")
     meetings = reverse("meetings:list", args=[incident.pk])

@@ -815,18 +815,23 @@ def draw_plan(*, incident, by, request=None) -> int:
     return added
 
 
-@transaction.atomic
-def add_action(
-    *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
-) -> PlanAction:
-    """Add an action by hand; it cannot fall due before the incident happened (a mistyped year, say)."""
-    refuse_if_closed_meanwhile(incident)
+def check_action_due(*, incident, due_at) -> None:
+    """An action added by hand cannot fall due before the incident happened (a mistyped year, say)."""
     check_not_before_incident(
         occurred_at=incident.occurred_at,
         at=due_at,
         field="due_at",
         message="An action cannot be due before the incident happened: check the date.",
     )
+
+
+@transaction.atomic
+def add_action(
+    *, incident, by, title, guidance, owner_organisation, owner, due_at, request=None
+) -> PlanAction:
+    """Add an action by hand; it cannot fall due before the incident happened (``check_action_due``)."""
+    refuse_if_closed_meanwhile(incident)
+    check_action_due(incident=incident, due_at=due_at)
     check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     action = PlanAction.objects.create(
         incident=incident,

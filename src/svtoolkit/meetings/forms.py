@@ -1,5 +1,7 @@
 """What people type when scheduling a meeting and recording its outcome."""
 
+from functools import partial
+
 from django import forms
 
 from svtoolkit.accounts.selectors import member_users
@@ -11,8 +13,10 @@ from svtoolkit.core.forms import (
     choice_field,
     model_choice_field,
     model_tick_boxes,
+    shown_by_service,
     text_field,
 )
+from svtoolkit.incidents.services import check_action_due
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
 from svtoolkit.partnerships.selectors import active_organisations
@@ -111,10 +115,19 @@ class ActionRowForm(PartnershipChoices, forms.Form):
 
     partnership_choices = {"owner_organisation": active_organisations}
 
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("title") and not cleaned.get("due_at") and "due_at" not in self.errors:
             self.add_error("due_at", "Enter when the action is due")
+        if cleaned.get("title"):
+            # The service's rule, shown on this row (a refusal from the service names no row).
+            shown_by_service(
+                self, partial(check_action_due, incident=self.incident), due_at=cleaned.get("due_at")
+            )
         return cleaned
 
 

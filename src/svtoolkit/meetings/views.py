@@ -111,7 +111,9 @@ def outcome(request, incident_id, meeting_id):
     data = request.POST or None
     form = forms.OutcomeForm(data, meeting=found, initial={"minutes": found.minutes})
     decisions = forms.DecisionRows(data, prefix="decision")
-    actions = forms.ActionRows(data, prefix="action", form_kwargs={"partnership": request.partnership})
+    actions = forms.ActionRows(
+        data, prefix="action", form_kwargs={"partnership": request.partnership, "incident": shown}
+    )
     if request.method == "POST" and all([form.is_valid(), decisions.is_valid(), actions.is_valid()]):
         with errors_shown_on(form):
             services.record_outcome(
