@@ -13,7 +13,7 @@ TOO_LARGE = 2**64  # 18446744073709551616, as a fuzz tester typed
 @pytest.mark.parametrize(
     "name, field, message",
     [
-        ("incidents:plan_update", "actions", f"{TOO_LARGE} is not one of the available choices"),
+        ("incidents:plan_update", "actions", "An action selected was completed or set aside by someone else"),
         ("communications:message_add", "approvers", f"{TOO_LARGE} is not one of the available choices"),
         ("incidents:person_need_to_know", "users", "Choose people from the list"),
         ("playbooks:exercise_start", "organisations", f"{TOO_LARGE} is not one of the available choices"),
