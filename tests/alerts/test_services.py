@@ -1347,3 +1347,99 @@ def test_an_alert_whose_text_runs_over_two_lines_is_emailed_with_the_text_on_one
     email = next(m for m in mailoutbox if m.to == ["responder@example.org"])
     assert email.subject == f"ALERT {alert.incident.reference}: Stabbing at the bus stop"
     assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {"sent"}
+
+
+# --- Partners within the hour --------------------------------------------------------------------------
+
+
+def partners_reminders(incident) -> list[tuple[str, set]]:
+    """Each reminder that no partner was told: its text message and who it went to."""
+    return [
+        (reminder.sms_text, {delivery.recipient.email for delivery in reminder.deliveries.all()})
+        for reminder in Notification.objects.filter(incident=incident, kind="partners_not_told")
+    ]
+
+
+def test_an_alert_taken_with_no_partner_told_three_quarters_of_an_hour_on_reminds_who_took_it_once(
+    demo, demo_users
+):
+    """The defect: an alert acknowledged but never categorised, or given no lead, told no partner, and nobody
+    was reminded: the hour in which partners are to hear went by in silence."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    responder = demo_users["responder"]
+    with time_machine.travel(raised + timedelta(minutes=3), tick=False):
+        services.acknowledge(alert=alert, by=responder)
+    with time_machine.travel(raised + timedelta(minutes=44, seconds=59), tick=False):
+        assert services.remind_partners_not_told() == 0
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert services.remind_partners_not_told() == 1
+        assert services.remind_partners_not_told() == 0
+    due = f"{timezone.localtime(raised + timedelta(hours=1)):%H:%M}"
+    [(text, to)] = partners_reminders(alert.incident)
+    assert to == {responder.email}
+    assert f"no partner told yet; they are to hear by {due}. Waiting for a categorisation and a lead." in text
+    reminder = Notification.objects.get(incident=alert.incident, kind="partners_not_told")
+    assert f"/incidents/{alert.incident_id}/categorise/" in reminder.body
+    assert f"/incidents/{alert.incident_id}/lead/" in reminder.body
+    assert reminder.urgency == "alert"
+    assert alert.incident.timeline.filter(
+        text=f"No partner told 45 minutes after the alert: reminded {responder}."
+    ).exists()
+    with time_machine.travel(raised + timedelta(hours=3), tick=False):
+        assert services.remind_partners_not_told() == 0
+
+
+def test_no_one_is_reminded_of_partners_once_the_launch_protocol_has_told_them(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        responder = demo_users["responder"]
+        services.accept_lead(
+            alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+        )
+        categorise(alert.incident, responder)
+    with time_machine.travel(raised + timedelta(minutes=50), tick=False):
+        assert services.remind_partners_not_told() == 0
+    assert partners_reminders(alert.incident) == []
+
+
+def test_the_reminder_names_what_is_still_missing_and_goes_to_the_lead_and_whoever_acknowledged(
+    demo, demo_users
+):
+    raised = timezone.now()
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        services.acknowledge(alert=alert, by=coordinator)
+        services.accept_lead(
+            alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+        )
+    with time_machine.travel(raised + timedelta(minutes=46), tick=False):
+        assert services.remind_partners_not_told() == 1
+    [(text, to)] = partners_reminders(alert.incident)
+    assert to == {coordinator.email, responder.email}
+    assert "Waiting for a categorisation." in text
+
+
+def test_an_alert_no_one_took_reminds_the_coordinators_of_the_partners_not_told(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        alert = raise_police_alert(demo, demo_users)
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert services.remind_partners_not_told() == 1
+    [(_, to)] = partners_reminders(alert.incident)
+    assert to == {person.email for person in selectors.coordinators_of(demo)}
+
+
+def test_a_closed_incident_is_not_reminded_of_partners(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        alert = raise_police_alert(demo, demo_users)
+    Incident.objects.filter(pk=alert.incident_id).update(status=IncidentStatus.CLOSED)
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert services.remind_partners_not_told() == 0

@@ -28,6 +28,11 @@ from tests.page_forms import form_on, refused_without_revision, saved_from_two_p
 pytestmark = pytest.mark.django_db
 
 
+def words_of(page) -> str:
+    """The page's text, its tags taken out and its spaces run together."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+
+
 def local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
@@ -212,12 +217,10 @@ def test_the_incident_page_shows_an_escalation_step_not_taken_after_its_time_as_
     due = f"{timezone.localtime(raised + timedelta(minutes=10)):%H:%M}"
     with time_machine.travel(raised + timedelta(minutes=11), tick=False):
         page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
-        assert f"Next: the deputy duty officer at {due}." in " ".join(
-            re.sub(r"<[^>]+>", " ", page.content.decode()).split()
-        )  # a minute late: the next run may yet take it
+        assert f"Next: the deputy duty officer at {due}." in words_of(page)  # the next run may yet take it
     with time_machine.travel(raised + timedelta(minutes=25), tick=False):
         page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
-    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    words = words_of(page)
     assert (
         f"Escalation to the deputy duty officer is overdue: it was due at {due} and has not been taken."
         in words
@@ -570,3 +573,31 @@ def test_alerts_waiting_on_the_home_page_are_shown_only_to_the_response_team_the
         User.objects.filter(pk=responder.pk).update(is_active=False)
     page = client.get(reverse("core:home")).content.decode()
     assert ("Alerts waiting for you" in page) == (since_alerted == "nothing")
+
+
+def test_the_incident_page_says_by_when_partners_are_to_hear_and_warns_once_the_hour_is_gone(
+    client_for, demo, demo_users
+):
+    """The defect: the alert panel said nothing of the partners, so an acknowledged alert waiting for its
+    categorisation and lead let the hour in which partners are to hear go by unseen."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        alert_services.acknowledge(alert=alert, by=demo_users["responder"])
+    due = f"{timezone.localtime(raised + timedelta(hours=1)):%H:%M}"
+    page_of = reverse("incidents:incident", args=[alert.incident_id])
+    with time_machine.travel(raised + timedelta(minutes=50), tick=False):
+        alert_services.remind_partners_not_told()
+        words = words_of(client_for("coordinator").get(page_of))
+    reminded = f"{timezone.localtime(raised + timedelta(minutes=50)):%H:%M}"
+    assert (
+        f"No partner has been told yet: they are to hear by {due}, an hour after the alert. They are told "
+        "once the incident has a categorisation and a lead: categorise it and name the lead" in words
+    )
+    assert f"Those who took the alert were reminded at {reminded}." in words
+    with time_machine.travel(raised + timedelta(minutes=61), tick=False):
+        words = words_of(client_for("coordinator").get(page_of))
+    assert (
+        f"Warning No partner has been told yet: they were to hear by {due}, an hour after the alert." in words
+    )

@@ -73,6 +73,7 @@ def in_threads(*functions):
 def test_the_app_jobs_are_scheduled_as_the_operations_guide_says():
     assert {job.name: job.when for job in scheduled_jobs()} == {
         "alerts.escalate_alerts": "every 1 minute",
+        "alerts.remind_partners_not_told": "every 1 minute",
         "communications.send_update_reminders": "every 15 minutes",
         "core.back_up_nightly": "15 0 * * *",
         "core.clear_expired_sessions": "0 3 * * *",

@@ -26,6 +26,7 @@ WORKER_REDIS_URL = os.environ.get("SVTOOLKIT_TEST_REDIS_URL_WORKER", "redis://12
 SVTOOLKIT = [sys.executable, "-m", "svtoolkit.cli"]
 APP_JOBS = {
     "alerts.escalate_alerts",
+    "alerts.remind_partners_not_told",
     "communications.send_update_reminders",
     "core.back_up_nightly",
     "core.clear_expired_sessions",

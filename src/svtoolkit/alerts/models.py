@@ -178,6 +178,13 @@ class Alert(models.Model):
         blank=True,
         help_text="The kind of error the last attempt met: its name alone, as its message may name people.",
     )
+    # Partners hear within the hour of an alert; whoever took it is reminded once if they have not been told
+    # three quarters of an hour on. The time is set before the reminder is queued: it is the claim.
+    partners_reminder_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When those who took the alert were reminded the partners were not told.",
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]

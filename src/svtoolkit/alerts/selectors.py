@@ -21,6 +21,7 @@ from svtoolkit.alerts.models import (
     EscalationPolicy,
     LaunchProtocol,
 )
+from svtoolkit.incidents import selectors as incident_selectors
 from svtoolkit.messaging import services as messaging
 from svtoolkit.messaging.models import Channel, Delivery
 from svtoolkit.partnerships.models import Organisation, OrganisationKind
@@ -28,6 +29,8 @@ from svtoolkit.playbooks.default import default_vocabularies
 
 # The escalation is run each minute: a step not taken this long after its time has stalled.
 ESCALATION_GRACE = timedelta(minutes=3)
+# The first minutes' promise: partners hear of an incident within the hour of its alert.
+PARTNERS_TOLD_WITHIN = timedelta(hours=1)
 
 # --- The rota ------------------------------------------------------------------------------------------
 
@@ -268,6 +271,29 @@ def alert_of(incident) -> Alert | None:
     )
 
 
+def partners_not_told(*, alert, incident, now: datetime | None = None) -> dict | None:
+    """Whether an open incident raised as an alert has yet to tell any partner, by when it must (an hour
+    after the alert), and what it waits for: the launch protocol tells them once the incident has both a
+    categorisation and a lead. None once a partner has been told, or for a closed incident."""
+    if access.is_read_only(incident) or incident.participations.filter(informed_at__isnull=False).exists():
+        return None
+    needs_categorisation = incident_selectors.current_categorisation(incident) is None
+    needs_lead = alert.lead_accepted_at is None
+    due_at = alert.raised_at + PARTNERS_TOLD_WITHIN
+    return {
+        "due_at": due_at,
+        "overdue": (now or timezone.now()) >= due_at,
+        "needs_categorisation": needs_categorisation,
+        "needs_lead": needs_lead,
+        "waiting_for": " and ".join(
+            missing
+            for missing, needed in (("a categorisation", needs_categorisation), ("a lead", needs_lead))
+            if needed
+        ),
+        "reminded_at": alert.partners_reminder_sent_at,
+    }
+
+
 def alert_panel(*, incident, user, partnership) -> dict | None:
     """The incident page's alert panel: who was alerted, when, at which step, how, whether it arrived, who
     acknowledged, and an escalation step that keeps failing. None for an incident that was not raised as an
@@ -329,6 +355,7 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
         "waiting": [] if alert.acknowledged_at else waiting,
         "escalation_failing": escalation_failing,
         "overdue_step": overdue_step,
+        "partners_not_told": partners_not_told(alert=alert, incident=incident),
         "my_recipient": me,
         "can_acknowledge": open_incident
         and (me is None or me.acknowledged_at is None)

@@ -77,6 +77,9 @@ MAX_ESCALATION_MINUTES = 240
 PHONE_NUMBER = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 # The example each number's message gives: a mobile to call back on, a landline out of hours.
 PHONE_EXAMPLES = {"callback_number": "07700 900123", "out_of_hours_number": "020 7946 0199"}
+# Three quarters of the hour in which partners are to hear of an incident (selectors.PARTNERS_TOLD_WITHIN):
+# time enough, once reminded, to categorise it and name its lead.
+PARTNERS_REMINDER_AFTER = timedelta(minutes=45)
 ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
 
@@ -211,7 +214,7 @@ def _send_alerts(alert, recipients, tokens):
         "alert": alert,
         "incident": incident,
         "scene": incident.scenes.first(),
-        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
+        "incident_link": _link_to(incident, "incidents:incident"),
     }
     messages = []
     for recipient, token in zip(recipients, tokens, strict=True):
@@ -261,7 +264,7 @@ def send_measure_update(*, incident, measure, change: str) -> object | None:
         "incident": incident,
         "what": what,
         "summary": measures_selectors.measures_summary(incident),
-        "incident_link": settings.SITE_URL + reverse("incidents:incident", args=[incident.pk]),
+        "incident_link": _link_to(incident, "incidents:incident"),
     }
     update = f"{incident.exercise_prefix}UPDATE {incident.reference}: {what}"
     return messaging.send(
@@ -426,6 +429,82 @@ def _escalate(now: datetime) -> int:
                     _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
                     break
     return taken
+
+
+def remind_partners_not_told(*, now: datetime | None = None) -> int:
+    """Remind whoever took each alert (its lead and whoever acknowledged it; the coordinators when no one
+    did, or neither may be alerted now) that no partner has been told three quarters of an hour on, and what
+    that waits for. Once per alert, whatever the number of runs at once: the alert's reminder time, set
+    first, is the claim. Returns how many alerts' reminders were sent."""
+    now = now or timezone.now()
+    due = (
+        Alert.objects.filter(
+            partners_reminder_sent_at__isnull=True,
+            raised_at__lte=now - PARTNERS_REMINDER_AFTER,
+            raised_at__gt=now - ESCALATION_WINDOW,
+        )
+        .exclude(incident__status="closed")
+        .exclude(incident__participations__informed_at__isnull=False)
+        .order_by("raised_at")
+        .values_list("pk", flat=True)
+    )
+    return sum(_remind_partners_not_told(alert_id, now) for alert_id in due)
+
+
+@transaction.atomic
+def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
+    if not Alert.objects.filter(pk=alert_id, partners_reminder_sent_at__isnull=True).update(
+        partners_reminder_sent_at=now
+    ):
+        return 0  # another run has reminded them
+    alert = Alert.objects.select_related(
+        "incident__partnership", "partnership", "lead_accepted_by", "acknowledged_by"
+    ).get(pk=alert_id)
+    incident = alert.incident
+    waiting = selectors.partners_not_told(alert=alert, incident=incident, now=now)
+    if waiting is None:
+        return 0  # told, or closed, since the run read it
+    team = set(selectors.response_team(alert.partnership).filter(is_active=True))
+    took_it = [person for person in (alert.lead_accepted_by, alert.acknowledged_by) if person in team]
+    people = list(dict.fromkeys(took_it)) or selectors.coordinators_of(alert.partnership)
+    reason = "you took the alert" if took_it else "a coordinator: no one who took the alert could be reminded"
+    context = {
+        "alert": alert,
+        "incident": incident,
+        "waiting": waiting,
+        "minutes": int((now - alert.raised_at).total_seconds() // 60),
+        "reason": reason,
+        "incident_link": _link_to(incident, "incidents:incident"),
+        "categorise_link": _link_to(incident, "incidents:categorise"),
+        "lead_link": _link_to(incident, "incidents:lead"),
+        "partners_link": _link_to(incident, "incidents:partners"),
+    }
+    reminder = f"{incident.exercise_prefix}REMINDER {incident.reference}: no partner told yet"
+    messaging.send(
+        kind="partners_not_told",
+        subject=reminder,
+        body=render_to_string("alerts/email/partners_not_told.txt", context),
+        sms_text=f"{reminder}; they are to hear by {timezone.localtime(waiting['due_at']):%H:%M}. "
+        + (f"Waiting for {waiting['waiting_for']}. " if waiting["waiting_for"] else "")
+        + context["incident_link"],
+        recipients=[messaging.recipient_for_user(person) for person in people],
+        urgency=Urgency.ALERT,
+        partnership=alert.partnership,
+        incident=incident,
+        dedupe_key=f"alert-partners-not-told:{alert.pk}",
+    )
+    incident_services.log_change(
+        incident=incident,
+        by=None,
+        text=f"No partner told {_minutes(context['minutes'])} after the alert: reminded "
+        + ", ".join(str(person) for person in people)
+        + ".",
+    )
+    return 1
+
+
+def _link_to(incident, page: str) -> str:
+    return settings.SITE_URL + reverse(page, args=[incident.pk])
 
 
 # --- Acknowledging, leading, launching -----------------------------------------------------------------

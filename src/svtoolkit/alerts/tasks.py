@@ -19,3 +19,14 @@ def escalate_alerts() -> int:
     Safe to run often and by several workers at once: each escalation step is claimed before it is sent.
     """
     return services.escalate_alerts()
+
+
+# Every minute, in the alerts' queue, as escalation: a reminder late by more than a minute eats into the hour.
+@scheduled(every=timedelta(minutes=1), previous_run_limit=timedelta(minutes=5))
+@task(queue_name=ALERTS_QUEUE)
+def remind_partners_not_told() -> int:
+    """Remind whoever took an alert that no partner has been told three quarters of an hour on.
+
+    Safe to run often and by several workers at once: each alert's reminder is claimed before it is sent.
+    """
+    return services.remind_partners_not_told()
