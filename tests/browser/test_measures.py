@@ -42,7 +42,11 @@ def test_a_police_partner_records_a_section_60_on_a_phone_and_it_is_on_the_map(
         if feature["properties"]["name"] == "Eastgate":
             feature["properties"]["name"] = "<i>Eastgate</i>"
     report_services.set_boundary(
-        partnership=demo, by=demo_users["coordinator"], boundary=parse(geojson), file_name="wards.geojson"
+        partnership=demo,
+        by=demo_users["coordinator"],
+        boundary=parse(geojson),
+        file_name="wards.geojson",
+        expected_revision=None,
     )
     now = timezone.now()
 

@@ -28,6 +28,7 @@ from tests.factories import (
 )
 from tests.incidents.builders import demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
+from tests.page_forms import form_on
 from tests.reports.builders import SITREP_WITH_HEALTH, an_assessment
 
 pytestmark = pytest.mark.django_db
@@ -476,10 +477,21 @@ SQUARE_WARD = {
 }
 
 
-def _upload(client, content: bytes, name="wards.geojson"):
+def _upload(client, content: bytes, name="wards.geojson", *, page=None):
+    """Upload ``content`` from the outlines page as it is shown now, or from ``page``, opened earlier."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(reverse("reports:boundary"), {"file": SimpleUploadedFile(name, content)})
+    url = reverse("reports:boundary")
+    shown = form_on(page or client.get(url), having="file")
+    return client.post(url, shown | {"file": SimpleUploadedFile(name, content)})
+
+
+def _named(name: str) -> bytes:
+    import json
+
+    renamed = json.loads(json.dumps(SQUARE_WARD))
+    renamed["features"][0]["properties"]["name"] = name
+    return json.dumps(renamed).encode()
 
 
 def test_a_coordinator_uploads_ward_outlines_that_the_map_then_uses(client_for, demo):
@@ -517,6 +529,35 @@ def test_the_map_reads_an_upload_of_ward_outlines_once_until_a_new_one_replaces_
     _upload(coordinator, json.dumps(renamed).encode())
     assert [ward.name for ward in boundary_of(demo).wards] == ["Quayside"]
     assert coordinator.get(reverse("reports:ward_outlines")).json() == renamed
+
+
+@pytest.mark.parametrize("outlines_before", [None, "Harbour"])
+def test_two_coordinators_uploading_ward_outlines_at_once_do_not_replace_each_others_unseen(
+    client_for, demo, outlines_before
+):
+    """The defect: the second of two uploads begun from the same page replaced the first's outlines, and
+    neither coordinator was told."""
+    coordinator = client_for("coordinator")
+    if outlines_before:
+        _upload(coordinator, _named(outlines_before))
+    url = reverse("reports:boundary")
+    one, other = coordinator.get(url), coordinator.get(url)
+    assert _upload(coordinator, _named("Quayside"), page=one).status_code == 302
+    refused = _upload(coordinator, _named("Docklands"), page=other)
+    assert refused.status_code == 200
+    words = " ".join(refused.content.decode().split())
+    assert (
+        "Someone else uploaded ward outlines while you were choosing your file. Your file was not kept: the "
+        "wards the map uses now are listed on this page. Choose your file again to replace them." in words
+    )
+    assert "<li>Quayside</li>" in words
+    assert [ward.name for ward in boundary_of(demo).wards] == ["Quayside"]
+    assert AuditEntry.objects.filter(target_type="reports.WardBoundary").count() == (
+        2 if outlines_before else 1
+    )
+    # Chosen again from the page that said so, the file replaces the outlines it now lists.
+    assert _upload(coordinator, _named("Docklands"), page=refused).status_code == 302
+    assert [ward.name for ward in boundary_of(demo).wards] == ["Docklands"]
 
 
 @pytest.mark.parametrize(

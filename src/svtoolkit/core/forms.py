@@ -544,6 +544,14 @@ def shown_value(field, value) -> str:
     return str(value)
 
 
+# What a form that is not ``RevisionChecked`` tells the person after an edit conflict, unless it says better
+# (``conflict_advice``: an upload, whose file the browser does not keep, does).
+PLAIN_CONFLICT_ADVICE = (
+    "What you entered is below and was not saved; their version is shown underneath. "
+    "Check both, then save again."
+)
+
+
 def show_edit_conflict(form, *, thing: str, current_revision: int | None, message: str = "") -> None:
     """Tell the person their save lost a race and let their next save write only what they changed.
 
@@ -555,11 +563,7 @@ def show_edit_conflict(form, *, thing: str, current_revision: int | None, messag
     opening = message or f"Someone else changed this {thing} while you were editing it."
     clashes = form.rebase_after_conflict() if isinstance(form, RevisionChecked) else None
     if clashes is None:
-        form.add_error(
-            None,
-            f"{opening} What you entered is below and was not saved; their version is shown underneath. "
-            "Check both, then save again.",
-        )
+        form.add_error(None, f"{opening} {getattr(form, 'conflict_advice', PLAIN_CONFLICT_ADVICE)}")
         form.data = form.data.copy()
         form.data["revision"] = "" if current_revision is None else current_revision
         if isinstance(form, ShownRecords):

@@ -91,7 +91,14 @@ class SitrepPeopleForm(DisclosureBasisForm):
 
 
 class BoundaryForm(forms.Form):
-    """An uploaded GeoJSON file of the partnership's wards, checked whole before it is kept."""
+    """An uploaded GeoJSON file of the partnership's wards, checked whole before it is kept, replacing the
+    outlines the page showed (``revision``: none when it showed none)."""
+
+    conflict_advice = (
+        "Your file was not kept: the wards the map uses now are listed on this page. "
+        "Choose your file again to replace them."
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     file = forms.FileField(
         label="Upload a GeoJSON file",

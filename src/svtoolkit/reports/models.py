@@ -13,6 +13,7 @@ class WardBoundary(models.Model):
     file_name = models.CharField(max_length=200)
     uploaded_by = user_field()
     uploaded_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
 
     def __str__(self):
         return f"Ward boundaries of {self.partnership}"

@@ -680,3 +680,10 @@ def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasu
             )
         )
     return shown
+
+
+def boundary_revision(partnership) -> int | None:
+    """The revision of the partnership's uploaded ward outlines, which an upload replaces; None before any."""
+    from svtoolkit.reports.models import WardBoundary
+
+    return WardBoundary.objects.filter(partnership=partnership).values_list("revision", flat=True).first()

@@ -1,8 +1,15 @@
 """What reports change: only the audit log, since an export takes the partnership's incident data out of
 svtoolkit."""
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_action
+from svtoolkit.core.errors import EditConflict
+from svtoolkit.core.locking import update_if_unchanged
+
+BOUNDARY_CONFLICT = "Someone else uploaded ward outlines while you were choosing your file."
 
 
 def record_export(*, partnership, by, dataset: str, file_format: str, rows: int, request=None) -> None:
@@ -15,14 +22,34 @@ def record_export(*, partnership, by, dataset: str, file_format: str, rows: int,
     )
 
 
-def set_boundary(*, partnership, by, boundary, file_name: str, request=None):
-    """Keep the partnership's uploaded ward outlines, replacing any before; the map uses them from now on."""
+@transaction.atomic
+def set_boundary(*, partnership, by, boundary, file_name: str, expected_revision: int | None, request=None):
+    """Keep the partnership's uploaded ward outlines; the map uses them from now on. They replace the
+    outlines uploaded before only if those are the ones the person was shown (``expected_revision``, None
+    when they were shown none): of two coordinators uploading at once, the second is told, not overwriting
+    the first's unseen."""
     from svtoolkit.reports.models import WardBoundary
 
-    saved, created = WardBoundary.objects.update_or_create(
-        partnership=partnership,
-        defaults={"geojson": boundary.geojson, "file_name": file_name[:200], "uploaded_by": by},
-    )
+    # Set here, not left to auto_now, which a compare-and-set update skips: the map reads the outlines
+    # again when their upload time changes.
+    fields = {
+        "geojson": boundary.geojson,
+        "file_name": file_name[:200],
+        "uploaded_by": by,
+        "uploaded_at": timezone.now(),
+    }
+    saved = WardBoundary.objects.filter(partnership=partnership).first()
+    created = saved is None
+    if created:
+        try:
+            with transaction.atomic():
+                saved = WardBoundary.objects.create(partnership=partnership, **fields)
+        except IntegrityError:
+            raise EditConflict(BOUNDARY_CONFLICT) from None
+    else:
+        update_if_unchanged(
+            saved, expected_revision=expected_revision, conflict_message=BOUNDARY_CONFLICT, **fields
+        )
     record_action(
         AuditAction.CREATE if created else AuditAction.UPDATE,
         by=by,

@@ -94,7 +94,11 @@ def ward_outlines(request):
 
 @access.requires(access.can_manage_boundary)
 def boundary(request):
-    form = forms.BoundaryForm(request.POST or None, request.FILES or None)
+    form = forms.BoundaryForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"revision": selectors.boundary_revision(request.partnership)},
+    )
     return form_page(
         request,
         form,
@@ -103,12 +107,14 @@ def boundary(request):
             by=request.user,
             boundary=form.boundary,
             file_name=data["file"].name,
+            expected_revision=data["revision"],
             request=request,
         ),
         success=lambda _: f"The map now shows {len(form.boundary.wards)} wards from your file.",
         done=reverse("reports:map"),
         template="reports/boundary.html",
         context=lambda: {"current": boundary_of(request.partnership)},
+        thing=None,
     )
 
 
