@@ -1426,6 +1426,27 @@ def test_the_reminder_names_what_is_still_missing_and_goes_to_the_lead_and_whoev
     assert "Waiting for a categorisation." in text
 
 
+def test_the_reminder_goes_to_the_lead_as_handed_over_not_the_first(demo, demo_users):
+    raised = timezone.now()
+    coordinator, responder = demo_users["coordinator"], demo_users["responder"]
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        services.accept_lead(
+            alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+        )
+        incident_services.assign_lead(
+            incident=alert.incident,
+            organisation=access.lead_organisation_of(coordinator, demo),
+            officer=coordinator,
+            by=coordinator,
+        )
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert services.remind_partners_not_told() == 1
+    [(_, to)] = partners_reminders(alert.incident)
+    assert to == {coordinator.email, responder.email}  # the lead now, and who acknowledged
+
+
 def test_an_alert_no_one_took_reminds_the_coordinators_of_the_partners_not_told(demo, demo_users):
     raised = timezone.now()
     with time_machine.travel(raised, tick=False):

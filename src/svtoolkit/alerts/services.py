@@ -432,10 +432,10 @@ def _escalate(now: datetime) -> int:
 
 
 def remind_partners_not_told(*, now: datetime | None = None) -> int:
-    """Remind whoever took each alert (its lead and whoever acknowledged it; the coordinators when no one
-    did, or neither may be alerted now) that no partner has been told three quarters of an hour on, and what
-    that waits for. Once per alert, whatever the number of runs at once: the alert's reminder time, set
-    first, is the claim. Returns how many alerts' reminders were sent."""
+    """Remind whoever took each alert (the incident's lead and whoever acknowledged it; the coordinators
+    when no one did, or neither may be told now) that no partner has been told three quarters of an hour
+    on, and what that waits for. Once per alert, whatever the number of runs at once: the alert's reminder
+    time, set first, is the claim. Returns how many alerts' reminders were sent."""
     now = now or timezone.now()
     due = (
         Alert.objects.filter(
@@ -457,17 +457,24 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
         partners_reminder_sent_at=now
     ):
         return 0  # another run has reminded them
-    alert = Alert.objects.select_related(
-        "incident__partnership", "partnership", "lead_accepted_by", "acknowledged_by"
-    ).get(pk=alert_id)
+    alert = Alert.objects.select_related("incident__partnership", "partnership", "acknowledged_by").get(
+        pk=alert_id
+    )
     incident = alert.incident
     waiting = selectors.partners_not_told(alert=alert, incident=incident, now=now)
     if waiting is None:
         return 0  # told, or closed, since the run read it
-    team = set(selectors.response_team(alert.partnership).filter(is_active=True))
-    took_it = [person for person in (alert.lead_accepted_by, alert.acknowledged_by) if person in team]
+    lead = incident_selectors.answering_lead(incident)
+    acknowledged_by = alert.acknowledged_by
+    if acknowledged_by not in selectors.response_team(alert.partnership):
+        acknowledged_by = None  # left the team, or switched off, since
+    took_it = [person for person in (lead and lead.officer, acknowledged_by) if person is not None]
     people = list(dict.fromkeys(took_it)) or selectors.coordinators_of(alert.partnership)
-    reason = "you took the alert" if took_it else "a coordinator: no one who took the alert could be reminded"
+    reason = (
+        "you lead the incident or acknowledged its alert"
+        if took_it
+        else "a coordinator: no one who took the alert could be reminded"
+    )
     context = {
         "alert": alert,
         "incident": incident,
@@ -496,9 +503,12 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
     incident_services.log_change(
         incident=incident,
         by=None,
-        text=f"No partner told {_minutes(context['minutes'])} after the alert: reminded "
-        + ", ".join(str(person) for person in people)
-        + ".",
+        text=f"No partner told {_minutes(context['minutes'])} after the alert: "
+        + (
+            f"reminded {', '.join(str(person) for person in people)}."
+            if people
+            else "no one could be reminded."
+        ),
     )
     return 1
 
