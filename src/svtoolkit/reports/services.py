@@ -1,5 +1,5 @@
-"""What reports change: only the audit log, since an export takes the partnership's incident data out of
-svtoolkit."""
+"""What reports change: the audit log, as an export takes the partnership's incident data out of svtoolkit,
+and the partnership's ward outlines, which the map draws."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
