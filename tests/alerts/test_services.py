@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from werkzeug import Response
@@ -602,6 +602,41 @@ def test_an_escalation_that_keeps_failing_is_kept_on_the_alert_until_its_step_go
     assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
     assert any(late in entry.text for entry in alert.incident.timeline.all())
     assert not any("Jo Bloggs" in entry.text for entry in alert.incident.timeline.all())
+
+
+def test_an_escalation_run_that_finds_the_database_busy_every_time_is_kept_on_the_alert(
+    demo, demo_users, monkeypatch
+):
+    """The defect: a run that gave up after finding the database busy at every attempt kept nothing on the
+    alert, so for three minutes the panel still showed the step to come as if all were well. Now the alert
+    is marked as failing (the run counting once), and the step, taken by the next run, says it came late."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    take_step = services._take_step
+
+    def busy(**step):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_take_step", busy)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    given_up_at = raised + timedelta(minutes=10, seconds=1)
+    with time_machine.travel(given_up_at, tick=False), pytest.raises(OperationalError):
+        services.escalate_alerts(attempts=3)
+    alert.refresh_from_db()
+    assert (alert.escalation_failed_at, alert.escalation_failures) == (given_up_at, 1)
+    assert alert.escalation_error == "OperationalError"
+    panel = selectors.alert_panel(incident=alert.incident, user=demo_users["coordinator"], partnership=demo)
+    assert panel["escalation_failing"] and panel["overdue_step"]["label"] == "Deputy duty officer"
+
+    monkeypatch.setattr(services, "_take_step", take_step)
+    with time_machine.travel(raised + timedelta(minutes=11, seconds=1), tick=False):
+        assert services.escalate_alerts() == 1
+    alert.refresh_from_db()
+    assert (alert.escalation_failed_at, alert.escalation_failures) == (None, 0)
+    late = "Taken 1 minute late: the attempt before it failed (OperationalError)."
+    assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
 
 
 def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo_users):

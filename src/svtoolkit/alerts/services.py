@@ -10,6 +10,7 @@ import random
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -394,41 +395,66 @@ def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
     for attempt in range(1, attempts + 1):
         try:
             return _escalate(now)
-        except OperationalError:
+        except OperationalError as error:
             if attempt == attempts:
+                _record_run_given_up(error, now)
                 raise
             logger.warning("The database was busy during an escalation run; trying again (%s)", attempt)
             time.sleep(random.uniform(0.05, 0.2) * attempt)
     return 0
 
 
-def _escalate(now: datetime) -> int:
+def _due_steps(now: datetime) -> Iterator[tuple[Alert, list[Step]]]:
+    """Each alert no one has acknowledged, with the steps of its partnership's policy that are due and not
+    yet taken, oldest alert first."""
     waiting = (
         Alert.objects.filter(acknowledged_at__isnull=True, raised_at__gt=now - ESCALATION_WINDOW)
         .exclude(incident__status="closed")
         .select_related("partnership")
         .order_by("raised_at")
     )
-    taken = 0
     policies: dict[int, list[Step]] = {}
     for alert in waiting:
         if alert.partnership_id not in policies:
             policies[alert.partnership_id] = selectors.escalation_steps(alert.partnership)
         done = set(AlertStep.objects.filter(alert=alert).values_list("duty_role", flat=True))
-        for step in policies[alert.partnership_id]:
-            if step.duty_role not in done and alert.raised_at + timedelta(minutes=step.after_minutes) <= now:
-                try:
-                    taken += _take_step(alert_id=alert.pk, step=step, now=now)
-                except OperationalError:
-                    raise  # the database was busy: the whole run is tried again
-                except Exception as error:
-                    # One alert's unforeseen error must not leave every alert after it unescalated: the
-                    # step is tried again by the next run, the error is logged for the operators, and the
-                    # alert keeps that it failed, for the partnership to see on its panel.
-                    logger.exception("Escalating alert %s failed; the next run tries again", alert.pk)
-                    _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
-                    break
+        due = [
+            step
+            for step in policies[alert.partnership_id]
+            if step.duty_role not in done and alert.raised_at + timedelta(minutes=step.after_minutes) <= now
+        ]
+        if due:
+            yield alert, due
+
+
+def _escalate(now: datetime) -> int:
+    taken = 0
+    for alert, due in _due_steps(now):
+        for step in due:
+            try:
+                taken += _take_step(alert_id=alert.pk, step=step, now=now)
+            except OperationalError:
+                raise  # the database was busy: the whole run is tried again
+            except Exception as error:
+                # One alert's unforeseen error must not leave every alert after it unescalated: the step is
+                # tried again by the next run, the error is logged for the operators, and the alert keeps
+                # that it failed, for the partnership to see on its panel.
+                logger.exception("Escalating alert %s failed; the next run tries again", alert.pk)
+                _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
+                break
     return taken
+
+
+def _record_run_given_up(error: OperationalError, now: datetime) -> None:
+    """A run that found the database busy every time it tried leaves each alert whose step it did not take
+    marked as failing, as an unforeseen error would, so the panel says the escalation is failing rather than
+    falling silent. The database may still be busy: then the log is all there is, and the panel shows the
+    step overdue once its grace has gone."""
+    try:
+        for alert, _due in _due_steps(now):
+            _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
+    except OperationalError:
+        logger.exception("The database was still busy; the failed escalation run is not kept on the alerts")
 
 
 def remind_partners_not_told(*, now: datetime | None = None) -> int:
