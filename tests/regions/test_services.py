@@ -165,6 +165,41 @@ def test_closed_incidents_exercises_and_other_regions_stay_off_the_board(demo, d
     assert [each.reference for each in shown] == [incident.reference]
 
 
+def test_a_partnership_keeping_its_dates_from_the_region_has_its_incidents_after_the_dated_ones(
+    demo, demo_users
+):
+    """The defect: the board placed every incident by the date notified, so an incident whose partnership
+    keeps its dates from the region sat between its neighbours' dated ones, telling the region its date. Now
+    such incidents come after the dated ones, by borough and newest reference first."""
+    eastmere = neighbour(demo)
+    services.choose_regional_sharing(
+        partnership=eastmere,
+        categories=[RegionalCategory.STATUS],
+        by=eastmere.memberships.get().user,
+        expected_revision=None,
+    )
+    now = timezone.now()
+
+    def notified(partnership, hours_ago, sequence):
+        moment = now - timedelta(hours=hours_ago)
+        return IncidentFactory(
+            partnership=partnership, occurred_at=moment, notified_at=moment, sequence=sequence
+        ).reference
+
+    eastmere_older, eastmere_newer = notified(eastmere, 50, 1), notified(eastmere, 2, 2)
+    eastmere_recorded_last = notified(eastmere, 30, 3)  # notified earlier, recorded after
+    northbridge_older, northbridge_newer = notified(demo, 40, 1), notified(demo, 10, 2)
+
+    board = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)["incidents"]
+    assert [incident.reference for incident in board] == [
+        northbridge_newer,
+        northbridge_older,
+        eastmere_recorded_last,
+        eastmere_newer,
+        eastmere_older,
+    ]
+
+
 # --- Sharing choices --------------------------------------------------------------------------------
 
 

@@ -227,9 +227,21 @@ def _audit_reads(*, region, by, shown: list[RegionalIncident], page: str, reques
     )
 
 
+def in_shared_order(incidents: list[RegionalIncident]) -> list[RegionalIncident]:
+    """Newest first by the date notified where the partnership shares its dates; after them, by borough and
+    newest reference first, the incidents of partnerships that do not, since placing them among the others
+    by a date the region may not see would tell it that date to within its neighbours'."""
+    dated = [incident for incident in incidents if incident.notified_at is not None]
+    dated.sort(key=lambda incident: (incident.notified_at, incident.pk), reverse=True)
+    undated = [incident for incident in incidents if incident.notified_at is None]
+    undated.sort(key=lambda incident: incident.reference, reverse=True)
+    undated.sort(key=lambda incident: incident.partnership)  # stable: newest reference first in each
+    return dated + undated
+
+
 def board(region, *, user, request=None, now: datetime | None = None) -> dict:
-    """The live board: the region's open incidents, newest first, as the region may see them, and how each
-    stands against the first day's expectations. Audited in each partnership's log.
+    """The live board: the region's open incidents in ``in_shared_order``, as the region may see them, and
+    how each stands against the first day's expectations. Audited in each partnership's log.
 
     Only the incidents of partnerships that let the region see their status: an incident of one that does
     not would say it was still open by being on the board, and that it was closed by leaving it. Those
@@ -252,7 +264,7 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
         .exclude(status=IncidentStatus.CLOSED)
         .order_by("-notified_at", "-id")[:BOARD_SIZE]
     )
-    shown = [regional_view(incident, now=now) for incident in incidents]
+    shown = in_shared_order([regional_view(incident, now=now) for incident in incidents])
     board_links(region, shown)
     on_board = {incident.pk for incident in shown}
     named = {link.other.pk: link.other for incident in shown for link in incident.links}
@@ -341,11 +353,12 @@ def regional_incident(region, incident_id: int, *, user, request=None, now: date
     except Incident.DoesNotExist as missing:
         raise Http404("No such incident in this region.") from missing
     shown = regional_view(incident, now=now)
-    linked = [
-        regional_view(other, now=now)
-        for other in incidents.filter(pk__in=linked_incidents(incident).values("pk")).order_by("-notified_at")
-    ]
-    shown.linked = linked
+    shown.linked = in_shared_order(
+        [
+            regional_view(other, now=now)
+            for other in incidents.filter(pk__in=linked_incidents(incident).values("pk"))
+        ]
+    )
     links = list(links_in_region(region, [incident.pk]))
     others = {
         other.pk: regional_view(other, now=now)
@@ -358,7 +371,7 @@ def regional_incident(region, incident_id: int, *, user, request=None, now: date
     _audit_reads(
         region=region,
         by=user,
-        shown=[shown, *linked, *others.values()],
+        shown=[shown, *shown.linked, *others.values()],
         page=f"incident {shown.reference}",
         request=request,
     )
