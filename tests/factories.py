@@ -832,6 +832,7 @@ class RaisedAlertKeyFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"cad-{n:04d}")
     request_hash = factory.Sequence(lambda n: f"{n:064x}")
     alert = factory.SubFactory(AlertFactory)
+    partnership = factory.SelfAttribute("alert.partnership")
 
 
 class WebhookEndpointFactory(factory.django.DjangoModelFactory):

@@ -42,7 +42,7 @@ def test_one_key_sent_twice_at_once_raises_one_alert(live_server, demo, demo_use
 
     threads = [threading.Thread(target=send) for _ in range(2)]
     with held_by_a_row_being_written(
-        RaisedAlertKey, user=police, key="cad-0042", request_hash="", alert=earlier
+        RaisedAlertKey, user=police, partnership=demo, key="cad-0042", request_hash="", alert=earlier
     ):
         for thread in threads:
             thread.start()

@@ -1,12 +1,15 @@
 """Raising an incident alert through the API (a police system pushing alerts): as on the web."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from svtoolkit.accounts import services as account_services
 from svtoolkit.alerts.models import Alert
+from svtoolkit.api import services as api_services
 from svtoolkit.incidents.models import Incident
 from svtoolkit.messaging.models import Delivery
 from tests.alerts.builders import rota
+from tests.factories import MembershipFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +98,32 @@ def test_an_alert_sent_again_with_its_key_is_answered_with_the_first_and_alerts_
         client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0043"}).status_code == 201
     )
     assert Alert.objects.count() == 2
+
+
+def test_one_key_sent_to_two_partnerships_raises_an_alert_in_each(
+    api_as, demo, demo_users, other_partnership
+):
+    """The defect: a police system holding a token for each of two boroughs sent an incident on the border
+    to both with its own reference as the key; the second borough's request was answered as a replay of the
+    first's alert, and no one in the second borough heard of it."""
+    southmoor, southmoor_coordinator = other_partnership
+    police = demo_users["police"]
+    force = OrganisationFactory(partnership=southmoor, kind="police", may_report_incidents=True)
+    MembershipFactory(user=police, partnership=southmoor, organisation=force, role="partner")
+    _, southmoor_secret = api_services.create_token(user=police, partnership=southmoor, name="CAD feed")
+    southmoor_client = APIClient()
+    southmoor_client.credentials(HTTP_AUTHORIZATION=f"Bearer {southmoor_secret}")
+
+    north = api_as("police").post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0042"})
+    south = southmoor_client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0042"})
+
+    assert (north.status_code, south.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in south
+    assert Alert.objects.filter(partnership=southmoor).count() == 1
+    assert Delivery.objects.filter(recipient=southmoor_coordinator.user).exists()
+    again = southmoor_client.post(ALERTS, ALERT, format="json", headers={"Idempotency-Key": "cad-0042"})
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["incident"]["id"] == south.json()["incident"]["id"]
 
 
 def test_an_alert_sent_again_after_its_sender_moved_organisation_is_answered_without_the_incident(

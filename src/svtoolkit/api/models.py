@@ -40,9 +40,12 @@ class ApiToken(models.Model):
 class RaisedAlertKey(models.Model):
     """The ``Idempotency-Key`` a client sent with an alert, and the alert it raised: the same key sent again
     (the client's request timed out after the alert was raised, and it tries again) is answered with that
-    alert instead of raising it, and texting the duty officer, a second time."""
+    alert instead of raising it, and texting the duty officer, a second time. A key is the client's in one
+    partnership: one police system sending an incident on a border to two boroughs, with its own reference
+    as the key, raises an alert in each."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     # A hash of what was asked for: the same key with another alert is refused, not answered with the first.
     request_hash = models.CharField(max_length=64)
@@ -50,7 +53,11 @@ class RaisedAlertKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_alert_per_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "partnership", "key"], name="one_alert_per_key_in_partnership"
+            )
+        ]
 
     def __str__(self):
         return f"Alert {self.alert_id} raised with key {self.key}"

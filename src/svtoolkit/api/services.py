@@ -92,11 +92,14 @@ IDEMPOTENCY_KEY = "Idempotency-Key"
 
 def raise_alert_once(*, key: str, partnership, by, request=None, **asked) -> tuple[object, bool]:
     """Raise an alert (``alerts.services.raise_alert``; ``occurred_at`` now unless given) once for each
-    ``key`` its client sends: the same key again is answered with the alert it raised, and nobody is alerted
-    again. Returns the alert and whether this call raised it. The same key with another alert is refused
-    (DomainError on the key)."""
+    ``key`` its client sends in the partnership: the same key again is answered with the alert it raised,
+    and nobody is alerted again. Returns the alert and whether this call raised it. The same key with
+    another alert is refused (DomainError on the key)."""
     request_hash = hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
-    earlier = RaisedAlertKey.objects.filter(user=by, key=key).select_related("alert").first()
+    sent_before = RaisedAlertKey.objects.filter(user=by, partnership=partnership, key=key).select_related(
+        "alert"
+    )
+    earlier = sent_before.first()
     if earlier is None:
         try:
             with transaction.atomic():
@@ -106,12 +109,14 @@ def raise_alert_once(*, key: str, partnership, by, request=None, **asked) -> tup
                     request=request,
                     **{**asked, "occurred_at": asked.get("occurred_at") or timezone.now()},
                 )
-                RaisedAlertKey.objects.create(user=by, key=key, request_hash=request_hash, alert=alert)
+                RaisedAlertKey.objects.create(
+                    user=by, partnership=partnership, key=key, request_hash=request_hash, alert=alert
+                )
                 return alert, True
         except IntegrityError:
             # The same key, raised by a request that committed while this one waited: its alert stands, and
             # this one (its messages queued in the same transaction) was undone.
-            earlier = RaisedAlertKey.objects.filter(user=by, key=key).select_related("alert").first()
+            earlier = sent_before.first()
             if earlier is None:
                 raise
     if earlier.request_hash != request_hash:
