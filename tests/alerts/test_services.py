@@ -769,6 +769,39 @@ def test_the_regions_duty_contacts_alert_waiting_for_its_retry_is_not_sent_once_
     assert regions.first().notification.withdrawn_because.startswith(because)
 
 
+@pytest.mark.parametrize("how_the_send_ended", ["its worker stopped", "the mail server was busy"])
+def test_an_alert_email_being_sent_as_its_recipient_leaves_the_team_is_not_tried_again_to_them(
+    demo, demo_users, smtp_server, settings, how_the_send_ended
+):
+    """The defect: only the messages still waiting were withdrawn from someone who left the response team;
+    one a worker was sending at that moment, tried again after its worker stopped or after a failure that
+    may pass, was still sent to them, alert text, link and all."""
+    settings.SVTOOLKIT_SMS_PROVIDER = "outbox"
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users)
+    email = Delivery.objects.get(recipient=responder, channel="email")
+    claimed_until = timezone.now() + (
+        timedelta(seconds=-1) if how_the_send_ended == "its worker stopped" else timedelta(minutes=1)
+    )
+    Delivery.objects.filter(pk=email.pk).update(
+        status=DeliveryStatus.SENDING, attempts=1, claimed_until=claimed_until
+    )
+
+    _removed(responder.memberships.get(partnership=demo), coordinator)
+    if how_the_send_ended == "the mail server was busy":
+        email.refresh_from_db()
+        delivery.SENDER._record_retry(email, providers.TemporaryFailure("451 Try again later"))
+        Delivery.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    delivery.deliver_due_alerts()
+
+    email.refresh_from_db()
+    assert responder.email not in {message["To"] for message in smtp_server.received}
+    assert email.status == DeliveryStatus.WITHDRAWN
+    assert "no longer on the partnership's response team" in email.last_error
+    assert "An earlier try may have been sent." in email.last_error
+
+
 def test_an_alert_email_a_stopped_worker_may_have_handed_to_the_mail_server_says_so_once_withdrawn(
     demo, demo_users, smtp_server, settings, client_for
 ):

@@ -69,21 +69,28 @@ def remove_secret_once_sent(message: Notification) -> None:
 
 
 def _withdrawn(delivery) -> dict | None:
-    """A delivery whose message was withdrawn (its alert acknowledged) while it waited is not sent. One tried
+    """A delivery whose message was withdrawn (its alert acknowledged), or that was withdrawn from its
+    recipient (who left the response team) while a worker was sending it, is not sent again. One tried
     before through Notify is first looked up there, as a retry would be: when Notify took that try (its answer
     cut off, or its worker stopped before recording it), the person has it, so it is recorded as sent. One
     tried before by SMTP cannot be looked up: it is not sent, saying the earlier try may have gone."""
-    if not delivery.notification.withdrawn_because:
+    if not (delivery.notification.withdrawn_because or delivery.withdrawn_because):
         return None
+    # The message's withdrawal is shown with the message; the delivery's own, with the delivery.
+    because = "" if delivery.notification.withdrawn_because else f"{delivery.withdrawn_because} "
     try:
         taken = providers.taken_by_notify(delivery)
     except TemporaryFailure as error:
-        return {"status": DeliveryStatus.WITHDRAWN, "last_error": f"{error}. {EARLIER_TRY_MAY_HAVE_GONE}"}
+        return {
+            "status": DeliveryStatus.WITHDRAWN,
+            "last_error": f"{because}{error}. {EARLIER_TRY_MAY_HAVE_GONE}",
+        }
     # ``attempts`` counts this claim: more than one, and an earlier try may have been taken, unrecorded.
     if delivery.provider == providers.SMTP and delivery.attempts > 1:
         return {
             "status": DeliveryStatus.WITHDRAWN,
-            "last_error": f"The mail server cannot be asked whether it took it. {EARLIER_TRY_MAY_HAVE_GONE}",
+            "last_error": f"{because}The mail server cannot be asked whether it took it. "
+            f"{EARLIER_TRY_MAY_HAVE_GONE}",
         }
     if taken:
         return {
@@ -92,7 +99,7 @@ def _withdrawn(delivery) -> dict | None:
             "sent_at": timezone.now(),
             "last_error": "",
         }
-    return {"status": DeliveryStatus.WITHDRAWN}
+    return {"status": DeliveryStatus.WITHDRAWN, **({"last_error": because.strip()} if because else {})}
 
 
 def _after_sending(delivery) -> None:

@@ -101,6 +101,9 @@ class Delivery(models.Model):
     # (the first was killed, or lost its database).
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Why this delivery alone is no longer to be sent (its recipient left the response team) while a worker
+    # was sending it: read at its next claim, should that send be tried again.
+    withdrawn_because = models.TextField(blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -289,7 +289,11 @@ def withdraw(*, notification_ids, because: str) -> int:
 def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
     """Send ``recipient`` none of these messages' deliveries still waiting, for its first try or a retry
     (someone who left the response team mid-alert); each shows ``because``. One a worker has claimed is the
-    worker's: it is sent, once. Returns how many."""
+    worker's: it is sent, once, and not tried again should that send fail or its worker stop
+    (``delivery._withdrawn``). Returns how many were withdrawn now."""
+    Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.SENDING).update(
+        withdrawn_because=because
+    )
     waiting = Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.QUEUED)
     retrying = waiting.filter(attempts__gt=0).update(
         status=DeliveryStatus.WITHDRAWN,
