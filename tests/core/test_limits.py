@@ -20,14 +20,15 @@ from tests.incidents.builders import RECORD_FORM
 pytestmark = pytest.mark.django_db
 
 # Written by svtoolkit itself, never typed: what a delivery or a webhook's endpoint answered, a message's
-# rendered text and why it (or a webhook's delivery) was withdrawn, an alert step's note (naming whoever
-# the rota could not reach); and an uploaded contacts file waiting for its import, held to the upload's 2 MB
-# limit.
+# rendered text and why it (or one of its deliveries, or a webhook's) was withdrawn, an alert step's note
+# (naming whoever the rota could not reach); and an uploaded contacts file waiting for its import, held to
+# the upload's 2 MB limit.
 NOT_TYPED = {
     "partnerships.ContactImport.content",
     "messaging.Notification.body",
     "messaging.Notification.withdrawn_because",
     "messaging.Delivery.last_error",
+    "messaging.Delivery.withdrawn_because",
     "webhooks.WebhookDelivery.last_error",
     "webhooks.WebhookDelivery.withdrawn_because",
     "alerts.AlertStep.note",
