@@ -279,14 +279,34 @@ def test_members_whose_organisation_may_not_report_cannot_raise_an_alert(demo, d
         )
 
 
-def test_an_alert_with_a_number_that_is_not_a_phone_number_is_refused_whoever_raises_it(demo, demo_users):
+@pytest.mark.parametrize(
+    "number",
+    [
+        "call me",
+        # The defect: punctuation counted as digits, so these went on the rota and into every alert's text.
+        "----------",
+        "(((( ))))-",
+        "07700 9001",  # a mobile number missing two digits
+        "+44 7700 900123 4567",  # more digits than any phone number has
+    ],
+)
+def test_an_alert_with_a_number_that_is_not_a_phone_number_is_refused_whoever_raises_it(
+    demo, demo_users, number
+):
     with pytest.raises(DomainError) as refused:
-        raise_police_alert(demo, demo_users, callback_number="call me")
+        raise_police_alert(demo, demo_users, callback_number=number)
     assert (refused.value.field, refused.value.message) == (
         "callback_number",
         "Enter a phone number, like 07700 900123.",
     )
     assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "number", ["07700 900123", "020 7946 0199", "+44 (0)20 7946 0199", "+44 7700-900-123"]
+)
+def test_a_phone_number_written_in_any_usual_way_is_taken(number):
+    services.check_phone_number(number=number, field="callback_number")
 
 
 def test_a_rota_change_with_an_out_of_hours_number_that_is_not_a_phone_number_is_refused(demo, demo_users):

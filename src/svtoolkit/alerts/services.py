@@ -74,8 +74,10 @@ CLOCK_SLACK = timedelta(minutes=5)
 ESCALATION_WINDOW = timedelta(days=1)
 MAX_SHIFT = timedelta(days=7)
 MAX_ESCALATION_MINUTES = 240
-# A number to ring: 10 to 20 digits, spaces, brackets and dashes, perhaps after a +.
-PHONE_NUMBER = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+# A number to ring: digits, spaces, brackets and dashes, perhaps after a +; of digits, at least a UK
+# number's 10 (after its 0) and at most the 15 of the longest international number.
+PHONE_NUMBER = re.compile(r"^\+?[0-9 ()-]{10,25}$")
+PHONE_DIGITS = range(10, 16)
 # The example each number's message gives: a mobile to call back on, a landline out of hours.
 PHONE_EXAMPLES = {"callback_number": "07700 900123", "out_of_hours_number": "020 7946 0199"}
 # Three quarters of the hour in which partners are to hear of an incident (selectors.PARTNERS_TOLD_WITHIN):
@@ -93,7 +95,7 @@ def check_phone_number(*, number: str, field: str) -> None:
     """A number given to ring (``field`` is ``callback_number`` or ``out_of_hours_number``) looks like a phone
     number; an empty one is not checked here (the form and the API say whether one is needed)."""
     number = number.strip()
-    if number and not PHONE_NUMBER.match(number):
+    if number and not (PHONE_NUMBER.match(number) and sum(c.isdigit() for c in number) in PHONE_DIGITS):
         raise DomainError(f"Enter a phone number, like {PHONE_EXAMPLES[field]}.", field=field)
 
 
