@@ -379,6 +379,25 @@ def test_an_alert_text_notify_reports_failed_is_recorded_failed_by_the_alerts_sw
     assert ordinary.deliveries.get().status == DeliveryStatus.FAILED
 
 
+def test_an_email_of_no_partnership_notify_reports_failed_later_is_logged_for_the_operators(notify, caplog):
+    """The defect: a failure Notify reported after taking a message was recorded without a word in the log,
+    the one place a failure of a message no partnership's coordinators see (a password reset) is shown."""
+    notify.expect_request("/v2/notifications/email", method="POST").respond_with_handler(_accept([]))
+    _notify_reports(notify, {"status": "permanent-failure"})
+    reset = services.send(
+        kind="password_reset",
+        subject="Reset your password",
+        body="Choose a new password: http://x/reset/abc/",
+        recipients=[Recipient(label="Sam", email="sam@example.org")],
+    )
+    delivery.deliver_due()
+    with caplog.at_level("ERROR", logger="svtoolkit"):
+        assert delivery.check_notify_statuses() == 1
+    failed = reset.deliveries.get()
+    assert failed.status == DeliveryStatus.FAILED
+    assert f"messaging.Delivery {failed.pk} failed for good: {failed.last_error}" in caplog.messages
+
+
 def test_a_status_check_notify_does_not_answer_in_time_gives_up_and_is_asked_again_next_run(notify, settings):
     """Each question has SVTOOLKIT_NOTIFY_STATUS_TIMEOUT (1 s here, the send timeout 10 s) and none is asked
     after SVTOOLKIT_NOTIFY_STATUS_SECONDS (1 s): a hung Notify holds the alerts' sweep for about a second, and

@@ -47,6 +47,12 @@ class PermanentFailure(Exception):
         self.code = code
 
 
+def log_failed_for_good(model: type[Model], pk: int, reason: str) -> None:
+    """For operators: the one place a failure no partnership's coordinators see is shown (a password reset
+    has no partnership), whether the send failed or its provider reported later that it never arrived."""
+    logger.error("%s %s failed for good: %s", model._meta.label, pk, reason)
+
+
 def doubling_wait(attempts: int, *, first: int, longest: int) -> timedelta:
     """The wait before the next try: ``first`` seconds after the first, doubling with each try, up to
     ``longest``."""
@@ -212,14 +218,7 @@ class Sender:
                     pk=delivery.pk, status=SENDING, attempts=delivery.attempts
                 ).update(claimed_until=None, **outcome)
                 if recorded and outcome.get("status") == FAILED:
-                    # For operators: the one place a failure no partnership's coordinators see is shown
-                    # (a password reset has no partnership).
-                    logger.error(
-                        "%s %s failed for good: %s",
-                        self.model._meta.label,
-                        delivery.pk,
-                        outcome.get("last_error", ""),
-                    )
+                    log_failed_for_good(self.model, delivery.pk, outcome.get("last_error", ""))
                 return
             except OperationalError:
                 if time.monotonic() > deadline:

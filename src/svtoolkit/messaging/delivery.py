@@ -10,7 +10,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from svtoolkit.core.sending import EARLIER_TRY_MAY_HAVE_GONE, Sender, TemporaryFailure, doubling_wait
+from svtoolkit.core.sending import (
+    EARLIER_TRY_MAY_HAVE_GONE,
+    Sender,
+    TemporaryFailure,
+    doubling_wait,
+    log_failed_for_good,
+)
 from svtoolkit.messaging import providers
 from svtoolkit.messaging.models import (
     Channel,
@@ -187,9 +193,13 @@ def _check_notify_statuses(among: Q) -> int:
             )
             remove_secret_once_sent(delivery.notification)
         elif status in providers.NOTIFY_FAILED:
-            changed += Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
-                status=DeliveryStatus.FAILED, last_error=providers.NOTIFY_FAILED[status]
+            reason = providers.NOTIFY_FAILED[status]
+            failed = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENT).update(
+                status=DeliveryStatus.FAILED, last_error=reason
             )
+            if failed:
+                log_failed_for_good(Delivery, delivery.pk, reason)
+            changed += failed
     return changed
 
 
