@@ -372,6 +372,31 @@ def test_an_endpoint_switched_off_is_sent_only_new_events_once_it_is_on_again(
     assert len(receiver.requests) == 2
 
 
+def test_an_event_waiting_for_a_retry_when_its_endpoint_is_switched_off_says_an_earlier_try_may_have_gone(
+    demo, demo_users, endpoint, receiver
+):
+    """The defect: an event whose first try had no answer in time (the endpoint may have taken it) was
+    withdrawn, on switching the endpoint off, as never sent; withdrawn at its next claim, it said a try may
+    have gone."""
+    receiver.answers = ["hang"]
+    publish(demo, "alert.raised")
+    delivery.deliver_due()
+    waiting = the_delivery()
+    assert (waiting.status, waiting.attempts) == (WebhookDeliveryStatus.QUEUED, 1)
+    services.change_endpoint(
+        endpoint=endpoint,
+        is_active=False,
+        expected_revision=endpoint.revision,
+        by=demo_users["coordinator"],
+        url=endpoint.url,
+        description="",
+        event_types=endpoint.event_types,
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == WebhookDeliveryStatus.WITHDRAWN
+    assert waiting.last_error.endswith("An earlier try may have been sent.")
+
+
 def test_a_failed_event_is_not_sent_again_to_an_endpoint_switched_off(demo, demo_users, endpoint):
     failed = failed_delivery(endpoint)
     fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}

@@ -10,6 +10,8 @@ import json
 import secrets
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from svtoolkit.audit.services import record_created, record_updated
@@ -17,7 +19,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
 from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
 from svtoolkit.core.queueing import enqueue_after_commit
-from svtoolkit.core.sending import queue_again
+from svtoolkit.core.sending import EARLIER_TRY_MAY_HAVE_GONE, queue_again
 from svtoolkit.webhooks import delivery
 from svtoolkit.webhooks.models import (
     WebhookDelivery,
@@ -150,9 +152,17 @@ def withdraw_waiting(*, endpoint, by) -> int:
     because = f"the endpoint was switched off by {by} at {timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
     not_withdrawn = WebhookDelivery.objects.filter(endpoint=endpoint, withdrawn_because="")
     not_withdrawn.filter(status=WebhookDeliveryStatus.SENDING).update(withdrawn_because=because)
-    return not_withdrawn.filter(status=WebhookDeliveryStatus.QUEUED).update(
-        status=WebhookDeliveryStatus.WITHDRAWN, withdrawn_because=because, claimed_until=None
+    waiting = not_withdrawn.filter(status=WebhookDeliveryStatus.QUEUED)
+    withdrawn = {
+        "status": WebhookDeliveryStatus.WITHDRAWN,
+        "withdrawn_because": because,
+        "claimed_until": None,
+    }
+    # One tried before may have reached the endpoint (its answer came too late, say), as the claim says too.
+    retrying = waiting.filter(attempts__gt=0).update(
+        **withdrawn, last_error=Concat(F("last_error"), Value(f" {EARLIER_TRY_MAY_HAVE_GONE}"))
     )
+    return retrying + waiting.update(**withdrawn)
 
 
 @transaction.atomic
