@@ -496,6 +496,39 @@ def test_a_stale_contribution_shows_their_version_on_the_page(client_for, incide
     assert DebriefContribution.objects.get().went_well == "Fast arrests"
 
 
+def test_another_organisation_chosen_on_the_change_page_of_one_does_not_replace_its_part_unseen(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the change page of one organisation's part carried that part's revision, and choosing
+    another organisation in its list compared that revision with the other's part: both at their first
+    revision, the other's part, never shown, was replaced. Now it is a conflict, showing the other's part."""
+    debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    council = demo.organisations.get(kind="council")
+    ours = review_services.contribute_to_review(
+        debrief=debrief, organisation=council, by=demo_users["responder"],
+        went_well="Quick rest centre", went_badly="Late leaflets", to_change="Print ahead",
+    )  # fmt: skip
+    theirs = review_services.contribute_to_review(
+        debrief=debrief, organisation=police, by=demo_users["police"],
+        went_well="Fast arrests", went_badly="Radio gaps", to_change="Radio plan",
+    )  # fmt: skip
+    change_ours = reverse("recovery:review_contribute", args=[incident.pk]) + f"?organisation={council.pk}"
+    client = client_for("responder")
+    form = form_on(client.get(change_ours), having="went_well")
+    assert form["revision"] == str(ours.revision) == str(theirs.revision)
+
+    response = client.post(
+        change_ours,
+        {**form, "organisation": police.pk, "went_well": "Mine", "went_badly": "Mine", "to_change": "Mine"},
+    )
+
+    assert response.status_code == 200
+    assert "Fast arrests" in response.content.decode()
+    assert DebriefContribution.objects.get(pk=theirs.pk).went_well == "Fast arrests"
+    assert DebriefContribution.objects.get(pk=ours.pk).went_well == "Quick rest centre"
+
+
 def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_users):
     debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     with pytest.raises(DomainError, match="No organisation has contributed"):

@@ -61,7 +61,8 @@ def review_contribute(request, incident_id):
     if debrief is None:
         return _not_started(request, shown)
     organisations = access.organisations_spoken_for(request.user, request.partnership)
-    chosen = request.GET.get("organisation") or request.POST.get("organisation")
+    # The part the page shows, whose revision it carries: the one asked for, or theirs if they speak for one.
+    chosen = request.GET.get("organisation")
     if not chosen and len(organisations) == 1:
         chosen = str(organisations[0].pk)
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
@@ -84,7 +85,7 @@ def review_contribute(request, incident_id):
         heading="Your organisation's part of the review",
         button="Save",
         save=lambda data: services.contribute_to_review(
-            debrief=debrief, by=request.user, request=request, **revised(data)
+            debrief=debrief, by=request.user, request=request, **revised(_as_shown(data, existing))
         ),
         success=lambda contribution: f"{contribution.organisation}'s part of the review was saved.",
         done=_review(shown),
@@ -92,6 +93,14 @@ def review_contribute(request, incident_id):
         # The form is moved onto the stored record by then: the organisation is the one sent (and validated).
         on_conflict=lambda: _their_contribution(debrief, request.POST["organisation"]),
     )
+
+
+def _as_shown(data: dict, shown) -> dict:
+    """The form's revision is that of the part the page showed: saved as another organisation's part, it
+    compares as a first save, so a part the person never saw is not replaced (the conflict shows it)."""
+    if shown is None or data["organisation"].pk != shown.organisation_id:
+        return {**data, "revision": None}
+    return data
 
 
 def _their_contribution(debrief, organisation_id) -> dict:
