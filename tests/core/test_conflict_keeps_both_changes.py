@@ -158,3 +158,31 @@ def test_a_stale_edit_whose_page_held_garbled_originals_is_shown_as_a_conflict(c
         assert conflict.status_code == 200
         assert "In hospital." in conflict.content.decode()
     assert Incident.objects.get(pk=incident.pk).summary == incident.summary
+
+
+@pytest.mark.parametrize("page", ["incidents:plan_update", "incidents:partners"])
+def test_a_list_page_sent_back_with_garbled_records_shown_changes_nothing_and_says_so(
+    client_for, demo, demo_users, page
+):
+    """The defect: what a list page showed of its records, nested past the JSON decoder's depth, was a server
+    error. Garbled in any way, it now says nothing of what the page showed: the page is shown again (the plan
+    saying its actions changed meanwhile) and nothing is saved."""
+    incident, action = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    url = reverse(page, args=[incident.pk])
+    sent = (
+        {"actions": [action.pk], "status": "done", "note": ""}
+        if page == "incidents:plan_update"
+        else form_on(client.get(url), having="shown")
+    )
+
+    def stored():
+        actions = PlanAction.objects.filter(incident=incident).values_list("pk", "status", "revision")
+        partners = incident.participations.values_list("organisation_id", "contact_id", "informed_at")
+        return sorted(actions), sorted(partners)
+
+    before = stored()
+    for garbled in ("[" * 100_000, "{", '"not a dict"'):
+        response = client.post(url, {**sent, "shown": garbled})
+        assert response.status_code == 200, garbled
+        assert stored() == before, garbled

@@ -456,6 +456,24 @@ class RevisionChecked:
         return clashes
 
 
+class WhatThePageShowed(forms.JSONField):
+    """A hidden field of JSON the page wrote. Not JSON, or nested past the decoder's depth, it says nothing
+    of what the page showed (as ``RevisionChecked.originals`` takes it): the records it lists count as
+    changed meanwhile, and the page shows them as stored now, rather than an error no one can put right."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except (forms.ValidationError, RecursionError):
+            return None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return None
+
+
 class ShownRecords:
     """Mixin for a form that changes records its page lists, which have no form of their own (an incident's
     partners, the plan's actions): its hidden ``shown`` carries what the page showed of each, ``{id: value}``
@@ -465,7 +483,7 @@ class ShownRecords:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[SHOWN] = forms.JSONField(widget=forms.HiddenInput, required=False)
+        self.fields[SHOWN] = WhatThePageShowed(widget=forms.HiddenInput, required=False)
         # Read only when the page is drawn: a form sent back holds what its page showed.
         self.initial.setdefault(SHOWN, self.stored_now)
 
