@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -165,6 +165,14 @@ def test_a_closed_incident_offers_no_reading_to_record_nor_action_to_add(client_
     closed(incident, demo_users["responder"])
     page = client.get(overview).content.decode()
     assert [link for link in offered if link in page] == []  # each would be refused
+
+
+def test_a_reading_from_a_clock_a_little_fast_is_taken_and_one_further_ahead_is_refused():
+    """The defect: a reading sent with its device's time 30 seconds ahead of the server's was refused as in
+    the future, where an incident or an alert is given five minutes' grace for a fast clock."""
+    services.check_observed_at(observed_at=timezone.now() + timedelta(seconds=30))
+    with pytest.raises(DomainError, match="cannot be in the future"):
+        services.check_observed_at(observed_at=timezone.now() + timedelta(minutes=6))
 
 
 def test_bad_readings_are_explained(client_for, incident):

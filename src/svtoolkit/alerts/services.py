@@ -37,6 +37,7 @@ from svtoolkit.alerts.models import (
     LaunchRule,
 )
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
+from svtoolkit.core.datetimes import CLOCK_SKEW
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import selectors as incident_selectors
@@ -68,8 +69,6 @@ SOURCE_BY_KIND = {
     OrganisationKind.VOLUNTARY: NotificationSource.VOLUNTARY,
     OrganisationKind.FAITH: NotificationSource.VOLUNTARY,
 }
-# An alert can say it happened a little ahead of the server's clock (a phone's clock runs fast).
-CLOCK_SLACK = timedelta(minutes=5)
 # Escalation looks at alerts raised in the last day: every step of any policy has run by then.
 ESCALATION_WINDOW = timedelta(days=1)
 MAX_SHIFT = timedelta(days=7)
@@ -126,7 +125,7 @@ def raise_alert(
         raise DomainError("You cannot raise an incident alert in this partnership.")
     check_phone_number(number=callback_number, field="callback_number")
     now = timezone.now()
-    if occurred_at > now + CLOCK_SLACK:
+    if occurred_at > now + CLOCK_SKEW:
         raise DomainError("The time it happened cannot be in the future.", field="occurred_at")
     check_coordinates(latitude=latitude, longitude=longitude, field="latitude")
     organisation = access.lead_organisation_of(by, partnership)

@@ -23,6 +23,10 @@ from django.utils.dateparse import parse_datetime
 
 from svtoolkit.core.limits import within_supported_years
 
+# How far ahead of the server's a clock that says when something happened may be (a phone's, a police
+# system's, a few minutes fast): a time no further ahead is not refused as in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 INPUT_FORMATS = [DATETIME_FORMAT, "%Y-%m-%d %H:%M"]
 FIRST, SECOND = "first", "second"  # the two times a wall-clock time happens when the clocks go back

@@ -4,7 +4,7 @@ Every function writes the incident's timeline and the audit log, in one transact
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.datetimes import CLOCK_SKEW
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import (
     refuse_if_any_changed,
@@ -62,8 +63,6 @@ from svtoolkit.playbooks.selectors import published_version
 
 # Higher apps name the events they record, and lock incidents, through this module.
 __all__ = ["CompletingEvent", "locked_incidents"]
-# A clock a few minutes fast (a phone's, say) must not refuse an incident that has just happened.
-CLOCK_SKEW = timedelta(minutes=5)
 
 NO_DECLARING_OFFICER = "Enter the officer who declared it."
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
+from svtoolkit.core.datetimes import CLOCK_SKEW
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
@@ -21,8 +22,8 @@ from svtoolkit.tension.selectors import same_area_names
 
 
 def check_observed_at(*, observed_at) -> None:
-    """A reading is of what was seen: never of the future."""
-    if observed_at > timezone.now():
+    """A reading is of what was seen: never of the future (a clock a few minutes fast allowed for)."""
+    if observed_at > timezone.now() + CLOCK_SKEW:
         raise DomainError("A reading cannot be in the future.", field="observed_at")
 
 
