@@ -836,3 +836,40 @@ def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowled
     participation = incident.participations.get(organisation=police)
     assert (participation.acknowledged_at, participation.informed_at) == (None, None)
     assert incident.timeline.filter(text__startswith="Ray was taken out of the directory").exists()
+
+
+@pytest.mark.parametrize("changed_email", [True, False])
+def test_a_link_sent_to_a_contacts_old_email_address_no_longer_acknowledges_for_the_partner(
+    incident, demo_users, client, django_capture_on_commit_callbacks, changed_email
+):
+    """The defect: Ray's address in the directory was corrected to Sam's after the notice went to Ray, and
+    whoever read Ray's mailbox could still acknowledge for the police, recorded as by Sam's address; the
+    police were never told at the new one. Now the old link stops, and the police show as not told, so
+    informing partners tells them at the new address. A change that leaves the address keeps the link."""
+    from svtoolkit.partnerships.services import update_contact
+
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
+    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    rays_link = re.search(r"/incidents/acknowledge/\S+/", mail.outbox[0].body).group(0)
+
+    details = {"name": "Sam", "email": "sam@police.example.org" if changed_email else ray.email}
+    update_contact(contact=ray, expected_revision=ray.revision, details=details, by=demo_users["coordinator"])
+    response = client.post(rays_link)
+
+    participation = incident.participations.get(organisation=police)
+    if not changed_email:
+        assert response.status_code == 200 and participation.acknowledged_at is not None
+        return
+    assert response.status_code == 404
+    assert (participation.acknowledged_at, participation.informed_at) == (None, None)
+    assert incident.timeline.filter(
+        text="Sam's email address was changed, so the link sent to the old address no longer acknowledges "
+        f"for {police}: inform partners to tell them at the new one."
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    assert mail.outbox[-1].to == ["sam@police.example.org"]

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.incidents.signals import stopped_taking_part
-from svtoolkit.partnerships.signals import contact_deactivated
+from svtoolkit.partnerships.signals import contact_deactivated, contact_readdressed
 
 
 @receiver(member_removed, dispatch_uid="incidents-need-to-know-of-former-member")
@@ -28,9 +28,34 @@ def drop_need_to_know_no_longer_seen(sender, *, membership, by, request=None, **
 
 @receiver(contact_deactivated, dispatch_uid="incidents-forget-notices-to-former-contact")
 def forget_notices_to_former_contact(sender, *, contact, by, request=None, **kwargs):
-    from svtoolkit.incidents.services import forget_notices_to_former_contact
+    from svtoolkit.incidents.services import forget_notices_to_contact
 
-    forget_notices_to_former_contact(contact=contact, by=by, request=request)
+    forget_notices_to_contact(
+        contact=contact,
+        reason="contact taken out of the directory",
+        note=lambda organisation: (
+            f"{contact.name} was taken out of the directory, so the link sent to them "
+            f"no longer acknowledges for {organisation}: choose a new contact to tell them."
+        ),
+        by=by,
+        request=request,
+    )
+
+
+@receiver(contact_readdressed, dispatch_uid="incidents-forget-notices-to-old-address")
+def forget_notices_to_old_address(sender, *, contact, by, request=None, **kwargs):
+    from svtoolkit.incidents.services import forget_notices_to_contact
+
+    forget_notices_to_contact(
+        contact=contact,
+        reason="contact's email address changed",
+        note=lambda organisation: (
+            f"{contact.name}'s email address was changed, so the link sent to the old "
+            f"address no longer acknowledges for {organisation}: inform partners to tell them at the new one."
+        ),
+        by=by,
+        request=request,
+    )
 
 
 @receiver(stopped_taking_part, dispatch_uid="incidents-need-to-know-of-organisation-no-longer-taking-part")

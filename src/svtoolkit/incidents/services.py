@@ -4,6 +4,7 @@ Every function writes the incident's timeline and the audit log, in one transact
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -441,11 +442,14 @@ def _forget_notice(participation) -> list[str]:
 
 
 @transaction.atomic
-def forget_notices_to_former_contact(*, contact, by, request=None) -> list[Participation]:
-    """A contact taken out of the directory (they may have left) no longer speaks for their organisation:
-    in each open incident where they were told and have not acknowledged, their link stops working and the
-    partner shows as not told, so informing partners asks for a new contact, as a replaced contact is.
-    Returns the partners concerned."""
+def forget_notices_to_contact(
+    *, contact, reason: str, note: Callable[[object], str], by, request=None
+) -> list[Participation]:
+    """A link sent to ``contact`` no longer speaks for their organisation (they were taken out of the
+    directory, or their email address changed: the audit's ``reason``): in each open incident where they
+    were told and have not acknowledged, the link stops working and the partner shows as not told, so
+    informing partners tells them again (at the new address, or asks for a new contact). The timeline says
+    ``note(organisation)``. Returns the partners concerned."""
     waiting = Participation.objects.filter(
         contact=contact, informed_at__isnull=False, acknowledged_at__isnull=True
     ).exclude(incident__status=IncidentStatus.CLOSED)
@@ -458,20 +462,8 @@ def forget_notices_to_former_contact(*, contact, by, request=None) -> list[Parti
         if not unanswered.update(**forget):
             continue
         incident = participation.incident
-        history.note(
-            incident,
-            by,
-            f"{contact.name} was taken out of the directory, so the link sent to them no longer acknowledges "
-            f"for {participation.organisation}: choose a new contact to tell them.",
-        )
-        history.audit(
-            incident,
-            by,
-            AuditAction.UPDATE,
-            participation,
-            request,
-            reason="contact taken out of the directory",
-        )
+        history.note(incident, by, note(participation.organisation))
+        history.audit(incident, by, AuditAction.UPDATE, participation, request, reason=reason)
         forgotten.append(participation)
     return forgotten
 

@@ -28,7 +28,7 @@ from svtoolkit.partnerships.models import (
     SharingAgreement,
     SupportService,
 )
-from svtoolkit.partnerships.signals import contact_deactivated, partnership_moved
+from svtoolkit.partnerships.signals import contact_deactivated, contact_readdressed, partnership_moved
 
 
 @transaction.atomic
@@ -212,8 +212,14 @@ def create_contact(*, organisation, details: dict, by, request=None) -> Contact:
 
 @transaction.atomic
 def update_contact(*, contact, expected_revision: int, details: dict, by, request=None) -> Contact:
+    """Save an edit of a contact. A new email address is told to the incidents app
+    (``signals.contact_readdressed``): a link sent to the old one no longer acknowledges."""
     _check_details(details, CONTACT_FIELDS)
-    return _update(contact, expected_revision=expected_revision, details=details, by=by, request=request)
+    emailed = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
+    _update(contact, expected_revision=expected_revision, details=details, by=by, request=request)
+    if "email" in details and details["email"].strip().casefold() != emailed.strip().casefold():
+        contact_readdressed.send(sender=Contact, contact=contact, by=by, request=request)
+    return contact
 
 
 @transaction.atomic

@@ -13,3 +13,8 @@ partnership_moved = Signal()
 # the incidents app stops the acknowledgement link sent to the contact (who may have left) from speaking for
 # their organisation.
 contact_deactivated = Signal()
+
+# Sent inside the transaction of ``services.update_contact`` when the contact's email address changes, with
+# ``contact``, ``by`` and ``request``: the incidents app stops the acknowledgement link sent to the old
+# address (read by whoever has that mailbox now) from speaking for the organisation.
+contact_readdressed = Signal()
