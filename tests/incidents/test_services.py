@@ -814,6 +814,18 @@ def test_a_correction_refused_for_a_record_about_someone_affected_does_not_give_
     assert incident.occurred_at == AFTERNOON - timedelta(days=3)
 
 
+def _police_told_through_ray(incident, demo_users, django_capture_on_commit_callbacks):
+    """The police take part with Ray as their contact, and Ray has been sent the notice: the police, Ray,
+    and the link in Ray's email."""
+    responder = demo_users["responder"]
+    police = incident.participations.get(organisation__kind="police").organisation
+    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
+    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inform_partners(incident=incident, by=responder)
+    return police, ray, re.search(r"/incidents/acknowledge/\S+/", mail.outbox[0].body).group(0)
+
+
 def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowledges_for_the_partner(
     incident, demo_users, client, django_capture_on_commit_callbacks
 ):
@@ -821,13 +833,9 @@ def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowled
     speaks for the police, and the police show as not told, so the coordinator is asked for a new contact."""
     from svtoolkit.partnerships.services import deactivate_contact
 
-    responder = demo_users["responder"]
-    police = incident.participations.get(organisation__kind="police").organisation
-    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
-    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.inform_partners(incident=incident, by=responder)
-    rays_link = re.search(r"/incidents/acknowledge/\S+/", mail.outbox[0].body).group(0)
+    police, ray, rays_link = _police_told_through_ray(
+        incident, demo_users, django_capture_on_commit_callbacks
+    )
 
     deactivate_contact(contact=ray, by=demo_users["coordinator"])
     response = client.post(rays_link)
@@ -848,13 +856,9 @@ def test_a_link_sent_to_a_contacts_old_email_address_no_longer_acknowledges_for_
     informing partners tells them at the new address. A change that leaves the address keeps the link."""
     from svtoolkit.partnerships.services import update_contact
 
-    responder = demo_users["responder"]
-    police = incident.participations.get(organisation__kind="police").organisation
-    ray = Contact.objects.create(organisation=police, name="Ray", email="ray@police.example.org")
-    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.inform_partners(incident=incident, by=responder)
-    rays_link = re.search(r"/incidents/acknowledge/\S+/", mail.outbox[0].body).group(0)
+    police, ray, rays_link = _police_told_through_ray(
+        incident, demo_users, django_capture_on_commit_callbacks
+    )
 
     details = {"name": "Sam", "email": "sam@police.example.org" if changed_email else ray.email}
     update_contact(contact=ray, expected_revision=ray.revision, details=details, by=demo_users["coordinator"])
@@ -871,5 +875,5 @@ def test_a_link_sent_to_a_contacts_old_email_address_no_longer_acknowledges_for_
         f"for {police}: inform partners to tell them at the new one."
     ).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        services.inform_partners(incident=incident, by=responder)
+        services.inform_partners(incident=incident, by=demo_users["responder"])
     assert mail.outbox[-1].to == ["sam@police.example.org"]

@@ -26,36 +26,28 @@ def drop_need_to_know_no_longer_seen(sender, *, membership, by, request=None, **
     )
 
 
-@receiver(contact_deactivated, dispatch_uid="incidents-forget-notices-to-former-contact")
-def forget_notices_to_former_contact(sender, *, contact, by, request=None, **kwargs):
+# Why a link sent to a contact stops acknowledging, by what the partnerships app tells: the audit's reason,
+# and the timeline's note (``{contact}``, ``{organisation}``).
+LINK_STOPPED_BECAUSE = {
+    contact_deactivated: (
+        "contact taken out of the directory",
+        "{contact} was taken out of the directory, so the link sent to them no longer acknowledges for "
+        "{organisation}: choose a new contact to tell them.",
+    ),
+    contact_readdressed: (
+        "contact's email address changed",
+        "{contact}'s email address was changed, so the link sent to the old address no longer acknowledges "
+        "for {organisation}: inform partners to tell them at the new one.",
+    ),
+}
+
+
+@receiver(list(LINK_STOPPED_BECAUSE), dispatch_uid="incidents-forget-notices-to-contact")
+def forget_notices_to_contact(sender, *, signal, contact, by, request=None, **kwargs):
     from svtoolkit.incidents.services import forget_notices_to_contact
 
-    forget_notices_to_contact(
-        contact=contact,
-        reason="contact taken out of the directory",
-        note=lambda organisation: (
-            f"{contact.name} was taken out of the directory, so the link sent to them "
-            f"no longer acknowledges for {organisation}: choose a new contact to tell them."
-        ),
-        by=by,
-        request=request,
-    )
-
-
-@receiver(contact_readdressed, dispatch_uid="incidents-forget-notices-to-old-address")
-def forget_notices_to_old_address(sender, *, contact, by, request=None, **kwargs):
-    from svtoolkit.incidents.services import forget_notices_to_contact
-
-    forget_notices_to_contact(
-        contact=contact,
-        reason="contact's email address changed",
-        note=lambda organisation: (
-            f"{contact.name}'s email address was changed, so the link sent to the old "
-            f"address no longer acknowledges for {organisation}: inform partners to tell them at the new one."
-        ),
-        by=by,
-        request=request,
-    )
+    reason, note = LINK_STOPPED_BECAUSE[signal]
+    forget_notices_to_contact(contact=contact, reason=reason, note=note, by=by, request=request)
 
 
 @receiver(stopped_taking_part, dispatch_uid="incidents-need-to-know-of-organisation-no-longer-taking-part")

@@ -4,7 +4,6 @@ Every function writes the incident's timeline and the audit log, in one transact
 """
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -442,14 +441,12 @@ def _forget_notice(participation) -> list[str]:
 
 
 @transaction.atomic
-def forget_notices_to_contact(
-    *, contact, reason: str, note: Callable[[object], str], by, request=None
-) -> list[Participation]:
+def forget_notices_to_contact(*, contact, reason: str, note: str, by, request=None) -> list[Participation]:
     """A link sent to ``contact`` no longer speaks for their organisation (they were taken out of the
     directory, or their email address changed: the audit's ``reason``): in each open incident where they
     were told and have not acknowledged, the link stops working and the partner shows as not told, so
     informing partners tells them again (at the new address, or asks for a new contact). The timeline says
-    ``note(organisation)``. Returns the partners concerned."""
+    ``note``, given ``contact`` and ``organisation``. Returns the partners concerned."""
     waiting = Participation.objects.filter(
         contact=contact, informed_at__isnull=False, acknowledged_at__isnull=True
     ).exclude(incident__status=IncidentStatus.CLOSED)
@@ -462,7 +459,7 @@ def forget_notices_to_contact(
         if not unanswered.update(**forget):
             continue
         incident = participation.incident
-        history.note(incident, by, note(participation.organisation))
+        history.note(incident, by, note.format(contact=contact.name, organisation=participation.organisation))
         history.audit(incident, by, AuditAction.UPDATE, participation, request, reason=reason)
         forgotten.append(participation)
     return forgotten
