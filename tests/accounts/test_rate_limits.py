@@ -60,6 +60,20 @@ def test_a_client_that_fails_to_sign_in_too_often_must_wait_even_with_the_right_
     assert sign_in(client, "viewer@example.org").status_code == 302
 
 
+def test_a_client_cannot_dodge_the_sign_in_limit_by_taking_a_fresh_ipv6_address_from_its_network(
+    client, demo, settings, clock
+):
+    """The defect: the limit counted each IPv6 address alone, and a client holds a whole /64 network of them:
+    a fresh address for every try was never limited. Now the network counts as one client."""
+    settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "3/15m"
+    tries = ("coordinator@example.org", "responder@example.org", "nobody@example.org")
+    for host, email in enumerate(tries, start=1):
+        assert sign_in(client, email, "wrong password", address=f"2001:db8:1:2::{host}").status_code == 200
+
+    assert sign_in(client, "viewer@example.org", address="2001:db8:1:2::4").status_code == 429
+    assert sign_in(client, "viewer@example.org", address="2001:db8:1:3::1").status_code == 302
+
+
 def test_wrong_current_passwords_count_towards_the_clients_limit(client_for, demo_users, settings, clock):
     settings.SVTOOLKIT_RATE_SIGN_IN_PER_CLIENT = "2/15m"
     client = client_for("health")
@@ -103,6 +117,19 @@ def test_reset_links_for_one_address_are_limited_from_any_client(client, demo, s
         assert ask_for_reset(client, "nobody@example.org").status_code == 302
     assert ask_for_reset(client, "nobody@example.org").status_code == 429
     assert ask_for_reset(client, "responder@example.org").status_code == 302
+
+
+def test_reset_links_for_one_address_are_limited_however_its_letters_are_written(
+    client, demo, settings, clock
+):
+    """The defect: the count was kept by the address in small letters, but the account is found by a wider
+    match (Django's, as Unicode compares letters: a long s "ſ" is an "s"), so each way of writing an address
+    had a limit of its own, and the one inbox got them all."""
+    settings.SVTOOLKIT_RATE_PASSWORD_RESET_PER_ADDRESS = "2/h"
+    for written in ("responder@example.org", "RESPONDER@example.org"):
+        assert ask_for_reset(client, written, address="198.51.100.1").status_code == 302
+
+    assert ask_for_reset(client, "re\u017fponder@example.org", address="198.51.100.2").status_code == 429
 
 
 def test_reset_links_asked_for_by_one_client_are_limited_whatever_the_address(client, demo, settings, clock):

@@ -2,13 +2,14 @@
 account: these count by the client's address (and, for resets, by the address a link is asked for), so one
 client cannot try password after password across many accounts, nor fill someone's inbox with reset links."""
 
+import ipaddress
 import math
+import unicodedata
 from functools import wraps
 
 from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 
-from svtoolkit.accounts.models import normalise_email
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import client_ip, record_counted
 from svtoolkit.core import ratelimits
@@ -21,7 +22,22 @@ RESET_PER_ADDRESS = "SVTOOLKIT_RATE_PASSWORD_RESET_PER_ADDRESS"
 
 
 def _client(request) -> str:
-    return client_ip(request) or "unknown"
+    """The client a limit counts: its IPv4 address, or the /64 network of its IPv6 one, as a home or office
+    is given a whole /64 and may take a fresh address from it for every try."""
+    address = client_ip(request)
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network((ip, 64), strict=False))
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
+
+
+def _mailbox(email: str) -> str:
+    """The address a reset limit counts, written as the account is looked up (Django's reset form compares
+    addresses as Unicode compares letters: NFKC, then case folded), so no way of writing one address has a
+    limit of its own."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def _refuse(request, used: ratelimits.Usage, *, limit: str, doing: str):
@@ -92,7 +108,7 @@ def password_reset_limited(view):
     def limited(request, *args, **kwargs):
         if request.method == "POST":
             keys = {RESET_PER_CLIENT: _client(request)}
-            address = normalise_email(str(request.POST.get("email", "")))
+            address = _mailbox(str(request.POST.get("email", "")))
             if address:
                 keys[RESET_PER_ADDRESS] = address
             over = {}
