@@ -28,9 +28,11 @@ def _client(request) -> str:
     if address is None:
         return "unknown"
     ip = ipaddress.ip_address(address)
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network((ip, 64), strict=False))
-    return str(getattr(ip, "ipv4_mapped", None) or ip)
+    if ip.version == 4:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network((ip, 64), strict=False))
 
 
 def _mailbox(email: str) -> str:
