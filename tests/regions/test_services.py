@@ -165,12 +165,8 @@ def test_closed_incidents_exercises_and_other_regions_stay_off_the_board(demo, d
     assert [each.reference for each in shown] == [incident.reference]
 
 
-def test_a_partnership_keeping_its_dates_from_the_region_has_its_incidents_after_the_dated_ones(
-    demo, demo_users
-):
-    """The defect: the board placed every incident by the date notified, so an incident whose partnership
-    keeps its dates from the region sat between its neighbours' dated ones, telling the region its date. Now
-    such incidents come after the dated ones, by borough and newest reference first."""
+def neighbour_keeping_its_dates(demo):
+    """Eastmere, the demo's neighbour, letting the region see its incidents' status and not their dates."""
     eastmere = neighbour(demo)
     services.choose_regional_sharing(
         partnership=eastmere,
@@ -178,26 +174,68 @@ def test_a_partnership_keeping_its_dates_from_the_region_has_its_incidents_after
         by=eastmere.memberships.get().user,
         expected_revision=None,
     )
+    return eastmere
+
+
+def notified(partnership, moment, sequence):
+    return IncidentFactory(partnership=partnership, occurred_at=moment, notified_at=moment, sequence=sequence)
+
+
+def board_references(demo, demo_users, now):
+    board = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)
+    return [incident.reference for incident in board["incidents"]]
+
+
+def test_a_partnership_keeping_its_dates_from_the_region_has_its_incidents_after_the_dated_ones(
+    demo, demo_users
+):
+    """The defect: the board placed every incident by the date notified, so an incident whose partnership
+    keeps its dates from the region sat between its neighbours' dated ones, telling the region its date. Now
+    such incidents come after the dated ones, by borough and newest reference first."""
+    eastmere = neighbour_keeping_its_dates(demo)
     now = timezone.now()
 
-    def notified(partnership, hours_ago, sequence):
-        moment = now - timedelta(hours=hours_ago)
-        return IncidentFactory(
-            partnership=partnership, occurred_at=moment, notified_at=moment, sequence=sequence
-        ).reference
+    def hours_ago(hours):
+        return now - timedelta(hours=hours)
 
-    eastmere_older, eastmere_newer = notified(eastmere, 50, 1), notified(eastmere, 2, 2)
-    eastmere_recorded_last = notified(eastmere, 30, 3)  # notified earlier, recorded after
-    northbridge_older, northbridge_newer = notified(demo, 40, 1), notified(demo, 10, 2)
+    eastmere_older = notified(eastmere, hours_ago(50), 1).reference
+    eastmere_newer = notified(eastmere, hours_ago(2), 2).reference
+    eastmere_recorded_last = notified(
+        eastmere, hours_ago(30), 3
+    ).reference  # notified earlier, recorded after
+    northbridge_older = notified(demo, hours_ago(40), 1).reference
+    northbridge_newer = notified(demo, hours_ago(10), 2).reference
 
-    board = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)["incidents"]
-    assert [incident.reference for incident in board] == [
+    assert board_references(demo, demo_users, now) == [
         northbridge_newer,
         northbridge_older,
         eastmere_recorded_last,
         eastmere_newer,
         eastmere_older,
     ]
+
+
+def test_which_incidents_make_a_full_board_does_not_depend_on_dates_kept_from_the_region(
+    demo, demo_users, monkeypatch
+):
+    """The defect: with more open incidents than the board holds, the board took the newest by the date
+    notified, so whether an incident of a partnership keeping its dates made the board told the region
+    how recent it was. Now the dated ones are picked first, then the others by borough and newest
+    reference: moving the kept dates changes nothing the region sees."""
+    monkeypatch.setattr(selectors, "BOARD_SIZE", 3)
+    eastmere = neighbour_keeping_its_dates(demo)
+    now = timezone.now()
+    northbridge = [
+        notified(demo, now - timedelta(hours=hours), n).reference for n, hours in ((1, 20), (2, 30))
+    ]
+    eastmere_first = notified(eastmere, now - timedelta(hours=1), 1)
+    eastmere_second = notified(eastmere, now - timedelta(hours=50), 2)
+
+    expected = [*northbridge, eastmere_second.reference]
+    assert board_references(demo, demo_users, now) == expected
+    Incident.objects.filter(pk=eastmere_first.pk).update(notified_at=now - timedelta(hours=60))
+    Incident.objects.filter(pk=eastmere_second.pk).update(notified_at=now - timedelta(minutes=5))
+    assert board_references(demo, demo_users, now) == expected
 
 
 # --- Sharing choices --------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ and nothing else, so a template cannot show what the rules hide.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -253,16 +253,8 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
         for partnership in partnerships
         if RegionalCategory.STATUS not in access.regional_categories_of(partnership)
     ]
-    # Through the index of open incidents, newest first: the first hundred of the region's.
-    incidents = list(
-        region_incidents(
-            region,
-            partnership_ids=[
-                partnership.pk for partnership in partnerships if partnership not in keeping_status
-            ],
-        )
-        .exclude(status=IncidentStatus.CLOSED)
-        .order_by("-notified_at", "-id")[:BOARD_SIZE]
+    incidents = _first_on_board(
+        region, [partnership for partnership in partnerships if partnership not in keeping_status]
     )
     shown = in_shared_order([regional_view(incident, now=now) for incident in incidents])
     board_links(region, shown)
@@ -282,6 +274,32 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
         "updated_at": now,
         "limited": len(incidents) == BOARD_SIZE,
     }
+
+
+def _first_on_board(region, partnerships) -> list[Incident]:
+    """The first ``BOARD_SIZE`` open incidents of these partnerships in ``in_shared_order``. Those of
+    partnerships sharing their dates come newest first, through the index of open incidents; the rest only
+    after them, by borough and newest reference: picked by a date the region may not see, whether an incident
+    made the board would tell the region that date."""
+    keeping_dates = {
+        partnership.pk
+        for partnership in partnerships
+        if RegionalCategory.DATES not in access.regional_categories_of(partnership)
+    }
+    sharing_dates = [partnership.pk for partnership in partnerships if partnership.pk not in keeping_dates]
+    incidents = list(
+        region_incidents(region, partnership_ids=sharing_dates)
+        .exclude(status=IncidentStatus.CLOSED)
+        .order_by("-notified_at", "-id")[:BOARD_SIZE]
+    )
+    if keeping_dates and len(incidents) < BOARD_SIZE:
+        borough = Coalesce(NullIf("partnership__area", Value("")), "partnership__name")
+        incidents += (
+            region_incidents(region, partnership_ids=keeping_dates)
+            .exclude(status=IncidentStatus.CLOSED)
+            .order_by(borough, "-reference")[: BOARD_SIZE - len(incidents)]
+        )
+    return incidents
 
 
 def links_in_region(region, incident_ids) -> QuerySet[IncidentLink]:
