@@ -436,6 +436,33 @@ def test_a_shorter_period_that_erases_at_once_is_confirmed_first(
     assert demo.personal_data_retention_years == 2
 
 
+def test_a_shorter_period_that_tonights_run_would_erase_after_midnight_is_confirmed_first(
+    client_for, closed_incident, demo, demo_users, time_machine
+):
+    """The defect: only incidents due by today were confirmed, but the nightly run at 02:30 takes tomorrow
+    as its today: shortening the period in the afternoon erased that night, unwarned, what fell due
+    tomorrow. Now the page asks about what the job's next run will erase. (Closed on 1 December 2026, two
+    years' retention makes it due on 1 December 2028.)"""
+    london = timezone.get_default_timezone()
+    url = reverse("recovery:retention")
+
+    time_machine.move_to(datetime(2028, 11, 30, 1, 0, tzinfo=london), tick=False)
+    client = client_for("coordinator")
+    client.post(url, {"years": "2", "revision": demo.retention_revision})  # that night's run takes the 30th
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 2
+    retention_services.set_retention_period(
+        partnership=demo, years=6, expected_revision=demo.retention_revision, by=demo_users["coordinator"]
+    )
+
+    time_machine.move_to(datetime(2028, 11, 30, 15, 0, tzinfo=london), tick=False)
+    client = client_for("coordinator")
+    warning = client.post(url, {"years": "2", "revision": demo.retention_revision}).content.decode()
+    assert f"({closed_incident.reference}) will be erased tonight" in warning
+    demo.refresh_from_db()
+    assert demo.personal_data_retention_years == 6
+
+
 def test_two_coordinators_changing_the_retention_period_at_once_see_each_others_choice(client_for, demo):
     refused = saved_from_two_pages(
         client_for("coordinator"),

@@ -221,6 +221,15 @@ def scheduled_jobs() -> list[ScheduledJob]:
     return jobs
 
 
+def next_run_of(name: str, *, after: datetime) -> datetime | None:
+    """When the job called ``name`` is next due after ``after`` (None when SVTOOLKIT_SCHEDULE switches it
+    off)."""
+    for job in scheduled_jobs():
+        if job.name == name:
+            return job.next_slot(after)
+    return None
+
+
 def run_status(job: ScheduledJob, run: ScheduledRun) -> TaskResultStatus | None:
     """How the task queued for a run stands, if the task backend keeps results (None if not, or forgotten)."""
     backend = job.task.get_backend()

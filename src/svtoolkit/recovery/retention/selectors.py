@@ -11,6 +11,7 @@ from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.selectors import entries_about, sensitive_views_of
 from svtoolkit.communications.selectors import messages_naming_someone, read_message, title_shown
+from svtoolkit.core import scheduling
 from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
 from svtoolkit.incidents.people.selectors import disclosures_of, person_need_to_know_list
@@ -29,6 +30,8 @@ HOLD_ERASURE = [
     MilestoneKind.CHILD_SAFEGUARDING_REVIEW,
     MilestoneKind.SAFEGUARDING_ADULTS_REVIEW,
 ]
+# The retention job (recovery.tasks.erase_expired_personal_data), by its scheduled name.
+ERASURE_JOB = "recovery.erase_expired_personal_data"
 _LAST_HOLD = Max("milestones__date", filter=Q(milestones__kind__in=HOLD_ERASURE))
 
 
@@ -48,13 +51,21 @@ def erase_on(incident, *, years: int | None = None) -> date | None:
     return max(due, held_until + timedelta(days=1)) if held_until else due
 
 
+def next_erasure_day() -> date:
+    """The day the retention job's next run takes as today: tomorrow once tonight's run is past midnight, and
+    today when the job is switched off (an operator may then run it by hand at any time)."""
+    now = timezone.now()
+    next_run = scheduling.next_run_of(ERASURE_JOB, after=now)
+    return timezone.localdate(next_run or now)
+
+
 def due_at_once_under(partnership, years: int) -> list["DueForErasure"]:
     """What a new retention period would have erased by the next nightly run: shown before it is saved."""
-    today = timezone.localdate()
+    erased_by = next_erasure_day()
     return [
         DueForErasure(row.incident, row.people, erase_on(row.incident, years=years))
         for row in due_for_erasure(partnership, limit=None)
-        if erase_on(row.incident, years=years) <= today
+        if erase_on(row.incident, years=years) <= erased_by
     ]
 
 
