@@ -14,9 +14,11 @@ from django.urls import reverse
 
 from svtoolkit.attachments import checks
 from svtoolkit.attachments.models import Attachment
+from svtoolkit.attachments.services import attach_file
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.downloads import HEADER
-from svtoolkit.incidents.models import IncidentStatus
+from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents.models import Incident, IncidentStatus
 from svtoolkit.meetings.models import Meeting
 from tests.access_expectations_base import COORDINATOR_ONLY, MEMBERS, SIGNED_IN_200
 from tests.attachments.builders import (
@@ -405,6 +407,18 @@ def test_nothing_of_a_closed_incident_takes_files_and_the_refusal_says_to_re_ope
     refused = attach(client_for(owner.attaches), owner.kind, owner.record.pk, "a.txt", NOTES)
     assert refused.status_code == 403
     assert "is closed, so it cannot be changed. Re-open it first." in refused.content.decode()
+    assert not Attachment.objects.exists() and _stored_files(_media) == []
+
+
+@pytest.mark.parametrize("owner", ["incident", "meeting", "review"], indirect=True)
+def test_a_file_still_being_sent_when_its_incident_is_closed_is_not_kept(demo_users, owner, _media):
+    """The defect: the upload page checked the incident open when the file began to arrive, and the file,
+    received and scanned meanwhile, was kept on the incident closed in that time. Now the incident is
+    checked again under its lock as the file is kept, as every other change to it is."""
+    incident = owner.record if owner.kind == "incident" else owner.record.incident
+    Incident.objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)  # the page saw it open
+    with pytest.raises(DomainError, match="was closed meanwhile"):
+        attach_file(owner=owner.record, file=upload("late.txt", NOTES), by=demo_users[owner.attaches])
     assert not Attachment.objects.exists() and _stored_files(_media) == []
 
 

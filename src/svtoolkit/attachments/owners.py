@@ -21,6 +21,9 @@ class OwnerKind:
     label: Callable  # label(owner): how it is named on the upload page ("NB-2026-0001", "the meeting on ...")
     # checked_against(owner): what ``attach_rule`` is checked against, if not the record (its incident).
     checked_against: Callable | None = None
+    # refuse_if_closed(owner): raises DomainError if the record was closed since its page found it open;
+    # called in the transaction that keeps a file, since an upload and its scan take a while.
+    refuse_if_closed: Callable | None = None
 
     def fetch(self, request, owner_id, *, to_attach: bool = False):
         """The record if this person may see it (and, ``to_attach``, add files to it): else 404, or 403

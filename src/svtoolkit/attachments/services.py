@@ -40,6 +40,12 @@ def _partnership_of(owner):
     return kind_of_model(type(owner)).partnership_of(owner)
 
 
+def _refuse_if_closed(owner) -> None:
+    refuse = kind_of_model(type(owner)).refuse_if_closed
+    if refuse is not None:
+        refuse(owner)
+
+
 def attach_file(*, owner, file, description: str = "", by, request=None) -> Attachment:
     """Keep ``file`` as a file of ``owner``, after checking its size and kind and scanning it for malware;
     it is kept and audited as a file of the partnership whose record ``owner`` is, whoever adds it (a partner
@@ -92,6 +98,7 @@ def attach_file(*, owner, file, description: str = "", by, request=None) -> Atta
     attachment.file.save(upload.name, upload, save=False)
     try:
         with transaction.atomic():
+            _refuse_if_closed(owner)
             attachment.save()
             record_created(
                 by=by,

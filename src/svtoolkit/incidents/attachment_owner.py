@@ -9,6 +9,7 @@ from svtoolkit import access
 from svtoolkit.attachments.owners import OwnerKind
 from svtoolkit.attachments.selectors import attachments_section
 from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.services import refuse_if_closed_meanwhile
 
 
 def part_of_incident(*, name, model, page_url, label) -> OwnerKind:
@@ -22,6 +23,7 @@ def part_of_incident(*, name, model, page_url, label) -> OwnerKind:
         ),
         attach_rule=access.can_attach_files,
         checked_against=attrgetter("incident"),
+        refuse_if_closed=lambda part: refuse_if_closed_meanwhile(part.incident),
         page_url=page_url,
         label=label,
     )
@@ -32,6 +34,7 @@ INCIDENT = OwnerKind(
     model=Incident,
     found_in=lambda request: Incident,
     attach_rule=access.can_attach_files,
+    refuse_if_closed=refuse_if_closed_meanwhile,
     page_url=lambda incident: reverse("incidents:incident", args=[incident.pk]),
     label=lambda incident: incident.reference,
 )
