@@ -4,8 +4,10 @@ import json
 from datetime import date, datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.partnerships.models import Partnership
 from svtoolkit.recovery import services, tasks
 from svtoolkit.recovery.models import SupportOffer
 from svtoolkit.recovery.retention import selectors as retention_selectors
@@ -146,6 +149,9 @@ def test_the_retention_period_must_be_a_sensible_number_of_years(client_for, dem
     assert "Keep the details for at least 1 year" in response.content.decode()
     response = client_for("coordinator").post(reverse("recovery:retention"), {"years": "six"})
     assert "Enter a whole number of years" in response.content.decode()
+    for too_many in ("26", "3000", "9" * 30):
+        response = client_for("coordinator").post(reverse("recovery:retention"), {"years": too_many})
+        assert "Keep the details for at most 25 years" in response.content.decode()
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 6
     client_for("coordinator").post(
@@ -154,6 +160,29 @@ def test_the_retention_period_must_be_a_sensible_number_of_years(client_for, dem
     demo.refresh_from_db()
     assert demo.personal_data_retention_years == 7
     assert AuditEntry.objects.filter(detail__personal_data_retention_years=[6, 7]).exists()
+
+
+@pytest.mark.parametrize("years", [0, 26, 3000])
+def test_a_retention_period_out_of_bounds_is_refused_wherever_it_is_set(
+    demo, demo_users, closed_incident, years, time_machine
+):
+    """The defect: only the page's form had the bounds. The admin (and anything saving the model) took 0
+    years, erasing every closed incident the next night, or 3000, after which the nightly job failed on a
+    date out of range for every partnership. Now the model, the service and the database refuse them."""
+    demo.personal_data_retention_years = years
+    with pytest.raises(ValidationError, match="Keep the details for at"):
+        demo.full_clean()  # what the admin's form runs
+    with pytest.raises(DomainError, match="Keep the details for at"):
+        retention_services.set_retention_period(
+            partnership=demo,
+            years=years,
+            expected_revision=demo.retention_revision,
+            by=demo_users["coordinator"],
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Partnership.objects.filter(pk=demo.pk).update(personal_data_retention_years=years)
+    time_machine.move_to(datetime(2032, 12, 2, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1  # six years after closing, as before
 
 
 # --- Subject-access export -----------------------------------------------------------------------------
@@ -533,10 +562,9 @@ def test_a_correction_keeps_no_earlier_name_once_the_person_is_erased(
 def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_personal_data(
     closed_incident, demo, demo_users, time_machine, django_capture_on_commit_callbacks
 ):
-    # A meeting scheduled while it was open: a closed incident takes no new meeting.
+    # A meeting scheduled and files added while it was open: a closed incident takes neither.
     incident_services.reopen(incident=closed_incident, by=demo_users["responder"], reason="Meeting minutes")
     meeting = demo_meeting(demo, demo_users, incident=closed_incident)
-    incident_services.close(incident=closed_incident, by=demo_users["responder"])
     review = review_services.start_review(incident=closed_incident, by=demo_users["responder"])
     other_incident, _ = demo_incident(demo, demo_users)
     attached = [
@@ -552,6 +580,7 @@ def test_files_on_the_incident_its_meetings_and_review_are_erased_with_its_perso
             (other_incident, "kept.txt"),
         )
     ]
+    incident_services.close(incident=closed_incident, by=demo_users["responder"])
     stored = [(attachment.file.storage, attachment.file.name) for attachment in attached]
     assert all(storage.exists(name) for storage, name in stored)
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -9,6 +10,10 @@ from svtoolkit.core import limits
 from svtoolkit.core.models import UpdatedBy, user_field
 from svtoolkit.core.personal_data import PUBLIC_TASK, PersonalData
 from svtoolkit.partnerships import lawful_bases
+
+# The retention period's bounds: none at all would erase everything the next night, and a period beyond any
+# date Python can count to would stop the retention job for every partnership.
+FEWEST_RETENTION_YEARS, MOST_RETENTION_YEARS = 1, 25
 
 
 class Partnership(models.Model):
@@ -43,6 +48,10 @@ class Partnership(models.Model):
     personal_data_retention_years = models.PositiveSmallIntegerField(
         default=6,
         help_text="How many years after an incident is closed its people-affected details are kept.",
+        validators=[
+            MinValueValidator(FEWEST_RETENTION_YEARS, "Keep the details for at least 1 year"),
+            MaxValueValidator(MOST_RETENTION_YEARS, "Keep the details for at most 25 years"),
+        ],
     )
     # Goes up with every save of the retention period (recovery.retention.services.set_retention_period).
     retention_revision = models.PositiveIntegerField(default=1)
@@ -66,6 +75,15 @@ class Partnership(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    personal_data_retention_years__gte=FEWEST_RETENTION_YEARS,
+                    personal_data_retention_years__lte=MOST_RETENTION_YEARS,
+                ),
+                name="retention_years_in_range",
+            )
+        ]
 
     def __str__(self):
         return self.name

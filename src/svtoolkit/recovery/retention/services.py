@@ -1,5 +1,6 @@
 """Keeping personal data only as long as the partnership's retention period allows, then erasing it."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -8,11 +9,13 @@ from svtoolkit.attachments.services import erase_attached_to
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_settings_changed
 from svtoolkit.communications import services as communications_services
+from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import disclosures
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.partnerships import lawful_bases
+from svtoolkit.partnerships.models import Partnership
 from svtoolkit.recovery.models import Debrief, SupportOffer
 from svtoolkit.recovery.retention import selectors
 
@@ -41,10 +44,19 @@ def export_subject_access(*, user, incident, person_id, reason: str, request=Non
     return export
 
 
+def check_retention_years(*, years: int) -> None:
+    """The period is within the partnership's bounds (``Partnership.personal_data_retention_years``)."""
+    try:
+        Partnership._meta.get_field("personal_data_retention_years").run_validators(years)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field="years") from None
+
+
 @transaction.atomic
 def set_retention_period(*, partnership, years: int, expected_revision: int | None, by, request=None):
     """Keep people's details ``years`` after an incident closes. Compare-and-set on the partnership's
     ``retention_revision``, so two coordinators saving it at once never overwrite each other."""
+    check_retention_years(years=years)
     before = partnership.personal_data_retention_years
     save_partnership_settings(
         partnership,
