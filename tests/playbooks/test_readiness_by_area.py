@@ -140,6 +140,45 @@ def test_someone_elses_change_to_one_answer_saves_nothing_and_names_that_answer(
     assert mine.count() == len(ratings)
 
 
+def test_after_a_conflict_an_answer_keeps_the_colleagues_change_to_a_field_i_never_touched(
+    client_for, assessment, demo_users
+):
+    """The defect: the area page's forms carry what they showed under a prefixed name, which the conflict
+    check never read, so after someone else's change every field differing from what is stored now was taken
+    for the person's own: the colleague's evidence was said to clash with theirs, the old evidence put back
+    in the form, and saving again wrote it over the colleague's. Now only the fields the person changed keep
+    what they typed; the colleague's evidence comes in, and saving again keeps it."""
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    shared = rated(
+        ratings[1], demo_users["coordinator"], status=ReadinessStatus.READY, evidence="Protocol agreed"
+    )
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    theirs = "Protocol agreed and signed by the police"
+    rated(
+        ReadinessRating.objects.get(pk=shared.pk),
+        demo_users["coordinator"],
+        status=ReadinessStatus.READY,
+        evidence=theirs,
+    )
+    data = answered(page, [shared], status=ReadinessStatus.IN_PROGRESS, next_step="Review it in March")
+
+    refused = client.post(area_url(assessment, area), data)
+
+    content = refused.content.decode()
+    assert f"Someone else changed the answer to “{shared.item.action}”" in content
+    assert "They changed something you changed too" not in content
+    again = client.post(area_url(assessment, area), form_on(content, having=f"rating-{shared.pk}-status"))
+    assert again.status_code == 302
+    now = ReadinessRating.objects.get(pk=shared.pk)
+    assert (now.status, now.next_step, now.evidence) == (
+        ReadinessStatus.IN_PROGRESS,
+        "Review it in March",
+        theirs,
+    )
+
+
 def test_an_owner_who_left_stays_on_an_untouched_answer_and_cannot_be_chosen_anew(
     client_for, assessment, demo, demo_users
 ):

@@ -413,9 +413,10 @@ class RevisionChecked:
         return {name: comparable(value) for name, value in values.items()}
 
     def originals(self) -> dict | None:
-        """The values the page showed when this edit began, as ``comparable`` gives them (None if unknown)."""
+        """The values the page showed when this edit began, as ``comparable`` gives them (None if unknown).
+        Read under the form's prefix, as its page wrote them (one form of several on a page)."""
         try:
-            shown = json.loads(self.data.get(ORIGINALS) or "null")
+            shown = json.loads(self.data.get(self.add_prefix(ORIGINALS)) or "null")
         except (ValueError, RecursionError):  # not JSON, or nested past the decoder's depth: unknown
             return None
         return shown if isinstance(shown, dict) else None
