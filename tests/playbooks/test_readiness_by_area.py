@@ -179,6 +179,38 @@ def test_after_a_conflict_an_answer_keeps_the_colleagues_change_to_a_field_i_nev
     )
 
 
+def test_an_answer_a_colleague_changed_while_i_left_it_alone_is_not_checked_nor_blocks_mine(
+    client_for, assessment, demo_users
+):
+    """The defect: whether an answer was changed on the page was judged against what is stored now, so an
+    answer the person left alone counted as theirs once a colleague had changed it: checked (refused for a
+    next step on the colleague's answer), and refused as a conflict. Now an answer is changed on the page only
+    when what was sent differs from what the page showed: one left alone is neither checked nor saved, and is
+    shown as the colleague left it."""
+    area = areas_of(assessment)[0]
+    ratings = ratings_in(assessment, area)
+    mine, theirs = ratings[0], ratings[1]
+    client = client_for("responder")
+    page = client.get(area_url(assessment, area))
+    theirs = rated(
+        theirs, demo_users["coordinator"], status=ReadinessStatus.IN_PROGRESS, evidence="Checked by them"
+    )
+    data = answered(page, [mine], status=ReadinessStatus.IN_PROGRESS, evidence="Mine")
+
+    refused = client.post(area_url(assessment, area), data)
+
+    content = refused.content.decode()
+    wrong = [r for r in ratings if f'href="#id_rating-{r.pk}-next_step"' in content]
+    assert wrong == [mine]
+    assert "Someone else changed" not in content
+    assert "Checked by them" in content
+    data[f"rating-{mine.pk}-next_step"] = "Agree it at the board"
+    assert client.post(area_url(assessment, area), data).status_code == 302
+    assert ReadinessRating.objects.get(pk=mine.pk).next_step == "Agree it at the board"
+    theirs_now = ReadinessRating.objects.get(pk=theirs.pk)
+    assert (theirs_now.evidence, theirs_now.revision) == ("Checked by them", theirs.revision)
+
+
 def test_an_owner_who_left_stays_on_an_untouched_answer_and_cannot_be_chosen_anew(
     client_for, assessment, demo, demo_users
 ):

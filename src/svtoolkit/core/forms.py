@@ -400,8 +400,23 @@ class RevisionChecked:
         return cleaned
 
     def has_edits(self) -> bool:
-        """Whether the person changed anything on the page (the revision and originals are not theirs)."""
-        return any(name not in NOT_EDITED for name in self.changed_data)
+        """Whether the person changed anything on the page (the revision and originals are not theirs): what
+        was sent differs from what is stored now and, when the page carried them, from its ``originals`` too,
+        so that a field someone else changed meanwhile is not taken for this person's change."""
+        edited = [name for name in self.changed_data if name not in NOT_EDITED]
+        originals = self.originals()
+        if originals is None:  # a page opened before the originals were carried: what differs is theirs
+            return bool(edited)
+        stored = self._comparable_values(self._initial_values())
+        return any(self._sent(name) != originals.get(name, stored[name]) for name in edited)
+
+    def _sent(self, name):
+        """What was sent for field ``name``, as ``comparable`` gives it; None, unlike any value a page shows,
+        when it is no value the field takes (it is the person's, for the form's check to explain)."""
+        try:
+            return comparable(self.fields[name].clean(self[name].data))
+        except forms.ValidationError:
+            return None
 
     def _edited_names(self) -> list[str]:
         return [name for name in self.fields if name not in NOT_EDITED]

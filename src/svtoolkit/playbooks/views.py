@@ -413,8 +413,8 @@ def assessment_area(request, assessment_id, area_id):
     for rating in ratings:
         form = _rating_form(request, rating, prefix=f"rating-{rating.pk}")
         if form.is_bound and not form.has_edits():
-            # Only the answers changed on this page are checked, reported and saved: one left as it was is
-            # shown as stored (which is what was sent), and stays as it was.
+            # Only the answers changed on this page are checked, reported and saved: one left as the page
+            # showed it is shown as stored now (with any colleague's change since), and stays as it is.
             form = _rating_form(request, rating, prefix=f"rating-{rating.pk}", bound=False)
         form.anchor = f"rating-{rating.pk}"
         rated.append((rating, form))
