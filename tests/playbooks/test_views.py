@@ -402,6 +402,28 @@ def test_an_item_change_naming_no_draft_a_record_could_be_is_saved_or_shown_agai
     assert (response.status_code, item.action == "Reworded") == ((302, True) if saved else (200, False))
 
 
+@pytest.mark.parametrize("page", ["item_edit", "item_add", "item_retire", "discard_draft"])
+def test_a_draft_field_of_thousands_of_digits_is_answered_never_a_server_error(
+    client_for, published, demo, page
+):
+    """The defect: the hidden ``draft`` field was read with ``int`` once it was all digits, which fails past
+    4,300 of them (Python's limit on reading a number): a server error on every page sending it. Now it is
+    measured first: so long a number names no draft, as any id no record can have, and the draft stays."""
+    client = client_for("coordinator")
+    item, _ = first_item_of_a_new_draft(client, demo)
+    url = {
+        "item_edit": reverse("playbooks:item_edit", args=[item.pk]),
+        "item_add": reverse("playbooks:item_add", args=[item.area_id]),
+        "item_retire": reverse("playbooks:item_retire", args=[item.pk]),
+        "discard_draft": reverse("playbooks:discard_draft"),
+    }[page]
+
+    response = client.post(url, item_post(item, draft="9" * 5000, retire="yes"))
+
+    assert response.status_code in (200, 302)
+    assert selectors.draft_version(demo) == item.version
+
+
 @pytest.mark.parametrize("then", ["published", "discarded", "discarded and the next started"])
 def test_an_item_retired_after_a_colleague_published_or_discarded_the_draft_says_so(
     client_for, published, demo, colleague, then

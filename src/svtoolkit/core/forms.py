@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from markupsafe import Markup, escape
 
 from svtoolkit.core import limits
+from svtoolkit.core.datetimes import is_plain_number
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.kept_lists import KeptLists
 
@@ -724,6 +725,16 @@ def errors_shown_by_page():
         yield refused
     except DomainError as error:
         refused.error = error
+
+
+def record_id_in(text: str) -> int | None:
+    """The id of a record ``text`` (a hidden field, a query string) names, or None when it names none: not
+    plain digits, or no number a record's id can be (``limits.is_record_id``). Measured before ``int`` reads
+    it, which fails on more than 4,300 digits."""
+    if not is_plain_number(text, digits=len(str(limits.LARGEST_ID))):
+        return None
+    number = int(text)
+    return number if limits.is_record_id(number) else None
 
 
 def id_from(value) -> int:

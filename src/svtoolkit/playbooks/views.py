@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, show_edit_conflict
-from svtoolkit.core.limits import is_record_id
+from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, record_id_in, show_edit_conflict
 from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.playbooks import forms, selectors, services
 
@@ -116,9 +115,7 @@ def _draft_gone(request) -> str | None:
     it, as the person is told (``selectors.draft_gone``). None otherwise."""
     if request.method != "POST":
         return None
-    posted = request.POST.get("draft", "")
-    named = posted.isascii() and posted.isdecimal() and is_record_id(int(posted))
-    return selectors.draft_gone(request.partnership, int(posted)) if named else None
+    return selectors.draft_gone(request.partnership, record_id_in(request.POST.get("draft", "")))
 
 
 def _draft_gone_page(request, template, form_for, **context):
