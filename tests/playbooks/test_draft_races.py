@@ -112,6 +112,29 @@ def test_two_coordinators_starting_a_draft_at_once_are_both_given_the_one_draft(
     assert first["result"] == second["result"] == selectors.draft_version(demo)
 
 
+def test_two_coordinators_adding_the_same_item_at_once_both_add_it(
+    demo, demo_users, draft, colleague, monkeypatch
+):
+    """The defect: adding an item found its key free, then inserted it, holding nothing: a colleague adding
+    the same wording to the same area in between made the insert break the key's uniqueness, a server error.
+    Now the checklist is held first, so the second takes its turn and its item is given the next key."""
+    area = draft.areas.exclude(phase="before").order_by("position").first()
+    fields = {name: getattr(area.items.first(), name) for name in services.ITEM_FIELDS}
+    fields["action"] = "Tell the council"
+    paused = Paused(services.record_created)  # the first has added its item, not yet committed it
+    monkeypatch.setattr(services, "record_created", paused)
+
+    first, second = _both_at_once(
+        lambda: services.add_item(area=area, by=demo_users["coordinator"], **fields),
+        lambda: services.add_item(area=area, by=colleague, **fields),
+        paused=paused,
+    )
+
+    assert "error" not in first and "error" not in second, (first, second)
+    added = Item.objects.filter(version=draft, action="Tell the council")
+    assert len({item.key for item in added}) == len({item.position for item in added}) == 2
+
+
 def _lesson_changing(item, demo, demo_users):
     """A lesson of the demo incident proposing to reword ``item``, awaiting a coordinator's decision."""
     incident, _ = demo_incident(demo, demo_users)

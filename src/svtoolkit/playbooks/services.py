@@ -245,7 +245,11 @@ def _plain(value):
 
 @transaction.atomic
 def add_item(*, area, by, request=None, **fields) -> Item:
+    """Add an item to a draft's area, with a key and position no other item of the draft has. The playbook
+    is held before they are chosen, so of two adding at once (the same wording, to the same area) the second
+    takes the next key and position, rather than breaking the key's uniqueness."""
     _require_draft(area.version)
+    _hold(area.version.playbook)
     check_timing(area=area, timing=fields["timing"])
     base_key = f"{area.key}-{slugify(fields['action'])[:40]}".strip("-")
     key, suffix = base_key, 1
