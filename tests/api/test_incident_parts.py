@@ -540,6 +540,8 @@ def test_a_meeting_with_a_long_online_link_like_a_teams_one_is_scheduled(api_as,
         ({"organisations": [1.5]}, "organisations"),
         ({"chair": 2**64}, "chair"),
         ({"chair": 1.5}, "chair"),
+        # Last year typed for this year: before the incident happened.
+        ({"starts_at": (timezone.now() - timedelta(days=364)).isoformat()}, "starts_at"),
     ],
 )
 def test_a_bad_meeting_is_a_400_and_schedules_nothing(api_as, incident, demo_users, changes, field):

@@ -201,11 +201,34 @@ def test_a_long_online_link_like_a_teams_one_is_kept_and_one_past_the_limit_is_e
     assert Meeting.objects.count() == 1
 
 
+def test_a_meeting_starting_before_the_incident_happened_is_refused_on_its_start(
+    client_for, incident, demo, demo_users
+):
+    """The defect: a mistyped year (last year for this year) was accepted: invitations went out for a date a
+    year ago, its outcome could be recorded at once and the time to the first critical-incident meeting
+    became negative. Now the form shows the service's refusal on the start, as the action rows do, and the
+    service refuses it whoever calls it (the API too)."""
+    last_year = timezone.localtime() + timedelta(days=1) - timedelta(days=365)
+    response = client_for("responder").post(
+        reverse("meetings:schedule", args=[incident.pk]),
+        _schedule_data(incident, demo_users, starts_at=f"{last_year:%Y-%m-%dT%H:%M}"),
+    )
+    assert response.status_code == 200
+    assert 'href="#id_starts_at_day">A meeting cannot start before the incident happened' in (
+        response.content.decode()
+    )
+    with pytest.raises(DomainError, match="cannot start before the incident happened") as refused:
+        demo_meeting(demo, demo_users, incident, starts_in=-timedelta(days=364))
+    assert refused.value.field == "starts_at"
+    assert not Meeting.objects.exists()
+
+
 def test_a_series_steps_down_from_daily_to_weekly_at_the_same_time_on_the_clock(
-    incident, demo_users, time_machine
+    demo, demo_users, time_machine
 ):
     """The clocks go forward on 29 March 2026: the meetings after it are at 10:00 BST, not 11:00."""
     time_machine.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=UTC), tick=False)
+    incident = demo_incident(demo, demo_users)[0]  # happened before the series starts
     start = datetime(2026, 3, 26, 10, 0, tzinfo=UTC)  # 10:00 GMT
     meetings = services.schedule_meetings(
         incident=incident,

@@ -80,9 +80,18 @@ class ScheduleForm(ServiceChecked, PartnershipChoices, forms.Form):
     service_check = services.check_where
     service_checks = ("place", "online_link")
 
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+
     def clean(self):
         cleaned = super().clean()
         cleaned["then_weekly_for"] = cleaned.get("then_weekly_for") or 0
+        shown_by_service(
+            self,
+            partial(services.check_starts_at, incident=self.incident),
+            starts_at=cleaned.get("starts_at"),
+        )
         return cleaned
 
 

@@ -27,6 +27,17 @@ def check_where(*, place, online_link) -> None:
         raise DomainError("Give a place or an online link.", field="place")
 
 
+def check_starts_at(*, incident, starts_at) -> None:
+    """A meeting cannot start before the incident happened (a mistyped year, say): held, it would make the
+    time to the first meeting negative."""
+    incident_services.check_not_before_incident(
+        occurred_at=incident.occurred_at,
+        at=starts_at,
+        field="starts_at",
+        message="A meeting cannot start before the incident happened: check the date.",
+    )
+
+
 @transaction.atomic
 def schedule_meetings(
     *,
@@ -47,6 +58,7 @@ def schedule_meetings(
     """Schedule one meeting, or a series stepping down from daily to weekly, and queue the invitations."""
     incident_services.refuse_if_closed_meanwhile(incident)
     check_where(place=place, online_link=online_link)
+    check_starts_at(incident=incident, starts_at=starts_at)
     # On the clock: a meeting at 10:00 stays at 10:00 when the clocks change during the series.
     days = [*range(daily_for), *(daily_for - 1 + 7 * week for week in range(1, then_weekly_for + 1))]
     starts = [days_later_on_the_clock(starts_at, day) for day in days]

@@ -37,7 +37,9 @@ def schedule(request, incident_id):
     }
     return form_page(
         request,
-        forms.ScheduleForm(request.POST or None, initial=initial, partnership=request.partnership),
+        forms.ScheduleForm(
+            request.POST or None, initial=initial, partnership=request.partnership, incident=shown
+        ),
         save=lambda data: services.schedule_meetings(
             incident=shown, by=request.user, request=request, **data
         ),
