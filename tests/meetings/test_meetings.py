@@ -18,6 +18,7 @@ from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting
 from tests.messaging.servers import notify_accepts
+from tests.page_forms import form_on
 from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
@@ -364,6 +365,53 @@ def test_outcome_form_explains_half_filled_rows(client_for, incident, demo, demo
     assert 'href="#id_decision-0-why"' in content
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED and not incident.decisions.exists()
+
+
+@pytest.mark.parametrize("count", ["two", ""])
+def test_an_outcome_sent_with_a_garbled_row_count_keeps_the_typed_rows_and_can_be_saved(
+    client_for, incident, demo, demo_users, count
+):
+    """The defect: a garbled or missing hidden row count made the rows refused with no error shown, the
+    typed decision gone from the page, and the page sent again refused the same way for ever. Now the page
+    always reads the rows it offers: the problems shown are what was typed, the decision is kept and, put
+    right, recorded."""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    url = reverse("meetings:outcome", args=[incident.pk, meeting.pk])
+    client = client_for("responder")
+    typed = form_on(client.get(url), having="minutes") | {
+        "minutes": "",
+        "decision-TOTAL_FORMS": count,
+        "decision-0-what": "Hold a vigil meeting",
+        "decision-0-why": "The community asked for one",
+    }
+    page = client.post(url, typed)
+    content = page.content.decode()
+    assert page.status_code == 200 and 'href="#id_minutes">Enter the minutes' in content
+    assert "Hold a vigil meeting" in content
+    client.post(url, form_on(page, having="minutes") | {"minutes": "Met."})
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD
+    assert list(incident.decisions.values_list("what", flat=True)) == ["Hold a vigil meeting"]
+
+
+def test_an_outcome_takes_no_more_than_the_two_decisions_and_three_actions_it_offers(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the hidden row count was trusted up to 2,000 rows, so 40 decisions were taken where the
+    page offers two. Now only the rows the page offers are read."""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    due = f"{timezone.localtime() + timedelta(days=1):%Y-%m-%d %H:%M}"
+    data = {"minutes": "Met."}
+    for rows in ("decision", "action"):
+        data |= {f"{rows}-TOTAL_FORMS": "40", f"{rows}-INITIAL_FORMS": "0"}
+    for row in range(40):
+        data |= {f"decision-{row}-what": f"Decision {row}", f"decision-{row}-why": "Because"}
+        data |= {f"action-{row}-title": f"Action {row}", f"action-{row}-due_at": due}
+    client_for("responder").post(reverse("meetings:outcome", args=[incident.pk, meeting.pk]), data)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD
+    assert incident.decisions.count() == 2
+    assert incident.actions.filter(title__startswith="Action ").count() == 3
 
 
 def test_an_action_row_due_before_the_incident_is_refused_on_its_own_row(

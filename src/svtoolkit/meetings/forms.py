@@ -3,6 +3,8 @@
 from functools import partial
 
 from django import forms
+from django.forms.formsets import INITIAL_FORM_COUNT, TOTAL_FORM_COUNT, ManagementForm
+from django.utils.functional import cached_property
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
@@ -140,8 +142,25 @@ class ActionRowForm(PartnershipChoices, forms.Form):
         return cleaned
 
 
-DecisionRows = forms.formset_factory(DecisionRowForm, extra=2)
-ActionRows = forms.formset_factory(ActionRowForm, extra=3)
+class FixedRows(forms.BaseFormSet):
+    """The ``extra`` rows the page offers, whatever its hidden row count says: a count missing or garbled
+    would refuse every row (and lose what was typed), and one raised would take thousands."""
+
+    @cached_property
+    def management_form(self):
+        counts = {TOTAL_FORM_COUNT: self.extra, INITIAL_FORM_COUNT: 0}
+        form = ManagementForm(
+            {self.add_prefix(name): count for name, count in counts.items()},
+            auto_id=self.auto_id,
+            prefix=self.prefix,
+            renderer=self.renderer,
+        )
+        form.full_clean()
+        return form
+
+
+DecisionRows = forms.formset_factory(DecisionRowForm, formset=FixedRows, extra=2)
+ActionRows = forms.formset_factory(ActionRowForm, formset=FixedRows, extra=3)
 
 
 class CancelForm(forms.Form):

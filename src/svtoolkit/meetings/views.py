@@ -97,13 +97,21 @@ def pack(request, incident_id, meeting_id):
     return render(request, "meetings/pack.html", {**context, "meeting": found})
 
 
-def _errors(*shown):
-    """(anchor, message) for every error of the forms, for one error summary above them all."""
-    found = []
-    for form in shown:
-        found += [("main-content", error) for error in form.non_field_errors()]
-        for field in form:
-            found += [(field.auto_id, error) for error in field.errors]
+def _errors(form, *row_sets):
+    """(anchor, message) for every error of the form and of each set of rows (its own and its rows'), for one
+    error summary above them all."""
+    found = _form_errors(form)
+    for rows in row_sets:
+        found += [("main-content", error) for error in rows.non_form_errors()]
+        for row in rows:
+            found += _form_errors(row)
+    return found
+
+
+def _form_errors(form):
+    found = [("main-content", error) for error in form.non_field_errors()]
+    for field in form:
+        found += [(field.auto_id, error) for error in field.errors]
     return found
 
 
@@ -140,7 +148,6 @@ def outcome(request, incident_id, meeting_id):
                 request, "The outcome was recorded: decisions are in the log and actions in the plan."
             )
             return redirect("meetings:meeting", incident_id=shown.pk, meeting_id=found.pk)
-    row_forms = list(decisions) + list(actions)
     return render(
         request,
         "meetings/outcome.html",
@@ -150,7 +157,7 @@ def outcome(request, incident_id, meeting_id):
             "form": form,
             "decisions": decisions,
             "actions": actions,
-            "errors": _errors(form, *row_forms) if request.method == "POST" else [],
+            "errors": _errors(form, decisions, actions) if request.method == "POST" else [],
         },
     )
 
