@@ -3,10 +3,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core import limits
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
@@ -16,7 +19,7 @@ from svtoolkit.meetings.models import Meeting, MeetingStatus
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
-from tests.meetings.builders import demo_meeting
+from tests.meetings.builders import demo_meeting, scheduled
 from tests.messaging.servers import notify_accepts
 from tests.page_forms import form_on
 from tests.recovery.test_after import closed
@@ -231,20 +234,7 @@ def test_a_series_steps_down_from_daily_to_weekly_at_the_same_time_on_the_clock(
     time_machine.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=UTC), tick=False)
     incident = demo_incident(demo, demo_users)[0]  # happened before the series starts
     start = datetime(2026, 3, 26, 10, 0, tzinfo=UTC)  # 10:00 GMT
-    meetings = services.schedule_meetings(
-        incident=incident,
-        by=demo_users["responder"],
-        kind="key_partners",
-        starts_at=start,
-        duration_minutes=30,
-        place="",
-        online_link="https://meet.example.org/nb",
-        chair=demo_users["responder"],
-        organisations=[],
-        agenda="Update",
-        daily_for=5,
-        then_weekly_for=2,
-    )
+    meetings = scheduled(incident, demo_users["responder"], starts_at=start, daily_for=5, then_weekly_for=2)
     assert [f"{timezone.localtime(m.starts_at):%a %d %b %H:%M}" for m in meetings] == [
         "Thu 26 Mar 10:00",
         "Fri 27 Mar 10:00",
@@ -255,6 +245,17 @@ def test_a_series_steps_down_from_daily_to_weekly_at_the_same_time_on_the_clock(
         "Mon 13 Apr 10:00",
     ]
     assert len({m.series for m in meetings}) == 1 and meetings[0].series is not None
+
+
+def test_each_meeting_of_a_series_has_its_creation_in_the_audit_log_written_at_once(incident, demo_users):
+    """The defect: a series wrote one audit entry, the first meeting's: the others, made and invited, left no
+    trace in the audit log (docs/security.md: every creation is audited). Now each meeting has its entry,
+    written in one statement however long the series."""
+    with CaptureQueriesContext(connection) as captured:
+        meetings = scheduled(incident, demo_users["responder"], daily_for=3, then_weekly_for=2)
+    audited = AuditEntry.objects.filter(action=AuditAction.CREATE, target_type="meetings.Meeting")
+    assert sorted(audited.values_list("target_id", flat=True)) == sorted(str(m.pk) for m in meetings)
+    assert sum('INSERT INTO "audit_auditentry"' in query["sql"] for query in captured) == 1
 
 
 def test_a_meeting_needs_a_place_or_a_link(incident, demo_users):

@@ -13,8 +13,8 @@ from svtoolkit.audit.services import record_updated
 from svtoolkit.core import downloads
 from svtoolkit.core.datetimes import days_later_on_the_clock
 from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents import history, tallies
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents import tallies
 from svtoolkit.meetings import selectors
 from svtoolkit.meetings.calendar import meeting_calendar
 from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
@@ -86,9 +86,7 @@ def schedule_meetings(
     if len(meetings) > 1:
         text += f", then {len(meetings) - 1} more in the series"
     incident_services.log_change(incident=incident, by=by, text=text + ".")
-    incident_services.audit(
-        incident=incident, by=by, action=AuditAction.CREATE, target=first, request=request
-    )
+    history.audit_each(incident, by, AuditAction.CREATE, meetings, request)
     # No recount: a meeting planned is not counted in the response times until it is held (record_outcome).
     return meetings
 
