@@ -826,6 +826,33 @@ def test_withdrawing_a_statement_tells_the_approvers_still_asked_to_sign_it_off(
     assert "withdrawn" in notice.subject and press_statement.body not in notice.body
 
 
+def test_the_sign_off_request_withdrawal_notice_and_update_reminder_of_an_exercise_say_exercise(
+    press_statement, demo, demo_users
+):
+    """The defect: an exercise's sign-off request, withdrawal notice and update reminder read as if the
+    incident were real. Now, as alerts and partner notices do, their subjects (and text messages) start with
+    EXERCISE and their emails say it is not a real incident."""
+    from svtoolkit.communications.tasks import send_update_reminders
+    from svtoolkit.messaging.models import Notification
+
+    incident = press_statement.incident
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    press_statement.refresh_from_db()
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    services.withdraw(message=press_statement, by=demo_users["responder"])
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
+    CommunicationsPlan.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
+    send_update_reminders.enqueue()
+    sent = Notification.objects.filter(
+        kind__in=[services.SIGN_OFF_REQUEST, services.SIGN_OFF_WITHDRAWN, "communications_reminder"]
+    )
+    assert sent.count() == 3
+    for notice in sent:
+        assert notice.subject.startswith(f"EXERCISE {incident.reference}: "), notice.subject
+        assert notice.sms_text.startswith("EXERCISE "), notice.sms_text
+        assert f"{incident.reference} (EXERCISE: not a real incident)" in notice.body, notice.body
+
+
 def test_withdrawing_a_draft_never_sent_for_sign_off_tells_no_approver(press_statement, demo_users):
     from svtoolkit.messaging.models import Notification
 

@@ -16,6 +16,7 @@ from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident
 from svtoolkit.meetings import selectors, services
 from svtoolkit.meetings.models import Meeting, MeetingStatus
+from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.incidents.builders import demo_incident
@@ -99,6 +100,26 @@ def test_invitation_carries_a_valid_calendar_file(
         "TRUE",
         "Insp. Ray Cole",
     )
+
+
+def test_an_exercise_meetings_invitation_calendar_entry_and_cancellation_say_exercise(
+    incident, demo, demo_users
+):
+    """The defect: only the invitation's body said EXERCISE; its subject, the calendar entry it adds and the
+    whole cancellation did not, so a rehearsal's meeting sat in calendars as a real one. Now each subject
+    starts with EXERCISE, as alerts and partner notices do; so do the entry and the cancellation's body."""
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    incident.refresh_from_db()
+    meeting = demo_meeting(demo, demo_users, incident)
+    services.cancel_meeting(meeting=meeting, by=demo_users["responder"], reason="Chair unavailable")
+    invitation = Notification.objects.get(kind="meeting_invitation")
+    cancellation = Notification.objects.get(kind="meeting_cancellation")
+    assert invitation.subject == f"EXERCISE Critical-incident meeting: {incident.reference}"
+    assert cancellation.subject == f"EXERCISE Cancelled: Critical-incident meeting: {incident.reference}"
+    assert f"{incident.reference} (EXERCISE: not a real incident)" in cancellation.body
+    for sent in (invitation, cancellation):
+        event = Calendar.from_ical(sent.attachments[0]["content"]).walk("VEVENT")[0]
+        assert str(event["SUMMARY"]) == f"EXERCISE Critical-incident meeting: {incident.reference}"
 
 
 def test_an_invitation_sent_through_notify_which_takes_no_files_says_how_to_add_the_meeting_to_a_calendar(

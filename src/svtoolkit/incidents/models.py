@@ -98,6 +98,11 @@ class Incident(CreatedBy):
         """What a message's subject starts with, so nobody woken by a rehearsal takes it for an incident."""
         return "EXERCISE " if self.is_exercise else ""
 
+    @property
+    def exercise_note(self) -> str:
+        """What an email's text says after the incident's reference, likewise."""
+        return " (EXERCISE: not a real incident)" if self.is_exercise else ""
+
 
 _STATUS_LABELS = dict(IncidentStatus.choices)
 

@@ -27,6 +27,11 @@ def _organiser(meeting) -> vCalAddress:
     return _address(email, name)
 
 
+def meeting_title(meeting) -> str:
+    """The meeting's kind and its incident's reference: the calendar entry's title and the emails' subject."""
+    return f"{meeting.get_kind_display()}: {meeting.incident.reference}"
+
+
 def meeting_calendar(meeting) -> bytes:
     """A calendar with the one meeting, naming the incident only by its reference: a request, or once the
     meeting is cancelled, a cancellation that removes it from calendars."""
@@ -39,7 +44,8 @@ def meeting_calendar(meeting) -> bytes:
     event.add("sequence", meeting.sequence)
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.starts_at + timedelta(minutes=meeting.duration_minutes))
-    event.add("summary", f"{meeting.get_kind_display()}: {meeting.incident.reference}")
+    # An exercise's meeting says so in calendars too, so nobody takes it for a real incident's.
+    event.add("summary", f"{meeting.incident.exercise_prefix}{meeting_title(meeting)}")
     # Calendar apps (Outlook among them) offer accept and decline only with an organiser and attendees.
     event.add("organizer", _organiser(meeting))
     for contact in invited_contacts(meeting):

@@ -16,7 +16,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import history, tallies
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.meetings import selectors
-from svtoolkit.meetings.calendar import meeting_calendar
+from svtoolkit.meetings.calendar import meeting_calendar, meeting_title
 from svtoolkit.meetings.models import Attendance, Meeting, MeetingStatus
 from svtoolkit.messaging import services as messaging
 
@@ -98,7 +98,7 @@ def _send_invitation(meeting) -> None:
     _email_those_invited(
         meeting,
         kind="meeting_invitation",
-        subject=f"{meeting.get_kind_display()}: {meeting.incident.reference}",
+        subject=meeting_title(meeting),
         method="REQUEST",
         link=settings.SITE_URL + reverse("meetings:meeting", args=args),
         calendar_link=settings.SITE_URL + reverse("meetings:calendar", args=args),
@@ -111,7 +111,7 @@ def _send_cancellation(meeting) -> None:
     _email_those_invited(
         meeting,
         kind="meeting_cancellation",
-        subject=f"Cancelled: {meeting.get_kind_display()}: {meeting.incident.reference}",
+        subject=f"Cancelled: {meeting_title(meeting)}",
         method="CANCEL",
     )
 
@@ -128,7 +128,7 @@ def _email_those_invited(meeting, *, kind: str, subject: str, method: str, **con
     context.update(meeting=meeting, attached=messaging.email_takes_attachments())
     messaging.send(
         kind=kind,
-        subject=subject,
+        subject=f"{meeting.incident.exercise_prefix}{subject}",
         body=render_to_string(template, context),
         recipients=_invited(meeting),
         incident=meeting.incident,
