@@ -567,3 +567,21 @@ def test_a_meeting_scheduled_or_held_from_a_page_opened_before_a_colleague_close
         )
     assert list(as_opened.meetings.values_list("status", flat=True)) == [MeetingStatus.PLANNED]
     assert as_opened.timeline.count() == entries
+
+
+def test_a_meeting_cancelled_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    incident, demo, demo_users
+):
+    """The defect: scheduling and recording an outcome were refused once the incident was closed meanwhile,
+    but cancelling was not: the closed incident's meeting was cancelled, its timeline written and a
+    cancellation emailed. Now cancelling is refused too: the meeting stays planned, nothing is sent."""
+    meeting = demo_meeting(demo, demo_users, incident)
+    as_opened = Meeting.objects.select_related("incident__partnership").get(pk=meeting.pk)
+    closed(incident, demo_users["responder"])
+    entries = incident.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        services.cancel_meeting(meeting=as_opened, by=demo_users["responder"], reason="No longer needed")
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED and meeting.sequence == as_opened.sequence
+    assert incident.timeline.count() == entries
+    assert not Notification.objects.filter(kind="meeting_cancellation").exists()

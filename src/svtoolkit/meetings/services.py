@@ -216,6 +216,8 @@ def _record_meeting_changed(meeting, *, by, request, **changes) -> None:
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     """Call off a planned meeting; those invited are sent a calendar cancellation. No recount: only a meeting
     held counts in the response times, and only a planned one can be cancelled."""
+    # The incident first, before the meeting (locks.py), as record_outcome does.
+    incident_services.refuse_if_closed_meanwhile(meeting.incident)
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("Only a planned meeting can be cancelled.")
