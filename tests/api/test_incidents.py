@@ -134,6 +134,30 @@ def test_a_filter_that_makes_no_sense_is_a_400_naming_it(api_as, demo, query):
     assert set(response.json()) == set(query)
 
 
+@pytest.mark.parametrize(
+    "address, name",
+    [
+        ("/api/v1/incidents/", "is_exercise"),
+        ("/api/v1/actions/", "overdue"),
+        ("/api/v1/incidents/{incident}/actions/", "overdue"),
+    ],
+)
+def test_a_yes_or_no_filter_takes_true_or_false_and_anything_else_is_a_400_naming_it(
+    api_as, incident_and_action, address, name
+):
+    """The defect: a yes-or-no filter given "yes", "no" or "maybe" was ignored, and the whole list answered.
+    Now true, false, 1 and 0 filter, an empty value filters nothing, and anything else is a 400 naming it."""
+    api = api_as("coordinator")
+    address = address.format(incident=incident_and_action[0].pk)
+    for nonsense in ("yes", "no", "maybe"):
+        response = api.get(address, {name: nonsense})
+        assert response.status_code == 400, (nonsense, response.json())
+        assert set(response.json()) == {name}
+    values = ("true", "1", "false", "0", "")
+    counts = {value: api.get(address, {name: value}).json()["count"] for value in values}
+    assert counts == {"true": 0, "1": 0, "false": 1, "0": 1, "": 1}
+
+
 def test_a_date_with_an_offset_the_database_refuses_is_read_in_utc(api_as, incident_and_action):
     response = api_as("viewer").get(INCIDENTS, {"occurred_after": "2020-05-11T01:49:23+17:50"})
     assert response.status_code == 200 and response.json()["count"] == 1

@@ -3,6 +3,7 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
@@ -46,10 +47,30 @@ class ThisCenturyFilter(django_filters.IsoDateTimeFilter):
     field_class = ThisCenturyField
 
 
+class YesOrNoField(forms.Field):
+    """true or false (1 or 0); left out or empty, no filter. django-filter's own reads any other word as
+    "no filter" and answers the whole list, which a client would take for the filtered one."""
+
+    default_error_messages = {"invalid": "Enter true or false."}
+    meanings = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.meanings[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class YesOrNoFilter(django_filters.BooleanFilter):
+    field_class = YesOrNoField
+
+
 class IncidentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IncidentStatus.choices)
     type = django_filters.CharFilter(method="filter_type", max_length=64, label="Type of incident (a code)")
-    is_exercise = django_filters.BooleanFilter()
+    is_exercise = YesOrNoFilter()
     occurred_after = ThisCenturyFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = ThisCenturyFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -65,7 +86,7 @@ class IncidentFilter(django_filters.FilterSet):
 class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
     owner_organisation = id_filter("owner_organisation_id", "The id of the owning organisation")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Open and past its due time")
+    overdue = YesOrNoFilter(method="filter_overdue", label="Open and past its due time")
     incident = id_filter("incident_id", "The id of the incident")
 
     class Meta:
