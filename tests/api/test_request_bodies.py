@@ -3,6 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from svtoolkit.incidents.models import Incident
+from svtoolkit.tension.models import TensionReading
+from tests.api.test_alerts import ALERT
+from tests.api.test_incident_parts import reading
+
 pytestmark = pytest.mark.django_db
 
 
@@ -94,3 +99,31 @@ def test_text_that_is_half_a_surrogate_pair_is_refused_with_a_clear_400(
     assert answer.status_code == 400, answer.content
     assert "not Unicode" in answer.json()["detail"]
     assert api.get(f"/api/v1/incidents/{incident.pk}/").json()["status"] == incident.status
+
+
+@pytest.mark.parametrize(
+    "method, path, body, field, codes",
+    [
+        ("patch", "incidents/{incident}/", {"revision": 1}, "incident_types", ("knife", "firearm")),
+        ("post", "alerts/", ALERT, "incident_types", ("knife", "firearm")),
+        ("post", "incidents/{incident}/tension-readings/", reading(), "indicators", ("rumours", "schools")),
+    ],
+)
+def test_a_list_of_codes_sent_as_an_object_is_a_400_and_nothing_is_stored(
+    api_as, incident_and_action, method, path, body, field, codes
+):
+    """The defect: a JSON object where the schema says a list of codes was read as its keys, those set to
+    false too ({"knife": true, "firearm": false} stored knife and firearm, and redrew the plan).
+    Now anything but a list is a 400 on the field, and nothing is stored."""
+    incident, _ = incident_and_action
+    types_before = incident.incident_types
+    url = "/api/v1/" + path.format(incident=incident.pk)
+    yes, no = codes
+    sent = {**body, field: {yes: True, no: False}}
+    answer = getattr(api_as("coordinator"), method)(url, sent, format="json")
+    assert answer.status_code == 400, answer.json()
+    assert answer.json() == {field: ['Expected a list of items but got type "dict".']}
+    assert Incident.objects.count() == 1
+    incident.refresh_from_db()
+    assert incident.incident_types == types_before
+    assert not TensionReading.objects.exists()

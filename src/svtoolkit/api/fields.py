@@ -91,8 +91,21 @@ class OrganisationField(OneOfThePartnership):
     default_error_messages = _one_of_messages("an organisation", "organisation")
 
 
+class ListOfChoicesField(serializers.MultipleChoiceField):
+    """Codes given as a list. DRF's own field takes anything it can iterate, so a JSON object would be read as
+    its keys, those set to false too: ``{"knife": true, "firearm": false}`` would be both."""
+
+    def to_internal_value(self, data):
+        self.refuse_unless_a_list(data)
+        return super().to_internal_value(data)
+
+    def refuse_unless_a_list(self, data):
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
+
+
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "minItems": 1})
-class IncidentTypesField(serializers.MultipleChoiceField):
+class IncidentTypesField(ListOfChoicesField):
     """Codes from the incident types of the partnership's checklist (or the incident's own version)."""
 
     def __init__(self, **kwargs):
@@ -101,8 +114,7 @@ class IncidentTypesField(serializers.MultipleChoiceField):
     def to_internal_value(self, data):
         vocabulary = self.parent.incident_types()
         self.choices = vocabulary
-        if isinstance(data, str) or not hasattr(data, "__iter__"):
-            self.fail("not_a_list", input_type=type(data).__name__)
+        self.refuse_unless_a_list(data)
         if not data:
             self.fail("empty")
         unknown = sorted(str(code) for code in data if str(code) not in vocabulary)

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import When, text, text_as_in
+from svtoolkit.api.fields import ListOfChoicesField, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.tension import services as tension_services
@@ -16,7 +16,7 @@ class TensionReadingSerializer(serializers.ModelSerializer):
     area = text_as_in(ReadingForm, "area")
     area_kind = serializers.ChoiceField(choices=AreaKind.choices)
     level = serializers.ChoiceField(choices=[])
-    indicators = serializers.MultipleChoiceField(choices=[], required=False, default=list)
+    indicators = ListOfChoicesField(choices=[], required=False, default=list)
     source = text_as_in(ReadingForm, "source")
     confidence = serializers.ChoiceField(choices=Confidence.choices)
     notes = text(limits.SUMMARY, required=False)
