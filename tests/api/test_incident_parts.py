@@ -13,9 +13,10 @@ from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Decision, PlanAction, Scene, SceneMeasure, TimelineEntry, TimelineKind
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.partnerships.models import Organisation
 from svtoolkit.tension.models import TensionReading
-from tests.factories import ParticipationFactory
-from tests.incidents.builders import demo_incident, demo_measure
+from tests.factories import MembershipFactory, ParticipationFactory
+from tests.incidents.builders import demo_incident, demo_measure, given_to, left_the_partnership
 from tests.meetings.builders import demo_meeting
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,39 @@ def test_a_partner_cannot_give_their_action_to_someone_else(api_as, incident, ac
     assert "owner_organisation" in response.json()
     action.refresh_from_db()
     assert action.owner_organisation.kind == "police"
+
+
+def test_an_action_keeps_its_owner_who_left_when_sent_back_as_read(
+    api_as, incident, action, demo, demo_users
+):
+    """The defect: an action whose owner had since left (or whose organisation was closed) could not be
+    updated with the owner sent back as read: the API refused the stored owner as no member, though the web
+    page keeps it and the service checks only a new owner.
+    Now the stored owner and organisation are taken as sent back; one who left and is not stored is not."""
+    police = action.owner_organisation
+    leaver, other_leaver = (
+        MembershipFactory(partnership=demo, role="partner", organisation=police).user for _ in range(2)
+    )
+    given_to(action, leaver, demo_users)
+    for user in (leaver, other_leaver):
+        left_the_partnership(user, demo, by=demo_users["coordinator"])
+    Organisation.objects.filter(pk=police.pk).update(is_active=False)  # as the admin site closes one
+    api = api_as("responder")
+    read = api.get(url(incident, "actions", action)).json()
+    sent_back = {field: read[field] for field in ("owner_organisation", "owner", "revision")}
+    response = api.patch(
+        url(incident, "actions", action), {**sent_back, "status": "in_progress"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["owner"]) == ("in_progress", leaver.pk)
+    response = api.patch(
+        url(incident, "actions", action),
+        {"owner": other_leaver.pk, "revision": response.json()["revision"]},
+        format="json",
+    )
+    assert response.json() == {
+        "owner": [f"Choose a member of the partnership: there is none with id {other_leaver.pk}."]
+    }
 
 
 def test_not_needed_needs_a_reason(api_as, incident, action):

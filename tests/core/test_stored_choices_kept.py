@@ -28,7 +28,7 @@ from tests.factories import (
     SupportServiceFactory,
     UserFactory,
 )
-from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person
+from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person, given_to
 from tests.page_forms import form_on
 
 pytestmark = pytest.mark.django_db
@@ -70,20 +70,6 @@ def plan_action(demo, demo_users):
     kept = {"owner": leaves(responder, demo, demo_users)}
     stored = lambda: PlanAction.objects.get(pk=action.pk)  # noqa: E731
     return reverse("incidents:action", args=[incident.pk, action.pk]), stored, kept
-
-
-def given_to(action, owner, demo_users):
-    incident_services.update_action(
-        action=action,
-        by=demo_users["coordinator"],
-        expected_revision=action.revision,
-        status=action.status,
-        owner_organisation=action.owner_organisation,
-        owner=owner,
-        not_needed_reason="",
-        note="",
-    )
-    return owner
 
 
 def membership(demo, demo_users):

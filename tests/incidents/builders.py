@@ -145,6 +145,21 @@ def mark_action(action, status, *, by, note="", not_needed_reason=""):
     )
 
 
+def given_to(action, owner, demo_users):
+    """``action`` given to ``owner`` (its organisation kept) by the coordinator, through the service."""
+    services.update_action(
+        action=action,
+        by=demo_users["coordinator"],
+        expected_revision=action.revision,
+        status=action.status,
+        owner_organisation=action.owner_organisation,
+        owner=owner,
+        not_needed_reason="",
+        note="",
+    )
+    return owner
+
+
 def moved_to(incident, *statuses, by):
     """``by`` moves ``incident`` to each of ``statuses`` in turn through the service, as the status page does
     opened on it as it stands (each move from the status stored then)."""

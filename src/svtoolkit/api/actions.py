@@ -55,7 +55,8 @@ class ActionCreateSerializer(serializers.Serializer):
 
 
 class ActionUpdateSerializer(serializers.Serializer):
-    """A change of status or owner, with a note; ``revision`` is the one the client read (409 if stale)."""
+    """A change of status or owner, with a note; ``revision`` is the one the client read (409 if stale).
+    The owner and organisation stored may be sent back even once they have left (context ``stored``)."""
 
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True)
@@ -65,7 +66,7 @@ class ActionUpdateSerializer(serializers.Serializer):
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
     def validate(self, data):
-        action = self.context["action"]
+        action = self.context["stored"]
         if not self.context["can_reassign"]:
             for field in ("owner_organisation", "owner"):
                 if field in data and data[field] != getattr(action, field):
@@ -106,7 +107,7 @@ class ActionViewSet(IncidentPartViewSet):
         )
         data = self.validated(
             ActionUpdateSerializer,
-            action=planned,
+            stored=planned,
             can_reassign=access.can_reassign_action(request.user, request.partnership),
         )
         incident_services.update_action(

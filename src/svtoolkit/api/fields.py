@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
+from svtoolkit.core.forms import listed_or_stored
 from svtoolkit.incidents.selectors import incident_types
 from svtoolkit.partnerships.selectors import active_organisations
 
@@ -69,12 +70,18 @@ class RecordById(serializers.PrimaryKeyRelatedField):
 
 
 class OneOfThePartnership(RecordById):
-    """One of the current partnership's records, by id: those that ``choices_of(partnership)`` gives."""
+    """One of the current partnership's records, by id: those that ``choices_of(partnership)`` gives, and the
+    one the record being changed (the serializer's context ``stored``) holds in this field, even once it has
+    left them: sent back as read, it is kept, as on the web (``keep_stored_choice``). Whether the record may
+    keep it is its service's rule."""
 
     choices_of = None
 
     def get_queryset(self):
-        return self.choices_of(self.context["request"].partnership)
+        listed = self.choices_of(self.context["request"].partnership)
+        stored = self.context.get("stored")
+        stored_pk = stored.serializable_value(self.source) if stored is not None else None
+        return listed if stored_pk is None else listed_or_stored(listed, [stored_pk])
 
 
 class MemberField(OneOfThePartnership):

@@ -285,6 +285,13 @@ def _told_when_missing(missing: str | None, kwargs: dict) -> dict:
     return kwargs
 
 
+def listed_or_stored(listed: QuerySet, stored_pks) -> QuerySet:
+    """What may be chosen where the record stored is kept: the records ``listed`` and those stored (by id),
+    even once they have left the list (a member who left, an organisation closed). A web form keeps them
+    through ``keep_stored_choice``, the API's fields of the partnership's records alike."""
+    return (listed | listed.model._default_manager.filter(pk__in=stored_pks)).distinct()
+
+
 @dataclass
 class StoredKept:
     """What ``keep_stored_choice`` leaves on a field: its list of active records (``of``, and ``listed`` as
@@ -300,7 +307,7 @@ class StoredKept:
     def choosable(self) -> QuerySet:
         """What may be chosen: the list and the records kept. Made when first read (a value checked, the list
         read with a stored record gone from it), not for a page shown from a kept list."""
-        return (self.of | self.kept_alone).distinct()
+        return listed_or_stored(self.of, self.pks)
 
     @property
     def kept_alone(self) -> QuerySet:
