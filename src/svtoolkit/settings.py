@@ -555,6 +555,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operations are grouped (tagged) by the resource after /api/v1/: incidents, organisations, contacts.
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # A PATCH needs the revision read, and every operation lists its errors: declared once, for all.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "svtoolkit.api.schema.patches_need_their_revision_and_errors_are_declared",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "svtoolkit.incidents.models.IncidentStatus",
         "ActionStatusEnum": "svtoolkit.incidents.models.ActionStatus",
