@@ -364,6 +364,17 @@ def test_a_draft_changed_after_the_family_agreed_needs_their_agreement_again(dem
     assert incident.timeline.filter(text__contains="the family's agreement is needed again").exists()
 
 
+def _changed_by_a_colleague(demo, message, *, by, body):
+    """``message``'s draft given the text ``body`` by someone else while its page was open."""
+    services.revise_draft(
+        message=message,
+        by=by,
+        expected_revision=message.revision,
+        approvers=[demo.organisations.get(kind="police")],
+        **{name: getattr(message, name) for name in services.MESSAGE_FIELDS} | {"body": body},
+    )
+
+
 def test_the_familys_agreement_is_not_recorded_to_a_draft_changed_since_they_were_read_it(
     client_for, demo, demo_users, incident
 ):
@@ -374,13 +385,8 @@ def test_the_familys_agreement_is_not_recorded_to_a_draft_changed_since_they_wer
     shown = reverse("communications:message", args=[incident.pk, message.pk])
     agreement = reverse("communications:family_agreement", args=[incident.pk, message.pk])
     read_to_the_family = form_on(client.get(shown), having="note") | {"note": "Mother agreed by phone"}
-    services.revise_draft(
-        message=message,
-        by=responder,
-        expected_revision=message.revision,
-        approvers=[demo.organisations.get(kind="police")],
-        **{name: getattr(message, name) for name in services.MESSAGE_FIELDS}
-        | {"body": "Jay Smith's family thanks everyone and asks for privacy."},
+    _changed_by_a_colleague(
+        demo, message, by=responder, body="Jay Smith's family thanks everyone and asks for privacy."
     )
     page = client.post(agreement, read_to_the_family)
     content = page.content.decode()
@@ -396,6 +402,48 @@ def test_the_familys_agreement_is_not_recorded_to_a_draft_changed_since_they_wer
         "Mother agreed by phone",
         True,
     )
+
+
+def test_a_familys_agreement_refused_for_its_note_still_says_the_text_changed_since_they_were_read_it(
+    client_for, demo, demo_users, incident
+):
+    """The defect: sent with the note left empty after a colleague changed the draft, the page said only that
+    the note was missing and silently carried the new text's revision, so the next send recorded the family's
+    agreement to a text they were never read. Now the page says the text changed too, shows it, and its form
+    carries the revision of the text it shows."""
+    responder = demo_users["responder"]
+    message = _restricted_message(demo, demo_users, incident)
+    client = client_for("responder")
+    shown = reverse("communications:message", args=[incident.pk, message.pk])
+    agreement = reverse("communications:family_agreement", args=[incident.pk, message.pk])
+    read_to_the_family = form_on(client.get(shown), having="note")
+    _changed_by_a_colleague(demo, message, by=responder, body="Jay Smith's family blames the school.")
+    page = client.post(agreement, read_to_the_family | {"note": ""})
+    content = page.content.decode()
+    assert page.status_code == 200 and "Say how the family agreed" in content
+    assert "changed since you opened it" in content and "blames the school" in content
+    message.refresh_from_db()
+    assert form_on(page, having="note")["revision"] == str(message.revision) != read_to_the_family["revision"]
+    assert message.family_agreed_at is None
+
+
+def test_a_familys_agreement_sent_without_the_text_it_was_read_is_refused_again_when_sent_again(
+    client_for, demo, demo_users, incident
+):
+    """The defect: the page refusing a post that did not say which text the family was read carried the
+    message's revision as it was when drawn, so sending it again recorded their agreement to whatever text was
+    stored then. Now the page carries what was sent: it is refused again until the message is opened anew."""
+    message = _restricted_message(demo, demo_users, incident)
+    client = client_for("responder")
+    shown = reverse("communications:message", args=[incident.pk, message.pk])
+    agreement = reverse("communications:family_agreement", args=[incident.pk, message.pk])
+    sent = form_on(client.get(shown), having="note") | {"note": "Mother agreed by phone"}
+    del sent["revision"]
+    sent_again = form_on(client.post(agreement, sent), having="note")
+    assert sent_again["revision"] == ""
+    client.post(agreement, sent_again)
+    message.refresh_from_db()
+    assert message.family_agreed_at is None
 
 
 def test_a_familys_agreement_sent_without_the_text_it_was_read_is_refused_and_recorded_nowhere(

@@ -93,6 +93,8 @@ class FamilyAgreementForm(forms.Form):
     )
     # The revision of the message the page showed: the text the family was read.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # After the text changed since the page was opened (``services.refuse_if_changed_since_read``).
+    conflict_advice = "How the family agreed, as you entered it, is kept below."
 
     def clean(self):
         cleaned = super().clean()

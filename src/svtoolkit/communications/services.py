@@ -349,13 +349,25 @@ def record_family_agreement(
             raise DomainError("This message names and shows no one: it needs no family's agreement.")
         if message.family_agreed_at is not None:
             raise DomainError("The family's agreement was recorded already: it is shown on the message.")
-        raise DomainError(
-            "The message was changed since you opened it: read the family the text as it is now (below), then"
-            " record their agreement.",
-            field="note",
-        )
+        raise _changed_since_read(message)
     _trail(message, by, "the family's agreement was recorded.", request)
     return message
+
+
+def refuse_if_changed_since_read(*, message, expected_revision: int | None) -> None:
+    """Refuse (EditConflict) the family's agreement sent from a page showing another revision of ``message``
+    than the one stored: said even when the note is refused too, so that the page sent again, which shows the
+    text as it is now, is never moved onto it in silence."""
+    if expected_revision is not None and expected_revision != message.revision:
+        raise _changed_since_read(message)
+
+
+def _changed_since_read(message) -> EditConflict:
+    return EditConflict(
+        "The message was changed since you opened it: read the family the text as it is now (below), then"
+        " record their agreement.",
+        current_revision=message.revision,
+    )
 
 
 @transaction.atomic

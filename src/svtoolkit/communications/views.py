@@ -130,7 +130,7 @@ def _message_page(request, shown, found, *, sign_off_form=None, family_form=None
         found, incident=shown, user=request.user, partnership=request.partnership, request=request
     )
     sign_off_form = sign_off_form or forms.SignOffForm()
-    family_form = family_form or forms.FamilyAgreementForm()
+    family_form = family_form or forms.FamilyAgreementForm(initial={"revision": found.revision})
     return render(
         request,
         "communications/message.html",
@@ -185,12 +185,17 @@ withdraw = _message_step(services.withdraw, "The message was withdrawn.")
 @require_POST
 def family_agreement(request, incident_id, message_id):
     """Refused for what was typed, or for a message changed since the page was read to the family: the page
-    again, with the text as it is now, what was typed, and the refusal summarised."""
+    again, with the text as it is now, what was typed, and the refusal summarised. Its form carries the
+    revision sent, or, once told the text changed, the revision of the text the page shows."""
     shown = incident_for_request(request, incident_id)
     found = access.get_for(request, selectors.messages_in(shown), message_id, rule=access.can_read_message)
     form = forms.FamilyAgreementForm(request.POST)
-    if form.is_valid():
-        with errors_shown_on(form):
+    typed_well = form.is_valid()
+    with errors_shown_on(form, thing=None):
+        services.refuse_if_changed_since_read(
+            message=found, expected_revision=form.cleaned_data.get("revision")
+        )
+        if typed_well:
             services.record_family_agreement(
                 message=found,
                 by=request.user,
