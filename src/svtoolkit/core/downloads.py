@@ -109,10 +109,27 @@ def xlsx_bytes(columns: list[str], rows: Iterable[list], *, title: str, marking:
     sheet = workbook.create_sheet(title[:31])
     sheet.oddHeader.center.text = marking
     sheet.oddFooter.center.text = marking
-    count = _write_rows(sheet.append, columns, rows, marking=marking)
+    count = _write_rows(
+        lambda values: sheet.append([_as_text(sheet, value) for value in values]),
+        columns,
+        rows,
+        marking=marking,
+    )
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue(), count
+
+
+def _as_text(sheet, value):
+    """A text value as a cell of text: openpyxl would take one starting with "=" for a formula, and "#N/A"
+    for an error, and the spreadsheet would run or show them so."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def new_calendar() -> Calendar:

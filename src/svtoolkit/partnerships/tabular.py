@@ -2,7 +2,8 @@
 
 Every text cell a spreadsheet would run as a formula is written with a leading apostrophe, in both formats
 (``contacts_csv.neutralise_formula``); times are written in local time. The control characters an XLSX file
-cannot hold (XML 1.0 has no place for them) are left out of its cells.
+cannot hold (XML 1.0 has no place for them) are left out of every cell, in both formats, before the apostrophe
+is decided: left out after, they would uncover an "=" the apostrophe was not put before.
 """
 
 import re
@@ -15,7 +16,7 @@ from svtoolkit.core import downloads
 from svtoolkit.partnerships.contacts_csv import neutralise_formula
 
 # What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): C0 controls but tab and line breaks.
-_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_IN_A_CELL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -32,7 +33,7 @@ def _cell(value):
         return ""
     if isinstance(value, int):
         return value
-    return neutralise_formula(str(value))
+    return neutralise_formula(_NOT_IN_A_CELL.sub("", str(value)))
 
 
 def write(
@@ -44,13 +45,9 @@ def write(
             columns, ([_csv_value(_cell(value)) for value in row] for row in rows), marking=marking
         )
     return downloads.xlsx_bytes(
-        columns, ([_xlsx_value(_cell(value)) for value in row] for row in rows), title=title, marking=marking
+        columns, ([_cell(value) for value in row] for row in rows), title=title, marking=marking
     )
 
 
 def _csv_value(value):
     return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else value
-
-
-def _xlsx_value(value):
-    return _NOT_IN_XLSX.sub("", value) if isinstance(value, str) else value
