@@ -2,8 +2,10 @@
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
@@ -17,6 +19,7 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.meetings.models import Meeting
+from svtoolkit.partnerships import tabular
 from svtoolkit.reports.boundaries import _shipped, boundary_of
 from svtoolkit.reports.models import WardBoundary
 from tests.factories import (
@@ -264,6 +267,22 @@ def test_the_excel_export_leaves_out_control_characters_excel_cannot_hold(client
     _, _, action_row = load_workbook(io.BytesIO(actions.content)).active.iter_rows(values_only=True)
     assert incident_row[1] == "Fight at the [1mstation"
     assert "Call the school\ttoday" in action_row
+
+
+def test_one_title_with_a_character_xml_has_no_place_for_leaves_the_excel_export_readable(client_for, demo):
+    """The defect: a title holding U+FFFF or U+FFFE (accepted as typed) made the whole Excel file invalid XML,
+    which Excel refuses to open. Now they are left out, as the control characters are; so is a lone surrogate,
+    which no file can hold."""
+    IncidentFactory(partnership=demo, title="Fight at the \ufffestation \uffff")
+    response = client_for("coordinator").get(reverse("reports:export", args=["incidents", "xlsx"]))
+    with zipfile.ZipFile(io.BytesIO(response.content)) as workbook:
+        ElementTree.fromstring(workbook.read("xl/worksheets/sheet1.xml"))
+    _, _, row = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    assert row[1] == "Fight at the station "
+    written, _ = tabular.write(
+        "csv", ["Title"], [["Fight \ud800at the station"]], title="T", marking="OFFICIAL"
+    )
+    assert written.decode("utf-8-sig").splitlines()[-1] == "Fight at the station"
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -1,9 +1,10 @@
 """Writing a table to a CSV or Excel (XLSX) file, marked: every download of svtoolkit's figures and records.
 
 Every text cell a spreadsheet would run as a formula is written with a leading apostrophe, in both formats
-(``contacts_csv.neutralise_formula``); times are written in local time. The control characters an XLSX file
-cannot hold (XML 1.0 has no place for them) are left out of every cell, in both formats, before the apostrophe
-is decided: left out after, they would uncover an "=" the apostrophe was not put before.
+(``contacts_csv.neutralise_formula``); times are written in local time. The characters an XLSX file cannot
+hold (XML 1.0 has no place for them: control characters, U+FFFE, U+FFFF, lone surrogates) are left out of
+every cell, in both formats, before the apostrophe is decided: left out after, they would uncover an "=" the
+apostrophe was not put before.
 """
 
 import re
@@ -15,8 +16,10 @@ from django.utils import timezone
 from svtoolkit.core import downloads
 from svtoolkit.partnerships.contacts_csv import neutralise_formula
 
-# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): C0 controls but tab and line breaks.
-_NOT_IN_A_CELL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What XML 1.0 has no place for: C0 controls but tab and line breaks (openpyxl's ILLEGAL_CHARACTERS_RE, which
+# it refuses), and U+FFFE, U+FFFF and lone surrogates, which it would write into a file no spreadsheet opens
+# (a lone surrogate is in no UTF-8 file, CSV either).
+_NOT_IN_A_CELL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
