@@ -684,6 +684,30 @@ def test_deeply_nested_or_self_intersecting_wards_are_refused_with_a_message_and
     assert not AuditEntry.objects.filter(target_type="reports.WardBoundary").exists()
 
 
+@pytest.mark.parametrize(
+    ("corner", "message"),
+    [
+        # A JSON integer of 401 digits: Python reads it, but no float holds it.
+        ([10**400, 50], "A point is outside the range of longitudes and latitudes"),
+        ([-(10**400), 50], "A point is outside the range of longitudes and latitudes"),
+        # JSON's true is no longitude, though Python counts it a number (1).
+        ([True, 50], "Each point must be a longitude and a latitude"),
+    ],
+)
+def test_a_point_too_large_for_a_number_or_true_or_false_is_explained_and_changes_nothing(
+    client_for, demo, corner, message
+):
+    """The defect: a coordinate too large for a float was a server error (OverflowError), and true or false
+    was read as the longitude 1 or 0. Now both are refused with a message, and nothing is kept."""
+    client = client_for("coordinator")
+    client.raise_request_exception = False
+    response = _upload(client, _one_ward("Harbour", [[corner, [1.1, 50], [1.1, 50.1], [1, 50.1], corner]]))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not WardBoundary.objects.exists()
+
+
 # A triangle 0.1 degrees long (about 7 km) and a billionth of a degree high (about 0.1 mm): valid as a shape,
 # of less than a square metre, with no room for a point.
 SLIVER = [[[-1, 50], [-0.9, 50], [-0.95, 50.000000001], [-1, 50]]]

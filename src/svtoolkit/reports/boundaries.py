@@ -77,14 +77,26 @@ def _area(ring: Ring) -> float:
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
 
 
+def _is_degrees(value) -> bool:
+    # JSON's true and false are no longitude, though Python counts them numbers (1 and 0).
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _degrees(value) -> float:
+    """``value`` as a float: an integer of more digits than a float holds (JSON sets no limit) as infinity,
+    outside every range, rather than an OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _ring(points) -> Ring:
     ring = []
     for point in points:
-        if not (
-            isinstance(point, list) and len(point) >= 2 and all(isinstance(v, int | float) for v in point[:2])
-        ):
+        if not (isinstance(point, list) and len(point) >= 2 and all(_is_degrees(v) for v in point[:2])):
             raise BoundaryError("Each point must be a longitude and a latitude")
-        longitude, latitude = float(point[0]), float(point[1])
+        longitude, latitude = _degrees(point[0]), _degrees(point[1])
         if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
             raise BoundaryError("A point is outside the range of longitudes and latitudes")
         ring.append((longitude, latitude))
