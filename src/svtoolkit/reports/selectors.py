@@ -491,8 +491,13 @@ def situation_report(incident, *, user, partnership, people=None, reason: str = 
 
     context = incident_page(incident, user=user, partnership=partnership)
     messages = list(
-        Message.objects.filter(incident=incident).prefetch_related("sign_offs").order_by("planned_for", "id")
+        Message.objects.filter(incident=incident)
+        .select_related("incident")
+        .prefetch_related("sign_offs")
+        .order_by("planned_for", "id")
     )
+    # Whether this person reads the incident's messages is asked once for the report, not once a message.
+    reads = access.message_reader(user, partnership)
     labels = level_labels()
     return {
         **context,
@@ -519,6 +524,7 @@ def situation_report(incident, *, user, partnership, people=None, reason: str = 
                         partnership=partnership,
                         request=request,
                         what="situation report with the records of people affected",
+                        reads=reads,
                     ),
                 ),
             )
