@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import selectors, services
 from svtoolkit.communications.models import CommunicationsPlan, Message, MessageStatus
 from svtoolkit.core.errors import DomainError
@@ -277,20 +278,29 @@ def test_the_home_page_lists_the_statements_awaiting_ones_own_organisation_behin
     assert [sign_off.message_id for sign_off, _ in section["sign_offs"]] == [press_statement.pk]
 
 
+@pytest.mark.parametrize(("role", "readings"), [("viewer", 0), ("responder", 10)])
 def test_the_messages_list_asks_the_same_queries_for_one_message_naming_someone_or_ten(
-    client_for, demo, demo_users, incident, django_assert_max_num_queries
+    client_for, demo, demo_users, incident, django_assert_max_num_queries, role, readings
 ):
-    """Whether the viewer reads the incident's people is asked once, not once a message."""
-    viewer = client_for("viewer")
+    """Whether the person reads the incident's people is asked once, not once a message. The defect: for
+    someone who may read them (the responder, on the need-to-know list), the page wrote its audit entry for
+    each message naming someone by a statement of its own. Now every reading is still written, one entry a
+    message, in one statement for the list."""
+    responder = demo_users["responder"]
+    people_services.add_to_need_to_know(incident=incident, user=responder, by=responder)
+    client = client_for(role)
     overview = reverse("communications:overview", args=[incident.pk])
     _restricted_message(demo, demo_users, incident)
-    viewer.get(overview)
+    client.get(overview)
     with django_assert_max_num_queries(100) as one:
-        assert viewer.get(overview).status_code == 200
+        assert client.get(overview).status_code == 200
     for _ in range(9):
         _restricted_message(demo, demo_users, incident)
+    read = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE, target_type="communications.Message")
+    before = read.count()
     with django_assert_max_num_queries(len(one.captured_queries)):
-        assert viewer.get(overview).status_code == 200
+        assert client.get(overview).status_code == 200
+    assert read.count() - before == readings
 
 
 def test_the_sign_off_trail_is_shown(client_for, press_statement, demo_users):

@@ -11,7 +11,7 @@ from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.communications import selectors as communications
 from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.forms import MessageForm
-from svtoolkit.communications.models import Message, MessageKind, MessageStatus
+from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.communications.selectors import title_shown
 
 
@@ -26,6 +26,16 @@ class MessageDraftSerializer(serializers.Serializer):
     planned_for = When()
     names_or_images = serializers.BooleanField(default=False)
     approvers = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
+
+
+class MessageListSerializer(serializers.ListSerializer):
+    """Messages listed: which this person may read is decided for the whole list at once, so that their
+    readings are written to the audit log in one statement (``communications.read_messages``)."""
+
+    def to_representation(self, data):
+        messages = list(data)
+        self.child.read(messages)
+        return super().to_representation(messages)
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -57,41 +67,45 @@ class MessageSerializer(serializers.ModelSerializer):
             "published_at",
         ]
         read_only_fields = fields
+        list_serializer_class = MessageListSerializer
 
     @cached_property
-    def _reads(self):
-        """The reader's rule, made once for a list (one serializer serves each of its rows): whether they are
-        on the incident's list is asked once, not once a message."""
-        request = self.context["request"]
-        return access.message_reader(request.user, request.partnership)
+    def _readable(self) -> dict[int, bool]:
+        """Whether this person may read each message decided so far (``read``), by id."""
+        return {}
 
-    def to_representation(self, message):
+    def read(self, messages) -> None:
+        """Decide which of ``messages`` this person may read, before their fields are read: a list's at once,
+        a message answered alone as it is answered."""
         request = self.context["request"]
-        # Decided once per message, before its fields are read.
-        self._readable = communications.read_message(
-            message,
+        readable = communications.read_messages(
+            messages,
             incident=self.context["incident"],
             user=request.user,
             partnership=request.partnership,
             request=request._request,
             what="message naming someone affected, read through the API",
-            reads=self._reads,
         )
-        if self._readable and message.names_or_images and message.status != MessageStatus.PUBLISHED:
+        self._readable.update({message.pk: message.pk in readable for message in messages})
+        if any(message.pk in readable and communications.is_restricted(message) for message in messages):
             self.context["view"].shows_personal_data = True
+
+    def to_representation(self, message):
+        if message.pk not in self._readable:
+            self.read([message])
         return super().to_representation(message)
 
     def get_title(self, message) -> str:
-        return title_shown(message, readable=self._readable)
+        return title_shown(message, readable=self._readable[message.pk])
 
     def get_restricted(self, message) -> bool:
-        return not self._readable
+        return not self._readable[message.pk]
 
     def get_body(self, message) -> str | None:
-        return message.body if self._readable else None
+        return message.body if self._readable[message.pk] else None
 
     def get_audience(self, message) -> str | None:
-        return message.audience if self._readable else None
+        return message.audience if self._readable[message.pk] else None
 
     def get_pending_sign_offs(self, message) -> int:
         return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)

@@ -47,52 +47,53 @@ def title_shown(message, *, readable: bool) -> str:
 
 
 def read_message(
-    message, *, incident, user, partnership, request, what="message naming someone affected", reads=None
+    message, *, incident, user, partnership, request, what="message naming someone affected"
 ) -> bool:
-    """Whether this person may read all of ``message`` (``access.can_read_message``, or ``reads``: their
-    ``access.message_reader`` made once for a list of messages). Each time someone does read a restricted one,
-    it is written to the audit log, as every reading of a record of people affected is; ``what`` says how it
-    was read."""
+    """Whether this person may read all of ``message`` (``access.can_read_message``). Each time someone does
+    read a restricted one, it is written to the audit log, as every reading of a record of people affected is;
+    ``what`` says how it was read."""
+    return message.pk in read_messages(
+        [message], incident=incident, user=user, partnership=partnership, request=request, what=what
+    )
+
+
+def read_messages(
+    messages, *, incident, user, partnership, request, what="message naming someone affected"
+) -> set[int]:
+    """The ids of those of ``messages`` (``incident``'s) this person may read all of: ``read_message`` for a
+    list, whether they are on the incident's list asked once (``access.message_reader``), and their readings
+    of the restricted ones written to the audit log at once, one entry each in one statement."""
     from svtoolkit import access
 
-    readable = (reads or access.message_reader(user, partnership))(message)
-    if readable and is_restricted(message):
-        history.audit(
+    reads = access.message_reader(user, partnership)
+    readable = [message for message in messages if reads(message)]
+    restricted = [message for message in readable if is_restricted(message)]
+    if restricted:
+        history.audit_each(
             incident,
             user,
             AuditAction.VIEW_SENSITIVE,
-            message,
+            restricted,
             request,
             what=what,
             incident=incident.reference,
         )
-    return readable
+    return {message.pk for message in readable}
 
 
 def messages_with_titles(incident, user, partnership, request) -> list[tuple[Message, str]]:
     """The incident's messages in planned order, each with the title this person may see; a restricted one
     shown in full is a reading, written to the audit log as the API's list writes it."""
-    from svtoolkit import access
-
-    reads = access.message_reader(user, partnership)
-    return [
-        (
-            message,
-            title_shown(
-                message,
-                readable=read_message(
-                    message,
-                    incident=incident,
-                    user=user,
-                    partnership=partnership,
-                    request=request,
-                    what="message naming someone affected, listed on the communications page",
-                    reads=reads,
-                ),
-            ),
-        )
-        for message in messages_of(incident).prefetch_related("sign_offs")
-    ]
+    messages = list(messages_of(incident).select_related("incident").prefetch_related("sign_offs"))
+    readable = read_messages(
+        messages,
+        incident=incident,
+        user=user,
+        partnership=partnership,
+        request=request,
+        what="message naming someone affected, listed on the communications page",
+    )
+    return [(message, title_shown(message, readable=message.pk in readable)) for message in messages]
 
 
 def messages_in(incident) -> QuerySet[Message]:

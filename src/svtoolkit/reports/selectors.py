@@ -483,7 +483,7 @@ def situation_report(incident, *, user, partnership, people=None, reason: str = 
     personal data, so it shows the title as restricted; with them, as the message page would, and the
     reading is audited."""
     from svtoolkit.communications.models import Message
-    from svtoolkit.communications.selectors import plan_of, read_message, title_shown
+    from svtoolkit.communications.selectors import plan_of, read_messages, title_shown
     from svtoolkit.incidents.people.selectors import people_summary
     from svtoolkit.incidents.selectors import incident_page
     from svtoolkit.incidents.strands.selectors import strands_for_report
@@ -496,8 +496,18 @@ def situation_report(incident, *, user, partnership, people=None, reason: str = 
         .prefetch_related("sign_offs")
         .order_by("planned_for", "id")
     )
-    # Whether this person reads the incident's messages is asked once for the report, not once a message.
-    reads = access.message_reader(user, partnership)
+    readable = (
+        set()
+        if people is None
+        else read_messages(
+            messages,
+            incident=incident,
+            user=user,
+            partnership=partnership,
+            request=request,
+            what="situation report with the records of people affected",
+        )
+    )
     labels = level_labels()
     return {
         **context,
@@ -512,23 +522,7 @@ def situation_report(incident, *, user, partnership, people=None, reason: str = 
         ],
         "communications_plan": plan_of(incident),
         "incident_messages": [
-            (
-                message,
-                title_shown(
-                    message,
-                    readable=people is not None
-                    and read_message(
-                        message,
-                        incident=incident,
-                        user=user,
-                        partnership=partnership,
-                        request=request,
-                        what="situation report with the records of people affected",
-                        reads=reads,
-                    ),
-                ),
-            )
-            for message in messages
+            (message, title_shown(message, readable=message.pk in readable)) for message in messages
         ],
         "people_summary": people_summary(incident),
         "people": people,
