@@ -514,3 +514,42 @@ def test_one_decision_superseded_by_two_people_at_once_is_superseded_once_and_th
     assert [type(error) for error in errors] == [DomainError]
     assert "This decision has already been superseded" in errors[0].message
     assert Decision.objects.filter(supersedes=first).count() == 1
+
+
+def test_a_records_list_saved_as_someone_is_taken_off_the_incidents_list_is_never_left_empty(
+    demo, demo_users, monkeypatch
+):
+    """The defect: taking the responder off the incident's list checked that each record they were on kept a
+    coordinator or responder, while the record's own page, saved at that moment, took the coordinator off
+    that record's list without waiting for it: each passed its check, and the record was left with no one
+    who could read it or change its list. Now the record's page waits for the incident, as every change to
+    its lists does: the second to save sees the first."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    incident, _ = demo_incident(demo, demo_users)
+    person = demo_person(incident, responder)
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder, with_records=True)
+    person.refresh_from_db()
+    page_opened_at = person.revision
+    paused = PausedAtCall(people_services.history.note, call=1)  # the removal, its checks passed
+    monkeypatch.setattr(people_services.history, "note", paused)
+
+    removing, removed = in_thread(
+        lambda: people_services.remove_from_need_to_know(
+            entry=incident.need_to_know.get(user=responder), by=coordinator
+        )
+    )
+    try:
+        assert paused.reached.wait(WAIT)
+        saving, saved = in_thread(
+            lambda: people_services.change_person_need_to_know(
+                person=person, users=[responder], by=coordinator, expected_revision=page_opened_at
+            )
+        )
+        saving.join(1)
+    finally:
+        paused.go.set()
+        removing.join(WAIT)
+        saving.join(WAIT)
+    assert "error" not in removed
+    assert person.need_to_know.exists(), "the record's list was left empty"
+    assert "Someone else changed this record" in str(saved.get("error"))

@@ -234,7 +234,12 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     fields) since the page was opened, so two people editing the list never overwrite each other. Someone
     who can still change the list (a coordinator or responder of the incident's partnership) must stay on
     it; taking yourself off is allowed while they do. Each person added or taken off is audited and noted
-    on the timeline (by name, never the record's). Returns (added, removed) users."""
+    on the timeline (by name, never the record's). Returns (added, removed) users.
+
+    The incident is locked first, as by every change to its lists (``remove_from_need_to_know``): each checks
+    that someone is left to manage a record against what the other has saved, never against what it read
+    before the other saved."""
+    lock_incident(person.incident_id)
     wanted = {user.pk: user for user in users}
     if not wanted:
         raise DomainError("Choose at least one person who may read this record.", field="users")
