@@ -5,6 +5,8 @@ conflicts, the situation report and retention erasure."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -529,6 +531,36 @@ def test_on_the_list_the_records_open_with_a_reason_and_each_opening_is_audited(
         ("incidents.HospitalStay", str(stay.pk)),
         ("incidents.SafeguardingReferral", str(referral.pk)),
     }
+
+
+def test_the_records_opened_cost_the_same_queries_for_two_people_or_seven(
+    client_for, incident, person, responder
+):
+    """The defect: each stay and referral opened read its incident again (its audit entry is labelled by the
+    incident's reference), and each record's opening was written by a statement of its own. Now they are
+    read through the incident and written to the audit log at once, one entry each."""
+    url = reverse("incidents:strands", args=[incident.pk])
+    client = client_for("responder")
+
+    def people_recorded(count):
+        for _ in range(count):
+            someone = demo_person(incident, responder, name=f"Person {PersonAffected.objects.count()}")
+            demo_hospital_stay(incident, someone, responder)
+            demo_referral(incident, someone, responder)
+
+    def queries_to_open():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(url, {"reason": "Preparing the discharge meeting"}).status_code == 200
+        return len(queries)
+
+    people_recorded(1)  # with ``person``, two people, one stay
+    two = queries_to_open()
+    people_recorded(5)
+    assert queries_to_open() == two
+    stays_opened = AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, target_type="incidents.HospitalStay"
+    )
+    assert stays_opened.count() == 1 + 6
 
 
 @pytest.mark.parametrize(

@@ -21,4 +21,9 @@ def audit_each(incident, by, action, targets, request, /, **detail):
 def opened(incident, by, target, request, *, reason: str, action=AuditAction.VIEW_SENSITIVE, **detail):
     """A sensitive record of the incident opened (read, or exported) with the reason given: the audit entry
     names the reason and the incident, and ``detail`` besides."""
-    audit(incident, by, action, target, request, reason=reason, incident=incident.reference, **detail)
+    opened_each(incident, by, [target], request, reason=reason, action=action, **detail)
+
+
+def opened_each(incident, by, targets, request, *, reason: str, action=AuditAction.VIEW_SENSITIVE, **detail):
+    """``opened`` for each of ``targets`` at once (one statement): a page showing several records."""
+    audit_each(incident, by, action, targets, request, reason=reason, incident=incident.reference, **detail)

@@ -62,8 +62,7 @@ def read_people(*, user, incident, reason: str, purpose: str, request=None) -> l
     people = list(people_visible_to(user, incident).select_related("single_point_of_contact"))
     if not people:
         access.deny(request, reason="can_read_any_person")
-    for person in people:
-        history.opened(incident, user, person, request, reason=reason, purpose=purpose)
+    history.opened_each(incident, user, people, request, reason=reason, purpose=purpose)
     return people
 
 

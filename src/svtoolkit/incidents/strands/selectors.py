@@ -61,11 +61,6 @@ def strands_summary(incident) -> dict:
     }
 
 
-def _audit_opened(user, incident, records, *, reason, request) -> None:
-    for opened in records:
-        history.opened(incident, user, opened, request, reason=reason)
-
-
 def read_strands(*, user, incident, reason: str, request=None) -> dict:
     """The hospital stays, referrals and people at risk of the people this person may read (through
     ``people_selectors.read_people``: refused off the need-to-know list, each person audited); each stay and
@@ -77,20 +72,9 @@ def read_strands(*, user, incident, reason: str, request=None) -> dict:
         purpose="the hospital and safeguarding strands",
         request=request,
     )
-    readable = {person.pk: person for person in people}
-    stays = [
-        stay
-        for stay in HospitalStay.objects.filter(incident=incident).select_related("hospital").order_by("id")
-        if stay.patient_id in readable
-    ]
-    referrals = [
-        referral
-        for referral in SafeguardingReferral.objects.filter(incident=incident).order_by("referred_at", "id")
-        if referral.person_id in readable
-    ]
-    for found in (*stays, *referrals):
-        found.who = readable[found.patient_id if isinstance(found, HospitalStay) else found.person_id]
-    _audit_opened(user, incident, [*stays, *referrals], reason=reason, request=request)
+    stays, referrals = _strands_opened(
+        incident, {person.pk: person for person in people}, user=user, reason=reason, request=request
+    )
     return {
         "people": people,
         "stays": stays,
@@ -128,7 +112,7 @@ def open_strand_record(found, *, user, reason: str, request=None):
     found.who = people_selectors.read_person(
         user=user, incident=incident, person_id=person_id, reason=reason, request=request
     )
-    _audit_opened(user, incident, [found], reason=reason, request=request)
+    history.opened(incident, user, found, request, reason=reason)
     return found
 
 
@@ -139,12 +123,25 @@ def strands_for_report(incident, *, people: list | None, user=None, reason: str 
     report = {"schools": list(schools_of(incident)), "strands_summary": strands_summary(incident)}
     if people is None:
         return report
-    readable = {person.pk: person for person in people}
-    stays = list(incident.hospital_stays.select_related("hospital").filter(patient_id__in=list(readable)))
-    referrals = list(incident.referrals.filter(person_id__in=list(readable)))
+    stays, referrals = _strands_opened(
+        incident, {person.pk: person for person in people}, user=user, reason=reason, request=request
+    )
+    return {**report, "stays": stays, "referrals": referrals}
+
+
+def _strands_opened(incident, readable: dict, *, user, reason: str, request) -> tuple[list, list]:
+    """The hospital stays and referrals of the people ``readable`` (by id), each with its person (``who``),
+    opened: audited at once with ``reason``. Read through the incident, so that each knows it (an entry is
+    labelled by its reference) without reading it again."""
+    stays = list(
+        incident.hospital_stays.select_related("hospital")
+        .filter(patient_id__in=list(readable))
+        .order_by("id")
+    )
+    referrals = list(incident.referrals.filter(person_id__in=list(readable)).order_by("referred_at", "id"))
     for stay in stays:
         stay.who = readable[stay.patient_id]
     for referral in referrals:
         referral.who = readable[referral.person_id]
-    _audit_opened(user, incident, [*stays, *referrals], reason=reason, request=request)
-    return {**report, "stays": stays, "referrals": referrals}
+    history.opened_each(incident, user, [*stays, *referrals], request, reason=reason)
+    return stays, referrals
