@@ -13,7 +13,7 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tokens
-from svtoolkit.incidents.models import ActionStatus, IncidentStatus
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
@@ -1065,6 +1065,26 @@ def test_a_follow_up_whose_contact_and_recorder_have_both_left_is_reminded_to_th
     assert tasks.send_recovery_reminders.call() == 1
     deliver_due()
     assert [m.to for m in mail.outbox] == [[demo_users["coordinator"].email]]
+
+
+def test_recovery_reminders_about_an_exercise_say_exercise(incident, person, demo_users):
+    """The defect: the reminders of an exercise's recovery date and support follow-up read like a real
+    incident's, in their subject, text message and email. Now each says EXERCISE."""
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    incident.refresh_from_db()
+    responder = demo_users["responder"]
+    led_by(incident, responder)
+    services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=timezone.localdate()
+    )
+    offer(person, responder, follow_up_on=timezone.localdate())
+    assert tasks.send_recovery_reminders.call() == 2
+    reminders = incident.notifications.filter(kind="recovery_reminder")
+    assert reminders.count() == 2
+    for reminder in reminders:
+        assert reminder.subject.startswith(f"EXERCISE {incident.reference}: "), reminder.subject
+        assert reminder.sms_text.startswith(f"EXERCISE {incident.reference}: "), reminder.sms_text
+        assert f"{incident.reference} (EXERCISE: not a real incident)" in reminder.body, reminder.body
 
 
 def test_no_follow_up_reminder_asks_to_record_support_on_a_closed_incident(incident, person, demo_users):

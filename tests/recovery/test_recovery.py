@@ -7,6 +7,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from svtoolkit.core.errors import DomainError
+from svtoolkit.incidents.models import Incident
 from svtoolkit.recovery import selectors, services, tasks
 from svtoolkit.recovery.models import CalendarFeed, Milestone
 from tests.incidents.builders import demo_incident
@@ -84,6 +85,19 @@ def test_the_feed_carries_only_what_its_owner_may_see(incident, demo, demo_users
     coordinator_view = [m.title for m in selectors.feed_milestones(demo_users["coordinator"])]
     assert coordinator_view == ["Trial", "Inquest"]
     assert [m.title for m in selectors.feed_milestones(other_partnership[1].user)] == []
+
+
+def test_the_feed_marks_an_exercises_dates_as_exercise(incident, demo_users):
+    """The defect: an exercise's recovery dates showed in calendars like a real incident's. Now their
+    entries start with EXERCISE, as an exercise's meetings do."""
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    services.add_milestone(
+        incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)
+    )
+    calendar = Calendar.from_ical(_fetch(services.issue_feed(user=demo_users["police"])))
+    assert [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")] == [
+        f"EXERCISE {incident.reference}: Trial"
+    ]
 
 
 def _fetch(token):

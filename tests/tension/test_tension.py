@@ -210,3 +210,16 @@ def test_a_reading_saved_from_a_page_opened_before_a_colleague_closed_the_incide
     assert not as_opened.tension_readings.exists()
     assert not mail.outbox
     assert as_opened.timeline.count() == entries
+
+
+def test_a_tension_alert_about_an_exercise_says_exercise_in_its_subject_text_and_email(demo, demo_users):
+    """The defect: the alert about a rehearsal's tension read like a real incident's, in its subject, its
+    text message and its email, so a lead woken by it could take it for one. Now each says EXERCISE."""
+    incident = led_incident(demo, demo_users)
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    incident.refresh_from_db()
+    assert record(incident, demo_users["police"], 4).lead_told
+    alert = incident.notifications.get(kind="tension_alert")
+    assert alert.subject.startswith(f"EXERCISE {incident.reference}: tension in"), alert.subject
+    assert alert.sms_text.startswith(f"EXERCISE {incident.reference}: "), alert.sms_text
+    assert f"{incident.reference} (EXERCISE: not a real incident)" in alert.body, alert.body

@@ -25,17 +25,19 @@ MILESTONE_NOTICE = timedelta(days=7)
 
 @transaction.atomic
 def _claim_and_remind(
-    unclaimed, *, mark: dict, incident, people, subject: str, page: str, template: str, context: dict
+    unclaimed, *, mark: dict, incident, people, about: str, page: str, template: str, context: dict
 ) -> int:
     """Mark a reminder as sent and queue it in one transaction: of two overlapping runs only the first
     update matches, and a reminder is never marked without being queued. With nobody to tell it is left
-    unmarked, for a later run. Its text is ``template`` drawn with ``context`` and the link to the incident's
-    ``page``."""
+    unmarked, for a later run. Its subject is the incident's reference (saying EXERCISE of a rehearsal's, the
+    text message too) and ``about``; its text is ``template`` drawn with ``context`` and the link to the
+    incident's ``page``."""
     if not people:
         return 0
     link = settings.SITE_URL + reverse(page, args=[incident.pk])
     if unclaimed.update(**mark) != 1:
         return 0
+    subject = f"{incident.exercise_prefix}{incident.reference}: {about}"
     reminder = messaging.send(
         kind="recovery_reminder",
         subject=subject,
@@ -67,7 +69,7 @@ def send_recovery_reminders() -> int:
             mark={"reminded_on": today},
             incident=milestone.incident,
             people=lead_officer_or_coordinators(milestone.incident),
-            subject=f"{milestone.incident.reference}: {milestone.title} on {milestone.date:%d %B %Y}",
+            about=f"{milestone.title} on {milestone.date:%d %B %Y}",
             page="recovery:incident",
             template="recovery/email/milestone.txt",
             context={"milestone": milestone},
@@ -92,7 +94,7 @@ def send_recovery_reminders() -> int:
             mark={"follow_up_reminded_on": today},
             incident=incident,
             people=_told_of_follow_up(offer, incident),
-            subject=f"{incident.reference}: a support follow-up is due",
+            about="a support follow-up is due",
             page="recovery:support",
             template="recovery/email/follow_up.txt",
             context={"offer": offer},

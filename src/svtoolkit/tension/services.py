@@ -106,7 +106,10 @@ def _alert_lead(reading) -> bool:
     if lead is None:
         return False
     link = settings.SITE_URL + reverse("tension:overview", args=[incident.pk])
-    subject = f"{incident.reference}: tension in {reading.area} is now {reading.level}"
+    # The text message repeats the subject: both say EXERCISE of a rehearsal's, as the email does.
+    subject = (
+        f"{incident.exercise_prefix}{incident.reference}: tension in {reading.area} is now {reading.level}"
+    )
     alert = messaging.send(
         kind="tension_alert",
         subject=subject,
