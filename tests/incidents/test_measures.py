@@ -18,6 +18,7 @@ from svtoolkit.incidents.models import MeasureState, SceneMeasure, TimelineEntry
 from svtoolkit.incidents.signals import measure_changed
 from tests.factories import ParticipationFactory, SceneFactory, SceneMeasureFactory
 from tests.incidents.builders import demo_incident
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +233,24 @@ def test_a_measure_past_its_end_has_expired_and_cannot_be_lifted(scene, demo_use
     assert selectors.measure_status(measure, now=timezone.now()) == "Expired at 02:00"
     with pytest.raises(DomainError, match="This measure ended at 02:00: there is nothing to lift"):
         measures_services.lift_measure(measure=measure, by=demo_users["police"])
+
+
+def test_a_measure_added_or_lifted_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    incident, scene, demo_users
+):
+    """The defect: a measure could be added, or lifted, from a page opened while the incident was open after a
+    colleague had closed it, writing on the timeline of a closed incident. Now either is refused and nothing
+    is written: a closed incident is kept as it was closed."""
+    police = demo_users["police"]
+    cordon = add(scene, police, kind="cordon", ends_at=None, authorised_by="")
+    closed(incident, demo_users["responder"])
+    entries = TimelineEntry.objects.filter(incident=incident).count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        add(scene, police)
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        measures_services.lift_measure(measure=cordon, by=police)
+    assert list(SceneMeasure.objects.values_list("pk", "lifted_at")) == [(cordon.pk, None)]
+    assert TimelineEntry.objects.filter(incident=incident).count() == entries
 
 
 # --- For the alert updates --------------------------------------------------------------------------------

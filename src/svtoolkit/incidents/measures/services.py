@@ -16,6 +16,7 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.places import BOTH_OR_NEITHER, half_a_place
 from svtoolkit.incidents.selectors import clock_time
+from svtoolkit.incidents.services import refuse_if_closed_meanwhile
 from svtoolkit.incidents.signals import measure_changed
 
 # --- Police measures at a scene ----------------------------------------------------------------------------
@@ -154,6 +155,8 @@ def add_measure(
 ) -> SceneMeasure:
     """Record a police measure at a scene (a cordon, a rendezvous point, a s.35 or s.60 authorisation, a
     road closure); refused beyond its legal maximum. Alert recipients hear of it by ``measure_changed``."""
+    incident = scene.incident
+    refuse_if_closed_meanwhile(incident)  # first, before the scene (locks.py)
     problems = measure_problems(
         kind=kind,
         description=description,
@@ -169,7 +172,6 @@ def add_measure(
     # Locked, so two extensions recorded at once cannot together pass the limit.
     Scene.objects.select_for_update().filter(pk=scene.pk).first()
     check_extension(scene=scene, kind=kind, starts_at=starts_at, ends_at=ends_at)
-    incident = scene.incident
     measure = SceneMeasure.objects.create(
         scene=scene,
         kind=kind,
@@ -201,6 +203,7 @@ def add_measure(
 @transaction.atomic
 def lift_measure(*, measure, by, request=None) -> SceneMeasure:
     """End a measure before its time (the cordon comes down, the authorisation is withdrawn)."""
+    refuse_if_closed_meanwhile(measure.scene.incident)  # first, before the measure (locks.py)
     # Locked, so two people lifting it at once write one timeline entry between them.
     measure = (
         SceneMeasure.objects.select_for_update(of=("self",))
