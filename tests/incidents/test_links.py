@@ -12,6 +12,7 @@ from svtoolkit.incidents.links.selectors import links_of
 from svtoolkit.incidents.models import Incident, IncidentLink, TimelineEntry
 from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import demo_incident
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +139,37 @@ def test_a_viewer_sees_links_but_is_not_offered_to_add_one(client_for, two_incid
     _link(first, second, demo_users["responder"])
     page = client_for("viewer").get(reverse("incidents:incident", args=[first.pk])).content.decode()
     assert second.reference in page and "Link another incident" not in page
+
+
+def test_a_link_made_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    two_incidents, demo_users
+):
+    """The defect: an incident closed since its page was opened could still be linked from that page, writing
+    on its timeline. Now the link is refused and nothing is written: a closed incident is kept as it was
+    closed."""
+    first, second = two_incidents
+    as_opened = Incident.objects.get(pk=first.pk)
+    closed(first, demo_users["responder"])
+    entries = TimelineEntry.objects.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        _link(as_opened, second, demo_users["responder"])
+    assert not IncidentLink.objects.exists()
+    assert TimelineEntry.objects.count() == entries
+
+
+def test_a_new_incident_is_linked_to_a_closed_one_whose_timeline_stays_as_it_was_closed(
+    client_for, two_incidents, demo_users
+):
+    """The defect: linking a new incident to a closed one (possible retaliation for it) wrote a note on the
+    closed incident's timeline. Now the link is made and shows on both, and the closed incident's timeline is
+    left as it was closed."""
+    old, new = two_incidents
+    closed(old, demo_users["responder"])
+    entries = old.timeline.count()
+    _link(new, old, demo_users["responder"])
+    assert old.timeline.count() == entries
+    page = client_for("responder").get(reverse("incidents:incident", args=[old.pk])).content.decode()
+    assert new.reference in page and REASON in page
 
 
 def test_linking_is_audited(two_incidents, demo_users):

@@ -6,14 +6,18 @@ from django.db.models import Q
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import history
-from svtoolkit.incidents.models import Incident, IncidentLink
+from svtoolkit.incidents.models import Incident, IncidentLink, IncidentStatus
+from svtoolkit.incidents.services import refuse_if_closed_meanwhile
 
 
 @transaction.atomic
 def link_incidents(*, incident, reference: str, kind, reason: str, by, request=None) -> IncidentLink:
     """Link ``incident`` to the incident with ``reference``, of this partnership or another, an exercise only
-    to an exercise. The other incident's timeline says only which partnership linked to it: its readers may
-    not see this one."""
+    to an exercise; refused if ``incident`` was closed meanwhile, while the other may be closed (a new
+    incident in retaliation for an old one). The other incident's timeline says only which partnership linked
+    to it (its readers may not see this one), and nothing if it is closed: a closed incident is kept as it was
+    closed, and its link panel shows the link."""
+    refuse_if_closed_meanwhile(incident)
     reference = reference.strip().upper()
     linked = Incident.objects.select_related("partnership").filter(reference=reference).first()
     if linked is None:
@@ -40,6 +44,7 @@ def link_incidents(*, incident, reference: str, kind, reason: str, by, request=N
     )
     # The timelines say no more than the panel shows to someone who may not see the other incident.
     history.note(incident, by, "This incident was linked to another one: see Linked incidents.")
-    history.note(linked, by, f"{incident.partnership} linked one of its incidents to this one.")
+    if linked.status != IncidentStatus.CLOSED:
+        history.note(linked, by, f"{incident.partnership} linked one of its incidents to this one.")
     history.audit(incident, by, AuditAction.CREATE, link, request, linked=linked.reference, kind=kind)
     return link
