@@ -78,6 +78,14 @@ def offer(person, by, **overrides):
     return support_services.offer_support(person=person, by=by, **(fields | overrides))
 
 
+def update_support(offered, by, **overrides):
+    """``offered`` updated from its page as it was read: taken up, no next follow-up, unless said."""
+    fields = {"response": "taken_up", "outcome": "", "follow_up_on": None}
+    return support_services.record_support_response(
+        offer=offered, by=by, expected_revision=offered.revision, **(fields | overrides)
+    )
+
+
 def refer(person, by, **overrides):
     """A referral of ``person`` for bereavement counselling, with its reason, Article 6 basis and Article 9
     condition (their record holds support needs: health information)."""
@@ -302,6 +310,26 @@ def test_a_closed_incident_offers_no_support_to_record_or_update(client_for, inc
     page = client.get(page_url).content.decode()
     assert "Weekly trauma counselling" in page  # still read
     assert [link for link in links if link in page] == []  # each would be refused
+
+
+def test_support_recorded_or_updated_from_a_page_opened_before_a_colleague_closed_the_incident_is_refused(
+    incident, person, demo_users
+):
+    """The defect: support could be recorded or updated from a page opened while the incident was open after
+    a colleague had closed it, though a closed incident takes no support updates. Now both are refused and
+    nothing is written: a closed incident is kept as it was closed."""
+    responder = demo_users["responder"]
+    made = offer(person, responder)
+    closed(incident, responder)
+    entries = incident.timeline.count()
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        update_support(made, responder, response="declined", outcome="Did not want it")
+    with pytest.raises(DomainError, match="closed meanwhile"):
+        offer(person, responder, description="Mentoring")
+    assert list(SupportOffer.objects.values_list("description", "response")) == [
+        ("Weekly trauma counselling", "awaiting")
+    ]
+    assert incident.timeline.count() == entries
 
 
 def test_recording_support_says_so_on_the_timeline_without_naming_anyone(incident, person, demo_users):

@@ -53,7 +53,9 @@ def offer_support(
     """Record support offered to someone affected, or a referral; the timeline says so without naming them.
     A referral passes their details to a service outside the need-to-know list: it is a disclosure to
     ``referral_recipient``, logged with ``referral_basis`` (the why and the lawful basis) and refused without
-    an Article 6 basis or an Article 9 condition (what the referral is for is health information)."""
+    an Article 6 basis or an Article 9 condition (what the referral is for is health information). Refused for
+    an incident closed since its page was opened: a closed incident takes no support updates."""
+    incident_services.refuse_if_closed_meanwhile(person.incident)
     check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
     disclosure = None
     if kind == SupportKind.REFERRAL:
@@ -93,7 +95,9 @@ def offer_support(
 def record_support_response(
     *, offer, by, expected_revision: int, response, outcome, follow_up_on, request=None
 ) -> SupportOffer:
-    """Record the answer to an offer (or a referral's outcome) and the next follow-up date."""
+    """Record the answer to an offer (or a referral's outcome) and the next follow-up date; refused, as
+    ``offer_support`` is, for an incident closed since its page was opened."""
+    incident_services.refuse_if_closed_meanwhile(offer.person.incident)
     check_follow_up(offered_on=offer.offered_on, follow_up_on=follow_up_on)
     update_if_unchanged(
         offer,
