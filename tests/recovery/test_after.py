@@ -1115,6 +1115,23 @@ def test_recovery_reminders_about_an_exercise_say_exercise(incident, person, dem
         assert f"{incident.reference} (EXERCISE: not a real incident)" in reminder.body, reminder.body
 
 
+def test_support_updated_as_its_follow_up_reminder_goes_out_is_not_reminded_of_again(
+    incident, person, demo_users
+):
+    """The defect: an update saved as the follow-up reminder went out (the record read by the saving request
+    before the reminder marked it sent) wrote back the old "not reminded yet", so the next morning's run
+    reminded of the same follow-up again. Now an update that keeps the follow-up date leaves it reminded."""
+    responder = demo_users["responder"]
+    offer(person, responder, follow_up_on=timezone.localdate())
+    read_to_update = SupportOffer.objects.get()
+    assert tasks.send_recovery_reminders.call() == 1
+    update_support(
+        read_to_update, responder, outcome="Went to the first session", follow_up_on=timezone.localdate()
+    )
+    assert SupportOffer.objects.get().follow_up_reminded_on == timezone.localdate()
+    assert tasks.send_recovery_reminders.call() == 0
+
+
 def test_no_follow_up_reminder_asks_to_record_support_on_a_closed_incident(incident, person, demo_users):
     """A closed incident takes no support updates, so a reminder to record one could not be acted on; it is
     sent once the incident is re-opened."""

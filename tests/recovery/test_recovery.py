@@ -177,6 +177,27 @@ def test_a_trial_date_moved_is_changed_on_the_calendar_and_reminded_of_again(
     assert tasks.send_recovery_reminders.call() == 0
 
 
+def test_a_date_changed_but_not_moved_while_its_reminder_goes_out_is_not_reminded_of_again(
+    incident, demo_users
+):
+    """The defect: a change saved as the week-before reminder went out (the date read by the saving request
+    before the reminder marked it sent) wrote back the old "not reminded yet", so the next morning's run
+    reminded the lead of the same date again. Now a change that keeps the date leaves the reminder as sent."""
+    responder = demo_users["responder"]
+    led_by(incident, responder)
+    services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=timezone.localdate()
+    )
+    read_to_change = Milestone.objects.get()
+    assert tasks.send_recovery_reminders.call() == 1
+    services.change_milestone(
+        milestone=read_to_change, by=responder, expected_revision=read_to_change.revision, kind="trial",
+        title="Trial begins at the Old Bailey", date=read_to_change.date,
+    )  # fmt: skip
+    assert Milestone.objects.get().reminded_on == timezone.localdate()
+    assert tasks.send_recovery_reminders.call() == 0
+
+
 def test_two_people_changing_one_date_do_not_overwrite_each_other(client_for, incident, demo_users):
     trial = services.add_milestone(
         incident=incident,

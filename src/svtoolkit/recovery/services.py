@@ -86,7 +86,9 @@ def change_milestone(
         title=title.strip(),
         date=date,
         notes=notes.strip(),
-        reminded_on=None if date != before else milestone.reminded_on,
+        # Only a moved date touches the reminder: the reminder marks itself sent without a new revision, so
+        # the mark this request read may be out of date, and writing it back would remind again.
+        **({"reminded_on": None} if date != before else {}),
     )
     incident_services.log_change(
         incident=milestone.incident,

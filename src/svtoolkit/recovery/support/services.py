@@ -106,7 +106,8 @@ def record_support_response(
         response=response,
         outcome=outcome.strip(),
         follow_up_on=follow_up_on,
-        follow_up_reminded_on=None if follow_up_on != offer.follow_up_on else offer.follow_up_reminded_on,
+        # As for a recovery date (``change_milestone``): only a moved follow-up is reminded of again.
+        **({"follow_up_reminded_on": None} if follow_up_on != offer.follow_up_on else {}),
     )
     history.audit(offer.person.incident, by, AuditAction.UPDATE, offer, request, response=offer.response)
     return offer
