@@ -67,13 +67,15 @@ def person(incident, demo_users):
 
 
 def offer(person, by, **overrides):
+    """Support offered to ``person`` yesterday, to be followed up in a fortnight, unless said."""
+    today = timezone.localdate()
     fields = {
         "kind": "offer",
         "support_service": None,
         "description": "Weekly trauma counselling",
         "offered_by": None,
-        "offered_on": date(2026, 11, 2),
-        "follow_up_on": date(2026, 11, 16),
+        "offered_on": today - timedelta(days=1),
+        "follow_up_on": today + timedelta(days=14),
     }
     return support_services.offer_support(person=person, by=by, **(fields | overrides))
 
@@ -362,10 +364,59 @@ def test_support_with_a_follow_up_before_the_offer_is_refused_whoever_records_it
     assert refused.value.field == "follow_up_on"
     assert refused.value.message == "The follow-up date must be on or after the date offered."
     assert not SupportOffer.objects.exists()
-    same_day = offer(
-        person, demo_users["responder"], offered_on=date(2026, 11, 10), follow_up_on=date(2026, 11, 10)
+    today = timezone.localdate()
+    same_day = offer(person, demo_users["responder"], offered_on=today, follow_up_on=today)
+    assert same_day.follow_up_on == today
+
+
+def test_support_is_not_recorded_as_offered_in_the_future_and_the_form_says_so(
+    client_for, incident, person, demo_users
+):
+    """The defect: support could be recorded as offered on a day still to come (a wrong year typed, say), its
+    follow-up then reminded of only long after. Now the date offered is checked against today, and the form
+    says so beside the date, with what was typed kept."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client_for("responder").post(
+        reverse("recovery:support_add", args=[incident.pk, person.pk]),
+        {"kind": "offer", "description": "Counselling", "offered_on": tomorrow.isoformat()},
     )
-    assert same_day.follow_up_on == date(2026, 11, 10)
+    page = response.content.decode()
+    assert "The date offered cannot be in the future" in page and 'value="Counselling"' in page
+    assert not SupportOffer.objects.exists()
+    assert offer(person, demo_users["responder"], offered_on=timezone.localdate(), follow_up_on=None)
+
+
+def test_a_follow_up_set_or_moved_is_not_in_the_past_but_one_kept_as_it_was_may_have_passed(
+    client_for, incident, person, demo_users
+):
+    """The defect: a follow-up could be set on a day already passed (a wrong year typed, say), reminded of at
+    once or never looked for. Now one set or moved is refused before today, on the form beside the date; a
+    follow-up kept as it was, passed while it waited, is still due and the update is saved."""
+    responder = demo_users["responder"]
+    today = timezone.localdate()
+    refused = (
+        client_for("responder")
+        .post(
+            reverse("recovery:support_add", args=[incident.pk, person.pk]),
+            {
+                "kind": "offer",
+                "description": "Counselling",
+                "offered_on": (today - timedelta(days=30)).isoformat(),
+                "follow_up_on": (today - timedelta(days=20)).isoformat(),
+            },
+        )
+        .content.decode()
+    )
+    assert "The follow-up date cannot be in the past" in refused and 'value="Counselling"' in refused
+    assert not SupportOffer.objects.exists()
+
+    made = offer(person, responder, offered_on=today - timedelta(days=30), follow_up_on=today)
+    with time_machine.travel(timezone.now() + timedelta(days=3)):  # the follow-up passes, not yet updated
+        with pytest.raises(DomainError, match="cannot be in the past") as moved:
+            update_support(made, responder, follow_up_on=today + timedelta(days=1))
+        assert moved.value.field == "follow_up_on"
+        update_support(made, responder, outcome="Went to the first session", follow_up_on=today)
+    assert SupportOffer.objects.get().outcome == "Went to the first session"
 
 
 def test_the_next_follow_up_of_an_answered_offer_is_not_before_the_offer_either(incident, person, demo_users):

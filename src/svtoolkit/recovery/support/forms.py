@@ -82,6 +82,8 @@ class SupportOfferForm(ServiceChecked, DisclosureBasisForm):
 
     def clean(self):
         cleaned = super().clean()
+        # Apart from ``service_check``, which checks nothing without a follow-up date.
+        shown_by_service(self, services.check_offered_on, offered_on=cleaned.get("offered_on"))
         if cleaned.get("kind") == SupportKind.REFERRAL:
             shown_by_service(
                 self,

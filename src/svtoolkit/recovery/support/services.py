@@ -1,6 +1,7 @@
 """Support offered to those affected and their response to it (need-to-know)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.core.errors import DomainError
@@ -29,10 +30,22 @@ def referral_recipient(*, support_service, referred_to: str) -> str:
     return f"{support_service}{provider}"[:200]
 
 
-def check_follow_up(*, offered_on, follow_up_on) -> None:
-    """A follow-up, if one is set, is on or after the day the support was offered."""
-    if follow_up_on is not None and follow_up_on < offered_on:
+def check_offered_on(*, offered_on) -> None:
+    """Support is recorded once offered: never on a day still to come (a wrong year, say)."""
+    if offered_on > timezone.localdate():
+        raise DomainError("The date offered cannot be in the future.", field="offered_on")
+
+
+def check_follow_up(*, offered_on, follow_up_on, follow_up_was=None) -> None:
+    """A follow-up, if one is set, is on or after the day the support was offered, and one set or moved
+    (``follow_up_was`` the date it replaces) is not before today: it is when to check how it is going. One
+    left as it was may have passed: it is still due."""
+    if follow_up_on is None:
+        return
+    if follow_up_on < offered_on:
         raise DomainError("The follow-up date must be on or after the date offered.", field="follow_up_on")
+    if follow_up_on != follow_up_was and follow_up_on < timezone.localdate():
+        raise DomainError("The follow-up date cannot be in the past.", field="follow_up_on")
 
 
 @transaction.atomic
@@ -56,6 +69,7 @@ def offer_support(
     an Article 6 basis or an Article 9 condition (what the referral is for is health information). Refused for
     an incident closed since its page was opened: a closed incident takes no support updates."""
     incident_services.refuse_if_closed_meanwhile(person.incident)
+    check_offered_on(offered_on=offered_on)
     check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
     disclosure = None
     if kind == SupportKind.REFERRAL:
@@ -98,7 +112,7 @@ def record_support_response(
     """Record the answer to an offer (or a referral's outcome) and the next follow-up date; refused, as
     ``offer_support`` is, for an incident closed since its page was opened."""
     incident_services.refuse_if_closed_meanwhile(offer.person.incident)
-    check_follow_up(offered_on=offer.offered_on, follow_up_on=follow_up_on)
+    check_follow_up(offered_on=offer.offered_on, follow_up_on=follow_up_on, follow_up_was=offer.follow_up_on)
     update_if_unchanged(
         offer,
         expected_revision=expected_revision,
