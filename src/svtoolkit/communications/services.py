@@ -250,7 +250,7 @@ def _tell_approvers(message, people, *, kind: str, subject: str, dedupe_key: str
     kind; the notice carries the link, never the statement itself."""
     incident = message.incident
     link = settings.SITE_URL + reverse("communications:message", args=[incident.pk, message.pk])
-    subject = f"{incident.exercise_prefix}{incident.reference}: {subject}"
+    subject = incident.headed(subject)
     messaging.send(
         kind=kind,
         subject=subject,

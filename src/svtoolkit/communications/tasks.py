@@ -51,7 +51,7 @@ def _remind(plan, *, now) -> int:
     ):
         return 0  # an overlapping run has just reminded them
     link = settings.SITE_URL + reverse("communications:overview", args=[plan.incident_id])
-    subject = f"{plan.incident.exercise_prefix}{plan.incident.reference}: the next update is due"
+    subject = plan.incident.headed("the next update is due")
     sent = messaging.send(
         kind="communications_reminder",
         subject=subject,

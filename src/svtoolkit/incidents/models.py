@@ -98,6 +98,11 @@ class Incident(CreatedBy):
         """What a message's subject starts with, so nobody woken by a rehearsal takes it for an incident."""
         return "EXERCISE " if self.is_exercise else ""
 
+    def headed(self, about: str) -> str:
+        """``about`` after the incident's reference, EXERCISE first for a rehearsal's: how the subject of a
+        message (and its text message) or a calendar entry about the incident begins."""
+        return f"{self.exercise_prefix}{self.reference}: {about}"
+
     @property
     def exercise_note(self) -> str:
         """What an email's text says after the incident's reference, likewise."""

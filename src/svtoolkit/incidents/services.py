@@ -550,7 +550,7 @@ def _send_partner_notice(participation, *, round_key) -> None:
     }
     participation.notice = messaging.send(
         kind=PARTNER_NOTICE,
-        subject=f"{incident.exercise_prefix}{incident.reference}: {incident.partnership} asks for help",
+        subject=incident.headed(f"{incident.partnership} asks for help"),
         body=render_to_string("incidents/email/partner_notice.txt", context),
         recipients=[messaging.recipient_for_contact(participation.contact)],
         incident=incident,

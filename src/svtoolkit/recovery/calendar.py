@@ -19,8 +19,7 @@ def milestones_calendar(milestones) -> bytes:
         event.add("dtstart", milestone.date)
         event.add("dtend", milestone.date + timedelta(days=1))
         # An exercise's dates say so in calendars too, as its meetings do.
-        incident = milestone.incident
-        event.add("summary", f"{incident.exercise_prefix}{incident.reference}: {milestone.title}")
+        event.add("summary", milestone.incident.headed(milestone.title))
         event.add("url", settings.SITE_URL + reverse("recovery:incident", args=[milestone.incident_id]))
         calendar.add_component(event)
     return downloads.calendar_bytes(calendar, marking=downloads.marking_for(personal_data=False))

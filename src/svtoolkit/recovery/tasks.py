@@ -37,7 +37,7 @@ def _claim_and_remind(
     link = settings.SITE_URL + reverse(page, args=[incident.pk])
     if unclaimed.update(**mark) != 1:
         return 0
-    subject = f"{incident.exercise_prefix}{incident.reference}: {about}"
+    subject = incident.headed(about)
     reminder = messaging.send(
         kind="recovery_reminder",
         subject=subject,

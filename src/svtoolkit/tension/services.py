@@ -107,9 +107,7 @@ def _alert_lead(reading) -> bool:
         return False
     link = settings.SITE_URL + reverse("tension:overview", args=[incident.pk])
     # The text message repeats the subject: both say EXERCISE of a rehearsal's, as the email does.
-    subject = (
-        f"{incident.exercise_prefix}{incident.reference}: tension in {reading.area} is now {reading.level}"
-    )
+    subject = incident.headed(f"tension in {reading.area} is now {reading.level}")
     alert = messaging.send(
         kind="tension_alert",
         subject=subject,
