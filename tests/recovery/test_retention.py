@@ -313,6 +313,30 @@ def test_a_message_read_in_an_export_is_audited(client_for, closed_incident, dem
     assert read.detail["what"] == "message naming someone affected, in a subject-access export"
 
 
+def test_the_export_asks_the_same_queries_for_one_message_naming_someone_or_five(
+    client_for, closed_incident, demo_users, django_assert_max_num_queries
+):
+    """The defect: the export asked whether the exporter may read, and wrote the audit entry of the reading,
+    once a message. Now asked once for the list, every reading still written, one entry a message."""
+    from tests.factories import MessageFactory
+
+    person = PersonAffected.objects.get()
+    people_services.add_to_need_to_know(
+        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
+    )
+    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
+    client = client_for("coordinator")
+    with django_assert_max_num_queries(200) as one:
+        client.post(url, {"reason": "SAR 2 December"})
+    MessageFactory.create_batch(4, incident=closed_incident, names_or_images=True)
+    read = AuditEntry.objects.filter(action="view_sensitive", target_type="communications.Message")
+    before = read.count()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        export = json.loads(client.post(url, {"reason": "SAR 2 December"}).content)
+    assert len(export["messages_naming_someone_affected"]) == 5
+    assert read.count() - before == 5
+
+
 def test_no_one_else_may_export_a_person(client_for, closed_incident):
     person = PersonAffected.objects.get()
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])

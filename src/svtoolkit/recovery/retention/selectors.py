@@ -10,7 +10,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.selectors import entries_about, sensitive_views_of
-from svtoolkit.communications.selectors import messages_naming_someone, read_message, title_shown
+from svtoolkit.communications.selectors import messages_naming_someone, read_messages, title_shown
 from svtoolkit.core import scheduling
 from svtoolkit.incidents import history as incident_history
 from svtoolkit.incidents.models import Incident, IncidentStatus, PersonAffected
@@ -246,10 +246,7 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
             }
             for correction in person.corrections.select_related("by").order_by("at", "id")
         ],
-        "messages_naming_someone_affected": [
-            _message_for_export(message, user=user, incident=incident, request=request)
-            for message in messages_naming_someone().filter(incident=incident).prefetch_related("sign_offs")
-        ],
+        "messages_naming_someone_affected": _messages_for_export(user=user, incident=incident, request=request),
         "who_may_read_the_record": [entry.user.email for entry in person_need_to_know_list(person)],
         "record_history": [
             {
@@ -263,17 +260,23 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
     }
 
 
-def _message_for_export(message, *, user, incident, request) -> dict:
-    """A message naming someone affected, as the exporter may read it (``access.can_read_message``: an
-    exporter on this record's list need not be on the incident's), each reading audited as on its page."""
-    readable = read_message(
-        message,
+def _messages_for_export(*, user, incident, request) -> list[dict]:
+    """The incident's messages naming someone affected, as the exporter may read each
+    (``access.can_read_message``: an exporter on this record's list need not be on the incident's), each reading
+    audited as on its page."""
+    messages = list(messages_naming_someone().filter(incident=incident))
+    readable = read_messages(
+        messages,
         incident=incident,
         user=user,
         partnership=incident.partnership,
         request=request,
         what="message naming someone affected, in a subject-access export",
     )
+    return [_message_for_export(message, readable=message.pk in readable) for message in messages]
+
+
+def _message_for_export(message, *, readable: bool) -> dict:
     return {
         "title": title_shown(message, readable=readable),
         "restricted": not readable,
