@@ -322,7 +322,10 @@ def test_the_export_asks_the_same_queries_for_one_message_naming_someone_or_five
 
     person = PersonAffected.objects.get()
     people_services.add_to_need_to_know(
-        incident=closed_incident, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
+        incident=closed_incident,
+        user=demo_users["coordinator"],
+        by=demo_users["responder"],
+        with_records=True,
     )
     url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
     client = client_for("coordinator")

@@ -246,7 +246,9 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
             }
             for correction in person.corrections.select_related("by").order_by("at", "id")
         ],
-        "messages_naming_someone_affected": _messages_for_export(user=user, incident=incident, request=request),
+        "messages_naming_someone_affected": _messages_for_export(
+            user=user, incident=incident, request=request
+        ),
         "who_may_read_the_record": [entry.user.email for entry in person_need_to_know_list(person)],
         "record_history": [
             {
@@ -262,8 +264,8 @@ def subject_access_export(*, user, incident, person_id, reason: str, request) ->
 
 def _messages_for_export(*, user, incident, request) -> list[dict]:
     """The incident's messages naming someone affected, as the exporter may read each
-    (``access.can_read_message``: an exporter on this record's list need not be on the incident's), each reading
-    audited as on its page."""
+    (``access.can_read_message``: an exporter on this record's list need not be on the incident's), each
+    reading audited as on its page."""
     messages = list(messages_naming_someone().filter(incident=incident))
     readable = read_messages(
         messages,
