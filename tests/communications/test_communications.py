@@ -332,6 +332,26 @@ def test_two_people_signing_for_one_organisation_at_once_keep_the_first_signatur
     assert police.comment == "Agreed with the SIO"
 
 
+def test_a_sign_off_refused_as_a_colleague_signed_first_keeps_the_comment_typed(
+    client_for, press_statement, demo_users
+):
+    """The defect: the page went back to the message with the refusal as a banner, the comment typed lost."""
+    services.submit_for_sign_off(message=press_statement, by=demo_users["responder"])
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    url = reverse("communications:sign", args=[press_statement.incident_id, press_statement.pk, police.pk])
+    client = client_for("police")
+    assert client.post(url, {"comment": "Agreed with the SIO"}).status_code == 302
+    typed = "The SIO asks that the victim's age is taken out"
+    page = client.post(url, {"comment": typed})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "has already signed this off" in text and "govuk-error-summary" in text
+    assert typed.replace("'", "&#x27;") in text
+    police.refresh_from_db()
+    assert police.comment == "Agreed with the SIO"
+
+
 def test_the_familys_agreement_is_recorded_once(incident, demo, demo_users):
     message = demo_message(demo, demo_users, incident)
     Message.objects.filter(pk=message.pk).update(names_or_images=True)

@@ -215,14 +215,14 @@ def sign(request, incident_id, message_id, sign_off_id):
     found = selectors.message_in(shown, message_id)
     pending = access.get_for(request, selectors.sign_offs_of(found), sign_off_id, rule=access.can_sign_off)
     form = forms.SignOffForm(request.POST)
-    if not form.is_valid():
-        return _message_page(request, shown, found, sign_off_form=form)
-    with errors_as_message(request):
-        services.sign_off(
-            sign_off=pending, by=request.user, comment=form.cleaned_data["comment"], request=request
-        )
-        flash.success(request, f"You signed it off for {pending.organisation}.")
-    return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+    if form.is_valid():
+        with errors_shown_on(form, thing=None):
+            services.sign_off(
+                sign_off=pending, by=request.user, comment=form.cleaned_data["comment"], request=request
+            )
+            flash.success(request, f"You signed it off for {pending.organisation}.")
+            return redirect("communications:message", incident_id=shown.pk, message_id=found.pk)
+    return _message_page(request, shown, found, sign_off_form=form)
 
 
 @access.requires(access.can_work_incident)
