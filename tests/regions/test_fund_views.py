@@ -285,6 +285,46 @@ def test_moving_a_borough_in_the_admin_takes_its_open_applications_to_the_new_re
     assert "Sent first to London Violence Reduction Unit's fund" in shown
 
 
+def test_a_decision_sent_after_the_borough_moved_region_says_where_it_went_and_keeps_the_reasons(
+    world, as_user
+):
+    """The defect: the old region's coordinator, deciding from the page opened before the borough moved, got
+    a 404 and lost the reasons typed. Now the page says the application went with the borough to another
+    region's fund, shows what was typed, and nothing is decided."""
+    waiting = an_application(world)
+    client = as_user(world.regional_coordinator)
+    decide_url = reverse("fund:decide", args=[world.region.slug, waiting.pk])
+    client.get(decide_url)
+    partnership_services.move_to_region(
+        partnership=world.borough,
+        region=RegionFactory(name="Kent and Medway VRU", slug="kent"),
+        by=UserFactory(is_superuser=True, is_staff=True),
+    )
+    typed = "Declined: the footpath lighting is the highway authority's to pay for."
+    response = client.post(
+        decide_url, {"decision": "decline", "reasons": typed, "revision": waiting.revision}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "govuk-error-summary" in page
+    assert "moved to another region" in page and "Your decision was not recorded" in page
+    assert typed.replace("'", "&#x27;") in page
+    assert "Kent" not in page  # where the borough went is the borough's to say
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.decision_reasons) == (FundStatus.APPLIED, "")
+    # Another region's coordinator, who never had it, still gets no such page.
+    other = RegionMembershipFactory(region=RegionFactory(slug="elsewhere"), role=RegionRole.COORDINATOR)
+    assert (
+        as_user(other.user)
+        .post(
+            reverse("fund:decide", args=["elsewhere", waiting.pk]), {"decision": "decline", "reasons": typed}
+        )
+        .status_code
+        == 404
+    )
+
+
 def test_an_application_withdrawn_as_the_borough_left_its_region_says_why(world, as_user):
     waiting = an_application(world)
     superuser = UserFactory(is_superuser=True, is_staff=True)

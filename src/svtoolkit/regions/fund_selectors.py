@@ -34,6 +34,17 @@ def applications_of_region(region, *, status: str = "") -> QuerySet[FundApplicat
     return applications
 
 
+def moved_away_from(region, application_id) -> FundApplication | None:
+    """The application ``application_id`` when it waited in ``region``'s fund and went with its borough to
+    another region's (for the old region's coordinator deciding from a page opened before the move)."""
+    return (
+        FundApplication.objects.filter(pk=application_id, moved_from=region)
+        .exclude(region=region)
+        .select_related("partnership")
+        .first()
+    )
+
+
 def regional_read(*, application, by, request) -> FundApplication:
     """The region opened a partnership's application: written to the partnership's own audit log."""
     record(

@@ -3,6 +3,7 @@ access rules, the region's through get_region_for; every change goes through fun
 
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from svtoolkit import access
 from svtoolkit.core.forms import initial_from, revised
@@ -93,6 +94,9 @@ def decide(request, region_slug, application_id):
     deciding = request.method == "POST"
     rule = access.may_coordinate_region if deciding else access.may_view_region
     region = access.get_region_for(request, region_slug, rule=rule)
+    moved = deciding and selectors.moved_away_from(region, application_id)
+    if moved:
+        return _moved_away(request, region, moved)
     shown = access.get_for(request, selectors.applications_of_region(region), application_id)
     if not deciding:
         selectors.regional_read(application=shown, by=request.user, request=request)
@@ -108,6 +112,25 @@ def decide(request, region_slug, application_id):
         template="regions/fund/decide.html",
         context={"region": region, "application": shown, "can_decide": can_decide},
         thing="application",
+    )
+
+
+def _moved_away(request, region, application):
+    """A decision sent from a page opened before the borough moved region: refused, saying why, with what
+    was typed shown (the region it went to is not named: that is the borough's to say)."""
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"This application is no longer in {region}'s fund: {application.partnership} moved to another"
+        f" region on {localtime(application.moved_at):%-d %B %Y}, and its applications waiting for a decision"
+        " went with it. Your decision was not recorded.",
+    )
+    return render(
+        request,
+        "regions/fund/moved.html",
+        {"region": region, "form": form, "typed": request.POST.get("reasons", "")},
+        status=409,
     )
 
 
