@@ -586,6 +586,34 @@ def test_a_bad_meeting_is_a_400_and_schedules_nothing(api_as, incident, demo_use
     assert not incident.meetings.exists()
 
 
+@pytest.mark.parametrize(
+    "starts_at, says",
+    [
+        ("2027-03-28T01:30", "The clocks went forward an hour at 1am on Sunday 28 March 2027"),
+        ("2027-10-31T01:30", "happened twice"),
+    ],
+)
+def test_a_time_without_its_offset_that_the_clocks_skip_or_repeat_is_a_400_saying_so(
+    api_as, incident, demo_users, starts_at, says
+):
+    """The defect: a local time in the hour the clocks skip was taken as Greenwich time, and one in the hour
+    they repeat as the first of the two, where the web's form refuses the first and asks which of the second
+    is meant. Sent with its offset, either is read as sent."""
+    response = api_as("responder").post(
+        url(incident, "meetings"), meeting_request(incident, demo_users, starts_at=starts_at), format="json"
+    )
+    assert response.status_code == 400
+    assert says in " ".join(response.json()["starts_at"])
+    assert not incident.meetings.exists()
+    with_offset = api_as("responder").post(
+        url(incident, "meetings"),
+        meeting_request(incident, demo_users, starts_at="2027-10-31T01:30+00:00"),
+        format="json",
+    )
+    assert with_offset.status_code == 201
+    assert incident.meetings.get().starts_at.isoformat() == "2027-10-31T01:30:00+00:00"
+
+
 def message_request(incident, **changes):
     return {
         "kind": "press",

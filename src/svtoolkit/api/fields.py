@@ -1,11 +1,16 @@
 """Fields the API's resources share: times, bounded text, members, organisations, incident types, places."""
 
+from datetime import UTC
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import limits
+from svtoolkit.core.datetimes import local_time
 from svtoolkit.core.forms import listed_or_stored
 from svtoolkit.incidents.selectors import incident_types
 from svtoolkit.partnerships.selectors import active_organisations
@@ -16,10 +21,31 @@ def _invalid(field: str, message: str) -> serializers.ValidationError:
 
 
 class When(serializers.DateTimeField):
-    """An ISO 8601 date and time, this century (the web's rule too): anything else is a mistake."""
+    """An ISO 8601 date and time, this century (the web's rule too): anything else is a mistake. One sent
+    without its offset is a wall-clock time where the partnership is, read as the web's form reads it: a time
+    the clocks skip is refused, and one they repeat needs its offset to say which of the two is meant."""
 
     def __init__(self, **kwargs):
         super().__init__(validators=[limits.within_supported_years], **kwargs)
+
+    def to_internal_value(self, value):
+        # In UTC, as the web's form gives it: arithmetic on a time in a zone drops which of two repeated times
+        # it is (``fold``), and a meeting's end or a reminder would move an hour.
+        return super().to_internal_value(value).astimezone(UTC)
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value) and (zone := self.default_timezone()) is not None:
+            try:
+                return local_time(value, zone=zone)
+            except DjangoValidationError as refused:
+                if refused.code == "clock_repeated":
+                    first, second = (value.replace(tzinfo=zone, fold=fold).strftime("%:z") for fold in (0, 1))
+                    raise serializers.ValidationError(
+                        f"{refused.message} Send it with its offset: {first} for the first, {second} for the"
+                        " second."
+                    ) from refused
+                raise serializers.ValidationError(refused.messages) from refused
+        return super().enforce_timezone(value)
 
 
 def text(max_length: int, *, required=True, message="This field is required."):

@@ -110,7 +110,9 @@ def day_in_words(wall: datetime) -> str:
 def days_later_on_the_clock(moment: datetime, days: int, *, zone: tzinfo | None = None) -> datetime:
     """``moment`` ``days`` later at the same time on the clock in ``zone`` (the current time zone), in UTC:
     across a clock change that day is 23 or 25 hours on. A time the change skips is taken an hour later on
-    the clock, one it repeats the first time, as calendar programs do."""
+    the clock, one it repeats the first time, as calendar programs do; ``moment`` itself on its own day."""
+    if not days:
+        return moment.astimezone(UTC)
     zone = zone or timezone.get_current_timezone()
     wall = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
     return wall.replace(tzinfo=zone).astimezone(UTC)
