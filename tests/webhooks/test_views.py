@@ -168,3 +168,26 @@ def test_another_partnerships_endpoint_is_not_found(client_for, demo, other_part
     client = client_for("coordinator")
     assert client.get(reverse("webhooks:endpoint", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("webhooks:deliveries", args=[theirs.pk])).status_code == 404
+
+
+def test_an_endpoint_whose_address_is_now_refused_can_still_be_switched_off_and_described(
+    client_for, demo, demo_users, settings
+):
+    """The defect: every save checked the endpoint's address again, changed or not, so an endpoint whose
+    address no longer passed (private networks since turned off, a host that stopped resolving) could not be
+    switched off or edited at all. The check before each send still refuses to post to it."""
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    endpoint, _ = services.add_endpoint(
+        partnership=demo, by=demo_users["coordinator"], **{**ADD, "url": "https://10.0.0.5/hook"}
+    )
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    client = client_for("coordinator")
+    page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    client.post(page, form_on(client.get(page), having="revision") | {"description": "Retired"})
+    client.post(page, form_on(client.get(page), having="revision") | {"is_active": ""})
+    endpoint.refresh_from_db()
+    assert (endpoint.description, endpoint.is_active) == ("Retired", False)
+    moved = client.post(page, form_on(client.get(page), having="revision") | {"url": "https://10.0.0.6/"})
+    assert "private network" in moved.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://10.0.0.5/hook"

@@ -69,14 +69,11 @@ def _enqueue(event_id: int) -> None:
     enqueue_after_commit(deliver_webhook_event, swept_by="the webhook sweep", event_id=event_id)
 
 
-def _check(*, url: str, event_types) -> None:
+def _check_destination(url: str) -> None:
     try:
         delivery.check_destination(url)
-    except delivery.PermanentFailure as error:
+    except (delivery.PermanentFailure, delivery.TemporaryFailure) as error:
         raise DomainError(str(error), field="url") from error
-    except delivery.TemporaryFailure as error:
-        raise DomainError(str(error), field="url") from error
-    check_event_types(event_types=event_types)
 
 
 def check_event_types(*, event_types) -> None:
@@ -91,7 +88,8 @@ def add_endpoint(
     *, partnership, url: str, description: str, event_types, by, request=None
 ) -> tuple[WebhookEndpoint, str]:
     """Set up an endpoint; returns it and its signing secret, to be shown once."""
-    _check(url=url, event_types=event_types)
+    _check_destination(url)
+    check_event_types(event_types=event_types)
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         partnership=partnership,
@@ -119,8 +117,12 @@ def change_endpoint(
 ) -> WebhookEndpoint:
     """Change an endpoint's address, events or description, or switch it off. Compare-and-set on the
     endpoint's revision, so two coordinators changing it at once never overwrite each other. Switched off,
-    what was waiting for it is not sent (``withdraw_waiting``)."""
-    _check(url=url, event_types=event_types)
+    what was waiting for it is not sent (``withdraw_waiting``). Only a new address is checked: one that has
+    since stopped passing (its host moved onto a private network, say) must not stop a coordinator switching
+    the endpoint off or editing it, and the check before each send still refuses to post to it."""
+    if url != endpoint.url:
+        _check_destination(url)
+    check_event_types(event_types=event_types)
     update_if_unchanged(
         endpoint,
         expected_revision=expected_revision,
