@@ -277,10 +277,9 @@ def test_a_new_secret_signs_what_is_sent_from_then_on(demo, demo_users, endpoint
     assert receiver.bad_signatures == 0 and len(receiver.accepted) == 1
 
 
-def test_an_endpoint_must_use_https_and_stay_off_private_networks_in_production(demo, demo_users, settings):
-    settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP = False
-    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
-    for url, message in [
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
         ("http://automation.example.org/hook", "must start with https://"),
         ("https://127.0.0.1/hook", "private network"),
         ("https://[::1]:8443/hook", "private network"),
@@ -290,16 +289,37 @@ def test_an_endpoint_must_use_https_and_stay_off_private_networks_in_production(
         ("https://[::a9fe:a9fe]/hook", "private network"),
         ("https://[64:ff9b::a00:1]/hook", "private network"),
         ("https://[64:ff9b:1::a00:1]/hook", "private network"),
-    ]:
-        with pytest.raises(DomainError, match=message) as refused:
-            services.add_endpoint(
-                partnership=demo,
-                url=url,
-                description="",
-                event_types=["incident.categorised"],
-                by=demo_users["coordinator"],
-            )
-        assert refused.value.field == "url"
+        # 6to4 (2002::/16) carrying 10.0.0.1 and 169.254.169.254 (cloud metadata), IPv4-translated
+        # (::ffff:0:0/96) carrying 10.0.0.1, and the deprecated site-local range (fec0::/10).
+        ("https://[2002:a00:1::1]/hook", "private network"),
+        ("https://[2002:a9fe:a9fe::1]/latest/meta-data", "private network"),
+        ("https://[::ffff:0:a00:1]/hook", "private network"),
+        ("https://[fec0::1]/hook", "private network"),
+    ],
+)
+def test_an_endpoint_must_use_https_and_stay_off_private_networks_in_production(
+    demo, demo_users, settings, url, message
+):
+    """The defect: 6to4, IPv4-translated and site-local IPv6 forms of a private address (169.254.169.254,
+    the cloud's metadata service, among them) were taken as public, so an endpoint could reach them."""
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_HTTP = False
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    with pytest.raises(DomainError, match=message) as refused:
+        services.add_endpoint(
+            partnership=demo,
+            url=url,
+            description="",
+            event_types=["incident.categorised"],
+            by=demo_users["coordinator"],
+        )
+    assert refused.value.field == "url"
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "2002:5db8:d70e::1", "::ffff:0:5db8:d70e", "2a00:1450::1"]
+)
+def test_a_public_address_however_it_is_written_is_not_refused(address):
+    delivery.refuse_private(address)
 
 
 def test_a_host_that_resolves_to_a_private_address_after_it_was_checked_is_not_posted_to(

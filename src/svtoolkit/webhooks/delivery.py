@@ -61,22 +61,35 @@ def signed_headers(*, secret: str, message_id: str, body: str, at: datetime) -> 
     }
 
 
-# IPv6 addresses that carry an IPv4 address in their last 32 bits, which a translator (NAT64) or a stack that
-# still takes the deprecated IPv4-compatible form connects to: judged by the IPv4 address they carry.
-_CARRYING_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
-# NAT64 for local use (RFC 8215): it reaches whatever the local translator is set up to reach.
-_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+# IPv6 addresses that carry an IPv4 address in their last 32 bits, which a translator (NAT64, SIIT) or a stack
+# that still takes the deprecated IPv4-compatible form connects to: judged by the IPv4 address they carry.
+_CARRYING_IPV4 = (
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765)
+)
+# Reaching whatever the local network is set up to reach: NAT64 for local use (RFC 8215), and site-local
+# addresses (deprecated, RFC 3879, but still a private range to a stack that routes them).
+_LOCAL_IPV6 = (ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("fec0::/10"))
+
+
+def _carried(ip):
+    """The IPv4 address an IPv6 address carries (IPv4-mapped, 6to4 2002::/16, or in its last 32 bits), else
+    the address itself."""
+    if ip.version == 4:
+        return ip
+    if carried := ip.ipv4_mapped or ip.sixtofour:
+        return carried
+    if any(ip in network for network in _CARRYING_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
 
 
 def refuse_private(address: str) -> None:
     """Refuse an address on a private, loopback or link-local network, however it is written (an IPv4
     address carried in an IPv6 one among them)."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    elif ip.version == 6 and any(ip in network for network in _CARRYING_IPV4):
-        ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip in _LOCAL_NAT64 or not ip.is_global:
+    ip = _carried(ipaddress.ip_address(address.split("%")[0]))
+    if any(ip in network for network in _LOCAL_IPV6) or not ip.is_global:
         raise PermanentFailure(f"The endpoint's host is on a private network ({address}).")
 
 
