@@ -431,3 +431,54 @@ def test_a_failed_event_is_not_sent_again_to_an_endpoint_switched_off(demo, demo
         services.send_again(delivery=failed, by=demo_users["coordinator"])
     failed.refresh_from_db()
     assert failed.status == WebhookDeliveryStatus.FAILED
+
+
+def test_events_of_a_kind_unticked_for_an_endpoint_are_not_sent_to_it_nor_sent_again(
+    demo, demo_users, endpoint, receiver
+):
+    """The defect: unticking an event type for an endpoint left its waiting events of that type to be sent
+    (only switching it off withdrew them), a worker sent them still, and "Send again" queued a failed one
+    again: an endpoint told to stop hearing of alerts went on hearing of them."""
+    receiver.answers = [500]
+    publish(demo, "alert.raised")
+    delivery.deliver_due()
+    retrying = the_delivery()  # waits for its retry
+    unticked_later = WebhookDelivery.objects.get(event=publish(demo, "alert.raised"))
+    stopped = WebhookDelivery.objects.get(event=publish(demo, "alert.raised"))  # its worker stopped mid-send
+    WebhookDelivery.objects.filter(pk=stopped.pk).update(
+        status=WebhookDeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    still_heard = WebhookDelivery.objects.get(event=publish(demo))
+    failed = failed_delivery(endpoint, event_type="alert.raised")
+    coordinator = demo_users["coordinator"]
+    services.change_endpoint(
+        endpoint=endpoint,
+        url=endpoint.url,
+        description="",
+        event_types=["incident.categorised", "action.escalated"],
+        is_active=True,
+        expected_revision=endpoint.revision,
+        by=coordinator,
+    )
+    retrying.refresh_from_db()
+    assert retrying.status == WebhookDeliveryStatus.WITHDRAWN
+    assert retrying.withdrawn_because.startswith(
+        f"the endpoint stopped hearing of alert.raised events (unticked by {coordinator} at "
+    )
+    # One published as the box was unticked, before the change committed, is not sent either.
+    WebhookDelivery.objects.filter(pk=unticked_later.pk).update(
+        status=WebhookDeliveryStatus.QUEUED, withdrawn_because=""
+    )
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert delivery.deliver_due() == 1
+    assert receiver.accepted_ids() == [still_heard.event.message_id]
+    unticked_later.refresh_from_db()
+    assert unticked_later.status == WebhookDeliveryStatus.WITHDRAWN
+    assert unticked_later.withdrawn_because == "the endpoint no longer hears of alert.raised events"
+    stopped.refresh_from_db()
+    assert stopped.status == WebhookDeliveryStatus.WITHDRAWN
+    assert stopped.withdrawn_because == retrying.withdrawn_because
+    with pytest.raises(DomainError, match="no longer hears of alert.raised events"):
+        services.send_again(delivery=failed, by=coordinator)
+    failed.refresh_from_db()
+    assert failed.status == WebhookDeliveryStatus.FAILED

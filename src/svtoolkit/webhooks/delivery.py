@@ -159,15 +159,20 @@ def _send(delivery) -> dict:
 
 
 def _withdrawn(delivery) -> dict | None:
-    """A delivery whose endpoint was switched off while it waited, or while a worker that then stopped was
-    sending it, is not sent, saying why (and, when it was tried before, that a try may have gone): switching
-    the endpoint on again sends only new events."""
-    if delivery.endpoint.is_active and not delivery.withdrawn_because:
+    """A delivery whose endpoint was switched off, or stopped hearing of its event's type, while it waited
+    (or while a worker that then stopped was sending it, or as it was published) is not sent, saying why
+    (and, when it was tried before, that a try may have gone): switching the endpoint on again, or ticking
+    the type again, sends only new events."""
+    endpoint, event_type = delivery.endpoint, delivery.event.event_type
+    if delivery.withdrawn_because:
+        because = delivery.withdrawn_because
+    elif not endpoint.is_active:
+        because = "the endpoint was switched off"
+    elif event_type not in endpoint.event_types:
+        because = f"the endpoint no longer hears of {event_type} events"
+    else:
         return None
-    withdrawn = {
-        "status": WebhookDeliveryStatus.WITHDRAWN,
-        "withdrawn_because": delivery.withdrawn_because or "the endpoint was switched off",
-    }
+    withdrawn = {"status": WebhookDeliveryStatus.WITHDRAWN, "withdrawn_because": because}
     # ``attempts`` counts this claim: more than one, and an earlier try may have reached the endpoint.
     if delivery.attempts > 1:
         withdrawn["last_error"] = " ".join(filter(None, [delivery.last_error, EARLIER_TRY_MAY_HAVE_GONE]))

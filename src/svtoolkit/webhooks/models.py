@@ -66,7 +66,8 @@ class WebhookDeliveryStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
-    # Never to be sent: its endpoint was switched off before it went. Not a failure, and not sent again.
+    # Never to be sent: its endpoint was switched off, or its type unticked, before it went. Not a failure,
+    # and not sent again.
     WITHDRAWN = "withdrawn", "Not sent"
 
 
@@ -85,9 +86,9 @@ class WebhookDelivery(models.Model):
     last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    # Why it is no longer to be sent (its endpoint switched off by someone at a time): set when the endpoint
-    # is switched off, on a delivery waiting (withdrawn then) or being sent (withdrawn at its next claim if
-    # that send does not go), so switching the endpoint on again sends only new events.
+    # Why it is no longer to be sent (its endpoint switched off, or its type unticked, by someone at a time):
+    # set then on a delivery waiting (withdrawn then) or being sent (withdrawn at its next claim if that send
+    # does not go), so switching the endpoint on, or ticking the type, again sends only new events.
     withdrawn_because = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -8,7 +8,7 @@ from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, We
 
 def endpoints_of(partnership):
     """The partnership's endpoints, each with how many of its deliveries failed, wait for a retry or were not
-    sent (withdrawn as the endpoint was switched off)."""
+    sent (withdrawn as the endpoint was switched off or stopped hearing of their type)."""
     return WebhookEndpoint.objects.filter(partnership=partnership).annotate(
         failed_count=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.FAILED)),
         retrying_count=Count(

@@ -117,12 +117,14 @@ def change_endpoint(
 ) -> WebhookEndpoint:
     """Change an endpoint's address, events or description, or switch it off. Compare-and-set on the
     endpoint's revision, so two coordinators changing it at once never overwrite each other. Switched off,
-    what was waiting for it is not sent (``withdraw_waiting``). Only a new address is checked: one that has
+    what was waiting for it is not sent (``withdraw_waiting``); nor, left on, what was waiting of a type it
+    no longer hears of. Only a new address is checked: one that has
     since stopped passing (its host moved onto a private network, say) must not stop a coordinator switching
     the endpoint off or editing it, and the check before each send still refuses to post to it."""
     if url != endpoint.url:
         _check_destination(url)
     check_event_types(event_types=event_types)
+    unticked = sorted(set(endpoint.event_types) - set(event_types))
     update_if_unchanged(
         endpoint,
         expected_revision=expected_revision,
@@ -132,8 +134,16 @@ def change_endpoint(
         event_types=sorted(event_types),
         is_active=is_active,
     )
+    at = f"{timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
     if not is_active:
-        withdraw_waiting(endpoint=endpoint, by=by)
+        withdraw_waiting(endpoint=endpoint, because=f"the endpoint was switched off by {by} at {at}")
+    else:
+        for event_type in unticked:
+            withdraw_waiting(
+                endpoint=endpoint,
+                event_type=event_type,
+                because=f"the endpoint stopped hearing of {event_type} events (unticked by {by} at {at})",
+            )
     record_updated(
         by=by,
         target=endpoint,
@@ -145,14 +155,18 @@ def change_endpoint(
     return endpoint
 
 
-def withdraw_waiting(*, endpoint, by) -> int:
-    """Send the switched-off endpoint none of the events waiting for it, so switching it on again sends only
+def withdraw_waiting(*, endpoint, because: str, event_type: str | None = None) -> int:
+    """Send the endpoint none of the events waiting for it (of ``event_type`` only, when it no longer hears
+    of them; of any type, when it was switched off), so switching it on or ticking the type again sends only
     new ones (an old alert long after it was raised helps no one): each delivery waiting, or waiting for a
-    retry, is not sent and says why; returns how many. One a worker is sending is the worker's: it goes, once,
-    and if it does not, it is not tried again. The updates test each delivery's own row only, as the claim
-    does, so on PostgreSQL a claim and this never both take a delivery."""
-    because = f"the endpoint was switched off by {by} at {timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
+    retry, is not sent and says ``because``; returns how many. One a worker is sending is the worker's: it
+    goes, once, and if it does not, it is not tried again. The updates test each delivery's own row only
+    (the events of the type are a subquery on the events' table), as the claim does, so on PostgreSQL a
+    claim and this never both take a delivery."""
     not_withdrawn = WebhookDelivery.objects.filter(endpoint=endpoint, withdrawn_because="")
+    if event_type is not None:
+        of_type = WebhookEvent.objects.filter(partnership=endpoint.partnership_id, event_type=event_type)
+        not_withdrawn = not_withdrawn.filter(event__in=of_type)
     not_withdrawn.filter(status=WebhookDeliveryStatus.SENDING).update(withdrawn_because=because)
     waiting = not_withdrawn.filter(status=WebhookDeliveryStatus.QUEUED)
     withdrawn = {
@@ -193,6 +207,11 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     lost what it got); it carries the same webhook-id, so the receiver can tell it has seen it."""
     if not delivery.endpoint.is_active:
         raise DomainError("The endpoint is switched off: switch it on to send it events again.")
+    if delivery.event.event_type not in delivery.endpoint.event_types:
+        raise DomainError(
+            f"The endpoint no longer hears of {delivery.event.event_type} events: tick them among its events "
+            "to send it this one again."
+        )
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
     # Sent again on purpose, now the endpoint is on: the switch-off its send outlasted no longer stops it.
     if not queue_again(WebhookDelivery, delivery.pk, if_status=finished, withdrawn_because=""):
