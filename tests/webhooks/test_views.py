@@ -1,5 +1,7 @@
 """The webhook pages: setting up an endpoint, its secret shown once, the delivery log and sending again."""
 
+import socket
+
 import pytest
 from django.urls import reverse
 
@@ -191,3 +193,23 @@ def test_an_endpoint_whose_address_is_now_refused_can_still_be_switched_off_and_
     assert "private network" in moved.content.decode()
     endpoint.refresh_from_db()
     assert endpoint.url == "https://10.0.0.5/hook"
+
+
+def test_an_address_whose_host_cannot_be_found_is_explained_plainly_and_nothing_is_saved(
+    client_for, demo, settings, monkeypatch
+):
+    """The defect: the page showed the resolver's own words ("[Errno -2] Name or service not known")."""
+    settings.SVTOOLKIT_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+
+    def not_found(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", not_found)
+    page = client_for("coordinator").post(
+        reverse("webhooks:endpoint_add"), {**ADD, "url": "https://automaton.example.org/svtoolkit"}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "There is a problem" in text
+    assert "The endpoint&#x27;s host could not be found: check the address is typed correctly." in text
+    assert "Errno" not in text and "Name or service" not in text
+    assert not WebhookEndpoint.objects.exists()

@@ -115,7 +115,9 @@ def check_destination(url: str, *, deadline: Deadline | None = None) -> None:
     except TimeoutError as error:
         raise TemporaryFailure("The endpoint's host could not be found in time.") from error
     except (socket.gaierror, UnicodeError) as error:
-        raise TemporaryFailure(f"The endpoint's host could not be found: {error}") from error
+        raise TemporaryFailure(
+            "The endpoint's host could not be found: check the address is typed correctly."
+        ) from error
     for address in addresses:
         refuse_private(address)
 
