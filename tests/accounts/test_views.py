@@ -210,6 +210,20 @@ def test_invalid_invitation_form_changes_nothing(client_for, demo):
     assert not Invitation.objects.exists()
 
 
+def test_an_invitation_to_an_email_longer_than_an_account_keeps_is_explained(client_for, demo):
+    """The defect: an address of 255 to 320 characters passed the invitation form and PostgreSQL refused
+    it (an error page, what was typed lost)."""
+    too_long = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "@" + "d" * 60 + ".example.org"
+    client = client_for("coordinator")
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("accounts:invite"), {"full_name": "Sam Lee", "email": too_long, "role": Role.COORDINATOR}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["The email address must be 254 characters or fewer"]
+    assert not Invitation.objects.exists()
+
+
 def test_expired_invitation_link_explains_itself(client, demo):
     token = "expired-token"
     Invitation.objects.create(

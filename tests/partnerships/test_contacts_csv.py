@@ -102,6 +102,21 @@ def test_one_bad_row_imports_nothing_and_is_reported_by_its_line(client_for, dem
     assert 'href="#line-5"' in page and 'id="line-9"' in page
 
 
+def test_an_email_longer_than_the_directory_keeps_is_a_row_error(client_for, demo):
+    """The defect: a row's email address of 255 to 320 characters passed the check and PostgreSQL refused
+    the import (an error page)."""
+    too_long = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "@" + "d" * 60 + ".example.org"
+    before = Contact.objects.count()
+    client = client_for("coordinator")
+    client.raise_request_exception = False
+    response = upload(client, csv_bytes([a_row(1), a_row(2, email=too_long)]))
+    assert response.status_code == 200
+    assert response.context["form"].row_problems == [
+        (3, ["email: The email address must be 254 characters or fewer"])
+    ]
+    assert Contact.objects.count() == before
+
+
 def test_line_numbers_count_lines_inside_quoted_cells(client_for, demo):
     rows = [a_row(1, out_of_hours="Line one\nline two\nline three"), a_row(2, name="")]
     response = upload(client_for("coordinator"), csv_bytes(rows))

@@ -261,6 +261,27 @@ def test_form_errors_use_the_error_summary_and_keep_what_was_typed(client_for, t
     assert "<title>Error: " in page
 
 
+# Longer than the 254 characters an email address column holds, within the 320 Django's EmailField allows.
+TOO_LONG_EMAIL = "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "@" + "d" * 60 + ".example.org"
+
+
+def test_a_contact_email_longer_than_the_directory_keeps_is_explained_and_nothing_saved(
+    client_for, trust, demo_users
+):
+    """The defect: an email address of 255 to 320 characters passed the form and PostgreSQL refused it
+    (an error page, what was typed lost)."""
+    assert 254 < len(TOO_LONG_EMAIL) <= 320
+    client = client_for("coordinator")
+    client.raise_request_exception = False
+    response = client.post(
+        reverse("partnerships:contact_add", args=[trust.pk]),
+        contact_form(demo_users["health"], email=TOO_LONG_EMAIL),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["The email address must be 254 characters or fewer"]
+    assert not trust.contacts.filter(name="Sam Lee").exists()
+
+
 def test_a_duplicate_organisation_name_is_explained_on_the_name(client_for, demo_users):
     response = client_for("coordinator").post(
         reverse("partnerships:organisation_add"),

@@ -13,6 +13,8 @@ from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
+    EMAIL_MAX_LENGTH,
+    EMAIL_TOO_LONG,
     ENTER_AN_EMAIL,
     RevisionChecked,
     choice_field,
@@ -156,10 +158,12 @@ class InvitationForm(MembershipForm):
     full_name = text_field("Full name", missing="Enter the person's full name", max_length=150)
     email = forms.EmailField(
         label="Email address",
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"spellcheck": "false"}),
         error_messages={
             "required": "Enter their email address",
             "invalid": ENTER_AN_EMAIL,
+            "max_length": EMAIL_TOO_LONG,
         },
     )
     field_order = ["full_name", "email", "role", "organisation"]

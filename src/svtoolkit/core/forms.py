@@ -23,6 +23,9 @@ from svtoolkit.core.kept_lists import KeptLists
 
 # Format messages said alike wherever the same kind of thing is typed or chosen, so each is written once.
 ENTER_AN_EMAIL = "Enter an email address like name@example.org"
+# What an email address column holds (a model's EmailField); a form's EmailField would take up to 320.
+EMAIL_MAX_LENGTH = 254
+EMAIL_TOO_LONG = f"The email address must be {EMAIL_MAX_LENGTH} characters or fewer"
 CHOOSE_A_LISTED_ORGANISATION = "Choose an organisation from the list"
 # Beside a record a form still shows as chosen though it has left its list (``keep_stored_choice``).
 NO_LONGER_ACTIVE = "no longer active"

@@ -11,6 +11,8 @@ from svtoolkit.core import limits
 from svtoolkit.core.datetimes import DateField
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
+    EMAIL_MAX_LENGTH,
+    EMAIL_TOO_LONG,
     ENTER_AN_EMAIL,
     ListedChoiceField,
     RevisionChecked,
@@ -207,8 +209,9 @@ class ContactDetailsFields(forms.Form):
     email = forms.EmailField(
         label="Email address",
         required=False,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-        error_messages={"invalid": ENTER_AN_EMAIL},
+        error_messages={"invalid": ENTER_AN_EMAIL, "max_length": EMAIL_TOO_LONG},
     )
     phone = forms.CharField(
         label="Phone",
@@ -380,7 +383,7 @@ class ContactRowForm(ContactDetailsFields):
 
     organisation = forms.CharField(max_length=200, error_messages={"required": NO_ORGANISATION_NAME})
     incident_role = forms.CharField(max_length=200, required=False)
-    owner_email = forms.CharField(max_length=254, required=False)
+    owner_email = forms.CharField(max_length=EMAIL_MAX_LENGTH, required=False)
     review_due = forms.DateField(
         validators=[limits.within_supported_years],
         required=False,
