@@ -10,9 +10,11 @@ from svtoolkit.accounts.models import User
 from svtoolkit.alerts.demo import EXTRA_PEOPLE
 from svtoolkit.incidents import tallies
 from svtoolkit.messaging.models import Delivery
-from svtoolkit.partnerships.demo import DEMO_REGION_USERS
+from svtoolkit.partnerships import services
+from svtoolkit.partnerships.demo import DEMO_REGION_USERS, seed_demo_partnership
 from svtoolkit.partnerships.models import Contact, IncidentRole, Partnership, SupportService
 from tests.conftest import DEMO_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 reads_seeded_demo = pytest.mark.xdist_group("seeded_demo")
 
@@ -77,6 +79,23 @@ def test_several_organisations_have_a_single_point_of_contact_and_a_deputy(demo)
     assert len(with_both) >= 3
     assert not Contact.objects.filter(owner__isnull=True).exists()
     assert not SupportService.objects.filter(owner__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_seeding_again_after_a_coordinator_named_another_lead_organisation_leaves_their_choice(
+    demo, demo_users
+):
+    """The defect: seeding again made the council the lead whatever led the partnership, so once a
+    coordinator had named another lead organisation every later start crashed (the database refuses two)."""
+    trust = demo.organisations.get(name="Northbridge Youth Trust")
+    services.update_organisation(
+        organisation=trust,
+        expected_revision=trust.revision,
+        details={"name": trust.name, "leads_partnership": True},
+        by=demo_users["coordinator"],
+    )
+    seed_demo_partnership(password=TEST_PASSWORD)
+    assert list(demo.organisations.filter(leads_partnership=True)) == [trust]
 
 
 @pytest.mark.django_db

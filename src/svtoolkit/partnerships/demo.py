@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, Role, User
@@ -449,9 +450,10 @@ def seed_demo_partnership(*, password: str) -> Partnership:
     ]
     for organisation in Organisation.objects.bulk_create(missing):
         organisations[organisation.name] = organisation
-    # The council's community safety team leads the partnership: it takes part in every incident.
-    Organisation.objects.filter(
-        partnership=partnership, name=DEMO_ORGANISATIONS[0][0], leads_partnership=False
+    # The council's community safety team leads the partnership (it takes part in every incident), unless a
+    # coordinator has named another lead organisation since: their choice stands.
+    Organisation.objects.filter(partnership=partnership, name=DEMO_ORGANISATIONS[0][0]).filter(
+        ~Exists(Organisation.objects.filter(partnership=partnership, leads_partnership=True))
     ).update(leads_partnership=True)
     members = set(Membership.objects.filter(partnership=partnership).values_list("user_id", flat=True))
     Membership.objects.bulk_create(
