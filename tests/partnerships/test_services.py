@@ -179,19 +179,25 @@ def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_us
     assert contact.revision == 1
 
 
+def a_new_lead_named(partnership, *, by) -> Organisation:
+    """A new organisation, named the partnership's lead by ``by``."""
+    new_lead = OrganisationFactory(partnership=partnership)
+    services.update_organisation(
+        organisation=new_lead,
+        expected_revision=new_lead.revision,
+        details={"name": new_lead.name, "leads_partnership": True},
+        by=by,
+    )
+    return new_lead
+
+
 def test_a_page_open_on_the_lead_cannot_make_it_lead_again_once_another_was_named(demo, demo_users):
     """Naming a new lead stands the last one down; a page opened on the old lead before then meets the
     conflict rather than taking the lead back unnoticed."""
     coordinator = demo_users["coordinator"]
     old_lead = demo.organisations.get(leads_partnership=True)
     opened_at = old_lead.revision
-    new_lead = OrganisationFactory(partnership=demo)
-    services.update_organisation(
-        organisation=new_lead,
-        expected_revision=new_lead.revision,
-        details={"name": new_lead.name, "leads_partnership": True},
-        by=coordinator,
-    )
+    new_lead = a_new_lead_named(demo, by=coordinator)
     with pytest.raises(EditConflict):
         services.update_organisation(
             organisation=old_lead,
@@ -200,6 +206,21 @@ def test_a_page_open_on_the_lead_cannot_make_it_lead_again_once_another_was_name
             by=coordinator,
         )
     assert list(demo.organisations.filter(leads_partnership=True)) == [new_lead]
+
+
+def test_the_lead_organisation_stood_down_by_naming_another_is_in_the_audit_log_on_it(demo, demo_users):
+    """The defect: naming a new lead organisation stood the last one down with no audit entry about it,
+    so its history in the log still said it led the partnership."""
+    coordinator = demo_users["coordinator"]
+    old_lead = demo.organisations.get(leads_partnership=True)
+    a_new_lead_named(demo, by=coordinator)
+    old_lead.refresh_from_db()
+    entry = AuditEntry.objects.get(
+        action=AuditAction.UPDATE, target_type="partnerships.Organisation", target_id=str(old_lead.pk)
+    )
+    assert entry.actor == coordinator and entry.partnership == demo
+    assert entry.detail["changes"] == {"leads_partnership": {"before": True, "after": False}}
+    assert entry.detail["revision"] == old_lead.revision
 
 
 def test_an_organisation_saved_from_a_stale_revision_is_refused_naming_the_organisation(demo, demo_users):

@@ -182,16 +182,32 @@ def update_organisation(
         editing=organisation,
     )
     if details.get("leads_partnership"):
-        # One lead organisation per partnership: naming a new one stands the last one down, moving its
-        # revision on, so a page open on it cannot make it the lead again unnoticed.
-        update_and_move_revision(
-            organisation.partnership.organisations.exclude(pk=organisation.pk).filter(leads_partnership=True),
-            leads_partnership=False,
-        )
+        _stand_down_lead(organisation, by=by, request=request)
     updated = _update(
         organisation, expected_revision=expected_revision, details=details, by=by, request=request
     )
     return updated
+
+
+def _stand_down_lead(new_lead, *, by, request) -> None:
+    """One lead organisation per partnership: naming ``new_lead`` stands the last one down, audited on it,
+    moving its revision on, so a page open on it cannot make it the lead again unnoticed. The caller takes
+    turns in the partnership (``_check_name_free``), so no one names another lead meanwhile."""
+    former = new_lead.partnership.organisations.exclude(pk=new_lead.pk).filter(leads_partnership=True).first()
+    if former is None:
+        return
+    update_and_move_revision(
+        Organisation.objects.filter(pk=former.pk), leads_partnership=False, updated_at=timezone.now()
+    )
+    former.refresh_from_db()
+    record_updated(
+        by=by,
+        partnership=new_lead.partnership,
+        target=former,
+        request=request,
+        changes={"leads_partnership": {"before": True, "after": False}},
+        revision=former.revision,
+    )
 
 
 # --- Contacts ----------------------------------------------------------------------------------------
