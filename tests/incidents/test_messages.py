@@ -105,7 +105,9 @@ def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(
 
     incident = with_contacts(demo, demo_users)
     police = incident.participations.get(organisation__kind="police")
-    deactivate_contact(contact=police.contact, by=demo_users["coordinator"])
+    deactivate_contact(
+        contact=police.contact, expected_revision=police.contact.revision, by=demo_users["coordinator"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for("responder").post(reverse("incidents:inform", args=[incident.pk]), follow=True)
     assert [message["To"] for message in smtp_server.received] == ["vrt@hospital.example.org"]

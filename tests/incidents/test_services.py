@@ -837,7 +837,7 @@ def test_a_link_sent_to_a_contact_taken_out_of_the_directory_no_longer_acknowled
         incident, demo_users, django_capture_on_commit_callbacks
     )
 
-    deactivate_contact(contact=ray, by=demo_users["coordinator"])
+    deactivate_contact(contact=ray, expected_revision=ray.revision, by=demo_users["coordinator"])
     response = client.post(rays_link)
     assert response.status_code == 404
     assert "This link cannot be used" in response.content.decode()

@@ -169,7 +169,9 @@ def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of
     incident_services.add_participant(
         incident=incident, organisation=police, contact=left, by=demo_users["responder"]
     )
-    partnership_services.deactivate_contact(contact=left, by=demo_users["coordinator"])
+    partnership_services.deactivate_contact(
+        contact=left, expected_revision=left.revision, by=demo_users["coordinator"]
+    )
     with django_capture_on_commit_callbacks(execute=True):
         demo_meeting(demo, demo_users, incident)
     invited = [address for message in mail.outbox for address in message.to]

@@ -107,7 +107,9 @@ def test_a_save_from_a_stale_revision_is_refused_and_changes_nothing(demo, demo_
 
 def test_deactivating_a_contact_hides_it_and_is_audited(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo)
-    services.deactivate_contact(contact=contact, by=demo_users["coordinator"])
+    services.deactivate_contact(
+        contact=contact, expected_revision=contact.revision, by=demo_users["coordinator"]
+    )
     assert contact not in selectors.contacts_of(demo)
     assert Contact.objects.filter(pk=contact.pk, is_active=False).exists()
     assert AuditEntry.objects.filter(action=AuditAction.DELETE, target_id=str(contact.pk)).exists()
@@ -134,7 +136,9 @@ def test_a_support_service_provider_must_belong_to_the_partnership(demo, demo_us
 
 def test_deactivating_a_support_service_takes_it_out_of_the_register(demo, demo_users):
     service = SupportServiceFactory(partnership=demo)
-    services.deactivate_support_service(service=service, by=demo_users["coordinator"])
+    services.deactivate_support_service(
+        service=service, expected_revision=service.revision, by=demo_users["coordinator"]
+    )
     assert service not in selectors.support_services_of(demo)
 
 

@@ -380,10 +380,62 @@ def test_coordinator_removes_a_contact_after_confirming(client_for, trust):
         "Remove Kwame Asante from Northbridge Youth Trust?"
         in client.get(reverse("partnerships:contact_deactivate", args=[contact.pk])).content.decode()
     )
-    response = client.post(reverse("partnerships:contact_deactivate", args=[contact.pk]))
+    response = client.post(reverse("partnerships:contact_deactivate", args=[contact.pk]), {"revision": 1})
     assert response["Location"] == reverse("partnerships:organisation", args=[trust.pk])
     contact.refresh_from_db()
     assert not contact.is_active
+
+
+def test_a_contact_changed_since_the_remove_page_was_opened_is_not_removed_and_the_question_asked_again(
+    client_for, trust, demo_users
+):
+    """The defect: the remove page's button carried no revision, so a contact a colleague had changed
+    meanwhile (into the person who took over the post) was removed unseen."""
+    contact = trust.contacts.get(name="Kwame Asante")
+    client = client_for("coordinator")
+    url = reverse("partnerships:contact_deactivate", args=[contact.pk])
+    opened = client.get(url).content.decode()
+    assert "Remove Kwame Asante from Northbridge Youth Trust?" in opened
+    assert '<input type="hidden" name="revision" value="1"' in opened
+    services.update_contact(  # a colleague saves meanwhile
+        contact=contact,
+        expected_revision=1,
+        details={"name": "Jo Smith", "email": "jo.smith@example.org"},
+        by=demo_users["coordinator"],
+    )
+    response = client.post(url, {"revision": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page and "<title>Error: " in page
+    assert "Someone else changed this contact since you opened this page." in page
+    assert "Remove Jo Smith from Northbridge Youth Trust?" in page  # the question again, as it is now
+    assert '<input type="hidden" name="revision" value="2"' in page
+    contact.refresh_from_db()
+    assert contact.is_active
+
+    client.post(url, {"revision": "2"})  # removed once seen
+    contact.refresh_from_db()
+    assert not contact.is_active
+
+
+def test_a_support_service_changed_since_the_remove_page_was_opened_is_not_removed(
+    client_for, demo, demo_users
+):
+    """The defect: as for contacts, removing a support service compared no revision."""
+    service = SupportService.objects.get(partnership=demo, name="Detached youth work team")
+    client = client_for("coordinator")
+    url = reverse("partnerships:support_service_deactivate", args=[service.pk])
+    client.get(url)
+    services.update_support_service(
+        service=service,
+        expected_revision=service.revision,
+        details={"name": "Outreach youth work team"},
+        by=demo_users["coordinator"],
+    )
+    page = client.post(url, {"revision": "1"}).content.decode()
+    assert "Someone else changed this support service since you opened this page." in page
+    assert "Remove Outreach youth work team from the register?" in page
+    service.refresh_from_db()
+    assert service.is_active
 
 
 def test_removing_an_organisations_only_contact_or_single_point_of_contact_warns_first(
@@ -405,7 +457,7 @@ def test_removing_an_organisations_only_contact_or_single_point_of_contact_warns
     page = client.get(reverse("partnerships:contact_deactivate", args=[deputy.pk])).content.decode()
     assert "Warning" not in page, "a deputy leaves the single point of contact in place"
 
-    client.post(reverse("partnerships:contact_deactivate", args=[ruth.pk]))
+    client.post(reverse("partnerships:contact_deactivate", args=[ruth.pk]), {"revision": ruth.revision})
     page = client.get(reverse("partnerships:organisation", args=[police.pk])).content.decode()
     assert f"{police.name} has no single point of contact" in page
 
@@ -435,7 +487,7 @@ def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, 
         reverse("partnerships:support_service_edit", args=[service.pk]), {**data, "revision": 1}
     )
     assert "Someone else changed this support service" in stale.content.decode()
-    client.post(reverse("partnerships:support_service_deactivate", args=[service.pk]))
+    client.post(reverse("partnerships:support_service_deactivate", args=[service.pk]), {"revision": 2})
     service.refresh_from_db()
     assert not service.is_active
     actions = list(

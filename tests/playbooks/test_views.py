@@ -103,7 +103,7 @@ def test_rewording_an_item_keeps_its_default_contact_taken_out_of_the_directory(
     fields = {field: getattr(item, field) for field in services.ITEM_FIELDS}
     fields.update(default_organisation=contact.organisation, default_contact=contact)
     services.update_item(item=item, by=demo_users["coordinator"], expected_revision=item.revision, **fields)
-    deactivate_contact(contact=contact, by=demo_users["coordinator"])
+    deactivate_contact(contact=contact, expected_revision=contact.revision, by=demo_users["coordinator"])
     client = client_for("coordinator")
     page = client.get(reverse("playbooks:item_edit", args=[item.pk]))
     assert f"{contact} (no longer active)" in page.content.decode()

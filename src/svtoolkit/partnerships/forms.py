@@ -162,6 +162,17 @@ class EntryForm(RevisionChecked, forms.Form):
         return rows
 
 
+class RemoveForm(forms.Form):
+    """The button that takes an entry off the directory, with the ``revision`` of the entry its page asked
+    about: one changed since is not removed unseen."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    conflict_advice = (
+        "Nothing was removed. The question below is about it as it is now: check it is still the one to "
+        "remove, then remove it or cancel."
+    )
+
+
 class OrganisationForm(EntryForm):
     name = text_field(
         "Name", missing=NO_ORGANISATION_NAME, max_length=200, error_messages={"max_length": NAME_TOO_LONG}

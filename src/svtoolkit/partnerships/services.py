@@ -137,11 +137,16 @@ def _update(entry, *, expected_revision, details, by, request):
     return entry
 
 
-def _deactivate(entry, *, partnership, by, request):
-    update_and_move_revision(
-        type(entry).objects.filter(pk=entry.pk), is_active=False, updated_at=timezone.now()
+def _deactivate(entry, *, expected_revision, partnership, by, request):
+    """Take ``entry`` out of the directory as the remove page showed it (``expected_revision``); EditConflict,
+    naming the entry, if saved since: what someone made of it meanwhile is not removed unseen."""
+    update_if_unchanged(
+        entry,
+        expected_revision=expected_revision,
+        conflict_message=f"Someone else changed this {_CALLED[type(entry)]} since you opened this page.",
+        is_active=False,
+        updated_at=timezone.now(),
     )
-    entry.refresh_from_db()
     record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)
 
 
@@ -239,10 +244,17 @@ def update_contact(*, contact, expected_revision: int, details: dict, by, reques
 
 
 @transaction.atomic
-def deactivate_contact(*, contact, by, request=None) -> None:
-    """Take a contact out of the directory; the row stays so the audit log still names it. The incidents app
-    hears of it (``signals.contact_deactivated``): a link sent to the contact no longer acknowledges."""
-    _deactivate(contact, partnership=contact.organisation.partnership, by=by, request=request)
+def deactivate_contact(*, contact, expected_revision: int, by, request=None) -> None:
+    """Take a contact out of the directory (compare-and-set on its revision); the row stays so the audit log
+    still names it. The incidents app hears of it (``signals.contact_deactivated``): a link sent to the
+    contact no longer acknowledges."""
+    _deactivate(
+        contact,
+        expected_revision=expected_revision,
+        partnership=contact.organisation.partnership,
+        by=by,
+        request=request,
+    )
     contact_deactivated.send(sender=Contact, contact=contact, by=by, request=request)
 
 
@@ -295,9 +307,12 @@ def update_support_service(
 
 
 @transaction.atomic
-def deactivate_support_service(*, service, by, request=None) -> None:
-    """Take a service out of the register; the row stays so the audit log still names it."""
-    _deactivate(service, partnership=service.partnership, by=by, request=request)
+def deactivate_support_service(*, service, expected_revision: int, by, request=None) -> None:
+    """Take a service out of the register (compare-and-set on its revision); the row stays so the audit log
+    still names it."""
+    _deactivate(
+        service, expected_revision=expected_revision, partnership=service.partnership, by=by, request=request
+    )
 
 
 def record_contacts_export(*, partnership, count: int, by, request=None) -> None:

@@ -176,6 +176,7 @@ def contact_deactivate(request, contact_id):
     back = reverse("partnerships:organisation", args=[found.organisation_id])
     return _remove_page(
         request,
+        found,
         remove=partial(services.deactivate_contact, contact=found),
         success=f"{found.name} was removed from {found.organisation.name}.",
         done=back,
@@ -200,15 +201,21 @@ REMOVAL_WARNINGS = {
 }
 
 
-def _remove_page(request, *, remove, success, done, **question):
-    """Ask before taking an entry off the directory (``partnerships/deactivate.html``: its ``heading``,
+def _remove_page(request, found, *, remove, success, done, **question):
+    """Ask before taking ``found`` off the directory (``partnerships/deactivate.html``: its ``heading``,
     ``explanation``, an optional ``warning`` and ``cancel`` link); the POST calls the ``remove`` service with
-    who removes it, and goes to ``done``."""
-    if request.method == "POST":
-        remove(by=request.user, request=request)
-        messages.success(request, success)
-        return redirect(done)
-    return render(request, "partnerships/deactivate.html", question)
+    the revision the question was asked about and who removes it, and goes to ``done``. When the entry was
+    changed since, the question is asked again about it as it is now, saying so."""
+    return form_page(
+        request,
+        forms.RemoveForm(request.POST or None, initial={"revision": found.revision}),
+        save=lambda data: remove(expected_revision=data["revision"], by=request.user, request=request),
+        success=success,
+        done=done,
+        template="partnerships/deactivate.html",
+        context={**question, "form_anchor": "remove-button"},
+        thing=None,
+    )
 
 
 # --- Support services --------------------------------------------------------------------------------
@@ -265,6 +272,7 @@ def support_service_deactivate(request, service_id):
     found = selectors.support_service_in(request.partnership, service_id)
     return _remove_page(
         request,
+        found,
         remove=partial(services.deactivate_support_service, service=found),
         success=f"{found.name} was removed from the register.",
         done=reverse("partnerships:support_services"),
