@@ -76,6 +76,17 @@ def test_a_bad_contact_is_a_400_naming_the_field(api_as, demo, demo_users, body,
     assert response.status_code == 400 and field in response.json()
 
 
+def test_a_contact_already_listed_at_the_organisation_is_a_400_naming_the_name(api_as, demo, demo_users):
+    """The defect: the API listed the same person twice at an organisation, which the contacts import
+    refuses."""
+    police = demo.organisations.get(kind="police")
+    ruth = police.contacts.get(name="Detective Inspector Ruth Adeyemi")
+    body = {"organisation": police.pk, "name": ruth.name.lower(), "email": ruth.email, "owner": ruth.owner_id}
+    response = api_as("coordinator").post(CONTACTS, body, format="json")
+    assert response.status_code == 400 and "name" in response.json()
+    assert police.contacts.filter(name__iexact=ruth.name).count() == 1
+
+
 def test_an_organisation_name_is_used_once(api_as, demo, demo_users):
     taken = demo.organisations.first().name
     body = {"name": taken.upper(), "kind": "other", "owner": demo_users["coordinator"].pk}

@@ -105,6 +105,35 @@ def test_a_save_from_a_stale_revision_is_refused_and_changes_nothing(demo, demo_
     assert AuditEntry.objects.filter(action=AuditAction.UPDATE).count() == 1
 
 
+def test_a_contact_already_listed_at_the_organisation_is_not_added_or_made_again(demo, demo_users):
+    """The defect: the add form and the API listed the same person twice at an organisation (same name and
+    email, case aside), which the contacts import refuses."""
+    coordinator = demo_users["coordinator"]
+    trust = demo.organisations.get(name="Northbridge Youth Trust")
+    kwame = trust.contacts.get(name="Kwame Asante")
+    again = contact_details(coordinator, name="KWAME ASANTE", email=kwame.email.upper())
+    with pytest.raises(DomainError) as raised:
+        services.create_contact(organisation=trust, details=again, by=coordinator)
+    assert raised.value.field == "name"
+    assert raised.value.message == (
+        f"KWAME ASANTE is already a contact of {trust.name}, with this email address"
+    )
+    other = services.create_contact(organisation=trust, details=contact_details(coordinator), by=coordinator)
+    with pytest.raises(DomainError, match="already a contact of"):
+        services.update_contact(
+            contact=other,
+            expected_revision=1,
+            details={"name": "kwame asante", "email": kwame.email},
+            by=coordinator,
+        )
+    # Elsewhere, or once the first is removed, the same person may be listed.
+    police = demo.organisations.get(kind="police")
+    services.create_contact(organisation=police, details=again, by=coordinator)
+    services.deactivate_contact(contact=kwame, expected_revision=kwame.revision, by=coordinator)
+    services.create_contact(organisation=trust, details=again, by=coordinator)
+    assert trust.contacts.filter(is_active=True, name__iexact="kwame asante").count() == 1
+
+
 def test_deactivating_a_contact_hides_it_and_is_audited(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo)
     services.deactivate_contact(

@@ -317,6 +317,24 @@ def test_coordinator_adds_and_edits_a_contact(client_for, trust, demo_users):
     assert (contact.name, contact.revision) == ("Samira Lee", 2)
 
 
+def test_adding_a_contact_already_listed_at_the_organisation_is_explained_on_the_name(
+    client_for, trust, demo_users
+):
+    """The defect: the add form listed the same person twice (same name and email, case aside), which the
+    contacts import refuses."""
+    kwame = trust.contacts.get(name="Kwame Asante")
+    response = client_for("coordinator").post(
+        reverse("partnerships:contact_add", args=[trust.pk]),
+        contact_form(demo_users["health"], name="KWAME ASANTE", email=kwame.email.upper()),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "KWAME ASANTE is already a contact of Northbridge Youth Trust, with this email address"
+    ]
+    assert 'value="KWAME ASANTE"' in response.content.decode()
+    assert trust.contacts.filter(is_active=True, name__iexact="kwame asante").count() == 1
+
+
 def test_an_edit_started_before_someone_elses_save_is_refused_without_losing_the_typing(
     client_for, trust, demo_users
 ):

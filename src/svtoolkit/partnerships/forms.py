@@ -33,6 +33,8 @@ from svtoolkit.partnerships.models import (
     OrganisationKind,
     SupportServiceKind,
     a_year_from_today,
+    already_a_contact,
+    contact_key,
 )
 from svtoolkit.partnerships.selectors import active_organisations
 
@@ -453,11 +455,6 @@ class ContactRowForm(ContactDetailsFields):
         return [f"{column}: {message}" for column in columns for message in self.errors[column]]
 
 
-def _contact_key(organisation_id: int, name: str, email: str) -> tuple:
-    """What makes two contacts the same person: their organisation, name and email (case aside)."""
-    return (organisation_id, name.casefold(), email.casefold())
-
-
 def check_rows(rows, *, organisations: dict, members: dict, listed: frozenset = frozenset(), progress=None):
     """Check every row read from a contacts CSV; return the contacts as the import takes them and the
     problems as (line, [problem, ...]). A row repeating an earlier row, or a contact already ``listed``
@@ -471,21 +468,13 @@ def check_rows(rows, *, organisations: dict, members: dict, listed: frozenset = 
             row = ContactRowForm(values, organisations=organisations, members=members)
             if row.is_valid():
                 contact = row.contact()
-                key = _contact_key(contact["organisation"].pk, contact["name"], contact["email"])
+                key = contact_key(contact["organisation"].pk, contact["name"], contact["email"])
                 if key in seen:
                     row_problems.append(
                         (line, [f"it repeats line {seen[key]}: the same contact at the same organisation"])
                     )
                 elif key in listed:
-                    row_problems.append(
-                        (
-                            line,
-                            [
-                                f"{contact['name']} is already a contact of {contact['organisation']}, "
-                                "with this email address"
-                            ],
-                        )
-                    )
+                    row_problems.append((line, [already_a_contact(contact["name"], contact["organisation"])]))
                 else:
                     seen[key] = line
                     contacts.append(contact)
@@ -512,7 +501,7 @@ def import_lookups(organisations, members) -> dict:
         "organisations": {organisation.name.casefold(): organisation for organisation in organisations},
         "members": {member.email: member for member in members},
         "listed": frozenset(
-            _contact_key(*values) for values in listed.values_list("organisation_id", "name", "email")
+            contact_key(*values) for values in listed.values_list("organisation_id", "name", "email")
         ),
     }
 

@@ -327,6 +327,17 @@ CONTACT_FIELDS = (
 )
 
 
+def contact_key(organisation_id: int, name: str, email: str) -> tuple:
+    """What makes two contacts the same person: their organisation, name and email (case aside). One active
+    contact per key: the contacts import and the services refuse another."""
+    return (organisation_id, name.casefold(), email.casefold())
+
+
+def already_a_contact(name, organisation) -> str:
+    """The refusal of a contact whose key (``contact_key``) is listed already."""
+    return f"{name} is already a contact of {organisation}, with this email address"
+
+
 class Contact(ReviewedEntry):
     """A person at a partner organisation whom the partnership calls on in an incident."""
 

@@ -27,6 +27,8 @@ from svtoolkit.partnerships.models import (
     Partnership,
     SharingAgreement,
     SupportService,
+    already_a_contact,
+    contact_key,
 )
 from svtoolkit.partnerships.signals import contact_deactivated, contact_readdressed, partnership_moved
 
@@ -218,9 +220,24 @@ def _stand_down_lead(new_lead, *, by, request) -> None:
 # --- Contacts ----------------------------------------------------------------------------------------
 
 
+def _check_not_listed(organisation, name: str, email: str, *, editing=None) -> None:
+    """One active contact per person at an organisation (``contact_key``, the contacts import's rule);
+    ``editing`` may keep its own. The organisation's row is held until the transaction ends, so two adds of
+    one person at once take turns and the second is told. ``FOR NO KEY UPDATE``, as in ``take_turns_in``."""
+    Organisation.objects.select_for_update(no_key=True).only("pk").get(pk=organisation.pk)
+    listed = organisation.contacts.filter(is_active=True)
+    if editing is not None:
+        listed = listed.exclude(pk=editing.pk)
+    key = contact_key(organisation.pk, name, email)
+    if any(contact_key(*row) == key for row in listed.values_list("organisation_id", "name", "email")):
+        raise DomainError(already_a_contact(name, organisation), field="name")
+
+
 @transaction.atomic
 def create_contact(*, organisation, details: dict, by, request=None) -> Contact:
+    """Add a contact to an organisation, unless the same person is listed there already."""
     _check_details(details, CONTACT_FIELDS)
+    _check_not_listed(organisation, details["name"], details.get("email", ""))
     return _create(
         Contact,
         partnership=organisation.partnership,
@@ -236,7 +253,13 @@ def update_contact(*, contact, expected_revision: int, details: dict, by, reques
     """Save an edit of a contact. A new email address is told to the incidents app
     (``signals.contact_readdressed``): a link sent to the old one no longer acknowledges."""
     _check_details(details, CONTACT_FIELDS)
-    emailed = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
+    named, emailed = Contact.objects.values_list("name", "email").get(pk=contact.pk)
+    name, email = details.get("name", named), details.get("email", emailed)
+    if contact_key(contact.organisation_id, name, email) != contact_key(
+        contact.organisation_id, named, emailed
+    ):
+        # Renamed or readdressed into someone listed already; an entry kept as it is is never refused.
+        _check_not_listed(contact.organisation, name, email, editing=contact)
     _update(contact, expected_revision=expected_revision, details=details, by=by, request=request)
     if "email" in details and details["email"].strip().casefold() != emailed.strip().casefold():
         contact_readdressed.send(sender=Contact, contact=contact, by=by, request=request)
