@@ -234,6 +234,20 @@ def test_a_signed_information_sharing_agreement_is_filed_only_by_its_partnership
     assert not access.can_attach_to_sharing_agreement(southmoor_coordinator.user, southmoor, agreement)
 
 
+def test_a_directory_entrys_next_review_date_is_set_by_its_owner_and_the_coordinators(
+    demo, demo_users, other_partnership
+):
+    """The owner is the one reminded each day to set it; coordinators keep the whole directory."""
+    agreement = SharingAgreementFactory(partnership=demo, owner=demo_users["police"])
+    assert who_may(access.can_review_entry, demo, demo_users, agreement) == {"coordinator", "police"}
+    contact = demo.organisations.get(kind="police").contacts.get(name="Sergeant Lewis Grant")
+    assert who_may(access.can_review_entry, demo, demo_users, contact) == {"coordinator", "police"}
+    southmoor, southmoor_coordinator = other_partnership
+    assert not access.can_review_entry(southmoor_coordinator.user, southmoor, agreement)
+    demo_users["police"].memberships.all().delete()  # an owner who left the partnership
+    assert not access.can_review_entry(User.objects.get(pk=demo_users["police"].pk), demo, agreement)
+
+
 def test_only_the_lead_partnerships_response_team_sees_the_messages_sent_about_an_incident(
     demo, demo_users, incident, other_partnership
 ):

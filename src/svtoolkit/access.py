@@ -101,6 +101,15 @@ def can_edit_directory(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+def can_review_entry(user, partnership, entry) -> bool:
+    """A directory entry's next review date is set by its owner, whom the reminders ask to set it, while a
+    member of the entry's partnership, and by the coordinators who keep the directory."""
+    entry_partnership_id = getattr(entry, "partnership_id", None) or entry.organisation.partnership_id
+    if partnership is None or entry_partnership_id != partnership.pk or not is_member(user, partnership):
+        return False
+    return can_edit_directory(user, partnership) or entry.owner_id == user.pk
+
+
 def can_edit_playbook(user, partnership) -> bool:
     """Adapting and publishing the partnership's checklist is a coordinator's job."""
     return role_in(user, partnership) == Role.COORDINATOR

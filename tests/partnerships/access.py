@@ -29,6 +29,8 @@ EXPECTED = {
     "partnerships:sharing_agreement": SIGNED_IN_200,
     "partnerships:sharing_agreement_add": COORDINATOR_ONLY,
     "partnerships:sharing_agreement_edit": COORDINATOR_ONLY,
+    # An entry's owner (the police user owns the contact below) sets its next review date, as coordinators do.
+    "partnerships:entry_review": {**COORDINATOR_ONLY, "police": 200},
 }
 
 
@@ -55,4 +57,5 @@ def url_kwargs(demo, demo_users):
         "partnerships:support_service_deactivate": {"service_id": service.pk},
         "partnerships:sharing_agreement": {"agreement_id": agreement.pk},
         "partnerships:sharing_agreement_edit": {"agreement_id": agreement.pk},
+        "partnerships:entry_review": {"kind": "contact", "entry_id": contact.pk},
     }

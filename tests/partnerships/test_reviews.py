@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.partnerships import selectors
 from svtoolkit.partnerships.models import Contact, Organisation, SupportService
@@ -144,3 +145,78 @@ def test_the_command_queues_reminders_for_every_active_partnership(
         call_command("send_review_reminders")
     assert "Queued review reminders for 1 partnership(s)." in capsys.readouterr().out
     assert [message.to for message in mail.outbox] == [["health@example.org"]]
+
+
+# --- The owner sets the next review date -------------------------------------------------------------
+
+
+def review_url(kind, entry):
+    return reverse("partnerships:entry_review", args=[kind, entry.pk])
+
+
+def test_an_owner_reminded_to_set_a_new_review_date_sets_it_from_the_reminder_and_it_is_audited(
+    demo, demo_users, client_for, settings
+):
+    """The defect: owners who are not coordinators were told every day (email and home page) to set a new
+    review date, but only a coordinator may change the directory, so the reminder never stopped."""
+    settings.SITE_URL = "https://svt.example.org"
+    police = demo_users["police"]
+    contact = Contact.objects.get(organisation__partnership=demo, name="Sergeant Lewis Grant")
+    assert contact.owner == police and contact.review_due < timezone.localdate()
+    send_review_reminders.enqueue(partnership_id=demo.pk)
+    deliver_due()
+    reminder = next(message for message in mail.outbox if message.to == ["police@example.org"])
+    assert f"https://svt.example.org{review_url('contact', contact)}" in reminder.body
+    client = client_for("police")
+    home = client.get(reverse("core:home")).content.decode()
+    assert f'href="{review_url("contact", contact)}"' in home
+
+    page = client.get(review_url("contact", contact)).content.decode()
+    assert "Set the next review date of Sergeant Lewis Grant" in page
+    assert f'<input type="hidden" name="revision" value="{contact.revision}"' in page
+    next_year = timezone.localdate() + timedelta(days=365)
+    response = client.post(
+        review_url("contact", contact),
+        {"review_due": next_year.strftime("%d/%m/%Y"), "revision": contact.revision},
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert (contact.review_due, contact.revision) == (next_year, 2)
+    entry = AuditEntry.objects.get(
+        action=AuditAction.UPDATE, target_type="partnerships.Contact", target_id=str(contact.pk)
+    )
+    assert entry.actor == police and set(entry.detail["changes"]) == {"review_due"}
+    assert contact.name not in [
+        entry.name.split(",")[0] for entry in selectors.overdue_entries(demo, owner=police)
+    ]
+
+
+def test_only_the_owner_and_the_coordinator_set_an_entrys_review_date(demo, demo_users, client_for):
+    contact = Contact.objects.get(organisation__partnership=demo, name="Sergeant Lewis Grant")
+    before = contact.review_due
+    data = {"review_due": "31/03/2099", "revision": contact.revision}
+    for role in ("health", "responder", "viewer"):
+        assert client_for(role).post(review_url("contact", contact), data).status_code == 403, role
+    contact.refresh_from_db()
+    assert contact.review_due == before
+    assert client_for("coordinator").get(review_url("contact", contact)).status_code == 200
+    assert client_for("police").get(review_url("unknown-kind", contact)).status_code == 404
+
+
+def test_a_review_date_must_be_after_today_and_a_stale_page_changes_nothing(demo, demo_users, client_for):
+    contact = Contact.objects.get(organisation__partnership=demo, name="Sergeant Lewis Grant")
+    before = contact.review_due
+    client = client_for("police")
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    response = client.post(
+        review_url("contact", contact), {"review_due": today, "revision": contact.revision}
+    )
+    assert response.context["form"].errors["review_due"] == ["The next review date must be after today"]
+    stale = client.post(
+        review_url("contact", contact), {"review_due": "31/03/2099", "revision": contact.revision + 1}
+    )
+    page = stale.content.decode()
+    assert stale.status_code == 200 and "Someone else changed this contact" in page
+    assert 'value="31/3/2099"' in page or 'value="31/03/2099"' in page  # what was typed is kept
+    contact.refresh_from_db()
+    assert contact.review_due == before

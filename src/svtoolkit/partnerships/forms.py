@@ -79,6 +79,20 @@ class OwnerChoiceField(ListedChoiceField):
         return f"{obj.full_name} ({obj.email})" if obj.full_name else obj.email
 
 
+def review_date_field() -> DateField:
+    """The date an entry is next to be reviewed by, as every directory form asks for it."""
+    return DateField(
+        label="Review by",
+        what="The review date",
+        input_formats=DATE_FORMATS,
+        help_text="For example, 31 3 2027. After this date the entry is marked as overdue for review.",
+        error_messages={
+            "required": "Enter the date the entry should be reviewed by",
+            "invalid": "Enter the review date as day/month/year, for example 31/03/2027",
+        },
+    )
+
+
 class EntryForm(RevisionChecked, forms.Form):
     """A directory entry's form: owner and review date, and the ``revision`` the edit started from.
 
@@ -100,16 +114,7 @@ class EntryForm(RevisionChecked, forms.Form):
             "invalid_choice": "Choose a member of the partnership from the list",
         },
     )
-    review_due = DateField(
-        label="Review by",
-        what="The review date",
-        input_formats=DATE_FORMATS,
-        help_text="For example, 31 3 2027. After this date the entry is marked as overdue for review.",
-        error_messages={
-            "required": "Enter the date the entry should be reviewed by",
-            "invalid": "Enter the review date as day/month/year, for example 31/03/2027",
-        },
-    )
+    review_due = review_date_field()
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, partnership, members, entry=None, **kwargs):
@@ -162,6 +167,26 @@ class EntryForm(RevisionChecked, forms.Form):
                 value = date_format(value, "j F Y")
             rows.append((field.label, "" if value is None else str(value)))
         return rows
+
+
+class ReviewForm(forms.Form):
+    """An entry's next review date, set by its owner or a coordinator once they have checked it, with the
+    ``revision`` of the entry the page showed."""
+
+    review_due = review_date_field()
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    conflict_advice = (
+        "Nothing was saved. The entry is shown below as it is now and the date you entered is kept: check "
+        "the entry is still right, then save again."
+    )
+
+    def __init__(self, *args, entry, **kwargs):
+        # A year ahead, as for a new entry: the owner changes it if the entry needs looking at sooner.
+        kwargs.setdefault("initial", {"review_due": a_year_from_today(), "revision": entry.revision})
+        super().__init__(*args, **kwargs)
+
+    def __iter__(self):
+        return (self[name] for name in self.fields if not self[name].is_hidden)
 
 
 class RemoveForm(forms.Form):

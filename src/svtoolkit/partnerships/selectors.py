@@ -6,8 +6,10 @@ a 404 rather than a leak.
 
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -124,15 +126,46 @@ def sharing_agreement_in(partnership, agreement_id) -> SharingAgreement:
 # --- Review reminders --------------------------------------------------------------------------------
 
 
+# Each kind of entry reviewed, by the name a review page's address gives it: what it is called and its
+# active entries in the partnership, with their owner.
+REVIEWED_KINDS = {
+    "organisation": (
+        "Organisation",
+        lambda partnership: active_organisations(partnership).select_related("owner"),
+    ),
+    "contact": ("Contact", contacts_of),
+    "support-service": ("Support service", support_services_of),
+    "sharing-agreement": ("Information-sharing agreement", sharing_agreements_of),
+}
+
+
+def reviewed_entries(partnership, kind: str) -> QuerySet:
+    """The partnership's active entries of ``kind`` (a key of ``REVIEWED_KINDS``); any other kind is not
+    found (404)."""
+    if kind not in REVIEWED_KINDS:
+        raise Http404("No such kind of directory entry.")
+    return REVIEWED_KINDS[kind][1](partnership)
+
+
+def entry_page(kind: str, entry) -> str:
+    """The page that shows ``entry`` (of ``kind``, a key of ``REVIEWED_KINDS``): a contact's is their
+    organisation's."""
+    if kind == "contact":
+        return reverse("partnerships:organisation", args=[entry.organisation_id])
+    return reverse(f"partnerships:{kind.replace('-', '_')}", args=[entry.pk])
+
+
 @dataclass(frozen=True)
 class OverdueEntry:
-    """One directory entry past its review date, as the home page and the reminder email list it."""
+    """One directory entry past its review date, as the home page and the reminder email list it, with the
+    page that sets its next review date (``review_path``)."""
 
     kind: str
     name: str
     path: str
     review_due: date
     owner: User | None
+    review_path: str
 
 
 def overdue_entries(partnership, *, owner=None, today: date | None = None) -> list[OverdueEntry]:
@@ -142,38 +175,19 @@ def overdue_entries(partnership, *, owner=None, today: date | None = None) -> li
     if owner is not None:
         due &= Q(owner=owner)
 
-    def page(name, *, key="pk"):
-        return lambda entry: reverse(f"partnerships:{name}", args=[getattr(entry, key)])
-
-    def named(entry):
-        return entry.name
-
-    # Each kind of entry: what it is called, its entries, its name in the list, and its page.
-    kinds = [
-        (
-            "Organisation",
-            active_organisations(partnership).select_related("owner"),
-            named,
-            page("organisation"),
-        ),
-        (
-            "Contact",
-            contacts_of(partnership),
-            lambda contact: f"{contact.name}, {contact.organisation.name}",
-            page("organisation", key="organisation_id"),
-        ),
-        ("Support service", support_services_of(partnership), named, page("support_service")),
-        (
-            "Information-sharing agreement",
-            sharing_agreements_of(partnership),
-            named,
-            page("sharing_agreement"),
-        ),
-    ]
+    # Each kind of entry (REVIEWED_KINDS) by its name in the list.
+    names = {"contact": lambda contact: f"{contact.name}, {contact.organisation.name}"}
     entries = [
-        OverdueEntry(kind, name(entry), path(entry), entry.review_due, entry.owner)
-        for kind, queryset, name, path in kinds
-        for entry in queryset.filter(due)
+        OverdueEntry(
+            REVIEWED_KINDS[kind][0],
+            names.get(kind, attrgetter("name"))(entry),
+            entry_page(kind, entry),
+            entry.review_due,
+            entry.owner,
+            reverse("partnerships:entry_review", args=[kind, entry.pk]),
+        )
+        for kind in REVIEWED_KINDS
+        for entry in reviewed_entries(partnership, kind).filter(due)
     ]
     return sorted(entries, key=lambda entry: (entry.review_due, entry.kind, entry.name))
 

@@ -152,6 +152,18 @@ def _deactivate(entry, *, expected_revision, partnership, by, request):
     record_deleted(by=by, partnership=partnership, target=entry, request=request, deactivated=True)
 
 
+@transaction.atomic
+def set_review_date(*, entry, expected_revision: int, review_due, by, request=None):
+    """Set the date a directory entry (of any kind) is next to be reviewed by, once checked: its owner's way
+    to answer the review reminder (``access.can_review_entry``). Compare-and-set on its revision, audited;
+    the date must be after today, or the entry would still be overdue."""
+    if review_due <= timezone.localdate():
+        raise DomainError("The next review date must be after today", field="review_due")
+    return _update(
+        entry, expected_revision=expected_revision, details={"review_due": review_due}, by=by, request=request
+    )
+
+
 def _check_name_free(partnership, entries: str, name, *, what: str, editing=None) -> None:
     """No two of the partnership's ``entries`` (its related name for a kind) share a name (in any case);
     ``editing`` may keep its own. Two coordinators naming entries at once take turns, so the second is told

@@ -36,6 +36,7 @@ sharing_agreements = [
 ]
 
 urlpatterns = [
+    path("review/<slug:kind>/<id:entry_id>/", views.entry_review, name="entry_review"),
     path("organisations/", include(organisations)),
     path("contacts/", include(contacts)),
     path("support-services/", include(support_services)),

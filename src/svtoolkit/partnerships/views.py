@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -214,6 +215,44 @@ def _remove_page(request, found, *, remove, success, done, **question):
         done=done,
         template="partnerships/deactivate.html",
         context={**question, "form_anchor": "remove-button"},
+        thing=None,
+    )
+
+
+# --- Reviews -----------------------------------------------------------------------------------------
+
+
+@access.requires(access.is_member)
+def entry_review(request, kind, entry_id):
+    """The owner of an entry (or a coordinator) sets its next review date once they have checked it: what
+    the review reminders ask of them. Changing anything else is a coordinator's job."""
+    found = access.get_for(
+        request,
+        selectors.reviewed_entries(request.partnership, kind),
+        entry_id,
+        rule=access.can_review_entry,
+    )
+    return form_page(
+        request,
+        forms.ReviewForm(request.POST or None, entry=found),
+        save=lambda data: services.set_review_date(
+            entry=found,
+            expected_revision=data["revision"],
+            review_due=data["review_due"],
+            by=request.user,
+            request=request,
+        ),
+        success=lambda entry: (
+            f"{entry.name} is next to be reviewed by {date_format(entry.review_due, 'j F Y')}."
+        ),
+        done=reverse("core:home"),
+        template="partnerships/entry_review.html",
+        context={
+            "entry": found,
+            "kind": selectors.REVIEWED_KINDS[kind][0],
+            "page": selectors.entry_page(kind, found),
+            "today": timezone.localdate(),
+        },
         thing=None,
     )
 
