@@ -12,7 +12,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
+from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
@@ -39,9 +40,22 @@ def note_run_then_linger() -> None:
     time.sleep(0.5)  # still inside the scheduler's claim, which commits after the task is queued
 
 
+# How many more runs of ``fail_then_note_run`` fail before one succeeds.
+failures_to_come: list[int] = [0]
+
+
+@task()
+def fail_then_note_run() -> None:
+    if failures_to_come[0]:
+        failures_to_come[0] -= 1
+        raise OperationalError("database is locked")
+    runs.append(datetime.now(LONDON))
+
+
 @pytest.fixture(autouse=True)
 def _no_runs_yet():
     runs.clear()
+    failures_to_come[0] = 0
 
 
 def at(*when) -> datetime:
@@ -225,6 +239,59 @@ def test_a_slot_waits_while_the_previous_run_has_not_finished(settings, time_mac
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert len(runs) == 2
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+def _work_the_queue():
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_a_daily_run_that_failed_is_tried_again_minutes_later_not_tomorrow(settings, time_machine):
+    """The defect: a daily run whose task failed (the database locked at 07:00, say) was left failed until
+    the next day's slot: a day's reminders unsent."""
+    settings.TASKS = DATABASE_QUEUE
+    failures_to_come[0] = 1
+    scheduler = Scheduler([job_for(fail_then_note_run, cron="0 7 * * *")], worker_name="worker-a")
+    time_machine.move_to(at(2026, 11, 30, 7, 0, 4), tick=False)
+    [run] = scheduler.tick()
+    _work_the_queue()
+    assert runs == []
+    time_machine.move_to(at(2026, 11, 30, 7, 3), tick=False)
+    assert scheduler.tick() == []  # not yet: a moment for whatever failed to pass
+    time_machine.move_to(at(2026, 11, 30, 7, 5, 10), tick=False)
+    [again] = Scheduler([job_for(fail_then_note_run, cron="0 7 * * *")], worker_name="worker-b").tick()
+    assert (again.pk, again.slot, again.attempts, again.claimed_by) == (run.pk, run.slot, 2, "worker-b")
+    assert scheduler.tick() == []  # the other worker sees it queued again
+    _work_the_queue()
+    assert runs == [at(2026, 11, 30, 7, 5, 10)]
+    time_machine.move_to(at(2026, 11, 30, 7, 30), tick=False)
+    assert scheduler.tick() == []  # it went well: not run again
+    assert len(runs) == 1
+
+
+@pytest.mark.django_db
+def test_a_run_that_keeps_failing_is_tried_three_times_and_a_frequent_job_waits_for_its_next_slot(
+    settings, time_machine
+):
+    settings.TASKS = DATABASE_QUEUE
+    failures_to_come[0] = 99
+    daily = job_for(fail_then_note_run, cron="0 7 * * *")
+    every_five_minutes = dataclasses.replace(
+        job_for(fail_then_note_run, every=timedelta(minutes=5)), name="core.every_five_minutes"
+    )
+    scheduler = Scheduler([daily, every_five_minutes])
+    queued = []
+    for minute in (0, 1, 4, 5, 6, 10, 15, 16, 40, 59):
+        time_machine.move_to(at(2026, 11, 30, 7, minute, 4), tick=False)
+        queued += [
+            (run.job, timezone.localtime(run.slot).strftime("%H:%M"), run.attempts)
+            for run in scheduler.tick()
+        ]
+        _work_the_queue()
+    daily_runs = [entry for entry in queued if entry[0] == daily.name]
+    assert daily_runs == [(daily.name, "07:00", 1), (daily.name, "07:00", 2), (daily.name, "07:00", 3)]
+    assert all(attempts == 1 for job, _, attempts in queued if job == "core.every_five_minutes")
+    assert runs == []
 
 
 @pytest.mark.django_db(transaction=True)

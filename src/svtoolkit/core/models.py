@@ -54,6 +54,9 @@ class ScheduledRun(models.Model):
     task_result_id = models.CharField(
         max_length=64, blank=True, help_text="The queued task, to follow it in the task results."
     )
+    attempts = models.PositiveSmallIntegerField(
+        default=1, help_text="How many times the slot's task was queued: a run that failed is queued again."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_once_per_slot")]

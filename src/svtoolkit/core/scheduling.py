@@ -26,6 +26,10 @@ What a schedule promises:
 - Runs of one job never overlap: a slot waits while the job's previous run is still queued or running, for at
   most ``previous_run_limit`` (30 minutes unless given) after that run was queued; a run that old is taken to
   have died with its worker. A slot that waits until the next one is due is skipped.
+- A run whose task failed (a locked database, a lost connection) is queued again, as a message is sent
+  again: ``RETRY_AFTER`` after it was queued, then twice that, up to ``RUN_ATTEMPTS`` times in all, unless
+  the job's next slot comes sooner (it does the work then). So a failure at 07:00 does not leave the day's
+  reminders unsent until tomorrow; the tasks are written to be run again (each does what is still to do).
 - The scheduler looks every ``TICK`` (10 seconds), so a run starts within seconds of its time when the queue
   is free.
 - The job's name is the task's path without ``svtoolkit.`` and ``.tasks``
@@ -52,7 +56,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, connections, transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tasks import TaskResultStatus
@@ -76,6 +80,10 @@ logger = logging.getLogger(__name__)
 
 TICK = timedelta(seconds=10)
 PREVIOUS_RUN_LIMIT = timedelta(minutes=30)
+RUN_ATTEMPTS = 3
+RETRY_AFTER = timedelta(minutes=5)
+# How often a worker asks whether a job's latest run failed: not every tick, which touches no database.
+LOOK_FOR_FAILURES_EVERY = timedelta(minutes=1)
 # ScheduledRun rows older than this are pruned (each job's latest is kept: it says whether that slot ran).
 KEEP_RUNS = timedelta(days=14)
 UNFINISHED = {TaskResultStatus.READY, TaskResultStatus.RUNNING}
@@ -266,18 +274,23 @@ class Scheduler:
         self.worker_name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
         # The latest slot of each job known to be claimed, by this worker or another: no need to ask again.
         self._settled: dict[str, datetime] = {}
+        # When this worker last asked whether each job's latest run failed.
+        self._looked_for_failure: dict[str, datetime] = {}
         self._background: BackgroundScheduler | None = None
 
     def tick(self) -> list[ScheduledRun]:
-        """Claim and queue each job's latest slot if nobody has; returns the runs this worker queued."""
+        """Claim and queue each job's latest slot if nobody has, or again if its run failed and may be tried
+        again; returns the runs this worker queued."""
         now = timezone.now()
         queued = []
         for job in self.jobs:
             slot = job.latest_slot(now)
-            if slot is None or self._settled.get(job.name) == slot:
+            if slot is None:
                 continue
             try:
-                run = self._claim(job, slot)
+                run = None if self._settled.get(job.name) == slot else self._claim(job, slot)
+                if run is None and self._settled.get(job.name) == slot:
+                    run = self._again_if_failed(job, slot, now)
             except (DatabaseError, *OUTAGE_ERRORS):
                 # A locked or lost database, or a task queue (Redis) that is down: the claim is rolled back
                 # with the failed queueing, so the slot stays unclaimed and the next tick tries again.
@@ -315,6 +328,41 @@ class Scheduler:
             return None
         self._settled[job.name] = slot
         logger.info("Queued %s for %s (task %s)", job.name, timezone.localtime(slot), run.task_result_id)
+        return run
+
+    def _again_if_failed(self, job: ScheduledJob, slot: datetime, now: datetime) -> ScheduledRun | None:
+        """Queue the slot's task again when its run failed, it is time to try again, and the next slot is not
+        about to do the work; claimed on the run's attempts, so two workers never both queue it."""
+        if now - self._looked_for_failure.get(job.name, slot) < LOOK_FOR_FAILURES_EVERY:
+            return None
+        self._looked_for_failure[job.name] = now
+        run = ScheduledRun.objects.filter(job=job.name, slot=slot).first()
+        if run is None or run.attempts >= RUN_ATTEMPTS:
+            return None
+        following = job.next_slot(slot)
+        if now < run.claimed_at + RETRY_AFTER * 2 ** (run.attempts - 1) or (
+            following is not None and following <= now + RETRY_AFTER
+        ):
+            return None
+        if run_status(job, run) != TaskResultStatus.FAILED:
+            return None
+        with transaction.atomic():
+            claimed = ScheduledRun.objects.filter(pk=run.pk, attempts=run.attempts).update(
+                attempts=F("attempts") + 1, claimed_at=now, claimed_by=self.worker_name
+            )
+            if not claimed:
+                return None
+            with transaction.atomic():
+                result = job.task.enqueue()
+            ScheduledRun.objects.filter(pk=run.pk).update(task_result_id=str(result.id))
+        run.refresh_from_db()
+        logger.warning(
+            "Queued %s for %s again (attempt %d of %d): its last run failed",
+            job.name,
+            timezone.localtime(slot),
+            run.attempts,
+            RUN_ATTEMPTS,
+        )
         return run
 
     def _previous_run_unfinished(self, job: ScheduledJob) -> bool:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from svtoolkit.core.scheduling import last_run, run_status, scheduled_jobs
+from svtoolkit.core.scheduling import RUN_ATTEMPTS, last_run, run_status, scheduled_jobs
 
 
 class Command(BaseCommand):
@@ -18,6 +18,8 @@ class Command(BaseCommand):
             else:
                 status = run_status(job, run)
                 outcome = status.label.lower() if status else "(result not kept)"
+                if run.attempts > 1:
+                    outcome += f", attempt {run.attempts} of {RUN_ATTEMPTS}"
                 self.stdout.write(
                     f"  last run:  due {timezone.localtime(run.slot):%d %b %Y %H:%M}, "
                     f"queued by {run.claimed_by} at {timezone.localtime(run.claimed_at):%H:%M:%S}, "
