@@ -21,6 +21,7 @@ from svtoolkit.core.errors import DomainError
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.disclosures import basis_given
+from svtoolkit.incidents.locks import lock_incident
 from svtoolkit.incidents.models import Incident, IncidentShare
 from svtoolkit.incidents.selectors import clock_time
 from svtoolkit.messaging import services as messaging
@@ -126,6 +127,9 @@ def propose_share(*, region, incident, partnership, reason: str, by, request=Non
         raise DomainError("Choose another partnership of this region.", field="partnership")
     if not reason.strip():
         raise DomainError(NO_SHARE_REASON, field="reason")
+    # One proposal for the incident at a time: two sent at once would each find none open and the second
+    # break the one-open-proposal rule (a 500), not be told it was proposed already.
+    lock_incident(incident)
     if IncidentShare.objects.filter(incident=incident, partnership=partnership).exists():
         raise DomainError(f"The incident is already shared with {partnership}.", field="partnership")
     if ShareProposal.objects.filter(
