@@ -15,6 +15,13 @@ def neighbour(demo):
     return partnership
 
 
+def region_sees(demo, demo_users, *categories):
+    """Northbridge's coordinator lets the region see only these categories of its incidents."""
+    return services.choose_regional_sharing(
+        partnership=demo, categories=list(categories), by=demo_users["coordinator"], expected_revision=None
+    )
+
+
 def proposal(demo, demo_users, *, incident=None):
     """The regional coordinator proposes sharing a Northbridge incident with the neighbour."""
     incident = incident or demo_incident(demo, demo_users)[0]

@@ -19,7 +19,7 @@ from svtoolkit.regions.models import ProposalStatus, RegionalShare
 from tests.alerts.builders import categorise, raise_police_alert
 from tests.factories import IncidentFactory, PartnershipFactory, RegionFactory, UserFactory
 from tests.incidents.builders import SHARE_BASIS, demo_incident
-from tests.regions.builders import neighbour, proposal
+from tests.regions.builders import neighbour, proposal, region_sees
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +55,7 @@ def test_categorising_as_serious_violence_alerts_the_region_once(demo, demo_user
 
 def test_a_partnership_that_keeps_its_categorisations_alerts_no_region_for_one(demo, demo_users):
     """The alert's reason would tell the region what the partnership chose not to share."""
-    services.choose_regional_sharing(
-        partnership=demo,
-        categories=[RegionalCategory.TYPES, RegionalCategory.STATUS],
-        by=demo_users["coordinator"],
-        expected_revision=None,
-    )
+    region_sees(demo, demo_users, RegionalCategory.TYPES, RegionalCategory.STATUS)
     incident, _ = demo_incident(demo, demo_users)
     categorise(incident, demo_users["responder"], serious_violence=True)
     assert not region_alerts().exists()
@@ -142,6 +137,31 @@ def test_the_board_shows_the_first_day_against_the_toolkits_expectations(demo, d
     ]
     assert (shown.actions_settled, shown.actions_total) == (0, 1)
     assert shown.title is None and shown.summary is None and shown.scenes is None
+
+
+def test_a_partnership_keeping_its_dates_shows_the_region_its_first_day_as_done_or_not_yet(demo, demo_users):
+    """The defect: the first day read "Due" then "Overdue" (or "Done in time" / "Done late") against the time
+    the partnership was notified, so the board, refreshed every 30 s, told the region that time, to the half
+    minute, though the partnership keeps its dates from the region."""
+    region_sees(demo, demo_users, RegionalCategory.STATUS, RegionalCategory.PROGRESS)
+    incident, _ = demo_incident(demo, demo_users)
+    incident.participations.filter(organisation__kind="council").update(
+        informed_at=incident.notified_at + timedelta(hours=1)
+    )
+    due = incident.notified_at + timedelta(hours=24)
+
+    def first_day(now):
+        [shown] = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)["incidents"]
+        assert shown.notified_at is None
+        return [(step.label, step.state) for step in shown.first_day]
+
+    expected = [
+        ("Partners informed", "Done"),
+        ("First meeting held", "Not yet"),
+        ("Communications lead agreed", "Not yet"),
+    ]
+    assert first_day(due - timedelta(seconds=30)) == expected
+    assert first_day(due + timedelta(seconds=30)) == expected
 
 
 def test_each_board_read_is_written_to_the_partnerships_audit_log(demo, demo_users):

@@ -13,7 +13,7 @@ from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on, refused_without_revision
-from tests.regions.builders import proposal
+from tests.regions.builders import proposal, region_sees
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,6 @@ def test_the_board_lists_the_regions_open_incidents_and_refreshes_itself(demo, d
 
 def test_the_boards_plan_column_shows_progress_where_the_partnership_shares_it(demo, demo_users, client_for):
     from svtoolkit.partnerships.models import RegionalCategory
-    from svtoolkit.regions import services
 
     incident, _ = demo_incident(demo, demo_users)
     board = reverse("regions:board", args=[demo.region.slug])
@@ -43,12 +42,7 @@ def test_the_boards_plan_column_shows_progress_where_the_partnership_shares_it(d
     row = client_for("regional_viewer").get(board).content.decode().split(incident.reference, 1)[1]
     assert f"{settled} of {total} done" in row.split("</tr>", 1)[0]
 
-    services.choose_regional_sharing(
-        partnership=demo,
-        categories=[RegionalCategory.TYPES, RegionalCategory.STATUS],
-        by=demo_users["coordinator"],
-        expected_revision=None,
-    )
+    region_sees(demo, demo_users, RegionalCategory.TYPES, RegionalCategory.STATUS)
     row = client_for("regional_viewer").get(board).content.decode().split(incident.reference, 1)[1]
     assert " done" not in row.split("</tr>", 1)[0]
 
@@ -61,14 +55,8 @@ def test_a_partnership_that_keeps_its_status_from_the_region_has_no_incident_on_
 
     from svtoolkit.incidents.models import Incident
     from svtoolkit.partnerships.models import RegionalCategory
-    from svtoolkit.regions import services
 
-    services.choose_regional_sharing(
-        partnership=demo,
-        categories=[RegionalCategory.TYPES, RegionalCategory.DATES],
-        by=demo_users["coordinator"],
-        expected_revision=None,
-    )
+    region_sees(demo, demo_users, RegionalCategory.TYPES, RegionalCategory.DATES)
     still_open, _ = demo_incident(demo, demo_users)
     closed, _ = demo_incident(demo, demo_users)
     Incident.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
@@ -89,19 +77,13 @@ def test_a_partnership_that_shares_dates_but_not_status_does_not_tell_the_region
 
     from svtoolkit.incidents.models import Incident
     from svtoolkit.partnerships.models import RegionalCategory
-    from svtoolkit.regions import services
 
     closed, _ = demo_incident(demo, demo_users)
     Incident.objects.filter(pk=closed.pk).update(status="closed", closed_at=timezone.now())
     incident_page = reverse("regions:incident", args=[demo.region.slug, closed.pk])
     assert "Closed " in client_for("regional_viewer").get(incident_page).content.decode()
 
-    services.choose_regional_sharing(
-        partnership=demo,
-        categories=[RegionalCategory.TYPES, RegionalCategory.DATES],
-        by=demo_users["coordinator"],
-        expected_revision=None,
-    )
+    region_sees(demo, demo_users, RegionalCategory.TYPES, RegionalCategory.DATES)
     page = client_for("regional_viewer").get(incident_page).content.decode()
     assert "Notified " in page
     assert "Closed" not in page

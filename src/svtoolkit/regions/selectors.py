@@ -43,16 +43,20 @@ SETTLED_ACTIONS = [ActionStatus.DONE, ActionStatus.NOT_NEEDED]
 
 @dataclass(frozen=True)
 class FirstDayStep:
-    """One of the first day's expectations and how the incident stands against it."""
+    """One of the first day's expectations and how the incident stands against it: against its 24 hours only
+    where the region may read when the partnership was notified (``due_at``), else done or not yet, since
+    "Due" turning "Overdue" would tell the region that time."""
 
     label: str
     done: bool
-    done_at: datetime | None  # None when done but the time is not recorded
-    due_at: datetime
+    done_at: datetime | None  # None when done but the time is not recorded, or not to be compared
+    due_at: datetime | None  # None when the partnership keeps its dates from the region
     now: datetime
 
     @property
     def state(self) -> str:
+        if self.due_at is None:
+            return "Done" if self.done else "Not yet"
         if self.done:
             if self.done_at is None:
                 return "Done"
@@ -139,19 +143,20 @@ def regional_view(incident, *, now: datetime) -> RegionalIncident:
             shown.closed_at = incident.closed_at
     if "progress" in fields:
         shown.actions_settled, shown.actions_total = incident.actions_settled, incident.actions_total
-        due = incident.notified_at + FIRST_DAY
+        timed = "notified_at" in fields
+        due = incident.notified_at + FIRST_DAY if timed else None
         shown.first_day = [
             FirstDayStep(
                 "Partners informed",
                 incident.first_informed_at is not None,
-                incident.first_informed_at,
+                incident.first_informed_at if timed else None,
                 due,
                 now,
             ),
             FirstDayStep(
                 "First meeting held",
                 incident.first_meeting_at is not None,
-                incident.first_meeting_at,
+                incident.first_meeting_at if timed else None,
                 due,
                 now,
             ),
