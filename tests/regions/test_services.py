@@ -4,6 +4,7 @@ choices, sharing an incident with the region, and proposals to share across boro
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.accounts.models import Role
@@ -42,6 +43,19 @@ def test_an_alert_raised_in_the_region_reaches_its_duty_contacts_without_free_te
     for text in (notification.subject, notification.body, notification.sms_text):
         assert "Stabbing outside Northbridge Academy" not in text
         assert "Station Road" not in text
+
+
+def test_the_regions_alert_of_an_incident_shared_with_it_still_carries_no_free_text(demo, demo_users):
+    """The defect: an incident shared with the region put its title ("What happened: ...") in the text message
+    and email to every duty contact, though the alert promises no free text: the region reads it on its
+    incident page, where the reading is audited."""
+    incident, _ = demo_incident(demo, demo_users)
+    services.share_with_region(incident=incident, by=demo_users["responder"])
+    categorise(incident, demo_users["responder"], serious_violence=True)
+    [notification] = region_alerts()
+    for text in (notification.subject, notification.body, notification.sms_text):
+        assert incident.title not in text and "What happened" not in text
+    assert reverse("regions:incident", args=[demo.region.slug, incident.pk]) in notification.sms_text
 
 
 def test_categorising_as_serious_violence_alerts_the_region_once(demo, demo_users):

@@ -321,18 +321,17 @@ def duty_contacts_of(region) -> list:
 def alert_region(*, incident, why: str, dedupe: str, reveals: str | None = None):
     """Tell the region's duty contacts that a partnership of the region raised an alert or categorised an
     incident as serious violence: only what the region may see (reference, borough, and the types and status
-    where shared), never the free text typed about it. ``reveals`` is the field the reason itself makes known
-    (``serious_violence`` for a categorisation): a partnership that does not let its region see it sends no
-    alert for that reason. Once per incident and reason; nothing for an exercise or a partnership outside any
-    region."""
+    where shared), never the free text typed about it, not even of an incident shared with the region (its
+    link leads to the region's page, where the reading is audited). ``reveals`` is the field the reason itself
+    makes known (``serious_violence`` for a categorisation): a partnership that does not let its region see it
+    sends no alert for that reason. Once per incident and reason; nothing for an exercise or a partnership
+    outside any region."""
     partnership = incident.partnership
     region = partnership.region
     if region is None or incident.is_exercise:
         return None
-    fields = access.regional_fields(
-        access.regional_categories_of(partnership),
-        shared_with_region=RegionalShare.objects.filter(incident=incident, region=region).exists(),
-    )
+    # Read as for an incident not shared with the region, whether or not it is: no free text in a message.
+    fields = access.regional_fields(access.regional_categories_of(partnership), shared_with_region=False)
     if reveals is not None and reveals not in fields:
         return None
     borough = partnership.area or partnership.name
@@ -341,8 +340,6 @@ def alert_region(*, incident, why: str, dedupe: str, reveals: str | None = None)
         lines.append("Types: " + (", ".join(type_labels(incident.incident_types)) or "not given yet") + ".")
     if "status" in fields:
         lines.append(f"Status: {incident.get_status_display()}.")
-    if "title" in fields:
-        lines.append(f"What happened: {incident.title}")
     link = settings.SITE_URL + reverse("regions:incident", args=[region.slug, incident.pk])
     text = " ".join(lines)
     return messaging.send(
