@@ -254,6 +254,27 @@ def test_the_extract_counts_place_types_from_boroughs_sharing_areas_with_small_n
     assert rows[("Place type of the scenes", PlaceKind.TRANSPORT.label)] == 10
 
 
+def test_this_years_extract_lists_only_the_months_begun_so_a_lone_small_month_cannot_be_worked_out(client):
+    """The defect: this year's extract, taken in March, listed April to December as "fewer than 5", though
+    they are nought by necessity (no incident is recorded as happening in the future): hiding them hid
+    nothing, and January's small count was the total less the months shown."""
+    import time_machine
+
+    region = RegionFactory(slug="london")
+    aldgate = PartnershipFactory(name="Aldgate", region=region)
+    for month, count in ((1, 3), (2, 10), (3, 8)):
+        IncidentFactory.create_batch(
+            count, partnership=aldgate, occurred_at=timezone.make_aware(datetime(2026, month, 5, 12))
+        )
+    client.force_login(RegionMembershipFactory(region=region).user, backend=MODEL_BACKEND)
+    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 20, 12)), tick=False):
+        extract = client.get(reverse("figures:needs_assessment", args=["london", 2026, "csv"]))
+    _, _, *lines = list(csv.reader(io.StringIO(extract.content.decode("utf-8-sig"))))
+    assert ["All incidents", "2026", "21"] in lines
+    months = {group: shown for counted_by, group, shown in lines if counted_by == "Month"}
+    assert months == {"2026-01": "fewer than 5", "2026-02": "10", "2026-03": "fewer than 5"}
+
+
 # --- The pages and the downloads ---------------------------------------------------------------------------
 
 

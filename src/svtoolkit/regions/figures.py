@@ -511,11 +511,14 @@ def suppress(counts: list[int]) -> list[int | str]:
 NEEDS_ASSESSMENT_COLUMNS = ["Counted by", "Group", "Incidents"]
 
 
-def needs_assessment(region, *, year: int) -> list[list]:
+def needs_assessment(region, *, year: int, today: date | None = None) -> list[list]:
     """The year's incidents of the boroughs sharing dates, counted by borough, type (boroughs sharing types),
     age band of the people affected (incidents shared with the region only: the count, never the person),
-    place type of the scenes (boroughs sharing areas, and incidents shared with the region) and month, each
-    dimension suppressed by ``suppress``; five grouped queries."""
+    place type of the scenes (boroughs sharing areas, and incidents shared with the region) and month (those
+    begun by ``today``: a month to come is nought by necessity, and hidden beside a small one it would let
+    that one be worked out from the total), each dimension suppressed by ``suppress``; five grouped
+    queries."""
+    today = today or timezone.localdate()
     shares = shares_of(region)
     dated = shares.sharing(RegionalCategory.DATES)
     start = timezone.make_aware(datetime(year, 1, 1))
@@ -568,7 +571,7 @@ def needs_assessment(region, *, year: int) -> list[list]:
             "Month",
             [
                 (f"{month:%Y-%m}", per_month.get(month, 0))
-                for month in months_between(date(year, 1, 1), date(year, 12, 1))
+                for month in months_between(date(year, 1, 1), min(date(year, 12, 1), today))
             ],
         ),
     ]
