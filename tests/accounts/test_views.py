@@ -90,6 +90,18 @@ def test_malformed_sign_in_is_explained(client, demo):
     assert "Enter your password" in content
 
 
+def test_signing_in_with_an_address_longer_than_any_account_keeps_is_refused_on_the_form(client, demo):
+    """The defect: an address of 255 to 320 characters passed the form, and the failed sign-in it was met the
+    lockout's 255-character record of the attempt: an error page on the public sign-in page (PostgreSQL)."""
+    response = sign_in(client, OVERLONG_EMAIL, "a wrong password")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "An account&#x27;s email address is 254 characters or fewer" in content
+    assert "govuk-error-summary" in content
+    assert response.context["form"]["username"].value() == OVERLONG_EMAIL  # nothing typed is lost
+    assert "_auth_user_id" not in client.session
+
+
 def test_account_locks_after_repeated_failures(client, demo_users):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "responder@example.org", "wrong password")

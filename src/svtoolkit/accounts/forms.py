@@ -26,12 +26,17 @@ from svtoolkit.core.forms import (
 )
 
 class SignInForm(AuthenticationForm):
+    # Checked here, before any password is: a longer address is no account's, and the failed sign-in it
+    # would be cannot be recorded by the lockout (django-axes keeps 255 characters of it).
     username = forms.EmailField(
         label="Email address",
+        max_length=LONGEST_EMAIL,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your email address",
             "invalid": ENTER_AN_EMAIL,
+            "max_length": f"An account's email address is {LONGEST_EMAIL} characters or fewer. Check the "
+            "address and try again.",
         },
     )
     password = text_field(
