@@ -125,6 +125,30 @@ def test_pending_invitation_is_accepted_without_a_password(demo, demo_users):
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, detail__via="invitation").exists()
 
 
+def test_a_members_pending_invitation_to_another_partnership_is_accepted_at_single_sign_on(
+    demo, demo_users, other_partnership
+):
+    """The defect: someone already a member of one partnership open to the provider and domain never had an
+    invitation to another accepted by single sign-on (the invitations were looked at only for someone who was
+    no member), so the partnership that invited them stayed closed to them."""
+    southmoor, _ = other_partnership
+    _allow(demo, "example.org")
+    _allow(southmoor, "example.org")
+    InvitationFactory(partnership=southmoor, email="police@example.org", role=Role.RESPONDER)
+    open_to_all = PartnershipFactory()  # joined by no one who is already a member somewhere open to them
+    _allow(open_to_all, "example.org", self_registration=["example.org"])
+
+    claims = _claims("police@example.org")
+    signed_in = services.sign_in_with_identity_provider(provider=COUNCIL, claims=claims)
+
+    assert signed_in.partnership_ids == sorted([demo.pk, southmoor.pk])
+    assert Membership.objects.get(user=demo_users["police"], partnership=southmoor).role == Role.RESPONDER
+    assert not Membership.objects.filter(user=demo_users["police"], partnership=open_to_all).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CREATE, actor=demo_users["police"], detail__via="invitation"
+    ).exists()
+
+
 def test_a_name_from_the_provider_longer_than_an_account_keeps_is_cut_to_fit(demo):
     _allow(demo, "example.org", self_registration=["example.org"])
     name = "Alexandra " * 30  # 300 characters: more than an account's 150

@@ -53,15 +53,22 @@ def membership_in(partnership, membership_id) -> Membership:
     return get_object_or_404(members_of(partnership), pk=membership_id)
 
 
-def pending_invitations(partnership) -> QuerySet[Invitation]:
+def _pending() -> QuerySet[Invitation]:
+    """Invitations not yet accepted, withdrawn or expired (as ``Invitation.is_pending`` has it)."""
     from django.utils import timezone
 
     return Invitation.objects.filter(
-        partnership=partnership,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).select_related("organisation", "invited_by")
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def pending_invitations(partnership) -> QuerySet[Invitation]:
+    return _pending().filter(partnership=partnership).select_related("organisation", "invited_by")
+
+
+def pending_invitations_for(email, *, partnerships) -> QuerySet[Invitation]:
+    """The pending invitations sent to ``email`` by any of ``partnerships``, the newest first."""
+    return _pending().filter(email=email, partnership__in=partnerships).order_by("-created_at")
 
 
 def holding_token(queryset: QuerySet, token: str, *, field: str = "token_hash"):

@@ -418,7 +418,7 @@ def sign_in_with_identity_provider(*, provider, claims, request=None) -> Identit
 
 @transaction.atomic
 def _sign_in_with_identity_provider(*, provider, email, claims, request) -> IdentityProviderSignIn:
-    from svtoolkit.accounts.selectors import sign_in_domains_open_to
+    from svtoolkit.accounts.selectors import pending_invitations_for, sign_in_domains_open_to
 
     if "@" not in email:
         raise SignInRefused("The identity provider did not give an email address.", reason="no_email")
@@ -442,29 +442,25 @@ def _sign_in_with_identity_provider(*, provider, email, claims, request) -> Iden
     joined = set(
         Membership.objects.filter(user=user, partnership__in=open_to).values_list("partnership", flat=True)
     )
-    if not joined:
-        for invitation in Invitation.objects.filter(email=email, partnership__in=open_to).order_by(
-            "-created_at"
-        ):
-            if (
-                invitation.is_pending
-                and access.invitation_still_stands(invitation)
-                and invitation.partnership_id not in joined
-            ):
-                user = user or _account_signing_on(
-                    email,
-                    claims=claims,
-                    partnership=invitation.partnership,
-                    fallback=invitation.full_name,
-                    request=request,
-                )
-                try:
-                    accept_invitation(invitation=invitation, existing_user=user, request=request)
-                except DomainError:
-                    # Used or withdrawn since it was read: by this person signing on twice at once, it joined.
-                    if not Membership.objects.filter(user=user, partnership=invitation.partnership).exists():
-                        continue
-                joined.add(invitation.partnership_id)
+    # Every pending invitation to a partnership open to this provider and domain is accepted, a member's of
+    # another partnership too: the provider has verified the address it was sent to.
+    for invitation in pending_invitations_for(email, partnerships=open_to).exclude(partnership__in=joined):
+        if invitation.partnership_id not in joined and access.invitation_still_stands(invitation):
+            user = user or _account_signing_on(
+                email,
+                claims=claims,
+                partnership=invitation.partnership,
+                fallback=invitation.full_name,
+                request=request,
+            )
+            try:
+                accept_invitation(invitation=invitation, existing_user=user, request=request)
+            except DomainError:
+                # Used or withdrawn since it was read: by this person signing on twice at once, it joined.
+                if not Membership.objects.filter(user=user, partnership=invitation.partnership).exists():
+                    continue
+            joined.add(invitation.partnership_id)
+    # Joining without an invitation is only for someone no partnership open to them has let in.
     if not joined:
         for rule in rules:
             if rule.self_registration:
