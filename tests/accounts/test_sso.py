@@ -15,7 +15,7 @@ from svtoolkit.accounts.middleware import (
     SIGNED_IN_AT_SESSION_KEY,
     SSO_PARTNERSHIPS_SESSION_KEY,
 )
-from svtoolkit.accounts.models import Membership, Role, SignInDomain, User
+from svtoolkit.accounts.models import Invitation, Membership, Role, SignInDomain, User
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
@@ -390,6 +390,62 @@ def test_provider_mfa_stands_in_for_two_factor_when_the_partnership_accepts_it(
     sign_in_through(client, identity_provider, "police@example.org")
     assert client.session[IDENTITY_PROVIDER_MFA_SESSION_KEY] is True
     assert client.get(reverse("core:home")).status_code == 200
+
+
+def _invited_to_southmoor(other_partnership, email):
+    """Southmoor's invitation to ``email``, and the path of its link."""
+    southmoor, _ = other_partnership
+    token_hash = Invitation.hash_token("to-southmoor")
+    InvitationFactory(partnership=southmoor, email=email, role=Role.RESPONDER, token_hash=token_hash)
+    return southmoor, reverse("accounts:accept_invitation", args=["to-southmoor"])
+
+
+def test_an_invitation_accepted_in_a_single_sign_on_session_opens_the_partnership_joined(
+    client, identity_provider, northbridge_allows_council, other_partnership
+):
+    """The defect: the partnership joined stayed closed in the session (it opens only the partnerships the
+    sign-on decided), though the page said "Welcome" to it, until the person signed in again."""
+    northbridge = northbridge_allows_council
+    _allow(northbridge, "example.org", accept_mfa=True)
+    identity_provider.person("police@example.org", mfa=True)
+    sign_in_through(client, identity_provider, "police@example.org")
+    assert client.session[IDENTITY_PROVIDER_MFA_SESSION_KEY] is True
+    # Invited once signed on (an invitation pending at the sign-on is accepted by it).
+    southmoor, link = _invited_to_southmoor(other_partnership, "police@example.org")
+    _allow(southmoor, "example.org")  # the provider and the domain, but not the provider's MFA
+
+    client.post(link)
+    home = client.get(reverse("core:home"))
+    assert "Welcome to Southmoor Community Safety Partnership" in home.content.decode()
+    assert home.context["current_partnership"] == southmoor
+    assert {m.partnership for m in home.context["my_memberships"]} == {northbridge, southmoor}
+    # Opened as the sign-on opens a partnership: the provider's MFA counts only if every one opened accepts
+    # it, and a change to the new partnership's single sign-on settings ends the session.
+    assert client.session[IDENTITY_PROVIDER_MFA_SESSION_KEY] is False
+    _allow(southmoor, "example.org", accept_mfa=True)
+    assert client.get(reverse("core:home"))["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_invitation_accepted_in_a_single_sign_on_session_says_plainly_when_it_cannot_open_the_partnership(
+    client, identity_provider, northbridge_allows_council, other_partnership, demo_users
+):
+    """The defect: "Welcome" was said to a partnership that does not let in the provider or the domain the
+    person signed on with, which then was nowhere to be found in the session."""
+    southmoor, link = _invited_to_southmoor(other_partnership, "police@example.org")
+    identity_provider.person("police@example.org")
+    sign_in_through(client, identity_provider, "police@example.org")
+
+    client.post(link)
+    home = client.get(reverse("core:home"))
+    content = home.content.decode()
+    assert "Welcome" not in content
+    assert (
+        "You have joined Southmoor Community Safety Partnership, but it does not let its members sign in "
+        "with Northbridge Council" in content
+    )
+    assert "sign out, then sign in with your email address and password" in content
+    assert Membership.objects.filter(user=demo_users["police"], partnership=southmoor).exists()
+    assert [m.partnership for m in home.context["my_memberships"]] == [northbridge_allows_council]
 
 
 def test_a_change_to_the_single_sign_on_settings_ends_the_sessions_they_decided(

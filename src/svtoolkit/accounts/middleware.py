@@ -30,6 +30,9 @@ BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
 SSO_PARTNERSHIPS_SESSION_KEY = "svt_sso_partnerships"
 # The revision of each partnership's single sign-on settings that a single sign-on was decided under.
 SSO_SETTINGS_SESSION_KEY = "svt_sso_settings"
+# The identity provider a single sign-on used: a partnership joined later in the session opens in it only if
+# it lets in that provider (and the person's email domain).
+SSO_PROVIDER_SESSION_KEY = "svt_sso_provider"
 
 # Pages a signed-in person can reach before passing two-factor verification. Setting up an
 # authenticator is among them only for someone who has none yet (see TwoFactorMiddleware).

@@ -21,10 +21,11 @@ from svtoolkit.accounts.backends import PersonBackend
 from svtoolkit.accounts.middleware import (
     PARTNERSHIP_SESSION_KEY,
     SSO_PARTNERSHIPS_SESSION_KEY,
+    SSO_PROVIDER_SESSION_KEY,
     SSO_SETTINGS_SESSION_KEY,
 )
 from svtoolkit.accounts.models import Membership
-from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
+from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY, sign_in_domains_open_to
 
 # Why the last single sign-on was refused, for the refusal page.
 SSO_REFUSAL_SESSION_KEY = "svt_sso_refusal"
@@ -189,13 +190,53 @@ class CallbackView(OIDCAuthenticationCallbackView):
         }
         session[PARTNERSHIP_SESSION_KEY] = signed_in.partnership_ids[0]
         session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = signed_in.mfa_accepted
+        session[SSO_PROVIDER_SESSION_KEY] = self.request.sso_provider.slug
         return response
 
 
 def forget_single_sign_on(session) -> None:
     """A sign-in with a password starts afresh: nothing a single sign-on decided carries over into it."""
-    for key in (SSO_PARTNERSHIPS_SESSION_KEY, SSO_SETTINGS_SESSION_KEY, IDENTITY_PROVIDER_MFA_SESSION_KEY):
+    for key in (
+        SSO_PARTNERSHIPS_SESSION_KEY,
+        SSO_SETTINGS_SESSION_KEY,
+        IDENTITY_PROVIDER_MFA_SESSION_KEY,
+        SSO_PROVIDER_SESSION_KEY,
+    ):
         session.pop(key, None)
+
+
+def signed_on_with(session) -> Provider | None:
+    """The identity provider this session's single sign-on used, or None for a session signed in otherwise
+    (or by a single sign-on from before the provider was kept, which opens no partnership joined later)."""
+    if session.get(SSO_PARTNERSHIPS_SESSION_KEY) is None:
+        return None
+    return provider_named(session.get(SSO_PROVIDER_SESSION_KEY))
+
+
+def open_joined_partnership(request, partnership) -> bool:
+    """A partnership the person has just joined, opened in this session as the single sign-on that started it
+    would have opened it: only if it lets in that provider and the person's email domain, its settings'
+    revision kept (a change to them ends the session), and the provider's MFA then counting only if it accepts
+    it too. False if it stays closed in this session (a password sign-in reaches it); True when open, as every
+    partnership is in a session signed in with a password."""
+    session = request.session
+    opened = session.get(SSO_PARTNERSHIPS_SESSION_KEY)
+    if opened is None or partnership.pk in opened:
+        return True
+    provider = signed_on_with(session)
+    domain = request.user.email.rpartition("@")[2]
+    rules = sign_in_domains_open_to(provider=provider.slug, domain=domain) if provider else []
+    rule = next((rule for rule in rules if rule.partnership_id == partnership.pk), None)
+    if rule is None:
+        return False
+    session[SSO_PARTNERSHIPS_SESSION_KEY] = sorted([*opened, partnership.pk])
+    session[SSO_SETTINGS_SESSION_KEY] = {
+        **session.get(SSO_SETTINGS_SESSION_KEY, {}),
+        str(partnership.pk): rule.partnership.revision,
+    }
+    if not rule.partnership.accept_identity_provider_mfa:
+        session[IDENTITY_PROVIDER_MFA_SESSION_KEY] = False
+    return True
 
 
 def _refused(request, reason):

@@ -387,8 +387,11 @@ def accept_invitation(request, token):
             )
             if user is None:
                 auth_login(request, joined, backend="svtoolkit.accounts.backends.PersonBackend")
-            request.session[PARTNERSHIP_SESSION_KEY] = invitation.partnership_id
-            messages.success(request, f"Welcome to {invitation.partnership}.")
+            if sso.open_joined_partnership(request, invitation.partnership):
+                request.session[PARTNERSHIP_SESSION_KEY] = invitation.partnership_id
+                messages.success(request, f"Welcome to {invitation.partnership}.")
+            else:
+                messages.info(request, _closed_to_single_sign_on(request, invitation.partnership))
             return redirect("core:home")
     return render(
         request,
@@ -399,6 +402,16 @@ def accept_invitation(request, token):
             "account_exists": account_exists,
             "error": None if form else refused.error,
         },
+    )
+
+
+def _closed_to_single_sign_on(request, partnership) -> str:
+    provider = sso.signed_on_with(request.session)
+    return (
+        f"You have joined {partnership}, but it does not let its members sign in with "
+        f"{provider.name if provider else 'the single sign-on you used'} for your email address, so you "
+        "cannot work in it now. To work in it, sign out, then sign in with your email address and password "
+        "(if you have no password, choose “I have forgotten my password” on the sign-in page to set one)."
     )
 
 
