@@ -166,6 +166,19 @@ def test_new_invitation_replaces_a_pending_one(demo, demo_users):
     assert [i.is_pending for i in Invitation.objects.order_by("created_at", "pk")] == [False, True]
 
 
+def test_an_invitation_replaced_by_a_newer_one_is_audited_as_withdrawn(demo, demo_users):
+    """The defect: a newer invitation to the same address withdrew the pending one with no audit entry, so
+    the log could not tell why a link stopped working, nor who stopped it."""
+    first = invite(demo, demo_users["coordinator"])
+    second = invite(demo, demo_users["coordinator"], role=Role.VIEWER)
+
+    assert _withdrawals_of(first) == 1
+    entry = AuditEntry.objects.get(action=AuditAction.DELETE, target_id=str(first.pk))
+    assert (entry.actor, entry.partnership) == (demo_users["coordinator"], demo)
+    assert entry.detail == {"replaced_by": second.pk}
+    assert _withdrawals_of(second) == 0
+
+
 def test_existing_user_accepts_invitation_to_a_second_partnership(demo, demo_users, other_partnership):
     partnership, coordinator = other_partnership
     services.invite_member(

@@ -38,12 +38,11 @@ def invite_member(
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise DomainError(f"{email} is already a member of {partnership}.", field="email")
     _check_partner_has_organisation(role=role, organisation=organisation)
-    # A newer invitation replaces any still-pending one for the same address.
-    for old in Invitation.objects.filter(
-        partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
-    ):
-        old.revoked_at = timezone.now()
-        old.save(update_fields=["revoked_at"])
+    replaced = list(
+        Invitation.objects.filter(
+            partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        )
+    )
     # The link's secret exists only in the email: the invitation keeps its hash, and the stored message drops
     # it once sent.
     token = secrets.token_urlsafe(32)
@@ -58,6 +57,10 @@ def invite_member(
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     record_created(by=invited_by, target=invitation, request=request, role=role, email=email)
+    # A newer invitation replaces any still pending for the same address: withdrawn by whoever sent it, as a
+    # coordinator withdraws one, the entry naming the invitation that replaced it.
+    for old in replaced:
+        _withdraw(old, by=invited_by, request=request, replaced_by=invitation.pk)
     _send_invitation(invitation, token=token)
     return invitation
 
@@ -175,9 +178,14 @@ def revoke_invitation(*, invitation, by, request=None) -> None:
         )
     if invitation.revoked_at is not None:
         raise DomainError(f"The invitation to {invitation.email} has already been withdrawn.")
+    _withdraw(invitation, by=by, request=request)
+
+
+def _withdraw(invitation, *, by, request, **detail) -> None:
+    """Stop a pending invitation's link working, audited as withdrawn by ``by``."""
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    record_deleted(by=by, target=invitation, request=request)
+    record_deleted(by=by, target=invitation, request=request, **detail)
 
 
 def _check_partner_has_organisation(*, role, organisation) -> None:
