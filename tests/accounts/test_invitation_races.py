@@ -1,15 +1,20 @@
 """A new person's account made by two requests at the same moment (two invitations accepted, a first single
-sign-on): one account, and no error page. PostgreSQL only: SQLite takes one writer at a time."""
+sign-on): one account, and no error page; one address invited by two coordinators at the same moment: one
+working invitation. PostgreSQL only: SQLite takes one writer at a time."""
+
+import secrets
+import types
 
 import pytest
 from django.db import connection
 
 from svtoolkit.accounts import services
-from svtoolkit.accounts.models import Membership, User
+from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.test_sso import COUNCIL, _allow, _claims
-from tests.concurrency import WAIT, held_by_a_row_being_written, in_thread
-from tests.factories import InvitationFactory
+from tests.concurrency import WAIT, Paused, held_by_a_row_being_written, in_thread, overlapping
+from tests.factories import InvitationFactory, MembershipFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -82,3 +87,28 @@ def test_one_person_signing_on_twice_at_once_for_the_first_time_gets_one_account
     account = User.objects.get(email=EMAIL)
     assert [(outcome.user, outcome.partnership_ids) for outcome in outcomes] == [(account, [demo.pk])] * 2
     assert Membership.objects.filter(user=account).count() == 1
+
+
+def test_two_coordinators_inviting_one_address_at_once_leave_one_working_invitation(
+    demo, demo_users, monkeypatch
+):
+    """The defect: each looked for a pending invitation to the address to replace before either had made
+    theirs, so both invitations worked (two links, two roles offered), and neither was withdrawn."""
+    colleague = MembershipFactory(partnership=demo, role=Role.COORDINATOR).user
+    # The first stops once it has made its link's secret: it has looked for invitations to replace.
+    paused = Paused(secrets.token_urlsafe)
+    monkeypatch.setattr(services, "secrets", types.SimpleNamespace(token_urlsafe=paused))
+
+    def invite(by, role):
+        sent = {"partnership": demo, "email": EMAIL, "full_name": "New Officer", "organisation": None}
+        return lambda: services.invite_member(**sent, role=role, invited_by=by)
+
+    first, second = overlapping(
+        invite(demo_users["coordinator"], Role.RESPONDER), invite(colleague, Role.VIEWER), paused=paused
+    )
+
+    assert "error" not in first and "error" not in second
+    pending = [invitation for invitation in Invitation.objects.filter(email=EMAIL) if invitation.is_pending]
+    assert pending == [second["result"]]  # the later one, which replaced the first
+    withdrawn = AuditEntry.objects.get(action=AuditAction.DELETE, target_id=str(first["result"].pk))
+    assert (withdrawn.actor, withdrawn.detail) == (colleague, {"replaced_by": second["result"].pk})

@@ -33,13 +33,17 @@ from svtoolkit.core.locking import update_if_unchanged
 def invite_member(
     *, partnership, email, full_name, role, organisation, invited_by, request=None
 ) -> Invitation:
-    """Create an invitation and queue its email with a link to join, in one transaction."""
+    """Create an invitation and queue its email with a link to join, in one transaction. Invitations to one
+    partnership are made one at a time (its row held until the commit), so two coordinators inviting the same
+    address at once leave one working invitation: the later finds the earlier pending, and replaces it."""
+    _take_turns_inviting(partnership)
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise DomainError(f"{email} is already a member of {partnership}.", field="email")
     _check_partner_has_organisation(role=role, organisation=organisation)
+    # Locked, and read again once free: one accepted meanwhile is not withdrawn under its new member.
     replaced = list(
-        Invitation.objects.filter(
+        Invitation.objects.select_for_update().filter(
             partnership=partnership, email=email, accepted_at__isnull=True, revoked_at__isnull=True
         )
     )
@@ -63,6 +67,13 @@ def invite_member(
         _withdraw(old, by=invited_by, request=request, replaced_by=invitation.pk)
     _send_invitation(invitation, token=token)
     return invitation
+
+
+def _take_turns_inviting(partnership) -> None:
+    """Hold ``partnership``'s row until the transaction ends, as ``partnerships.services.take_turns_in`` does
+    (which accounts may not import): ``FOR NO KEY UPDATE``, so rows referring to it are still written
+    meanwhile."""
+    type(partnership).objects.select_for_update(no_key=True).only("pk").get(pk=partnership.pk)
 
 
 def _send_invitation(invitation, *, token) -> None:
