@@ -30,12 +30,12 @@ class SignInForm(AuthenticationForm):
     # would be cannot be recorded by the lockout (django-axes keeps 255 characters of it).
     username = forms.EmailField(
         label="Email address",
-        max_length=LONGEST_EMAIL,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your email address",
             "invalid": ENTER_AN_EMAIL,
-            "max_length": f"An account's email address is {LONGEST_EMAIL} characters or fewer. Check the "
+            "max_length": f"An account's email address is {EMAIL_MAX_LENGTH} characters or fewer. Check the "
             "address and try again.",
         },
     )
