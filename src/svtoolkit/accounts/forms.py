@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.template import loader
 
 from svtoolkit.accounts.limits import check_password_as_sign_in
-from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, User, normalise_email
+from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
@@ -24,6 +24,7 @@ from svtoolkit.core.forms import (
     tick_box,
     tick_boxes,
 )
+
 
 class SignInForm(AuthenticationForm):
     # Checked here, before any password is: a longer address is no account's, and the failed sign-in it

@@ -26,7 +26,7 @@ from svtoolkit.audit.services import (
     record_updated,
 )
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import update_if_unchanged
+from svtoolkit.core.locking import hold_row, update_if_unchanged
 
 
 @transaction.atomic
@@ -36,7 +36,7 @@ def invite_member(
     """Create an invitation and queue its email with a link to join, in one transaction. Invitations to one
     partnership are made one at a time (its row held until the commit), so two coordinators inviting the same
     address at once leave one working invitation: the later finds the earlier pending, and replaces it."""
-    _take_turns_inviting(partnership)
+    hold_row(partnership)
     email = normalise_email(email)
     if Membership.objects.filter(partnership=partnership, user__email=email).exists():
         raise DomainError(f"{email} is already a member of {partnership}.", field="email")
@@ -67,13 +67,6 @@ def invite_member(
         _withdraw(old, by=invited_by, request=request, replaced_by=invitation.pk)
     _send_invitation(invitation, token=token)
     return invitation
-
-
-def _take_turns_inviting(partnership) -> None:
-    """Hold ``partnership``'s row until the transaction ends, as ``partnerships.services.take_turns_in`` does
-    (which accounts may not import): ``FOR NO KEY UPDATE``, so rows referring to it are still written
-    meanwhile."""
-    type(partnership).objects.select_for_update(no_key=True).only("pk").get(pk=partnership.pk)
 
 
 def _send_invitation(invitation, *, token) -> None:

@@ -20,6 +20,14 @@ from svtoolkit.core.errors import EditConflict
 DEFAULT_CONFLICT_MESSAGE = "Someone else changed this while you were editing it."
 
 
+def hold_row(record: Model) -> None:
+    """Hold ``record``'s row until the transaction ends, so what is decided across it (a partnership's
+    numbering, who is invited, a playbook's draft, an organisation's contacts) is decided by one transaction
+    at a time. ``FOR NO KEY UPDATE``: every row written that refers to it (an audit entry, an incident) takes
+    a key-share lock on its row, which a plain ``FOR UPDATE`` would make wait for the whole transaction."""
+    type(record).objects.select_for_update(no_key=True).only("pk").get(pk=record.pk)
+
+
 def next_revision(revision_field: str = "revision"):
     """What a record's revision becomes when it changes: the one stored now plus one, worked out by the
     database as it writes, never from a revision read earlier."""

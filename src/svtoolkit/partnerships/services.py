@@ -11,7 +11,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
-from svtoolkit.core.locking import update_and_move_revision, update_if_unchanged
+from svtoolkit.core.locking import hold_row, update_and_move_revision, update_if_unchanged
 from svtoolkit.partnerships import contact_import, tasks
 from svtoolkit.partnerships.entries import audit_value, create_audited
 from svtoolkit.partnerships.models import (
@@ -64,12 +64,9 @@ def move_to_region(*, partnership, region, by, request=None) -> None:
 
 
 def take_turns_in(partnership) -> None:
-    """Hold ``partnership``'s row until the transaction ends, so that whatever is numbered or scheduled
-    across the partnership (incident references, lesson numbers, the duty rota) is decided by one transaction
-    at a time. ``FOR NO KEY UPDATE``: every row written that refers to the partnership (an audit entry, an
-    incident) takes a key-share lock on its row, which a plain ``FOR UPDATE`` would make wait for the whole
-    of, say, the recording of an incident."""
-    Partnership.objects.select_for_update(no_key=True).only("pk").get(pk=partnership.pk)
+    """Whatever is numbered or scheduled across the partnership (incident references, lesson numbers, the
+    duty rota) is decided by one transaction at a time (``core.locking.hold_row``)."""
+    hold_row(partnership)
 
 
 # --- Shared rules ------------------------------------------------------------------------------------
@@ -236,7 +233,7 @@ def _check_not_listed(organisation, name: str, email: str, *, editing=None) -> N
     """One active contact per person at an organisation (``contact_key``, the contacts import's rule);
     ``editing`` may keep its own. The organisation's row is held until the transaction ends, so two adds of
     one person at once take turns and the second is told. ``FOR NO KEY UPDATE``, as in ``take_turns_in``."""
-    Organisation.objects.select_for_update(no_key=True).only("pk").get(pk=organisation.pk)
+    hold_row(organisation)
     listed = organisation.contacts.filter(is_active=True)
     if editing is not None:
         listed = listed.exclude(pk=editing.pk)

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError, EditConflict
-from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
+from svtoolkit.core.locking import hold_row, save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.partnerships.services import take_turns_in
 from svtoolkit.playbooks import selectors
 from svtoolkit.playbooks.default import load_playbook_data, vocabularies_of
@@ -102,7 +102,7 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
 
     The playbook is held first, so of two starting a draft at once (a coordinator, a lesson being accepted)
     the second is handed the draft the first started."""
-    _hold(playbook)
+    hold_row(playbook)
     existing = playbook.versions.filter(status=VersionStatus.DRAFT).first()
     if existing:
         return existing
@@ -123,12 +123,6 @@ def start_draft(*, playbook, by, request=None) -> PlaybookVersion:
         )
     record_created(by=by, partnership=playbook.partnership, target=draft, request=request)
     return draft
-
-
-def _hold(playbook) -> None:
-    """Hold ``playbook``'s row until the transaction ends: whatever starts or ends its draft takes its turn.
-    ``FOR NO KEY UPDATE``, so that the rows written that refer to it (a new version) need not wait."""
-    Playbook.objects.select_for_update(no_key=True).only("pk").get(pk=playbook.pk)
 
 
 def _above_every_earlier_draft(playbook) -> int:
@@ -249,7 +243,7 @@ def add_item(*, area, by, request=None, **fields) -> Item:
     is held before they are chosen, so of two adding at once (the same wording, to the same area) the second
     takes the next key and position, rather than breaking the key's uniqueness."""
     _require_draft(area.version)
-    _hold(area.version.playbook)
+    hold_row(area.version.playbook)
     check_timing(area=area, timing=fields["timing"])
     base_key = f"{area.key}-{slugify(fields['action'])[:40]}".strip("-")
     key, suffix = base_key, 1
@@ -317,7 +311,7 @@ def discard_draft(*, version, by, request=None) -> None:
     # The draft's last revision, kept for the next draft to start above. Its items are locked before it, in
     # the order a change to an item takes them, so no change moves the revision once it is read; and the
     # playbook before them, in the order accepting a lesson (which may start the draft) takes them.
-    _hold(version.playbook)
+    hold_row(version.playbook)
     list(version.items.select_for_update().values_list("pk", flat=True))
     reached = _drafts().select_for_update().filter(pk=version.pk).values_list("revision", flat=True).first()
     if reached is None:  # a colleague published or discarded it first
