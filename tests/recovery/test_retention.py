@@ -191,17 +191,10 @@ def test_a_retention_period_out_of_bounds_is_refused_wherever_it_is_set(
 def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
     client_for, closed_incident, demo_users
 ):
-    from svtoolkit.incidents.people import services as people_services
 
-    person = PersonAffected.objects.get()
-    people_services.add_to_need_to_know(
-        incident=closed_incident,
-        user=demo_users["coordinator"],
-        by=demo_users["responder"],
-        with_records=True,
+    client, url = _coordinator_on_the_lists(
+        client_for, closed_incident, PersonAffected.objects.get(), demo_users
     )
-    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
-    client = client_for("coordinator")
     assert "Give a reason" in client.post(url, {"reason": ""}).content.decode()
     assert not AuditEntry.objects.filter(action="export_sensitive").exists()
 
@@ -218,13 +211,19 @@ def test_a_coordinator_on_the_list_exports_everything_held_about_one_person(
     assert entry.actor == demo_users["coordinator"]
 
 
-def _exported_by_a_coordinator_on_the_list(client_for, incident, person, demo_users) -> dict:
-    """The coordinator, put on the incident's list and its records', exports ``person``."""
+def _coordinator_on_the_lists(client_for, incident, person, demo_users):
+    """The coordinator, put on the incident's list and its records': their client, and the URL of
+    ``person``'s subject-access export."""
     people_services.add_to_need_to_know(
         incident=incident, user=demo_users["coordinator"], by=demo_users["responder"], with_records=True
     )
-    url = reverse("recovery:subject_access", args=[incident.pk, person.pk])
-    return json.loads(client_for("coordinator").post(url, {"reason": "SAR 2 December"}).content)
+    return client_for("coordinator"), reverse("recovery:subject_access", args=[incident.pk, person.pk])
+
+
+def _exported_by_a_coordinator_on_the_list(client_for, incident, person, demo_users) -> dict:
+    """The coordinator, put on the incident's list and its records', exports ``person``."""
+    client, url = _coordinator_on_the_lists(client_for, incident, person, demo_users)
+    return json.loads(client.post(url, {"reason": "SAR 2 December"}).content)
 
 
 def test_the_export_holds_the_persons_hospital_stays_referrals_and_corrections(
@@ -320,15 +319,9 @@ def test_the_export_asks_the_same_queries_for_one_message_naming_someone_or_five
     once a message. Now asked once for the list, every reading still written, one entry a message."""
     from tests.factories import MessageFactory
 
-    person = PersonAffected.objects.get()
-    people_services.add_to_need_to_know(
-        incident=closed_incident,
-        user=demo_users["coordinator"],
-        by=demo_users["responder"],
-        with_records=True,
+    client, url = _coordinator_on_the_lists(
+        client_for, closed_incident, PersonAffected.objects.get(), demo_users
     )
-    url = reverse("recovery:subject_access", args=[closed_incident.pk, person.pk])
-    client = client_for("coordinator")
     with django_assert_max_num_queries(200) as one:
         client.post(url, {"reason": "SAR 2 December"})
     MessageFactory.create_batch(4, incident=closed_incident, names_or_images=True)
