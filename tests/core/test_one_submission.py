@@ -3,9 +3,12 @@ answered with the first's result (issue 15, defect 4). Also: two identical statu
 timeline line."""
 
 import pytest
+from django.contrib import messages
 from django.db import connection
 from django.urls import reverse
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
+from svtoolkit.core.cache import RedisUnavailable
 from svtoolkit.incidents.models import Decision, Incident, IncidentStatus
 from svtoolkit.partnerships.models import Partnership
 from tests.concurrency import held_until_both_wait, posts_started
@@ -68,6 +71,65 @@ def test_a_form_with_errors_can_be_corrected_and_sent_with_the_same_key(client_f
     assert client.post(url, sent | {"title": ""}).status_code == 200
     assert client.post(url, sent).status_code == 302
     assert Incident.objects.count() == 1
+
+
+DECISION = {"what": "Open a rest centre", "why": "Families cannot go home", "who_decided": "Gold"}
+
+
+def _failing_after_the_work(monkeypatch, failure):
+    """The success message that follows a form's work raises ``failure``, as anything may fail once the
+    service has written (Redis going away as the page is answered, say); call the returned function to end
+    the failure."""
+    real_success = messages.success
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(messages, "success", fail)
+    return lambda: monkeypatch.setattr(messages, "success", real_success)
+
+
+@pytest.mark.parametrize(
+    "failure, status, page_says",
+    [
+        (RedisUnavailable("Redis failed moments ago"), 503, "Nothing you sent was saved"),
+        (RuntimeError("a fault in the code"), 500, "check whether it was saved"),
+    ],
+)
+def test_a_form_answered_with_a_server_error_saved_nothing_and_sent_again_is_saved_once(
+    client_for, demo, demo_users, monkeypatch, failure, status, page_says
+):
+    """The defect: a form whose work was written before the request failed kept that work, though the 503
+    page says nothing was saved, and gave its key back, so sending it again (as the page says) logged the
+    decision twice."""
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    client.raise_request_exception = False
+    url = reverse("incidents:decision_add", args=[incident.pk])
+    sent = form_on(client.get(url), having="submission_key") | DECISION
+    failure_ends = _failing_after_the_work(monkeypatch, failure)
+
+    failed = client.post(url, sent)
+
+    assert failed.status_code == status
+    assert page_says in failed.content.decode()
+    assert not Decision.objects.filter(incident=incident).exists()
+    failure_ends()
+    assert client.post(url, sent).status_code == 302
+    assert Decision.objects.filter(incident=incident).count() == 1
+
+
+def test_a_refused_form_keeps_the_refusal_in_the_audit_log(client_for, demo, demo_users):
+    """Work is undone only for a server error: a refusal (403) is the request's answer, and its audit entry
+    stays."""
+    incident, _ = demo_incident(demo, demo_users)
+    url = reverse("incidents:decision_add", args=[incident.pk])
+    sent = form_on(client_for("responder").get(url), having="submission_key") | DECISION
+
+    assert client_for("viewer").post(url, sent).status_code == 403
+    refused = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor=demo_users["viewer"])
+    assert refused.exists()
+    assert not Decision.objects.exists()
 
 
 def test_another_persons_key_is_not_their_result(client_for, demo):

@@ -5,6 +5,10 @@ claims the key for the signed-in person before the view runs, in one transaction
 second sending with the same key waits for the first, then is answered with the first's result (its
 redirect) instead of running again. A sending that does not end in a redirect (the form had errors) gives
 the key back, so the corrected form can be sent.
+
+A sending answered with a server error (500, or 503 "Nothing you sent was saved") keeps nothing: its work and
+its claim are rolled back together, so the page is true and the same form sent again is saved once. A refusal
+or a form with errors (4xx) is the request's own answer, and what it wrote (the refusal's audit entry) stays.
 """
 
 import re
@@ -37,7 +41,10 @@ class OneSubmissionMiddleware:
         with transaction.atomic():
             response = self.get_response(request)
             claim = getattr(request, "_submission_claim", None)
-            if claim is not None:
+            if response.status_code >= 500:
+                # The view's failure was turned into the error page before it reached us: undo its work.
+                transaction.set_rollback(True)
+            elif claim is not None:
                 _keep_or_give_back(claim, response)
         return response
 
