@@ -9,6 +9,7 @@ for the test (SQLite files, or PostgreSQL databases beside the test database whe
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import tarfile
@@ -180,6 +181,30 @@ def test_backup_during_writes_restores_every_row_committed_before_it_began(sourc
             database_url=url,
             media=media,
         )
+
+
+def test_a_backup_can_be_read_by_the_account_that_made_it_alone(databases, tmp_path):
+    """The defect: under the usual umask 022 an archive was written 0644 in a folder made 0755, so every
+    account on the machine could read every person's data in it. A backup folder that exists wider is
+    narrowed too."""
+    url = databases.migrated("sqlite", "private_backup")
+    media = tmp_path / "media"
+    (media / "attachments").mkdir(parents=True)
+    (media / "attachments" / "statement.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    made_by_backup, made_wider = tmp_path / "var" / "backups", tmp_path / "shared-backups"
+    made_wider.mkdir()
+    made_wider.chmod(0o755)
+    umask = os.umask(0o022)
+    try:
+        for directory in (made_by_backup, made_wider):
+            run_svtoolkit("backup", "--directory", str(directory), database_url=url, media=media)
+    finally:
+        os.umask(umask)
+
+    for directory in (made_by_backup, made_wider):
+        [archive] = directory.glob(f"{backup.PREFIX}*{backup.SUFFIX}")
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+        assert stat.S_IMODE(archive.stat().st_mode) == 0o600, archive
 
 
 def test_a_damaged_archive_or_a_database_in_use_is_refused(source, databases, tmp_path):

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import tarfile
 import tempfile
@@ -217,11 +218,21 @@ def _media_files() -> list[tuple[str, Path]]:
     )
 
 
+def _private_directory(directory: Path) -> None:
+    """Make ``directory``, or narrow one of ours that exists, to its owner alone (0700): the archives in it
+    hold every person's data."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    found = directory.stat()
+    if stat.S_IMODE(found.st_mode) & 0o077 and found.st_uid == os.getuid():
+        directory.chmod(stat.S_IMODE(found.st_mode) & 0o700)
+
+
 def create_backup(directory=None, *, using: str = "default") -> Path:
     """Write one archive of the database and MEDIA_ROOT into ``directory`` (BACKUP_DIR unless given) and
-    return its path. The archive appears only once complete."""
+    return its path. The archive appears only once complete, and only its owner may read it (0600, in a
+    folder that is 0700), whatever the umask."""
     directory = Path(directory or settings.BACKUP_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    _private_directory(directory)
     kind = engine(using)
     made_at = datetime.now(UTC)
     name = f"{PREFIX}{made_at:{STAMP}}{SUFFIX}"
@@ -242,6 +253,7 @@ def create_backup(directory=None, *, using: str = "default") -> Path:
         manifest_path = work / MANIFEST
         manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True))
         partial = work / f"{name}.partial"
+        partial.touch(mode=0o600)
         with tarfile.open(partial, "w") as archive:
             archive.add(manifest_path, arcname=MANIFEST)
             for member, path in members.items():
