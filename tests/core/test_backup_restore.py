@@ -6,6 +6,7 @@ Everything runs as an operator would: `svtoolkit` commands in their own processe
 for the test (SQLite files, or PostgreSQL databases beside the test database when the suite runs on it).
 """
 
+import hashlib
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from svtoolkit.core import backup
 from svtoolkit.core.tasks import back_up_nightly
@@ -233,6 +235,70 @@ def test_a_damaged_archive_or_a_database_in_use_is_refused(source, databases, tm
             copy.addfile(member, io.BytesIO(content))
     with pytest.raises(backup.BackupError, match="the checksum of data.json does not match"):
         backup.check_archive(damaged)
+
+
+def _tar(path: Path, members: dict) -> Path:
+    """A .tar at ``path`` holding ``members`` (name: bytes, or a TarInfo for a member that is no file)."""
+    with tarfile.open(path, "w") as archive:
+        for name, content in members.items():
+            if isinstance(content, tarfile.TarInfo):
+                archive.addfile(content)
+                continue
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def _link(name: str, target: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = tarfile.SYMTYPE, target
+    return info
+
+
+def _made_like_a_backup(data: bytes = b"[]", **more) -> dict:
+    """The members of a .tar that looks like a backup of nothing, holding ``data`` as its data.json and
+    ``more`` members besides (each listed in the manifest)."""
+    members = {backup.DATA: data, backup.NATIVE["sqlite"]: b"SQLite format 3\x00"}
+    manifest = {
+        "format": backup.FORMAT,
+        "made_at": "2026-11-28T00:15:00+00:00",
+        "engine": "sqlite",
+        "migrations": [],
+        "tables": {},
+        "checksums": {name: hashlib.sha256(content).hexdigest() for name, content in members.items()}
+        | {name: "0" * 64 for name in more},
+    }
+    return {backup.MANIFEST: json.dumps(manifest).encode(), **members, **more}
+
+
+def _with_manifest(manifest) -> dict:
+    return {backup.MANIFEST: manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()}
+
+
+LIKE_A_BACKUP = json.loads(_made_like_a_backup()[backup.MANIFEST])
+NOT_BACKUPS = {
+    # `docker save` writes a manifest.json too: a list of images.
+    "a container image": _with_manifest([{"Config": "a1b2.json", "RepoTags": ["app:1"]}]),
+    "a manifest that is not JSON": _with_manifest(b"\x89PNG\r\n\x1a\n"),
+    "a manifest missing what a backup's holds": _with_manifest({"format": backup.FORMAT}),
+    "a manifest of the wrong shape": _with_manifest(LIKE_A_BACKUP | {"checksums": [backup.DATA]}),
+    "a manifest counting rows in words": _with_manifest(LIKE_A_BACKUP | {"tables": {"a": "many"}}),
+    "a manifest listing no data": _with_manifest(LIKE_A_BACKUP | {"checksums": {}}),
+    "a manifest that is a link": {backup.MANIFEST: _link(backup.MANIFEST, "/etc/passwd")},
+    "a member that is a link": _made_like_a_backup(**{"media/passwd": _link("media/passwd", "/etc/passwd")}),
+    "data that is not rows": _made_like_a_backup(b'{"model": "accounts.user"}'),
+}
+
+
+@pytest.mark.parametrize("members", NOT_BACKUPS.values(), ids=NOT_BACKUPS.keys())
+def test_a_tar_that_is_not_a_svtoolkit_backup_is_refused_saying_so(tmp_path, members):
+    """The defect: checking or restoring another kind of .tar (a container image saved by mistake, say)
+    ended in a traceback (AttributeError, UnicodeDecodeError, KeyError) instead of saying what it is."""
+    archive = _tar(tmp_path / "picked-by-mistake.tar", members)
+    for command in (["--check"], []):
+        with pytest.raises(CommandError, match=f"{archive} is not a svtoolkit backup: "):
+            call_command("restore", str(archive), *command)
 
 
 def test_the_nightly_backup_runs_when_turned_on_and_keeps_n_days(source, tmp_path):

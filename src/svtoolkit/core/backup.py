@@ -309,6 +309,50 @@ def _member_path(member: str) -> PurePosixPath:
     return path
 
 
+# What a manifest holds, and of which type; ``_manifest`` checks the values' types inside these too.
+_MANIFEST_FIELDS = {
+    "format": int,
+    "made_at": str,
+    "engine": str,
+    "migrations": list,
+    "tables": dict,
+    "checksums": dict,
+}
+
+
+def _manifest(path, archive: tarfile.TarFile) -> dict:
+    """The archive's manifest, once it has the shape ``create_backup`` writes; BackupError otherwise (another
+    kind of .tar, a container image saved with ``docker save`` say, has a manifest.json of its own)."""
+    refused = f"{path} is not a svtoolkit backup: its {MANIFEST}"
+    try:
+        manifest = json.load(archive.extractfile(MANIFEST))
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise BackupError(f"{refused} cannot be read as JSON ({error}).") from None
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{refused} is a JSON {type(manifest).__name__}, not an object.")
+    if "format" in manifest and manifest["format"] != FORMAT:
+        raise BackupError(f"{path} is in backup format {manifest['format']}, not {FORMAT}.")
+    missing = sorted(_MANIFEST_FIELDS.keys() - manifest.keys())
+    if missing:
+        raise BackupError(f"{refused} lacks {', '.join(missing)}.")
+    wrong = [field for field, kind in _MANIFEST_FIELDS.items() if not isinstance(manifest[field], kind)]
+    if not wrong:
+        checksums, tables = manifest["checksums"], manifest["tables"]
+        inside = {
+            "engine": manifest["engine"] in NATIVE,
+            "migrations": all(isinstance(name, str) for name in manifest["migrations"]),
+            "checksums": all(isinstance(text, str) for text in [*checksums, *checksums.values()]),
+            "tables": all(type(rows) is int for rows in tables.values()),
+        }
+        wrong = [field for field, right in inside.items() if not right]
+    if wrong:
+        raise BackupError(f"{refused} has {', '.join(wrong)} of the wrong kind.")
+    needed = sorted({DATA, NATIVE[manifest["engine"]]} - checksums.keys())
+    if needed:
+        raise BackupError(f"{refused} lists no {', '.join(needed)}, which every backup holds.")
+    return manifest
+
+
 def check_archive(path) -> dict:
     """The archive's manifest, once every member's checksum and the portable data's row counts match it;
     BackupError saying what is wrong otherwise."""
@@ -320,9 +364,10 @@ def check_archive(path) -> dict:
         names = set(archive.getnames())
         if MANIFEST not in names:
             raise BackupError(f"{path} has no {MANIFEST}: it is not a svtoolkit backup.")
-        manifest = json.load(archive.extractfile(MANIFEST))
-        if manifest.get("format") != FORMAT:
-            raise BackupError(f"{path} is in backup format {manifest.get('format')}, not {FORMAT}.")
+        for member in archive.getmembers():
+            if not member.isfile():
+                raise BackupError(f"{path} is not a svtoolkit backup: {member.name} is not a regular file.")
+        manifest = _manifest(path, archive)
         checksums = manifest["checksums"]
         unexpected = sorted(names - set(checksums) - {MANIFEST})
         missing = sorted(set(checksums) - names)
@@ -334,7 +379,12 @@ def check_archive(path) -> dict:
             _member_path(member)
             if _sha256(archive.extractfile(member)) != expected:
                 raise BackupError(f"{path} is damaged: the checksum of {member} does not match.")
-        counts = _portable_counts(archive.extractfile(DATA))
+        try:
+            counts = _portable_counts(archive.extractfile(DATA))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise BackupError(
+                f"{path} is not a svtoolkit backup: its {DATA} is not rows as it writes them ({error!r})."
+            ) from None
         wrong = {
             table: (rows, counts.get(table, 0))
             for table, rows in manifest["tables"].items()
