@@ -77,8 +77,11 @@ run: install assets
 dev: install-dev assets
 	SVTOOLKIT_ENV=dev $(SVT) migrate --noinput
 	SVTOOLKIT_ENV=dev $(SVT) seed_demo --if-empty
-	@# The worker (restarting on code changes, like runserver) in a process group of its own, all stopped with it.
-	SVTOOLKIT_ENV=dev setsid $(SVT) worker & worker=$$!; trap 'kill -- -$$worker 2>/dev/null || true' EXIT INT TERM; \
+	@# The worker (restarting on code changes, like runserver) in a process group of its own, all stopped with it
+	@# by one signal (the trap clears itself: Ctrl-C then the exit would send two, which the worker takes for
+	@# "stop at once").
+	SVTOOLKIT_ENV=dev setsid $(SVT) worker & worker=$$!; \
+	  trap 'trap - EXIT INT TERM; kill -- -$$worker 2>/dev/null || true' EXIT INT TERM; \
 	  SVTOOLKIT_ENV=dev $(SVT) runserver 127.0.0.1:$(PORT)
 
 # The task workers, the default queue's and the alerts' (RQ's when SVTOOLKIT_TASK_QUEUE=redis), with the
