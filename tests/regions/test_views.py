@@ -268,6 +268,16 @@ def test_the_borough_declines_a_proposal_on_its_closed_incident_and_cannot_accep
     assert (proposed.status, proposed.decision_reason) == (ProposalStatus.DECLINED, "The incident is over.")
 
 
+def test_the_decline_form_says_the_region_reads_the_reason_whatever_the_borough_shares(
+    demo, demo_users, client_for
+):
+    """The defect: the reason for declining goes to the region whatever the borough shares with it, free text
+    that the form gave no warning of."""
+    proposed = proposal(demo, demo_users)
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[proposed.incident_id]))
+    assert "The region reads this, whatever your partnership shares with it." in page.content.decode()
+
+
 def test_declining_with_a_reason_too_long_says_so_and_decides_nothing(demo, demo_users, client_for):
     proposed = proposal(demo, demo_users)
     url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
