@@ -256,6 +256,35 @@ def test_someone_who_leaves_the_response_team_mid_alert_is_sent_none_of_its_mess
     )
 
 
+def _switched_off(membership, coordinator):
+    User.objects.filter(pk=membership.user_id).update(is_active=False)
+
+
+@pytest.mark.parametrize("leaves_the_team", [_removed, _made_a_viewer, _switched_off])
+def test_a_failed_alert_message_is_not_sent_again_to_someone_no_longer_on_the_response_team(
+    demo, demo_users, leaves_the_team, client_for
+):
+    """The defect: a coordinator's "send again" of an alert email that had failed for good sent the alert
+    (incident details, call-back number, acknowledgement link) to someone removed from the partnership, made a
+    viewer or switched off since: only a withdrawal of the whole message stopped it."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users)
+    failed = Delivery.objects.get(recipient=responder, channel="email")
+    Delivery.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, last_error="Mailbox full")
+
+    leaves_the_team(responder.memberships.get(partnership=demo), coordinator)
+    why = "account is switched off" if leaves_the_team is _switched_off else "no longer on the partnership"
+    with pytest.raises(DomainError, match=f"Not sent: {responder}.* {why}"):
+        messaging.resend(delivery=failed, by=coordinator)
+    delivery.deliver_due_alerts()
+
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.FAILED and failed.resends == 0
+    log = client_for("coordinator").get(reverse("messaging:log")).content.decode()
+    assert reverse("messaging:resend", args=[failed.pk]) not in log
+
+
 def test_someone_removed_from_the_partnership_leaves_its_alert_list(demo, demo_users):
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     services.add_to_alert_list(partnership=demo, user=responder, by=coordinator)

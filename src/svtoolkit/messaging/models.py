@@ -102,7 +102,8 @@ class Delivery(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     # Why this delivery alone is no longer to be sent (its recipient left the response team) while a worker
-    # was sending it: read at its next claim, should that send be tried again.
+    # was sending it, or after it failed: read at its next claim, should that send be tried again, and when a
+    # coordinator would send it again.
     withdrawn_because = models.TextField(blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +119,18 @@ class Delivery(models.Model):
         return (
             f"{self.notification} to {self.recipient_label or self.address} by {self.get_channel_display()}"
         )
+
+    @property
+    def not_sent_again_because(self) -> str:
+        """Why a coordinator may not send it again (its message or this delivery was withdrawn, or its
+        recipient's account is switched off), or "" if they may. Reads ``notification`` and ``recipient``."""
+        if self.notification.withdrawn_because:
+            return f"This message is no longer sent: {self.notification.withdrawn_because}."
+        if self.withdrawn_because:
+            return self.withdrawn_because
+        if self.recipient is not None and not self.recipient.is_active:
+            return f"Not sent: {self.recipient}'s account is switched off."
+        return ""
 
     @property
     def earlier_try_may_have_gone(self) -> bool:

@@ -25,13 +25,16 @@ def delivery_log(partnership, *, statuses=()):
     deliveries = Delivery.objects.filter(notification__partnership=partnership)
     if statuses:
         deliveries = deliveries.filter(status__in=statuses)
-    return deliveries.select_related("notification", "notification__incident").order_by("-created_at", "-id")
+    # The recipient too: whether a failed one may be sent again (``Delivery.not_sent_again_because``).
+    return deliveries.select_related("notification", "notification__incident", "recipient").order_by(
+        "-created_at", "-id"
+    )
 
 
 def incident_deliveries(incident):
     return (
         Delivery.objects.filter(notification__incident=incident)
-        .select_related("notification")
+        .select_related("notification", "recipient")
         .order_by("-created_at", "-id")
     )
 

@@ -290,10 +290,11 @@ def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
     """Send ``recipient`` none of these messages' deliveries still waiting, for its first try or a retry
     (someone who left the response team mid-alert); each shows ``because``. One a worker has claimed is the
     worker's: it is sent, once, and not tried again should that send fail or its worker stop
-    (``delivery._withdrawn``). Returns how many were withdrawn now."""
-    Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.SENDING).update(
-        withdrawn_because=because
-    )
+    (``delivery._withdrawn``); one that failed is not sent again (``resend``). Returns how many were
+    withdrawn now."""
+    Delivery.objects.filter(
+        among, recipient=recipient, status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    ).update(withdrawn_because=because)
     waiting = Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.QUEUED)
     retrying = waiting.filter(attempts__gt=0).update(
         status=DeliveryStatus.WITHDRAWN,
@@ -306,9 +307,12 @@ def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
 @transaction.atomic
 def resend(*, delivery, by, request=None) -> Delivery:
     """Try a failed delivery again from the start (a coordinator fixed the address, or the server is back).
-    A withdrawn message (an alert acknowledged since) is not sent again."""
-    if delivery.notification.withdrawn_because:
-        raise DomainError(f"This message is no longer sent: {delivery.notification.withdrawn_because}.")
+    A withdrawn message (an alert acknowledged since) is not sent again, nor one withdrawn from its recipient
+    (who left the response team) or to a switched-off account (``Delivery.not_sent_again_because``). One
+    withdrawn while this runs is withdrawn at its claim (``delivery._withdrawn``)."""
+    why_not = Delivery.objects.select_related("notification", "recipient").get(pk=delivery.pk)
+    if why_not.not_sent_again_because:
+        raise DomainError(why_not.not_sent_again_because)
     # Each send again has a Notify reference of its own (providers.notify_reference).
     if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED], resends=F("resends") + 1):
         raise DomainError("Only a message that failed can be sent again.")
