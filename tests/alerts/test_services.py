@@ -32,7 +32,7 @@ from svtoolkit.partnerships import services as directory
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS
 from svtoolkit.partnerships.models import Contact
 from tests.alerts.builders import raise_police_alert, rota, stored_policy, token_of
-from tests.concurrency import WAIT, held_until_both_wait, in_thread
+from tests.concurrency import WAIT, Paused, held_until_both_wait, in_thread, overlapping
 from tests.incidents.builders import categorise as categorise_incident
 from tests.incidents.builders import moved_to
 from tests.messaging.servers import notify_accepts
@@ -283,6 +283,39 @@ def test_a_failed_alert_message_is_not_sent_again_to_someone_no_longer_on_the_re
     assert failed.status == DeliveryStatus.FAILED and failed.resends == 0
     log = client_for("coordinator").get(reverse("messaging:log")).content.decode()
     assert reverse("messaging:resend", args=[failed.pk]) not in log
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_message_a_worker_has_just_claimed_as_its_recipient_leaves_the_team_shows_as_sent(
+    demo, demo_users
+):
+    """The defect: on PostgreSQL, the withdrawal of someone's alert messages as they left the response team
+    chose them through a join, which PostgreSQL does not check again after waiting for a worker's claim: the
+    message the worker had just claimed and sent was overwritten as "Not sent", though it reached them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("A claim and a withdrawal overlap only on PostgreSQL.")
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users)
+    email = Delivery.objects.get(recipient=responder, channel="email")
+    Delivery.objects.filter(pk=email.pk).update(  # as it is before the worker takes it
+        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), sent_at=None
+    )
+    paused = Paused(delivery.deliver)  # the worker claims and sends it, and holds its row
+
+    def worker():
+        with transaction.atomic():
+            return paused(email.pk)
+
+    sent, left = overlapping(
+        worker,
+        lambda: _removed(responder.memberships.get(partnership=demo), coordinator),
+        paused=paused,
+    )
+
+    assert sent == {"result": True} and "error" not in left, (sent, left)
+    email.refresh_from_db()
+    assert email.status in {DeliveryStatus.SENT, DeliveryStatus.DELIVERED}, email.last_error
 
 
 def test_someone_removed_from_the_partnership_leaves_its_alert_list(demo, demo_users):

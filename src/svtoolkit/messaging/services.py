@@ -291,11 +291,15 @@ def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
     (someone who left the response team mid-alert); each shows ``because``. One a worker has claimed is the
     worker's: it is sent, once, and not tried again should that send fail or its worker stop
     (``delivery._withdrawn``); one that failed is not sent again (``resend``). Returns how many were
-    withdrawn now."""
-    Delivery.objects.filter(
-        among, recipient=recipient, status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED]
-    ).update(withdrawn_because=because)
-    waiting = Delivery.objects.filter(among, recipient=recipient, status=DeliveryStatus.QUEUED)
+    withdrawn now. ``among`` (which may look at the messages) only picks the deliveries; the updates test
+    each delivery's own row, as the claim does, so on PostgreSQL one a worker has just claimed is not
+    overwritten as not sent."""
+    not_gone = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    picked = Delivery.objects.filter(among, recipient=recipient, status__in=not_gone)
+    theirs = Delivery.objects.filter(pk__in=list(picked.values_list("pk", flat=True)))
+    not_waiting = theirs.filter(status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED])
+    not_waiting.update(withdrawn_because=because)
+    waiting = theirs.filter(status=DeliveryStatus.QUEUED)
     retrying = waiting.filter(attempts__gt=0).update(
         status=DeliveryStatus.WITHDRAWN,
         claimed_until=None,
