@@ -314,6 +314,14 @@ def test_every_member_sees_who_is_on_duty_now_and_next(client_for, demo, demo_us
     assert "Add a shift" not in page
 
 
+def test_every_member_reads_how_an_alert_escalates_in_words(client_for, demo):
+    """The defect: the rota page's "How an alert escalates" named each step's duty role by its code ("the
+    duty_officer at once ... the senior_manager after 20 minutes")."""
+    section = words_of(client_for("police").get(reverse("alerts:rota"))).split("How an alert escalates")[1]
+    assert "duty_officer" not in section and "senior_manager" not in section
+    assert "goes to: the duty officer at once" in section
+
+
 def test_a_coordinator_adds_a_shift(client_for, demo, demo_users):
     starts = timezone.now() + timedelta(days=1)
     response = client_for("coordinator").post(

@@ -127,10 +127,9 @@ def rota(request):
             "shifts": selectors.shifts_ahead(partnership),
             "alert_list": selectors.alert_list(partnership),
             "steps": [
-                {"label": step.duty_role, "after_minutes": step.after_minutes}
+                {"label": services.DutyRole(step.duty_role).label, "after_minutes": step.after_minutes}
                 for step in selectors.escalation_steps(partnership)
             ],
-            "role_labels": dict(services.DutyRole.choices),
             "can_manage": access.can_manage_alerting(request.user, partnership),
         },
     )
