@@ -583,6 +583,19 @@ def test_alerts_waiting_on_the_home_page_are_shown_only_to_the_response_team_the
     assert ("Alerts waiting for you" in page) == (since_alerted == "nothing")
 
 
+@pytest.mark.parametrize("is_exercise", [True, False])
+def test_an_exercise_alert_waiting_on_the_home_page_is_marked_as_an_exercise(
+    client_for, demo, demo_users, is_exercise
+):
+    """The defect: the home page's "Alerts waiting for you", the first thing the duty officer opens, showed an
+    exercise alert as a real incident, though every other place it reaches marks it as an exercise."""
+    rota(demo, demo_users)
+    raise_police_alert(demo, demo_users, is_exercise=is_exercise)
+    page = client_for("responder").get(reverse("core:home")).content.decode()
+    waiting = page.split('id="waiting-alerts-title"', 1)[1].split("</ul>", 1)[0]
+    assert ("Exercise" in waiting) == is_exercise, waiting
+
+
 def test_the_incident_page_says_by_when_partners_are_to_hear_and_warns_once_the_hour_is_gone(
     client_for, demo, demo_users
 ):
