@@ -71,6 +71,12 @@ class AcceptProposalForm(DisclosureBasisForm):
 
 
 class DeclineProposalForm(forms.Form):
-    reason = text_field("Why you decline", rows=2, max_length=limits.SHORT_TEXT, required=False)
+    reason = text_field(
+        "Why you decline",
+        rows=2,
+        max_length=limits.SHORT_TEXT,
+        required=False,
+        help_text="The region reads this, whatever your partnership shares with it. Keep names out.",
+    )
     # The incident page's form says so too: shown again on a page of its own, the form still declines.
     decision = forms.CharField(widget=forms.HiddenInput, initial="decline", max_length=len("decline"))
