@@ -160,6 +160,30 @@ def test_a_categorisation_sent_as_a_colleague_closes_the_incident_is_refused_on_
     assert not incident.categorisations.exists()
 
 
+def test_a_categorisation_decided_on_a_page_opened_before_a_colleague_categorised_is_refused_naming_theirs(
+    client_for, incident_and_action
+):
+    """The defect: the categorise form carried nothing of what its page showed, so a decision made on a page
+    that showed no categorisation silently replaced the one a colleague recorded meanwhile. Now it is refused,
+    naming who decided what, with what was typed kept; sent again knowingly, it goes through."""
+    incident, _ = incident_and_action
+    url = reverse("incidents:categorise", args=[incident.pk])
+    coordinator, responder = client_for("coordinator"), client_for("responder")
+    opened = form_on(responder.get(url), having="rationale")
+    coordinator.post(url, form_on(coordinator.get(url), having="rationale") | A_DECISION)
+    theirs = incident.categorisations.get()
+    mine = {**A_DECISION, "serious_violence": "no", "rationale": "Looks like a one-off"}
+    refused = responder.post(url, opened | mine)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert f"{theirs.decided_by.full_name} categorised {incident.reference} meanwhile, as a serious" in page
+    assert "Looks like a one-off" in page, "what was typed is kept"
+    assert list(incident.categorisations.all()) == [theirs]
+    again = responder.post(url, form_on(refused, having="rationale") | {"step": "decide"})
+    assert again.status_code == 302
+    assert not selectors.current_categorisation(incident).serious_violence
+
+
 def test_partner_not_taking_part_sees_nothing(client_for, incident_and_action):
     incident, action = incident_and_action
     client = client_for("health")

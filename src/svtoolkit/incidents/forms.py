@@ -122,6 +122,9 @@ class CategorisationForm(forms.Form):
         "Must the response cross borough boundaries?", YES_NO, radios=True, required=False
     )
     rationale = text_field("Why", rows=3, max_length=limits.SUMMARY, required=False)
+    # The categorisation the page showed as current (its id, 0 or nothing for none: the service's
+    # ``categorisation_seen``), named as a revision is so that after a conflict the page carries the one now.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, deciding: bool, **kwargs):
         super().__init__(*args, **kwargs)

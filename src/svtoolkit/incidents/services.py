@@ -49,7 +49,12 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.incidents.places import check_coordinates
-from svtoolkit.incidents.selectors import answering_lead, current_lead, earliest_done_before
+from svtoolkit.incidents.selectors import (
+    answering_lead,
+    current_categorisation,
+    current_lead,
+    earliest_done_before,
+)
 from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
@@ -244,10 +249,17 @@ def categorise(
     meeting_needed,
     cross_borough,
     rationale,
+    categorisation_seen: int | None = None,
     request=None,
 ) -> Categorisation:
-    """Record an assessment and the decision on it; the plan gains any items that now apply."""
+    """Record an assessment and the decision on it; the plan gains any items that now apply.
+
+    ``categorisation_seen`` is the id of the categorisation the page showed as current (0: none): one a
+    colleague recorded since is refused (EditConflict, naming who decided what), so nobody replaces a
+    decision they never saw. None compares nothing (the app categorising itself: the demo data)."""
     refuse_if_closed_meanwhile(incident)
+    # Read under the incident's lock, which every categorisation takes first.
+    _refuse_if_categorised_meanwhile(incident, categorisation_seen)
     suggestion = suggest(set(factors), declared=conditions.police_facts(incident))
     categorisation = Categorisation.objects.create(
         incident=incident,
@@ -263,7 +275,7 @@ def categorise(
         decided_by=by,
     )
     _move_status_on(incident, {IncidentStatus.ALERTED, IncidentStatus.REPORTED}, IncidentStatus.ASSESSING)
-    verdict = "a serious violence incident" if serious_violence else "not a serious violence incident"
+    verdict = _verdict(serious_violence)
     extras = [
         text
         for flag, text in [(meeting_needed, "a meeting is needed"), (cross_borough, "cross-borough")]
@@ -291,6 +303,30 @@ def categorise(
     )
     tallies.recount(incident)
     return categorisation
+
+
+def _verdict(serious_violence: bool) -> str:
+    return "a serious violence incident" if serious_violence else "not a serious violence incident"
+
+
+def _refuse_if_categorised_meanwhile(incident, seen: int | None) -> None:
+    """Refuse a categorisation decided from a page that showed another as current than the one now."""
+    if seen is None:
+        return
+    current = current_categorisation(incident)
+    if (current.pk if current else 0) == seen:
+        return
+    if current is None:
+        raise EditConflict(
+            f"The categorisation of {incident.reference} was changed meanwhile: none is recorded now.",
+            current_revision=0,
+        )
+    who = current.decided_by.full_name if current.decided_by else "Someone else"
+    raise EditConflict(
+        f"{who} categorised {incident.reference} meanwhile, as "
+        f"{_verdict(current.serious_violence)}. Their reason: {current.rationale}",
+        current_revision=current.pk,
+    )
 
 
 @transaction.atomic

@@ -128,6 +128,7 @@ def categorise(request, incident_id):
     deciding = request.POST.get("step") == "decide"
     current = selectors.current_categorisation(shown)
     initial = {"factors": [code for code, present in current.factors.items() if present]} if current else {}
+    initial["revision"] = current.pk if current else 0
     form = forms.CategorisationForm(request.POST or None, initial=initial, deciding=deciding)
     suggestion = None
     declared = police_facts(shown)
@@ -135,7 +136,8 @@ def categorise(request, incident_id):
         suggestion = suggest(set(form.cleaned_data["factors"]), declared=declared)
         if deciding:
             data = form.cleaned_data
-            with errors_shown_on(form):
+            # The service's conflict message names who categorised it meanwhile, and as what.
+            with errors_shown_on(form, thing=None):
                 services.categorise(
                     incident=shown,
                     by=request.user,
@@ -145,6 +147,7 @@ def categorise(request, incident_id):
                     meeting_needed=data["meeting_needed"] == "yes",
                     cross_borough=data["cross_borough"] == "yes",
                     rationale=data["rationale"],
+                    categorisation_seen=data["revision"] or 0,
                     request=request,
                 )
                 messages.success(request, "The categorisation was recorded.")
