@@ -660,6 +660,31 @@ def test_a_partners_contact_chosen_on_a_page_opened_before_a_colleague_chose_ano
     assert incident.participations.get(organisation=police).contact == sam
 
 
+def test_a_lead_named_on_a_page_opened_before_a_colleague_named_one_is_refused_naming_theirs(
+    client_for, incident_and_action, demo, demo_users
+):
+    """The defect: the lead form carried nothing of what its page showed, so a lead named on a page that
+    showed none silently replaced the lead a colleague named meanwhile (a handover nobody meant). Now it is
+    refused, naming the lead now, with what was typed kept; sent again knowingly, it hands over."""
+    incident, _ = incident_and_action
+    police, council = demo.organisations.get(kind="police"), demo.organisations.get(kind="council")
+    url = reverse("incidents:lead", args=[incident.pk])
+    coordinator, responder = client_for("coordinator"), client_for("responder")
+    opened = form_on(responder.get(url), having="officer")
+    theirs = {"organisation": police.pk, "officer": demo_users["police"].pk}
+    assert coordinator.post(url, form_on(coordinator.get(url), having="officer") | theirs).status_code == 302
+    mine = {"organisation": council.pk, "officer": demo_users["responder"].pk, "handover_note": "Council"}
+    refused = responder.post(url, opened | mine)
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    now = f"it is now {demo_users['police']} ({police})"
+    assert f"named the lead of {incident.reference} meanwhile: {now}" in page
+    assert "Council</textarea>" in page, "what was typed is kept"
+    assert incident.leads.count() == 1 and selectors.current_lead(incident).organisation == police
+    assert responder.post(url, form_on(refused, having="officer")).status_code == 302
+    assert selectors.current_lead(incident).organisation == council and incident.leads.count() == 2
+
+
 def test_adding_a_partner_through_someone_elses_contact_is_refused(client_for, demo):
     incident = IncidentFactory(partnership=demo)
     police, council = demo.organisations.get(kind="police"), demo.organisations.get(kind="council")

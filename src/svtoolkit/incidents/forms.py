@@ -155,8 +155,16 @@ class LeadForm(PartnershipChoices, forms.Form):
         required=False,
         help_text="When the lead changes: what the new lead needs to know.",
     )
+    # The lead the page showed as current (its assignment's id, 0 or nothing for none: the service's
+    # ``lead_seen``), named as a revision is so that after a conflict the page carries the lead now.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     partnership_choices = {"organisation": active_organisations, "officer": member_users}
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["lead_seen"] = cleaned.pop("revision", None) or 0
+        return cleaned
 
 
 class StopTakingPartForm(forms.Form):

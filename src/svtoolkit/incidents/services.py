@@ -309,35 +309,49 @@ def _verdict(serious_violence: bool) -> str:
     return "a serious violence incident" if serious_violence else "not a serious violence incident"
 
 
-def _refuse_if_categorised_meanwhile(incident, seen: int | None) -> None:
-    """Refuse a categorisation decided from a page that showed another as current than the one now."""
+def _refuse_if_not_the_one_seen(incident, seen: int | None, *, current_of, said) -> None:
+    """Refuse a change made from a page that showed another record as current (by id, 0 for none) than the
+    one ``current_of(incident)`` reads now (a categorisation, a lead): EditConflict with ``said(current)``,
+    and the id now as its revision, which the refused page carries so that sent again it goes through.
+    ``seen`` None compares nothing."""
     if seen is None:
         return
-    current = current_categorisation(incident)
-    if (current.pk if current else 0) == seen:
-        return
-    if current is None:
-        raise EditConflict(
-            f"The categorisation of {incident.reference} was changed meanwhile: none is recorded now.",
-            current_revision=0,
+    current = current_of(incident)
+    if (current.pk if current else 0) != seen:
+        raise EditConflict(said(current), current_revision=current.pk if current else 0)
+
+
+def _refuse_if_categorised_meanwhile(incident, seen: int | None) -> None:
+    """Refuse a categorisation decided from a page that showed another as current than the one now."""
+
+    def said(current) -> str:
+        if current is None:
+            return f"The categorisation of {incident.reference} was changed meanwhile: none is recorded now."
+        who = current.decided_by.full_name if current.decided_by else "Someone else"
+        return (
+            f"{who} categorised {incident.reference} meanwhile, as {_verdict(current.serious_violence)}. "
+            f"Their reason: {current.rationale}"
         )
-    who = current.decided_by.full_name if current.decided_by else "Someone else"
-    raise EditConflict(
-        f"{who} categorised {incident.reference} meanwhile, as "
-        f"{_verdict(current.serious_violence)}. Their reason: {current.rationale}",
-        current_revision=current.pk,
-    )
+
+    _refuse_if_not_the_one_seen(incident, seen, current_of=current_categorisation, said=said)
 
 
 @transaction.atomic
-def assign_lead(*, incident, organisation, officer, by, handover_note="", request=None) -> LeadAssignment:
+def assign_lead(
+    *, incident, organisation, officer, by, handover_note="", lead_seen: int | None = None, request=None
+) -> LeadAssignment:
     """Name the lead organisation and officer; a later assignment is a handover and keeps the history.
 
     The officer must work for the lead organisation and may not be a viewer (who cannot act on it). The
     actions given to the lead because their organisation is not taking part go to the new lead.
+    ``lead_seen`` is the id of the lead assignment the page showed as current (0: none): a lead a colleague
+    named since is refused (EditConflict, naming them), so nobody hands over from a lead they never saw. None
+    compares nothing (the app naming the lead itself: the alerts' "I will lead").
     """
     # First: the actions waiting for a partner move to the new lead (locks.py).
     refuse_if_closed_meanwhile(incident)
+    # Read under the incident's lock, which every lead named takes first.
+    _refuse_if_lead_named_meanwhile(incident, lead_seen)
     membership = access.memberships_of(officer).get(incident.partnership_id)
     if membership is None or membership.organisation_id != organisation.pk:
         raise DomainError(
@@ -380,6 +394,16 @@ def assign_lead(*, incident, organisation, officer, by, handover_note="", reques
     # Apps above this one act on a lead named (the alerts app's launch protocol), in this transaction.
     lead_named.send(sender=LeadAssignment, incident=incident, lead=lead, by=by, request=request)
     return lead
+
+
+def _refuse_if_lead_named_meanwhile(incident, seen: int | None) -> None:
+    """Refuse a lead named from a page that showed another lead as current than the one now."""
+
+    def said(current) -> str:
+        now = f"it is now {current.officer} ({current.organisation})" if current else "no lead is named now"
+        return f"Someone else named the lead of {incident.reference} meanwhile: {now}."
+
+    _refuse_if_not_the_one_seen(incident, seen, current_of=current_lead, said=said)
 
 
 @transaction.atomic

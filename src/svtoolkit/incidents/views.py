@@ -172,9 +172,14 @@ def categorise(request, incident_id):
 @access.requires(access.can_manage_incident)
 def lead(request, incident_id):
     shown = selectors.incident_for_request(request, incident_id)
+    lead_now = selectors.current_lead(shown)
     return form_page(
         request,
-        forms.LeadForm(request.POST or None, partnership=request.partnership),
+        forms.LeadForm(
+            request.POST or None,
+            initial={"revision": lead_now.pk if lead_now else 0},
+            partnership=request.partnership,
+        ),
         save=lambda data: services.assign_lead(incident=shown, by=request.user, request=request, **data),
         success="The lead was recorded.",
         done=incident_url(shown, "lead"),
@@ -183,6 +188,7 @@ def lead(request, incident_id):
             "incident": shown,
             "history": shown.leads.select_related("organisation", "officer", "assigned_by"),
         },
+        thing=None,  # the service's conflict message names the lead now
     )
 
 
