@@ -65,6 +65,28 @@ def test_an_action_is_given_only_to_an_organisation_of_the_partnership(api_as, i
     assert "owner_organisation" in response.json()
 
 
+def test_an_action_is_given_only_to_an_organisation_taking_part(api_as, incident, action, demo):
+    """The defect: the API gave an action to an organisation not taking part in the incident when no person
+    was named. Now a 400 on ``owner_organisation``, adding it and changing its owner alike."""
+    hospital = demo.organisations.get(kind="health_hospital")
+    due = (timezone.now() + timedelta(hours=6)).isoformat()
+    api = api_as("responder")
+    added = api.post(
+        url(incident, "actions"),
+        {"title": "Visit the ward", "due_at": due, "owner_organisation": hospital.pk},
+        format="json",
+    )
+    changed = api.patch(
+        url(incident, "actions", action),
+        {"owner_organisation": hospital.pk, "owner": None, "revision": action.revision},
+        format="json",
+    )
+    for response in (added, changed):
+        assert response.status_code == 400
+        assert "add it as a partner first" in response.json()["owner_organisation"][0]
+    assert not PlanAction.objects.filter(owner_organisation=hospital).exists()
+
+
 @pytest.mark.parametrize(
     "role, status", [("responder", 200), ("police", 200), ("viewer", 403), ("health", 404)]
 )

@@ -26,7 +26,9 @@ def test_saving_again_after_a_conflict_keeps_a_colleagues_new_action_owner(clien
     url = reverse("incidents:action", args=[incident.pk, action.pk])
     client = client_for("responder")
     typed = form_on(client.get(url), having="revision")
-    council = demo.organisations.exclude(pk=action.owner_organisation_id).first()
+    # An organisation taking part: only those may own the incident's actions.
+    taking_part = incident.participations.exclude(organisation=action.owner_organisation_id)
+    council = taking_part.first().organisation
     incident_services.update_action(
         action=action, by=demo_users["coordinator"], expected_revision=action.revision, status=action.status,
         owner_organisation=council, owner=None, not_needed_reason="", note="", request=None,

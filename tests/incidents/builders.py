@@ -112,10 +112,17 @@ def demo_incident(demo, demo_users):
     return incident, action
 
 
-def action_due(incident, by, due_at, title="Visit the family"):
-    """An action added by hand to ``incident``'s plan, due at ``due_at``, with no owner."""
+def action_due(incident, by, due_at, title="Visit the family", owner_organisation=None):
+    """An action added by hand to ``incident``'s plan, due at ``due_at``, with no owner (or
+    ``owner_organisation`` and no person)."""
     return services.add_action(
-        incident=incident, by=by, title=title, guidance="", owner_organisation=None, owner=None, due_at=due_at
+        incident=incident,
+        by=by,
+        title=title,
+        guidance="",
+        owner_organisation=owner_organisation,
+        owner=None,
+        due_at=due_at,
     )
 
 

@@ -16,7 +16,12 @@ from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Pa
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.reports.selectors import actions_by_organisation
 from tests.factories import MembershipFactory
-from tests.incidents.builders import demo_incident, left_the_partnership, updated_together
+from tests.incidents.builders import (
+    action_due,
+    demo_incident,
+    left_the_partnership,
+    updated_together,
+)
 from tests.incidents.test_services import categorise
 
 pytestmark = pytest.mark.django_db
@@ -203,6 +208,7 @@ def test_several_actions_are_completed_or_reassigned_at_once_with_one_note(demo,
     incident = reported_late(demo, responder)
     services.draw_plan(incident=incident, by=responder)
     police = demo.organisations.get(name=POLICE)
+    services.add_participant(incident=incident, organisation=police, contact=None, by=responder)
     chosen = list(incident.actions.filter(status=ActionStatus.TO_DO).order_by("pk")[:3])
     updated_together(incident, chosen, by=responder, owner_organisation=police, note="Police lead these.")
     assert {a.owner_organisation for a in incident.actions.filter(pk__in=[a.pk for a in chosen])} == {police}
@@ -255,6 +261,45 @@ def test_a_partner_whose_organisation_is_not_taking_part_cannot_own_an_action_th
         updated_together(
             incident, [action], by=demo_users["responder"], owner_organisation=hospital, owner=nurse
         )
-    assert refused.value.field == "owner"
+    # Their organisation not taking part is what refuses it, and what to do about it is said there.
+    assert refused.value.field == "owner_organisation"
+    assert "add it as a partner first" in refused.value.message
     action.refresh_from_db()
     assert action.owner is None
+
+
+def test_an_action_is_not_given_to_an_organisation_not_taking_part_even_with_no_person_named(
+    demo, demo_users
+):
+    """The defect: with no person named, an action could be given (by hand, on its page, in bulk) to an
+    organisation not taking part in the incident, whose members could not see it and whose single point of
+    contact would be chased about an incident it is not working on. Refused on the organisation, saying to
+    add it as a partner first; once it takes part, it may own the action."""
+    incident, action = demo_incident(demo, demo_users)
+    hospital = demo.organisations.get(kind="health_hospital")
+    responder = demo_users["responder"]
+    refusal = f"{hospital} is not taking part in this incident, so cannot own its actions: add it as"
+    gives = {
+        "by hand": lambda: action_due(
+            incident, responder, timezone.now() + timedelta(hours=6), "Visit the ward", hospital
+        ),
+        "on its page": lambda: services.update_action(
+            action=action,
+            by=responder,
+            expected_revision=action.revision,
+            status=action.status,
+            owner_organisation=hospital,
+            owner=None,
+            not_needed_reason="",
+            note="",
+        ),
+        "in bulk": lambda: updated_together(incident, [action], by=responder, owner_organisation=hospital),
+    }
+    for how, give in gives.items():
+        with pytest.raises(DomainError) as refused:
+            give()
+        assert refused.value.field == "owner_organisation" and refusal in refused.value.message, how
+    action.refresh_from_db()
+    assert action.owner_organisation != hospital and not incident.actions.filter(title="Visit the ward")
+    services.add_participant(incident=incident, organisation=hospital, contact=None, by=responder)
+    assert updated_together(incident, [action], by=responder, owner_organisation=hospital) == 1

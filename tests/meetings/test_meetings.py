@@ -438,21 +438,30 @@ def test_an_outcome_takes_no_more_than_the_two_decisions_and_three_actions_it_of
     assert incident.actions.filter(title__startswith="Action ").count() == 3
 
 
+def outcome_with_actions(rows: dict) -> dict:
+    """A meeting's outcome form as sent with no decision and the action ``rows`` filled in."""
+    return {
+        "minutes": "Met.",
+        "decision-TOTAL_FORMS": "2",
+        "decision-INITIAL_FORMS": "0",
+        "action-TOTAL_FORMS": "3",
+        "action-INITIAL_FORMS": "0",
+        **rows,
+    }
+
+
 def test_an_action_row_due_before_the_incident_is_refused_on_its_own_row(
     client_for, incident, demo, demo_users
 ):
     """The defect: the service's refusal was shown above the form, linked to nothing, naming no row."""
     meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
     too_early = timezone.localtime(incident.occurred_at - timedelta(days=2))
-    data = {
-        "minutes": "Met.",
-        "decision-TOTAL_FORMS": "2",
-        "decision-INITIAL_FORMS": "0",
-        "action-TOTAL_FORMS": "3",
-        "action-INITIAL_FORMS": "0",
-        "action-1-title": "Call the family liaison officer",
-        "action-1-due_at": f"{too_early:%Y-%m-%d %H:%M}",
-    }
+    data = outcome_with_actions(
+        {
+            "action-1-title": "Call the family liaison officer",
+            "action-1-due_at": f"{too_early:%Y-%m-%d %H:%M}",
+        }
+    )
     response = client_for("responder").post(reverse("meetings:outcome", args=[incident.pk, meeting.pk]), data)
     content = response.content.decode()
     assert 'href="#id_action-1-due_at' in content
@@ -463,6 +472,28 @@ def test_an_action_row_due_before_the_incident_is_refused_on_its_own_row(
         meeting.status == MeetingStatus.PLANNED
         and not incident.actions.filter(title__startswith="Call").exists()
     )
+
+
+def test_an_action_row_given_to_an_organisation_not_taking_part_is_refused_on_its_own_row(
+    client_for, incident, demo, demo_users
+):
+    """The defect: a meeting's action could be given to an organisation not taking part in the incident,
+    whose members could not see it. Refused on its row, saying to add it as a partner first."""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    hospital = demo.organisations.get(kind="health_hospital")
+    due = timezone.localtime(timezone.now() + timedelta(days=1))
+    data = outcome_with_actions(
+        {
+            "action-0-title": "Visit the ward",
+            "action-0-owner_organisation": str(hospital.pk),
+            "action-0-due_at": f"{due:%Y-%m-%d %H:%M}",
+        }
+    )
+    response = client_for("responder").post(reverse("meetings:outcome", args=[incident.pk, meeting.pk]), data)
+    content = response.content.decode()
+    assert 'href="#id_action-0-owner_organisation' in content and "add it as a partner first" in content
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED and not incident.actions.filter(title="Visit the ward")
 
 
 def test_a_closed_incident_offers_no_meeting_to_schedule(client_for, incident, demo_users):

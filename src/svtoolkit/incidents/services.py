@@ -970,7 +970,18 @@ def _pk(instance):
 def check_owner(*, incident, owner_organisation, owner) -> None:
     """An action's owner must be able to edit it: not a viewer, not someone outside the partnerships working
     the incident (its own and those it is shared with), and a partner only for their own organisation's
-    actions, once it takes part (before, they cannot see the incident)."""
+    actions, once it takes part (before, they cannot see the incident). An owning organisation, with or
+    without a person named, must take part: its members could not see the action otherwise, nor should its
+    single point of contact be chased about an incident it is not working on."""
+    if (
+        owner_organisation is not None
+        and not incident.participations.filter(organisation=owner_organisation).exists()
+    ):
+        raise DomainError(
+            f"{owner_organisation} is not taking part in this incident, so cannot own its actions: add it as "
+            "a partner first.",
+            field="owner_organisation",
+        )
     if owner is None:
         return
     candidate = PlanAction(incident=incident, owner_organisation=owner_organisation)
@@ -1019,8 +1030,9 @@ def update_actions(
         raise DomainError("Selected actions can be marked done, in progress or to do.", field="status")
     if owner is not None and owner_organisation is None:
         raise DomainError("Choose the organisation the new owner works for.", field="owner_organisation")
-    check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     refuse_if_closed_meanwhile(incident)  # first, before the actions (locks.py)
+    # Under the incident's lock, which a partner stopping taking part takes too.
+    check_owner(incident=incident, owner_organisation=owner_organisation, owner=owner)
     chosen = list(
         # Lock the actions only: PostgreSQL refuses FOR UPDATE on the nullable side of the owners' outer join.
         incident.actions.select_for_update(of=("self",))

@@ -18,7 +18,7 @@ from svtoolkit.core.forms import (
     shown_by_service,
     text_field,
 )
-from svtoolkit.incidents.services import check_action_due
+from svtoolkit.incidents.services import check_action_due, check_owner
 from svtoolkit.meetings import services
 from svtoolkit.meetings.models import MeetingKind
 from svtoolkit.partnerships.selectors import active_organisations
@@ -135,9 +135,14 @@ class ActionRowForm(PartnershipChoices, forms.Form):
         if cleaned.get("title") and not cleaned.get("due_at") and "due_at" not in self.errors:
             self.add_error("due_at", "Enter when the action is due")
         if cleaned.get("title"):
-            # The service's rule, shown on this row (a refusal from the service names no row).
+            # The service's rules, shown on this row (a refusal from the service names no row).
             shown_by_service(
                 self, partial(check_action_due, incident=self.incident), due_at=cleaned.get("due_at")
+            )
+            shown_by_service(
+                self,
+                partial(check_owner, incident=self.incident, owner=None),
+                owner_organisation=cleaned.get("owner_organisation"),
             )
         return cleaned
 
