@@ -12,14 +12,16 @@ from svtoolkit.accounts.models import Role
 from svtoolkit.communications import services as communications_services
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Participation
+from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Participation, PlanAction
 from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.reports.selectors import actions_by_organisation
 from tests.factories import MembershipFactory
 from tests.incidents.builders import (
     action_due,
+    answering,
     demo_incident,
     left_the_partnership,
+    mark_action,
     updated_together,
 )
 from tests.incidents.test_services import categorise
@@ -165,6 +167,46 @@ def test_what_the_app_records_ticks_its_actions_off_with_a_link(demo, demo_users
         updates_owner=None,
     )
     assert incident.actions.get(item__key="comms-lead-agency").status == ActionStatus.DONE
+
+
+def test_an_action_done_by_a_record_then_reopened_or_done_by_hand_no_longer_links_to_the_record(
+    demo, demo_users
+):
+    """The defect: an action the app marked done by a record (the categorisation), moved back to open by hand
+    (on its page or in bulk), kept its "Done by the record" link, and kept it when marked done by hand
+    after. Now the link goes whenever it leaves done, and a hand-made done links to no record; saved again
+    while done, it keeps its link."""
+    responder = demo_users["responder"]
+    incident, action = demo_incident(demo, demo_users)
+    answering(action, services.CompletingEvent.CATEGORISED, by=demo_users["coordinator"])
+    incident.refresh_from_db()
+    link = reverse("incidents:categorise", args=[incident.pk])
+
+    def done_by_the_record():
+        categorise(incident, responder)
+        action.refresh_from_db()
+        assert (action.status, action.completed_record) == (ActionStatus.DONE, link)
+
+    done_by_the_record()
+    mark_action(action, ActionStatus.DONE, by=responder, note="Checked")
+    action.refresh_from_db()
+    assert action.completed_record == link, "saved again while done, it keeps its link"
+    mark_action(action, ActionStatus.TO_DO, by=responder, note="Not really done yet")
+    action.refresh_from_db()
+    assert (action.status, action.completed_record) == (ActionStatus.TO_DO, "")
+    PlanAction.objects.filter(pk=action.pk).update(completed_record=link)  # as left before the fix
+    action.refresh_from_db()
+    mark_action(action, ActionStatus.DONE, by=responder)
+    action.refresh_from_db()
+    assert (action.status, action.completed_record) == (ActionStatus.DONE, ""), "done by hand, no record"
+    mark_action(action, ActionStatus.TO_DO, by=responder)
+    done_by_the_record()
+    mark_action(action, ActionStatus.IN_PROGRESS, by=responder)
+    action.refresh_from_db()
+    PlanAction.objects.filter(pk=action.pk).update(completed_record=link)  # as left before the fix
+    updated_together(incident, [action], by=responder, status=ActionStatus.DONE)
+    action.refresh_from_db()
+    assert (action.status, action.completed_record) == (ActionStatus.DONE, ""), "done in bulk, no record"
 
 
 def test_a_lead_officer_belongs_to_the_lead_organisation(demo, demo_users):

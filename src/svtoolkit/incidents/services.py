@@ -927,6 +927,9 @@ def update_action(
         "not_needed_reason": not_needed_reason.strip() if status == ActionStatus.NOT_NEEDED else "",
         # Done keeps the time it was first done; leaving done clears it.
         "completed_at": (action.completed_at or timezone.now()) if status == ActionStatus.DONE else None,
+        # The record that did it stays only while it stays done: moved back to open, or marked done by hand,
+        # no record did it.
+        "completed_record": action.completed_record if status == before[0] == ActionStatus.DONE else "",
     }
     save_if_unchanged(
         PlanAction,
@@ -1056,7 +1059,8 @@ def update_actions(
     for action in chosen:
         changes = {}
         if status:
-            changes |= {"status": status, "not_needed_reason": ""}
+            # Open, no record did it; marked done by hand, none did either (update_action).
+            changes |= {"status": status, "not_needed_reason": "", "completed_record": ""}
             changes["completed_at"] = (action.completed_at or now) if status == ActionStatus.DONE else None
         if owner_organisation is not None:
             changes |= {"owner_organisation": owner_organisation, "owner": owner, "owner_reason": ""}
