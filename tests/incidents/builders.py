@@ -9,7 +9,7 @@ from django.utils import timezone
 from svtoolkit.accounts.services import remove_member
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
-from svtoolkit.incidents.models import Incident, PlanAction
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, ActionStatus, Incident, PlanAction
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.strands import services as strands_services
 from svtoolkit.playbooks import services as playbook_services
@@ -165,6 +165,14 @@ def given_to(action, owner, demo_users):
         note="",
     )
     return owner
+
+
+def set_aside_as_listed(incident, *, by, reason, status=ActionStatus.NOT_NEEDED):
+    """``by`` sets every open action of ``incident`` aside, as the close page lists them (their revisions)."""
+    listed = incident.actions.filter(status__in=OPEN_ACTION_STATUSES).values_list("pk", "revision")
+    return services.set_aside_open_actions(
+        incident=incident, by=by, status=status, reason=reason, expected_revisions=dict(listed)
+    )
 
 
 def moved_to(incident, *statuses, by):

@@ -25,6 +25,7 @@ from tests.incidents.builders import (
     correct_record,
     moved_to,
     recorded_incident,
+    set_aside_as_listed,
     updated_together,
 )
 from tests.meetings.builders import demo_meeting, held
@@ -106,9 +107,7 @@ def test_correcting_the_types_and_the_time_moves_the_incident(demo, responder):
 def test_closing_and_reopening_moves_the_count_still_open(demo, responder):
     incident = recorded_incident(demo, responder)
     moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
-    services.set_aside_open_actions(
-        incident=incident, by=responder, status=ActionStatus.NOT_NEEDED, reason="Closing the test."
-    )
+    set_aside_as_listed(incident, by=responder, reason="Closing the test.")
     before = northbridge(demo)
     services.close(incident=incident, by=responder)
     assert northbridge(demo)["still_open"] == before["still_open"] - 1

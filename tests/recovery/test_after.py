@@ -932,11 +932,12 @@ def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for
     completed_review(incident, responder)
     url = reverse("recovery:close", args=[incident.pk])
     client = client_for("responder")
-    refused = client.post(url, {"step": "set_aside", "status": "not_needed", "reason": ""})
+    shown = form_on(client.get(url), having="reason")
+    refused = client.post(url, shown | {"status": "not_needed", "reason": ""})
     assert "Say why, or who the actions were handed over to" in refused.content.decode()
     assert incident.actions.get().status == ActionStatus.TO_DO
 
-    client.post(url, {"step": "set_aside", "status": "not_needed", "reason": "Superseded by the estate plan"})
+    client.post(url, shown | {"status": "not_needed", "reason": "Superseded by the estate plan"})
     assert incident.actions.get().not_needed_reason == "Superseded by the estate plan"
     assert incident.timeline.filter(
         text="1 open action marked not needed: Superseded by the estate plan"
@@ -944,6 +945,63 @@ def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for
     client.post(url)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED
+
+
+def test_an_action_added_or_changed_since_the_close_page_was_opened_is_not_set_aside_unseen(
+    client_for, incident, demo_users
+):
+    """The defect: "Mark every open action" was sent with nothing of what the page listed, so an action a
+    colleague added meanwhile (a threat reported tonight, say) was set aside with a reason written before it
+    existed. Now the page carries the actions it listed: one added or changed since refuses them all, named,
+    and the page then lists it, so sent again, knowingly, it goes through."""
+    responder = demo_users["responder"]
+    to_recovery(incident, responder)
+    listed = incident.actions.get()
+    url = reverse("recovery:close", args=[incident.pk])
+    client = client_for("responder")
+    opened = form_on(client.get(url), having="reason")
+    added = incident_services.add_action(
+        incident=incident,
+        by=demo_users["coordinator"],
+        title="Visit the family again after the threat reported tonight",
+        guidance="",
+        owner_organisation=None,
+        owner=None,
+        due_at=timezone.now() + timedelta(hours=2),
+    )
+    typed = {"status": "not_needed", "reason": "Covered by the estate plan"}
+    refused = client.post(url, opened | typed)
+
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page
+    assert "Visit the family again after the threat reported tonight" in page
+    assert "Covered by the estate plan" in page  # what was typed is kept
+    assert set(incident.actions.values_list("status", flat=True)) == {ActionStatus.TO_DO}
+    client.post(url, form_on(refused, having="reason"))
+    assert set(incident.actions.values_list("status", flat=True)) == {ActionStatus.NOT_NEEDED}
+    assert {listed.pk, added.pk} == set(incident.actions.values_list("pk", flat=True))
+
+
+def test_actions_are_not_set_aside_on_an_incident_moved_back_to_responding_since_it_was_read(
+    incident, demo_users
+):
+    """The defect: the incident's status was read from the page's copy, not under its lock, so the open
+    actions of an incident a colleague had just moved back to responding (a retaliation attack) were set
+    aside."""
+    to_recovery(incident, demo_users["responder"])
+    as_the_page_found_it = Incident.objects.get(pk=incident.pk)
+    moved_to(incident, IncidentStatus.RESPONDING, by=demo_users["coordinator"])
+    action = incident.actions.get()
+    with pytest.raises(DomainError, match="only when the incident is in recovery"):
+        incident_services.set_aside_open_actions(
+            incident=as_the_page_found_it,
+            by=demo_users["responder"],
+            status="not_needed",
+            reason="Done with",
+            expected_revisions={action.pk: action.revision},
+        )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.TO_DO
 
 
 def test_actions_are_set_aside_together_only_in_recovery(client_for, incident):

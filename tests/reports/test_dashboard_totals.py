@@ -14,7 +14,13 @@ from svtoolkit.incidents.models import ActionStatus, DashboardTally, IncidentSta
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.playbooks import services as playbook_services
 from tests.factories import IncidentFactory, IncidentShareFactory, PlanActionFactory
-from tests.incidents.builders import categorise, moved_to, recorded_incident, updated_together
+from tests.incidents.builders import (
+    categorise,
+    moved_to,
+    recorded_incident,
+    set_aside_as_listed,
+    updated_together,
+)
 from tests.meetings.builders import demo_meeting, held
 
 pytestmark = pytest.mark.django_db
@@ -172,9 +178,7 @@ def test_setting_open_actions_aside_takes_them_out_on_the_next_request(shown, de
     action_due(incident, responder, timezone.now() - timedelta(days=75))
     moved_to(incident, IncidentStatus.RESPONDING, IncidentStatus.RECOVERY, by=responder)
     before = shown()
-    services.set_aside_open_actions(
-        incident=incident, by=responder, status=ActionStatus.NOT_NEEDED, reason="Handled by the police."
-    )
+    set_aside_as_listed(incident, by=responder, reason="Handled by the police.")
     after = shown()
     assert after["still_open"] == before["still_open"] - 1
     assert tallies.differences() == []

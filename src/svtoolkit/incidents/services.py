@@ -1201,13 +1201,15 @@ def change_status(*, incident, by, status, status_seen, request=None) -> Inciden
 
 
 @transaction.atomic
-def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -> int:
+def set_aside_open_actions(
+    *, incident, by, status, reason: str, expected_revisions: dict, request=None
+) -> int:
     """Mark every action still open not needed, or handed over, for one reason: the last step before closing.
 
-    Returns how many actions were set aside.
+    ``expected_revisions`` is what the page listed, each open action's revision by id: one added or changed
+    since refuses them all (EditConflict, naming them), so no action is set aside unseen. Returns how many
+    actions were set aside.
     """
-    if incident.status != IncidentStatus.RECOVERY:
-        raise DomainError("Actions are set aside together only when the incident is in recovery.")
     if status not in {ActionStatus.NOT_NEEDED, ActionStatus.HANDED_OVER}:
         raise DomainError("Open actions can be marked not needed or handed over.", field="status")
     if not reason.strip():
@@ -1218,7 +1220,19 @@ def set_aside_open_actions(*, incident, by, status, reason: str, request=None) -
             field="reason",
         )
     lock_incident(incident)  # first, before the actions (locks.py)
-    open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES)
+    # Read under the lock: a colleague may have moved it back to responding since the page read it.
+    if Incident.objects.values_list("status", flat=True).get(pk=incident.pk) != IncidentStatus.RECOVERY:
+        raise DomainError("Actions are set aside together only when the incident is in recovery.")
+    open_actions = incident.actions.select_for_update().filter(status__in=OPEN_ACTION_STATUSES).order_by("pk")
+    refuse_if_any_changed(
+        list(open_actions),
+        expected_revisions=expected_revisions,
+        conflict_message=lambda changed: (
+            f"Someone else added or changed {pluralize(len(changed), 'this action,these actions')} since the "
+            f"page was opened, so none was set aside: {_titles(changed)}. Check the list below, then send it "
+            "again."
+        ),
+    )
     count = update_and_move_revision(
         open_actions,
         status=status,

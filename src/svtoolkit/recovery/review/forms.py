@@ -7,8 +7,10 @@ from svtoolkit.core.datetimes import date_field
 from svtoolkit.core.forms import (
     PartnershipChoices,
     RevisionChecked,
+    ShownRecords,
     choice_field,
     model_choice_field,
+    record_id_in,
     text_field,
 )
 from svtoolkit.partnerships.selectors import active_organisations
@@ -132,7 +134,10 @@ class LessonDecisionForm(forms.Form):
         return cleaned
 
 
-class SetAsideActionsForm(forms.Form):
+class SetAsideActionsForm(ShownRecords, forms.Form):
+    """Every open action set aside at once, as the close page lists them: the page carries each one's revision
+    (``shown``), so that the service refuses when one was added or changed since."""
+
     status = choice_field(
         "Mark every open action",
         [("not_needed", "Not needed"), ("handed_over", "Handed over")],
@@ -145,6 +150,21 @@ class SetAsideActionsForm(forms.Form):
         missing="Say why, or who the actions were handed over to",
         max_length=limits.SHORT_TEXT,
     )
+
+    def __init__(self, *args, open_actions, **kwargs):
+        self.open_actions = open_actions
+        super().__init__(*args, **kwargs)
+
+    def stored_now(self) -> dict:
+        """Each open action listed, by id, with its revision."""
+        return dict(self.open_actions.values_list("pk", "revision"))
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["expected_revisions"] = {
+            record_id_in(pk): revision for pk, revision in self.shown.items() if record_id_in(pk) is not None
+        }
+        return cleaned
 
 
 class ReopenForm(forms.Form):

@@ -291,9 +291,14 @@ def close_incident(*, incident, by, request=None):
     return incident_services.close(incident=incident, by=by, request=request)
 
 
-def set_aside_open_actions(*, incident, by, status, reason, request=None) -> int:
+def set_aside_open_actions(*, incident, by, status, reason, expected_revisions, request=None) -> int:
     return incident_services.set_aside_open_actions(
-        incident=incident, by=by, status=status, reason=reason, request=request
+        incident=incident,
+        by=by,
+        status=status,
+        reason=reason,
+        expected_revisions=expected_revisions,
+        request=request,
     )
 
 

@@ -263,7 +263,9 @@ def lesson(request, lesson_id):
 def close(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_close_incident)
     setting_aside = request.method == "POST" and request.POST.get("step") == "set_aside"
-    form = forms.SetAsideActionsForm(request.POST if setting_aside else None)
+    form = forms.SetAsideActionsForm(
+        request.POST if setting_aside else None, open_actions=selectors.open_actions_of(shown)
+    )
     if setting_aside and form.is_valid():
         with errors_shown_on(form):
             count = services.set_aside_open_actions(
