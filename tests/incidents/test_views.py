@@ -1,3 +1,4 @@
+import html
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,14 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.models import Change
 from svtoolkit.incidents import selectors, services
-from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus, PlanAction
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Incident,
+    IncidentStatus,
+    PlanAction,
+    TimelineEntry,
+    TimelineKind,
+)
 from svtoolkit.partnerships.models import Contact
 from tests.factories import IncidentFactory
 from tests.incidents.builders import (
@@ -529,6 +537,118 @@ def test_incident_list_filter_is_kept_across_pages_and_a_bad_cursor_gives_the_fi
         response = client.get(reverse("incidents:list"), {"older_than": bad, "newer_than": bad})
         assert response.status_code == 200
         assert response.context["page"].items[0].title == "Incident number 1"
+
+
+def long_timeline(incident, demo_users, count: int) -> list[str]:
+    """Adds `count` changes and updates by several authors, pairs at one moment (so the id breaks ties), all
+    after what the incident already has; returns the timeline's texts, newest first."""
+    authors = list(demo_users.values())
+    started = incident.timeline.order_by("-at").first().at
+    entries = TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            incident=incident,
+            by=authors[number % len(authors)],
+            kind=TimelineKind.CHANGE if number % 3 else TimelineKind.UPDATE,
+            text=f"Entry number {number}",
+        )
+        for number in range(count)
+    )
+    for number, entry in enumerate(entries):
+        entry.at = started + timedelta(minutes=1 + number // 2)
+    TimelineEntry.objects.bulk_update(entries, ["at"])
+    return list(incident.timeline.order_by("-at", "-id").values_list("text", flat=True))
+
+
+def older_link(content: str, rel: str = "next") -> str | None:
+    """The address the timeline page's "Older" link (or "Newer", `rel` "prev") opens, as a person without
+    JavaScript follows it."""
+    found = re.search(rf'href="(\?[^"]*)" rel="{rel}"', content)
+    return html.unescape(found.group(1)) if found else None
+
+
+def entries_on(content: str) -> list[str]:
+    """The texts of the timeline entries a page shows, in its order."""
+    return [html.unescape(text) for text in re.findall(r'moj-timeline__description">([^<]*)</div>', content)]
+
+
+def test_the_timeline_of_a_long_running_incident_reaches_its_first_entry_through_its_older_links(
+    client_for, incident_and_action, demo_users
+):
+    """The defect: the timeline page showed the latest 500 entries and nothing else, with no older page and no
+    word that more existed: on a long-running incident its first hours ("Incident recorded") were lost from
+    the page, and the kind filter had the same cut-off."""
+    incident, _ = incident_and_action
+    everything = long_timeline(incident, demo_users, count=520)
+    assert everything[-1].startswith("Incident recorded")
+    client = client_for("responder")
+    url = reverse("incidents:timeline", args=[incident.pk])
+    pages, address = [], ""
+    while address is not None:
+        content = client.get(url + address).content.decode()
+        pages.append(entries_on(content))
+        address = older_link(content)
+    assert sum(pages, []) == everything, "every entry once, newest first, down to the first"
+    assert len(pages) > 1
+    assert entries_on(client.get(url + older_link(content, rel="prev")).content.decode()) == pages[-2]
+
+    changes = list(
+        incident.timeline.filter(kind="change").order_by("-at", "-id").values_list("text", flat=True)
+    )
+    seen, address = [], "?kind=change"
+    while address is not None:
+        assert address.startswith("?kind=change"), "the filter is kept across pages"
+        content = client.get(url + address).content.decode()
+        seen += entries_on(content)
+        address = older_link(content)
+    assert seen == changes and seen[-1].startswith("Incident recorded")
+
+
+def test_a_timeline_page_costs_the_same_queries_however_long_the_timeline(
+    client_for, incident_and_action, demo_users
+):
+    """The defect: the timeline showed only its latest 500 entries; paged, each page must still read its
+    entries and their authors in the same few queries, however many entries (and authors) there are."""
+    incident, _ = incident_and_action
+    client = client_for("responder")
+    url = reverse("incidents:timeline", args=[incident.pk])
+
+    def queries_of_first_and_second_page() -> list[int]:
+        counts = []
+        second = older_link(client.get(url).content.decode())
+        assert second, "the page offers the older entries"
+        for address in ["", second]:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url + address).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    long_timeline(incident, demo_users, count=250)
+    before = queries_of_first_and_second_page()
+    long_timeline(incident, demo_users, count=500)
+    assert queries_of_first_and_second_page() == before
+
+
+def test_a_timeline_address_with_an_odd_page_gives_its_first_page(
+    client_for, incident_and_action, demo_users
+):
+    """The defect: the timeline had no pages; the page it now takes from its address is never an error."""
+    incident, _ = incident_and_action
+    newest = long_timeline(incident, demo_users, count=150)[0]
+    client = client_for("responder")
+    url = reverse("incidents:timeline", args=[incident.pk])
+    for bad in [
+        "x",
+        "1-2-3",
+        "99999999999999999999999999-1",
+        "9999999999999999-99999999999999999999999",
+        "-1--1",
+        "",
+    ]:
+        for kind in ["", "change", "nonsense"]:
+            response = client.get(url, {"older_than": bad, "newer_than": bad, "kind": kind})
+            assert response.status_code == 200
+            if kind != "change":
+                assert entries_on(response.content.decode())[0] == newest
 
 
 def test_incident_list_filter_panel_shows_a_tag_per_filter_that_removes_just_that_one(client_for, demo):

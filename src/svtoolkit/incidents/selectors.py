@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from svtoolkit import access
 from svtoolkit.accounts.models import Membership, Role, User
-from svtoolkit.core.pagination import newest_first_page
+from svtoolkit.core.pagination import KeysetPage, newest_first_page
 from svtoolkit.incidents.deadlines import deadlines_for
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -632,9 +632,25 @@ def action_in(incident, action_id) -> PlanAction:
     return get_object_or_404(actions_in(incident), pk=action_id)
 
 
+# How many timeline entries a page of the timeline shows; older ones are on the pages after it.
+TIMELINE_ENTRIES_PER_PAGE = 100
+
+
 def timeline(incident, *, kind: str = "") -> QuerySet[TimelineEntry]:
     entries = incident.timeline.select_related("by", "action").order_by("-at", "-id")
     return entries.filter(kind=kind) if kind else entries
+
+
+def timeline_page(incident, *, kind: str = "", older_than: str = "", newer_than: str = "") -> KeysetPage:
+    """One page of the incident's timeline (only entries of ``kind`` when given), newest first, with their
+    authors: the page after or before a cursor, so its first entry is reached however long it grows."""
+    return newest_first_page(
+        timeline(incident, kind=kind),
+        field="at",
+        size=TIMELINE_ENTRIES_PER_PAGE,
+        older_than=older_than,
+        newer_than=newer_than,
+    )
 
 
 # The times recorded of what was done about an incident, each with how a message names it (and which of its

@@ -1,5 +1,7 @@
 """Incident pages. Thin: incidents are found through the access rules; every change goes through services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -484,8 +486,15 @@ def timeline(request, shown):
     kind = request.GET.get("kind", "")
     if kind not in TimelineKind.values:
         kind = ""
+    page = selectors.timeline_page(
+        shown,
+        kind=kind,
+        older_than=request.GET.get("older_than", ""),
+        newer_than=request.GET.get("newer_than", ""),
+    )
     return {
-        "entries": selectors.timeline(shown, kind=kind)[:500],
+        "page": page,
+        "query": urlencode({"kind": kind}) if kind else "",
         "kind": kind,
         "kinds": TimelineKind.choices,
     }
