@@ -152,18 +152,23 @@ def mark_action(action, status, *, by, note="", not_needed_reason=""):
     )
 
 
-def given_to(action, owner, demo_users):
-    """``action`` given to ``owner`` (its organisation kept) by the coordinator, through the service."""
-    services.update_action(
+def reassign(action, by, owner_organisation, owner):
+    """``by`` gives ``action`` to ``owner_organisation`` and ``owner`` through the service."""
+    return services.update_action(
         action=action,
-        by=demo_users["coordinator"],
+        by=by,
         expected_revision=action.revision,
         status=action.status,
-        owner_organisation=action.owner_organisation,
+        owner_organisation=owner_organisation,
         owner=owner,
         not_needed_reason="",
         note="",
     )
+
+
+def given_to(action, owner, demo_users):
+    """``action`` given to ``owner`` (its organisation kept) by the coordinator, through the service."""
+    reassign(action, demo_users["coordinator"], action.owner_organisation, owner)
     return owner
 
 

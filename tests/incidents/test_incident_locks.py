@@ -58,6 +58,7 @@ from tests.incidents.builders import (
     demo_school,
     mark_action,
     more_actions,
+    reassign,
     recorded_incident,
     updated_together,
 )
@@ -553,3 +554,45 @@ def test_a_records_list_saved_as_someone_is_taken_off_the_incidents_list_is_neve
     assert "error" not in removed
     assert person.need_to_know.exists(), "the record's list was left empty"
     assert "Someone else changed this record" in str(saved.get("error"))
+
+
+def test_an_action_given_to_a_partner_as_it_stops_taking_part_is_not_left_with_it(
+    demo, demo_users, monkeypatch
+):
+    """The defect: an action's own page gave it to a partner without waiting for the incident, while that
+    partner was being taken off it: the update checked the partner took part, the removal checked it owned no
+    open action, each before the other saved, and the action was left open with an organisation that could no
+    longer see the incident. Now a new owner is checked under the incident's lock, as the plan's bulk update
+    and the removal take it: the second to save sees the first."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    incident, action = demo_incident(demo, demo_users)
+    hospital = demo.organisations.get(kind="health_hospital")
+    services.add_participant(incident=incident, organisation=hospital, contact=None, by=responder)
+    paused = Paused(services.check_owner)  # the update, its new owner found taking part
+    monkeypatch.setattr(services, "check_owner", paused)
+
+    giving, given = in_thread(
+        lambda: reassign(
+            PlanAction.objects.select_related("incident__partnership").get(pk=action.pk),
+            coordinator,
+            hospital,
+            None,
+        )
+    )
+    try:
+        assert paused.reached.wait(WAIT)
+        stopping, stopped = in_thread(
+            lambda: services.stop_taking_part(
+                participation=incident.participations.get(organisation=hospital), by=coordinator
+            )
+        )
+        stopping.join(1)
+    finally:
+        paused.go.set()
+        giving.join(WAIT)
+        stopping.join(WAIT)
+    assert "error" not in given
+    action.refresh_from_db()
+    assert action.owner_organisation == hospital
+    assert incident.participations.filter(organisation=hospital).exists(), "left with a partner not in it"
+    assert "owns 1 open action" in str(stopped.get("error"))

@@ -22,6 +22,7 @@ from tests.incidents.builders import (
     demo_incident,
     left_the_partnership,
     mark_action,
+    reassign,
     updated_together,
 )
 from tests.incidents.test_services import categorise
@@ -217,19 +218,6 @@ def test_a_lead_officer_belongs_to_the_lead_organisation(demo, demo_users):
         services.assign_lead(incident=incident, organisation=police, officer=responder, by=responder)
     assert refused.value.field == "officer"
     assert not incident.leads.exists()
-
-
-def reassign(action, by, owner_organisation, owner):
-    return services.update_action(
-        action=action,
-        by=by,
-        expected_revision=action.revision,
-        status=action.status,
-        owner_organisation=owner_organisation,
-        owner=owner,
-        not_needed_reason="",
-        note="",
-    )
 
 
 def test_an_actions_owner_can_edit_it(demo, demo_users):

@@ -12,8 +12,9 @@ correction redraws the plan, which recounts), locks the incident first, before a
 recounts and later changes actions (a meeting's outcome adds an action, which recounts, then completes the
 meeting's action) holds the incident from its first recount. The exceptions lock one row alone and nothing
 of the incident after it, so the people working a major incident do not queue on its row: an open action
-moved between open statuses, given a note or a new owner (``update_action`` when no count moves), and one
-record's own need-to-know list changed (``change_person_need_to_know``).
+moved between open statuses or given a note (``update_action`` when no count moves and the owner stays), and
+one record's own need-to-know list changed (``change_person_need_to_know``). A new owner is checked under the
+incident's lock, which a partner stopping taking part takes too.
 """
 
 from svtoolkit.incidents.models import Incident

@@ -902,22 +902,25 @@ def update_action(
     *, action, by, expected_revision, status, owner_organisation, owner, not_needed_reason, note, request=None
 ) -> PlanAction:
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
-    if (_pk(owner_organisation), _pk(owner)) != (action.owner_organisation_id, action.owner_id):
+    new_owner = (_pk(owner_organisation), _pk(owner)) != (action.owner_organisation_id, action.owner_id)
+    before = (action.status, action.owner_organisation_id, action.owner_id)
+    # A change that moves a count recounts, and locks the incident (first, before the action: locks.py); so
+    # does a new owner, checked under the lock a partner stopping taking part takes too (else each would pass
+    # its check before the other saved, and the action be left with a partner that no longer sees the
+    # incident). The people working a major incident update its open actions (in progress, a note) many times
+    # a minute, and those changes take the action's row alone. They need not check the incident is still
+    # open: it cannot be closed while the action is open, and the revision saved below proves it is. An
+    # action done or set aside may belong to an incident closed since: it is checked under the lock.
+    moves_a_count = tallies.action_counted_as(before[0]) != tallies.action_counted_as(status)
+    if new_owner or moves_a_count or before[0] not in OPEN_ACTION_STATUSES:
+        refuse_if_closed_meanwhile(action.incident)
+    if new_owner:
         # Only a new owner is checked: one who has since left keeps the action until it is given to another.
         check_owner(incident=action.incident, owner_organisation=owner_organisation, owner=owner)
     if status == ActionStatus.NOT_NEEDED and not not_needed_reason.strip():
         raise DomainError("Say why the action is not needed.", field="not_needed_reason")
     if status == ActionStatus.HANDED_OVER and not note.strip():
         raise DomainError("Say who the action was handed over to.", field="note")
-    before = (action.status, action.owner_organisation_id, action.owner_id)
-    # Only a change that moves a count recounts, and locks the incident (first, before the action: locks.py):
-    # the people working a major incident update its open actions (in progress, a note, a new owner) many
-    # times a minute, and those changes take the action's row alone. They need not check the incident is
-    # still open: it cannot be closed while the action is open, and the revision saved below proves it is.
-    # An action done or set aside may belong to an incident closed since: it is checked under the lock.
-    moves_a_count = tallies.action_counted_as(before[0]) != tallies.action_counted_as(status)
-    if moves_a_count or before[0] not in OPEN_ACTION_STATUSES:
-        refuse_if_closed_meanwhile(action.incident)
     saved = {
         "status": status,
         "owner_organisation": owner_organisation,
