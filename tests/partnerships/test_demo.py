@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from svtoolkit.accounts.models import User
@@ -115,3 +115,28 @@ def test_if_empty_leaves_an_existing_database_alone(monkeypatch, capsys):
     User.objects.create_user("someone@example.org", "a long passphrase", full_name="Someone")
     call_command("seed_demo", "--if-empty")
     assert not Partnership.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("arguments", "accounts_already_there"),
+    [([], False), (["--if-empty"], True)],
+    ids=["empty-database", "demo-accounts-already-there"],
+)
+def test_seed_demo_is_refused_in_production_and_neither_seeds_nor_prints_a_password(
+    arguments, accounts_already_there, settings, monkeypatch
+):
+    """The defect: in production (SVTOOLKIT_ENV unset) seed_demo made the demo accounts, a coordinator among
+    them, with the password of the variable (or a generated one) and printed it into the service's journal."""
+    settings.PRODUCTION = True
+    published = "a password everyone has read in the README"
+    monkeypatch.setenv("SVTOOLKIT_DEMO_PASSWORD", published)
+    if accounts_already_there:
+        seed_demo_partnership(password=published)
+    rows = every_row()
+    out = StringIO()
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("seed_demo", *arguments, stdout=out)
+    assert every_row() == rows
+    assert out.getvalue() == ""
+    assert not (settings.VAR_DIR / "demo-password").exists()

@@ -1,7 +1,8 @@
 import os
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from svtoolkit.accounts.models import User
 from svtoolkit.core.demo import run_demo_seeders
@@ -27,6 +28,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, **options):
+        # Before anything is made or printed: the demo accounts (a coordinator among them) share a password
+        # that would be printed into the service's journal, and a published one when the variable is set.
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run in production mode: it makes demo accounts, a coordinator among"
+                " them, with one shared password that it prints. Use SVTOOLKIT_ENV=demo or dev, on a database"
+                " of its own."
+            )
         explicit = os.environ.get("SVTOOLKIT_DEMO_PASSWORD", "")
         if if_empty and User.objects.exists():
             self.stdout.write("The database already holds accounts; the demo partnership was not seeded.")
