@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from svtoolkit.accounts.models import User
 from svtoolkit.core.demo import run_demo_seeders
@@ -51,10 +52,17 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(f"Seeding the demo: {DEMO_PARTNERSHIP['name']}, stage by stage.")
         self.stdout.write("  partnership, directory and accounts...")
-        partnership = seed_demo_partnership(password=demo_password(explicit))
-        users = {person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS}
-        # Then what each app adds (the checklist, incidents, ...), registered in its AppConfig.
-        run_demo_seeders(partnership=partnership, users=users, progress=self.stdout.write)
+        # One transaction: a seeding interrupted (Ctrl-C, a stage failing) leaves no accounts, so the next
+        # `make run` (--if-empty) seeds the whole demo rather than finding accounts and leaving it half made.
+        # No stage needs a commit of its own: they queue nothing with on_commit (messages go straight to the
+        # outbox), and what one did queue would run when this commits, still inside kept_in_the_outbox.
+        with transaction.atomic():
+            partnership = seed_demo_partnership(password=demo_password(explicit))
+            users = {
+                person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS
+            }
+            # Then what each app adds (the checklist, incidents, ...), registered in its AppConfig.
+            run_demo_seeders(partnership=partnership, users=users, progress=self.stdout.write)
         working = working_demo_password(explicit)
         if working:
             keep_demo_password(working)
