@@ -10,10 +10,14 @@ from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY, back
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import pass_second_factor
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, ContactImportFactory
+from tests.incidents.builders import demo_incident
 from tests.page_forms import refused_without_revision, saved_from_two_pages
 
 pytestmark = pytest.mark.django_db
+
+# What a page's live part sends when it asks for itself again (the incident page, region board, an import).
+LIVE_POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_SVT_BACKGROUND": "true"}
 
 
 def with_backup_codes(user):
@@ -207,6 +211,39 @@ def test_once_required_a_coordinator_without_an_authenticator_is_sent_to_set_one
     client = client_for("coordinator")
     for name in ("accounts:partnership_security", "accounts:members", "api:tokens"):
         assert client.get(reverse(name))["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_a_live_panel_asking_after_two_factor_became_required_sends_the_whole_page_to_set_it_up(
+    client_for, demo, demo_users
+):
+    """An incident page open when its partnership starts requiring two-factor: a plain redirect would be
+    followed by the browser, and the set-up page swapped into the live panel, a page inside the page."""
+    incident, _ = demo_incident(demo, demo_users)
+    client = client_for("responder")
+    page = reverse("incidents:incident", args=[incident.pk])
+    assert client.get(page, **LIVE_POLL).status_code == 200
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+
+    poll = client.get(page, **LIVE_POLL)
+    assert poll.status_code == 200 and poll["HX-Redirect"] == reverse("accounts:two_factor_setup")
+    assert "Location" not in poll and poll.content == b""
+    # Opened as a page (without JavaScript, or once htmx has followed the header): the usual redirect.
+    assert client.get(page)["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_a_live_part_asking_once_an_authenticator_was_set_up_elsewhere_sends_the_page_for_its_code(
+    client_for, demo, demo_users
+):
+    job = ContactImportFactory(partnership=demo, total_rows=1000)
+    client = client_for("coordinator")
+    page = reverse("partnerships:contact_import", args=[job.pk])
+    assert client.get(page, **LIVE_POLL).status_code == 200
+    TOTPDevice.objects.create(user=demo_users["coordinator"], name="Phone", confirmed=True)
+
+    poll = client.get(page, **LIVE_POLL)
+    assert poll["HX-Redirect"] == f"{reverse('accounts:two_factor_verify')}?next={page.replace('/', '%2F')}"
+    assert "Location" not in poll and poll.content == b""
 
 
 def test_a_coordinator_with_only_a_password_cannot_let_the_providers_mfa_stand_in(client_for, demo):

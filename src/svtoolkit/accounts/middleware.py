@@ -69,8 +69,8 @@ class SessionLifetimeMiddleware:
     """Ends a session idle for ``SESSION_COOKIE_AGE`` seconds, or older than ``SESSION_ABSOLUTE_SECONDS``.
 
     Only requests the person makes renew the session (and save it, which renews its expiry in the session
-    store): background polling neither counts as activity nor saves the session. A page's htmx request that
-    finds its session ended is sent to the sign-in page as a whole page, not swapped into a part of it.
+    store): background polling neither counts as activity nor saves the session. A page's htmx request
+    answered with a redirect (its session ended, or two-factor to pass or set up) sends the whole page there.
     """
 
     def __init__(self, get_response):
@@ -80,11 +80,10 @@ class SessionLifetimeMiddleware:
         if request.user.is_authenticated:
             self._check(request)
         response = self.get_response(request)
-        if request.headers.get("HX-Request") and response.status_code == 302:
-            from django.urls import reverse
-
-            if response["Location"].startswith(reverse(settings.LOGIN_URL)):
-                return HttpResponseClientRedirect(response["Location"])
+        if request.headers.get("HX-Request") and 300 <= response.status_code < 400 and "Location" in response:
+            # The browser would follow the redirect itself and htmx swap the page it leads to (the sign-in
+            # page, the two-factor pages) into the part that asked: a page inside the page, no longer polling.
+            return HttpResponseClientRedirect(response["Location"])
         return response
 
     def _check(self, request):
