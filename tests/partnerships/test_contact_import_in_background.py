@@ -1,7 +1,10 @@
 """Issue 15, defect 9: a large contacts file is imported by the task worker, all or nothing, with its progress
 on a page; the upload itself answers at once whatever the file's size (within 2 MB)."""
 
+import json
+import re
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -9,6 +12,7 @@ from django.urls import reverse
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
 from svtoolkit.partnerships.tasks import run_contact_import
+from tests.conftest import MODEL_BACKEND
 from tests.factories import ContactImportFactory
 from tests.partnerships.test_contacts_csv import a_row, csv_bytes, upload
 
@@ -117,3 +121,28 @@ def test_a_big_file_holding_a_nul_character_is_refused_with_a_message_and_nothin
     assert response.status_code == 200
     assert "The file holds a NUL character (line 9)" in response.context["form"].errors["file"][0]
     assert not ContactImport.objects.exists()
+
+
+def headers_the_progress_part_sends(page: str) -> dict:
+    """What htmx sends when the progress part asks for itself: its own request header and the part's
+    ``hx-headers``."""
+    part = re.search(r'<div id="contact-import-progress"[^>]*>', page).group(0)
+    extra = re.search(r"hx-headers='([^']*)'", part)
+    return {"HX-Request": "true", **(json.loads(extra.group(1)) if extra else {})}
+
+
+def test_an_import_page_left_open_does_not_keep_an_idle_session_alive(client, demo, demo_users, time_machine):
+    """An import waiting for a task worker that is down asks for its progress for ever: those requests are
+    the page's, not the person's, and must not keep the session from ending after 30 idle minutes."""
+    job = ContactImportFactory(partnership=demo, status=ContactImportStatus.QUEUED, total_rows=1000)
+    url = reverse("partnerships:contact_import", args=[job.pk])
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    client.force_login(demo_users["coordinator"], backend=MODEL_BACKEND)
+    polled = headers_the_progress_part_sends(client.get(url).content.decode())
+    for minutes in (10, 20, 29):
+        time_machine.move_to(start + timedelta(minutes=minutes), tick=False)
+        assert client.get(url, headers=polled).status_code == 200
+    time_machine.move_to(start + timedelta(minutes=31), tick=False)
+    ended = client.get(url, headers=polled)
+    assert ended["HX-Redirect"].startswith(reverse("accounts:login"))
