@@ -35,9 +35,13 @@ from tests.incidents.builders import (
     demo_incident,
     demo_person,
     demo_referral,
+    recorded_incident,
 )
 
 pytestmark = pytest.mark.django_db
+
+# What the incident page's live panel sends every 30 seconds.
+LIVE_POLL = {"HTTP_HX_REQUEST": "true", "HTTP_X_SVT_BACKGROUND": "true"}
 
 
 @pytest.fixture
@@ -726,3 +730,47 @@ def test_a_partner_raises_alerts_once_their_organisation_reports_incidents_a_vie
     assert police.may_report_incidents
     police_viewer = MembershipFactory(partnership=demo, organisation=police, role="viewer").user
     assert not access.can_raise_alert(police_viewer, demo)
+
+
+# --- A page's live part refused or no longer finding what it shows ---------------------------------------
+# htmx neither swaps a 403 or 404 nor stops polling on one: the part would go on looking live (a stale panel
+# with Update links) and asking. Told to reload, the page shows its own refusal or "not found".
+
+
+def test_a_live_panel_refused_once_its_person_left_the_partnership_reloads_the_page_and_is_audited_counted(
+    client_for, demo, demo_users, incident
+):
+    responder = demo_users["responder"]
+    client = client_for("responder")
+    page = reverse("incidents:incident", args=[incident.pk])
+    assert client.get(page, **LIVE_POLL).status_code == 200
+    account_services.remove_member(
+        membership=responder.memberships.get(partnership=demo), by=demo_users["coordinator"]
+    )
+
+    polls = [client.get(page, **LIVE_POLL) for _ in range(4)]  # a browser slow to reload, or several tabs
+    assert [(poll.status_code, poll.get("HX-Refresh")) for poll in polls] == [(403, "true")] * 4
+    refused = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor=responder).order_by("pk")
+    assert [(entry.count, entry.detail["reason"]) for entry in refused] == [(4, "is_member")]
+
+    reloaded = client.get(page)  # the page reloaded by htmx: refused as a page, audited as one
+    assert reloaded.status_code == 403 and "HX-Refresh" not in reloaded
+    assert [entry.count for entry in refused.all()] == [4, 1]
+
+
+def test_a_live_panel_whose_incident_a_partner_no_longer_sees_reloads_the_page(client_for, demo, demo_users):
+    responder = demo_users["responder"]
+    incident = recorded_incident(demo, responder)
+    police = demo.organisations.get(kind="police")
+    participation = services.add_participant(
+        incident=incident, organisation=police, contact=None, by=responder
+    )
+    client = client_for("police")
+    page = reverse("incidents:incident", args=[incident.pk])
+    assert client.get(page, **LIVE_POLL).status_code == 200
+
+    services.stop_taking_part(participation=participation, by=responder)
+    poll = client.get(page, **LIVE_POLL)
+    assert poll.status_code == 404 and poll["HX-Refresh"] == "true"
+    reloaded = client.get(page)
+    assert reloaded.status_code == 404 and "HX-Refresh" not in reloaded

@@ -20,6 +20,7 @@ from django.utils.deprecation import MiddlewareMixin
 
 from svtoolkit.accounts.models import Membership, Role
 from svtoolkit.accounts.principal import principal_of
+from svtoolkit.core.middleware import is_background_request
 from svtoolkit.core.statements import OneRow
 
 Rule = Callable[..., bool]
@@ -1072,10 +1073,23 @@ class Refused(PermissionDenied):
 
 
 def deny(request, *, reason: str, message: str = ""):
-    """Record the refusal in the audit log and answer 403."""
-    from svtoolkit.audit.services import record_permission_denied
+    """Record the refusal in the audit log and answer 403.
 
-    record_permission_denied(request=request, reason=reason)
+    A request a page makes by itself (a live part polling) is recorded counted: until the page reloads on the
+    refusal (``AccessPolicyMiddleware``) it may ask again every few seconds, and its person did nothing."""
+    from svtoolkit.audit.models import AuditAction
+    from svtoolkit.audit.services import record_counted, record_permission_denied
+
+    if is_background_request(request):
+        record_counted(
+            action=AuditAction.PERMISSION_DENIED,
+            request=request,
+            actor=request.user,
+            partnership=getattr(request, "partnership", None),
+            detail={"reason": reason},
+        )
+    else:
+        record_permission_denied(request=request, reason=reason)
     raise Refused(reason, message)
 
 
@@ -1138,7 +1152,16 @@ def get_for(request, found_in, pk, *, rule: Rule | None = None, about: Callable 
 
 
 class AccessPolicyMiddleware(MiddlewareMixin):
-    """Deny by default: a view that has not declared its access rule is refused."""
+    """Deny by default: a view that has not declared its access rule is refused.
+
+    A page's htmx request refused (403) or finding nothing (404) has the whole page reload: htmx neither swaps
+    those answers nor stops polling on them, so the part would go on looking live and asking for ever. The
+    page reloaded shows the refusal or "not found" as a page (and a refusal is audited as a page's is)."""
+
+    def process_response(self, request, response):
+        if request.headers.get("HX-Request") and response.status_code in (403, 404):
+            response["HX-Refresh"] = "true"
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "access_rule", None) is not None:

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from svtoolkit.accounts import services as account_services
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.models import Contact, ContactImport, ContactImportStatus
 from svtoolkit.partnerships.tasks import run_contact_import
 from tests.conftest import MODEL_BACKEND
-from tests.factories import ContactImportFactory
+from tests.factories import ContactImportFactory, MembershipFactory
 from tests.partnerships.test_contacts_csv import a_row, csv_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +148,27 @@ def test_an_import_page_left_open_does_not_keep_an_idle_session_alive(client, de
     time_machine.move_to(start + timedelta(minutes=31), tick=False)
     ended = client.get(url, headers=polled)
     assert ended["HX-Redirect"].startswith(reverse("accounts:login"))
+
+
+def test_an_import_page_open_when_its_coordinator_was_made_a_responder_reloads_and_floods_no_audit_log(
+    client, demo
+):
+    """The progress part asks every 2 seconds: refused, it has the page reload (to the refusal page) rather
+    than go on asking, and the refusals it met before are one counted entry in the audit log, not one each."""
+    membership = MembershipFactory(partnership=demo, role="coordinator")
+    job = ContactImportFactory(partnership=demo, status=ContactImportStatus.CHECKING, total_rows=1000)
+    url = reverse("partnerships:contact_import", args=[job.pk])
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    polled = headers_the_progress_part_sends(client.get(url).content.decode())
+    account_services.change_membership(
+        membership=membership,
+        role="responder",
+        organisation=membership.organisation,
+        expected_revision=membership.revision,
+        by=membership.user,
+    )
+
+    polls = [client.get(url, headers=polled) for _ in range(30)]  # a minute of a page that kept asking
+    assert {(poll.status_code, poll.get("HX-Refresh")) for poll in polls} == {(403, "true")}
+    refused = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor=membership.user)
+    assert [(entry.count, entry.detail["reason"]) for entry in refused] == [(30, "can_edit_directory")]

@@ -15,6 +15,7 @@ from django_otp.middleware import OTPMiddleware
 
 from svtoolkit import access
 from svtoolkit.accounts.principal import principal_of
+from svtoolkit.core.middleware import is_background_request
 
 PARTNERSHIP_SESSION_KEY = "svt_partnership_id"
 SIGNED_IN_AT_SESSION_KEY = "svt_signed_in_at"
@@ -22,10 +23,6 @@ LAST_ACTIVE_AT_SESSION_KEY = "svt_last_active_at"
 # Activity is written to the session at most once a minute, not on every request (a write each time): the
 # idle timeout is then counted from up to a minute before the last request.
 ACTIVITY_RESOLUTION_SECONDS = 60
-# Sent by requests the page makes on its own (the incident page's live panel and the region board polling
-# every 30 seconds, a contacts import's progress every 2): they do not count as the person being active, so a
-# page left open does not keep its session alive.
-BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
 # Set by single sign-on: the partnerships that allow the provider and email domain it used; the person's other
 # partnerships are not offered in this session (a password sign-in still reaches them).
 SSO_PARTNERSHIPS_SESSION_KEY = "svt_sso_partnerships"
@@ -60,10 +57,6 @@ def start_session_clock(request) -> None:
     now = time.time()
     request.session[SIGNED_IN_AT_SESSION_KEY] = now
     request.session[LAST_ACTIVE_AT_SESSION_KEY] = now
-
-
-def is_background_request(request) -> bool:
-    return request.headers.get(BACKGROUND_REQUEST_HEADER) == "true"
 
 
 class SessionLifetimeMiddleware:

@@ -11,6 +11,16 @@ from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import http_date
 
+# Sent by requests the page makes on its own (the incident page's live panel and the region board polling
+# every 30 seconds, a contacts import's progress every 2): they do not count as the person being active, so a
+# page left open does not keep its session alive (accounts.middleware), and their refusals are audited counted
+# (access.deny).
+BACKGROUND_REQUEST_HEADER = "X-Svt-Background"
+
+
+def is_background_request(request) -> bool:
+    return request.headers.get(BACKGROUND_REQUEST_HEADER) == "true"
+
 
 def _never_cache(response) -> None:
     add_never_cache_headers(response)
