@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from svtoolkit.communications.models import CommunicationsPlan
-from svtoolkit.incidents import tallies
+from svtoolkit.incidents import history, tallies
 from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
@@ -24,6 +25,7 @@ from svtoolkit.incidents.models import (
     Participation,
     PlanAction,
     Scene,
+    TimelineEntry,
 )
 from svtoolkit.partnerships.models import Organisation, OrganisationKind, Partnership
 
@@ -183,6 +185,7 @@ def seed_demo_region(*, partnership, users) -> None:
 def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisations, by) -> Incident:
     council, police = organisations
     notified = now - timedelta(hours=planned.hours_ago)
+    closed_at = notified + timedelta(days=21) if planned.status == IncidentStatus.CLOSED else None
     incident = Incident.objects.create(
         partnership=neighbour,
         reference=f"{neighbour.reference_prefix}-{notified.year}-{sequence:04d}",
@@ -195,7 +198,7 @@ def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisat
         notification_source="police",
         summary=f"{planned.title}. Details are with {neighbour.name}.",
         status=planned.status,
-        closed_at=notified + timedelta(days=21) if planned.status == IncidentStatus.CLOSED else None,
+        closed_at=closed_at,
     )
     Scene.objects.create(incident=incident, description=planned.title, area=planned.area)
     Categorisation.objects.create(
@@ -231,11 +234,41 @@ def _seed_incident(neighbour, sequence, planned: DemoIncident, *, now, organisat
                 title=f"Demo action {position + 1}",
                 owner_organisation=council,
                 due_at=notified + timedelta(hours=24),
-                status=ActionStatus.DONE if position < planned.actions_done else ActionStatus.TO_DO,
                 created_by=by,
+                **_how_it_went(position, planned, notified=notified, now=now),
             )
             for position in range(ACTIONS_PER_INCIDENT)
         ]
     )
+    timeline = [(notified, f"Incident recorded: {planned.title}.")]
+    if closed_at is not None and planned.actions_done < ACTIONS_PER_INCIDENT:
+        set_aside = ACTIONS_PER_INCIDENT - planned.actions_done
+        timeline.append(
+            (closed_at, f"{set_aside} open action{pluralize(set_aside)} marked not needed: {SET_ASIDE}")
+        )
+    if closed_at is not None:
+        timeline.append((closed_at, "The incident was closed."))
+    for at, text in timeline:
+        TimelineEntry.objects.filter(pk=history.note(incident, by, text).pk).update(at=at)
+    # The rows' "made now" stamps, back-dated: drawn and taken part in from the notification.
+    PlanAction.objects.filter(incident=incident).update(created_at=notified)
+    Participation.objects.filter(incident=incident).update(added_at=notified)
     tallies.recount(incident)  # written straight to the tables, past the services
     return incident
+
+
+SET_ASIDE = "Set aside when the incident closed."
+
+
+def _how_it_went(position, planned: DemoIncident, *, notified, now) -> dict:
+    """The first ``actions_done`` actions done, three hours apart from the second hour (a ninth and tenth
+    after they were due, late); on a closed incident the rest set aside, as closing requires; otherwise still
+    to do."""
+    if position < planned.actions_done:
+        return {
+            "status": ActionStatus.DONE,
+            "completed_at": min(notified + timedelta(hours=2 + 3 * position), now),
+        }
+    if planned.status == IncidentStatus.CLOSED:
+        return {"status": ActionStatus.NOT_NEEDED, "not_needed_reason": SET_ASIDE}
+    return {"status": ActionStatus.TO_DO}
