@@ -6,11 +6,15 @@ import pytest
 from django.utils import timezone
 
 from svtoolkit.accounts.models import User
+from svtoolkit.incidents import services as incident_services
+from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import Incident, Scene
 from svtoolkit.partnerships.models import Partnership
+from svtoolkit.playbooks.demo import seed_demo_checklist
+from svtoolkit.playbooks.models import ReadinessAssessment
 from svtoolkit.reports import selectors
 from svtoolkit.reports.boundaries import boundary_of
-from svtoolkit.reports.demo import HISTORY_SIZE
+from svtoolkit.reports.demo import HISTORY_SIZE, KINDS, PLACES, seed_demo_history
 from svtoolkit.reports.selectors import Filters
 
 pytestmark = pytest.mark.xdist_group("seeded_demo")
@@ -19,6 +23,14 @@ pytestmark = pytest.mark.xdist_group("seeded_demo")
 @pytest.fixture
 def seeded(seeded_demo):
     return Partnership.objects.get(slug="northbridge")
+
+
+@pytest.fixture
+def history(demo, demo_users):
+    """Northbridge's checklist and its eighteen months of history, seeded in this test's transaction."""
+    seed_demo_checklist(partnership=demo, users=demo_users)
+    seed_demo_history(partnership=demo, users=demo_users)
+    return demo
 
 
 def test_the_history_covers_eighteen_months_of_varied_incidents_at_scenes_inside_the_wards(seeded):
@@ -52,3 +64,22 @@ def test_the_demo_dashboard_has_figures_in_every_chart(seeded):
         < selectors.dashboard(police, seeded, Filters(since=since))["incidents_total"]
         < shown["incidents_total"]
     )
+
+
+@pytest.mark.django_db
+def test_seeding_again_after_the_first_history_incident_was_retitled_adds_nothing(history, demo_users):
+    counts = Incident.objects.count(), ReadinessAssessment.objects.count()
+    first = Incident.objects.get(title=KINDS[0][1].format(where=PLACES[0][0]))
+    incident_services.edit_record(
+        incident=first,
+        by=demo_users["responder"],
+        expected_revision=first.revision,
+        title=first.title + ", two men hurt",
+        incident_types=first.incident_types,
+        occurred_at=first.occurred_at,
+        notified_at=first.notified_at,
+        summary=first.summary,
+    )
+    seed_demo_history(partnership=history, users=demo_users)
+    assert (Incident.objects.count(), ReadinessAssessment.objects.count()) == counts
+    assert tallies.differences() == []

@@ -87,6 +87,15 @@ def _title(kind_title: str, where: str, taken: set[str]) -> str:
     return title if title not in taken else f"{title} (second incident)"
 
 
+def _history_seeded(partnership) -> bool:
+    """Whether the history's first incident was recorded: found by its timeline's first line, which keeps the
+    title it was recorded with (its title can be corrected; the timeline is never edited)."""
+    first_title = KINDS[0][1].format(where=PLACES[0][0])
+    return TimelineEntry.objects.filter(
+        incident__partnership=partnership, text=f"Incident recorded: {first_title}."
+    ).exists()
+
+
 def _point_in(ward, rng) -> tuple[float, float] | None:
     """A random point inside the ward, for a scene: (latitude, longitude)."""
     longitudes = [x for polygon in ward.polygons for x, _ in polygon[0]]
@@ -103,11 +112,7 @@ def _point_in(ward, rng) -> tuple[float, float] | None:
 def seed_demo_history(*, partnership, users) -> None:
     """Skipped when the history is there already, or the partnership has no published checklist yet."""
     rng = random.Random(2026)
-    first_title = KINDS[0][1].format(where=PLACES[0][0])
-    if (
-        published_version(partnership) is None
-        or Incident.objects.filter(partnership=partnership, title=first_title).exists()
-    ):
+    if published_version(partnership) is None or _history_seeded(partnership):
         return
     now = timezone.now()
     organisations = {organisation.kind: organisation for organisation in partnership.organisations.all()}
