@@ -1,6 +1,6 @@
 """The demo's eighteen months of past incidents: enough, and varied enough, for the figures to mean much."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -8,10 +8,12 @@ from django.utils import timezone
 from svtoolkit.accounts.models import User
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
-from svtoolkit.incidents.models import Incident, Scene
+from svtoolkit.incidents.models import Categorisation, Incident, Scene
+from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.demo import seed_demo_checklist
-from svtoolkit.playbooks.models import ReadinessAssessment
+from svtoolkit.playbooks.models import CompletingEvent, ReadinessAssessment
+from svtoolkit.regions import figures
 from svtoolkit.reports import selectors
 from svtoolkit.reports.boundaries import boundary_of
 from svtoolkit.reports.demo import HISTORY_SIZE, KINDS, PLACES, seed_demo_history
@@ -82,4 +84,29 @@ def test_seeding_again_after_the_first_history_incident_was_retitled_adds_nothin
     )
     seed_demo_history(partnership=history, users=demo_users)
     assert (Incident.objects.count(), ReadinessAssessment.objects.count()) == counts
+    assert tallies.differences() == []
+
+
+@pytest.mark.django_db
+def test_the_back_dated_history_alerts_no_one_yet_the_region_sees_it_categorised(history, demo_users):
+    # Northbridge is in its region from the first stage: a categorisation published now would alert the
+    # region's duty contacts about incidents up to eighteen months old.
+    assert not Notification.objects.filter(kind="region_alert").exists()
+    incidents = Incident.objects.filter(partnership=history)
+    for incident in incidents:
+        categorisation = incident.categorisations.get()
+        assert categorisation.decided_by == demo_users["responder"]
+        assert incident.notified_at < categorisation.decided_at < timezone.now() - timedelta(days=14)
+        assert CompletingEvent.CATEGORISED in incident.recorded_events
+        assert incident.timeline.filter(
+            text__startswith="Categorised as ", at=categorisation.decided_at
+        ).exists(), incident.title
+    # The region's figures count the history's serious violence, as the region sees the partnership's.
+    shown = figures.dashboard(history.region)
+    since = timezone.make_aware(datetime.combine(shown["since"], time.min))
+    serious = Categorisation.objects.filter(
+        incident__in=incidents, incident__occurred_at__gte=since, serious_violence=True
+    ).count()
+    assert serious > 0
+    assert [row.serious_violence for row in shown["by_borough"]] == [serious]
     assert tallies.differences() == []
