@@ -3,12 +3,20 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from svtoolkit.accounts.models import User
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tallies
-from svtoolkit.incidents.models import Categorisation, Incident, Scene
+from svtoolkit.incidents.models import (
+    ActionStatus,
+    Categorisation,
+    Incident,
+    Participation,
+    PlanAction,
+    Scene,
+)
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.playbooks.demo import seed_demo_checklist
@@ -109,4 +117,29 @@ def test_the_back_dated_history_alerts_no_one_yet_the_region_sees_it_categorised
     ).count()
     assert serious > 0
     assert [row.serious_violence for row in shown["by_borough"]] == [serious]
+    assert tallies.differences() == []
+
+
+@pytest.mark.django_db
+def test_the_historys_dates_are_ones_the_services_could_produce(history):
+    actions = PlanAction.objects.filter(incident__partnership=history)
+    done, not_done = actions.filter(status=ActionStatus.DONE), actions.exclude(status=ActionStatus.DONE)
+    partners = Participation.objects.filter(incident__partnership=history)
+    found = {
+        "not done, with a completion time": not_done.filter(completed_at__isnull=False).count(),
+        "not done, with the record that completed it": not_done.exclude(completed_record="").count(),
+        "done, with no completion time": done.filter(completed_at__isnull=True).count(),
+        "done before the partnership was told": done.filter(
+            completed_at__lt=F("incident__notified_at")
+        ).count(),
+        "done before the action was drawn": done.filter(completed_at__lt=F("created_at")).count(),
+        "done after the incident closed": done.filter(completed_at__gt=F("incident__closed_at")).count(),
+        "done in the future": done.filter(completed_at__gt=timezone.now()).count(),
+        "partner told before it was added": partners.filter(informed_at__lt=F("added_at")).count(),
+        "partner acknowledged before it was told": partners.filter(
+            acknowledged_at__lt=F("informed_at")
+        ).count(),
+    }
+    assert found == dict.fromkeys(found, 0)
+    assert done.count() > not_done.count() > 0
     assert tallies.differences() == []

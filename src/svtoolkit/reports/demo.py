@@ -226,7 +226,8 @@ def _respond(incident, *, rng, now, organisations, responder, chair, police_offi
     first_hour = notified + timedelta(hours=1)
     informed = notified + timedelta(minutes=rng.randrange(20, 360))
     for participation in Participation.objects.filter(incident=incident):
-        participation.added_at = first_hour
+        # Added in the first hour, or as they were told if that came sooner.
+        participation.added_at = min(first_hour, informed)
         participation.informed_at = informed
         participation.acknowledged_at = informed + timedelta(minutes=rng.randrange(5, 180))
         participation.acknowledged_by = "Duty manager"
@@ -250,10 +251,15 @@ def _respond(incident, *, rng, now, organisations, responder, chair, police_offi
         else None
     )
     Incident.objects.filter(pk=incident.pk).update(status=status, closed_at=closed_at)
-    # How the plan went: most actions done on time, some late, a few still open on incidents not closed.
+    # How the plan went: most actions done on time, some late, a few still open on incidents not closed. The
+    # plan was drawn in the first hour; nothing on it was done before.
     actions = list(PlanAction.objects.filter(incident=incident))
     for action in actions:
         action.created_at = first_hour
+        if action.completed_record:
+            # Done by what the first hour recorded (the categorisation, the lead named...), as it was.
+            action.completed_at = first_hour
+            continue
         if action.due_at > now and status == IncidentStatus.CLOSED:
             action.status, action.not_needed_reason = (
                 ActionStatus.NOT_NEEDED,
@@ -269,15 +275,15 @@ def _respond(incident, *, rng, now, organisations, responder, chair, police_offi
         elif draw < 0.16:
             action.status, action.not_needed_reason = ActionStatus.NOT_NEEDED, "Covered by another action."
         else:
-            window = max(action.due_at - incident.occurred_at, timedelta(hours=1))
+            window = max(action.due_at - first_hour, timedelta(0))
             late = draw > 0.78
             action.status = ActionStatus.DONE
             action.completed_at = (
-                action.due_at + timedelta(hours=rng.uniform(2, 96))
+                max(action.due_at, first_hour) + timedelta(hours=rng.uniform(2, 96))
                 if late
-                else action.due_at - window * rng.uniform(0.05, 0.6)
+                else max(action.due_at - window * rng.uniform(0.05, 0.6), first_hour)
             )
-            action.completed_at = min(action.completed_at, now)
+            action.completed_at = min(action.completed_at, closed_at or now)
     # One plain UPDATE a row: bulk_update's CASE expressions cost more to build than the queries they save.
     for action in actions:
         PlanAction.objects.filter(pk=action.pk).update(
