@@ -250,13 +250,16 @@ def categorise(
     cross_borough,
     rationale,
     categorisation_seen: int | None = None,
+    announce: bool = True,
     request=None,
 ) -> Categorisation:
     """Record an assessment and the decision on it; the plan gains any items that now apply.
 
     ``categorisation_seen`` is the id of the categorisation the page showed as current (0: none): one a
     colleague recorded since is refused (EditConflict, naming who decided what), so nobody replaces a
-    decision they never saw. None compares nothing (the app categorising itself: the demo data)."""
+    decision they never saw. None compares nothing (the app categorising itself: the demo data).
+    ``announce=False`` tells no one (the region's duty contacts, webhooks, the alerts' launch protocol): the
+    demo's back-dated history, whose incidents are months past."""
     refuse_if_closed_meanwhile(incident)
     # Read under the incident's lock, which every categorisation takes first.
     _refuse_if_categorised_meanwhile(incident, categorisation_seen)
@@ -296,11 +299,12 @@ def categorise(
             incident=incident, by=by, categories=_current_categories(incident), reason="re-categorisation"
         )
     _recorded(incident, by, CompletingEvent.CATEGORISED, "incidents:categorise")
-    events.publish_categorised(categorisation=categorisation)
-    # Apps above this one act on a categorisation (the alerts app's launch protocol), in this transaction.
-    incident_categorised.send(
-        sender=Categorisation, incident=incident, categorisation=categorisation, by=by, request=request
-    )
+    if announce:
+        events.publish_categorised(categorisation=categorisation)
+        # Apps above this one act on a categorisation (the alerts app's launch protocol), in this transaction.
+        incident_categorised.send(
+            sender=Categorisation, incident=incident, categorisation=categorisation, by=by, request=request
+        )
     tallies.recount(incident)
     return categorisation
 

@@ -1,7 +1,7 @@
 """Eighteen months of Northbridge's past incidents, so the dashboard and the map have something to show.
 
 The incidents are recorded, led, shared with partners and planned through the incidents services, like any
-other; categorised as the services would, but unannounced (the region would be alerted). What happened
+other (categorised unannounced: the region would be alerted about incidents long past). What happened
 afterwards is then written straight to the rows, back-dated: the services stamp everything "now", and would
 email partners and invitees about events long past.
 The figures are drawn from a fixed seed, so every demo database tells the same story.
@@ -12,13 +12,10 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.audit.models import AuditAction
-from svtoolkit.incidents import conditions, history, tallies
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.categorisation import suggest
+from svtoolkit.incidents import tallies
 from svtoolkit.incidents.models import (
     ActionStatus,
     Categorisation,
@@ -31,7 +28,7 @@ from svtoolkit.incidents.models import (
     TimelineEntry,
 )
 from svtoolkit.meetings.models import Meeting, MeetingKind, MeetingStatus
-from svtoolkit.playbooks.models import CompletingEvent, ReadinessAssessment, ReadinessRating, ReadinessStatus
+from svtoolkit.playbooks.models import ReadinessAssessment, ReadinessRating, ReadinessStatus
 from svtoolkit.playbooks.selectors import published_version
 from svtoolkit.reports.boundaries import boundary_of
 from svtoolkit.tension.models import TensionReading
@@ -163,43 +160,23 @@ def seed_demo_history(*, partnership, users) -> None:
     _readiness_history(partnership, coordinator, now=now)
 
 
-def _categorise(incident, *, by, factors, meeting_needed, rng) -> None:
-    """What incident_services.categorise records, bar announcing it: published now, the categorisation would
-    alert the region's duty contacts (Northbridge is in a region) about an incident long past. Back-dated
-    with the rest of the history in ``_respond``."""
-    serious_violence = rng.random() < 0.85
-    suggestion = suggest(set(factors), declared=conditions.police_facts(incident))
-    categorisation = Categorisation.objects.create(
-        incident=incident,
-        factors=dict.fromkeys(factors, True),
-        suggested_serious_violence=suggestion.serious_violence,
-        suggested_meeting=suggestion.meeting,
-        suggested_cross_borough=suggestion.cross_borough,
-        serious_violence=serious_violence,
-        meeting_needed=meeting_needed,
-        cross_borough=False,
-        rationale="Assessed against the partnership's impact factors at the first call.",
-        decided_by=by,
-    )
-    verdict = "a serious violence incident" if serious_violence else "not a serious violence incident"
-    needed = " (a meeting is needed)" if meeting_needed else ""
-    history.note(incident, by, f"Categorised as {verdict}{needed}. {categorisation.rationale}")
-    history.audit(incident, by, AuditAction.CREATE, categorisation, None, serious_violence=serious_violence)
-    # The plan drawn next starts with the checklist's "categorise" items done, as after categorise().
-    incident_services.record_event(
-        incident=incident,
-        event=CompletingEvent.CATEGORISED,
-        by=by,
-        link=reverse("incidents:categorise", args=[incident.pk]),
-    )
-
-
 def _respond(incident, *, rng, now, organisations, responder, chair, police_officer) -> None:
     factors = rng.sample(FACTORS, rng.randint(1, 3))
     meeting_needed = (
         "death_or_life_changing" in factors or "community_tension" in factors or rng.random() < 0.3
     )
-    _categorise(incident, by=responder, factors=factors, meeting_needed=meeting_needed, rng=rng)
+    incident_services.categorise(
+        incident=incident,
+        by=responder,
+        factors=factors,
+        other_factors="",
+        serious_violence=rng.random() < 0.85,
+        meeting_needed=meeting_needed,
+        cross_borough=False,
+        rationale="Assessed against the partnership's impact factors at the first call.",
+        # Months past: the region's duty contacts (Northbridge is in a region) are not alerted about it now.
+        announce=False,
+    )
     # A homicide is led by the police, through one of its officers; anything else by the council's team.
     police_leads = "homicide" in incident.incident_types
     incident_services.assign_lead(
