@@ -663,3 +663,40 @@ def test_the_page_drawn_afresh_keeps_to_its_query_budget(client, demo_users, inc
     assert len(counted) <= PAGE_QUERY_BUDGET, "\n".join(counted)
     assert sum('FROM "incidents_scene"' in sql for sql in counted) == 1
     assert _without_form_keys(again) == _without_form_keys(first)
+
+
+def _shown(html: str) -> str:
+    """What the live part tells its refresh it shows (incidents/live.html's hx-headers), if it tells."""
+    found = re.search(r'"X-Svt-Shown": "([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+def _refreshed(client, incident, shown: str):
+    url = reverse("incidents:incident", args=[incident.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers={"HX-Request": "true", "X-Svt-Shown": shown})
+    return response, list(queries)
+
+
+def test_a_live_refresh_that_would_show_nothing_new_sends_nothing(client_for, demo_users, incident):
+    """Every open incident page asks for its live part every 30 seconds, and htmx swapped it in whole even
+    when nothing had changed: a keyboard user's focus fell to the top of the page, a screen reader lost its
+    place. The refresh says what its copy shows; the same answers 204 with no body (htmx swaps nothing), in no
+    more queries than sending the part, at a new minute too (the part drawn again, the same); a change answers
+    the part, which then tells what it shows."""
+    client = client_for("coordinator")
+    page = _page(client, incident)
+    _, sent_whole = _looked_at(client, incident, HX_Request="true")
+
+    unchanged, queries = _refreshed(client, incident, _shown(page))
+    assert (unchanged.status_code, unchanged.content) == (204, b""), "the unchanged part was sent again"
+    assert len(queries) <= len(sent_whole)
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        assert _refreshed(client, incident, _shown(page))[0].status_code == 204
+
+    services.add_update(incident=incident, by=demo_users["responder"], text="Cordon moved to the bridge")
+    changed, _ = _refreshed(client, incident, _shown(page))
+    live = changed.content.decode()
+    assert changed.status_code == 200 and "Cordon moved to the bridge" in live
+    assert _shown(live) not in ("", _shown(page))
+    assert _refreshed(client, incident, _shown(live))[0].status_code == 204

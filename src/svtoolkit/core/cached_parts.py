@@ -145,12 +145,23 @@ def _without_request_keys(html):
     if not isinstance(html, str):
         return html
     tokens = {match.group(2) for match in _CSRF_VALUE.finditer(html)}
-    held = _SUBMISSION_VALUE.sub(
-        rf"\g<1>{_SUBMISSION_HOLE}\g<3>", _CSRF_VALUE.sub(rf"\g<1>{_CSRF_HOLE}\g<3>", html)
-    )
+    held = _held(html)
     if any(token in held for token in tokens):
         return None
     return held
+
+
+def _held(html: str) -> str:
+    return _SUBMISSION_VALUE.sub(
+        rf"\g<1>{_SUBMISSION_HOLE}\g<3>", _CSRF_VALUE.sub(rf"\g<1>{_CSRF_HOLE}\g<3>", html)
+    )
+
+
+def fingerprint(html: str) -> str:
+    """What a part shows, the same whichever request drew it or found it kept (its form keys, which are each
+    request's own, left out): a page's copy of a part says it, and its refresh answers nothing when the part
+    still shows the same."""
+    return hashlib.sha256(_held(html).encode()).hexdigest()[:32]
 
 
 def _with_request_keys(kept, request):

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 
 from svtoolkit import access
 from svtoolkit.core import changes, jinja_parts
-from svtoolkit.core.cached_parts import cached_part, kept_parts, part_key
+from svtoolkit.core.cached_parts import cached_part, fingerprint, kept_parts, part_key
 from svtoolkit.core.changes import EVERY_INCIDENT, Through
 from svtoolkit.incidents import selectors
 from svtoolkit.incidents.models import IncidentLink
@@ -80,6 +80,9 @@ THE_REST_READS = frozenset(WHAT_THE_PAGE_READS) - LIVE_CHANGES
 # timeline entry: a new entry (two thirds of the writes) redraws the latest entries alone.
 LATEST_ENTRIES_READS = frozenset({"incidents_timelineentry", "accounts_user"})
 LIVE_BEYOND_ENTRIES_READS = frozenset(WHAT_THE_PAGE_READS) - {"incidents_timelineentry"}
+# Where the live part says what it shows (incidents/live.html), for its refresh to send back: filled in once
+# the part is put together, from the part with this mark in its place.
+SHOWN_MARK = "\x00svt-shown\x00"
 
 
 def _key(part: str, viewer: tuple, incident_id: int, version) -> str:
@@ -155,15 +158,20 @@ def incident_page(request, incident_id: int) -> dict:
     live_keys = _live_keys(viewer, incident_id, versions)
     kept = kept_parts(key, *live_keys)  # all three in one round trip
     page = cached_part(request, key, draw, reads=THE_REST_READS, kept=kept)
+    live, _ = _live_part(request, found, live_keys, kept)
     # The body's last part, as its template once included it.
-    return {**page, "body": page["body"] + _live_part(request, found, live_keys, kept) + "\n"}
+    return {**page, "body": page["body"] + live + "\n"}
 
 
-def live_part(request, incident_id: int) -> str:
-    """The live part alone, asked for again every 30 seconds by every open incident page."""
+def live_part(request, incident_id: int, *, shown: str = "") -> str | None:
+    """The live part alone, asked for again every 30 seconds by every open incident page; None when it shows
+    what the page's copy says it shows (``shown``). Found or drawn all the same (the access rule answers
+    first, and the part is the same whether the minute or a change nothing shown made its key new): swapped
+    in unchanged, it moved a keyboard user's focus and a screen reader's place to the top of the page."""
     versions = changes.versions_of(incident_id)  # first, as for the page
     keys = _live_keys(_viewer(request), incident_id, versions)
-    return _live_part(request, _Found(request, incident_id), keys)
+    live, now_shown = _live_part(request, _Found(request, incident_id), keys)
+    return None if shown == now_shown else live
 
 
 def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> tuple[str, str]:
@@ -177,11 +185,12 @@ def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> t
     )
 
 
-def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None = None) -> str:
-    """The live part: all but its latest entries, then the latest entries put in their place. The first is
-    found (or drawn: the access rule finds the incident, or answers 404) before the entries are: its key holds
-    every table the rule reads, so the entries, which are found by the incident's id alone, are shown only to
-    someone the rule lets see the incident as the tables now are."""
+def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None = None) -> tuple[str, str]:
+    """The live part, and what it shows (``fingerprint``, which it carries for its refresh): all but its
+    latest entries, then the latest entries put in their place. The first is found (or drawn: the access rule
+    finds the incident, or answers 404) before the entries are: its key holds every table the rule reads, so
+    the entries, which are found by the incident's id alone, are shown only to someone the rule lets see the
+    incident as the tables now are."""
     beyond_key, entries_key = keys
     kept = kept_parts(beyond_key, entries_key) if kept is None else kept
 
@@ -194,6 +203,7 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
         # that the check that the CSRF token shows nowhere but in its forms (core.cached_parts) sees it all.
         hole = f"\x00svt-latest-{secrets.token_hex(16)}\x00"
         context["latest_entries"] = mark_safe(hole)  # noqa: S308 (our own mark)
+        context["shown"] = mark_safe(SHOWN_MARK)  # noqa: S308 (our own mark)
         return {"live": jinja_parts.draw("incidents/live.html", context, request), "hole": hole}
 
     def draw_latest_entries():
@@ -203,4 +213,6 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
     around = cached_part(request, beyond_key, draw_beyond_entries, reads=LIVE_BEYOND_ENTRIES_READS, kept=kept)
     latest = cached_part(request, entries_key, draw_latest_entries, reads=LATEST_ENTRIES_READS, kept=kept)
     before, _, after = around["live"].partition(around["hole"])
-    return before + latest["entries"] + after
+    live = before + latest["entries"] + after
+    shown = fingerprint(live)
+    return live.replace(SHOWN_MARK, shown), shown

@@ -97,7 +97,9 @@ def record(request):
 def incident(request, incident_id):
     # Each reads its incident's version before anything it shows (incidents.page_cache).
     if request.htmx:  # the live part alone, asked for again every 30 seconds
-        return HttpResponse(page_cache.live_part(request, incident_id))
+        live = page_cache.live_part(request, incident_id, shown=request.headers.get("X-Svt-Shown", ""))
+        # htmx swaps nothing on a 204: unchanged, the part stays as it is, focus and all.
+        return HttpResponse(status=204) if live is None else HttpResponse(live)
     page = page_cache.incident_page(request, incident_id)
     failed = messaging_selectors.failed_count(incident_id) if page["can_view_messages"] else None
     context = {
