@@ -28,6 +28,7 @@ from tests.factories import (
     SceneMeasureFactory,
     TimelineEntryFactory,
 )
+from tests.focus import controls_without_an_id_of_their_own
 from tests.incidents.builders import demo_incident
 
 EXPECTED = Path(__file__).with_name("live_markup.txt")
@@ -127,6 +128,7 @@ def _named(html: str, incident) -> str:
             )
             names |= {
                 f'"{kind}-{pk}"': f'"{kind}-{number}"',
+                f'"{kind}-{pk}-': f'"{kind}-{number}-',
                 f"{segment}/{pk}/": f"{segment}/{name}/",
                 f'{kind}={pk}"': f'{kind}={name}"',
             }
@@ -168,3 +170,10 @@ def test_the_live_part_draws_the_same_markup_for_every_kind_of_viewer(client_for
     if os.environ.get("SVTOOLKIT_WRITE_LIVE_MARKUP"):
         EXPECTED.write_text(drawn)
     assert drawn == EXPECTED.read_text()
+
+
+def test_every_control_of_the_live_part_has_an_id_of_its_own(client_for, incident):
+    """Swapped in again on its refresh, the part gets focus back (htmx finds the element by its id) on each of
+    its links, buttons and scrolling tables, for every kind of viewer: each table of actions its own ids."""
+    for role in ROLES:
+        assert controls_without_an_id_of_their_own(_live_part(client_for(role), incident)) == [], role

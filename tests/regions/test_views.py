@@ -11,6 +11,7 @@ from svtoolkit.partnerships.models import RegionalSharing, RegionRole
 from svtoolkit.regions.models import ProposalStatus, RegionalShare
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
+from tests.focus import controls_without_an_id_of_their_own
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on, refused_without_revision
 from tests.regions.builders import proposal, region_sees
@@ -237,6 +238,18 @@ def test_the_demo_regions_board_and_incident_page_show_the_link_across_the_borou
     page = client.get(reverse("regions:incident", args=[demo.region.slug, link.incident_id])).content.decode()
     assert "Possible retaliation" in page and link.linked.reference in page
     assert link.reason not in page  # neither incident is shared with the region
+
+
+def test_every_control_of_the_board_has_an_id_of_its_own(demo, demo_users, client_for):
+    """Swapped in again every 30 seconds, the board gets focus back (htmx finds the element by its id) on its
+    links, each incident's and each link's to another incident, and its scrolling table."""
+    from svtoolkit.regions.demo import seed_demo_region
+
+    seed_demo_region(partnership=demo, users=demo_users)
+    client = client_for("regional_coordinator")
+    board = client.get(reverse("regions:board", args=[demo.region.slug]), headers={"HX-Request": "true"})
+    assert "Possible retaliation: <a" in board.content.decode()
+    assert controls_without_an_id_of_their_own(board.content.decode()) == []
 
 
 def test_the_borough_declines_a_proposal_on_its_closed_incident_and_cannot_accept_it_until_re_opened(

@@ -16,10 +16,10 @@ stays theirs.
 A template is found in an app's ``jinja2/`` folder, as the rows' are, and says what draws it in its first
 comment. A template keeps its last line break (as Django's engine does), so a part that must not end with one
 (the layout's) is written without it. Given the request, a template has ``csrf_input`` (``{% csrf_token %}``);
-it always has ``url(...)``, ``static(...)``, ``submission_key()``, ``rows(...)``, ``table_region(label)`` (to
-``call``), ``error_summary_box(inner)`` and ``floatformat``. A value given to a template is read before a
-name the environment gives (the layout gives its own ``url``, its addresses remembered). A name it is not
-given is an error, never an empty string (``StrictUndefined``).
+it always has ``url(...)``, ``static(...)``, ``submission_key()``, ``rows(...)``,
+``table_region(label, region_id=None)`` (to ``call``), ``error_summary_box(inner)`` and ``floatformat``. A
+value given to a template is read before a name the environment gives (the layout gives its own ``url``, its
+addresses remembered). A name it is not given is an error, never an empty string (``StrictUndefined``).
 """
 
 import html
@@ -64,15 +64,18 @@ def rows(context, template_name: str, **values) -> Markup:
     return Markup(drawn)  # Jinja2 escaped every value as it drew them (autoescape is on)
 
 
-def table_region(label, caller) -> Markup:
+def table_region(label, caller, region_id=None) -> Markup:
     """``{% call table_region(label) %}<table>...</table>{% endcall %}``: as ``{% table_region %}``."""
-    return Markup(region(label, caller()))
+    return Markup(region(label, caller(), region_id=region_id))
 
 
-def region(label, inner: str) -> SafeString:
+def region(label, inner: str, *, region_id=None) -> SafeString:
     """A wide table (``inner``, safe) in a region that scrolls sideways, named ``label``
-    (``components/table_region.html``)."""
-    return draw("components/table_region.html", {"label": label, "inner": Markup(inner)})
+    (``components/table_region.html``). ``region_id``: in a part htmx swaps in again, the region takes focus
+    back after the swap only by its id."""
+    return draw(
+        "components/table_region.html", {"label": label, "inner": Markup(inner), "region_id": region_id}
+    )
 
 
 def error_summary_box(inner) -> str:
