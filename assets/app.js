@@ -59,3 +59,25 @@ window.addEventListener("pageshow", (event) => {
     });
   });
 });
+
+// A live part (the incident page's panel, the region's board) asks for itself again every 30 seconds; its
+// button pauses that and resumes it (WCAG 2.2.2 Pause, Stop, Hide), its words saying which it will do. A
+// paused part's requests are cancelled here before they are sent: the Content-Security-Policy lets htmx
+// evaluate no trigger filter. The state is the part's own: nothing swaps a paused part, and a part swapped in
+// after resuming starts running, its button saying so. The button is shown only where this script runs
+// (.svt-js-only): without it nothing refreshes.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element && event.target.closest("button[data-svt-pause]");
+  const part = button && document.getElementById(button.dataset.svtPause);
+  if (!part) {
+    return;
+  }
+  part.dataset.svtPaused = String(part.dataset.svtPaused !== "true");
+  [button.textContent, button.dataset.svtOtherLabel] = [button.dataset.svtOtherLabel, button.textContent];
+});
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.detail.elt instanceof HTMLElement && event.detail.elt.dataset.svtPaused === "true") {
+    event.preventDefault();
+  }
+});

@@ -261,3 +261,34 @@ class AttachFilePage(GovukPage):
             self.page.get_by_label("What is it? (optional)").fill(description)
         self.page.get_by_role("button", name="Attach the file").click()
         return self
+
+
+class LivePart:
+    """A part of a page that htmx asks for again every 30 seconds (the incident page's live panel, the
+    region's board), with its button that pauses and resumes that. Counts, in the page itself, the requests
+    its scripts send (htmx's are XMLHttpRequests): one Playwright reports may arrive after the clock moved
+    on."""
+
+    def __init__(self, page: Page, part_id: str):
+        self.page, self.part = page, page.locator(f"#{part_id}")
+        page.evaluate(
+            """() => {
+                window.svtSent = 0;
+                const send = XMLHttpRequest.prototype.send;
+                XMLHttpRequest.prototype.send = function (...args) {
+                    window.svtSent += 1;
+                    return send.apply(this, args);
+                };
+            }"""
+        )
+
+    def button(self, name: str):
+        return self.part.get_by_role("button", name=name, exact=True)
+
+    def press_pause_or_resume(self) -> None:
+        """From the keyboard: the button focused, then Enter."""
+        self.part.get_by_role("button", name=re.compile(r"^(Pause|Resume) automatic updates$")).focus()
+        self.page.keyboard.press("Enter")
+
+    def requests_sent(self) -> int:
+        return self.page.evaluate("window.svtSent")
