@@ -30,3 +30,11 @@ def controls_without_an_id_of_their_own(html: str) -> list[str]:
     reader = _Controls()
     reader.feed(html)
     return [shown for shown, id_ in reader.controls if not id_ or reader.ids[id_] > 1]
+
+
+def ids_given_more_than_once(html: str) -> list[str]:
+    """The ids two or more elements of the markup carry: a link to one (``#id``) or a label for one could lead
+    to the other."""
+    reader = _Controls()
+    reader.feed(html)
+    return sorted(id_ for id_, count in reader.ids.items() if count > 1)

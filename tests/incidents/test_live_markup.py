@@ -28,7 +28,7 @@ from tests.factories import (
     SceneMeasureFactory,
     TimelineEntryFactory,
 )
-from tests.focus import controls_without_an_id_of_their_own
+from tests.focus import controls_without_an_id_of_their_own, ids_given_more_than_once
 from tests.incidents.builders import demo_incident
 
 EXPECTED = Path(__file__).with_name("live_markup.txt")
@@ -177,3 +177,10 @@ def test_every_control_of_the_live_part_has_an_id_of_its_own(client_for, inciden
     its links, buttons and scrolling tables, for every kind of viewer: each table of actions its own ids."""
     for role in ROLES:
         assert controls_without_an_id_of_their_own(_live_part(client_for(role), incident)) == [], role
+
+
+def test_an_action_in_two_tables_of_the_page_gives_no_id_twice(client_for, incident):
+    """The police's overdue essential action is in the police's own table and in the overdue one."""
+    for role in ROLES:
+        page = client_for(role).get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+        assert ids_given_more_than_once(page) == [], role

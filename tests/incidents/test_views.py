@@ -258,7 +258,7 @@ def test_partner_updates_only_their_organisations_actions(client_for, incident_a
 def _actions_listed(page: str, caption: str) -> list[PlanAction]:
     """The actions in the page's table of actions captioned ``caption``, in the order it lists them."""
     table = page.split(f'aria-label="{caption}"', 1)[1].split("</table>", 1)[0]
-    ids = [int(pk) for pk in re.findall(r'id="action-(\d+)"', table)]
+    ids = [int(pk) for pk in re.findall(r'<tr [^>]*id="action-(\d+)[-"]', table)]
     found = PlanAction.objects.in_bulk(ids)
     return [found[pk] for pk in ids]
 
