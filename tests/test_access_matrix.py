@@ -16,6 +16,7 @@ from svtoolkit.partnerships.demo import seed_demo_partnership
 from tests.access_expectations import EXPECTED, ROLES, SIGNED_IN
 from tests.conftest import check_what_was_seeded, demo_users_by_role, url_arguments
 from tests.factories import TEST_PASSWORD
+from tests.focus import ids_given_more_than_once
 
 # The Django admin is for superusers with two-factor only: none of the demo roles.
 ADMIN_EXPECTED = {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 403)}
@@ -120,6 +121,8 @@ def test_project_url_access(url_name, role, client_for, url_args):
     assert response.status_code == EXPECTED[url_name][role], f"GET {url} as {role}"
     if EXPECTED[url_name][role] == 302 and role == "anonymous":
         assert response["Location"].startswith(reverse("accounts:login"))
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        assert ids_given_more_than_once(response.content.decode()) == [], f"GET {url} as {role}"
 
 
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "regional_viewer"])
