@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from svtoolkit.accounts.models import Membership, User
 from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator, stored_for_this_server
@@ -10,8 +13,8 @@ from svtoolkit.partnerships.models import Partnership
 from tests.conftest import MODEL_BACKEND
 
 
-def _generate(incidents=40, partnerships=2):
-    call_command("generate_load_data", incidents=incidents, partnerships=partnerships, quiet=True)
+def _generate(incidents=40, partnerships=2, **options):
+    call_command("generate_load_data", incidents=incidents, partnerships=partnerships, quiet=True, **options)
 
 
 def test_generated_incidents_are_spread_and_consistent(db):
@@ -63,6 +66,20 @@ def test_generated_members_sign_in_with_the_bench_password_and_work_on(db, clien
     incident = Incident.objects.exclude(playbook_version=None).first()
     entry = services.add_update(incident=incident, by=coordinator, text="After the generator.")
     assert entry.pk > TimelineEntry.objects.exclude(pk=entry.pk).order_by("-pk").first().pk
+
+
+def test_each_incidents_reference_is_of_the_year_it_happened_the_large_incidents_too(db):
+    _generate()
+    large = Incident.objects.get(title__startswith=LARGE_TITLE)
+    assert large.status == "responding" and timezone.now() - large.occurred_at < timedelta(days=4)
+    for incident in Incident.objects.all():
+        year = timezone.localtime(incident.occurred_at).year
+        assert incident.year == year and incident.reference.split("-")[1] == str(year), incident.reference
+    # Numbered in the order they happened within each partnership's year, as recording them would have.
+    for partnership in Partnership.objects.filter(slug__startswith="load-"):
+        for year in partnership.incidents.values_list("year", flat=True).distinct():
+            in_order = partnership.incidents.filter(year=year).order_by("occurred_at", "sequence")
+            assert list(in_order.values_list("sequence", flat=True)) == list(range(1, in_order.count() + 1))
 
 
 def test_a_second_run_adds_partnerships(db):

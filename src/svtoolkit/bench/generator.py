@@ -50,6 +50,7 @@ from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
 
 BATCH = 250
 LARGE_TITLE = "Large incident"
+LARGE_AGE = timedelta(days=3)
 # The organisations of every generated partnership, and which of them take part in most incidents.
 ORGANISATION_KINDS = [
     OrganisationKind.COUNCIL,
@@ -361,17 +362,22 @@ class LoadGenerator:
         large_left = self.large
         for p, count in zip(generated, per_partnership, strict=True):
             days = self.years * 365
-            moments = sorted(
-                self.now - timedelta(minutes=self.random.uniform(60, days * 24 * 60)) for _ in range(count)
-            )
+            moments = [
+                (self.now - timedelta(minutes=self.random.uniform(60, days * 24 * 60)), False)
+                for _ in range(count)
+            ]
+            # The large incidents are being responded to: they happened three days ago, and take their
+            # reference (year and sequence) in that order, as any incident recorded then would.
+            large_here = min(large_left, count)
+            large_left -= large_here
+            moments[:large_here] = [(self.now - LARGE_AGE, True)] * large_here
+            moments.sort(key=lambda moment: moment[0])
             sequences: dict[int, int] = {}
             for start in range(0, count, BATCH):
                 with transaction.atomic():
-                    for occurred_at in moments[start : start + BATCH]:
+                    for occurred_at, large in moments[start : start + BATCH]:
                         year = timezone.localtime(occurred_at).year
                         sequences[year] = sequences.get(year, 0) + 1
-                        large = large_left > 0
-                        large_left -= large
                         self._incident(p, occurred_at, year, sequences[year], large=large)
                     for table in self.tables.values():
                         table.flush()
@@ -384,7 +390,6 @@ class LoadGenerator:
         r, t = self.random, self.tables
         age = self.now - occurred_at
         if large:
-            occurred_at = self.now - timedelta(days=3)
             status = IncidentStatus.RESPONDING
         elif age > timedelta(days=90):
             status = IncidentStatus.CLOSED if r.random() < 0.92 else IncidentStatus.RECOVERY
