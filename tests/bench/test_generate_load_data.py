@@ -8,8 +8,18 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Membership, User
 from svtoolkit.bench.generator import LARGE_TITLE, LoadGenerator, stored_for_this_server
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import Incident, PlanAction, TimelineEntry
+from svtoolkit.incidents.models import (
+    Categorisation,
+    Decision,
+    Incident,
+    LeadAssignment,
+    Participation,
+    PlanAction,
+    TimelineEntry,
+)
+from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Partnership
+from svtoolkit.tension.models import TensionReading
 from tests.conftest import MODEL_BACKEND
 
 
@@ -80,6 +90,28 @@ def test_each_incidents_reference_is_of_the_year_it_happened_the_large_incidents
         for year in partnership.incidents.values_list("year", flat=True).distinct():
             in_order = partnership.incidents.filter(year=year).order_by("occurred_at", "sequence")
             assert list(in_order.values_list("sequence", flat=True)) == list(range(1, in_order.count() + 1))
+
+
+def test_nothing_generated_is_dated_in_the_future(db):
+    # Large incidents happened three days ago: what follows them (a reading a day, the decision, the plan)
+    # reaches now; so do the incidents of the last hours.
+    _generate(incidents=30, partnerships=1, years=1, large_incidents=10)
+    now = timezone.now()
+    dated = {
+        Incident: ["occurred_at", "notified_at", "created_at", "closed_at"],
+        Categorisation: ["decided_at"],
+        LeadAssignment: ["starts_at"],
+        Participation: ["added_at", "informed_at", "acknowledged_at"],
+        PlanAction: ["created_at", "completed_at"],
+        TimelineEntry: ["at"],
+        Decision: ["decided_at"],
+        Meeting: ["created_at"],
+        TensionReading: ["observed_at"],
+    }
+    assert TensionReading.objects.exists()
+    for model, fields in dated.items():
+        for name in fields:
+            assert not model.objects.filter(**{f"{name}__gt": now}).exists(), f"{model.__name__}.{name}"
 
 
 def test_a_second_run_adds_partnerships(db):

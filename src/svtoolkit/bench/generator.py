@@ -407,7 +407,7 @@ class LoadGenerator:
         place = r.choice(PLACES)
         ward = r.choice(WARDS)
         responder = r.choice(p.responders)
-        notified_at = occurred_at + timedelta(minutes=r.randint(5, 240))
+        notified_at = self._by_now(occurred_at + timedelta(minutes=r.randint(5, 240)))
         planned = status not in {IncidentStatus.REPORTED, IncidentStatus.ASSESSING}
         title = f"{types[0].capitalize()} incident near {place}"
         incident = t["incident"].add(
@@ -442,7 +442,7 @@ class LoadGenerator:
             return
         present = {code for code in self.factor_codes if r.random() < 0.3}
         suggestion = suggest(present)
-        decided_at = notified_at + timedelta(minutes=r.randint(10, 120))
+        decided_at = self._by_now(notified_at + timedelta(minutes=r.randint(10, 120)))
         factors = {code: code in present for code in self.factor_codes}
         t["categorisation"].add(
             incident,
@@ -465,7 +465,7 @@ class LoadGenerator:
             [p.organisations[kind] for kind in ORGANISATION_KINDS[2:]], r.randint(2, 4)
         )
         for organisation in taking_part:
-            acknowledged = decided_at + timedelta(minutes=r.randint(5, 300))
+            acknowledged = self._by_now(decided_at + timedelta(minutes=r.randint(5, 300)))
             t["participation"].add(
                 incident,
                 organisation,
@@ -491,7 +491,7 @@ class LoadGenerator:
             kind: p.organisations[kind] for kind in ORGANISATION_KINDS if p.organisations[kind] in taking_part
         }
         owners[OrganisationKind.COUNCIL] = lead_organisation
-        drawn_at = decided_at + timedelta(minutes=15)
+        drawn_at = self._by_now(decided_at + timedelta(minutes=15))
         items = self._plan_items(p, types, categories)
         actions = [
             (
@@ -549,7 +549,7 @@ class LoadGenerator:
                 timeline.append(
                     (completed_at, owner or responder, TimelineKind.CHANGE, f"Done: {text}.", action)
                 )
-        decision_at = drawn_at + timedelta(hours=1)
+        decision_at = self._by_now(drawn_at + timedelta(hours=1))
         t["decision"].add(
             incident,
             "Hold a critical-incident meeting."
@@ -563,13 +563,17 @@ class LoadGenerator:
         timeline.append((decision_at, responder, TimelineKind.DECISION, "Decision logged.", None))
         updates = 500 - len(timeline) if large else r.randint(2, 8)
         for _ in range(max(updates, 0)):
-            at = min(self.now, decided_at + timedelta(minutes=r.randint(30, 60 * 24 * 20)))
+            at = self._by_now(decided_at + timedelta(minutes=r.randint(30, 60 * 24 * 20)))
             timeline.append((at, r.choice(p.responders), TimelineKind.UPDATE, r.choice(UPDATES), None))
         self._timeline(incident, timeline)
         if suggestion.meeting:
             self._meetings(p, incident, decided_at, taking_part)
         if suggestion.serious_violence:
+            # A reading a day from the decision, for the days that have come: none is taken in the future.
             for n in range(r.randint(1, 4)):
+                observed_at = decided_at + timedelta(days=n)
+                if observed_at > self.now:
+                    break
                 t["tension"].add(
                     incident,
                     f"{ward} ward",
@@ -579,9 +583,14 @@ class LoadGenerator:
                     "Neighbourhood policing team",
                     r.choice(Confidence.values),
                     "",
-                    decided_at + timedelta(days=n),
+                    observed_at,
                     responder,
                 )
+
+    def _by_now(self, moment):
+        """A moment after an incident happened, never later than now: a recent incident's record (its
+        notification, categorisation, plan, decision) stops at now instead of running into the future."""
+        return min(self.now, moment)
 
     def _action_status(self, status, due_at):
         r = self.random
