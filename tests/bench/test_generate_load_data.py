@@ -21,6 +21,7 @@ from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.tension.models import TensionReading
 from tests.conftest import MODEL_BACKEND
+from tests.factories import PartnershipFactory
 
 
 def _generate(incidents=40, partnerships=2, **options):
@@ -126,6 +127,18 @@ def test_the_generator_refuses_a_production_database(db, settings):
     with pytest.raises(CommandError, match="refuses to run in production"):
         _generate(incidents=1, partnerships=1)
     assert not Partnership.objects.filter(slug__startswith="load-").exists()
+
+
+def test_the_generator_refuses_a_database_holding_a_real_partnership_unless_forced(db):
+    PartnershipFactory(slug="northbridge")
+    with pytest.raises(CommandError, match=r"refuses to add load data .*northbridge.*--force"):
+        _generate(incidents=2, partnerships=1)
+    assert not Partnership.objects.filter(slug__startswith="load-").exists()
+    assert not Incident.objects.exists()
+
+    _generate(incidents=2, partnerships=1, force=True)
+    assert Partnership.objects.filter(slug__startswith="load-").count() == 1
+    assert not Incident.objects.filter(partnership__slug="northbridge").exists()
 
 
 PBKDF2 = "django.contrib.auth.hashers.PBKDF2PasswordHasher"

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from svtoolkit.bench.generator import LoadGenerator
+from svtoolkit.partnerships.models import Partnership
 
 
 class Command(BaseCommand):
@@ -30,9 +31,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=8, help="Random seed, for the same data every run.")
         parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Add load data even beside partnerships whose slug does not start with load-.",
+        )
 
     def handle(
-        self, *args, incidents, partnerships, years, large_incidents, password, seed, quiet, **options
+        self, *args, incidents, partnerships, years, large_incidents, password, seed, quiet, force, **options
     ):
         if settings.PRODUCTION:
             raise CommandError(
@@ -41,6 +47,15 @@ class Command(BaseCommand):
             )
         if incidents < 1:
             raise CommandError("--incidents must be at least 1.")
+        # A database holding a real partnership is not a bench database: the load data would join its
+        # region, searches and figures, and the bulk load drops and rebuilds indexes its tables share.
+        real = list(Partnership.objects.exclude(slug__startswith="load-").values_list("slug", flat=True)[:4])
+        if real and not force:
+            raise CommandError(
+                "generate_load_data refuses to add load data beside partnerships that are not load data "
+                f"(slugs not starting with load-: {', '.join(real[:3])}{', ...' if len(real) > 3 else ''}). "
+                "Run it on a database of its own, or pass --force if that is what you mean."
+            )
         started = time.monotonic()
         generator = LoadGenerator(
             incidents=incidents,
