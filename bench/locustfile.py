@@ -2,8 +2,10 @@
 
 bench/run.py writes the accounts, incidents and actions to use into the file named by BENCH_TARGETS.
 Each simulated person signs in once through the sign-in form, then reads the incident page, the incident
-list and action pages, updates actions and adds timeline entries through the normal forms, with CSRF.
-Task weights give 12 reads to 3 writes (20 % writes); a write is a POST answered with a redirect.
+list and action pages, updates actions and adds timeline entries through the normal forms. Every write opens
+its form page and posts what the browser would (bench/form_posts.py: every hidden field, the CSRF token, the
+submission key and the revision among them, with the fields changed); one not answered with a redirect is a
+failure. Task weights give 12 reads (a write's form page among them) to 3 writes (20 % writes).
 With several servers (BENCH_HOSTS, space-separated base addresses, from bench/scale_out.py), each simulated
 person is given the next server in turn and stays on it, as behind a load balancer.
 
@@ -16,46 +18,49 @@ import itertools
 import json
 import os
 import random
-import re
 
+import form_posts  # bench/form_posts.py, beside this file (Locust puts its directory on the path)
 from locust import FastHttpUser, between, task
 
 TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read())
 ACCOUNTS = itertools.cycle(TARGETS["accounts"])
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-REVISION = re.compile(r'name="revision" value="(\d+)"')
-EDIT_CONFLICT = "edit conflict: someone else saved the action first"
 HOSTS = itertools.cycle(os.environ.get("BENCH_HOSTS", "").split() or [None])
 
 
-def update_an_action(person, incident, *, statuses):
-    """Open one of the incident's actions and save it with a new status through its form, with its revision.
-    An edit conflict (someone else saved the action since it was opened: the form is shown again) is counted
-    as a failure of its own kind, apart from errors."""
-    action = random.choice(incident["actions"])
-    url = f"/incidents/{incident['id']}/plan/{action['id']}/"
-    form = person.client.get(url, name="read: action page")
-    revision = REVISION.search(form.text)
-    if revision is None:
-        return
+def submit(person, page, changes, *, name, read_as, post_to=None, choose=None):
+    """Open the form page ``page`` (counted as ``read_as``) and post what its form holds with ``changes``
+    (and those ``choose(form_data)`` gives, when they depend on what the form shows) to ``post_to`` (default:
+    the page). Not answered with a redirect, it is counted a failure; an edit conflict (someone else saved
+    first: the form is shown again) as a failure of its own kind, apart from errors."""
+    form = person.client.get(page, name=read_as)
+    if form.status_code != 200:
+        return  # counted as the read's failure
+    data = form_posts.form_data(form.text, page=page, action=post_to, changes=changes or {})
+    if choose is not None:
+        data.update(choose(data))
     with person.client.post(
-        url,
-        data={
-            "csrfmiddlewaretoken": person.token,
+        post_to or page, data=data, allow_redirects=False, name=name, catch_response=True
+    ) as response:
+        failure = form_posts.write_failure(response.status_code, response.text)
+        if failure:
+            response.failure(failure)
+
+
+def update_an_action(person, incident, *, statuses):
+    """Open one of the incident's actions and save it with a new status through its form."""
+    action = random.choice(incident["actions"])
+    submit(
+        person,
+        f"/incidents/{incident['id']}/plan/{action['id']}/",
+        {
             "status": random.choice(statuses),
             "owner_organisation": action["owner_organisation_id"] or "",
             "owner": "",
             "note": "Progress checked.",
-            "revision": revision.group(1),
         },
-        allow_redirects=False,
         name="write: update action",
-        catch_response=True,
-    ) as response:
-        if response.status_code in (200, 409) and "changed this action" in response.text:
-            response.failure(EDIT_CONFLICT)
-        elif response.status_code != 302:
-            response.failure(f"HTTP {response.status_code}")
+        read_as="read: action page",
+    )
 
 
 class Responder(FastHttpUser):
@@ -72,23 +77,20 @@ class Responder(FastHttpUser):
         page = self.client.get("/sign-in/", name="sign in")
         response = self.client.post(
             "/sign-in/",
-            data={
-                "csrfmiddlewaretoken": TOKEN.search(page.text).group(1),
-                "username": self.email,
-                "password": TARGETS["password"],
-            },
+            data=form_posts.form_data(
+                page.text,
+                page="/sign-in/",
+                changes={"username": self.email, "password": TARGETS["password"]},
+            ),
             allow_redirects=False,
             name="sign in",
         )
         assert response.status_code == 302, f"sign-in failed for {self.email}"
-        # Signing in rotates the CSRF token: take the new one from a form.
-        form = self.client.get(f"/incidents/{self._incident()['id']}/timeline/add/", name="sign in")
-        self.token = TOKEN.search(form.text).group(1)
 
     def _incident(self):
         return random.choice(self.incidents)
 
-    @task(7)
+    @task(5)
     def incident_page(self):
         self.client.get(f"/incidents/{self._incident()['id']}/", name="read: incident page")
 
@@ -108,25 +110,27 @@ class Responder(FastHttpUser):
 
     @task(2)
     def add_timeline_entry(self):
-        incident = self._incident()
-        self.client.post(
-            f"/incidents/{incident['id']}/timeline/add/",
-            data={"csrfmiddlewaretoken": self.token, "text": "Community reassurance patrol completed."},
-            allow_redirects=False,
+        submit(
+            self,
+            f"/incidents/{self._incident()['id']}/timeline/add/",
+            {"text": "Community reassurance patrol completed."},
             name="write: timeline entry",
+            read_as="read: timeline entry form",
         )
 
 
-INCIDENT_STATUSES = itertools.cycle(["recovery", "responding"])
+# The coordinator moves the incident between these two, from whichever its status form shows.
+MOVES = {"responding": "recovery", "recovery": "responding"}
 WAIT_SECONDS = [float(n) for n in os.environ.get("BENCH_WAIT_SECONDS", "8 16").split()]
 
 
 class IncidentTeam(FastHttpUser):
     """One of the people on a major incident: the incident page stays open (its live part asked for again
-    every 30 seconds: 2 of a person's 5 requests a minute), and they read actions, update them (to do, in
-    progress, done: the plan's progress and the monthly figures move), add timeline entries and log
-    decisions. A coordinator now and then moves the incident between responding and recovery, which locks
-    its row. An edit conflict (two people saving the same action at once) is counted apart from errors."""
+    every 30 seconds: 2 of the 5 things a person does a minute; a write is two requests, its form and the
+    post), and they read actions, update them (to do, in progress, done: the plan's progress and the monthly
+    figures move), add timeline entries and log decisions. A coordinator now and then moves the incident
+    between responding and recovery (from the status its form shows), which locks its row. An edit conflict
+    (two people saving the same action at once) is counted apart from errors."""
 
     wait_time = between(*WAIT_SECONDS)
 
@@ -160,24 +164,22 @@ class IncidentTeam(FastHttpUser):
 
     @task(1)
     def log_decision(self):
-        self._post(
-            "decisions/add/",
+        submit(
+            self,
+            self.url + "decisions/add/",
             {"what": "Extra patrols at the school gates.", "why": "Tension reported.", "who_decided": "Gold"},
             name="write: decision",
+            read_as="read: decision form",
         )
 
     @task(1)
     def change_status(self):
         if "coordinator" in self.email:
-            self._post("status/", {"status": next(INCIDENT_STATUSES)}, name="write: incident status")
-
-    def _post(self, path, data, *, name):
-        with self.client.post(
-            self.url + path,
-            data={"csrfmiddlewaretoken": self.token, **data},
-            allow_redirects=False,
-            name=name,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"HTTP {response.status_code}")
+            submit(
+                self,
+                self.url + "status/",
+                None,
+                choose=lambda shown: {"status": MOVES.get(shown.get("revision"), "responding")},
+                name="write: incident status",
+                read_as="read: status form",
+            )

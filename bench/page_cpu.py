@@ -44,6 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import form_posts  # noqa: E402  (bench/form_posts.py, beside this script)
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -110,15 +111,17 @@ def pages() -> list[tuple[str, str]]:
 
 
 class PageClient(Client):
-    """The test client, asking as htmx does for a URL marked as the live part, and posting an action's
-    update, as the mixed load does, for a URL marked as a save (with the revision its last save left), and
-    a timeline entry for a URL marked as an addition."""
+    """The test client, asking as htmx does for a URL marked as the live part, and posting what a browser
+    posts (bench/form_posts.py): for a URL marked as a save, an action's update through its form, as the
+    mixed load does; for one marked as an addition, a timeline entry through its form. A write's form page
+    is opened first, in ``prepared``, outside the measuring."""
 
     statuses = itertools.cycle(["in_progress", "to_do"])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.updated: dict[str, PlanAction] = {}
+        self.owners: dict[str, int | None] = {}  # an action's page: its owner organisation
+        self.opened: dict[str, dict] = {}  # a write's URL: its form's hidden fields, opened for its post
 
     @contextlib.contextmanager
     def prepared(self, url: str):
@@ -136,34 +139,42 @@ class PageClient(Client):
             finally:
                 put_back_kept_parts(aside)
         else:
+            self._open(url)
             yield url
 
+    def _open(self, url: str) -> None:
+        """What the browser holds before the request measured: a write's form page, opened."""
+        if url.endswith((SAVE, ADD)):
+            page = url.removesuffix(SAVE).removesuffix(ADD)
+            form = super().get(page).content.decode()
+            self.opened[url] = form_posts.form_data(form, page=page, changes={})
+
     def get(self, path, *args, **kwargs):
-        if path.endswith(SAVE):
-            return self._update(path.removesuffix(SAVE))
-        if path.endswith(ADD):
-            response = self.post(path.removesuffix(ADD), {"text": "Community reassurance patrol completed."})
-            assert response.status_code == 302, (path, response.status_code)
+        if path.endswith((SAVE, ADD)):
+            if path not in self.opened:
+                self._open(path)
+            page = path.removesuffix(SAVE).removesuffix(ADD)
+            response = self.post(page, {**self.opened.pop(path), **self._changes(path, page)})
+            failure = form_posts.write_failure(response.status_code, response.content.decode())
+            assert failure is None, (path, failure)
             return response
         if path.endswith(LIVE):
             path, kwargs["HTTP_HX_REQUEST"] = path.removesuffix(LIVE), "true"
         return super().get(path, *args, **kwargs)
 
-    def _update(self, path):
-        if path not in self.updated:  # read once, outside the measuring: each save raises its revision by one
-            self.updated[path] = PlanAction.objects.get(pk=resolve(path).kwargs["action_id"])
-        action = self.updated[path]
-        data = {
+    def _changes(self, path: str, page: str) -> dict:
+        """The fields a write changes: an action's status (its owner as it is), or a timeline entry's text."""
+        if path.endswith(ADD):
+            return {"text": "Community reassurance patrol completed."}
+        if page not in self.owners:  # read once, outside the measuring
+            action = PlanAction.objects.get(pk=resolve(page).kwargs["action_id"])
+            self.owners[page] = action.owner_organisation_id
+        return {
             "status": next(self.statuses),
-            "owner_organisation": action.owner_organisation_id or "",
+            "owner_organisation": self.owners[page] or "",
             "owner": "",
             "note": "Progress checked.",
-            "revision": action.revision,
         }
-        response = self.post(path, data)
-        assert response.status_code == 302, (path, response.status_code)
-        action.revision += 1
-        return response
 
 
 def _redis():
