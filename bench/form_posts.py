@@ -1,12 +1,16 @@
-"""What a person's browser posts, for the bench's writes (bench/locustfile.py, bench/run.py, page_cpu.py).
+"""What a person's browser sends, for the bench's requests (bench/locustfile.py, bench/run.py, page_cpu.py).
 
 A write posts what the form page holds: every hidden field (the CSRF token, the one-time submission key, the
 revision or status the page showed, and any other) with the fields the person changed, so the server does
 the work a real save does, not the work of refusing a form with a field missing. A write ends in a redirect;
 anything else is a failure (an edit conflict, someone else having saved first, apart from the rest).
+
+A panel that refreshes itself (the incident page's live part) is asked for with the headers htmx sends: its
+own (HX-Request and the rest) and those the page gives it in ``hx-headers`` (X-Svt-Background, X-Svt-Shown).
 Nothing here needs Django or a particular HTTP client.
 """
 
+import json
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -21,15 +25,18 @@ class FormNotFound(LookupError):
 
 
 class _Page(HTMLParser):
-    """The page's forms: method, action, hidden fields."""
+    """The page's forms (method, action, hidden fields) and each element's hx-headers, by id."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[dict] = []
+        self.hx_headers: dict[str, str] = {}
         self._form: dict | None = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if "hx-headers" in attrs and attrs.get("id"):
+            self.hx_headers[attrs["id"]] = attrs["hx-headers"]
         if tag == "form":
             self._form = {
                 "method": (attrs.get("method") or "get").lower(),
@@ -74,3 +81,13 @@ def write_failure(status: int, text: str) -> str | None:
     if CONFLICT_SAID in text:
         return EDIT_CONFLICT
     return f"HTTP {status}, not a redirect"
+
+
+def refresh_headers(html: str, element_id: str, *, page: str) -> dict[str, str]:
+    """The headers htmx sends when the element ``element_id`` of ``html`` (the page at ``page``, a full
+    address) refreshes itself: its own, and the element's hx-headers."""
+    own = {"HX-Request": "true", "HX-Current-URL": page, "HX-Target": element_id, "HX-Trigger": element_id}
+    given = _read(html).hx_headers.get(element_id)
+    if given is None:
+        raise LookupError(f"No element {element_id} with hx-headers on {page}.")
+    return {**own, **json.loads(given)}

@@ -25,6 +25,7 @@ from locust import FastHttpUser, between, task
 TARGETS = json.loads(open(os.environ["BENCH_TARGETS"]).read())
 ACCOUNTS = itertools.cycle(TARGETS["accounts"])
 HOSTS = itertools.cycle(os.environ.get("BENCH_HOSTS", "").split() or [None])
+LIVE = "incident-live"  # the incident page's live part (incidents/live.html)
 
 
 def submit(person, page, changes, *, name, read_as, post_to=None, choose=None):
@@ -130,7 +131,10 @@ class IncidentTeam(FastHttpUser):
     post), and they read actions, update them (to do, in progress, done: the plan's progress and the monthly
     figures move), add timeline entries and log decisions. A coordinator now and then moves the incident
     between responding and recovery (from the status its form shows), which locks its row. An edit conflict
-    (two people saving the same action at once) is counted apart from errors."""
+    (two people saving the same action at once) is counted apart from errors.
+    The live refresh sends what the person's copy of the page gives htmx (form_posts.refresh_headers): that it
+    is a background request, and what the part shows, so an unchanged part is answered 204, as in a browser;
+    a part answered afresh (200) carries what it now shows for the next refresh."""
 
     wait_time = between(*WAIT_SECONDS)
 
@@ -138,17 +142,27 @@ class IncidentTeam(FastHttpUser):
         self.incident = TARGETS["incidents"][0]
         self.url = f"/incidents/{self.incident['id']}/"
         Responder.on_start(self)
+        self.live_headers = None
+        self.incident_page()  # the page stays open: its live part refreshes what this copy shows
+        assert self.live_headers, f"{self.email} could not open {self.url}"
 
     def _incident(self):
         return self.incident
 
     @task(20)
     def live_refresh(self):
-        self.client.get(self.url, headers={"HX-Request": "true"}, name="read: live refresh")
+        response = self.client.get(self.url, headers=self.live_headers, name="read: live refresh")
+        if response.status_code == 200:  # 204: unchanged, and htmx leaves the part as it is
+            self.live_headers = self._refresh_headers(response.text)
 
     @task(10)
     def incident_page(self):
-        self.client.get(self.url, name="read: incident page")
+        page = self.client.get(self.url, name="read: incident page")
+        if page.status_code == 200:
+            self.live_headers = self._refresh_headers(page.text)
+
+    def _refresh_headers(self, html):
+        return form_posts.refresh_headers(html, LIVE, page=self.client.base_url + self.url)
 
     @task(5)
     def action_page(self):

@@ -1,5 +1,5 @@
-"""The bench's writes post what a browser posts (bench/form_posts.py): the form's hidden fields with the
-fields changed, and a write not answered with a redirect is a failure."""
+"""The bench's requests send what a browser sends (bench/form_posts.py): a write posts its form's hidden
+fields, and the live part's refresh sends the headers its page gives htmx."""
 
 import importlib.util
 from pathlib import Path
@@ -70,3 +70,32 @@ def test_a_form_posting_elsewhere_is_found_by_its_action(db):
     data = form_posts.form_data(html, page=page, action=reverse("accounts:logout"), changes={})
 
     assert set(data) == {"csrfmiddlewaretoken", "submission_key"}
+
+
+def test_the_live_refresh_sends_what_the_page_gives_htmx_and_an_unchanged_part_is_answered_204(db):
+    client, incident = _coordinator_on_the_large_incident()
+    page = reverse("incidents:incident", args=[incident.pk])
+
+    headers = form_posts.refresh_headers(
+        client.get(page).content.decode(), "incident-live", page=f"http://127.0.0.1{page}"
+    )
+
+    assert (
+        headers["HX-Request"] == "true" and headers["X-Svt-Background"] == "true" and headers["X-Svt-Shown"]
+    )
+    assert client.get(page, headers=headers).status_code == 204
+    client.post(
+        reverse("incidents:update", args=[incident.pk]),
+        form_posts.form_data(
+            client.get(reverse("incidents:update", args=[incident.pk])).content.decode(),
+            page=reverse("incidents:update", args=[incident.pk]),
+            changes={"text": "Community reassurance patrol completed."},
+        ),
+    )
+    changed = client.get(page, headers=headers)
+    assert changed.status_code == 200
+    again = form_posts.refresh_headers(
+        changed.content.decode(), "incident-live", page=f"http://127.0.0.1{page}"
+    )
+    assert again["X-Svt-Shown"] != headers["X-Svt-Shown"]
+    assert client.get(page, headers=again).status_code == 204
