@@ -1,7 +1,7 @@
 """Only the regional pages of `make bench`, against the database already generated: the regional board and
 the regional dashboard over 12 months and 3 years, each measured fresh (the figures are never cached).
 
-    DATABASE_URL=postgres://... BENCH_REQUESTS=40 python bench/regional.py
+    DATABASE_URL=postgres://... BENCH_REQUESTS=40 .venv/bin/python bench/regional.py
 """
 
 import os
