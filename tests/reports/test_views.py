@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
+from svtoolkit.incidents.models import Incident
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships import tabular
 from svtoolkit.reports.boundaries import _shipped, boundary_of
@@ -527,6 +528,29 @@ def test_the_meeting_pack_pdf_is_named_by_the_day_of_the_meeting_in_london(clien
         reverse("reports:meeting_pack_pdf", args=[meeting.incident_id, meeting.pk])
     )
     assert "meeting-pack-2026-06-11" in answer["Content-Disposition"]
+
+
+def test_every_page_of_an_exercises_sitrep_and_meeting_pack_says_it_is_an_exercise(
+    client_for, demo, demo_users
+):
+    """The defect: an exercise's meeting pack said nowhere that it was an exercise, and its situation report
+    said so only at the top of the first page, so a page printed or passed on read as a real incident's. Now,
+    as its pages on screen and its messages do, every page of each says EXERCISE."""
+    meeting = demo_meeting(demo, demo_users)
+    Incident.objects.filter(pk=meeting.incident_id).update(is_exercise=True)
+    PlanActionFactory.create_batch(
+        40, incident_id=meeting.incident_id, due_at=timezone.now() - timedelta(days=1), title="Overdue " * 6
+    )
+    client = client_for("police")
+
+    for url in (
+        reverse("reports:meeting_pack_pdf", args=[meeting.incident_id, meeting.pk]),
+        reverse("reports:incident_sitrep", args=[meeting.incident_id]),
+    ):
+        pages = pdf_pages(client.get(url))
+        assert len(pages) > 1
+        assert all("EXERCISE" in page for page in pages), url
+        assert "EXERCISE: this is not a real incident" in pages[0], url
 
 
 # --- Ward outlines ---------------------------------------------------------------------------------------
