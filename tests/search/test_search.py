@@ -1,6 +1,7 @@
 """Search finds only what the person may see: never another partnership's records, an incident their
 organisation does not take part in, or a person affected (whoever they are)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -141,6 +142,29 @@ def test_exercises_are_found_and_marked(demo, demo_users, client_for):
     record(demo, demo_users["responder"], "Exercise Lantern: stabbing at the market", is_exercise=True)
     page = client_for("viewer").get(reverse("search:results"), {"q": "lantern"}).content.decode()
     assert "Exercise Lantern" in page and 'govuk-tag--purple">Exercise<' in page
+
+
+def test_an_exercises_actions_and_decisions_are_marked_as_its_incident_is(demo, demo_users, client_for):
+    """The defect: an action or decision of an exercise was listed as one of a real incident, by its reference
+    alone, though the exercise itself was marked. Now each says Exercise, as its incident does."""
+    responder = demo_users["responder"]
+    for incident in (
+        record(demo, responder, "Stabbing at the market", is_exercise=True),
+        record(demo, responder, "Fight at the station"),
+    ):
+        add_action(incident, responder, f"Patrol the lantern fair ({incident.title})")
+        services.record_decision(
+            incident=incident, by=responder, what=f"Close the lantern fair ({incident.title})", why="Risk"
+        )
+
+    page = client_for("viewer").get(reverse("search:results"), {"q": "lantern"}).content.decode()
+
+    items = re.findall(r"<li>(.*?)</li>", page, flags=re.S)
+    exercise_tag = 'govuk-tag--purple">Exercise<'
+    for title in ("Patrol the lantern fair", "Close the lantern fair"):
+        [exercise] = [item for item in items if f"{title} (Stabbing at the market)" in item]
+        [real] = [item for item in items if f"{title} (Fight at the station)" in item]
+        assert exercise_tag in exercise and exercise_tag not in real
 
 
 def test_an_empty_query_searches_nothing(demo, client_for):
