@@ -18,19 +18,22 @@ from pypdf import PdfReader
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
-from svtoolkit.incidents.models import Incident
+from svtoolkit.incidents.models import Disclosure, Incident
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships import tabular
 from svtoolkit.reports.boundaries import _shipped, boundary_of
 from svtoolkit.reports.models import WardBoundary
+from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     IncidentFactory,
     MessageFactory,
     ParticipationFactory,
     PlanActionFactory,
     SceneFactory,
+    SharingAgreementFactory,
 )
-from tests.incidents.builders import demo_incident, demo_person
+from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on
 from tests.reports.builders import SITREP_WITH_HEALTH, an_assessment
@@ -427,6 +430,40 @@ def test_a_message_naming_someone_is_titled_only_in_the_sitrep_with_the_records_
     assert "OFFICIAL-SENSITIVE" in with_records["Content-Disposition"]
     read = AuditEntry.objects.get(action=AuditAction.VIEW_SENSITIVE, target_type="communications.Message")
     assert read.actor == demo_users["responder"]
+
+
+def test_in_a_partnership_the_incident_is_shared_with_the_records_go_under_the_lead_partnerships_agreement(
+    client, demo, demo_users, other_partnership
+):
+    """The defect: asked from a partnership the incident is shared with, the form listed that partnership's
+    information-sharing agreements, each of which the disclosure log refuses (a disclosure of the lead
+    partnership's records relies on one of its agreements), and not the lead's: with any agreement chosen,
+    the report was refused. Now the form lists the lead partnership's agreements, as a referral's does."""
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    incident = _incident_with_a_person(demo, demo_users)
+    services.share_incident(
+        incident=incident,
+        partnership=southmoor,
+        by=responder,
+        article9_condition="9_2_g_sch1_18",
+        **SHARE_BASIS,
+    )
+    people_services.add_to_need_to_know(
+        incident=incident, user=membership.user, by=responder, with_records=True
+    )
+    leads = SharingAgreementFactory(partnership=demo, name="Northbridge safeguarding ISA")
+    theirs = SharingAgreementFactory(partnership=southmoor, name="Southmoor safeguarding ISA")
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+
+    page = client.get(reverse("reports:incident_reports", args=[incident.pk])).content.decode()
+    assert leads.name in page and theirs.name not in page
+    response = client.post(
+        reverse("reports:incident_sitrep", args=[incident.pk]), {**SITREP_WITH_HEALTH, "agreement": leads.pk}
+    )
+
+    assert "Jordan Sample" in " ".join(pdf_pages(response))
+    assert Disclosure.objects.get(what__startswith="Situation report").agreement == leads
 
 
 def test_asking_for_the_records_without_a_reason_explains_and_reads_nothing(client_for, demo, demo_users):

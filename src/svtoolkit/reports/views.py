@@ -160,7 +160,7 @@ def incident_reports(request, incident_id):
         "reports/incident_reports.html",
         {
             "incident": shown,
-            "form": forms.SitrepPeopleForm(partnership=request.partnership),
+            "form": forms.SitrepPeopleForm(partnership=shown.partnership),
             "can_read_people": access.can_read_any_person(request.user, request.partnership, shown),
         },
     )
@@ -179,7 +179,9 @@ def incident_sitrep(request, incident_id):
     )
     people = None
     if asks_for_people:
-        form = forms.SitrepPeopleForm(request.POST, partnership=request.partnership)
+        # The records are the lead partnership's, and so is the agreement their disclosure relies on, from
+        # whichever partnership the incident is shared with the report is asked.
+        form = forms.SitrepPeopleForm(request.POST, partnership=shown.partnership)
         with errors_shown_on(form) as refused:
             if form.is_valid():
                 # One transaction: a disclosure refused leaves no record read for a report not given.
