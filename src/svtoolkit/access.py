@@ -537,30 +537,37 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
 
 
 def can_recover_need_to_know(user, partnership, incident) -> bool:
-    """When no one still active in the partnership is on the incident's list, or on one record's own list
-    (they left, or their accounts were switched off), a coordinator may put themselves on it, giving a reason
-    that is audited; otherwise nobody could."""
+    """When no coordinator or responder still active in the partnership is on the incident's list, or on one
+    record's own list (they left, or their accounts were switched off), a coordinator may put themselves on
+    it, giving a reason that is audited; otherwise nobody could change the list (a partner or viewer left on
+    it reads the records but changes no list), record another person or export a record."""
     from svtoolkit.incidents.models import NeedToKnow
 
     if role_in(user, partnership) != Role.COORDINATOR or incident.partnership_id != partnership.pk:
         return False
-    if not NeedToKnow.objects.filter(incident=incident, **_active_in(partnership)).exists():
+    if not NeedToKnow.objects.filter(incident=incident, **_managing_in(partnership)).exists():
         return True
     return orphaned_people(incident).exists()
 
 
-def _active_in(partnership) -> dict:
-    return {"user__is_active": True, "user__memberships__partnership": partnership}
+def _managing_in(partnership) -> dict:
+    """An entry of an active coordinator or responder of ``partnership``, who can still change the list."""
+    return {
+        "user__is_active": True,
+        "user__memberships__partnership": partnership,
+        "user__memberships__role__in": (Role.COORDINATOR, Role.RESPONDER),
+    }
 
 
 def orphaned_people(incident) -> QuerySet:
-    """Records no one still active in the incident's partnership may read (see can_recover_need_to_know)."""
+    """Records no coordinator or responder still active in the incident's partnership may read (see
+    can_recover_need_to_know)."""
     from svtoolkit.incidents.models import PersonNeedToKnow
 
-    still_read = PersonNeedToKnow.objects.filter(
-        person__incident=incident, **_active_in(incident.partnership)
+    still_managed = PersonNeedToKnow.objects.filter(
+        person__incident=incident, **_managing_in(incident.partnership)
     ).values("person_id")
-    return incident.people.exclude(pk__in=still_read)
+    return incident.people.exclude(pk__in=still_managed)
 
 
 def organisation_signing_for(user, partnership) -> int | None:

@@ -95,7 +95,7 @@ EXPECTED = {
     "incidents:person_need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know": {**MANAGE, "coordinator": 403},
     "incidents:need_to_know_remove": MANAGE_POST,
-    # Only while no active member is left on the list: here the responder still is.
+    # Only while no active coordinator or responder is left on the list: here the responder still is.
     "incidents:need_to_know_recover": {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)},
     "incidents:escalation_settings": COORDINATOR_ONLY,
     # The strands: everyone who sees the incident reads the page (the hospital and safeguarding records

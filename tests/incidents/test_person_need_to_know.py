@@ -235,6 +235,33 @@ def test_a_list_left_with_no_active_member_is_recovered_by_a_coordinator(inciden
     assert access.can_read_person(coordinator, None, person)
 
 
+def test_lists_left_with_only_a_partner_are_recovered_by_a_coordinator(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the responder who recorded the victim left, and the police partner (on both lists) was the
+    only active member left. Nobody could change who reads the record, record another person, correct the
+    record or export it for a subject-access request, and a coordinator was not offered to join the lists."""
+    responder, coordinator, police = (demo_users[role] for role in ("responder", "coordinator", "police"))
+    people_services.add_to_need_to_know(incident=incident, user=police, by=responder)
+    person = demo_person(incident, responder, name="Victor Victim")
+    responder.is_active = False
+    responder.save(update_fields=["is_active"])
+    assert not access.can_add_person(coordinator, demo, incident)
+
+    assert access.can_recover_need_to_know(coordinator, demo, incident)
+    client = client_for("coordinator")
+    assert "join the list" in client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    response = client.post(
+        reverse("incidents:need_to_know_recover", args=[incident.pk]), {"reason": "Subject-access request"}
+    )
+    assert response.status_code == 302
+    assert access.can_manage_need_to_know(coordinator, demo, incident)
+    assert access.can_manage_person_need_to_know(coordinator, demo, person)
+    assert access.can_correct_person(coordinator, demo, person)
+    assert access.can_export_person(coordinator, demo, person)
+    assert not access.can_recover_need_to_know(coordinator, demo, incident)
+
+
 # --- Changing a record's list ----------
 
 

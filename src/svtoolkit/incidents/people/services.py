@@ -187,16 +187,18 @@ def add_to_need_to_know(*, incident, user, by, with_records=False, request=None)
 
 @transaction.atomic
 def recover_need_to_know(*, incident, by, reason: str, request=None) -> NeedToKnow:
-    """A coordinator puts themselves on the incident's list, and on each record's own list no active member is
-    left on; the reason is kept."""
+    """A coordinator puts themselves on the incident's list, and on each record's own list no active
+    coordinator or responder is left on (``access.orphaned_people``); the reason is kept."""
     if not reason.strip():
         raise DomainError("Give the reason you need to be on the list.", field="reason")
     entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=by, defaults={"added_by": by})
-    history.note(incident, by, f"{by} joined the need-to-know list, as no active member was left on it.")
+    history.note(
+        incident, by, f"{by} joined the need-to-know list, as no coordinator or responder was left on it."
+    )
     history.audit(
         incident, by, AuditAction.CREATE, entry, request, user=by.email, reason=reason.strip(), recovered=True
     )
-    # A record whose own list has no active member left would stay closed to everyone: it is recovered too.
+    # A record whose own list has no one left to change it would stay so for ever: it is recovered too.
     orphaned = list(access.orphaned_people(incident))
     _lists_changed(orphaned)
     for person in orphaned:
