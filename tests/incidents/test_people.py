@@ -116,6 +116,36 @@ def test_need_to_know_list_is_kept_by_those_on_it(client_for, incident, person, 
     assert NeedToKnow.objects.filter(pk=responder_entry.pk).exists()  # the last one stays
 
 
+def test_adding_someone_already_on_the_list_is_explained_and_records_nothing(
+    client_for, incident, person, demo_users
+):
+    """The defect: adding someone already on the list (twice by mistake, or by two coordinators at once) wrote
+    "… was added to the need-to-know list" on the timeline again, and a second audit entry of creating the
+    entry that already existed, and said it was done; asked to add them to the records as well when there
+    was none left to open, it wrote that they were added to them."""
+    url = reverse("incidents:need_to_know", args=[incident.pk])
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    client = client_for("responder")
+    assert client.post(url, {"user": coordinator.pk}).status_code == 302
+
+    def written():
+        return (
+            list(incident.timeline.values_list("text", flat=True)),
+            list(AuditEntry.objects.exclude(action=AuditAction.VIEW_SENSITIVE).values_list("pk", flat=True)),
+        )
+
+    before = written()
+    page = client.post(url, {"user": coordinator.pk})
+    assert page.status_code == 200
+    assert "is on the need-to-know list already" in page.content.decode()
+    assert written() == before
+    # Two people adding them at once, or the records asked for when they are on each already: nothing more.
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    people_services.add_to_need_to_know(incident=incident, user=responder, by=responder, with_records=True)
+    assert written() == before
+    assert NeedToKnow.objects.filter(user=coordinator).count() == 1
+
+
 def test_people_records_never_reach_the_incident_page_or_timeline(client_for, incident, person):
     client = client_for("viewer")
     for url in [

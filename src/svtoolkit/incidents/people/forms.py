@@ -110,6 +110,21 @@ class NeedToKnowForm(PartnershipChoices, forms.Form):
 
     partnership_choices = {"user": member_users}
 
+    def __init__(self, *args, on_list=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_list = set(on_list)  # the ids of those on the incident's list now
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user")
+        if user is not None and user.pk in self.on_list and not cleaned.get("with_records"):
+            self.add_error(
+                "user",
+                f"{user} is on the need-to-know list already. To let them read the records you can read now, "
+                "tick the box below.",
+            )
+        return cleaned
+
 
 class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     """Who may read one record: the partnership's active members to tick, and those already on the list

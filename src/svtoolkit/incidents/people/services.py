@@ -171,15 +171,18 @@ def _person_value_shown(person, name) -> str:
 def add_to_need_to_know(*, incident, user, by, with_records=False, request=None) -> NeedToKnow:
     """Put someone on the incident's list: every record made from now on starts with them on its list. It
     opens no record already made, unless ``with_records`` asks, explicitly, to add them also to each record
-    ``by`` may read (never one ``by`` may not: nobody grants more than their own part)."""
-    entry, _ = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
-    history.note(incident, by, f"{user} was added to the need-to-know list.")
-    history.audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
-    if with_records:
-        opened = list(people_visible_to(by, incident).exclude(need_to_know__user=user))
-        for person in opened:
-            added = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
-            history.audit(incident, by, AuditAction.CREATE, added, request, user=user.email, person=person.pk)
+    ``by`` may read (never one ``by`` may not: nobody grants more than their own part). Someone on the list
+    already (added twice, or by two people at once) is not added again: the timeline and the audit log say
+    only what was done."""
+    entry, created = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
+    if created:
+        history.note(incident, by, f"{user} was added to the need-to-know list.")
+        history.audit(incident, by, AuditAction.CREATE, entry, request, user=user.email)
+    opened = list(people_visible_to(by, incident).exclude(need_to_know__user=user)) if with_records else []
+    for person in opened:
+        added = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
+        history.audit(incident, by, AuditAction.CREATE, added, request, user=user.email, person=person.pk)
+    if opened:
         _lists_changed(opened)
         history.note(incident, by, f"{user} was added to the need-to-know list of the records {by} may read.")
     return entry

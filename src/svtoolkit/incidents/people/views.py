@@ -186,9 +186,14 @@ def _list_change_message(added, removed) -> str:
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
+    entries = selectors.need_to_know_list(shown)
     return form_page(
         request,
-        forms.NeedToKnowForm(request.POST or None, partnership=request.partnership),
+        forms.NeedToKnowForm(
+            request.POST or None,
+            partnership=request.partnership,
+            on_list=[entry.user_id for entry in entries],
+        ),
         save=lambda data: services.add_to_need_to_know(
             incident=shown,
             user=data["user"],
@@ -199,7 +204,7 @@ def need_to_know(request, incident_id):
         success=lambda entry: f"{entry.user} is on the need-to-know list.",
         done=reverse("incidents:need_to_know", args=[shown.pk]),
         template="incidents/need_to_know.html",
-        context={"incident": shown, "entries": selectors.need_to_know_list(shown)},
+        context={"incident": shown, "entries": entries},
     )
 
 
