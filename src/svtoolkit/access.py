@@ -583,9 +583,10 @@ def can_sign_off(user, partnership, sign_off) -> bool:
     return organisation is not None and organisation == sign_off.organisation_id
 
 
-def message_reader(user, partnership) -> Callable[[Model], bool]:
+def message_reader(user, partnership, *, published_opens=True) -> Callable[[Model], bool]:
     """``can_read_message`` for a list of messages: whether this person reads an incident's people is asked
-    once an incident, not once a message."""
+    once an incident, not once a message. ``published_opens=False`` asks it of a published message as of
+    one not yet published (``can_read_message_notes``)."""
     reads_people: dict[int, bool] = {}
 
     def reads(message) -> bool:
@@ -593,7 +594,7 @@ def message_reader(user, partnership) -> Callable[[Model], bool]:
         need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
         A message is not tied to one record, so it follows the incident's list, not a record's own list; in
         a partnership the incident is shared with, only where a share disclosed a record they read."""
-        if not message.names_or_images or message.status == "published":
+        if not message.names_or_images or (published_opens and message.status == "published"):
             return True
         if message.incident_id not in reads_people:
             incident = message.incident
@@ -611,6 +612,13 @@ def message_reader(user, partnership) -> Callable[[Model], bool]:
 def can_read_message(user, partnership, message) -> bool:
     """Whether this person may read all of ``message`` (``message_reader``)."""
     return message_reader(user, partnership)(message)
+
+
+def can_read_message_notes(user, partnership, message) -> bool:
+    """How the family agreed to a message naming or showing someone affected (its agreement note) and what its
+    approvers said of it (their comments): publishing the message makes the statement public, not these, so
+    they stay, published or not, with those who may read it before it is published."""
+    return message_reader(user, partnership, published_opens=False)(message)
 
 
 def is_read_only(incident) -> bool:

@@ -741,6 +741,38 @@ def test_a_restricted_messages_title_is_hidden_everywhere_until_published(
         assert "Jay Smith" in text
 
 
+def test_publishing_a_message_naming_someone_publishes_neither_the_familys_note_nor_the_approvers_comments(
+    client_for, demo, demo_users, incident
+):
+    """The defect: once published, a message naming someone showed how the family agreed (who they are, how
+    they were reached) and the approvers' comments to everyone who sees the incident, unaudited, though only
+    the statement itself was made public."""
+    message = _restricted_message(demo, demo_users, incident)
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    services.sign_off(
+        sign_off=message.sign_offs.get(), by=demo_users["police"], comment="Leave out Ann Smith's street"
+    )
+    message.refresh_from_db()
+    services.record_family_agreement(
+        message=message, by=demo_users["responder"], note="Agreed with his mother, Ann Smith, on 07700 900123"
+    )
+    services.publish(message=message, by=demo_users["responder"])
+    url = reverse("communications:message", args=[incident.pk, message.pk])
+    notes_read = AuditEntry.objects.filter(
+        action=AuditAction.VIEW_SENSITIVE, target_type="communications.Message", target_id=str(message.pk)
+    )
+
+    for role in ("viewer", "coordinator"):  # neither on the need-to-know list nor signing it off
+        page = client_for(role).get(url).content.decode()
+        assert "family thanks everyone." in page  # the statement itself is public now
+        assert "Ann Smith" not in page
+    assert not notes_read.exists()
+
+    page = client_for("responder").get(url).content.decode()
+    assert "Agreed with his mother, Ann Smith" in page and "Leave out Ann Smith" in page
+    assert list(notes_read.values_list("actor__email", flat=True)) == [demo_users["responder"].email]
+
+
 def test_each_reading_of_a_restricted_message_is_audited(client_for, demo, demo_users, incident):
     from svtoolkit.audit.models import AuditEntry
 

@@ -57,6 +57,27 @@ def read_message(
     )
 
 
+def read_message_notes(message, *, incident, user, partnership, request) -> bool:
+    """Whether this person may read the family's agreement note and the approvers' comments of ``message``
+    (``access.can_read_message_notes``): publishing a message naming someone publishes neither. Each reading
+    of those of a published one is written to the audit log, as ``read_message`` writes one before."""
+    from svtoolkit import access
+
+    if not access.can_read_message_notes(user, partnership, message):
+        return False
+    if message.names_or_images and not is_restricted(message):
+        history.audit(
+            incident,
+            user,
+            AuditAction.VIEW_SENSITIVE,
+            message,
+            request,
+            what="family's agreement note and approvers' comments of a published message naming someone",
+            incident=incident.reference,
+        )
+    return True
+
+
 def read_messages(
     messages, *, incident, user, partnership, request, what="message naming someone affected"
 ) -> set[int]:

@@ -140,6 +140,9 @@ def _message_page(request, shown, found, *, sign_off_form=None, family_form=None
             "title": selectors.title_shown(found, readable=can_read),
             "signable": signable,
             "can_read": can_read,
+            "can_read_notes": selectors.read_message_notes(
+                found, incident=shown, user=request.user, partnership=request.partnership, request=request
+            ),
             "sign_off_form": sign_off_form,
             "family_form": family_form,
             "forms": [sign_off_form, family_form],
