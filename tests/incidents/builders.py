@@ -261,6 +261,15 @@ def on_the_records_list_only(person, user, *, by):
     )
 
 
+def shared_with_a_reader(incident, partnership, reader, *, by):
+    """``incident`` shared with ``partnership`` (its records with them, on a health basis), and ``reader``,
+    one of its members, put on the incident's list and each record's."""
+    services.share_incident(
+        incident=incident, partnership=partnership, by=by, article9_condition="9_2_g_sch1_18", **SHARE_BASIS
+    )
+    people_services.add_to_need_to_know(incident=incident, user=reader, by=by, with_records=True)
+
+
 # What a referral to the MASH says of its lawful basis (its disclosure).
 REFERRAL_BASIS = {
     "purpose": "A child at risk after the stabbing",

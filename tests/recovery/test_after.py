@@ -14,6 +14,7 @@ from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tokens
 from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus
+from svtoolkit.incidents.people import services as people_services
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.playbooks import services as playbook_services
@@ -22,6 +23,8 @@ from svtoolkit.recovery.models import DebriefContribution, Lesson, SupportOffer
 from svtoolkit.recovery.review import selectors as review_selectors
 from svtoolkit.recovery.review import services as review_services
 from svtoolkit.recovery.support import services as support_services
+from tests.conftest import MODEL_BACKEND
+from tests.factories import SharingAgreementFactory
 from tests.incidents.builders import (
     SHARE_BASIS,
     demo_incident,
@@ -29,6 +32,7 @@ from tests.incidents.builders import (
     left_the_partnership,
     moved_to,
     on_the_records_list_only,
+    shared_with_a_reader,
 )
 from tests.page_forms import form_on
 from tests.recovery.builders import led_by
@@ -235,6 +239,40 @@ def test_the_referral_form_asks_who_receives_their_details_and_the_pages_show_it
     assert 'To whom</dt><dd class="govuk-summary-list__value">Cruse Bereavement Support</dd>' in record
 
 
+def test_a_referral_from_a_partnership_the_incident_is_shared_with_goes_under_the_leads_agreement(
+    client, incident, person, demo, demo_users, other_partnership
+):
+    """The defect: recorded from a partnership the incident is shared with, the referral form listed that
+    partnership's information-sharing agreements, each of which the disclosure log refuses (the record is
+    the lead partnership's, and so is the agreement its disclosure relies on): with any agreement chosen,
+    the referral was refused. Now the form lists the lead partnership's, as a situation report's does."""
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
+    leads = SharingAgreementFactory(partnership=demo, name="Northbridge safeguarding ISA")
+    theirs = SharingAgreementFactory(partnership=southmoor, name="Southmoor safeguarding ISA")
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    url = reverse("recovery:support_add", args=[incident.pk, person.pk])
+
+    page = client.get(url).content.decode()
+    assert leads.name in page and theirs.name not in page
+    response = client.post(
+        url,
+        {
+            "kind": "referral",
+            "description": "Weekly bereavement counselling",
+            "referred_to": "Cruse Bereavement Support",
+            "offered_on": timezone.localdate().isoformat(),
+            "purpose": "Bereavement support for the family",
+            "article6_basis": "6_1_e",
+            "article9_condition": "9_2_g_sch1_18",
+            "agreement": leads.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert SupportOffer.objects.get().disclosure.agreement == leads
+
+
 def test_the_need_to_know_list_sees_who_was_offered_what_and_it_is_audited(
     client_for, incident, person, demo_users
 ):
@@ -251,7 +289,6 @@ def test_the_support_summary_writes_an_entry_naming_each_person_it_shows(
 ):
     """Each record the summary shows is a view of that person's data: it is found by the person (their
     subject-access export), and a record the viewer may not read is not said to have been seen."""
-    from svtoolkit.incidents.people import services as people_services
 
     responder, police = demo_users["responder"], demo_users["police"]
     witness = record_person(incident, responder, name="Sam Witness")
@@ -1149,7 +1186,6 @@ def follow_up_reminded(person, *, contact, recorded_by):
 def test_a_due_follow_up_reminds_the_single_point_of_contact_without_naming_anyone(
     incident, person, demo_users
 ):
-    from svtoolkit.incidents.people import services as people_services
 
     coordinator = demo_users["coordinator"]
     people_services.add_to_need_to_know(

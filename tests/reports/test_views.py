@@ -19,7 +19,6 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.incidents import services
 from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import Disclosure, Incident
-from svtoolkit.incidents.people import services as people_services
 from svtoolkit.meetings.models import Meeting
 from svtoolkit.partnerships import tabular
 from svtoolkit.reports.boundaries import _shipped, boundary_of
@@ -33,7 +32,7 @@ from tests.factories import (
     SceneFactory,
     SharingAgreementFactory,
 )
-from tests.incidents.builders import SHARE_BASIS, demo_incident, demo_person
+from tests.incidents.builders import demo_incident, demo_person, shared_with_a_reader
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on
 from tests.reports.builders import SITREP_WITH_HEALTH, an_assessment
@@ -442,16 +441,7 @@ def test_in_a_partnership_the_incident_is_shared_with_the_records_go_under_the_l
     southmoor, membership = other_partnership
     responder = demo_users["responder"]
     incident = _incident_with_a_person(demo, demo_users)
-    services.share_incident(
-        incident=incident,
-        partnership=southmoor,
-        by=responder,
-        article9_condition="9_2_g_sch1_18",
-        **SHARE_BASIS,
-    )
-    people_services.add_to_need_to_know(
-        incident=incident, user=membership.user, by=responder, with_records=True
-    )
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
     leads = SharingAgreementFactory(partnership=demo, name="Northbridge safeguarding ISA")
     theirs = SharingAgreementFactory(partnership=southmoor, name="Southmoor safeguarding ISA")
     client.force_login(membership.user, backend=MODEL_BACKEND)

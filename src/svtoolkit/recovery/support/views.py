@@ -25,7 +25,9 @@ def support(request, shown):
 def support_add(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id)
     person = access.get_for(request, shown.people.all(), person_id, rule=access.can_record_support_for)
-    form = SupportOfferForm(request.POST or None, partnership=request.partnership)
+    # The record is the lead partnership's, and so are the agreement its referral relies on, the directory's
+    # services and the organisations, from whichever partnership the incident is shared with it is recorded.
+    form = SupportOfferForm(request.POST or None, partnership=shown.partnership)
     return incident_form_page(
         request,
         shown,
