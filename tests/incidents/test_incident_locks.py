@@ -400,6 +400,33 @@ def test_a_persons_record_corrected_as_someone_is_taken_off_the_need_to_know_lis
     assert tallies.differences() == []
 
 
+def test_someone_added_to_a_record_and_to_the_incidents_list_with_its_records_at_once_is_added_once(
+    demo, demo_users, monkeypatch
+):
+    """The defect: adding someone to the incident's list with the records one may read did not wait for the
+    incident, as every other change to its lists does: saved as a colleague put the same person on one
+    record's own list, it found them not yet on it, added them again, and ended on the database's "one entry
+    a person" rule, a server error with nothing saved. Now it waits, and finds them on that record already."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    incident, _ = demo_incident(demo, demo_users)
+    person = demo_person(incident, responder)
+    paused = PausedAtCall(people_services.history.note, call=1)  # the record's list saved, not yet committed
+    monkeypatch.setattr(people_services.history, "note", paused)
+    on_the_record, on_the_list = overlapping(
+        lambda: people_services.change_person_need_to_know(
+            person=person, users=[responder, coordinator], by=responder, expected_revision=person.revision
+        ),
+        lambda: people_services.add_to_need_to_know(
+            incident=incident, user=coordinator, by=responder, with_records=True
+        ),
+        paused=paused,
+    )
+    errors = [outcome.get("error") for outcome in (on_the_record, on_the_list)]
+    assert errors == [None, None], errors
+    assert person.need_to_know.filter(user=coordinator).count() == 1
+    assert incident.need_to_know.filter(user=coordinator).exists()
+
+
 # The background runs for overdue actions (reminders, escalation) change actions of many incidents: they take
 # each incident's turn first, as the services do, so they neither deadlock with a service changing that
 # incident's actions nor act on what such a change has just made untrue.

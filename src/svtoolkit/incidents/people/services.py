@@ -173,7 +173,9 @@ def add_to_need_to_know(*, incident, user, by, with_records=False, request=None)
     opens no record already made, unless ``with_records`` asks, explicitly, to add them also to each record
     ``by`` may read (never one ``by`` may not: nobody grants more than their own part). Someone on the list
     already (added twice, or by two people at once) is not added again: the timeline and the audit log say
-    only what was done."""
+    only what was done. The incident is locked first, as by every change to its lists
+    (``change_person_need_to_know``): the records found to open are as the other change left them."""
+    lock_incident(incident.pk)
     entry, created = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
     if created:
         history.note(incident, by, f"{user} was added to the need-to-know list.")
