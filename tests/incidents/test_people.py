@@ -3,11 +3,13 @@
 import pytest
 from django.urls import reverse
 
+from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents.models import NeedToKnow, PersonAffected, PersonAffectedCorrection
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.incidents.people.forms import ReasonForm
+from tests.factories import MembershipFactory
 from tests.incidents.builders import demo_incident
 from tests.page_forms import form_on
 
@@ -144,6 +146,29 @@ def test_adding_someone_already_on_the_list_is_explained_and_records_nothing(
     people_services.add_to_need_to_know(incident=incident, user=responder, by=responder, with_records=True)
     assert written() == before
     assert NeedToKnow.objects.filter(user=coordinator).count() == 1
+
+
+def test_a_partner_whose_organisation_is_not_taking_part_is_not_put_on_the_lists(
+    client_for, incident, person, demo, demo_users
+):
+    """The defect: the need-to-know pages offered every member, so a partner whose organisation was not
+    taking part in the incident could be put on its list or a record's: they would read the records the
+    moment their organisation joined, without anyone deciding then that they should (taking part ending takes
+    them off for that reason). Now each page refuses them, naming why and what to do, and changes nothing."""
+    hospital = demo.organisations.get(kind="health_hospital")
+    nurse = MembershipFactory(partnership=demo, organisation=hospital, role=Role.PARTNER).user
+    client = client_for("responder")
+    page = client.post(
+        reverse("incidents:need_to_know", args=[incident.pk]), {"user": nurse.pk, "with_records": "on"}
+    ).content.decode()
+    assert "does not take part in this incident" in page
+    record_page = client.post(
+        reverse("incidents:person_need_to_know", args=[incident.pk, person.pk]),
+        {"users": [demo_users["responder"].pk, nurse.pk], "revision": person.revision},
+    ).content.decode()
+    assert "does not take part in this incident" in record_page
+    assert not NeedToKnow.objects.filter(user=nurse).exists()
+    assert not person.need_to_know.filter(user=nurse).exists()
 
 
 def test_people_records_never_reach_the_incident_page_or_timeline(client_for, incident, person):

@@ -32,6 +32,7 @@ from svtoolkit.incidents.people import selectors
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.search.selectors import search_for
 from tests.conftest import MODEL_BACKEND
+from tests.factories import ParticipationFactory
 from tests.incidents.builders import demo_incident, demo_person
 from tests.reports.builders import SITREP_WITH_PEOPLE
 
@@ -58,6 +59,12 @@ def victim_and_witness(incident, demo_users):
         expected_revision=victim.revision,
     )
     return victim, witness
+
+
+def taking_part(incident, user):
+    """``user``'s organisation taking part in ``incident``, so they see it and may be put on its lists."""
+    ParticipationFactory(incident=incident, organisation=user.memberships.get().organisation)
+    return user
 
 
 def _open(client, incident, person):
@@ -277,7 +284,7 @@ def test_the_response_team_on_the_record_changes_its_list_and_each_change_is_aud
     client_for, incident, demo_users, victim_and_witness
 ):
     victim, _ = victim_and_witness
-    responder, health = demo_users["responder"], demo_users["health"]
+    responder, health = demo_users["responder"], taking_part(incident, demo_users["health"])
     client = client_for("responder")
     page = client.get(_list_url(incident, victim)).content.decode()
     assert "Who may read this record" in page and "Pat Hughes" in page
@@ -354,7 +361,8 @@ def test_two_people_changing_a_list_at_once_never_overwrite_each_other(
     client_for, incident, demo_users, victim_and_witness
 ):
     victim, _ = victim_and_witness
-    responder, police, health = demo_users["responder"], demo_users["police"], demo_users["health"]
+    responder, police = demo_users["responder"], demo_users["police"]
+    health = taking_part(incident, demo_users["health"])
     victim.refresh_from_db()
     opened_at = victim.revision
     # Someone else adds the health partner after this page was opened...

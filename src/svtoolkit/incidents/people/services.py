@@ -176,6 +176,7 @@ def add_to_need_to_know(*, incident, user, by, with_records=False, request=None)
     only what was done. The incident is locked first, as by every change to its lists
     (``change_person_need_to_know``): the records found to open are as the other change left them."""
     lock_incident(incident.pk)
+    _refuse_unless_they_see(incident, [user], field="user")
     entry, created = NeedToKnow.objects.get_or_create(incident=incident, user=user, defaults={"added_by": by})
     if created:
         history.note(incident, by, f"{user} was added to the need-to-know list.")
@@ -188,6 +189,19 @@ def add_to_need_to_know(*, incident, user, by, with_records=False, request=None)
         _lists_changed(opened)
         history.note(incident, by, f"{user} was added to the need-to-know list of the records {by} may read.")
     return entry
+
+
+def _refuse_unless_they_see(incident, users, *, field: str) -> None:
+    """Nobody is put on a need-to-know list who does not see the incident (a partner whose organisation does
+    not take part): they would read its records the moment it joined, without anyone deciding then that they
+    should, as its leaving takes them off (``remove_organisation_from_need_to_know``)."""
+    for user in users:
+        if not access.sees_incident(user, incident):
+            raise DomainError(
+                f"{user} cannot be put on the list: their organisation does not take part in this incident. "
+                "Add it as a partner first.",
+                field=field,
+            )
 
 
 @transaction.atomic
@@ -263,6 +277,7 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     )
     entries = {entry.user_id: entry for entry in person.need_to_know.select_related("user")}
     added = [user for pk, user in wanted.items() if pk not in entries]
+    _refuse_unless_they_see(person.incident, added, field="users")
     removed = [entry for pk, entry in entries.items() if pk not in wanted]
     role = person.get_role_display().lower()
     for user in added:
