@@ -56,6 +56,36 @@ def test_coordinator_sees_own_partnership_entries_and_members_sign_ins(
     }
 
 
+def test_an_admin_change_is_in_the_log_of_the_partnership_whose_record_it_is_not_the_admins_own(
+    client, demo, other_partnership
+):
+    """The defect: a superuser who belonged to Northbridge changing Southmoor's records in the Django admin
+    put the change (Southmoor's name, a Southmoor member's name) in Northbridge's audit log, and Southmoor's
+    own log never showed it. Now the change is in the log of the partnership whose record it is, and a
+    change to someone's account, which is no partnership's, is shown to none."""
+    from svtoolkit.audit.selectors import audit_entries_for_partnership
+    from tests.accounts.builders import signed_in_superuser
+    from tests.factories import MembershipFactory
+    from tests.page_forms import form_on
+
+    southmoor, southmoor_coordinator = other_partnership
+    superuser = signed_in_superuser(client)
+    MembershipFactory(user=superuser, partnership=demo, role="coordinator")
+    record(action=AuditAction.SIGN_IN, actor=superuser)
+    url = reverse("admin:partnerships_partnership_change", args=[southmoor.pk])
+    typed = form_on(client.get(url), having="reference_prefix") | {"area": "Southmoor and Westfield"}
+    assert client.post(url, typed).status_code == 302
+    url = reverse("admin:accounts_user_change", args=[southmoor_coordinator.user.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {"full_name": "Renamed in the admin"}
+    assert client.post(url, typed).status_code == 302
+
+    in_northbridge = {(e.action, e.target_label) for e in audit_entries_for_partnership(demo)}
+    assert in_northbridge == {(AuditAction.SIGN_IN, "")}  # the superuser's own sign-in, and no more
+    in_southmoor = {(e.action, e.target_label) for e in audit_entries_for_partnership(southmoor)}
+    assert (AuditAction.UPDATE, southmoor.name) in in_southmoor
+    assert (AuditAction.UPDATE, "Renamed in the admin") not in in_southmoor
+
+
 def test_filters_narrow_the_log(client_for, demo, demo_users):
     record(action=AuditAction.SIGN_IN, actor=demo_users["police"])
     record(action=AuditAction.SIGN_IN, actor=demo_users["health"])

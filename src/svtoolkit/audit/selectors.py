@@ -19,12 +19,16 @@ def audit_entries_for_partnership(
 ) -> QuerySet[AuditEntry]:
     """A partnership's entries, newest first, narrowed by the filters that are given.
 
-    Sign-in events belong to no partnership; they are shown to each partnership the person belongs to.
+    A person's own account events (signing in and out, failed sign-ins, their two-factor devices and contact
+    preferences) belong to no partnership; they are shown to each partnership the person belongs to. A change
+    made in the Django admin to a record of no partnership (someone's account) is not theirs: no partnership's
+    log shows it, whoever made it.
     """
     member_emails = Membership.objects.filter(partnership=partnership).values("user__email")
-    entries = AuditEntry.objects.filter(
-        Q(partnership=partnership) | Q(partnership__isnull=True, actor_label__in=member_emails)
-    )
+    # has_key first: negated alone, the lookup would drop every entry whose detail has no "via" at all.
+    made_in_the_admin = Q(detail__has_key="via", detail__via="admin")
+    own_account_events = Q(partnership__isnull=True, actor_label__in=member_emails) & ~made_in_the_admin
+    entries = AuditEntry.objects.filter(Q(partnership=partnership) | own_account_events)
     if action:
         entries = entries.filter(action=action)
     if actor:

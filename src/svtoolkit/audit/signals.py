@@ -3,6 +3,7 @@
 from axes.signals import user_locked_out
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -49,6 +50,7 @@ def record_admin_change(sender, instance, created, **kwargs):
     action = ADMIN_ACTIONS[instance.action_flag]
     AuditEntry.objects.create(
         action=action,
+        partnership=_partnership_of_admin_change(instance),
         actor=instance.user,
         actor_label=instance.user.email,
         actor_name=instance.user.get_full_name(),
@@ -57,3 +59,18 @@ def record_admin_change(sender, instance, created, **kwargs):
         target_label=instance.object_repr[:255],
         detail={"via": "admin", "change": instance.get_change_message()},
     )
+
+
+def _partnership_of_admin_change(log_entry):
+    """The partnership whose record the admin changed (the partnership itself, or the record's own, as
+    ``record`` finds it), so the change is in that partnership's log; None for a record of no partnership
+    (a person's account), which no partnership's log shows."""
+    if log_entry.content_type_id is None:
+        return None
+    try:
+        changed = log_entry.get_edited_object()
+    except ObjectDoesNotExist:
+        return None
+    if isinstance(changed, AuditEntry._meta.get_field("partnership").related_model):
+        return changed
+    return getattr(changed, "partnership", None)
