@@ -13,6 +13,7 @@ from svtoolkit.audit.models import AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tokens
+from svtoolkit.incidents.measures import services as measures_services
 from svtoolkit.incidents.models import ActionStatus, Incident, IncidentStatus
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.messaging.delivery import deliver_due
@@ -28,6 +29,7 @@ from tests.factories import SharingAgreementFactory
 from tests.incidents.builders import (
     SHARE_BASIS,
     demo_incident,
+    demo_measure,
     demo_person,
     left_the_partnership,
     moved_to,
@@ -961,6 +963,39 @@ def test_an_action_handed_over_no_longer_blocks_closing_but_must_say_to_whom(inc
     review_services.close_incident(incident=incident, by=responder)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED and incident.closed_at is not None
+
+
+def test_closing_is_refused_while_a_police_measure_is_in_force_naming_it(client_for, incident, demo_users):
+    """The defect: an incident closed with a cordon or a section 60 not yet recorded lifted showed it in force
+    on the map for good, and nobody could lift it, since a closed incident refuses changes. Now closing
+    refuses while a measure is in force or due to start, naming each and saying to record it lifted first,
+    on the closing page as in the service; lifted, the incident closes."""
+    responder = demo_users["responder"]
+    to_recovery(incident, responder)
+    finish_actions(incident, responder)
+    completed_review(incident, responder)
+    section_60 = demo_measure(incident, demo_users)
+    named = (
+        "Stop and search authorisation (section 60) – "
+        "Stop and search in the streets around Northbridge Academy"
+    )
+    assert review_selectors.closure_blockers(incident) == [
+        f"1 police measure is still in force or due to start: record each one lifted first. {named}."
+    ]
+    url = reverse("recovery:close", args=[incident.pk])
+    client = client_for("responder")
+    assert named in client.get(url).content.decode()
+
+    refused = client.post(url)  # sent from a page drawn before the police added it
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in page and named in page
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RECOVERY
+
+    measures_services.lift_measure(measure=section_60, by=demo_users["police"])
+    client.post(url)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.CLOSED
 
 
 def test_the_remaining_actions_can_be_set_aside_at_once_with_a_reason(client_for, incident, demo_users):

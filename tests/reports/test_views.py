@@ -208,6 +208,20 @@ def test_the_map_shows_no_measure_of_an_incident_the_viewer_may_not_see(client_f
     assert response.context["measures"] == [] and response.context["map_data"]["measures"] == []
 
 
+def test_the_map_shows_no_measure_of_an_incident_closed_before_it_was_lifted(client_for, demo):
+    """The defect: a measure never recorded lifted when its incident closed (closing did not refuse it then)
+    showed in force on the map for good, and a closed incident refuses its lifting. Now the map leaves out
+    the measures of closed incidents; closing refuses while one is in force (tests/recovery)."""
+    left = _measure_for_police(demo, IN_EASTGATE_NORTH, description="Cordon left up when the incident closed")
+    _measure_for_police(demo, IN_EASTGATE_NORTH, description="Cordon of an open incident")
+    Incident.objects.filter(pk=left.scene.incident_id).update(status="closed", closed_at=timezone.now())
+
+    response = client_for("responder").get(reverse("reports:map"))
+
+    assert [measure.what for measure in response.context["measures"]] == ["Cordon of an open incident"]
+    assert "Cordon left up when the incident closed" not in response.content.decode()
+
+
 def test_the_map_costs_the_same_queries_for_more_measures(client_for, demo):
     client = client_for("police")
     _measure_for_police(demo, IN_EASTGATE_NORTH)

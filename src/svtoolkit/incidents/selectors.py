@@ -830,6 +830,30 @@ def measure_status(measure: SceneMeasure, *, now: datetime) -> str:
     return f"In force {until}"
 
 
+def current_measures(incident, *, now: datetime) -> list[SceneMeasure]:
+    """The measures of the incident's scenes not lifted and not ended: in force, or authorised to start."""
+    measures = (
+        SceneMeasure.objects.filter(scene__incident=incident, lifted_at__isnull=True)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("scene")
+        .order_by("starts_at", "id")
+    )
+    return list(measures)
+
+
+def lift_before_closing(incident, *, now: datetime | None = None) -> str:
+    """Why the incident may not close while police measures are current, naming each; "" when none is. A
+    closed incident refuses changes, so a measure left current then could never be recorded lifted."""
+    measures = current_measures(incident, now=now or timezone.now())
+    if not measures:
+        return ""
+    named = "; ".join(f"{measure.get_kind_display()} – {measure.description}" for measure in measures)
+    return (
+        f"{len(measures)} police measure{'s are' if len(measures) != 1 else ' is'} still in force or due to "
+        f"start: record each one lifted first. {named}."
+    )
+
+
 @dataclass(slots=True)
 class ShownMeasure:
     """A police measure as the live part shows it (incidents/jinja2/incidents/measures.html): its columns, and

@@ -54,6 +54,7 @@ from svtoolkit.incidents.selectors import (
     current_categorisation,
     current_lead,
     earliest_done_before,
+    lift_before_closing,
 )
 from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
@@ -1257,7 +1258,8 @@ def set_aside_open_actions(
 
 @transaction.atomic
 def close(*, incident, by, request=None) -> Incident:
-    """Close an incident in recovery whose actions are all done, handed over or not needed.
+    """Close an incident in recovery whose actions are all done, handed over or not needed, and whose police
+    measures are all lifted or ended (a closed incident refuses changes, lifting one too).
 
     The review comes first too; the recovery app checks it before calling this.
     """
@@ -1270,6 +1272,8 @@ def close(*, incident, by, request=None) -> Incident:
             f"{still_open} action{pluralize(still_open)} still open: complete, hand over or mark "
             "each one not needed first."
         )
+    if measures_in_force := lift_before_closing(incident):
+        raise DomainError(measures_in_force)
     incident.status = IncidentStatus.CLOSED
     incident.closed_at = timezone.now()
     incident.save(update_fields=["status", "closed_at"])

@@ -652,7 +652,7 @@ class MapMeasure(OnTheMap):
 
 def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasure]:
     """The current police measures at the scenes of the incidents this person may see (the map's filters
-    applied to their incidents), soonest started first, at most MAP_LIMIT: one query."""
+    applied to their incidents, closed ones left out), soonest started first, at most MAP_LIMIT: one query."""
     from svtoolkit.incidents.models import SceneMeasure
     from svtoolkit.incidents.selectors import measure_status
 
@@ -663,6 +663,8 @@ def map_measures(user, partnership, filters: Filters, boundary) -> list[MapMeasu
             scene__incident__in=reportable_incidents(user, partnership, filters), lifted_at__isnull=True
         )
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        # One left current when its incident closed (before closing refused it) can no longer be lifted.
+        .exclude(scene__incident__status=IncidentStatus.CLOSED)
         .select_related("scene__incident")
         .order_by("starts_at", "id")[:MAP_LIMIT]
     )

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    Q,
     QuerySet,
 )
 from django.shortcuts import get_object_or_404
@@ -12,20 +11,9 @@ from django.utils import timezone
 from svtoolkit.incidents.models import (
     SceneMeasure,
 )
-from svtoolkit.incidents.selectors import measure_status
+from svtoolkit.incidents.selectors import current_measures, measure_status
 
 DUE_SOON = timedelta(hours=24)
-
-
-def current_measures(incident, *, now: datetime) -> list[SceneMeasure]:
-    """The measures of the incident's scenes not lifted and not ended: in force, or authorised to start."""
-    measures = (
-        SceneMeasure.objects.filter(scene__incident=incident, lifted_at__isnull=True)
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .select_related("scene")
-        .order_by("starts_at", "id")
-    )
-    return list(measures)
 
 
 def measures_summary(incident, *, now: datetime | None = None) -> str:

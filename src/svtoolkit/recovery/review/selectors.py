@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from svtoolkit import access
+from svtoolkit.incidents import selectors as incident_selectors
 from svtoolkit.incidents.models import OPEN_ACTION_STATUSES, IncidentStatus
 from svtoolkit.playbooks import selectors as playbook_selectors
 from svtoolkit.recovery.models import (
@@ -129,6 +130,8 @@ def closure_blockers(incident) -> list[str]:
             f"{still_open} action{'s are' if still_open != 1 else ' is'} still open: complete, hand over "
             "or mark each one not needed."
         )
+    if measures_in_force := incident_selectors.lift_before_closing(incident):
+        blockers.append(measures_in_force)
     return blockers
 
 
