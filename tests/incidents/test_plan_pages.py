@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from svtoolkit.incidents import services
-from svtoolkit.incidents.models import ActionStatus
+from svtoolkit.incidents.models import ActionStatus, Incident
 from tests.incidents.builders import demo_incident, mark_action
 from tests.page_forms import form_on
 
@@ -64,6 +64,16 @@ def test_home_leads_with_the_live_incident_and_the_organisations_actions(
     # The responder's organisation (the council) owns the overdue action: it is on her home page.
     assert update_link(incident, council_action) in content
     assert content.index("Your live incidents") < content.index(council_action.title)
+
+
+def test_an_exercises_actions_on_the_home_page_are_tagged_exercise(client_for, incident_with_two_owners):
+    """The defect: the home page tagged an exercise's incident Exercise but listed its actions under "Your
+    actions" as if real. Now each is tagged as its incident is."""
+    incident, _, council_action = incident_with_two_owners
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    content = client_for("responder").get(reverse("core:home")).content.decode()
+    listed = content.split(update_link(incident, council_action), 1)[1].split("</li>", 1)[0]
+    assert "Exercise</strong>" in listed
 
 
 def test_the_first_hours_view_completes_an_action_in_one_step(client_for, incident_with_two_owners):
