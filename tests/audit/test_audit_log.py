@@ -86,6 +86,100 @@ def test_an_admin_change_is_in_the_log_of_the_partnership_whose_record_it_is_not
     assert (AuditAction.UPDATE, "Renamed in the admin") not in in_southmoor
 
 
+def _actions_naming(record, *, in_the_log_of) -> list[AuditAction]:
+    """What the entries in ``in_the_log_of``'s log naming ``record`` say was done to it, oldest first."""
+    from svtoolkit.audit.selectors import audit_entries_for_partnership
+
+    entries = audit_entries_for_partnership(in_the_log_of).filter(
+        target_type=record._meta.label, target_id=str(record.pk)
+    )
+    return [entry.action for entry in reversed(entries)]
+
+
+def test_a_members_role_changed_on_their_account_in_the_admin_is_in_their_partnerships_log(
+    client, demo, demo_users, other_partnership
+):
+    """The defect: a role changed in the membership rows of a person's account in the Django admin was
+    recorded only as a change to the account, which no partnership's log shows, so the partnership never saw
+    who had made its responder a coordinator."""
+    from svtoolkit.accounts.models import Membership
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    southmoor, _ = other_partnership
+    responder = demo_users["responder"]
+    membership = Membership.objects.get(user=responder, partnership=demo)
+    superuser = signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[responder.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {"memberships-0-role": "coordinator"}
+    assert client.post(url, typed).status_code == 302
+
+    assert _actions_naming(membership, in_the_log_of=demo) == [AuditAction.UPDATE]
+    entry = AuditEntry.objects.get(partnership=demo, target_id=str(membership.pk))
+    assert entry.actor == superuser
+    assert (entry.detail["before"]["role"], entry.detail["after"]["role"]) == ("responder", "coordinator")
+    assert _actions_naming(membership, in_the_log_of=southmoor) == []
+
+
+def test_a_membership_added_or_deleted_on_an_account_in_the_admin_is_in_its_partnerships_log(
+    client, demo, demo_users, other_partnership
+):
+    from svtoolkit.accounts.models import Membership
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    southmoor, southmoor_coordinator = other_partnership
+    police = demo_users["police"]
+    deleted = Membership.objects.get(user=police, partnership=demo)
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[police.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {"memberships-0-DELETE": "on"}
+    assert client.post(url, typed).status_code == 302
+    url = reverse("admin:accounts_user_change", args=[southmoor_coordinator.user.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-1-id": "",
+        "memberships-1-partnership": str(demo.pk),
+        "memberships-1-role": "viewer",
+        "memberships-1-organisation": "",
+    }
+    assert client.post(url, typed).status_code == 302
+    added = Membership.objects.get(user=southmoor_coordinator.user, partnership=demo)
+
+    assert _actions_naming(deleted, in_the_log_of=demo) == [AuditAction.DELETE]
+    assert _actions_naming(added, in_the_log_of=demo) == [AuditAction.CREATE]
+    assert _actions_naming(deleted, in_the_log_of=southmoor) == []
+    assert _actions_naming(added, in_the_log_of=southmoor) == []
+
+
+def test_a_membership_moved_to_another_partnership_in_the_admin_ends_in_one_log_and_starts_in_the_other(
+    client, demo, demo_users, other_partnership
+):
+    """Each partnership sees its side of the move, named as it was there: Northbridge the member it lost,
+    Southmoor the member it gained."""
+    from svtoolkit.accounts.models import Membership
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    southmoor, _ = other_partnership
+    health = demo_users["health"]
+    membership = Membership.objects.get(user=health, partnership=demo)
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[health.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | {
+        "memberships-0-partnership": str(southmoor.pk),
+        "memberships-0-organisation": "",
+    }
+    assert client.post(url, typed).status_code == 302
+
+    assert _actions_naming(membership, in_the_log_of=demo) == [AuditAction.DELETE]
+    assert _actions_naming(membership, in_the_log_of=southmoor) == [AuditAction.CREATE]
+    ended = AuditEntry.objects.get(partnership=demo, target_id=str(membership.pk))
+    started = AuditEntry.objects.get(partnership=southmoor, target_id=str(membership.pk))
+    assert demo.name in ended.target_label and southmoor.name not in ended.target_label
+    assert southmoor.name in started.target_label and demo.name not in started.target_label
+
+
 def test_filters_narrow_the_log(client_for, demo, demo_users):
     record(action=AuditAction.SIGN_IN, actor=demo_users["police"])
     record(action=AuditAction.SIGN_IN, actor=demo_users["health"])

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from svtoolkit.accounts.models import Invitation, Membership, User
 from svtoolkit.accounts.signals import member_removed, membership_changed
+from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.admin import MovesRevisions
 
 
@@ -33,26 +34,49 @@ class UserAdmin(MovesRevisions, BaseUserAdmin):
         # A membership deleted here, or moved to another partnership, ends as one removed on the members page
         # does: the apps above take the person off the need-to-know and alert lists and revoke their tokens,
         # so an invitation back reopens none of them. A member whose role or organisation changes here leaves
-        # the lists of incidents they no longer see, as on the members page.
+        # the lists of incidents they no longer see, as on the members page. Each goes in the audit log of the
+        # membership's partnership (a move in both: ended in one, started in the other), as on the members
+        # page: Django's own entry is the account's, which no partnership's log shows.
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
+        by = request.user
         for ended in _memberships_ended(formset):
-            member_removed.send(sender=Membership, membership=ended, by=request.user, request=request)
+            record_deleted(by=by, target=ended, request=request, via="admin", **_who(ended))
+            member_removed.send(sender=Membership, membership=ended, by=by, request=request)
         super().save_formset(request, form, formset, change)
-        for changed in _memberships_changed(formset):
-            membership_changed.send(sender=Membership, membership=changed, by=request.user, request=request)
+        for started in _memberships_started(formset):
+            record_created(by=by, target=started, request=request, via="admin", **_who(started))
+        for changed, before in _memberships_changed(formset):
+            after = {"role": changed.role, "organisation": changed.organisation_id}
+            record_updated(by=by, target=changed, request=request, via="admin", before=before, after=after)
+            membership_changed.send(sender=Membership, membership=changed, by=by, request=request)
 
 
-def _memberships_changed(formset) -> list[Membership]:
+def _who(membership) -> dict:
+    """Whose membership it is and in what role, for its audit entry (as the members page records them)."""
+    return {"email": membership.user.email, "role": membership.role}
+
+
+def _memberships_changed(formset) -> list[tuple[Membership, dict]]:
     """The memberships as this save left them, of those whose role or organisation it changed (and not their
-    partnership: a move is an end)."""
+    partnership: a move is an end), each with its role and organisation before."""
     return [
-        row.instance
+        (row.instance, {"role": row.initial.get("role"), "organisation": row.initial.get("organisation")})
         for row in formset.initial_forms
         if row not in formset.deleted_forms
         and "partnership" not in row.changed_data
         and {"role", "organisation"} & set(row.changed_data)
     ]
+
+
+def _memberships_started(formset) -> list[Membership]:
+    """The memberships as this save left them, of those it added or moved into another partnership."""
+    moved = [
+        row.instance
+        for row in formset.initial_forms
+        if row not in formset.deleted_forms and "partnership" in row.changed_data
+    ]
+    return list(formset.new_objects) + moved
 
 
 def _memberships_ended(formset) -> list[Membership]:
