@@ -180,6 +180,65 @@ def test_a_membership_moved_to_another_partnership_in_the_admin_ends_in_one_log_
     assert southmoor.name in started.target_label and demo.name not in started.target_label
 
 
+def _partnership_records_the_admin_deletes() -> list[str]:
+    """Every model the Django admin can delete that belongs to a partnership, so a new one is tested too."""
+    from django.contrib import admin
+
+    from svtoolkit.core.admin import ReadOnlyAdmin
+
+    return sorted(
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if any(field.name == "partnership" for field in model._meta.concrete_fields)
+        and not isinstance(model_admin, ReadOnlyAdmin)
+    )
+
+
+@pytest.mark.parametrize("label", _partnership_records_the_admin_deletes())
+def test_each_record_deleted_together_in_the_admin_is_in_its_own_partnerships_log(client, label):
+    """The defect: the admin's "Delete selected" action, given more than one record, deleted them with no
+    entry in any partnership's audit log (only a single record deleted left one)."""
+    from django.apps import apps
+
+    from tests import factories
+    from tests.accounts.builders import signed_in_superuser
+
+    model = apps.get_model(label)
+    make = getattr(factories, f"{model.__name__}Factory")
+    first, second = make(), make()  # each of its own new partnership
+    assert first.partnership != second.partnership
+    signed_in_superuser(client)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    chosen = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    assert client.post(url, chosen).status_code == 302
+
+    assert not model.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    for deleted, other in [(first, second), (second, first)]:
+        assert _actions_naming(deleted, in_the_log_of=deleted.partnership) == [AuditAction.DELETE]
+        assert _actions_naming(deleted, in_the_log_of=other.partnership) == []
+
+
+def test_partnerships_deleted_together_in_the_admin_are_each_in_no_partnerships_log(client):
+    """A partnership deleted takes its own log with it, so its deletion is kept in no partnership's log (shown
+    to superusers): an entry in its own would keep it, protected, from being deleted at all."""
+    from svtoolkit.partnerships.models import Partnership
+    from tests.accounts.builders import signed_in_superuser
+    from tests.factories import PartnershipFactory
+
+    first, second = PartnershipFactory(), PartnershipFactory()
+    signed_in_superuser(client)
+    url = reverse("admin:partnerships_partnership_changelist")
+    chosen = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    assert client.post(url, chosen).status_code == 302
+
+    assert not Partnership.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    deleted = AuditEntry.objects.filter(target_type="partnerships.Partnership", action=AuditAction.DELETE)
+    assert sorted((e.target_id, e.partnership) for e in deleted) == [
+        (str(first.pk), None),
+        (str(second.pk), None),
+    ]
+
+
 def test_filters_narrow_the_log(client_for, demo, demo_users):
     record(action=AuditAction.SIGN_IN, actor=demo_users["police"])
     record(action=AuditAction.SIGN_IN, actor=demo_users["health"])

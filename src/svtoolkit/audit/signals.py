@@ -64,7 +64,7 @@ def record_admin_change(sender, instance, created, **kwargs):
 def _partnership_of_admin_change(log_entry):
     """The partnership whose record the admin changed (the partnership itself, or the record's own, as
     ``record`` finds it), so the change is in that partnership's log; None for a record of no partnership
-    (a person's account), which no partnership's log shows."""
+    (a person's account) or a partnership deleted, which no partnership's log shows."""
     if log_entry.content_type_id is None:
         return None
     try:
@@ -72,5 +72,6 @@ def _partnership_of_admin_change(log_entry):
     except ObjectDoesNotExist:
         return None
     if isinstance(changed, AuditEntry._meta.get_field("partnership").related_model):
-        return changed
+        # A partnership deleted takes its log with it: an entry there would keep it, protected, from going.
+        return None if log_entry.action_flag == DELETION else changed
     return getattr(changed, "partnership", None)
