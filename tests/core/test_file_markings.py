@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from svtoolkit.core import downloads
+from svtoolkit.incidents.models import Incident
 from tests.access_expectations import DATA_NOT_FILES, NOT_PAGES
 from tests.api.access import NOT_PAGES as API_NOT_PAGES
 from tests.factories import AttachmentFactory
@@ -118,24 +119,62 @@ def world(demo, demo_users, settings):
     }
 
 
+def _downloaded(case: str, world, client_for):
+    """The answer to ``case`` of FILES, asked as its person asks for it."""
+    role, method, needs, _, _ = FILES[case]
+    url = reverse(":".join(case.split(":")[:2]), kwargs=world[needs])
+    client = Client() if role == "anonymous" else client_for(role)
+    data = {
+        "reason": "Subject-access request of 2 December",
+        "include_people": "on",
+        "recipient": "The gold group",
+        "article6_basis": "6_1_e",
+        "article9_condition": "9_2_g_sch1_18",  # the person's support offered tells of their health
+    }
+    response = getattr(client, method)(url, data)
+    assert response.status_code == 200, (case, response.content[:500])
+    return response
+
+
 def test_every_file_carries_its_marking_inside_in_its_name_and_in_a_header(world, client_for):
     # One test over every file rather than one per file: the world behind them is built once.
-    for case, (role, method, needs, read, marking) in FILES.items():
-        url = reverse(":".join(case.split(":")[:2]), kwargs=world[needs])
-        client = Client() if role == "anonymous" else client_for(role)
-        data = {
-            "reason": "Subject-access request of 2 December",
-            "include_people": "on",
-            "recipient": "The gold group",
-            "article6_basis": "6_1_e",
-            "article9_condition": "9_2_g_sch1_18",  # the person's support offered tells of their health
-        }
-        response = getattr(client, method)(url, data)
+    for case, (_, _, _, read, marking) in FILES.items():
+        response = _downloaded(case, world, client_for)
 
-        assert response.status_code == 200, (case, response.content[:500])
         assert read(response.content) == marking, case
         assert response[downloads.HEADER] == marking, case
         assert re.search(rf'filename="[^"]+-{marking}\.\w+"', response["Content-Disposition"]), case
+
+
+# The files that are one incident's: an exercise's are named EXERCISE first. The others hold many incidents
+# (an export, the recovery feed), or none (the readiness report, the contacts, a region's figures).
+ONE_INCIDENTS = {
+    "reports:meeting_pack_pdf",
+    "reports:incident_sitrep",
+    "reports:incident_sitrep:people",
+    "meetings:calendar",
+    "recovery:subject_access",
+    "attachments:download",
+}
+
+
+def test_every_file_of_an_exercise_says_exercise_first_in_its_name(world, client_for):
+    """The defect: an exercise's situation report and meeting pack said EXERCISE on every page, but their
+    names (``NB-2026-0001-sitrep-...pdf``) did not, nor did its meeting's calendar file, its files or a
+    person's subject-access export: saved to a shared drive, each was named as a real incident's. Now every
+    file of one exercise's is named ``EXERCISE-...``; a real incident's, and a file of many incidents, are
+    not."""
+    assert ONE_INCIDENTS < set(FILES)
+    for case in ONE_INCIDENTS:
+        assert "EXERCISE" not in _downloaded(case, world, client_for)["Content-Disposition"], case
+    Incident.objects.filter(pk=world["incident"]["incident_id"]).update(is_exercise=True)
+
+    for case in FILES:
+        name = _downloaded(case, world, client_for)["Content-Disposition"]
+        if case in ONE_INCIDENTS:
+            assert 'filename="EXERCISE-' in name, case
+        else:
+            assert "EXERCISE" not in name, case
 
 
 def test_every_file_download_is_checked_here():

@@ -122,6 +122,31 @@ def test_an_exercise_meetings_invitation_calendar_entry_and_cancellation_say_exe
         assert str(event["SUMMARY"]) == f"EXERCISE Critical-incident meeting: {incident.reference}"
 
 
+def test_an_exercise_meetings_emailed_calendar_files_are_named_exercise(incident, demo, demo_users):
+    """The defect: the invitation's and the cancellation's calendar files were named ``invite-...ics`` and
+    ``cancel-...ics`` for an exercise as for a real incident; saved from the email, nothing in the name said
+    it was a rehearsal. Now an exercise's start ``EXERCISE-``, as its downloads do (tests/core)."""
+    real = demo_meeting(demo, demo_users, incident)
+    services.cancel_meeting(meeting=real, by=demo_users["responder"], reason="Chair unavailable")
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    incident.refresh_from_db()
+    exercise = demo_meeting(demo, demo_users, incident)
+    services.cancel_meeting(meeting=exercise, by=demo_users["responder"], reason="Chair unavailable")
+
+    names = [
+        (sent.dedupe_key.split(":")[1], sent.attachments[0]["filename"])
+        for sent in Notification.objects.filter(kind__in=["meeting_invitation", "meeting_cancellation"])
+    ]
+    assert sorted(names) == sorted(
+        [
+            (str(real.pk), "invite-OFFICIAL-SENSITIVE.ics"),
+            (str(real.pk), "cancel-OFFICIAL-SENSITIVE.ics"),
+            (str(exercise.pk), "EXERCISE-invite-OFFICIAL-SENSITIVE.ics"),
+            (str(exercise.pk), "EXERCISE-cancel-OFFICIAL-SENSITIVE.ics"),
+        ]
+    )
+
+
 def test_an_invitation_sent_through_notify_which_takes_no_files_says_how_to_add_the_meeting_to_a_calendar(
     client_for, incident, demo, demo_users, notify, django_capture_on_commit_callbacks
 ):

@@ -24,6 +24,8 @@ class OwnerKind:
     # refuse_if_closed(owner): raises DomainError if the record was closed since its page found it open;
     # called in the transaction that keeps a file, since an upload and its scan take a while.
     refuse_if_closed: Callable | None = None
+    # is_exercise(owner): whether the record is an exercise's (its incident is one), for a kind that can be.
+    is_exercise: Callable | None = None
 
     def fetch(self, request, owner_id, *, to_attach: bool = False):
         """The record if this person may see it (and, ``to_attach``, add files to it): else 404, or 403
@@ -41,6 +43,10 @@ class OwnerKind:
 
     def may_attach(self, user, partnership, owner) -> bool:
         return self.attach_rule(user, partnership, self._checked(owner))
+
+    def of_exercise(self, owner) -> bool:
+        """Whether ``owner``'s files are an exercise's: their names then say EXERCISE when downloaded."""
+        return self.is_exercise is not None and self.is_exercise(owner)
 
     def partnership_of(self, owner):
         """The partnership whose record ``owner`` is (for a part of an incident, its incident's): an incident

@@ -52,4 +52,5 @@ def download(request, attachment_id):
         filename=attachment.name,
         content_type=attachment.media_type,
         marking=attachment.current_marking,
+        exercise=kind.of_exercise(owner),
     )

@@ -49,25 +49,41 @@ def marking_for(*, personal_data: bool) -> str:
     return marking_of(case_marking(), OFFICIAL_SENSITIVE) if personal_data else case_marking()
 
 
-def marked_filename(filename: str, marking: str) -> str:
-    """``leeds-incidents.csv`` marked OFFICIAL is named ``leeds-incidents-OFFICIAL.csv``."""
+EXERCISE_PREFIX = "EXERCISE-"
+
+
+def marked_filename(filename: str, marking: str, *, exercise: bool = False) -> str:
+    """``leeds-incidents.csv`` marked OFFICIAL is named ``leeds-incidents-OFFICIAL.csv``. A file of one
+    exercise's starts ``EXERCISE-``: saved to a shared drive, it is never taken for a real incident's."""
     path = PurePosixPath(filename)
-    return f"{path.stem}-{'-'.join(re.findall(r'[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*', marking))}{path.suffix}"
+    marked = f"{path.stem}-{'-'.join(re.findall(r'[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*', marking))}{path.suffix}"
+    return f"{EXERCISE_PREFIX}{marked}" if exercise else marked
 
 
-def download(content: bytes, *, filename: str, content_type: str, marking: str, inline: bool = False):
-    """A response handing out a file already marked inside; the name and a header carry the marking too."""
+def download(
+    content: bytes,
+    *,
+    filename: str,
+    content_type: str,
+    marking: str,
+    inline: bool = False,
+    exercise: bool = False,
+):
+    """A response handing out a file already marked inside; the name and a header carry the marking too, and
+    the name says EXERCISE first when the file is an exercise's."""
     response = HttpResponse(content, content_type=content_type)
-    name_marked(response, filename, marking, inline=inline)
+    name_marked(response, filename, marking, inline=inline, exercise=exercise)
     response[HEADER] = marking
     return response
 
 
-def name_marked(response, filename: str, marking: str, *, inline: bool = False) -> None:
-    """Saved from the browser, the response's file is named with its marking."""
+def name_marked(
+    response, filename: str, marking: str, *, inline: bool = False, exercise: bool = False
+) -> None:
+    """Saved from the browser, the response's file is named with its marking (and EXERCISE, an exercise's)."""
     # Django quotes the name, and gives a name beyond ASCII as filename* as well.
     response["Content-Disposition"] = content_disposition_header(
-        not inline, marked_filename(filename, marking)
+        not inline, marked_filename(filename, marking, exercise=exercise)
     )
 
 

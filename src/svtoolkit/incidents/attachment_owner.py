@@ -24,6 +24,7 @@ def part_of_incident(*, name, model, page_url, label) -> OwnerKind:
         attach_rule=access.can_attach_files,
         checked_against=attrgetter("incident"),
         refuse_if_closed=lambda part: refuse_if_closed_meanwhile(part.incident),
+        is_exercise=attrgetter("incident.is_exercise"),
         page_url=page_url,
         label=label,
     )
@@ -35,6 +36,7 @@ INCIDENT = OwnerKind(
     found_in=lambda request: Incident,
     attach_rule=access.can_attach_files,
     refuse_if_closed=refuse_if_closed_meanwhile,
+    is_exercise=attrgetter("is_exercise"),
     page_url=lambda incident: reverse("incidents:incident", args=[incident.pk]),
     label=lambda incident: incident.reference,
 )

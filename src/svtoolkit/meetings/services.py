@@ -144,7 +144,9 @@ def _invited(meeting) -> list:
 def _calendar_file(filename, meeting, *, method) -> dict:
     """The meeting as a calendar file for an email: marked inside and in its name, as a download is."""
     return {
-        "filename": downloads.marked_filename(filename, downloads.marking_for(personal_data=False)),
+        "filename": downloads.marked_filename(
+            filename, downloads.marking_for(personal_data=False), exercise=meeting.incident.is_exercise
+        ),
         "content": meeting_calendar(meeting).decode(),
         "mimetype": f"text/calendar; method={method}",
     }

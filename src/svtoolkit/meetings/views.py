@@ -85,6 +85,7 @@ def calendar_file(request, incident_id, meeting_id):
     return downloads.download(
         meeting_calendar(found),
         filename=f"{found.incident.reference}-meeting.ics",
+        exercise=found.incident.is_exercise,
         content_type="text/calendar; charset=utf-8",
         marking=downloads.marking_for(personal_data=False),
     )

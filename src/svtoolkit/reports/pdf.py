@@ -25,7 +25,12 @@ def pdf_bytes(request, template_name: str, context: dict) -> bytes:
     return HTML(string=html, url_fetcher=fetch_nothing).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
 
-def pdf_response(request, template_name: str, context: dict, *, filename: str, marking: str) -> HttpResponse:
-    """A PDF marked on every page and in its keywords with the marking of the most sensitive thing in it."""
+def pdf_response(
+    request, template_name: str, context: dict, *, filename: str, marking: str, exercise: bool = False
+) -> HttpResponse:
+    """A PDF marked on every page and in its keywords with the marking of the most sensitive thing in it; an
+    exercise's is named EXERCISE first."""
     content = pdf_bytes(request, template_name, {**context, "protective_marking": marking})
-    return downloads.download(content, filename=filename, content_type="application/pdf", marking=marking)
+    return downloads.download(
+        content, filename=filename, content_type="application/pdf", marking=marking, exercise=exercise
+    )

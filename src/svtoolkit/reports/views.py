@@ -223,6 +223,7 @@ def incident_sitrep(request, incident_id):
         "reports/pdf/sitrep.html",
         context,
         filename=f"{shown.reference}-sitrep-{timezone.localtime():%Y-%m-%d-%H%M}.pdf",
+        exercise=shown.is_exercise,
         # With the people affected in it, the sitrep holds personal data: never less than OFFICIAL-SENSITIVE.
         marking=downloads.marking_for(personal_data=people is not None),
     )
@@ -252,5 +253,6 @@ def meeting_pack_pdf(request, incident_id, meeting_id):
         "reports/pdf/meeting_pack.html",
         {**context, "meeting": found},
         filename=f"{shown.reference}-meeting-pack-{timezone.localtime(found.starts_at):%Y-%m-%d}.pdf",
+        exercise=shown.is_exercise,
         marking=downloads.marking_for(personal_data=False),
     )

@@ -73,6 +73,7 @@ def subject_access(request, incident_id, person_id):
         return downloads.download(
             downloads.json_bytes(export, marking=marking),
             filename=f"subject-access-{shown.reference}-{person_id}.json",
+            exercise=shown.is_exercise,
             content_type="application/json; charset=utf-8",
             marking=marking,
         )
