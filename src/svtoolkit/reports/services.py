@@ -1,23 +1,45 @@
 """What reports change: the audit log, as an export takes the partnership's incident data out of svtoolkit,
 and the partnership's ward outlines, which the map draws."""
 
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from svtoolkit.audit.models import AuditAction
-from svtoolkit.audit.services import record, record_action
+from svtoolkit.audit.services import record, record_action, record_many
 from svtoolkit.core.errors import EditConflict
 from svtoolkit.core.locking import update_if_unchanged
+from svtoolkit.partnerships.models import Partnership
 
 BOUNDARY_CONFLICT = "Someone else uploaded ward outlines while you were choosing your file."
 
 
-def record_export(*, partnership, by, dataset: str, file_format: str, rows: int, request=None) -> None:
+def record_export(
+    *, partnership, by, dataset: str, file_format: str, rows: int, rows_of: Mapping[int, int], request=None
+) -> None:
+    """An export is in the log of the partnership it was made in, and in the log of each other partnership
+    whose incidents, shared with this one, are in it (``rows_of``: the rows of each partnership's incidents,
+    by its id): the data is theirs, and they are told it left svtoolkit, by whom, from where, and how much."""
+    what = {"what": f"{dataset} export", "format": file_format}
     record(
         action=AuditAction.EXPORT_SENSITIVE,
         actor=by,
         partnership=partnership,
-        detail={"what": f"{dataset} export", "format": file_format, "rows": rows},
+        detail={**what, "rows": rows},
+        request=request,
+    )
+    theirs = {lead: count for lead, count in rows_of.items() if lead != partnership.pk and count}
+    if not theirs:
+        return
+    leads = Partnership.objects.in_bulk(list(theirs))
+    record_many(
+        action=AuditAction.EXPORT_SENSITIVE,
+        actor=by,
+        details=[
+            (leads[lead], {**what, "rows": count, "from_partnership": partnership.name})
+            for lead, count in sorted(theirs.items())
+        ],
         request=request,
     )
 

@@ -1,5 +1,7 @@
 """Report pages and documents. Thin: every figure comes from the selectors, over what the viewer may see."""
 
+from collections import Counter
+
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -129,10 +131,12 @@ def export(request, dataset, file_format):
         # instead, and nothing is handed out or written to the audit log.
         return _dashboard_page(request, form, filters, status=400)
     incidents = selectors.reportable_incidents(request.user, request.partnership, filters)
+    rows_of = Counter()  # by the partnership whose incidents they are: those shared with us are another's
     if dataset == "incidents":
-        columns, rows = exports.INCIDENT_COLUMNS, exports.incident_rows(incidents, types, now=timezone.now())
+        columns = exports.INCIDENT_COLUMNS
+        rows = exports.incident_rows(incidents, types, now=timezone.now(), rows_of=rows_of)
     else:
-        columns, rows = exports.ACTION_COLUMNS, exports.action_rows(incidents)
+        columns, rows = exports.ACTION_COLUMNS, exports.action_rows(incidents, rows_of=rows_of)
     # Incidents and actions are the partnership's case details: no personal data about people affected.
     marking = downloads.marking_for(personal_data=False)
     content, count = exports.write(file_format, columns, rows, title=dataset.capitalize(), marking=marking)
@@ -142,6 +146,7 @@ def export(request, dataset, file_format):
         dataset=dataset,
         file_format=file_format,
         rows=count,
+        rows_of=rows_of,
         request=request,
     )
     return downloads.download(
