@@ -15,11 +15,16 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def latest():
+    """Every app's last migration: where an upgrade takes a database."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 @pytest.fixture
 def latest_migrations_afterwards():
     """For a test that moves the test database back: at its end, every app's last migration and the change
     log's triggers (as `svtoolkit migrate` leaves a database), so the tests after it in the same worker meet
     the tables the models describe."""
     yield
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate(latest())
     changes.install_triggers()
