@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from svtoolkit.accounts.models import User
@@ -14,7 +15,9 @@ from svtoolkit.incidents.models import Incident
 from svtoolkit.messaging.models import Delivery
 from svtoolkit.partnerships import services
 from svtoolkit.partnerships.demo import DEMO_REGION_USERS, seed_demo_partnership
+from svtoolkit.partnerships.management.commands import seed_demo as seed_demo_command
 from svtoolkit.partnerships.models import Contact, IncidentRole, Partnership, SupportService
+from tests.concurrency import Paused, overlapping
 from tests.conftest import DEMO_PASSWORD
 from tests.factories import TEST_PASSWORD
 
@@ -182,3 +185,30 @@ def test_an_interrupted_seeding_leaves_nothing_and_the_next_make_run_seeds_the_w
     password = (settings.VAR_DIR / "demo-password").read_text().strip()
     assert f"password: {password}" in seeded
     assert User.objects.get(email="coordinator@example.org").check_password(password)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two seedings overlap only on PostgreSQL")
+def test_two_make_runs_started_at_once_seed_the_demo_once_and_the_second_finds_it_seeded(monkeypatch):
+    """The defect: `seed_demo --if-empty` looked for accounts before its seeding's transaction, so a second
+    `make run` (or a run and a worker) started while the first was seeding found the database empty too and
+    seeded it again, or failed part of the way. Now the look and the seeding are one step, one seeding at a
+    time: the second waits for the first, then finds its accounts and seeds nothing."""
+    monkeypatch.setenv("SVTOOLKIT_DEMO_PASSWORD", DEMO_PASSWORD)
+    # The first stops inside its seeding, its accounts made but not yet committed.
+    paused = Paused(seed_demo_command.seed_demo_partnership)
+    monkeypatch.setattr(seed_demo_command, "seed_demo_partnership", paused)
+    outputs = [StringIO(), StringIO()]
+    first, second = overlapping(
+        lambda: call_command("seed_demo", "--if-empty", stdout=outputs[0]),
+        lambda: call_command("seed_demo", "--if-empty", stdout=outputs[1]),
+        paused=paused,
+    )
+    assert "error" not in first and "error" not in second
+    seeded, found = (output.getvalue() for output in outputs)
+    assert "Seeded Northbridge" in seeded
+    assert "Seeding the demo" not in found
+    assert "The database already holds accounts; the demo partnership was not seeded." in found
+    assert f"password: {DEMO_PASSWORD}" in found
+    assert Partnership.objects.filter(slug="northbridge").count() == 1
+    assert User.objects.get(email="coordinator@example.org").check_password(DEMO_PASSWORD)

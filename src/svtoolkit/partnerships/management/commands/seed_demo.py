@@ -3,10 +3,9 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from svtoolkit.accounts.models import User
-from svtoolkit.core.demo import run_demo_seeders
+from svtoolkit.core.demo import one_seeding_at_a_time, run_demo_seeders
 from svtoolkit.messaging.services import kept_in_the_outbox
 from svtoolkit.partnerships.demo import (
     DEMO_PARTNERSHIP,
@@ -38,25 +37,29 @@ class Command(BaseCommand):
                 " of its own."
             )
         explicit = os.environ.get("SVTOOLKIT_DEMO_PASSWORD", "")
-        if if_empty and User.objects.exists():
+        # Seeding sends nothing: the demo's messages are in the outbox already, none left for the worker.
+        with kept_in_the_outbox():
+            seeded = self._seed(explicit, if_empty=if_empty)
+        if not seeded:
             self.stdout.write("The database already holds accounts; the demo partnership was not seeded.")
-        else:
-            # Seeding sends nothing: the demo's messages are in the outbox already, none left for the worker.
-            with kept_in_the_outbox():
-                self._seed(explicit)
         if User.objects.filter(email=DEMO_USERS[0].email).exists():
             self._show_accounts(explicit)
 
-    def _seed(self, explicit: str) -> None:
-        """Seed, a line per stage as it goes (the whole takes a minute or more), and keep the password."""
+    def _seed(self, explicit: str, *, if_empty: bool) -> bool:
+        """Seed, a line per stage as it goes (the whole takes a minute or more), and keep the password; with
+        ``if_empty``, only when the database holds no accounts (False then)."""
         started = time.monotonic()
-        self.stdout.write(f"Seeding the demo: {DEMO_PARTNERSHIP['name']}, stage by stage.")
-        self.stdout.write("  partnership, directory and accounts...")
         # One transaction: a seeding interrupted (Ctrl-C, a stage failing) leaves no accounts, so the next
         # `make run` (--if-empty) seeds the whole demo rather than finding accounts and leaving it half made.
         # No stage needs a commit of its own: they queue nothing with on_commit (messages go straight to the
         # outbox), and what one did queue would run when this commits, still inside kept_in_the_outbox.
-        with transaction.atomic():
+        # The accounts are looked for in it too, one seeding at a time: a second `make run` started meanwhile
+        # waits for this one, then finds its accounts, rather than finding none and seeding again.
+        with one_seeding_at_a_time():
+            if if_empty and User.objects.exists():
+                return False
+            self.stdout.write(f"Seeding the demo: {DEMO_PARTNERSHIP['name']}, stage by stage.")
+            self.stdout.write("  partnership, directory and accounts...")
             partnership = seed_demo_partnership(password=demo_password(explicit))
             users = {
                 person.email.split("@")[0]: User.objects.get(email=person.email) for person in DEMO_USERS
@@ -69,6 +72,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {DEMO_PARTNERSHIP['name']} in {time.monotonic() - started:.0f} s.")
         )
+        return True
 
     def _show_accounts(self, explicit: str) -> None:
         self.stdout.write("Demo accounts (sign in with email and password):")
