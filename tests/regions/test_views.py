@@ -3,12 +3,18 @@ pages not found, the partnership's sharing choices (errors change nothing), shar
 region and deciding a proposal from the incident page (one a colleague decided meanwhile refused on the page,
 keeping what was typed)."""
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import RegionalSharing, RegionRole
 from svtoolkit.regions.models import ProposalStatus, RegionalShare
+from tests.alerts.builders import raise_police_alert
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
 from tests.focus import controls_without_an_id_of_their_own
@@ -28,6 +34,40 @@ def test_the_board_lists_the_regions_open_incidents_and_refreshes_itself(demo, d
     assert "Refresh the board" in page.content.decode()  # without JavaScript
     partial = client.get(reverse("regions:board", args=[demo.region.slug]), headers={"HX-Request": "true"})
     assert partial.content.decode().startswith('<div id="region-board"')
+
+
+def _shown(html: str) -> str:
+    """What the board tells its refresh it shows (its hx-headers), if it tells."""
+    found = re.search(r'"X-Svt-Shown": "([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+def test_a_board_refresh_that_would_show_nothing_new_is_answered_204(demo, demo_users, client_for):
+    """The board asked for itself every 30 seconds and htmx swapped it in whole each time, since the time it
+    was drawn ("Updated at 14:03:30") changed though nothing else did: a keyboard user's focus and a screen
+    reader's place moved with every swap. The board says what it shows; a refresh that would show the same
+    answers 204 with no body (htmx swaps nothing), a minute later too; a change answers the board, which then
+    says what it shows."""
+    demo_incident(demo, demo_users)
+    client = client_for("regional_coordinator")
+    url = reverse("regions:board", args=[demo.region.slug])
+
+    def refreshed(shown):
+        return client.get(url, headers={"HX-Request": "true", "X-Svt-Shown": shown})
+
+    page = client.get(url).content.decode()
+    unchanged = refreshed(_shown(page))
+    assert (unchanged.status_code, unchanged.content) == (204, b""), "the unchanged board was sent again"
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        assert refreshed(_shown(page)).status_code == 204
+
+    alert = raise_police_alert(demo, demo_users)
+    changed = refreshed(_shown(page))
+    board = changed.content.decode()
+    assert changed.status_code == 200 and board.startswith('<div id="region-board"')
+    assert alert.incident.reference in board
+    assert _shown(board) not in ("", _shown(page))
+    assert refreshed(_shown(board)).status_code == 204
 
 
 def test_the_boards_plan_column_shows_progress_where_the_partnership_shares_it(demo, demo_users, client_for):

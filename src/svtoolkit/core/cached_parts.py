@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
@@ -38,6 +39,9 @@ _CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 _SUBMISSION_VALUE = re.compile(rf'(name="{SUBMISSION_FIELD}" value=")([0-9a-f]{{32}})(")')
 _CSRF_HOLE = "\x00svt-csrf\x00"
 _SUBMISSION_HOLE = "\x00svt-submission\x00"
+# Where a live part tells its refresh what it shows: drawn as this mark, filled in by saying_what_it_shows.
+SHOWN_MARK = "\x00svt-shown\x00"
+SHOWN_HEADER = "X-Svt-Shown"
 
 
 def part_key(name: str, *parts) -> str:
@@ -162,6 +166,27 @@ def fingerprint(html: str) -> str:
     request's own, left out): a page's copy of a part says it, and its refresh answers nothing when the part
     still shows the same."""
     return hashlib.sha256(_held(html).encode()).hexdigest()[:32]
+
+
+def saying_what_it_shows(html: str, *, drawn_at: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """A live part drawn with ``SHOWN_MARK`` where it tells its refresh what it shows (its hx-headers'
+    ``X-Svt-Shown``), with its ``fingerprint`` filled in there, and the fingerprint. ``drawn_at``: marks
+    standing for what differs each time the part is drawn though it shows nothing new (the time it was
+    drawn), left in for the fingerprint and filled in after."""
+    shown = fingerprint(html)
+    html = html.replace(SHOWN_MARK, shown)
+    for mark, text in (drawn_at or {}).items():
+        html = html.replace(mark, text)
+    return html, shown
+
+
+def answer_refresh(request, html: str, shown: str) -> HttpResponse:
+    """A live part's answer to its refresh: 204, which htmx swaps nothing for, when the page's copy shows the
+    same (``saying_what_it_shows``), so that keyboard focus and a screen reader's place stay where they were;
+    else the part."""
+    if request.headers.get(SHOWN_HEADER, "") == shown:
+        return HttpResponse(status=204)
+    return HttpResponse(html)
 
 
 def _with_request_keys(kept, request):

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 
 from svtoolkit import access
 from svtoolkit.core import changes, jinja_parts
-from svtoolkit.core.cached_parts import cached_part, fingerprint, kept_parts, part_key
+from svtoolkit.core.cached_parts import SHOWN_MARK, cached_part, kept_parts, part_key, saying_what_it_shows
 from svtoolkit.core.changes import EVERY_INCIDENT, Through
 from svtoolkit.incidents import selectors
 from svtoolkit.incidents.models import IncidentLink
@@ -80,9 +80,6 @@ THE_REST_READS = frozenset(WHAT_THE_PAGE_READS) - LIVE_CHANGES
 # timeline entry: a new entry (two thirds of the writes) redraws the latest entries alone.
 LATEST_ENTRIES_READS = frozenset({"incidents_timelineentry", "accounts_user"})
 LIVE_BEYOND_ENTRIES_READS = frozenset(WHAT_THE_PAGE_READS) - {"incidents_timelineentry"}
-# Where the live part says what it shows (incidents/live.html), for its refresh to send back: filled in once
-# the part is put together, from the part with this mark in its place.
-SHOWN_MARK = "\x00svt-shown\x00"
 
 
 def _key(part: str, viewer: tuple, incident_id: int, version) -> str:
@@ -163,15 +160,14 @@ def incident_page(request, incident_id: int) -> dict:
     return {**page, "body": page["body"] + live + "\n"}
 
 
-def live_part(request, incident_id: int, *, shown: str = "") -> str | None:
-    """The live part alone, asked for again every 30 seconds by every open incident page; None when it shows
-    what the page's copy says it shows (``shown``). Found or drawn all the same (the access rule answers
-    first, and the part is the same whether the minute or a change nothing shown made its key new): swapped
-    in unchanged, it moved a keyboard user's focus and a screen reader's place to the top of the page."""
+def live_part(request, incident_id: int) -> tuple[str, str]:
+    """The live part alone, asked for again every 30 seconds by every open incident page, and what it shows
+    (for ``core.cached_parts.answer_refresh``). Found or drawn all the same (the access rule answers first,
+    and the part is the same whether the minute or a change nothing shown made its key new): swapped in
+    unchanged, it moved a keyboard user's focus and a screen reader's place to the top of the page."""
     versions = changes.versions_of(incident_id)  # first, as for the page
     keys = _live_keys(_viewer(request), incident_id, versions)
-    live, now_shown = _live_part(request, _Found(request, incident_id), keys)
-    return None if shown == now_shown else live
+    return _live_part(request, _Found(request, incident_id), keys)
 
 
 def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> tuple[str, str]:
@@ -186,11 +182,11 @@ def _live_keys(viewer: tuple, incident_id: int, versions: changes.Versions) -> t
 
 
 def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None = None) -> tuple[str, str]:
-    """The live part, and what it shows (``fingerprint``, which it carries for its refresh): all but its
-    latest entries, then the latest entries put in their place. The first is found (or drawn: the access rule
-    finds the incident, or answers 404) before the entries are: its key holds every table the rule reads, so
-    the entries, which are found by the incident's id alone, are shown only to someone the rule lets see the
-    incident as the tables now are."""
+    """The live part, and what it shows (``saying_what_it_shows``, which it carries for its refresh): all but
+    its latest entries, then the latest entries put in their place. The first is found (or drawn: the access
+    rule finds the incident, or answers 404) before the entries are: its key holds every table the rule reads,
+    so the entries, which are found by the incident's id alone, are shown only to someone the rule lets see
+    the incident as the tables now are."""
     beyond_key, entries_key = keys
     kept = kept_parts(beyond_key, entries_key) if kept is None else kept
 
@@ -213,6 +209,4 @@ def _live_part(request, found: _Found, keys: tuple[str, str], kept: dict | None 
     around = cached_part(request, beyond_key, draw_beyond_entries, reads=LIVE_BEYOND_ENTRIES_READS, kept=kept)
     latest = cached_part(request, entries_key, draw_latest_entries, reads=LATEST_ENTRIES_READS, kept=kept)
     before, _, after = around["live"].partition(around["hole"])
-    live = before + latest["entries"] + after
-    shown = fingerprint(live)
-    return live.replace(SHOWN_MARK, shown), shown
+    return saying_what_it_shows(before + latest["entries"] + after)

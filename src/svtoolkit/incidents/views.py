@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from svtoolkit import access
 from svtoolkit.core import filtering
+from svtoolkit.core.cached_parts import answer_refresh
 from svtoolkit.core.forms import errors_as_message, errors_shown_on, id_from, initial_from, revised
 from svtoolkit.core.pages import form_page, stored_again
 from svtoolkit.incidents import escalation, forms, page_cache, selectors, services
@@ -97,9 +97,7 @@ def record(request):
 def incident(request, incident_id):
     # Each reads its incident's version before anything it shows (incidents.page_cache).
     if request.htmx:  # the live part alone, asked for again every 30 seconds
-        live = page_cache.live_part(request, incident_id, shown=request.headers.get("X-Svt-Shown", ""))
-        # htmx swaps nothing on a 204: unchanged, the part stays as it is, focus and all.
-        return HttpResponse(status=204) if live is None else HttpResponse(live)
+        return answer_refresh(request, *page_cache.live_part(request, incident_id))
     page = page_cache.incident_page(request, incident_id)
     failed = messaging_selectors.failed_count(incident_id) if page["can_view_messages"] else None
     context = {

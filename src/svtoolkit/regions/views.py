@@ -1,9 +1,12 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
+from svtoolkit.core.cached_parts import SHOWN_MARK, answer_refresh, saying_what_it_shows
 from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
@@ -17,14 +20,31 @@ from svtoolkit.regions.models import ProposalStatus
 @access.requires(access.is_regional_staff)
 def board(request, region_slug):
     """The live board: without JavaScript a plain page with a refresh link; with htmx the board alone is
-    fetched again every 30 seconds."""
+    fetched again every 30 seconds, and answered 204 (nothing swapped) when it would show the same."""
     region = access.get_region_for(request, region_slug)
     context = {
         **selectors.board(region, user=request.user, request=request),
         "region": region,
         "can_coordinate": access.may_coordinate_region(request.user, region),
     }
-    return render(request, "regions/_board.html" if request.htmx else "regions/board.html", context)
+    part, shown = _board_part(request, context)
+    if request.htmx:
+        return answer_refresh(request, part, shown)
+    return render(request, "regions/board.html", {**context, "board": part})
+
+
+# Where the board says when it was drawn: left out of what it shows, which would otherwise change every time.
+UPDATED_MARK = "\x00svt-updated\x00"
+
+
+def _board_part(request, context) -> tuple[str, str]:
+    """The board (``_board.html``) and what it shows, the time it was drawn left out: swapped in every 30
+    seconds for that time alone, it moved a keyboard user's focus and a screen reader's place."""
+    marked = {"shown": mark_safe(SHOWN_MARK), "updated": mark_safe(UPDATED_MARK)}  # noqa: S308 (our own marks)
+    drawn = render_to_string("regions/_board.html", {**context, **marked}, request)
+    updated = render_to_string("regions/_board_updated.html", context, request)
+    board, shown = saying_what_it_shows(drawn, drawn_at={UPDATED_MARK: updated.strip()})
+    return mark_safe(board), shown  # noqa: S308 (drawn by our templates)
 
 
 @access.requires(access.is_regional_staff)
