@@ -536,6 +536,21 @@ def can_manage_need_to_know(user, partnership, incident) -> bool:
     return can_manage_incident(user, partnership) and can_read_people(user, partnership, incident)
 
 
+def may_take_off_need_to_know(user, listed, incident) -> bool:
+    """Whether ``user`` may take ``listed`` off the incident's need-to-know list, or one of its records': the
+    lead partnership owns the incident, so its members may take anyone off; someone only of a partnership the
+    incident is shared with takes off only people of that partnership, never one of the lead's."""
+    from svtoolkit.incidents.models import IncidentShare
+
+    member_of = set(memberships_of(user))
+    if incident.partnership_id in member_of:
+        return True
+    theirs = set(Membership.objects.filter(user=listed).values_list("partnership_id", flat=True))
+    if incident.partnership_id in theirs:
+        return False
+    return IncidentShare.objects.filter(incident=incident, partnership_id__in=member_of & theirs).exists()
+
+
 def can_recover_need_to_know(user, partnership, incident) -> bool:
     """When no coordinator or responder still active in the partnership is on the incident's list, or on one
     record's own list (they left, or their accounts were switched off), a coordinator may put themselves on

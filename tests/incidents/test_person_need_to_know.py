@@ -32,8 +32,14 @@ from svtoolkit.incidents.people import selectors
 from svtoolkit.incidents.people import services as people_services
 from svtoolkit.search.selectors import search_for
 from tests.conftest import MODEL_BACKEND
-from tests.factories import ParticipationFactory
-from tests.incidents.builders import demo_incident, demo_person
+from tests.factories import MembershipFactory, ParticipationFactory
+from tests.incidents.builders import (
+    SHARE_BASIS,
+    demo_incident,
+    demo_person,
+    on_the_records_list_only,
+    shared_with_a_reader,
+)
 from tests.reports.builders import SITREP_WITH_PEOPLE
 
 pytestmark = pytest.mark.django_db
@@ -424,6 +430,95 @@ def test_the_service_refuses_a_list_without_a_coordinator_or_responder(incident,
         people_services.change_person_need_to_know(
             person=person, users=[demo_users["viewer"]], by=demo_users["responder"], expected_revision=1
         )
+
+
+# --- Taking someone off the incident's list ----------
+
+
+def _shared_with_southmoor(incident, demo_users, other_partnership):
+    """``incident`` (no one recorded yet) shared with Southmoor; on its list: the lead's responder and
+    coordinator, Southmoor's coordinator and a Southmoor responder."""
+    southmoor, membership = other_partnership
+    southmoor_responder = MembershipFactory(partnership=southmoor, role="responder").user
+    responder = demo_users["responder"]
+    incident_services.share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    for user in (responder, demo_users["coordinator"], membership.user, southmoor_responder):
+        people_services.add_to_need_to_know(incident=incident, user=user, by=responder)
+    return membership.user, southmoor_responder
+
+
+def test_a_partnership_the_incident_is_shared_with_takes_only_its_own_people_off_the_list(
+    client, incident, demo_users, other_partnership
+):
+    """The defect: a coordinator of a partnership the incident is shared with, on its list, took every member
+    of the lead partnership off it, which owns the incident: only emptying the list was refused."""
+    southmoor_coordinator, theirs = _shared_with_southmoor(incident, demo_users, other_partnership)
+    client.force_login(southmoor_coordinator, backend=MODEL_BACKEND)
+    for lead in (demo_users["coordinator"], demo_users["responder"]):
+        entry = incident.need_to_know.get(user=lead)
+        page = client.post(
+            reverse("incidents:need_to_know_remove", args=[incident.pk, entry.pk]), follow=True
+        ).content.decode()
+        assert "govuk-error-summary" in page
+        assert "You can take off only people of your own partnership" in page
+        assert incident.need_to_know.filter(user=lead).exists()
+
+    entry = incident.need_to_know.get(user=theirs)
+    client.post(reverse("incidents:need_to_know_remove", args=[incident.pk, entry.pk]))
+    assert not incident.need_to_know.filter(user=theirs).exists()
+
+
+def test_the_lead_partnership_keeps_a_coordinator_or_responder_on_the_incidents_list(
+    client_for, incident, demo_users, other_partnership
+):
+    """Taking the lead's last coordinator or responder off would leave the list to people who cannot change it
+    (a partner) or who are not the lead's (another partnership's), whoever asks."""
+    southmoor_coordinator, _ = _shared_with_southmoor(incident, demo_users, other_partnership)
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=demo_users["police"], by=responder)
+    people_services.remove_from_need_to_know(entry=incident.need_to_know.get(user=coordinator), by=responder)
+
+    with pytest.raises(DomainError) as refused:
+        people_services.remove_from_need_to_know(
+            entry=incident.need_to_know.get(user=responder), by=responder
+        )
+    assert "keep at least one coordinator or responder of Northbridge" in refused.value.message
+    page = client_for("responder").post(
+        reverse(
+            "incidents:need_to_know_remove",
+            args=[incident.pk, incident.need_to_know.get(user=responder).pk],
+        ),
+        follow=True,
+    )
+    assert "govuk-error-summary" in page.content.decode()
+    assert incident.need_to_know.filter(user=responder).exists()
+    # Southmoor's own people still come off.
+    people_services.remove_from_need_to_know(
+        entry=incident.need_to_know.get(user=southmoor_coordinator), by=responder
+    )
+
+
+def test_a_partnership_the_incident_is_shared_with_takes_only_its_own_people_off_a_records_list(
+    incident, demo_users, other_partnership
+):
+    southmoor, membership = other_partnership
+    responder, police = demo_users["responder"], demo_users["police"]
+    person = demo_person(incident, responder)
+    on_the_records_list_only(person, police, by=responder)
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
+    person.refresh_from_db()
+    with pytest.raises(DomainError, match="You can take off only people of your own partnership"):
+        people_services.change_person_need_to_know(
+            person=person,
+            users=[responder, membership.user],
+            by=membership.user,
+            expected_revision=person.revision,
+        )
+    assert person.need_to_know.filter(user=police).exists()
+    people_services.change_person_need_to_know(
+        person=person, users=[responder, police], by=membership.user, expected_revision=person.revision
+    )
+    assert not person.need_to_know.filter(user=membership.user).exists()
 
 
 # --- Every lister filters per person ----------

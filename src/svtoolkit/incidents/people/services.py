@@ -242,11 +242,23 @@ def _lists_changed(people) -> None:
     update_and_move_revision(PersonAffected.objects.filter(pk__in=[person.pk for person in people]))
 
 
-def _keeps_someone_to_manage(person, users) -> bool:
-    """Whether someone left on a record's list can still change it (a coordinator or responder)."""
-    return any(
-        user.is_active and access.can_manage_incident(user, person.incident.partnership) for user in users
-    )
+def _keeps_someone_to_manage(incident, users) -> bool:
+    """Whether someone left on the incident's list, or one of its records', can still change it: an active
+    coordinator or responder of the partnership leading it, which owns the incident (not of one it is shared
+    with)."""
+    return any(user.is_active and access.can_manage_incident(user, incident.partnership) for user in users)
+
+
+def _refuse_taking_off_others(incident, users, *, by, field: str | None = None) -> None:
+    """Someone of a partnership the incident is shared with takes only their own partnership's people off its
+    lists (``access.may_take_off_need_to_know``): the lead partnership's are its to decide on."""
+    for user in users:
+        if not access.may_take_off_need_to_know(by, user, incident):
+            raise DomainError(
+                f"You can take off only people of your own partnership, and {user} is not one of them. Ask a "
+                f"coordinator or responder of {incident.partnership}, which leads this incident.",
+                field=field,
+            )
 
 
 @transaction.atomic
@@ -254,7 +266,8 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     """Set who may read one record to ``users``; refused if someone else changed the record (its list or its
     fields) since the page was opened, so two people editing the list never overwrite each other. Someone
     who can still change the list (a coordinator or responder of the incident's partnership) must stay on
-    it; taking yourself off is allowed while they do. Each person added or taken off is audited and noted
+    it; taking yourself off is allowed while they do, and someone of a partnership the incident is shared
+    with takes off only their own partnership's people. Each person added or taken off is audited and noted
     on the timeline (by name, never the record's). Returns (added, removed) users.
 
     The incident is locked first, as by every change to its lists (``remove_from_need_to_know``): each checks
@@ -264,7 +277,7 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     wanted = {user.pk: user for user in users}
     if not wanted:
         raise DomainError("Choose at least one person who may read this record.", field="users")
-    if not _keeps_someone_to_manage(person, wanted.values()):
+    if not _keeps_someone_to_manage(person.incident, wanted.values()):
         raise DomainError(
             "Keep at least one coordinator or responder on the list, so someone can still change it.",
             field="users",
@@ -279,6 +292,7 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     added = [user for pk, user in wanted.items() if pk not in entries]
     _refuse_unless_they_see(person.incident, added, field="users")
     removed = [entry for pk, entry in entries.items() if pk not in wanted]
+    _refuse_taking_off_others(person.incident, [entry.user for entry in removed], by=by, field="users")
     role = person.get_role_display().lower()
     for user in added:
         entry = PersonNeedToKnow.objects.create(person=person, user=user, added_by=by)
@@ -301,12 +315,21 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
 @transaction.atomic
 def remove_from_need_to_know(*, entry, by, request=None) -> None:
     """Take someone off the incident's list and off every record's own list: taking access away never needs
-    more than one's own part. Refused if it would leave the incident's list empty, or a record's list with
-    no coordinator or responder to change it."""
+    more than one's own part. Refused if it would leave the incident's list empty, or it or a record's list
+    with no coordinator or responder of the lead partnership to change it, and to someone of a partnership
+    the incident is shared with taking off someone not of theirs."""
     # Locked, so two people taking each other off at once cannot empty the list.
     locked_incidents().get(pk=entry.incident_id)
-    if entry.incident.need_to_know.count() == 1:
+    incident = entry.incident
+    _refuse_taking_off_others(incident, [entry.user], by=by)
+    others = [other.user for other in incident.need_to_know.exclude(pk=entry.pk).select_related("user")]
+    if not others:
         raise DomainError("Someone must stay on the need-to-know list.")
+    if not _keeps_someone_to_manage(incident, others):
+        raise DomainError(
+            f"{entry.user} cannot be taken off: keep at least one coordinator or responder of "
+            f"{incident.partnership} on the need-to-know list, as it leads this incident. Add another first."
+        )
     on_records = list(
         PersonNeedToKnow.objects.filter(person__incident=entry.incident, user=entry.user).select_related(
             "person__incident__partnership"
@@ -317,7 +340,7 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
         others = [
             other.user for other in person.need_to_know.exclude(pk=record_entry.pk).select_related("user")
         ]
-        if not _keeps_someone_to_manage(person, others):
+        if not _keeps_someone_to_manage(incident, others):
             raise DomainError(
                 f"{entry.user} is the last coordinator or responder who may read a record "
                 f"({person.get_role_display().lower()}): add someone to that record's list first."
