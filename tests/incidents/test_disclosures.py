@@ -195,9 +195,9 @@ def test_sharing_with_another_partnership_is_logged_once_with_its_agreement(
     southmoor, _ = other_partnership
     agreement = SharingAgreementFactory(partnership=demo, name="Pan-London ISA")
     url = reverse("incidents:share", args=[incident.pk])
-    form = client_for("coordinator").get(url).content.decode()
+    form = client_for("responder").get(url).content.decode()  # who recorded the person, so reads them
     assert "Pan-London ISA" in form and "Article 6(1)(e): public task" in form
-    response = client_for("coordinator").post(
+    response = client_for("responder").post(
         url,
         {
             "partnership": southmoor.pk,
@@ -295,6 +295,43 @@ def test_a_record_made_after_a_share_is_not_read_in_the_other_partnership_until_
     southmoor_coordinator = User.objects.get(pk=membership.user_id)
     assert access.can_read_person(southmoor_coordinator, southmoor, later)
     assert set(people_visible_to(southmoor_coordinator, incident)) == {person, later}
+
+
+def test_a_share_discloses_only_the_records_the_sharer_may_read_and_says_what_it_left_out(
+    client_for, incident, person, demo_users, other_partnership
+):
+    """The defect: sharing disclosed every record of the incident, those the person sharing was not on the
+    list of (and so may not read) too: nobody can disclose what they may not read."""
+    from svtoolkit.accounts.models import User
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, membership = other_partnership
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    witness = demo_person(incident, coordinator, name="Wendy Witness", role="witness")
+    people_services.change_person_need_to_know(
+        person=witness, users=[coordinator], by=coordinator, expected_revision=witness.revision
+    )
+    client = client_for("responder")
+    url = reverse("incidents:share", args=[incident.pk])
+
+    shared = client.post(url, {"partnership": southmoor.pk, **SHARE_BASIS}, follow=True).content.decode()
+    disclosure = Disclosure.objects.get(share__partnership=southmoor)
+    assert list(disclosure.people.all()) == [person]
+    logged = AuditEntry.objects.get(target_type="incidents.Disclosure", action=AuditAction.CREATE)
+    assert logged.detail["people"] == [person.pk]
+    assert f"The incident is shared with {southmoor}" in shared
+    assert "1 record you may not read was not shared: someone on its list can share it" in shared
+    # The page says so before one shares, too.
+    assert "1 record of people affected is on a need-to-know list you are not on" in (
+        client.get(url).content.decode()
+    )
+    # Southmoor's coordinator, put on every list, reads the record shared and not the one left out.
+    for by in (responder, coordinator):
+        people_services.add_to_need_to_know(incident=incident, user=membership.user, by=by, with_records=True)
+    southmoor_coordinator = User.objects.get(pk=membership.user_id)
+    assert witness.need_to_know.filter(user=southmoor_coordinator).exists()
+    assert access.can_read_person(southmoor_coordinator, southmoor, person)
+    assert not access.can_read_person(southmoor_coordinator, southmoor, witness)
 
 
 def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.incidents.selectors import incident_for_request
+from svtoolkit.incidents.selectors import incident_for_request, people_left_out_of_share
 
 SIMPLE_FORM = "incidents/simple_form.html"
 
@@ -98,3 +98,34 @@ def show_incident_form(request, incident, form, *, heading, button, **context):
         SIMPLE_FORM,
         {"incident": incident, "form": form, "heading": heading, "button": button, **context},
     )
+
+
+def left_out_of_share(request, incident) -> str:
+    """What a page sharing ``incident`` says, before one shares, of the records of people affected that will
+    not go with it (those the person may not read: ``services.share_incident``); "" when none."""
+    left_out = people_left_out_of_share(request.user, incident)
+    if left_out == 1:
+        return (
+            "1 record of people affected is on a need-to-know list you are not on, so it will not go "
+            "with the share: someone on its list can share it."
+        )
+    if left_out:
+        return (
+            f"{left_out} records of people affected are on need-to-know lists you are not on, so they "
+            "will not go with the share: someone on their lists can share them."
+        )
+    return ""
+
+
+def shared_message(request, incident, done: str) -> str:
+    """The confirmation of a share, ``done``, with what it left out (the records the person sharing may not
+    read) when it left any."""
+    left_out = people_left_out_of_share(request.user, incident)
+    if left_out == 1:
+        return f"{done} 1 record you may not read was not shared: someone on its list can share it."
+    if left_out:
+        return (
+            f"{done} {left_out} records you may not read were not shared: someone on their lists can "
+            "share them."
+        )
+    return done

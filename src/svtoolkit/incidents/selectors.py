@@ -959,6 +959,20 @@ def _measure(row, now: datetime) -> ShownMeasure:
     return measure
 
 
+def people_visible_to(user, incident) -> QuerySet:
+    """The people affected by ``incident`` whose records ``user`` may read (each record's own need-to-know
+    list, ``access.readable_people_condition``), by role. Every page, document and list that shows people
+    affected takes them from here, so a record is never listed to someone off its list; sharing the incident
+    discloses only these (nobody discloses what they may not read)."""
+    return incident.people.filter(access.readable_people_condition(user)).order_by("role", "id")
+
+
+def people_left_out_of_share(user, incident) -> int:
+    """How many records of people affected a share of ``incident`` by ``user`` leaves out: those they may
+    not read (``people_visible_to``), which someone on their lists can share."""
+    return incident.people.exclude(pk__in=people_visible_to(user, incident).values("pk")).count()
+
+
 def of_type(code: str) -> Q:
     """Incidents whose list of types holds ``code``: JSON containment where the database has it (and can
     index it), otherwise the quoted code in the list's text, which cannot match part of another code."""

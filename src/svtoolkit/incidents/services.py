@@ -55,6 +55,7 @@ from svtoolkit.incidents.selectors import (
     current_lead,
     earliest_done_before,
     lift_before_closing,
+    people_visible_to,
 )
 from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
@@ -1319,14 +1320,16 @@ def share_incident(
 ) -> IncidentShare:
     """Share a cross-borough incident with another partnership, so its coordinators and responders see it.
 
-    Its people affected go with it, so the share is a disclosure (``record_disclosure``): refused without a
-    UK GDPR Article 6 basis, and without an Article 9 condition when their records hold health information.
-    The other partnership's people read only the records a share's disclosure names (those on their lists):
-    a record made later goes with the incident when it is shared with that partnership again."""
+    Its people affected that ``by`` may read go with it (nobody discloses a record they may not read: the
+    others stay with the lead partnership until someone on their lists shares the incident again), so the
+    share is a disclosure (``record_disclosure``): refused without a UK GDPR Article 6 basis, and without an
+    Article 9 condition when their records hold health information. The other partnership's people read only
+    the records a share's disclosure names (those on their lists): a record made later goes with the
+    incident when it is shared with that partnership again."""
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
-    people = list(incident.people.all())
+    people = list(people_visible_to(by, incident))
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )

@@ -22,6 +22,8 @@ from svtoolkit.incidents.pages import (
     incident_form_page,
     incident_section,
     incident_url,
+    left_out_of_share,
+    shared_message,
     their_version,
     with_page_urls,
 )
@@ -576,7 +578,10 @@ def share(request, incident_id):
         save=lambda data: services.share_incident(
             incident=shown, partnership=data["partnership"], by=request.user, request=request, **form.basis()
         ),
-        success=lambda _: f"The incident is shared with {form.cleaned_data['partnership']}.",
+        success=lambda _: shared_message(
+            request, shown, f"The incident is shared with {form.cleaned_data['partnership']}."
+        ),
+        intro=left_out_of_share(request, shown),
     )
 
 

@@ -10,7 +10,7 @@ from svtoolkit.core.cached_parts import SHOWN_MARK, answer_refresh, saying_what_
 from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page
+from svtoolkit.incidents.pages import incident_form_page, left_out_of_share, shared_message
 from svtoolkit.regions import forms, selectors, services
 from svtoolkit.regions.models import ProposalStatus
 
@@ -177,5 +177,8 @@ def _accept_proposal(request, incident, proposal):
         save=lambda data: services.decide_proposal(
             proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
         ),
-        success=f"{incident.reference} is shared with {proposal.partnership}.",
+        success=lambda _: shared_message(
+            request, incident, f"{incident.reference} is shared with {proposal.partnership}."
+        ),
+        intro=left_out_of_share(request, incident),
     )

@@ -15,6 +15,10 @@ from svtoolkit.incidents.models import (
     PersonRole,
 )
 
+# The one lister of people affected lives beside the incident's selectors, so sharing an incident (its
+# services) reads it without an import circle; the people's pages and documents take it from here.
+from svtoolkit.incidents.selectors import people_visible_to
+
 DUE_SOON = timedelta(hours=24)
 
 
@@ -22,13 +26,6 @@ def people_summary(incident) -> list[dict]:
     """How many people of each role are recorded: what those off the need-to-know list may see."""
     rows = incident.people.values("role").annotate(count=Count("id")).order_by("role")
     return [{"label": PersonRole(row["role"]).label.lower(), "count": row["count"]} for row in rows]
-
-
-def people_visible_to(user, incident) -> QuerySet:
-    """The people affected by ``incident`` whose records ``user`` may read (each record's own need-to-know
-    list, ``access.readable_people_condition``), by role. Every page, document and list that shows people
-    affected takes them from here, so a record is never listed to someone off its list."""
-    return incident.people.filter(access.readable_people_condition(user)).order_by("role", "id")
 
 
 def people_for(user, incident) -> list:
