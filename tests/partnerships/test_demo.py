@@ -103,8 +103,16 @@ def test_seeding_again_after_a_coordinator_named_another_lead_organisation_leave
     assert list(demo.organisations.filter(leads_partnership=True)) == [trust]
 
 
+@pytest.fixture
+def accounts_alone(monkeypatch):
+    """seed_demo makes the partnership and its accounts but runs no app's seeder (the incidents, the alerts,
+    the history: most of its minute): for the tests of what the command itself does with the password and
+    the database, which the seeders have no part in."""
+    monkeypatch.setattr(core_demo, "_seeders", [])
+
+
 @pytest.mark.django_db
-def test_generated_password_is_printed_and_kept(monkeypatch, capsys, settings, client):
+def test_generated_password_is_printed_and_kept(monkeypatch, capsys, settings, client, accounts_alone):
     monkeypatch.delenv("SVTOOLKIT_DEMO_PASSWORD", raising=False)
     call_command("seed_demo", "--if-empty")
     password = (settings.VAR_DIR / "demo-password").read_text().strip()
@@ -189,7 +197,9 @@ def test_an_interrupted_seeding_leaves_nothing_and_the_next_make_run_seeds_the_w
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two seedings overlap only on PostgreSQL")
-def test_two_make_runs_started_at_once_seed_the_demo_once_and_the_second_finds_it_seeded(monkeypatch):
+def test_two_make_runs_started_at_once_seed_the_demo_once_and_the_second_finds_it_seeded(
+    monkeypatch, accounts_alone
+):
     """The defect: `seed_demo --if-empty` looked for accounts before its seeding's transaction, so a second
     `make run` (or a run and a worker) started while the first was seeding found the database empty too and
     seeded it again, or failed part of the way. Now the look and the seeding are one step, one seeding at a
