@@ -1,5 +1,5 @@
 """A coordinator on a 320 px wide screen sets the escalation timetable, sets up a webhook endpoint, copies its
-secret and reads its delivery log; every page passes axe and nothing is wider than the screen."""
+secret, reads its delivery log and removes it; every page passes axe and nothing is wider than the screen."""
 
 from datetime import timedelta
 
@@ -88,4 +88,23 @@ def test_a_coordinator_sets_up_escalation_and_a_webhook_on_a_narrow_screen(
     expect(
         page.get_by_text("https://automation.example.org/a/very/long/path/for/svtoolkit/events")
     ).to_be_visible()
+    fits(page)
+
+    # The receiving system is taken down: asked first, then removed; its log stays.
+    page.get_by_role("link", name="Change Council Teams channel").click()
+    page.get_by_role("link", name="Remove this endpoint").click()
+    expect(
+        page.get_by_role("heading", name="Are you sure you want to remove Council Teams channel?")
+    ).to_be_visible()
+    assert_accessible(page)
+    fits(page)
+    page.get_by_role("button", name="Remove endpoint").click()
+    expect(page.get_by_text("Council Teams channel was removed.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Removed endpoints")).to_be_visible()
+    assert WebhookEndpoint.objects.get().secret == ""
+    assert_accessible(page)
+    fits(page)
+    page.get_by_role("link", name="Delivery log of Council Teams channel").click()
+    expect(page.get_by_text("This endpoint was removed by")).to_be_visible()
+    assert_accessible(page)
     fits(page)

@@ -9,6 +9,7 @@ EXPECTED = {
     "webhooks:endpoint_add": COORDINATOR_ONLY,
     "webhooks:endpoint": COORDINATOR_ONLY,
     "webhooks:endpoint_secret": COORDINATOR_ONLY_POST,
+    "webhooks:endpoint_remove": COORDINATOR_ONLY,
     "webhooks:deliveries": COORDINATOR_ONLY,
     "webhooks:delivery_send_again": COORDINATOR_ONLY_POST,
 }
@@ -27,6 +28,7 @@ def url_kwargs(demo, demo_users):
     return {
         "webhooks:endpoint": by_endpoint,
         "webhooks:endpoint_secret": by_endpoint,
+        "webhooks:endpoint_remove": by_endpoint,
         "webhooks:deliveries": by_endpoint,
         "webhooks:delivery_send_again": {"delivery_id": failed.pk},
     }

@@ -21,6 +21,7 @@ class Receiver:
         self.accepted: list[dict] = []  # the events answered 2xx in time
         self.bad_signatures = 0
         self.after_accepting = None  # called once an event is accepted, before the answer goes back
+        self.before_answering = None  # called for each event taken in, whatever the answer, before it goes
         self._released = threading.Event()
         self._lock = threading.Lock()
         httpserver.expect_request("/hook", method="POST").respond_with_handler(self.handle)
@@ -37,6 +38,8 @@ class Receiver:
             answer = self.answers.pop(0) if self.answers else self.then
             seen = {"id": request.headers["webhook-id"], "payload": payload}
             self.requests.append(seen)
+        if self.before_answering:
+            self.before_answering()
         if answer == "hang":
             self._released.wait(self.hang_seconds)
             return Response(status=200)

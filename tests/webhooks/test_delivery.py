@@ -15,8 +15,9 @@ from django.utils import timezone
 from svtoolkit.core import events
 from svtoolkit.core.errors import DomainError
 from svtoolkit.webhooks import delivery, services
-from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from svtoolkit.webhooks.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint, WebhookEvent
 from tests.concurrency import this_connections_dropper
+from tests.factories import WebhookDeliveryFactory
 from tests.messaging.servers import SLOW_NAME, DrippingHTTPServer, free_port, slow_resolver
 from tests.webhooks.builders import endpoint_at, failed_delivery
 
@@ -31,6 +32,14 @@ def publish(demo, event_type="incident.categorised"):
 
 def the_delivery() -> WebhookDelivery:
     return WebhookDelivery.objects.get()
+
+
+def left_sending(event) -> WebhookDelivery:
+    """The delivery of ``event``, left being sent by a worker that stopped mid-send (its claim still runs)."""
+    WebhookDelivery.objects.filter(event=event).update(
+        status=WebhookDeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+    return WebhookDelivery.objects.get(event=event)
 
 
 def test_an_event_reaches_the_endpoint_signed_at_once_and_once(
@@ -363,10 +372,7 @@ def test_an_endpoint_switched_off_is_sent_only_new_events_once_it_is_on_again(
     publish(demo, "alert.raised")
     delivery.deliver_due()
     retrying = the_delivery()
-    stopped = WebhookDelivery.objects.get(event=publish(demo))  # its worker stopped mid-send
-    WebhookDelivery.objects.filter(pk=stopped.pk).update(
-        status=WebhookDeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=1)
-    )
+    stopped = left_sending(publish(demo))
     fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}
     coordinator = demo_users["coordinator"]
     services.change_endpoint(
@@ -444,10 +450,7 @@ def test_events_of_a_kind_unticked_for_an_endpoint_are_not_sent_to_it_nor_sent_a
     delivery.deliver_due()
     retrying = the_delivery()  # waits for its retry
     unticked_later = WebhookDelivery.objects.get(event=publish(demo, "alert.raised"))
-    stopped = WebhookDelivery.objects.get(event=publish(demo, "alert.raised"))  # its worker stopped mid-send
-    WebhookDelivery.objects.filter(pk=stopped.pk).update(
-        status=WebhookDeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() + timedelta(minutes=1)
-    )
+    stopped = left_sending(publish(demo, "alert.raised"))
     still_heard = WebhookDelivery.objects.get(event=publish(demo))
     failed = failed_delivery(endpoint, event_type="alert.raised")
     coordinator = demo_users["coordinator"]
@@ -482,3 +485,61 @@ def test_events_of_a_kind_unticked_for_an_endpoint_are_not_sent_to_it_nor_sent_a
         services.send_again(delivery=failed, by=coordinator)
     failed.refresh_from_db()
     assert failed.status == WebhookDeliveryStatus.FAILED
+
+
+def remove(endpoint, by):
+    endpoint.refresh_from_db()
+    return services.remove_endpoint(endpoint=endpoint, expected_revision=endpoint.revision, by=by)
+
+
+def test_events_waiting_for_an_endpoint_when_it_is_removed_are_never_sent_and_say_why(
+    demo, demo_users, endpoint, receiver
+):
+    receiver.answers = [500]
+    publish(demo, "alert.raised")
+    delivery.deliver_due()
+    retrying = the_delivery()
+    new = WebhookDelivery.objects.get(event=publish(demo))
+    stopped = left_sending(publish(demo))
+    delivered = WebhookDeliveryFactory(endpoint=endpoint, status=WebhookDeliveryStatus.DELIVERED, attempts=1)
+    coordinator = demo_users["coordinator"]
+    assert remove(endpoint, coordinator) == 2
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert delivery.deliver_due() == 0
+    for waiting in (retrying, new, stopped):
+        waiting.refresh_from_db()
+        assert waiting.status == WebhookDeliveryStatus.WITHDRAWN
+        assert waiting.withdrawn_because.startswith(f"the endpoint was removed by {coordinator} at ")
+    assert retrying.last_error.endswith("An earlier try may have been sent.")
+    assert stopped.last_error == "An earlier try may have been sent."
+    delivered.refresh_from_db()
+    assert delivered.status == WebhookDeliveryStatus.DELIVERED
+    assert len(receiver.requests) == 1, "only the first try, before it was removed"
+    assert publish(demo) is None, "a removed endpoint hears of nothing new"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("answer", "status"), [(200, "delivered"), (503, "withdrawn")])
+def test_an_event_being_sent_as_its_endpoint_is_removed_goes_once_and_the_worker_carries_on(
+    demo, demo_users, endpoint, receiver, answer, status
+):
+    """Removed while a worker posts it: the post goes, once, and is recorded; one whose post fails is not
+    tried again, and says so. The worker neither fails nor sends it a second time."""
+    receiver.answers = [answer]
+    removed = []
+
+    def removed_meanwhile():  # on the receiver's thread, with its own database connection
+        removed.append(remove(WebhookEndpoint.objects.get(pk=endpoint.pk), demo_users["coordinator"]))
+        connection.close()
+
+    receiver.before_answering = removed_meanwhile
+    event = publish(demo)
+    assert removed == [0], "the event was being sent: the removal left it to its worker"
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert delivery.deliver_due() == 0
+    sent = the_delivery()
+    assert (sent.status, sent.attempts) == (status, 1)
+    if status == "withdrawn":
+        assert sent.withdrawn_because.startswith(f"the endpoint was removed by {demo_users['coordinator']}")
+        assert sent.last_error.endswith("An earlier try may have been sent.")
+    assert [seen["id"] for seen in receiver.requests] == [event.message_id]

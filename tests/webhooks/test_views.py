@@ -5,6 +5,7 @@ import socket
 import pytest
 from django.urls import reverse
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.webhooks import services
 from svtoolkit.webhooks.models import WebhookDeliveryStatus, WebhookEndpoint
 from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
@@ -213,3 +214,122 @@ def test_an_address_whose_host_cannot_be_found_is_explained_plainly_and_nothing_
     assert "The endpoint&#x27;s host could not be found: check the address is typed correctly." in text
     assert "Errno" not in text and "Name or service" not in text
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_coordinator_removes_an_endpoint_after_being_asked_and_its_secret_is_erased(
+    client_for, demo, demo_users
+):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    remove = reverse("webhooks:endpoint_remove", args=[endpoint.pk])
+    assert remove in client.get(reverse("webhooks:endpoint", args=[endpoint.pk])).content.decode()
+    asked = client.get(remove)
+    question = asked.content.decode()
+    assert "Are you sure you want to remove Council Teams channel?" in question
+    assert "govuk-warning-text" in question and "govuk-button--warning" in question
+    endpoint.refresh_from_db()
+    assert endpoint.removed_at is None, "opening the question removes nothing"
+    answer = client.post(remove, form_on(asked, having="revision"), follow=True)
+    assert answer.redirect_chain[-1][0] == reverse("webhooks:endpoints")
+    assert "Council Teams channel was removed" in answer.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.removed_at is not None and endpoint.removed_by == demo_users["coordinator"]
+    assert (endpoint.secret, endpoint.is_active) == ("", False)
+    entry = AuditEntry.objects.get(action=AuditAction.DELETE, target_type="webhooks.WebhookEndpoint")
+    assert (entry.partnership, entry.actor, entry.target_id) == (
+        demo,
+        demo_users["coordinator"],
+        str(endpoint.pk),
+    )
+    assert entry.detail["url"] == ADD["url"]
+    # Its history stays: listed among the removed endpoints, its delivery log still open.
+    listed = client.get(reverse("webhooks:endpoints")).content.decode()
+    assert "Removed endpoints" in listed and "Council Teams channel" in listed
+    assert client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["responder", "police", "health", "viewer", "regional_coordinator"])
+def test_only_those_who_manage_webhooks_may_remove_an_endpoint(client_for, demo, demo_users, role):
+    endpoint, secret = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for(role)
+    remove = reverse("webhooks:endpoint_remove", args=[endpoint.pk])
+    assert client.get(remove).status_code == 403
+    assert client.post(remove, {"revision": endpoint.revision}).status_code == 403
+    endpoint.refresh_from_db()
+    assert (endpoint.removed_at, endpoint.secret, endpoint.is_active) == (None, secret, True)
+
+
+def test_a_removed_endpoints_log_shows_the_events_that_were_waiting_as_not_sent_because_it_was_removed(
+    client_for, demo, demo_users
+):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    services.publish("incident.categorised", partnership=demo, payload={})
+    failed_delivery(endpoint, payload={})
+    client = client_for("coordinator")
+    client.post(reverse("webhooks:endpoint_remove", args=[endpoint.pk]), {"revision": endpoint.revision})
+    log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
+    assert "2 events" in log and "Not sent" in log and "HTTP 503" in log
+    assert f"The endpoint was removed by {demo_users['coordinator']} at " in log
+    assert "Send again" not in log
+    assert "1 not sent" in client.get(reverse("webhooks:endpoints")).content.decode()
+
+
+def test_an_endpoint_removed_while_a_colleague_edits_it_is_not_brought_back_by_their_save(
+    client_for, demo, demo_users
+):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    editing = form_on(client.get(page), having="revision")
+    client.post(reverse("webhooks:endpoint_remove", args=[endpoint.pk]), {"revision": endpoint.revision})
+    refused = client.post(page, editing | {"url": "https://automation.example.org/moved"})
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in text
+    assert f"This endpoint was removed by {demo_users['coordinator']} on " in text
+    assert "so your changes were not saved" in text
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.is_active, endpoint.secret) == (ADD["url"], False, "")
+    assert endpoint.removed_at is not None
+
+
+def test_removing_an_endpoint_from_a_page_opened_before_a_colleague_changed_it_is_refused(
+    client_for, demo, demo_users
+):
+    endpoint, secret = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    remove = reverse("webhooks:endpoint_remove", args=[endpoint.pk])
+    asked = form_on(client.get(remove), having="revision")
+    page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    client.post(page, form_on(client.get(page), having="revision") | {"description": "Police system"})
+    refused = client.post(remove, asked)
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in text
+    assert "Someone else changed this endpoint while you were deciding" in text
+    assert "Are you sure you want to remove Police system?" in text
+    endpoint.refresh_from_db()
+    assert (endpoint.removed_at, endpoint.secret, endpoint.description) == (None, secret, "Police system")
+    client.post(remove, form_on(refused, having="revision"))
+    endpoint.refresh_from_db()
+    assert endpoint.removed_at is not None
+
+
+def test_a_removed_endpoint_is_not_given_a_new_secret_nor_sent_an_event_again(client_for, demo, demo_users):
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    failed = failed_delivery(endpoint, payload={})
+    client = client_for("coordinator")
+    client.post(reverse("webhooks:endpoint_remove", args=[endpoint.pk]), {"revision": endpoint.revision})
+    endpoint.refresh_from_db()
+    refused = client.post(
+        reverse("webhooks:endpoint_secret", args=[endpoint.pk]), {"revision": endpoint.revision}, follow=True
+    ).content.decode()
+    assert "This endpoint was removed" in refused
+    again = client.post(reverse("webhooks:delivery_send_again", args=[failed.pk]), follow=True)
+    assert "This endpoint was removed" in again.content.decode()
+    endpoint.refresh_from_db()
+    failed.refresh_from_db()
+    assert endpoint.secret == "" and failed.status == WebhookDeliveryStatus.FAILED
+    removed_again = client.post(
+        reverse("webhooks:endpoint_remove", args=[endpoint.pk]), {"revision": endpoint.revision}
+    )
+    assert "This endpoint was removed" in removed_again.content.decode()
+    assert AuditEntry.objects.filter(action=AuditAction.DELETE).count() == 1

@@ -161,13 +161,15 @@ def _send(delivery) -> dict:
 
 
 def _withdrawn(delivery) -> dict | None:
-    """A delivery whose endpoint was switched off, or stopped hearing of its event's type, while it waited
-    (or while a worker that then stopped was sending it, or as it was published) is not sent, saying why
-    (and, when it was tried before, that a try may have gone): switching the endpoint on again, or ticking
-    the type again, sends only new events."""
+    """A delivery whose endpoint was removed or switched off, or stopped hearing of its event's type, while
+    it waited (or while a worker that then stopped was sending it, or as it was published) is not sent,
+    saying why (and, when it was tried before, that a try may have gone): switching the endpoint on again, or
+    ticking the type again, sends only new events."""
     endpoint, event_type = delivery.endpoint, delivery.event.event_type
     if delivery.withdrawn_because:
         because = delivery.withdrawn_because
+    elif endpoint.removed_at is not None:
+        because = "the endpoint was removed"
     elif not endpoint.is_active:
         because = "the endpoint was switched off"
     elif event_type not in endpoint.event_types:

@@ -30,9 +30,13 @@ class WebhookEndpoint(models.Model):
     created_by = user_field()
     created_at = models.DateTimeField(default=timezone.now)
     secret_made_at = models.DateTimeField(default=timezone.now)
-    # Goes up with every change to the endpoint and every new secret, so two coordinators changing it at once
-    # cannot overwrite each other.
+    # Goes up with every change to the endpoint, every new secret and its removal, so two coordinators
+    # changing it at once cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
+    # Removed (its receiving system was taken down): its secret is erased and nothing more is sent to it; the
+    # row stays, with its address and description, so its delivery log can still be read.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = user_field(blank=True)
 
     class Meta:
         ordering = ["partnership", "created_at", "id"]

@@ -14,7 +14,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from svtoolkit.audit.services import record_created, record_updated
+from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.events import EVENT_TYPES
 from svtoolkit.core.locking import save_if_unchanged, update_if_unchanged
@@ -41,7 +41,9 @@ def publish(event_type: str, *, partnership, payload: dict) -> WebhookEvent | No
         raise ValueError(f"Unknown event type {event_type!r}")
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(partnership=partnership, is_active=True)
+        for endpoint in WebhookEndpoint.objects.filter(
+            partnership=partnership, is_active=True, removed_at__isnull=True
+        )
         if event_type in endpoint.event_types
     ]
     if not endpoints:
@@ -121,6 +123,7 @@ def change_endpoint(
     no longer hears of. Only a new address is checked: one that has
     since stopped passing (its host moved onto a private network, say) must not stop a coordinator switching
     the endpoint off or editing it, and the check before each send still refuses to post to it."""
+    refuse_if_removed(endpoint, so="your changes were not saved")
     if url != endpoint.url:
         _check_destination(url)
     check_event_types(event_types=event_types)
@@ -134,7 +137,7 @@ def change_endpoint(
         event_types=sorted(event_types),
         is_active=is_active,
     )
-    at = f"{timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
+    at = _now_as_shown()
     if not is_active:
         withdraw_waiting(endpoint=endpoint, because=f"the endpoint was switched off by {by} at {at}")
     else:
@@ -155,14 +158,82 @@ def change_endpoint(
     return endpoint
 
 
+def _now_as_shown() -> str:
+    """Now, as the delivery log says when an endpoint was switched off, unticked or removed."""
+    return f"{timezone.localtime(timezone.now()):%d %b %Y %H:%M}"
+
+
+def removal_of(endpoint) -> str:
+    """Who removed the endpoint and when, as messages say it: "This endpoint was removed by ... on ..."."""
+    at = timezone.localtime(endpoint.removed_at)
+    by = endpoint.removed_by or "someone who has since left"
+    return f"This endpoint was removed by {by} on {at.day} {at:%B %Y} at {at:%H:%M}"
+
+
+def refuse_if_removed(endpoint, *, so: str) -> None:
+    """A removed endpoint changes no more and hears of nothing: refused, saying who removed it, when, and
+    ``so`` what became of the change asked for. Read from the database, not the page's copy, so a colleague's
+    removal a moment ago counts."""
+    stored = WebhookEndpoint.objects.select_related("removed_by").get(pk=endpoint.pk)
+    if stored.removed_at is not None:
+        raise DomainError(f"{removal_of(stored)}, so {so}.")
+
+
+def _save_unless_removed(endpoint, *, so: str, expected_revision, conflict_message: str, **changes) -> None:
+    """``save_if_unchanged`` on an endpoint still in use: one removed is refused (``refuse_if_removed``), and
+    one removed or changed since the page showed it, by a colleague a moment ago, is the edit conflict."""
+    refuse_if_removed(endpoint, so=so)
+    save_if_unchanged(
+        WebhookEndpoint.objects.filter(removed_at__isnull=True),
+        endpoint.pk,
+        expected_revision=expected_revision,
+        conflict_message=conflict_message,
+        **changes,
+    )
+
+
+@transaction.atomic
+def remove_endpoint(*, endpoint, expected_revision: int | None, by, request=None) -> int:
+    """Remove an endpoint whose receiving system is gone: its signing secret is erased, it hears of nothing
+    more, and what waits for it is not sent (``withdraw_waiting``: shown in its delivery log as not sent
+    because it was removed, by whom and when; one a worker is sending goes once and is not tried again). The
+    endpoint stays, without its secret, only so its delivery log can still be read. Compare-and-set on the
+    revision the question was asked with: a colleague's change made meanwhile is seen before it goes.
+    Returns how many events waiting for it will not be sent."""
+    _save_unless_removed(
+        endpoint,
+        so="there is nothing more to remove",
+        expected_revision=expected_revision,
+        conflict_message="Someone else changed this endpoint while you were deciding whether to remove it, "
+        "so it was not removed. Check it as it is now, then remove it if it should still go.",
+        is_active=False,
+        secret="",
+        removed_at=timezone.now(),
+        removed_by=by,
+    )
+    endpoint.refresh_from_db()
+    not_sent = withdraw_waiting(
+        endpoint=endpoint, because=f"the endpoint was removed by {by} at {_now_as_shown()}"
+    )
+    record_deleted(
+        by=by,
+        target=endpoint,
+        request=request,
+        url=endpoint.url,
+        event_types=endpoint.event_types,
+        not_sent=not_sent,
+    )
+    return not_sent
+
+
 def withdraw_waiting(*, endpoint, because: str, event_type: str | None = None) -> int:
     """Send the endpoint none of the events waiting for it (of ``event_type`` only, when it no longer hears
-    of them; of any type, when it was switched off), so switching it on or ticking the type again sends only
-    new ones (an old alert long after it was raised helps no one): each delivery waiting, or waiting for a
-    retry, is not sent and says ``because``; returns how many. One a worker is sending is the worker's: it
-    goes, once, and if it does not, it is not tried again. The updates test each delivery's own row only
-    (the events of the type are a subquery on the events' table), as the claim does, so on PostgreSQL a
-    claim and this never both take a delivery."""
+    of them; of any type, when it was switched off or removed), so switching it on or ticking the type again
+    sends only new ones (an old alert long after it was raised helps no one): each delivery waiting, or
+    waiting for a retry, is not sent and says ``because``; returns how many. One a worker is sending is the
+    worker's: it goes, once, and if it does not, it is not tried again. The updates test each delivery's own
+    row only (the events of the type are a subquery on the events' table), as the claim does, so on
+    PostgreSQL a claim and this never both take a delivery."""
     not_withdrawn = WebhookDelivery.objects.filter(endpoint=endpoint, withdrawn_because="")
     if event_type is not None:
         of_type = WebhookEvent.objects.filter(partnership=endpoint.partnership_id, event_type=event_type)
@@ -188,9 +259,9 @@ def make_new_secret(*, endpoint, expected_revision: int | None, by, request=None
     as the page showed it: a second coordinator pressing the button on a page opened before someone else made
     a new secret is refused, rather than silently replacing the secret the first has just handed on."""
     secret = new_secret()
-    save_if_unchanged(
-        WebhookEndpoint,
-        endpoint.pk,
+    _save_unless_removed(
+        endpoint,
+        so="it was not given a new secret",
         expected_revision=expected_revision,
         conflict_message="Someone else changed this endpoint or made it a new secret while you had its page "
         "open, so no new secret was made. Check the endpoint, then make a new secret if it is still needed.",
@@ -205,6 +276,7 @@ def make_new_secret(*, endpoint, expected_revision: int | None, by, request=None
 def send_again(*, delivery, by, request=None) -> WebhookDelivery:
     """Send a delivered or failed event to its endpoint again, from the first try (the receiver was fixed, or
     lost what it got); it carries the same webhook-id, so the receiver can tell it has seen it."""
+    refuse_if_removed(delivery.endpoint, so="nothing more is sent to it")
     if not delivery.endpoint.is_active:
         raise DomainError("The endpoint is switched off: switch it on to send it events again.")
     if delivery.event.event_type not in delivery.endpoint.event_types:

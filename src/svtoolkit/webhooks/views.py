@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from svtoolkit import access
-from svtoolkit.core.forms import errors_as_message, initial_from, revised
+from svtoolkit.core.forms import errors_as_message, errors_shown_by_page, initial_from, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.webhooks import selectors, services
 from svtoolkit.webhooks.forms import EndpointChangeForm, EndpointForm
@@ -29,7 +29,12 @@ def _secret_to_show(request, endpoint) -> str:
 @access.requires(access.can_manage_webhooks)
 def endpoints(request):
     return render(
-        request, "webhooks/endpoints.html", {"endpoints": selectors.endpoints_of(request.partnership)}
+        request,
+        "webhooks/endpoints.html",
+        {
+            "endpoints": selectors.endpoints_of(request.partnership),
+            "removed": selectors.removed_endpoints_of(request.partnership),
+        },
     )
 
 
@@ -87,6 +92,26 @@ def endpoint_secret(request, endpoint_id):
         _show_secret_once(request, shown, secret)
         messages.success(request, "The endpoint has a new signing secret: the old one no longer works.")
     return redirect("webhooks:endpoint", endpoint_id=shown.pk)
+
+
+@access.requires(access.can_manage_webhooks)
+def endpoint_remove(request, endpoint_id):
+    """Asks first (a warning and a red button); the answer carries the revision the question was asked with,
+    so one sent after a colleague changed the endpoint is refused on the page, which shows it as it is now."""
+    shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    with errors_shown_by_page() as refused:
+        if request.method == "POST":
+            services.remove_endpoint(
+                endpoint=shown, expected_revision=_revision_sent(request), by=request.user, request=request
+            )
+            messages.success(
+                request,
+                f"{shown} was removed. Its signing secret was erased and nothing more will be sent to it.",
+            )
+            return redirect("webhooks:endpoints")
+    if refused.error:
+        shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    return render(request, "webhooks/endpoint_remove.html", {"endpoint": shown, "error": refused.error})
 
 
 def _revision_sent(request) -> int | None:
