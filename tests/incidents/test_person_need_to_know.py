@@ -521,6 +521,64 @@ def test_a_partnership_the_incident_is_shared_with_takes_only_its_own_people_off
     assert not person.need_to_know.filter(user=membership.user).exists()
 
 
+def _offered_to_take_off(page, incident, *users) -> set:
+    """Those of ``users`` the incident's need-to-know page offers a Take off the list button beside."""
+    entries = {entry.user: entry.pk for entry in incident.need_to_know.select_related("user")}
+    return {
+        user
+        for user in users
+        if reverse("incidents:need_to_know_remove", args=[incident.pk, entries[user]]) in page
+    }
+
+
+def _offered_to_untick(page) -> set[int]:
+    """The people a record's list page offers as tick boxes (``users``)."""
+    return {int(pk) for pk in re.findall(r'<input[^>]*name="users"[^>]*value="(\d+)"', page)}
+
+
+def test_someone_of_a_partnership_shared_with_is_offered_only_their_own_people_to_take_off(
+    client, incident, demo_users, other_partnership
+):
+    """The defect: the incident's list showed Take off the list beside the lead partnership's people to
+    someone only of a partnership the incident is shared with, and pressing it was refused."""
+    southmoor_coordinator, theirs = _shared_with_southmoor(incident, demo_users, other_partnership)
+    lead = (demo_users["coordinator"], demo_users["responder"])
+    client.force_login(southmoor_coordinator, backend=MODEL_BACKEND)
+    page = client.get(reverse("incidents:need_to_know", args=[incident.pk])).content.decode()
+    assert _offered_to_take_off(page, incident, *lead, southmoor_coordinator, theirs) == {
+        southmoor_coordinator,
+        theirs,
+    }
+    assert "for its coordinators and responders to take off" in page
+    # The lead partnership's own people are offered every button.
+    client.force_login(demo_users["responder"], backend=MODEL_BACKEND)
+    lead_page = client.get(reverse("incidents:need_to_know", args=[incident.pk])).content.decode()
+    assert _offered_to_take_off(lead_page, incident, *lead, theirs) == {*lead, theirs}
+
+
+def test_a_records_list_offers_someone_of_a_partnership_shared_with_only_their_own_people_to_untick(
+    client, incident, demo_users, other_partnership
+):
+    """The defect: a record's list page offered the lead partnership's people to untick to someone of a
+    partnership the incident is shared with, and saving was refused. Now they stay on the list unoffered."""
+    southmoor, membership = other_partnership
+    responder, police = demo_users["responder"], demo_users["police"]
+    person = demo_person(incident, responder)
+    on_the_records_list_only(person, police, by=responder)
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
+    person.refresh_from_db()
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    page = client.get(_list_url(incident, person)).content.decode()
+    assert _offered_to_untick(page) >= {membership.user.pk}
+    assert not _offered_to_untick(page) & {responder.pk, police.pk}
+    assert "for a coordinator or responder of Northbridge" in page
+
+    # Unticking themselves (all the page offers them) keeps the lead's people on.
+    response = client.post(_list_url(incident, person), {"revision": person.revision})
+    assert response.status_code == 302
+    assert set(person.need_to_know.values_list("user", flat=True)) == {responder.pk, police.pk}
+
+
 # --- Every lister filters per person ----------
 
 

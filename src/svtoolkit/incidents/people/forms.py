@@ -128,7 +128,9 @@ class NeedToKnowForm(PartnershipChoices, forms.Form):
 
 class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     """Who may read one record: the partnership's active members to tick, and those already on the list
-    (someone of a partnership the incident is shared with stays offered, so saving does not drop them)."""
+    (someone of a partnership the incident is shared with stays offered, so saving does not drop them), but
+    those ``kept``: on the list, and not the user's to take off (``access.may_take_off_need_to_know``), they
+    are not offered and stay on it."""
 
     users = model_tick_boxes(
         "Who may read this record",
@@ -144,13 +146,19 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, partnership, on_list, **kwargs):
+    def __init__(self, *args, partnership, on_list, kept=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.kept = list(kept)
         members = member_users(partnership).values("pk")
-        self.fields["users"].queryset = User.objects.filter(
-            Q(pk__in=members) | Q(pk__in=[user.pk for user in on_list])
-        ).order_by("full_name", "email")
+        self.fields["users"].queryset = (
+            User.objects.filter(Q(pk__in=members) | Q(pk__in=[user.pk for user in on_list]))
+            .exclude(pk__in=[user.pk for user in self.kept])
+            .order_by("full_name", "email")
+        )
         self.fields["users"].label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+
+    def clean_users(self):
+        return [*self.cleaned_data["users"], *self.kept]
 
     @staticmethod
     def initial_from(person, on_list) -> dict:

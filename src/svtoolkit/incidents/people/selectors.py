@@ -72,6 +72,16 @@ def need_to_know_list(incident) -> QuerySet:
     return incident.need_to_know.select_related("user", "added_by").order_by("user__full_name")
 
 
+def mark_may_take_off(entries, user, incident) -> list:
+    """Each entry of the incident's need-to-know list, or of one of its records', with ``may_take_off``:
+    whether ``user`` may take its person off (``access.may_take_off_need_to_know``; the page offers it only
+    then)."""
+    entries = list(entries)
+    for entry in entries:
+        entry.may_take_off = access.may_take_off_need_to_know(user, entry.user, incident)
+    return entries
+
+
 def need_to_know_entry(incident, entry_id):
     return get_object_or_404(incident.need_to_know.select_related("user", "incident"), pk=entry_id)
 

@@ -142,12 +142,13 @@ def person_need_to_know(request, incident_id, person_id):
         person_id,
         rule=access.can_manage_person_need_to_know,
     )
-    entries = list(selectors.person_need_to_know_list(person))
+    entries = selectors.mark_may_take_off(selectors.person_need_to_know_list(person), request.user, shown)
     on_list = [entry.user for entry in entries]
     form = forms.PersonNeedToKnowForm(
         request.POST or None,
         partnership=request.partnership,
         on_list=on_list,
+        kept=[entry.user for entry in entries if not entry.may_take_off],
         initial=forms.PersonNeedToKnowForm.initial_from(person, on_list),
     )
     if request.method == "POST" and form.is_valid():
@@ -164,11 +165,20 @@ def person_need_to_know(request, incident_id, person_id):
                 return redirect("incidents:people", incident_id=shown.pk)
             return redirect("incidents:person_need_to_know", incident_id=shown.pk, person_id=person.pk)
         if refused.conflict:
-            entries = list(selectors.person_need_to_know_list(person))
+            entries = selectors.mark_may_take_off(
+                selectors.person_need_to_know_list(person), request.user, shown
+            )
     return render(
         request,
         "incidents/person_need_to_know.html",
-        {"incident": shown, "person": person, "form": form, "entries": entries, "button": "Save the list"},
+        {
+            "incident": shown,
+            "person": person,
+            "form": form,
+            "entries": entries,
+            "kept": [entry.user for entry in entries if not entry.may_take_off],
+            "button": "Save the list",
+        },
     )
 
 
@@ -186,7 +196,7 @@ def _list_change_message(added, removed) -> str:
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
-    entries = selectors.need_to_know_list(shown)
+    entries = selectors.mark_may_take_off(selectors.need_to_know_list(shown), request.user, shown)
     return form_page(
         request,
         forms.NeedToKnowForm(
@@ -204,7 +214,11 @@ def need_to_know(request, incident_id):
         success=lambda entry: f"{entry.user} is on the need-to-know list.",
         done=reverse("incidents:need_to_know", args=[shown.pk]),
         template="incidents/need_to_know.html",
-        context={"incident": shown, "entries": entries},
+        context={
+            "incident": shown,
+            "entries": entries,
+            "only_their_own": not all(entry.may_take_off for entry in entries),
+        },
     )
 
 
