@@ -1,6 +1,7 @@
 """Need-to-know per person (issue 20, item 1): each record of a person affected has its own list, and every
 page, document and list that shows people affected shows a person only to those on that person's list."""
 
+import html
 import json
 import re
 from importlib import import_module
@@ -329,7 +330,7 @@ def test_only_the_response_team_on_the_records_list_may_change_it(
     ("chosen", "message"),
     [
         ((), "Choose at least one person who may read this record"),
-        (("police",), "Keep at least one coordinator or responder on the list"),
+        (("police",), "Keep at least one coordinator or responder of Northbridge"),
     ],
 )
 def test_a_list_with_no_one_to_change_it_is_refused_with_an_error_summary(
@@ -577,6 +578,37 @@ def test_a_records_list_offers_someone_of_a_partnership_shared_with_only_their_o
     response = client.post(_list_url(incident, person), {"revision": person.revision})
     assert response.status_code == 302
     assert set(person.need_to_know.values_list("user", flat=True)) == {responder.pk, police.pk}
+
+
+def test_a_records_list_refused_for_want_of_a_coordinator_or_responder_names_the_lead_partnership(
+    client_for, incident, demo, demo_users, other_partnership
+):
+    """The defect: the refusal said to keep a coordinator or responder on the list, not that one of a
+    partnership the incident is shared with does not count: the lead partnership's must stay."""
+    southmoor, membership = other_partnership
+    responder, coordinator, police = demo_users["responder"], demo_users["coordinator"], demo_users["police"]
+    person = demo_person(incident, responder)
+    on_the_records_list_only(person, police, by=responder)
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
+    person.refresh_from_db()
+    lead_only = f"Keep at least one coordinator or responder of {demo}, which leads this incident"
+
+    # Southmoor's coordinator, on the record's list, does not keep it changeable by the lead.
+    response = client_for("responder").post(
+        _list_url(incident, person), {"users": _ids(police, membership.user), "revision": person.revision}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert lead_only in html.unescape(page)
+    assert person.need_to_know.filter(user=responder).exists()
+
+    # Nor taking the responder off the incident's list, which would take them off the record's.
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    with pytest.raises(DomainError) as refused:
+        people_services.remove_from_need_to_know(
+            entry=incident.need_to_know.get(user=responder), by=coordinator
+        )
+    assert f"the last coordinator or responder of {demo} who may read a record" in refused.value.message
 
 
 # --- Every lister filters per person ----------

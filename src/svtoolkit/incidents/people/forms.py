@@ -127,17 +127,13 @@ class NeedToKnowForm(PartnershipChoices, forms.Form):
 
 
 class PersonNeedToKnowForm(RevisionChecked, forms.Form):
-    """Who may read one record: the partnership's active members to tick, and those already on the list
-    (someone of a partnership the incident is shared with stays offered, so saving does not drop them), but
-    those ``kept``: on the list, and not the user's to take off (``access.may_take_off_need_to_know``), they
-    are not offered and stay on it."""
+    """Who may read one record of an incident ``lead`` leads: the partnership's active members to tick, and
+    those already on the list (someone of a partnership the incident is shared with stays offered, so saving
+    does not drop them), but those ``kept``: on the list, and not the user's to take off
+    (``access.may_take_off_need_to_know``), they are not offered and stay on it."""
 
     users = model_tick_boxes(
         "Who may read this record",
-        help_text=(
-            "Only those ticked can open this record. Keep at least one coordinator or responder. If you take "
-            "yourself off, you will no longer be able to open it."
-        ),
         required=False,  # an empty list is refused by the service, which says why
         error_messages={
             "invalid_choice": "Choose people from the list",
@@ -146,8 +142,12 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, partnership, on_list, kept=(), **kwargs):
+    def __init__(self, *args, partnership, lead, on_list, kept=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["users"].help_text = (
+            f"Only those ticked can open this record. Keep at least one coordinator or responder of {lead}, "
+            "which leads this incident. If you take yourself off, you will no longer be able to open it."
+        )
         self.kept = list(kept)
         members = member_users(partnership).values("pk")
         self.fields["users"].queryset = (

@@ -279,7 +279,9 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
         raise DomainError("Choose at least one person who may read this record.", field="users")
     if not _keeps_someone_to_manage(person.incident, wanted.values()):
         raise DomainError(
-            "Keep at least one coordinator or responder on the list, so someone can still change it.",
+            f"Keep at least one coordinator or responder of {person.incident.partnership}, which leads this "
+            "incident, on the list, so someone there can still change it. One of a partnership the incident "
+            "is shared with does not count.",
             field="users",
         )
     save_if_unchanged(
@@ -342,8 +344,8 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
         ]
         if not _keeps_someone_to_manage(incident, others):
             raise DomainError(
-                f"{entry.user} is the last coordinator or responder who may read a record "
-                f"({person.get_role_display().lower()}): add someone to that record's list first."
+                f"{entry.user} is the last coordinator or responder of {incident.partnership} who may read a "
+                f"record ({person.get_role_display().lower()}): add someone to that record's list first."
             )
     history.note(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)

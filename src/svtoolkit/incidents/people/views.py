@@ -147,6 +147,7 @@ def person_need_to_know(request, incident_id, person_id):
     form = forms.PersonNeedToKnowForm(
         request.POST or None,
         partnership=request.partnership,
+        lead=shown.partnership,
         on_list=on_list,
         kept=[entry.user for entry in entries if not entry.may_take_off],
         initial=forms.PersonNeedToKnowForm.initial_from(person, on_list),
