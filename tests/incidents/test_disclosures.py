@@ -334,6 +334,51 @@ def test_a_share_discloses_only_the_records_the_sharer_may_read_and_says_what_it
     assert not access.can_read_person(southmoor_coordinator, southmoor, witness)
 
 
+def test_a_share_carrying_no_record_logs_no_disclosure_and_says_it_shared_the_incident_only(
+    client_for, incident, person, demo, demo_users, other_partnership
+):
+    """The defect: a sharer who may read no record of people affected still logged a disclosure naming no one,
+    of "The incident and its people affected". Nothing personal left, so nothing is logged as disclosed (as a
+    situation report without people), and the timeline, the audit log and the confirmation say only the
+    incident was shared."""
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    coordinator = demo_users["coordinator"]
+    assert not access.can_read_person(coordinator, demo, person)
+    url = reverse("incidents:share", args=[incident.pk])
+    client = client_for("coordinator")
+    assert "only the incident will be shared" in client.get(url).content.decode()
+
+    shared = client.post(url, {"partnership": southmoor.pk, **SHARE_BASIS}, follow=True).content.decode()
+    share = IncidentShare.objects.get(incident=incident, partnership=southmoor)
+    assert not Disclosure.objects.exists()
+    assert (
+        "No records of people affected went with it, so nothing was written to the disclosure log" in shared
+    )
+    only = f"Shared with {southmoor}: the incident only, with no records of people affected."
+    assert incident.timeline.filter(text=only).exists()
+    logged = AuditEntry.objects.get(target_type="incidents.IncidentShare", action=AuditAction.CREATE)
+    assert logged.target_id == str(share.pk) and logged.detail["what"] == "The incident only"
+
+    # Shared again by someone who reads one of the two records, the disclosure says which part went.
+    demo_person(incident, demo_users["responder"], name="Wendy Witness", role="witness")
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=demo_users["responder"])
+    people_services.change_person_need_to_know(
+        person=person,
+        users=[demo_users["responder"], coordinator],
+        by=demo_users["responder"],
+        expected_revision=person.revision,
+    )
+    client.post(url, {"partnership": southmoor.pk, **SHARE_BASIS})
+    disclosure = Disclosure.objects.get()
+    assert (
+        disclosure.what
+        == "The incident and 1 of its 2 records of people affected, shared with another partnership"
+    )
+    assert list(disclosure.people.all()) == [person]
+
+
 def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(
     incident, demo, demo_users, other_partnership
 ):

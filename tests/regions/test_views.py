@@ -18,7 +18,7 @@ from tests.alerts.builders import raise_police_alert
 from tests.conftest import MODEL_BACKEND
 from tests.factories import RegionFactory, RegionMembershipFactory, UserFactory
 from tests.focus import controls_without_an_id_of_their_own
-from tests.incidents.builders import demo_incident
+from tests.incidents.builders import demo_incident, demo_person
 from tests.page_forms import form_on, refused_without_revision
 from tests.regions.builders import proposal, region_sees
 
@@ -236,6 +236,7 @@ def test_a_closed_incident_is_not_offered_for_sharing_with_the_region(demo, demo
 
 def test_the_borough_accepts_the_regions_proposal_from_the_incident_page(demo, demo_users, client_for):
     proposed = proposal(demo, demo_users)
+    person = demo_person(proposed.incident, demo_users["coordinator"])  # so accepting discloses a record
     client = client_for("coordinator")
     page = client.get(reverse("incidents:incident", args=[proposed.incident_id])).content.decode()
     assert f"Share with {proposed.partnership}" in page
@@ -248,7 +249,8 @@ def test_the_borough_accepts_the_regions_proposal_from_the_incident_page(demo, d
     client.post(url, {"purpose": "Same peer group", "article6_basis": "6_1_e", "gateway": "cda_1998_s115"})
     proposed.refresh_from_db()
     assert proposed.status == ProposalStatus.ACCEPTED
-    assert proposed.incident.disclosures.get().article6_basis == "6_1_e"
+    disclosure = proposed.incident.disclosures.get()
+    assert disclosure.article6_basis == "6_1_e" and list(disclosure.people.all()) == [person]
 
 
 def test_the_regional_coordinator_proposes_a_share(demo, demo_users, client_for):

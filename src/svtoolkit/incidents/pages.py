@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from svtoolkit import access
 from svtoolkit.core.pages import form_page, stored_again
-from svtoolkit.incidents.selectors import incident_for_request, people_left_out_of_share
+from svtoolkit.incidents.selectors import incident_for_request, people_left_out_of_share, people_visible_to
 
 SIMPLE_FORM = "incidents/simple_form.html"
 
@@ -104,28 +104,39 @@ def left_out_of_share(request, incident) -> str:
     """What a page sharing ``incident`` says, before one shares, of the records of people affected that will
     not go with it (those the person may not read: ``services.share_incident``); "" when none."""
     left_out = people_left_out_of_share(request.user, incident)
-    if left_out == 1:
+    if not left_out:
+        return ""
+    said = (
+        "1 record of people affected is on a need-to-know list you are not on"
+        if left_out == 1
+        else f"{left_out} records of people affected are on need-to-know lists you are not on"
+    )
+    if not people_visible_to(request.user, incident).exists():
         return (
-            "1 record of people affected is on a need-to-know list you are not on, so it will not go "
-            "with the share: someone on its list can share it."
+            f"{said}, so only the incident will be shared and nothing will be written to the disclosure log: "
+            f"{_someone_on_their_lists(left_out)}."
         )
-    if left_out:
-        return (
-            f"{left_out} records of people affected are on need-to-know lists you are not on, so they "
-            "will not go with the share: someone on their lists can share them."
-        )
-    return ""
+    they = "it" if left_out == 1 else "they"
+    return f"{said}, so {they} will not go with the share: {_someone_on_their_lists(left_out)}."
 
 
 def shared_message(request, incident, done: str) -> str:
     """The confirmation of a share, ``done``, with what it left out (the records the person sharing may not
-    read) when it left any."""
+    read) when it left any, and that it logged no disclosure when it carried no record."""
     left_out = people_left_out_of_share(request.user, incident)
-    if left_out == 1:
-        return f"{done} 1 record you may not read was not shared: someone on its list can share it."
-    if left_out:
-        return (
-            f"{done} {left_out} records you may not read were not shared: someone on their lists can "
-            "share them."
+    someone = _someone_on_their_lists(left_out)
+    if not people_visible_to(request.user, incident).exists():
+        done = (
+            f"{done} No records of people affected went with it, so nothing was written to the disclosure "
+            "log."
         )
+        return f"{done} {someone.capitalize()}." if left_out else done
+    if left_out == 1:
+        return f"{done} 1 record you may not read was not shared: {someone}."
+    if left_out:
+        return f"{done} {left_out} records you may not read were not shared: {someone}."
     return done
+
+
+def _someone_on_their_lists(left_out: int) -> str:
+    return "someone on its list can share it" if left_out == 1 else "someone on their lists can share them"

@@ -1322,10 +1322,12 @@ def share_incident(
 
     Its people affected that ``by`` may read go with it (nobody discloses a record they may not read: the
     others stay with the lead partnership until someone on their lists shares the incident again), so the
-    share is a disclosure (``record_disclosure``): refused without a UK GDPR Article 6 basis, and without an
-    Article 9 condition when their records hold health information. The other partnership's people read only
-    the records a share's disclosure names (those on their lists): a record made later goes with the
-    incident when it is shared with that partnership again."""
+    share is then a disclosure (``record_disclosure``): refused without a UK GDPR Article 6 basis, and without
+    an Article 9 condition when their records hold health information. The other partnership's people read
+    only the records a share's disclosure names (those on their lists): a record made later goes with the
+    incident when it is shared with that partnership again. A share that carries no record discloses nothing
+    personal, so it logs no disclosure (as a situation report without people): the timeline and the audit log
+    say it was the incident only."""
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
@@ -1333,24 +1335,40 @@ def share_incident(
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
-    record_disclosure(
-        incident=incident,
-        people=people,
-        what="The incident and its people affected, shared with another partnership",
-        recipient=str(partnership),
-        purpose=purpose,
-        article6_basis=article6_basis,
-        special_category=holds_health_information(people),
-        article9_condition=article9_condition,
-        gateway=gateway,
-        agreement=agreement,
-        share=share,
-        by=by,
-        request=request,
-    )
-    history.note(incident, by, f"Shared with {partnership}.")
-    history.audit(incident, by, AuditAction.CREATE, share, request)
+    what = _what_a_share_carries(incident, people)
+    if people:
+        record_disclosure(
+            incident=incident,
+            people=people,
+            what=f"{what}, shared with another partnership",
+            recipient=str(partnership),
+            purpose=purpose,
+            article6_basis=article6_basis,
+            special_category=holds_health_information(people),
+            article9_condition=article9_condition,
+            gateway=gateway,
+            agreement=agreement,
+            share=share,
+            by=by,
+            request=request,
+        )
+        history.note(incident, by, f"Shared with {partnership}.")
+    else:
+        history.note(
+            incident, by, f"Shared with {partnership}: the incident only, with no records of people affected."
+        )
+    history.audit(incident, by, AuditAction.CREATE, share, request, what=what)
     return share
+
+
+def _what_a_share_carries(incident, people) -> str:
+    """What a share of ``incident`` carrying the records of ``people`` (those the sharer may read) gives."""
+    if not people:
+        return "The incident only"
+    recorded = incident.people.count()
+    if len(people) == recorded:
+        return "The incident and its people affected"
+    return f"The incident and {len(people)} of its {recorded} records of people affected"
 
 
 @transaction.atomic
