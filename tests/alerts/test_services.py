@@ -1557,6 +1557,49 @@ def test_no_one_is_reminded_of_partners_once_the_launch_protocol_has_told_them(d
     assert partners_reminders(alert.incident) == []
 
 
+def test_partners_whose_every_notice_failed_are_not_told_and_whoever_took_the_alert_is_reminded(
+    demo, demo_users, smtp_server
+):
+    """The defect: a notice the mail server refused counted as the partner told, so once the launch
+    protocol had sent its notices the alert panel said nothing was missing and nobody was reminded, though
+    no partner had heard of the incident (informing partners, for its part, knew they had not: it sends such
+    a notice again)."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    responder = demo_users["responder"]
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        services.accept_lead(
+            alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+        )
+        smtp_server.mode = "reject"
+        categorise(alert.incident, responder)
+        delivery.deliver_due()
+    incident = alert.incident
+    sent = incident.participations.filter(notice__isnull=False).select_related("organisation")
+    names = sorted(participation.organisation.name for participation in sent)
+    assert names and all(d.status == DeliveryStatus.FAILED for p in sent for d in p.notice.deliveries.all())
+    alert.refresh_from_db()
+    waiting = selectors.partners_not_told(alert=alert, incident=incident, now=raised + timedelta(minutes=61))
+    assert waiting is not None and waiting["overdue"]
+    assert waiting["waiting_for"] == "" and waiting["not_reached"] == names
+
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert services.remind_partners_not_told() == 1
+    [(text, to)] = partners_reminders(incident)
+    assert to == {responder.email}
+    reminder = Notification.objects.get(incident=incident, kind="partners_not_told")
+    assert f"The notice to {', '.join(names)} reached no one" in " ".join(reminder.body.split())
+    assert "reached no one" in text
+
+    # Sent again and taken by the mail server: they are told.
+    smtp_server.mode = "accept"
+    with time_machine.travel(raised + timedelta(minutes=50), tick=False):
+        incident_services.inform_partners(incident=incident, by=responder)
+        delivery.deliver_due()
+    assert selectors.partners_not_told(alert=alert, incident=incident) is None
+
+
 def test_the_reminder_names_what_is_still_missing_and_goes_to_the_lead_and_whoever_acknowledged(
     demo, demo_users
 ):

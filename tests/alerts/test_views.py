@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.accounts.models import User
 from svtoolkit.accounts.services import change_membership, remove_member
 from svtoolkit.alerts import services as alert_services
@@ -21,7 +22,8 @@ from svtoolkit.alerts.models import (
 )
 from svtoolkit.alerts.services import add_to_alert_list, escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
-from tests.alerts.builders import raise_police_alert, rota, token_of
+from svtoolkit.messaging.delivery import deliver_due
+from tests.alerts.builders import categorise, raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
 from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
 
@@ -622,3 +624,24 @@ def test_the_incident_page_says_by_when_partners_are_to_hear_and_warns_once_the_
     assert (
         f"Warning No partner has been told yet: they were to hear by {due}, an hour after the alert." in words
     )
+
+
+def test_the_incident_page_names_the_partners_whose_notice_reached_no_one(
+    client_for, demo, demo_users, smtp_server
+):
+    """The defect: once the launch protocol had sent its notices the panel said nothing of the partners,
+    though every one of them had been refused by the mail server and no partner had heard."""
+    responder = demo_users["responder"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    alert_services.accept_lead(
+        alert=alert, by=responder, organisation=access.lead_organisation_of(responder, demo)
+    )
+    smtp_server.mode = "reject"
+    categorise(alert.incident, responder, young_person=False)
+    deliver_due()
+    sent = alert.incident.participations.filter(notice__isnull=False)
+    names = ", ".join(sorted(sent.values_list("organisation__name", flat=True)))
+    words = words_of(client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id])))
+    assert "No partner has been told yet" in words
+    assert f"The notice to {names} reached no one: every email to them failed." in words

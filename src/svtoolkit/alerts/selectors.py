@@ -274,9 +274,15 @@ def alert_of(incident) -> Alert | None:
 def partners_not_told(*, alert, incident, now: datetime | None = None) -> dict | None:
     """Whether an open incident raised as an alert has yet to tell any partner, by when it must (an hour
     after the alert), and what it waits for: the launch protocol tells them once the incident has both a
-    categorisation and a lead. None once a partner has been told, or for a closed incident."""
-    if access.is_read_only(incident) or incident.participations.filter(informed_at__isnull=False).exists():
+    categorisation and a lead; a partner whose notice reached no one (every delivery failed) is not told, and
+    is named. None once a partner has been told, or for a closed incident."""
+    if access.is_read_only(incident) or incident_selectors.partners_told().filter(incident=incident).exists():
         return None
+    not_reached = sorted(
+        incident.participations.filter(informed_at__isnull=False)
+        .filter(incident_selectors.notice_reached_no_one())
+        .values_list("organisation__name", flat=True)
+    )
     needs_categorisation = incident_selectors.current_categorisation(incident) is None
     needs_lead = alert.lead_accepted_at is None
     due_at = alert.raised_at + PARTNERS_TOLD_WITHIN
@@ -290,6 +296,7 @@ def partners_not_told(*, alert, incident, now: datetime | None = None) -> dict |
             for missing, needed in (("a categorisation", needs_categorisation), ("a lead", needs_lead))
             if needed
         ),
+        "not_reached": not_reached,
         "reminded_at": alert.partners_reminder_sent_at,
     }
 

@@ -461,8 +461,9 @@ def _record_run_given_up(error: OperationalError, now: datetime) -> None:
 def remind_partners_not_told(*, now: datetime | None = None) -> int:
     """Remind whoever took each alert (the incident's lead and whoever acknowledged it; the coordinators
     when no one did, or neither may be told now) that no partner has been told three quarters of an hour
-    on, and what that waits for. Once per alert, whatever the number of runs at once: the alert's reminder
-    time, set first, is the claim. Returns how many alerts' reminders were sent."""
+    on (a notice that reached no one tells no one), and what that waits for. Once per alert, whatever the
+    number of runs at once: the alert's reminder time, set first, is the claim. Returns how many alerts'
+    reminders were sent."""
     now = now or timezone.now()
     due = (
         Alert.objects.filter(
@@ -471,7 +472,7 @@ def remind_partners_not_told(*, now: datetime | None = None) -> int:
             raised_at__gt=now - ESCALATION_WINDOW,
         )
         .exclude(incident__status="closed")
-        .exclude(incident__participations__informed_at__isnull=False)
+        .exclude(incident__in=incident_selectors.partners_told().values("incident_id"))
         .order_by("raised_at")
         .values_list("pk", flat=True)
     )
@@ -519,7 +520,13 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
         subject=reminder,
         body=render_to_string("alerts/email/partners_not_told.txt", context),
         sms_text=f"{reminder}; they are to hear by {timezone.localtime(waiting['due_at']):%H:%M}. "
-        + (f"Waiting for {waiting['waiting_for']}. " if waiting["waiting_for"] else "")
+        + (
+            f"Waiting for {waiting['waiting_for']}. "
+            if waiting["waiting_for"]
+            else "Their notices reached no one: send them again. "
+            if waiting["not_reached"]
+            else ""
+        )
         + context["incident_link"],
         recipients=[messaging.recipient_for_user(person) for person in people],
         urgency=Urgency.ALERT,

@@ -36,6 +36,7 @@ from svtoolkit.incidents.models import (
     TimelineKind,
     status_display,
 )
+from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.partnerships.models import Contact, Organisation
 from svtoolkit.playbooks.default import default_vocabularies
 from svtoolkit.playbooks.selectors import published_version
@@ -731,6 +732,22 @@ def participation_by_token(token: str) -> Participation | None:
         .select_related("incident", "organisation")
     )
     return holding_token(still_open, token, field="acknowledgement_token_hash")
+
+
+# The kind of message a partner's notice is, in the delivery layer.
+PARTNER_NOTICE = "partner_notice"
+
+
+def notice_reached_no_one() -> Q:
+    """Partners whose notice failed for good at every address it went to: told on paper only, so informing
+    partners sends it again and they do not count as told."""
+    return Q(notice__in=messaging_selectors.reached_no_one(PARTNER_NOTICE))
+
+
+def partners_told():
+    """Partners told of their incident: sent a notice that went, or is still on its way, to at least one of
+    its addresses (not one whose every delivery failed)."""
+    return Participation.objects.filter(informed_at__isnull=False).exclude(notice_reached_no_one())
 
 
 @dataclass

@@ -50,11 +50,13 @@ from svtoolkit.incidents.models import (
 )
 from svtoolkit.incidents.places import check_coordinates
 from svtoolkit.incidents.selectors import (
+    PARTNER_NOTICE,
     answering_lead,
     current_categorisation,
     current_lead,
     earliest_done_before,
     lift_before_closing,
+    notice_reached_no_one,
     people_visible_to,
 )
 from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
@@ -531,10 +533,6 @@ def forget_notices_to_contact(*, contact, reason: str, note: str, by, request=No
     return forgotten
 
 
-# The kind of message a partner's notice is, in the delivery layer.
-PARTNER_NOTICE = "partner_notice"
-
-
 @transaction.atomic
 def inform_partners(*, incident, by, request=None) -> list[Participation]:
     """Send each partner taking part who has not been told yet a notice with a link to acknowledge, and send
@@ -549,9 +547,7 @@ def inform_partners(*, incident, by, request=None) -> list[Participation]:
     refuse_if_closed_meanwhile(incident)
     candidates = list(
         incident.participations.filter(contact__email__gt="", contact__is_active=True)
-        .filter(
-            Q(informed_at__isnull=True) | Q(notice__in=messaging_selectors.reached_no_one(PARTNER_NOTICE))
-        )
+        .filter(Q(informed_at__isnull=True) | notice_reached_no_one())
         .select_related("organisation", "contact", "incident__partnership")
     )
     told, told_again = [], []
