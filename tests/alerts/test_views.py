@@ -22,7 +22,8 @@ from svtoolkit.alerts.models import (
 )
 from svtoolkit.alerts.services import add_to_alert_list, escalate_alerts
 from svtoolkit.incidents.models import Incident, IncidentStatus
-from svtoolkit.messaging.delivery import deliver_due
+from svtoolkit.messaging.delivery import deliver_due, deliver_due_alerts
+from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.alerts.builders import categorise, raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
 from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
@@ -645,3 +646,32 @@ def test_the_incident_page_names_the_partners_whose_notice_reached_no_one(
     words = words_of(client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id])))
     assert "No partner has been told yet" in words
     assert f"The notice to {names} reached no one: every email to them failed." in words
+
+
+def test_the_alert_panel_shows_an_alert_message_that_keeps_failing_not_one_on_its_way(
+    client_for, demo, demo_users, smtp_server
+):
+    """The defect: an alert email the mail server kept turning away showed on the alert panel as Queued, as
+    a message not tried yet does, until it was given up on (an hour and a half later for an alert): nothing
+    there said the duty officer had not got it."""
+    duty_officer = demo_users["responder"]
+    rota(demo, demo_users)
+    smtp_server.mode = "defer"
+    alert = raise_police_alert(demo, demo_users)
+    page_of = reverse("incidents:incident", args=[alert.incident_id])
+    assert "Email: Queued Text message: Queued Has not acknowledged" in words_of(
+        client_for("coordinator").get(page_of)
+    )
+
+    deliver_due_alerts()
+    email = Delivery.objects.get(recipient=duty_officer, channel="email", notification__kind="incident_alert")
+    assert (email.status, email.attempts) == (DeliveryStatus.QUEUED, 1)
+    words = words_of(client_for("coordinator").get(page_of))
+    row = words[words.index(f"{duty_officer} Duty officer") :]
+    retry = f"{timezone.localtime(email.next_attempt_at):%H:%M}"
+    assert row.startswith(
+        f"{duty_officer} Duty officer Alerted at {timezone.localtime(alert.raised_at):%H:%M}, at once Email: "
+        f"Not sent yet 1 try failed, trying again at {retry} Text message: Delivered Has not acknowledged"
+    )
+    assert "Email: Queued" not in row
+    assert "451" not in words, "the mail server's answer, which may name the address, is in the log"

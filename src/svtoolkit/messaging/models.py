@@ -133,6 +133,16 @@ class Delivery(models.Model):
         return ""
 
     @property
+    def tries_failed(self) -> int:
+        """How many tries of one still to be sent have failed (it waits for its retry, or is being tried
+        again): 0 for one not tried yet, or gone."""
+        if not self.last_error:
+            return 0
+        if self.status == DeliveryStatus.QUEUED:
+            return self.attempts
+        return self.attempts - 1 if self.status == DeliveryStatus.SENDING else 0
+
+    @property
     def earlier_try_may_have_gone(self) -> bool:
         """Not sent, its message withdrawn, though an earlier try may have reached the person."""
         return self.status == DeliveryStatus.WITHDRAWN and self.last_error.endswith(EARLIER_TRY_MAY_HAVE_GONE)
