@@ -915,6 +915,40 @@ def test_an_alert_email_a_stopped_worker_may_have_handed_to_the_mail_server_says
         assert "An earlier try may have been sent." in shown, page
 
 
+def test_an_alert_email_whose_send_failed_as_the_alert_was_acknowledged_is_withdrawn_by_the_next_sweep(
+    demo, demo_users, smtp_server, settings
+):
+    """The defect: the duty officer's alert email, at its sixth try when the alert was acknowledged, met a
+    mail server asking to try later, and was put back to wait for a retry it was never to have: for the
+    eight minutes of that wait (up to half an hour at a later try) the alert panel showed it to be tried
+    again, and its acknowledgement link stayed in the stored message, until the sweep at that time withdrew
+    it. It now waits for no retry: the alerts' next sweep, within a minute, withdraws it."""
+    settings.SVTOOLKIT_SMS_PROVIDER = ""  # by email alone: its link goes once the email is withdrawn
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    email = Delivery.objects.get(recipient=demo_users["responder"], channel="email")
+    Delivery.objects.filter(pk=email.pk).update(
+        status=DeliveryStatus.SENDING,
+        attempts=6,
+        claimed_until=timezone.now() + timedelta(minutes=1),
+        last_error="The mail server asked to try later: 451",
+    )
+    services.acknowledge(alert=alert, by=demo_users["coordinator"])
+    email.refresh_from_db()
+    delivery.SENDER._record_retry(
+        email, providers.TemporaryFailure("The mail server asked to try later: 451")
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        delivery.deliver_due_alerts()
+    email.refresh_from_db()
+    assert email.status == DeliveryStatus.WITHDRAWN
+    assert "An earlier try may have been sent." in email.last_error
+    assert smtp_server.received == []
+    stored = Notification.objects.get(pk=email.notification_id)
+    assert stored.secret == ""
+
+
 def test_the_acknowledgement_link_is_removed_once_an_acknowledged_alerts_messages_can_no_longer_be_sent(
     demo, demo_users, notify
 ):

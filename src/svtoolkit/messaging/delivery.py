@@ -36,6 +36,19 @@ def retry_wait(attempts: int, urgency: str) -> timedelta:
     return doubling_wait(attempts, first=15 if urgency == Urgency.ALERT else 60, longest=30 * 60)
 
 
+def _wait_before_retry(delivery) -> timedelta:
+    """The wait after a try that may pass; none for one withdrawn while it was being sent (its alert
+    acknowledged, or its recipient off the response team), which is never to be tried again: the next
+    sweep, within a minute, withdraws it (``_withdrawn``: Notify asked first), and its link goes with it,
+    rather than the panel showing it to be tried again until its retry time."""
+    withdrawn_meanwhile = Delivery.objects.filter(pk=delivery.pk).filter(
+        Q(notification__withdrawn_because__gt="") | Q(withdrawn_because__gt="")
+    )
+    if withdrawn_meanwhile.exists():
+        return timedelta(0)
+    return retry_wait(delivery.attempts, delivery.notification.urgency)
+
+
 def _send(delivery) -> dict:
     reference = providers.send(delivery)
     now = timezone.now()
@@ -121,7 +134,7 @@ SENDER = Sender(
     send=_send,
     timeout=lambda: settings.SVTOOLKIT_SEND_TIMEOUT,
     attempts_allowed=lambda: settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
-    retry_wait=lambda delivery: retry_wait(delivery.attempts, delivery.notification.urgency),
+    retry_wait=_wait_before_retry,
     loaded=("notification",),
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
     first=(ALERTS & Q(channel=Channel.SMS),),
