@@ -61,6 +61,15 @@ def test_a_5000_row_import_answers_at_once_and_completes_through_the_task(
     assert Contact.objects.count() == before + 5000
     page = client.get(response["Location"]).content.decode()
     assert "5000 contacts imported" in page
+    # Each contact has its own entry in the partnership's audit log, naming it and what it was given.
+    imported = Contact.objects.filter(name__startswith="Youth worker")
+    entries = AuditEntry.objects.filter(action=AuditAction.CREATE, target_type="partnerships.Contact")
+    assert sorted(entries.values_list("target_id", flat=True)) == sorted(
+        str(pk) for pk in imported.values_list("pk", flat=True)
+    )
+    assert set(entries.values_list("partnership", "actor")) == {(demo.pk, job.uploaded_by_id)}
+    last = imported.get(name="Youth worker 4999")
+    assert entries.get(target_id=str(last.pk)).detail["email"] == "worker4999@example.org"
     # A task run again (a worker that retried it) imports nothing more.
     run_contact_import.call(import_id=job.pk)
     assert Contact.objects.count() == before + 5000

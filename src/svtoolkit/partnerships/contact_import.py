@@ -12,7 +12,7 @@ from django.utils import timezone
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.errors import DomainError
 from svtoolkit.partnerships import contacts_csv
-from svtoolkit.partnerships.entries import create_audited
+from svtoolkit.partnerships.entries import create_many_audited
 from svtoolkit.partnerships.forms import check_rows, import_lookups
 from svtoolkit.partnerships.models import CONTACT_FIELDS, Contact, ContactImport, ContactImportStatus
 from svtoolkit.partnerships.selectors import active_organisations
@@ -21,19 +21,14 @@ from svtoolkit.partnerships.selectors import active_organisations
 @transaction.atomic
 def create_contacts(*, partnership, contacts: list[dict], by, request=None) -> int:
     """Create every contact of an already checked import, each audited, or none of them."""
+    entries = []
     for row in contacts:
         if row["organisation"].partnership_id != partnership.pk:
             raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
         details = {field: row[field] for field in CONTACT_FIELDS}
         details["owner"] = details["owner"] or by
-        create_audited(
-            Contact,
-            partnership=partnership,
-            details=details,
-            by=by,
-            request=request,
-            organisation=row["organisation"],
-        )
+        entries.append((details, {"organisation": row["organisation"]}))
+    create_many_audited(Contact, partnership=partnership, entries=entries, by=by, request=request)
     return len(contacts)
 
 
