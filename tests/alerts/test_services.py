@@ -750,6 +750,124 @@ def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo
     assert any(deputy_step.note in entry.text for entry in alert.incident.timeline.all())
 
 
+# --- Coming on duty while an alert waits ---------------------------------------------------------------
+
+
+def _duty_officer_alone(demo, demo_users):
+    """A policy that alerts the duty officer alone: no deputy or senior manager ever hears of an alert."""
+    services.set_escalation_policy(
+        partnership=demo, after_minutes={DutyRole.DUTY_OFFICER: 0}, by=demo_users["coordinator"]
+    )
+
+
+def _alert_then_hand_over(demo, demo_users, *, after=timedelta(minutes=5)):
+    """An alert to the responder on duty, whose shift the coordinator takes over ``after`` it was raised."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        shifts = rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    shift = shifts[DutyRole.DUTY_OFFICER]
+    services.hand_over_shift(
+        shift=shift,
+        to=demo_users["coordinator"],
+        expected_revision=shift.revision,
+        note="Alert waiting.",
+        by=demo_users["coordinator"],
+        at=raised + after,
+    )
+    return alert, raised + after
+
+
+def test_someone_who_takes_over_the_duty_while_an_alert_waits_is_alerted_once_by_text_and_email(
+    demo, demo_users, mailoutbox
+):
+    """The defect: each step went once to whoever was on duty then, so the duty officer taking over heard
+    nothing of the alert waiting, and under a policy with no later step nobody on duty heard of it again."""
+    _duty_officer_alone(demo, demo_users)
+    alert, handed_over = _alert_then_hand_over(demo, demo_users)
+    assert alerted(alert) == {"responder@example.org": "Duty officer"}
+    sweep = handed_over + timedelta(minutes=1)
+    assert services.escalate_alerts(now=sweep) == 1
+    assert services.escalate_alerts(now=sweep + timedelta(minutes=1)) == 0
+    assert alerted(alert) == {
+        "responder@example.org": "Duty officer",
+        "coordinator@example.org": "Came on duty as duty officer while the alert was waiting",
+    }
+    coordinator = demo_users["coordinator"]
+    assert sorted(Delivery.objects.filter(recipient=coordinator).values_list("channel", flat=True)) == [
+        "email",
+        "sms",
+    ]
+    step = alert.steps.get(duty_role=DutyRole.DUTY_OFFICER)
+    assert step.note == (
+        f"{coordinator} came on duty as duty officer while the alert was waiting, and was alerted at "
+        f"{timezone.localtime(sweep):%H:%M}."
+    )
+    timeline = [entry.text for entry in alert.incident.timeline.all()]
+    assert f"Alerted: {coordinator} (came on duty as duty officer while the alert was waiting)." in timeline
+    delivery.deliver_due_alerts()
+    email = next(m for m in mailoutbox if m.to == ["coordinator@example.org"])
+    assert "You came on duty as duty officer while this alert was waiting" in email.body
+    text = Delivery.objects.get(recipient=coordinator, channel="sms").notification.sms_text
+    assert "came on duty" in text
+    # Their own link acknowledges, as anyone's alerted.
+    recipient = alert.recipients.get(user=coordinator)
+    assert services.acknowledge(alert=alert, by=coordinator, recipient=recipient, via="link") is True
+
+
+def test_someone_covering_the_deputy_after_its_step_is_alerted_and_the_deputy_is_not_alerted_again(
+    demo, demo_users
+):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        shifts = rota(demo, demo_users, deputy=demo_users["responder"])
+        alert = raise_police_alert(demo, demo_users)
+    assert services.escalate_alerts(now=raised + timedelta(minutes=10)) == 1
+    senior = demo_users["viewer"]
+    senior.memberships.filter(partnership=demo).update(role="responder")
+    services.cover_shift(
+        shift=shifts[DutyRole.DEPUTY],
+        person=senior,
+        starts_at=raised + timedelta(minutes=12),
+        ends_at=raised + timedelta(minutes=14),
+        by=demo_users["coordinator"],
+    )
+    assert services.escalate_alerts(now=raised + timedelta(minutes=12)) == 1
+    # The cover over, the deputy is on duty again, already alerted as duty officer: no one is alerted.
+    assert services.escalate_alerts(now=raised + timedelta(minutes=15)) == 0
+    assert alerted(alert)["viewer@example.org"] == (
+        "Came on duty as deputy duty officer while the alert was waiting"
+    )
+    assert AlertRecipient.objects.filter(alert=alert, user=demo_users["responder"]).count() == 1
+
+
+def test_someone_coming_on_duty_after_the_alert_was_acknowledged_is_not_alerted(demo, demo_users):
+    _duty_officer_alone(demo, demo_users)
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        shifts = rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        services.acknowledge(alert=alert, by=demo_users["responder"])
+    shift = shifts[DutyRole.DUTY_OFFICER]
+    services.hand_over_shift(
+        shift=shift,
+        to=demo_users["coordinator"],
+        expected_revision=shift.revision,
+        by=demo_users["coordinator"],
+        at=raised + timedelta(minutes=5),
+    )
+    assert services.escalate_alerts(now=raised + timedelta(minutes=6)) == 0
+    assert alerted(alert) == {"responder@example.org": "Duty officer"}
+
+
+def test_someone_coming_on_duty_after_the_incident_was_closed_is_not_alerted(demo, demo_users):
+    _duty_officer_alone(demo, demo_users)
+    alert, handed_over = _alert_then_hand_over(demo, demo_users)
+    Incident.objects.filter(pk=alert.incident_id).update(status=IncidentStatus.CLOSED)
+    assert services.escalate_alerts(now=handed_over + timedelta(minutes=1)) == 0
+    assert alerted(alert) == {"responder@example.org": "Duty officer"}
+
+
 def test_a_second_acknowledgement_is_kept_but_the_first_stands(demo, demo_users):
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)
@@ -1080,6 +1198,25 @@ def test_two_escalation_runs_at_once_alert_each_step_once(demo, demo_users):
     assert AlertStep.objects.filter(alert=alert, duty_role="deputy").count() == 1
     assert AlertRecipient.objects.filter(alert=alert, user=demo_users["coordinator"]).count() == 1
     assert Notification.objects.filter(dedupe_key__startswith=f"alert:{alert.pk}:").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_escalation_runs_at_once_alert_someone_who_came_on_duty_once(demo, demo_users):
+    _duty_officer_alone(demo, demo_users)
+    alert, handed_over = _alert_then_hand_over(demo, demo_users)
+    sweep = handed_over + timedelta(minutes=1)
+    # On PostgreSQL both runs have found the newcomer not alerted and wait for the alert's row together.
+    with held_until_both_wait(Alert.objects.filter(pk=alert.pk)):
+        runs = [in_thread(lambda: services.escalate_alerts(now=sweep)) for _ in range(2)]
+    for thread, _outcome in runs:
+        thread.join(WAIT)
+    outcomes = [outcome for _thread, outcome in runs]
+    assert [outcome.get("error") for outcome in outcomes] == [None, None]
+    assert sorted(outcome["result"] for outcome in outcomes) == [0, 1]
+    coordinator = demo_users["coordinator"]
+    assert AlertRecipient.objects.filter(alert=alert, user=coordinator).count() == 1
+    assert Notification.objects.filter(dedupe_key=f"alert:{alert.pk}:user:{coordinator.pk}").count() == 1
+    assert Delivery.objects.filter(recipient=coordinator).count() == 2
 
 
 # --- Leading and the launch protocol -------------------------------------------------------------------

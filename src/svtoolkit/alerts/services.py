@@ -84,6 +84,8 @@ PHONE_EXAMPLES = {"callback_number": "07700 900123", "out_of_hours_number": "020
 PARTNERS_REMINDER_AFTER = timedelta(minutes=45)
 ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
+# Why someone on duty now was alerted after their role's step was taken: a handover, a cover or their shift.
+CAME_ON_DUTY_REASON = "Came on duty as {role} while the alert was waiting"
 
 
 def _when(moment: datetime) -> str:
@@ -177,9 +179,10 @@ def raise_alert(
     return alert
 
 
-def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
+def _alert_people(alert, step, people, now, *, came_on_duty=False) -> list[AlertRecipient]:
     """Alert each person not alerted yet for this alert, each with a link of their own to acknowledge: the
-    recipients and their messages are written together, a few inserts whatever the number of people."""
+    recipients and their messages are written together, a few inserts whatever the number of people.
+    ``came_on_duty``: they came on duty after their role's step, while the alert was waiting."""
     already = set(alert.recipients.values_list("user_id", flat=True))
     chosen, tokens = [], []
     for person, reason in people:
@@ -201,7 +204,7 @@ def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
     if not chosen:
         return []
     alerted = AlertRecipient.objects.bulk_create(chosen)
-    notifications = _send_alerts(alert, alerted, tokens)
+    notifications = _send_alerts(alert, alerted, tokens, came_on_duty=came_on_duty)
     for recipient, notification in zip(alerted, notifications, strict=True):
         recipient.notification = notification
     AlertRecipient.objects.bulk_update(alerted, ["notification"])
@@ -210,10 +213,11 @@ def _alert_people(alert, step, people, now) -> list[AlertRecipient]:
     return alerted
 
 
-def _send_alerts(alert, recipients, tokens):
+def _send_alerts(alert, recipients, tokens, *, came_on_duty=False):
     incident = alert.incident
     context = {
         "alert": alert,
+        "came_on_duty": came_on_duty,
         "incident": incident,
         "scene": incident.scenes.first(),
         "incident_link": _link_to(incident, "incidents:incident"),
@@ -386,7 +390,8 @@ def _why_no_one_is_on_duty(partnership, role: DutyRole, now: datetime) -> str:
 
 
 def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
-    """Take every escalation step that is due for alerts no one has acknowledged; returns how many were taken.
+    """Take every escalation step that is due for alerts no one has acknowledged, and alert whoever has come
+    on duty in a role whose step was taken before them; returns how many steps and people that was.
 
     Safe to run at any time and as often as wanted, by several workers at once: each step is taken once. A run
     that finds the database busy (another run holding it, SQLite's lock, a PostgreSQL deadlock) tries again
@@ -405,17 +410,21 @@ def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
     return 0
 
 
-def _due_steps(now: datetime) -> Iterator[tuple[Alert, list[Step]]]:
-    """Each alert no one has acknowledged, with the steps of its partnership's policy that are due and not
-    yet taken, oldest alert first."""
-    waiting = (
+def _waiting(now: datetime):
+    """The alerts no one has acknowledged, of incidents not closed, oldest first."""
+    return (
         Alert.objects.filter(acknowledged_at__isnull=True, raised_at__gt=now - ESCALATION_WINDOW)
-        .exclude(incident__status="closed")
+        .exclude(incident__status=IncidentStatus.CLOSED)
         .select_related("partnership")
         .order_by("raised_at")
     )
+
+
+def _due_steps(now: datetime) -> Iterator[tuple[Alert, list[Step]]]:
+    """Each alert no one has acknowledged, with the steps of its partnership's policy that are due and not
+    yet taken, oldest alert first."""
     policies: dict[int, list[Step]] = {}
-    for alert in waiting:
+    for alert in _waiting(now):
         if alert.partnership_id not in policies:
             policies[alert.partnership_id] = selectors.escalation_steps(alert.partnership)
         done = set(AlertStep.objects.filter(alert=alert).values_list("duty_role", flat=True))
@@ -443,7 +452,61 @@ def _escalate(now: datetime) -> int:
                 logger.exception("Escalating alert %s failed; the next run tries again", alert.pk)
                 _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
                 break
+    for alert, step in _came_on_duty(now):
+        try:
+            taken += _alert_on_coming_on_duty(alert_id=alert.pk, step_id=step.pk, now=now)
+        except OperationalError:
+            raise
+        except Exception:
+            # Logged for the operators and tried again by the next run, as a step is; it holds up no other.
+            logger.exception("Alerting whoever came on duty for alert %s failed; retried next run", alert.pk)
     return taken
+
+
+def _came_on_duty(now: datetime) -> Iterator[tuple[Alert, AlertStep]]:
+    """Each alert no one has acknowledged with each of its steps taken whose role has someone on duty now
+    not alerted for it: they came on duty after the step (a handover, a cover, the next shift), and would
+    otherwise never hear of the alert. Read without locks: ``_alert_on_coming_on_duty`` checks again."""
+    on_duty: dict[tuple[int, str], int | None] = {}
+    for alert in _waiting(now):
+        steps = list(AlertStep.objects.filter(alert=alert))
+        if not steps:
+            continue
+        alerted = set(alert.recipients.values_list("user_id", flat=True))
+        for step in steps:
+            key = (alert.partnership_id, step.duty_role)
+            if key not in on_duty:
+                shift = selectors.on_duty(alert.partnership, step.duty_role, now)
+                on_duty[key] = shift.person_id if shift else None
+            if on_duty[key] is not None and on_duty[key] not in alerted:
+                yield alert, step
+
+
+def _alert_on_coming_on_duty(*, alert_id: int, step_id: int, now: datetime) -> int:
+    """Alert whoever is on duty now in the role of an alert's step taken before they came on, once: the
+    alert's row is locked and their recipient row (one per alert and person) is the claim, so a second run
+    at the same moment finds them alerted. Nothing once the alert is acknowledged or its incident closed."""
+    try:
+        with transaction.atomic():
+            alert = _alert_locked(alert_id)
+            if alert.acknowledged_at is not None or alert.incident.status == IncidentStatus.CLOSED:
+                return 0
+            step = AlertStep.objects.get(pk=step_id)
+            role = DutyRole(step.duty_role)
+            shift = selectors.on_duty(alert.partnership, role, now)
+            if shift is None:
+                return 0
+            reason = CAME_ON_DUTY_REASON.format(role=role.label.lower())
+            if not _alert_people(alert, step, [(shift.person, reason)], now, came_on_duty=True):
+                return 0  # alerted already, by another run or another way
+            step.note = (
+                f"{step.note} {shift.person} came on duty as {role.label.lower()} while the alert was "
+                f"waiting, and was alerted at {timezone.localtime(now):%H:%M}."
+            ).strip()
+            step.save(update_fields=["note"])
+            return 1
+    except IntegrityError:
+        return 0
 
 
 def _record_run_given_up(error: OperationalError, now: datetime) -> None:
