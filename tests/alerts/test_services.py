@@ -868,6 +868,39 @@ def test_someone_coming_on_duty_after_the_incident_was_closed_is_not_alerted(dem
     assert alerted(alert) == {"responder@example.org": "Duty officer"}
 
 
+def test_a_step_taken_late_with_no_failure_says_on_the_timeline_how_late_it_was_taken(demo, demo_users):
+    """The defect: a step the worker took 25 minutes late (it was not running) was written to the timeline
+    as if taken at its time, 10 minutes after the alert."""
+    services.set_escalation_policy(
+        partnership=demo,
+        after_minutes={DutyRole.DUTY_OFFICER: 0, DutyRole.DEPUTY: 10},
+        by=demo_users["coordinator"],
+    )
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    assert services.escalate_alerts(now=raised + timedelta(minutes=35)) == 1
+    late = (
+        "Taken 25 minutes late: no escalation run took it at its time (the alerts worker may have stopped)."
+    )
+    assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
+    timeline = [entry.text for entry in alert.incident.timeline.all()]
+    assert (
+        "No acknowledgement 10 minutes after the alert: escalated to the deputy duty officer. " + late
+    ) in timeline
+    assert sum(entry.count("minutes late") for entry in timeline) == 1
+
+
+def test_a_step_taken_within_a_minute_or_so_of_its_time_says_nothing_of_being_late(demo, demo_users):
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    assert services.escalate_alerts(now=raised + timedelta(minutes=11, seconds=30)) == 1
+    assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == ""
+
+
 def test_a_second_acknowledgement_is_kept_but_the_first_stands(demo, demo_users):
     rota(demo, demo_users)
     alert = raise_police_alert(demo, demo_users)

@@ -86,6 +86,8 @@ ALERT_LIST_REASON = "Alert list"
 FALLBACK_REASON = "Coordinator: no one on the rota could be alerted"
 # Why someone on duty now was alerted after their role's step was taken: a handover, a cover or their shift.
 CAME_ON_DUTY_REASON = "Came on duty as {role} while the alert was waiting"
+# A step taken this long after its time says so: the sweep runs each minute, so a minute late is on time.
+LATE_ENOUGH_TO_SAY = timedelta(minutes=2)
 
 
 def _when(moment: datetime) -> str:
@@ -330,8 +332,8 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
                         taken.note += " The coordinators were alerted instead."
             elif not any(r.user_id == shift.person_id for r in alerted):
                 taken.note = f"{shift.person} ({role.label.lower()}) had been alerted already."
+            taken.note = f"{taken.note} {_how_late(alert, step, now)}".strip()
             if alert.escalation_failures:
-                taken.note = f"{taken.note} {_late_after_failures(alert, step, now)}".strip()
                 alert.escalation_failed_at, alert.escalation_failures, alert.escalation_error = None, 0, ""
                 alert.save(update_fields=["escalation_failed_at", "escalation_failures", "escalation_error"])
             if taken.note:
@@ -348,16 +350,21 @@ def _take_step(*, alert_id: int, step: Step, now: datetime, with_alert_list: boo
         return 0
 
 
-def _late_after_failures(alert: Alert, step: Step, now: datetime) -> str:
-    """The step's note when attempts before it failed: the alert panel stops showing the failures once the
-    step goes through, so the step keeps, for the panel and the timeline, that it came late and why."""
-    late = int((now - alert.raised_at - timedelta(minutes=step.after_minutes)).total_seconds() // 60)
+def _how_late(alert: Alert, step: Step, now: datetime) -> str:
+    """The step's note on its lateness, for the panel and the timeline: when attempts before it failed (the
+    panel stops showing the failures once the step goes through), or when it is taken well after its time
+    with none failed (no run took it: the alerts worker not running, say). Empty for a step on time."""
+    overdue = now - alert.raised_at - timedelta(minutes=step.after_minutes)
+    late = int(overdue.total_seconds() // 60)
     failures = alert.escalation_failures
-    return (
-        f"Taken {_minutes(late) if late else 'less than a minute'} late: "
-        f"{f'the {failures} attempts' if failures > 1 else 'the attempt'} before it failed "
-        f"({alert.escalation_error})."
-    )
+    if failures:
+        why = f"{f'the {failures} attempts' if failures > 1 else 'the attempt'} before it failed "
+        why += f"({alert.escalation_error})"
+    elif overdue >= LATE_ENOUGH_TO_SAY:
+        why = "no escalation run took it at its time (the alerts worker may have stopped)"
+    else:
+        return ""
+    return f"Taken {_minutes(late) if late else 'less than a minute'} late: {why}."
 
 
 def _minutes(count: int) -> str:
