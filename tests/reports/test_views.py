@@ -637,6 +637,56 @@ def test_every_page_of_an_exercises_sitrep_and_meeting_pack_says_it_is_an_exerci
         assert "EXERCISE: this is not a real incident" in pages[0], url
 
 
+@pytest.mark.parametrize(
+    ("document", "what"), [("incident_sitrep", "situation report"), ("meeting_pack_pdf", "meeting pack")]
+)
+def test_a_sitrep_or_meeting_pack_downloaded_is_in_the_audit_log_and_the_lead_partnerships_when_shared(
+    client, client_for, demo, demo_users, other_partnership, document, what
+):
+    """The defect: a situation report or meeting pack without the records of people affected, which carries
+    the incident's details, was written to no audit log when downloaded, from the lead partnership or from a
+    partnership the incident is shared with, so the lead never learnt its incident's report had left
+    svtoolkit. Now each download is in the downloader's partnership's log, and one made in a partnership the
+    incident is shared with is in the lead's too, saying who, from where and what; a third partnership the
+    incident is shared with finds nothing."""
+    southmoor, southmoor_coordinator = other_partnership
+    meeting = demo_meeting(demo, demo_users)
+    incident = meeting.incident
+    IncidentShareFactory(incident=incident, partnership=southmoor)
+    eastmere = PartnershipFactory(name="Eastmere Community Safety Partnership")
+    IncidentShareFactory(incident=incident, partnership=eastmere)
+    args = [incident.pk] if document == "incident_sitrep" else [incident.pk, meeting.pk]
+    url = reverse(f"reports:{document}", args=args)
+    exported = AuditEntry.objects.filter(action=AuditAction.EXPORT_SENSITIVE)
+
+    pdf_pages(client_for("police").get(url))
+
+    [own] = exported.all()
+    assert (own.partnership, own.actor, own.target_label) == (demo, demo_users["police"], str(incident))
+    assert own.detail == {"what": what, "format": "pdf"}
+
+    client.force_login(southmoor_coordinator.user, backend=MODEL_BACKEND)
+    pdf_pages(client.get(url))
+
+    [theirs] = exported.filter(partnership=southmoor)
+    assert (theirs.actor, theirs.target_label) == (southmoor_coordinator.user, str(incident))
+    assert theirs.detail == {"what": what, "format": "pdf"}
+    [told] = exported.filter(partnership=demo, actor=southmoor_coordinator.user)
+    assert told.target_label == str(incident)
+    assert told.detail == {
+        "what": what,
+        "format": "pdf",
+        "from_partnership": "Southmoor Community Safety Partnership",
+    }
+    assert exported.count() == 3
+    assert not AuditEntry.objects.filter(partnership=eastmere).exists()
+    page = " ".join(client_for("coordinator").get(reverse("audit:log")).content.decode().split())
+    assert (
+        "Exported sensitive data: your incident shared with Southmoor Community Safety Partnership,"
+        f" in its {what} (PDF)"
+    ) in page
+
+
 # --- Ward outlines ---------------------------------------------------------------------------------------
 
 SQUARE_WARD = {

@@ -166,12 +166,22 @@ def record_in_each(
     )
 
 
-def record_many(*, action: AuditAction, actor=None, details: list[tuple], request=None) -> list[AuditEntry]:
+def record_many(
+    *, action: AuditAction, actor=None, details: list[tuple], target: models.Model | None = None, request=None
+) -> list[AuditEntry]:
     """Entries of one action, each ``(partnership, detail)`` of ``details`` its own entry in its partnership's
-    log, in one statement (a regional page reading the incidents of many boroughs)."""
+    log, each naming ``target`` if given, in one statement (a regional page reading the incidents of many
+    boroughs)."""
     return AuditEntry.objects.bulk_create(
         [
-            _entry(action=action, actor=actor, partnership=partnership, detail=detail, request=request)
+            _entry(
+                action=action,
+                actor=actor,
+                partnership=partnership,
+                detail=detail,
+                request=request,
+                target=target,
+            )
             for partnership, detail in details
         ]
     )

@@ -16,20 +16,31 @@ BOUNDARY_CONFLICT = "Someone else uploaded ward outlines while you were choosing
 
 
 def record_export(
-    *, partnership, by, dataset: str, file_format: str, rows: int, rows_of: Mapping[int, int], request=None
+    *,
+    partnership,
+    by,
+    what: str,
+    file_format: str,
+    rows_of: Mapping[int, int | None],
+    rows: int | None = None,
+    incident=None,
+    request=None,
 ) -> None:
-    """An export is in the log of the partnership it was made in, and in the log of each other partnership
-    whose incidents, shared with this one, are in it (``rows_of``: the rows of each partnership's incidents,
-    by its id): the data is theirs, and they are told it left svtoolkit, by whom, from where, and how much."""
-    what = {"what": f"{dataset} export", "format": file_format}
+    """A download of incident data is in the log of the partnership it was made in, and in the log of each
+    other partnership whose incidents, shared with this one, are in it (``rows_of``: by its id, the rows of
+    its incidents, or None for a document of one incident): the data is theirs, and they are told it left
+    svtoolkit, by whom, from where, what and how much. ``rows`` is the file's rows in all, ``incident`` the
+    one incident a document (a situation report, a meeting pack) is of; each entry names it."""
+    detail = {"what": what, "format": file_format}
     record(
         action=AuditAction.EXPORT_SENSITIVE,
         actor=by,
         partnership=partnership,
-        detail={**what, "rows": rows},
+        target=incident,
+        detail=_with_rows(detail, rows),
         request=request,
     )
-    theirs = {lead: count for lead, count in rows_of.items() if lead != partnership.pk and count}
+    theirs = {lead: count for lead, count in rows_of.items() if lead != partnership.pk and count != 0}
     if not theirs:
         return
     leads = Partnership.objects.in_bulk(list(theirs))
@@ -37,9 +48,29 @@ def record_export(
         action=AuditAction.EXPORT_SENSITIVE,
         actor=by,
         details=[
-            (leads[lead], {**what, "rows": count, "from_partnership": partnership.name})
+            (leads[lead], {**_with_rows(detail, count), "from_partnership": partnership.name})
             for lead, count in sorted(theirs.items())
         ],
+        target=incident,
+        request=request,
+    )
+
+
+def _with_rows(detail: dict, rows: int | None) -> dict:
+    return detail if rows is None else {**detail, "rows": rows}
+
+
+def record_document(*, incident, partnership, by, what: str, request=None) -> None:
+    """A PDF of one incident (a situation report without the records of people affected, a meeting pack)
+    downloaded: an export of the incident's details, in the lead partnership's log too when made in a
+    partnership the incident is shared with."""
+    record_export(
+        partnership=partnership,
+        by=by,
+        what=what,
+        file_format="pdf",
+        rows_of={incident.partnership_id: None},
+        incident=incident,
         request=request,
     )
 

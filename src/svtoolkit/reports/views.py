@@ -143,7 +143,7 @@ def export(request, dataset, file_format):
     services.record_export(
         partnership=request.partnership,
         by=request.user,
-        dataset=dataset,
+        what=f"{dataset} export",
         file_format=file_format,
         rows=count,
         rows_of=rows_of,
@@ -223,7 +223,7 @@ def incident_sitrep(request, incident_id):
         reason=form.cleaned_data["reason"] if asks_for_people else "",
         request=request,
     )
-    return pdf_response(
+    response = pdf_response(
         request,
         "reports/pdf/sitrep.html",
         context,
@@ -232,6 +232,15 @@ def incident_sitrep(request, incident_id):
         # With the people affected in it, the sitrep holds personal data: never less than OFFICIAL-SENSITIVE.
         marking=downloads.marking_for(personal_data=people is not None),
     )
+    if people is None:  # with them, it is in the disclosure log, and each record read in the audit log
+        services.record_document(
+            incident=shown,
+            partnership=request.partnership,
+            by=request.user,
+            what="situation report",
+            request=request,
+        )
+    return response
 
 
 @never_cache
@@ -253,7 +262,7 @@ def meeting_pack_pdf(request, incident_id, meeting_id):
     shown = incident_for(request.user, request.partnership, incident_id)
     found = meeting_in(shown, meeting_id)
     context = incident_page(shown, user=request.user, partnership=request.partnership)
-    return pdf_response(
+    response = pdf_response(
         request,
         "reports/pdf/meeting_pack.html",
         {**context, "meeting": found},
@@ -261,3 +270,7 @@ def meeting_pack_pdf(request, incident_id, meeting_id):
         exercise=shown.is_exercise,
         marking=downloads.marking_for(personal_data=False),
     )
+    services.record_document(
+        incident=shown, partnership=request.partnership, by=request.user, what="meeting pack", request=request
+    )
+    return response
