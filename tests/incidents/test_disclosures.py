@@ -1,6 +1,7 @@
 """The disclosure log: every time people affected's data leaves the need-to-know circle it records what, to
 whom, why and the lawful basis, and a disclosure without a UK GDPR Article 6 basis is refused."""
 
+import html
 import json
 from datetime import timedelta
 
@@ -377,6 +378,28 @@ def test_a_share_carrying_no_record_logs_no_disclosure_and_says_it_shared_the_in
         == "The incident and 1 of its 2 records of people affected, shared with another partnership"
     )
     assert list(disclosure.people.all()) == [person]
+
+
+def test_the_share_page_says_the_reason_goes_to_the_disclosure_log_only_when_records_go_with_the_share(
+    client_for, incident, person, demo_users
+):
+    """The defect: under "Why are you sharing it?" the share page said the reason was written to the
+    disclosure log even to someone who may read no record of the incident's people affected, whose share
+    carries none and is written to no disclosure log. Now the hint says so; to someone whose share carries
+    records it still says the disclosure log."""
+    url = reverse("incidents:share", args=[incident.pk])
+    assert not access.can_read_person(demo_users["coordinator"], incident.partnership, person)
+
+    carries_none = html.unescape(client_for("coordinator").get(url).content.decode())
+    assert "Written to the disclosure log" not in carries_none
+    assert (
+        "Only the incident will be shared, with no records of people affected, so nothing is written to the "
+        "disclosure log. The share is written to the audit log with your name."
+    ) in carries_none
+
+    carries_records = html.unescape(client_for("responder").get(url).content.decode())
+    assert "Written to the disclosure log and the audit log with your name." in carries_records
+    assert "Only the incident will be shared" not in carries_records
 
 
 def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(

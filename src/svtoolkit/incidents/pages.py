@@ -100,6 +100,12 @@ def show_incident_form(request, incident, form, *, heading, button, **context):
     )
 
 
+def share_carries_records(request, incident) -> bool:
+    """Whether a share of ``incident`` by this person would carry records of people affected (those they may
+    read), and so be a disclosure: the share page's hint and confirmation say which."""
+    return people_visible_to(request.user, incident).exists()
+
+
 def left_out_of_share(request, incident) -> str:
     """What a page sharing ``incident`` says, before one shares, of the records of people affected that will
     not go with it (those the person may not read: ``services.share_incident``); "" when none."""
@@ -111,7 +117,7 @@ def left_out_of_share(request, incident) -> str:
         if left_out == 1
         else f"{left_out} records of people affected are on need-to-know lists you are not on"
     )
-    if not people_visible_to(request.user, incident).exists():
+    if not share_carries_records(request, incident):
         return (
             f"{said}, so only the incident will be shared and nothing will be written to the disclosure log: "
             f"{_someone_on_their_lists(left_out)}."
@@ -125,7 +131,7 @@ def shared_message(request, incident, done: str) -> str:
     read) when it left any, and that it logged no disclosure when it carried no record."""
     left_out = people_left_out_of_share(request.user, incident)
     someone = _someone_on_their_lists(left_out)
-    if not people_visible_to(request.user, incident).exists():
+    if not share_carries_records(request, incident):
         done = (
             f"{done} No records of people affected went with it, so nothing was written to the disclosure "
             "log."

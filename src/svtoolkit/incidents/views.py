@@ -23,6 +23,7 @@ from svtoolkit.incidents.pages import (
     incident_section,
     incident_url,
     left_out_of_share,
+    share_carries_records,
     shared_message,
     their_version,
     with_page_urls,
@@ -568,7 +569,11 @@ def status(request, incident_id):
 @access.requires(access.can_manage_incident)
 def share(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_share_incident)
-    form = forms.ShareForm(request.POST or None, exclude=request.partnership)
+    form = forms.ShareForm(
+        request.POST or None,
+        exclude=request.partnership,
+        carries_records=share_carries_records(request, shown),
+    )
     return incident_form_page(
         request,
         shown,

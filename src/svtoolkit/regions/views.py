@@ -10,7 +10,12 @@ from svtoolkit.core.cached_parts import SHOWN_MARK, answer_refresh, saying_what_
 from svtoolkit.core.forms import errors_as_message, revised
 from svtoolkit.core.pages import form_page
 from svtoolkit.incidents.models import Incident
-from svtoolkit.incidents.pages import incident_form_page, left_out_of_share, shared_message
+from svtoolkit.incidents.pages import (
+    incident_form_page,
+    left_out_of_share,
+    share_carries_records,
+    shared_message,
+)
 from svtoolkit.regions import forms, selectors, services
 from svtoolkit.regions.models import ProposalStatus
 
@@ -166,7 +171,10 @@ def _accept_proposal(request, incident, proposal):
     """Accepting shares the incident, a disclosure of its people affected: the why and the lawful basis are
     asked on a page of their own, which keeps what was typed when something is missing."""
     form = forms.AcceptProposalForm(
-        request.POST or None, partnership=incident.partnership, initial={"purpose": proposal.reason}
+        request.POST or None,
+        partnership=incident.partnership,
+        initial={"purpose": proposal.reason},
+        carries_records=share_carries_records(request, incident),
     )
     return incident_form_page(
         request,

@@ -173,9 +173,19 @@ class AgreementChoiceField(ListedChoiceField):
         return f"{obj.name} (review overdue)" if obj.is_overdue() else obj.name
 
 
+# The hint under "Why are you sharing it?" for a share that will carry no record (``share_incident`` then
+# logs no disclosure).
+NO_RECORDS_SHARED_HINT = (
+    "Only the incident will be shared, with no records of people affected, so nothing is written to the "
+    "disclosure log. The share is written to the audit log with your name."
+)
+
+
 class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
     """What a disclosure of people affected must say before it happens: why, and its lawful basis (the
-    UK GDPR Article 6 basis required), and the information-sharing agreement it relies on, if any."""
+    UK GDPR Article 6 basis required), and the information-sharing agreement it relies on, if any. A share of
+    an incident that will carry no record (``carries_records`` false) asks the same, as a record may become
+    readable before it is saved, but says it will be written to no disclosure log."""
 
     purpose = text_field(
         "Why are you sharing it?",
@@ -200,9 +210,11 @@ class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
         "safeguarding referral's outcome. For example, Schedule 1 paragraph 18 (safeguarding)."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, carries_records: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["article9_condition"].help_text = self.article9_help
+        if not carries_records:
+            self.fields[self.purpose_field].help_text = NO_RECORDS_SHARED_HINT
 
     def basis(self) -> dict:
         """The keyword arguments ``record_disclosure`` takes about the why and the lawful basis."""
