@@ -611,6 +611,44 @@ def test_a_records_list_refused_for_want_of_a_coordinator_or_responder_names_the
     assert f"the last coordinator or responder of {demo} who may read a record" in refused.value.message
 
 
+def test_the_lead_partnerships_last_coordinator_or_responder_on_a_list_is_not_offered_to_take_off(
+    client_for, incident, demo_users
+):
+    """The defect: the incident's list offered Take off the list beside the lead partnership's last
+    coordinator or responder on it, or on one of its records' lists, and pressing it was refused. Now the
+    button is offered only where taking them off would be allowed, and the page says why it is not."""
+    responder, coordinator, police = demo_users["responder"], demo_users["coordinator"], demo_users["police"]
+    people_services.add_to_need_to_know(incident=incident, user=police, by=responder)
+    person = demo_person(incident, responder)
+    url = reverse("incidents:need_to_know", args=[incident.pk])
+    client = client_for("responder")
+    assert set(incident.need_to_know.values_list("user", flat=True)) == {responder.pk, police.pk}
+
+    page = client.get(url).content.decode()
+    assert _offered_to_take_off(page, incident, responder, police) == {police}
+    assert (
+        f"{responder} cannot be taken off: keep at least one coordinator or responder of Northbridge" in page
+    )
+
+    # Another on the incident's list, but not on the record's: the responder is still the record's last.
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    page = client.get(url).content.decode()
+    assert _offered_to_take_off(page, incident, responder, coordinator, police) == {coordinator, police}
+    assert f"{responder} is the last coordinator or responder of Northbridge" in page
+    assert "who may read a record (victim): add someone to that record" in page
+
+    people_services.change_person_need_to_know(
+        person=person, users=[responder, coordinator], by=responder, expected_revision=person.revision
+    )
+    page = client.get(url).content.decode()
+    assert _offered_to_take_off(page, incident, responder, coordinator, police) == {
+        responder,
+        coordinator,
+        police,
+    }
+    assert "cannot be taken off" not in page and "is the last coordinator or responder" not in page
+
+
 # --- Every lister filters per person ----------
 
 

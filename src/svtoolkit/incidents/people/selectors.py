@@ -1,5 +1,6 @@
 """Reading people affected: only for those on the need-to-know list, with a reason, and audited."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import (
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from svtoolkit import access
 from svtoolkit.incidents import history
 from svtoolkit.incidents.models import (
+    PersonNeedToKnow,
     PersonRole,
 )
 
@@ -79,6 +81,66 @@ def mark_may_take_off(entries, user, incident) -> list:
     entries = list(entries)
     for entry in entries:
         entry.may_take_off = access.may_take_off_need_to_know(user, entry.user, incident)
+    return entries
+
+
+def keeps_someone_to_manage(incident, users) -> bool:
+    """Whether someone left on the incident's list, or one of its records', can still change it: an active
+    coordinator or responder of the partnership leading it, which owns the incident (not of one it is shared
+    with)."""
+    return any(user.is_active and access.can_manage_incident(user, incident.partnership) for user in users)
+
+
+def kept_on_the_list_because(incident, listed, *, others, on_records) -> str:
+    """Why taking ``listed`` off the incident's need-to-know list, and so off each of its records', is refused
+    ("" when it is not): someone must stay on it, and on it and on each record's list ``listed`` is on
+    (``on_records``: each such record with the others on its list) a coordinator or responder of the lead
+    partnership, who can still change it. The service refuses with it; the list's page offers to take off
+    only where it is ""."""
+    if not others:
+        return "Someone must stay on the need-to-know list."
+    if not keeps_someone_to_manage(incident, others):
+        return (
+            f"{listed} cannot be taken off: keep at least one coordinator or responder of "
+            f"{incident.partnership} on the need-to-know list, as it leads this incident. Add another first."
+        )
+    for person, others_on_record in on_records:
+        if not keeps_someone_to_manage(incident, others_on_record):
+            return (
+                f"{listed} is the last coordinator or responder of {incident.partnership} who may read a "
+                f"record ({person.get_role_display().lower()}): add someone to that record's list first."
+            )
+    return ""
+
+
+def need_to_know_to_change(incident, user) -> list:
+    """The incident's need-to-know list as ``user`` may change it: each entry with ``may_take_off``, whether
+    taking its person off would be allowed (theirs to take off, ``mark_may_take_off``, and not refused by
+    the keep-one rule), and ``kept_because``, what that rule says when it would not. Each record's list is
+    read in one query, whatever the number of records."""
+    entries = mark_may_take_off(need_to_know_list(incident), user, incident)
+    users = {entry.user_id: entry.user for entry in entries}  # one object a person: their roles read once
+    on_records, people = defaultdict(list), {}
+    for record_entry in PersonNeedToKnow.objects.filter(person__incident=incident).select_related(
+        "person", "user"
+    ):
+        on_records[record_entry.person_id].append(users.setdefault(record_entry.user_id, record_entry.user))
+        people[record_entry.person_id] = record_entry.person
+    for entry in entries:
+        entry.kept_because = ""
+        if not entry.may_take_off:
+            continue
+        entry.kept_because = kept_on_the_list_because(
+            incident,
+            entry.user,
+            others=[other.user for other in entries if other is not entry],
+            on_records=(
+                (people[person_id], [each for each in listed if each.pk != entry.user_id])
+                for person_id, listed in on_records.items()
+                if any(each.pk == entry.user_id for each in listed)
+            ),
+        )
+        entry.may_take_off = not entry.kept_because
     return entries
 
 

@@ -21,7 +21,11 @@ from svtoolkit.incidents.models import (
     PersonAffectedCorrection,
     PersonNeedToKnow,
 )
-from svtoolkit.incidents.people.selectors import people_visible_to
+from svtoolkit.incidents.people.selectors import (
+    keeps_someone_to_manage,
+    kept_on_the_list_because,
+    people_visible_to,
+)
 from svtoolkit.incidents.services import locked_incidents, redraw_plan, refuse_if_closed_meanwhile
 
 ERASED_NAME = "Erased"
@@ -242,13 +246,6 @@ def _lists_changed(people) -> None:
     update_and_move_revision(PersonAffected.objects.filter(pk__in=[person.pk for person in people]))
 
 
-def _keeps_someone_to_manage(incident, users) -> bool:
-    """Whether someone left on the incident's list, or one of its records', can still change it: an active
-    coordinator or responder of the partnership leading it, which owns the incident (not of one it is shared
-    with)."""
-    return any(user.is_active and access.can_manage_incident(user, incident.partnership) for user in users)
-
-
 def _refuse_taking_off_others(incident, users, *, by, field: str | None = None) -> None:
     """Someone of a partnership the incident is shared with takes only their own partnership's people off its
     lists (``access.may_take_off_need_to_know``): the lead partnership's are its to decide on."""
@@ -277,7 +274,7 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     wanted = {user.pk: user for user in users}
     if not wanted:
         raise DomainError("Choose at least one person who may read this record.", field="users")
-    if not _keeps_someone_to_manage(person.incident, wanted.values()):
+    if not keeps_someone_to_manage(person.incident, wanted.values()):
         raise DomainError(
             f"Keep at least one coordinator or responder of {person.incident.partnership}, which leads this "
             "incident, on the list, so someone there can still change it. One of a partnership the incident "
@@ -314,6 +311,11 @@ def change_person_need_to_know(*, person, users, by, expected_revision, request=
     return added, [entry.user for entry in removed]
 
 
+def _others_on(entries, entry) -> list:
+    """Those on a need-to-know list (``entries``, its rows) but ``entry``'s person."""
+    return [other.user for other in entries.exclude(pk=entry.pk).select_related("user")]
+
+
 @transaction.atomic
 def remove_from_need_to_know(*, entry, by, request=None) -> None:
     """Take someone off the incident's list and off every record's own list: taking access away never needs
@@ -324,29 +326,22 @@ def remove_from_need_to_know(*, entry, by, request=None) -> None:
     locked_incidents().get(pk=entry.incident_id)
     incident = entry.incident
     _refuse_taking_off_others(incident, [entry.user], by=by)
-    others = [other.user for other in incident.need_to_know.exclude(pk=entry.pk).select_related("user")]
-    if not others:
-        raise DomainError("Someone must stay on the need-to-know list.")
-    if not _keeps_someone_to_manage(incident, others):
-        raise DomainError(
-            f"{entry.user} cannot be taken off: keep at least one coordinator or responder of "
-            f"{incident.partnership} on the need-to-know list, as it leads this incident. Add another first."
-        )
     on_records = list(
         PersonNeedToKnow.objects.filter(person__incident=entry.incident, user=entry.user).select_related(
             "person__incident__partnership"
         )
     )
-    for record_entry in on_records:
-        person = record_entry.person
-        others = [
-            other.user for other in person.need_to_know.exclude(pk=record_entry.pk).select_related("user")
-        ]
-        if not _keeps_someone_to_manage(incident, others):
-            raise DomainError(
-                f"{entry.user} is the last coordinator or responder of {incident.partnership} who may read a "
-                f"record ({person.get_role_display().lower()}): add someone to that record's list first."
-            )
+    kept_because = kept_on_the_list_because(
+        incident,
+        entry.user,
+        others=_others_on(incident.need_to_know, entry),
+        on_records=(
+            (record_entry.person, _others_on(record_entry.person.need_to_know, record_entry))
+            for record_entry in on_records
+        ),
+    )
+    if kept_because:
+        raise DomainError(kept_because)
     history.note(entry.incident, by, f"{entry.user} was taken off the need-to-know list.")
     history.audit(entry.incident, by, AuditAction.DELETE, entry, request, user=entry.user.email)
     _lists_changed([record_entry.person for record_entry in on_records])

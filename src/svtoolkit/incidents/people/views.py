@@ -197,7 +197,7 @@ def _list_change_message(added, removed) -> str:
 @access.requires(access.can_manage_incident)
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
-    entries = selectors.mark_may_take_off(selectors.need_to_know_list(shown), request.user, shown)
+    entries = selectors.need_to_know_to_change(shown, request.user)
     return form_page(
         request,
         forms.NeedToKnowForm(
@@ -218,7 +218,8 @@ def need_to_know(request, incident_id):
         context={
             "incident": shown,
             "entries": entries,
-            "only_their_own": not all(entry.may_take_off for entry in entries),
+            # Kept on the list as not theirs to take off: the lead partnership's people.
+            "only_their_own": any(not entry.may_take_off and not entry.kept_because for entry in entries),
         },
     )
 
