@@ -271,6 +271,61 @@ def test_the_incident_page_shows_an_escalation_that_keeps_failing_not_a_next_ste
     assert "After 10 minutes: Taken 3 minutes late: the 3 attempts before it failed (RuntimeError)." in words
 
 
+def test_the_incident_page_shows_that_whoever_came_on_duty_has_not_been_alerted_until_they_are(
+    client_for, demo, demo_users, monkeypatch
+):
+    """The defect: when alerting whoever came on duty while the alert waited failed, it was only logged, so
+    the panel never said the incoming duty officer had not heard of the alert. It says so, apart from the
+    steps' own escalation, until the sweep alerts them."""
+    coordinator = demo_users["coordinator"]
+    alert_services.set_escalation_policy(
+        partnership=demo, after_minutes={DutyRole.DUTY_OFFICER: 0}, by=coordinator
+    )
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        shift = rota(demo, demo_users)[DutyRole.DUTY_OFFICER]
+        alert = raise_police_alert(demo, demo_users)
+    alert_services.hand_over_shift(
+        shift=shift,
+        to=coordinator,
+        expected_revision=shift.revision,
+        by=coordinator,
+        at=raised + timedelta(minutes=5),
+    )
+    alert_people = alert_services._alert_people
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("Jo Bloggs's phone 07700 900999 refused the message")
+
+    monkeypatch.setattr(alert_services, "_alert_people", refused)
+    for minute in (6, 7):
+        with time_machine.travel(raised + timedelta(minutes=minute), tick=False):
+            assert escalate_alerts() == 0
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = words_of(page)
+    last_try = f"{timezone.localtime(raised + timedelta(minutes=7)):%H:%M}"
+    assert (
+        "Whoever came on duty as duty officer while the alert was waiting has not been alerted: the last "
+        f"attempt, at {last_try}, failed (RuntimeError): 2 attempts in a row have failed. It is tried again "
+        "each minute; until it goes through, ring them: the rota has their number." in words
+    )
+    assert "The escalation is failing" not in words and "is overdue" not in words
+    assert "Jo Bloggs" not in words
+
+    monkeypatch.setattr(alert_services, "_alert_people", alert_people)
+    alerted_at = raised + timedelta(minutes=8)
+    with time_machine.travel(alerted_at, tick=False):
+        assert escalate_alerts() == 1
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = words_of(page)
+    assert "has not been alerted" not in words
+    assert (
+        f"{coordinator} came on duty as duty officer while the alert was waiting, and was alerted at "
+        f"{timezone.localtime(alerted_at):%H:%M}, after 2 failed attempts (RuntimeError)." in words
+    )
+    assert "Came on duty as duty officer while the alert was waiting" in words
+
+
 def test_naming_the_lead_on_the_lead_page_acknowledges_the_alert_and_takes_the_lead(
     client_for, demo, demo_users
 ):

@@ -206,6 +206,20 @@ class AlertStep(models.Model):
     # What happened when nobody could be alerted at this step (no one on the rota, say), and how late it was
     # taken when attempts before it failed.
     note = models.TextField(blank=True)
+    # Alerting whoever came on duty in this role after the step is tried again each minute when it fails;
+    # until it goes through, the alert panel says they have not been alerted. Kept apart from the alert's
+    # escalation failures, which are a step's own and say how late it was taken.
+    came_on_duty_failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last attempt to alert whoever came on duty failed."
+    )
+    came_on_duty_failures = models.PositiveIntegerField(
+        default=0, help_text="How many attempts in a row to alert whoever came on duty have failed."
+    )
+    came_on_duty_error = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The kind of error the last attempt met: its name alone, as its message may name people.",
+    )
 
     class Meta:
         ordering = ["alert", "after_minutes", "id"]

@@ -361,6 +361,8 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
         "steps": steps,
         "waiting": [] if alert.acknowledged_at else waiting,
         "escalation_failing": escalation_failing,
+        # Steps whose role has someone who came on duty while the alert waited, not alerted yet for a failure.
+        "came_on_duty_failing": [step for step in steps if step.came_on_duty_failures and unacknowledged],
         "overdue_step": overdue_step,
         "partners_not_told": partners_not_told(alert=alert, incident=incident),
         "my_recipient": me,

@@ -464,9 +464,11 @@ def _escalate(now: datetime) -> int:
             taken += _alert_on_coming_on_duty(alert_id=alert.pk, step_id=step.pk, now=now)
         except OperationalError:
             raise
-        except Exception:
-            # Logged for the operators and tried again by the next run, as a step is; it holds up no other.
+        except Exception as error:
+            # Logged for the operators and tried again by the next run, as a step is; it holds up no other,
+            # and the step keeps that it failed, for the panel to say they have not been alerted.
             logger.exception("Alerting whoever came on duty for alert %s failed; retried next run", alert.pk)
+            _record_came_on_duty_failure(step_id=step.pk, error=error, now=now)
     return taken
 
 
@@ -485,20 +487,28 @@ def _came_on_duty(now: datetime) -> Iterator[tuple[Alert, AlertStep]]:
             if key not in on_duty:
                 shift = selectors.on_duty(alert.partnership, step.duty_role, now)
                 on_duty[key] = shift.person_id if shift else None
-            if on_duty[key] is not None and on_duty[key] not in alerted:
+            # A step whose last attempt failed is tried again even with no one left to alert: it clears it.
+            if (on_duty[key] is not None and on_duty[key] not in alerted) or step.came_on_duty_failures:
                 yield alert, step
 
 
 def _alert_on_coming_on_duty(*, alert_id: int, step_id: int, now: datetime) -> int:
     """Alert whoever is on duty now in the role of an alert's step taken before they came on, once: the
     alert's row is locked and their recipient row (one per alert and person) is the claim, so a second run
-    at the same moment finds them alerted. Nothing once the alert is acknowledged or its incident closed."""
+    at the same moment finds them alerted. Nothing once the alert is acknowledged or its incident closed.
+    Whatever the outcome, the step's failures to alert them are cleared: nobody is left waiting for it."""
     try:
         with transaction.atomic():
             alert = _alert_locked(alert_id)
+            step = AlertStep.objects.get(pk=step_id)
+            failures, error = step.came_on_duty_failures, step.came_on_duty_error
+            if failures:
+                step.came_on_duty_failed_at, step.came_on_duty_failures, step.came_on_duty_error = None, 0, ""
+                step.save(
+                    update_fields=["came_on_duty_failed_at", "came_on_duty_failures", "came_on_duty_error"]
+                )
             if alert.acknowledged_at is not None or alert.incident.status == IncidentStatus.CLOSED:
                 return 0
-            step = AlertStep.objects.get(pk=step_id)
             role = DutyRole(step.duty_role)
             shift = selectors.on_duty(alert.partnership, role, now)
             if shift is None:
@@ -506,14 +516,30 @@ def _alert_on_coming_on_duty(*, alert_id: int, step_id: int, now: datetime) -> i
             reason = CAME_ON_DUTY_REASON.format(role=role.label.lower())
             if not _alert_people(alert, step, [(shift.person, reason)], now, came_on_duty=True):
                 return 0  # alerted already, by another run or another way
+            after = f", after {_failed_attempts(failures)} ({error})" if failures else ""
             step.note = (
                 f"{step.note} {shift.person} came on duty as {role.label.lower()} while the alert was "
-                f"waiting, and was alerted at {timezone.localtime(now):%H:%M}."
+                f"waiting, and was alerted at {timezone.localtime(now):%H:%M}{after}."
             ).strip()
             step.save(update_fields=["note"])
             return 1
     except IntegrityError:
         return 0
+
+
+def _failed_attempts(count: int) -> str:
+    return f"{count} failed attempt{'' if count == 1 else 's'}"
+
+
+def _record_came_on_duty_failure(*, step_id: int, error: Exception, now: datetime) -> None:
+    """Keep on the step that alerting whoever came on duty in its role failed, so the alert panel says so
+    until it goes through. The kind of error alone, as its message may name people; a run tried again counts
+    once."""
+    AlertStep.objects.filter(pk=step_id).exclude(came_on_duty_failed_at=now).update(
+        came_on_duty_failed_at=now,
+        came_on_duty_failures=F("came_on_duty_failures") + 1,
+        came_on_duty_error=type(error).__name__[:100],
+    )
 
 
 def _record_run_given_up(error: OperationalError, now: datetime) -> None:
