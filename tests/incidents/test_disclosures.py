@@ -394,12 +394,40 @@ def test_the_share_page_says_the_reason_goes_to_the_disclosure_log_only_when_rec
     assert "Written to the disclosure log" not in carries_none
     assert (
         "Only the incident will be shared, with no records of people affected, so nothing is written to the "
-        "disclosure log. The share is written to the audit log with your name."
+        "disclosure log. Your reason and the lawful basis are written to the audit log with your name."
     ) in carries_none
 
     carries_records = html.unescape(client_for("responder").get(url).content.decode())
     assert "Written to the disclosure log and the audit log with your name." in carries_records
     assert "Only the incident will be shared" not in carries_records
+
+
+def test_a_share_carrying_no_record_keeps_why_and_the_lawful_basis_given_in_its_audit_entry(
+    client_for, incident, person, demo, demo_users, other_partnership
+):
+    """The defect: a share carrying no record logs no disclosure, and neither its audit entry nor its timeline
+    note kept the purpose and the lawful basis typed on the share page, so the lead partnership could not
+    later say why its incident was shared. The share's audit entry keeps them."""
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    coordinator = demo_users["coordinator"]
+    assert not access.can_read_person(coordinator, demo, person)
+    agreement = SharingAgreementFactory(partnership=demo, name="Cross-border agreement 2026")
+
+    client_for("coordinator").post(
+        reverse("incidents:share", args=[incident.pk]),
+        {"partnership": southmoor.pk, **SHARE_BASIS, "agreement": agreement.pk},
+    )
+
+    assert IncidentShare.objects.filter(incident=incident, partnership=southmoor).exists()
+    assert not Disclosure.objects.exists()
+    logged = AuditEntry.objects.get(target_type="incidents.IncidentShare", action=AuditAction.CREATE)
+    assert logged.detail["what"] == "The incident only"
+    assert logged.detail["purpose"] == SHARE_BASIS["purpose"]
+    assert logged.detail["article6_basis"] == SHARE_BASIS["article6_basis"]
+    assert logged.detail["gateway"] == SHARE_BASIS["gateway"]
+    assert logged.detail["agreement"] == "Cross-border agreement 2026"
 
 
 def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(

@@ -1323,7 +1323,7 @@ def share_incident(
     only the records a share's disclosure names (those on their lists): a record made later goes with the
     incident when it is shared with that partnership again. A share that carries no record discloses nothing
     personal, so it logs no disclosure (as a situation report without people): the timeline and the audit log
-    say it was the incident only."""
+    say it was the incident only. The share's audit entry keeps why and the lawful basis given either way."""
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
@@ -1353,8 +1353,31 @@ def share_incident(
         history.note(
             incident, by, f"Shared with {partnership}: the incident only, with no records of people affected."
         )
-    history.audit(incident, by, AuditAction.CREATE, share, request, what=what)
+    history.audit(
+        incident,
+        by,
+        AuditAction.CREATE,
+        share,
+        request,
+        what=what,
+        **_why_shared(purpose, article6_basis, article9_condition, gateway, agreement),
+    )
     return share
+
+
+def _why_shared(purpose, article6_basis, article9_condition, gateway, agreement) -> dict:
+    """The why and the lawful basis given for a share, for its audit entry: kept whether or not records went
+    with it, as a share carrying none logs no disclosure to keep them. Those not given are left out."""
+    given = {
+        "article9_condition": article9_condition,
+        "gateway": gateway,
+        "agreement": str(agreement) if agreement else "",
+    }
+    return {
+        "purpose": purpose.strip(),
+        "article6_basis": article6_basis,
+        **{key: value for key, value in given.items() if value},
+    }
 
 
 def _what_a_share_carries(incident, people) -> str:

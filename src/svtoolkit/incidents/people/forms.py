@@ -177,7 +177,7 @@ class AgreementChoiceField(ListedChoiceField):
 # logs no disclosure).
 NO_RECORDS_SHARED_HINT = (
     "Only the incident will be shared, with no records of people affected, so nothing is written to the "
-    "disclosure log. The share is written to the audit log with your name."
+    "disclosure log. Your reason and the lawful basis are written to the audit log with your name."
 )
 
 
