@@ -3,6 +3,7 @@ file that `make` installs from, at a version its range allows. A dependency adde
 `make lock` fails here, not on a fresh clone."""
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -43,3 +44,19 @@ def test_every_pin_carries_hashes(lock_name):
     for block in re.split(r"\n(?=[A-Za-z0-9])", text):
         if PIN.match(block):
             assert "--hash=sha256:" in block, block.splitlines()[0]
+
+
+def test_nothing_the_build_installs_is_committed():
+    """`make` installs node_modules, .venv and build/ on each machine; a copy in git (even a symlink to one
+    developer's node_modules, as a worktree's once was) would stand in a fresh clone for what `npm ci` should
+    install. Outside a git checkout (an unpacked release) there is nothing to check."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "--", "node_modules", ".venv", "build"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert listed == []
