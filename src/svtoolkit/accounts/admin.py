@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from svtoolkit.accounts.models import Invitation, Membership, User
 from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
-from svtoolkit.core.admin import LogsEachDeletion, MovesRevisions
+from svtoolkit.core.admin import MovesRevisions
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,7 +15,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(LogsEachDeletion, MovesRevisions, BaseUserAdmin):
+class UserAdmin(MovesRevisions, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_superuser"]
     search_fields = ["email", "full_name"]
@@ -91,6 +91,6 @@ def _memberships_ended(formset) -> list[Membership]:
 
 
 @admin.register(Invitation)
-class InvitationAdmin(LogsEachDeletion, admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "partnership", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     readonly_fields = ["token_hash"]

@@ -14,19 +14,19 @@ from svtoolkit.alerts.models import (
     LaunchProtocol,
     LaunchRule,
 )
-from svtoolkit.core.admin import LogsEachDeletion, MovesRevisions
+from svtoolkit.core.admin import MovesRevisions
 from svtoolkit.core.errors import DomainError
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(LogsEachDeletion, MovesRevisions, admin.ModelAdmin):
+class DutyShiftAdmin(MovesRevisions, admin.ModelAdmin):
     list_display = ["person", "role", "starts_at", "ends_at", "partnership"]
     readonly_fields = ["revision"]
     list_filter = ["role", "partnership"]
 
 
 @admin.register(AlertListMember)
-class AlertListMemberAdmin(LogsEachDeletion, admin.ModelAdmin):
+class AlertListMemberAdmin(admin.ModelAdmin):
     list_display = ["user", "partnership", "added_at"]
 
 
@@ -58,7 +58,7 @@ class EscalationStepInline(admin.TabularInline):
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(LogsEachDeletion, MovesRevisions, admin.ModelAdmin):
+class EscalationPolicyAdmin(MovesRevisions, admin.ModelAdmin):
     readonly_fields = ["revision"]
     inlines = [EscalationStepInline]
 
@@ -69,7 +69,7 @@ class LaunchRuleInline(admin.TabularInline):
 
 
 @admin.register(LaunchProtocol)
-class LaunchProtocolAdmin(LogsEachDeletion, admin.ModelAdmin):
+class LaunchProtocolAdmin(admin.ModelAdmin):
     inlines = [LaunchRuleInline]
 
 
@@ -88,7 +88,7 @@ class AlertRecipientInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(LogsEachDeletion, admin.ModelAdmin):
+class AlertAdmin(admin.ModelAdmin):
     list_display = ["incident", "raised_by", "raised_at", "acknowledged_at", "lead_accepted_at"]
     readonly_fields = [
         "incident",

@@ -17,17 +17,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class LogsEachDeletion:
-    """Mixin for the admin of every record it may delete: the "Delete selected" action logs each record on its
-    own, as its delete page does. Django logs two or more in one bulk insert, which sends no ``post_save``, so
-    the audit log (``audit.signals``) would never hear of them, and no partnership's log would show them.
-    """
-
-    def log_deletions(self, request, queryset):
-        log_one = super().log_deletions  # bound here: super() cannot be called inside a comprehension
-        return [entry for each in queryset for entry in log_one(request, [each])]
-
-
 class MovesRevisions:
     """Mixin for the admin of records the app's pages edit compare-and-set (``core.locking``), and of those in
     its inlines: a change saved here moves their revision on, as the app's own saves do, so a page opened

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from svtoolkit.core.admin import LogsEachDeletion, MovesRevisions
+from svtoolkit.core.admin import MovesRevisions
 from svtoolkit.partnerships import services
 from svtoolkit.partnerships.models import Organisation, Partnership
 
@@ -12,7 +12,7 @@ class OrganisationInline(admin.TabularInline):
 
 
 @admin.register(Partnership)
-class PartnershipAdmin(LogsEachDeletion, MovesRevisions, admin.ModelAdmin):
+class PartnershipAdmin(MovesRevisions, admin.ModelAdmin):
     list_display = ["name", "area", "reference_prefix", "require_two_factor", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     # Each moved on by a change of its settings (Partnership.REVISION_GUARDS), here and on their page.
