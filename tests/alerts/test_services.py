@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from werkzeug import Response
@@ -868,9 +869,8 @@ def test_someone_coming_on_duty_after_the_incident_was_closed_is_not_alerted(dem
     assert alerted(alert) == {"responder@example.org": "Duty officer"}
 
 
-def test_a_step_taken_late_with_no_failure_says_on_the_timeline_how_late_it_was_taken(demo, demo_users):
-    """The defect: a step the worker took 25 minutes late (it was not running) was written to the timeline
-    as if taken at its time, 10 minutes after the alert."""
+def _alert_with_a_deputy_after_ten_minutes(demo, demo_users):
+    """An alert to the duty officer on the rota, under a policy that alerts the deputy ten minutes on."""
     services.set_escalation_policy(
         partnership=demo,
         after_minutes={DutyRole.DUTY_OFFICER: 0, DutyRole.DEPUTY: 10},
@@ -879,7 +879,13 @@ def test_a_step_taken_late_with_no_failure_says_on_the_timeline_how_late_it_was_
     raised = timezone.now()
     with time_machine.travel(raised, tick=False):
         rota(demo, demo_users)
-        alert = raise_police_alert(demo, demo_users)
+        return raise_police_alert(demo, demo_users), raised
+
+
+def test_a_step_taken_late_with_no_failure_says_on_the_timeline_how_late_it_was_taken(demo, demo_users):
+    """The defect: a step the worker took 25 minutes late (it was not running) was written to the timeline
+    as if taken at its time, 10 minutes after the alert."""
+    alert, raised = _alert_with_a_deputy_after_ten_minutes(demo, demo_users)
     assert services.escalate_alerts(now=raised + timedelta(minutes=35)) == 1
     late = (
         "Taken 25 minutes late: no escalation run took it at its time (the alerts worker may have stopped)."
@@ -890,6 +896,61 @@ def test_a_step_taken_late_with_no_failure_says_on_the_timeline_how_late_it_was_
         "No acknowledgement 10 minutes after the alert: escalated to the deputy duty officer. " + late
     ) in timeline
     assert sum(entry.count("minutes late") for entry in timeline) == 1
+
+
+def test_a_step_not_taken_for_over_a_day_is_taken_when_the_worker_comes_back_and_says_how_late(
+    demo, demo_users
+):
+    """The defect: the escalation looked only at alerts raised in the last day, so an alert still waiting
+    when the alerts worker came back after a day or more was never escalated, and nothing said so."""
+    alert, raised = _alert_with_a_deputy_after_ten_minutes(demo, demo_users)
+    rota(demo, demo_users, now=raised + timedelta(days=1))  # the next day's shifts, the same people
+    back = raised + timedelta(days=1, hours=2, minutes=10)
+    assert services.escalate_alerts(now=back) == 1
+    assert alerted(alert)["coordinator@example.org"] == "Deputy duty officer"
+    late = "Taken 26 hours late: no escalation run took it at its time (the alerts worker may have stopped)."
+    assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
+    assert services.escalate_alerts(now=back + timedelta(minutes=1)) == 0
+
+
+def test_someone_coming_on_duty_a_day_after_an_alert_no_one_acknowledged_is_alerted(demo, demo_users):
+    """The defect: whoever came on duty more than a day after the alert was never told of it, however long it
+    had waited unacknowledged with its incident open."""
+    _duty_officer_alone(demo, demo_users)
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    services.add_shift(
+        partnership=demo,
+        person=demo_users["coordinator"],
+        role=DutyRole.DUTY_OFFICER,
+        starts_at=raised + timedelta(hours=23),
+        ends_at=raised + timedelta(hours=35),
+        by=demo_users["coordinator"],
+    )
+    assert services.escalate_alerts(now=raised + timedelta(hours=25)) == 1
+    assert alerted(alert)["coordinator@example.org"] == (
+        "Came on duty as duty officer while the alert was waiting"
+    )
+
+
+def test_an_escalation_run_reads_as_many_rows_however_many_alerts_wait(demo, demo_users):
+    """No alert drops out of the escalation with age, so a run must stay cheap however many wait: the steps
+    and recipients of every waiting alert are read together, not alert by alert."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        raise_police_alert(demo, demo_users)
+    sweep = raised + timedelta(minutes=5)
+    with CaptureQueriesContext(connection) as one:
+        assert services.escalate_alerts(now=sweep) == 0
+    with time_machine.travel(raised, tick=False):
+        for place in ("Market Square", "Mill Lane", "Quay Street"):
+            raise_police_alert(demo, demo_users, where=place)
+    with CaptureQueriesContext(connection) as four:
+        assert services.escalate_alerts(now=sweep) == 0
+    assert len(four) == len(one)
 
 
 def test_a_step_taken_within_a_minute_or_so_of_its_time_says_nothing_of_being_late(demo, demo_users):
@@ -1852,6 +1913,21 @@ def test_an_alert_no_one_took_reminds_the_coordinators_of_the_partners_not_told(
         assert services.remind_partners_not_told() == 1
     [(_, to)] = partners_reminders(alert.incident)
     assert to == {person.email for person in selectors.coordinators_of(demo)}
+
+
+def test_an_alert_waiting_over_a_day_with_no_partner_told_still_reminds_the_coordinators(demo, demo_users):
+    """The defect: the reminder looked only at alerts raised in the last day, so with the alerts worker
+    stopped for longer nobody was ever reminded that no partner had been told."""
+    raised = timezone.now()
+    with time_machine.travel(raised, tick=False):
+        alert = raise_police_alert(demo, demo_users)
+    with time_machine.travel(raised + timedelta(days=1, minutes=1), tick=False):
+        assert services.remind_partners_not_told() == 1
+        assert services.remind_partners_not_told() == 0
+    [(_, to)] = partners_reminders(alert.incident)
+    assert to == {person.email for person in selectors.coordinators_of(demo)}
+    noted = "No partner told 24 hours after the alert"
+    assert alert.incident.timeline.filter(text__startswith=noted).exists()
 
 
 def test_a_closed_incident_is_not_reminded_of_partners(demo, demo_users):

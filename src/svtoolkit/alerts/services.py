@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -69,8 +69,6 @@ SOURCE_BY_KIND = {
     OrganisationKind.VOLUNTARY: NotificationSource.VOLUNTARY,
     OrganisationKind.FAITH: NotificationSource.VOLUNTARY,
 }
-# Escalation looks at alerts raised in the last day: every step of any policy has run by then.
-ESCALATION_WINDOW = timedelta(days=1)
 MAX_SHIFT = timedelta(days=7)
 MAX_ESCALATION_MINUTES = 240
 # A number to ring: digits, spaces, brackets and dashes, perhaps after a +; of digits, at least a UK
@@ -364,11 +362,14 @@ def _how_late(alert: Alert, step: Step, now: datetime) -> str:
         why = "no escalation run took it at its time (the alerts worker may have stopped)"
     else:
         return ""
-    return f"Taken {_minutes(late) if late else 'less than a minute'} late: {why}."
+    return f"Taken {_how_long(late) if late else 'less than a minute'} late: {why}."
 
 
-def _minutes(count: int) -> str:
-    return f"{count} minute{'' if count == 1 else 's'}"
+def _how_long(minutes: int) -> str:
+    """A while in words: minutes up to two hours, whole hours after (a step the worker took a day late)."""
+    if minutes < 120:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return f"{minutes // 60} hours"
 
 
 def _record_escalation_failure(*, alert_id: int, error: Exception, now: datetime) -> None:
@@ -417,12 +418,19 @@ def escalate_alerts(*, now: datetime | None = None, attempts: int = 6) -> int:
     return 0
 
 
-def _waiting(now: datetime):
-    """The alerts no one has acknowledged, of incidents not closed, oldest first."""
+def _waiting():
+    """The alerts no one has acknowledged, of incidents not closed, oldest first, however long they have
+    waited (the alerts worker stopped for a day, say): their state alone bounds what a run reads. Each with
+    its steps taken and who it reached, read for all of them at once, so a run costs the same few queries
+    however many alerts wait."""
     return (
-        Alert.objects.filter(acknowledged_at__isnull=True, raised_at__gt=now - ESCALATION_WINDOW)
+        Alert.objects.filter(acknowledged_at__isnull=True)
         .exclude(incident__status=IncidentStatus.CLOSED)
         .select_related("partnership")
+        .prefetch_related(
+            Prefetch("steps", queryset=AlertStep.objects.all()),
+            Prefetch("recipients", queryset=AlertRecipient.objects.only("alert_id", "user_id")),
+        )
         .order_by("raised_at")
     )
 
@@ -431,10 +439,10 @@ def _due_steps(now: datetime) -> Iterator[tuple[Alert, list[Step]]]:
     """Each alert no one has acknowledged, with the steps of its partnership's policy that are due and not
     yet taken, oldest alert first."""
     policies: dict[int, list[Step]] = {}
-    for alert in _waiting(now):
+    for alert in _waiting():
         if alert.partnership_id not in policies:
             policies[alert.partnership_id] = selectors.escalation_steps(alert.partnership)
-        done = set(AlertStep.objects.filter(alert=alert).values_list("duty_role", flat=True))
+        done = {step.duty_role for step in alert.steps.all()}
         due = [
             step
             for step in policies[alert.partnership_id]
@@ -477,11 +485,11 @@ def _came_on_duty(now: datetime) -> Iterator[tuple[Alert, AlertStep]]:
     not alerted for it: they came on duty after the step (a handover, a cover, the next shift), and would
     otherwise never hear of the alert. Read without locks: ``_alert_on_coming_on_duty`` checks again."""
     on_duty: dict[tuple[int, str], int | None] = {}
-    for alert in _waiting(now):
-        steps = list(AlertStep.objects.filter(alert=alert))
+    for alert in _waiting():
+        steps = list(alert.steps.all())
         if not steps:
             continue
-        alerted = set(alert.recipients.values_list("user_id", flat=True))
+        alerted = {recipient.user_id for recipient in alert.recipients.all()}
         for step in steps:
             key = (alert.partnership_id, step.duty_role)
             if key not in on_duty:
@@ -558,14 +566,13 @@ def remind_partners_not_told(*, now: datetime | None = None) -> int:
     """Remind whoever took each alert (the incident's lead and whoever acknowledged it; the coordinators
     when no one did, or neither may be told now) that no partner has been told three quarters of an hour
     on (a notice that reached no one tells no one), and what that waits for. Once per alert, whatever the
-    number of runs at once: the alert's reminder time, set first, is the claim. Returns how many alerts'
+    number of runs at once: the alert's reminder time, set first, is the claim. However late (the alerts
+    worker stopped for a day, say), an alert not reminded yet is reminded. Returns how many alerts'
     reminders were sent."""
     now = now or timezone.now()
     due = (
         Alert.objects.filter(
-            partners_reminder_sent_at__isnull=True,
-            raised_at__lte=now - PARTNERS_REMINDER_AFTER,
-            raised_at__gt=now - ESCALATION_WINDOW,
+            partners_reminder_sent_at__isnull=True, raised_at__lte=now - PARTNERS_REMINDER_AFTER
         )
         .exclude(incident__status="closed")
         .exclude(incident__in=incident_selectors.partners_told().values("incident_id"))
@@ -603,7 +610,7 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
         "alert": alert,
         "incident": incident,
         "waiting": waiting,
-        "minutes": int((now - alert.raised_at).total_seconds() // 60),
+        "waited": _how_long(int((now - alert.raised_at).total_seconds() // 60)),
         "reason": reason,
         "incident_link": _link_to(incident, "incidents:incident"),
         "categorise_link": _link_to(incident, "incidents:categorise"),
@@ -633,7 +640,7 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
     incident_services.log_change(
         incident=incident,
         by=None,
-        text=f"No partner told {_minutes(context['minutes'])} after the alert: "
+        text=f"No partner told {context['waited']} after the alert: "
         + (
             f"reminded {', '.join(str(person) for person in people)}."
             if people
