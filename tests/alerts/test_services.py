@@ -722,6 +722,39 @@ def test_an_escalation_run_that_finds_the_database_busy_every_time_is_kept_on_th
     assert alert.steps.get(duty_role=DutyRole.DEPUTY).note == late
 
 
+def test_a_run_that_finds_the_database_busy_every_time_keeps_whoever_came_on_duty_unalerted_on_the_panel(
+    demo, demo_users, monkeypatch
+):
+    """The defect: a run that gave up on a busy database marked as failing only the alerts with a step due,
+    so the duty officer who had come on duty while the alert waited, and whom it did not reach, showed in the
+    log alone, and the panel said nothing. The step now keeps it, as an unforeseen error would."""
+    _duty_officer_alone(demo, demo_users)
+    alert, handed_over = _alert_then_hand_over(demo, demo_users)
+    alert_on_coming_on_duty = services._alert_on_coming_on_duty
+
+    def busy(**came_on_duty):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_alert_on_coming_on_duty", busy)
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    given_up_at = handed_over + timedelta(minutes=1)
+    with pytest.raises(OperationalError):
+        services.escalate_alerts(now=given_up_at, attempts=3)
+    step = alert.steps.get(duty_role=DutyRole.DUTY_OFFICER)
+    assert (step.came_on_duty_failed_at, step.came_on_duty_failures) == (given_up_at, 1)
+    assert step.came_on_duty_error == "OperationalError"
+    alert.refresh_from_db()
+    assert alert.escalation_failures == 0  # no step of its own is late
+    panel = selectors.alert_panel(incident=alert.incident, user=demo_users["coordinator"], partnership=demo)
+    assert panel["came_on_duty_failing"] == [step]
+
+    monkeypatch.setattr(services, "_alert_on_coming_on_duty", alert_on_coming_on_duty)
+    assert services.escalate_alerts(now=given_up_at + timedelta(minutes=1)) == 1
+    step.refresh_from_db()
+    assert step.came_on_duty_failures == 0
+    assert step.note.endswith(", after 1 failed attempt (OperationalError).")
+
+
 def test_a_step_that_finds_no_one_on_the_rota_alerts_the_coordinators(demo, demo_users):
     raised = timezone.now()
     with time_machine.travel(raised, tick=False):

@@ -552,12 +552,14 @@ def _record_came_on_duty_failure(*, step_id: int, error: Exception, now: datetim
 
 def _record_run_given_up(error: OperationalError, now: datetime) -> None:
     """A run that found the database busy every time it tried leaves each alert whose step it did not take
-    marked as failing, as an unforeseen error would, so the panel says the escalation is failing rather than
-    falling silent. The database may still be busy: then the log is all there is, and the panel shows the
-    step overdue once its grace has gone."""
+    marked as failing, and each step whose role has someone who came on duty it did not alert, as an
+    unforeseen error would, so the panel says so rather than falling silent. The database may still be busy:
+    then the log is all there is, and the panel shows a step overdue once its grace has gone."""
     try:
         for alert, _due in _due_steps(now):
             _record_escalation_failure(alert_id=alert.pk, error=error, now=now)
+        for _alert, step in _came_on_duty(now):
+            _record_came_on_duty_failure(step_id=step.pk, error=error, now=now)
     except OperationalError:
         logger.exception("The database was still busy; the failed escalation run is not kept on the alerts")
 
