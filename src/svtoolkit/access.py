@@ -722,8 +722,14 @@ def can_manage_retention(user, partnership) -> bool:
 
 
 def can_export_person(user, partnership, person) -> bool:
-    """A subject-access export holds all of one person's data: a coordinator on that record's own list."""
-    return can_manage_retention(user, partnership) and can_read_person(user, partnership, person)
+    """A subject-access export holds all of one person's data: a coordinator on that record's own list, of
+    the partnership leading the incident, whose request it is to answer (the data controller); one it is
+    shared with reads the record a share disclosed, but does not export it."""
+    return (
+        can_manage_retention(user, partnership)
+        and person.incident.partnership_id == getattr(partnership, "pk", None)
+        and can_read_person(user, partnership, person)
+    )
 
 
 def can_reassign_action(user, partnership) -> bool:

@@ -25,7 +25,8 @@ from svtoolkit.recovery.models import SupportOffer
 from svtoolkit.recovery.retention import selectors as retention_selectors
 from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
-from tests.incidents.builders import demo_incident, on_the_records_list_only
+from tests.conftest import MODEL_BACKEND
+from tests.incidents.builders import demo_incident, on_the_records_list_only, shared_with_a_reader
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on, saved_from_two_pages
 from tests.recovery.test_after import closed, offer, record_person, refer
@@ -340,6 +341,48 @@ def test_no_one_else_may_export_a_person(client_for, closed_incident):
     for role in ("coordinator", "responder", "police", "viewer"):
         assert client_for(role).post(url, {"reason": "Curious"}).status_code == 403
     assert not AuditEntry.objects.filter(action="export_sensitive").exists()
+
+
+def test_a_partnership_the_incident_is_shared_with_does_not_answer_a_subject_access_request(
+    client, demo, demo_users, other_partnership
+):
+    """The defect: a coordinator of a partnership the incident is shared with, on the record's list, exported
+    the person's data and was offered the link to. A subject-access request is for the partnership leading
+    the incident (the data controller) to answer; theirs may read the record, not export it."""
+    southmoor, membership = other_partnership
+    incident, _ = demo_incident(demo, demo_users)
+    person = record_person(incident, demo_users["responder"])
+    shared_with_a_reader(incident, southmoor, membership.user, by=demo_users["responder"])
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    record_page = client.post(reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "SAR"})
+    assert "Jordan Smith" in record_page.content.decode()  # they read the record the share disclosed
+
+    assert "subject-access request" not in record_page.content.decode()
+    url = reverse("recovery:subject_access", args=[incident.pk, person.pk])
+    assert client.post(url, {"reason": "Subject-access request of 2 December"}).status_code == 403
+    assert not AuditEntry.objects.filter(action="export_sensitive").exists()
+    assert not person.disclosures.filter(what="Subject-access export").exists()
+
+
+def test_a_subject_access_export_is_audited_and_marked_in_the_lead_partnership(
+    client_for, demo, demo_users, other_partnership
+):
+    """The export, and the disclosure it is, go in the log of the partnership whose data it is, even when
+    the incident is shared with another."""
+    southmoor, membership = other_partnership
+    incident, _ = demo_incident(demo, demo_users)
+    person = record_person(incident, demo_users["responder"])
+    shared_with_a_reader(incident, southmoor, membership.user, by=demo_users["responder"])
+    client, url = _coordinator_on_the_lists(client_for, incident, person, demo_users)
+    response = client.post(url, {"reason": "Subject-access request of 2 December"})
+
+    assert response["X-Protective-Marking"] == "OFFICIAL-SENSITIVE"
+    assert json.loads(response.content)["protective_marking"] == "OFFICIAL-SENSITIVE"
+    exported = AuditEntry.objects.get(action="export_sensitive")
+    assert exported.partnership == demo
+    assert not AuditEntry.objects.filter(partnership=southmoor, detail__what="Subject-access export").exists()
+    [disclosure] = person.disclosures.filter(what="Subject-access export")
+    assert disclosure.by == demo_users["coordinator"]
 
 
 def test_messages_naming_someone_are_erased_even_with_no_one_recorded(demo, demo_users, time_machine):
