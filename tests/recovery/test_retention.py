@@ -26,7 +26,12 @@ from svtoolkit.recovery.retention import selectors as retention_selectors
 from svtoolkit.recovery.retention import services as retention_services
 from svtoolkit.recovery.review import services as review_services
 from tests.conftest import MODEL_BACKEND
-from tests.incidents.builders import demo_incident, on_the_records_list_only, shared_with_a_reader
+from tests.incidents.builders import (
+    demo_incident,
+    demo_referral,
+    on_the_records_list_only,
+    shared_with_a_reader,
+)
 from tests.meetings.builders import demo_meeting
 from tests.page_forms import form_on, saved_from_two_pages
 from tests.recovery.test_after import closed, offer, record_person, refer
@@ -607,6 +612,57 @@ def test_the_export_includes_who_opened_their_support(client_for, closed_inciden
         json.loads(response.content)["messages_naming_someone_affected"][0]["title"]
         == "Tribute to Jordan Smith"
     )
+
+
+def test_the_erasure_takes_what_was_typed_into_the_disclosure_log_and_keeps_that_each_disclosure_was_made(
+    client_for, demo, demo_users, other_partnership, time_machine
+):
+    """The defect: the erasure left each disclosure's "to whom" and "why" as typed, and both may name the
+    person ("SAR from Jordan Smith"). Now why, and a recipient typed in, are erased; that it was made, what
+    left, when, by whom, on which basis, and a recipient svtoolkit wrote itself (the other partnership, the
+    MASH, the person themselves) are kept: the accountability record."""
+    southmoor, _ = other_partnership
+    responder = demo_users["responder"]
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    incident, _ = demo_incident(demo, demo_users)
+    person = record_person(incident, responder)
+    refer(
+        person,
+        responder,
+        referred_to="Jordan Smith's aunt, Mrs Patel, who runs the youth club",
+        referral_basis={"purpose": "Jordan Smith asked for help", "article6_basis": "6_1_e"}
+        | {"article9_condition": "9_2_g_sch1_18"},
+    )
+    demo_referral(incident, person, responder, purpose="Jordan Smith was threatened again")
+    incident_services.share_incident(
+        incident=incident,
+        partnership=southmoor,
+        by=responder,
+        purpose="Jordan Smith lives in Southmoor",
+        article6_basis="6_1_e",
+        article9_condition="9_2_g_sch1_18",
+    )
+    client, url = _coordinator_on_the_lists(client_for, incident, person, demo_users)
+    client.post(url, {"reason": "SAR from Jordan Smith's mother"})
+    closed(incident, responder)
+    made = {d.pk: (d.what, d.by, d.at, d.article6_basis, d.gateway) for d in incident.disclosures.all()}
+    assert len(made) == 4
+
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    assert tasks.erase_expired_personal_data.call() == 1
+
+    logged = list(incident.disclosures.all())
+    assert {d.pk: (d.what, d.by, d.at, d.article6_basis, d.gateway) for d in logged} == made
+    assert all(list(d.people.all()) == [person] for d in logged)
+    assert "Jordan" not in " ".join(f"{d.recipient} {d.purpose}" for d in logged)
+    assert {d.purpose for d in logged} == {"Erased"}
+    assert {d.what: d.recipient for d in logged} == {
+        "Referral": "Erased",
+        "A safeguarding referral to the Multi-agency safeguarding hub (MASH)": "Multi-agency safeguarding "
+        "hub (MASH)",
+        "The incident and its people affected, shared with another partnership": str(southmoor),
+        "Subject-access export": retention_services.SUBJECT_ACCESS_RECIPIENT,
+    }
 
 
 def test_a_correction_keeps_no_earlier_name_once_the_person_is_erased(

@@ -100,3 +100,16 @@ def record_disclosure(
         people=[person.pk for person in people],
     )
     return disclosure
+
+
+def erase_typed_details(*, incident, recipients_kept=()) -> None:
+    """Erase why each of the incident's disclosures was made, and to whom where that was typed in (either may
+    name the person: "SAR from Jordan Smith"), keeping that it was made, what left, when, by whom and on which
+    basis: the accountability record. A recipient svtoolkit wrote itself names no one affected and is kept:
+    the partnership a share went to, the MASH or daily risk meeting, or one of ``recipients_kept``. Called by
+    the retention job inside its transaction."""
+    logged = Disclosure.objects.filter(incident=incident)
+    logged.filter(share__isnull=True, referral__isnull=True).exclude(recipient__in=recipients_kept).update(
+        recipient=ERASED_NAME
+    )
+    logged.update(purpose=ERASED_NAME)

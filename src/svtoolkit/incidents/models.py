@@ -770,14 +770,18 @@ class PersonNeedToKnow(NeedToKnowEntry):
 
 class Disclosure(LawfulBasisFields):
     """One time personal data of people affected left the need-to-know circle: what, to whom, why, and the
-    lawful basis relied on. Written only by ``disclosures.record_disclosure``; never changed."""
+    lawful basis relied on. Written only by ``disclosures.record_disclosure``; never changed but by the
+    retention job, which erases why and a recipient typed in (``disclosures.erase_typed_details``)."""
 
     personal_data = PersonalData(
         about="Which people affected had their details disclosed, to whom and why.",
         fields=("what", "recipient", "purpose"),
         who_may_see=NEED_TO_KNOW_ONLY,
         lawful_basis="Recorded on each entry: the Article 6 basis, Article 9 condition and gateway.",
-        retention="Kept with the incident as the record of each disclosure; it holds no details disclosed.",
+        retention=(
+            "Kept with the incident as the record of each disclosure; it holds no details disclosed. Why, "
+            "and a recipient typed in, are erased with the people's details."
+        ),
     )
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="disclosures")

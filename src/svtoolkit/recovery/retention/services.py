@@ -84,6 +84,7 @@ def erase_personal_data(*, incident, today=None) -> int:
         return 0
     people = people_services.erase_people_details(incident=incident)
     strands_services.erase_strand_details(incident=incident)
+    disclosures.erase_typed_details(incident=incident, recipients_kept=[SUBJECT_ACCESS_RECIPIENT])
     SupportOffer.objects.filter(person__incident=incident).update(description="Erased", outcome="")
     messages = communications_services.erase_names_and_images(incident=incident)
     # Files on the incident, its meetings and its review may show anyone (tributes, CCTV hand-overs, minutes).
