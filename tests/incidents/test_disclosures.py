@@ -550,3 +550,17 @@ def test_a_correction_of_other_details_is_no_health_information(incident, person
         person=person, by=demo_users["responder"], expected_revision=person.revision, name="J. Sample"
     )
     assert not disclosures.holds_health_information([person])
+
+
+def test_the_share_page_asks_for_a_reason_that_names_no_one_as_the_audit_log_keeps_it_for_good(
+    client_for, incident, person, demo_users
+):
+    """The defect: a share's audit entry keeps the reason typed on the share page (e595e866), and the audit
+    log is append-only, so the erasure of the incident's people at the end of its retention cannot take out
+    a reason that named one ("Jordan Smith lives in Southmoor"); the page never said not to. Now it does,
+    whether or not the share carries records."""
+    url = reverse("incidents:share", args=[incident.pk])
+    warning = "The audit log keeps the reason for good, even once the records are erased: do not name"
+    for role in ("coordinator", "responder"):  # a share carrying no record, and one carrying records
+        page = html.unescape(client_for(role).get(url).content.decode())
+        assert warning in page, role
