@@ -337,7 +337,13 @@ def test_a_list_with_no_one_to_change_it_is_refused_with_an_error_summary(
     client_for, incident, demo_users, victim_and_witness, chosen, message
 ):
     victim, _ = victim_and_witness
-    victim.refresh_from_db()
+    # Two of the lead's coordinators and responders on the list, so each is offered to untick.
+    people_services.change_person_need_to_know(
+        person=victim,
+        users=[demo_users["responder"], demo_users["police"], demo_users["coordinator"]],
+        by=demo_users["responder"],
+        expected_revision=victim.revision,
+    )
     response = client_for("responder").post(
         _list_url(incident, victim),
         {"users": _ids(*(demo_users[role] for role in chosen)), "revision": victim.revision},
@@ -345,7 +351,7 @@ def test_a_list_with_no_one_to_change_it_is_refused_with_an_error_summary(
     page = response.content.decode()
     assert response.status_code == 200
     assert "govuk-error-summary" in page and message in page
-    assert victim.need_to_know.count() == 2
+    assert victim.need_to_know.count() == 3
 
 
 def test_taking_yourself_off_a_record_leaves_you_unable_to_open_it(
@@ -353,7 +359,9 @@ def test_taking_yourself_off_a_record_leaves_you_unable_to_open_it(
 ):
     victim, _ = victim_and_witness
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
-    victim.refresh_from_db()
+    people_services.change_person_need_to_know(
+        person=victim, users=[responder, coordinator], by=responder, expected_revision=victim.revision
+    )
     client = client_for("responder")
     response = client.post(
         _list_url(incident, victim), {"users": _ids(coordinator), "revision": victim.revision}
@@ -593,13 +601,16 @@ def test_a_records_list_refused_for_want_of_a_coordinator_or_responder_names_the
     person.refresh_from_db()
     lead_only = f"Keep at least one coordinator or responder of {demo}, which leads this incident"
 
-    # Southmoor's coordinator, on the record's list, does not keep it changeable by the lead.
-    response = client_for("responder").post(
-        _list_url(incident, person), {"users": _ids(police, membership.user), "revision": person.revision}
-    )
-    page = response.content.decode()
-    assert response.status_code == 200 and "govuk-error-summary" in page
-    assert lead_only in html.unescape(page)
+    # Southmoor's coordinator, on the record's list, does not keep it changeable by the lead: the page keeps
+    # the responder on it, and the service refuses to take them off.
+    page = client_for("responder").get(_list_url(incident, person)).content.decode()
+    assert responder.pk not in _offered_to_untick(page)
+    assert f"keep at least one coordinator or responder of {demo}" in html.unescape(page)
+    with pytest.raises(DomainError) as refused:
+        people_services.change_person_need_to_know(
+            person=person, users=[police, membership.user], by=responder, expected_revision=person.revision
+        )
+    assert lead_only in refused.value.message
     assert person.need_to_know.filter(user=responder).exists()
 
     # Nor taking the responder off the incident's list, which would take them off the record's.
@@ -647,6 +658,36 @@ def test_the_lead_partnerships_last_coordinator_or_responder_on_a_list_is_not_of
         police,
     }
     assert "cannot be taken off" not in page and "is the last coordinator or responder" not in page
+
+
+def test_a_records_list_shows_the_lead_partnerships_last_coordinator_or_responder_on_it_as_kept(
+    client_for, incident, demo_users, victim_and_witness
+):
+    """The defect: a record's list page offered the lead partnership's last coordinator or responder on it as
+    a tick box, and saving without them was refused. Now they are shown as kept, saying why, as the
+    incident's list does, until another is on the record's list."""
+    victim, _ = victim_and_witness
+    responder, coordinator, police = demo_users["responder"], demo_users["coordinator"], demo_users["police"]
+    client = client_for("responder")
+    page = html.unescape(client.get(_list_url(incident, victim)).content.decode())
+    assert police.pk in _offered_to_untick(page) and responder.pk not in _offered_to_untick(page)
+    assert (
+        f"{responder} cannot be taken off: keep at least one coordinator or responder of Northbridge" in page
+    )
+
+    # Saving with only the police partner ticked keeps them on: there was nothing else to untick.
+    victim.refresh_from_db()
+    response = client.post(_list_url(incident, victim), {"users": _ids(police), "revision": victim.revision})
+    assert response.status_code == 302
+    assert set(victim.need_to_know.values_list("user", flat=True)) == {responder.pk, police.pk}
+
+    victim.refresh_from_db()
+    people_services.change_person_need_to_know(
+        person=victim, users=[responder, police, coordinator], by=responder, expected_revision=victim.revision
+    )
+    page = client.get(_list_url(incident, victim)).content.decode()
+    assert _offered_to_untick(page) >= {responder.pk, coordinator.pk, police.pk}
+    assert "cannot be taken off" not in page
 
 
 # --- Every lister filters per person ----------

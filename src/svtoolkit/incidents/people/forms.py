@@ -130,7 +130,9 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
     """Who may read one record of an incident ``lead`` leads: the partnership's active members to tick, and
     those already on the list (someone of a partnership the incident is shared with stays offered, so saving
     does not drop them), but those ``kept``: on the list, and not the user's to take off
-    (``access.may_take_off_need_to_know``), they are not offered and stay on it."""
+    (``access.may_take_off_need_to_know``) or the lead's last coordinator or responder on it
+    (``selectors.person_need_to_know_to_change``), they are not offered and stay on it. Sent ticked from a
+    page opened before they were kept, they are taken as they are: kept."""
 
     users = model_tick_boxes(
         "Who may read this record",
@@ -150,15 +152,16 @@ class PersonNeedToKnowForm(RevisionChecked, forms.Form):
         )
         self.kept = list(kept)
         members = member_users(partnership).values("pk")
-        self.fields["users"].queryset = (
-            User.objects.filter(Q(pk__in=members) | Q(pk__in=[user.pk for user in on_list]))
-            .exclude(pk__in=[user.pk for user in self.kept])
-            .order_by("full_name", "email")
-        )
-        self.fields["users"].label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+        field = self.fields["users"]
+        field.queryset = User.objects.filter(
+            Q(pk__in=members) | Q(pk__in=[user.pk for user in on_list])
+        ).order_by("full_name", "email")
+        field.label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+        kept_pks = {user.pk for user in self.kept}
+        field.widget.choices = [(value, label) for value, label in field.choices if value not in kept_pks]
 
     def clean_users(self):
-        return [*self.cleaned_data["users"], *self.kept]
+        return list({user.pk: user for user in [*self.cleaned_data["users"], *self.kept]}.values())
 
     @staticmethod
     def initial_from(person, on_list) -> dict:

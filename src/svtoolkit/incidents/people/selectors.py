@@ -126,6 +126,29 @@ def need_to_know_to_change(incident, user) -> list:
     ):
         on_records[record_entry.person_id].append(users.setdefault(record_entry.user_id, record_entry.user))
         people[record_entry.person_id] = record_entry.person
+    return _kept_by_the_keep_one_rule(
+        incident,
+        entries,
+        on_records=lambda entry: (
+            (people[person_id], [each for each in listed if each.pk != entry.user_id])
+            for person_id, listed in on_records.items()
+            if any(each.pk == entry.user_id for each in listed)
+        ),
+    )
+
+
+def person_need_to_know_to_change(person, user) -> list:
+    """One record's need-to-know list as ``user`` may change it, as ``need_to_know_to_change`` gives the
+    incident's: the page offers to untick only those whose taking off would be allowed, and shows the lead
+    partnership's last coordinator or responder on it as kept, saying why (``kept_because``)."""
+    entries = mark_may_take_off(person_need_to_know_list(person), user, person.incident)
+    return _kept_by_the_keep_one_rule(person.incident, entries, on_records=lambda entry: ())
+
+
+def _kept_by_the_keep_one_rule(incident, entries, *, on_records) -> list:
+    """``entries`` (marked by ``mark_may_take_off``) with ``kept_because``: why the keep-one rule keeps each
+    one's person on (``kept_on_the_list_because``, given the records ``on_records(entry)``), "" when it does
+    not; ``may_take_off`` is then false for those it keeps."""
     for entry in entries:
         entry.kept_because = ""
         if not entry.may_take_off:
@@ -134,11 +157,7 @@ def need_to_know_to_change(incident, user) -> list:
             incident,
             entry.user,
             others=[other.user for other in entries if other is not entry],
-            on_records=(
-                (people[person_id], [each for each in listed if each.pk != entry.user_id])
-                for person_id, listed in on_records.items()
-                if any(each.pk == entry.user_id for each in listed)
-            ),
+            on_records=on_records(entry),
         )
         entry.may_take_off = not entry.kept_because
     return entries

@@ -142,7 +142,7 @@ def person_need_to_know(request, incident_id, person_id):
         person_id,
         rule=access.can_manage_person_need_to_know,
     )
-    entries = selectors.mark_may_take_off(selectors.person_need_to_know_list(person), request.user, shown)
+    entries = selectors.person_need_to_know_to_change(person, request.user)
     on_list = [entry.user for entry in entries]
     form = forms.PersonNeedToKnowForm(
         request.POST or None,
@@ -166,9 +166,7 @@ def person_need_to_know(request, incident_id, person_id):
                 return redirect("incidents:people", incident_id=shown.pk)
             return redirect("incidents:person_need_to_know", incident_id=shown.pk, person_id=person.pk)
         if refused.conflict:
-            entries = selectors.mark_may_take_off(
-                selectors.person_need_to_know_list(person), request.user, shown
-            )
+            entries = selectors.person_need_to_know_to_change(person, request.user)
     return render(
         request,
         "incidents/person_need_to_know.html",
@@ -177,7 +175,10 @@ def person_need_to_know(request, incident_id, person_id):
             "person": person,
             "form": form,
             "entries": entries,
-            "kept": [entry.user for entry in entries if not entry.may_take_off],
+            # Kept on the list as not theirs to take off: the lead partnership's people.
+            "not_theirs": [
+                entry.user for entry in entries if not entry.may_take_off and not entry.kept_because
+            ],
             "button": "Save the list",
         },
     )
