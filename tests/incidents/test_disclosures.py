@@ -3,9 +3,12 @@ whom, why and the lawful basis, and a disclosure without a UK GDPR Article 6 bas
 
 import html
 import json
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +16,7 @@ from svtoolkit import access
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import disclosures
-from svtoolkit.incidents.models import Disclosure, IncidentShare
+from svtoolkit.incidents.models import Disclosure, IncidentShare, TimelineEntry
 from svtoolkit.incidents.people import services as people_services
 from tests.factories import DisclosureFactory, SharingAgreementFactory
 from tests.incidents.builders import demo_hospital_stay, demo_incident, demo_person, demo_referral
@@ -378,6 +381,74 @@ def test_a_share_carrying_no_record_logs_no_disclosure_and_says_it_shared_the_in
         == "The incident and 1 of its 2 records of people affected, shared with another partnership"
     )
     assert list(disclosure.people.all()) == [person]
+
+
+@contextmanager
+def _recorded_as_the_incident_is_shared(record):
+    """``record()`` called the moment a share writes its timeline note, after what it carried was decided: a
+    colleague recording someone affected as the incident is shared."""
+
+    def at_the_share(sender, instance, created, **kwargs):
+        if created and instance.text.startswith("Shared with"):
+            record()
+
+    post_save.connect(at_the_share, sender=TimelineEntry, dispatch_uid="recorded-as-shared")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=TimelineEntry, dispatch_uid="recorded-as-shared")
+
+
+def test_a_shares_confirmation_says_what_it_left_out_as_its_disclosure_recorded_it(
+    client_for, incident, person, demo_users, other_partnership
+):
+    """The defect: the confirmation counted the records left out again after the share, so a record made
+    meanwhile, off the sharer's list, was said not to have been shared though the share's disclosure says all
+    the records went. Now it says what the share recorded."""
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    coordinator = demo_users["coordinator"]
+
+    def witness_only_the_coordinator_reads():
+        witness = demo_person(incident, coordinator, name="Wendy Witness", role="witness")
+        people_services.change_person_need_to_know(
+            person=witness, users=[coordinator], by=coordinator, expected_revision=witness.revision
+        )
+
+    with _recorded_as_the_incident_is_shared(witness_only_the_coordinator_reads):
+        shared = client_for("responder").post(
+            reverse("incidents:share", args=[incident.pk]), {"partnership": southmoor.pk, **SHARE_BASIS}
+        )
+    disclosure = Disclosure.objects.get()
+    assert disclosure.what == "The incident and its people affected, shared with another partnership"
+    assert incident.people.count() == 2
+    said = [str(message) for message in get_messages(shared.wsgi_request)]
+    assert said == [f"The incident is shared with {southmoor}."]
+
+
+def test_a_shares_confirmation_says_it_carried_no_record_as_it_recorded_none(
+    client_for, incident, person, demo_users, other_partnership
+):
+    """The defect: the confirmation asked again after the share whether it carried records, so a record made
+    meanwhile that the sharer may read hid that nothing was disclosed. Now it says what the share recorded."""
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    people_services.add_to_need_to_know(incident=incident, user=coordinator, by=responder)
+    assert not access.can_read_person(coordinator, incident.partnership, person)
+
+    with _recorded_as_the_incident_is_shared(lambda: demo_person(incident, responder, role="witness")):
+        shared = client_for("coordinator").post(
+            reverse("incidents:share", args=[incident.pk]), {"partnership": southmoor.pk, **SHARE_BASIS}
+        )
+    assert not Disclosure.objects.exists()
+    said = [str(message) for message in get_messages(shared.wsgi_request)]
+    assert said == [
+        f"The incident is shared with {southmoor}. No records of people affected went with it, so nothing "
+        "was written to the disclosure log. Someone on its list can share it."
+    ]
 
 
 def test_the_share_page_says_the_reason_goes_to_the_disclosure_log_only_when_records_go_with_the_share(

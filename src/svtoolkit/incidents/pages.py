@@ -126,12 +126,13 @@ def left_out_of_share(request, incident) -> str:
     return f"{said}, so {they} will not go with the share: {_someone_on_their_lists(left_out)}."
 
 
-def shared_message(request, incident, done: str) -> str:
+def shared_message(share, done: str) -> str:
     """The confirmation of a share, ``done``, with what it left out (the records the person sharing may not
-    read) when it left any, and that it logged no disclosure when it carried no record."""
-    left_out = people_left_out_of_share(request.user, incident)
+    read) when it left any, and that it logged no disclosure when it carried no record: as the share recorded
+    them (``services.share_incident``), never counted again after it."""
+    left_out = share.left_out
     someone = _someone_on_their_lists(left_out)
-    if not share_carries_records(request, incident):
+    if share.disclosure is None:
         done = (
             f"{done} No records of people affected went with it, so nothing was written to the disclosure "
             "log."

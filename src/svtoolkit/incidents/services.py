@@ -1323,17 +1323,23 @@ def share_incident(
     only the records a share's disclosure names (those on their lists): a record made later goes with the
     incident when it is shared with that partnership again. A share that carries no record discloses nothing
     personal, so it logs no disclosure (as a situation report without people): the timeline and the audit log
-    say it was the incident only. The share's audit entry keeps why and the lawful basis given either way."""
+    say it was the incident only. The share's audit entry keeps why and the lawful basis given either way.
+
+    The share returned says what it recorded, for its confirmation: ``disclosure``, the disclosure it wrote
+    (None when it carried no record), and ``left_out``, how many records it left out, counted with them (the
+    incident is locked, so a record made meanwhile waits and is in neither)."""
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
     people = list(people_visible_to(by, incident))
+    recorded = incident.people.count()
     share, _ = IncidentShare.objects.get_or_create(
         incident=incident, partnership=partnership, defaults={"shared_by": by}
     )
-    what = _what_a_share_carries(incident, people)
+    what = _what_a_share_carries(len(people), recorded)
+    share.disclosure, share.left_out = None, recorded - len(people)
     if people:
-        record_disclosure(
+        share.disclosure = record_disclosure(
             incident=incident,
             people=people,
             what=f"{what}, shared with another partnership",
@@ -1380,14 +1386,14 @@ def _why_shared(purpose, article6_basis, article9_condition, gateway, agreement)
     }
 
 
-def _what_a_share_carries(incident, people) -> str:
-    """What a share of ``incident`` carrying the records of ``people`` (those the sharer may read) gives."""
-    if not people:
+def _what_a_share_carries(carried: int, recorded: int) -> str:
+    """What a share carrying ``carried`` of the incident's ``recorded`` records of people affected (those the
+    sharer may read) gives."""
+    if not carried:
         return "The incident only"
-    recorded = incident.people.count()
-    if len(people) == recorded:
+    if carried == recorded:
         return "The incident and its people affected"
-    return f"The incident and {len(people)} of its {recorded} records of people affected"
+    return f"The incident and {carried} of its {recorded} records of people affected"
 
 
 @transaction.atomic

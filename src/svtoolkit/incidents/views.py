@@ -583,9 +583,7 @@ def share(request, incident_id):
         save=lambda data: services.share_incident(
             incident=shown, partnership=data["partnership"], by=request.user, request=request, **form.basis()
         ),
-        success=lambda _: shared_message(
-            request, shown, f"The incident is shared with {form.cleaned_data['partnership']}."
-        ),
+        success=lambda share: shared_message(share, f"The incident is shared with {share.partnership}."),
         intro=left_out_of_share(request, shown),
     )
 

@@ -179,7 +179,8 @@ def decide_proposal(
     """The incident's partnership accepts (the incident is shared with the other partnership) or declines
     (with a reason) a proposal; decided once, whoever clicks second is told. Accepting is a disclosure, so it
     takes the why and the lawful basis (``basis``: ``incidents.services.share_incident``'s arguments), and
-    only while the incident is open; declining is taken once it is closed too."""
+    only while the incident is open; declining is taken once it is closed too. An accepted proposal has
+    ``share``, the share it made, saying what it recorded (``share_incident``)."""
     if not accept and not reason.strip():
         raise DomainError("Say why you decline.", field="reason")
     decided = ShareProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
@@ -199,7 +200,7 @@ def decide_proposal(
     if accept:
         _both_still_in_the_region(proposal)
         given = basis_given(basis)
-        incident_services.share_incident(
+        proposal.share = incident_services.share_incident(
             incident=proposal.incident, partnership=proposal.partnership, by=by, request=request, **given
         )
         timeline_line = None

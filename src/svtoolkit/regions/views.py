@@ -185,8 +185,8 @@ def _accept_proposal(request, incident, proposal):
         save=lambda data: services.decide_proposal(
             proposal=proposal, accept=True, basis=form.basis(), by=request.user, request=request
         ),
-        success=lambda _: shared_message(
-            request, incident, f"{incident.reference} is shared with {proposal.partnership}."
+        success=lambda decided: shared_message(
+            decided.share, f"{incident.reference} is shared with {proposal.partnership}."
         ),
         intro=left_out_of_share(request, incident),
     )
