@@ -228,6 +228,50 @@ def test_sharing_without_an_article_6_basis_is_refused(client_for, incident, per
     assert not IncidentShare.objects.exists() and not Disclosure.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "said"),
+    [
+        ({"purpose": "  "}, "purpose", "Give the reason for sharing it."),
+        (
+            {"article6_basis": ""},
+            "article6_basis",
+            "Choose the UK GDPR Article 6 basis for sharing it: without one it cannot be shared.",
+        ),
+        ({"article6_basis": "6_1_z"}, "article6_basis", "Choose a lawful basis from the list."),
+    ],
+)
+def test_a_share_carrying_no_record_is_refused_without_a_reason_or_a_lawful_basis(
+    incident, person, demo, demo_users, other_partnership, changes, field, said
+):
+    """The defect: only the share page's form asked for the reason and the Article 6 basis; the service,
+    called with no record to carry, shared without them. The service refuses, as it does a share carrying
+    records."""
+    from svtoolkit.incidents.services import share_incident
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    coordinator = demo_users["coordinator"]
+    assert not access.can_read_person(coordinator, demo, person)
+    with pytest.raises(DomainError) as refused:
+        share_incident(incident=incident, partnership=southmoor, by=coordinator, **{**SHARE_BASIS, **changes})
+    assert (refused.value.field, refused.value.message) == (field, said)
+    assert not IncidentShare.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "responder"])  # carrying no record, and carrying one
+def test_the_share_page_shows_what_the_service_says_of_a_missing_reason_and_basis(
+    client_for, incident, person, other_partnership, role
+):
+    southmoor, _ = other_partnership
+    response = client_for(role).post(
+        reverse("incidents:share", args=[incident.pk]), {"partnership": southmoor.pk, "purpose": ""}
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert "Give the reason for sharing it." in page
+    assert not IncidentShare.objects.exists()
+
+
 # --- The person's record shows its disclosures; an agreement past its review is flagged ---------------
 
 

@@ -14,6 +14,8 @@ NO_ARTICLE9 = (
     "Choose the UK GDPR Article 9 condition: this includes health information (special category data), "
     "so without one it cannot be shared"
 )
+# What a share of an incident says when given no reason (``services.share_incident``); its forms show it.
+NO_REASON_TO_SHARE = "Give the reason for sharing it"
 
 
 def holds_health_information(people) -> bool:
@@ -30,6 +32,41 @@ def basis_given(basis: dict | None) -> dict:
     """The why and the lawful basis given for a disclosure (``record_disclosure``'s keywords), those left out
     blank: a disclosure asked for without them is then refused saying what is missing."""
     return {"purpose": "", "article6_basis": "", **(basis or {})}
+
+
+def check_basis(
+    *,
+    incident,
+    purpose: str,
+    article6_basis: str,
+    special_category: bool,
+    article9_condition: str = "",
+    gateway: str = "",
+    agreement=None,
+) -> None:
+    """Refuse a disclosure of ``incident``'s people affected (``record_disclosure``), or a share of it, that
+    cannot say why it is lawful: no UK GDPR Article 6 basis, no Article 9 condition when ``special_category``,
+    no reason, a code not in data/lawful_bases.toml, or another partnership's agreement."""
+    for field, kind, code in (
+        ("article6_basis", "article6", article6_basis),
+        ("article9_condition", "article9", article9_condition),
+        ("gateway", "gateway", gateway),
+    ):
+        if code and code not in dict(lawful_bases.choices(kind)):
+            raise DomainError("Choose a lawful basis from the list.", field=field)
+    if not article6_basis:
+        raise DomainError(
+            "Choose the UK GDPR Article 6 basis for this disclosure: without one it cannot be made.",
+            field="article6_basis",
+        )
+    if special_category and not article9_condition:
+        raise DomainError(f"{NO_ARTICLE9}.", field="article9_condition")
+    if not purpose.strip():
+        raise DomainError("Give the reason for this disclosure.", field="purpose")
+    if agreement is not None and agreement.partnership_id != incident.partnership_id:
+        raise DomainError(
+            "Choose one of this partnership's information-sharing agreements.", field="agreement"
+        )
 
 
 @transaction.atomic
@@ -55,26 +92,15 @@ def record_disclosure(
     data/lawful_bases.toml, or with another partnership's agreement: a disclosure that cannot say why it is
     lawful must not happen. ``share`` is the incident share the disclosure makes, when it is one: what the
     other partnership may read."""
-    for field, kind, code in (
-        ("article6_basis", "article6", article6_basis),
-        ("article9_condition", "article9", article9_condition),
-        ("gateway", "gateway", gateway),
-    ):
-        if code and code not in dict(lawful_bases.choices(kind)):
-            raise DomainError("Choose a lawful basis from the list.", field=field)
-    if not article6_basis:
-        raise DomainError(
-            "Choose the UK GDPR Article 6 basis for this disclosure: without one it cannot be made.",
-            field="article6_basis",
-        )
-    if special_category and not article9_condition:
-        raise DomainError(f"{NO_ARTICLE9}.", field="article9_condition")
-    if not purpose.strip():
-        raise DomainError("Give the reason for this disclosure.", field="purpose")
-    if agreement is not None and agreement.partnership_id != incident.partnership_id:
-        raise DomainError(
-            "Choose one of this partnership's information-sharing agreements.", field="agreement"
-        )
+    check_basis(
+        incident=incident,
+        purpose=purpose,
+        article6_basis=article6_basis,
+        special_category=special_category,
+        article9_condition=article9_condition,
+        gateway=gateway,
+        agreement=agreement,
+    )
     disclosure = Disclosure.objects.create(
         incident=incident,
         what=what,

@@ -27,7 +27,7 @@ from svtoolkit.incidents.models import (
     PlaceKind,
     PoliceTier,
 )
-from svtoolkit.incidents.people.forms import DisclosureBasisForm
+from svtoolkit.incidents.people.forms import ShareBasisForm
 from svtoolkit.partnerships.forms import OrganisationAndItsContact
 from svtoolkit.partnerships.models import Partnership
 from svtoolkit.partnerships.selectors import active_organisations
@@ -324,10 +324,8 @@ class StatusForm(RevisionChecked, forms.Form):
     revision = forms.ChoiceField(choices=IncidentStatus.choices, widget=forms.HiddenInput)
 
 
-class ShareForm(DisclosureBasisForm):
-    """Sharing an incident discloses its people affected to another partnership: the basis is asked too.
-    The share's audit entry keeps the reason, which no erasure reaches (the audit log is append-only), so the
-    hint asks for one that names no one."""
+class ShareForm(ShareBasisForm):
+    """Sharing an incident discloses its people affected to another partnership: the basis is asked too."""
 
     partnership = model_choice_field("Partnership to share with", missing="Choose a partnership")
     field_order = ["partnership", "purpose", "article6_basis", "article9_condition", "gateway", "agreement"]

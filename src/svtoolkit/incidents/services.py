@@ -28,7 +28,12 @@ from svtoolkit.core.locking import (
 from svtoolkit.incidents import conditions, events, history, tallies
 from svtoolkit.incidents.categorisation import suggest
 from svtoolkit.incidents.deadlines import due_after
-from svtoolkit.incidents.disclosures import holds_health_information, record_disclosure
+from svtoolkit.incidents.disclosures import (
+    NO_REASON_TO_SHARE,
+    check_basis,
+    holds_health_information,
+    record_disclosure,
+)
 from svtoolkit.incidents.locks import lock_incident, lock_incidents, locked_incidents
 from svtoolkit.incidents.models import (
     OPEN_ACTION_STATUSES,
@@ -1318,8 +1323,9 @@ def share_incident(
 
     Its people affected that ``by`` may read go with it (nobody discloses a record they may not read: the
     others stay with the lead partnership until someone on their lists shares the incident again), so the
-    share is then a disclosure (``record_disclosure``): refused without a UK GDPR Article 6 basis, and without
-    an Article 9 condition when their records hold health information. The other partnership's people read
+    share is then a disclosure (``record_disclosure``). Every share, carrying records or none, is refused
+    without a reason and a UK GDPR Article 6 basis; one carrying records also without an Article 9 condition
+    when their records hold health information. The other partnership's people read
     only the records a share's disclosure names (those on their lists): a record made later goes with the
     incident when it is shared with that partnership again. A share that carries no record discloses nothing
     personal, so it logs no disclosure (as a situation report without people): the timeline and the audit log
@@ -1331,6 +1337,23 @@ def share_incident(
     refuse_if_closed_meanwhile(incident)
     if partnership.pk == incident.partnership_id:
         raise DomainError("The incident already belongs to this partnership.", field="partnership")
+    # Asked of every share, records or none, in the share's words (its disclosure asks again, of health).
+    if not purpose.strip():
+        raise DomainError(f"{NO_REASON_TO_SHARE}.", field="purpose")
+    if not article6_basis:
+        raise DomainError(
+            "Choose the UK GDPR Article 6 basis for sharing it: without one it cannot be shared.",
+            field="article6_basis",
+        )
+    check_basis(
+        incident=incident,
+        purpose=purpose,
+        article6_basis=article6_basis,
+        special_category=False,
+        article9_condition=article9_condition,
+        gateway=gateway,
+        agreement=agreement,
+    )
     people = list(people_visible_to(by, incident))
     recorded = incident.people.count()
     share, _ = IncidentShare.objects.get_or_create(

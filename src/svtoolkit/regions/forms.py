@@ -9,7 +9,7 @@ from svtoolkit.core.forms import (
     text_field,
     tick_boxes,
 )
-from svtoolkit.incidents.people.forms import DisclosureBasisForm
+from svtoolkit.incidents.people.forms import ShareBasisForm
 from svtoolkit.partnerships.models import RegionalCategory
 from svtoolkit.regions import figures, services
 
@@ -66,7 +66,7 @@ class ProposeShareForm(forms.Form):
         self.fields["partnership"].queryset = partnerships
 
 
-class AcceptProposalForm(DisclosureBasisForm):
+class AcceptProposalForm(ShareBasisForm):
     """Accepting the region's proposal shares the incident with another partnership: why, on what basis."""
 
 

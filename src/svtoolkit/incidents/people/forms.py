@@ -14,6 +14,7 @@ from svtoolkit.core.forms import (
     model_tick_boxes,
     text_field,
 )
+from svtoolkit.incidents.disclosures import NO_REASON_TO_SHARE
 from svtoolkit.incidents.models import (
     PERSON_AFFECTED_FIELDS,
     PersonAffected,
@@ -192,7 +193,7 @@ class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
 
     purpose = text_field(
         "Why are you sharing it?",
-        missing="Give the reason for sharing it",
+        missing=NO_REASON_TO_SHARE,
         max_length=300,
         help_text="Written to the disclosure log and the audit log with your name.",
     )
@@ -223,3 +224,14 @@ class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
         """The keyword arguments ``record_disclosure`` takes about the why and the lawful basis."""
         basis = {name: self.cleaned_data[name] for name in BASIS_FIELDS}
         return {**basis, "purpose": self.cleaned_data[self.purpose_field]}
+
+
+class ShareBasisForm(DisclosureBasisForm):
+    """Sharing an incident with another partnership: the why and the lawful basis asked as for a disclosure,
+    but that they are given is left to ``services.share_incident``, which asks it of every share, carrying
+    records or none, and whose words the page shows."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in (self.purpose_field, "article6_basis"):
+            self.fields[name].required = False
