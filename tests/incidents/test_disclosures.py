@@ -545,6 +545,37 @@ def test_a_share_carrying_no_record_keeps_why_and_the_lawful_basis_given_in_its_
     assert logged.detail["agreement"] == "Cross-border agreement 2026"
 
 
+def test_the_audit_log_page_shows_why_a_share_was_made_and_on_what_basis(
+    client_for, incident, person, demo, demo_users, other_partnership
+):
+    """The defect: a share's audit entry kept its purpose and lawful basis, but the audit log page showed none
+    of them (only the admin did), so a coordinator reading the log could not see why the incident was
+    shared. Its entry there now says what went, why, and the basis, in words."""
+    from svtoolkit.incidents.services import share_incident
+    from tests.incidents.builders import SHARE_BASIS
+
+    southmoor, _ = other_partnership
+    agreement = SharingAgreementFactory(partnership=demo, name="Cross-border agreement 2026")
+    share_incident(
+        incident=incident,
+        partnership=southmoor,
+        by=demo_users["coordinator"],
+        agreement=agreement,
+        **SHARE_BASIS,
+    )
+    page = html.unescape(client_for("coordinator").get(reverse("audit:log")).content.decode())
+    for shown in (
+        "What went: The incident only",
+        f"Why: {SHARE_BASIS['purpose']}",
+        "UK GDPR Article 6 basis: Article 6(1)(e): public task",
+        "Gateway: Crime and Disorder Act 1998, section 115",
+        "Information-sharing agreement relied on: Cross-border agreement 2026",
+    ):
+        assert shown in page
+    assert "Article 9" not in page  # none was given
+    assert client_for("responder").get(reverse("audit:log")).status_code == 403
+
+
 def test_a_message_naming_someone_is_read_in_another_partnership_only_by_those_a_share_disclosed_records_to(
     incident, demo, demo_users, other_partnership
 ):

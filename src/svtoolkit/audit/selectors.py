@@ -1,5 +1,6 @@
 """Reading the audit log."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
@@ -53,3 +54,24 @@ def sensitive_views_of(target) -> QuerySet[AuditEntry]:
     """The views of sensitive data recorded against this object (an incident's support summary, as it was
     audited before it named each person it shows)."""
     return entries_about(target).filter(action=AuditAction.VIEW_SENSITIVE)
+
+
+# How the log page shows the detail of entries about one kind of record (its ``target_type``): registered by
+# the app that owns the record, as the audit app imports none.
+_detail_shown: dict[str, Callable[[dict], list[tuple[str, str]]]] = {}
+
+
+def register_detail_shown(target_type: str, shown: Callable[[dict], list[tuple[str, str]]]) -> None:
+    """Show the detail of entries about ``target_type`` records on the log page: ``shown(detail)`` gives each
+    line as (what it is, its value), in words a coordinator reads."""
+    _detail_shown[target_type] = shown
+
+
+def with_details_shown(entries) -> list[AuditEntry]:
+    """``entries`` (a page of the log), each with ``details``: the lines of its detail the log page shows
+    (none unless its kind of record registered how: ``register_detail_shown``)."""
+    entries = list(entries)
+    for entry in entries:
+        shown = _detail_shown.get(entry.target_type)
+        entry.details = shown(entry.detail) if shown else []
+    return entries

@@ -45,6 +45,9 @@ class IncidentsConfig(OwnsAttachments, ShowsIncidentPanels, SvtoolkitAppConfig):
 
     def ready(self):
         super().ready()
+        from svtoolkit.audit.selectors import register_detail_shown
         from svtoolkit.incidents.page_cache import track_what_the_page_reads
 
         track_what_the_page_reads()
+        # A share's audit entry keeps why it was made and on what basis: the audit log page shows them.
+        register_detail_shown("incidents.IncidentShare", self.own("disclosures.why_shared_shown"))

@@ -28,6 +28,20 @@ def holds_health_information(people) -> bool:
     )
 
 
+def why_shared_shown(detail: dict) -> list[tuple[str, str]]:
+    """A share's audit entry as the audit log page shows it (``services.share_incident`` keeps them on it):
+    what went, why, and the lawful basis, the codes in words; those not given are left out."""
+    lines = [
+        ("What went", detail.get("what", "")),
+        ("Why", detail.get("purpose", "")),
+        ("UK GDPR Article 6 basis", lawful_bases.label("article6", detail.get("article6_basis", ""))),
+        ("Article 9 condition", lawful_bases.label("article9", detail.get("article9_condition", ""))),
+        ("Gateway", lawful_bases.label("gateway", detail.get("gateway", ""))),
+        ("Information-sharing agreement relied on", detail.get("agreement", "")),
+    ]
+    return [(label, value) for label, value in lines if value]
+
+
 def basis_given(basis: dict | None) -> dict:
     """The why and the lawful basis given for a disclosure (``record_disclosure``'s keywords), those left out
     blank: a disclosure asked for without them is then refused saying what is missing."""
