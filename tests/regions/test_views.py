@@ -3,6 +3,7 @@ pages not found, the partnership's sharing choices (errors change nothing), shar
 region and deciding a proposal from the incident page (one a colleague decided meanwhile refused on the page,
 keeping what was typed)."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -416,3 +417,14 @@ def test_after_a_borough_moves_region_the_new_region_shows_none_of_the_old_regio
     page = client.get(reverse("regions:incident", args=[kent.slug, proposed.incident_id]))
     assert list(page.context["proposals"]) == []
     assert "The region has proposed no sharing." in page.content.decode()
+
+
+def test_accepting_the_regions_proposal_asks_for_a_reason_that_names_no_one(demo, demo_users, client_for):
+    """Accepting a proposal shares the incident, and the share's audit entry keeps the reason for good, as on
+    the share page: its form asks for a reason that names no one affected too."""
+    proposed = proposal(demo, demo_users)
+    url = reverse("regions:decide_proposal", args=[proposed.incident_id, proposed.pk])
+    page = client_for("coordinator").get(url)
+    assert "The audit log keeps the reason for good, even once the records are erased" in html.unescape(
+        page.content.decode()
+    )

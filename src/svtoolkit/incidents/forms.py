@@ -329,14 +329,9 @@ class ShareForm(ShareBasisForm):
 
     partnership = model_choice_field("Partnership to share with", missing="Choose a partnership")
     field_order = ["partnership", "purpose", "article6_basis", "article9_condition", "gateway", "agreement"]
-    names_no_one = (
-        " The audit log keeps the reason for good, even once the records are erased: do not name or describe "
-        "anyone affected."
-    )
 
     def __init__(self, *args, exclude, **kwargs):
         super().__init__(*args, partnership=exclude, **kwargs)
-        self.fields[self.purpose_field].help_text += self.names_no_one
         self.fields["partnership"].queryset = Partnership.objects.filter(is_active=True).exclude(
             pk=exclude.pk
         )

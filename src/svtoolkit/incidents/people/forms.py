@@ -229,9 +229,16 @@ class DisclosureBasisForm(PartnershipChoices, LawfulBasisChoices):
 class ShareBasisForm(DisclosureBasisForm):
     """Sharing an incident with another partnership: the why and the lawful basis asked as for a disclosure,
     but that they are given is left to ``services.share_incident``, which asks it of every share, carrying
-    records or none, and whose words the page shows."""
+    records or none, and whose words the page shows. The share's audit entry keeps the reason, which no
+    erasure reaches (the audit log is append-only), so the hint asks for one that names no one."""
+
+    names_no_one = (
+        " The audit log keeps the reason for good, even once the records are erased: do not name or describe "
+        "anyone affected."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields[self.purpose_field].help_text += self.names_no_one
         for name in (self.purpose_field, "article6_basis"):
             self.fields[name].required = False
