@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
@@ -109,6 +110,75 @@ def test_an_email_waiting_for_a_retry_after_the_mail_server_did_not_answer_in_ti
     withdrawn = Delivery.objects.get()
     assert smtp_server.received == [], "not sent again"
     assert withdrawn.status == DeliveryStatus.WITHDRAWN and withdrawn.earlier_try_may_have_gone
+
+
+@pytest.mark.parametrize("refusal", ["defer", "defer_address", "defer_sender", "down"])
+def test_an_email_the_mail_server_refused_is_withdrawn_without_saying_an_earlier_try_may_have_gone(
+    smtp_server, refusal
+):
+    """The mail server answered an alert email's try with "try later" (or could not be connected to at all),
+    so it was certainly not sent; then the alert is acknowledged. The email is not sent, and no note worries
+    the coordinator that an earlier try may have reached the person."""
+    if refusal == "down":
+        smtp_server.stop()
+    else:
+        smtp_server.mode = refusal
+    alert = _send(urgency=Urgency.ALERT)
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get().status == DeliveryStatus.QUEUED
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    if refusal == "down":
+        smtp_server.start()
+    smtp_server.mode = "accept"
+    delivery.deliver_due_alerts()
+    withdrawn = Delivery.objects.get()
+    assert smtp_server.received == [], "not sent again"
+    assert withdrawn.status == DeliveryStatus.WITHDRAWN
+    assert not withdrawn.earlier_try_may_have_gone
+    assert "may have been sent" not in withdrawn.last_error
+
+
+def test_an_email_refused_then_unanswered_in_time_says_an_earlier_try_may_have_gone_once_withdrawn(
+    smtp_server,
+):
+    """One refused try does not hide a later one whose outcome is unknown."""
+    smtp_server.mode = "defer"
+    alert = _send(urgency=Urgency.ALERT)
+    delivery.deliver_due_alerts()
+    smtp_server.mode = "hang"
+    smtp_server.hang_seconds = 2
+    with time_machine.travel(Delivery.objects.get().next_attempt_at + timedelta(seconds=1)):
+        delivery.deliver_due_alerts()
+    assert Delivery.objects.get().attempts == 2
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    smtp_server.mode = "accept"
+    delivery.deliver_due_alerts()
+    withdrawn = Delivery.objects.get()
+    assert withdrawn.status == DeliveryStatus.WITHDRAWN and withdrawn.earlier_try_may_have_gone
+
+
+def test_an_email_the_mail_server_refused_withdrawn_from_its_recipient_does_not_say_it_may_have_gone(
+    smtp_server,
+):
+    """Someone leaves the response team while their alert email, refused with "try later", waits for a
+    retry: it is not sent, and it does not say that an earlier try may have reached them."""
+    smtp_server.mode = "defer"
+    person = UserFactory()
+    alert = services.send(
+        kind="test",
+        subject="SB-2026-0001: test",
+        body="Body text",
+        urgency=Urgency.ALERT,
+        recipients=[Recipient(label="Duty officer", email="duty@example.org", user=person)],
+    )
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get().status == DeliveryStatus.QUEUED
+    services.withdraw_deliveries_to(
+        recipient=person, among=Q(notification=alert), because="Not sent: no longer on the response team."
+    )
+    withdrawn = Delivery.objects.get()
+    assert withdrawn.status == DeliveryStatus.WITHDRAWN
+    assert withdrawn.last_error == "Not sent: no longer on the response team."
 
 
 def test_a_mail_server_whose_name_is_slow_to_resolve_is_cut_off_at_the_send_timeout(

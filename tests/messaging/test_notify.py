@@ -282,6 +282,30 @@ def test_a_number_notify_refuses_fails_at_once(notify, settings):
     assert failed.status == DeliveryStatus.FAILED and "Not a UK mobile number" in failed.last_error
 
 
+def test_a_text_notify_refused_as_too_many_is_withdrawn_without_saying_an_earlier_try_may_have_gone(
+    notify, settings
+):
+    """Notify answered an alert text with 429 (too many requests): it did not take it. Then the alert is
+    acknowledged while Notify cannot be asked about earlier tries: the text is withdrawn, with no note that
+    an earlier try may have been sent, which it certainly was not."""
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_json(
+        {"errors": [{"error": "RateLimitError", "message": "Exceeded rate limit"}], "status_code": 429},
+        status=429,
+    )
+    notify.expect_request("/v2/notifications", method="GET").respond_with_json(
+        {"errors": [], "status_code": 500}, status=500
+    )
+    alert = _alert()
+    delivery.deliver_due_alerts()
+    assert Delivery.objects.get(channel="sms").status == DeliveryStatus.QUEUED
+    services.withdraw(notification_ids=[alert.pk], because="the alert was acknowledged by Sam Lee")
+    delivery.deliver_due_alerts()
+    sms = Delivery.objects.get(channel="sms")
+    assert sms.status == DeliveryStatus.WITHDRAWN
+    assert not sms.earlier_try_may_have_gone and "may have been sent" not in sms.last_error
+
+
 def test_notify_dripping_its_answer_is_cut_off_at_the_send_timeout(notify, settings):
     # Each read is answered well inside the one-second send timeout; the whole answer would take 5 s.
     settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"

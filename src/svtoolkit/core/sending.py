@@ -32,11 +32,14 @@ EARLIER_TRY_MAY_HAVE_GONE = "An earlier try may have been sent."
 
 
 class TemporaryFailure(Exception):
-    """The receiver could not take it now; a later attempt may succeed. ``code``: its answer, if any."""
+    """The receiver could not take it now; a later attempt may succeed. ``code``: its answer, if any.
+    ``refused``: this try certainly did not go (the receiver answered that it did not take it, or could not
+    be connected to at all), unlike one whose answer was cut off, which it may have taken all the same."""
 
-    def __init__(self, message: str, code: int | None = None):
+    def __init__(self, message: str, code: int | None = None, *, refused: bool = False):
         super().__init__(message)
         self.code = code
+        self.refused = refused
 
 
 class PermanentFailure(Exception):

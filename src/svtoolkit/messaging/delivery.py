@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from svtoolkit.core.sending import (
@@ -47,6 +47,11 @@ def _wait_before_retry(delivery) -> timedelta:
     if withdrawn_meanwhile.exists():
         return timedelta(0)
     return retry_wait(delivery.attempts, delivery.notification.urgency)
+
+
+def _failure_fields(error: Exception) -> dict:
+    """A try its provider refused is counted: it certainly did not go."""
+    return {"tries_refused": F("tries_refused") + 1} if getattr(error, "refused", False) else {}
 
 
 def _send(delivery) -> dict:
@@ -92,11 +97,17 @@ def _withdrawn(delivery) -> dict | None:
     recipient (who left the response team) while a worker was sending it, is not sent again. One tried
     before through Notify is first looked up there, as a retry would be: when Notify took that try (its answer
     cut off, or its worker stopped before recording it), the person has it, so it is recorded as sent. One
-    tried before by SMTP cannot be looked up: it is not sent, saying the earlier try may have gone."""
+    tried before by SMTP cannot be looked up: it is not sent, saying the earlier try may have gone. One whose
+    every earlier try its provider refused (``Delivery.tries_refused``) was never sent, and says no such
+    thing."""
     if not (delivery.notification.withdrawn_because or delivery.withdrawn_because):
         return None
     # The message's withdrawal is shown with the message; the delivery's own, with the delivery.
     because = "" if delivery.notification.withdrawn_because else f"{delivery.withdrawn_because} "
+    not_sent = {"status": DeliveryStatus.WITHDRAWN, **({"last_error": because.strip()} if because else {})}
+    # ``attempts`` counts this claim: the tries before it that its provider refused certainly did not go.
+    if not delivery.tries_may_have_gone(delivery.attempts - 1):
+        return not_sent
     try:
         taken = providers.taken_by_notify(delivery)
     except TemporaryFailure as error:
@@ -104,8 +115,7 @@ def _withdrawn(delivery) -> dict | None:
             "status": DeliveryStatus.WITHDRAWN,
             "last_error": f"{because}{error}. {EARLIER_TRY_MAY_HAVE_GONE}",
         }
-    # ``attempts`` counts this claim: more than one, and an earlier try may have been taken, unrecorded.
-    if delivery.provider == providers.SMTP and delivery.attempts > 1:
+    if delivery.provider == providers.SMTP:
         return {
             "status": DeliveryStatus.WITHDRAWN,
             "last_error": f"{because}The mail server cannot be asked whether it took it. "
@@ -118,7 +128,7 @@ def _withdrawn(delivery) -> dict | None:
             "sent_at": timezone.now(),
             "last_error": "",
         }
-    return {"status": DeliveryStatus.WITHDRAWN, **({"last_error": because.strip()} if because else {})}
+    return not_sent
 
 
 def _after_sending(delivery) -> None:
@@ -139,6 +149,7 @@ SENDER = Sender(
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
     first=(ALERTS & Q(channel=Channel.SMS),),
     withdrawn=_withdrawn,
+    failure_fields=_failure_fields,
     after_sending=_after_sending,
 )
 deliver = SENDER.deliver

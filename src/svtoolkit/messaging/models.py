@@ -93,6 +93,10 @@ class Delivery(models.Model):
     provider = models.CharField(max_length=10, blank=True, help_text="smtp, notify or outbox.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # How many of those tries its provider refused outright (a mail server's "try later", Notify's 429, a
+    # server that could not be connected to): each certainly did not go. Any other try, one whose answer was
+    # cut off or whose worker stopped, may have reached the person.
+    tries_refused = models.PositiveSmallIntegerField(default=0)
     # How many times a coordinator sent it again: each is a send of its own, under a reference of its own
     # with Notify, so asking Notify whether it took this send never finds a copy of an earlier one.
     resends = models.PositiveSmallIntegerField(default=0)
@@ -141,6 +145,10 @@ class Delivery(models.Model):
         if self.status == DeliveryStatus.QUEUED:
             return self.attempts
         return self.attempts - 1 if self.status == DeliveryStatus.SENDING else 0
+
+    def tries_may_have_gone(self, tries: int) -> bool:
+        """Whether any of its first ``tries`` tries may have reached the person: not every one was refused."""
+        return tries > self.tries_refused
 
     @property
     def earlier_try_may_have_gone(self) -> bool:

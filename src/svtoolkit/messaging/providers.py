@@ -64,11 +64,15 @@ def _send_by_smtp(delivery) -> str:
         codes = [code for code, _ in error.recipients.values()]
         if all(500 <= code < 600 for code in codes):
             raise PermanentFailure(f"The mail server refused the address: {error}") from error
-        raise TemporaryFailure(f"The mail server asked to try later: {error}") from error
+        raise TemporaryFailure(f"The mail server asked to try later: {error}", refused=True) from error
     except smtplib.SMTPResponseException as error:  # SMTPSenderRefused (at MAIL FROM) among them
         if 500 <= error.smtp_code < 600:
             raise PermanentFailure(f"The mail server refused the message: {error.smtp_code}") from error
-        raise TemporaryFailure(f"The mail server asked to try later: {error.smtp_code}") from error
+        raise TemporaryFailure(
+            f"The mail server asked to try later: {error.smtp_code}", refused=True
+        ) from error
+    except ConnectionRefusedError as error:  # nothing was handed over
+        raise TemporaryFailure(f"The mail server could not be reached: {error}", refused=True) from error
     except TimeoutError as error:
         raise TemporaryFailure("The mail server did not answer in time.") from error
     except (OSError, smtplib.SMTPException) as error:
@@ -155,7 +159,11 @@ def _send_by_notify(delivery) -> str:
             )
     except APIError as error:
         if error.status_code == 429 or error.status_code >= 500:
-            raise TemporaryFailure(f"GOV.UK Notify could not take it now: {error}") from error
+            # Only Notify's own answer that it did not take it (429) says this try did not go: a 5xx, or no
+            # answer in time, may come after it took it.
+            raise TemporaryFailure(
+                f"GOV.UK Notify could not take it now: {error}", refused=error.status_code == 429
+            ) from error
         raise PermanentFailure(f"GOV.UK Notify refused it: {error}") from error
     return answer["id"]
 

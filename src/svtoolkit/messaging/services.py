@@ -300,7 +300,8 @@ def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
     not_waiting = theirs.filter(status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED])
     not_waiting.update(withdrawn_because=because)
     waiting = theirs.filter(status=DeliveryStatus.QUEUED)
-    retrying = waiting.filter(attempts__gt=0).update(
+    # A try its provider refused certainly did not go (``Delivery.tries_refused``); any other may have.
+    retrying = waiting.filter(attempts__gt=F("tries_refused")).update(
         status=DeliveryStatus.WITHDRAWN,
         claimed_until=None,
         last_error=f"{because} {EARLIER_TRY_MAY_HAVE_GONE}",
@@ -318,7 +319,10 @@ def resend(*, delivery, by, request=None) -> Delivery:
     if why_not.not_sent_again_because:
         raise DomainError(why_not.not_sent_again_because)
     # Each send again has a Notify reference of its own (providers.notify_reference).
-    if not queue_again(Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED], resends=F("resends") + 1):
+    queued = queue_again(
+        Delivery, delivery.pk, if_status=[DeliveryStatus.FAILED], resends=F("resends") + 1, tries_refused=0
+    )
+    if not queued:
         raise DomainError("Only a message that failed can be sent again.")
     record_updated(
         by=by, partnership=delivery.notification.partnership, target=delivery, request=request, resent=True
