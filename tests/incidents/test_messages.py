@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.core import mail
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from svtoolkit.incidents import selectors, services
 from svtoolkit.incidents.models import Participation, PlanAction
 from svtoolkit.incidents.tasks import send_overdue_reminders
 from svtoolkit.messaging import selectors as messaging_selectors
+from svtoolkit.messaging import services as messaging_services
 from svtoolkit.messaging.delivery import deliver_due
 from svtoolkit.messaging.models import DeliveryStatus, Notification
 from svtoolkit.partnerships.models import Contact, IncidentRole
@@ -95,6 +97,34 @@ def test_a_refused_notice_shows_as_failed_and_informing_partners_sends_it_again(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("incidents:inform", args=[incident.pk]))
     assert len(smtp_server.received) == 2, "a notice that went is not sent again"
+
+
+@pytest.mark.parametrize("when", ["waiting for its first try", "while a stopped worker was sending it"])
+def test_a_notice_withdrawn_from_its_contact_alone_says_why_on_the_partners_page(
+    smtp_server, client_for, demo, demo_users, when
+):
+    """A notice's delivery withdrawn from its one recipient, not the whole notice: the partners page says
+    why beside "Not sent", not an empty reason taken from the notice, which was not withdrawn."""
+    incident = with_contacts(demo, demo_users)
+    client = client_for("responder")
+    client.post(reverse("incidents:inform", args=[incident.pk]))  # queued, the send not run
+    police = incident.participations.get(organisation__kind="police")
+    notice = police.notice.deliveries.get()
+    if when != "waiting for its first try":
+        notice.__class__.objects.filter(pk=notice.pk).update(
+            status=DeliveryStatus.SENDING, attempts=1, claimed_until=timezone.now() - timedelta(seconds=1)
+        )
+    because = "Not sent: Insp. Ray Cole has left the police."
+    messaging_services.withdraw_deliveries_to(
+        recipient=None, among=Q(notification=police.notice), because=because
+    )
+    deliver_due()
+    notice.refresh_from_db()
+    assert notice.status == DeliveryStatus.WITHDRAWN
+    assert "ray@police.example.org" not in {message["To"] for message in smtp_server.received}
+    page = client.get(reverse("incidents:partners", args=[incident.pk])).content.decode()
+    assert because in page
+    assert "Not sent: </p>" not in page and "Not sent: ." not in page
 
 
 def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(

@@ -156,6 +156,17 @@ class Delivery(models.Model):
         return self.status == DeliveryStatus.WITHDRAWN and self.last_error.endswith(EARLIER_TRY_MAY_HAVE_GONE)
 
     @property
+    def withdrawn_alone(self) -> bool:
+        """Not sent as it was withdrawn from its recipient alone (who left the response team), not with its
+        message: its own reason, with any note, is in ``last_error`` (``withdraw_deliveries_to``, or its
+        claim, which writes its message's reason instead when both were withdrawn). Reads ``notification``."""
+        if self.status != DeliveryStatus.WITHDRAWN:
+            return False
+        if not self.notification.withdrawn_because:
+            return True
+        return bool(self.withdrawn_because) and self.withdrawn_because in self.last_error
+
+    @property
     def is_final(self) -> bool:
         return self.status in {
             DeliveryStatus.SENT,
