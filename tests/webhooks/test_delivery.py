@@ -519,6 +519,30 @@ def test_events_waiting_for_an_endpoint_when_it_is_removed_are_never_sent_and_sa
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failure", [503, "hang"])
+def test_an_event_whose_post_fails_as_its_endpoint_is_removed_shows_not_sent_at_once(
+    demo, demo_users, endpoint, receiver, failure
+):
+    """Removed while a worker posts it, and the post fails in a way that would be tried again: the
+    endpoint's log shows it not sent straight away, not queued until the next sweep withdraws it."""
+    receiver.answers = [failure]
+
+    def removed_meanwhile():  # on the receiver's thread, with its own database connection
+        remove(WebhookEndpoint.objects.get(pk=endpoint.pk), demo_users["coordinator"])
+        connection.close()
+
+    receiver.before_answering = removed_meanwhile
+    event = publish(demo)
+    failed = the_delivery()
+    assert failed.status == WebhookDeliveryStatus.WITHDRAWN, failed.last_error
+    assert failed.withdrawn_because.startswith(f"the endpoint was removed by {demo_users['coordinator']}")
+    assert failed.last_error.endswith("An earlier try may have been sent.")
+    assert failed.claimed_until is None and failed.attempts == 1
+    assert delivery.deliver_due() == 0
+    assert [seen["id"] for seen in receiver.requests] == [event.message_id]
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("answer", "status"), [(200, "delivered"), (503, "withdrawn")])
 def test_an_event_being_sent_as_its_endpoint_is_removed_goes_once_and_the_worker_carries_on(
     demo, demo_users, endpoint, receiver, answer, status

@@ -114,6 +114,12 @@ class Sender:
       None to send it; when an earlier try
       turns out to have gone, those fields say it was sent. Read at the claim, so a delivery claimed before
       its message was withdrawn is sent, once.
+    - ``withdrawn_while_sending``: a condition on the delivery's own row saying it was withdrawn while a
+      worker sent it (its receiver removed meanwhile), or None. A try that may pass is then not put back in
+      the queue: it is recorded at once with ``withdrawn_after_try(delivery, error)``, under the same claim,
+      so the delivery never shows as waiting for a retry it is never to have. The retry is written only
+      where the condition does not hold, so a withdrawal committed first wins, and one made after finds the
+      delivery waiting, and withdraws it itself.
     - ``failure_fields(error)``: more to record of a failure (the receiver's answer).
     - ``after_sending(delivery)``: called once a send, a withdrawn delivery or a failure for good is
       recorded (a message withdrawn while it was being sent is then sent no more, however its send ended).
@@ -127,6 +133,8 @@ class Sender:
     loaded: tuple[str, ...] = ()
     first: tuple[Q, ...] = ()
     withdrawn: Callable[[Model], dict | None] = lambda delivery: None
+    withdrawn_while_sending: Q | None = None
+    withdrawn_after_try: Callable[[Model, Exception], dict] = lambda delivery, error: {}
     failure_fields: Callable[[Exception], dict] = lambda error: {}
     after_sending: Callable[[Model], None] = lambda delivery: None
 
@@ -202,27 +210,34 @@ class Sender:
             )
             self.after_sending(delivery)
             return
-        self._record(
+        retried = self._record(
             delivery,
             status=QUEUED,
             last_error=str(error),
             next_attempt_at=timezone.now() + self.retry_wait(delivery),
+            unless=self.withdrawn_while_sending,
             **failure,
         )
+        if not retried and self.withdrawn_while_sending is not None:
+            withdrawn = self._record(delivery, **self.withdrawn_after_try(delivery, error), **failure)
+            if withdrawn:
+                self.after_sending(delivery)
 
-    def _record(self, delivery, **outcome) -> None:
+    def _record(self, delivery, *, unless: Q | None = None, **outcome) -> bool:
         """Write what became of a send, only while the claim is still this worker's (same attempt, still
-        sending), holding on through a database that drops for up to half the claim."""
+        sending) and the delivery's row does not meet ``unless``, holding on through a database that drops
+        for up to half the claim; returns whether it was written."""
         deadline = time.monotonic() + self.claim_length().total_seconds() / 2
         wait = 0.5
         while True:
             try:
-                recorded = self.model.objects.filter(
-                    pk=delivery.pk, status=SENDING, attempts=delivery.attempts
-                ).update(claimed_until=None, **outcome)
+                ours = self.model.objects.filter(pk=delivery.pk, status=SENDING, attempts=delivery.attempts)
+                if unless is not None:
+                    ours = ours.exclude(unless)
+                recorded = ours.update(claimed_until=None, **outcome)
                 if recorded and outcome.get("status") == FAILED:
                     log_failed_for_good(self.model, delivery.pk, outcome.get("last_error", ""))
-                return
+                return bool(recorded)
             except OperationalError:
                 if time.monotonic() > deadline:
                     raise

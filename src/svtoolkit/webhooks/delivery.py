@@ -191,6 +191,13 @@ SENDER = Sender(
     retry_wait=lambda delivery: retry_wait(delivery.attempts),
     loaded=("endpoint", "event"),
     withdrawn=_withdrawn,
+    # Removed, switched off or unticked while this try was posted (``services.withdraw_waiting`` marks the
+    # delivery): a try that may pass is not put back to wait, but shown not sent at once.
+    withdrawn_while_sending=~Q(withdrawn_because=""),
+    withdrawn_after_try=lambda delivery, error: {
+        "status": WebhookDeliveryStatus.WITHDRAWN,
+        "last_error": f"{error} {EARLIER_TRY_MAY_HAVE_GONE}",
+    },
     failure_fields=lambda error: {"last_response_code": getattr(error, "code", None)},
 )
 deliver = SENDER.deliver
