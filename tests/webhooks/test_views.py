@@ -1,5 +1,6 @@
 """The webhook pages: setting up an endpoint, its secret shown once, the delivery log and sending again."""
 
+import re
 import socket
 
 import pytest
@@ -290,6 +291,31 @@ def test_an_endpoint_removed_while_a_colleague_edits_it_is_not_brought_back_by_t
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.is_active, endpoint.secret) == (ADD["url"], False, "")
     assert endpoint.removed_at is not None
+
+
+def test_a_mistaken_save_of_an_endpoint_removed_meanwhile_says_only_that_it_was_removed(
+    client_for, demo, demo_users
+):
+    """A colleague removed the endpoint while its page was open; what was typed there is also wrong. The
+    answer is the removed endpoint's page, saying the changes were not saved as it was removed, and no
+    problem with a field the page no longer shows."""
+    endpoint, _ = services.add_endpoint(partnership=demo, by=demo_users["coordinator"], **ADD)
+    client = client_for("coordinator")
+    page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    editing = form_on(client.get(page), having="revision")
+    client.post(reverse("webhooks:endpoint_remove", args=[endpoint.pk]), {"revision": endpoint.revision})
+    refused = client.post(page, editing | {"url": "not an address", "event_types": []})
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "govuk-error-summary" in text
+    assert f"This endpoint was removed by {demo_users['coordinator']} on " in text
+    assert "so your changes were not saved" in text
+    problems = re.search(r'govuk-error-summary__list">(.*?)</ul>', text, re.S).group(1)
+    assert problems.count("<li>") == 1 and "Enter a web address" not in problems
+    assert 'name="url"' not in text, "the removed endpoint's page offers no change"
+    endpoint.refresh_from_db()
+    assert endpoint.url == ADD["url"]
+    opened = client.get(page).content.decode()
+    assert "Council Teams channel was removed" in opened and "govuk-error-summary" not in opened
 
 
 def test_removing_an_endpoint_from_a_page_opened_before_a_colleague_changed_it_is_refused(

@@ -60,6 +60,8 @@ def endpoint_add(request):
 @access.requires(access.can_manage_webhooks)
 def endpoint(request, endpoint_id):
     shown = selectors.endpoint_in(request.partnership, endpoint_id)
+    if shown.removed_at is not None:
+        return _removed_endpoint(request, shown)
     form = EndpointChangeForm(
         request.POST or None,
         initial=initial_from(shown, "url", "description", "event_types", "is_active", "revision"),
@@ -76,6 +78,16 @@ def endpoint(request, endpoint_id):
         context=lambda: {"endpoint": shown, "secret": _secret_to_show(request, shown)},
         thing="endpoint",
     )
+
+
+def _removed_endpoint(request, shown):
+    """A removed endpoint's page offers no change: a save sent from the page opened before it was removed is
+    refused, saying who removed it and when, and what was typed is not checked (the page no longer shows
+    those fields, so it could not show their problems)."""
+    with errors_shown_by_page() as refused:
+        if request.method == "POST":
+            services.refuse_if_removed(shown, so="your changes were not saved")
+    return render(request, "webhooks/endpoint.html", {"endpoint": shown, "error": refused.error})
 
 
 @access.requires(access.can_manage_webhooks)
