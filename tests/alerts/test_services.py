@@ -1,6 +1,8 @@
 """Alerts through their services: raising, the rota, escalation, acknowledgement and the launch protocol."""
 
+import html
 import json
+import re
 import threading
 import time
 from datetime import datetime, timedelta
@@ -255,6 +257,27 @@ def test_someone_who_leaves_the_response_team_mid_alert_is_sent_none_of_its_mess
         f"Not sent: {responder} is no longer on the partnership&#x27;s response team."
         in page.content.decode()
     )
+
+
+def test_the_delivery_log_says_why_an_alerts_messages_were_not_sent_to_someone_who_left_the_team(
+    demo, demo_users, client_for
+):
+    """The defect: the delivery log (and the incident's messages page) built its "Not sent" line from the
+    alert's own reason alone, so for texts and emails withdrawn from someone who left the response team
+    mid-alert, while the alert itself waited, it said ", so it was not sent." with no reason."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    _removed(responder.memberships.get(partnership=demo), coordinator)
+    delivery.deliver_due_alerts()
+
+    client = client_for("coordinator")
+    reason = f"{responder} is no longer on the partnership's response team."
+    for url in (reverse("messaging:log"), reverse("incidents:messages", args=[alert.incident_id])):
+        page = html.unescape(client.get(url).content.decode())
+        assert ">, so it was not sent." not in page, url
+        not_sent_row = re.search(r">Not sent</dt>\s*<dd[^>]*>([^<]*)</dd>", page)
+        assert not_sent_row and reason in not_sent_row.group(1), url
 
 
 def _switched_off(membership, coordinator):
