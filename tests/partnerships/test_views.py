@@ -480,18 +480,23 @@ def test_removing_an_organisations_only_contact_or_single_point_of_contact_warns
     assert f"{police.name} has no single point of contact" in page
 
 
-def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, demo_users, trust):
-    client = client_for("coordinator")
-    data = {
+def service_form(provider, owner):
+    """What a coordinator types to add Street Doctors to the register."""
+    return {
         "name": "Street Doctors",
         "kind": "other",
-        "provider": trust.pk,
+        "provider": provider.pk,
         "how_to_refer": "Email the coordinator.",
         "availability": "",
         "capacity_notes": "",
-        "owner": demo_users["health"].pk,
+        "owner": owner.pk,
         "review_due": "01/02/2030",
     }
+
+
+def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, demo_users, trust):
+    client = client_for("coordinator")
+    data = service_form(trust, demo_users["health"])
     client.post(reverse("partnerships:support_service_add"), data)
     service = SupportService.objects.get(partnership=demo, name="Street Doctors")
     assert service.provider == trust
@@ -514,3 +519,27 @@ def test_coordinator_adds_edits_and_removes_a_support_service(client_for, demo, 
         ).values_list("action", flat=True)
     )
     assert sorted(actions) == sorted([AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE])
+
+
+def test_a_removed_support_service_leaves_its_name_free_for_a_new_one(client_for, demo, demo_users, trust):
+    """The defect: a service taken out of the register still held its name, so adding it again (the service
+    recommissioned) or naming another after it was refused, saying the register already had one by that name,
+    which the register did not show."""
+    client = client_for("coordinator")
+    data = service_form(trust, demo_users["health"])
+    client.post(reverse("partnerships:support_service_add"), data)
+    removed = SupportService.objects.get(partnership=demo, name="Street Doctors")
+    client.post(reverse("partnerships:support_service_deactivate", args=[removed.pk]), {"revision": 1})
+
+    response = client.post(reverse("partnerships:support_service_add"), {**data, "name": "street doctors"})
+
+    assert response.status_code == 302
+    again = SupportService.objects.get(partnership=demo, name="street doctors")
+    assert again.is_active and again.pk != removed.pk
+    listed = client.get(reverse("partnerships:support_services")).content.decode()
+    assert "street doctors" in listed and reverse("partnerships:support_service", args=[again.pk]) in listed
+    # A name is still held while its service is in the register, whatever the case.
+    refused = client.post(reverse("partnerships:support_service_add"), {**data, "name": "STREET DOCTORS"})
+    assert refused.context["form"].errors["name"] == [
+        "There is already a support service called STREET DOCTORS in the directory."
+    ]

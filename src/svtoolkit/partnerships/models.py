@@ -210,8 +210,9 @@ class ReviewedEntry(models.Model):
 
 
 class NamedEntry(ReviewedEntry):
-    """A directory entry known by its name, unique in its partnership (``name_unique_in_partnership``); one
-    no longer wanted is made inactive, not deleted."""
+    """A directory entry known by its name, unique among the partnership's active entries of its kind
+    (``name_unique_in_partnership``); one no longer wanted is made inactive, not deleted, and leaves its name
+    free for another."""
 
     name = models.CharField(max_length=200)
     is_active = models.BooleanField(default=True)
@@ -225,7 +226,13 @@ class NamedEntry(ReviewedEntry):
 
 
 def name_unique_in_partnership(entry: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["partnership", "name"], name=f"{entry}_name_unique_in_partnership")
+    """One active entry of a kind by each name in a partnership: one taken out of the directory (the row kept
+    for the audit log) no longer holds its name."""
+    return models.UniqueConstraint(
+        fields=["partnership", "name"],
+        condition=models.Q(is_active=True),
+        name=f"{entry}_name_unique_in_partnership",
+    )
 
 
 class OrganisationKind(models.TextChoices):

@@ -162,11 +162,12 @@ def set_review_date(*, entry, expected_revision: int, review_due, by, request=No
 
 
 def _check_name_free(partnership, entries: str, name, *, what: str, editing=None) -> None:
-    """No two of the partnership's ``entries`` (its related name for a kind) share a name (in any case);
-    ``editing`` may keep its own. Two coordinators naming entries at once take turns, so the second is told
-    rather than meeting the database's refusal (an error page)."""
+    """No two of the partnership's active ``entries`` (its related name for a kind) share a name (in any
+    case): one taken out of the directory leaves its name free. ``editing`` may keep its own. Two
+    coordinators naming entries at once take turns, so the second is told rather than meeting the
+    database's refusal (an error page)."""
     take_turns_in(partnership)
-    queryset = getattr(partnership, entries).all()
+    queryset = getattr(partnership, entries).filter(is_active=True)
     if editing is not None:
         queryset = queryset.exclude(pk=editing.pk)
     if queryset.filter(name__iexact=name).exists():
