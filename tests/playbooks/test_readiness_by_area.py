@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from svtoolkit.accounts.services import remove_member
 from svtoolkit.audit.models import AuditEntry
+from svtoolkit.playbooks import services
 from svtoolkit.playbooks.models import ReadinessRating, ReadinessStatus
 from tests.page_forms import form_on
 from tests.playbooks.builders import demo_checklist, rated
@@ -337,3 +338,27 @@ def test_a_second_start_from_a_page_opened_before_the_first_opens_the_first(clie
     assert demo.readiness_assessments.count() == 2  # the one of the fixture, and one started now
     assert again.redirect_chain[0][0] == started["Location"]
     assert "since you opened the readiness page, so no other was started" in again.content.decode()
+
+
+def test_an_area_whose_items_are_all_retired_is_passed_over(client_for, demo, demo_users):
+    """The defect: an area of the checklist with every item retired has nothing to assess, so it is not on the
+    assessment's task list; yet the area before it said "Save and continue to" it, and continuing opened its
+    page with no items, a dead end off the task list."""
+    coordinator = demo_users["coordinator"]
+    first_version = services.adopt_default_playbook(partnership=demo, by=coordinator)
+    first, emptied, third = list(first_version.areas.order_by("position"))[:3]
+    for item in emptied.items.all():
+        services.set_item_retired(item=item, retired=True, by=coordinator)
+    first_version.refresh_from_db()
+    services.publish_draft(
+        version=first_version, by=coordinator, change_note="First", expected_revision=first_version.revision
+    )
+    assessment = services.start_assessment(partnership=demo, by=coordinator)
+    client = client_for("responder")
+    page = client.get(area_url(assessment, first))
+    assert f"Save and continue to {third.title}" in page.content.decode()
+
+    response = client.post(area_url(assessment, first), answered(page, ratings_in(assessment, first)))
+
+    assert response["Location"] == area_url(assessment, third)
+    assert client.get(area_url(assessment, emptied)).status_code == 404

@@ -204,8 +204,14 @@ def rating_in(assessment, rating_id) -> ReadinessRating:
 
 
 def area_ratings(assessment, area_id) -> tuple[Area, list[ReadinessRating], Area | None]:
-    """One area of an assessment's checklist, its ratings in order, and the area after it (None if last)."""
-    areas = list(Area.objects.filter(version_id=assessment.version_id).order_by("position"))
+    """One area of an assessment's checklist, its ratings in order, and the area after it (None if last).
+    Only the areas with something to assess count: one whose items were all retired has no ratings, so it is
+    on no task list, and is neither continued to nor found (404)."""
+    areas = list(
+        Area.objects.filter(version_id=assessment.version_id, items__ratings__assessment=assessment)
+        .distinct()
+        .order_by("position")
+    )
     area = next((area for area in areas if area.pk == area_id), None)
     if area is None:
         raise Http404("No such area in this assessment")
