@@ -114,3 +114,33 @@ def test_the_web_and_the_api_show_the_services_message_on_the_same_field(
     answer = getattr(api_as("responder"), method)(api_url, api_data, format="json")
     assert answer.status_code == 400
     assert answer.json().get(field) == [message]
+
+
+@pytest.mark.parametrize(
+    "address, form, leave_out",
+    [
+        ("/api/v1/incidents/", "svtoolkit.incidents.forms.IncidentForm", "occurred_at"),
+        ("/api/v1/incidents/", "svtoolkit.incidents.forms.IncidentForm", "notification_source"),
+        ("/api/v1/incidents/{incident}/actions/", "svtoolkit.incidents.forms.NewActionForm", "due_at"),
+        ("/api/v1/incidents/{incident}/meetings/", "svtoolkit.meetings.forms.ScheduleForm", "chair"),
+        ("/api/v1/incidents/{incident}/meetings/", "svtoolkit.meetings.forms.ScheduleForm", "organisations"),
+        ("/api/v1/incidents/{incident}/tension-readings/", "svtoolkit.tension.forms.ReadingForm", "level"),
+        ("/api/v1/incidents/{incident}/messages/", "svtoolkit.communications.forms.MessageForm", "approvers"),
+        ("/api/v1/incidents/{incident}/measures/", "svtoolkit.incidents.measures.forms.MeasureForm", "scene"),
+        ("/api/v1/organisations/", "svtoolkit.partnerships.forms.OrganisationForm", "kind"),
+    ],
+)
+def test_a_field_left_out_is_asked_for_in_the_web_forms_words(
+    api_as, incident_and_action, address, form, leave_out
+):
+    incident, _ = incident_and_action
+    module, name = form.rsplit(".", 1)
+    web_form = getattr(__import__(module, fromlist=[name]), name)
+    asked_for = web_form.base_fields[leave_out].error_messages["required"]
+    api = api_as("coordinator")
+    url = address.format(incident=incident.pk)
+    left_out = api.post(url, {}, format="json")
+    sent_empty = api.post(url, {leave_out: None}, format="json")
+    assert left_out.status_code == sent_empty.status_code == 400
+    assert left_out.json()[leave_out] == [asked_for]
+    assert sent_empty.json()[leave_out] == [asked_for]

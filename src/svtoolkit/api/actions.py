@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
+from svtoolkit.api.fields import AskedAsOnTheWeb, MemberField, OrganisationField, When, text, text_as_in
 from svtoolkit.api.filters import ActionFilter
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
@@ -46,7 +46,8 @@ class ActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActionCreateSerializer(serializers.Serializer):
+class ActionCreateSerializer(AskedAsOnTheWeb, serializers.Serializer):
+    web_form = NewActionForm
     title = text_as_in(NewActionForm, "title")
     guidance = text(limits.SUMMARY, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True, default=None)

@@ -10,7 +10,15 @@ from svtoolkit.alerts import services as alert_services
 from svtoolkit.alerts.forms import RaiseAlertForm
 from svtoolkit.api import services as api_services
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import OptionalIncidentTypesField, TypesMixin, When, coordinate, text, text_as_in
+from svtoolkit.api.fields import (
+    AskedAsOnTheWeb,
+    OptionalIncidentTypesField,
+    TypesMixin,
+    When,
+    coordinate,
+    text,
+    text_as_in,
+)
 from svtoolkit.api.incidents import IncidentSerializer
 from svtoolkit.api.services import IDEMPOTENCY_KEY
 from svtoolkit.core.errors import DomainError
@@ -20,8 +28,10 @@ from svtoolkit.incidents.models import (
 )
 
 
-class AlertCreateSerializer(TypesMixin, serializers.Serializer):
+class AlertCreateSerializer(AskedAsOnTheWeb, TypesMixin, serializers.Serializer):
     """An incident alert, as a police system or a phone would push it: the same fields as the web's form."""
+
+    web_form = RaiseAlertForm
 
     what = text_as_in(RaiseAlertForm, "what")
     where = text_as_in(RaiseAlertForm, "where")

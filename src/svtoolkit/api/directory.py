@@ -5,7 +5,14 @@ from rest_framework.response import Response
 
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
-from svtoolkit.api.fields import MemberField, OrganisationField, required_message, text, text_as_in
+from svtoolkit.api.fields import (
+    AskedAsOnTheWeb,
+    MemberField,
+    OrganisationField,
+    required_message,
+    text,
+    text_as_in,
+)
 from svtoolkit.api.filters import ContactFilter
 from svtoolkit.core import limits
 from svtoolkit.partnerships import selectors as directory
@@ -51,7 +58,8 @@ class DirectoryEntrySerializer(serializers.ModelSerializer):
         return merged
 
 
-class OrganisationSerializer(DirectoryEntrySerializer):
+class OrganisationSerializer(AskedAsOnTheWeb, DirectoryEntrySerializer):
+    web_form = OrganisationForm
     name = text_as_in(OrganisationForm, "name")
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
 
@@ -62,7 +70,8 @@ class OrganisationSerializer(DirectoryEntrySerializer):
         details = ("name", "kind", "owner", "review_due")
 
 
-class ContactSerializer(DirectoryEntrySerializer):
+class ContactSerializer(AskedAsOnTheWeb, DirectoryEntrySerializer):
+    web_form = ContactForm
     organisation = OrganisationField(error_messages={"required": "Choose the contact's organisation."})
     name = text_as_in(ContactForm, "name")
     job_title = text(150, required=False)

@@ -73,6 +73,40 @@ def text_as_in(form_class, name: str, *, required=True):
     )
 
 
+# What a serializer field says when it is left out, sent as null or empty, or as an empty list where one is
+# needed: said in the web form's words instead, unless the field words it itself.
+ASKED_FOR = ("required", "null", "blank", "empty")
+
+
+def _default_message(field, key: str) -> str | None:
+    """DRF's own message for ``key`` on ``field`` (the most derived class's, as DRF chooses it)."""
+    for cls in type(field).__mro__:
+        if key in getattr(cls, "default_error_messages", {}):
+            return cls.default_error_messages[key]
+    return None
+
+
+class AskedAsOnTheWeb:
+    """A serializer that asks for a missing field as its web form (``web_form``) asks for the field of the
+    same name, so a client shows people the words the page shows them (docs/api.md, "Errors"): left out,
+    null, empty, or a list with none where one is needed."""
+
+    web_form = None
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            on_the_web = self.web_form.base_fields.get(name)
+            if on_the_web is None or not on_the_web.required:
+                continue
+            asked = on_the_web.error_messages["required"]
+            keys = [*ASKED_FOR, "min_length"] if getattr(field, "min_length", None) == 1 else ASKED_FOR
+            for key in keys:
+                if key in field.error_messages and field.error_messages[key] == _default_message(field, key):
+                    field.error_messages[key] = asked
+        return fields
+
+
 def _one_of_messages(a_thing: str, thing: str) -> dict:
     """What a field that takes one of the partnership's ``thing`` by id says when given anything else."""
     return {

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from svtoolkit import access
 from svtoolkit.api.base import ApiViewSet
 from svtoolkit.api.fields import (
+    AskedAsOnTheWeb,
     IncidentTypesField,
     TypesMixin,
     When,
@@ -58,7 +59,8 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
+class IncidentCreateSerializer(AskedAsOnTheWeb, TypesMixin, serializers.Serializer):
+    web_form = IncidentForm
     title = text_as_in(IncidentForm, "title")
     incident_types = IncidentTypesField(
         error_messages={
@@ -76,8 +78,10 @@ class IncidentCreateSerializer(TypesMixin, serializers.Serializer):
     is_exercise = serializers.BooleanField(default=False)
 
 
-class IncidentUpdateSerializer(TypesMixin, serializers.Serializer):
+class IncidentUpdateSerializer(AskedAsOnTheWeb, TypesMixin, serializers.Serializer):
     """A correction of the record. ``revision`` is the one the client read: a stale one is refused (409)."""
+
+    web_form = IncidentForm
 
     title = text_as_in(IncidentForm, "title")
     incident_types = IncidentTypesField(

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import MemberField, OrganisationField, When, text, text_as_in
+from svtoolkit.api.fields import AskedAsOnTheWeb, MemberField, OrganisationField, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.meetings import selectors as meetings
@@ -36,8 +36,10 @@ class MeetingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeetingScheduleSerializer(serializers.Serializer):
+class MeetingScheduleSerializer(AskedAsOnTheWeb, serializers.Serializer):
     """A meeting to schedule: the invitations go to the organisations named, as from the web page."""
+
+    web_form = ScheduleForm
 
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     starts_at = When()

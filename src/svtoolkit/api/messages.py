@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import OrganisationField, When, text_as_in
+from svtoolkit.api.fields import AskedAsOnTheWeb, OrganisationField, When, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.communications import selectors as communications
 from svtoolkit.communications import services as communications_services
@@ -15,8 +15,10 @@ from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.communications.selectors import title_shown
 
 
-class MessageDraftSerializer(serializers.Serializer):
+class MessageDraftSerializer(AskedAsOnTheWeb, serializers.Serializer):
     """A message to draft; the approvers must be organisations taking part in the incident."""
+
+    web_form = MessageForm
 
     kind = serializers.ChoiceField(choices=MessageKind.choices)
     title = text_as_in(MessageForm, "title")

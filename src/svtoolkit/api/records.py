@@ -4,7 +4,7 @@ from django.http import Http404
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import _invalid, text_as_in
+from svtoolkit.api.fields import AskedAsOnTheWeb, _invalid, text_as_in
 from svtoolkit.api.filters import TimelineFilter
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.incidents import selectors as incidents
@@ -16,7 +16,8 @@ from svtoolkit.incidents.models import (
 )
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(AskedAsOnTheWeb, serializers.ModelSerializer):
+    web_form = UpdateForm
     by_name = serializers.CharField(source="by.full_name", read_only=True, default=None)
     text = text_as_in(UpdateForm, "text")
 
@@ -26,7 +27,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "at", "by", "by_name", "kind", "action"]
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(AskedAsOnTheWeb, serializers.ModelSerializer):
+    web_form = DecisionForm
     what = text_as_in(DecisionForm, "what")
     why = text_as_in(DecisionForm, "why")
     decided_by_name = serializers.CharField(source="decided_by.full_name", read_only=True, default=None)

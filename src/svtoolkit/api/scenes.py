@@ -5,7 +5,15 @@ from rest_framework import serializers
 from rest_framework.decorators import action as route
 
 from svtoolkit import access
-from svtoolkit.api.fields import LocatedSerializer, RecordById, When, coordinate, text, text_as_in
+from svtoolkit.api.fields import (
+    AskedAsOnTheWeb,
+    LocatedSerializer,
+    RecordById,
+    When,
+    coordinate,
+    text,
+    text_as_in,
+)
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.forms import IncidentForm
@@ -83,9 +91,11 @@ class MeasureSerializer(LocatedSerializer):
         return measure_status(measure, now=self.context["now"])
 
 
-class MeasureCreateSerializer(serializers.Serializer):
+class MeasureCreateSerializer(AskedAsOnTheWeb, serializers.Serializer):
     """A new police measure. The legal limits (48 hours for a s.35 dispersal order, 24 hours for a s.60
     authorisation, who authorised it) are the service's rules: a breach is a 400 on the field concerned."""
+
+    web_form = MeasureForm
 
     scene = SceneField()
     kind = serializers.ChoiceField(choices=MeasureKind.choices)

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import ListOfChoicesField, When, text, text_as_in
+from svtoolkit.api.fields import AskedAsOnTheWeb, ListOfChoicesField, When, text, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.tension import services as tension_services
@@ -12,7 +12,8 @@ from svtoolkit.tension.models import AreaKind, Confidence, TensionReading
 from svtoolkit.tension.scale import scale
 
 
-class TensionReadingSerializer(serializers.ModelSerializer):
+class TensionReadingSerializer(AskedAsOnTheWeb, serializers.ModelSerializer):
+    web_form = ReadingForm
     area = text_as_in(ReadingForm, "area")
     area_kind = serializers.ChoiceField(choices=AreaKind.choices)
     level = serializers.ChoiceField(choices=[])
