@@ -330,3 +330,21 @@ def test_the_schema_saved_under_the_name_it_is_served_with_carries_the_marking(
     assert response["Content-Disposition"] == (
         f'inline; filename="svtoolkit-api-OFFICIAL-SENSITIVE-PARTNERS-ONLY.{suffix}"'
     )
+
+
+def test_an_incident_recorded_keeps_its_scenes_place_and_location_as_on_the_web(api_as, demo):
+    response = api_as("responder").post(
+        INCIDENTS,
+        new_incident(scene_place="school", scene_latitude="51.57150", scene_longitude="-0.07200"),
+        format="json",
+    )
+    assert response.status_code == 201
+    scene = Incident.objects.get(pk=response.json()["id"]).scenes.get()
+    assert (scene.place, str(scene.latitude), str(scene.longitude)) == ("school", "51.57150", "-0.07200")
+
+
+def test_an_incident_with_half_a_scene_location_is_a_400_and_records_nothing(api_as, demo):
+    response = api_as("responder").post(INCIDENTS, new_incident(scene_latitude="51.5715"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"scene_longitude": ["Give both the latitude and the longitude, or neither."]}
+    assert not Incident.objects.exists()

@@ -16,6 +16,7 @@ from svtoolkit.api.fields import (
     TypesMixin,
     When,
     _invalid,
+    coordinate,
     required_message,
     text,
     text_as_in,
@@ -28,6 +29,7 @@ from svtoolkit.incidents.models import (
     Incident,
     IncidentStatus,
     NotificationSource,
+    PlaceKind,
 )
 
 
@@ -75,6 +77,13 @@ class IncidentCreateSerializer(AskedAsOnTheWeb, TypesMixin, serializers.Serializ
     summary = text_as_in(IncidentForm, "summary")
     scene_description = text_as_in(IncidentForm, "scene_description")
     scene_area = text(120, required=False)
+    # The scene's kind of place and location, as the web's form takes them (a school or hospital brings its
+    # items into the plan; the location goes on the map).
+    scene_place = serializers.ChoiceField(
+        choices=PlaceKind.choices, required=False, allow_blank=True, default=""
+    )
+    scene_latitude = coordinate(90)
+    scene_longitude = coordinate(180)
     is_exercise = serializers.BooleanField(default=False)
 
 
