@@ -19,6 +19,7 @@ from svtoolkit.meetings.models import Meeting, MeetingStatus
 from svtoolkit.messaging.models import Notification
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
+from tests.factories import OrganisationFactory
 from tests.incidents.builders import demo_incident
 from tests.meetings.builders import demo_meeting, scheduled
 from tests.messaging.servers import notify_accepts
@@ -206,6 +207,39 @@ def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of
     attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
     assert "mailto:lee@police.example.org" not in [str(attendee) for attendee in attendees]
     assert "mailto:ray@police.example.org" in [str(attendee) for attendee in attendees]
+
+
+def test_an_invited_organisation_with_no_contact_to_email_is_named_as_not_invited(
+    client_for, incident, demo, demo_users
+):
+    """The defect: an organisation invited that had no contact with an email address (none on the incident,
+    no single point of contact in the directory) was sent nothing, yet the page said the invitations were on
+    their way and the timeline said nothing. Now both name it, so the meeting's organiser invites it another
+    way."""
+    mosque = OrganisationFactory(partnership=demo, name="Eastgate Mosque Committee")
+    police = incident.participations.get(organisation__kind="police").organisation
+    client = client_for("responder")
+    url = reverse("meetings:schedule", args=[incident.pk])
+    typed = form_on(client.get(url), having="agenda") | {
+        "starts_at": timezone.localtime(timezone.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "place": "Committee room 2",
+        "organisations": [str(police.pk), str(mosque.pk)],
+    }
+    page = client.post(url, typed, follow=True)
+    content = page.content.decode()
+    assert "Eastgate Mosque Committee has no contact with an email address" in content
+    meeting = Meeting.objects.get()
+    assert [organisation.name for organisation in selectors.organisations_not_reached(meeting)] == [
+        "Eastgate Mosque Committee"
+    ]
+    assert incident.timeline.filter(
+        text__contains="No contact with an email address for: Eastgate Mosque Committee"
+    ).exists()
+    assert (
+        not Notification.objects.get(kind="meeting_invitation")
+        .deliveries.filter(address__contains="mosque")
+        .exists()
+    )
 
 
 def test_the_calendar_file_carries_the_online_link(client_for, incident, demo, demo_users):

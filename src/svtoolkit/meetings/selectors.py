@@ -8,7 +8,7 @@ from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
 from svtoolkit.incidents.selectors import current_categorisation
 from svtoolkit.incidents.tallies import first_critical_incident_meeting, first_partner_informed
 from svtoolkit.meetings.models import Meeting
-from svtoolkit.partnerships.models import Contact
+from svtoolkit.partnerships.models import Contact, Organisation
 from svtoolkit.partnerships.selectors import single_points_of_contact_to_email
 
 
@@ -75,22 +75,37 @@ def draft_agenda(incident) -> str:
     return "\n".join(lines)
 
 
-def invited_contacts(meeting) -> list[Contact]:
-    """For each invited organisation: its contact on the incident, or else its single point of contact; only
-    those still in the directory (active) with an email address, each once."""
+def _contact_of_each(meeting) -> dict:
+    """Each invited organisation with the contact its invitation goes to: its contact on the incident, or else
+    its single point of contact, still in the directory (active) with an email address; None when it has
+    neither."""
     on_incident = {
         p.organisation_id: p.contact
         for p in meeting.incident.participations.select_related("contact__organisation")
         if p.contact and p.contact.is_active and p.contact.email
     }
     single_points_of_contact = single_points_of_contact_to_email(meeting.invited_organisations.all())
+    return {
+        organisation: on_incident.get(organisation.pk) or single_points_of_contact.get(organisation.pk)
+        for organisation in meeting.invited_organisations.all()
+    }
+
+
+def invited_contacts(meeting) -> list[Contact]:
+    """For each invited organisation: its contact on the incident, or else its single point of contact; only
+    those still in the directory (active) with an email address, each once."""
     contacts, emails = [], set()
-    for organisation in meeting.invited_organisations.all():
-        contact = on_incident.get(organisation.pk) or single_points_of_contact.get(organisation.pk)
+    for contact in _contact_of_each(meeting).values():
         if contact and contact.email.lower() not in emails:
             contacts.append(contact)
             emails.add(contact.email.lower())
     return contacts
+
+
+def organisations_not_reached(meeting) -> list[Organisation]:
+    """The invited organisations that no invitation reaches: no contact with an email address on the incident
+    nor as their single point of contact. Whoever schedules the meeting is told, to invite them otherwise."""
+    return [organisation for organisation, contact in _contact_of_each(meeting).items() if contact is None]
 
 
 def with_first_response(incidents):

@@ -85,7 +85,12 @@ def schedule_meetings(
     text = f"{first.get_kind_display()} scheduled for {timezone.localtime(first.starts_at):%d %b %Y %H:%M}"
     if len(meetings) > 1:
         text += f", then {len(meetings) - 1} more in the series"
-    incident_services.log_change(incident=incident, by=by, text=text + ".")
+    text += "."
+    not_reached = selectors.organisations_not_reached(first)
+    if not_reached:
+        names = ", ".join(organisation.name for organisation in not_reached)
+        text += f" No contact with an email address for: {names}, so no invitation went to them."
+    incident_services.log_change(incident=incident, by=by, text=text)
     history.audit_each(incident, by, AuditAction.CREATE, meetings, request)
     # No recount: a meeting planned is not counted in the response times until it is held (record_outcome).
     return meetings

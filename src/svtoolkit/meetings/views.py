@@ -43,15 +43,26 @@ def schedule(request, incident_id):
         save=lambda data: services.schedule_meetings(
             incident=shown, by=request.user, request=request, **data
         ),
-        success=lambda scheduled: (
-            "The meeting is scheduled and invitations are on their way."
-            if len(scheduled) == 1
-            else f"{len(scheduled)} meetings are scheduled and invitations are on their way."
-        ),
+        success=_scheduled,
         done=lambda scheduled: reverse("meetings:meeting", args=[shown.pk, scheduled[0].pk]),
         template="meetings/schedule.html",
         context={"incident": shown},
     )
+
+
+def _scheduled(scheduled) -> str:
+    """What scheduling says: the meetings scheduled, and any invited organisation no invitation reaches."""
+    said = (
+        "The meeting is scheduled and invitations are on their way."
+        if len(scheduled) == 1
+        else f"{len(scheduled)} meetings are scheduled and invitations are on their way."
+    )
+    for organisation in selectors.organisations_not_reached(scheduled[0]):
+        said += (
+            f" {organisation.name} has no contact with an email address (on this incident, or as its single"
+            " point of contact), so it was sent no invitation: invite it another way."
+        )
+    return said
 
 
 def _meeting_for(request, incident_id, meeting_id):
