@@ -265,6 +265,58 @@ def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, dem
     assert send_update_reminders.enqueue().return_value == 0
 
 
+def test_the_plan_says_nobody_is_reminded_once_its_updates_owner_has_left_the_partnership(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the communications page still said the owner who had left the partnership "is reminded"
+    of the regular update, though the reminders skip them, so nobody was. Now it says nobody is reminded,
+    and why, to name someone else."""
+    from svtoolkit.accounts.services import remove_member
+
+    _weekly_updates_by_the_responder(incident, demo, demo_users)
+    remove_member(
+        membership=demo_users["responder"].memberships.get(partnership=demo), by=demo_users["coordinator"]
+    )
+    page = client_for("coordinator").get(reverse("communications:overview", args=[incident.pk]))
+    content = " ".join(page.content.decode().split())
+    assert f"{demo_users['responder'].full_name} is reminded" not in content
+    assert "nobody is reminded" in content
+
+
+def test_an_updates_owner_who_cannot_see_the_incident_is_refused_on_the_plan(
+    client_for, incident, demo, demo_users
+):
+    """The defect: a partner whose organisation does not take part in the incident could be named to be
+    reminded of its updates, and the plan said they were, but they can never be told of it, so nobody was.
+    Now the choice is refused on its field, keeping what was typed."""
+    health = demo_users["health"]
+    with pytest.raises(DomainError) as refused:
+        services.set_plan(
+            incident=incident,
+            by=demo_users["responder"],
+            lead_organisation=demo.organisations.get(kind="council"),
+            main_channel="Council website",
+            update_every_days=7,
+            updates_owner=health,
+            expected_revision=1,
+        )
+    assert refused.value.field == "updates_owner"
+    client = client_for("responder")
+    url = reverse("communications:plan", args=[incident.pk])
+    page = client.post(
+        url,
+        form_on(client.get(url), having="revision")
+        | {
+            "lead_organisation": demo.organisations.get(kind="council").pk,
+            "main_channel": "Council website",
+            "update_every_days": "7",
+            "updates_owner": health.pk,
+        },
+    )
+    assert page.status_code == 200 and "cannot see this incident" in page.content.decode()
+    assert not CommunicationsPlan.objects.exists()
+
+
 def test_the_home_page_lists_the_statements_awaiting_ones_own_organisation_behind_twenty_of_others(
     demo, demo_users, incident, press_statement
 ):

@@ -16,6 +16,16 @@ def plan_of(incident) -> CommunicationsPlan | None:
     )
 
 
+def updates_owner_reminded(plan, incident) -> bool:
+    """Whether the plan's updates owner is reminded when an update falls due: only while they may be told
+    about the incident (``access.may_be_told_about``, the rule the reminders' task filters by), so the page
+    never says someone is reminded who is not."""
+    from svtoolkit import access
+
+    owner = plan.updates_owner
+    return owner is not None and access.may_be_told_about(owner, incident)
+
+
 def messages_of(incident) -> QuerySet[Message]:
     return incident.messages.annotate(
         pending_sign_offs=Count("sign_offs", filter=Q(sign_offs__signed_at__isnull=True))

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from svtoolkit import access
 from svtoolkit.accounts.selectors import people_acting_for
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.communications.models import (
@@ -64,6 +65,15 @@ def set_plan(
     rhythm from now when the rhythm is set or changed, and stays when it was otherwise."""
     # The incident first, before the plan (locks.py): recording the lead agreed locks it too.
     incident_services.refuse_if_closed_meanwhile(incident)
+    stored_owner = (
+        CommunicationsPlan.objects.filter(incident=incident)
+        .values_list("updates_owner_id", flat=True)
+        .first()
+    )
+    if updates_owner is not None and updates_owner.pk != stored_owner:
+        # One chosen before and kept as it is (core.forms.keep_stored_choice) is not refused: the page says
+        # nobody is reminded (selectors.updates_owner_reminded).
+        check_updates_owner(incident=incident, updates_owner=updates_owner)
     fields = {
         "lead_organisation": lead_organisation,
         "main_channel": main_channel.strip(),
@@ -88,6 +98,17 @@ def set_plan(
     )
     incident_services.audit(incident=incident, by=by, action=AuditAction.UPDATE, target=plan, request=request)
     return plan
+
+
+def check_updates_owner(*, incident, updates_owner) -> None:
+    """Whoever is newly named to be reminded of the regular update can be told about the incident
+    (``access.may_be_told_about``, the reminders' own rule): someone who cannot see it would never be."""
+    if not access.may_be_told_about(updates_owner, incident):
+        raise DomainError(
+            f"{updates_owner.full_name} cannot see this incident, so would never be reminded of its updates:"
+            " choose someone who can.",
+            field="updates_owner",
+        )
 
 
 def _distinct(approvers) -> list:

@@ -18,8 +18,10 @@ from svtoolkit.incidents.selectors import incident_for_request
 @access.requires(access.is_member)
 @incident_section("communications/overview.html")
 def communications(request, shown):
+    plan = selectors.plan_of(shown)
     return {
-        "plan": selectors.plan_of(shown),
+        "plan": plan,
+        "owner_reminded": plan is not None and selectors.updates_owner_reminded(plan, shown),
         "messages_planned": selectors.messages_with_titles(shown, request.user, request.partnership, request),
         "notes": selectors.monitoring_notes(shown),
         "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
