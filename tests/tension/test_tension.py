@@ -152,6 +152,29 @@ def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_
     assert "3 (Raised)" in content
 
 
+def test_a_readings_notes_are_shown_with_it(client_for, incident, demo_users):
+    """The defect: the notes typed with a reading (what the officer saw and heard) were kept but shown
+    nowhere on the tension page, so whoever read the trend never saw them. Now each reading's row shows
+    them, and a reading without notes shows a dash."""
+    services.record_reading(
+        incident=incident,
+        by=demo_users["police"],
+        area="Northbridge Central",
+        area_kind="ward",
+        level=3,
+        indicators=[],
+        source="Neighbourhood policing team",
+        confidence="high",
+        notes="Group of young men gathering outside the chicken shop after school.",
+        observed_at=timezone.now() - timedelta(hours=1),
+    )
+    record(incident, demo_users["police"], 2)
+    page = client_for("viewer").get(reverse("tension:overview", args=[incident.pk]))
+    content = page.content.decode()
+    assert '<th scope="col" class="govuk-table__header">Notes</th>' in content
+    assert "Group of young men gathering outside the chicken shop after school." in content
+
+
 def test_a_closed_incident_offers_no_reading_to_record_nor_action_to_add(client_for, incident, demo_users):
     record(incident, demo_users["police"], 4)
     client = client_for("responder")
