@@ -647,6 +647,35 @@ def test_another_organisation_chosen_on_the_change_page_of_one_does_not_replace_
     assert DebriefContribution.objects.get(pk=ours.pk).went_well == "Quick rest centre"
 
 
+def test_a_partner_is_offered_only_their_own_organisations_part_to_change(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the review page offered a partner Change beside every organisation's part, and the page it
+    led to filled the council's words into the police partner's form, under "Your organisation's part", with
+    the police chosen: saving it wrote the council's part as the police's. Now Change is offered beside the
+    parts the person may write, and another organisation's part is never put into their form."""
+    debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
+    police = demo.organisations.get(kind="police")
+    council = demo.organisations.get(kind="council")
+    review_services.contribute_to_review(
+        debrief=debrief, organisation=council, by=demo_users["responder"],
+        went_well="Quick rest centre", went_badly="Late leaflets", to_change="Print ahead",
+    )  # fmt: skip
+    client = client_for("police")
+    change_council = reverse("recovery:review_contribute", args=[incident.pk]) + f"?organisation={council.pk}"
+
+    review = client.get(reverse("recovery:review", args=[incident.pk])).content.decode()
+    assert "Quick rest centre" in review and change_council not in review
+    form = form_on(client.get(change_council), having="went_well")
+    assert "Quick rest centre" not in form.values()
+    client.post(
+        change_council, form | {"went_well": "Fast arrests", "went_badly": "Radio", "to_change": "Plan"}
+    )
+
+    assert DebriefContribution.objects.get(organisation=police).went_well == "Fast arrests"
+    assert DebriefContribution.objects.get(organisation=council).went_well == "Quick rest centre"
+
+
 def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_users):
     debrief = review_services.start_review(incident=incident, by=demo_users["responder"])
     with pytest.raises(DomainError, match="No organisation has contributed"):

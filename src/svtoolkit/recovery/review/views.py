@@ -34,6 +34,11 @@ def review(request, shown):
         "can_follow_up": access.can_manage_incident(request.user, request.partnership),
         "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
         and not access.is_read_only(shown),
+        # Change is offered beside the parts this person may write: a partner's own organisation's only.
+        "speaks_for": {
+            organisation.pk
+            for organisation in access.organisations_spoken_for(request.user, request.partnership)
+        },
         "can_close": can_close,
         "blockers": selectors.closure_blockers(shown) if can_close else [],
     }
@@ -61,10 +66,12 @@ def review_contribute(request, incident_id):
     if debrief is None:
         return _not_started(request, shown)
     organisations = access.organisations_spoken_for(request.user, request.partnership)
-    # The part the page shows, whose revision it carries: the one asked for, or theirs if they speak for one.
+    # The part the page shows, whose revision it carries: the one asked for, or theirs if they speak for one;
+    # never the part of an organisation they do not speak for, which their form would save as their own.
+    spoken_for = [str(organisation.pk) for organisation in organisations]
     chosen = request.GET.get("organisation")
-    if not chosen and len(organisations) == 1:
-        chosen = str(organisations[0].pk)
+    if chosen not in spoken_for:
+        chosen = spoken_for[0] if len(spoken_for) == 1 else None
     existing = next((c for c in debrief.contributions.all() if str(c.organisation_id) == str(chosen)), None)
     initial = (
         initial_from(
