@@ -873,33 +873,49 @@ def test_declining_a_lesson_needs_a_reason(client_for, incident, demo_users, pub
     assert Lesson.objects.get().status == "proposed"
 
 
-def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident, demo, demo_users, published):
-    item = published.items.first()
+def accepted_into_a_discarded_draft(incident, demo, demo_users, published) -> Lesson:
+    """A lesson proposing new wording for the checklist's first item, accepted into a draft then discarded."""
     lesson = review_services.record_lesson(
-        incident=incident, by=demo_users["responder"], title="t", detail="d", item_key=item.key,
-        proposed_action="New wording",
-    )  # fmt: skip
-    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
-    playbook_services.discard_draft(
-        version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
-    )
-    lesson.refresh_from_db()
-    assert review_selectors.awaiting_decision(lesson)
-    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
-    assert playbook_selectors.draft_version(demo).items.get(key=item.key).action == "New wording"
-
-
-def test_a_lesson_accepted_into_a_discarded_draft_can_be_declined_instead(
-    client_for, incident, demo, demo_users, published
-):
-    lesson = review_services.record_lesson(
-        incident=incident, by=demo_users["responder"], title="t", detail="d",
+        incident=incident, by=demo_users["responder"], title="Tell schools sooner", detail="d",
         item_key=published.items.first().key, proposed_action="New wording",
     )  # fmt: skip
     review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
     playbook_services.discard_draft(
         version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
     )
+    lesson.refresh_from_db()
+    return lesson
+
+
+def test_a_lesson_accepted_into_a_discarded_draft_can_be_decided_again(incident, demo, demo_users, published):
+    lesson = accepted_into_a_discarded_draft(incident, demo, demo_users, published)
+    assert review_selectors.awaiting_decision(lesson)
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    item = playbook_selectors.draft_version(demo).items.get(key=lesson.item_key)
+    assert item.action == "New wording"
+
+
+def test_a_lesson_accepted_into_a_discarded_draft_is_shown_as_awaiting_a_decision_not_accepted(
+    client_for, incident, demo, demo_users, published
+):
+    """The defect: once the draft a lesson was accepted into was discarded, the lesson awaited a decision
+    again (its page offered it), yet the lessons list, the review page and its own page still said "Accepted
+    into the checklist", in green on the list. Now they show the change as proposed, to decide."""
+    lesson = accepted_into_a_discarded_draft(incident, demo, demo_users, published)
+    coordinator = client_for("coordinator")
+    for page in (
+        reverse("recovery:lessons"),
+        reverse("recovery:review", args=[incident.pk]),
+        reverse("recovery:lesson", args=[lesson.pk]),
+    ):
+        shown = coordinator.get(page).content.decode()
+        assert "Change proposed" in shown and "Accepted into the checklist" not in shown, page
+
+
+def test_a_lesson_accepted_into_a_discarded_draft_can_be_declined_instead(
+    client_for, incident, demo, demo_users, published
+):
+    lesson = accepted_into_a_discarded_draft(incident, demo, demo_users, published)
     url = reverse("recovery:lesson", args=[lesson.pk])
     coordinator = client_for("coordinator")
     declining = form_on(coordinator.get(url), having="note") | {

@@ -222,3 +222,12 @@ class Lesson(CreatedBy):
 
     def __str__(self):
         return f"Lesson {self.number}: {self.title}"
+
+    @property
+    def shown_status(self) -> LessonStatus:
+        """The status as pages show it: a lesson accepted into a draft that was later discarded is in no
+        checklist, and awaits a decision again (``review.selectors.awaiting_decision``): its change is
+        proposed."""
+        if self.status == LessonStatus.ACCEPTED and self.accepted_into_id is None:
+            return LessonStatus.PROPOSED
+        return LessonStatus(self.status)

@@ -55,9 +55,7 @@ def lesson_for(user, partnership, lesson_id) -> Lesson:
 
 def awaiting_decision(lesson) -> bool:
     """Proposed and not yet decided, or accepted into a draft that was later discarded (so decide again)."""
-    return lesson.status == LessonStatus.PROPOSED or (
-        lesson.status == LessonStatus.ACCEPTED and lesson.accepted_into_id is None
-    )
+    return lesson.shown_status == LessonStatus.PROPOSED
 
 
 def lesson_item(lesson):
