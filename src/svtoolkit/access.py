@@ -711,6 +711,13 @@ def can_record_lesson(user, partnership, incident) -> bool:
     return _in_lead_response_team(user, partnership, incident)
 
 
+def can_open_lessons_of(user, partnership, incident) -> bool:
+    """An incident's lessons are its lead partnership's (they would change its checklist): their pages are
+    opened from there (``is_member``: those who see the incident); a partnership it is shared with sees them
+    listed on the incident's review."""
+    return is_member(user, partnership) and incident.partnership_id == getattr(partnership, "pk", None)
+
+
 def can_decide_lessons(user, partnership) -> bool:
     """A lesson changes the checklist, so coordinators (who keep the checklist) accept or decline it."""
     return can_edit_playbook(user, partnership)

@@ -961,6 +961,25 @@ def test_only_the_lead_partnership_records_lessons(client, incident, other_partn
     assert not Lesson.objects.exists()
 
 
+def test_a_partnership_an_incident_is_shared_with_sees_its_lessons_without_links_to_the_leads_pages(
+    client, incident, other_partnership, demo_users
+):
+    """The defect: the review page of an incident shared with another partnership linked each of its lessons
+    to the lesson's page, which is the lead partnership's (its checklist, its readiness) and answered 404 to
+    the other's members. Now they see each lesson's title and status there, without the dead link."""
+    southmoor, coordinator = other_partnership
+    incident_services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Tell schools sooner", detail="d"
+    )
+    client.force_login(coordinator.user, backend=MODEL_BACKEND)
+    page = client.get(reverse("recovery:review", args=[incident.pk])).content.decode()
+    assert "Lesson 1: Tell schools sooner" in page
+    assert f'href="{reverse("recovery:lesson", args=[lesson.pk])}"' not in page
+
+
 def test_lessons_of_incidents_a_partner_cannot_see_are_not_listed(client_for, incident, demo, demo_users):
     hidden, _ = demo_incident(demo, demo_users)
     hidden.participations.all().delete()

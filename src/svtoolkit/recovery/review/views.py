@@ -28,6 +28,7 @@ def review(request, shown):
         "attachments_section": files,
         "follow_ups": selectors.follow_ups_of(shown),
         "lessons": selectors.lessons_of(shown),
+        "can_open_lessons": access.can_open_lessons_of(request.user, request.partnership, shown),
         "can_record_lesson": access.can_record_lesson(request.user, request.partnership, shown)
         and not access.is_read_only(shown),
         # Follow-up actions carry on after closing (allowed_when_closed): offered on a closed incident too.
