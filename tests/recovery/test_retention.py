@@ -141,6 +141,23 @@ def test_an_erased_incident_cannot_be_reopened(closed_incident, demo_users, time
         )
 
 
+def test_the_review_page_of_an_erased_incident_offers_no_re_opening_and_says_why(
+    client_for, closed_incident, time_machine
+):
+    """The defect: the review page of an incident whose people were erased still said "re-open it to change
+    it" and offered Re-open the incident, whose page took a reason only to refuse it. Now it says the incident
+    cannot be re-opened, and why, and offers no button."""
+    review = reverse("recovery:review", args=[closed_incident.pk])
+    reopen = reverse("recovery:reopen", args=[closed_incident.pk])
+    assert reopen in client_for("responder").get(review).content.decode()
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    page = client_for("responder").get(review).content.decode()
+    assert reopen not in page
+    erased = "The details of the people affected were erased on 1 January 2033, so it cannot be re-opened."
+    assert erased in page
+
+
 def test_the_coordinator_sees_what_is_due_for_erasure_next(client_for, closed_incident, demo, demo_users):
     later, _ = demo_incident(demo, demo_users)
     record_person(later, demo_users["responder"], name="Sam Lee")
