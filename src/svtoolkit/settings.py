@@ -568,6 +568,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "svtoolkit.meetings.models.MeetingKind",
         "MessageKindEnum": "svtoolkit.communications.models.MessageKind",
         "MeasureKindEnum": "svtoolkit.incidents.models.MeasureKind",
+        "PlaceKindEnum": "svtoolkit.incidents.models.PlaceKind",
     },
 }
 
