@@ -196,6 +196,37 @@ def test_a_stale_action_update_is_a_409(api_as, incident, action):
     assert action.status == "in_progress"
 
 
+def test_a_partners_stale_update_sending_the_owner_back_as_read_is_a_409_after_a_reassignment(
+    api_as, incident, action, demo
+):
+    """The defect: a partner who read the action, then a responder gave it to someone else in the same
+    organisation, sent the owner back as read and was told "Only the response team can give an action to
+    someone else." (400), as though they had tried to reassign it: the owner was judged against the action
+    as it is now before the revision. Now the change since is answered first (409), as the web page does."""
+    api = api_as("police")
+    read = api.get(url(incident, "actions", action)).json()
+    police = action.owner_organisation
+    colleague = MembershipFactory(partnership=demo, role="partner", organisation=police).user
+    response = api_as("responder").patch(
+        url(incident, "actions", action), {"owner": colleague.pk, "revision": read["revision"]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    sent_back = {field: read[field] for field in ("owner_organisation", "owner", "revision")}
+    response = api.patch(url(incident, "actions", action), {**sent_back, "status": "done"}, format="json")
+    assert response.status_code == 409, response.json()
+    assert response.json() == {
+        "detail": "Someone else changed this action while you were editing it.",
+        "current_revision": read["revision"] + 1,
+    }
+    action.refresh_from_db()
+    assert (action.status, action.owner) == ("to_do", colleague)
+    # Read again, the same update with the owner sent back as it is now goes through.
+    again = api.get(url(incident, "actions", action)).json()
+    sent_back = {field: again[field] for field in ("owner_organisation", "owner", "revision")}
+    response = api.patch(url(incident, "actions", action), {**sent_back, "status": "done"}, format="json")
+    assert response.status_code == 200, response.json()
+
+
 def test_actions_filter_by_status_organisation_and_overdue(api_as, incident, action, demo, demo_users):
     late = services.add_action(
         incident=incident,

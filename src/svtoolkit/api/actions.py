@@ -11,7 +11,7 @@ from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
-from svtoolkit.incidents.forms import NewActionForm
+from svtoolkit.incidents.forms import ACTION_OWNERS, NewActionForm
 from svtoolkit.incidents.models import (
     ActionStatus,
     PlanAction,
@@ -57,7 +57,8 @@ class ActionCreateSerializer(AskedAsOnTheWeb, serializers.Serializer):
 
 class ActionUpdateSerializer(serializers.Serializer):
     """A change of status or owner, with a note; ``revision`` is the one the client read (409 if stale).
-    The owner and organisation stored may be sent back even once they have left (context ``stored``)."""
+    The owner and organisation stored may be sent back even once they have left (context ``stored``); only
+    those who may reassign (context ``can_reassign``) change them."""
 
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     owner_organisation = OrganisationField(required=False, allow_null=True)
@@ -67,14 +68,19 @@ class ActionUpdateSerializer(serializers.Serializer):
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
     def validate(self, data):
+        if self.context["can_reassign"]:
+            return data
+        # The owner is not theirs to change: the web form shows it but takes no other. Sent back as read, it
+        # is judged against the action as it was read: if the action changed since (given to someone else,
+        # say), the answer is the edit conflict (409, from the service's compare-and-set), not a refusal.
         action = self.context["stored"]
-        if not self.context["can_reassign"]:
-            for field in ("owner_organisation", "owner"):
+        if data["revision"] == action.revision:
+            for field in ACTION_OWNERS:
                 if field in data and data[field] != getattr(action, field):
                     raise serializers.ValidationError(
                         {field: ["Only the response team can give an action to someone else."]}
                     )
-        return data
+        return {name: value for name, value in data.items() if name not in ACTION_OWNERS}
 
 
 class ActionViewSet(IncidentPartViewSet):
