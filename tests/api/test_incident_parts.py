@@ -614,6 +614,25 @@ def test_a_meeting_with_a_long_online_link_like_a_teams_one_is_scheduled(api_as,
     assert incident.meetings.get().online_link == teams
 
 
+def test_an_online_link_without_https_is_taken_as_the_web_form_takes_it(api_as, incident, demo_users):
+    """The defect: a link pasted without its https:// ("teams.microsoft.com/..."), which the web form takes
+    and stores with https:// in front, was refused by the API as "Enter a valid URL.". Now the API checks it
+    with the web form's own field: taken the same, and refused in the same words."""
+    pasted = "teams.microsoft.com/l/meetup-join/19%3ameeting_N2Q5"
+    response = api_as("responder").post(
+        url(incident, "meetings"), meeting_request(incident, demo_users, online_link=pasted), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["online_link"] == incident.meetings.get().online_link == f"https://{pasted}"
+    refused = api_as("responder").post(
+        url(incident, "meetings"),
+        meeting_request(incident, demo_users, online_link="not a link"),
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"online_link": ["Enter the full link, starting https://"]}
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [

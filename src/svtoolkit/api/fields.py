@@ -73,6 +73,29 @@ def text_as_in(form_class, name: str, *, required=True):
     )
 
 
+class CheckedAsOnTheWeb(serializers.CharField):
+    """Text the web form's own field (``form_field``) checks and cleans, so the rule is written once: a
+    meeting's online link pasted without https:// is taken with it added, as on the page, and a refusal is in
+    the page's words."""
+
+    def __init__(self, form_field, **kwargs):
+        self.form_field = form_field
+        # The size for the schema; the form's own check comes first, in its words.
+        super().__init__(max_length=form_field.max_length, allow_blank=not form_field.required, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return self.form_field.clean(super().to_internal_value(data))
+        except DjangoValidationError as refused:
+            raise serializers.ValidationError(refused.messages) from refused
+
+
+def checked_as_in(form_class, name: str, **kwargs) -> CheckedAsOnTheWeb:
+    """Text checked and cleaned by the web form's field ``name``: the same rule, the same words."""
+    field = form_class.base_fields[name]
+    return CheckedAsOnTheWeb(field, required=field.required, **kwargs)
+
+
 # What a serializer field says when it is left out, sent as null or empty, or as an empty list where one is
 # needed: said in the web form's words instead, unless the field words it itself.
 ASKED_FOR = ("required", "null", "blank", "empty")

@@ -4,9 +4,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from svtoolkit import access
-from svtoolkit.api.fields import AskedAsOnTheWeb, MemberField, OrganisationField, When, text, text_as_in
+from svtoolkit.api.fields import (
+    AskedAsOnTheWeb,
+    MemberField,
+    OrganisationField,
+    When,
+    checked_as_in,
+    text,
+    text_as_in,
+)
 from svtoolkit.api.incidents import IncidentPartViewSet
-from svtoolkit.core import limits
 from svtoolkit.meetings import selectors as meetings
 from svtoolkit.meetings import services as meeting_services
 from svtoolkit.meetings.forms import ScheduleForm
@@ -45,7 +52,9 @@ class MeetingScheduleSerializer(AskedAsOnTheWeb, serializers.Serializer):
     starts_at = When()
     duration_minutes = serializers.IntegerField(min_value=15, max_value=480, default=60)
     place = text(200, required=False)
-    online_link = serializers.URLField(required=False, allow_blank=True, default="", max_length=limits.LINK)
+    online_link = checked_as_in(
+        ScheduleForm, "online_link", default="", help_text="A web address; https:// is added if left out."
+    )
     chair = MemberField()
     organisations = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
     agenda = text_as_in(ScheduleForm, "agenda")
