@@ -144,3 +144,70 @@ def test_a_field_left_out_is_asked_for_in_the_web_forms_words(
     assert left_out.status_code == sent_empty.status_code == 400
     assert left_out.json()[leave_out] == [asked_for]
     assert sent_empty.json()[leave_out] == [asked_for]
+
+
+def test_a_meetings_length_out_of_range_is_refused_in_the_web_forms_words(
+    api_as, incident_and_action, demo_users
+):
+    """The defect: a meeting of 5 minutes was refused by the API as "Ensure this value is greater than or
+    equal to 15." where the page says "A meeting is at least 15 minutes"."""
+    incident, _ = incident_and_action
+    api = api_as("responder")
+    for minutes, said in [(5, "A meeting is at least 15 minutes"), (481, "A meeting is at most 480 minutes")]:
+        answer = api.post(
+            _part(incident, "meetings"),
+            meeting_request(incident, demo_users, duration_minutes=minutes),
+            format="json",
+        )
+        assert answer.status_code == 400
+        assert answer.json() == {"duration_minutes": [said]}
+    assert not incident.meetings.exists()
+
+
+@pytest.mark.parametrize(
+    "address, form, field, value, limit",
+    [
+        ("/api/v1/alerts/", "svtoolkit.alerts.forms.RaiseAlertForm", "what", "x" * 201, "max_length"),
+        (
+            "/api/v1/alerts/",
+            "svtoolkit.alerts.forms.RaiseAlertForm",
+            "how_they_know",
+            "x" * 501,
+            "max_length",
+        ),
+        (
+            "/api/v1/organisations/",
+            "svtoolkit.partnerships.forms.OrganisationForm",
+            "name",
+            "x" * 201,
+            "max_length",
+        ),
+        (
+            "/api/v1/contacts/",
+            "svtoolkit.partnerships.forms.ContactForm",
+            "job_title",
+            "x" * 151,
+            "max_length",
+        ),
+        ("/api/v1/contacts/", "svtoolkit.partnerships.forms.ContactForm", "phone", "0" * 41, "max_length"),
+        ("/api/v1/contacts/", "svtoolkit.partnerships.forms.ContactForm", "escalation_order", 0, "min_value"),
+        (
+            "/api/v1/contacts/",
+            "svtoolkit.partnerships.forms.ContactForm",
+            "escalation_order",
+            100,
+            "max_value",
+        ),
+    ],
+)
+def test_a_value_beyond_a_limit_the_web_form_words_itself_is_refused_in_its_words(
+    api_as, address, form, field, value, limit
+):
+    """As the meeting's length: a limit the API shares with the web form is refused in the form's own words
+    ("Keep it to 200 characters or fewer", "Enter an escalation order from 1 to 99"), not DRF's."""
+    module, name = form.rsplit(".", 1)
+    web_form = getattr(__import__(module, fromlist=[name]), name)
+    said = web_form.base_fields[field].error_messages[limit]
+    answer = api_as("coordinator").post(address, {field: value}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()[field] == [said]

@@ -109,10 +109,20 @@ def _default_message(field, key: str) -> str | None:
     return None
 
 
+# The limits a serializer field and its web form's field may share (a size, a range of numbers).
+LIMITS = ("min_value", "max_value", "min_length", "max_length")
+
+
+def _words_it_itself(field, key: str) -> bool:
+    """Whether ``field`` has its own message for ``key``, not DRF's nor the API's for any text too long."""
+    return field.error_messages.get(key) not in (_default_message(field, key), limits.TOO_LONG_API)
+
+
 class AskedAsOnTheWeb:
     """A serializer that asks for a missing field as its web form (``web_form``) asks for the field of the
     same name, so a client shows people the words the page shows them (docs/api.md, "Errors"): left out,
-    null, empty, or a list with none where one is needed."""
+    null, empty, or a list with none where one is needed. A limit the two fields share that the web form
+    words itself ("A meeting is at least 15 minutes") is refused in the form's words too."""
 
     web_form = None
 
@@ -120,14 +130,29 @@ class AskedAsOnTheWeb:
         fields = super().get_fields()
         for name, field in fields.items():
             on_the_web = self.web_form.base_fields.get(name)
-            if on_the_web is None or not on_the_web.required:
-                continue
-            asked = on_the_web.error_messages["required"]
-            keys = [*ASKED_FOR, "min_length"] if getattr(field, "min_length", None) == 1 else ASKED_FOR
-            for key in keys:
-                if key in field.error_messages and field.error_messages[key] == _default_message(field, key):
-                    field.error_messages[key] = asked
+            if on_the_web is not None:
+                for key, message in self._said_on_the_web(field, on_the_web).items():
+                    if key in field.error_messages and not _words_it_itself(field, key):
+                        field.error_messages[key] = message
+                        # A limit is checked by a validator made with the field, holding the message then.
+                        for validator in field.validators:
+                            if getattr(validator, "code", None) == key:
+                                validator.message = message
         return fields
+
+    @staticmethod
+    def _said_on_the_web(field, on_the_web) -> dict:
+        """The web form's words for what ``field`` says, by the key of ``field``'s message."""
+        said = {}
+        if on_the_web.required:
+            keys = [*ASKED_FOR, "min_length"] if getattr(field, "min_length", None) == 1 else ASKED_FOR
+            said = dict.fromkeys(keys, on_the_web.error_messages["required"])
+        for key in LIMITS:
+            limit = getattr(field, key, None)
+            shared = limit is not None and limit == getattr(on_the_web, key, None)
+            if shared and _words_it_itself(on_the_web, key):
+                said[key] = on_the_web.error_messages[key]
+        return said
 
 
 def _one_of_messages(a_thing: str, thing: str) -> dict:
