@@ -551,6 +551,24 @@ def test_an_answer_showing_a_message_naming_someone_is_marked_for_personal_data(
         assert api_as("viewer").get(address)["X-Protective-Marking"] == "OFFICIAL", address
 
 
+def test_a_head_request_for_messages_is_not_answered_nor_audited_as_a_reading(api_as, incident, demo_users):
+    """The defect: a HEAD request, which DRF answers by running the GET handler, wrote an audit entry saying
+    the responder had read the message naming someone affected, though no body was sent. The messages, whose
+    readings are audited, now answer HEAD 405 without reading anything; a GET reads and is audited."""
+    message = family_update_naming_someone(incident, demo_users)
+    api = api_as("responder")
+    for address in (url(incident, "messages", message), url(incident, "messages")):
+        response = api.head(address)
+        assert response.status_code == 405, address
+        assert response["Allow"] == "GET" if address.endswith(f"/{message.pk}/") else "GET, POST"
+    read = AuditEntry.objects.filter(action=AuditAction.VIEW_SENSITIVE)
+    assert not read.exists()
+    api.get(url(incident, "messages", message))
+    assert read.count() == 1
+    # Elsewhere, where a reading is not audited, HEAD is answered as before.
+    assert api.head(url(incident, "meetings")).status_code == 200
+
+
 def test_people_affected_are_not_in_the_api(api_as, incident):
     assert api_as("responder").get(url(incident, "people")).status_code == 404
 

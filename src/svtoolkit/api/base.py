@@ -111,6 +111,14 @@ class ApiView:
         raise Throttled(wait, detail="Too many requests with this token in a short time.")
 
 
+class ReadingsAudited:
+    """Mixed into a view whose reading is written to the audit log (a message naming someone affected): it
+    answers HEAD 405. DRF would run the GET handler for it, reading and auditing, for an answer without the
+    body, so the log would say it was read when nothing was shown."""
+
+    http_method_names = [name for name in ApiView.http_method_names if name != "head"]
+
+
 class ApiViewSet(ApiView, GenericViewSet):
     pagination_class = Pages
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from svtoolkit import access
+from svtoolkit.api.base import ReadingsAudited
 from svtoolkit.api.fields import AskedAsOnTheWeb, OrganisationField, When, text_as_in
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.communications import selectors as communications
@@ -113,7 +114,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return sum(1 for sign_off in message.sign_offs.all() if sign_off.signed_at is None)
 
 
-class MessageViewSet(IncidentPartViewSet):
+class MessageViewSet(ReadingsAudited, IncidentPartViewSet):
     queryset = Message.objects.none()  # for the schema; get_queryset applies the access rules
     serializer_class = MessageSerializer
     rules = {"create": access.can_manage_incident}
