@@ -2,6 +2,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -98,6 +99,37 @@ def test_the_feed_marks_an_exercises_dates_as_exercise(incident, demo_users):
     assert [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")] == [
         f"EXERCISE {incident.reference}: Trial"
     ]
+
+
+def test_a_date_moved_is_sent_to_calendars_as_a_newer_version_of_the_event(incident, demo_users):
+    """The defect: the feed stamped each date with when it was added (DTSTAMP) and no SEQUENCE, so a
+    calendar app that had the date already could keep the old day after the trial moved. Now a changed date
+    goes out with a higher SEQUENCE and a LAST-MODIFIED and DTSTAMP of when it was changed (RFC 5545)."""
+    added_at = timezone.make_aware(datetime(2026, 3, 2, 9, 0))
+    with time_machine.travel(added_at, tick=False):
+        trial = services.add_milestone(
+            incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)
+        )
+    token = services.issue_feed(user=demo_users["police"])
+    (before,) = Calendar.from_ical(_fetch(token)).walk("VEVENT")
+
+    moved_at = added_at + timedelta(days=20)
+    with time_machine.travel(moved_at, tick=False):
+        services.change_milestone(
+            milestone=trial,
+            by=demo_users["responder"],
+            expected_revision=trial.revision,
+            kind="trial",
+            title="Trial",
+            date=date(2027, 6, 14),
+        )
+    (after,) = Calendar.from_ical(_fetch(token)).walk("VEVENT")
+
+    assert str(after["UID"]) == str(before["UID"])
+    assert after.decoded("DTSTART") == date(2027, 6, 14)
+    assert int(after.get("SEQUENCE", 0)) > int(before.get("SEQUENCE", 0))
+    assert after.decoded("LAST-MODIFIED") == moved_at
+    assert after.decoded("DTSTAMP") == moved_at
 
 
 def _fetch(token):

@@ -15,7 +15,10 @@ def milestones_calendar(milestones) -> bytes:
     for milestone in milestones:
         event = Event()
         event.add("uid", f"milestone-{milestone.pk}@svtoolkit")
-        event.add("dtstamp", milestone.created_at)
+        # A changed date is a newer version of the same event (RFC 5545), or calendars keep the old day.
+        event.add("dtstamp", milestone.changed_at)
+        event.add("last-modified", milestone.changed_at)
+        event.add("sequence", milestone.revision - 1)
         event.add("dtstart", milestone.date)
         event.add("dtend", milestone.date + timedelta(days=1))
         # An exercise's dates say so in calendars too, as its meetings do.

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from svtoolkit.core import limits
 from svtoolkit.core.models import CreatedBy, user_field
@@ -32,6 +33,8 @@ class Milestone(CreatedBy):
     reminded_on = models.DateField(null=True, blank=True)
     # Goes up with every change, so two people changing one date cannot overwrite each other.
     revision = models.PositiveIntegerField(default=1)
+    # When it was last added or changed: calendar feeds send it, so a subscribed calendar takes a moved date.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["date", "id"]

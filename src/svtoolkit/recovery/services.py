@@ -86,6 +86,7 @@ def change_milestone(
         title=title.strip(),
         date=date,
         notes=notes.strip(),
+        changed_at=timezone.now(),
         # Only a moved date touches the reminder: the reminder marks itself sent without a new revision, so
         # the mark this request read may be out of date, and writing it back would remind again.
         **({"reminded_on": None} if date != before else {}),
