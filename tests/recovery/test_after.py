@@ -827,6 +827,35 @@ def test_accepting_a_lesson_sent_without_the_item_it_was_based_on_is_refused_and
     assert playbook_selectors.draft_version(demo) is None
 
 
+def test_a_lesson_changing_an_item_retired_in_the_draft_is_not_offered_for_acceptance_nor_accepted(
+    client_for, incident, demo, demo_users, published
+):
+    """The defect: accepting a lesson changed its item in the checklist draft even when the item was retired
+    there, and told the coordinator the change was "ready to publish", though a retired item goes into no
+    incident's plan. Now the lesson's page says the item is retired and offers only to decline; accepting
+    anyway is refused, saying why, and changes nothing."""
+    item, lesson = _schools_lesson(incident, demo_users, published)
+    draft = playbook_services.start_draft(playbook=published.playbook, by=demo_users["coordinator"])
+    retired = draft.items.get(key=item.key)
+    playbook_services.set_item_retired(item=retired, retired=True, by=demo_users["coordinator"])
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+
+    page = coordinator.get(url)
+    shown = page.content.decode()
+    assert "retired in the checklist" in shown and "Decline the change" in shown
+    assert "Accept it into the next checklist draft" not in shown
+
+    with pytest.raises(DomainError, match="is retired in the checklist"):
+        review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"])
+    refused = coordinator.post(url, form_on(page, having="note") | {"decision": "accept"})
+    assert refused.status_code == 200 and "govuk-error-summary" in refused.content.decode()
+    assert "so it goes into no incident&#x27;s plan" in refused.content.decode()
+    lesson.refresh_from_db()
+    assert lesson.status != "accepted"
+    assert draft.items.get(key=item.key).guidance == item.guidance
+
+
 def test_deciding_a_lesson_a_colleague_decided_meanwhile_says_so_and_keeps_what_was_typed(
     client_for, incident, demo, demo_users, published
 ):

@@ -114,9 +114,15 @@ class LessonDecisionForm(forms.Form):
     # The item as the page showed it (``selectors.item_as_shown``), named so an edit conflict moves it on.
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, proposes_change: bool, **kwargs):
+    def __init__(self, *args, proposes_change: bool, accepting_refused: str = "", **kwargs):
+        """``accepting_refused``: why the lesson cannot be accepted now, if it cannot; only declining is
+        offered then, and a decision to accept sent from an earlier page is told why."""
         super().__init__(*args, **kwargs)
-        if not proposes_change:
+        if accepting_refused:
+            decision = self.fields["decision"]
+            decision.choices = [("decline", "Decline the change")]
+            decision.error_messages["invalid_choice"] = accepting_refused
+        if not proposes_change or accepting_refused:
             del self.fields["action"], self.fields["guidance"], self.fields["revision"]
 
     def clean(self):

@@ -191,6 +191,12 @@ def record_lesson(
     return lesson
 
 
+RETIRED_ITEM = (
+    "The checklist item this lesson would change is retired in the checklist, so it goes into no incident's "
+    "plan. Bring the item back in the checklist's draft to accept the lesson, or decline the change."
+)
+
+
 @transaction.atomic
 def accept_lesson(
     *, lesson, by, note="", action=None, guidance=None, item_as_shown: int | None = None, request=None
@@ -210,6 +216,9 @@ def accept_lesson(
     item = draft.items.filter(key=lesson.item_key).first()
     if item is None:
         raise DomainError("The checklist item this lesson would change is no longer in the checklist.")
+    if item.retired:
+        # A retired item goes into no incident's plan: the change would be published to no one.
+        raise DomainError(RETIRED_ITEM, field="decision")
     if item_as_shown is not None and selectors.item_as_shown(item) != item_as_shown:
         raise EditConflict(
             "Someone changed this checklist item in the draft since this page was opened.",

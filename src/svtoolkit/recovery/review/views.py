@@ -212,6 +212,10 @@ def lesson(request, lesson_id):
     may_decide = access.can_decide_lessons(request.user, request.partnership)
     open_to_decide = may_decide and selectors.awaiting_decision(shown)
     proposal = selectors.lesson_proposal(shown) if open_to_decide else None
+    # A retired item goes into no plan: accepting a change to it is refused, so it is not offered.
+    accepting_refused = services.RETIRED_ITEM if proposal is not None and proposal.item.retired else ""
+    if accepting_refused:
+        proposal = None
     # A decision sent after a colleague's is refused by the service and shown on the page with what was
     # typed, the wording and guidance too when the page had them.
     deciding = open_to_decide or (request.method == "POST" and may_decide)
@@ -219,6 +223,7 @@ def lesson(request, lesson_id):
         forms.LessonDecisionForm(
             request.POST or None,
             proposes_change=proposal is not None or "action" in request.POST,
+            accepting_refused=accepting_refused,
             initial=(
                 {
                     "action": proposal.action,
@@ -262,6 +267,7 @@ def lesson(request, lesson_id):
             "readiness": selectors.lesson_readiness(shown),
             "form": form,
             "proposal": proposal,
+            "accepting_refused": accepting_refused,
             "guidance_difference": _guidance_difference(proposal, form),
         },
     )
