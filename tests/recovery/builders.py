@@ -1,7 +1,9 @@
 """Test data for recovery: the demo incident with every part of the after-the-response work started."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.people import services as people_services
@@ -59,7 +61,7 @@ def demo_recovery(demo, demo_users) -> Recovery:
         by=responder,
         title="Add the school to the bus-stop CCTV plan",
         owner_organisation=demo.organisations.first(),
-        due_on=date(2027, 1, 31),
+        due_on=timezone.localdate() + timedelta(days=60),
     )
     lesson = review_services.record_lesson(
         incident=incident, by=responder, title="Tell schools sooner", detail="…"

@@ -708,6 +708,36 @@ def test_a_review_held_before_the_incident_or_in_the_future_is_refused_and_not_c
     assert review_selectors.debrief_of(incident).held_on == happened
 
 
+def test_a_follow_up_due_in_the_past_is_refused_keeping_what_was_typed_and_one_due_today_is_added(
+    client_for, incident, demo_users
+):
+    """The defect: a follow-up action's due date was never checked, so one could be added due last year, or
+    before the incident happened, and be overdue from the start. Now the service refuses a due date in the
+    past, and the page shows why with what was typed kept."""
+    organisation = incident.participations.first().organisation
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with pytest.raises(DomainError) as refused:
+        review_services.add_follow_up(
+            incident=incident,
+            by=demo_users["responder"],
+            title="Check the CCTV upgrade",
+            owner_organisation=organisation,
+            due_on=yesterday,
+        )
+    assert (refused.value.field, str(refused.value)) == ("due_on", "The due date cannot be in the past.")
+
+    url = reverse("recovery:follow_up_add", args=[incident.pk])
+    typed = {"title": "Check the CCTV upgrade", "owner_organisation": organisation.pk}
+    page = client_for("responder").post(url, typed | {"due_on": yesterday.isoformat()})
+    shown = page.content.decode()
+    assert page.status_code == 200 and "The due date cannot be in the past." in shown
+    assert "govuk-error-summary" in shown and 'value="Check the CCTV upgrade"' in shown
+    assert not incident.follow_ups.exists()
+
+    client_for("responder").post(url, typed | {"due_on": timezone.localdate().isoformat()})
+    assert incident.follow_ups.get().due_on == timezone.localdate()
+
+
 def test_a_lesson_proposing_a_change_needs_the_new_wording(incident, demo_users, published):
     item = published.items.first()
     with pytest.raises(DomainError):
@@ -1194,7 +1224,11 @@ def test_a_closed_incident_is_read_only_but_its_calendar_and_follow_ups_go_on(
     organisation = incident.participations.first().organisation
     client.post(
         reverse("recovery:follow_up_add", args=[incident.pk]),
-        {"title": "Check the CCTV upgrade", "owner_organisation": organisation.pk, "due_on": "2027-02-01"},
+        {
+            "title": "Check the CCTV upgrade",
+            "owner_organisation": organisation.pk,
+            "due_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        },
     )
     assert incident.follow_ups.filter(title="Check the CCTV upgrade").exists()
 

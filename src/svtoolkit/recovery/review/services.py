@@ -126,6 +126,10 @@ def _locked(debrief) -> Debrief:
 
 @transaction.atomic
 def add_follow_up(*, incident, by, title, owner_organisation, due_on, request=None) -> FollowUpAction:
+    """Add an action agreed after the review, due today or later: one due in the past (or before the
+    incident happened, a mistyped year) would be overdue from the start."""
+    if due_on < timezone.localdate():
+        raise DomainError("The due date cannot be in the past.", field="due_on")
     follow_up = FollowUpAction.objects.create(
         incident=incident,
         title=title.strip(),
