@@ -641,6 +641,14 @@ def is_read_only(incident) -> bool:
     return incident.status == "closed"
 
 
+def how_to_change_closed(incident) -> str:
+    """What someone refused a change to a closed incident is told to do: re-open it, unless its people's
+    details were erased, after which it cannot be re-opened (``incidents.services.reopen`` refuses)."""
+    if incident.personal_data_erased_at:
+        return "The details of the people affected were erased, so it cannot be re-opened."
+    return "Re-open it first."
+
+
 def allowed_when_closed(view):
     """Marks the few changes a closed incident still takes: re-opening, its calendar and follow-up actions."""
     view.allowed_when_closed = True
@@ -656,7 +664,9 @@ def refuse_changes_to_closed(request, incident) -> None:
         deny(
             request,
             reason="incident is closed",
-            message=f"{incident.reference} is closed, so it cannot be changed. Re-open it first.",
+            message=(
+                f"{incident.reference} is closed, so it cannot be changed. {how_to_change_closed(incident)}"
+            ),
         )
 
 

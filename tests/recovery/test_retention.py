@@ -158,6 +158,32 @@ def test_the_review_page_of_an_erased_incident_offers_no_re_opening_and_says_why
     assert erased in page
 
 
+def test_a_change_to_an_erased_incident_is_refused_without_telling_to_re_open_it(
+    client_for, closed_incident, demo_users, time_machine
+):
+    """The defect: a change to a closed incident was refused with "Re-open it first" even when its people's
+    details had been erased, and so it could not be re-opened. Now the refusal says it cannot be re-opened,
+    and why, on the page and from a service that finds it closed."""
+    url = reverse("incidents:update", args=[closed_incident.pk])
+    assert "Re-open it first." in client_for("responder").post(url, {"text": "x"}).content.decode()
+
+    time_machine.move_to(datetime(2033, 1, 1, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    refused = client_for("responder").post(url, {"text": "Late update"})
+    told = refused.content.decode()
+    assert refused.status_code == 403 and "is closed, so it cannot be changed" in told
+    assert "Re-open it first" not in told
+    assert "The details of the people affected were erased, so it cannot be re-opened." in told
+    assert not closed_incident.timeline.filter(text="Late update").exists()
+
+    with pytest.raises(DomainError) as meanwhile:
+        incident_services.refuse_if_closed_meanwhile(closed_incident)
+    assert str(meanwhile.value) == (
+        f"{closed_incident.reference} was closed meanwhile, so it cannot be changed. The details of the "
+        "people affected were erased, so it cannot be re-opened."
+    )
+
+
 def test_the_coordinator_sees_what_is_due_for_erasure_next(client_for, closed_incident, demo, demo_users):
     later, _ = demo_incident(demo, demo_users)
     record_person(later, demo_users["responder"], name="Sam Lee")

@@ -104,9 +104,11 @@ def refuse_if_closed_meanwhile(incident, *, lock=True) -> None:
     open: a closed incident is kept as it was closed. ``lock=False`` only reads it, for a change that must
     not wait on a status change or a recount holding the incident (an update: ``locked_incidents``)."""
     incidents = locked_incidents() if lock else Incident.objects
-    if incidents.values_list("status", flat=True).get(pk=incident.pk) == IncidentStatus.CLOSED:
+    stored = incidents.only("status", "personal_data_erased_at").get(pk=incident.pk)
+    if stored.status == IncidentStatus.CLOSED:
         raise DomainError(
-            f"{incident.reference} was closed meanwhile, so it cannot be changed. Re-open it first."
+            f"{incident.reference} was closed meanwhile, so it cannot be changed. "
+            f"{access.how_to_change_closed(stored)}"
         )
 
 
