@@ -971,6 +971,35 @@ def test_a_lesson_accepted_into_a_discarded_draft_is_shown_as_awaiting_a_decisio
         assert "Change proposed" in shown and "Accepted into the checklist" not in shown, page
 
 
+def test_a_lesson_back_up_for_decision_shows_the_earlier_note_as_earlier_not_as_its_decision(
+    client_for, incident, demo, demo_users, published
+):
+    """The defect: once the draft a lesson was accepted into was discarded, its page offered to decide it
+    again yet still showed the acceptance's note as its "Decision note", as if decided. Now the note is
+    shown as the earlier decision's, saying its draft was discarded; once decided again, the new one shows."""
+    lesson = review_services.record_lesson(
+        incident=incident, by=demo_users["responder"], title="Tell schools sooner", detail="d",
+        item_key=published.items.first().key, proposed_action="New wording",
+    )  # fmt: skip
+    review_services.accept_lesson(lesson=lesson, by=demo_users["coordinator"], note="Agreed by the board")
+    playbook_services.discard_draft(
+        version=playbook_selectors.draft_version(demo), by=demo_users["coordinator"]
+    )
+    url = reverse("recovery:lesson", args=[lesson.pk])
+    coordinator = client_for("coordinator")
+
+    page = coordinator.get(url)
+    shown = page.content.decode()
+    assert "Decline the change" in shown  # to decide again
+    assert ">Decision note<" not in shown
+    assert "Note of the earlier decision" in shown and "Agreed by the board" in shown
+    assert "accepted into a checklist draft that was discarded" in shown
+
+    coordinator.post(url, form_on(page, having="note") | {"decision": "decline", "note": "Not now"})
+    decided = coordinator.get(url).content.decode()
+    assert ">Decision note<" in decided and "Not now" in decided and "Agreed by the board" not in decided
+
+
 def test_a_lesson_accepted_into_a_discarded_draft_can_be_declined_instead(
     client_for, incident, demo, demo_users, published
 ):

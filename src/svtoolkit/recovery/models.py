@@ -227,10 +227,14 @@ class Lesson(CreatedBy):
         return f"Lesson {self.number}: {self.title}"
 
     @property
+    def draft_discarded(self) -> bool:
+        """Accepted into a checklist draft that was later discarded: in no checklist, and awaiting a decision
+        again (``review.selectors.awaiting_decision``); its decision note is the earlier decision's."""
+        return self.status == LessonStatus.ACCEPTED and self.accepted_into_id is None
+
+    @property
     def shown_status(self) -> LessonStatus:
-        """The status as pages show it: a lesson accepted into a draft that was later discarded is in no
-        checklist, and awaits a decision again (``review.selectors.awaiting_decision``): its change is
-        proposed."""
-        if self.status == LessonStatus.ACCEPTED and self.accepted_into_id is None:
+        """The status as pages show it: a lesson whose draft was discarded has its change proposed again."""
+        if self.draft_discarded:
             return LessonStatus.PROPOSED
         return LessonStatus(self.status)
