@@ -661,13 +661,22 @@ def refuse_changes_to_closed(request, incident) -> None:
         return
     view = request.resolver_match.func if request.resolver_match else None
     if not getattr(view, "allowed_when_closed", False):
-        deny(
-            request,
-            reason="incident is closed",
-            message=(
-                f"{incident.reference} is closed, so it cannot be changed. {how_to_change_closed(incident)}"
-            ),
-        )
+        _refuse_as_closed(request, incident)
+
+
+def refuse_form_of_closed(request, incident) -> None:
+    """Refuse (403, audited) opening, on a closed incident, a page that is only a form to change it: the
+    form would take what is typed only for sending it to be refused."""
+    if is_read_only(incident):
+        _refuse_as_closed(request, incident)
+
+
+def _refuse_as_closed(request, incident) -> None:
+    deny(
+        request,
+        reason="incident is closed",
+        message=f"{incident.reference} is closed, so it cannot be changed. {how_to_change_closed(incident)}",
+    )
 
 
 def can_attach_to_sharing_agreement(user, partnership, agreement) -> bool:

@@ -494,6 +494,28 @@ def test_opening_a_support_record_to_update_it_is_audited(client_for, incident, 
     assert (entry.actor, entry.target_id) == (demo_users["responder"], str(support.pk))
 
 
+def test_a_closed_incidents_support_pages_opened_directly_offer_no_form_and_read_no_record(
+    client_for, incident, person, demo_users
+):
+    """The defect: the address of a support update (or of recording support) opened on a closed incident
+    showed a Save form that was refused when sent, losing what was typed, and opening the update logged a
+    view of the person's support record though nothing could be done with it. Now both pages answer that the
+    incident is closed, as sending the form does, and no view of the record is logged."""
+    support = offer(person, demo_users["responder"])
+    closed(incident, demo_users["responder"])
+    client = client_for("responder")
+    for url in (
+        reverse("recovery:support_update", args=[incident.pk, support.pk]),
+        reverse("recovery:support_add", args=[incident.pk, person.pk]),
+    ):
+        page = client.get(url)
+        shown = page.content.decode()
+        assert page.status_code == 403, url
+        assert "is closed, so it cannot be changed. Re-open it first." in shown, url
+        assert "Weekly trauma counselling" not in shown and 'name="follow_up_on"' not in shown, url
+    assert not AuditEntry.objects.filter(action="view_sensitive", target_id=str(support.pk)).exists()
+
+
 def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
     client_for, incident, person, demo_users
 ):

@@ -638,6 +638,8 @@ def test_the_export_includes_who_opened_their_support(client_for, closed_inciden
 
     person = PersonAffected.objects.get()
     support = SupportOffer.objects.get()
+    # Opened to update it while the incident is open: a closed incident's support is not opened to update.
+    review_services.reopen_incident(incident=closed_incident, by=demo_users["responder"], reason="Inquest")
     client_for("responder").get(reverse("recovery:support_update", args=[closed_incident.pk, support.pk]))
     people_services.add_to_need_to_know(
         incident=closed_incident,

@@ -24,6 +24,7 @@ def support(request, shown):
 @access.requires(access.can_work_incident)
 def support_add(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id)
+    access.refuse_form_of_closed(request, shown)
     person = access.get_for(request, shown.people.all(), person_id, rule=access.can_record_support_for)
     # The record is the lead partnership's, and so are the agreement its referral relies on, the directory's
     # services and the organisations, from whichever partnership the incident is shared with it is recorded.
@@ -49,6 +50,8 @@ def support_add(request, incident_id, person_id):
 @access.requires(access.can_work_incident)
 def support_update(request, incident_id, offer_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_record_support)
+    # Before the record is read: a closed incident's support is not updated, so it is not opened to be.
+    access.refuse_form_of_closed(request, shown)
     offer = selectors.read_offer(user=request.user, incident=shown, offer_id=offer_id, request=request)
     form = SupportResponseForm(
         request.POST or None,
