@@ -181,20 +181,26 @@ def test_an_invitation_sent_through_notify_which_takes_no_files_says_how_to_add_
     assert "If the meeting is in your calendar, delete it" in cancellation["personalisation"]["body"]
 
 
-def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of_contact_is(
-    incident, demo, demo_users, django_capture_on_commit_callbacks
-):
+def _police_contact_on_the_incident(incident, by) -> Contact:
+    """DS Lee Hart (lee@police.example.org), the police's contact on the incident, whom an invitation goes to;
+    Insp. Ray Cole (ray@police.example.org) is the police's single point of contact, who takes over when
+    Lee leaves the directory."""
     police = incident.participations.get(organisation__kind="police").organisation
-    left = Contact.objects.create(organisation=police, name="DS Lee Hart", email="lee@police.example.org")
+    contact = Contact.objects.create(organisation=police, name="DS Lee Hart", email="lee@police.example.org")
     Contact.objects.create(
         organisation=police,
         name="Insp. Ray Cole",
         email="ray@police.example.org",
         incident_role=IncidentRole.SINGLE_POINT_OF_CONTACT,
     )
-    incident_services.add_participant(
-        incident=incident, organisation=police, contact=left, by=demo_users["responder"]
-    )
+    incident_services.add_participant(incident=incident, organisation=police, contact=contact, by=by)
+    return contact
+
+
+def test_a_contact_taken_out_of_the_directory_is_not_invited_its_single_point_of_contact_is(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    left = _police_contact_on_the_incident(incident, demo_users["responder"])
     partnership_services.deactivate_contact(
         contact=left, expected_revision=left.revision, by=demo_users["coordinator"]
     )
@@ -677,3 +683,29 @@ def test_a_meeting_cancelled_from_a_page_opened_before_a_colleague_closed_the_in
     assert meeting.status == MeetingStatus.PLANNED and meeting.sequence == as_opened.sequence
     assert incident.timeline.count() == entries
     assert not Notification.objects.filter(kind="meeting_cancellation").exists()
+
+
+def test_a_cancellation_goes_to_those_invited_even_once_their_organisations_contact_has_changed(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    """The defect: a cancellation went to the organisations' contacts of the day it was sent, so when the
+    police's contact had changed since the invitation, the officer invited was not told (the meeting stayed
+    in their calendar) and their successor was sent the cancellation of a meeting they never had. Now it
+    goes to those the invitation went to, and its calendar file names them."""
+    invited = _police_contact_on_the_incident(incident, demo_users["responder"])
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = demo_meeting(demo, demo_users, incident)
+    assert "lee@police.example.org" in [address for message in mail.outbox for address in message.to]
+    partnership_services.deactivate_contact(
+        contact=invited, expected_revision=invited.revision, by=demo_users["coordinator"]
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(meeting=meeting, by=demo_users["responder"], reason="Superseded")
+    told = [address for message in mail.outbox for address in message.to]
+    assert "lee@police.example.org" in told and "ray@police.example.org" not in told
+    cancellation = next(message for message in mail.outbox if message.to == ["lee@police.example.org"])
+    event = Calendar.from_ical(cancellation.attachments[0][1]).walk("VEVENT")[0]
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert "mailto:lee@police.example.org" in [str(attendee) for attendee in attendees]
+    assert "mailto:ray@police.example.org" not in [str(attendee) for attendee in attendees]

@@ -32,9 +32,10 @@ def meeting_title(meeting) -> str:
     return f"{meeting.get_kind_display()}: {meeting.incident.reference}"
 
 
-def meeting_calendar(meeting) -> bytes:
+def meeting_calendar(meeting, *, attendees=None) -> bytes:
     """A calendar with the one meeting, naming the incident only by its reference: a request, or once the
-    meeting is cancelled, a cancellation that removes it from calendars."""
+    meeting is cancelled, a cancellation that removes it from calendars. Its attendees are ``attendees``
+    ((email, name) pairs: those a cancellation goes to), else the contacts an invitation goes to."""
     cancelled = meeting.status == "cancelled"
     calendar = downloads.new_calendar()
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
@@ -48,12 +49,12 @@ def meeting_calendar(meeting) -> bytes:
     event.add("summary", f"{meeting.incident.exercise_prefix}{meeting_title(meeting)}")
     # Calendar apps (Outlook among them) offer accept and decline only with an organiser and attendees.
     event.add("organizer", _organiser(meeting))
-    for contact in invited_contacts(meeting):
+    if attendees is None:
+        attendees = [(contact.email, contact.name) for contact in invited_contacts(meeting)]
+    for email, name in attendees:
         event.add(
             "attendee",
-            _address(
-                contact.email, contact.name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"
-            ),
+            _address(email, name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp="TRUE"),
             encode=0,
         )
     place = " / ".join(where for where in (meeting.place, meeting.online_link) if where)

@@ -102,6 +102,8 @@ def _send_invitation(meeting) -> None:
     args = [meeting.incident_id, meeting.pk]
     _email_those_invited(
         meeting,
+        [messaging.recipient_for_contact(contact) for contact in selectors.invited_contacts(meeting)],
+        attendees=None,  # the calendar names the same contacts
         kind="meeting_invitation",
         subject=meeting_title(meeting),
         method="REQUEST",
@@ -112,9 +114,13 @@ def _send_invitation(meeting) -> None:
 
 def _send_cancellation(meeting) -> None:
     """Email those invited that the meeting is off, with an .ics file that removes it from their calendar
-    (through GOV.UK Notify, which sends no files, asking them to remove it)."""
+    (through GOV.UK Notify, which sends no files, asking them to remove it): those the invitation went to,
+    though their organisation's contact has changed since."""
+    invited = messaging.recipients_of(dedupe_key=_dedupe_key("meeting_invitation", meeting))
     _email_those_invited(
         meeting,
+        invited,
+        attendees=[(recipient.email, recipient.label) for recipient in invited if recipient.email],
         kind="meeting_cancellation",
         subject=f"Cancelled: {meeting_title(meeting)}",
         method="CANCEL",
@@ -128,31 +134,35 @@ _CALENDAR_EMAILS = {
 }
 
 
-def _email_those_invited(meeting, *, kind: str, subject: str, method: str, **context) -> None:
+def _dedupe_key(kind: str, meeting) -> str:
+    """The key of the meeting's email of this kind: it is sent once, and the cancellation finds by it those
+    the invitation went to."""
+    return f"{kind.replace('_', '-')}:{meeting.pk}"
+
+
+def _email_those_invited(
+    meeting, recipients, *, attendees, kind: str, subject: str, method: str, **context
+) -> None:
     template, file_name = _CALENDAR_EMAILS[kind]
     context.update(meeting=meeting, attached=messaging.email_takes_attachments())
     messaging.send(
         kind=kind,
         subject=f"{meeting.incident.exercise_prefix}{subject}",
         body=render_to_string(template, context),
-        recipients=_invited(meeting),
+        recipients=recipients,
         incident=meeting.incident,
-        attachments=[_calendar_file(file_name, meeting, method=method)],
-        dedupe_key=f"{kind.replace('_', '-')}:{meeting.pk}",
+        attachments=[_calendar_file(file_name, meeting, method=method, attendees=attendees)],
+        dedupe_key=_dedupe_key(kind, meeting),
     )
 
 
-def _invited(meeting) -> list:
-    return [messaging.recipient_for_contact(contact) for contact in selectors.invited_contacts(meeting)]
-
-
-def _calendar_file(filename, meeting, *, method) -> dict:
+def _calendar_file(filename, meeting, *, method, attendees) -> dict:
     """The meeting as a calendar file for an email: marked inside and in its name, as a download is."""
     return {
         "filename": downloads.marked_filename(
             filename, downloads.marking_for(personal_data=False), exercise=meeting.incident.is_exercise
         ),
-        "content": meeting_calendar(meeting).decode(),
+        "content": meeting_calendar(meeting, attendees=attendees).decode(),
         "mimetype": f"text/calendar; method={method}",
     }
 

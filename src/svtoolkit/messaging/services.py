@@ -62,6 +62,23 @@ def recipient_for_contact(contact) -> Recipient:
     )
 
 
+def recipients_of(*, dedupe_key: str) -> list[Recipient]:
+    """Those the message under ``dedupe_key`` went to, at the addresses it went to, to reach again about
+    it (a meeting's cancellation goes to those its invitation reached, whoever the directory names now);
+    none withdrawn before it went, and nobody if it was never sent."""
+    found: dict[tuple, dict] = {}
+    deliveries = Delivery.objects.filter(notification__dedupe_key=dedupe_key).exclude(
+        status=DeliveryStatus.WITHDRAWN
+    )
+    for delivery in deliveries.select_related("recipient").order_by("id"):
+        who = found.setdefault(
+            (delivery.recipient_id, delivery.recipient_label),
+            {"label": delivery.recipient_label, "user": delivery.recipient},
+        )
+        who["email" if delivery.channel == Channel.EMAIL else "mobile"] = delivery.address
+    return [Recipient(**who) for who in found.values()]
+
+
 def _channels(recipient: Recipient, urgency: str) -> list[tuple[str, str]]:
     """The channels and addresses a message goes to: an alert to every one the person can be reached on,
     anything else to those the person chose (email unless they chose text messages only)."""
