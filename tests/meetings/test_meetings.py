@@ -709,3 +709,25 @@ def test_a_cancellation_goes_to_those_invited_even_once_their_organisations_cont
     attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
     assert "mailto:lee@police.example.org" in [str(attendee) for attendee in attendees]
     assert "mailto:ray@police.example.org" not in [str(attendee) for attendee in attendees]
+
+
+def test_a_meeting_already_over_is_recorded_as_not_held_not_cancelled_with_emails(
+    client_for, incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    """The defect: a planned meeting whose time had passed still offered Cancel the meeting, which emailed
+    everyone invited a calendar cancellation of a meeting already past. Now its page offers to record that it
+    did not take place instead: the reason goes on the timeline and nobody is emailed."""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(hours=2))
+    client = client_for("responder")
+    page = client.get(reverse("meetings:meeting", args=[incident.pk, meeting.pk])).content.decode()
+    assert "Cancel the meeting" not in page and "Record that it did not take place" in page
+    url = reverse("meetings:cancel", args=[incident.pk, meeting.pk])
+    assert "Why did the meeting not take place?" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"reason": "The chair was called to the scene"})
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED
+    assert not Notification.objects.filter(kind="meeting_cancellation").exists()
+    assert incident.timeline.filter(
+        text__endswith="did not take place. Reason: The chair was called to the scene"
+    ).exists()

@@ -176,3 +176,9 @@ class CancelForm(forms.Form):
         help_text="Those invited are told, with the reason.",
         required=False,  # that a reason is given is the service's rule (services.cancel_meeting)
     )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting.is_over:  # nobody is told of a meeting already past (services.cancel_meeting)
+            self.fields["reason"].label = "Why did the meeting not take place?"
+            self.fields["reason"].help_text = "It goes on the incident's timeline. Nobody is emailed."

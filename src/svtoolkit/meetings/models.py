@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
 
@@ -46,6 +48,12 @@ class Meeting(CreatedBy):
     @property
     def has_started(self) -> bool:
         return self.starts_at <= timezone.now()
+
+    @property
+    def is_over(self) -> bool:
+        """Its time has passed: no longer to be cancelled (nobody is told of a meeting already past), only
+        recorded as held or as not having taken place."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes) <= timezone.now()
 
 
 class Attendance(models.Model):

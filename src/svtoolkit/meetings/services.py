@@ -231,24 +231,29 @@ def _record_meeting_changed(meeting, *, by, request, **changes) -> None:
 
 @transaction.atomic
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
-    """Call off a planned meeting; those invited are sent a calendar cancellation. No recount: only a meeting
-    held counts in the response times, and only a planned one can be cancelled."""
+    """Call off a planned meeting; those invited are sent a calendar cancellation. One already over is
+    recorded as not having taken place, and nobody is emailed about a meeting past. No recount: only a
+    meeting held counts in the response times, and only a planned one can be cancelled."""
     # The incident first, before the meeting (locks.py), as record_outcome does.
     incident_services.refuse_if_closed_meanwhile(meeting.incident)
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
         raise DomainError("Only a planned meeting can be cancelled.")
+    over = meeting.is_over
     if not reason.strip():
-        raise DomainError("Say why the meeting is cancelled.", field="reason")
+        said = "Say why the meeting did not take place." if over else "Say why the meeting is cancelled."
+        raise DomainError(said, field="reason")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_reason = reason.strip()
     meeting.sequence += 1
     meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
+    what = "did not take place" if over else "cancelled"
     incident_services.log_change(
-        incident=meeting.incident, by=by, text=f"{meeting} cancelled. Reason: {meeting.cancelled_reason}"
+        incident=meeting.incident, by=by, text=f"{meeting} {what}. Reason: {meeting.cancelled_reason}"
     )
     _record_meeting_changed(
         meeting, by=by, request=request, status=meeting.status, reason=meeting.cancelled_reason
     )
-    _send_cancellation(meeting)
+    if not over:
+        _send_cancellation(meeting)
     return meeting

@@ -177,15 +177,20 @@ def outcome(request, incident_id, meeting_id):
 @access.requires(access.can_manage_incident)
 def cancel(request, incident_id, meeting_id):
     shown, found = _meeting_for(request, incident_id, meeting_id)
+    over = found.is_over
     return incident_form_page(
         request,
         shown,
-        forms.CancelForm(request.POST or None),
-        heading=f"Cancel the {found}",
-        button="Cancel the meeting",
+        forms.CancelForm(request.POST or None, meeting=found),
+        heading=f"The {found} did not take place" if over else f"Cancel the {found}",
+        button="Record that it did not take place" if over else "Cancel the meeting",
         save=lambda data: services.cancel_meeting(
             meeting=found, by=request.user, reason=data["reason"], request=request
         ),
-        success="The meeting is cancelled and those invited are being told.",
+        success=lambda cancelled: (
+            "The meeting is recorded as not having taken place."
+            if cancelled.is_over
+            else "The meeting is cancelled and those invited are being told."
+        ),
         done=reverse("meetings:meeting", args=[shown.pk, found.pk]),
     )
