@@ -21,7 +21,7 @@ from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import Contact, IncidentRole
 from tests.factories import OrganisationFactory
 from tests.incidents.builders import demo_incident
-from tests.meetings.builders import demo_meeting, scheduled
+from tests.meetings.builders import demo_meeting, held, scheduled
 from tests.messaging.servers import notify_accepts
 from tests.page_forms import form_on
 from tests.recovery.test_after import closed
@@ -731,3 +731,25 @@ def test_a_meeting_already_over_is_recorded_as_not_held_not_cancelled_with_email
     assert incident.timeline.filter(
         text__endswith="did not take place. Reason: The chair was called to the scene"
     ).exists()
+
+
+def test_the_outcome_page_of_a_meeting_cancelled_or_held_says_why_and_offers_no_form(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the outcome page showed its form for a meeting cancelled or already held, and refused it
+    only once saved, after the minutes had been typed. Now it says why there is nothing to record, and
+    offers no form."""
+    called_off = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=30))
+    services.cancel_meeting(meeting=called_off, by=demo_users["responder"], reason="Superseded")
+    begun = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=20))
+    done = held(begun, demo_users["responder"])
+    client = client_for("responder")
+    for meeting, why in [
+        (called_off, "This meeting was cancelled: there is no outcome to record."),
+        (done, "The outcome of this meeting has already been recorded."),
+    ]:
+        page = client.get(reverse("meetings:outcome", args=[incident.pk, meeting.pk])).content.decode()
+        assert why in page and "Record the outcome" not in page and 'name="minutes"' not in page
+    typed = {"minutes": "Partners agreed the plan.", "decision-TOTAL_FORMS": "2", "action-TOTAL_FORMS": "3"}
+    page = client.post(reverse("meetings:outcome", args=[incident.pk, called_off.pk]), typed).content.decode()
+    assert "This meeting was cancelled" in page and "Partners agreed the plan." in page

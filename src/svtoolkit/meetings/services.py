@@ -167,22 +167,31 @@ def _calendar_file(filename, meeting, *, method, attendees) -> dict:
     }
 
 
+def outcome_refused_because(meeting) -> str:
+    """Why the meeting's outcome cannot be recorded (cancelled, recorded already, not started yet), or "" if
+    it can: the outcome page says so instead of offering its form."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "This meeting was cancelled: there is no outcome to record."
+    if meeting.status != MeetingStatus.PLANNED:
+        return "The outcome of this meeting has already been recorded."
+    if not meeting.has_started:
+        starts = timezone.localtime(meeting.starts_at)
+        return (
+            f"This meeting has not started yet: it starts at {starts:%H:%M on %d %B %Y}. Record its outcome"
+            " once it has begun."
+        )
+    return ""
+
+
 @transaction.atomic
 def record_outcome(*, meeting, by, attended, minutes, decisions, actions, request=None) -> Meeting:
     """Attendance and minutes; decisions go to the incident's decision log and actions to its plan."""
     # The incident first, before the meeting (locks.py): its decisions and actions lock the incident too.
     incident_services.refuse_if_closed_meanwhile(meeting.incident)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise DomainError("This meeting was cancelled: there is no outcome to record.")
-    if meeting.status != MeetingStatus.PLANNED:
-        raise DomainError("The outcome of this meeting has already been recorded.")
-    if not meeting.has_started:
-        starts = timezone.localtime(meeting.starts_at)
-        raise DomainError(
-            f"This meeting has not started yet: it starts at {starts:%H:%M on %d %B %Y}. Record its outcome"
-            " once it has begun."
-        )
+    refused = outcome_refused_because(meeting)
+    if refused:
+        raise DomainError(refused)
     Attendance.objects.filter(meeting=meeting).delete()
     Attendance.objects.bulk_create(
         Attendance(meeting=meeting, organisation=organisation, attended=organisation in attended)

@@ -170,6 +170,9 @@ def outcome(request, incident_id, meeting_id):
             "decisions": decisions,
             "actions": actions,
             "errors": _errors(form, decisions, actions) if request.method == "POST" else [],
+            # Said instead of the form; after a post refused meanwhile (a colleague cancelled it), the form
+            # stays, with what was typed, under the refusal.
+            "refused": "" if request.method == "POST" else services.outcome_refused_because(found),
         },
     )
 
