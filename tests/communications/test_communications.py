@@ -1204,3 +1204,27 @@ def test_a_message_moved_on_from_a_page_opened_before_a_colleague_closed_the_inc
     with pytest.raises(DomainError, match="closed meanwhile"):
         move_on(as_opened, demo_users)
     assert as_stored() == when_closed
+
+
+def test_mark_as_published_is_offered_only_when_publishing_would_be_taken_and_otherwise_says_why(
+    client_for, press_statement, demo_users
+):
+    """The defect: Mark as published was offered while the statement still awaited sign-off, and the service
+    always refused it. Now it is offered only once it can be published; until then the page says what it
+    waits for (the approvers still to sign, or the family's agreement)."""
+    responder = demo_users["responder"]
+    page_url = reverse("communications:message", args=[press_statement.incident_id, press_statement.pk])
+    client = client_for("responder")
+    services.submit_for_sign_off(message=press_statement, by=responder)
+    police = press_statement.sign_offs.get(organisation__kind="police")
+    services.sign_off(sign_off=police, by=demo_users["police"])
+    page = client.get(page_url).content.decode()
+    assert "Mark as published" not in page
+    assert "signed it off (still waiting for: Northbridge Council" in page
+    services.sign_off(sign_off=press_statement.sign_offs.get(organisation__kind="council"), by=responder)
+    Message.objects.filter(pk=press_statement.pk).update(names_or_images=True)
+    page = client.get(page_url).content.decode()
+    assert "Mark as published" not in page
+    assert "record the family&#x27;s agreement before publishing" in page
+    Message.objects.filter(pk=press_statement.pk).update(names_or_images=False)
+    assert "Mark as published" in client.get(page_url).content.decode()

@@ -391,18 +391,26 @@ def _changed_since_read(message) -> EditConflict:
     )
 
 
+def publish_refused_because(message) -> str:
+    """Why the message cannot be published yet (approvers still to sign, the family's agreement not recorded),
+    or "" if it can: publish's refusal, and what the message's page says instead of offering it."""
+    if message.status != MessageStatus.APPROVED:
+        pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
+        return "It cannot be published until every approver has signed it off" + (
+            f" (still waiting for: {pending})." if pending else "."
+        )
+    if message.names_or_images and message.family_agreed_at is None:
+        return "It names or shows someone: record the family's agreement before publishing."
+    return ""
+
+
 @transaction.atomic
 def publish(*, message, by, request=None) -> Message:
     """Mark a message published: only once approved and, if it names or shows someone, the family agreed."""
     message = _to_move_on(message)
-    if message.status != MessageStatus.APPROVED:
-        pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
-        raise DomainError(
-            "It cannot be published until every approver has signed it off"
-            + (f" (still waiting for: {pending})." if pending else ".")
-        )
-    if message.names_or_images and message.family_agreed_at is None:
-        raise DomainError("It names or shows someone: record the family's agreement before publishing.")
+    refused = publish_refused_because(message)
+    if refused:
+        raise DomainError(refused)
     message.status = MessageStatus.PUBLISHED
     message.published_at = timezone.now()
     message.published_by = by

@@ -149,6 +149,7 @@ def _message_page(request, shown, found, *, sign_off_form=None, family_form=None
             "family_form": family_form,
             "forms": [sign_off_form, family_form],
             "can_manage": access.can_manage_incident_now(request.user, request.partnership, shown),
+            "publish_refused": services.publish_refused_because(found),
         },
     )
 
