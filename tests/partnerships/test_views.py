@@ -380,6 +380,35 @@ def test_an_edit_started_before_someone_elses_save_is_refused_without_losing_the
     assert (contact.phone, contact.revision) == ("07700 900999", 3)
 
 
+def test_changing_an_entry_whose_owner_has_left_says_so_and_asks_for_a_new_owner(
+    client_for, demo, trust, demo_users
+):
+    """The defect: the owner menu offers only members, so the change page showed "Choose a member" with no
+    word that the owner had left, and saving a new phone number was refused with "Choose who owns this
+    entry"."""
+    police = demo_users["police"]
+    contact = trust.contacts.get(name="Kwame Asante")
+    Contact.objects.filter(pk=contact.pk).update(owner=police)
+    police.memberships.filter(partnership=demo).delete()
+    client = client_for("coordinator")
+    url = reverse("partnerships:contact_edit", args=[contact.pk])
+    left = f"{police.full_name}, who owned this entry, is no longer a member of the partnership"
+
+    assert left in client.get(url).content.decode()  # before anything is typed
+
+    typed = {**contact_form(police, 1, name="Kwame Asante", phone="07700 900123"), "owner": ""}
+    response = client.post(url, typed)
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"] == [f"{left}. Choose a new owner for this entry"]
+    assert 'value="07700 900123"' in response.content.decode()  # what was typed is kept
+    contact.refresh_from_db()
+    assert contact.phone != "07700 900123" and contact.owner == police
+
+    client.post(url, contact_form(demo_users["responder"], 1, name="Kwame Asante", phone="07700 900123"))
+    contact.refresh_from_db()
+    assert (contact.phone, contact.owner) == ("07700 900123", demo_users["responder"])
+
+
 def test_an_edit_without_its_revision_is_refused(client_for, trust, demo_users):
     contact = trust.contacts.get(name="Kwame Asante")
     response = client_for("coordinator").post(

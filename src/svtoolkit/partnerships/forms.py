@@ -130,6 +130,19 @@ class EntryForm(RevisionChecked, forms.Form):
             keep_stored_choice(self, name)
         self.entry = entry
         self.is_edit = entry is not None
+        if entry is not None and entry.owner_id and not members.filter(pk=entry.owner_id).exists():
+            self.ask_for_new_owner(entry.owner)
+
+    def ask_for_new_owner(self, former_owner) -> None:
+        """The owner stored has left the partnership, so is not offered: the field says so before anything is
+        typed, and again if saved without a new owner."""
+        left = f"{former_owner}, who owned this entry, is no longer a member of the partnership"
+        owner = self.fields["owner"]
+        owner.help_text = f"{left}. Choose a new owner: they are reminded when the entry is due for review."
+        owner.error_messages = {
+            **owner.error_messages,
+            "required": f"{left}. Choose a new owner for this entry",
+        }
 
     def __iter__(self):
         return (self[name] for name in self.fields if not self[name].is_hidden)
