@@ -37,6 +37,7 @@ from tests.incidents.builders import (
     demo_referral,
     recorded_incident,
 )
+from tests.playbooks.builders import demo_checklist
 
 pytestmark = pytest.mark.django_db
 
@@ -695,6 +696,7 @@ PARTNERSHIP_RULES = {
             access.can_manage_members,
             access.can_edit_directory,
             access.can_edit_playbook,
+            access.can_see_draft_checklist,
             access.can_decide_lessons,
             access.can_manage_retention,
             access.can_manage_alerting,
@@ -730,6 +732,25 @@ def test_a_partner_raises_alerts_once_their_organisation_reports_incidents_a_vie
     assert police.may_report_incidents
     police_viewer = MembershipFactory(partnership=demo, organisation=police, role="viewer").user
     assert not access.can_raise_alert(police_viewer, demo)
+
+
+def test_the_draft_checklist_is_seen_only_by_those_who_may_open_the_draft_page(client, demo, demo_users):
+    """The defect: a viewer refused the draft's page read it all the same as a version by its number, on the
+    versions list and compared with the published version."""
+    demo_checklist(demo, demo_users["coordinator"])  # version 1 published, version 2 the draft
+    members = ("coordinator", "responder", "police", "health", "viewer")
+    for role in members:
+        client.force_login(demo_users[role])
+        may_open_draft_page = client.get(reverse("playbooks:draft")).status_code == 200
+        draft_status = client.get(reverse("playbooks:version", args=[2])).status_code
+        compared_status = client.get(reverse("playbooks:compare", args=[1, 2])).status_code
+        listed = 'href="/checklist/versions/2/"' in client.get(reverse("playbooks:versions")).content.decode()
+        assert client.get(reverse("playbooks:version", args=[1])).status_code == 200
+        expected = 200 if may_open_draft_page else 404
+        assert (draft_status, compared_status, listed) == (expected, expected, may_open_draft_page), role
+    assert {role for role in members if access.can_see_draft_checklist(demo_users[role], demo)} == {
+        "coordinator"
+    }
 
 
 # --- A page's live part refused or no longer finding what it shows ---------------------------------------

@@ -116,6 +116,21 @@ def can_edit_playbook(user, partnership) -> bool:
     return role_in(user, partnership) == Role.COORDINATOR
 
 
+def can_see_draft_checklist(user, partnership) -> bool:
+    """The checklist's draft is work in progress, seen only by those who adapt it: on its own page, and as a
+    version (by its number, on the list of versions, compared with another) alike."""
+    return can_edit_playbook(user, partnership)
+
+
+def checklist_versions_seen_by(user, partnership, versions: QuerySet) -> QuerySet:
+    """``versions`` of the partnership's checklist, without its draft for someone who may not see it."""
+    from svtoolkit.playbooks.models import VersionStatus
+
+    if can_see_draft_checklist(user, partnership):
+        return versions
+    return versions.exclude(status=VersionStatus.DRAFT)
+
+
 def can_assess_readiness(user, partnership) -> bool:
     """Readiness assessments and exercises are run by coordinators and responders."""
     return role_in(user, partnership) in {Role.COORDINATOR, Role.RESPONDER}

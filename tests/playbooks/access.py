@@ -4,18 +4,21 @@ from tests.access_expectations_base import (
     COORDINATOR_AND_RESPONDER,
     COORDINATOR_ONLY,
     COORDINATOR_ONLY_POST,
+    MEMBERS,
     SIGNED_IN_200,
 )
 from tests.playbooks.builders import demo_checklist
 
 COORDINATOR_AND_RESPONDER_POST = {**COORDINATOR_AND_RESPONDER, "coordinator": 405, "responder": 405}
+# The draft, as a version, is found only by those who may open its page (access.can_see_draft_checklist).
+DRAFT_FOUND_BY_COORDINATORS = {"anonymous": 302, **dict.fromkeys(MEMBERS, 404), "coordinator": 200}
 
 EXPECTED = {
     "playbooks:playbook": SIGNED_IN_200,
     "playbooks:adopt": COORDINATOR_ONLY_POST,
     "playbooks:versions": SIGNED_IN_200,
     "playbooks:version": SIGNED_IN_200,
-    "playbooks:compare": SIGNED_IN_200,
+    "playbooks:compare": DRAFT_FOUND_BY_COORDINATORS,  # version 1 with the draft, version 2
     "playbooks:draft": COORDINATOR_ONLY,
     "playbooks:start_draft": COORDINATOR_ONLY_POST,
     "playbooks:publish": COORDINATOR_ONLY,

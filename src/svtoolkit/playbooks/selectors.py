@@ -75,8 +75,16 @@ def versions_of(partnership) -> QuerySet[PlaybookVersion]:
     )
 
 
-def version_by_number(partnership, number) -> PlaybookVersion:
-    return get_object_or_404(versions_of(partnership).select_related("playbook"), number=number)
+def versions_seen_by(user, partnership) -> QuerySet[PlaybookVersion]:
+    """The versions of the checklist ``user`` may see (``access.checklist_versions_seen_by``)."""
+    from svtoolkit import access
+
+    return access.checklist_versions_seen_by(user, partnership, versions_of(partnership))
+
+
+def version_by_number(partnership, number, *, user) -> PlaybookVersion:
+    """One version ``user`` may see by its number; the draft, for someone who may not see it, is not found."""
+    return get_object_or_404(versions_seen_by(user, partnership).select_related("playbook"), number=number)
 
 
 def areas_with_items(version) -> list[Area]:

@@ -42,14 +42,13 @@ def adopt(request):
 
 @access.requires(access.is_member)
 def versions(request):
-    return render(
-        request, "playbooks/versions.html", {"versions": selectors.versions_of(request.partnership)}
-    )
+    shown = selectors.versions_seen_by(request.user, request.partnership)
+    return render(request, "playbooks/versions.html", {"versions": shown})
 
 
 @access.requires(access.is_member)
 def version(request, number):
-    shown = selectors.version_by_number(request.partnership, number)
+    shown = selectors.version_by_number(request.partnership, number, user=request.user)
     return render(
         request, "playbooks/version.html", {"version": shown, "areas": selectors.areas_with_items(shown)}
     )
@@ -57,8 +56,8 @@ def version(request, number):
 
 @access.requires(access.is_member)
 def compare(request, older, newer):
-    older_version = selectors.version_by_number(request.partnership, older)
-    newer_version = selectors.version_by_number(request.partnership, newer)
+    older_version = selectors.version_by_number(request.partnership, older, user=request.user)
+    newer_version = selectors.version_by_number(request.partnership, newer, user=request.user)
     return render(
         request,
         "playbooks/compare.html",
@@ -73,7 +72,7 @@ def compare(request, older, newer):
 # --- Adapting a draft ------------------------------------------------------------------------------------
 
 
-@access.requires(access.can_edit_playbook)
+@access.requires(access.can_see_draft_checklist)
 def draft(request):
     version = selectors.draft_version(request.partnership)
     if version is None:
