@@ -142,6 +142,20 @@ def test_suggested_actions_go_into_the_plan(client_for, incident, demo_users):
     assert incident.actions.count() == 2
 
 
+def test_a_suggested_action_is_refused_when_no_area_is_at_the_alert_level(client_for, incident, demo_users):
+    """The defect: the suggestions, offered only while an area is at or past the alert level, were put in the
+    plan when none was (a page opened before tension fell, a form sent again), their guidance saying tension
+    "rose past the alert level"."""
+    record(incident, demo_users["police"], 4, hours_ago=2)
+    record(incident, demo_users["police"], 2, hours_ago=1)  # back below the alert level
+    with pytest.raises(DomainError, match="not at the alert level in any area") as refused:
+        services.add_suggested_action(incident=incident, by=demo_users["responder"], index=0)
+    assert "Nothing was added to the plan" in str(refused.value)
+    response = client_for("responder").post(reverse("tension:add_action", args=[incident.pk, 0]), follow=True)
+    assert "Nothing was added to the plan" in response.content.decode()
+    assert not incident.actions.filter(title=scale()["suggested_actions"][0]["title"]).exists()
+
+
 def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_users):
     record(incident, demo_users["police"], 2, hours_ago=3)
     record(incident, demo_users["police"], 3, hours_ago=1)

@@ -58,5 +58,10 @@ def trends(incident) -> list[AreaTrend]:
     return ordered
 
 
+def areas_at_alert_level(incident) -> list[str]:
+    """The areas whose latest reading is at or past the alert level, as their trends name them."""
+    return [trend.area for trend in trends(incident) if trend.above_alert]
+
+
 def level_labels() -> dict[int, str]:
     return {level: level_label(level) for level in scale()["levels"]}

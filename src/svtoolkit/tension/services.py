@@ -18,7 +18,7 @@ from svtoolkit.incidents.selectors import answering_lead
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
-from svtoolkit.tension.selectors import same_area_names
+from svtoolkit.tension.selectors import areas_at_alert_level, same_area_names
 
 
 def check_observed_at(*, observed_at) -> None:
@@ -122,17 +122,27 @@ def _alert_lead(reading) -> bool:
     return alert is not None
 
 
+@transaction.atomic
 def add_suggested_action(*, incident, by, index: int, request=None):
-    """Put one of the scale's suggested actions into the response plan."""
+    """Put one of the scale's suggested actions into the response plan, while tension is at or past the alert
+    level in at least one area (read under the incident's lock, which a new reading takes too)."""
     suggestions = scale()["suggested_actions"]
     if not 0 <= index < len(suggestions):
         raise DomainError("That suggestion does not exist.")
+    incident_services.refuse_if_closed_meanwhile(incident)
+    areas = areas_at_alert_level(incident)
+    if not areas:
+        raise DomainError(
+            f"Tension is not at the alert level in any area now (the latest reading of each is below "
+            f"{scale()['alert_at']}), so the suggested actions no longer apply. "
+            "Nothing was added to the plan."
+        )
     suggestion = suggestions[index]
     return incident_services.add_action(
         incident=incident,
         by=by,
         title=suggestion["title"],
-        guidance="Suggested because community tension rose past the alert level.",
+        guidance=f"Suggested because community tension in {', '.join(areas)} was at or past the alert level.",
         owner_organisation=None,
         owner=None,
         due_at=timezone.now() + timedelta(hours=suggestion["hours"]),
