@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -33,6 +33,37 @@ def press_statement(demo, demo_users, incident):
     )
     approvers = [demo.organisations.get(kind="police"), council]
     return demo_message(demo, demo_users, incident, approvers=approvers)
+
+
+def test_messages_sign_offs_and_monitoring_notes_are_dated_with_their_year(
+    client_for, demo, demo_users, incident
+):
+    """The defect: the communications page gave a message's planned time and a monitoring note's time, and a
+    message's page the family's agreement and each sign-off, as day, month and time only, ambiguous for an
+    incident running over a new year."""
+    message = demo_message(demo, demo_users, incident)
+    note = services.add_monitoring_note(
+        incident=incident,
+        by=demo_users["responder"],
+        source="Local Facebook group",
+        summary="Posts blaming the school",
+        is_rumour=True,
+        response="",
+    )
+    Message.objects.filter(pk=message.pk).update(planned_for=timezone.make_aware(datetime(2026, 1, 2, 9, 0)))
+    type(note).objects.filter(pk=note.pk).update(noted_at=timezone.make_aware(datetime(2025, 12, 31, 22, 15)))
+    page = client_for("responder").get(reverse("communications:overview", args=[incident.pk]))
+    content = page.content.decode()
+    assert '<td class="govuk-table__cell">2 Jan 2026 09:00</td>' in content
+    assert "31 Dec 2025 22:15, Local Facebook group: Posts blaming the school" in content
+
+    agreed = timezone.make_aware(datetime(2025, 12, 31, 18, 5))
+    Message.objects.filter(pk=message.pk).update(names_or_images=True, family_agreed_at=agreed)
+    message.sign_offs.update(signed_at=agreed, signed_by=demo_users["police"])
+    page = client_for("responder").get(reverse("communications:message", args=[incident.pk, message.pk]))
+    content = page.content.decode()
+    assert "Recorded 31 Dec 2025 18:05" in content
+    assert f"31 Dec 2025 18:05 by {demo_users['police'].full_name}" in content
 
 
 def test_a_press_statement_cannot_be_published_before_every_approver_signs(press_statement, demo_users):

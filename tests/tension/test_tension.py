@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -164,6 +164,16 @@ def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_
     assert 'id="trend-data-1" type="application/json"' in content
     assert content.count('govuk-table__cell--numeric">2 (Unsettled)') == 1
     assert "3 (Raised)" in content
+
+
+def test_each_reading_is_dated_with_its_year(client_for, incident, demo_users):
+    """The defect: the readings' table gave day, month and time only, so a trend running over a new year read
+    as out of order, or as this year's."""
+    reading = record(incident, demo_users["police"], 3).reading
+    observed = timezone.make_aware(datetime(2025, 12, 31, 23, 30))
+    type(reading).objects.filter(pk=reading.pk).update(observed_at=observed)
+    content = client_for("viewer").get(reverse("tension:overview", args=[incident.pk])).content.decode()
+    assert '<td class="govuk-table__cell">31 Dec 2025 23:30</td>' in content
 
 
 def test_a_readings_notes_are_shown_with_it(client_for, incident, demo_users):
