@@ -199,6 +199,28 @@ def test_import_refuses_an_organisation_of_another_partnership_and_creates_nothi
     assert Contact.objects.count() == before
 
 
+def test_import_refuses_a_contact_a_colleague_added_after_the_file_was_checked_and_creates_nothing(
+    demo, demo_users
+):
+    """The defect: the import's rows were checked against the directory before saving, and not again under
+    the organisation's lock when saved, so a contact a colleague added meanwhile was listed twice."""
+    organisation = Organisation.objects.get(partnership=demo, name="Northbridge Youth Trust")
+    rows = [
+        {**contact_details(None, name="Youth worker"), "organisation": organisation},
+        {**contact_details(None, name="Amira Haddad"), "organisation": organisation},
+    ]  # checked: neither is listed yet
+    services.create_contact(
+        organisation=organisation,
+        details=contact_details(demo_users["police"], name="AMIRA HADDAD"),
+        by=demo_users["coordinator"],
+    )
+    with pytest.raises(DomainError, match="Amira Haddad is already a contact of Northbridge Youth Trust"):
+        services.import_contacts(partnership=demo, rows=rows, by=demo_users["coordinator"])
+    listed = organisation.contacts.filter(is_active=True)
+    assert listed.filter(name__iexact="amira haddad").count() == 1
+    assert not listed.filter(name="Youth worker").exists()
+
+
 def test_a_user_who_is_not_a_member_cannot_be_made_owner_by_update(demo, demo_users):
     contact = ContactFactory(organisation__partnership=demo)
     with pytest.raises(DomainError):

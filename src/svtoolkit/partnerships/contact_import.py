@@ -11,10 +11,18 @@ from django.utils import timezone
 
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core.errors import DomainError
+from svtoolkit.core.locking import hold_row
 from svtoolkit.partnerships import contacts_csv
 from svtoolkit.partnerships.entries import create_many_audited
 from svtoolkit.partnerships.forms import check_rows, import_lookups
-from svtoolkit.partnerships.models import CONTACT_FIELDS, Contact, ContactImport, ContactImportStatus
+from svtoolkit.partnerships.models import (
+    CONTACT_FIELDS,
+    Contact,
+    ContactImport,
+    ContactImportStatus,
+    already_a_contact,
+    contact_key,
+)
 from svtoolkit.partnerships.selectors import active_organisations
 
 
@@ -25,11 +33,28 @@ def create_contacts(*, partnership, contacts: list[dict], by, request=None) -> i
     for row in contacts:
         if row["organisation"].partnership_id != partnership.pk:
             raise DomainError(f"{row['organisation']} is not an organisation of {partnership}.")
+    listed = _listed_now({row["organisation"] for row in contacts})
+    for row in contacts:
+        if contact_key(row["organisation"].pk, row["name"], row["email"]) in listed:
+            raise DomainError(
+                f"{already_a_contact(row['name'], row['organisation'])}: they were added after the file was "
+                "checked. Nothing was imported: take their row out of the file and import it again."
+            )
         details = {field: row[field] for field in CONTACT_FIELDS}
         details["owner"] = details["owner"] or by
         entries.append((details, {"organisation": row["organisation"]}))
     create_many_audited(Contact, partnership=partnership, entries=entries, by=by, request=request)
     return len(contacts)
+
+
+def _listed_now(organisations) -> set[tuple]:
+    """The ``contact_key`` of every active contact of ``organisations``, each organisation's row held until
+    the transaction ends (in id order), as adding one contact holds it: a contact added meanwhile is seen,
+    and one added while the import saves waits for it and is then refused as listed."""
+    for organisation in sorted(organisations, key=lambda organisation: organisation.pk):
+        hold_row(organisation)
+    rows = Contact.objects.filter(organisation__in=organisations, is_active=True)
+    return {contact_key(*row) for row in rows.values_list("organisation_id", "name", "email")}
 
 
 def _set(import_id: int, **changes) -> None:

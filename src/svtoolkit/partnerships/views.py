@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from svtoolkit import access
 from svtoolkit.accounts.selectors import member_users
 from svtoolkit.core import downloads
+from svtoolkit.core.forms import errors_shown_on
 from svtoolkit.core.pages import form_page
 from svtoolkit.partnerships import contacts_csv, forms, selectors, services
 from svtoolkit.partnerships.page_sections import agreement_sections
@@ -392,11 +393,12 @@ def contacts_import(request):
                 by=request.user,
             )
             return redirect("partnerships:contact_import", import_id=job.pk)
-        count = services.import_contacts(
-            partnership=request.partnership, rows=form.contacts, by=request.user, request=request
-        )
-        messages.success(request, f"{count} contact{'s' if count != 1 else ''} imported.")
-        return redirect("partnerships:organisations")
+        with errors_shown_on(form):  # a contact a colleague added since the rows were checked
+            count = services.import_contacts(
+                partnership=request.partnership, rows=form.contacts, by=request.user, request=request
+            )
+            messages.success(request, f"{count} contact{'s' if count != 1 else ''} imported.")
+            return redirect("partnerships:organisations")
     return render(
         request, "partnerships/contacts_import.html", {"form": form, "columns": contacts_csv.COLUMNS}
     )
