@@ -346,6 +346,26 @@ def test_a_proposal_on_a_closed_incident_is_declined_but_not_accepted(demo, demo
     assert proposed.status == ProposalStatus.DECLINED
 
 
+def test_a_proposal_on_an_erased_incident_is_not_said_to_wait_for_a_re_open(client_for, demo, demo_users):
+    """The defect: accepting a proposal on a closed incident whose people's details were erased said
+    "Re-open it first, or decline.", and its panel "re-open it to share it", though such an incident cannot be
+    re-opened. Both now say why it cannot be, and that the proposal can still be declined."""
+    proposed = proposal(demo, demo_users)
+    Incident.objects.filter(pk=proposed.incident_id).update(
+        status="closed", closed_at=timezone.now(), personal_data_erased_at=timezone.now()
+    )
+    with pytest.raises(DomainError) as refused:
+        services.decide_proposal(
+            proposal=proposed, accept=True, basis=SHARE_BASIS, by=demo_users["responder"]
+        )
+    told = str(refused.value)
+    assert "were erased, so it cannot be re-opened" in told and "Re-open it first" not in told
+    assert not IncidentShare.objects.filter(incident=proposed.incident).exists()
+    page = client_for("responder").get(reverse("incidents:incident", args=[proposed.incident_id]))
+    assert told in page.content.decode()
+    assert "re-open it to share it" not in page.content.decode()
+
+
 def test_only_a_regional_coordinator_proposes_and_only_once(demo, demo_users):
     proposed = proposal(demo, demo_users)
     for by in (demo_users["regional_coordinator"], demo_users["regional_viewer"]):

@@ -502,4 +502,14 @@ def region_panel(*, incident, user, partnership) -> dict | None:
         # A closed incident is shared with no one until re-opened (with the region or through a proposal); it
         # can still stop being shared with the region, and its proposals can still be declined.
         "open_to_sharing": not access.is_read_only(incident),
+        "closed_to_sharing": closed_to_sharing(incident) if access.is_read_only(incident) else "",
     }
+
+
+def closed_to_sharing(incident) -> str:
+    """What someone deciding a proposal on a closed incident is told: what it takes to share it (re-opening,
+    unless its people's details were erased, after which it cannot be), and that declining is still open."""
+    return (
+        f"{incident.reference} is closed, so it cannot be shared. {access.how_to_change_closed(incident)} "
+        "The proposal can still be declined."
+    )

@@ -29,7 +29,7 @@ from svtoolkit.messaging.models import Notification, Urgency
 from svtoolkit.partnerships.models import Partnership, RegionalCategory, RegionalSharing, RegionMembership
 from svtoolkit.regions import fund_services
 from svtoolkit.regions.models import ProposalStatus, RegionalShare, ShareProposal
-from svtoolkit.regions.selectors import type_labels
+from svtoolkit.regions.selectors import closed_to_sharing, type_labels
 
 NO_SHARE_REASON = "Say why the incident should be shared."
 
@@ -194,9 +194,7 @@ def decide_proposal(
         raise DomainError(decided_already(proposal))
     if accept and access.is_read_only(proposal.incident):
         # Declining shares nothing and is taken once closed; sharing is a change that waits for a re-open.
-        raise DomainError(
-            f"{proposal.incident.reference} is closed, so it cannot be shared. Re-open it first, or decline."
-        )
+        raise DomainError(closed_to_sharing(proposal.incident))
     if accept:
         _both_still_in_the_region(proposal)
         given = basis_given(basis)
