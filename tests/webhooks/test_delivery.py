@@ -423,6 +423,36 @@ def test_an_event_waiting_for_a_retry_when_its_endpoint_is_switched_off_says_an_
     assert waiting.last_error.endswith("An earlier try may have been sent.")
 
 
+@pytest.mark.parametrize("answer", ["no one listening", 429])
+def test_an_event_whose_every_try_was_refused_is_withdrawn_as_never_sent(
+    demo, demo_users, endpoint, receiver, answer
+):
+    """The defect: an event whose tries could not connect to the endpoint at all (nothing listening at its
+    address), or were answered 429 (not taken), was withdrawn on switching the endpoint off saying "An earlier
+    try may have been sent.", as though it might have reached it. Such tries certainly did not go."""
+    if answer == "no one listening":
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://127.0.0.1:{free_port()}/hook")
+        endpoint.refresh_from_db()
+    else:
+        receiver.answers = [answer]
+    publish(demo, "alert.raised")
+    delivery.deliver_due()
+    waiting = the_delivery()
+    assert (waiting.status, waiting.attempts, waiting.tries_refused) == (WebhookDeliveryStatus.QUEUED, 1, 1)
+    services.change_endpoint(
+        endpoint=endpoint,
+        is_active=False,
+        expected_revision=endpoint.revision,
+        by=demo_users["coordinator"],
+        url=endpoint.url,
+        description="",
+        event_types=endpoint.event_types,
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == WebhookDeliveryStatus.WITHDRAWN
+    assert "may have been sent" not in waiting.last_error
+
+
 def test_a_failed_event_is_not_sent_again_to_an_endpoint_switched_off(demo, demo_users, endpoint):
     failed = failed_delivery(endpoint)
     fields = {"url": endpoint.url, "description": "", "event_types": endpoint.event_types}

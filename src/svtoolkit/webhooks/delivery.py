@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
+from urllib3.exceptions import NewConnectionError
 
 from svtoolkit.core.deadlines import Deadline, addresses_within, session_within
 from svtoolkit.core.sending import (
@@ -113,10 +114,10 @@ def check_destination(url: str, *, deadline: Deadline | None = None) -> None:
     try:
         addresses = {info[4][0] for info in addresses_within(parts.hostname, port or 443, deadline)}
     except TimeoutError as error:
-        raise TemporaryFailure("The endpoint's host could not be found in time.") from error
+        raise TemporaryFailure("The endpoint's host could not be found in time.", refused=True) from error
     except (socket.gaierror, UnicodeError) as error:
         raise TemporaryFailure(
-            "The endpoint's host could not be found: check the address is typed correctly."
+            "The endpoint's host could not be found: check the address is typed correctly.", refused=True
         ) from error
     for address in addresses:
         refuse_private(address)
@@ -138,17 +139,35 @@ def post(delivery) -> int:
             response = session.post(
                 endpoint.url, data=body.encode(), headers=headers, allow_redirects=False, stream=True
             )
+    except requests.ConnectTimeout as error:  # nothing was sent: no connection was made in time
+        raise TemporaryFailure("The endpoint could not be connected to in time.", refused=True) from error
     except requests.Timeout as error:
         raise TemporaryFailure("The endpoint did not answer in time.") from error
     except requests.RequestException as error:
-        raise TemporaryFailure(f"The endpoint could not be reached: {type(error).__name__}") from error
+        raise TemporaryFailure(
+            f"The endpoint could not be reached: {type(error).__name__}", refused=_not_connected(error)
+        ) from error
     code = response.status_code
     response.close()
     if 200 <= code < 300:
         return code
     if code >= 500 or code in RETRY_CODES:
-        raise TemporaryFailure(f"The endpoint answered {code}.", code=code)
+        # 429 (too many requests) says it was not taken; any other may have been, before the endpoint failed.
+        raise TemporaryFailure(f"The endpoint answered {code}.", code=code, refused=code == 429)
     raise PermanentFailure(f"The endpoint refused the event: it answered {code}.", code=code)
+
+
+def _not_connected(error: requests.RequestException) -> bool:
+    """Whether the post failed before a connection was made (the host not found, the connection refused), so
+    nothing of the event was sent."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(reason, NewConnectionError)
+
+
+def _failure_fields(error: Exception) -> dict:
+    """The answer's code, and a try that certainly did not go counted as refused."""
+    refused = {"tries_refused": F("tries_refused") + 1} if getattr(error, "refused", False) else {}
+    return {"last_response_code": getattr(error, "code", None), **refused}
 
 
 def _send(delivery) -> dict:
@@ -177,8 +196,8 @@ def _withdrawn(delivery) -> dict | None:
     else:
         return None
     withdrawn = {"status": WebhookDeliveryStatus.WITHDRAWN, "withdrawn_because": because}
-    # ``attempts`` counts this claim: more than one, and an earlier try may have reached the endpoint.
-    if delivery.attempts > 1:
+    # ``attempts`` counts this claim: an earlier try may have reached the endpoint unless each was refused.
+    if delivery.attempts - 1 > delivery.tries_refused:
         withdrawn["last_error"] = " ".join(filter(None, [delivery.last_error, EARLIER_TRY_MAY_HAVE_GONE]))
     return withdrawn
 
@@ -198,7 +217,7 @@ SENDER = Sender(
         "status": WebhookDeliveryStatus.WITHDRAWN,
         "last_error": f"{error} {EARLIER_TRY_MAY_HAVE_GONE}",
     },
-    failure_fields=lambda error: {"last_response_code": getattr(error, "code", None)},
+    failure_fields=_failure_fields,
 )
 deliver = SENDER.deliver
 

@@ -84,6 +84,10 @@ class WebhookDelivery(models.Model):
         max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Of ``attempts``, the tries that certainly did not reach the endpoint (it could not be found or connected
+    # to, or answered that it would not take the event now): withdrawn after only such tries, the delivery was
+    # never sent, and does not say a try may have gone.
+    tries_refused = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # While a worker sends, the delivery is its own until this time; after it, another worker may take it.
     claimed_until = models.DateTimeField(null=True, blank=True)

@@ -245,8 +245,9 @@ def withdraw_waiting(*, endpoint, because: str, event_type: str | None = None) -
         "withdrawn_because": because,
         "claimed_until": None,
     }
-    # One tried before may have reached the endpoint (its answer came too late, say), as the claim says too.
-    retrying = waiting.filter(attempts__gt=0).update(
+    # One tried before may have reached the endpoint (its answer came too late, say), as the claim says too,
+    # unless every try was refused (``WebhookDelivery.tries_refused``).
+    retrying = waiting.filter(attempts__gt=F("tries_refused")).update(
         **withdrawn, last_error=Concat(F("last_error"), Value(f" {EARLIER_TRY_MAY_HAVE_GONE}"))
     )
     return retrying + waiting.update(**withdrawn)
@@ -286,7 +287,9 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
         )
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
     # Sent again on purpose, now the endpoint is on: the switch-off its send outlasted no longer stops it.
-    if not queue_again(WebhookDelivery, delivery.pk, if_status=finished, withdrawn_because=""):
+    if not queue_again(
+        WebhookDelivery, delivery.pk, if_status=finished, withdrawn_because="", tries_refused=0
+    ):
         raise DomainError("This event is still being sent: it cannot be sent again yet.")
     record_updated(
         by=by, partnership=delivery.endpoint.partnership, target=delivery, request=request, sent_again=True
