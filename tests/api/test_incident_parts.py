@@ -227,6 +227,38 @@ def test_a_partners_stale_update_sending_the_owner_back_as_read_is_a_409_after_a
     assert response.status_code == 200, response.json()
 
 
+def test_a_responders_stale_update_naming_an_owner_who_left_since_is_a_409(
+    api_as, incident, action, demo, demo_users
+):
+    """The defect: a responder read the action, then a colleague gave it to someone else and its first owner
+    left the partnership. The responder's update, sending the owner back as read, was judged as giving the
+    action to someone who left ("... cannot update ...", 400) before the revision was compared. The change
+    since is answered first (409), so they read the action again rather than being told they chose badly."""
+    coordinator = api_as("coordinator")
+    given = coordinator.patch(
+        url(incident, "actions", action),
+        {"owner": demo_users["police"].pk, "revision": action.revision},
+        format="json",
+    )
+    assert given.status_code == 200, given.json()
+    api = api_as("responder")
+    read = api.get(url(incident, "actions", action)).json()
+    colleague = MembershipFactory(
+        partnership=demo, role="partner", organisation=action.owner_organisation
+    ).user
+    response = coordinator.patch(
+        url(incident, "actions", action), {"owner": colleague.pk, "revision": read["revision"]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    left_the_partnership(demo_users["police"], demo, by=demo_users["coordinator"])
+    sent_back = {field: read[field] for field in ("owner_organisation", "owner", "revision")}
+    response = api.patch(url(incident, "actions", action), {**sent_back, "status": "done"}, format="json")
+    assert response.status_code == 409, response.json()
+    assert response.json()["current_revision"] == read["revision"] + 1
+    action.refresh_from_db()
+    assert (action.status, action.owner) == ("to_do", colleague)
+
+
 def test_actions_filter_by_status_organisation_and_overdue(api_as, incident, action, demo, demo_users):
     late = services.add_action(
         incident=incident,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from svtoolkit import access
 from svtoolkit.accounts.models import Role
 from svtoolkit.communications import services as communications_services
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import ActionStatus, Incident, IncidentShare, Participation, PlanAction
 from svtoolkit.playbooks import services as playbook_services
@@ -278,6 +278,37 @@ def test_an_organisation_of_a_partnership_it_is_shared_with_owns_actions_on_it(d
     action.refresh_from_db()
     assert (action.owner_organisation, action.owner) == (neighbour.organisation, worker)
     assert access.can_update_action(worker, other, action)
+
+
+def test_a_stale_update_naming_an_organisation_that_stopped_taking_part_since_is_an_edit_conflict(
+    demo, demo_users
+):
+    """The defect: a responder's update, read while the police owned the action, sent after a colleague gave
+    it to another partner and the police stopped taking part, was refused as giving the action to an
+    organisation not taking part (a mistake of theirs, on the field) before the revision was compared. The
+    change since is answered first: the edit conflict, with the revision stored now."""
+    incident, action = demo_incident(demo, demo_users)
+    police = action.owner_organisation
+    read_revision = action.revision
+    other = incident.participations.exclude(organisation=police).first().organisation
+    reassign(action, demo_users["coordinator"], other, None)
+    services.stop_taking_part(
+        participation=incident.participations.get(organisation=police), by=demo_users["coordinator"]
+    )
+    with pytest.raises(EditConflict) as refused:
+        services.update_action(
+            action=PlanAction.objects.get(pk=action.pk),
+            by=demo_users["responder"],
+            expected_revision=read_revision,
+            status=ActionStatus.DONE,
+            owner_organisation=police,
+            owner=None,
+            not_needed_reason="",
+            note="",
+        )
+    assert refused.value.current_revision == read_revision + 1
+    action.refresh_from_db()
+    assert (action.status, action.owner_organisation) == (ActionStatus.TO_DO, other)
 
 
 def test_a_partner_whose_organisation_is_not_taking_part_cannot_own_an_action_they_could_not_see(

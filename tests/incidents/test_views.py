@@ -22,13 +22,15 @@ from svtoolkit.incidents.models import (
     TimelineKind,
 )
 from svtoolkit.partnerships.models import Contact
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import (
     RECORD_FORM,
     demo_incident,
+    left_the_partnership,
     mark_action,
     more_actions,
     police_declared,
+    reassign,
     recorded_incident,
 )
 from tests.page_forms import form_on
@@ -275,6 +277,33 @@ def test_conflicting_action_edits_show_both_versions(client_for, incident_and_ac
     assert "Someone else changed this action while you were editing it" in content
     assert "Covered by BTP" in content
     assert PlanAction.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
+
+
+def test_a_stale_action_form_naming_an_owner_who_left_since_shows_the_conflict(
+    client_for, incident_and_action, demo, demo_users
+):
+    """The defect: a responder's form, read while the police officer owned the action, sent back after a
+    colleague gave it to someone else and the officer left, was refused as naming someone who is no longer a
+    member, as though the responder had chosen them. The change since is shown first, as for any edit."""
+    incident, action = incident_and_action
+    police = demo_users["police"]
+    reassign(action, demo_users["coordinator"], action.owner_organisation, police)
+    url = reverse("incidents:action", args=[incident.pk, action.pk])
+    client = client_for("responder")
+    read = form_on(client.get(url), having="revision")
+    colleague = MembershipFactory(
+        partnership=demo, role="partner", organisation=action.owner_organisation
+    ).user
+    reassign(action, demo_users["coordinator"], action.owner_organisation, colleague)
+    left_the_partnership(police, demo, by=demo_users["coordinator"])
+    response = client.post(url, {**read, "status": "done", "note": "Footage secured"})
+    content = response.content.decode()
+    assert "Someone else changed this action while you were editing it" in content
+    assert "Footage secured" in content
+    again = form_on(response, having="revision")
+    assert (again["status"], again["owner"]) == ("done", str(colleague.pk))  # theirs kept, the owner as now
+    action.refresh_from_db()
+    assert (action.status, action.owner) == ("to_do", colleague)
 
 
 def test_incident_page_queries_do_not_grow_with_the_incident(client_for, incident_and_action, demo_users):

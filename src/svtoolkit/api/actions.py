@@ -9,6 +9,7 @@ from svtoolkit.api.fields import AskedAsOnTheWeb, MemberField, OrganisationField
 from svtoolkit.api.filters import ActionFilter
 from svtoolkit.api.incidents import IncidentPartViewSet
 from svtoolkit.core import limits
+from svtoolkit.core.locking import refuse_if_changed
 from svtoolkit.incidents import selectors as incidents
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.forms import ACTION_OWNERS, NewActionForm
@@ -67,19 +68,31 @@ class ActionUpdateSerializer(serializers.Serializer):
     note = text(limits.SUMMARY, required=False)
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
+    def to_internal_value(self, data):
+        # A change since the client read the action is answered first (409): the owner it sends back, as read,
+        # may since have been replaced and have left, and is judged only against the action it was read from.
+        try:
+            sent = self.fields["revision"].run_validation(data.get("revision", serializers.empty))
+        except serializers.ValidationError:
+            pass  # reported with the other fields' errors
+        else:
+            refuse_if_changed(
+                self.context["stored"],
+                expected_revision=sent,
+                conflict_message=incident_services.ACTION_CHANGED,
+            )
+        return super().to_internal_value(data)
+
     def validate(self, data):
         if self.context["can_reassign"]:
             return data
-        # The owner is not theirs to change: the web form shows it but takes no other. Sent back as read, it
-        # is judged against the action as it was read: if the action changed since (given to someone else,
-        # say), the answer is the edit conflict (409, from the service's compare-and-set), not a refusal.
+        # The owner is not theirs to change: the web form shows it but takes no other.
         action = self.context["stored"]
-        if data["revision"] == action.revision:
-            for field in ACTION_OWNERS:
-                if field in data and data[field] != getattr(action, field):
-                    raise serializers.ValidationError(
-                        {field: ["Only the response team can give an action to someone else."]}
-                    )
+        for field in ACTION_OWNERS:
+            if field in data and data[field] != getattr(action, field):
+                raise serializers.ValidationError(
+                    {field: ["Only the response team can give an action to someone else."]}
+                )
         return {name: value for name, value in data.items() if name not in ACTION_OWNERS}
 
 

@@ -398,6 +398,16 @@ class RevisionChecked:
         self.fields[ORIGINALS] = forms.CharField(widget=forms.HiddenInput, required=False)
         self.keep_originals()
 
+    def changed_since_read(self) -> bool:
+        """Whether the record moved on since the page was read: the revision sent is not the one stored now
+        (the view's ``initial``). Such a page is answered with the conflict first, before its fields are
+        judged against the record as it is now (an owner it shows may since have been replaced, and left)."""
+        stored = self.initial.get("revision")
+        sent = str(self.data.get(self.add_prefix("revision")) or "").strip()
+        # No revision, or one that is no number, is the form's own error to show (10 digits: 2**31 - 1).
+        readable = is_plain_number(sent, digits=10)
+        return self.is_bound and stored not in (None, "") and readable and int(sent) != int(stored)
+
     def keep_originals(self) -> None:
         """Put the values the page shows in its hidden ``originals``: called again by a form that adds fields
         of its own after this mixin's ``__init__``, so that they are told apart after a conflict too."""
@@ -464,7 +474,8 @@ class RevisionChecked:
         for name in self._edited_names():
             stored_value = comparable(stored[name])
             before = originals.get(name, stored_value)
-            typed = self.cleaned_data.get(name)
+            # A field that failed its check (judged against the record as it is now) is compared as sent.
+            typed = self.cleaned_data[name] if name in self.cleaned_data else self[name].data
             if comparable(typed) == before:
                 merged[name] = stored[name]
                 continue

@@ -67,6 +67,22 @@ def save_if_unchanged(
         raise EditConflict(conflict_message, current_revision=stored.first())
 
 
+def refuse_if_changed(
+    record: Model,
+    *,
+    expected_revision: int | None,
+    conflict_message: str = DEFAULT_CONFLICT_MESSAGE,
+    revision_field: str = "revision",
+) -> None:
+    """``EditConflict`` at once if ``record``, as read now, has moved on from ``expected_revision``: for a
+    service that judges what an edit sends back against the record as it is now (an action's owner), so the
+    person is told of the change since rather than that what they sent, as they were shown it, is wrong. The
+    write still compares (``save_if_unchanged``), for a change made between the two."""
+    stored = getattr(record, revision_field)
+    if stored != expected_revision:
+        raise EditConflict(conflict_message, current_revision=stored)
+
+
 def refuse_if_any_changed(
     records: Iterable[Model],
     *,

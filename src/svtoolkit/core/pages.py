@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from svtoolkit.core.forms import errors_shown_on
+from svtoolkit.core.forms import RevisionChecked, errors_shown_on, show_edit_conflict
 
 
 def _given(value, result):
@@ -42,6 +42,10 @@ def form_page(
             messages.success(request, _given(success, result))
             return redirect(_given(done, result))
         if refused.conflict and on_conflict:
+            besides = on_conflict()
+    elif request.method == "POST" and isinstance(form, RevisionChecked) and form.changed_since_read():
+        show_edit_conflict(form, thing=thing, current_revision=form.initial["revision"])
+        if on_conflict:
             besides = on_conflict()
     shown = context() if callable(context) else context or {}
     return render(request, template, {**shown, "form": form, **besides})

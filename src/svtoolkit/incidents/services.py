@@ -21,6 +21,7 @@ from svtoolkit.core.datetimes import CLOCK_SKEW
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import (
     refuse_if_any_changed,
+    refuse_if_changed,
     save_if_unchanged,
     update_and_move_revision,
     update_if_unchanged,
@@ -81,6 +82,8 @@ __all__ = ["CompletingEvent", "locked_incidents"]
 NO_DECLARING_OFFICER = "Enter the officer who declared it."
 
 NO_ACTIONS_SELECTED = "Select at least one action."
+
+ACTION_CHANGED = "Someone else changed this action while you were editing it."
 
 NO_ACTIONS_STILL_OPEN = "The actions selected were completed or set aside by someone else meanwhile."
 # The page lists only open actions: one ticked there that has since closed is no longer on its list.
@@ -911,6 +914,9 @@ def update_action(
     *, action, by, expected_revision, status, owner_organisation, owner, not_needed_reason, note, request=None
 ) -> PlanAction:
     """Change an action's status or owner and add a note; refused if someone else saved it meanwhile."""
+    # A change since the form was read is answered before the owner is judged: the owner it sends back may be
+    # the one it was shown, since replaced (and since gone), and the person needs the action as it is now.
+    refuse_if_changed(action, expected_revision=expected_revision, conflict_message=ACTION_CHANGED)
     new_owner = (_pk(owner_organisation), _pk(owner)) != (action.owner_organisation_id, action.owner_id)
     before = (action.status, action.owner_organisation_id, action.owner_id)
     # A change that moves a count recounts, and locks the incident (first, before the action: locks.py); so
@@ -947,7 +953,7 @@ def update_action(
         PlanAction,
         action.pk,
         expected_revision=expected_revision,
-        conflict_message="Someone else changed this action while you were editing it.",
+        conflict_message=ACTION_CHANGED,
         **saved,
     )
     # The row matched the expected revision and now holds exactly this: the action is not read again (nor,
