@@ -11,6 +11,7 @@ EXPECTED = {
     "recovery:incident": READ,
     "recovery:milestone_add": MANAGE,
     "recovery:milestone_change": MANAGE,
+    "recovery:milestone_remove": MANAGE,
     "recovery:confirm_anniversary": MANAGE_POST,
     "recovery:calendar": SIGNED_IN_200,
     "recovery:feed_issue": POST_ONLY_SIGNED_IN,
@@ -56,6 +57,7 @@ def url_kwargs(demo, demo_users):
         {
             "recovery:confirm_anniversary": {**by_incident, "index": 0},
             "recovery:milestone_change": {**by_incident, "milestone_id": made.milestone.pk},
+            "recovery:milestone_remove": {**by_incident, "milestone_id": made.milestone.pk},
             "recovery:feed": {"token": made.feed_token},
             "recovery:support_add": {**by_incident, "person_id": person.pk},
             "recovery:support_update": {**by_incident, "offer_id": made.offer.pk},

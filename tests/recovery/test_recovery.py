@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents.models import Incident
 from svtoolkit.recovery import selectors, services, tasks
@@ -250,6 +251,66 @@ def test_two_people_changing_one_date_do_not_overwrite_each_other(client_for, in
     assert "Their version, saved now" in theirs and "14 June 2027" in theirs
     trial.refresh_from_db()
     assert (trial.title, trial.date) == ("Trial begins at the Old Bailey", date(2027, 6, 14))
+
+
+def test_a_date_entered_by_mistake_is_taken_off_the_calendar(client_for, incident, demo_users):
+    """The defect: a date on the recovery calendar could be changed but never removed, so a trial listed on
+    the wrong incident, or an event called off, stayed in partners' calendars and was reminded of. Now the
+    response team removes it, after a question; the timeline and the audit log keep what it was."""
+    responder = demo_users["responder"]
+    led_by(incident, responder)
+    today = timezone.localdate()
+    services.add_milestone(
+        incident=incident,
+        by=responder,
+        kind="community_event",
+        title="Vigil",
+        date=today + timedelta(days=20),
+    )
+    wrong = services.add_milestone(
+        incident=incident, by=responder, kind="trial", title="Trial begins", date=today + timedelta(days=5)
+    )
+    token = services.issue_feed(user=demo_users["police"])
+    client = client_for("responder")
+    calendar_page = reverse("recovery:incident", args=[incident.pk])
+    url = reverse("recovery:milestone_remove", args=[incident.pk, wrong.pk])
+    assert url in client.get(calendar_page).content.decode()
+    question = client.get(url)
+    assert "Take Trial begins" in question.content.decode()
+    response = client.post(url, form_on(question, having="revision"))
+    assert response.status_code == 302 and response["Location"] == calendar_page
+    assert list(incident.milestones.values_list("title", flat=True)) == ["Vigil"]
+    assert incident.timeline.filter(
+        text=f"Taken off the recovery calendar: Trial begins, {wrong.date:%d %B %Y}."
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, target_type="recovery.Milestone", target_id=str(wrong.pk)
+    ).exists()
+    feed = Calendar.from_ical(_fetch(token))
+    assert [str(event["SUMMARY"]) for event in feed.walk("VEVENT")] == [f"{incident.reference}: Vigil"]
+    assert tasks.send_recovery_reminders.call() == 0  # the vigil is three weeks off; the trial is gone
+
+
+def test_a_date_moved_while_someone_decided_to_remove_it_is_not_removed_unseen(
+    client_for, incident, demo_users
+):
+    trial = services.add_milestone(
+        incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)
+    )
+    client = client_for("coordinator")
+    url = reverse("recovery:milestone_remove", args=[incident.pk, trial.pk])
+    question = form_on(client.get(url), having="revision")
+    services.change_milestone(
+        milestone=trial, by=demo_users["responder"], expected_revision=trial.revision, kind="trial",
+        title="Trial", date=date(2027, 6, 14),
+    )  # fmt: skip
+    refused = client.post(url, question)
+    page = refused.content.decode()
+    assert "Someone else changed this date while you were deciding to remove it" in page
+    assert "14 June 2027" in page[page.index('id="their-version"') :]
+    assert incident.milestones.filter(pk=trial.pk).exists()
+    client.post(url, form_on(refused, having="revision"))  # asked again about it as it is now
+    assert not incident.milestones.exists()
 
 
 def test_an_anniversary_moved_to_another_day_is_not_proposed_again(client_for, incident, demo_users):

@@ -23,3 +23,14 @@ class MilestoneForm(forms.Form):
 
 class MilestoneChangeForm(RevisionChecked, MilestoneForm):
     revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MilestoneRemoveForm(forms.Form):
+    """The button that takes a date off the calendar, with the ``revision`` of the date its page asked about:
+    one changed since (moved, say) is not removed unseen."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    conflict_advice = (
+        "Nothing was removed. Their version is shown: check it is still the date to remove, then remove "
+        "it or go back."
+    )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from svtoolkit.accounts.models import Invitation
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record, record_created
-from svtoolkit.core.errors import DomainError
+from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import update_if_unchanged
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.recovery.models import (
@@ -104,6 +104,31 @@ def change_milestone(
         incident=milestone.incident, by=by, action=AuditAction.UPDATE, target=milestone, request=request
     )
     return milestone
+
+
+@transaction.atomic
+def remove_milestone(*, milestone, by, expected_revision: int | None, request=None) -> None:
+    """Take a date off the recovery calendar (put there by mistake, or no longer happening): it leaves the
+    calendars and feeds and is not reminded of; the timeline and the audit log keep what it was. Refused if
+    someone changed it since the question was asked about it (they may have moved it rather than ended it):
+    compare and delete, as ``save_if_unchanged`` compares and sets."""
+    deleted, _ = Milestone.objects.filter(pk=milestone.pk, revision=expected_revision).delete()
+    if not deleted:
+        current = Milestone.objects.filter(pk=milestone.pk).values_list("revision", flat=True).first()
+        if current is None:
+            raise DomainError("Someone else took this date off the calendar meanwhile.")
+        raise EditConflict(
+            "Someone else changed this date while you were deciding to remove it.", current_revision=current
+        )
+    # What was removed is the date as the question showed it: its revision was the one stored.
+    incident_services.log_change(
+        incident=milestone.incident,
+        by=by,
+        text=f"Taken off the recovery calendar: {milestone.title}, {milestone.date:%d %B %Y}.",
+    )
+    incident_services.audit(
+        incident=milestone.incident, by=by, action=AuditAction.DELETE, target=milestone, request=request
+    )
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ incident = [
     path("recovery/", views.incident_calendar, name="incident"),
     path("recovery/add/", views.milestone_add, name="milestone_add"),
     path("recovery/<id:milestone_id>/change/", views.milestone_change, name="milestone_change"),
+    path("recovery/<id:milestone_id>/remove/", views.milestone_remove, name="milestone_remove"),
     path("recovery/anniversaries/<int:index>/", views.confirm_anniversary, name="confirm_anniversary"),
     path("support/", support_views.support, name="support"),
     path("support/people/<id:person_id>/add/", support_views.support_add, name="support_add"),

@@ -16,7 +16,7 @@ from svtoolkit.incidents.pages import incident_form_page, incident_section, thei
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
-from svtoolkit.recovery.forms import MilestoneChangeForm, MilestoneForm
+from svtoolkit.recovery.forms import MilestoneChangeForm, MilestoneForm, MilestoneRemoveForm
 
 
 @access.requires(access.is_member)
@@ -81,6 +81,28 @@ def milestone_change(request, incident_id, milestone_id):
         success="The date on the recovery calendar was changed.",
         done=reverse("recovery:incident", args=[shown.pk]),
         thing="date",
+        on_conflict=their_version(milestone, _milestone_rows),
+    )
+
+
+@access.requires(access.can_manage_incident)
+@access.allowed_when_closed
+def milestone_remove(request, incident_id, milestone_id):
+    shown = incident_for_request(request, incident_id)
+    milestone = selectors.milestone_on(shown, milestone_id)
+    return incident_form_page(
+        request,
+        shown,
+        MilestoneRemoveForm(request.POST or None, initial={"revision": milestone.revision}),
+        heading=f"Take {milestone.title} ({milestone.date:%d %B %Y}) off the recovery calendar?",
+        intro="It leaves partners' calendars and is not reminded of. The timeline and the audit log keep it.",
+        button="Remove this date",
+        save=lambda data: services.remove_milestone(
+            milestone=milestone, by=request.user, expected_revision=data["revision"], request=request
+        ),
+        success=f"{milestone.title} was taken off the recovery calendar.",
+        done=reverse("recovery:incident", args=[shown.pk]),
+        thing=None,  # the service says what changed: it was moved, or removed, meanwhile
         on_conflict=their_version(milestone, _milestone_rows),
     )
 
