@@ -143,16 +143,24 @@ def test_work_on_an_incident_is_offered_to_all_but_viewers_and_never_on_a_closed
     assert who_may(access.can_work_incident_now, demo, demo_users, incident) == set()
 
 
-def test_only_the_lead_partnerships_response_team_shares_closes_and_records_lessons(
+LEAD_RESPONSE_TEAM_RULES = (
+    access.can_share_incident,
+    access.can_close_incident,
+    access.can_run_review,
+    access.can_record_lesson,
+)
+
+
+def test_only_the_lead_partnerships_response_team_shares_closes_runs_the_review_and_records_lessons(
     demo, demo_users, incident, other_partnership
 ):
-    for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
+    for rule in LEAD_RESPONSE_TEAM_RULES:
         assert who_may(rule, demo, demo_users, incident) == {"coordinator", "responder"}
     southmoor, southmoor_coordinator = other_partnership
     services.share_incident(
         incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
     )
-    for rule in (access.can_share_incident, access.can_close_incident, access.can_record_lesson):
+    for rule in LEAD_RESPONSE_TEAM_RULES:
         assert not rule(southmoor_coordinator.user, southmoor, incident)
 
 

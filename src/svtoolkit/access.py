@@ -740,6 +740,13 @@ def can_close_incident(user, partnership, incident) -> bool:
     return _in_lead_response_team(user, partnership, incident)
 
 
+def can_run_review(user, partnership, incident) -> bool:
+    """Starting an incident's review, and completing it for every organisation, is for the lead partnership's
+    response team (the review leads to closing, which is theirs); a partnership the incident is shared with
+    writes its own organisations' parts (``can_contribute_to_review``)."""
+    return _in_lead_response_team(user, partnership, incident)
+
+
 def can_record_lesson(user, partnership, incident) -> bool:
     """Lessons belong to the lead partnership (it owns the checklist they would change)."""
     return _in_lead_response_team(user, partnership, incident)

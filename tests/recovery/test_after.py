@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from svtoolkit.audit.models import AuditEntry
+from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents import tokens
@@ -704,6 +704,48 @@ def test_a_review_needs_a_contribution_before_it_is_complete(incident, demo_user
         review_services.complete_review(
             debrief=debrief, by=demo_users["responder"], held_on=None, summary="Done"
         )
+
+
+def test_a_partnership_the_incident_is_shared_with_writes_its_part_but_does_not_start_or_complete_review(
+    client, incident, demo, demo_users, other_partnership
+):
+    """The defect: the review is the lead partnership's (the page says the lead starts it; closing, which it
+    leads to, and its lessons are the lead's), yet any coordinator or responder of a partnership the incident
+    was shared with could start it, or complete it for everyone, which ends every organisation's chance to
+    write its part. Now they are refused (403) and not offered either; writing their own part stays theirs."""
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    shared_with_a_reader(incident, southmoor, membership.user, by=responder)
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    review = reverse("recovery:review", args=[incident.pk])
+    start = reverse("recovery:review_start", args=[incident.pk])
+    complete = reverse("recovery:review_complete", args=[incident.pk])
+
+    assert "Start the review" not in client.get(review).content.decode()
+    assert client.post(start).status_code == 403
+    assert review_selectors.debrief_of(incident) is None
+
+    debrief = review_services.start_review(incident=incident, by=responder)
+    review_services.contribute_to_review(
+        debrief=debrief,
+        organisation=demo.organisations.get(kind="police"),
+        by=demo_users["police"],
+        went_well="Scene secured fast",
+        went_badly="Radio gaps",
+        to_change="Share the radio plan",
+    )
+    assert "Complete the review" not in client.get(review).content.decode()
+    assert client.get(complete).status_code == 403
+    held = {"held_on": timezone.localdate().isoformat(), "summary": "Mostly well."}
+    assert client.post(complete, held).status_code == 403
+    assert not review_selectors.debrief_of(incident).is_complete
+    refused = AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor=membership.user)
+    assert [entry.detail["reason"] for entry in refused] == ["can_run_review"] * 3
+
+    client.force_login(responder, backend=MODEL_BACKEND)
+    assert "Complete the review" in client.get(review).content.decode()
+    assert client.post(complete, held).status_code == 302
+    assert review_selectors.debrief_of(incident).is_complete
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,8 @@ def review(request, shown):
         and not access.is_read_only(shown),
         # Follow-up actions carry on after closing (allowed_when_closed): offered on a closed incident too.
         "can_follow_up": access.can_manage_incident(request.user, request.partnership),
+        "can_run_review": access.can_run_review(request.user, request.partnership, shown)
+        and not access.is_read_only(shown),
         "can_contribute": access.can_contribute_to_review(request.user, request.partnership)
         and not access.is_read_only(shown),
         # Change is offered beside the parts this person may write: a partner's own organisation's only.
@@ -48,7 +50,7 @@ def review(request, shown):
 @access.requires(access.can_manage_incident)
 @require_POST
 def review_start(request, incident_id):
-    shown = incident_for_request(request, incident_id)
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_run_review)
     services.start_review(incident=shown, by=request.user, request=request)
     messages.success(request, "The review has started: each organisation can now add its part.")
     return redirect("recovery:review", incident_id=shown.pk)
@@ -128,7 +130,7 @@ def _their_contribution(debrief, organisation_id) -> dict:
 
 @access.requires(access.can_manage_incident)
 def review_complete(request, incident_id):
-    shown = incident_for_request(request, incident_id)
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_run_review)
     debrief = selectors.debrief_of(shown)
     if debrief is None:
         return _not_started(request, shown)
