@@ -13,6 +13,7 @@ from svtoolkit.communications import services as communications
 from svtoolkit.incidents import services
 from svtoolkit.incidents.models import Decision, PlanAction, Scene, SceneMeasure, TimelineEntry, TimelineKind
 from svtoolkit.incidents.people import services as people_services
+from svtoolkit.meetings import services as meetings_services
 from svtoolkit.partnerships.models import Organisation
 from svtoolkit.tension.models import TensionReading
 from tests.factories import MembershipFactory, ParticipationFactory
@@ -532,6 +533,23 @@ def test_meetings_are_listed_for_those_who_see_the_incident(api_as, incident, de
         meeting.pk
     ]
     assert api_as("health").get(url(incident, "meetings", meeting)).status_code == 404
+
+
+def test_a_meeting_that_did_not_take_place_is_told_apart_from_one_cancelled(
+    api_as, incident, demo, demo_users
+):
+    """The defect: both were only "status": "cancelled" (tests/meetings/test_meetings.py has the pages)."""
+    over = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(hours=2))
+    meetings_services.cancel_meeting(
+        meeting=over, by=demo_users["responder"], reason="The chair was called away"
+    )
+    ahead = demo_meeting(demo, demo_users, incident, starts_in=timedelta(days=1))
+    meetings_services.cancel_meeting(meeting=ahead, by=demo_users["responder"], reason="Superseded")
+    rows = api_as("viewer").get(url(incident, "meetings")).json()["results"]
+    assert {row["id"]: (row["status"], row["did_not_take_place"]) for row in rows} == {
+        over.pk: ("cancelled", True),
+        ahead.pk: ("cancelled", False),
+    }
 
 
 def family_update_naming_someone(incident, demo_users):

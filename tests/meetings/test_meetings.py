@@ -733,6 +733,35 @@ def test_a_meeting_already_over_is_recorded_as_not_held_not_cancelled_with_email
     ).exists()
 
 
+def test_a_meeting_that_did_not_take_place_is_shown_so_and_not_as_cancelled(
+    client_for, incident, demo, demo_users
+):
+    """The defect: a meeting recorded, once its time had passed, as not having taken place was shown as
+    "Cancelled" on its page, in the incident's list of meetings and on its outcome page (and through the
+    API, tests/api/test_incident_parts.py), as if partners had been told in advance that it was off: the
+    record of the response said what did not happen. Now it says "Did not take place", and a meeting called
+    off in advance still says "Cancelled"."""
+    responder = demo_users["responder"]
+    over = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(hours=2))
+    services.cancel_meeting(meeting=over, by=responder, reason="The chair was called to the scene")
+    ahead = demo_meeting(demo, demo_users, incident, starts_in=timedelta(days=1))
+    services.cancel_meeting(meeting=ahead, by=responder, reason="Superseded by the daily call")
+    client = client_for("responder")
+
+    def shown(name, meeting):
+        return client.get(reverse(name, args=[incident.pk, meeting.pk])).content.decode()
+
+    page = shown("meetings:meeting", over)
+    assert "Did not take place: The chair was called to the scene" in page and "Cancelled" not in page
+    assert "Cancelled: Superseded by the daily call" in shown("meetings:meeting", ahead)
+    assert "This meeting did not take place: there is no outcome to record." in shown(
+        "meetings:outcome", over
+    )
+    assert "This meeting was cancelled: there is no outcome to record." in shown("meetings:outcome", ahead)
+    listed = client.get(reverse("meetings:list", args=[incident.pk])).content.decode()
+    assert listed.count("Did not take place") == 1 and listed.count("Cancelled") == 1
+
+
 def test_the_outcome_page_of_a_meeting_cancelled_or_held_says_why_and_offers_no_form(
     client_for, incident, demo, demo_users
 ):

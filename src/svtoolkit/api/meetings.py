@@ -38,6 +38,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "agenda",
             "minutes",
             "status",
+            "did_not_take_place",
             "series",
         ]
         read_only_fields = fields

@@ -32,6 +32,8 @@ class Meeting(CreatedBy):
     agenda = models.TextField(max_length=limits.LONG_TEXT)
     minutes = models.TextField(max_length=limits.LONG_TEXT, blank=True)
     cancelled_reason = models.TextField(max_length=limits.SHORT_TEXT, blank=True)
+    # Cancelled once its time had passed: nobody was told it was off, it simply did not happen.
+    did_not_take_place = models.BooleanField(default=False)
     # Goes up when the meeting is cancelled, so calendar apps take the later .ics over the invitation.
     sequence = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
@@ -44,6 +46,13 @@ class Meeting(CreatedBy):
 
     def __str__(self):
         return f"{self.get_kind_display()}, {timezone.localtime(self.starts_at):%d %b %Y %H:%M}"
+
+    @property
+    def status_label(self) -> str:
+        """Its status as the pages say it: a meeting cancelled after its time "did not take place"."""
+        if self.status == MeetingStatus.CANCELLED and self.did_not_take_place:
+            return "Did not take place"
+        return self.get_status_display()
 
     @property
     def has_started(self) -> bool:

@@ -171,7 +171,8 @@ def outcome_refused_because(meeting) -> str:
     """Why the meeting's outcome cannot be recorded (cancelled, recorded already, not started yet), or "" if
     it can: the outcome page says so instead of offering its form."""
     if meeting.status == MeetingStatus.CANCELLED:
-        return "This meeting was cancelled: there is no outcome to record."
+        what = "did not take place" if meeting.did_not_take_place else "was cancelled"
+        return f"This meeting {what}: there is no outcome to record."
     if meeting.status != MeetingStatus.PLANNED:
         return "The outcome of this meeting has already been recorded."
     if not meeting.has_started:
@@ -254,8 +255,9 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
         raise DomainError(said, field="reason")
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_reason = reason.strip()
+    meeting.did_not_take_place = over
     meeting.sequence += 1
-    meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
+    meeting.save(update_fields=["status", "cancelled_reason", "did_not_take_place", "sequence"])
     what = "did not take place" if over else "cancelled"
     incident_services.log_change(
         incident=meeting.incident, by=by, text=f"{meeting} {what}. Reason: {meeting.cancelled_reason}"
