@@ -104,7 +104,7 @@ def _referral(client_for, made, demo, demo_users, basis):
         "kind": "referral",
         "description": "An assessment of the family's needs",
         "referred_to": "The MASH",
-        "offered_on": "2026-11-02",
+        "offered_on": timezone.localdate().isoformat(),
         **{name: value for name, value in basis.items() if name != "purpose"},
         "purpose": basis.get("purpose", ""),
     }

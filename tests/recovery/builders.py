@@ -52,7 +52,7 @@ def demo_recovery(demo, demo_users) -> Recovery:
         support_service=None,
         description="Trauma counselling",
         offered_by=None,
-        offered_on=date(2026, 11, 1),
+        offered_on=timezone.localdate(),
         follow_up_on=None,
     )
     review_services.start_review(incident=incident, by=responder)

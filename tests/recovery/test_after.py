@@ -1,7 +1,7 @@
 """After the response: support for those affected, the review and lessons, closing and re-opening."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -34,6 +34,7 @@ from tests.incidents.builders import (
     left_the_partnership,
     moved_to,
     on_the_records_list_only,
+    recorded_incident,
     shared_with_a_reader,
 )
 from tests.page_forms import form_on
@@ -73,14 +74,15 @@ def person(incident, demo_users):
 
 
 def offer(person, by, **overrides):
-    """Support offered to ``person`` yesterday, to be followed up in a fortnight, unless said."""
+    """Support offered to ``person`` on the day of the incident, to be followed up in a fortnight, unless
+    said."""
     today = timezone.localdate()
     fields = {
         "kind": "offer",
         "support_service": None,
         "description": "Weekly trauma counselling",
         "offered_by": None,
-        "offered_on": today - timedelta(days=1),
+        "offered_on": timezone.localdate(person.incident.occurred_at),
         "follow_up_on": today + timedelta(days=14),
     }
     return support_services.offer_support(person=person, by=by, **(fields | overrides))
@@ -223,7 +225,7 @@ def test_the_referral_form_asks_who_receives_their_details_and_the_pages_show_it
     typed = {
         "kind": "referral",
         "description": "Weekly bereavement counselling",
-        "offered_on": "2026-11-02",
+        "offered_on": timezone.localdate().isoformat(),
         "purpose": "Bereavement support for the family",
         "article6_basis": "6_1_e",
         "article9_condition": "9_2_g_sch1_18",
@@ -386,8 +388,8 @@ def test_support_form_rejects_a_follow_up_before_the_offer_and_records_nothing(c
         {
             "kind": "offer",
             "description": "Counselling",
-            "offered_on": "2026-11-10",
-            "follow_up_on": "2026-11-01",
+            "offered_on": timezone.localdate().isoformat(),
+            "follow_up_on": (timezone.localdate() - timedelta(days=1)).isoformat(),
         },
     )
     assert "The follow-up date must be on or after the date offered" in response.content.decode()
@@ -395,15 +397,32 @@ def test_support_form_rejects_a_follow_up_before_the_offer_and_records_nothing(c
     assert not SupportOffer.objects.exists()
 
 
+def test_support_dated_before_the_incident_is_refused_on_the_page_and_by_the_service(
+    client_for, incident, person, demo_users
+):
+    day_before = timezone.localdate(incident.occurred_at) - timedelta(days=1)
+    typed = {"kind": "offer", "description": "Counselling", "offered_on": day_before.isoformat()}
+    page = client_for("responder").post(reverse("recovery:support_add", args=[incident.pk, person.pk]), typed)
+    text = page.content.decode()
+    assert "Support cannot have been offered before the incident happened: check the date." in text
+    assert 'value="Counselling"' in text
+    with pytest.raises(DomainError) as refused:
+        offer(person, demo_users["responder"], offered_on=day_before, follow_up_on=None)
+    assert refused.value.field == "offered_on"
+    assert not SupportOffer.objects.exists()
+    on_the_day = offer(person, demo_users["responder"], offered_on=day_before + timedelta(days=1))
+    assert on_the_day.offered_on == timezone.localdate(incident.occurred_at)
+
+
 def test_support_with_a_follow_up_before_the_offer_is_refused_whoever_records_it(
     incident, person, demo_users
 ):
+    today = timezone.localdate()
     with pytest.raises(DomainError) as refused:
-        offer(person, demo_users["responder"], offered_on=date(2026, 11, 10), follow_up_on=date(2026, 11, 1))
+        offer(person, demo_users["responder"], offered_on=today, follow_up_on=today - timedelta(days=1))
     assert refused.value.field == "follow_up_on"
     assert refused.value.message == "The follow-up date must be on or after the date offered."
     assert not SupportOffer.objects.exists()
-    today = timezone.localdate()
     same_day = offer(person, demo_users["responder"], offered_on=today, follow_up_on=today)
     assert same_day.follow_up_on == today
 
@@ -426,13 +445,15 @@ def test_support_is_not_recorded_as_offered_in_the_future_and_the_form_says_so(
 
 
 def test_a_follow_up_set_or_moved_is_not_in_the_past_but_one_kept_as_it_was_may_have_passed(
-    client_for, incident, person, demo_users
+    client_for, demo, demo_users
 ):
     """The defect: a follow-up could be set on a day already passed (a wrong year typed, say), reminded of at
     once or never looked for. Now one set or moved is refused before today, on the form beside the date; a
     follow-up kept as it was, passed while it waited, is still due and the update is saved."""
     responder = demo_users["responder"]
     today = timezone.localdate()
+    incident = recorded_incident(demo, responder, occurred_at=timezone.now() - timedelta(days=40))
+    person = record_person(incident, responder)
     refused = (
         client_for("responder")
         .post(
@@ -459,11 +480,12 @@ def test_a_follow_up_set_or_moved_is_not_in_the_past_but_one_kept_as_it_was_may_
 
 
 def test_the_next_follow_up_of_an_answered_offer_is_not_before_the_offer_either(incident, person, demo_users):
-    offered = offer(person, demo_users["responder"], offered_on=date(2026, 11, 10))
+    today = timezone.localdate()
+    offered = offer(person, demo_users["responder"], offered_on=today)
     with pytest.raises(DomainError) as refused:
         support_services.record_support_response(
             offer=offered, by=demo_users["responder"], expected_revision=1,
-            response="taken_up", outcome="", follow_up_on=date(2026, 11, 9),
+            response="taken_up", outcome="", follow_up_on=today - timedelta(days=1),
         )  # fmt: skip
     assert refused.value.field == "follow_up_on"
     assert SupportOffer.objects.get().response != "taken_up"
@@ -533,8 +555,13 @@ def test_a_stale_support_update_shows_both_versions_and_keeps_what_was_typed(
 def test_the_update_page_refuses_a_next_follow_up_before_the_offer_and_keeps_what_was_typed(
     client_for, incident, person, demo_users
 ):
-    support = offer(person, demo_users["responder"], offered_on=date(2026, 11, 10))
-    typed = {"response": "taken_up", "outcome": "First session booked", "follow_up_on": "2026-11-09"}
+    today = timezone.localdate()
+    support = offer(person, demo_users["responder"], offered_on=today)
+    typed = {
+        "response": "taken_up",
+        "outcome": "First session booked",
+        "follow_up_on": (today - timedelta(days=1)).isoformat(),
+    }
     refused = client_for("responder").post(
         reverse("recovery:support_update", args=[incident.pk, support.pk]), {**typed, "revision": 1}
     )

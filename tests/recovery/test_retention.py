@@ -51,7 +51,7 @@ def closed_incident(demo, demo_users, time_machine):
         person,
         demo_users["responder"],
         description="Counselling with Dr Ahmed",
-        offered_on=date(2026, 11, 28),
+        offered_on=date(2026, 12, 1),
         follow_up_on=date(2026, 12, 12),
     )
     communications_services.draft_message(

@@ -67,8 +67,9 @@ class SupportOfferForm(ServiceChecked, DisclosureBasisForm):
     service_check = services.check_follow_up
     service_checks = ("offered_on", "follow_up_on")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, occurred_at, **kwargs):
         super().__init__(*args, **kwargs)
+        self.occurred_at = occurred_at
         # Asked only of a referral (the service refuses a referral without them).
         self.fields["purpose"].label = "For a referral: why are their details shared?"
         self.fields["article6_basis"].label = "For a referral: UK GDPR Article 6 basis"
@@ -83,7 +84,11 @@ class SupportOfferForm(ServiceChecked, DisclosureBasisForm):
     def clean(self):
         cleaned = super().clean()
         # Apart from ``service_check``, which checks nothing without a follow-up date.
-        shown_by_service(self, services.check_offered_on, offered_on=cleaned.get("offered_on"))
+        shown_by_service(
+            self,
+            partial(services.check_offered_on, occurred_at=self.occurred_at),
+            offered_on=cleaned.get("offered_on"),
+        )
         if cleaned.get("kind") == SupportKind.REFERRAL:
             shown_by_service(
                 self,

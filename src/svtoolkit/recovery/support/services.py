@@ -30,10 +30,17 @@ def referral_recipient(*, support_service, referred_to: str) -> str:
     return f"{support_service}{provider}"[:200]
 
 
-def check_offered_on(*, offered_on) -> None:
-    """Support is recorded once offered: never on a day still to come (a wrong year, say)."""
+def check_offered_on(*, offered_on, occurred_at) -> None:
+    """Support is recorded once offered: never on a day still to come (a wrong year, say), nor before the
+    incident it answers happened (a slip of the month, which would put it first on their record)."""
     if offered_on > timezone.localdate():
         raise DomainError("The date offered cannot be in the future.", field="offered_on")
+    incident_services.check_not_before_incident(
+        occurred_at=occurred_at,
+        at=offered_on,
+        field="offered_on",
+        message="Support cannot have been offered before the incident happened: check the date.",
+    )
 
 
 def check_follow_up(*, offered_on, follow_up_on, follow_up_was=None) -> None:
@@ -69,7 +76,7 @@ def offer_support(
     an Article 6 basis or an Article 9 condition (what the referral is for is health information). Refused for
     an incident closed since its page was opened: a closed incident takes no support updates."""
     incident_services.refuse_if_closed_meanwhile(person.incident)
-    check_offered_on(offered_on=offered_on)
+    check_offered_on(offered_on=offered_on, occurred_at=person.incident.occurred_at)
     check_follow_up(offered_on=offered_on, follow_up_on=follow_up_on)
     disclosure = None
     if kind == SupportKind.REFERRAL:

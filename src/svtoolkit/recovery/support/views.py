@@ -28,7 +28,9 @@ def support_add(request, incident_id, person_id):
     person = access.get_for(request, shown.people.all(), person_id, rule=access.can_record_support_for)
     # The record is the lead partnership's, and so are the agreement its referral relies on, the directory's
     # services and the organisations, from whichever partnership the incident is shared with it is recorded.
-    form = SupportOfferForm(request.POST or None, partnership=shown.partnership)
+    form = SupportOfferForm(
+        request.POST or None, partnership=shown.partnership, occurred_at=shown.occurred_at
+    )
     return incident_form_page(
         request,
         shown,
