@@ -529,24 +529,31 @@ def test_a_handover_puts_the_new_person_on_duty_from_then(demo, demo_users):
     assert shift.ends_at == at(21, 1)
 
 
-def test_a_cover_stands_in_for_part_of_a_shift_and_the_shift_resumes_after(demo, demo_users):
-    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+def day_shift_covered(demo, demo_users, role, cover_from, cover_until, note):
+    """The responder on duty in ``role`` from 08:00 on 20 November to 08:00 the next day, the coordinator
+    covering from ``cover_from`` to ``cover_until`` for ``note``."""
     shift = services.add_shift(
         partnership=demo,
-        person=responder,
-        role=DutyRole.DEPUTY,
+        person=demo_users["responder"],
+        role=role,
         starts_at=at(20, 8),
         ends_at=at(21, 8),
-        by=coordinator,
+        by=demo_users["coordinator"],
     )
     services.cover_shift(
         shift=shift,
-        person=coordinator,
-        starts_at=at(20, 12),
-        ends_at=at(20, 14),
-        note="Dentist",
-        by=coordinator,
+        person=demo_users["coordinator"],
+        starts_at=cover_from,
+        ends_at=cover_until,
+        note=note,
+        by=demo_users["coordinator"],
     )
+    return shift
+
+
+def test_a_cover_stands_in_for_part_of_a_shift_and_the_shift_resumes_after(demo, demo_users):
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    shift = day_shift_covered(demo, demo_users, DutyRole.DEPUTY, at(20, 12), at(20, 14), "Dentist")
     during = selectors.rota_now_and_next(demo, at=at(20, 13))[1]
     assert (during.now.person, during.next.person) == (coordinator, responder)
     assert selectors.on_duty(demo, DutyRole.DEPUTY, at(20, 14)).person == responder
@@ -554,6 +561,30 @@ def test_a_cover_stands_in_for_part_of_a_shift_and_the_shift_resumes_after(demo,
         services.cover_shift(
             shift=shift, person=coordinator, starts_at=at(21, 7), ends_at=at(21, 9), by=coordinator
         )
+
+
+def test_the_next_on_duty_is_a_cover_coming_on_later_in_the_current_shift(client_for, demo, demo_users):
+    """The defect: the rota's "Next" looked only at who is on duty when the current shift ends, so a cover
+    booked for the evening of a day-long shift was missed: "Next" named tomorrow's shift, or no one, while
+    someone else would be alerted from 18:00. Now it names the cover, from when it comes on, and whoever
+    comes on when the cover ends."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    day_shift_covered(demo, demo_users, DutyRole.DUTY_OFFICER, at(20, 18), at(20, 20), "Evening off")
+    morning = selectors.rota_now_and_next(demo, at=at(20, 10))[0]
+    assert (morning.now.person, morning.next.person, morning.next_from) == (
+        responder,
+        coordinator,
+        at(20, 18),
+    )
+    evening = selectors.rota_now_and_next(demo, at=at(20, 19))[0]
+    assert (evening.now.person, evening.next.person, evening.next_from) == (
+        coordinator,
+        responder,
+        at(20, 20),
+    )
+    with time_machine.travel(at(20, 10), tick=False):
+        page = client_for("police").get(reverse("alerts:rota")).content.decode()
+    assert f"{coordinator} from Fri 20 Nov 18:00" in page
 
 
 def test_two_ordinary_shifts_of_one_role_cannot_overlap(demo, demo_users):

@@ -27,6 +27,7 @@ from svtoolkit.messaging.models import Delivery, DeliveryStatus
 from tests.alerts.builders import categorise, raise_police_alert, rota, token_of
 from tests.factories import MembershipFactory
 from tests.page_forms import form_on, refused_without_revision, saved_from_two_pages
+from tests.recovery.test_after import closed
 
 pytestmark = pytest.mark.django_db
 
@@ -269,6 +270,26 @@ def test_the_incident_page_shows_an_escalation_that_keeps_failing_not_a_next_ste
     words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
     assert "is overdue" not in words
     assert "After 10 minutes: Taken 3 minutes late: the 3 attempts before it failed (RuntimeError)." in words
+
+
+def test_a_closed_incidents_alert_panel_promises_no_escalation_step_still_to_come(
+    client_for, demo, demo_users
+):
+    """The defect: an incident closed before anyone acknowledged its alert kept saying "Next: the deputy duty
+    officer at ..." and "Still to come unless someone acknowledges", long after that time, though the
+    escalation stops at closing and nobody more will be alerted. Now a closed incident's panel lists no step
+    to come."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+    closed(alert.incident, demo_users["coordinator"])
+    assert escalate_alerts(now=raised + timedelta(minutes=11)) == 0
+    page = client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+    assert "Raised at" in words
+    assert "Next: the deputy duty officer" not in words
+    assert "Still to come unless someone acknowledges" not in words
 
 
 def test_the_incident_page_shows_that_whoever_came_on_duty_has_not_been_alerted_until_they_are(

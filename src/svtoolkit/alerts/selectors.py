@@ -61,22 +61,29 @@ def on_duty(partnership, role: str, at: datetime) -> DutyShift | None:
     return shift
 
 
-def next_on_duty(partnership, role: str, current: DutyShift | None, at: datetime) -> DutyShift | None:
-    """Who comes on after the current shift ends (or, in a gap, the next shift to start)."""
-    if current is not None:
-        following = on_duty(partnership, role, current.ends_at)
-        if following is not None:
-            return following
-        after = current.ends_at
-    else:
-        after = at
-    first = (
-        DutyShift.objects.filter(partnership=partnership, role=role, starts_at__gt=after)
-        .select_related("person")
-        .order_by("starts_at", "id")
-        .first()
+def next_on_duty(
+    partnership, role: str, current: DutyShift | None, at: datetime
+) -> tuple[DutyShift | None, datetime | None]:
+    """Who comes on next in ``role`` after ``at``, and from when: the first moment after ``at`` that the
+    rota names another shift than ``current`` (a cover coming on within the current shift, the shift it
+    covers resuming, the shift after it, or in a gap the next shift to start); ``(None, None)`` when none
+    does."""
+    # Who is on duty changes only as a shift starts or ends.
+    changes = sorted(
+        {
+            moment
+            for starts_at, ends_at in DutyShift.objects.filter(
+                partnership=partnership, role=role, ends_at__gt=at
+            ).values_list("starts_at", "ends_at")
+            for moment in (starts_at, ends_at)
+            if moment > at
+        }
     )
-    return on_duty(partnership, role, first.starts_at) if first else None
+    for moment in changes:
+        coming = on_duty(partnership, role, moment)
+        if coming is not None and (current is None or coming.pk != current.pk):
+            return coming, moment
+    return None, None
 
 
 @dataclass
@@ -85,6 +92,7 @@ class DutyPosition:
     label: str
     now: DutyShift | None
     next: DutyShift | None
+    next_from: datetime | None
 
 
 def rota_now_and_next(partnership, *, at: datetime | None = None) -> list[DutyPosition]:
@@ -94,7 +102,7 @@ def rota_now_and_next(partnership, *, at: datetime | None = None) -> list[DutyPo
     for role in DutyRole:
         current = on_duty(partnership, role, at)
         positions.append(
-            DutyPosition(role, role.label, current, next_on_duty(partnership, role, current, at))
+            DutyPosition(role, role.label, current, *next_on_duty(partnership, role, current, at))
         )
     return positions
 
@@ -359,7 +367,8 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
     return {
         "alert": alert,
         "steps": steps,
-        "waiting": [] if alert.acknowledged_at else waiting,
+        # Nothing is to come once someone acknowledged, or the incident closed: the escalation stops.
+        "waiting": waiting if unacknowledged else [],
         "escalation_failing": escalation_failing,
         # Steps whose role has someone who came on duty while the alert waited, not alerted yet for a failure.
         "came_on_duty_failing": [step for step in steps if step.came_on_duty_failures and unacknowledged],
