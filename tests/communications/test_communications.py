@@ -8,6 +8,7 @@ from django.utils import timezone
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.communications import selectors, services
 from svtoolkit.communications.models import CommunicationsPlan, Message, MessageStatus
+from svtoolkit.core.datetimes import days_later_on_the_clock
 from svtoolkit.core.errors import DomainError
 from svtoolkit.incidents import services as incident_services
 from svtoolkit.incidents.models import Incident
@@ -148,7 +149,29 @@ def test_publishing_moves_the_next_phased_update(incident, demo, demo_users):
     services.publish(message=message, by=demo_users["responder"])
     plan = incident.communications
     plan.refresh_from_db()
-    assert plan.next_update_due == message.published_at + timedelta(days=7)
+    assert plan.next_update_due == days_later_on_the_clock(message.published_at, 7)
+
+
+def test_a_weekly_update_falls_due_at_the_same_time_on_the_clock_across_the_clock_change(
+    client_for, demo, demo_users, time_machine
+):
+    """The defect: the next regular update was due a whole number of 24 hours on, so a weekly plan agreed (or
+    a statement published) at 10:00 on Friday 24 October 2025, in summer time, fell due at 09:00 the next
+    Friday once the clocks had gone back, and its reminder came an hour early (an hour late in spring). Now
+    it is due a week on at the same time on the clock, as a meeting series and the checklist count a week."""
+    friday_ten = timezone.make_aware(datetime(2025, 10, 24, 10, 0))
+    week_on_at_ten = timezone.make_aware(datetime(2025, 10, 31, 10, 0))
+    time_machine.move_to(friday_ten - timedelta(hours=2), tick=False)
+    incident = demo_incident(demo, demo_users)[0]
+    time_machine.move_to(friday_ten, tick=False)
+    plan = _weekly_updates_by_the_responder(incident, demo, demo_users)
+    assert plan.next_update_due == week_on_at_ten
+    time_machine.move_to(friday_ten + timedelta(days=1), tick=False)
+    moved_on_to(demo_message(demo, demo_users, incident), MessageStatus.PUBLISHED, demo_users)
+    plan.refresh_from_db()
+    assert plan.next_update_due == timezone.make_aware(datetime(2025, 11, 1, 10, 0))
+    page = client_for("responder").get(reverse("communications:overview", args=[incident.pk]))
+    assert "next due 1 Nov 2025 10:00" in page.content.decode()
 
 
 def test_two_people_saving_the_plan_at_once_keep_both_changes(client_for, incident, demo):
@@ -278,7 +301,7 @@ def test_changing_the_plan_but_not_its_rhythm_keeps_when_the_next_update_is_due(
         plan = _weekly_updates_by_the_responder(
             incident, demo, demo_users, every_days=3, by="coordinator", expected_revision=plan.revision
         )
-        assert plan.next_update_due == timezone.now() + timedelta(days=3)  # a new rhythm counts from now
+        assert plan.next_update_due == days_later_on_the_clock(timezone.now(), 3)  # a new rhythm: from now
 
 
 def test_an_updates_owner_who_left_the_partnership_is_not_reminded(incident, demo, demo_users):
@@ -680,6 +703,32 @@ def test_a_message_sent_for_sign_off_can_no_longer_be_changed(client_for, press_
     assert "Only a draft can be changed" in response.content.decode()
     press_statement.refresh_from_db()
     assert press_statement.title != "Too late"
+
+
+@pytest.mark.parametrize(
+    "meanwhile, said",
+    [
+        (MessageStatus.PUBLISHED, "It has already been published."),
+        (MessageStatus.WITHDRAWN, "It has been withdrawn: it can no longer be published."),
+    ],
+)
+def test_publishing_a_statement_a_colleague_published_or_withdrew_meanwhile_says_what_became_of_it(
+    client_for, press_statement, demo_users, meanwhile, said
+):
+    """The defect: two people had the signed-off statement's page open; one published it (or withdrew it),
+    then the other pressed Mark as published and was told "It cannot be published until every approver has
+    signed it off", though every approver had, and went looking for a missing sign-off. Now they are told
+    what became of it."""
+    moved_on_to(press_statement, MessageStatus.APPROVED, demo_users)
+    url = reverse("communications:publish", args=[press_statement.incident_id, press_statement.pk])
+    if meanwhile == MessageStatus.PUBLISHED:
+        services.publish(message=press_statement, by=demo_users["coordinator"])
+    else:
+        services.withdraw(message=press_statement, by=demo_users["coordinator"])
+    page = client_for("responder").post(url, follow=True).content.decode()
+    assert said in page
+    assert "every approver" not in page
+    assert Message.objects.get(pk=press_statement.pk).status == meanwhile
 
 
 def moved_on_to(message, status, demo_users):

@@ -5,8 +5,6 @@ until every approver organisation has signed it off, nor, when it names or shows
 has agreed.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Value
@@ -26,6 +24,7 @@ from svtoolkit.communications.models import (
     SignOff,
 )
 from svtoolkit.communications.selectors import title_shown
+from svtoolkit.core.datetimes import days_later_on_the_clock
 from svtoolkit.core.errors import DomainError, EditConflict
 from svtoolkit.core.locking import save_if_unchanged, update_and_move_revision, update_if_unchanged
 from svtoolkit.incidents import services as incident_services
@@ -79,7 +78,9 @@ def set_plan(
         "main_channel": main_channel.strip(),
         "update_every_days": update_every_days,
         "updates_owner": updates_owner,
-        "next_update_due": timezone.now() + timedelta(days=update_every_days) if update_every_days else None,
+        "next_update_due": days_later_on_the_clock(timezone.now(), update_every_days)
+        if update_every_days
+        else None,
     }
     plan, created = CommunicationsPlan.objects.get_or_create(
         incident=incident, defaults={**fields, "revision": 2}
@@ -393,7 +394,12 @@ def _changed_since_read(message) -> EditConflict:
 
 def publish_refused_because(message) -> str:
     """Why the message cannot be published yet (approvers still to sign, the family's agreement not recorded),
-    or "" if it can: publish's refusal, and what the message's page says instead of offering it."""
+    or "" if it can: publish's refusal, and what the message's page says instead of offering it. One published
+    or withdrawn meanwhile, from another page, says so."""
+    if message.status == MessageStatus.PUBLISHED:
+        return "It has already been published."
+    if message.status == MessageStatus.WITHDRAWN:
+        return "It has been withdrawn: it can no longer be published."
     if message.status != MessageStatus.APPROVED:
         pending = ", ".join(str(s.organisation) for s in message.sign_offs.filter(signed_at__isnull=True))
         return "It cannot be published until every approver has signed it off" + (
@@ -417,7 +423,7 @@ def publish(*, message, by, request=None) -> Message:
     message.save(update_fields=["status", "published_at", "published_by"])
     plan = CommunicationsPlan.objects.filter(incident=message.incident).first()
     if plan and plan.update_every_days:
-        plan.next_update_due = message.published_at + timedelta(days=plan.update_every_days)
+        plan.next_update_due = days_later_on_the_clock(message.published_at, plan.update_every_days)
         plan.save(update_fields=["next_update_due"])
     _trail(message, by, "published.", request)
     return message
