@@ -1037,6 +1037,40 @@ def test_approvers_are_told_and_see_the_statement_on_their_home_page(client_for,
     assert "Statements awaiting your sign-off" in home and press_statement.title in home
 
 
+def test_approvers_of_a_partnership_the_incident_is_shared_with_are_asked_and_told_of_a_withdrawal(
+    client, demo, demo_users, other_partnership
+):
+    """The defect: an organisation of a partnership the incident is shared with (whose responders work it as
+    their own) named to sign a statement off was never asked: the request, and the notice of its withdrawal,
+    went only to people of the incident's own partnership, so nobody acting for it heard, though they could
+    sign it off. Now those who act for each approver, in its own partnership, are asked and told."""
+    from svtoolkit.messaging.models import Notification
+    from tests.conftest import MODEL_BACKEND
+    from tests.factories import MembershipFactory
+    from tests.incidents.builders import SHARE_BASIS
+
+    incident, _ = demo_incident(demo, demo_users)
+    southmoor, _ = other_partnership
+    incident_services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
+    theirs = MembershipFactory(partnership=southmoor, role="responder")
+    incident_services.add_participant(
+        incident=incident, organisation=theirs.organisation, contact=None, by=theirs.user
+    )
+    message = demo_message(demo, demo_users, incident, approvers=[theirs.organisation])
+    services.submit_for_sign_off(message=message, by=demo_users["responder"])
+    asked = Notification.objects.get(kind=services.SIGN_OFF_REQUEST)
+    assert {delivery.recipient_label for delivery in asked.deliveries.all()} == {theirs.user.full_name}
+    client.force_login(theirs.user, backend=MODEL_BACKEND)
+    page = client.get(reverse("communications:message", args=[incident.pk, message.pk])).content.decode()
+    assert f"Sign off for {theirs.organisation}" in page
+
+    services.withdraw(message=message, by=demo_users["responder"])
+    told = Notification.objects.get(kind=services.SIGN_OFF_WITHDRAWN)
+    assert {delivery.recipient_label for delivery in told.deliveries.all()} == {theirs.user.full_name}
+
+
 def test_a_statement_on_a_closed_incident_no_longer_awaits_sign_off_on_the_home_page(
     client_for, press_statement, demo_users
 ):

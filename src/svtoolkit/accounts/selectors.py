@@ -1,6 +1,6 @@
 """Reading people, memberships and invitations."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -129,15 +129,16 @@ def member_users(partnership) -> QuerySet:
     )
 
 
-def people_acting_for(partnership, organisation_ids) -> QuerySet:
-    """The active people who act for these organisations in the partnership (any role but viewer): those who
-    may sign off, say, for an approver organisation."""
+def people_acting_for(organisation_ids) -> QuerySet:
+    """The active people who act for these organisations, each in the organisation's own partnership (any role
+    but viewer): those who may sign off, say, for an approver organisation, which may be of a partnership the
+    incident is shared with."""
     from svtoolkit.accounts.models import Role, User
 
     return User.objects.filter(
         is_active=True,
         memberships__in=Membership.objects.filter(
-            partnership=partnership, organisation_id__in=organisation_ids
+            organisation_id__in=organisation_ids, partnership=F("organisation__partnership")
         ).exclude(role=Role.VIEWER),
     ).order_by("full_name", "email")
 

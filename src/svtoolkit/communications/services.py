@@ -257,7 +257,7 @@ SIGN_OFF_REQUEST = "sign_off_request"
 def _ask_approvers(message) -> None:
     """Tell the people who act for each approver organisation that the statement awaits their sign-off,
     queued in the caller's transaction."""
-    approvers = people_acting_for(message.incident.partnership, message.sign_offs.values("organisation_id"))
+    approvers = people_acting_for(message.sign_offs.values("organisation_id"))
     _tell_approvers(
         message,
         approvers,
@@ -455,8 +455,7 @@ def _tell_approvers_still_asked(message, by) -> None:
     do. Those whose organisation signed already had nothing outstanding (the timeline shows the withdrawal),
     and the person who withdrew it knows. Like the request, it carries the link, never the statement."""
     still_asked = people_acting_for(
-        message.incident.partnership,
-        message.sign_offs.filter(signed_at__isnull=True).values("organisation_id"),
+        message.sign_offs.filter(signed_at__isnull=True).values("organisation_id")
     ).exclude(pk=by.pk)
     _tell_approvers(
         message,
