@@ -47,8 +47,8 @@ def same_area_names(incident, area: str) -> list[str]:
 
 
 def trends(incident) -> list[AreaTrend]:
-    """One trend per area (area_key), named as first recorded, oldest reading first, areas with the most
-    recent alert first."""
+    """One trend per area (area_key), named as first recorded, oldest reading first; the areas now at or past
+    the alert level first, then by name."""
     by_area: dict[str, AreaTrend] = {}
     for reading in incident.tension_readings.select_related("recorded_by").order_by("observed_at", "id"):
         by_area.setdefault(area_key(reading.area), AreaTrend(reading.area, [])).readings.append(reading)
