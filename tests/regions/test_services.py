@@ -272,6 +272,28 @@ def test_which_incidents_make_a_full_board_does_not_depend_on_dates_kept_from_th
     assert board_references(demo, demo_users, now) == expected
 
 
+def test_a_board_holding_every_open_incident_does_not_say_some_were_left_off(
+    client_for, demo, demo_users, monkeypatch
+):
+    """The defect: a board with exactly as many open incidents as it holds said "the newest shown", as if
+    some were left off, though every one was there: it could not tell a full board from one with more left
+    off. Now it says so only when there are more."""
+    monkeypatch.setattr(selectors, "BOARD_SIZE", 2)
+    now = timezone.now()
+    for sequence in (1, 2):
+        notified(demo, now - timedelta(hours=sequence), sequence)
+    board = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)
+    assert (len(board["incidents"]), board["limited"]) == (2, False)
+    page = (
+        client_for("regional_viewer").get(reverse("regions:board", args=[demo.region.slug])).content.decode()
+    )
+    assert "2 open incidents</caption>" in page
+
+    notified(demo, now - timedelta(hours=3), 3)
+    board = selectors.board(demo.region, user=demo_users["regional_viewer"], now=now)
+    assert (len(board["incidents"]), board["limited"]) == (2, True)
+
+
 # --- Sharing choices --------------------------------------------------------------------------------
 
 

@@ -261,6 +261,7 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
     incidents = _first_on_board(
         region, [partnership for partnership in partnerships if partnership not in keeping_status]
     )
+    limited, incidents = len(incidents) > BOARD_SIZE, incidents[:BOARD_SIZE]
     shown = in_shared_order([regional_view(incident, now=now) for incident in incidents])
     board_links(region, shown)
     on_board = {incident.pk for incident in shown}
@@ -277,15 +278,16 @@ def board(region, *, user, request=None, now: datetime | None = None) -> dict:
         "partnerships": [partnership for partnership in partnerships if partnership.is_active],
         "keeping_status": [partnership for partnership in keeping_status if partnership.is_active],
         "updated_at": now,
-        "limited": len(incidents) == BOARD_SIZE,
+        "limited": limited,
     }
 
 
 def _first_on_board(region, partnerships) -> list[Incident]:
-    """The first ``BOARD_SIZE`` open incidents of these partnerships in ``in_shared_order``. Those of
-    partnerships sharing their dates come newest first, through the index of open incidents; the rest only
-    after them, by borough and newest reference: picked by a date the region may not see, whether an incident
-    made the board would tell the region that date."""
+    """The first ``BOARD_SIZE`` open incidents of these partnerships in ``in_shared_order``, and the next one
+    if there is one, which tells a full board from one with incidents left off. Those of partnerships sharing
+    their dates come newest first, through the index of open incidents; the rest only after them, by borough
+    and newest reference: picked by a date the region may not see, whether an incident made the board would
+    tell the region that date."""
     keeping_dates = {
         partnership.pk
         for partnership in partnerships
@@ -295,14 +297,14 @@ def _first_on_board(region, partnerships) -> list[Incident]:
     incidents = list(
         region_incidents(region, partnership_ids=sharing_dates)
         .exclude(status=IncidentStatus.CLOSED)
-        .order_by("-notified_at", "-id")[:BOARD_SIZE]
+        .order_by("-notified_at", "-id")[: BOARD_SIZE + 1]
     )
-    if keeping_dates and len(incidents) < BOARD_SIZE:
+    if keeping_dates and len(incidents) <= BOARD_SIZE:
         borough = Coalesce(NullIf("partnership__area", Value("")), "partnership__name")
         incidents += (
             region_incidents(region, partnership_ids=keeping_dates)
             .exclude(status=IncidentStatus.CLOSED)
-            .order_by(borough, "-reference")[: BOARD_SIZE - len(incidents)]
+            .order_by(borough, "-reference")[: BOARD_SIZE + 1 - len(incidents)]
         )
     return incidents
 
