@@ -762,6 +762,48 @@ def test_a_meeting_that_did_not_take_place_is_shown_so_and_not_as_cancelled(
     assert listed.count("Did not take place") == 1 and listed.count("Cancelled") == 1
 
 
+def test_the_cancel_page_of_a_meeting_held_or_called_off_says_why_and_offers_no_form(
+    client_for, incident, demo, demo_users
+):
+    """The defect: the cancel page of a meeting whose outcome was recorded (by a colleague meanwhile, or from
+    an old link) was headed "The ... did not take place" and offered to record so, refusing only once the
+    reason was typed, with "Only a planned meeting can be cancelled"; one cancelled already offered its form
+    again. Now, as the outcome page does, it says why there is nothing to do and offers no form; a refusal
+    on saving says the same."""
+    done = held(
+        demo_meeting(demo, demo_users, incident, starts_in=-timedelta(hours=2)), demo_users["responder"]
+    )
+    called_off = demo_meeting(demo, demo_users, incident, starts_in=timedelta(days=1))
+    services.cancel_meeting(meeting=called_off, by=demo_users["responder"], reason="Superseded")
+    client = client_for("responder")
+    for meeting, why in [
+        (done, "The outcome of this meeting has been recorded: it took place."),
+        (called_off, "This meeting was cancelled already."),
+    ]:
+        url = reverse("meetings:cancel", args=[incident.pk, meeting.pk])
+        page = client.get(url).content.decode()
+        assert why in page and "did not take place" not in page and 'name="reason"' not in page
+        refused = client.post(url, {"reason": "Nobody came"}).content.decode()
+        assert why in refused and "Nobody came" in refused
+    assert Meeting.objects.get(pk=done.pk).status == MeetingStatus.HELD
+
+
+def test_the_schedule_page_offers_a_start_that_exists_on_the_night_the_clocks_go_forward(
+    client_for, incident, time_machine
+):
+    """The defect: the schedule page offers a start two hours on, on the hour; opened at 23:30 on the
+    Saturday before the clocks go forward (27 March 2027), it added two hours on the clock and offered 01:00,
+    a time that night does not have, then refused its own suggestion. Two hours on is 02:30 summer time: it
+    offers 02:00, which it takes."""
+    time_machine.move_to(datetime(2027, 3, 27, 23, 30, tzinfo=UTC), tick=False)
+    client = client_for("responder")
+    url = reverse("meetings:schedule", args=[incident.pk])
+    typed = form_on(client.get(url), having="agenda") | {"place": "Committee room 2"}
+    assert typed["starts_at_time"] == "02:00"
+    assert client.post(url, typed).status_code == 302
+    assert Meeting.objects.get(incident=incident).starts_at == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+
+
 def test_the_outcome_page_of_a_meeting_cancelled_or_held_says_why_and_offers_no_form(
     client_for, incident, demo, demo_users
 ):

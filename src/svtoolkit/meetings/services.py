@@ -239,6 +239,18 @@ def _record_meeting_changed(meeting, *, by, request, **changes) -> None:
     )
 
 
+def cancel_refused_because(meeting) -> str:
+    """Why the meeting cannot be cancelled (its outcome recorded, or called off already), or "" if it can:
+    cancel_meeting's refusal, and what the cancel page says instead of offering its form."""
+    if meeting.status == MeetingStatus.HELD:
+        return "The outcome of this meeting has been recorded: it took place."
+    if meeting.status == MeetingStatus.CANCELLED:
+        if meeting.did_not_take_place:
+            return "This meeting is recorded already as not having taken place."
+        return "This meeting was cancelled already."
+    return ""
+
+
 @transaction.atomic
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     """Call off a planned meeting; those invited are sent a calendar cancellation. One already over is
@@ -247,8 +259,9 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     # The incident first, before the meeting (locks.py), as record_outcome does.
     incident_services.refuse_if_closed_meanwhile(meeting.incident)
     meeting = Meeting.objects.select_for_update().select_related("incident__partnership").get(pk=meeting.pk)
-    if meeting.status != MeetingStatus.PLANNED:
-        raise DomainError("Only a planned meeting can be cancelled.")
+    refused = cancel_refused_because(meeting)
+    if refused:
+        raise DomainError(refused)
     over = meeting.is_over
     if not reason.strip():
         said = "Say why the meeting did not take place." if over else "Say why the meeting is cancelled."

@@ -1,5 +1,7 @@
 """Meeting pages. Thin: incidents are found through the access rules; changes go through services."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from svtoolkit.incidents.pages import incident_form_page, incident_section
 from svtoolkit.incidents.selectors import incident_for_request, incident_page
 from svtoolkit.meetings import forms, selectors, services
 from svtoolkit.meetings.calendar import meeting_calendar
+from svtoolkit.meetings.models import MeetingStatus
 
 
 @access.requires(access.is_member)
@@ -28,7 +31,8 @@ def schedule(request, incident_id):
     shown = incident_for_request(request, incident_id)
     initial = {
         "kind": "critical_incident",
-        "starts_at": (timezone.localtime() + timezone.timedelta(hours=2)).replace(
+        # Two hours on in elapsed time, then on the hour: never a time the clocks skip.
+        "starts_at": timezone.localtime(timezone.now() + timedelta(hours=2)).replace(
             minute=0, second=0, microsecond=0
         ),
         "chair": request.user,
@@ -181,11 +185,17 @@ def outcome(request, incident_id, meeting_id):
 def cancel(request, incident_id, meeting_id):
     shown, found = _meeting_for(request, incident_id, meeting_id)
     over = found.is_over
+    # Said instead of the form; after a post refused meanwhile, the form stays, with what was typed.
+    refused = "" if request.method == "POST" else services.cancel_refused_because(found)
+    if found.status != MeetingStatus.PLANNED:
+        heading = f"The {found}"
+    else:
+        heading = f"The {found} did not take place" if over else f"Cancel the {found}"
     return incident_form_page(
         request,
         shown,
         forms.CancelForm(request.POST or None, meeting=found),
-        heading=f"The {found} did not take place" if over else f"Cancel the {found}",
+        heading=heading,
         button="Record that it did not take place" if over else "Cancel the meeting",
         save=lambda data: services.cancel_meeting(
             meeting=found, by=request.user, reason=data["reason"], request=request
@@ -196,4 +206,5 @@ def cancel(request, incident_id, meeting_id):
             else "The meeting is cancelled and those invited are being told."
         ),
         done=reverse("meetings:meeting", args=[shown.pk, found.pk]),
+        unavailable=refused,
     )
