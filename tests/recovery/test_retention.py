@@ -499,6 +499,30 @@ def test_an_incident_closed_on_29_february_is_erased_on_the_day_shown(demo, demo
     assert retention_selectors.incidents_due_for_erasure(date(2025, 2, 28)) == [incident]
 
 
+def test_the_incident_due_for_erasure_soonest_is_listed_however_many_closed_before_it_are_held(
+    demo, demo_users, time_machine
+):
+    """The defect: "Due for erasure next" took the first 50 incidents by the day they closed, then put them in
+    order of erasure, so when those closed first were held by a trial far ahead, one closed the day after,
+    held by nothing and erased first, was left off the list: the coordinator was never shown it. Now the
+    list is the soonest erasures, whatever the order of closing (two shown here, for 50)."""
+    time_machine.move_to(CLOSING_DAY, tick=False)
+    held_by_a_trial = []
+    for _ in range(2):
+        incident, _ = demo_incident(demo, demo_users)
+        services.add_milestone(
+            incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2040, 5, 1)
+        )
+        held_by_a_trial.append(closed(incident, demo_users["responder"]))
+    time_machine.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    soonest = closed(demo_incident(demo, demo_users)[0], demo_users["responder"])
+    due = retention_selectors.due_for_erasure(demo, limit=2)
+    assert [(row.incident, row.erase_on) for row in due] == [
+        (soonest, date(2032, 12, 2)),
+        (held_by_a_trial[0], date(2040, 5, 2)),
+    ]
+
+
 def test_people_are_kept_until_the_day_after_a_trial_or_review_still_on_the_calendar(
     client_for, closed_incident, demo, demo_users, time_machine
 ):

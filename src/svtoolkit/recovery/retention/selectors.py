@@ -41,13 +41,20 @@ def erase_on(incident, *, years: int | None = None) -> date | None:
     its recovery calendar, whichever is later."""
     if incident.status != IncidentStatus.CLOSED or incident.closed_at is None:
         return None
-    closed = timezone.localtime(incident.closed_at).date()
-    due = closed + relativedelta(years=years or incident.partnership.personal_data_retention_years)
     held_until = (
         incident.held_until
         if hasattr(incident, "held_until")
         else incident.milestones.filter(kind__in=HOLD_ERASURE).aggregate(Max("date"))["date__max"]
     )
+    return _erasure_day(
+        closed_at=incident.closed_at,
+        years=years or incident.partnership.personal_data_retention_years,
+        held_until=held_until,
+    )
+
+
+def _erasure_day(*, closed_at, years: int, held_until: date | None) -> date:
+    due = timezone.localtime(closed_at).date() + relativedelta(years=years)
     return max(due, held_until + timedelta(days=1)) if held_until else due
 
 
@@ -86,18 +93,21 @@ def due_for_erasure(partnership, *, limit: int | None = 50) -> list[DueForErasur
     """Closed incidents of the partnership not yet erased, soonest erasure first, with the people recorded.
     Every one is erased at its date, whatever it holds: besides people's records, messages, attached files
     and schools' notes may name someone."""
-    incidents = (
-        Incident.objects.filter(
-            partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
-        )
-        .annotate(people_count=Count("people", distinct=True), held_until=_LAST_HOLD)
-        .select_related("partnership")
-        .order_by("closed_at", "id")
-    )
+    waiting = Incident.objects.filter(
+        partnership=partnership, status=IncidentStatus.CLOSED, personal_data_erased_at__isnull=True
+    ).annotate(held_until=_LAST_HOLD)
     if limit:
-        incidents = incidents[:limit]
+        # A trial or review holding an incident puts it after others closed later: the soonest are chosen by
+        # their day of erasure, worked out for every one from its closing and its last hold alone.
+        years = partnership.personal_data_retention_years
+        days = {
+            pk: _erasure_day(closed_at=closed_at, years=years, held_until=held_until)
+            for pk, closed_at, held_until in waiting.values_list("pk", "closed_at", "held_until")
+        }
+        waiting = waiting.filter(pk__in=sorted(days, key=lambda pk: (days[pk], pk))[:limit])
+    incidents = waiting.annotate(people_count=Count("people", distinct=True)).select_related("partnership")
     due = [DueForErasure(incident, incident.people_count, erase_on(incident)) for incident in incidents]
-    return sorted(due, key=lambda row: row.erase_on)
+    return sorted(due, key=lambda row: (row.erase_on, row.incident.pk))
 
 
 def incidents_due_for_erasure(today: date) -> list[Incident]:
