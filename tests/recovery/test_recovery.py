@@ -313,6 +313,34 @@ def test_a_date_moved_while_someone_decided_to_remove_it_is_not_removed_unseen(
     assert not incident.milestones.exists()
 
 
+def test_a_date_a_colleague_took_off_the_calendar_meanwhile_is_said_so_not_page_not_found(
+    client_for, incident, demo_users
+):
+    """The defect: two of the response team had a date's pages open; once one removed it, the other's Remove
+    this date (or Save on its change page, losing what they typed) answered Page not found, though the service
+    has words for exactly this. Now removing it again says someone else took it off meanwhile; a change to it
+    is shown again, as typed, under the same words."""
+    trial = services.add_milestone(
+        incident=incident, by=demo_users["responder"], kind="trial", title="Trial", date=date(2027, 5, 10)
+    )
+    client = client_for("responder")
+    remove = reverse("recovery:milestone_remove", args=[incident.pk, trial.pk])
+    change = reverse("recovery:milestone_change", args=[incident.pk, trial.pk])
+    question = form_on(client.get(remove), having="revision")
+    typed = form_on(client.get(change), having="revision") | {"title": "Trial of the second defendant"}
+    services.remove_milestone(milestone=trial, by=demo_users["coordinator"], expected_revision=trial.revision)
+
+    again = client.post(remove, question, follow=True)
+    assert again.status_code == 200
+    assert "Someone else took this date off the calendar meanwhile." in again.content.decode()
+    changed = client.post(change, typed)
+    page = changed.content.decode()
+    assert changed.status_code == 200 and "Someone else took this date off the calendar meanwhile." in page
+    assert 'value="Trial of the second defendant"' in page
+    assert not incident.milestones.exists()
+    assert client.get(remove).status_code == 404  # a link to a date long gone
+
+
 def test_an_anniversary_moved_to_another_day_is_not_proposed_again(client_for, incident, demo_users):
     """The family mark the first year on the Saturday before: the one-year anniversary is still confirmed."""
     year_on = services.confirm_anniversary(incident=incident, by=demo_users["responder"], index=2)

@@ -106,6 +106,10 @@ def change_milestone(
     return milestone
 
 
+# Said to whoever answers a page about a date removed since they opened it.
+MILESTONE_GONE = "Someone else took this date off the calendar meanwhile."
+
+
 @transaction.atomic
 def remove_milestone(*, milestone, by, expected_revision: int | None, request=None) -> None:
     """Take a date off the recovery calendar (put there by mistake, or no longer happening): it leaves the
@@ -116,7 +120,7 @@ def remove_milestone(*, milestone, by, expected_revision: int | None, request=No
     if not deleted:
         current = Milestone.objects.filter(pk=milestone.pk).values_list("revision", flat=True).first()
         if current is None:
-            raise DomainError("Someone else took this date off the calendar meanwhile.")
+            raise DomainError(MILESTONE_GONE)
         raise EditConflict(
             "Someone else changed this date while you were deciding to remove it.", current_revision=current
         )

@@ -12,11 +12,13 @@ from svtoolkit import access
 from svtoolkit.core import downloads
 from svtoolkit.core.forms import errors_as_message, initial_from, revised
 from svtoolkit.incidents.deadlines import statutory_deadlines
-from svtoolkit.incidents.pages import incident_form_page, incident_section, their_version
+from svtoolkit.incidents.pages import incident_form_page, incident_section, show_incident_form, their_version
 from svtoolkit.incidents.selectors import incident_for_request
 from svtoolkit.recovery import selectors, services
 from svtoolkit.recovery.calendar import milestones_calendar
 from svtoolkit.recovery.forms import MilestoneChangeForm, MilestoneForm, MilestoneRemoveForm
+
+CHANGE_HEADING = "Change a date on the recovery calendar"
 
 
 @access.requires(access.is_member)
@@ -65,6 +67,11 @@ def milestone_add(request, incident_id):
 @access.allowed_when_closed
 def milestone_change(request, incident_id, milestone_id):
     shown = incident_for_request(request, incident_id)
+    if _taken_off_meanwhile(request, shown, milestone_id):
+        typed = MilestoneChangeForm(request.POST)
+        typed.is_valid()
+        typed.add_error(None, services.MILESTONE_GONE)
+        return show_incident_form(request, shown, typed, heading=CHANGE_HEADING, button="Save")
     milestone = selectors.milestone_on(shown, milestone_id)
     form = MilestoneChangeForm(
         request.POST or None, initial=initial_from(milestone, "kind", "title", "date", "notes", "revision")
@@ -73,7 +80,7 @@ def milestone_change(request, incident_id, milestone_id):
         request,
         shown,
         form,
-        heading="Change a date on the recovery calendar",
+        heading=CHANGE_HEADING,
         button="Save",
         save=lambda data: services.change_milestone(
             milestone=milestone, by=request.user, request=request, **revised(data)
@@ -89,6 +96,9 @@ def milestone_change(request, incident_id, milestone_id):
 @access.allowed_when_closed
 def milestone_remove(request, incident_id, milestone_id):
     shown = incident_for_request(request, incident_id)
+    if _taken_off_meanwhile(request, shown, milestone_id):
+        messages.info(request, services.MILESTONE_GONE)
+        return redirect("recovery:incident", shown.pk)
     milestone = selectors.milestone_on(shown, milestone_id)
     return incident_form_page(
         request,
@@ -105,6 +115,12 @@ def milestone_remove(request, incident_id, milestone_id):
         thing=None,  # the service says what changed: it was moved, or removed, meanwhile
         on_conflict=their_version(milestone, _milestone_rows),
     )
+
+
+def _taken_off_meanwhile(request, incident, milestone_id) -> bool:
+    """A page about a date on the recovery calendar answered after a colleague took it off: said so, not
+    Page not found (which a link to it opened afterwards still answers)."""
+    return request.method == "POST" and not incident.milestones.filter(pk=milestone_id).exists()
 
 
 def _milestone_rows(milestone) -> list:
