@@ -105,6 +105,27 @@ def test_an_item_whose_organisation_is_not_taking_part_goes_to_the_incident_lead
     assert (police_item.owner_organisation, police_item.owner, police_item.owner_reason) == (police, None, "")
 
 
+def test_naming_a_lead_of_an_organisation_not_taking_part_hands_it_the_actions_waiting_for_it(
+    demo, demo_users, checklist
+):
+    """The defect: naming a police officer lead brings the police in as a partner, but the police's own
+    actions, given to the partnership's lead organisation while they were not taking part, went to the new
+    lead "because the police are not taking part" (untrue: they lead), and a handover to the council later
+    took them away from the police. Now they are the police's, as when the police are added as a partner."""
+    responder, police_officer = demo_users["responder"], demo_users["police"]
+    incident = reported_late(demo, responder)
+    services.draw_plan(incident=incident, by=responder)
+    police = demo.organisations.get(name=POLICE)
+    council = demo.organisations.get(name=COUNCIL)
+    services.assign_lead(incident=incident, organisation=police, officer=police_officer, by=responder)
+    police_item = by_key(incident)["reporting-immediate-response"]
+    assert (police_item.owner_organisation, police_item.owner, police_item.owner_reason) == (police, None, "")
+
+    services.assign_lead(incident=incident, organisation=council, officer=responder, by=responder)
+    police_item.refresh_from_db()
+    assert (police_item.owner_organisation, police_item.owner_reason) == (police, "")
+
+
 def test_an_item_is_not_given_to_a_lead_who_has_left_the_partnership(
     demo, demo_users, checklist, other_partnership
 ):

@@ -361,7 +361,8 @@ def assign_lead(
     """Name the lead organisation and officer; a later assignment is a handover and keeps the history.
 
     The officer must work for the lead organisation and may not be a viewer (who cannot act on it). The
-    actions given to the lead because their organisation is not taking part go to the new lead.
+    actions given to the lead because their organisation is not taking part go to the new lead, but for those
+    of the lead's organisation, which takes part by leading: they are its own.
     ``lead_seen`` is the id of the lead assignment the page showed as current (0: none): a lead a colleague
     named since is refused (EditConflict, naming them), so nobody hands over from a lead they never saw. None
     compares nothing (the app naming the lead itself: the alerts' "I will lead").
@@ -384,7 +385,7 @@ def assign_lead(
         assigned_by=by,
         handover_note=handover_note.strip(),
     )
-    Participation.objects.get_or_create(
+    _, joined = Participation.objects.get_or_create(
         incident=incident, organisation=organisation, defaults={"added_by": by}
     )
     history.note(
@@ -394,6 +395,8 @@ def assign_lead(
         + (f" Handover: {lead.handover_note}" if lead.handover_note else ""),
     )
     history.audit(incident, by, AuditAction.CREATE, lead, request)
+    if joined:
+        _hand_waiting_actions_to(incident, organisation, by=by)
     waiting = list(incident.actions.filter(status__in=OPEN_ACTION_STATUSES).exclude(owner_reason=""))
     for action in waiting:
         because = action.owner_reason.partition(" because ")[2].removesuffix(" and no lead is named")
@@ -459,7 +462,13 @@ def add_participant(
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
     )
     history.audit(incident, by, AuditAction.CREATE if created else AuditAction.UPDATE, participation, request)
-    # The actions given to the lead while no organisation of this kind took part are this one's now.
+    _hand_waiting_actions_to(incident, organisation, by=by)
+    return participation
+
+
+def _hand_waiting_actions_to(incident, organisation, *, by) -> None:
+    """The actions given to the lead while no organisation of this kind took part are ``organisation``'s,
+    now that it takes part (added as a partner, or named to lead)."""
     waiting = (
         incident.actions.filter(status__in=OPEN_ACTION_STATUSES)
         .exclude(owner_reason="")
@@ -476,7 +485,6 @@ def add_participant(
     )
     if handed:
         history.note(incident, by, f"{handed} action{pluralize(handed)} handed to {organisation}.")
-    return participation
 
 
 @transaction.atomic
