@@ -5,6 +5,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core import mail
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -123,6 +124,24 @@ def test_pending_invitation_is_accepted_without_a_password(demo, demo_users):
     assert signed_in.user.full_name == "New Officer"
     assert not signed_in.user.has_usable_password()
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, detail__via="invitation").exists()
+
+
+def test_someone_whose_account_single_sign_on_made_sets_a_password_from_the_reset_page(
+    client, demo, django_capture_on_commit_callbacks
+):
+    """The defect: an account made at a first single sign-on has no password, and svtoolkit tells such a
+    person, when a partnership will not open to their single sign-on, to choose "I have forgotten my
+    password" to set one; but the reset page, as Django's does, skipped accounts with no usable password:
+    it said a link was sent, and none ever was. Now they are sent one like anyone else."""
+    _allow(demo, "example.org")
+    InvitationFactory(partnership=demo, email="new.officer@example.org")
+    signed_in = services.sign_in_with_identity_provider(
+        provider=COUNCIL, claims=_claims("new.officer@example.org")
+    )
+    assert not signed_in.user.has_usable_password()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "new.officer@example.org"})
+    assert [message.to for message in mail.outbox] == [["new.officer@example.org"]]
 
 
 def test_a_members_pending_invitation_to_another_partnership_is_accepted_at_single_sign_on(

@@ -158,6 +158,50 @@ def test_a_password_reset_the_mail_server_refuses_is_written_to_the_operators_lo
     assert logged.startswith(f"messaging.Delivery {failed.pk} failed for good: ") and "550" in logged
 
 
+def test_withdrawing_an_invitation_accepted_since_the_members_page_was_opened_says_what_became_of_it(
+    client_for, demo, demo_users
+):
+    """The defect: pressing Withdraw on an invitation accepted (or withdrawn by a colleague) since the members
+    page was opened answered Page not found, though the service says what became of it. Now the members
+    page says so, and the person who joined stays a member."""
+    from svtoolkit.accounts import services
+
+    invitation = services.invite_member(
+        partnership=demo,
+        email="new.person@example.org",
+        full_name="New Person",
+        role=Role.RESPONDER,
+        organisation=None,
+        invited_by=demo_users["coordinator"],
+    )
+    services.accept_invitation(invitation=invitation, full_name="New Person", password="a long passphrase 1")
+    answer = client_for("coordinator").post(
+        reverse("accounts:revoke_invitation", args=[invitation.pk]), follow=True
+    )
+    assert answer.redirect_chain == [(reverse("accounts:members"), 302)]
+    assert "has already accepted the invitation and joined the partnership" in answer.content.decode()
+    assert Membership.objects.filter(user__email="new.person@example.org", partnership=demo).exists()
+
+
+def test_quiet_hours_are_shown_as_the_page_takes_them_and_saved_again_unchanged(client_for, demo_users):
+    """The defect: quiet hours saved as 22:00 to 07:00 were shown again as 22:00:00 and 07:00:00, which the
+    page then refused ("Enter a valid time"): changing anything else on it meant typing both times again."""
+    from datetime import time
+
+    from tests.page_forms import form_on
+
+    police = demo_users["police"]
+    police.quiet_from, police.quiet_until = time(22, 0), time(7, 0)
+    police.save(update_fields=["quiet_from", "quiet_until"])
+    client = client_for("police")
+    url = reverse("accounts:contact_preferences")
+    shown = form_on(client.get(url), having="quiet_from")
+    assert (shown["quiet_from"], shown["quiet_until"]) == ("22:00", "07:00")
+    assert client.post(url, shown | {"mobile_number": "07700 900 999"}).status_code == 302
+    police.refresh_from_db()
+    assert (police.mobile_number, police.quiet_from, police.quiet_until) == ("07700900999", time(22), time(7))
+
+
 def test_password_reset_for_unknown_address_reveals_nothing(client, demo):
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.template import loader
 
 from svtoolkit.accounts.limits import check_password_as_sign_in
-from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, normalise_email
+from svtoolkit.accounts.models import ROLE_DESCRIPTIONS, Role, User, normalise_email
 from svtoolkit.core.errors import DomainError
 from svtoolkit.core.forms import (
     CHOOSE_A_LISTED_ORGANISATION,
@@ -74,7 +74,11 @@ class PasswordChangeAsSignInForm(PasswordChangeForm):
 class PasswordResetByMessageForm(PasswordResetForm):
     """Django's password reset, its email sent through svtoolkit's delivery layer (retried, and shown if it
     fails) rather than straight from the web process. Its link is built from SITE_URL, as every other
-    message's is, never from the Host the request came with."""
+    message's is, never from the Host the request came with. An account single sign-on made has no password:
+    it is sent a link too, to set one (password sign-in always stays), where Django's skips it."""
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **_):
         from svtoolkit.accounts.services import send_password_reset
@@ -232,6 +236,8 @@ class PartnershipSecurityForm(RevisionChecked, forms.Form):
 
 # ASCII digits only: ``\d`` would take any script's digits, a number GOV.UK Notify cannot text.
 UK_MOBILE = re.compile(r"(?:\+44|0)7[0-9]{9}")
+# Quiet hours are typed, and shown again, on the 24-hour clock without seconds.
+QUIET_HOURS_FORMAT = "%H:%M"
 
 
 class ContactPreferencesForm(forms.Form):
@@ -248,14 +254,16 @@ class ContactPreferencesForm(forms.Form):
     quiet_from = forms.TimeField(
         label="Quiet hours start",
         required=False,
-        input_formats=["%H:%M"],
+        input_formats=[QUIET_HOURS_FORMAT],
+        widget=forms.TimeInput(format=QUIET_HOURS_FORMAT),
         help_text="Reminders and other messages that can wait are held until your quiet hours end; alerts "
         "are not. Use the 24-hour clock, for example 22:00.",
     )
     quiet_until = forms.TimeField(
         label="Quiet hours end",
         required=False,
-        input_formats=["%H:%M"],
+        input_formats=[QUIET_HOURS_FORMAT],
+        widget=forms.TimeInput(format=QUIET_HOURS_FORMAT),
         help_text="For example, 07:00.",
     )
 

@@ -83,10 +83,12 @@ def invitation_by_token(token: str) -> Invitation | None:
     return holding_token(Invitation.objects.select_related("partnership", "organisation"), token)
 
 
-def pending_invitation_in(partnership, invitation_id) -> Invitation:
+def invitation_in(partnership, invitation_id) -> Invitation:
+    """One of the partnership's invitations, pending or not: one accepted or withdrawn since a page listed it
+    is for the service to say what became of it."""
     from django.shortcuts import get_object_or_404
 
-    return get_object_or_404(pending_invitations(partnership), pk=invitation_id)
+    return get_object_or_404(Invitation.objects.filter(partnership=partnership), pk=invitation_id)
 
 
 def account_exists(email: str) -> bool:

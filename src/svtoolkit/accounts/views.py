@@ -302,7 +302,7 @@ def invite(request):
 @access.requires(access.can_manage_members)
 @require_POST
 def revoke_invitation(request, invitation_id):
-    invitation = selectors.pending_invitation_in(request.partnership, invitation_id)
+    invitation = selectors.invitation_in(request.partnership, invitation_id)
     with errors_as_message(request):
         services.revoke_invitation(invitation=invitation, by=request.user, request=request)
         messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
