@@ -144,6 +144,7 @@ def test_work_on_an_incident_is_offered_to_all_but_viewers_and_never_on_a_closed
 
 
 LEAD_RESPONSE_TEAM_RULES = (
+    access.can_name_lead,
     access.can_share_incident,
     access.can_close_incident,
     access.can_run_review,
@@ -151,7 +152,7 @@ LEAD_RESPONSE_TEAM_RULES = (
 )
 
 
-def test_only_the_lead_partnerships_response_team_shares_closes_runs_the_review_and_records_lessons(
+def test_only_the_lead_partnerships_response_team_names_the_lead_shares_closes_and_runs_the_review(
     demo, demo_users, incident, other_partnership
 ):
     for rule in LEAD_RESPONSE_TEAM_RULES:

@@ -541,6 +541,12 @@ def _in_lead_response_team(user, partnership, incident) -> bool:
     )
 
 
+def can_name_lead(user, partnership, incident) -> bool:
+    """Naming (and handing over) the lead is for the lead partnership's response team: the lead is one of its
+    own organisations and people, and leads its response, which it closes."""
+    return _in_lead_response_team(user, partnership, incident)
+
+
 def can_share_incident(user, partnership, incident) -> bool:
     """Only the lead partnership's response team shares an incident with another partnership."""
     return _in_lead_response_team(user, partnership, incident)

@@ -25,6 +25,7 @@ from svtoolkit.partnerships.models import Contact
 from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import (
     RECORD_FORM,
+    SHARE_BASIS,
     demo_incident,
     left_the_partnership,
     mark_action,
@@ -1098,3 +1099,35 @@ def test_the_lead_organisation_or_a_partner_of_a_closed_incident_does_not_stop_t
     with pytest.raises(DomainError, match="was closed meanwhile"):
         services.stop_taking_part(participation=police, by=responder)
     assert incident.participations.filter(pk=police.pk).exists()
+
+
+def test_the_lead_is_named_by_the_lead_partnership_not_one_the_incident_is_shared_with(
+    client, client_for, demo, demo_users, other_partnership
+):
+    """The defect: the coordinator of a partnership an incident was shared with was offered Name the lead,
+    its page listing their own partnership's organisations and people, each refused once chosen, saying
+    that they did not work for their own organisation (the lead is named from the incident's partnership).
+    Now naming the lead is the lead partnership's response team's, as closing and the review are: the
+    shared partnership is offered no link, and the page answers 403."""
+    from svtoolkit.accounts.models import Role
+    from tests.conftest import MODEL_BACKEND
+
+    incident, _ = demo_incident(demo, demo_users)
+    southmoor, _ = other_partnership
+    services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["responder"], **SHARE_BASIS
+    )
+    theirs = MembershipFactory(partnership=southmoor, role=Role.COORDINATOR)
+    lead_page = reverse("incidents:lead", args=[incident.pk])
+    assert (
+        lead_page
+        in client_for("responder").get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    )
+
+    client.force_login(theirs.user, backend=MODEL_BACKEND)
+    assert lead_page not in client.get(reverse("incidents:incident", args=[incident.pk])).content.decode()
+    assert client.get(lead_page).status_code == 403
+    answer = client.post(
+        lead_page, {"organisation": theirs.organisation.pk, "officer": theirs.user.pk, "revision": 0}
+    )
+    assert answer.status_code == 403 and not incident.leads.exists()

@@ -382,6 +382,7 @@ def alert_panel(*, incident, user, partnership) -> dict | None:
         "can_accept_lead": open_incident
         and alert.lead_accepted_at is None
         and access.can_accept_lead(user, partnership, alert),
+        "can_name_lead": open_incident and access.can_name_lead(user, partnership, incident),
     }
 
 

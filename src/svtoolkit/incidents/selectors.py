@@ -541,6 +541,8 @@ def _beyond_live(incident, *, user, partnership, scenes) -> dict:
         "can_manage": access.can_manage_incident_now(user, partnership, incident),
         "can_share": access.can_share_incident(user, partnership, incident)
         and not access.is_read_only(incident),
+        "can_name_lead": access.can_name_lead(user, partnership, incident)
+        and not access.is_read_only(incident),
         "panels": incident_panels(incident, user=user, partnership=partnership),
     }
 

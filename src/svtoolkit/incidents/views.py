@@ -176,7 +176,7 @@ def categorise(request, incident_id):
 
 @access.requires(access.can_manage_incident)
 def lead(request, incident_id):
-    shown = selectors.incident_for_request(request, incident_id)
+    shown = access.get_for(request, Incident, incident_id, rule=access.can_name_lead)
     lead_now = selectors.current_lead(shown)
     return form_page(
         request,
