@@ -786,6 +786,43 @@ def test_a_message_approver_must_take_part(api_as, incident, demo):
     assert not incident.messages.exists()
 
 
+def test_approvers_are_the_organisations_taking_part_as_on_the_web(
+    api_as, incident, demo_users, other_partnership
+):
+    """The defect: the API took a message's approvers from the token's partnership's active organisations,
+    not from those taking part as the web's form does, so a partnership the incident is shared with could
+    draft no message through it (its approvers, the lead's partners, were "none with id ..."), nor could
+    anyone name a partner taking part but since taken off the directory. Now both are drafted, as on the
+    web."""
+    from rest_framework.test import APIClient
+
+    from svtoolkit.api.services import create_token
+    from tests.incidents.builders import SHARE_BASIS
+
+    police = incident.participations.get(organisation__kind="police").organisation
+    Organisation.objects.filter(pk=police.pk).update(is_active=False)
+    taken_off = api_as("responder").post(
+        url(incident, "messages"), message_request(incident, approvers=[police.pk]), format="json"
+    )
+    assert taken_off.status_code == 201, taken_off.json()
+
+    southmoor, southmoor_coordinator = other_partnership
+    services.share_incident(
+        incident=incident, partnership=southmoor, by=demo_users["coordinator"], **SHARE_BASIS
+    )
+    api = APIClient()
+    secret = create_token(user=southmoor_coordinator.user, partnership=southmoor, name="Southmoor")[1]
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    shared = api.post(
+        url(incident, "messages"), message_request(incident, approvers=[police.pk]), format="json"
+    )
+    assert shared.status_code == 201, shared.json()
+    assert [list(m.sign_offs.values_list("organisation_id", flat=True)) for m in incident.messages.all()] == [
+        [police.pk],
+        [police.pk],
+    ]
+
+
 def test_an_approver_named_twice_is_asked_once(api_as, incident):
     police = incident.participations.get(organisation__kind="police").organisation_id
     response = api_as("responder").post(

@@ -128,6 +128,7 @@ def test_the_web_and_the_api_show_the_services_message_on_the_same_field(
         ("/api/v1/incidents/{incident}/messages/", "svtoolkit.communications.forms.MessageForm", "approvers"),
         ("/api/v1/incidents/{incident}/measures/", "svtoolkit.incidents.measures.forms.MeasureForm", "scene"),
         ("/api/v1/organisations/", "svtoolkit.partnerships.forms.OrganisationForm", "kind"),
+        ("/api/v1/alerts/", "svtoolkit.alerts.forms.RaiseAlertForm", "callback_number"),
     ],
 )
 def test_a_field_left_out_is_asked_for_in_the_web_forms_words(

@@ -40,10 +40,6 @@ class AlertCreateSerializer(AskedAsOnTheWeb, TypesMixin, serializers.Serializer)
     callback_number = serializers.CharField(
         max_length=40,
         help_text="A phone number, like 07700 900123: the service checks it as the web's form does.",
-        error_messages={
-            "required": "Give a number to call back on.",
-            "blank": "Give a number to call back on.",
-        },
     )
     details = text(2000, required=False)
     incident_types = OptionalIncidentTypesField(required=False, default=list)

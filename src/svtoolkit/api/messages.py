@@ -2,6 +2,7 @@
 
 from functools import cached_property
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
@@ -14,6 +15,21 @@ from svtoolkit.communications import services as communications_services
 from svtoolkit.communications.forms import MessageForm
 from svtoolkit.communications.models import Message, MessageKind
 from svtoolkit.communications.selectors import title_shown
+from svtoolkit.partnerships.models import Organisation
+
+
+class ApproverField(OrganisationField):
+    """An organisation to sign a message off, by id: one of the partnership's own, or one taking part in the
+    incident (the serializer's context ``incident``), whichever partnership drafts it, as on the web's form
+    (a partnership the incident is shared with names the lead's partners; a partner taken off the directory
+    since still takes part). Whether it takes part is the service's rule, said in its words."""
+
+    def get_queryset(self):
+        incident = self.context["incident"]
+        return Organisation.objects.filter(
+            Q(pk__in=super().get_queryset().values("pk"))
+            | Q(pk__in=incident.participations.values("organisation_id"))
+        )
 
 
 class MessageDraftSerializer(AskedAsOnTheWeb, serializers.Serializer):
@@ -28,7 +44,7 @@ class MessageDraftSerializer(AskedAsOnTheWeb, serializers.Serializer):
     channel = text_as_in(MessageForm, "channel")
     planned_for = When()
     names_or_images = serializers.BooleanField(default=False)
-    approvers = serializers.ListField(child=OrganisationField(), min_length=1, max_length=50)
+    approvers = serializers.ListField(child=ApproverField(), min_length=1, max_length=50)
 
 
 class MessageListSerializer(serializers.ListSerializer):
