@@ -2024,3 +2024,28 @@ def test_a_closed_incident_is_not_reminded_of_partners(demo, demo_users):
     Incident.objects.filter(pk=alert.incident_id).update(status=IncidentStatus.CLOSED)
     with time_machine.travel(raised + timedelta(minutes=45), tick=False):
         assert services.remind_partners_not_told() == 0
+
+
+def test_an_alerts_messages_still_waiting_are_not_sent_once_its_incident_is_closed_unacknowledged(
+    demo, demo_users, client
+):
+    """The defect: closing an incident nobody acknowledged left its alert's texts and emails waiting (a worker
+    stopped, a phone off and retried), and the next sweep sent them, with a link that no longer works, though
+    nobody more is alerted once an incident is closed. Now closing withdraws them, saying why."""
+    from svtoolkit.alerts.models import AlertRecipient
+    from tests.alerts.builders import token_of
+    from tests.recovery.test_after import closed
+
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    waiting = Delivery.objects.filter(recipient=responder)
+    assert waiting.count() == 2 and {d.status for d in waiting} == {DeliveryStatus.QUEUED}
+    token = token_of(AlertRecipient.objects.get(alert=alert, user=responder))
+
+    closed(alert.incident, coordinator)  # moved on, reviewed and closed: never acknowledged
+    delivery.deliver_due_alerts()
+
+    assert client.get(reverse("alerts:acknowledge", args=[token])).status_code == 404
+    assert {d.status for d in waiting.all()} == {DeliveryStatus.WITHDRAWN}
+    assert "the incident was closed" in Notification.objects.get(deliveries__in=waiting[:1]).withdrawn_because

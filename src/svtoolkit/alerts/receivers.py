@@ -3,7 +3,13 @@
 from django.dispatch import receiver
 
 from svtoolkit.accounts.signals import member_removed, membership_changed
-from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, measure_changed
+from svtoolkit.incidents.signals import (
+    facts_changed,
+    incident_categorised,
+    incident_closed,
+    lead_named,
+    measure_changed,
+)
 
 
 @receiver(incident_categorised, dispatch_uid="alerts-launch-protocol")
@@ -25,6 +31,13 @@ def lead_taken_on_a_lead_named(sender, *, incident, lead, by, request=None, **kw
     from svtoolkit.alerts.services import take_lead
 
     take_lead(incident=incident, lead=lead, by=by, request=request)
+
+
+@receiver(incident_closed, dispatch_uid="alerts-withdrawn-at-closing")
+def withdraw_alert_messages_at_closing(sender, *, incident, **kwargs):
+    from svtoolkit.alerts.services import withdraw_unacknowledged_alert
+
+    withdraw_unacknowledged_alert(incident=incident)
 
 
 @receiver(measure_changed, dispatch_uid="alerts-measure-update")

@@ -665,6 +665,20 @@ def why_withdrawn(alert) -> str:
     return f"the alert was acknowledged by {alert.acknowledged_by} at {_when(alert.acknowledged_at)}"
 
 
+def withdraw_unacknowledged_alert(*, incident) -> None:
+    """An incident closed before anyone acknowledged its alert: escalation stops at closing and nobody more is
+    alerted, so its texts and emails still waiting are not sent (their link no longer works), saying why."""
+    alert = Alert.objects.filter(incident=incident, acknowledged_at__isnull=True).first()
+    if alert is None:
+        return
+    messaging.withdraw(
+        notification_ids=alert.recipients.filter(notification__isnull=False).values_list(
+            "notification_id", flat=True
+        ),
+        because=f"the incident was closed at {_when(incident.closed_at)}, before anyone acknowledged it",
+    )
+
+
 @transaction.atomic
 def acknowledge(*, alert, by, recipient=None, via: str = "page", request=None) -> bool:
     """Record that ``by`` has the alert in hand: escalation stops, and the alert's texts and emails not sent

@@ -65,7 +65,13 @@ from svtoolkit.incidents.selectors import (
     notice_reached_no_one,
     people_visible_to,
 )
-from svtoolkit.incidents.signals import facts_changed, incident_categorised, lead_named, stopped_taking_part
+from svtoolkit.incidents.signals import (
+    facts_changed,
+    incident_categorised,
+    incident_closed,
+    lead_named,
+    stopped_taking_part,
+)
 from svtoolkit.incidents.tokens import issue_acknowledgement_token
 from svtoolkit.messaging import selectors as messaging_selectors
 from svtoolkit.messaging import services as messaging
@@ -1298,6 +1304,7 @@ def close(*, incident, by, request=None) -> Incident:
     history.note(incident, by, "The incident was closed.")
     history.audit(incident, by, AuditAction.UPDATE, incident, request, status=incident.status)
     tallies.recount(incident)
+    incident_closed.send(sender=Incident, incident=incident, by=by)
     return incident
 
 

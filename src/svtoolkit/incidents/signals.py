@@ -27,3 +27,7 @@ stopped_taking_part = Signal()
 # school, a hospital stay, a scene, its types corrected), with ``incident`` and ``by``: the alerts app runs
 # the launch protocol again, as the fact may call for partners not told yet.
 facts_changed = Signal()
+
+# Sent inside the transaction that closes an incident, with ``incident`` and ``by``: the alerts app withdraws
+# the texts and emails still waiting of an alert nobody acknowledged (nobody more is alerted once closed).
+incident_closed = Signal()
