@@ -211,3 +211,38 @@ def test_contact_preferences_explain_bad_input_and_change_nothing(
     police.refresh_from_db()
     # The demo account's own mobile number (07700 900013) and choices are as they were.
     assert (police.mobile_number, police.receive_email, police.receive_sms, police.quiet_from) == before
+
+
+@pytest.mark.parametrize("since_it_failed", ["account switched off", "message withdrawn"])
+def test_the_log_says_why_a_failed_message_cannot_be_sent_again_whatever_the_reason(
+    client_for, demo, demo_users, since_it_failed
+):
+    """The defect: the log hid Send again for a failed delivery whose message was withdrawn since (its alert
+    acknowledged), or whose recipient's account was switched off, but said why only for a delivery withdrawn
+    from its recipient alone: the coordinator saw a red Failed tag, no button and no reason."""
+    import html
+    import re
+
+    from svtoolkit.accounts.models import User
+
+    notification = services.send(
+        kind="partner_notice",
+        subject="Please acknowledge the incident",
+        body="Please acknowledge",
+        recipients=[services.recipient_for_user(demo_users["police"])],
+        partnership=demo,
+    )
+    notification.deliveries.update(
+        status=DeliveryStatus.FAILED, attempts=10, last_error="550 No such mailbox"
+    )
+    failed = Delivery.objects.select_related("recipient").get(notification=notification, channel="email")
+    if since_it_failed == "account switched off":
+        User.objects.filter(pk=failed.recipient_id).update(is_active=False)
+        reason = f"{failed.recipient}'s account is switched off"
+    else:
+        services.withdraw(notification_ids=[notification.pk], because="the alert was acknowledged")
+        reason = "the alert was acknowledged"
+    page = html.unescape(client_for("coordinator").get(reverse("messaging:log")).content.decode())
+    assert reverse("messaging:resend", args=[failed.pk]) not in page
+    not_sent_again = re.search(r">Not sent again</dt>\s*<dd[^>]*>([^<]*)</dd>", page)
+    assert not_sent_again and reason in not_sent_again.group(1)
