@@ -246,3 +246,26 @@ def test_the_log_says_why_a_failed_message_cannot_be_sent_again_whatever_the_rea
     assert reverse("messaging:resend", args=[failed.pk]) not in page
     not_sent_again = re.search(r">Not sent again</dt>\s*<dd[^>]*>([^<]*)</dd>", page)
     assert not_sent_again and reason in not_sent_again.group(1)
+
+
+def test_messages_sent_to_someone_as_a_directory_contact_are_theirs_whatever_the_capitals(
+    client_for, demo, demo_users
+):
+    """The defect: "Your messages" matched a contact's address to the person's email exactly, but a person's
+    email is kept in small letters while a directory contact's is kept as typed: the police officer listed as
+    "Police@Example.org" was sent a partner's notice there, and their page said "No messages yet"."""
+    from tests.factories import ContactFactory
+
+    police = demo_users["police"]
+    contact = ContactFactory(
+        organisation=demo.organisations.get(kind="police"), name=police.full_name, email="Police@Example.org"
+    )
+    assert contact.email != police.email and contact.email.lower() == police.email
+    services.send(
+        kind="partner_notice",
+        subject="NB-2026-0001: Northbridge asks for help",
+        body="Please acknowledge",
+        recipients=[services.recipient_for_contact(contact)],
+        partnership=demo,
+    )
+    assert "Northbridge asks for help" in client_for("police").get(reverse("messaging:mine")).content.decode()

@@ -10,10 +10,11 @@ RECENT = 200
 
 def deliveries_to(user):
     """What svtoolkit sent this person, newest first: the outbox of the demo, a record elsewhere. Those sent
-    to their account, and those sent to their email address as a directory contact; never by a mobile
-    number, which anyone may type as theirs."""
+    to their account, and those sent to their email address as a directory contact (kept as typed there:
+    compared whatever the capitals, as addresses are); never by a mobile number, which anyone may type as
+    theirs."""
     return (
-        Delivery.objects.filter(Q(recipient=user) | Q(recipient__isnull=True, address=user.email))
+        Delivery.objects.filter(Q(recipient=user) | Q(recipient__isnull=True, address__iexact=user.email))
         .select_related("notification")
         .order_by("-created_at", "-id")[:RECENT]
     )
