@@ -203,9 +203,9 @@ def test_invitation_for_someone_else_is_refused(demo, demo_users):
         services.accept_invitation(invitation=Invitation.objects.get(), existing_user=demo_users["viewer"])
 
 
-def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
-    membership = Membership.objects.get(user=demo_users["coordinator"])
-    with pytest.raises(DomainError, match="at least one coordinator"):
+def refused_to_step_down_or_be_removed(membership):
+    """``membership`` (a coordinator's) can neither be made a viewer nor removed, and stays a coordinator."""
+    with pytest.raises(DomainError, match="at least one coordinator who can sign in"):
         services.change_membership(
             membership=membership,
             role=Role.VIEWER,
@@ -213,10 +213,28 @@ def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
             expected_revision=membership.revision,
             by=membership.user,
         )
-    with pytest.raises(DomainError, match="at least one coordinator"):
+    with pytest.raises(DomainError, match="at least one coordinator who can sign in"):
         services.remove_member(membership=membership, by=membership.user)
     membership.refresh_from_db()
     assert membership.role == Role.COORDINATOR
+
+
+def test_last_coordinator_cannot_step_down_or_be_removed(demo, demo_users):
+    refused_to_step_down_or_be_removed(Membership.objects.get(user=demo_users["coordinator"]))
+
+
+def test_a_coordinator_cannot_step_down_while_the_only_other_coordinators_account_is_switched_off(
+    demo, demo_users
+):
+    """The defect: a coordinator whose account is switched off (who cannot sign in) was counted as the one
+    left, so the last coordinator who could sign in stepped down, or was removed, and nobody could manage the
+    members any more."""
+    from tests.factories import UserFactory
+
+    MembershipFactory(partnership=demo, role=Role.COORDINATOR, user=UserFactory(is_active=False))
+    refused_to_step_down_or_be_removed(
+        Membership.objects.get(user=demo_users["coordinator"], partnership=demo)
+    )
 
 
 def test_coordinator_can_step_down_once_another_exists(demo, demo_users):

@@ -357,7 +357,7 @@ def test_removing_the_last_coordinator_is_refused_on_the_confirmation_page(clien
     page = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: Remove" in page
-    assert "A partnership needs at least one coordinator. Make someone else coordinator first." in page
+    assert "A partnership needs at least one coordinator who can sign in. Make someone else" in page
     assert Membership.objects.filter(pk=membership.pk, role=Role.COORDINATOR).exists()
 
 

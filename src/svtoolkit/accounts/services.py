@@ -199,17 +199,23 @@ def _check_partner_has_organisation(*, role, organisation) -> None:
 
 
 def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
-    """Refuse to take the coordinator role from ``membership`` if it is the partnership's last one."""
+    """Refuse to take the coordinator role from ``membership`` if no other coordinator of the partnership can
+    sign in (one whose account is switched off manages nobody)."""
     if membership.role != Role.COORDINATOR:
         return
     # The coordinators are locked while counted: two coordinators taking the role from each other at once
     # would otherwise both count the other and leave the partnership with none.
-    coordinators = Membership.objects.select_for_update().filter(
-        partnership=membership.partnership_id, role=Role.COORDINATOR
+    coordinators = list(
+        Membership.objects.select_for_update()
+        .filter(partnership=membership.partnership_id, role=Role.COORDINATOR)
+        .values_list("pk", flat=True)
     )
-    if not any(pk != membership.pk for pk in coordinators.values_list("pk", flat=True)):
+    others = Membership.objects.filter(pk__in=coordinators, user__is_active=True).exclude(pk=membership.pk)
+    if not others.exists():
         raise DomainError(
-            "A partnership needs at least one coordinator. Make someone else coordinator first.", field=field
+            "A partnership needs at least one coordinator who can sign in. Make someone else coordinator "
+            "first.",
+            field=field,
         )
 
 
@@ -217,10 +223,10 @@ def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
 def change_membership(
     *, membership, role, organisation, expected_revision: int | None, by, request=None
 ) -> Membership:
-    """Change a member's role or organisation; a partnership always keeps at least one coordinator.
-    Compare-and-set on the membership's revision, so two coordinators changing one member at once never
-    overwrite each other. They leave the need-to-know lists of incidents they no longer see (the incidents
-    app does that on ``membership_changed``)."""
+    """Change a member's role or organisation; a partnership always keeps at least one coordinator who can
+    sign in. Compare-and-set on the membership's revision, so two coordinators changing one member at once
+    never overwrite each other. They leave the need-to-know lists of incidents they no longer see (the
+    incidents app does that on ``membership_changed``)."""
     if role != Role.COORDINATOR:
         _check_keeps_a_coordinator(membership, field="role")
     _check_partner_has_organisation(role=role, organisation=organisation)
