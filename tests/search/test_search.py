@@ -253,6 +253,24 @@ def test_a_group_that_takes_too_long_is_stopped_and_the_search_still_answers(dem
     ]
 
 
+def test_a_search_whose_only_matches_were_too_many_to_list_does_not_say_nothing_matches(
+    demo, client_for, monkeypatch
+):
+    """The defect: when a word was in so many actions that PostgreSQL stopped ranking them (the group too
+    broad) and the other groups found nothing, the page said "Nothing matches ... try fewer or other words"
+    above "Too many actions match ... Add another word". Now it says that too many match. (PostgreSQL's time
+    limit is stood in for here: the Actions group comes back too broad, as it does when stopped.)"""
+    listed = search_selectors._group
+
+    def actions_too_broad(name, queryset):
+        return search_selectors.Group(name, too_broad=True) if name == "Actions" else listed(name, queryset)
+
+    monkeypatch.setattr(search_selectors, "_group", actions_too_broad)
+    page = client_for("coordinator").get(reverse("search:results"), {"q": "zzyzx"}).content.decode()
+    assert "Too many actions match" in page
+    assert "Nothing matches" not in page and "Check the spelling" not in page
+
+
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner decides")
 
 

@@ -56,6 +56,11 @@ class SearchResults:
     def total(self) -> int:
         return sum(len(group.results) for group in self.groups)
 
+    @property
+    def too_broad(self) -> bool:
+        """A group matched too many to list: something matched, though nothing may be listed."""
+        return any(group.too_broad for group in self.groups)
+
 
 def _matching(
     queryset: QuerySet,
