@@ -188,6 +188,40 @@ def test_an_invitation_from_someone_no_longer_a_coordinator_lets_nobody_in(demo,
     assert not Membership.objects.filter(user__email="new.officer@example.org").exists()
 
 
+def test_an_invitation_accepted_by_someone_who_joined_meanwhile_as_a_viewer_gives_them_its_role(
+    demo, demo_users
+):
+    """The defect: someone invited as a responder, who joined meanwhile as a viewer (single sign-on's
+    self-registration, while the invitation could not be used), then accepted the invitation: they stayed a
+    viewer, though the invitation was marked accepted, a second "joined" entry audited and the page welcomed
+    them. Now the invitation gives them the role the coordinator chose, recorded as a change of role."""
+    from svtoolkit.accounts.models import User as Account
+
+    coordinator = demo_users["coordinator"]
+    _allow(demo, "example.org", self_registration=["example.org"])
+    invitation = services.invite_member(
+        partnership=demo,
+        email="new.officer@example.org",
+        full_name="New Officer",
+        role=Role.RESPONDER,
+        organisation=None,
+        invited_by=coordinator,
+    )
+    Account.objects.filter(pk=coordinator.pk).update(is_active=False)  # the invitation lets nobody in
+    signed_in = services.sign_in_with_identity_provider(
+        provider=COUNCIL, claims=_claims("new.officer@example.org")
+    )
+    membership = Membership.objects.get(user=signed_in.user, partnership=demo)
+    assert membership.role == Role.VIEWER
+    Account.objects.filter(pk=coordinator.pk).update(is_active=True)  # back: the invitation stands again
+
+    services.accept_invitation(invitation=invitation, existing_user=signed_in.user)
+    membership.refresh_from_db()
+    assert membership.role == Role.RESPONDER
+    entries = AuditEntry.objects.filter(target_type="accounts.Membership", target_id=str(membership.pk))
+    assert [entry.action for entry in entries.order_by("pk")] == [AuditAction.CREATE, AuditAction.UPDATE]
+
+
 def test_self_registration_off_refuses_and_on_joins_as_viewer(demo):
     _allow(demo, "example.org")
     assert _refusal("newcomer@example.org") == "not_invited"

@@ -106,7 +106,8 @@ def send_password_reset(*, user, subject, body, token) -> None:
 
 @transaction.atomic
 def accept_invitation(*, invitation, full_name="", password=None, existing_user=None, request=None) -> User:
-    """Turn a pending invitation into a membership, creating the account if the person is new."""
+    """Turn a pending invitation into a membership, creating the account if the person is new. Someone who
+    joined meanwhile as a viewer is given the invitation's role."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise DomainError(
@@ -136,14 +137,26 @@ def accept_invitation(*, invitation, full_name="", password=None, existing_user=
                 "An account with this email address was made a moment ago (another invitation may have been "
                 "accepted). Sign in to accept."
             )
-    membership, _ = Membership.objects.get_or_create(
+    membership, joined = Membership.objects.get_or_create(
         user=user,
         partnership=invitation.partnership,
         defaults={"role": invitation.role, "organisation": invitation.organisation},
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    _record_joined(membership, via="invitation", request=request)
+    if joined:
+        _record_joined(membership, via="invitation", request=request)
+    elif membership.role == Role.VIEWER and invitation.role != Role.VIEWER:
+        # Joined meanwhile as a viewer (single sign-on's self-registration, while the invitation could not be
+        # used): the invitation gives the role its sender chose, as a change of role in their name.
+        change_membership(
+            membership=membership,
+            role=invitation.role,
+            organisation=invitation.organisation,
+            expected_revision=membership.revision,
+            by=invitation.invited_by,
+            request=request,
+        )
     return user
 
 
