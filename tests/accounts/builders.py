@@ -1,9 +1,12 @@
-"""Test data for sign-in: an authenticator, and a session that has passed it."""
+"""Test data for sign-in and joining: an authenticator, a session that has passed it, an invitation."""
 
 import time
 
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from svtoolkit.accounts import services
+from svtoolkit.accounts.models import Role
 
 
 def current_code(device, steps_ahead=0):
@@ -32,3 +35,17 @@ def signed_in_superuser(client):
     client.force_login(superuser, backend="svtoolkit.accounts.backends.PersonBackend")
     pass_second_factor(client, superuser)
     return superuser
+
+
+def invite(demo, by, **overrides):
+    """``by``'s invitation to New Person, as a responder of ``demo``, unless said."""
+    arguments = {
+        "partnership": demo,
+        "email": "New.Person@Example.org ",
+        "full_name": "New Person",
+        "role": Role.RESPONDER,
+        "organisation": None,
+        "invited_by": by,
+    }
+    arguments.update(overrides)
+    return services.invite_member(**arguments)

@@ -13,23 +13,11 @@ from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from svtoolkit.messaging.models import Notification
 from svtoolkit.messaging.tasks import deliver_notifications
+from tests.accounts.builders import invite
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.incidents.builders import SHARE_BASIS
 
 pytestmark = pytest.mark.django_db
-
-
-def invite(demo, by, **overrides):
-    arguments = {
-        "partnership": demo,
-        "email": "New.Person@Example.org ",
-        "full_name": "New Person",
-        "role": Role.RESPONDER,
-        "organisation": None,
-        "invited_by": by,
-    }
-    arguments.update(overrides)
-    return services.invite_member(**arguments)
 
 
 def test_invitation_email_carries_a_working_single_use_link(

@@ -20,7 +20,7 @@ from svtoolkit.accounts.models import Invitation, Membership, Role, SignInDomain
 from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
-from tests.accounts.builders import current_code, pass_second_factor
+from tests.accounts.builders import current_code, invite, pass_second_factor
 from tests.accounts.identity_provider import IdentityProvider, sign_in_through
 from tests.factories import TEST_PASSWORD, InvitationFactory, MembershipFactory, PartnershipFactory
 from tests.page_forms import refused_without_revision, saved_from_two_pages
@@ -199,14 +199,7 @@ def test_an_invitation_accepted_by_someone_who_joined_meanwhile_as_a_viewer_give
 
     coordinator = demo_users["coordinator"]
     _allow(demo, "example.org", self_registration=["example.org"])
-    invitation = services.invite_member(
-        partnership=demo,
-        email="new.officer@example.org",
-        full_name="New Officer",
-        role=Role.RESPONDER,
-        organisation=None,
-        invited_by=coordinator,
-    )
+    invitation = invite(demo, coordinator, email="new.officer@example.org")
     Account.objects.filter(pk=coordinator.pk).update(is_active=False)  # the invitation lets nobody in
     signed_in = services.sign_in_with_identity_provider(
         provider=COUNCIL, claims=_claims("new.officer@example.org")

@@ -165,15 +165,9 @@ def test_withdrawing_an_invitation_accepted_since_the_members_page_was_opened_sa
     page was opened answered Page not found, though the service says what became of it. Now the members
     page says so, and the person who joined stays a member."""
     from svtoolkit.accounts import services
+    from tests.accounts.builders import invite
 
-    invitation = services.invite_member(
-        partnership=demo,
-        email="new.person@example.org",
-        full_name="New Person",
-        role=Role.RESPONDER,
-        organisation=None,
-        invited_by=demo_users["coordinator"],
-    )
+    invitation = invite(demo, demo_users["coordinator"])
     services.accept_invitation(invitation=invitation, full_name="New Person", password="a long passphrase 1")
     answer = client_for("coordinator").post(
         reverse("accounts:revoke_invitation", args=[invitation.pk]), follow=True
