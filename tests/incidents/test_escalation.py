@@ -429,3 +429,23 @@ def test_actions_a_corrected_time_told_makes_due_earlier_keep_the_steps_taken(de
         incident, demo_users["responder"], to=DUE - timedelta(hours=4), at=DUE + timedelta(minutes=1)
     )
     assert escalation_state(at_once) == before and at_once.due_at == DUE - timedelta(hours=2)
+
+
+def test_an_exercises_overdue_reminder_and_escalation_say_exercise(demo, demo_users):
+    """The defect: the reminder of an exercise's overdue action, and its escalation to the owner, the single
+    point of contact and the lead (someone of another organisation, perhaps), read like a real incident's,
+    though every other message about an exercise says EXERCISE."""
+    incident, action = demo_incident(demo, demo_users)
+    Incident.objects.filter(pk=incident.pk).update(is_exercise=True)
+    PlanAction.objects.filter(pk=action.pk).update(
+        owner=demo_users["police"], due_at=timezone.now() - timedelta(hours=1)
+    )
+    assert send_overdue_reminders.call() == 1
+    assert escalation.escalate_overdue_actions() == 1
+    reminder = Notification.objects.get(kind="overdue_reminder")
+    assert reminder.subject.startswith("EXERCISE ")
+    assert f"{incident.reference} (EXERCISE: not a real incident)" in reminder.body
+    escalated = Notification.objects.get(kind="overdue_escalation")
+    assert escalated.subject.startswith(f"EXERCISE {incident.reference}: ")
+    assert escalated.sms_text.startswith(f"EXERCISE {incident.reference}: ")
+    assert f"{incident.reference} (EXERCISE: not a real incident)" in escalated.body

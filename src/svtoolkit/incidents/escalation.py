@@ -198,9 +198,9 @@ def take_step(*, action, step, recipients, now) -> int:
         }
         messaging.send(
             kind=MESSAGE_KIND,
-            subject=f"{incident.reference}: overdue action “{action.title}”"[:200],
+            subject=incident.headed(f"overdue action “{action.title}”")[:200],
             body=render_to_string("incidents/email/overdue_escalation.txt", context),
-            sms_text=f"{incident.reference}: action overdue. {context['link']}",
+            sms_text=incident.headed(f"action overdue. {context['link']}"),
             recipients=recipients,
             incident=incident,
             # Once a step for each time the action is due: a corrected due time starts the steps again.

@@ -89,8 +89,10 @@ def _remind(recipient, actions, *, now) -> int:
             a.pk: settings.SITE_URL + reverse("incidents:action", args=[a.incident_id, a.pk]) for a in claimed
         },
     }
-    # Named, as an owner in two partnerships gets one reminder from each.
-    subject = f"{count} overdue action{'s' if count != 1 else ''} in {partnership}"
+    # Named, as an owner in two partnerships gets one reminder from each; EXERCISE first when every action
+    # is an exercise's (each exercise's line in the list says so too).
+    rehearsal = "EXERCISE " if all(action.incident.is_exercise for action in claimed) else ""
+    subject = f"{rehearsal}{count} overdue action{'s' if count != 1 else ''} in {partnership}"
     sent = messaging.send(
         kind="overdue_reminder",
         subject=subject,
