@@ -377,6 +377,34 @@ def test_an_assessment_started_since_the_page_was_opened_is_opened_and_no_second
     assert list(selectors.assessments_of(demo)) == [second, first]
 
 
+def test_a_child_harmed_exercises_run_sheet_has_the_items_its_incidents_plan_has(
+    published, coordinator, demo
+):
+    """The defect: a ticked category that holds only of a child (a child seriously harmed or killed) did not
+    bring in what holds whenever a child victim is recorded (a child victim, a young person involved), so the
+    run sheet left out the MASH referral and the schools' items the exercise incident's plan has."""
+    from svtoolkit.incidents import services as incident_services
+    from tests.incidents.builders import categorise, demo_person, recorded_incident
+
+    exercise = services.start_exercise(
+        partnership=demo,
+        by=coordinator,
+        title="Operation Rowan",
+        scenario="A 15-year-old is stabbed outside a youth club.",
+        incident_types=["knife"],
+        categories=["serious_violence", "child_harmed"],
+        planned_for=date.today() + timedelta(days=30),
+        organisations=[],
+    )
+    incident = recorded_incident(demo, coordinator, types=["knife"], exercise=exercise)
+    categorise(incident, coordinator, serious_violence=True)
+    demo_person(incident, coordinator, age_band="10_15", role="victim")
+    incident_services.draw_plan(incident=incident, by=coordinator)
+    planned = set(incident.actions.exclude(item=None).values_list("item__key", flat=True))
+    assert "safeguarding-mash-referral" in planned
+    assert {item.key for _, items in selectors.exercise_run_sheet(exercise) for item in items} == planned
+
+
 def test_assessment_needs_a_published_checklist(demo, coordinator):
     with pytest.raises(DomainError, match="Publish"):
         services.start_assessment(partnership=demo, by=coordinator)

@@ -34,6 +34,18 @@ def met(facts: set[str]) -> set[str]:
     return facts | {code for code, condition in conditions().items() if holds(condition, facts)}
 
 
+def ticked_facts(codes) -> set[str]:
+    """What ticking these categories for an exercise says is known, as the incident's records would give it:
+    each code, the facts a ticked condition needs (``all``: a child seriously harmed is a child victim), and a
+    child victim is a young person involved (``incidents.conditions.facts_of`` counts every child so)."""
+    facts = set(codes)
+    for code in codes:
+        facts |= set(conditions().get(code, {}).get("all", []))
+    if "child_victim" in facts:
+        facts.add("young_person")
+    return facts
+
+
 def type_facts(incident_types) -> set[str]:
     """What an incident's types alone say: ``type:<code>`` for each, and ``death`` for a homicide."""
     facts = {f"type:{code}" for code in incident_types}

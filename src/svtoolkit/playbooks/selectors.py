@@ -360,8 +360,11 @@ def exercise_in(partnership, exercise_id) -> Exercise:
 def exercise_run_sheet(exercise) -> list[tuple[Area, list[Item]]]:
     """The checklist items that would go into the plan of the exercise's incident, area by area: the items of
     the version it was planned on, under the conditions the plan uses (a homicide means someone died), as if
-    what was ticked were the incident's facts."""
-    categories = conditions.met(conditions.type_facts(exercise.incident_types) | set(exercise.categories))
+    what was ticked were the incident's facts (``conditions.ticked_facts``: a child harmed is a child
+    victim)."""
+    categories = conditions.met(
+        conditions.type_facts(exercise.incident_types) | conditions.ticked_facts(exercise.categories)
+    )
     types = conditions.types_in(categories)
     sheet = []
     for area in areas_with_items(exercise.version):
