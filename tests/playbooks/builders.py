@@ -26,17 +26,25 @@ def demo_checklist(demo, coordinator) -> Checklist:
     )
     draft = services.start_draft(playbook=first.playbook, by=coordinator)
     assessment = services.start_assessment(partnership=demo, by=coordinator)
-    exercise = services.start_exercise(
-        partnership=demo,
-        by=coordinator,
-        title="Operation Lantern",
-        scenario="A stabbing outside a secondary school at home time.",
-        incident_types=["knife"],
-        categories=["young_person"],
-        planned_for=date(2027, 2, 4),
-        organisations=[],
+    return Checklist(draft, assessment, planned_exercise(demo, coordinator))
+
+
+def planned_exercise(demo, coordinator, **changes):
+    """Operation Lantern, a stabbing outside a school rehearsed on 4 February 2027 with no organisation named,
+    but for the ``changes``."""
+    return services.start_exercise(
+        **{
+            "partnership": demo,
+            "by": coordinator,
+            "title": "Operation Lantern",
+            "scenario": "A stabbing outside a secondary school at home time.",
+            "incident_types": ["knife"],
+            "categories": ["young_person"],
+            "planned_for": date(2027, 2, 4),
+            "organisations": [],
+            **changes,
+        }
     )
-    return Checklist(draft, assessment, exercise)
 
 
 def rated(rating, by, **answer):

@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -9,7 +9,7 @@ from svtoolkit.playbooks import selectors, services
 from svtoolkit.playbooks.default import load_playbook_data
 from svtoolkit.playbooks.models import Item, ReadinessStatus, VersionStatus
 from tests.factories import OrganisationFactory
-from tests.playbooks.builders import colleague_of, draft_ended
+from tests.playbooks.builders import colleague_of, draft_ended, planned_exercise
 
 # How many items the shipped default checklist has, counted from its data file.
 DEFAULT_ITEMS = sum(len(area["items"]) for area in load_playbook_data()["areas"])
@@ -386,16 +386,7 @@ def test_a_child_harmed_exercises_run_sheet_has_the_items_its_incidents_plan_has
     from svtoolkit.incidents import services as incident_services
     from tests.incidents.builders import categorise, demo_person, recorded_incident
 
-    exercise = services.start_exercise(
-        partnership=demo,
-        by=coordinator,
-        title="Operation Rowan",
-        scenario="A 15-year-old is stabbed outside a youth club.",
-        incident_types=["knife"],
-        categories=["serious_violence", "child_harmed"],
-        planned_for=date.today() + timedelta(days=30),
-        organisations=[],
-    )
+    exercise = planned_exercise(demo, coordinator, categories=["serious_violence", "child_harmed"])
     incident = recorded_incident(demo, coordinator, types=["knife"], exercise=exercise)
     categorise(incident, coordinator, serious_violence=True)
     demo_person(incident, coordinator, age_band="10_15", role="victim")
@@ -411,14 +402,12 @@ def test_assessment_needs_a_published_checklist(demo, coordinator):
 
 
 def test_exercise_run_sheet_lists_what_the_incident_would_call_for(published, coordinator, demo):
-    exercise = services.start_exercise(
-        partnership=demo,
-        by=coordinator,
-        title="Operation Lantern",
+    exercise = planned_exercise(
+        demo,
+        coordinator,
         scenario="A corrosive substance thrown at a bus stop.",
         incident_types=["corrosive"],
         categories=[],
-        planned_for=date.today() + timedelta(days=30),
         organisations=demo.organisations.all()[:3],
     )
     sheet_items = [item for _, items in selectors.exercise_run_sheet(exercise) for item in items]
