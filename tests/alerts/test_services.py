@@ -587,6 +587,35 @@ def test_the_next_on_duty_is_a_cover_coming_on_later_in_the_current_shift(client
     assert f"{coordinator} from Fri 20 Nov 18:00" in page
 
 
+def test_who_is_next_is_found_in_as_many_queries_however_long_the_rota_of_someone_who_cannot_be_alerted(
+    demo, demo_users
+):
+    """Next skips shifts whose person cannot be alerted (switched off): it reads the rota once, so a month of
+    such shifts ahead costs no more queries than a day of them."""
+    from tests.factories import MembershipFactory
+
+    absent = MembershipFactory(partnership=demo, role="responder").user
+
+    def queries_for_next(days):
+        DutyShift.objects.all().delete()
+        for day in range(days):
+            services.add_shift(
+                partnership=demo,
+                person=absent,
+                role=DutyRole.DEPUTY,
+                starts_at=at(20, 8) + timedelta(days=day),
+                ends_at=at(20, 20) + timedelta(days=day),
+                by=demo_users["coordinator"],
+            )
+        User.objects.filter(pk=absent.pk).update(is_active=False)
+        with CaptureQueriesContext(connection) as counted:
+            assert selectors.rota_now_and_next(demo, at=at(20, 7))[1].next is None
+        User.objects.filter(pk=absent.pk).update(is_active=True)
+        return len(counted)
+
+    assert queries_for_next(30) == queries_for_next(1)
+
+
 def test_two_ordinary_shifts_of_one_role_cannot_overlap(demo, demo_users):
     responder, coordinator = demo_users["responder"], demo_users["coordinator"]
     services.add_shift(

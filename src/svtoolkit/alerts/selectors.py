@@ -68,20 +68,25 @@ def next_on_duty(
     rota names another shift than ``current`` (a cover coming on within the current shift, the shift it
     covers resuming, the shift after it, or in a gap the next shift to start); ``(None, None)`` when none
     does."""
-    # Who is on duty changes only as a shift starts or ends.
-    changes = sorted(
-        {
-            moment
-            for starts_at, ends_at in DutyShift.objects.filter(
-                partnership=partnership, role=role, ends_at__gt=at
-            ).values_list("starts_at", "ends_at")
-            for moment in (starts_at, ends_at)
-            if moment > at
-        }
+    # Who is on duty changes only as a shift starts or ends. Worked out from the shifts read once, as
+    # ``on_duty`` would at each of those moments: a rota of months to come costs two queries, not two a shift.
+    shifts = list(
+        DutyShift.objects.filter(partnership=partnership, role=role, ends_at__gt=at).select_related("person")
     )
-    for moment in changes:
-        coming = on_duty(partnership, role, moment)
-        if coming is not None and (current is None or coming.pk != current.pk):
+    alertable = set(
+        response_team(partnership)
+        .filter(pk__in={shift.person_id for shift in shifts})
+        .values_list("pk", flat=True)
+    )
+    for moment in sorted(
+        {moment for shift in shifts for moment in (shift.starts_at, shift.ends_at) if moment > at}
+    ):
+        coming = _effective([shift for shift in shifts if shift.starts_at <= moment < shift.ends_at])
+        if (
+            coming is not None
+            and coming.person_id in alertable
+            and (current is None or coming.pk != current.pk)
+        ):
             return coming, moment
     return None, None
 
