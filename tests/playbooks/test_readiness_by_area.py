@@ -1,6 +1,8 @@
 """A readiness assessment answered one area per page, each area's answers saved together (issue 16, the
 pages, item 2: it took about 80 page loads, one per item)."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -243,6 +245,48 @@ def test_an_owner_who_left_stays_on_an_untouched_answer_and_cannot_be_chosen_ane
     response = client.post(area_url(assessment, area), chosen)
     assert "Choose a member of the partnership" in response.content.decode()
     assert ReadinessRating.objects.get(pk=ratings[2].pk).owner is None
+
+
+@pytest.mark.parametrize(
+    "page", ["playbooks:readiness", "playbooks:assessment", "playbooks:assessment_report"]
+)
+def test_the_read_only_pages_mark_an_owner_who_left(client_for, assessment, demo, demo_users, page):
+    """The defect: the gaps (readiness page, printable report) and the assessment page named an owner who had
+    left the partnership as if they were still there to chase."""
+    leaver = demo_users["viewer"]
+    rated(
+        assessment.ratings.order_by("pk").first(),
+        demo_users["coordinator"],
+        status=ReadinessStatus.IN_PROGRESS,
+        next_step="Draft the protocol",
+        owner=leaver,
+        target_date=date(2027, 3, 1),
+    )
+    remove_member(membership=leaver.memberships.get(partnership=demo), by=demo_users["coordinator"])
+    args = [] if page == "playbooks:readiness" else [assessment.pk]
+    content = client_for("coordinator").get(reverse(page, args=args)).content.decode()
+    assert f"{leaver.full_name} (no longer active)" in content
+
+
+def test_the_assessment_page_shows_a_target_date_without_an_owner_and_an_owner_without_a_next_step(
+    client_for, assessment, demo_users
+):
+    """The defect: the target date was shown only beside an owner, and the owner only beside a next step."""
+    first, second = assessment.ratings.order_by("pk")[:2]
+    coordinator = demo_users["coordinator"]
+    rated(
+        first,
+        coordinator,
+        status=ReadinessStatus.IN_PROGRESS,
+        next_step="Agree it",
+        target_date=date(2027, 3, 1),
+    )
+    rated(second, coordinator, status=ReadinessStatus.READY, owner=demo_users["responder"])
+    content = (
+        client_for("coordinator").get(reverse("playbooks:assessment", args=[assessment.pk])).content.decode()
+    )
+    assert "1 Mar 2027" in content
+    assert demo_users["responder"].full_name in content
 
 
 def test_the_assessment_is_a_task_list_of_areas_leading_to_their_pages(client_for, assessment):

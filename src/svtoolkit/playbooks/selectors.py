@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from svtoolkit.accounts.selectors import member_users
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.selectors import entries_about
 from svtoolkit.playbooks import conditions
@@ -300,10 +301,13 @@ class ReadinessSummary:
 
 
 def _ratings(assessment) -> list[ReadinessRating]:
+    """The assessment's answers in checklist order, each knowing whether its owner is still an active member
+    (``owner_left``): a gap owned by someone who has gone needs a new owner, not chasing."""
+    still_member = Exists(member_users(assessment.partnership_id).filter(pk=OuterRef("owner_id")))
     return list(
-        assessment.ratings.select_related("item__area", "owner").order_by(
-            "item__area__position", "item__position"
-        )
+        assessment.ratings.select_related("item__area", "owner")
+        .annotate(owner_left=Q(owner__isnull=False) & ~still_member)
+        .order_by("item__area__position", "item__position")
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from svtoolkit.core.datetimes import parts_in_error
 from svtoolkit.core.field_markup import field_markup, in_parts
+from svtoolkit.core.forms import NO_LONGER_ACTIVE
 from svtoolkit.core.jinja_parts import region
 
 register = template.Library()
@@ -46,6 +47,13 @@ def duration_in_words(value) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def no_longer_active(name) -> str:
+    """A person's name marked as a form marks a stored choice that has left its list (``keep_stored_choice``):
+    for a read-only page that names someone who has since left."""
+    return f"{name} ({NO_LONGER_ACTIVE})"
 
 
 @register.filter
