@@ -35,6 +35,7 @@ EXPECTED = {
     "playbooks:exercises": SIGNED_IN_200,
     "playbooks:exercise_start": COORDINATOR_AND_RESPONDER,
     "playbooks:exercise": SIGNED_IN_200,
+    "playbooks:exercise_cancel": COORDINATOR_AND_RESPONDER_POST,
 }
 
 
@@ -56,4 +57,5 @@ def url_kwargs(demo, demo_users):
             "area_id": assessment.ratings.first().item.area_id,
         },
         "playbooks:exercise": {"exercise_id": exercise.pk},
+        "playbooks:exercise_cancel": {"exercise_id": exercise.pk},
     }

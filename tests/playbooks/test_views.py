@@ -1,12 +1,14 @@
 import pytest
 from django.urls import reverse
 
+from svtoolkit.core.errors import DomainError
 from svtoolkit.partnerships.models import Contact
 from svtoolkit.partnerships.services import deactivate_contact
 from svtoolkit.playbooks import selectors, services
-from svtoolkit.playbooks.models import Item, PlaybookVersion, ReadinessRating
+from svtoolkit.playbooks.models import ExerciseStatus, Item, PlaybookVersion, ReadinessRating
+from tests.incidents.builders import recorded_incident
 from tests.page_forms import form_on, refused_without_revision
-from tests.playbooks.builders import colleague_of, draft_ended, first_item_of_a_new_draft
+from tests.playbooks.builders import colleague_of, draft_ended, first_item_of_a_new_draft, planned_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -375,6 +377,33 @@ def test_exercise_form_explains_missing_answers(client_for, published):
     ]:
         assert message in content
     assert 'value="Lantern"' in content
+
+
+def test_an_exercise_is_held_once_its_incident_is_recorded_and_one_called_off_is_cancelled(
+    client_for, published, demo, demo_users
+):
+    """The defect: an exercise stayed "Planned" for ever, run or called off, as nothing ever changed its
+    status."""
+    coordinator = demo_users["coordinator"]
+    run, called_off = planned_exercise(demo, coordinator), planned_exercise(demo, coordinator, title="Beacon")
+    client = client_for("responder")
+    recorded_incident(demo, coordinator, exercise=run)
+    page = client.get(reverse("playbooks:exercise", args=[called_off.pk])).content.decode()
+    assert "Cancel this exercise" in page
+
+    client.post(reverse("playbooks:exercise_cancel", args=[called_off.pk]))
+
+    run.refresh_from_db()
+    called_off.refresh_from_db()
+    assert (run.status, called_off.status) == (ExerciseStatus.HELD, ExerciseStatus.CANCELLED)
+    listed = client.get(reverse("playbooks:exercises")).content.decode()
+    assert "Planned" not in listed
+    cancelled = client.get(reverse("playbooks:exercise", args=[called_off.pk])).content.decode()
+    assert "Record the exercise incident" not in cancelled
+    with pytest.raises(DomainError, match="cancelled"):
+        recorded_incident(demo, coordinator, exercise=called_off)
+    with pytest.raises(DomainError, match="held"):
+        services.cancel_exercise(exercise=run, by=coordinator)
 
 
 def test_home_page_shows_readiness_to_those_who_plan(client_for, published, demo):

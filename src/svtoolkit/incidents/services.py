@@ -78,6 +78,7 @@ from svtoolkit.messaging import services as messaging
 from svtoolkit.partnerships import selectors as partnership_selectors
 from svtoolkit.partnerships import services as partnership_services
 from svtoolkit.partnerships.models import OrganisationKind, Partnership
+from svtoolkit.playbooks import services as playbook_services
 from svtoolkit.playbooks.conditions import types_in
 from svtoolkit.playbooks.models import CompletingEvent
 from svtoolkit.playbooks.selectors import published_version
@@ -213,6 +214,8 @@ def record_incident(
     if status not in {IncidentStatus.REPORTED, IncidentStatus.ALERTED}:
         raise DomainError("A new incident is either reported or alerted.")
     check_incident_times(occurred_at=occurred_at, notified_at=notified_at)
+    if exercise is not None:
+        playbook_services.exercise_held(exercise=exercise, by=by, request=request)
     for scene in scenes:
         check_coordinates(
             latitude=scene.get("latitude"), longitude=scene.get("longitude"), field="scene_longitude"

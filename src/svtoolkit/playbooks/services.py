@@ -18,6 +18,7 @@ from svtoolkit.playbooks.models import (
     PREPARATION,
     Area,
     Exercise,
+    ExerciseStatus,
     Item,
     Phase,
     Playbook,
@@ -486,3 +487,37 @@ def start_exercise(
     exercise.organisations.set(organisations)
     record_created(by=by, target=exercise, request=request)
     return exercise
+
+
+def _status_held(exercise) -> str:
+    """The exercise's status as it stands, its row held until the transaction ends."""
+    hold_row(exercise)
+    return Exercise.objects.values_list("status", flat=True).get(pk=exercise.pk)
+
+
+def _set_status(exercise, status, *, by, request) -> None:
+    exercise.status = status
+    exercise.save(update_fields=["status"])
+    record_updated(by=by, target=exercise, request=request, status=status)
+
+
+@transaction.atomic
+def exercise_held(*, exercise, by, request=None) -> None:
+    """Mark the exercise held as its incident is recorded (a second incident of it changes nothing); refused
+    once it was cancelled, as a rehearsal called off is not run."""
+    status = _status_held(exercise)
+    if status == ExerciseStatus.CANCELLED:
+        raise DomainError("This exercise was cancelled. Plan a new exercise to rehearse the response.")
+    if status == ExerciseStatus.PLANNED:
+        _set_status(exercise, ExerciseStatus.HELD, by=by, request=request)
+
+
+@transaction.atomic
+def cancel_exercise(*, exercise, by, request=None) -> None:
+    """Call off a planned exercise; refused once it was held (its incident recorded) or cancelled."""
+    status = _status_held(exercise)
+    if status == ExerciseStatus.HELD:
+        raise DomainError("This exercise was held (its incident was recorded), so it cannot be cancelled.")
+    if status == ExerciseStatus.CANCELLED:
+        raise DomainError("This exercise was cancelled already.")
+    _set_status(exercise, ExerciseStatus.CANCELLED, by=by, request=request)

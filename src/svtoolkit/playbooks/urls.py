@@ -26,4 +26,5 @@ urlpatterns = [
     path("exercises/", views.exercises, name="exercises"),
     path("exercises/new/", views.exercise_start, name="exercise_start"),
     path("exercises/<id:exercise_id>/", views.exercise, name="exercise"),
+    path("exercises/<id:exercise_id>/cancel/", views.exercise_cancel, name="exercise_cancel"),
 ]

@@ -489,5 +489,20 @@ def exercise(request, exercise_id):
     return render(
         request,
         "playbooks/exercise.html",
-        {"exercise": shown, "run_sheet": selectors.exercise_run_sheet(shown), "show_exercise_banner": True},
+        {
+            "exercise": shown,
+            "run_sheet": selectors.exercise_run_sheet(shown),
+            "show_exercise_banner": True,
+            "can_cancel": access.can_assess_readiness(request.user, request.partnership),
+        },
     )
+
+
+@access.requires(access.can_assess_readiness)
+@require_POST
+def exercise_cancel(request, exercise_id):
+    called_off = selectors.exercise_in(request.partnership, exercise_id)
+    with errors_as_message(request):
+        services.cancel_exercise(exercise=called_off, by=request.user, request=request)
+        messages.success(request, f"“{called_off.title}” was cancelled.")
+    return redirect("playbooks:exercise", called_off.pk)
