@@ -6,7 +6,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from svtoolkit.accounts import services
-from svtoolkit.accounts.selectors import IDENTITY_PROVIDER_MFA_SESSION_KEY, backup_codes_left
+from svtoolkit.accounts.models import User
+from svtoolkit.accounts.selectors import (
+    IDENTITY_PROVIDER_MFA_SESSION_KEY,
+    backup_codes_left,
+    coordinator_home_section,
+)
 from svtoolkit.audit.models import AuditAction, AuditEntry
 from svtoolkit.core.errors import DomainError
 from tests.accounts.builders import pass_second_factor
@@ -283,3 +288,17 @@ def test_over_https_the_code_page_does_not_follow_a_plain_http_link_to_the_same_
         reverse("accounts:two_factor_verify") + "?next=https://testserver/organisations/", secure=True
     )
     assert followed["Location"] == "https://testserver/organisations/"
+
+
+def test_the_members_still_to_set_up_two_factor_leave_out_accounts_switched_off(demo, demo_users):
+    """The defect: the coordinator's home page counted accounts switched off among the members still to set up
+    two-factor sign-in, though they cannot sign in to do so."""
+    demo.require_two_factor = True
+    demo.save(update_fields=["require_two_factor"])
+    switched_off = demo_users["viewer"]
+    User.objects.filter(pk=switched_off.pk).update(is_active=False)
+
+    section = coordinator_home_section(user=demo_users["coordinator"], partnership=demo)
+
+    waiting = {membership.user for membership in section["members_without_two_factor"]}
+    assert demo_users["responder"] in waiting and switched_off not in waiting

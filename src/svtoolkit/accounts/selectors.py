@@ -98,9 +98,10 @@ def account_exists(email: str) -> bool:
 
 
 def members_without_authenticator(partnership) -> QuerySet[Membership]:
-    """Members who have not yet set up two-factor sign-in (they will be asked to at their next sign-in)."""
+    """Members who have not yet set up two-factor sign-in (they will be asked to at their next sign-in); not
+    those whose accounts are switched off, who cannot sign in to do so."""
     confirmed = TOTPDevice.objects.filter(confirmed=True).values("user_id")
-    return members_of(partnership).exclude(user_id__in=confirmed)
+    return members_of(partnership).filter(user__is_active=True).exclude(user_id__in=confirmed)
 
 
 def coordinator_home_section(*, user, partnership) -> dict | None:
