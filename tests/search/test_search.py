@@ -316,3 +316,18 @@ def test_a_rare_word_is_looked_up_in_the_index_first(plans_mostly_about_the_poli
 
     assert index_asked_first(statements)
     assert results["Actions"] == ["Check the allotment sheds"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"), [("Élise Marchand", "élise"), ("Özdemir Road", "özdemir"), ("öz cafe", "ÖZ")]
+)
+def test_a_search_finds_words_typed_in_the_other_case_beyond_a_to_z(demo, demo_users, stored, typed):
+    """The defect: on SQLite (the default database) case was folded for A to Z only, so "élise" missed
+    "Élise"."""
+    coordinator = demo_users["coordinator"]
+    contact = ContactFactory(organisation=demo.organisations.get(kind="police"), name=stored)
+    incident = record(demo, coordinator, f"Disorder near {stored}")
+
+    results = found(coordinator, demo, typed)
+
+    assert (results["Contacts"], results["Incidents"]) == ([str(contact)], [str(incident)])

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import OperationalError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField
 
 from svtoolkit import access
 from svtoolkit.incidents.models import Decision, PlanAction
 from svtoolkit.partnerships.selectors import contacts_of
+from svtoolkit.search.apps import CASEFOLD_FUNCTION
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
@@ -83,13 +84,21 @@ def _matching(
         if not ranked:
             return found.order_by(*order)
         return found.annotate(rank=SearchRank(F("document"), query)).order_by("-rank", *order)
+    folded = {f"folded_{number}": _Casefold(name) for number, name in enumerate(fields)}
     every_word = Q()
     for word in text.split()[:MAX_WORDS]:
         any_field = Q()
-        for name in fields:
-            any_field |= Q(**{f"{name}__icontains": word})
+        for alias in folded:
+            any_field |= Q(**{f"{alias}__contains": word.casefold()})
         every_word &= any_field
-    return queryset.filter(every_word | also).order_by(*order)
+    return queryset.alias(**folded).filter(every_word | also).order_by(*order)
+
+
+class _Casefold(Func):
+    """A text column as Python's ``str.casefold`` gives it, on SQLite (``search.apps``)."""
+
+    function = CASEFOLD_FUNCTION
+    output_field = TextField()
 
 
 # A word found in hundreds of thousands of records (one in a checklist item's title, say) would keep a server
