@@ -2078,3 +2078,24 @@ def test_an_alerts_messages_still_waiting_are_not_sent_once_its_incident_is_clos
     assert client.get(reverse("alerts:acknowledge", args=[token])).status_code == 404
     assert {d.status for d in waiting.all()} == {DeliveryStatus.WITHDRAWN}
     assert "the incident was closed" in Notification.objects.get(deliveries__in=waiting[:1]).withdrawn_because
+
+
+def test_the_regions_duty_contacts_alert_still_waiting_is_not_sent_once_its_incident_is_closed_unacknowledged(
+    demo, demo_users
+):
+    """The defect: closing an incident nobody acknowledged withdrew its alert's own texts and emails but not
+    the region's duty contacts' (only an acknowledgement did), so the next sweep told the region of an alert
+    on an incident already closed."""
+    from tests.recovery.test_after import closed
+
+    rota(demo, demo_users)
+    alert = raise_police_alert(demo, demo_users)
+    duty_contact = User.objects.get(email=DEMO_REGION_USERS[0].email)
+    regions = Delivery.objects.filter(recipient=duty_contact, notification__kind="region_alert")
+    assert regions.exists() and {d.status for d in regions} == {DeliveryStatus.QUEUED}
+
+    closed(alert.incident, demo_users["coordinator"])
+    delivery.deliver_due_alerts()
+
+    assert {d.status for d in regions.all()} == {DeliveryStatus.WITHDRAWN}
+    assert regions.first().notification.withdrawn_because.startswith("the incident was closed")

@@ -665,17 +665,27 @@ def why_withdrawn(alert) -> str:
     return f"the alert was acknowledged by {alert.acknowledged_by} at {_when(alert.acknowledged_at)}"
 
 
+def unacknowledged_alert_of(incident) -> Alert | None:
+    return Alert.objects.filter(incident=incident, acknowledged_at__isnull=True).first()
+
+
+def why_withdrawn_at_closing(incident) -> str:
+    """Why the texts and emails still waiting of an alert nobody acknowledged are not sent once its incident
+    is closed: for its recipients' here, and for the region's duty contacts'."""
+    return f"the incident was closed at {_when(incident.closed_at)}, before anyone acknowledged it"
+
+
 def withdraw_unacknowledged_alert(*, incident) -> None:
     """An incident closed before anyone acknowledged its alert: escalation stops at closing and nobody more is
     alerted, so its texts and emails still waiting are not sent (their link no longer works), saying why."""
-    alert = Alert.objects.filter(incident=incident, acknowledged_at__isnull=True).first()
+    alert = unacknowledged_alert_of(incident)
     if alert is None:
         return
     messaging.withdraw(
         notification_ids=alert.recipients.filter(notification__isnull=False).values_list(
             "notification_id", flat=True
         ),
-        because=f"the incident was closed at {_when(incident.closed_at)}, before anyone acknowledged it",
+        because=why_withdrawn_at_closing(incident),
     )
 
 

@@ -29,5 +29,6 @@ stopped_taking_part = Signal()
 facts_changed = Signal()
 
 # Sent inside the transaction that closes an incident, with ``incident`` and ``by``: the alerts app withdraws
-# the texts and emails still waiting of an alert nobody acknowledged (nobody more is alerted once closed).
+# the texts and emails still waiting of an alert nobody acknowledged (nobody more is alerted once closed), and
+# the regions app those telling the region's duty contacts it was raised.
 incident_closed = Signal()

@@ -16,8 +16,16 @@ class RegionsConfig(ShowsIncidentPanels, SvtoolkitAppConfig):
     def ready(self):
         super().ready()
         from svtoolkit.core import events
+        from svtoolkit.incidents.signals import incident_closed
         from svtoolkit.partnerships.signals import partnership_moved
-        from svtoolkit.regions.services import on_event, on_partnership_moved
+        from svtoolkit.regions.services import (
+            on_event,
+            on_partnership_moved,
+            withdraw_region_alert_at_closing,
+        )
 
         events.subscribe(on_event)
         partnership_moved.connect(on_partnership_moved, dispatch_uid="svtoolkit-region-follows-partnership")
+        incident_closed.connect(
+            withdraw_region_alert_at_closing, dispatch_uid="svtoolkit-region-alert-at-closing"
+        )

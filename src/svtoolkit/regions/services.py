@@ -358,15 +358,27 @@ def _region_alert_key(incident_id, dedupe: str) -> str:
     return f"region-alert:{incident_id}:{dedupe}"
 
 
+def _withdraw_alert_raised(incident_id, *, because: str) -> None:
+    messaging.withdraw(
+        notification_ids=Notification.objects.filter(
+            dedupe_key=_region_alert_key(incident_id, "raised")
+        ).values_list("pk", flat=True),
+        because=because,
+    )
+
+
 def withdraw_region_alert(*, alert) -> None:
     """An alert acknowledged: the texts and emails telling the region's duty contacts it was raised, still
     waiting for a try, are not sent, as the alert's own are not (``alerts.services.acknowledge``)."""
-    messaging.withdraw(
-        notification_ids=Notification.objects.filter(
-            dedupe_key=_region_alert_key(alert.incident_id, "raised")
-        ).values_list("pk", flat=True),
-        because=alert_services.why_withdrawn(alert),
-    )
+    _withdraw_alert_raised(alert.incident_id, because=alert_services.why_withdrawn(alert))
+
+
+def withdraw_region_alert_at_closing(sender, *, incident, **kwargs) -> None:
+    """``incidents.signals.incident_closed``: an incident closed before anyone acknowledged its alert, so the
+    region's duty contacts' texts and emails still waiting are not sent either, as the alert's own are not
+    (``alerts.services.withdraw_unacknowledged_alert``)."""
+    if alert_services.unacknowledged_alert_of(incident) is not None:
+        _withdraw_alert_raised(incident.pk, because=alert_services.why_withdrawn_at_closing(incident))
 
 
 def on_event(*, event_type: str, partnership, payload: dict) -> None:
