@@ -144,6 +144,38 @@ def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(
     assert f"{police.organisation} has no current contact with an email address" in response.content.decode()
 
 
+@pytest.mark.parametrize("change", ["taken out of the directory", "given a new email address"])
+def test_a_notice_still_waiting_is_not_sent_to_a_contact_taken_out_or_readdressed_meanwhile(
+    smtp_server, client_for, demo, demo_users, change
+):
+    """The defect: the notice was queued (the worker not yet run, or the mail server busy), then the contact
+    left (or their address changed): the link stopped acknowledging and the partner showed as not told, yet
+    the notice still went to the person who had left, or to the old address."""
+    from svtoolkit.partnerships.services import deactivate_contact, update_contact
+
+    incident = with_contacts(demo, demo_users)
+    client_for("responder").post(reverse("incidents:inform", args=[incident.pk]))  # queued, not yet sent
+    police = incident.participations.get(organisation__kind="police")
+    contact, notice = police.contact, police.notice.deliveries.get()
+    coordinator = demo_users["coordinator"]
+    if change == "taken out of the directory":
+        deactivate_contact(contact=contact, expected_revision=contact.revision, by=coordinator)
+    else:
+        update_contact(
+            contact=contact,
+            expected_revision=contact.revision,
+            details={"email": "ray.cole@police.example.org"},
+            by=coordinator,
+        )
+
+    deliver_due()
+
+    notice.refresh_from_db()
+    assert notice.status == DeliveryStatus.WITHDRAWN
+    assert "ray@police.example.org" not in {message["To"] for message in smtp_server.received}
+    assert "no longer acknowledges" in notice.notification.withdrawn_because
+
+
 def test_a_contact_changed_and_changed_back_is_sent_a_new_notice_that_acknowledges(
     demo, demo_users, client, django_capture_on_commit_callbacks
 ):

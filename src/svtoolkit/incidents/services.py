@@ -540,21 +540,26 @@ def forget_notices_to_contact(*, contact, reason: str, note: str, by, request=No
     """A link sent to ``contact`` no longer speaks for their organisation (they were taken out of the
     directory, or their email address changed: the audit's ``reason``): in each open incident where they
     were told and have not acknowledged, the link stops working and the partner shows as not told, so
-    informing partners tells them again (at the new address, or asks for a new contact). The timeline says
-    ``note``, given ``contact`` and ``organisation``. Returns the partners concerned."""
+    informing partners tells them again (at the new address, or asks for a new contact), and the notice, if it
+    is still waiting to go, is not sent. The timeline and the messages log say ``note``, given ``contact`` and
+    ``organisation``. Returns the partners concerned."""
     waiting = Participation.objects.filter(
         contact=contact, informed_at__isnull=False, acknowledged_at__isnull=True
     ).exclude(incident__status=IncidentStatus.CLOSED)
     lock_incidents(list(waiting.values_list("incident_id", flat=True)))  # first, as informing partners does
     forgotten = []
     for participation in waiting.select_related("incident__partnership", "organisation"):
+        notice_id = participation.notice_id
         forget = {field: getattr(participation, field) for field in _forget_notice(participation)}
         # Only while still unacknowledged: a partner answering meanwhile keeps their notice.
         unanswered = Participation.objects.filter(pk=participation.pk, acknowledged_at__isnull=True)
         if not unanswered.update(**forget):
             continue
         incident = participation.incident
-        history.note(incident, by, note.format(contact=contact.name, organisation=participation.organisation))
+        why = note.format(contact=contact.name, organisation=participation.organisation)
+        if notice_id is not None:
+            messaging.withdraw(notification_ids=[notice_id], because=why)
+        history.note(incident, by, why)
         history.audit(incident, by, AuditAction.UPDATE, participation, request, reason=reason)
         forgotten.append(participation)
     return forgotten
