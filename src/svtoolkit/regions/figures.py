@@ -49,6 +49,8 @@ PERIODS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "2 years", 36: "3 
 DEFAULT_PERIOD = 12
 SMALL = 5
 FEWER_THAN_5 = "fewer than 5"
+# A count of 5 or more hidden only so that a lone count under 5 cannot be worked out from the total.
+HIDDEN_TO_PROTECT = "not shown (would reveal a smaller count)"
 
 
 @dataclass(frozen=True)
@@ -498,13 +500,14 @@ DASHBOARD_COLUMNS = ["Figure", "Borough or month", "What", "Value"]
 
 def suppress(counts: list[int]) -> list[int | str]:
     """Counts under 5 shown as "fewer than 5"; where that hides only one count of a dimension whose total is
-    published, the next smallest is hidden too, so the hidden one cannot be worked out by subtraction."""
+    published, the next smallest is hidden too (``HIDDEN_TO_PROTECT``: it is not small itself), so the hidden
+    one cannot be worked out by subtraction."""
     shown: list[int | str] = [FEWER_THAN_5 if count < SMALL else count for count in counts]
     hidden = [i for i, value in enumerate(shown) if value == FEWER_THAN_5]
     if len(hidden) == 1:
         others = [i for i, value in enumerate(shown) if value != FEWER_THAN_5]
         if others:
-            shown[min(others, key=lambda i: counts[i])] = FEWER_THAN_5
+            shown[min(others, key=lambda i: counts[i])] = HIDDEN_TO_PROTECT
     return shown
 
 
