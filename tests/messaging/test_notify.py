@@ -500,6 +500,43 @@ def test_a_text_notify_reports_failed_is_sent_again_with_its_acknowledgement_lin
     assert "TOKEN123" not in stored.body + stored.sms_text and stored.secret == ""
 
 
+def test_an_alert_text_notify_reports_failed_after_its_recipient_left_the_team_is_not_sent_again(
+    notify, settings
+):
+    """The defect: someone left the response team while Notify was still trying their phone with a text it had
+    taken; Notify then reported it failed, and a coordinator could send it again, to the person who had left
+    (only deliveries not yet taken were marked as withdrawn from them)."""
+    from svtoolkit.alerts.services import withdraw_alerts_to_former_team_member
+    from svtoolkit.core.errors import DomainError
+    from tests.factories import PartnershipFactory, UserFactory
+
+    settings.SVTOOLKIT_EMAIL_PROVIDER = "outbox"
+    partnership, person = PartnershipFactory(), UserFactory(mobile_number="07700900123")
+    notify.expect_request("/v2/notifications/sms", method="POST").respond_with_handler(_accept([]))
+    services.send(
+        kind="alert",
+        subject="SB-2026-0007: stabbing reported",
+        body="A stabbing was reported.",
+        sms_text="SB-2026-0007 stabbing reported.",
+        urgency=Urgency.ALERT,
+        partnership=partnership,
+        recipients=[services.recipient_for_user(person)],
+    )
+    delivery.deliver_due_alerts()
+    sms = Delivery.objects.get(channel="sms")
+    assert sms.status == DeliveryStatus.SENT
+    withdraw_alerts_to_former_team_member(user=person, partnership=partnership)
+    notify.expect_request(f"/v2/notifications/{sms.provider_reference}").respond_with_json(
+        {"id": sms.provider_reference, "status": "temporary-failure"}
+    )
+    assert delivery.check_alert_notify_statuses() == 1
+
+    sms.refresh_from_db()
+    assert sms.status == DeliveryStatus.FAILED
+    with pytest.raises(DomainError):
+        services.resend(delivery=sms, by=None)
+
+
 def test_the_link_of_a_text_notify_never_reports_on_goes_once_notify_is_no_longer_asked(notify, settings):
     _text_with_a_link_sent(notify, settings)
     assert Notification.objects.get().secret == "TOKEN123"

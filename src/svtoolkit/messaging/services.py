@@ -307,14 +307,15 @@ def withdraw_deliveries_to(*, recipient, among: Q, because: str) -> int:
     """Send ``recipient`` none of these messages' deliveries still waiting, for its first try or a retry
     (someone who left the response team mid-alert); each shows ``because``. One a worker has claimed is the
     worker's: it is sent, once, and not tried again should that send fail or its worker stop
-    (``delivery._withdrawn``); one that failed is not sent again (``resend``). Returns how many were
-    withdrawn now. ``among`` (which may look at the messages) only picks the deliveries; the updates test
-    each delivery's own row, as the claim does, so on PostgreSQL one a worker has just claimed is not
-    overwritten as not sent."""
-    not_gone = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.FAILED]
+    (``delivery._withdrawn``); one that failed is not sent again (``resend``), nor one its provider took that
+    it reports failed later (a text Notify is still trying). Returns how many were withdrawn now. ``among``
+    (which may look at the messages) only picks the deliveries; the updates test each delivery's own row, as
+    the claim does, so on PostgreSQL one a worker has just claimed is not overwritten as not sent."""
+    not_waiting_statuses = [DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED]
+    not_gone = [DeliveryStatus.QUEUED, *not_waiting_statuses]
     picked = Delivery.objects.filter(among, recipient=recipient, status__in=not_gone)
     theirs = Delivery.objects.filter(pk__in=list(picked.values_list("pk", flat=True)))
-    not_waiting = theirs.filter(status__in=[DeliveryStatus.SENDING, DeliveryStatus.FAILED])
+    not_waiting = theirs.filter(status__in=not_waiting_statuses)
     not_waiting.update(withdrawn_because=because)
     waiting = theirs.filter(status=DeliveryStatus.QUEUED)
     # A try its provider refused certainly did not go (``Delivery.tries_refused``); any other may have.
