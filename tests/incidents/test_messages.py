@@ -144,13 +144,16 @@ def test_a_contact_taken_out_of_the_directory_is_not_sent_the_notice(
     assert f"{police.organisation} has no current contact with an email address" in response.content.decode()
 
 
-@pytest.mark.parametrize("change", ["taken out of the directory", "given a new email address"])
-def test_a_notice_still_waiting_is_not_sent_to_a_contact_taken_out_or_readdressed_meanwhile(
+@pytest.mark.parametrize(
+    "change", ["taken out of the directory", "given a new email address", "replaced by another contact"]
+)
+def test_a_notice_still_waiting_is_not_sent_to_a_contact_who_no_longer_speaks_for_the_partner(
     smtp_server, client_for, demo, demo_users, change
 ):
     """The defect: the notice was queued (the worker not yet run, or the mail server busy), then the contact
-    left (or their address changed): the link stopped acknowledging and the partner showed as not told, yet
-    the notice still went to the person who had left, or to the old address."""
+    left, their address changed or the partner was given another contact: the link stopped acknowledging and
+    the partner showed as not told, yet the notice still went to the person who had left, or to the old
+    address."""
     from svtoolkit.partnerships.services import deactivate_contact, update_contact
 
     incident = with_contacts(demo, demo_users)
@@ -160,12 +163,19 @@ def test_a_notice_still_waiting_is_not_sent_to_a_contact_taken_out_or_readdresse
     coordinator = demo_users["coordinator"]
     if change == "taken out of the directory":
         deactivate_contact(contact=contact, expected_revision=contact.revision, by=coordinator)
-    else:
+    elif change == "given a new email address":
         update_contact(
             contact=contact,
             expected_revision=contact.revision,
             details={"email": "ray.cole@police.example.org"},
             by=coordinator,
+        )
+    else:
+        sam = Contact.objects.create(
+            organisation=police.organisation, name="Sam", email="sam@police.example.org"
+        )
+        services.add_participant(
+            incident=incident, organisation=police.organisation, contact=sam, by=coordinator
         )
 
     deliver_due()

@@ -174,6 +174,39 @@ def test_informing_a_partner_and_the_first_meeting_count_in_the_response_times(d
     assert tallies.differences() == []
 
 
+@pytest.mark.parametrize("change", ["given a new contact", "taken out of the directory", "readdressed"])
+def test_a_partner_told_through_a_contact_who_no_longer_speaks_for_it_is_no_longer_counted_as_informed(
+    demo, demo_users, responder, change
+):
+    """The defect: the partner showed as not told again (its notice's link stopped acknowledging), but the
+    figures went on counting it as informed, until someone informed partners again."""
+    from svtoolkit.partnerships import services as partnership_services
+
+    incident = recorded_incident(demo, responder)
+    police = demo.organisations.get(kind="police")
+    ray = Contact.objects.create(organisation=police, name="Insp. Ray", email="ray@police.example.org")
+    services.add_participant(incident=incident, organisation=police, contact=ray, by=responder)
+    before = northbridge(demo)
+    services.inform_partners(incident=incident, by=responder)
+    ray.refresh_from_db()
+    coordinator = demo_users["coordinator"]
+    if change == "given a new contact":
+        sam = Contact.objects.create(organisation=police, name="Sgt. Sam", email="sam@police.example.org")
+        services.add_participant(incident=incident, organisation=police, contact=sam, by=responder)
+    elif change == "taken out of the directory":
+        partnership_services.deactivate_contact(contact=ray, expected_revision=ray.revision, by=coordinator)
+    else:
+        partnership_services.update_contact(
+            contact=ray,
+            expected_revision=ray.revision,
+            details={"email": "ray.c@police.example.org"},
+            by=coordinator,
+        )
+
+    assert northbridge(demo)["partners_informed"] == before["partners_informed"]
+    assert tallies.differences() == []
+
+
 def test_the_plan_drawn_and_the_events_that_complete_its_actions_count(demo, demo_users, responder):
     coordinator = demo_users["coordinator"]
     version = playbook_services.adopt_default_playbook(partnership=demo, by=coordinator)

@@ -460,6 +460,8 @@ def add_participant(
             f"Someone else changed {organisation}'s contact for this incident meanwhile: {now}."
         )
     if not created:
+        told_before = participation.contact if participation.acknowledged_at is None else None
+        notice_id, was_informed = participation.notice_id, participation.informed_at is not None
         participation.contact = contact
         changed = ["contact"]
         if participation.acknowledged_at is None:
@@ -467,6 +469,13 @@ def add_participant(
             # the partner, and informing partners tells the new contact.
             changed += _forget_notice(participation)
         participation.save(update_fields=changed)
+        if told_before is not None and was_informed:
+            _notice_no_longer_stands(
+                incident,
+                notice_id,
+                why=f"{organisation}'s contact for this incident is now {contact.name}, so the link sent to "
+                f"{told_before.name} no longer acknowledges for {organisation}",
+            )
     history.note(
         incident, by, f"{organisation} is taking part" + (f", through {contact.name}." if contact else ".")
     )
@@ -529,10 +538,18 @@ def stop_taking_part(*, participation, by, request=None) -> None:
 
 def _forget_notice(participation) -> list[str]:
     """The partner's notice no longer stands: its link stops acknowledging and the partner shows as not
-    told. Returns the fields changed, to save."""
+    told. Returns the fields changed, to save (then ``_notice_no_longer_stands``)."""
     participation.informed_at = participation.notice = None
     participation.acknowledgement_token_hash = ""
     return ["informed_at", "notice", "acknowledgement_token_hash"]
+
+
+def _notice_no_longer_stands(incident, notice_id: int | None, *, why: str) -> None:
+    """After ``_forget_notice`` is saved: the notice, if still waiting to go, is not sent (the messages log
+    says ``why``), and the figures no longer count the partner as informed."""
+    if notice_id is not None:
+        messaging.withdraw(notification_ids=[notice_id], because=why)
+    tallies.recount(incident)
 
 
 @transaction.atomic
@@ -557,8 +574,7 @@ def forget_notices_to_contact(*, contact, reason: str, note: str, by, request=No
             continue
         incident = participation.incident
         why = note.format(contact=contact.name, organisation=participation.organisation)
-        if notice_id is not None:
-            messaging.withdraw(notification_ids=[notice_id], because=why)
+        _notice_no_longer_stands(incident, notice_id, why=why)
         history.note(incident, by, why)
         history.audit(incident, by, AuditAction.UPDATE, participation, request, reason=reason)
         forgotten.append(participation)
