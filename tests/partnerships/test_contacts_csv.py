@@ -102,6 +102,34 @@ def test_one_bad_row_imports_nothing_and_is_reported_by_its_line(client_for, dem
     assert 'href="#line-5"' in page and 'id="line-9"' in page
 
 
+def test_a_contact_a_colleague_added_while_the_file_was_checked_is_named_on_the_import_page(
+    client_for, demo, demo_users, monkeypatch
+):
+    """The defect: the import was refused, rightly, but the page showed an empty "There is a problem" box: the
+    service's message naming the contact added meanwhile was not drawn."""
+    from svtoolkit.partnerships import forms as directory_forms
+    from svtoolkit.partnerships import services
+
+    checked = directory_forms.check_rows
+
+    def checked_then_a_colleague_adds_one(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        services.create_contact(
+            organisation=demo.organisations.get(name=TRUST),
+            details={"name": "Youth worker 1", "email": "worker1@example.org"},
+            by=demo_users["coordinator"],
+        )
+        return result
+
+    monkeypatch.setattr(directory_forms, "check_rows", checked_then_a_colleague_adds_one)
+    before = Contact.objects.count()
+
+    response = upload(client_for("coordinator"), csv_bytes([a_row(n) for n in range(3)]))
+
+    assert Contact.objects.count() == before + 1, "the colleague's contact only"
+    assert escape(f"Youth worker 1 is already a contact of {TRUST}") in response.content.decode()
+
+
 def test_an_email_longer_than_the_directory_keeps_is_a_row_error(client_for, demo):
     """The defect: a row's email address of 255 to 320 characters passed the check and PostgreSQL refused
     the import (an error page)."""
