@@ -359,3 +359,28 @@ def test_a_removed_endpoint_is_not_given_a_new_secret_nor_sent_an_event_again(cl
     )
     assert "This endpoint was removed" in removed_again.content.decode()
     assert AuditEntry.objects.filter(action=AuditAction.DELETE).count() == 1
+
+
+def test_an_event_sent_again_is_not_shown_with_the_time_its_earlier_send_was_delivered(
+    demo, demo_users, endpoint, receiver, client_for
+):
+    """The defect: sent again, the event kept its earlier delivery time, so the log read "Queued 6 Dec
+    05:13:15" while it waited, and "Failed 6 Dec 05:13:15" once the receiver refused it."""
+    from django.utils import timezone
+
+    from svtoolkit.webhooks import delivery
+    from svtoolkit.webhooks.models import WebhookDelivery
+
+    services.publish("incident.categorised", partnership=demo, payload={})
+    delivery.deliver_due()
+    delivered = WebhookDelivery.objects.get()
+    assert delivered.status == WebhookDeliveryStatus.DELIVERED
+    delivered_then = timezone.localtime(delivered.delivered_at).strftime("%H:%M:%S")
+    receiver.answers = [410]  # the receiver lost it; sent again, it now refuses it
+    services.send_again(delivery=delivered, by=demo_users["coordinator"])
+    delivery.deliver_due()
+
+    assert WebhookDelivery.objects.get().status == WebhookDeliveryStatus.FAILED
+    log = client_for("coordinator").get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
+    status = re.search(r"Status</dt><dd[^>]*>(.*?)</dd>", log).group(1)
+    assert "Failed" in status and delivered_then not in status

@@ -287,8 +287,15 @@ def send_again(*, delivery, by, request=None) -> WebhookDelivery:
         )
     finished = [WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED]
     # Sent again on purpose, now the endpoint is on: the switch-off its send outlasted no longer stops it.
+    # Its earlier delivery is not this send's: the log shows a time only once this one is delivered.
     if not queue_again(
-        WebhookDelivery, delivery.pk, if_status=finished, withdrawn_because="", tries_refused=0
+        WebhookDelivery,
+        delivery.pk,
+        if_status=finished,
+        withdrawn_because="",
+        tries_refused=0,
+        delivered_at=None,
+        last_response_code=None,
     ):
         raise DomainError("This event is still being sent: it cannot be sent again yet.")
     record_updated(
