@@ -26,13 +26,16 @@ from tests.factories import IncidentFactory, MembershipFactory
 from tests.incidents.builders import (
     RECORD_FORM,
     SHARE_BASIS,
+    action_due,
     demo_incident,
     left_the_partnership,
     mark_action,
     more_actions,
+    moved_to,
     police_declared,
     reassign,
     recorded_incident,
+    set_aside_as_listed,
 )
 from tests.page_forms import form_on
 
@@ -914,7 +917,7 @@ def test_plan_progress_counts_each_areas_actions_done_and_overdue_as_the_orm_wou
         for row in incident.actions.values("area_title", "area_position")
         .annotate(
             total=Count("id"),
-            done=Count("id", filter=Q(status__in=[ActionStatus.DONE, ActionStatus.NOT_NEEDED])),
+            done=Count("id", filter=~Q(status__in=OPEN_ACTION_STATUSES)),
             overdue=Count("id", filter=Q(status__in=OPEN_ACTION_STATUSES, due_at__lt=now)),
         )
         .order_by("area_position", "area_title")
@@ -925,6 +928,23 @@ def test_plan_progress_counts_each_areas_actions_done_and_overdue_as_the_orm_wou
     assert titles.index("Families") < titles.index("Scene")  # checklist order, not the alphabet's
     assert ("Scene", 3, 1, 2) in found and ("Families", 3, 1, 0) in found
     assert plan_progress(recorded_incident(demo, responder)) == []  # no plan drawn yet
+
+
+def test_plan_progress_counts_an_action_handed_over_as_finished(demo, demo_users):
+    """The defect: an area whose actions were handed over to other services when the incident moved to
+    recovery showed "0 of 1" done for ever (on the incident page, the meeting pack and the situation report),
+    though a handed over action is finished as one not needed is."""
+    from svtoolkit.incidents.selectors import plan_progress
+
+    responder = demo_users["responder"]
+    incident = recorded_incident(demo, responder)
+    action_due(incident, responder, timezone.now() + timedelta(hours=2))
+    moved_to(incident, "responding", "recovery", by=responder)
+    set_aside_as_listed(
+        incident, by=responder, reason="Youth offending team", status=ActionStatus.HANDED_OVER
+    )
+
+    assert [(area.done, area.total, area.overdue) for area in plan_progress(incident)] == [(1, 1, 0)]
 
 
 def test_the_drawn_incident_page_runs_its_costly_queries_as_written_sql_and_no_needless_join(

@@ -266,20 +266,21 @@ class AreaProgress:
 
 
 def plan_progress(incident) -> list[AreaProgress]:
-    """Actions done (or not needed) out of all, per checklist area, in checklist order: one query.
+    """Actions finished (done, handed over or not needed) out of all, per checklist area, in checklist order:
+    one query.
 
     Written as SQL: Django building its three counts, each with its own filter, cost more than running it,
     on every drawing of the incident page and its live part."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    finished, still_open = [ActionStatus.DONE, ActionStatus.NOT_NEEDED], list(OPEN_ACTION_STATUSES)
+    still_open = list(OPEN_ACTION_STATUSES)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT area_title, COUNT(*),"
-            f" SUM(CASE WHEN status IN ({_placeholders(finished)}) THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN status NOT IN ({_placeholders(still_open)}) THEN 1 ELSE 0 END),"
             f" SUM(CASE WHEN status IN ({_placeholders(still_open)}) AND due_at < %s THEN 1 ELSE 0 END)"
             f" FROM {PlanAction._meta.db_table} WHERE incident_id = %s"
             " GROUP BY area_title, area_position ORDER BY area_position, area_title",
-            [*finished, *still_open, now, incident.pk],
+            [*still_open, *still_open, now, incident.pk],
         )
         return [AreaProgress(*row) for row in cursor.fetchall()]
 
