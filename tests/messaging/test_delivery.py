@@ -372,6 +372,22 @@ def test_a_message_that_can_wait_is_held_until_the_persons_quiet_hours_end(smtp_
     assert [m["Subject"] for m in smtp_server.received] == ["Alert", "Reminder"]
 
 
+def test_a_message_that_can_wait_whose_try_failed_is_not_tried_again_in_the_persons_quiet_hours(smtp_server):
+    """The defect: quiet hours held a message only when it was queued: one whose try failed a minute before
+    they began was tried again within them, a minute later (a text at night for someone who chose texts)."""
+    person = UserFactory(quiet_from=clock(22, 0), quiet_until=clock(7, 0))
+    smtp_server.stop()
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 11, 28, 21, 59, 50)), tick=False):
+        services.send(
+            kind="reminder", subject="Reminder", body="b", recipients=[services.recipient_for_user(person)]
+        )
+        assert delivery.deliver_due() == 0
+
+    waiting = Delivery.objects.get()
+    assert (waiting.status, waiting.attempts) == (DeliveryStatus.QUEUED, 1)
+    assert waiting.next_attempt_at == timezone.make_aware(timezone.datetime(2026, 11, 29, 7, 0))
+
+
 def test_quiet_hours_that_start_and_end_at_the_same_time_hold_nothing(smtp_server):
     person = UserFactory(
         quiet_from=clock(22, 0), quiet_until=clock(22, 0)

@@ -4,7 +4,7 @@ link taken out once every delivery has gone. GOV.UK Notify is asked later what b
 """
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -36,17 +36,41 @@ def retry_wait(attempts: int, urgency: str) -> timedelta:
     return doubling_wait(attempts, first=15 if urgency == Urgency.ALERT else 60, longest=30 * 60)
 
 
+def quiet_hours_end(person, at: datetime) -> datetime:
+    """``at``, or the end of ``person``'s quiet hours if it falls in them: when a message that can wait may
+    go to them (queued, or tried again)."""
+    start, end = person.quiet_from, person.quiet_until
+    # Equal times (kept from before the form refused them) are no quiet hours, not a whole day of them.
+    if not (start and end) or start == end:
+        return at
+    local = timezone.localtime(at)
+    clock = local.time()
+    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not quiet:
+        return at
+    ends = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if ends <= local:
+        ends += timedelta(days=1)
+    return ends
+
+
 def _wait_before_retry(delivery) -> timedelta:
-    """The wait after a try that may pass; none for one withdrawn while it was being sent (its alert
-    acknowledged, or its recipient off the response team), which is never to be tried again: the next
-    sweep, within a minute, withdraws it (``_withdrawn``: Notify asked first), and its link goes with it,
-    rather than the panel showing it to be tried again until its retry time."""
+    """The wait after a try that may pass (for a message that can wait, past its recipient's quiet hours);
+    none for one withdrawn while it was being sent (its alert acknowledged, or its recipient off the
+    response team), which is never to be tried again: the next sweep, within a minute, withdraws it
+    (``_withdrawn``: Notify asked first), and its link goes with it, rather than the panel showing it to be
+    tried again until its retry time."""
     withdrawn_meanwhile = Delivery.objects.filter(pk=delivery.pk).filter(
         Q(notification__withdrawn_because__gt="") | Q(withdrawn_because__gt="")
     )
     if withdrawn_meanwhile.exists():
         return timedelta(0)
-    return retry_wait(delivery.attempts, delivery.notification.urgency)
+    urgency = delivery.notification.urgency
+    wait = retry_wait(delivery.attempts, urgency)
+    if urgency == Urgency.ALERT or delivery.recipient is None:
+        return wait
+    now = timezone.now()
+    return quiet_hours_end(delivery.recipient, now + wait) - now
 
 
 def _failure_fields(error: Exception) -> dict:
@@ -145,7 +169,7 @@ SENDER = Sender(
     timeout=lambda: settings.SVTOOLKIT_SEND_TIMEOUT,
     attempts_allowed=lambda: settings.SVTOOLKIT_DELIVERY_ATTEMPTS,
     retry_wait=_wait_before_retry,
-    loaded=("notification",),
+    loaded=("notification", "recipient"),
     # An alert's text before its email: a slow mail server must not hold up the texts of a 50-person alert.
     first=(ALERTS & Q(channel=Channel.SMS),),
     withdrawn=_withdrawn,

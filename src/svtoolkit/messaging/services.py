@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -99,22 +99,9 @@ def _channels(recipient: Recipient, urgency: str) -> list[tuple[str, str]]:
 
 def _not_before(recipient: Recipient, urgency: str, now: datetime) -> datetime:
     """Now, or the end of the person's quiet hours for a message that can wait."""
-    user = recipient.user
-    if urgency == Urgency.ALERT or user is None:
+    if urgency == Urgency.ALERT or recipient.user is None:
         return now
-    start, end = user.quiet_from, user.quiet_until
-    # Equal times (kept from before the form refused them) are no quiet hours, not a whole day of them.
-    if not (start and end) or start == end:
-        return now
-    local = timezone.localtime(now)
-    clock = local.time()
-    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
-    if not quiet:
-        return now
-    ends = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if ends <= local:
-        ends += timedelta(days=1)
-    return ends
+    return sending.quiet_hours_end(recipient.user, now)
 
 
 @dataclass(frozen=True)
