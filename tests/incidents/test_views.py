@@ -971,7 +971,7 @@ def test_the_drawn_incident_page_runs_its_costly_queries_as_written_sql_and_no_n
         return found[0]
 
     assert one("FROM core_change WHERE incident_id IN (SELECT linked_id FROM")
-    assert one("SELECT area_title, COUNT(*), SUM(CASE WHEN status IN (")
+    assert one("SELECT area_title, COUNT(*), SUM(CASE WHEN status NOT IN (")
     region = one('FROM "partnerships_region"')
     assert "EXISTS (SELECT 1 FROM regions_regionalshare WHERE" in region
     assert "EXISTS (SELECT 1 FROM regions_shareproposal WHERE" in region
