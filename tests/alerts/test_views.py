@@ -675,6 +675,46 @@ def test_an_exercise_alert_waiting_on_the_home_page_is_marked_as_an_exercise(
     assert ("Exercise" in waiting) == is_exercise, waiting
 
 
+@pytest.mark.parametrize("how", ["no one could be reminded", "every message of the reminder failed"])
+def test_the_alert_panel_does_not_say_those_who_took_the_alert_were_reminded_when_the_reminder_reached_no_one(
+    client_for, demo, demo_users, smtp_server, how
+):
+    """The defect: the panel said "Those who took the alert were reminded at …" when no one could be reminded
+    (every coordinator switched off, no lead, no one acknowledged), and when every email and text of the
+    reminder failed."""
+    raised = timezone.now().replace(second=0, microsecond=0)
+    responder = demo_users["responder"]
+    with time_machine.travel(raised, tick=False):
+        rota(demo, demo_users)
+        alert = raise_police_alert(demo, demo_users)
+        if how == "every message of the reminder failed":
+            User.objects.filter(pk=responder.pk).update(mobile_number="")
+            alert_services.acknowledge(alert=alert, by=User.objects.get(pk=responder.pk))
+    coordinators = [person.pk for person in alert_services.selectors.coordinators_of(demo)]
+    if how == "no one could be reminded":
+        User.objects.filter(pk__in=coordinators).update(is_active=False)
+    smtp_server.mode = "reject"
+    with time_machine.travel(raised + timedelta(minutes=45), tick=False):
+        assert alert_services.remind_partners_not_told() == 1
+        deliver_due_alerts()
+    User.objects.filter(pk__in=coordinators).update(is_active=True)
+
+    with time_machine.travel(raised + timedelta(minutes=50), tick=False):
+        words = words_of(
+            client_for("coordinator").get(reverse("incidents:incident", args=[alert.incident_id]))
+        )
+
+    at = f"{timezone.localtime(raised + timedelta(minutes=45)):%H:%M}"
+    assert "were reminded at" not in words
+    said = {
+        "no one could be reminded": f"At {at} no one who took the alert, nor any coordinator, could be "
+        "reminded.",
+        "every message of the reminder failed": f"The reminder sent at {at} reached no one: every message of "
+        "it failed.",
+    }
+    assert said[how] in words
+
+
 def test_the_incident_page_says_by_when_partners_are_to_hear_and_warns_once_the_hour_is_gone(
     client_for, demo, demo_users
 ):

@@ -23,7 +23,7 @@ from svtoolkit.alerts.models import (
 )
 from svtoolkit.incidents import selectors as incident_selectors
 from svtoolkit.messaging import services as messaging
-from svtoolkit.messaging.models import Channel, Delivery
+from svtoolkit.messaging.models import Channel, Delivery, DeliveryStatus
 from svtoolkit.partnerships.models import Organisation, OrganisationKind
 from svtoolkit.playbooks.default import default_vocabularies
 
@@ -311,7 +311,28 @@ def partners_not_told(*, alert, incident, now: datetime | None = None) -> dict |
         ),
         "not_reached": not_reached,
         "reminded_at": alert.partners_reminder_sent_at,
+        "reminder_reached": _partners_reminder_reached(alert),
     }
+
+
+def partners_reminder_key(alert_id: int) -> str:
+    """The once-only key of an alert's reminder that no partner has been told."""
+    return f"alert-partners-not-told:{alert_id}"
+
+
+def _partners_reminder_reached(alert) -> str:
+    """How the reminder that no partner was told went, once sent: "no one" could be reminded (it was never
+    queued), it "failed" (every delivery failed for good), or "someone" (it went, or is on its way)."""
+    if alert.partners_reminder_sent_at is None:
+        return ""
+    statuses = set(
+        Delivery.objects.filter(notification__dedupe_key=partners_reminder_key(alert.pk)).values_list(
+            "status", flat=True
+        )
+    )
+    if not statuses:
+        return "no one"
+    return "failed" if statuses == {DeliveryStatus.FAILED} else "someone"
 
 
 def alert_panel(*, incident, user, partnership) -> dict | None:

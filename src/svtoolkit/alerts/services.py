@@ -637,7 +637,7 @@ def _remind_partners_not_told(alert_id: int, now: datetime) -> int:
         urgency=Urgency.ALERT,
         partnership=alert.partnership,
         incident=incident,
-        dedupe_key=f"alert-partners-not-told:{alert.pk}",
+        dedupe_key=selectors.partners_reminder_key(alert.pk),
     )
     incident_services.log_change(
         incident=incident,
