@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from svtoolkit import access
 from svtoolkit.accounts import services as account_services
-from svtoolkit.accounts.models import User
+from svtoolkit.accounts.models import Role, User
 from svtoolkit.alerts import selectors, services
 from svtoolkit.alerts.defaults import Step
 from svtoolkit.alerts.models import Alert, AlertListMember, AlertRecipient, AlertStep, DutyRole, DutyShift
@@ -527,6 +527,39 @@ def test_a_handover_puts_the_new_person_on_duty_from_then(demo, demo_users):
     assert (taking_over.ends_at, taking_over.handed_over_from) == (at(21, 8), shift)
     shift.refresh_from_db()
     assert shift.ends_at == at(21, 1)
+
+
+@pytest.mark.parametrize("handed_over_at", [10, 15])
+def test_a_cover_booked_in_a_shift_handed_over_stands_in_for_the_one_who_took_it_over(
+    demo, demo_users, handed_over_at
+):
+    """The defect: a cover of 14:00 to 16:00 stayed linked to the shift as it was before a handover (at 10:00,
+    or during the cover at 15:00), so the rota said it was covering for the one who had handed over, though
+    the shift it stands in for is now theirs who took it over."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    from tests.factories import MembershipFactory
+
+    taker = MembershipFactory(partnership=demo, role=Role.RESPONDER).user
+    shift = services.add_shift(
+        partnership=demo,
+        person=responder,
+        role=DutyRole.DUTY_OFFICER,
+        starts_at=at(20, 8),
+        ends_at=at(20, 20),
+        by=coordinator,
+    )
+    cover = services.cover_shift(
+        shift=shift, person=coordinator, starts_at=at(20, 14), ends_at=at(20, 16), by=coordinator
+    )
+    services.hand_over_shift(
+        shift=shift, to=taker, expected_revision=shift.revision, by=coordinator, at=at(20, handed_over_at)
+    )
+
+    position = selectors.rota_now_and_next(demo, at=at(20, 15, 30))[0]
+    assert (position.now.person, position.now.covers.person) == (coordinator, taker)
+    assert (position.next.person, position.next_from) == (taker, at(20, 16))
+    cover.refresh_from_db()
+    assert cover.covers.person == taker
 
 
 def day_shift_covered(demo, demo_users, role, cover_from, cover_until, note):

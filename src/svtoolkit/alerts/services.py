@@ -946,6 +946,8 @@ def hand_over_shift(
         before = shift.person
         shift.ends_at = now
         shift.save(update_fields=["ends_at"])
+        # A cover not over yet stands in for the rest of the shift, which is now theirs who took it over.
+        DutyShift.objects.filter(covers=shift, ends_at__gt=now).update(covers=taking_over)
     record_updated(
         by=by,
         partnership=shift.partnership,
