@@ -518,3 +518,26 @@ def test_lockout_page_states_the_configured_time(client, demo_users, settings):
         sign_in(client, "viewer@example.org", "wrong password")
     content = sign_in(client, "viewer@example.org").content.decode()
     assert "blocked for 1 hour 30 minutes" in content
+
+
+@pytest.mark.parametrize("how", ["steps down to responder", "removes themselves"])
+def test_a_coordinator_who_steps_down_goes_home_not_to_a_page_they_may_no_longer_open(
+    client_for, demo, demo_users, how
+):
+    """The defect: sent on to the members page, which they may no longer open, they met "You do not have
+    access to this page … The attempt has been recorded", and a refused attempt was written in their name."""
+    MembershipFactory(partnership=demo, role=Role.COORDINATOR)  # the partnership keeps a coordinator
+    client = client_for("coordinator")
+    own = Membership.objects.get(user=demo_users["coordinator"], partnership=demo)
+    if how == "steps down to responder":
+        response = client.post(
+            reverse("accounts:member_edit", args=[own.pk]),
+            {"role": Role.RESPONDER, "organisation": "", "revision": own.revision},
+            follow=True,
+        )
+    else:
+        response = client.post(reverse("accounts:member_remove", args=[own.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("core:home")
+    assert not AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()

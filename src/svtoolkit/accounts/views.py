@@ -18,6 +18,7 @@ from svtoolkit import access
 from svtoolkit.accounts import forms, selectors, services, sso
 from svtoolkit.accounts.limits import password_reset_limited, sign_in_limited
 from svtoolkit.accounts.middleware import PARTNERSHIP_SESSION_KEY
+from svtoolkit.accounts.models import Role
 from svtoolkit.audit.models import AuditAction
 from svtoolkit.audit.services import record
 from svtoolkit.core.forms import (
@@ -320,11 +321,18 @@ def member_edit(request, membership_id):
             membership=membership, by=request.user, request=request, **revised(data)
         ),
         success=lambda _: f"{membership.user} is now {membership.get_role_display().lower()}.",
-        done=reverse("accounts:members"),
+        done=lambda changed: _after_membership_change(request, changed),
         template="accounts/member_edit.html",
         context={"membership": membership},
         thing="membership",
     )
+
+
+def _after_membership_change(request, membership, *, removed=False) -> str:
+    """Back to the members page, or home for a coordinator who changed their own role or removed themselves:
+    the members page is no longer theirs to open."""
+    stepped_down = membership.user_id == request.user.pk and (removed or membership.role != Role.COORDINATOR)
+    return reverse("core:home") if stepped_down else reverse("accounts:members")
 
 
 @access.requires(access.can_manage_members)
@@ -334,7 +342,7 @@ def member_remove(request, membership_id):
         if request.method == "POST":
             services.remove_member(membership=membership, by=request.user, request=request)
             messages.success(request, f"{membership.user} was removed from {request.partnership}.")
-            return redirect("accounts:members")
+            return redirect(_after_membership_change(request, membership, removed=True))
     return render(request, "accounts/member_remove.html", {"membership": membership, "error": refused.error})
 
 
