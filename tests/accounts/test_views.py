@@ -541,3 +541,21 @@ def test_a_coordinator_who_steps_down_goes_home_not_to_a_page_they_may_no_longer
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("core:home")
     assert not AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
+
+
+def test_the_account_page_of_an_account_made_by_single_sign_on_offers_to_set_a_password_not_change_one(
+    client, demo
+):
+    """The defect: it said "Password: Set" and offered to change it, asking for a current password the
+    account never had."""
+    from tests.conftest import MODEL_BACKEND
+
+    person = User.objects.create_user("sso.person@example.org", None, full_name="Sam Single")
+    MembershipFactory(user=person, partnership=demo, role=Role.VIEWER)
+    client.force_login(person, backend=MODEL_BACKEND)
+
+    page = client.get(reverse("accounts:account")).content.decode()
+
+    row = page.split("Password</dt>", 1)[1].split("</div>", 1)[0]
+    assert "Set</dd>" not in row and reverse("accounts:password_change") not in row
+    assert "Not set" in row and reverse("accounts:password_reset") in row

@@ -220,6 +220,7 @@ def backup_codes(request):
         request,
         "accounts/backup_codes.html",
         {
+            "has_password": request.user.has_usable_password(),
             "has_authenticator": selectors.has_confirmed_authenticator(request.user),
             "codes_left": selectors.backup_codes_left(request.user),
             "error": refused.error,
