@@ -377,6 +377,39 @@ def test_a_membership_given_another_organisation_in_the_admin_leaves_the_inciden
     assert not NeedToKnow.objects.filter(incident=incident_with_person, user=police).exists()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"is_active": ""}, {"memberships-0-DELETE": "on"}, {"memberships-0-role": "responder"}],
+    ids=["account switched off", "membership deleted", "role changed"],
+)
+def test_the_admin_does_not_leave_a_partnership_without_a_coordinator_who_can_sign_in(
+    demo, demo_users, client, change
+):
+    """The defect: the members page refuses to take the last coordinator's role away, but the Django admin
+    switched their account off, deleted their membership or changed their role with no such check: nobody
+    could then manage the partnership's members, and every invitation they had sent stopped working."""
+    from django.urls import reverse
+
+    from tests.accounts.builders import signed_in_superuser
+    from tests.page_forms import form_on
+
+    coordinator = demo_users["coordinator"]
+    assert Membership.objects.filter(partnership=demo, role=Role.COORDINATOR).count() == 1
+    signed_in_superuser(client)
+    url = reverse("admin:accounts_user_change", args=[coordinator.pk])
+    typed = form_on(client.get(url), having="memberships-0-id") | change
+    if change == {"is_active": ""}:
+        del typed["is_active"]  # an unticked box is not sent
+
+    response = client.post(url, typed)
+
+    assert response.status_code == 200
+    assert "A partnership needs at least one coordinator who can sign in" in response.content.decode()
+    coordinator.refresh_from_db()
+    assert coordinator.is_active
+    assert Membership.objects.get(user=coordinator, partnership=demo).role == Role.COORDINATOR
+
+
 def test_removing_a_member_keeps_entries_another_membership_still_gives(
     demo, demo_users, incident_with_person, other_partnership
 ):

@@ -1,14 +1,53 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
-from svtoolkit.accounts.models import Invitation, Membership, User
+from svtoolkit.accounts.models import Invitation, Membership, Role, User
+from svtoolkit.accounts.services import check_keeps_a_coordinator
 from svtoolkit.accounts.signals import member_removed, membership_changed
 from svtoolkit.audit.services import record_created, record_deleted, record_updated
 from svtoolkit.core.admin import MovesRevisions
+from svtoolkit.core.errors import DomainError
+
+
+def _refused_unless_a_coordinator_stays(membership) -> None:
+    """The members page's rule, in the admin: a partnership keeps a coordinator who can sign in."""
+    try:
+        check_keeps_a_coordinator(membership)
+    except DomainError as error:
+        raise ValidationError(f"{membership.partnership}: {error}") from error
+
+
+class AccountChangeForm(UserChangeForm):
+    def clean_is_active(self):
+        switched_off = self.instance.is_active and not self.cleaned_data["is_active"]
+        if switched_off and self.instance.pk is not None:
+            for membership in self.instance.memberships.filter(role=Role.COORDINATOR).select_related(
+                "partnership"
+            ):
+                _refused_unless_a_coordinator_stays(membership)
+        return self.cleaned_data["is_active"]
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A coordinator's membership deleted, moved or given another role here is refused, as on the members
+        page, when its partnership would be left without a coordinator who can sign in."""
+        super().clean()
+        for row in self.initial_forms:
+            was_coordinator = row.initial.get("role") == Role.COORDINATOR
+            taken = row in self.deleted_forms or {"role", "partnership"} & set(row.changed_data)
+            if was_coordinator and taken:
+                _refused_unless_a_coordinator_stays(
+                    Membership.objects.select_related("partnership").get(pk=row.instance.pk)
+                )
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     # Moved on by every change of the membership, here (MovesRevisions) and on the members page.
     readonly_fields = ["revision"]
@@ -16,6 +55,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(MovesRevisions, BaseUserAdmin):
+    form = AccountChangeForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_active", "is_superuser"]
     search_fields = ["email", "full_name"]

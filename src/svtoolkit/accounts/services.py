@@ -211,9 +211,10 @@ def _check_partner_has_organisation(*, role, organisation) -> None:
         raise DomainError("Choose the organisation a partner represents.", field="organisation")
 
 
-def _check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
-    """Refuse to take the coordinator role from ``membership`` if no other coordinator of the partnership can
-    sign in (one whose account is switched off manages nobody)."""
+def check_keeps_a_coordinator(membership, *, field: str | None = None) -> None:
+    """Refuse to take the coordinator role from ``membership`` (its role changed, the member removed or their
+    account switched off: here or in the Django admin) if no other coordinator of the partnership can sign in
+    (one whose account is switched off manages nobody)."""
     if membership.role != Role.COORDINATOR:
         return
     # The coordinators are locked while counted: two coordinators taking the role from each other at once
@@ -241,7 +242,7 @@ def change_membership(
     never overwrite each other. They leave the need-to-know lists of incidents they no longer see (the
     incidents app does that on ``membership_changed``)."""
     if role != Role.COORDINATOR:
-        _check_keeps_a_coordinator(membership, field="role")
+        check_keeps_a_coordinator(membership, field="role")
     _check_partner_has_organisation(role=role, organisation=organisation)
     before = {"role": membership.role, "organisation": membership.organisation_id}
     update_if_unchanged(
@@ -266,7 +267,7 @@ def change_membership(
 def remove_member(*, membership, by, request=None) -> None:
     """Take someone out of the partnership; they also leave the need-to-know lists its membership gave them
     (the incidents app does that on ``member_removed``), so being invited back does not reopen them."""
-    _check_keeps_a_coordinator(membership)
+    check_keeps_a_coordinator(membership)
     record_deleted(
         by=by, target=membership, request=request, email=membership.user.email, role=membership.role
     )
