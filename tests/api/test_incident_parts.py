@@ -197,6 +197,15 @@ def test_a_stale_action_update_is_a_409(api_as, incident, action):
     assert action.status == "in_progress"
 
 
+@pytest.mark.parametrize("body", ["[]", "[1, 2]", '"done"', "3"])
+def test_an_action_update_whose_body_is_not_an_object_is_a_400(api_as, incident, action, body):
+    """The defect: the revision was read from the body before DRF checked it was an object: a server error."""
+    response = api_as("responder").patch(
+        url(incident, "actions", action), data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
 def test_a_partners_stale_update_sending_the_owner_back_as_read_is_a_409_after_a_reassignment(
     api_as, incident, action, demo
 ):

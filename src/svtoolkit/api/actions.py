@@ -1,5 +1,7 @@
 """The API's plan actions: an incident's, and everyone's the caller may see."""
 
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
@@ -71,16 +73,18 @@ class ActionUpdateSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # A change since the client read the action is answered first (409): the owner it sends back, as read,
         # may since have been replaced and have left, and is judged only against the action it was read from.
-        try:
-            sent = self.fields["revision"].run_validation(data.get("revision", serializers.empty))
-        except serializers.ValidationError:
-            pass  # reported with the other fields' errors
-        else:
-            refuse_if_changed(
-                self.context["stored"],
-                expected_revision=sent,
-                conflict_message=incident_services.ACTION_CHANGED,
-            )
+        # A body that is not an object is left to DRF's own answer (400).
+        if isinstance(data, Mapping):
+            try:
+                sent = self.fields["revision"].run_validation(data.get("revision", serializers.empty))
+            except serializers.ValidationError:
+                pass  # reported with the other fields' errors
+            else:
+                refuse_if_changed(
+                    self.context["stored"],
+                    expected_revision=sent,
+                    conflict_message=incident_services.ACTION_CHANGED,
+                )
         return super().to_internal_value(data)
 
     def validate(self, data):
