@@ -1183,6 +1183,29 @@ def test_a_statement_awaiting_an_organisation_that_stops_taking_part_waits_for_i
     services.publish(message=press_statement, by=responder)
 
 
+def test_a_sign_off_request_still_waiting_is_not_sent_once_its_organisation_stops_taking_part(
+    demo, demo_users, incident
+):
+    """The defect: the request to the police officer, held for their quiet hours, still went when those hours
+    ended, though the police had stopped taking part (its link then led nowhere)."""
+    from svtoolkit.messaging.models import Delivery, DeliveryStatus
+
+    responder, officer = demo_users["responder"], demo_users["police"]
+    now = timezone.localtime()
+    officer.quiet_from = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    officer.quiet_until = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    officer.save()
+    statement = demo_message(demo, demo_users, incident)  # for the police alone to sign off
+    services.submit_for_sign_off(message=statement, by=responder)
+    waiting = Delivery.objects.get(notification__kind=services.SIGN_OFF_REQUEST, recipient=officer)
+    assert waiting.status == DeliveryStatus.QUEUED and waiting.next_attempt_at > timezone.now()
+
+    _police_stop_taking_part(incident, responder)
+
+    waiting.refresh_from_db()
+    assert waiting.status == DeliveryStatus.WITHDRAWN
+
+
 def test_a_statement_whose_only_approver_stops_taking_part_is_a_draft_again_to_send_to_another(
     demo, demo_users, incident
 ):

@@ -7,7 +7,7 @@ has agreed.
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -263,8 +263,13 @@ def _ask_approvers(message) -> None:
         approvers,
         kind=SIGN_OFF_REQUEST,
         subject="a statement awaits your sign-off",
-        dedupe_key=f"sign-off-request:{message.pk}:{message.revision}",
+        dedupe_key=f"{_sign_off_requests_of(message)}{message.revision}",
     )
+
+
+def _sign_off_requests_of(message) -> str:
+    """The start of the once-only key of every request to sign ``message`` off (one per revision sent)."""
+    return f"sign-off-request:{message.pk}:"
 
 
 def _tell_approvers(message, people, *, kind: str, subject: str, dedupe_key: str, **context) -> None:
@@ -335,6 +340,13 @@ def withdraw_sign_offs_of(*, incident, organisation, by, request=None) -> list[M
                 status = MessageStatus.APPROVED
                 text += "; every other approver has signed it off"
         message.sign_offs.filter(organisation=organisation, signed_at__isnull=True).delete()
+        # Its people's requests still waiting to go (held for their quiet hours, say) are not sent.
+        for person in people_acting_for([organisation.pk]):
+            messaging.withdraw_deliveries_to(
+                recipient=person,
+                among=Q(notification__dedupe_key__startswith=_sign_off_requests_of(message)),
+                because=f"Not sent: {organisation} no longer takes part in the incident.",
+            )
         # A page opened on the draft must not name it again; a draft sent again asks its approvers afresh
         # (the request's dedupe key holds the revision).
         update_and_move_revision(Message.objects.filter(pk=message.pk), status=status)
