@@ -672,8 +672,9 @@ def test_a_meeting_cancelled_from_a_page_opened_before_a_colleague_closed_the_in
 ):
     """The defect: scheduling and recording an outcome were refused once the incident was closed meanwhile,
     but cancelling was not: the closed incident's meeting was cancelled, its timeline written and a
-    cancellation emailed. Now cancelling is refused too: the meeting stays planned, nothing is sent."""
-    meeting = demo_meeting(demo, demo_users, incident)
+    cancellation emailed. Now cancelling is refused too: the meeting stays planned, nothing is sent. (Under
+    way at the closing: one still to come is called off by closing itself.)"""
+    meeting = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=20))
     as_opened = Meeting.objects.select_related("incident__partnership").get(pk=meeting.pk)
     closed(incident, demo_users["responder"])
     entries = incident.timeline.count()
@@ -683,6 +684,29 @@ def test_a_meeting_cancelled_from_a_page_opened_before_a_colleague_closed_the_in
     assert meeting.status == MeetingStatus.PLANNED and meeting.sequence == as_opened.sequence
     assert incident.timeline.count() == entries
     assert not Notification.objects.filter(kind="meeting_cancellation").exists()
+
+
+def test_closing_an_incident_calls_off_its_meetings_still_to_come_and_tells_those_invited(
+    incident, demo, demo_users, django_capture_on_commit_callbacks
+):
+    """The defect: a weekly review series stayed planned after the incident closed, in the calendars of
+    everyone invited, and nobody could cancel it any more (a closed incident refuses changes)."""
+    responder = demo_users["responder"]
+    _police_contact_on_the_incident(incident, responder)
+    with django_capture_on_commit_callbacks(execute=True):
+        series = scheduled(incident, responder, kind="review", daily_for=1, then_weekly_for=2)
+    under_way = demo_meeting(demo, demo_users, incident, starts_in=-timedelta(minutes=20))
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closed(incident, responder)
+
+    statuses = dict(Meeting.objects.values_list("pk", "status"))
+    assert {statuses[meeting.pk] for meeting in series} == {MeetingStatus.CANCELLED}
+    assert statuses[under_way.pk] == MeetingStatus.PLANNED  # to record as held or not
+    cancelled = [message for message in mail.outbox if "lee@police.example.org" in message.to]
+    assert len(cancelled) == len(series)
+    assert Meeting.objects.filter(pk=series[0].pk, cancelled_reason="The incident was closed.").exists()
 
 
 def test_a_cancellation_goes_to_those_invited_even_once_their_organisations_contact_has_changed(

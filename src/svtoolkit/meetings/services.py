@@ -251,6 +251,37 @@ def cancel_refused_because(meeting) -> str:
     return ""
 
 
+CLOSED_REASON = "The incident was closed."
+
+
+def cancel_meetings_at_closing(*, incident, by) -> None:
+    """``incidents.signals.incident_closed``, in the closing's transaction: each meeting still to come is
+    called off and those invited are sent its cancellation, as cancelling it would (a closed incident
+    refuses changes, so nobody could call it off later). One under way or past stays, to be recorded as
+    held or not."""
+    to_come = Meeting.objects.select_for_update().filter(
+        incident=incident, status=MeetingStatus.PLANNED, starts_at__gt=timezone.now()
+    )
+    for meeting in to_come.select_related("incident__partnership").order_by("starts_at"):
+        _call_off(meeting, reason=CLOSED_REASON, by=by, request=None)
+
+
+def _call_off(meeting, *, reason: str, by, request) -> None:
+    """The planned meeting cancelled for ``reason`` (one already over: recorded as not having taken place),
+    on the timeline and in the audit log; those invited to one still to come are sent its cancellation."""
+    over = meeting.is_over
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_reason = reason
+    meeting.did_not_take_place = over
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "cancelled_reason", "did_not_take_place", "sequence"])
+    what = "did not take place" if over else "cancelled"
+    incident_services.log_change(incident=meeting.incident, by=by, text=f"{meeting} {what}. Reason: {reason}")
+    _record_meeting_changed(meeting, by=by, request=request, status=meeting.status, reason=reason)
+    if not over:
+        _send_cancellation(meeting)
+
+
 @transaction.atomic
 def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     """Call off a planned meeting; those invited are sent a calendar cancellation. One already over is
@@ -262,22 +293,9 @@ def cancel_meeting(*, meeting, by, reason: str, request=None) -> Meeting:
     refused = cancel_refused_because(meeting)
     if refused:
         raise DomainError(refused)
-    over = meeting.is_over
     if not reason.strip():
+        over = meeting.is_over
         said = "Say why the meeting did not take place." if over else "Say why the meeting is cancelled."
         raise DomainError(said, field="reason")
-    meeting.status = MeetingStatus.CANCELLED
-    meeting.cancelled_reason = reason.strip()
-    meeting.did_not_take_place = over
-    meeting.sequence += 1
-    meeting.save(update_fields=["status", "cancelled_reason", "did_not_take_place", "sequence"])
-    what = "did not take place" if over else "cancelled"
-    incident_services.log_change(
-        incident=meeting.incident, by=by, text=f"{meeting} {what}. Reason: {meeting.cancelled_reason}"
-    )
-    _record_meeting_changed(
-        meeting, by=by, request=request, status=meeting.status, reason=meeting.cancelled_reason
-    )
-    if not over:
-        _send_cancellation(meeting)
+    _call_off(meeting, reason=reason.strip(), by=by, request=request)
     return meeting
