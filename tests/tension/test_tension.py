@@ -156,6 +156,25 @@ def test_a_suggested_action_is_refused_when_no_area_is_at_the_alert_level(client
     assert not incident.actions.filter(title=scale()["suggested_actions"][0]["title"]).exists()
 
 
+def test_a_suggested_action_still_open_in_the_plan_is_not_added_again(client_for, incident, demo_users):
+    """The defect: a suggestion could be put in the plan twice (by two people, or one clicking again from a
+    page opened earlier), each copy reminded and escalated to its owner. While one is open the page says it is
+    in the plan and adding it again is refused; once it is done it may be added again if tension rises."""
+    record(incident, demo_users["police"], 4)
+    first = scale()["suggested_actions"][0]["title"]
+    services.add_suggested_action(incident=incident, by=demo_users["responder"], index=0)
+    with pytest.raises(DomainError, match="already in the plan"):
+        services.add_suggested_action(incident=incident, by=demo_users["coordinator"], index=0)
+    response = client_for("responder").post(reverse("tension:add_action", args=[incident.pk, 0]), follow=True)
+    page = response.content.decode()
+    assert f"“{first}” is already in the plan" in page
+    assert page.count(f'Add to the plan<span class="govuk-visually-hidden">: {first}') == 0
+    assert incident.actions.filter(title=first).count() == 1
+    incident.actions.filter(title=first).update(status="done")
+    services.add_suggested_action(incident=incident, by=demo_users["responder"], index=0)
+    assert incident.actions.filter(title=first).count() == 2
+
+
 def test_the_page_has_a_table_of_the_charted_figures(client_for, incident, demo_users):
     record(incident, demo_users["police"], 2, hours_ago=3)
     record(incident, demo_users["police"], 3, hours_ago=1)

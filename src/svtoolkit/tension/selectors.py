@@ -3,6 +3,7 @@
 import unicodedata
 from dataclasses import dataclass
 
+from svtoolkit.incidents.models import OPEN_ACTION_STATUSES
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
 
@@ -65,3 +66,11 @@ def areas_at_alert_level(incident) -> list[str]:
 
 def level_labels() -> dict[int, str]:
     return {level: level_label(level) for level in scale()["levels"]}
+
+
+def suggestions_in_the_plan(incident) -> set[str]:
+    """The titles of the scale's suggested actions the plan holds open now: one is not added twice while it is
+    being done, and may be again once it is finished (tension rising again)."""
+    titles = [suggestion["title"] for suggestion in scale()["suggested_actions"]]
+    open_ones = incident.actions.filter(title__in=titles, status__in=OPEN_ACTION_STATUSES)
+    return set(open_ones.values_list("title", flat=True))

@@ -18,7 +18,7 @@ from svtoolkit.incidents.selectors import answering_lead
 from svtoolkit.messaging import services as messaging
 from svtoolkit.tension.models import TensionReading
 from svtoolkit.tension.scale import level_label, scale
-from svtoolkit.tension.selectors import areas_at_alert_level, same_area_names
+from svtoolkit.tension.selectors import areas_at_alert_level, same_area_names, suggestions_in_the_plan
 
 
 def check_observed_at(*, observed_at) -> None:
@@ -125,7 +125,8 @@ def _alert_lead(reading) -> bool:
 @transaction.atomic
 def add_suggested_action(*, incident, by, index: int, request=None):
     """Put one of the scale's suggested actions into the response plan, while tension is at or past the alert
-    level in at least one area (read under the incident's lock, which a new reading takes too)."""
+    level in at least one area and the plan does not hold it open already (both read under the incident's
+    lock, which a new reading and another person adding it take too)."""
     suggestions = scale()["suggested_actions"]
     if not 0 <= index < len(suggestions):
         raise DomainError("That suggestion does not exist.")
@@ -138,6 +139,10 @@ def add_suggested_action(*, incident, by, index: int, request=None):
             "Nothing was added to the plan."
         )
     suggestion = suggestions[index]
+    if suggestion["title"] in suggestions_in_the_plan(incident):
+        raise DomainError(
+            f"“{suggestion['title']}” is already in the plan and not yet done. Nothing was added to the plan."
+        )
     return incident_services.add_action(
         incident=incident,
         by=by,

@@ -26,6 +26,7 @@ def overview(request, shown):
         "suggestions": list(enumerate(scale()["suggested_actions"]))
         if any(t.above_alert for t in trends)
         else [],
+        "in_the_plan": selectors.suggestions_in_the_plan(shown),
         "can_work": access.can_work_incident_now(request.user, request.partnership, shown),
         "uses_charts": bool(trends),
     }
