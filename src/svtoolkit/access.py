@@ -624,12 +624,27 @@ def message_reader(user, partnership, *, published_opens=True) -> Callable[[Mode
     once an incident, not once a message. ``published_opens=False`` asks it of a published message as of
     one not yet published (``can_read_message_notes``)."""
     reads_people: dict[int, bool] = {}
+    taking_part: dict[int, set[int]] = {}
+
+    def signs_it_off(message) -> bool:
+        """Signs it off for an organisation still taking part in the incident: one that stopped is no longer
+        asked, and what it signed stays on the message's trail, not with its people."""
+        if message.incident_id not in taking_part:
+            taking_part[message.incident_id] = {
+                p.organisation_id for p in message.incident.participations.all()
+            }
+        return any(
+            sign_off.organisation_id in taking_part[message.incident_id]
+            and can_sign_off(user, partnership, sign_off)
+            for sign_off in message.sign_offs.all()
+        )
 
     def reads(message) -> bool:
         """A message naming or showing someone affected is read, until published, only by the incident's
-        need-to-know list and those who sign it off; everyone else who sees the incident sees that it exists.
-        A message is not tied to one record, so it follows the incident's list, not a record's own list; in
-        a partnership the incident is shared with, only where a share disclosed a record they read."""
+        need-to-know list and those who sign it off for an organisation taking part; everyone else who sees
+        the incident sees that it exists. A message is not tied to one record, so it follows the incident's
+        list, not a record's own list; in a partnership the incident is shared with, only where a share
+        disclosed a record they read."""
         if not message.names_or_images or (published_opens and message.status == "published"):
             return True
         if message.incident_id not in reads_people:
@@ -638,9 +653,7 @@ def message_reader(user, partnership, *, published_opens=True) -> Callable[[Mode
                 incident.partnership_id in memberships_of(user)
                 or can_read_any_person(user, partnership, incident)
             )
-        return reads_people[message.incident_id] or any(
-            can_sign_off(user, partnership, sign_off) for sign_off in message.sign_offs.all()
-        )
+        return reads_people[message.incident_id] or signs_it_off(message)
 
     return reads
 

@@ -838,6 +838,35 @@ def test_only_those_who_may_read_a_restricted_message_move_it_on(client, demo, d
     assert (message.status, message.family_agreed_at) == (MessageStatus.APPROVED, None)
 
 
+def test_an_approver_whose_organisation_stops_taking_part_no_longer_reads_a_restricted_message(
+    client_for, demo, demo_users, incident
+):
+    """The defect: the coordinator who signed off, for the council, a statement naming someone affected kept
+    reading it (its text, how the family agreed) after the council stopped taking part in the incident, though
+    not on its need-to-know list and no longer asked to sign anything of it."""
+    responder, coordinator = demo_users["responder"], demo_users["coordinator"]
+    council = demo.organisations.get(kind="council")
+    incident_services.add_participant(incident=incident, organisation=council, contact=None, by=responder)
+    message = _restricted_message(demo, demo_users, incident)
+    fields = {name: getattr(message, name) for name in services.MESSAGE_FIELDS}
+    services.revise_draft(
+        message=message, by=responder, expected_revision=message.revision, approvers=[council], **fields
+    )
+    services.submit_for_sign_off(message=message, by=responder)
+    services.sign_off(sign_off=message.sign_offs.get(), by=coordinator)
+    page = reverse("communications:message", args=[incident.pk, message.pk])
+    signer = client_for("coordinator")
+    assert "Jay Smith" in signer.get(page).content.decode()
+
+    incident_services.stop_taking_part(
+        participation=incident.participations.get(organisation=council), by=responder
+    )
+
+    response = signer.get(page)
+    assert response.status_code == 200 and "Jay Smith" not in response.content.decode()
+    assert "A message naming someone affected (restricted)" in response.content.decode()
+
+
 def test_a_restricted_messages_title_is_hidden_everywhere_until_published(
     client_for, demo, demo_users, incident
 ):
