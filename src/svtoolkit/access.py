@@ -454,16 +454,22 @@ def can_read_any_person(user, partnership, incident) -> bool:
 
 
 def can_add_person(user, partnership, incident) -> bool:
-    """The response team records people affected; once records exist, only those on the incident's list (the
-    list a new record starts with) add to them."""
-    if not can_manage_incident(user, partnership):
+    """The lead partnership's response team records people affected; once records exist, only those on the
+    incident's list (the list a new record starts with) add to them. A partnership the incident is shared
+    with reads only the records a share disclosed, so one it typed would be closed to it."""
+    if not _in_lead_response_team(user, partnership, incident):
         return False
     return can_read_people(user, partnership, incident) or not incident.people.exists()
 
 
 def can_correct_person(user, partnership, person) -> bool:
-    """Correcting a person-affected record: the response team, and only those on that record's list."""
-    return can_manage_incident(user, partnership) and can_read_person(user, partnership, person)
+    """Correcting a person-affected record: the response team, and only those on that record's list; not once
+    its details were erased (nothing can be added back to it)."""
+    return (
+        can_manage_incident(user, partnership)
+        and not person.incident.personal_data_erased_at
+        and can_read_person(user, partnership, person)
+    )
 
 
 def can_manage_person_need_to_know(user, partnership, person) -> bool:

@@ -316,3 +316,82 @@ def test_a_record_held_on_consent_cannot_be_corrected_to_say_consent_was_refused
         lawful_basis="safeguarding",
     )
     assert PersonAffected.objects.get(pk=person.pk).lawful_basis == "safeguarding"
+
+
+def test_a_partnership_the_incident_is_shared_with_is_not_offered_to_record_a_person_it_could_not_open(
+    client, incident, demo_users, other_partnership
+):
+    """The defect: a Southmoor coordinator on the incident's list was offered "Record a person affected"; the
+    record they typed was then closed to them (403), as a partnership the incident is shared with reads only
+    the records a share disclosed. The lead partnership records its incident's people."""
+    from svtoolkit import access
+    from svtoolkit.incidents.services import share_incident
+    from tests.conftest import MODEL_BACKEND
+    from tests.incidents.builders import SHARE_BASIS, demo_person
+
+    southmoor, membership = other_partnership
+    responder = demo_users["responder"]
+    demo_person(incident, responder)
+    share_incident(incident=incident, partnership=southmoor, by=responder, **SHARE_BASIS)
+    people_services.add_to_need_to_know(
+        incident=incident, user=membership.user, by=responder, with_records=True
+    )
+    assert not access.can_add_person(membership.user, southmoor, incident)
+    client.force_login(membership.user, backend=MODEL_BACKEND)
+    add = reverse("incidents:person_add", args=[incident.pk])
+    assert add not in client.get(reverse("incidents:people", args=[incident.pk])).content.decode()
+    assert client.post(add, {**PERSON, "name": "Sam Southmoor"}).status_code == 403
+    assert not PersonAffected.objects.filter(name="Sam Southmoor").exists()
+
+
+def test_after_recovering_a_closed_incidents_list_the_coordinator_adds_the_people_it_asks_for(
+    client_for, incident, demo_users
+):
+    """The defect: recovering the list is allowed on a closed incident (a subject-access request arrives long
+    after closing); its confirmation said "Add the people who should be on it" and sent the coordinator to the
+    list page, whose form was then refused as the incident is closed, though each record's own list may
+    still be changed. Who may read the records is decided as long as they are kept."""
+    from tests.incidents.builders import demo_person
+    from tests.recovery.test_after import closed
+
+    responder = demo_users["responder"]
+    demo_person(incident, responder)
+    closed(incident, responder)
+    responder.is_active = False
+    responder.save()
+    client = client_for("coordinator")
+    recovered = client.post(
+        reverse("incidents:need_to_know_recover", args=[incident.pk]), {"reason": "Subject-access request"}
+    )
+    assert recovered.status_code == 302
+    added = client.post(recovered.url, {"user": demo_users["police"].pk})
+    assert added.status_code == 302
+    assert NeedToKnow.objects.filter(incident=incident, user=demo_users["police"]).exists()
+    entry = NeedToKnow.objects.get(incident=incident, user=demo_users["police"])
+    removed = client.post(reverse("incidents:need_to_know_remove", args=[incident.pk, entry.pk]))
+    assert removed.status_code == 302
+    assert not NeedToKnow.objects.filter(incident=incident, user=demo_users["police"]).exists()
+
+
+def test_an_erased_record_offers_no_correction_it_would_refuse(client_for, incident, demo_users):
+    """The defect: once the retention job erased the people's details, the record's page still linked to
+    "Correct this record", whose form opened (writing an audit entry of the record opened to correct it) and
+    then refused whatever was saved."""
+    from svtoolkit import access
+    from tests.incidents.builders import demo_person
+    from tests.recovery.test_after import closed
+
+    responder = demo_users["responder"]
+    person = demo_person(incident, responder)
+    closed(incident, responder)
+    people_services.erase_people_details(incident=incident)
+    person.refresh_from_db()
+    assert not access.can_correct_person(responder, incident.partnership, person)
+    client = client_for("responder")
+    page = client.post(reverse("incidents:person", args=[incident.pk, person.pk]), {"reason": "SAR"})
+    assert page.status_code == 200
+    edit = reverse("incidents:person_edit", args=[incident.pk, person.pk])
+    assert edit not in page.content.decode()
+    opened = AuditEntry.objects.filter(detail__reason="Opened to correct the record").count()
+    assert client.get(edit).status_code == 403
+    assert AuditEntry.objects.filter(detail__reason="Opened to correct the record").count() == opened

@@ -106,16 +106,19 @@ def test_the_retention_job_erases_people_and_keeps_the_anonymised_record(closed_
 
 
 def test_an_erased_record_takes_no_details_back(client_for, closed_incident, time_machine):
-    """The job erases each incident once: a correction typed in after it would be kept for ever."""
-    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
-    tasks.erase_expired_personal_data.call()
+    """The job erases each incident once: a correction typed in after it would be kept for ever. One sent from
+    a form opened before the erasure is refused, saying why; the form is not offered after it."""
     person = PersonAffected.objects.get()
     url = reverse("incidents:person_edit", args=[closed_incident.pk, person.pk])
     client = client_for("responder")
     sent = form_on(client.get(url), having="revision") | {"name": "Jordan Smith", "support_needs": "PTSD"}
+    time_machine.move_to(datetime(2032, 12, 1, 3, 0, tzinfo=timezone.get_default_timezone()), tick=False)
+    tasks.erase_expired_personal_data.call()
+    client = client_for("responder")  # signed in again, years later
 
-    page = client.post(url, sent).content.decode()
-    assert "govuk-error-summary" in page and "nothing can be added back to it" in page
+    refused = client.post(url, sent)
+    assert refused.status_code == 403 and "nothing can be added back to it" in refused.content.decode()
+    assert client.get(url).status_code == 403
     person.refresh_from_db()
     assert (person.name, person.support_needs) == ("Erased", "")
     assert not PersonAffectedCorrection.objects.exists()

@@ -104,6 +104,8 @@ def person(request, incident_id, person_id):
 @access.allowed_when_closed  # a person may ask for their record to be put right long after closing
 def person_edit(request, incident_id, person_id):
     shown = access.get_for(request, Incident, incident_id)
+    if shown.personal_data_erased_at:  # refused before the record is read for a form it would refuse
+        access.deny(request, reason="personal data erased", message=services.ERASED_RECORD)
     access.get_for(request, shown.people.all(), person_id, rule=access.can_correct_person)
     person = selectors.read_person(
         user=request.user,
@@ -196,6 +198,7 @@ def _list_change_message(added, removed) -> str:
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed  # as each record's own list: who reads the records is decided while they are kept
 def need_to_know(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
     entries = selectors.need_to_know_to_change(shown, request.user)
@@ -226,6 +229,7 @@ def need_to_know(request, incident_id):
 
 
 @access.requires(access.can_manage_incident)
+@access.allowed_when_closed
 @require_POST
 def need_to_know_remove(request, incident_id, entry_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_manage_need_to_know)
