@@ -998,6 +998,12 @@ def can_apply_to_fund(user, partnership, incident) -> bool:
     )
 
 
+def can_apply_to_fund_now(user, partnership, incident) -> bool:
+    """Whether to offer the application form: the person may apply (``can_apply_to_fund``) and the incident
+    is not closed (it is re-opened to apply), so the form never leads to a refusal."""
+    return not is_read_only(incident) and can_apply_to_fund(user, partnership, incident)
+
+
 def can_record_fund_spend(user, partnership, application) -> bool:
     """Recording what was spent and what came of it: the applying partnership's response team."""
     return can_manage_incident(user, partnership) and application.partnership_id == getattr(

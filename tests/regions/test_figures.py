@@ -455,3 +455,33 @@ def test_each_period_is_that_many_calendar_months(region, period):
         now = timezone.make_aware(datetime.combine(today, time(12)))
         months = [row.month for row in figures.dashboard(region, period=period, now=now)["per_month"]]
         assert len(months) == period and months[-1] == today.replace(day=1)
+
+
+def test_the_figures_downloads_give_hours_as_numbers_not_text():
+    """The defect: an average in hours (1.5) was written as text, which a spreadsheet neither adds up nor
+    charts, and a negative one (a meeting recorded before the notification time) as '-0.5, the apostrophe
+    that keeps a formula from running put before a number."""
+    from svtoolkit.partnerships.tabular import write
+
+    shown = {
+        "by_borough": [],
+        "per_month": [],
+        "types": [],
+        "by_type": [],
+        "progress": [
+            figures.Progress(
+                name="Aldgate", shared=True, hours_to_meeting=1.5, hours_to_partners_informed=-0.5
+            )
+        ],
+    }
+    rows = figures.dashboard_rows(shown)
+    workbook, _ = write("xlsx", figures.DASHBOARD_COLUMNS, rows, title="Figures", marking="OFFICIAL")
+    cells = [list(row) for row in load_workbook(io.BytesIO(workbook)).active.iter_rows(values_only=True)]
+    hours = {row[2]: row[3] for row in cells if row[2] and "hours" in str(row[2])}
+    assert hours == {
+        "hours to the first critical-incident meeting": 1.5,
+        "hours to the first partner informed": -0.5,
+    }
+    text, _ = write("csv", figures.DASHBOARD_COLUMNS, rows, title="Figures", marking="OFFICIAL")
+    values = {row[2]: row[3] for row in csv.reader(io.StringIO(text.decode("utf-8-sig"))) if len(row) > 3}
+    assert values["hours to the first partner informed"] == "-0.5"

@@ -55,6 +55,26 @@ def test_the_borough_applies_from_the_incident_page(world, as_user):
     assert "Applied" in client.get(response["Location"]).content.decode()
 
 
+def test_a_closed_incident_offers_no_application_form_it_would_refuse(world, as_user):
+    """The defect: a closed incident's page offered "Apply to the fund" and its form opened, to be refused on
+    sending (the incident is closed), all that was typed lost. A closed incident is re-opened to apply; the
+    spend of an application already made is still recorded after closing."""
+    from django.utils import timezone
+
+    from svtoolkit.incidents.models import Incident
+
+    Incident.objects.filter(pk=world.incident.pk).update(status="closed", closed_at=timezone.now())
+    client = as_user(world.responder)
+    apply_url = reverse("fund:apply", args=[world.incident.pk])
+    assert (
+        apply_url not in client.get(reverse("incidents:incident", args=[world.incident.pk])).content.decode()
+    )
+    opened = client.get(apply_url)
+    assert opened.status_code == 403 and "Re-open it first" in opened.content.decode()
+    assert _apply(client, world).status_code == 403
+    assert not FundApplication.objects.exists()
+
+
 def test_an_application_over_the_limit_shows_the_error_summary_and_keeps_what_was_typed(
     world, as_user, settings
 ):

@@ -10,6 +10,7 @@ apostrophe was not put before.
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -34,7 +35,7 @@ def _cell(value):
         return "Yes" if value else "No"
     if value is None:
         return ""
-    if isinstance(value, int):
+    if isinstance(value, int | float | Decimal):  # a number, for the spreadsheet to add up and chart
         return value
     return neutralise_formula(_NOT_IN_A_CELL.sub("", str(value)))
 

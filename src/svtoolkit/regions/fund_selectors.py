@@ -66,7 +66,7 @@ def fund_panel(*, incident, user, partnership) -> dict | None:
     region = region_of_incident_page(incident, incident.partnership.region_id)
     return {
         "applications": list(FundApplication.objects.filter(incident=incident).order_by("applied_at")),
-        "can_apply": access.can_apply_to_fund(user, partnership, incident),
+        "can_apply": access.can_apply_to_fund_now(user, partnership, incident),
         "can_record_spend": access.can_manage_incident(user, partnership)
         and incident.partnership_id == getattr(partnership, "pk", None),
         "region": region,

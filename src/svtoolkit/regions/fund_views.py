@@ -20,6 +20,7 @@ from svtoolkit.regions.fund_models import FundStatus
 @access.requires(access.can_manage_incident)
 def apply(request, incident_id):
     shown = access.get_for(request, Incident, incident_id, rule=access.can_apply_to_fund)
+    access.refuse_form_of_closed(request, shown)
     return form_page(
         request,
         forms.ApplicationForm(request.POST or None),
